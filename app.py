@@ -1,0 +1,23 @@
+"""Composition root: settings, table binding, middleware and one blueprint per domain. No routes here."""
+
+from chalice import Chalice
+
+from chalicelib.platform import api as platform_api
+from chalicelib.platform import handlers
+from chalicelib.shared.db import bind_tables
+from chalicelib.shared.http import install_http_conventions, install_preflight_routes
+from chalicelib.shared.logs import logger
+from chalicelib.shared.settings import get_settings
+from chalicelib.stores import api as stores_api
+
+settings = get_settings()
+bind_tables(settings.table_prefix, settings.region)
+
+app = Chalice(app_name="loyalty")
+app.api.binary_types = []
+install_http_conventions(app)
+app.register_blueprint(platform_api.bp)
+app.register_blueprint(stores_api.bp)
+app.register_blueprint(handlers.bp)
+install_preflight_routes(app)
+logger.debug("app ready", extra={"stage": settings.stage, "storage": settings.storage})

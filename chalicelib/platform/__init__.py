@@ -1,0 +1,1 @@
+"""Platform routes and jobs: health, the API description and docs, housekeeping jobs."""

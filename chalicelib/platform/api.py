@@ -1,0 +1,66 @@
+"""Platform routes: health, the OpenAPI document and the docs page (assets served from the package)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Literal
+
+from chalice import Blueprint, Response
+
+from chalicelib.shared.errors import NotFound
+from chalicelib.shared.http import Reply, RequestContext, Schema, endpoint
+from chalicelib.shared.openapi import build_document
+from chalicelib.shared.settings import get_settings
+
+bp = Blueprint(__name__)
+
+STATIC = Path(__file__).parent / "static"
+ASSETS = {
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "swagger-ui-bundle.js": "application/javascript; charset=utf-8",
+}
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Loyalty platform API</title>
+<link rel="stylesheet" href="/v1/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="/v1/docs/assets/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/v1/openapi.json", dom_id: "#ui", deepLinking: true});</script>
+</body></html>"""
+
+
+class Health(Schema):
+    status: Literal["ok"]
+    version: str
+    storage: Literal["emulator", "aws"]
+    stage: str
+
+
+@endpoint(bp, "/v1/health", "GET", summary="Liveness, version and storage kind", tag="platform", response=Health)
+def health(ctx: RequestContext) -> Reply:
+    settings = get_settings()
+    return Reply(Health(status="ok", version=settings.version, storage=settings.storage, stage=settings.stage))
+
+
+@functools.cache
+def _openapi_json() -> str:
+    return json.dumps(build_document(), ensure_ascii=False)
+
+
+@endpoint(bp, "/v1/openapi.json", "GET", summary="This API's OpenAPI 3.1 document", tag="platform")
+def openapi(ctx: RequestContext) -> Response:
+    return Response(body=_openapi_json(), headers={"Content-Type": "application/json", "Cache-Control": "max-age=300"})
+
+
+@endpoint(bp, "/v1/docs", "GET", summary="Interactive API docs", tag="platform", content_type="text/html")
+def docs(ctx: RequestContext) -> Response:
+    return Response(body=DOCS_PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+@endpoint(bp, "/v1/docs/assets/{name}", "GET", summary="Docs page assets", tag="platform",
+          content_type="application/javascript", errors=(NotFound,))  # fmt: skip
+def docs_asset(ctx: RequestContext, name: str) -> Response:
+    if name not in ASSETS or not (STATIC / name).is_file():
+        raise NotFound(f"No asset {name!r}")
+    headers = {"Content-Type": ASSETS[name], "Cache-Control": "max-age=86400"}
+    return Response(body=(STATIC / name).read_text(encoding="utf-8"), headers=headers)

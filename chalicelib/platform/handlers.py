@@ -1,0 +1,48 @@
+"""Lambda entry points that are not HTTP routes: the outbox relay, queue consumers and scheduled jobs.
+
+Each is a thin adapter; the same functions they call are driven by the local stack and the CLI. Event
+source mappings (stream -> relay, queue -> consumer, with ReportBatchItemFailures) are declared in the
+infra template, since Chalice cannot express partial batch failures.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from chalice import Blueprint
+from chalice.app import CloudWatchEvent
+
+from chalicelib.platform.jobs import purge_idempotency_records
+from chalicelib.shared import clock
+from chalicelib.shared.events import handle_sqs_batch, relay
+from chalicelib.shared.jobs import handle_job_messages, run_job
+from chalicelib.shared.settings import get_settings
+from chalicelib.stats import listeners as _stats_listeners  # noqa: F401  registers the consumer
+
+bp = Blueprint(__name__)
+
+
+@bp.lambda_function(name="outbox_relay")
+def outbox_relay(event: dict[str, Any], context: Any) -> dict[str, int]:
+    return {"published": relay(event.get("Records", []))}
+
+
+@bp.lambda_function(name="statistics_events")
+def statistics_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    return handle_sqs_batch("statistics", event.get("Records", []))
+
+
+@bp.lambda_function(name="job_batches")
+def job_batches(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    return handle_job_messages(event.get("Records", []))
+
+
+def _yesterday() -> date:
+    return clock.business_date(clock.now(), get_settings().tz) - timedelta(days=1)
+
+
+@bp.schedule(purge_idempotency_records.schedule, name="purge_idempotency_records")
+def purge_idempotency_records_nightly(event: CloudWatchEvent) -> None:
+    """Runs at 02:00 business time for the business day that just ended."""
+    run_job(purge_idempotency_records, _yesterday(), fan_out=True)

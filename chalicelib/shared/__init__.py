@@ -1,0 +1,1 @@
+"""Conventions every domain reuses: settings, errors, HTTP helpers, storage, events and jobs."""

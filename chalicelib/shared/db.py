@@ -1,0 +1,194 @@
+"""DynamoDB access shared by every domain: table binding, transactions and their failure modes.
+
+Each pynamodb model subclasses ``Record`` and names its table with a short logical name; ``bind_tables``
+turns logical names into the stage's physical names in one place (``<prefix>-<name>``), so the same
+classes serve tests, the emulator and AWS. The same classes are the single source of the table
+definitions that the emulator creates and the CloudFormation template declares.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.shared.errors import Unavailable
+from chalicelib.shared.logs import logger
+
+T = TypeVar("T")
+R = TypeVar("R", bound="Record")
+
+_RETRYABLE = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
+MAX_ATTEMPTS = 6
+
+
+class Record(Model):
+    """Base of every persisted item. ``logical_name`` identifies its table across stages."""
+
+    logical_name: ClassVar[str] = ""
+    stream: ClassVar[str | None] = None  # a StreamViewType when a stream handler reads this table
+    ttl_attribute: ClassVar[str | None] = None
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def find(cls: type[R], hash_key: Any, range_key: Any = None) -> R | None:
+        """The item with this key, read consistently, or None."""
+        try:
+            return cls.get(hash_key, range_key, consistent_read=True)
+        except cls.DoesNotExist:
+            return None
+
+
+_registry: dict[str, type[Record]] = {}
+
+
+def table(cls: type[Record]) -> type[Record]:
+    """Class decorator registering a record class as the definition of its table."""
+    if not cls.logical_name:
+        raise TypeError(f"{cls.__name__} needs a logical_name")
+    _registry[cls.logical_name] = cls
+    return cls
+
+
+def registered_tables() -> list[type[Record]]:
+    """Every table definition, in a stable order."""
+    _import_all_records()
+    return [_registry[name] for name in sorted(_registry)]
+
+
+def physical_name(prefix: str, logical_name: str) -> str:
+    return f"{prefix}-{logical_name}"
+
+
+def bind_tables(prefix: str, region: str) -> None:
+    """Point every record class at this stage's tables."""
+    for cls in registered_tables():
+        cls.Meta.table_name = physical_name(prefix, cls.logical_name)
+        cls.Meta.region = region
+
+
+def _import_all_records() -> None:
+    # Importing the record modules registers their tables; the list is the set of domains.
+    from chalicelib.shared import events, idempotency, jobs  # noqa: F401
+    from chalicelib.stats import records as stats_records  # noqa: F401
+    from chalicelib.stores import records as stores_records  # noqa: F401
+
+
+def connection() -> Connection:
+    from chalicelib.shared.settings import get_settings
+
+    return Connection(region=get_settings().region)
+
+
+def reason_codes(error: TransactWriteError) -> list[str | None]:
+    """One code per transaction item (None where that item was fine), as DynamoDB reports them."""
+    return [reason.code if reason else None for reason in error.cancellation_reasons]
+
+
+def _is_retryable(error: Exception) -> bool:
+    if isinstance(error, TransactWriteError):
+        codes = set(reason_codes(error)) | {error.cause_response_code}
+        return bool(codes & _RETRYABLE) and "ConditionalCheckFailed" not in codes
+    if isinstance(error, (PutError, UpdateError)):
+        return error.cause_response_code in _RETRYABLE
+    return False
+
+
+def with_retries(operation: Callable[[], T], *, attempts: int = MAX_ATTEMPTS) -> T:
+    """Run ``operation``; on a transient conflict or throttle retry with full jitter, then answer 503.
+
+    A transaction either applies whole or not at all, so retrying it is safe; after the last attempt the
+    caller gets ``Unavailable`` (503 with Retry-After) and nothing was applied.
+    """
+    for attempt in range(attempts):
+        try:
+            return operation()
+        except (TransactWriteError, PutError, UpdateError) as e:
+            if not _is_retryable(e):
+                raise
+            logger.info("transient conflict, retrying", extra={"attempt": attempt + 1})
+            time.sleep(random.uniform(0, min(0.5, 0.02 * 2**attempt)))
+    raise Unavailable("The write conflicted with concurrent writes; retry shortly", retry_after=1)
+
+
+class Transaction:
+    """Writes committed together by one ``TransactWriteItems`` (at most 100 items), retried on conflicts.
+
+    Each write may carry the error to raise when its condition fails, so a caller learns which rule broke
+    (an existing key, a spent balance) without reading again.
+    """
+
+    def __init__(self) -> None:
+        self._operations: list[tuple[Exception | None, Callable[[TransactWrite], None]]] = []
+
+    def put(
+        self, record: Record, *, condition: Any = None, on_fail: Exception | None = None, first: bool = False
+    ) -> None:
+        """Add a put; ``first`` puts it ahead of the others so its failure is the one reported."""
+        operation = (on_fail, lambda tx: tx.save(record, condition=condition))
+        self._operations.insert(0, operation) if first else self._operations.append(operation)
+
+    def update(
+        self, record: Record, actions: list[Any], *, condition: Any = None, on_fail: Exception | None = None
+    ) -> None:
+        self._operations.append((on_fail, lambda tx: tx.update(record, actions=actions, condition=condition)))
+
+    def delete(self, record: Record, *, condition: Any = None, on_fail: Exception | None = None) -> None:
+        self._operations.append((on_fail, lambda tx: tx.delete(record, condition=condition)))
+
+    def __len__(self) -> int:
+        return len(self._operations)
+
+    def commit(self) -> None:
+        """Apply every write or none. A failed condition raises that item's ``on_fail`` (the first in order)."""
+        if len(self._operations) > 100:
+            raise ValueError(f"a transaction holds at most 100 items, not {len(self._operations)}")
+
+        def run() -> None:
+            with TransactWrite(connection=connection()) as tx:
+                for _, operation in self._operations:
+                    operation(tx)
+
+        try:
+            with_retries(run)
+        except TransactWriteError as e:
+            for (on_fail, _), code in zip(self._operations, reason_codes(e), strict=False):
+                if code == "ConditionalCheckFailed" and on_fail is not None:
+                    raise on_fail from None
+            raise
+
+
+
+def table_definition(cls: type[Record], name: str) -> dict[str, Any]:
+    """The CreateTable arguments of a record class: keys, indexes and stream, billed on demand."""
+    schema = cls._get_schema()
+
+    def keys(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
+        return sorted(
+            ({"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in key_schema),
+            key=lambda k: k["KeyType"] != "HASH",
+        )
+
+    definition: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": sorted(schema["attribute_definitions"], key=lambda a: a["AttributeName"]),
+        "KeySchema": keys(schema["key_schema"]),
+    }
+    indexes = [
+        {"IndexName": index["index_name"], "KeySchema": keys(index["key_schema"]), "Projection": index["projection"]}
+        for index in schema["global_secondary_indexes"]
+    ]
+    if indexes:
+        definition["GlobalSecondaryIndexes"] = sorted(indexes, key=lambda i: i["IndexName"])
+    if cls.stream:
+        definition["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": cls.stream}
+    return definition

@@ -1,0 +1,108 @@
+"""One exception hierarchy for the whole platform.
+
+Domain code raises these; the HTTP layer turns each into RFC 9457 problem+json using the class's
+``status`` and ``type`` (a stable slug clients may switch on). Nothing else maps errors to statuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+PROBLEM_BASE = "https://loyalty.example/problems/"
+
+
+class DomainError(Exception):
+    """Base of every expected failure; ``slug`` and ``status`` define its problem+json answer."""
+
+    slug: ClassVar[str] = "domain-error"
+    title: ClassVar[str] = "Request failed"
+    status: ClassVar[int] = 400
+
+    def __init__(self, detail: str = "", **extensions: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extensions = extensions
+        self.headers: dict[str, str] = {}
+
+    @property
+    def type_uri(self) -> str:
+        return PROBLEM_BASE + self.slug
+
+
+class MalformedRequest(DomainError):
+    slug, title, status = "malformed-request", "Malformed request", 400
+
+
+class InvalidCursor(DomainError):
+    slug, title, status = "invalid-cursor", "Invalid pagination cursor", 400
+
+
+class Unauthenticated(DomainError):
+    slug, title, status = "unauthenticated", "Authentication required", 401
+
+
+class Forbidden(DomainError):
+    slug, title, status = "forbidden", "Permission denied", 403
+
+
+class NotFound(DomainError):
+    slug, title, status = "not-found", "Not found", 404
+
+
+class MethodNotAllowed(DomainError):
+    slug, title, status = "method-not-allowed", "Method not allowed", 405
+
+
+class Conflict(DomainError):
+    slug, title, status = "conflict", "Conflict", 409
+
+
+class AlreadyExists(Conflict):
+    slug, title = "already-exists", "Already exists"
+
+
+class PreconditionFailed(DomainError):
+    slug, title, status = "precondition-failed", "The resource has changed (If-Match does not match)", 412
+
+
+class PayloadTooLarge(DomainError):
+    slug, title, status = "payload-too-large", "Request body too large", 413
+
+
+class UnsupportedMediaType(DomainError):
+    slug, title, status = "unsupported-media-type", "Unsupported media type", 415
+
+
+class ValidationFailed(DomainError):
+    """The body or query parsed but breaks the schema; ``errors`` lists field paths and reasons."""
+
+    slug, title, status = "validation-failed", "Validation failed", 422
+
+    def __init__(self, errors: list[dict[str, str]], detail: str = "") -> None:
+        super().__init__(detail or "The request does not match the schema", errors=errors)
+
+
+class IdempotencyKeyReused(DomainError):
+    slug, title, status = "idempotency-key-reused", "Idempotency-Key reused with a different request", 422
+
+
+class PreconditionRequired(DomainError):
+    slug, title, status = "precondition-required", "Precondition header required", 428
+
+
+class RateLimited(DomainError):
+    slug, title, status = "rate-limited", "Too many requests", 429
+
+    def __init__(self, detail: str = "", retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.headers["Retry-After"] = str(retry_after)
+
+
+class Unavailable(DomainError):
+    """A transient fault (throttling, repeated transaction conflicts): nothing was applied; retry."""
+
+    slug, title, status = "unavailable", "Temporarily unavailable", 503
+
+    def __init__(self, detail: str = "", retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.headers["Retry-After"] = str(retry_after)

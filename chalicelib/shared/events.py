@@ -1,0 +1,184 @@
+"""Domain events: written to an outbox in the writer's transaction, relayed to SNS, consumed exactly once.
+
+A change and its event commit together (``emit``), so a crash between commit and publish loses nothing:
+the outbox table's stream feeds ``relay`` (a Lambda on AWS, a thread in the local stack), which publishes
+each envelope to the events topic. SNS and the relay both deliver at least once, so consumers dedupe:
+``consume`` writes a marker per (consumer, event id) in the same transaction as the consumer's own
+writes, and a repeat finds the marker and changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import boto3
+from pydantic import BaseModel, Field
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute
+
+from chalicelib.shared import clock
+from chalicelib.shared.db import Record, Transaction, table
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.logs import logger
+from chalicelib.shared.settings import get_settings
+
+OUTBOX_RETENTION = timedelta(days=7)
+CONSUMED_RETENTION = timedelta(days=30)
+
+
+class Event(BaseModel):
+    """The envelope every domain event travels in. ``subject`` names the thing it is about."""
+
+    event_id: str
+    type: str = Field(pattern=r"^[a-z]+(\.[a-z-]+)+$")
+    version: int = 1
+    occurred_at: str
+    subject: str
+    payload: dict[str, Any]
+
+
+def new_event(type: str, subject: str, payload: dict[str, Any], version: int = 1) -> Event:
+    """A new event, stamped now. Payloads carry ids and amounts, never personal data."""
+    return Event(
+        event_id=new_id("ev_"), type=type, version=version, occurred_at=clock.iso(clock.now()),
+        subject=subject, payload=payload,
+    )  # fmt: skip
+
+
+@table
+class OutboxRecord(Record):
+    logical_name = "outbox"
+    stream = "NEW_IMAGE"
+    ttl_attribute = "expires_at"
+
+    class Meta:
+        table_name = "outbox"
+
+    event_id = UnicodeAttribute(hash_key=True)
+    envelope = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+@table
+class ConsumedRecord(Record):
+    """Marks an event as handled by one consumer."""
+
+    logical_name = "consumed"
+    ttl_attribute = "expires_at"
+
+    class Meta:
+        table_name = "consumed"
+
+    key = UnicodeAttribute(hash_key=True)
+    expires_at = TTLAttribute()
+
+
+def emit(tx: Transaction, event: Event) -> None:
+    """Add ``event`` to the outbox in the same transaction as the change it describes."""
+    record = OutboxRecord(event.event_id, envelope=event.model_dump_json(), expires_at=clock.now() + OUTBOX_RETENTION)
+    tx.put(record, condition=OutboxRecord.event_id.does_not_exist())
+
+
+@functools.cache
+def _sns() -> Any:
+    return boto3.client("sns", region_name=get_settings().region)
+
+
+def relay(stream_records: Iterable[dict[str, Any]]) -> int:
+    """Publish the envelopes of newly inserted outbox items to the events topic; return how many.
+
+    Takes DynamoDB stream records (``eventName``, ``dynamodb.NewImage``). Any failure raises, so the
+    stream retries the batch: a repeat publish is harmless because consumers dedupe by event id.
+    """
+    envelopes = [
+        record["dynamodb"]["NewImage"]["envelope"]["S"]
+        for record in stream_records
+        if record.get("eventName") == "INSERT"
+    ]
+    topic = get_settings().events_topic_arn
+    for start in range(0, len(envelopes), 10):
+        chunk = envelopes[start : start + 10]
+        entries = [
+            {
+                "Id": str(index),
+                "Message": envelope,
+                "MessageAttributes": {"type": {"DataType": "String", "StringValue": json.loads(envelope)["type"]}},
+            }
+            for index, envelope in enumerate(chunk)
+        ]
+        result = _sns().publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
+        if result.get("Failed"):
+            raise RuntimeError(f"SNS refused {len(result['Failed'])} events: {result['Failed'][0].get('Code')}")
+    return len(envelopes)
+
+
+Handler = Callable[[Transaction, Event], None]
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A named reaction to event types, fed by one queue."""
+
+    name: str
+    queue: str
+    types: frozenset[str]
+    handle: Handler
+
+
+CONSUMERS: list[Consumer] = []
+
+
+def consumer(name: str, *, queue: str, types: Iterable[str]) -> Callable[[Handler], Handler]:
+    """Register ``handle(tx, event)``: it adds its writes to ``tx``, committed with the dedupe marker.
+
+    ``types`` lists the event types it wants; ``"*"`` means every event on its queue.
+    """
+
+    def register(handle: Handler) -> Handler:
+        CONSUMERS.append(Consumer(name=name, queue=queue, types=frozenset(types), handle=handle))
+        return handle
+
+    return register
+
+
+def consume(queue: str, event: Event) -> list[str]:
+    """Run every consumer of ``queue`` interested in ``event``, each exactly once; return who acted."""
+    acted = []
+    for registered in CONSUMERS:
+        if registered.queue != queue or not ({event.type, "*"} & registered.types):
+            continue
+        tx = Transaction()
+        marker = ConsumedRecord(f"{registered.name}#{event.event_id}", expires_at=clock.now() + CONSUMED_RETENTION)
+        tx.put(marker, condition=ConsumedRecord.key.does_not_exist(), on_fail=_AlreadyConsumed(), first=True)
+        registered.handle(tx, event)
+        try:
+            tx.commit()
+        except _AlreadyConsumed:
+            logger.info("duplicate event skipped", extra={"consumer": registered.name, "event_id": event.event_id})
+            continue
+        acted.append(registered.name)
+    return acted
+
+
+class _AlreadyConsumed(Exception):
+    pass
+
+
+def handle_sqs_batch(queue: str, records: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+    """Lambda SQS handler body: consume each message, report the ones that failed for redelivery.
+
+    Returns the ``batchItemFailures`` shape (ReportBatchItemFailures), so one bad message neither blocks
+    nor repeats the others; after the queue's maxReceiveCount it moves to the dead-letter queue.
+    """
+    failures = []
+    for record in records:
+        try:
+            consume(queue, Event.model_validate_json(record["body"]))
+        except Exception:
+            logger.exception("event consumer failed", extra={"queue": queue, "message_id": record.get("messageId")})
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}

@@ -1,0 +1,400 @@
+"""HTTP conventions for every route: strict parsing, problem+json errors, ETags, idempotency keys, CORS.
+
+A view is declared with ``endpoint`` and receives a ``RequestContext`` whose ``body`` and ``query`` are
+already-validated pydantic models. Anything a view raises that is a ``DomainError`` becomes RFC 9457
+problem+json here, in one place; anything else is logged and answered as a 500 problem without
+details. The same declarations feed the OpenAPI document (``chalicelib.shared.openapi``).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from chalice import Blueprint, Chalice, Response
+from chalice.app import Request
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from chalicelib.shared.errors import (
+    PROBLEM_BASE,
+    DomainError,
+    MalformedRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionRequired,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from chalicelib.shared.logs import logger
+from chalicelib.shared.settings import get_settings
+
+PROBLEM_JSON = "application/problem+json"
+JSON_TYPES = ["application/json", "application/merge-patch+json"]
+MAX_PATH_PARAM = 128
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{8,255}$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class Schema(BaseModel):
+    """Base of every request and response model: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a view answers: a status, an optional body model and headers."""
+
+    body: BaseModel | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """A client's Idempotency-Key, bound to the operation and the exact request it came with."""
+
+    key: str
+    operation: str
+    request_hash: str
+
+
+@dataclass
+class RequestContext:
+    request: Request
+    body: Any = None
+    query: Any = None
+    idempotency: IdempotencyKey | None = None
+    if_match: int | None = None
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """One route as the OpenAPI document describes it."""
+
+    path: str
+    method: str
+    operation_id: str
+    summary: str
+    tag: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    errors: tuple[type[DomainError], ...]
+    idempotency: Literal["required", "optional"] | None
+    if_match: bool
+    etag: bool
+    content_type: str = "application/json"
+
+
+ENDPOINTS: list[EndpointSpec] = []
+
+
+def endpoint(
+    bp: Blueprint | Chalice,
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    errors: tuple[type[DomainError], ...] = (),
+    idempotency: Literal["required", "optional"] | None = None,
+    if_match: bool = False,
+    etag: bool = False,
+    content_type: str = "application/json",
+) -> Callable[[Callable[..., Reply | Response]], Callable[..., Response]]:
+    """Declare a route: register it with Chalice and the OpenAPI registry, wrap it in the conventions."""
+
+    def decorate(view: Callable[..., Reply | Response]) -> Callable[..., Response]:
+        spec = EndpointSpec(
+            path=path, method=method, operation_id=view.__name__, summary=summary, tag=tag, body=body,
+            query=query, response=response, status=status, errors=errors, idempotency=idempotency,
+            if_match=if_match, etag=etag, content_type=content_type,
+        )  # fmt: skip
+        ENDPOINTS.append(spec)
+
+        @functools.wraps(view)
+        def handle(**path_params: str) -> Response:
+            request = _current_request(bp)
+            try:
+                for value in path_params.values():
+                    if len(value) > MAX_PATH_PARAM:
+                        raise NotFound("No such resource")
+                ctx = _build_context(spec, request)
+                result = view(ctx, **path_params)
+                return result if isinstance(result, Response) else to_response(result)
+            except DomainError as e:
+                return problem_response(e, instance=concrete_path(request))
+            except Exception:
+                logger.exception("unhandled error", extra={"route": request.path})
+                return _internal_error(concrete_path(request))
+
+        bp.route(path, methods=[method], content_types=JSON_TYPES)(handle)
+        return handle
+
+    return decorate
+
+
+def _current_request(bp: Blueprint | Chalice) -> Request:
+    request = bp.current_request
+    assert request is not None  # Chalice sets it before calling any route
+    return request
+
+
+def concrete_path(request: Request) -> str:
+    """The path as requested (Chalice's ``request.path`` is the route template, e.g. ``/v1/stores/{id}``)."""
+    path = str(request.path)
+    for name, value in (request.uri_params or {}).items():
+        path = path.replace("{" + name + "+}", value).replace("{" + name + "}", value)
+    return path
+
+
+def _build_context(spec: EndpointSpec, request: Request) -> RequestContext:
+    ctx = RequestContext(request=request)
+    raw = request.raw_body or b""
+    if len(raw) > get_settings().max_body_bytes:
+        raise PayloadTooLarge(f"The body may hold at most {get_settings().max_body_bytes} bytes")
+    if spec.query is not None:
+        ctx.query = parse_model(spec.query, dict(request.query_params or {}), location="query")
+    elif request.query_params:
+        raise ValidationFailed([{"field": name, "in": "query", "message": "unknown parameter"}
+                                for name in request.query_params])  # fmt: skip
+    if spec.body is not None:
+        ctx.body = parse_body(spec.body, raw)
+    elif raw.strip():
+        raise ValidationFailed([{"field": "", "in": "body", "message": "this operation takes no body"}])
+    if spec.idempotency:
+        ctx.idempotency = _idempotency_key(spec, request, raw)
+    if spec.if_match:
+        ctx.if_match = _if_match(request)
+    return ctx
+
+
+def parse_body(model: type[BaseModel], raw: bytes) -> Any:
+    """Parse a JSON body strictly: 400 when it is not JSON, 422 with field paths when it breaks the schema."""
+    try:
+        data = json.loads(raw or b"null", object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as e:
+        raise MalformedRequest(f"The body is not valid JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise ValidationFailed([{"field": "", "in": "body", "message": "the body must be a JSON object"}])
+    try:
+        return model.model_validate_json(raw, strict=True)
+    except ValidationError as e:
+        raise ValidationFailed(_field_errors(e, "body")) from None
+
+
+def parse_model(model: type[BaseModel], data: dict[str, Any], *, location: str) -> Any:
+    """Validate already-decoded values (query strings) in lax mode, since they arrive as text."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise ValidationFailed(_field_errors(e, location)) from None
+
+
+def _field_errors(error: ValidationError, location: str) -> list[dict[str, str]]:
+    return [
+        {
+            "field": ".".join(str(part) for part in item["loc"]),
+            "in": location,
+            "message": "unknown field" if item["type"] == "extra_forbidden" else item["msg"],
+        }
+        for item in error.errors(include_url=False)
+    ]
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def request_hash(request: Request, raw: bytes) -> str:
+    """Fingerprint of a request: method, path and the body as canonical JSON (key order and spacing ignored)."""
+    try:
+        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except ValueError:
+        canonical = raw.decode(errors="replace")
+    return hashlib.sha256(f"{request.method} {concrete_path(request)}\n{canonical}".encode()).hexdigest()
+
+
+def _idempotency_key(spec: EndpointSpec, request: Request, raw: bytes) -> IdempotencyKey | None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        if spec.idempotency == "required":
+            raise PreconditionRequired("This operation requires an Idempotency-Key header")
+        return None
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise ValidationFailed(
+            [{"field": "Idempotency-Key", "in": "header", "message": "8 to 255 printable ASCII characters"}]
+        )
+    return IdempotencyKey(key=key, operation=spec.operation_id, request_hash=request_hash(request, raw))
+
+
+def _if_match(request: Request) -> int:
+    value = request.headers.get("if-match")
+    if value is None:
+        raise PreconditionRequired("This operation requires an If-Match header with the resource's ETag")
+    match = re.fullmatch(r'\s*(?:W/)?"(\d{1,18})"\s*', value)
+    if not match:
+        raise ValidationFailed([{"field": "If-Match", "in": "header", "message": 'an ETag such as "3"'}])
+    return int(match.group(1))
+
+
+def etag(version: int) -> str:
+    """The ETag of a resource version: its number, quoted."""
+    return f'"{version}"'
+
+
+def to_response(reply: Reply) -> Response:
+    headers = dict(reply.headers)
+    if reply.body is None:
+        return Response(body="", status_code=reply.status, headers=headers)
+    headers.setdefault("Content-Type", "application/json")
+    return Response(body=reply.body.model_dump_json(), status_code=reply.status, headers=headers)
+
+
+def problem(error: DomainError, instance: str | None = None) -> dict[str, Any]:
+    """The RFC 9457 document for a domain error."""
+    document: dict[str, Any] = {
+        "type": error.type_uri,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+    }
+    if instance:
+        document["instance"] = instance
+    document.update(error.extensions)
+    return document
+
+
+def problem_response(error: DomainError, instance: str | None = None) -> Response:
+    headers = {"Content-Type": PROBLEM_JSON, **error.headers}
+    return Response(body=json.dumps(problem(error, instance), ensure_ascii=False), status_code=error.status, headers=headers)
+
+
+def _internal_error(instance: str) -> Response:
+    document = {
+        "type": PROBLEM_BASE + "internal-error",
+        "title": "Internal error",
+        "status": 500,
+        "detail": "The request failed unexpectedly; nothing was applied if it was a write. Retry later.",
+        "instance": instance,
+    }
+    return Response(body=json.dumps(document), status_code=500, headers={"Content-Type": PROBLEM_JSON})
+
+
+# Chalice answers some requests before a view runs; their bodies look like {"Code": ..., "Message": ...}.
+_EARLY_ANSWERS: dict[int, type[DomainError]] = {
+    400: MalformedRequest,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+}
+
+
+def install_http_conventions(app: Chalice) -> None:
+    """Register the middleware every route runs through, and the catch-all and CORS preflight routes."""
+
+    @app.middleware("http")
+    def http_conventions(request: Request, get_response: Callable[[Request], Response]) -> Response:
+        request_id = _request_id(request)
+        logger.append_keys(request_id=request_id)
+        try:
+            response = get_response(request)
+            response = _rewrite_early_answer(response, concrete_path(request))
+            response.headers["X-Request-Id"] = request_id
+            _add_cors_headers(request, response)
+            logger.info(
+                "request",
+                extra={"method": request.method, "route": request.context.get("resourcePath"),
+                       "status": response.status_code},
+            )  # fmt: skip
+            return response
+        finally:
+            logger.remove_keys(["request_id"])
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+
+    @app.route("/", methods=methods, content_types=["*/*"])
+    def unknown_root() -> Response:
+        return problem_response(NotFound("No such route"), instance="/")
+
+    @app.route("/{proxy+}", methods=methods, content_types=["*/*"])
+    def unknown_route() -> Response:
+        return problem_response(NotFound("No such route"), instance=concrete_path(_current_request(app)))
+
+
+def install_preflight_routes(app: Chalice) -> None:
+    """Answer CORS preflight (OPTIONS) on every declared path; call after all blueprints are registered."""
+    paths = sorted({spec.path for spec in ENDPOINTS})
+
+    def preflight(**_: str) -> Response:
+        request = _current_request(app)
+        allowed = sorted({spec.method for spec in ENDPOINTS if spec.path == request.context.get("resourcePath")})
+        response = Response(body="", status_code=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])})
+        if _allowed_origin(request):
+            response.headers.update(
+                {
+                    "Access-Control-Allow-Methods": ", ".join([*allowed, "OPTIONS"]),
+                    "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key, If-Match, "
+                    "X-Request-Id, X-Partner-Id, X-Signature",
+                    "Access-Control-Max-Age": "600",
+                }
+            )
+        return response
+
+    for path in paths:
+        app.route(path, methods=["OPTIONS"], content_types=["*/*"], name=f"preflight{path}")(preflight)
+
+
+def _request_id(request: Request) -> str:
+    supplied = request.headers.get("x-request-id", "")
+    if _REQUEST_ID.match(supplied):
+        return supplied
+    return str(request.context.get("requestId") or "local")
+
+
+def _rewrite_early_answer(response: Response, instance: str) -> Response:
+    if response.status_code < 400 or not isinstance(response.body, dict) or "Code" not in response.body:
+        return response
+    error_class = _EARLY_ANSWERS.get(response.status_code, MalformedRequest)
+    error = error_class(str(response.body.get("Message", "")))
+    rewritten = problem_response(error, instance=instance)
+    rewritten.status_code = response.status_code
+    for name, value in response.headers.items():
+        if name.lower() not in {"content-type", "content-length"}:
+            rewritten.headers[name] = value
+    return rewritten
+
+
+def _allowed_origin(request: Request) -> str | None:
+    origin = request.headers.get("origin")
+    return origin if origin and origin in get_settings().cors_origins else None
+
+
+def _add_cors_headers(request: Request, response: Response) -> None:
+    origin = _allowed_origin(request)
+    response.headers["Vary"] = "Origin"
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Location, Retry-After, X-Request-Id"

@@ -1,0 +1,12 @@
+"""Identifiers: ULIDs, sortable by creation time, generated on call (never at import)."""
+
+from __future__ import annotations
+
+from ulid import ULID
+
+from chalicelib.shared import clock
+
+
+def new_id(prefix: str = "") -> str:
+    """A new ULID string, optionally prefixed (``st_01J...``) so ids say what they name."""
+    return f"{prefix}{ULID.from_datetime(clock.now())}"

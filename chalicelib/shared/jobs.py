@@ -1,0 +1,274 @@
+"""The job runner: nightly work that grows with what is due, caught up after a missed night, run once.
+
+A job plans the item keys due between its watermark and the as-of date (reading a sparse, sharded
+due-date index, never scanning a table), then processes them in batches: inline for the CLI and small
+runs, fanned out through the ``jobs`` queue otherwise. ``process`` must be idempotent per item and date,
+so a retried batch or a re-run changes nothing twice. Each run keeps a report (items planned, batches,
+items processed); each batch is counted exactly once through a marker written with the counters. When
+the last batch is done the run completes and the watermark moves to its as-of date.
+"""
+
+from __future__ import annotations
+
+import abc
+import functools
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+import boto3
+from pydantic import BaseModel
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.shared import clock
+from chalicelib.shared.db import Record, Transaction, table, with_retries
+from chalicelib.shared.errors import NotFound
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.logs import logger
+from chalicelib.shared.settings import get_settings
+
+BATCH_SIZE = 100
+INLINE_BATCHES = 1  # a run with more batches than this fans out when asked to
+
+
+class Job(abc.ABC):
+    """A nightly job. Subclasses state which items are due and how to process a batch of them."""
+
+    name: ClassVar[str]
+    schedule: ClassVar[str]  # EventBridge cron, UTC
+    description: ClassVar[str]
+    first_run_lookback_days: ClassVar[int] = 7
+
+    @abc.abstractmethod
+    def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        """Keys of the items due on any day from ``first_day`` through ``as_of``."""
+
+    @abc.abstractmethod
+    def process(self, keys: list[str], as_of: date) -> int:
+        """Handle a batch; idempotent per item and as-of date. Returns how many items changed."""
+
+
+JOBS: dict[str, Job] = {}
+
+
+def register(job: Job) -> Job:
+    JOBS[job.name] = job
+    return job
+
+
+def get_job(name: str) -> Job:
+    _import_all_jobs()
+    if name not in JOBS:
+        raise NotFound(f"No job named {name!r}; known: {', '.join(sorted(JOBS))}")
+    return JOBS[name]
+
+
+def all_jobs() -> list[Job]:
+    _import_all_jobs()
+    return [JOBS[name] for name in sorted(JOBS)]
+
+
+def _import_all_jobs() -> None:
+    from chalicelib.platform import jobs  # noqa: F401
+
+
+@table
+class JobRecord(Record):
+    """Per job: a watermark item, a report item per run and a marker per processed batch."""
+
+    logical_name = "jobs"
+
+    class Meta:
+        table_name = "jobs"
+
+    job = UnicodeAttribute(hash_key=True)
+    item = UnicodeAttribute(range_key=True)  # "watermark" | "run#<run_id>" | "batch#<run_id>#<n>"
+    as_of = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    first_day = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    planned = NumberAttribute(null=True)
+    batches = NumberAttribute(null=True)
+    batches_done = NumberAttribute(null=True)
+    processed = NumberAttribute(null=True)
+
+
+class RunReport(BaseModel):
+    job: str
+    run_id: str
+    as_of: str
+    first_day: str
+    status: str
+    started_at: str
+    finished_at: str | None
+    planned: int
+    batches: int
+    batches_done: int
+    processed: int
+
+
+class BatchMessage(BaseModel):
+    job: str
+    run_id: str
+    as_of: str
+    batch: int
+    keys: list[str]
+
+
+def watermark(job: Job) -> date | None:
+    """The last as-of date a run of ``job`` completed."""
+    record = JobRecord.find(job.name, "watermark")
+    return date.fromisoformat(record.as_of) if record and record.as_of else None
+
+
+def run_job(job: Job, as_of: date, *, fan_out: bool = False) -> RunReport:
+    """Plan and run everything due from the day after the watermark through ``as_of``.
+
+    With ``fan_out`` and more than one batch, batches go to the jobs queue and the report completes as
+    workers finish; otherwise every batch runs here before this returns.
+    """
+    last = watermark(job)
+    first_day = last + timedelta(days=1) if last else as_of - timedelta(days=job.first_run_lookback_days)
+    first_day = min(first_day, as_of)
+    run_id = new_id("run_")
+    started = clock.iso(clock.now())
+    JobRecord(
+        job.name, f"run#{run_id}", as_of=as_of.isoformat(), status="planning", first_day=first_day.isoformat(),
+        started_at=started, planned=0, batches=0, batches_done=0, processed=0,
+    ).save()  # fmt: skip
+    batches = list(_chunks(job.due(first_day, as_of), BATCH_SIZE))
+    messages = [BatchMessage(job=job.name, run_id=run_id, as_of=as_of.isoformat(), batch=n, keys=keys)
+                for n, keys in enumerate(batches)]  # fmt: skip
+    run = JobRecord(job.name, f"run#{run_id}")
+    with_retries(lambda: run.update(actions=[
+        JobRecord.status.set("running"),
+        JobRecord.planned.set(sum(len(keys) for keys in batches)),
+        JobRecord.batches.set(len(batches)),
+    ]))  # fmt: skip
+    if fan_out and len(messages) > INLINE_BATCHES:
+        _enqueue(messages)
+    else:
+        for message in messages:
+            process_batch(message)
+    _complete_if_done(job.name, run_id)
+    report = get_report(job.name, run_id)
+    logger.info("job planned", extra={"job": job.name, "run_id": run_id, "report": report.model_dump()})
+    return report
+
+
+def process_batch(message: BatchMessage) -> None:
+    """Process one batch and count it in its run's report, exactly once however often it is delivered."""
+    job = get_job(message.job)
+    changed = job.process(message.keys, date.fromisoformat(message.as_of))
+    tx = Transaction()
+    tx.put(
+        JobRecord(message.job, f"batch#{message.run_id}#{message.batch}", processed=changed),
+        condition=JobRecord.item.does_not_exist(),
+        on_fail=_BatchAlreadyCounted(),
+    )
+    tx.update(
+        JobRecord(message.job, f"run#{message.run_id}"),
+        actions=[JobRecord.batches_done.add(1), JobRecord.processed.add(changed)],
+    )
+    try:
+        tx.commit()
+    except _BatchAlreadyCounted:
+        logger.info("batch already counted", extra={"job": message.job, "batch": message.batch})
+    _complete_if_done(message.job, message.run_id)
+
+
+class _BatchAlreadyCounted(Exception):
+    pass
+
+
+def handle_job_messages(records: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+    """Lambda SQS handler body for the jobs queue; failed batches are reported for redelivery."""
+    failures = []
+    for record in records:
+        try:
+            process_batch(BatchMessage.model_validate_json(record["body"]))
+        except Exception:
+            logger.exception("job batch failed", extra={"message_id": record.get("messageId")})
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
+
+
+def _complete_if_done(job_name: str, run_id: str) -> None:
+    run = JobRecord(job_name, f"run#{run_id}")
+    try:
+        run.update(
+            actions=[JobRecord.status.set("completed"), JobRecord.finished_at.set(clock.iso(clock.now()))],
+            condition=(JobRecord.status == "running") & (JobRecord.batches_done == JobRecord.batches),
+        )
+    except UpdateError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            return  # not finished yet, or another worker completed it
+        raise
+    as_of = JobRecord.get(job_name, f"run#{run_id}", consistent_read=True).as_of
+    try:
+        JobRecord(job_name, "watermark").update(
+            actions=[JobRecord.as_of.set(as_of)],
+            condition=JobRecord.as_of.does_not_exist() | (JobRecord.as_of < as_of),
+        )
+    except UpdateError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def get_report(job_name: str, run_id: str) -> RunReport:
+    record = JobRecord.find(job_name, f"run#{run_id}")
+    if record is None:
+        raise NotFound(f"No run {run_id} of job {job_name}")
+    return _report(record)
+
+
+def recent_reports(job_name: str, limit: int = 10) -> list[RunReport]:
+    """The newest runs of a job, newest first."""
+    records = JobRecord.query(job_name, JobRecord.item.startswith("run#"), scan_index_forward=False, limit=limit)
+    return [_report(record) for record in records]
+
+
+def _report(record: JobRecord) -> RunReport:
+    return RunReport(
+        job=record.job, run_id=record.item.removeprefix("run#"), as_of=record.as_of or "",
+        first_day=record.first_day or "", status=record.status or "", started_at=record.started_at or "",
+        finished_at=record.finished_at, planned=int(record.planned or 0), batches=int(record.batches or 0),
+        batches_done=int(record.batches_done or 0), processed=int(record.processed or 0),
+    )  # fmt: skip
+
+
+@functools.cache
+def _sqs() -> Any:
+    return boto3.client("sqs", region_name=get_settings().region)
+
+
+def _enqueue(messages: list[BatchMessage]) -> None:
+    queue_url = get_settings().jobs_queue_url
+    for start in range(0, len(messages), 10):
+        entries = [{"Id": str(i), "MessageBody": message.model_dump_json()}
+                   for i, message in enumerate(messages[start : start + 10])]  # fmt: skip
+        result = _sqs().send_message_batch(QueueUrl=queue_url, Entries=entries)
+        if result.get("Failed"):
+            raise RuntimeError(f"SQS refused {len(result['Failed'])} job batches")
+
+
+def _chunks(keys: Iterator[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for key in keys:
+        batch.append(key)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def days(first_day: date, last_day: date) -> Iterator[date]:
+    """Every date from ``first_day`` through ``last_day``."""
+    day = first_day
+    while day <= last_day:
+        yield day
+        day += timedelta(days=1)
+

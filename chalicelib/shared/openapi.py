@@ -1,0 +1,109 @@
+"""OpenAPI 3.1 built from the endpoint registry and the pydantic schemas; no hand-written spec to drift."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from chalicelib import __version__
+from chalicelib.shared.errors import MalformedRequest, PayloadTooLarge, Unavailable, ValidationFailed
+from chalicelib.shared.http import ENDPOINTS, EndpointSpec, Schema
+
+REF = "#/components/schemas/{model}"
+_COMMON_ERRORS = (MalformedRequest, PayloadTooLarge, ValidationFailed, Unavailable)
+
+
+class Problem(Schema):
+    """RFC 9457 problem details; ``type`` is stable, ``errors`` lists field problems on 422."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+def build_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every registered endpoint."""
+    specs = sorted(ENDPOINTS, key=lambda spec: (spec.path, spec.method))
+    models: set[type[BaseModel]] = {Problem}
+    for spec in specs:
+        models.update(model for model in (spec.body, spec.response) if model is not None)
+    keyed = [(model, "validation" if _is_request(model, specs) else "serialization") for model in sorted(models, key=lambda m: m.__name__)]
+    _, schemas = models_json_schema(keyed, ref_template=REF)
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Loyalty platform API",
+            "version": __version__,
+            "description": "Members, points, tiers and more. Errors are RFC 9457 problem+json.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {"schemas": schemas.get("$defs", {})},
+    }
+
+
+def _is_request(model: type[BaseModel], specs: list[EndpointSpec]) -> bool:
+    return any(spec.body is model for spec in specs)
+
+
+def _operation(spec: EndpointSpec) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": spec.operation_id,
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "parameters": _parameters(spec),
+        "responses": _responses(spec),
+    }
+    if spec.body is not None:
+        media = ["application/merge-patch+json", "application/json"] if spec.method == "PATCH" else ["application/json"]
+        operation["requestBody"] = {
+            "required": True,
+            "content": {media_type: {"schema": {"$ref": REF.format(model=spec.body.__name__)}} for media_type in media},
+        }
+    return operation
+
+
+def _parameters(spec: EndpointSpec) -> list[dict[str, Any]]:
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 128}}
+        for name in re.findall(r"{(\w+)}", spec.path)
+    ]
+    if spec.query is not None:
+        schema = spec.query.model_json_schema()
+        for name, prop in schema.get("properties", {}).items():
+            parameters.append({"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop})
+    if spec.idempotency:
+        parameters.append({
+            "name": "Idempotency-Key", "in": "header", "required": spec.idempotency == "required",
+            "description": "Repeats with the same key and body return the first answer; another body is 422.",
+            "schema": {"type": "string", "minLength": 8, "maxLength": 255},
+        })  # fmt: skip
+    if spec.if_match:
+        parameters.append({"name": "If-Match", "in": "header", "required": True,
+                           "description": "The ETag of the version being edited", "schema": {"type": "string"}})  # fmt: skip
+    return parameters
+
+
+def _responses(spec: EndpointSpec) -> dict[str, Any]:
+    success: dict[str, Any] = {"description": "Success"}
+    if spec.response is not None:
+        success["content"] = {spec.content_type: {"schema": {"$ref": REF.format(model=spec.response.__name__)}}}
+    elif spec.content_type != "application/json":
+        success["content"] = {spec.content_type: {"schema": {"type": "string"}}}
+    if spec.etag:
+        success["headers"] = {"ETag": {"schema": {"type": "string"}, "description": "The version, quoted"}}
+    responses: dict[str, Any] = {str(spec.status): success}
+    problem_content = {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}
+    errors = spec.errors + (_COMMON_ERRORS if spec.body or spec.query else (Unavailable,))
+    for error in sorted(set(errors), key=lambda e: e.status):
+        responses.setdefault(str(error.status), {"description": error.title, "content": problem_content})
+    return responses

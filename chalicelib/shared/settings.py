@@ -1,0 +1,81 @@
+"""Settings read from the environment once, validated at start.
+
+Every variable is prefixed ``LOYALTY_``. A missing or malformed value stops the start-up with a message
+that names the variable, instead of failing on the first request that needs it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+from chalicelib import __version__
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a runnable deployment."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOYALTY_", extra="ignore", frozen=True)
+
+    stage: str = "local"
+    storage: Literal["emulator", "aws"] = "aws"
+    region: str = Field(default="cn-north-1", validation_alias="AWS_DEFAULT_REGION")
+    table_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,200}$")]
+    events_topic_arn: str
+    jobs_queue_url: str
+    cursor_secret: Annotated[str, Field(min_length=32)]
+    business_timezone: str = "Asia/Shanghai"
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    idempotency_retention_days: int = Field(default=30, ge=1)
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {value!r}") from e
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @property
+    def version(self) -> str:
+        return __version__
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.business_timezone)
+
+
+def load_settings() -> Settings:
+    """Read and validate the environment; raise SettingsError naming each bad variable."""
+    try:
+        return Settings()  # type: ignore[call-arg]  # fields come from the environment
+    except ValidationError as e:
+        problems = []
+        for error in e.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            name = "AWS_DEFAULT_REGION" if field == "AWS_DEFAULT_REGION" else f"LOYALTY_{field.upper()}"
+            reason = "is missing" if error["type"] == "missing" else f"is invalid: {error['msg']}"
+            problems.append(f"{name} {reason}")
+        raise SettingsError("settings: " + "; ".join(problems)) from None
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, loaded on first use."""
+    return load_settings()

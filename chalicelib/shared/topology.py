@@ -1,0 +1,39 @@
+"""The messaging resources, declared once: the local stack creates them and the infra template declares them.
+
+One SNS topic carries every domain event. Queues subscribe to it (or, for ``jobs``, are fed directly by
+the job planner); each has a dead-letter queue that receives a message after ``max_receives`` failures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EVENTS_TOPIC = "events"
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    logical_name: str
+    handler: str  # the Lambda function (Chalice name) fed by this queue
+    subscribes_to_events: bool
+    event_types: tuple[str, ...] = ()  # SNS filter policy on the "type" attribute; empty = every event
+    visibility_timeout: int = 120
+    max_receives: int = 5
+
+
+QUEUES: tuple[QueueSpec, ...] = (
+    QueueSpec("jobs", handler="job_batches", subscribes_to_events=False, visibility_timeout=900),
+    QueueSpec("statistics", handler="statistics_events", subscribes_to_events=True),
+)
+
+
+def physical_queue_name(prefix: str, logical_name: str) -> str:
+    return f"{prefix}-{logical_name}"
+
+
+def dead_letter_name(prefix: str, logical_name: str) -> str:
+    return f"{prefix}-{logical_name}-dlq"
+
+
+def physical_topic_name(prefix: str) -> str:
+    return f"{prefix}-{EVENTS_TOPIC}"

@@ -1,0 +1,53 @@
+"""Stores routes: thin views over the store service."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.shared.errors import (
+    AlreadyExists,
+    IdempotencyKeyReused,
+    InvalidCursor,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
+from chalicelib.stores import service
+from chalicelib.stores.schemas import PageQuery, Store, StoreCreate, StorePage, StorePatch
+
+bp = Blueprint(__name__)
+
+
+def _store_reply(store: Store, status: int = 200) -> Reply:
+    return Reply(store, status=status, headers={"ETag": etag(store.version), "Location": f"/v1/stores/{store.store_id}"})
+
+
+@endpoint(bp, "/v1/stores", "POST", summary="Create a store", tag="stores", body=StoreCreate, response=Store,
+          status=201, errors=(AlreadyExists, IdempotencyKeyReused), idempotency="optional", etag=True)  # fmt: skip
+def create_store(ctx: RequestContext) -> Reply:
+    status, body = service.create_store(ctx.body, ctx.idempotency)
+    return _store_reply(Store.model_validate(body), status)
+
+
+@endpoint(bp, "/v1/stores/{store_id}", "GET", summary="Read a store", tag="stores", response=Store,
+          errors=(NotFound,), etag=True)  # fmt: skip
+def get_store(ctx: RequestContext, store_id: str) -> Reply:
+    return _store_reply(Store.of(service.get_store(store_id)))
+
+
+@endpoint(bp, "/v1/stores/{store_id}", "PATCH", summary="Edit a store (JSON merge patch)", tag="stores",
+          body=StorePatch, response=Store, if_match=True, etag=True,
+          errors=(NotFound, PreconditionFailed, PreconditionRequired))  # fmt: skip
+def update_store(ctx: RequestContext, store_id: str) -> Reply:
+    patch: StorePatch = ctx.body
+    assert ctx.if_match is not None
+    return _store_reply(Store.of(service.update_store(store_id, patch.changes(), ctx.if_match)))
+
+
+@endpoint(bp, "/v1/stores", "GET", summary="List stores", tag="stores", query=PageQuery, response=StorePage,
+          errors=(InvalidCursor,))  # fmt: skip
+def list_stores(ctx: RequestContext) -> Reply:
+    query: PageQuery = ctx.query
+    stores, next_cursor = service.list_stores(query.limit, query.cursor)
+    return Reply(StorePage(items=[Store.of(store) for store in stores], next_cursor=next_cursor))

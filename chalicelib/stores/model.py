@@ -1,0 +1,37 @@
+"""The store as the domain sees it, and the rules for changing one. No AWS here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+
+class StoreStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Store:
+    store_id: str
+    name: str
+    city: str
+    region: str
+    status: StoreStatus
+    created_at: str
+    updated_at: str
+    version: int
+
+
+EDITABLE_FIELDS = frozenset({"name", "city", "region", "status"})
+
+
+def apply_changes(store: Store, changes: dict[str, Any], updated_at: str) -> Store:
+    """A store with ``changes`` applied; the id, creation time and version are never edited by hand."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+    if not changes:
+        return store
+    return replace(store, **changes, updated_at=updated_at)

@@ -1,0 +1,39 @@
+"""Maps store records to domain stores and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.stores.model import Store, StoreStatus
+from chalicelib.stores.records import StoreRecord
+
+
+def to_store(record: StoreRecord) -> Store:
+    return Store(
+        store_id=record.store_id, name=record.name, city=record.city, region=record.region,
+        status=StoreStatus(record.status), created_at=record.created_at, updated_at=record.updated_at,
+        version=int(record.version or 0),
+    )  # fmt: skip
+
+
+def to_record(store: Store) -> StoreRecord:
+    """A record of ``store`` whose version is the one read, so saving it checks nobody wrote since."""
+    record = StoreRecord(
+        store.store_id, name=store.name, city=store.city, region=store.region, status=str(store.status),
+        created_at=store.created_at, updated_at=store.updated_at,
+    )  # fmt: skip
+    if store.version:
+        record.version = store.version
+    return record
+
+
+def get(store_id: str) -> Store | None:
+    record = StoreRecord.find(store_id)
+    return to_store(record) if record else None
+
+
+def page(limit: int, start_key: dict[str, Any] | None) -> tuple[list[Store], dict[str, Any] | None]:
+    """One page of stores and the key to continue from."""
+    result = StoreRecord.scan(limit=limit, last_evaluated_key=start_key)
+    stores = [to_store(record) for record in result]
+    return stores, result.last_evaluated_key

@@ -1,0 +1,62 @@
+"""The stores API contract (and its OpenAPI source)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from chalicelib.shared.http import Schema
+from chalicelib.stores.model import Store as StoreModel
+from chalicelib.stores.model import StoreStatus
+
+StoreId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+class StoreCreate(Schema):
+    """A new store. ``store_id`` may be the business's own store code (e.g. ``SH-001``); else one is made."""
+
+    store_id: StoreId | None = None
+    name: Name
+    city: Place
+    region: Place
+    status: StoreStatus = StoreStatus.OPEN
+
+
+class StorePatch(Schema):
+    """A JSON merge patch (RFC 7396) of a store; fields left out are unchanged, none may be null."""
+
+    name: Name = Field(default=None)
+    city: Place = Field(default=None)
+    region: Place = Field(default=None)
+    status: StoreStatus = Field(default=None)
+
+    def changes(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class Store(Schema):
+    store_id: str
+    name: str
+    city: str
+    region: str
+    status: StoreStatus
+    created_at: str
+    updated_at: str
+    version: int
+
+    @classmethod
+    def of(cls, store: StoreModel) -> Store:
+        return cls(**store.__dict__)
+
+
+class StorePage(Schema):
+    items: list[Store]
+    next_cursor: str | None
+
+
+class PageQuery(Schema):
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=2048)

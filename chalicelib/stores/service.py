@@ -1,0 +1,77 @@
+"""Store use cases: create, read, edit with If-Match, list. Each write emits its event in the same commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.errors import AlreadyExists, NotFound, PreconditionFailed
+from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.http import IdempotencyKey
+from chalicelib.shared.idempotency import run_once
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.stores import repository
+from chalicelib.stores.model import Store, StoreStatus, apply_changes
+from chalicelib.stores.records import StoreRecord
+from chalicelib.stores.schemas import Store as StoreOut
+from chalicelib.stores.schemas import StoreCreate
+
+LIST_SCOPE = "stores"
+
+
+def _event_payload(store: Store) -> dict[str, Any]:
+    return {"store_id": store.store_id, "name": store.name, "city": store.city, "region": store.region,
+            "status": str(store.status)}  # fmt: skip
+
+
+def create_store(data: StoreCreate, key: IdempotencyKey | None = None) -> tuple[int, dict[str, Any]]:
+    """Create a store; a store id already taken is 409. Returns the (status, body) answered, once per key."""
+
+    def perform(tx: Transaction) -> tuple[int, dict[str, Any]]:
+        now = clock.iso(clock.now())
+        store = Store(
+            store_id=data.store_id or new_id("st_"), name=data.name, city=data.city, region=data.region,
+            status=StoreStatus(data.status), created_at=now, updated_at=now, version=0,
+        )  # fmt: skip
+        record = repository.to_record(store)
+        tx.put(
+            record,
+            condition=StoreRecord.store_id.does_not_exist(),
+            on_fail=AlreadyExists(f"A store with id {store.store_id!r} already exists"),
+        )
+        created = Store(**{**store.__dict__, "version": 1})
+        emit(tx, new_event("store.created", f"store/{store.store_id}", _event_payload(created)))
+        return 201, StoreOut.of(created).model_dump(mode="json")
+
+    answer, _ = run_once(key, "staff", perform)
+    return answer
+
+
+def get_store(store_id: str) -> Store:
+    store = repository.get(store_id)
+    if store is None:
+        raise NotFound(f"No store {store_id!r}")
+    return store
+
+
+def update_store(store_id: str, changes: dict[str, Any], expected_version: int) -> Store:
+    """Apply a merge patch if the store is still at ``expected_version`` (its ETag); else 412."""
+    current = get_store(store_id)
+    if current.version != expected_version:
+        raise PreconditionFailed(f"The store is at version {current.version}, not {expected_version}")
+    updated = apply_changes(current, changes, clock.iso(clock.now()))
+    if updated == current:
+        return current
+    tx = Transaction()
+    tx.put(repository.to_record(updated), on_fail=PreconditionFailed("The store changed while it was being edited"))
+    saved = Store(**{**updated.__dict__, "version": current.version + 1})
+    emit(tx, new_event("store.updated", f"store/{store_id}", {**_event_payload(saved), "changed": sorted(changes)}))
+    tx.commit()
+    return saved
+
+
+def list_stores(limit: int, cursor: str | None) -> tuple[list[Store], str | None]:
+    stores, last_key = repository.page(limit, decode_cursor(LIST_SCOPE, cursor))
+    return stores, encode_cursor(LIST_SCOPE, last_key)
