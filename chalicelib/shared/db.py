@@ -8,6 +8,7 @@ definitions that the emulator creates and the CloudFormation template declares.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable
@@ -69,10 +70,12 @@ def physical_name(prefix: str, logical_name: str) -> str:
 
 
 def bind_tables(prefix: str, region: str) -> None:
-    """Point every record class at this stage's tables."""
+    """Point every record class at this stage's tables, dropping connections made for another endpoint."""
+    connection.cache_clear()
     for cls in registered_tables():
         cls.Meta.table_name = physical_name(prefix, cls.logical_name)
         cls.Meta.region = region
+        cls._connection = None
 
 
 def _import_all_records() -> None:
@@ -82,7 +85,9 @@ def _import_all_records() -> None:
     from chalicelib.stores import records as stores_records  # noqa: F401
 
 
+@functools.cache
 def connection() -> Connection:
+    """The connection transactions use; made once per process (its botocore client is thread-safe)."""
     from chalicelib.shared.settings import get_settings
 
     return Connection(region=get_settings().region)

@@ -31,6 +31,7 @@ from chalicelib.shared.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 
@@ -371,7 +372,7 @@ def _request_id(request: Request) -> str:
     supplied = request.headers.get("x-request-id", "")
     if _REQUEST_ID.match(supplied):
         return supplied
-    return str(request.context.get("requestId") or "local")
+    return str(request.context.get("requestId") or new_id("req_"))
 
 
 def _rewrite_early_answer(response: Response, instance: str) -> Response:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 from aws_lambda_powertools import Logger
 
-logger = Logger(service="loyalty")
+# stderr keeps the CLI's stdout clean for JSON output; Lambda sends both streams to CloudWatch.
+logger = Logger(service="loyalty", logger_handler=logging.StreamHandler(sys.stderr))

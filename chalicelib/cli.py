@@ -1,0 +1,147 @@
+"""Command line: ``python -m chalicelib.cli ...`` from the repository root.
+
+``local up`` runs the local stack (``make run``). Every other command acts on the running local stack
+through what it wrote under ``.local/``; on AWS the same operations run as Lambda functions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("expected a date as YYYY-MM-DD") from None
+
+
+@click.group()
+def cli() -> None:
+    """Loyalty platform command line."""
+
+
+@cli.group()
+def local() -> None:
+    """The local development stack."""
+
+
+@local.command("up")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "8000")), show_default="$PORT or 8000")
+@click.option("--seed/--no-seed", default=True, help="Create the demo data if it is missing.")
+def local_up(port: int, seed: bool) -> None:
+    """Start the emulator, relay, poller and API; Ctrl-C or SIGTERM stops and saves."""
+    from chalicelib.local.stack import serve
+
+    serve(port, seed=seed)
+
+
+@cli.command()
+def seed() -> None:
+    """Create the demo data that is missing (safe to repeat)."""
+    from chalicelib.local.seed import seed_demo_data
+    from chalicelib.local.stack import connect
+
+    connect()
+    click.echo(f"{seed_demo_data()} demo items created")
+
+
+@cli.group()
+def jobs() -> None:
+    """Nightly jobs: list them, run one for a date, read run reports."""
+
+
+@jobs.command("list")
+def jobs_list() -> None:
+    """The jobs, their schedules (UTC cron) and watermarks."""
+    from chalicelib.local.stack import connect
+    from chalicelib.shared.jobs import all_jobs, watermark
+
+    connect()
+    for job in all_jobs():
+        last = watermark(job)
+        click.echo(f"{job.name}\t{job.schedule}\tdone through {last or 'never'}\t{job.description}")
+
+
+@jobs.command("run")
+@click.argument("name")
+@click.option("--as-of", "as_of", callback=_iso_date, help="Process everything due through this date (default today).")
+@click.option("--fan-out", is_flag=True, help="Send batches through the jobs queue instead of running them here.")
+def jobs_run(name: str, as_of: date | None, fan_out: bool) -> None:
+    """Run job NAME for everything due through --as-of; prints the run report as JSON."""
+    from chalicelib.local.stack import connect
+    from chalicelib.shared import clock
+    from chalicelib.shared.errors import NotFound
+    from chalicelib.shared.jobs import get_job, run_job
+    from chalicelib.shared.settings import get_settings
+
+    connect()
+    try:
+        job = get_job(name)
+    except NotFound as e:
+        raise click.UsageError(e.detail) from None
+    day = as_of or clock.business_date(clock.now(), get_settings().tz)
+    click.echo(run_job(job, day, fan_out=fan_out).model_dump_json(indent=2))
+
+
+@jobs.command("runs")
+@click.argument("name")
+@click.option("--limit", type=click.IntRange(1, 100), default=10)
+def jobs_runs(name: str, limit: int) -> None:
+    """The newest run reports of job NAME as a JSON array."""
+    from chalicelib.local.stack import connect
+    from chalicelib.shared.jobs import get_job, recent_reports
+
+    connect()
+    reports = recent_reports(get_job(name).name, limit)
+    click.echo(json.dumps([report.model_dump() for report in reports], indent=2))
+
+
+@cli.group()
+def stats() -> None:
+    """Counters kept from the event stream."""
+
+
+@stats.command("daily")
+@click.option("--day", callback=_iso_date, help="Business day (default today).")
+def stats_daily(day: date | None) -> None:
+    """Event counts of one business day as JSON."""
+    from chalicelib.local.stack import connect
+    from chalicelib.shared import clock
+    from chalicelib.shared.settings import get_settings
+    from chalicelib.stats.listeners import daily_counts
+
+    connect()
+    chosen = day or clock.business_date(clock.now(), get_settings().tz)
+    click.echo(json.dumps({"day": chosen.isoformat(), "counts": daily_counts(chosen.isoformat())}, indent=2))
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Exit 1 if the committed snapshot differs instead of writing it.")
+def openapi(check: bool) -> None:
+    """Write the OpenAPI snapshot (docs/openapi.json) from the code."""
+    from chalicelib.local.snapshot import SNAPSHOT, current_document
+
+    text = json.dumps(current_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if check:
+        if not SNAPSHOT.exists() or SNAPSHOT.read_text(encoding="utf-8") != text:
+            sys.exit(f"{SNAPSHOT} is out of date: run `python -m chalicelib.cli openapi`")
+        click.echo("OpenAPI snapshot is current")
+        return
+    SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+    SNAPSHOT.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {SNAPSHOT}")
+
+
+if __name__ == "__main__":
+    cli()

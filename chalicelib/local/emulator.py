@@ -1,0 +1,95 @@
+"""The embedded AWS emulator (moto server) behind one lock, with save and restore of table data.
+
+moto applies conditions and transactions without a lock, so concurrent requests can both pass a condition
+(lost updates, negative balances) in ways DynamoDB never allows. Serving every request under one lock makes
+the emulator serialisable, so race tests measure our code rather than the emulator. moto keeps nothing on
+disk: ``save`` and ``restore`` dump and reload table items as DynamoDB JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+
+
+class _QuietHandler(MotoRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Requests are not logged: the emulator would drown the platform's own logs."""
+
+
+class LockedEmulator(ThreadedMotoServer):
+    """moto's server with every request applied under one lock; counts DynamoDB writes for saving."""
+
+    def __init__(self, port: int = 0) -> None:
+        super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
+        self._lock = threading.Lock()
+        self.writes = 0
+
+    def _server_entry(self) -> None:
+        app = DomainDispatcherApplication(create_backend_app)
+
+        def locked_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+            target = environ.get("HTTP_X_AMZ_TARGET", "")
+            with self._lock:
+                if target.endswith(_WRITES):
+                    self.writes += 1
+                return list(app(environ, start_response))
+
+        self._server = make_server(self._ip_address, self._port, locked_app, True, request_handler=_QuietHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+    @property
+    def endpoint_url(self) -> str:
+        host, port = self.get_host_and_port()
+        return f"http://{host}:{port}"
+
+
+def save(endpoint_url: str, region: str, tables: Iterable[str], path: Path) -> int:
+    """Write every item of ``tables`` to ``path`` atomically; return the number of items saved."""
+    client = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
+    data: dict[str, list[dict[str, Any]]] = {}
+    for table in tables:
+        items: list[dict[str, Any]] = []
+        for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+            items.extend(page["Items"])
+        data[table] = items
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("w", encoding="utf-8") as file:
+        json.dump({"format": 1, "tables": data}, file, ensure_ascii=False, separators=(",", ":"))
+        file.flush()
+        os.fsync(file.fileno())
+    temporary.replace(path)
+    return sum(len(items) for items in data.values())
+
+
+def restore(endpoint_url: str, region: str, path: Path) -> int:
+    """Load the items saved at ``path`` into existing tables; return how many were loaded."""
+    if not path.exists():
+        return 0
+    document = json.loads(path.read_text(encoding="utf-8"))
+    client = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
+    existing = set(client.list_tables()["TableNames"])
+    loaded = 0
+    for table, items in document.get("tables", {}).items():
+        if table not in existing:
+            continue
+        for start in range(0, len(items), 25):
+            requests = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+            pending: dict[str, Any] = {table: requests}
+            while pending:
+                pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems", {})
+        loaded += len(items)
+    return loaded

@@ -1,0 +1,313 @@
+"""``make run``: the whole platform on one machine, for development only.
+
+Starts the locked emulator, creates the tables, topic and queues from the infra definitions, reloads the
+data saved under ``.local/``, seeds demo data once, relays the outbox stream to the topic and feeds the
+queues to the same handler functions Lambda runs, and serves the API with Chalice's local server. On
+SIGINT or SIGTERM it stops serving, drains, saves and exits; it also saves every few seconds after writes.
+Production data lives in DynamoDB; nothing here is meant for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from chalicelib.local.emulator import LockedEmulator, restore, save
+from chalicelib.local.provision import Provisioned, provision
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+REGION = "cn-north-1"
+PREFIX = "loyalty-local"
+SAVE_INTERVAL_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class LocalDir:
+    """Where the local stack keeps its state (``LOYALTY_LOCAL_DIR``, default ``.local/``)."""
+
+    root: Path
+
+    @classmethod
+    def default(cls) -> LocalDir:
+        return cls(Path(os.environ.get("LOYALTY_LOCAL_DIR", PROJECT_DIR / ".local")).resolve())
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data.json"
+
+    @property
+    def stack(self) -> Path:
+        return self.root / "stack.json"
+
+    @property
+    def secrets(self) -> Path:
+        return self.root / "secrets.json"
+
+    @property
+    def credentials(self) -> Path:
+        return self.root / "credentials.json"
+
+
+def _private_json(path: Path, document: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    temporary.chmod(0o600)
+    temporary.replace(path)
+
+
+def local_secrets(local: LocalDir) -> dict[str, str]:
+    """Secrets generated once per checkout and kept under ``.local/`` (never committed)."""
+    existing = json.loads(local.secrets.read_text()) if local.secrets.exists() else {}
+    wanted = {"cursor_secret": lambda: secrets.token_urlsafe(32)}
+    if not all(name in existing for name in wanted):
+        existing = {name: existing.get(name) or make() for name, make in wanted.items()}
+        _private_json(local.secrets, existing)
+    return existing
+
+
+def stack_environment(endpoint_url: str, provisioned_topic: str, jobs_queue_url: str, cursor_secret: str) -> dict[str, str]:
+    """The environment that points the platform's code at the emulator."""
+    return {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "LOYALTY_STAGE": "local",
+        "LOYALTY_STORAGE": "emulator",
+        "LOYALTY_TABLE_PREFIX": PREFIX,
+        "LOYALTY_EVENTS_TOPIC_ARN": provisioned_topic,
+        "LOYALTY_JOBS_QUEUE_URL": jobs_queue_url,
+        "LOYALTY_CURSOR_SECRET": cursor_secret,
+    }
+
+
+def connect(local: LocalDir | None = None) -> dict[str, Any]:
+    """Point this process at a running local stack (for the CLI); exit with a hint if none is running."""
+    local = local or LocalDir.default()
+    if not local.stack.exists():
+        sys.exit(f"No local stack is running (no {local.stack}); start it with `make run`.")
+    stack = json.loads(local.stack.read_text())
+    os.environ.update(stack["environment"])
+    from chalicelib.shared.db import bind_tables
+    from chalicelib.shared.settings import get_settings
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    bind_tables(settings.table_prefix, settings.region)
+    return stack
+
+
+class Worker(threading.Thread):
+    """A loop run until ``stop`` is set; exceptions are logged and the loop goes on."""
+
+    def __init__(self, name: str, step: Callable[[], bool], stop: threading.Event, idle: float = 0.2) -> None:
+        super().__init__(name=name, daemon=True)
+        self._step, self._halt, self._idle = step, stop, idle
+
+    def run(self) -> None:
+        from chalicelib.shared.logs import logger
+
+        while not self._halt.is_set():
+            try:
+                busy = self._step()
+            except Exception:
+                logger.exception("local worker step failed", extra={"worker": self.name})
+                busy = False
+            if not busy:
+                self._halt.wait(self._idle)
+
+
+class OutboxRelay:
+    """Reads the outbox table's stream like the Lambda trigger does and calls the same relay function.
+
+    After publishing, it deletes the relayed items (the emulator ignores TTL), so the outbox saved on stop
+    holds only events not yet relayed, and they are relayed on the next start.
+    """
+
+    def __init__(self, endpoint_url: str, stream_arn: str, outbox_table: str) -> None:
+        self._streams = boto3.client("dynamodbstreams", region_name=REGION, endpoint_url=endpoint_url)
+        self._dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint_url)
+        self._table = outbox_table
+        shards = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+        self._iterators = [
+            self._streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            for shard in shards
+        ]
+
+    def step(self) -> bool:
+        from chalicelib.platform.handlers import outbox_relay
+
+        busy = False
+        for index, iterator in enumerate(self._iterators):
+            result = self._streams.get_records(ShardIterator=iterator, Limit=100)
+            records = result["Records"]
+            if records:
+                outbox_relay({"Records": records}, None)
+                for record in records:
+                    if record["eventName"] == "INSERT":
+                        self._dynamodb.delete_item(TableName=self._table, Key=record["dynamodb"]["Keys"])
+                busy = True
+            self._iterators[index] = result.get("NextShardIterator", iterator)
+        return busy
+
+
+class QueuePoller:
+    """Feeds each local queue to its Lambda handler, in the event shape Lambda uses, honouring failures."""
+
+    def __init__(self, endpoint_url: str, provisioned: Provisioned) -> None:
+        from chalicelib.platform import handlers
+        from chalicelib.shared.topology import QUEUES
+
+        self._sqs = boto3.client("sqs", region_name=REGION, endpoint_url=endpoint_url)
+        self._routes = [(provisioned.queue_urls[spec.logical_name], getattr(handlers, spec.handler)) for spec in QUEUES]
+
+    def step(self) -> bool:
+        busy = False
+        for url, handler in self._routes:
+            messages = self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+                "Messages", []
+            )
+            if not messages:
+                continue
+            busy = True
+            records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                        "eventSource": "aws:sqs"} for m in messages]  # fmt: skip
+            failed = {f["itemIdentifier"] for f in handler({"Records": records}, None)["batchItemFailures"]}
+            done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(messages) if m["MessageId"] not in failed]  # fmt: skip
+            if done:
+                self._sqs.delete_message_batch(QueueUrl=url, Entries=done)
+        return busy
+
+
+class Saver:
+    """Saves table data when the emulator saw writes since the last save."""
+
+    def __init__(self, emulator: LockedEmulator, local: LocalDir, tables: list[str]) -> None:
+        self._emulator, self._local, self._tables = emulator, local, tables
+        self._saved_at_writes = emulator.writes
+        self._lock = threading.Lock()
+
+    def step(self) -> bool:
+        self.save()
+        return False
+
+    def save(self, force: bool = False) -> int | None:
+        with self._lock:
+            writes = self._emulator.writes
+            if writes == self._saved_at_writes and not force:
+                return None
+            count = save(self._emulator.endpoint_url, REGION, self._tables, self._local.data)
+            self._saved_at_writes = writes
+            return count
+
+
+@contextlib.contextmanager
+def running_stack(local: LocalDir, *, seed: bool = True, say: Callable[[str], None] = print) -> Iterator[dict[str, Any]]:
+    """Everything but the HTTP server: emulator, resources, data, relay, poller and saver."""
+    local.root.mkdir(parents=True, exist_ok=True)
+    emulator = LockedEmulator(port=int(os.environ.get("LOYALTY_EMULATOR_PORT", "0")))
+    emulator.start()
+    stop = threading.Event()
+    workers: list[Worker] = []
+    saver: Saver | None = None
+    try:
+        endpoint = emulator.endpoint_url
+        os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": REGION})
+        provisioned = provision(PREFIX, REGION, endpoint_url=endpoint)
+        environment = stack_environment(
+            endpoint, provisioned.topic_arn, provisioned.queue_urls["jobs"], local_secrets(local)["cursor_secret"]
+        )
+        os.environ.update(environment)
+        from chalicelib.shared.db import bind_tables, physical_name, registered_tables
+        from chalicelib.shared.settings import get_settings
+
+        get_settings.cache_clear()
+        bind_tables(PREFIX, REGION)
+        loaded = restore(endpoint, REGION, local.data)
+        say(f"Emulator on {endpoint}; {loaded} items reloaded from {local.data}")
+        tables = [physical_name(PREFIX, cls.logical_name) for cls in registered_tables()]
+        saver = Saver(emulator, local, tables)
+        if seed:
+            from chalicelib.local.seed import seed_demo_data
+
+            created = seed_demo_data()
+            say(f"Demo data: {created} new items" if created else "Demo data already present")
+        relay = OutboxRelay(endpoint, provisioned.stream_arns["outbox"], physical_name(PREFIX, "outbox"))
+        workers = [
+            Worker("outbox-relay", relay.step, stop),
+            Worker("queue-poller", QueuePoller(endpoint, provisioned).step, stop),
+            Worker("saver", saver.step, stop, idle=SAVE_INTERVAL_SECONDS),
+        ]
+        for worker in workers:
+            worker.start()
+        stack = {"pid": os.getpid(), "environment": environment, "endpoint_url": endpoint}
+        _private_json(local.stack, stack)
+        yield stack
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=10)
+        if saver is not None:
+            count = saver.save(force=True)
+            say(f"Saved {count} items to {local.data}")
+        local.stack.unlink(missing_ok=True)
+        emulator.stop()
+
+
+def serve(port: int, *, seed: bool = True) -> None:
+    """Run the stack and ``chalice local`` until SIGINT or SIGTERM, then stop cleanly and save."""
+    local = LocalDir.default()
+    with running_stack(local, seed=seed) as stack:
+        from chalice.cli import create_local_server
+        from chalice.cli.factory import CLIFactory
+
+        from chalicelib.local import gateway
+
+        gateway.install()
+        factory = CLIFactory(project_dir=str(PROJECT_DIR), environ=os.environ)
+        server = create_local_server(factory, "127.0.0.1", port, "local")
+
+        def shut_down(signum: int, frame: Any) -> None:
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+        signal.signal(signal.SIGTERM, shut_down)
+        signal.signal(signal.SIGINT, shut_down)
+        _announce(local, port, stack)
+        server.server.serve_forever(poll_interval=0.2)
+        server.server.server_close()
+        print("Stopping: draining workers and saving local data")
+
+
+def _announce(local: LocalDir, port: int, stack: dict[str, Any]) -> None:
+    credentials = json.loads(local.credentials.read_text()) if local.credentials.exists() else {}
+    lines = [
+        "",
+        "Loyalty platform (local emulator: development only; production data lives in DynamoDB)",
+        f"  API          http://127.0.0.1:{port}/v1",
+        f"  Health       http://127.0.0.1:{port}/v1/health",
+        f"  API docs     http://127.0.0.1:{port}/v1/docs",
+        f"  OpenAPI      http://127.0.0.1:{port}/v1/openapi.json",
+        f"  Emulator     {stack['endpoint_url']} (DynamoDB, SQS, SNS)",
+        f"  Local data   {local.data} (saved on stop and every {SAVE_INTERVAL_SECONDS:.0f} s after writes)",
+        f"  Credentials  {local.credentials}: {json.dumps(credentials, ensure_ascii=False) if credentials else 'none yet'}",
+        "  CLI          python -m chalicelib.cli --help   (acts on this running stack)",
+        "Press Ctrl-C to stop.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
