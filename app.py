@@ -1,6 +1,6 @@
 """Composition root: settings, table binding, middleware and one blueprint per domain. No routes here."""
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.platform import api as platform_api
 from chalicelib.platform import handlers

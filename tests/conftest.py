@@ -18,3 +18,130 @@ os.environ.update(
 )
 for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
     os.environ.pop(name, None)
+
+import contextlib  # noqa: E402
+import json  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from chalicelib.local import gateway  # noqa: E402
+from chalicelib.local.provision import Provisioned, provision  # noqa: E402
+from chalicelib.shared.db import bind_tables, physical_name, registered_tables  # noqa: E402
+
+PREFIX = os.environ["LOYALTY_TABLE_PREFIX"]
+REGION = os.environ["AWS_DEFAULT_REGION"]
+
+
+@pytest.fixture
+def aws() -> Iterator[Provisioned]:
+    """A fresh in-process emulator with every table, queue and the topic, as the infra declares them."""
+    with mock_aws():
+        provisioned = provision(PREFIX, REGION)
+        bind_tables(PREFIX, REGION)
+        yield provisioned
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class Api:
+    """Calls the app in-process through chalice.test.Client, JSON in and out."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Answer:
+        sent = {"content-type": "application/json", **(headers or {})}
+        payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+        response = getattr(self._client.http, method.lower())(path, headers=sent, body=payload)
+        text = response.body.decode() if response.body else ""
+        content_type = response.headers.get("Content-Type", "")
+        parsed = json.loads(text) if text and "json" in content_type else text
+        return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, parsed)
+
+    def get(self, path: str, **kw: Any) -> Answer:
+        return self.call("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Answer:
+        return self.call("POST", path, body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> Answer:
+        return self.call("PATCH", path, body, **kw)
+
+
+@pytest.fixture
+def api(aws: Provisioned) -> Iterator[Api]:
+    from chalice.test import Client
+
+    gateway.install()
+    import app
+
+    with Client(app.app, stage_name="local") as client:
+        yield Api(client)
+
+
+def item_counts() -> dict[str, int]:
+    """Items in every table, by logical name: proof that a refused request wrote nothing."""
+    import boto3
+
+    client = boto3.client("dynamodb", region_name=REGION)
+    return {
+        cls.logical_name: client.scan(TableName=physical_name(PREFIX, cls.logical_name), Select="COUNT")["Count"]
+        for cls in registered_tables()
+    }
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def http_stack() -> Iterator[str]:
+    """The API served by Chalice's local server over real HTTP, on the locked emulator (for race tests)."""
+    from chalice.cli import create_local_server
+    from chalice.cli.factory import CLIFactory
+
+    from chalicelib.local.emulator import LockedEmulator
+    from chalicelib.local.stack import PROJECT_DIR
+
+    emulator = LockedEmulator()
+    emulator.start()
+    os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint_url
+    provision(PREFIX, REGION, endpoint_url=emulator.endpoint_url)
+    bind_tables(PREFIX, REGION)
+    gateway.install()
+    port = free_port()
+    server = create_local_server(
+        CLIFactory(project_dir=str(PROJECT_DIR), environ=dict(os.environ)), "127.0.0.1", port, "local"
+    )
+    thread = threading.Thread(target=server.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server.server_close()
+        thread.join(timeout=10)
+        emulator.stop()
+        os.environ.pop("AWS_ENDPOINT_URL", None)
+        bind_tables(PREFIX, REGION)

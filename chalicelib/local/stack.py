@@ -16,7 +16,6 @@ import secrets
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,14 +70,16 @@ def _private_json(path: Path, document: dict[str, Any]) -> None:
 def local_secrets(local: LocalDir) -> dict[str, str]:
     """Secrets generated once per checkout and kept under ``.local/`` (never committed)."""
     existing = json.loads(local.secrets.read_text()) if local.secrets.exists() else {}
-    wanted = {"cursor_secret": lambda: secrets.token_urlsafe(32)}
+    wanted: dict[str, Callable[[], str]] = {"cursor_secret": lambda: secrets.token_urlsafe(32)}
     if not all(name in existing for name in wanted):
         existing = {name: existing.get(name) or make() for name, make in wanted.items()}
         _private_json(local.secrets, existing)
     return existing
 
 
-def stack_environment(endpoint_url: str, provisioned_topic: str, jobs_queue_url: str, cursor_secret: str) -> dict[str, str]:
+def stack_environment(
+    endpoint_url: str, provisioned_topic: str, jobs_queue_url: str, cursor_secret: str
+) -> dict[str, str]:
     """The environment that points the platform's code at the emulator."""
     return {
         "AWS_ACCESS_KEY_ID": "local",
@@ -99,7 +100,7 @@ def connect(local: LocalDir | None = None) -> dict[str, Any]:
     local = local or LocalDir.default()
     if not local.stack.exists():
         sys.exit(f"No local stack is running (no {local.stack}); start it with `make run`.")
-    stack = json.loads(local.stack.read_text())
+    stack: dict[str, Any] = json.loads(local.stack.read_text())
     os.environ.update(stack["environment"])
     from chalicelib.shared.db import bind_tables
     from chalicelib.shared.settings import get_settings
@@ -218,7 +219,9 @@ class Saver:
 
 
 @contextlib.contextmanager
-def running_stack(local: LocalDir, *, seed: bool = True, say: Callable[[str], None] = print) -> Iterator[dict[str, Any]]:
+def running_stack(
+    local: LocalDir, *, seed: bool = True, say: Callable[[str], None] = print
+) -> Iterator[dict[str, Any]]:
     """Everything but the HTTP server: emulator, resources, data, relay, poller and saver."""
     local.root.mkdir(parents=True, exist_ok=True)
     emulator = LockedEmulator(port=int(os.environ.get("LOYALTY_EMULATOR_PORT", "0")))
@@ -228,7 +231,9 @@ def running_stack(local: LocalDir, *, seed: bool = True, say: Callable[[str], No
     saver: Saver | None = None
     try:
         endpoint = emulator.endpoint_url
-        os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": REGION})
+        os.environ.update(
+            {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": REGION}
+        )
         provisioned = provision(PREFIX, REGION, endpoint_url=endpoint)
         environment = stack_environment(
             endpoint, provisioned.topic_arn, provisioned.queue_urls["jobs"], local_secrets(local)["cursor_secret"]
@@ -305,7 +310,7 @@ def _announce(local: LocalDir, port: int, stack: dict[str, Any]) -> None:
         f"  OpenAPI      http://127.0.0.1:{port}/v1/openapi.json",
         f"  Emulator     {stack['endpoint_url']} (DynamoDB, SQS, SNS)",
         f"  Local data   {local.data} (saved on stop and every {SAVE_INTERVAL_SECONDS:.0f} s after writes)",
-        f"  Credentials  {local.credentials}: {json.dumps(credentials, ensure_ascii=False) if credentials else 'none yet'}",
+        f"  Credentials  {local.credentials}: {json.dumps(credentials) if credentials else 'none yet'}",
         "  CLI          python -m chalicelib.cli --help   (acts on this running stack)",
         "Press Ctrl-C to stop.",
         "",

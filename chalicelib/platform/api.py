@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from chalice import Blueprint, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, Schema, endpoint
@@ -62,5 +62,5 @@ def docs(ctx: RequestContext) -> Response:
 def docs_asset(ctx: RequestContext, name: str) -> Response:
     if name not in ASSETS or not (STATIC / name).is_file():
         raise NotFound(f"No asset {name!r}")
-    headers = {"Content-Type": ASSETS[name], "Cache-Control": "max-age=86400"}
+    headers: dict[str, str | list[str]] = {"Content-Type": ASSETS[name], "Cache-Control": "max-age=86400"}
     return Response(body=(STATIC / name).read_text(encoding="utf-8"), headers=headers)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from chalice import Blueprint
-from chalice.app import CloudWatchEvent
+from chalice.app import Blueprint, CloudWatchEvent
 
 from chalicelib.platform.jobs import purge_idempotency_records
 from chalicelib.shared import clock

@@ -73,8 +73,9 @@ def bind_tables(prefix: str, region: str) -> None:
     """Point every record class at this stage's tables, dropping connections made for another endpoint."""
     connection.cache_clear()
     for cls in registered_tables():
-        cls.Meta.table_name = physical_name(prefix, cls.logical_name)
-        cls.Meta.region = region
+        meta: Any = cls.Meta
+        meta.table_name = physical_name(prefix, cls.logical_name)
+        meta.region = region
         cls._connection = None
 
 
@@ -171,12 +172,11 @@ class Transaction:
             raise
 
 
-
 def table_definition(cls: type[Record], name: str) -> dict[str, Any]:
     """The CreateTable arguments of a record class: keys, indexes and stream, billed on demand."""
     schema = cls._get_schema()
 
-    def keys(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
+    def keys(key_schema: list[Any]) -> list[dict[str, str]]:
         return sorted(
             ({"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in key_schema),
             key=lambda k: k["KeyType"] != "HASH",

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from chalice import Blueprint, Chalice, Response
-from chalice.app import Request
+from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chalicelib.shared.errors import (
@@ -164,6 +163,8 @@ def concrete_path(request: Request) -> str:
 def _build_context(spec: EndpointSpec, request: Request) -> RequestContext:
     ctx = RequestContext(request=request)
     raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode()
     if len(raw) > get_settings().max_body_bytes:
         raise PayloadTooLarge(f"The body may hold at most {get_settings().max_body_bytes} bytes")
     if spec.query is not None:
@@ -266,7 +267,7 @@ def etag(version: int) -> str:
 
 
 def to_response(reply: Reply) -> Response:
-    headers = dict(reply.headers)
+    headers: dict[str, str | list[str]] = dict(reply.headers)
     if reply.body is None:
         return Response(body="", status_code=reply.status, headers=headers)
     headers.setdefault("Content-Type", "application/json")
@@ -288,8 +289,10 @@ def problem(error: DomainError, instance: str | None = None) -> dict[str, Any]:
 
 
 def problem_response(error: DomainError, instance: str | None = None) -> Response:
-    headers = {"Content-Type": PROBLEM_JSON, **error.headers}
-    return Response(body=json.dumps(problem(error, instance), ensure_ascii=False), status_code=error.status, headers=headers)
+    headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_JSON, **error.headers}
+    return Response(
+        body=json.dumps(problem(error, instance), ensure_ascii=False), status_code=error.status, headers=headers
+    )
 
 
 def _internal_error(instance: str) -> Response:
@@ -300,7 +303,8 @@ def _internal_error(instance: str) -> Response:
         "detail": "The request failed unexpectedly; nothing was applied if it was a write. Retry later.",
         "instance": instance,
     }
-    return Response(body=json.dumps(document), status_code=500, headers={"Content-Type": PROBLEM_JSON})
+    headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_JSON}
+    return Response(body=json.dumps(document), status_code=500, headers=headers)
 
 
 # Chalice answers some requests before a view runs; their bodies look like {"Code": ..., "Message": ...}.
@@ -369,7 +373,7 @@ def install_preflight_routes(app: Chalice) -> None:
 
 
 def _request_id(request: Request) -> str:
-    supplied = request.headers.get("x-request-id", "")
+    supplied = str(request.headers.get("x-request-id", ""))
     if _REQUEST_ID.match(supplied):
         return supplied
     return str(request.context.get("requestId") or new_id("req_"))
@@ -390,7 +394,7 @@ def _rewrite_early_answer(response: Response, instance: str) -> Response:
 
 def _allowed_origin(request: Request) -> str | None:
     origin = request.headers.get("origin")
-    return origin if origin and origin in get_settings().cors_origins else None
+    return str(origin) if origin and origin in get_settings().cors_origins else None
 
 
 def _add_cors_headers(request: Request, response: Response) -> None:

@@ -13,6 +13,7 @@ import json
 import zlib
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
@@ -26,7 +27,7 @@ from chalicelib.shared.settings import get_settings
 PURGE_SHARDS = 8
 
 
-class _ByPurgeDay(GlobalSecondaryIndex["IdempotencyRecord"]):
+class _ByPurgeDay(GlobalSecondaryIndex["IdempotencyRecord"]):  # type: ignore[no-untyped-call]
     """Sparse index of records by the UTC day they expire, sharded so no day is a hot partition."""
 
     class Meta:
@@ -60,7 +61,7 @@ def purge_bucket(key: str, expires_day: str) -> str:
     return f"{expires_day}#{zlib.crc32(key.encode()) % PURGE_SHARDS}"
 
 
-StoredAnswer = tuple[int, dict]
+StoredAnswer = tuple[int, dict[str, Any]]
 
 
 def run_once(

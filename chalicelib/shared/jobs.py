@@ -271,4 +271,3 @@ def days(first_day: date, last_day: date) -> Iterator[date]:
     while day <= last_day:
         yield day
         day += timedelta(days=1)
-

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from chalicelib import __version__
 from chalicelib.shared.errors import MalformedRequest, PayloadTooLarge, Unavailable, ValidationFailed
@@ -33,7 +33,10 @@ def build_document() -> dict[str, Any]:
     models: set[type[BaseModel]] = {Problem}
     for spec in specs:
         models.update(model for model in (spec.body, spec.response) if model is not None)
-    keyed = [(model, "validation" if _is_request(model, specs) else "serialization") for model in sorted(models, key=lambda m: m.__name__)]
+    keyed: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (model, "validation" if _is_request(model, specs) else "serialization")
+        for model in sorted(models, key=lambda m: m.__name__)
+    ]
     _, schemas = models_json_schema(keyed, ref_template=REF)
     paths: dict[str, dict[str, Any]] = {}
     for spec in specs:
@@ -80,7 +83,9 @@ def _parameters(spec: EndpointSpec) -> list[dict[str, Any]]:
     if spec.query is not None:
         schema = spec.query.model_json_schema()
         for name, prop in schema.get("properties", {}).items():
-            parameters.append({"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop})
+            parameters.append(
+                {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
+            )
     if spec.idempotency:
         parameters.append({
             "name": "Idempotency-Key", "in": "header", "required": spec.idempotency == "required",
@@ -88,8 +93,10 @@ def _parameters(spec: EndpointSpec) -> list[dict[str, Any]]:
             "schema": {"type": "string", "minLength": 8, "maxLength": 255},
         })  # fmt: skip
     if spec.if_match:
-        parameters.append({"name": "If-Match", "in": "header", "required": True,
-                           "description": "The ETag of the version being edited", "schema": {"type": "string"}})  # fmt: skip
+        parameters.append(
+            {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+             "description": "The ETag of the version being edited"}
+        )  # fmt: skip
     return parameters
 
 
@@ -104,6 +111,9 @@ def _responses(spec: EndpointSpec) -> dict[str, Any]:
     responses: dict[str, Any] = {str(spec.status): success}
     problem_content = {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}
     errors = spec.errors + (_COMMON_ERRORS if spec.body or spec.query else (Unavailable,))
-    for error in sorted(set(errors), key=lambda e: e.status):
-        responses.setdefault(str(error.status), {"description": error.title, "content": problem_content})
+    by_status: dict[int, list[str]] = {}
+    for error in sorted(set(errors), key=lambda e: (e.status, e.slug)):
+        by_status.setdefault(error.status, []).append(f"{error.title} (`{error.slug}`)")
+    for status, titles in by_status.items():
+        responses.setdefault(str(status), {"description": "; ".join(titles), "content": problem_content})
     return responses

@@ -7,12 +7,11 @@ that names the variable, instead of failing on the first request that needs it.
 from __future__ import annotations
 
 import functools
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 from chalicelib import __version__
 
@@ -64,7 +63,7 @@ class Settings(BaseSettings):
 def load_settings() -> Settings:
     """Read and validate the environment; raise SettingsError naming each bad variable."""
     try:
-        return Settings()  # type: ignore[call-arg]  # fields come from the environment
+        return Settings()  # fields come from the environment
     except ValidationError as e:
         problems = []
         for error in e.errors():

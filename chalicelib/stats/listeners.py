@@ -26,9 +26,9 @@ def metrics_of(event: Event) -> list[str]:
 def count_event(tx: Transaction, event: Event) -> None:
     day = business_date(datetime.fromisoformat(event.occurred_at), get_settings().tz).isoformat()
     for metric in metrics_of(event):
-        tx.update(DailyCountRecord(day, metric), actions=[DailyCountRecord.count.add(1)])
+        tx.update(DailyCountRecord(day, metric), actions=[DailyCountRecord.total.add(1)])
 
 
 def daily_counts(day: str) -> dict[str, int]:
     """Every counter of one business day."""
-    return {record.metric: int(record.count) for record in DailyCountRecord.query(day, consistent_read=True)}
+    return {record.metric: int(record.total) for record in DailyCountRecord.query(day, consistent_read=True)}

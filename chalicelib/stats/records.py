@@ -18,4 +18,4 @@ class DailyCountRecord(Record):
 
     day = UnicodeAttribute(hash_key=True)
     metric = UnicodeAttribute(range_key=True)
-    count = NumberAttribute(default=0)
+    total = NumberAttribute(default=0)

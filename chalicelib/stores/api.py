@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.shared.errors import (
     AlreadyExists,
@@ -20,7 +20,9 @@ bp = Blueprint(__name__)
 
 
 def _store_reply(store: Store, status: int = 200) -> Reply:
-    return Reply(store, status=status, headers={"ETag": etag(store.version), "Location": f"/v1/stores/{store.store_id}"})
+    return Reply(
+        store, status=status, headers={"ETag": etag(store.version), "Location": f"/v1/stores/{store.store_id}"}
+    )
 
 
 @endpoint(bp, "/v1/stores", "POST", summary="Create a store", tag="stores", body=StoreCreate, response=Store,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.shared.http import Schema
 from chalicelib.stores.model import Store as StoreModel
@@ -28,10 +28,17 @@ class StoreCreate(Schema):
 class StorePatch(Schema):
     """A JSON merge patch (RFC 7396) of a store; fields left out are unchanged, none may be null."""
 
-    name: Name = Field(default=None)
-    city: Place = Field(default=None)
-    region: Place = Field(default=None)
-    status: StoreStatus = Field(default=None)
+    name: Name | None = None
+    city: Place | None = None
+    region: Place | None = None
+    status: StoreStatus | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may not be null: every store field is required")
+        return value
 
     def changes(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.model_fields_set}

@@ -1,0 +1,72 @@
+"""Transient conflicts are retried; when they persist the answer is 503 with Retry-After and nothing applies."""
+
+import pytest
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.shared import db
+from tests.conftest import item_counts
+
+STORE = {"name": "Jing'an", "city": "Shanghai", "region": "East"}
+
+
+class _Conflict(TransactWriteError):
+    def __init__(self) -> None:
+        super().__init__("conflict")
+
+    @property
+    def cause_response_code(self):
+        return "TransactionCanceledException"
+
+    @property
+    def cancellation_reasons(self):
+        from pynamodb.exceptions import CancellationReason
+
+        return [CancellationReason(code="TransactionConflict", message="conflict")]
+
+
+@pytest.fixture
+def conflicts(monkeypatch):
+    """Make the next ``n`` transactions fail with TransactionConflict before reaching the table."""
+    state = {"left": 0, "seen": 0}
+    original = TransactWrite._commit
+
+    def flaky(self):
+        state["seen"] += 1
+        if state["left"] > 0:
+            state["left"] -= 1
+            raise _Conflict()
+        return original(self)
+
+    monkeypatch.setattr(TransactWrite, "_commit", flaky)
+    monkeypatch.setattr(db.time, "sleep", lambda seconds: None)
+    return state
+
+
+def test_a_few_conflicts_are_retried_invisibly(api, conflicts):
+    conflicts["left"] = 3
+    answer = api.post("/v1/stores", STORE)
+    assert answer.status == 201
+    assert conflicts["seen"] == 4
+    assert item_counts()["stores"] == 1
+
+
+def test_persistent_conflicts_answer_503_with_retry_after_and_apply_nothing(api, conflicts):
+    conflicts["left"] = 100
+    before = item_counts()
+    answer = api.post("/v1/stores", STORE)
+    assert answer.status == 503
+    assert answer.headers["retry-after"] == "1"
+    assert answer.body["type"].endswith("/unavailable")
+    assert conflicts["seen"] == db.MAX_ATTEMPTS
+    assert item_counts() == before
+
+
+def test_a_transaction_refuses_more_than_100_items(aws):
+    from chalicelib.stats.records import DailyCountRecord
+
+    tx = db.Transaction()
+    for n in range(101):
+        tx.update(DailyCountRecord("2026-01-01", f"m{n}"), actions=[DailyCountRecord.total.add(1)])
+    with pytest.raises(ValueError, match="at most 100"):
+        tx.commit()

@@ -1,0 +1,95 @@
+"""Events: committed with the change, relayed to the topic, consumed exactly once however often delivered."""
+
+import json
+
+import boto3
+import pytest
+
+from chalicelib.platform.handlers import outbox_relay, statistics_events
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.errors import AlreadyExists
+from chalicelib.shared.events import Event, OutboxRecord, emit, new_event
+from chalicelib.stats.listeners import daily_counts
+from chalicelib.stores.records import StoreRecord
+from tests.conftest import REGION
+
+STORE = {"name": "Jing'an", "city": "Shanghai", "region": "East", "store_id": "SH-001"}
+
+
+def stream_records():
+    """The outbox items as the table's stream hands them to the relay."""
+    return [
+        {
+            "eventName": "INSERT",
+            "dynamodb": {"NewImage": {"event_id": {"S": r.event_id}, "envelope": {"S": r.envelope}}},
+        }
+        for r in OutboxRecord.scan()
+    ]
+
+
+def receive(queue_url, wait=0):
+    sqs = boto3.client("sqs", region_name=REGION)
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait).get("Messages", [])
+    return [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]
+
+
+def test_an_event_commits_with_its_change_or_not_at_all(aws):
+    tx = Transaction()
+    tx.put(StoreRecord("SH-001", name="n", city="c", region="r", status="open", created_at="t", updated_at="t"),
+           condition=StoreRecord.store_id.does_not_exist(), on_fail=AlreadyExists())  # fmt: skip
+    emit(tx, new_event("store.created", "store/SH-001", {"store_id": "SH-001"}))
+    tx.commit()
+    assert OutboxRecord.count() == 1
+
+    tx = Transaction()
+    tx.put(StoreRecord("SH-001", name="n", city="c", region="r", status="open", created_at="t", updated_at="t"),
+           condition=StoreRecord.store_id.does_not_exist(), on_fail=AlreadyExists())  # fmt: skip
+    emit(tx, new_event("store.created", "store/SH-001", {"store_id": "SH-001"}))
+    with pytest.raises(AlreadyExists):
+        tx.commit()
+    assert OutboxRecord.count() == 1
+
+
+def test_the_relay_publishes_envelopes_that_reach_subscribed_queues(aws, api):
+    api.post("/v1/stores", STORE)
+    assert outbox_relay({"Records": stream_records()}, None) == {"published": 1}
+    messages = receive(aws.queue_urls["statistics"])
+    assert len(messages) == 1
+    event = Event.model_validate_json(messages[0]["body"])
+    assert event.type == "store.created"
+    assert event.subject == "store/SH-001"
+    assert event.payload["store_id"] == "SH-001"
+    assert receive(aws.queue_urls["jobs"]) == []
+
+
+def test_the_relay_ignores_removals(aws):
+    assert outbox_relay({"Records": [{"eventName": "REMOVE", "dynamodb": {}}]}, None) == {"published": 0}
+
+
+def test_a_consumer_counts_an_event_once_however_often_it_is_delivered(aws, api):
+    api.post("/v1/stores", STORE)
+    outbox_relay({"Records": stream_records() * 2}, None)  # the stream and SNS may each deliver twice
+    messages = receive(aws.queue_urls["statistics"])
+    assert len(messages) == 2
+    for _ in range(2):
+        assert statistics_events({"Records": messages}, None) == {"batchItemFailures": []}
+    event = Event.model_validate_json(messages[0]["body"])
+    day = event.occurred_at  # the business day depends on the zone: read it back from the counters
+    counts = [daily_counts(d) for d in {day[:10], _shanghai_day(day)}]
+    assert {"store.created": 1, "store.created@SH-001": 1} in counts
+
+
+def _shanghai_day(instant: str) -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(instant).astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+def test_a_message_that_fails_is_reported_alone_for_redelivery(aws, api):
+    api.post("/v1/stores", STORE)
+    outbox_relay({"Records": stream_records()}, None)
+    good = receive(aws.queue_urls["statistics"])
+    bad = {"messageId": "broken-1", "body": json.dumps({"not": "an event"})}
+    result = statistics_events({"Records": [bad, *good]}, None)
+    assert result == {"batchItemFailures": [{"itemIdentifier": "broken-1"}]}

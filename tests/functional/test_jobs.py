@@ -1,0 +1,118 @@
+"""The job runner, proven with the idempotency purge: due work only, once, caught up, fanned out."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import boto3
+import pytest
+
+from chalicelib.platform.handlers import job_batches
+from chalicelib.platform.jobs import purge_idempotency_records as purge
+from chalicelib.shared import clock, jobs
+from chalicelib.shared.http import IdempotencyKey
+from chalicelib.shared.idempotency import IdempotencyRecord, run_once
+from tests.conftest import REGION
+
+DAY0 = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)  # noon in Shanghai
+
+
+def remember(n: int, at: datetime) -> None:
+    """``n`` idempotent requests made at ``at`` (kept 30 days by default)."""
+    with clock.frozen(at):
+        for i in range(n):
+            key = IdempotencyKey(key=f"key-{at:%Y%m%d}-{i:04d}", operation="test", request_hash="h")
+            run_once(key, "test", lambda tx: (200, {}))
+
+
+def expiry_day(at: datetime) -> date:
+    return (at + timedelta(days=30)).date()
+
+
+@pytest.fixture
+def records(aws):
+    remember(3, DAY0)
+    remember(2, DAY0 + timedelta(days=1))
+    remember(4, DAY0 + timedelta(days=5))
+    return 9
+
+
+def test_only_expired_records_are_purged_and_a_rerun_changes_nothing(records):
+    as_of = expiry_day(DAY0 + timedelta(days=1))
+    with clock.frozen(DAY0 + timedelta(days=40)):
+        report = jobs.run_job(purge, as_of)
+        assert (report.status, report.planned, report.processed) == ("completed", 5, 5)
+        assert IdempotencyRecord.count() == 4
+        again = jobs.run_job(purge, as_of)
+        assert (again.planned, again.processed) == (0, 0)
+    assert IdempotencyRecord.count() == 4
+
+
+def test_a_missed_night_is_caught_up_from_the_watermark(records):
+    with clock.frozen(DAY0 + timedelta(days=60)):
+        jobs.run_job(purge, expiry_day(DAY0))
+        assert jobs.watermark(purge) == expiry_day(DAY0)
+        report = jobs.run_job(purge, expiry_day(DAY0 + timedelta(days=5)))  # several nights later
+    assert date.fromisoformat(report.first_day) == expiry_day(DAY0) + timedelta(days=1)
+    assert report.processed == 6
+    assert IdempotencyRecord.count() == 0
+
+
+def test_nothing_is_purged_before_it_expires(records):
+    with clock.frozen(DAY0 + timedelta(days=2)):
+        report = jobs.run_job(purge, expiry_day(DAY0 + timedelta(days=5)))
+    assert report.processed == 0
+    assert IdempotencyRecord.count() == 9
+
+
+def test_reads_grow_with_the_records_due_not_the_table(aws, monkeypatch):
+    remember(3, DAY0)
+    remember(40, DAY0 + timedelta(days=10))  # not due
+    read = []
+    original = IdempotencyRecord.by_purge_day.query
+
+    def counting_query(*args, **kwargs):
+        for item in original(*args, **kwargs):
+            read.append(item)
+            yield item
+
+    monkeypatch.setattr(IdempotencyRecord.by_purge_day, "query", counting_query)
+    with clock.frozen(DAY0 + timedelta(days=45)):
+        jobs.run_job(purge, expiry_day(DAY0))
+    assert len(read) == 3
+
+
+def test_fanned_out_batches_are_counted_once_however_often_delivered(aws, monkeypatch):
+    monkeypatch.setattr(jobs, "BATCH_SIZE", 2)
+    remember(5, DAY0)
+    monkeypatch.setenv("LOYALTY_JOBS_QUEUE_URL", aws.queue_urls["jobs"])
+    from chalicelib.shared.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        with clock.frozen(DAY0 + timedelta(days=45)):
+            report = jobs.run_job(purge, expiry_day(DAY0), fan_out=True)
+            assert (report.status, report.batches, report.batches_done) == ("running", 3, 0)
+            sqs = boto3.client("sqs", region_name=REGION)
+            messages = sqs.receive_message(QueueUrl=aws.queue_urls["jobs"], MaxNumberOfMessages=10)["Messages"]
+            records = [{"messageId": m["MessageId"], "body": m["Body"]} for m in messages]
+            assert len(records) == 3
+            assert job_batches({"Records": records}, None) == {"batchItemFailures": []}
+            assert job_batches({"Records": records[:1]}, None) == {"batchItemFailures": []}  # redelivered
+    finally:
+        get_settings.cache_clear()
+    final = jobs.get_report(purge.name, report.run_id)
+    assert (final.status, final.batches_done, final.processed) == ("completed", 3, 5)
+    assert jobs.watermark(purge) == expiry_day(DAY0)
+    assert IdempotencyRecord.count() == 0
+
+
+def test_a_broken_batch_message_is_reported_for_redelivery(aws):
+    bad = {"messageId": "m-1", "body": json.dumps({"job": "purge-idempotency-records"})}
+    assert job_batches({"Records": [bad]}, None) == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+
+
+def test_runs_keep_reports_newest_first(records):
+    with clock.frozen(DAY0 + timedelta(days=60)):
+        first = jobs.run_job(purge, expiry_day(DAY0))
+        second = jobs.run_job(purge, expiry_day(DAY0 + timedelta(days=1)))
+    assert [r.run_id for r in jobs.recent_reports(purge.name)] == [second.run_id, first.run_id]
