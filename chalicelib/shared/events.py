@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import boto3
 from pydantic import BaseModel, Field
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
@@ -85,6 +84,8 @@ def emit(tx: Transaction, event: Event) -> None:
 
 @functools.cache
 def _sns() -> Any:
+    import boto3  # imported on first publish: it is not needed to answer most requests
+
     return boto3.client("sns", region_name=get_settings().region)
 
 

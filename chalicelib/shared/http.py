@@ -323,7 +323,7 @@ def install_http_conventions(app: Chalice) -> None:
     @app.middleware("http")
     def http_conventions(request: Request, get_response: Callable[[Request], Response]) -> Response:
         request_id = _request_id(request)
-        logger.append_keys(request_id=request_id)
+        logger.thread_safe_append_keys(request_id=request_id)  # the local server runs requests on threads
         try:
             response = get_response(request)
             response = _rewrite_early_answer(response, concrete_path(request))
@@ -336,7 +336,7 @@ def install_http_conventions(app: Chalice) -> None:
             )  # fmt: skip
             return response
         finally:
-            logger.remove_keys(["request_id"])
+            logger.thread_safe_remove_keys(["request_id"])
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 

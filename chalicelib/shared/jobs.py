@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
-import boto3
 from pydantic import BaseModel
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
@@ -241,6 +240,8 @@ def _report(record: JobRecord) -> RunReport:
 
 @functools.cache
 def _sqs() -> Any:
+    import boto3  # imported on first publish: it is not needed to answer most requests
+
     return boto3.client("sqs", region_name=get_settings().region)
 
 

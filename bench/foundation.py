@@ -1,0 +1,130 @@
+"""Platform figures: DynamoDB requests per store operation, latency next to a raw GetItem, import and start-up.
+
+Prints one JSON object. Latencies are in-process against the moto emulator on a shared machine: compare
+them as ratios to ``raw_get_p50`` from the same run, never as absolute numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from harness import PROJECT, emulator, latency_ms, requests_of
+
+
+def in_process() -> dict[str, object]:
+    import boto3
+    from chalice.test import Client
+
+    from chalicelib.local import gateway
+
+    gateway.install()
+    import app
+
+    figures: dict[str, object] = {}
+    with emulator(), Client(app.app, stage_name="local") as client:
+        json_headers = {"content-type": "application/json"}
+
+        def create(i: int, key: str | None = None) -> None:
+            headers = {**json_headers, **({"idempotency-key": key} if key else {})}
+            body = json.dumps({"store_id": f"B-{i}", "name": "Bench", "city": "Shanghai", "region": "East"})
+            assert client.http.post("/v1/stores", headers=headers, body=body).status_code == 201
+
+        figures["requests_per_store_create"] = requests_of(lambda: create(100_000))
+        figures["requests_per_idempotent_create"] = requests_of(lambda: create(100_001, "bench-key-1"))
+        figures["requests_per_idempotent_replay"] = requests_of(lambda: create(100_001, "bench-key-1"))
+        figures["requests_per_store_read"] = requests_of(lambda: client.http.get("/v1/stores/B-100000"))
+        patch_headers = {"content-type": "application/merge-patch+json", "if-match": '"1"'}
+        figures["requests_per_store_patch"] = requests_of(
+            lambda: client.http.patch("/v1/stores/B-100000", headers=patch_headers, body='{"city": "Hangzhou"}')
+        )
+        raw = boto3.client("dynamodb", region_name="cn-north-1")
+        table = "loyalty-bench-stores"
+        figures["latency_ms"] = {
+            "raw_get": latency_ms(lambda i: raw.get_item(TableName=table, Key={"store_id": {"S": "B-100000"}})),
+            "raw_transact_put": latency_ms(
+                lambda i: raw.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": table,
+                                "Item": {"store_id": {"S": f"R-{i}"}},
+                                "ConditionExpression": "attribute_not_exists(store_id)",
+                            }
+                        }
+                    ]
+                )
+            ),  # fmt: skip
+            "store_read": latency_ms(lambda i: client.http.get("/v1/stores/B-100000")),
+            "store_create": latency_ms(lambda i: create(i)),
+            "health": latency_ms(lambda i: client.http.get("/v1/health")),
+        }
+        raw_p50 = figures["latency_ms"]["raw_get"]["p50"]  # type: ignore[index]
+        figures["raw_get_p50"] = raw_p50
+        figures["ratio_to_raw_get_p50"] = {
+            name: round(values["p50"] / raw_p50, 2)
+            for name, values in figures["latency_ms"].items()  # type: ignore[attr-defined]
+            if name != "raw_get"
+        }
+        figures["store_create_vs_raw_transact_p50"] = round(
+            figures["latency_ms"]["store_create"]["p50"] / figures["latency_ms"]["raw_transact_put"]["p50"],
+            2,  # type: ignore[index]
+        )
+    for name in [key for key in figures if key.startswith("requests_per_")]:
+        total, by_operation = figures[name]  # type: ignore[misc]
+        figures[name] = {"total": total, "by_operation": by_operation}
+    return figures
+
+
+def import_seconds(runs: int = 5) -> float:
+    """Median wall time of ``import app`` in a fresh interpreter, as -X importtime reports it."""
+    env = {**os.environ}
+    totals = []
+    for _ in range(runs):
+        err = subprocess.run([sys.executable, "-X", "importtime", "-c", "import app"], cwd=PROJECT, env=env,
+                             capture_output=True, text=True, check=True).stderr  # fmt: skip
+        totals.append(int(re.findall(r"\|\s+(\d+) \| app$", err, re.M)[-1]) / 1e6)
+    return round(sorted(totals)[len(totals) // 2], 3)
+
+
+def local_start_seconds() -> float:
+    """Seconds from launching the local stack (what `make run` execs) to the first healthy answer."""
+    with tempfile.TemporaryDirectory() as local_dir:
+        port = 18765
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("LOYALTY_", "AWS_"))}
+        env.update(PORT=str(port), LOYALTY_LOCAL_DIR=local_dir)
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "chalicelib.cli", "local", "up"], cwd=PROJECT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=1):
+                        return round(time.perf_counter() - start, 2)
+                except OSError:
+                    if process.poll() is not None or time.perf_counter() - start > 120:
+                        raise RuntimeError("the local stack did not start") from None
+                    time.sleep(0.05)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    result = {
+        "bench": "foundation",
+        **in_process(),
+        "import_app_seconds": import_seconds(),
+        "local_start_seconds_first_run": local_start_seconds(),
+        "note": "Latencies are in-process against moto. moto's TransactWriteItems deep-copies each table it touches "
+        "before applying, so transactional writes slow down as emulator tables grow; DynamoDB has no such cost.",
+    }
+    print(json.dumps(result, indent=2))

@@ -1,0 +1,76 @@
+"""Shared measuring tools for bench scripts: request counting at the client, latency percentiles, emulator.
+
+Run bench scripts from the repository root (``make bench``); each prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+os.environ.update(
+    AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="cn-north-1",
+    LOYALTY_STAGE="bench", LOYALTY_STORAGE="emulator", LOYALTY_TABLE_PREFIX="loyalty-bench",
+    LOYALTY_EVENTS_TOPIC_ARN="arn:aws-cn:sns:cn-north-1:123456789012:loyalty-bench-events",
+    LOYALTY_JOBS_QUEUE_URL="https://sqs.cn-north-1.amazonaws.com.cn/123456789012/loyalty-bench-jobs",
+    LOYALTY_CURSOR_SECRET="bench-cursor-secret-bench-cursor-secret", POWERTOOLS_LOG_LEVEL="ERROR",
+)  # fmt: skip
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+import botocore.handlers  # noqa: E402
+
+REQUESTS: Counter[str] = Counter()
+
+
+def _count(request: Any, **kwargs: Any) -> None:
+    target = request.headers.get("X-Amz-Target", b"")
+    operation = (target.decode() if isinstance(target, bytes) else target).rpartition(".")[2]
+    REQUESTS[operation or "other"] += 1
+
+
+# Every botocore session created from here on counts its DynamoDB requests before they are sent.
+botocore.handlers.BUILTIN_HANDLERS.append(("before-send.dynamodb", _count))
+
+
+@contextlib.contextmanager
+def emulator() -> Iterator[None]:
+    """In-process moto with the platform's tables, queues and topic, and the app's tables bound."""
+    from moto import mock_aws
+
+    from chalicelib.local.provision import provision
+    from chalicelib.shared.db import bind_tables
+
+    with mock_aws():
+        provision("loyalty-bench", "cn-north-1")
+        bind_tables("loyalty-bench", "cn-north-1")
+        yield
+
+
+def requests_of(operation: Callable[[], Any]) -> tuple[int, dict[str, int]]:
+    """DynamoDB requests one call of ``operation`` makes, in total and by API operation."""
+    REQUESTS.clear()
+    operation()
+    counted = dict(REQUESTS)
+    return sum(counted.values()), counted
+
+
+def latency_ms(operation: Callable[[int], Any], runs: int = 200) -> dict[str, float]:
+    """p50 and p95 in milliseconds of ``operation(i)`` over ``runs`` calls (after a short warm-up)."""
+    for i in range(5):
+        operation(-1 - i)
+    samples = []
+    for i in range(runs):
+        start = time.perf_counter()
+        operation(i)
+        samples.append((time.perf_counter() - start) * 1000)
+    quantiles = statistics.quantiles(samples, n=20)
+    return {"p50": round(statistics.median(samples), 3), "p95": round(quantiles[18], 3)}
