@@ -21,7 +21,7 @@ lint: $(DEPS)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(DEPS)
-	$(VENV)/bin/mypy app.py chalicelib
+	$(VENV)/bin/mypy app.py chalicelib infra
 
 check-openapi: $(DEPS) $(ASSETS)
 	$(PY) -m chalicelib.cli openapi --check

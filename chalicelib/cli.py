@@ -143,5 +143,29 @@ def openapi(check: bool) -> None:
     click.echo(f"wrote {SNAPSHOT}")
 
 
+@cli.group()
+def infra() -> None:
+    """The CloudFormation package and the generated IAM policies."""
+
+
+@infra.command("render")
+def infra_render() -> None:
+    """Write .chalice/policy-<stage>.json from the table, queue and topic definitions."""
+    from infra.resources import write_infra
+
+    for path in write_infra(PROJECT_DIR):
+        click.echo(f"wrote {path.relative_to(PROJECT_DIR)}")
+
+
+@infra.command("package")
+@click.option("--stage", type=click.Choice(["dev", "prod"]), default="dev", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="dist", show_default=True)
+def infra_package(stage: str, out_dir: Path) -> None:
+    """Build the stage's CloudFormation template and deployment package into --out (no AWS call)."""
+    from infra.resources import package
+
+    click.echo(f"wrote {package(PROJECT_DIR, stage, out_dir)}")
+
+
 if __name__ == "__main__":
     cli()

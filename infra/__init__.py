@@ -1,0 +1,1 @@
+"""The CloudFormation side of the platform, rendered from the same definitions the emulator uses."""

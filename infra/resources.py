@@ -1,0 +1,544 @@
+"""The CloudFormation side of the platform, generated from the definitions the local stack provisions from.
+
+Tables come from ``registered_tables()``, queues and the topic from ``topology``, problem types from
+``errors``: the emulator and AWS read the same classes, so they cannot drift. ``chalice package`` writes
+the functions, roles and the REST API; ``render_merge_template`` adds everything else and is deep-merged
+into that template by ``chalice package --merge-template`` (it only adds keys, never replaces one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chalicelib.shared.db import Record, physical_name, registered_tables, table_definition
+from chalicelib.shared.errors import (
+    PROBLEM_BASE,
+    DomainError,
+    Forbidden,
+    MalformedRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
+from chalicelib.shared.events import OutboxRecord
+from chalicelib.shared.topology import QUEUES, QueueSpec, dead_letter_name, physical_queue_name, physical_topic_name
+
+Template = dict[str, Any]
+
+TOPIC_ID = "EventsTopic"
+RELAY_DLQ_ID = "OutboxRelayFailureQueue"
+RELAY_DLQ_LOGICAL_NAME = "outbox-relay"  # its queue is loyalty-<stage>-outbox-relay-dlq
+RELAY_FUNCTION = "outbox_relay"  # the Chalice function the outbox stream feeds
+API_FUNCTION = "api_handler"  # Chalice's name for the function behind the REST API ("APIHandler")
+TEMPLATE_NAME = "sam.json"  # what `chalice package --pkg-format cloudformation` writes
+MERGE_TEMPLATE_NAME = "merge-template.json"
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum
+PROBLEM_JSON = "application/problem+json"
+# Each queue message of the jobs queue already carries a batch of up to 100 keys.
+QUEUE_BATCH_SIZES = {"jobs": 1}
+DEFAULT_QUEUE_BATCH_SIZE = 10
+LOG_RETENTION_DAYS = {"prod": 365}
+DEFAULT_LOG_RETENTION_DAYS = 30
+# Importing app.py (as chalice package does) validates settings; the template never contains these values.
+PACKAGING_PLACEHOLDERS = {
+    "LOYALTY_EVENTS_TOPIC_ARN": "arn:aws:sns:cn-north-1:000000000000:packaging-placeholder",
+    "LOYALTY_JOBS_QUEUE_URL": "https://sqs.cn-north-1.amazonaws.com.cn/000000000000/packaging-placeholder",
+}
+PACKAGING_DEFAULTS = {
+    "AWS_DEFAULT_REGION": "cn-north-1",  # chalice refuses to package without a region; the template is region-free
+    "LOYALTY_TABLE_PREFIX": "packaging-placeholder",
+    "LOYALTY_CURSOR_SECRET": "packaging-placeholder-packaging-placeholder",
+}
+
+
+def stack_prefix(stage: str) -> str:
+    """Every physical name of a stage starts with ``loyalty-<stage>``."""
+    return f"loyalty-{stage}"
+
+
+def function_name(stage: str, chalice_name: str) -> str:
+    """The Lambda function name, as ``chalice deploy`` would name it: ``loyalty-<stage>-<chalice name>``."""
+    return f"{stack_prefix(stage)}-{chalice_name}"
+
+
+def _camel(name: str) -> str:
+    """A logical id part from a physical name, the way Chalice builds its ids (``daily-stats`` -> ``DailyStats``)."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name) if part)
+
+
+def table_id(cls: type[Record]) -> str:
+    return f"{_camel(cls.logical_name)}Table"
+
+
+def queue_id(spec: QueueSpec) -> str:
+    return f"{_camel(spec.logical_name)}Queue"
+
+
+def dead_letter_queue_id(spec: QueueSpec) -> str:
+    return f"{_camel(spec.logical_name)}DeadLetterQueue"
+
+
+def _jobs_queue() -> QueueSpec:
+    return next(spec for spec in QUEUES if spec.logical_name == "jobs")
+
+
+@dataclass(frozen=True)
+class _Problem:
+    slug: str
+    title: str
+    status: int
+    detail: str | None = None  # None: API Gateway's own message
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def _from_error(error: type[DomainError], **kwargs: Any) -> _Problem:
+    return _Problem(error.slug, error.title, error.status, **kwargs)
+
+
+_INTERNAL = _Problem("internal-error", "Internal error", 500)
+_RETRY = (("Retry-After", "1"),)
+# API Gateway's own answers, rewritten to RFC 9457. Every type is listed with an explicit status so the
+# body's "status" always equals the HTTP status. The app's catch-all routes take every unknown path, so
+# MISSING_AUTHENTICATION_TOKEN (403 by default) only means a method the path does not declare: 405, as locally.
+GATEWAY_RESPONSES: dict[str, _Problem] = {
+    "DEFAULT_4XX": _from_error(MalformedRequest),
+    "DEFAULT_5XX": _INTERNAL,
+    "ACCESS_DENIED": _from_error(Forbidden),
+    "API_CONFIGURATION_ERROR": _INTERNAL,
+    "AUTHORIZER_CONFIGURATION_ERROR": _INTERNAL,
+    "AUTHORIZER_FAILURE": _INTERNAL,
+    "BAD_REQUEST_BODY": _from_error(MalformedRequest),
+    "BAD_REQUEST_PARAMETERS": _from_error(MalformedRequest),
+    "EXPIRED_TOKEN": _from_error(Forbidden),
+    "INTEGRATION_FAILURE": _Problem("integration-failure", "The request could not be completed", 504),
+    "INTEGRATION_TIMEOUT": _Problem("timeout", "The request timed out", 504),
+    "INVALID_API_KEY": _from_error(Forbidden),
+    "INVALID_SIGNATURE": _from_error(Forbidden),
+    "MISSING_AUTHENTICATION_TOKEN": _from_error(MethodNotAllowed, detail="This path does not accept this method"),
+    "QUOTA_EXCEEDED": _from_error(RateLimited, headers=_RETRY),
+    "REQUEST_TOO_LARGE": _from_error(PayloadTooLarge),
+    "RESOURCE_NOT_FOUND": _from_error(NotFound),
+    "THROTTLED": _from_error(RateLimited, headers=_RETRY),
+    "UNAUTHORIZED": _from_error(Unauthenticated),
+    "UNSUPPORTED_MEDIA_TYPE": _from_error(UnsupportedMediaType),
+    "WAF_FILTERED": _from_error(Forbidden),
+}
+
+
+def _gateway_response(problem: _Problem) -> dict[str, Any]:
+    """A SAM GatewayResponse answering ``problem`` as problem+json (mapping templates only substitute variables)."""
+    detail = json.dumps(problem.detail) if problem.detail else "$context.error.messageString"
+    body = (
+        f'{{"type":{json.dumps(PROBLEM_BASE + problem.slug)},"title":{json.dumps(problem.title)},'
+        f'"status":{problem.status},"detail":{detail}}}'
+    )
+    headers = {"Content-Type": f"'{PROBLEM_JSON}'", **{name: f"'{value}'" for name, value in problem.headers}}
+    return {
+        "StatusCode": str(problem.status),
+        "ResponseParameters": {"Headers": headers},
+        "ResponseTemplates": {"application/json": body},
+    }
+
+
+def _table_resource(cls: type[Record], stage: str) -> dict[str, Any]:
+    """A table as CloudFormation declares it: the emulator's CreateTable arguments plus recovery and encryption."""
+    properties = table_definition(cls, physical_name(stack_prefix(stage), cls.logical_name))
+    if "StreamSpecification" in properties:
+        properties["StreamSpecification"] = {"StreamViewType": properties["StreamSpecification"]["StreamViewType"]}
+    properties["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
+    properties["SSESpecification"] = {"SSEEnabled": True}
+    if cls.ttl_attribute:
+        properties["TimeToLiveSpecification"] = {"AttributeName": cls.ttl_attribute, "Enabled": True}
+    if stage == "prod":
+        properties["DeletionProtectionEnabled"] = True
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": properties,
+    }
+
+
+def _queue_resources(spec: QueueSpec, stage: str, function_ids: dict[str, str]) -> Template:
+    """A queue, its dead-letter queue, its topic subscription and the mapping that feeds its handler."""
+    prefix = stack_prefix(stage)
+    queue, dlq = queue_id(spec), dead_letter_queue_id(spec)
+    resources: Template = {
+        dlq: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": dead_letter_name(prefix, spec.logical_name),
+                "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        queue: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": physical_queue_name(prefix, spec.logical_name),
+                "VisibilityTimeout": spec.visibility_timeout,
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]},
+                    "maxReceiveCount": spec.max_receives,
+                },
+            },
+        },
+        f"{queue}Mapping": {
+            "Type": "AWS::Lambda::EventSourceMapping",
+            "Properties": {
+                "EventSourceArn": {"Fn::GetAtt": [queue, "Arn"]},
+                "FunctionName": {"Ref": _function_id(function_ids, spec.handler)},
+                "BatchSize": QUEUE_BATCH_SIZES.get(spec.logical_name, DEFAULT_QUEUE_BATCH_SIZE),
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "Enabled": True,
+            },
+        },
+    }
+    if spec.subscribes_to_events:
+        resources[f"{queue}Policy"] = {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": [{"Ref": queue}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "EventsTopicDelivers",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "sns.amazonaws.com"},
+                            "Action": "sqs:SendMessage",
+                            "Resource": {"Fn::GetAtt": [queue, "Arn"]},
+                            "Condition": {"ArnEquals": {"aws:SourceArn": {"Ref": TOPIC_ID}}},
+                        }
+                    ],
+                },
+            },
+        }
+        subscription: dict[str, Any] = {
+            "TopicArn": {"Ref": TOPIC_ID},
+            "Protocol": "sqs",
+            "Endpoint": {"Fn::GetAtt": [queue, "Arn"]},
+            "RawMessageDelivery": True,
+        }
+        if spec.event_types:
+            subscription["FilterPolicy"] = {"type": list(spec.event_types)}
+        resources[f"{queue}Subscription"] = {
+            "Type": "AWS::SNS::Subscription",
+            "DependsOn": [f"{queue}Policy"],
+            "Properties": subscription,
+        }
+    return resources
+
+
+def _relay_resources(stage: str, function_ids: dict[str, str]) -> Template:
+    """The outbox stream feeding the relay; a batch that keeps failing is recorded in a failure queue.
+
+    The failure queue receives where the failed records are (shard and sequence numbers), not the records; the
+    stream keeps them 24 hours and the outbox table keeps each envelope for its retention, to re-publish from.
+    """
+    if not OutboxRecord.stream:
+        raise ValueError("the outbox table needs a stream for the relay")
+    return {
+        RELAY_DLQ_ID: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": dead_letter_name(stack_prefix(stage), RELAY_DLQ_LOGICAL_NAME),
+                "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        "OutboxStreamMapping": {
+            "Type": "AWS::Lambda::EventSourceMapping",
+            "Properties": {
+                "EventSourceArn": {"Fn::GetAtt": [table_id(OutboxRecord), "StreamArn"]},
+                "FunctionName": {"Ref": _function_id(function_ids, RELAY_FUNCTION)},
+                "StartingPosition": "TRIM_HORIZON",
+                "BatchSize": 100,
+                "BisectBatchOnFunctionError": True,
+                "MaximumRetryAttempts": 10,
+                "MaximumRecordAgeInSeconds": 6 * 3600,
+                "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [RELAY_DLQ_ID, "Arn"]}}},
+                "Enabled": True,
+            },
+        },
+    }
+
+
+def _function_id(function_ids: dict[str, str], chalice_name: str) -> str:
+    try:
+        return function_ids[chalice_name]
+    except KeyError:
+        raise ValueError(
+            f"no Chalice function named {chalice_name!r}; known: {', '.join(sorted(function_ids))}"
+        ) from None
+
+
+def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
+    """What ``chalice package --merge-template`` adds to Chalice's template for ``stage``.
+
+    ``function_ids`` maps each Chalice function name to its logical id (``function_ids_from_package``). Every
+    function gets the topic ARN and jobs queue URL in its environment, a fixed name and a log group with a
+    retention; the REST API answers its own errors as problem+json.
+    """
+    prefix = stack_prefix(stage)
+    resources: Template = {}
+    for cls in registered_tables():
+        resources[table_id(cls)] = _table_resource(cls, stage)
+    resources[TOPIC_ID] = {
+        "Type": "AWS::SNS::Topic",
+        "Properties": {"TopicName": physical_topic_name(prefix), "KmsMasterKeyId": "alias/aws/sns"},
+    }
+    for spec in QUEUES:
+        resources.update(_queue_resources(spec, stage, function_ids))
+    resources.update(_relay_resources(stage, function_ids))
+    environment = {
+        "LOYALTY_EVENTS_TOPIC_ARN": {"Ref": TOPIC_ID},
+        "LOYALTY_JOBS_QUEUE_URL": {"Ref": queue_id(_jobs_queue())},
+    }
+    retention = LOG_RETENTION_DAYS.get(stage, DEFAULT_LOG_RETENTION_DAYS)
+    for chalice_name, logical_id in sorted(function_ids.items()):
+        name = function_name(stage, chalice_name)
+        resources[logical_id] = {
+            "Properties": {"FunctionName": name, "Environment": {"Variables": dict(environment)}},
+        }
+        resources[f"{logical_id}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": f"/aws/lambda/{name}", "RetentionInDays": retention},
+        }
+    if API_FUNCTION in function_ids:
+        responses = {kind: _gateway_response(problem) for kind, problem in sorted(GATEWAY_RESPONSES.items())}
+        resources["RestAPI"] = {"Properties": {"GatewayResponses": responses}}
+    return {"Resources": resources, "Outputs": _outputs()}
+
+
+def _outputs() -> Template:
+    outputs: Template = {
+        f"{table_id(cls)}Name": {"Description": f"The {cls.logical_name} table", "Value": {"Ref": table_id(cls)}}
+        for cls in registered_tables()
+    }
+    outputs["EventsTopicArn"] = {"Description": "The domain events topic", "Value": {"Ref": TOPIC_ID}}
+    for spec in QUEUES:
+        for logical_id, what in ((queue_id(spec), "queue"), (dead_letter_queue_id(spec), "dead-letter queue")):
+            outputs[f"{logical_id}Url"] = {
+                "Description": f"The {spec.logical_name} {what}",
+                "Value": {"Ref": logical_id},
+            }
+    outputs[f"{RELAY_DLQ_ID}Url"] = {"Description": "Failed outbox relay batches", "Value": {"Ref": RELAY_DLQ_ID}}
+    return outputs
+
+
+_FUNCTION_TYPES = {"AWS::Serverless::Function", "AWS::Lambda::Function"}
+
+
+def function_ids_from_package(template: Template) -> dict[str, str]:
+    """Map each Chalice function name to its logical id in a template from ``chalice package``.
+
+    Chalice names a function's resource by CamelCasing its name (``outbox_relay`` -> ``OutboxRelay``) and
+    renames the REST API's function to ``APIHandler``. The project names functions in snake_case, so the
+    name is the id split at capitals; a name that does not CamelCase back to its id is refused.
+    """
+    ids = {}
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") not in _FUNCTION_TYPES:
+            continue
+        name = API_FUNCTION if logical_id == "APIHandler" else re.sub(r"(?<!^)(?=[A-Z])", "_", logical_id).lower()
+        if name != API_FUNCTION and _camel(name) != logical_id:
+            raise ValueError(f"cannot tell the Chalice name of function resource {logical_id!r}")
+        ids[name] = logical_id
+    return ids
+
+
+def _arn(service: str, resource: str) -> str:
+    """A partition-, region- and account-agnostic ARN: policy files are plain JSON, without ``${AWS::Partition}``."""
+    return f"arn:*:{service}:*:*:{resource}"
+
+
+def render_policy(stage: str) -> Template:
+    """The IAM policy every Lambda function of ``stage`` runs with (``.chalice/policy-<stage>.json``).
+
+    Items of the stage's tables, queries of their indexes, the outbox stream (read by the relay's event source
+    mapping), publishing to the topic, consuming the queues that feed handlers, sending to the queues the code
+    feeds itself and to the relay's failure queue, and writing its own logs. Nothing else: the cursor secret
+    reaches the functions through a CloudFormation dynamic reference resolved at deploy time, and every key in
+    use is AWS managed (aws/dynamodb, aws/sns) or SQS-managed, whose key policies already admit the account.
+    """
+    prefix = stack_prefix(stage)
+    tables = registered_tables()
+    table_arns = [_arn("dynamodb", f"table/{physical_name(prefix, cls.logical_name)}") for cls in tables]
+    index_arns = [
+        _arn("dynamodb", f"table/{physical_name(prefix, cls.logical_name)}/index/*")
+        for cls in tables
+        if cls._get_schema()["global_secondary_indexes"]
+    ]
+    outbox_stream = _arn("dynamodb", f"table/{physical_name(prefix, OutboxRecord.logical_name)}/stream/*")
+
+    def queue_arn(name: str) -> str:
+        return f"arn:*:sqs:*:*:{name}"
+
+    consumed = [queue_arn(physical_queue_name(prefix, spec.logical_name)) for spec in QUEUES]
+    fed_by_code = [
+        queue_arn(physical_queue_name(prefix, spec.logical_name)) for spec in QUEUES if not spec.subscribes_to_events
+    ]
+    log_group = f"/aws/lambda/{prefix}-*"
+    statements = [
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [_arn("logs", f"log-group:{log_group}"), _arn("logs", f"log-group:{log_group}:log-stream:*")],
+        },
+        {
+            "Sid": "ReadWriteTables",
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:BatchGetItem",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:ConditionCheckItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:Scan",
+                "dynamodb:UpdateItem",
+            ],
+            "Resource": table_arns,
+        },
+        {"Sid": "QueryIndexes", "Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": index_arns},
+        {
+            "Sid": "ReadOutboxStream",
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ],
+            "Resource": [outbox_stream],
+        },
+        {
+            "Sid": "PublishEvents",
+            "Effect": "Allow",
+            "Action": ["sns:Publish"],
+            "Resource": [f"arn:*:sns:*:*:{physical_topic_name(prefix)}"],
+        },
+        {
+            "Sid": "ConsumeQueues",
+            "Effect": "Allow",
+            "Action": ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+            "Resource": consumed,
+        },
+        {
+            "Sid": "SendToQueues",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": [*fed_by_code, queue_arn(dead_letter_name(prefix, RELAY_DLQ_LOGICAL_NAME))],
+        },
+    ]
+    return {"Version": "2012-10-17", "Statement": [s for s in statements if s["Resource"]]}
+
+
+def policy_path(project_dir: Path, stage: str) -> Path:
+    return project_dir / ".chalice" / f"policy-{stage}.json"
+
+
+POLICY_STAGES = ("dev", "prod")
+
+
+def policy_text(stage: str) -> str:
+    """The committed form of a policy file: sorted keys, 2-space indent, trailing newline."""
+    return json.dumps(render_policy(stage), indent=2, sort_keys=True) + "\n"
+
+
+def write_infra(project_dir: Path) -> list[Path]:
+    """Write the generated, committed infra files (the stages' IAM policies); return their paths."""
+    written = []
+    for stage in POLICY_STAGES:
+        path = policy_path(project_dir, stage)
+        path.write_text(policy_text(stage), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _chalice(project_dir: Path, *args: str) -> None:
+    """Run the Chalice CLI of this interpreter (the chalice package has no ``__main__``)."""
+    env = {**PACKAGING_DEFAULTS, **os.environ, **PACKAGING_PLACEHOLDERS}
+    command = [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())", *args]
+    result = subprocess.run(  # noqa: S603  this interpreter, fixed arguments
+        command, cwd=project_dir, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"chalice {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+
+
+def _leaves(tree: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    if isinstance(tree, dict) and tree:
+        for key, value in tree.items():
+            yield from _leaves(value, (*path, key))
+    else:
+        yield path
+
+
+def _overridden(generated: Template, merge: Template) -> list[str]:
+    """Paths of ``merge`` that already hold a value in ``generated`` (which the merge would replace)."""
+    clashes = []
+    for path in _leaves(merge):
+        node: Any = generated
+        for key in path:
+            if not isinstance(node, dict):
+                clashes.append(".".join(path))
+                break
+            if key not in node:
+                break
+            node = node[key]
+        else:
+            clashes.append(".".join(path))
+    return clashes
+
+
+def check_merge(generated: Template, merge: Template, function_ids: dict[str, str]) -> None:
+    """Refuse a merge that would replace a generated value, or a queue that hides messages for less than its
+    handler may run (Lambda refuses such a mapping)."""
+    clashes = _overridden(generated, merge)
+    if clashes:
+        raise ValueError(f"the merge template would replace generated values: {', '.join(clashes)}")
+    for spec in QUEUES:
+        timeout = generated["Resources"][function_ids[spec.handler]]["Properties"].get("Timeout", 3)
+        if spec.visibility_timeout < timeout:
+            raise ValueError(f"queue {spec.logical_name}: visibility {spec.visibility_timeout}s < {timeout}s timeout")
+
+
+def package(project_dir: Path, stage: str, out_dir: Path) -> Path:
+    """Build the deployable template of ``stage`` in ``out_dir`` and return its path.
+
+    Runs ``chalice package`` once plainly to learn the function ids, renders the merge template into
+    ``out_dir`` and runs it again with ``--merge-template``. Offline once Chalice's dependency cache
+    (``.chalice/deployments``) or a local wheel index holds requirements.txt; no AWS call is made.
+    Chalice imports app.py, which validates settings: placeholders stand in for the values only the stack knows.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="chalice-plain-") as plain:
+        _chalice(project_dir, "package", "--stage", stage, "--pkg-format", "cloudformation", plain)
+        generated = json.loads((Path(plain) / TEMPLATE_NAME).read_text(encoding="utf-8"))
+    function_ids = function_ids_from_package(generated)
+    merge = render_merge_template(stage, function_ids)
+    check_merge(generated, merge, function_ids)
+    merge_path = out_dir / MERGE_TEMPLATE_NAME
+    merge_path.write_text(json.dumps(merge, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _chalice(
+        project_dir, "package", "--stage", stage, "--pkg-format", "cloudformation",
+        "--merge-template", str(merge_path.resolve()), str(out_dir.resolve()),
+    )  # fmt: skip
+    return out_dir / TEMPLATE_NAME

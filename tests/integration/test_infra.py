@@ -1,0 +1,100 @@
+"""The CloudFormation package: what `make package` builds is valid, complete and matches the committed policies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import lint_file
+from cfnlint.config import ManualArgs
+
+from chalicelib.shared.db import physical_name, registered_tables
+from chalicelib.shared.topology import QUEUES, dead_letter_name, physical_queue_name
+from infra.resources import (
+    POLICY_STAGES,
+    function_ids_from_package,
+    package,
+    policy_path,
+    policy_text,
+    stack_prefix,
+)
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+STAGE = "dev"
+# China regions first: the platform's home; us-east-1 as the reference region of the resource specs.
+LINT_REGIONS = ["cn-north-1", "cn-northwest-1", "us-east-1"]
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return package(PROJECT_DIR, STAGE, tmp_path_factory.mktemp("package"))
+
+
+@pytest.fixture(scope="module")
+def resources(packaged: Path) -> dict[str, Any]:
+    template = json.loads(packaged.read_text(encoding="utf-8"))
+    found: dict[str, Any] = template["Resources"]
+    return found
+
+
+def _of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {logical_id: r["Properties"] for logical_id, r in resources.items() if r["Type"] == kind}
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
+def test_packaged_template_passes_cfn_lint(packaged: Path) -> None:
+    matches = lint_file(packaged, config=ManualArgs(regions=LINT_REGIONS))
+    assert not matches, "cfn-lint findings:\n" + "\n".join(str(match) for match in matches)
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
+def test_every_table_and_queue_is_declared_under_the_stage_names(resources: dict[str, Any]) -> None:
+    prefix = stack_prefix(STAGE)
+    tables = {p["TableName"]: p for p in _of_type(resources, "AWS::DynamoDB::Table").values()}
+    queues = {p["QueueName"] for p in _of_type(resources, "AWS::SQS::Queue").values()}
+    for cls in registered_tables():
+        table = tables[physical_name(prefix, cls.logical_name)]
+        assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert table.get("TimeToLiveSpecification", {}).get("AttributeName") == cls.ttl_attribute
+    for spec in QUEUES:
+        assert physical_queue_name(prefix, spec.logical_name) in queues
+        assert dead_letter_name(prefix, spec.logical_name) in queues
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
+def test_every_queue_feeds_its_handler_with_partial_batch_failures(resources: dict[str, Any]) -> None:
+    function_ids = function_ids_from_package({"Resources": resources})
+    queue_ids = {p["QueueName"]: logical_id for logical_id, p in _of_type(resources, "AWS::SQS::Queue").items()}
+    mappings = _of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+    fed = {
+        (m["EventSourceArn"]["Fn::GetAtt"][0], m["FunctionName"]["Ref"])
+        for m in mappings
+        if m.get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
+    }
+    for spec in QUEUES:
+        queue = queue_ids[physical_queue_name(stack_prefix(STAGE), spec.logical_name)]
+        assert (queue, function_ids[spec.handler]) in fed, f"{spec.logical_name} does not feed {spec.handler}"
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
+def test_every_function_learns_the_topic_and_jobs_queue_from_the_stack(resources: dict[str, Any]) -> None:
+    functions = _of_type(resources, "AWS::Serverless::Function")
+    assert {"OutboxRelay", "StatisticsEvents", "JobBatches", "APIHandler"} <= set(functions)
+    for logical_id, properties in functions.items():
+        variables = properties["Environment"]["Variables"]
+        assert "Ref" in variables["LOYALTY_EVENTS_TOPIC_ARN"], logical_id
+        assert "Ref" in variables["LOYALTY_JOBS_QUEUE_URL"], logical_id
+        assert variables["LOYALTY_TABLE_PREFIX"] == stack_prefix(STAGE), logical_id
+
+
+@pytest.mark.parametrize("stage", POLICY_STAGES)
+def test_committed_policy_matches_the_definitions(stage: str) -> None:
+    path = policy_path(PROJECT_DIR, stage)
+    committed = path.read_text(encoding="utf-8") if path.exists() else ""
+    assert committed == policy_text(stage), f"{path.name} is out of date: run `python -m chalicelib.cli infra render`"
