@@ -20,6 +20,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from chalicelib.local import transactions
+
 _WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
 
@@ -35,6 +37,7 @@ class LockedEmulator(ThreadedMotoServer):
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
         self._lock = threading.Lock()
         self.writes = 0
+        transactions.install()  # safe only because every request runs under the lock
 
     def _server_entry(self) -> None:
         app = DomainDispatcherApplication(create_backend_app)
