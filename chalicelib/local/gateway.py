@@ -1,8 +1,10 @@
-"""Make Chalice's local gateway route like API Gateway: a greedy ``{proxy+}`` route catches unknown paths.
+"""Make Chalice's local gateway behave like API Gateway where the difference shows.
 
-Chalice local matches path segments one for one and answers an unmatched path with its own 403
-"Missing Authentication Token"; API Gateway instead sends it to the greedy catch-all route, which answers
-a 404 problem. Installing this matcher gives local runs and tests the deployed behaviour.
+- Routing: Chalice local matches path segments one for one and answers an unmatched path with its own 403
+  "Missing Authentication Token"; API Gateway sends it to the greedy ``{proxy+}`` catch-all route, which
+  answers a 404 problem.
+- Concurrency: Chalice's server keeps socketserver's listen backlog of 5, so a burst of simultaneous
+  clients gets connection resets; API Gateway accepts them.
 """
 
 from __future__ import annotations
@@ -25,5 +27,9 @@ class GreedyRouteMatcher(RouteMatcher):
             return MatchResult("/{proxy+}", {"proxy": parsed.path.strip("/")}, query)
 
 
+LISTEN_BACKLOG = 256
+
+
 def install() -> None:
     chalice.local.RouteMatcher = GreedyRouteMatcher  # type: ignore[misc]
+    chalice.local.ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG

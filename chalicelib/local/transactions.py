@@ -97,10 +97,9 @@ def _apply(backend: DynamoDBBackend, op_type: str, op: dict[str, Any], table_nam
     elif op_type == "Delete":
         backend.delete_item(table_name, key, expression_attribute_names=names, expression_attribute_values=values)
     else:
-        backend.update_item(
-            table_name, key, update_expression=op["UpdateExpression"], expression_attribute_names=names,
-            expression_attribute_values=values,
-        )  # fmt: skip
+        update = op["UpdateExpression"]
+        backend.update_item(table_name, key, update, expression_attribute_names=names or {},
+                            expression_attribute_values=values or {})  # fmt: skip
 
 
 def _restore(backend: DynamoDBBackend, table_name: str, key: dict[str, Any], previous: Any) -> None:

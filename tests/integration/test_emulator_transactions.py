@@ -29,32 +29,21 @@ def debit(key, amount):
     }
 
 
+ACCOUNT_A = {"TableName": "accounts", "Key": {"pk": {"S": "a"}}}
+ZERO, ONE = {":z": {"N": "0"}}, {":n": {"N": "1"}}
+
 SCENARIOS = {
     "all conditions pass": [debit("a", 30), put("ledger", "e1", amount={"N": "-30"})],
     "one condition fails": [debit("a", 500), put("ledger", "e2", amount={"N": "-500"})],
     "a later item's condition fails": [put("ledger", "e3"), debit("a", 500)],
     "an existing key": [put("ledger", "e0"), debit("a", 1)],
     "a condition check only": [
-        {
-            "ConditionCheck": {
-                "TableName": "accounts",
-                "Key": {"pk": {"S": "a"}},
-                "ConditionExpression": "balance > :z",
-                "ExpressionAttributeValues": {":z": {"N": "0"}},
-            }
-        },  # fmt: skip
+        {"ConditionCheck": {**ACCOUNT_A, "ConditionExpression": "balance > :z", "ExpressionAttributeValues": ZERO}},
         put("ledger", "e4"),
     ],
     "a type error while applying": [
         put("ledger", "e5"),
-        {
-            "Update": {
-                "TableName": "accounts",
-                "Key": {"pk": {"S": "a"}},
-                "UpdateExpression": "SET balance = note + :n",
-                "ExpressionAttributeValues": {":n": {"N": "1"}},
-            }
-        },  # fmt: skip
+        {"Update": {**ACCOUNT_A, "UpdateExpression": "SET balance = note + :n", "ExpressionAttributeValues": ONE}},
     ],
     "a delete": [{"Delete": {"TableName": "ledger", "Key": {"pk": {"S": "e0"}}}}, debit("a", 10)],
     "the same item twice": [put("ledger", "e6"), put("ledger", "e6")],
@@ -69,10 +58,11 @@ def run(implementation, items):
             client = boto3.client("dynamodb", region_name="cn-north-1")
             for table in TABLES:
                 client.create_table(
-                    TableName=table, BillingMode="PAY_PER_REQUEST",
+                    TableName=table,
+                    BillingMode="PAY_PER_REQUEST",
                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                )  # fmt: skip
+                )
             client.put_item(TableName="accounts", Item={"pk": {"S": "a"}, "balance": {"N": "100"}, "note": {"S": "x"}})
             client.put_item(TableName="ledger", Item={"pk": {"S": "e0"}})
             try:
