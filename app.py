@@ -2,6 +2,7 @@
 
 from chalice.app import Chalice
 
+from chalicelib.members import api as members_api
 from chalicelib.platform import api as platform_api
 from chalicelib.platform import handlers
 from chalicelib.shared.db import bind_tables
@@ -18,6 +19,7 @@ app.api.binary_types = []
 install_http_conventions(app)
 app.register_blueprint(platform_api.bp)
 app.register_blueprint(stores_api.bp)
+app.register_blueprint(members_api.bp)
 app.register_blueprint(handlers.bp)
 install_preflight_routes(app)
 logger.debug("app ready", extra={"stage": settings.stage, "storage": settings.storage})

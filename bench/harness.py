@@ -9,6 +9,7 @@ import contextlib
 import os
 import statistics
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -23,6 +24,8 @@ os.environ.update(
     LOYALTY_EVENTS_TOPIC_ARN="arn:aws-cn:sns:cn-north-1:123456789012:loyalty-bench-events",
     LOYALTY_JOBS_QUEUE_URL="https://sqs.cn-north-1.amazonaws.com.cn/123456789012/loyalty-bench-jobs",
     LOYALTY_CURSOR_SECRET="bench-cursor-secret-bench-cursor-secret", POWERTOOLS_LOG_LEVEL="ERROR",
+    LOYALTY_LOOKUP_HASH_KEY="bench-lookup-hash-key-bench-lookup-hash",
+    LOYALTY_LOCAL_KEY_FILE=os.path.join(tempfile.mkdtemp(prefix="loyalty-bench-"), "master.key"),
 )  # fmt: skip
 os.environ.pop("AWS_ENDPOINT_URL", None)
 

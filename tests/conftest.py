@@ -1,6 +1,7 @@
 """Test settings: fake credentials and a stage of our own, set before any application module is imported."""
 
 import os
+import tempfile
 
 os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
@@ -14,6 +15,8 @@ os.environ.update(
     LOYALTY_JOBS_QUEUE_URL="https://sqs.cn-north-1.amazonaws.com.cn/123456789012/loyalty-test-jobs",
     LOYALTY_CURSOR_SECRET="test-cursor-secret-test-cursor-secret",
     LOYALTY_CORS_ORIGINS="https://console.example",
+    LOYALTY_LOOKUP_HASH_KEY="test-lookup-hash-key-test-lookup-hash-key",
+    LOYALTY_LOCAL_KEY_FILE=os.path.join(tempfile.mkdtemp(prefix="loyalty-test-keys-"), "master.key"),
     POWERTOOLS_LOG_LEVEL="WARNING",
 )
 for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):

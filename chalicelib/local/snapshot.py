@@ -13,6 +13,8 @@ _PLACEHOLDERS = {
     "LOYALTY_EVENTS_TOPIC_ARN": "arn:aws:sns:cn-north-1:000000000000:loyalty-snapshot-events",
     "LOYALTY_JOBS_QUEUE_URL": "https://sqs.invalid/loyalty-snapshot-jobs",
     "LOYALTY_CURSOR_SECRET": "snapshot-only-secret-never-used-for-data",
+    "LOYALTY_LOOKUP_HASH_KEY": "snapshot-only-lookup-key-never-used-for-data",
+    "LOYALTY_LOCAL_KEY_FILE": "/nonexistent/snapshot-master.key",
 }
 
 

@@ -55,6 +55,11 @@ class LocalDir:
         return self.root / "secrets.json"
 
     @property
+    def master_key(self) -> Path:
+        """The local stand-in for KMS: the key that wraps every member's data key."""
+        return self.root / "master.key"
+
+    @property
     def credentials(self) -> Path:
         return self.root / "credentials.json"
 
@@ -70,17 +75,19 @@ def _private_json(path: Path, document: dict[str, Any]) -> None:
 def local_secrets(local: LocalDir) -> dict[str, str]:
     """Secrets generated once per checkout and kept under ``.local/`` (never committed)."""
     existing = json.loads(local.secrets.read_text()) if local.secrets.exists() else {}
-    wanted: dict[str, Callable[[], str]] = {"cursor_secret": lambda: secrets.token_urlsafe(32)}
+    wanted: dict[str, Callable[[], str]] = {
+        "cursor_secret": lambda: secrets.token_urlsafe(32),
+        "lookup_hash_key": lambda: secrets.token_urlsafe(32),
+    }
     if not all(name in existing for name in wanted):
         existing = {name: existing.get(name) or make() for name, make in wanted.items()}
         _private_json(local.secrets, existing)
     return existing
 
 
-def stack_environment(
-    endpoint_url: str, provisioned_topic: str, jobs_queue_url: str, cursor_secret: str
-) -> dict[str, str]:
-    """The environment that points the platform's code at the emulator."""
+def stack_environment(local: LocalDir, endpoint_url: str, provisioned: Provisioned) -> dict[str, str]:
+    """The environment that points the platform's code at the emulator and the local secrets."""
+    kept = local_secrets(local)
     return {
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
@@ -89,9 +96,11 @@ def stack_environment(
         "LOYALTY_STAGE": "local",
         "LOYALTY_STORAGE": "emulator",
         "LOYALTY_TABLE_PREFIX": PREFIX,
-        "LOYALTY_EVENTS_TOPIC_ARN": provisioned_topic,
-        "LOYALTY_JOBS_QUEUE_URL": jobs_queue_url,
-        "LOYALTY_CURSOR_SECRET": cursor_secret,
+        "LOYALTY_EVENTS_TOPIC_ARN": provisioned.topic_arn,
+        "LOYALTY_JOBS_QUEUE_URL": provisioned.queue_urls["jobs"],
+        "LOYALTY_CURSOR_SECRET": kept["cursor_secret"],
+        "LOYALTY_LOOKUP_HASH_KEY": kept["lookup_hash_key"],
+        "LOYALTY_LOCAL_KEY_FILE": str(local.master_key),
     }
 
 
@@ -235,9 +244,7 @@ def running_stack(
             {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": REGION}
         )
         provisioned = provision(PREFIX, REGION, endpoint_url=endpoint)
-        environment = stack_environment(
-            endpoint, provisioned.topic_arn, provisioned.queue_urls["jobs"], local_secrets(local)["cursor_secret"]
-        )
+        environment = stack_environment(local, endpoint, provisioned)
         os.environ.update(environment)
         from chalicelib.shared.db import bind_tables, physical_name, registered_tables
         from chalicelib.shared.settings import get_settings

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
+from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.shared.errors import Unavailable
@@ -81,6 +82,7 @@ def bind_tables(prefix: str, region: str) -> None:
 
 def _import_all_records() -> None:
     # Importing the record modules registers their tables; the list is the set of domains.
+    from chalicelib.members import records as members_records  # noqa: F401
     from chalicelib.shared import events, idempotency, jobs  # noqa: F401
     from chalicelib.stats import records as stats_records  # noqa: F401
     from chalicelib.stores import records as stores_records  # noqa: F401
@@ -197,3 +199,14 @@ def table_definition(cls: type[Record], name: str) -> dict[str, Any]:
     if cls.stream:
         definition["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": cls.stream}
     return definition
+
+
+def one_page(cls: type[R], results: ResultIterator[R]) -> tuple[list[R], dict[str, Any] | None]:
+    """The first page of a query or scan, in exactly one request, and the key to continue from.
+
+    With a filter a page may hold fewer items than asked (or none) while more remain: the cost of a page is
+    bounded by its size, never by how many items the filter rejects.
+    """
+    page = next(results.page_iter, None)
+    raw_items = page.get("Items", []) if page else []
+    return [cls.from_raw_data(raw) for raw in raw_items], results.page_iter.last_evaluated_key

@@ -10,7 +10,7 @@ import functools
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from chalicelib import __version__
@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     idempotency_retention_days: int = Field(default=30, ge=1)
+    lookup_hash_key: Annotated[str, Field(min_length=32)]
+    kms_key_id: str | None = None
+    local_key_file: str | None = None
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> Settings:
+        if (self.kms_key_id is None) == (self.local_key_file is None):
+            raise ValueError("set exactly one of LOYALTY_KMS_KEY_ID (AWS) and LOYALTY_LOCAL_KEY_FILE (local)")
+        return self
 
     @field_validator("business_timezone")
     @classmethod
@@ -67,7 +76,10 @@ def load_settings() -> Settings:
     except ValidationError as e:
         problems = []
         for error in e.errors():
-            field = str(error["loc"][0]) if error["loc"] else "?"
+            if not error["loc"]:
+                problems.append(error["msg"].removeprefix("Value error, "))
+                continue
+            field = str(error["loc"][0])
             name = "AWS_DEFAULT_REGION" if field == "AWS_DEFAULT_REGION" else f"LOYALTY_{field.upper()}"
             reason = "is missing" if error["type"] == "missing" else f"is invalid: {error['msg']}"
             problems.append(f"{name} {reason}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.shared.db import one_page
 from chalicelib.stores.model import Store, StoreStatus
 from chalicelib.stores.records import StoreRecord
 
@@ -34,6 +35,5 @@ def get(store_id: str) -> Store | None:
 
 def page(limit: int, start_key: dict[str, Any] | None) -> tuple[list[Store], dict[str, Any] | None]:
     """One page of stores and the key to continue from."""
-    result = StoreRecord.scan(limit=limit, last_evaluated_key=start_key)
-    stores = [to_store(record) for record in result]
-    return stores, result.last_evaluated_key
+    records, last_key = one_page(StoreRecord, StoreRecord.scan(page_size=limit, last_evaluated_key=start_key))
+    return [to_store(record) for record in records], last_key

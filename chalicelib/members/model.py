@@ -1,0 +1,162 @@
+"""Member rules that need no storage: phone numbers, masking, member numbers, what may change and how."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+DEFAULT_REGION = "CN"
+MEMBER_NO_DIGITS = 10  # 9 random digits and a Luhn check digit
+CONSENT_CHANNELS = ("sms", "email", "push", "wechat")
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+class Gender(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    UNDISCLOSED = "undisclosed"
+
+
+class Source(StrEnum):
+    STORE = "store"
+    ONLINE = "online"
+    REFERRAL = "referral"
+    ADS = "ads"
+    OFFLINE_EVENT = "offline_event"
+    IMPORT = "import"
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    FROZEN = "frozen"
+    ERASED = "erased"
+
+
+def normalise_phone(raw: str) -> str:
+    """The E.164 form of a phone number; mainland numbers may omit +86. Raises InvalidPhone."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(raw, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone("not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone("not a valid phone number")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def mask_phone(e164: str) -> str:
+    """A phone as shown to those who may not see it whole: 138****1234 for mainland numbers."""
+    national = e164.removeprefix("+86") if e164.startswith("+86") else e164
+    if len(national) <= 7:
+        return "*" * len(national)
+    return national[:3] + "*" * (len(national) - 7) + national[-4:]
+
+
+def normalise_email(raw: str) -> str:
+    """Emails are compared case-insensitively."""
+    return raw.strip().lower()
+
+
+def luhn_digit(digits: str) -> str:
+    """The Luhn check digit of ``digits``: catches any single mistyped digit and most swaps."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def new_member_no() -> str:
+    """A fresh member number (会员卡号): 10 digits, printable, for POS lookup, barcodes and QR codes."""
+    body = str(secrets.randbelow(9 * 10 ** (MEMBER_NO_DIGITS - 2)) + 10 ** (MEMBER_NO_DIGITS - 2))
+    return body + luhn_digit(body)
+
+
+def is_member_no(candidate: str) -> bool:
+    """Whether ``candidate`` is well formed (digits with a valid check digit), before any lookup."""
+    return candidate.isdigit() and len(candidate) >= 4 and luhn_digit(candidate[:-1]) == candidate[-1]
+
+
+@dataclass
+class Member:
+    """A member profile with personal fields in the clear (only ever in memory)."""
+
+    member_id: str
+    member_no: str
+    name: str
+    phone: str | None
+    email: str | None
+    gender: Gender
+    birthday: date | None
+    city: str | None
+    region: str | None
+    addresses: list[dict[str, Any]]
+    source: Source
+    referrer_id: str | None
+    home_store_id: str | None
+    registered_at: str
+    status: Status
+    tier: str
+    tags: list[str]
+    consents: dict[str, dict[str, Any]]
+    created_at: str
+    updated_at: str
+    version: int
+    erased_at: str | None = None
+    changed: set[str] = field(default_factory=set)
+
+
+EDITABLE = frozenset(
+    {"name", "phone", "email", "gender", "birthday", "city", "region", "addresses", "home_store_id", "referrer_id",
+     "status", "tags", "consents"}
+)  # fmt: skip
+
+
+class RuleBroken(ValueError):
+    """A change the rules refuse; the message says which rule."""
+
+
+def apply_changes(member: Member, changes: dict[str, Any], now: str) -> Member:
+    """The member after a staff edit. Erased members cannot be edited; erasure is its own operation.
+
+    Status moves only between active and frozen here. Consents are merged per channel, each stamped with
+    the time it changed.
+    """
+    if member.status is Status.ERASED:
+        raise RuleBroken("an erased member cannot be edited")
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise RuleBroken(f"not editable: {', '.join(sorted(unknown))}")
+    if changes.get("status") == Status.ERASED:
+        raise RuleBroken("erase a member with DELETE, not by setting the status")
+    updated = Member(**{**member.__dict__, "changed": set()})
+    for name, value in changes.items():
+        if name == "consents":
+            updated.consents = merge_consents(member.consents, value, now)
+        else:
+            setattr(updated, name, value)
+        if getattr(updated, name) != getattr(member, name):
+            updated.changed.add(name)
+    if updated.changed:
+        updated.updated_at = now
+    return updated
+
+
+def merge_consents(current: dict[str, dict[str, Any]], given: dict[str, bool], now: str) -> dict[str, dict[str, Any]]:
+    """Channel consents after ``given``: a channel whose answer changes is stamped ``now``."""
+    merged = {channel: dict(value) for channel, value in current.items()}
+    for channel, granted in given.items():
+        if merged.get(channel, {}).get("granted") != granted:
+            merged[channel] = {"granted": granted, "updated_at": now}
+    return merged

@@ -1,0 +1,114 @@
+"""Maps member records to members: seals personal fields on the way in, opens them on the way out."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from chalicelib.members.model import Gender, Member, Source, Status, mask_phone, normalise_email
+from chalicelib.members.records import MemberRecord
+from chalicelib.shared.crypto import Sealer, WrappedKey, lookup_hash, unwrapped_keys
+
+SEALED_FIELDS = ("phone", "email", "birthday", "addresses")
+
+
+def phone_key(e164: str) -> str:
+    """The uniqueness item of a phone."""
+    return f"phone:{lookup_hash('phone', e164)}"
+
+
+def member_no_key(member_no: str) -> str:
+    return f"member_no:{member_no}"
+
+
+def wrapped_key(record: MemberRecord) -> WrappedKey | None:
+    if not record.data_key:
+        return None
+    keyring, _, blob = record.data_key.partition("|")
+    return WrappedKey(keyring, blob)
+
+
+def stored_key(wrapped: WrappedKey) -> str:
+    return f"{wrapped.keyring}|{wrapped.blob}"
+
+
+def sealed_values(member: Member, sealer: Sealer, fields: set[str]) -> dict[str, Any]:
+    """The stored attributes of the personal ``fields`` of ``member``: sealed text, hashes, masks."""
+    values: dict[str, Any] = {}
+    if "phone" in fields:
+        values["phone_sealed"] = sealer.seal("phone", member.phone) if member.phone else None
+        values["phone_hash"] = lookup_hash("phone", member.phone) if member.phone else None
+        values["phone_masked"] = mask_phone(member.phone) if member.phone else None
+    if "email" in fields:
+        email = normalise_email(member.email) if member.email else None
+        values["email_sealed"] = sealer.seal("email", email) if email else None
+        values["email_hash"] = lookup_hash("email", email) if email else None
+    if "birthday" in fields:
+        values["birthday_sealed"] = sealer.seal("birthday", member.birthday.isoformat()) if member.birthday else None
+    if "addresses" in fields:
+        values["addresses_sealed"] = (
+            sealer.seal("addresses", json.dumps(member.addresses, ensure_ascii=False)) if member.addresses else None
+        )
+    return values
+
+
+def plain_values(member: Member, fields: set[str]) -> dict[str, Any]:
+    """The stored attributes of the non-personal ``fields`` of ``member``."""
+    values: dict[str, Any] = {}
+    for name in fields - set(SEALED_FIELDS):
+        value = getattr(member, name)
+        if name == "consents":
+            value = json.dumps(value, sort_keys=True)
+        elif name in ("gender", "status", "source"):
+            value = str(value)
+        values[name] = value
+    return values
+
+
+def new_record(member: Member, wrapped: WrappedKey, sealer: Sealer) -> MemberRecord:
+    everything = set(Member.__dataclass_fields__) - {"member_id", "version", "changed", "erased_at"}
+    attributes = {**plain_values(member, everything - set(SEALED_FIELDS)), **sealed_values(member, sealer, everything)}
+    registered_month = member.registered_at[:7]
+    return MemberRecord(
+        member.member_id,
+        **attributes,
+        registered_month=registered_month,
+        registered_key=f"{member.registered_at}#{member.member_id}",
+        data_key=stored_key(wrapped),
+    )
+
+
+def sealer_for(record: MemberRecord) -> Sealer | None:
+    """The member's sealer, or None once erasure destroyed the data key."""
+    wrapped = wrapped_key(record)
+    return Sealer(record.member_id, unwrapped_keys.get(wrapped)) if wrapped else None
+
+
+def to_member(record: MemberRecord) -> Member:
+    sealer = sealer_for(record)
+
+    def opened(field: str, sealed: str | None) -> str | None:
+        return sealer.open(field, sealed) if sealer and sealed else None
+
+    birthday = opened("birthday", record.birthday_sealed)
+    addresses = opened("addresses", record.addresses_sealed)
+    return Member(
+        member_id=record.member_id, member_no=record.member_no, name=record.name,
+        phone=opened("phone", record.phone_sealed), email=opened("email", record.email_sealed),
+        gender=Gender(record.gender), birthday=date.fromisoformat(birthday) if birthday else None,
+        city=record.city, region=record.region, addresses=json.loads(addresses) if addresses else [],
+        source=Source(record.source), referrer_id=record.referrer_id, home_store_id=record.home_store_id,
+        registered_at=record.registered_at, status=Status(record.status), tier=record.tier,
+        tags=[str(tag) for tag in record.tags or []], consents=json.loads(record.consents or "{}"),
+        created_at=record.created_at, updated_at=record.updated_at, version=int(record.version or 0), erased_at=record.erased_at,
+    )  # fmt: skip
+
+
+def summary(record: MemberRecord) -> dict[str, Any]:
+    """A list row from an index item: no personal field is opened."""
+    return {
+        "member_id": record.member_id, "member_no": record.member_no, "name": record.name,
+        "phone_masked": record.phone_masked, "home_store_id": record.home_store_id, "tier": record.tier,
+        "status": record.status, "registered_at": record.registered_at,
+    }  # fmt: skip

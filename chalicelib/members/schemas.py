@@ -1,0 +1,190 @@
+"""The members API contract (and its OpenAPI source)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+
+from chalicelib.members.model import CONSENT_CHANNELS, Gender, InvalidPhone, Member, Source, Status, normalise_phone
+from chalicelib.shared.http import Schema
+
+
+def _phone(value: str) -> str:
+    try:
+        return normalise_phone(value)
+    except InvalidPhone as e:
+        raise ValueError(str(e)) from None
+
+
+def _not_future(value: date) -> date:
+    if value > date.today() or value.year < 1900:
+        raise ValueError("a birthday between 1900 and today")
+    return value
+
+
+Phone = Annotated[str, StringConstraints(min_length=3, max_length=32), AfterValidator(_phone)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+MemberNo = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{4,20}$")]
+Birthday = Annotated[date, AfterValidator(_not_future)]
+
+
+class Address(Schema):
+    label: Annotated[str, StringConstraints(max_length=20)] | None = None
+    recipient: Annotated[str, StringConstraints(max_length=50)] | None = None
+    province: Annotated[str, StringConstraints(max_length=30)] | None = None
+    city: Annotated[str, StringConstraints(max_length=30)] | None = None
+    district: Annotated[str, StringConstraints(max_length=30)] | None = None
+    detail: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    postal_code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z -]{3,10}$")] | None = None
+
+
+Consents = dict[Annotated[str, StringConstraints(pattern="^(" + "|".join(CONSENT_CHANNELS) + ")$")], bool]
+
+
+class MemberCreate(Schema):
+    """A new member. ``phone`` is required and unique; mainland numbers may omit +86."""
+
+    name: Name
+    phone: Phone
+    email: Email | None = None
+    gender: Gender = Gender.UNDISCLOSED
+    birthday: Birthday | None = None
+    city: Text | None = None
+    region: Text | None = None
+    addresses: list[Address] = Field(default_factory=list, max_length=10)
+    source: Source = Source.STORE
+    referrer_id: Id | None = None
+    home_store_id: Id | None = None
+    registered_at: datetime | None = Field(default=None, description="defaults to now; set when importing")
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    consents: Consents = Field(default_factory=dict, description="marketing consent per channel")
+    member_no: MemberNo | None = Field(default=None, description="keep an existing card number; else one is made")
+
+    @field_validator("registered_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("include a time zone offset, e.g. 2024-05-01T10:00:00+08:00")
+        return value
+
+
+class MemberPatch(Schema):
+    """A JSON merge patch (RFC 7396). ``null`` clears an optional field; required fields cannot be null."""
+
+    name: Name | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    gender: Gender | None = None
+    birthday: Birthday | None = None
+    city: Text | None = None
+    region: Text | None = None
+    addresses: list[Address] | None = Field(default=None, max_length=10)
+    home_store_id: Id | None = None
+    referrer_id: Id | None = None
+    status: Status | None = Field(default=None, description="active or frozen; erase with DELETE")
+    tags: list[Tag] | None = Field(default=None, max_length=50)
+    consents: Consents | None = None
+
+    @model_validator(mode="after")
+    def _required_not_null(self) -> MemberPatch:
+        for name in ("name", "phone", "gender", "status", "addresses", "tags", "consents"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        values = {name: getattr(self, name) for name in self.model_fields_set}
+        if "addresses" in values:
+            values["addresses"] = [address.model_dump(exclude_none=True) for address in values["addresses"]]
+        return values
+
+
+class Consent(Schema):
+    granted: bool
+    updated_at: str
+
+
+class MemberOut(Schema):
+    member_id: str
+    member_no: str
+    name: str
+    phone: str | None
+    phone_masked: str | None
+    email: str | None
+    gender: Gender
+    birthday: date | None
+    city: str | None
+    region: str | None
+    addresses: list[Address]
+    source: Source
+    referrer_id: str | None
+    home_store_id: str | None
+    registered_at: str
+    status: Status
+    tier: str
+    tags: list[str]
+    consents: dict[str, Consent]
+    created_at: str
+    updated_at: str
+    erased_at: str | None
+    version: int
+
+    @classmethod
+    def of(cls, member: Member, phone_masked: str | None) -> MemberOut:
+        fields = {name: value for name, value in member.__dict__.items() if name != "changed"}
+        return cls.model_validate({**fields, "phone_masked": phone_masked})
+
+
+class MemberSummary(Schema):
+    """A list row: what staff scan, with the phone masked and nothing to decrypt."""
+
+    member_id: str
+    member_no: str
+    name: str
+    phone_masked: str | None
+    home_store_id: str | None
+    tier: str
+    status: Status
+    registered_at: str
+
+
+class MemberPage(Schema):
+    items: list[MemberSummary]
+    next_cursor: str | None
+
+
+class MemberListQuery(Schema):
+    store_id: Id | None = None
+    tier: Annotated[str, StringConstraints(max_length=32)] | None = None
+    status: Status | None = None
+    registered_from: date | None = None
+    registered_to: date | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=4096)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MemberListQuery:
+        if self.registered_from and self.registered_to and self.registered_from > self.registered_to:
+            raise ValueError("registered_from is after registered_to")
+        return self
+
+
+class Lookup(Schema):
+    """Find a member by exactly one of phone or member number (in the body: a phone never goes in a URL)."""
+
+    phone: Phone | None = None
+    member_no: MemberNo | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Lookup:
+        if (self.phone is None) == (self.member_no is None):
+            raise ValueError("give exactly one of phone and member_no")
+        return self

@@ -1,0 +1,314 @@
+"""Member use cases: register, read, edit with If-Match, erase, look up, list.
+
+Every write is one transaction holding the profile, the uniqueness items it claims or releases and its
+event, so a phone belongs to one member even under concurrent registrations.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.expressions.condition import Condition
+
+from chalicelib.members import repository
+from chalicelib.members.model import (
+    Member,
+    RuleBroken,
+    Status,
+    apply_changes,
+    merge_consents,
+    new_member_no,
+)
+from chalicelib.members.records import MemberRecord, UniqueRecord
+from chalicelib.members.schemas import MemberCreate, MemberListQuery
+from chalicelib.shared import clock
+from chalicelib.shared.crypto import Sealer, keyring, lookup_hash, unwrapped_keys
+from chalicelib.shared.db import Transaction, one_page
+from chalicelib.shared.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.http import IdempotencyKey
+from chalicelib.shared.idempotency import run_once
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.settings import get_settings
+
+DEFAULT_TIER = "normal"
+FIRST_LIST_MONTH = "1990-01"
+MONTHS_PER_PAGE = 24
+STORE_CACHE_SECONDS = 60.0
+ERASED_NAME = ""
+
+
+class PhoneTaken(Conflict):
+    slug, title = "phone-taken", "This phone already belongs to a member"
+
+
+class MemberNoTaken(Conflict):
+    slug, title = "member-no-taken", "This member number is already in use"
+
+
+class MemberErased(Conflict):
+    slug, title = "member-erased", "The member was erased"
+
+
+def register(data: MemberCreate, key: IdempotencyKey | None = None, scope: str = "staff") -> tuple[Member, bool]:
+    """Register a member; returns the member and whether this answer replays an earlier request.
+
+    The phone (as a keyed hash) and the member number are claimed in the same transaction as the profile.
+    A generated member number that collides is replaced; a given one that is taken is 409.
+    """
+    _check_references(data.home_store_id, data.referrer_id)
+    for _ in range(5):
+        member_no = data.member_no or new_member_no()
+        try:
+            (_, answer), replayed = run_once(key, scope, functools.partial(_register, data=data, member_no=member_no))
+        except MemberNoTaken:
+            if data.member_no:
+                raise
+            continue
+        return get_member(answer["member_id"]), replayed
+    raise MemberNoTaken("Could not find a free member number; retry")
+
+
+def _register(tx: Transaction, *, data: MemberCreate, member_no: str) -> tuple[int, dict[str, Any]]:
+    now = clock.iso(clock.now())
+    registered_at = clock.iso(data.registered_at) if data.registered_at else now
+    member = Member(
+        member_id=new_id("mb_"), member_no=member_no, name=data.name, phone=data.phone, email=data.email,
+        gender=data.gender, birthday=data.birthday, city=data.city, region=data.region,
+        addresses=[address.model_dump(exclude_none=True) for address in data.addresses], source=data.source,
+        referrer_id=data.referrer_id, home_store_id=data.home_store_id, registered_at=registered_at,
+        status=Status.ACTIVE, tier=DEFAULT_TIER, tags=sorted(set(data.tags)),
+        consents=merge_consents({}, dict(data.consents), now), created_at=now, updated_at=now, version=1,
+    )  # fmt: skip
+    data_key, wrapped = keyring().new_data_key()
+    sealer = Sealer(member.member_id, data_key)
+    tx.put(repository.new_record(member, wrapped, sealer), condition=MemberRecord.member_id.does_not_exist())
+    assert member.phone is not None
+    _claim(tx, repository.phone_key(member.phone), member.member_id, now, PhoneTaken())
+    _claim(tx, repository.member_no_key(member_no), member.member_id, now, MemberNoTaken())
+    emit(tx, new_event("member.registered", f"member/{member.member_id}", {
+        "member_id": member.member_id, "member_no": member_no, "home_store_id": member.home_store_id,
+        "source": str(member.source), "referrer_id": member.referrer_id, "registered_at": registered_at,
+    }))  # fmt: skip
+    return 201, {"member_id": member.member_id}
+
+
+def _claim(tx: Transaction, key: str, owner: str, now: str, taken: Exception) -> None:
+    tx.put(UniqueRecord(key, owner=owner, created_at=now), condition=UniqueRecord.key.does_not_exist(), on_fail=taken)
+
+
+def _release(tx: Transaction, key: str, owner: str) -> None:
+    tx.delete(UniqueRecord(key), condition=UniqueRecord.owner == owner)
+
+
+def get_record(member_id: str) -> MemberRecord:
+    record = MemberRecord.find(member_id)
+    if record is None:
+        raise NotFound(f"No member {member_id!r}")
+    return record
+
+
+def get_member(member_id: str) -> Member:
+    return repository.to_member(get_record(member_id))
+
+
+def update(member_id: str, changes: dict[str, Any], expected_version: int) -> Member:
+    """Apply a merge patch if the member is still at ``expected_version`` (its ETag); else 412.
+
+    Only the changed attributes are written, so a concurrent change of other items (balances, tier) is
+    never overwritten. A new phone claims its uniqueness item and releases the old one in the same commit.
+    """
+    record = get_record(member_id)
+    current = repository.to_member(record)
+    if current.version != expected_version:
+        raise PreconditionFailed(f"The member is at version {current.version}, not {expected_version}")
+    try:
+        updated = apply_changes(current, changes, clock.iso(clock.now()))
+    except RuleBroken as e:
+        if current.status is Status.ERASED:
+            raise MemberErased(str(e)) from None
+        raise ValidationFailed([{"field": "", "in": "body", "message": str(e)}]) from None
+    if not updated.changed:
+        return current
+    _check_references(
+        updated.home_store_id if "home_store_id" in updated.changed else None,
+        updated.referrer_id if "referrer_id" in updated.changed else None,
+    )
+    if updated.referrer_id == member_id:
+        raise ValidationFailed([{"field": "referrer_id", "in": "body", "message": "a member cannot refer themself"}])
+    sealer = repository.sealer_for(record)
+    assert sealer is not None  # only erased members lack a key, and they were refused above
+    values = {
+        **repository.plain_values(updated, updated.changed),
+        **repository.sealed_values(updated, sealer, updated.changed),
+        "updated_at": updated.updated_at,
+    }
+    tx = Transaction()
+    versioned = MemberRecord(member_id)
+    versioned.version = expected_version
+    tx.update(versioned, _set_or_remove(values), on_fail=PreconditionFailed("The member changed while being edited"))
+    if "phone" in updated.changed:
+        assert updated.phone is not None
+        assert current.phone is not None
+        _claim(tx, repository.phone_key(updated.phone), member_id, updated.updated_at, PhoneTaken())
+        _release(tx, repository.phone_key(current.phone), member_id)
+    emit(tx, new_event("member.updated", f"member/{member_id}", {
+        "member_id": member_id, "changed": sorted(updated.changed), "status": str(updated.status),
+    }))  # fmt: skip
+    tx.commit()
+    return get_member(member_id)
+
+
+def _set_or_remove(values: dict[str, Any]) -> list[Any]:
+    attributes = MemberRecord.get_attributes()
+    return [
+        attributes[name].remove() if value is None or value == [] else attributes[name].set(value)
+        for name, value in values.items()
+    ]
+
+
+def erase(member_id: str) -> None:
+    """Erase a member (PIPL/GDPR): anonymise the profile, release the phone, destroy the data key.
+
+    Ledgers and audit records stay, keyed by the member id alone. The member number stays reserved so an
+    old card can never reach someone else. Erasing an erased member changes nothing.
+    """
+    record = get_record(member_id)
+    if record.status == Status.ERASED:
+        return
+    now = clock.iso(clock.now())
+    erased = {
+        "name": ERASED_NAME, "gender": "undisclosed", "city": None, "region": None, "referrer_id": None,
+        "tags": None, "consents": "{}", "data_key": None, "phone_sealed": None, "phone_hash": None,
+        "phone_masked": None, "email_sealed": None, "email_hash": None, "birthday_sealed": None,
+        "addresses_sealed": None, "status": str(Status.ERASED), "erased_at": now, "updated_at": now,
+    }  # fmt: skip
+    tx = Transaction()
+    versioned = MemberRecord(member_id)
+    versioned.version = record.version
+    tx.update(versioned, _set_or_remove(erased), on_fail=PreconditionFailed("The member changed while being erased"))
+    if record.phone_hash:
+        _release(tx, f"phone:{record.phone_hash}", member_id)
+    emit(tx, new_event("member.erased", f"member/{member_id}", {"member_id": member_id, "erased_at": now}))
+    tx.commit()
+    wrapped = repository.wrapped_key(record)
+    if wrapped:
+        unwrapped_keys.forget(wrapped)
+
+
+def lookup(phone: str | None = None, member_no: str | None = None) -> Member:
+    """The member holding a phone (E.164) or member number; 404 if none, or if that member was erased."""
+    key = repository.phone_key(phone) if phone else repository.member_no_key(member_no or "")
+    claim = UniqueRecord.find(key)
+    if claim is None:
+        raise NotFound("No member with that phone" if phone else "No member with that member number")
+    member = get_member(claim.owner)
+    if member.status is Status.ERASED:
+        raise NotFound("No member with that member number")
+    return member
+
+
+def find_by_email(email: str) -> list[str]:
+    """Ids of members with this email (emails are not unique). Read from an index: for display, not rules."""
+    hashed = lookup_hash("email", email.strip().lower())
+    return [record.member_id for record in MemberRecord.by_email.query(hashed)]
+
+
+def list_members(query: MemberListQuery) -> tuple[list[dict[str, Any]], str | None]:
+    """Members newest first, by home store or else month by month, filtered by tier and status.
+
+    Each page costs at most ``MONTHS_PER_PAGE`` index queries; a page may be short while more remain.
+    """
+    scope = f"members|{query.store_id}|{query.tier}|{query.status}|{query.registered_from}|{query.registered_to}"
+    start = decode_cursor(scope, query.cursor) or {}
+    tz = get_settings().tz
+    lower = (
+        clock.iso(clock.end_of_business_day(query.registered_from - timedelta(days=1), tz))
+        if query.registered_from
+        else ""
+    )
+    upper = clock.iso(clock.end_of_business_day(query.registered_to, tz)) if query.registered_to else "~"
+    key_range = MemberRecord.registered_key.between(lower, upper)
+    filters = _filters(query)
+    if query.store_id:
+        results = MemberRecord.by_store.query(
+            query.store_id, range_key_condition=key_range, filter_condition=filters, scan_index_forward=False,
+            last_evaluated_key=start.get("key"), page_size=query.limit,
+        )  # fmt: skip
+        records, last = one_page(MemberRecord, results)
+        cursor = encode_cursor(scope, {"key": last}) if last else None
+        return [repository.summary(record) for record in records], cursor
+    return _list_by_month(query, scope, start, key_range, filters, lower, upper)
+
+
+def _filters(query: MemberListQuery) -> Condition | None:
+    condition: Condition | None = None
+    if query.tier:
+        condition = MemberRecord.tier == query.tier
+    if query.status:
+        by_status = MemberRecord.status == str(query.status)
+        condition = by_status if condition is None else condition & by_status
+    return condition
+
+
+def _list_by_month(
+    query: MemberListQuery, scope: str, start: dict[str, Any], key_range: Condition, filters: Condition | None,
+    lower: str, upper: str,
+) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
+    newest = upper[:7] if upper != "~" else clock.iso(clock.now())[:7]
+    oldest = lower[:7] if lower else FIRST_LIST_MONTH
+    month = start.get("month", newest)
+    last_key = start.get("key")
+    rows: list[dict[str, Any]] = []
+    for _ in range(MONTHS_PER_PAGE):
+        results = MemberRecord.by_month.query(
+            month, range_key_condition=key_range, filter_condition=filters, scan_index_forward=False,
+            last_evaluated_key=last_key, page_size=query.limit - len(rows),
+        )  # fmt: skip
+        records, last_key = one_page(MemberRecord, results)
+        rows += [repository.summary(record) for record in records]
+        if last_key:
+            return rows, encode_cursor(scope, {"month": month, "key": last_key})
+        if month <= oldest:
+            return rows, None
+        month = _previous_month(month)
+        if len(rows) >= query.limit:
+            break
+    return rows, encode_cursor(scope, {"month": month})
+
+
+def _previous_month(month: str) -> str:
+    first = datetime.strptime(month + "-01", "%Y-%m-%d").date()
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+def _check_references(store_id: str | None, referrer_id: str | None) -> None:
+    problems = []
+    if store_id and not _store_exists(store_id):
+        problems.append({"field": "home_store_id", "in": "body", "message": f"no store {store_id!r}"})
+    if referrer_id:
+        referrer = MemberRecord.find(referrer_id)
+        if referrer is None or referrer.status == Status.ERASED:
+            problems.append({"field": "referrer_id", "in": "body", "message": f"no member {referrer_id!r}"})
+    if problems:
+        raise ValidationFailed(problems)
+
+
+_known_stores: dict[str, float] = {}
+
+
+def _store_exists(store_id: str) -> bool:
+    """Whether a store exists; a store seen in the last minute is not read again (stores are never deleted)."""
+    from chalicelib.stores.repository import get
+
+    seen = _known_stores.get(store_id)
+    if seen is not None and time.monotonic() - seen < STORE_CACHE_SECONDS:
+        return True
+    if get(store_id) is None:
+        return False
+    _known_stores[store_id] = time.monotonic()
+    return True

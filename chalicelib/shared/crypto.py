@@ -1,0 +1,187 @@
+"""Personal data at rest: envelope encryption with a data key per member, and keyed hashes for lookups.
+
+Each member's fields are sealed with AES-256-GCM under that member's own data key. The data key is stored
+only wrapped: by KMS on AWS (``LOYALTY_KMS_KEY_ID``), by a local master key file in local mode
+(``LOYALTY_LOCAL_KEY_FILE``). Destroying the wrapped key makes every sealed field unreadable (crypto-
+shredding), which is how erasure reaches copies such as backups. Each sealed value is bound to its owner
+and field (GCM associated data), so a value copied to another member or field does not decrypt.
+
+Exact-match lookups (phone, email) use an HMAC-SHA256 of the normalised value under
+``LOYALTY_LOOKUP_HASH_KEY``: the tables hold the hash, never the value.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import hashlib
+import hmac
+import os
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from chalicelib.shared.settings import get_settings
+
+SEALED_PREFIX = "v1:"
+HASH_PREFIX = "h1:"
+_NONCE_BYTES = 12
+_KEY_CACHE_SECONDS = 300
+
+
+class KeyUnavailable(Exception):
+    """The data key is gone (the owner was erased) or cannot be unwrapped."""
+
+
+@dataclass(frozen=True)
+class WrappedKey:
+    keyring: str  # which keyring wrapped it, e.g. "local:v1" or "kms:<key id>"
+    blob: str  # base64
+
+
+class Keyring(ABC):
+    """Makes and unwraps data keys. The wrapped form is safe to store; the plain key never is."""
+
+    @abstractmethod
+    def new_data_key(self) -> tuple[bytes, WrappedKey]: ...
+
+    @abstractmethod
+    def unwrap(self, wrapped: WrappedKey) -> bytes: ...
+
+
+class LocalKeyring(Keyring):
+    """Wraps data keys with a 256-bit master key read from a file (local development and tests)."""
+
+    name = "local:v1"
+
+    def __init__(self, path: Path) -> None:
+        self._master = AESGCM(_read_or_create_master_key(path))
+
+    def new_data_key(self) -> tuple[bytes, WrappedKey]:
+        key = AESGCM.generate_key(bit_length=256)
+        nonce = os.urandom(_NONCE_BYTES)
+        blob = nonce + self._master.encrypt(nonce, key, self.name.encode())
+        return key, WrappedKey(self.name, base64.b64encode(blob).decode())
+
+    def unwrap(self, wrapped: WrappedKey) -> bytes:
+        raw = base64.b64decode(wrapped.blob)
+        try:
+            return self._master.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], self.name.encode())
+        except InvalidTag:
+            raise KeyUnavailable("the data key was not wrapped by this master key") from None
+
+
+def _read_or_create_master_key(path: Path) -> bytes:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(base64.b64encode(AESGCM.generate_key(bit_length=256)))
+        temporary.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)  # never replace a key another process made first
+        temporary.unlink(missing_ok=True)
+    key = base64.b64decode(path.read_bytes())
+    if len(key) != 32:
+        raise ValueError(f"{path} does not hold a 256-bit key")
+    return key
+
+
+class KmsKeyring(Keyring):
+    """Data keys from AWS KMS (GenerateDataKey / Decrypt under one customer managed key)."""
+
+    def __init__(self, key_id: str) -> None:
+        import boto3
+
+        self._key_id = key_id
+        self._kms = boto3.client("kms", region_name=get_settings().region)
+
+    @property
+    def name(self) -> str:
+        return f"kms:{self._key_id}"
+
+    def new_data_key(self) -> tuple[bytes, WrappedKey]:
+        result = self._kms.generate_data_key(KeyId=self._key_id, KeySpec="AES_256")
+        return result["Plaintext"], WrappedKey(self.name, base64.b64encode(result["CiphertextBlob"]).decode())
+
+    def unwrap(self, wrapped: WrappedKey) -> bytes:
+        try:
+            result: dict[str, Any] = self._kms.decrypt(CiphertextBlob=base64.b64decode(wrapped.blob))
+        except self._kms.exceptions.InvalidCiphertextException:
+            raise KeyUnavailable("KMS refused the data key") from None
+        return bytes(result["Plaintext"])
+
+
+@functools.cache
+def keyring() -> Keyring:
+    """The keyring the settings name: KMS on AWS, the local key file otherwise."""
+    settings = get_settings()
+    if settings.kms_key_id:
+        return KmsKeyring(settings.kms_key_id)
+    assert settings.local_key_file is not None  # settings require one of the two
+    return LocalKeyring(Path(settings.local_key_file))
+
+
+class _UnwrappedKeys:
+    """Plain data keys recently unwrapped, kept a few minutes so a busy member costs one KMS call."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, tuple[float, bytes]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, wrapped: WrappedKey) -> bytes:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._keys.get(wrapped.blob)
+            if cached and now - cached[0] < _KEY_CACHE_SECONDS:
+                return cached[1]
+        key = keyring().unwrap(wrapped)
+        with self._lock:
+            if len(self._keys) > 10_000:
+                self._keys.clear()
+            self._keys[wrapped.blob] = (now, key)
+        return key
+
+    def forget(self, wrapped: WrappedKey) -> None:
+        with self._lock:
+            self._keys.pop(wrapped.blob, None)
+
+
+unwrapped_keys = _UnwrappedKeys()
+
+
+class Sealer:
+    """Seals and opens one owner's fields with that owner's data key."""
+
+    def __init__(self, owner: str, data_key: bytes) -> None:
+        self._owner = owner
+        self._aead = AESGCM(data_key)
+
+    def seal(self, field: str, value: str) -> str:
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = nonce + self._aead.encrypt(nonce, value.encode(), f"{self._owner}/{field}".encode())
+        return SEALED_PREFIX + base64.b64encode(sealed).decode()
+
+    def open(self, field: str, sealed: str) -> str:
+        if not sealed.startswith(SEALED_PREFIX):
+            raise ValueError("not a sealed value")
+        raw = base64.b64decode(sealed.removeprefix(SEALED_PREFIX))
+        try:
+            return self._aead.decrypt(
+                raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], f"{self._owner}/{field}".encode()
+            ).decode()
+        except InvalidTag:
+            raise KeyUnavailable(f"{field} was not sealed for {self._owner}") from None
+
+
+def lookup_hash(kind: str, normalised: str) -> str:
+    """The keyed hash a value is found by (``kind`` separates phones from emails with equal text)."""
+    key = get_settings().lookup_hash_key.encode()
+    digest = hmac.new(key, f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
+    return HASH_PREFIX + digest
