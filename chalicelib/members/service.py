@@ -37,6 +37,7 @@ from chalicelib.shared.settings import get_settings
 
 DEFAULT_TIER = "normal"
 FIRST_LIST_MONTH = "1990-01"
+EARLIEST = "0"  # sorts before every ISO instant: "no lower bound" in a key condition
 MONTHS_PER_PAGE = 24
 STORE_CACHE_SECONDS = 60.0
 ERASED_NAME = ""
@@ -226,11 +227,8 @@ def list_members(query: MemberListQuery) -> tuple[list[dict[str, Any]], str | No
     scope = f"members|{query.store_id}|{query.tier}|{query.status}|{query.registered_from}|{query.registered_to}"
     start = decode_cursor(scope, query.cursor) or {}
     tz = get_settings().tz
-    lower = (
-        clock.iso(clock.end_of_business_day(query.registered_from - timedelta(days=1), tz))
-        if query.registered_from
-        else ""
-    )
+    start_day = query.registered_from - timedelta(days=1) if query.registered_from else None
+    lower = clock.iso(clock.end_of_business_day(start_day, tz)) if start_day else EARLIEST
     upper = clock.iso(clock.end_of_business_day(query.registered_to, tz)) if query.registered_to else "~"
     key_range = MemberRecord.registered_key.between(lower, upper)
     filters = _filters(query)
@@ -260,7 +258,7 @@ def _list_by_month(
     lower: str, upper: str,
 ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
     newest = upper[:7] if upper != "~" else clock.iso(clock.now())[:7]
-    oldest = lower[:7] if lower else FIRST_LIST_MONTH
+    oldest = lower[:7] if lower != EARLIEST else FIRST_LIST_MONTH
     month = start.get("month", newest)
     last_key = start.get("key")
     rows: list[dict[str, Any]] = []

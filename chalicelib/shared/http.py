@@ -210,7 +210,9 @@ def _field_errors(error: ValidationError, location: str) -> list[dict[str, str]]
         {
             "field": ".".join(str(part) for part in item["loc"]),
             "in": location,
-            "message": "unknown field" if item["type"] == "extra_forbidden" else item["msg"],
+            "message": "unknown field"
+            if item["type"] == "extra_forbidden"
+            else item["msg"].removeprefix("Value error, "),
         }
         for item in error.errors(include_url=False)
     ]
