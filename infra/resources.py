@@ -2,8 +2,9 @@
 
 Tables come from ``registered_tables()``, queues and the topic from ``topology``, problem types from
 ``errors``: the emulator and AWS read the same classes, so they cannot drift. ``chalice package`` writes
-the functions, roles and the REST API; ``render_merge_template`` adds everything else and is deep-merged
-into that template by ``chalice package --merge-template`` (it only adds keys, never replaces one).
+the functions, roles and the REST API; ``render_merge_template`` adds everything else (including the stage's
+customer managed KMS key, which wraps members' data keys; locally a key file does) and is deep-merged into that
+template by ``chalice package --merge-template`` (it only adds keys, never replaces one).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ from chalicelib.shared.topology import QUEUES, QueueSpec, dead_letter_name, phys
 Template = dict[str, Any]
 
 TOPIC_ID = "EventsTopic"
+PII_KEY_ID = "PiiKey"  # the customer managed KMS key wrapping members' data keys (chalicelib/shared/crypto.py)
+PII_KEY_ALIAS_ID = "PiiKeyAlias"
+KMS_KEY_PENDING_DAYS = 30  # the waiting period should the key ever be scheduled for deletion (the maximum)
 RELAY_DLQ_ID = "OutboxRelayFailureQueue"
 RELAY_DLQ_LOGICAL_NAME = "outbox-relay"  # its queue is loyalty-<stage>-outbox-relay-dlq
 RELAY_FUNCTION = "outbox_relay"  # the Chalice function the outbox stream feeds
@@ -55,12 +59,16 @@ DEFAULT_LOG_RETENTION_DAYS = 30
 PACKAGING_PLACEHOLDERS = {
     "LOYALTY_EVENTS_TOPIC_ARN": "arn:aws:sns:cn-north-1:000000000000:packaging-placeholder",
     "LOYALTY_JOBS_QUEUE_URL": "https://sqs.cn-north-1.amazonaws.com.cn/000000000000/packaging-placeholder",
+    "LOYALTY_KMS_KEY_ID": "arn:aws:kms:cn-north-1:000000000000:key/packaging-placeholder",
 }
 PACKAGING_DEFAULTS = {
     "AWS_DEFAULT_REGION": "cn-north-1",  # chalice refuses to package without a region; the template is region-free
     "LOYALTY_TABLE_PREFIX": "packaging-placeholder",
     "LOYALTY_CURSOR_SECRET": "packaging-placeholder-packaging-placeholder",
+    "LOYALTY_LOOKUP_HASH_KEY": "packaging-placeholder-packaging-placeholder",
 }
+# Local-only settings dropped from the packaging environment: settings accept exactly one key source, the KMS key.
+PACKAGING_DROPPED = ("LOYALTY_LOCAL_KEY_FILE",)
 
 
 def stack_prefix(stage: str) -> str:
@@ -149,6 +157,50 @@ def _gateway_response(problem: _Problem) -> dict[str, Any]:
         "StatusCode": str(problem.status),
         "ResponseParameters": {"Headers": headers},
         "ResponseTemplates": {"application/json": body},
+    }
+
+
+def pii_key_alias(stage: str) -> str:
+    """The alias of the stage's KMS key; the functions' policy admits the key by this alias (it knows no key ARN)."""
+    return f"alias/{stack_prefix(stage)}-pii"
+
+
+def _pii_key_resources(stage: str) -> Template:
+    """The customer managed key that wraps each member's data key, and its alias.
+
+    Symmetric, rotated yearly by KMS, kept when the stack is deleted or the key replaced (deleting it would make
+    every member's personal data unreadable). The key policy lets the account administer the key and lets IAM
+    policies grant its use: the functions' policy grants GenerateDataKey and Decrypt on the key with the alias.
+    """
+    return {
+        PII_KEY_ID: {
+            "Type": "AWS::KMS::Key",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "Description": f"{stack_prefix(stage)}: wraps each member's data key (personal data at rest)",
+                "KeySpec": "SYMMETRIC_DEFAULT",
+                "KeyUsage": "ENCRYPT_DECRYPT",
+                "EnableKeyRotation": True,
+                "PendingWindowInDays": KMS_KEY_PENDING_DAYS,
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministersAndIamGrantsUse",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        }
+                    ],
+                },
+            },
+        },
+        PII_KEY_ALIAS_ID: {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": pii_key_alias(stage), "TargetKeyId": {"Ref": PII_KEY_ID}},
+        },
     }
 
 
@@ -290,8 +342,8 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
     """What ``chalice package --merge-template`` adds to Chalice's template for ``stage``.
 
     ``function_ids`` maps each Chalice function name to its logical id (``function_ids_from_package``). Every
-    function gets the topic ARN and jobs queue URL in its environment, a fixed name and a log group with a
-    retention; the REST API answers its own errors as problem+json.
+    function gets the topic ARN, jobs queue URL and KMS key ARN in its environment, a fixed name and a log group
+    with a retention; the REST API answers its own errors as problem+json.
     """
     prefix = stack_prefix(stage)
     resources: Template = {}
@@ -304,9 +356,11 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
     for spec in QUEUES:
         resources.update(_queue_resources(spec, stage, function_ids))
     resources.update(_relay_resources(stage, function_ids))
+    resources.update(_pii_key_resources(stage))
     environment = {
         "LOYALTY_EVENTS_TOPIC_ARN": {"Ref": TOPIC_ID},
         "LOYALTY_JOBS_QUEUE_URL": {"Ref": queue_id(_jobs_queue())},
+        "LOYALTY_KMS_KEY_ID": {"Fn::GetAtt": [PII_KEY_ID, "Arn"]},
     }
     retention = LOG_RETENTION_DAYS.get(stage, DEFAULT_LOG_RETENTION_DAYS)
     for chalice_name, logical_id in sorted(function_ids.items()):
@@ -337,6 +391,11 @@ def _outputs() -> Template:
                 "Value": {"Ref": logical_id},
             }
     outputs[f"{RELAY_DLQ_ID}Url"] = {"Description": "Failed outbox relay batches", "Value": {"Ref": RELAY_DLQ_ID}}
+    outputs[f"{PII_KEY_ID}Arn"] = {
+        "Description": "The KMS key wrapping members' data keys",
+        "Value": {"Fn::GetAtt": [PII_KEY_ID, "Arn"]},
+    }
+    outputs[f"{PII_KEY_ALIAS_ID}Name"] = {"Description": "The alias of that key", "Value": {"Ref": PII_KEY_ALIAS_ID}}
     return outputs
 
 
@@ -371,9 +430,14 @@ def render_policy(stage: str) -> Template:
 
     Items of the stage's tables, queries of their indexes, the outbox stream (read by the relay's event source
     mapping), publishing to the topic, consuming the queues that feed handlers, sending to the queues the code
-    feeds itself and to the relay's failure queue, and writing its own logs. Nothing else: the cursor secret
-    reaches the functions through a CloudFormation dynamic reference resolved at deploy time, and every key in
-    use is AWS managed (aws/dynamodb, aws/sns) or SQS-managed, whose key policies already admit the account.
+    feeds itself and to the relay's failure queue, making and unwrapping members' data keys with the stage's
+    KMS key, and writing its own logs. Nothing else: the cursor secret and lookup hash key reach the functions
+    through CloudFormation dynamic references resolved at deploy time, and every other key in use is AWS managed
+    (aws/dynamodb, aws/sns) or SQS-managed, whose key policies already admit the account.
+
+    The KMS key's ARN is only known once the stack exists, so the statement names any key and admits only the
+    one the stage's alias points to (``kms:ResourceAliases``, a multivalued key: ForAnyValue). The key policy
+    lets IAM policies grant use; an alias change takes up to five minutes to reach authorization.
     """
     prefix = stack_prefix(stage)
     tables = registered_tables()
@@ -393,7 +457,7 @@ def render_policy(stage: str) -> Template:
         queue_arn(physical_queue_name(prefix, spec.logical_name)) for spec in QUEUES if not spec.subscribes_to_events
     ]
     log_group = f"/aws/lambda/{prefix}-*"
-    statements = [
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "WriteOwnLogs",
             "Effect": "Allow",
@@ -446,6 +510,13 @@ def render_policy(stage: str) -> Template:
             "Action": ["sqs:SendMessage"],
             "Resource": [*fed_by_code, queue_arn(dead_letter_name(prefix, RELAY_DLQ_LOGICAL_NAME))],
         },
+        {
+            "Sid": "MemberDataKeys",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [_arn("kms", "key/*")],
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": pii_key_alias(stage)}},
+        },
     ]
     return {"Version": "2012-10-17", "Statement": [s for s in statements if s["Resource"]]}
 
@@ -475,6 +546,8 @@ def write_infra(project_dir: Path) -> list[Path]:
 def _chalice(project_dir: Path, *args: str) -> None:
     """Run the Chalice CLI of this interpreter (the chalice package has no ``__main__``)."""
     env = {**PACKAGING_DEFAULTS, **os.environ, **PACKAGING_PLACEHOLDERS}
+    for name in PACKAGING_DROPPED:
+        env.pop(name, None)
     command = [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())", *args]
     result = subprocess.run(  # noqa: S603  this interpreter, fixed arguments
         command, cwd=project_dir, env=env, capture_output=True, text=True, check=False

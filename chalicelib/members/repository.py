@@ -101,7 +101,8 @@ def to_member(record: MemberRecord) -> Member:
         source=Source(record.source), referrer_id=record.referrer_id, home_store_id=record.home_store_id,
         registered_at=record.registered_at, status=Status(record.status), tier=record.tier,
         tags=[str(tag) for tag in record.tags or []], consents=json.loads(record.consents or "{}"),
-        created_at=record.created_at, updated_at=record.updated_at, version=int(record.version or 0), erased_at=record.erased_at,
+        created_at=record.created_at, updated_at=record.updated_at, version=int(record.version or 0),
+        erased_at=record.erased_at,
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import hmac
 import os
+import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -81,12 +82,12 @@ class LocalKeyring(Keyring):
 def _read_or_create_master_key(path: Path) -> bytes:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(base64.b64encode(AESGCM.generate_key(bit_length=256)))
-        temporary.chmod(0o600)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".master-")  # created 0600
+        with os.fdopen(handle, "wb") as file:
+            file.write(base64.b64encode(AESGCM.generate_key(bit_length=256)))
         with contextlib.suppress(FileExistsError):
             os.link(temporary, path)  # never replace a key another process made first
-        temporary.unlink(missing_ok=True)
+        os.unlink(temporary)
     key = base64.b64decode(path.read_bytes())
     if len(key) != 32:
         raise ValueError(f"{path} does not hold a 256-bit key")
@@ -118,14 +119,18 @@ class KmsKeyring(Keyring):
         return bytes(result["Plaintext"])
 
 
+_keyring_lock = threading.Lock()
+
+
 @functools.cache
 def keyring() -> Keyring:
-    """The keyring the settings name: KMS on AWS, the local key file otherwise."""
-    settings = get_settings()
-    if settings.kms_key_id:
-        return KmsKeyring(settings.kms_key_id)
-    assert settings.local_key_file is not None  # settings require one of the two
-    return LocalKeyring(Path(settings.local_key_file))
+    """The keyring the settings name: KMS on AWS, the local key file otherwise (made once per process)."""
+    with _keyring_lock:
+        settings = get_settings()
+        if settings.kms_key_id:
+            return KmsKeyring(settings.kms_key_id)
+        assert settings.local_key_file is not None  # settings require one of the two
+        return LocalKeyring(Path(settings.local_key_file))
 
 
 class _UnwrappedKeys:

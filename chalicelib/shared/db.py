@@ -12,6 +12,7 @@ import functools
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from pynamodb.connection import Connection
@@ -127,50 +128,67 @@ def with_retries(operation: Callable[[], T], *, attempts: int = MAX_ATTEMPTS) ->
     raise Unavailable("The write conflicted with concurrent writes; retry shortly", retry_after=1)
 
 
+# pynamodb sends a transaction's items grouped in this order, and DynamoDB reports reasons in request order.
+_KIND_ORDER = {"check": 0, "delete": 1, "put": 2, "update": 3}
+
+
+@dataclass
+class _Write:
+    kind: str
+    apply: Callable[[TransactWrite], None]
+    on_fail: Exception | None
+    decisive: bool
+
+
 class Transaction:
     """Writes committed together by one ``TransactWriteItems`` (at most 100 items), retried on conflicts.
 
     Each write may carry the error to raise when its condition fails, so a caller learns which rule broke
-    (an existing key, a spent balance) without reading again.
+    (an existing key, a spent balance) without reading again. A ``decisive`` write's failure is reported
+    before any other (an idempotency key already used explains every other failure of a repeat).
     """
 
     def __init__(self) -> None:
-        self._operations: list[tuple[Exception | None, Callable[[TransactWrite], None]]] = []
+        self._writes: list[_Write] = []
 
     def put(
-        self, record: Record, *, condition: Any = None, on_fail: Exception | None = None, first: bool = False
+        self, record: Record, *, condition: Any = None, on_fail: Exception | None = None, decisive: bool = False
     ) -> None:
-        """Add a put; ``first`` puts it ahead of the others so its failure is the one reported."""
-        operation = (on_fail, lambda tx: tx.save(record, condition=condition))
-        self._operations.insert(0, operation) if first else self._operations.append(operation)
+        self._writes.append(_Write("put", lambda tx: tx.save(record, condition=condition), on_fail, decisive))
 
     def update(
         self, record: Record, actions: list[Any], *, condition: Any = None, on_fail: Exception | None = None
     ) -> None:
-        self._operations.append((on_fail, lambda tx: tx.update(record, actions=actions, condition=condition)))
+        self._writes.append(
+            _Write("update", lambda tx: tx.update(record, actions=actions, condition=condition), on_fail, False)
+        )
 
     def delete(self, record: Record, *, condition: Any = None, on_fail: Exception | None = None) -> None:
-        self._operations.append((on_fail, lambda tx: tx.delete(record, condition=condition)))
-
-    def __len__(self) -> int:
-        return len(self._operations)
+        self._writes.append(_Write("delete", lambda tx: tx.delete(record, condition=condition), on_fail, False))
 
     def commit(self) -> None:
-        """Apply every write or none. A failed condition raises that item's ``on_fail`` (the first in order)."""
-        if len(self._operations) > 100:
-            raise ValueError(f"a transaction holds at most 100 items, not {len(self._operations)}")
+        """Apply every write or none. A failed condition raises that write's ``on_fail``."""
+        if len(self._writes) > 100:
+            raise ValueError(f"a transaction holds at most 100 items, not {len(self._writes)}")
+        in_request_order = sorted(self._writes, key=lambda write: _KIND_ORDER[write.kind])
 
         def run() -> None:
             with TransactWrite(connection=connection()) as tx:
-                for _, operation in self._operations:
-                    operation(tx)
+                for write in in_request_order:
+                    write.apply(tx)
 
         try:
             with_retries(run)
         except TransactWriteError as e:
-            for (on_fail, _), code in zip(self._operations, reason_codes(e), strict=False):
-                if code == "ConditionalCheckFailed" and on_fail is not None:
-                    raise on_fail from None
+            failed = [
+                write
+                for write, code in zip(in_request_order, reason_codes(e), strict=False)
+                if code == "ConditionalCheckFailed" and write.on_fail is not None
+            ]
+            if failed:
+                error = min(failed, key=lambda write: not write.decisive).on_fail
+                assert error is not None  # failed keeps only writes with on_fail
+                raise error from None
             raise
 
 

@@ -154,7 +154,7 @@ def consume(queue: str, event: Event) -> list[str]:
             continue
         tx = Transaction()
         marker = ConsumedRecord(f"{registered.name}#{event.event_id}", expires_at=clock.now() + CONSUMED_RETENTION)
-        tx.put(marker, condition=ConsumedRecord.key.does_not_exist(), on_fail=_AlreadyConsumed(), first=True)
+        tx.put(marker, condition=ConsumedRecord.key.does_not_exist(), on_fail=_AlreadyConsumed(), decisive=True)
         registered.handle(tx, event)
         try:
             tx.commit()

@@ -95,7 +95,7 @@ def run_once(
         expires_at=expires,
         purge_bucket=purge_bucket(record_key, clock.business_date(expires, get_settings().tz).isoformat()),
     )
-    tx.put(record, condition=IdempotencyRecord.key.does_not_exist(), on_fail=_KeyTaken(), first=True)
+    tx.put(record, condition=IdempotencyRecord.key.does_not_exist(), on_fail=_KeyTaken(), decisive=True)
     try:
         tx.commit()
     except _KeyTaken:

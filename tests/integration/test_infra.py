@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,14 @@ from cfnlint.config import ManualArgs
 from chalicelib.shared.db import physical_name, registered_tables
 from chalicelib.shared.topology import QUEUES, dead_letter_name, physical_queue_name
 from infra.resources import (
+    PII_KEY_ID,
     POLICY_STAGES,
     function_ids_from_package,
     package,
+    pii_key_alias,
     policy_path,
     policy_text,
+    render_policy,
     stack_prefix,
 )
 
@@ -83,14 +87,78 @@ def test_every_queue_feeds_its_handler_with_partial_batch_failures(resources: di
 
 @pytest.mark.package
 @pytest.mark.xdist_group("infra-package")
-def test_every_function_learns_the_topic_and_jobs_queue_from_the_stack(resources: dict[str, Any]) -> None:
+def test_every_function_learns_the_topic_jobs_queue_and_key_from_the_stack(resources: dict[str, Any]) -> None:
     functions = _of_type(resources, "AWS::Serverless::Function")
     assert {"OutboxRelay", "StatisticsEvents", "JobBatches", "APIHandler"} <= set(functions)
     for logical_id, properties in functions.items():
         variables = properties["Environment"]["Variables"]
         assert "Ref" in variables["LOYALTY_EVENTS_TOPIC_ARN"], logical_id
         assert "Ref" in variables["LOYALTY_JOBS_QUEUE_URL"], logical_id
+        assert variables["LOYALTY_KMS_KEY_ID"] == {"Fn::GetAtt": [PII_KEY_ID, "Arn"]}, logical_id
+        assert "LOYALTY_LOCAL_KEY_FILE" not in variables, logical_id
         assert variables["LOYALTY_TABLE_PREFIX"] == stack_prefix(STAGE), logical_id
+        for name, key in (("LOYALTY_CURSOR_SECRET", "cursor_secret"), ("LOYALTY_LOOKUP_HASH_KEY", "lookup_hash_key")):
+            expected = f"{{{{resolve:secretsmanager:loyalty/{STAGE}:SecretString:{key}}}}}"
+            assert variables[name] == expected, (logical_id, name)
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
+def test_the_stage_has_a_rotated_kept_pii_key_under_its_alias(resources: dict[str, Any]) -> None:
+    key = resources[PII_KEY_ID]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert (key["DeletionPolicy"], key["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    properties = key["Properties"]
+    assert properties["KeySpec"] == "SYMMETRIC_DEFAULT"
+    assert properties["KeyUsage"] == "ENCRYPT_DECRYPT"
+    assert properties["EnableKeyRotation"] is True
+    assert properties["PendingWindowInDays"] == 30
+    root = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+    assert any(
+        s["Effect"] == "Allow" and s["Principal"] == {"AWS": root} and s["Action"] == "kms:*"
+        for s in properties["KeyPolicy"]["Statement"]
+    ), "the account must administer the key (and IAM policies grant its use)"
+    aliases = _of_type(resources, "AWS::KMS::Alias").values()
+    assert [a["TargetKeyId"] for a in aliases if a["AliasName"] == pii_key_alias(STAGE)] == [{"Ref": PII_KEY_ID}]
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
+def test_every_role_may_use_the_pii_key_through_its_alias(resources: dict[str, Any]) -> None:
+    roles = _of_type(resources, "AWS::IAM::Role")
+    assert roles
+    by_alias = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": pii_key_alias(STAGE)}}
+    for logical_id, properties in roles.items():
+        statements = [s for p in properties["Policies"] for s in p["PolicyDocument"]["Statement"]]
+        assert any(
+            {"kms:GenerateDataKey", "kms:Decrypt"} <= set(s["Action"]) and s.get("Condition") == by_alias
+            for s in statements
+        ), logical_id
+
+
+@pytest.mark.parametrize("stage", POLICY_STAGES)
+def test_policy_grants_the_data_keys_only_for_the_stage_alias(stage: str) -> None:
+    kms = [s for s in render_policy(stage)["Statement"] if any(a.startswith("kms:") for a in s["Action"])]
+    assert len(kms) == 1
+    assert sorted(kms[0]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert kms[0]["Resource"] == ["arn:*:kms:*:*:key/*"]
+    # kms:ResourceAliases is multivalued (every alias of the key), so it takes a set operator: any alias matches
+    assert kms[0]["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/loyalty-{stage}-pii"}}
+
+
+@pytest.mark.parametrize("stage", POLICY_STAGES)
+def test_policy_lets_every_index_be_queried(stage: str) -> None:
+    queryable = [
+        resource
+        for s in render_policy(stage)["Statement"]
+        if "dynamodb:Query" in s["Action"]
+        for resource in s["Resource"]
+    ]
+    for cls in registered_tables():
+        for index in cls._get_schema()["global_secondary_indexes"]:
+            table = physical_name(stack_prefix(stage), cls.logical_name)
+            arn = f"arn:aws-cn:dynamodb:cn-north-1:123456789012:table/{table}/index/{index['index_name']}"
+            assert any(fnmatchcase(arn, pattern) for pattern in queryable), arn
 
 
 @pytest.mark.parametrize("stage", POLICY_STAGES)

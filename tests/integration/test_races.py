@@ -56,3 +56,46 @@ def test_twenty_simultaneous_creates_of_one_store_id_give_one_201_and_409s(http_
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = sorted(status for status, _ in pool.map(lambda _: post(f"{http_stack}/v1/stores", body), range(20)))
     assert statuses == [201] + [409] * 19
+
+
+def patch(url, body, etag):
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="PATCH",
+        headers={"content-type": "application/merge-patch+json", "if-match": etag},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_simultaneous_registrations_of_one_phone_give_one_member(http_stack):
+    def register(n):
+        return post(f"{http_stack}/v1/members", {"name": f"Racer {n}", "phone": "+86 137 0000 0001"})
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(register, range(10)))
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [201] + [409] * 9
+    assert all(body["type"].endswith("/phone-taken") for status, body in answers if status == 409)
+    status, found = post(f"{http_stack}/v1/members/lookup", {"phone": "13700000001"})
+    winner = next(body for status, body in answers if status == 201)
+    assert (status, found["member_id"]) == (200, winner["member_id"])
+
+
+def test_simultaneous_edits_with_one_etag_let_exactly_one_win(http_stack):
+    status, member = post(f"{http_stack}/v1/members", {"name": "Editor", "phone": "13700000002"})
+    assert status == 201
+
+    def edit(n):
+        return patch(f"{http_stack}/v1/members/{member['member_id']}", {"city": f"city-{n}"}, '"1"')
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(edit, range(10)))
+    assert sorted(status for status, _ in answers) == [200] + [412] * 9
+    winner = next(body for status, body in answers if status == 200)
+    current = get(f"{http_stack}/v1/members/{member['member_id']}")
+    assert (current["city"], current["version"]) == (winner["city"], 2)

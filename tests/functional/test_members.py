@@ -1,0 +1,221 @@
+"""Members through the API: registration, unique phones, edits with If-Match, lookups, lists, erasure."""
+
+import pytest
+
+from chalicelib.members.records import MemberRecord, UniqueRecord
+from tests.conftest import item_counts
+
+PATCH = {"content-type": "application/merge-patch+json"}
+
+
+@pytest.fixture
+def stores(api):
+    for store_id in ("SH-001", "BJ-001"):
+        api.post("/v1/stores", {"store_id": store_id, "name": store_id, "city": "c", "region": "r"})
+
+
+def register(api, phone="13812345678", **fields):
+    return api.post("/v1/members", {"name": "张三", "phone": phone, **fields})
+
+
+def edit(api, member_id, body, etag):
+    return api.patch(f"/v1/members/{member_id}", body, headers={**PATCH, "if-match": etag})
+
+
+class TestRegistration:
+    def test_answers_201_with_the_member_an_etag_and_a_number(self, api, stores):
+        answer = register(api, email="Zhang.San@Example.COM", birthday="1990-05-01", home_store_id="SH-001",
+                          addresses=[{"city": "上海", "detail": "南京西路1号"}], consents={"sms": True})  # fmt: skip
+        assert answer.status == 201
+        member = answer.body
+        assert member["phone"] == "+8613812345678"
+        assert member["phone_masked"] == "138****5678"
+        assert member["email"] == "zhang.san@example.com"
+        assert (member["status"], member["tier"], member["source"]) == ("active", "normal", "store")
+        assert len(member["member_no"]) == 10
+        assert member["consents"]["sms"]["granted"] is True
+        assert answer.headers["etag"] == '"1"'
+        assert answer.headers["location"] == f"/v1/members/{member['member_id']}"
+        assert api.get(f"/v1/members/{member['member_id']}").body == member
+
+    @pytest.mark.parametrize("again", ["+86 138 1234 5678", "008613812345678", "138-1234-5678"])
+    def test_a_phone_belongs_to_one_member_however_it_is_written(self, api, again):
+        register(api)
+        before = item_counts()
+        answer = register(api, phone=again)
+        assert answer.status == 409
+        assert answer.body["type"].endswith("/phone-taken")
+        assert item_counts() == before
+
+    def test_a_given_member_number_is_kept_and_cannot_be_reused(self, api):
+        assert register(api, member_no="VIP-0001").body["member_no"] == "VIP-0001"
+        answer = register(api, phone="13900000001", member_no="VIP-0001")
+        assert answer.status == 409
+        assert answer.body["type"].endswith("/member-no-taken")
+
+    def test_unknown_store_or_referrer_is_422_and_writes_nothing(self, api):
+        before = item_counts()
+        answer = register(api, home_store_id="NOPE", referrer_id="mb_missing")
+        assert answer.status == 422
+        assert {e["field"] for e in answer.body["errors"]} == {"home_store_id", "referrer_id"}
+        assert item_counts() == before
+
+    @pytest.mark.parametrize(
+        "fields",
+        [{"phone": "12345"}, {"birthday": "2999-01-01"}, {"email": "not-an-email"}, {"tier": "gold"},
+         {"status": "frozen"}, {"registered_at": "2024-01-01T00:00:00"}, {"consents": {"fax": True}}],
+    )  # fmt: skip
+    def test_bad_or_forbidden_fields_are_422(self, api, fields):
+        assert api.post("/v1/members", {"name": "A", "phone": "13812345678", **fields}).status == 422
+        assert MemberRecord.count() == 0
+
+    def test_a_repeated_idempotency_key_returns_the_same_member(self, api):
+        key = {"idempotency-key": "register-0001"}
+        first = api.post("/v1/members", {"name": "A", "phone": "13812345678"}, headers=key)
+        again = api.post("/v1/members", {"name": "A", "phone": "13812345678"}, headers=key)
+        assert first.status == again.status == 201
+        assert again.body["member_id"] == first.body["member_id"]
+        assert MemberRecord.count() == 1
+
+
+class TestEditing:
+    def test_an_edit_with_the_etag_applies_and_bumps_it(self, api, stores):
+        member = register(api).body
+        answer = edit(api, member["member_id"], {"city": "杭州", "home_store_id": "BJ-001", "email": "a@b.cn"}, '"1"')
+        assert answer.status == 200
+        assert (answer.body["city"], answer.body["home_store_id"], answer.body["email"]) == ("杭州", "BJ-001", "a@b.cn")
+        assert answer.headers["etag"] == '"2"'
+
+    def test_without_if_match_428_and_stale_412(self, api):
+        member = register(api).body
+        path = f"/v1/members/{member['member_id']}"
+        assert api.patch(path, {"city": "x"}, headers=PATCH).status == 428
+        edit(api, member["member_id"], {"city": "x"}, '"1"')
+        assert edit(api, member["member_id"], {"city": "y"}, '"1"').status == 412
+        assert api.get(path).body["city"] == "x"
+
+    def test_null_clears_optional_fields_but_not_required_ones(self, api):
+        member = register(api, email="a@b.cn").body
+        cleared = edit(api, member["member_id"], {"email": None}, '"1"')
+        assert cleared.body["email"] is None
+        assert edit(api, member["member_id"], {"phone": None}, '"2"').status == 422
+
+    def test_members_cannot_be_given_a_tier_number_or_source_by_edit(self, api):
+        member = register(api).body
+        for field, value in (("tier", "gold"), ("member_no", "1"), ("source", "ads"), ("registered_at", "x")):
+            assert edit(api, member["member_id"], {field: value}, '"1"').status == 422
+
+    def test_changing_the_phone_moves_its_claim(self, api):
+        member = register(api).body
+        moved = edit(api, member["member_id"], {"phone": "13900000000"}, '"1"')
+        assert moved.body["phone"] == "+8613900000000"
+        assert api.post("/v1/members/lookup", {"phone": "13900000000"}).body["member_id"] == member["member_id"]
+        assert api.post("/v1/members/lookup", {"phone": "13812345678"}).status == 404
+        assert register(api, phone="13812345678").status == 201
+
+    def test_a_phone_taken_by_another_member_is_409_and_nothing_changes(self, api):
+        first = register(api).body
+        second = register(api, phone="13900000000").body
+        before = item_counts()
+        answer = edit(api, second["member_id"], {"phone": "13812345678", "city": "x"}, '"1"')
+        assert answer.status == 409
+        assert item_counts() == before
+        assert api.post("/v1/members/lookup", {"phone": "13812345678"}).body["member_id"] == first["member_id"]
+        assert api.get(f"/v1/members/{second['member_id']}").body["city"] is None
+
+    def test_freezing_is_an_edit_erasing_is_not(self, api):
+        member = register(api).body
+        assert edit(api, member["member_id"], {"status": "frozen"}, '"1"').body["status"] == "frozen"
+        assert edit(api, member["member_id"], {"status": "erased"}, '"2"').status == 422
+
+
+class TestLookup:
+    def test_by_phone_or_member_number(self, api):
+        member = register(api).body
+        assert api.post("/v1/members/lookup", {"phone": "+86 13812345678"}).body["member_id"] == member["member_id"]
+        by_no = api.post("/v1/members/lookup", {"member_no": member["member_no"]})
+        assert by_no.body["member_id"] == member["member_id"]
+        assert by_no.headers["etag"] == '"1"'
+
+    def test_unknown_is_404_and_the_query_must_name_exactly_one_key(self, api):
+        assert api.post("/v1/members/lookup", {"phone": "13812345678"}).status == 404
+        assert api.post("/v1/members/lookup", {}).status == 422
+        assert api.post("/v1/members/lookup", {"phone": "13812345678", "member_no": "1234"}).status == 422
+
+
+class TestErasure:
+    def test_erasure_anonymises_releases_the_phone_and_destroys_the_key(self, api):
+        member = register(api, email="a@b.cn", birthday="1990-05-01", addresses=[{"detail": "x"}]).body
+        assert api.call("DELETE", f"/v1/members/{member['member_id']}").status == 204
+        erased = api.get(f"/v1/members/{member['member_id']}").body
+        assert erased["status"] == "erased"
+        assert erased["erased_at"]
+        for field in ("phone", "phone_masked", "email", "birthday"):
+            assert erased[field] is None, field
+        assert (erased["name"], erased["addresses"], erased["member_no"]) == ("", [], member["member_no"])
+        record = MemberRecord.get(member["member_id"])
+        assert record.data_key is None
+        assert UniqueRecord.find("phone:" + (record.phone_hash or "")) is None
+        assert api.post("/v1/members/lookup", {"phone": "13812345678"}).status == 404
+        assert api.post("/v1/members/lookup", {"member_no": member["member_no"]}).status == 404
+
+    def test_an_erased_phone_can_register_again_and_the_number_stays_reserved(self, api):
+        member = register(api).body
+        api.call("DELETE", f"/v1/members/{member['member_id']}")
+        assert register(api).status == 201
+        assert register(api, phone="13900000000", member_no=member["member_no"]).status == 409
+
+    def test_erasing_twice_is_fine_and_editing_an_erased_member_is_409(self, api):
+        member = register(api).body
+        path = f"/v1/members/{member['member_id']}"
+        assert api.call("DELETE", path).status == 204
+        assert api.call("DELETE", path).status == 204
+        assert edit(api, member["member_id"], {"city": "x"}, '"2"').status == 409
+        assert api.call("DELETE", "/v1/members/mb_nobody").status == 404
+
+
+class TestListing:
+    @pytest.fixture
+    def crowd(self, api, stores):
+        made = []
+        for n in range(9):
+            store = "SH-001" if n % 3 else "BJ-001"
+            month = f"2026-0{1 + n % 3}"
+            made.append(register(api, phone=f"1390000{n:04d}", home_store_id=store,
+                                 registered_at=f"{month}-1{n}T10:00:00+08:00").body)  # fmt: skip
+        edit(api, made[0]["member_id"], {"status": "frozen"}, '"1"')
+        return made
+
+    def walk(self, api, query):
+        seen, cursor = [], None
+        for _ in range(50):
+            page = api.get(f"/v1/members?limit=2&{query}" + (f"&cursor={cursor}" if cursor else "")).body
+            assert len(page["items"]) <= 2
+            seen += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return seen
+        raise AssertionError("the listing did not end")
+
+    def test_every_member_once_newest_first(self, api, crowd):
+        rows = self.walk(api, "")
+        assert sorted(r["member_id"] for r in rows) == sorted(m["member_id"] for m in crowd)
+        assert [r["registered_at"] for r in rows] == sorted((r["registered_at"] for r in rows), reverse=True)
+        assert all("phone" not in r and r["phone_masked"].startswith("139") for r in rows)
+
+    def test_by_store_status_and_dates(self, api, crowd):
+        assert {r["home_store_id"] for r in self.walk(api, "store_id=SH-001")} == {"SH-001"}
+        assert len(self.walk(api, "store_id=SH-001")) == 6
+        assert [r["member_id"] for r in self.walk(api, "status=frozen")] == [crowd[0]["member_id"]]
+        february = self.walk(api, "registered_from=2026-02-01&registered_to=2026-02-28")
+        assert {r["registered_at"][:7] for r in february} == {"2026-02"}
+        assert len(february) == 3
+        assert len(self.walk(api, "store_id=BJ-001&registered_from=2026-01-01&registered_to=2026-01-31")) == 3
+        assert self.walk(api, "store_id=BJ-001&registered_from=2026-02-01") == []
+
+    def test_a_cursor_only_continues_the_list_it_came_from(self, api, crowd):
+        cursor = api.get("/v1/members?limit=1&store_id=SH-001").body["next_cursor"]
+        assert api.get(f"/v1/members?limit=1&store_id=BJ-001&cursor={cursor}").status == 400
+
+    def test_reversed_dates_are_422(self, api):
+        assert api.get("/v1/members?registered_from=2026-02-01&registered_to=2026-01-01").status == 422

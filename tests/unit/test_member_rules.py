@@ -1,0 +1,60 @@
+import pytest
+
+from chalicelib.members.model import (
+    InvalidPhone,
+    Status,
+    is_member_no,
+    luhn_digit,
+    mask_phone,
+    merge_consents,
+    new_member_no,
+    normalise_phone,
+)
+
+
+@pytest.mark.parametrize(
+    "raw", ["13812345678", "138 1234 5678", "+86 138-1234-5678", "+8613812345678", "008613812345678"]
+)
+def test_mainland_numbers_normalise_to_e164_with_or_without_86(raw):
+    assert normalise_phone(raw) == "+8613812345678"
+
+
+def test_foreign_numbers_keep_their_country():
+    assert normalise_phone("+1 650 253 0000") == "+16502530000"
+
+
+@pytest.mark.parametrize("raw", ["12345", "hello", "+86 123", "1381234567890123"])
+def test_what_is_not_a_phone_is_refused(raw):
+    with pytest.raises(InvalidPhone):
+        normalise_phone(raw)
+
+
+def test_phones_are_masked_as_shown_in_china():
+    assert mask_phone("+8613812345678") == "138****5678"
+    assert mask_phone("+16502530000").endswith("0000")
+    assert "253" not in mask_phone("+16502530000")[3:]
+
+
+def test_member_numbers_are_ten_printable_digits_with_a_check_digit():
+    numbers = {new_member_no() for _ in range(500)}
+    assert len(numbers) == 500
+    assert all(len(n) == 10 and n.isdigit() and n[0] != "0" and is_member_no(n) for n in numbers)
+
+
+def test_the_check_digit_catches_a_mistyped_digit():
+    number = new_member_no()
+    wrong = number[:3] + str((int(number[3]) + 1) % 10) + number[4:]
+    assert not is_member_no(wrong)
+    assert luhn_digit("7992739871") == "3"
+
+
+def test_consents_are_stamped_only_when_they_change():
+    first = merge_consents({}, {"sms": True}, "t1")
+    assert first == {"sms": {"granted": True, "updated_at": "t1"}}
+    again = merge_consents(first, {"sms": True, "email": False}, "t2")
+    assert again["sms"]["updated_at"] == "t1"
+    assert again["email"] == {"granted": False, "updated_at": "t2"}
+
+
+def test_statuses_are_the_three_of_the_seed_documents():
+    assert {s.value for s in Status} == {"active", "frozen", "erased"}
