@@ -144,6 +144,43 @@ def openapi(check: bool) -> None:
 
 
 @cli.group()
+def members() -> None:
+    """Members: bulk import."""
+
+
+@members.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--encoding", default="utf-8", show_default=True, help="gbk for spreadsheet exports; a UTF-8 BOM is fine."
+)
+@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
+def members_import(file: Path, encoding: str, workers: int) -> None:
+    """Import members from FILE.csv; re-running skips rows already imported.
+
+    Prints a JSON summary; error rows go to FILE.errors.csv (row, field, reason). Exit 0 when every row was
+    imported or already there, 1 when some rows failed, 2 on a usage error.
+    """
+    from tqdm import tqdm
+
+    from chalicelib.local.stack import connect
+    from chalicelib.members.importer import ImportUsageError, import_members, write_error_report
+
+    connect()
+    with file.open("rb") as raw:
+        total = max(sum(1 for _ in raw) - 1, 0)
+    with tqdm(total=total, unit="row", file=sys.stderr, smoothing=0.1) as bar:
+        try:
+            report = import_members(file, encoding=encoding, workers=workers, progress=bar.update)
+        except ImportUsageError as e:
+            raise click.UsageError(str(e)) from None
+    summary = report.summary()
+    if report.errors:
+        summary["error_report"] = str(write_error_report(file, report))
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    sys.exit(1 if report.failed else 0)
+
+
+@cli.group()
 def infra() -> None:
     """The CloudFormation package and the generated IAM policies."""
 

@@ -44,6 +44,9 @@ REGION = os.environ["AWS_DEFAULT_REGION"]
 @pytest.fixture
 def aws() -> Iterator[Provisioned]:
     """A fresh in-process emulator with every table, queue and the topic, as the infra declares them."""
+    from chalicelib.members import service
+
+    service.known_stores.clear()  # a fresh emulator has no stores, whatever an earlier test created
     with mock_aws():
         provisioned = provision(PREFIX, REGION)
         bind_tables(PREFIX, REGION)

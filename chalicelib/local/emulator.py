@@ -8,6 +8,7 @@ disk: ``save`` and ``restore`` dump and reload table items as DynamoDB JSON.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import threading
@@ -43,11 +44,15 @@ class LockedEmulator(ThreadedMotoServer):
         app = DomainDispatcherApplication(create_backend_app)
 
         def locked_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-            target = environ.get("HTTP_X_AMZ_TARGET", "")
+            is_write = environ.get("HTTP_X_AMZ_TARGET", "").endswith(_WRITES)
+
+            def counting_start_response(status: str, *args: Any) -> Any:
+                if is_write and status.startswith("200"):
+                    self.writes += 1  # only writes that changed something make the data worth saving
+                return start_response(status, *args)
+
             with self._lock:
-                if target.endswith(_WRITES):
-                    self.writes += 1
-                return list(app(environ, start_response))
+                return list(app(environ, counting_start_response))
 
         self._server = make_server(self._ip_address, self._port, locked_app, True, request_handler=_QuietHandler)
         self._server_ready_event.set()
@@ -58,16 +63,22 @@ class LockedEmulator(ThreadedMotoServer):
         host, port = self.get_host_and_port()
         return f"http://{host}:{port}"
 
+    def snapshot(self, region: str, tables: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Every item of ``tables`` as DynamoDB JSON, read under the lock: no write is half in the snapshot."""
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
 
-def save(endpoint_url: str, region: str, tables: Iterable[str], path: Path) -> int:
-    """Write every item of ``tables`` to ``path`` atomically; return the number of items saved."""
-    client = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)
-    data: dict[str, list[dict[str, Any]]] = {}
-    for table in tables:
-        items: list[dict[str, Any]] = []
-        for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
-            items.extend(page["Items"])
-        data[table] = items
+        with self._lock:
+            backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][region]
+            return {
+                name: [copy.deepcopy(item.to_json()["Attributes"]) for item in backend.tables[name].all_items()]
+                for name in tables
+                if name in backend.tables
+            }
+
+
+def save(data: dict[str, list[dict[str, Any]]], path: Path) -> int:
+    """Write a snapshot to ``path`` atomically; return the number of items saved."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     with temporary.open("w", encoding="utf-8") as file:

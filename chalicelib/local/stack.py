@@ -3,7 +3,8 @@
 Starts the locked emulator, creates the tables, topic and queues from the infra definitions, reloads the
 data saved under ``.local/``, seeds demo data once, relays the outbox stream to the topic and feeds the
 queues to the same handler functions Lambda runs, and serves the API with Chalice's local server. On
-SIGINT or SIGTERM it stops serving, drains, saves and exits; it also saves every few seconds after writes.
+SIGINT or SIGTERM it stops serving, relays what is left in the outbox, empties the queues into their
+consumers, saves and exits; it also saves every few seconds after writes (a consistent snapshot).
 Production data lives in DynamoDB; nothing here is meant for it.
 """
 
@@ -16,6 +17,7 @@ import secrets
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,15 +208,17 @@ class QueuePoller:
 
 
 class Saver:
-    """Saves table data when the emulator saw writes since the last save."""
+    """Saves table data when the emulator saw writes since the last save, spaced by the cost of saving."""
 
     def __init__(self, emulator: LockedEmulator, local: LocalDir, tables: list[str]) -> None:
         self._emulator, self._local, self._tables = emulator, local, tables
         self._saved_at_writes = emulator.writes
+        self._next_save = 0.0
         self._lock = threading.Lock()
 
     def step(self) -> bool:
-        self.save()
+        if time.monotonic() >= self._next_save:
+            self.save()
         return False
 
     def save(self, force: bool = False) -> int | None:
@@ -222,8 +226,11 @@ class Saver:
             writes = self._emulator.writes
             if writes == self._saved_at_writes and not force:
                 return None
-            count = save(self._emulator.endpoint_url, REGION, self._tables, self._local.data)
+            started = time.monotonic()
+            count = save(self._emulator.snapshot(REGION, self._tables), self._local.data)
             self._saved_at_writes = writes
+            took = time.monotonic() - started
+            self._next_save = time.monotonic() + max(SAVE_INTERVAL_SECONDS, 20 * took)  # saving stays under ~5%
             return count
 
 
@@ -235,9 +242,11 @@ def running_stack(
     local.root.mkdir(parents=True, exist_ok=True)
     emulator = LockedEmulator(port=int(os.environ.get("LOYALTY_EMULATOR_PORT", "0")))
     emulator.start()
+    lock = _exclusive(local)
     stop = threading.Event()
     workers: list[Worker] = []
     saver: Saver | None = None
+    drainers: list[Callable[[], bool]] = []
     try:
         endpoint = emulator.endpoint_url
         os.environ.update(
@@ -261,9 +270,11 @@ def running_stack(
             created = seed_demo_data()
             say(f"Demo data: {created} new items" if created else "Demo data already present")
         relay = OutboxRelay(endpoint, provisioned.stream_arns["outbox"], physical_name(PREFIX, "outbox"))
+        poller = QueuePoller(endpoint, provisioned)
+        drainers = [relay.step, poller.step]
         workers = [
             Worker("outbox-relay", relay.step, stop),
-            Worker("queue-poller", QueuePoller(endpoint, provisioned).step, stop),
+            Worker("queue-poller", poller.step, stop),
             Worker("saver", saver.step, stop, idle=SAVE_INTERVAL_SECONDS),
         ]
         for worker in workers:
@@ -275,11 +286,41 @@ def running_stack(
         stop.set()
         for worker in workers:
             worker.join(timeout=10)
+        _drain(drainers, say)
         if saver is not None:
             count = saver.save(force=True)
             say(f"Saved {count} items to {local.data}")
         local.stack.unlink(missing_ok=True)
         emulator.stop()
+        lock.close()
+
+
+def _exclusive(local: LocalDir) -> Any:
+    """Hold ``.local/`` for this stack alone: two stacks saving into one directory would lose data."""
+    import fcntl
+
+    handle = (local.root / "stack.lock").open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        sys.exit(f"Another local stack is running on {local.root}; stop it first (or set LOYALTY_LOCAL_DIR).")
+    return handle
+
+
+def _drain(steps: list[Callable[[], bool]], say: Callable[[str], None], limit_seconds: float = 30.0) -> None:
+    """Relay the outbox and empty the queues before the final save, so a clean stop loses no event."""
+    deadline = time.monotonic() + limit_seconds
+    while steps and time.monotonic() < deadline:
+        try:
+            busy = [step() for step in steps]
+        except Exception as e:
+            say(f"Could not drain the queues before saving: {e}")
+            return
+        if not any(busy):
+            return
+    if steps:
+        say("Stopped draining after 30 s; messages still queued are not saved")
 
 
 def serve(port: int, *, seed: bool = True) -> None:

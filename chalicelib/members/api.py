@@ -30,8 +30,8 @@ def _member_reply(member: Member, status: int = 200) -> Reply:
           response=MemberOut, status=201, idempotency="optional", etag=True,
           errors=(service.PhoneTaken, service.MemberNoTaken, IdempotencyKeyReused))  # fmt: skip
 def register_member(ctx: RequestContext) -> Reply:
-    member, _ = service.register(ctx.body, ctx.idempotency)
-    return _member_reply(member, 201)
+    member_id, _ = service.register(ctx.body, ctx.idempotency)
+    return _member_reply(service.get_member(member_id), 201)
 
 
 @endpoint(bp, "/v1/members/{member_id}", "GET", summary="Read a member", tag="members", response=MemberOut,

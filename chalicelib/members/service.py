@@ -55,8 +55,8 @@ class MemberErased(Conflict):
     slug, title = "member-erased", "The member was erased"
 
 
-def register(data: MemberCreate, key: IdempotencyKey | None = None, scope: str = "staff") -> tuple[Member, bool]:
-    """Register a member; returns the member and whether this answer replays an earlier request.
+def register(data: MemberCreate, key: IdempotencyKey | None = None, scope: str = "staff") -> tuple[str, bool]:
+    """Register a member; returns the member id and whether this answer replays an earlier request.
 
     The phone (as a keyed hash) and the member number are claimed in the same transaction as the profile.
     A generated member number that collides is replaced; a given one that is taken is 409.
@@ -70,7 +70,7 @@ def register(data: MemberCreate, key: IdempotencyKey | None = None, scope: str =
             if data.member_no:
                 raise
             continue
-        return get_member(answer["member_id"]), replayed
+        return str(answer["member_id"]), replayed
     raise MemberNoTaken("Could not find a free member number; retry")
 
 
@@ -296,17 +296,17 @@ def _check_references(store_id: str | None, referrer_id: str | None) -> None:
         raise ValidationFailed(problems)
 
 
-_known_stores: dict[str, float] = {}
+known_stores: dict[str, float] = {}
 
 
 def _store_exists(store_id: str) -> bool:
     """Whether a store exists; a store seen in the last minute is not read again (stores are never deleted)."""
     from chalicelib.stores.repository import get
 
-    seen = _known_stores.get(store_id)
+    seen = known_stores.get(store_id)
     if seen is not None and time.monotonic() - seen < STORE_CACHE_SECONDS:
         return True
     if get(store_id) is None:
         return False
-    _known_stores[store_id] = time.monotonic()
+    known_stores[store_id] = time.monotonic()
     return True

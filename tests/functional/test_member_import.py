@@ -1,0 +1,104 @@
+"""Importing members from CSV: every rule of registration, once per phone, with a report of what failed."""
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from chalicelib import cli
+from chalicelib.members.importer import ImportUsageError, import_members
+from chalicelib.members.records import MemberRecord
+
+HEADER = "name,phone,email,birthday,city,store_id,registered_at,member_no\n"
+ROWS = [
+    "张三,13800000001,zhang@example.com,1990-05-01,上海,SH-001,2019-03-01 10:00:00,",
+    "李四,+86 138 0000 0002,,1985-12-31,北京,,2020-01-01T09:00:00+08:00,OLD-0002",
+    "王五,12345,,,,,,",
+    "赵六,13800000004,,,,NO-STORE,,",
+    "钱七,138-0000-0001,,,,,,",
+]
+
+
+@pytest.fixture
+def store(api):
+    api.post("/v1/stores", {"store_id": "SH-001", "name": "静安", "city": "上海", "region": "华东"})
+
+
+def write(tmp_path, lines, encoding="utf-8-sig", name="members.csv"):
+    path = tmp_path / name
+    path.write_text(HEADER + "\n".join(lines) + "\n", encoding=encoding)
+    return path
+
+
+def test_good_rows_import_and_bad_rows_are_reported(tmp_path, store, api):
+    report = import_members(write(tmp_path, ROWS))
+    assert (report.rows, report.imported, report.skipped, report.failed) == (5, 2, 0, 3)
+    assert report.errors == [
+        (4, "phone", "not a valid phone number"),
+        (5, "store_id", "no store 'NO-STORE'"),
+        (6, "phone", "the same phone as row 2"),
+    ]
+    zhang = api.post("/v1/members/lookup", {"phone": "13800000001"}).body
+    assert (zhang["source"], zhang["home_store_id"], zhang["birthday"]) == ("import", "SH-001", "1990-05-01")
+    assert zhang["registered_at"] == "2019-03-01T02:00:00.000Z"  # read in Asia/Shanghai
+    assert api.post("/v1/members/lookup", {"member_no": "OLD-0002"}).body["name"] == "李四"
+
+
+def test_running_the_same_file_again_adds_nothing(tmp_path, store):
+    path = write(tmp_path, ROWS)
+    import_members(path)
+    again = import_members(path)
+    assert (again.imported, again.skipped, again.failed) == (0, 2, 3)
+    assert MemberRecord.count() == 2
+
+
+def test_a_phone_of_a_member_registered_otherwise_is_an_error_not_a_skip(tmp_path, store, api):
+    api.post("/v1/members", {"name": "Walk-in", "phone": "13800000001"})
+    report = import_members(write(tmp_path, ROWS[:1]))
+    assert report.errors == [(2, "phone", "already another member's")]
+
+
+def test_gbk_files_from_spreadsheets_import_with_the_encoding_option(tmp_path, store):
+    path = write(tmp_path, ROWS[:2], encoding="gbk")
+    assert import_members(path, encoding="gbk").imported == 2
+    with pytest.raises(ImportUsageError, match="gbk"):
+        import_members(write(tmp_path, ROWS[:2], encoding="gbk", name="again.csv"))
+
+
+def test_a_bad_header_is_a_usage_error(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("name,mobile\nA,13800000001\n", encoding="utf-8")
+    with pytest.raises(ImportUsageError, match="mobile"):
+        import_members(path)
+
+
+class TestCommand:
+    @pytest.fixture(autouse=True)
+    def in_process(self, monkeypatch, store):
+        monkeypatch.setattr("chalicelib.local.stack.connect", lambda: {})
+
+    def run(self, *args):
+        return CliRunner().invoke(cli.cli, ["members", "import", *map(str, args)])
+
+    def test_exit_0_when_every_row_is_in(self, tmp_path):
+        result = self.run(write(tmp_path, ROWS[:1]))
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["imported"] == 1
+
+    def test_exit_1_with_an_error_report_next_to_the_file(self, tmp_path):
+        result = self.run(write(tmp_path, ROWS))
+        assert result.exit_code == 1
+        summary = json.loads(result.stdout)
+        with open(summary["error_report"], encoding="utf-8-sig") as report:
+            rows = list(csv.reader(report))
+        assert rows[0] == ["row", "field", "reason"]
+        assert [row[:2] for row in rows[1:]] == [["4", "phone"], ["5", "store_id"], ["6", "phone"]]
+        assert summary["error_report"].endswith("members.errors.csv")
+
+    def test_exit_2_on_a_usage_error(self, tmp_path):
+        bad = tmp_path / "bad.csv"
+        bad.write_text("nom,phone\n", encoding="utf-8")
+        assert self.run(bad).exit_code == 2
+        assert self.run(tmp_path / "missing.csv").exit_code == 2
+        assert self.run(write(tmp_path, ROWS[:1]), "--encoding", "klingon").exit_code == 2
