@@ -75,22 +75,20 @@ def jobs_list() -> None:
 
 @jobs.command("run")
 @click.argument("name")
-@click.option("--as-of", "as_of", callback=_iso_date, help="Process everything due through this date (default today).")
+@click.option("--as-of", "as_of", callback=_iso_date, help="Process what is due up to this date (default: yesterday).")
 @click.option("--fan-out", is_flag=True, help="Send batches through the jobs queue instead of running them here.")
 def jobs_run(name: str, as_of: date | None, fan_out: bool) -> None:
     """Run job NAME for everything due through --as-of; prints the run report as JSON."""
     from chalicelib.local.stack import connect
-    from chalicelib.shared import clock
     from chalicelib.shared.errors import NotFound
-    from chalicelib.shared.jobs import get_job, run_job
-    from chalicelib.shared.settings import get_settings
+    from chalicelib.shared.jobs import get_job, last_ended_day, run_job
 
     connect()
     try:
         job = get_job(name)
     except NotFound as e:
         raise click.UsageError(e.detail) from None
-    day = as_of or clock.business_date(clock.now(), get_settings().tz)
+    day = as_of or last_ended_day()
     click.echo(run_job(job, day, fan_out=fan_out).model_dump_json(indent=2))
 
 

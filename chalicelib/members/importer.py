@@ -150,7 +150,7 @@ def _collect(pending: list[Any], report: ImportReport, progress: Callable[[int],
 
 def _register(number: int, registration: MemberCreate) -> str | tuple[int, str, str]:
     try:
-        service.register(registration, scope="import")
+        service.register(registration)
     except service.PhoneTaken:
         return "skipped" if _imported_before(registration.phone) else (number, "phone", "already another member's")
     except service.MemberNoTaken:

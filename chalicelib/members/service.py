@@ -29,7 +29,7 @@ from chalicelib.shared.crypto import Sealer, keyring, lookup_hash, unwrapped_key
 from chalicelib.shared.db import Transaction, one_page
 from chalicelib.shared.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.shared.events import emit, new_event
-from chalicelib.shared.http import IdempotencyKey
+from chalicelib.shared.http import IdempotencyKey, IfMatch
 from chalicelib.shared.idempotency import run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
@@ -55,7 +55,7 @@ class MemberErased(Conflict):
     slug, title = "member-erased", "The member was erased"
 
 
-def register(data: MemberCreate, key: IdempotencyKey | None = None, scope: str = "staff") -> tuple[str, bool]:
+def register(data: MemberCreate, key: IdempotencyKey | None = None) -> tuple[str, bool]:
     """Register a member; returns the member id and whether this answer replays an earlier request.
 
     The phone (as a keyed hash) and the member number are claimed in the same transaction as the profile.
@@ -65,7 +65,7 @@ def register(data: MemberCreate, key: IdempotencyKey | None = None, scope: str =
     for _ in range(5):
         member_no = data.member_no or new_member_no()
         try:
-            (_, answer), replayed = run_once(key, scope, functools.partial(_register, data=data, member_no=member_no))
+            (_, answer), replayed = run_once(key, functools.partial(_register, data=data, member_no=member_no))
         except MemberNoTaken:
             if data.member_no:
                 raise
@@ -117,16 +117,15 @@ def get_member(member_id: str) -> Member:
     return repository.to_member(get_record(member_id))
 
 
-def update(member_id: str, changes: dict[str, Any], expected_version: int) -> Member:
-    """Apply a merge patch if the member is still at ``expected_version`` (its ETag); else 412.
+def update(member_id: str, changes: dict[str, Any], if_match: IfMatch) -> Member:
+    """Apply a merge patch if the member's version is one ``if_match`` names (its ETag); else 412.
 
     Only the changed attributes are written, so a concurrent change of other items (balances, tier) is
     never overwritten. A new phone claims its uniqueness item and releases the old one in the same commit.
     """
     record = get_record(member_id)
     current = repository.to_member(record)
-    if current.version != expected_version:
-        raise PreconditionFailed(f"The member is at version {current.version}, not {expected_version}")
+    if_match.require(current.version, "member")
     try:
         updated = apply_changes(current, changes, clock.iso(clock.now()))
     except RuleBroken as e:
@@ -150,7 +149,7 @@ def update(member_id: str, changes: dict[str, Any], expected_version: int) -> Me
     }
     tx = Transaction()
     versioned = MemberRecord(member_id)
-    versioned.version = expected_version
+    versioned.version = current.version
     tx.update(versioned, _set_or_remove(values), on_fail=PreconditionFailed("The member changed while being edited"))
     if "phone" in updated.changed:
         assert updated.phone is not None

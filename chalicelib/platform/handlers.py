@@ -7,16 +7,13 @@ infra template, since Chalice cannot express partial batch failures.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent
 
 from chalicelib.platform.jobs import purge_idempotency_records
-from chalicelib.shared import clock
 from chalicelib.shared.events import handle_sqs_batch, relay
-from chalicelib.shared.jobs import handle_job_messages, run_job
-from chalicelib.shared.settings import get_settings
+from chalicelib.shared.jobs import handle_job_messages, last_ended_day, run_job
 from chalicelib.stats import listeners as _stats_listeners  # noqa: F401  registers the consumer
 
 bp = Blueprint(__name__)
@@ -37,11 +34,7 @@ def job_batches(event: dict[str, Any], context: Any) -> dict[str, list[dict[str,
     return handle_job_messages(event.get("Records", []))
 
 
-def _yesterday() -> date:
-    return clock.business_date(clock.now(), get_settings().tz) - timedelta(days=1)
-
-
 @bp.schedule(purge_idempotency_records.schedule, name="purge_idempotency_records")
 def purge_idempotency_records_nightly(event: CloudWatchEvent) -> None:
     """Runs at 02:00 business time for the business day that just ended."""
-    run_job(purge_idempotency_records, _yesterday(), fan_out=True)
+    run_job(purge_idempotency_records, last_ended_day(), fan_out=True)

@@ -27,7 +27,11 @@ from chalicelib.shared.logs import logger
 T = TypeVar("T")
 R = TypeVar("R", bound="Record")
 
-_RETRYABLE = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
+# Cancellation-reason codes (in transactions) and error codes (single-item writes) worth retrying.
+_RETRYABLE = {
+    "TransactionConflict", "TransactionConflictException", "ThrottlingError", "ThrottlingException",
+    "ProvisionedThroughputExceeded", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+}  # fmt: skip
 MAX_ATTEMPTS = 6
 
 

@@ -98,6 +98,12 @@ class RateLimited(DomainError):
         self.headers["Retry-After"] = str(retry_after)
 
 
+class InternalError(DomainError):
+    """An unexpected failure. Its problem never carries details; the logs do."""
+
+    slug, title, status = "internal-error", "Internal error", 500
+
+
 class Unavailable(DomainError):
     """A transient fault (throttling, repeated transaction conflicts): nothing was applied; retry."""
 

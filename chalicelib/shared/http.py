@@ -20,12 +20,13 @@ from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chalicelib.shared.errors import (
-    PROBLEM_BASE,
     DomainError,
+    InternalError,
     MalformedRequest,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    PreconditionFailed,
     PreconditionRequired,
     UnsupportedMediaType,
     ValidationFailed,
@@ -58,11 +59,30 @@ class Reply:
 
 @dataclass(frozen=True)
 class IdempotencyKey:
-    """A client's Idempotency-Key, bound to the operation and the exact request it came with."""
+    """A client's Idempotency-Key, bound to its caller, the operation and the exact request it came with.
+
+    ``caller`` keeps one caller's key from ever replaying another's answer.
+    """
 
     key: str
     operation: str
     request_hash: str
+    caller: str = "anonymous"
+
+
+@dataclass(frozen=True)
+class IfMatch:
+    """An If-Match precondition (RFC 9110): ``*`` matches any version; otherwise one of its strong ETags."""
+
+    tags: frozenset[str] | None  # None stands for "*"
+
+    def allows(self, version: int) -> bool:
+        return self.tags is None or etag(version) in self.tags
+
+    def require(self, version: int, what: str) -> None:
+        """Raise 412 unless the current ``version`` of ``what`` is one the caller named."""
+        if not self.allows(version):
+            raise PreconditionFailed(f"The {what} is at version {version} (ETag {etag(version)})")
 
 
 @dataclass
@@ -71,7 +91,7 @@ class RequestContext:
     body: Any = None
     query: Any = None
     idempotency: IdempotencyKey | None = None
-    if_match: int | None = None
+    if_match: IfMatch | None = None
 
 
 @dataclass(frozen=True)
@@ -168,7 +188,7 @@ def _build_context(spec: EndpointSpec, request: Request) -> RequestContext:
     if len(raw) > get_settings().max_body_bytes:
         raise PayloadTooLarge(f"The body may hold at most {get_settings().max_body_bytes} bytes")
     if spec.query is not None:
-        ctx.query = parse_model(spec.query, dict(request.query_params or {}), location="query")
+        ctx.query = parse_model(spec.query, _single_values(request), location="query")
     elif request.query_params:
         raise ValidationFailed([{"field": name, "in": "query", "message": "unknown parameter"}
                                 for name in request.query_params])  # fmt: skip
@@ -186,7 +206,8 @@ def _build_context(spec: EndpointSpec, request: Request) -> RequestContext:
 def parse_body(model: type[BaseModel], raw: bytes) -> Any:
     """Parse a JSON body strictly: 400 when it is not JSON, 422 with field paths when it breaks the schema."""
     try:
-        data = json.loads(raw or b"null", object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
+        text = (raw or b"null").decode("utf-8")  # JSON is UTF-8 (RFC 8259); a byte order mark is refused
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants)
     except (ValueError, RecursionError) as e:
         raise MalformedRequest(f"The body is not valid JSON: {e}") from None
     if not isinstance(data, dict):
@@ -195,6 +216,18 @@ def parse_body(model: type[BaseModel], raw: bytes) -> Any:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as e:
         raise ValidationFailed(_field_errors(e, "body")) from None
+
+
+def _single_values(request: Request) -> dict[str, str]:
+    """Query parameters, each given once: a repeated parameter is 422, never silently last-wins."""
+    params = request.query_params
+    if not params:
+        return {}
+    repeated = [name for name in params if len(params.getlist(name)) > 1]
+    if repeated:
+        raise ValidationFailed([{"field": name, "in": "query", "message": "give this parameter once"}
+                                for name in repeated])  # fmt: skip
+    return {name: params[name] for name in params}
 
 
 def parse_model(model: type[BaseModel], data: dict[str, Any], *, location: str) -> Any:
@@ -253,14 +286,16 @@ def _idempotency_key(spec: EndpointSpec, request: Request, raw: bytes) -> Idempo
     return IdempotencyKey(key=key, operation=spec.operation_id, request_hash=request_hash(request, raw))
 
 
-def _if_match(request: Request) -> int:
+def _if_match(request: Request) -> IfMatch:
     value = request.headers.get("if-match")
     if value is None:
         raise PreconditionRequired("This operation requires an If-Match header with the resource's ETag")
-    match = re.fullmatch(r'\s*(?:W/)?"(\d{1,18})"\s*', value)
-    if not match:
-        raise ValidationFailed([{"field": "If-Match", "in": "header", "message": 'an ETag such as "3"'}])
-    return int(match.group(1))
+    if value.strip() == "*":
+        return IfMatch(None)
+    tags = [tag.strip() for tag in value.split(",")]
+    if not all(re.fullmatch(r'(?:W/)?"[\x21\x23-\x7e]*"', tag) for tag in tags):
+        raise ValidationFailed([{"field": "If-Match", "in": "header", "message": 'ETags such as "3", or *'}])
+    return IfMatch(frozenset(tag for tag in tags if not tag.startswith("W/")))  # weak tags never match
 
 
 def etag(version: int) -> str:
@@ -297,16 +332,11 @@ def problem_response(error: DomainError, instance: str | None = None) -> Respons
     )
 
 
+INTERNAL_DETAIL = "The request failed unexpectedly; nothing was applied if it was a write. Retry later."
+
+
 def _internal_error(instance: str) -> Response:
-    document = {
-        "type": PROBLEM_BASE + "internal-error",
-        "title": "Internal error",
-        "status": 500,
-        "detail": "The request failed unexpectedly; nothing was applied if it was a write. Retry later.",
-        "instance": instance,
-    }
-    headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_JSON}
-    return Response(body=json.dumps(document), status_code=500, headers=headers)
+    return problem_response(InternalError(INTERNAL_DETAIL), instance=instance)
 
 
 # Chalice answers some requests before a view runs; their bodies look like {"Code": ..., "Message": ...}.
@@ -384,10 +414,12 @@ def _request_id(request: Request) -> str:
 def _rewrite_early_answer(response: Response, instance: str) -> Response:
     if response.status_code < 400 or not isinstance(response.body, dict) or "Code" not in response.body:
         return response
-    error_class = _EARLY_ANSWERS.get(response.status_code, MalformedRequest)
-    error = error_class(str(response.body.get("Message", "")))
-    rewritten = problem_response(error, instance=instance)
-    rewritten.status_code = response.status_code
+    status = response.status_code
+    error_class = _EARLY_ANSWERS.get(status, InternalError if status >= 500 else MalformedRequest)
+    detail = INTERNAL_DETAIL if status >= 500 else str(response.body.get("Message", ""))
+    document = {**problem(error_class(detail), instance), "status": status}
+    rewritten = Response(body=json.dumps(document, ensure_ascii=False), status_code=status,
+                         headers={"Content-Type": PROBLEM_JSON})  # fmt: skip
     for name, value in response.headers.items():
         if name.lower() not in {"content-type", "content-length"}:
             rewritten.headers[name] = value

@@ -64,21 +64,19 @@ def purge_bucket(key: str, expires_day: str) -> str:
 StoredAnswer = tuple[int, dict[str, Any]]
 
 
-def run_once(
-    key: IdempotencyKey | None, scope: str, perform: Callable[[Transaction], StoredAnswer]
-) -> tuple[StoredAnswer, bool]:
+def run_once(key: IdempotencyKey | None, perform: Callable[[Transaction], StoredAnswer]) -> tuple[StoredAnswer, bool]:
     """Apply ``perform``'s writes and remember its answer under ``key``, exactly once.
 
     ``perform`` adds its writes to the transaction and returns ``(status, body)``. Returns that answer
-    and False, or the first answer and True when the key was seen before. ``scope`` separates callers
-    (a partner, a member) so one caller's key never replays another's answer.
+    and False, or the first answer and True when the key was seen before. Keys are kept per caller and
+    operation, so one caller's key never replays another's answer.
     """
     if key is None:
         tx = Transaction()
         answer = perform(tx)
         tx.commit()
         return answer, False
-    record_key = f"{scope}#{key.operation}#{key.key}"
+    record_key = f"{key.caller}#{key.operation}#{key.key}"
     existing = IdempotencyRecord.find(record_key)
     if existing is not None:
         return _replay(existing, key), True

@@ -5,7 +5,8 @@ due-date index, never scanning a table), then processes them in batches: inline 
 runs, fanned out through the ``jobs`` queue otherwise. ``process`` must be idempotent per item and date,
 so a retried batch or a re-run changes nothing twice. Each run keeps a report (items planned, batches,
 items processed); each batch is counted exactly once through a marker written with the counters. When
-the last batch is done the run completes and the watermark moves to its as-of date.
+the last batch is done the run completes and the watermark moves to its as-of date, or to the last
+business day that has ended if that is earlier.
 """
 
 from __future__ import annotations
@@ -205,15 +206,22 @@ def _complete_if_done(job_name: str, run_id: str) -> None:
         if e.cause_response_code == "ConditionalCheckFailedException":
             return  # not finished yet, or another worker completed it
         raise
-    as_of = JobRecord.get(job_name, f"run#{run_id}", consistent_read=True).as_of
+    as_of = date.fromisoformat(JobRecord.get(job_name, f"run#{run_id}", consistent_read=True).as_of or "")
+    settled = min(as_of, last_ended_day()).isoformat()
     try:
         JobRecord(job_name, "watermark").update(
-            actions=[JobRecord.as_of.set(as_of)],
-            condition=JobRecord.as_of.does_not_exist() | (JobRecord.as_of < as_of),
+            actions=[JobRecord.as_of.set(settled)],
+            condition=JobRecord.as_of.does_not_exist() | (JobRecord.as_of < settled),
         )
     except UpdateError as e:
         if e.cause_response_code != "ConditionalCheckFailedException":
             raise
+
+
+def last_ended_day() -> date:
+    """The latest business day that is over: the watermark never passes it, so work that comes due later
+    on a day still under way (or a future ``--as-of``) is looked at again by the next run."""
+    return clock.business_date(clock.now(), get_settings().tz) - timedelta(days=1)
 
 
 def get_report(job_name: str, run_id: str) -> RunReport:

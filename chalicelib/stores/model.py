@@ -32,6 +32,6 @@ def apply_changes(store: Store, changes: dict[str, Any], updated_at: str) -> Sto
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
-    if not changes:
-        return store
+    if all(getattr(store, name) == value for name, value in changes.items()):
+        return store  # nothing changes: no new version, no event
     return replace(store, **changes, updated_at=updated_at)

@@ -8,7 +8,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import AlreadyExists, NotFound, PreconditionFailed
 from chalicelib.shared.events import emit, new_event
-from chalicelib.shared.http import IdempotencyKey
+from chalicelib.shared.http import IdempotencyKey, IfMatch
 from chalicelib.shared.idempotency import run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
@@ -45,7 +45,7 @@ def create_store(data: StoreCreate, key: IdempotencyKey | None = None) -> tuple[
         emit(tx, new_event("store.created", f"store/{store.store_id}", _event_payload(created)))
         return 201, StoreOut.of(created).model_dump(mode="json")
 
-    answer, _ = run_once(key, "staff", perform)
+    answer, _ = run_once(key, perform)
     return answer
 
 
@@ -56,11 +56,11 @@ def get_store(store_id: str) -> Store:
     return store
 
 
-def update_store(store_id: str, changes: dict[str, Any], expected_version: int) -> Store:
-    """Apply a merge patch if the store is still at ``expected_version`` (its ETag); else 412."""
+def update_store(store_id: str, changes: dict[str, Any], if_match: IfMatch) -> Store:
+    """Apply a merge patch if the store's version is one ``if_match`` names; else 412. Unchanged values
+    change nothing: no new version, no event."""
     current = get_store(store_id)
-    if current.version != expected_version:
-        raise PreconditionFailed(f"The store is at version {current.version}, not {expected_version}")
+    if_match.require(current.version, "store")
     updated = apply_changes(current, changes, clock.iso(clock.now()))
     if updated == current:
         return current

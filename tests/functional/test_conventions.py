@@ -68,6 +68,11 @@ def test_unknown_query_parameters_and_bad_values_are_422(api):
     assert_problem(api.get("/v1/health?x=1"), 422, "validation-failed")
 
 
+def test_a_repeated_query_parameter_is_422_whatever_the_order(api):
+    assert_problem(api.get("/v1/stores?limit=1&limit=500"), 422, "validation-failed")
+    assert_problem(api.get("/v1/stores?limit=500&limit=1"), 422, "validation-failed")
+
+
 def test_a_forged_cursor_is_400(api):
     assert_problem(api.get("/v1/stores?cursor=eyJzdG9yZV9pZCI6IHsiUyI6ICJ4In19"), 400, "invalid-cursor")
 
@@ -117,3 +122,21 @@ class TestCors:
         assert set(answer.headers["access-control-allow-methods"].split(", ")) == {"GET", "PATCH", "OPTIONS"}
         assert "If-Match" in answer.headers["access-control-allow-headers"]
         assert answer.headers["access-control-allow-origin"] == "https://console.example"
+
+
+@pytest.mark.parametrize(
+    ("status", "slug"), [(415, "unsupported-media-type"), (409, "malformed-request"), (502, "internal-error")]
+)
+def test_early_answers_of_any_status_become_problems_with_that_status(status, slug):
+    from chalice.app import Response
+
+    from chalicelib.shared.http import _rewrite_early_answer
+
+    early = Response(body={"Code": "SomeError", "Message": "internal detail"}, status_code=status)
+    rewritten = _rewrite_early_answer(early, "/v1/x")
+    document = json.loads(rewritten.body)
+    assert rewritten.status_code == document["status"] == status
+    assert document["type"].endswith("/" + slug)
+    assert rewritten.headers["Content-Type"] == "application/problem+json"
+    if status >= 500:
+        assert "internal detail" not in rewritten.body

@@ -21,7 +21,7 @@ def remember(n: int, at: datetime) -> None:
     with clock.frozen(at):
         for i in range(n):
             key = IdempotencyKey(key=f"key-{at:%Y%m%d}-{i:04d}", operation="test", request_hash="h")
-            run_once(key, "test", lambda tx: (200, {}))
+            run_once(key, lambda tx: (200, {}))
 
 
 def expiry_day(at: datetime) -> date:
@@ -116,3 +116,16 @@ def test_runs_keep_reports_newest_first(records):
         first = jobs.run_job(purge, expiry_day(DAY0))
         second = jobs.run_job(purge, expiry_day(DAY0 + timedelta(days=1)))
     assert [r.run_id for r in jobs.recent_reports(purge.name)] == [second.run_id, first.run_id]
+
+
+def test_the_watermark_never_passes_a_day_still_under_way(aws):
+    expires_tonight = datetime(2026, 3, 31, 12, 0, tzinfo=UTC) - timedelta(days=30)  # 20:00 Shanghai, day 30
+    remember(3, expires_tonight)
+    with clock.frozen(datetime(2026, 3, 31, 2, 0, tzinfo=UTC)):  # 10:00 Shanghai the same day
+        early = jobs.run_job(purge, date(2026, 3, 31))
+        assert (early.planned, early.processed) == (3, 0)
+        assert jobs.watermark(purge) == date(2026, 3, 30)
+    with clock.frozen(datetime(2026, 4, 10, 18, 0, tzinfo=UTC)):  # the nightly run ten days later
+        later = jobs.run_job(purge, date(2026, 4, 10))
+    assert later.processed == 3
+    assert IdempotencyRecord.count() == 0

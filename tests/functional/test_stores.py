@@ -87,6 +87,15 @@ class TestEditing:
     def test_null_for_a_required_field_is_422(self, api, store):
         assert self.patch(api, {"name": None}, '"1"').status == 422
 
+    @pytest.mark.parametrize(("if_match", "status"), [("*", 200), ('"7", "1"', 200), ('W/"1"', 412), ('"01"', 412)])
+    def test_if_match_follows_rfc_9110(self, api, store, if_match, status):
+        assert self.patch(api, {"status": "closed"}, if_match).status == status
+
+    def test_repeating_current_values_changes_nothing(self, api, store):
+        answer = self.patch(api, {"name": store["name"], "status": "open"}, '"1"')
+        assert answer.headers["etag"] == '"1"'
+        assert outbox_types() == ["store.created"]
+
     def test_an_empty_patch_changes_nothing(self, api, store):
         answer = self.patch(api, {}, '"1"')
         assert answer.status == 200

@@ -12,7 +12,15 @@ def test_a_valid_body_parses():
 
 
 @pytest.mark.parametrize(
-    "raw", [b"{", b'{"name": NaN}', b'{"name": "A", "name": "B", "city": "c", "region": "r"}', b"\xff\xfe"]
+    "raw",
+    [
+        b"{",
+        b'{"name": NaN}',
+        b'{"name": "A", "name": "B", "city": "c", "region": "r"}',
+        b"\xff\xfe",
+        b'\xef\xbb\xbf{"name": "A", "city": "B", "region": "C"}',
+        '{"name": "A", "city": "B", "region": "C"}'.encode("utf-16"),
+    ],
 )
 def test_what_is_not_plain_json_is_malformed(raw):
     with pytest.raises(MalformedRequest):
