@@ -1,0 +1,77 @@
+"""Members figures: DynamoDB requests per operation and in-process latency next to a raw GetItem.
+
+Prints one JSON object. Latencies are in-process against the moto emulator on a shared machine: compare
+them as ratios to ``raw_get_p50`` from the same run, never as absolute numbers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from harness import emulator, latency_ms, requests_of
+
+
+def figures() -> dict[str, object]:
+    import boto3
+    from chalice.test import Client
+
+    from chalicelib.local import gateway
+
+    gateway.install()
+    import app
+
+    result: dict[str, object] = {}
+    with emulator(), Client(app.app, stage_name="local") as client:
+        headers = {"content-type": "application/json"}
+
+        def post(path: str, body: dict[str, object], **extra: str) -> dict[str, object]:
+            answer = client.http.post(path, headers={**headers, **extra}, body=json.dumps(body))
+            assert answer.status_code in (200, 201), answer.body
+            return dict(json.loads(answer.body))
+
+        post("/v1/stores", {"store_id": "SH-001", "name": "静安", "city": "上海", "region": "华东"})
+
+        def register(i: int) -> dict[str, object]:
+            body = {"name": "张三", "phone": f"139{i % 100_000_000:08d}", "email": f"u{i}@example.com",
+                    "birthday": "1990-05-01", "home_store_id": "SH-001"}  # fmt: skip
+            return post("/v1/members", body)
+
+        member = register(99_999_999)
+        member_id = member["member_id"]
+        edit = {"content-type": "application/merge-patch+json", "if-match": '"1"'}
+        city = '{"city": "杭州"}'
+        counted = {
+            "requests_per_registration": lambda: register(99_999_998),
+            "requests_per_member_read": lambda: client.http.get(f"/v1/members/{member_id}"),
+            "requests_per_lookup_by_phone": lambda: post("/v1/members/lookup", {"phone": "13999999999"}),
+            "requests_per_lookup_by_member_no": lambda: post("/v1/members/lookup", {"member_no": member["member_no"]}),
+            "requests_per_edit": lambda: client.http.patch(f"/v1/members/{member_id}", body=city, headers=edit),
+            "requests_per_list_page_by_store": lambda: client.http.get("/v1/members?store_id=SH-001&limit=50"),
+            "requests_per_erasure": lambda: client.http.delete(f"/v1/members/{member_id}"),
+        }
+        for name, operation in counted.items():
+            total, by_operation = requests_of(operation)
+            result[name] = {"total": total, "by_operation": by_operation}
+
+        reader = register(99_999_997)
+        fresh = itertools.count(1)
+        raw = boto3.client("dynamodb", region_name="cn-north-1")
+        key = {"member_id": {"S": str(reader["member_id"])}}
+        latencies = {
+            "raw_get": latency_ms(lambda i: raw.get_item(TableName="loyalty-bench-members", Key=key)),
+            "member_read": latency_ms(lambda i: client.http.get(f"/v1/members/{reader['member_id']}")),
+            "lookup_by_phone": latency_ms(lambda i: post("/v1/members/lookup", {"phone": "13999999997"})),
+            "registration": latency_ms(lambda i: register(next(fresh)), runs=100),
+        }
+        raw_p50 = latencies["raw_get"]["p50"]
+        result["latency_ms"] = latencies
+        result["raw_get_p50"] = raw_p50
+        result["ratio_to_raw_get_p50"] = {
+            name: round(values["p50"] / raw_p50, 2) for name, values in latencies.items() if name != "raw_get"
+        }
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps({"bench": "members", **figures()}, indent=2))
