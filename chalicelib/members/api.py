@@ -57,11 +57,12 @@ def erase_member(ctx: RequestContext, member_id: str) -> Reply:
     return Reply(status=204)
 
 
-@endpoint(bp, "/v1/members/lookup", "POST", summary="Find a member by phone or member number", tag="members",
-          body=Lookup, response=MemberOut, etag=True, errors=(NotFound, ValidationFailed))  # fmt: skip
+@endpoint(bp, "/v1/members/lookup", "POST", summary="Find a member by phone, member number or email", tag="members",
+          body=Lookup, response=MemberOut, etag=True,
+          errors=(NotFound, ValidationFailed, service.AmbiguousEmail))  # fmt: skip
 def lookup_member(ctx: RequestContext) -> Reply:
     query: Lookup = ctx.body
-    return _member_reply(service.lookup(phone=query.phone, member_no=query.member_no))
+    return _member_reply(service.lookup(phone=query.phone, member_no=query.member_no, email=query.email))
 
 
 @endpoint(bp, "/v1/members", "GET", summary="List members", tag="members", query=MemberListQuery,

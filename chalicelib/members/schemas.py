@@ -178,13 +178,14 @@ class MemberListQuery(Schema):
 
 
 class Lookup(Schema):
-    """Find a member by exactly one of phone or member number (in the body: a phone never goes in a URL)."""
+    """Find a member by exactly one of phone, member number or email (in the body, never in a URL)."""
 
     phone: Phone | None = None
     member_no: MemberNo | None = None
+    email: Email | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Lookup:
-        if (self.phone is None) == (self.member_no is None):
-            raise ValueError("give exactly one of phone and member_no")
+        if sum(value is not None for value in (self.phone, self.member_no, self.email)) != 1:
+            raise ValueError("give exactly one of phone, member_no and email")
         return self

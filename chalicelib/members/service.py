@@ -21,6 +21,7 @@ from chalicelib.members.model import (
     apply_changes,
     merge_consents,
     new_member_no,
+    normalise_email,
 )
 from chalicelib.members.records import MemberRecord, UniqueRecord
 from chalicelib.members.schemas import MemberCreate, MemberListQuery
@@ -200,8 +201,17 @@ def erase(member_id: str) -> None:
         unwrapped_keys.forget(wrapped)
 
 
-def lookup(phone: str | None = None, member_no: str | None = None) -> Member:
-    """The member holding a phone (E.164) or member number; 404 if none, or if that member was erased."""
+class AmbiguousEmail(Conflict):
+    slug, title = "ambiguous-email", "Several members share this email"
+
+
+def lookup(phone: str | None = None, member_no: str | None = None, email: str | None = None) -> Member:
+    """The member holding a phone (E.164), member number or email; 404 if none, or if erased.
+
+    Phones and member numbers are unique; an email may be shared, and then the answer is 409.
+    """
+    if email:
+        return _lookup_by_email(email)
     key = repository.phone_key(phone) if phone else repository.member_no_key(member_no or "")
     claim = UniqueRecord.find(key)
     if claim is None:
@@ -212,10 +222,16 @@ def lookup(phone: str | None = None, member_no: str | None = None) -> Member:
     return member
 
 
-def find_by_email(email: str) -> list[str]:
-    """Ids of members with this email (emails are not unique). Read from an index: for display, not rules."""
-    hashed = lookup_hash("email", email.strip().lower())
-    return [record.member_id for record in MemberRecord.by_email.query(hashed)]
+def _lookup_by_email(email: str) -> Member:
+    """Emails are not unique and are found through an index: a lookup for people, never for a rule."""
+    hashed = lookup_hash("email", normalise_email(email))
+    ids = [record.member_id for record in MemberRecord.by_email.query(hashed, limit=2)]
+    if len(ids) > 1:
+        raise AmbiguousEmail("Several members share this email; look them up by phone or member number")
+    member = get_member(ids[0]) if ids else None
+    if member is None or member.email != normalise_email(email):
+        raise NotFound("No member with that email")
+    return member
 
 
 def list_members(query: MemberListQuery) -> tuple[list[dict[str, Any]], str | None]:

@@ -148,8 +148,8 @@ class _UnwrappedKeys:
                 return cached[1]
         key = keyring().unwrap(wrapped)
         with self._lock:
-            if len(self._keys) > 10_000:
-                self._keys.clear()
+            if len(self._keys) > 1_000:  # drop what has aged out, so plain keys never linger
+                self._keys = {blob: entry for blob, entry in self._keys.items() if now - entry[0] < _KEY_CACHE_SECONDS}
             self._keys[wrapped.blob] = (now, key)
         return key
 

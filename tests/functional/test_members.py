@@ -137,10 +137,20 @@ class TestLookup:
         assert by_no.body["member_id"] == member["member_id"]
         assert by_no.headers["etag"] == '"1"'
 
+    def test_by_email_when_one_member_has_it_and_409_when_several_share_it(self, api):
+        first = register(api, email="Family@Example.com").body
+        assert api.post("/v1/members/lookup", {"email": "family@example.COM"}).body["member_id"] == first["member_id"]
+        register(api, phone="13900000000", email="family@example.com")
+        shared = api.post("/v1/members/lookup", {"email": "family@example.com"})
+        assert shared.status == 409
+        assert shared.body["type"].endswith("/ambiguous-email")
+        assert api.post("/v1/members/lookup", {"email": "nobody@example.com"}).status == 404
+
     def test_unknown_is_404_and_the_query_must_name_exactly_one_key(self, api):
         assert api.post("/v1/members/lookup", {"phone": "13812345678"}).status == 404
         assert api.post("/v1/members/lookup", {}).status == 422
         assert api.post("/v1/members/lookup", {"phone": "13812345678", "member_no": "1234"}).status == 422
+        assert api.post("/v1/members/lookup", {"phone": "13812345678", "email": "a@b.cn"}).status == 422
 
 
 class TestErasure:
