@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.http import send
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("make-run")]
 PROJECT = Path(__file__).resolve().parents[2]
@@ -70,16 +71,6 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def request(method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
-
-
 def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
     port, log = free_port(), tmp_path / "run.log"
     base = f"http://127.0.0.1:{port}"
@@ -87,10 +78,8 @@ def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
     first = start(tmp_path / "local", port, log)
     health = wait_healthy(base, first, log)
     assert health["storage"] == "emulator"
-    assert request("GET", f"{base}/v1/stores/SH-001")[0] == 200  # seeded demo store
-    status, store = request(
-        "POST", f"{base}/v1/stores", {"store_id": "E2E-1", "name": "E2E", "city": "c", "region": "r"}
-    )
+    assert send("GET", f"{base}/v1/stores/SH-001")[0] == 200  # seeded demo store
+    status, store = send("POST", f"{base}/v1/stores", {"store_id": "E2E-1", "name": "E2E", "city": "c", "region": "r"})
     assert status == 201
     stop(first, whole_group=True)
     assert "Saved" in log.read_text(), log.read_text()
@@ -98,7 +87,7 @@ def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
 
     second = start(tmp_path / "local", port, log)
     wait_healthy(base, second, log)
-    assert request("GET", f"{base}/v1/stores/E2E-1") == (200, store)
+    assert send("GET", f"{base}/v1/stores/E2E-1") == (200, store)
     assert "Demo data already present" in log.read_text()
     stop(second, whole_group=False)  # SIGTERM to make alone is forwarded to the stack
     assert log.read_text().count("Saved") == 2, log.read_text()

@@ -1,32 +1,23 @@
 """Concurrent requests over HTTP against the locked emulator: one effect, every other caller told why."""
 
 import json
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
+from tests.http import send
 
 pytestmark = pytest.mark.xdist_group("http-stack")
 
 
 def post(url, body, headers=None):
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"content-type": "application/json", **(headers or {})},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+    return send("POST", url, body, headers)
 
 
 def get(url):
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return json.loads(response.read())
+    status, body = send("GET", url)
+    assert status == 200, body
+    return body
 
 
 def all_stores(base):
@@ -59,17 +50,7 @@ def test_twenty_simultaneous_creates_of_one_store_id_give_one_201_and_409s(http_
 
 
 def patch(url, body, etag):
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        method="PATCH",
-        headers={"content-type": "application/merge-patch+json", "if-match": etag},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+    return send("PATCH", url, body, {"content-type": "application/merge-patch+json", "if-match": etag})
 
 
 def test_simultaneous_registrations_of_one_phone_give_one_member(http_stack):
