@@ -161,7 +161,7 @@ def members_import(file: Path, encoding: str, workers: int) -> None:
     from tqdm import tqdm
 
     from chalicelib.local.stack import connect
-    from chalicelib.members.importer import ImportUsageError, import_members, write_error_report
+    from chalicelib.members.importer import ImportUsageError, error_report_path, import_members, write_error_report
 
     connect()
     with file.open("rb") as raw:
@@ -174,6 +174,8 @@ def members_import(file: Path, encoding: str, workers: int) -> None:
     summary = report.summary()
     if report.errors:
         summary["error_report"] = str(write_error_report(file, report))
+    else:
+        error_report_path(file).unlink(missing_ok=True)  # a report from an earlier run no longer applies
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     sys.exit(1 if report.failed else 0)
 

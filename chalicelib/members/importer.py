@@ -2,14 +2,16 @@
 
 The header names the API's fields: name, phone (required), email, gender, birthday, city, store_id,
 source, registered_at and member_no (optional). Rows become registrations through the same service as
-the API, so every rule holds (unique phones, sealed personal data, events). A phone already held by an
-imported member is skipped, so re-running a file adds nothing; a phone held by a member registered
-another way is an error row. Dates without a time zone are read in the business time zone.
+the API, so every rule holds (unique phones, sealed personal data, events). A phone held by a member
+registered another way is an error row. Dates without a time zone are read in the business time zone.
+An import leaves a marker per phone with a keyed fingerprint of its row: the same row again is skipped,
+whatever happened to the member since (a changed phone, erasure); another row for that phone is an error.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,10 +24,10 @@ from pydantic import ValidationError
 
 from chalicelib.members import service
 from chalicelib.members.model import Source
-from chalicelib.members.records import MemberRecord, UniqueRecord
-from chalicelib.members.repository import phone_key
 from chalicelib.members.schemas import MemberCreate
+from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.errors import DomainError
+from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 
 COLUMNS = ("name", "phone", "email", "gender", "birthday", "city", "store_id", "source", "registered_at", "member_no")
@@ -54,29 +56,43 @@ class ImportReport:
                 "seconds": round(self.seconds, 1), "rows_per_second": rate}  # fmt: skip
 
 
-def read_rows(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """(spreadsheet row number, row) pairs; the header is row 1. UTF-8 may carry a byte order mark."""
+def read_rows(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """(line number, row) pairs; a row that cannot be read is its reason instead. The header is line 1.
+
+    The whole file is decoded before any row is given out, so a bad byte anywhere stops the import before
+    it writes anything. Blank lines are skipped; missing trailing cells are empty.
+    """
     codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
     try:
-        with path.open(encoding=codec, newline="") as file:
-            reader = csv.DictReader(file)
-            header = [name.strip() for name in reader.fieldnames or []]
-            unknown = [name for name in header if name not in COLUMNS]
-            missing = [name for name in REQUIRED if name not in header]
-            if unknown or missing:
-                raise ImportUsageError(
-                    f"bad header: unknown columns {unknown or 'none'}, missing {missing or 'none'}; "
-                    f"allowed: {', '.join(COLUMNS)}"
-                )
-            reader.fieldnames = header
-            for number, row in enumerate(reader, start=2):
-                yield number, {k: (v or "").strip() for k, v in row.items() if k is not None}
+        text = path.read_text(encoding=codec)
     except UnicodeDecodeError as e:
-        raise ImportUsageError(
-            f"the file is not {encoding} (try --encoding gbk for spreadsheet exports): {e}"
-        ) from None
+        hint = "try --encoding gbk for spreadsheet exports"
+        raise ImportUsageError(f"the file is not {encoding} ({hint}): {e}") from None
     except LookupError:
         raise ImportUsageError(f"unknown encoding {encoding!r}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in next(reader, [])]
+    unknown = [name for name in header if name not in COLUMNS]
+    missing = [name for name in REQUIRED if name not in header]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if unknown or missing or repeated:
+        raise ImportUsageError(
+            f"bad header: unknown columns {unknown or 'none'}, missing {missing or 'none'}, "
+            f"repeated {repeated or 'none'}; allowed: {', '.join(COLUMNS)}"
+        )
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(header):
+            yield reader.line_num, f"{len(cells)} values for {len(header)} columns"
+            continue
+        yield reader.line_num, {name: value.strip() for name, value in zip(header, cells, strict=False)}
+
+
+def fingerprint(registration: MemberCreate) -> str:
+    """A keyed hash of what a row registers: equal rows match, nothing personal can be read back."""
+    canonical = registration.model_dump_json(exclude={"source"})
+    return lookup_hash("import-row", canonical)
 
 
 def to_registration(row: dict[str, str]) -> MemberCreate:
@@ -112,6 +128,10 @@ def import_members(
         pending = []
         for number, row in read_rows(path, encoding):
             report.rows += 1
+            if isinstance(row, str):
+                report.errors.append((number, "", row))
+                progress(1)
+                continue
             try:
                 registration = to_registration(row)
             except ValidationError as e:
@@ -149,28 +169,38 @@ def _collect(pending: list[Any], report: ImportReport, progress: Callable[[int],
 
 
 def _register(number: int, registration: MemberCreate) -> str | tuple[int, str, str]:
+    """Import one row: skip it if this very row was imported before, else register it with a marker."""
+    row_fingerprint = fingerprint(registration)
     try:
-        service.register(registration)
+        marker = service.import_marker(registration.phone)
+        if marker is not None:
+            if marker.fingerprint == row_fingerprint:
+                return "skipped"
+            return (number, "phone", "imported before from a row with other details")
+        service.register(registration, import_fingerprint=row_fingerprint)
     except service.PhoneTaken:
-        return "skipped" if _imported_before(registration.phone) else (number, "phone", "already another member's")
+        return (number, "phone", "already another member's")
     except service.MemberNoTaken:
         return (number, "member_no", "already another member's")
+    except service.AlreadyImported:
+        return (number, "phone", "imported at the same time by another import")
     except DomainError as e:
         errors = e.extensions.get("errors") or [{"field": "", "message": e.detail}]
         field_name = "store_id" if errors[0]["field"] == "home_store_id" else errors[0]["field"]
         return (number, field_name, errors[0]["message"])
+    except Exception:
+        logger.exception("import row failed", extra={"row": number})
+        return (number, "", "unexpected error: the row was not imported (see the logs)")
     return "imported"
 
 
-def _imported_before(phone: str) -> bool:
-    claim = UniqueRecord.find(phone_key(phone))
-    owner = MemberRecord.find(claim.owner) if claim else None
-    return owner is not None and owner.source == Source.IMPORT
+def error_report_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.errors.csv")
 
 
 def write_error_report(path: Path, report: ImportReport) -> Path:
     """The error rows as CSV next to the input: ``<name>.errors.csv`` with row, field, reason."""
-    target = path.with_name(f"{path.stem}.errors.csv")
+    target = error_report_path(path)
     with target.open("w", encoding="utf-8-sig", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["row", "field", "reason"])

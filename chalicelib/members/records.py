@@ -87,7 +87,8 @@ class MemberRecord(Record):
 
 @table
 class UniqueRecord(Record):
-    """Claims a value for one owner (``phone:<hash>``, ``member_no:<no>``); written in the owner's transaction."""
+    """Claims a value for one owner (``phone:<hash>``, ``member_no:<no>``, ``import:<hash>``), written in the
+    owner's transaction."""
 
     logical_name = "unique"
 
@@ -97,3 +98,4 @@ class UniqueRecord(Record):
     key = UnicodeAttribute(hash_key=True)
     owner = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    fingerprint = UnicodeAttribute(null=True)  # import markers: a keyed hash of the imported row

@@ -22,6 +22,11 @@ def member_no_key(member_no: str) -> str:
     return f"member_no:{member_no}"
 
 
+def import_key(e164: str) -> str:
+    """The marker an import leaves for a phone it registered."""
+    return f"import:{lookup_hash('phone', e164)}"
+
+
 def wrapped_key(record: MemberRecord) -> WrappedKey | None:
     if not record.data_key:
         return None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.members.model import CONSENT_CHANNELS, Gender, InvalidPhone, Member, Source, Status, normalise_phone
+from chalicelib.shared import clock
 from chalicelib.shared.http import Schema
+from chalicelib.shared.settings import get_settings
 
 
 def _phone(value: str) -> str:
@@ -18,9 +20,23 @@ def _phone(value: str) -> str:
         raise ValueError(str(e)) from None
 
 
+EARLIEST_REGISTRATION = date(1990, 1, 1)
+LATEST_LIST_DATE = date(2100, 12, 31)
+
+
+def _business_today() -> date:
+    return clock.business_date(clock.now(), get_settings().tz)
+
+
 def _not_future(value: date) -> date:
-    if value > date.today() or value.year < 1900:
+    if value > _business_today() or value.year < 1900:
         raise ValueError("a birthday between 1900 and today")
+    return value
+
+
+def _listable(value: date) -> date:
+    if not EARLIEST_REGISTRATION <= value <= LATEST_LIST_DATE:
+        raise ValueError(f"a date between {EARLIEST_REGISTRATION} and {LATEST_LIST_DATE}")
     return value
 
 
@@ -70,9 +86,13 @@ class MemberCreate(Schema):
 
     @field_validator("registered_at")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+    def _aware_and_plausible(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return value
+        if value.tzinfo is None:
             raise ValueError("include a time zone offset, e.g. 2024-05-01T10:00:00+08:00")
+        if not (value.date() >= EARLIEST_REGISTRATION and value <= clock.now() + timedelta(days=1)):
+            raise ValueError(f"a time between {EARLIEST_REGISTRATION} and now")
         return value
 
 
@@ -165,8 +185,8 @@ class MemberListQuery(Schema):
     store_id: Id | None = None
     tier: Annotated[str, StringConstraints(max_length=32)] | None = None
     status: Status | None = None
-    registered_from: date | None = None
-    registered_to: date | None = None
+    registered_from: Annotated[date, AfterValidator(_listable)] | None = None
+    registered_to: Annotated[date, AfterValidator(_listable)] | None = None
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, max_length=4096)
 

@@ -28,7 +28,7 @@ from chalicelib.members.schemas import MemberCreate, MemberListQuery
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import Sealer, keyring, lookup_hash, unwrapped_keys
 from chalicelib.shared.db import Transaction, one_page
-from chalicelib.shared.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from chalicelib.shared.errors import Conflict, NotFound, PreconditionFailed, Unavailable, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.http import IdempotencyKey, IfMatch
 from chalicelib.shared.idempotency import run_once
@@ -37,7 +37,7 @@ from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 
 DEFAULT_TIER = "normal"
-FIRST_LIST_MONTH = "1990-01"
+FIRST_LIST_MONTH = "1990-01"  # no registration is earlier (the schema refuses it)
 EARLIEST = "0"  # sorts before every ISO instant: "no lower bound" in a key condition
 MONTHS_PER_PAGE = 24
 STORE_CACHE_SECONDS = 60.0
@@ -56,17 +56,26 @@ class MemberErased(Conflict):
     slug, title = "member-erased", "The member was erased"
 
 
-def register(data: MemberCreate, key: IdempotencyKey | None = None) -> tuple[str, bool]:
+class AlreadyImported(Conflict):
+    slug, title = "already-imported", "A row with this phone was imported before"
+
+
+def register(
+    data: MemberCreate, key: IdempotencyKey | None = None, *, import_fingerprint: str | None = None
+) -> tuple[str, bool]:
     """Register a member; returns the member id and whether this answer replays an earlier request.
 
     The phone (as a keyed hash) and the member number are claimed in the same transaction as the profile.
-    A generated member number that collides is replaced; a given one that is taken is 409.
+    A generated member number that collides is replaced; a given one that is taken is 409. An import also
+    leaves a marker per phone holding a keyed fingerprint of its row and no member id: it outlives phone
+    changes and erasure, so re-running a file never brings back what was changed or erased.
     """
     _check_references(data.home_store_id, data.referrer_id)
     for _ in range(5):
         member_no = data.member_no or new_member_no()
         try:
-            (_, answer), replayed = run_once(key, functools.partial(_register, data=data, member_no=member_no))
+            perform = functools.partial(_register, data=data, member_no=member_no, fingerprint=import_fingerprint)
+            (_, answer), replayed = run_once(key, perform)
         except MemberNoTaken:
             if data.member_no:
                 raise
@@ -75,7 +84,9 @@ def register(data: MemberCreate, key: IdempotencyKey | None = None) -> tuple[str
     raise MemberNoTaken("Could not find a free member number; retry")
 
 
-def _register(tx: Transaction, *, data: MemberCreate, member_no: str) -> tuple[int, dict[str, Any]]:
+def _register(
+    tx: Transaction, *, data: MemberCreate, member_no: str, fingerprint: str | None
+) -> tuple[int, dict[str, Any]]:
     now = clock.iso(clock.now())
     registered_at = clock.iso(data.registered_at) if data.registered_at else now
     member = Member(
@@ -92,11 +103,29 @@ def _register(tx: Transaction, *, data: MemberCreate, member_no: str) -> tuple[i
     assert member.phone is not None
     _claim(tx, repository.phone_key(member.phone), member.member_id, now, PhoneTaken())
     _claim(tx, repository.member_no_key(member_no), member.member_id, now, MemberNoTaken())
+    if fingerprint:
+        marker_key = repository.import_key(member.phone)
+        marker = UniqueRecord(marker_key, owner="import", created_at=now, fingerprint=fingerprint)
+        tx.put(marker, condition=UniqueRecord.key.does_not_exist(), on_fail=AlreadyImported())
+    if data.referrer_id:
+        _require_referrer(tx, data.referrer_id)
     emit(tx, new_event("member.registered", f"member/{member.member_id}", {
         "member_id": member.member_id, "member_no": member_no, "home_store_id": member.home_store_id,
         "source": str(member.source), "referrer_id": member.referrer_id, "registered_at": registered_at,
     }))  # fmt: skip
     return 201, {"member_id": member.member_id}
+
+
+def _require_referrer(tx: Transaction, referrer_id: str) -> None:
+    """The referrer must still be a member when the write commits, not only when it was checked."""
+    active = MemberRecord.member_id.exists() & (MemberRecord.status != str(Status.ERASED))
+    problem = {"field": "referrer_id", "in": "body", "message": f"no member {referrer_id!r}"}
+    tx.check(MemberRecord, referrer_id, condition=active, on_fail=ValidationFailed([problem]))
+
+
+def import_marker(phone: str) -> UniqueRecord | None:
+    """The marker an import left for this phone, if any."""
+    return UniqueRecord.find(repository.import_key(phone))
 
 
 def _claim(tx: Transaction, key: str, owner: str, now: str, taken: Exception) -> None:
@@ -152,6 +181,8 @@ def update(member_id: str, changes: dict[str, Any], if_match: IfMatch) -> Member
     versioned = MemberRecord(member_id)
     versioned.version = current.version
     tx.update(versioned, _set_or_remove(values), on_fail=PreconditionFailed("The member changed while being edited"))
+    if "referrer_id" in updated.changed and updated.referrer_id:
+        _require_referrer(tx, updated.referrer_id)
     if "phone" in updated.changed:
         assert updated.phone is not None
         assert current.phone is not None
@@ -172,13 +203,27 @@ def _set_or_remove(values: dict[str, Any]) -> list[Any]:
     ]
 
 
+ERASE_ATTEMPTS = 3
+
+
 def erase(member_id: str) -> None:
     """Erase a member (PIPL/GDPR): anonymise the profile, release the phone, destroy the data key.
 
     Ledgers and audit records stay, keyed by the member id alone. The member number stays reserved so an
-    old card can never reach someone else. Erasing an erased member changes nothing.
+    old card can never reach someone else. Erasing an erased member changes nothing. Erasure is owed, so a
+    concurrent edit makes it read again and retry rather than fail.
     """
-    record = get_record(member_id)
+    for _ in range(ERASE_ATTEMPTS):
+        try:
+            _erase_once(get_record(member_id))
+            return
+        except PreconditionFailed:
+            continue
+    raise Unavailable("The member kept changing during erasure; retry", retry_after=1)
+
+
+def _erase_once(record: MemberRecord) -> None:
+    member_id = record.member_id
     if record.status == Status.ERASED:
         return
     now = clock.iso(clock.now())
@@ -272,8 +317,8 @@ def _list_by_month(
     query: MemberListQuery, scope: str, start: dict[str, Any], key_range: Condition, filters: Condition | None,
     lower: str, upper: str,
 ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
-    newest = upper[:7] if upper != "~" else clock.iso(clock.now())[:7]
-    oldest = lower[:7] if lower != EARLIEST else FIRST_LIST_MONTH
+    newest = upper[:7] if upper != "~" else clock.iso(clock.now() + timedelta(days=1))[:7]
+    oldest = max(lower[:7], FIRST_LIST_MONTH) if lower != EARLIEST else FIRST_LIST_MONTH
     month = start.get("month", newest)
     last_key = start.get("key")
     rows: list[dict[str, Any]] = []

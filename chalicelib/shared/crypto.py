@@ -2,9 +2,10 @@
 
 Each member's fields are sealed with AES-256-GCM under that member's own data key. The data key is stored
 only wrapped: by KMS on AWS (``LOYALTY_KMS_KEY_ID``), by a local master key file in local mode
-(``LOYALTY_LOCAL_KEY_FILE``). Destroying the wrapped key makes every sealed field unreadable (crypto-
-shredding), which is how erasure reaches copies such as backups. Each sealed value is bound to its owner
-and field (GCM associated data), so a value copied to another member or field does not decrypt.
+(``LOYALTY_LOCAL_KEY_FILE``). Erasure deletes the wrapped key from the live table, so the sealed fields
+left anywhere in it can no longer be opened; a backup taken before holds both and stays readable until it
+ages out (point-in-time recovery keeps 35 days). Each sealed value is bound to its owner and field (GCM
+associated data), so a value copied to another member or field does not decrypt.
 
 Exact-match lookups (phone, email) use an HMAC-SHA256 of the normalised value under
 ``LOYALTY_LOOKUP_HASH_KEY``: the tables hold the hash, never the value.
@@ -148,7 +149,7 @@ class _UnwrappedKeys:
                 return cached[1]
         key = keyring().unwrap(wrapped)
         with self._lock:
-            if len(self._keys) > 1_000:  # drop what has aged out, so plain keys never linger
+            if len(self._keys) > 1_000:  # drop what has aged out, so plain keys do not pile up
                 self._keys = {blob: entry for blob, entry in self._keys.items() if now - entry[0] < _KEY_CACHE_SECONDS}
             self._keys[wrapped.blob] = (now, key)
         return key

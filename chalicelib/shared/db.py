@@ -167,6 +167,12 @@ class Transaction:
             _Write("update", lambda tx: tx.update(record, actions=actions, condition=condition), on_fail, False)
         )
 
+    def check(self, cls: type[Record], hash_key: Any, *, condition: Any, on_fail: Exception) -> None:
+        """Require ``condition`` of another item at commit time, without writing it."""
+        self._writes.append(
+            _Write("check", lambda tx: tx.condition_check(cls, hash_key, condition=condition), on_fail, False)
+        )
+
     def delete(self, record: Record, *, condition: Any = None, on_fail: Exception | None = None) -> None:
         self._writes.append(_Write("delete", lambda tx: tx.delete(record, condition=condition), on_fail, False))
 

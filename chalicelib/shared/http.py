@@ -9,7 +9,6 @@ details. The same declarations feed the OpenAPI document (``chalicelib.shared.op
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any, Literal
 from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.errors import (
     DomainError,
     InternalError,
@@ -265,12 +265,15 @@ def _no_constants(name: str) -> Any:
 
 
 def request_hash(request: Request, raw: bytes) -> str:
-    """Fingerprint of a request: method, path and the body as canonical JSON (key order and spacing ignored)."""
+    """Fingerprint of a request: method, path and the body as canonical JSON (key order and spacing ignored).
+
+    Keyed, because it is stored: a plain hash of a body holding a phone could be reversed by guessing.
+    """
     try:
         canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except ValueError:
         canonical = raw.decode(errors="replace")
-    return hashlib.sha256(f"{request.method} {concrete_path(request)}\n{canonical}".encode()).hexdigest()
+    return lookup_hash("request", f"{request.method} {concrete_path(request)}\n{canonical}")
 
 
 def _idempotency_key(spec: EndpointSpec, request: Request, raw: bytes) -> IdempotencyKey | None:

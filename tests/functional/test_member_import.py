@@ -32,7 +32,7 @@ def write(tmp_path, lines, encoding="utf-8-sig", name="members.csv"):
 
 
 def test_good_rows_import_and_bad_rows_are_reported(tmp_path, store, api):
-    report = import_members(write(tmp_path, ROWS))
+    report = import_members(write(tmp_path, ROWS), workers=1)
     assert (report.rows, report.imported, report.skipped, report.failed) == (5, 2, 0, 3)
     assert report.errors == [
         (4, "phone", "not a valid phone number"),
@@ -47,30 +47,89 @@ def test_good_rows_import_and_bad_rows_are_reported(tmp_path, store, api):
 
 def test_running_the_same_file_again_adds_nothing(tmp_path, store):
     path = write(tmp_path, ROWS)
-    import_members(path)
-    again = import_members(path)
+    import_members(path, workers=1)
+    again = import_members(path, workers=1)
     assert (again.imported, again.skipped, again.failed) == (0, 2, 3)
     assert MemberRecord.count() == 2
 
 
 def test_a_phone_of_a_member_registered_otherwise_is_an_error_not_a_skip(tmp_path, store, api):
     api.post("/v1/members", {"name": "Walk-in", "phone": "13800000001"})
-    report = import_members(write(tmp_path, ROWS[:1]))
+    report = import_members(write(tmp_path, ROWS[:1]), workers=1)
     assert report.errors == [(2, "phone", "already another member's")]
 
 
 def test_gbk_files_from_spreadsheets_import_with_the_encoding_option(tmp_path, store):
     path = write(tmp_path, ROWS[:2], encoding="gbk")
-    assert import_members(path, encoding="gbk").imported == 2
+    assert import_members(path, encoding="gbk", workers=1).imported == 2
     with pytest.raises(ImportUsageError, match="gbk"):
-        import_members(write(tmp_path, ROWS[:2], encoding="gbk", name="again.csv"))
+        import_members(write(tmp_path, ROWS[:2], encoding="gbk", name="again.csv"), workers=1)
+
+
+def test_a_rerun_never_brings_back_an_erased_member(tmp_path, store, api):
+    path = write(tmp_path, ROWS[:1])
+    import_members(path, workers=1)
+    member = api.post("/v1/members/lookup", {"phone": "13800000001"}).body
+    api.call("DELETE", f"/v1/members/{member['member_id']}")
+    again = import_members(path, workers=1)
+    assert (again.imported, again.skipped) == (0, 1)
+    assert api.post("/v1/members/lookup", {"phone": "13800000001"}).status == 404
+    assert MemberRecord.count() == 1
+
+
+def test_a_rerun_after_a_phone_change_adds_no_second_member(tmp_path, store, api):
+    path = write(tmp_path, ROWS[:1])
+    import_members(path, workers=1)
+    member = api.post("/v1/members/lookup", {"phone": "13800000001"}).body
+    api.patch(f"/v1/members/{member['member_id']}", {"phone": "13900000000"},
+              headers={"content-type": "application/merge-patch+json", "if-match": '"1"'})  # fmt: skip
+    assert import_members(path, workers=1).skipped == 1
+    assert MemberRecord.count() == 1
+
+
+def test_another_row_for_an_imported_phone_is_an_error_not_a_skip(tmp_path, store):
+    import_members(write(tmp_path, ROWS[:1]), workers=1)
+    other = write(tmp_path, ["李四,13800000001,,,,,,"], name="other.csv")
+    report = import_members(other, workers=1)
+    assert report.errors == [(2, "phone", "imported before from a row with other details")]
+
+
+def test_rows_naming_their_source_rerun_cleanly(tmp_path, store):
+    path = tmp_path / "sourced.csv"
+    path.write_text("name,phone,source\nA,13800000011,store\nB,13800000012,ads\n", encoding="utf-8")
+    assert import_members(path, workers=1).imported == 2
+    again = import_members(path, workers=1)
+    assert (again.skipped, again.failed) == (2, 0)
+
+
+def test_extra_values_and_blank_lines_are_reported_at_their_line(tmp_path, store):
+    path = tmp_path / "ragged.csv"
+    path.write_text("name,phone\n\nA,13800000021,extra\n\nB,12345\n", encoding="utf-8")
+    report = import_members(path, workers=1)
+    assert report.errors == [(3, "", "3 values for 2 columns"), (5, "phone", "not a valid phone number")]
+
+
+def test_a_bad_byte_anywhere_stops_the_import_before_anything_is_written(tmp_path, store):
+    path = tmp_path / "broken.csv"
+    good = "".join(f"A,138000001{n:02d}\n" for n in range(50)).encode()
+    path.write_bytes(b"name,phone\n" + good + b"B,1380000\xff99\n")
+    with pytest.raises(ImportUsageError, match="not utf-8"):
+        import_members(path, workers=1)
+    assert MemberRecord.count() == 0
+
+
+def test_a_repeated_column_is_a_usage_error(tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("name,phone,phone\nA,13800000001,13800000002\n", encoding="utf-8")
+    with pytest.raises(ImportUsageError, match="repeated"):
+        import_members(path, workers=1)
 
 
 def test_a_bad_header_is_a_usage_error(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("name,mobile\nA,13800000001\n", encoding="utf-8")
     with pytest.raises(ImportUsageError, match="mobile"):
-        import_members(path)
+        import_members(path, workers=1)
 
 
 class TestCommand:
@@ -79,7 +138,7 @@ class TestCommand:
         monkeypatch.setattr("chalicelib.local.stack.connect", lambda: {})
 
     def run(self, *args):
-        return CliRunner().invoke(cli.cli, ["members", "import", *map(str, args)])
+        return CliRunner().invoke(cli.cli, ["members", "import", "--workers", "1", *map(str, args)])
 
     def test_exit_0_when_every_row_is_in(self, tmp_path):
         result = self.run(write(tmp_path, ROWS[:1]))
@@ -95,6 +154,12 @@ class TestCommand:
         assert rows[0] == ["row", "field", "reason"]
         assert [row[:2] for row in rows[1:]] == [["4", "phone"], ["5", "store_id"], ["6", "phone"]]
         assert summary["error_report"].endswith("members.errors.csv")
+
+    def test_a_clean_run_removes_an_old_error_report(self, tmp_path):
+        path = write(tmp_path, ROWS[:1])
+        (tmp_path / "members.errors.csv").write_text("row,field,reason\n9,phone,old\n", encoding="utf-8")
+        assert self.run(path).exit_code == 0
+        assert not (tmp_path / "members.errors.csv").exists()
 
     def test_exit_2_on_a_usage_error(self, tmp_path):
         bad = tmp_path / "bad.csv"

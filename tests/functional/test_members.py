@@ -1,8 +1,11 @@
 """Members through the API: registration, unique phones, edits with If-Match, lookups, lists, erasure."""
 
+import json
+
 import pytest
 
 from chalicelib.members.records import MemberRecord, UniqueRecord
+from chalicelib.members.repository import phone_key
 from tests.conftest import item_counts
 
 PATCH = {"content-type": "application/merge-patch+json"}
@@ -68,6 +71,36 @@ class TestRegistration:
     def test_bad_or_forbidden_fields_are_422(self, api, fields):
         assert api.post("/v1/members", {"name": "A", "phone": "13812345678", **fields}).status == 422
         assert MemberRecord.count() == 0
+
+    @pytest.mark.parametrize(
+        "registered_at", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00", "1989-12-31T00:00:00+08:00"]
+    )
+    def test_implausible_registration_times_are_422_not_500(self, api, registered_at):
+        assert register(api, registered_at=registered_at).status == 422
+
+    def test_a_referrer_erased_before_the_commit_is_refused(self, api, monkeypatch):
+        from chalicelib.members import service
+
+        referrer = register(api, phone="13900000009").body
+        api.call("DELETE", f"/v1/members/{referrer['member_id']}")
+        monkeypatch.setattr(service, "_check_references", lambda store_id, referrer_id: None)
+        answer = register(api, referrer_id=referrer["member_id"])
+        assert answer.status == 422
+        assert answer.body["errors"][0]["field"] == "referrer_id"
+        assert MemberRecord.count() == 1
+
+    def test_the_stored_request_fingerprint_is_keyed(self, api):
+        import hashlib
+
+        from chalicelib.shared.idempotency import IdempotencyRecord
+
+        body = {"name": "A", "phone": "13812345678"}
+        api.post("/v1/members", body, headers={"idempotency-key": "fingerprint-01"})
+        (record,) = IdempotencyRecord.scan()
+        plain = hashlib.sha256(json.dumps(body).encode()).hexdigest()
+        assert record.request_hash.startswith("h1:")
+        assert plain not in record.request_hash
+        assert "13812345678" not in record.body
 
     def test_a_repeated_idempotency_key_returns_the_same_member(self, api):
         key = {"idempotency-key": "register-0001"}
@@ -165,9 +198,25 @@ class TestErasure:
         assert (erased["name"], erased["addresses"], erased["member_no"]) == ("", [], member["member_no"])
         record = MemberRecord.get(member["member_id"])
         assert record.data_key is None
-        assert UniqueRecord.find("phone:" + (record.phone_hash or "")) is None
+        assert UniqueRecord.find(phone_key("+8613812345678")) is None
         assert api.post("/v1/members/lookup", {"phone": "13812345678"}).status == 404
         assert api.post("/v1/members/lookup", {"member_no": member["member_no"]}).status == 404
+
+    def test_the_phone_claim_names_its_member_until_erasure(self, api):
+        member = register(api).body
+        assert UniqueRecord.find(phone_key("+8613812345678")).owner == member["member_id"]
+
+    def test_a_concurrent_edit_does_not_stop_an_erasure(self, api, monkeypatch):
+        from chalicelib.members import service
+
+        member = register(api).body
+        stale = service.get_record(member["member_id"])
+        edit(api, member["member_id"], {"city": "x"}, '"1"')
+        reads = iter([stale])
+        original = service.get_record
+        monkeypatch.setattr(service, "get_record", lambda mid: next(reads, None) or original(mid))
+        assert api.call("DELETE", f"/v1/members/{member['member_id']}").status == 204
+        assert api.get(f"/v1/members/{member['member_id']}").body["status"] == "erased"
 
     def test_an_erased_phone_can_register_again_and_the_number_stays_reserved(self, api):
         member = register(api).body
@@ -226,6 +275,14 @@ class TestListing:
     def test_a_cursor_only_continues_the_list_it_came_from(self, api, crowd):
         cursor = api.get("/v1/members?limit=1&store_id=SH-001").body["next_cursor"]
         assert api.get(f"/v1/members?limit=1&store_id=BJ-001&cursor={cursor}").status == 400
+
+    @pytest.mark.parametrize("query", ["registered_from=0001-01-01", "registered_to=9999-12-31"])
+    def test_dates_out_of_range_are_422_not_500(self, api, query):
+        assert api.get(f"/v1/members?{query}").status == 422
+
+    def test_members_registered_today_appear_in_an_unfiltered_list(self, api):
+        member = register(api).body
+        assert [row["member_id"] for row in self.walk(api, "")] == [member["member_id"]]
 
     def test_reversed_dates_are_422(self, api):
         assert api.get("/v1/members?registered_from=2026-02-01&registered_to=2026-01-01").status == 422

@@ -1,0 +1,77 @@
+"""Who may do what: one permission matrix for the roles of the seed documents, and store scopes. Pure.
+
+Roles (seed documents: 前台收银员, 门店店长, 市场专员, 客服人员, 财务人员, 高层管理者):
+
+- cashier: serves members at the till: finds and registers members, sees stores.
+- store_manager: a cashier who may also edit and freeze members and read full phone numbers.
+- marketing: reads members (masked) and stores for campaigns and segments; no personal data.
+- customer_service: answers members: reads and edits members with full phones, erases on request.
+- finance: reads members (masked) and stores for reconciliation and reports, and the audit log.
+- admin: everything, including staff, partners and the audit log.
+
+Staff may be scoped to stores: a scoped caller sees members whose home store is in scope and the
+stores themselves; an unscoped caller (empty scope) sees every store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    STORES_READ = "stores:read"
+    STORES_WRITE = "stores:write"
+    MEMBERS_READ = "members:read"
+    MEMBERS_REGISTER = "members:register"
+    MEMBERS_WRITE = "members:write"
+    MEMBERS_ERASE = "members:erase"
+    PII_READ = "pii:read"
+    STAFF_ADMIN = "staff:admin"
+    PARTNERS_ADMIN = "partners:admin"
+    AUDIT_READ = "audit:read"
+
+
+class Role(StrEnum):
+    CASHIER = "cashier"
+    STORE_MANAGER = "store_manager"
+    MARKETING = "marketing"
+    CUSTOMER_SERVICE = "customer_service"
+    FINANCE = "finance"
+    ADMIN = "admin"
+
+
+P = Permission
+_CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER}
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CASHIER: frozenset(_CASHIER),
+    Role.STORE_MANAGER: frozenset(_CASHIER | {P.MEMBERS_WRITE, P.PII_READ}),
+    Role.MARKETING: frozenset({P.STORES_READ, P.MEMBERS_READ}),
+    Role.CUSTOMER_SERVICE: frozenset(_CASHIER | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ}),
+    Role.FINANCE: frozenset({P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+@dataclass(frozen=True)
+class StaffGrant:
+    """What a staff caller may do: the union of their roles' permissions, within their stores."""
+
+    roles: frozenset[Role]
+    stores: frozenset[str] = field(default_factory=frozenset)  # empty: every store
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return frozenset().union(*(PERMISSIONS[role] for role in self.roles))
+
+    def may(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def covers_store(self, store_id: str | None) -> bool:
+        """Whether a store is in scope. A member without a home store is only in an unscoped caller's view."""
+        return not self.stores or (store_id is not None and store_id in self.stores)
+
+
+def grant_of(roles: Iterable[str], stores: Iterable[str] = ()) -> StaffGrant:
+    return StaffGrant(frozenset(Role(role) for role in roles), frozenset(stores))

@@ -1,0 +1,43 @@
+import pytest
+
+from chalicelib.identity.rules import PERMISSIONS, Permission, Role, grant_of
+
+
+def test_admin_may_do_everything():
+    assert PERMISSIONS[Role.ADMIN] == frozenset(Permission)
+
+
+@pytest.mark.parametrize("role", [Role.CASHIER, Role.MARKETING, Role.FINANCE])
+def test_only_some_roles_read_full_phone_numbers(role):
+    assert Permission.PII_READ not in PERMISSIONS[role]
+
+
+def test_customer_service_answers_erasure_requests_and_cashiers_do_not():
+    assert Permission.MEMBERS_ERASE in PERMISSIONS[Role.CUSTOMER_SERVICE]
+    assert Permission.MEMBERS_ERASE not in PERMISSIONS[Role.CASHIER]
+
+
+def test_only_admins_manage_staff_and_partners():
+    for role in Role:
+        managing = {Permission.STAFF_ADMIN, Permission.PARTNERS_ADMIN} & PERMISSIONS[role]
+        assert bool(managing) == (role is Role.ADMIN)
+
+
+def test_a_grant_unites_its_roles():
+    grant = grant_of(["cashier", "finance"])
+    assert grant.may(Permission.MEMBERS_REGISTER)
+    assert grant.may(Permission.AUDIT_READ)
+    assert not grant.may(Permission.MEMBERS_WRITE)
+
+
+def test_store_scope():
+    scoped = grant_of(["store_manager"], ["SH-001"])
+    assert scoped.covers_store("SH-001")
+    assert not scoped.covers_store("BJ-001")
+    assert not scoped.covers_store(None)
+    assert grant_of(["admin"]).covers_store(None)
+
+
+def test_unknown_roles_are_refused():
+    with pytest.raises(ValueError, match="janitor"):
+        grant_of(["janitor"])
