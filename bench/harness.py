@@ -46,12 +46,18 @@ botocore.handlers.BUILTIN_HANDLERS.append(("before-send.dynamodb", _count))
 
 @contextlib.contextmanager
 def emulator() -> Iterator[None]:
-    """In-process moto with the platform's tables, queues and topic, and the app's tables bound."""
+    """In-process moto with the platform's tables, queues and topic, and the app's tables bound.
+
+    Single-threaded, so moto's missing lock does not matter here; the transactions are the local stack's.
+    """
     from moto import mock_aws
 
     from chalicelib.local.provision import provision
     from chalicelib.shared.db import bind_tables
 
+    from chalicelib.local import transactions
+
+    transactions.install()  # as in the local stack: transactions cost what they write, not the table size
     with mock_aws():
         provision("loyalty-bench", "cn-north-1")
         bind_tables("loyalty-bench", "cn-north-1")
