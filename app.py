@@ -2,6 +2,7 @@
 
 from chalice.app import Chalice
 
+from chalicelib.identity import api as identity_api
 from chalicelib.members import api as members_api
 from chalicelib.platform import api as platform_api
 from chalicelib.platform import handlers
@@ -18,6 +19,7 @@ app = Chalice(app_name="loyalty")
 app.api.binary_types = []
 install_http_conventions(app)
 app.register_blueprint(platform_api.bp)
+app.register_blueprint(identity_api.bp)
 app.register_blueprint(stores_api.bp)
 app.register_blueprint(members_api.bp)
 app.register_blueprint(handlers.bp)

@@ -25,6 +25,7 @@ os.environ.update(
     LOYALTY_JOBS_QUEUE_URL="https://sqs.cn-north-1.amazonaws.com.cn/123456789012/loyalty-bench-jobs",
     LOYALTY_CURSOR_SECRET="bench-cursor-secret-bench-cursor-secret", POWERTOOLS_LOG_LEVEL="ERROR",
     LOYALTY_LOOKUP_HASH_KEY="bench-lookup-hash-key-bench-lookup-hash",
+    LOYALTY_JWT_SECRET="bench-jwt-secret-bench-jwt-secret-bench",
     LOYALTY_LOCAL_KEY_FILE=os.path.join(tempfile.mkdtemp(prefix="loyalty-bench-"), "master.key"),
 )  # fmt: skip
 os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -52,10 +53,9 @@ def emulator() -> Iterator[None]:
     """
     from moto import mock_aws
 
+    from chalicelib.local import transactions
     from chalicelib.local.provision import provision
     from chalicelib.shared.db import bind_tables
-
-    from chalicelib.local import transactions
 
     transactions.install()  # as in the local stack: transactions cost what they write, not the table size
     with mock_aws():

@@ -66,6 +66,7 @@ PACKAGING_DEFAULTS = {
     "LOYALTY_TABLE_PREFIX": "packaging-placeholder",
     "LOYALTY_CURSOR_SECRET": "packaging-placeholder-packaging-placeholder",
     "LOYALTY_LOOKUP_HASH_KEY": "packaging-placeholder-packaging-placeholder",
+    "LOYALTY_JWT_SECRET": "packaging-placeholder-packaging-placeholder",
 }
 # Local-only settings dropped from the packaging environment: settings accept exactly one key source, the KMS key.
 PACKAGING_DROPPED = ("LOYALTY_LOCAL_KEY_FILE",)

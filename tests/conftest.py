@@ -16,6 +16,7 @@ os.environ.update(
     LOYALTY_CURSOR_SECRET="test-cursor-secret-test-cursor-secret",
     LOYALTY_CORS_ORIGINS="https://console.example",
     LOYALTY_LOOKUP_HASH_KEY="test-lookup-hash-key-test-lookup-hash-key",
+    LOYALTY_JWT_SECRET="test-jwt-secret-test-jwt-secret-test-jwt",
     LOYALTY_LOCAL_KEY_FILE=os.path.join(tempfile.mkdtemp(prefix="loyalty-test-keys-"), "master.key"),
     POWERTOOLS_LOG_LEVEL="WARNING",
 )
@@ -37,6 +38,18 @@ from chalicelib.local import gateway  # noqa: E402
 from chalicelib.local.provision import Provisioned, provision  # noqa: E402
 from chalicelib.shared.db import bind_tables, physical_name, registered_tables  # noqa: E402
 
+
+def _cheap_password_hashes() -> None:
+    """Tests hash many passwords: argon2 with small parameters keeps them fast; production keeps the defaults."""
+    from argon2 import PasswordHasher
+
+    from chalicelib.identity import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    passwords._hasher = lambda: cheap  # type: ignore[assignment]
+
+
+_cheap_password_hashes()
 PREFIX = os.environ["LOYALTY_TABLE_PREFIX"]
 REGION = os.environ["AWS_DEFAULT_REGION"]
 
@@ -61,10 +74,18 @@ class Answer:
 
 
 class Api:
-    """Calls the app in-process through chalice.test.Client, JSON in and out."""
+    """Calls the app in-process through chalice.test.Client, JSON in and out, as ``token``'s owner.
 
-    def __init__(self, client: Any) -> None:
+    By default calls carry an admin's access token; ``as_(token)`` gives a client acting as someone else
+    (``None``: no credentials at all).
+    """
+
+    def __init__(self, client: Any, token: str | None = None) -> None:
         self._client = client
+        self.token = token
+
+    def as_(self, token: str | None) -> "Api":
+        return Api(self._client, token)
 
     def call(
         self,
@@ -75,7 +96,8 @@ class Api:
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
     ) -> Answer:
-        sent = {"content-type": "application/json", **(headers or {})}
+        auth = {"authorization": f"Bearer {self.token}"} if self.token else {}
+        sent = {"content-type": "application/json", **auth, **(headers or {})}
         payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         response = getattr(self._client.http, method.lower())(path, headers=sent, body=payload)
         text = response.body.decode() if response.body else ""
@@ -101,7 +123,24 @@ def api(aws: Provisioned) -> Iterator[Api]:
     import app
 
     with Client(app.app, stage_name="local") as client:
-        yield Api(client)
+        yield Api(client, token_for(["admin"]))
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+_made: list[str] = []
+
+
+def token_for(roles: list[str], stores: tuple[str, ...] = ()) -> str:
+    """An access token for a new staff account with ``roles`` (and store scope), made through the service."""
+    from chalicelib.identity import service
+    from chalicelib.identity.schemas import StaffCreate
+
+    username = f"{'-'.join(roles)}-{len(_made)}".replace("_", "-")
+    _made.append(username)
+    account = StaffCreate(username=username, display_name=username, password=STAFF_PASSWORD, roles=roles,
+                          stores=list(stores))  # fmt: skip
+    service.create_staff(account)
+    return service.log_in(username, STAFF_PASSWORD).access_token
 
 
 def item_counts() -> dict[str, int]:
@@ -121,8 +160,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class HttpStack:
+    url: str
+    token: str
+
+
 @pytest.fixture(scope="module")
-def http_stack() -> Iterator[str]:
+def http_stack() -> Iterator[HttpStack]:
     """The API served by Chalice's local server over real HTTP, on the locked emulator (for race tests)."""
     from chalice.cli import create_local_server
     from chalice.cli.factory import CLIFactory
@@ -142,8 +187,11 @@ def http_stack() -> Iterator[str]:
     )
     thread = threading.Thread(target=server.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
+    from chalicelib.identity import service
+
+    service.ensure_admin("race-admin", STAFF_PASSWORD)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield HttpStack(f"http://127.0.0.1:{port}", service.log_in("race-admin", STAFF_PASSWORD).access_token)
     finally:
         server.shutdown()
         server.server.server_close()

@@ -14,6 +14,7 @@ _PLACEHOLDERS = {
     "LOYALTY_JOBS_QUEUE_URL": "https://sqs.invalid/loyalty-snapshot-jobs",
     "LOYALTY_CURSOR_SECRET": "snapshot-only-secret-never-used-for-data",
     "LOYALTY_LOOKUP_HASH_KEY": "snapshot-only-lookup-key-never-used-for-data",
+    "LOYALTY_JWT_SECRET": "snapshot-only-jwt-secret-never-used-for-tokens",
     "LOYALTY_LOCAL_KEY_FILE": "/nonexistent/snapshot-master.key",
 }
 

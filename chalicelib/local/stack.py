@@ -80,6 +80,7 @@ def local_secrets(local: LocalDir) -> dict[str, str]:
     wanted: dict[str, Callable[[], str]] = {
         "cursor_secret": lambda: secrets.token_urlsafe(32),
         "lookup_hash_key": lambda: secrets.token_urlsafe(32),
+        "jwt_secret": lambda: secrets.token_urlsafe(32),
     }
     if not all(name in existing for name in wanted):
         existing = {name: existing.get(name) or make() for name, make in wanted.items()}
@@ -102,6 +103,7 @@ def stack_environment(local: LocalDir, endpoint_url: str, provisioned: Provision
         "LOYALTY_JOBS_QUEUE_URL": provisioned.queue_urls["jobs"],
         "LOYALTY_CURSOR_SECRET": kept["cursor_secret"],
         "LOYALTY_LOOKUP_HASH_KEY": kept["lookup_hash_key"],
+        "LOYALTY_JWT_SECRET": kept["jwt_secret"],
         "LOYALTY_LOCAL_KEY_FILE": str(local.master_key),
     }
 
@@ -264,6 +266,7 @@ def running_stack(
         say(f"Emulator on {endpoint}; {loaded} items reloaded from {local.data}")
         tables = [physical_name(PREFIX, cls.logical_name) for cls in registered_tables()]
         saver = Saver(emulator, local, tables)
+        _bootstrap_admin(local, say)
         if seed:
             from chalicelib.local.seed import seed_demo_data
 
@@ -293,6 +296,25 @@ def running_stack(
         local.stack.unlink(missing_ok=True)
         emulator.stop()
         lock.close()
+
+
+def _bootstrap_admin(local: LocalDir, say: Callable[[str], None]) -> None:
+    """The first admin: password from LOYALTY_ADMIN_PASSWORD, else the one saved before, else a new one.
+
+    It is written to ``.local/credentials.json`` (0600) so the CLI, tests and people can log in.
+    """
+    from chalicelib.identity.service import ensure_admin
+
+    credentials = json.loads(local.credentials.read_text()) if local.credentials.exists() else {}
+    saved = credentials.get("admin") or {}
+    password = os.environ.get("LOYALTY_ADMIN_PASSWORD") or saved.get("password") or secrets.token_urlsafe(12)
+    if ensure_admin("admin", password):
+        say("Created the admin account")
+    elif saved.get("password") and saved["password"] != password:
+        say("LOYALTY_ADMIN_PASSWORD differs from the existing admin's; reset it with PUT /v1/staff/{id}/password")
+        return
+    credentials["admin"] = {"username": "admin", "password": password}
+    _private_json(local.credentials, credentials)
 
 
 def _exclusive(local: LocalDir) -> Any:

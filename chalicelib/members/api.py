@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
+from chalicelib.identity.access import Caller, Staff
+from chalicelib.identity.rules import Permission
 from chalicelib.members import service
-from chalicelib.members.model import Member, mask_phone
+from chalicelib.members.model import Member, mask_email, mask_phone
 from chalicelib.members.schemas import Lookup, MemberCreate, MemberListQuery, MemberOut, MemberPage, MemberPatch
 from chalicelib.shared.errors import (
     IdempotencyKeyReused,
@@ -18,55 +20,94 @@ from chalicelib.shared.errors import (
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
 
 bp = Blueprint(__name__)
+READ = Staff(Permission.MEMBERS_READ)
+REGISTER = Staff(Permission.MEMBERS_REGISTER)
+WRITE = Staff(Permission.MEMBERS_WRITE)
+ERASE = Staff(Permission.MEMBERS_ERASE)
 
 
-def _member_reply(member: Member, status: int = 200) -> Reply:
+def _member_reply(caller: Caller, member: Member, status: int = 200) -> Reply:
+    """The member as this caller may see them: without ``pii:read`` the phone and email are masked and the
+    birthday and addresses left out."""
     body = MemberOut.of(member, phone_masked=mask_phone(member.phone) if member.phone else None)
+    if not caller.may(Permission.PII_READ):
+        body = body.model_copy(update={"phone": body.phone_masked, "email": mask_email(member.email),
+                                       "birthday": None, "addresses": []})  # fmt: skip
     headers = {"ETag": etag(member.version), "Location": f"/v1/members/{member.member_id}"}
     return Reply(body, status=status, headers=headers)
 
 
-@endpoint(bp, "/v1/members", "POST", summary="Register a member", tag="members", body=MemberCreate,
+def _in_scope(caller: Caller, member: Member) -> Member:
+    """A member outside the caller's stores does not exist for them (404, so nothing leaks)."""
+    if not caller.covers_store(member.home_store_id):
+        raise NotFound(f"No member {member.member_id!r}")
+    return member
+
+
+def _checked(caller: Caller, member_id: str) -> None:
+    if caller.grant is not None and caller.grant.stores:
+        _in_scope(caller, service.get_member(member_id))
+
+
+@endpoint(bp, "/v1/members", "POST", summary="Register a member", tag="members", access=REGISTER, body=MemberCreate,
           response=MemberOut, status=201, idempotency="optional", etag=True,
           errors=(service.PhoneTaken, service.MemberNoTaken, IdempotencyKeyReused))  # fmt: skip
 def register_member(ctx: RequestContext) -> Reply:
-    member_id, _ = service.register(ctx.body, ctx.idempotency)
-    return _member_reply(service.get_member(member_id), 201)
+    data: MemberCreate = ctx.body
+    if not ctx.caller.covers_store(data.home_store_id):
+        problem = {"field": "home_store_id", "in": "body", "message": "register members at one of your stores"}
+        raise ValidationFailed([problem])
+    member_id, _ = service.register(data, ctx.idempotency)
+    return _member_reply(ctx.caller, service.get_member(member_id), 201)
 
 
-@endpoint(bp, "/v1/members/{member_id}", "GET", summary="Read a member", tag="members", response=MemberOut,
+@endpoint(bp, "/v1/members/{member_id}", "GET", summary="Read a member", tag="members", access=READ, response=MemberOut,
           etag=True, errors=(NotFound,))  # fmt: skip
 def get_member(ctx: RequestContext, member_id: str) -> Reply:
-    return _member_reply(service.get_member(member_id))
+    return _member_reply(ctx.caller, _in_scope(ctx.caller, service.get_member(member_id)))
 
 
 @endpoint(bp, "/v1/members/{member_id}", "PATCH", summary="Edit a member (JSON merge patch)", tag="members",
+          access=WRITE,
           body=MemberPatch, response=MemberOut, if_match=True, etag=True,
           errors=(NotFound, PreconditionFailed, PreconditionRequired, service.PhoneTaken,
                   service.MemberErased))  # fmt: skip
 def update_member(ctx: RequestContext, member_id: str) -> Reply:
     patch: MemberPatch = ctx.body
     assert ctx.if_match is not None
-    return _member_reply(service.update(member_id, patch.changes(), ctx.if_match))
+    _checked(ctx.caller, member_id)
+    if "home_store_id" in patch.model_fields_set and not ctx.caller.covers_store(patch.home_store_id):
+        raise ValidationFailed([{"field": "home_store_id", "in": "body", "message": "not one of your stores"}])
+    return _member_reply(ctx.caller, service.update(member_id, patch.changes(), ctx.if_match))
 
 
-@endpoint(bp, "/v1/members/{member_id}", "DELETE", summary="Erase a member (PIPL/GDPR)", tag="members",
+@endpoint(bp, "/v1/members/{member_id}", "DELETE", summary="Erase a member (PIPL/GDPR)", tag="members", access=ERASE,
           status=204, errors=(NotFound,))  # fmt: skip
 def erase_member(ctx: RequestContext, member_id: str) -> Reply:
+    _checked(ctx.caller, member_id)
     service.erase(member_id)
     return Reply(status=204)
 
 
-@endpoint(bp, "/v1/members/lookup", "POST", summary="Find a member by phone, member number or email", tag="members",
+@endpoint(bp, "/v1/members/lookup", "POST", summary="Find a member by phone, member number or email",
+          tag="members", access=READ,
           body=Lookup, response=MemberOut, etag=True,
           errors=(NotFound, ValidationFailed, service.AmbiguousEmail))  # fmt: skip
 def lookup_member(ctx: RequestContext) -> Reply:
     query: Lookup = ctx.body
-    return _member_reply(service.lookup(phone=query.phone, member_no=query.member_no, email=query.email))
+    member = service.lookup(phone=query.phone, member_no=query.member_no, email=query.email)
+    return _member_reply(ctx.caller, _in_scope(ctx.caller, member))
 
 
-@endpoint(bp, "/v1/members", "GET", summary="List members", tag="members", query=MemberListQuery,
+@endpoint(bp, "/v1/members", "GET", summary="List members", tag="members", access=READ, query=MemberListQuery,
           response=MemberPage, errors=(InvalidCursor,))  # fmt: skip
 def list_members(ctx: RequestContext) -> Reply:
-    rows, next_cursor = service.list_members(ctx.query)
+    query: MemberListQuery = ctx.query
+    scope = sorted(ctx.caller.grant.stores)
+    if scope and query.store_id is None and len(scope) == 1:
+        query = query.model_copy(update={"store_id": scope[0]})
+    if scope and query.store_id not in scope:
+        message = f"one of your stores: {', '.join(scope)}" if query.store_id is None else "not one of your stores"
+        raise ValidationFailed([{"field": "store_id", "in": "query", "message": message}])
+    rows, next_cursor = service.list_members(query)
     return Reply(MemberPage.model_validate({"items": rows, "next_cursor": next_cursor}))

@@ -59,6 +59,14 @@ def mask_phone(e164: str) -> str:
     return national[:3] + "*" * (len(national) - 7) + national[-4:]
 
 
+def mask_email(email: str | None) -> str | None:
+    """An email as shown to those who may not see it whole: z***@example.com."""
+    if not email:
+        return None
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
 def normalise_email(raw: str) -> str:
     """Emails are compared case-insensitively."""
     return raw.strip().lower()

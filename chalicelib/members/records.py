@@ -83,19 +83,3 @@ class MemberRecord(Record):
     by_store = _ByStore()
     by_month = _ByMonth()
     by_email = _ByEmail()
-
-
-@table
-class UniqueRecord(Record):
-    """Claims a value for one owner (``phone:<hash>``, ``member_no:<no>``, ``import:<hash>``), written in the
-    owner's transaction."""
-
-    logical_name = "unique"
-
-    class Meta:
-        table_name = "unique"
-
-    key = UnicodeAttribute(hash_key=True)
-    owner = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-    fingerprint = UnicodeAttribute(null=True)  # import markers: a keyed hash of the imported row

@@ -23,7 +23,7 @@ from chalicelib.members.model import (
     new_member_no,
     normalise_email,
 )
-from chalicelib.members.records import MemberRecord, UniqueRecord
+from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import MemberCreate, MemberListQuery
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import Sealer, keyring, lookup_hash, unwrapped_keys
@@ -35,6 +35,7 @@ from chalicelib.shared.idempotency import run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
+from chalicelib.shared.unique import UniqueRecord
 
 DEFAULT_TIER = "normal"
 FIRST_LIST_MONTH = "1990-01"  # no registration is earlier (the schema refuses it)

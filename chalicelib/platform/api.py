@@ -9,6 +9,7 @@ from typing import Literal
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.identity.access import PUBLIC
 from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, Schema, endpoint
 from chalicelib.shared.openapi import build_document
@@ -36,7 +37,15 @@ class Health(Schema):
     stage: str
 
 
-@endpoint(bp, "/v1/health", "GET", summary="Liveness, version and storage kind", tag="platform", response=Health)
+@endpoint(
+    bp,
+    "/v1/health",
+    "GET",
+    summary="Liveness, version and storage kind",
+    tag="platform",
+    access=PUBLIC,
+    response=Health,
+)
 def health(ctx: RequestContext) -> Reply:
     settings = get_settings()
     return Reply(Health(status="ok", version=settings.version, storage=settings.storage, stage=settings.stage))
@@ -47,17 +56,19 @@ def _openapi_json() -> str:
     return json.dumps(build_document(), ensure_ascii=False)
 
 
-@endpoint(bp, "/v1/openapi.json", "GET", summary="This API's OpenAPI 3.1 document", tag="platform")
+@endpoint(bp, "/v1/openapi.json", "GET", summary="This API's OpenAPI 3.1 document", tag="platform", access=PUBLIC)
 def openapi(ctx: RequestContext) -> Response:
     return Response(body=_openapi_json(), headers={"Content-Type": "application/json", "Cache-Control": "max-age=300"})
 
 
-@endpoint(bp, "/v1/docs", "GET", summary="Interactive API docs", tag="platform", content_type="text/html")
+@endpoint(
+    bp, "/v1/docs", "GET", summary="Interactive API docs", tag="platform", access=PUBLIC, content_type="text/html"
+)
 def docs(ctx: RequestContext) -> Response:
     return Response(body=DOCS_PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
-@endpoint(bp, "/v1/docs/assets/{name}", "GET", summary="Docs page assets", tag="platform",
+@endpoint(bp, "/v1/docs/assets/{name}", "GET", summary="Docs page assets", tag="platform", access=PUBLIC,
           content_type="application/javascript", errors=(NotFound,))  # fmt: skip
 def docs_asset(ctx: RequestContext, name: str) -> Response:
     if name not in ASSETS or not (STATIC / name).is_file():

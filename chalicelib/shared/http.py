@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -85,9 +85,21 @@ class IfMatch:
             raise PreconditionFailed(f"The {what} is at version {version} (ETag {etag(version)})")
 
 
+class AccessRule(Protocol):
+    """Who may call a route (``chalicelib.identity.access``): authorize the request or raise 401/403."""
+
+    @property
+    def description(self) -> str: ...
+
+    def authorize(self, request: Request) -> Any: ...
+
+    def security(self) -> list[dict[str, Any]]: ...
+
+
 @dataclass
 class RequestContext:
     request: Request
+    caller: Any = None  # chalicelib.identity.access.Caller
     body: Any = None
     query: Any = None
     idempotency: IdempotencyKey | None = None
@@ -103,6 +115,7 @@ class EndpointSpec:
     operation_id: str
     summary: str
     tag: str
+    access: AccessRule
     body: type[BaseModel] | None
     query: type[BaseModel] | None
     response: type[BaseModel] | None
@@ -124,6 +137,7 @@ def endpoint(
     *,
     summary: str,
     tag: str,
+    access: AccessRule,
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
@@ -138,7 +152,7 @@ def endpoint(
 
     def decorate(view: Callable[..., Reply | Response]) -> Callable[..., Response]:
         spec = EndpointSpec(
-            path=path, method=method, operation_id=view.__name__, summary=summary, tag=tag, body=body,
+            path=path, method=method, operation_id=view.__name__, summary=summary, tag=tag, access=access, body=body,
             query=query, response=response, status=status, errors=errors, idempotency=idempotency,
             if_match=if_match, etag=etag, content_type=content_type,
         )  # fmt: skip
@@ -181,7 +195,7 @@ def concrete_path(request: Request) -> str:
 
 
 def _build_context(spec: EndpointSpec, request: Request) -> RequestContext:
-    ctx = RequestContext(request=request)
+    ctx = RequestContext(request=request, caller=spec.access.authorize(request))
     raw = request.raw_body or b""
     if isinstance(raw, str):
         raw = raw.encode()
@@ -197,7 +211,7 @@ def _build_context(spec: EndpointSpec, request: Request) -> RequestContext:
     elif raw.strip():
         raise ValidationFailed([{"field": "", "in": "body", "message": "this operation takes no body"}])
     if spec.idempotency:
-        ctx.idempotency = _idempotency_key(spec, request, raw)
+        ctx.idempotency = _idempotency_key(spec, request, raw, ctx.caller.scope)
     if spec.if_match:
         ctx.if_match = _if_match(request)
     return ctx
@@ -276,7 +290,7 @@ def request_hash(request: Request, raw: bytes) -> str:
     return lookup_hash("request", f"{request.method} {concrete_path(request)}\n{canonical}")
 
 
-def _idempotency_key(spec: EndpointSpec, request: Request, raw: bytes) -> IdempotencyKey | None:
+def _idempotency_key(spec: EndpointSpec, request: Request, raw: bytes, caller: str) -> IdempotencyKey | None:
     key = request.headers.get("idempotency-key")
     if key is None:
         if spec.idempotency == "required":
@@ -286,7 +300,7 @@ def _idempotency_key(spec: EndpointSpec, request: Request, raw: bytes) -> Idempo
         raise ValidationFailed(
             [{"field": "Idempotency-Key", "in": "header", "message": "8 to 255 printable ASCII characters"}]
         )
-    return IdempotencyKey(key=key, operation=spec.operation_id, request_hash=request_hash(request, raw))
+    return IdempotencyKey(key=key, operation=spec.operation_id, request_hash=request_hash(request, raw), caller=caller)
 
 
 def _if_match(request: Request) -> IfMatch:

@@ -9,7 +9,14 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from chalicelib import __version__
-from chalicelib.shared.errors import MalformedRequest, PayloadTooLarge, Unavailable, ValidationFailed
+from chalicelib.shared.errors import (
+    Forbidden,
+    MalformedRequest,
+    PayloadTooLarge,
+    Unauthenticated,
+    Unavailable,
+    ValidationFailed,
+)
 from chalicelib.shared.http import ENDPOINTS, EndpointSpec, Schema
 
 REF = "#/components/schemas/{model}"
@@ -50,7 +57,10 @@ def build_document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "paths": paths,
-        "components": {"schemas": schemas.get("$defs", {})},
+        "components": {
+            "schemas": schemas.get("$defs", {}),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
     }
 
 
@@ -62,7 +72,9 @@ def _operation(spec: EndpointSpec) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": spec.operation_id,
         "summary": spec.summary,
+        "description": f"Who may call: {spec.access.description}.",
         "tags": [spec.tag],
+        "security": spec.access.security(),
         "parameters": _parameters(spec),
         "responses": _responses(spec),
     }
@@ -111,6 +123,8 @@ def _responses(spec: EndpointSpec) -> dict[str, Any]:
     responses: dict[str, Any] = {str(spec.status): success}
     problem_content = {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}
     errors = spec.errors + (_COMMON_ERRORS if spec.body or spec.query else (Unavailable,))
+    if spec.access.security():
+        errors += (Unauthenticated, Forbidden)
     by_status: dict[int, list[str]] = {}
     for error in sorted(set(errors), key=lambda e: (e.status, e.slug)):
         by_status.setdefault(error.status, []).append(f"{error.title} (`{error.slug}`)")

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     idempotency_retention_days: int = Field(default=30, ge=1)
     lookup_hash_key: Annotated[str, Field(min_length=32)]
+    jwt_secret: Annotated[str, Field(min_length=32)]
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=90)
     kms_key_id: str | None = None
     local_key_file: str | None = None
 

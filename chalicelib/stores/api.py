@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
+from chalicelib.identity.access import Staff
+from chalicelib.identity.rules import Permission
 from chalicelib.shared.errors import (
     AlreadyExists,
     IdempotencyKeyReused,
@@ -17,6 +19,8 @@ from chalicelib.stores import service
 from chalicelib.stores.schemas import PageQuery, Store, StoreCreate, StorePage, StorePatch
 
 bp = Blueprint(__name__)
+READ = Staff(Permission.STORES_READ)
+WRITE = Staff(Permission.STORES_WRITE)
 
 
 def _store_reply(store: Store, status: int = 200) -> Reply:
@@ -25,20 +29,23 @@ def _store_reply(store: Store, status: int = 200) -> Reply:
     )
 
 
-@endpoint(bp, "/v1/stores", "POST", summary="Create a store", tag="stores", body=StoreCreate, response=Store,
+@endpoint(bp, "/v1/stores", "POST", summary="Create a store", tag="stores", access=WRITE, body=StoreCreate,
+          response=Store,
           status=201, errors=(AlreadyExists, IdempotencyKeyReused), idempotency="optional", etag=True)  # fmt: skip
 def create_store(ctx: RequestContext) -> Reply:
     status, body = service.create_store(ctx.body, ctx.idempotency)
     return _store_reply(Store.model_validate(body), status)
 
 
-@endpoint(bp, "/v1/stores/{store_id}", "GET", summary="Read a store", tag="stores", response=Store,
+@endpoint(bp, "/v1/stores/{store_id}", "GET", summary="Read a store", tag="stores", access=READ, response=Store,
           errors=(NotFound,), etag=True)  # fmt: skip
 def get_store(ctx: RequestContext, store_id: str) -> Reply:
+    if not ctx.caller.covers_store(store_id):
+        raise NotFound(f"No store {store_id!r}")  # a store outside the caller's scope does not exist for them
     return _store_reply(Store.of(service.get_store(store_id)))
 
 
-@endpoint(bp, "/v1/stores/{store_id}", "PATCH", summary="Edit a store (JSON merge patch)", tag="stores",
+@endpoint(bp, "/v1/stores/{store_id}", "PATCH", summary="Edit a store (JSON merge patch)", tag="stores", access=WRITE,
           body=StorePatch, response=Store, if_match=True, etag=True,
           errors=(NotFound, PreconditionFailed, PreconditionRequired))  # fmt: skip
 def update_store(ctx: RequestContext, store_id: str) -> Reply:
@@ -47,9 +54,14 @@ def update_store(ctx: RequestContext, store_id: str) -> Reply:
     return _store_reply(Store.of(service.update_store(store_id, patch.changes(), ctx.if_match)))
 
 
-@endpoint(bp, "/v1/stores", "GET", summary="List stores", tag="stores", query=PageQuery, response=StorePage,
+@endpoint(bp, "/v1/stores", "GET", summary="List stores", tag="stores", access=READ, query=PageQuery,
+          response=StorePage,
           errors=(InvalidCursor,))  # fmt: skip
 def list_stores(ctx: RequestContext) -> Reply:
     query: PageQuery = ctx.query
+    scope = sorted(ctx.caller.grant.stores)
+    if scope:  # a scoped caller's stores fit on one page
+        stores = [store for store_id in scope if (store := service.find_store(store_id)) is not None]
+        return Reply(StorePage(items=[Store.of(store) for store in stores], next_cursor=None))
     stores, next_cursor = service.list_stores(query.limit, query.cursor)
     return Reply(StorePage(items=[Store.of(store) for store in stores], next_cursor=next_cursor))

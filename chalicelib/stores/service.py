@@ -49,6 +49,10 @@ def create_store(data: StoreCreate, key: IdempotencyKey | None = None) -> tuple[
     return answer
 
 
+def find_store(store_id: str) -> Store | None:
+    return repository.get(store_id)
+
+
 def get_store(store_id: str) -> Store:
     store = repository.get(store_id)
     if store is None:

@@ -71,6 +71,15 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+def log_in(base: str, local_dir: Path) -> str:
+    """Log in as the admin whose password the local stack wrote to .local/credentials.json."""
+    credentials = json.loads((local_dir / "credentials.json").read_text())["admin"]
+    assert oct((local_dir / "credentials.json").stat().st_mode & 0o777) == "0o600"
+    status, tokens = send("POST", f"{base}/v1/auth/token", credentials)
+    assert status == 200, tokens
+    return str(tokens["access_token"])
+
+
 def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
     port, log = free_port(), tmp_path / "run.log"
     base = f"http://127.0.0.1:{port}"
@@ -78,8 +87,11 @@ def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
     first = start(tmp_path / "local", port, log)
     health = wait_healthy(base, first, log)
     assert health["storage"] == "emulator"
-    assert send("GET", f"{base}/v1/stores/SH-001")[0] == 200  # seeded demo store
-    status, store = send("POST", f"{base}/v1/stores", {"store_id": "E2E-1", "name": "E2E", "city": "c", "region": "r"})
+    token = log_in(base, tmp_path / "local")
+    assert send("GET", f"{base}/v1/stores/SH-001")[0] == 401  # nothing without credentials
+    assert send("GET", f"{base}/v1/stores/SH-001", token=token)[0] == 200  # seeded demo store
+    body = {"store_id": "E2E-1", "name": "E2E", "city": "c", "region": "r"}
+    status, store = send("POST", f"{base}/v1/stores", body, token=token)
     assert status == 201
     stop(first, whole_group=True)
     assert "Saved" in log.read_text(), log.read_text()
@@ -87,7 +99,7 @@ def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
 
     second = start(tmp_path / "local", port, log)
     wait_healthy(base, second, log)
-    assert send("GET", f"{base}/v1/stores/E2E-1") == (200, store)
+    assert send("GET", f"{base}/v1/stores/E2E-1", token=log_in(base, tmp_path / "local")) == (200, store)
     assert "Demo data already present" in log.read_text()
     stop(second, whole_group=False)  # SIGTERM to make alone is forwarded to the stack
     assert log.read_text().count("Saved") == 2, log.read_text()

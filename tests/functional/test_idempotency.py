@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from chalicelib.shared import clock
 from chalicelib.stores.records import StoreRecord
-from tests.conftest import item_counts
+from tests.conftest import STAFF_PASSWORD, item_counts, token_for
 
 STORE = {"name": "Jing'an", "city": "Shanghai", "region": "East"}
 KEY = {"idempotency-key": "create-store-0001"}
@@ -35,12 +35,27 @@ def test_the_same_key_with_another_body_is_422_and_writes_nothing(api):
     assert item_counts() == counts
 
 
+def log_in(api, username):
+    tokens = api.as_(None).post("/v1/auth/token", {"username": username, "password": STAFF_PASSWORD}).body
+    return api.as_(tokens["access_token"])
+
+
 def test_a_repeat_days_later_still_replays(api):
-    first = api.post("/v1/stores", STORE, headers=KEY)
+    api.post(
+        "/v1/staff", {"username": "clerk", "display_name": "Clerk", "password": STAFF_PASSWORD, "roles": ["admin"]}
+    )
+    first = log_in(api, "clerk").post("/v1/stores", STORE, headers=KEY)
     with clock.frozen(datetime.now(UTC) + timedelta(days=20)):
-        again = api.post("/v1/stores", STORE, headers=KEY)
+        again = log_in(api, "clerk").post("/v1/stores", STORE, headers=KEY)
     assert again.body == first.body
     assert StoreRecord.count() == 1
+
+
+def test_keys_are_kept_per_caller(api):
+    api.post("/v1/stores", STORE, headers=KEY)
+    other = api.as_(token_for(["admin"])).post("/v1/stores", STORE, headers=KEY)
+    assert other.status == 201
+    assert StoreRecord.count() == 2
 
 
 def test_a_malformed_key_is_422(api):

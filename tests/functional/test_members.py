@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from chalicelib.members.records import MemberRecord, UniqueRecord
+from chalicelib.members.records import MemberRecord
 from chalicelib.members.repository import phone_key
+from chalicelib.shared.unique import UniqueRecord
 from tests.conftest import item_counts
 
 PATCH = {"content-type": "application/merge-patch+json"}

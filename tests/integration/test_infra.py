@@ -97,7 +97,11 @@ def test_every_function_learns_the_topic_jobs_queue_and_key_from_the_stack(resou
         assert variables["LOYALTY_KMS_KEY_ID"] == {"Fn::GetAtt": [PII_KEY_ID, "Arn"]}, logical_id
         assert "LOYALTY_LOCAL_KEY_FILE" not in variables, logical_id
         assert variables["LOYALTY_TABLE_PREFIX"] == stack_prefix(STAGE), logical_id
-        for name, key in (("LOYALTY_CURSOR_SECRET", "cursor_secret"), ("LOYALTY_LOOKUP_HASH_KEY", "lookup_hash_key")):
+        for name, key in (
+            ("LOYALTY_CURSOR_SECRET", "cursor_secret"),
+            ("LOYALTY_LOOKUP_HASH_KEY", "lookup_hash_key"),
+            ("LOYALTY_JWT_SECRET", "jwt_secret"),
+        ):
             expected = f"{{{{resolve:secretsmanager:loyalty/{STAGE}:SecretString:{key}}}}}"
             assert variables[name] == expected, (logical_id, name)
 

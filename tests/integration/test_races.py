@@ -10,12 +10,20 @@ from tests.http import send
 pytestmark = pytest.mark.xdist_group("http-stack")
 
 
+TOKEN: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def admin_token(http_stack):
+    TOKEN["admin"] = http_stack.token
+
+
 def post(url, body, headers=None):
-    return send("POST", url, body, headers)
+    return send("POST", url, body, headers, token=TOKEN["admin"])
 
 
 def get(url):
-    status, body = send("GET", url)
+    status, body = send("GET", url, token=TOKEN["admin"])
     assert status == 200, body
     return body
 
@@ -31,52 +39,57 @@ def all_stores(base):
 
 
 def test_twenty_simultaneous_requests_with_one_key_have_one_effect(http_stack):
-    before = len(all_stores(http_stack))
+    before = len(all_stores(http_stack.url))
     body = {"name": "Race", "city": "Shanghai", "region": "East"}
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(
-            pool.map(lambda _: post(f"{http_stack}/v1/stores", body, {"idempotency-key": "race-key-0001"}), range(20))
+            pool.map(
+                lambda _: post(f"{http_stack.url}/v1/stores", body, {"idempotency-key": "race-key-0001"}), range(20)
+            )
         )
     assert {status for status, _ in answers} == {201}
     assert len({json.dumps(body, sort_keys=True) for _, body in answers}) == 1
-    assert len(all_stores(http_stack)) == before + 1
+    assert len(all_stores(http_stack.url)) == before + 1
 
 
 def test_twenty_simultaneous_creates_of_one_store_id_give_one_201_and_409s(http_stack):
     body = {"store_id": "RACE-1", "name": "Race", "city": "Shanghai", "region": "East"}
     with ThreadPoolExecutor(max_workers=20) as pool:
-        statuses = sorted(status for status, _ in pool.map(lambda _: post(f"{http_stack}/v1/stores", body), range(20)))
+        statuses = sorted(
+            status for status, _ in pool.map(lambda _: post(f"{http_stack.url}/v1/stores", body), range(20))
+        )
     assert statuses == [201] + [409] * 19
 
 
 def patch(url, body, etag):
-    return send("PATCH", url, body, {"content-type": "application/merge-patch+json", "if-match": etag})
+    headers = {"content-type": "application/merge-patch+json", "if-match": etag}
+    return send("PATCH", url, body, headers, token=TOKEN["admin"])
 
 
 def test_simultaneous_registrations_of_one_phone_give_one_member(http_stack):
     def register(n):
-        return post(f"{http_stack}/v1/members", {"name": f"Racer {n}", "phone": "+86 137 0000 0001"})
+        return post(f"{http_stack.url}/v1/members", {"name": f"Racer {n}", "phone": "+86 137 0000 0001"})
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         answers = list(pool.map(register, range(10)))
     statuses = sorted(status for status, _ in answers)
     assert statuses == [201] + [409] * 9
     assert all(body["type"].endswith("/phone-taken") for status, body in answers if status == 409)
-    status, found = post(f"{http_stack}/v1/members/lookup", {"phone": "13700000001"})
+    status, found = post(f"{http_stack.url}/v1/members/lookup", {"phone": "13700000001"})
     winner = next(body for status, body in answers if status == 201)
     assert (status, found["member_id"]) == (200, winner["member_id"])
 
 
 def test_simultaneous_edits_with_one_etag_let_exactly_one_win(http_stack):
-    status, member = post(f"{http_stack}/v1/members", {"name": "Editor", "phone": "13700000002"})
+    status, member = post(f"{http_stack.url}/v1/members", {"name": "Editor", "phone": "13700000002"})
     assert status == 201
 
     def edit(n):
-        return patch(f"{http_stack}/v1/members/{member['member_id']}", {"city": f"city-{n}"}, '"1"')
+        return patch(f"{http_stack.url}/v1/members/{member['member_id']}", {"city": f"city-{n}"}, '"1"')
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         answers = list(pool.map(edit, range(10)))
     assert sorted(status for status, _ in answers) == [200] + [412] * 9
     winner = next(body for status, body in answers if status == 200)
-    current = get(f"{http_stack}/v1/members/{member['member_id']}")
+    current = get(f"{http_stack.url}/v1/members/{member['member_id']}")
     assert (current["city"], current["version"]) == (winner["city"], 2)

@@ -1,0 +1,99 @@
+"""Identity routes: staff log in, refresh and log out; admins manage staff accounts."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.identity import service
+from chalicelib.identity.access import PUBLIC, Staff
+from chalicelib.identity.records import StaffRecord
+from chalicelib.identity.rules import Permission
+from chalicelib.identity.schemas import (
+    LoginRequest,
+    PasswordReset,
+    RefreshRequest,
+    StaffCreate,
+    StaffPage,
+    StaffPatch,
+    Tokens,
+)
+from chalicelib.identity.schemas import Staff as StaffOut
+from chalicelib.shared.errors import (
+    AlreadyExists,
+    InvalidCursor,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    RateLimited,
+    Unauthenticated,
+)
+from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
+from chalicelib.stores.schemas import PageQuery
+
+bp = Blueprint(__name__)
+ADMIN = Staff(Permission.STAFF_ADMIN)
+
+
+def _staff_reply(record: StaffRecord, status: int = 200) -> Reply:
+    body = StaffOut(
+        staff_id=record.staff_id, username=record.username, display_name=record.display_name,
+        roles=list(record.roles or []), stores=list(record.stores or []), status=record.status,
+        created_at=record.created_at, updated_at=record.updated_at, version=int(record.version or 0),
+    )  # fmt: skip
+    return Reply(body, status=status, headers={"ETag": etag(body.version), "Location": f"/v1/staff/{body.staff_id}"})
+
+
+@endpoint(bp, "/v1/auth/token", "POST", summary="Log in as staff", tag="auth", access=PUBLIC,
+          body=LoginRequest, response=Tokens, errors=(Unauthenticated, RateLimited))  # fmt: skip
+def log_in(ctx: RequestContext) -> Reply:
+    login: LoginRequest = ctx.body
+    return Reply(service.log_in(login.username, login.password))
+
+
+@endpoint(bp, "/v1/auth/refresh", "POST", summary="Exchange a refresh token for new tokens", tag="auth",
+          access=PUBLIC, body=RefreshRequest, response=Tokens, errors=(Unauthenticated,))  # fmt: skip
+def refresh(ctx: RequestContext) -> Reply:
+    return Reply(service.refresh(ctx.body.refresh_token))
+
+
+@endpoint(bp, "/v1/auth/logout", "POST", summary="Revoke a refresh token", tag="auth", access=PUBLIC,
+          body=RefreshRequest, status=204)  # fmt: skip
+def log_out(ctx: RequestContext) -> Reply:
+    service.log_out(ctx.body.refresh_token)
+    return Reply(status=204)
+
+
+@endpoint(bp, "/v1/staff", "POST", summary="Create a staff account", tag="staff", access=ADMIN,
+          body=StaffCreate, response=StaffOut, status=201, etag=True, errors=(AlreadyExists,))  # fmt: skip
+def create_staff(ctx: RequestContext) -> Reply:
+    return _staff_reply(service.create_staff(ctx.body), 201)
+
+
+@endpoint(bp, "/v1/staff", "GET", summary="List staff accounts", tag="staff", access=ADMIN, query=PageQuery,
+          response=StaffPage, errors=(InvalidCursor,))  # fmt: skip
+def list_staff(ctx: RequestContext) -> Reply:
+    records, cursor = service.list_staff(ctx.query.limit, ctx.query.cursor)
+    items = [_staff_reply(record).body for record in records]
+    return Reply(StaffPage.model_validate({"items": items, "next_cursor": cursor}))
+
+
+@endpoint(bp, "/v1/staff/{staff_id}", "GET", summary="Read a staff account", tag="staff", access=ADMIN,
+          response=StaffOut, etag=True, errors=(NotFound,))  # fmt: skip
+def get_staff(ctx: RequestContext, staff_id: str) -> Reply:
+    return _staff_reply(service.get_staff(staff_id))
+
+
+@endpoint(bp, "/v1/staff/{staff_id}", "PATCH", summary="Re-role, re-scope, disable or enable staff",
+          tag="staff", access=ADMIN, body=StaffPatch, response=StaffOut, if_match=True, etag=True,
+          errors=(NotFound, PreconditionFailed, PreconditionRequired))  # fmt: skip
+def update_staff(ctx: RequestContext, staff_id: str) -> Reply:
+    patch: StaffPatch = ctx.body
+    changes = {name: getattr(patch, name) for name in patch.model_fields_set if getattr(patch, name) is not None}
+    return _staff_reply(service.update_staff(staff_id, changes, ctx.if_match))
+
+
+@endpoint(bp, "/v1/staff/{staff_id}/password", "PUT", summary="Reset a staff password (unlocks the account)",
+          tag="staff", access=ADMIN, body=PasswordReset, status=204, errors=(NotFound,))  # fmt: skip
+def reset_password(ctx: RequestContext, staff_id: str) -> Reply:
+    service.reset_password(staff_id, ctx.body.password)
+    return Reply(status=204)

@@ -1,0 +1,184 @@
+"""Staff accounts and sessions: log in, refresh, log out; create, re-role, disable, reset passwords.
+
+Five wrong passwords in a row lock an account for 15 minutes; while locked even the right password is
+refused (429 with Retry-After). A refresh token works once: refreshing revokes it and issues the next,
+and logging out revokes it. A disabled account cannot log in or refresh; its access tokens lapse within
+their lifetime (15 minutes by default).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.identity.passwords import hash_password, strong_enough, verify_password
+from chalicelib.identity.records import LockoutRecord, SessionRecord, StaffRecord
+from chalicelib.identity.schemas import StaffCreate, Tokens
+from chalicelib.identity.tokens import Claims, issue_access_token, new_refresh_token, refresh_token_hash
+from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction, one_page
+from chalicelib.shared.errors import (
+    AlreadyExists,
+    NotFound,
+    PreconditionFailed,
+    RateLimited,
+    Unauthenticated,
+    ValidationFailed,
+)
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.settings import get_settings
+from chalicelib.shared.unique import UniqueRecord
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+BAD_LOGIN = "Wrong username or password"
+
+
+def _username_key(username: str) -> str:
+    return f"username:{username.lower()}"
+
+
+def log_in(username: str, password: str) -> Tokens:
+    """Tokens for a staff member whose password matches; 401 otherwise, 429 while the account is locked."""
+    claim = UniqueRecord.find(_username_key(username))
+    staff = StaffRecord.find(claim.owner) if claim else None
+    subject = f"staff:{staff.staff_id}" if staff else ""
+    lockout = LockoutRecord.find(subject) if staff else None
+    now = clock.now()
+    if lockout and lockout.locked_until and datetime.fromisoformat(lockout.locked_until) > now:
+        wait = int((datetime.fromisoformat(lockout.locked_until) - now).total_seconds()) + 1
+        raise RateLimited("Too many wrong passwords; the account is locked for now", retry_after=wait)
+    if not verify_password(staff.password_hash if staff else None, password) or staff is None:
+        if staff is not None:
+            _count_failure(subject)
+        raise Unauthenticated(BAD_LOGIN)
+    if staff.status != "active":
+        raise Unauthenticated(BAD_LOGIN)
+    if lockout:
+        lockout.delete()
+    return _tokens(staff)
+
+
+def _count_failure(subject: str) -> None:
+    """Count a wrong password atomically; the fifth in a row locks the account for 15 minutes."""
+    record = LockoutRecord(subject)
+    expires = clock.now() + timedelta(days=1)
+    record.update(actions=[LockoutRecord.failures.add(1), LockoutRecord.expires_at.set(expires)])
+    if (record.failures or 0) >= MAX_FAILED_LOGINS:
+        until = clock.iso(clock.now() + LOCKOUT)
+        LockoutRecord(subject).update(actions=[LockoutRecord.locked_until.set(until), LockoutRecord.failures.set(0)])
+
+
+def _tokens(staff: StaffRecord) -> Tokens:
+    roles = tuple(str(role) for role in staff.roles or ())
+    claims = Claims(f"staff:{staff.staff_id}", roles, tuple(str(store) for store in staff.stores or ()))
+    access, lifetime = issue_access_token(claims)
+    refresh, hashed = new_refresh_token()
+    now = clock.now()
+    expires = now + timedelta(days=get_settings().refresh_token_days)
+    SessionRecord(hashed, subject=claims.subject, status="active", created_at=clock.iso(now), expires_at=expires).save()
+    return Tokens(access_token=access, expires_in=lifetime, refresh_token=refresh)
+
+
+def refresh(refresh_token: str) -> Tokens:
+    """New tokens for a valid refresh token, which is used up; the account's current roles apply."""
+    hashed = refresh_token_hash(refresh_token)
+    session = SessionRecord.find(hashed)
+    if session is None or session.status != "active" or session.expires_at <= clock.now():
+        raise Unauthenticated("The refresh token is not valid; log in again")
+    try:
+        SessionRecord(hashed).update(
+            actions=[SessionRecord.status.set("used")], condition=SessionRecord.status == "active"
+        )
+    except UpdateError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            raise Unauthenticated("The refresh token was already used; log in again") from None
+        raise
+    kind, _, subject_id = session.subject.partition(":")
+    staff = StaffRecord.find(subject_id) if kind == "staff" else None
+    if staff is None or staff.status != "active":
+        raise Unauthenticated("The account is disabled")
+    return _tokens(staff)
+
+
+def log_out(refresh_token: str) -> None:
+    """Revoke a refresh token; unknown or used tokens are already as good as revoked."""
+    hashed = refresh_token_hash(refresh_token)
+    if SessionRecord.find(hashed) is not None:
+        SessionRecord(hashed).update(actions=[SessionRecord.status.set("revoked")])
+
+
+def create_staff(data: StaffCreate) -> StaffRecord:
+    weak = strong_enough(data.password)
+    if weak:
+        raise ValidationFailed([{"field": "password", "in": "body", "message": weak}])
+    now = clock.iso(clock.now())
+    staff = StaffRecord(
+        new_id("sf_"), username=data.username, display_name=data.display_name,
+        password_hash=hash_password(data.password), roles=sorted({str(role) for role in data.roles}),
+        stores=sorted(set(data.stores)), status="active", created_at=now, updated_at=now,
+    )  # fmt: skip
+    tx = Transaction()
+    tx.put(staff, condition=StaffRecord.staff_id.does_not_exist())
+    claim = UniqueRecord(_username_key(data.username), owner=staff.staff_id, created_at=now)
+    taken = AlreadyExists(f"The username {data.username!r} is taken")
+    tx.put(claim, condition=UniqueRecord.key.does_not_exist(), on_fail=taken)
+    tx.commit()
+    return get_staff(staff.staff_id)
+
+
+def get_staff(staff_id: str) -> StaffRecord:
+    staff = StaffRecord.find(staff_id)
+    if staff is None:
+        raise NotFound(f"No staff member {staff_id!r}")
+    return staff
+
+
+def update_staff(staff_id: str, changes: dict[str, Any], if_match: Any) -> StaffRecord:
+    """Re-role, re-scope, rename, disable or enable, if the account is at a version ``if_match`` names."""
+    staff = get_staff(staff_id)
+    if_match.require(int(staff.version or 0), "staff member")
+    actions: list[Any] = [StaffRecord.updated_at.set(clock.iso(clock.now()))]
+    for name, value in changes.items():
+        if name in ("roles", "stores"):
+            value = sorted({str(item) for item in value})
+        actions.append(getattr(StaffRecord, name).set(value))
+    try:
+        staff.update(actions=actions)
+    except UpdateError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            raise PreconditionFailed("The staff member changed while being edited") from None
+        raise
+    return get_staff(staff_id)
+
+
+def reset_password(staff_id: str, password: str) -> None:
+    """Set a new password and unlock the account."""
+    weak = strong_enough(password)
+    if weak:
+        raise ValidationFailed([{"field": "password", "in": "body", "message": weak}])
+    staff = get_staff(staff_id)
+    actions: list[Any] = [
+        StaffRecord.password_hash.set(hash_password(password)),
+        StaffRecord.updated_at.set(clock.iso(clock.now())),
+    ]
+    staff.update(actions=actions, add_version_condition=False)  # a reset wins over an edit; the version moves on
+    LockoutRecord(f"staff:{staff_id}").delete()
+
+
+def list_staff(limit: int, cursor: str | None) -> tuple[list[StaffRecord], str | None]:
+    records, last = one_page(
+        StaffRecord, StaffRecord.scan(page_size=limit, last_evaluated_key=decode_cursor("staff", cursor))
+    )
+    return records, encode_cursor("staff", last)
+
+
+def ensure_admin(username: str, password: str) -> bool:
+    """Create the first admin if that username is free (local bootstrap); True when it was created."""
+    if UniqueRecord.find(_username_key(username)) is not None:
+        return False
+    create_staff(StaffCreate(username=username, display_name="Administrator", password=password, roles=["admin"]))
+    return True

@@ -1,0 +1,82 @@
+"""Access tokens: short-lived JWTs (HS256) naming the caller, their roles and stores, with audience and expiry.
+
+Refresh tokens are opaque random strings; only their SHA-256 is stored (see the sessions records), so a
+leaked table does not leak sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+
+from chalicelib.shared import clock
+from chalicelib.shared.errors import Unauthenticated
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.settings import get_settings
+
+ISSUER = "loyalty"
+AUDIENCE = "loyalty-api"
+ALGORITHM = "HS256"
+LEEWAY_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Claims:
+    subject: str  # "staff:<id>" or "member:<id>"
+    roles: tuple[str, ...] = ()
+    stores: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return self.subject.partition(":")[0]
+
+    @property
+    def id(self) -> str:
+        return self.subject.partition(":")[2]
+
+
+def issue_access_token(claims: Claims) -> tuple[str, int]:
+    """A signed access token and its lifetime in seconds."""
+    settings = get_settings()
+    now = clock.now()
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    payload = {
+        "iss": ISSUER, "aud": AUDIENCE, "sub": claims.subject, "iat": now, "nbf": now, "exp": now + lifetime,
+        "jti": new_id("at_"), "roles": list(claims.roles), "stores": list(claims.stores),
+    }  # fmt: skip
+    return jwt.encode(payload, settings.jwt_secret, algorithm=ALGORITHM), int(lifetime.total_seconds())
+
+
+def verify_access_token(token: str) -> Claims:
+    """The claims of a valid token; 401 for anything else (bad signature, expired, wrong audience)."""
+    try:
+        payload = jwt.decode(
+            token, get_settings().jwt_secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "aud", "iss"], "verify_exp": False, "verify_nbf": False,
+                     "verify_iat": False},
+        )  # fmt: skip
+    except jwt.InvalidTokenError:
+        raise Unauthenticated("The access token is not valid") from None
+    now = clock.now().timestamp()  # times are checked on the platform's clock, which tests and jobs can move
+    if not isinstance(payload["exp"], int | float) or now > payload["exp"] + LEEWAY_SECONDS:
+        raise Unauthenticated("The access token has expired; refresh it")
+    if now + LEEWAY_SECONDS < payload.get("nbf", 0):
+        raise Unauthenticated("The access token is not valid yet")
+    subject = str(payload["sub"])
+    if subject.partition(":")[0] not in ("staff", "member") or not subject.partition(":")[2]:
+        raise Unauthenticated("The access token is not valid")
+    return Claims(subject, tuple(payload.get("roles", ())), tuple(payload.get("stores", ())))
+
+
+def new_refresh_token() -> tuple[str, str]:
+    """A refresh token and the hash under which it is stored."""
+    token = secrets.token_urlsafe(32)
+    return token, refresh_token_hash(token)
+
+
+def refresh_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
