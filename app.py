@@ -2,6 +2,7 @@
 
 from chalice.app import Chalice
 
+from chalicelib.audit import api as audit_api
 from chalicelib.identity import api as identity_api
 from chalicelib.members import api as members_api
 from chalicelib.platform import api as platform_api
@@ -22,6 +23,7 @@ app.register_blueprint(platform_api.bp)
 app.register_blueprint(identity_api.bp)
 app.register_blueprint(stores_api.bp)
 app.register_blueprint(members_api.bp)
+app.register_blueprint(audit_api.bp)
 app.register_blueprint(handlers.bp)
 install_preflight_routes(app)
 logger.debug("app ready", extra={"stage": settings.stage, "storage": settings.storage})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
+from chalicelib.audit.service import record_read
 from chalicelib.identity.access import Caller, Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service
@@ -28,11 +29,13 @@ ERASE = Staff(Permission.MEMBERS_ERASE)
 
 def _member_reply(caller: Caller, member: Member, status: int = 200) -> Reply:
     """The member as this caller may see them: without ``pii:read`` the phone and email are masked and the
-    birthday and addresses left out."""
+    birthday and addresses left out; with it, showing the full phone is recorded in the audit log."""
     body = MemberOut.of(member, phone_masked=mask_phone(member.phone) if member.phone else None)
     if not caller.may(Permission.PII_READ):
         body = body.model_copy(update={"phone": body.phone_masked, "email": mask_email(member.email),
                                        "birthday": None, "addresses": []})  # fmt: skip
+    elif member.phone:
+        record_read("member.phone-read", f"member/{member.member_id}")
     headers = {"ETag": etag(member.version), "Location": f"/v1/members/{member.member_id}"}
     return Reply(body, status=status, headers=headers)
 

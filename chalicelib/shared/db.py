@@ -87,6 +87,7 @@ def bind_tables(prefix: str, region: str) -> None:
 
 def _import_all_records() -> None:
     # Importing the record modules registers their tables; the list is the set of domains.
+    from chalicelib.audit import records as audit_records  # noqa: F401
     from chalicelib.identity import records as identity_records  # noqa: F401
     from chalicelib.members import records as members_records  # noqa: F401
     from chalicelib.shared import events, idempotency, jobs, unique  # noqa: F401

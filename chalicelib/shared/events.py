@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
 from chalicelib.shared import clock
+from chalicelib.shared.context import current_origin
 from chalicelib.shared.db import Record, Transaction, table
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
@@ -30,7 +31,8 @@ CONSUMED_RETENTION = timedelta(days=30)
 
 
 class Event(BaseModel):
-    """The envelope every domain event travels in. ``subject`` names the thing it is about."""
+    """The envelope every domain event travels in. ``subject`` names the thing it is about; ``actor`` who
+    caused it (``staff:<id>``, ``system`` ...), with the request and address it came from when there was one."""
 
     event_id: str
     type: str = Field(pattern=r"^[a-z]+(\.[a-z-]+)+$")
@@ -38,13 +40,18 @@ class Event(BaseModel):
     occurred_at: str
     subject: str
     payload: dict[str, Any]
+    actor: str = "system"
+    request_id: str | None = None
+    source_ip: str | None = None
 
 
 def new_event(type: str, subject: str, payload: dict[str, Any], version: int = 1) -> Event:
     """A new event, stamped now. Payloads carry ids and amounts, never personal data."""
+    origin = current_origin()
     return Event(
         event_id=new_id("ev_"), type=type, version=version, occurred_at=clock.iso(clock.now()),
-        subject=subject, payload=payload,
+        subject=subject, payload=payload, actor=origin.actor, request_id=origin.request_id,
+        source_ip=origin.source_ip,
     )  # fmt: skip
 
 

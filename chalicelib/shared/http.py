@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from chalicelib.shared.context import Origin, acting_as
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.errors import (
     DomainError,
@@ -166,7 +167,8 @@ def endpoint(
                     if len(value) > MAX_PATH_PARAM:
                         raise NotFound("No such resource")
                 ctx = _build_context(spec, request)
-                result = view(ctx, **path_params)
+                with acting_as(Origin(ctx.caller.scope, _request_id(request), source_ip(request))):
+                    result = view(ctx, **path_params)
                 return result if isinstance(result, Response) else to_response(result)
             except DomainError as e:
                 return problem_response(e, instance=concrete_path(request))
@@ -372,6 +374,7 @@ def install_http_conventions(app: Chalice) -> None:
     @app.middleware("http")
     def http_conventions(request: Request, get_response: Callable[[Request], Response]) -> Response:
         request_id = _request_id(request)
+        request.context["requestId"] = request_id  # the view's events and audit carry the same id
         logger.thread_safe_append_keys(request_id=request_id)  # the local server runs requests on threads
         try:
             response = get_response(request)
@@ -419,6 +422,12 @@ def install_preflight_routes(app: Chalice) -> None:
 
     for path in paths:
         app.route(path, methods=["OPTIONS"], content_types=["*/*"], name=f"preflight{path}")(preflight)
+
+
+def source_ip(request: Request) -> str | None:
+    """The client's address as the gateway saw it."""
+    identity = request.context.get("identity") or {}
+    return str(identity.get("sourceIp")) if identity.get("sourceIp") else None
 
 
 def _request_id(request: Request) -> str:

@@ -1,0 +1,13 @@
+"""The audit consumer: every event a staff member caused becomes an audit entry, exactly once."""
+
+from __future__ import annotations
+
+from chalicelib.audit.service import record_event
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.events import Event, consumer
+
+
+@consumer("audit", queue="audit", types=["*"])
+def audit_staff_writes(tx: Transaction, event: Event) -> None:
+    if event.actor.startswith("staff:"):
+        record_event(tx, event)

@@ -1,0 +1,86 @@
+"""The audit log: staff writes from their events, exactly once; full-phone reads; nothing personal."""
+
+import json
+
+import boto3
+import pytest
+
+from chalicelib.platform.handlers import audit_events, outbox_relay
+from chalicelib.shared import clock
+from chalicelib.shared.events import OutboxRecord
+from chalicelib.shared.settings import get_settings
+from tests.conftest import REGION, token_for
+
+
+def deliver(aws, times=1):
+    """Relay the outbox to the topic and hand the audit queue's messages to its consumer ``times`` times."""
+    records = [{"eventName": "INSERT", "dynamodb": {"NewImage": {"envelope": {"S": r.envelope}}}}
+               for r in OutboxRecord.scan()]  # fmt: skip
+    outbox_relay({"Records": records}, None)
+    sqs = boto3.client("sqs", region_name=REGION)
+    messages = []
+    while batch := sqs.receive_message(QueueUrl=aws.queue_urls["audit"], MaxNumberOfMessages=10).get("Messages"):
+        messages += [{"messageId": m["MessageId"], "body": m["Body"]} for m in batch]
+        handles = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
+        sqs.delete_message_batch(QueueUrl=aws.queue_urls["audit"], Entries=handles)
+    for _ in range(times):
+        assert audit_events({"Records": messages}, None) == {"batchItemFailures": []}
+
+
+def today():
+    return clock.business_date(clock.now(), get_settings().tz).isoformat()
+
+
+def read_log(api, **params):
+    query = "&".join(f"{k}={v}" for k, v in {"from": today(), "to": today(), **params}.items())
+    return api.get(f"/v1/audit?{query}")
+
+
+@pytest.fixture
+def member(api):
+    api.post("/v1/stores", {"store_id": "SH-001", "name": "静安", "city": "上海", "region": "华东"})
+    return api.post("/v1/members", {"name": "张三", "phone": "13812345678", "home_store_id": "SH-001"}).body
+
+
+def test_every_staff_write_is_recorded_once_without_personal_data(api, aws, member):
+    api.patch(f"/v1/members/{member['member_id']}", {"city": "杭州", "phone": "13900000000"},
+              headers={"content-type": "application/merge-patch+json", "if-match": '"1"'})  # fmt: skip
+    deliver(aws, times=2)
+    entries = read_log(api).body["items"]
+    writes = [e for e in entries if e["action"] in ("store.created", "member.registered", "member.updated")]
+    assert sorted(e["action"] for e in writes) == ["member.registered", "member.updated", "store.created"]
+    assert all(e["actor"].startswith("staff:") and e["request_id"] for e in writes)
+    updated = next(e for e in writes if e["action"] == "member.updated")
+    assert updated["target"] == f"member/{member['member_id']}"
+    assert updated["summary"]["changed"] == ["city", "phone"]
+    text = json.dumps(entries, ensure_ascii=False)
+    assert "13900000000" not in text
+    assert "13812345678" not in text
+
+
+def test_reading_a_full_phone_is_recorded_and_a_masked_one_is_not(api, member):
+    before = len(read_log(api).body["items"])
+    api.as_(token_for(["marketing"])).get(f"/v1/members/{member['member_id']}")
+    assert len(read_log(api).body["items"]) == before
+    api.as_(token_for(["customer_service"])).get(f"/v1/members/{member['member_id']}")
+    reads = [e for e in read_log(api).body["items"] if e["action"] == "member.phone-read"]
+    assert any(e["target"] == f"member/{member['member_id']}" and e["actor"].startswith("staff:") for e in reads)
+
+
+def test_finance_reads_the_log_and_a_cashier_may_not(api):
+    assert read_log(api.as_(token_for(["finance"]))).status == 200
+    assert read_log(api.as_(token_for(["cashier"]))).status == 403
+
+
+def test_events_nobody_on_the_staff_caused_are_not_audited(api, aws):
+    from chalicelib.stores import service
+    from chalicelib.stores.schemas import StoreCreate
+
+    service.create_store(StoreCreate(store_id="SYS-1", name="n", city="c", region="r"))  # as the system
+    deliver(aws)
+    assert not [e for e in read_log(api).body["items"] if e["target"] == "store/SYS-1"]
+
+
+@pytest.mark.parametrize("query", ["from=2026-01-01&to=2025-01-01", "from=2024-01-01&to=2026-01-01", "to=2026-01-01"])
+def test_bad_ranges_are_422(api, query):
+    assert api.get(f"/v1/audit?{query}").status == 422
