@@ -32,8 +32,9 @@ openapi: $(DEPS)
 package: $(DEPS) $(ASSETS)
 	$(PY) -m chalicelib.cli infra package --stage $(STAGE) --out dist
 
-bench: $(DEPS)
-	@for script in bench/*.py; do $(PY) $$script; done
+bench: $(DEPS) $(ASSETS)
+	$(PY) bench/foundation.py
+	$(PY) bench/members.py
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
