@@ -28,7 +28,7 @@ from chalicelib.shared.errors import (
     Unauthenticated,
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
-from chalicelib.stores.schemas import PageQuery
+from chalicelib.shared.pagination import PageQuery
 
 bp = Blueprint(__name__)
 ADMIN = Staff(Permission.STAFF_ADMIN)

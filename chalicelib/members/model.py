@@ -91,11 +91,6 @@ def new_member_no() -> str:
     return body + luhn_digit(body)
 
 
-def is_member_no(candidate: str) -> bool:
-    """Whether ``candidate`` is well formed (digits with a valid check digit), before any lookup."""
-    return candidate.isdigit() and len(candidate) >= 4 and luhn_digit(candidate[:-1]) == candidate[-1]
-
-
 @dataclass
 class Member:
     """A member profile with personal fields in the clear (only ever in memory)."""

@@ -13,7 +13,10 @@ import hmac
 import json
 from typing import Any
 
+from pydantic import Field
+
 from chalicelib.shared.errors import InvalidCursor
+from chalicelib.shared.http import Schema
 from chalicelib.shared.settings import get_settings
 
 DEFAULT_LIMIT = 50
@@ -48,3 +51,10 @@ def decode_cursor(scope: str, cursor: str | None) -> dict[str, Any] | None:
     if not isinstance(key, dict):
         raise InvalidCursor("The cursor is not one this API issued")
     return key
+
+
+class PageQuery(Schema):
+    """The query of a plain list: a page size and the cursor to continue from."""
+
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=2048)

@@ -15,8 +15,9 @@ from chalicelib.shared.errors import (
     PreconditionRequired,
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
+from chalicelib.shared.pagination import PageQuery
 from chalicelib.stores import service
-from chalicelib.stores.schemas import PageQuery, Store, StoreCreate, StorePage, StorePatch
+from chalicelib.stores.schemas import Store, StoreCreate, StorePage, StorePatch
 
 bp = Blueprint(__name__)
 READ = Staff(Permission.STORES_READ)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import StringConstraints, field_validator
 
 from chalicelib.shared.http import Schema
 from chalicelib.stores.model import Store as StoreModel
@@ -62,8 +62,3 @@ class Store(Schema):
 class StorePage(Schema):
     items: list[Store]
     next_cursor: str | None
-
-
-class PageQuery(Schema):
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=2048)
