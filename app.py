@@ -4,6 +4,7 @@ from chalice.app import Chalice
 
 from chalicelib.audit import api as audit_api
 from chalicelib.identity import api as identity_api
+from chalicelib.identity import partners_api
 from chalicelib.members import api as members_api
 from chalicelib.platform import api as platform_api
 from chalicelib.platform import handlers
@@ -21,6 +22,7 @@ app.api.binary_types = []
 install_http_conventions(app)
 app.register_blueprint(platform_api.bp)
 app.register_blueprint(identity_api.bp)
+app.register_blueprint(partners_api.bp)
 app.register_blueprint(stores_api.bp)
 app.register_blueprint(members_api.bp)
 app.register_blueprint(audit_api.bp)

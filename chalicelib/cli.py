@@ -11,6 +11,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -178,6 +179,41 @@ def members_import(file: Path, encoding: str, workers: int) -> None:
         error_report_path(file).unlink(missing_ok=True)  # a report from an earlier run no longer applies
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     sys.exit(1 if report.failed else 0)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (oldest first) instead of lines.")
+def outbox(as_json: bool) -> None:
+    """Messages the local stack "sent" (SMS codes ...): its dev outbox, oldest first."""
+    from chalicelib.local.stack import connect
+    from chalicelib.notifications.service import dev_outbox, outbox_json
+
+    connect()
+    messages = outbox_json(dev_outbox())
+    if as_json:
+        click.echo(json.dumps(messages, ensure_ascii=False, indent=2))
+        return
+    for message in messages:
+        click.echo(f"{message['created_at']}  {message['channel']}  {message['recipient']}  {message['text']}")
+
+
+@cli.command()
+@click.argument("body", type=click.File("rb"), default="-")
+@click.option("--partner", "partner_id", help="Partner id (default: the local demo partner).")
+@click.option("--secret", envvar="LOYALTY_PARTNER_SECRET", help="Its secret (default: the demo partner's).")
+def sign(body: Any, partner_id: str | None, secret: str | None) -> None:
+    """Print the headers that sign BODY (a file, or - for stdin) as a partner, as curl -H arguments."""
+    import time
+
+    from chalicelib.identity.signatures import signature_header
+
+    if not (partner_id and secret):
+        from chalicelib.local.stack import LocalDir
+
+        saved = json.loads(LocalDir.default().credentials.read_text()).get("partner", {})
+        partner_id, secret = partner_id or saved["partner_id"], secret or saved["secret"]
+    raw = body.read()
+    click.echo(f"-H 'X-Partner-Id: {partner_id}' -H 'X-Signature: {signature_header(secret, int(time.time()), raw)}'")
 
 
 @cli.group()

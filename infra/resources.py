@@ -431,10 +431,11 @@ def render_policy(stage: str) -> Template:
 
     Items of the stage's tables, queries of their indexes, the outbox stream (read by the relay's event source
     mapping), publishing to the topic, consuming the queues that feed handlers, sending to the queues the code
-    feeds itself and to the relay's failure queue, making and unwrapping members' data keys with the stage's
-    KMS key, and writing its own logs. Nothing else: the cursor secret and lookup hash key reach the functions
-    through CloudFormation dynamic references resolved at deploy time, and every other key in use is AWS managed
-    (aws/dynamodb, aws/sns) or SQS-managed, whose key policies already admit the account.
+    feeds itself and to the relay's failure queue, texting phones (SNS SMS, with LOYALTY_SMS_SENDER=sns),
+    making and unwrapping members' data keys with the stage's KMS key, and writing its own logs. Nothing else:
+    the cursor secret and lookup hash key reach the functions through CloudFormation dynamic references resolved
+    at deploy time, and every other key in use is AWS managed (aws/dynamodb, aws/sns) or SQS-managed, whose key
+    policies already admit the account.
 
     The KMS key's ARN is only known once the stack exists, so the statement names any key and admits only the
     one the stage's alias points to (``kms:ResourceAliases``, a multivalued key: ForAnyValue). The key policy
@@ -498,6 +499,12 @@ def render_policy(stage: str) -> Template:
             "Effect": "Allow",
             "Action": ["sns:Publish"],
             "Resource": [f"arn:*:sns:*:*:{physical_topic_name(prefix)}"],
+        },
+        {
+            "Sid": "SendSms",
+            "Effect": "Allow",
+            "Action": ["sns:Publish"],
+            "Resource": ["*"],  # a message to a phone number has no ARN to name
         },
         {
             "Sid": "ConsumeQueues",

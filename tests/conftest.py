@@ -143,6 +143,53 @@ def token_for(roles: list[str], stores: tuple[str, ...] = ()) -> str:
     return service.log_in(username, STAFF_PASSWORD).access_token
 
 
+def member_token(phone: str = "13900000000", name: str = "会员") -> tuple[str, str]:
+    """A member registered through the service and an access token of theirs: ``(member_id, token)``."""
+    from chalicelib.identity.member_auth import member_claims
+    from chalicelib.identity.service import issue_tokens
+    from chalicelib.members import service
+    from chalicelib.members.schemas import MemberCreate
+
+    member_id, _ = service.register(MemberCreate(name=name, phone=phone))
+    return member_id, issue_tokens(member_claims(member_id)).access_token
+
+
+def signed_headers(partner_id: str, secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """The headers of a partner request signed as the README shows."""
+    import hashlib
+    import hmac
+
+    from chalicelib.shared import clock
+
+    t = int(clock.now().timestamp()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return {"x-partner-id": partner_id, "x-signature": f"t={t},v1={digest}"}
+
+
+def deliver(aws: Provisioned, queue: str, times: int = 1) -> list[dict[str, Any]]:
+    """Relay the outbox to the topic, then hand ``queue``'s messages to its Lambda handler ``times`` times (a
+    repeat is a redelivery). Returns the messages."""
+    import boto3
+
+    from chalicelib.platform import handlers
+    from chalicelib.shared.events import OutboxRecord
+    from chalicelib.shared.topology import QUEUES
+
+    records = [{"eventName": "INSERT", "dynamodb": {"NewImage": {"envelope": {"S": r.envelope}}}}
+               for r in OutboxRecord.scan()]  # fmt: skip
+    handlers.outbox_relay({"Records": records}, None)
+    sqs = boto3.client("sqs", region_name=REGION)
+    messages: list[dict[str, Any]] = []
+    while batch := sqs.receive_message(QueueUrl=aws.queue_urls[queue], MaxNumberOfMessages=10).get("Messages"):
+        messages += [{"messageId": m["MessageId"], "body": m["Body"]} for m in batch]
+        handles = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
+        sqs.delete_message_batch(QueueUrl=aws.queue_urls[queue], Entries=handles)
+    handler = getattr(handlers, next(spec.handler for spec in QUEUES if spec.logical_name == queue))
+    for _ in range(times):
+        assert handler({"Records": messages}, None) == {"batchItemFailures": []}
+    return messages
+
+
 def item_counts() -> dict[str, int]:
     """Items in every table, by logical name: proof that a refused request wrote nothing."""
     import boto3

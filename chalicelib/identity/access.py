@@ -1,7 +1,13 @@
-"""Who is calling, and whether they may call this route. Every endpoint declares an ``Access``.
+"""Who is calling, and whether they may call this route. Every endpoint declares its access rule.
 
-A staff caller carries a bearer access token; the token's roles give the permissions (the matrix in
-``rules``), and its stores the scope. A route open to everyone says so with ``PUBLIC``.
+- ``PUBLIC``: everyone (health, docs, log-in routes).
+- ``Staff(permission)``: a staff bearer token whose roles grant ``permission`` (the matrix in ``rules``);
+  its stores are the caller's scope. Anyone else: 401 without a valid token, 403 with another kind.
+- ``MEMBER``: a member's bearer token; the route serves the caller's own data (``/v1/me``). Staff: 403.
+- ``StaffOrSelf(permission)``: staff as above, or the member the path's ``{member_id}`` names; a member
+  naming another member's id gets 404, exactly as if it did not exist.
+- ``PARTNER``: a request signed by a partner system (``X-Partner-Id`` + ``X-Signature``), scoped to its
+  stores; bearer tokens do not count here (401).
 """
 
 from __future__ import annotations
@@ -13,14 +19,18 @@ from chalice.app import Request
 
 from chalicelib.identity.rules import Permission, StaffGrant, grant_of
 from chalicelib.identity.tokens import verify_access_token
-from chalicelib.shared.errors import Forbidden, Unauthenticated
+from chalicelib.shared.errors import Forbidden, NotFound, Unauthenticated
 
 
 @dataclass(frozen=True)
 class Caller:
-    kind: str  # "staff" | "member" | "anonymous"
+    kind: str  # "staff" | "member" | "partner" | "anonymous"
     id: str
-    grant: StaffGrant | None = None
+    grant: StaffGrant | None = None  # a partner's grant holds no permissions, only its stores
+
+    @property
+    def is_member(self) -> bool:
+        return self.kind == "member"
 
     def may(self, permission: Permission) -> bool:
         return self.grant is not None and self.grant.may(permission)
@@ -73,7 +83,66 @@ class Staff:
         return [{"bearer": []}]
 
 
+@dataclass(frozen=True)
+class MemberSelf:
+    @property
+    def description(self) -> str:
+        return "the member themself"
+
+    def authorize(self, request: Request) -> Caller:
+        claims = verify_access_token(bearer_token(request))
+        if claims.kind != "member":
+            raise Forbidden("This operation is for members, about themselves")
+        return Caller("member", claims.id)
+
+    def security(self) -> list[dict[str, Any]]:
+        return [{"bearer": []}]
+
+
+@dataclass(frozen=True)
+class StaffOrSelf:
+    """Staff holding ``permission``, or the member named by the path's ``{member_id}``."""
+
+    permission: Permission
+
+    @property
+    def description(self) -> str:
+        return f"staff with `{self.permission}`, or the member themself"
+
+    def authorize(self, request: Request) -> Caller:
+        claims = verify_access_token(bearer_token(request))
+        if claims.kind == "member":
+            if (request.uri_params or {}).get("member_id") != claims.id:
+                raise NotFound("No such member")  # another member's data does not exist for this caller
+            return Caller("member", claims.id)
+        return Staff(self.permission).authorize(request)
+
+    def security(self) -> list[dict[str, Any]]:
+        return [{"bearer": []}]
+
+
+@dataclass(frozen=True)
+class PartnerSigned:
+    @property
+    def description(self) -> str:
+        return "a partner system, by signature"
+
+    def authorize(self, request: Request) -> Caller:
+        from chalicelib.identity.partners import authenticate
+
+        raw = request.raw_body or b""
+        body = raw.encode() if isinstance(raw, str) else raw
+        partner_id = str(request.headers.get("x-partner-id", ""))
+        stores = authenticate(partner_id, str(request.headers.get("x-signature", "")), body)
+        return Caller("partner", partner_id, StaffGrant(frozenset(), frozenset(stores)))
+
+    def security(self) -> list[dict[str, Any]]:
+        return [{"partnerId": [], "partnerSignature": []}]
+
+
 PUBLIC = Public()
+MEMBER = MemberSelf()
+PARTNER = PartnerSigned()
 
 
 def bearer_token(request: Request) -> str:

@@ -1,15 +1,19 @@
-"""Identity routes: staff log in, refresh and log out; admins manage staff accounts."""
+"""Identity routes: staff and members log in, refresh and log out; members set passwords; admins manage staff."""
 
 from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib.identity import service
-from chalicelib.identity.access import PUBLIC, Staff
+from chalicelib.identity import member_auth, service
+from chalicelib.identity.access import MEMBER, PUBLIC, Staff
 from chalicelib.identity.records import StaffRecord
 from chalicelib.identity.rules import Permission
 from chalicelib.identity.schemas import (
+    CodeRequest,
+    CodeSent,
     LoginRequest,
+    MemberLogin,
+    MemberPasswordSet,
     PasswordReset,
     RefreshRequest,
     StaffCreate,
@@ -26,8 +30,9 @@ from chalicelib.shared.errors import (
     PreconditionRequired,
     RateLimited,
     Unauthenticated,
+    ValidationFailed,
 )
-from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
+from chalicelib.shared.http import Reply, RequestContext, endpoint, etag, source_ip
 from chalicelib.shared.pagination import PageQuery
 
 bp = Blueprint(__name__)
@@ -63,6 +68,34 @@ def log_out(ctx: RequestContext) -> Reply:
     return Reply(status=204)
 
 
+@endpoint(bp, "/v1/auth/otp", "POST", summary="Text a one-time code to a member's phone", tag="auth",
+          access=PUBLIC, body=CodeRequest, response=CodeSent, status=202, errors=(RateLimited,))  # fmt: skip
+def request_code(ctx: RequestContext) -> Reply:
+    member_auth.request_code(ctx.body.phone, source_ip(ctx.request))
+    expires_in = int(member_auth.CODE_LIFETIME.total_seconds())
+    return Reply(CodeSent(expires_in=expires_in, resend_after=member_auth.PER_PHONE[0].seconds), status=202)
+
+
+@endpoint(bp, "/v1/auth/member-token", "POST", summary="Log in (or join) as a member with a code or password",
+          tag="auth", access=PUBLIC, body=MemberLogin, response=Tokens,
+          errors=(Unauthenticated, RateLimited, member_auth.RegistrationClosed,
+                  member_auth.MembershipFrozen))  # fmt: skip
+def member_token(ctx: RequestContext) -> Reply:
+    login: MemberLogin = ctx.body
+    if login.code is not None:
+        return Reply(member_auth.log_in_with_code(login.phone, login.code, login.name))
+    assert login.password is not None
+    return Reply(member_auth.log_in_with_password(login.phone, login.password))
+
+
+@endpoint(bp, "/v1/me/password", "PUT", summary="Set or change my password", tag="me", access=MEMBER,
+          body=MemberPasswordSet, status=204, errors=(Unauthenticated, ValidationFailed, RateLimited))  # fmt: skip
+def set_my_password(ctx: RequestContext) -> Reply:
+    body: MemberPasswordSet = ctx.body
+    member_auth.set_password(ctx.caller.id, body.password, body.current_password, body.code)
+    return Reply(status=204)
+
+
 @endpoint(bp, "/v1/staff", "POST", summary="Create a staff account", tag="staff", access=ADMIN,
           body=StaffCreate, response=StaffOut, status=201, etag=True, errors=(AlreadyExists,))  # fmt: skip
 def create_staff(ctx: RequestContext) -> Reply:
@@ -85,11 +118,11 @@ def get_staff(ctx: RequestContext, staff_id: str) -> Reply:
 
 @endpoint(bp, "/v1/staff/{staff_id}", "PATCH", summary="Re-role, re-scope, disable or enable staff",
           tag="staff", access=ADMIN, body=StaffPatch, response=StaffOut, if_match=True, etag=True,
-          errors=(NotFound, PreconditionFailed, PreconditionRequired))  # fmt: skip
+          errors=(NotFound, PreconditionFailed, PreconditionRequired, service.LockingOut))  # fmt: skip
 def update_staff(ctx: RequestContext, staff_id: str) -> Reply:
     patch: StaffPatch = ctx.body
     changes = {name: getattr(patch, name) for name in patch.model_fields_set if getattr(patch, name) is not None}
-    return _staff_reply(service.update_staff(staff_id, changes, ctx.if_match))
+    return _staff_reply(service.update_staff(staff_id, changes, ctx.if_match, by=ctx.caller.id))
 
 
 @endpoint(bp, "/v1/staff/{staff_id}/password", "PUT", summary="Reset a staff password (unlocks the account)",

@@ -1,4 +1,4 @@
-"""Persistence shape of staff accounts and sessions."""
+"""Persistence shape of credentials: staff accounts, sessions, lockouts, SMS codes, member passwords, partners."""
 
 from __future__ import annotations
 
@@ -60,3 +60,60 @@ class SessionRecord(Record):
     status = UnicodeAttribute()  # active | used | revoked
     created_at = UnicodeAttribute()
     expires_at = TTLAttribute()
+
+
+@table
+class OneTimeCodeRecord(Record):
+    """The latest SMS code sent to a phone (keyed by the phone's keyed hash), as a keyed hash of the code.
+    A new code replaces the old one; the right code deletes it (single use); five tries burn it."""
+
+    logical_name = "codes"
+    ttl_attribute = "expires_at"
+
+    class Meta:
+        table_name = "codes"
+
+    phone_hash = UnicodeAttribute(hash_key=True)
+    code_id = UnicodeAttribute()
+    code_hash = UnicodeAttribute()
+    tries = NumberAttribute(default=0)
+    valid_until = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+@table
+class MemberCredentialRecord(Record):
+    """A member's password, if they set one. Kept apart from the profile, which people edit under If-Match."""
+
+    logical_name = "member-credentials"
+
+    class Meta:
+        table_name = "member-credentials"
+
+    member_id = UnicodeAttribute(hash_key=True)
+    password_hash = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+@table
+class PartnerRecord(Record):
+    """A partner system (POS, e-shop, mini-program backend) and its signing secrets.
+
+    ``secrets`` is JSON: a list of ``{secret_id, sealed, created_at, revoked_at}``; the secret itself is sealed
+    with the partner's own data key (HMAC needs the secret, so it cannot be hashed like a password).
+    """
+
+    logical_name = "partners"
+
+    class Meta:
+        table_name = "partners"
+
+    partner_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    stores = ListAttribute(of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute()  # active | disabled
+    data_key = UnicodeAttribute()
+    secrets = UnicodeAttribute(default="[]")
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()

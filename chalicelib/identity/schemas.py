@@ -1,12 +1,13 @@
-"""The identity API contract: tokens and staff accounts."""
+"""The identity API contract: tokens, staff accounts, members' log-in and partners."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.identity.rules import Role
+from chalicelib.members.schemas import Name, Phone
 from chalicelib.shared.http import Schema
 
 Username = Annotated[
@@ -17,6 +18,7 @@ Username = Annotated[
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 StoreId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Code = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
 class LoginRequest(Schema):
@@ -73,3 +75,94 @@ class Staff(Schema):
 class StaffPage(Schema):
     items: list[Staff]
     next_cursor: str | None
+
+
+class CodeRequest(Schema):
+    """Send a one-time code by SMS to this phone (mainland numbers may omit +86)."""
+
+    phone: Phone
+
+
+class CodeSent(Schema):
+    expires_in: int = Field(description="seconds the code stays valid")
+    resend_after: int = Field(description="seconds before another code may be requested for this phone")
+
+
+class MemberLogin(Schema):
+    """Log in with the phone and either the code just sent or the member's password. With a code, a phone
+    that is not yet a member's joins (``name`` optional, else 会员 + the last four digits)."""
+
+    phone: Phone
+    code: Code | None = None
+    password: Password | None = None
+    name: Name | None = None
+
+    @model_validator(mode="after")
+    def _one_proof(self) -> MemberLogin:
+        if (self.code is None) == (self.password is None):
+            raise ValueError("give exactly one of code and password")
+        if self.name is not None and self.code is None:
+            raise ValueError("name is only for joining, with a code")
+        return self
+
+
+class MemberPasswordSet(Schema):
+    """Set a password; changing an existing one needs ``current_password`` or a fresh ``code``."""
+
+    password: Password
+    current_password: Password | None = None
+    code: Code | None = None
+
+
+class PartnerCreate(Schema):
+    """A partner system. ``stores`` limits it to those stores; empty means every store."""
+
+    name: DisplayName
+    stores: list[StoreId] = Field(default_factory=list, max_length=200)
+
+
+class PartnerPatch(Schema):
+    name: DisplayName | None = None
+    stores: list[StoreId] | None = Field(default=None, max_length=200)
+    status: Literal["active", "disabled"] | None = None
+
+
+class PartnerSecret(Schema):
+    secret_id: str
+    created_at: str
+    revoked_at: str | None
+
+
+class Partner(Schema):
+    partner_id: str
+    name: str
+    stores: list[str]
+    status: Literal["active", "disabled"]
+    secrets: list[PartnerSecret]
+    created_at: str
+    updated_at: str
+    version: int
+
+
+class PartnerIssued(Partner):
+    """A partner with a secret just made. The secret is shown this once; keep it safe."""
+
+    secret_id: str
+    secret: str
+
+
+class PartnerPage(Schema):
+    items: list[Partner]
+    next_cursor: str | None
+
+
+class WebhookPing(Schema):
+    """Any JSON object: the ping answers who signed it."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class PingAnswer(Schema):
+    partner_id: str
+    stores: list[str]
+    received_at: str

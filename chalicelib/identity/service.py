@@ -1,39 +1,38 @@
 """Staff accounts and sessions: log in, refresh, log out; create, re-role, disable, reset passwords.
 
-Five wrong passwords in a row lock an account for 15 minutes; while locked even the right password is
-refused (429 with Retry-After). A refresh token works once: refreshing revokes it and issues the next,
-and logging out revokes it. A disabled account cannot log in or refresh; its access tokens lapse within
-their lifetime (15 minutes by default).
+Five wrong passwords in a row lock an account for 15 minutes (``lockout``). A refresh token works once:
+refreshing revokes it and issues the next, and logging out revokes it. A disabled account cannot log in or
+refresh; its access tokens lapse within their lifetime (15 minutes by default).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
+from chalicelib.identity import lockout
 from chalicelib.identity.passwords import hash_password, strong_enough, verify_password
-from chalicelib.identity.records import LockoutRecord, SessionRecord, StaffRecord
+from chalicelib.identity.records import SessionRecord, StaffRecord
 from chalicelib.identity.schemas import StaffCreate, Tokens
 from chalicelib.identity.tokens import Claims, issue_access_token, new_refresh_token, refresh_token_hash
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction, one_page
 from chalicelib.shared.errors import (
     AlreadyExists,
+    Conflict,
     NotFound,
     PreconditionFailed,
-    RateLimited,
     Unauthenticated,
     ValidationFailed,
 )
+from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 BAD_LOGIN = "Wrong username or password"
 
 
@@ -46,35 +45,25 @@ def log_in(username: str, password: str) -> Tokens:
     claim = UniqueRecord.find(_username_key(username))
     staff = StaffRecord.find(claim.owner) if claim else None
     subject = f"staff:{staff.staff_id}" if staff else ""
-    lockout = LockoutRecord.find(subject) if staff else None
-    now = clock.now()
-    if lockout and lockout.locked_until and datetime.fromisoformat(lockout.locked_until) > now:
-        wait = int((datetime.fromisoformat(lockout.locked_until) - now).total_seconds()) + 1
-        raise RateLimited("Too many wrong passwords; the account is locked for now", retry_after=wait)
+    failures = lockout.refuse_if_locked(subject) if staff else None
     if not verify_password(staff.password_hash if staff else None, password) or staff is None:
         if staff is not None:
-            _count_failure(subject)
+            lockout.count_failure(subject)
         raise Unauthenticated(BAD_LOGIN)
     if staff.status != "active":
         raise Unauthenticated(BAD_LOGIN)
-    if lockout:
-        lockout.delete()
-    return _tokens(staff)
+    if failures:
+        lockout.clear(subject)
+    return issue_tokens(_staff_claims(staff))
 
 
-def _count_failure(subject: str) -> None:
-    """Count a wrong password atomically; the fifth in a row locks the account for 15 minutes."""
-    record = LockoutRecord(subject)
-    expires = clock.now() + timedelta(days=1)
-    record.update(actions=[LockoutRecord.failures.add(1), LockoutRecord.expires_at.set(expires)])
-    if (record.failures or 0) >= MAX_FAILED_LOGINS:
-        until = clock.iso(clock.now() + LOCKOUT)
-        LockoutRecord(subject).update(actions=[LockoutRecord.locked_until.set(until), LockoutRecord.failures.set(0)])
-
-
-def _tokens(staff: StaffRecord) -> Tokens:
+def _staff_claims(staff: StaffRecord) -> Claims:
     roles = tuple(str(role) for role in staff.roles or ())
-    claims = Claims(f"staff:{staff.staff_id}", roles, tuple(str(store) for store in staff.stores or ()))
+    return Claims(f"staff:{staff.staff_id}", roles, tuple(str(store) for store in staff.stores or ()))
+
+
+def issue_tokens(claims: Claims) -> Tokens:
+    """An access token for ``claims`` and a new session (refresh token) for its subject."""
     access, lifetime = issue_access_token(claims)
     refresh, hashed = new_refresh_token()
     now = clock.now()
@@ -98,10 +87,14 @@ def refresh(refresh_token: str) -> Tokens:
             raise Unauthenticated("The refresh token was already used; log in again") from None
         raise
     kind, _, subject_id = session.subject.partition(":")
+    if kind == "member":
+        from chalicelib.identity.member_auth import member_claims
+
+        return issue_tokens(member_claims(subject_id))
     staff = StaffRecord.find(subject_id) if kind == "staff" else None
     if staff is None or staff.status != "active":
         raise Unauthenticated("The account is disabled")
-    return _tokens(staff)
+    return issue_tokens(_staff_claims(staff))
 
 
 def log_out(refresh_token: str) -> None:
@@ -109,6 +102,14 @@ def log_out(refresh_token: str) -> None:
     hashed = refresh_token_hash(refresh_token)
     if SessionRecord.find(hashed) is not None:
         SessionRecord(hashed).update(actions=[SessionRecord.status.set("revoked")])
+
+
+def _staff_event(tx: Transaction, type: str, staff: StaffRecord, changed: list[str]) -> None:
+    """Staff changes are events too, so the audit log records who changed whom (never a password)."""
+    emit(tx, new_event(type, f"staff/{staff.staff_id}", {
+        "staff_id": staff.staff_id, "changed": changed, "roles": list(staff.roles or []),
+        "stores": list(staff.stores or []), "status": staff.status,
+    }))  # fmt: skip
 
 
 def create_staff(data: StaffCreate) -> StaffRecord:
@@ -126,6 +127,7 @@ def create_staff(data: StaffCreate) -> StaffRecord:
     claim = UniqueRecord(_username_key(data.username), owner=staff.staff_id, created_at=now)
     taken = AlreadyExists(f"The username {data.username!r} is taken")
     tx.put(claim, condition=UniqueRecord.key.does_not_exist(), on_fail=taken)
+    _staff_event(tx, "staff.created", staff, ["display_name", "roles", "stores", "status", "username"])
     tx.commit()
     return get_staff(staff.staff_id)
 
@@ -137,21 +139,32 @@ def get_staff(staff_id: str) -> StaffRecord:
     return staff
 
 
-def update_staff(staff_id: str, changes: dict[str, Any], if_match: Any) -> StaffRecord:
-    """Re-role, re-scope, rename, disable or enable, if the account is at a version ``if_match`` names."""
+class LockingOut(Conflict):
+    slug, title = "locking-out", "Admins cannot disable themselves or drop their own admin role"
+
+
+def update_staff(staff_id: str, changes: dict[str, Any], if_match: Any, *, by: str) -> StaffRecord:
+    """Re-role, re-scope, rename, disable or enable, if the account is at a version ``if_match`` names.
+
+    ``by`` (the caller's staff id) may not disable their own account or drop their own admin role, so the
+    platform always keeps an active admin: whoever disables the others stays one.
+    """
     staff = get_staff(staff_id)
     if_match.require(int(staff.version or 0), "staff member")
+    if staff_id == by and (changes.get("status") == "disabled" or "admin" not in changes.get("roles", ["admin"])):
+        raise LockingOut("Ask another admin to disable your account or change your roles")
     actions: list[Any] = [StaffRecord.updated_at.set(clock.iso(clock.now()))]
     for name, value in changes.items():
         if name in ("roles", "stores"):
             value = sorted({str(item) for item in value})
         actions.append(getattr(StaffRecord, name).set(value))
-    try:
-        staff.update(actions=actions)
-    except UpdateError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            raise PreconditionFailed("The staff member changed while being edited") from None
-        raise
+        setattr(staff, name, value)
+    tx = Transaction()
+    versioned = StaffRecord(staff_id)
+    versioned.version = staff.version
+    tx.update(versioned, actions, on_fail=PreconditionFailed("The staff member changed while being edited"))
+    _staff_event(tx, "staff.updated", staff, sorted(changes))
+    tx.commit()
     return get_staff(staff_id)
 
 
@@ -165,8 +178,13 @@ def reset_password(staff_id: str, password: str) -> None:
         StaffRecord.password_hash.set(hash_password(password)),
         StaffRecord.updated_at.set(clock.iso(clock.now())),
     ]
-    staff.update(actions=actions, add_version_condition=False)  # a reset wins over an edit; the version moves on
-    LockoutRecord(f"staff:{staff_id}").delete()
+    tx = Transaction()
+    versioned = StaffRecord(staff_id)
+    versioned.version = staff.version  # the version moves on, unconditionally: a reset wins over an edit
+    tx.update(versioned, actions, add_version_condition=False)
+    _staff_event(tx, "staff.password-reset", staff, ["password"])
+    tx.commit()
+    lockout.clear(f"staff:{staff_id}")
 
 
 def list_staff(limit: int, cursor: str | None) -> tuple[list[StaffRecord], str | None]:

@@ -267,6 +267,7 @@ def running_stack(
         tables = [physical_name(PREFIX, cls.logical_name) for cls in registered_tables()]
         saver = Saver(emulator, local, tables)
         _bootstrap_admin(local, say)
+        _bootstrap_partner(local, say)
         if seed:
             from chalicelib.local.seed import seed_demo_data
 
@@ -314,6 +315,24 @@ def _bootstrap_admin(local: LocalDir, say: Callable[[str], None]) -> None:
         say("LOYALTY_ADMIN_PASSWORD differs from the existing admin's; reset it with PUT /v1/staff/{id}/password")
         return
     credentials["admin"] = {"username": "admin", "password": password}
+    _private_json(local.credentials, credentials)
+
+
+def _bootstrap_partner(local: LocalDir, say: Callable[[str], None]) -> None:
+    """The demo partner (a POS for every store): id and secret from LOYALTY_DEMO_PARTNER_ID and
+    LOYALTY_DEMO_PARTNER_SECRET, else the ones saved before, else new ones; written to credentials.json."""
+    from chalicelib.identity.partners import ensure_partner, new_secret
+
+    credentials = json.loads(local.credentials.read_text()) if local.credentials.exists() else {}
+    saved = credentials.get("partner") or {}
+    partner_id = os.environ.get("LOYALTY_DEMO_PARTNER_ID") or saved.get("partner_id") or "demo-pos"
+    secret = os.environ.get("LOYALTY_DEMO_PARTNER_SECRET") or saved.get("secret") or new_secret()
+    if ensure_partner(partner_id, secret):
+        say(f"Created the demo partner {partner_id}")
+    elif saved.get("partner_id") != partner_id or saved.get("secret") != secret:
+        say(f"Partner {partner_id} exists with other secrets; rotate them with POST /v1/partners/{partner_id}/secrets")
+        return
+    credentials["partner"] = {"partner_id": partner_id, "secret": secret}
     _private_json(local.credentials, credentials)
 
 

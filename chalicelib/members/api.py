@@ -1,15 +1,23 @@
-"""Members routes (staff): thin views over the member service."""
+"""Members routes: staff register, read, edit and erase members; a member reads and edits their own profile."""
 
 from __future__ import annotations
 
 from chalice.app import Blueprint
 
 from chalicelib.audit.service import record_read
-from chalicelib.identity.access import Caller, Staff
+from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service
 from chalicelib.members.model import Member, mask_email, mask_phone
-from chalicelib.members.schemas import Lookup, MemberCreate, MemberListQuery, MemberOut, MemberPage, MemberPatch
+from chalicelib.members.schemas import (
+    Lookup,
+    MemberCreate,
+    MemberListQuery,
+    MemberOut,
+    MemberPage,
+    MemberPatch,
+    MyProfilePatch,
+)
 from chalicelib.shared.errors import (
     IdempotencyKeyReused,
     InvalidCursor,
@@ -22,16 +30,20 @@ from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
 
 bp = Blueprint(__name__)
 READ = Staff(Permission.MEMBERS_READ)
+READ_OR_SELF = StaffOrSelf(Permission.MEMBERS_READ)
 REGISTER = Staff(Permission.MEMBERS_REGISTER)
 WRITE = Staff(Permission.MEMBERS_WRITE)
 ERASE = Staff(Permission.MEMBERS_ERASE)
 
 
 def _member_reply(caller: Caller, member: Member, status: int = 200) -> Reply:
-    """The member as this caller may see them: without ``pii:read`` the phone and email are masked and the
-    birthday and addresses left out; with it, showing the full phone is recorded in the audit log."""
+    """The member as this caller may see them: the member themself sees everything; staff without
+    ``pii:read`` see the phone and email masked and neither birthday nor addresses; staff with it see the
+    full phone, and that read is recorded in the audit log."""
     body = MemberOut.of(member, phone_masked=mask_phone(member.phone) if member.phone else None)
-    if not caller.may(Permission.PII_READ):
+    if caller.is_member:
+        pass
+    elif not caller.may(Permission.PII_READ):
         body = body.model_copy(update={"phone": body.phone_masked, "email": mask_email(member.email),
                                        "birthday": None, "addresses": []})  # fmt: skip
     elif member.phone:
@@ -41,8 +53,9 @@ def _member_reply(caller: Caller, member: Member, status: int = 200) -> Reply:
 
 
 def _in_scope(caller: Caller, member: Member) -> Member:
-    """A member outside the caller's stores does not exist for them (404, so nothing leaks)."""
-    if not caller.covers_store(member.home_store_id):
+    """A member outside the caller's stores does not exist for them (404, so nothing leaks). A member caller
+    reaches here only for themself (the access rule saw to it)."""
+    if not caller.is_member and not caller.covers_store(member.home_store_id):
         raise NotFound(f"No member {member.member_id!r}")
     return member
 
@@ -64,8 +77,8 @@ def register_member(ctx: RequestContext) -> Reply:
     return _member_reply(ctx.caller, service.get_member(member_id), 201)
 
 
-@endpoint(bp, "/v1/members/{member_id}", "GET", summary="Read a member", tag="members", access=READ, response=MemberOut,
-          etag=True, errors=(NotFound,))  # fmt: skip
+@endpoint(bp, "/v1/members/{member_id}", "GET", summary="Read a member", tag="members", access=READ_OR_SELF,
+          response=MemberOut, etag=True, errors=(NotFound,))  # fmt: skip
 def get_member(ctx: RequestContext, member_id: str) -> Reply:
     return _member_reply(ctx.caller, _in_scope(ctx.caller, service.get_member(member_id)))
 
@@ -114,3 +127,17 @@ def list_members(ctx: RequestContext) -> Reply:
         raise ValidationFailed([{"field": "store_id", "in": "query", "message": message}])
     rows, next_cursor = service.list_members(query)
     return Reply(MemberPage.model_validate({"items": rows, "next_cursor": next_cursor}))
+
+
+@endpoint(bp, "/v1/me", "GET", summary="Read my profile", tag="me", access=MEMBER, response=MemberOut, etag=True)
+def get_me(ctx: RequestContext) -> Reply:
+    return _member_reply(ctx.caller, service.get_member(ctx.caller.id))
+
+
+@endpoint(bp, "/v1/me", "PATCH", summary="Edit my profile (JSON merge patch)", tag="me", access=MEMBER,
+          body=MyProfilePatch, response=MemberOut, if_match=True, etag=True,
+          errors=(PreconditionFailed, PreconditionRequired))  # fmt: skip
+def update_me(ctx: RequestContext) -> Reply:
+    patch: MyProfilePatch = ctx.body
+    assert ctx.if_match is not None
+    return _member_reply(ctx.caller, service.update(ctx.caller.id, patch.changes(), ctx.if_match))

@@ -127,6 +127,33 @@ class MemberPatch(Schema):
         return values
 
 
+class MyProfilePatch(Schema):
+    """What a member may change about themself (a JSON merge patch). Not the phone (it is their login; staff
+    change it), and never tier, points, status, store, tags or member number."""
+
+    name: Name | None = None
+    email: Email | None = None
+    gender: Gender | None = None
+    birthday: Birthday | None = None
+    city: Text | None = None
+    region: Text | None = None
+    addresses: list[Address] | None = Field(default=None, max_length=10)
+    consents: Consents | None = None
+
+    @model_validator(mode="after")
+    def _required_not_null(self) -> MyProfilePatch:
+        for name in ("name", "gender", "addresses", "consents"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        values = {name: getattr(self, name) for name in self.model_fields_set}
+        if "addresses" in values:
+            values["addresses"] = [address.model_dump(exclude_none=True) for address in values["addresses"]]
+        return values
+
+
 class Consent(Schema):
     granted: bool
     updated_at: str

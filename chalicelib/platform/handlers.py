@@ -12,6 +12,7 @@ from typing import Any
 from chalice.app import Blueprint, CloudWatchEvent
 
 from chalicelib.audit import listeners as _audit_listeners  # noqa: F401  registers the consumer
+from chalicelib.notifications import listeners as _notification_listeners  # noqa: F401  registers the consumer
 from chalicelib.platform.jobs import purge_idempotency_records
 from chalicelib.shared.events import handle_sqs_batch, relay
 from chalicelib.shared.jobs import handle_job_messages, last_ended_day, run_job
@@ -33,6 +34,11 @@ def statistics_events(event: dict[str, Any], context: Any) -> dict[str, list[dic
 @bp.lambda_function(name="audit_events")
 def audit_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
     return handle_sqs_batch("audit", event.get("Records", []))
+
+
+@bp.lambda_function(name="notification_events")
+def notification_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    return handle_sqs_batch("notifications", event.get("Records", []))
 
 
 @bp.lambda_function(name="job_batches")

@@ -90,7 +90,8 @@ def _import_all_records() -> None:
     from chalicelib.audit import records as audit_records  # noqa: F401
     from chalicelib.identity import records as identity_records  # noqa: F401
     from chalicelib.members import records as members_records  # noqa: F401
-    from chalicelib.shared import events, idempotency, jobs, unique  # noqa: F401
+    from chalicelib.notifications import records as notifications_records  # noqa: F401
+    from chalicelib.shared import events, idempotency, jobs, ratelimit, unique  # noqa: F401
     from chalicelib.stats import records as stats_records  # noqa: F401
     from chalicelib.stores import records as stores_records  # noqa: F401
 
@@ -163,11 +164,13 @@ class Transaction:
         self._writes.append(_Write("put", lambda tx: tx.save(record, condition=condition), on_fail, decisive))
 
     def update(
-        self, record: Record, actions: list[Any], *, condition: Any = None, on_fail: Exception | None = None
-    ) -> None:
-        self._writes.append(
-            _Write("update", lambda tx: tx.update(record, actions=actions, condition=condition), on_fail, False)
-        )
+        self, record: Record, actions: list[Any], *, condition: Any = None, on_fail: Exception | None = None,
+        add_version_condition: bool = True,
+    ) -> None:  # fmt: skip
+        def apply(tx: TransactWrite) -> None:
+            tx.update(record, actions=actions, condition=condition, add_version_condition=add_version_condition)
+
+        self._writes.append(_Write("update", apply, on_fail, False))
 
     def check(self, cls: type[Record], hash_key: Any, *, condition: Any, on_fail: Exception) -> None:
         """Require ``condition`` of another item at commit time, without writing it."""

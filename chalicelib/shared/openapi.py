@@ -59,7 +59,16 @@ def build_document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas.get("$defs", {}),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "partnerId": {"type": "apiKey", "in": "header", "name": "X-Partner-Id"},
+                "partnerSignature": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Signature",
+                    "description": "t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.' + raw body, keyed by the secret>",
+                },
+            },
         },
     }
 

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     jwt_secret: Annotated[str, Field(min_length=32)]
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=90)
+    self_registration: bool = True
+    otp_requests_per_address_hour: int = Field(default=20, ge=1)
+    sms_sender: Literal["dev-outbox", "sns"] = "dev-outbox"
     kms_key_id: str | None = None
     local_key_file: str | None = None
 

@@ -25,6 +25,9 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec("jobs", handler="job_batches", subscribes_to_events=False, visibility_timeout=900),
     QueueSpec("statistics", handler="statistics_events", subscribes_to_events=True),
     QueueSpec("audit", handler="audit_events", subscribes_to_events=True),
+    QueueSpec(
+        "notifications", "notification_events", subscribes_to_events=True, event_types=("notification.requested",)
+    ),
 )
 
 

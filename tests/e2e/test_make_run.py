@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -103,3 +104,49 @@ def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
     assert "Demo data already present" in log.read_text()
     stop(second, whole_group=False)  # SIGTERM to make alone is forwarded to the stack
     assert log.read_text().count("Saved") == 2, log.read_text()
+
+
+def outbox(local_dir: Path) -> list[dict]:
+    """`python -m chalicelib.cli outbox --json`, as a developer runs it next to `make run`."""
+    env = {**os.environ, "LOYALTY_LOCAL_DIR": str(local_dir)}
+    done = subprocess.run(
+        [str(PROJECT / ".venv" / "bin" / "python"), "-m", "chalicelib.cli", "outbox", "--json"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return json.loads(done.stdout)
+
+
+def test_a_member_joins_by_sms_code_and_the_demo_partner_signs(tmp_path):
+    port, log, local_dir = free_port(), tmp_path / "run.log", tmp_path / "local"
+    base = f"http://127.0.0.1:{port}"
+    process = start(local_dir, port, log)
+    try:
+        wait_healthy(base, process, log)
+        assert send("POST", f"{base}/v1/auth/otp", {"phone": "13912345678"}) == (202, {"expires_in": 300,
+                                                                                       "resend_after": 60})  # fmt: skip
+        deadline, texts = time.monotonic() + 60, []
+        while not texts and time.monotonic() < deadline:
+            texts = [m for m in outbox(local_dir) if m["recipient"] == "+8613912345678"]
+            time.sleep(0.5)
+        assert texts, log.read_text()
+        assert set(texts[0]) >= {"channel", "recipient", "text", "created_at"}
+        code = re.search(r"\d{6}", texts[0]["text"]).group()
+        status, tokens = send("POST", f"{base}/v1/auth/member-token", {"phone": "13912345678", "code": code})
+        assert status == 200, tokens
+        status, me = send("GET", f"{base}/v1/me", token=tokens["access_token"])
+        assert (status, me["phone"], me["source"]) == (200, "+8613912345678", "online")
+
+        from chalicelib.identity.signatures import signature_header
+
+        partner = json.loads((local_dir / "credentials.json").read_text())["partner"]
+        body = json.dumps({"hello": "pos"}).encode()
+        signature = signature_header(partner["secret"], int(time.time()), body)
+        status, pong = send("POST", f"{base}/v1/webhooks/ping", {"hello": "pos"},
+                            headers={"x-partner-id": partner["partner_id"], "x-signature": signature})  # fmt: skip
+        assert (status, pong["partner_id"]) == (200, partner["partner_id"])
+        forged = signature_header("psk_not-the-secret", int(time.time()), body)
+        status, _ = send("POST", f"{base}/v1/webhooks/ping", {"hello": "pos"},
+                         headers={"x-partner-id": partner["partner_id"], "x-signature": forged})  # fmt: skip
+        assert status == 401
+    finally:
+        stop(process, whole_group=True)

@@ -1,4 +1,5 @@
-"""Every route knows who is calling: the permission matrix, staff sessions, store scopes and masking."""
+"""Every route knows who is calling: the permission matrix (staff roles, members, partners), staff sessions,
+store scopes and masking."""
 
 import re
 from datetime import timedelta
@@ -7,21 +8,22 @@ import jwt
 import pytest
 
 import app  # noqa: F401  registers every route, so the matrix below sees them all
+from chalicelib.identity.access import MemberSelf, PartnerSigned, Public, Staff, StaffOrSelf
 from chalicelib.identity.rules import PERMISSIONS, Role
 from chalicelib.shared import clock
 from chalicelib.shared.http import ENDPOINTS
-from tests.conftest import STAFF_PASSWORD, token_for
+from tests.conftest import STAFF_PASSWORD, member_token, signed_headers, token_for
 
 ROUTES = sorted({(spec.path, spec.method) for spec in ENDPOINTS})
+SELF_ROUTES = sorted({(spec.path, spec.method) for spec in ENDPOINTS if isinstance(spec.access, StaffOrSelf)})
 
 
-def concrete(path):
-    return re.sub(r"{\w+}", "x", path)
+def spec_of(path, method):
+    return next(spec for spec in ENDPOINTS if (spec.path, spec.method) == (path, method))
 
 
-def permission_of(path, method):
-    spec = next(spec for spec in ENDPOINTS if (spec.path, spec.method) == (path, method))
-    return getattr(spec.access, "permission", None)
+def concrete(path, member_id="x"):
+    return re.sub(r"{\w+}", "x", path.replace("{member_id}", member_id))
 
 
 @pytest.fixture
@@ -29,25 +31,68 @@ def tokens(api):
     return {role: token_for([role.value]) for role in Role}
 
 
+@pytest.fixture
+def partner(api):
+    issued = api.post("/v1/partners", {"name": "POS"}).body
+    return issued["partner_id"], issued["secret"]
+
+
 @pytest.mark.parametrize(("path", "method"), ROUTES)
-def test_every_route_is_open_only_to_the_roles_the_matrix_allows(api, tokens, path, method):
-    permission = permission_of(path, method)
-    anonymous = api.as_(None).call(method, concrete(path), {})
-    forged = api.as_(
-        jwt.encode({"sub": "staff:x", "aud": "loyalty-api"}, "a-wrong-key-of-thirty-two-bytes!", algorithm="HS256")
-    )
-    if permission is None:
+def test_every_route_answers_only_the_callers_its_rule_admits(api, tokens, partner, path, method):
+    """Each role, a member and a partner against every route: allowed ones get past the door (neither 401
+    nor 403), the others are refused with the status the rule names."""
+    spec = spec_of(path, method)
+    access, body = spec.access, ({} if spec.body else None)
+    member_id, member = member_token()
+    url = concrete(path, member_id)
+    anonymous = api.as_(None).call(method, url, body)
+    if isinstance(access, Public):
         assert anonymous.status not in (401, 403), (path, method)
         return
     assert anonymous.status == 401, (path, method)
     assert anonymous.body["type"].endswith("/unauthenticated")
-    assert forged.call(method, concrete(path), {}).status == 401
-    for role, token in tokens.items():
-        status = api.as_(token).call(method, concrete(path), {}).status
-        if permission in PERMISSIONS[role]:
+    forged = jwt.encode({"sub": "staff:x", "aud": "loyalty-api"}, "a-wrong-key-of-thirty-two-bytes!", algorithm="HS256")
+    assert api.as_(forged).call(method, url, body).status == 401
+    as_member = api.as_(member).call(method, url, body).status
+    by_role = {role: api.as_(token).call(method, url, body).status for role, token in tokens.items()}
+    if isinstance(access, PartnerSigned):
+        assert {as_member, *by_role.values()} == {401}, (path, method)
+        raw = b"{}"
+        good = api.as_(None).call(method, url, raw=raw, headers=signed_headers(*partner, raw))
+        assert good.status not in (401, 403), (path, method)
+        return
+    if isinstance(access, MemberSelf):
+        assert as_member not in (401, 403, 404), (path, method)
+        assert set(by_role.values()) == {403}, (path, method)
+        return
+    assert isinstance(access, Staff | StaffOrSelf), f"{path} {method}: an access rule this test does not know"
+    if isinstance(access, StaffOrSelf):
+        assert as_member not in (401, 403, 404), (path, method)
+    else:
+        assert as_member == 403, (path, method)
+    for role, status in by_role.items():
+        if access.permission in PERMISSIONS[role]:
             assert status not in (401, 403), (path, method, role)
         else:
             assert status == 403, (path, method, role)
+
+
+def test_there_are_member_routes_that_name_a_member():
+    assert ("/v1/members/{member_id}", "GET") in SELF_ROUTES
+
+
+@pytest.mark.parametrize(("path", "method"), SELF_ROUTES)
+def test_a_member_naming_another_member_finds_nothing(api, path, method):
+    """Every route a member may call with a member id answers 404 for a second member's id, as for an id
+    that does not exist: nothing tells the caller the other member is there."""
+    _, token = member_token("13900000001")
+    other_id, _ = member_token("13900000002")
+    body = {} if spec_of(path, method).body else None
+    other = api.as_(token).call(method, concrete(path, other_id), body)
+    nobody = api.as_(token).call(method, concrete(path, "mb_nobody"), body)
+    assert other.status == nobody.status == 404
+    without_instance = [{k: v for k, v in answer.body.items() if k != "instance"} for answer in (other, nobody)]
+    assert without_instance[0] == without_instance[1]
 
 
 class TestStaffSessions:
@@ -118,6 +163,22 @@ class TestStaffAdministration:
         assert api.call("PUT", f"{path}/password", {"password": "another long password"}).status == 204
         login = api.as_(None).post("/v1/auth/token", {"username": "li.na", "password": "another long password"})
         assert login.status == 200
+
+    def test_an_admin_cannot_lock_themself_out(self, api):
+        body = {"username": "boss", "display_name": "Boss", "password": STAFF_PASSWORD, "roles": ["admin"]}
+        boss_id = api.post("/v1/staff", body).body["staff_id"]
+        boss = api.as_(api.as_(None).post("/v1/auth/token", {"username": "boss", "password": STAFF_PASSWORD}).body[
+            "access_token"])  # fmt: skip
+        patch = {"content-type": "application/merge-patch+json", "if-match": '"1"'}
+        for change in ({"status": "disabled"}, {"roles": ["finance"]}):
+            refused = boss.patch(f"/v1/staff/{boss_id}", change, headers=patch)
+            assert refused.status == 409
+            assert refused.body["type"].endswith("/locking-out")
+        assert boss.patch(f"/v1/staff/{boss_id}", {"roles": ["admin", "finance"]}, headers=patch).status == 200
+        assert (
+            api.patch(f"/v1/staff/{boss_id}", {"status": "disabled"}, headers={**patch, "if-match": '"2"'}).status
+            == 200
+        )
 
     def test_a_taken_username_is_409_and_a_weak_password_422(self, api):
         body = {"username": "dup", "display_name": "D", "password": STAFF_PASSWORD, "roles": ["cashier"]}

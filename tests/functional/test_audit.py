@@ -2,29 +2,16 @@
 
 import json
 
-import boto3
 import pytest
 
-from chalicelib.platform.handlers import audit_events, outbox_relay
 from chalicelib.shared import clock
-from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.settings import get_settings
-from tests.conftest import REGION, token_for
+from tests.conftest import deliver as deliver_to
+from tests.conftest import token_for
 
 
 def deliver(aws, times=1):
-    """Relay the outbox to the topic and hand the audit queue's messages to its consumer ``times`` times."""
-    records = [{"eventName": "INSERT", "dynamodb": {"NewImage": {"envelope": {"S": r.envelope}}}}
-               for r in OutboxRecord.scan()]  # fmt: skip
-    outbox_relay({"Records": records}, None)
-    sqs = boto3.client("sqs", region_name=REGION)
-    messages = []
-    while batch := sqs.receive_message(QueueUrl=aws.queue_urls["audit"], MaxNumberOfMessages=10).get("Messages"):
-        messages += [{"messageId": m["MessageId"], "body": m["Body"]} for m in batch]
-        handles = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
-        sqs.delete_message_batch(QueueUrl=aws.queue_urls["audit"], Entries=handles)
-    for _ in range(times):
-        assert audit_events({"Records": messages}, None) == {"batchItemFailures": []}
+    return deliver_to(aws, "audit", times)
 
 
 def today():

@@ -1,0 +1,189 @@
+"""Members' credentials: SMS codes, passwords and the member apps' tokens.
+
+- A code is 6 digits, valid 5 minutes, single use; a new code replaces the last one. Every try counts
+  before it is checked, and the fifth wrong try burns the code.
+- Code requests are limited per phone (1 a minute, 5 an hour, 10 a day) and per client address
+  (``LOYALTY_OTP_REQUESTS_PER_ADDRESS_HOUR``, default 20 an hour): 429 with Retry-After, nothing sent.
+- The code travels as a notification (sealed, sent from its event); the answer never says whether the
+  phone belongs to a member.
+- A verified phone that is not a member's registers one (source ``online``, named 会员 + the phone's last
+  four digits unless a name is given) while self-registration is on (``LOYALTY_SELF_REGISTRATION``,
+  default on); off, it is 403.
+- A member may set a password and log in with phone and password; five wrong passwords in a row lock
+  the account for 15 minutes. Changing a password needs the current one or a fresh code.
+- Frozen members may not log in or refresh (403); erased members no longer hold a phone.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+
+from pynamodb.exceptions import DeleteError, UpdateError
+
+from chalicelib.identity import lockout
+from chalicelib.identity.passwords import hash_password, strong_enough, verify_password
+from chalicelib.identity.records import MemberCredentialRecord, OneTimeCodeRecord
+from chalicelib.identity.schemas import Tokens
+from chalicelib.identity.service import issue_tokens
+from chalicelib.identity.tokens import Claims
+from chalicelib.members import repository
+from chalicelib.members import service as members
+from chalicelib.members.model import Source, Status
+from chalicelib.members.records import MemberRecord
+from chalicelib.members.schemas import MemberCreate
+from chalicelib.notifications import service as notifications
+from chalicelib.shared import clock
+from chalicelib.shared.crypto import lookup_hash
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.errors import Forbidden, Unauthenticated, ValidationFailed
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.ratelimit import Limit, take
+from chalicelib.shared.settings import get_settings
+from chalicelib.shared.unique import UniqueRecord
+
+CODE_LIFETIME = timedelta(minutes=5)
+MAX_TRIES = 5
+SMS_TEXT = "您的验证码是{code}，5分钟内有效。如非本人操作，请忽略本短信。"
+PER_PHONE = (
+    Limit(1, 60, "A code was sent to this phone less than a minute ago"),
+    Limit(5, 3600, "Five codes were sent to this phone this hour"),
+    Limit(10, 86400, "Ten codes were sent to this phone today"),
+)
+WRONG_CODE = "The code is wrong or has expired; request a new one"
+BAD_LOGIN = "Wrong phone or password"
+
+
+class RegistrationClosed(Forbidden):
+    slug, title = "registration-closed", "Self-registration is closed"
+
+
+class MembershipFrozen(Forbidden):
+    slug, title = "membership-frozen", "The membership is frozen"
+
+
+def request_code(phone: str, address: str | None) -> None:
+    """Send a new code to ``phone`` (E.164), if the phone's and the address's limits allow it."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    code_id = new_id("cd_")
+    phone_hash = lookup_hash("phone", phone)
+    now = clock.now()
+    tx = Transaction()
+    take(tx, f"code-phone:{phone_hash}", *PER_PHONE)
+    if address:
+        per_address = Limit(get_settings().otp_requests_per_address_hour, 3600, "Too many codes from this address")
+        take(tx, f"code-address:{lookup_hash('address', address)}", per_address)
+    tx.put(OneTimeCodeRecord(
+        phone_hash, code_id=code_id, code_hash=_code_hash(code_id, code), tries=0,
+        valid_until=clock.iso(now + CODE_LIFETIME), expires_at=now + timedelta(days=1),
+    ))  # fmt: skip
+    notifications.request(
+        tx,
+        channel="sms",
+        recipient=phone,
+        text=SMS_TEXT.format(code=code),
+        purpose="login-code",
+        keep=timedelta(days=1),
+    )
+    tx.commit()
+
+
+def _code_hash(code_id: str, code: str) -> str:
+    return lookup_hash("code", f"{code_id}:{code}")
+
+
+def redeem_code(phone: str, code: str) -> None:
+    """Use up the phone's current code if ``code`` is it; 401 otherwise. Each try is counted first."""
+    record = OneTimeCodeRecord(lookup_hash("phone", phone))
+    try:
+        record.update(
+            actions=[OneTimeCodeRecord.tries.add(1)],
+            condition=OneTimeCodeRecord.phone_hash.exists() & (OneTimeCodeRecord.tries < MAX_TRIES),
+        )
+    except UpdateError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            raise Unauthenticated(WRONG_CODE) from None
+        raise
+    right = hmac.compare_digest(record.code_hash, _code_hash(record.code_id, code))
+    if not right or record.valid_until <= clock.iso(clock.now()):
+        raise Unauthenticated(WRONG_CODE)
+    try:
+        record.delete(condition=OneTimeCodeRecord.code_id == record.code_id)
+    except DeleteError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            raise Unauthenticated(WRONG_CODE) from None  # used by a concurrent request, or replaced
+        raise
+
+
+def log_in_with_code(phone: str, code: str, name: str | None = None) -> Tokens:
+    redeem_code(phone, code)
+    member_id = _member_holding(phone) or _self_register(phone, name)
+    return issue_tokens(member_claims(member_id))
+
+
+def log_in_with_password(phone: str, password: str) -> Tokens:
+    member_id = _member_holding(phone)
+    credential = MemberCredentialRecord.find(member_id) if member_id else None
+    subject = f"member:{member_id}"
+    failures = lockout.refuse_if_locked(subject) if credential else None
+    if not verify_password(credential.password_hash if credential else None, password) or member_id is None:
+        if credential is not None:
+            lockout.count_failure(subject)
+        raise Unauthenticated(BAD_LOGIN)
+    if failures:
+        lockout.clear(subject)
+    return issue_tokens(member_claims(member_id))
+
+
+def member_claims(member_id: str) -> Claims:
+    """The claims of a member who may hold tokens: 401 once erased, 403 while frozen."""
+    record = MemberRecord.find(member_id)
+    if record is None or record.status == Status.ERASED:
+        raise Unauthenticated("The membership no longer exists")
+    if record.status == Status.FROZEN:
+        raise MembershipFrozen("The membership is frozen; please contact customer service")
+    return Claims(f"member:{member_id}")
+
+
+def _member_holding(phone: str) -> str | None:
+    claim = UniqueRecord.find(repository.phone_key(phone))
+    return claim.owner if claim else None
+
+
+def _self_register(phone: str, name: str | None) -> str:
+    if not get_settings().self_registration:
+        raise RegistrationClosed("This phone is not a member's, and joining online is closed; join at a store")
+    data = MemberCreate(name=name or f"会员{phone[-4:]}", phone=phone, source=Source.ONLINE)
+    try:
+        member_id, _ = members.register(data)
+    except members.PhoneTaken:  # registered a moment ago, at a till or by a concurrent request
+        holder = _member_holding(phone)
+        if holder is None:
+            raise
+        return holder
+    return member_id
+
+
+def set_password(member_id: str, password: str, current_password: str | None, code: str | None) -> None:
+    """Set or change a member's password. Changing one needs the current password or a fresh SMS code."""
+    weak = strong_enough(password)
+    if weak:
+        raise ValidationFailed([{"field": "password", "in": "body", "message": weak}])
+    credential = MemberCredentialRecord.find(member_id)
+    if credential is not None:
+        if code:
+            phone = members.get_member(member_id).phone
+            assert phone is not None  # a member who can log in holds a phone
+            redeem_code(phone, code)
+        elif current_password:
+            subject = f"member:{member_id}"
+            lockout.refuse_if_locked(subject)
+            if not verify_password(credential.password_hash, current_password):
+                lockout.count_failure(subject)
+                raise Unauthenticated("The current password is wrong")
+        else:
+            problem = "give current_password, or a code sent by POST /v1/auth/otp"
+            raise ValidationFailed([{"field": "current_password", "in": "body", "message": problem}])
+    now = clock.iso(clock.now())
+    MemberCredentialRecord(member_id, password_hash=hash_password(password), updated_at=now).save()

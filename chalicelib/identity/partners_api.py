@@ -1,0 +1,100 @@
+"""Partner routes: admins manage partner credentials; partners check their signing with a ping."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.identity import partners
+from chalicelib.identity.access import PARTNER, Staff
+from chalicelib.identity.rules import Permission
+from chalicelib.identity.schemas import (
+    Partner,
+    PartnerCreate,
+    PartnerIssued,
+    PartnerPage,
+    PartnerPatch,
+    PingAnswer,
+    WebhookPing,
+)
+from chalicelib.shared import clock
+from chalicelib.shared.errors import (
+    InvalidCursor,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unauthenticated,
+)
+from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
+from chalicelib.shared.pagination import PageQuery
+
+bp = Blueprint(__name__)
+ADMIN = Staff(Permission.PARTNERS_ADMIN)
+
+
+def _body(partner: partners.Partner) -> Partner:
+    return Partner.model_validate({**partner.__dict__, "secrets": [s.__dict__ for s in partner.secrets]})
+
+
+def _reply(partner: partners.Partner, status: int = 200) -> Reply:
+    headers = {"ETag": etag(partner.version), "Location": f"/v1/partners/{partner.partner_id}"}
+    return Reply(_body(partner), status=status, headers=headers)
+
+
+def _issued(issued: partners.Issued, status: int) -> Reply:
+    body = PartnerIssued.model_validate(
+        {**_body(issued.partner).model_dump(), "secret_id": issued.secret_id, "secret": issued.secret}
+    )
+    headers = {"ETag": etag(issued.partner.version), "Location": f"/v1/partners/{issued.partner.partner_id}",
+               "Cache-Control": "no-store"}  # fmt: skip
+    return Reply(body, status=status, headers=headers)
+
+
+@endpoint(bp, "/v1/partners", "POST", summary="Create a partner and its first secret (shown once)", tag="partners",
+          access=ADMIN, body=PartnerCreate, response=PartnerIssued, status=201, etag=True)  # fmt: skip
+def create_partner(ctx: RequestContext) -> Reply:
+    data: PartnerCreate = ctx.body
+    return _issued(partners.create_partner(data.name, data.stores), 201)
+
+
+@endpoint(bp, "/v1/partners", "GET", summary="List partners", tag="partners", access=ADMIN, query=PageQuery,
+          response=PartnerPage, errors=(InvalidCursor,))  # fmt: skip
+def list_partners(ctx: RequestContext) -> Reply:
+    found, cursor = partners.list_partners(ctx.query.limit, ctx.query.cursor)
+    return Reply(PartnerPage(items=[_body(partner) for partner in found], next_cursor=cursor))
+
+
+@endpoint(bp, "/v1/partners/{partner_id}", "GET", summary="Read a partner", tag="partners", access=ADMIN,
+          response=Partner, etag=True, errors=(NotFound,))  # fmt: skip
+def get_partner(ctx: RequestContext, partner_id: str) -> Reply:
+    return _reply(partners.get_partner(partner_id))
+
+
+@endpoint(bp, "/v1/partners/{partner_id}", "PATCH", summary="Rename, re-scope, disable or enable a partner",
+          tag="partners", access=ADMIN, body=PartnerPatch, response=Partner, if_match=True, etag=True,
+          errors=(NotFound, PreconditionFailed, PreconditionRequired))  # fmt: skip
+def update_partner(ctx: RequestContext, partner_id: str) -> Reply:
+    patch: PartnerPatch = ctx.body
+    changes = {name: getattr(patch, name) for name in patch.model_fields_set if getattr(patch, name) is not None}
+    assert ctx.if_match is not None
+    return _reply(partners.update_partner(partner_id, changes, ctx.if_match))
+
+
+@endpoint(bp, "/v1/partners/{partner_id}/secrets", "POST", summary="Add a second secret to rotate to (shown once)",
+          tag="partners", access=ADMIN, response=PartnerIssued, status=201,
+          errors=(NotFound, partners.TooManySecrets))  # fmt: skip
+def add_secret(ctx: RequestContext, partner_id: str) -> Reply:
+    return _issued(partners.add_secret(partner_id), 201)
+
+
+@endpoint(bp, "/v1/partners/{partner_id}/secrets/{secret_id}", "DELETE", summary="Revoke a secret",
+          tag="partners", access=ADMIN, status=204, errors=(NotFound,))  # fmt: skip
+def revoke_secret(ctx: RequestContext, partner_id: str, secret_id: str) -> Reply:
+    partners.revoke_secret(partner_id, secret_id)
+    return Reply(status=204)
+
+
+@endpoint(bp, "/v1/webhooks/ping", "POST", summary="Check a partner's request signing", tag="webhooks",
+          access=PARTNER, body=WebhookPing, response=PingAnswer, errors=(Unauthenticated,))  # fmt: skip
+def ping(ctx: RequestContext) -> Reply:
+    stores = sorted(ctx.caller.grant.stores) if ctx.caller.grant else []
+    return Reply(PingAnswer(partner_id=ctx.caller.id, stores=stores, received_at=clock.iso(clock.now())))

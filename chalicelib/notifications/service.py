@@ -1,0 +1,97 @@
+"""Send a message: ``request`` seals it and emits ``notification.requested`` in the caller's transaction;
+``deliver`` (fed by the notifications queue) opens it and hands it to the configured sender.
+
+The event carries only the notification id, never the phone or the text. A message is sent once: a
+redelivered event finds it already sent and does nothing (two copies of one event racing each other
+could still both reach the gateway; SMS gateways accept that risk, ledgers never do).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.notifications.records import NotificationRecord
+from chalicelib.notifications.senders import DEV_OUTBOX, sender
+from chalicelib.shared import clock
+from chalicelib.shared.crypto import Sealer, WrappedKey, keyring, unwrapped_keys
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.logs import logger
+
+CHANNELS = ("sms",)
+
+
+@dataclass(frozen=True)
+class Message:
+    notification_id: str
+    channel: str
+    purpose: str
+    recipient: str
+    text: str
+    status: str
+    created_at: str
+    sent_at: str | None
+
+
+def request(
+    tx: Transaction, *, channel: str, recipient: str, text: str, purpose: str, keep: timedelta,
+    member_id: str | None = None,
+) -> str:  # fmt: skip
+    """Add a message and its event to ``tx``; kept ``keep`` long (a one-time code needs no more than a day)."""
+    assert channel in CHANNELS
+    notification_id = new_id("nt_")
+    data_key, wrapped = keyring().new_data_key()
+    sealer = Sealer(f"notification/{notification_id}", data_key)
+    now = clock.now()
+    record = NotificationRecord(
+        notification_id, channel=channel, purpose=purpose, member_id=member_id,
+        data_key=f"{wrapped.keyring}|{wrapped.blob}", recipient_sealed=sealer.seal("recipient", recipient),
+        text_sealed=sealer.seal("text", text), status="pending", created_at=clock.iso(now), expires_at=now + keep,
+    )  # fmt: skip
+    tx.put(record, condition=NotificationRecord.notification_id.does_not_exist())
+    emit(tx, new_event("notification.requested", f"notification/{notification_id}", {
+        "notification_id": notification_id, "channel": channel, "purpose": purpose, "member_id": member_id,
+    }))  # fmt: skip
+    return notification_id
+
+
+def deliver(tx: Transaction, notification_id: str) -> None:
+    """Send a pending message and mark it sent (in ``tx``); a sent or expired one is left alone."""
+    record = NotificationRecord.find(notification_id)
+    if record is None or record.status != "pending":
+        logger.info("notification not pending", extra={"notification_id": notification_id})
+        return
+    message = _opened(record)
+    chosen = sender()
+    chosen.send(message.channel, message.recipient, message.text)
+    tx.update(
+        NotificationRecord(notification_id),
+        [NotificationRecord.status.set("sent"), NotificationRecord.sent_via.set(chosen.name),
+         NotificationRecord.sent_at.set(clock.iso(clock.now()))],
+        condition=NotificationRecord.status == "pending",
+    )  # fmt: skip
+
+
+def dev_outbox() -> list[Message]:
+    """Messages sent through the dev outbox, oldest first (a scan: for the local stack only)."""
+    records = NotificationRecord.scan(NotificationRecord.sent_via == DEV_OUTBOX)
+    return sorted((_opened(record) for record in records), key=lambda message: message.created_at)
+
+
+def _opened(record: NotificationRecord) -> Message:
+    name, _, blob = record.data_key.partition("|")
+    sealer = Sealer(f"notification/{record.notification_id}", unwrapped_keys.get(WrappedKey(name, blob)))
+    return Message(
+        notification_id=record.notification_id, channel=record.channel, purpose=record.purpose,
+        recipient=sealer.open("recipient", record.recipient_sealed), text=sealer.open("text", record.text_sealed),
+        status=record.status, created_at=record.created_at, sent_at=record.sent_at,
+    )  # fmt: skip
+
+
+def outbox_json(messages: list[Message]) -> list[dict[str, Any]]:
+    """The dev outbox as the CLI prints it."""
+    return [{"channel": m.channel, "recipient": m.recipient, "text": m.text, "created_at": m.created_at,
+             "purpose": m.purpose, "notification_id": m.notification_id} for m in messages]  # fmt: skip

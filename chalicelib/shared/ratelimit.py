@@ -1,0 +1,53 @@
+"""Rate limits: a counter item per (bucket, window), taken in the caller's transaction.
+
+A fixed window of ``seconds`` allows ``count`` requests. ``take`` adds one conditional increment per limit to
+a transaction, so a request either counts against every window and does its work, or is refused (429 with
+Retry-After: the seconds left in the full window) and writes nothing at all. Counters expire with their
+window (TTL is clean-up only: the window is part of the key, so an old counter is never read again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+
+from chalicelib.shared import clock
+from chalicelib.shared.db import Record, Transaction, table
+from chalicelib.shared.errors import RateLimited
+
+
+@table
+class RateRecord(Record):
+    logical_name = "rates"
+    ttl_attribute = "expires_at"
+
+    class Meta:
+        table_name = "rates"
+
+    key = UnicodeAttribute(hash_key=True)  # "<bucket>#<seconds>#<window number>"
+    used = NumberAttribute(default=0)
+    expires_at = TTLAttribute()
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``count`` requests per ``seconds``; ``refusal`` explains a refusal to the caller."""
+
+    count: int
+    seconds: int
+    refusal: str
+
+
+def take(tx: Transaction, bucket: str, *limits: Limit) -> None:
+    """Count one request against each of ``limits`` for ``bucket`` when ``tx`` commits."""
+    now = clock.now()
+    for limit in limits:
+        window = int(now.timestamp()) // limit.seconds
+        ends = (window + 1) * limit.seconds
+        retry_after = max(1, ends - int(now.timestamp()))
+        actions = [RateRecord.used.add(1), RateRecord.expires_at.set(now + timedelta(seconds=retry_after + 3600))]
+        below = RateRecord.used.does_not_exist() | (RateRecord.used < limit.count)
+        refused = RateLimited(limit.refusal, retry_after=retry_after)
+        tx.update(RateRecord(f"{bucket}#{limit.seconds}#{window}"), actions, condition=below, on_fail=refused)

@@ -1,0 +1,242 @@
+"""Members log in (and join) with an SMS code or a password, and read and edit their own profile."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.identity import member_auth
+from chalicelib.notifications.service import dev_outbox
+from chalicelib.shared import clock
+from chalicelib.shared.events import OutboxRecord
+from chalicelib.shared.settings import get_settings
+from tests.conftest import deliver, item_counts
+
+PHONE = "+8613912345678"
+PATCH = {"content-type": "application/merge-patch+json"}
+
+
+def request_code(api, phone=PHONE):
+    return api.as_(None).post("/v1/auth/otp", {"phone": phone})
+
+
+def latest_code(aws, phone=PHONE):
+    """What the member reads on their phone: the newest text sent to it."""
+    deliver(aws, "notifications")
+    texts = [m.text for m in dev_outbox() if m.recipient == phone]
+    return re.search(r"\d{6}", texts[-1]).group()
+
+
+def log_in(api, phone=PHONE, **proof):
+    return api.as_(None).post("/v1/auth/member-token", {"phone": phone, **proof})
+
+
+@pytest.fixture
+def codes(api, aws):
+    """Request a code for a phone and return what arrived by SMS."""
+
+    def send(phone=PHONE):
+        assert request_code(api, phone).status == 202
+        return latest_code(aws, phone)
+
+    return send
+
+
+class TestCodes:
+    def test_a_new_phone_joins_with_its_code_and_reads_its_profile(self, api, codes):
+        sent = request_code(api)
+        assert sent.status == 202
+        assert sent.body == {"expires_in": 300, "resend_after": 60}
+        with clock.frozen(clock.now() + timedelta(seconds=61)):
+            code = codes()
+            tokens = log_in(api, code=code, name="小王")
+            assert tokens.status == 200
+            me = api.as_(tokens.body["access_token"]).get("/v1/me")
+        assert me.status == 200
+        assert (me.body["phone"], me.body["name"], me.body["source"]) == (PHONE, "小王", "online")
+        assert me.body["tier"] == "normal"
+
+    def test_the_text_says_the_code_and_nothing_personal_travels_in_events(self, api, aws, codes):
+        code = codes()
+        [message] = dev_outbox()
+        assert (message.channel, message.recipient) == ("sms", PHONE)
+        assert code in message.text
+        assert "5分钟" in message.text
+        envelopes = " ".join(record.envelope for record in OutboxRecord.scan())
+        assert "notification.requested" in envelopes
+        assert PHONE[3:] not in envelopes
+        assert code not in envelopes
+
+    def test_a_redelivered_event_sends_one_text(self, api, aws):
+        assert request_code(api).status == 202
+        deliver(aws, "notifications", times=3)
+        assert len(dev_outbox()) == 1
+
+    def test_a_code_works_once(self, api, codes):
+        code = codes()
+        assert log_in(api, code=code).status == 200
+        again = log_in(api, code=code)
+        assert again.status == 401
+        assert again.body["type"].endswith("/unauthenticated")
+
+    def test_a_code_expires_after_five_minutes(self, api, codes):
+        code = codes()
+        with clock.frozen(clock.now() + timedelta(minutes=5, seconds=1)):
+            assert log_in(api, code=code).status == 401
+
+    def test_the_fifth_try_is_the_last(self, api, codes):
+        code = codes()
+        wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+        for _ in range(5):
+            assert log_in(api, code=wrong).status == 401
+        assert log_in(api, code=code).status == 401
+
+    def test_a_new_code_replaces_the_last(self, api, codes):
+        first = codes()
+        with clock.frozen(clock.now() + timedelta(seconds=61)):
+            second = codes()
+            if first != second:
+                assert log_in(api, code=first).status == 401
+            assert log_in(api, code=second).status == 200
+
+    def test_a_known_phone_logs_in_to_its_member(self, api, codes):
+        registered = api.post("/v1/members", {"name": "张三", "phone": "13912345678"}).body
+        tokens = log_in(api, code=codes()).body
+        assert api.as_(tokens["access_token"]).get("/v1/me").body["member_id"] == registered["member_id"]
+
+    def test_bad_requests_write_nothing(self, api):
+        before = item_counts()
+        assert request_code(api, "12345").status == 422
+        assert log_in(api, code="12345").status == 422
+        assert log_in(api, code="123456", password="x" * 12).status == 422
+        assert log_in(api, password="a long password", name="x").status == 422
+        assert item_counts() == before
+
+
+class TestRateLimits:
+    def test_one_code_a_minute_per_phone_and_nothing_sent_when_refused(self, api):
+        assert request_code(api).status == 202
+        before = item_counts()
+        refused = request_code(api)
+        assert refused.status == 429
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert item_counts() == before
+        assert request_code(api, "13900000009").status == 202  # another phone is not held up
+
+    def test_five_codes_an_hour_per_phone(self, api):
+        start = clock.now().replace(minute=0, second=0, microsecond=0)
+        answers = []
+        for minute in range(0, 12, 2):
+            with clock.frozen(start + timedelta(minutes=minute)):
+                answers.append(request_code(api).status)
+        assert answers == [202] * 5 + [429]
+
+    def test_codes_per_client_address(self, api, monkeypatch):
+        limited = get_settings().model_copy(update={"otp_requests_per_address_hour": 3})
+        monkeypatch.setattr(member_auth, "get_settings", lambda: limited)
+        answers = [request_code(api, f"1390000000{i}").status for i in range(4)]
+        assert answers == [202, 202, 202, 429]
+
+
+class TestJoiningAndStatus:
+    def test_joining_online_can_be_closed(self, api, codes, monkeypatch):
+        closed = get_settings().model_copy(update={"self_registration": False})
+        monkeypatch.setattr(member_auth, "get_settings", lambda: closed)
+        answer = log_in(api, code=codes())
+        assert answer.status == 403
+        assert answer.body["type"].endswith("/registration-closed")
+        assert api.post("/v1/members/lookup", {"phone": PHONE}).status == 404
+
+    def test_a_frozen_member_cannot_log_in_or_refresh(self, api, codes):
+        tokens = log_in(api, code=codes()).body
+        me = api.as_(tokens["access_token"]).get("/v1/me").body
+        frozen = api.patch(f"/v1/members/{me['member_id']}", {"status": "frozen"}, headers={**PATCH, "if-match": '"1"'})
+        assert frozen.status == 200
+        with clock.frozen(clock.now() + timedelta(seconds=61)):
+            assert log_in(api, code=codes()).status == 403
+        assert api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}).status == 403
+
+    def test_a_member_refreshes_and_logs_out(self, api, codes):
+        tokens = log_in(api, code=codes()).body
+        renewed = api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+        assert renewed.status == 200
+        assert api.as_(renewed.body["access_token"]).get("/v1/me").status == 200
+        assert api.as_(None).post("/v1/auth/logout", {"refresh_token": renewed.body["refresh_token"]}).status == 204
+        assert api.as_(None).post("/v1/auth/refresh", {"refresh_token": renewed.body["refresh_token"]}).status == 401
+
+
+class TestPasswords:
+    @pytest.fixture
+    def member(self, api, codes):
+        return api.as_(log_in(api, code=codes()).body["access_token"])
+
+    def test_set_a_password_and_log_in_with_it(self, api, member):
+        assert member.call("PUT", "/v1/me/password", {"password": "my long password"}).status == 204
+        assert log_in(api, password="my long password").status == 200
+        wrong = log_in(api, password="not my password")
+        unknown = log_in(api, "13800000000", password="my long password")
+        assert wrong.status == unknown.status == 401
+        assert wrong.body["detail"] == unknown.body["detail"]
+
+    def test_changing_a_password_needs_the_current_one_or_a_code(self, api, aws, member):
+        assert member.call("PUT", "/v1/me/password", {"password": "my long password"}).status == 204
+        assert member.call("PUT", "/v1/me/password", {"password": "another password"}).status == 422
+        bad = member.call("PUT", "/v1/me/password", {"password": "another password", "current_password": "guess w"})
+        assert bad.status == 401
+        change = {"password": "another password", "current_password": "my long password"}
+        assert member.call("PUT", "/v1/me/password", change).status == 204
+        with clock.frozen(clock.now() + timedelta(seconds=61)):
+            assert request_code(api).status == 202
+            code = latest_code(aws)
+            assert member.call("PUT", "/v1/me/password", {"password": "third password", "code": code}).status == 204
+            assert log_in(api, password="third password").status == 200
+
+    def test_five_wrong_passwords_lock_the_member_for_fifteen_minutes(self, api, member):
+        member.call("PUT", "/v1/me/password", {"password": "my long password"})
+        for _ in range(5):
+            assert log_in(api, password="not my password").status == 401
+        locked = log_in(api, password="my long password")
+        assert locked.status == 429
+        with clock.frozen(clock.now() + timedelta(minutes=16)):
+            assert log_in(api, password="my long password").status == 200
+
+    def test_a_weak_password_is_refused(self, member):
+        assert member.call("PUT", "/v1/me/password", {"password": "short"}).status == 422
+
+
+class TestMyProfile:
+    @pytest.fixture
+    def member(self, api, codes):
+        return api.as_(log_in(api, code=codes()).body["access_token"])
+
+    def test_edit_my_profile_under_if_match(self, member):
+        me = member.get("/v1/me")
+        assert me.headers["etag"] == '"1"'
+        assert member.patch("/v1/me", {"city": "杭州"}, headers=PATCH).status == 428
+        edit = {"name": "王小明", "email": "Wang@Example.com", "consents": {"sms": True}, "birthday": "1990-05-01"}
+        edited = member.patch("/v1/me", edit, headers={**PATCH, "if-match": '"1"'})
+        assert edited.status == 200
+        assert (edited.body["name"], edited.body["email"]) == ("王小明", "wang@example.com")
+        assert edited.body["consents"]["sms"]["granted"] is True
+        assert member.patch("/v1/me", {"city": "苏州"}, headers={**PATCH, "if-match": '"1"'}).status == 412
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [("tier", "gold"), ("points", 1000), ("status", "active"), ("home_store_id", "SH-001"),
+         ("member_no", "0000000001"), ("phone", "13800000000"), ("tags", ["vip"]), ("referrer_id", "mb_x")],
+    )  # fmt: skip
+    def test_no_member_sets_what_the_business_decides(self, member, field, value):
+        before = member.get("/v1/me").body
+        answer = member.patch("/v1/me", {field: value}, headers={**PATCH, "if-match": '"1"'})
+        assert answer.status == 422
+        assert answer.body["errors"][0]["field"] == field
+        assert member.get("/v1/me").body == before
+
+    def test_a_member_token_is_not_a_staff_token(self, api, member):
+        me = member.get("/v1/me").body
+        assert member.get(f"/v1/members/{me['member_id']}").status == 200  # their own record
+        assert member.get("/v1/members").status == 403
+        assert member.post("/v1/members/lookup", {"phone": PHONE}).status == 403
+        assert member.patch(f"/v1/members/{me['member_id']}", {"tier": "x"}, headers=PATCH).status == 403
+        assert json.dumps(member.get(f"/v1/members/{me['member_id']}").body).count(PHONE) == 1

@@ -1,0 +1,122 @@
+"""Partner credentials: created by admins with a secret shown once, signed requests checked, secrets rotated."""
+
+import json
+from datetime import timedelta
+
+import boto3
+import pytest
+
+from chalicelib.identity import partners
+from chalicelib.identity.records import PartnerRecord
+from chalicelib.shared import clock
+from chalicelib.shared.db import physical_name
+from chalicelib.shared.settings import get_settings
+from tests.conftest import PREFIX, REGION, deliver, signed_headers, token_for
+
+PATCH = {"content-type": "application/merge-patch+json"}
+
+
+@pytest.fixture
+def partner(api):
+    created = api.post("/v1/partners", {"name": "收银系统", "stores": ["SH-001", "SH-002"]})
+    assert created.status == 201
+    return created.body
+
+
+def ping(api, partner_id, secret, body=b'{"hello": "world"}', **kw):
+    return api.as_(None).call(
+        "POST", "/v1/webhooks/ping", raw=body, headers=signed_headers(partner_id, secret, body, **kw)
+    )
+
+
+def test_a_signed_request_names_its_partner_and_stores(api, partner):
+    answer = ping(api, partner["partner_id"], partner["secret"])
+    assert answer.status == 200
+    assert (answer.body["partner_id"], answer.body["stores"]) == (partner["partner_id"], ["SH-001", "SH-002"])
+
+
+def test_the_secret_is_shown_once_and_sealed_at_rest(api, partner):
+    assert partner["secret"].startswith("psk_")
+    assert partner["secret_id"]
+    read = api.get(f"/v1/partners/{partner['partner_id']}").body
+    listed = api.get("/v1/partners").body["items"]
+    stored = boto3.client("dynamodb", region_name=REGION).scan(TableName=physical_name(PREFIX, "partners"))["Items"]
+    for text in (json.dumps(read), json.dumps(listed), json.dumps(stored)):
+        assert partner["secret"] not in text
+        assert partner["secret"][4:20] not in text
+    assert [s["secret_id"] for s in read["secrets"]] == [partner["secret_id"]]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["wrong secret", "stale", "tampered body", "unknown partner", "no signature", "bearer token instead"],
+)
+def test_anything_but_a_good_signature_is_401(api, partner, case):
+    partner_id, secret, body = partner["partner_id"], partner["secret"], b'{"amount": 100}'
+    headers = signed_headers(partner_id, secret, body)
+    if case == "wrong secret":
+        headers = signed_headers(partner_id, partners.new_secret(), body)
+    elif case == "stale":
+        headers = signed_headers(partner_id, secret, body, timestamp=int(clock.now().timestamp()) - 301)
+    elif case == "tampered body":
+        body = b'{"amount": 900}'
+    elif case == "unknown partner":
+        headers = signed_headers("pt_nobody", secret, body)
+    elif case == "no signature":
+        headers = {"x-partner-id": partner_id}
+    elif case == "bearer token instead":
+        headers = {"authorization": f"Bearer {api.token}"}
+    answer = api.as_(None).call("POST", "/v1/webhooks/ping", raw=body, headers=headers)
+    assert answer.status == 401
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.body["type"].endswith("/unauthenticated")
+
+
+def test_rotation_two_secrets_then_the_old_one_revoked(api, partner):
+    partner_id, old = partner["partner_id"], partner["secret"]
+    added = api.post(f"/v1/partners/{partner_id}/secrets")
+    assert added.status == 201
+    new = added.body["secret"]
+    assert ping(api, partner_id, old).status == ping(api, partner_id, new).status == 200
+    third = api.post(f"/v1/partners/{partner_id}/secrets")
+    assert third.status == 409
+    assert third.body["type"].endswith("/too-many-secrets")
+    assert api.call("DELETE", f"/v1/partners/{partner_id}/secrets/{partner['secret_id']}").status == 204
+    assert ping(api, partner_id, old).status == 401
+    assert ping(api, partner_id, new).status == 200
+    assert api.call("DELETE", f"/v1/partners/{partner_id}/secrets/ps_nothing").status == 404
+
+
+def test_a_revocation_elsewhere_takes_effect_within_the_cache_age(api, partner, monkeypatch):
+    """Another function instance revokes; this one notices once its cache (at most 60 s) is old enough."""
+    partner_id, secret = partner["partner_id"], partner["secret"]
+    assert ping(api, partner_id, secret).status == 200  # now cached here
+    record = PartnerRecord.get(partner_id)
+    record.update(actions=[PartnerRecord.status.set("disabled")])  # as another instance would
+    assert partners.CACHE_SECONDS <= 60
+    later = partners.time.monotonic() + partners.CACHE_SECONDS
+    monkeypatch.setattr(partners.time, "monotonic", lambda: later)
+    with clock.frozen(clock.now() + timedelta(seconds=partners.CACHE_SECONDS)):
+        assert ping(api, partner_id, secret).status == 401
+
+
+def test_a_disabled_partner_is_refused_and_enabled_again(api, partner):
+    path = f"/v1/partners/{partner['partner_id']}"
+    disabled = api.patch(path, {"status": "disabled"}, headers={**PATCH, "if-match": '"1"'})
+    assert disabled.status == 200
+    assert disabled.headers["etag"] == '"2"'
+    assert ping(api, partner["partner_id"], partner["secret"]).status == 401
+    assert api.patch(path, {"status": "active"}, headers={**PATCH, "if-match": '"1"'}).status == 412
+    assert api.patch(path, {"status": "active"}, headers={**PATCH, "if-match": '"2"'}).status == 200
+    assert ping(api, partner["partner_id"], partner["secret"]).status == 200
+
+
+def test_only_admins_manage_partners_and_the_audit_log_keeps_no_secret(api, aws, partner):
+    assert api.as_(token_for(["store_manager"])).post("/v1/partners", {"name": "x"}).status == 403
+    api.post(f"/v1/partners/{partner['partner_id']}/secrets")
+    deliver(aws, "audit")
+    today = clock.business_date(clock.now(), get_settings().tz)
+    log = api.get(f"/v1/audit?from={today}&to={today}").body["items"]
+    actions = {entry["action"] for entry in log}
+    assert {"partner.created", "partner.secret-added"} <= actions
+    assert partner["secret"] not in json.dumps(log)
