@@ -2,10 +2,12 @@
 
 Roles (seed documents: 前台收银员, 门店店长, 市场专员, 客服人员, 财务人员, 高层管理者):
 
-- cashier: serves members at the till: finds and registers members, sees stores.
-- store_manager: a cashier who may also edit and freeze members and read full phone numbers.
+- cashier: serves members at the till: finds and registers members, redeems points, sees stores.
+- store_manager: a cashier who may also edit and freeze members, read full phone numbers and adjust or
+  reverse points.
 - marketing: reads members (masked) and stores for campaigns and segments; no personal data.
-- customer_service: answers members: reads and edits members with full phones, erases on request.
+- customer_service: answers members: reads and edits members with full phones, erases on request,
+  adjusts points and reverses redemptions.
 - finance: reads members (masked) and stores for reconciliation and reports, and the audit log.
 - admin: everything, including staff, partners and the audit log.
 
@@ -28,6 +30,8 @@ class Permission(StrEnum):
     MEMBERS_WRITE = "members:write"
     MEMBERS_ERASE = "members:erase"
     PII_READ = "pii:read"
+    POINTS_REDEEM = "points:redeem"
+    POINTS_ADJUST = "points:adjust"
     STAFF_ADMIN = "staff:admin"
     PARTNERS_ADMIN = "partners:admin"
     AUDIT_READ = "audit:read"
@@ -43,12 +47,12 @@ class Role(StrEnum):
 
 
 P = Permission
-_CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER}
+_CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM}
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
-    Role.STORE_MANAGER: frozenset(_CASHIER | {P.MEMBERS_WRITE, P.PII_READ}),
+    Role.STORE_MANAGER: frozenset(_CASHIER | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST}),
     Role.MARKETING: frozenset({P.STORES_READ, P.MEMBERS_READ}),
-    Role.CUSTOMER_SERVICE: frozenset(_CASHIER | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ}),
+    Role.CUSTOMER_SERVICE: frozenset(_CASHIER | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST}),
     Role.FINANCE: frozenset({P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ}),
     Role.ADMIN: frozenset(Permission),
 }

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     self_registration: bool = True
     otp_requests_per_address_hour: int = Field(default=20, ge=1)
     sms_sender: Literal["dev-outbox", "sns"] = "dev-outbox"
+    points_expiry: str = "end-of-next-year"
+    points_pending_days: int = Field(default=0, ge=0, le=365)
+    points_reminder_days: int = Field(default=7, ge=1, le=90)
     kms_key_id: str | None = None
     local_key_file: str | None = None
 
@@ -57,6 +60,14 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as e:
             raise ValueError(f"unknown time zone {value!r}") from e
+        return value
+
+    @field_validator("points_expiry")
+    @classmethod
+    def _known_expiry_policy(cls, value: str) -> str:
+        from chalicelib.points.rules import ExpiryPolicy
+
+        ExpiryPolicy.parse(value)  # raises ValueError naming the accepted forms
         return value
 
     @field_validator("cors_origins", mode="before")

@@ -93,3 +93,46 @@ def test_simultaneous_edits_with_one_etag_let_exactly_one_win(http_stack):
     winner = next(body for status, body in answers if status == 200)
     current = get(f"{http_stack.url}/v1/members/{member['member_id']}")
     assert (current["city"], current["version"]) == (winner["city"], 2)
+
+
+def funded_member(base, phone, points):
+    """A member with ``points`` credited by an adjustment over HTTP."""
+    status, member = post(f"{base}/v1/members", {"name": "Race", "phone": phone})
+    assert status == 201, member
+    credit = {"points": points, "reason": "race funds"}
+    status, entry = post(f"{base}/v1/members/{member['member_id']}/points/adjustments", credit,
+                         {"idempotency-key": f"fund-{phone}"})  # fmt: skip
+    assert status == 201, entry
+    return member["member_id"]
+
+
+def test_forty_simultaneous_redemptions_of_100_on_1000_give_ten_201_and_thirty_409(http_stack):
+    base = http_stack.url
+    member_id = funded_member(base, "13700000040", 1000)
+    url = f"{base}/v1/members/{member_id}/points/redemptions"
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        answers = list(pool.map(
+            lambda i: post(url, {"points": 100, "reason": "race"}, {"idempotency-key": f"redeem-race-{i:04d}"}),
+            range(40),
+        ))  # fmt: skip
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [201] * 10 + [409] * 30, [body for status, body in answers if status not in (201, 409)]
+    assert all(body["type"].endswith("/insufficient-points") for status, body in answers if status == 409)
+    balance = get(f"{base}/v1/members/{member_id}/points")
+    assert (balance["available"], balance["redeemed"]) == (0, 1000)
+    entries = get(f"{base}/v1/members/{member_id}/points/ledger?limit=200")["items"]
+    assert sorted(e["balance_after"] for e in entries if e["type"] == "redeem") == list(range(0, 1000, 100))
+    assert sum(e["points"] for e in entries) == 0
+
+
+def test_twenty_simultaneous_redemptions_with_one_key_spend_once(http_stack):
+    base = http_stack.url
+    member_id = funded_member(base, "13700000020", 1000)
+    url = f"{base}/v1/members/{member_id}/points/redemptions"
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(
+            lambda _: post(url, {"points": 100, "reason": "race"}, {"idempotency-key": "one-key-for-all"}), range(20)
+        ))  # fmt: skip
+    assert {status for status, _ in answers} == {201}
+    assert len({json.dumps(body, sort_keys=True) for _, body in answers}) == 1
+    assert get(f"{base}/v1/members/{member_id}/points")["available"] == 900

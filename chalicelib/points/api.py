@@ -1,0 +1,115 @@
+"""Points routes: balances and ledgers (staff or the member), redemptions, reversals and adjustments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
+from chalicelib.identity.rules import Permission
+from chalicelib.members.records import MemberRecord
+from chalicelib.points import service
+from chalicelib.points.schemas import (
+    AdjustmentCreate,
+    LedgerEntry,
+    LedgerPage,
+    PointsBalance,
+    Redemption,
+    RedemptionCreate,
+    Reversal,
+)
+from chalicelib.shared.errors import (
+    IdempotencyKeyReused,
+    InvalidCursor,
+    NotFound,
+    PreconditionRequired,
+    ValidationFailed,
+)
+from chalicelib.shared.http import Reply, RequestContext, endpoint
+from chalicelib.shared.pagination import PageQuery
+
+bp = Blueprint(__name__)
+READ = StaffOrSelf(Permission.MEMBERS_READ)
+REDEEM = StaffOrSelf(Permission.POINTS_REDEEM)
+ADJUST = Staff(Permission.POINTS_ADJUST)
+WRITE_ERRORS = (NotFound, PreconditionRequired, IdempotencyKeyReused, service.MemberNotActive)
+
+
+def _reachable(caller: Caller, member_id: str) -> str:
+    """Staff scoped to stores reach only members of those stores (others are 404, as if absent)."""
+    if caller.grant is not None and caller.grant.stores:
+        member = MemberRecord.find(member_id)
+        if member is None or not caller.covers_store(member.home_store_id):
+            raise NotFound(f"No member {member_id!r}")
+    return member_id
+
+
+def _balance(member_id: str) -> Reply:
+    view = service.balance(member_id)
+    expiring = [{"date": day, "points": points} for day, points in view.expiring]
+    return Reply(PointsBalance.model_validate({**view.__dict__, "expiring": expiring}))
+
+
+def _ledger(member_id: str, query: PageQuery) -> Reply:
+    items, cursor = service.ledger(member_id, query.limit, query.cursor)
+    return Reply(LedgerPage.model_validate({"items": items, "next_cursor": cursor}))
+
+
+def _created(answer: tuple[int, dict[str, Any]], model: type[Redemption] | type[LedgerEntry]) -> Reply:
+    status, body = answer
+    return Reply(model.model_validate(body), status=status)
+
+
+@endpoint(bp, "/v1/members/{member_id}/points", "GET", summary="A member's points", tag="points", access=READ,
+          response=PointsBalance, errors=(NotFound,))  # fmt: skip
+def get_balance(ctx: RequestContext, member_id: str) -> Reply:
+    return _balance(_reachable(ctx.caller, member_id))
+
+
+@endpoint(bp, "/v1/me/points", "GET", summary="My points", tag="me", access=MEMBER, response=PointsBalance)
+def get_my_balance(ctx: RequestContext) -> Reply:
+    return _balance(ctx.caller.id)
+
+
+@endpoint(bp, "/v1/members/{member_id}/points/ledger", "GET", summary="A member's points ledger, newest first",
+          tag="points", access=READ, query=PageQuery, response=LedgerPage,
+          errors=(NotFound, InvalidCursor))  # fmt: skip
+def get_ledger(ctx: RequestContext, member_id: str) -> Reply:
+    return _ledger(_reachable(ctx.caller, member_id), ctx.query)
+
+
+@endpoint(bp, "/v1/me/points/ledger", "GET", summary="My points ledger, newest first", tag="me", access=MEMBER,
+          query=PageQuery, response=LedgerPage, errors=(InvalidCursor,))  # fmt: skip
+def get_my_ledger(ctx: RequestContext) -> Reply:
+    return _ledger(ctx.caller.id, ctx.query)
+
+
+@endpoint(bp, "/v1/members/{member_id}/points/redemptions", "POST", summary="Redeem points", tag="points",
+          access=REDEEM, body=RedemptionCreate, response=Redemption, status=201, idempotency="required",
+          errors=(*WRITE_ERRORS, service.InsufficientPoints))  # fmt: skip
+def redeem(ctx: RequestContext, member_id: str) -> Reply:
+    body: RedemptionCreate = ctx.body
+    answer, _ = service.redeem(_reachable(ctx.caller, member_id), body.points, body.reason, ctx.idempotency)
+    return _created(answer, Redemption)
+
+
+@endpoint(bp, "/v1/members/{member_id}/points/redemptions/{redemption_id}/reversal", "POST",
+          summary="Reverse a redemption (its points go back to their lots)", tag="points", access=ADJUST,
+          body=Reversal, response=LedgerEntry, status=201, idempotency="optional",
+          errors=(*WRITE_ERRORS, service.AlreadyReversed))  # fmt: skip
+def reverse(ctx: RequestContext, member_id: str, redemption_id: str) -> Reply:
+    member_id = _reachable(ctx.caller, member_id)
+    return _created(service.reverse(member_id, redemption_id, ctx.body.reason, ctx.idempotency)[0], LedgerEntry)
+
+
+@endpoint(bp, "/v1/members/{member_id}/points/adjustments", "POST", summary="Credit or debit points by hand",
+          tag="points", access=ADJUST, body=AdjustmentCreate, response=LedgerEntry, status=201,
+          idempotency="required", errors=(*WRITE_ERRORS, service.InsufficientPoints, ValidationFailed))  # fmt: skip
+def adjust(ctx: RequestContext, member_id: str) -> Reply:
+    body: AdjustmentCreate = ctx.body
+    if body.expires_on is not None and body.points < 0:
+        raise ValidationFailed([{"field": "expires_on", "in": "body", "message": "only credits take an expiry date"}])
+    answer, _ = service.adjust(_reachable(ctx.caller, member_id), body.points, body.reason, ctx.idempotency,
+                               expires_on=body.expires_on)  # fmt: skip
+    return _created(answer, LedgerEntry)

@@ -1,0 +1,230 @@
+"""The points account as pure rules: lots, expiry, pending points, spending order, debt. No AWS here.
+
+- Every credit becomes a lot: points with an expiry date (or none) from the expiry policy, and, during a
+  return window, a date they become available on. Lots with the same dates merge.
+- A lot is spendable from its availability date through the end of its expiry date (business dates).
+  Balances are computed as of a day, so points past their date are never counted or spent, whether or not
+  the nightly job has booked them as expired.
+- Spending takes the soonest-expiring available points first; points that never expire go last.
+- A credit pays off debt (left by a refund claw-back) before it becomes a lot.
+- The booked balance is the sum of the ledger: lots (expired-but-unbooked included) minus debt, and equally
+  earned - deducted - redeemed - expired.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+
+class InsufficientPoints(Exception):
+    """Fewer points are available than asked for."""
+
+
+@dataclass(frozen=True)
+class Lot:
+    """Points with the same availability and expiry dates. ``None``: available now / never expires."""
+
+    expires_on: date | None
+    available_on: date | None
+    points: int = field(compare=False)
+
+    def spendable(self, today: date) -> bool:
+        return not self.pending(today) and not self.expired(today)
+
+    def pending(self, today: date) -> bool:
+        return self.available_on is not None and self.available_on > today
+
+    def expired(self, today: date) -> bool:
+        return self.expires_on is not None and self.expires_on < today
+
+
+def _spending_order(lot: Lot) -> tuple[date, date]:
+    return (lot.expires_on or date.max, lot.available_on or date.min)
+
+
+@dataclass(frozen=True)
+class Draw:
+    """Points taken from (or put back into) the lot with these dates."""
+
+    expires_on: date | None
+    available_on: date | None
+    points: int
+
+
+@dataclass(frozen=True)
+class Account:
+    """A member's points: the lots and the lifetime counters the ledger adds up to."""
+
+    lots: tuple[Lot, ...] = ()
+    debt: int = 0
+    earned: int = 0  # credits: earn, opening balances, positive adjustments
+    deducted: int = 0  # debits other than redemption and expiry: negative adjustments, refund claw-backs
+    redeemed: int = 0  # net of reversals
+    expired: int = 0
+
+    @property
+    def balance(self) -> int:
+        return sum(lot.points for lot in self.lots) - self.debt
+
+    def available(self, today: date) -> int:
+        return sum(lot.points for lot in self.lots if lot.spendable(today))
+
+    def pending(self, today: date) -> int:
+        return sum(lot.points for lot in self.lots if lot.pending(today) and not lot.expired(today))
+
+    def expiring(self, today: date) -> list[tuple[date, int]]:
+        """Spendable points by expiry date, soonest first (points that never expire are not listed)."""
+        dates: dict[date, int] = {}
+        for lot in self.lots:
+            if lot.spendable(today) and lot.expires_on is not None:
+                dates[lot.expires_on] = dates.get(lot.expires_on, 0) + lot.points
+        return sorted(dates.items())
+
+    def soonest_expiry(self) -> date | None:
+        return min((lot.expires_on for lot in self.lots if lot.expires_on is not None), default=None)
+
+    def soonest_maturity(self) -> date | None:
+        return min((lot.available_on for lot in self.lots if lot.available_on is not None), default=None)
+
+
+def _with_lot(
+    lots: tuple[Lot, ...], expires_on: date | None, available_on: date | None, points: int
+) -> tuple[Lot, ...]:
+    """Add ``points`` (positive or negative) to the lot with these dates; an emptied lot disappears."""
+    merged: list[Lot] = []
+    found = False
+    for lot in lots:
+        if (lot.expires_on, lot.available_on) == (expires_on, available_on):
+            found = True
+            lot = replace(lot, points=lot.points + points)
+        if lot.points:
+            merged.append(lot)
+    if not found and points:
+        merged.append(Lot(expires_on, available_on, points))
+    assert all(lot.points > 0 for lot in merged), "a lot never holds negative points"
+    return tuple(sorted(merged, key=_spending_order))
+
+
+def credit(account: Account, points: int, expires_on: date | None, available_on: date | None = None) -> Account:
+    """Add earned points: they pay off any debt first, the rest becomes (part of) a lot."""
+    assert points > 0
+    paid = min(points, account.debt)
+    lots = _with_lot(account.lots, expires_on, available_on, points - paid)
+    return replace(account, lots=lots, debt=account.debt - paid, earned=account.earned + points)
+
+
+def spend(account: Account, points: int, today: date) -> tuple[Account, list[Draw]]:
+    """Take ``points`` from the available lots, soonest expiry first; InsufficientPoints if they fall short."""
+    assert points > 0
+    if account.available(today) < points:
+        raise InsufficientPoints(f"{account.available(today)} points are available, {points} asked")
+    lots, draws, left = account.lots, [], points
+    for lot in sorted((lot for lot in account.lots if lot.spendable(today)), key=_spending_order):
+        taken = min(left, lot.points)
+        lots = _with_lot(lots, lot.expires_on, lot.available_on, -taken)
+        draws.append(Draw(lot.expires_on, lot.available_on, taken))
+        left -= taken
+        if not left:
+            break
+    return replace(account, lots=lots), draws
+
+
+def redeem(account: Account, points: int, today: date) -> tuple[Account, list[Draw]]:
+    spent, draws = spend(account, points, today)
+    return replace(spent, redeemed=account.redeemed + points), draws
+
+
+def restore(account: Account, draws: list[Draw]) -> Account:
+    """Undo a redemption: its points go back to the lots they came from, with their expiry dates (points
+    whose date has passed meanwhile come back expired, and the nightly job books them)."""
+    lots = account.lots
+    for draw in draws:
+        lots = _with_lot(lots, draw.expires_on, draw.available_on, draw.points)
+    return replace(account, lots=lots, redeemed=account.redeemed - sum(draw.points for draw in draws))
+
+
+def deduct(account: Account, points: int, today: date, *, allow_debt: bool = False) -> tuple[Account, list[Draw]]:
+    """Take points away (a negative adjustment, a refund claw-back). Without ``allow_debt`` it cannot go
+    below zero; with it, what the available lots cannot cover becomes debt."""
+    assert points > 0
+    covered = min(points, account.available(today)) if allow_debt else points
+    spent, draws = spend(account, covered, today) if covered else (account, [])
+    return replace(spent, debt=account.debt + points - covered, deducted=account.deducted + points), draws
+
+
+def expire(account: Account, through: date) -> tuple[Account, list[Draw]]:
+    """Book the lots whose expiry date is ``through`` or earlier (pending or not) as expired."""
+    due = [lot for lot in account.lots if lot.expires_on is not None and lot.expires_on <= through]
+    if not due:
+        return account, []
+    lots = tuple(lot for lot in account.lots if lot not in due)
+    points = sum(lot.points for lot in due)
+    draws = [Draw(lot.expires_on, lot.available_on, lot.points) for lot in due]
+    return replace(account, lots=lots, expired=account.expired + points), draws
+
+
+def mature(account: Account, through: date) -> tuple[Account, list[Draw]]:
+    """Make pending lots whose date is ``through`` or earlier plainly available (balances do not change)."""
+    lots, moved = account.lots, []
+    for lot in account.lots:
+        if lot.available_on is not None and lot.available_on <= through:
+            lots = _with_lot(lots, lot.expires_on, lot.available_on, -lot.points)
+            lots = _with_lot(lots, lot.expires_on, None, lot.points)
+            moved.append(Draw(lot.expires_on, lot.available_on, lot.points))
+    return replace(account, lots=lots), moved
+
+
+@dataclass(frozen=True)
+class ExpiryPolicy:
+    """When earned points expire. ``rolling-days:N`` (N days after the earn), ``end-of-month:N`` (the last
+    day of the month N months after), ``end-of-next-year`` (31 December of the following year) or ``never``."""
+
+    kind: str
+    n: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> ExpiryPolicy:
+        kind, _, number = text.partition(":")
+        if kind in ("rolling-days", "end-of-month") and number.isdigit() and 0 < int(number) <= 3650:
+            return cls(kind, int(number))
+        if kind in ("end-of-next-year", "never") and not number:
+            return cls(kind)
+        raise ValueError("rolling-days:N, end-of-month:N, end-of-next-year or never")
+
+    def expires_on(self, earned_on: date) -> date | None:
+        if self.kind == "rolling-days":
+            return earned_on + timedelta(days=self.n)
+        if self.kind == "end-of-month":
+            months = earned_on.month - 1 + self.n
+            year, month = earned_on.year + months // 12, months % 12 + 1
+            return date(year, month, calendar.monthrange(year, month)[1])
+        if self.kind == "end-of-next-year":
+            return date(earned_on.year + 1, 12, 31)
+        return None
+
+
+def dump_lots(lots: tuple[Lot, ...]) -> str:
+    return json.dumps([[_iso(lot.expires_on), _iso(lot.available_on), lot.points] for lot in lots])
+
+
+def load_lots(text: str) -> tuple[Lot, ...]:
+    return tuple(sorted((Lot(_day(e), _day(a), int(p)) for e, a, p in json.loads(text or "[]")), key=_spending_order))
+
+
+def dump_draws(draws: list[Draw]) -> str:
+    return json.dumps([[_iso(d.expires_on), _iso(d.available_on), d.points] for d in draws])
+
+
+def load_draws(text: str) -> list[Draw]:
+    return [Draw(_day(e), _day(a), int(p)) for e, a, p in json.loads(text or "[]")]
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

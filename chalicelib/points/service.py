@@ -1,0 +1,320 @@
+"""Points use cases: earn, redeem, reverse, adjust, open balances; read balances and the ledger.
+
+Every write is one transaction holding the account update, its ledger entry, the idempotency record (when
+keyed) and its event. The account update is conditional on the ``seq`` (count of entries) it read, so the
+entry's ``balance_after`` is exact and a balance can never be spent twice: a write that lost a race reads
+again and recomputes, and answers 409 insufficient-points once the points are gone. A write only loses
+when another one committed, so the retry bound is never reached by contention alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.members.model import Status
+from chalicelib.members.records import MemberRecord
+from chalicelib.points import rules
+from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord, RedemptionRecord
+from chalicelib.points.rules import Account, Draw, ExpiryPolicy
+from chalicelib.shared import clock
+from chalicelib.shared.context import current_origin
+from chalicelib.shared.db import Transaction, one_page
+from chalicelib.shared.errors import Conflict, NotFound, Unavailable
+from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.http import IdempotencyKey
+from chalicelib.shared.idempotency import StoredAnswer, run_once
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.settings import get_settings
+from chalicelib.shared.unique import UniqueRecord
+
+SHARDS = 16
+MAX_ATTEMPTS = 64
+
+
+class InsufficientPoints(Conflict):
+    slug, title = "insufficient-points", "Not enough points are available"
+
+
+class MemberNotActive(Conflict):
+    slug, title = "member-not-active", "The member is frozen"
+
+
+class AlreadyReversed(Conflict):
+    slug, title = "already-reversed", "The redemption was already reversed"
+
+
+class OpeningBalanceExists(Conflict):
+    slug, title = "opening-balance-exists", "The member already has an opening balance"
+
+
+class _Stale(Exception):
+    """The account changed between the read and the write."""
+
+
+class _MemberGone(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Entry:
+    type: str
+    source_kind: str
+    source_id: str | None
+    reason: str
+
+
+Operation = Callable[[Account, date], tuple[Account, int, list[Draw]]]
+Extra = Callable[[Transaction, PointsEntryRecord], None]
+
+
+def business_today() -> date:
+    return clock.business_date(clock.now(), get_settings().tz)
+
+
+def shard_of(member_id: str) -> int:
+    return zlib.crc32(member_id.encode()) % SHARDS
+
+
+def to_account(record: PointsAccountRecord | None) -> Account:
+    if record is None:
+        return Account()
+    return Account(
+        lots=rules.load_lots(record.lots), debt=int(record.debt), earned=int(record.earned),
+        deducted=int(record.deducted), redeemed=int(record.redeemed), expired=int(record.expired),
+    )  # fmt: skip
+
+
+def write(
+    member_id: str, operation: Operation, entry: Entry, *, key: IdempotencyKey | None = None,
+    event_type: str, extra: Extra | None = None, spending: bool = False, record: PointsAccountRecord | None = None,
+) -> tuple[StoredAnswer, bool]:  # fmt: skip
+    """Apply ``operation`` to the member's account with its ledger entry, exactly once per ``key``.
+
+    ``spending`` writes require an active member (frozen members keep their points but cannot spend them).
+    ``record`` is an account image already read (the nightly jobs read it from an index); it is used for
+    the first attempt only, as the write's condition checks it is current.
+    """
+    for attempt in range(MAX_ATTEMPTS):
+        perform = functools.partial(
+            _perform, member_id=member_id, record=record if attempt == 0 else None, operation=operation,
+            entry=entry, event_type=event_type, extra=extra, spending=spending,
+        )  # fmt: skip
+        try:
+            return run_once(key, perform)
+        except _Stale:
+            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
+        except _MemberGone:
+            member = MemberRecord.find(member_id)
+            if member is None or member.status == Status.ERASED:
+                raise NotFound(f"No member {member_id!r}") from None
+            raise MemberNotActive("The member is frozen; their points cannot be spent") from None
+    raise Unavailable("The points account is too busy; retry", retry_after=1)
+
+
+def _perform(
+    tx: Transaction, *, member_id: str, record: PointsAccountRecord | None, operation: Operation, entry: Entry,
+    event_type: str, extra: Extra | None, spending: bool,
+) -> StoredAnswer:  # fmt: skip
+    """One attempt: read the account (unless given), apply the operation, add the writes to ``tx``."""
+    record = record or PointsAccountRecord.find(member_id)
+    today = business_today()
+    before = to_account(record)
+    try:
+        after, points, draws = operation(before, today)
+    except rules.InsufficientPoints as e:
+        raise InsufficientPoints(str(e)) from None
+    seq = int(record.seq) if record else 0
+    now = clock.now()
+    occurred_at = clock.iso(now)
+    ledger_entry = PointsEntryRecord(
+        member_id, seq + 1, entry_id=new_id("pe_"), type=entry.type, points=points, balance_after=after.balance,
+        source_kind=entry.source_kind, source_id=entry.source_id, reason=entry.reason,
+        lots=rules.dump_draws(draws), actor=current_origin().actor, occurred_at=occurred_at,
+    )  # fmt: skip
+    unchanged = PointsAccountRecord.seq == seq if record else PointsAccountRecord.member_id.does_not_exist()
+    tx.update(PointsAccountRecord(member_id), _account_actions(member_id, after, seq + 1, today, occurred_at),
+              condition=unchanged, on_fail=_Stale())  # fmt: skip
+    tx.put(ledger_entry, condition=PointsEntryRecord.seq.does_not_exist(), on_fail=_Stale())
+    present = MemberRecord.member_id.exists() & (
+        (MemberRecord.status == str(Status.ACTIVE)) if spending else (MemberRecord.status != str(Status.ERASED))
+    )
+    tx.check(MemberRecord, member_id, condition=present, on_fail=_MemberGone())
+    if extra:
+        extra(tx, ledger_entry)
+    emit(tx, new_event(event_type, f"member/{member_id}", {
+        "member_id": member_id, "points": points, "seq": seq + 1, "balance_after": after.balance,
+        "type": entry.type, "source_kind": entry.source_kind, "source_id": entry.source_id,
+    }))  # fmt: skip
+    return 201, entry_json(ledger_entry)
+
+
+def _account_actions(member_id: str, account: Account, seq: int, today: date, now: str) -> list[Any]:
+    shard = shard_of(member_id)
+    expiry, maturity = account.soonest_expiry(), account.soonest_maturity()
+    A = PointsAccountRecord
+    return [
+        A.lots.set(rules.dump_lots(account.lots)), A.balance.set(account.balance), A.debt.set(account.debt),
+        A.earned.set(account.earned), A.deducted.set(account.deducted), A.redeemed.set(account.redeemed),
+        A.expired.set(account.expired), A.seq.set(seq), A.updated_at.set(now),
+        A.touched.set(f"{today.isoformat()}#{shard}"),
+        A.expiry_due.set(f"{expiry.isoformat()}#{shard}") if expiry else A.expiry_due.remove(),
+        A.maturity_due.set(f"{maturity.isoformat()}#{shard}") if maturity else A.maturity_due.remove(),
+    ]  # fmt: skip
+
+
+def entry_json(record: PointsEntryRecord) -> dict[str, Any]:
+    return {
+        "entry_id": record.entry_id, "seq": int(record.seq), "type": record.type, "points": int(record.points),
+        "balance_after": int(record.balance_after), "source": {"kind": record.source_kind, "id": record.source_id},
+        "reason": record.reason, "occurred_at": record.occurred_at,
+    }  # fmt: skip
+
+
+def _policy_dates(earned_at: datetime | None) -> tuple[date | None, date | None]:
+    settings = get_settings()
+    earned_on = clock.business_date(earned_at or clock.now(), settings.tz)
+    expires_on = ExpiryPolicy.parse(settings.points_expiry).expires_on(earned_on)
+    pending = settings.points_pending_days
+    return expires_on, (earned_on + timedelta(days=pending)) if pending else None
+
+
+def earn(
+    member_id: str, points: int, *, source_kind: str, source_id: str, reason: str, key: IdempotencyKey | None,
+    earned_at: datetime | None = None, type: str = "earn", event_type: str = "points.earned",
+) -> tuple[StoredAnswer, bool]:  # fmt: skip
+    """Credit earned points into a lot dated by the expiry policy (and the pending period)."""
+    expires_on, available_on = _policy_dates(earned_at)
+
+    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
+        credited = rules.credit(account, points, expires_on, available_on)
+        return credited, points, [Draw(expires_on, available_on, points)]
+
+    return write(member_id, operation, Entry(type, source_kind, source_id, reason), key=key, event_type=event_type)
+
+
+def redeem(member_id: str, points: int, reason: str, key: IdempotencyKey | None) -> tuple[StoredAnswer, bool]:
+    """Spend available points, soonest expiry first; 409 insufficient-points when they fall short."""
+    redemption_id = new_id("rd_")
+    drawn: list[Draw] = []
+
+    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
+        after, draws = rules.redeem(account, points, today)
+        drawn[:] = draws
+        return after, -points, draws
+
+    def record_redemption(tx: Transaction, entry: PointsEntryRecord) -> None:
+        tx.put(RedemptionRecord(
+            redemption_id, member_id=member_id, points=points, draws=rules.dump_draws(drawn), reason=reason,
+            status="completed", entry_seq=entry.seq, created_at=entry.occurred_at,
+        ), condition=RedemptionRecord.redemption_id.does_not_exist())  # fmt: skip
+
+    entry = Entry("redeem", "redemption", redemption_id, reason)
+    (status, body), replayed = write(member_id, operation, entry, key=key, event_type="points.redeemed",
+                                     extra=record_redemption, spending=True)  # fmt: skip
+    return (status, redemption_json(body)), replayed
+
+
+def redemption_json(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"redemption_id": entry["source"]["id"], "points": -entry["points"], "reason": entry["reason"],
+            "status": "completed", "created_at": entry["occurred_at"], "entry": entry}  # fmt: skip
+
+
+def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey | None) -> tuple[StoredAnswer, bool]:
+    """Give a redemption's points back to the lots they came from, exactly once."""
+    redemption = RedemptionRecord.find(redemption_id)
+    if redemption is None or redemption.member_id != member_id:
+        raise NotFound(f"No redemption {redemption_id!r} for member {member_id!r}")
+    draws = rules.load_draws(redemption.draws)
+
+    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
+        return rules.restore(account, draws), int(redemption.points), draws
+
+    def mark_reversed(tx: Transaction, entry: PointsEntryRecord) -> None:
+        tx.update(RedemptionRecord(redemption_id), [RedemptionRecord.status.set("reversed"),
+                  RedemptionRecord.reversed_at.set(entry.occurred_at)],
+                  condition=RedemptionRecord.status == "completed",
+                  on_fail=AlreadyReversed(f"Redemption {redemption_id} was already reversed"))  # fmt: skip
+
+    entry = Entry("reverse", "redemption", redemption_id, reason)
+    return write(member_id, operation, entry, key=key, event_type="points.redemption-reversed", extra=mark_reversed)
+
+
+def adjust(
+    member_id: str, points: int, reason: str, key: IdempotencyKey | None, *, source_kind: str = "staff",
+    source_id: str | None = None, expires_on: date | None = None,
+) -> tuple[StoredAnswer, bool]:  # fmt: skip
+    """Credit (into a lot dated by the policy, or ``expires_on``) or debit (never below zero) points."""
+    policy_expiry, _ = _policy_dates(None)
+
+    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
+        if points > 0:
+            expiry = expires_on or policy_expiry
+            return rules.credit(account, points, expiry), points, [Draw(expiry, None, points)]
+        after, draws = rules.deduct(account, -points, today)
+        return after, points, draws
+
+    entry = Entry("adjust", source_kind, source_id or current_origin().actor, reason)
+    return write(member_id, operation, entry, key=key, event_type="points.adjusted")
+
+
+def open_balance(member_id: str, lots: list[tuple[int, date | None]], reason: str) -> tuple[StoredAnswer, bool]:
+    """Migrate a balance from an old system: lots with their own expiry dates, once per member."""
+    total = sum(points for points, _ in lots)
+
+    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
+        for points, expires_on in lots:
+            account = rules.credit(account, points, expires_on)
+        return account, total, [Draw(expires_on, None, points) for points, expires_on in lots]
+
+    def claim(tx: Transaction, entry: PointsEntryRecord) -> None:
+        marker = UniqueRecord(f"points-opening:{member_id}", owner=member_id, created_at=entry.occurred_at)
+        tx.put(marker, condition=UniqueRecord.key.does_not_exist(), on_fail=OpeningBalanceExists(), decisive=True)
+
+    entry = Entry("opening", "import", None, reason)
+    return write(member_id, operation, entry, event_type="points.opened", extra=claim)
+
+
+@dataclass(frozen=True)
+class Balance:
+    available: int
+    pending: int
+    expiring: list[tuple[date, int]]
+    lifetime_earned: int
+    redeemed: int
+    expired: int
+    debt: int
+
+
+def balance(member_id: str) -> Balance:
+    """The member's points as of now: expired points are gone and matured pending points are available,
+    whether or not the nightly jobs ran. One read (two for a member without an account yet)."""
+    record = PointsAccountRecord.find(member_id)
+    if record is None:
+        member = MemberRecord.find(member_id)
+        if member is None or member.status == Status.ERASED:
+            raise NotFound(f"No member {member_id!r}")
+    account, today = to_account(record), business_today()
+    unbooked = sum(lot.points for lot in account.lots if lot.expired(today))
+    return Balance(
+        available=account.available(today), pending=account.pending(today), expiring=account.expiring(today),
+        lifetime_earned=account.earned, redeemed=account.redeemed, expired=account.expired + unbooked,
+        debt=account.debt,
+    )  # fmt: skip
+
+
+def ledger(member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """The member's entries, newest first."""
+    scope = f"points-ledger|{member_id}"
+    results = PointsEntryRecord.query(
+        member_id, scan_index_forward=False, page_size=limit, last_evaluated_key=decode_cursor(scope, cursor)
+    )
+    records, last = one_page(PointsEntryRecord, results)
+    return [entry_json(record) for record in records], encode_cursor(scope, last)

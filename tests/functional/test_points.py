@@ -1,0 +1,207 @@
+"""The points account through the API: balances as of now, redemptions, reversals, adjustments, the ledger."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from chalicelib.points import service
+from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
+from chalicelib.shared import clock
+from chalicelib.shared.settings import get_settings
+from tests.conftest import item_counts, member_token, token_for
+
+TZ = get_settings().tz
+PATCH = {"content-type": "application/merge-patch+json"}
+
+
+def key(name):
+    return {"idempotency-key": f"test-key-{name}"}
+
+
+def earn(member_id, points, *, on=None, source_id=None):
+    earned_at = datetime.combine(on, datetime.min.time(), TZ) + timedelta(hours=12) if on else None
+    service.earn(member_id, points, source_kind="order", source_id=source_id or f"o-{points}-{on}", reason="消费",
+                 key=None, earned_at=earned_at)  # fmt: skip
+
+
+def ledger_sum(member_id):
+    return sum(int(entry.points) for entry in PointsEntryRecord.query(member_id))
+
+
+def assert_invariants(member_id):
+    """Booked balance = sum of the ledger = lots - debt = earned - deducted - redeemed - expired; never negative."""
+    account = PointsAccountRecord.get(member_id)
+    entries = list(PointsEntryRecord.query(member_id))
+    assert [int(e.seq) for e in entries] == list(range(1, len(entries) + 1))
+    assert int(account.balance) == ledger_sum(member_id) == service.to_account(account).balance
+    assert int(account.balance) == int(account.earned) - int(account.deducted) - int(account.redeemed) - int(
+        account.expired
+    )
+    assert all(int(e.balance_after) >= -int(account.debt) for e in entries)
+    running = 0
+    for entry in entries:
+        running += int(entry.points)
+        assert int(entry.balance_after) == running
+
+
+@pytest.fixture
+def member(api):
+    member_id, token = member_token("13900000001")
+    return member_id, api.as_(token)
+
+
+def today():
+    return clock.business_date(clock.now(), TZ)
+
+
+class TestBalance:
+    def test_a_new_member_has_nothing(self, api, member):
+        member_id, _ = member
+        body = api.get(f"/v1/members/{member_id}/points").body
+        assert body == {"available": 0, "pending": 0, "expiring": [], "lifetime_earned": 0, "redeemed": 0,
+                        "expired": 0, "debt": 0}  # fmt: skip
+
+    def test_points_past_their_date_are_gone_before_the_job_runs(self, api, member):
+        member_id, me = member
+        earn(member_id, 300, on=today() - timedelta(days=800))  # end of next year: already past
+        earn(member_id, 200)
+        balance = me.get("/v1/me/points").body
+        assert (balance["available"], balance["expired"], balance["lifetime_earned"]) == (200, 300, 500)
+        assert balance["expiring"] == [{"date": f"{today().year + 1}-12-31", "points": 200}]
+        assert me.post(f"/v1/members/{member_id}/points/redemptions", {"points": 201, "reason": "x"},
+                       headers=key("too-much")).status == 409  # fmt: skip
+
+    def test_an_unknown_member_is_404(self, api):
+        assert api.get("/v1/members/mb_nobody/points").status == 404
+
+
+class TestRedemption:
+    def test_redeem_soonest_expiring_first_and_replay_with_the_same_key(self, api, member):
+        member_id, me = member
+        earn(member_id, 100, on=today() - timedelta(days=400))  # expires at the end of this year
+        earn(member_id, 500)  # expires at the end of next year
+        answer = me.post(f"/v1/members/{member_id}/points/redemptions", {"points": 150, "reason": "兑换咖啡"},
+                         headers=key("coffee"))  # fmt: skip
+        assert answer.status == 201
+        assert answer.body["entry"]["points"] == -150
+        assert answer.body["entry"]["balance_after"] == 450
+        again = me.post(f"/v1/members/{member_id}/points/redemptions", {"points": 150, "reason": "兑换咖啡"},
+                        headers=key("coffee"))  # fmt: skip
+        assert again.body == answer.body
+        assert me.get("/v1/me/points").body["expiring"] == [{"date": f"{today().year + 1}-12-31", "points": 450}]
+        other = me.post(f"/v1/members/{member_id}/points/redemptions", {"points": 1, "reason": "兑换咖啡"},
+                        headers=key("coffee"))  # fmt: skip
+        assert other.status == 422
+        assert other.body["type"].endswith("/idempotency-key-reused")
+        assert_invariants(member_id)
+
+    def test_not_enough_points_is_409_and_writes_nothing(self, api, member):
+        member_id, me = member
+        earn(member_id, 99)
+        before = item_counts()
+        answer = me.post(f"/v1/members/{member_id}/points/redemptions", {"points": 100, "reason": "x"},
+                         headers=key("short"))  # fmt: skip
+        assert answer.status == 409
+        assert answer.body["type"].endswith("/insufficient-points")
+        assert item_counts() == before
+
+    def test_a_key_is_required_and_bad_bodies_are_refused(self, api, member):
+        member_id, me = member
+        path = f"/v1/members/{member_id}/points/redemptions"
+        assert me.post(path, {"points": 1, "reason": "x"}).status == 428
+        for body in ({"points": 0, "reason": "x"}, {"points": -5, "reason": "x"}, {"points": 1}, {"points": "1"}):
+            assert me.post(path, body, headers=key("bad")).status == 422
+
+    def test_a_frozen_member_keeps_points_but_cannot_spend_them(self, api, member):
+        member_id, _ = member
+        earn(member_id, 100)
+        api.patch(f"/v1/members/{member_id}", {"status": "frozen"}, headers={**PATCH, "if-match": '"1"'})
+        answer = api.post(f"/v1/members/{member_id}/points/redemptions", {"points": 10, "reason": "x"},
+                          headers=key("frozen"))  # fmt: skip
+        assert answer.status == 409
+        assert answer.body["type"].endswith("/member-not-active")
+        assert api.get(f"/v1/members/{member_id}/points").body["available"] == 100
+
+    def test_a_cashier_redeems_at_the_till_and_a_member_only_for_themself(self, api, member):
+        member_id, me = member
+        earn(member_id, 100)
+        cashier = api.as_(token_for(["cashier"]))
+        assert cashier.post(f"/v1/members/{member_id}/points/redemptions", {"points": 10, "reason": "x"},
+                            headers=key("till")).status == 201  # fmt: skip
+        other_id, _ = member_token("13900000002")
+        assert me.post(f"/v1/members/{other_id}/points/redemptions", {"points": 1, "reason": "x"},
+                       headers=key("other")).status == 404  # fmt: skip
+        assert me.post(f"/v1/members/{member_id}/points/adjustments", {"points": 1000, "reason": "x"},
+                       headers=key("self-credit")).status == 403  # fmt: skip
+
+
+class TestReversal:
+    def test_a_reversal_restores_the_original_lots_once(self, api, member):
+        member_id, me = member
+        earn(member_id, 100, on=today() - timedelta(days=400))
+        earn(member_id, 100)
+        redeemed = me.post(f"/v1/members/{member_id}/points/redemptions", {"points": 150, "reason": "x"},
+                           headers=key("to-reverse")).body  # fmt: skip
+        path = f"/v1/members/{member_id}/points/redemptions/{redeemed['redemption_id']}/reversal"
+        reversed_ = api.post(path, {"reason": "顾客退货"})
+        assert reversed_.status == 201
+        assert (reversed_.body["type"], reversed_.body["points"]) == ("reverse", 150)
+        expiring = api.get(f"/v1/members/{member_id}/points").body["expiring"]
+        assert expiring == [{"date": f"{today().year}-12-31", "points": 100},
+                            {"date": f"{today().year + 1}-12-31", "points": 100}]  # fmt: skip
+        again = api.post(path, {"reason": "顾客退货"})
+        assert again.status == 409
+        assert again.body["type"].endswith("/already-reversed")
+        assert me.post(path, {}).status == 403  # members do not reverse
+        assert api.post(f"/v1/members/{member_id}/points/redemptions/rd_nothing/reversal", {}).status == 404
+        assert_invariants(member_id)
+
+
+class TestAdjustments:
+    def test_credit_and_debit_by_hand_never_below_zero(self, api, aws, member):
+        member_id, _ = member
+        path = f"/v1/members/{member_id}/points/adjustments"
+        credit = api.post(path, {"points": 500, "reason": "补发积分", "expires_on": "2030-06-30"}, headers=key("a1"))
+        assert credit.status == 201
+        assert credit.body["source"]["kind"] == "staff"
+        debit = api.post(path, {"points": -200, "reason": "误发扣回"}, headers=key("a2"))
+        assert debit.body["balance_after"] == 300
+        assert api.post(path, {"points": -301, "reason": "x"}, headers=key("a3")).status == 409
+        assert api.post(path, {"points": 0, "reason": "x"}, headers=key("a4")).status == 422
+        assert api.post(path, {"points": 5, "reason": ""}, headers=key("a5")).status == 422
+        assert (
+            api.post(path, {"points": -5, "reason": "x", "expires_on": "2030-01-01"}, headers=key("a6")).status == 422
+        )
+        assert api.as_(token_for(["cashier"])).post(path, {"points": 1, "reason": "x"}, headers=key("a7")).status == 403
+        assert api.get(f"/v1/members/{member_id}/points").body["expiring"] == [{"date": "2030-06-30", "points": 300}]
+        assert_invariants(member_id)
+
+
+class TestLedger:
+    def test_newest_first_with_balances_and_pages(self, api, member):
+        member_id, me = member
+        for points in (10, 20, 30):
+            earn(member_id, points)
+        me.post(f"/v1/members/{member_id}/points/redemptions", {"points": 25, "reason": "兑换"}, headers=key("l1"))
+        first = me.get("/v1/me/points/ledger?limit=3").body
+        assert [(e["type"], e["points"], e["balance_after"]) for e in first["items"]] == [
+            ("redeem", -25, 35), ("earn", 30, 60), ("earn", 20, 30)]  # fmt: skip
+        rest = me.get(f"/v1/me/points/ledger?limit=3&cursor={first['next_cursor']}").body
+        assert [(e["type"], e["points"]) for e in rest["items"]] == [("earn", 10)]
+        assert rest["next_cursor"] is None
+        assert api.get(f"/v1/members/{member_id}/points/ledger").body["items"] == first["items"] + rest["items"]
+        assert_invariants(member_id)
+
+
+def test_expiry_policies():
+    from chalicelib.points.rules import ExpiryPolicy
+
+    day = date(2026, 1, 31)
+    assert ExpiryPolicy.parse("rolling-days:365").expires_on(day) == date(2027, 1, 31)
+    assert ExpiryPolicy.parse("end-of-month:1").expires_on(day) == date(2026, 2, 28)
+    assert ExpiryPolicy.parse("end-of-month:12").expires_on(day) == date(2027, 1, 31)
+    assert ExpiryPolicy.parse("end-of-next-year").expires_on(day) == date(2027, 12, 31)
+    assert ExpiryPolicy.parse("never").expires_on(day) is None
+    for bad in ("rolling-days", "rolling-days:0", "end-of-month:x", "sometimes", "never:1"):
+        with pytest.raises(ValueError, match="rolling-days"):
+            ExpiryPolicy.parse(bad)
