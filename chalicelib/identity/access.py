@@ -18,7 +18,7 @@ from typing import Any
 from chalice.app import Request
 
 from chalicelib.identity.rules import Permission, StaffGrant, grant_of
-from chalicelib.identity.tokens import verify_access_token
+from chalicelib.identity.tokens import Claims, verify_access_token
 from chalicelib.shared.errors import Forbidden, NotFound, Unauthenticated
 
 
@@ -27,6 +27,7 @@ class Caller:
     kind: str  # "staff" | "member" | "partner" | "anonymous"
     id: str
     grant: StaffGrant | None = None  # a partner's grant holds no permissions, only its stores
+    token_issued_at: float = 0.0
 
     @property
     def is_member(self) -> bool:
@@ -93,7 +94,7 @@ class MemberSelf:
         claims = verify_access_token(bearer_token(request))
         if claims.kind != "member":
             raise Forbidden("This operation is for members, about themselves")
-        return Caller("member", claims.id)
+        return _live_member(claims, request)
 
     def security(self) -> list[dict[str, Any]]:
         return [{"bearer": []}]
@@ -114,7 +115,7 @@ class StaffOrSelf:
         if claims.kind == "member":
             if (request.uri_params or {}).get("member_id") != claims.id:
                 raise NotFound("No such member")  # another member's data does not exist for this caller
-            return Caller("member", claims.id)
+            return _live_member(claims, request)
         return Staff(self.permission).authorize(request)
 
     def security(self) -> list[dict[str, Any]]:
@@ -138,6 +139,14 @@ class PartnerSigned:
 
     def security(self) -> list[dict[str, Any]]:
         return [{"partnerId": [], "partnerSignature": []}]
+
+
+def _live_member(claims: Claims, request: Request) -> Caller:
+    """A member's token works while the membership lives (erased: 401); a frozen member may only read."""
+    from chalicelib.identity.member_auth import require_live_member
+
+    require_live_member(claims.id, writing=request.method not in ("GET", "HEAD"))
+    return Caller("member", claims.id, token_issued_at=claims.issued_at)
 
 
 PUBLIC = Public()

@@ -22,6 +22,7 @@ from chalicelib.identity.schemas import (
     Tokens,
 )
 from chalicelib.identity.schemas import Staff as StaffOut
+from chalicelib.shared import clock
 from chalicelib.shared.errors import (
     AlreadyExists,
     InvalidCursor,
@@ -69,7 +70,8 @@ def log_out(ctx: RequestContext) -> Reply:
 
 
 @endpoint(bp, "/v1/auth/otp", "POST", summary="Text a one-time code to a member's phone", tag="auth",
-          access=PUBLIC, body=CodeRequest, response=CodeSent, status=202, errors=(RateLimited,))  # fmt: skip
+          access=PUBLIC, body=CodeRequest, response=CodeSent, status=202,
+          errors=(RateLimited, ValidationFailed))  # fmt: skip
 def request_code(ctx: RequestContext) -> Reply:
     member_auth.request_code(ctx.body.phone, source_ip(ctx.request))
     expires_in = int(member_auth.CODE_LIFETIME.total_seconds())
@@ -78,21 +80,22 @@ def request_code(ctx: RequestContext) -> Reply:
 
 @endpoint(bp, "/v1/auth/member-token", "POST", summary="Log in (or join) as a member with a code or password",
           tag="auth", access=PUBLIC, body=MemberLogin, response=Tokens,
-          errors=(Unauthenticated, RateLimited, member_auth.RegistrationClosed,
+          errors=(Unauthenticated, RateLimited, ValidationFailed, member_auth.RegistrationClosed,
                   member_auth.MembershipFrozen))  # fmt: skip
 def member_token(ctx: RequestContext) -> Reply:
     login: MemberLogin = ctx.body
     if login.code is not None:
         return Reply(member_auth.log_in_with_code(login.phone, login.code, login.name))
     assert login.password is not None
-    return Reply(member_auth.log_in_with_password(login.phone, login.password))
+    return Reply(member_auth.log_in_with_password(login.phone, login.password, source_ip(ctx.request)))
 
 
 @endpoint(bp, "/v1/me/password", "PUT", summary="Set or change my password", tag="me", access=MEMBER,
           body=MemberPasswordSet, status=204, errors=(Unauthenticated, ValidationFailed, RateLimited))  # fmt: skip
 def set_my_password(ctx: RequestContext) -> Reply:
     body: MemberPasswordSet = ctx.body
-    member_auth.set_password(ctx.caller.id, body.password, body.current_password, body.code)
+    age = clock.now().timestamp() - ctx.caller.token_issued_at
+    member_auth.set_password(ctx.caller.id, body.password, body.current_password, body.code, age)
     return Reply(status=204)
 
 

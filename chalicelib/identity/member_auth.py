@@ -2,24 +2,31 @@
 
 - A code is 6 digits, valid 5 minutes, single use; a new code replaces the last one. Every try counts
   before it is checked, and the fifth wrong try burns the code.
-- Code requests are limited per phone (1 a minute, 5 an hour, 10 a day) and per client address
-  (``LOYALTY_OTP_REQUESTS_PER_ADDRESS_HOUR``, default 20 an hour): 429 with Retry-After, nothing sent.
+- Code requests are limited per phone (1 a minute, 5 an hour, 10 a day), per client address (an IPv6
+  /64 counts as one; ``LOYALTY_OTP_REQUESTS_PER_ADDRESS_HOUR``, default 20 an hour) and in all
+  (``LOYALTY_OTP_REQUESTS_PER_HOUR``, default 1000: a ceiling on SMS spending): 429 with Retry-After,
+  nothing sent. Codes go only to phones of ``LOYALTY_OTP_REGIONS`` (default CN).
 - The code travels as a notification (sealed, sent from its event); the answer never says whether the
   phone belongs to a member.
 - A verified phone that is not a member's registers one (source ``online``, named 会员 + the phone's last
   four digits unless a name is given) while self-registration is on (``LOYALTY_SELF_REGISTRATION``,
   default on); off, it is 403.
 - A member may set a password and log in with phone and password; five wrong passwords in a row lock
-  the account for 15 minutes. Changing a password needs the current one or a fresh code.
-- Frozen members may not log in or refresh (403); erased members no longer hold a phone.
+  the phone's password logins for 15 minutes. The first password needs a fresh code or a log-in at most
+  10 minutes old; changing it needs the current one or a fresh code, and ends the other sessions.
+- Frozen members may not log in or refresh (403) and their tokens only read; erased members no longer
+  hold a phone and their tokens stop working.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
+import time
 from datetime import timedelta
 
+import phonenumbers
 from pynamodb.exceptions import DeleteError, UpdateError
 
 from chalicelib.identity import lockout
@@ -44,6 +51,9 @@ from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 
 CODE_LIFETIME = timedelta(minutes=5)
+RECENT_LOGIN = timedelta(minutes=10)
+STATUS_CACHE_SECONDS = 30.0
+PASSWORD_LOGINS_PER_ADDRESS = Limit(60, 3600, "Too many password logins from this address")
 MAX_TRIES = 5
 SMS_TEXT = "您的验证码是{code}，5分钟内有效。如非本人操作，请忽略本短信。"
 PER_PHONE = (
@@ -71,22 +81,37 @@ def request_code(phone: str, address: str | None) -> None:
     now = clock.now()
     tx = Transaction()
     take(tx, f"code-phone:{phone_hash}", *PER_PHONE)
+    settings = get_settings()
+    if region_of(phone) not in settings.otp_regions:
+        problem = f"codes are sent to phones of {', '.join(settings.otp_regions)} only"
+        raise ValidationFailed([{"field": "phone", "in": "body", "message": problem}])
+    take(tx, "code-all", Limit(settings.otp_requests_per_hour, 3600, "Too many codes are being sent; try later"))
     if address:
-        per_address = Limit(get_settings().otp_requests_per_address_hour, 3600, "Too many codes from this address")
-        take(tx, f"code-address:{lookup_hash('address', address)}", per_address)
+        per_address = Limit(settings.otp_requests_per_address_hour, 3600, "Too many codes from this address")
+        take(tx, f"code-address:{_address_bucket(address)}", per_address)
     tx.put(OneTimeCodeRecord(
         phone_hash, code_id=code_id, code_hash=_code_hash(code_id, code), tries=0,
         valid_until=clock.iso(now + CODE_LIFETIME), expires_at=now + timedelta(days=1),
     ))  # fmt: skip
+    text, keep = SMS_TEXT.format(code=code), timedelta(days=1)
     notifications.request(
-        tx,
-        channel="sms",
-        recipient=phone,
-        text=SMS_TEXT.format(code=code),
-        purpose="login-code",
-        keep=timedelta(days=1),
+        tx, channel="sms", recipient=phone, text=text, purpose="login-code", keep=keep, send_before=now + CODE_LIFETIME
     )
     tx.commit()
+
+
+def region_of(phone: str) -> str:
+    return phonenumbers.region_code_for_number(phonenumbers.parse(phone)) or "ZZ"
+
+
+def _address_bucket(address: str) -> str:
+    """A client address as rate limits count it: IPv4 as is, IPv6 by its /64 (one subscriber's block)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return lookup_hash("address", address)
+    network = ipaddress.ip_network(f"{ip}/64", strict=False) if ip.version == 6 else ip
+    return lookup_hash("address", str(network))
 
 
 def _code_hash(code_id: str, code: str) -> str:
@@ -122,17 +147,20 @@ def log_in_with_code(phone: str, code: str, name: str | None = None) -> Tokens:
     return issue_tokens(member_claims(member_id))
 
 
-def log_in_with_password(phone: str, password: str) -> Tokens:
+def log_in_with_password(phone: str, password: str, address: str | None) -> Tokens:
+    """Tokens for the member holding ``phone`` whose password matches. Attempts are counted per phone, member
+    or not, so a lockout tells nothing, and per client address."""
+    if address:
+        tx = Transaction()
+        take(tx, f"login-address:{_address_bucket(address)}", PASSWORD_LOGINS_PER_ADDRESS)
+        tx.commit()
+    subject = f"phone:{lookup_hash('phone', phone)}"
+    lockout.begin_attempt(subject)
     member_id = _member_holding(phone)
     credential = MemberCredentialRecord.find(member_id) if member_id else None
-    subject = f"member:{member_id}"
-    failures = lockout.refuse_if_locked(subject) if credential else None
     if not verify_password(credential.password_hash if credential else None, password) or member_id is None:
-        if credential is not None:
-            lockout.count_failure(subject)
         raise Unauthenticated(BAD_LOGIN)
-    if failures:
-        lockout.clear(subject)
+    lockout.clear(subject)
     return issue_tokens(member_claims(member_id))
 
 
@@ -165,25 +193,58 @@ def _self_register(phone: str, name: str | None) -> str:
     return member_id
 
 
-def set_password(member_id: str, password: str, current_password: str | None, code: str | None) -> None:
-    """Set or change a member's password. Changing one needs the current password or a fresh SMS code."""
+def set_password(
+    caller_id: str, password: str, current_password: str | None, code: str | None, token_age: float
+) -> None:
+    """Set or change a member's password. The first needs a fresh SMS code or a token at most 10 minutes old;
+    a change needs the current password or a fresh code, and ends every other session of the member."""
     weak = strong_enough(password)
     if weak:
         raise ValidationFailed([{"field": "password", "in": "body", "message": weak}])
-    credential = MemberCredentialRecord.find(member_id)
-    if credential is not None:
-        if code:
-            phone = members.get_member(member_id).phone
-            assert phone is not None  # a member who can log in holds a phone
-            redeem_code(phone, code)
-        elif current_password:
-            subject = f"member:{member_id}"
-            lockout.refuse_if_locked(subject)
-            if not verify_password(credential.password_hash, current_password):
-                lockout.count_failure(subject)
-                raise Unauthenticated("The current password is wrong")
-        else:
-            problem = "give current_password, or a code sent by POST /v1/auth/otp"
-            raise ValidationFailed([{"field": "current_password", "in": "body", "message": problem}])
+    credential = MemberCredentialRecord.find(caller_id)
+    if code:
+        phone = members.get_member(caller_id).phone
+        if phone is None:
+            raise Unauthenticated("The membership no longer exists")
+        redeem_code(phone, code)
+    elif credential is not None and current_password:
+        subject = f"member:{caller_id}"
+        lockout.begin_attempt(subject)
+        if not verify_password(credential.password_hash, current_password):
+            raise Unauthenticated("The current password is wrong")
+        lockout.clear(subject)
+    elif credential is not None or token_age > RECENT_LOGIN.total_seconds():
+        wanted = "current_password" if credential is not None else "code"
+        problem = "give current_password, or a code sent by POST /v1/auth/otp"
+        raise ValidationFailed([{"field": wanted, "in": "body", "message": problem}])
     now = clock.iso(clock.now())
-    MemberCredentialRecord(member_id, password_hash=hash_password(password), updated_at=now).save()
+    MemberCredentialRecord(
+        caller_id, password_hash=hash_password(password), updated_at=now,
+        sessions_after=now if credential is not None else None,
+    ).save()  # fmt: skip
+
+
+def sessions_valid_from(member_id: str) -> str | None:
+    """Sessions of the member created before this instant were ended by a password change."""
+    credential = MemberCredentialRecord.find(member_id)
+    return credential.sessions_after if credential else None
+
+
+_status_cache: dict[str, tuple[float, str]] = {}
+
+
+def require_live_member(member_id: str, *, writing: bool) -> None:
+    """401 once the membership is erased, 403 for a frozen member's writes. Statuses are cached at most
+    ``STATUS_CACHE_SECONDS``: erasing or freezing takes effect on every token within that time."""
+    now = time.monotonic()
+    cached = _status_cache.get(member_id)
+    if cached is None or now - cached[0] >= STATUS_CACHE_SECONDS:
+        record = MemberRecord.find(member_id)
+        cached = (now, record.status if record else str(Status.ERASED))
+        if len(_status_cache) > 10_000:
+            _status_cache.clear()
+        _status_cache[member_id] = cached
+    if cached[1] == Status.ERASED:
+        raise Unauthenticated("The membership no longer exists")
+    if cached[1] == Status.FROZEN and writing:
+        raise MembershipFrozen("The membership is frozen; please contact customer service")

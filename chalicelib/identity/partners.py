@@ -2,7 +2,7 @@
 
 - An admin creates a partner and receives its first secret once; only the sealed secret is kept.
 - Rotation: add a second secret, move the partner to it, revoke the first. At most two secrets are active.
-- A partner whose ``stores`` is empty may act for every store; otherwise only for those stores.
+- A partner acts for the stores it names; an empty list (created with ``all_stores``) means every store.
 - Signed requests are checked against a cache of each partner's active secrets that is at most
   ``CACHE_SECONDS`` old, so a revoked secret or a disabled partner stops working within that time.
 """
@@ -201,10 +201,9 @@ class _KeyCache:
         if cached and now - cached[0] < CACHE_SECONDS:
             return cached[1]
         keys = _load_keys(partner_id)
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[partner_id] = (now, keys)
+        if keys.secrets:  # unknown or disabled partners are not remembered, so made-up ids cannot flood the cache
+            with self._lock:
+                self._entries[partner_id] = (now, keys)
         return keys
 
     def forget(self, partner_id: str) -> None:

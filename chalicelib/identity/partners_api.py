@@ -32,7 +32,8 @@ ADMIN = Staff(Permission.PARTNERS_ADMIN)
 
 
 def _body(partner: partners.Partner) -> Partner:
-    return Partner.model_validate({**partner.__dict__, "secrets": [s.__dict__ for s in partner.secrets]})
+    secrets = [s.__dict__ for s in partner.secrets]
+    return Partner.model_validate({**partner.__dict__, "secrets": secrets, "all_stores": not partner.stores})
 
 
 def _reply(partner: partners.Partner, status: int = 200) -> Reply:
@@ -75,6 +76,8 @@ def get_partner(ctx: RequestContext, partner_id: str) -> Reply:
 def update_partner(ctx: RequestContext, partner_id: str) -> Reply:
     patch: PartnerPatch = ctx.body
     changes = {name: getattr(patch, name) for name in patch.model_fields_set if getattr(patch, name) is not None}
+    if changes.pop("all_stores", None):
+        changes["stores"] = []  # no list of stores: every store
     assert ctx.if_match is not None
     return _reply(partners.update_partner(partner_id, changes, ctx.if_match))
 

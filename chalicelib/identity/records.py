@@ -30,8 +30,8 @@ class StaffRecord(Record):
 
 @table
 class LockoutRecord(Record):
-    """Wrong passwords in a row for one account, and until when it is locked. Kept apart from the account
-    (which people edit under If-Match), as counters change with every attempt."""
+    """Password attempts not yet cleared by a right one, for one account (or one phone), and when the last was.
+    Kept apart from the account (which people edit under If-Match), as it changes with every attempt."""
 
     logical_name = "lockouts"
     ttl_attribute = "expires_at"
@@ -41,7 +41,7 @@ class LockoutRecord(Record):
 
     subject = UnicodeAttribute(hash_key=True)
     failures = NumberAttribute(default=0)
-    locked_until = UnicodeAttribute(null=True)
+    last_attempt_at = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
 
@@ -93,6 +93,7 @@ class MemberCredentialRecord(Record):
     member_id = UnicodeAttribute(hash_key=True)
     password_hash = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    sessions_after = UnicodeAttribute(null=True)  # a password change ends the sessions created before it
 
 
 @table

@@ -115,16 +115,32 @@ class MemberPasswordSet(Schema):
 
 
 class PartnerCreate(Schema):
-    """A partner system. ``stores`` limits it to those stores; empty means every store."""
+    """A partner system, acting for the ``stores`` named, or for every store with ``all_stores``."""
 
     name: DisplayName
     stores: list[StoreId] = Field(default_factory=list, max_length=200)
+    all_stores: bool = False
+
+    @model_validator(mode="after")
+    def _scoped(self) -> PartnerCreate:
+        if bool(self.stores) == self.all_stores:
+            raise ValueError("name the partner's stores, or set all_stores (not both)")
+        return self
 
 
 class PartnerPatch(Schema):
+    """Rename, disable or enable, or re-scope (``stores``: a non-empty list; ``all_stores``: true)."""
+
     name: DisplayName | None = None
-    stores: list[StoreId] | None = Field(default=None, max_length=200)
+    stores: list[StoreId] | None = Field(default=None, min_length=1, max_length=200)
+    all_stores: Literal[True] | None = None
     status: Literal["active", "disabled"] | None = None
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> PartnerPatch:
+        if self.stores is not None and self.all_stores:
+            raise ValueError("give stores or all_stores, not both")
+        return self
 
 
 class PartnerSecret(Schema):
@@ -137,6 +153,7 @@ class Partner(Schema):
     partner_id: str
     name: str
     stores: list[str]
+    all_stores: bool
     status: Literal["active", "disabled"]
     secrets: list[PartnerSecret]
     created_at: str

@@ -42,18 +42,15 @@ def _username_key(username: str) -> str:
 
 def log_in(username: str, password: str) -> Tokens:
     """Tokens for a staff member whose password matches; 401 otherwise, 429 while the account is locked."""
-    claim = UniqueRecord.find(_username_key(username))
+    subject = _username_key(username)  # counted per username, known or not, so a lock tells nothing
+    lockout.begin_attempt(subject)
+    claim = UniqueRecord.find(subject)
     staff = StaffRecord.find(claim.owner) if claim else None
-    subject = f"staff:{staff.staff_id}" if staff else ""
-    failures = lockout.refuse_if_locked(subject) if staff else None
     if not verify_password(staff.password_hash if staff else None, password) or staff is None:
-        if staff is not None:
-            lockout.count_failure(subject)
         raise Unauthenticated(BAD_LOGIN)
     if staff.status != "active":
         raise Unauthenticated(BAD_LOGIN)
-    if failures:
-        lockout.clear(subject)
+    lockout.clear(subject)
     return issue_tokens(_staff_claims(staff))
 
 
@@ -88,8 +85,11 @@ def refresh(refresh_token: str) -> Tokens:
         raise
     kind, _, subject_id = session.subject.partition(":")
     if kind == "member":
-        from chalicelib.identity.member_auth import member_claims
+        from chalicelib.identity.member_auth import member_claims, sessions_valid_from
 
+        ended = sessions_valid_from(subject_id)
+        if ended and session.created_at < ended:
+            raise Unauthenticated("The password changed since this session began; log in again")
         return issue_tokens(member_claims(subject_id))
     staff = StaffRecord.find(subject_id) if kind == "staff" else None
     if staff is None or staff.status != "active":
@@ -184,7 +184,7 @@ def reset_password(staff_id: str, password: str) -> None:
     tx.update(versioned, actions, add_version_condition=False)
     _staff_event(tx, "staff.password-reset", staff, ["password"])
     tx.commit()
-    lockout.clear(f"staff:{staff_id}")
+    lockout.clear(_username_key(staff.username))
 
 
 def list_staff(limit: int, cursor: str | None) -> tuple[list[StaffRecord], str | None]:

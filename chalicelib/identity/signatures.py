@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 
 TOLERANCE_SECONDS = 300
+_HEX = re.compile(r"[0-9a-fA-F]{64}")
 MAX_SIGNATURES = 5
 
 
@@ -44,7 +46,7 @@ def parse(header: str) -> tuple[int, list[str]]:
             timestamp = int(value)
         elif name == "t":
             raise BadSignature("the timestamp is malformed or repeated")
-        elif name == "v1" and len(value) == 64:
+        elif name == "v1" and _HEX.fullmatch(value):
             values.append(value.lower())
     if timestamp is None or not values:
         raise BadSignature("a signature needs t= and at least one v1=")

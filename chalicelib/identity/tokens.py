@@ -29,6 +29,7 @@ class Claims:
     subject: str  # "staff:<id>" or "member:<id>"
     roles: tuple[str, ...] = ()
     stores: tuple[str, ...] = ()
+    issued_at: float = 0.0
 
     @property
     def kind(self) -> str:
@@ -69,7 +70,8 @@ def verify_access_token(token: str) -> Claims:
     subject = str(payload["sub"])
     if subject.partition(":")[0] not in ("staff", "member") or not subject.partition(":")[2]:
         raise Unauthenticated("The access token is not valid")
-    return Claims(subject, tuple(payload.get("roles", ())), tuple(payload.get("stores", ())))
+    issued_at = float(payload["iat"]) if isinstance(payload["iat"], int | float) else 0.0
+    return Claims(subject, tuple(payload.get("roles", ())), tuple(payload.get("stores", ())), issued_at)
 
 
 def new_refresh_token() -> tuple[str, str]:

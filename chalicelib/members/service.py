@@ -240,6 +240,9 @@ def _erase_once(record: MemberRecord) -> None:
     tx.update(versioned, _set_or_remove(erased), on_fail=PreconditionFailed("The member changed while being erased"))
     if record.phone_hash:
         _release(tx, f"phone:{record.phone_hash}", member_id)
+    from chalicelib.identity.records import MemberCredentialRecord  # a password must not outlive the member
+
+    tx.delete(MemberCredentialRecord(member_id))
     emit(tx, new_event("member.erased", f"member/{member_id}", {"member_id": member_id, "erased_at": now}))
     tx.commit()
     wrapped = repository.wrapped_key(record)

@@ -24,8 +24,9 @@ class NotificationRecord(Record):
     data_key = UnicodeAttribute()  # "<keyring>|<base64>": this message's own data key, wrapped
     recipient_sealed = UnicodeAttribute()
     text_sealed = UnicodeAttribute()
-    status = UnicodeAttribute()  # pending | sent
+    status = UnicodeAttribute()  # pending | sent | lapsed
     sent_via = UnicodeAttribute(null=True)  # dev-outbox | sns
     created_at = UnicodeAttribute()
     sent_at = UnicodeAttribute(null=True)
+    send_before = UnicodeAttribute(null=True)  # a one-time code is worthless later: not sent at all
     expires_at = TTLAttribute()

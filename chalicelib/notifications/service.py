@@ -8,8 +8,10 @@ could still both reach the gateway; SMS gateways accept that risk, ledgers never
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.notifications.records import NotificationRecord
@@ -38,18 +40,20 @@ class Message:
 
 def request(
     tx: Transaction, *, channel: str, recipient: str, text: str, purpose: str, keep: timedelta,
-    member_id: str | None = None,
+    member_id: str | None = None, send_before: datetime | None = None,
 ) -> str:  # fmt: skip
-    """Add a message and its event to ``tx``; kept ``keep`` long (a one-time code needs no more than a day)."""
+    """Add a message and its event to ``tx``; kept ``keep`` long (a one-time code needs no more than a day),
+    and not sent at all after ``send_before``."""
     assert channel in CHANNELS
     notification_id = new_id("nt_")
-    data_key, wrapped = keyring().new_data_key()
+    data_key, wrapped = _data_key()
     sealer = Sealer(f"notification/{notification_id}", data_key)
     now = clock.now()
     record = NotificationRecord(
         notification_id, channel=channel, purpose=purpose, member_id=member_id,
         data_key=f"{wrapped.keyring}|{wrapped.blob}", recipient_sealed=sealer.seal("recipient", recipient),
         text_sealed=sealer.seal("text", text), status="pending", created_at=clock.iso(now), expires_at=now + keep,
+        send_before=clock.iso(send_before) if send_before else None,
     )  # fmt: skip
     tx.put(record, condition=NotificationRecord.notification_id.does_not_exist())
     emit(tx, new_event("notification.requested", f"notification/{notification_id}", {
@@ -58,11 +62,32 @@ def request(
     return notification_id
 
 
+_key_lock = threading.Lock()
+_current_key: tuple[float, bytes, WrappedKey] | None = None
+KEY_REUSE_SECONDS = 300.0
+
+
+def _data_key() -> tuple[bytes, WrappedKey]:
+    """A data key for sealing messages, made at most every five minutes per process (one KMS call then,
+    not one per message); each message is still bound to its own id."""
+    global _current_key
+    with _key_lock:
+        now = time.monotonic()
+        if _current_key is None or now - _current_key[0] > KEY_REUSE_SECONDS:
+            _current_key = (now, *keyring().new_data_key())
+        return _current_key[1], _current_key[2]
+
+
 def deliver(tx: Transaction, notification_id: str) -> None:
-    """Send a pending message and mark it sent (in ``tx``); a sent or expired one is left alone."""
+    """Send a pending message and mark it sent (in ``tx``); a sent one is left alone, and one past its
+    ``send_before`` is marked lapsed instead of sent."""
     record = NotificationRecord.find(notification_id)
     if record is None or record.status != "pending":
         logger.info("notification not pending", extra={"notification_id": notification_id})
+        return
+    if record.send_before and record.send_before < clock.iso(clock.now()):
+        tx.update(NotificationRecord(notification_id), [NotificationRecord.status.set("lapsed")],
+                  condition=NotificationRecord.status == "pending")  # fmt: skip
         return
     message = _opened(record)
     chosen = sender()

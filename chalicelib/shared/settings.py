@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=30, ge=1, le=90)
     self_registration: bool = True
     otp_requests_per_address_hour: int = Field(default=20, ge=1)
+    otp_requests_per_hour: int = Field(default=1000, ge=1)
+    otp_regions: Annotated[tuple[str, ...], NoDecode] = ("CN",)
     sms_sender: Literal["dev-outbox", "sns"] = "dev-outbox"
     points_expiry: str = "end-of-next-year"
     points_pending_days: int = Field(default=0, ge=0, le=365)
@@ -70,7 +72,7 @@ class Settings(BaseSettings):
         ExpiryPolicy.parse(value)  # raises ValueError naming the accepted forms
         return value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "otp_regions", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

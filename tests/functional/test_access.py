@@ -33,7 +33,7 @@ def tokens(api):
 
 @pytest.fixture
 def partner(api):
-    issued = api.post("/v1/partners", {"name": "POS"}).body
+    issued = api.post("/v1/partners", {"name": "POS", "all_stores": True}).body
     return issued["partner_id"], issued["secret"]
 
 

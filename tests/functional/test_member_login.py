@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.identity import member_auth
+from chalicelib.identity.records import MemberCredentialRecord
 from chalicelib.notifications.service import dev_outbox
 from chalicelib.shared import clock
 from chalicelib.shared.events import OutboxRecord
@@ -240,3 +241,82 @@ class TestMyProfile:
         assert member.post("/v1/members/lookup", {"phone": PHONE}).status == 403
         assert member.patch(f"/v1/members/{me['member_id']}", {"tier": "x"}, headers=PATCH).status == 403
         assert json.dumps(member.get(f"/v1/members/{me['member_id']}").body).count(PHONE) == 1
+
+
+class TestMembershipChanges:
+    @pytest.fixture
+    def joined(self, api, codes):
+        tokens = log_in(api, code=codes()).body
+        member = api.as_(tokens["access_token"])
+        return member, member.get("/v1/me").body, tokens
+
+    def later(self, monkeypatch):
+        """As seen once the member status cache has aged out."""
+        moved = member_auth.time.monotonic() + member_auth.STATUS_CACHE_SECONDS
+        monkeypatch.setattr(member_auth.time, "monotonic", lambda: moved)
+
+    def test_an_erased_members_tokens_and_password_stop_working(self, api, joined, monkeypatch):
+        member, me, _ = joined
+        assert member.call("PUT", "/v1/me/password", {"password": "my long password"}).status == 204
+        assert api.call("DELETE", f"/v1/members/{me['member_id']}").status == 204
+        assert MemberCredentialRecord.find(me["member_id"]) is None
+        self.later(monkeypatch)
+        assert member.get("/v1/me").status == 401
+        assert member.call("PUT", "/v1/me/password", {"password": "another password", "code": "123456"}).status == 401
+        assert log_in(api, password="my long password").status == 401
+
+    def test_a_frozen_member_reads_but_does_not_write(self, api, joined, monkeypatch):
+        member, me, _ = joined
+        api.patch(f"/v1/members/{me['member_id']}", {"status": "frozen"}, headers={**PATCH, "if-match": '"1"'})
+        self.later(monkeypatch)
+        assert member.get("/v1/me").status == 200
+        refused = member.patch("/v1/me", {"city": "杭州"}, headers={**PATCH, "if-match": '"2"'})
+        assert refused.status == 403
+        assert refused.body["type"].endswith("/membership-frozen")
+
+    def test_a_first_password_needs_a_recent_log_in_or_a_code(self, api, aws, joined):
+        member, _, _ = joined
+        with clock.frozen(clock.now() + timedelta(minutes=11)):
+            assert member.call("PUT", "/v1/me/password", {"password": "my long password"}).status == 422
+            assert request_code(api).status == 202
+            code = latest_code(aws)
+            assert member.call("PUT", "/v1/me/password", {"password": "my long password", "code": code}).status == 204
+
+    def test_changing_the_password_ends_the_other_sessions(self, api, joined):
+        member, _, tokens = joined
+        assert member.call("PUT", "/v1/me/password", {"password": "my long password"}).status == 204
+        renewed = api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}).body
+        change = {"password": "another password", "current_password": "my long password"}
+        with clock.frozen(clock.now() + timedelta(seconds=1)):
+            assert member.call("PUT", "/v1/me/password", change).status == 204
+            ended = api.as_(None).post("/v1/auth/refresh", {"refresh_token": renewed["refresh_token"]})
+            assert ended.status == 401
+            assert log_in(api, password="another password").status == 200
+
+    def test_password_lockouts_look_the_same_for_members_and_strangers(self, api, joined):
+        member, _, _ = joined
+        member.call("PUT", "/v1/me/password", {"password": "my long password"})
+        for phone in (PHONE, "+8613800000000"):
+            answers = [log_in(api, phone, password="not my password").status for _ in range(6)]
+            assert answers == [401] * 5 + [429]
+
+
+class TestCodeLimits:
+    def test_codes_go_only_to_phones_of_the_allowed_regions(self, api):
+        before = item_counts()
+        refused = request_code(api, "+12025550123")
+        assert refused.status == 422
+        assert refused.body["errors"][0]["field"] == "phone"
+        assert item_counts() == before
+
+    def test_a_code_not_sent_in_time_is_never_sent(self, api, aws):
+        assert request_code(api).status == 202
+        with clock.frozen(clock.now() + timedelta(minutes=6)):
+            deliver(aws, "notifications")
+        assert dev_outbox() == []
+
+    def test_an_ipv6_subscriber_block_counts_as_one_address(self):
+        bucket = member_auth._address_bucket
+        assert bucket("2001:db8:1:2::1") == bucket("2001:db8:1:2:ffff::9")
+        assert bucket("2001:db8:1:3::1") != bucket("2001:db8:1:2::1")
+        assert bucket("203.0.113.7") != bucket("203.0.113.8")

@@ -112,7 +112,7 @@ def test_a_disabled_partner_is_refused_and_enabled_again(api, partner):
 
 
 def test_only_admins_manage_partners_and_the_audit_log_keeps_no_secret(api, aws, partner):
-    assert api.as_(token_for(["store_manager"])).post("/v1/partners", {"name": "x"}).status == 403
+    assert api.as_(token_for(["store_manager"])).post("/v1/partners", {"name": "x", "all_stores": True}).status == 403
     api.post(f"/v1/partners/{partner['partner_id']}/secrets")
     deliver(aws, "audit")
     today = clock.business_date(clock.now(), get_settings().tz)
@@ -120,3 +120,22 @@ def test_only_admins_manage_partners_and_the_audit_log_keeps_no_secret(api, aws,
     actions = {entry["action"] for entry in log}
     assert {"partner.created", "partner.secret-added"} <= actions
     assert partner["secret"] not in json.dumps(log)
+
+
+def test_a_partner_names_its_stores_or_says_all_stores(api):
+    assert api.post("/v1/partners", {"name": "x"}).status == 422
+    assert api.post("/v1/partners", {"name": "x", "stores": ["SH-001"], "all_stores": True}).status == 422
+    everywhere = api.post("/v1/partners", {"name": "e-shop", "all_stores": True}).body
+    assert (everywhere["stores"], everywhere["all_stores"]) == ([], True)
+    path = f"/v1/partners/{everywhere['partner_id']}"
+    scoped = api.patch(path, {"stores": ["SH-009"]}, headers={**PATCH, "if-match": '"1"'}).body
+    assert (scoped["stores"], scoped["all_stores"]) == (["SH-009"], False)
+    again = api.patch(path, {"all_stores": True}, headers={**PATCH, "if-match": '"2"'}).body
+    assert (again["stores"], again["all_stores"]) == ([], True)
+    assert api.patch(path, {"stores": []}, headers={**PATCH, "if-match": '"3"'}).status == 422
+
+
+def test_a_signature_that_is_not_hex_is_401_not_a_crash(api, partner):
+    body = b"{}"
+    headers = {"x-partner-id": partner["partner_id"], "x-signature": f"t={int(clock.now().timestamp())},v1={'é' * 64}"}
+    assert api.as_(None).call("POST", "/v1/webhooks/ping", raw=body, headers=headers).status == 401

@@ -136,3 +136,14 @@ def test_twenty_simultaneous_redemptions_with_one_key_spend_once(http_stack):
     assert {status for status, _ in answers} == {201}
     assert len({json.dumps(body, sort_keys=True) for _, body in answers}) == 1
     assert get(f"{base}/v1/members/{member_id}/points")["available"] == 900
+
+
+def test_parallel_wrong_passwords_get_five_tries_in_all(http_stack):
+    """Attempts are counted before passwords are checked, so guessing in parallel buys nothing."""
+    body = {"username": "guessed", "display_name": "G", "password": "correct horse battery staple",
+            "roles": ["cashier"]}  # fmt: skip
+    assert post(f"{http_stack.url}/v1/staff", body)[0] == 201
+    guess = {"username": "guessed", "password": "not the password at all"}
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = sorted(pool.map(lambda _: send("POST", f"{http_stack.url}/v1/auth/token", guess)[0], range(20)))
+    assert statuses == [401] * 5 + [429] * 15

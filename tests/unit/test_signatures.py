@@ -36,6 +36,8 @@ def test_a_good_signature_passes_at_both_ends_of_the_window():
         (f"t={NOW},t={NOW},v1={sign(SECRET, NOW, BODY)}", BODY, [SECRET]),
         (f"t=-{NOW},v1={sign(SECRET, NOW, BODY)}", BODY, [SECRET]),
         (f"t={NOW},v0={sign(SECRET, NOW, BODY)}", BODY, [SECRET]),
+        (f"t={NOW},v1={'é' * 64}", BODY, [SECRET]),
+        (f"t={NOW},v1={'g' * 64}", BODY, [SECRET]),
         ("", BODY, [SECRET]),
     ],
 )
