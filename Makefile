@@ -35,6 +35,7 @@ package: $(DEPS) $(ASSETS)
 bench: $(DEPS) $(ASSETS)
 	$(PY) bench/foundation.py
 	$(PY) bench/members.py
+	$(PY) bench/points.py
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

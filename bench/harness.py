@@ -33,6 +33,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 import botocore.handlers  # noqa: E402
 
 REQUESTS: Counter[str] = Counter()
+ITEMS_READ: Counter[str] = Counter()
 
 
 def _count(request: Any, **kwargs: Any) -> None:
@@ -41,8 +42,16 @@ def _count(request: Any, **kwargs: Any) -> None:
     REQUESTS[operation or "other"] += 1
 
 
-# Every botocore session created from here on counts its DynamoDB requests before they are sent.
+def _count_items(http_response: Any, parsed: dict[str, Any], model: Any, **kwargs: Any) -> None:
+    """Items each answer carried: what a read cost, counted the way DynamoDB bills reads (per item)."""
+    items = len(parsed.get("Items", [])) + (1 if parsed.get("Item") else 0)
+    items += sum(len(found) for found in parsed.get("Responses", {}).values()) if model.name == "BatchGetItem" else 0
+    ITEMS_READ[model.name] += items
+
+
+# Every botocore session created from here on counts its DynamoDB requests and the items they read.
 botocore.handlers.BUILTIN_HANDLERS.append(("before-send.dynamodb", _count))
+botocore.handlers.BUILTIN_HANDLERS.append(("after-call.dynamodb", _count_items))
 
 
 @contextlib.contextmanager

@@ -162,7 +162,8 @@ def members_import(file: Path, encoding: str, workers: int) -> None:
     from tqdm import tqdm
 
     from chalicelib.local.stack import connect
-    from chalicelib.members.importer import ImportUsageError, error_report_path, import_members, write_error_report
+    from chalicelib.members.importer import import_members
+    from chalicelib.shared.csvfiles import ImportUsageError, error_report_path, write_error_report
 
     connect()
     with file.open("rb") as raw:
@@ -179,6 +180,59 @@ def members_import(file: Path, encoding: str, workers: int) -> None:
         error_report_path(file).unlink(missing_ok=True)  # a report from an earlier run no longer applies
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     sys.exit(1 if report.failed else 0)
+
+
+@cli.group()
+def points() -> None:
+    """Bulk points operations from CSV files."""
+
+
+def _run_file(file: Path, encoding: str, apply: Any) -> None:
+    """Apply a CSV file row by row with a progress bar; print the JSON summary, write the error rows, exit 0/1."""
+    from tqdm import tqdm
+
+    from chalicelib.local.stack import connect
+    from chalicelib.shared.context import Origin, acting_as
+    from chalicelib.shared.csvfiles import ImportUsageError, error_report_path, write_error_report
+
+    connect()
+    with file.open("rb") as raw:
+        total = max(sum(1 for _ in raw) - 1, 0)
+    with tqdm(total=total, unit="row", file=sys.stderr, smoothing=0.1) as bar, acting_as(Origin("cli")):
+        try:
+            report = apply(file, encoding, bar.update)
+        except ImportUsageError as e:
+            raise click.UsageError(str(e)) from None
+    summary = report.summary()
+    if report.errors:
+        summary["error_report"] = str(write_error_report(file, report))
+    else:
+        error_report_path(file).unlink(missing_ok=True)
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    sys.exit(1 if report.failed else 0)
+
+
+@points.command("adjust")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--encoding", default="utf-8", show_default=True)
+def points_adjust(file: Path, encoding: str) -> None:
+    """Credit or debit points from FILE.csv (member_id or phone, points, reason[, expires_on]).
+
+    Each row applies once for good: re-running the file (even edited) applies only rows not applied yet.
+    """
+    from chalicelib.points.bulk import adjust_file
+
+    _run_file(file, encoding, adjust_file)
+
+
+@points.command("import-balances")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--encoding", default="utf-8", show_default=True)
+def points_import_balances(file: Path, encoding: str) -> None:
+    """Opening balances from an old system (member_id or phone, points[, expires_on, reason]), once per member."""
+    from chalicelib.points.bulk import import_balances
+
+    _run_file(file, encoding, import_balances)
 
 
 @cli.command()

@@ -1,4 +1,5 @@
-"""The audit consumer: every event a staff member caused becomes an audit entry, exactly once."""
+"""The audit consumer: every event a staff member (or an operator at the CLI) caused becomes an audit
+entry, exactly once."""
 
 from __future__ import annotations
 
@@ -9,5 +10,5 @@ from chalicelib.shared.events import Event, consumer
 
 @consumer("audit", queue="audit", types=["*"])
 def audit_staff_writes(tx: Transaction, event: Event) -> None:
-    if event.actor.startswith("staff:"):
+    if event.actor.startswith("staff:") or event.actor == "cli":
         record_event(tx, event)

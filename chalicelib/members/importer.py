@@ -10,12 +10,9 @@ whatever happened to the member since (a changed phone, erasure); another row fo
 
 from __future__ import annotations
 
-import csv
-import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,67 +23,13 @@ from chalicelib.members import service
 from chalicelib.members.model import Source
 from chalicelib.members.schemas import MemberCreate
 from chalicelib.shared.crypto import lookup_hash
+from chalicelib.shared.csvfiles import ImportReport, read_rows
 from chalicelib.shared.errors import DomainError
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 
 COLUMNS = ("name", "phone", "email", "gender", "birthday", "city", "store_id", "source", "registered_at", "member_no")
 REQUIRED = ("name", "phone")
-
-
-class ImportUsageError(ValueError):
-    """The file cannot be imported at all (unreadable, wrong encoding, bad header)."""
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    imported: int = 0
-    skipped: int = 0
-    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, field, reason)
-    seconds: float = 0.0
-
-    @property
-    def failed(self) -> int:
-        return len({row for row, _, _ in self.errors})
-
-    def summary(self) -> dict[str, Any]:
-        rate = round(self.rows / self.seconds, 1) if self.seconds else None
-        return {"rows": self.rows, "imported": self.imported, "skipped": self.skipped, "failed": self.failed,
-                "seconds": round(self.seconds, 1), "rows_per_second": rate}  # fmt: skip
-
-
-def read_rows(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str] | str]]:
-    """(line number, row) pairs; a row that cannot be read is its reason instead. The header is line 1.
-
-    The whole file is decoded before any row is given out, so a bad byte anywhere stops the import before
-    it writes anything. Blank lines are skipped; missing trailing cells are empty.
-    """
-    codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
-    try:
-        text = path.read_text(encoding=codec)
-    except UnicodeDecodeError as e:
-        hint = "try --encoding gbk for spreadsheet exports"
-        raise ImportUsageError(f"the file is not {encoding} ({hint}): {e}") from None
-    except LookupError:
-        raise ImportUsageError(f"unknown encoding {encoding!r}") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in next(reader, [])]
-    unknown = [name for name in header if name not in COLUMNS]
-    missing = [name for name in REQUIRED if name not in header]
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if unknown or missing or repeated:
-        raise ImportUsageError(
-            f"bad header: unknown columns {unknown or 'none'}, missing {missing or 'none'}, "
-            f"repeated {repeated or 'none'}; allowed: {', '.join(COLUMNS)}"
-        )
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) > len(header):
-            yield reader.line_num, f"{len(cells)} values for {len(header)} columns"
-            continue
-        yield reader.line_num, {name: value.strip() for name, value in zip(header, cells, strict=False)}
 
 
 def fingerprint(registration: MemberCreate) -> str:
@@ -126,7 +69,7 @@ def import_members(
     seen_phones: dict[str, int] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending = []
-        for number, row in read_rows(path, encoding):
+        for number, row in read_rows(path, encoding, COLUMNS, REQUIRED):
             report.rows += 1
             if isinstance(row, str):
                 report.errors.append((number, "", row))
@@ -192,17 +135,3 @@ def _register(number: int, registration: MemberCreate) -> str | tuple[int, str, 
         logger.exception("import row failed", extra={"row": number})
         return (number, "", "unexpected error: the row was not imported (see the logs)")
     return "imported"
-
-
-def error_report_path(path: Path) -> Path:
-    return path.with_name(f"{path.stem}.errors.csv")
-
-
-def write_error_report(path: Path, report: ImportReport) -> Path:
-    """The error rows as CSV next to the input: ``<name>.errors.csv`` with row, field, reason."""
-    target = error_report_path(path)
-    with target.open("w", encoding="utf-8-sig", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["row", "field", "reason"])
-        writer.writerows(report.errors)
-    return target

@@ -14,6 +14,7 @@ from chalice.app import Blueprint, CloudWatchEvent
 from chalicelib.audit import listeners as _audit_listeners  # noqa: F401  registers the consumer
 from chalicelib.notifications import listeners as _notification_listeners  # noqa: F401  registers the consumer
 from chalicelib.platform.jobs import purge_idempotency_records
+from chalicelib.points.jobs import expire_points, mature_pending_points, points_expiry_reminders, reconcile_points
 from chalicelib.shared.events import handle_sqs_batch, relay
 from chalicelib.shared.jobs import handle_job_messages, last_ended_day, run_job
 from chalicelib.stats import listeners as _stats_listeners  # noqa: F401  registers the consumer
@@ -50,3 +51,23 @@ def job_batches(event: dict[str, Any], context: Any) -> dict[str, list[dict[str,
 def purge_idempotency_records_nightly(event: CloudWatchEvent) -> None:
     """Runs at 02:00 business time for the business day that just ended."""
     run_job(purge_idempotency_records, last_ended_day(), fan_out=True)
+
+
+@bp.schedule(expire_points.schedule, name="expire_points")
+def expire_points_nightly(event: CloudWatchEvent) -> None:
+    run_job(expire_points, last_ended_day(), fan_out=True)
+
+
+@bp.schedule(mature_pending_points.schedule, name="mature_pending_points")
+def mature_pending_points_nightly(event: CloudWatchEvent) -> None:
+    run_job(mature_pending_points, last_ended_day(), fan_out=True)
+
+
+@bp.schedule(points_expiry_reminders.schedule, name="points_expiry_reminders")
+def points_expiry_reminders_daily(event: CloudWatchEvent) -> None:
+    run_job(points_expiry_reminders, last_ended_day(), fan_out=True)
+
+
+@bp.schedule(reconcile_points.schedule, name="reconcile_points")
+def reconcile_points_nightly(event: CloudWatchEvent) -> None:
+    run_job(reconcile_points, last_ended_day(), fan_out=True)

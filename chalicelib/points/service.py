@@ -55,6 +55,10 @@ class OpeningBalanceExists(Conflict):
     slug, title = "opening-balance-exists", "The member already has an opening balance"
 
 
+class AlreadyApplied(Conflict):
+    slug, title = "already-applied", "This operation was applied before"
+
+
 class _Stale(Exception):
     """The account changed between the read and the write."""
 
@@ -131,6 +135,8 @@ def _perform(
         after, points, draws = operation(before, today)
     except rules.InsufficientPoints as e:
         raise InsufficientPoints(str(e)) from None
+    if not points and not draws:
+        return 204, {}  # nothing to book (a job found the account already up to date)
     seq = int(record.seq) if record else 0
     now = clock.now()
     occurred_at = clock.iso(now)
@@ -158,7 +164,7 @@ def _perform(
 
 def _account_actions(member_id: str, account: Account, seq: int, today: date, now: str) -> list[Any]:
     shard = shard_of(member_id)
-    expiry, maturity = account.soonest_expiry(), account.soonest_maturity()
+    expiry, maturity = _due_from(account.soonest_expiry(), today), _due_from(account.soonest_maturity(), today)
     A = PointsAccountRecord
     return [
         A.lots.set(rules.dump_lots(account.lots)), A.balance.set(account.balance), A.debt.set(account.debt),
@@ -168,6 +174,39 @@ def _account_actions(member_id: str, account: Account, seq: int, today: date, no
         A.expiry_due.set(f"{expiry.isoformat()}#{shard}") if expiry else A.expiry_due.remove(),
         A.maturity_due.set(f"{maturity.isoformat()}#{shard}") if maturity else A.maturity_due.remove(),
     ]  # fmt: skip
+
+
+def _due_from(day: date | None, today: date) -> date | None:
+    """The index date of work due on ``day``: never before today, so a date already past (a reversal giving
+    back expired points) is still found by tonight's run rather than by a run that is over."""
+    return max(day, today) if day else None
+
+
+def rearrange(image: PointsAccountRecord, change: Callable[[Account], tuple[Account, list[Draw]]], event: str) -> int:
+    """Rewrite an account's lots without a ledger entry (the balance does not change: pending points
+    maturing). Conditional on the entry count like every write; 1 when something moved."""
+    record: PointsAccountRecord | None = image
+    for attempt in range(MAX_ATTEMPTS):
+        if record is None:
+            return 0
+        after, moved = change(to_account(record))
+        if not moved:
+            return 0
+        tx = Transaction()
+        now, today = clock.iso(clock.now()), business_today()
+        actions = _account_actions(record.member_id, after, int(record.seq), today, now)
+        tx.update(PointsAccountRecord(record.member_id), actions, condition=PointsAccountRecord.seq == record.seq,
+                  on_fail=_Stale())  # fmt: skip
+        emit(tx, new_event(event, f"member/{record.member_id}", {
+            "member_id": record.member_id, "points": sum(draw.points for draw in moved),
+        }))  # fmt: skip
+        try:
+            tx.commit()
+            return 1
+        except _Stale:
+            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
+            record = PointsAccountRecord.find(image.member_id)
+    raise Unavailable("The points account is too busy; retry", retry_after=1)
 
 
 def entry_json(record: PointsEntryRecord) -> dict[str, Any]:
@@ -249,9 +288,12 @@ def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey
 
 def adjust(
     member_id: str, points: int, reason: str, key: IdempotencyKey | None, *, source_kind: str = "staff",
-    source_id: str | None = None, expires_on: date | None = None,
+    source_id: str | None = None, expires_on: date | None = None, once: str | None = None,
 ) -> tuple[StoredAnswer, bool]:  # fmt: skip
-    """Credit (into a lot dated by the policy, or ``expires_on``) or debit (never below zero) points."""
+    """Credit (into a lot dated by the policy, or ``expires_on``) or debit (never below zero) points.
+
+    ``once`` names the operation for good (a bulk file's row): a second time is AlreadyApplied, however late.
+    """
     policy_expiry, _ = _policy_dates(None)
 
     def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
@@ -261,8 +303,13 @@ def adjust(
         after, draws = rules.deduct(account, -points, today)
         return after, points, draws
 
+    def claim(tx: Transaction, entry: PointsEntryRecord) -> None:
+        if once:
+            marker = UniqueRecord(f"points-op:{once}", owner=member_id, created_at=entry.occurred_at)
+            tx.put(marker, condition=UniqueRecord.key.does_not_exist(), on_fail=AlreadyApplied(), decisive=True)
+
     entry = Entry("adjust", source_kind, source_id or current_origin().actor, reason)
-    return write(member_id, operation, entry, key=key, event_type="points.adjusted")
+    return write(member_id, operation, entry, key=key, event_type="points.adjusted", extra=claim)
 
 
 def open_balance(member_id: str, lots: list[tuple[int, date | None]], reason: str) -> tuple[StoredAnswer, bool]:

@@ -71,6 +71,7 @@ def all_jobs() -> list[Job]:
 
 def _import_all_jobs() -> None:
     from chalicelib.platform import jobs  # noqa: F401
+    from chalicelib.points import jobs as points_jobs  # noqa: F401
 
 
 @table

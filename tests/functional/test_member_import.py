@@ -7,8 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from chalicelib import cli
-from chalicelib.members.importer import ImportUsageError, import_members
+from chalicelib.members.importer import import_members
 from chalicelib.members.records import MemberRecord
+from chalicelib.shared.csvfiles import ImportUsageError
 
 HEADER = "name,phone,email,birthday,city,store_id,registered_at,member_no\n"
 ROWS = [

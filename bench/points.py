@@ -1,0 +1,116 @@
+"""Points figures: DynamoDB requests per redemption and balance read, items the expiry job reads per lot it
+expires (50,000 accounts, 500 due), and in-process latency next to a raw GetItem.
+
+Prints one JSON object. Latencies are in-process against the moto emulator on a shared machine: compare
+them as ratios to ``raw_get_p50`` from the same run, never as absolute numbers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from harness import ITEMS_READ, emulator, latency_ms, requests_of
+
+MEMBERS = 50_000
+DUE = 500
+
+
+def figures() -> dict[str, object]:
+    import boto3
+
+    from chalicelib.members.records import MemberRecord
+    from chalicelib.points import service
+    from chalicelib.shared.http import IdempotencyKey
+
+    result: dict[str, object] = {}
+    with emulator():
+
+        def member(i: int) -> str:
+            member_id = f"mb_bench{i:08d}"
+            MemberRecord(member_id, member_no=f"{i:010d}", name="会员", gender="undisclosed", source="store",
+                         registered_at="2026-01-01T00:00:00Z", registered_month="2026-01",
+                         registered_key=f"2026-01-01T00:00:00Z#{member_id}", status="active", tier="normal",
+                         created_at="2026-01-01T00:00:00Z", updated_at="2026-01-01T00:00:00Z").save()  # fmt: skip
+            return member_id
+
+        spender = member(0)
+        service.earn(spender, 1_000_000, source_kind="order", source_id="bench", reason="bench", key=None)
+        keys = itertools.count()
+
+        def redeem(i: int = 0) -> object:
+            n = next(keys)
+            key = IdempotencyKey(
+                key=f"bench-redeem-{n}", operation="points.redeem", request_hash=str(n), caller="bench"
+            )
+            return service.redeem(spender, 1, "bench", key)
+
+        counted = {
+            "requests_per_redemption": redeem,
+            "requests_per_balance_read": lambda: service.balance(spender),
+            "requests_per_ledger_page": lambda: service.ledger(spender, 50, None),
+        }
+        for name, operation in counted.items():
+            total, by_operation = requests_of(operation)
+            result[name] = {"total": total, "by_operation": by_operation}
+
+        raw = boto3.client("dynamodb", region_name="cn-north-1")
+        key = {"member_id": {"S": spender}}
+        latencies = {
+            "raw_get": latency_ms(lambda i: raw.get_item(TableName="loyalty-bench-points-accounts", Key=key)),
+            "balance_read": latency_ms(lambda i: service.balance(spender)),
+            "redemption": latency_ms(redeem, runs=100),
+            "ledger_page": latency_ms(lambda i: service.ledger(spender, 50, None)),
+        }
+        raw_p50 = latencies["raw_get"]["p50"]
+        result["latency_ms"] = latencies
+        result["raw_get_p50"] = raw_p50
+        result["ratio_to_raw_get_p50"] = {
+            name: round(values["p50"] / raw_p50, 2) for name, values in latencies.items() if name != "raw_get"
+        }
+        result.update(_expiry_reads(member, MEMBERS, DUE))
+    return result
+
+
+def _expiry_reads(member: Callable[[int], str], members: int, due: int) -> dict[str, object]:
+    """``members`` accounts with lots expiring over the coming year, ``due`` of them today; one expiry run."""
+    from chalicelib.points import jobs, rules, service
+    from chalicelib.points.records import PointsAccountRecord
+    from chalicelib.points.rules import Lot
+    from chalicelib.shared import clock
+    from chalicelib.shared.jobs import JobRecord, run_job
+    from chalicelib.shared.settings import get_settings
+
+    as_of, tz = date(2026, 6, 30), get_settings().tz
+    rng = random.Random(7)
+    due_ids = set(rng.sample(range(1, members + 1), due))
+    with PointsAccountRecord.batch_write() as batch:
+        for i in range(1, members + 1):
+            member_id = member(i) if i in due_ids else f"mb_bench{i:08d}"
+            expires = as_of if i in due_ids else as_of + timedelta(days=rng.randint(1, 365))
+            lots = (Lot(expires, None, 100),)
+            shard = service.shard_of(member_id)
+            batch.save(PointsAccountRecord(
+                member_id, seq=0, lots=rules.dump_lots(lots), balance=100, earned=100,
+                expiry_due=f"{expires.isoformat()}#{shard}",
+            ))  # fmt: skip
+    JobRecord("expire-points", "watermark", as_of=(as_of - timedelta(days=1)).isoformat()).save()
+    ITEMS_READ.clear()
+    with clock.frozen(datetime.combine(as_of + timedelta(days=1), datetime.min.time(), tz)):
+        report = run_job(jobs.expire_points, as_of)
+    reads = sum(ITEMS_READ.values())
+    return {
+        "expiry_accounts": members,
+        "expiry_lots_due": due,
+        "expiry_lots_expired": report.processed,
+        "expiry_items_read": reads,
+        "expiry_items_read_by_operation": dict(ITEMS_READ),
+        "expiry_reads_per_due_lot": round(reads / max(report.processed, 1), 3),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps({"bench": "points", **figures()}, indent=2))

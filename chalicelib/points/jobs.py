@@ -1,0 +1,200 @@
+"""The nightly points jobs. Each reads sparse, sharded date indexes of the account items, so its reads grow
+with the accounts due, never with the number of members, and each is safe to re-run.
+
+Planning yields index partitions (``YYYY-MM-DD#shard``) rather than accounts: a batch then reads its
+partitions whole, and the index items (full account images) are all the expiry and maturity jobs read.
+An image may be a moment old (indexes are eventually consistent), so every write is conditional on the
+entry count the image shows and reads the account again when it moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.points import rules, service
+from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
+from chalicelib.points.rules import Account, Draw
+from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.jobs import Job, days, register
+from chalicelib.shared.logs import logger
+from chalicelib.shared.settings import get_settings
+from chalicelib.shared.unique import UniqueRecord
+
+
+def partitions(first_day: date, last_day: date) -> Iterator[str]:
+    for day in days(first_day, last_day):
+        for shard in range(service.SHARDS):
+            yield f"{day.isoformat()}#{shard}"
+
+
+class ExpirePoints(Job):
+    """Book an ``expire`` entry for the lots whose expiry date has passed (the day ``as_of`` included)."""
+
+    name = "expire-points"
+    schedule = "cron(5 16 * * ? *)"  # 00:05 Asia/Shanghai: the day just ended
+    description = "Book points past their expiry date as expired"
+    first_run_lookback_days = 366
+
+    def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        return partitions(first_day, as_of)
+
+    def process(self, keys: list[str], as_of: date) -> int:
+        booked = 0
+        for partition in keys:
+            for image in PointsAccountRecord.by_expiry_due.query(partition):
+                booked += _expire(image, as_of)
+        return booked
+
+
+def _expire(image: PointsAccountRecord, as_of: date) -> int:
+    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
+        after, draws = rules.expire(account, as_of)
+        return after, -sum(draw.points for draw in draws), draws
+
+    entry = service.Entry("expire", "job", f"expire-points:{as_of.isoformat()}", "积分过期")
+    (status, _), _ = service.write(image.member_id, operation, entry, event_type="points.expired", record=image)
+    return 1 if status == 201 else 0
+
+
+class MaturePendingPoints(Job):
+    """Make pending points (a return window) plainly available once their date has come. The balance shows
+    them as available from that date anyway; this keeps the lots tidy and tells the member."""
+
+    name = "mature-pending-points"
+    schedule = "cron(10 16 * * ? *)"
+    description = "Move pending points to available on their date"
+    first_run_lookback_days = 366
+
+    def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        return partitions(first_day, as_of)
+
+    def process(self, keys: list[str], as_of: date) -> int:
+        moved = 0
+        for partition in keys:
+            for image in PointsAccountRecord.by_maturity_due.query(partition):
+                moved += service.rearrange(image, lambda account: rules.mature(account, as_of), "points.matured")
+        return moved
+
+
+class PointsExpiryReminders(Job):
+    """One ``points.expiring`` event per member and expiry date, ``LOYALTY_POINTS_REMINDER_DAYS`` (7) ahead,
+    for the notifications path. A marker per member and date makes a re-run send nothing twice."""
+
+    name = "points-expiry-reminders"
+    schedule = "cron(0 1 * * ? *)"  # 09:00 Asia/Shanghai, when people read messages
+    description = "Announce points expiring in a week"
+
+    def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        ahead = timedelta(days=get_settings().points_reminder_days)
+        return partitions(first_day, as_of + ahead)
+
+    def process(self, keys: list[str], as_of: date) -> int:
+        ahead = timedelta(days=get_settings().points_reminder_days)
+        sent = 0
+        for partition in keys:
+            for image in PointsAccountRecord.by_expiry_due.query(partition):
+                for expires_on, points in service.to_account(image).expiring(as_of + timedelta(days=1)):
+                    if expires_on <= as_of + ahead:
+                        sent += _remind(image.member_id, expires_on, points)
+        return sent
+
+
+class _AlreadyReminded(Exception):
+    pass
+
+
+def _remind(member_id: str, expires_on: date, points: int) -> int:
+    tx = Transaction()
+    marker = UniqueRecord(f"points-reminded:{member_id}:{expires_on.isoformat()}", owner=member_id,
+                          created_at=clock.iso(clock.now()))  # fmt: skip
+    tx.put(marker, condition=UniqueRecord.key.does_not_exist(), on_fail=_AlreadyReminded())
+    emit(tx, new_event("points.expiring", f"member/{member_id}", {
+        "member_id": member_id, "expires_on": expires_on.isoformat(), "points": points,
+    }))  # fmt: skip
+    try:
+        tx.commit()
+    except _AlreadyReminded:
+        return 0
+    return 1
+
+
+class ReconcilePoints(Job):
+    """For every account written since the last run, check from its checkpoint that the booked balance is
+    the sum of the ledger and that the counters add up (earned - deducted = lots - debt + redeemed +
+    expired). Drift is logged, counted as the ``PointsDrift`` metric and announced as ``points.drift``."""
+
+    name = "reconcile-points"
+    schedule = "cron(0 19 * * ? *)"  # 03:00 Asia/Shanghai, after the other points jobs
+    description = "Check balances against the ledger"
+
+    def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        return partitions(first_day, as_of)
+
+    def process(self, keys: list[str], as_of: date) -> int:
+        checked = 0
+        for partition in keys:
+            for item in PointsAccountRecord.by_touched.query(partition):
+                reconcile(item.member_id)
+                checked += 1
+        return checked
+
+
+def reconcile(member_id: str) -> list[str]:
+    """Check one account; returns what is wrong (and announces it), moving its checkpoint when all is well."""
+    account = PointsAccountRecord.find(member_id)
+    if account is None:
+        return []
+    start, total = int(account.checked_seq), int(account.checked_sum)
+    entries = PointsEntryRecord.query(member_id, PointsEntryRecord.seq > start, consistent_read=True)
+    expected_seq = start
+    problems = []
+    for entry in entries:
+        if int(entry.seq) > int(account.seq):
+            break  # written after the account was read; the next run checks it
+        expected_seq += 1
+        if int(entry.seq) != expected_seq:
+            problems.append(f"entry {expected_seq} is missing")
+            expected_seq = int(entry.seq)
+        total += int(entry.points)
+        if int(entry.balance_after) != total:
+            problems.append(f"entry {entry.seq} says balance {entry.balance_after}, the ledger adds up to {total}")
+    if expected_seq != int(account.seq):
+        problems.append(f"the account counts {account.seq} entries, the ledger {expected_seq}")
+    view = service.to_account(account)
+    if total != int(account.balance) or view.balance != int(account.balance):
+        problems.append(f"balance {account.balance}, ledger {total}, lots less debt {view.balance}")
+    if view.earned - view.deducted - view.redeemed - view.expired != view.balance:
+        problems.append("earned - deducted - redeemed - expired differs from the balance")
+    if problems:
+        _report_drift(member_id, problems)
+        return problems
+    try:
+        PointsAccountRecord(member_id).update(
+            actions=[PointsAccountRecord.checked_seq.set(expected_seq), PointsAccountRecord.checked_sum.set(total)],
+            condition=PointsAccountRecord.seq == account.seq,
+        )
+    except UpdateError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise  # a write meanwhile: the checkpoint moves next time
+    return []
+
+
+def _report_drift(member_id: str, problems: list[str]) -> None:
+    logger.error("points drift", extra={"member_id": member_id, "problems": problems})
+    with single_metric(name="PointsDrift", unit=MetricUnit.Count, value=1, namespace="Loyalty") as metric:
+        metric.add_dimension(name="stage", value=get_settings().stage)
+    tx = Transaction()
+    emit(tx, new_event("points.drift", f"member/{member_id}", {"member_id": member_id, "problems": problems}))
+    tx.commit()
+
+
+expire_points = register(ExpirePoints())
+mature_pending_points = register(MaturePendingPoints())
+points_expiry_reminders = register(PointsExpiryReminders())
+reconcile_points = register(ReconcilePoints())

@@ -1,0 +1,55 @@
+"""Bulk points files: adjustments and opening balances, exactly once per row, with error rows reported."""
+
+from chalicelib.points import bulk, service
+from chalicelib.points.records import PointsEntryRecord
+from chalicelib.shared import clock
+from tests.conftest import member_token
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def types(member_id):
+    return [(entry.type, int(entry.points)) for entry in PointsEntryRecord.query(member_id)]
+
+
+def test_adjustments_apply_once_per_row_even_when_the_file_is_run_again_edited(aws, tmp_path):
+    first, _ = member_token("13900000001")
+    second, _ = member_token("13900000002")
+    text = (
+        "member_id,phone,points,reason,expires_on\n"
+        f"{first},,100,活动补发,2030-01-31\n"
+        f",13900000002,50,活动补发,\n"
+        f",13900000002,50,活动补发,\n"  # the same row twice: applied twice
+        f"{first},,-500,扣回,\n"  # more than there is
+        f",13800000000,10,x,\n"  # nobody
+        f"{first},,abc,x,\n"
+    )
+    report = bulk.adjust_file(write(tmp_path, "adjust.csv", text), "utf-8", lambda n: None)
+    assert (report.rows, report.imported, report.skipped, report.failed) == (6, 3, 0, 3)
+    assert {field for _, field, _ in report.errors} == {"points", "phone"}
+    assert types(first) == [("adjust", 100)]
+    assert types(second) == [("adjust", 50), ("adjust", 50)]
+    fixed = text.replace(f"{first},,-500", f"{first},,-50")
+    again = bulk.adjust_file(write(tmp_path, "adjust.csv", fixed), "utf-8", lambda n: None)
+    assert (again.imported, again.skipped, again.failed) == (1, 3, 2)
+    assert types(first) == [("adjust", 100), ("adjust", -50)]
+
+
+def test_opening_balances_once_per_member_with_their_own_expiry_dates(aws, tmp_path):
+    member_id, _ = member_token("13900000003")
+    text = "phone,points,expires_on\n13900000003,300,2027-06-30\n13900000003,200,\n13900000009,100,\n"
+    path = write(tmp_path, "opening.csv", text)
+    report = bulk.import_balances(path, "utf-8", lambda n: None)
+    assert (report.imported, report.failed) == (2, 1)
+    with clock.frozen(clock.now()):
+        balance = service.balance(member_id)
+    assert balance.available == 500
+    assert [(str(day), points) for day, points in balance.expiring] == [("2027-06-30", 300)]
+    assert types(member_id) == [("opening", 500)]
+    again = bulk.import_balances(path, "utf-8", lambda n: None)
+    assert (again.imported, again.skipped) == (0, 2)
+    assert types(member_id) == [("opening", 500)]

@@ -1,0 +1,128 @@
+"""The nightly points jobs: expiry, maturity, reminders and reconciliation, each due work only and once."""
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from chalicelib.points import jobs, service
+from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
+from chalicelib.shared import clock
+from chalicelib.shared.events import OutboxRecord
+from chalicelib.shared.jobs import run_job
+from chalicelib.shared.settings import get_settings
+from tests.conftest import member_token
+
+TZ = get_settings().tz
+NOON = datetime(2026, 3, 10, 12, 0, tzinfo=TZ)
+
+
+def at(day: date, hour: int = 12) -> datetime:
+    return datetime.combine(day, datetime.min.time(), TZ) + timedelta(hours=hour)
+
+
+def earn(member_id, points, on, source):
+    with clock.frozen(at(on)):
+        service.earn(member_id, points, source_kind="order", source_id=source, reason="消费", key=None)
+
+
+def events(type_):
+    envelopes = (json.loads(record.envelope) for record in OutboxRecord.scan())
+    return [envelope["payload"] for envelope in envelopes if envelope["type"] == type_]
+
+
+@pytest.fixture
+def rolling(monkeypatch):
+    """Points expire 30 days after they are earned, so tests can walk past expiry dates."""
+    policy = get_settings().model_copy(update={"points_expiry": "rolling-days:30"})
+    monkeypatch.setattr(service, "get_settings", lambda: policy)
+    return policy
+
+
+def test_expiry_books_what_is_due_once_and_only_that(aws, rolling):
+    first, _ = member_token("13900000001")
+    second, _ = member_token("13900000002")
+    earn(first, 100, date(2026, 3, 1), "o1")  # expires 2026-03-31
+    earn(first, 50, date(2026, 3, 20), "o2")  # expires 2026-04-19
+    earn(second, 70, date(2026, 3, 5), "o3")  # expires 2026-04-04
+    with clock.frozen(at(date(2026, 4, 1), 0)):
+        report = run_job(jobs.expire_points, date(2026, 3, 31))
+        assert report.processed == 1
+        assert service.balance(first).available == 50
+        assert service.balance(first).expired == 100
+        again = run_job(jobs.expire_points, date(2026, 3, 31))
+    assert again.processed == 0
+    expire_entries = [e for e in PointsEntryRecord.query(first) if e.type == "expire"]
+    assert [(int(e.points), int(e.balance_after)) for e in expire_entries] == [(-100, 50)]
+    assert PointsAccountRecord.get(second).expired == 0
+    with clock.frozen(at(date(2026, 4, 21), 0)):
+        caught_up = run_job(jobs.expire_points, date(2026, 4, 20))  # a missed night is caught up
+    assert caught_up.processed == 2
+    assert [int(PointsAccountRecord.get(m).balance) for m in (first, second)] == [0, 0]
+    assert len(events("points.expired")) == 3
+
+
+def test_points_given_back_after_their_date_are_expired_by_the_next_run(aws, rolling):
+    member_id, _ = member_token("13900000003")
+    earn(member_id, 100, date(2026, 3, 1), "o1")  # expires 2026-03-31
+    with clock.frozen(at(date(2026, 3, 30))):
+        answer, _ = service.redeem(member_id, 100, "兑换", None)
+        run_job(jobs.expire_points, date(2026, 3, 29))
+    with clock.frozen(at(date(2026, 4, 10))):
+        service.reverse(member_id, answer[1]["redemption_id"], "退货", None)
+        assert service.balance(member_id).available == 0  # back, but past its date
+        report = run_job(jobs.expire_points, date(2026, 4, 10))
+    assert report.processed == 1
+    assert int(PointsAccountRecord.get(member_id).expired) == 100
+
+
+def test_pending_points_count_from_their_date_and_the_job_tidies_them(aws, monkeypatch):
+    policy = get_settings().model_copy(update={"points_pending_days": 7})
+    monkeypatch.setattr(service, "get_settings", lambda: policy)
+    member_id, _ = member_token("13900000004")
+    earn(member_id, 80, date(2026, 3, 1), "o1")
+    with clock.frozen(at(date(2026, 3, 7))):
+        balance = service.balance(member_id)
+        assert (balance.available, balance.pending) == (0, 80)
+        with pytest.raises(service.InsufficientPoints):
+            service.redeem(member_id, 10, "兑换", None)
+    with clock.frozen(at(date(2026, 3, 8))):
+        assert service.balance(member_id).available == 80  # before the job runs
+        first_run = run_job(jobs.mature_pending_points, date(2026, 3, 8))
+        second_run = run_job(jobs.mature_pending_points, date(2026, 3, 8))
+    assert (first_run.processed, second_run.processed) == (1, 0)
+    assert PointsAccountRecord.get(member_id).maturity_due is None
+    assert events("points.matured") == [{"member_id": member_id, "points": 80}]
+
+
+def test_reminders_one_per_member_and_date_a_week_ahead(aws, rolling):
+    member_id, _ = member_token("13900000005")
+    earn(member_id, 100, date(2026, 3, 1), "o1")  # expires 2026-03-31
+    earn(member_id, 40, date(2026, 3, 2), "o2")  # expires 2026-04-01
+    earn(member_id, 10, date(2026, 3, 20), "o3")  # expires 2026-04-19: too far
+    with clock.frozen(at(date(2026, 3, 25), 9)):
+        run_job(jobs.points_expiry_reminders, date(2026, 3, 24))
+        run_job(jobs.points_expiry_reminders, date(2026, 3, 24))
+    with clock.frozen(at(date(2026, 3, 26), 9)):
+        run_job(jobs.points_expiry_reminders, date(2026, 3, 25))
+    reminders = sorted((e["expires_on"], e["points"]) for e in events("points.expiring"))
+    assert reminders == [("2026-03-31", 100), ("2026-04-01", 40)]
+
+
+def test_reconciliation_moves_its_checkpoint_and_reports_drift(aws, rolling):
+    member_id, _ = member_token("13900000006")
+    earn(member_id, 100, date(2026, 3, 1), "o1")
+    earn(member_id, 20, date(2026, 3, 2), "o2")
+    with clock.frozen(at(date(2026, 3, 3))):
+        report = run_job(jobs.reconcile_points, date(2026, 3, 2))
+    assert report.processed == 1
+    account = PointsAccountRecord.get(member_id)
+    assert (int(account.checked_seq), int(account.checked_sum)) == (2, 120)
+    assert events("points.drift") == []
+    earn(member_id, 5, date(2026, 3, 3), "o3")
+    PointsAccountRecord(member_id).update(actions=[PointsAccountRecord.balance.add(1)])  # a bug elsewhere
+    with clock.frozen(at(date(2026, 3, 4))):
+        run_job(jobs.reconcile_points, date(2026, 3, 3))
+    [drift] = events("points.drift")
+    assert drift["member_id"] == member_id
+    assert any("balance 126" in problem for problem in drift["problems"])
