@@ -16,7 +16,7 @@ import tempfile
 import time
 import urllib.request
 
-from harness import PROJECT, emulator, latency_ms, requests_of
+from harness import PROJECT, admin_auth, emulator, latency_ms, requests_of
 
 
 def in_process() -> dict[str, object]:
@@ -30,7 +30,8 @@ def in_process() -> dict[str, object]:
 
     figures: dict[str, object] = {}
     with emulator(), Client(app.app, stage_name="local") as client:
-        json_headers = {"content-type": "application/json"}
+        auth = admin_auth()
+        json_headers = {"content-type": "application/json", **auth}
 
         def create(i: int, key: str | None = None) -> None:
             headers = {**json_headers, **({"idempotency-key": key} if key else {})}
@@ -40,8 +41,8 @@ def in_process() -> dict[str, object]:
         figures["requests_per_store_create"] = requests_of(lambda: create(100_000))
         figures["requests_per_idempotent_create"] = requests_of(lambda: create(100_001, "bench-key-1"))
         figures["requests_per_idempotent_replay"] = requests_of(lambda: create(100_001, "bench-key-1"))
-        figures["requests_per_store_read"] = requests_of(lambda: client.http.get("/v1/stores/B-100000"))
-        patch_headers = {"content-type": "application/merge-patch+json", "if-match": '"1"'}
+        figures["requests_per_store_read"] = requests_of(lambda: client.http.get("/v1/stores/B-100000", headers=auth))
+        patch_headers = {"content-type": "application/merge-patch+json", "if-match": '"1"', **auth}
         figures["requests_per_store_patch"] = requests_of(
             lambda: client.http.patch("/v1/stores/B-100000", headers=patch_headers, body='{"city": "Hangzhou"}')
         )
@@ -56,7 +57,7 @@ def in_process() -> dict[str, object]:
         latencies = {
             "raw_get": latency_ms(lambda i: raw.get_item(TableName=table, Key={"store_id": {"S": "B-100000"}})),
             "raw_transact_put": latency_ms(raw_transact_put),
-            "store_read": latency_ms(lambda i: client.http.get("/v1/stores/B-100000")),
+            "store_read": latency_ms(lambda i: client.http.get("/v1/stores/B-100000", headers=auth)),
             "store_create": latency_ms(lambda i: create(i)),
             "health": latency_ms(lambda i: client.http.get("/v1/health")),
         }

@@ -92,3 +92,11 @@ def latency_ms(operation: Callable[[int], Any], runs: int = 200) -> dict[str, fl
         samples.append((time.perf_counter() - start) * 1000)
     quantiles = statistics.quantiles(samples, n=20)
     return {"p50": round(statistics.median(samples), 3), "p95": round(quantiles[18], 3)}
+
+
+def admin_auth() -> dict[str, str]:
+    """An Authorization header of a bench admin (made through the identity service on the emulator)."""
+    from chalicelib.identity import service
+
+    service.ensure_admin("bench-admin", "bench admin password")
+    return {"authorization": f"Bearer {service.log_in('bench-admin', 'bench admin password').access_token}"}

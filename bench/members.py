@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 
-from harness import emulator, latency_ms, requests_of
+from harness import admin_auth, emulator, latency_ms, requests_of
 
 
 def figures() -> dict[str, object]:
@@ -23,7 +23,8 @@ def figures() -> dict[str, object]:
 
     result: dict[str, object] = {}
     with emulator(), Client(app.app, stage_name="local") as client:
-        headers = {"content-type": "application/json"}
+        auth = admin_auth()
+        headers = {"content-type": "application/json", **auth}
 
         def post(path: str, body: dict[str, object], **extra: str) -> dict[str, object]:
             answer = client.http.post(path, headers={**headers, **extra}, body=json.dumps(body))
@@ -39,16 +40,20 @@ def figures() -> dict[str, object]:
 
         member = register(99_999_999)
         member_id = member["member_id"]
-        edit = {"content-type": "application/merge-patch+json", "if-match": '"1"'}
+        edit = {"content-type": "application/merge-patch+json", "if-match": '"1"', **auth}
         city = '{"city": "杭州"}'
         counted = {
             "requests_per_registration": lambda: register(99_999_998),
-            "requests_per_member_read": lambda: client.http.get(f"/v1/members/{member_id}"),
+            "requests_per_member_read": lambda: client.http.get(f"/v1/members/{member_id}", headers=auth),
             "requests_per_lookup_by_phone": lambda: post("/v1/members/lookup", {"phone": "13999999999"}),
             "requests_per_lookup_by_member_no": lambda: post("/v1/members/lookup", {"member_no": member["member_no"]}),
-            "requests_per_edit": lambda: client.http.patch(f"/v1/members/{member_id}", body=city, headers=edit),
-            "requests_per_list_page_by_store": lambda: client.http.get("/v1/members?store_id=SH-001&limit=50"),
-            "requests_per_erasure": lambda: client.http.delete(f"/v1/members/{member_id}"),
+            "requests_per_edit": lambda: client.http.patch(
+                f"/v1/members/{member_id}", body=city, headers={**edit, **auth}
+            ),
+            "requests_per_list_page_by_store": lambda: client.http.get(
+                "/v1/members?store_id=SH-001&limit=50", headers=auth
+            ),
+            "requests_per_erasure": lambda: client.http.delete(f"/v1/members/{member_id}", headers=auth),
         }
         for name, operation in counted.items():
             total, by_operation = requests_of(operation)
@@ -60,7 +65,7 @@ def figures() -> dict[str, object]:
         key = {"member_id": {"S": str(reader["member_id"])}}
         latencies = {
             "raw_get": latency_ms(lambda i: raw.get_item(TableName="loyalty-bench-members", Key=key)),
-            "member_read": latency_ms(lambda i: client.http.get(f"/v1/members/{reader['member_id']}")),
+            "member_read": latency_ms(lambda i: client.http.get(f"/v1/members/{reader['member_id']}", headers=auth)),
             "lookup_by_phone": latency_ms(lambda i: post("/v1/members/lookup", {"phone": "13999999997"})),
             "registration": latency_ms(lambda i: register(next(fresh)), runs=100),
         }
