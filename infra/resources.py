@@ -358,6 +358,7 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
         resources.update(_queue_resources(spec, stage, function_ids))
     resources.update(_relay_resources(stage, function_ids))
     resources.update(_pii_key_resources(stage))
+    resources["PointsDriftAlarm"] = _points_drift_alarm(stage)
     environment = {
         "LOYALTY_EVENTS_TOPIC_ARN": {"Ref": TOPIC_ID},
         "LOYALTY_JOBS_QUEUE_URL": {"Ref": queue_id(_jobs_queue())},
@@ -377,6 +378,27 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
         responses = {kind: _gateway_response(problem) for kind, problem in sorted(GATEWAY_RESPONSES.items())}
         resources["RestAPI"] = {"Properties": {"GatewayResponses": responses}}
     return {"Resources": resources, "Outputs": _outputs()}
+
+
+def _points_drift_alarm(stage: str) -> dict[str, Any]:
+    """Alarms when ``reconcile-points`` finds an account that does not add up (its ``PointsDrift`` metric, in
+    CloudWatch's embedded metric format, with the dimensions powertools gives it: stage and service)."""
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": f"{stack_prefix(stage)}-points-drift",
+            "AlarmDescription": "A points account does not add up to its ledger; see the reconcile-points logs",
+            "Namespace": "Loyalty",
+            "MetricName": "PointsDrift",
+            "Dimensions": [{"Name": "stage", "Value": stage}, {"Name": "service", "Value": "loyalty"}],
+            "Statistic": "Sum",
+            "Period": 3600,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+        },
+    }
 
 
 def _outputs() -> Template:
