@@ -9,6 +9,7 @@ from chalicelib.members import api as members_api
 from chalicelib.platform import api as platform_api
 from chalicelib.platform import handlers
 from chalicelib.points import api as points_api
+from chalicelib.purchases import api as purchases_api
 from chalicelib.shared.db import bind_tables
 from chalicelib.shared.http import install_http_conventions, install_preflight_routes
 from chalicelib.shared.logs import logger
@@ -27,6 +28,7 @@ app.register_blueprint(partners_api.bp)
 app.register_blueprint(stores_api.bp)
 app.register_blueprint(members_api.bp)
 app.register_blueprint(points_api.bp)
+app.register_blueprint(purchases_api.bp)
 app.register_blueprint(audit_api.bp)
 app.register_blueprint(handlers.bp)
 install_preflight_routes(app)

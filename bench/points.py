@@ -1,5 +1,5 @@
-"""Points figures: DynamoDB requests per redemption and balance read, items the expiry job reads per lot it
-expires (50,000 accounts, 500 due), and in-process latency next to a raw GetItem.
+"""Points figures: DynamoDB requests per redemption, balance read and signed purchase webhook, items the
+expiry job reads per lot it expires (50,000 accounts, 500 due), and in-process latency next to a raw GetItem.
 
 Prints one JSON object. Latencies are in-process against the moto emulator on a shared machine: compare
 them as ratios to ``raw_get_p50`` from the same run, never as absolute numbers.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
@@ -65,6 +66,9 @@ def figures() -> dict[str, object]:
             "redemption": latency_ms(redeem, runs=100),
             "ledger_page": latency_ms(lambda i: service.ledger(spender, 50, None)),
         }
+        purchase_requests, purchase_latency = _purchase_path(spender)
+        result["requests_per_purchase"] = purchase_requests
+        latencies["purchase_webhook"] = purchase_latency
         raw_p50 = latencies["raw_get"]["p50"]
         result["latency_ms"] = latencies
         result["raw_get_p50"] = raw_p50
@@ -73,6 +77,36 @@ def figures() -> dict[str, object]:
         }
         result.update(_expiry_reads(member, MEMBERS, DUE))
     return result
+
+
+def _purchase_path(member_id: str) -> tuple[dict[str, object], dict[str, float]]:
+    """A signed purchase through the whole HTTP path (signature, rules, scoring, one transaction), with the
+    partner's secrets and the rules already cached, as they are on a warm function."""
+    from chalice.test import Client
+
+    from chalicelib.identity.partners import create_partner
+    from chalicelib.identity.signatures import signature_header
+    from chalicelib.local import gateway
+
+    gateway.install()
+    import app
+
+    issued = create_partner("bench POS", [], enrols_members=False)
+    orders = itertools.count()
+    with Client(app.app, stage_name="local") as client:
+
+        def purchase(i: int = 0) -> None:
+            body = json.dumps({"order_id": f"bench-{next(orders)}", "member": {"member_id": member_id},
+                               "store_id": "SH-001", "occurred_at": "2026-11-20T14:00:00+08:00",
+                               "total_fen": 12_300, "paid_fen": 12_300, "payment_method": "cash"}).encode()  # fmt: skip
+            headers = {"content-type": "application/json", "x-partner-id": issued.partner.partner_id,
+                       "x-signature": signature_header(issued.secret, int(time.time()), body)}  # fmt: skip
+            answer = client.http.post("/v1/webhooks/purchases", headers=headers, body=body)
+            assert answer.status_code == 200, answer.body
+
+        purchase()  # warm: the partner's secrets and the rules are cached from here on
+        total, by_operation = requests_of(purchase)
+        return {"total": total, "by_operation": by_operation}, latency_ms(purchase, runs=100)
 
 
 def _expiry_reads(member: Callable[[int], str], members: int, due: int) -> dict[str, object]:

@@ -49,6 +49,7 @@ class Partner:
     partner_id: str
     name: str
     stores: list[str]
+    enrols_members: bool
     status: str
     secrets: list[PartnerSecret]
     created_at: str
@@ -69,7 +70,10 @@ def new_secret() -> str:
     return "psk_" + secrets.token_urlsafe(32)
 
 
-def create_partner(name: str, stores: list[str], *, partner_id: str | None = None, secret: str | None = None) -> Issued:
+def create_partner(
+    name: str, stores: list[str], *, partner_id: str | None = None, secret: str | None = None,
+    enrols_members: bool = False,
+) -> Issued:  # fmt: skip
     """A new partner and its first secret (``partner_id`` and ``secret`` are given only by the local bootstrap)."""
     partner_id = partner_id or new_id("pt_")
     secret = secret or new_secret()
@@ -78,7 +82,7 @@ def create_partner(name: str, stores: list[str], *, partner_id: str | None = Non
     secret_id = new_id("ps_")
     sealed = Sealer(f"partner/{partner_id}", data_key).seal(secret_id, secret)
     record = PartnerRecord(
-        partner_id, name=name, stores=sorted(set(stores)), status="active",
+        partner_id, name=name, stores=sorted(set(stores)), status="active", enrols_members=enrols_members,
         data_key=f"{wrapped.keyring}|{wrapped.blob}", created_at=now, updated_at=now,
         secrets=json.dumps([{"secret_id": secret_id, "sealed": sealed, "created_at": now, "revoked_at": None}]),
     )  # fmt: skip
@@ -176,7 +180,7 @@ def _partner(record: PartnerRecord) -> Partner:
     listed = [PartnerSecret(e["secret_id"], e["created_at"], e["revoked_at"]) for e in json.loads(record.secrets)]
     return Partner(
         partner_id=record.partner_id, name=record.name, stores=[str(store) for store in record.stores or []],
-        status=record.status,
+        status=record.status, enrols_members=bool(record.enrols_members),
         secrets=listed, created_at=record.created_at, updated_at=record.updated_at, version=int(record.version or 0),
     )  # fmt: skip
 
@@ -185,6 +189,7 @@ def _partner(record: PartnerRecord) -> Partner:
 class SigningKeys:
     stores: tuple[str, ...]
     secrets: tuple[str, ...]  # active secrets, opened; empty when the partner is unknown or disabled
+    enrols_members: bool = False
 
 
 class _KeyCache:
@@ -220,9 +225,8 @@ def _load_keys(partner_id: str) -> SigningKeys:
         return SigningKeys((), ())
     sealer = _sealer(record)
     active = [e for e in json.loads(record.secrets) if e["revoked_at"] is None and e["sealed"]]
-    return SigningKeys(
-        tuple(str(s) for s in record.stores or ()), tuple(sealer.open(e["secret_id"], e["sealed"]) for e in active)
-    )
+    opened = tuple(sealer.open(e["secret_id"], e["sealed"]) for e in active)
+    return SigningKeys(tuple(str(s) for s in record.stores or ()), opened, bool(record.enrols_members))
 
 
 def authenticate(partner_id: str, signature: str, body: bytes) -> tuple[str, ...]:
@@ -238,9 +242,14 @@ def authenticate(partner_id: str, signature: str, body: bytes) -> tuple[str, ...
     return keys.stores
 
 
+def enrols_members(partner_id: str) -> bool:
+    """Whether purchases from this partner may register unknown phones (as cached for its signatures)."""
+    return _cache.get(partner_id).enrols_members
+
+
 def ensure_partner(partner_id: str, secret: str, name: str = "Demo POS") -> bool:
     """Create the local demo partner with a known id and secret if it is missing; True when created."""
     if PartnerRecord.find(partner_id) is not None:
         return False
-    create_partner(name, [], partner_id=partner_id, secret=secret)
+    create_partner(name, [], partner_id=partner_id, secret=secret, enrols_members=True)
     return True

@@ -54,7 +54,7 @@ def _issued(issued: partners.Issued, status: int) -> Reply:
           access=ADMIN, body=PartnerCreate, response=PartnerIssued, status=201, etag=True)  # fmt: skip
 def create_partner(ctx: RequestContext) -> Reply:
     data: PartnerCreate = ctx.body
-    return _issued(partners.create_partner(data.name, data.stores), 201)
+    return _issued(partners.create_partner(data.name, data.stores, enrols_members=data.enrols_members), 201)
 
 
 @endpoint(bp, "/v1/partners", "GET", summary="List partners", tag="partners", access=ADMIN, query=PageQuery,

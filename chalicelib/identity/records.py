@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 
 from chalicelib.shared.db import Record, table
 
@@ -112,6 +119,7 @@ class PartnerRecord(Record):
     partner_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     stores = ListAttribute(of=UnicodeAttribute, default=list)
+    enrols_members = BooleanAttribute(default=False)  # a purchase naming an unknown phone registers a member
     status = UnicodeAttribute()  # active | disabled
     data_key = UnicodeAttribute()
     secrets = UnicodeAttribute(default="[]")

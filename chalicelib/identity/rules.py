@@ -5,7 +5,8 @@ Roles (seed documents: 前台收银员, 门店店长, 市场专员, 客服人员
 - cashier: serves members at the till: finds and registers members, redeems points, sees stores.
 - store_manager: a cashier who may also edit and freeze members, read full phone numbers and adjust or
   reverse points.
-- marketing: reads members (masked) and stores for campaigns and segments; no personal data.
+- marketing: reads members (masked) and stores for campaigns and segments, and sets the earn rules; no
+  personal data.
 - customer_service: answers members: reads and edits members with full phones, erases on request,
   adjusts points and reverses redemptions.
 - finance: reads members (masked) and stores for reconciliation and reports, and the audit log.
@@ -32,6 +33,7 @@ class Permission(StrEnum):
     PII_READ = "pii:read"
     POINTS_REDEEM = "points:redeem"
     POINTS_ADJUST = "points:adjust"
+    RULES_WRITE = "rules:write"
     STAFF_ADMIN = "staff:admin"
     PARTNERS_ADMIN = "partners:admin"
     AUDIT_READ = "audit:read"
@@ -51,7 +53,7 @@ _CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM}
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
     Role.STORE_MANAGER: frozenset(_CASHIER | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST}),
-    Role.MARKETING: frozenset({P.STORES_READ, P.MEMBERS_READ}),
+    Role.MARKETING: frozenset({P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE}),
     Role.CUSTOMER_SERVICE: frozenset(_CASHIER | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST}),
     Role.FINANCE: frozenset({P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ}),
     Role.ADMIN: frozenset(Permission),

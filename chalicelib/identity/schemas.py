@@ -120,6 +120,7 @@ class PartnerCreate(Schema):
     name: DisplayName
     stores: list[StoreId] = Field(default_factory=list, max_length=200)
     all_stores: bool = False
+    enrols_members: bool = Field(default=False, description="a purchase naming an unknown phone registers it")
 
     @model_validator(mode="after")
     def _scoped(self) -> PartnerCreate:
@@ -134,6 +135,7 @@ class PartnerPatch(Schema):
     name: DisplayName | None = None
     stores: list[StoreId] | None = Field(default=None, min_length=1, max_length=200)
     all_stores: Literal[True] | None = None
+    enrols_members: bool | None = None
     status: Literal["active", "disabled"] | None = None
 
     @model_validator(mode="after")
@@ -154,6 +156,7 @@ class Partner(Schema):
     name: str
     stores: list[str]
     all_stores: bool
+    enrols_members: bool
     status: Literal["active", "disabled"]
     secrets: list[PartnerSecret]
     created_at: str

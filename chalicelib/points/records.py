@@ -60,6 +60,7 @@ class PointsAccountRecord(Record):
     expiry_due = UnicodeAttribute(null=True)
     maturity_due = UnicodeAttribute(null=True)
     touched = UnicodeAttribute(null=True)
+    tier = UnicodeAttribute(null=True)  # the member's tier, kept here for earn multipliers (tiers work)
     checked_seq = NumberAttribute(default=0)  # reconciliation's checkpoint: entries 1..checked_seq add up to
     checked_sum = NumberAttribute(default=0)  # checked_sum
     updated_at = UnicodeAttribute(null=True)

@@ -64,6 +64,7 @@ class Account:
     deducted: int = 0  # debits other than redemption and expiry: negative adjustments, refund claw-backs
     redeemed: int = 0  # net of reversals
     expired: int = 0
+    tier: str = "normal"  # kept here by the tiers work, so earning reads nothing else
 
     @property
     def balance(self) -> int:
@@ -153,6 +154,24 @@ def deduct(account: Account, points: int, today: date, *, allow_debt: bool = Fal
     covered = min(points, account.available(today)) if allow_debt else points
     spent, draws = spend(account, covered, today) if covered else (account, [])
     return replace(spent, debt=account.debt + points - covered, deducted=account.deducted + points), draws
+
+
+def claw_back(account: Account, points: int, today: date) -> tuple[Account, list[Draw]]:
+    """Take back points a refund cancels: pending points first (the newest, most likely the refunded
+    order's), then spendable points soonest expiry first; what is not there becomes debt."""
+    assert points > 0
+    lots, draws, left = account.lots, [], points
+    pending = sorted((lot for lot in account.lots if lot.pending(today)), key=lambda lot: lot.available_on or today,
+                     reverse=True)  # fmt: skip
+    spendable = sorted((lot for lot in account.lots if lot.spendable(today)), key=_spending_order)
+    for lot in [*pending, *spendable]:
+        if not left:
+            break
+        taken = min(left, lot.points)
+        lots = _with_lot(lots, lot.expires_on, lot.available_on, -taken)
+        draws.append(Draw(lot.expires_on, lot.available_on, taken))
+        left -= taken
+    return replace(account, lots=lots, debt=account.debt + left, deducted=account.deducted + points), draws
 
 
 def expire(account: Account, through: date) -> tuple[Account, list[Draw]]:

@@ -76,7 +76,7 @@ class Entry:
 
 
 Operation = Callable[[Account, date], tuple[Account, int, list[Draw]]]
-Extra = Callable[[Transaction, PointsEntryRecord], None]
+Extra = Callable[[Transaction, PointsEntryRecord | None], None]  # None: nothing was booked
 
 
 def business_today() -> date:
@@ -93,6 +93,7 @@ def to_account(record: PointsAccountRecord | None) -> Account:
     return Account(
         lots=rules.load_lots(record.lots), debt=int(record.debt), earned=int(record.earned),
         deducted=int(record.deducted), redeemed=int(record.redeemed), expired=int(record.expired),
+        tier=record.tier or "normal",
     )  # fmt: skip
 
 
@@ -103,6 +104,9 @@ def write(
     """Apply ``operation`` to the member's account with its ledger entry, exactly once per ``key``.
 
     ``spending`` writes require an active member (frozen members keep their points but cannot spend them).
+    ``extra`` adds the caller's own items to the transaction; when the operation books nothing (0 points)
+    they are still written, with the member check, and the answer is 200 with no entry (without ``extra``
+    nothing is written and the answer is 204).
     ``record`` is an account image already read (the nightly jobs read it from an index); it is used for
     the first attempt only, as the write's condition checks it is current.
     """
@@ -136,7 +140,11 @@ def _perform(
     except rules.InsufficientPoints as e:
         raise InsufficientPoints(str(e)) from None
     if not points and not draws:
-        return 204, {}  # nothing to book (a job found the account already up to date)
+        if extra is None:
+            return 204, {}  # nothing to book (a job found the account already up to date)
+        tx.check(MemberRecord, member_id, condition=_member_condition(spending), on_fail=_MemberGone())
+        extra(tx, None)
+        return 200, {}
     seq = int(record.seq) if record else 0
     now = clock.now()
     occurred_at = clock.iso(now)
@@ -149,10 +157,7 @@ def _perform(
     tx.update(PointsAccountRecord(member_id), _account_actions(member_id, after, seq + 1, today, occurred_at),
               condition=unchanged, on_fail=_Stale())  # fmt: skip
     tx.put(ledger_entry, condition=PointsEntryRecord.seq.does_not_exist(), on_fail=_Stale())
-    present = MemberRecord.member_id.exists() & (
-        (MemberRecord.status == str(Status.ACTIVE)) if spending else (MemberRecord.status != str(Status.ERASED))
-    )
-    tx.check(MemberRecord, member_id, condition=present, on_fail=_MemberGone())
+    tx.check(MemberRecord, member_id, condition=_member_condition(spending), on_fail=_MemberGone())
     if extra:
         extra(tx, ledger_entry)
     emit(tx, new_event(event_type, f"member/{member_id}", {
@@ -160,6 +165,11 @@ def _perform(
         "type": entry.type, "source_kind": entry.source_kind, "source_id": entry.source_id,
     }))  # fmt: skip
     return 201, entry_json(ledger_entry)
+
+
+def _member_condition(active: bool) -> Any:
+    status = (MemberRecord.status == str(Status.ACTIVE)) if active else (MemberRecord.status != str(Status.ERASED))
+    return MemberRecord.member_id.exists() & status
 
 
 def _account_actions(member_id: str, account: Account, seq: int, today: date, now: str) -> list[Any]:
@@ -226,17 +236,24 @@ def _policy_dates(earned_at: datetime | None) -> tuple[date | None, date | None]
 
 
 def earn(
-    member_id: str, points: int, *, source_kind: str, source_id: str, reason: str, key: IdempotencyKey | None,
-    earned_at: datetime | None = None, type: str = "earn", event_type: str = "points.earned",
+    member_id: str, points: int | Callable[[Account], int], *, source_kind: str, source_id: str, reason: str,
+    key: IdempotencyKey | None, earned_at: datetime | None = None, extra: Extra | None = None,
+    require_active: bool = False,
 ) -> tuple[StoredAnswer, bool]:  # fmt: skip
-    """Credit earned points into a lot dated by the expiry policy (and the pending period)."""
+    """Credit earned points into a lot dated by the expiry policy (and the pending period) from ``earned_at``.
+
+    ``points`` may be a function of the account (its tier decides a multiplier); 0 books nothing.
+    """
     expires_on, available_on = _policy_dates(earned_at)
 
     def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
-        credited = rules.credit(account, points, expires_on, available_on)
-        return credited, points, [Draw(expires_on, available_on, points)]
+        earned = points(account) if callable(points) else points
+        if earned <= 0:
+            return account, 0, []
+        return rules.credit(account, earned, expires_on, available_on), earned, [Draw(expires_on, available_on, earned)]
 
-    return write(member_id, operation, Entry(type, source_kind, source_id, reason), key=key, event_type=event_type)
+    entry = Entry("earn", source_kind, source_id, reason)
+    return write(member_id, operation, entry, key=key, event_type="points.earned", extra=extra, spending=require_active)
 
 
 def redeem(member_id: str, points: int, reason: str, key: IdempotencyKey | None) -> tuple[StoredAnswer, bool]:
@@ -249,7 +266,8 @@ def redeem(member_id: str, points: int, reason: str, key: IdempotencyKey | None)
         drawn[:] = draws
         return after, -points, draws
 
-    def record_redemption(tx: Transaction, entry: PointsEntryRecord) -> None:
+    def record_redemption(tx: Transaction, entry: PointsEntryRecord | None) -> None:
+        assert entry is not None  # these operations always book points
         tx.put(RedemptionRecord(
             redemption_id, member_id=member_id, points=points, draws=rules.dump_draws(drawn), reason=reason,
             status="completed", entry_seq=entry.seq, created_at=entry.occurred_at,
@@ -276,7 +294,8 @@ def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey
     def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
         return rules.restore(account, draws), int(redemption.points), draws
 
-    def mark_reversed(tx: Transaction, entry: PointsEntryRecord) -> None:
+    def mark_reversed(tx: Transaction, entry: PointsEntryRecord | None) -> None:
+        assert entry is not None  # these operations always book points
         tx.update(RedemptionRecord(redemption_id), [RedemptionRecord.status.set("reversed"),
                   RedemptionRecord.reversed_at.set(entry.occurred_at)],
                   condition=RedemptionRecord.status == "completed",
@@ -303,7 +322,8 @@ def adjust(
         after, draws = rules.deduct(account, -points, today)
         return after, points, draws
 
-    def claim(tx: Transaction, entry: PointsEntryRecord) -> None:
+    def claim(tx: Transaction, entry: PointsEntryRecord | None) -> None:
+        assert entry is not None  # these operations always book points
         if once:
             marker = UniqueRecord(f"points-op:{once}", owner=member_id, created_at=entry.occurred_at)
             tx.put(marker, condition=UniqueRecord.key.does_not_exist(), on_fail=AlreadyApplied(), decisive=True)
@@ -321,7 +341,8 @@ def open_balance(member_id: str, lots: list[tuple[int, date | None]], reason: st
             account = rules.credit(account, points, expires_on)
         return account, total, [Draw(expires_on, None, points) for points, expires_on in lots]
 
-    def claim(tx: Transaction, entry: PointsEntryRecord) -> None:
+    def claim(tx: Transaction, entry: PointsEntryRecord | None) -> None:
+        assert entry is not None  # these operations always book points
         marker = UniqueRecord(f"points-opening:{member_id}", owner=member_id, created_at=entry.occurred_at)
         tx.put(marker, condition=UniqueRecord.key.does_not_exist(), on_fail=OpeningBalanceExists(), decisive=True)
 

@@ -92,6 +92,7 @@ def _import_all_records() -> None:
     from chalicelib.members import records as members_records  # noqa: F401
     from chalicelib.notifications import records as notifications_records  # noqa: F401
     from chalicelib.points import records as points_records  # noqa: F401
+    from chalicelib.purchases import records as purchases_records  # noqa: F401
     from chalicelib.shared import events, idempotency, jobs, ratelimit, unique  # noqa: F401
     from chalicelib.stats import records as stats_records  # noqa: F401
     from chalicelib.stores import records as stores_records  # noqa: F401

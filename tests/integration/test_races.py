@@ -147,3 +147,29 @@ def test_parallel_wrong_passwords_get_five_tries_in_all(http_stack):
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = sorted(pool.map(lambda _: send("POST", f"{http_stack.url}/v1/auth/token", guess)[0], range(20)))
     assert statuses == [401] * 5 + [429] * 15
+
+
+def test_twenty_simultaneous_deliveries_of_one_order_book_one_entry(http_stack):
+    from tests.conftest import signed_headers
+
+    base = http_stack.url
+    status, partner = post(f"{base}/v1/partners", {"name": "race POS", "all_stores": True})
+    assert status == 201, partner
+    status, member = post(f"{base}/v1/members", {"name": "Race", "phone": "13700000099"})
+    assert status == 201, member
+    order = {"order_id": "RACE-ORDER-1", "member": {"member_id": member["member_id"]}, "store_id": "SH-001",
+             "occurred_at": "2026-11-20T14:00:00+08:00", "total_fen": 12_300, "paid_fen": 12_300,
+             "payment_method": "cash", "items": []}  # fmt: skip
+    raw = json.dumps(order).encode()
+
+    def deliver(_):
+        return send("POST", f"{base}/v1/webhooks/purchases", order,
+                    headers=signed_headers(partner["partner_id"], partner["secret"], raw))  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(deliver, range(20)))
+    assert {status for status, _ in answers} == {200}, answers
+    assert sorted(body["duplicate"] for _, body in answers) == [False] + [True] * 19
+    assert {body["ledger_entry_id"] for _, body in answers} == {answers[0][1]["ledger_entry_id"]}
+    ledger = get(f"{base}/v1/members/{member['member_id']}/points/ledger")["items"]
+    assert [(e["type"], e["points"]) for e in ledger] == [("earn", 123)]

@@ -1,0 +1,73 @@
+"""Purchase and refund webhooks (partner-signed) and the earn-rules routes (staff)."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.identity.access import PARTNER, Staff
+from chalicelib.identity.rules import Permission
+from chalicelib.purchases import service
+from chalicelib.purchases.rules import Line
+from chalicelib.purchases.schemas import (
+    Preview,
+    PreviewOrder,
+    Purchase,
+    PurchaseAnswer,
+    Refund,
+    RefundAnswer,
+    RulesIn,
+    RulesVersion,
+    RulesVersions,
+)
+from chalicelib.shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from chalicelib.shared.http import Reply, RequestContext, endpoint
+
+bp = Blueprint(__name__)
+READ_RULES = Staff(Permission.STORES_READ)
+WRITE_RULES = Staff(Permission.RULES_WRITE)
+
+
+@endpoint(bp, "/v1/webhooks/purchases", "POST", summary="Report a purchase (points once per order id)",
+          tag="webhooks", access=PARTNER, body=Purchase, response=PurchaseAnswer,
+          errors=(Unauthenticated, Forbidden, service.MemberNotEligible, service.OrderConflict))  # fmt: skip
+def purchase(ctx: RequestContext) -> Reply:
+    return Reply(PurchaseAnswer.model_validate(service.record_purchase(ctx.caller, ctx.body)))
+
+
+@endpoint(bp, "/v1/webhooks/refunds", "POST", summary="Report a refund (points clawed back once per refund id)",
+          tag="webhooks", access=PARTNER, body=Refund, response=RefundAnswer,
+          errors=(Unauthenticated, NotFound, ValidationFailed, service.RefundConflict))  # fmt: skip
+def refund(ctx: RequestContext) -> Reply:
+    return Reply(RefundAnswer.model_validate(service.record_refund(ctx.caller, ctx.body)))
+
+
+def _version_body(version: service.RulesVersion) -> RulesVersion:
+    return RulesVersion.model_validate({**version.document.model_dump(), "version": version.version,
+                                        "effective_from": version.effective_from, "created_at": version.created_at,
+                                        "created_by": version.created_by})  # fmt: skip
+
+
+@endpoint(bp, "/v1/points/rules", "GET", summary="Earn-rules versions and the one in force", tag="points",
+          access=READ_RULES, response=RulesVersions)  # fmt: skip
+def list_rules(ctx: RequestContext) -> Reply:
+    from chalicelib.shared import clock
+
+    known = service.versions()
+    current = service.rules_at(clock.now(), known)
+    return Reply(RulesVersions(current=_version_body(current) if current.version else None,
+                               versions=[_version_body(v) for v in reversed(known)]))  # fmt: skip
+
+
+@endpoint(bp, "/v1/points/rules", "POST", summary="Publish an earn-rules version", tag="points",
+          access=WRITE_RULES, body=RulesIn, response=RulesVersion, status=201)  # fmt: skip
+def publish_rules(ctx: RequestContext) -> Reply:
+    return Reply(_version_body(service.publish(ctx.body, ctx.caller.scope)), status=201)
+
+
+@endpoint(bp, "/v1/points/rules/preview", "POST", summary="Score a sample order, rule by rule (writes nothing)",
+          tag="points", access=WRITE_RULES, body=PreviewOrder, response=Preview)  # fmt: skip
+def preview(ctx: RequestContext) -> Reply:
+    order: PreviewOrder = ctx.body
+    lines = [Line(i.line_id, i.sku, i.category, i.brand, i.quantity, i.amount_fen) for i in order.items]
+    return Reply(Preview.model_validate(service.preview(order.occurred_at, order.paid_fen, order.tier, lines,
+                                                        order.rules)))  # fmt: skip

@@ -1,0 +1,94 @@
+"""Persistence shape of purchases, refunds (the consumption records) and earn-rules versions."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+
+from chalicelib.shared.db import Record, table
+
+
+class _ByMember(GlobalSecondaryIndex["PurchaseRecord"]):  # type: ignore[no-untyped-call]
+    """A member's purchases by time: for tiers, tags and reports (never for a rule's correctness)."""
+
+    class Meta:
+        index_name = "by-member"
+        projection = KeysOnlyProjection()
+
+    member_id = UnicodeAttribute(hash_key=True)
+    occurred_at = UnicodeAttribute(range_key=True)
+
+
+@table
+class PurchaseRecord(Record):
+    """A purchase, once per partner and order id (the key). ``lines`` is JSON:
+    ``[[line_id, sku, category, brand, quantity, amount_fen, paid_fen], ...]``; ``refunded`` maps a line id to
+    ``[fen, quantity]`` refunded so far."""
+
+    logical_name = "purchases"
+
+    class Meta:
+        table_name = "purchases"
+
+    order_key = UnicodeAttribute(hash_key=True)  # "<partner id>#<order id>"
+    partner_id = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    store_id = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    total_fen = NumberAttribute()
+    paid_fen = NumberAttribute()
+    payment_method = UnicodeAttribute()
+    lines = UnicodeAttribute()
+    body_hash = UnicodeAttribute()
+    rules_version = NumberAttribute()
+    tier = UnicodeAttribute()
+    points_awarded = NumberAttribute()
+    pending_points = NumberAttribute()
+    ledger_entry_id = UnicodeAttribute(null=True)
+    refunded = UnicodeAttribute(default="{}")
+    refunded_fen = NumberAttribute(default=0)
+    points_clawed_back = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+
+    by_member = _ByMember()
+
+
+@table
+class RefundRecord(Record):
+    """A refund, once per partner and refund id (the key)."""
+
+    logical_name = "refunds"
+
+    class Meta:
+        table_name = "refunds"
+
+    refund_key = UnicodeAttribute(hash_key=True)  # "<partner id>#<refund id>"
+    order_key = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+    amount_fen = NumberAttribute()
+    lines = UnicodeAttribute()  # {line_id: [fen, quantity]} this refund gave back
+    body_hash = UnicodeAttribute()
+    points_clawed_back = NumberAttribute()
+    debt_after = NumberAttribute()
+    ledger_entry_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+@table
+class EarnRulesRecord(Record):
+    """A version of the earn rules; the one with the latest ``effective_from`` at an instant applies then."""
+
+    logical_name = "earn-rules"
+
+    class Meta:
+        table_name = "earn-rules"
+
+    scope = UnicodeAttribute(hash_key=True)  # "earn"
+    version = NumberAttribute(range_key=True)
+    document = UnicodeAttribute()  # the RulesIn JSON
+    effective_from = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()

@@ -1,0 +1,165 @@
+"""Earn rules as pure functions: how an order's paid money becomes points. No AWS here.
+
+How an order is scored, in this order:
+
+1. ``paid_fen`` is spread over the lines in proportion to their ``amount_fen`` (largest remainders, ties to
+   the earlier line), so the shares add up to ``paid_fen`` exactly. An order without lines is one line.
+2. Lines of excluded categories earn nothing and do not count towards the minimum.
+3. If the eligible paid amount is below ``min_paid_fen`` the order earns nothing at all (no bonuses either).
+4. Each eligible line earns ``share × rate / 100`` points, where the rate (points per CNY) is the line's
+   brand rate if there is one, else its category rate, else the base rate: the most specific rate wins.
+5. The sum of the lines is multiplied by every multiplier window open at ``occurred_at`` and by the
+   member's tier multiplier (multipliers multiply each other), then rounded down once: this is the only
+   rounding.
+6. Bonuses (fixed points per unit, by category and by brand; both apply) are added; they are not multiplied.
+
+A refund takes back the difference between what the order earned and what the part that remains would
+have earned under the same rules, so refunding everything takes back everything and nothing is taken
+twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Line:
+    line_id: str
+    sku: str | None
+    category: str | None
+    brand: str | None
+    quantity: int
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Window:
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    factor: Decimal
+
+    def open_at(self, instant: datetime) -> bool:
+        return self.starts_at <= instant < self.ends_at
+
+
+@dataclass(frozen=True)
+class Activity:
+    points: int
+    per_day: int | None = None
+    per_month: int | None = None
+
+
+@dataclass(frozen=True)
+class EarnRules:
+    base_rate: Decimal = Decimal(1)
+    category_rates: dict[str, Decimal] = field(default_factory=dict)
+    brand_rates: dict[str, Decimal] = field(default_factory=dict)
+    category_bonuses: dict[str, int] = field(default_factory=dict)
+    brand_bonuses: dict[str, int] = field(default_factory=dict)
+    windows: tuple[Window, ...] = ()
+    tier_multipliers: dict[str, Decimal] = field(default_factory=dict)
+    min_paid_fen: int = 0
+    excluded_categories: frozenset[str] = frozenset()
+    activities: dict[str, Activity] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LineScore:
+    line_id: str
+    paid_fen: int
+    rate: Decimal | None  # None: excluded
+    rate_from: str  # brand | category | base | excluded
+    points: Fraction
+    bonus: int
+
+
+@dataclass(frozen=True)
+class Score:
+    lines: list[LineScore]
+    eligible_paid_fen: int
+    below_minimum: bool
+    multipliers: list[tuple[str, Decimal]]
+    base_points: int
+    bonus_points: int
+
+    @property
+    def total(self) -> int:
+        return self.base_points + self.bonus_points
+
+    def explain(self) -> dict[str, Any]:
+        return {
+            "lines": [{"line_id": s.line_id, "paid_fen": s.paid_fen, "rate": str(s.rate) if s.rate is not None
+                       else None, "rate_from": s.rate_from, "points": float(s.points), "bonus": s.bonus}
+                      for s in self.lines],
+            "eligible_paid_fen": self.eligible_paid_fen, "below_minimum": self.below_minimum,
+            "multipliers": [{"name": name, "factor": str(factor)} for name, factor in self.multipliers],
+            "base_points": self.base_points, "bonus_points": self.bonus_points, "total": self.total,
+        }  # fmt: skip
+
+
+def spread(paid_fen: int, amounts: list[int]) -> list[int]:
+    """``paid_fen`` over lines in proportion to ``amounts``, in whole fen adding up exactly (largest remainders)."""
+    total = sum(amounts)
+    if total == 0:
+        shares = [0] * len(amounts)
+        if shares:
+            shares[0] = paid_fen
+        return shares
+    exact = [Fraction(paid_fen * amount, total) for amount in amounts]
+    shares = [int(share) for share in exact]
+    left = paid_fen - sum(shares)
+    by_remainder = sorted(range(len(amounts)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in by_remainder[:left]:
+        shares[i] += 1
+    return shares
+
+
+def score(rules: EarnRules, lines: list[Line], paid: list[int], quantities: list[int], at: datetime,
+          tier: str) -> Score:  # fmt: skip
+    """Score lines that were paid ``paid`` fen (per line) in ``quantities`` units, at ``at``, for a tier."""
+    scored: list[LineScore] = []
+    for line, share, quantity in zip(lines, paid, quantities, strict=True):
+        if line.category in rules.excluded_categories:
+            scored.append(LineScore(line.line_id, share, None, "excluded", Fraction(0), 0))
+            continue
+        if line.brand is not None and line.brand in rules.brand_rates:
+            rate, source = rules.brand_rates[line.brand], "brand"
+        elif line.category is not None and line.category in rules.category_rates:
+            rate, source = rules.category_rates[line.category], "category"
+        else:
+            rate, source = rules.base_rate, "base"
+        bonus = rules.category_bonuses.get(line.category or "", 0) + rules.brand_bonuses.get(line.brand or "", 0)
+        scored.append(LineScore(line.line_id, share, rate, source, Fraction(share) * Fraction(rate) / 100,
+                                bonus * quantity))  # fmt: skip
+    eligible = sum(s.paid_fen for s in scored if s.rate is not None)
+    multipliers = [(w.name, w.factor) for w in rules.windows if w.open_at(at)]
+    if tier in rules.tier_multipliers:
+        multipliers.append((f"tier:{tier}", rules.tier_multipliers[tier]))
+    if eligible < rules.min_paid_fen or eligible == 0:
+        return Score(scored, eligible, eligible < rules.min_paid_fen, multipliers, 0, 0)
+    factor = Fraction(1)
+    for _, value in multipliers:
+        factor *= Fraction(value)
+    base = int(sum((s.points for s in scored), Fraction(0)) * factor)  # int() of a positive Fraction rounds down
+    return Score(scored, eligible, False, multipliers, base, sum(s.bonus for s in scored))
+
+
+def score_order(rules: EarnRules, lines: list[Line], paid_fen: int, at: datetime, tier: str) -> Score:
+    shares = spread(paid_fen, [line.amount_fen for line in lines])
+    return score(rules, lines, shares, [line.quantity for line in lines], at, tier)
+
+
+def remaining_score(
+    rules: EarnRules, lines: list[Line], shares: list[int], refunded_fen: list[int], refunded_qty: list[int],
+    at: datetime, tier: str,
+) -> Score:  # fmt: skip
+    """What the part of an order not refunded would have earned."""
+    left_paid = [share - refunded for share, refunded in zip(shares, refunded_fen, strict=True)]
+    left_qty = [line.quantity - qty for line, qty in zip(lines, refunded_qty, strict=True)]
+    return score(rules, lines, left_paid, left_qty, at, tier)

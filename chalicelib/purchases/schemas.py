@@ -1,0 +1,209 @@
+"""The purchases and earn-rules API contract."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from chalicelib.members.schemas import MemberNo, Phone
+from chalicelib.purchases.rules import Activity, EarnRules, Window
+from chalicelib.shared.http import Schema
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Fen = Annotated[int, Field(ge=0, le=10**12)]
+Rate = Annotated[Decimal, Field(ge=0, le=1000, max_digits=12, decimal_places=4)]
+Factor = Annotated[Decimal, Field(gt=0, le=100, max_digits=8, decimal_places=4)]
+Bonus = Annotated[int, Field(ge=0, le=1_000_000)]
+ACTIVITIES = ("registration", "birthday", "review", "share", "checkin")
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("include a time zone offset, e.g. 2026-11-11T10:00:00+08:00")
+    return value
+
+
+class MemberRef(Schema):
+    """Exactly one of member_id, phone and member_no."""
+
+    member_id: Id | None = None
+    phone: Phone | None = None
+    member_no: MemberNo | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> MemberRef:
+        if sum(value is not None for value in (self.member_id, self.phone, self.member_no)) != 1:
+            raise ValueError("give exactly one of member_id, phone and member_no")
+        return self
+
+
+class Item(Schema):
+    line_id: Id
+    sku: Label | None = None
+    category: Label | None = None
+    brand: Label | None = None
+    quantity: int = Field(ge=1, le=100_000)
+    amount_fen: Fen
+
+
+class Purchase(Schema):
+    """A purchase a partner reports. ``items`` add up to ``total_fen``; ``paid_fen`` (after discounts, what
+    earns points) is at most ``total_fen``."""
+
+    order_id: Id
+    member: MemberRef
+    store_id: Id
+    occurred_at: datetime
+    currency: Literal["CNY"] = "CNY"
+    total_fen: Fen
+    paid_fen: Fen
+    payment_method: Label
+    items: list[Item] = Field(default_factory=list, max_length=500)
+
+    _aware = field_validator("occurred_at")(_aware)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Purchase:
+        if self.paid_fen > self.total_fen:
+            raise ValueError("paid_fen is more than total_fen")
+        if self.items and sum(item.amount_fen for item in self.items) != self.total_fen:
+            raise ValueError("the items' amount_fen add up to something else than total_fen")
+        if len({item.line_id for item in self.items}) != len(self.items):
+            raise ValueError("line_id repeats")
+        return self
+
+
+class PurchaseAnswer(Schema):
+    order_id: str
+    member_id: str
+    points_awarded: int
+    pending_points: int
+    ledger_entry_id: str | None
+    duplicate: bool
+
+
+class RefundItem(Schema):
+    line_id: Id
+    quantity: int = Field(ge=0, le=100_000)
+    amount_fen: Fen
+
+
+class Refund(Schema):
+    """Money given back on an order: by line, or without lines in proportion to what each line was paid."""
+
+    refund_id: Id
+    order_id: Id
+    occurred_at: datetime
+    amount_fen: Fen = Field(gt=0)
+    items: list[RefundItem] | None = Field(default=None, max_length=500)
+
+    _aware = field_validator("occurred_at")(_aware)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Refund:
+        if self.items is not None:
+            if sum(item.amount_fen for item in self.items) != self.amount_fen:
+                raise ValueError("the items' amount_fen add up to something else than amount_fen")
+            if len({item.line_id for item in self.items}) != len(self.items):
+                raise ValueError("line_id repeats")
+        return self
+
+
+class RefundAnswer(Schema):
+    refund_id: str
+    order_id: str
+    member_id: str
+    points_clawed_back: int
+    debt_after: int
+    ledger_entry_id: str | None
+    duplicate: bool
+
+
+class WindowIn(Schema):
+    name: Label
+    starts_at: datetime
+    ends_at: datetime
+    factor: Factor
+
+    _aware = field_validator("starts_at", "ends_at")(_aware)
+
+
+class ActivityIn(Schema):
+    points: int = Field(ge=0, le=1_000_000)
+    per_day: int | None = Field(default=None, ge=1, le=1000)
+    per_month: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class RulesIn(Schema):
+    """An earn-rules version. Rates are points per CNY paid; bonuses are points per unit; see the README for
+    how they combine."""
+
+    effective_from: datetime | None = Field(default=None, description="default: now")
+    base_rate: Rate = Decimal(1)
+    category_rates: dict[Label, Rate] = Field(default_factory=dict, max_length=500)
+    brand_rates: dict[Label, Rate] = Field(default_factory=dict, max_length=500)
+    category_bonuses: dict[Label, Bonus] = Field(default_factory=dict, max_length=500)
+    brand_bonuses: dict[Label, Bonus] = Field(default_factory=dict, max_length=500)
+    windows: list[WindowIn] = Field(default_factory=list, max_length=100)
+    tier_multipliers: dict[Label, Factor] = Field(default_factory=dict, max_length=20)
+    min_paid_fen: Fen = 0
+    excluded_categories: list[Label] = Field(default_factory=list, max_length=500)
+    activities: dict[Literal["registration", "birthday", "review", "share", "checkin"], ActivityIn] = Field(
+        default_factory=dict
+    )
+
+    _aware = field_validator("effective_from")(lambda value: _aware(value) if value else value)
+
+    @model_validator(mode="after")
+    def _windows_ordered(self) -> RulesIn:
+        for window in self.windows:
+            if window.ends_at <= window.starts_at:
+                raise ValueError(f"window {window.name!r} ends before it starts")
+        return self
+
+    def to_rules(self) -> EarnRules:
+        return EarnRules(
+            base_rate=self.base_rate, category_rates=dict(self.category_rates), brand_rates=dict(self.brand_rates),
+            category_bonuses=dict(self.category_bonuses), brand_bonuses=dict(self.brand_bonuses),
+            windows=tuple(Window(w.name, w.starts_at, w.ends_at, w.factor) for w in self.windows),
+            tier_multipliers=dict(self.tier_multipliers), min_paid_fen=self.min_paid_fen,
+            excluded_categories=frozenset(self.excluded_categories),
+            activities={name: Activity(a.points, a.per_day, a.per_month) for name, a in self.activities.items()},
+        )  # fmt: skip
+
+
+class RulesVersion(RulesIn):
+    version: int
+    effective_from: datetime
+    created_at: str
+    created_by: str
+
+
+class RulesVersions(Schema):
+    current: RulesVersion | None
+    versions: list[RulesVersion]
+
+
+class PreviewOrder(Schema):
+    """A sample order: scored with the rules in force at ``occurred_at`` (default now), writing nothing."""
+
+    occurred_at: datetime | None = None
+    paid_fen: Fen
+    tier: Label = "normal"
+    items: list[Item] = Field(default_factory=list, max_length=500)
+    rules: RulesIn | None = Field(default=None, description="score with these rules instead (a draft)")
+
+
+class Preview(Schema):
+    rules_version: int | None
+    lines: list[dict[str, object]]
+    eligible_paid_fen: int
+    below_minimum: bool
+    multipliers: list[dict[str, str]]
+    base_points: int
+    bonus_points: int
+    total: int

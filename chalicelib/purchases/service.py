@@ -1,0 +1,379 @@
+"""Purchases and refunds from partners, scored by the earn rules in force, booked on the points ledger.
+
+A purchase is one transaction: the account and its ledger entry (when it earns points), the purchase record
+(keyed by partner and order id, so an order exists once, for good) and its event. A repeat finds the
+record: the same body (as canonical JSON) answers the first answer with ``duplicate: true``, another body
+409. A refund is the same shape keyed by its refund id, and also moves the order's refunded amounts under a
+condition on what it read, so two refunds of one order cannot both spend the same money.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from chalicelib.identity.access import Caller
+from chalicelib.members import repository as member_keys
+from chalicelib.members import service as members
+from chalicelib.members.model import Source
+from chalicelib.members.schemas import MemberCreate
+from chalicelib.points import rules as points_rules
+from chalicelib.points import service as points
+from chalicelib.points.records import PointsEntryRecord
+from chalicelib.points.rules import Account, Draw
+from chalicelib.purchases import rules
+from chalicelib.purchases.records import EarnRulesRecord, PurchaseRecord, RefundRecord
+from chalicelib.purchases.rules import EarnRules, Line
+from chalicelib.purchases.schemas import MemberRef, Purchase, Refund, RulesIn
+from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
+from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.settings import get_settings
+from chalicelib.shared.unique import UniqueRecord
+
+RULES_CACHE_SECONDS = 30.0
+RULES_SCOPE = "earn"
+REFUND_ATTEMPTS = 10
+
+
+class OrderConflict(Conflict):
+    slug, title = "order-conflict", "This order id was reported before with other content"
+
+
+class RefundConflict(Conflict):
+    slug, title = "refund-conflict", "This refund id was reported before with other content"
+
+
+class MemberNotEligible(ValidationFailed):
+    slug, title = "member-not-eligible", "The member cannot earn points"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__([{"field": "member", "in": "body", "message": detail}], detail)
+
+
+class _Duplicate(Exception):
+    pass
+
+
+class _OrderMoved(Exception):
+    pass
+
+
+def body_hash(model: Purchase | Refund) -> str:
+    canonical = json.dumps(model.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- earn rules ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RulesVersion:
+    version: int
+    effective_from: datetime
+    document: RulesIn
+    rules: EarnRules
+    created_at: str
+    created_by: str
+
+
+_cache_lock = threading.Lock()
+_cached: tuple[float, list[RulesVersion]] | None = None
+
+
+def versions() -> list[RulesVersion]:
+    """Every rules version, oldest first; read at most every ``RULES_CACHE_SECONDS`` per process."""
+    global _cached
+    with _cache_lock:
+        if _cached and time.monotonic() - _cached[0] < RULES_CACHE_SECONDS:
+            return _cached[1]
+    loaded = [_version(record) for record in EarnRulesRecord.query(RULES_SCOPE)]
+    with _cache_lock:
+        _cached = (time.monotonic(), loaded)
+    return loaded
+
+
+def forget_rules() -> None:
+    global _cached
+    with _cache_lock:
+        _cached = None
+
+
+def _version(record: EarnRulesRecord) -> RulesVersion:
+    document = RulesIn.model_validate_json(record.document)
+    return RulesVersion(int(record.version), datetime.fromisoformat(record.effective_from), document,
+                        document.to_rules(), record.created_at, record.created_by)  # fmt: skip
+
+
+DEFAULT = RulesVersion(0, datetime(2000, 1, 1, tzinfo=UTC), RulesIn(), RulesIn().to_rules(), "", "default")
+
+
+def rules_at(instant: datetime, known: list[RulesVersion] | None = None) -> RulesVersion:
+    """The version in force at ``instant``: the latest ``effective_from`` not after it (then the latest
+    version number); before any version, the defaults (1 point per CNY)."""
+    in_force = [v for v in (known if known is not None else versions()) if v.effective_from <= instant]
+    return max(in_force, key=lambda v: (v.effective_from, v.version), default=DEFAULT)
+
+
+def rules_version(number: int) -> RulesVersion:
+    if number == 0:
+        return DEFAULT
+    found = next((v for v in versions() if v.version == number), None)
+    if found is None:
+        forget_rules()
+        found = next((v for v in versions() if v.version == number), None)
+    assert found is not None, f"rules version {number} is missing"
+    return found
+
+
+def publish(document: RulesIn, by: str) -> RulesVersion:
+    """Add a version; it applies to purchases from its ``effective_from`` (default now)."""
+    effective = document.effective_from or clock.now()
+    for _ in range(5):
+        latest = max((v.version for v in _fresh_versions()), default=0)
+        record = EarnRulesRecord(
+            RULES_SCOPE, latest + 1, document=document.model_dump_json(exclude={"effective_from"}),
+            effective_from=clock.iso(effective), created_at=clock.iso(clock.now()), created_by=by,
+        )  # fmt: skip
+        tx = Transaction()
+        tx.put(record, condition=EarnRulesRecord.version.does_not_exist(), on_fail=_Duplicate())
+        emit(tx, new_event("points.rules-published", f"earn-rules/{latest + 1}", {
+            "version": latest + 1, "effective_from": clock.iso(effective),
+        }))  # fmt: skip
+        try:
+            tx.commit()
+        except _Duplicate:
+            continue
+        forget_rules()
+        return _version(record)
+    raise Unavailable("Rules are being published concurrently; retry", retry_after=1)
+
+
+def _fresh_versions() -> list[RulesVersion]:
+    forget_rules()
+    return versions()
+
+
+# --- purchases -------------------------------------------------------------------------------------------------
+
+
+def _lines(purchase: Purchase) -> list[Line]:
+    if not purchase.items:
+        return [Line("order", None, None, None, 1, purchase.total_fen)]
+    return [Line(i.line_id, i.sku, i.category, i.brand, i.quantity, i.amount_fen) for i in purchase.items]
+
+
+def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
+    """Score and book a purchase once; a repeat answers the first answer (or 409 for other content)."""
+    if not partner.covers_store(purchase.store_id):
+        raise Forbidden(f"Store {purchase.store_id!r} is not one of this partner's stores")
+    order_key, digest = f"{partner.id}#{purchase.order_id}", body_hash(purchase)
+    member_id = _member_of(partner, purchase.member, purchase.store_id)
+    version = rules_at(purchase.occurred_at)
+    lines = _lines(purchase)
+    shares = rules.spread(purchase.paid_fen, [line.amount_fen for line in lines])
+    scored: dict[str, Any] = {}
+
+    def points_for(account: Account) -> int:
+        score = rules.score(version.rules, lines, shares, [line.quantity for line in lines], purchase.occurred_at,
+                            account.tier)  # fmt: skip
+        scored.update(total=score.total, tier=account.tier)
+        return score.total
+
+    def record(tx: Transaction, entry: PointsEntryRecord | None) -> None:
+        awarded = scored["total"] if entry is not None else 0
+        pending = awarded if get_settings().points_pending_days else 0
+        scored.update(answer={"order_id": purchase.order_id, "member_id": member_id, "points_awarded": awarded,
+                              "pending_points": pending, "ledger_entry_id": entry.entry_id if entry else None,
+                              "duplicate": False})  # fmt: skip
+        tx.put(PurchaseRecord(
+            order_key, partner_id=partner.id, order_id=purchase.order_id, member_id=member_id,
+            store_id=purchase.store_id, occurred_at=clock.iso(purchase.occurred_at), currency=purchase.currency,
+            total_fen=purchase.total_fen, paid_fen=purchase.paid_fen, payment_method=purchase.payment_method,
+            lines=json.dumps([[line.line_id, line.sku, line.category, line.brand, line.quantity, line.amount_fen,
+                               share] for line, share in zip(lines, shares, strict=True)], ensure_ascii=False),
+            body_hash=digest, rules_version=version.version, tier=scored["tier"], points_awarded=awarded,
+            pending_points=pending, ledger_entry_id=entry.entry_id if entry else None,
+            created_at=clock.iso(clock.now()),
+        ), condition=PurchaseRecord.order_key.does_not_exist(), on_fail=_Duplicate(), decisive=True)  # fmt: skip
+        emit(tx, new_event("purchase.recorded", f"member/{member_id}", {
+            "member_id": member_id, "partner_id": partner.id, "order_id": purchase.order_id,
+            "store_id": purchase.store_id, "paid_fen": purchase.paid_fen, "points": awarded,
+        }))  # fmt: skip
+
+    try:
+        points.earn(member_id, points_for, source_kind="order", source_id=purchase.order_id, reason="消费积分",
+                    key=None, earned_at=purchase.occurred_at, extra=record, require_active=True)  # fmt: skip
+    except _Duplicate:
+        return _repeat(order_key, digest)
+    except (NotFound, points.MemberNotActive) as e:
+        raise MemberNotEligible(e.detail) from None
+    return dict(scored["answer"])
+
+
+def _repeat(order_key: str, digest: str) -> dict[str, Any]:
+    first = PurchaseRecord.get(order_key, consistent_read=True)
+    if first.body_hash != digest:
+        raise OrderConflict("This order id was reported before with other content")
+    return _purchase_answer(first, duplicate=True)
+
+
+def _purchase_answer(record: PurchaseRecord, *, duplicate: bool) -> dict[str, Any]:
+    return {"order_id": record.order_id, "member_id": record.member_id, "points_awarded": int(record.points_awarded),
+            "pending_points": int(record.pending_points), "ledger_entry_id": record.ledger_entry_id,
+            "duplicate": duplicate}  # fmt: skip
+
+
+def _member_of(partner: Caller, ref: MemberRef, store_id: str) -> str:
+    """The member a purchase names. An unknown phone joins when the partner may enrol members (home store:
+    the purchase's store); otherwise, and for unknown member numbers, 422."""
+    if ref.member_id:
+        return ref.member_id
+    key = member_keys.phone_key(ref.phone) if ref.phone else member_keys.member_no_key(ref.member_no or "")
+    claim = UniqueRecord.find(key)
+    if claim is not None:
+        return claim.owner
+    from chalicelib.identity.partners import enrols_members
+
+    if ref.phone is None or not enrols_members(partner.id):
+        raise MemberNotEligible("No member with that phone or member number")
+    data = MemberCreate(name=f"会员{ref.phone[-4:]}", phone=ref.phone, source=Source.STORE, home_store_id=store_id)
+    try:
+        member_id, _ = members.register(data)
+    except members.PhoneTaken:
+        claim = UniqueRecord.find(key)
+        if claim is None:
+            raise
+        return claim.owner
+    except ValidationFailed as e:
+        raise MemberNotEligible("; ".join(problem["message"] for problem in e.extensions.get("errors", []))
+                                or e.detail) from None  # fmt: skip
+    return member_id
+
+
+# --- refunds ---------------------------------------------------------------------------------------------------
+
+
+def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
+    """Claw back the points of the refunded part, once per refund id (see ``rules`` for how much)."""
+    refund_key, digest = f"{partner.id}#{refund.refund_id}", body_hash(refund)
+    existing = RefundRecord.find(refund_key)  # a repeat is answered before its amounts are checked again
+    if existing is not None:
+        return _refund_repeat(existing, digest)
+    for _ in range(REFUND_ATTEMPTS):
+        purchase = PurchaseRecord.find(f"{partner.id}#{refund.order_id}")
+        if purchase is None:
+            raise NotFound(f"No order {refund.order_id!r} from this partner (yet)")
+        try:
+            return _refund_once(partner, refund, purchase, refund_key, digest)
+        except _Duplicate:
+            return _refund_repeat(RefundRecord.get(refund_key, consistent_read=True), digest)
+        except _OrderMoved:
+            continue  # another refund of this order committed meanwhile: score again
+    raise Unavailable("The order is being refunded concurrently; retry", retry_after=1)
+
+
+def _refund_once(partner: Caller, refund: Refund, purchase: PurchaseRecord, refund_key: str, digest: str
+                 ) -> dict[str, Any]:  # fmt: skip
+    raw_lines = json.loads(purchase.lines)
+    lines = [Line(l[0], l[1], l[2], l[3], int(l[4]), int(l[5])) for l in raw_lines]  # noqa: E741
+    shares = [int(l[6]) for l in raw_lines]  # noqa: E741
+    refunded: dict[str, list[int]] = json.loads(purchase.refunded)
+    before_fen = [refunded.get(line.line_id, [0, 0])[0] for line in lines]
+    before_qty = [refunded.get(line.line_id, [0, 0])[1] for line in lines]
+    this_fen, this_qty = _refund_split(refund, lines, shares, before_fen, before_qty)
+    after_fen = [a + b for a, b in zip(before_fen, this_fen, strict=True)]
+    after_qty = [a + b for a, b in zip(before_qty, this_qty, strict=True)]
+    version = rules_version(int(purchase.rules_version))
+    remaining = rules.remaining_score(version.rules, lines, shares, after_fen, after_qty,
+                                      datetime.fromisoformat(purchase.occurred_at), purchase.tier).total  # fmt: skip
+    claw = max(0, int(purchase.points_awarded) - int(purchase.points_clawed_back) - remaining)
+    member_id = purchase.member_id
+    answer: dict[str, Any] = {}
+
+    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
+        after, draws = points_rules.claw_back(account, claw, today) if claw else (account, [])
+        answer["debt_after"] = after.debt
+        return after, -claw, draws
+
+    def record(tx: Transaction, entry: PointsEntryRecord | None) -> None:
+        debt = answer["debt_after"]
+        new_refunded = {line.line_id: [after_fen[i], after_qty[i]] for i, line in enumerate(lines) if after_fen[i]
+                        or after_qty[i]}  # fmt: skip
+        this = {line.line_id: [this_fen[i], this_qty[i]] for i, line in enumerate(lines) if this_fen[i] or this_qty[i]}
+        tx.put(RefundRecord(
+            refund_key, order_key=purchase.order_key, member_id=member_id, occurred_at=clock.iso(refund.occurred_at),
+            amount_fen=refund.amount_fen, lines=json.dumps(this), body_hash=digest, points_clawed_back=claw,
+            debt_after=debt, ledger_entry_id=entry.entry_id if entry else None, created_at=clock.iso(clock.now()),
+        ), condition=RefundRecord.refund_key.does_not_exist(), on_fail=_Duplicate(), decisive=True)  # fmt: skip
+        tx.update(PurchaseRecord(purchase.order_key), [
+            PurchaseRecord.refunded.set(json.dumps(new_refunded)),
+            PurchaseRecord.refunded_fen.set(sum(after_fen)),
+            PurchaseRecord.points_clawed_back.set(int(purchase.points_clawed_back) + claw),
+        ], condition=PurchaseRecord.refunded_fen == purchase.refunded_fen, on_fail=_OrderMoved())  # fmt: skip
+        emit(tx, new_event("refund.recorded", f"member/{member_id}", {
+            "member_id": member_id, "partner_id": partner.id, "order_id": refund.order_id,
+            "refund_id": refund.refund_id, "store_id": purchase.store_id, "amount_fen": refund.amount_fen,
+            "points": -claw,
+        }))  # fmt: skip
+        answer.update(debt_after=debt, ledger_entry_id=entry.entry_id if entry else None)
+
+    entry = points.Entry("refund", "refund", refund.refund_id, "退款扣回积分")
+    points.write(member_id, operation, entry, event_type="points.clawed-back", extra=record)
+    return {"refund_id": refund.refund_id, "order_id": refund.order_id, "member_id": member_id,
+            "points_clawed_back": claw, "debt_after": answer.get("debt_after", 0),
+            "ledger_entry_id": answer.get("ledger_entry_id"), "duplicate": False}  # fmt: skip
+
+
+def _refund_split(refund: Refund, lines: list[Line], shares: list[int], before_fen: list[int], before_qty: list[int]
+                  ) -> tuple[list[int], list[int]]:  # fmt: skip
+    """Fen and units this refund gives back per line; 422 when it is more than is left to refund."""
+    left = [share - done for share, done in zip(shares, before_fen, strict=True)]
+    if refund.amount_fen > sum(left):
+        raise ValidationFailed([{"field": "amount_fen", "in": "body",
+                                 "message": f"only {sum(left)} fen of this order are left to refund"}])  # fmt: skip
+    if refund.items is None:
+        return rules.spread(refund.amount_fen, left), [0] * len(lines)
+    index = {line.line_id: i for i, line in enumerate(lines)}
+    fen, qty, problems = [0] * len(lines), [0] * len(lines), []
+    for n, item in enumerate(refund.items):
+        i = index.get(item.line_id)
+        if i is None:
+            problems.append({"field": f"items.{n}.line_id", "in": "body", "message": "not a line of this order"})
+            continue
+        if item.amount_fen > left[i] or item.quantity > lines[i].quantity - before_qty[i]:
+            problems.append({"field": f"items.{n}", "in": "body", "message": "more than is left of this line"})
+            continue
+        fen[i], qty[i] = item.amount_fen, item.quantity
+    if problems:
+        raise ValidationFailed(problems)
+    return fen, qty
+
+
+def _refund_repeat(existing: RefundRecord, digest: str) -> dict[str, Any]:
+    if existing.body_hash != digest:
+        raise RefundConflict("This refund id was reported before with other content")
+    order_id = existing.order_key.partition("#")[2]
+    return {"refund_id": existing.refund_key.partition("#")[2], "order_id": order_id, "member_id": existing.member_id,
+            "points_clawed_back": int(existing.points_clawed_back), "debt_after": int(existing.debt_after),
+            "ledger_entry_id": existing.ledger_entry_id, "duplicate": True}  # fmt: skip
+
+
+# --- preview ---------------------------------------------------------------------------------------------------
+
+
+def preview(occurred_at: datetime | None, paid_fen: int, tier: str, lines: list[Line], draft: RulesIn | None
+            ) -> dict[str, Any]:  # fmt: skip
+    """What a sample order would earn, rule by rule, with the rules in force then (or a draft); writes nothing."""
+    at = occurred_at or clock.now()
+    version = None if draft else rules_at(at)
+    chosen = draft.to_rules() if draft else version.rules  # type: ignore[union-attr]
+    lines = lines or [Line("order", None, None, None, 1, paid_fen)]
+    explained = rules.score_order(chosen, lines, paid_fen, at, tier).explain()
+    return {"rules_version": version.version if version else None, **explained}

@@ -1,0 +1,242 @@
+"""Purchases and refunds through the signed webhooks, scored by versioned earn rules, booked exactly once."""
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
+from chalicelib.purchases import service
+from chalicelib.purchases.records import PurchaseRecord
+from chalicelib.shared import clock
+from chalicelib.shared.settings import get_settings
+from tests.conftest import item_counts, member_token, signed_headers, token_for
+
+TZ = get_settings().tz
+AT = datetime(2026, 11, 20, 14, 0, tzinfo=TZ)
+PATCH = {"content-type": "application/merge-patch+json"}
+
+
+@pytest.fixture
+def partner(api):
+    for store_id in ("SH-001", "BJ-001"):
+        api.post("/v1/stores", {"store_id": store_id, "name": store_id, "city": "c", "region": "r"})
+    created = api.post("/v1/partners", {"name": "POS", "stores": ["SH-001"], "enrols_members": True}).body
+    return created["partner_id"], created["secret"]
+
+
+@pytest.fixture
+def member(api):
+    member_id, _ = member_token("13900000001")
+    return member_id
+
+
+def signed(api, partner, path, body):
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    return api.as_(None).call("POST", path, raw=raw, headers=signed_headers(*partner, raw))
+
+
+def order(member_ref, order_id="A-1", paid=10_000, items=None, at=AT, store="SH-001"):
+    items = items if items is not None else [
+        {"line_id": "1", "sku": "COFFEE", "category": "drinks", "brand": "house", "quantity": 2, "amount_fen": 6_000},
+        {"line_id": "2", "sku": "CAKE", "category": "food", "brand": "bakery", "quantity": 1, "amount_fen": 4_000},
+    ]  # fmt: skip
+    total = sum(item["amount_fen"] for item in items) if items else paid
+    return {"order_id": order_id, "member": member_ref, "store_id": store, "occurred_at": at.isoformat(),
+            "currency": "CNY", "total_fen": total, "paid_fen": paid, "payment_method": "wechat",
+            "items": items}  # fmt: skip
+
+
+def publish(api, **rules):
+    answer = api.post("/v1/points/rules", {"effective_from": "2026-01-01T00:00:00+08:00", **rules})
+    assert answer.status == 201, answer.body
+    return answer.body
+
+
+def balance(member_id):
+    account = PointsAccountRecord.find(member_id)
+    return int(account.balance) if account else 0
+
+
+class TestPurchases:
+    def test_a_purchase_earns_once_and_a_repeat_answers_the_first_answer(self, api, partner, member):
+        body = order({"member_id": member})
+        first = signed(api, partner, "/v1/webhooks/purchases", body)
+        assert first.status == 200
+        assert first.body["points_awarded"] == 100  # 1 point per CNY paid by default
+        assert (first.body["duplicate"], first.body["pending_points"]) == (False, 0)
+        again = signed(api, partner, "/v1/webhooks/purchases", body)
+        assert again.status == 200
+        assert again.body == {**first.body, "duplicate": True}
+        changed = signed(api, partner, "/v1/webhooks/purchases", {**body, "paid_fen": 9_000})
+        assert changed.status == 409
+        assert changed.body["type"].endswith("/order-conflict")
+        entries = list(PointsEntryRecord.query(member))
+        assert [(e.type, int(e.points), e.source_id) for e in entries] == [("earn", 100, "A-1")]
+        assert entries[0].entry_id == first.body["ledger_entry_id"]
+
+    def test_the_consumption_record_keeps_lines_and_payment(self, api, partner, member):
+        signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, paid=9_000))
+        record = PurchaseRecord.get(f"{partner[0]}#A-1")
+        assert (record.store_id, record.payment_method, int(record.paid_fen)) == ("SH-001", "wechat", 9_000)
+        assert [line[6] for line in json.loads(record.lines)] == [5_400, 3_600]  # paid spread by amount
+
+    def test_a_store_outside_the_partners_scope_is_403_and_writes_nothing(self, api, partner, member):
+        before = item_counts()
+        answer = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, store="BJ-001"))
+        assert answer.status == 403
+        assert item_counts() == before
+
+    def test_an_unknown_phone_joins_when_the_partner_enrols(self, api, partner):
+        answer = signed(api, partner, "/v1/webhooks/purchases", order({"phone": "13700000001"}))
+        assert answer.status == 200
+        joined = api.get(f"/v1/members/{answer.body['member_id']}").body
+        assert (joined["source"], joined["home_store_id"], joined["phone"]) == ("store", "SH-001", "+8613700000001")
+        other = api.post("/v1/partners", {"name": "e-shop", "all_stores": True}).body
+        refused = signed(api, (other["partner_id"], other["secret"]), "/v1/webhooks/purchases",
+                         order({"phone": "13700000002"}, order_id="B-1"))  # fmt: skip
+        assert refused.status == 422
+        assert refused.body["type"].endswith("/member-not-eligible")
+
+    def test_frozen_or_erased_members_and_unknown_member_numbers_are_422(self, api, partner, member):
+        api.patch(f"/v1/members/{member}", {"status": "frozen"}, headers={**PATCH, "if-match": '"1"'})
+        assert signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member})).status == 422
+        api.call("DELETE", f"/v1/members/{member}")
+        assert signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "A-2")).status == 422
+        assert signed(api, partner, "/v1/webhooks/purchases", order({"member_no": "0000000000"}, "A-3")).status == 422
+
+    def test_bad_orders_are_422(self, api, partner, member):
+        body = order({"member_id": member})
+        for bad in (
+            {**body, "paid_fen": 20_000},
+            {**body, "total_fen": 1},
+            {**body, "occurred_at": "2026-11-20T14:00"},
+            {**body, "member": {"member_id": member, "phone": "13900000001"}},
+            {**body, "currency": "USD"},
+        ):
+            assert signed(api, partner, "/v1/webhooks/purchases", bad).status == 422, bad
+
+
+class TestRules:
+    def test_rates_bonuses_windows_minimum_and_exclusions_combine_as_documented(self, api, partner, member):
+        publish(api, base_rate="1", category_rates={"food": "2"}, brand_rates={"house": "3"},
+                category_bonuses={"food": 5}, brand_bonuses={"bakery": 1},
+                windows=[{"name": "双11", "starts_at": "2026-11-11T00:00:00+08:00",
+                          "ends_at": "2026-11-12T00:00:00+08:00", "factor": "2"}],
+                excluded_categories=["giftcard"], min_paid_fen=1_000)  # fmt: skip
+        items = [
+            {"line_id": "1", "category": "drinks", "brand": "house", "quantity": 2, "amount_fen": 6_000},  # brand 3/CNY
+            {"line_id": "2", "category": "food", "brand": "bakery", "quantity": 1, "amount_fen": 3_333},  # category 2
+            {"line_id": "3", "category": "giftcard", "quantity": 1, "amount_fen": 5_000},  # excluded
+            {"line_id": "4", "category": "misc", "quantity": 1, "amount_fen": 667},  # base 1
+        ]
+        # paid 10,000 of 15,000 spreads as 4,000 / 2,222 / 3,333 / 445 fen (largest remainders)
+        # base: 40.00*3 + 22.22*2 + 4.45*1 = 168.89 -> 168; bonuses: (5 + 1) x 1 = 6
+        normal = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "R-1", 10_000, items))
+        assert normal.body["points_awarded"] == 174
+        on_double = AT.replace(month=11, day=11)
+        doubled = signed(api, partner, "/v1/webhooks/purchases",
+                         order({"member_id": member}, "R-2", 10_000, items, at=on_double))  # fmt: skip
+        assert doubled.body["points_awarded"] == 337 + 6  # 168.89 x 2 = 337.78 -> 337, bonuses not multiplied
+        small = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "R-3", 999, [
+            {"line_id": "1", "category": "misc", "quantity": 1, "amount_fen": 999}]))  # fmt: skip
+        assert (small.body["points_awarded"], small.body["ledger_entry_id"]) == (0, None)
+        assert PurchaseRecord.find(f"{partner[0]}#R-3") is not None  # still a consumption record
+        preview = api.post(
+            "/v1/points/rules/preview", {"paid_fen": 10_000, "items": items, "occurred_at": on_double.isoformat()}
+        )
+        assert preview.status == 200
+        assert (preview.body["base_points"], preview.body["bonus_points"], preview.body["total"]) == (337, 6, 343)
+        assert [line["rate_from"] for line in preview.body["lines"]] == ["brand", "category", "excluded", "base"]
+        assert [line["paid_fen"] for line in preview.body["lines"]] == [4_000, 2_222, 3_333, 445]
+
+    def test_the_version_in_force_at_the_purchase_applies(self, api, partner, member):
+        publish(api, base_rate="1")
+        api.post("/v1/points/rules", {"effective_from": "2026-06-01T00:00:00+08:00", "base_rate": "2"})
+        march = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "V-1",
+                                                                     at=AT.replace(month=3)))  # fmt: skip
+        july = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "V-2",
+                                                                    at=AT.replace(month=7)))  # fmt: skip
+        assert (march.body["points_awarded"], july.body["points_awarded"]) == (100, 200)
+        listed = api.get("/v1/points/rules").body
+        assert [v["version"] for v in listed["versions"]] == [2, 1]
+        assert listed["current"]["version"] == 2
+
+    def test_tier_multipliers_apply_from_the_account(self, api, partner, member):
+        publish(api, tier_multipliers={"gold": "1.5"})
+        signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "T-1"))
+        PointsAccountRecord(member).update(actions=[PointsAccountRecord.tier.set("gold")])
+        gold = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "T-2"))
+        assert gold.body["points_awarded"] == 150
+
+    def test_only_marketing_and_admins_set_rules_and_a_draft_previews_without_writing(self, api):
+        assert api.as_(token_for(["cashier"])).post("/v1/points/rules", {"base_rate": "2"}).status == 403
+        assert api.as_(token_for(["marketing"])).post("/v1/points/rules", {"base_rate": "2"}).status == 201
+        before = item_counts()
+        draft = api.post("/v1/points/rules/preview", {"paid_fen": 1_000, "rules": {"base_rate": "5"}})
+        assert (draft.body["total"], draft.body["rules_version"]) == (50, None)
+        assert item_counts() == before
+        assert api.post("/v1/points/rules", {"base_rate": "-1"}).status == 422
+
+
+class TestRefunds:
+    @pytest.fixture
+    def bought(self, api, partner, member):
+        assert (
+            signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member})).body["points_awarded"] == 100
+        )
+        return member
+
+    def refund(self, api, partner, refund_id, amount, items=None, order_id="A-1"):
+        body = {"refund_id": refund_id, "order_id": order_id, "occurred_at": AT.isoformat(), "amount_fen": amount}
+        if items is not None:
+            body["items"] = items
+        return signed(api, partner, "/v1/webhooks/refunds", body)
+
+    def test_a_line_refund_takes_back_that_lines_points_once(self, api, partner, bought):
+        answer = self.refund(api, partner, "F-1", 4_000, [{"line_id": "2", "quantity": 1, "amount_fen": 4_000}])
+        assert answer.status == 200
+        assert (answer.body["points_clawed_back"], answer.body["debt_after"]) == (40, 0)
+        assert self.refund(api, partner, "F-1", 4_000, [{"line_id": "2", "quantity": 1, "amount_fen": 4_000}]
+                           ).body == {**answer.body, "duplicate": True}  # fmt: skip
+        assert self.refund(api, partner, "F-1", 100).status == 409
+        assert balance(bought) == 60
+
+    def test_a_proportional_refund_and_then_the_rest(self, api, partner, bought):
+        assert self.refund(api, partner, "F-1", 2_500).body["points_clawed_back"] == 25
+        assert self.refund(api, partner, "F-2", 7_500).body["points_clawed_back"] == 75
+        assert balance(bought) == 0
+        assert self.refund(api, partner, "F-3", 1).status == 422  # nothing left to refund
+
+    def test_refunding_spent_points_leaves_debt_that_the_next_purchase_repays(self, api, partner, bought):
+        api.post(f"/v1/members/{bought}/points/redemptions", {"points": 80, "reason": "兑换"},
+                 headers={"idempotency-key": "spend-before-refund"})  # fmt: skip
+        answer = self.refund(api, partner, "F-1", 10_000)
+        assert (answer.body["points_clawed_back"], answer.body["debt_after"]) == (100, 80)
+        assert api.get(f"/v1/members/{bought}/points").body["debt"] == 80
+        signed(api, partner, "/v1/webhooks/purchases", order({"member_id": bought}, "A-2", paid=10_000))
+        after = api.get(f"/v1/members/{bought}/points").body
+        assert (after["debt"], after["available"]) == (0, 20)
+        assert balance(bought) == sum(int(e.points) for e in PointsEntryRecord.query(bought)) == 20
+
+    def test_unknown_orders_are_404_and_too_much_is_422(self, api, partner, bought):
+        assert self.refund(api, partner, "F-1", 100, order_id="nope").status == 404
+        assert self.refund(api, partner, "F-2", 10_001).status == 422
+        assert self.refund(api, partner, "F-3", 100, [{"line_id": "9", "quantity": 0, "amount_fen": 100}]).status == 422
+        too_many = [{"line_id": "2", "quantity": 2, "amount_fen": 100}]
+        assert self.refund(api, partner, "F-4", 100, too_many).status == 422
+
+
+def test_pending_points_are_announced_and_clawed_back_first(api, partner, member, monkeypatch):
+    from chalicelib.points import service as points
+
+    policy = get_settings().model_copy(update={"points_pending_days": 7})
+    monkeypatch.setattr(service, "get_settings", lambda: policy)
+    monkeypatch.setattr(points, "get_settings", lambda: policy)
+    with clock.frozen(AT + timedelta(hours=1)):
+        bought = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}))
+        assert (bought.body["points_awarded"], bought.body["pending_points"]) == (100, 100)
+        body = {"refund_id": "F-1", "order_id": "A-1", "occurred_at": AT.isoformat(), "amount_fen": 10_000}
+        refunded = signed(api, partner, "/v1/webhooks/refunds", body)
+        assert (refunded.body["points_clawed_back"], refunded.body["debt_after"]) == (100, 0)
+    assert api.get(f"/v1/members/{member}/points").body["pending"] == 0
