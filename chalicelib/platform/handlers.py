@@ -15,6 +15,7 @@ from chalicelib.audit import listeners as _audit_listeners  # noqa: F401  regist
 from chalicelib.notifications import listeners as _notification_listeners  # noqa: F401  registers the consumer
 from chalicelib.platform.jobs import purge_idempotency_records
 from chalicelib.points.jobs import expire_points, mature_pending_points, points_expiry_reminders, reconcile_points
+from chalicelib.purchases import listeners as _purchases_listeners  # noqa: F401  registers the consumer
 from chalicelib.shared.events import handle_sqs_batch, relay
 from chalicelib.shared.jobs import handle_job_messages, last_ended_day, run_job
 from chalicelib.stats import listeners as _stats_listeners  # noqa: F401  registers the consumer
@@ -40,6 +41,11 @@ def audit_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str
 @bp.lambda_function(name="notification_events")
 def notification_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
     return handle_sqs_batch("notifications", event.get("Records", []))
+
+
+@bp.lambda_function(name="points_events")
+def points_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    return handle_sqs_batch("points", event.get("Records", []))
 
 
 @bp.lambda_function(name="job_batches")

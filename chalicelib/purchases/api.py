@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib.identity.access import PARTNER, Staff
+from chalicelib.identity.access import MEMBER, PARTNER, Staff
 from chalicelib.identity.rules import Permission
-from chalicelib.purchases import service
+from chalicelib.purchases import activities, service
 from chalicelib.purchases.rules import Line
 from chalicelib.purchases.schemas import (
+    ActivityAnswer,
+    ActivityReport,
     Preview,
     PreviewOrder,
     Purchase,
@@ -71,3 +73,20 @@ def preview(ctx: RequestContext) -> Reply:
     lines = [Line(i.line_id, i.sku, i.category, i.brand, i.quantity, i.amount_fen) for i in order.items]
     return Reply(Preview.model_validate(service.preview(order.occurred_at, order.paid_fen, order.tier, lines,
                                                         order.rules)))  # fmt: skip
+
+
+@endpoint(bp, "/v1/webhooks/activities", "POST", summary="Report a rewarded activity (review, share, birthday ...)",
+          tag="webhooks", access=PARTNER, body=ActivityReport, response=ActivityAnswer,
+          errors=(Unauthenticated, Forbidden, service.MemberNotEligible, activities.ActivityConflict))  # fmt: skip
+def activity(ctx: RequestContext) -> Reply:
+    report: ActivityReport = ctx.body
+    member_id = service.member_for_partner(ctx.caller, report.member)
+    answer = activities.award(member_id, report.kind, source=ctx.caller.id, event_id=report.event_id,
+                              occurred_at=report.occurred_at, body=report.model_dump(mode="json"))  # fmt: skip
+    return Reply(ActivityAnswer.model_validate(answer))
+
+
+@endpoint(bp, "/v1/me/check-ins", "POST", summary="Check in for today (points as the rules say, once a day)",
+          tag="me", access=MEMBER, response=ActivityAnswer, errors=(service.MemberNotEligible,))  # fmt: skip
+def check_in(ctx: RequestContext) -> Reply:
+    return Reply(ActivityAnswer.model_validate(activities.check_in(ctx.caller.id)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.shared.db import Record, table
@@ -73,6 +73,26 @@ class RefundRecord(Record):
     body_hash = UnicodeAttribute()
     points_clawed_back = NumberAttribute()
     debt_after = NumberAttribute()
+    ledger_entry_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+@table
+class ActivityRecord(Record):
+    """A rewarded activity (registration, birthday, review, share, check-in), once per source and event id."""
+
+    logical_name = "activities"
+
+    class Meta:
+        table_name = "activities"
+
+    activity_key = UnicodeAttribute(hash_key=True)  # "<source>#<event id>"
+    member_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+    body_hash = UnicodeAttribute()
+    points_awarded = NumberAttribute()
+    limited = BooleanAttribute(default=False)
     ledger_entry_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
 

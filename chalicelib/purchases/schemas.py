@@ -207,3 +207,23 @@ class Preview(Schema):
     base_points: int
     bonus_points: int
     total: int
+
+
+class ActivityReport(Schema):
+    """Something a member did that the earn rules may reward (check-ins come from the member app instead)."""
+
+    event_id: Id
+    kind: Literal["registration", "birthday", "review", "share", "checkin"]
+    member: MemberRef
+    occurred_at: datetime
+
+    _aware = field_validator("occurred_at")(_aware)
+
+
+class ActivityAnswer(Schema):
+    member_id: str
+    kind: str
+    points_awarded: int
+    ledger_entry_id: str | None
+    limited: bool = Field(description="the member reached this activity's limit for the day or month")
+    duplicate: bool

@@ -66,7 +66,12 @@ class _OrderMoved(Exception):
 
 
 def body_hash(model: Purchase | Refund) -> str:
-    canonical = json.dumps(model.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return body_hash_of(model.model_dump(mode="json"))
+
+
+def body_hash_of(body: dict[str, Any]) -> str:
+    """The fingerprint of a request body as canonical JSON (sorted keys, no spaces)."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -254,6 +259,25 @@ def _member_of(partner: Caller, ref: MemberRef, store_id: str) -> str:
     except ValidationFailed as e:
         raise MemberNotEligible("; ".join(problem["message"] for problem in e.extensions.get("errors", []))
                                 or e.detail) from None  # fmt: skip
+    return member_id
+
+
+def member_for_partner(partner: Caller, ref: MemberRef) -> str:
+    """The member an activity report names; a partner scoped to stores reaches only their members (403)."""
+    if ref.member_id:
+        member_id = ref.member_id
+    else:
+        key = member_keys.phone_key(ref.phone) if ref.phone else member_keys.member_no_key(ref.member_no or "")
+        claim = UniqueRecord.find(key)
+        if claim is None:
+            raise MemberNotEligible("No member with that phone or member number")
+        member_id = claim.owner
+    if partner.grant is not None and partner.grant.stores:
+        from chalicelib.members.records import MemberRecord
+
+        member = MemberRecord.find(member_id)
+        if member is not None and not partner.covers_store(member.home_store_id):
+            raise Forbidden("The member's home store is not one of this partner's stores")
     return member_id
 
 

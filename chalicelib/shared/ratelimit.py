@@ -9,7 +9,7 @@ window (TTL is clean-up only: the window is part of the key, so an old counter i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 
@@ -38,6 +38,14 @@ class Limit:
     count: int
     seconds: int
     refusal: str
+
+
+def take_in_window(tx: Transaction, key: str, limit: int, until: datetime, refusal: Exception) -> None:
+    """Count one against ``limit`` for a window the caller names in ``key`` (a business day, a month), which
+    ends at ``until``; ``refusal`` is raised when it is full."""
+    actions = [RateRecord.used.add(1), RateRecord.expires_at.set(until + timedelta(days=1))]
+    below = RateRecord.used.does_not_exist() | (RateRecord.used < limit)
+    tx.update(RateRecord(key), actions, condition=below, on_fail=refusal)
 
 
 def take(tx: Transaction, bucket: str, *limits: Limit) -> None:

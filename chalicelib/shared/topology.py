@@ -28,6 +28,7 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec(
         "notifications", "notification_events", subscribes_to_events=True, event_types=("notification.requested",)
     ),
+    QueueSpec("points", "points_events", subscribes_to_events=True, event_types=("member.registered",)),
 )
 
 

@@ -1,0 +1,114 @@
+"""Points for what members do besides buying: registration, birthday, review, share (晒单), daily check-in.
+
+The earn rules in force at the activity's time say how many points each kind gives and how many times a
+member may earn it per business day and per calendar month (business time zone). Each activity is booked
+once per source and event id: a repeat answers the first answer. Past a limit the activity is recorded with
+0 points (``limited``), so a retried event does not earn on a later day instead.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from chalicelib.points import service as points
+from chalicelib.points.records import PointsEntryRecord
+from chalicelib.purchases.records import ActivityRecord
+from chalicelib.purchases.service import MemberNotEligible, body_hash_of, rules_at
+from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.errors import Conflict, NotFound
+from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.ratelimit import take_in_window
+from chalicelib.shared.settings import get_settings
+
+REASONS = {"registration": "注册奖励", "birthday": "生日奖励", "review": "评价奖励", "share": "晒单奖励",
+           "checkin": "签到奖励"}  # fmt: skip
+
+
+class ActivityConflict(Conflict):
+    slug, title = "activity-conflict", "This event id was reported before with other content"
+
+
+class _Limited(Exception):
+    pass
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def award(member_id: str, kind: str, *, source: str, event_id: str, occurred_at: datetime,
+          body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """Book the points the rules give ``kind`` at ``occurred_at``, once per ``source`` and ``event_id``."""
+    key, digest = f"{source}#{event_id}", body_hash_of(body)
+    existing = ActivityRecord.find(key)
+    if existing is not None:
+        return _repeat(existing, digest)
+    rule = rules_at(occurred_at).rules.activities.get(kind)
+    day = clock.business_date(occurred_at, get_settings().tz)
+    try:
+        return _book(member_id, kind, key, digest, occurred_at, day, rule.points if rule else 0,
+                     rule.per_day if rule else None, rule.per_month if rule else None)  # fmt: skip
+    except _Limited:
+        return _book(member_id, kind, key, digest, occurred_at, day, 0, None, None, limited=True)
+    except _Duplicate:
+        return _repeat(ActivityRecord.get(key, consistent_read=True), digest)
+    except (NotFound, points.MemberNotActive) as e:
+        raise MemberNotEligible(e.detail) from None
+
+
+def _book(
+    member_id: str, kind: str, key: str, digest: str, occurred_at: datetime, day: date, amount: int,
+    per_day: int | None, per_month: int | None, *, limited: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    answer: dict[str, Any] = {}
+    tz = get_settings().tz
+
+    def record(tx: Transaction, entry: PointsEntryRecord | None) -> None:
+        if per_day is not None:
+            ends = datetime.combine(day + timedelta(days=1), time(), tz)
+            take_in_window(tx, f"activity:{member_id}:{kind}:{day.isoformat()}", per_day, ends, _Limited())
+        if per_month is not None:
+            last = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+            ends = datetime.combine(last + timedelta(days=1), time(), tz)
+            take_in_window(tx, f"activity:{member_id}:{kind}:{day:%Y-%m}", per_month, ends, _Limited())
+        awarded = int(entry.points) if entry is not None else 0
+        tx.put(ActivityRecord(
+            key, member_id=member_id, kind=kind, occurred_at=clock.iso(occurred_at), body_hash=digest,
+            points_awarded=awarded, limited=limited, ledger_entry_id=entry.entry_id if entry else None,
+            created_at=clock.iso(clock.now()),
+        ), condition=ActivityRecord.activity_key.does_not_exist(), on_fail=_Duplicate(), decisive=True)  # fmt: skip
+        emit(tx, new_event("activity.recorded", f"member/{member_id}", {
+            "member_id": member_id, "kind": kind, "points": awarded, "limited": limited,
+        }))  # fmt: skip
+        answer.update(points_awarded=awarded, ledger_entry_id=entry.entry_id if entry else None)
+
+    points.earn(member_id, amount, source_kind="activity", source_id=key, reason=REASONS.get(kind, kind), key=None,
+                earned_at=occurred_at, extra=record, require_active=True)  # fmt: skip
+    return {"member_id": member_id, "kind": kind, "limited": limited, "duplicate": False, **answer}
+
+
+def _repeat(existing: ActivityRecord, digest: str) -> dict[str, Any]:
+    if existing.body_hash != digest:
+        raise ActivityConflict("This event id was reported before with other content")
+    return {"member_id": existing.member_id, "kind": existing.kind, "points_awarded": int(existing.points_awarded),
+            "ledger_entry_id": existing.ledger_entry_id, "limited": bool(existing.limited),
+            "duplicate": True}  # fmt: skip
+
+
+def check_in(member_id: str) -> dict[str, Any]:
+    """Today's check-in (business day): once a day by construction, whatever the rules' limits say."""
+    now = clock.now()
+    day = clock.business_date(now, get_settings().tz).isoformat()
+    return award(member_id, "checkin", source="member", event_id=f"{member_id}:checkin:{day}", occurred_at=now,
+                 body={"kind": "checkin", "day": day})  # fmt: skip
+
+
+def reward_registration(member_id: str, registered_at: datetime, source: str) -> dict[str, Any] | None:
+    """Registration points for a member who joined (imported members are not new: nothing)."""
+    if source == "import":
+        return None
+    return award(member_id, "registration", source="registration", event_id=member_id, occurred_at=registered_at,
+                 body={"kind": "registration", "member_id": member_id})  # fmt: skip

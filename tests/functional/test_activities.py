@@ -1,0 +1,85 @@
+"""Points for activities: registration, reviews, shares, birthdays, check-ins, with per-day and per-month
+limits, once per event id."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from chalicelib.points.records import PointsEntryRecord
+from chalicelib.shared import clock
+from chalicelib.shared.settings import get_settings
+from tests.conftest import deliver, member_token, signed_headers
+from tests.functional.test_purchases import partner, publish, signed  # noqa: F401  (fixtures and helpers)
+
+TZ = get_settings().tz
+DAY = datetime(2026, 11, 20, 10, 0, tzinfo=TZ)
+
+
+@pytest.fixture
+def rules(api):
+    return publish(api, activities={"review": {"points": 10, "per_day": 2, "per_month": 3},
+                                    "registration": {"points": 50}, "checkin": {"points": 1},
+                                    "share": {"points": 5}})  # fmt: skip
+
+
+def report(api, partner, event_id, kind, member_id, at=DAY):  # noqa: F811
+    body = {"event_id": event_id, "kind": kind, "member": {"member_id": member_id}, "occurred_at": at.isoformat()}
+    return signed(api, partner, "/v1/webhooks/activities", body)
+
+
+def shanghai_member(api, phone):
+    return api.post("/v1/members", {"name": "会员", "phone": phone, "home_store_id": "SH-001"}).body["member_id"]
+
+
+def earned(member_id):
+    return [(e.type, int(e.points), e.reason) for e in PointsEntryRecord.query(member_id)]
+
+
+def test_reviews_earn_within_their_daily_and_monthly_limits_once_per_event(api, partner, rules):  # noqa: F811
+    member_id = shanghai_member(api, "13900000001")
+    answers = [report(api, partner, f"rv-{i}", "review", member_id).body for i in range(3)]
+    assert [(a["points_awarded"], a["limited"]) for a in answers] == [(10, False), (10, False), (0, True)]
+    assert report(api, partner, "rv-0", "review", member_id).body == {**answers[0], "duplicate": True}
+    later = report(api, partner, "rv-3", "review", member_id, at=DAY + timedelta(days=1)).body
+    limited = report(api, partner, "rv-4", "review", member_id, at=DAY + timedelta(days=2)).body
+    next_month = report(api, partner, "rv-5", "review", member_id, at=DAY + timedelta(days=12)).body
+    assert [later["points_awarded"], limited["limited"], next_month["points_awarded"]] == [10, True, 10]
+    assert earned(member_id) == [("earn", 10, "评价奖励")] * 4
+    assert report(api, partner, "rv-0", "share", member_id).status == 409  # same event id, other content
+
+
+def test_an_activity_without_a_rule_earns_nothing(api, partner, rules):  # noqa: F811
+    member_id = shanghai_member(api, "13900000002")
+    answer = report(api, partner, "bd-1", "birthday", member_id)
+    assert (answer.status, answer.body["points_awarded"], answer.body["ledger_entry_id"]) == (200, 0, None)
+
+
+def test_a_member_checks_in_once_a_day(api, rules):
+    member_id, token = member_token("13900000003")
+    me = api.as_(token)
+    first = me.post("/v1/me/check-ins")
+    assert (first.status, first.body["points_awarded"]) == (200, 1)
+    assert me.post("/v1/me/check-ins").body["duplicate"] is True
+    assert earned(member_id) == [("earn", 1, "签到奖励")]
+
+
+def test_new_members_get_registration_points_once_and_imported_ones_do_not(api, aws, rules):
+    joined = api.post("/v1/members", {"name": "新会员", "phone": "13900000004"}).body
+    imported = api.post("/v1/members", {"name": "老会员", "phone": "13900000005", "source": "import"}).body
+    deliver(aws, "points", times=2)
+    assert earned(joined["member_id"]) == [("earn", 50, "注册奖励")]
+    assert earned(imported["member_id"]) == []
+    with clock.frozen(clock.now()):
+        assert api.get(f"/v1/members/{joined['member_id']}/points").body["available"] == 50
+
+
+def test_a_scoped_partner_reports_only_its_stores_members(api, rules):
+    api.post("/v1/stores", {"store_id": "BJ-001", "name": "b", "city": "c", "region": "r"})
+    scoped = api.post("/v1/partners", {"name": "SH POS", "stores": ["SH-001"]}).body
+    member = api.post("/v1/members", {"name": "京", "phone": "13900000006", "home_store_id": "BJ-001"}).body
+    body = {"event_id": "s-1", "kind": "share", "member": {"member_id": member["member_id"]},
+            "occurred_at": DAY.isoformat()}  # fmt: skip
+    raw = __import__("json").dumps(body).encode()
+    answer = api.as_(None).call("POST", "/v1/webhooks/activities", raw=raw,
+                                headers=signed_headers(scoped["partner_id"], scoped["secret"], raw))  # fmt: skip
+    assert answer.status == 403

@@ -1,0 +1,43 @@
+"""Earn rules as pure functions: spreading paid money, most specific rate, one rounding, refunds."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.purchases.rules import EarnRules, Line, remaining_score, score_order, spread
+
+AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+
+
+@given(st.integers(0, 10**9), st.lists(st.integers(0, 10**7), min_size=1, max_size=30))
+def test_spreading_adds_up_exactly_and_stays_proportional(paid, amounts):
+    shares = spread(paid, amounts)
+    assert sum(shares) == paid
+    total = sum(amounts)
+    if total:
+        assert all(abs(share - paid * amount / total) < 1 for share, amount in zip(shares, amounts, strict=True))
+
+
+def test_ties_go_to_the_earlier_line():
+    assert spread(100, [1, 1, 1]) == [34, 33, 33]
+
+
+def test_rounding_happens_once_on_the_order():
+    lines = [Line(str(i), None, None, None, 1, 199) for i in range(3)]
+    assert score_order(EarnRules(), lines, 597, AT, "normal").total == 5  # 5.97, not 1 + 1 + 1
+
+
+def test_a_full_refund_takes_back_everything_and_a_partial_one_the_difference():
+    rules = EarnRules(base_rate=Decimal("1.5"), category_bonuses={"food": 2}, min_paid_fen=5_000)
+    lines = [Line("1", None, "food", None, 2, 4_000), Line("2", None, "misc", None, 1, 6_000)]
+    shares = spread(10_000, [4_000, 6_000])
+    earned = score_order(rules, lines, 10_000, AT, "normal").total
+    assert earned == 150 + 4
+    everything = remaining_score(rules, lines, shares, shares, [2, 1], AT, "normal").total
+    assert everything == 0
+    food_back = remaining_score(rules, lines, shares, [4_000, 0], [2, 0], AT, "normal").total
+    assert food_back == 90  # 60 CNY x 1.5, no bonus left
+    below_minimum = remaining_score(rules, lines, shares, [0, 6_000], [0, 1], AT, "normal").total
+    assert below_minimum == 0  # 40 CNY left is under the 50 CNY minimum
