@@ -19,7 +19,8 @@ class Expiring(Schema):
 
 
 class PointsBalance(Schema):
-    """As of now: points past their expiry date are gone and matured pending points count as available."""
+    """As of now: points past their expiry date are gone and matured pending points count as available. With
+    the negative-balance refund policy ``available`` may be negative (the debt)."""
 
     available: int
     pending: int

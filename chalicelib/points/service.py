@@ -363,7 +363,9 @@ class Balance:
 
 def balance(member_id: str) -> Balance:
     """The member's points as of now: expired points are gone and matured pending points are available,
-    whether or not the nightly jobs ran. One read (two for a member without an account yet)."""
+    whether or not the nightly jobs ran. Debt left by refunds is owed either way (later credits repay it
+    first); ``LOYALTY_REFUND_POLICY=negative-balance`` shows it as a negative ``available``, ``debt`` beside a
+    zero ``available`` otherwise. One read (two for a member without an account yet)."""
     record = PointsAccountRecord.find(member_id)
     if record is None:
         member = MemberRecord.find(member_id)
@@ -371,8 +373,11 @@ def balance(member_id: str) -> Balance:
             raise NotFound(f"No member {member_id!r}")
     account, today = to_account(record), business_today()
     unbooked = sum(lot.points for lot in account.lots if lot.expired(today))
+    available = account.available(today)
+    if get_settings().refund_policy == "negative-balance":
+        available -= account.debt  # the debt shows as a negative balance rather than beside it
     return Balance(
-        available=account.available(today), pending=account.pending(today), expiring=account.expiring(today),
+        available=available, pending=account.pending(today), expiring=account.expiring(today),
         lifetime_earned=account.earned, redeemed=account.redeemed, expired=account.expired + unbooked,
         debt=account.debt,
     )  # fmt: skip

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     points_expiry: str = "end-of-next-year"
     points_pending_days: int = Field(default=0, ge=0, le=365)
     points_reminder_days: int = Field(default=7, ge=1, le=90)
+    refund_policy: Literal["debt", "negative-balance"] = "debt"
     kms_key_id: str | None = None
     local_key_file: str | None = None
 

@@ -219,6 +219,17 @@ class TestRefunds:
         assert (after["debt"], after["available"]) == (0, 20)
         assert balance(bought) == sum(int(e.points) for e in PointsEntryRecord.query(bought)) == 20
 
+    def test_the_negative_balance_policy_shows_debt_as_a_negative_balance(self, api, partner, bought, monkeypatch):
+        from chalicelib.points import service as points
+
+        api.post(f"/v1/members/{bought}/points/redemptions", {"points": 80, "reason": "兑换"},
+                 headers={"idempotency-key": "spend-before-refund"})  # fmt: skip
+        self.refund(api, partner, "F-1", 10_000)
+        policy = get_settings().model_copy(update={"refund_policy": "negative-balance"})
+        monkeypatch.setattr(points, "get_settings", lambda: policy)
+        shown = api.get(f"/v1/members/{bought}/points").body
+        assert (shown["available"], shown["debt"]) == (-80, 80)
+
     def test_unknown_orders_are_404_and_too_much_is_422(self, api, partner, bought):
         assert self.refund(api, partner, "F-1", 100, order_id="nope").status == 404
         assert self.refund(api, partner, "F-2", 10_001).status == 422
