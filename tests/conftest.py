@@ -57,9 +57,15 @@ REGION = os.environ["AWS_DEFAULT_REGION"]
 @pytest.fixture
 def aws() -> Iterator[Provisioned]:
     """A fresh in-process emulator with every table, queue and the topic, as the infra declares them."""
+    from chalicelib.identity import member_auth, partners
     from chalicelib.members import service
+    from chalicelib.purchases import service as purchases
 
-    service.known_stores.clear()  # a fresh emulator has no stores, whatever an earlier test created
+    # a fresh emulator holds none of what earlier tests created: forget the per-process caches
+    service.known_stores.clear()
+    member_auth._status_cache.clear()
+    partners._cache.clear()
+    purchases.forget_rules()
     with mock_aws():
         provisioned = provision(PREFIX, REGION)
         bind_tables(PREFIX, REGION)

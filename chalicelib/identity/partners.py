@@ -215,6 +215,10 @@ class _KeyCache:
         with self._lock:
             self._entries.pop(partner_id, None)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
 
 _cache = _KeyCache()
 

@@ -1,9 +1,11 @@
 """Bulk points operations from CSV files (the CLI), each exactly once per row, with a report.
 
 - Adjustments: ``member_id`` or ``phone``, ``points`` (signed), ``reason``, optional ``expires_on`` for
-  credits. Each row is applied once for good: a marker keyed by a keyed hash of the row's content (and
-  its occurrence among identical rows) travels in the row's transaction, so re-running a file, even an
-  edited one, applies only the rows not applied before.
+  credits. Each row is applied once for good: a marker keyed by a keyed hash of what it does (the member,
+  however the row names them, points, reason, expiry) and its occurrence among such rows in the file
+  travels in the row's transaction, so re-running a file, even an edited one, applies only the rows not
+  applied before. A later file repeating such a row is the same row: name the batch in the reason
+  ("2026-11 月度奖励") to apply it again.
 - Opening balances (migration from an old system): ``member_id`` or ``phone``, ``points``, optional
   ``expires_on`` (blank: never expires) and ``reason``. A member's rows become one ``opening`` entry with
   a lot per row, once per member.
@@ -77,11 +79,11 @@ def adjust_file(path: Path, encoding: str, progress: Callable[[int], None]) -> I
         if isinstance(row, str):
             report.errors.append((number, "", row))
             continue
-        content = "|".join(row.get(name, "") for name in ADJUST_COLUMNS)
-        occurrences[content] += 1
-        once = lookup_hash("points-adjust-row", f"{content}#{occurrences[content]}")
         try:
             member_id, points, expires_on = _member_of(row), _points(row, signed=True), _expiry(row)
+            content = f"{member_id}|{points}|{row.get('reason', '')}|{expires_on}"  # the member, however named
+            occurrences[content] += 1
+            once = lookup_hash("points-adjust-row", f"{content}#{occurrences[content]}")
             if not row.get("reason"):
                 raise RowError("reason", "a reason is required")
             if expires_on and points < 0:

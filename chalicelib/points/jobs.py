@@ -3,6 +3,9 @@ with the accounts due, never with the number of members, and each is safe to re-
 
 Planning yields index partitions (``YYYY-MM-DD#shard``) rather than accounts: a batch then reads its
 partitions whole, and the index items (full account images) are all the expiry and maturity jobs read.
+A batch holds ``PARTITIONS_PER_BATCH`` partitions, so a fanned-out day runs on 16 / 4 = 4 workers at once;
+a day's cohort beyond what four workers book within the queue's 15-minute visibility (roughly 200,000
+accounts at DynamoDB speeds) needs more shards.
 An image may be a moment old (indexes are eventually consistent), so every write is conditional on the
 entry count the image shows and reads the account again when it moved.
 """
@@ -26,6 +29,8 @@ from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 
+PARTITIONS_PER_BATCH = 4
+
 
 def partitions(first_day: date, last_day: date) -> Iterator[str]:
     for day in days(first_day, last_day):
@@ -40,6 +45,7 @@ class ExpirePoints(Job):
     schedule = "cron(5 16 * * ? *)"  # 00:05 Asia/Shanghai: the day just ended
     description = "Book points past their expiry date as expired"
     first_run_lookback_days = 366
+    batch_size = PARTITIONS_PER_BATCH
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         return partitions(first_day, as_of)
@@ -54,11 +60,14 @@ class ExpirePoints(Job):
 
 def _expire(image: PointsAccountRecord, as_of: date) -> int:
     def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
-        after, draws = rules.expire(account, as_of)
+        # points are spendable through the end of their date: never expire a day that is not over
+        after, draws = rules.expire(account, min(as_of, today - timedelta(days=1)))
         return after, -sum(draw.points for draw in draws), draws
 
     entry = service.Entry("expire", "job", f"expire-points:{as_of.isoformat()}", "积分过期")
-    (status, _), _ = service.write(image.member_id, operation, entry, event_type="points.expired", record=image)
+    (status, _), _ = service.write(
+        image.member_id, operation, entry, event_type="points.expired", record=image, member="any"
+    )
     return 1 if status == 201 else 0
 
 
@@ -70,15 +79,21 @@ class MaturePendingPoints(Job):
     schedule = "cron(10 16 * * ? *)"
     description = "Move pending points to available on their date"
     first_run_lookback_days = 366
+    batch_size = PARTITIONS_PER_BATCH
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         return partitions(first_day, as_of)
 
     def process(self, keys: list[str], as_of: date) -> int:
         moved = 0
+        through = min(as_of, service.business_today())  # never release a return window early
+
+        def mature(account: Account) -> tuple[Account, list[Draw]]:
+            return rules.mature(account, through)
+
         for partition in keys:
             for image in PointsAccountRecord.by_maturity_due.query(partition):
-                moved += service.rearrange(image, lambda account: rules.mature(account, as_of), "points.matured")
+                moved += service.rearrange(image, mature, "points.matured")
         return moved
 
 
@@ -89,6 +104,7 @@ class PointsExpiryReminders(Job):
     name = "points-expiry-reminders"
     schedule = "cron(0 1 * * ? *)"  # 09:00 Asia/Shanghai, when people read messages
     description = "Announce points expiring in a week"
+    batch_size = PARTITIONS_PER_BATCH
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         ahead = timedelta(days=get_settings().points_reminder_days)
@@ -132,6 +148,7 @@ class ReconcilePoints(Job):
     name = "reconcile-points"
     schedule = "cron(0 19 * * ? *)"  # 03:00 Asia/Shanghai, after the other points jobs
     description = "Check balances against the ledger"
+    batch_size = PARTITIONS_PER_BATCH
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         return partitions(first_day, as_of)

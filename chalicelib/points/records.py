@@ -50,6 +50,7 @@ class PointsAccountRecord(Record):
 
     member_id = UnicodeAttribute(hash_key=True)
     seq = NumberAttribute(default=0)
+    rev = NumberAttribute(null=True)  # moves on with every write of the item; writes are conditional on it
     lots = UnicodeAttribute(default="[]")  # [[expires_on|null, available_on|null, points], ...]
     balance = NumberAttribute(default=0)
     debt = NumberAttribute(default=0)

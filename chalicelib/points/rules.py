@@ -140,11 +140,14 @@ def redeem(account: Account, points: int, today: date) -> tuple[Account, list[Dr
 
 def restore(account: Account, draws: list[Draw]) -> Account:
     """Undo a redemption: its points go back to the lots they came from, with their expiry dates (points
-    whose date has passed meanwhile come back expired, and the nightly job books them)."""
-    lots = account.lots
-    for draw in draws:
-        lots = _with_lot(lots, draw.expires_on, draw.available_on, draw.points)
-    return replace(account, lots=lots, redeemed=account.redeemed - sum(draw.points for draw in draws))
+    whose date has passed meanwhile come back expired, and the nightly job books them). Like any credit they
+    pay off debt first, taken from the latest-expiring of them."""
+    lots, owed = account.lots, account.debt
+    for draw in sorted(draws, key=lambda d: _spending_order(Lot(d.expires_on, d.available_on, d.points)), reverse=True):
+        repaid = min(owed, draw.points)
+        owed -= repaid
+        lots = _with_lot(lots, draw.expires_on, draw.available_on, draw.points - repaid)
+    return replace(account, lots=lots, debt=owed, redeemed=account.redeemed - sum(draw.points for draw in draws))
 
 
 def deduct(account: Account, points: int, today: date, *, allow_debt: bool = False) -> tuple[Account, list[Draw]]:

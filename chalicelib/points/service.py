@@ -1,10 +1,11 @@
 """Points use cases: earn, redeem, reverse, adjust, open balances; read balances and the ledger.
 
 Every write is one transaction holding the account update, its ledger entry, the idempotency record (when
-keyed) and its event. The account update is conditional on the ``seq`` (count of entries) it read, so the
-entry's ``balance_after`` is exact and a balance can never be spent twice: a write that lost a race reads
-again and recomputes, and answers 409 insufficient-points once the points are gone. A write only loses
-when another one committed, so the retry bound is never reached by contention alone.
+keyed) and its event. The account update is conditional on the revision it read (every write moves it on;
+an entry also moves ``seq``, the count of entries, which keys the entry), so the entry's ``balance_after`` is
+exact and a balance can never be spent twice: a write that lost a race reads again and recomputes, and
+answers 409 insufficient-points once the points are gone. A write only loses when another one committed,
+so the retry bound is never reached by contention alone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib.members.model import Status
 from chalicelib.members.records import MemberRecord
@@ -76,6 +77,7 @@ class Entry:
 
 
 Operation = Callable[[Account, date], tuple[Account, int, list[Draw]]]
+MemberCheck = Literal["active", "present", "any"]
 Extra = Callable[[Transaction, PointsEntryRecord | None], None]  # None: nothing was booked
 
 
@@ -99,11 +101,14 @@ def to_account(record: PointsAccountRecord | None) -> Account:
 
 def write(
     member_id: str, operation: Operation, entry: Entry, *, key: IdempotencyKey | None = None,
-    event_type: str, extra: Extra | None = None, spending: bool = False, record: PointsAccountRecord | None = None,
+    event_type: str, extra: Extra | None = None, member: MemberCheck = "present",
+    record: PointsAccountRecord | None = None,
 ) -> tuple[StoredAnswer, bool]:  # fmt: skip
     """Apply ``operation`` to the member's account with its ledger entry, exactly once per ``key``.
 
-    ``spending`` writes require an active member (frozen members keep their points but cannot spend them).
+    ``member`` says what the member must be when the write commits: ``active`` to spend or earn (frozen
+    members keep their points but cannot use them), ``present`` (not erased) for corrections, ``any`` for
+    what is owed whatever became of the member (expiry, refunds).
     ``extra`` adds the caller's own items to the transaction; when the operation books nothing (0 points)
     they are still written, with the member check, and the answer is 200 with no entry (without ``extra``
     nothing is written and the answer is 204).
@@ -113,15 +118,15 @@ def write(
     for attempt in range(MAX_ATTEMPTS):
         perform = functools.partial(
             _perform, member_id=member_id, record=record if attempt == 0 else None, operation=operation,
-            entry=entry, event_type=event_type, extra=extra, spending=spending,
+            entry=entry, event_type=event_type, extra=extra, member=member,
         )  # fmt: skip
         try:
             return run_once(key, perform)
         except _Stale:
             time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
         except _MemberGone:
-            member = MemberRecord.find(member_id)
-            if member is None or member.status == Status.ERASED:
+            found = MemberRecord.find(member_id)
+            if found is None or found.status == Status.ERASED:
                 raise NotFound(f"No member {member_id!r}") from None
             raise MemberNotActive("The member is frozen; their points cannot be spent") from None
     raise Unavailable("The points account is too busy; retry", retry_after=1)
@@ -129,7 +134,7 @@ def write(
 
 def _perform(
     tx: Transaction, *, member_id: str, record: PointsAccountRecord | None, operation: Operation, entry: Entry,
-    event_type: str, extra: Extra | None, spending: bool,
+    event_type: str, extra: Extra | None, member: MemberCheck,
 ) -> StoredAnswer:  # fmt: skip
     """One attempt: read the account (unless given), apply the operation, add the writes to ``tx``."""
     record = record or PointsAccountRecord.find(member_id)
@@ -142,7 +147,7 @@ def _perform(
     if not points and not draws:
         if extra is None:
             return 204, {}  # nothing to book (a job found the account already up to date)
-        tx.check(MemberRecord, member_id, condition=_member_condition(spending), on_fail=_MemberGone())
+        _check_member(tx, member_id, member)
         extra(tx, None)
         return 200, {}
     seq = int(record.seq) if record else 0
@@ -153,11 +158,10 @@ def _perform(
         source_kind=entry.source_kind, source_id=entry.source_id, reason=entry.reason,
         lots=rules.dump_draws(draws), actor=current_origin().actor, occurred_at=occurred_at,
     )  # fmt: skip
-    unchanged = PointsAccountRecord.seq == seq if record else PointsAccountRecord.member_id.does_not_exist()
-    tx.update(PointsAccountRecord(member_id), _account_actions(member_id, after, seq + 1, today, occurred_at),
-              condition=unchanged, on_fail=_Stale())  # fmt: skip
+    tx.update(PointsAccountRecord(member_id), _account_actions(member_id, after, seq + 1, today, occurred_at, record),
+              condition=_unchanged(record), on_fail=_Stale())  # fmt: skip
     tx.put(ledger_entry, condition=PointsEntryRecord.seq.does_not_exist(), on_fail=_Stale())
-    tx.check(MemberRecord, member_id, condition=_member_condition(spending), on_fail=_MemberGone())
+    _check_member(tx, member_id, member)
     if extra:
         extra(tx, ledger_entry)
     emit(tx, new_event(event_type, f"member/{member_id}", {
@@ -167,12 +171,25 @@ def _perform(
     return 201, entry_json(ledger_entry)
 
 
-def _member_condition(active: bool) -> Any:
-    status = (MemberRecord.status == str(Status.ACTIVE)) if active else (MemberRecord.status != str(Status.ERASED))
-    return MemberRecord.member_id.exists() & status
+def _check_member(tx: Transaction, member_id: str, check: MemberCheck) -> None:
+    if check == "any":
+        return
+    wanted = (
+        MemberRecord.status == str(Status.ACTIVE) if check == "active" else MemberRecord.status != str(Status.ERASED)
+    )
+    tx.check(MemberRecord, member_id, condition=MemberRecord.member_id.exists() & wanted, on_fail=_MemberGone())
 
 
-def _account_actions(member_id: str, account: Account, seq: int, today: date, now: str) -> list[Any]:
+def _unchanged(record: PointsAccountRecord | None) -> Any:
+    """The account is as read: every write moves ``rev`` on (entries move ``seq`` too)."""
+    if record is None:
+        return PointsAccountRecord.member_id.does_not_exist()
+    return PointsAccountRecord.rev == record.rev if record.rev is not None else PointsAccountRecord.rev.does_not_exist()
+
+
+def _account_actions(
+    member_id: str, account: Account, seq: int, today: date, now: str, record: PointsAccountRecord | None
+) -> list[Any]:
     shard = shard_of(member_id)
     expiry, maturity = _due_from(account.soonest_expiry(), today), _due_from(account.soonest_maturity(), today)
     A = PointsAccountRecord
@@ -180,6 +197,7 @@ def _account_actions(member_id: str, account: Account, seq: int, today: date, no
         A.lots.set(rules.dump_lots(account.lots)), A.balance.set(account.balance), A.debt.set(account.debt),
         A.earned.set(account.earned), A.deducted.set(account.deducted), A.redeemed.set(account.redeemed),
         A.expired.set(account.expired), A.seq.set(seq), A.updated_at.set(now),
+        A.rev.set(int(record.rev or 0) + 1 if record else 1),
         A.touched.set(f"{today.isoformat()}#{shard}"),
         A.expiry_due.set(f"{expiry.isoformat()}#{shard}") if expiry else A.expiry_due.remove(),
         A.maturity_due.set(f"{maturity.isoformat()}#{shard}") if maturity else A.maturity_due.remove(),
@@ -194,7 +212,7 @@ def _due_from(day: date | None, today: date) -> date | None:
 
 def rearrange(image: PointsAccountRecord, change: Callable[[Account], tuple[Account, list[Draw]]], event: str) -> int:
     """Rewrite an account's lots without a ledger entry (the balance does not change: pending points
-    maturing). Conditional on the entry count like every write; 1 when something moved."""
+    maturing). Conditional on the account being as read, like every write; 1 when something moved."""
     record: PointsAccountRecord | None = image
     for attempt in range(MAX_ATTEMPTS):
         if record is None:
@@ -204,9 +222,8 @@ def rearrange(image: PointsAccountRecord, change: Callable[[Account], tuple[Acco
             return 0
         tx = Transaction()
         now, today = clock.iso(clock.now()), business_today()
-        actions = _account_actions(record.member_id, after, int(record.seq), today, now)
-        tx.update(PointsAccountRecord(record.member_id), actions, condition=PointsAccountRecord.seq == record.seq,
-                  on_fail=_Stale())  # fmt: skip
+        actions = _account_actions(record.member_id, after, int(record.seq), today, now, record)
+        tx.update(PointsAccountRecord(record.member_id), actions, condition=_unchanged(record), on_fail=_Stale())
         emit(tx, new_event(event, f"member/{record.member_id}", {
             "member_id": record.member_id, "points": sum(draw.points for draw in moved),
         }))  # fmt: skip
@@ -253,7 +270,8 @@ def earn(
         return rules.credit(account, earned, expires_on, available_on), earned, [Draw(expires_on, available_on, earned)]
 
     entry = Entry("earn", source_kind, source_id, reason)
-    return write(member_id, operation, entry, key=key, event_type="points.earned", extra=extra, spending=require_active)
+    check: MemberCheck = "active" if require_active else "present"
+    return write(member_id, operation, entry, key=key, event_type="points.earned", extra=extra, member=check)
 
 
 def redeem(member_id: str, points: int, reason: str, key: IdempotencyKey | None) -> tuple[StoredAnswer, bool]:
@@ -275,7 +293,7 @@ def redeem(member_id: str, points: int, reason: str, key: IdempotencyKey | None)
 
     entry = Entry("redeem", "redemption", redemption_id, reason)
     (status, body), replayed = write(member_id, operation, entry, key=key, event_type="points.redeemed",
-                                     extra=record_redemption, spending=True)  # fmt: skip
+                                     extra=record_redemption, member="active")  # fmt: skip
     return (status, redemption_json(body)), replayed
 
 

@@ -48,15 +48,19 @@ def award(member_id: str, kind: str, *, source: str, event_id: str, occurred_at:
         return _repeat(existing, digest)
     rule = rules_at(occurred_at).rules.activities.get(kind)
     day = clock.business_date(occurred_at, get_settings().tz)
-    try:
-        return _book(member_id, kind, key, digest, occurred_at, day, rule.points if rule else 0,
-                     rule.per_day if rule else None, rule.per_month if rule else None)  # fmt: skip
-    except _Limited:
-        return _book(member_id, kind, key, digest, occurred_at, day, 0, None, None, limited=True)
-    except _Duplicate:
-        return _repeat(ActivityRecord.get(key, consistent_read=True), digest)
-    except (NotFound, points.MemberNotActive) as e:
-        raise MemberNotEligible(e.detail) from None
+    limited = False
+    while True:
+        try:
+            if limited:  # recorded with 0 points, so a retried event does not earn on a later day instead
+                return _book(member_id, kind, key, digest, occurred_at, day, 0, None, None, limited=True)
+            return _book(member_id, kind, key, digest, occurred_at, day, rule.points if rule else 0,
+                         rule.per_day if rule else None, rule.per_month if rule else None)  # fmt: skip
+        except _Limited:
+            limited = True
+        except _Duplicate:
+            return _repeat(ActivityRecord.get(key, consistent_read=True), digest)
+        except (NotFound, points.MemberNotActive) as e:
+            raise MemberNotEligible(e.detail) from None
 
 
 def _book(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.members.schemas import MemberNo, Phone
 from chalicelib.purchases.rules import Activity, EarnRules, Window
+from chalicelib.shared import clock
 from chalicelib.shared.http import Schema
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
@@ -24,6 +25,17 @@ ACTIVITIES = ("registration", "birthday", "review", "share", "checkin")
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("include a time zone offset, e.g. 2026-11-11T10:00:00+08:00")
+    return value
+
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _happened(value: datetime) -> datetime:
+    """An event that has happened: not later than now (allowing a few minutes of clock skew)."""
+    _aware(value)
+    if value > clock.now() + CLOCK_SKEW:
+        raise ValueError("is in the future")
     return value
 
 
@@ -64,7 +76,7 @@ class Purchase(Schema):
     payment_method: Label
     items: list[Item] = Field(default_factory=list, max_length=500)
 
-    _aware = field_validator("occurred_at")(_aware)
+    _happened = field_validator("occurred_at")(_happened)
 
     @model_validator(mode="after")
     def _consistent(self) -> Purchase:
@@ -101,7 +113,7 @@ class Refund(Schema):
     amount_fen: Fen = Field(gt=0)
     items: list[RefundItem] | None = Field(default=None, max_length=500)
 
-    _aware = field_validator("occurred_at")(_aware)
+    _happened = field_validator("occurred_at")(_happened)
 
     @model_validator(mode="after")
     def _consistent(self) -> Refund:
@@ -210,14 +222,16 @@ class Preview(Schema):
 
 
 class ActivityReport(Schema):
-    """Something a member did that the earn rules may reward (check-ins come from the member app instead)."""
+    """Something a member did elsewhere that the earn rules may reward. Registration points come from the
+    registration itself and check-ins from the member app, each once by construction, so partners cannot
+    report those."""
 
     event_id: Id
-    kind: Literal["registration", "birthday", "review", "share", "checkin"]
+    kind: Literal["birthday", "review", "share"]
     member: MemberRef
     occurred_at: datetime
 
-    _aware = field_validator("occurred_at")(_aware)
+    _happened = field_validator("occurred_at")(_happened)
 
 
 class ActivityAnswer(Schema):

@@ -296,6 +296,11 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
             raise NotFound(f"No order {refund.order_id!r} from this partner (yet)")
         try:
             return _refund_once(partner, refund, purchase, refund_key, digest)
+        except ValidationFailed:
+            first = RefundRecord.find(refund_key)  # a concurrent copy of this refund may have used the amount
+            if first is not None:
+                return _refund_repeat(first, digest)
+            raise
         except _Duplicate:
             return _refund_repeat(RefundRecord.get(refund_key, consistent_read=True), digest)
         except _OrderMoved:
@@ -349,7 +354,7 @@ def _refund_once(partner: Caller, refund: Refund, purchase: PurchaseRecord, refu
         answer.update(debt_after=debt, ledger_entry_id=entry.entry_id if entry else None)
 
     entry = points.Entry("refund", "refund", refund.refund_id, "退款扣回积分")
-    points.write(member_id, operation, entry, event_type="points.clawed-back", extra=record)
+    points.write(member_id, operation, entry, event_type="points.clawed-back", extra=record, member="any")
     return {"refund_id": refund.refund_id, "order_id": refund.order_id, "member_id": member_id,
             "points_clawed_back": claw, "debt_after": answer.get("debt_after", 0),
             "ledger_entry_id": answer.get("ledger_entry_id"), "duplicate": False}  # fmt: skip

@@ -43,7 +43,8 @@ class Limit:
 def take_in_window(tx: Transaction, key: str, limit: int, until: datetime, refusal: Exception) -> None:
     """Count one against ``limit`` for a window the caller names in ``key`` (a business day, a month), which
     ends at ``until``; ``refusal`` is raised when it is full."""
-    actions = [RateRecord.used.add(1), RateRecord.expires_at.set(until + timedelta(days=1))]
+    keep_until = max(until, clock.now()) + timedelta(days=35)  # a back-dated window is kept as long as a new one
+    actions = [RateRecord.used.add(1), RateRecord.expires_at.set(keep_until)]
     below = RateRecord.used.does_not_exist() | (RateRecord.used < limit)
     tx.update(RateRecord(key), actions, condition=below, on_fail=refusal)
 

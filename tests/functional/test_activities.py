@@ -12,7 +12,7 @@ from tests.conftest import deliver, member_token, signed_headers
 from tests.functional.test_purchases import partner, publish, signed  # noqa: F401  (fixtures and helpers)
 
 TZ = get_settings().tz
-DAY = datetime(2026, 11, 20, 10, 0, tzinfo=TZ)
+DAY = datetime(2026, 10, 20, 10, 0, tzinfo=TZ)
 
 
 @pytest.fixture
@@ -83,3 +83,22 @@ def test_a_scoped_partner_reports_only_its_stores_members(api, rules):
     answer = api.as_(None).call("POST", "/v1/webhooks/activities", raw=raw,
                                 headers=signed_headers(scoped["partner_id"], scoped["secret"], raw))  # fmt: skip
     assert answer.status == 403
+
+
+def test_partners_cannot_report_registrations_or_check_ins(api, partner, rules):  # noqa: F811
+    member_id = shanghai_member(api, "13900000007")
+    for kind in ("registration", "checkin"):
+        assert report(api, partner, f"{kind}-1", kind, member_id).status == 422
+
+
+def test_a_member_frozen_before_the_registration_event_is_simply_done(api, aws, rules):
+    joined = api.post("/v1/members", {"name": "新会员", "phone": "13900000008"}).body
+    api.patch(f"/v1/members/{joined['member_id']}", {"status": "frozen"},
+              headers={"content-type": "application/merge-patch+json", "if-match": '"1"'})  # fmt: skip
+    deliver(aws, "points")  # asserts no batch item failed
+    assert earned(joined["member_id"]) == []
+
+
+def test_activities_in_the_future_are_refused(api, partner, rules):  # noqa: F811
+    member_id = shanghai_member(api, "13900000009")
+    assert report(api, partner, "rv-f", "review", member_id, at=clock.now() + timedelta(hours=1)).status == 422

@@ -126,3 +126,24 @@ def test_reconciliation_moves_its_checkpoint_and_reports_drift(aws, rolling):
     [drift] = events("points.drift")
     assert drift["member_id"] == member_id
     assert any("balance 126" in problem for problem in drift["problems"])
+
+
+def test_an_erased_members_points_expire_without_stopping_the_run(api, aws, rolling):
+    erased, _ = member_token("13900000007")
+    kept, _ = member_token("13900000008")
+    earn(erased, 100, date(2026, 3, 1), "o1")
+    earn(kept, 100, date(2026, 3, 1), "o2")
+    assert api.call("DELETE", f"/v1/members/{erased}").status == 204
+    with clock.frozen(at(date(2026, 4, 1), 0)):
+        report = run_job(jobs.expire_points, date(2026, 3, 31))
+    assert (report.status, report.processed) == ("completed", 2)
+    assert [int(PointsAccountRecord.get(m).expired) for m in (erased, kept)] == [100, 100]
+
+
+def test_points_are_never_expired_on_their_last_day(aws, rolling):
+    member_id, _ = member_token("13900000009")
+    earn(member_id, 100, date(2026, 3, 1), "o1")  # expires 2026-03-31, spendable all that day
+    with clock.frozen(at(date(2026, 3, 31), 10)):
+        report = run_job(jobs.expire_points, date(2026, 3, 31))
+        assert service.balance(member_id).available == 100
+    assert report.processed == 0

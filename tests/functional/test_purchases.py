@@ -113,6 +113,7 @@ class TestPurchases:
             {**body, "occurred_at": "2026-11-20T14:00"},
             {**body, "member": {"member_id": member, "phone": "13900000001"}},
             {**body, "currency": "USD"},
+            {**body, "occurred_at": (clock.now() + timedelta(hours=1)).isoformat()},
         ):
             assert signed(api, partner, "/v1/webhooks/purchases", bad).status == 422, bad
 
@@ -229,6 +230,17 @@ class TestRefunds:
         monkeypatch.setattr(points, "get_settings", lambda: policy)
         shown = api.get(f"/v1/members/{bought}/points").body
         assert (shown["available"], shown["debt"]) == (-80, 80)
+
+    def test_reversing_a_redemption_repays_debt_first(self, api, partner, bought):
+        redeemed = api.post(f"/v1/members/{bought}/points/redemptions", {"points": 100, "reason": "兑换"},
+                            headers={"idempotency-key": "spend-all-first"}).body  # fmt: skip
+        assert self.refund(api, partner, "F-1", 10_000).body["debt_after"] == 100
+        path = f"/v1/members/{bought}/points/redemptions/{redeemed['redemption_id']}/reversal"
+        assert api.post(path, {"reason": "取消"}).status == 201
+        after = api.get(f"/v1/members/{bought}/points").body
+        assert (after["available"], after["debt"]) == (0, 0)
+        assert api.post(f"/v1/members/{bought}/points/redemptions", {"points": 1, "reason": "x"},
+                        headers={"idempotency-key": "spend-again"}).status == 409  # fmt: skip
 
     def test_unknown_orders_are_404_and_too_much_is_422(self, api, partner, bought):
         assert self.refund(api, partner, "F-1", 100, order_id="nope").status == 404
