@@ -1,0 +1,179 @@
+"""Tier programmes and their evaluation, as pure rules. No AWS here.
+
+- A programme is an ordered list of tiers (lowest first; the first has no threshold). Each tier qualifies
+  on one metric (growth value, or paid amount in fen) over one window (lifetime, the rolling 12 months, the
+  calendar year), keeps its place with a retention threshold (保级, on the same metric and window) and is
+  valid for a number of months from when it was reached or last retained.
+- Upgrades happen at once: whenever a metric moves, the member takes the highest tier whose qualification
+  threshold is met, if it is above the current one, valid from that day.
+- Downgrades happen only at review (the end of the validity), in the nightly job: a member who meets the
+  current tier's retention threshold keeps it for another period; otherwise, after ``grace_days``, they
+  drop to the highest tier whose retention threshold they meet (never below what they qualify for). A
+  warning is due ``warning_days`` before the review.
+- Staff overrides: a floor (never below this tier) or a pin (exactly this tier), each until a date.
+- Metrics come from monthly buckets (business months), so "rolling 12 months" means the current month and
+  the eleven before it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any, Literal
+
+Metric = Literal["growth", "paid_fen"]
+Window = Literal["lifetime", "rolling-12-months", "calendar-year"]
+
+
+@dataclass(frozen=True)
+class Tier:
+    code: str
+    name_zh: str
+    name_en: str
+    qualify_at: int = 0  # threshold on the programme's metric over its window
+    retain_at: int = 0
+    benefits: dict[str, Any] = field(default_factory=dict)
+    upgrade_gift_points: int = 0
+
+
+@dataclass(frozen=True)
+class Programme:
+    tiers: tuple[Tier, ...]
+    metric: Metric = "growth"
+    window: Window = "lifetime"
+    validity_months: int = 12
+    grace_days: int = 0
+    warning_days: int = 30
+
+    def rank(self, code: str) -> int:
+        return next((i for i, tier in enumerate(self.tiers) if tier.code == code), 0)
+
+    def tier(self, code: str) -> Tier:
+        return self.tiers[self.rank(code)]
+
+
+@dataclass(frozen=True)
+class Override:
+    kind: Literal["floor", "pin"]
+    tier: str
+    until: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a member stands: their tier, since when, until when it is valid, and any override."""
+
+    tier: str
+    since: date
+    valid_until: date | None  # None: the lowest tier, never reviewed
+    override: Override | None = None
+    warned_for: date | None = None  # the review date a downgrade warning was sent for
+
+
+@dataclass(frozen=True)
+class Change:
+    tier: str
+    previous: str
+    reason: Literal["upgrade", "downgrade", "retained", "override", "override-ended"]
+    gift_points: int = 0
+
+
+def window_total(buckets: dict[str, int], window: Window, today: date, lifetime: int) -> int:
+    """The metric over a window, from monthly buckets keyed ``YYYY-MM``."""
+    if window == "lifetime":
+        return lifetime
+    if window == "calendar-year":
+        return sum(value for month, value in buckets.items() if month.startswith(f"{today.year:04d}-"))
+    months = {_month_back(today, n) for n in range(12)}
+    return sum(value for month, value in buckets.items() if month in months)
+
+
+def _month_back(today: date, n: int) -> str:
+    months = today.year * 12 + today.month - 1 - n
+    return f"{months // 12:04d}-{months % 12 + 1:02d}"
+
+
+def qualifying(programme: Programme, value: int) -> int:
+    """The rank of the highest tier whose qualification threshold ``value`` meets."""
+    return max((i for i, tier in enumerate(programme.tiers) if value >= tier.qualify_at), default=0)
+
+
+def retaining(programme: Programme, value: int) -> int:
+    """The rank of the highest tier whose retention threshold ``value`` meets."""
+    return max((i for i, tier in enumerate(programme.tiers) if value >= tier.retain_at), default=0)
+
+
+def add_months(day: date, months: int) -> date:
+    total = day.year * 12 + day.month - 1 + months
+    year, month = total // 12, total % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _bounded(programme: Programme, rank: int, override: Override | None, today: date) -> int:
+    if override is None or override.until < today:
+        return rank
+    wanted = programme.rank(override.tier)
+    return wanted if override.kind == "pin" else max(rank, wanted)
+
+
+def on_metric_change(
+    programme: Programme, standing: Standing, value: int, today: date
+) -> tuple[Standing, Change | None]:
+    """A purchase or growth entry moved the metric to ``value``: upgrade at once if it qualifies higher."""
+    current = programme.rank(standing.tier)
+    target = _bounded(programme, max(current, qualifying(programme, value)), standing.override, today)
+    if target <= current:
+        return standing, None
+    gift = sum(tier.upgrade_gift_points for tier in programme.tiers[current + 1 : target + 1])
+    upgraded = replace(standing, tier=programme.tiers[target].code, since=today,
+                       valid_until=add_months(today, programme.validity_months), warned_for=None)  # fmt: skip
+    return upgraded, Change(upgraded.tier, standing.tier, "upgrade", gift)
+
+
+def review(programme: Programme, standing: Standing, value: int, today: date) -> tuple[Standing, Change | None]:
+    """The nightly review on or after ``valid_until`` (+ grace): retain, or drop to what ``value`` retains."""
+    current = programme.rank(standing.tier)
+    override_ended = standing.override is not None and standing.override.until < today
+    override = None if override_ended else standing.override
+    if standing.valid_until is None or today < standing.valid_until + timedelta(days=programme.grace_days):
+        if override_ended:
+            return replace(standing, override=None), None
+        return standing, None
+    earned = max(min(retaining(programme, value), current), qualifying(programme, value))
+    target = _bounded(programme, earned, override, today)
+    if target == 0:
+        dropped = replace(standing, tier=programme.tiers[0].code, since=today, valid_until=None, override=override,
+                          warned_for=None)  # fmt: skip
+        return dropped, (Change(dropped.tier, standing.tier, "downgrade") if current else None)
+    renewed = replace(
+        standing, tier=programme.tiers[target].code, valid_until=add_months(today, programme.validity_months),
+        since=standing.since if target == current else today, override=override, warned_for=None,
+    )  # fmt: skip
+    if target < current:
+        return renewed, Change(renewed.tier, standing.tier, "downgrade")
+    if target > current:
+        return renewed, Change(renewed.tier, standing.tier, "upgrade")
+    return renewed, Change(renewed.tier, standing.tier, "retained")
+
+
+def warning_due(programme: Programme, standing: Standing, value: int, today: date) -> bool:
+    """Whether to warn now that the coming review would drop the member (once per review date)."""
+    if standing.valid_until is None or standing.warned_for == standing.valid_until:
+        return False
+    if today < standing.valid_until - timedelta(days=programme.warning_days):
+        return False
+    keeps = max(min(retaining(programme, value), programme.rank(standing.tier)), qualifying(programme, value)) >= (
+        programme.rank(standing.tier)
+    )
+    return not keeps and _bounded(programme, 0, standing.override, standing.valid_until) < programme.rank(standing.tier)
+
+
+def review_date(programme: Programme, standing: Standing) -> date | None:
+    """When the nightly job must look at this member next: the warning, then the review (with grace)."""
+    if standing.valid_until is None:
+        return None
+    review_on = standing.valid_until + timedelta(days=programme.grace_days)
+    warn_on = standing.valid_until - timedelta(days=programme.warning_days)
+    return warn_on if standing.warned_for != standing.valid_until else review_on
