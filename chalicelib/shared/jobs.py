@@ -39,7 +39,7 @@ class Job(abc.ABC):
     schedule: ClassVar[str]  # EventBridge cron, UTC
     description: ClassVar[str]
     first_run_lookback_days: ClassVar[int] = 7
-    batch_size: ClassVar[int] = BATCH_SIZE  # keys per SQS message when fanned out (inline runs use BATCH_SIZE)
+    batch_size: ClassVar[int | None] = None  # keys per SQS message when fanned out (default and inline: BATCH_SIZE)
 
     @abc.abstractmethod
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
@@ -140,7 +140,8 @@ def run_job(job: Job, as_of: date, *, fan_out: bool = False) -> RunReport:
         job.name, f"run#{run_id}", as_of=as_of.isoformat(), status="planning", first_day=first_day.isoformat(),
         started_at=started, planned=0, batches=0, batches_done=0, processed=0,
     ).save()  # fmt: skip
-    batches = list(_chunks(job.due(first_day, as_of), job.batch_size if fan_out else BATCH_SIZE))
+    size = (job.batch_size or BATCH_SIZE) if fan_out else BATCH_SIZE
+    batches = list(_chunks(job.due(first_day, as_of), size))
     messages = [BatchMessage(job=job.name, run_id=run_id, as_of=as_of.isoformat(), batch=n, keys=keys)
                 for n, keys in enumerate(batches)]  # fmt: skip
     run = JobRecord(job.name, f"run#{run_id}")
