@@ -96,40 +96,10 @@ class MemberCreate(Schema):
         return value
 
 
-class MemberPatch(Schema):
-    """A JSON merge patch (RFC 7396). ``null`` clears an optional field; required fields cannot be null."""
-
-    name: Name | None = None
-    phone: Phone | None = None
-    email: Email | None = None
-    gender: Gender | None = None
-    birthday: Birthday | None = None
-    city: Text | None = None
-    region: Text | None = None
-    addresses: list[Address] | None = Field(default=None, max_length=10)
-    home_store_id: Id | None = None
-    referrer_id: Id | None = None
-    status: Status | None = Field(default=None, description="active or frozen; erase with DELETE")
-    tags: list[Tag] | None = Field(default=None, max_length=50)
-    consents: Consents | None = None
-
-    @model_validator(mode="after")
-    def _required_not_null(self) -> MemberPatch:
-        for name in ("name", "phone", "gender", "status", "addresses", "tags", "consents"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
-
-    def changes(self) -> dict[str, Any]:
-        values = {name: getattr(self, name) for name in self.model_fields_set}
-        if "addresses" in values:
-            values["addresses"] = [address.model_dump(exclude_none=True) for address in values["addresses"]]
-        return values
-
-
 class MyProfilePatch(Schema):
-    """What a member may change about themself (a JSON merge patch). Not the phone (it is their login; staff
-    change it), and never tier, points, status, store, tags or member number."""
+    """What a member may change about themself (a JSON merge patch, RFC 7396). Not the phone (it is their
+    login; staff change it), and never tier, points, status, store, tags or member number. ``null`` clears an
+    optional field; required fields cannot be null."""
 
     name: Name | None = None
     email: Email | None = None
@@ -142,7 +112,7 @@ class MyProfilePatch(Schema):
 
     @model_validator(mode="after")
     def _required_not_null(self) -> MyProfilePatch:
-        for name in ("name", "gender", "addresses", "consents"):
+        for name in ("name", "phone", "gender", "status", "addresses", "tags", "consents"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -152,6 +122,17 @@ class MyProfilePatch(Schema):
         if "addresses" in values:
             values["addresses"] = [address.model_dump(exclude_none=True) for address in values["addresses"]]
         return values
+
+
+class MemberPatch(MyProfilePatch):
+    """A staff member's JSON merge patch: everything a member may change, and the phone, home store, referrer,
+    status and tags."""
+
+    phone: Phone | None = None
+    home_store_id: Id | None = None
+    referrer_id: Id | None = None
+    status: Status | None = Field(default=None, description="active or frozen; erase with DELETE")
+    tags: list[Tag] | None = Field(default=None, max_length=50)
 
 
 class Consent(Schema):
