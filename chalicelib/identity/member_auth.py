@@ -35,7 +35,6 @@ from chalicelib.identity.records import MemberCredentialRecord, OneTimeCodeRecor
 from chalicelib.identity.schemas import Tokens
 from chalicelib.identity.service import issue_tokens
 from chalicelib.identity.tokens import Claims
-from chalicelib.members import repository
 from chalicelib.members import service as members
 from chalicelib.members.model import Source, Status
 from chalicelib.members.records import MemberRecord
@@ -48,7 +47,6 @@ from chalicelib.shared.errors import Forbidden, Unauthenticated, ValidationFaile
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.ratelimit import Limit, take
 from chalicelib.shared.settings import get_settings
-from chalicelib.shared.unique import UniqueRecord
 
 CODE_LIFETIME = timedelta(minutes=5)
 RECENT_LOGIN = timedelta(minutes=10)
@@ -143,7 +141,7 @@ def redeem_code(phone: str, code: str) -> None:
 
 def log_in_with_code(phone: str, code: str, name: str | None = None) -> Tokens:
     redeem_code(phone, code)
-    member_id = _member_holding(phone) or _self_register(phone, name)
+    member_id = members.holder(phone=phone) or _self_register(phone, name)
     return issue_tokens(member_claims(member_id))
 
 
@@ -156,7 +154,7 @@ def log_in_with_password(phone: str, password: str, address: str | None) -> Toke
         tx.commit()
     subject = f"phone:{lookup_hash('phone', phone)}"
     lockout.begin_attempt(subject)
-    member_id = _member_holding(phone)
+    member_id = members.holder(phone=phone)
     credential = MemberCredentialRecord.find(member_id) if member_id else None
     if not verify_password(credential.password_hash if credential else None, password) or member_id is None:
         raise Unauthenticated(BAD_LOGIN)
@@ -174,23 +172,10 @@ def member_claims(member_id: str) -> Claims:
     return Claims(f"member:{member_id}")
 
 
-def _member_holding(phone: str) -> str | None:
-    claim = UniqueRecord.find(repository.phone_key(phone))
-    return claim.owner if claim else None
-
-
 def _self_register(phone: str, name: str | None) -> str:
     if not get_settings().self_registration:
         raise RegistrationClosed("This phone is not a member's, and joining online is closed; join at a store")
-    data = MemberCreate(name=name or f"会员{phone[-4:]}", phone=phone, source=Source.ONLINE)
-    try:
-        member_id, _ = members.register(data)
-    except members.PhoneTaken:  # registered a moment ago, at a till or by a concurrent request
-        holder = _member_holding(phone)
-        if holder is None:
-            raise
-        return holder
-    return member_id
+    return members.join(MemberCreate(name=name or f"会员{phone[-4:]}", phone=phone, source=Source.ONLINE))
 
 
 def set_password(

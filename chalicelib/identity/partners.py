@@ -19,7 +19,7 @@ from typing import Any
 from chalicelib.identity.records import PartnerRecord
 from chalicelib.identity.signatures import BadSignature, verify
 from chalicelib.shared import clock
-from chalicelib.shared.crypto import Sealer, WrappedKey, keyring, unwrapped_keys
+from chalicelib.shared.crypto import Sealer, keyring
 from chalicelib.shared.db import Transaction, one_page
 from chalicelib.shared.errors import AlreadyExists, Conflict, NotFound, PreconditionFailed, Unauthenticated
 from chalicelib.shared.events import emit, new_event
@@ -83,7 +83,7 @@ def create_partner(
     sealed = Sealer(f"partner/{partner_id}", data_key).seal(secret_id, secret)
     record = PartnerRecord(
         partner_id, name=name, stores=sorted(set(stores)), status="active", enrols_members=enrols_members,
-        data_key=f"{wrapped.keyring}|{wrapped.blob}", created_at=now, updated_at=now,
+        data_key=wrapped.stored, created_at=now, updated_at=now,
         secrets=json.dumps([{"secret_id": secret_id, "sealed": sealed, "created_at": now, "revoked_at": None}]),
     )  # fmt: skip
     tx = Transaction()
@@ -172,8 +172,7 @@ def _record(partner_id: str) -> PartnerRecord:
 
 
 def _sealer(record: PartnerRecord) -> Sealer:
-    name, _, blob = record.data_key.partition("|")
-    return Sealer(f"partner/{record.partner_id}", unwrapped_keys.get(WrappedKey(name, blob)))
+    return Sealer.for_stored_key(f"partner/{record.partner_id}", record.data_key)
 
 
 def _partner(record: PartnerRecord) -> Partner:

@@ -9,6 +9,7 @@ from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service
 from chalicelib.members.model import Member, mask_email, mask_phone
+from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import (
     Lookup,
     MemberCreate,
@@ -60,9 +61,14 @@ def _in_scope(caller: Caller, member: Member) -> Member:
     return member
 
 
-def _checked(caller: Caller, member_id: str) -> None:
+def reachable(caller: Caller, member_id: str) -> str:
+    """``member_id`` if the caller may reach that member: staff scoped to stores reach only members of
+    those stores (others are 404, as if absent; the profile is read unopened); anyone else passes here."""
     if caller.grant is not None and caller.grant.stores:
-        _in_scope(caller, service.get_member(member_id))
+        member = MemberRecord.find(member_id)
+        if member is None or not caller.covers_store(member.home_store_id):
+            raise NotFound(f"No member {member_id!r}")
+    return member_id
 
 
 @endpoint(bp, "/v1/members", "POST", summary="Register a member", tag="members", access=REGISTER, body=MemberCreate,
@@ -91,7 +97,7 @@ def get_member(ctx: RequestContext, member_id: str) -> Reply:
 def update_member(ctx: RequestContext, member_id: str) -> Reply:
     patch: MemberPatch = ctx.body
     assert ctx.if_match is not None
-    _checked(ctx.caller, member_id)
+    reachable(ctx.caller, member_id)
     if "home_store_id" in patch.model_fields_set and not ctx.caller.covers_store(patch.home_store_id):
         raise ValidationFailed([{"field": "home_store_id", "in": "body", "message": "not one of your stores"}])
     return _member_reply(ctx.caller, service.update(member_id, patch.changes(), ctx.if_match))
@@ -100,7 +106,7 @@ def update_member(ctx: RequestContext, member_id: str) -> Reply:
 @endpoint(bp, "/v1/members/{member_id}", "DELETE", summary="Erase a member (PIPL/GDPR)", tag="members", access=ERASE,
           status=204, errors=(NotFound,))  # fmt: skip
 def erase_member(ctx: RequestContext, member_id: str) -> Reply:
-    _checked(ctx.caller, member_id)
+    reachable(ctx.caller, member_id)
     service.erase(member_id)
     return Reply(status=204)
 

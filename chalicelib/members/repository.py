@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.members.model import Gender, Member, Source, Status, mask_phone, normalise_email
 from chalicelib.members.records import MemberRecord
-from chalicelib.shared.crypto import Sealer, WrappedKey, lookup_hash, unwrapped_keys
+from chalicelib.shared.crypto import Sealer, WrappedKey, lookup_hash
 
 SEALED_FIELDS = ("phone", "email", "birthday", "addresses")
 
@@ -28,14 +28,7 @@ def import_key(e164: str) -> str:
 
 
 def wrapped_key(record: MemberRecord) -> WrappedKey | None:
-    if not record.data_key:
-        return None
-    keyring, _, blob = record.data_key.partition("|")
-    return WrappedKey(keyring, blob)
-
-
-def stored_key(wrapped: WrappedKey) -> str:
-    return f"{wrapped.keyring}|{wrapped.blob}"
+    return WrappedKey.from_stored(record.data_key) if record.data_key else None
 
 
 def sealed_values(member: Member, sealer: Sealer, fields: set[str]) -> dict[str, Any]:
@@ -80,14 +73,13 @@ def new_record(member: Member, wrapped: WrappedKey, sealer: Sealer) -> MemberRec
         **attributes,
         registered_month=registered_month,
         registered_key=f"{member.registered_at}#{member.member_id}",
-        data_key=stored_key(wrapped),
+        data_key=wrapped.stored,
     )
 
 
 def sealer_for(record: MemberRecord) -> Sealer | None:
     """The member's sealer, or None once erasure destroyed the data key."""
-    wrapped = wrapped_key(record)
-    return Sealer(record.member_id, unwrapped_keys.get(wrapped)) if wrapped else None
+    return Sealer.for_stored_key(record.member_id, record.data_key) if record.data_key else None
 
 
 def to_member(record: MemberRecord) -> Member:

@@ -117,6 +117,25 @@ def _register(
     return 201, {"member_id": member.member_id}
 
 
+def holder(phone: str | None = None, member_no: str | None = None) -> str | None:
+    """The id of the member holding a phone (E.164) or member number, read from its uniqueness item."""
+    key = repository.phone_key(phone) if phone else repository.member_no_key(member_no or "")
+    claim = UniqueRecord.find(key)
+    return claim.owner if claim else None
+
+
+def join(data: MemberCreate) -> str:
+    """Register a member for a phone that had none (self-registration, a partner's enrolment); if someone
+    registered it a moment earlier (at a till, a concurrent request), that member is the answer."""
+    try:
+        return register(data)[0]
+    except PhoneTaken:
+        found = holder(phone=data.phone)
+        if found is None:
+            raise
+        return found
+
+
 def _require_referrer(tx: Transaction, referrer_id: str) -> None:
     """The referrer must still be a member when the write commits, not only when it was checked."""
     active = MemberRecord.member_id.exists() & (MemberRecord.status != str(Status.ERASED))
@@ -261,11 +280,10 @@ def lookup(phone: str | None = None, member_no: str | None = None, email: str | 
     """
     if email:
         return _lookup_by_email(email)
-    key = repository.phone_key(phone) if phone else repository.member_no_key(member_no or "")
-    claim = UniqueRecord.find(key)
-    if claim is None:
+    member_id = holder(phone=phone, member_no=member_no)
+    if member_id is None:
         raise NotFound("No member with that phone" if phone else "No member with that member number")
-    member = get_member(claim.owner)
+    member = get_member(member_id)
     if member.status is Status.ERASED:
         raise NotFound("No member with that member number")
     return member

@@ -17,7 +17,7 @@ from typing import Any
 from chalicelib.notifications.records import NotificationRecord
 from chalicelib.notifications.senders import DEV_OUTBOX, sender
 from chalicelib.shared import clock
-from chalicelib.shared.crypto import Sealer, WrappedKey, keyring, unwrapped_keys
+from chalicelib.shared.crypto import Sealer, WrappedKey, keyring
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ids import new_id
@@ -51,7 +51,7 @@ def request(
     now = clock.now()
     record = NotificationRecord(
         notification_id, channel=channel, purpose=purpose, member_id=member_id,
-        data_key=f"{wrapped.keyring}|{wrapped.blob}", recipient_sealed=sealer.seal("recipient", recipient),
+        data_key=wrapped.stored, recipient_sealed=sealer.seal("recipient", recipient),
         text_sealed=sealer.seal("text", text), status="pending", created_at=clock.iso(now), expires_at=now + keep,
         send_before=clock.iso(send_before) if send_before else None,
     )  # fmt: skip
@@ -107,8 +107,7 @@ def dev_outbox() -> list[Message]:
 
 
 def _opened(record: NotificationRecord) -> Message:
-    name, _, blob = record.data_key.partition("|")
-    sealer = Sealer(f"notification/{record.notification_id}", unwrapped_keys.get(WrappedKey(name, blob)))
+    sealer = Sealer.for_stored_key(f"notification/{record.notification_id}", record.data_key)
     return Message(
         notification_id=record.notification_id, channel=record.channel, purpose=record.purpose,
         recipient=sealer.open("recipient", record.recipient_sealed), text=sealer.open("text", record.text_sealed),

@@ -6,9 +6,9 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
+from chalicelib.identity.access import MEMBER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
-from chalicelib.members.records import MemberRecord
+from chalicelib.members.api import reachable
 from chalicelib.points import service
 from chalicelib.points.schemas import (
     AdjustmentCreate,
@@ -36,15 +36,6 @@ ADJUST = Staff(Permission.POINTS_ADJUST)
 WRITE_ERRORS = (NotFound, PreconditionRequired, IdempotencyKeyReused, service.MemberNotActive)
 
 
-def _reachable(caller: Caller, member_id: str) -> str:
-    """Staff scoped to stores reach only members of those stores (others are 404, as if absent)."""
-    if caller.grant is not None and caller.grant.stores:
-        member = MemberRecord.find(member_id)
-        if member is None or not caller.covers_store(member.home_store_id):
-            raise NotFound(f"No member {member_id!r}")
-    return member_id
-
-
 def _balance(member_id: str) -> Reply:
     view = service.balance(member_id)
     expiring = [{"date": day, "points": points} for day, points in view.expiring]
@@ -64,7 +55,7 @@ def _created(answer: tuple[int, dict[str, Any]], model: type[Redemption] | type[
 @endpoint(bp, "/v1/members/{member_id}/points", "GET", summary="A member's points", tag="points", access=READ,
           response=PointsBalance, errors=(NotFound,))  # fmt: skip
 def get_balance(ctx: RequestContext, member_id: str) -> Reply:
-    return _balance(_reachable(ctx.caller, member_id))
+    return _balance(reachable(ctx.caller, member_id))
 
 
 @endpoint(bp, "/v1/me/points", "GET", summary="My points", tag="me", access=MEMBER, response=PointsBalance)
@@ -76,7 +67,7 @@ def get_my_balance(ctx: RequestContext) -> Reply:
           tag="points", access=READ, query=PageQuery, response=LedgerPage,
           errors=(NotFound, InvalidCursor))  # fmt: skip
 def get_ledger(ctx: RequestContext, member_id: str) -> Reply:
-    return _ledger(_reachable(ctx.caller, member_id), ctx.query)
+    return _ledger(reachable(ctx.caller, member_id), ctx.query)
 
 
 @endpoint(bp, "/v1/me/points/ledger", "GET", summary="My points ledger, newest first", tag="me", access=MEMBER,
@@ -90,7 +81,7 @@ def get_my_ledger(ctx: RequestContext) -> Reply:
           errors=(*WRITE_ERRORS, service.InsufficientPoints))  # fmt: skip
 def redeem(ctx: RequestContext, member_id: str) -> Reply:
     body: RedemptionCreate = ctx.body
-    answer, _ = service.redeem(_reachable(ctx.caller, member_id), body.points, body.reason, ctx.idempotency)
+    answer, _ = service.redeem(reachable(ctx.caller, member_id), body.points, body.reason, ctx.idempotency)
     return _created(answer, Redemption)
 
 
@@ -99,7 +90,7 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
           body=Reversal, response=LedgerEntry, status=201, idempotency="optional",
           errors=(*WRITE_ERRORS, service.AlreadyReversed))  # fmt: skip
 def reverse(ctx: RequestContext, member_id: str, redemption_id: str) -> Reply:
-    member_id = _reachable(ctx.caller, member_id)
+    member_id = reachable(ctx.caller, member_id)
     return _created(service.reverse(member_id, redemption_id, ctx.body.reason, ctx.idempotency)[0], LedgerEntry)
 
 
@@ -110,6 +101,6 @@ def adjust(ctx: RequestContext, member_id: str) -> Reply:
     body: AdjustmentCreate = ctx.body
     if body.expires_on is not None and body.points < 0:
         raise ValidationFailed([{"field": "expires_on", "in": "body", "message": "only credits take an expiry date"}])
-    answer, _ = service.adjust(_reachable(ctx.caller, member_id), body.points, body.reason, ctx.idempotency,
+    answer, _ = service.adjust(reachable(ctx.caller, member_id), body.points, body.reason, ctx.idempotency,
                                expires_on=body.expires_on)  # fmt: skip
     return _created(answer, LedgerEntry)

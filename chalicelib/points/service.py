@@ -11,8 +11,6 @@ so the retry bound is never reached by contention alone.
 from __future__ import annotations
 
 import functools
-import random
-import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord, Re
 from chalicelib.points.rules import Account, Draw, ExpiryPolicy
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
-from chalicelib.shared.db import Transaction, one_page
+from chalicelib.shared.db import Transaction, back_off, one_page
 from chalicelib.shared.errors import Conflict, NotFound, Unavailable
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.http import IdempotencyKey
@@ -123,7 +121,7 @@ def write(
         try:
             return run_once(key, perform)
         except _Stale:
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
+            back_off(attempt, cap=0.2)
         except _MemberGone:
             found = MemberRecord.find(member_id)
             if found is None or found.status == Status.ERASED:
@@ -231,7 +229,7 @@ def rearrange(image: PointsAccountRecord, change: Callable[[Account], tuple[Acco
             tx.commit()
             return 1
         except _Stale:
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
+            back_off(attempt, cap=0.2)
             record = PointsAccountRecord.find(image.member_id)
     raise Unavailable("The points account is too busy; retry", retry_after=1)
 

@@ -42,10 +42,7 @@ class _Duplicate(Exception):
 def award(member_id: str, kind: str, *, source: str, event_id: str, occurred_at: datetime,
           body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     """Book the points the rules give ``kind`` at ``occurred_at``, once per ``source`` and ``event_id``."""
-    key, digest = f"{source}#{event_id}", body_hash_of(body)
-    existing = ActivityRecord.find(key)
-    if existing is not None:
-        return _repeat(existing, digest)
+    key, digest = f"{source}#{event_id}", body_hash_of(body)  # a repeat fails the record's condition
     rule = rules_at(occurred_at).rules.activities.get(kind)
     day = clock.business_date(occurred_at, get_settings().tz)
     limited = False

@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from chalicelib.identity.access import Caller
-from chalicelib.members import repository as member_keys
 from chalicelib.members import service as members
 from chalicelib.members.model import Source
 from chalicelib.members.schemas import MemberCreate
@@ -35,7 +34,6 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.settings import get_settings
-from chalicelib.shared.unique import UniqueRecord
 
 RULES_CACHE_SECONDS = 30.0
 RULES_SCOPE = "earn"
@@ -194,10 +192,7 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
     def record(tx: Transaction, entry: PointsEntryRecord | None) -> None:
         awarded = scored["total"] if entry is not None else 0
         pending = awarded if get_settings().points_pending_days else 0
-        scored.update(answer={"order_id": purchase.order_id, "member_id": member_id, "points_awarded": awarded,
-                              "pending_points": pending, "ledger_entry_id": entry.entry_id if entry else None,
-                              "duplicate": False})  # fmt: skip
-        tx.put(PurchaseRecord(
+        scored["record"] = PurchaseRecord(
             order_key, partner_id=partner.id, order_id=purchase.order_id, member_id=member_id,
             store_id=purchase.store_id, occurred_at=clock.iso(purchase.occurred_at), currency=purchase.currency,
             total_fen=purchase.total_fen, paid_fen=purchase.paid_fen, payment_method=purchase.payment_method,
@@ -206,7 +201,9 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
             body_hash=digest, rules_version=version.version, tier=scored["tier"], points_awarded=awarded,
             pending_points=pending, ledger_entry_id=entry.entry_id if entry else None,
             created_at=clock.iso(clock.now()),
-        ), condition=PurchaseRecord.order_key.does_not_exist(), on_fail=_Duplicate(), decisive=True)  # fmt: skip
+        )  # fmt: skip
+        tx.put(scored["record"], condition=PurchaseRecord.order_key.does_not_exist(), on_fail=_Duplicate(),
+               decisive=True)  # fmt: skip
         emit(tx, new_event("purchase.recorded", f"member/{member_id}", {
             "member_id": member_id, "partner_id": partner.id, "order_id": purchase.order_id,
             "store_id": purchase.store_id, "paid_fen": purchase.paid_fen, "points": awarded,
@@ -219,7 +216,7 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
         return _repeat(order_key, digest)
     except (NotFound, points.MemberNotActive) as e:
         raise MemberNotEligible(e.detail) from None
-    return dict(scored["answer"])
+    return _purchase_answer(scored["record"], duplicate=False)
 
 
 def _repeat(order_key: str, digest: str) -> dict[str, Any]:
@@ -238,40 +235,26 @@ def _purchase_answer(record: PurchaseRecord, *, duplicate: bool) -> dict[str, An
 def _member_of(partner: Caller, ref: MemberRef, store_id: str) -> str:
     """The member a purchase names. An unknown phone joins when the partner may enrol members (home store:
     the purchase's store); otherwise, and for unknown member numbers, 422."""
-    if ref.member_id:
-        return ref.member_id
-    key = member_keys.phone_key(ref.phone) if ref.phone else member_keys.member_no_key(ref.member_no or "")
-    claim = UniqueRecord.find(key)
-    if claim is not None:
-        return claim.owner
+    found = ref.member_id or members.holder(phone=ref.phone, member_no=ref.member_no)
+    if found is not None:
+        return found
     from chalicelib.identity.partners import enrols_members
 
     if ref.phone is None or not enrols_members(partner.id):
         raise MemberNotEligible("No member with that phone or member number")
     data = MemberCreate(name=f"会员{ref.phone[-4:]}", phone=ref.phone, source=Source.STORE, home_store_id=store_id)
     try:
-        member_id, _ = members.register(data)
-    except members.PhoneTaken:
-        claim = UniqueRecord.find(key)
-        if claim is None:
-            raise
-        return claim.owner
+        return members.join(data)
     except ValidationFailed as e:
         raise MemberNotEligible("; ".join(problem["message"] for problem in e.extensions.get("errors", []))
                                 or e.detail) from None  # fmt: skip
-    return member_id
 
 
 def member_for_partner(partner: Caller, ref: MemberRef) -> str:
     """The member an activity report names; a partner scoped to stores reaches only their members (403)."""
-    if ref.member_id:
-        member_id = ref.member_id
-    else:
-        key = member_keys.phone_key(ref.phone) if ref.phone else member_keys.member_no_key(ref.member_no or "")
-        claim = UniqueRecord.find(key)
-        if claim is None:
-            raise MemberNotEligible("No member with that phone or member number")
-        member_id = claim.owner
+    member_id = ref.member_id or members.holder(phone=ref.phone, member_no=ref.member_no)
+    if member_id is None:
+        raise MemberNotEligible("No member with that phone or member number")
     if partner.grant is not None and partner.grant.stores:
         from chalicelib.members.records import MemberRecord
 
@@ -287,9 +270,6 @@ def member_for_partner(partner: Caller, ref: MemberRef) -> str:
 def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
     """Claw back the points of the refunded part, once per refund id (see ``rules`` for how much)."""
     refund_key, digest = f"{partner.id}#{refund.refund_id}", body_hash(refund)
-    existing = RefundRecord.find(refund_key)  # a repeat is answered before its amounts are checked again
-    if existing is not None:
-        return _refund_repeat(existing, digest)
     for _ in range(REFUND_ATTEMPTS):
         purchase = PurchaseRecord.find(f"{partner.id}#{refund.order_id}")
         if purchase is None:
@@ -297,7 +277,7 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
         try:
             return _refund_once(partner, refund, purchase, refund_key, digest)
         except ValidationFailed:
-            first = RefundRecord.find(refund_key)  # a concurrent copy of this refund may have used the amount
+            first = RefundRecord.find(refund_key)  # a repeat (or a concurrent copy) may have used the amount
             if first is not None:
                 return _refund_repeat(first, digest)
             raise

@@ -47,6 +47,16 @@ class WrappedKey:
     keyring: str  # which keyring wrapped it, e.g. "local:v1" or "kms:<key id>"
     blob: str  # base64
 
+    @property
+    def stored(self) -> str:
+        """The form kept in an item's ``data_key`` attribute: ``<keyring>|<base64>``."""
+        return f"{self.keyring}|{self.blob}"
+
+    @classmethod
+    def from_stored(cls, text: str) -> WrappedKey:
+        keyring, _, blob = text.partition("|")
+        return cls(keyring, blob)
+
 
 class Keyring(ABC):
     """Makes and unwraps data keys. The wrapped form is safe to store; the plain key never is."""
@@ -168,6 +178,11 @@ class Sealer:
     def __init__(self, owner: str, data_key: bytes) -> None:
         self._owner = owner
         self._aead = AESGCM(data_key)
+
+    @classmethod
+    def for_stored_key(cls, owner: str, stored: str) -> Sealer:
+        """The sealer of an owner whose wrapped data key is ``stored`` (unwrapped through the key cache)."""
+        return cls(owner, unwrapped_keys.get(WrappedKey.from_stored(stored)))
 
     def seal(self, field: str, value: str) -> str:
         nonce = os.urandom(_NONCE_BYTES)

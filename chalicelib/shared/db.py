@@ -120,6 +120,11 @@ def _is_retryable(error: Exception) -> bool:
     return False
 
 
+def back_off(attempt: int, cap: float = 0.5) -> None:
+    """Wait before retry ``attempt`` (from 0): full jitter, doubling from 20 ms up to ``cap`` seconds."""
+    time.sleep(random.uniform(0, min(cap, 0.02 * 2**attempt)))
+
+
 def with_retries(operation: Callable[[], T], *, attempts: int = MAX_ATTEMPTS) -> T:
     """Run ``operation``; on a transient conflict or throttle retry with full jitter, then answer 503.
 
@@ -133,7 +138,7 @@ def with_retries(operation: Callable[[], T], *, attempts: int = MAX_ATTEMPTS) ->
             if not _is_retryable(e):
                 raise
             logger.info("transient conflict, retrying", extra={"attempt": attempt + 1})
-            time.sleep(random.uniform(0, min(0.5, 0.02 * 2**attempt)))
+            back_off(attempt)
     raise Unavailable("The write conflicted with concurrent writes; retry shortly", retry_after=1)
 
 
