@@ -9,6 +9,8 @@ template by ``chalice package --merge-template`` (it only adds keys, never repla
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -579,9 +581,10 @@ def _chalice(project_dir: Path, *args: str) -> None:
     for name in PACKAGING_DROPPED:
         env.pop(name, None)
     command = [sys.executable, "-c", "import sys; from chalice.cli import main; sys.exit(main())", *args]
-    result = subprocess.run(  # noqa: S603  this interpreter, fixed arguments
-        command, cwd=project_dir, env=env, capture_output=True, text=True, check=False
-    )
+    with _packaging_lock(project_dir):
+        result = subprocess.run(  # noqa: S603  this interpreter, fixed arguments
+            command, cwd=project_dir, env=env, capture_output=True, text=True, check=False
+        )
     if result.returncode != 0:
         raise RuntimeError(f"chalice {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
 
@@ -645,3 +648,17 @@ def package(project_dir: Path, stage: str, out_dir: Path) -> Path:
         "--merge-template", str(merge_path.resolve()), str(out_dir.resolve()),
     )  # fmt: skip
     return out_dir / TEMPLATE_NAME
+
+
+@contextlib.contextmanager
+def _packaging_lock(project_dir: Path) -> Iterator[None]:
+    """One ``chalice package`` at a time per project: Chalice creates ``.chalice/deployments`` and writes its
+    zip there in place, so a second run at the same moment fails on the directory or reuses a half-written zip."""
+    deployments = project_dir / ".chalice" / "deployments"
+    deployments.mkdir(parents=True, exist_ok=True)
+    with (deployments / ".package.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
