@@ -12,7 +12,11 @@
   warning is due ``warning_days`` before the review.
 - Staff overrides: a floor (never below this tier) or a pin (exactly this tier), each until a date.
 - Metrics come from monthly buckets (business months), so "rolling 12 months" means the current month and
-  the eleven before it.
+  the eleven before it. A refund takes its amount out of the purchase's month.
+- Validity: a number of months from the day a tier was reached, or (``calendar-year``) through the end of
+  the next calendar year. Retaining extends the period from its old end (a late review or grace days never
+  shift the periods). At review the metric counts over the window ending on the last valid day, or over the
+  window ending today when that is more (what a member made up during the grace days).
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Literal
 
 Metric = Literal["growth", "paid_fen"]
 Window = Literal["lifetime", "rolling-12-months", "calendar-year"]
+Validity = Literal["months", "calendar-year"]
+MONTHS_KEPT = 24  # monthly buckets older than this are dropped; lifetime totals are kept apart
 
 
 @dataclass(frozen=True)
@@ -38,19 +45,79 @@ class Tier:
 
 
 @dataclass(frozen=True)
+class Growth:
+    """How growth value (成长值) is earned: per CNY paid (rounded down per purchase) and per activity kind."""
+
+    per_cny: Decimal = Decimal(1)
+    activities: dict[str, int] = field(default_factory=dict)  # checkin, review, share, birthday, profile, ...
+
+    def for_paid(self, paid_fen: int) -> int:
+        return int((Decimal(paid_fen) * self.per_cny / 100).to_integral_value(ROUND_FLOOR))
+
+
+@dataclass(frozen=True)
 class Programme:
     tiers: tuple[Tier, ...]
     metric: Metric = "growth"
     window: Window = "lifetime"
+    validity: Validity = "months"
     validity_months: int = 12
     grace_days: int = 0
     warning_days: int = 30
+    growth: Growth = field(default_factory=Growth)
+    version: int = 0
 
     def rank(self, code: str) -> int:
         return next((i for i, tier in enumerate(self.tiers) if tier.code == code), 0)
 
+    def knows(self, code: str) -> bool:
+        return any(tier.code == code for tier in self.tiers)
+
     def tier(self, code: str) -> Tier:
         return self.tiers[self.rank(code)]
+
+    def valid_until(self, since: date) -> date:
+        """The last valid day of a tier reached on ``since``."""
+        if self.validity == "calendar-year":
+            return date(since.year + 1, 12, 31)
+        return add_months(since, self.validity_months)
+
+    def renewed(self, valid_until: date) -> date:
+        """The last valid day after retaining a tier that was valid through ``valid_until``."""
+        if self.validity == "calendar-year":
+            return date(valid_until.year + 1, 12, 31)
+        return add_months(valid_until, self.validity_months)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """What tiers are judged on: lifetime growth and paid fen, and both per business month (``YYYY-MM``)."""
+
+    growth: int = 0
+    paid_fen: int = 0
+    months: dict[str, tuple[int, int]] = field(default_factory=dict)  # month -> (growth, paid_fen)
+
+    def value(self, programme: Programme, on: date) -> int:
+        """The programme's metric over its window ending on ``on``."""
+        index = 0 if programme.metric == "growth" else 1
+        lifetime = self.growth if programme.metric == "growth" else self.paid_fen
+        buckets = {month: pair[index] for month, pair in self.months.items()}
+        return window_total(buckets, programme.window, on, lifetime)
+
+    def add(self, month: str, growth: int, paid_fen: int, today: date) -> Metrics:
+        """Count growth and paid fen (negative for a refund) in ``month``; buckets older than
+        ``MONTHS_KEPT`` months before ``today`` are dropped. Nothing goes below zero."""
+        months = dict(self.months)
+        old = months.get(month, (0, 0))
+        oldest = _month_back(today, MONTHS_KEPT - 1)
+        if month >= oldest:
+            months[month] = (max(0, old[0] + growth), max(0, old[1] + paid_fen))
+        kept = {m: pair for m, pair in months.items() if m >= oldest and pair != (0, 0)}
+        return Metrics(max(0, self.growth + growth), max(0, self.paid_fen + paid_fen), kept)
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 @dataclass(frozen=True)
@@ -128,16 +195,25 @@ def on_metric_change(
         return standing, None
     gift = sum(tier.upgrade_gift_points for tier in programme.tiers[current + 1 : target + 1])
     upgraded = replace(standing, tier=programme.tiers[target].code, since=today,
-                       valid_until=add_months(today, programme.validity_months), warned_for=None)  # fmt: skip
+                       valid_until=programme.valid_until(today), warned_for=None)  # fmt: skip
     return upgraded, Change(upgraded.tier, standing.tier, "upgrade", gift)
 
 
+def review_value(programme: Programme, standing: Standing, metrics: Metrics, today: date) -> int:
+    """The metric a review judges: over the window ending on the last valid day, or ending today if more."""
+    value = metrics.value(programme, today)
+    if standing.valid_until is not None and standing.valid_until < today:
+        value = max(value, metrics.value(programme, standing.valid_until))
+    return value
+
+
 def review(programme: Programme, standing: Standing, value: int, today: date) -> tuple[Standing, Change | None]:
-    """The nightly review on or after ``valid_until`` (+ grace): retain, or drop to what ``value`` retains."""
+    """The nightly review after ``valid_until`` + grace: retain, or drop to what ``value`` (see
+    ``review_value``) retains. A kept or lower tier runs for another period from the old end."""
     current = programme.rank(standing.tier)
     override_ended = standing.override is not None and standing.override.until < today
     override = None if override_ended else standing.override
-    if standing.valid_until is None or today < standing.valid_until + timedelta(days=programme.grace_days):
+    if standing.valid_until is None or today <= standing.valid_until + timedelta(days=programme.grace_days):
         if override_ended:
             return replace(standing, override=None), None
         return standing, None
@@ -148,8 +224,9 @@ def review(programme: Programme, standing: Standing, value: int, today: date) ->
                           warned_for=None)  # fmt: skip
         return dropped, (Change(dropped.tier, standing.tier, "downgrade") if current else None)
     renewed = replace(
-        standing, tier=programme.tiers[target].code, valid_until=add_months(today, programme.validity_months),
-        since=standing.since if target == current else today, override=override, warned_for=None,
+        standing, tier=programme.tiers[target].code, override=override, warned_for=None,
+        valid_until=programme.valid_until(today) if target > current else programme.renewed(standing.valid_until),
+        since=standing.since if target == current else today,
     )  # fmt: skip
     if target < current:
         return renewed, Change(renewed.tier, standing.tier, "downgrade")
@@ -174,6 +251,22 @@ def review_date(programme: Programme, standing: Standing) -> date | None:
     """When the nightly job must look at this member next: the warning, then the review (with grace)."""
     if standing.valid_until is None:
         return None
-    review_on = standing.valid_until + timedelta(days=programme.grace_days)
+    review_on = standing.valid_until + timedelta(days=programme.grace_days + 1)
     warn_on = standing.valid_until - timedelta(days=programme.warning_days)
     return warn_on if standing.warned_for != standing.valid_until else review_on
+
+
+def apply_override(programme: Programme, standing: Standing, override: Override | None, value: int, today: date
+                   ) -> tuple[Standing, Change | None]:  # fmt: skip
+    """Staff set (or, with ``None``, lift) a floor or a pin. A tier it changes is valid through the
+    override's end, then reviewed as usual; lifting one changes nothing until the next review."""
+    if override is None:
+        return replace(standing, override=None), None
+    current = programme.rank(standing.tier)
+    target = _bounded(programme, max(current, qualifying(programme, value)) if override.kind == "floor" else current,
+                      override, today)  # fmt: skip
+    if target == current:
+        return replace(standing, override=override), None
+    changed = replace(standing, tier=programme.tiers[target].code, since=today, override=override, warned_for=None,
+                      valid_until=None if target == 0 else max(override.until, programme.valid_until(today)))  # fmt: skip
+    return changed, Change(changed.tier, standing.tier, "override")

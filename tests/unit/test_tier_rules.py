@@ -1,18 +1,25 @@
 """Tier evaluation as pure rules: windows, upgrades at once, reviews with retention and grace, overrides."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
+from decimal import Decimal
+
 from chalicelib.tiers.rules import (
+    Growth,
+    Metrics,
     Override,
     Programme,
     Standing,
     Tier,
     add_months,
+    apply_override,
     on_metric_change,
     review,
     review_date,
+    review_value,
     warning_due,
     window_total,
 )
@@ -27,6 +34,7 @@ CLOTHING = Programme(
     ),
     metric="paid_fen", window="calendar-year", validity_months=12, grace_days=7, warning_days=30,
 )  # fmt: skip
+YEARLY = replace(CLOTHING, validity="calendar-year", grace_days=31)
 NEW = Standing("normal", date(2026, 1, 1), None)
 
 
@@ -49,7 +57,7 @@ def test_an_upgrade_happens_at_once_with_every_gift_it_passes():
 def test_no_downgrade_between_reviews():
     gold = Standing("gold", date(2026, 5, 20), date(2027, 5, 20))
     assert review(CLOTHING, gold, 0, date(2026, 12, 31)) == (gold, None)
-    assert review(CLOTHING, gold, 0, date(2027, 5, 26)) == (gold, None)  # within the 7 grace days
+    assert review(CLOTHING, gold, 0, date(2027, 5, 27)) == (gold, None)  # valid through the 20th, 7 grace days
 
 
 @pytest.mark.parametrize(
@@ -58,15 +66,15 @@ def test_no_downgrade_between_reviews():
 )
 def test_at_review_a_member_retains_or_drops_to_what_they_retain(value, tier, reason):
     gold = Standing("gold", date(2026, 5, 20), date(2027, 5, 20))
-    standing, change = review(CLOTHING, gold, value, date(2027, 5, 27))
+    standing, change = review(CLOTHING, gold, value, date(2027, 5, 28))
     assert (standing.tier, change.reason) == (tier, reason)
     if tier != "normal":
-        assert standing.valid_until == date(2028, 5, 27)
+        assert standing.valid_until == date(2028, 5, 20)  # the next period runs from the old end
 
 
 def test_retention_never_lifts_above_the_current_tier():
     silver = Standing("silver", date(2026, 1, 5), date(2027, 1, 5))
-    standing, change = review(CLOTHING, silver, 2_600 * CNY, date(2027, 1, 12))  # gold's retention, not its bar
+    standing, change = review(CLOTHING, silver, 2_600 * CNY, date(2027, 1, 13))  # gold's retention, not its bar
     assert (standing.tier, change.reason) == ("silver", "retained")
 
 
@@ -78,13 +86,13 @@ def test_a_warning_is_due_once_before_a_review_that_would_drop():
     warned = Standing("gold", gold.since, gold.valid_until, warned_for=gold.valid_until)
     assert not warning_due(CLOTHING, warned, 100 * CNY, date(2027, 4, 25))
     assert review_date(CLOTHING, gold) == date(2027, 4, 20)
-    assert review_date(CLOTHING, warned) == date(2027, 5, 27)
+    assert review_date(CLOTHING, warned) == date(2027, 5, 28)
 
 
 def test_overrides_floor_and_pin_until_they_end():
     floor = Override("floor", "gold", date(2027, 12, 31), "VIP 客户")
     gold = Standing("gold", date(2026, 5, 20), date(2027, 5, 20), override=floor)
-    kept, _ = review(CLOTHING, gold, 0, date(2027, 5, 27))
+    kept, _ = review(CLOTHING, gold, 0, date(2027, 5, 28))
     assert kept.tier == "gold"
     upgraded, _ = on_metric_change(CLOTHING, kept, 9_000 * CNY, date(2027, 6, 1))
     assert upgraded.tier == "diamond"  # a floor does not hold anyone back
@@ -115,3 +123,50 @@ def test_a_fitness_clubs_benefits_are_data():
     )  # fmt: skip
     gold, _ = on_metric_change(club, Standing("basic", date(2026, 1, 1), None), 2_500, date(2026, 3, 1))
     assert club.tier(gold.tier).benefits["entitlements"][1] == {"name": "private_class", "quota": 1, "period": "week"}
+
+
+def test_a_calendar_year_tier_runs_through_the_next_year_and_is_judged_on_the_year_that_ended():
+    gold, _ = on_metric_change(YEARLY, NEW, 3_000 * CNY, date(2026, 11, 11))
+    assert gold.valid_until == date(2027, 12, 31)
+    spent = Metrics(paid_fen=5_000 * CNY, months={"2026-11": (0, 3_000 * CNY), "2027-06": (0, 2_600 * CNY)})
+    assert review(YEARLY, gold, review_value(YEARLY, gold, spent, date(2028, 1, 31)), date(2028, 1, 31)) == (gold, None)
+    value = review_value(YEARLY, gold, spent, date(2028, 2, 1))
+    assert value == 2_600 * CNY  # 2027, the year that ended, not the empty 2028
+    kept, change = review(YEARLY, gold, value, date(2028, 2, 1))
+    assert (kept.tier, kept.valid_until, change.reason) == ("gold", date(2028, 12, 31), "retained")
+
+
+def test_what_a_member_makes_up_during_grace_counts_at_review():
+    gold = Standing("gold", date(2026, 3, 1), date(2027, 12, 31))
+    made_up = Metrics(paid_fen=2_500 * CNY, months={"2027-03": (0, 100 * CNY), "2028-01": (0, 2_500 * CNY)})
+    assert review_value(YEARLY, gold, made_up, date(2028, 2, 1)) == 2_500 * CNY
+    assert review(YEARLY, gold, 2_500 * CNY, date(2028, 2, 1))[0].tier == "gold"
+
+
+def test_metrics_keep_two_years_of_months_and_never_go_below_zero():
+    metrics = Metrics().add("2024-01", 10, 1_000, date(2024, 1, 5)).add("2026-11", 5, 500, date(2026, 11, 5))
+    assert metrics.months == {"2026-11": (5, 500)}  # January 2024 is older than 24 months
+    assert (metrics.growth, metrics.paid_fen) == (15, 1_500)  # lifetime totals stay
+    refunded = metrics.add("2026-11", -9, -900, date(2026, 11, 6))
+    assert refunded.months == {} and (refunded.growth, refunded.paid_fen) == (6, 600)
+    assert metrics.value(CLOTHING, date(2026, 11, 30)) == 500
+    assert metrics.value(replace(CLOTHING, metric="growth", window="lifetime"), date(2026, 11, 30)) == 15
+
+
+def test_growth_per_cny_rounds_down_per_purchase():
+    assert Growth(Decimal("1.5")).for_paid(1_999) == 29  # 19.99 CNY x 1.5 = 29.985
+    assert Growth().for_paid(99) == 0
+
+
+def test_staff_overrides_take_effect_at_once_and_lifting_one_waits_for_the_review():
+    pin = Override("pin", "silver", date(2027, 3, 31), "员工等级")
+    gold = Standing("gold", date(2026, 5, 20), date(2027, 5, 20))
+    pinned, change = apply_override(CLOTHING, gold, pin, 3_500 * CNY, date(2026, 7, 1))
+    assert (pinned.tier, change.reason, pinned.valid_until) == ("silver", "override", date(2027, 7, 1))
+    floor = Override("floor", "diamond", date(2026, 12, 31), "VIP 客户")
+    raised, change = apply_override(CLOTHING, NEW, floor, 0, date(2026, 7, 1))
+    assert (raised.tier, change.previous) == ("diamond", "normal")
+    lifted, none = apply_override(CLOTHING, raised, None, 0, date(2026, 8, 1))
+    assert (lifted.tier, lifted.override, none) == ("diamond", None, None)
+    same, none = apply_override(CLOTHING, gold, Override("floor", "silver", date(2027, 1, 1), "x"), 0, date(2026, 7, 1))
+    assert (same.tier, same.override.tier, none) == ("gold", "silver", None)
