@@ -60,12 +60,14 @@ def aws() -> Iterator[Provisioned]:
     from chalicelib.identity import member_auth, partners
     from chalicelib.members import service
     from chalicelib.purchases import service as purchases
+    from chalicelib.tiers import programmes
 
     # a fresh emulator holds none of what earlier tests created: forget the per-process caches
     service.known_stores.clear()
     member_auth._status_cache.clear()
     partners._cache.clear()
     purchases.forget_rules()
+    programmes.forget()
     with mock_aws():
         provisioned = provision(PREFIX, REGION)
         bind_tables(PREFIX, REGION)

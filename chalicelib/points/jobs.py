@@ -19,7 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.points import rules, service
-from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
+from chalicelib.points.records import SHARDS, PointsAccountRecord, PointsEntryRecord
 from chalicelib.points.rules import Account, Draw
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
@@ -34,7 +34,7 @@ PARTITIONS_PER_BATCH = 4
 
 def partitions(first_day: date, last_day: date) -> Iterator[str]:
     for day in days(first_day, last_day):
-        for shard in range(service.SHARDS):
+        for shard in range(SHARDS):
             yield f"{day.isoformat()}#{shard}"
 
 

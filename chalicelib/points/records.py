@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
 from chalicelib.shared.db import Record, table
 
@@ -38,10 +40,34 @@ class _ByTouched(GlobalSecondaryIndex["PointsAccountRecord"]):  # type: ignore[n
     touched = UnicodeAttribute(hash_key=True)
 
 
+SHARDS = 16  # date-index keys are "YYYY-MM-DD#shard", so no day's partition grows hot
+
+
+def shard_of(member_id: str) -> int:
+    return zlib.crc32(member_id.encode()) % SHARDS
+
+
+TIER_FIELDS = ["rev", "seq", "growth", "growth_seq", "paid_total", "months", "tier", "tier_since", "tier_until",
+               "tier_override", "tier_warned_for", "tier_programme"]  # fmt: skip
+
+
+class _ByTierReview(GlobalSecondaryIndex["PointsAccountRecord"]):  # type: ignore[no-untyped-call]
+    """Accounts by the day the tier job must look at them next (a warning or a review, ``YYYY-MM-DD#shard``),
+    with what that job reads: members at the lowest tier are not in it."""
+
+    class Meta:
+        index_name = "by-tier-review"
+        projection = IncludeProjection(TIER_FIELDS)
+
+    tier_review = UnicodeAttribute(hash_key=True)
+
+
 @table
 class PointsAccountRecord(Record):
-    """A member's points: lots (JSON) and counters, a projection of the ledger updated in the ledger entry's
-    transaction. ``seq`` counts the entries: each write is conditional on the ``seq`` it read."""
+    """A member's account: points lots (JSON) and counters, a projection of the ledger updated in the ledger
+    entry's transaction (``seq`` counts the entries); and the growth value, monthly metrics and tier standing
+    that the tiers work keeps beside them, so one transaction books a purchase's points, growth and upgrade.
+    Every write is conditional on the ``rev`` it read."""
 
     logical_name = "points-accounts"
 
@@ -61,7 +87,17 @@ class PointsAccountRecord(Record):
     expiry_due = UnicodeAttribute(null=True)
     maturity_due = UnicodeAttribute(null=True)
     touched = UnicodeAttribute(null=True)
-    tier = UnicodeAttribute(null=True)  # the member's tier, kept here for earn multipliers (tiers work)
+    growth = NumberAttribute(default=0)  # lifetime growth value (成长值)
+    growth_seq = NumberAttribute(default=0)  # growth-ledger entries
+    paid_total = NumberAttribute(default=0)  # lifetime paid fen, net of refunds
+    months = UnicodeAttribute(default="{}")  # {"YYYY-MM": [growth, paid_fen]}, the last 24 months
+    tier = UnicodeAttribute(null=True)  # null: the programme's lowest tier
+    tier_since = UnicodeAttribute(null=True)
+    tier_until = UnicodeAttribute(null=True)  # the last valid day; null at the lowest tier
+    tier_override = UnicodeAttribute(null=True)  # {"kind", "tier", "until", "reason"}
+    tier_warned_for = UnicodeAttribute(null=True)
+    tier_programme = NumberAttribute(null=True)  # the programme version the standing was last judged by
+    tier_review = UnicodeAttribute(null=True)
     checked_seq = NumberAttribute(default=0)  # reconciliation's checkpoint: entries 1..checked_seq add up to
     checked_sum = NumberAttribute(default=0)  # checked_sum
     updated_at = UnicodeAttribute(null=True)
@@ -69,6 +105,7 @@ class PointsAccountRecord(Record):
     by_expiry_due = _ByExpiryDue()
     by_maturity_due = _ByMaturityDue()
     by_touched = _ByTouched()
+    by_tier_review = _ByTierReview()
 
 
 @table

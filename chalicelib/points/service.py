@@ -11,16 +11,15 @@ so the retry bound is never reached by contention alone.
 from __future__ import annotations
 
 import functools
-import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from chalicelib.members.model import Status
 from chalicelib.members.records import MemberRecord
 from chalicelib.points import rules
-from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord, RedemptionRecord
+from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord, RedemptionRecord, shard_of
 from chalicelib.points.rules import Account, Draw, ExpiryPolicy
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
@@ -33,8 +32,9 @@ from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
+from chalicelib.tiers import service as tiers
+from chalicelib.tiers.service import Progress
 
-SHARDS = 16
 MAX_ATTEMPTS = 64
 
 
@@ -83,30 +83,28 @@ def business_today() -> date:
     return clock.business_date(clock.now(), get_settings().tz)
 
 
-def shard_of(member_id: str) -> int:
-    return zlib.crc32(member_id.encode()) % SHARDS
-
-
 def to_account(record: PointsAccountRecord | None) -> Account:
     if record is None:
-        return Account()
+        return Account(tier=tiers.lowest_tier())
     return Account(
         lots=rules.load_lots(record.lots), debt=int(record.debt), earned=int(record.earned),
         deducted=int(record.deducted), redeemed=int(record.redeemed), expired=int(record.expired),
-        tier=record.tier or "normal",
+        tier=record.tier or tiers.lowest_tier(),
     )  # fmt: skip
 
 
 def write(
     member_id: str, operation: Operation, entry: Entry, *, key: IdempotencyKey | None = None,
     event_type: str, extra: Extra | None = None, member: MemberCheck = "present",
-    record: PointsAccountRecord | None = None,
+    record: PointsAccountRecord | None = None, progress: Progress | None = None,
 ) -> tuple[StoredAnswer, bool]:  # fmt: skip
     """Apply ``operation`` to the member's account with its ledger entry, exactly once per ``key``.
 
     ``member`` says what the member must be when the write commits: ``active`` to spend or earn (frozen
     members keep their points but cannot use them), ``present`` (not erased) for corrections, ``any`` for
     what is owed whatever became of the member (expiry, refunds).
+    ``progress`` is the growth and paid amount the write counts towards tiers, in the same transaction: an
+    upgrade it causes credits its gift as a second ledger entry (the operation sees the tier before).
     ``extra`` adds the caller's own items to the transaction; when the operation books nothing (0 points)
     they are still written, with the member check, and the answer is 200 with no entry (without ``extra``
     nothing is written and the answer is 204).
@@ -116,7 +114,7 @@ def write(
     for attempt in range(MAX_ATTEMPTS):
         perform = functools.partial(
             _perform, member_id=member_id, record=record if attempt == 0 else None, operation=operation,
-            entry=entry, event_type=event_type, extra=extra, member=member,
+            entry=entry, event_type=event_type, extra=extra, member=member, progress=progress,
         )  # fmt: skip
         try:
             return run_once(key, perform)
@@ -130,43 +128,70 @@ def write(
     raise Unavailable("The points account is too busy; retry", retry_after=1)
 
 
+@dataclass(frozen=True)
+class _Booking:
+    entry: Entry
+    points: int
+    draws: list[Draw]
+    balance_after: int
+    event_type: str
+
+
 def _perform(
     tx: Transaction, *, member_id: str, record: PointsAccountRecord | None, operation: Operation, entry: Entry,
-    event_type: str, extra: Extra | None, member: MemberCheck,
+    event_type: str, extra: Extra | None, member: MemberCheck, progress: Progress | None,
 ) -> StoredAnswer:  # fmt: skip
-    """One attempt: read the account (unless given), apply the operation, add the writes to ``tx``."""
+    """One attempt: read the account (unless given), apply the operation and any tier progress, add the writes
+    to ``tx``."""
     record = record or PointsAccountRecord.find(member_id)
     today = business_today()
-    before = to_account(record)
     try:
-        after, points, draws = operation(before, today)
+        after, points, draws = operation(to_account(record), today)
     except rules.InsufficientPoints as e:
         raise InsufficientPoints(str(e)) from None
-    if not points and not draws:
+    bookings = [_Booking(entry, points, draws, after.balance, event_type)] if points or draws else []
+    advanced = tiers.advance(member_id, record, progress, today) if progress else None
+    if advanced and advanced.gift_points:
+        expires_on, _ = _policy_dates(None)
+        after = rules.credit(after, advanced.gift_points, expires_on)
+        bookings.append(_Booking(Entry("earn", "tier", advanced.gift_source_id, advanced.gift_reason),
+                                 advanced.gift_points, [Draw(expires_on, None, advanced.gift_points)], after.balance,
+                                 "points.earned"))  # fmt: skip
+    if advanced:
+        after = replace(after, tier=advanced.tier or after.tier)
+    if not bookings and not advanced:
         if extra is None:
             return 204, {}  # nothing to book (a job found the account already up to date)
         _check_member(tx, member_id, member)
         extra(tx, None)
         return 200, {}
     seq = int(record.seq) if record else 0
-    now = clock.now()
-    occurred_at = clock.iso(now)
-    ledger_entry = PointsEntryRecord(
-        member_id, seq + 1, entry_id=new_id("pe_"), type=entry.type, points=points, balance_after=after.balance,
-        source_kind=entry.source_kind, source_id=entry.source_id, reason=entry.reason,
-        lots=rules.dump_draws(draws), actor=current_origin().actor, occurred_at=occurred_at,
-    )  # fmt: skip
-    tx.update(PointsAccountRecord(member_id), _account_actions(member_id, after, seq + 1, today, occurred_at, record),
+    occurred_at = clock.iso(clock.now())
+    actions = _account_actions(member_id, after, seq + len(bookings), today, occurred_at, record)
+    tx.update(PointsAccountRecord(member_id), actions + (advanced.actions if advanced else []),
               condition=_unchanged(record), on_fail=_Stale())  # fmt: skip
-    tx.put(ledger_entry, condition=PointsEntryRecord.seq.does_not_exist(), on_fail=_Stale())
+    entries = []
+    for n, booking in enumerate(bookings, start=seq + 1):
+        ledger_entry = PointsEntryRecord(
+            member_id, n, entry_id=new_id("pe_"), type=booking.entry.type, points=booking.points,
+            balance_after=booking.balance_after, source_kind=booking.entry.source_kind,
+            source_id=booking.entry.source_id, reason=booking.entry.reason, lots=rules.dump_draws(booking.draws),
+            actor=current_origin().actor, occurred_at=occurred_at,
+        )  # fmt: skip
+        tx.put(ledger_entry, condition=PointsEntryRecord.seq.does_not_exist(), on_fail=_Stale())
+        emit(tx, new_event(booking.event_type, f"member/{member_id}", {
+            "member_id": member_id, "points": booking.points, "seq": n, "balance_after": booking.balance_after,
+            "type": booking.entry.type, "source_kind": booking.entry.source_kind,
+            "source_id": booking.entry.source_id,
+        }))  # fmt: skip
+        entries.append(ledger_entry)
+    if advanced:
+        advanced.write(tx)
     _check_member(tx, member_id, member)
+    main = entries[0] if bookings and bookings[0].entry is entry else None
     if extra:
-        extra(tx, ledger_entry)
-    emit(tx, new_event(event_type, f"member/{member_id}", {
-        "member_id": member_id, "points": points, "seq": seq + 1, "balance_after": after.balance,
-        "type": entry.type, "source_kind": entry.source_kind, "source_id": entry.source_id,
-    }))  # fmt: skip
-    return 201, entry_json(ledger_entry)
+        extra(tx, main)
+    return (201, entry_json(main)) if main else (200, {})
 
 
 def _check_member(tx: Transaction, member_id: str, check: MemberCheck) -> None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -30,6 +28,7 @@ from chalicelib.purchases.records import EarnRulesRecord, PurchaseRecord, Refund
 from chalicelib.purchases.rules import EarnRules, Line
 from chalicelib.purchases.schemas import MemberRef, Purchase, Refund, RulesIn
 from chalicelib.shared import clock
+from chalicelib.shared.cache import Cached
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from chalicelib.shared.events import emit, new_event
@@ -86,26 +85,20 @@ class RulesVersion:
     created_by: str
 
 
-_cache_lock = threading.Lock()
-_cached: tuple[float, list[RulesVersion]] | None = None
+def _load_versions() -> list[RulesVersion]:
+    return [_version(record) for record in EarnRulesRecord.query(RULES_SCOPE)]
+
+
+_versions = Cached(_load_versions, RULES_CACHE_SECONDS)
 
 
 def versions() -> list[RulesVersion]:
     """Every rules version, oldest first; read at most every ``RULES_CACHE_SECONDS`` per process."""
-    global _cached
-    with _cache_lock:
-        if _cached and time.monotonic() - _cached[0] < RULES_CACHE_SECONDS:
-            return _cached[1]
-    loaded = [_version(record) for record in EarnRulesRecord.query(RULES_SCOPE)]
-    with _cache_lock:
-        _cached = (time.monotonic(), loaded)
-    return loaded
+    return _versions.get()
 
 
 def forget_rules() -> None:
-    global _cached
-    with _cache_lock:
-        _cached = None
+    _versions.forget()
 
 
 def _version(record: EarnRulesRecord) -> RulesVersion:

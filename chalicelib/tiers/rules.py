@@ -267,6 +267,7 @@ def apply_override(programme: Programme, standing: Standing, override: Override 
                       override, today)  # fmt: skip
     if target == current:
         return replace(standing, override=override), None
-    changed = replace(standing, tier=programme.tiers[target].code, since=today, override=override, warned_for=None,
-                      valid_until=None if target == 0 else max(override.until, programme.valid_until(today)))  # fmt: skip
+    until = None if target == 0 else max(override.until, programme.valid_until(today))
+    changed = replace(standing, tier=programme.tiers[target].code, since=today, valid_until=until, override=override,
+                      warned_for=None)  # fmt: skip
     return changed, Change(changed.tier, standing.tier, "override")

@@ -1,0 +1,76 @@
+"""Persistence shape of tiers: programme versions, the growth ledger and each member's tier history.
+
+A member's growth value, monthly metrics and tier standing live on their account item (``points-accounts``)
+so that a purchase books points, growth and an upgrade in one transaction conditional on one revision.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+
+from chalicelib.shared.db import Record, table
+
+
+@table
+class TierProgrammeRecord(Record):
+    """A version of the tier programme: a draft until applied; one version is current at a time."""
+
+    logical_name = "tier-programmes"
+
+    class Meta:
+        table_name = "tier-programmes"
+
+    scope = UnicodeAttribute(hash_key=True)  # "tiers"
+    version = NumberAttribute(range_key=True)
+    document = UnicodeAttribute()  # the ProgrammeIn JSON
+    status = UnicodeAttribute()  # draft | current | superseded
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    applied_at = UnicodeAttribute(null=True)
+    applied_by = UnicodeAttribute(null=True)
+
+
+@table
+class GrowthEntryRecord(Record):
+    """One growth-value entry, never updated or deleted; ``seq`` orders a member's entries."""
+
+    logical_name = "growth-ledger"
+
+    class Meta:
+        table_name = "growth-ledger"
+
+    member_id = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    entry_id = UnicodeAttribute()
+    type = UnicodeAttribute()  # earn | reverse
+    growth = NumberAttribute()
+    value_after = NumberAttribute()
+    paid_fen = NumberAttribute(default=0)  # the paid amount it counted (negative: refunded)
+    month = UnicodeAttribute()  # the business month it counts in
+    source_kind = UnicodeAttribute()  # order | refund | activity
+    source_id = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+
+
+@table
+class TierChangeRecord(Record):
+    """One change of a member's tier (upgrade, downgrade, retained, override), never updated."""
+
+    logical_name = "tier-history"
+
+    class Meta:
+        table_name = "tier-history"
+
+    member_id = UnicodeAttribute(hash_key=True)
+    change_key = UnicodeAttribute(range_key=True)  # "<occurred_at>#<change id>": oldest first
+    change_id = UnicodeAttribute()
+    tier = UnicodeAttribute()
+    previous = UnicodeAttribute()
+    reason = UnicodeAttribute()  # upgrade | downgrade | retained | override | programme
+    programme_version = NumberAttribute()
+    gift_points = NumberAttribute(default=0)
+    note = UnicodeAttribute(null=True)  # the staff reason of an override
+    actor = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()

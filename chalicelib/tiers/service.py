@@ -1,0 +1,293 @@
+"""Tiers and growth value on the member's account item: what a write adds, what the jobs and staff change,
+and the views members and staff read.
+
+Growth and metrics move with the write that causes them (a purchase, a refund, an activity), in its
+transaction: ``advance`` prepares the account actions, the growth entry, an upgrade (with its gift, which
+the points service books as its own ledger entry) and the ``tier.changed`` event. Downgrades, retention,
+warnings, overrides and programme changes go through ``settle``: a conditional update of the standing alone,
+with its history entry and event, retried on a fresh read when the account moved.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from chalicelib.points.records import PointsAccountRecord, shard_of
+from chalicelib.shared import clock
+from chalicelib.shared.context import current_origin
+from chalicelib.shared.db import Transaction, back_off, one_page
+from chalicelib.shared.errors import Unavailable
+from chalicelib.shared.events import Event, emit, new_event
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.tiers import programmes
+from chalicelib.tiers.records import GrowthEntryRecord, TierChangeRecord
+from chalicelib.tiers.rules import (
+    Change,
+    Metrics,
+    Override,
+    Programme,
+    Standing,
+    month_of,
+    on_metric_change,
+    review_date,
+)
+
+A = PointsAccountRecord
+ATTEMPTS = 32
+
+
+# --- reading the account item ----------------------------------------------------------------------------------
+
+
+def lowest_tier() -> str:
+    """Everyone's tier: what a member without a standing is."""
+    return programmes.programme().tiers[0].code
+
+
+def metrics_of(record: PointsAccountRecord | None) -> Metrics:
+    if record is None:
+        return Metrics()
+    months = {month: (int(pair[0]), int(pair[1])) for month, pair in json.loads(record.months or "{}").items()}
+    return Metrics(int(record.growth or 0), int(record.paid_total or 0), months)
+
+
+def standing_of(record: PointsAccountRecord | None, programme: Programme) -> Standing:
+    """The member's standing; a tier the programme no longer has reads as its lowest (until re-judged)."""
+    lowest = programme.tiers[0].code
+    if record is None or not record.tier or not programme.knows(record.tier):
+        since = date.fromisoformat(record.tier_since) if record is not None and record.tier_since else clock_today()
+        return Standing(lowest, since, None, _override(record))
+    return Standing(
+        record.tier, date.fromisoformat(record.tier_since or clock_today().isoformat()),
+        date.fromisoformat(record.tier_until) if record.tier_until else None, _override(record),
+        date.fromisoformat(record.tier_warned_for) if record.tier_warned_for else None,
+    )  # fmt: skip
+
+
+def _override(record: PointsAccountRecord | None) -> Override | None:
+    if record is None or not record.tier_override:
+        return None
+    raw = json.loads(record.tier_override)
+    return Override(raw["kind"], raw["tier"], date.fromisoformat(raw["until"]), raw["reason"])
+
+
+def clock_today() -> date:
+    from chalicelib.shared.settings import get_settings
+
+    return clock.business_date(clock.now(), get_settings().tz)
+
+
+def metrics_actions(metrics: Metrics) -> list[Any]:
+    months = {month: list(pair) for month, pair in sorted(metrics.months.items())}
+    return [A.growth.set(metrics.growth), A.paid_total.set(metrics.paid_fen), A.months.set(json.dumps(months))]
+
+
+def standing_actions(member_id: str, standing: Standing, programme: Programme) -> list[Any]:
+    """The standing's fields, and the review index key: only members the job must look at are in it."""
+    due = review_date(programme, standing)
+    override = standing.override
+    override_json = override and json.dumps({"kind": override.kind, "tier": override.tier, "reason": override.reason,
+                                             "until": override.until.isoformat()}, ensure_ascii=False)  # fmt: skip
+    return [
+        A.tier.set(standing.tier), A.tier_since.set(standing.since.isoformat()),
+        A.tier_until.set(standing.valid_until.isoformat()) if standing.valid_until else A.tier_until.remove(),
+        A.tier_override.set(override_json) if override_json else A.tier_override.remove(),
+        A.tier_warned_for.set(standing.warned_for.isoformat()) if standing.warned_for else A.tier_warned_for.remove(),
+        A.tier_programme.set(programme.version),
+        A.tier_review.set(f"{due.isoformat()}#{shard_of(member_id)}") if due else A.tier_review.remove(),
+    ]  # fmt: skip
+
+
+# --- what a write adds -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Growth and paid fen a write counts (negative: a refund takes them back), in the business month of
+    ``occurred_on``; only a rise can upgrade."""
+
+    growth: int
+    paid_fen: int
+    occurred_on: date
+    source_kind: str
+    source_id: str
+    reason: str
+
+
+@dataclass
+class Advance:
+    """What ``progress`` does to an account: item actions, a growth entry, an upgrade and its gift."""
+
+    actions: list[Any]
+    gift_points: int = 0
+    gift_reason: str = ""
+    gift_source_id: str = ""
+    tier: str | None = None  # the tier after the write
+    items: list[Any] = field(default_factory=list)  # growth entry, history entry
+    events: list[Event] = field(default_factory=list)
+
+    def write(self, tx: Transaction) -> None:
+        for item in self.items:
+            key = GrowthEntryRecord.seq if isinstance(item, GrowthEntryRecord) else TierChangeRecord.change_key
+            tx.put(item, condition=key.does_not_exist())
+        for event in self.events:
+            emit(tx, event)
+
+
+def advance(member_id: str, record: PointsAccountRecord | None, progress: Progress, today: date) -> Advance | None:
+    """Count ``progress`` on the account as read, upgrading at once when the metric crosses a threshold."""
+    if not progress.growth and not progress.paid_fen:
+        return None
+    programme = programmes.programme()
+    before, standing = metrics_of(record), standing_of(record, programme)
+    after = before.add(month_of(progress.occurred_on), progress.growth, progress.paid_fen, today)
+    change: Change | None = None
+    if progress.growth > 0 or progress.paid_fen > 0:
+        standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
+    result = Advance(metrics_actions(after) + standing_actions(member_id, standing, programme), tier=standing.tier)
+    now, actor = clock.iso(clock.now()), current_origin().actor
+    growth = after.growth - before.growth
+    if growth:
+        seq = int(record.growth_seq or 0) + 1 if record else 1
+        result.actions.append(A.growth_seq.set(seq))
+        result.items.append(GrowthEntryRecord(
+            member_id, seq, entry_id=new_id("ge_"), type="earn" if growth > 0 else "reverse", growth=growth,
+            value_after=after.growth, paid_fen=progress.paid_fen, month=month_of(progress.occurred_on),
+            source_kind=progress.source_kind, source_id=progress.source_id, reason=progress.reason, actor=actor,
+            occurred_at=now,
+        ))  # fmt: skip
+    if change is not None:
+        change_id = new_id("tc_")
+        name = programme.tier(change.tier).name_zh
+        result.gift_points, result.gift_source_id = change.gift_points, change_id
+        result.gift_reason = f"升级礼遇：{name}"
+        result.items.append(_history(member_id, change, change_id, programme, now, actor, None))
+        result.events.append(_changed_event(member_id, change, change_id, programme))
+    return result
+
+
+def _history(member_id: str, change: Change, change_id: str, programme: Programme, now: str, actor: str,
+             note: str | None) -> TierChangeRecord:  # fmt: skip
+    return TierChangeRecord(
+        member_id, f"{now}#{change_id}", change_id=change_id, tier=change.tier, previous=change.previous,
+        reason=change.reason, programme_version=programme.version, gift_points=change.gift_points, note=note,
+        actor=actor, occurred_at=now,
+    )  # fmt: skip
+
+
+def _changed_event(member_id: str, change: Change, change_id: str, programme: Programme) -> Event:
+    return new_event("tier.changed", f"member/{member_id}", {
+        "member_id": member_id, "change_id": change_id, "tier": change.tier, "previous": change.previous,
+        "reason": change.reason, "gift_points": change.gift_points, "programme_version": programme.version,
+    })  # fmt: skip
+
+
+# --- changes of the standing alone ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What judging a member decided: the new standing, a change to record, a warning to send."""
+
+    standing: Standing
+    change: Change | None = None
+    warn: bool = False
+    note: str | None = None
+
+
+Judge = Callable[[Programme, Standing, Metrics, date], Verdict]
+
+
+class _Stale(Exception):
+    pass
+
+
+def settle(member_id: str, judge: Judge, *, image: PointsAccountRecord | None = None,
+           programme: Programme | None = None, create: bool = False) -> Verdict | None:  # fmt: skip
+    """Judge the member's standing and write what changed, conditional on the account as read (``image``, an
+    index image, serves the first attempt). ``create``: the member may have no account item yet (staff
+    overrides); otherwise a member without one has nothing to settle. None when nothing changed."""
+    record = image
+    for attempt in range(ATTEMPTS):
+        if record is None or attempt:
+            record = PointsAccountRecord.find(member_id)
+        if record is None and not create:
+            return None
+        chosen = programme or programmes.programme()
+        standing = standing_of(record, chosen)
+        verdict = judge(chosen, standing, metrics_of(record), clock_today())
+        if (
+            verdict.standing == standing
+            and verdict.change is None
+            and not verdict.warn
+            and (record is not None and record.tier_programme == chosen.version)
+        ):
+            return None
+        try:
+            _write_verdict(member_id, record, verdict, chosen)
+            return verdict
+        except _Stale:
+            back_off(attempt, cap=0.2)
+    raise Unavailable("The account is too busy; retry", retry_after=1)
+
+
+def _write_verdict(member_id: str, record: PointsAccountRecord | None, verdict: Verdict, programme: Programme) -> None:
+    tx = Transaction()
+    now = clock.iso(clock.now())
+    actions = [*standing_actions(member_id, verdict.standing, programme), A.updated_at.set(now),
+               A.rev.set(int(record.rev or 0) + 1 if record else 1)]  # fmt: skip
+    condition: Any
+    if record is None:
+        condition = A.member_id.does_not_exist()
+    else:
+        condition = A.rev == record.rev if record.rev is not None else A.rev.does_not_exist()
+    tx.update(A(member_id), actions, condition=condition, on_fail=_Stale())
+    if verdict.change is not None:
+        change_id = new_id("tc_")
+        tx.put(_history(member_id, verdict.change, change_id, programme, now, current_origin().actor, verdict.note))
+        emit(tx, _changed_event(member_id, verdict.change, change_id, programme))
+    if verdict.warn:
+        standing = verdict.standing
+        emit(tx, new_event("tier.downgrade-warning", f"member/{member_id}", {
+            "member_id": member_id, "tier": standing.tier, "review_on": str(standing.valid_until),
+            "programme_version": programme.version,
+        }))  # fmt: skip
+    tx.commit()
+
+
+def warned(standing: Standing) -> Standing:
+    return replace(standing, warned_for=standing.valid_until)
+
+
+# --- views -----------------------------------------------------------------------------------------------------
+
+
+def history(member_id: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The member's latest tier changes, newest first."""
+    records = TierChangeRecord.query(member_id, scan_index_forward=False, limit=limit)
+    return [{"tier": r.tier, "previous": r.previous, "reason": r.reason, "gift_points": int(r.gift_points),
+             "programme_version": int(r.programme_version), "note": r.note, "occurred_at": r.occurred_at}
+            for r in records]  # fmt: skip
+
+
+def growth_entry_json(record: GrowthEntryRecord) -> dict[str, Any]:
+    return {
+        "entry_id": record.entry_id, "seq": int(record.seq), "type": record.type, "growth": int(record.growth),
+        "value_after": int(record.value_after), "paid_fen": int(record.paid_fen), "month": record.month,
+        "source": {"kind": record.source_kind, "id": record.source_id}, "reason": record.reason,
+        "occurred_at": record.occurred_at,
+    }  # fmt: skip
+
+
+def growth_entries(member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    scope = f"growth-ledger|{member_id}"
+    results = GrowthEntryRecord.query(
+        member_id, scan_index_forward=False, page_size=limit, last_evaluated_key=decode_cursor(scope, cursor)
+    )
+    records, last = one_page(GrowthEntryRecord, results)
+    return [growth_entry_json(record) for record in records], encode_cursor(scope, last)
