@@ -64,7 +64,8 @@ class MemberRecord(Record):
     registered_month = UnicodeAttribute()
     registered_key = UnicodeAttribute()
     status = UnicodeAttribute()
-    tier = UnicodeAttribute()
+    tier = UnicodeAttribute()  # a copy of the account's tier (the tiers work keeps it), for lists
+    tier_changed_at = UnicodeAttribute(null=True)
     tags = ListAttribute(of=UnicodeAttribute, default=list)
     consents = UnicodeAttribute(default="{}")  # JSON: channel -> {granted, updated_at}
     data_key = UnicodeAttribute(null=True)  # the member's data key, wrapped: "<keyring>|<base64>"

@@ -278,7 +278,7 @@ def _policy_dates(earned_at: datetime | None) -> tuple[date | None, date | None]
 def earn(
     member_id: str, points: int | Callable[[Account], int], *, source_kind: str, source_id: str, reason: str,
     key: IdempotencyKey | None, earned_at: datetime | None = None, extra: Extra | None = None,
-    require_active: bool = False,
+    require_active: bool = False, progress: Progress | None = None,
 ) -> tuple[StoredAnswer, bool]:  # fmt: skip
     """Credit earned points into a lot dated by the expiry policy (and the pending period) from ``earned_at``.
 
@@ -294,7 +294,8 @@ def earn(
 
     entry = Entry("earn", source_kind, source_id, reason)
     check: MemberCheck = "active" if require_active else "present"
-    return write(member_id, operation, entry, key=key, event_type="points.earned", extra=extra, member=check)
+    return write(member_id, operation, entry, key=key, event_type="points.earned", extra=extra, member=check,
+                 progress=progress)  # fmt: skip
 
 
 def redeem(member_id: str, points: int, reason: str, key: IdempotencyKey | None) -> tuple[StoredAnswer, bool]:

@@ -22,9 +22,11 @@ from chalicelib.shared.errors import Conflict, NotFound
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ratelimit import take_in_window
 from chalicelib.shared.settings import get_settings
+from chalicelib.tiers import programmes
+from chalicelib.tiers.service import Progress
 
 REASONS = {"registration": "注册奖励", "birthday": "生日奖励", "review": "评价奖励", "share": "晒单奖励",
-           "checkin": "签到奖励"}  # fmt: skip
+           "checkin": "签到奖励", "profile": "完善资料奖励"}  # fmt: skip
 
 
 class ActivityConflict(Conflict):
@@ -86,8 +88,10 @@ def _book(
         }))  # fmt: skip
         answer.update(points_awarded=awarded, ledger_entry_id=entry.entry_id if entry else None)
 
+    growth = 0 if limited else programmes.programme().growth.activities.get(kind, 0)
+    progress = Progress(growth, 0, day, "activity", key, REASONS.get(kind, kind))
     points.earn(member_id, amount, source_kind="activity", source_id=key, reason=REASONS.get(kind, kind), key=None,
-                earned_at=occurred_at, extra=record, require_active=True)  # fmt: skip
+                earned_at=occurred_at, extra=record, require_active=True, progress=progress)  # fmt: skip
     return {"member_id": member_id, "kind": kind, "limited": limited, "duplicate": False, **answer}
 
 
@@ -105,6 +109,21 @@ def check_in(member_id: str) -> dict[str, Any]:
     day = clock.business_date(now, get_settings().tz).isoformat()
     return award(member_id, "checkin", source="member", event_id=f"{member_id}:checkin:{day}", occurred_at=now,
                  body={"kind": "checkin", "day": day})  # fmt: skip
+
+
+PROFILE_FIELDS = ("gender", "city", "birthday_sealed", "email_hash")
+
+
+def reward_profile(member_id: str) -> dict[str, Any] | None:
+    """Growth (and any points the rules give) once a member's profile is complete: gender stated, city,
+    birthday and email given. Once per member, however often the profile changes afterwards."""
+    from chalicelib.members.records import MemberRecord
+
+    member = MemberRecord.find(member_id)
+    if member is None or member.gender == "undisclosed" or not all(getattr(member, f) for f in PROFILE_FIELDS):
+        return None
+    return award(member_id, "profile", source="profile", event_id=member_id, occurred_at=clock.now(),
+                 body={"kind": "profile", "member_id": member_id})  # fmt: skip
 
 
 def reward_registration(member_id: str, registered_at: datetime, source: str) -> dict[str, Any] | None:

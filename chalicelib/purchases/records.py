@@ -45,6 +45,9 @@ class PurchaseRecord(Record):
     rules_version = NumberAttribute()
     tier = UnicodeAttribute()
     points_awarded = NumberAttribute()
+    tier_multiplier = UnicodeAttribute(null=True)  # the tier's points multiplier from the programme, if it applied
+    growth_awarded = NumberAttribute(default=0)
+    growth_clawed_back = NumberAttribute(default=0)
     pending_points = NumberAttribute()
     ledger_entry_id = UnicodeAttribute(null=True)
     refunded = UnicodeAttribute(default="{}")

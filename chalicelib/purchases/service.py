@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.identity.access import Caller
@@ -33,6 +34,9 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.settings import get_settings
+from chalicelib.tiers import programmes
+from chalicelib.tiers.rules import Programme
+from chalicelib.tiers.service import Progress
 
 RULES_CACHE_SECONDS = 30.0
 RULES_SCOPE = "earn"
@@ -156,6 +160,17 @@ def _fresh_versions() -> list[RulesVersion]:
     return versions()
 
 
+def with_tier_multiplier(earn_rules: EarnRules, programme: Programme, tier: str) -> EarnRules:
+    """The earn rules with the tier's points multiplier from the programme's benefits, unless the earn rules
+    name the tier themselves (theirs wins)."""
+    if tier in earn_rules.tier_multipliers or not programme.knows(tier):
+        return earn_rules
+    multiplier = Decimal(str(programme.tier(tier).benefits.get("points_multiplier", 1)))
+    if multiplier == 1:
+        return earn_rules
+    return replace(earn_rules, tier_multipliers={**earn_rules.tier_multipliers, tier: multiplier})
+
+
 # --- purchases -------------------------------------------------------------------------------------------------
 
 
@@ -176,10 +191,14 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
     shares = rules.spread(purchase.paid_fen, [line.amount_fen for line in lines])
     scored: dict[str, Any] = {}
 
+    programme = programmes.programme()
+    growth = programme.growth.for_paid(purchase.paid_fen)
+
     def points_for(account: Account) -> int:
-        score = rules.score(version.rules, lines, shares, [line.quantity for line in lines], purchase.occurred_at,
+        earn_rules = with_tier_multiplier(version.rules, programme, account.tier)
+        score = rules.score(earn_rules, lines, shares, [line.quantity for line in lines], purchase.occurred_at,
                             account.tier)  # fmt: skip
-        scored.update(total=score.total, tier=account.tier)
+        scored.update(total=score.total, tier=account.tier, multiplier=earn_rules.tier_multipliers.get(account.tier))
         return score.total
 
     def record(tx: Transaction, entry: PointsEntryRecord | None) -> None:
@@ -192,6 +211,7 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
             lines=json.dumps([[line.line_id, line.sku, line.category, line.brand, line.quantity, line.amount_fen,
                                share] for line, share in zip(lines, shares, strict=True)], ensure_ascii=False),
             body_hash=digest, rules_version=version.version, tier=scored["tier"], points_awarded=awarded,
+            tier_multiplier=str(scored["multiplier"]) if scored["multiplier"] else None, growth_awarded=growth,
             pending_points=pending, ledger_entry_id=entry.entry_id if entry else None,
             created_at=clock.iso(clock.now()),
         )  # fmt: skip
@@ -202,9 +222,12 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
             "store_id": purchase.store_id, "paid_fen": purchase.paid_fen, "points": awarded,
         }))  # fmt: skip
 
+    progress = Progress(growth, purchase.paid_fen, clock.business_date(purchase.occurred_at, get_settings().tz),
+                        "order", purchase.order_id, "消费成长值")  # fmt: skip
     try:
         points.earn(member_id, points_for, source_kind="order", source_id=purchase.order_id, reason="消费积分",
-                    key=None, earned_at=purchase.occurred_at, extra=record, require_active=True)  # fmt: skip
+                    key=None, earned_at=purchase.occurred_at, extra=record, require_active=True,
+                    progress=progress)  # fmt: skip
     except _Duplicate:
         return _repeat(order_key, digest)
     except (NotFound, points.MemberNotActive) as e:
@@ -293,11 +316,20 @@ def _refund_once(partner: Caller, refund: Refund, purchase: PurchaseRecord, refu
     after_fen = [a + b for a, b in zip(before_fen, this_fen, strict=True)]
     after_qty = [a + b for a, b in zip(before_qty, this_qty, strict=True)]
     version = rules_version(int(purchase.rules_version))
-    remaining = rules.remaining_score(version.rules, lines, shares, after_fen, after_qty,
+    earn_rules = version.rules
+    if purchase.tier_multiplier:  # the programme's multiplier applied: score the rest with it too
+        multipliers = {**earn_rules.tier_multipliers, purchase.tier: Decimal(purchase.tier_multiplier)}
+        earn_rules = replace(earn_rules, tier_multipliers=multipliers)
+    remaining = rules.remaining_score(earn_rules, lines, shares, after_fen, after_qty,
                                       datetime.fromisoformat(purchase.occurred_at), purchase.tier).total  # fmt: skip
     claw = max(0, int(purchase.points_awarded) - int(purchase.points_clawed_back) - remaining)
     member_id = purchase.member_id
     answer: dict[str, Any] = {}
+    paid = int(purchase.paid_fen)
+    growth_left = int(purchase.growth_awarded) * (paid - sum(after_fen)) // paid if paid else 0
+    growth_back = int(purchase.growth_awarded) - int(purchase.growth_clawed_back) - growth_left
+    occurred_on = clock.business_date(datetime.fromisoformat(purchase.occurred_at), get_settings().tz)
+    progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id, "退款扣回成长值")
 
     def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
         after, draws = points_rules.claw_back(account, claw, today) if claw else (account, [])
@@ -318,6 +350,7 @@ def _refund_once(partner: Caller, refund: Refund, purchase: PurchaseRecord, refu
             PurchaseRecord.refunded.set(json.dumps(new_refunded)),
             PurchaseRecord.refunded_fen.set(sum(after_fen)),
             PurchaseRecord.points_clawed_back.set(int(purchase.points_clawed_back) + claw),
+            PurchaseRecord.growth_clawed_back.set(int(purchase.growth_clawed_back) + growth_back),
         ], condition=PurchaseRecord.refunded_fen == purchase.refunded_fen, on_fail=_OrderMoved())  # fmt: skip
         emit(tx, new_event("refund.recorded", f"member/{member_id}", {
             "member_id": member_id, "partner_id": partner.id, "order_id": refund.order_id,
@@ -327,7 +360,8 @@ def _refund_once(partner: Caller, refund: Refund, purchase: PurchaseRecord, refu
         answer.update(debt_after=debt, ledger_entry_id=entry.entry_id if entry else None)
 
     entry = points.Entry("refund", "refund", refund.refund_id, "退款扣回积分")
-    points.write(member_id, operation, entry, event_type="points.clawed-back", extra=record, member="any")
+    points.write(member_id, operation, entry, event_type="points.clawed-back", extra=record, member="any",
+                 progress=progress)  # fmt: skip
     return {"refund_id": refund.refund_id, "order_id": refund.order_id, "member_id": member_id,
             "points_clawed_back": claw, "debt_after": answer.get("debt_after", 0),
             "ledger_entry_id": answer.get("ledger_entry_id"), "duplicate": False}  # fmt: skip

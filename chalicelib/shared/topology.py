@@ -28,7 +28,12 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec(
         "notifications", "notification_events", subscribes_to_events=True, event_types=("notification.requested",)
     ),
-    QueueSpec("points", "points_events", subscribes_to_events=True, event_types=("member.registered",)),
+    QueueSpec(
+        "points",
+        "points_events",
+        subscribes_to_events=True,
+        event_types=("member.registered", "member.updated", "tier.changed"),
+    ),
 )
 
 
