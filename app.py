@@ -15,6 +15,7 @@ from chalicelib.shared.http import install_http_conventions, install_preflight_r
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 from chalicelib.stores import api as stores_api
+from chalicelib.tiers import api as tiers_api
 
 settings = get_settings()
 bind_tables(settings.table_prefix, settings.region)
@@ -28,6 +29,7 @@ app.register_blueprint(partners_api.bp)
 app.register_blueprint(stores_api.bp)
 app.register_blueprint(members_api.bp)
 app.register_blueprint(points_api.bp)
+app.register_blueprint(tiers_api.bp)
 app.register_blueprint(purchases_api.bp)
 app.register_blueprint(audit_api.bp)
 app.register_blueprint(handlers.bp)

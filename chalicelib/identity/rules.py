@@ -34,6 +34,7 @@ class Permission(StrEnum):
     POINTS_REDEEM = "points:redeem"
     POINTS_ADJUST = "points:adjust"
     RULES_WRITE = "rules:write"
+    TIERS_OVERRIDE = "tiers:override"
     STAFF_ADMIN = "staff:admin"
     PARTNERS_ADMIN = "partners:admin"
     AUDIT_READ = "audit:read"
@@ -52,9 +53,11 @@ P = Permission
 _CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM}
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
-    Role.STORE_MANAGER: frozenset(_CASHIER | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST}),
+    Role.STORE_MANAGER: frozenset(_CASHIER | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}),
     Role.MARKETING: frozenset({P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE}),
-    Role.CUSTOMER_SERVICE: frozenset(_CASHIER | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST}),
+    Role.CUSTOMER_SERVICE: frozenset(
+        _CASHIER | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}
+    ),
     Role.FINANCE: frozenset({P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ}),
     Role.ADMIN: frozenset(Permission),
 }

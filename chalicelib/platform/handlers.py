@@ -16,9 +16,12 @@ from chalicelib.notifications import listeners as _notification_listeners  # noq
 from chalicelib.platform.jobs import purge_idempotency_records
 from chalicelib.points.jobs import expire_points, mature_pending_points, points_expiry_reminders, reconcile_points
 from chalicelib.purchases import listeners as _purchases_listeners  # noqa: F401  registers the consumer
+from chalicelib.shared import clock
 from chalicelib.shared.events import handle_sqs_batch, relay
 from chalicelib.shared.jobs import handle_job_messages, last_ended_day, run_job
+from chalicelib.shared.settings import get_settings
 from chalicelib.stats import listeners as _stats_listeners  # noqa: F401  registers the consumer
+from chalicelib.tiers.jobs import recalculate_tiers
 
 bp = Blueprint(__name__)
 
@@ -77,3 +80,9 @@ def points_expiry_reminders_daily(event: CloudWatchEvent) -> None:
 @bp.schedule(reconcile_points.schedule, name="reconcile_points")
 def reconcile_points_nightly(event: CloudWatchEvent) -> None:
     run_job(reconcile_points, last_ended_day(), fan_out=True)
+
+
+@bp.schedule(recalculate_tiers.schedule, name="recalculate_tiers")
+def recalculate_tiers_nightly(event: CloudWatchEvent) -> None:
+    """Reviews are due the day after the last valid day (plus grace): today's, as the day begins."""
+    run_job(recalculate_tiers, clock.business_date(clock.now(), get_settings().tz), fan_out=True)

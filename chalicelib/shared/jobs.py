@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import abc
 import functools
+import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any, ClassVar
@@ -46,8 +48,9 @@ class Job(abc.ABC):
         """Keys of the items due on any day from ``first_day`` through ``as_of``."""
 
     @abc.abstractmethod
-    def process(self, keys: list[str], as_of: date) -> int:
-        """Handle a batch; idempotent per item and as-of date. Returns how many items changed."""
+    def process(self, keys: list[str], as_of: date) -> int | Counter[str]:
+        """Handle a batch; idempotent per item and as-of date. Returns how many items changed, or tallies
+        of what it found (their ``changed`` counts as processed), which the run's report adds up."""
 
 
 JOBS: dict[str, Job] = {}
@@ -73,6 +76,7 @@ def all_jobs() -> list[Job]:
 def _import_all_jobs() -> None:
     from chalicelib.platform import jobs  # noqa: F401
     from chalicelib.points import jobs as points_jobs  # noqa: F401
+    from chalicelib.tiers import jobs as tiers_jobs  # noqa: F401
 
 
 @table
@@ -95,6 +99,7 @@ class JobRecord(Record):
     batches = NumberAttribute(null=True)
     batches_done = NumberAttribute(null=True)
     processed = NumberAttribute(null=True)
+    tallies = UnicodeAttribute(null=True)  # a batch's tallies (JSON), added up when its run's report is read
 
 
 class RunReport(BaseModel):
@@ -109,6 +114,7 @@ class RunReport(BaseModel):
     batches: int
     batches_done: int
     processed: int
+    tallies: dict[str, int] = {}
 
 
 class BatchMessage(BaseModel):
@@ -164,10 +170,13 @@ def run_job(job: Job, as_of: date, *, fan_out: bool = False) -> RunReport:
 def process_batch(message: BatchMessage) -> None:
     """Process one batch and count it in its run's report, exactly once however often it is delivered."""
     job = get_job(message.job)
-    changed = job.process(message.keys, date.fromisoformat(message.as_of))
+    outcome = job.process(message.keys, date.fromisoformat(message.as_of))
+    tallies = outcome if isinstance(outcome, Counter) else None
+    changed = outcome["changed"] if isinstance(outcome, Counter) else outcome
+    tallied = json.dumps(dict(tallies), sort_keys=True) if tallies is not None else None
     tx = Transaction()
     tx.put(
-        JobRecord(message.job, f"batch#{message.run_id}#{message.batch}", processed=changed),
+        JobRecord(message.job, f"batch#{message.run_id}#{message.batch}", processed=changed, tallies=tallied),
         condition=JobRecord.item.does_not_exist(),
         on_fail=_BatchAlreadyCounted(),
     )
@@ -228,10 +237,14 @@ def last_ended_day() -> date:
 
 
 def get_report(job_name: str, run_id: str) -> RunReport:
+    """A run's report, with the tallies of its batches added up."""
     record = JobRecord.find(job_name, f"run#{run_id}")
     if record is None:
         raise NotFound(f"No run {run_id} of job {job_name}")
-    return _report(record)
+    tallies: Counter[str] = Counter()
+    for batch in JobRecord.query(job_name, JobRecord.item.startswith(f"batch#{run_id}#")):
+        tallies.update(json.loads(batch.tallies or "{}"))
+    return _report(record).model_copy(update={"tallies": dict(tallies)})
 
 
 def recent_reports(job_name: str, limit: int = 10) -> list[RunReport]:

@@ -96,6 +96,9 @@ def programme() -> Programme:
 
 
 def get(number: int) -> Version:
+    """A stored version (0: the built-in default)."""
+    if number == 0:
+        return DEFAULT
     found = next((v for v in _load() if v.version == number), None)
     if found is None:
         raise NotFound(f"No tier programme version {number}")

@@ -143,7 +143,7 @@ class Standing:
 class Change:
     tier: str
     previous: str
-    reason: Literal["upgrade", "downgrade", "retained", "override", "override-ended"]
+    reason: Literal["upgrade", "downgrade", "retained", "override", "programme"]
     gift_points: int = 0
 
 
@@ -271,3 +271,23 @@ def apply_override(programme: Programme, standing: Standing, override: Override 
     changed = replace(standing, tier=programme.tiers[target].code, since=today, valid_until=until, override=override,
                       warned_for=None)  # fmt: skip
     return changed, Change(changed.tier, standing.tier, "override")
+
+
+def rejudge(old: Programme, new: Programme, standing: Standing, value: int, today: date
+            ) -> tuple[Standing, Change | None]:  # fmt: skip
+    """A new programme version: who qualifies higher moves up at once (no gift: nothing was earned); a tier
+    the new version keeps is kept until its review; a tier it dropped becomes what the member qualifies for
+    (valid for a new period), so nobody loses a tier the programme still has before the review."""
+    target = qualifying(new, value)
+    if new.knows(standing.tier) and new.rank(standing.tier) >= target:
+        return standing, None
+    tier = new.tiers[target]
+    moved = replace(standing, tier=tier.code, since=today, valid_until=new.valid_until(today) if target else None,
+                    warned_for=None)  # fmt: skip
+    return moved, Change(tier.code, standing.tier, "programme")
+
+
+def direction(old: Programme, new: Programme, before: str, after: str) -> Literal["up", "down", "unchanged"]:
+    """Whether a member moved up or down the ladder: by the tier's place in its programme."""
+    was, now = old.rank(before), new.rank(after)
+    return "up" if now > was else "down" if now < was else "unchanged"

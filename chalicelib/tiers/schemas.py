@@ -137,6 +137,8 @@ class JobRun(Schema):
 
     job: str
     run_id: str
+    as_of: str
+    first_day: str
     status: str
     planned: int
     batches: int

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.points.records import PointsAccountRecord, shard_of
@@ -32,6 +32,8 @@ from chalicelib.tiers.rules import (
     Override,
     Programme,
     Standing,
+    Tier,
+    apply_override,
     month_of,
     on_metric_change,
     review_date,
@@ -197,7 +199,8 @@ class Verdict:
     standing: Standing
     change: Change | None = None
     warn: bool = False
-    note: str | None = None
+    note: str | None = None  # a staff reason, kept in the history
+    announce: Event | None = None  # the staff action itself (so it is audited even when the tier stays)
 
 
 Judge = Callable[[Programme, Standing, Metrics, date], Verdict]
@@ -208,7 +211,8 @@ class _Stale(Exception):
 
 
 def settle(member_id: str, judge: Judge, *, image: PointsAccountRecord | None = None,
-           programme: Programme | None = None, create: bool = False) -> Verdict | None:  # fmt: skip
+           programme: Programme | None = None, create: bool = False, today: date | None = None
+           ) -> Verdict | None:  # fmt: skip
     """Judge the member's standing and write what changed, conditional on the account as read (``image``, an
     index image, serves the first attempt). ``create``: the member may have no account item yet (staff
     overrides); otherwise a member without one has nothing to settle. None when nothing changed."""
@@ -220,7 +224,7 @@ def settle(member_id: str, judge: Judge, *, image: PointsAccountRecord | None = 
             return None
         chosen = programme or programmes.programme()
         standing = standing_of(record, chosen)
-        verdict = judge(chosen, standing, metrics_of(record), clock_today())
+        verdict = judge(chosen, standing, metrics_of(record), today or clock_today())
         if (
             verdict.standing == standing
             and verdict.change is None
@@ -251,6 +255,8 @@ def _write_verdict(member_id: str, record: PointsAccountRecord | None, verdict: 
         change_id = new_id("tc_")
         tx.put(_history(member_id, verdict.change, change_id, programme, now, current_origin().actor, verdict.note))
         emit(tx, _changed_event(member_id, verdict.change, change_id, programme))
+    if verdict.announce is not None:
+        emit(tx, verdict.announce)
     if verdict.warn:
         standing = verdict.standing
         emit(tx, new_event("tier.downgrade-warning", f"member/{member_id}", {
@@ -262,6 +268,61 @@ def _write_verdict(member_id: str, record: PointsAccountRecord | None, verdict: 
 
 def warned(standing: Standing) -> Standing:
     return replace(standing, warned_for=standing.valid_until)
+
+
+def set_override(member_id: str, override: Override | None) -> None:
+    """Staff set a floor or a pin (or lift it, with ``None``); a tier it changes changes at once."""
+
+    def judge(programme: Programme, standing: Standing, metrics: Metrics, today: date) -> Verdict:
+        moved, change = apply_override(programme, standing, override, metrics.value(programme, today), today)
+        described = override and {"kind": override.kind, "tier": override.tier, "until": override.until.isoformat(),
+                                  "reason": override.reason}  # fmt: skip
+        event = new_event("tier.override-set" if override else "tier.override-lifted", f"member/{member_id}",
+                          {"member_id": member_id, "override": described, "tier": moved.tier})  # fmt: skip
+        return Verdict(moved, change, note=override.reason if override else None, announce=event)
+
+    settle(member_id, judge, create=True)
+
+
+def status(member_id: str) -> dict[str, Any]:
+    """Where the member stands now: tier and period, progress to the next tier, retention, benefits, history."""
+    record = PointsAccountRecord.find(member_id)
+    version = programmes.current()
+    programme, today = version.programme, clock_today()
+    standing, metrics = standing_of(record, programme), metrics_of(record)
+    value, rank = metrics.value(programme, today), programme.rank(standing.tier)
+    tier = programme.tiers[rank]
+    following = programme.tiers[rank + 1] if rank + 1 < len(programme.tiers) else None
+    retention = None
+    if standing.valid_until is not None:
+        review_on = standing.valid_until + timedelta(days=programme.grace_days + 1)
+        retention = {"retain_at": tier.retain_at, "value": value, "missing": max(0, tier.retain_at - value),
+                     "review_on": review_on.isoformat(), "at_risk": value < tier.retain_at}  # fmt: skip
+    override = standing.override
+    return {
+        "programme_version": version.version, "metric": programme.metric, "window": programme.window,
+        "tier": _tier_view(tier), "since": standing.since.isoformat(),
+        "valid_until": standing.valid_until.isoformat() if standing.valid_until else None, "value": value,
+        "next": {**_tier_view(following), "qualify_at": following.qualify_at,
+                 "missing": max(0, following.qualify_at - value)} if following else None,
+        "retention": retention,
+        "override": {"kind": override.kind, "tier": override.tier, "until": override.until.isoformat(),
+                     "reason": override.reason} if override else None,
+        "benefits": tier.benefits, "history": history(member_id),
+    }  # fmt: skip
+
+
+def _tier_view(tier: Tier) -> dict[str, Any]:
+    return {"code": tier.code, "name_zh": tier.name_zh, "name_en": tier.name_en}
+
+
+def growth(member_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """The growth value, lifetime paid amount and monthly figures, and a page of growth entries."""
+    metrics = metrics_of(PointsAccountRecord.find(member_id))
+    items, next_cursor = growth_entries(member_id, limit, cursor)
+    months = {month: {"growth": pair[0], "paid_fen": pair[1]} for month, pair in sorted(metrics.months.items())}
+    return {"value": metrics.growth, "paid_fen": metrics.paid_fen, "months": months, "items": items,
+            "next_cursor": next_cursor}  # fmt: skip
 
 
 # --- views -----------------------------------------------------------------------------------------------------

@@ -2,10 +2,9 @@
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 import pytest
-
-from decimal import Decimal
 
 from chalicelib.tiers.rules import (
     Growth,
@@ -148,7 +147,8 @@ def test_metrics_keep_two_years_of_months_and_never_go_below_zero():
     assert metrics.months == {"2026-11": (5, 500)}  # January 2024 is older than 24 months
     assert (metrics.growth, metrics.paid_fen) == (15, 1_500)  # lifetime totals stay
     refunded = metrics.add("2026-11", -9, -900, date(2026, 11, 6))
-    assert refunded.months == {} and (refunded.growth, refunded.paid_fen) == (6, 600)
+    assert refunded.months == {}
+    assert (refunded.growth, refunded.paid_fen) == (6, 600)
     assert metrics.value(CLOTHING, date(2026, 11, 30)) == 500
     assert metrics.value(replace(CLOTHING, metric="growth", window="lifetime"), date(2026, 11, 30)) == 15
 

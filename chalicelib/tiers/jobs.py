@@ -1,0 +1,145 @@
+"""The tier jobs: the nightly review (downgrades, retention, warnings) on a sparse date index, and the
+programme jobs (a dry-run preview of a version, and applying it), which read every account once.
+
+``recalculate-tiers`` reads only the accounts whose warning or review day has come: the ``by-tier-review``
+index holds members above the lowest tier, keyed by that day and a shard, with the fields the review needs,
+so each member due costs one index item. Every write is conditional on the account's revision; a re-run
+finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from chalicelib.points.jobs import PARTITIONS_PER_BATCH, partitions
+from chalicelib.points.records import TIER_FIELDS, PointsAccountRecord
+from chalicelib.shared.jobs import Job, register
+from chalicelib.tiers import programmes
+from chalicelib.tiers.rules import (
+    Metrics,
+    Programme,
+    Standing,
+    direction,
+    rejudge,
+    review,
+    review_value,
+    warning_due,
+)
+from chalicelib.tiers.service import Verdict, clock_today, metrics_of, settle, standing_of, warned
+
+SEGMENTS = 16  # scan segments of a programme job: workers read the accounts in parallel
+
+
+def review_verdict(programme: Programme, standing: Standing, metrics: Metrics, today: date) -> Verdict:
+    """The nightly look at a member: the warning check once per period (a warning if the review would drop
+    them), then, after the last valid day and the grace days, the review."""
+    if standing.valid_until is None:
+        return Verdict(standing)
+    value = review_value(programme, standing, metrics, today)
+    judged, change = review(programme, standing, value, today)
+    if change is not None or judged != standing:
+        return Verdict(judged, change)
+    warn_from = standing.valid_until - timedelta(days=programme.warning_days)
+    if standing.warned_for != standing.valid_until and today >= warn_from:
+        warn = warning_due(programme, standing, metrics.value(programme, today), today)
+        return Verdict(warned(standing), warn=warn)  # checked for this period, warned or not
+    return Verdict(standing)
+
+
+class RecalculateTiers(Job):
+    """Downgrade, retain or warn the members whose review or warning day has come."""
+
+    name = "recalculate-tiers"
+    schedule = "cron(20 16 * * ? *)"  # 00:20 Asia/Shanghai, after the points jobs
+    description = "Review tiers at period end (retain, downgrade after grace) and warn before"
+    first_run_lookback_days = 366
+    batch_size = PARTITIONS_PER_BATCH
+
+    def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        return partitions(first_day, as_of)
+
+    def process(self, keys: list[str], as_of: date) -> Counter[str]:
+        today = min(as_of, clock_today())  # never judge a day that has not come
+        tallies: Counter[str] = Counter()
+        for partition in keys:
+            for image in PointsAccountRecord.by_tier_review.query(partition):
+                verdict = settle(image.member_id, review_verdict, image=image, today=today)
+                if verdict is None:
+                    tallies["unchanged"] += 1
+                    continue
+                if verdict.change is None:
+                    tallies["warned" if verdict.warn else "checked"] += 1  # the warning check, once a period
+                else:
+                    tallies[verdict.change.reason] += 1
+                    tallies["changed"] += 1
+        return tallies
+
+
+class _ProgrammeJob(Job):
+    """Every account judged by a programme version against the one before; the keys carry both
+    (``<version>:<previous>:<segment>/<total>``)."""
+
+    first_run_lookback_days = 0
+    batch_size = 1
+    apply: bool
+
+    def __init__(self, version: int = 0, previous: int = 0) -> None:
+        self.version, self.previous = version, previous
+
+    def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        return (f"{self.version}:{self.previous}:{segment}/{SEGMENTS}" for segment in range(SEGMENTS))
+
+    def process(self, keys: list[str], as_of: date) -> Counter[str]:
+        tallies: Counter[str] = Counter()
+        for key in keys:
+            version, previous, part = key.split(":")
+            segment, _, total = part.partition("/")
+            new, old = programmes.get(int(version)).programme, programmes.get(int(previous)).programme
+            scan = PointsAccountRecord.scan(segment=int(segment), total_segments=int(total),
+                                            attributes_to_get=["member_id", *TIER_FIELDS])  # fmt: skip
+            for image in scan:
+                tallies[self._judge(image, old, new)] += 1
+        tallies["changed"] = tallies["up"] + tallies["down"]
+        return tallies
+
+    def _judge(self, image: PointsAccountRecord, old: Programme, new: Programme) -> str:
+        today = clock_today()
+        before = standing_of(image, old)
+
+        def judge(programme: Programme, standing: Standing, metrics: Metrics, today: date) -> Verdict:
+            moved, change = rejudge(old, programme, standing, metrics.value(programme, today), today)
+            return Verdict(moved, change)
+
+        if not self.apply:
+            verdict = judge(new, standing_of(image, new), metrics_of(image), today)
+        else:
+            settled = settle(image.member_id, judge, image=image, programme=new)
+            if settled is None:
+                return "unchanged"
+            verdict = settled
+        return direction(old, new, before.tier, verdict.standing.tier)
+
+
+class PreviewTierProgramme(_ProgrammeJob):
+    """A dry run: how many members a programme version would move up or down. Writes nothing but its report."""
+
+    name = "preview-tier-programme"
+    schedule = ""  # on request only
+    description = "Count the members a tier programme version would move (dry run)"
+    apply = False
+
+
+class ApplyTierProgramme(_ProgrammeJob):
+    """Re-judge every member by the version just made current, with a report of who moved."""
+
+    name = "apply-tier-programme"
+    schedule = ""
+    description = "Re-judge every member by the current tier programme"
+    apply = True
+
+
+recalculate_tiers = register(RecalculateTiers())
+preview_tier_programme = register(PreviewTierProgramme())
+apply_tier_programme = register(ApplyTierProgramme())

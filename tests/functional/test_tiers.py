@@ -1,0 +1,199 @@
+"""Tiers and growth through the webhooks, the member and staff routes, and the jobs across period ends.
+
+The default programme is the clothing retailer's: paid amount over the calendar year, 白银 1,000 CNY,
+黄金 3,000 CNY, 钻石 8,000 CNY, valid through the end of the next year, 15 grace days, warnings 30 days ahead.
+"""
+
+import json
+from datetime import date, datetime
+
+import boto3
+import pytest
+
+from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
+from chalicelib.shared import clock
+from chalicelib.shared.events import OutboxRecord
+from chalicelib.shared.jobs import run_job
+from chalicelib.shared.settings import get_settings
+from chalicelib.tiers import jobs
+from chalicelib.tiers.records import GrowthEntryRecord, TierChangeRecord
+from tests.conftest import REGION, member_token
+from tests.functional.test_purchases import order, signed
+
+TZ = get_settings().tz
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=TZ)  # before the session's real today: occurred_at is never ahead
+CNY = 100
+
+
+@pytest.fixture
+def partner(api):
+    api.post("/v1/stores", {"store_id": "SH-001", "name": "SH", "city": "c", "region": "r"})
+    created = api.post("/v1/partners", {"name": "POS", "stores": ["SH-001"], "enrols_members": True}).body
+    return created["partner_id"], created["secret"]
+
+
+def buy(api, partner, member_id, order_id, paid_fen, at=NOW):
+    answer = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member_id}, order_id=order_id,
+                                                                  paid=paid_fen, items=[], at=at))  # fmt: skip
+    assert answer.status == 200, answer.body
+    return answer.body
+
+
+def events(kind):
+    return [json.loads(r.envelope) for r in OutboxRecord.scan() if json.loads(r.envelope)["type"] == kind]
+
+
+def ledger(member_id):
+    return [(e.type, int(e.points), e.source_kind) for e in PointsEntryRecord.query(member_id)]
+
+
+def test_a_purchase_that_crosses_a_threshold_upgrades_at_once_with_its_gift_exactly_once(api, partner):
+    member_id, token = member_token("13900000001")
+    first = buy(api, partner, member_id, "A-1", 1_200 * CNY)
+    assert first["points_awarded"] == 1_200  # earned at the tier the member had when buying
+    assert ledger(member_id) == [("earn", 1_200, "order"), ("earn", 100, "tier")]  # the gift, its own entry
+    again = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member_id}, order_id="A-1",
+                                                                 paid=1_200 * CNY, items=[], at=NOW))  # fmt: skip
+    assert again.body["duplicate"] is True
+    assert len(ledger(member_id)) == 2
+    assert len(events("tier.changed")) == 1
+    (changed,) = events("tier.changed")
+    assert changed["payload"] | {"change_id": None} == {
+        "member_id": member_id, "change_id": None, "tier": "silver", "previous": "normal", "reason": "upgrade",
+        "gift_points": 100, "programme_version": 0,
+    }  # fmt: skip
+    mine = api.as_(token).get("/v1/me/tier").body
+    assert (mine["tier"]["code"], mine["tier"]["name_zh"], mine["valid_until"]) == ("silver", "白银会员", "2027-12-31")
+    assert (mine["value"], mine["next"]["code"], mine["next"]["missing"]) == (1_200 * CNY, "gold", 1_800 * CNY)
+    assert mine["benefits"]["points_multiplier"] == "1.2"
+    assert [h["reason"] for h in mine["history"]] == ["upgrade"]
+    assert api.get(f"/v1/members/{member_id}/tier").body == mine
+    second = buy(api, partner, member_id, "A-2", 100 * CNY)
+    assert second["points_awarded"] == 120  # silver's multiplier from the programme's benefits
+
+
+def test_crossing_two_thresholds_at_once_gives_both_gifts_and_the_balance_is_the_ledger(api, partner):
+    member_id, _ = member_token("13900000002")
+    buy(api, partner, member_id, "B-1", 3_500 * CNY)
+    account = PointsAccountRecord.get(member_id)
+    assert (account.tier, int(account.balance)) == ("gold", 3_500 + 100 + 300)
+    assert int(account.balance) == sum(points for _, points, _ in ledger(member_id))
+    assert [e.tier for e in TierChangeRecord.query(member_id)] == ["gold"]
+
+
+def test_growth_has_its_own_ledger_and_refunds_take_it_back_without_downgrading(api, partner):
+    member_id, token = member_token("13900000003")
+    buy(api, partner, member_id, "C-1", 1_000 * CNY)
+    refund = {"refund_id": "R-1", "order_id": "C-1", "occurred_at": NOW.isoformat(), "amount_fen": 400 * CNY}
+    assert signed(api, partner, "/v1/webhooks/refunds", refund).status == 200
+    assert signed(api, partner, "/v1/webhooks/refunds", refund).body["duplicate"] is True
+    growth = api.as_(token).get("/v1/me/growth").body
+    assert growth["value"] == 600
+    assert growth["paid_fen"] == 600 * CNY
+    assert [(i["type"], i["growth"], i["paid_fen"]) for i in growth["items"]] == [
+        ("reverse", -400, -400 * CNY), ("earn", 1_000, 1_000 * CNY)]  # fmt: skip
+    assert growth["months"] == {"2026-11": {"growth": 600, "paid_fen": 600 * CNY}}
+    tier = api.as_(token).get("/v1/me/tier").body
+    assert tier["tier"]["code"] == "silver"  # downgrades wait for the review
+    assert tier["retention"] == {"retain_at": 800 * CNY, "value": 600 * CNY, "missing": 200 * CNY,
+                                 "review_on": "2028-01-16", "at_risk": True}  # fmt: skip
+    entries = list(GrowthEntryRecord.query(member_id))
+    assert sum(int(e.growth) for e in entries) == int(PointsAccountRecord.get(member_id).growth) == 600
+
+
+def test_a_check_in_earns_growth_by_the_programme(api):
+    _member_id, token = member_token("13900000004")
+    assert api.as_(token).post("/v1/me/check-ins").status in (200, 201)
+    assert api.as_(token).get("/v1/me/growth").body["value"] == 1
+
+
+def test_the_nightly_job_warns_then_downgrades_after_grace_and_a_rerun_changes_nothing(api, partner):
+    gold, _ = member_token("13900000005")
+    kept, _ = member_token("13900000006")
+    buy(api, partner, gold, "D-1", 3_000 * CNY)
+    buy(api, partner, kept, "D-2", 3_000 * CNY)
+    with clock.frozen(datetime(2027, 6, 1, 12, tzinfo=TZ)):
+        buy(api, partner, kept, "D-3", 2_600 * CNY, at=datetime(2027, 6, 1, 11, tzinfo=TZ))  # 2027: retains
+    with clock.frozen(datetime(2027, 12, 1, 1, tzinfo=TZ)):
+        report = run_job(jobs.recalculate_tiers, date(2027, 12, 1))
+    assert report.tallies == {"warned": 1, "checked": 1}  # the second member's 2027 spend keeps gold
+    assert [e["payload"]["member_id"] for e in events("tier.downgrade-warning")] == [gold]
+    with clock.frozen(datetime(2028, 1, 15, 1, tzinfo=TZ)):
+        assert run_job(jobs.recalculate_tiers, date(2028, 1, 15)).tallies.get("changed", 0) == 0  # grace
+    with clock.frozen(datetime(2028, 1, 16, 1, tzinfo=TZ)):
+        report = run_job(jobs.recalculate_tiers, date(2028, 1, 16))
+        assert (report.tallies["downgrade"], report.tallies["retained"]) == (1, 1)
+        assert run_job(jobs.recalculate_tiers, date(2028, 1, 16)).planned == 16  # today's partitions again
+    assert PointsAccountRecord.get(gold).tier == "normal"
+    assert PointsAccountRecord.get(gold).tier_review is None  # the lowest tier is never reviewed
+    survivor = PointsAccountRecord.get(kept)
+    assert (survivor.tier, survivor.tier_until) == ("gold", "2028-12-31")
+    assert [e.reason for e in TierChangeRecord.query(gold)] == ["upgrade", "downgrade"]
+    assert [e.reason for e in TierChangeRecord.query(kept)] == ["upgrade", "retained"]
+
+
+def test_staff_pin_and_floor_with_a_reason_take_effect_at_once_and_are_audited(api, partner):
+    member_id, token = member_token("13900000007")
+    buy(api, partner, member_id, "E-1", 3_200 * CNY)
+    pin = {"kind": "pin", "tier": "silver", "until": "2027-03-31", "reason": "员工等级"}
+    answer = api.call("PUT", f"/v1/members/{member_id}/tier/override", pin)
+    assert answer.status == 200, answer.body
+    assert (answer.body["tier"]["code"], answer.body["override"]["reason"]) == ("silver", "员工等级")
+    assert api.as_(token).call("PUT", f"/v1/members/{member_id}/tier/override", pin).status == 403
+    bad = api.call("PUT", f"/v1/members/{member_id}/tier/override", {**pin, "tier": "platinum"})
+    assert bad.status == 422
+    lifted = api.call("DELETE", f"/v1/members/{member_id}/tier/override")
+    assert (lifted.body["tier"]["code"], lifted.body["override"]) == ("silver", None)  # until its review
+    assert [e["type"] for e in events("tier.override-set") + events("tier.override-lifted")] == [
+        "tier.override-set", "tier.override-lifted"]  # fmt: skip
+    assert all(e["actor"].startswith("staff:") for e in events("tier.override-set"))
+    history = [(e.reason, e.note) for e in TierChangeRecord.query(member_id)]
+    assert history == [("upgrade", None), ("override", "员工等级")]
+
+
+def test_a_programme_version_is_previewed_then_applied_by_jobs_with_reports(api, partner, aws, monkeypatch):
+    monkeypatch.setenv("LOYALTY_JOBS_QUEUE_URL", aws.queue_urls["jobs"])
+    get_settings.cache_clear()
+    try:
+        low, _ = member_token("13900000008")
+        high, _ = member_token("13900000009")
+        buy(api, partner, low, "F-1", 600 * CNY)
+        buy(api, partner, high, "F-2", 1_500 * CNY)
+        draft = api.post("/v1/tiers/programmes", {
+            "metric": "paid_fen", "window": "calendar-year", "tiers": [
+                {"code": "normal", "name_zh": "普通", "name_en": "Member"},
+                {"code": "silver", "name_zh": "白银", "name_en": "Silver", "qualify_at": 500 * CNY},
+                {"code": "gold", "name_zh": "黄金", "name_en": "Gold", "qualify_at": 1_000 * CNY}]})  # fmt: skip
+        assert (draft.status, draft.body["status"]) == (201, "draft")
+        version = draft.body["version"]
+        assert api.post("/v1/tiers/programmes", {"tiers": [{"code": "a", "name_zh": "a", "name_en": "a",
+                                                            "qualify_at": 5}]}).status == 422  # fmt: skip
+        started = api.post("/v1/tiers/preview", {"version": version})
+        assert (started.status, started.body["status"]) == (202, "running")
+        drain_jobs(aws)
+        report = api.get(f"/v1/tiers/runs/{started.body['run_id']}").body
+        assert (report["status"], report["tallies"]["up"], report["tallies"].get("down", 0)) == ("completed", 2, 0)
+        assert PointsAccountRecord.get(low).tier == "normal"  # a preview writes nothing
+        applied = api.post(f"/v1/tiers/programmes/{version}/apply")
+        assert applied.status == 202
+        drain_jobs(aws)
+        assert api.get(f"/v1/tiers/runs/{applied.body['run_id']}").body["tallies"]["up"] == 2
+        assert (PointsAccountRecord.get(low).tier, PointsAccountRecord.get(high).tier) == ("silver", "gold")
+        assert api.post(f"/v1/tiers/programmes/{version}/apply").status == 409
+        listed = api.get("/v1/tiers/programmes").body
+        assert listed["current"]["version"] == version
+        assert listed["current"]["status"] == "current"
+    finally:
+        get_settings.cache_clear()
+
+
+def drain_jobs(aws):
+    from chalicelib.platform.handlers import job_batches
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    while batch := sqs.receive_message(QueueUrl=aws.queue_urls["jobs"], MaxNumberOfMessages=10).get("Messages"):
+        records = [{"messageId": m["MessageId"], "body": m["Body"]} for m in batch]
+        assert job_batches({"Records": records}, None) == {"batchItemFailures": []}
+        sqs.delete_message_batch(QueueUrl=aws.queue_urls["jobs"],
+                                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                          for i, m in enumerate(batch)])  # fmt: skip
