@@ -100,3 +100,35 @@ def admin_auth() -> dict[str, str]:
 
     service.ensure_admin("bench-admin", "bench admin password")
     return {"authorization": f"Bearer {service.log_in('bench-admin', 'bench admin password').access_token}"}
+
+
+@contextlib.contextmanager
+def signed_purchases() -> Iterator[Callable[[str, int], None]]:
+    """``post(member_id, paid_fen)``: a signed purchase webhook through the whole HTTP path, in-process."""
+    import itertools
+    import json
+
+    from chalice.test import Client
+
+    from chalicelib.identity.partners import create_partner
+    from chalicelib.identity.signatures import signature_header
+    from chalicelib.local import gateway
+
+    gateway.install()
+    import app
+
+    issued = create_partner("bench POS", [], enrols_members=False)
+    orders = itertools.count()
+    with Client(app.app, stage_name="local") as client:
+
+        def post(member_id: str, paid_fen: int) -> None:
+            body = json.dumps({"order_id": f"bench-{next(orders)}", "member": {"member_id": member_id},
+                               "store_id": "SH-001", "occurred_at": "2026-11-20T14:00:00+08:00",
+                               "total_fen": paid_fen, "paid_fen": paid_fen,
+                               "payment_method": "cash"}).encode()  # fmt: skip
+            headers = {"content-type": "application/json", "x-partner-id": issued.partner.partner_id,
+                       "x-signature": signature_header(issued.secret, int(time.time()), body)}  # fmt: skip
+            answer = client.http.post("/v1/webhooks/purchases", headers=headers, body=body)
+            assert answer.status_code == 200, answer.body
+
+        yield post

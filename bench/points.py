@@ -10,11 +10,10 @@ from __future__ import annotations
 import itertools
 import json
 import random
-import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from harness import ITEMS_READ, emulator, latency_ms, requests_of
+from harness import ITEMS_READ, emulator, latency_ms, requests_of, signed_purchases
 
 MEMBERS = 50_000
 DUE = 500
@@ -82,27 +81,10 @@ def figures() -> dict[str, object]:
 def _purchase_path(member_id: str) -> tuple[dict[str, object], dict[str, float]]:
     """A signed purchase through the whole HTTP path (signature, rules, scoring, one transaction), with the
     partner's secrets and the rules already cached, as they are on a warm function."""
-    from chalice.test import Client
-
-    from chalicelib.identity.partners import create_partner
-    from chalicelib.identity.signatures import signature_header
-    from chalicelib.local import gateway
-
-    gateway.install()
-    import app
-
-    issued = create_partner("bench POS", [], enrols_members=False)
-    orders = itertools.count()
-    with Client(app.app, stage_name="local") as client:
+    with signed_purchases() as post:
 
         def purchase(i: int = 0) -> None:
-            body = json.dumps({"order_id": f"bench-{next(orders)}", "member": {"member_id": member_id},
-                               "store_id": "SH-001", "occurred_at": "2026-11-20T14:00:00+08:00",
-                               "total_fen": 12_300, "paid_fen": 12_300, "payment_method": "cash"}).encode()  # fmt: skip
-            headers = {"content-type": "application/json", "x-partner-id": issued.partner.partner_id,
-                       "x-signature": signature_header(issued.secret, int(time.time()), body)}  # fmt: skip
-            answer = client.http.post("/v1/webhooks/purchases", headers=headers, body=body)
-            assert answer.status_code == 200, answer.body
+            post(member_id, 12_300)
 
         purchase()  # warm: the partner's secrets and the rules are cached from here on
         total, by_operation = requests_of(purchase)
