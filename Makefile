@@ -36,6 +36,7 @@ bench: $(DEPS) $(ASSETS)
 	$(PY) bench/foundation.py
 	$(PY) bench/members.py
 	$(PY) bench/points.py
+	$(PY) bench/tiers.py
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

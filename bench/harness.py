@@ -62,9 +62,12 @@ def emulator() -> Iterator[None]:
     """
     from moto import mock_aws
 
-    from chalicelib.local import transactions
+    from chalicelib.local import gateway, transactions
     from chalicelib.local.provision import provision
     from chalicelib.shared.db import bind_tables
+
+    gateway.install()
+    import app  # noqa: F401  every module that declares a table, so all of them are provisioned
 
     transactions.install()  # as in the local stack: transactions cost what they write, not the table size
     with mock_aws():

@@ -27,7 +27,7 @@ def figures() -> dict[str, object]:
     result: dict[str, object] = {}
     with emulator():
         counter = itertools.count()
-        near = [_member(f"mb_near{next(counter):08d}", spent_fen=999 * CNY) for _ in range(102)]
+        near = [_member(f"mb_near{next(counter):08d}", spent_fen=999 * CNY) for _ in range(110)]
         with signed_purchases() as post:
             post(near.pop(), 100 * CNY)  # warm: partner secrets, rules and the programme are cached
             total, by_operation = requests_of(lambda: post(near.pop(), 100 * CNY))

@@ -15,8 +15,15 @@ DEMO_STORES = (
 
 
 def seed_demo_data() -> int:
-    """Create the demo stores that do not exist yet; return how many were created."""
+    """Create the demo stores that do not exist yet, and store the clothing tier programme as the current
+    version 1 when no programme is stored; return how many items were created."""
+    from chalicelib.tiers import programmes
+
     created = 0
+    if not programmes.versions():
+        draft = programmes.create(programmes.CLOTHING, "seed")
+        programmes.make_current(draft.version, "seed")
+        created += 1
     for store in DEMO_STORES:
         try:
             stores.create_store(store)

@@ -15,7 +15,9 @@ from chalicelib.tiers.rules import (
     Tier,
     add_months,
     apply_override,
+    direction,
     on_metric_change,
+    rejudge,
     review,
     review_date,
     review_value,
@@ -170,3 +172,16 @@ def test_staff_overrides_take_effect_at_once_and_lifting_one_waits_for_the_revie
     assert (lifted.tier, lifted.override, none) == ("diamond", None, None)
     same, none = apply_override(CLOTHING, gold, Override("floor", "silver", date(2027, 1, 1), "x"), 0, date(2026, 7, 1))
     assert (same.tier, same.override.tier, none) == ("gold", "silver", None)
+
+
+def test_a_new_programme_moves_up_at_once_keeps_kept_tiers_and_maps_dropped_ones():
+    lower = replace(CLOTHING, tiers=(CLOTHING.tiers[0], replace(CLOTHING.tiers[1], qualify_at=500 * CNY),
+                                     replace(CLOTHING.tiers[2], qualify_at=2_000 * CNY)), version=2)  # fmt: skip
+    silver = Standing("silver", date(2026, 3, 1), date(2027, 12, 31))
+    moved, change = rejudge(CLOTHING, lower, silver, 2_100 * CNY, date(2026, 11, 1))
+    assert (moved.tier, change.reason, change.gift_points) == ("gold", "programme", 0)
+    assert direction(CLOTHING, lower, "silver", moved.tier) == "up"
+    assert rejudge(CLOTHING, lower, silver, 100 * CNY, date(2026, 11, 1)) == (silver, None)  # kept until review
+    diamond = Standing("diamond", date(2026, 3, 1), date(2027, 12, 31))
+    mapped, change = rejudge(CLOTHING, lower, diamond, 600 * CNY, date(2026, 11, 1))
+    assert (mapped.tier, direction(CLOTHING, lower, "diamond", mapped.tier)) == ("silver", "down")
