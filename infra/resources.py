@@ -465,6 +465,8 @@ def render_policy(stage: str) -> Template:
     one the stage's alias points to (``kms:ResourceAliases``, a multivalued key: ForAnyValue). The key policy
     lets IAM policies grant use; an alias change takes up to five minutes to reach authorization.
     """
+    import chalicelib.blueprints  # noqa: F401  declares every table before they are listed
+
     prefix = stack_prefix(stage)
     tables = registered_tables()
     table_arns = [_arn("dynamodb", f"table/{physical_name(prefix, cls.logical_name)}") for cls in tables]

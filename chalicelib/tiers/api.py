@@ -110,7 +110,7 @@ def _run(report: RunReport) -> Reply:
 @endpoint(bp, "/v1/tiers/preview", "POST", summary="Dry-run a programme version: how many members would move",
           tag="tiers", access=WRITE_PROGRAMMES, body=ProgrammeJobIn, response=JobRun, status=202,
           errors=(NotFound,))  # fmt: skip
-def preview(ctx: RequestContext) -> Reply:
+def preview_programme(ctx: RequestContext) -> Reply:
     version = programmes.get(ctx.body.version)
     job = PreviewTierProgramme(version.version, programmes.current().version)
     return _run(run_job(job, service.clock_today(), fan_out=True))
@@ -119,7 +119,7 @@ def preview(ctx: RequestContext) -> Reply:
 @endpoint(bp, "/v1/tiers/programmes/{version}/apply", "POST", summary="Make a draft current and re-judge members",
           tag="tiers", access=WRITE_PROGRAMMES, response=JobRun, status=202,
           errors=(NotFound, programmes.NotADraft))  # fmt: skip
-def apply(ctx: RequestContext, version: str) -> Reply:
+def apply_programme(ctx: RequestContext, version: str) -> Reply:
     if not version.isdigit():
         raise NotFound(f"No tier programme version {version!r}")
     previous = programmes.current().version
