@@ -117,11 +117,10 @@ def stats_daily(day: date | None) -> None:
     """Event counts of one business day as JSON."""
     from chalicelib.local.stack import connect
     from chalicelib.shared import clock
-    from chalicelib.shared.settings import get_settings
     from chalicelib.stats.listeners import daily_counts
 
     connect()
-    chosen = day or clock.business_date(clock.now(), get_settings().tz)
+    chosen = day or clock.business_today()
     click.echo(json.dumps({"day": chosen.isoformat(), "counts": daily_counts(chosen.isoformat())}, indent=2))
 
 

@@ -10,7 +10,6 @@ from pydantic import AfterValidator, Field, StringConstraints, field_validator, 
 from chalicelib.members.model import CONSENT_CHANNELS, Gender, InvalidPhone, Member, Source, Status, normalise_phone
 from chalicelib.shared import clock
 from chalicelib.shared.http import Schema
-from chalicelib.shared.settings import get_settings
 
 
 def _phone(value: str) -> str:
@@ -24,12 +23,8 @@ EARLIEST_REGISTRATION = date(1990, 1, 1)
 LATEST_LIST_DATE = date(2100, 12, 31)
 
 
-def _business_today() -> date:
-    return clock.business_date(clock.now(), get_settings().tz)
-
-
 def _not_future(value: date) -> date:
-    if value > _business_today() or value.year < 1900:
+    if value > clock.business_today() or value.year < 1900:
         raise ValueError("a birthday between 1900 and today")
     return value
 

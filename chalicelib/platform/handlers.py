@@ -19,7 +19,6 @@ from chalicelib.purchases import listeners as _purchases_listeners  # noqa: F401
 from chalicelib.shared import clock
 from chalicelib.shared.events import handle_sqs_batch, relay
 from chalicelib.shared.jobs import handle_job_messages, last_ended_day, run_job
-from chalicelib.shared.settings import get_settings
 from chalicelib.stats import listeners as _stats_listeners  # noqa: F401  registers the consumer
 from chalicelib.tiers.jobs import recalculate_tiers
 
@@ -85,4 +84,4 @@ def reconcile_points_nightly(event: CloudWatchEvent) -> None:
 @bp.schedule(recalculate_tiers.schedule, name="recalculate_tiers")
 def recalculate_tiers_nightly(event: CloudWatchEvent) -> None:
     """Reviews are due the day after the last valid day (plus grace): today's, as the day begins."""
-    run_job(recalculate_tiers, clock.business_date(clock.now(), get_settings().tz), fan_out=True)
+    run_job(recalculate_tiers, clock.business_today(), fan_out=True)

@@ -86,7 +86,7 @@ class MaturePendingPoints(Job):
 
     def process(self, keys: list[str], as_of: date) -> int:
         moved = 0
-        through = min(as_of, service.business_today())  # never release a return window early
+        through = min(as_of, clock.business_today())  # never release a return window early
 
         def mature(account: Account) -> tuple[Account, list[Draw]]:
             return rules.mature(account, through)

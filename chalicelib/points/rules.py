@@ -64,7 +64,7 @@ class Account:
     deducted: int = 0  # debits other than redemption and expiry: negative adjustments, refund claw-backs
     redeemed: int = 0  # net of reversals
     expired: int = 0
-    tier: str = "normal"  # kept here by the tiers work, so earning reads nothing else
+    tier: str | None = None  # the member's tier (None: the programme's lowest), read with the lots for earning
 
     @property
     def balance(self) -> int:

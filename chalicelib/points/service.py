@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -79,17 +79,13 @@ MemberCheck = Literal["active", "present", "any"]
 Extra = Callable[[Transaction, PointsEntryRecord | None], None]  # None: nothing was booked
 
 
-def business_today() -> date:
-    return clock.business_date(clock.now(), get_settings().tz)
-
-
 def to_account(record: PointsAccountRecord | None) -> Account:
     if record is None:
-        return Account(tier=tiers.lowest_tier())
+        return Account()
     return Account(
         lots=rules.load_lots(record.lots), debt=int(record.debt), earned=int(record.earned),
         deducted=int(record.deducted), redeemed=int(record.redeemed), expired=int(record.expired),
-        tier=record.tier or tiers.lowest_tier(),
+        tier=record.tier,
     )  # fmt: skip
 
 
@@ -144,7 +140,7 @@ def _perform(
     """One attempt: read the account (unless given), apply the operation and any tier progress, add the writes
     to ``tx``."""
     record = record or PointsAccountRecord.find(member_id)
-    today = business_today()
+    today = clock.business_today()
     try:
         after, points, draws = operation(to_account(record), today)
     except rules.InsufficientPoints as e:
@@ -154,11 +150,10 @@ def _perform(
     if advanced and advanced.gift_points:
         expires_on, _ = _policy_dates(None)
         after = rules.credit(after, advanced.gift_points, expires_on)
-        bookings.append(_Booking(Entry("earn", "tier", advanced.gift_source_id, advanced.gift_reason),
+        assert advanced.upgrade is not None  # a gift comes with an upgrade
+        bookings.append(_Booking(Entry("earn", "tier", advanced.upgrade.change_id, advanced.gift_reason),
                                  advanced.gift_points, [Draw(expires_on, None, advanced.gift_points)], after.balance,
                                  "points.earned"))  # fmt: skip
-    if advanced:
-        after = replace(after, tier=advanced.tier or after.tier)
     if not bookings and not advanced:
         if extra is None:
             return 204, {}  # nothing to book (a job found the account already up to date)
@@ -244,7 +239,7 @@ def rearrange(image: PointsAccountRecord, change: Callable[[Account], tuple[Acco
         if not moved:
             return 0
         tx = Transaction()
-        now, today = clock.iso(clock.now()), business_today()
+        now, today = clock.iso(clock.now()), clock.business_today()
         actions = _account_actions(record.member_id, after, int(record.seq), today, now, record)
         tx.update(PointsAccountRecord(record.member_id), actions, condition=_unchanged(record), on_fail=_Stale())
         emit(tx, new_event(event, f"member/{record.member_id}", {
@@ -413,7 +408,7 @@ def balance(member_id: str) -> Balance:
         member = MemberRecord.find(member_id)
         if member is None or member.status == Status.ERASED:
             raise NotFound(f"No member {member_id!r}")
-    account, today = to_account(record), business_today()
+    account, today = to_account(record), clock.business_today()
     unbooked = sum(lot.points for lot in account.lots if lot.expired(today))
     available = account.available(today)
     if get_settings().refund_policy == "negative-balance":

@@ -111,7 +111,8 @@ def check_in(member_id: str) -> dict[str, Any]:
                  body={"kind": "checkin", "day": day})  # fmt: skip
 
 
-PROFILE_FIELDS = ("gender", "city", "birthday_sealed", "email_hash")
+PROFILE_FIELDS = ("gender", "city", "birthday_sealed", "email_hash")  # as the profile record keeps them
+PROFILE_COMPLETING = frozenset({"gender", "city", "birthday", "email"})  # as edits name them
 
 
 def reward_profile(member_id: str) -> dict[str, Any] | None:

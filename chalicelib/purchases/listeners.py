@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 
-from chalicelib.purchases.activities import reward_profile, reward_registration
+from chalicelib.purchases.activities import PROFILE_COMPLETING, reward_profile, reward_registration
 from chalicelib.purchases.service import MemberNotEligible
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
@@ -23,7 +23,10 @@ def reward_new_member(tx: Transaction, event: Event) -> None:
 
 @consumer("profile-growth", queue="points", types=["member.updated"])
 def reward_complete_profile(tx: Transaction, event: Event) -> None:
-    """Once per member by construction (the activity's event id is the member id)."""
+    """Once per member by construction (the activity's event id is the member id). Only edits of the fields
+    that complete a profile are looked at."""
+    if not PROFILE_COMPLETING.intersection(event.payload.get("changed", [])):
+        return
     with contextlib.suppress(MemberNotEligible):
         reward_profile(str(event.payload["member_id"]))
 

@@ -195,10 +195,10 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
     growth = programme.growth.for_paid(purchase.paid_fen)
 
     def points_for(account: Account) -> int:
-        earn_rules = with_tier_multiplier(version.rules, programme, account.tier)
-        score = rules.score(earn_rules, lines, shares, [line.quantity for line in lines], purchase.occurred_at,
-                            account.tier)  # fmt: skip
-        scored.update(total=score.total, tier=account.tier, multiplier=earn_rules.tier_multipliers.get(account.tier))
+        tier = account.tier or programme.tiers[0].code
+        earn_rules = with_tier_multiplier(version.rules, programme, tier)
+        score = rules.score(earn_rules, lines, shares, [line.quantity for line in lines], purchase.occurred_at, tier)
+        scored.update(total=score.total, tier=tier, multiplier=earn_rules.tier_multipliers.get(tier))
         return score.total
 
     def record(tx: Transaction, entry: PointsEntryRecord | None) -> None:

@@ -25,6 +25,13 @@ def business_date(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
 
 
+def business_today() -> date:
+    """Today in the business time zone (``LOYALTY_TZ``)."""
+    from chalicelib.shared.settings import get_settings
+
+    return business_date(now(), get_settings().tz)
+
+
 def end_of_business_day(day: date, tz: ZoneInfo) -> datetime:
     """The first instant after ``day`` in the business zone: a thing valid "through" ``day`` ends here."""
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz).astimezone(UTC)

@@ -42,6 +42,7 @@ class Job(abc.ABC):
     description: ClassVar[str]
     first_run_lookback_days: ClassVar[int] = 7
     batch_size: ClassVar[int | None] = None  # keys per SQS message when fanned out (default and inline: BATCH_SIZE)
+    tallied: ClassVar[bool] = False  # process returns tallies, which its reports add up from the batches
 
     @abc.abstractmethod
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
@@ -233,14 +234,16 @@ def _complete_if_done(job_name: str, run_id: str) -> None:
 def last_ended_day() -> date:
     """The latest business day that is over: the watermark never passes it, so work that comes due later
     on a day still under way (or a future ``--as-of``) is looked at again by the next run."""
-    return clock.business_date(clock.now(), get_settings().tz) - timedelta(days=1)
+    return clock.business_today() - timedelta(days=1)
 
 
 def get_report(job_name: str, run_id: str) -> RunReport:
-    """A run's report, with the tallies of its batches added up."""
+    """A run's report; for a tallied job, with the tallies of its batches added up."""
     record = JobRecord.find(job_name, f"run#{run_id}")
     if record is None:
         raise NotFound(f"No run {run_id} of job {job_name}")
+    if not get_job(job_name).tallied:
+        return _report(record)
     tallies: Counter[str] = Counter()
     for batch in JobRecord.query(job_name, JobRecord.item.startswith(f"batch#{run_id}#")):
         tallies.update(json.loads(batch.tallies or "{}"))

@@ -8,6 +8,7 @@ from chalice.app import Blueprint
 from chalicelib.identity.access import MEMBER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
+from chalicelib.shared import clock
 from chalicelib.shared.errors import InvalidCursor, NotFound, ValidationFailed
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.jobs import RunReport, get_report, run_job
@@ -67,7 +68,7 @@ def set_override(ctx: RequestContext, member_id: str) -> Reply:
     member_id = reachable(ctx.caller, member_id)
     if not programmes.programme().knows(body.tier):
         raise ValidationFailed([{"field": "tier", "in": "body", "message": "not a tier of the current programme"}])
-    if body.until < service.clock_today():
+    if body.until < clock.business_today():
         raise ValidationFailed([{"field": "until", "in": "body", "message": "is in the past"}])
     service.set_override(member_id, Override(body.kind, body.tier, body.until, body.reason))
     return Reply(TierStatus.model_validate(service.status(member_id)))
@@ -113,7 +114,7 @@ def _run(report: RunReport) -> Reply:
 def preview_programme(ctx: RequestContext) -> Reply:
     version = programmes.get(ctx.body.version)
     job = PreviewTierProgramme(version.version, programmes.current().version)
-    return _run(run_job(job, service.clock_today(), fan_out=True))
+    return _run(run_job(job, clock.business_today(), fan_out=True))
 
 
 @endpoint(bp, "/v1/tiers/programmes/{version}/apply", "POST", summary="Make a draft current and re-judge members",
@@ -125,7 +126,7 @@ def apply_programme(ctx: RequestContext, version: str) -> Reply:
     previous = programmes.current().version
     chosen = programmes.make_current(int(version), ctx.caller.scope)
     job = ApplyTierProgramme(chosen.version, previous)
-    return _run(run_job(job, service.clock_today(), fan_out=True))
+    return _run(run_job(job, clock.business_today(), fan_out=True))
 
 
 @endpoint(bp, "/v1/tiers/runs/{run_id}", "GET", summary="A programme preview's or application's report",

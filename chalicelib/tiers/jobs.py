@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from chalicelib.points.jobs import PARTITIONS_PER_BATCH, partitions
 from chalicelib.points.records import TIER_FIELDS, PointsAccountRecord
+from chalicelib.shared import clock
 from chalicelib.shared.jobs import Job, register
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import (
@@ -27,7 +28,7 @@ from chalicelib.tiers.rules import (
     review_value,
     warning_due,
 )
-from chalicelib.tiers.service import Verdict, clock_today, metrics_of, settle, standing_of, warned
+from chalicelib.tiers.service import Verdict, metrics_of, settle, standing_of, warned
 
 SEGMENTS = 16  # scan segments of a programme job: workers read the accounts in parallel
 
@@ -56,12 +57,13 @@ class RecalculateTiers(Job):
     description = "Review tiers at period end (retain, downgrade after grace) and warn before"
     first_run_lookback_days = 366
     batch_size = PARTITIONS_PER_BATCH
+    tallied = True
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         return partitions(first_day, as_of)
 
     def process(self, keys: list[str], as_of: date) -> Counter[str]:
-        today = min(as_of, clock_today())  # never judge a day that has not come
+        today = min(as_of, clock.business_today())  # never judge a day that has not come
         tallies: Counter[str] = Counter()
         for partition in keys:
             for image in PointsAccountRecord.by_tier_review.query(partition):
@@ -83,6 +85,7 @@ class _ProgrammeJob(Job):
 
     first_run_lookback_days = 0
     batch_size = 1
+    tallied = True
     apply: bool
 
     def __init__(self, version: int = 0, previous: int = 0) -> None:
@@ -105,21 +108,17 @@ class _ProgrammeJob(Job):
         return tallies
 
     def _judge(self, image: PointsAccountRecord, old: Programme, new: Programme) -> str:
-        today = clock_today()
-        before = standing_of(image, old)
+        """Up, down or unchanged, judged alike whether previewed or applied."""
 
         def judge(programme: Programme, standing: Standing, metrics: Metrics, today: date) -> Verdict:
-            moved, change = rejudge(old, programme, standing, metrics.value(programme, today), today)
-            return Verdict(moved, change)
+            return Verdict(*rejudge(programme, standing, metrics.value(programme, today), today))
 
-        if not self.apply:
-            verdict = judge(new, standing_of(image, new), metrics_of(image), today)
+        if self.apply:
+            verdict = settle(image.member_id, judge, image=image, programme=new)
         else:
-            settled = settle(image.member_id, judge, image=image, programme=new)
-            if settled is None:
-                return "unchanged"
-            verdict = settled
-        return direction(old, new, before.tier, verdict.standing.tier)
+            verdict = judge(new, standing_of(image, new), metrics_of(image), clock.business_today())
+        after = verdict.standing.tier if verdict else standing_of(image, new).tier
+        return direction(old, new, standing_of(image, old).tier, after)
 
 
 class PreviewTierProgramme(_ProgrammeJob):

@@ -273,8 +273,7 @@ def apply_override(programme: Programme, standing: Standing, override: Override 
     return changed, Change(changed.tier, standing.tier, "override")
 
 
-def rejudge(old: Programme, new: Programme, standing: Standing, value: int, today: date
-            ) -> tuple[Standing, Change | None]:  # fmt: skip
+def rejudge(new: Programme, standing: Standing, value: int, today: date) -> tuple[Standing, Change | None]:
     """A new programme version: who qualifies higher moves up at once (no gift: nothing was earned); a tier
     the new version keeps is kept until its review; a tier it dropped becomes what the member qualifies for
     (valid for a new period), so nobody loses a tier the programme still has before the review."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -46,11 +46,6 @@ ATTEMPTS = 32
 # --- reading the account item ----------------------------------------------------------------------------------
 
 
-def lowest_tier() -> str:
-    """Everyone's tier: what a member without a standing is."""
-    return programmes.programme().tiers[0].code
-
-
 def metrics_of(record: PointsAccountRecord | None) -> Metrics:
     if record is None:
         return Metrics()
@@ -60,12 +55,11 @@ def metrics_of(record: PointsAccountRecord | None) -> Metrics:
 
 def standing_of(record: PointsAccountRecord | None, programme: Programme) -> Standing:
     """The member's standing; a tier the programme no longer has reads as its lowest (until re-judged)."""
-    lowest = programme.tiers[0].code
+    since = date.fromisoformat(record.tier_since) if record is not None and record.tier_since else None
     if record is None or not record.tier or not programme.knows(record.tier):
-        since = date.fromisoformat(record.tier_since) if record is not None and record.tier_since else clock_today()
-        return Standing(lowest, since, None, _override(record))
+        return Standing(programme.tiers[0].code, since or clock.business_today(), None, _override(record))
     return Standing(
-        record.tier, date.fromisoformat(record.tier_since or clock_today().isoformat()),
+        record.tier, since or clock.business_today(),
         date.fromisoformat(record.tier_until) if record.tier_until else None, _override(record),
         date.fromisoformat(record.tier_warned_for) if record.tier_warned_for else None,
     )  # fmt: skip
@@ -76,12 +70,6 @@ def _override(record: PointsAccountRecord | None) -> Override | None:
         return None
     raw = json.loads(record.tier_override)
     return Override(raw["kind"], raw["tier"], date.fromisoformat(raw["until"]), raw["reason"])
-
-
-def clock_today() -> date:
-    from chalicelib.shared.settings import get_settings
-
-    return clock.business_date(clock.now(), get_settings().tz)
 
 
 def metrics_actions(metrics: Metrics) -> list[Any]:
@@ -121,24 +109,27 @@ class Progress:
     reason: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Advance:
-    """What ``progress`` does to an account: item actions, a growth entry, an upgrade and its gift."""
+    """What ``progress`` does to an account: item actions, a growth entry, and an upgrade (its history
+    entry and event) whose gift the points service books."""
 
     actions: list[Any]
-    gift_points: int = 0
+    growth_entry: GrowthEntryRecord | None = None
+    upgrade: TierChangeRecord | None = None
+    announce: Event | None = None
     gift_reason: str = ""
-    gift_source_id: str = ""
-    tier: str | None = None  # the tier after the write
-    items: list[Any] = field(default_factory=list)  # growth entry, history entry
-    events: list[Event] = field(default_factory=list)
+
+    @property
+    def gift_points(self) -> int:
+        return int(self.upgrade.gift_points) if self.upgrade else 0
 
     def write(self, tx: Transaction) -> None:
-        for item in self.items:
-            key = GrowthEntryRecord.seq if isinstance(item, GrowthEntryRecord) else TierChangeRecord.change_key
-            tx.put(item, condition=key.does_not_exist())
-        for event in self.events:
-            emit(tx, event)
+        if self.growth_entry is not None:
+            tx.put(self.growth_entry, condition=GrowthEntryRecord.seq.does_not_exist())
+        if self.upgrade is not None and self.announce is not None:
+            tx.put(self.upgrade)
+            emit(tx, self.announce)
 
 
 def advance(member_id: str, record: PointsAccountRecord | None, progress: Progress, today: date) -> Advance | None:
@@ -151,26 +142,24 @@ def advance(member_id: str, record: PointsAccountRecord | None, progress: Progre
     change: Change | None = None
     if progress.growth > 0 or progress.paid_fen > 0:
         standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
-    result = Advance(metrics_actions(after) + standing_actions(member_id, standing, programme), tier=standing.tier)
+    actions = metrics_actions(after) + standing_actions(member_id, standing, programme)
     now, actor = clock.iso(clock.now()), current_origin().actor
-    growth = after.growth - before.growth
-    if growth:
+    growth_entry = None
+    if growth := after.growth - before.growth:
         seq = int(record.growth_seq or 0) + 1 if record else 1
-        result.actions.append(A.growth_seq.set(seq))
-        result.items.append(GrowthEntryRecord(
+        actions.append(A.growth_seq.set(seq))
+        growth_entry = GrowthEntryRecord(
             member_id, seq, entry_id=new_id("ge_"), type="earn" if growth > 0 else "reverse", growth=growth,
             value_after=after.growth, paid_fen=progress.paid_fen, month=month_of(progress.occurred_on),
             source_kind=progress.source_kind, source_id=progress.source_id, reason=progress.reason, actor=actor,
             occurred_at=now,
-        ))  # fmt: skip
-    if change is not None:
-        change_id = new_id("tc_")
-        name = programme.tier(change.tier).name_zh
-        result.gift_points, result.gift_source_id = change.gift_points, change_id
-        result.gift_reason = f"升级礼遇：{name}"
-        result.items.append(_history(member_id, change, change_id, programme, now, actor, None))
-        result.events.append(_changed_event(member_id, change, change_id, programme))
-    return result
+        )  # fmt: skip
+    if change is None:
+        return Advance(actions, growth_entry)
+    change_id = new_id("tc_")
+    return Advance(actions, growth_entry, _history(member_id, change, change_id, programme, now, actor, None),
+                   _changed_event(member_id, change, change_id, programme),
+                   f"升级礼遇：{programme.tier(change.tier).name_zh}")  # fmt: skip
 
 
 def _history(member_id: str, change: Change, change_id: str, programme: Programme, now: str, actor: str,
@@ -224,7 +213,7 @@ def settle(member_id: str, judge: Judge, *, image: PointsAccountRecord | None = 
             return None
         chosen = programme or programmes.programme()
         standing = standing_of(record, chosen)
-        verdict = judge(chosen, standing, metrics_of(record), today or clock_today())
+        verdict = judge(chosen, standing, metrics_of(record), today or clock.business_today())
         if (
             verdict.standing == standing
             and verdict.change is None
@@ -288,7 +277,7 @@ def status(member_id: str) -> dict[str, Any]:
     """Where the member stands now: tier and period, progress to the next tier, retention, benefits, history."""
     record = PointsAccountRecord.find(member_id)
     version = programmes.current()
-    programme, today = version.programme, clock_today()
+    programme, today = version.programme, clock.business_today()
     standing, metrics = standing_of(record, programme), metrics_of(record)
     value, rank = metrics.value(programme, today), programme.rank(standing.tier)
     tier = programme.tiers[rank]

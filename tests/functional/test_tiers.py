@@ -17,7 +17,7 @@ from chalicelib.shared.jobs import run_job
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import jobs
 from chalicelib.tiers.records import GrowthEntryRecord, TierChangeRecord
-from tests.conftest import REGION, member_token
+from tests.conftest import REGION, deliver, member_token
 from tests.functional.test_purchases import order, signed
 
 TZ = get_settings().tz
@@ -105,6 +105,25 @@ def test_a_check_in_earns_growth_by_the_programme(api):
     _member_id, token = member_token("13900000004")
     assert api.as_(token).post("/v1/me/check-ins").status in (200, 201)
     assert api.as_(token).get("/v1/me/growth").body["value"] == 1
+
+
+def test_a_completed_profile_earns_growth_once_and_the_profile_shows_the_tier(api, aws, partner):
+    member_id, token = member_token("13900000010")
+    me = api.as_(token)
+    patch = {"content-type": "application/merge-patch+json"}
+    assert me.patch("/v1/me", {"city": "杭州"}, headers={**patch, "if-match": '"1"'}).status == 200
+    deliver(aws, "points", times=2)  # redelivered too
+    assert me.get("/v1/me/growth").body["value"] == 0  # not complete yet
+    complete = {"gender": "female", "birthday": "1990-05-01", "email": "a@example.com"}
+    assert me.patch("/v1/me", complete, headers={**patch, "if-match": '"2"'}).status == 200
+    deliver(aws, "points", times=2)
+    assert me.patch("/v1/me", {"city": "苏州"}, headers={**patch, "if-match": '"3"'}).status == 200
+    deliver(aws, "points")
+    growth = me.get("/v1/me/growth").body
+    assert [(i["growth"], i["reason"]) for i in growth["items"]] == [(50, "完善资料奖励")]
+    buy(api, partner, member_id, "G-1", 1_000 * CNY)
+    deliver(aws, "points", times=2)
+    assert api.get(f"/v1/members/{member_id}").body["tier"] == "silver"
 
 
 def test_the_nightly_job_warns_then_downgrades_after_grace_and_a_rerun_changes_nothing(api, partner):

@@ -178,10 +178,10 @@ def test_a_new_programme_moves_up_at_once_keeps_kept_tiers_and_maps_dropped_ones
     lower = replace(CLOTHING, tiers=(CLOTHING.tiers[0], replace(CLOTHING.tiers[1], qualify_at=500 * CNY),
                                      replace(CLOTHING.tiers[2], qualify_at=2_000 * CNY)), version=2)  # fmt: skip
     silver = Standing("silver", date(2026, 3, 1), date(2027, 12, 31))
-    moved, change = rejudge(CLOTHING, lower, silver, 2_100 * CNY, date(2026, 11, 1))
+    moved, change = rejudge(lower, silver, 2_100 * CNY, date(2026, 11, 1))
     assert (moved.tier, change.reason, change.gift_points) == ("gold", "programme", 0)
     assert direction(CLOTHING, lower, "silver", moved.tier) == "up"
-    assert rejudge(CLOTHING, lower, silver, 100 * CNY, date(2026, 11, 1)) == (silver, None)  # kept until review
+    assert rejudge(lower, silver, 100 * CNY, date(2026, 11, 1)) == (silver, None)  # kept until review
     diamond = Standing("diamond", date(2026, 3, 1), date(2027, 12, 31))
-    mapped, change = rejudge(CLOTHING, lower, diamond, 600 * CNY, date(2026, 11, 1))
+    mapped, change = rejudge(lower, diamond, 600 * CNY, date(2026, 11, 1))
     assert (mapped.tier, direction(CLOTHING, lower, "diamond", mapped.tier)) == ("silver", "down")
