@@ -142,7 +142,9 @@ def advance(member_id: str, record: PointsAccountRecord | None, progress: Progre
     change: Change | None = None
     if progress.growth > 0 or progress.paid_fen > 0:
         standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
-    actions = metrics_actions(after) + standing_actions(member_id, standing, programme)
+    actions = metrics_actions(after)
+    if change is not None or record is None or record.tier is None or record.tier_programme != programme.version:
+        actions += standing_actions(member_id, standing, programme)  # otherwise the standing is as stored
     now, actor = clock.iso(clock.now()), current_origin().actor
     growth_entry = None
     if growth := after.growth - before.growth:
