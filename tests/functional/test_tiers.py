@@ -142,7 +142,8 @@ def test_the_nightly_job_warns_then_downgrades_after_grace_and_a_rerun_changes_n
     with clock.frozen(datetime(2028, 1, 16, 1, tzinfo=TZ)):
         report = run_job(jobs.recalculate_tiers, date(2028, 1, 16))
         assert (report.tallies["downgrade"], report.tallies["retained"]) == (1, 1)
-        assert run_job(jobs.recalculate_tiers, date(2028, 1, 16)).planned == 16  # today's partitions again
+        again = run_job(jobs.recalculate_tiers, date(2028, 1, 16))  # today's partitions again
+        assert (again.planned, again.tallies) == (16, {})  # both members have left today's partitions
     assert PointsAccountRecord.get(gold).tier == "normal"
     assert PointsAccountRecord.get(gold).tier_review is None  # the lowest tier is never reviewed
     survivor = PointsAccountRecord.get(kept)
