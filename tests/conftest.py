@@ -58,12 +58,12 @@ REGION = os.environ["AWS_DEFAULT_REGION"]
 def aws() -> Iterator[Provisioned]:
     """A fresh in-process emulator with every table, queue and the topic, as the infra declares them."""
     from chalicelib.identity import member_auth, partners
-    from chalicelib.members import service
     from chalicelib.purchases import service as purchases
+    from chalicelib.stores import service as stores
     from chalicelib.tiers import programmes
 
     # a fresh emulator holds none of what earlier tests created: forget the per-process caches
-    service.known_stores.clear()
+    stores.known_stores.clear()
     member_auth._status_cache.clear()
     partners._cache.clear()
     purchases.forget_rules()

@@ -7,7 +7,6 @@ event, so a phone belongs to one member even under concurrent registrations.
 from __future__ import annotations
 
 import functools
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,12 +35,12 @@ from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
+from chalicelib.stores.service import store_exists
 
 DEFAULT_TIER = "normal"
 FIRST_LIST_MONTH = "1990-01"  # no registration is earlier (the schema refuses it)
 EARLIEST = "0"  # sorts before every ISO instant: "no lower bound" in a key condition
 MONTHS_PER_PAGE = 24
-STORE_CACHE_SECONDS = 60.0
 ERASED_NAME = ""
 
 
@@ -368,7 +367,7 @@ def _previous_month(month: str) -> str:
 
 def _check_references(store_id: str | None, referrer_id: str | None) -> None:
     problems = []
-    if store_id and not _store_exists(store_id):
+    if store_id and not store_exists(store_id):
         problems.append({"field": "home_store_id", "in": "body", "message": f"no store {store_id!r}"})
     if referrer_id:
         referrer = MemberRecord.find(referrer_id)
@@ -376,19 +375,3 @@ def _check_references(store_id: str | None, referrer_id: str | None) -> None:
             problems.append({"field": "referrer_id", "in": "body", "message": f"no member {referrer_id!r}"})
     if problems:
         raise ValidationFailed(problems)
-
-
-known_stores: dict[str, float] = {}
-
-
-def _store_exists(store_id: str) -> bool:
-    """Whether a store exists; a store seen in the last minute is not read again (stores are never deleted)."""
-    from chalicelib.stores.repository import get
-
-    seen = known_stores.get(store_id)
-    if seen is not None and time.monotonic() - seen < STORE_CACHE_SECONDS:
-        return True
-    if get(store_id) is None:
-        return False
-    known_stores[store_id] = time.monotonic()
-    return True

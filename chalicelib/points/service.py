@@ -120,7 +120,7 @@ def write(
             found = MemberRecord.find(member_id)
             if found is None or found.status == Status.ERASED:
                 raise NotFound(f"No member {member_id!r}") from None
-            raise MemberNotActive("The member is frozen; their points cannot be spent") from None
+            raise MemberNotActive("The member is frozen: they can neither earn nor spend points") from None
     raise Unavailable("The points account is too busy; retry", retry_after=1)
 
 

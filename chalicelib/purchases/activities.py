@@ -12,10 +12,13 @@ import calendar
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from chalicelib.identity.access import Caller
+from chalicelib.members import service as members
 from chalicelib.points import service as points
 from chalicelib.points.records import PointsEntryRecord
 from chalicelib.purchases.records import ActivityRecord
-from chalicelib.purchases.service import MemberNotEligible, body_hash_of, rules_at
+from chalicelib.purchases.schemas import ActivityReport
+from chalicelib.purchases.service import MemberNotEligible, body_hash_of, member_for_partner, rules_at
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, NotFound
@@ -31,6 +34,10 @@ REASONS = {"registration": "注册奖励", "birthday": "生日奖励", "review":
 
 class ActivityConflict(Conflict):
     slug, title = "activity-conflict", "This event id was reported before with other content"
+
+
+class NotTheirBirthday(MemberNotEligible):
+    slug, title = "not-their-birthday", "The member's birthday is not in this month"
 
 
 class _Limited(Exception):
@@ -101,6 +108,21 @@ def _repeat(existing: ActivityRecord, digest: str) -> dict[str, Any]:
     return {"member_id": existing.member_id, "kind": existing.kind, "points_awarded": int(existing.points_awarded),
             "ledger_entry_id": existing.ledger_entry_id, "limited": bool(existing.limited),
             "duplicate": True}  # fmt: skip
+
+
+def report(partner: Caller, reported: ActivityReport) -> dict[str, Any]:
+    """An activity a partner reports for a member of its stores. A birthday counts only in the month of the
+    member's birthday on record (business time zone)."""
+    member_id = member_for_partner(partner, reported.member)
+    if reported.kind == "birthday":
+        try:
+            birthday = members.get_member(member_id).birthday
+        except NotFound as e:
+            raise MemberNotEligible(e.detail) from None
+        if birthday is None or birthday.month != clock.business_date(reported.occurred_at, get_settings().tz).month:
+            raise NotTheirBirthday("The member has no birthday on record in the month of occurred_at")
+    return award(member_id, reported.kind, source=partner.id, event_id=reported.event_id,
+                 occurred_at=reported.occurred_at, body=reported.model_dump(mode="json"))  # fmt: skip
 
 
 def check_in(member_id: str) -> dict[str, Any]:

@@ -77,13 +77,10 @@ def preview(ctx: RequestContext) -> Reply:
 
 @endpoint(bp, "/v1/webhooks/activities", "POST", summary="Report a rewarded activity (review, share, birthday ...)",
           tag="webhooks", access=PARTNER, body=ActivityReport, response=ActivityAnswer,
-          errors=(Unauthenticated, Forbidden, service.MemberNotEligible, activities.ActivityConflict))  # fmt: skip
+          errors=(Unauthenticated, Forbidden, service.MemberNotEligible, activities.NotTheirBirthday,
+                  activities.ActivityConflict))  # fmt: skip
 def activity(ctx: RequestContext) -> Reply:
-    report: ActivityReport = ctx.body
-    member_id = service.member_for_partner(ctx.caller, report.member)
-    answer = activities.award(member_id, report.kind, source=ctx.caller.id, event_id=report.event_id,
-                              occurred_at=report.occurred_at, body=report.model_dump(mode="json"))  # fmt: skip
-    return Reply(ActivityAnswer.model_validate(answer))
+    return Reply(ActivityAnswer.model_validate(activities.report(ctx.caller, ctx.body)))
 
 
 @endpoint(bp, "/v1/me/check-ins", "POST", summary="Check in for today (points as the rules say, once a day)",

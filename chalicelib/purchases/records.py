@@ -9,7 +9,18 @@ from chalicelib.shared.db import Record, table
 
 
 class _ByMember(GlobalSecondaryIndex["PurchaseRecord"]):  # type: ignore[no-untyped-call]
-    """A member's purchases by time: for tiers, tags and reports (never for a rule's correctness)."""
+    """A member's purchases by time: for tags and reports (never for a rule's correctness)."""
+
+    class Meta:
+        index_name = "by-member"
+        projection = KeysOnlyProjection()
+
+    member_id = UnicodeAttribute(hash_key=True)
+    occurred_at = UnicodeAttribute(range_key=True)
+
+
+class _RefundsByMember(GlobalSecondaryIndex["RefundRecord"]):  # type: ignore[no-untyped-call]
+    """A member's refunds by time, next to their purchases."""
 
     class Meta:
         index_name = "by-member"
@@ -69,7 +80,10 @@ class RefundRecord(Record):
 
     refund_key = UnicodeAttribute(hash_key=True)  # "<partner id>#<refund id>"
     order_key = UnicodeAttribute()
+    partner_id = UnicodeAttribute()
     member_id = UnicodeAttribute()
+    store_id = UnicodeAttribute()  # the order's
+    payment_method = UnicodeAttribute()  # the order's: money goes back the way it came
     occurred_at = UnicodeAttribute()
     amount_fen = NumberAttribute()
     lines = UnicodeAttribute()  # {line_id: [fen, quantity]} this refund gave back
@@ -78,6 +92,8 @@ class RefundRecord(Record):
     debt_after = NumberAttribute()
     ledger_entry_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+
+    by_member = _RefundsByMember()
 
 
 @table

@@ -20,7 +20,7 @@ twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -142,7 +142,8 @@ def score(rules: EarnRules, lines: list[Line], paid: list[int], quantities: list
     if tier in rules.tier_multipliers:
         multipliers.append((f"tier:{tier}", rules.tier_multipliers[tier]))
     if eligible < rules.min_paid_fen or eligible == 0:
-        return Score(scored, eligible, eligible < rules.min_paid_fen, multipliers, 0, 0)
+        nothing = [replace(s, points=Fraction(0), bonus=0) for s in scored]
+        return Score(nothing, eligible, eligible < rules.min_paid_fen, multipliers, 0, 0)
     factor = Fraction(1)
     for _, value in multipliers:
         factor *= Fraction(value)

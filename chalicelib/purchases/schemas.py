@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -32,11 +32,12 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _happened(value: datetime) -> datetime:
-    """An event that has happened: not later than now (allowing a few minutes of clock skew)."""
+    """An event that has happened: not later than now (allowing a few minutes of clock skew). Kept in UTC, so
+    one instant written with another offset is the same report."""
     _aware(value)
     if value > clock.now() + CLOCK_SKEW:
         raise ValueError("is in the future")
-    return value
+    return value.astimezone(UTC)
 
 
 class MemberRef(Schema):

@@ -34,6 +34,7 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.settings import get_settings
+from chalicelib.stores.service import store_exists
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import Programme
 from chalicelib.tiers.service import Progress
@@ -184,8 +185,14 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
     """Score and book a purchase once; a repeat answers the first answer (or 409 for other content)."""
     if not partner.covers_store(purchase.store_id):
         raise Forbidden(f"Store {purchase.store_id!r} is not one of this partner's stores")
+    if not store_exists(purchase.store_id):
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": f"no store {purchase.store_id!r}"}],
+                               f"No store {purchase.store_id!r}")  # fmt: skip
     order_key, digest = f"{partner.id}#{purchase.order_id}", body_hash(purchase)
-    member_id = _member_of(partner, purchase.member, purchase.store_id)
+    try:
+        member_id = _member_of(partner, purchase.member, purchase.store_id, order_key)
+    except _Duplicate:
+        return _repeat(order_key, digest)
     version = rules_at(purchase.occurred_at)
     lines = _lines(purchase)
     shares = rules.spread(purchase.paid_fen, [line.amount_fen for line in lines])
@@ -248,12 +255,15 @@ def _purchase_answer(record: PurchaseRecord, *, duplicate: bool) -> dict[str, An
             "duplicate": duplicate}  # fmt: skip
 
 
-def _member_of(partner: Caller, ref: MemberRef, store_id: str) -> str:
+def _member_of(partner: Caller, ref: MemberRef, store_id: str, order_key: str) -> str:
     """The member a purchase names. An unknown phone joins when the partner may enrol members (home store:
-    the purchase's store); otherwise, and for unknown member numbers, 422."""
+    the purchase's store); otherwise, and for unknown member numbers, 422. A repeat of a booked order never
+    enrols anyone, even if its phone has no member any more (``_Duplicate``: answer the first answer)."""
     found = ref.member_id or members.holder(phone=ref.phone, member_no=ref.member_no)
     if found is not None:
         return found
+    if PurchaseRecord.find(order_key) is not None:
+        raise _Duplicate
     from chalicelib.identity.partners import enrols_members
 
     if ref.phone is None or not enrols_members(partner.id):
@@ -342,9 +352,11 @@ def _refund_once(partner: Caller, refund: Refund, purchase: PurchaseRecord, refu
                         or after_qty[i]}  # fmt: skip
         this = {line.line_id: [this_fen[i], this_qty[i]] for i, line in enumerate(lines) if this_fen[i] or this_qty[i]}
         tx.put(RefundRecord(
-            refund_key, order_key=purchase.order_key, member_id=member_id, occurred_at=clock.iso(refund.occurred_at),
-            amount_fen=refund.amount_fen, lines=json.dumps(this), body_hash=digest, points_clawed_back=claw,
-            debt_after=debt, ledger_entry_id=entry.entry_id if entry else None, created_at=clock.iso(clock.now()),
+            refund_key, order_key=purchase.order_key, partner_id=partner.id, member_id=member_id,
+            store_id=purchase.store_id, payment_method=purchase.payment_method,
+            occurred_at=clock.iso(refund.occurred_at), amount_fen=refund.amount_fen, lines=json.dumps(this),
+            body_hash=digest, points_clawed_back=claw, debt_after=debt,
+            ledger_entry_id=entry.entry_id if entry else None, created_at=clock.iso(clock.now()),
         ), condition=RefundRecord.refund_key.does_not_exist(), on_fail=_Duplicate(), decisive=True)  # fmt: skip
         tx.update(PurchaseRecord(purchase.order_key), [
             PurchaseRecord.refunded.set(json.dumps(new_refunded)),
@@ -372,10 +384,12 @@ def _refund_split(refund: Refund, lines: list[Line], shares: list[int], before_f
     """Fen and units this refund gives back per line; 422 when it is more than is left to refund."""
     left = [share - done for share, done in zip(shares, before_fen, strict=True)]
     if refund.amount_fen > sum(left):
-        raise ValidationFailed([{"field": "amount_fen", "in": "body",
-                                 "message": f"only {sum(left)} fen of this order are left to refund"}])  # fmt: skip
-    if refund.items is None:
-        return rules.spread(refund.amount_fen, left), [0] * len(lines)
+        detail = f"Only {sum(left)} fen of this order are left to refund"
+        raise ValidationFailed([{"field": "amount_fen", "in": "body", "message": detail}], detail)
+    if refund.items is None:  # units go back in proportion too (rounded down), so per-unit bonuses follow
+        fen = rules.spread(refund.amount_fen, left)
+        units_left = [line.quantity - done for line, done in zip(lines, before_qty, strict=True)]
+        return fen, [units * f // paid if paid else 0 for units, f, paid in zip(units_left, fen, left, strict=True)]
     index = {line.line_id: i for i, line in enumerate(lines)}
     fen, qty, problems = [0] * len(lines), [0] * len(lines), []
     for n, item in enumerate(refund.items):
@@ -388,7 +402,7 @@ def _refund_split(refund: Refund, lines: list[Line], shares: list[int], before_f
             continue
         fen[i], qty[i] = item.amount_fen, item.quantity
     if problems:
-        raise ValidationFailed(problems)
+        raise ValidationFailed(problems, "The refund's lines do not fit what is left of the order")
     return fen, qty
 
 
@@ -410,6 +424,7 @@ def preview(occurred_at: datetime | None, paid_fen: int, tier: str, lines: list[
     at = occurred_at or clock.now()
     version = None if draft else rules_at(at)
     chosen = draft.to_rules() if draft else version.rules  # type: ignore[union-attr]
+    chosen = with_tier_multiplier(chosen, programmes.programme(), tier)  # as a member of this tier would earn
     lines = lines or [Line("order", None, None, None, 1, paid_fen)]
     explained = rules.score_order(chosen, lines, paid_fen, at, tier).explain()
     return {"rules_version": version.version if version else None, **explained}

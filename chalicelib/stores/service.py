@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from chalicelib.shared import clock
@@ -19,6 +20,8 @@ from chalicelib.stores.schemas import Store as StoreOut
 from chalicelib.stores.schemas import StoreCreate
 
 LIST_SCOPE = "stores"
+STORE_CACHE_SECONDS = 60.0
+known_stores: dict[str, float] = {}  # store id -> when it was last seen to exist (per process)
 
 
 def _event_payload(store: Store) -> dict[str, Any]:
@@ -51,6 +54,17 @@ def create_store(data: StoreCreate, key: IdempotencyKey | None = None) -> tuple[
 
 def find_store(store_id: str) -> Store | None:
     return repository.get(store_id)
+
+
+def store_exists(store_id: str) -> bool:
+    """Whether a store exists; a store seen in the last minute is not read again (stores are never deleted)."""
+    seen = known_stores.get(store_id)
+    if seen is not None and time.monotonic() - seen < STORE_CACHE_SECONDS:
+        return True
+    if repository.get(store_id) is None:
+        return False
+    known_stores[store_id] = time.monotonic()
+    return True
 
 
 def get_store(store_id: str) -> Store:

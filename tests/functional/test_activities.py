@@ -19,7 +19,7 @@ DAY = datetime(2026, 10, 20, 10, 0, tzinfo=TZ)
 def rules(api):
     return publish(api, activities={"review": {"points": 10, "per_day": 2, "per_month": 3},
                                     "registration": {"points": 50}, "checkin": {"points": 1},
-                                    "share": {"points": 5}})  # fmt: skip
+                                    "share": {"points": 5, "per_day": 1}})  # fmt: skip
 
 
 def report(api, partner, event_id, kind, member_id, at=DAY):  # noqa: F811
@@ -27,8 +27,9 @@ def report(api, partner, event_id, kind, member_id, at=DAY):  # noqa: F811
     return signed(api, partner, "/v1/webhooks/activities", body)
 
 
-def shanghai_member(api, phone):
-    return api.post("/v1/members", {"name": "会员", "phone": phone, "home_store_id": "SH-001"}).body["member_id"]
+def shanghai_member(api, phone, **profile):
+    body = {"name": "会员", "phone": phone, "home_store_id": "SH-001", **profile}
+    return api.post("/v1/members", body).body["member_id"]
 
 
 def earned(member_id):
@@ -49,7 +50,7 @@ def test_reviews_earn_within_their_daily_and_monthly_limits_once_per_event(api, 
 
 
 def test_an_activity_without_a_rule_earns_nothing(api, partner, rules):  # noqa: F811
-    member_id = shanghai_member(api, "13900000002")
+    member_id = shanghai_member(api, "13900000002", birthday="1990-10-03")
     answer = report(api, partner, "bd-1", "birthday", member_id)
     assert (answer.status, answer.body["points_awarded"], answer.body["ledger_entry_id"]) == (200, 0, None)
 
@@ -102,3 +103,37 @@ def test_a_member_frozen_before_the_registration_event_is_simply_done(api, aws, 
 def test_activities_in_the_future_are_refused(api, partner, rules):  # noqa: F811
     member_id = shanghai_member(api, "13900000009")
     assert report(api, partner, "rv-f", "review", member_id, at=clock.now() + timedelta(hours=1)).status == 422
+
+
+def test_shares_earn_once_a_day(api, partner, rules):  # noqa: F811
+    member_id = shanghai_member(api, "13900000010")
+    answers = [report(api, partner, f"sh-{i}", "share", member_id).body for i in range(2)]
+    assert [(a["points_awarded"], a["limited"]) for a in answers] == [(5, False), (0, True)]
+    assert earned(member_id) == [("earn", 5, "晒单奖励")]
+
+
+def test_a_birthday_counts_only_in_the_members_birthday_month(api, partner):  # noqa: F811
+    publish(api, activities={"birthday": {"points": 100, "per_month": 1}})
+    born_in_october = shanghai_member(api, "13900000011", birthday="1990-10-31")
+    no_birthday = shanghai_member(api, "13900000012")
+    assert report(api, partner, "bd-1", "birthday", born_in_october).body["points_awarded"] == 100
+    assert report(api, partner, "bd-2", "birthday", born_in_october).body["limited"] is True  # once a month
+    november = report(api, partner, "bd-3", "birthday", born_in_october, at=DAY + timedelta(days=12))
+    assert (november.status, november.body["type"].rsplit("/", 1)[1]) == (422, "not-their-birthday")
+    assert report(api, partner, "bd-4", "birthday", no_birthday).status == 422
+    assert earned(born_in_october) == [("earn", 100, "生日奖励")]
+    assert earned(no_birthday) == []
+
+
+def test_check_ins_stop_earning_at_the_monthly_limit(api):
+    from chalicelib.purchases import activities
+
+    publish(api, activities={"checkin": {"points": 2, "per_month": 2}})
+    member_id, _ = member_token("13900000013")
+    days = [datetime(2026, 10, day, 9, tzinfo=TZ) for day in (1, 2, 3)] + [datetime(2026, 11, 1, 9, tzinfo=TZ)]
+    answers = []
+    for day in days:
+        with clock.frozen(day):
+            answers.append(activities.check_in(member_id))
+    assert [(a["points_awarded"], a["limited"]) for a in answers] == [(2, False), (2, False), (0, True), (2, False)]
+    assert sum(points for _, points, _ in earned(member_id)) == 6

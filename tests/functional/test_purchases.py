@@ -1,14 +1,14 @@
 """Purchases and refunds through the signed webhooks, scored by versioned earn rules, booked exactly once."""
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
 from chalicelib.purchases import service
-from chalicelib.purchases.records import PurchaseRecord
-from chalicelib.shared import clock
+from chalicelib.purchases.records import EarnRulesRecord, PurchaseRecord, RefundRecord
+from chalicelib.shared import cache, clock
 from chalicelib.shared.settings import get_settings
 from tests.conftest import item_counts, member_token, signed_headers, token_for
 
@@ -117,6 +117,30 @@ class TestPurchases:
         ):
             assert signed(api, partner, "/v1/webhooks/purchases", bad).status == 422, bad
 
+    def test_a_repeat_after_the_member_was_erased_enrols_nobody(self, api, partner):
+        body = order({"phone": "13700000003"}, order_id="E-1")
+        first = signed(api, partner, "/v1/webhooks/purchases", body)
+        assert api.call("DELETE", f"/v1/members/{first.body['member_id']}").status == 204
+        before = item_counts()
+        again = signed(api, partner, "/v1/webhooks/purchases", body)
+        assert (again.status, again.body) == (200, {**first.body, "duplicate": True})
+        assert item_counts() == before
+        assert api.post("/v1/members/lookup", {"phone": "13700000003"}).status == 404
+
+    def test_one_instant_written_with_another_offset_is_the_same_order(self, api, partner, member):
+        body = order({"member_id": member})
+        first = signed(api, partner, "/v1/webhooks/purchases", body)
+        in_utc = {**body, "occurred_at": AT.astimezone(UTC).isoformat().replace("+00:00", "Z")}
+        assert signed(api, partner, "/v1/webhooks/purchases", in_utc).body == {**first.body, "duplicate": True}
+
+    def test_an_unknown_store_is_422_and_writes_nothing(self, api, member):
+        everywhere = api.post("/v1/partners", {"name": "e-shop", "all_stores": True}).body
+        before = item_counts()
+        answer = signed(api, (everywhere["partner_id"], everywhere["secret"]), "/v1/webhooks/purchases",
+                        order({"member_id": member}, store="NOPE-1"))  # fmt: skip
+        assert (answer.status, answer.body["errors"][0]["field"]) == (422, "store_id")
+        assert item_counts() == before
+
 
 class TestRules:
     def test_rates_bonuses_windows_minimum_and_exclusions_combine_as_documented(self, api, partner, member):
@@ -169,6 +193,55 @@ class TestRules:
         PointsAccountRecord(member).update(actions=[PointsAccountRecord.tier.set("gold")])
         gold = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "T-2"))
         assert gold.body["points_awarded"] == 150
+
+    def test_a_brand_rate_wins_over_a_category_rate_on_the_same_line(self, api, partner, member):
+        publish(api, category_rates={"drinks": "2"}, brand_rates={"house": "3"})
+        items = [{"line_id": "1", "category": "drinks", "brand": "house", "quantity": 1, "amount_fen": 10_000}]
+        answer = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "B-1", 10_000, items))
+        assert answer.body["points_awarded"] == 300
+
+    def test_windows_and_the_tier_multiply_each_other_and_bonuses_stay_outside(self, api, partner, member):
+        day = {"starts_at": "2026-11-11T00:00:00+08:00", "ends_at": "2026-11-12T00:00:00+08:00"}
+        publish(api, windows=[{"name": "双11", "factor": "2", **day}, {"name": "店庆", "factor": "1.5", **day}],
+                tier_multipliers={"gold": "1.5"}, category_bonuses={"drinks": 2})  # fmt: skip
+        PointsAccountRecord(member).update(actions=[PointsAccountRecord.tier.set("gold")])
+        items = [{"line_id": "1", "category": "drinks", "quantity": 3, "amount_fen": 3_333}]
+        answer = signed(api, partner, "/v1/webhooks/purchases",
+                        order({"member_id": member}, "W-1", 3_333, items, at=AT.replace(day=11)))  # fmt: skip
+        assert answer.body["points_awarded"] == 149 + 6  # 33.33 x 2 x 1.5 x 1.5 = 149.985 -> 149; 3 units x 2
+
+    def test_excluded_lines_do_not_count_towards_the_minimum(self, api, partner, member):
+        publish(api, min_paid_fen=5_000, excluded_categories=["giftcard"], category_bonuses={"misc": 5})
+        items = [{"line_id": "1", "category": "giftcard", "quantity": 1, "amount_fen": 6_000},
+                 {"line_id": "2", "category": "misc", "quantity": 1, "amount_fen": 3_000}]  # fmt: skip
+        answer = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "M-1", 9_000, items))
+        assert (answer.body["points_awarded"], answer.body["ledger_entry_id"]) == (0, None)
+        preview = api.post("/v1/points/rules/preview", {"paid_fen": 9_000, "items": items}).body
+        assert (preview["below_minimum"], preview["total"]) == (True, 0)
+        assert [(line["points"], line["bonus"]) for line in preview["lines"]] == [(0, 0), (0, 0)]
+
+    def test_the_preview_applies_the_programmes_tier_multiplier_as_a_purchase_does(self, api, partner, member):
+        PointsAccountRecord(member).update(actions=[PointsAccountRecord.tier.set("gold")])  # clothing gold: x1.5
+        bought = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "G-1"))
+        preview = api.post("/v1/points/rules/preview", {"paid_fen": 10_000, "tier": "gold"}).body
+        assert bought.body["points_awarded"] == preview["total"] == 150
+        assert preview["multipliers"] == [{"name": "tier:gold", "factor": "1.5"}]
+
+    def test_a_version_published_elsewhere_applies_here_within_the_cache_age(self, api, partner, member, monkeypatch):
+        publish(api, base_rate="1")
+        assert (
+            signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "C-1")).body["points_awarded"]
+            == 100
+        )  # the versions are now cached here
+        EarnRulesRecord("earn", 2, document='{"base_rate": "3"}', effective_from="2026-02-01T00:00:00.000Z",
+                        created_at=clock.iso(clock.now()), created_by="another instance").save()  # fmt: skip
+        assert service.RULES_CACHE_SECONDS <= 60
+        later = cache.time.monotonic() + service.RULES_CACHE_SECONDS
+        monkeypatch.setattr(cache.time, "monotonic", lambda: later)
+        assert (
+            signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "C-2")).body["points_awarded"]
+            == 300
+        )
 
     def test_only_marketing_and_admins_set_rules_and_a_draft_previews_without_writing(self, api):
         assert api.as_(token_for(["cashier"])).post("/v1/points/rules", {"base_rate": "2"}).status == 403
@@ -242,9 +315,41 @@ class TestRefunds:
         assert api.post(f"/v1/members/{bought}/points/redemptions", {"points": 1, "reason": "x"},
                         headers={"idempotency-key": "spend-again"}).status == 409  # fmt: skip
 
+    def test_the_refund_is_kept_as_a_consumption_record(self, api, partner, bought):
+        self.refund(api, partner, "F-1", 4_000, [{"line_id": "2", "quantity": 1, "amount_fen": 4_000}])
+        record = RefundRecord.get(f"{partner[0]}#F-1")
+        kept = (record.member_id, record.store_id, record.payment_method, int(record.amount_fen), record.occurred_at)
+        assert kept == (bought, "SH-001", "wechat", 4_000, clock.iso(AT))
+        assert json.loads(record.lines) == {"2": [4_000, 1]}
+        assert [r.refund_key for r in RefundRecord.by_member.query(bought)] == [f"{partner[0]}#F-1"]
+        assert [r.order_key for r in PurchaseRecord.by_member.query(bought)] == [f"{partner[0]}#A-1"]
+
+    def test_rounding_happens_once_on_what_remains_so_nothing_is_taken_twice(self, api, partner, member):
+        signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "O-1", 999, items=[]))  # 9.99 -> 9
+        assert self.refund(api, partner, "F-1", 500, order_id="O-1").body["points_clawed_back"] == 5  # 4.99 -> 4 left
+        assert self.refund(api, partner, "F-2", 499, order_id="O-1").body["points_clawed_back"] == 4
+        assert balance(member) == 0
+
+    def test_a_proportional_refund_gives_back_units_in_proportion_and_their_bonuses(self, api, partner, member):
+        publish(api, category_bonuses={"drinks": 7})
+        items = [{"line_id": "1", "category": "drinks", "quantity": 10, "amount_fen": 10_000}]
+        bought = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "P-1", 10_000, items))
+        assert bought.body["points_awarded"] == 100 + 70
+        assert self.refund(api, partner, "F-1", 9_000, order_id="P-1").body["points_clawed_back"] == 90 + 63
+        assert self.refund(api, partner, "F-2", 1_000, order_id="P-1").body["points_clawed_back"] == 10 + 7
+        assert balance(member) == 0
+        assert json.loads(PurchaseRecord.get(f"{partner[0]}#P-1").refunded) == {"1": [10_000, 10]}
+
+    def test_a_refund_that_takes_the_order_below_the_minimum_takes_everything(self, api, partner, member):
+        publish(api, min_paid_fen=5_000)
+        signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "N-1", 6_000, items=[]))
+        assert self.refund(api, partner, "F-1", 2_000, order_id="N-1").body["points_clawed_back"] == 60
+        assert balance(member) == 0
+
     def test_unknown_orders_are_404_and_too_much_is_422(self, api, partner, bought):
         assert self.refund(api, partner, "F-1", 100, order_id="nope").status == 404
-        assert self.refund(api, partner, "F-2", 10_001).status == 422
+        too_much = self.refund(api, partner, "F-2", 10_001)
+        assert (too_much.status, too_much.body["detail"]) == (422, "Only 10000 fen of this order are left to refund")
         assert self.refund(api, partner, "F-3", 100, [{"line_id": "9", "quantity": 0, "amount_fen": 100}]).status == 422
         too_many = [{"line_id": "2", "quantity": 2, "amount_fen": 100}]
         assert self.refund(api, partner, "F-4", 100, too_many).status == 422
