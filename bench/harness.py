@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,9 @@ def admin_auth() -> dict[str, str]:
     return {"authorization": f"Bearer {service.log_in('bench-admin', 'bench admin password').access_token}"}
 
 
+STORE = "SH-001"
+
+
 @contextlib.contextmanager
 def signed_purchases() -> Iterator[Callable[[str, int], None]]:
     """``post(member_id, paid_fen)``: a signed purchase webhook through the whole HTTP path, in-process."""
@@ -116,17 +120,22 @@ def signed_purchases() -> Iterator[Callable[[str, int], None]]:
     from chalicelib.identity.partners import create_partner
     from chalicelib.identity.signatures import signature_header
     from chalicelib.local import gateway
+    from chalicelib.shared import clock
+    from chalicelib.stores.schemas import StoreCreate
+    from chalicelib.stores.service import create_store, store_exists
 
     gateway.install()
     import app
 
+    if not store_exists(STORE):
+        create_store(StoreCreate(store_id=STORE, name="上海一店", city="上海", region="华东"))
     issued = create_partner("bench POS", [], enrols_members=False)
     orders = itertools.count()
     with Client(app.app, stage_name="local") as client:
 
         def post(member_id: str, paid_fen: int) -> None:
             body = json.dumps({"order_id": f"bench-{next(orders)}", "member": {"member_id": member_id},
-                               "store_id": "SH-001", "occurred_at": "2026-11-20T14:00:00+08:00",
+                               "store_id": STORE, "occurred_at": clock.iso(clock.now() - timedelta(hours=1)),
                                "total_fen": paid_fen, "paid_fen": paid_fen,
                                "payment_method": "cash"}).encode()  # fmt: skip
             headers = {"content-type": "application/json", "x-partner-id": issued.partner.partner_id,

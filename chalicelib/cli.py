@@ -76,21 +76,25 @@ def jobs_list() -> None:
 
 @jobs.command("run")
 @click.argument("name")
-@click.option("--as-of", "as_of", callback=_iso_date, help="Process what is due up to this date (default: yesterday).")
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=_iso_date,
+    help="Process what is due up to this date (default: as scheduled, yesterday or today).",
+)
 @click.option("--fan-out", is_flag=True, help="Send batches through the jobs queue instead of running them here.")
 def jobs_run(name: str, as_of: date | None, fan_out: bool) -> None:
     """Run job NAME for everything due through --as-of; prints the run report as JSON."""
     from chalicelib.local.stack import connect
     from chalicelib.shared.errors import NotFound
-    from chalicelib.shared.jobs import get_job, last_ended_day, run_job
+    from chalicelib.shared.jobs import get_job, run_job, scheduled_day
 
     connect()
     try:
         job = get_job(name)
     except NotFound as e:
         raise click.UsageError(e.detail) from None
-    day = as_of or last_ended_day()
-    click.echo(run_job(job, day, fan_out=fan_out).model_dump_json(indent=2))
+    click.echo(run_job(job, as_of or scheduled_day(job), fan_out=fan_out).model_dump_json(indent=2))
 
 
 @jobs.command("runs")

@@ -16,9 +16,8 @@ from chalicelib.notifications import listeners as _notification_listeners  # noq
 from chalicelib.platform.jobs import purge_idempotency_records
 from chalicelib.points.jobs import expire_points, mature_pending_points, points_expiry_reminders, reconcile_points
 from chalicelib.purchases import listeners as _purchases_listeners  # noqa: F401  registers the consumer
-from chalicelib.shared import clock
 from chalicelib.shared.events import handle_sqs_batch, relay
-from chalicelib.shared.jobs import handle_job_messages, last_ended_day, run_job
+from chalicelib.shared.jobs import handle_job_messages, run_job, scheduled_day
 from chalicelib.stats import listeners as _stats_listeners  # noqa: F401  registers the consumer
 from chalicelib.tiers.jobs import recalculate_tiers
 
@@ -58,30 +57,29 @@ def job_batches(event: dict[str, Any], context: Any) -> dict[str, list[dict[str,
 @bp.schedule(purge_idempotency_records.schedule, name="purge_idempotency_records")
 def purge_idempotency_records_nightly(event: CloudWatchEvent) -> None:
     """Runs at 02:00 business time for the business day that just ended."""
-    run_job(purge_idempotency_records, last_ended_day(), fan_out=True)
+    run_job(purge_idempotency_records, scheduled_day(purge_idempotency_records), fan_out=True)
 
 
 @bp.schedule(expire_points.schedule, name="expire_points")
 def expire_points_nightly(event: CloudWatchEvent) -> None:
-    run_job(expire_points, last_ended_day(), fan_out=True)
+    run_job(expire_points, scheduled_day(expire_points), fan_out=True)
 
 
 @bp.schedule(mature_pending_points.schedule, name="mature_pending_points")
 def mature_pending_points_nightly(event: CloudWatchEvent) -> None:
-    run_job(mature_pending_points, last_ended_day(), fan_out=True)
+    run_job(mature_pending_points, scheduled_day(mature_pending_points), fan_out=True)
 
 
 @bp.schedule(points_expiry_reminders.schedule, name="points_expiry_reminders")
 def points_expiry_reminders_daily(event: CloudWatchEvent) -> None:
-    run_job(points_expiry_reminders, last_ended_day(), fan_out=True)
+    run_job(points_expiry_reminders, scheduled_day(points_expiry_reminders), fan_out=True)
 
 
 @bp.schedule(reconcile_points.schedule, name="reconcile_points")
 def reconcile_points_nightly(event: CloudWatchEvent) -> None:
-    run_job(reconcile_points, last_ended_day(), fan_out=True)
+    run_job(reconcile_points, scheduled_day(reconcile_points), fan_out=True)
 
 
 @bp.schedule(recalculate_tiers.schedule, name="recalculate_tiers")
 def recalculate_tiers_nightly(event: CloudWatchEvent) -> None:
-    """Reviews are due the day after the last valid day (plus grace): today's, as the day begins."""
-    run_job(recalculate_tiers, clock.business_today(), fan_out=True)
+    run_job(recalculate_tiers, scheduled_day(recalculate_tiers), fan_out=True)

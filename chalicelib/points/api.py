@@ -30,6 +30,7 @@ from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
 
 bp = Blueprint(__name__)
+INTERNAL_SOURCES = frozenset({"staff", "import"})  # their ids name a staff member or a file
 READ = StaffOrSelf(Permission.MEMBERS_READ)
 REDEEM = StaffOrSelf(Permission.POINTS_REDEEM)
 ADJUST = Staff(Permission.POINTS_ADJUST)
@@ -42,8 +43,12 @@ def _balance(member_id: str) -> Reply:
     return Reply(PointsBalance.model_validate({**view.__dict__, "expiring": expiring}))
 
 
-def _ledger(member_id: str, query: PageQuery) -> Reply:
+def _ledger(member_id: str, query: PageQuery, *, own: bool = False) -> Reply:
+    """A page of the ledger; members reading their own do not see which staff member or file booked an entry."""
     items, cursor = service.ledger(member_id, query.limit, query.cursor)
+    if own:
+        items = [{**item, "source": {**item["source"], "id": None}} if item["source"]["kind"] in INTERNAL_SOURCES
+                 else item for item in items]  # fmt: skip
     return Reply(LedgerPage.model_validate({"items": items, "next_cursor": cursor}))
 
 
@@ -73,7 +78,7 @@ def get_ledger(ctx: RequestContext, member_id: str) -> Reply:
 @endpoint(bp, "/v1/me/points/ledger", "GET", summary="My points ledger, newest first", tag="me", access=MEMBER,
           query=PageQuery, response=LedgerPage, errors=(InvalidCursor,))  # fmt: skip
 def get_my_ledger(ctx: RequestContext) -> Reply:
-    return _ledger(ctx.caller.id, ctx.query)
+    return _ledger(ctx.caller.id, ctx.query, own=True)
 
 
 @endpoint(bp, "/v1/members/{member_id}/points/redemptions", "POST", summary="Redeem points", tag="points",

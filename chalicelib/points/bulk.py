@@ -7,8 +7,10 @@
   applied before. A later file repeating such a row is the same row: name the batch in the reason
   ("2026-11 月度奖励") to apply it again.
 - Opening balances (migration from an old system): ``member_id`` or ``phone``, ``points``, optional
-  ``expires_on`` (blank: never expires) and ``reason``. A member's rows become one ``opening`` entry with
-  a lot per row, once per member.
+  ``expires_on`` (blank: the expiry policy, from the day of the import; ``never``: never expires) and
+  ``reason``. A member's rows become one ``opening`` entry with a lot per row, once per member.
+
+An expiry date must not be past (points would be dead on arrival): such a row is an error.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from chalicelib.members import service as members
 from chalicelib.points import service
 from chalicelib.points.schemas import MAX_POINTS
+from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.csvfiles import ImportReport, read_rows
 from chalicelib.shared.errors import DomainError
@@ -29,6 +32,7 @@ from chalicelib.shared.errors import DomainError
 ADJUST_COLUMNS = ("member_id", "phone", "points", "reason", "expires_on")
 OPENING_COLUMNS = ("member_id", "phone", "points", "expires_on", "reason")
 OPENING_REASON = "期初积分导入"
+NEVER = "never"
 
 
 class RowError(ValueError):
@@ -64,11 +68,18 @@ def _points(row: dict[str, str], *, signed: bool) -> int:
     return points
 
 
-def _expiry(row: dict[str, str]) -> date | None:
+def _expiry(row: dict[str, str], *, never: bool = False) -> date | None:
+    """The row's expiry date; None when blank (or ``never``, where allowed)."""
+    text = row.get("expires_on", "").strip()
+    if not text or (never and text.lower() == NEVER):
+        return None
     try:
-        return date.fromisoformat(row["expires_on"]) if row.get("expires_on") else None
+        expires_on = date.fromisoformat(text)
     except ValueError:
-        raise RowError("expires_on", "a date as YYYY-MM-DD") from None
+        raise RowError("expires_on", "a date as YYYY-MM-DD" + (" or never" if never else "")) from None
+    if expires_on < clock.business_today():
+        raise RowError("expires_on", "is past: the points would expire on arrival")
+    return expires_on
 
 
 def adjust_file(path: Path, encoding: str, progress: Callable[[int], None]) -> ImportReport:
@@ -107,6 +118,7 @@ def import_balances(path: Path, encoding: str, progress: Callable[[int], None]) 
     rows_of: dict[str, list[int]] = defaultdict(list)
     reasons: dict[str, str] = {}
     broken: set[str] = set()
+    policy = service.policy_expiry()
     for number, row in read_rows(path, encoding, OPENING_COLUMNS, ("points",)):
         report.rows += 1
         if isinstance(row, str):
@@ -121,7 +133,8 @@ def import_balances(path: Path, encoding: str, progress: Callable[[int], None]) 
             continue
         rows_of[member_id].append(number)
         try:
-            lots[member_id].append((_points(row, signed=False), _expiry(row)))
+            given = row.get("expires_on", "").strip()
+            lots[member_id].append((_points(row, signed=False), _expiry(row, never=True) if given else policy))
             reasons.setdefault(member_id, row.get("reason") or OPENING_REASON)
         except RowError as e:
             report.errors.append((number, e.field, f"{e} (none of this member's rows were imported)"))

@@ -98,13 +98,15 @@ class MaturePendingPoints(Job):
 
 
 class PointsExpiryReminders(Job):
-    """One ``points.expiring`` event per member and expiry date, ``LOYALTY_POINTS_REMINDER_DAYS`` (7) ahead,
-    for the notifications path. A marker per member and date makes a re-run send nothing twice."""
+    """One ``points.expiring`` event per member and expiry date, ``LOYALTY_POINTS_REMINDER_DAYS`` (7) ahead:
+    the run on day D announces what expires on D + 7 at the latest, for the notifications path. A marker per
+    member and date makes a re-run send nothing twice."""
 
     name = "points-expiry-reminders"
     schedule = "cron(0 1 * * ? *)"  # 09:00 Asia/Shanghai, when people read messages
     description = "Announce points expiring in a week"
     batch_size = PARTITIONS_PER_BATCH
+    as_the_day_begins = True
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         ahead = timedelta(days=get_settings().points_reminder_days)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
+from chalicelib.shared import clock
 from chalicelib.shared.http import Schema
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -82,4 +83,11 @@ class AdjustmentCreate(Schema):
     def _not_zero(cls, value: int) -> int:
         if value == 0:
             raise ValueError("an adjustment of 0 points changes nothing")
+        return value
+
+    @field_validator("expires_on")
+    @classmethod
+    def _not_past(cls, value: date | None) -> date | None:
+        if value is not None and value < clock.business_today():
+            raise ValueError("is past: the points would expire on arrival")
         return value

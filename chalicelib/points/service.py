@@ -270,6 +270,11 @@ def _policy_dates(earned_at: datetime | None) -> tuple[date | None, date | None]
     return expires_on, (earned_on + timedelta(days=pending)) if pending else None
 
 
+def policy_expiry() -> date | None:
+    """The expiry date the configured policy gives points credited today."""
+    return _policy_dates(None)[0]
+
+
 def earn(
     member_id: str, points: int | Callable[[Account], int], *, source_kind: str, source_id: str, reason: str,
     key: IdempotencyKey | None, earned_at: datetime | None = None, extra: Extra | None = None,
@@ -350,11 +355,11 @@ def adjust(
 
     ``once`` names the operation for good (a bulk file's row): a second time is AlreadyApplied, however late.
     """
-    policy_expiry, _ = _policy_dates(None)
+    by_policy = policy_expiry()
 
     def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
         if points > 0:
-            expiry = expires_on or policy_expiry
+            expiry = expires_on or by_policy
             return rules.credit(account, points, expiry), points, [Draw(expiry, None, points)]
         after, draws = rules.deduct(account, -points, today)
         return after, points, draws

@@ -209,7 +209,8 @@ def _build_context(spec: EndpointSpec, request: Request) -> RequestContext:
         raise ValidationFailed([{"field": name, "in": "query", "message": "unknown parameter"}
                                 for name in request.query_params])  # fmt: skip
     if spec.body is not None:
-        ctx.body = parse_body(spec.body, raw)
+        optional = not any(field.is_required() for field in spec.body.model_fields.values())
+        ctx.body = spec.body() if optional and not raw.strip() else parse_body(spec.body, raw)  # none: defaults
     elif raw.strip():
         raise ValidationFailed([{"field": "", "in": "body", "message": "this operation takes no body"}])
     if spec.idempotency:

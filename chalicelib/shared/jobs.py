@@ -43,6 +43,7 @@ class Job(abc.ABC):
     first_run_lookback_days: ClassVar[int] = 7
     batch_size: ClassVar[int | None] = None  # keys per SQS message when fanned out (default and inline: BATCH_SIZE)
     tallied: ClassVar[bool] = False  # process returns tallies, which its reports add up from the batches
+    as_the_day_begins: ClassVar[bool] = False  # scheduled runs are for today, not for the business day that ended
 
     @abc.abstractmethod
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
@@ -235,6 +236,12 @@ def last_ended_day() -> date:
     """The latest business day that is over: the watermark never passes it, so work that comes due later
     on a day still under way (or a future ``--as-of``) is looked at again by the next run."""
     return clock.business_today() - timedelta(days=1)
+
+
+def scheduled_day(job: Job) -> date:
+    """The as-of date of a run on schedule (or from the CLI without ``--as-of``): the business day that just
+    ended, or today for jobs that act on what comes due as the day begins (tier reviews, reminders)."""
+    return clock.business_today() if job.as_the_day_begins else last_ended_day()
 
 
 def get_report(job_name: str, run_id: str) -> RunReport:

@@ -90,7 +90,7 @@ def _operation(spec: EndpointSpec) -> dict[str, Any]:
     if spec.body is not None:
         media = ["application/merge-patch+json", "application/json"] if spec.method == "PATCH" else ["application/json"]
         operation["requestBody"] = {
-            "required": True,
+            "required": any(field.is_required() for field in spec.body.model_fields.values()),  # else: defaults
             "content": {media_type: {"schema": {"$ref": REF.format(model=spec.body.__name__)}} for media_type in media},
         }
     return operation

@@ -58,6 +58,7 @@ class RecalculateTiers(Job):
     first_run_lookback_days = 366
     batch_size = PARTITIONS_PER_BATCH
     tallied = True
+    as_the_day_begins = True  # reviews are due the day after the last valid day (plus grace): today's
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         return partitions(first_day, as_of)

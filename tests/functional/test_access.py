@@ -7,7 +7,7 @@ from datetime import timedelta
 import jwt
 import pytest
 
-import app  # noqa: F401  registers every route, so the matrix below sees them all
+import app  # registers every route, so the matrix below sees them all
 from chalicelib.identity.access import MemberSelf, PartnerSigned, Public, Staff, StaffOrSelf
 from chalicelib.identity.rules import PERMISSIONS, Role
 from chalicelib.shared import clock
@@ -24,6 +24,31 @@ def spec_of(path, method):
 
 def concrete(path, member_id="x"):
     return re.sub(r"{\w+}", "x", path.replace("{member_id}", member_id))
+
+
+PUBLIC_ROUTES = {  # the issue's list: health, OpenAPI, docs, staff login, member SMS-code and login routes
+    ("/v1/health", "GET"), ("/v1/openapi.json", "GET"), ("/v1/docs", "GET"), ("/v1/docs/assets/{name}", "GET"),
+    ("/v1/auth/token", "POST"), ("/v1/auth/refresh", "POST"), ("/v1/auth/logout", "POST"),
+    ("/v1/auth/otp", "POST"), ("/v1/auth/member-token", "POST"),
+}  # fmt: skip
+FALLBACK_PATHS = {"/", "/{proxy+}"}  # answer 404 problem+json for paths no route serves
+
+
+def test_every_served_route_has_an_access_rule_and_only_the_listed_ones_are_public():
+    """A route added with a bare ``@bp.route`` (no access rule) or made public by mistake fails here."""
+    served = {(path, method) for path, methods in app.app.routes.items() for method in methods
+              if method != "OPTIONS" and path not in FALLBACK_PATHS}  # fmt: skip
+    assert served == set(ROUTES)
+    assert {(spec.path, spec.method) for spec in ENDPOINTS if isinstance(spec.access, Public)} == PUBLIC_ROUTES
+
+
+def test_preflight_and_fallback_routes_serve_no_data(api):
+    for path in ("/v1/staff", "/v1/members/x", "/v1/audit"):
+        preflight = api.as_(None).call("OPTIONS", path)
+        assert (preflight.status, preflight.body) == (204, ""), path
+    for method in ("GET", "POST", "DELETE"):
+        missing = api.as_(None).call(method, "/v1/staff-dump")
+        assert (missing.status, missing.body["type"].rsplit("/", 1)[1]) == (404, "not-found"), method
 
 
 @pytest.fixture

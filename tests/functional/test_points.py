@@ -156,6 +156,15 @@ class TestReversal:
         assert api.post(f"/v1/members/{member_id}/points/redemptions/rd_nothing/reversal", {}).status == 404
         assert_invariants(member_id)
 
+    def test_a_reversal_needs_no_body(self, api, member):
+        member_id, me = member
+        earn(member_id, 100)
+        redeemed = me.post(f"/v1/members/{member_id}/points/redemptions", {"points": 60, "reason": "x"},
+                           headers=key("no-body")).body  # fmt: skip
+        reversed_ = api.post(f"/v1/members/{member_id}/points/redemptions/{redeemed['redemption_id']}/reversal")
+        assert (reversed_.status, reversed_.body["points"], reversed_.body["reason"]) == (201, 60, "撤销兑换")
+        assert_invariants(member_id)
+
 
 class TestAdjustments:
     def test_credit_and_debit_by_hand_never_below_zero(self, api, aws, member):
@@ -174,7 +183,18 @@ class TestAdjustments:
         )
         assert api.as_(token_for(["cashier"])).post(path, {"points": 1, "reason": "x"}, headers=key("a7")).status == 403
         assert api.get(f"/v1/members/{member_id}/points").body["expiring"] == [{"date": "2030-06-30", "points": 300}]
+        yesterday = (today() - timedelta(days=1)).isoformat()
+        past = api.post(path, {"points": 5, "reason": "x", "expires_on": yesterday}, headers=key("a8"))
+        assert (past.status, past.body["errors"][0]["field"]) == (422, "expires_on")
         assert_invariants(member_id)
+
+    def test_members_see_that_staff_adjusted_but_not_who(self, api, member):
+        member_id, me = member
+        api.post(f"/v1/members/{member_id}/points/adjustments", {"points": 5, "reason": "补发"}, headers=key("w1"))
+        [staff_view] = api.get(f"/v1/members/{member_id}/points/ledger").body["items"]
+        [own_view] = me.get("/v1/me/points/ledger").body["items"]
+        assert staff_view["source"]["id"].startswith("staff:")
+        assert own_view == {**staff_view, "source": {"kind": "staff", "id": None}}
 
 
 class TestLedger:

@@ -41,15 +41,22 @@ def test_adjustments_apply_once_per_row_even_when_the_file_is_run_again_edited(a
 
 def test_opening_balances_once_per_member_with_their_own_expiry_dates(aws, tmp_path):
     member_id, _ = member_token("13900000003")
-    text = "phone,points,expires_on\n13900000003,300,2027-06-30\n13900000003,200,\n13900000009,100,\n"
+    stale, _ = member_token("13900000004")
+    by_policy = service.policy_expiry()
+    text = ("phone,points,expires_on\n13900000003,300,2099-06-30\n13900000003,200,never\n13900000003,50,\n"
+            "13900000009,100,\n13900000004,70,2099-01-01\n13900000004,30,2020-01-01\n")  # fmt: skip
     path = write(tmp_path, "opening.csv", text)
     report = bulk.import_balances(path, "utf-8", lambda n: None)
-    assert (report.imported, report.failed) == (2, 1)
+    assert (report.imported, report.failed) == (3, 2)
+    assert {(field, message.split(":")[0]) for _, field, message in report.errors} == {
+        ("phone", "No member with that phone"), ("expires_on", "is past")}  # fmt: skip
     with clock.frozen(clock.now()):
         balance = service.balance(member_id)
-    assert balance.available == 500
-    assert [(str(day), points) for day, points in balance.expiring] == [("2027-06-30", 300)]
-    assert types(member_id) == [("opening", 500)]
+    assert balance.available == 550
+    assert sorted((str(day), points) for day, points in balance.expiring) == [
+        (str(by_policy), 50), ("2099-06-30", 300)]  # fmt: skip
+    assert types(member_id) == [("opening", 550)]
+    assert types(stale) == []  # none of a member's rows when one is wrong
     again = bulk.import_balances(path, "utf-8", lambda n: None)
-    assert (again.imported, again.skipped) == (0, 2)
-    assert types(member_id) == [("opening", 500)]
+    assert (again.imported, again.skipped) == (0, 3)
+    assert types(member_id) == [("opening", 550)]

@@ -9,7 +9,7 @@ from chalicelib.points import jobs, service
 from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
 from chalicelib.shared import clock
 from chalicelib.shared.events import OutboxRecord
-from chalicelib.shared.jobs import run_job
+from chalicelib.shared.jobs import run_job, scheduled_day
 from chalicelib.shared.settings import get_settings
 from tests.conftest import member_token
 
@@ -100,11 +100,12 @@ def test_reminders_one_per_member_and_date_a_week_ahead(aws, rolling):
     earn(member_id, 100, date(2026, 3, 1), "o1")  # expires 2026-03-31
     earn(member_id, 40, date(2026, 3, 2), "o2")  # expires 2026-04-01
     earn(member_id, 10, date(2026, 3, 20), "o3")  # expires 2026-04-19: too far
+    with clock.frozen(at(date(2026, 3, 24), 9)):  # the scheduled run on the 24th: a week ahead is the 31st
+        run_job(jobs.points_expiry_reminders, scheduled_day(jobs.points_expiry_reminders))
+        run_job(jobs.points_expiry_reminders, scheduled_day(jobs.points_expiry_reminders))
+    assert [(e["expires_on"], e["points"]) for e in events("points.expiring")] == [("2026-03-31", 100)]
     with clock.frozen(at(date(2026, 3, 25), 9)):
-        run_job(jobs.points_expiry_reminders, date(2026, 3, 24))
-        run_job(jobs.points_expiry_reminders, date(2026, 3, 24))
-    with clock.frozen(at(date(2026, 3, 26), 9)):
-        run_job(jobs.points_expiry_reminders, date(2026, 3, 25))
+        run_job(jobs.points_expiry_reminders, scheduled_day(jobs.points_expiry_reminders))
     reminders = sorted((e["expires_on"], e["points"]) for e in events("points.expiring"))
     assert reminders == [("2026-03-31", 100), ("2026-04-01", 40)]
 

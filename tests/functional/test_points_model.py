@@ -1,24 +1,29 @@
-"""A stateful model test of the points account: random credits, redemptions, reversals, adjustments,
-duplicated requests and clock jumps across expiry dates, with the ledger's invariants checked after every
-step against a small independent model (lots spent soonest-expiry first)."""
+"""A stateful model test of the points account: random credits (some with a return window), redemptions,
+reversals, adjustments, duplicated requests, clock jumps across expiry dates and the nightly expiry and
+maturity jobs, with the ledger's invariants checked after every step against a small independent model
+(lots by expiry and availability dates, spent soonest expiry first)."""
 
 import itertools
 from datetime import date, datetime, timedelta
+from unittest import mock
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from chalicelib.points import service
-from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
+from chalicelib.points import jobs, service
+from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord, shard_of
 from chalicelib.shared import clock
 from chalicelib.shared.errors import Conflict
 from chalicelib.shared.http import IdempotencyKey
+from chalicelib.shared.jobs import days as days_between
 from chalicelib.shared.settings import get_settings
 
 TZ = get_settings().tz
 START = datetime(2026, 3, 10, 4, 0, tzinfo=TZ)
 PHONES = itertools.count()
+RETURN_WINDOW = 7
+Key = tuple[date, date | None]  # a lot: (expires_on, available_on or None)
 
 
 def key(name, body):
@@ -34,32 +39,53 @@ class PointsAccount(RuleBasedStateMachine):
 
         self.now = START
         self.ops = 0
+        n = next(PHONES)
         with clock.frozen(self.now):
-            self.member_id, _ = member_token(f"1390{next(PHONES):07d}")
-        self.lots: dict[date, int] = {}  # the model: points by expiry date (the default policy)
+            self.member_id, _ = member_token(f"1390{n:07d}")
+        self.jobs_through = self.today() - timedelta(days=1)  # the nightly jobs have run for the days before
+        self.lots: dict[Key, int] = {}  # the model: points by lot (the default expiry policy)
         self.reversed: set[str] = set()
         self.entries = 0
 
     def today(self):
         return clock.business_date(self.now, TZ)
 
+    def spendable(self):
+        today = self.today()
+        spendable = [(lot, p) for lot, p in self.lots.items() if lot[0] >= today and (lot[1] or today) <= today and p]
+        return sorted(spendable, key=lambda item: (item[0][0], item[0][1] or date.min))
+
     def available(self):
-        return sum(points for day, points in self.lots.items() if day >= self.today())
+        return sum(points for _, points in self.spendable())
+
+    def take(self, points):
+        """Spend from the model's lots as the account should; the draws."""
+        draws, left = [], points
+        for lot, held in self.spendable():
+            taken = min(left, held)
+            self.lots[lot] -= taken
+            draws.append((lot, taken))
+            left -= taken
+            if not left:
+                break
+        return draws
 
     def _next(self, prefix):
         self.ops += 1
         return f"{prefix}-{self.member_id}-{self.ops:06d}"
 
-    @rule(points=st.integers(1, 500), days_ago=st.integers(0, 800), repeat=st.booleans())
-    def earn(self, points, days_ago, repeat):
+    @rule(points=st.integers(1, 500), days_ago=st.integers(0, 800), repeat=st.booleans(), pending=st.booleans())
+    def earn(self, points, days_ago, repeat, pending):
         source = self._next("order")
         earned_at = self.now - timedelta(days=days_ago)
-        with clock.frozen(self.now):
+        policy = get_settings().model_copy(update={"points_pending_days": RETURN_WINDOW if pending else 0})
+        with clock.frozen(self.now), mock.patch.object(service, "get_settings", return_value=policy):
             for _ in range(2 if repeat else 1):
                 service.earn(self.member_id, points, source_kind="order", source_id=source, reason="model",
                              key=key(source, str(points)), earned_at=earned_at)  # fmt: skip
-        expires = date(clock.business_date(earned_at, TZ).year + 1, 12, 31)
-        self.lots[expires] = self.lots.get(expires, 0) + points
+        earned_on = clock.business_date(earned_at, TZ)
+        lot = (date(earned_on.year + 1, 12, 31), earned_on + timedelta(days=RETURN_WINDOW) if pending else None)
+        self.lots[lot] = self.lots.get(lot, 0) + points
         self.entries += 1
 
     @rule(target=redemptions, points=st.integers(1, 600), repeat=st.booleans())
@@ -78,16 +104,8 @@ class PointsAccount(RuleBasedStateMachine):
             assert answers[0] is None
             return None
         assert answers[0] is not None
-        draws, left = [], points
-        for day in sorted(d for d in self.lots if d >= self.today()):
-            taken = min(left, self.lots[day])
-            self.lots[day] -= taken
-            draws.append((day, taken))
-            left -= taken
-            if not left:
-                break
         self.entries += 1
-        return answers[0][1]["redemption_id"], draws
+        return answers[0][1]["redemption_id"], self.take(points)
 
     @rule(redemption=redemptions)
     def reverse(self, redemption):
@@ -102,43 +120,66 @@ class PointsAccount(RuleBasedStateMachine):
                 return
         assert redemption_id not in self.reversed
         self.reversed.add(redemption_id)
-        for day, points in draws:
-            self.lots[day] = self.lots.get(day, 0) + points
+        for lot, points in draws:  # back into the lots they came from, with their dates
+            self.lots[lot] = self.lots.get(lot, 0) + points
         self.entries += 1
 
-    @rule(points=st.integers(-400, 400).filter(bool))
-    def adjust(self, points):
+    @rule(points=st.integers(-400, 400).filter(bool), repeat=st.booleans())
+    def adjust(self, points, repeat):
         name = self._next("adjust")
         with clock.frozen(self.now):
             try:
-                service.adjust(self.member_id, points, "model", key(name, str(points)))
+                answers = [service.adjust(self.member_id, points, "model", key(name, str(points)))[0]
+                           for _ in range(2 if repeat else 1)]  # fmt: skip
             except Conflict:
                 assert points < 0
                 assert self.available() < -points
                 return
+        assert all(answer == answers[0] for answer in answers), "a repeated request answers as the first"
         if points > 0:
-            expires = date(self.today().year + 1, 12, 31)
-            self.lots[expires] = self.lots.get(expires, 0) + points
+            lot = (date(self.today().year + 1, 12, 31), None)
+            self.lots[lot] = self.lots.get(lot, 0) + points
         else:
             assert self.available() >= -points
-            left = -points
-            for day in sorted(d for d in self.lots if d >= self.today()):
-                taken = min(left, self.lots[day])
-                self.lots[day] -= taken
-                left -= taken
+            self.take(-points)
         self.entries += 1
 
     @rule(days=st.integers(1, 400))
     def time_passes(self, days):
         self.now += timedelta(days=days)
 
+    @rule(days=st.integers(1, 40), twice=st.booleans())
+    def the_nightly_jobs_run(self, days, twice):
+        """Days pass and the jobs process what came due since they last ran, through the day that ended, as
+        ``run_job`` plans it (only this member's shard, to keep the example fast); a re-run changes nothing."""
+        self.now += timedelta(days=days)
+        ended = self.today() - timedelta(days=1)
+        shard = shard_of(self.member_id)
+        due = [f"{day.isoformat()}#{shard}" for day in days_between(self.jobs_through + timedelta(days=1), ended)]
+        with clock.frozen(self.now):
+            for _ in range(2 if twice else 1):
+                jobs.expire_points.process(due, ended)
+                jobs.mature_pending_points.process(due, ended)
+        self.jobs_through = ended
+        if any(p for lot, p in self.lots.items() if lot[0] <= ended):
+            self.entries += 1  # one expire entry for every lot past its date
+        self.lots = {lot: p for lot, p in self.lots.items() if lot[0] > ended and p}
+        for (expires, available), points in list(self.lots.items()):
+            if available is not None and available <= ended:
+                del self.lots[(expires, available)]
+                self.lots[(expires, None)] = self.lots.get((expires, None), 0) + points
+
     @invariant()
     def the_account_matches_the_model_and_the_ledger(self):
         with clock.frozen(self.now):
             balance = service.balance(self.member_id)
         assert balance.available == self.available() >= 0
-        assert balance.expiring == sorted((d, p) for d, p in self.lots.items() if d >= self.today() and p)
-        assert balance.pending == 0
+        expiring: dict[date, int] = {}
+        for (expires, _), points in self.spendable():
+            expiring[expires] = expiring.get(expires, 0) + points
+        assert balance.expiring == sorted(expiring.items())
+        today = self.today()
+        assert balance.pending == sum(p for (exp, av), p in self.lots.items() if av and av > today and exp >= today)
         record = PointsAccountRecord.find(self.member_id)
         entries = list(PointsEntryRecord.query(self.member_id)) if record else []
         assert len(entries) == self.entries, "every operation booked exactly once"
