@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib.identity.access import MEMBER, PARTNER, Staff
+from chalicelib.identity.access import MEMBER, PARTNER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
-from chalicelib.purchases import activities, service
+from chalicelib.members.api import reachable
+from chalicelib.purchases import activities, history, service
 from chalicelib.purchases.rules import Line
 from chalicelib.purchases.schemas import (
     ActivityAnswer,
@@ -15,18 +16,24 @@ from chalicelib.purchases.schemas import (
     PreviewOrder,
     Purchase,
     PurchaseAnswer,
+    PurchasePage,
     Refund,
     RefundAnswer,
     RulesIn,
     RulesVersion,
     RulesVersions,
+    StorePurchasesQuery,
 )
-from chalicelib.shared.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from chalicelib.shared.errors import Forbidden, InvalidCursor, NotFound, Unauthenticated, ValidationFailed
 from chalicelib.shared.http import Reply, RequestContext, endpoint
+from chalicelib.shared.pagination import PageQuery
+from chalicelib.stores.service import store_exists
 
 bp = Blueprint(__name__)
 READ_RULES = Staff(Permission.STORES_READ)
 WRITE_RULES = Staff(Permission.RULES_WRITE)
+HISTORY = StaffOrSelf(Permission.MEMBERS_READ)
+STORE_HISTORY = Staff(Permission.MEMBERS_READ)
 
 
 @endpoint(bp, "/v1/webhooks/purchases", "POST", summary="Report a purchase (points once per order id)",
@@ -87,3 +94,38 @@ def activity(ctx: RequestContext) -> Reply:
           tag="me", access=MEMBER, response=ActivityAnswer, errors=(service.MemberNotEligible,))  # fmt: skip
 def check_in(ctx: RequestContext) -> Reply:
     return Reply(ActivityAnswer.model_validate(activities.check_in(ctx.caller.id)))
+
+
+def _scope(caller: Caller) -> frozenset[str]:
+    """The stores whose purchases the caller sees: staff scoped to stores see those; others every store."""
+    return caller.grant.stores if caller.grant is not None else frozenset()
+
+
+def _page(found: tuple[list[dict[str, object]], str | None]) -> Reply:
+    items, cursor = found
+    return Reply(PurchasePage.model_validate({"items": items, "next_cursor": cursor}))
+
+
+@endpoint(bp, "/v1/members/{member_id}/purchases", "GET", summary="A member's purchases, newest first",
+          tag="purchases", access=HISTORY, query=PageQuery, response=PurchasePage,
+          errors=(NotFound, InvalidCursor))  # fmt: skip
+def member_purchases(ctx: RequestContext, member_id: str) -> Reply:
+    query: PageQuery = ctx.query
+    return _page(history.of_member(reachable(ctx.caller, member_id), _scope(ctx.caller), query.limit, query.cursor))
+
+
+@endpoint(bp, "/v1/me/purchases", "GET", summary="My purchases, newest first", tag="me", access=MEMBER,
+          query=PageQuery, response=PurchasePage, errors=(InvalidCursor,))  # fmt: skip
+def my_purchases(ctx: RequestContext) -> Reply:
+    query: PageQuery = ctx.query
+    return _page(history.of_member(ctx.caller.id, frozenset(), query.limit, query.cursor))
+
+
+@endpoint(bp, "/v1/stores/{store_id}/purchases", "GET", summary="A store's purchases between two days, newest first",
+          tag="purchases", access=STORE_HISTORY, query=StorePurchasesQuery, response=PurchasePage,
+          errors=(NotFound, InvalidCursor))  # fmt: skip
+def store_purchases(ctx: RequestContext, store_id: str) -> Reply:
+    query: StorePurchasesQuery = ctx.query
+    if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
+        raise NotFound(f"No store {store_id!r}")
+    return _page(history.of_store(store_id, query.from_, query.to, query.limit, query.cursor))

@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.shared.db import Record, table
 
 
 class _ByMember(GlobalSecondaryIndex["PurchaseRecord"]):  # type: ignore[no-untyped-call]
-    """A member's purchases by time: for tags and reports (never for a rule's correctness)."""
+    """A member's purchases by time, whole (their history pages read nothing else; never for a rule's
+    correctness)."""
 
     class Meta:
         index_name = "by-member"
-        projection = KeysOnlyProjection()
+        projection = AllProjection()
 
     member_id = UnicodeAttribute(hash_key=True)
+    occurred_at = UnicodeAttribute(range_key=True)
+
+
+class _ByStore(GlobalSecondaryIndex["PurchaseRecord"]):  # type: ignore[no-untyped-call]
+    """A store's purchases by time, whole: what staff of that store see."""
+
+    class Meta:
+        index_name = "by-store"
+        projection = AllProjection()
+
+    store_id = UnicodeAttribute(hash_key=True)
     occurred_at = UnicodeAttribute(range_key=True)
 
 
@@ -67,6 +79,7 @@ class PurchaseRecord(Record):
     created_at = UnicodeAttribute()
 
     by_member = _ByMember()
+    by_store = _ByStore()
 
 
 @table

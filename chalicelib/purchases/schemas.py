@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -242,3 +242,53 @@ class ActivityAnswer(Schema):
     ledger_entry_id: str | None
     limited: bool = Field(description="the member reached this activity's limit for the day or month")
     duplicate: bool
+
+
+class PurchaseLine(Schema):
+    line_id: str
+    sku: str | None
+    category: str | None
+    brand: str | None
+    quantity: int
+    amount_fen: int
+    paid_fen: int = Field(description="the line's share of paid_fen")
+
+
+class PurchaseView(Schema):
+    """A purchase as reported, with what refunds took back so far (an order reported without lines shows one
+    line ``order``)."""
+
+    order_id: str
+    partner_id: str
+    member_id: str
+    store_id: str
+    occurred_at: str
+    currency: str
+    total_fen: int
+    paid_fen: int
+    payment_method: str
+    items: list[PurchaseLine]
+    points_awarded: int
+    growth_awarded: int
+    refunded_fen: int
+    points_clawed_back: int
+
+
+class PurchasePage(Schema):
+    items: list[PurchaseView]
+    next_cursor: str | None
+
+
+class StorePurchasesQuery(Schema):
+    """A store's purchases on business days ``from`` through ``to`` (at most 366 days apart)."""
+
+    from_: date = Field(alias="from")
+    to: date
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=2048)
+
+    @model_validator(mode="after")
+    def _span(self) -> StorePurchasesQuery:
+        if not 0 <= (self.to - self.from_).days <= 366:
+            raise ValueError("'to' must be on or after 'from', at most 366 days later")
+        return self

@@ -7,6 +7,7 @@ import pytest
 from chalicelib.points import service
 from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
 from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.settings import get_settings
 from tests.conftest import item_counts, member_token, token_for
 
@@ -163,6 +164,44 @@ class TestReversal:
                            headers=key("no-body")).body  # fmt: skip
         reversed_ = api.post(f"/v1/members/{member_id}/points/redemptions/{redeemed['redemption_id']}/reversal")
         assert (reversed_.status, reversed_.body["points"], reversed_.body["reason"]) == (201, 60, "撤销兑换")
+        assert_invariants(member_id)
+
+    def test_a_write_that_keeps_losing_races_answers_503_and_a_retry_succeeds(self, api, member, monkeypatch):
+        """Another writer wins every attempt: after the bounded retries the answer is 503 with Retry-After,
+        nothing is half-applied, and the same request later succeeds once."""
+        member_id, me = member
+        earn(member_id, 100)
+        path = f"/v1/members/{member_id}/points/redemptions"
+        real_commit = Transaction.commit
+
+        def another_writer_first(tx):
+            PointsAccountRecord(member_id).update(actions=[PointsAccountRecord.rev.add(1)])
+            return real_commit(tx)
+
+        with monkeypatch.context() as busy:
+            busy.setattr(Transaction, "commit", another_writer_first)
+            busy.setattr(service, "back_off", lambda attempt, cap: None)
+            before = item_counts()
+            answer = me.post(path, {"points": 10, "reason": "x"}, headers=key("busy"))
+            assert (answer.status, answer.headers["retry-after"]) == (503, "1")
+            assert item_counts() == before
+        retried = me.post(path, {"points": 10, "reason": "x"}, headers=key("busy"))
+        assert (retried.status, retried.body["entry"]["balance_after"]) == (201, 90)
+        assert_invariants(member_id)
+
+    def test_an_account_with_thousands_of_lots_spends_them_in_one_transaction(self, api, member):
+        """Lots live on the account item (one per pair of dates), so spending never grows the transaction;
+        3,000 distinct dates (far more than any policy keeps live) still fit the item with room to spare."""
+        member_id, me = member
+        lots = [(1, today() + timedelta(days=n)) for n in range(1, 3_001)]
+        service.open_balance(member_id, lots, "期初积分导入")
+        answer = me.post(f"/v1/members/{member_id}/points/redemptions", {"points": 3_000, "reason": "x"},
+                         headers=key("all-lots"))  # fmt: skip
+        assert answer.status == 201
+        account = PointsAccountRecord.get(member_id)
+        assert account.lots == "[]"
+        sizes = [len(entry.lots.encode()) for entry in PointsEntryRecord.query(member_id)]
+        assert max(sizes) < 400 * 1024 / 3  # the draws of 3,000 lots: a third of an item at most
         assert_invariants(member_id)
 
 

@@ -110,7 +110,23 @@ def test_reminders_one_per_member_and_date_a_week_ahead(aws, rolling):
     assert reminders == [("2026-03-31", 100), ("2026-04-01", 40)]
 
 
-def test_reconciliation_moves_its_checkpoint_and_reports_drift(aws, rolling):
+def test_reconciliation_checks_accounts_written_before_it_runs_on_its_own_night(aws, rolling):
+    """An account written every night before the 03:00 run (a night owl, or tonight's expiry) is still
+    checked: the run reads the day under way too, and reads it again the next night."""
+    member_id, _ = member_token("13900000008")
+    with clock.frozen(at(date(2026, 3, 4), 1)):
+        service.earn(member_id, 10, source_kind="order", source_id="night-1", reason="消费", key=None)
+    with clock.frozen(at(date(2026, 3, 4), 3)):
+        assert run_job(jobs.reconcile_points, scheduled_day(jobs.reconcile_points)).processed == 1
+    assert int(PointsAccountRecord.get(member_id).checked_seq) == 1
+    with clock.frozen(at(date(2026, 3, 4), 20)):
+        service.earn(member_id, 5, source_kind="order", source_id="evening-1", reason="消费", key=None)
+    with clock.frozen(at(date(2026, 3, 5), 3)):
+        assert run_job(jobs.reconcile_points, scheduled_day(jobs.reconcile_points)).processed == 1
+    assert int(PointsAccountRecord.get(member_id).checked_seq) == 2
+
+
+def test_reconciliation_moves_its_checkpoint_and_reports_drift(aws, rolling, capsys):
     member_id, _ = member_token("13900000006")
     earn(member_id, 100, date(2026, 3, 1), "o1")
     earn(member_id, 20, date(2026, 3, 2), "o2")
@@ -126,6 +142,8 @@ def test_reconciliation_moves_its_checkpoint_and_reports_drift(aws, rolling):
         run_job(jobs.reconcile_points, date(2026, 3, 3))
     [drift] = events("points.drift")
     assert drift["member_id"] == member_id
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [(m["PointsDrift"], m["stage"]) for m in metrics] == [([1.0], get_settings().stage)]  # the alarm's metric
     assert any("balance 126" in problem for problem in drift["problems"])
 
 

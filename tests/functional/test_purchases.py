@@ -368,3 +368,58 @@ def test_pending_points_are_announced_and_clawed_back_first(api, partner, member
         refunded = signed(api, partner, "/v1/webhooks/refunds", body)
         assert (refunded.body["points_clawed_back"], refunded.body["debt_after"]) == (100, 0)
     assert api.get(f"/v1/members/{member}/points").body["pending"] == 0
+
+
+class TestHistory:
+    @pytest.fixture
+    def history(self, api, partner):
+        """A Shanghai member's three purchases: two in Shanghai (one partly refunded), one in Beijing."""
+        member_id, token = member_token("13900000021")
+        api.patch(f"/v1/members/{member_id}", {"home_store_id": "SH-001"}, headers={**PATCH, "if-match": '"1"'})
+        everywhere = api.post("/v1/partners", {"name": "e-shop", "all_stores": True}).body
+        chain = (everywhere["partner_id"], everywhere["secret"])
+        signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member_id}, "H-1", at=AT))
+        signed(api, chain, "/v1/webhooks/purchases",
+               order({"member_id": member_id}, "H-2", at=AT + timedelta(days=1), store="BJ-001"))  # fmt: skip
+        later = AT + timedelta(days=2)
+        signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member_id}, "H-3", at=later))
+        signed(api, partner, "/v1/webhooks/refunds", {"refund_id": "HR-1", "order_id": "H-3",
+                                                      "occurred_at": AT.isoformat(), "amount_fen": 2_500})  # fmt: skip
+        return member_id, api.as_(token)
+
+    def test_members_and_staff_read_purchases_newest_first_with_refunds(self, api, history):
+        member_id, me = history
+        first = me.get("/v1/me/purchases?limit=2").body
+        assert [(p["order_id"], p["store_id"]) for p in first["items"]] == [("H-3", "SH-001"), ("H-2", "BJ-001")]
+        newest = first["items"][0]
+        assert (newest["paid_fen"], newest["refunded_fen"], newest["points_clawed_back"]) == (10_000, 2_500, 25)
+        assert [(line["line_id"], line["quantity"], line["paid_fen"]) for line in newest["items"]] == [
+            ("1", 2, 6_000), ("2", 1, 4_000)]  # fmt: skip
+        rest = me.get(f"/v1/me/purchases?limit=2&cursor={first['next_cursor']}").body
+        assert ([p["order_id"] for p in rest["items"]], rest["next_cursor"]) == (["H-1"], None)
+        staff = api.get(f"/v1/members/{member_id}/purchases").body["items"]
+        assert staff == first["items"] + rest["items"]
+
+    def test_staff_scoped_to_a_store_see_only_purchases_made_there(self, api, history):
+        member_id, _ = history
+        shanghai = api.as_(token_for(["cashier"], ("SH-001",)))
+        seen = shanghai.get(f"/v1/members/{member_id}/purchases").body["items"]
+        assert [p["order_id"] for p in seen] == ["H-3", "H-1"]
+        assert shanghai.get("/v1/stores/BJ-001/purchases?from=2026-11-01&to=2026-11-30").status == 404
+        beijing = api.as_(token_for(["cashier"], ("BJ-001",)))
+        assert beijing.get(f"/v1/members/{member_id}/purchases").status == 404  # not a member of their store
+
+    def test_a_stores_purchases_between_two_days(self, api, history):
+        day = AT.date()
+        path = "/v1/stores/SH-001/purchases"
+        both = api.get(f"{path}?from={day}&to={day + timedelta(days=2)}").body["items"]
+        assert [p["order_id"] for p in both] == ["H-3", "H-1"]
+        assert [p["order_id"] for p in api.get(f"{path}?from={day}&to={day}").body["items"]] == ["H-1"]
+        assert api.get(f"{path}?from={day}&to={day - timedelta(days=1)}").status == 422
+        assert api.get(f"/v1/stores/NOPE-1/purchases?from={day}&to={day}").status == 404
+        page = api.get(f"{path}?from={day}&to={day + timedelta(days=2)}&limit=1").body
+        assert [p["order_id"] for p in page["items"]] == ["H-3"]
+        assert api.get(f"{path}?from={day}&to={day + timedelta(days=2)}&cursor={page['next_cursor']}").body[
+            "items"][0]["order_id"] == "H-1"  # fmt: skip
+        elsewhere = api.get(f"{path}?from={day}&to={day + timedelta(days=1)}&cursor={page['next_cursor']}")
+        assert elsewhere.status == 400  # a cursor belongs to its own list

@@ -1,0 +1,53 @@
+"""Consumption history (消费记录): a member's purchases and a store's, newest first, as kept when reported,
+with what refunds took back so far. Read from the purchase indexes, one request per page."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from chalicelib.purchases.records import PurchaseRecord
+from chalicelib.shared import clock
+from chalicelib.shared.db import one_page
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.settings import get_settings
+
+
+def of_member(member_id: str, stores: frozenset[str], limit: int, cursor: str | None
+              ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
+    """The member's purchases; with ``stores`` (staff scoped to stores) only those made there."""
+    scope = f"purchases|member|{member_id}|{','.join(sorted(stores))}"
+    results = PurchaseRecord.by_member.query(
+        member_id, filter_condition=PurchaseRecord.store_id.is_in(*stores) if stores else None,
+        scan_index_forward=False, page_size=limit, last_evaluated_key=decode_cursor(scope, cursor),
+    )  # fmt: skip
+    records, last = one_page(PurchaseRecord, results)
+    return [purchase_json(record) for record in records], encode_cursor(scope, last)
+
+
+def of_store(store_id: str, first_day: date, last_day: date, limit: int, cursor: str | None
+             ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
+    """The store's purchases made on business days ``first_day`` through ``last_day``."""
+    tz = get_settings().tz
+    starts = clock.iso(datetime.combine(first_day, time(), tz))
+    ends = clock.iso(datetime.combine(last_day + timedelta(days=1), time(), tz) - timedelta(milliseconds=1))
+    scope = f"purchases|store|{store_id}|{first_day}|{last_day}"
+    results = PurchaseRecord.by_store.query(
+        store_id, PurchaseRecord.occurred_at.between(starts, ends), scan_index_forward=False, page_size=limit,
+        last_evaluated_key=decode_cursor(scope, cursor),
+    )  # fmt: skip
+    records, last = one_page(PurchaseRecord, results)
+    return [purchase_json(record) for record in records], encode_cursor(scope, last)
+
+
+def purchase_json(record: PurchaseRecord) -> dict[str, Any]:
+    lines = [dict(zip(("line_id", "sku", "category", "brand", "quantity", "amount_fen", "paid_fen"), line, strict=True))
+             for line in json.loads(record.lines)]  # fmt: skip
+    return {
+        "order_id": record.order_id, "partner_id": record.partner_id, "member_id": record.member_id,
+        "store_id": record.store_id, "occurred_at": record.occurred_at, "currency": record.currency,
+        "total_fen": int(record.total_fen), "paid_fen": int(record.paid_fen), "payment_method": record.payment_method,
+        "items": lines, "points_awarded": int(record.points_awarded), "growth_awarded": int(record.growth_awarded),
+        "refunded_fen": int(record.refunded_fen), "points_clawed_back": int(record.points_clawed_back),
+    }  # fmt: skip
