@@ -58,6 +58,7 @@ REGION = os.environ["AWS_DEFAULT_REGION"]
 def aws() -> Iterator[Provisioned]:
     """A fresh in-process emulator with every table, queue and the topic, as the infra declares them."""
     from chalicelib.identity import member_auth, partners
+    from chalicelib.identity import service as staff
     from chalicelib.purchases import service as purchases
     from chalicelib.stores import service as stores
     from chalicelib.tiers import programmes
@@ -65,6 +66,7 @@ def aws() -> Iterator[Provisioned]:
     # a fresh emulator holds none of what earlier tests created: forget the per-process caches
     stores.known_stores.clear()
     member_auth._status_cache.clear()
+    staff._sessions.clear()
     partners._cache.clear()
     purchases.forget_rules()
     programmes.forget()

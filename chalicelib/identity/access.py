@@ -2,7 +2,8 @@
 
 - ``PUBLIC``: everyone (health, docs, log-in routes).
 - ``Staff(permission)``: a staff bearer token whose roles grant ``permission`` (the matrix in ``rules``);
-  its stores are the caller's scope. Anyone else: 401 without a valid token, 403 with another kind.
+  its stores are the caller's scope. Anyone else: 401 without a valid token, 403 with another kind. A token
+  whose account was disabled or ended its sessions since is 401 (within the session cache age).
 - ``MEMBER``: a member's bearer token; the route serves the caller's own data (``/v1/me``). Staff: 403.
 - ``StaffOrSelf(permission)``: staff as above, or the member the path's ``{member_id}`` names; a member
   naming another member's id gets 404, exactly as if it did not exist.
@@ -75,6 +76,9 @@ class Staff:
         claims = verify_access_token(bearer_token(request))
         if claims.kind != "staff":
             raise Forbidden("This operation is for staff")
+        from chalicelib.identity.service import require_current_session
+
+        require_current_session(claims)
         caller = Caller("staff", claims.id, grant_of(claims.roles, claims.stores))
         if not caller.may(self.permission):
             raise Forbidden(f"This operation needs the {self.permission} permission")

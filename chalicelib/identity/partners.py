@@ -22,7 +22,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.crypto import Sealer, keyring
 from chalicelib.shared.db import Transaction, one_page
 from chalicelib.shared.errors import AlreadyExists, Conflict, NotFound, PreconditionFailed, Unauthenticated
-from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.events import change_summary, emit, new_event
 from chalicelib.shared.http import IfMatch
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
@@ -31,6 +31,7 @@ from chalicelib.shared.pagination import decode_cursor, encode_cursor
 MAX_ACTIVE_SECRETS = 2
 CACHE_SECONDS = 30.0
 BAD_SIGNATURE = "The request is not signed by a known partner (X-Partner-Id, X-Signature)"
+SHOWN_IN_AUDIT = frozenset({"name", "stores", "enrols_members", "status"})  # a partner's secrets never are
 
 
 class TooManySecrets(Conflict):
@@ -109,12 +110,13 @@ def update_partner(partner_id: str, changes: dict[str, Any], if_match: IfMatch) 
     """Rename, re-scope, disable or enable a partner at the version ``if_match`` names."""
     record = _record(partner_id)
     if_match.require(int(record.version or 0), "partner")
+    before = _shown_values(record)
     actions: list[Any] = [PartnerRecord.updated_at.set(clock.iso(clock.now()))]
     for name, value in changes.items():
         value = sorted(set(value)) if name == "stores" else value
         actions.append(getattr(PartnerRecord, name).set(value))
         setattr(record, name, value)
-    _write(record, actions, "partner.updated", {"changed": sorted(changes)})
+    _write(record, actions, "partner.updated", change_summary(changes, before, _shown_values(record), SHOWN_IN_AUDIT))
     return get_partner(partner_id)
 
 
@@ -162,6 +164,13 @@ def _event(tx: Transaction, type: str, record: PartnerRecord, details: dict[str,
     emit(tx, new_event(type, f"partner/{record.partner_id}", {
         "partner_id": record.partner_id, "stores": list(record.stores or []), "status": record.status, **details,
     }))  # fmt: skip
+
+
+def _shown_values(record: PartnerRecord) -> dict[str, Any]:
+    return {
+        "name": record.name, "stores": list(record.stores or []), "enrols_members": bool(record.enrols_members),
+        "status": record.status,
+    }  # fmt: skip
 
 
 def _record(partner_id: str) -> PartnerRecord:

@@ -30,6 +30,7 @@ class StaffRecord(Record):
     roles = ListAttribute(of=UnicodeAttribute, default=list)
     stores = ListAttribute(of=UnicodeAttribute, default=list)
     status = UnicodeAttribute()  # active | disabled
+    session_generation = NumberAttribute(default=0)  # raised to end every session (tokens carry the one they got)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
@@ -66,6 +67,7 @@ class SessionRecord(Record):
     subject = UnicodeAttribute()
     status = UnicodeAttribute()  # active | used | revoked
     created_at = UnicodeAttribute()
+    generation = NumberAttribute(null=True)  # a staff account's session generation when the session began
     expires_at = TTLAttribute()
 
 

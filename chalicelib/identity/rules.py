@@ -14,13 +14,17 @@ Roles (seed documents: 前台收银员, 门店店长, 市场专员, 客服人员
 
 Staff may be scoped to stores: a scoped caller sees members whose home store is in scope and the
 stores themselves; an unscoped caller (empty scope) sees every store.
+
+A staff account's tokens carry its roles and stores, so disabling, re-roling or re-scoping it (or a new
+password) ends every session it has: its refresh tokens at once, its access tokens within the session cache age.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Permission(StrEnum):
@@ -38,6 +42,10 @@ class Permission(StrEnum):
     STAFF_ADMIN = "staff:admin"
     PARTNERS_ADMIN = "partners:admin"
     AUDIT_READ = "audit:read"
+
+
+SESSION_FIELDS = ("roles", "stores", "status")  # what a staff token's grant depends on
+STAFF_SHOWN_IN_AUDIT = frozenset(SESSION_FIELDS)  # staff fields whose values the audit log shows (not the display name)
 
 
 class Role(StrEnum):
@@ -84,3 +92,9 @@ class StaffGrant:
 
 def grant_of(roles: Iterable[str], stores: Iterable[str] = ()) -> StaffGrant:
     return StaffGrant(frozenset(Role(role) for role in roles), frozenset(stores))
+
+
+def ends_sessions(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """A staff edit ends the account's sessions when it disables (or enables), re-roles or re-scopes it: tokens
+    must not keep a grant the account no longer has. Renaming does not."""
+    return any(before[name] != after[name] for name in SESSION_FIELDS)

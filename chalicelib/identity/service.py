@@ -2,11 +2,14 @@
 
 Five wrong passwords in a row lock an account for 15 minutes (``lockout``). A refresh token works once:
 refreshing revokes it and issues the next, and logging out revokes it. A disabled account cannot log in or
-refresh; its access tokens lapse within their lifetime (15 minutes by default).
+refresh. Disabling, re-roling or re-scoping an account and resetting its password end all its sessions: the
+account's session generation goes up, its refresh tokens are refused at once and its access tokens within
+``SESSION_CACHE_SECONDS`` (see ``require_current_session``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -15,9 +18,11 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.identity import lockout
 from chalicelib.identity.passwords import hash_password, strong_enough, verify_password
 from chalicelib.identity.records import SessionRecord, StaffRecord
+from chalicelib.identity.rules import STAFF_SHOWN_IN_AUDIT, ends_sessions
 from chalicelib.identity.schemas import StaffCreate, Tokens
 from chalicelib.identity.tokens import Claims, issue_access_token, new_refresh_token, refresh_token_hash
 from chalicelib.shared import clock
+from chalicelib.shared.cache import CachedByKey
 from chalicelib.shared.db import Transaction, one_page
 from chalicelib.shared.errors import (
     AlreadyExists,
@@ -27,13 +32,15 @@ from chalicelib.shared.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.events import change_summary, emit, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 
 BAD_LOGIN = "Wrong username or password"
+SESSION_CACHE_SECONDS = 30.0
+SESSIONS_ENDED = "The account's sessions were ended (disabled, re-roled or a new password); log in again"
 
 
 def _username_key(username: str) -> str:
@@ -56,7 +63,12 @@ def log_in(username: str, password: str) -> Tokens:
 
 def _staff_claims(staff: StaffRecord) -> Claims:
     roles = tuple(str(role) for role in staff.roles or ())
-    return Claims(f"staff:{staff.staff_id}", roles, tuple(str(store) for store in staff.stores or ()))
+    stores = tuple(str(store) for store in staff.stores or ())
+    return Claims(f"staff:{staff.staff_id}", roles, stores, generation=_generation(staff))
+
+
+def _generation(staff: StaffRecord) -> int:
+    return int(staff.session_generation or 0)  # accounts made before generations existed hold none: 0
 
 
 def issue_tokens(claims: Claims) -> Tokens:
@@ -65,7 +77,10 @@ def issue_tokens(claims: Claims) -> Tokens:
     refresh, hashed = new_refresh_token()
     now = clock.now()
     expires = now + timedelta(days=get_settings().refresh_token_days)
-    SessionRecord(hashed, subject=claims.subject, status="active", created_at=clock.iso(now), expires_at=expires).save()
+    SessionRecord(
+        hashed, subject=claims.subject, status="active", created_at=clock.iso(now), expires_at=expires,
+        generation=claims.generation if claims.kind == "staff" else None,
+    ).save()  # fmt: skip
     return Tokens(access_token=access, expires_in=lifetime, refresh_token=refresh)
 
 
@@ -94,6 +109,8 @@ def refresh(refresh_token: str) -> Tokens:
     staff = StaffRecord.find(subject_id) if kind == "staff" else None
     if staff is None or staff.status != "active":
         raise Unauthenticated("The account is disabled")
+    if int(session.generation or 0) != _generation(staff):
+        raise Unauthenticated(SESSIONS_ENDED)
     return issue_tokens(_staff_claims(staff))
 
 
@@ -104,12 +121,40 @@ def log_out(refresh_token: str) -> None:
         SessionRecord(hashed).update(actions=[SessionRecord.status.set("revoked")])
 
 
-def _staff_event(tx: Transaction, type: str, staff: StaffRecord, changed: list[str]) -> None:
-    """Staff changes are events too, so the audit log records who changed whom (never a password)."""
-    emit(tx, new_event(type, f"staff/{staff.staff_id}", {
-        "staff_id": staff.staff_id, "changed": changed, "roles": list(staff.roles or []),
-        "stores": list(staff.stores or []), "status": staff.status,
-    }))  # fmt: skip
+@dataclass(frozen=True)
+class _SessionState:
+    status: str
+    generation: int
+
+
+def _session_state(staff_id: str) -> _SessionState | None:
+    staff = StaffRecord.find(staff_id)
+    return _SessionState(staff.status, _generation(staff)) if staff else None
+
+
+_sessions: CachedByKey[str, _SessionState | None] = CachedByKey(_session_state, SESSION_CACHE_SECONDS)
+
+
+def require_current_session(claims: Claims) -> None:
+    """A staff access token works while its account is active and has ended no sessions since the token was
+    issued (a disable, re-role, re-scope or new password raises the account's session generation; 401 then).
+    Each process reads an account at most once every ``SESSION_CACHE_SECONDS`` (30 s), so such a change refuses
+    old tokens within 30 seconds everywhere, and at once in the process that made it."""
+    state = _sessions.get(claims.id)
+    if state is None or state.status != "active":
+        raise Unauthenticated("The account is disabled")
+    if state.generation != claims.generation:
+        raise Unauthenticated(SESSIONS_ENDED)
+
+
+def _staff_values(staff: StaffRecord) -> dict[str, Any]:
+    return {"roles": list(staff.roles or []), "stores": list(staff.stores or []), "status": staff.status}
+
+
+def _staff_event(tx: Transaction, type: str, staff: StaffRecord, details: dict[str, Any]) -> None:
+    """Staff changes are events too, so the audit log records who changed whom (never a password or a name)."""
+    payload = {"staff_id": staff.staff_id, **_staff_values(staff), **details}
+    emit(tx, new_event(type, f"staff/{staff.staff_id}", payload))
 
 
 def create_staff(data: StaffCreate) -> StaffRecord:
@@ -127,7 +172,7 @@ def create_staff(data: StaffCreate) -> StaffRecord:
     claim = UniqueRecord(_username_key(data.username), owner=staff.staff_id, created_at=now)
     taken = AlreadyExists(f"The username {data.username!r} is taken")
     tx.put(claim, condition=UniqueRecord.key.does_not_exist(), on_fail=taken)
-    _staff_event(tx, "staff.created", staff, ["display_name", "roles", "stores", "status", "username"])
+    _staff_event(tx, "staff.created", staff, {"changed": ["display_name", "roles", "stores", "status", "username"]})
     tx.commit()
     return get_staff(staff.staff_id)
 
@@ -147,29 +192,37 @@ def update_staff(staff_id: str, changes: dict[str, Any], if_match: Any, *, by: s
     """Re-role, re-scope, rename, disable or enable, if the account is at a version ``if_match`` names.
 
     ``by`` (the caller's staff id) may not disable their own account or drop their own admin role, so the
-    platform always keeps an active admin: whoever disables the others stays one.
+    platform always keeps an active admin: whoever disables the others stays one. Disabling, enabling,
+    re-roling and re-scoping end the account's sessions (its own, when admins add a role to themselves).
     """
     staff = get_staff(staff_id)
     if_match.require(int(staff.version or 0), "staff member")
     if staff_id == by and (changes.get("status") == "disabled" or "admin" not in changes.get("roles", ["admin"])):
         raise LockingOut("Ask another admin to disable your account or change your roles")
+    before = _staff_values(staff)
     actions: list[Any] = [StaffRecord.updated_at.set(clock.iso(clock.now()))]
     for name, value in changes.items():
         if name in ("roles", "stores"):
             value = sorted({str(item) for item in value})
         actions.append(getattr(StaffRecord, name).set(value))
         setattr(staff, name, value)
+    after = _staff_values(staff)
+    ended = ends_sessions(before, after)
+    if ended:
+        actions.append(StaffRecord.session_generation.add(1))
     tx = Transaction()
     versioned = StaffRecord(staff_id)
     versioned.version = staff.version
     tx.update(versioned, actions, on_fail=PreconditionFailed("The staff member changed while being edited"))
-    _staff_event(tx, "staff.updated", staff, sorted(changes))
+    summary = change_summary(changes, before, after, STAFF_SHOWN_IN_AUDIT)
+    _staff_event(tx, "staff.updated", staff, {**summary, "sessions_ended": ended})
     tx.commit()
+    _sessions.forget(staff_id)
     return get_staff(staff_id)
 
 
 def reset_password(staff_id: str, password: str) -> None:
-    """Set a new password and unlock the account."""
+    """Set a new password, unlock the account and end its sessions."""
     weak = strong_enough(password)
     if weak:
         raise ValidationFailed([{"field": "password", "in": "body", "message": weak}])
@@ -177,13 +230,15 @@ def reset_password(staff_id: str, password: str) -> None:
     actions: list[Any] = [
         StaffRecord.password_hash.set(hash_password(password)),
         StaffRecord.updated_at.set(clock.iso(clock.now())),
+        StaffRecord.session_generation.add(1),
     ]
     tx = Transaction()
     versioned = StaffRecord(staff_id)
     versioned.version = staff.version  # the version moves on, unconditionally: a reset wins over an edit
     tx.update(versioned, actions, add_version_condition=False)
-    _staff_event(tx, "staff.password-reset", staff, ["password"])
+    _staff_event(tx, "staff.password-reset", staff, {"changed": ["password"], "sessions_ended": True})
     tx.commit()
+    _sessions.forget(staff_id)
     lockout.clear(_username_key(staff.username))
 
 

@@ -1,4 +1,5 @@
 """Access tokens: short-lived JWTs (HS256) naming the caller, their roles and stores, with audience and expiry.
+A staff token also carries its account's session generation (``gen``): raising it on the account ends the token.
 
 Refresh tokens are opaque random strings; only their SHA-256 is stored (see the sessions records), so a
 leaked table does not leak sessions.
@@ -30,6 +31,7 @@ class Claims:
     roles: tuple[str, ...] = ()
     stores: tuple[str, ...] = ()
     issued_at: float = 0.0
+    generation: int = 0  # the staff account's session generation when the token was issued
 
     @property
     def kind(self) -> str:
@@ -47,7 +49,7 @@ def issue_access_token(claims: Claims) -> tuple[str, int]:
     lifetime = timedelta(minutes=settings.access_token_minutes)
     payload = {
         "iss": ISSUER, "aud": AUDIENCE, "sub": claims.subject, "iat": now, "nbf": now, "exp": now + lifetime,
-        "jti": new_id("at_"), "roles": list(claims.roles), "stores": list(claims.stores),
+        "jti": new_id("at_"), "roles": list(claims.roles), "stores": list(claims.stores), "gen": claims.generation,
     }  # fmt: skip
     return jwt.encode(payload, settings.jwt_secret, algorithm=ALGORITHM), int(lifetime.total_seconds())
 
@@ -71,7 +73,11 @@ def verify_access_token(token: str) -> Claims:
     if subject.partition(":")[0] not in ("staff", "member") or not subject.partition(":")[2]:
         raise Unauthenticated("The access token is not valid")
     issued_at = float(payload["iat"]) if isinstance(payload["iat"], int | float) else 0.0
-    return Claims(subject, tuple(payload.get("roles", ())), tuple(payload.get("stores", ())), issued_at)
+    generation = payload.get("gen", 0)  # tokens issued before generations existed hold none: generation 0
+    if not isinstance(generation, int) or isinstance(generation, bool):
+        raise Unauthenticated("The access token is not valid")
+    roles, stores = tuple(payload.get("roles", ())), tuple(payload.get("stores", ()))
+    return Claims(subject, roles, stores, issued_at, generation)
 
 
 def new_refresh_token() -> tuple[str, str]:

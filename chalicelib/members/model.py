@@ -126,6 +126,12 @@ EDITABLE = frozenset(
 )  # fmt: skip
 
 
+SHOWN_IN_AUDIT = frozenset({"status", "home_store_id", "referrer_id", "city", "region", "consents"})
+"""Editable fields whose values before and after an edit its event (and so the audit log) shows. The others are
+personal data (name, phone, email, gender, birthday, addresses, and tags, which may say more than they should)
+and are named only."""
+
+
 class RuleBroken(ValueError):
     """A change the rules refuse; the message says which rule."""
 

@@ -14,6 +14,7 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib.members import repository
 from chalicelib.members.model import (
+    SHOWN_IN_AUDIT,
     Member,
     RuleBroken,
     Status,
@@ -28,7 +29,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.crypto import Sealer, keyring, lookup_hash, unwrapped_keys
 from chalicelib.shared.db import Transaction, one_page
 from chalicelib.shared.errors import Conflict, NotFound, PreconditionFailed, Unavailable, ValidationFailed
-from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.events import change_summary, emit, new_event
 from chalicelib.shared.http import IdempotencyKey, IfMatch
 from chalicelib.shared.idempotency import run_once
 from chalicelib.shared.ids import new_id
@@ -207,8 +208,9 @@ def update(member_id: str, changes: dict[str, Any], if_match: IfMatch) -> Member
         assert current.phone is not None
         _claim(tx, repository.phone_key(updated.phone), member_id, updated.updated_at, PhoneTaken())
         _release(tx, repository.phone_key(current.phone), member_id)
+    summary = change_summary(updated.changed, vars(current), vars(updated), SHOWN_IN_AUDIT)
     emit(tx, new_event("member.updated", f"member/{member_id}", {
-        "member_id": member_id, "changed": sorted(updated.changed), "status": str(updated.status),
+        "member_id": member_id, "status": str(updated.status), **summary,
     }))  # fmt: skip
     tx.commit()
     return get_member(member_id)

@@ -1,4 +1,6 @@
-"""A value loaded at most every so many seconds per process (rules and programmes that staff change rarely)."""
+"""Values loaded at most every so many seconds per process: rules and programmes that staff change rarely
+(``Cached``), and small per-key facts read on every request, such as whether a staff session still holds
+(``CachedByKey``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 class Cached(Generic[T]):
@@ -31,3 +34,33 @@ class Cached(Generic[T]):
     def forget(self) -> None:
         with self._lock:
             self._value = None
+
+
+class CachedByKey(Generic[K, T]):
+    """``get(key)`` answers the value loaded for ``key`` less than ``seconds`` ago, or loads it again: one read per
+    key and period. At most ``size`` keys are kept; beyond that all are dropped (each costs one read again)."""
+
+    def __init__(self, load: Callable[[K], T], seconds: float, size: int = 10_000) -> None:
+        self._load, self._seconds, self._size = load, seconds, size
+        self._lock = threading.Lock()
+        self._values: dict[K, tuple[float, T]] = {}
+
+    def get(self, key: K) -> T:
+        with self._lock:
+            cached = self._values.get(key)
+        if cached and time.monotonic() - cached[0] < self._seconds:
+            return cached[1]
+        loaded = self._load(key)
+        with self._lock:
+            if len(self._values) >= self._size:
+                self._values.clear()
+            self._values[key] = (time.monotonic(), loaded)
+        return loaded
+
+    def forget(self, key: K) -> None:
+        with self._lock:
+            self._values.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -53,6 +53,20 @@ def new_event(type: str, subject: str, payload: dict[str, Any], version: int = 1
         subject=subject, payload=payload, actor=origin.actor, request_id=origin.request_id,
         source_ip=origin.source_ip,
     )  # fmt: skip
+
+
+def change_summary(
+    changed: Iterable[str], before: Mapping[str, Any], after: Mapping[str, Any], shown: Collection[str]
+) -> dict[str, Any]:
+    """What an update event says about its change, for the audit log: every changed field by name
+    (``changed``), and the values ``before`` and ``after`` of those in ``shown``. Fields left out of ``shown``
+    are personal data (names, phones, emails, birthdays, addresses, passwords, secrets): named, never valued."""
+    names = sorted(set(changed))
+    valued = [name for name in names if name in shown]
+    return {
+        "changed": names, "before": {name: before[name] for name in valued},
+        "after": {name: after[name] for name in valued},
+    }  # fmt: skip
 
 
 @table

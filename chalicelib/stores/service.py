@@ -8,13 +8,13 @@ from typing import Any
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import AlreadyExists, NotFound, PreconditionFailed
-from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.events import change_summary, emit, new_event
 from chalicelib.shared.http import IdempotencyKey, IfMatch
 from chalicelib.shared.idempotency import run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.stores import repository
-from chalicelib.stores.model import Store, StoreStatus, apply_changes
+from chalicelib.stores.model import EDITABLE_FIELDS, Store, StoreStatus, apply_changes
 from chalicelib.stores.records import StoreRecord
 from chalicelib.stores.schemas import Store as StoreOut
 from chalicelib.stores.schemas import StoreCreate
@@ -85,7 +85,8 @@ def update_store(store_id: str, changes: dict[str, Any], if_match: IfMatch) -> S
     tx = Transaction()
     tx.put(repository.to_record(updated), on_fail=PreconditionFailed("The store changed while it was being edited"))
     saved = Store(**{**updated.__dict__, "version": current.version + 1})
-    emit(tx, new_event("store.updated", f"store/{store_id}", {**_event_payload(saved), "changed": sorted(changes)}))
+    summary = change_summary(changes, vars(current), vars(saved), EDITABLE_FIELDS)  # stores hold no personal data
+    emit(tx, new_event("store.updated", f"store/{store_id}", {**_event_payload(saved), **summary}))
     tx.commit()
     return saved
 

@@ -21,7 +21,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
 from chalicelib.shared.db import Transaction, back_off, one_page
 from chalicelib.shared.errors import Unavailable
-from chalicelib.shared.events import Event, emit, new_event
+from chalicelib.shared.events import Event, change_summary, emit, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.tiers import programmes
@@ -266,13 +266,21 @@ def set_override(member_id: str, override: Override | None) -> None:
 
     def judge(programme: Programme, standing: Standing, metrics: Metrics, today: date) -> Verdict:
         moved, change = apply_override(programme, standing, override, metrics.value(programme, today), today)
-        described = override and {"kind": override.kind, "tier": override.tier, "until": override.until.isoformat(),
-                                  "reason": override.reason}  # fmt: skip
-        event = new_event("tier.override-set" if override else "tier.override-lifted", f"member/{member_id}",
-                          {"member_id": member_id, "override": described, "tier": moved.tier})  # fmt: skip
+        before = {"tier": standing.tier, "override": _described(standing.override)}
+        after = {"tier": moved.tier, "override": _described(override)}
+        changed = [name for name in ("override", "tier") if after[name] != before[name]]
+        summary = change_summary(changed, before, after, shown=("override", "tier"))
+        payload = {"member_id": member_id, "override": after["override"], "tier": moved.tier, **summary}
+        event = new_event("tier.override-set" if override else "tier.override-lifted", f"member/{member_id}", payload)
         return Verdict(moved, change, note=override.reason if override else None, announce=event)
 
     settle(member_id, judge, create=True)
+
+
+def _described(override: Override | None) -> dict[str, Any] | None:
+    if override is None:
+        return None
+    return {"kind": override.kind, "tier": override.tier, "until": str(override.until), "reason": override.reason}
 
 
 def status(member_id: str) -> dict[str, Any]:

@@ -2,13 +2,16 @@
 store scopes and masking."""
 
 import re
+import time
 from datetime import timedelta
 
 import jwt
 import pytest
 
 import app  # registers every route, so the matrix below sees them all
+from chalicelib.identity import service as staff
 from chalicelib.identity.access import MemberSelf, PartnerSigned, Public, Staff, StaffOrSelf
+from chalicelib.identity.records import StaffRecord
 from chalicelib.identity.rules import PERMISSIONS, Role
 from chalicelib.shared import clock
 from chalicelib.shared.http import ENDPOINTS
@@ -172,6 +175,97 @@ class TestStaffSessions:
         assert disabled.body["status"] == "disabled"
         assert self.login(api, "temp").status == 401
         assert api.as_(None).post("/v1/auth/refresh", {"refresh_token": refresh}).status == 401
+
+
+class TestStaffSessionsEnd:
+    """Disabling, re-roling, re-scoping and a new password end every session of the account: refresh tokens at
+    once, access tokens within the session cache age (at once in the process that made the change)."""
+
+    @pytest.fixture
+    def cashier(self, api):
+        body = {"username": "till", "display_name": "Till", "password": STAFF_PASSWORD, "roles": ["cashier"]}
+        staff_id = api.post("/v1/staff", body).body["staff_id"]
+        tokens = api.as_(None).post("/v1/auth/token", {"username": "till", "password": STAFF_PASSWORD}).body
+        assert api.as_(tokens["access_token"]).get("/v1/stores").status == 200  # its account is now cached here
+        return f"/v1/staff/{staff_id}", tokens
+
+    def later(self, monkeypatch):
+        """As seen once the session cache has aged out, in any process."""
+        assert staff.SESSION_CACHE_SECONDS <= 30
+        moved = time.monotonic() + staff.SESSION_CACHE_SECONDS
+        monkeypatch.setattr(time, "monotonic", lambda: moved)
+
+    def edit(self, api, path, change):
+        version = api.get(path).headers["etag"]
+        return api.patch(path, change, headers={"content-type": "application/merge-patch+json", "if-match": version})
+
+    def refresh(self, api, tokens):
+        return api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+
+    def test_a_disabled_accounts_access_token_is_refused(self, api, cashier, monkeypatch):
+        path, tokens = cashier
+        assert self.edit(api, path, {"status": "disabled"}).status == 200
+        self.later(monkeypatch)
+        assert api.as_(tokens["access_token"]).get("/v1/stores").status == 401
+        assert self.edit(api, path, {"status": "active"}).status == 200
+        assert api.as_(tokens["access_token"]).get("/v1/stores").status == 401  # enabling again revives nothing
+        assert self.refresh(api, tokens).status == 401
+
+    def test_a_change_made_elsewhere_holds_within_the_cache_age(self, api, cashier, monkeypatch):
+        path, tokens = cashier
+        staff_id = path.rpartition("/")[2]
+        StaffRecord.get(staff_id).update(actions=[StaffRecord.status.set("disabled")])  # as another instance would
+        assert api.as_(tokens["access_token"]).get("/v1/stores").status == 200  # cached here
+        self.later(monkeypatch)
+        assert api.as_(tokens["access_token"]).get("/v1/stores").status == 401
+
+    def test_a_re_roled_accounts_old_tokens_are_refused_and_a_new_log_in_gets_the_new_roles(
+        self, api, cashier, monkeypatch
+    ):
+        path, tokens = cashier
+        assert self.edit(api, path, {"roles": ["store_manager"]}).status == 200
+        assert self.refresh(api, tokens).status == 401  # at once
+        self.later(monkeypatch)
+        assert api.as_(tokens["access_token"]).get("/v1/stores").status == 401
+        fresh = api.as_(None).post("/v1/auth/token", {"username": "till", "password": STAFF_PASSWORD}).body
+        claims = jwt.decode(fresh["access_token"], options={"verify_signature": False})
+        assert claims["roles"] == ["store_manager"]
+        assert api.as_(fresh["access_token"]).get("/v1/stores").status == 200
+        assert self.refresh(api, fresh).status == 200
+
+    def test_a_re_scoped_accounts_old_tokens_are_refused(self, api, cashier, monkeypatch):
+        path, tokens = cashier
+        assert self.edit(api, path, {"stores": ["SH-001"]}).status == 200
+        self.later(monkeypatch)
+        assert api.as_(tokens["access_token"]).get("/v1/stores").status == 401
+
+    def test_a_password_reset_ends_every_session(self, api, cashier, monkeypatch):
+        path, tokens = cashier
+        assert api.call("PUT", f"{path}/password", {"password": "another long password"}).status == 204
+        assert self.refresh(api, tokens).status == 401
+        self.later(monkeypatch)
+        assert api.as_(tokens["access_token"]).get("/v1/stores").status == 401
+        login = api.as_(None).post("/v1/auth/token", {"username": "till", "password": "another long password"})
+        assert api.as_(login.body["access_token"]).get("/v1/stores").status == 200
+
+    def test_renaming_keeps_the_sessions(self, api, cashier, monkeypatch):
+        path, tokens = cashier
+        assert self.edit(api, path, {"display_name": "Till 2", "roles": ["cashier"]}).status == 200
+        self.later(monkeypatch)
+        assert api.as_(tokens["access_token"]).get("/v1/stores").status == 200
+        assert self.refresh(api, tokens).status == 200
+
+    def test_the_session_check_reads_the_account_once_per_cache_period(self, api, cashier, monkeypatch):
+        _, tokens = cashier
+        reads, find = [], StaffRecord.find
+        monkeypatch.setattr(StaffRecord, "find", lambda *key: reads.append(key) or find(*key))
+        staff._sessions.clear()
+        for _ in range(3):
+            assert api.as_(tokens["access_token"]).get("/v1/stores").status == 200
+        assert len(reads) == 1
+        self.later(monkeypatch)
+        assert api.as_(tokens["access_token"]).get("/v1/stores").status == 200
+        assert len(reads) == 2
 
 
 class TestStaffAdministration:

@@ -6,8 +6,8 @@ import pytest
 
 from chalicelib.shared import clock
 from chalicelib.shared.settings import get_settings
+from tests.conftest import STAFF_PASSWORD, token_for
 from tests.conftest import deliver as deliver_to
-from tests.conftest import token_for
 
 
 def deliver(aws, times=1):
@@ -40,6 +40,7 @@ def test_every_staff_write_is_recorded_once_without_personal_data(api, aws, memb
     updated = next(e for e in writes if e["action"] == "member.updated")
     assert updated["target"] == f"member/{member['member_id']}"
     assert updated["summary"]["changed"] == ["city", "phone"]
+    assert (updated["summary"]["before"], updated["summary"]["after"]) == ({"city": None}, {"city": "杭州"})
     text = json.dumps(entries, ensure_ascii=False)
     assert "13900000000" not in text
     assert "13812345678" not in text
@@ -71,3 +72,57 @@ def test_events_nobody_on_the_staff_caused_are_not_audited(api, aws):
 @pytest.mark.parametrize("query", ["from=2026-01-01&to=2025-01-01", "from=2024-01-01&to=2026-01-01", "to=2026-01-01"])
 def test_bad_ranges_are_422(api, query):
     assert api.get(f"/v1/audit?{query}").status == 422
+
+
+PATCH = {"content-type": "application/merge-patch+json"}
+
+
+def entries_about(api, aws, target, action):
+    deliver(aws)
+    return [e for e in read_log(api).body["items"] if e["target"] == target and e["action"] == action][::-1]
+
+
+def test_re_roling_and_disabling_staff_show_before_and_after(api, aws):
+    body = {"username": "till", "display_name": "王五", "password": STAFF_PASSWORD, "roles": ["cashier"]}
+    path = f"/v1/staff/{api.post('/v1/staff', body).body['staff_id']}"
+    api.patch(path, {"roles": ["store_manager"]}, headers={**PATCH, "if-match": '"1"'})
+    api.patch(path, {"status": "disabled", "display_name": "赵六"}, headers={**PATCH, "if-match": '"2"'})
+    re_role, disable = [e["summary"] for e in entries_about(api, aws, path.removeprefix("/v1/"), "staff.updated")]
+    assert re_role["changed"] == ["roles"]
+    assert (re_role["before"], re_role["after"]) == ({"roles": ["cashier"]}, {"roles": ["store_manager"]})
+    assert disable["changed"] == ["display_name", "status"]  # the name is personal: named, not shown
+    assert (disable["before"], disable["after"]) == ({"status": "active"}, {"status": "disabled"})
+    assert [re_role["sessions_ended"], disable["sessions_ended"]] == [True, True]
+    text = json.dumps(read_log(api).body, ensure_ascii=False)
+    assert "王五" not in text
+    assert "赵六" not in text
+
+
+def test_a_members_personal_fields_are_named_and_the_others_shown_before_and_after(api, aws, member):
+    api.post("/v1/stores", {"store_id": "BJ-001", "name": "朝阳", "city": "北京", "region": "华北"})
+    edit = {"name": "李四", "email": "li@example.com", "birthday": "1990-05-01", "home_store_id": "BJ-001"}
+    api.patch(f"/v1/members/{member['member_id']}", edit, headers={**PATCH, "if-match": '"1"'})
+    (summary,) = [e["summary"] for e in entries_about(api, aws, f"member/{member['member_id']}", "member.updated")]
+    assert summary["changed"] == ["birthday", "email", "home_store_id", "name"]
+    assert (summary["before"], summary["after"]) == ({"home_store_id": "SH-001"}, {"home_store_id": "BJ-001"})
+    text = json.dumps(read_log(api).body, ensure_ascii=False)
+    for personal in ("李四", "张三", "li@example.com", "1990-05-01", "13812345678"):
+        assert personal not in text
+
+
+def test_a_store_edit_shows_before_and_after(api, aws, member):
+    api.patch("/v1/stores/SH-001", {"name": "静安寺", "status": "closed"}, headers={**PATCH, "if-match": '"1"'})
+    (summary,) = [e["summary"] for e in entries_about(api, aws, "store/SH-001", "store.updated")]
+    assert summary["changed"] == ["name", "status"]
+    assert summary["before"] == {"name": "静安", "status": "open"}
+    assert summary["after"] == {"name": "静安寺", "status": "closed"}
+
+
+def test_a_partner_edit_shows_before_and_after_and_never_a_secret(api, aws):
+    issued = api.post("/v1/partners", {"name": "POS", "all_stores": True}).body
+    path = f"/v1/partners/{issued['partner_id']}"
+    api.patch(path, {"stores": ["SH-001"], "status": "disabled"}, headers={**PATCH, "if-match": '"1"'})
+    (summary,) = [e["summary"] for e in entries_about(api, aws, f"partner/{issued['partner_id']}", "partner.updated")]
+    assert summary["before"] == {"stores": [], "status": "active"}
+    assert summary["after"] == {"stores": ["SH-001"], "status": "disabled"}
+    assert issued["secret"] not in json.dumps(read_log(api).body)

@@ -167,6 +167,9 @@ def test_staff_pin_and_floor_with_a_reason_take_effect_at_once_and_are_audited(a
     assert [e["type"] for e in events("tier.override-set") + events("tier.override-lifted")] == [
         "tier.override-set", "tier.override-lifted"]  # fmt: skip
     assert all(e["actor"].startswith("staff:") for e in events("tier.override-set"))
+    pinned = events("tier.override-set")[0]["payload"]  # the audit log shows the standing before and after
+    assert (pinned["before"]["override"], pinned["after"]["override"]["tier"]) == (None, "silver")
+    assert pinned["before"]["tier"] != pinned["after"]["tier"] == "silver"
     history = [(e.reason, e.note) for e in TierChangeRecord.query(member_id)]
     assert history == [("upgrade", None), ("override", "员工等级")]
 

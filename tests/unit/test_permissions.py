@@ -1,6 +1,6 @@
 import pytest
 
-from chalicelib.identity.rules import PERMISSIONS, Permission, Role, grant_of
+from chalicelib.identity.rules import PERMISSIONS, Permission, Role, ends_sessions, grant_of
 
 
 def test_admin_may_do_everything():
@@ -41,3 +41,15 @@ def test_store_scope():
 def test_unknown_roles_are_refused():
     with pytest.raises(ValueError, match="janitor"):
         grant_of(["janitor"])
+
+
+ACCOUNT = {"roles": ["cashier"], "stores": ["SH-001"], "status": "active"}
+
+
+@pytest.mark.parametrize("change", [{"roles": ["store_manager"]}, {"stores": []}, {"status": "disabled"}])
+def test_a_change_of_the_grant_or_status_ends_the_sessions(change):
+    assert ends_sessions(ACCOUNT, {**ACCOUNT, **change})
+
+
+def test_an_unchanged_grant_keeps_the_sessions():
+    assert not ends_sessions(ACCOUNT, dict(ACCOUNT))
