@@ -126,10 +126,10 @@ EDITABLE = frozenset(
 )  # fmt: skip
 
 
-SHOWN_IN_AUDIT = frozenset({"status", "home_store_id", "referrer_id", "city", "region", "consents"})
+SHOWN_IN_AUDIT = frozenset({"status", "home_store_id", "referrer_id", "consents"})
 """Editable fields whose values before and after an edit its event (and so the audit log) shows. The others are
-personal data (name, phone, email, gender, birthday, addresses, and tags, which may say more than they should)
-and are named only."""
+personal data (name, phone, email, gender, birthday, addresses, city and region, which erasure clears while the
+audit log outlives it, and tags, which may say more than they should) and are named only."""
 
 
 class RuleBroken(ValueError):

@@ -177,7 +177,7 @@ def _perform(
         emit(tx, new_event(booking.event_type, f"member/{member_id}", {
             "member_id": member_id, "points": booking.points, "seq": n, "balance_after": booking.balance_after,
             "type": booking.entry.type, "source_kind": booking.entry.source_kind,
-            "source_id": booking.entry.source_id,
+            "source_id": booking.entry.source_id, "reason": booking.entry.reason,
         }))  # fmt: skip
         entries.append(ledger_entry)
     if advanced:

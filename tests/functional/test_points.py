@@ -9,7 +9,7 @@ from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.settings import get_settings
-from tests.conftest import item_counts, member_token, token_for
+from tests.conftest import deliver, item_counts, member_token, token_for
 
 TZ = get_settings().tz
 PATCH = {"content-type": "application/merge-patch+json"}
@@ -226,6 +226,17 @@ class TestAdjustments:
         past = api.post(path, {"points": 5, "reason": "x", "expires_on": yesterday}, headers=key("a8"))
         assert (past.status, past.body["errors"][0]["field"]) == (422, "expires_on")
         assert_invariants(member_id)
+
+    def test_adjustments_are_audited_with_who_how_much_and_why(self, api, aws, member):
+        member_id, _ = member
+        api.post(f"/v1/members/{member_id}/points/adjustments", {"points": 7, "reason": "补发"}, headers=key("au"))
+        deliver(aws, "audit")
+        day = today().isoformat()
+        [entry] = [e for e in api.get(f"/v1/audit?from={day}&to={day}").body["items"]
+                   if e["action"] == "points.adjusted"]  # fmt: skip
+        assert entry["actor"].startswith("staff:")
+        assert entry["target"] == f"member/{member_id}"
+        assert (entry["summary"]["points"], entry["summary"]["reason"]) == (7, "补发")
 
     def test_members_see_that_staff_adjusted_but_not_who(self, api, member):
         member_id, me = member
