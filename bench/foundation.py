@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,7 @@ def in_process() -> dict[str, object]:
     with emulator(), Client(app.app, stage_name="local") as client:
         auth = admin_auth()
         json_headers = {"content-type": "application/json", **auth}
+        client.http.get("/v1/stores?limit=1", headers=auth)  # warm: the session check is cached per instance
 
         def create(i: int, key: str | None = None) -> None:
             headers = {**json_headers, **({"idempotency-key": key} if key else {})}
@@ -89,8 +91,10 @@ def import_seconds(runs: int = 5) -> float:
 
 def local_start_seconds() -> float:
     """Seconds from launching the local stack (what `make run` execs) to the first healthy answer."""
-    with tempfile.TemporaryDirectory() as local_dir:
-        port = 18765
+    with tempfile.TemporaryDirectory() as local_dir, socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()  # a free port, so a concurrent run elsewhere is never the one answering
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LOYALTY_", "AWS_"))}
         env.update(PORT=str(port), LOYALTY_LOCAL_DIR=local_dir)
         start = time.perf_counter()

@@ -30,6 +30,13 @@ os.environ.update(
     LOYALTY_LOCAL_KEY_FILE=os.path.join(tempfile.mkdtemp(prefix="loyalty-bench-"), "master.key"),
 )  # fmt: skip
 os.environ.pop("AWS_ENDPOINT_URL", None)
+SCALE = float(os.environ.get("LOYALTY_BENCH_SCALE", "1"))  # below 1: the smoke run of `make test`
+
+
+def scaled(count: int, least: int = 1) -> int:
+    """``count`` at this run's scale (the published figures are at scale 1)."""
+    return max(least, round(count * SCALE))
+
 
 import botocore.handlers  # noqa: E402
 
@@ -86,7 +93,8 @@ def requests_of(operation: Callable[[], Any]) -> tuple[int, dict[str, int]]:
 
 
 def latency_ms(operation: Callable[[int], Any], runs: int = 200) -> dict[str, float]:
-    """p50 and p95 in milliseconds of ``operation(i)`` over ``runs`` calls (after a short warm-up)."""
+    """p50 and p95 in milliseconds of ``operation(i)`` over ``runs`` calls at this scale (after a short warm-up)."""
+    runs = scaled(runs, least=20)
     for i in range(5):
         operation(-1 - i)
     samples = []

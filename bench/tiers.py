@@ -14,10 +14,10 @@ import json
 import random
 from datetime import date, datetime, timedelta
 
-from harness import ITEMS_READ, emulator, latency_ms, requests_of, signed_purchases
+from harness import ITEMS_READ, emulator, latency_ms, requests_of, scaled, signed_purchases
 
-MEMBERS = 50_000
-DUE = 500
+MEMBERS = scaled(50_000)
+DUE = scaled(500)
 CNY = 100
 
 

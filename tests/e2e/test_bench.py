@@ -1,0 +1,47 @@
+"""The bench scripts, at a tenth of their size: they still run, print their JSON, and meet the cost goals
+that are counts (DynamoDB requests per operation, items read per item due), never times."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def bench(name):
+    done = subprocess.run(
+        [sys.executable, f"bench/{name}.py"], cwd=PROJECT, env={**os.environ, "LOYALTY_BENCH_SCALE": "0.1"},
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def one_transaction(figure, most):
+    return figure["by_operation"].get("TransactWriteItems") == 1 and figure["total"] <= most
+
+
+def test_points_one_transaction_per_write_and_reads_that_grow_with_what_is_due():
+    figures = bench("points")
+    assert one_transaction(figures["requests_per_redemption"], 3)
+    assert one_transaction(figures["requests_per_purchase"], 3)
+    assert figures["requests_per_balance_read"]["total"] <= 2
+    assert figures["expiry_reads_per_due_lot"] <= 1.2
+    assert set(figures["latency_ms"]) >= {"raw_get", "balance_read", "redemption", "purchase_webhook"}
+
+
+def test_tiers_an_upgrade_is_one_transaction_and_reviews_read_the_members_due():
+    figures = bench("tiers")
+    assert one_transaction(figures["requests_per_upgrading_purchase"], 3)
+    assert figures["recalc_reads_per_due_member"] <= 1.2
+
+
+@pytest.mark.parametrize("name", ["members", "foundation"])
+def test_the_other_benches_print_their_figures(name):
+    figures = bench(name)
+    assert figures["raw_get_p50"] > 0
+    assert all(figure["total"] >= 1 for key, figure in figures.items() if key.startswith("requests_per_"))
