@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.identity.access import MEMBER, Staff, StaffOrSelf
+from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
 from chalicelib.points import service
@@ -30,7 +30,6 @@ from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
 
 bp = Blueprint(__name__)
-INTERNAL_SOURCES = frozenset({"staff", "import"})  # their ids name a staff member or a file
 READ = StaffOrSelf(Permission.MEMBERS_READ)
 REDEEM = StaffOrSelf(Permission.POINTS_REDEEM)
 ADJUST = Staff(Permission.POINTS_ADJUST)
@@ -43,12 +42,8 @@ def _balance(member_id: str) -> Reply:
     return Reply(PointsBalance.model_validate({**view.__dict__, "expiring": expiring}))
 
 
-def _ledger(member_id: str, query: PageQuery, *, own: bool = False) -> Reply:
-    """A page of the ledger; members reading their own do not see which staff member or file booked an entry."""
-    items, cursor = service.ledger(member_id, query.limit, query.cursor)
-    if own:
-        items = [{**item, "source": {**item["source"], "id": None}} if item["source"]["kind"] in INTERNAL_SOURCES
-                 else item for item in items]  # fmt: skip
+def _ledger(caller: Caller, member_id: str, query: PageQuery) -> Reply:
+    items, cursor = service.ledger(member_id, query.limit, query.cursor, for_member=caller.is_member)
     return Reply(LedgerPage.model_validate({"items": items, "next_cursor": cursor}))
 
 
@@ -72,13 +67,13 @@ def get_my_balance(ctx: RequestContext) -> Reply:
           tag="points", access=READ, query=PageQuery, response=LedgerPage,
           errors=(NotFound, InvalidCursor))  # fmt: skip
 def get_ledger(ctx: RequestContext, member_id: str) -> Reply:
-    return _ledger(reachable(ctx.caller, member_id), ctx.query)
+    return _ledger(ctx.caller, reachable(ctx.caller, member_id), ctx.query)
 
 
 @endpoint(bp, "/v1/me/points/ledger", "GET", summary="My points ledger, newest first", tag="me", access=MEMBER,
           query=PageQuery, response=LedgerPage, errors=(InvalidCursor,))  # fmt: skip
 def get_my_ledger(ctx: RequestContext) -> Reply:
-    return _ledger(ctx.caller.id, ctx.query, own=True)
+    return _ledger(ctx.caller, ctx.caller.id, ctx.query)
 
 
 @endpoint(bp, "/v1/members/{member_id}/points/redemptions", "POST", summary="Redeem points", tag="points",

@@ -68,10 +68,12 @@ def _points(row: dict[str, str], *, signed: bool) -> int:
     return points
 
 
-def _expiry(row: dict[str, str], *, never: bool = False) -> date | None:
-    """The row's expiry date; None when blank (or ``never``, where allowed)."""
+def _expiry(row: dict[str, str], *, blank: date | None = None, never: bool = False) -> date | None:
+    """The row's expiry date: ``blank`` when there is none, None for ``never`` (where allowed)."""
     text = row.get("expires_on", "").strip()
-    if not text or (never and text.lower() == NEVER):
+    if not text:
+        return blank
+    if never and text.lower() == NEVER:
         return None
     try:
         expires_on = date.fromisoformat(text)
@@ -133,8 +135,7 @@ def import_balances(path: Path, encoding: str, progress: Callable[[int], None]) 
             continue
         rows_of[member_id].append(number)
         try:
-            given = row.get("expires_on", "").strip()
-            lots[member_id].append((_points(row, signed=False), _expiry(row, never=True) if given else policy))
+            lots[member_id].append((_points(row, signed=False), _expiry(row, blank=policy, never=True)))
             reasons.setdefault(member_id, row.get("reason") or OPENING_REASON)
         except RowError as e:
             report.errors.append((number, e.field, f"{e} (none of this member's rows were imported)"))

@@ -425,11 +425,20 @@ def balance(member_id: str) -> Balance:
     )  # fmt: skip
 
 
-def ledger(member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """The member's entries, newest first."""
+INTERNAL_SOURCES = frozenset({"staff", "import"})  # their ids name a staff member or a file
+
+
+def ledger(member_id: str, limit: int, cursor: str | None, *, for_member: bool = False
+           ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
+    """The member's entries, newest first. The member themself sees that staff or an import booked an entry,
+    not who or which file (``source.id`` null)."""
     scope = f"points-ledger|{member_id}"
     results = PointsEntryRecord.query(
         member_id, scan_index_forward=False, page_size=limit, last_evaluated_key=decode_cursor(scope, cursor)
     )
     records, last = one_page(PointsEntryRecord, results)
-    return [entry_json(record) for record in records], encode_cursor(scope, last)
+    entries = [entry_json(record) for record in records]
+    if for_member:
+        entries = [{**e, "source": {**e["source"], "id": None}} if e["source"]["kind"] in INTERNAL_SOURCES else e
+                   for e in entries]  # fmt: skip
+    return entries, encode_cursor(scope, last)

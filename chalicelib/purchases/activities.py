@@ -112,7 +112,12 @@ def _repeat(existing: ActivityRecord, digest: str) -> dict[str, Any]:
 
 def report(partner: Caller, reported: ActivityReport) -> dict[str, Any]:
     """An activity a partner reports for a member of its stores. A birthday counts only in the month of the
-    member's birthday on record (business time zone)."""
+    member's birthday on record (business time zone). A repeat answers the first answer, whatever became of
+    the member since."""
+    body = reported.model_dump(mode="json")
+    booked = ActivityRecord.find(f"{partner.id}#{reported.event_id}")
+    if booked is not None:
+        return _repeat(booked, body_hash_of(body))
     member_id = member_for_partner(partner, reported.member)
     if reported.kind == "birthday":
         try:
@@ -122,7 +127,7 @@ def report(partner: Caller, reported: ActivityReport) -> dict[str, Any]:
         if birthday is None or birthday.month != clock.business_date(reported.occurred_at, get_settings().tz).month:
             raise NotTheirBirthday("The member has no birthday on record in the month of occurred_at")
     return award(member_id, reported.kind, source=partner.id, event_id=reported.event_id,
-                 occurred_at=reported.occurred_at, body=reported.model_dump(mode="json"))  # fmt: skip
+                 occurred_at=reported.occurred_at, body=body)  # fmt: skip
 
 
 def check_in(member_id: str) -> dict[str, Any]:

@@ -111,14 +111,16 @@ def _page(found: tuple[list[dict[str, object]], str | None]) -> Reply:
           errors=(NotFound, InvalidCursor))  # fmt: skip
 def member_purchases(ctx: RequestContext, member_id: str) -> Reply:
     query: PageQuery = ctx.query
-    return _page(history.of_member(reachable(ctx.caller, member_id), _scope(ctx.caller), query.limit, query.cursor))
+    member_id = reachable(ctx.caller, member_id)
+    return _page(history.of_member(member_id, _scope(ctx.caller), query.limit, query.cursor,
+                                   for_member=ctx.caller.is_member))  # fmt: skip
 
 
 @endpoint(bp, "/v1/me/purchases", "GET", summary="My purchases, newest first", tag="me", access=MEMBER,
           query=PageQuery, response=PurchasePage, errors=(InvalidCursor,))  # fmt: skip
 def my_purchases(ctx: RequestContext) -> Reply:
     query: PageQuery = ctx.query
-    return _page(history.of_member(ctx.caller.id, frozenset(), query.limit, query.cursor))
+    return _page(history.of_member(ctx.caller.id, frozenset(), query.limit, query.cursor, for_member=True))
 
 
 @endpoint(bp, "/v1/stores/{store_id}/purchases", "GET", summary="A store's purchases between two days, newest first",

@@ -7,23 +7,40 @@ import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
+
 from chalicelib.purchases.records import PurchaseRecord
 from chalicelib.shared import clock
 from chalicelib.shared.db import one_page
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 
+IN_LIMIT = 100  # values one DynamoDB IN comparison takes
 
-def of_member(member_id: str, stores: frozenset[str], limit: int, cursor: str | None
+
+def of_member(member_id: str, stores: frozenset[str], limit: int, cursor: str | None, *, for_member: bool = False
               ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
-    """The member's purchases; with ``stores`` (staff scoped to stores) only those made there."""
+    """The member's purchases; with ``stores`` (staff scoped to stores) only those made there. The member
+    themself is not shown which partner system reported a purchase."""
     scope = f"purchases|member|{member_id}|{','.join(sorted(stores))}"
     results = PurchaseRecord.by_member.query(
-        member_id, filter_condition=PurchaseRecord.store_id.is_in(*stores) if stores else None,
-        scan_index_forward=False, page_size=limit, last_evaluated_key=decode_cursor(scope, cursor),
+        member_id, filter_condition=_made_in(sorted(stores)), scan_index_forward=False, page_size=limit,
+        last_evaluated_key=decode_cursor(scope, cursor),
     )  # fmt: skip
     records, last = one_page(PurchaseRecord, results)
-    return [purchase_json(record) for record in records], encode_cursor(scope, last)
+    items = [purchase_json(record) for record in records]
+    if for_member:
+        items = [{**item, "partner_id": None} for item in items]
+    return items, encode_cursor(scope, last)
+
+
+def _made_in(stores: list[str]) -> Condition | None:
+    """Purchases made in one of ``stores`` (none: anywhere), in IN comparisons of at most ``IN_LIMIT`` each."""
+    condition = None
+    for start in range(0, len(stores), IN_LIMIT):
+        chunk = PurchaseRecord.store_id.is_in(*stores[start : start + IN_LIMIT])
+        condition = chunk if condition is None else condition | chunk
+    return condition
 
 
 def of_store(store_id: str, first_day: date, last_day: date, limit: int, cursor: str | None

@@ -259,7 +259,7 @@ class PurchaseView(Schema):
     line ``order``)."""
 
     order_id: str
-    partner_id: str
+    partner_id: str | None = Field(description="the partner system that reported it (null for the member)")
     member_id: str
     store_id: str
     occurred_at: str

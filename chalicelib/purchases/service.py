@@ -27,7 +27,7 @@ from chalicelib.points.rules import Account, Draw
 from chalicelib.purchases import rules
 from chalicelib.purchases.records import EarnRulesRecord, PurchaseRecord, RefundRecord
 from chalicelib.purchases.rules import EarnRules, Line
-from chalicelib.purchases.schemas import MemberRef, Purchase, Refund, RulesIn
+from chalicelib.purchases.schemas import CLOCK_SKEW, MemberRef, Purchase, Refund, RulesIn
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
 from chalicelib.shared.db import Transaction
@@ -316,6 +316,9 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
 
 def _refund_once(partner: Caller, refund: Refund, purchase: PurchaseRecord, refund_key: str, digest: str
                  ) -> dict[str, Any]:  # fmt: skip
+    if refund.occurred_at < datetime.fromisoformat(purchase.occurred_at) - CLOCK_SKEW:
+        detail = "A refund cannot happen before its order"
+        raise ValidationFailed([{"field": "occurred_at", "in": "body", "message": detail}], detail)
     raw_lines = json.loads(purchase.lines)
     lines = [Line(l[0], l[1], l[2], l[3], int(l[4]), int(l[5])) for l in raw_lines]  # noqa: E741
     shares = [int(l[6]) for l in raw_lines]  # noqa: E741

@@ -44,23 +44,27 @@ class CachedByKey(Generic[K, T]):
         self._load, self._seconds, self._size = load, seconds, size
         self._lock = threading.Lock()
         self._values: dict[K, tuple[float, T]] = {}
+        self._forgotten = 0  # counts forget() calls: a load that began before one is answered but not kept
 
     def get(self, key: K) -> T:
         with self._lock:
-            cached = self._values.get(key)
+            cached, forgotten = self._values.get(key), self._forgotten
         if cached and time.monotonic() - cached[0] < self._seconds:
             return cached[1]
         loaded = self._load(key)
         with self._lock:
             if len(self._values) >= self._size:
                 self._values.clear()
-            self._values[key] = (time.monotonic(), loaded)
+            if self._forgotten == forgotten:  # else it may predate the change that forget() announced
+                self._values[key] = (time.monotonic(), loaded)
         return loaded
 
     def forget(self, key: K) -> None:
         with self._lock:
             self._values.pop(key, None)
+            self._forgotten += 1
 
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+            self._forgotten += 1

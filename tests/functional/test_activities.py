@@ -121,6 +121,10 @@ def test_a_birthday_counts_only_in_the_members_birthday_month(api, partner):  # 
     november = report(api, partner, "bd-3", "birthday", born_in_october, at=DAY + timedelta(days=12))
     assert (november.status, november.body["type"].rsplit("/", 1)[1]) == (422, "not-their-birthday")
     assert report(api, partner, "bd-4", "birthday", no_birthday).status == 422
+    api.patch(f"/v1/members/{born_in_october}", {"birthday": "1990-12-01"},
+              headers={"content-type": "application/merge-patch+json", "if-match": '"1"'})  # fmt: skip
+    repeat = report(api, partner, "bd-1", "birthday", born_in_october)  # after the edit: still its first answer
+    assert (repeat.status, repeat.body["points_awarded"], repeat.body["duplicate"]) == (200, 100, True)
     assert earned(born_in_october) == [("earn", 100, "生日奖励")]
     assert earned(no_birthday) == []
 

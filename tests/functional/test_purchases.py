@@ -346,6 +346,12 @@ class TestRefunds:
         assert self.refund(api, partner, "F-1", 2_000, order_id="N-1").body["points_clawed_back"] == 60
         assert balance(member) == 0
 
+    def test_a_refund_before_its_order_is_422(self, api, partner, bought):
+        body = {"refund_id": "F-0", "order_id": "A-1", "occurred_at": (AT - timedelta(hours=1)).isoformat(),
+                "amount_fen": 100}  # fmt: skip
+        early = signed(api, partner, "/v1/webhooks/refunds", body)
+        assert (early.status, early.body["detail"]) == (422, "A refund cannot happen before its order")
+
     def test_unknown_orders_are_404_and_too_much_is_422(self, api, partner, bought):
         assert self.refund(api, partner, "F-1", 100, order_id="nope").status == 404
         too_much = self.refund(api, partner, "F-2", 10_001)
@@ -383,8 +389,8 @@ class TestHistory:
                order({"member_id": member_id}, "H-2", at=AT + timedelta(days=1), store="BJ-001"))  # fmt: skip
         later = AT + timedelta(days=2)
         signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member_id}, "H-3", at=later))
-        signed(api, partner, "/v1/webhooks/refunds", {"refund_id": "HR-1", "order_id": "H-3",
-                                                      "occurred_at": AT.isoformat(), "amount_fen": 2_500})  # fmt: skip
+        refund = {"refund_id": "HR-1", "order_id": "H-3", "occurred_at": later.isoformat(), "amount_fen": 2_500}
+        signed(api, partner, "/v1/webhooks/refunds", refund)
         return member_id, api.as_(token)
 
     def test_members_and_staff_read_purchases_newest_first_with_refunds(self, api, history):
@@ -398,7 +404,9 @@ class TestHistory:
         rest = me.get(f"/v1/me/purchases?limit=2&cursor={first['next_cursor']}").body
         assert ([p["order_id"] for p in rest["items"]], rest["next_cursor"]) == (["H-1"], None)
         staff = api.get(f"/v1/members/{member_id}/purchases").body["items"]
-        assert staff == first["items"] + rest["items"]
+        assert len({p["partner_id"] for p in staff}) == 2  # the POS and the e-shop, shown to staff
+        assert [{**p, "partner_id": None} for p in staff] == first["items"] + rest["items"]  # members see no partner
+        assert me.get(f"/v1/members/{member_id}/purchases").body["items"] == first["items"] + rest["items"]
 
     def test_staff_scoped_to_a_store_see_only_purchases_made_there(self, api, history):
         member_id, _ = history
@@ -408,6 +416,8 @@ class TestHistory:
         assert shanghai.get("/v1/stores/BJ-001/purchases?from=2026-11-01&to=2026-11-30").status == 404
         beijing = api.as_(token_for(["cashier"], ("BJ-001",)))
         assert beijing.get(f"/v1/members/{member_id}/purchases").status == 404  # not a member of their store
+        many = api.as_(token_for(["cashier"], (*(f"X-{n:03d}" for n in range(150)), "SH-001")))  # IN takes 100
+        assert [p["order_id"] for p in many.get(f"/v1/members/{member_id}/purchases").body["items"]] == ["H-3", "H-1"]
 
     def test_a_stores_purchases_between_two_days(self, api, history):
         day = AT.date()
