@@ -41,6 +41,11 @@ class Caller:
         return self.grant is not None and self.grant.covers_store(store_id)
 
     @property
+    def stores(self) -> frozenset[str]:
+        """The stores the caller is scoped to; empty: every store (or none apply, for members)."""
+        return self.grant.stores if self.grant is not None else frozenset()
+
+    @property
     def scope(self) -> str:
         """What idempotency keys and audit records are kept under."""
         return f"{self.kind}:{self.id}" if self.id else self.kind

@@ -99,5 +99,5 @@ def revoke_secret(ctx: RequestContext, partner_id: str, secret_id: str) -> Reply
 @endpoint(bp, "/v1/webhooks/ping", "POST", summary="Check a partner's request signing", tag="webhooks",
           access=PARTNER, body=WebhookPing, response=PingAnswer, errors=(Unauthenticated,))  # fmt: skip
 def ping(ctx: RequestContext) -> Reply:
-    stores = sorted(ctx.caller.grant.stores) if ctx.caller.grant else []
+    stores = sorted(ctx.caller.stores)
     return Reply(PingAnswer(partner_id=ctx.caller.id, stores=stores, received_at=clock.iso(clock.now())))

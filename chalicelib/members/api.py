@@ -64,7 +64,7 @@ def _in_scope(caller: Caller, member: Member) -> Member:
 def reachable(caller: Caller, member_id: str) -> str:
     """``member_id`` if the caller may reach that member: staff scoped to stores reach only members of
     those stores (others are 404, as if absent; the profile is read unopened); anyone else passes here."""
-    if caller.grant is not None and caller.grant.stores:
+    if caller.stores:
         member = MemberRecord.find(member_id)
         if member is None or not caller.covers_store(member.home_store_id):
             raise NotFound(f"No member {member_id!r}")
@@ -125,7 +125,7 @@ def lookup_member(ctx: RequestContext) -> Reply:
           response=MemberPage, errors=(InvalidCursor,))  # fmt: skip
 def list_members(ctx: RequestContext) -> Reply:
     query: MemberListQuery = ctx.query
-    scope = sorted(ctx.caller.grant.stores)
+    scope = sorted(ctx.caller.stores)
     if scope and query.store_id is None and len(scope) == 1:
         query = query.model_copy(update={"store_id": scope[0]})
     if scope and query.store_id not in scope:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib.identity.access import MEMBER, PARTNER, Caller, Staff, StaffOrSelf
+from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
 from chalicelib.purchases import activities, history, service
@@ -96,11 +96,6 @@ def check_in(ctx: RequestContext) -> Reply:
     return Reply(ActivityAnswer.model_validate(activities.check_in(ctx.caller.id)))
 
 
-def _scope(caller: Caller) -> frozenset[str]:
-    """The stores whose purchases the caller sees: staff scoped to stores see those; others every store."""
-    return caller.grant.stores if caller.grant is not None else frozenset()
-
-
 def _page(found: tuple[list[dict[str, object]], str | None]) -> Reply:
     items, cursor = found
     return Reply(PurchasePage.model_validate({"items": items, "next_cursor": cursor}))
@@ -112,7 +107,7 @@ def _page(found: tuple[list[dict[str, object]], str | None]) -> Reply:
 def member_purchases(ctx: RequestContext, member_id: str) -> Reply:
     query: PageQuery = ctx.query
     member_id = reachable(ctx.caller, member_id)
-    return _page(history.of_member(member_id, _scope(ctx.caller), query.limit, query.cursor,
+    return _page(history.of_member(member_id, ctx.caller.stores, query.limit, query.cursor,
                                    for_member=ctx.caller.is_member))  # fmt: skip
 
 

@@ -281,7 +281,7 @@ def member_for_partner(partner: Caller, ref: MemberRef) -> str:
     member_id = ref.member_id or members.holder(phone=ref.phone, member_no=ref.member_no)
     if member_id is None:
         raise MemberNotEligible("No member with that phone or member number")
-    if partner.grant is not None and partner.grant.stores:
+    if partner.stores:
         from chalicelib.members.records import MemberRecord
 
         member = MemberRecord.find(member_id)

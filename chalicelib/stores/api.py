@@ -60,7 +60,7 @@ def update_store(ctx: RequestContext, store_id: str) -> Reply:
           errors=(InvalidCursor,))  # fmt: skip
 def list_stores(ctx: RequestContext) -> Reply:
     query: PageQuery = ctx.query
-    scope = sorted(ctx.caller.grant.stores)
+    scope = sorted(ctx.caller.stores)
     if scope:  # a scoped caller's stores fit on one page
         stores = [store for store_id in scope if (store := service.find_store(store_id)) is not None]
         return Reply(StorePage(items=[Store.of(store) for store in stores], next_cursor=None))
