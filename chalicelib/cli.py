@@ -6,9 +6,11 @@ through what it wrote under ``.local/``; on AWS the same operations run as Lambd
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ import click
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
-def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
     if value is None:
         return None
     try:
@@ -80,21 +82,45 @@ def jobs_list() -> None:
     "--as-of",
     "as_of",
     callback=_iso_date,
-    help="Process what is due up to this date (default: as scheduled, yesterday or today).",
+    help="Process what is due up to this date (default: as scheduled, yesterday or today; never after today).",
 )
 @click.option("--fan-out", is_flag=True, help="Send batches through the jobs queue instead of running them here.")
 def jobs_run(name: str, as_of: date | None, fan_out: bool) -> None:
     """Run job NAME for everything due through --as-of; prints the run report as JSON."""
     from chalicelib.local.stack import connect
-    from chalicelib.shared.errors import NotFound
     from chalicelib.shared.jobs import get_job, run_job, scheduled_day
 
     connect()
-    try:
+    with _usage_errors():
         job = get_job(name)
-    except NotFound as e:
+        report = run_job(job, as_of or scheduled_day(job), fan_out=fan_out)
+    click.echo(report.model_dump_json(indent=2))
+    sys.exit(1 if report.status == "failed" else 0)
+
+
+@jobs.command("preview")
+@click.argument("name")
+@click.option("--as-of", "as_of", callback=_iso_date, required=True, help="The day to rehearse, future included.")
+def jobs_preview(name: str, as_of: date) -> None:
+    """What job NAME would do if it ran for --as-of on the data as it stands (writes nothing), as JSON."""
+    from chalicelib.local.stack import connect
+    from chalicelib.shared.jobs import get_job, preview_job
+
+    connect()
+    with _usage_errors():
+        report = preview_job(get_job(name), as_of)
+    click.echo(report.model_dump_json(indent=2))
+
+
+@contextlib.contextmanager
+def _usage_errors() -> Iterator[None]:
+    """A refused request (an unknown job, a day in the future, a run under way) is a usage error, not a crash."""
+    from chalicelib.shared.errors import DomainError
+
+    try:
+        yield
+    except DomainError as e:
         raise click.UsageError(e.detail) from None
-    click.echo(run_job(job, as_of or scheduled_day(job), fan_out=fan_out).model_dump_json(indent=2))
 
 
 @jobs.command("runs")
@@ -108,6 +134,47 @@ def jobs_runs(name: str, limit: int) -> None:
     connect()
     reports = recent_reports(get_job(name).name, limit)
     click.echo(json.dumps([report.model_dump() for report in reports], indent=2))
+
+
+@cli.group()
+def clock() -> None:
+    """The test clock: move the platform's "today" (local stack and stages that allow it; never production)."""
+
+
+@clock.command("set")
+@click.argument("day", callback=_iso_date)
+def clock_set(day: date) -> None:
+    """Make DAY (YYYY-MM-DD) the platform's today for the API, the jobs and the CLI (time of day keeps running)."""
+    from chalicelib.local.stack import connect
+    from chalicelib.shared.testclock import set_today
+
+    connect()
+    with _usage_errors():
+        offset = set_today(day)
+    click.echo(f"today is {day.isoformat()} ({offset.days:+d} days from real time); `clock reset` returns")
+
+
+@clock.command("reset")
+def clock_reset() -> None:
+    """Return the platform to real time."""
+    from chalicelib.local.stack import connect
+    from chalicelib.shared.testclock import reset
+
+    connect()
+    with _usage_errors():
+        reset()
+    click.echo("the platform runs on real time")
+
+
+@clock.command("show")
+def clock_show() -> None:
+    """The platform's today and how far the test clock moved it."""
+    from chalicelib.local.stack import connect
+    from chalicelib.shared import clock as platform_clock
+    from chalicelib.shared.testclock import stored_offset
+
+    connect()
+    click.echo(f"today is {platform_clock.business_today().isoformat()} ({stored_offset().days:+d} days)")
 
 
 @cli.group()

@@ -500,6 +500,7 @@ def render_policy(stage: str) -> Template:
                 "dynamodb:BatchWriteItem",
                 "dynamodb:ConditionCheckItem",
                 "dynamodb:DeleteItem",
+                "dynamodb:DescribeTable",
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
                 "dynamodb:Query",

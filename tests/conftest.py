@@ -29,6 +29,7 @@ import socket  # noqa: E402
 import threading  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
+from datetime import date  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
@@ -36,6 +37,7 @@ from moto import mock_aws  # noqa: E402
 
 from chalicelib.local import gateway  # noqa: E402
 from chalicelib.local.provision import Provisioned, provision  # noqa: E402
+from chalicelib.shared import jobs  # noqa: E402
 from chalicelib.shared.db import bind_tables, physical_name, registered_tables  # noqa: E402
 
 
@@ -51,6 +53,7 @@ def _cheap_password_hashes() -> None:
 
 _cheap_password_hashes()
 PREFIX = os.environ["LOYALTY_TABLE_PREFIX"]
+EPOCH = date(2026, 1, 1)  # the tests' platform holds data from this day (their clocks are frozen in 2026)
 REGION = os.environ["AWS_DEFAULT_REGION"]
 
 
@@ -73,6 +76,7 @@ def aws() -> Iterator[Provisioned]:
     with mock_aws():
         provisioned = provision(PREFIX, REGION)
         bind_tables(PREFIX, REGION)
+        jobs.set_epoch(EPOCH)
         yield provisioned
 
 

@@ -247,7 +247,7 @@ def authenticate(partner_id: str, signature: str, body: bytes) -> tuple[str, ...
         raise Unauthenticated(BAD_SIGNATURE)
     keys = _cache.get(partner_id)
     try:
-        verify(signature, body, keys.secrets, clock.now().timestamp())
+        verify(signature, body, keys.secrets, clock.real_now().timestamp())
     except BadSignature as e:
         logger.info("partner signature refused", extra={"partner_id": partner_id, "reason": str(e)})
         raise Unauthenticated(BAD_SIGNATURE) from None

@@ -45,7 +45,7 @@ class Claims:
 def issue_access_token(claims: Claims) -> tuple[str, int]:
     """A signed access token and its lifetime in seconds."""
     settings = get_settings()
-    now = clock.now()
+    now = clock.real_now()  # lifetimes are security, on real time: a moved test clock logs nobody out
     lifetime = timedelta(minutes=settings.access_token_minutes)
     payload = {
         "iss": ISSUER, "aud": AUDIENCE, "sub": claims.subject, "iat": now, "nbf": now, "exp": now + lifetime,
@@ -64,7 +64,7 @@ def verify_access_token(token: str) -> Claims:
         )  # fmt: skip
     except jwt.InvalidTokenError:
         raise Unauthenticated("The access token is not valid") from None
-    now = clock.now().timestamp()  # times are checked on the platform's clock, which tests and jobs can move
+    now = clock.real_now().timestamp()  # real time (tests may pin it); a test clock's offset does not apply
     if not isinstance(payload["exp"], int | float) or now > payload["exp"] + LEEWAY_SECONDS:
         raise Unauthenticated("The access token has expired; refresh it")
     if now + LEEWAY_SECONDS < payload.get("nbf", 0):

@@ -105,6 +105,7 @@ def stack_environment(local: LocalDir, endpoint_url: str, provisioned: Provision
         "LOYALTY_LOOKUP_HASH_KEY": kept["lookup_hash_key"],
         "LOYALTY_JWT_SECRET": kept["jwt_secret"],
         "LOYALTY_LOCAL_KEY_FILE": str(local.master_key),
+        "LOYALTY_TEST_CLOCK": "true",
     }
 
 

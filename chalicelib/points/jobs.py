@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pynamodb.exceptions import UpdateError
@@ -57,6 +58,14 @@ class ExpirePoints(Job):
                 booked += _expire(image, as_of)
         return booked
 
+    def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
+        for partition in keys:
+            for image in PointsAccountRecord.by_expiry_due.query(partition):
+                _, draws = rules.expire(service.to_account(image), as_of)
+                for draw in draws:
+                    yield {"member_id": image.member_id, "outcome": "expire", "points": draw.points,
+                           "expires_on": _day(draw.expires_on)}  # fmt: skip
+
 
 def _expire(image: PointsAccountRecord, as_of: date) -> int:
     def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
@@ -96,6 +105,14 @@ class MaturePendingPoints(Job):
                 moved += service.rearrange(image, mature, "points.matured")
         return moved
 
+    def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
+        for partition in keys:
+            for image in PointsAccountRecord.by_maturity_due.query(partition):
+                _, draws = rules.mature(service.to_account(image), as_of)
+                for draw in draws:
+                    yield {"member_id": image.member_id, "outcome": "mature", "points": draw.points,
+                           "available_on": _day(draw.available_on)}  # fmt: skip
+
 
 class PointsExpiryReminders(Job):
     """One ``points.expiring`` event per member and expiry date, ``LOYALTY_POINTS_REMINDER_DAYS`` (7) ahead:
@@ -113,14 +130,30 @@ class PointsExpiryReminders(Job):
         return partitions(first_day, as_of + ahead)
 
     def process(self, keys: list[str], as_of: date) -> int:
-        ahead = timedelta(days=get_settings().points_reminder_days)
-        sent = 0
-        for partition in keys:
-            for image in PointsAccountRecord.by_expiry_due.query(partition):
-                for expires_on, points in service.to_account(image).expiring(as_of + timedelta(days=1)):
-                    if expires_on <= as_of + ahead:
-                        sent += _remind(image.member_id, expires_on, points)
-        return sent
+        return sum(_remind(member_id, expires_on, points) for member_id, expires_on, points in _expiring(keys, as_of))
+
+    def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
+        for member_id, expires_on, points in _expiring(keys, as_of):
+            if UniqueRecord.find(_reminded_key(member_id, expires_on)) is None:
+                yield {"member_id": member_id, "outcome": "remind", "points": points, "expires_on": _day(expires_on)}
+
+
+def _expiring(keys: list[str], as_of: date) -> Iterator[tuple[str, date, int]]:
+    """(member, expiry date, points) for the points expiring after ``as_of`` and within the reminder days."""
+    ahead = timedelta(days=get_settings().points_reminder_days)
+    for partition in keys:
+        for image in PointsAccountRecord.by_expiry_due.query(partition):
+            for expires_on, points in service.to_account(image).expiring(as_of + timedelta(days=1)):
+                if expires_on <= as_of + ahead:
+                    yield image.member_id, expires_on, points
+
+
+def _reminded_key(member_id: str, expires_on: date) -> str:
+    return f"points-reminded:{member_id}:{expires_on.isoformat()}"
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 class _AlreadyReminded(Exception):
@@ -129,8 +162,7 @@ class _AlreadyReminded(Exception):
 
 def _remind(member_id: str, expires_on: date, points: int) -> int:
     tx = Transaction()
-    marker = UniqueRecord(f"points-reminded:{member_id}:{expires_on.isoformat()}", owner=member_id,
-                          created_at=clock.iso(clock.now()))  # fmt: skip
+    marker = UniqueRecord(_reminded_key(member_id, expires_on), owner=member_id, created_at=clock.iso(clock.now()))
     tx.put(marker, condition=UniqueRecord.key.does_not_exist(), on_fail=_AlreadyReminded())
     emit(tx, new_event("points.expiring", f"member/{member_id}", {
         "member_id": member_id, "expires_on": expires_on.isoformat(), "points": points,

@@ -55,6 +55,7 @@ class Record(Model):
 
 
 _registry: dict[str, type[Record]] = {}
+_binding: tuple[str, str] | None = None  # the (prefix, region) tables are bound to; classes declared later follow
 
 
 def table(cls: type[Record]) -> type[Record]:
@@ -62,6 +63,8 @@ def table(cls: type[Record]) -> type[Record]:
     if not cls.logical_name:
         raise TypeError(f"{cls.__name__} needs a logical_name")
     _registry[cls.logical_name] = cls
+    if _binding is not None:
+        _bind(cls, *_binding)
     return cls
 
 
@@ -77,25 +80,41 @@ def physical_name(prefix: str, logical_name: str) -> str:
 
 def bind_tables(prefix: str, region: str) -> None:
     """Point every record class at this stage's tables, dropping connections made for another endpoint."""
+    global _binding
     connection.cache_clear()
+    _binding = (prefix, region)
     for cls in registered_tables():
-        meta: Any = cls.Meta
-        meta.table_name = physical_name(prefix, cls.logical_name)
-        meta.region = region
-        cls._connection = None
+        _bind(cls, prefix, region)
+
+
+def _bind(cls: type[Record], prefix: str, region: str) -> None:
+    meta: Any = cls.Meta
+    meta.table_name = physical_name(prefix, cls.logical_name)
+    meta.region = region
+    cls._connection = None
 
 
 def _import_all_records() -> None:
-    # Importing the record modules registers their tables; the list is the set of domains.
-    from chalicelib.audit import records as audit_records  # noqa: F401
-    from chalicelib.identity import records as identity_records  # noqa: F401
-    from chalicelib.members import records as members_records  # noqa: F401
-    from chalicelib.notifications import records as notifications_records  # noqa: F401
-    from chalicelib.points import records as points_records  # noqa: F401
-    from chalicelib.purchases import records as purchases_records  # noqa: F401
+    """Import every domain's ``records`` module and the shared modules that declare tables, so a table is
+    bound wherever its first use happens (a job the CLI imports late, a consumer): none is left out by hand."""
     from chalicelib.shared import events, idempotency, jobs, ratelimit, unique  # noqa: F401
-    from chalicelib.stats import records as stats_records  # noqa: F401
-    from chalicelib.stores import records as stores_records  # noqa: F401
+
+    import_each("records")
+
+
+def import_each(module_name: str) -> list[Any]:
+    """Import ``chalicelib.<domain>.<module_name>`` for every domain package that has one."""
+    import importlib
+    import importlib.util
+    import pkgutil
+
+    import chalicelib
+
+    found = []
+    for package in pkgutil.iter_modules(chalicelib.__path__):
+        if package.ispkg and importlib.util.find_spec(f"chalicelib.{package.name}.{module_name}") is not None:
+            found.append(importlib.import_module(f"chalicelib.{package.name}.{module_name}"))
+    return found
 
 
 @functools.cache

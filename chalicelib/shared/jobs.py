@@ -16,22 +16,24 @@ import functools
 import json
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.shared import clock
 from chalicelib.shared.db import Record, Transaction, table, with_retries
-from chalicelib.shared.errors import NotFound
+from chalicelib.shared.errors import Conflict, DomainError, NotFound
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 
 BATCH_SIZE = 100
 INLINE_BATCHES = 1  # a run with more batches than this fans out when asked to
+STALE_AFTER = timedelta(minutes=15)  # a run without progress this long was abandoned (the queue's visibility)
+PLATFORM, EPOCH = "~platform", "epoch"  # platform-wide items of the jobs table (no job has this name)
 
 
 class Job(abc.ABC):
@@ -53,6 +55,11 @@ class Job(abc.ABC):
     def process(self, keys: list[str], as_of: date) -> int | Counter[str]:
         """Handle a batch; idempotent per item and as-of date. Returns how many items changed, or tallies
         of what it found (their ``changed`` counts as processed), which the run's report adds up."""
+
+    def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
+        """What ``process`` would do to a batch as of ``as_of`` (the future included), writing nothing: one
+        finding per item it would change, with an ``outcome``."""
+        raise NoPreview(f"{self.name} has no preview")
 
 
 JOBS: dict[str, Job] = {}
@@ -76,9 +83,9 @@ def all_jobs() -> list[Job]:
 
 
 def _import_all_jobs() -> None:
-    from chalicelib.platform import jobs  # noqa: F401
-    from chalicelib.points import jobs as points_jobs  # noqa: F401
-    from chalicelib.tiers import jobs as tiers_jobs  # noqa: F401
+    from chalicelib.shared.db import import_each
+
+    import_each("jobs")
 
 
 @table
@@ -102,6 +109,9 @@ class JobRecord(Record):
     batches_done = NumberAttribute(null=True)
     processed = NumberAttribute(null=True)
     tallies = UnicodeAttribute(null=True)  # a batch's tallies (JSON), added up when its run's report is read
+    updated_at = UnicodeAttribute(null=True)  # a run's last progress: a run without any for long was abandoned
+    error = UnicodeAttribute(null=True)  # why a run failed
+    offset_days = NumberAttribute(null=True)  # the test clock's offset (see ``testclock``)
 
 
 class RunReport(BaseModel):
@@ -117,6 +127,17 @@ class RunReport(BaseModel):
     batches_done: int
     processed: int
     tallies: dict[str, int] = {}
+    error: str | None = None
+
+
+class PreviewReport(BaseModel):
+    job: str
+    as_of: str
+    first_day: str
+    today: str
+    items: int
+    tallies: dict[str, int]
+    findings: list[dict[str, Any]]
 
 
 class BatchMessage(BaseModel):
@@ -127,46 +148,153 @@ class BatchMessage(BaseModel):
     keys: list[str]
 
 
+class FutureDay(DomainError):
+    slug, title, status = "job-day-in-future", "A job cannot run for a day that has not come", 422
+
+
+class RunUnderWay(Conflict):
+    slug, title = "job-run-under-way", "A run of this job is under way"
+
+
+class NoPreview(DomainError):
+    slug, title, status = "job-has-no-preview", "This job has no preview", 422
+
+
 def watermark(job: Job) -> date | None:
     """The last as-of date a run of ``job`` completed."""
     record = JobRecord.find(job.name, "watermark")
     return date.fromisoformat(record.as_of) if record and record.as_of else None
 
 
+def platform_epoch() -> date:
+    """The first business day the platform holds data for: a job's first run looks back no further.
+
+    Kept as an item of the jobs table (so a local snapshot keeps it); the first time it is asked for, it is
+    the day the jobs table was created."""
+    record = JobRecord.find(PLATFORM, EPOCH)
+    if record is not None and record.as_of:
+        return date.fromisoformat(record.as_of)
+    created = JobRecord.describe_table()["CreationDateTime"]
+    if isinstance(created, int | float):
+        created = datetime.fromtimestamp(created, UTC)
+    return set_epoch(clock.business_date(created, get_settings().tz), only_if_unset=True)
+
+
+def set_epoch(day: date, *, only_if_unset: bool = False) -> date:
+    """Record the first day the platform holds data for (an import of older data moves it back)."""
+    condition = JobRecord.job.does_not_exist() if only_if_unset else None
+    try:
+        JobRecord(PLATFORM, EPOCH, as_of=day.isoformat()).save(condition=condition)
+    except PutError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return platform_epoch()
+    return day
+
+
+def first_day_of(job: Job, as_of: date) -> date:
+    """Where a run for ``as_of`` starts: the day after the watermark, or, on a first run, the lookback but
+    never before the platform held data."""
+    last = watermark(job)
+    if last is not None:
+        first_day = last + timedelta(days=1)
+    elif job.first_run_lookback_days:
+        first_day = max(as_of - timedelta(days=job.first_run_lookback_days), platform_epoch())
+    else:
+        first_day = as_of
+    return min(first_day, as_of)
+
+
 def run_job(job: Job, as_of: date, *, fan_out: bool = False) -> RunReport:
     """Plan and run everything due from the day after the watermark through ``as_of``.
 
-    With ``fan_out`` and more than one batch, batches go to the jobs queue and the report completes as
-    workers finish; otherwise every batch runs here before this returns.
+    A day that has not come is refused (preview it instead). A run left unfinished by a crash is marked
+    failed first, so a job is never stuck; one still making progress makes this a 409. With ``fan_out`` and
+    more than one batch, batches go to the jobs queue and the report completes as workers finish; otherwise
+    every batch runs here before this returns, and a failure marks the run failed before it is raised.
     """
-    last = watermark(job)
-    first_day = last + timedelta(days=1) if last else as_of - timedelta(days=job.first_run_lookback_days)
-    first_day = min(first_day, as_of)
+    today = clock.business_today()
+    if as_of > today:
+        raise FutureDay(
+            f"{job.name} cannot run for {as_of}: today is {today}. "
+            f"`jobs preview {job.name} --as-of {as_of}` shows what it would do, writing nothing"
+        )
+    _settle_unfinished_runs(job)
+    first_day = first_day_of(job, as_of)
     run_id = new_id("run_")
     started = clock.iso(clock.now())
     JobRecord(
         job.name, f"run#{run_id}", as_of=as_of.isoformat(), status="planning", first_day=first_day.isoformat(),
-        started_at=started, planned=0, batches=0, batches_done=0, processed=0,
+        started_at=started, planned=0, batches=0, batches_done=0, processed=0, updated_at=_progress_stamp(),
     ).save()  # fmt: skip
-    size = (job.batch_size or BATCH_SIZE) if fan_out else BATCH_SIZE
-    batches = list(_chunks(job.due(first_day, as_of), size))
-    messages = [BatchMessage(job=job.name, run_id=run_id, as_of=as_of.isoformat(), batch=n, keys=keys)
-                for n, keys in enumerate(batches)]  # fmt: skip
-    run = JobRecord(job.name, f"run#{run_id}")
-    with_retries(lambda: run.update(actions=[
-        JobRecord.status.set("running"),
-        JobRecord.planned.set(sum(len(keys) for keys in batches)),
-        JobRecord.batches.set(len(batches)),
-    ]))  # fmt: skip
-    if fan_out and len(messages) > INLINE_BATCHES:
-        _enqueue(messages)
-    else:
-        for message in messages:
-            process_batch(message)
+    try:
+        size = (job.batch_size or BATCH_SIZE) if fan_out else BATCH_SIZE
+        batches = list(_chunks(job.due(first_day, as_of), size))
+        messages = [BatchMessage(job=job.name, run_id=run_id, as_of=as_of.isoformat(), batch=n, keys=keys)
+                    for n, keys in enumerate(batches)]  # fmt: skip
+        run = JobRecord(job.name, f"run#{run_id}")
+        with_retries(lambda: run.update(actions=[
+            JobRecord.status.set("running"),
+            JobRecord.planned.set(sum(len(keys) for keys in batches)),
+            JobRecord.batches.set(len(batches)),
+        ]))  # fmt: skip
+        if fan_out and len(messages) > INLINE_BATCHES:
+            _enqueue(messages)
+        else:
+            for message in messages:
+                process_batch(message)
+    except Exception as e:
+        _fail(job.name, run_id, f"{type(e).__name__}: {e}")
+        raise
     _complete_if_done(job.name, run_id)
     report = get_report(job.name, run_id)
     logger.info("job planned", extra={"job": job.name, "run_id": run_id, "report": report.model_dump()})
     return report
+
+
+def preview_job(job: Job, as_of: date) -> PreviewReport:
+    """What a run for ``as_of`` (any day, the future included) would do to the data as it stands now, item by
+    item. Writes nothing: the watermark, the run reports and the data stay as they are."""
+    if type(job).preview is Job.preview:
+        raise NoPreview(f"{job.name} has no preview; its runs report what they did")
+    first_day = first_day_of(job, as_of)
+    findings = [finding for keys in _chunks(job.due(first_day, as_of), BATCH_SIZE)
+                for finding in job.preview(keys, as_of)]  # fmt: skip
+    tallies = Counter(str(finding.get("outcome", "due")) for finding in findings)
+    return PreviewReport(job=job.name, as_of=as_of.isoformat(), first_day=first_day.isoformat(),
+                         today=clock.business_today().isoformat(), items=len(findings), tallies=dict(tallies),
+                         findings=findings)  # fmt: skip
+
+
+def _settle_unfinished_runs(job: Job) -> None:
+    """Mark runs that stopped making progress (a crash, a killed CLI) failed; refuse while one progresses."""
+    cutoff = clock.real_now() - STALE_AFTER
+    for record in JobRecord.query(job.name, JobRecord.item.startswith("run#"), scan_index_forward=False, limit=20):
+        if record.status not in ("planning", "running"):
+            continue
+        progressed = datetime.fromisoformat((record.updated_at or record.started_at or "").replace("Z", "+00:00"))
+        run_id = record.item.removeprefix("run#")
+        if progressed > cutoff:
+            raise RunUnderWay(f"run {run_id} of {job.name} is under way (last progress {record.updated_at})")
+        _fail(job.name, run_id, f"abandoned: no progress since {record.updated_at or record.started_at}")
+
+
+def _fail(job_name: str, run_id: str, error: str) -> None:
+    try:
+        JobRecord(job_name, f"run#{run_id}").update(
+            actions=[JobRecord.status.set("failed"), JobRecord.error.set(error[:1000]),
+                     JobRecord.finished_at.set(clock.iso(clock.now()))],
+            condition=JobRecord.status.is_in("planning", "running"),
+        )  # fmt: skip
+    except UpdateError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    logger.error("job run failed", extra={"job": job_name, "run_id": run_id, "error": error})
+
+
+def _progress_stamp() -> str:
+    """Wall-clock time of a run's progress (a moved test clock must not make a live run look abandoned)."""
+    return clock.iso(clock.real_now())
 
 
 def process_batch(message: BatchMessage) -> None:
@@ -184,7 +312,11 @@ def process_batch(message: BatchMessage) -> None:
     )
     tx.update(
         JobRecord(message.job, f"run#{message.run_id}"),
-        actions=[JobRecord.batches_done.add(1), JobRecord.processed.add(changed)],
+        actions=[
+            JobRecord.batches_done.add(1),
+            JobRecord.processed.add(changed),
+            JobRecord.updated_at.set(_progress_stamp()),
+        ],
     )
     try:
         tx.commit()
@@ -268,7 +400,7 @@ def _report(record: JobRecord) -> RunReport:
         job=record.job, run_id=record.item.removeprefix("run#"), as_of=record.as_of or "",
         first_day=record.first_day or "", status=record.status or "", started_at=record.started_at or "",
         finished_at=record.finished_at, planned=int(record.planned or 0), batches=int(record.batches or 0),
-        batches_done=int(record.batches_done or 0), processed=int(record.processed or 0),
+        batches_done=int(record.batches_done or 0), processed=int(record.processed or 0), error=record.error,
     )  # fmt: skip
 
 

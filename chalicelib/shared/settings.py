@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     points_pending_days: int = Field(default=0, ge=0, le=365)
     points_reminder_days: int = Field(default=7, ge=1, le=90)
     refund_policy: Literal["debt", "negative-balance"] = "debt"
+    test_clock: bool = False  # `cli clock set` may move this stage's "today" (never on a production stage)
     kms_key_id: str | None = None
     local_key_file: str | None = None
 
@@ -54,6 +55,12 @@ class Settings(BaseSettings):
     def _one_key_source(self) -> Settings:
         if (self.kms_key_id is None) == (self.local_key_file is None):
             raise ValueError("set exactly one of LOYALTY_KMS_KEY_ID (AWS) and LOYALTY_LOCAL_KEY_FILE (local)")
+        return self
+
+    @model_validator(mode="after")
+    def _no_test_clock_in_production(self) -> Settings:
+        if self.test_clock and self.stage.startswith("prod"):
+            raise ValueError("LOYALTY_TEST_CLOCK cannot be set on a production stage")
         return self
 
     @field_validator("business_timezone")

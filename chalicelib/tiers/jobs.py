@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 from chalicelib.points.jobs import PARTITIONS_PER_BATCH, partitions
 from chalicelib.points.records import TIER_FIELDS, PointsAccountRecord
@@ -30,7 +31,14 @@ from chalicelib.tiers.rules import (
 )
 from chalicelib.tiers.service import Verdict, metrics_of, settle, standing_of, warned
 
-SEGMENTS = 16  # scan segments of a programme job: workers read the accounts in parallel
+SEGMENTS = 16
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+# scan segments of a programme job: workers read the accounts in parallel
 
 
 def review_verdict(programme: Programme, standing: Standing, metrics: Metrics, today: date) -> Verdict:
@@ -79,6 +87,21 @@ class RecalculateTiers(Job):
                     tallies["changed"] += 1
         return tallies
 
+    def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
+        """Who the review would downgrade, retain or warn if it ran on ``as_of`` with today's figures."""
+        programme = programmes.current().programme
+        for partition in keys:
+            for image in PointsAccountRecord.by_tier_review.query(partition):
+                standing = standing_of(image, programme)
+                verdict = review_verdict(programme, standing, metrics_of(image), as_of)
+                if verdict.change is not None:
+                    yield {"member_id": image.member_id, "outcome": verdict.change.reason,
+                           "from_tier": standing.tier, "to_tier": verdict.standing.tier,
+                           "valid_until": _day(standing.valid_until)}  # fmt: skip
+                elif verdict.warn:
+                    yield {"member_id": image.member_id, "outcome": "warned", "tier": standing.tier,
+                           "valid_until": _day(standing.valid_until)}  # fmt: skip
+
 
 class _ProgrammeJob(Job):
     """Every account judged by a programme version against the one before; the keys carry both
@@ -89,11 +112,17 @@ class _ProgrammeJob(Job):
     tallied = True
     apply: bool
 
-    def __init__(self, version: int = 0, previous: int = 0) -> None:
+    def __init__(self, version: int | None = None, previous: int | None = None) -> None:
         self.version, self.previous = version, previous
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
-        return (f"{self.version}:{self.previous}:{segment}/{SEGMENTS}" for segment in range(SEGMENTS))
+        """Run without a version (from the CLI), a preview judges the newest version and an application
+        re-judges every member by the current one, each against the current version."""
+        current = programmes.current().version
+        newest = (programmes.versions() or [programmes.current()])[-1].version
+        version = self.version if self.version is not None else (current if self.apply else newest)
+        previous = self.previous if self.previous is not None else current
+        return (f"{version}:{previous}:{segment}/{SEGMENTS}" for segment in range(SEGMENTS))
 
     def process(self, keys: list[str], as_of: date) -> Counter[str]:
         tallies: Counter[str] = Counter()

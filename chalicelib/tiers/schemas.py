@@ -147,6 +147,7 @@ class JobRun(Schema):
     tallies: dict[str, int]
     started_at: str
     finished_at: str | None
+    error: str | None = Field(default=None, description="why the run failed (status `failed`)")
 
 
 class OverrideIn(Schema):

@@ -8,7 +8,9 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -148,5 +150,48 @@ def test_a_member_joins_by_sms_code_and_the_demo_partner_signs(tmp_path):
         status, _ = send("POST", f"{base}/v1/webhooks/ping", {"hello": "pos"},
                          headers={"x-partner-id": partner["partner_id"], "x-signature": forged})  # fmt: skip
         assert status == 401
+    finally:
+        stop(process, whole_group=True)
+
+
+def cli(local_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m chalicelib.cli ARGS` in a process of its own, next to the running stack."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOYALTY_", "AWS_"))}
+    env["LOYALTY_LOCAL_DIR"] = str(local_dir)
+    return subprocess.run(
+        [str(PROJECT / ".venv" / "bin" / "python"), "-m", "chalicelib.cli", *args],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_every_job_runs_from_the_cli_and_the_test_clock_rehearses_a_year_end(tmp_path):
+    """Each job in a fresh CLI process (which binds every table itself), as the README shows; a day after
+    today is refused with a hint; the test clock moves "today" for the CLI's jobs and the API alike."""
+    from chalicelib.shared.jobs import all_jobs
+
+    port, log, local_dir = free_port(), tmp_path / "run.log", tmp_path / "local"
+    base = f"http://127.0.0.1:{port}"
+    process = start(local_dir, port, log)
+    try:
+        wait_healthy(base, process, log)
+        later = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=20)).isoformat()
+        for job in all_jobs():
+            done = cli(local_dir, "jobs", "run", job.name)
+            assert done.returncode == 0, (job.name, done.stdout, done.stderr)
+            assert json.loads(done.stdout)["status"] == "completed", (job.name, done.stdout)
+        future = cli(local_dir, "jobs", "run", "expire-points", "--as-of", later)
+        assert future.returncode == 2
+        assert f"jobs preview expire-points --as-of {later}" in future.stderr
+        preview = cli(local_dir, "jobs", "preview", "recalculate-tiers", "--as-of", later)
+        assert preview.returncode == 0, preview.stderr
+        assert json.loads(preview.stdout)["as_of"] == later
+
+        moved = cli(local_dir, "clock", "set", later)
+        assert moved.returncode == 0, moved.stderr
+        assert cli(local_dir, "clock", "show").stdout.startswith(f"today is {later}")
+        run = cli(local_dir, "jobs", "run", "recalculate-tiers")  # no --as-of: the moved today
+        assert json.loads(run.stdout)["as_of"] == later, run.stderr
+        assert cli(local_dir, "clock", "reset").returncode == 0
+        assert not cli(local_dir, "clock", "show").stdout.startswith(f"today is {later}")
     finally:
         stop(process, whole_group=True)

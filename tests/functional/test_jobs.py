@@ -57,11 +57,65 @@ def test_a_missed_night_is_caught_up_from_the_watermark(records):
     assert IdempotencyRecord.count() == 0
 
 
+def test_a_day_that_has_not_come_is_refused_and_changes_nothing(records):
+    with clock.frozen(DAY0 + timedelta(days=2)), pytest.raises(jobs.FutureDay, match="jobs preview"):
+        jobs.run_job(purge, expiry_day(DAY0 + timedelta(days=5)))
+    assert IdempotencyRecord.count() == 9
+    assert jobs.watermark(purge) is None
+    assert jobs.recent_reports(purge.name) == []
+
+
 def test_nothing_is_purged_before_it_expires(records):
     with clock.frozen(DAY0 + timedelta(days=2)):
-        report = jobs.run_job(purge, expiry_day(DAY0 + timedelta(days=5)))
+        report = jobs.run_job(purge, (DAY0 + timedelta(days=2)).date())
     assert report.processed == 0
     assert IdempotencyRecord.count() == 9
+
+
+def test_a_run_that_crashes_is_marked_failed_and_the_next_run_does_the_work(records, monkeypatch):
+    def crash(keys, as_of):
+        raise RuntimeError("the database went away")
+
+    with clock.frozen(DAY0 + timedelta(days=60)):
+        monkeypatch.setattr(purge, "process", crash)
+        with pytest.raises(RuntimeError):
+            jobs.run_job(purge, expiry_day(DAY0))
+        monkeypatch.undo()
+        failed = jobs.recent_reports(purge.name)[0]
+        assert (failed.status, failed.error) == ("failed", "RuntimeError: the database went away")
+        assert jobs.watermark(purge) is None
+        again = jobs.run_job(purge, expiry_day(DAY0))
+    assert (again.status, again.processed, again.first_day) == ("completed", 3, failed.first_day)
+
+
+def test_a_run_killed_mid_way_is_marked_failed_when_the_job_runs_again(records):
+    """A run whose process died (kill -9, a Lambda timeout) makes no progress: after STALE_AFTER without any it
+    is failed by the next run, which covers its days; a run still progressing makes the next one wait."""
+    with clock.frozen(DAY0 + timedelta(days=60)):
+        live = jobs.JobRecord(purge.name, "run#run_0live", as_of=expiry_day(DAY0).isoformat(), status="running",
+                              started_at=clock.iso(clock.now()), updated_at=clock.iso(clock.real_now()))  # fmt: skip
+        live.save()
+        with pytest.raises(jobs.RunUnderWay):
+            jobs.run_job(purge, expiry_day(DAY0))
+        live.update(actions=[jobs.JobRecord.updated_at.set(clock.iso(clock.real_now() - jobs.STALE_AFTER * 2))])
+        report = jobs.run_job(purge, expiry_day(DAY0))
+    assert (report.status, report.processed) == ("completed", 3)
+    abandoned = next(r for r in jobs.recent_reports(purge.name) if r.run_id == "run_0live")
+    assert abandoned.status == "failed"
+    assert abandoned.error is not None
+    assert abandoned.error.startswith("abandoned")
+
+
+def test_a_first_run_looks_back_no_further_than_the_platform_holds_data(aws):
+    """A year of empty index partitions before the platform existed is not read (the epoch bounds it)."""
+    from chalicelib.points.jobs import expire_points
+
+    with clock.frozen(DAY0 + timedelta(days=60)):
+        jobs.set_epoch(DAY0.date())
+        as_of = (DAY0 + timedelta(days=59)).date()
+        report = jobs.run_job(expire_points, as_of)
+    assert date.fromisoformat(report.first_day) == DAY0.date()
+    assert report.planned == 60 * 16  # a partition per shard and day since the epoch, not 366 days of them
 
 
 def test_reads_grow_with_the_records_due_not_the_table(aws, monkeypatch):

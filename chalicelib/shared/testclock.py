@@ -1,0 +1,52 @@
+"""Test clocks: move a non-production stage's "today" by whole days, so a business can rehearse the future
+(a year-end downgrade, an expiry, a reminder) on a copy of its data and see what members would see.
+
+The offset is one item in the jobs table, read by every process through ``clock.now()``. Moving the clock
+never rewrites data: entries keep the instants they were booked at, and jobs run for the moved "today".
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from chalicelib.shared import clock
+from chalicelib.shared.errors import Conflict
+from chalicelib.shared.jobs import PLATFORM, JobRecord
+from chalicelib.shared.settings import get_settings
+
+CLOCK_ITEM = "test-clock"
+
+
+class TestClocksNotAllowed(Conflict):
+    slug, title = "test-clocks-not-allowed", "This stage does not allow test clocks"
+
+
+def stored_offset() -> timedelta:
+    """The offset the stage's test clock is moved by (zero when it is not moved)."""
+    record = JobRecord.find(PLATFORM, CLOCK_ITEM)
+    return timedelta(days=int(record.offset_days or 0)) if record else timedelta(0)
+
+
+def set_today(today: date) -> timedelta:
+    """Move the platform's "today" to ``today`` (the time of day keeps running); returns the offset."""
+    _require_allowed()
+    real_today = clock.business_date(clock.real_now(), get_settings().tz)
+    offset_days = (today - real_today).days
+    JobRecord(PLATFORM, CLOCK_ITEM, offset_days=offset_days, as_of=today.isoformat()).save()
+    clock.forget_test_clock()
+    return timedelta(days=offset_days)
+
+
+def reset() -> None:
+    """Return the platform to real time."""
+    _require_allowed()
+    JobRecord(PLATFORM, CLOCK_ITEM).delete()
+    clock.forget_test_clock()
+
+
+def _require_allowed() -> None:
+    settings = get_settings()
+    if not settings.test_clock:
+        raise TestClocksNotAllowed(
+            f"stage {settings.stage!r} does not allow test clocks (LOYALTY_TEST_CLOCK is off; never in production)"
+        )
