@@ -4,6 +4,7 @@ consumer, and so declares every table: provisioning imports it too, so no table 
 from __future__ import annotations
 
 from chalicelib.audit import api as audit_api
+from chalicelib.counter import api as counter_api
 from chalicelib.identity import api as identity_api
 from chalicelib.identity import partners_api
 from chalicelib.members import api as members_api
@@ -16,5 +17,5 @@ from chalicelib.tiers import api as tiers_api
 
 BLUEPRINTS = (
     platform_api.bp, identity_api.bp, partners_api.bp, stores_api.bp, members_api.bp, points_api.bp, tiers_api.bp,
-    purchases_api.bp, audit_api.bp, handlers.bp,
+    purchases_api.bp, counter_api.bp, audit_api.bp, handlers.bp,
 )  # fmt: skip

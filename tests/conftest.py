@@ -145,9 +145,16 @@ _made: list[str] = []
 
 
 def token_for(roles: list[str], stores: tuple[str, ...] = ()) -> str:
-    """An access token for a new staff account with ``roles`` (and store scope), made through the service."""
+    """An access token for a new staff account with ``roles`` (and store scope, whose stores are made if
+    missing: staff are scoped only to stores that exist), made through the service."""
     from chalicelib.identity import service
     from chalicelib.identity.schemas import StaffCreate
+    from chalicelib.stores.schemas import StoreCreate
+    from chalicelib.stores.service import create_store, store_exists
+
+    for store_id in stores:
+        if not store_exists(store_id):
+            create_store(StoreCreate(store_id=store_id, name=store_id, city="c", region="r"))
 
     username = f"{'-'.join(roles)}-{len(_made)}".replace("_", "-")
     _made.append(username)

@@ -2,8 +2,12 @@
 
 - ``PUBLIC``: everyone (health, docs, log-in routes).
 - ``Staff(permission)``: a staff bearer token whose roles grant ``permission`` (the matrix in ``rules``);
-  its stores are the caller's scope. Anyone else: 401 without a valid token, 403 with another kind. A token
-  whose account was disabled or ended its sessions since is 401 (within the session cache age).
+  its stores are the caller's scope. A route either *manages* (lists, edits, erases, reports: store scope
+  limits which members it reaches) or *serves* (``serves=True``: finding a member at the counter, their
+  counter view, balances, redemptions, adjustments; any member of the chain, since a chain serves its
+  members at every store; personal data outside the caller's stores stays masked). Anyone else: 401
+  without a valid token, 403 with another kind. A token whose account was disabled or ended its sessions
+  since is 401 (within the session cache age).
 - ``MEMBER``: a member's bearer token; the route serves the caller's own data (``/v1/me``). Staff: 403.
 - ``StaffOrSelf(permission)``: staff as above, or the member the path's ``{member_id}`` names; a member
   naming another member's id gets 404, exactly as if it did not exist.
@@ -29,6 +33,7 @@ class Caller:
     id: str
     grant: StaffGrant | None = None  # a partner's grant holds no permissions, only its stores
     token_issued_at: float = 0.0
+    serving: bool = False  # the route serves any member of the chain (store scope does not limit whom)
 
     @property
     def is_member(self) -> bool:
@@ -69,13 +74,20 @@ class Public:
 
 @dataclass(frozen=True)
 class Staff:
-    """Staff holding ``permission``; a member token or a staff token without it is 403."""
+    """Staff holding ``permission``; a member token or a staff token without it is 403. ``serves``: the route
+    serves any member of the chain, whatever the caller's stores (otherwise it manages within them)."""
 
     permission: Permission
+    serves: bool = False
 
     @property
     def description(self) -> str:
-        return f"staff with `{self.permission}`"
+        reach = "serves any member of the chain" if self.serves else "manages within the caller's stores"
+        return f"staff with `{self.permission}` ({reach})"
+
+    @property
+    def reach(self) -> str:
+        return "serve" if self.serves else "manage"
 
     def authorize(self, request: Request) -> Caller:
         claims = verify_access_token(bearer_token(request))
@@ -84,7 +96,7 @@ class Staff:
         from chalicelib.identity.service import require_current_session
 
         require_current_session(claims)
-        caller = Caller("staff", claims.id, grant_of(claims.roles, claims.stores))
+        caller = Caller("staff", claims.id, grant_of(claims.roles, claims.stores), serving=self.serves)
         if not caller.may(self.permission):
             raise Forbidden(f"This operation needs the {self.permission} permission")
         return caller
@@ -114,10 +126,15 @@ class StaffOrSelf:
     """Staff holding ``permission``, or the member named by the path's ``{member_id}``."""
 
     permission: Permission
+    serves: bool = False
 
     @property
     def description(self) -> str:
-        return f"staff with `{self.permission}`, or the member themself"
+        return f"{Staff(self.permission, self.serves).description}, or the member themself"
+
+    @property
+    def reach(self) -> str:
+        return Staff(self.permission, self.serves).reach
 
     def authorize(self, request: Request) -> Caller:
         claims = verify_access_token(bearer_token(request))
@@ -125,7 +142,7 @@ class StaffOrSelf:
             if (request.uri_params or {}).get("member_id") != claims.id:
                 raise NotFound("No such member")  # another member's data does not exist for this caller
             return _live_member(claims, request)
-        return Staff(self.permission).authorize(request)
+        return Staff(self.permission, self.serves).authorize(request)
 
     def security(self) -> list[dict[str, Any]]:
         return [{"bearer": []}]

@@ -161,6 +161,7 @@ def create_staff(data: StaffCreate) -> StaffRecord:
     weak = strong_enough(data.password)
     if weak:
         raise ValidationFailed([{"field": "password", "in": "body", "message": weak}])
+    _require_known_stores(data.stores)
     now = clock.iso(clock.now())
     staff = StaffRecord(
         new_id("sf_"), username=data.username, display_name=data.display_name,
@@ -175,6 +176,15 @@ def create_staff(data: StaffCreate) -> StaffRecord:
     _staff_event(tx, "staff.created", staff, {"changed": ["display_name", "roles", "stores", "status", "username"]})
     tx.commit()
     return get_staff(staff.staff_id)
+
+
+def _require_known_stores(stores: Any) -> None:
+    """Staff are scoped to stores that exist (stores are never deleted, so a read is enough)."""
+    from chalicelib.stores.service import store_exists
+
+    unknown = sorted({str(store) for store in stores if not store_exists(str(store))})
+    if unknown:
+        raise ValidationFailed([{"field": "stores", "in": "body", "message": f"no such stores: {', '.join(unknown)}"}])
 
 
 def get_staff(staff_id: str) -> StaffRecord:
@@ -199,6 +209,7 @@ def update_staff(staff_id: str, changes: dict[str, Any], if_match: Any, *, by: s
     if_match.require(int(staff.version or 0), "staff member")
     if staff_id == by and (changes.get("status") == "disabled" or "admin" not in changes.get("roles", ["admin"])):
         raise LockingOut("Ask another admin to disable your account or change your roles")
+    _require_known_stores(changes.get("stores", ()))
     before = _staff_values(staff)
     actions: list[Any] = [StaffRecord.updated_at.set(clock.iso(clock.now()))]
     for name, value in changes.items():

@@ -12,6 +12,7 @@ from chalicelib.members.model import Member, mask_email, mask_phone
 from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import (
     Lookup,
+    MemberCodeOut,
     MemberCreate,
     MemberListQuery,
     MemberOut,
@@ -30,8 +31,9 @@ from chalicelib.shared.errors import (
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
 
 bp = Blueprint(__name__)
-READ = Staff(Permission.MEMBERS_READ)
-READ_OR_SELF = StaffOrSelf(Permission.MEMBERS_READ)
+LIST = Staff(Permission.MEMBERS_READ)
+FIND = Staff(Permission.MEMBERS_READ, serves=True)
+READ_OR_SELF = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 REGISTER = Staff(Permission.MEMBERS_REGISTER)
 WRITE = Staff(Permission.MEMBERS_WRITE)
 ERASE = Staff(Permission.MEMBERS_ERASE)
@@ -39,12 +41,13 @@ ERASE = Staff(Permission.MEMBERS_ERASE)
 
 def _member_reply(caller: Caller, member: Member, status: int = 200) -> Reply:
     """The member as this caller may see them: the member themself sees everything; staff without
-    ``pii:read`` see the phone and email masked and neither birthday nor addresses; staff with it see the
-    full phone, and that read is recorded in the audit log."""
+    ``pii:read``, or serving a member whose home store is outside their stores, see the phone and email
+    masked and neither birthday nor addresses; staff with it see the full phone, and that read is recorded in
+    the audit log."""
     body = MemberOut.of(member, phone_masked=mask_phone(member.phone) if member.phone else None)
     if caller.is_member:
         pass
-    elif not caller.may(Permission.PII_READ):
+    elif not caller.may(Permission.PII_READ) or not caller.covers_store(member.home_store_id):
         body = body.model_copy(update={"phone": body.phone_masked, "email": mask_email(member.email),
                                        "birthday": None, "addresses": []})  # fmt: skip
     elif member.phone:
@@ -53,18 +56,11 @@ def _member_reply(caller: Caller, member: Member, status: int = 200) -> Reply:
     return Reply(body, status=status, headers=headers)
 
 
-def _in_scope(caller: Caller, member: Member) -> Member:
-    """A member outside the caller's stores does not exist for them (404, so nothing leaks). A member caller
-    reaches here only for themself (the access rule saw to it)."""
-    if not caller.is_member and not caller.covers_store(member.home_store_id):
-        raise NotFound(f"No member {member.member_id!r}")
-    return member
-
-
 def reachable(caller: Caller, member_id: str) -> str:
-    """``member_id`` if the caller may reach that member: staff scoped to stores reach only members of
-    those stores (others are 404, as if absent; the profile is read unopened); anyone else passes here."""
-    if caller.stores:
+    """``member_id`` if the caller may reach that member: a route that serves reaches every member of the
+    chain; one that manages, called by staff scoped to stores, reaches only members of those stores (others
+    are 404, as if absent; the profile is read unopened); anyone else passes here."""
+    if caller.stores and not caller.serving:
         member = MemberRecord.find(member_id)
         if member is None or not caller.covers_store(member.home_store_id):
             raise NotFound(f"No member {member_id!r}")
@@ -86,7 +82,7 @@ def register_member(ctx: RequestContext) -> Reply:
 @endpoint(bp, "/v1/members/{member_id}", "GET", summary="Read a member", tag="members", access=READ_OR_SELF,
           response=MemberOut, etag=True, errors=(NotFound,))  # fmt: skip
 def get_member(ctx: RequestContext, member_id: str) -> Reply:
-    return _member_reply(ctx.caller, _in_scope(ctx.caller, service.get_member(member_id)))
+    return _member_reply(ctx.caller, service.get_member(member_id))
 
 
 @endpoint(bp, "/v1/members/{member_id}", "PATCH", summary="Edit a member (JSON merge patch)", tag="members",
@@ -111,17 +107,17 @@ def erase_member(ctx: RequestContext, member_id: str) -> Reply:
     return Reply(status=204)
 
 
-@endpoint(bp, "/v1/members/lookup", "POST", summary="Find a member by phone, member number or email",
-          tag="members", access=READ,
+@endpoint(bp, "/v1/members/lookup", "POST", summary="Find a member by phone, member number, email or member code",
+          tag="members", access=FIND,
           body=Lookup, response=MemberOut, etag=True,
           errors=(NotFound, ValidationFailed, service.AmbiguousEmail))  # fmt: skip
 def lookup_member(ctx: RequestContext) -> Reply:
     query: Lookup = ctx.body
-    member = service.lookup(phone=query.phone, member_no=query.member_no, email=query.email)
-    return _member_reply(ctx.caller, _in_scope(ctx.caller, member))
+    member = service.lookup(phone=query.phone, member_no=query.member_no, email=query.email, code=query.code)
+    return _member_reply(ctx.caller, member)
 
 
-@endpoint(bp, "/v1/members", "GET", summary="List members", tag="members", access=READ, query=MemberListQuery,
+@endpoint(bp, "/v1/members", "GET", summary="List members", tag="members", access=LIST, query=MemberListQuery,
           response=MemberPage, errors=(InvalidCursor,))  # fmt: skip
 def list_members(ctx: RequestContext) -> Reply:
     query: MemberListQuery = ctx.query
@@ -147,3 +143,11 @@ def update_me(ctx: RequestContext) -> Reply:
     patch: MyProfilePatch = ctx.body
     assert ctx.if_match is not None
     return _member_reply(ctx.caller, service.update(ctx.caller.id, patch.changes(), ctx.if_match))
+
+
+@endpoint(bp, "/v1/me/code", "GET", summary="My member code (会员码) for the counter, refreshed every minute",
+          tag="me", access=MEMBER, response=MemberCodeOut)  # fmt: skip
+def get_my_code(ctx: RequestContext) -> Reply:
+    code = service.member_code(ctx.caller.id)
+    body = MemberCodeOut(code=code.code, expires_at=code.expires_at, refresh_after=code.refresh_after)
+    return Reply(body, headers={"Cache-Control": "no-store"})

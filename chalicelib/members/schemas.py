@@ -201,14 +201,25 @@ class MemberListQuery(Schema):
 
 
 class Lookup(Schema):
-    """Find a member by exactly one of phone, member number or email (in the body, never in a URL)."""
+    """Find a member by exactly one of phone, member number, email or the member's code (in the body, never
+    in a URL). Every miss answers the same 404, whether nobody matches or a code has expired."""
 
     phone: Phone | None = None
     member_no: MemberNo | None = None
     email: Email | None = None
+    code: str | None = Field(default=None, max_length=40, pattern=r"^[0-9A-Za-z-]+$",
+                             description="the member's code (会员码) as scanned from the member pages")  # fmt: skip
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Lookup:
-        if sum(value is not None for value in (self.phone, self.member_no, self.email)) != 1:
-            raise ValueError("give exactly one of phone, member_no and email")
+        if sum(value is not None for value in (self.phone, self.member_no, self.email, self.code)) != 1:
+            raise ValueError("give exactly one of phone, member_no, email and code")
         return self
+
+
+class MemberCodeOut(Schema):
+    """The member's code (会员码) to show as a QR code and barcode; a cashier's lookup resolves it."""
+
+    code: str = Field(description="66, the member number and a one-time value of this minute")
+    expires_at: datetime = Field(description="when a lookup stops accepting it (UTC)")
+    refresh_after: int = Field(description="seconds until the next code should be shown")

@@ -12,7 +12,7 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.members import repository
+from chalicelib.members import codes, repository
 from chalicelib.members.model import (
     SHOWN_IN_AUDIT,
     Member,
@@ -274,20 +274,38 @@ class AmbiguousEmail(Conflict):
     slug, title = "ambiguous-email", "Several members share this email"
 
 
-def lookup(phone: str | None = None, member_no: str | None = None, email: str | None = None) -> Member:
-    """The member holding a phone (E.164), member number or email; 404 if none, or if erased.
+NO_MATCH = "No member matches"  # one answer for every miss, so a lookup tells nothing about who is a member
+
+
+def lookup(
+    phone: str | None = None, member_no: str | None = None, email: str | None = None, code: str | None = None
+) -> Member:
+    """The member holding a phone (E.164), member number, email or current member code; 404 if none, if
+    erased, or if the code expired, all with the same answer.
 
     Phones and member numbers are unique; an email may be shared, and then the answer is 409.
     """
     if email:
         return _lookup_by_email(email)
+    if code is not None:
+        member_no = codes.member_no_in(code)
+        if member_no is None:
+            raise NotFound(NO_MATCH)
     member_id = holder(phone=phone, member_no=member_no)
     if member_id is None:
-        raise NotFound("No member with that phone" if phone else "No member with that member number")
+        raise NotFound(NO_MATCH)
     member = get_member(member_id)
     if member.status is Status.ERASED:
-        raise NotFound("No member with that member number")
+        raise NotFound(NO_MATCH)
+    if code is not None and not codes.is_current(code, member_id, clock.real_now(), get_settings().lookup_hash_key):
+        raise NotFound(NO_MATCH)
     return member
+
+
+def member_code(member_id: str) -> codes.MemberCode:
+    """The code the member pages show now (the member number and a one-time value of this minute)."""
+    member = get_member(member_id)
+    return codes.issue(member_id, member.member_no, clock.real_now(), get_settings().lookup_hash_key)
 
 
 def _lookup_by_email(email: str) -> Member:
@@ -298,7 +316,7 @@ def _lookup_by_email(email: str) -> Member:
         raise AmbiguousEmail("Several members share this email; look them up by phone or member number")
     member = get_member(ids[0]) if ids else None
     if member is None or member.email != normalise_email(email):
-        raise NotFound("No member with that email")
+        raise NotFound(NO_MATCH)
     return member
 
 

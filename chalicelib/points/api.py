@@ -30,9 +30,9 @@ from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
 
 bp = Blueprint(__name__)
-READ = StaffOrSelf(Permission.MEMBERS_READ)
-REDEEM = StaffOrSelf(Permission.POINTS_REDEEM)
-ADJUST = Staff(Permission.POINTS_ADJUST)
+READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
+REDEEM = StaffOrSelf(Permission.POINTS_REDEEM, serves=True)
+ADJUST = Staff(Permission.POINTS_ADJUST, serves=True)
 WRITE_ERRORS = (NotFound, PreconditionRequired, IdempotencyKeyReused, service.MemberNotActive)
 
 

@@ -32,7 +32,7 @@ from chalicelib.stores.service import store_exists
 bp = Blueprint(__name__)
 READ_RULES = Staff(Permission.STORES_READ)
 WRITE_RULES = Staff(Permission.RULES_WRITE)
-HISTORY = StaffOrSelf(Permission.MEMBERS_READ)
+HISTORY = StaffOrSelf(Permission.MEMBERS_READ, serves=True)  # purchases listed: those in the caller's stores
 STORE_HISTORY = Staff(Permission.MEMBERS_READ)
 
 

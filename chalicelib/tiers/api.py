@@ -28,7 +28,7 @@ from chalicelib.tiers.schemas import (
 )
 
 bp = Blueprint(__name__)
-READ = StaffOrSelf(Permission.MEMBERS_READ)
+READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 OVERRIDE = Staff(Permission.TIERS_OVERRIDE)
 READ_PROGRAMMES = Staff(Permission.STORES_READ)
 WRITE_PROGRAMMES = Staff(Permission.RULES_WRITE)

@@ -283,8 +283,9 @@ def _described(override: Override | None) -> dict[str, Any] | None:
     return {"kind": override.kind, "tier": override.tier, "until": str(override.until), "reason": override.reason}
 
 
-def status(member_id: str) -> dict[str, Any]:
-    """Where the member stands now: tier and period, progress to the next tier, retention, benefits, history."""
+def status(member_id: str, *, with_history: bool = True) -> dict[str, Any]:
+    """Where the member stands now: tier and period, progress to the next tier, retention, benefits, history
+    (left empty without ``with_history``, which saves its query)."""
     record = PointsAccountRecord.find(member_id)
     version = programmes.current()
     programme, today = version.programme, clock.business_today()
@@ -307,7 +308,7 @@ def status(member_id: str) -> dict[str, Any]:
         "retention": retention,
         "override": {"kind": override.kind, "tier": override.tier, "until": override.until.isoformat(),
                      "reason": override.reason} if override else None,
-        "benefits": tier.benefits, "history": history(member_id),
+        "benefits": tier.benefits, "history": history(member_id) if with_history else [],
     }  # fmt: skip
 
 

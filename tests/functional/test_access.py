@@ -3,7 +3,7 @@ store scopes and masking."""
 
 import re
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import jwt
 import pytest
@@ -15,7 +15,7 @@ from chalicelib.identity.records import StaffRecord
 from chalicelib.identity.rules import PERMISSIONS, Role
 from chalicelib.shared import clock
 from chalicelib.shared.http import ENDPOINTS
-from tests.conftest import STAFF_PASSWORD, member_token, signed_headers, token_for
+from tests.conftest import STAFF_PASSWORD, item_counts, member_token, signed_headers, token_for
 
 ROUTES = sorted({(spec.path, spec.method) for spec in ENDPOINTS})
 SELF_ROUTES = sorted({(spec.path, spec.method) for spec in ENDPOINTS if isinstance(spec.access, StaffOrSelf)})
@@ -103,6 +103,47 @@ def test_every_route_answers_only_the_callers_its_rule_admits(api, tokens, partn
             assert status not in (401, 403), (path, method, role)
         else:
             assert status == 403, (path, method, role)
+
+
+SERVE_ROUTES = {  # a chain serves its members at every store: these reach any member, whatever the caller's stores
+    ("/v1/members/lookup", "POST"), ("/v1/members/{member_id}", "GET"), ("/v1/members/{member_id}/counter", "GET"),
+    ("/v1/members/{member_id}/points", "GET"), ("/v1/members/{member_id}/points/ledger", "GET"),
+    ("/v1/members/{member_id}/points/redemptions", "POST"), ("/v1/members/{member_id}/points/adjustments", "POST"),
+    ("/v1/members/{member_id}/points/redemptions/{redemption_id}/reversal", "POST"),
+    ("/v1/members/{member_id}/tier", "GET"), ("/v1/members/{member_id}/growth", "GET"),
+    ("/v1/members/{member_id}/purchases", "GET"),
+}  # fmt: skip
+MEMBER_ROUTES = sorted((spec.path, spec.method) for spec in ENDPOINTS
+                       if "{member_id}" in spec.path and isinstance(spec.access, Staff | StaffOrSelf))  # fmt: skip
+VALID_BODIES = {
+    ("/v1/members/{member_id}", "PATCH"): {"city": "x"},
+    ("/v1/members/{member_id}/points/redemptions", "POST"): {"points": 1, "reason": "x"},
+    ("/v1/members/{member_id}/points/adjustments", "POST"): {"points": 1, "reason": "x"},
+    ("/v1/members/{member_id}/tier/override", "PUT"): {"kind": "floor", "tier": "gold", "until": "2030-01-01",
+                                                       "reason": "x"},
+}  # fmt: skip
+
+
+def test_the_serve_routes_are_the_listed_ones():
+    """A route that starts serving every member of the chain (or stops) fails here until the README says so."""
+    serving = {(spec.path, spec.method) for spec in ENDPOINTS if getattr(spec.access, "serves", False)}
+    assert serving == SERVE_ROUTES
+
+
+@pytest.mark.parametrize(("path", "method"), MEMBER_ROUTES)
+def test_store_scope_limits_whom_staff_manage_never_whom_they_serve(api, path, method):
+    """A scoped admin (every permission, one store) against a member of another store: serve routes reach
+    them; manage routes answer 404 exactly as for a member who does not exist."""
+    api.post("/v1/stores", {"store_id": "BJ-001", "name": "BJ", "city": "c", "region": "r"})
+    member = api.post("/v1/members", {"name": "京", "phone": "13800000002", "home_store_id": "BJ-001"}).body
+    scoped = api.as_(token_for(["admin"], ("SH-001",)))
+    headers = {"idempotency-key": "serve-or-manage-1", "if-match": '"1"',
+               **({"content-type": "application/merge-patch+json"} if method == "PATCH" else {})}  # fmt: skip
+    answer = scoped.call(method, concrete(path, member["member_id"]), VALID_BODIES.get((path, method)),
+                         headers=headers)  # fmt: skip
+    not_reached = answer.status == 404 and answer.body["detail"] == f"No member {member['member_id']!r}"
+    assert answer.status != 422, (path, method, answer.body)  # give it a valid body above
+    assert not_reached is ((path, method) not in SERVE_ROUTES), (path, method, answer.status, answer.body)
 
 
 def test_there_are_member_routes_that_name_a_member():
@@ -235,6 +276,7 @@ class TestStaffSessionsEnd:
 
     def test_a_re_scoped_accounts_old_tokens_are_refused(self, api, cashier, monkeypatch):
         path, tokens = cashier
+        api.post("/v1/stores", {"store_id": "SH-001", "name": "SH", "city": "c", "region": "r"})
         assert self.edit(api, path, {"stores": ["SH-001"]}).status == 200
         self.later(monkeypatch)
         assert api.as_(tokens["access_token"]).get("/v1/stores").status == 401
@@ -270,6 +312,7 @@ class TestStaffSessionsEnd:
 
 class TestStaffAdministration:
     def test_create_re_role_and_reset(self, api):
+        api.post("/v1/stores", {"store_id": "SH-001", "name": "SH", "city": "c", "region": "r"})
         created = api.post("/v1/staff", {"username": "Li.Na", "display_name": "李娜", "password": STAFF_PASSWORD,
                                          "roles": ["cashier"], "stores": ["SH-001"]})  # fmt: skip
         assert created.status == 201
@@ -317,12 +360,9 @@ class TestScopeAndMasking:
         beijing = api.post("/v1/members", {"name": "京", "phone": "13800000002", "home_store_id": "BJ-001"}).body
         return shanghai, beijing
 
-    def test_a_scoped_manager_sees_only_members_and_stores_of_their_stores(self, api, members):
+    def test_a_scoped_manager_manages_only_members_and_stores_of_their_stores(self, api, members):
         shanghai, beijing = members
         manager = api.as_(token_for(["store_manager"], ("SH-001",)))
-        assert manager.get(f"/v1/members/{shanghai['member_id']}").status == 200
-        assert manager.get(f"/v1/members/{beijing['member_id']}").status == 404
-        assert manager.post("/v1/members/lookup", {"phone": "13800000002"}).status == 404
         assert [r["member_id"] for r in manager.get("/v1/members").body["items"]] == [shanghai["member_id"]]
         assert manager.get("/v1/members?store_id=BJ-001").status == 422
         assert [s["store_id"] for s in manager.get("/v1/stores").body["items"]] == ["SH-001"]
@@ -335,6 +375,50 @@ class TestScopeAndMasking:
             manager.post("/v1/members", {"name": "新", "phone": "13800000003", "home_store_id": "BJ-001"}).status == 422
         )
 
+    def test_a_scoped_cashier_serves_any_member_of_the_chain_with_personal_data_masked(self, api, members):
+        """A member of another store (or one who joined online) is found at any till by phone, member number or
+        their code, and served: counter view, points, redemption. Their full phone stays out of sight."""
+        _, beijing = members
+        online = api.post("/v1/members", {"name": "网", "phone": "13800000009"}).body  # no home store
+        api.post(f"/v1/members/{beijing['member_id']}/points/adjustments", {"points": 500, "reason": "opening"},
+                 headers={"idempotency-key": "opening-bj"})  # fmt: skip
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+        for member in (beijing, online):
+            for query in ({"phone": member["phone"]}, {"member_no": member["member_no"]}):
+                found = manager.post("/v1/members/lookup", query)
+                assert (found.status, found.body["member_id"]) == (200, member["member_id"]), query
+                assert found.body["phone"] == found.body["phone_masked"]  # masked outside the manager's stores
+        view = cashier.get(f"/v1/members/{beijing['member_id']}/counter").body
+        assert (view["name"], view["phone_masked"], view["points"]["available"]) == ("京", "138****0002", 500)
+        assert view["tier"]["code"] == "normal"
+        path = f"/v1/members/{beijing['member_id']}/points/redemptions"
+        redeemed = cashier.post(path, {"points": 200, "reason": "换购"}, headers={"idempotency-key": "redeem-bj-1"})
+        assert redeemed.status == 201, redeemed.body
+        assert cashier.get(f"/v1/members/{beijing['member_id']}/points").body["available"] == 300
+
+    def test_a_lookup_answers_alike_for_no_member_an_erased_one_and_a_stale_code(self, api, members):
+        _, beijing = members
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        nobody = cashier.post("/v1/members/lookup", {"phone": "13899999999"})
+        stale = cashier.post("/v1/members/lookup", {"code": f"66{beijing['member_no']}000000"})
+        api.call("DELETE", f"/v1/members/{beijing['member_id']}")
+        erased = cashier.post("/v1/members/lookup", {"member_no": beijing["member_no"]})
+        answers = {(a.status, a.body["detail"]) for a in (nobody, stale, erased)}
+        assert answers == {(404, "No member matches")}
+
+    def test_staff_are_scoped_only_to_stores_that_exist(self, api, members):
+        body = {"username": "ghost", "display_name": "G", "password": STAFF_PASSWORD, "roles": ["cashier"],
+                "stores": ["SH-001", "NOWHERE-1"]}  # fmt: skip
+        before = item_counts()
+        refused = api.post("/v1/staff", body)
+        assert (refused.status, refused.body["errors"][0]["field"]) == (422, "stores")
+        assert "NOWHERE-1" in refused.body["errors"][0]["message"]
+        assert item_counts() == before
+        created = api.post("/v1/staff", {**body, "stores": ["SH-001"]}).body
+        patch = {"content-type": "application/merge-patch+json", "if-match": '"1"'}
+        assert api.patch(f"/v1/staff/{created['staff_id']}", {"stores": ["NOWHERE-2"]}, headers=patch).status == 422
+
     def test_without_pii_read_phones_and_emails_are_masked(self, api, members):
         shanghai, _ = members
         marketing = api.as_(token_for(["marketing"])).get(f"/v1/members/{shanghai['member_id']}").body
@@ -342,3 +426,18 @@ class TestScopeAndMasking:
         assert (marketing["birthday"], marketing["addresses"]) == (None, [])
         service = api.as_(token_for(["customer_service"])).get(f"/v1/members/{shanghai['member_id']}").body
         assert (service["phone"], service["email"]) == ("+8613800000001", "hu@example.com")
+
+
+def test_a_cashier_scans_the_members_code_and_a_stale_code_finds_nobody(api):
+    """The member pages show a code refreshed every minute; a lookup resolves it while it is current."""
+    member_id, token = member_token("13900000007")
+    shown = api.as_(token).get("/v1/me/code")
+    assert (shown.status, shown.headers["cache-control"]) == (200, "no-store")
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    found = cashier.post("/v1/members/lookup", {"code": shown.body["code"]})
+    assert (found.status, found.body["member_id"]) == (200, member_id)
+    later = datetime.fromisoformat(shown.body["expires_at"].replace("Z", "+00:00"))
+    with clock.frozen(later):
+        stale = cashier.post("/v1/members/lookup", {"code": shown.body["code"]})
+    assert (stale.status, stale.body["detail"]) == (404, "No member matches")
+    assert api.as_(token_for(["cashier"])).get("/v1/me/code").status == 403  # a member's own code only

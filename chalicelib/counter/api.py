@@ -1,0 +1,39 @@
+"""Counter routes: the view a cashier serves a member from, at any store of the chain."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.counter.schemas import CounterPoints, CounterTier, CounterView
+from chalicelib.identity.access import Staff
+from chalicelib.identity.rules import Permission
+from chalicelib.members import service as members
+from chalicelib.members.model import Status, mask_phone
+from chalicelib.points import service as points
+from chalicelib.shared.errors import NotFound
+from chalicelib.shared.http import Reply, RequestContext, endpoint
+from chalicelib.tiers import service as tiers
+
+bp = Blueprint(__name__)
+SERVE = Staff(Permission.MEMBERS_READ, serves=True)
+
+
+@endpoint(bp, "/v1/members/{member_id}/counter", "GET", summary="Serve a member: who, tier and benefits, points",
+          tag="counter", access=SERVE, response=CounterView, errors=(NotFound,))  # fmt: skip
+def counter_view(ctx: RequestContext, member_id: str) -> Reply:
+    member = members.get_member(member_id)
+    if member.status is Status.ERASED:
+        raise NotFound(f"No member {member_id!r}")
+    balance = points.balance(member_id)
+    standing = tiers.status(member_id, with_history=False)
+    soonest = balance.expiring[0] if balance.expiring else None
+    view = CounterView(
+        member_id=member.member_id, member_no=member.member_no, name=member.name,
+        phone_masked=mask_phone(member.phone) if member.phone else None, status=str(member.status),
+        home_store_id=member.home_store_id,
+        tier=CounterTier(**standing["tier"], valid_until=standing["valid_until"], benefits=standing["benefits"]),
+        points=CounterPoints(available=balance.available, pending=balance.pending, debt=balance.debt,
+                             next_expiry=soonest[0] if soonest else None,
+                             next_expiry_points=soonest[1] if soonest else 0),
+    )  # fmt: skip
+    return Reply(view, headers={"Cache-Control": "no-store"})
