@@ -28,7 +28,7 @@ class Caller:
     kind: str  # "staff" | "member" | "partner" | "anonymous"
     id: str
     grant: StaffGrant | None = None  # a partner's grant holds no permissions, only its stores
-    token_issued_at: float = 0.0
+    auth_time: float = 0.0  # when the caller logged in (a token's ``auth_time``), for rules wanting a recent log-in
 
     @property
     def is_member(self) -> bool:
@@ -84,7 +84,7 @@ class Staff:
         from chalicelib.identity.service import require_current_session
 
         require_current_session(claims)
-        caller = Caller("staff", claims.id, grant_of(claims.roles, claims.stores))
+        caller = Caller("staff", claims.id, grant_of(claims.roles, claims.stores), claims.auth_time)
         if not caller.may(self.permission):
             raise Forbidden(f"This operation needs the {self.permission} permission")
         return caller
@@ -155,7 +155,7 @@ def _live_member(claims: Claims, request: Request) -> Caller:
     from chalicelib.identity.member_auth import require_live_member
 
     require_live_member(claims.id, writing=request.method not in ("GET", "HEAD"))
-    return Caller("member", claims.id, token_issued_at=claims.issued_at)
+    return Caller("member", claims.id, auth_time=claims.auth_time)
 
 
 PUBLIC = Public()

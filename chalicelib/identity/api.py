@@ -22,7 +22,6 @@ from chalicelib.identity.schemas import (
     Tokens,
 )
 from chalicelib.identity.schemas import Staff as StaffOut
-from chalicelib.shared import clock
 from chalicelib.shared.errors import (
     AlreadyExists,
     InvalidCursor,
@@ -94,8 +93,7 @@ def member_token(ctx: RequestContext) -> Reply:
           body=MemberPasswordSet, status=204, errors=(Unauthenticated, ValidationFailed, RateLimited))  # fmt: skip
 def set_my_password(ctx: RequestContext) -> Reply:
     body: MemberPasswordSet = ctx.body
-    age = clock.now().timestamp() - ctx.caller.token_issued_at
-    member_auth.set_password(ctx.caller.id, body.password, body.current_password, body.code, age)
+    member_auth.set_password(ctx.caller.id, body.password, body.current_password, body.code, ctx.caller.auth_time)
     return Reply(status=204)
 
 

@@ -13,7 +13,8 @@
   default on); off, it is 403.
 - A member may set a password and log in with phone and password; five wrong passwords in a row lock
   the phone's password logins for 15 minutes. The first password needs a fresh code or a log-in at most
-  10 minutes old; changing it needs the current one or a fresh code, and ends the other sessions.
+  10 minutes old (refreshing tokens is not logging in); changing it needs the current one or a fresh code,
+  and ends the other sessions.
 - Frozen members may not log in or refresh (403) and their tokens only read; erased members no longer
   hold a phone and their tokens stop working.
 """
@@ -142,7 +143,7 @@ def redeem_code(phone: str, code: str) -> None:
 def log_in_with_code(phone: str, code: str, name: str | None = None) -> Tokens:
     redeem_code(phone, code)
     member_id = members.holder(phone=phone) or _self_register(phone, name)
-    return issue_tokens(member_claims(member_id))
+    return issue_tokens(member_claims(member_id, clock.now().timestamp()))
 
 
 def log_in_with_password(phone: str, password: str, address: str | None) -> Tokens:
@@ -159,17 +160,17 @@ def log_in_with_password(phone: str, password: str, address: str | None) -> Toke
     if not verify_password(credential.password_hash if credential else None, password) or member_id is None:
         raise Unauthenticated(BAD_LOGIN)
     lockout.clear(subject)
-    return issue_tokens(member_claims(member_id))
+    return issue_tokens(member_claims(member_id, clock.now().timestamp()))
 
 
-def member_claims(member_id: str) -> Claims:
-    """The claims of a member who may hold tokens: 401 once erased, 403 while frozen."""
+def member_claims(member_id: str, auth_time: float) -> Claims:
+    """The claims of a member who may hold tokens, logged in at ``auth_time``: 401 once erased, 403 while frozen."""
     record = MemberRecord.find(member_id)
     if record is None or record.status == Status.ERASED:
         raise Unauthenticated("The membership no longer exists")
     if record.status == Status.FROZEN:
         raise MembershipFrozen("The membership is frozen; please contact customer service")
-    return Claims(f"member:{member_id}")
+    return Claims(f"member:{member_id}", auth_time=auth_time)
 
 
 def _self_register(phone: str, name: str | None) -> str:
@@ -179,10 +180,11 @@ def _self_register(phone: str, name: str | None) -> str:
 
 
 def set_password(
-    caller_id: str, password: str, current_password: str | None, code: str | None, token_age: float
+    caller_id: str, password: str, current_password: str | None, code: str | None, auth_time: float
 ) -> None:
-    """Set or change a member's password. The first needs a fresh SMS code or a token at most 10 minutes old;
-    a change needs the current password or a fresh code, and ends every other session of the member."""
+    """Set or change a member's password. The first needs a fresh SMS code or a log-in (``auth_time``, which
+    refreshing does not renew) at most 10 minutes ago; a change needs the current password or a fresh code, and
+    ends every other session of the member."""
     weak = strong_enough(password)
     if weak:
         raise ValidationFailed([{"field": "password", "in": "body", "message": weak}])
@@ -198,7 +200,7 @@ def set_password(
         if not verify_password(credential.password_hash, current_password):
             raise Unauthenticated("The current password is wrong")
         lockout.clear(subject)
-    elif credential is not None or token_age > RECENT_LOGIN.total_seconds():
+    elif credential is not None or clock.now().timestamp() - auth_time > RECENT_LOGIN.total_seconds():
         wanted = "current_password" if credential is not None else "code"
         problem = "give current_password, or a code sent by POST /v1/auth/otp"
         raise ValidationFailed([{"field": wanted, "in": "body", "message": problem}])

@@ -55,7 +55,8 @@ class LockoutRecord(Record):
 
 @table
 class SessionRecord(Record):
-    """A refresh token, stored by its hash. Used once: a refresh revokes it and issues the next."""
+    """A refresh token, stored by its hash. Used once: a refresh revokes it and issues the next, which keeps the
+    log-in time."""
 
     logical_name = "sessions"
     ttl_attribute = "expires_at"
@@ -68,6 +69,7 @@ class SessionRecord(Record):
     status = UnicodeAttribute()  # active | used | revoked
     created_at = UnicodeAttribute()
     generation = NumberAttribute(null=True)  # a staff account's session generation when the session began
+    auth_time = NumberAttribute(null=True)  # when its holder logged in (epoch seconds); its refreshes keep it
     expires_at = TTLAttribute()
 
 

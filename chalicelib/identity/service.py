@@ -58,13 +58,13 @@ def log_in(username: str, password: str) -> Tokens:
     if staff.status != "active":
         raise Unauthenticated(BAD_LOGIN)
     lockout.clear(subject)
-    return issue_tokens(_staff_claims(staff))
+    return issue_tokens(_staff_claims(staff, clock.now().timestamp()))
 
 
-def _staff_claims(staff: StaffRecord) -> Claims:
+def _staff_claims(staff: StaffRecord, auth_time: float) -> Claims:
     roles = tuple(str(role) for role in staff.roles or ())
     stores = tuple(str(store) for store in staff.stores or ())
-    return Claims(f"staff:{staff.staff_id}", roles, stores, generation=_generation(staff))
+    return Claims(f"staff:{staff.staff_id}", roles, stores, generation=_generation(staff), auth_time=auth_time)
 
 
 def _generation(staff: StaffRecord) -> int:
@@ -72,20 +72,21 @@ def _generation(staff: StaffRecord) -> int:
 
 
 def issue_tokens(claims: Claims) -> Tokens:
-    """An access token for ``claims`` and a new session (refresh token) for its subject."""
+    """An access token for ``claims`` and a new session (refresh token) for its subject, keeping its log-in time."""
     access, lifetime = issue_access_token(claims)
     refresh, hashed = new_refresh_token()
     now = clock.now()
     expires = now + timedelta(days=get_settings().refresh_token_days)
     SessionRecord(
         hashed, subject=claims.subject, status="active", created_at=clock.iso(now), expires_at=expires,
-        generation=claims.generation if claims.kind == "staff" else None,
+        generation=claims.generation if claims.kind == "staff" else None, auth_time=int(claims.auth_time),
     ).save()  # fmt: skip
     return Tokens(access_token=access, expires_in=lifetime, refresh_token=refresh)
 
 
 def refresh(refresh_token: str) -> Tokens:
-    """New tokens for a valid refresh token, which is used up; the account's current roles apply."""
+    """New tokens for a valid refresh token, which is used up; the account's current roles apply, and the log-in
+    time stays the session's (a refresh is not a log-in)."""
     hashed = refresh_token_hash(refresh_token)
     session = SessionRecord.find(hashed)
     if session is None or session.status != "active" or session.expires_at <= clock.now():
@@ -99,19 +100,20 @@ def refresh(refresh_token: str) -> Tokens:
             raise Unauthenticated("The refresh token was already used; log in again") from None
         raise
     kind, _, subject_id = session.subject.partition(":")
+    auth_time = float(session.auth_time or 0)  # sessions begun before log-in times were kept: an old log-in
     if kind == "member":
         from chalicelib.identity.member_auth import member_claims, sessions_valid_from
 
         ended = sessions_valid_from(subject_id)
         if ended and session.created_at < ended:
             raise Unauthenticated("The password changed since this session began; log in again")
-        return issue_tokens(member_claims(subject_id))
+        return issue_tokens(member_claims(subject_id, auth_time))
     staff = StaffRecord.find(subject_id) if kind == "staff" else None
     if staff is None or staff.status != "active":
         raise Unauthenticated("The account is disabled")
     if int(session.generation or 0) != _generation(staff):
         raise Unauthenticated(SESSIONS_ENDED)
-    return issue_tokens(_staff_claims(staff))
+    return issue_tokens(_staff_claims(staff, auth_time))
 
 
 def log_out(refresh_token: str) -> None:

@@ -145,6 +145,14 @@ class TestStaffSessions:
         assert api.as_(None).post("/v1/auth/logout", {"refresh_token": refresh}).status == 204
         assert api.as_(None).post("/v1/auth/refresh", {"refresh_token": refresh}).status == 401
 
+    def test_a_refresh_keeps_the_log_in_time(self, api):
+        tokens = self.login(api).body
+        with clock.frozen(clock.now() + timedelta(minutes=20)):
+            renewed = api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}).body
+        [logged_in, kept] = [jwt.decode(body["access_token"], options={"verify_signature": False})["auth_time"]
+                             for body in (tokens, renewed)]  # fmt: skip
+        assert kept == logged_in
+
     def test_wrong_password_and_unknown_user_look_the_same(self, api):
         wrong = self.login(api, password="not the password")
         unknown = self.login(api, username="nobody")

@@ -4,6 +4,7 @@ import json
 import re
 from datetime import timedelta
 
+import jwt
 import pytest
 
 from chalicelib.identity import member_auth
@@ -281,6 +282,27 @@ class TestMembershipChanges:
             assert request_code(api).status == 202
             code = latest_code(aws)
             assert member.call("PUT", "/v1/me/password", {"password": "my long password", "code": code}).status == 204
+
+    def test_a_refresh_is_not_a_log_in_so_it_cannot_make_a_first_password_possible(self, api, aws, joined):
+        _, _, tokens = joined
+        with clock.frozen(clock.now() + timedelta(minutes=11)):
+            renewed = api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}).body
+            refused = api.as_(renewed["access_token"]).call("PUT", "/v1/me/password", {"password": "my long password"})
+            assert refused.status == 422
+            assert refused.body["type"].endswith("/validation-failed")
+            assert request_code(api).status == 202
+            fresh = log_in(api, code=latest_code(aws)).body
+            answer = api.as_(fresh["access_token"]).call("PUT", "/v1/me/password", {"password": "my long password"})
+            assert answer.status == 204
+
+    def test_every_token_of_a_session_carries_the_time_of_its_log_in(self, api, joined):
+        _, _, tokens = joined
+        logged_in = jwt.decode(tokens["access_token"], options={"verify_signature": False})["auth_time"]
+        with clock.frozen(clock.now() + timedelta(minutes=20)):
+            renewed = api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}).body
+            again = api.as_(None).post("/v1/auth/refresh", {"refresh_token": renewed["refresh_token"]}).body
+        for token in (renewed["access_token"], again["access_token"]):
+            assert jwt.decode(token, options={"verify_signature": False})["auth_time"] == logged_in
 
     def test_changing_the_password_ends_the_other_sessions(self, api, joined):
         member, _, tokens = joined
