@@ -65,7 +65,7 @@ def aws() -> Iterator[Provisioned]:
 
     # a fresh emulator holds none of what earlier tests created: forget the per-process caches
     stores.known_stores.clear()
-    member_auth._status_cache.clear()
+    member_auth._sessions.clear()
     staff._sessions.clear()
     partners._cache.clear()
     purchases.forget_rules()

@@ -4,7 +4,8 @@
 - ``Staff(permission)``: a staff bearer token whose roles grant ``permission`` (the matrix in ``rules``);
   its stores are the caller's scope. Anyone else: 401 without a valid token, 403 with another kind. A token
   whose account was disabled or ended its sessions since is 401 (within the session cache age).
-- ``MEMBER``: a member's bearer token; the route serves the caller's own data (``/v1/me``). Staff: 403.
+- ``MEMBER``: a member's bearer token; the route serves the caller's own data (``/v1/me``). Staff: 403. A
+  token whose session a new password ended since is 401 (within the session cache age).
 - ``StaffOrSelf(permission)``: staff as above, or the member the path's ``{member_id}`` names; a member
   naming another member's id gets 404, exactly as if it did not exist.
 - ``PARTNER``: a request signed by a partner system (``X-Partner-Id`` + ``X-Signature``), scoped to its
@@ -151,10 +152,11 @@ class PartnerSigned:
 
 
 def _live_member(claims: Claims, request: Request) -> Caller:
-    """A member's token works while the membership lives (erased: 401); a frozen member may only read."""
+    """A member's token works while the membership lives (erased: 401) and its session holds (a new password ends
+    the others: 401); a frozen member may only read."""
     from chalicelib.identity.member_auth import require_live_member
 
-    require_live_member(claims.id, writing=request.method not in ("GET", "HEAD"))
+    require_live_member(claims, writing=request.method not in ("GET", "HEAD"))
     return Caller("member", claims.id, auth_time=claims.auth_time)
 
 

@@ -1,5 +1,6 @@
 """Access tokens: short-lived JWTs (HS256) naming the caller, their roles and stores, with audience and expiry.
-A staff token also carries its account's session generation (``gen``): raising it on the account ends the token.
+A token also carries its subject's session generation (``gen``): raising it (a staff account's, or a member's on a
+new password) ends the token.
 ``auth_time`` is when the caller last logged in (proved who they are); refreshing keeps it, so rules that want a
 recent log-in read it rather than the token's issue time.
 
@@ -32,7 +33,7 @@ class Claims:
     subject: str  # "staff:<id>" or "member:<id>"
     roles: tuple[str, ...] = ()
     stores: tuple[str, ...] = ()
-    generation: int = 0  # the staff account's session generation when the token was issued
+    generation: int = 0  # the subject's session generation when the token was issued
     auth_time: float = 0.0  # when the subject logged in (seconds since the epoch); every refresh carries it on
 
     @property
