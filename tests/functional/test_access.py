@@ -256,6 +256,16 @@ class TestStaffSessionsEnd:
         login = api.as_(None).post("/v1/auth/token", {"username": "till", "password": "another long password"})
         assert api.as_(login.body["access_token"]).get("/v1/stores").status == 200
 
+    def test_an_admin_who_resets_their_own_password_logs_in_again(self, api):
+        """Staff have no password change of their own: a reset is an admin's act and ends every session."""
+        body = {"username": "boss", "display_name": "Boss", "password": STAFF_PASSWORD, "roles": ["admin"]}
+        path = f"/v1/staff/{api.post('/v1/staff', body).body['staff_id']}"
+        tokens = api.as_(None).post("/v1/auth/token", {"username": "boss", "password": STAFF_PASSWORD}).body
+        boss = api.as_(tokens["access_token"])
+        assert boss.call("PUT", f"{path}/password", {"password": "another long password"}).status == 204
+        assert boss.get("/v1/staff").status == 401
+        assert self.refresh(api, tokens).status == 401
+
     def test_renaming_keeps_the_sessions(self, api, cashier, monkeypatch):
         path, tokens = cashier
         assert self.edit(api, path, {"display_name": "Till 2", "roles": ["cashier"]}).status == 200
