@@ -68,7 +68,7 @@ def aws() -> Iterator[Provisioned]:
 
     # a fresh emulator holds none of what earlier tests created: forget the per-process caches
     stores.known_stores.clear()
-    member_auth._status_cache.clear()
+    member_auth._sessions.clear()
     staff._sessions.clear()
     partners._cache.clear()
     purchases.forget_rules()
@@ -165,14 +165,16 @@ def token_for(roles: list[str], stores: tuple[str, ...] = ()) -> str:
 
 
 def member_token(phone: str = "13900000000", name: str = "会员") -> tuple[str, str]:
-    """A member registered through the service and an access token of theirs: ``(member_id, token)``."""
+    """A member registered through the service and an access token of theirs, as if they had just logged in:
+    ``(member_id, token)``."""
     from chalicelib.identity.member_auth import member_claims
     from chalicelib.identity.service import issue_tokens
     from chalicelib.members import service
     from chalicelib.members.schemas import MemberCreate
+    from chalicelib.shared import clock
 
     member_id, _ = service.register(MemberCreate(name=name, phone=phone))
-    return member_id, issue_tokens(member_claims(member_id)).access_token
+    return member_id, issue_tokens(member_claims(member_id, clock.now().timestamp())).access_token
 
 
 def signed_headers(partner_id: str, secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:

@@ -8,7 +8,8 @@
   members at every store; personal data outside the caller's stores stays masked). Anyone else: 401
   without a valid token, 403 with another kind. A token whose account was disabled or ended its sessions
   since is 401 (within the session cache age).
-- ``MEMBER``: a member's bearer token; the route serves the caller's own data (``/v1/me``). Staff: 403.
+- ``MEMBER``: a member's bearer token; the route serves the caller's own data (``/v1/me``). Staff: 403. A
+  token whose session a new password ended since is 401 (within the session cache age).
 - ``StaffOrSelf(permission)``: staff as above, or the member the path's ``{member_id}`` names; a member
   naming another member's id gets 404, exactly as if it did not exist.
 - ``PARTNER``: a request signed by a partner system (``X-Partner-Id`` + ``X-Signature``), scoped to its
@@ -32,7 +33,7 @@ class Caller:
     kind: str  # "staff" | "member" | "partner" | "anonymous"
     id: str
     grant: StaffGrant | None = None  # a partner's grant holds no permissions, only its stores
-    token_issued_at: float = 0.0
+    auth_time: float = 0.0  # when the caller logged in (a token's ``auth_time``), for rules wanting a recent log-in
     serving: bool = False  # the route serves any member of the chain (store scope does not limit whom)
 
     @property
@@ -96,7 +97,7 @@ class Staff:
         from chalicelib.identity.service import require_current_session
 
         require_current_session(claims)
-        caller = Caller("staff", claims.id, grant_of(claims.roles, claims.stores), serving=self.serves)
+        caller = Caller("staff", claims.id, grant_of(claims.roles, claims.stores), claims.auth_time, self.serves)
         if not caller.may(self.permission):
             raise Forbidden(f"This operation needs the {self.permission} permission")
         return caller
@@ -168,11 +169,12 @@ class PartnerSigned:
 
 
 def _live_member(claims: Claims, request: Request) -> Caller:
-    """A member's token works while the membership lives (erased: 401); a frozen member may only read."""
+    """A member's token works while the membership lives (erased: 401) and its session holds (a new password ends
+    the others: 401); a frozen member may only read."""
     from chalicelib.identity.member_auth import require_live_member
 
-    require_live_member(claims.id, writing=request.method not in ("GET", "HEAD"))
-    return Caller("member", claims.id, token_issued_at=claims.issued_at)
+    require_live_member(claims, writing=request.method not in ("GET", "HEAD"))
+    return Caller("member", claims.id, auth_time=claims.auth_time)
 
 
 PUBLIC = Public()

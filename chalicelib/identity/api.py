@@ -22,7 +22,6 @@ from chalicelib.identity.schemas import (
     Tokens,
 )
 from chalicelib.identity.schemas import Staff as StaffOut
-from chalicelib.shared import clock
 from chalicelib.shared.errors import (
     AlreadyExists,
     InvalidCursor,
@@ -90,13 +89,13 @@ def member_token(ctx: RequestContext) -> Reply:
     return Reply(member_auth.log_in_with_password(login.phone, login.password, source_ip(ctx.request)))
 
 
-@endpoint(bp, "/v1/me/password", "PUT", summary="Set or change my password", tag="me", access=MEMBER,
-          body=MemberPasswordSet, status=204, errors=(Unauthenticated, ValidationFailed, RateLimited))  # fmt: skip
+@endpoint(bp, "/v1/me/password", "PUT", summary="Set or change my password (ends my other sessions)", tag="me",
+          access=MEMBER, body=MemberPasswordSet, response=Tokens,
+          errors=(Unauthenticated, ValidationFailed, RateLimited))  # fmt: skip
 def set_my_password(ctx: RequestContext) -> Reply:
     body: MemberPasswordSet = ctx.body
-    age = clock.now().timestamp() - ctx.caller.token_issued_at
-    member_auth.set_password(ctx.caller.id, body.password, body.current_password, body.code, age)
-    return Reply(status=204)
+    caller = ctx.caller
+    return Reply(member_auth.set_password(caller.id, body.password, body.current_password, body.code, caller.auth_time))
 
 
 @endpoint(bp, "/v1/staff", "POST", summary="Create a staff account", tag="staff", access=ADMIN,

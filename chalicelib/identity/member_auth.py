@@ -13,7 +13,8 @@
   default on); off, it is 403.
 - A member may set a password and log in with phone and password; five wrong passwords in a row lock
   the phone's password logins for 15 minutes. The first password needs a fresh code or a log-in at most
-  10 minutes old; changing it needs the current one or a fresh code, and ends the other sessions.
+  10 minutes old (refreshing tokens is not logging in); changing it needs the current one or a fresh code.
+  A new password ends every other session of the member; the session that set it goes on with fresh tokens.
 - Frozen members may not log in or refresh (403) and their tokens only read; erased members no longer
   hold a phone and their tokens stop working.
 """
@@ -23,7 +24,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
-import time
 from datetime import timedelta
 
 import phonenumbers
@@ -33,7 +33,7 @@ from chalicelib.identity import lockout
 from chalicelib.identity.passwords import hash_password, strong_enough, verify_password
 from chalicelib.identity.records import MemberCredentialRecord, OneTimeCodeRecord
 from chalicelib.identity.schemas import Tokens
-from chalicelib.identity.service import issue_tokens
+from chalicelib.identity.service import SESSION_CACHE_SECONDS, SESSIONS_ENDED, SessionState, issue_tokens
 from chalicelib.identity.tokens import Claims
 from chalicelib.members import service as members
 from chalicelib.members.model import Source, Status
@@ -41,6 +41,7 @@ from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import MemberCreate
 from chalicelib.notifications import service as notifications
 from chalicelib.shared import clock
+from chalicelib.shared.cache import CachedByKey
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Forbidden, Unauthenticated, ValidationFailed
@@ -50,7 +51,6 @@ from chalicelib.shared.settings import get_settings
 
 CODE_LIFETIME = timedelta(minutes=5)
 RECENT_LOGIN = timedelta(minutes=10)
-STATUS_CACHE_SECONDS = 30.0
 PASSWORD_LOGINS_PER_ADDRESS = Limit(60, 3600, "Too many password logins from this address")
 MAX_TRIES = 5
 SMS_TEXT = "您的验证码是{code}，5分钟内有效。如非本人操作，请忽略本短信。"
@@ -142,7 +142,7 @@ def redeem_code(phone: str, code: str) -> None:
 def log_in_with_code(phone: str, code: str, name: str | None = None) -> Tokens:
     redeem_code(phone, code)
     member_id = members.holder(phone=phone) or _self_register(phone, name)
-    return issue_tokens(member_claims(member_id))
+    return issue_tokens(member_claims(member_id, clock.real_now().timestamp()))
 
 
 def log_in_with_password(phone: str, password: str, address: str | None) -> Tokens:
@@ -159,17 +159,23 @@ def log_in_with_password(phone: str, password: str, address: str | None) -> Toke
     if not verify_password(credential.password_hash if credential else None, password) or member_id is None:
         raise Unauthenticated(BAD_LOGIN)
     lockout.clear(subject)
-    return issue_tokens(member_claims(member_id))
+    return issue_tokens(member_claims(member_id, clock.real_now().timestamp()))
 
 
-def member_claims(member_id: str) -> Claims:
-    """The claims of a member who may hold tokens: 401 once erased, 403 while frozen."""
+def member_claims(member_id: str, auth_time: float) -> Claims:
+    """The claims of a member who may hold tokens, logged in at ``auth_time``, at their current session generation:
+    401 once erased, 403 while frozen."""
     record = MemberRecord.find(member_id)
     if record is None or record.status == Status.ERASED:
         raise Unauthenticated("The membership no longer exists")
     if record.status == Status.FROZEN:
         raise MembershipFrozen("The membership is frozen; please contact customer service")
-    return Claims(f"member:{member_id}")
+    generation = _generation(MemberCredentialRecord.find(member_id))
+    return Claims(f"member:{member_id}", generation=generation, auth_time=auth_time)
+
+
+def _generation(credential: MemberCredentialRecord | None) -> int:
+    return int(credential.session_generation or 0) if credential else 0  # no password yet: generation 0
 
 
 def _self_register(phone: str, name: str | None) -> str:
@@ -179,10 +185,13 @@ def _self_register(phone: str, name: str | None) -> str:
 
 
 def set_password(
-    caller_id: str, password: str, current_password: str | None, code: str | None, token_age: float
-) -> None:
-    """Set or change a member's password. The first needs a fresh SMS code or a token at most 10 minutes old;
-    a change needs the current password or a fresh code, and ends every other session of the member."""
+    caller_id: str, password: str, current_password: str | None, code: str | None, auth_time: float
+) -> Tokens:
+    """Set or change a member's password. The first needs a fresh SMS code or a log-in (``auth_time``, which
+    refreshing does not renew) at most 10 minutes ago; a change needs the current password or a fresh code.
+
+    Either way every other session of the member ends (the member's session generation goes up, as a staff
+    account's does on a reset), and the caller goes on with the fresh tokens answered here."""
     weak = strong_enough(password)
     if weak:
         raise ValidationFailed([{"field": "password", "in": "body", "message": weak}])
@@ -192,44 +201,47 @@ def set_password(
         if phone is None:
             raise Unauthenticated("The membership no longer exists")
         redeem_code(phone, code)
+        auth_time = clock.real_now().timestamp()
     elif credential is not None and current_password:
         subject = f"member:{caller_id}"
         lockout.begin_attempt(subject)
         if not verify_password(credential.password_hash, current_password):
             raise Unauthenticated("The current password is wrong")
         lockout.clear(subject)
-    elif credential is not None or token_age > RECENT_LOGIN.total_seconds():
+        auth_time = clock.real_now().timestamp()
+    elif credential is not None or clock.real_now().timestamp() - auth_time > RECENT_LOGIN.total_seconds():
         wanted = "current_password" if credential is not None else "code"
         problem = "give current_password, or a code sent by POST /v1/auth/otp"
         raise ValidationFailed([{"field": wanted, "in": "body", "message": problem}])
-    now = clock.iso(clock.now())
-    MemberCredentialRecord(
-        caller_id, password_hash=hash_password(password), updated_at=now,
-        sessions_after=now if credential is not None else None,
-    ).save()  # fmt: skip
+    updated = MemberCredentialRecord(caller_id)
+    updated.update(actions=[
+        MemberCredentialRecord.password_hash.set(hash_password(password)),
+        MemberCredentialRecord.updated_at.set(clock.iso(clock.now())),
+        MemberCredentialRecord.session_generation.add(1),
+    ])  # fmt: skip
+    _sessions.forget(caller_id)
+    return issue_tokens(Claims(f"member:{caller_id}", generation=_generation(updated), auth_time=auth_time))
 
 
-def sessions_valid_from(member_id: str) -> str | None:
-    """Sessions of the member created before this instant were ended by a password change."""
-    credential = MemberCredentialRecord.find(member_id)
-    return credential.sessions_after if credential else None
+def _session_state(member_id: str) -> SessionState:
+    record = MemberRecord.find(member_id)
+    if record is None or record.status == Status.ERASED:
+        return SessionState(str(Status.ERASED), 0)
+    return SessionState(record.status, _generation(MemberCredentialRecord.find(member_id)))
 
 
-_status_cache: dict[str, tuple[float, str]] = {}
+_sessions: CachedByKey[str, SessionState] = CachedByKey(_session_state, SESSION_CACHE_SECONDS)
 
 
-def require_live_member(member_id: str, *, writing: bool) -> None:
-    """401 once the membership is erased, 403 for a frozen member's writes. Statuses are cached at most
-    ``STATUS_CACHE_SECONDS``: erasing or freezing takes effect on every token within that time."""
-    now = time.monotonic()
-    cached = _status_cache.get(member_id)
-    if cached is None or now - cached[0] >= STATUS_CACHE_SECONDS:
-        record = MemberRecord.find(member_id)
-        cached = (now, record.status if record else str(Status.ERASED))
-        if len(_status_cache) > 10_000:
-            _status_cache.clear()
-        _status_cache[member_id] = cached
-    if cached[1] == Status.ERASED:
+def require_live_member(claims: Claims, *, writing: bool) -> None:
+    """A member's access token works while the membership lives (erased: 401) and no new password has ended its
+    session since it was issued (401); a frozen member's writes are 403. Each process reads a member at most once
+    every ``SESSION_CACHE_SECONDS``, as for staff: such changes hold everywhere within that time, and a new
+    password at once in the process that set it."""
+    state = _sessions.get(claims.id)
+    if state.status == Status.ERASED:
         raise Unauthenticated("The membership no longer exists")
-    if cached[1] == Status.FROZEN and writing:
+    if state.generation != claims.generation:
+        raise Unauthenticated(SESSIONS_ENDED)
+    if state.status == Status.FROZEN and writing:
         raise MembershipFrozen("The membership is frozen; please contact customer service")

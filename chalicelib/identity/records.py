@@ -55,7 +55,8 @@ class LockoutRecord(Record):
 
 @table
 class SessionRecord(Record):
-    """A refresh token, stored by its hash. Used once: a refresh revokes it and issues the next."""
+    """A refresh token, stored by its hash. Used once: a refresh revokes it and issues the next, which keeps the
+    log-in time."""
 
     logical_name = "sessions"
     ttl_attribute = "expires_at"
@@ -67,7 +68,8 @@ class SessionRecord(Record):
     subject = UnicodeAttribute()
     status = UnicodeAttribute()  # active | used | revoked
     created_at = UnicodeAttribute()
-    generation = NumberAttribute(null=True)  # a staff account's session generation when the session began
+    generation = NumberAttribute(null=True)  # its subject's session generation when the session began
+    auth_time = NumberAttribute(null=True)  # when its holder logged in (epoch seconds); its refreshes keep it
     expires_at = TTLAttribute()
 
 
@@ -92,7 +94,8 @@ class OneTimeCodeRecord(Record):
 
 @table
 class MemberCredentialRecord(Record):
-    """A member's password, if they set one. Kept apart from the profile, which people edit under If-Match."""
+    """A member's password, if they set one, and their session generation, which every new password raises to end
+    the member's other sessions. Kept apart from the profile, which people edit under If-Match."""
 
     logical_name = "member-credentials"
 
@@ -102,7 +105,7 @@ class MemberCredentialRecord(Record):
     member_id = UnicodeAttribute(hash_key=True)
     password_hash = UnicodeAttribute()
     updated_at = UnicodeAttribute()
-    sessions_after = UnicodeAttribute(null=True)  # a password change ends the sessions created before it
+    session_generation = NumberAttribute(default=0)  # tokens and sessions carry the one they began with
 
 
 @table

@@ -107,7 +107,9 @@ class MemberLogin(Schema):
 
 
 class MemberPasswordSet(Schema):
-    """Set a password; changing an existing one needs ``current_password`` or a fresh ``code``."""
+    """Set a password; changing an existing one needs ``current_password`` or a fresh ``code``. A new password
+    ends every other session of the member; the answer holds fresh tokens for this one (the tokens sent with
+    the request end too)."""
 
     password: Password
     current_password: Password | None = None

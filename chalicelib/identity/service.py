@@ -4,7 +4,8 @@ Five wrong passwords in a row lock an account for 15 minutes (``lockout``). A re
 refreshing revokes it and issues the next, and logging out revokes it. A disabled account cannot log in or
 refresh. Disabling, re-roling or re-scoping an account and resetting its password end all its sessions: the
 account's session generation goes up, its refresh tokens are refused at once and its access tokens within
-``SESSION_CACHE_SECONDS`` (see ``require_current_session``).
+``SESSION_CACHE_SECONDS`` (see ``require_current_session``). Members' sessions end alike when they set a new
+password (``member_auth``): sessions and tokens of both kinds carry their subject's generation.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from chalicelib.shared.unique import UniqueRecord
 
 BAD_LOGIN = "Wrong username or password"
 SESSION_CACHE_SECONDS = 30.0
-SESSIONS_ENDED = "The account's sessions were ended (disabled, re-roled or a new password); log in again"
+SESSIONS_ENDED = "This session was ended (a new password, or the account was disabled or re-roled); log in again"
 
 
 def _username_key(username: str) -> str:
@@ -58,13 +59,13 @@ def log_in(username: str, password: str) -> Tokens:
     if staff.status != "active":
         raise Unauthenticated(BAD_LOGIN)
     lockout.clear(subject)
-    return issue_tokens(_staff_claims(staff))
+    return issue_tokens(_staff_claims(staff, clock.real_now().timestamp()))
 
 
-def _staff_claims(staff: StaffRecord) -> Claims:
+def _staff_claims(staff: StaffRecord, auth_time: float) -> Claims:
     roles = tuple(str(role) for role in staff.roles or ())
     stores = tuple(str(store) for store in staff.stores or ())
-    return Claims(f"staff:{staff.staff_id}", roles, stores, generation=_generation(staff))
+    return Claims(f"staff:{staff.staff_id}", roles, stores, generation=_generation(staff), auth_time=auth_time)
 
 
 def _generation(staff: StaffRecord) -> int:
@@ -72,23 +73,25 @@ def _generation(staff: StaffRecord) -> int:
 
 
 def issue_tokens(claims: Claims) -> Tokens:
-    """An access token for ``claims`` and a new session (refresh token) for its subject."""
+    """An access token for ``claims`` and a new session (refresh token) for its subject, keeping its log-in time."""
     access, lifetime = issue_access_token(claims)
     refresh, hashed = new_refresh_token()
-    now = clock.now()
+    now = clock.real_now()  # a session's life is security, on real time (a moved test clock ends none)
     expires = now + timedelta(days=get_settings().refresh_token_days)
     SessionRecord(
         hashed, subject=claims.subject, status="active", created_at=clock.iso(now), expires_at=expires,
-        generation=claims.generation if claims.kind == "staff" else None,
+        generation=claims.generation, auth_time=int(claims.auth_time),
     ).save()  # fmt: skip
     return Tokens(access_token=access, expires_in=lifetime, refresh_token=refresh)
 
 
 def refresh(refresh_token: str) -> Tokens:
-    """New tokens for a valid refresh token, which is used up; the account's current roles apply."""
+    """New tokens for a valid refresh token, which is used up, while its subject has ended no sessions since it
+    began (401); the account's current roles apply, and the log-in time stays the session's (a refresh is not a
+    log-in)."""
     hashed = refresh_token_hash(refresh_token)
     session = SessionRecord.find(hashed)
-    if session is None or session.status != "active" or session.expires_at <= clock.now():
+    if session is None or session.status != "active" or session.expires_at <= clock.real_now():
         raise Unauthenticated("The refresh token is not valid; log in again")
     try:
         SessionRecord(hashed).update(
@@ -99,19 +102,19 @@ def refresh(refresh_token: str) -> Tokens:
             raise Unauthenticated("The refresh token was already used; log in again") from None
         raise
     kind, _, subject_id = session.subject.partition(":")
+    auth_time = float(session.auth_time or 0)  # sessions begun before log-in times were kept: an old log-in
     if kind == "member":
-        from chalicelib.identity.member_auth import member_claims, sessions_valid_from
+        from chalicelib.identity.member_auth import member_claims
 
-        ended = sessions_valid_from(subject_id)
-        if ended and session.created_at < ended:
-            raise Unauthenticated("The password changed since this session began; log in again")
-        return issue_tokens(member_claims(subject_id))
-    staff = StaffRecord.find(subject_id) if kind == "staff" else None
-    if staff is None or staff.status != "active":
-        raise Unauthenticated("The account is disabled")
-    if int(session.generation or 0) != _generation(staff):
+        claims = member_claims(subject_id, auth_time)
+    else:
+        staff = StaffRecord.find(subject_id) if kind == "staff" else None
+        if staff is None or staff.status != "active":
+            raise Unauthenticated("The account is disabled")
+        claims = _staff_claims(staff, auth_time)
+    if int(session.generation or 0) != claims.generation:  # sessions begun before generations existed: 0
         raise Unauthenticated(SESSIONS_ENDED)
-    return issue_tokens(_staff_claims(staff))
+    return issue_tokens(claims)
 
 
 def log_out(refresh_token: str) -> None:
@@ -122,17 +125,20 @@ def log_out(refresh_token: str) -> None:
 
 
 @dataclass(frozen=True)
-class _SessionState:
+class SessionState:
+    """What an access token is checked against: the status of its staff account or membership, and its session
+    generation."""
+
     status: str
     generation: int
 
 
-def _session_state(staff_id: str) -> _SessionState | None:
+def _session_state(staff_id: str) -> SessionState | None:
     staff = StaffRecord.find(staff_id)
-    return _SessionState(staff.status, _generation(staff)) if staff else None
+    return SessionState(staff.status, _generation(staff)) if staff else None
 
 
-_sessions: CachedByKey[str, _SessionState | None] = CachedByKey(_session_state, SESSION_CACHE_SECONDS)
+_sessions: CachedByKey[str, SessionState | None] = CachedByKey(_session_state, SESSION_CACHE_SECONDS)
 
 
 def require_current_session(claims: Claims) -> None:

@@ -1,5 +1,8 @@
 """Access tokens: short-lived JWTs (HS256) naming the caller, their roles and stores, with audience and expiry.
-A staff token also carries its account's session generation (``gen``): raising it on the account ends the token.
+A token also carries its subject's session generation (``gen``): raising it (a staff account's, or a member's on a
+new password) ends the token.
+``auth_time`` is when the caller last logged in (proved who they are); refreshing keeps it, so rules that want a
+recent log-in read it rather than the token's issue time.
 
 Refresh tokens are opaque random strings; only their SHA-256 is stored (see the sessions records), so a
 leaked table does not leak sessions.
@@ -30,8 +33,8 @@ class Claims:
     subject: str  # "staff:<id>" or "member:<id>"
     roles: tuple[str, ...] = ()
     stores: tuple[str, ...] = ()
-    issued_at: float = 0.0
-    generation: int = 0  # the staff account's session generation when the token was issued
+    generation: int = 0  # the subject's session generation when the token was issued
+    auth_time: float = 0.0  # when the subject logged in (seconds since the epoch); every refresh carries it on
 
     @property
     def kind(self) -> str:
@@ -50,6 +53,7 @@ def issue_access_token(claims: Claims) -> tuple[str, int]:
     payload = {
         "iss": ISSUER, "aud": AUDIENCE, "sub": claims.subject, "iat": now, "nbf": now, "exp": now + lifetime,
         "jti": new_id("at_"), "roles": list(claims.roles), "stores": list(claims.stores), "gen": claims.generation,
+        "auth_time": int(claims.auth_time),
     }  # fmt: skip
     return jwt.encode(payload, settings.jwt_secret, algorithm=ALGORITHM), int(lifetime.total_seconds())
 
@@ -72,12 +76,12 @@ def verify_access_token(token: str) -> Claims:
     subject = str(payload["sub"])
     if subject.partition(":")[0] not in ("staff", "member") or not subject.partition(":")[2]:
         raise Unauthenticated("The access token is not valid")
-    issued_at = float(payload["iat"]) if isinstance(payload["iat"], int | float) else 0.0
     generation = payload.get("gen", 0)  # tokens issued before generations existed hold none: generation 0
-    if not isinstance(generation, int) or isinstance(generation, bool):
+    auth_time = payload.get("auth_time", 0)  # nor a log-in time: as old as can be
+    if not all(isinstance(value, int) and not isinstance(value, bool) for value in (generation, auth_time)):
         raise Unauthenticated("The access token is not valid")
     roles, stores = tuple(payload.get("roles", ())), tuple(payload.get("stores", ()))
-    return Claims(subject, roles, stores, issued_at, generation)
+    return Claims(subject, roles, stores, generation, float(auth_time))
 
 
 def new_refresh_token() -> tuple[str, str]:

@@ -186,6 +186,14 @@ class TestStaffSessions:
         assert api.as_(None).post("/v1/auth/logout", {"refresh_token": refresh}).status == 204
         assert api.as_(None).post("/v1/auth/refresh", {"refresh_token": refresh}).status == 401
 
+    def test_a_refresh_keeps_the_log_in_time(self, api):
+        tokens = self.login(api).body
+        with clock.frozen(clock.now() + timedelta(minutes=20)):
+            renewed = api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}).body
+        [logged_in, kept] = [jwt.decode(body["access_token"], options={"verify_signature": False})["auth_time"]
+                             for body in (tokens, renewed)]  # fmt: skip
+        assert kept == logged_in
+
     def test_wrong_password_and_unknown_user_look_the_same(self, api):
         wrong = self.login(api, password="not the password")
         unknown = self.login(api, username="nobody")
@@ -289,6 +297,16 @@ class TestStaffSessionsEnd:
         assert api.as_(tokens["access_token"]).get("/v1/stores").status == 401
         login = api.as_(None).post("/v1/auth/token", {"username": "till", "password": "another long password"})
         assert api.as_(login.body["access_token"]).get("/v1/stores").status == 200
+
+    def test_an_admin_who_resets_their_own_password_logs_in_again(self, api):
+        """Staff have no password change of their own: a reset is an admin's act and ends every session."""
+        body = {"username": "boss", "display_name": "Boss", "password": STAFF_PASSWORD, "roles": ["admin"]}
+        path = f"/v1/staff/{api.post('/v1/staff', body).body['staff_id']}"
+        tokens = api.as_(None).post("/v1/auth/token", {"username": "boss", "password": STAFF_PASSWORD}).body
+        boss = api.as_(tokens["access_token"])
+        assert boss.call("PUT", f"{path}/password", {"password": "another long password"}).status == 204
+        assert boss.get("/v1/staff").status == 401
+        assert self.refresh(api, tokens).status == 401
 
     def test_renaming_keeps_the_sessions(self, api, cashier, monkeypatch):
         path, tokens = cashier

@@ -2,12 +2,15 @@
 
 import json
 import re
+import time
 from datetime import timedelta
 
+import jwt
 import pytest
 
 from chalicelib.identity import member_auth
 from chalicelib.identity.records import MemberCredentialRecord
+from chalicelib.identity.service import SESSION_CACHE_SECONDS
 from chalicelib.notifications.service import dev_outbox
 from chalicelib.shared import clock
 from chalicelib.shared.events import OutboxRecord
@@ -31,6 +34,23 @@ def latest_code(aws, phone=PHONE):
 
 def log_in(api, phone=PHONE, **proof):
     return api.as_(None).post("/v1/auth/member-token", {"phone": phone, **proof})
+
+
+def refresh(api, tokens):
+    return api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+
+
+def new_password(member, **body):
+    """Set a password as ``member``, who goes on as the fresh tokens answered."""
+    answer = member.call("PUT", "/v1/me/password", body)
+    assert answer.status == 200, answer.body
+    return member.as_(answer.body["access_token"])
+
+
+def later(monkeypatch):
+    """As seen once the per-process member cache (status and session generation) has aged out, in any process."""
+    moved = time.monotonic() + SESSION_CACHE_SECONDS
+    monkeypatch.setattr(time, "monotonic", lambda: moved)
 
 
 @pytest.fixture
@@ -173,7 +193,7 @@ class TestPasswords:
         return api.as_(log_in(api, code=codes()).body["access_token"])
 
     def test_set_a_password_and_log_in_with_it(self, api, member):
-        assert member.call("PUT", "/v1/me/password", {"password": "my long password"}).status == 204
+        assert member.call("PUT", "/v1/me/password", {"password": "my long password"}).status == 200
         assert log_in(api, password="my long password").status == 200
         wrong = log_in(api, password="not my password")
         unknown = log_in(api, "13800000000", password="my long password")
@@ -181,16 +201,14 @@ class TestPasswords:
         assert wrong.body["detail"] == unknown.body["detail"]
 
     def test_changing_a_password_needs_the_current_one_or_a_code(self, api, aws, member):
-        assert member.call("PUT", "/v1/me/password", {"password": "my long password"}).status == 204
+        member = new_password(member, password="my long password")
         assert member.call("PUT", "/v1/me/password", {"password": "another password"}).status == 422
         bad = member.call("PUT", "/v1/me/password", {"password": "another password", "current_password": "guess w"})
         assert bad.status == 401
-        change = {"password": "another password", "current_password": "my long password"}
-        assert member.call("PUT", "/v1/me/password", change).status == 204
+        member = new_password(member, password="another password", current_password="my long password")
         with clock.frozen(clock.now() + timedelta(seconds=61)):
             assert request_code(api).status == 202
-            code = latest_code(aws)
-            assert member.call("PUT", "/v1/me/password", {"password": "third password", "code": code}).status == 204
+            new_password(member, password="third password", code=latest_code(aws))
             assert log_in(api, password="third password").status == 200
 
     def test_five_wrong_passwords_lock_the_member_for_fifteen_minutes(self, api, member):
@@ -250,17 +268,13 @@ class TestMembershipChanges:
         member = api.as_(tokens["access_token"])
         return member, member.get("/v1/me").body, tokens
 
-    def later(self, monkeypatch):
-        """As seen once the member status cache has aged out."""
-        moved = member_auth.time.monotonic() + member_auth.STATUS_CACHE_SECONDS
-        monkeypatch.setattr(member_auth.time, "monotonic", lambda: moved)
-
     def test_an_erased_members_tokens_and_password_stop_working(self, api, joined, monkeypatch):
         member, me, _ = joined
-        assert member.call("PUT", "/v1/me/password", {"password": "my long password"}).status == 204
+        member = new_password(member, password="my long password")
+        assert member.get("/v1/me").status == 200
         assert api.call("DELETE", f"/v1/members/{me['member_id']}").status == 204
         assert MemberCredentialRecord.find(me["member_id"]) is None
-        self.later(monkeypatch)
+        later(monkeypatch)
         assert member.get("/v1/me").status == 401
         assert member.call("PUT", "/v1/me/password", {"password": "another password", "code": "123456"}).status == 401
         assert log_in(api, password="my long password").status == 401
@@ -268,7 +282,7 @@ class TestMembershipChanges:
     def test_a_frozen_member_reads_but_does_not_write(self, api, joined, monkeypatch):
         member, me, _ = joined
         api.patch(f"/v1/members/{me['member_id']}", {"status": "frozen"}, headers={**PATCH, "if-match": '"1"'})
-        self.later(monkeypatch)
+        later(monkeypatch)
         assert member.get("/v1/me").status == 200
         refused = member.patch("/v1/me", {"city": "杭州"}, headers={**PATCH, "if-match": '"2"'})
         assert refused.status == 403
@@ -280,18 +294,28 @@ class TestMembershipChanges:
             assert member.call("PUT", "/v1/me/password", {"password": "my long password"}).status == 422
             assert request_code(api).status == 202
             code = latest_code(aws)
-            assert member.call("PUT", "/v1/me/password", {"password": "my long password", "code": code}).status == 204
+            assert member.call("PUT", "/v1/me/password", {"password": "my long password", "code": code}).status == 200
 
-    def test_changing_the_password_ends_the_other_sessions(self, api, joined):
-        member, _, tokens = joined
-        assert member.call("PUT", "/v1/me/password", {"password": "my long password"}).status == 204
-        renewed = api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}).body
-        change = {"password": "another password", "current_password": "my long password"}
-        with clock.frozen(clock.now() + timedelta(seconds=1)):
-            assert member.call("PUT", "/v1/me/password", change).status == 204
-            ended = api.as_(None).post("/v1/auth/refresh", {"refresh_token": renewed["refresh_token"]})
-            assert ended.status == 401
-            assert log_in(api, password="another password").status == 200
+    def test_a_refresh_is_not_a_log_in_so_it_cannot_make_a_first_password_possible(self, api, aws, joined):
+        _, _, tokens = joined
+        with clock.frozen(clock.now() + timedelta(minutes=11)):
+            renewed = api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}).body
+            refused = api.as_(renewed["access_token"]).call("PUT", "/v1/me/password", {"password": "my long password"})
+            assert refused.status == 422
+            assert refused.body["type"].endswith("/validation-failed")
+            assert request_code(api).status == 202
+            fresh = log_in(api, code=latest_code(aws)).body
+            answer = api.as_(fresh["access_token"]).call("PUT", "/v1/me/password", {"password": "my long password"})
+            assert answer.status == 200
+
+    def test_every_token_of_a_session_carries_the_time_of_its_log_in(self, api, joined):
+        _, _, tokens = joined
+        logged_in = jwt.decode(tokens["access_token"], options={"verify_signature": False})["auth_time"]
+        with clock.frozen(clock.now() + timedelta(minutes=20)):
+            renewed = api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}).body
+            again = api.as_(None).post("/v1/auth/refresh", {"refresh_token": renewed["refresh_token"]}).body
+        for token in (renewed["access_token"], again["access_token"]):
+            assert jwt.decode(token, options={"verify_signature": False})["auth_time"] == logged_in
 
     def test_password_lockouts_look_the_same_for_members_and_strangers(self, api, joined):
         member, _, _ = joined
@@ -299,6 +323,61 @@ class TestMembershipChanges:
         for phone in (PHONE, "+8613800000000"):
             answers = [log_in(api, phone, password="not my password").status for _ in range(6)]
             assert answers == [401] * 5 + [429]
+
+
+class TestNewPasswordsEndOtherSessions:
+    """A new password ends every other session of the member (refresh tokens at once, access tokens within the
+    session cache age, at once in the process that set it); the session that set it goes on with fresh tokens."""
+
+    @pytest.fixture
+    def sessions(self, api, codes):
+        """Two sessions of one member: this device's, logged in a minute ago, and another device's."""
+        with clock.frozen(clock.now() - timedelta(seconds=61)):
+            this = log_in(api, code=codes()).body
+        other = log_in(api, code=codes()).body
+        for tokens in (this, other):  # the member is now cached by this process
+            assert api.as_(tokens["access_token"]).get("/v1/me").status == 200
+        return this, other
+
+    def test_a_first_password_answers_fresh_tokens_and_ends_every_other_session(self, api, sessions):
+        this, other = sessions
+        answer = api.as_(this["access_token"]).call("PUT", "/v1/me/password", {"password": "my long password"})
+        assert answer.status == 200
+        fresh = answer.body
+        assert (fresh["token_type"], fresh["expires_in"]) == ("bearer", 900)
+        assert api.as_(fresh["access_token"]).get("/v1/me").status == 200
+        assert api.as_(other["access_token"]).get("/v1/me").status == 401
+        assert refresh(api, other).status == 401
+        assert api.as_(this["access_token"]).get("/v1/me").status == 401  # replaced by the fresh tokens
+        assert refresh(api, this).status == 401
+        assert refresh(api, fresh).status == 200
+
+    def test_a_password_change_keeps_the_session_that_made_it_and_ends_the_others(self, api, sessions):
+        this, _ = sessions
+        member = new_password(api.as_(this["access_token"]), password="my long password")
+        elsewhere = log_in(api, password="my long password").body
+        assert api.as_(elsewhere["access_token"]).get("/v1/me").status == 200
+        change = {"password": "another password", "current_password": "my long password"}
+        fresh = member.call("PUT", "/v1/me/password", change).body
+        assert api.as_(fresh["access_token"]).get("/v1/me").status == 200
+        edited = api.as_(fresh["access_token"]).patch("/v1/me", {"city": "杭州"}, headers={**PATCH, "if-match": '"1"'})
+        assert edited.status == 200
+        assert api.as_(elsewhere["access_token"]).get("/v1/me").status == 401
+        assert refresh(api, elsewhere).status == 401
+        renewed = refresh(api, fresh)
+        assert renewed.status == 200
+        assert api.as_(renewed.body["access_token"]).get("/v1/me").status == 200
+        assert log_in(api, password="another password").status == 200
+
+    def test_a_password_set_elsewhere_ends_access_tokens_within_the_cache_age(self, api, sessions, monkeypatch):
+        _, other = sessions
+        member_id = api.as_(other["access_token"]).get("/v1/me").body["member_id"]
+        written_elsewhere = {"password_hash": "x", "updated_at": clock.iso(clock.now()), "session_generation": 1}
+        MemberCredentialRecord(member_id, **written_elsewhere).save()  # as another process would
+        assert api.as_(other["access_token"]).get("/v1/me").status == 200  # cached here
+        later(monkeypatch)
+        assert api.as_(other["access_token"]).get("/v1/me").status == 401
+        assert refresh(api, other).status == 401
 
 
 class TestCodeLimits:
