@@ -4,6 +4,10 @@ The earn rules in force at the activity's time say how many points each kind giv
 member may earn it per business day and per calendar month (business time zone). Each activity is booked
 once per source and event id: a repeat answers the first answer. Past a limit the activity is recorded with
 0 points (``limited``), so a retried event does not earn on a later day instead.
+
+The limits count on the day (and month) the activity happened and on the day (and month) it was reported:
+both must have room, so a burst of events back-dated to many different days earns no more than one day's
+limit. Partners may date an activity at most ``ACTIVITY_MAX_AGE`` back.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from chalicelib.purchases.schemas import ActivityReport
 from chalicelib.purchases.service import MemberNotEligible, body_hash_of, member_for_partner, rules_at
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
-from chalicelib.shared.errors import Conflict, NotFound
+from chalicelib.shared.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ratelimit import take_in_window
 from chalicelib.shared.settings import get_settings
@@ -30,6 +34,9 @@ from chalicelib.tiers.service import Progress
 
 REASONS = {"registration": "注册奖励", "birthday": "生日奖励", "review": "评价奖励", "share": "晒单奖励",
            "checkin": "签到奖励", "profile": "完善资料奖励"}  # fmt: skip
+
+
+ACTIVITY_MAX_AGE = timedelta(days=7)
 
 
 class ActivityConflict(Conflict):
@@ -75,15 +82,17 @@ def _book(
 ) -> dict[str, Any]:  # fmt: skip
     answer: dict[str, Any] = {}
     tz = get_settings().tz
+    counted_days = sorted({day, clock.business_today()})  # when it happened, and when it was reported
 
     def record(tx: Transaction, entry: PointsEntryRecord | None) -> None:
         if per_day is not None:
-            ends = datetime.combine(day + timedelta(days=1), time(), tz)
-            take_in_window(tx, f"activity:{member_id}:{kind}:{day.isoformat()}", per_day, ends, _Limited())
+            for counted in counted_days:
+                ends = datetime.combine(counted + timedelta(days=1), time(), tz)
+                take_in_window(tx, f"activity:{member_id}:{kind}:{counted.isoformat()}", per_day, ends, _Limited())
         if per_month is not None:
-            last = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
-            ends = datetime.combine(last + timedelta(days=1), time(), tz)
-            take_in_window(tx, f"activity:{member_id}:{kind}:{day:%Y-%m}", per_month, ends, _Limited())
+            for month_end in sorted({_month_end(counted) for counted in counted_days}):
+                ends = datetime.combine(month_end + timedelta(days=1), time(), tz)
+                take_in_window(tx, f"activity:{member_id}:{kind}:{month_end:%Y-%m}", per_month, ends, _Limited())
         awarded = int(entry.points) if entry is not None else 0
         tx.put(ActivityRecord(
             key, member_id=member_id, kind=kind, occurred_at=clock.iso(occurred_at), body_hash=digest,
@@ -102,6 +111,10 @@ def _book(
     return {"member_id": member_id, "kind": kind, "limited": limited, "duplicate": False, **answer}
 
 
+def _month_end(day: date) -> date:
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
 def _repeat(existing: ActivityRecord, digest: str) -> dict[str, Any]:
     if existing.body_hash != digest:
         raise ActivityConflict("This event id was reported before with other content")
@@ -111,13 +124,16 @@ def _repeat(existing: ActivityRecord, digest: str) -> dict[str, Any]:
 
 
 def report(partner: Caller, reported: ActivityReport) -> dict[str, Any]:
-    """An activity a partner reports for a member of its stores. A birthday counts only in the month of the
-    member's birthday on record (business time zone). A repeat answers the first answer, whatever became of
+    """An activity a partner reports for a member of its stores, at most a week after it happened. A birthday
+    counts only in the month of the member's birthday on record (business time zone). A repeat answers the first answer, whatever became of
     the member since."""
     body = reported.model_dump(mode="json")
     booked = ActivityRecord.find(f"{partner.id}#{reported.event_id}")
     if booked is not None:
         return _repeat(booked, body_hash_of(body))
+    if reported.occurred_at < clock.now() - ACTIVITY_MAX_AGE:
+        detail = f"An activity may be reported at most {ACTIVITY_MAX_AGE.days} days after it happened"
+        raise ValidationFailed([{"field": "occurred_at", "in": "body", "message": detail}], detail)
     member_id = member_for_partner(partner, reported.member)
     if reported.kind == "birthday":
         try:

@@ -22,9 +22,11 @@ def rules(api):
                                     "share": {"points": 5, "per_day": 1}})  # fmt: skip
 
 
-def report(api, partner, event_id, kind, member_id, at=DAY):  # noqa: F811
+def report(api, partner, event_id, kind, member_id, at=DAY, received_at=None):  # noqa: F811
+    """The partner reports an activity; by default a few minutes after it happened."""
     body = {"event_id": event_id, "kind": kind, "member": {"member_id": member_id}, "occurred_at": at.isoformat()}
-    return signed(api, partner, "/v1/webhooks/activities", body)
+    with clock.frozen(received_at or at + timedelta(minutes=5)):
+        return signed(api, partner, "/v1/webhooks/activities", body)
 
 
 def shanghai_member(api, phone, **profile):
@@ -79,7 +81,7 @@ def test_a_scoped_partner_reports_only_its_stores_members(api, rules):
     scoped = api.post("/v1/partners", {"name": "SH POS", "stores": ["SH-001"]}).body
     member = api.post("/v1/members", {"name": "京", "phone": "13900000006", "home_store_id": "BJ-001"}).body
     body = {"event_id": "s-1", "kind": "share", "member": {"member_id": member["member_id"]},
-            "occurred_at": DAY.isoformat()}  # fmt: skip
+            "occurred_at": (clock.now() - timedelta(hours=1)).isoformat()}  # fmt: skip
     raw = __import__("json").dumps(body).encode()
     answer = api.as_(None).call("POST", "/v1/webhooks/activities", raw=raw,
                                 headers=signed_headers(scoped["partner_id"], scoped["secret"], raw))  # fmt: skip
@@ -102,7 +104,26 @@ def test_a_member_frozen_before_the_registration_event_is_simply_done(api, aws, 
 
 def test_activities_in_the_future_are_refused(api, partner, rules):  # noqa: F811
     member_id = shanghai_member(api, "13900000009")
-    assert report(api, partner, "rv-f", "review", member_id, at=clock.now() + timedelta(hours=1)).status == 422
+    future = clock.now() + timedelta(hours=1)
+    assert report(api, partner, "rv-f", "review", member_id, at=future, received_at=clock.now()).status == 422
+
+
+def test_a_burst_back_dated_to_many_days_earns_no_more_than_one_days_limit(api, partner, rules):  # noqa: F811
+    """30 reviews sent at once, each dated a different day of the past week: the day they were reported counts
+    too, so the burst earns what one day's limit allows (2 of 10 points), not 2 per claimed day."""
+    member_id = shanghai_member(api, "13900000014")
+    now = DAY + timedelta(days=6, hours=2)
+    answers = [report(api, partner, f"burst-{i}", "review", member_id, at=now - timedelta(days=i % 7, hours=1),
+                      received_at=now).body for i in range(30)]  # fmt: skip
+    assert sum(a["points_awarded"] for a in answers) == 20
+    assert earned(member_id) == [("earn", 10, "评价奖励")] * 2
+
+
+def test_an_activity_older_than_a_week_is_refused(api, partner, rules):  # noqa: F811
+    member_id = shanghai_member(api, "13900000015")
+    stale = report(api, partner, "old-1", "review", member_id, at=DAY, received_at=DAY + timedelta(days=8))
+    assert (stale.status, stale.body["errors"][0]["field"]) == (422, "occurred_at")
+    assert earned(member_id) == []
 
 
 def test_shares_earn_once_a_day(api, partner, rules):  # noqa: F811
