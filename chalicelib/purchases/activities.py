@@ -125,8 +125,8 @@ def _repeat(existing: ActivityRecord, digest: str) -> dict[str, Any]:
 
 def report(partner: Caller, reported: ActivityReport) -> dict[str, Any]:
     """An activity a partner reports for a member of its stores, at most a week after it happened. A birthday
-    counts only in the month of the member's birthday on record (business time zone). A repeat answers the first answer, whatever became of
-    the member since."""
+    counts only in the month of the member's birthday on record (business time zone). A repeat answers the
+    first answer, whatever became of the member since."""
     body = reported.model_dump(mode="json")
     booked = ActivityRecord.find(f"{partner.id}#{reported.event_id}")
     if booked is not None:
