@@ -150,10 +150,15 @@ def _perform(
     if advanced and advanced.gift_points:
         expires_on, _ = _policy_dates(None)
         after = rules.credit(after, advanced.gift_points, expires_on)
-        assert advanced.upgrade is not None  # a gift comes with an upgrade
-        bookings.append(_Booking(Entry("earn", "tier", advanced.upgrade.change_id, advanced.gift_reason),
+        assert advanced.change is not None  # a gift comes with an upgrade
+        bookings.append(_Booking(Entry("earn", "tier", advanced.change.change_id, advanced.gift_reason),
                                  advanced.gift_points, [Draw(expires_on, None, advanced.gift_points)], after.balance,
                                  "points.earned"))  # fmt: skip
+    if advanced and advanced.gift_back:  # a refund undid the upgrade: its gift goes back, as the debt policy says
+        assert advanced.change is not None
+        after, gift_draws = rules.claw_back(after, advanced.gift_back, today)
+        bookings.append(_Booking(Entry("refund", "tier", advanced.change.change_id, advanced.gift_reason),
+                                 -advanced.gift_back, gift_draws, after.balance, "points.clawed-back"))  # fmt: skip
     if not bookings and not advanced:
         if extra is None:
             return 204, {}  # nothing to book (a job found the account already up to date)

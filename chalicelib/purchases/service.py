@@ -230,7 +230,7 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
         }))  # fmt: skip
 
     progress = Progress(growth, purchase.paid_fen, clock.business_date(purchase.occurred_at, get_settings().tz),
-                        "order", purchase.order_id, "消费成长值")  # fmt: skip
+                        "order", purchase.order_id, "消费成长值", cause=order_key)  # fmt: skip
     try:
         points.earn(member_id, points_for, source_kind="order", source_id=purchase.order_id, reason="消费积分",
                     key=None, earned_at=purchase.occurred_at, extra=record, require_active=True,
@@ -342,7 +342,15 @@ def _refund_once(partner: Caller, refund: Refund, purchase: PurchaseRecord, refu
     growth_left = int(purchase.growth_awarded) * (paid - sum(after_fen)) // paid if paid else 0
     growth_back = int(purchase.growth_awarded) - int(purchase.growth_clawed_back) - growth_left
     occurred_on = clock.business_date(datetime.fromisoformat(purchase.occurred_at), get_settings().tz)
-    progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id, "退款扣回成长值")
+    progress = Progress(
+        -growth_back,
+        -sum(this_fen),
+        occurred_on,
+        "refund",
+        refund.refund_id,
+        "退款扣回成长值",
+        cause=purchase.order_key,
+    )
 
     def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
         after, draws = points_rules.claw_back(account, claw, today) if claw else (account, [])

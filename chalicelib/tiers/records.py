@@ -68,9 +68,12 @@ class TierChangeRecord(Record):
     change_id = UnicodeAttribute()
     tier = UnicodeAttribute()
     previous = UnicodeAttribute()
-    reason = UnicodeAttribute()  # upgrade | downgrade | retained | override | programme
+    reason = UnicodeAttribute()  # upgrade | downgrade | retained | override | programme | refund
     programme_version = NumberAttribute()
     gift_points = NumberAttribute(default=0)
     note = UnicodeAttribute(null=True)  # the staff reason of an override
+    cause = UnicodeAttribute(null=True)  # an upgrade's purchase (``<partner>#<order id>``), which a refund may undo
+    previous_since = UnicodeAttribute(null=True)  # the standing before an upgrade, restored if it is undone
+    previous_until = UnicodeAttribute(null=True)
     actor = UnicodeAttribute()
     occurred_at = UnicodeAttribute()

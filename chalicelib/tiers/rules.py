@@ -143,7 +143,7 @@ class Standing:
 class Change:
     tier: str
     previous: str
-    reason: Literal["upgrade", "downgrade", "retained", "override", "programme"]
+    reason: Literal["upgrade", "downgrade", "retained", "override", "programme", "refund"]
     gift_points: int = 0
 
 
@@ -197,6 +197,28 @@ def on_metric_change(
     upgraded = replace(standing, tier=programme.tiers[target].code, since=today,
                        valid_until=programme.valid_until(today), warned_for=None)  # fmt: skip
     return upgraded, Change(upgraded.tier, standing.tier, "upgrade", gift)
+
+
+def on_refund(
+    programme: Programme, standing: Standing, value: int, before_upgrade: Standing | None, today: date
+) -> tuple[Standing, Change | None]:
+    """A refund took the metric back to ``value``. When the refunded purchase's upgrade brought the member to
+    the tier they hold (``before_upgrade``: where they stood before it) and what remains no longer qualifies
+    for that tier, the upgrade is undone: back to the standing before it, or to the highest tier the rest
+    still qualifies for if that is higher (keeping the upgrade's dates). The change's ``gift_points`` are the
+    gifts of the tiers left, to take back. A refund never undoes what other purchases or staff did."""
+    current = programme.rank(standing.tier)
+    if before_upgrade is None or value >= programme.tiers[current].qualify_at:
+        return standing, None
+    floor = programme.rank(before_upgrade.tier)
+    target = _bounded(programme, max(floor, qualifying(programme, value)), standing.override, today)
+    if target >= current:
+        return standing, None
+    gift_back = sum(tier.upgrade_gift_points for tier in programme.tiers[target + 1 : current + 1])
+    undone = before_upgrade if target == floor else replace(standing, tier=programme.tiers[target].code)
+    return replace(undone, override=standing.override, warned_for=None), Change(
+        undone.tier, standing.tier, "refund", gift_back
+    )
 
 
 def review_value(programme: Programme, standing: Standing, metrics: Metrics, today: date) -> int:

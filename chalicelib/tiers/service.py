@@ -36,6 +36,7 @@ from chalicelib.tiers.rules import (
     apply_override,
     month_of,
     on_metric_change,
+    on_refund,
     review_date,
 )
 
@@ -107,28 +108,34 @@ class Progress:
     source_kind: str
     source_id: str
     reason: str
+    cause: str = ""  # the purchase behind it (``<partner>#<order id>``): a refund may undo its upgrade
 
 
 @dataclass(frozen=True)
 class Advance:
-    """What ``progress`` does to an account: item actions, a growth entry, and an upgrade (its history
-    entry and event) whose gift the points service books."""
+    """What ``progress`` does to an account: item actions, a growth entry, and a change of tier (its history
+    entry and event): an upgrade whose gift the points service books, or a refund's undoing of an upgrade
+    whose gift it takes back."""
 
     actions: list[Any]
     growth_entry: GrowthEntryRecord | None = None
-    upgrade: TierChangeRecord | None = None
+    change: TierChangeRecord | None = None
     announce: Event | None = None
     gift_reason: str = ""
 
     @property
     def gift_points(self) -> int:
-        return int(self.upgrade.gift_points) if self.upgrade else 0
+        return int(self.change.gift_points) if self.change and self.change.reason == "upgrade" else 0
+
+    @property
+    def gift_back(self) -> int:
+        return int(self.change.gift_points) if self.change and self.change.reason == "refund" else 0
 
     def write(self, tx: Transaction) -> None:
         if self.growth_entry is not None:
             tx.put(self.growth_entry, condition=GrowthEntryRecord.seq.does_not_exist())
-        if self.upgrade is not None and self.announce is not None:
-            tx.put(self.upgrade)
+        if self.change is not None and self.announce is not None:
+            tx.put(self.change)
             emit(tx, self.announce)
 
 
@@ -140,8 +147,12 @@ def advance(member_id: str, record: PointsAccountRecord | None, progress: Progre
     before, standing = metrics_of(record), standing_of(record, programme)
     after = before.add(month_of(progress.occurred_on), progress.growth, progress.paid_fen, today)
     change: Change | None = None
+    previous = standing
     if progress.growth > 0 or progress.paid_fen > 0:
         standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
+    elif progress.cause:
+        before_upgrade = _before_upgrade_by(member_id, progress.cause, standing, programme)
+        standing, change = on_refund(programme, standing, after.value(programme, today), before_upgrade, today)
     actions = metrics_actions(after)
     if change is not None or record is None or record.tier is None or record.tier_programme != programme.version:
         actions += standing_actions(member_id, standing, programme)  # otherwise the standing is as stored
@@ -159,9 +170,29 @@ def advance(member_id: str, record: PointsAccountRecord | None, progress: Progre
     if change is None:
         return Advance(actions, growth_entry)
     change_id = new_id("tc_")
-    return Advance(actions, growth_entry, _history(member_id, change, change_id, programme, now, actor, None),
-                   _changed_event(member_id, change, change_id, programme),
-                   f"升级礼遇：{programme.tier(change.tier).name_zh}")  # fmt: skip
+    history = _history(member_id, change, change_id, programme, now, actor, None)
+    if change.reason == "upgrade":
+        history.cause = progress.cause or None
+        history.previous_since = previous.since.isoformat()
+        history.previous_until = previous.valid_until.isoformat() if previous.valid_until else None
+        gift_reason = f"升级礼遇：{programme.tier(change.tier).name_zh}"
+    else:
+        gift_reason = f"退款撤销升级礼遇：{programme.tier(change.previous).name_zh}"
+    return Advance(actions, growth_entry, history, _changed_event(member_id, change, change_id, programme),
+                   gift_reason)  # fmt: skip
+
+
+def _before_upgrade_by(member_id: str, cause: str, standing: Standing, programme: Programme) -> Standing | None:
+    """Where the member stood before ``cause`` upgraded them, if that upgrade is the last change of their tier
+    and brought the tier they hold (one read of the history, only on refunds of members above the lowest tier)."""
+    if programme.rank(standing.tier) == 0:
+        return None
+    last = next(iter(TierChangeRecord.query(member_id, scan_index_forward=False, limit=1)), None)
+    if last is None or last.reason != "upgrade" or last.cause != cause or last.tier != standing.tier:
+        return None
+    since = date.fromisoformat(last.previous_since) if last.previous_since else standing.since
+    until = date.fromisoformat(last.previous_until) if last.previous_until else None
+    return Standing(last.previous, since, until)
 
 
 def _history(member_id: str, change: Change, change_id: str, programme: Programme, now: str, actor: str,

@@ -81,24 +81,72 @@ def test_crossing_two_thresholds_at_once_gives_both_gifts_and_the_balance_is_the
     assert [e.tier for e in TierChangeRecord.query(member_id)] == ["gold"]
 
 
-def test_growth_has_its_own_ledger_and_refunds_take_it_back_without_downgrading(api, partner):
+def test_growth_has_its_own_ledger_and_a_refund_that_leaves_the_threshold_met_keeps_the_tier(api, partner):
     member_id, token = member_token("13900000003")
-    buy(api, partner, member_id, "C-1", 1_000 * CNY)
+    buy(api, partner, member_id, "C-1", 1_400 * CNY)
     refund = {"refund_id": "R-1", "order_id": "C-1", "occurred_at": NOW.isoformat(), "amount_fen": 400 * CNY}
     assert signed(api, partner, "/v1/webhooks/refunds", refund).status == 200
     assert signed(api, partner, "/v1/webhooks/refunds", refund).body["duplicate"] is True
     growth = api.as_(token).get("/v1/me/growth").body
-    assert growth["value"] == 600
-    assert growth["paid_fen"] == 600 * CNY
+    assert growth["value"] == 1_000
+    assert growth["paid_fen"] == 1_000 * CNY
     assert [(i["type"], i["growth"], i["paid_fen"]) for i in growth["items"]] == [
-        ("reverse", -400, -400 * CNY), ("earn", 1_000, 1_000 * CNY)]  # fmt: skip
-    assert growth["months"] == {"2026-11": {"growth": 600, "paid_fen": 600 * CNY}}
+        ("reverse", -400, -400 * CNY), ("earn", 1_400, 1_400 * CNY)]  # fmt: skip
+    assert growth["months"] == {"2026-11": {"growth": 1_000, "paid_fen": 1_000 * CNY}}
     tier = api.as_(token).get("/v1/me/tier").body
-    assert tier["tier"]["code"] == "silver"  # downgrades wait for the review
-    assert tier["retention"] == {"retain_at": 800 * CNY, "value": 600 * CNY, "missing": 200 * CNY,
-                                 "review_on": "2028-01-16", "at_risk": True}  # fmt: skip
+    assert tier["tier"]["code"] == "silver"  # 1,000 CNY still qualifies
+    assert [h["reason"] for h in tier["history"]] == ["upgrade"]
     entries = list(GrowthEntryRecord.query(member_id))
-    assert sum(int(e.growth) for e in entries) == int(PointsAccountRecord.get(member_id).growth) == 600
+    assert sum(int(e.growth) for e in entries) == int(PointsAccountRecord.get(member_id).growth) == 1_000
+
+
+def refund_all(api, partner, order_id, paid_fen, refund_id="R-ALL"):
+    body = {"refund_id": refund_id, "order_id": order_id, "occurred_at": NOW.isoformat(), "amount_fen": paid_fen}
+    answer = signed(api, partner, "/v1/webhooks/refunds", body)
+    assert answer.status == 200, answer.body
+    return answer.body
+
+
+def test_a_refund_undoes_the_upgrade_its_purchase_caused_and_takes_back_the_gifts(api, partner):
+    """Buy 8,000 CNY, refund it all: the points, the diamond standing and its 1,200-point gifts all go (the
+    gifts already spent become debt, as the refund policy says)."""
+    member_id, token = member_token("13900000021")
+    buy(api, partner, member_id, "G-1", 8_000 * CNY)
+    assert PointsAccountRecord.get(member_id).tier == "diamond"
+    gifts = sum(points for kind, points, source in ledger(member_id) if source == "tier")
+    redeemed = api.post(f"/v1/members/{member_id}/points/redemptions", {"points": 8_500, "reason": "换购"},
+                        headers={"idempotency-key": "spend-the-gift"})  # fmt: skip
+    assert redeemed.status == 201
+    refund_all(api, partner, "G-1", 8_000 * CNY)
+    account = PointsAccountRecord.get(member_id)
+    assert (account.tier, account.tier_until) == ("normal", None)
+    assert [(kind, points) for kind, points, source in ledger(member_id) if source == "tier"][-1] == ("refund", -gifts)
+    assert int(account.balance) == sum(points for _, points, _ in ledger(member_id))
+    balance = api.as_(token).get("/v1/me/points").body
+    assert (balance["available"], balance["debt"]) == (0, 8_500)  # all that was spent of what the order brought
+    history = api.as_(token).get("/v1/me/tier").body["history"]
+    assert [h["reason"] for h in history] == ["refund", "upgrade"]
+    assert events("tier.changed")[-1]["payload"]["reason"] == "refund"
+
+
+def test_a_partial_refund_keeps_the_tiers_what_remains_still_qualifies_for(api, partner):
+    member_id, _ = member_token("13900000022")
+    buy(api, partner, member_id, "G-2", 3_500 * CNY)  # gold, through silver: gifts 100 + 300
+    body = {"refund_id": "R-2", "order_id": "G-2", "occurred_at": NOW.isoformat(), "amount_fen": 1_000 * CNY}
+    assert signed(api, partner, "/v1/webhooks/refunds", body).status == 200
+    account = PointsAccountRecord.get(member_id)
+    assert (account.tier, account.tier_until) == ("silver", "2027-12-31")  # 2,500 CNY qualifies for silver
+    assert [(kind, points) for kind, points, source in ledger(member_id) if source == "tier"] == [
+        ("earn", 400), ("refund", -300)]  # fmt: skip
+
+
+def test_a_refund_never_undoes_what_a_later_purchase_did(api, partner):
+    member_id, _ = member_token("13900000023")
+    buy(api, partner, member_id, "G-3", 1_000 * CNY)  # silver
+    buy(api, partner, member_id, "G-4", 2_000 * CNY)  # gold, caused by this one
+    refund_all(api, partner, "G-3", 1_000 * CNY)  # 2,000 left: no longer gold, but G-3 did not make them gold
+    assert PointsAccountRecord.get(member_id).tier == "gold"
+    assert [e.reason for e in TierChangeRecord.query(member_id)] == ["upgrade", "upgrade"]
 
 
 def test_a_check_in_earns_growth_by_the_programme(api):

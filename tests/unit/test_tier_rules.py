@@ -17,6 +17,7 @@ from chalicelib.tiers.rules import (
     apply_override,
     direction,
     on_metric_change,
+    on_refund,
     rejudge,
     review,
     review_date,
@@ -185,3 +186,19 @@ def test_a_new_programme_moves_up_at_once_keeps_kept_tiers_and_maps_dropped_ones
     diamond = Standing("diamond", date(2026, 3, 1), date(2027, 12, 31))
     mapped, change = rejudge(lower, diamond, 600 * CNY, date(2026, 11, 1))
     assert (mapped.tier, direction(CLOTHING, lower, "diamond", mapped.tier)) == ("silver", "down")
+
+
+def test_a_refund_undoes_only_the_upgrade_its_purchase_caused_down_to_what_the_rest_qualifies_for():
+    today = date(2026, 6, 1)
+    before = Standing("silver", date(2026, 2, 1), date(2027, 12, 31))
+    diamond, change = on_metric_change(CLOTHING, before, 8_500 * CNY, today)
+    assert change is not None
+    gone, undo = on_refund(CLOTHING, diamond, 1_200 * CNY, before, today)  # all but what silver had
+    assert (gone, undo) == (before, replace(undo, tier="silver", previous="diamond", reason="refund",
+                                            gift_points=300 + 800))  # fmt: skip
+    gold, partial = on_refund(CLOTHING, diamond, 3_100 * CNY, before, today)
+    assert (gold.tier, gold.since, partial and partial.gift_points) == ("gold", today, 800)
+    assert on_refund(CLOTHING, diamond, 8_000 * CNY, before, today) == (diamond, None)  # still qualifies
+    assert on_refund(CLOTHING, diamond, 0, None, today) == (diamond, None)  # not this purchase's upgrade
+    pinned = replace(diamond, override=Override("floor", "diamond", date(2027, 1, 1), "VIP"))
+    assert on_refund(CLOTHING, pinned, 0, before, today) == (pinned, None)  # staff's floor holds
