@@ -1,19 +1,24 @@
 """Import existing members from a CSV file, exactly once per phone, with an error report.
 
 The header names the API's fields: name, phone (required), email, gender, birthday, city, store_id,
-source, registered_at and member_no (optional). Rows become registrations through the same service as
-the API, so every rule holds (unique phones, sealed personal data, events). A phone held by a member
-registered another way is an error row. Dates without a time zone are read in the business time zone.
+source, registered_at and member_no (optional), and what a member brings from the old system (optional):
+tags (separated by ``;``), consents (the channels granted, ``;``-separated: sms, email, push, wechat) with
+consented_at and consent_source as their proof, tier with tier_valid_until (an opening standing, reviewed
+like any other), and this period's period_paid_fen and period_growth (an opening growth entry). Rows become
+registrations through the same service as the API, in one transaction with their opening standing, so every
+rule holds (unique phones, sealed personal data, events). A phone held by a member registered another way
+is an error row. Dates without a time zone are read in the business time zone.
 An import leaves a marker per phone with a keyed fingerprint of its row: the same row again is skipped,
 whatever happened to the member since (a changed phone, erasure); another row for that phone is an error.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,26 +32,82 @@ from chalicelib.shared.csvfiles import ImportReport, read_rows
 from chalicelib.shared.errors import DomainError
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
+from chalicelib.tiers import service as tiers
+from chalicelib.tiers.service import OpeningStanding
 
-COLUMNS = ("name", "phone", "email", "gender", "birthday", "city", "store_id", "source", "registered_at", "member_no")
+COLUMNS = (
+    "name",
+    "phone",
+    "email",
+    "gender",
+    "birthday",
+    "city",
+    "store_id",
+    "source",
+    "registered_at",
+    "member_no",
+    "tags",
+    "consents",
+    "consented_at",
+    "consent_source",
+    "tier",
+    "tier_valid_until",
+    "period_paid_fen",
+    "period_growth",
+)
+OPENING_COLUMNS = ("tier", "tier_valid_until", "period_paid_fen", "period_growth")
 REQUIRED = ("name", "phone")
 
 
-def fingerprint(registration: MemberCreate) -> str:
+def fingerprint(registration: MemberCreate, opening: OpeningStanding) -> str:
     """A keyed hash of what a row registers: equal rows match, nothing personal can be read back."""
     canonical = registration.model_dump_json(exclude={"source"})
+    if opening != OpeningStanding():  # rows without an opening keep the fingerprints they always had
+        canonical += repr(opening)
     return lookup_hash("import-row", canonical)
 
 
 def to_registration(row: dict[str, str]) -> MemberCreate:
     """The registration a row asks for; raises ValidationError with field names as in the file."""
-    values: dict[str, Any] = {name: value for name, value in row.items() if value}
+    values: dict[str, Any] = {name: value for name, value in row.items() if value and name not in OPENING_COLUMNS}
     if "store_id" in values:
         values["home_store_id"] = values.pop("store_id")
     values.setdefault("source", Source.IMPORT)
     if "registered_at" in values:
         values["registered_at"] = _instant(values["registered_at"])
+    if "tags" in values:
+        values["tags"] = _listed(values["tags"])
+    if "consents" in values:
+        values["consents"] = dict.fromkeys(_listed(values["consents"]), True)
+    consented_at, source = values.pop("consented_at", None), values.pop("consent_source", None)
+    if consented_at or source:
+        values["consent_proof"] = {"given_at": _instant(consented_at or ""), "source": source or ""}
     return MemberCreate.model_validate(values)
+
+
+def to_opening(row: dict[str, str]) -> OpeningStanding | list[tuple[str, str]]:
+    """The opening standing a row brings, or (column, reason) problems."""
+    problems: list[tuple[str, str]] = []
+
+    def number(column: str) -> int:
+        text = (row.get(column) or "0").strip()
+        if not text.isdigit():
+            problems.append((column, "a whole number (fen for amounts)"))
+            return 0
+        return int(text)
+
+    until = None
+    if row.get("tier_valid_until"):
+        try:
+            until = date.fromisoformat(row["tier_valid_until"].strip())
+        except ValueError:
+            problems.append(("tier_valid_until", "a date as YYYY-MM-DD"))
+    opening = OpeningStanding(row.get("tier") or None, until, number("period_growth"), number("period_paid_fen"))
+    return problems or opening.problems() or opening
+
+
+def _listed(text: str) -> list[str]:
+    return [item.strip() for item in text.split(";") if item.strip()]
 
 
 def _instant(text: str) -> str:
@@ -79,9 +140,14 @@ def import_members(
                 registration = to_registration(row)
             except ValidationError as e:
                 for error in e.errors(include_url=False):
-                    name = str(error["loc"][0]) if error["loc"] else ""
-                    report.errors.append((number, "store_id" if name == "home_store_id" else name,
+                    name = ".".join(str(part) for part in error["loc"])
+                    report.errors.append((number, _COLUMN_OF.get(name, name.partition(".")[0]),
                                           error["msg"].removeprefix("Value error, ")))  # fmt: skip
+                progress(1)
+                continue
+            opening = to_opening(row)
+            if isinstance(opening, list):
+                report.errors.extend((number, column, reason) for column, reason in opening)
                 progress(1)
                 continue
             first = seen_phones.setdefault(registration.phone, number)
@@ -89,7 +155,7 @@ def import_members(
                 report.errors.append((number, "phone", f"the same phone as row {first}"))
                 progress(1)
                 continue
-            pending.append(pool.submit(_register, number, registration))
+            pending.append(pool.submit(_register, number, registration, opening))
             if len(pending) >= workers * 50:
                 _collect(pending, report, progress)
         _collect(pending, report, progress)
@@ -111,16 +177,22 @@ def _collect(pending: list[Any], report: ImportReport, progress: Callable[[int],
     pending.clear()
 
 
-def _register(number: int, registration: MemberCreate) -> str | tuple[int, str, str]:
-    """Import one row: skip it if this very row was imported before, else register it with a marker."""
-    row_fingerprint = fingerprint(registration)
+_COLUMN_OF = {"home_store_id": "store_id", "consent_proof.given_at": "consented_at",
+              "consent_proof.source": "consent_source"}  # fmt: skip
+
+
+def _register(number: int, registration: MemberCreate, opening: OpeningStanding) -> str | tuple[int, str, str]:
+    """Import one row: skip it if this very row was imported before, else register it, with its opening
+    standing and a marker, in one transaction."""
+    row_fingerprint = fingerprint(registration, opening)
     try:
         marker = service.import_marker(registration.phone)
         if marker is not None:
             if marker.fingerprint == row_fingerprint:
                 return "skipped"
             return (number, "phone", "imported before from a row with other details")
-        service.register(registration, import_fingerprint=row_fingerprint)
+        opens = functools.partial(tiers.open_account, opening=opening)
+        service.register(registration, import_fingerprint=row_fingerprint, opening=opens)
     except service.PhoneTaken:
         return (number, "phone", "already another member's")
     except service.MemberNoTaken:

@@ -162,10 +162,13 @@ def apply_changes(member: Member, changes: dict[str, Any], now: str) -> Member:
     return updated
 
 
-def merge_consents(current: dict[str, dict[str, Any]], given: dict[str, bool], now: str) -> dict[str, dict[str, Any]]:
-    """Channel consents after ``given``: a channel whose answer changes is stamped ``now``."""
+def merge_consents(
+    current: dict[str, dict[str, Any]], given: dict[str, bool], now: str, source: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Channel consents after ``given``: a channel whose answer changes is stamped ``now`` (when it was given)
+    and, as proof, with ``source`` (where it was given, e.g. a migrated system's form) when there is one."""
     merged = {channel: dict(value) for channel, value in current.items()}
     for channel, granted in given.items():
         if merged.get(channel, {}).get("granted") != granted:
-            merged[channel] = {"granted": granted, "updated_at": now}
+            merged[channel] = {"granted": granted, "updated_at": now, **({"source": source} if source else {})}
     return merged

@@ -60,6 +60,25 @@ class Address(Schema):
 Consents = dict[Annotated[str, StringConstraints(pattern="^(" + "|".join(CONSENT_CHANNELS) + ")$")], bool]
 
 
+class ConsentProof(Schema):
+    """When and where consents were given before they reached this platform (a migrated system, a paper
+    form): kept with each consent as its proof."""
+
+    given_at: datetime = Field(description="when the member gave them (with a time zone offset)")
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        description="where they were given, e.g. `old-crm: signup form v3`"
+    )
+
+    @field_validator("given_at")
+    @classmethod
+    def _aware_and_past(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("include a time zone offset, e.g. 2024-05-01T10:00:00+08:00")
+        if not (value.date() >= EARLIEST_REGISTRATION and value <= clock.now() + timedelta(minutes=5)):
+            raise ValueError(f"a time between {EARLIEST_REGISTRATION} and now")
+        return value
+
+
 class MemberCreate(Schema):
     """A new member. ``phone`` is required and unique; mainland numbers may omit +86."""
 
@@ -77,6 +96,8 @@ class MemberCreate(Schema):
     registered_at: datetime | None = Field(default=None, description="defaults to now; set when importing")
     tags: list[Tag] = Field(default_factory=list, max_length=50)
     consents: Consents = Field(default_factory=dict, description="marketing consent per channel")
+    consent_proof: ConsentProof | None = Field(default=None, description="when and where the consents were "
+                                               "given, if not by this request (migration, paper form)")  # fmt: skip
     member_no: MemberNo | None = Field(default=None, description="keep an existing card number; else one is made")
 
     @field_validator("registered_at")
@@ -132,7 +153,8 @@ class MemberPatch(MyProfilePatch):
 
 class Consent(Schema):
     granted: bool
-    updated_at: str
+    updated_at: str = Field(description="when the member gave or withdrew it")
+    source: str | None = Field(default=None, description="where it was given, when it came from elsewhere")
 
 
 class MemberOut(Schema):

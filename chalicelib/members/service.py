@@ -7,6 +7,7 @@ event, so a phone belongs to one member even under concurrent registrations.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,21 +62,30 @@ class AlreadyImported(Conflict):
     slug, title = "already-imported", "A row with this phone was imported before"
 
 
+Opening = Callable[[Transaction, str], None]  # writes of another domain joining a registration (a migration)
+
+
 def register(
-    data: MemberCreate, key: IdempotencyKey | None = None, *, import_fingerprint: str | None = None
+    data: MemberCreate,
+    key: IdempotencyKey | None = None,
+    *,
+    import_fingerprint: str | None = None,
+    opening: Opening | None = None,
 ) -> tuple[str, bool]:
     """Register a member; returns the member id and whether this answer replays an earlier request.
 
     The phone (as a keyed hash) and the member number are claimed in the same transaction as the profile.
     A generated member number that collides is replaced; a given one that is taken is 409. An import also
     leaves a marker per phone holding a keyed fingerprint of its row and no member id: it outlives phone
-    changes and erasure, so re-running a file never brings back what was changed or erased.
+    changes and erasure, so re-running a file never brings back what was changed or erased. ``opening``
+    adds what a migrated member brings from elsewhere (their tier, this period's spend) to the same commit.
     """
     _check_references(data.home_store_id, data.referrer_id)
     for _ in range(5):
         member_no = data.member_no or new_member_no()
         try:
-            perform = functools.partial(_register, data=data, member_no=member_no, fingerprint=import_fingerprint)
+            perform = functools.partial(_register, data=data, member_no=member_no, fingerprint=import_fingerprint,
+                                        opening=opening)  # fmt: skip
             (_, answer), replayed = run_once(key, perform)
         except MemberNoTaken:
             if data.member_no:
@@ -86,7 +96,7 @@ def register(
 
 
 def _register(
-    tx: Transaction, *, data: MemberCreate, member_no: str, fingerprint: str | None
+    tx: Transaction, *, data: MemberCreate, member_no: str, fingerprint: str | None, opening: Opening | None
 ) -> tuple[int, dict[str, Any]]:
     now = clock.iso(clock.now())
     registered_at = clock.iso(data.registered_at) if data.registered_at else now
@@ -96,7 +106,8 @@ def _register(
         addresses=[address.model_dump(exclude_none=True) for address in data.addresses], source=data.source,
         referrer_id=data.referrer_id, home_store_id=data.home_store_id, registered_at=registered_at,
         status=Status.ACTIVE, tier=DEFAULT_TIER, tags=sorted(set(data.tags)),
-        consents=merge_consents({}, dict(data.consents), now), created_at=now, updated_at=now, version=1,
+        consents=merge_consents({}, dict(data.consents), *_consent_stamp(data, now)), created_at=now, updated_at=now,
+        version=1,
     )  # fmt: skip
     data_key, wrapped = keyring().new_data_key()
     sealer = Sealer(member.member_id, data_key)
@@ -110,11 +121,18 @@ def _register(
         tx.put(marker, condition=UniqueRecord.key.does_not_exist(), on_fail=AlreadyImported())
     if data.referrer_id:
         _require_referrer(tx, data.referrer_id)
+    if opening is not None:
+        opening(tx, member.member_id)
     emit(tx, new_event("member.registered", f"member/{member.member_id}", {
         "member_id": member.member_id, "member_no": member_no, "home_store_id": member.home_store_id,
         "source": str(member.source), "referrer_id": member.referrer_id, "registered_at": registered_at,
     }))  # fmt: skip
     return 201, {"member_id": member.member_id}
+
+
+def _consent_stamp(data: MemberCreate, now: str) -> tuple[str, str | None]:
+    proof = data.consent_proof
+    return (clock.iso(proof.given_at), proof.source) if proof else (now, None)
 
 
 def holder(phone: str | None = None, member_no: str | None = None) -> str | None:

@@ -211,6 +211,63 @@ def _changed_event(member_id: str, change: Change, change_id: str, programme: Pr
     })  # fmt: skip
 
 
+# --- what a migrated member brings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpeningStanding:
+    """What a member migrated from another system brings: their tier with its last valid day (an opening
+    standing, reviewed like any other) and the current period's growth and paid amount, booked as one
+    ``opening`` entry of the growth ledger in the month of the import."""
+
+    tier: str | None = None
+    valid_until: date | None = None
+    growth: int = 0
+    paid_fen: int = 0
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(column, reason) for what the current programme cannot take."""
+        programme, today = programmes.programme(), clock.business_today()
+        found = []
+        if self.tier is not None and not programme.knows(self.tier):
+            found.append(("tier", f"not a tier of the programme ({', '.join(t.code for t in programme.tiers)})"))
+        if self.valid_until is not None and self.valid_until < today:
+            found.append(("tier_valid_until", "a day from today on (a tier that ended is not brought over)"))
+        if self.valid_until is not None and self.valid_until > today + timedelta(days=3 * 366):
+            found.append(("tier_valid_until", "at most three years ahead"))
+        if self.growth < 0 or self.paid_fen < 0:
+            found.append(("period_growth" if self.growth < 0 else "period_paid_fen", "not negative"))
+        return found
+
+
+def open_account(tx: Transaction, member_id: str, opening: OpeningStanding) -> None:
+    """Add a new member's opening standing and growth to ``tx`` (the registration's transaction)."""
+    programme, today = programmes.programme(), clock.business_today()
+    tier = opening.tier or programme.tiers[0].code
+    if programme.rank(tier) == 0 and not opening.growth and not opening.paid_fen:
+        return
+    until = (opening.valid_until or programme.valid_until(today)) if programme.rank(tier) else None
+    standing = Standing(tier, today, until)
+    metrics = Metrics().add(month_of(today), opening.growth, opening.paid_fen, today)
+    actions = metrics_actions(metrics) + standing_actions(member_id, standing, programme) + [A.rev.set(1)]
+    now, actor = clock.iso(clock.now()), current_origin().actor
+    if opening.growth or opening.paid_fen:
+        actions.append(A.growth_seq.set(1))
+        tx.put(GrowthEntryRecord(
+            member_id, 1, entry_id=new_id("ge_"), type="opening", growth=opening.growth, value_after=opening.growth,
+            paid_fen=opening.paid_fen, month=month_of(today), source_kind="import", source_id=member_id,
+            reason="迁移期初成长值", actor=actor, occurred_at=now,
+        ), condition=GrowthEntryRecord.seq.does_not_exist())  # fmt: skip
+    if programme.rank(tier):
+        change_id = new_id("tc_")
+        tx.put(TierChangeRecord(
+            member_id, f"{now}#{change_id}", change_id=change_id, tier=tier, previous=programme.tiers[0].code,
+            reason="opening", programme_version=programme.version, gift_points=0, note="迁移期初等级", actor=actor,
+            occurred_at=now,
+        ))  # fmt: skip
+    tx.update(PointsAccountRecord(member_id), actions, condition=A.member_id.does_not_exist())
+
+
 # --- changes of the standing alone ------------------------------------------------------------------------------
 
 

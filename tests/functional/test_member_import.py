@@ -168,3 +168,39 @@ class TestCommand:
         assert self.run(bad).exit_code == 2
         assert self.run(tmp_path / "missing.csv").exit_code == 2
         assert self.run(write(tmp_path, ROWS[:1]), "--encoding", "klingon").exit_code == 2
+
+
+MIGRATION_HEADER = ("name,phone,store_id,tags,consents,consented_at,consent_source,tier,tier_valid_until,"
+                    "period_paid_fen,period_growth\n")  # fmt: skip
+
+
+def test_migrated_members_keep_their_tier_consents_tags_and_this_periods_spend(tmp_path, store, api):
+    """A chain moving from an old system: members arrive with the tier they held (until its date, then
+    reviewed like anyone), their marketing consents with the date and source of the original as proof, their
+    tags, and this period's spend and growth as an opening growth entry, in the registration's commit."""
+    path = tmp_path / "migration.csv"
+    path.write_text(MIGRATION_HEADER + "\n".join([
+        "金卡,13800000011,SH-001,VIP;常客,sms;email,2023-04-01 10:00,old-crm 注册表单,gold,2027-06-30,320000,3200",
+        "普卡,13800000012,,,,,,,,0,0",
+        "错级,13800000013,,,,,,platinum,,,",
+        "过期,13800000014,,,,,,gold,2020-01-01,,",
+        "半证,13800000015,,,sms,2023-04-01,,,,,",
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    report = import_members(path, workers=1)
+    assert (report.imported, report.failed) == (2, 3)
+    assert [(row, column) for row, column, _ in report.errors] == [
+        (4, "tier"), (5, "tier_valid_until"), (6, "consent_source")]  # fmt: skip
+    gold = api.post("/v1/members/lookup", {"phone": "13800000011"}).body
+    assert gold["tags"] == ["VIP", "常客"]
+    assert gold["consents"]["sms"] == {"granted": True, "updated_at": "2023-04-01T02:00:00.000Z",
+                                       "source": "old-crm 注册表单"}  # fmt: skip
+    tier = api.get(f"/v1/members/{gold['member_id']}/tier").body
+    assert (tier["tier"]["code"], tier["valid_until"], tier["value"]) == ("gold", "2027-06-30", 320000)
+    assert [h["reason"] for h in tier["history"]] == ["opening"]
+    growth = api.get(f"/v1/members/{gold['member_id']}/growth").body
+    assert [(i["type"], i["growth"], i["paid_fen"]) for i in growth["items"]] == [("opening", 3200, 320000)]
+    plain = api.post("/v1/members/lookup", {"phone": "13800000012"}).body
+    assert api.get(f"/v1/members/{plain['member_id']}/tier").body["tier"]["code"] == "normal"
+    again = import_members(path, workers=1)
+    assert (again.imported, again.skipped) == (0, 2)  # nothing twice: the opening came with its registration
+    assert len(api.get(f"/v1/members/{gold['member_id']}/growth").body["items"]) == 1
