@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.shared import clock
+from chalicelib.shared.fields import Day
 from chalicelib.shared.http import Schema
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -76,7 +77,7 @@ class AdjustmentCreate(Schema):
 
     points: int = Field(ge=-MAX_POINTS, le=MAX_POINTS)
     reason: Reason
-    expires_on: date | None = Field(default=None, description="credits only; default: the expiry policy")
+    expires_on: Day | None = Field(default=None, description="credits only; default: the expiry policy")
 
     @field_validator("points")
     @classmethod

@@ -8,9 +8,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from chalicelib.purchases.schemas import Label
+from chalicelib.shared import clock
+from chalicelib.shared.fields import Day
 from chalicelib.shared.http import Schema
 from chalicelib.tiers.rules import Growth, Programme, Tier
 
@@ -149,10 +151,26 @@ class JobRun(Schema):
     finished_at: str | None
 
 
+OVERRIDE_YEARS = 10
+
+
+def _override_end(value: date) -> date:
+    """An override holds from today through a day at most OVERRIDE_YEARS ahead: staff grant a standing for a
+    while, never for good (a tier for life is a programme rule, not a hand-set exception)."""
+    today = clock.business_today()
+    leap_day = (today.month, today.day) == (2, 29)
+    latest = today.replace(year=today.year + OVERRIDE_YEARS, day=28 if leap_day else today.day)
+    if not today <= value <= latest:
+        raise ValueError(f"a day from today through {latest} ({OVERRIDE_YEARS} years ahead)")
+    return value
+
+
 class OverrideIn(Schema):
     kind: Literal["floor", "pin"] = Field(description="floor: never below the tier; pin: exactly the tier")
     tier: Code
-    until: date
+    until: Annotated[Day, AfterValidator(_override_end)] = Field(
+        description=f"the last day it holds: from today to at most {OVERRIDE_YEARS} years ahead"
+    )
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
