@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import jwt
 
+from chalicelib.identity.rules import Role
 from chalicelib.shared import clock
 from chalicelib.shared.errors import Unauthenticated
 from chalicelib.shared.ids import new_id
@@ -55,7 +56,8 @@ def issue_access_token(claims: Claims) -> tuple[str, int]:
 
 
 def verify_access_token(token: str) -> Claims:
-    """The claims of a valid token; 401 for anything else (bad signature, expired, wrong audience)."""
+    """The claims of a valid token; 401 for anything else (bad signature, expired, wrong audience, or claims no
+    account could hold, such as an unknown role)."""
     try:
         payload = jwt.decode(
             token, get_settings().jwt_secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
@@ -76,8 +78,14 @@ def verify_access_token(token: str) -> Claims:
     generation = payload.get("gen", 0)  # tokens issued before generations existed hold none: generation 0
     if not isinstance(generation, int) or isinstance(generation, bool):
         raise Unauthenticated("The access token is not valid")
-    roles, stores = tuple(payload.get("roles", ())), tuple(payload.get("stores", ()))
-    return Claims(subject, roles, stores, issued_at, generation)
+    roles, stores = payload.get("roles", []), payload.get("stores", [])
+    if not (_names(roles) and _names(stores) and set(roles) <= {role.value for role in Role}):
+        raise Unauthenticated("The access token is not valid")  # signed with our key, yet no account holds it
+    return Claims(subject, tuple(roles), tuple(stores), issued_at, generation)
+
+
+def _names(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def new_refresh_token() -> tuple[str, str]:

@@ -210,7 +210,7 @@ def _build_context(spec: EndpointSpec, request: Request) -> RequestContext:
                                 for name in request.query_params])  # fmt: skip
     if spec.body is not None:
         optional = not any(field.is_required() for field in spec.body.model_fields.values())
-        ctx.body = spec.body() if optional and not raw.strip() else parse_body(spec.body, raw)  # none: defaults
+        ctx.body = parse_body(spec.body, b"{}" if optional and not raw.strip() else raw)  # none: {}
     elif raw.strip():
         raise ValidationFailed([{"field": "", "in": "body", "message": "this operation takes no body"}])
     if spec.idempotency:

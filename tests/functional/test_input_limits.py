@@ -2,9 +2,14 @@
 nothing: dates near the calendar's ends, a time without a UTC offset, an empty lookup, a forged role, null
 where a field is required."""
 
+import time
+
+import jwt
 import pytest
 
+from chalicelib.identity.tokens import verify_access_token
 from chalicelib.shared import clock
+from chalicelib.shared.settings import get_settings
 from tests.conftest import item_counts, member_token
 from tests.functional.test_purchases import order, signed
 
@@ -85,3 +90,30 @@ class TestTierOverrides:
         today = clock.business_today()
         assert self.override(api, member, today.replace(year=today.year + 10).isoformat()).status == 200
         assert_refused(self.override(api, member, "2020-01-01"), "until")
+
+
+class TestEmptyBodies:
+    @pytest.mark.parametrize("raw", [b"", b"{}"])
+    def test_a_lookup_naming_nobody_is_422(self, api, raw):
+        answer = api.post("/v1/members/lookup", raw=raw)
+        assert_refused(answer, "")
+        assert "exactly one" in answer.body["errors"][0]["message"]
+
+
+class TestForgedTokens:
+    def forged(self, api, **claims):
+        real = verify_access_token(api.token)
+        now = int(time.time())
+        payload = {"iss": "loyalty", "aud": "loyalty-api", "sub": real.subject, "iat": now, "exp": now + 600,
+                   "roles": ["admin"], "stores": [], "gen": real.generation, **claims}  # fmt: skip
+        return jwt.encode(payload, get_settings().jwt_secret, algorithm="HS256")
+
+    @pytest.mark.parametrize(
+        "claims", [{"roles": ["wizard"]}, {"roles": "admin"}, {"roles": [7]}, {"stores": 5}, {"stores": [None]}]
+    )
+    def test_a_signed_token_with_claims_no_account_could_hold_is_401(self, api, member, claims):
+        token = self.forged(api, **claims)
+        for path in ("/v1/stores", f"/v1/members/{member}"):
+            answer = api.as_(token).get(path)
+            assert answer.status == 401, answer.body
+            assert answer.body["type"].endswith("/unauthenticated")
