@@ -75,7 +75,7 @@ def get_partner(ctx: RequestContext, partner_id: str) -> Reply:
           errors=(NotFound, PreconditionFailed, PreconditionRequired))  # fmt: skip
 def update_partner(ctx: RequestContext, partner_id: str) -> Reply:
     patch: PartnerPatch = ctx.body
-    changes = {name: getattr(patch, name) for name in patch.model_fields_set if getattr(patch, name) is not None}
+    changes = patch.changes()
     if changes.pop("all_stores", None):
         changes["stores"] = []  # no list of stores: every store
     assert ctx.if_match is not None

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from chalicelib.identity.rules import Role
 from chalicelib.members.schemas import Name, Phone
-from chalicelib.shared.http import Schema
+from chalicelib.shared.http import MergePatch, Schema
 
 Username = Annotated[
     str,
@@ -47,8 +47,8 @@ class StaffCreate(Schema):
     stores: list[StoreId] = Field(default_factory=list, max_length=200)
 
 
-class StaffPatch(Schema):
-    """A JSON merge patch of a staff account: rename, re-role, re-scope, disable or enable."""
+class StaffPatch(MergePatch):
+    """A JSON merge patch of a staff account: rename, re-role, re-scope, disable or enable (nothing is null)."""
 
     display_name: DisplayName | None = None
     roles: list[Role] | None = Field(default=None, min_length=1, max_length=6)
@@ -129,8 +129,9 @@ class PartnerCreate(Schema):
         return self
 
 
-class PartnerPatch(Schema):
-    """Rename, disable or enable, or re-scope (``stores``: a non-empty list; ``all_stores``: true)."""
+class PartnerPatch(MergePatch):
+    """A JSON merge patch of a partner: rename, disable or enable, or re-scope (``stores``: a non-empty list;
+    ``all_stores``: true); nothing is null."""
 
     name: DisplayName | None = None
     stores: list[StoreId] | None = Field(default=None, min_length=1, max_length=200)

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, StringConstraints, field_validator, 
 from chalicelib.members.model import CONSENT_CHANNELS, Gender, InvalidPhone, Member, Source, Status, normalise_phone
 from chalicelib.shared import clock
 from chalicelib.shared.fields import Day, Instant
-from chalicelib.shared.http import Schema
+from chalicelib.shared.http import MergePatch, Schema
 
 
 def _phone(value: str) -> str:
@@ -90,10 +90,12 @@ class MemberCreate(Schema):
         return value
 
 
-class MyProfilePatch(Schema):
-    """What a member may change about themself (a JSON merge patch, RFC 7396). Not the phone (it is their
-    login; staff change it), and never tier, points, status, store, tags or member number. ``null`` clears an
-    optional field; required fields cannot be null."""
+class MyProfilePatch(MergePatch):
+    """What a member may change about themself (a JSON merge patch). Not the phone (it is their login; staff
+    change it), and never tier, points, status, store, tags or member number. ``null`` clears an optional
+    field; required fields cannot be null."""
+
+    clearable = frozenset({"email", "birthday", "city", "region"})
 
     name: Name | None = None
     email: Email | None = None
@@ -104,15 +106,8 @@ class MyProfilePatch(Schema):
     addresses: list[Address] | None = Field(default=None, max_length=10)
     consents: Consents | None = None
 
-    @model_validator(mode="after")
-    def _required_not_null(self) -> MyProfilePatch:
-        for name in ("name", "phone", "gender", "status", "addresses", "tags", "consents"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
-
     def changes(self) -> dict[str, Any]:
-        values = {name: getattr(self, name) for name in self.model_fields_set}
+        values = super().changes()
         if "addresses" in values:
             values["addresses"] = [address.model_dump(exclude_none=True) for address in values["addresses"]]
         return values
@@ -121,6 +116,8 @@ class MyProfilePatch(Schema):
 class MemberPatch(MyProfilePatch):
     """A staff member's JSON merge patch: everything a member may change, and the phone, home store, referrer,
     status and tags."""
+
+    clearable = MyProfilePatch.clearable | {"home_store_id", "referrer_id"}
 
     phone: Phone | None = None
     home_store_id: Id | None = None

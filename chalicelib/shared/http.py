@@ -13,10 +13,10 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 from chalice.app import Blueprint, Chalice, Request, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from chalicelib.shared.context import Origin, acting_as
 from chalicelib.shared.crypto import lookup_hash
@@ -47,6 +47,24 @@ class Schema(BaseModel):
     """Base of every request and response model: unknown fields are refused, not ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class MergePatch(Schema):
+    """A JSON merge patch (RFC 7396): a field left out stays as it is; ``null`` clears a field named in
+    ``clearable`` and is refused (422, with the field) on any other, since those always hold a value."""
+
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*")  # after parsing, so JSON text still parses as dates; it never sees absent fields
+    @classmethod
+    def _null_only_where_clearable(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.clearable:
+            raise ValueError("may not be null: this field always holds a value")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the patch names, with their new values (None: cleared)."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 @dataclass(frozen=True)

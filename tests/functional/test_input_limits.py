@@ -13,6 +13,7 @@ from chalicelib.shared.settings import get_settings
 from tests.conftest import item_counts, member_token
 from tests.functional.test_purchases import order, signed
 
+MERGE_PATCH = {"content-type": "application/merge-patch+json"}
 FIRST_INSTANT = "0001-01-01T00:00:00+08:00"
 LAST_INSTANT = "9999-12-31T23:59:59-08:00"
 
@@ -117,3 +118,21 @@ class TestForgedTokens:
             answer = api.as_(token).get(path)
             assert answer.status == 401, answer.body
             assert answer.body["type"].endswith("/unauthenticated")
+
+
+class TestNullInMergePatches:
+    def test_null_on_a_staff_accounts_fields_is_422_and_changes_nothing(self, api):
+        staff = api.post("/v1/staff", {"username": "bob", "display_name": "Bob", "password": "a long password 1",
+                                       "roles": ["cashier"]}).body  # fmt: skip
+        for field in ("display_name", "roles", "stores", "status"):
+            answer = api.patch(f"/v1/staff/{staff['staff_id']}", {field: None},
+                               headers={**MERGE_PATCH, "if-match": '"1"'})  # fmt: skip
+            assert_refused(answer, field)
+        assert api.get(f"/v1/staff/{staff['staff_id']}").body == staff
+
+    def test_null_on_a_partners_fields_is_422_and_changes_nothing(self, api, partner):
+        before = api.get(f"/v1/partners/{partner[0]}").body
+        for field in ("name", "stores", "all_stores", "enrols_members", "status"):
+            answer = api.patch(f"/v1/partners/{partner[0]}", {field: None}, headers={**MERGE_PATCH, "if-match": '"1"'})
+            assert_refused(answer, field)
+        assert api.get(f"/v1/partners/{partner[0]}").body == before
