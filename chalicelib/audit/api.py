@@ -12,12 +12,12 @@ from chalicelib.identity.access import Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.shared.errors import InvalidCursor
 from chalicelib.shared.fields import Day
-from chalicelib.shared.http import Reply, RequestContext, Schema, endpoint
+from chalicelib.shared.http import Input, Reply, RequestContext, Schema, endpoint
 
 bp = Blueprint(__name__)
 
 
-class AuditQuery(Schema):
+class AuditQuery(Input):
     """Entries between two business days (at most 366 apart), optionally of one actor (``staff:<id>``)."""
 
     from_: Day = Field(alias="from")

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from chalicelib.identity.rules import Role
 from chalicelib.members.schemas import Name, Phone
-from chalicelib.shared.http import MergePatch, Schema
+from chalicelib.shared.http import Input, MergePatch, Schema
 
 Username = Annotated[
     str,
@@ -21,12 +21,12 @@ DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 Code = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
-class LoginRequest(Schema):
+class LoginRequest(Input):
     username: Username
     password: Password
 
 
-class RefreshRequest(Schema):
+class RefreshRequest(Input):
     refresh_token: Annotated[str, StringConstraints(min_length=16, max_length=256)]
 
 
@@ -37,7 +37,7 @@ class Tokens(Schema):
     refresh_token: str
 
 
-class StaffCreate(Schema):
+class StaffCreate(Input):
     """A staff account. ``stores`` limits what they see to those stores; empty means every store."""
 
     username: Username
@@ -56,7 +56,7 @@ class StaffPatch(MergePatch):
     status: Literal["active", "disabled"] | None = None
 
 
-class PasswordReset(Schema):
+class PasswordReset(Input):
     password: Password
 
 
@@ -77,7 +77,7 @@ class StaffPage(Schema):
     next_cursor: str | None
 
 
-class CodeRequest(Schema):
+class CodeRequest(Input):
     """Send a one-time code by SMS to this phone (mainland numbers may omit +86)."""
 
     phone: Phone
@@ -88,7 +88,7 @@ class CodeSent(Schema):
     resend_after: int = Field(description="seconds before another code may be requested for this phone")
 
 
-class MemberLogin(Schema):
+class MemberLogin(Input):
     """Log in with the phone and either the code just sent or the member's password. With a code, a phone
     that is not yet a member's joins (``name`` optional, else 会员 + the last four digits)."""
 
@@ -106,7 +106,7 @@ class MemberLogin(Schema):
         return self
 
 
-class MemberPasswordSet(Schema):
+class MemberPasswordSet(Input):
     """Set a password; changing an existing one needs ``current_password`` or a fresh ``code``."""
 
     password: Password
@@ -114,7 +114,7 @@ class MemberPasswordSet(Schema):
     code: Code | None = None
 
 
-class PartnerCreate(Schema):
+class PartnerCreate(Input):
     """A partner system, acting for the ``stores`` named, or for every store with ``all_stores``."""
 
     name: DisplayName
@@ -177,7 +177,7 @@ class PartnerPage(Schema):
     next_cursor: str | None
 
 
-class WebhookPing(Schema):
+class WebhookPing(Input):
     """Any JSON object: the ping answers who signed it."""
 
     model_config = ConfigDict(extra="allow")

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, StringConstraints, field_validator, 
 from chalicelib.members.model import CONSENT_CHANNELS, Gender, InvalidPhone, Member, Source, Status, normalise_phone
 from chalicelib.shared import clock
 from chalicelib.shared.fields import Day, Instant
-from chalicelib.shared.http import MergePatch, Schema
+from chalicelib.shared.http import Input, MergePatch, Schema
 
 
 def _phone(value: str) -> str:
@@ -48,7 +48,7 @@ MemberNo = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{4,20}$")]
 Birthday = Annotated[Day, AfterValidator(_not_future)]
 
 
-class Address(Schema):
+class Address(Input):
     label: Annotated[str, StringConstraints(max_length=20)] | None = None
     recipient: Annotated[str, StringConstraints(max_length=50)] | None = None
     province: Annotated[str, StringConstraints(max_length=30)] | None = None
@@ -61,7 +61,7 @@ class Address(Schema):
 Consents = dict[Annotated[str, StringConstraints(pattern="^(" + "|".join(CONSENT_CHANNELS) + ")$")], bool]
 
 
-class MemberCreate(Schema):
+class MemberCreate(Input):
     """A new member. ``phone`` is required and unique; mainland numbers may omit +86."""
 
     name: Name
@@ -180,7 +180,7 @@ class MemberPage(Schema):
     next_cursor: str | None
 
 
-class MemberListQuery(Schema):
+class MemberListQuery(Input):
     store_id: Id | None = None
     tier: Annotated[str, StringConstraints(max_length=32)] | None = None
     status: Status | None = None
@@ -196,7 +196,7 @@ class MemberListQuery(Schema):
         return self
 
 
-class Lookup(Schema):
+class Lookup(Input):
     """Find a member by exactly one of phone, member number or email (in the body, never in a URL)."""
 
     phone: Phone | None = None

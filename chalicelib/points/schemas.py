@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.shared import clock
 from chalicelib.shared.fields import Day
-from chalicelib.shared.http import Schema
+from chalicelib.shared.http import Input, Schema
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 MAX_POINTS = 100_000_000
@@ -54,7 +54,7 @@ class LedgerPage(Schema):
     next_cursor: str | None
 
 
-class RedemptionCreate(Schema):
+class RedemptionCreate(Input):
     points: int = Field(gt=0, le=MAX_POINTS)
     reason: Reason
 
@@ -68,11 +68,11 @@ class Redemption(Schema):
     entry: LedgerEntry
 
 
-class Reversal(Schema):
+class Reversal(Input):
     reason: Reason = "撤销兑换"
 
 
-class AdjustmentCreate(Schema):
+class AdjustmentCreate(Input):
     """Credit (positive) or debit (negative) points; a debit never takes the balance below zero."""
 
     points: int = Field(ge=-MAX_POINTS, le=MAX_POINTS)

@@ -12,7 +12,7 @@ from chalicelib.members.schemas import MemberNo, Phone
 from chalicelib.purchases.rules import Activity, EarnRules, Window
 from chalicelib.shared import clock
 from chalicelib.shared.fields import Day, Instant
-from chalicelib.shared.http import Schema
+from chalicelib.shared.http import Input, Schema
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -37,7 +37,7 @@ def _happened(value: datetime) -> datetime:
 Happened = Annotated[Instant, AfterValidator(_happened)]
 
 
-class MemberRef(Schema):
+class MemberRef(Input):
     """Exactly one of member_id, phone and member_no."""
 
     member_id: Id | None = None
@@ -51,7 +51,7 @@ class MemberRef(Schema):
         return self
 
 
-class Item(Schema):
+class Item(Input):
     line_id: Id
     sku: Label | None = None
     category: Label | None = None
@@ -60,7 +60,7 @@ class Item(Schema):
     amount_fen: Fen
 
 
-class Purchase(Schema):
+class Purchase(Input):
     """A purchase a partner reports. ``items`` add up to ``total_fen``; ``paid_fen`` (after discounts, what
     earns points) is at most ``total_fen``."""
 
@@ -94,13 +94,13 @@ class PurchaseAnswer(Schema):
     duplicate: bool
 
 
-class RefundItem(Schema):
+class RefundItem(Input):
     line_id: Id
     quantity: int = Field(ge=0, le=100_000)
     amount_fen: Fen
 
 
-class Refund(Schema):
+class Refund(Input):
     """Money given back on an order: by line, or without lines in proportion to what each line was paid."""
 
     refund_id: Id
@@ -129,20 +129,20 @@ class RefundAnswer(Schema):
     duplicate: bool
 
 
-class WindowIn(Schema):
+class WindowIn(Input):
     name: Label
     starts_at: Instant
     ends_at: Instant
     factor: Factor
 
 
-class ActivityIn(Schema):
+class ActivityIn(Input):
     points: int = Field(ge=0, le=1_000_000)
     per_day: int | None = Field(default=None, ge=1, le=1000)
     per_month: int | None = Field(default=None, ge=1, le=10_000)
 
 
-class RulesIn(Schema):
+class RulesIn(Input):
     """An earn-rules version. Rates are points per CNY paid; bonuses are points per unit; see the README for
     how they combine."""
 
@@ -190,7 +190,7 @@ class RulesVersions(Schema):
     versions: list[RulesVersion]
 
 
-class PreviewOrder(Schema):
+class PreviewOrder(Input):
     """A sample order: scored with the rules in force at ``occurred_at`` (default now), writing nothing."""
 
     occurred_at: Instant | None = None
@@ -211,7 +211,7 @@ class Preview(Schema):
     total: int
 
 
-class ActivityReport(Schema):
+class ActivityReport(Input):
     """Something a member did elsewhere that the earn rules may reward. Registration points come from the
     registration itself and check-ins from the member app, each once by construction, so partners cannot
     report those."""
@@ -266,7 +266,7 @@ class PurchasePage(Schema):
     next_cursor: str | None
 
 
-class StorePurchasesQuery(Schema):
+class StorePurchasesQuery(Input):
     """A store's purchases on business days ``from`` through ``to`` (at most 366 days apart)."""
 
     from_: Day = Field(alias="from")

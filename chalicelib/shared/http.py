@@ -13,10 +13,10 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol, Self
 
 from chalice.app import Blueprint, Chalice, Request, Response
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from chalicelib.shared.context import Origin, acting_as
 from chalicelib.shared.crypto import lookup_hash
@@ -49,7 +49,45 @@ class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class MergePatch(Schema):
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS_REFUSED = "may not hold control characters (U+0000-U+001F, U+007F-U+009F)"
+
+
+def holds_control_character(value: object) -> bool:
+    """Whether ``value`` (text, or lists, sets and dicts of it, keys included) holds a control character."""
+    if isinstance(value, str):
+        return _CONTROL_CHARACTER.search(value) is not None
+    if isinstance(value, dict):
+        return any(holds_control_character(key) or holds_control_character(item) for key, item in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(holds_control_character(item) for item in value)
+    return False
+
+
+class Input(Schema):
+    """Base of every model that takes data in (request bodies and queries, rows imported through them).
+
+    No text in it, at any depth, holds a control character (Unicode Cc: U+0000-U+001F and U+007F-U+009F),
+    tab and line breaks included: no field takes multi-line text, and these characters only ever hide or forge
+    something (NUL cuts text short in C tools, ESC drives terminals, CR and LF forge log and CSV lines).
+    Every body and query model is one (``endpoint`` checks); so must be the models nested in them.
+    """
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if holds_control_character(value):
+            raise ValueError(CONTROL_CHARACTERS_REFUSED)
+        return value
+
+    @model_validator(mode="after")
+    def _no_control_characters_in_free_form_fields(self) -> Self:
+        if holds_control_character(self.model_extra or {}):
+            raise ValueError(CONTROL_CHARACTERS_REFUSED)
+        return self
+
+
+class MergePatch(Input):
     """A JSON merge patch (RFC 7396): a field left out stays as it is; ``null`` clears a field named in
     ``clearable`` and is refused (422, with the field) on any other, since those always hold a value."""
 
@@ -157,8 +195,8 @@ def endpoint(
     summary: str,
     tag: str,
     access: AccessRule,
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
+    body: type[Input] | None = None,
+    query: type[Input] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
     errors: tuple[type[DomainError], ...] = (),
@@ -168,6 +206,10 @@ def endpoint(
     content_type: str = "application/json",
 ) -> Callable[[Callable[..., Reply | Response]], Callable[..., Response]]:
     """Declare a route: register it with Chalice and the OpenAPI registry, wrap it in the conventions."""
+
+    for model in (body, query):
+        if model is not None and not issubclass(model, Input):
+            raise TypeError(f"{model.__name__} takes data in: derive it from Input")
 
     def decorate(view: Callable[..., Reply | Response]) -> Callable[..., Response]:
         spec = EndpointSpec(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from chalicelib.shared.http import MergePatch, Schema
+from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.stores.model import Store as StoreModel
 from chalicelib.stores.model import StoreStatus
 
@@ -15,7 +15,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
 
-class StoreCreate(Schema):
+class StoreCreate(Input):
     """A new store. ``store_id`` may be the business's own store code (e.g. ``SH-001``); else one is made."""
 
     store_id: StoreId | None = None

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from chalicelib.purchases.schemas import Label
 from chalicelib.shared import clock
 from chalicelib.shared.fields import Day
-from chalicelib.shared.http import Schema
+from chalicelib.shared.http import Input, Schema
 from chalicelib.tiers.rules import Growth, Programme, Tier
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
@@ -22,7 +22,7 @@ Amount = Annotated[int, Field(ge=0, le=10**12)]
 GROWTH_KINDS = Literal["registration", "birthday", "review", "share", "checkin", "profile"]
 
 
-class Entitlement(Schema):
+class Entitlement(Input):
     """A named right with a quota per period (e.g. one private class a week); ``quota`` null: unlimited."""
 
     code: Code
@@ -38,7 +38,7 @@ class Entitlement(Schema):
         return self
 
 
-class Benefits(Schema):
+class Benefits(Input):
     """What a tier gives; clients read these. ``points_multiplier`` applies to purchase points unless the
     earn rules name the tier themselves."""
 
@@ -52,7 +52,7 @@ class Benefits(Schema):
     entitlements: list[Entitlement] = Field(default_factory=list, max_length=50)
 
 
-class TierIn(Schema):
+class TierIn(Input):
     code: Code
     name_zh: Name
     name_en: Name
@@ -62,7 +62,7 @@ class TierIn(Schema):
     benefits: Benefits = Field(default_factory=Benefits)
 
 
-class GrowthIn(Schema):
+class GrowthIn(Input):
     per_cny: Decimal = Field(default=Decimal(1), ge=0, le=1000, max_digits=12, decimal_places=4)
     activities: dict[GROWTH_KINDS, int] = Field(default_factory=dict, description="growth per activity kind")
 
@@ -73,7 +73,7 @@ class GrowthIn(Schema):
         return self
 
 
-class ProgrammeIn(Schema):
+class ProgrammeIn(Input):
     """A tier programme: tiers lowest first, the first open to everyone (``qualify_at`` 0)."""
 
     name: Name = "会员等级"
@@ -130,7 +130,7 @@ class ProgrammeVersions(Schema):
     versions: list[ProgrammeVersion]
 
 
-class ProgrammeJobIn(Schema):
+class ProgrammeJobIn(Input):
     version: int = Field(ge=1, description="the programme version to preview or apply")
 
 
@@ -165,7 +165,7 @@ def _override_end(value: date) -> date:
     return value
 
 
-class OverrideIn(Schema):
+class OverrideIn(Input):
     kind: Literal["floor", "pin"] = Field(description="floor: never below the tier; pin: exactly the tier")
     tier: Code
     until: Annotated[Day, AfterValidator(_override_end)] = Field(
