@@ -31,6 +31,8 @@ class RefreshRequest(Input):
 
 
 class Tokens(Schema):
+    confidential = True  # RFC 6749 5.1: token answers are never cached
+
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105  (the scheme's name, not a secret)
     expires_in: int
@@ -167,6 +169,8 @@ class Partner(Schema):
 
 class PartnerIssued(Partner):
     """A partner with a secret just made. The secret is shown this once; keep it safe."""
+
+    confidential = True
 
     secret_id: str
     secret: str

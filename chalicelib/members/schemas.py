@@ -132,6 +132,8 @@ class Consent(Schema):
 
 
 class MemberOut(Schema):
+    confidential = True
+
     member_id: str
     member_no: str
     name: str
@@ -164,6 +166,8 @@ class MemberOut(Schema):
 
 class MemberSummary(Schema):
     """A list row: what staff scan, with the phone masked and nothing to decrypt."""
+
+    confidential = True  # a name with a store and a masked phone still points at one person
 
     member_id: str
     member_no: str

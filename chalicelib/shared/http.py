@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol, Self
+from typing import Any, ClassVar, Literal, Protocol, Self, get_args
 
 from chalice.app import Blueprint, Chalice, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
@@ -44,9 +44,29 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class Schema(BaseModel):
-    """Base of every request and response model: unknown fields are refused, not ignored."""
+    """Base of every request and response model: unknown fields are refused, not ignored.
+
+    A model holding a member's personal data or a secret sets ``confidential``: every answer carrying one, at
+    any depth, is sent with ``Cache-Control: no-store``, so no browser, proxy or CDN keeps a copy.
+    """
 
     model_config = ConfigDict(extra="forbid")
+    confidential: ClassVar[bool] = False
+
+
+def holds_confidential(model: type[BaseModel]) -> bool:
+    """Whether ``model`` or any model nested in its fields (in lists, dicts, optionals) is confidential."""
+    seen: set[type[BaseModel]] = set()
+    pending: list[Any] = [model]
+    while pending:
+        annotation = pending.pop()
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation not in seen:
+            if getattr(annotation, "confidential", False):
+                return True
+            seen.add(annotation)
+            pending += [field.annotation for field in annotation.model_fields.values()]
+        pending += get_args(annotation)
+    return False
 
 
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -183,6 +203,11 @@ class EndpointSpec:
     etag: bool
     content_type: str = "application/json"
 
+    @property
+    def no_store(self) -> bool:
+        """Whether answers carry personal data or secrets, and so must not be cached anywhere."""
+        return self.response is not None and holds_confidential(self.response)
+
 
 ENDPOINTS: list[EndpointSpec] = []
 
@@ -218,6 +243,7 @@ def endpoint(
             if_match=if_match, etag=etag, content_type=content_type,
         )  # fmt: skip
         ENDPOINTS.append(spec)
+        no_store = spec.no_store
 
         @functools.wraps(view)
         def handle(**path_params: str) -> Response:
@@ -229,7 +255,10 @@ def endpoint(
                 ctx = _build_context(spec, request)
                 with acting_as(Origin(ctx.caller.scope, _request_id(request), source_ip(request))):
                     result = view(ctx, **path_params)
-                return result if isinstance(result, Response) else to_response(result)
+                response = result if isinstance(result, Response) else to_response(result)
+                if no_store:
+                    response.headers["Cache-Control"] = "no-store"
+                return response
             except DomainError as e:
                 return problem_response(e, instance=concrete_path(request))
             except Exception:
