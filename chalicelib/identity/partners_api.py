@@ -45,8 +45,7 @@ def _issued(issued: partners.Issued, status: int) -> Reply:
     body = PartnerIssued.model_validate(
         {**_body(issued.partner).model_dump(), "secret_id": issued.secret_id, "secret": issued.secret}
     )
-    headers = {"ETag": etag(issued.partner.version), "Location": f"/v1/partners/{issued.partner.partner_id}",
-               "Cache-Control": "no-store"}  # fmt: skip
+    headers = {"ETag": etag(issued.partner.version), "Location": f"/v1/partners/{issued.partner.partner_id}"}
     return Reply(body, status=status, headers=headers)
 
 
