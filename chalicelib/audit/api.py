@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from chalice.app import Blueprint
@@ -12,16 +11,17 @@ from chalicelib.audit import service
 from chalicelib.identity.access import Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.shared.errors import InvalidCursor
-from chalicelib.shared.http import Reply, RequestContext, Schema, endpoint
+from chalicelib.shared.fields import Day
+from chalicelib.shared.http import Input, Reply, RequestContext, Schema, endpoint
 
 bp = Blueprint(__name__)
 
 
-class AuditQuery(Schema):
+class AuditQuery(Input):
     """Entries between two business days (at most 366 apart), optionally of one actor (``staff:<id>``)."""
 
-    from_: date = Field(alias="from")
-    to: date
+    from_: Day = Field(alias="from")
+    to: Day
     actor: Annotated[str, StringConstraints(pattern=r"^[a-z]+:[A-Za-z0-9_-]{1,64}$")] | None = None
     limit: int = Field(default=100, ge=1, le=500)
     cursor: str | None = Field(default=None, max_length=4096)

@@ -36,4 +36,4 @@ def counter_view(ctx: RequestContext, member_id: str) -> Reply:
                              next_expiry=soonest[0] if soonest else None,
                              next_expiry_points=soonest[1] if soonest else 0),
     )  # fmt: skip
-    return Reply(view, headers={"Cache-Control": "no-store"})
+    return Reply(view)

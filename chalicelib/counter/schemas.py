@@ -30,6 +30,8 @@ class CounterView(Schema):
     """What a cashier needs to serve a member at any store of the chain: who they are (phone masked), their
     tier and benefits and their points. Coupons and stored value join this view as they ship."""
 
+    confidential = True  # a name beside a member number and a masked phone points at one person
+
     member_id: str
     member_no: str
     name: str

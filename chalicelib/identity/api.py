@@ -123,8 +123,7 @@ def get_staff(ctx: RequestContext, staff_id: str) -> Reply:
           errors=(NotFound, PreconditionFailed, PreconditionRequired, service.LockingOut))  # fmt: skip
 def update_staff(ctx: RequestContext, staff_id: str) -> Reply:
     patch: StaffPatch = ctx.body
-    changes = {name: getattr(patch, name) for name in patch.model_fields_set if getattr(patch, name) is not None}
-    return _staff_reply(service.update_staff(staff_id, changes, ctx.if_match, by=ctx.caller.id))
+    return _staff_reply(service.update_staff(staff_id, patch.changes(), ctx.if_match, by=ctx.caller.id))
 
 
 @endpoint(bp, "/v1/staff/{staff_id}/password", "PUT", summary="Reset a staff password (unlocks the account)",

@@ -45,8 +45,7 @@ def _issued(issued: partners.Issued, status: int) -> Reply:
     body = PartnerIssued.model_validate(
         {**_body(issued.partner).model_dump(), "secret_id": issued.secret_id, "secret": issued.secret}
     )
-    headers = {"ETag": etag(issued.partner.version), "Location": f"/v1/partners/{issued.partner.partner_id}",
-               "Cache-Control": "no-store"}  # fmt: skip
+    headers = {"ETag": etag(issued.partner.version), "Location": f"/v1/partners/{issued.partner.partner_id}"}
     return Reply(body, status=status, headers=headers)
 
 
@@ -75,7 +74,7 @@ def get_partner(ctx: RequestContext, partner_id: str) -> Reply:
           errors=(NotFound, PreconditionFailed, PreconditionRequired))  # fmt: skip
 def update_partner(ctx: RequestContext, partner_id: str) -> Reply:
     patch: PartnerPatch = ctx.body
-    changes = {name: getattr(patch, name) for name in patch.model_fields_set if getattr(patch, name) is not None}
+    changes = patch.changes()
     if changes.pop("all_stores", None):
         changes["stores"] = []  # no list of stores: every store
     assert ctx.if_match is not None

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from chalicelib.identity.rules import Role
 from chalicelib.members.schemas import Name, Phone
-from chalicelib.shared.http import Schema
+from chalicelib.shared.http import Input, MergePatch, Schema
 
 Username = Annotated[
     str,
@@ -21,23 +21,25 @@ DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 Code = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
-class LoginRequest(Schema):
+class LoginRequest(Input):
     username: Username
     password: Password
 
 
-class RefreshRequest(Schema):
+class RefreshRequest(Input):
     refresh_token: Annotated[str, StringConstraints(min_length=16, max_length=256)]
 
 
 class Tokens(Schema):
+    confidential = True  # RFC 6749 5.1: token answers are never cached
+
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105  (the scheme's name, not a secret)
     expires_in: int
     refresh_token: str
 
 
-class StaffCreate(Schema):
+class StaffCreate(Input):
     """A staff account. ``stores`` limits what they see to those stores; empty means every store."""
 
     username: Username
@@ -47,8 +49,8 @@ class StaffCreate(Schema):
     stores: list[StoreId] = Field(default_factory=list, max_length=200)
 
 
-class StaffPatch(Schema):
-    """A JSON merge patch of a staff account: rename, re-role, re-scope, disable or enable."""
+class StaffPatch(MergePatch):
+    """A JSON merge patch of a staff account: rename, re-role, re-scope, disable or enable (nothing is null)."""
 
     display_name: DisplayName | None = None
     roles: list[Role] | None = Field(default=None, min_length=1, max_length=6)
@@ -56,7 +58,7 @@ class StaffPatch(Schema):
     status: Literal["active", "disabled"] | None = None
 
 
-class PasswordReset(Schema):
+class PasswordReset(Input):
     password: Password
 
 
@@ -77,7 +79,7 @@ class StaffPage(Schema):
     next_cursor: str | None
 
 
-class CodeRequest(Schema):
+class CodeRequest(Input):
     """Send a one-time code by SMS to this phone (mainland numbers may omit +86)."""
 
     phone: Phone
@@ -88,7 +90,7 @@ class CodeSent(Schema):
     resend_after: int = Field(description="seconds before another code may be requested for this phone")
 
 
-class MemberLogin(Schema):
+class MemberLogin(Input):
     """Log in with the phone and either the code just sent or the member's password. With a code, a phone
     that is not yet a member's joins (``name`` optional, else 会员 + the last four digits)."""
 
@@ -106,7 +108,7 @@ class MemberLogin(Schema):
         return self
 
 
-class MemberPasswordSet(Schema):
+class MemberPasswordSet(Input):
     """Set a password; changing an existing one needs ``current_password`` or a fresh ``code``. A new password
     ends every other session of the member; the answer holds fresh tokens for this one (the tokens sent with
     the request end too)."""
@@ -116,7 +118,7 @@ class MemberPasswordSet(Schema):
     code: Code | None = None
 
 
-class PartnerCreate(Schema):
+class PartnerCreate(Input):
     """A partner system, acting for the ``stores`` named, or for every store with ``all_stores``."""
 
     name: DisplayName
@@ -131,8 +133,9 @@ class PartnerCreate(Schema):
         return self
 
 
-class PartnerPatch(Schema):
-    """Rename, disable or enable, or re-scope (``stores``: a non-empty list; ``all_stores``: true)."""
+class PartnerPatch(MergePatch):
+    """A JSON merge patch of a partner: rename, disable or enable, or re-scope (``stores``: a non-empty list;
+    ``all_stores``: true); nothing is null."""
 
     name: DisplayName | None = None
     stores: list[StoreId] | None = Field(default=None, min_length=1, max_length=200)
@@ -169,6 +172,8 @@ class Partner(Schema):
 class PartnerIssued(Partner):
     """A partner with a secret just made. The secret is shown this once; keep it safe."""
 
+    confidential = True
+
     secret_id: str
     secret: str
 
@@ -178,7 +183,7 @@ class PartnerPage(Schema):
     next_cursor: str | None
 
 
-class WebhookPing(Schema):
+class WebhookPing(Input):
     """Any JSON object: the ping answers who signed it."""
 
     model_config = ConfigDict(extra="allow")

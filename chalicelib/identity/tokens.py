@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import jwt
 
+from chalicelib.identity.rules import Role
 from chalicelib.shared import clock
 from chalicelib.shared.errors import Unauthenticated
 from chalicelib.shared.ids import new_id
@@ -59,7 +60,8 @@ def issue_access_token(claims: Claims) -> tuple[str, int]:
 
 
 def verify_access_token(token: str) -> Claims:
-    """The claims of a valid token; 401 for anything else (bad signature, expired, wrong audience)."""
+    """The claims of a valid token; 401 for anything else (bad signature, expired, wrong audience, or claims no
+    account could hold, such as an unknown role)."""
     try:
         payload = jwt.decode(
             token, get_settings().jwt_secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
@@ -80,8 +82,14 @@ def verify_access_token(token: str) -> Claims:
     auth_time = payload.get("auth_time", 0)  # nor a log-in time: as old as can be
     if not all(isinstance(value, int) and not isinstance(value, bool) for value in (generation, auth_time)):
         raise Unauthenticated("The access token is not valid")
-    roles, stores = tuple(payload.get("roles", ())), tuple(payload.get("stores", ()))
-    return Claims(subject, roles, stores, generation, float(auth_time))
+    roles, stores = payload.get("roles", []), payload.get("stores", [])
+    if not (_names(roles) and _names(stores) and set(roles) <= {role.value for role in Role}):
+        raise Unauthenticated("The access token is not valid")  # signed with our key, yet no account holds it
+    return Claims(subject, tuple(roles), tuple(stores), generation, float(auth_time))
+
+
+def _names(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def new_refresh_token() -> tuple[str, str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -22,6 +21,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from chalicelib.local import queues, transactions
+from chalicelib.local.files import private_file
 
 _WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
@@ -79,14 +79,10 @@ class LockedEmulator(ThreadedMotoServer):
 
 
 def save(data: dict[str, list[dict[str, Any]]], path: Path) -> int:
-    """Write a snapshot to ``path`` atomically; return the number of items saved."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    with temporary.open("w", encoding="utf-8") as file:
+    """Write a snapshot to ``path`` atomically, readable by its owner only (it holds members' data); return
+    the number of items saved."""
+    with private_file(path) as file:
         json.dump({"format": 1, "tables": data}, file, ensure_ascii=False, separators=(",", ":"))
-        file.flush()
-        os.fsync(file.fileno())
-    temporary.replace(path)
     return sum(len(items) for items in data.values())
 
 

@@ -5,14 +5,19 @@
   answers a 404 problem.
 - Concurrency: Chalice's server keeps socketserver's listen backlog of 5, so a burst of simultaneous
   clients gets connection resets; API Gateway accepts them.
+- Access log: Chalice's server writes each request line whole to stderr, query string included; here the
+  query is cut, since it may hold personal data.
 """
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import chalice.local
-from chalice.local import MatchResult, RouteMatcher
+from chalice.local import ChaliceRequestHandler, MatchResult, RouteMatcher
+
+from chalicelib.shared.logs import without_queries
 
 
 class GreedyRouteMatcher(RouteMatcher):
@@ -28,8 +33,14 @@ class GreedyRouteMatcher(RouteMatcher):
 
 
 LISTEN_BACKLOG = 256
+_log_message = ChaliceRequestHandler.log_message
+
+
+def _log_message_without_queries(handler: ChaliceRequestHandler, template: str, *args: Any) -> None:
+    _log_message(handler, template, *(without_queries(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 def install() -> None:
     chalice.local.RouteMatcher = GreedyRouteMatcher  # type: ignore[misc]
     chalice.local.ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG
+    ChaliceRequestHandler.log_message = _log_message_without_queries

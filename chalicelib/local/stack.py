@@ -26,6 +26,7 @@ from typing import Any
 import boto3
 
 from chalicelib.local.emulator import LockedEmulator, restore, save
+from chalicelib.local.files import private_file
 from chalicelib.local.provision import Provisioned, provision
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -67,11 +68,8 @@ class LocalDir:
 
 
 def _private_json(path: Path, document: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    temporary.chmod(0o600)
-    temporary.replace(path)
+    with private_file(path) as file:
+        file.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def local_secrets(local: LocalDir) -> dict[str, str]:
@@ -242,7 +240,7 @@ def running_stack(
     local: LocalDir, *, seed: bool = True, say: Callable[[str], None] = print
 ) -> Iterator[dict[str, Any]]:
     """Everything but the HTTP server: emulator, resources, data, relay, poller and saver."""
-    local.root.mkdir(parents=True, exist_ok=True)
+    local.root.mkdir(mode=0o700, parents=True, exist_ok=True)
     emulator = LockedEmulator(port=int(os.environ.get("LOYALTY_EMULATOR_PORT", "0")))
     emulator.start()
     lock = _exclusive(local)

@@ -150,4 +150,4 @@ def update_me(ctx: RequestContext) -> Reply:
 def get_my_code(ctx: RequestContext) -> Reply:
     code = service.member_code(ctx.caller.id)
     body = MemberCodeOut(code=code.code, expires_at=code.expires_at, refresh_after=code.refresh_after)
-    return Reply(body, headers={"Cache-Control": "no-store"})
+    return Reply(body)

@@ -9,7 +9,8 @@ from pydantic import AfterValidator, Field, StringConstraints, field_validator, 
 
 from chalicelib.members.model import CONSENT_CHANNELS, Gender, InvalidPhone, Member, Source, Status, normalise_phone
 from chalicelib.shared import clock
-from chalicelib.shared.http import Schema
+from chalicelib.shared.fields import Day, Instant
+from chalicelib.shared.http import Input, MergePatch, Schema
 
 
 def _phone(value: str) -> str:
@@ -24,7 +25,7 @@ LATEST_LIST_DATE = date(2100, 12, 31)
 
 
 def _not_future(value: date) -> date:
-    if value > clock.business_today() or value.year < 1900:
+    if value > clock.business_today():
         raise ValueError("a birthday between 1900 and today")
     return value
 
@@ -44,10 +45,10 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 MemberNo = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{4,20}$")]
-Birthday = Annotated[date, AfterValidator(_not_future)]
+Birthday = Annotated[Day, AfterValidator(_not_future)]
 
 
-class Address(Schema):
+class Address(Input):
     label: Annotated[str, StringConstraints(max_length=20)] | None = None
     recipient: Annotated[str, StringConstraints(max_length=50)] | None = None
     province: Annotated[str, StringConstraints(max_length=30)] | None = None
@@ -60,26 +61,24 @@ class Address(Schema):
 Consents = dict[Annotated[str, StringConstraints(pattern="^(" + "|".join(CONSENT_CHANNELS) + ")$")], bool]
 
 
-class ConsentProof(Schema):
+class ConsentProof(Input):
     """When and where consents were given before they reached this platform (a migrated system, a paper
     form): kept with each consent as its proof."""
 
-    given_at: datetime = Field(description="when the member gave them (with a time zone offset)")
+    given_at: Instant = Field(description="when the member gave them (with a time zone offset)")
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
         description="where they were given, e.g. `old-crm: signup form v3`"
     )
 
     @field_validator("given_at")
     @classmethod
-    def _aware_and_past(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("include a time zone offset, e.g. 2024-05-01T10:00:00+08:00")
-        if not (value.date() >= EARLIEST_REGISTRATION and value <= clock.now() + timedelta(minutes=5)):
-            raise ValueError(f"a time between {EARLIEST_REGISTRATION} and now")
+    def _past(cls, value: datetime) -> datetime:
+        if value > clock.now() + timedelta(minutes=5):
+            raise ValueError("a time before now")
         return value
 
 
-class MemberCreate(Schema):
+class MemberCreate(Input):
     """A new member. ``phone`` is required and unique; mainland numbers may omit +86."""
 
     name: Name
@@ -93,7 +92,7 @@ class MemberCreate(Schema):
     source: Source = Source.STORE
     referrer_id: Id | None = None
     home_store_id: Id | None = None
-    registered_at: datetime | None = Field(default=None, description="defaults to now; set when importing")
+    registered_at: Instant | None = Field(default=None, description="defaults to now; set when importing")
     tags: list[Tag] = Field(default_factory=list, max_length=50)
     consents: Consents = Field(default_factory=dict, description="marketing consent per channel")
     consent_proof: ConsentProof | None = Field(default=None, description="when and where the consents were "
@@ -102,20 +101,20 @@ class MemberCreate(Schema):
 
     @field_validator("registered_at")
     @classmethod
-    def _aware_and_plausible(cls, value: datetime | None) -> datetime | None:
+    def _plausible(cls, value: datetime | None) -> datetime | None:
         if value is None:
             return value
-        if value.tzinfo is None:
-            raise ValueError("include a time zone offset, e.g. 2024-05-01T10:00:00+08:00")
         if not (value.date() >= EARLIEST_REGISTRATION and value <= clock.now() + timedelta(days=1)):
             raise ValueError(f"a time between {EARLIEST_REGISTRATION} and now")
         return value
 
 
-class MyProfilePatch(Schema):
-    """What a member may change about themself (a JSON merge patch, RFC 7396). Not the phone (it is their
-    login; staff change it), and never tier, points, status, store, tags or member number. ``null`` clears an
-    optional field; required fields cannot be null."""
+class MyProfilePatch(MergePatch):
+    """What a member may change about themself (a JSON merge patch). Not the phone (it is their login; staff
+    change it), and never tier, points, status, store, tags or member number. ``null`` clears an optional
+    field; required fields cannot be null."""
+
+    clearable = frozenset({"email", "birthday", "city", "region"})
 
     name: Name | None = None
     email: Email | None = None
@@ -126,15 +125,8 @@ class MyProfilePatch(Schema):
     addresses: list[Address] | None = Field(default=None, max_length=10)
     consents: Consents | None = None
 
-    @model_validator(mode="after")
-    def _required_not_null(self) -> MyProfilePatch:
-        for name in ("name", "phone", "gender", "status", "addresses", "tags", "consents"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
-
     def changes(self) -> dict[str, Any]:
-        values = {name: getattr(self, name) for name in self.model_fields_set}
+        values = super().changes()
         if "addresses" in values:
             values["addresses"] = [address.model_dump(exclude_none=True) for address in values["addresses"]]
         return values
@@ -143,6 +135,8 @@ class MyProfilePatch(Schema):
 class MemberPatch(MyProfilePatch):
     """A staff member's JSON merge patch: everything a member may change, and the phone, home store, referrer,
     status and tags."""
+
+    clearable = MyProfilePatch.clearable | {"home_store_id", "referrer_id"}
 
     phone: Phone | None = None
     home_store_id: Id | None = None
@@ -158,6 +152,8 @@ class Consent(Schema):
 
 
 class MemberOut(Schema):
+    confidential = True
+
     member_id: str
     member_no: str
     name: str
@@ -191,6 +187,8 @@ class MemberOut(Schema):
 class MemberSummary(Schema):
     """A list row: what staff scan, with the phone masked and nothing to decrypt."""
 
+    confidential = True  # a name with a store and a masked phone still points at one person
+
     member_id: str
     member_no: str
     name: str
@@ -206,12 +204,12 @@ class MemberPage(Schema):
     next_cursor: str | None
 
 
-class MemberListQuery(Schema):
+class MemberListQuery(Input):
     store_id: Id | None = None
     tier: Annotated[str, StringConstraints(max_length=32)] | None = None
     status: Status | None = None
-    registered_from: Annotated[date, AfterValidator(_listable)] | None = None
-    registered_to: Annotated[date, AfterValidator(_listable)] | None = None
+    registered_from: Annotated[Day, AfterValidator(_listable)] | None = None
+    registered_to: Annotated[Day, AfterValidator(_listable)] | None = None
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, max_length=4096)
 
@@ -222,7 +220,7 @@ class MemberListQuery(Schema):
         return self
 
 
-class Lookup(Schema):
+class Lookup(Input):
     """Find a member by exactly one of phone, member number, email or the member's code (in the body, never
     in a URL). Every miss answers the same 404, whether nobody matches or a code has expired."""
 
@@ -241,6 +239,8 @@ class Lookup(Schema):
 
 class MemberCodeOut(Schema):
     """The member's code (会员码) to show as a QR code and barcode; a cashier's lookup resolves it."""
+
+    confidential = True  # a bearer of the member's presence for two minutes
 
     code: str = Field(description="66, the member number and a one-time value of this minute")
     expires_at: datetime = Field(description="when a lookup stops accepting it (UTC)")

@@ -28,6 +28,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.csvfiles import ImportReport, read_rows
 from chalicelib.shared.errors import DomainError
+from chalicelib.shared.fields import within_calendar
 
 ADJUST_COLUMNS = ("member_id", "phone", "points", "reason", "expires_on")
 OPENING_COLUMNS = ("member_id", "phone", "points", "expires_on", "reason")
@@ -81,7 +82,10 @@ def _expiry(row: dict[str, str], *, blank: date | None = None, never: bool = Fal
         raise RowError("expires_on", "a date as YYYY-MM-DD" + (" or never" if never else "")) from None
     if expires_on < clock.business_today():
         raise RowError("expires_on", "is past: the points would expire on arrival")
-    return expires_on
+    try:
+        return within_calendar(expires_on)
+    except ValueError as e:
+        raise RowError("expires_on", str(e)) from None
 
 
 def adjust_file(path: Path, encoding: str, progress: Callable[[int], None]) -> ImportReport:

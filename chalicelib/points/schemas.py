@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, field_validator
 
 from chalicelib.shared import clock
-from chalicelib.shared.http import Schema
+from chalicelib.shared.fields import Day
+from chalicelib.shared.http import Input, Schema
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 MAX_POINTS = 100_000_000
@@ -53,7 +54,7 @@ class LedgerPage(Schema):
     next_cursor: str | None
 
 
-class RedemptionCreate(Schema):
+class RedemptionCreate(Input):
     points: int = Field(gt=0, le=MAX_POINTS)
     reason: Reason
 
@@ -67,16 +68,16 @@ class Redemption(Schema):
     entry: LedgerEntry
 
 
-class Reversal(Schema):
+class Reversal(Input):
     reason: Reason = "撤销兑换"
 
 
-class AdjustmentCreate(Schema):
+class AdjustmentCreate(Input):
     """Credit (positive) or debit (negative) points; a debit never takes the balance below zero."""
 
     points: int = Field(ge=-MAX_POINTS, le=MAX_POINTS)
     reason: Reason
-    expires_on: date | None = Field(default=None, description="credits only; default: the expiry policy")
+    expires_on: Day | None = Field(default=None, description="credits only; default: the expiry policy")
 
     @field_validator("points")
     @classmethod

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from chalicelib.members.schemas import MemberNo, Phone
 from chalicelib.purchases.rules import Activity, EarnRules, Window
 from chalicelib.shared import clock
-from chalicelib.shared.http import Schema
+from chalicelib.shared.fields import Day, Instant
+from chalicelib.shared.http import Input, Schema
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -22,25 +23,21 @@ Bonus = Annotated[int, Field(ge=0, le=1_000_000)]
 ACTIVITIES = ("registration", "birthday", "review", "share", "checkin")
 
 
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("include a time zone offset, e.g. 2026-11-11T10:00:00+08:00")
-    return value
-
-
 CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _happened(value: datetime) -> datetime:
     """An event that has happened: not later than now (allowing a few minutes of clock skew). Kept in UTC, so
     one instant written with another offset is the same report."""
-    _aware(value)
     if value > clock.now() + CLOCK_SKEW:
         raise ValueError("is in the future")
     return value.astimezone(UTC)
 
 
-class MemberRef(Schema):
+Happened = Annotated[Instant, AfterValidator(_happened)]
+
+
+class MemberRef(Input):
     """Exactly one of member_id, phone and member_no."""
 
     member_id: Id | None = None
@@ -54,7 +51,7 @@ class MemberRef(Schema):
         return self
 
 
-class Item(Schema):
+class Item(Input):
     line_id: Id
     sku: Label | None = None
     category: Label | None = None
@@ -63,21 +60,19 @@ class Item(Schema):
     amount_fen: Fen
 
 
-class Purchase(Schema):
+class Purchase(Input):
     """A purchase a partner reports. ``items`` add up to ``total_fen``; ``paid_fen`` (after discounts, what
     earns points) is at most ``total_fen``."""
 
     order_id: Id
     member: MemberRef
     store_id: Id
-    occurred_at: datetime
+    occurred_at: Happened
     currency: Literal["CNY"] = "CNY"
     total_fen: Fen
     paid_fen: Fen
     payment_method: Label
     items: list[Item] = Field(default_factory=list, max_length=500)
-
-    _happened = field_validator("occurred_at")(_happened)
 
     @model_validator(mode="after")
     def _consistent(self) -> Purchase:
@@ -99,22 +94,20 @@ class PurchaseAnswer(Schema):
     duplicate: bool
 
 
-class RefundItem(Schema):
+class RefundItem(Input):
     line_id: Id
     quantity: int = Field(ge=0, le=100_000)
     amount_fen: Fen
 
 
-class Refund(Schema):
+class Refund(Input):
     """Money given back on an order: by line, or without lines in proportion to what each line was paid."""
 
     refund_id: Id
     order_id: Id
-    occurred_at: datetime
+    occurred_at: Happened
     amount_fen: Fen = Field(gt=0)
     items: list[RefundItem] | None = Field(default=None, max_length=500)
-
-    _happened = field_validator("occurred_at")(_happened)
 
     @model_validator(mode="after")
     def _consistent(self) -> Refund:
@@ -136,26 +129,24 @@ class RefundAnswer(Schema):
     duplicate: bool
 
 
-class WindowIn(Schema):
+class WindowIn(Input):
     name: Label
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     factor: Factor
 
-    _aware = field_validator("starts_at", "ends_at")(_aware)
 
-
-class ActivityIn(Schema):
+class ActivityIn(Input):
     points: int = Field(ge=0, le=1_000_000)
     per_day: int | None = Field(default=None, ge=1, le=1000)
     per_month: int | None = Field(default=None, ge=1, le=10_000)
 
 
-class RulesIn(Schema):
+class RulesIn(Input):
     """An earn-rules version. Rates are points per CNY paid; bonuses are points per unit; see the README for
     how they combine."""
 
-    effective_from: datetime | None = Field(default=None, description="default: now")
+    effective_from: Instant | None = Field(default=None, description="default: now")
     base_rate: Rate = Decimal(1)
     category_rates: dict[Label, Rate] = Field(default_factory=dict, max_length=500)
     brand_rates: dict[Label, Rate] = Field(default_factory=dict, max_length=500)
@@ -168,8 +159,6 @@ class RulesIn(Schema):
     activities: dict[Literal["registration", "birthday", "review", "share", "checkin"], ActivityIn] = Field(
         default_factory=dict
     )
-
-    _aware = field_validator("effective_from")(lambda value: _aware(value) if value else value)
 
     @model_validator(mode="after")
     def _windows_ordered(self) -> RulesIn:
@@ -201,10 +190,10 @@ class RulesVersions(Schema):
     versions: list[RulesVersion]
 
 
-class PreviewOrder(Schema):
+class PreviewOrder(Input):
     """A sample order: scored with the rules in force at ``occurred_at`` (default now), writing nothing."""
 
-    occurred_at: datetime | None = None
+    occurred_at: Instant | None = None
     paid_fen: Fen
     tier: Label = "normal"
     items: list[Item] = Field(default_factory=list, max_length=500)
@@ -222,7 +211,7 @@ class Preview(Schema):
     total: int
 
 
-class ActivityReport(Schema):
+class ActivityReport(Input):
     """Something a member did elsewhere that the earn rules may reward. Registration points come from the
     registration itself and check-ins from the member app, each once by construction, so partners cannot
     report those."""
@@ -230,9 +219,7 @@ class ActivityReport(Schema):
     event_id: Id
     kind: Literal["birthday", "review", "share"]
     member: MemberRef
-    occurred_at: datetime
-
-    _happened = field_validator("occurred_at")(_happened)
+    occurred_at: Happened
 
 
 class ActivityAnswer(Schema):
@@ -279,11 +266,11 @@ class PurchasePage(Schema):
     next_cursor: str | None
 
 
-class StorePurchasesQuery(Schema):
+class StorePurchasesQuery(Input):
     """A store's purchases on business days ``from`` through ``to`` (at most 366 days apart)."""
 
-    from_: date = Field(alias="from")
-    to: date
+    from_: Day = Field(alias="from")
+    to: Day
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, max_length=2048)
 

@@ -13,10 +13,10 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol, Self, get_args
 
 from chalice.app import Blueprint, Chalice, Request, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from chalicelib.shared.context import Origin, acting_as
 from chalicelib.shared.crypto import lookup_hash
@@ -44,9 +44,85 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class Schema(BaseModel):
-    """Base of every request and response model: unknown fields are refused, not ignored."""
+    """Base of every request and response model: unknown fields are refused, not ignored.
+
+    A model holding a member's personal data or a secret sets ``confidential``: every answer carrying one, at
+    any depth, is sent with ``Cache-Control: no-store``, so no browser, proxy or CDN keeps a copy.
+    """
 
     model_config = ConfigDict(extra="forbid")
+    confidential: ClassVar[bool] = False
+
+
+def holds_confidential(model: type[BaseModel]) -> bool:
+    """Whether ``model`` or any model nested in its fields (in lists, dicts, optionals) is confidential."""
+    seen: set[type[BaseModel]] = set()
+    pending: list[Any] = [model]
+    while pending:
+        annotation = pending.pop()
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation not in seen:
+            if getattr(annotation, "confidential", False):
+                return True
+            seen.add(annotation)
+            pending += [field.annotation for field in annotation.model_fields.values()]
+        pending += get_args(annotation)
+    return False
+
+
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS_REFUSED = "may not hold control characters (U+0000-U+001F, U+007F-U+009F)"
+
+
+def holds_control_character(value: object) -> bool:
+    """Whether ``value`` (text, or lists, sets and dicts of it, keys included) holds a control character."""
+    if isinstance(value, str):
+        return _CONTROL_CHARACTER.search(value) is not None
+    if isinstance(value, dict):
+        return any(holds_control_character(key) or holds_control_character(item) for key, item in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(holds_control_character(item) for item in value)
+    return False
+
+
+class Input(Schema):
+    """Base of every model that takes data in (request bodies and queries, rows imported through them).
+
+    No text in it, at any depth, holds a control character (Unicode Cc: U+0000-U+001F and U+007F-U+009F),
+    tab and line breaks included: no field takes multi-line text, and these characters only ever hide or forge
+    something (NUL cuts text short in C tools, ESC drives terminals, CR and LF forge log and CSV lines).
+    Every body and query model is one (``endpoint`` checks); so must be the models nested in them.
+    """
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if holds_control_character(value):
+            raise ValueError(CONTROL_CHARACTERS_REFUSED)
+        return value
+
+    @model_validator(mode="after")
+    def _no_control_characters_in_free_form_fields(self) -> Self:
+        if holds_control_character(self.model_extra or {}):
+            raise ValueError(CONTROL_CHARACTERS_REFUSED)
+        return self
+
+
+class MergePatch(Input):
+    """A JSON merge patch (RFC 7396): a field left out stays as it is; ``null`` clears a field named in
+    ``clearable`` and is refused (422, with the field) on any other, since those always hold a value."""
+
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*")  # after parsing, so JSON text still parses as dates; it never sees absent fields
+    @classmethod
+    def _null_only_where_clearable(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.clearable:
+            raise ValueError("may not be null: this field always holds a value")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the patch names, with their new values (None: cleared)."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 @dataclass(frozen=True)
@@ -127,6 +203,11 @@ class EndpointSpec:
     etag: bool
     content_type: str = "application/json"
 
+    @property
+    def no_store(self) -> bool:
+        """Whether answers carry personal data or secrets, and so must not be cached anywhere."""
+        return self.response is not None and holds_confidential(self.response)
+
 
 ENDPOINTS: list[EndpointSpec] = []
 
@@ -139,8 +220,8 @@ def endpoint(
     summary: str,
     tag: str,
     access: AccessRule,
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
+    body: type[Input] | None = None,
+    query: type[Input] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
     errors: tuple[type[DomainError], ...] = (),
@@ -151,6 +232,10 @@ def endpoint(
 ) -> Callable[[Callable[..., Reply | Response]], Callable[..., Response]]:
     """Declare a route: register it with Chalice and the OpenAPI registry, wrap it in the conventions."""
 
+    for model in (body, query):
+        if model is not None and not issubclass(model, Input):
+            raise TypeError(f"{model.__name__} takes data in: derive it from Input")
+
     def decorate(view: Callable[..., Reply | Response]) -> Callable[..., Response]:
         spec = EndpointSpec(
             path=path, method=method, operation_id=view.__name__, summary=summary, tag=tag, access=access, body=body,
@@ -158,6 +243,7 @@ def endpoint(
             if_match=if_match, etag=etag, content_type=content_type,
         )  # fmt: skip
         ENDPOINTS.append(spec)
+        no_store = spec.no_store
 
         @functools.wraps(view)
         def handle(**path_params: str) -> Response:
@@ -169,7 +255,10 @@ def endpoint(
                 ctx = _build_context(spec, request)
                 with acting_as(Origin(ctx.caller.scope, _request_id(request), source_ip(request))):
                     result = view(ctx, **path_params)
-                return result if isinstance(result, Response) else to_response(result)
+                response = result if isinstance(result, Response) else to_response(result)
+                if no_store:
+                    response.headers["Cache-Control"] = "no-store"
+                return response
             except DomainError as e:
                 return problem_response(e, instance=concrete_path(request))
             except Exception:
@@ -210,7 +299,7 @@ def _build_context(spec: EndpointSpec, request: Request) -> RequestContext:
                                 for name in request.query_params])  # fmt: skip
     if spec.body is not None:
         optional = not any(field.is_required() for field in spec.body.model_fields.values())
-        ctx.body = spec.body() if optional and not raw.strip() else parse_body(spec.body, raw)  # none: defaults
+        ctx.body = parse_body(spec.body, b"{}" if optional and not raw.strip() else raw)  # none: {}
     elif raw.strip():
         raise ValidationFailed([{"field": "", "in": "body", "message": "this operation takes no body"}])
     if spec.idempotency:

@@ -128,7 +128,10 @@ def _responses(spec: EndpointSpec) -> dict[str, Any]:
     elif spec.content_type != "application/json":
         success["content"] = {spec.content_type: {"schema": {"type": "string"}}}
     if spec.etag:
-        success["headers"] = {"ETag": {"schema": {"type": "string"}, "description": "The version, quoted"}}
+        success.setdefault("headers", {})["ETag"] = {"schema": {"type": "string"}, "description": "The version, quoted"}
+    if spec.no_store:
+        success.setdefault("headers", {})["Cache-Control"] = {
+            "schema": {"const": "no-store"}, "description": "Personal data or a secret: never cached"}  # fmt: skip
     responses: dict[str, Any] = {str(spec.status): success}
     problem_content = {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}
     errors = spec.errors + (_COMMON_ERRORS if spec.body or spec.query else (Unavailable,))

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import Field
 
 from chalicelib.shared.errors import InvalidCursor
-from chalicelib.shared.http import Schema
+from chalicelib.shared.http import Input
 from chalicelib.shared.settings import get_settings
 
 DEFAULT_LIMIT = 50
@@ -53,7 +53,7 @@ def decode_cursor(scope: str, cursor: str | None) -> dict[str, Any] | None:
     return key
 
 
-class PageQuery(Schema):
+class PageQuery(Input):
     """The query of a plain list: a page size and the cursor to continue from."""
 
     limit: int = Field(default=50, ge=1, le=200)

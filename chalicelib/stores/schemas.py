@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import StringConstraints, field_validator
+from pydantic import StringConstraints
 
-from chalicelib.shared.http import Schema
+from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.stores.model import Store as StoreModel
 from chalicelib.stores.model import StoreStatus
 
@@ -15,7 +15,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
 
-class StoreCreate(Schema):
+class StoreCreate(Input):
     """A new store. ``store_id`` may be the business's own store code (e.g. ``SH-001``); else one is made."""
 
     store_id: StoreId | None = None
@@ -25,23 +25,13 @@ class StoreCreate(Schema):
     status: StoreStatus = StoreStatus.OPEN
 
 
-class StorePatch(Schema):
-    """A JSON merge patch (RFC 7396) of a store; fields left out are unchanged, none may be null."""
+class StorePatch(MergePatch):
+    """A JSON merge patch of a store; none of its fields may be null."""
 
     name: Name | None = None
     city: Place | None = None
     region: Place | None = None
     status: StoreStatus | None = None
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("may not be null: every store field is required")
-        return value
-
-    def changes(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
 class Store(Schema):

@@ -68,8 +68,6 @@ def set_override(ctx: RequestContext, member_id: str) -> Reply:
     member_id = reachable(ctx.caller, member_id)
     if not programmes.programme().knows(body.tier):
         raise ValidationFailed([{"field": "tier", "in": "body", "message": "not a tier of the current programme"}])
-    if body.until < clock.business_today():
-        raise ValidationFailed([{"field": "until", "in": "body", "message": "is in the past"}])
     service.set_override(member_id, Override(body.kind, body.tier, body.until, body.reason))
     return Reply(TierStatus.model_validate(service.status(member_id)))
 

@@ -8,10 +8,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from chalicelib.purchases.schemas import Label
-from chalicelib.shared.http import Schema
+from chalicelib.shared import clock
+from chalicelib.shared.fields import Day
+from chalicelib.shared.http import Input, Schema
 from chalicelib.tiers.rules import Growth, Programme, Tier
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
@@ -20,7 +22,7 @@ Amount = Annotated[int, Field(ge=0, le=10**12)]
 GROWTH_KINDS = Literal["registration", "birthday", "review", "share", "checkin", "profile"]
 
 
-class Entitlement(Schema):
+class Entitlement(Input):
     """A named right with a quota per period (e.g. one private class a week); ``quota`` null: unlimited."""
 
     code: Code
@@ -36,7 +38,7 @@ class Entitlement(Schema):
         return self
 
 
-class Benefits(Schema):
+class Benefits(Input):
     """What a tier gives; clients read these. ``points_multiplier`` applies to purchase points unless the
     earn rules name the tier themselves."""
 
@@ -50,7 +52,7 @@ class Benefits(Schema):
     entitlements: list[Entitlement] = Field(default_factory=list, max_length=50)
 
 
-class TierIn(Schema):
+class TierIn(Input):
     code: Code
     name_zh: Name
     name_en: Name
@@ -60,7 +62,7 @@ class TierIn(Schema):
     benefits: Benefits = Field(default_factory=Benefits)
 
 
-class GrowthIn(Schema):
+class GrowthIn(Input):
     per_cny: Decimal = Field(default=Decimal(1), ge=0, le=1000, max_digits=12, decimal_places=4)
     activities: dict[GROWTH_KINDS, int] = Field(default_factory=dict, description="growth per activity kind")
 
@@ -71,7 +73,7 @@ class GrowthIn(Schema):
         return self
 
 
-class ProgrammeIn(Schema):
+class ProgrammeIn(Input):
     """A tier programme: tiers lowest first, the first open to everyone (``qualify_at`` 0)."""
 
     name: Name = "会员等级"
@@ -128,7 +130,7 @@ class ProgrammeVersions(Schema):
     versions: list[ProgrammeVersion]
 
 
-class ProgrammeJobIn(Schema):
+class ProgrammeJobIn(Input):
     version: int = Field(ge=1, description="the programme version to preview or apply")
 
 
@@ -150,10 +152,26 @@ class JobRun(Schema):
     error: str | None = Field(default=None, description="why the run failed (status `failed`)")
 
 
-class OverrideIn(Schema):
+OVERRIDE_YEARS = 10
+
+
+def _override_end(value: date) -> date:
+    """An override holds from today through a day at most OVERRIDE_YEARS ahead: staff grant a standing for a
+    while, never for good (a tier for life is a programme rule, not a hand-set exception)."""
+    today = clock.business_today()
+    leap_day = (today.month, today.day) == (2, 29)
+    latest = today.replace(year=today.year + OVERRIDE_YEARS, day=28 if leap_day else today.day)
+    if not today <= value <= latest:
+        raise ValueError(f"a day from today through {latest} ({OVERRIDE_YEARS} years ahead)")
+    return value
+
+
+class OverrideIn(Input):
     kind: Literal["floor", "pin"] = Field(description="floor: never below the tier; pin: exactly the tier")
     tier: Code
-    until: date
+    until: Annotated[Day, AfterValidator(_override_end)] = Field(
+        description=f"the last day it holds: from today to at most {OVERRIDE_YEARS} years ahead"
+    )
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 

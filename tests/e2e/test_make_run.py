@@ -99,6 +99,7 @@ def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
     stop(first, whole_group=True)
     assert "Saved" in log.read_text(), log.read_text()
     assert not (tmp_path / "local" / "stack.json").exists()
+    assert oct((tmp_path / "local" / "data.json").stat().st_mode & 0o777) == "0o600"  # it holds members' data
 
     second = start(tmp_path / "local", port, log)
     wait_healthy(base, second, log)

@@ -60,3 +60,13 @@ def test_opening_balances_once_per_member_with_their_own_expiry_dates(aws, tmp_p
     again = bulk.import_balances(path, "utf-8", lambda n: None)
     assert (again.imported, again.skipped) == (0, 3)
     assert types(member_id) == [("opening", 550)]
+
+
+def test_an_expiry_beyond_the_platforms_calendar_is_a_row_error(aws, tmp_path):
+    member_id, _ = member_token("13900000005")
+    text = f"member_id,phone,points,reason,expires_on\n{member_id},,100,x,9999-12-31\n"
+    report = bulk.adjust_file(write(tmp_path, "adjust.csv", text), "utf-8", lambda n: None)
+    assert (report.imported, report.failed) == (0, 1)
+    assert [(field, message) for _, field, message in report.errors] == [
+        ("expires_on", "a date between 1900-01-01 and 2100-12-31")]  # fmt: skip
+    assert types(member_id) == []

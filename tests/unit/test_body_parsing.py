@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 
 from chalicelib.shared.errors import MalformedRequest, ValidationFailed
@@ -49,3 +51,13 @@ def test_a_merge_patch_may_not_null_a_required_field():
     with pytest.raises(ValidationFailed):
         parse_body(StorePatch, b'{"name": null}')
     assert parse_body(StorePatch, b'{"city": "Hangzhou"}').changes() == {"city": "Hangzhou"}
+
+
+def test_a_merge_patch_reads_dates_from_json_text_and_refuses_null_on_required_fields():
+    from chalicelib.members.schemas import MyProfilePatch
+
+    patch = parse_body(MyProfilePatch, b'{"birthday": "1990-05-01", "email": null}')
+    assert patch.changes() == {"birthday": date(1990, 5, 1), "email": None}
+    with pytest.raises(ValidationFailed) as caught:
+        parse_body(MyProfilePatch, b'{"name": null, "gender": null}')
+    assert {error["field"] for error in caught.value.extensions["errors"]} == {"name", "gender"}

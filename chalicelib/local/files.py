@@ -1,0 +1,24 @@
+"""Files the local stack keeps under ``.local/``: replaced whole, and readable by their owner only."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+
+@contextlib.contextmanager
+def private_file(path: Path) -> Iterator[TextIO]:
+    """Write ``path`` anew through the yielded file: mode 0600 from its first byte (it holds secrets or members'
+    data), swapped in whole once written (a reader sees the old file or the new one, never half of one)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(handle, 0o600)  # a temporary left by a killed run may have been made with another mode
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        yield file
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)

@@ -1,0 +1,54 @@
+"""Answers carrying a member's personal data or a secret say Cache-Control: no-store, so no browser, proxy or
+CDN keeps a copy; the response model declares it once, for every route that answers with it."""
+
+import pytest
+
+from chalicelib.shared.http import ENDPOINTS
+from tests.conftest import STAFF_PASSWORD, member_token
+
+MERGE_PATCH = {"content-type": "application/merge-patch+json", "if-match": '"1"'}
+
+
+@pytest.fixture
+def member(api):
+    return api.post("/v1/members", {"name": "张三", "phone": "13900000001", "email": "zs@example.com"})
+
+
+def test_every_answer_about_a_member_is_no_store(api, member):
+    member_id = member.body["member_id"]
+    answers = [
+        member,
+        api.get(f"/v1/members/{member_id}"),
+        api.post("/v1/members/lookup", {"phone": "13900000001"}),
+        api.get("/v1/members"),
+        api.patch(f"/v1/members/{member_id}", {"city": "上海"}, headers=MERGE_PATCH),
+    ]
+    _, token = member_token("13900000002")
+    answers += [api.as_(token).get("/v1/me"), api.as_(token).patch("/v1/me", {"city": "北京"}, headers=MERGE_PATCH)]
+    assert [a.status for a in answers] == [201, 200, 200, 200, 200, 200, 200]
+    assert all(a.headers["cache-control"] == "no-store" for a in answers)
+
+
+def test_tokens_and_partner_secrets_are_no_store(api):
+    login = {"username": "cashier-cache", "password": STAFF_PASSWORD}
+    api.post("/v1/staff", {**login, "display_name": "收银", "roles": ["cashier"]})
+    tokens = api.as_(None).post("/v1/auth/token", login)
+    partner = api.post("/v1/partners", {"name": "POS", "all_stores": True})
+    assert (tokens.status, partner.status) == (200, 201)
+    assert tokens.headers["cache-control"] == partner.headers["cache-control"] == "no-store"
+
+
+def test_answers_without_personal_data_leave_caching_alone(api):
+    store = api.post("/v1/stores", {"store_id": "SH-001", "name": "静安", "city": "上海", "region": "华东"})
+    assert "cache-control" not in store.headers
+    assert "cache-control" not in api.get("/v1/stores/SH-001").headers
+
+
+def test_the_routes_that_answer_with_personal_data_or_secrets_are_exactly_these(api):
+    assert {(spec.method, spec.path) for spec in ENDPOINTS if spec.no_store} == {
+        ("POST", "/v1/members"), ("GET", "/v1/members/{member_id}"), ("PATCH", "/v1/members/{member_id}"),
+        ("POST", "/v1/members/lookup"), ("GET", "/v1/members"), ("GET", "/v1/me"), ("PATCH", "/v1/me"),
+        ("GET", "/v1/me/code"), ("GET", "/v1/members/{member_id}/counter"), ("PUT", "/v1/me/password"),
+        ("POST", "/v1/auth/token"), ("POST", "/v1/auth/refresh"), ("POST", "/v1/auth/member-token"),
+        ("POST", "/v1/partners"), ("POST", "/v1/partners/{partner_id}/secrets"),
+    }  # fmt: skip

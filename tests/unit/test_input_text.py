@@ -1,0 +1,73 @@
+"""Text that comes in holds no control character, at any depth of any input model, and the refusal names the
+field; responses are not input and are not checked."""
+
+import pytest
+from pydantic import ConfigDict, Field, ValidationError
+
+from chalicelib.shared.errors import ValidationFailed
+from chalicelib.shared.http import CONTROL_CHARACTERS_REFUSED, Input, MergePatch, Schema, parse_body
+
+
+class Line(Input):
+    sku: str
+
+
+class Order(Input):
+    note: str = ""
+    tags: list[str] = Field(default_factory=list)
+    rates: dict[str, int] = Field(default_factory=dict)
+    lines: list[Line] = Field(default_factory=list)
+
+
+class AnyObject(Input):
+    model_config = ConfigDict(extra="allow")
+
+
+class Patch(MergePatch):
+    name: str | None = None
+
+
+def refused_fields(model, data):
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(data)
+    return {
+        ".".join(map(str, e["loc"])) for e in caught.value.errors() if e["msg"].endswith(CONTROL_CHARACTERS_REFUSED)
+    }
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\t", "\n", "\r", "\x1b", "\x1f", "\x7f", "\x85", "\x9f"])
+def test_every_control_character_is_refused_tab_and_line_breaks_included(character):
+    assert refused_fields(Order, {"note": f"a{character}b"}) == {"note"}
+
+
+def test_the_refusal_names_the_field_inside_lists_dict_keys_and_nested_models():
+    data = {"tags": ["ok", "b\x00d"], "rates": {"k\x00": 1}, "lines": [{"sku": "fine"}, {"sku": "x\x00"}]}
+    assert refused_fields(Order, data) == {"tags", "rates", "lines.1.sku"}
+
+
+def test_free_form_objects_are_checked_too():
+    assert refused_fields(AnyObject, {"anything": {"deep": ["\x00"]}}) == {""}
+    assert AnyObject.model_validate({"anything": {"deep": ["fine"]}}).model_extra == {"anything": {"deep": ["fine"]}}
+
+
+def test_merge_patches_are_input():
+    assert refused_fields(Patch, {"name": "\x00"}) == {"name"}
+
+
+def test_printable_text_in_any_script_passes():
+    text = "上海静安 Zhang Sān — 13800138000 · ½ · 👍"
+    assert Order.model_validate({"note": text, "tags": [text], "lines": [{"sku": text}]}).note == text
+
+
+def test_a_json_body_with_an_escaped_nul_is_a_422_with_the_field():
+    with pytest.raises(ValidationFailed) as caught:
+        parse_body(Order, b'{"note": "a\\u0000b"}')
+    assert caught.value.extensions["errors"] == [
+        {"field": "note", "in": "body", "message": CONTROL_CHARACTERS_REFUSED}]  # fmt: skip
+
+
+def test_responses_are_not_input_and_show_what_is_stored():
+    class Shown(Schema):
+        name: str
+
+    assert Shown(name="a\x00b").name == "a\x00b"
