@@ -93,8 +93,8 @@ def _purchase_path(member_id: str) -> tuple[dict[str, object], dict[str, float]]
 
 def _expiry_reads(member: Callable[[int], str], members: int, due: int) -> dict[str, object]:
     """``members`` accounts with lots expiring over the coming year, ``due`` of them today; one expiry run."""
-    from chalicelib.points import jobs, rules, service
-    from chalicelib.points.records import PointsAccountRecord
+    from chalicelib.points import jobs, rules
+    from chalicelib.points.records import PointsAccountRecord, due_keys
     from chalicelib.points.rules import Lot
     from chalicelib.shared import clock
     from chalicelib.shared.jobs import JobRecord, run_job
@@ -108,10 +108,10 @@ def _expiry_reads(member: Callable[[int], str], members: int, due: int) -> dict[
             member_id = member(i) if i in due_ids else f"mb_bench{i:08d}"
             expires = as_of if i in due_ids else as_of + timedelta(days=rng.randint(1, 365))
             lots = (Lot(expires, None, 100),)
-            shard = service.shard_of(member_id)
+            month_key, day_key = due_keys(expires, member_id)
             batch.save(PointsAccountRecord(
                 member_id, seq=0, lots=rules.dump_lots(lots), balance=100, earned=100,
-                expiry_due=f"{expires.isoformat()}#{shard}",
+                expiry_month=month_key, expiry_due=day_key,
             ))  # fmt: skip
     JobRecord("expire-points", "watermark", as_of=(as_of - timedelta(days=1)).isoformat()).save()
     ITEMS_READ.clear()

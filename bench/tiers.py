@@ -66,7 +66,7 @@ def _member(member_id: str, spent_fen: int) -> str:
 
 def _recalc_reads(members: int, due: int) -> dict[str, object]:
     """``members`` gold accounts whose reviews fall over the coming year, ``due`` of them today; one run."""
-    from chalicelib.points.records import PointsAccountRecord, shard_of
+    from chalicelib.points.records import PointsAccountRecord, due_keys
     from chalicelib.shared import clock
     from chalicelib.shared.jobs import JobRecord, run_job
     from chalicelib.shared.settings import get_settings
@@ -85,7 +85,7 @@ def _recalc_reads(members: int, due: int) -> dict[str, object]:
                 member_id, rev=1, tier="gold", tier_since="2026-06-01", tier_until=valid_until.isoformat(),
                 tier_warned_for=valid_until.isoformat(), tier_programme=0, paid_total=3_000 * CNY,
                 months=json.dumps({"2026-06": [0, 3_000 * CNY]}),
-                tier_review=f"{review_on.isoformat()}#{shard_of(member_id)}",
+                tier_review_month=due_keys(review_on, member_id)[0], tier_review=due_keys(review_on, member_id)[1],
             ))  # fmt: skip
     JobRecord(jobs.recalculate_tiers.name, "watermark", as_of=(as_of - timedelta(days=1)).isoformat()).save()
     ITEMS_READ.clear()

@@ -1,8 +1,9 @@
 """The nightly points jobs. Each reads sparse, sharded date indexes of the account items, so its reads grow
 with the accounts due, never with the number of members, and each is safe to re-run.
 
-Planning yields index partitions (``YYYY-MM-DD#shard``) rather than accounts: a batch then reads its
-partitions whole, and the index items (full account images) are all the expiry and maturity jobs read.
+Planning yields index partitions (a month of a shard, ``YYYY-MM#shard``, with the days due) rather than
+accounts: a batch then reads them with one query each, and the index items (full account images) are all
+the expiry and maturity jobs read.
 A batch holds ``PARTITIONS_PER_BATCH`` partitions, so a fanned-out day runs on 16 / 4 = 4 workers at once;
 a day's cohort beyond what four workers book within the queue's 15-minute visibility (roughly 200,000
 accounts at DynamoDB speeds) needs more shards.
@@ -12,6 +13,7 @@ entry count the image shows and reads the account again when it moved.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -25,7 +27,7 @@ from chalicelib.points.rules import Account, Draw
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import emit, new_event
-from chalicelib.shared.jobs import Job, days, register
+from chalicelib.shared.jobs import Job, register
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
@@ -34,9 +36,25 @@ PARTITIONS_PER_BATCH = 4
 
 
 def partitions(first_day: date, last_day: date) -> Iterator[str]:
-    for day in days(first_day, last_day):
+    """What to read for work due from ``first_day`` through ``last_day``: per month and shard, a key
+    ``YYYY-MM#shard@first@last`` naming a date index's partition and the days of it that are due. A night's run
+    is 16 keys; a catch-up over a year, 16 per month."""
+    start = first_day
+    while start <= last_day:
+        end = min(date(start.year, start.month, calendar.monthrange(start.year, start.month)[1]), last_day)
         for shard in range(SHARDS):
-            yield f"{day.isoformat()}#{shard}"
+            yield f"{start:%Y-%m}#{shard}@{start.isoformat()}@{end.isoformat()}"
+        start = end + timedelta(days=1)
+
+
+def due_in(index: Any, day: Any, key: str) -> Iterator[PointsAccountRecord]:
+    """The index items of a ``partitions`` key: one query for the month's partition, between its days."""
+    partition, first, last = key.split("@")
+    shard = partition.partition("#")[2]
+    items: Iterator[PointsAccountRecord] = index.query(
+        partition, range_key_condition=day.between(f"{first}#{shard}", f"{last}#{shard}")
+    )
+    return items
 
 
 class ExpirePoints(Job):
@@ -54,13 +72,13 @@ class ExpirePoints(Job):
     def process(self, keys: list[str], as_of: date) -> int:
         booked = 0
         for partition in keys:
-            for image in PointsAccountRecord.by_expiry_due.query(partition):
+            for image in due_in(PointsAccountRecord.by_expiry_due, PointsAccountRecord.expiry_due, partition):
                 booked += _expire(image, as_of)
         return booked
 
     def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
         for partition in keys:
-            for image in PointsAccountRecord.by_expiry_due.query(partition):
+            for image in due_in(PointsAccountRecord.by_expiry_due, PointsAccountRecord.expiry_due, partition):
                 _, draws = rules.expire(service.to_account(image), as_of)
                 for draw in draws:
                     yield {"member_id": image.member_id, "outcome": "expire", "points": draw.points,
@@ -101,13 +119,13 @@ class MaturePendingPoints(Job):
             return rules.mature(account, through)
 
         for partition in keys:
-            for image in PointsAccountRecord.by_maturity_due.query(partition):
+            for image in due_in(PointsAccountRecord.by_maturity_due, PointsAccountRecord.maturity_due, partition):
                 moved += service.rearrange(image, mature, "points.matured")
         return moved
 
     def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
         for partition in keys:
-            for image in PointsAccountRecord.by_maturity_due.query(partition):
+            for image in due_in(PointsAccountRecord.by_maturity_due, PointsAccountRecord.maturity_due, partition):
                 _, draws = rules.mature(service.to_account(image), as_of)
                 for draw in draws:
                     yield {"member_id": image.member_id, "outcome": "mature", "points": draw.points,
@@ -142,7 +160,7 @@ def _expiring(keys: list[str], as_of: date) -> Iterator[tuple[str, date, int]]:
     """(member, expiry date, points) for the points expiring after ``as_of`` and within the reminder days."""
     ahead = timedelta(days=get_settings().points_reminder_days)
     for partition in keys:
-        for image in PointsAccountRecord.by_expiry_due.query(partition):
+        for image in due_in(PointsAccountRecord.by_expiry_due, PointsAccountRecord.expiry_due, partition):
             for expires_on, points in service.to_account(image).expiring(as_of + timedelta(days=1)):
                 if expires_on <= as_of + ahead:
                     yield image.member_id, expires_on, points
@@ -193,7 +211,7 @@ class ReconcilePoints(Job):
     def process(self, keys: list[str], as_of: date) -> int:
         checked = 0
         for partition in keys:
-            for item in PointsAccountRecord.by_touched.query(partition):
+            for item in due_in(PointsAccountRecord.by_touched, PointsAccountRecord.touched, partition):
                 reconcile(item.member_id)
                 checked += 1
         return checked

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import zlib
+from datetime import date
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
@@ -11,40 +13,60 @@ from chalicelib.shared.db import Record, table
 
 
 class _ByExpiryDue(GlobalSecondaryIndex["PointsAccountRecord"]):  # type: ignore[no-untyped-call]
-    """Accounts by their soonest expiry date (``YYYY-MM-DD#shard``), whole: the expiry job reads nothing else."""
+    """Accounts by their soonest expiry date, whole: the expiry job reads nothing else."""
 
     class Meta:
-        index_name = "by-expiry-due"
+        index_name = "by-expiry-month"
         projection = AllProjection()
 
-    expiry_due = UnicodeAttribute(hash_key=True)
+    expiry_month = UnicodeAttribute(hash_key=True)
+    expiry_due = UnicodeAttribute(range_key=True)
 
 
 class _ByMaturityDue(GlobalSecondaryIndex["PointsAccountRecord"]):  # type: ignore[no-untyped-call]
-    """Accounts by the soonest date a pending lot becomes available (``YYYY-MM-DD#shard``)."""
+    """Accounts by the soonest date a pending lot becomes available."""
 
     class Meta:
-        index_name = "by-maturity-due"
+        index_name = "by-maturity-month"
         projection = AllProjection()
 
-    maturity_due = UnicodeAttribute(hash_key=True)
+    maturity_month = UnicodeAttribute(hash_key=True)
+    maturity_due = UnicodeAttribute(range_key=True)
 
 
 class _ByTouched(GlobalSecondaryIndex["PointsAccountRecord"]):  # type: ignore[no-untyped-call]
-    """Accounts by the business day of their last write (``YYYY-MM-DD#shard``): what reconciliation checks."""
+    """Accounts by the business day of their last write: what reconciliation checks."""
 
     class Meta:
-        index_name = "by-touched"
+        index_name = "by-touched-month"
         projection = KeysOnlyProjection()
 
-    touched = UnicodeAttribute(hash_key=True)
+    touched_month = UnicodeAttribute(hash_key=True)
+    touched = UnicodeAttribute(range_key=True)
 
 
-SHARDS = 16  # date-index keys are "YYYY-MM-DD#shard", so no day's partition grows hot
+SHARDS = 16  # no month's partition of a date index takes more than a sixteenth of its writes
 
 
 def shard_of(member_id: str) -> int:
     return zlib.crc32(member_id.encode()) % SHARDS
+
+
+def due_keys(day: date, member_id: str) -> tuple[str, str]:
+    """A date index's keys for work due on ``day``: the partition (``YYYY-MM#shard``) and the sort key
+    (``YYYY-MM-DD#shard``). A job reads a month of a shard with one query, so catching up many days costs
+    reads in proportion to the months and the accounts due, not to the days passed."""
+    shard = shard_of(member_id)
+    return f"{day:%Y-%m}#{shard}", f"{day.isoformat()}#{shard}"
+
+
+def indexed(month: Any, day: Any, due: date | None, member_id: str) -> list[Any]:
+    """Update actions putting an account under ``due`` in a date index (its month and day attributes), or
+    taking it out."""
+    if due is None:
+        return [month.remove(), day.remove()]
+    month_key, day_key = due_keys(due, member_id)
+    return [month.set(month_key), day.set(day_key)]
 
 
 TIER_FIELDS = ["rev", "seq", "growth", "growth_seq", "paid_total", "months", "tier", "tier_since", "tier_until",
@@ -52,14 +74,15 @@ TIER_FIELDS = ["rev", "seq", "growth", "growth_seq", "paid_total", "months", "ti
 
 
 class _ByTierReview(GlobalSecondaryIndex["PointsAccountRecord"]):  # type: ignore[no-untyped-call]
-    """Accounts by the day the tier job must look at them next (a warning or a review, ``YYYY-MM-DD#shard``),
-    with what that job reads: members at the lowest tier are not in it."""
+    """Accounts by the day the tier job must look at them next (a warning or a review), with what that job
+    reads: members at the lowest tier are not in it."""
 
     class Meta:
-        index_name = "by-tier-review"
+        index_name = "by-tier-review-month"
         projection = IncludeProjection(TIER_FIELDS)
 
-    tier_review = UnicodeAttribute(hash_key=True)
+    tier_review_month = UnicodeAttribute(hash_key=True)
+    tier_review = UnicodeAttribute(range_key=True)
 
 
 @table
@@ -84,8 +107,11 @@ class PointsAccountRecord(Record):
     deducted = NumberAttribute(default=0)
     redeemed = NumberAttribute(default=0)
     expired = NumberAttribute(default=0)
+    expiry_month = UnicodeAttribute(null=True)  # the date indexes' keys (``due_keys``)
     expiry_due = UnicodeAttribute(null=True)
+    maturity_month = UnicodeAttribute(null=True)
     maturity_due = UnicodeAttribute(null=True)
+    touched_month = UnicodeAttribute(null=True)
     touched = UnicodeAttribute(null=True)
     growth = NumberAttribute(default=0)  # lifetime growth value (成长值)
     growth_seq = NumberAttribute(default=0)  # growth-ledger entries
@@ -97,6 +123,7 @@ class PointsAccountRecord(Record):
     tier_override = UnicodeAttribute(null=True)  # {"kind", "tier", "until", "reason"}
     tier_warned_for = UnicodeAttribute(null=True)
     tier_programme = NumberAttribute(null=True)  # the programme version the standing was last judged by
+    tier_review_month = UnicodeAttribute(null=True)
     tier_review = UnicodeAttribute(null=True)
     checked_seq = NumberAttribute(default=0)  # reconciliation's checkpoint: entries 1..checked_seq add up to
     checked_sum = NumberAttribute(default=0)  # checked_sum

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from chalicelib.members.model import Status
 from chalicelib.members.records import MemberRecord
 from chalicelib.points import rules
-from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord, RedemptionRecord, shard_of
+from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord, RedemptionRecord, indexed
 from chalicelib.points.rules import Account, Draw, ExpiryPolicy
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
@@ -213,17 +213,16 @@ def _unchanged(record: PointsAccountRecord | None) -> Any:
 def _account_actions(
     member_id: str, account: Account, seq: int, today: date, now: str, record: PointsAccountRecord | None
 ) -> list[Any]:
-    shard = shard_of(member_id)
     expiry, maturity = _due_from(account.soonest_expiry(), today), _due_from(account.soonest_maturity(), today)
     A = PointsAccountRecord
     return [
+        *indexed(A.touched_month, A.touched, today, member_id),
+        *indexed(A.expiry_month, A.expiry_due, expiry, member_id),
+        *indexed(A.maturity_month, A.maturity_due, maturity, member_id),
         A.lots.set(rules.dump_lots(account.lots)), A.balance.set(account.balance), A.debt.set(account.debt),
         A.earned.set(account.earned), A.deducted.set(account.deducted), A.redeemed.set(account.redeemed),
         A.expired.set(account.expired), A.seq.set(seq), A.updated_at.set(now),
         A.rev.set(int(record.rev or 0) + 1 if record else 1),
-        A.touched.set(f"{today.isoformat()}#{shard}"),
-        A.expiry_due.set(f"{expiry.isoformat()}#{shard}") if expiry else A.expiry_due.remove(),
-        A.maturity_due.set(f"{maturity.isoformat()}#{shard}") if maturity else A.maturity_due.remove(),
     ]  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.points.jobs import PARTITIONS_PER_BATCH, partitions
+from chalicelib.points.jobs import PARTITIONS_PER_BATCH, due_in, partitions
 from chalicelib.points.records import TIER_FIELDS, PointsAccountRecord
 from chalicelib.shared import clock
 from chalicelib.shared.jobs import Job, register
@@ -75,7 +75,7 @@ class RecalculateTiers(Job):
         today = min(as_of, clock.business_today())  # never judge a day that has not come
         tallies: Counter[str] = Counter()
         for partition in keys:
-            for image in PointsAccountRecord.by_tier_review.query(partition):
+            for image in due_in(PointsAccountRecord.by_tier_review, PointsAccountRecord.tier_review, partition):
                 verdict = settle(image.member_id, review_verdict, image=image, today=today)
                 if verdict is None:
                     tallies["unchanged"] += 1
@@ -91,7 +91,7 @@ class RecalculateTiers(Job):
         """Who the review would downgrade, retain or warn if it ran on ``as_of`` with today's figures."""
         programme = programmes.current().programme
         for partition in keys:
-            for image in PointsAccountRecord.by_tier_review.query(partition):
+            for image in due_in(PointsAccountRecord.by_tier_review, PointsAccountRecord.tier_review, partition):
                 standing = standing_of(image, programme)
                 verdict = review_verdict(programme, standing, metrics_of(image), as_of)
                 if verdict.change is not None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.points.records import PointsAccountRecord, shard_of
+from chalicelib.points.records import PointsAccountRecord, indexed
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
 from chalicelib.shared.db import Transaction, back_off, one_page
@@ -90,7 +90,7 @@ def standing_actions(member_id: str, standing: Standing, programme: Programme) -
         A.tier_override.set(override_json) if override_json else A.tier_override.remove(),
         A.tier_warned_for.set(standing.warned_for.isoformat()) if standing.warned_for else A.tier_warned_for.remove(),
         A.tier_programme.set(programme.version),
-        A.tier_review.set(f"{due.isoformat()}#{shard_of(member_id)}") if due else A.tier_review.remove(),
+        *indexed(A.tier_review_month, A.tier_review, due, member_id),
     ]  # fmt: skip
 
 
