@@ -69,6 +69,7 @@ def figures() -> dict[str, object]:
             "lookup_by_phone": latency_ms(lambda i: post("/v1/members/lookup", {"phone": "13999999997"})),
             "registration": latency_ms(lambda i: register(next(fresh)), runs=100),
         }
+        result["import"] = import_figures()
         raw_p50 = latencies["raw_get"]["p50"]
         result["latency_ms"] = latencies
         result["raw_get_p50"] = raw_p50
@@ -76,6 +77,31 @@ def figures() -> dict[str, object]:
             name: round(values["p50"] / raw_p50, 2) for name, values in latencies.items() if name != "raw_get"
         }
     return result
+
+
+def import_figures() -> dict[str, object]:
+    """A CSV import in-process: DynamoDB requests per row (markers read, transactions) and rows per second."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from harness import REQUESTS, scaled
+
+    from chalicelib.members.importer import import_members
+
+    rows = scaled(2_000, least=100)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "members.csv"
+        lines = [f"会员{i},137{i:08d},,,,SH-001,," for i in range(rows)]
+        path.write_text("name,phone,email,birthday,city,store_id,registered_at,member_no\n" + "\n".join(lines))
+        REQUESTS.clear()
+        started = time.perf_counter()
+        report = import_members(path, workers=1)
+        seconds = time.perf_counter() - started
+    assert report.imported == rows, report.summary()
+    requests = dict(REQUESTS)
+    return {"rows": rows, "rows_per_second": round(rows / seconds, 1), "requests": requests,
+            "requests_per_row": round(sum(requests.values()) / rows, 3)}  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ from chalicelib.members.model import Source
 from chalicelib.members.schemas import MemberCreate
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.csvfiles import ImportReport, read_rows
-from chalicelib.shared.errors import DomainError
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import service as tiers
@@ -121,15 +120,20 @@ def _instant(text: str) -> str:
     return parsed.isoformat()
 
 
+BATCH_ROWS = 100  # rows read (one BatchGetItem holds 100 keys), keyed and written together (100 items a transaction)
+
+
 def import_members(
     path: Path, *, encoding: str = "utf-8", workers: int = 4, progress: Callable[[int], None] = lambda n: None
 ) -> ImportReport:
-    """Import every row of ``path``; rows are independent, so one bad row never stops the others."""
+    """Import every row of ``path``; rows are independent, so one bad row never stops the others. Valid rows
+    go in batches: one read for their markers, one data-key call and one transaction per 100 items."""
     report = ImportReport()
     started = time.monotonic()
     seen_phones: dict[str, int] = {}
+    batch: list[tuple[int, service.ImportRow]] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending = []
+        pending: list[Any] = []
         for number, row in read_rows(path, encoding, COLUMNS, REQUIRED):
             report.rows += 1
             if isinstance(row, str):
@@ -155,55 +159,60 @@ def import_members(
                 report.errors.append((number, "phone", f"the same phone as row {first}"))
                 progress(1)
                 continue
-            pending.append(pool.submit(_register, number, registration, opening))
-            if len(pending) >= workers * 50:
+            opens = functools.partial(tiers.open_account, opening=opening) if opening != OpeningStanding() else None
+            batch.append((number, service.ImportRow(registration, fingerprint(registration, opening), opens)))
+            if len(batch) == BATCH_ROWS:
+                pending.append(pool.submit(_import_batch, batch))
+                batch = []
+            if len(pending) >= workers * 4:
                 _collect(pending, report, progress)
+        if batch:
+            pending.append(pool.submit(_import_batch, batch))
         _collect(pending, report, progress)
     report.errors.sort()
     report.seconds = time.monotonic() - started
     return report
 
 
-def _collect(pending: list[Any], report: ImportReport, progress: Callable[[int], None]) -> None:
-    for future in pending:
-        outcome = future.result()
-        if outcome == "imported":
-            report.imported += 1
-        elif outcome == "skipped":
-            report.skipped += 1
-        else:
-            report.errors.append(outcome)
-        progress(1)
-    pending.clear()
-
-
 _COLUMN_OF = {"home_store_id": "store_id", "consent_proof.given_at": "consented_at",
               "consent_proof.source": "consent_source"}  # fmt: skip
 
 
-def _register(number: int, registration: MemberCreate, opening: OpeningStanding) -> str | tuple[int, str, str]:
-    """Import one row: skip it if this very row was imported before, else register it, with its opening
-    standing and a marker, in one transaction."""
-    row_fingerprint = fingerprint(registration, opening)
+def _collect(pending: list[Any], report: ImportReport, progress: Callable[[int], None]) -> None:
+    for future in pending:
+        outcomes: list[str | tuple[int, str, str]] = future.result()
+        for outcome in outcomes:
+            if outcome == "imported":
+                report.imported += 1
+            elif outcome == "skipped":
+                report.skipped += 1
+            else:
+                assert isinstance(outcome, tuple)
+                report.errors.append(outcome)
+        progress(len(outcomes))
+    pending.clear()
+
+
+def _import_batch(batch: list[tuple[int, service.ImportRow]]) -> list[str | tuple[int, str, str]]:
+    """Import a batch of rows; each outcome is ``imported``, ``skipped`` or an error row (number, column,
+    reason)."""
     try:
-        marker = service.import_marker(registration.phone)
-        if marker is not None:
-            if marker.fingerprint == row_fingerprint:
-                return "skipped"
-            return (number, "phone", "imported before from a row with other details")
-        opens = functools.partial(tiers.open_account, opening=opening)
-        service.register(registration, import_fingerprint=row_fingerprint, opening=opens)
-    except service.PhoneTaken:
-        return (number, "phone", "already another member's")
-    except service.MemberNoTaken:
-        return (number, "member_no", "already another member's")
-    except service.AlreadyImported:
-        return (number, "phone", "imported at the same time by another import")
-    except DomainError as e:
-        errors = e.extensions.get("errors") or [{"field": "", "message": e.detail}]
-        field_name = "store_id" if errors[0]["field"] == "home_store_id" else errors[0]["field"]
-        return (number, field_name, errors[0]["message"])
+        outcomes = service.import_rows([row for _, row in batch])
     except Exception:
-        logger.exception("import row failed", extra={"row": number})
-        return (number, "", "unexpected error: the row was not imported (see the logs)")
-    return "imported"
+        logger.exception("import batch failed", extra={"rows": [number for number, _ in batch]})
+        return [(number, "", "unexpected error: the row was not imported (see the logs)") for number, _ in batch]
+    return [_as_row_outcome(number, outcome) for (number, _), outcome in zip(batch, outcomes, strict=True)]
+
+
+def _as_row_outcome(number: int, outcome: service.ImportOutcome) -> str | tuple[int, str, str]:
+    if isinstance(outcome, str):
+        return outcome
+    if isinstance(outcome, service.PhoneTaken):
+        return (number, "phone", "already another member's")
+    if isinstance(outcome, service.MemberNoTaken):
+        return (number, "member_no", "already another member's")
+    if isinstance(outcome, service.AlreadyImported):
+        return (number, "phone", outcome.detail)
+    errors = outcome.extensions.get("errors") or [{"field": "", "message": outcome.detail}]
+    field_name = "store_id" if errors[0]["field"] == "home_store_id" else errors[0]["field"]
+    return (number, field_name, errors[0]["message"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,9 +28,9 @@ from chalicelib.members.model import (
 from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import MemberCreate, MemberListQuery
 from chalicelib.shared import clock
-from chalicelib.shared.crypto import Sealer, keyring, lookup_hash, unwrapped_keys
+from chalicelib.shared.crypto import Sealer, WrappedKey, keyring, lookup_hash, unwrapped_keys
 from chalicelib.shared.db import Transaction, one_page
-from chalicelib.shared.errors import Conflict, NotFound, PreconditionFailed, Unavailable, ValidationFailed
+from chalicelib.shared.errors import Conflict, DomainError, NotFound, PreconditionFailed, Unavailable, ValidationFailed
 from chalicelib.shared.events import change_summary, emit, new_event
 from chalicelib.shared.http import IdempotencyKey, IfMatch
 from chalicelib.shared.idempotency import run_once
@@ -96,7 +97,13 @@ def register(
 
 
 def _register(
-    tx: Transaction, *, data: MemberCreate, member_no: str, fingerprint: str | None, opening: Opening | None
+    tx: Transaction,
+    *,
+    data: MemberCreate,
+    member_no: str,
+    fingerprint: str | None,
+    opening: Opening | None,
+    data_key: tuple[bytes, WrappedKey] | None = None,
 ) -> tuple[int, dict[str, Any]]:
     now = clock.iso(clock.now())
     registered_at = clock.iso(data.registered_at) if data.registered_at else now
@@ -109,8 +116,8 @@ def _register(
         consents=merge_consents({}, dict(data.consents), *_consent_stamp(data, now)), created_at=now, updated_at=now,
         version=1,
     )  # fmt: skip
-    data_key, wrapped = keyring().new_data_key()
-    sealer = Sealer(member.member_id, data_key)
+    plain_key, wrapped = data_key or keyring().new_data_key()
+    sealer = Sealer(member.member_id, plain_key)
     tx.put(repository.new_record(member, wrapped, sealer), condition=MemberRecord.member_id.does_not_exist())
     assert member.phone is not None
     _claim(tx, repository.phone_key(member.phone), member.member_id, now, PhoneTaken())
@@ -133,6 +140,90 @@ def _register(
 def _consent_stamp(data: MemberCreate, now: str) -> tuple[str, str | None]:
     proof = data.consent_proof
     return (clock.iso(proof.given_at), proof.source) if proof else (now, None)
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """A row of a member import: the registration, its keyed fingerprint, and what it opens elsewhere."""
+
+    registration: MemberCreate
+    fingerprint: str
+    opening: Opening | None = None
+
+
+ImportOutcome = str | DomainError  # "imported", "skipped", or why the row was refused
+
+
+def import_rows(rows: list[ImportRow]) -> list[ImportOutcome]:
+    """Import a batch of rows (distinct phones): one read for their markers, one data-key call, and one
+    transaction for as many rows as fit in 100 items. When a transaction is refused (a phone or member number
+    taken meanwhile), its rows are registered one by one, so each gets its own answer. A row whose marker
+    holds its fingerprint is ``skipped``; another fingerprint is refused."""
+    keys = [repository.import_key(row.registration.phone) for row in rows]
+    markers = {marker.key: marker for marker in UniqueRecord.batch_get(keys, consistent_read=True)}
+    outcomes: list[ImportOutcome | None] = [None] * len(rows)
+    fresh = []
+    for i, (row, key) in enumerate(zip(rows, keys, strict=True)):
+        marker = markers.get(key)
+        if marker is None:
+            fresh.append(i)
+        elif marker.fingerprint == row.fingerprint:
+            outcomes[i] = "skipped"
+        else:
+            outcomes[i] = AlreadyImported("imported before from a row with other details")
+    data_keys = keyring().new_data_keys(len(fresh))
+    group: list[int] = []
+    tx = Transaction()
+    for i, data_key in zip(fresh, data_keys, strict=True):
+        row = rows[i]
+        try:
+            _check_references(row.registration.home_store_id, row.registration.referrer_id)
+        except DomainError as e:
+            outcomes[i] = e
+            continue
+        part = Transaction()
+        _register(part, data=row.registration, member_no=row.registration.member_no or new_member_no(),
+                  fingerprint=row.fingerprint, opening=row.opening, data_key=data_key)  # fmt: skip
+        if len(tx) + len(part) > MAX_TRANSACTION_ITEMS:
+            _commit_rows(tx, group, rows, outcomes)
+            tx, group = Transaction(), []
+        tx.extend(part)
+        group.append(i)
+    _commit_rows(tx, group, rows, outcomes)
+    return [outcome if outcome is not None else "imported" for outcome in outcomes]
+
+
+MAX_TRANSACTION_ITEMS = 100
+
+
+def _commit_rows(
+    tx: Transaction, group: list[int], rows: list[ImportRow], outcomes: list[ImportOutcome | None]
+) -> None:
+    if not group:
+        return
+    try:
+        tx.commit()
+    except DomainError:
+        for i in group:  # one row broke a rule: find which, registering each on its own
+            outcomes[i] = _import_one(rows[i])
+        return
+    for i in group:
+        outcomes[i] = "imported"
+
+
+def _import_one(row: ImportRow) -> ImportOutcome:
+    try:
+        register(row.registration, import_fingerprint=row.fingerprint, opening=row.opening)
+    except AlreadyImported:
+        marker = import_marker(row.registration.phone)
+        return (
+            "skipped"
+            if marker is not None and marker.fingerprint == row.fingerprint
+            else AlreadyImported("imported at the same time by another import")
+        )
+    except DomainError as e:
+        return e
+    return "imported"
 
 
 def holder(phone: str | None = None, member_no: str | None = None) -> str | None:

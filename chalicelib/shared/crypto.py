@@ -36,6 +36,7 @@ SEALED_PREFIX = "v1:"
 HASH_PREFIX = "h1:"
 _NONCE_BYTES = 12
 _KEY_CACHE_SECONDS = 300
+BATCHED = b"kms-batch"  # the keyring name (and associated data) of keys wrapped under a KMS batch key
 
 
 class KeyUnavailable(Exception):
@@ -63,6 +64,10 @@ class Keyring(ABC):
 
     @abstractmethod
     def new_data_key(self) -> tuple[bytes, WrappedKey]: ...
+
+    def new_data_keys(self, count: int) -> list[tuple[bytes, WrappedKey]]:
+        """``count`` data keys, one per owner (an import's batch of members)."""
+        return [self.new_data_key() for _ in range(count)]
 
     @abstractmethod
     def unwrap(self, wrapped: WrappedKey) -> bytes: ...
@@ -122,9 +127,34 @@ class KmsKeyring(Keyring):
         result = self._kms.generate_data_key(KeyId=self._key_id, KeySpec="AES_256")
         return result["Plaintext"], WrappedKey(self.name, base64.b64encode(result["CiphertextBlob"]).decode())
 
+    def new_data_keys(self, count: int) -> list[tuple[bytes, WrappedKey]]:
+        """``count`` data keys for one KMS call: each owner still gets a random key of their own, wrapped
+        under a batch key that KMS made and wrapped. Only the owner's item holds their wrapped key, so
+        erasing it shreds their data as before; the batch key opens nothing without it."""
+        result = self._kms.generate_data_key(KeyId=self._key_id, KeySpec="AES_256")
+        batch_key, kms_blob = AESGCM(result["Plaintext"]), bytes(result["CiphertextBlob"])
+        keys = []
+        for _ in range(count):
+            key, nonce = AESGCM.generate_key(bit_length=256), os.urandom(_NONCE_BYTES)
+            blob = len(kms_blob).to_bytes(2, "big") + kms_blob + nonce + batch_key.encrypt(nonce, key, BATCHED)
+            keys.append((key, WrappedKey(f"{BATCHED.decode()}:{self._key_id}", base64.b64encode(blob).decode())))
+        return keys
+
     def unwrap(self, wrapped: WrappedKey) -> bytes:
+        if wrapped.keyring.startswith(BATCHED.decode() + ":"):
+            raw = base64.b64decode(wrapped.blob)
+            size = int.from_bytes(raw[:2], "big")
+            kms_blob, rest = raw[2 : 2 + size], raw[2 + size :]
+            batch_key = self._decrypt(base64.b64encode(kms_blob).decode())
+            try:
+                return AESGCM(batch_key).decrypt(rest[:_NONCE_BYTES], rest[_NONCE_BYTES:], BATCHED)
+            except InvalidTag:
+                raise KeyUnavailable("the data key was not wrapped by its batch key") from None
+        return self._decrypt(wrapped.blob)
+
+    def _decrypt(self, blob: str) -> bytes:
         try:
-            result: dict[str, Any] = self._kms.decrypt(CiphertextBlob=base64.b64decode(wrapped.blob))
+            result: dict[str, Any] = self._kms.decrypt(CiphertextBlob=base64.b64decode(blob))
         except self._kms.exceptions.InvalidCiphertextException:
             raise KeyUnavailable("KMS refused the data key") from None
         return bytes(result["Plaintext"])

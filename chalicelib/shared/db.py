@@ -184,6 +184,13 @@ class Transaction:
     def __init__(self) -> None:
         self._writes: list[_Write] = []
 
+    def __len__(self) -> int:
+        return len(self._writes)
+
+    def extend(self, other: Transaction) -> None:
+        """Add ``other``'s writes (built apart, e.g. one per imported row) to this transaction."""
+        self._writes.extend(other._writes)
+
     def put(
         self, record: Record, *, condition: Any = None, on_fail: Exception | None = None, decisive: bool = False
     ) -> None:

@@ -40,6 +40,12 @@ def test_tiers_an_upgrade_is_one_transaction_and_reviews_read_the_members_due():
     assert figures["recalc_reads_per_due_member"] <= 1.2
 
 
+def test_members_an_import_costs_a_fraction_of_a_request_per_row():
+    figures = bench("members")
+    assert figures["import"]["requests_per_row"] <= 0.07  # a marker read per 100 rows, a transaction per 20
+    assert figures["raw_get_p50"] > 0
+
+
 @pytest.mark.parametrize("name", ["members", "foundation"])
 def test_the_other_benches_print_their_figures(name):
     figures = bench(name)

@@ -204,3 +204,40 @@ def test_migrated_members_keep_their_tier_consents_tags_and_this_periods_spend(t
     again = import_members(path, workers=1)
     assert (again.imported, again.skipped) == (0, 2)  # nothing twice: the opening came with its registration
     assert len(api.get(f"/v1/members/{gold['member_id']}/growth").body["items"]) == 1
+
+
+def test_rows_go_in_batches_one_marker_read_one_key_call_and_a_transaction_per_hundred_items(
+    tmp_path, store, monkeypatch
+):
+    """130 rows of 5 items each (profile, phone, member number, marker, event): 2 batches of up to 100 rows,
+    each with one read of its markers and one data-key call, and a transaction per 20 rows (100 items)."""
+    from chalicelib.shared import crypto
+    from chalicelib.shared.db import Transaction
+    from chalicelib.shared.unique import UniqueRecord
+
+    calls = {"commit": 0, "markers": 0, "keys": 0}
+    commit, batch_get, new_keys = Transaction.commit, UniqueRecord.batch_get, crypto.LocalKeyring.new_data_keys
+
+    def counting(name, original):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return original(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(Transaction, "commit", counting("commit", commit))
+    monkeypatch.setattr(UniqueRecord, "batch_get", counting("markers", batch_get))
+    monkeypatch.setattr(crypto.LocalKeyring, "new_data_keys", counting("keys", new_keys))
+    rows = [f"会员{i},139{i:08d},,,,SH-001,," for i in range(130)]
+    report = import_members(write(tmp_path, rows), workers=1)
+    assert (report.imported, report.failed) == (130, 0)
+    assert calls == {"commit": 5 + 2, "markers": 2, "keys": 2}
+    assert MemberRecord.count() == 130
+
+
+def test_a_batch_refused_for_one_row_registers_the_others_one_by_one(tmp_path, store, api):
+    api.post("/v1/members", {"name": "Walk-in", "phone": "13900000003"})
+    rows = [f"会员{i},139{i:08d},,,,SH-001,," for i in range(6)]
+    report = import_members(write(tmp_path, rows), workers=1)
+    assert (report.imported, report.errors) == (5, [(5, "phone", "already another member's")])
+    assert MemberRecord.count() == 6

@@ -59,3 +59,24 @@ def test_lookup_hashes_are_keyed_stable_and_kind_separated(monkeypatch):
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_a_batch_of_kms_data_keys_costs_one_kms_call_and_each_owner_keeps_a_key_of_their_own():
+    import boto3
+    from moto import mock_aws
+
+    from chalicelib.shared.crypto import KmsKeyring
+
+    with mock_aws():
+        key_id = boto3.client("kms", region_name="cn-north-1").create_key()["KeyMetadata"]["KeyId"]
+        ring = KmsKeyring(key_id)
+        calls = []
+        ring._kms.meta.events.register("before-send.kms", lambda request, **kw: calls.append(request))
+        keys = ring.new_data_keys(3)
+        assert len(calls) == 1
+        assert len({plain for plain, _ in keys}) == 3
+        for plain, wrapped in keys:
+            assert ring.unwrap(wrapped) == plain
+        sealed = Sealer("mb_1", keys[0][0]).seal("name", "张三")
+        with pytest.raises(KeyUnavailable):
+            Sealer("mb_1", keys[1][0]).open("name", sealed)  # another owner of the batch cannot open it
