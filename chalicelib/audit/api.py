@@ -51,6 +51,13 @@ class AuditPage(Schema):
 @endpoint(bp, "/v1/audit", "GET", summary="Read the audit log", tag="audit", access=Staff(Permission.AUDIT_READ),
           query=AuditQuery, response=AuditPage, errors=(InvalidCursor,))  # fmt: skip
 def read_audit(ctx: RequestContext) -> Reply:
+    """Audit log entries (审计日志) between two business days, newest first, optionally of one actor
+    (`staff:<id>`, `member:<id>` or `partner:<id>`). Each says who did what on what (`member/<id>`), a summary
+    without personal data (changed fields by name; old and new values only of fields that are not personal data),
+    when, the request id and the client address. Staff writes are recorded from their events, so none is missed or
+    recorded twice; each showing of a member's full phone is recorded as it happens.
+
+    Errors: 422 when `to` is before `from` or more than 366 days after it; 400 for a cursor from another list."""
     query: AuditQuery = ctx.query
     rows, cursor = service.entries(query.from_, query.to, query.actor, query.limit, query.cursor)
     return Reply(AuditPage.model_validate({"items": rows, "next_cursor": cursor}))

@@ -54,3 +54,15 @@ def test_the_docs_page_loads_its_assets_from_this_api(api):
 
 def test_an_unknown_asset_is_404(api):
     assert api.get("/v1/docs/assets/evil.js").status == 404
+
+
+def operations(document):
+    return [(f"{method.upper()} {path}", op) for path, ops in document["paths"].items() for method, op in ops.items()]
+
+
+def test_every_operation_says_what_it_does_not_only_who_may_call():
+    for name, operation in operations(current_document()):
+        assert operation["summary"].strip(), f"{name}: give it a summary"
+        what, _, access = operation["description"].rpartition("Who may call: ")
+        assert access, f"{name}: the description ends with who may call"
+        assert len(what.split()) >= 5, f"{name}: write the view's docstring (what it does, the rule, the errors)"
