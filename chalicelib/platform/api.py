@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from chalice.app import Blueprint, Response
+from pydantic import Field
 
 from chalicelib.identity.access import PUBLIC
 from chalicelib.shared.errors import NotFound
@@ -31,10 +32,12 @@ DOCS_PAGE = """<!doctype html>
 
 
 class Health(Schema):
-    status: Literal["ok"]
-    version: str
-    storage: Literal["emulator", "aws"]
-    stage: str
+    """The API is up."""
+
+    status: Literal["ok"] = Field(description="always `ok` when it answers")
+    version: str = Field(description="the platform's version")
+    storage: Literal["emulator", "aws"] = Field(description="`emulator` locally, `aws` when deployed")
+    stage: str = Field(description="the deployment stage, e.g. `dev`, `prod`, `local`")
 
 
 @endpoint(

@@ -25,7 +25,7 @@ DESCRIPTION = """Members, points, tiers and more: the loyalty platform (会员�
 
 Units and formats, everywhere: amounts are integer **fen** (分, 1/100 CNY); a **business date** is
 `YYYY-MM-DD` in the business time zone (Asia/Shanghai unless the deployment sets another); an **instant** is
-ISO 8601: answers give it in UTC with milliseconds (`2026-11-11T02:30:00.000Z`), requests give it with any UTC
+ISO 8601: answers give it in UTC (`2026-11-11T02:30:00.000Z`), requests give it with any UTC
 offset (`2026-11-11T10:30:00+08:00`).
 
 Errors are RFC 9457 `application/problem+json` with a stable `type`; a refused request writes nothing.
