@@ -66,3 +66,20 @@ def test_every_operation_says_what_it_does_not_only_who_may_call():
         what, _, access = operation["description"].rpartition("Who may call: ")
         assert access, f"{name}: the description ends with who may call"
         assert len(what.split()) >= 5, f"{name}: write the view's docstring (what it does, the rule, the errors)"
+
+
+def test_every_schema_field_and_parameter_says_what_it_means():
+    document = current_document()
+    undescribed = [
+        f"{name}.{field}" if field else name
+        for name, schema in document["components"]["schemas"].items()
+        for field in ["", *schema.get("properties", {})]
+        if not (schema["properties"][field] if field else schema).get("description", "").strip()
+    ]
+    undescribed += [
+        f"{name} {parameter['in']} parameter {parameter['name']}"
+        for name, operation in operations(document)
+        for parameter in operation["parameters"]
+        if not parameter.get("description", "").strip()
+    ]
+    assert not undescribed, "give these a description (meaning, unit, 中文 term): " + ", ".join(undescribed)
