@@ -39,12 +39,20 @@ PARTNER_STATUS = "`active`, or `disabled` (its signatures refused within 30 seco
 class LoginRequest(Input):
     """A staff log-in."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"username": "li.na", "password": "correct horse battery staple"}]}
+    )
+
     username: Username = Field(description="the staff member's log-in name (case does not matter)")
     password: Password = Field(description="their password")
 
 
 class RefreshRequest(Input):
     """A refresh token, to exchange or revoke."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"refresh_token": "k3Jx9VbQ2mW7pLr0tY5uZc8nHd4sAe1fGi6oBqXwMzE"}]}
+    )
 
     refresh_token: Annotated[str, StringConstraints(min_length=16, max_length=256)] = Field(
         description="the refresh token a log-in or the last refresh answered"
@@ -67,6 +75,20 @@ class Tokens(Schema):
 class StaffCreate(Input):
     """A staff account. ``stores`` limits what they see to those stores; empty means every store."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "li.na",
+                    "display_name": "李娜",
+                    "password": "correct horse battery staple",
+                    "roles": ["cashier"],
+                    "stores": ["SH-001"],
+                }
+            ]
+        }
+    )
+
     username: Username = Field(description=f"{USERNAME}; unique")
     display_name: DisplayName = Field(description=DISPLAY_NAME)
     password: Password = Field(
@@ -79,6 +101,12 @@ class StaffCreate(Input):
 class StaffPatch(MergePatch):
     """A JSON merge patch of a staff account: rename, re-role, re-scope, disable or enable (nothing is null)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"roles": ["store_manager"], "stores": ["SH-001", "SH-002"]}, {"status": "disabled"}]
+        }
+    )
+
     display_name: DisplayName | None = Field(default=None, description=DISPLAY_NAME)
     roles: list[Role] | None = Field(default=None, min_length=1, max_length=6, description=f"{ROLES}: the whole list")
     stores: list[StoreId] | None = Field(default=None, max_length=200, description=f"{STAFF_STORES}: the whole list")
@@ -87,6 +115,8 @@ class StaffPatch(MergePatch):
 
 class PasswordReset(Input):
     """A staff account's new password."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"password": "tr0ub4dor and 3 more words"}]})
 
     password: Password = Field(description=STRONG_ENOUGH)
 
@@ -115,6 +145,8 @@ class StaffPage(Schema):
 class CodeRequest(Input):
     """Send a one-time code by SMS to this phone (mainland numbers may omit +86)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "13800138000"}]})
+
     phone: Phone = Field(description=PHONE)
 
 
@@ -128,6 +160,16 @@ class CodeSent(Schema):
 class MemberLogin(Input):
     """Log in with the phone and either the code just sent or the member's password. With a code, a phone
     that is not yet a member's joins (``name`` optional, else 会员 + the last four digits)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"phone": "13800138000", "code": "123456"},
+                {"phone": "13800138000", "password": "my own long passphrase"},
+                {"phone": "13900139000", "code": "654321", "name": "王芳"},
+            ]
+        }
+    )
 
     phone: Phone = Field(description=PHONE)
     code: Code | None = Field(default=None, description=f"{SMS_CODE}; or give `password`")
@@ -148,6 +190,15 @@ class MemberPasswordSet(Input):
     ends every other session of the member; the answer holds fresh tokens for this one (the tokens sent with
     the request end too)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"password": "my own long passphrase", "code": "123456"},
+                {"password": "an even longer passphrase", "current_password": "my own long passphrase"},
+            ]
+        }
+    )
+
     password: Password = Field(description=STRONG_ENOUGH)
     current_password: Password | None = Field(default=None, description="the password now, to change it")
     code: Code | None = Field(default=None, description=f"{SMS_CODE}, instead of the current password")
@@ -155,6 +206,15 @@ class MemberPasswordSet(Input):
 
 class PartnerCreate(Input):
     """A partner system, acting for the ``stores`` named, or for every store with ``all_stores``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "Demo POS", "stores": ["SH-001"], "enrols_members": True},
+                {"name": "微信小程序", "all_stores": True},
+            ]
+        }
+    )
 
     name: DisplayName = Field(description=PARTNER_NAME)
     stores: list[StoreId] = Field(default_factory=list, max_length=200, description=f"{PARTNER_STORES}; or all_stores")
@@ -171,6 +231,10 @@ class PartnerCreate(Input):
 class PartnerPatch(MergePatch):
     """A JSON merge patch of a partner: rename, disable or enable, or re-scope (``stores``: a non-empty list;
     ``all_stores``: true); nothing is null."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"stores": ["SH-001", "SH-002"]}, {"status": "disabled"}]}
+    )
 
     name: DisplayName | None = Field(default=None, description=PARTNER_NAME)
     stores: list[StoreId] | None = Field(
@@ -232,7 +296,7 @@ class PartnerPage(Schema):
 class WebhookPing(Input):
     """Any JSON object: the ping answers who signed it."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{"hello": "pos"}]})
 
 
 class PingAnswer(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.members.model import CONSENT_CHANNELS, Gender, InvalidPhone, Member, Source, Status, normalise_phone
 from chalicelib.shared import clock
@@ -115,6 +115,33 @@ class ConsentProof(Input):
 class MemberCreate(Input):
     """A new member. ``phone`` is required and unique; mainland numbers may omit +86."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "张伟",
+                    "phone": "13800138000",
+                    "email": "zhang.wei@example.com",
+                    "gender": "male",
+                    "birthday": "1990-05-20",
+                    "city": "上海",
+                    "home_store_id": "SH-001",
+                    "tags": ["VIP"],
+                    "consents": {"sms": True, "wechat": True},
+                },
+                {
+                    "name": "王芳",
+                    "phone": "+8613900139000",
+                    "source": "import",
+                    "member_no": "8000123458",
+                    "registered_at": "2019-03-08T14:20:00+08:00",
+                    "consents": {"sms": True},
+                    "consent_proof": {"given_at": "2019-03-08T14:20:00+08:00", "source": "old-crm: signup form v3"},
+                },
+            ]
+        }
+    )
+
     name: Name = Field(description=NAME)
     phone: Phone = Field(description=PHONE_IN)
     email: Email | None = Field(default=None, description=EMAIL)
@@ -150,6 +177,27 @@ class MyProfilePatch(MergePatch):
     change it), and never tier, points, status, store, tags or member number. ``null`` clears an optional
     field; required fields cannot be null."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"email": "zhang.wei@example.com", "city": "杭州", "consents": {"sms": False}},
+                {
+                    "addresses": [
+                        {
+                            "label": "家",
+                            "province": "上海市",
+                            "city": "上海市",
+                            "district": "静安区",
+                            "detail": "南京西路 1515 号 12 楼",
+                            "postal_code": "200040",
+                        }
+                    ],
+                    "birthday": None,
+                },
+            ]
+        }
+    )
+
     clearable = frozenset({"email", "birthday", "city", "region"})
 
     name: Name | None = Field(default=None, description=NAME)
@@ -173,6 +221,15 @@ class MyProfilePatch(MergePatch):
 class MemberPatch(MyProfilePatch):
     """A staff member's JSON merge patch: everything a member may change, and the phone, home store, referrer,
     status and tags."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"status": "frozen"},
+                {"phone": "13700137000", "home_store_id": "SH-001", "tags": ["VIP", "老客"]},
+            ]
+        }
+    )
 
     clearable = MyProfilePatch.clearable | {"home_store_id", "referrer_id"}
 
@@ -287,6 +344,17 @@ class MemberListQuery(Input):
 class Lookup(Input):
     """Find a member by exactly one of phone, member number, email or the member's code (in the body, never
     in a URL). Every miss answers the same 404, whether nobody matches or a code has expired."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"phone": "13800138000"},
+                {"member_no": "8000123458"},
+                {"code": "668000123458493817"},
+                {"email": "zhang.wei@example.com"},
+            ]
+        }
+    )
 
     phone: Phone | None = Field(default=None, description="mobile phone (手机号); mainland numbers may omit +86")
     member_no: MemberNo | None = Field(default=None, description=MEMBER_NO)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from chalicelib.shared import clock
 from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, UTC_INSTANT, Day
@@ -80,6 +80,8 @@ class LedgerPage(Schema):
 class RedemptionCreate(Input):
     """Points to spend."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"points": 500, "reason": "兑换 50 元代金券"}]})
+
     points: int = Field(gt=0, le=MAX_POINTS, description="how many points (积分) to spend")
     reason: Reason = Field(description=f"{REASON}, e.g. 兑换 50 元代金券")
 
@@ -98,11 +100,19 @@ class Redemption(Schema):
 class Reversal(Input):
     """Why a redemption is given back; the body may be left out."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "顾客取消兑换"}]})
+
     reason: Reason = Field(default="撤销兑换", description=f"{REASON}; default 撤销兑换 (redemption reversed)")
 
 
 class AdjustmentCreate(Input):
     """Credit (positive) or debit (negative) points; a debit never takes the balance below zero."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"points": 800, "reason": "客诉补偿"}, {"points": -100, "reason": "重复发放更正"}]
+        }
+    )
 
     points: int = Field(
         ge=-MAX_POINTS, le=MAX_POINTS, description="points (积分) to credit (positive) or debit (negative)"

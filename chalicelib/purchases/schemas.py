@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.config import JsonDict
 
 from chalicelib.members.schemas import MemberNo, Phone
 from chalicelib.purchases.rules import Activity, EarnRules, Window
@@ -80,6 +81,41 @@ class Purchase(Input):
     """A purchase a partner reports. ``items`` add up to ``total_fen``; ``paid_fen`` (after discounts, what
     earns points) is at most ``total_fen``."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "order_id": "POS-SH001-20261111-0042",
+                    "member": {"phone": "13800138000"},
+                    "store_id": "SH-001",
+                    "occurred_at": "2026-11-11T10:30:00+08:00",
+                    "currency": "CNY",
+                    "total_fen": 60000,
+                    "paid_fen": 54000,
+                    "payment_method": "wechat_pay",
+                    "items": [
+                        {
+                            "line_id": "1",
+                            "sku": "JK-2026-BLK-M",
+                            "category": "outerwear",
+                            "brand": "Acme",
+                            "quantity": 1,
+                            "amount_fen": 50000,
+                        },
+                        {
+                            "line_id": "2",
+                            "sku": "TS-001-WHT-L",
+                            "category": "tops",
+                            "brand": "Acme",
+                            "quantity": 2,
+                            "amount_fen": 10000,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     order_id: Id = Field(description=ORDER_ID)
     member: MemberRef = Field(description="the member who bought, by exactly one of id, phone and member number")
     store_id: Id = Field(description="the store (门店) where it was bought, one of the partner's")
@@ -125,6 +161,26 @@ class RefundItem(Input):
 class Refund(Input):
     """Money given back on an order: by line, or without lines in proportion to what each line was paid."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "refund_id": "RF-SH001-20261115-0007",
+                    "order_id": "POS-SH001-20261111-0042",
+                    "occurred_at": "2026-11-15T16:00:00+08:00",
+                    "amount_fen": 4500,
+                    "items": [{"line_id": "2", "quantity": 1, "amount_fen": 4500}],
+                },
+                {
+                    "refund_id": "RF-SH001-20261116-0002",
+                    "order_id": "POS-SH001-20261111-0042",
+                    "occurred_at": "2026-11-16T11:00:00+08:00",
+                    "amount_fen": 1000,
+                },
+            ]
+        }
+    )
+
     refund_id: Id = Field(description="the partner's refund id (退款单号): booked once per partner and refund id")
     order_id: Id = Field(description="the order it refunds, as the purchase reported it")
     occurred_at: Happened = Field(description=f"when the money was given back, not before the order; {HAPPENED}")
@@ -157,6 +213,21 @@ class RefundAnswer(Schema):
     duplicate: bool = Field(description=DUPLICATE)
 
 
+RULES_EXAMPLE: JsonDict = {
+    "effective_from": "2026-12-01T00:00:00+08:00",
+    "base_rate": 1,
+    "category_rates": {"outerwear": 2},
+    "brand_bonuses": {"Acme": 5},
+    "windows": [
+        {"name": "双12", "starts_at": "2026-12-12T00:00:00+08:00", "ends_at": "2026-12-13T00:00:00+08:00", "factor": 2}
+    ],
+    "tier_multipliers": {"gold": 1.5},
+    "min_paid_fen": 1000,
+    "excluded_categories": ["gift-card"],
+    "activities": {"checkin": {"points": 5, "per_day": 1}, "review": {"points": 20, "per_month": 5}},
+}
+
+
 class WindowIn(Input):
     """A promotion window (活动时段) multiplying purchase points, e.g. 双11 ×2."""
 
@@ -181,6 +252,8 @@ class ActivityIn(Input):
 class RulesIn(Input):
     """An earn-rules version. Rates are points per CNY paid; bonuses are points per unit; see the README for
     how they combine."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [RULES_EXAMPLE]})
 
     effective_from: Instant | None = Field(
         default=None, description=f"orders paid from this instant on use this version; default now; {GIVEN_INSTANT}"
@@ -232,6 +305,10 @@ class RulesIn(Input):
 class RulesVersion(RulesIn):
     """A published earn-rules version (积分规则)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{**RULES_EXAMPLE, "version": 2,
+        "effective_from": "2026-11-30T16:00:00Z", "created_at": "2026-11-30T08:12:31.406Z",
+        "created_by": "staff:sf_01JDZ8Q4X7K3M9N2P5R8T1V6W0"}]})  # fmt: skip
+
     version: int = Field(description="its number: 1, 2, 3 …")
     effective_from: datetime = Field(description=f"orders paid from this instant on use it; {UTC_INSTANT}")
     created_at: str = Field(description=f"when it was published; {UTC_INSTANT}")
@@ -247,6 +324,58 @@ class RulesVersions(Schema):
 
 class PreviewOrder(Input):
     """A sample order: scored with the rules in force at ``occurred_at`` (default now), writing nothing."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "occurred_at": "2026-12-12T20:00:00+08:00",
+                    "paid_fen": 54000,
+                    "tier": "gold",
+                    "items": [
+                        {
+                            "line_id": "1",
+                            "sku": "JK-2026-BLK-M",
+                            "category": "outerwear",
+                            "brand": "Acme",
+                            "quantity": 1,
+                            "amount_fen": 50000,
+                        },
+                        {
+                            "line_id": "2",
+                            "sku": "TS-001-WHT-L",
+                            "category": "tops",
+                            "brand": "Acme",
+                            "quantity": 2,
+                            "amount_fen": 10000,
+                        },
+                    ],
+                },
+                {
+                    "paid_fen": 54000,
+                    "items": [
+                        {
+                            "line_id": "1",
+                            "sku": "JK-2026-BLK-M",
+                            "category": "outerwear",
+                            "brand": "Acme",
+                            "quantity": 1,
+                            "amount_fen": 50000,
+                        },
+                        {
+                            "line_id": "2",
+                            "sku": "TS-001-WHT-L",
+                            "category": "tops",
+                            "brand": "Acme",
+                            "quantity": 2,
+                            "amount_fen": 10000,
+                        },
+                    ],
+                    "rules": {"base_rate": 2, "min_paid_fen": 10000},
+                },
+            ]
+        }
+    )
 
     occurred_at: Instant | None = Field(
         default=None, description=f"when it would be paid, choosing the rules and windows; default now; {GIVEN_INSTANT}"
@@ -281,6 +410,19 @@ class ActivityReport(Input):
     """Something a member did elsewhere that the earn rules may reward. Registration points come from the
     registration itself and check-ins from the member app, each once by construction, so partners cannot
     report those."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "event_id": "review-88231",
+                    "kind": "review",
+                    "member": {"member_no": "8000123458"},
+                    "occurred_at": "2026-11-12T20:15:00+08:00",
+                }
+            ]
+        }
+    )
 
     event_id: Id = Field(description="the partner's id for the event: booked once per partner and event id")
     kind: Literal["birthday", "review", "share"] = Field(description="birthday (生日), review (评价) or share (分享)")

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from pydantic import BaseModel, Field
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue, models_json_schema
 
 from chalicelib import __version__
 from chalicelib.shared.errors import (
@@ -59,6 +59,26 @@ class Problem(Schema):
     )
 
 
+class _ExamplesAsWritten(GenerateJsonSchema):
+    """Pydantic's generator, but examples keep their keys in the order they were written (a request reads best
+    as its fields are declared), where pydantic would sort them like every other key."""
+
+    def sort(self, value: JsonSchemaValue, parent_key: str | None = None) -> JsonSchemaValue:
+        in_order: JsonSchemaValue = _sorted(value, parent_key)
+        return in_order
+
+
+def _sorted(value: Any, parent_key: str | None) -> Any:
+    if parent_key == "examples":
+        return value
+    if isinstance(value, dict):
+        keys = value if parent_key in ("properties", "default") else sorted(value)
+        return {key: _sorted(value[key], key) for key in keys}
+    if isinstance(value, list):
+        return [_sorted(item, parent_key) for item in value]
+    return value
+
+
 def build_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of every registered endpoint."""
     specs = sorted(ENDPOINTS, key=lambda spec: (spec.path, spec.method))
@@ -69,7 +89,7 @@ def build_document() -> dict[str, Any]:
         (model, "validation" if _is_request(model, specs) else "serialization")
         for model in sorted(models, key=lambda m: m.__name__)
     ]
-    _, schemas = models_json_schema(keyed, ref_template=REF)
+    _, schemas = models_json_schema(keyed, ref_template=REF, schema_generator=_ExamplesAsWritten)
     paths: dict[str, dict[str, Any]] = {}
     for spec in specs:
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION
 from chalicelib.shared.http import Input, MergePatch, Schema
@@ -24,6 +24,12 @@ STATUS = "`open`, or `closed` (no longer trading; kept, with its history)"
 class StoreCreate(Input):
     """A new store. ``store_id`` may be the business's own store code (e.g. ``SH-001``); else one is made."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"store_id": "SH-001", "name": "静安嘉里中心店", "city": "上海", "region": "华东"}]
+        }
+    )
+
     store_id: StoreId | None = Field(default=None, description=f"{STORE_ID}; default: a new `st_…` id")
     name: Name = Field(description=NAME)
     city: Place = Field(description=CITY)
@@ -33,6 +39,8 @@ class StoreCreate(Input):
 
 class StorePatch(MergePatch):
     """A JSON merge patch of a store; none of its fields may be null."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "静安嘉里中心旗舰店"}, {"status": "closed"}]})
 
     name: Name | None = Field(default=None, description=NAME)
     city: Place | None = Field(default=None, description=CITY)

@@ -8,7 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.config import JsonDict
 
 from chalicelib.purchases.schemas import Label
 from chalicelib.shared import clock
@@ -92,8 +93,56 @@ class GrowthIn(Input):
         return self
 
 
+PROGRAMME_EXAMPLE: JsonDict = {
+    "name": "年度消费等级",
+    "metric": "paid_fen",
+    "window": "calendar-year",
+    "validity": "calendar-year",
+    "grace_days": 15,
+    "warning_days": 30,
+    "growth": {"per_cny": 1, "activities": {"checkin": 1, "review": 10}},
+    "tiers": [
+        {"code": "normal", "name_zh": "普通会员", "name_en": "Member"},
+        {
+            "code": "silver",
+            "name_zh": "白银会员",
+            "name_en": "Silver",
+            "qualify_at": 100000,
+            "retain_at": 80000,
+            "upgrade_gift_points": 100,
+            "benefits": {"discount_rate": 0.98, "points_multiplier": 1.2, "birthday_bonus_points": 100},
+        },
+        {
+            "code": "gold",
+            "name_zh": "黄金会员",
+            "name_en": "Gold",
+            "qualify_at": 300000,
+            "retain_at": 250000,
+            "upgrade_gift_points": 300,
+            "benefits": {
+                "discount_rate": 0.95,
+                "points_multiplier": 1.5,
+                "birthday_bonus_points": 300,
+                "free_shipping": True,
+                "entitlements": [
+                    {
+                        "code": "alteration",
+                        "name_zh": "免费改衣",
+                        "name_en": "Free alterations",
+                        "quota": 2,
+                        "period": "month",
+                    }
+                ],
+            },
+        },
+    ],
+}
+
+
 class ProgrammeIn(Input):
     """A tier programme: tiers lowest first, the first open to everyone (``qualify_at`` 0)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [PROGRAMME_EXAMPLE]})
 
     name: Name = Field(default="会员等级", description="the programme's name, as members see it")
     metric: Literal["growth", "paid_fen"] = Field(
@@ -144,6 +193,9 @@ class ProgrammeIn(Input):
 class ProgrammeVersion(ProgrammeIn):
     """A version of the tier programme (会员等级体系)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{**PROGRAMME_EXAMPLE, "version": 2, "status": "draft",
+        "created_at": "2026-11-30T08:12:31.406Z", "created_by": "staff:sf_01JDZ8Q4X7K3M9N2P5R8T1V6W0"}]})  # fmt: skip
+
     version: int = Field(description="its number: 1, 2, 3 …")
     status: Literal["draft", "current", "superseded"] = Field(
         description="draft (not applied), current (judging members now) or superseded (applied once, replaced since)"
@@ -163,6 +215,8 @@ class ProgrammeVersions(Schema):
 
 class ProgrammeJobIn(Input):
     """Which programme version to preview."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 2}]})
 
     version: int = Field(ge=1, description="the programme version to preview or apply")
 
@@ -201,6 +255,12 @@ def _override_end(value: date) -> date:
 
 class OverrideIn(Input):
     """A staff override of a member's tier, until a day, with a reason."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"kind": "floor", "tier": "gold", "until": "2030-12-31", "reason": "品牌大使合作期内保底黄金"}]
+        }
+    )
 
     kind: Literal["floor", "pin"] = Field(description="floor: never below the tier; pin: exactly the tier")
     tier: Code = Field(description="the tier's code in the current programme, e.g. `gold`")
