@@ -108,8 +108,12 @@ class StaffPatch(MergePatch):
     )
 
     display_name: DisplayName | None = Field(default=None, description=DISPLAY_NAME)
-    roles: list[Role] | None = Field(default=None, min_length=1, max_length=6, description=f"{ROLES}: the whole list")
-    stores: list[StoreId] | None = Field(default=None, max_length=200, description=f"{STAFF_STORES}: the whole list")
+    roles: list[Role] | None = Field(
+        default=None, min_length=1, max_length=6, description=f"the whole list, replacing the old one: {ROLES}"
+    )
+    stores: list[StoreId] | None = Field(
+        default=None, max_length=200, description=f"the whole list, replacing the old one: {STAFF_STORES}"
+    )
     status: Literal["active", "disabled"] | None = Field(default=None, description=STAFF_STATUS)
 
 

@@ -30,7 +30,7 @@ CATEGORY = "the product's category (品类), as the earn rules name categories"
 BRAND = "the product's brand (品牌), as the earn rules name brands"
 QUANTITY = "units bought (数量)"
 ORDER_ID = "the partner's order id (订单号): points are booked once per partner and order id, for good"
-HAPPENED = f"when it happened, not in the future; {GIVEN_INSTANT}"
+HAPPENED = f"not in the future (a few minutes of clock skew allowed), kept in UTC; {GIVEN_INSTANT}"
 LEDGER_ENTRY = "the points ledger entry it booked (`pe_…`); null when it booked no points"
 DUPLICATE = "true when this repeats an earlier report: the first answer, nothing booked again"
 RATE = "points per CNY paid (元), decimals allowed"
@@ -208,7 +208,9 @@ class RefundAnswer(Schema):
     order_id: str = Field(description="the order it refunds")
     member_id: str = Field(description=MEMBER_ID)
     points_clawed_back: int = Field(description="points (积分) taken back, pending ones first")
-    debt_after: int = Field(description="points the member owes after it (already spent); later credits repay it")
+    debt_after: int = Field(
+        description="points the member owes after it (what was already spent); later credits repay it first"
+    )
     ledger_entry_id: str | None = Field(description=LEDGER_ENTRY)
     duplicate: bool = Field(description=DUPLICATE)
 

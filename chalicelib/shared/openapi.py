@@ -47,14 +47,14 @@ PATH_PARAMETERS = {
 class Problem(Schema):
     """RFC 9457 problem details; ``type`` is stable, ``errors`` lists field problems on 422."""
 
-    type: str = Field(description="A URI naming the kind of problem, stable across releases: match on it")
-    title: str = Field(description="A short English summary of the kind of problem")
-    status: int = Field(description="The HTTP status code, repeated")
-    detail: str = Field(description="What went wrong with this request, in English")
-    instance: str | None = Field(default=None, description="The path of the request that failed")
+    type: str = Field(description="a URI naming the kind of problem, stable across releases: match on it")
+    title: str = Field(description="a short English summary of the kind of problem")
+    status: int = Field(description="the HTTP status code, repeated")
+    detail: str = Field(description="what went wrong with this request, in English")
+    instance: str | None = Field(default=None, description="the path of the request that failed")
     errors: list[dict[str, str]] | None = Field(
         default=None,
-        description="On 422: one object per problem, with `field` (a dotted path, e.g. `items.0.amount_fen`), "
+        description="on 422: one object per problem, with `field` (a dotted path, e.g. `items.0.amount_fen`), "
         "`in` (`body`, `query` or `header`) and `message`",
     )
 

@@ -289,7 +289,7 @@ class TierStatus(Schema):
     tier: TierView = Field(description="the member's tier (会员等级)")
     since: str = Field(description=f"the day they reached it; {BUSINESS_DATE}")
     valid_until: str | None = Field(description=f"the last day it holds; {BUSINESS_DATE}; null at the lowest tier")
-    value: int = Field(description="the metric over the window now")
+    value: int = Field(description=f"the value over the window now, {METRIC_VALUE}")
     next: dict[str, Any] | None = Field(
         description="the next tier: `code`, `name_zh`, `name_en`, `qualify_at` and `missing` (what the value lacks); "
         "null at the top"
