@@ -11,7 +11,7 @@ from chalicelib.audit import service
 from chalicelib.identity.access import Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.shared.errors import InvalidCursor
-from chalicelib.shared.fields import Day
+from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, UTC_INSTANT, Day
 from chalicelib.shared.http import Input, Reply, RequestContext, Schema, endpoint
 
 bp = Blueprint(__name__)
@@ -20,11 +20,13 @@ bp = Blueprint(__name__)
 class AuditQuery(Input):
     """Entries between two business days (at most 366 apart), optionally of one actor (``staff:<id>``)."""
 
-    from_: Day = Field(alias="from")
-    to: Day
-    actor: Annotated[str, StringConstraints(pattern=r"^[a-z]+:[A-Za-z0-9_-]{1,64}$")] | None = None
-    limit: int = Field(default=100, ge=1, le=500)
-    cursor: str | None = Field(default=None, max_length=4096)
+    from_: Day = Field(alias="from", description=f"the first day; {BUSINESS_DATE}")
+    to: Day = Field(description=f"the last day, at most 366 days after `from`; {BUSINESS_DATE}")
+    actor: Annotated[str, StringConstraints(pattern=r"^[a-z]+:[A-Za-z0-9_-]{1,64}$")] | None = Field(
+        default=None, description="only this actor's entries, e.g. `staff:sf_01J…`"
+    )
+    limit: int = Field(default=100, ge=1, le=500, description="the most entries a page holds")
+    cursor: str | None = Field(default=None, max_length=4096, description="the previous page's `next_cursor`")
 
     @model_validator(mode="after")
     def _span(self) -> AuditQuery:
@@ -34,23 +36,37 @@ class AuditQuery(Input):
 
 
 class AuditEntry(Schema):
-    at: str
-    actor: str
-    action: str
-    target: str
-    summary: dict[str, Any]
-    request_id: str | None
-    source_ip: str | None
+    """Who did what on what, and when (审计日志)."""
+
+    at: str = Field(description=f"when; {UTC_INSTANT}")
+    actor: str = Field(description="who: `staff:<id>`, `member:<id>`, `partner:<id>` or `cli`")
+    action: str = Field(description="what: the event type, e.g. `member.updated`, or `member.phone-read`")
+    target: str = Field(description="on what, e.g. `member/mb_01J…`")
+    summary: dict[str, Any] = Field(
+        description="what changed, without personal data: `changed` names every changed field; `before` and "
+        "`after` give old and new values of fields that are not personal data"
+    )
+    request_id: str | None = Field(description="the request's `X-Request-Id`; null for jobs and the CLI")
+    source_ip: str | None = Field(description="the client's address; null for jobs and the CLI")
 
 
 class AuditPage(Schema):
-    items: list[AuditEntry]
-    next_cursor: str | None
+    """A page of audit entries, newest first."""
+
+    items: list[AuditEntry] = Field(description="this page's entries")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 @endpoint(bp, "/v1/audit", "GET", summary="Read the audit log", tag="audit", access=Staff(Permission.AUDIT_READ),
           query=AuditQuery, response=AuditPage, errors=(InvalidCursor,))  # fmt: skip
 def read_audit(ctx: RequestContext) -> Reply:
+    """Audit log entries (审计日志) between two business days, newest first, optionally of one actor
+    (`staff:<id>`, `member:<id>` or `partner:<id>`). Each says who did what on what (`member/<id>`), a summary
+    without personal data (changed fields by name; old and new values only of fields that are not personal data),
+    when, the request id and the client address. Staff writes are recorded from their events, so none is missed or
+    recorded twice; each showing of a member's full phone is recorded as it happens.
+
+    Errors: 422 when `to` is before `from` or more than 366 days after it; 400 for a cursor from another list."""
     query: AuditQuery = ctx.query
     rows, cursor = service.entries(query.from_, query.to, query.actor, query.limit, query.cursor)
     return Reply(AuditPage.model_validate({"items": rows, "next_cursor": cursor}))

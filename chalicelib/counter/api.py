@@ -21,6 +21,12 @@ SERVE = Staff(Permission.MEMBERS_READ, serves=True)
 @endpoint(bp, "/v1/members/{member_id}/counter", "GET", summary="Serve a member: who, tier and benefits, points",
           tag="counter", access=SERVE, response=CounterView, errors=(NotFound,))  # fmt: skip
 def counter_view(ctx: RequestContext, member_id: str) -> Reply:
+    """The counter view (收银台视图) a cashier serves a member from, at any store of the chain: member number,
+    name, masked phone, status, home store, tier (会员等级) with its valid-until date and benefits (权益), and points
+    (积分): available, pending, debt and the next expiry. Reached by member id, usually after a lookup by member code
+    (会员码) or phone.
+
+    Errors: 404 for an unknown or erased member."""
     member = members.get_member(member_id)
     if member.status is Status.ERASED:
         raise NotFound(f"No member {member_id!r}")

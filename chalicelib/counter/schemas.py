@@ -7,22 +7,27 @@ from typing import Any
 
 from pydantic import Field
 
+from chalicelib.shared.fields import BUSINESS_DATE
 from chalicelib.shared.http import Schema
 
 
 class CounterTier(Schema):
-    code: str
-    name_zh: str
-    name_en: str
-    valid_until: date | None = Field(description="the last business day of the tier (null at the lowest tier)")
+    """The member's tier (会员等级) and what it gives."""
+
+    code: str = Field(description="the tier's code, e.g. `gold`")
+    name_zh: str = Field(description="its name in Chinese, e.g. 黄金会员")
+    name_en: str = Field(description="its name in English, e.g. Gold")
+    valid_until: date | None = Field(description=f"the last day of the tier; {BUSINESS_DATE}; null at the lowest tier")
     benefits: dict[str, Any] = Field(description="what the tier gives (discounts, multipliers, free shipping …)")
 
 
 class CounterPoints(Schema):
+    """The member's points (积分) at a glance."""
+
     available: int = Field(description="points (积分) spendable now")
     pending: int = Field(description="points in a return window, spendable from their date")
     debt: int = Field(description="points owed after refunds; later credits repay it first")
-    next_expiry: date | None = Field(description="the soonest business day on which points expire")
+    next_expiry: date | None = Field(description=f"the soonest day at whose end points expire; {BUSINESS_DATE}")
     next_expiry_points: int = Field(description="how many points expire that day")
 
 
@@ -32,11 +37,11 @@ class CounterView(Schema):
 
     confidential = True  # a name beside a member number and a masked phone points at one person
 
-    member_id: str
-    member_no: str
-    name: str
-    phone_masked: str | None
+    member_id: str = Field(description="the member's id (`mb_…`)")
+    member_no: str = Field(description="the member number (会员卡号)")
+    name: str = Field(description="the member's name (姓名)")
+    phone_masked: str | None = Field(description="the phone, masked, e.g. `138****8000`, to confirm who it is")
     status: str = Field(description="active or frozen (a frozen member may not redeem)")
-    home_store_id: str | None
-    tier: CounterTier
-    points: CounterPoints
+    home_store_id: str | None = Field(description="their home store (所属门店); null: none")
+    tier: CounterTier = Field(description="their tier (会员等级) and benefits (权益)")
+    points: CounterPoints = Field(description="their points (积分)")

@@ -51,6 +51,10 @@ def _staff_reply(record: StaffRecord, status: int = 200) -> Reply:
 @endpoint(bp, "/v1/auth/token", "POST", summary="Log in as staff", tag="auth", access=PUBLIC,
           body=LoginRequest, response=Tokens, errors=(Unauthenticated, RateLimited))  # fmt: skip
 def log_in(ctx: RequestContext) -> Reply:
+    """Staff log in with username and password and get an access token (a JWT, 15 minutes) and a refresh token
+    (30 days, single use). A wrong password and an unknown username answer alike (401); five wrong passwords in a
+    row lock the account for 15 minutes (429 with `Retry-After`, even for the right password). A disabled account
+    cannot log in."""
     login: LoginRequest = ctx.body
     return Reply(service.log_in(login.username, login.password))
 
@@ -58,12 +62,19 @@ def log_in(ctx: RequestContext) -> Reply:
 @endpoint(bp, "/v1/auth/refresh", "POST", summary="Exchange a refresh token for new tokens", tag="auth",
           access=PUBLIC, body=RefreshRequest, response=Tokens, errors=(Unauthenticated,))  # fmt: skip
 def refresh(ctx: RequestContext) -> Reply:
+    """Exchange a refresh token (staff or member) for a new pair: the one sent is revoked, and the account's
+    current roles and store scope apply. A refresh keeps the session's original log-in time (`auth_time`).
+
+    Errors: 401 for an unknown, expired, revoked or already used refresh token, a disabled account, and after the
+    account's sessions were ended (password, role or status change); 403 `membership-frozen` for a frozen member."""
     return Reply(service.refresh(ctx.body.refresh_token))
 
 
 @endpoint(bp, "/v1/auth/logout", "POST", summary="Revoke a refresh token", tag="auth", access=PUBLIC,
           body=RefreshRequest, status=204)  # fmt: skip
 def log_out(ctx: RequestContext) -> Reply:
+    """Revoke a refresh token (staff or member), ending that session: its access token lapses within its 15
+    minutes. Answers 204 whether or not the token was still valid."""
     service.log_out(ctx.body.refresh_token)
     return Reply(status=204)
 
@@ -72,6 +83,12 @@ def log_out(ctx: RequestContext) -> Reply:
           access=PUBLIC, body=CodeRequest, response=CodeSent, status=202,
           errors=(RateLimited, ValidationFailed))  # fmt: skip
 def request_code(ctx: RequestContext) -> Reply:
+    """Text a 6-digit one-time code (验证码) to a phone, for a member's log-in or registration. A code is
+    valid 5 minutes and once; a new code replaces the last, and the fifth wrong try burns it. The answer is the same
+    whether or not the phone belongs to a member.
+
+    Errors: 429 with `Retry-After` past the limits (per phone 1 a minute, 5 an hour, 10 a day; per client address
+    and in all, hourly), and nothing is sent; 422 for a phone outside the regions codes go to (mainland China)."""
     member_auth.request_code(ctx.body.phone, source_ip(ctx.request))
     expires_in = int(member_auth.CODE_LIFETIME.total_seconds())
     return Reply(CodeSent(expires_in=expires_in, resend_after=member_auth.PER_PHONE[0].seconds), status=202)
@@ -82,6 +99,13 @@ def request_code(ctx: RequestContext) -> Reply:
           errors=(Unauthenticated, RateLimited, ValidationFailed, member_auth.RegistrationClosed,
                   member_auth.MembershipFrozen))  # fmt: skip
 def member_token(ctx: RequestContext) -> Reply:
+    """A member logs in with their phone and either the code just texted or their password, and gets
+    tokens. With a code, a phone that is no member's joins (source `online`, named `name` or 会员 + the last four
+    digits, lowest tier) while self-registration is open.
+
+    Errors: 401 for a wrong, expired or burnt code or a wrong password; 429 after five wrong passwords for a phone
+    (locked 15 minutes) or past the per-address limit; 403 `registration-closed` when joining is off, 403
+    `membership-frozen` for a frozen member."""
     login: MemberLogin = ctx.body
     if login.code is not None:
         return Reply(member_auth.log_in_with_code(login.phone, login.code, login.name))
@@ -93,6 +117,13 @@ def member_token(ctx: RequestContext) -> Reply:
           access=MEMBER, body=MemberPasswordSet, response=Tokens,
           errors=(Unauthenticated, ValidationFailed, RateLimited))  # fmt: skip
 def set_my_password(ctx: RequestContext) -> Reply:
+    """Set the member's first password or change it. The first needs a log-in at most 10 minutes old
+    (a refresh is not a log-in) or a fresh `code`; a change needs `current_password` or a fresh `code`. A new
+    password ends every other session of the member: the answer holds fresh tokens for this one, and the tokens
+    sent with the request end too.
+
+    Errors: 401 for a wrong current password or code; 422 for a weak password or a missing proof; 429 after
+    repeated wrong tries."""
     body: MemberPasswordSet = ctx.body
     caller = ctx.caller
     return Reply(member_auth.set_password(caller.id, body.password, body.current_password, body.code, caller.auth_time))
@@ -101,12 +132,17 @@ def set_my_password(ctx: RequestContext) -> Reply:
 @endpoint(bp, "/v1/staff", "POST", summary="Create a staff account", tag="staff", access=ADMIN,
           body=StaffCreate, response=StaffOut, status=201, etag=True, errors=(AlreadyExists,))  # fmt: skip
 def create_staff(ctx: RequestContext) -> Reply:
+    """Create a staff account (员工) with roles and an optional store scope: `stores` limits what they
+    manage to those stores (which must exist); empty means every store.
+
+    Errors: 409 `already-exists` when the username is taken; 422 for an unknown store or role."""
     return _staff_reply(service.create_staff(ctx.body), 201)
 
 
 @endpoint(bp, "/v1/staff", "GET", summary="List staff accounts", tag="staff", access=ADMIN, query=PageQuery,
           response=StaffPage, errors=(InvalidCursor,))  # fmt: skip
 def list_staff(ctx: RequestContext) -> Reply:
+    """Staff accounts, paged with `limit` and `cursor`."""
     records, cursor = service.list_staff(ctx.query.limit, ctx.query.cursor)
     items = [_staff_reply(record).body for record in records]
     return Reply(StaffPage.model_validate({"items": items, "next_cursor": cursor}))
@@ -115,6 +151,7 @@ def list_staff(ctx: RequestContext) -> Reply:
 @endpoint(bp, "/v1/staff/{staff_id}", "GET", summary="Read a staff account", tag="staff", access=ADMIN,
           response=StaffOut, etag=True, errors=(NotFound,))  # fmt: skip
 def get_staff(ctx: RequestContext, staff_id: str) -> Reply:
+    """One staff account, with its `ETag` for a later edit. Errors: 404 for an unknown id."""
     return _staff_reply(service.get_staff(staff_id))
 
 
@@ -122,6 +159,12 @@ def get_staff(ctx: RequestContext, staff_id: str) -> Reply:
           tag="staff", access=ADMIN, body=StaffPatch, response=StaffOut, if_match=True, etag=True,
           errors=(NotFound, PreconditionFailed, PreconditionRequired, service.LockingOut))  # fmt: skip
 def update_staff(ctx: RequestContext, staff_id: str) -> Reply:
+    """Rename, re-role, re-scope, disable or enable a staff account (JSON merge patch, `If-Match`).
+    Changing roles, stores or status ends every session the account has (refresh tokens at once, access tokens
+    within 30 seconds); renaming keeps them.
+
+    Errors: 409 `locking-out` when admins would disable themselves or drop their own admin role; 412 on a stale
+    `ETag`, 428 without `If-Match`; 404 for an unknown id."""
     patch: StaffPatch = ctx.body
     return _staff_reply(service.update_staff(staff_id, patch.changes(), ctx.if_match, by=ctx.caller.id))
 
@@ -129,5 +172,7 @@ def update_staff(ctx: RequestContext, staff_id: str) -> Reply:
 @endpoint(bp, "/v1/staff/{staff_id}/password", "PUT", summary="Reset a staff password (unlocks the account)",
           tag="staff", access=ADMIN, body=PasswordReset, status=204, errors=(NotFound,))  # fmt: skip
 def reset_password(ctx: RequestContext, staff_id: str) -> Reply:
+    """Set a new password for a staff account: unlocks it and ends every session it has.
+    Errors: 404 for an unknown id; 422 for a weak password."""
     service.reset_password(staff_id, ctx.body.password)
     return Reply(status=204)

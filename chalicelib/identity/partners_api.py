@@ -52,6 +52,9 @@ def _issued(issued: partners.Issued, status: int) -> Reply:
 @endpoint(bp, "/v1/partners", "POST", summary="Create a partner and its first secret (shown once)", tag="partners",
           access=ADMIN, body=PartnerCreate, response=PartnerIssued, status=201, etag=True)  # fmt: skip
 def create_partner(ctx: RequestContext) -> Reply:
+    """Register a partner system (合作方: a POS, e-shop or mini-program backend) acting for the stores
+    named, or for every store with `all_stores`, and issue its first signing secret. The secret is in this answer
+    only (never shown again, never cached): store it safely."""
     data: PartnerCreate = ctx.body
     return _issued(partners.create_partner(data.name, data.stores, enrols_members=data.enrols_members), 201)
 
@@ -59,6 +62,7 @@ def create_partner(ctx: RequestContext) -> Reply:
 @endpoint(bp, "/v1/partners", "GET", summary="List partners", tag="partners", access=ADMIN, query=PageQuery,
           response=PartnerPage, errors=(InvalidCursor,))  # fmt: skip
 def list_partners(ctx: RequestContext) -> Reply:
+    """Partner systems, paged with `limit` and `cursor`. Secrets are listed by id and dates only."""
     found, cursor = partners.list_partners(ctx.query.limit, ctx.query.cursor)
     return Reply(PartnerPage(items=[_body(partner) for partner in found], next_cursor=cursor))
 
@@ -66,6 +70,7 @@ def list_partners(ctx: RequestContext) -> Reply:
 @endpoint(bp, "/v1/partners/{partner_id}", "GET", summary="Read a partner", tag="partners", access=ADMIN,
           response=Partner, etag=True, errors=(NotFound,))  # fmt: skip
 def get_partner(ctx: RequestContext, partner_id: str) -> Reply:
+    """One partner system with its secrets' ids and dates, and its `ETag`. Errors: 404 for an unknown id."""
     return _reply(partners.get_partner(partner_id))
 
 
@@ -73,6 +78,11 @@ def get_partner(ctx: RequestContext, partner_id: str) -> Reply:
           tag="partners", access=ADMIN, body=PartnerPatch, response=Partner, if_match=True, etag=True,
           errors=(NotFound, PreconditionFailed, PreconditionRequired))  # fmt: skip
 def update_partner(ctx: RequestContext, partner_id: str) -> Reply:
+    """Rename, re-scope (`stores`, or `all_stores`), disable or enable a partner, or let its purchases
+    enrol unknown phones (JSON merge patch, `If-Match`). A disabled partner's signatures stop working within 30
+    seconds everywhere.
+
+    Errors: 412 on a stale `ETag`, 428 without `If-Match`; 404 for an unknown id."""
     patch: PartnerPatch = ctx.body
     changes = patch.changes()
     if changes.pop("all_stores", None):
@@ -85,12 +95,18 @@ def update_partner(ctx: RequestContext, partner_id: str) -> Reply:
           tag="partners", access=ADMIN, response=PartnerIssued, status=201,
           errors=(NotFound, partners.TooManySecrets))  # fmt: skip
 def add_secret(ctx: RequestContext, partner_id: str) -> Reply:
+    """Issue a second signing secret, for rotation: the partner switches to it, then the old one is revoked.
+    The secret is in this answer only.
+
+    Errors: 409 `too-many-secrets` when two secrets are already active; 404 for an unknown partner."""
     return _issued(partners.add_secret(partner_id), 201)
 
 
 @endpoint(bp, "/v1/partners/{partner_id}/secrets/{secret_id}", "DELETE", summary="Revoke a secret",
           tag="partners", access=ADMIN, status=204, errors=(NotFound,))  # fmt: skip
 def revoke_secret(ctx: RequestContext, partner_id: str, secret_id: str) -> Reply:
+    """Revoke one of a partner's secrets: signatures made with it stop working within 30 seconds.
+    Errors: 404 for an unknown partner or secret."""
     partners.revoke_secret(partner_id, secret_id)
     return Reply(status=204)
 
@@ -98,5 +114,11 @@ def revoke_secret(ctx: RequestContext, partner_id: str, secret_id: str) -> Reply
 @endpoint(bp, "/v1/webhooks/ping", "POST", summary="Check a partner's request signing", tag="webhooks",
           access=PARTNER, body=WebhookPing, response=PingAnswer, errors=(Unauthenticated,))  # fmt: skip
 def ping(ctx: RequestContext) -> Reply:
+    """Check request signing before using the real webhooks: any JSON object, signed with `X-Partner-Id` and
+    `X-Signature` (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + the raw body, keyed by the secret>`), answers
+    which partner signed it and its stores. Writes nothing.
+
+    Errors: 401 for an unknown partner, a wrong or revoked secret, a changed body or a timestamp more than 300
+    seconds from the server's clock."""
     stores = sorted(ctx.caller.stores)
     return Reply(PingAnswer(partner_id=ctx.caller.id, stores=stores, received_at=clock.iso(clock.now())))

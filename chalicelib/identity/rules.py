@@ -49,6 +49,9 @@ STAFF_SHOWN_IN_AUDIT = frozenset({"roles", "stores", "status"})  # values the au
 
 
 class Role(StrEnum):
+    """A staff role (员工角色): cashier (收银员), store manager (店长), marketing (市场), customer service (客服),
+    finance (财务) or admin (管理员); each grants a fixed set of permissions."""
+
     CASHIER = "cashier"
     STORE_MANAGER = "store_manager"
     MARKETING = "marketing"

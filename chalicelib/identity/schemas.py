@@ -8,6 +8,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from chalicelib.identity.rules import Role
 from chalicelib.members.schemas import Name, Phone
+from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION
 from chalicelib.shared.http import Input, MergePatch, Schema
 
 Username = Annotated[
@@ -20,72 +21,142 @@ StoreId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Code = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
+USERNAME = "the staff member's log-in name: letters, digits, `.`, `_` and `-`, kept in lower case"
+DISPLAY_NAME = "the name shown to colleagues and in the audit log"
+STRONG_ENOUGH = "the new password: at least 10 characters, more than three different ones"
+ROLES = "the roles (员工角色) granting permissions; one to six"
+STAFF_STORES = "store ids limiting whom they manage to those stores (which must exist); empty: every store"
+STAFF_STATUS = "`active`, or `disabled` (cannot log in; every session ended)"
+PHONE = "mobile phone (手机号); mainland numbers may omit +86, e.g. `13800138000`"
+SMS_CODE = "the 6-digit code (验证码) just texted by `POST /v1/auth/otp`"
+PARTNER_NAME = "the partner system's name, e.g. `Demo POS` (收银系统)"
+PARTNER_STORES = "the store ids the partner reports for (门店)"
+ALL_STORES = "true: the partner acts for every store of the chain, now and to come"
+ENROLS = "a purchase naming a phone that is no member's registers it (source `store`)"
+PARTNER_STATUS = "`active`, or `disabled` (its signatures refused within 30 seconds)"
+
 
 class LoginRequest(Input):
-    username: Username
-    password: Password
+    """A staff log-in."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"username": "li.na", "password": "correct horse battery staple"}]}
+    )
+
+    username: Username = Field(description="the staff member's log-in name (case does not matter)")
+    password: Password = Field(description="their password")
 
 
 class RefreshRequest(Input):
-    refresh_token: Annotated[str, StringConstraints(min_length=16, max_length=256)]
+    """A refresh token, to exchange or revoke."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"refresh_token": "k3Jx9VbQ2mW7pLr0tY5uZc8nHd4sAe1fGi6oBqXwMzE"}]}
+    )
+
+    refresh_token: Annotated[str, StringConstraints(min_length=16, max_length=256)] = Field(
+        description="the refresh token a log-in or the last refresh answered"
+    )
 
 
 class Tokens(Schema):
+    """A session's tokens (staff or member): send the access token as `Authorization: Bearer <token>`."""
+
     confidential = True  # RFC 6749 5.1: token answers are never cached
 
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105  (the scheme's name, not a secret)
-    expires_in: int
-    refresh_token: str
+    access_token: str = Field(description="a JWT to send as `Authorization: Bearer <access_token>`")
+    token_type: Literal["bearer"] = Field(default="bearer", description="always `bearer`")
+    expires_in: int = Field(description="seconds the access token stays valid (900, 15 minutes, by default)")
+    refresh_token: str = Field(
+        description="an opaque token, valid once and for 30 days by default, for `POST /v1/auth/refresh`"
+    )
 
 
 class StaffCreate(Input):
     """A staff account. ``stores`` limits what they see to those stores; empty means every store."""
 
-    username: Username
-    display_name: DisplayName
-    password: Password
-    roles: list[Role] = Field(min_length=1, max_length=6)
-    stores: list[StoreId] = Field(default_factory=list, max_length=200)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "li.na",
+                    "display_name": "李娜",
+                    "password": "correct horse battery staple",
+                    "roles": ["cashier"],
+                    "stores": ["SH-001"],
+                }
+            ]
+        }
+    )
+
+    username: Username = Field(description=f"{USERNAME}; unique")
+    display_name: DisplayName = Field(description=DISPLAY_NAME)
+    password: Password = Field(
+        description="their first password: at least 10 characters, more than three different ones"
+    )
+    roles: list[Role] = Field(min_length=1, max_length=6, description=ROLES)
+    stores: list[StoreId] = Field(default_factory=list, max_length=200, description=STAFF_STORES)
 
 
 class StaffPatch(MergePatch):
     """A JSON merge patch of a staff account: rename, re-role, re-scope, disable or enable (nothing is null)."""
 
-    display_name: DisplayName | None = None
-    roles: list[Role] | None = Field(default=None, min_length=1, max_length=6)
-    stores: list[StoreId] | None = Field(default=None, max_length=200)
-    status: Literal["active", "disabled"] | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"roles": ["store_manager"], "stores": ["SH-001", "SH-002"]}, {"status": "disabled"}]
+        }
+    )
+
+    display_name: DisplayName | None = Field(default=None, description=DISPLAY_NAME)
+    roles: list[Role] | None = Field(
+        default=None, min_length=1, max_length=6, description=f"the whole list, replacing the old one: {ROLES}"
+    )
+    stores: list[StoreId] | None = Field(
+        default=None, max_length=200, description=f"the whole list, replacing the old one: {STAFF_STORES}"
+    )
+    status: Literal["active", "disabled"] | None = Field(default=None, description=STAFF_STATUS)
 
 
 class PasswordReset(Input):
-    password: Password
+    """A staff account's new password."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"password": "tr0ub4dor and 3 more words"}]})
+
+    password: Password = Field(description=STRONG_ENOUGH)
 
 
 class Staff(Schema):
-    staff_id: str
-    username: str
-    display_name: str
-    roles: list[Role]
-    stores: list[str]
-    status: Literal["active", "disabled"]
-    created_at: str
-    updated_at: str
-    version: int
+    """A staff account (员工账号)."""
+
+    staff_id: str = Field(description="the account's id (`sf_…`)")
+    username: str = Field(description=USERNAME)
+    display_name: str = Field(description=DISPLAY_NAME)
+    roles: list[Role] = Field(description=ROLES)
+    stores: list[str] = Field(description=STAFF_STORES)
+    status: Literal["active", "disabled"] = Field(description=STAFF_STATUS)
+    created_at: str = Field(description=f"when it was created; {UTC_INSTANT}")
+    updated_at: str = Field(description=f"when it last changed; {UTC_INSTANT}")
+    version: int = Field(description=VERSION)
 
 
 class StaffPage(Schema):
-    items: list[Staff]
-    next_cursor: str | None
+    """A page of staff accounts."""
+
+    items: list[Staff] = Field(description="this page's staff accounts")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 class CodeRequest(Input):
     """Send a one-time code by SMS to this phone (mainland numbers may omit +86)."""
 
-    phone: Phone
+    model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "13800138000"}]})
+
+    phone: Phone = Field(description=PHONE)
 
 
 class CodeSent(Schema):
+    """A code is on its way (or the phone is no member's: the answer is the same)."""
+
     expires_in: int = Field(description="seconds the code stays valid")
     resend_after: int = Field(description="seconds before another code may be requested for this phone")
 
@@ -94,10 +165,20 @@ class MemberLogin(Input):
     """Log in with the phone and either the code just sent or the member's password. With a code, a phone
     that is not yet a member's joins (``name`` optional, else 会员 + the last four digits)."""
 
-    phone: Phone
-    code: Code | None = None
-    password: Password | None = None
-    name: Name | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"phone": "13800138000", "code": "123456"},
+                {"phone": "13800138000", "password": "my own long passphrase"},
+                {"phone": "13900139000", "code": "654321", "name": "王芳"},
+            ]
+        }
+    )
+
+    phone: Phone = Field(description=PHONE)
+    code: Code | None = Field(default=None, description=f"{SMS_CODE}; or give `password`")
+    password: Password | None = Field(default=None, description="the password the member set; or give `code`")
+    name: Name | None = Field(default=None, description="the name (姓名) to join with, with a code only")
 
     @model_validator(mode="after")
     def _one_proof(self) -> MemberLogin:
@@ -113,18 +194,36 @@ class MemberPasswordSet(Input):
     ends every other session of the member; the answer holds fresh tokens for this one (the tokens sent with
     the request end too)."""
 
-    password: Password
-    current_password: Password | None = None
-    code: Code | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"password": "my own long passphrase", "code": "123456"},
+                {"password": "an even longer passphrase", "current_password": "my own long passphrase"},
+            ]
+        }
+    )
+
+    password: Password = Field(description=STRONG_ENOUGH)
+    current_password: Password | None = Field(default=None, description="the password now, to change it")
+    code: Code | None = Field(default=None, description=f"{SMS_CODE}, instead of the current password")
 
 
 class PartnerCreate(Input):
     """A partner system, acting for the ``stores`` named, or for every store with ``all_stores``."""
 
-    name: DisplayName
-    stores: list[StoreId] = Field(default_factory=list, max_length=200)
-    all_stores: bool = False
-    enrols_members: bool = Field(default=False, description="a purchase naming an unknown phone registers it")
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "Demo POS", "stores": ["SH-001"], "enrols_members": True},
+                {"name": "微信小程序", "all_stores": True},
+            ]
+        }
+    )
+
+    name: DisplayName = Field(description=PARTNER_NAME)
+    stores: list[StoreId] = Field(default_factory=list, max_length=200, description=f"{PARTNER_STORES}; or all_stores")
+    all_stores: bool = Field(default=False, description=f"{ALL_STORES}; or name the stores")
+    enrols_members: bool = Field(default=False, description=ENROLS)
 
     @model_validator(mode="after")
     def _scoped(self) -> PartnerCreate:
@@ -137,11 +236,20 @@ class PartnerPatch(MergePatch):
     """A JSON merge patch of a partner: rename, disable or enable, or re-scope (``stores``: a non-empty list;
     ``all_stores``: true); nothing is null."""
 
-    name: DisplayName | None = None
-    stores: list[StoreId] | None = Field(default=None, min_length=1, max_length=200)
-    all_stores: Literal[True] | None = None
-    enrols_members: bool | None = None
-    status: Literal["active", "disabled"] | None = None
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"stores": ["SH-001", "SH-002"]}, {"status": "disabled"}]}
+    )
+
+    name: DisplayName | None = Field(default=None, description=PARTNER_NAME)
+    stores: list[StoreId] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description=f"{PARTNER_STORES}: the whole list, replacing the old one",
+    )
+    all_stores: Literal[True] | None = Field(default=None, description=ALL_STORES)
+    enrols_members: bool | None = Field(default=None, description=ENROLS)
+    status: Literal["active", "disabled"] | None = Field(default=None, description=PARTNER_STATUS)
 
     @model_validator(mode="after")
     def _one_scope(self) -> PartnerPatch:
@@ -151,22 +259,26 @@ class PartnerPatch(MergePatch):
 
 
 class PartnerSecret(Schema):
-    secret_id: str
-    created_at: str
-    revoked_at: str | None
+    """A signing secret, by id and dates only: its value is shown once, when issued."""
+
+    secret_id: str = Field(description="the secret's id (`ps_…`)")
+    created_at: str = Field(description=f"when it was issued; {UTC_INSTANT}")
+    revoked_at: str | None = Field(description=f"when it was revoked; {UTC_INSTANT}; null while active")
 
 
 class Partner(Schema):
-    partner_id: str
-    name: str
-    stores: list[str]
-    all_stores: bool
-    enrols_members: bool
-    status: Literal["active", "disabled"]
-    secrets: list[PartnerSecret]
-    created_at: str
-    updated_at: str
-    version: int
+    """A partner system (合作方: POS, e-shop, mini-program backend) that signs its requests."""
+
+    partner_id: str = Field(description="the partner's id (`pt_…`), sent as `X-Partner-Id`")
+    name: str = Field(description=PARTNER_NAME)
+    stores: list[str] = Field(description=f"{PARTNER_STORES}; empty with all_stores")
+    all_stores: bool = Field(description=ALL_STORES)
+    enrols_members: bool = Field(description=ENROLS)
+    status: Literal["active", "disabled"] = Field(description=PARTNER_STATUS)
+    secrets: list[PartnerSecret] = Field(description="its signing secrets, active and revoked")
+    created_at: str = Field(description=f"when it was created; {UTC_INSTANT}")
+    updated_at: str = Field(description=f"when it last changed; {UTC_INSTANT}")
+    version: int = Field(description=VERSION)
 
 
 class PartnerIssued(Partner):
@@ -174,22 +286,26 @@ class PartnerIssued(Partner):
 
     confidential = True
 
-    secret_id: str
-    secret: str
+    secret_id: str = Field(description="the new secret's id (`ps_…`)")
+    secret: str = Field(description="the new secret (`psk_…`): the HMAC-SHA256 key of `X-Signature`; shown only now")
 
 
 class PartnerPage(Schema):
-    items: list[Partner]
-    next_cursor: str | None
+    """A page of partner systems."""
+
+    items: list[Partner] = Field(description="this page's partners")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 class WebhookPing(Input):
     """Any JSON object: the ping answers who signed it."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{"hello": "pos"}]})
 
 
 class PingAnswer(Schema):
-    partner_id: str
-    stores: list[str]
-    received_at: str
+    """Who signed the ping."""
+
+    partner_id: str = Field(description="the partner whose signature checked out")
+    stores: list[str] = Field(description="its stores; empty: every store")
+    received_at: str = Field(description=f"when the ping arrived; {UTC_INSTANT}")

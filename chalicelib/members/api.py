@@ -71,6 +71,13 @@ def reachable(caller: Caller, member_id: str) -> str:
           response=MemberOut, status=201, idempotency="optional", etag=True,
           errors=(service.PhoneTaken, service.MemberNoTaken, IdempotencyKeyReused))  # fmt: skip
 def register_member(ctx: RequestContext) -> Reply:
+    """Register a member (会员) with a unique phone (mainland numbers may omit +86). A member number
+    (会员卡号, 10 digits with a Luhn check digit) is made unless `member_no` keeps an existing card's. Staff scoped to
+    stores register members at one of their stores (`home_store_id`). Registration may earn points and growth
+    value by the earn rules. With an `Idempotency-Key`, a repeat answers the first registration.
+
+    Errors: 409 `phone-taken` or `member-no-taken`; 422 for a home store outside the caller's stores; 422
+    `idempotency-key-reused` for a key sent with another body."""
     data: MemberCreate = ctx.body
     if not ctx.caller.covers_store(data.home_store_id):
         problem = {"field": "home_store_id", "in": "body", "message": "register members at one of your stores"}
@@ -82,6 +89,11 @@ def register_member(ctx: RequestContext) -> Reply:
 @endpoint(bp, "/v1/members/{member_id}", "GET", summary="Read a member", tag="members", access=READ_OR_SELF,
           response=MemberOut, etag=True, errors=(NotFound,))  # fmt: skip
 def get_member(ctx: RequestContext, member_id: str) -> Reply:
+    """A member's profile with its `ETag`. Staff without `pii:read`, or serving a member whose home store is
+    outside their stores, see phone and email masked and neither birthday nor addresses; a full phone shown to
+    staff is recorded in the audit log. A member token reads only its own id.
+
+    Errors: 404 for an unknown id, or another member's id from a member token."""
     return _member_reply(ctx.caller, service.get_member(member_id))
 
 
@@ -91,6 +103,13 @@ def get_member(ctx: RequestContext, member_id: str) -> Reply:
           errors=(NotFound, PreconditionFailed, PreconditionRequired, service.PhoneTaken,
                   service.MemberErased))  # fmt: skip
 def update_member(ctx: RequestContext, member_id: str) -> Reply:
+    """Edit a member (JSON merge patch, `If-Match`): profile fields, phone, home store, referrer, status
+    (`active` or `frozen`: a frozen member keeps points but cannot spend them or log in) and tags. `null` clears
+    email, birthday, city, region, home store and referrer. Tier, points, member number, source and registration
+    time are not editable here. Only changed fields are written; an unchanged value makes no new version.
+
+    Errors: 409 `phone-taken`, 409 `member-erased`; 412 on a stale `ETag`, 428 without `If-Match`; 404 for a
+    member outside the caller's stores; 422 for a home store outside them."""
     patch: MemberPatch = ctx.body
     assert ctx.if_match is not None
     reachable(ctx.caller, member_id)
@@ -102,6 +121,11 @@ def update_member(ctx: RequestContext, member_id: str) -> Reply:
 @endpoint(bp, "/v1/members/{member_id}", "DELETE", summary="Erase a member (PIPL/GDPR)", tag="members", access=ERASE,
           status=204, errors=(NotFound,))  # fmt: skip
 def erase_member(ctx: RequestContext, member_id: str) -> Reply:
+    """Erase a member (PIPL/GDPR 删除): the profile is anonymised (blank name, personal fields removed,
+    status `erased`), the phone released and the member's data key destroyed. Ledgers and audit records keep the
+    member id alone; the member number stays reserved. Repeating it answers 204 too.
+
+    Errors: 404 for an unknown id or a member outside the caller's stores."""
     reachable(ctx.caller, member_id)
     service.erase(member_id)
     return Reply(status=204)
@@ -112,6 +136,12 @@ def erase_member(ctx: RequestContext, member_id: str) -> Reply:
           body=Lookup, response=MemberOut, etag=True,
           errors=(NotFound, ValidationFailed, service.AmbiguousEmail))  # fmt: skip
 def lookup_member(ctx: RequestContext) -> Reply:
+    """Find a member by exactly one of phone, member number (会员卡号), email or member code (会员码 as
+    scanned at the counter), in the body so personal data never enters a URL. Any member of the chain is found,
+    whatever the caller's stores.
+
+    Errors: 404 `No member matches` for every miss alike (nobody, an erased member, an expired or forged code); 409
+    `ambiguous-email` when several members share the email."""
     query: Lookup = ctx.body
     member = service.lookup(phone=query.phone, member_no=query.member_no, email=query.email, code=query.code)
     return _member_reply(ctx.caller, member)
@@ -120,6 +150,12 @@ def lookup_member(ctx: RequestContext) -> Reply:
 @endpoint(bp, "/v1/members", "GET", summary="List members", tag="members", access=LIST, query=MemberListQuery,
           response=MemberPage, errors=(InvalidCursor,))  # fmt: skip
 def list_members(ctx: RequestContext) -> Reply:
+    """Members, newest registration first, filtered by home store, tier, status and registration days.
+    Rows carry the masked phone only. Staff scoped to one store see that store's members; scoped to several, they
+    name one in `store_id`. Tier and status filter within a page, so a page may be short while `next_cursor` goes
+    on.
+
+    Errors: 422 for a store outside the caller's stores, or `registered_from` after `registered_to`."""
     query: MemberListQuery = ctx.query
     scope = sorted(ctx.caller.stores)
     if scope and query.store_id is None and len(scope) == 1:
@@ -133,6 +169,7 @@ def list_members(ctx: RequestContext) -> Reply:
 
 @endpoint(bp, "/v1/me", "GET", summary="Read my profile", tag="me", access=MEMBER, response=MemberOut, etag=True)
 def get_me(ctx: RequestContext) -> Reply:
+    """The member's own profile, unmasked, with its `ETag` for `PATCH /v1/me`."""
     return _member_reply(ctx.caller, service.get_member(ctx.caller.id))
 
 
@@ -140,6 +177,12 @@ def get_me(ctx: RequestContext) -> Reply:
           body=MyProfilePatch, response=MemberOut, if_match=True, etag=True,
           errors=(PreconditionFailed, PreconditionRequired))  # fmt: skip
 def update_me(ctx: RequestContext) -> Reply:
+    """The member edits their own profile (JSON merge patch, `If-Match`): name, email, gender, birthday, city,
+    region, addresses and marketing consents (营销授权). Anything else (phone, tier, points, status, store, tags,
+    member number) is 422 and changes nothing. Completing the profile (gender, city, birthday and email) may earn
+    growth value once.
+
+    Errors: 412 on a stale `ETag`, 428 without `If-Match`."""
     patch: MyProfilePatch = ctx.body
     assert ctx.if_match is not None
     return _member_reply(ctx.caller, service.update(ctx.caller.id, patch.changes(), ctx.if_match))
@@ -148,6 +191,9 @@ def update_me(ctx: RequestContext) -> Reply:
 @endpoint(bp, "/v1/me/code", "GET", summary="My member code (会员码) for the counter, refreshed every minute",
           tag="me", access=MEMBER, response=MemberCodeOut)  # fmt: skip
 def get_my_code(ctx: RequestContext) -> Reply:
+    """The member's code (会员码) to show as a QR code and barcode at the counter: `66` + the member number +
+    a one-time value of this minute. It is accepted by a lookup during its minute and the next, never again; fetch
+    the next one after `refresh_after` seconds. Nothing is stored."""
     code = service.member_code(ctx.caller.id)
     body = MemberCodeOut(code=code.code, expires_at=code.expires_at, refresh_after=code.refresh_after)
     return Reply(body)

@@ -18,12 +18,17 @@ class InvalidPhone(ValueError):
 
 
 class Gender(StrEnum):
+    """A member's gender (性别), as they state it; `undisclosed` unless they do."""
+
     FEMALE = "female"
     MALE = "male"
     UNDISCLOSED = "undisclosed"
 
 
 class Source(StrEnum):
+    """How a member joined (注册渠道): at a store, online, referred by a member, from ads, at an offline event, or
+    imported from another system."""
+
     STORE = "store"
     ONLINE = "online"
     REFERRAL = "referral"
@@ -33,6 +38,9 @@ class Source(StrEnum):
 
 
 class Status(StrEnum):
+    """A membership's status: `active`; `frozen` (冻结: keeps its points but cannot spend them or log in); `erased`
+    (已注销: anonymised for good)."""
+
     ACTIVE = "active"
     FROZEN = "frozen"
     ERASED = "erased"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.members.model import CONSENT_CHANNELS, Gender, InvalidPhone, Member, Source, Status, normalise_phone
 from chalicelib.shared import clock
-from chalicelib.shared.fields import Day, Instant
+from chalicelib.shared.fields import BUSINESS_DATE, GIVEN_INSTANT, NEXT_CURSOR, UTC_INSTANT, VERSION, Day, Instant
 from chalicelib.shared.http import Input, MergePatch, Schema
 
 
@@ -47,15 +47,49 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 MemberNo = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{4,20}$")]
 Birthday = Annotated[Day, AfterValidator(_not_future)]
 
+NAME = "the member's name (姓名) as they give it; receipts and lists show it"
+PHONE_IN = "mobile phone (手机号); mainland numbers may omit +86, e.g. `13800138000`; unique among members"
+EMAIL = "email address, stored in lower case"
+GENDER = "gender (性别)"
+BIRTHDAY = "date of birth (生日), YYYY-MM-DD, not in the future"
+CITY = "the city they live in (城市)"
+REGION = "the province or region they live in (省份/地区)"
+ADDRESSES = "postal addresses (收货地址), up to ten"
+SOURCE = "how they joined (注册渠道)"
+REFERRER = "the member who referred them (推荐人), by member id"
+HOME_STORE = "their home store (所属门店), by store id: staff scoped to stores manage the members of those stores"
+TAGS = "labels staff give the member (标签), e.g. `VIP`, up to 50"
+CONSENTS = "marketing consent (营销授权) per channel (`sms`, `email`, `push`, `wechat`): true grants, false withdraws"
+MEMBER_ID = "the member's id (`mb_…`)"
+MEMBER_NO = "the member number (会员卡号): 10 digits with a Luhn check digit, or an imported card's own number"
+PHONE_MASKED = "the phone as shown to those who may not see it whole, e.g. `138****8000`"
+STATUS = "active, frozen (冻结: keeps points, cannot spend them or log in) or erased (已注销)"
+TIER = "the tier's code (会员等级), e.g. `normal`, `gold`; the tier routes tell the full standing"
+REGISTERED_AT = "when they registered"
+
 
 class Address(Input):
-    label: Annotated[str, StringConstraints(max_length=20)] | None = None
-    recipient: Annotated[str, StringConstraints(max_length=50)] | None = None
-    province: Annotated[str, StringConstraints(max_length=30)] | None = None
-    city: Annotated[str, StringConstraints(max_length=30)] | None = None
-    district: Annotated[str, StringConstraints(max_length=30)] | None = None
-    detail: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    postal_code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z -]{3,10}$")] | None = None
+    """A postal address (收货地址) of the member's."""
+
+    label: Annotated[str, StringConstraints(max_length=20)] | None = Field(
+        default=None, description="the member's name for it, e.g. 家 (home) or 公司 (work)"
+    )
+    recipient: Annotated[str, StringConstraints(max_length=50)] | None = Field(
+        default=None, description="who receives parcels there (收件人), if not the member"
+    )
+    province: Annotated[str, StringConstraints(max_length=30)] | None = Field(
+        default=None, description="province (省), e.g. 上海市"
+    )
+    city: Annotated[str, StringConstraints(max_length=30)] | None = Field(default=None, description="city (市)")
+    district: Annotated[str, StringConstraints(max_length=30)] | None = Field(
+        default=None, description="district (区/县)"
+    )
+    detail: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="street, building and room (详细地址)"
+    )
+    postal_code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z -]{3,10}$")] | None = Field(
+        default=None, description="postal code (邮编)"
+    )
 
 
 Consents = dict[Annotated[str, StringConstraints(pattern="^(" + "|".join(CONSENT_CHANNELS) + ")$")], bool]
@@ -65,7 +99,7 @@ class ConsentProof(Input):
     """When and where consents were given before they reached this platform (a migrated system, a paper
     form): kept with each consent as its proof."""
 
-    given_at: Instant = Field(description="when the member gave them (with a time zone offset)")
+    given_at: Instant = Field(description=f"when the member gave them; {GIVEN_INSTANT}")
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
         description="where they were given, e.g. `old-crm: signup form v3`"
     )
@@ -81,20 +115,49 @@ class ConsentProof(Input):
 class MemberCreate(Input):
     """A new member. ``phone`` is required and unique; mainland numbers may omit +86."""
 
-    name: Name
-    phone: Phone
-    email: Email | None = None
-    gender: Gender = Gender.UNDISCLOSED
-    birthday: Birthday | None = None
-    city: Text | None = None
-    region: Text | None = None
-    addresses: list[Address] = Field(default_factory=list, max_length=10)
-    source: Source = Source.STORE
-    referrer_id: Id | None = None
-    home_store_id: Id | None = None
-    registered_at: Instant | None = Field(default=None, description="defaults to now; set when importing")
-    tags: list[Tag] = Field(default_factory=list, max_length=50)
-    consents: Consents = Field(default_factory=dict, description="marketing consent per channel")
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "张伟",
+                    "phone": "13800138000",
+                    "email": "zhang.wei@example.com",
+                    "gender": "male",
+                    "birthday": "1990-05-20",
+                    "city": "上海",
+                    "home_store_id": "SH-001",
+                    "tags": ["VIP"],
+                    "consents": {"sms": True, "wechat": True},
+                },
+                {
+                    "name": "王芳",
+                    "phone": "+8613900139000",
+                    "source": "import",
+                    "member_no": "8000123458",
+                    "registered_at": "2019-03-08T14:20:00+08:00",
+                    "consents": {"sms": True},
+                    "consent_proof": {"given_at": "2019-03-08T14:20:00+08:00", "source": "old-crm: signup form v3"},
+                },
+            ]
+        }
+    )
+
+    name: Name = Field(description=NAME)
+    phone: Phone = Field(description=PHONE_IN)
+    email: Email | None = Field(default=None, description=EMAIL)
+    gender: Gender = Field(default=Gender.UNDISCLOSED, description=GENDER)
+    birthday: Birthday | None = Field(default=None, description=BIRTHDAY)
+    city: Text | None = Field(default=None, description=CITY)
+    region: Text | None = Field(default=None, description=REGION)
+    addresses: list[Address] = Field(default_factory=list, max_length=10, description=ADDRESSES)
+    source: Source = Field(default=Source.STORE, description=SOURCE)
+    referrer_id: Id | None = Field(default=None, description=REFERRER)
+    home_store_id: Id | None = Field(default=None, description=f"{HOME_STORE}; null: none (e.g. joined online)")
+    registered_at: Instant | None = Field(
+        default=None, description=f"{REGISTERED_AT}; default now, set when importing; {GIVEN_INSTANT}"
+    )
+    tags: list[Tag] = Field(default_factory=list, max_length=50, description=TAGS)
+    consents: Consents = Field(default_factory=dict, description=CONSENTS)
     consent_proof: ConsentProof | None = Field(default=None, description="when and where the consents were "
                                                "given, if not by this request (migration, paper form)")  # fmt: skip
     member_no: MemberNo | None = Field(default=None, description="keep an existing card number; else one is made")
@@ -114,16 +177,39 @@ class MyProfilePatch(MergePatch):
     change it), and never tier, points, status, store, tags or member number. ``null`` clears an optional
     field; required fields cannot be null."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"email": "zhang.wei@example.com", "city": "杭州", "consents": {"sms": False}},
+                {
+                    "addresses": [
+                        {
+                            "label": "家",
+                            "province": "上海市",
+                            "city": "上海市",
+                            "district": "静安区",
+                            "detail": "南京西路 1515 号 12 楼",
+                            "postal_code": "200040",
+                        }
+                    ],
+                    "birthday": None,
+                },
+            ]
+        }
+    )
+
     clearable = frozenset({"email", "birthday", "city", "region"})
 
-    name: Name | None = None
-    email: Email | None = None
-    gender: Gender | None = None
-    birthday: Birthday | None = None
-    city: Text | None = None
-    region: Text | None = None
-    addresses: list[Address] | None = Field(default=None, max_length=10)
-    consents: Consents | None = None
+    name: Name | None = Field(default=None, description=NAME)
+    email: Email | None = Field(default=None, description=f"{EMAIL}; null clears it")
+    gender: Gender | None = Field(default=None, description=GENDER)
+    birthday: Birthday | None = Field(default=None, description=f"{BIRTHDAY}; null clears it")
+    city: Text | None = Field(default=None, description=f"{CITY}; null clears it")
+    region: Text | None = Field(default=None, description=f"{REGION}; null clears it")
+    addresses: list[Address] | None = Field(
+        default=None, max_length=10, description=f"{ADDRESSES}: the whole list, replacing the old one"
+    )
+    consents: Consents | None = Field(default=None, description=f"{CONSENTS}; channels left out stay as they are")
 
     def changes(self) -> dict[str, Any]:
         values = super().changes()
@@ -136,47 +222,70 @@ class MemberPatch(MyProfilePatch):
     """A staff member's JSON merge patch: everything a member may change, and the phone, home store, referrer,
     status and tags."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"status": "frozen"},
+                {"phone": "13700137000", "home_store_id": "SH-001", "tags": ["VIP", "老客"]},
+            ]
+        }
+    )
+
     clearable = MyProfilePatch.clearable | {"home_store_id", "referrer_id"}
 
-    phone: Phone | None = None
-    home_store_id: Id | None = None
-    referrer_id: Id | None = None
-    status: Status | None = Field(default=None, description="active or frozen; erase with DELETE")
-    tags: list[Tag] | None = Field(default=None, max_length=50)
+    phone: Phone | None = Field(default=None, description=PHONE_IN)
+    home_store_id: Id | None = Field(default=None, description=f"{HOME_STORE}; null clears it")
+    referrer_id: Id | None = Field(default=None, description=f"{REFERRER}; null clears it")
+    status: Status | None = Field(
+        default=None,
+        description="active or frozen (冻结: keeps points, cannot spend them or log in); erase with DELETE",
+    )
+    tags: list[Tag] | None = Field(
+        default=None, max_length=50, description=f"{TAGS}: the whole list, replacing the old one"
+    )
 
 
 class Consent(Schema):
-    granted: bool
-    updated_at: str = Field(description="when the member gave or withdrew it")
+    """One channel's marketing consent (营销授权) and its proof."""
+
+    granted: bool = Field(description="whether the member agrees to marketing on this channel")
+    updated_at: str = Field(description=f"when the member gave or withdrew it; {UTC_INSTANT}")
     source: str | None = Field(default=None, description="where it was given, when it came from elsewhere")
 
 
 class MemberOut(Schema):
+    """A member's profile (会员资料). Staff without `pii:read`, or serving a member whose home store is outside
+    their stores, get `phone` and `email` masked and neither birthday nor addresses."""
+
     confidential = True
 
-    member_id: str
-    member_no: str
-    name: str
-    phone: str | None
-    phone_masked: str | None
-    email: str | None
-    gender: Gender
-    birthday: date | None
-    city: str | None
-    region: str | None
-    addresses: list[Address]
-    source: Source
-    referrer_id: str | None
-    home_store_id: str | None
-    registered_at: str
-    status: Status
-    tier: str
-    tags: list[str]
-    consents: dict[str, Consent]
-    created_at: str
-    updated_at: str
-    erased_at: str | None
-    version: int
+    member_id: str = Field(description=MEMBER_ID)
+    member_no: str = Field(description=MEMBER_NO)
+    name: str = Field(description=f"{NAME}; blank once erased")
+    phone: str | None = Field(
+        description="mobile phone (手机号) in E.164, e.g. `+8613800138000`, or masked; null once erased"
+    )
+    phone_masked: str | None = Field(description=PHONE_MASKED)
+    email: str | None = Field(description=f"{EMAIL}, or masked (`z***@example.com`)")
+    gender: Gender = Field(description=GENDER)
+    birthday: date | None = Field(description="date of birth (生日), YYYY-MM-DD; null when not given or not shown")
+    city: str | None = Field(description=CITY)
+    region: str | None = Field(description=REGION)
+    addresses: list[Address] = Field(description=f"{ADDRESSES}; empty when not shown")
+    source: Source = Field(description=SOURCE)
+    referrer_id: str | None = Field(description=REFERRER)
+    home_store_id: str | None = Field(description=f"{HOME_STORE}; null: none")
+    registered_at: str = Field(description=f"{REGISTERED_AT}; {UTC_INSTANT}")
+    status: Status = Field(description=STATUS)
+    tier: str = Field(description=TIER)
+    tags: list[str] = Field(description=TAGS)
+    consents: dict[str, Consent] = Field(
+        description="marketing consent (营销授权) by channel: `sms`, `email`, `push`, `wechat`"
+    )
+    created_at: str = Field(description=f"when the profile was created; {UTC_INSTANT}")
+    updated_at: str = Field(description=f"when the profile last changed; {UTC_INSTANT}")
+    erased_at: str | None = Field(description=f"when the member was erased; {UTC_INSTANT}; null unless erased")
+    version: int = Field(description=VERSION)
 
     @classmethod
     def of(cls, member: Member, phone_masked: str | None) -> MemberOut:
@@ -189,29 +298,41 @@ class MemberSummary(Schema):
 
     confidential = True  # a name with a store and a masked phone still points at one person
 
-    member_id: str
-    member_no: str
-    name: str
-    phone_masked: str | None
-    home_store_id: str | None
-    tier: str
-    status: Status
-    registered_at: str
+    member_id: str = Field(description=MEMBER_ID)
+    member_no: str = Field(description=MEMBER_NO)
+    name: str = Field(description=NAME)
+    phone_masked: str | None = Field(description=PHONE_MASKED)
+    home_store_id: str | None = Field(description=f"{HOME_STORE}; null: none")
+    tier: str = Field(description=TIER)
+    status: Status = Field(description=STATUS)
+    registered_at: str = Field(description=f"{REGISTERED_AT}; {UTC_INSTANT}")
 
 
 class MemberPage(Schema):
-    items: list[MemberSummary]
-    next_cursor: str | None
+    """A page of members, newest registration first; a filtered page may be short while more follow."""
+
+    items: list[MemberSummary] = Field(description="this page's members")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 class MemberListQuery(Input):
-    store_id: Id | None = None
-    tier: Annotated[str, StringConstraints(max_length=32)] | None = None
-    status: Status | None = None
-    registered_from: Annotated[Day, AfterValidator(_listable)] | None = None
-    registered_to: Annotated[Day, AfterValidator(_listable)] | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=4096)
+    """Which members to list: filters on home store, tier, status and registration days."""
+
+    store_id: Id | None = Field(
+        default=None, description="only members of this home store; staff scoped to several stores name one"
+    )
+    tier: Annotated[str, StringConstraints(max_length=32)] | None = Field(
+        default=None, description="only members at this tier code (会员等级), e.g. `gold`"
+    )
+    status: Status | None = Field(default=None, description="only members of this status")
+    registered_from: Annotated[Day, AfterValidator(_listable)] | None = Field(
+        default=None, description=f"only members registered on or after this day; {BUSINESS_DATE}"
+    )
+    registered_to: Annotated[Day, AfterValidator(_listable)] | None = Field(
+        default=None, description=f"only members registered on or before this day; {BUSINESS_DATE}"
+    )
+    limit: int = Field(default=50, ge=1, le=200, description="the most members a page holds")
+    cursor: str | None = Field(default=None, max_length=4096, description="the previous page's `next_cursor`")
 
     @model_validator(mode="after")
     def _ordered(self) -> MemberListQuery:
@@ -224,9 +345,20 @@ class Lookup(Input):
     """Find a member by exactly one of phone, member number, email or the member's code (in the body, never
     in a URL). Every miss answers the same 404, whether nobody matches or a code has expired."""
 
-    phone: Phone | None = None
-    member_no: MemberNo | None = None
-    email: Email | None = None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"phone": "13800138000"},
+                {"member_no": "8000123458"},
+                {"code": "668000123458493817"},
+                {"email": "zhang.wei@example.com"},
+            ]
+        }
+    )
+
+    phone: Phone | None = Field(default=None, description="mobile phone (手机号); mainland numbers may omit +86")
+    member_no: MemberNo | None = Field(default=None, description=MEMBER_NO)
+    email: Email | None = Field(default=None, description="email address (case does not matter)")
     code: str | None = Field(default=None, max_length=40, pattern=r"^[0-9A-Za-z-]+$",
                              description="the member's code (会员码) as scanned from the member pages")  # fmt: skip
 
@@ -242,6 +374,6 @@ class MemberCodeOut(Schema):
 
     confidential = True  # a bearer of the member's presence for two minutes
 
-    code: str = Field(description="66, the member number and a one-time value of this minute")
-    expires_at: datetime = Field(description="when a lookup stops accepting it (UTC)")
+    code: str = Field(description="`66`, the member number and a one-time value of this minute")
+    expires_at: datetime = Field(description=f"when a lookup stops accepting it; {UTC_INSTANT}")
     refresh_after: int = Field(description="seconds until the next code should be shown")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from chalice.app import Blueprint, Response
+from pydantic import Field
 
 from chalicelib.identity.access import PUBLIC
 from chalicelib.shared.errors import NotFound
@@ -31,10 +32,12 @@ DOCS_PAGE = """<!doctype html>
 
 
 class Health(Schema):
-    status: Literal["ok"]
-    version: str
-    storage: Literal["emulator", "aws"]
-    stage: str
+    """The API is up."""
+
+    status: Literal["ok"] = Field(description="always `ok` when it answers")
+    version: str = Field(description="the platform's version")
+    storage: Literal["emulator", "aws"] = Field(description="`emulator` locally, `aws` when deployed")
+    stage: str = Field(description="the deployment stage, e.g. `dev`, `prod`, `local`")
 
 
 @endpoint(
@@ -47,6 +50,8 @@ class Health(Schema):
     response=Health,
 )
 def health(ctx: RequestContext) -> Reply:
+    """Whether the API answers, its version, its storage (`emulator` locally, `aws` deployed) and its stage.
+    Reads no table, so it stays up when the database is slow; use it for load balancer and uptime checks."""
     settings = get_settings()
     return Reply(Health(status="ok", version=settings.version, storage=settings.storage, stage=settings.stage))
 
@@ -58,6 +63,8 @@ def _openapi_json() -> str:
 
 @endpoint(bp, "/v1/openapi.json", "GET", summary="This API's OpenAPI 3.1 document", tag="platform", access=PUBLIC)
 def openapi(ctx: RequestContext) -> Response:
+    """This document: OpenAPI 3.1 generated from the code's routes and schemas (never written by hand), cached
+    five minutes by clients. A committed copy lives at `docs/openapi.json`."""
     return Response(body=_openapi_json(), headers={"Content-Type": "application/json", "Cache-Control": "max-age=300"})
 
 
@@ -65,12 +72,15 @@ def openapi(ctx: RequestContext) -> Response:
     bp, "/v1/docs", "GET", summary="Interactive API docs", tag="platform", access=PUBLIC, content_type="text/html"
 )
 def docs(ctx: RequestContext) -> Response:
+    """Swagger UI over this API's OpenAPI document. Its scripts and styles are served by this API
+    (`/v1/docs/assets/...`), not a CDN, so the page works offline and inside China."""
     return Response(body=DOCS_PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
 @endpoint(bp, "/v1/docs/assets/{name}", "GET", summary="Docs page assets", tag="platform", access=PUBLIC,
           content_type="application/javascript", errors=(NotFound,))  # fmt: skip
 def docs_asset(ctx: RequestContext, name: str) -> Response:
+    """A static file of the docs page (Swagger UI's script or style sheet), cached a day. Any other name is 404."""
     if name not in ASSETS or not (STATIC / name).is_file():
         raise NotFound(f"No asset {name!r}")
     headers: dict[str, str | list[str]] = {"Content-Type": ASSETS[name], "Cache-Control": "max-age=86400"}

@@ -55,11 +55,18 @@ def _created(answer: tuple[int, dict[str, Any]], model: type[Redemption] | type[
 @endpoint(bp, "/v1/members/{member_id}/points", "GET", summary="A member's points", tag="points", access=READ,
           response=PointsBalance, errors=(NotFound,))  # fmt: skip
 def get_balance(ctx: RequestContext, member_id: str) -> Reply:
+    """A member's points (积分) as of now: available, pending (in a return window), expiring by business
+    date, debt and lifetime counters. Points past their expiry date never count, and matured pending points are
+    available, whether or not the nightly jobs ran.
+
+    Errors: 404 for an unknown member, or another member's id from a member token."""
     return _balance(reachable(ctx.caller, member_id))
 
 
 @endpoint(bp, "/v1/me/points", "GET", summary="My points", tag="me", access=MEMBER, response=PointsBalance)
 def get_my_balance(ctx: RequestContext) -> Reply:
+    """The member's own points (积分) as of now: available, pending, expiring by business date, debt and
+    lifetime counters."""
     return _balance(ctx.caller.id)
 
 
@@ -67,12 +74,18 @@ def get_my_balance(ctx: RequestContext) -> Reply:
           tag="points", access=READ, query=PageQuery, response=LedgerPage,
           errors=(NotFound, InvalidCursor))  # fmt: skip
 def get_ledger(ctx: RequestContext, member_id: str) -> Reply:
+    """A member's points ledger (积分流水), newest first: every earn, redemption, expiry, adjustment, refund,
+    reversal and opening balance, with its signed points and the balance after it. A member reading their own
+    ledger sees that staff or an import booked an entry, not who or which file.
+
+    Errors: 404 for an unknown member, or another member's id from a member token."""
     return _ledger(ctx.caller, reachable(ctx.caller, member_id), ctx.query)
 
 
 @endpoint(bp, "/v1/me/points/ledger", "GET", summary="My points ledger, newest first", tag="me", access=MEMBER,
           query=PageQuery, response=LedgerPage, errors=(InvalidCursor,))  # fmt: skip
 def get_my_ledger(ctx: RequestContext) -> Reply:
+    """The member's own points ledger (积分流水), newest first."""
     return _ledger(ctx.caller, ctx.caller.id, ctx.query)
 
 
@@ -80,6 +93,11 @@ def get_my_ledger(ctx: RequestContext) -> Reply:
           access=REDEEM, body=RedemptionCreate, response=Redemption, status=201, idempotency="required",
           errors=(*WRITE_ERRORS, service.InsufficientPoints))  # fmt: skip
 def redeem(ctx: RequestContext, member_id: str) -> Reply:
+    """Spend points (积分兑换), soonest-expiring first. Requires an `Idempotency-Key`: a repeat with the same key
+    and body answers the first redemption and spends nothing more. Never takes the balance below zero.
+
+    Errors: 409 `insufficient-points`; 409 `member-not-active` for a frozen member; 428 without `Idempotency-Key`,
+    422 `idempotency-key-reused` with another body; 404 for an unknown member."""
     body: RedemptionCreate = ctx.body
     answer, _ = service.redeem(reachable(ctx.caller, member_id), body.points, body.reason, ctx.idempotency)
     return _created(answer, Redemption)
@@ -90,6 +108,10 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
           body=Reversal, response=LedgerEntry, status=201, idempotency="optional",
           errors=(*WRITE_ERRORS, service.AlreadyReversed))  # fmt: skip
 def reverse(ctx: RequestContext, member_id: str, redemption_id: str) -> Reply:
+    """Give a redemption's points back to the lots they came from, with their original expiry dates, once
+    (撤销兑换).
+
+    Errors: 409 `already-reversed`; 404 for an unknown member or redemption; 422 `idempotency-key-reused`."""
     member_id = reachable(ctx.caller, member_id)
     return _created(service.reverse(member_id, redemption_id, ctx.body.reason, ctx.idempotency)[0], LedgerEntry)
 
@@ -98,6 +120,12 @@ def reverse(ctx: RequestContext, member_id: str, redemption_id: str) -> Reply:
           tag="points", access=ADJUST, body=AdjustmentCreate, response=LedgerEntry, status=201,
           idempotency="required", errors=(*WRITE_ERRORS, service.InsufficientPoints, ValidationFailed))  # fmt: skip
 def adjust(ctx: RequestContext, member_id: str) -> Reply:
+    """Credit (positive) or debit (negative) points by hand (积分调整), with a reason the member reads. A credit
+    expires by the expiry policy unless `expires_on` says otherwise; a debit never takes the balance below zero.
+    Requires an `Idempotency-Key`.
+
+    Errors: 409 `insufficient-points` for a debit larger than what is available; 409 `member-not-active` for a
+    frozen member; 422 for `expires_on` on a debit or in the past; 428 without `Idempotency-Key`."""
     body: AdjustmentCreate = ctx.body
     if body.expires_on is not None and body.points < 0:
         raise ValidationFailed([{"field": "expires_on", "in": "body", "message": "only credits take an expiry date"}])

@@ -5,79 +5,124 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from chalicelib.shared import clock
-from chalicelib.shared.fields import Day
+from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, UTC_INSTANT, Day
 from chalicelib.shared.http import Input, Schema
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 MAX_POINTS = 100_000_000
+REASON = "why, in words the member reads in their ledger (write no personal data)"
 
 
 class Expiring(Schema):
-    date: date
-    points: int
+    """Points that expire together."""
+
+    # the description rides in Annotated: a default here would shadow the type ``date`` the field is named after
+    date: Annotated[date, Field(description=f"the last day they can be spent: they expire at its end; {BUSINESS_DATE}")]
+    points: int = Field(description="how many points (积分) expire then")
 
 
 class PointsBalance(Schema):
     """As of now: points past their expiry date are gone and matured pending points count as available. With
     the negative-balance refund policy ``available`` may be negative (the debt)."""
 
-    available: int
-    pending: int
-    expiring: list[Expiring]
-    lifetime_earned: int
-    redeemed: int
-    expired: int
-    debt: int
+    available: int = Field(description="points (积分) spendable now")
+    pending: int = Field(description="points in a return window, spendable from a later day")
+    expiring: list[Expiring] = Field(
+        description="spendable points by expiry day, soonest first (never-expiring not listed)"
+    )
+    lifetime_earned: int = Field(
+        description="every point ever credited: earned, opening balances, positive adjustments"
+    )
+    redeemed: int = Field(description="points ever redeemed (兑换), net of reversals")
+    expired: int = Field(description="points ever expired (过期), including those past their day not yet booked")
+    debt: int = Field(
+        description="points owed after refunds (退款) took back more than was left; credits repay it first"
+    )
 
 
 class Source(Schema):
-    kind: str
-    id: str | None
+    """What booked a ledger entry."""
+
+    kind: str = Field(
+        description="`order`, `refund`, `redemption`, `activity`, `staff`, `import`, `job` or `tier` (an upgrade gift)"
+    )
+    id: str | None = Field(
+        description="its id (order id, refund id, redemption id …); null for staff and imports when a member reads"
+    )
 
 
 class LedgerEntry(Schema):
-    entry_id: str
-    seq: int
-    type: Literal["earn", "redeem", "expire", "adjust", "refund", "reverse", "opening"]
+    """One entry of the points ledger (积分流水); entries are never changed, corrections are new entries."""
+
+    entry_id: str = Field(description="the entry's id (`pe_…`)")
+    seq: int = Field(description="its number in the member's ledger: 1, 2, 3 … without gaps")
+    type: Literal["earn", "redeem", "expire", "adjust", "refund", "reverse", "opening"] = Field(
+        description="earn (获得), redeem (兑换), expire (过期), adjust (调整), refund (退款 claw-back), reverse (a "
+        "redemption given back), opening (a migrated balance)"
+    )
     points: int = Field(description="signed: credits positive, debits negative")
-    balance_after: int
-    source: Source
-    reason: str
-    occurred_at: str
+    balance_after: int = Field(description="the member's booked balance after this entry, net of debt")
+    source: Source = Field(description="what booked it")
+    reason: str = Field(description="why, as shown to the member")
+    occurred_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
 
 
 class LedgerPage(Schema):
-    items: list[LedgerEntry]
-    next_cursor: str | None
+    """A page of ledger entries, newest first."""
+
+    items: list[LedgerEntry] = Field(description="this page's entries")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 class RedemptionCreate(Input):
-    points: int = Field(gt=0, le=MAX_POINTS)
-    reason: Reason
+    """Points to spend."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"points": 500, "reason": "兑换 50 元代金券"}]})
+
+    points: int = Field(gt=0, le=MAX_POINTS, description="how many points (积分) to spend")
+    reason: Reason = Field(description=f"{REASON}, e.g. 兑换 50 元代金券")
 
 
 class Redemption(Schema):
-    redemption_id: str
-    points: int
-    reason: str
-    status: Literal["completed"]
-    created_at: str
-    entry: LedgerEntry
+    """A redemption (积分兑换) and its ledger entry."""
+
+    redemption_id: str = Field(description="the redemption's id (`rd_…`): reverse it by this id")
+    points: int = Field(description="points spent")
+    reason: str = Field(description="why, as given")
+    status: Literal["completed"] = Field(description="always `completed`: a redemption is booked at once")
+    created_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
+    entry: LedgerEntry = Field(description="the `redeem` entry it booked")
 
 
 class Reversal(Input):
-    reason: Reason = "撤销兑换"
+    """Why a redemption is given back; the body may be left out."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "顾客取消兑换"}]})
+
+    reason: Reason = Field(default="撤销兑换", description=f"{REASON}; default 撤销兑换 (redemption reversed)")
 
 
 class AdjustmentCreate(Input):
     """Credit (positive) or debit (negative) points; a debit never takes the balance below zero."""
 
-    points: int = Field(ge=-MAX_POINTS, le=MAX_POINTS)
-    reason: Reason
-    expires_on: Day | None = Field(default=None, description="credits only; default: the expiry policy")
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"points": 800, "reason": "客诉补偿"}, {"points": -100, "reason": "重复发放更正"}]
+        }
+    )
+
+    points: int = Field(
+        ge=-MAX_POINTS, le=MAX_POINTS, description="points (积分) to credit (positive) or debit (negative)"
+    )
+    reason: Reason = Field(description=f"{REASON}, e.g. 客诉补偿")
+    expires_on: Day | None = Field(
+        default=None,
+        description=f"credits only: the last day they can be spent, not past; {BUSINESS_DATE}; "
+        "default: the expiry policy",
+    )
 
     @field_validator("points")
     @classmethod

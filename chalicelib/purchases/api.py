@@ -40,6 +40,14 @@ STORE_HISTORY = Staff(Permission.MEMBERS_READ)
           tag="webhooks", access=PARTNER, body=Purchase, response=PurchaseAnswer,
           errors=(Unauthenticated, Forbidden, service.MemberNotEligible, service.OrderConflict))  # fmt: skip
 def purchase(ctx: RequestContext) -> Reply:
+    """A partner reports a purchase (消费); the earn rules in force at `occurred_at` turn `paid_fen` (实付) into
+    points, growth value (成长值) and possibly a tier upgrade, in one transaction. Points once per order id, for
+    good: a repeat answers the first answer with `duplicate: true`. The member is named by id, phone or member
+    number; an unknown phone joins when the partner enrols members.
+
+    Errors: 403 for a store outside the partner's stores; 422 for a store that does not exist, 422
+    `member-not-eligible` for a frozen, erased or unknown member; 409 `order-conflict` for the same order id with
+    other content."""
     return Reply(PurchaseAnswer.model_validate(service.record_purchase(ctx.caller, ctx.body)))
 
 
@@ -47,6 +55,13 @@ def purchase(ctx: RequestContext) -> Reply:
           tag="webhooks", access=PARTNER, body=Refund, response=RefundAnswer,
           errors=(Unauthenticated, NotFound, ValidationFailed, service.RefundConflict))  # fmt: skip
 def refund(ctx: RequestContext) -> Reply:
+    """A partner reports a refund (退款) of an order, by line or in proportion to what each line was paid. It
+    takes back the points and growth value the refunded part earned (pending points first, then available ones);
+    what was already spent becomes debt, repaid by later credits. A refund that leaves the order short of its
+    upgrade's threshold undoes that upgrade. Once per refund id: a repeat answers the first answer.
+
+    Errors: 404 for an unknown order (retry later); 422 for more than is left of the order or a line, or a refund
+    dated before its order; 409 `refund-conflict` for the same refund id with other content."""
     return Reply(RefundAnswer.model_validate(service.record_refund(ctx.caller, ctx.body)))
 
 
@@ -59,6 +74,8 @@ def _version_body(version: service.RulesVersion) -> RulesVersion:
 @endpoint(bp, "/v1/points/rules", "GET", summary="Earn-rules versions and the one in force", tag="points",
           access=READ_RULES, response=RulesVersions)  # fmt: skip
 def list_rules(ctx: RequestContext) -> Reply:
+    """The earn-rules (积分规则) versions, newest first, and the one in force now (null before any: 1 point
+    per CNY paid)."""
     from chalicelib.shared import clock
 
     known = service.versions()
@@ -70,12 +87,17 @@ def list_rules(ctx: RequestContext) -> Reply:
 @endpoint(bp, "/v1/points/rules", "POST", summary="Publish an earn-rules version", tag="points",
           access=WRITE_RULES, body=RulesIn, response=RulesVersion, status=201)  # fmt: skip
 def publish_rules(ctx: RequestContext) -> Reply:
+    """Publish an earn-rules version (积分规则): it applies to orders whose `occurred_at` is on or after its
+    `effective_from` (default now) until a later version's. A back-dated version applies to orders reported from
+    now on; orders already booked keep their points and their version. Rules are cached 30 seconds."""
     return Reply(_version_body(service.publish(ctx.body, ctx.caller.scope)), status=201)
 
 
 @endpoint(bp, "/v1/points/rules/preview", "POST", summary="Score a sample order, rule by rule (writes nothing)",
           tag="points", access=WRITE_RULES, body=PreviewOrder, response=Preview)  # fmt: skip
 def preview(ctx: RequestContext) -> Reply:
+    """Score a sample order line by line with the rules in force at `occurred_at`, or with a draft `rules`, for a
+    `tier` (with the tier programme's points multiplier, as a purchase would). Writes nothing."""
     order: PreviewOrder = ctx.body
     lines = [Line(i.line_id, i.sku, i.category, i.brand, i.quantity, i.amount_fen) for i in order.items]
     return Reply(Preview.model_validate(service.preview(order.occurred_at, order.paid_fen, order.tier, lines,
@@ -87,12 +109,21 @@ def preview(ctx: RequestContext) -> Reply:
           errors=(Unauthenticated, Forbidden, service.MemberNotEligible, activities.NotTheirBirthday,
                   activities.ActivityConflict))  # fmt: skip
 def activity(ctx: RequestContext) -> Reply:
+    """A partner reports something a member did that the earn rules may reward: a review (评价), a share (分享)
+    or a birthday (生日). Points and growth value once per event id; past the rules' per-day or per-month limit
+    the activity is recorded with 0 points and `limited: true`. `occurred_at` may be at most 7 days back.
+
+    Errors: 422 `not-their-birthday` outside the month of the member's birthday on record; 422
+    `member-not-eligible` for a frozen, erased or unknown member; 409 `activity-conflict` for the same event id
+    with other content; 403 for a member whose home store is outside the partner's stores."""
     return Reply(ActivityAnswer.model_validate(activities.report(ctx.caller, ctx.body)))
 
 
 @endpoint(bp, "/v1/me/check-ins", "POST", summary="Check in for today (points as the rules say, once a day)",
           tag="me", access=MEMBER, response=ActivityAnswer, errors=(service.MemberNotEligible,))  # fmt: skip
 def check_in(ctx: RequestContext) -> Reply:
+    """The member's daily check-in (签到): points and growth value as the earn rules say, once per business day
+    (a second check-in that day answers the first). Errors: 422 `member-not-eligible` for a frozen member."""
     return Reply(ActivityAnswer.model_validate(activities.check_in(ctx.caller.id)))
 
 
@@ -105,6 +136,11 @@ def _page(found: tuple[list[dict[str, object]], str | None]) -> Reply:
           tag="purchases", access=HISTORY, query=PageQuery, response=PurchasePage,
           errors=(NotFound, InvalidCursor))  # fmt: skip
 def member_purchases(ctx: RequestContext, member_id: str) -> Reply:
+    """A member's consumption history (消费记录), newest first: each purchase with its lines, amounts,
+    points and growth awarded, and what refunds took back. Staff scoped to stores see purchases made in their
+    stores; a member is not shown the partner id.
+
+    Errors: 404 for an unknown member, or another member's id from a member token."""
     query: PageQuery = ctx.query
     member_id = reachable(ctx.caller, member_id)
     return _page(history.of_member(member_id, ctx.caller.stores, query.limit, query.cursor,
@@ -114,6 +150,7 @@ def member_purchases(ctx: RequestContext, member_id: str) -> Reply:
 @endpoint(bp, "/v1/me/purchases", "GET", summary="My purchases, newest first", tag="me", access=MEMBER,
           query=PageQuery, response=PurchasePage, errors=(InvalidCursor,))  # fmt: skip
 def my_purchases(ctx: RequestContext) -> Reply:
+    """The member's own consumption history (消费记录), newest first."""
     query: PageQuery = ctx.query
     return _page(history.of_member(ctx.caller.id, frozenset(), query.limit, query.cursor, for_member=True))
 
@@ -122,6 +159,10 @@ def my_purchases(ctx: RequestContext) -> Reply:
           tag="purchases", access=STORE_HISTORY, query=StorePurchasesQuery, response=PurchasePage,
           errors=(NotFound, InvalidCursor))  # fmt: skip
 def store_purchases(ctx: RequestContext, store_id: str) -> Reply:
+    """A store's purchases (门店消费) between two business days, newest first.
+
+    Errors: 404 for an unknown store or one outside the caller's stores; 422 when `to` is before `from` or more
+    than 366 days after it."""
     query: StorePurchasesQuery = ctx.query
     if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
         raise NotFound(f"No store {store_id!r}")

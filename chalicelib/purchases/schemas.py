@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.config import JsonDict
 
 from chalicelib.members.schemas import MemberNo, Phone
 from chalicelib.purchases.rules import Activity, EarnRules, Window
 from chalicelib.shared import clock
-from chalicelib.shared.fields import Day, Instant
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, GIVEN_INSTANT, NEXT_CURSOR, UTC_INSTANT, Day, Instant
 from chalicelib.shared.http import Input, Schema
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
@@ -21,6 +22,20 @@ Rate = Annotated[Decimal, Field(ge=0, le=1000, max_digits=12, decimal_places=4)]
 Factor = Annotated[Decimal, Field(gt=0, le=100, max_digits=8, decimal_places=4)]
 Bonus = Annotated[int, Field(ge=0, le=1_000_000)]
 ACTIVITIES = ("registration", "birthday", "review", "share", "checkin")
+
+MEMBER_ID = "the member's id (`mb_…`)"
+LINE_ID = "the line's id within the order, unique in it (行号)"
+SKU = "the product's SKU (商品编码)"
+CATEGORY = "the product's category (品类), as the earn rules name categories"
+BRAND = "the product's brand (品牌), as the earn rules name brands"
+QUANTITY = "units bought (数量)"
+ORDER_ID = "the partner's order id (订单号): points are booked once per partner and order id, for good"
+HAPPENED = f"not in the future (a few minutes of clock skew allowed), kept in UTC; {GIVEN_INSTANT}"
+LEDGER_ENTRY = "the points ledger entry it booked (`pe_…`); null when it booked no points"
+DUPLICATE = "true when this repeats an earlier report: the first answer, nothing booked again"
+RATE = "points per CNY paid (元), decimals allowed"
+BONUS = "points per unit bought, added after multipliers"
+FACTOR = "a multiplier, e.g. 2 for double points"
 
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -40,9 +55,9 @@ Happened = Annotated[Instant, AfterValidator(_happened)]
 class MemberRef(Input):
     """Exactly one of member_id, phone and member_no."""
 
-    member_id: Id | None = None
-    phone: Phone | None = None
-    member_no: MemberNo | None = None
+    member_id: Id | None = Field(default=None, description=MEMBER_ID)
+    phone: Phone | None = Field(default=None, description="mobile phone (手机号); mainland numbers may omit +86")
+    member_no: MemberNo | None = Field(default=None, description="the member number (会员卡号) on their card")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> MemberRef:
@@ -52,27 +67,66 @@ class MemberRef(Input):
 
 
 class Item(Input):
-    line_id: Id
-    sku: Label | None = None
-    category: Label | None = None
-    brand: Label | None = None
-    quantity: int = Field(ge=1, le=100_000)
-    amount_fen: Fen
+    """An order line (订单行)."""
+
+    line_id: Id = Field(description=LINE_ID)
+    sku: Label | None = Field(default=None, description=SKU)
+    category: Label | None = Field(default=None, description=CATEGORY)
+    brand: Label | None = Field(default=None, description=BRAND)
+    quantity: int = Field(ge=1, le=100_000, description=QUANTITY)
+    amount_fen: Fen = Field(description=f"the line's amount before order discounts; {FEN}")
 
 
 class Purchase(Input):
     """A purchase a partner reports. ``items`` add up to ``total_fen``; ``paid_fen`` (after discounts, what
     earns points) is at most ``total_fen``."""
 
-    order_id: Id
-    member: MemberRef
-    store_id: Id
-    occurred_at: Happened
-    currency: Literal["CNY"] = "CNY"
-    total_fen: Fen
-    paid_fen: Fen
-    payment_method: Label
-    items: list[Item] = Field(default_factory=list, max_length=500)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "order_id": "POS-SH001-20261111-0042",
+                    "member": {"phone": "13800138000"},
+                    "store_id": "SH-001",
+                    "occurred_at": "2026-11-11T10:30:00+08:00",
+                    "currency": "CNY",
+                    "total_fen": 60000,
+                    "paid_fen": 54000,
+                    "payment_method": "wechat_pay",
+                    "items": [
+                        {
+                            "line_id": "1",
+                            "sku": "JK-2026-BLK-M",
+                            "category": "outerwear",
+                            "brand": "Acme",
+                            "quantity": 1,
+                            "amount_fen": 50000,
+                        },
+                        {
+                            "line_id": "2",
+                            "sku": "TS-001-WHT-L",
+                            "category": "tops",
+                            "brand": "Acme",
+                            "quantity": 2,
+                            "amount_fen": 10000,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
+    order_id: Id = Field(description=ORDER_ID)
+    member: MemberRef = Field(description="the member who bought, by exactly one of id, phone and member number")
+    store_id: Id = Field(description="the store (门店) where it was bought, one of the partner's")
+    occurred_at: Happened = Field(description=f"when it was paid; points are dated from it; {HAPPENED}")
+    currency: Literal["CNY"] = Field(default="CNY", description="always CNY (人民币)")
+    total_fen: Fen = Field(description=f"the order's amount before discounts (订单金额); {FEN}")
+    paid_fen: Fen = Field(description=f"what the member paid after discounts (实付金额), which earns points; {FEN}")
+    payment_method: Label = Field(description="how they paid (支付方式), e.g. `wechat_pay`, `alipay`, `card`, `cash`")
+    items: list[Item] = Field(
+        default_factory=list, max_length=500, description="the order lines, adding up to total_fen; may be left out"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Purchase:
@@ -86,28 +140,56 @@ class Purchase(Input):
 
 
 class PurchaseAnswer(Schema):
-    order_id: str
-    member_id: str
-    points_awarded: int
-    pending_points: int
-    ledger_entry_id: str | None
-    duplicate: bool
+    """What a reported purchase earned."""
+
+    order_id: str = Field(description="the partner's order id, as reported")
+    member_id: str = Field(description=f"{MEMBER_ID} who earned (a new one when the phone joined)")
+    points_awarded: int = Field(description="points (积分) the purchase earned")
+    pending_points: int = Field(description="of those, points in a return window, spendable later")
+    ledger_entry_id: str | None = Field(description=LEDGER_ENTRY)
+    duplicate: bool = Field(description=DUPLICATE)
 
 
 class RefundItem(Input):
-    line_id: Id
-    quantity: int = Field(ge=0, le=100_000)
-    amount_fen: Fen
+    """What a refund gives back on one order line."""
+
+    line_id: Id = Field(description="the order line's id, as the purchase reported it")
+    quantity: int = Field(ge=0, le=100_000, description="units returned; 0: a price adjustment that keeps the units")
+    amount_fen: Fen = Field(description=f"money given back on this line; {FEN}")
 
 
 class Refund(Input):
     """Money given back on an order: by line, or without lines in proportion to what each line was paid."""
 
-    refund_id: Id
-    order_id: Id
-    occurred_at: Happened
-    amount_fen: Fen = Field(gt=0)
-    items: list[RefundItem] | None = Field(default=None, max_length=500)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "refund_id": "RF-SH001-20261115-0007",
+                    "order_id": "POS-SH001-20261111-0042",
+                    "occurred_at": "2026-11-15T16:00:00+08:00",
+                    "amount_fen": 4500,
+                    "items": [{"line_id": "2", "quantity": 1, "amount_fen": 4500}],
+                },
+                {
+                    "refund_id": "RF-SH001-20261116-0002",
+                    "order_id": "POS-SH001-20261111-0042",
+                    "occurred_at": "2026-11-16T11:00:00+08:00",
+                    "amount_fen": 1000,
+                },
+            ]
+        }
+    )
+
+    refund_id: Id = Field(description="the partner's refund id (退款单号): booked once per partner and refund id")
+    order_id: Id = Field(description="the order it refunds, as the purchase reported it")
+    occurred_at: Happened = Field(description=f"when the money was given back, not before the order; {HAPPENED}")
+    amount_fen: Fen = Field(gt=0, description=f"the money given back (退款金额); {FEN}")
+    items: list[RefundItem] | None = Field(
+        default=None,
+        max_length=500,
+        description="by line, adding up to amount_fen; null: spread over the lines by what each has left",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Refund:
@@ -120,44 +202,88 @@ class Refund(Input):
 
 
 class RefundAnswer(Schema):
-    refund_id: str
-    order_id: str
-    member_id: str
-    points_clawed_back: int
-    debt_after: int
-    ledger_entry_id: str | None
-    duplicate: bool
+    """What a reported refund took back."""
+
+    refund_id: str = Field(description="the partner's refund id, as reported")
+    order_id: str = Field(description="the order it refunds")
+    member_id: str = Field(description=MEMBER_ID)
+    points_clawed_back: int = Field(description="points (积分) taken back, pending ones first")
+    debt_after: int = Field(
+        description="points the member owes after it (what was already spent); later credits repay it first"
+    )
+    ledger_entry_id: str | None = Field(description=LEDGER_ENTRY)
+    duplicate: bool = Field(description=DUPLICATE)
+
+
+RULES_EXAMPLE: JsonDict = {
+    "effective_from": "2026-12-01T00:00:00+08:00",
+    "base_rate": 1,
+    "category_rates": {"outerwear": 2},
+    "brand_bonuses": {"Acme": 5},
+    "windows": [
+        {"name": "双12", "starts_at": "2026-12-12T00:00:00+08:00", "ends_at": "2026-12-13T00:00:00+08:00", "factor": 2}
+    ],
+    "tier_multipliers": {"gold": 1.5},
+    "min_paid_fen": 1000,
+    "excluded_categories": ["gift-card"],
+    "activities": {"checkin": {"points": 5, "per_day": 1}, "review": {"points": 20, "per_month": 5}},
+}
 
 
 class WindowIn(Input):
-    name: Label
-    starts_at: Instant
-    ends_at: Instant
-    factor: Factor
+    """A promotion window (活动时段) multiplying purchase points, e.g. 双11 ×2."""
+
+    name: Label = Field(description="its name, e.g. 双11")
+    starts_at: Instant = Field(description=f"when it opens; {GIVEN_INSTANT}")
+    ends_at: Instant = Field(description=f"when it closes, after starts_at; {GIVEN_INSTANT}")
+    factor: Factor = Field(description=f"{FACTOR}, applied to purchases paid inside the window")
 
 
 class ActivityIn(Input):
-    points: int = Field(ge=0, le=1_000_000)
-    per_day: int | None = Field(default=None, ge=1, le=1000)
-    per_month: int | None = Field(default=None, ge=1, le=10_000)
+    """What an activity earns, and how often."""
+
+    points: int = Field(ge=0, le=1_000_000, description="points (积分) each time")
+    per_day: int | None = Field(
+        default=None, ge=1, le=1000, description="the most times a business day that earn; null: no limit"
+    )
+    per_month: int | None = Field(
+        default=None, ge=1, le=10_000, description="the most times a calendar month that earn; null: no limit"
+    )
 
 
 class RulesIn(Input):
     """An earn-rules version. Rates are points per CNY paid; bonuses are points per unit; see the README for
     how they combine."""
 
-    effective_from: Instant | None = Field(default=None, description="default: now")
-    base_rate: Rate = Decimal(1)
-    category_rates: dict[Label, Rate] = Field(default_factory=dict, max_length=500)
-    brand_rates: dict[Label, Rate] = Field(default_factory=dict, max_length=500)
-    category_bonuses: dict[Label, Bonus] = Field(default_factory=dict, max_length=500)
-    brand_bonuses: dict[Label, Bonus] = Field(default_factory=dict, max_length=500)
-    windows: list[WindowIn] = Field(default_factory=list, max_length=100)
-    tier_multipliers: dict[Label, Factor] = Field(default_factory=dict, max_length=20)
-    min_paid_fen: Fen = 0
-    excluded_categories: list[Label] = Field(default_factory=list, max_length=500)
+    model_config = ConfigDict(json_schema_extra={"examples": [RULES_EXAMPLE]})
+
+    effective_from: Instant | None = Field(
+        default=None, description=f"orders paid from this instant on use this version; default now; {GIVEN_INSTANT}"
+    )
+    base_rate: Rate = Field(default=Decimal(1), description=f"{RATE}, for lines no category or brand rate names")
+    category_rates: dict[Label, Rate] = Field(
+        default_factory=dict, max_length=500, description=f"category (品类) → {RATE}; brand rates win"
+    )
+    brand_rates: dict[Label, Rate] = Field(default_factory=dict, max_length=500, description=f"brand (品牌) → {RATE}")
+    category_bonuses: dict[Label, Bonus] = Field(
+        default_factory=dict, max_length=500, description=f"category → {BONUS}"
+    )
+    brand_bonuses: dict[Label, Bonus] = Field(default_factory=dict, max_length=500, description=f"brand → {BONUS}")
+    windows: list[WindowIn] = Field(
+        default_factory=list, max_length=100, description="promotion windows (活动时段) multiplying purchase points"
+    )
+    tier_multipliers: dict[Label, Factor] = Field(
+        default_factory=dict, max_length=20, description=f"tier code (会员等级) → {FACTOR}; else the tier programme's"
+    )
+    min_paid_fen: Fen = Field(
+        default=0, description=f"orders paying less (after exclusions) earn nothing, bonuses included; {FEN}"
+    )
+    excluded_categories: list[Label] = Field(
+        default_factory=list, max_length=500, description="categories that earn nothing and count for no minimum"
+    )
     activities: dict[Literal["registration", "birthday", "review", "share", "checkin"], ActivityIn] = Field(
-        default_factory=dict
+        default_factory=dict,
+        description="points for registration (注册), birthday (生日), review (评价), share (分享) and check-in (签到)",
     )
 
     @model_validator(mode="after")
@@ -179,36 +305,107 @@ class RulesIn(Input):
 
 
 class RulesVersion(RulesIn):
-    version: int
-    effective_from: datetime
-    created_at: str
-    created_by: str
+    """A published earn-rules version (积分规则)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{**RULES_EXAMPLE, "version": 2,
+        "effective_from": "2026-11-30T16:00:00Z", "created_at": "2026-11-30T08:12:31.406Z",
+        "created_by": "staff:sf_01JDZ8Q4X7K3M9N2P5R8T1V6W0"}]})  # fmt: skip
+
+    version: int = Field(description="its number: 1, 2, 3 …")
+    effective_from: datetime = Field(description=f"orders paid from this instant on use it; {UTC_INSTANT}")
+    created_at: str = Field(description=f"when it was published; {UTC_INSTANT}")
+    created_by: str = Field(description="who published it (`staff:<id>`)")
 
 
 class RulesVersions(Schema):
-    current: RulesVersion | None
-    versions: list[RulesVersion]
+    """Every earn-rules version and the one in force."""
+
+    current: RulesVersion | None = Field(description="the version in force now; null before any (1 point per CNY)")
+    versions: list[RulesVersion] = Field(description="every version, newest first")
 
 
 class PreviewOrder(Input):
     """A sample order: scored with the rules in force at ``occurred_at`` (default now), writing nothing."""
 
-    occurred_at: Instant | None = None
-    paid_fen: Fen
-    tier: Label = "normal"
-    items: list[Item] = Field(default_factory=list, max_length=500)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "occurred_at": "2026-12-12T20:00:00+08:00",
+                    "paid_fen": 54000,
+                    "tier": "gold",
+                    "items": [
+                        {
+                            "line_id": "1",
+                            "sku": "JK-2026-BLK-M",
+                            "category": "outerwear",
+                            "brand": "Acme",
+                            "quantity": 1,
+                            "amount_fen": 50000,
+                        },
+                        {
+                            "line_id": "2",
+                            "sku": "TS-001-WHT-L",
+                            "category": "tops",
+                            "brand": "Acme",
+                            "quantity": 2,
+                            "amount_fen": 10000,
+                        },
+                    ],
+                },
+                {
+                    "paid_fen": 54000,
+                    "items": [
+                        {
+                            "line_id": "1",
+                            "sku": "JK-2026-BLK-M",
+                            "category": "outerwear",
+                            "brand": "Acme",
+                            "quantity": 1,
+                            "amount_fen": 50000,
+                        },
+                        {
+                            "line_id": "2",
+                            "sku": "TS-001-WHT-L",
+                            "category": "tops",
+                            "brand": "Acme",
+                            "quantity": 2,
+                            "amount_fen": 10000,
+                        },
+                    ],
+                    "rules": {"base_rate": 2, "min_paid_fen": 10000},
+                },
+            ]
+        }
+    )
+
+    occurred_at: Instant | None = Field(
+        default=None, description=f"when it would be paid, choosing the rules and windows; default now; {GIVEN_INSTANT}"
+    )
+    paid_fen: Fen = Field(description=f"what the member would pay after discounts (实付金额); {FEN}")
+    tier: Label = Field(default="normal", description="the buyer's tier code (会员等级)")
+    items: list[Item] = Field(
+        default_factory=list, max_length=500, description="the order lines; none: one line of the whole order"
+    )
     rules: RulesIn | None = Field(default=None, description="score with these rules instead (a draft)")
 
 
 class Preview(Schema):
-    rules_version: int | None
-    lines: list[dict[str, object]]
-    eligible_paid_fen: int
-    below_minimum: bool
-    multipliers: list[dict[str, str]]
-    base_points: int
-    bonus_points: int
-    total: int
+    """How a sample order scores, rule by rule."""
+
+    rules_version: int | None = Field(description="the rules version used; null for a draft")
+    lines: list[dict[str, object]] = Field(
+        description="per line: `line_id`, `paid_fen` (its share of what was paid, fen), `rate`, `rate_from` (brand, "
+        "category, base or excluded), `points` (before rounding) and `bonus`"
+    )
+    eligible_paid_fen: int = Field(description=f"what was paid on lines that earn; {FEN}")
+    below_minimum: bool = Field(description="true when eligible_paid_fen is under min_paid_fen: nothing earned")
+    multipliers: list[dict[str, str]] = Field(
+        description="each multiplier applied, `name` (a window or `tier:<code>`) and `factor`"
+    )
+    base_points: int = Field(description="points from rates and multipliers, rounded down once")
+    bonus_points: int = Field(description="points from per-unit bonuses")
+    total: int = Field(description="points (积分) the order would earn")
 
 
 class ActivityReport(Input):
@@ -216,63 +413,82 @@ class ActivityReport(Input):
     registration itself and check-ins from the member app, each once by construction, so partners cannot
     report those."""
 
-    event_id: Id
-    kind: Literal["birthday", "review", "share"]
-    member: MemberRef
-    occurred_at: Happened
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "event_id": "review-88231",
+                    "kind": "review",
+                    "member": {"member_no": "8000123458"},
+                    "occurred_at": "2026-11-12T20:15:00+08:00",
+                }
+            ]
+        }
+    )
+
+    event_id: Id = Field(description="the partner's id for the event: booked once per partner and event id")
+    kind: Literal["birthday", "review", "share"] = Field(description="birthday (生日), review (评价) or share (分享)")
+    member: MemberRef = Field(description="the member, by exactly one of id, phone and member number")
+    occurred_at: Happened = Field(description=f"when it happened, at most 7 days ago; {HAPPENED}")
 
 
 class ActivityAnswer(Schema):
-    member_id: str
-    kind: str
-    points_awarded: int
-    ledger_entry_id: str | None
+    """What an activity earned."""
+
+    member_id: str = Field(description=MEMBER_ID)
+    kind: str = Field(description="the activity: birthday, review, share or checkin (签到)")
+    points_awarded: int = Field(description="points (积分) it earned; 0 past a limit or without a rule")
+    ledger_entry_id: str | None = Field(description=LEDGER_ENTRY)
     limited: bool = Field(description="the member reached this activity's limit for the day or month")
-    duplicate: bool
+    duplicate: bool = Field(description=DUPLICATE)
 
 
 class PurchaseLine(Schema):
-    line_id: str
-    sku: str | None
-    category: str | None
-    brand: str | None
-    quantity: int
-    amount_fen: int
-    paid_fen: int = Field(description="the line's share of paid_fen")
+    """An order line as reported, with its share of what was paid."""
+
+    line_id: str = Field(description=LINE_ID)
+    sku: str | None = Field(description=SKU)
+    category: str | None = Field(description=CATEGORY)
+    brand: str | None = Field(description=BRAND)
+    quantity: int = Field(description=QUANTITY)
+    amount_fen: int = Field(description=f"the line's amount before order discounts; {FEN}")
+    paid_fen: int = Field(description=f"the line's share of paid_fen; {FEN}")
 
 
 class PurchaseView(Schema):
     """A purchase as reported, with what refunds took back so far (an order reported without lines shows one
     line ``order``)."""
 
-    order_id: str
+    order_id: str = Field(description="the partner's order id (订单号)")
     partner_id: str | None = Field(description="the partner system that reported it (null for the member)")
-    member_id: str
-    store_id: str
-    occurred_at: str
-    currency: str
-    total_fen: int
-    paid_fen: int
-    payment_method: str
-    items: list[PurchaseLine]
-    points_awarded: int
-    growth_awarded: int
-    refunded_fen: int
-    points_clawed_back: int
+    member_id: str = Field(description=MEMBER_ID)
+    store_id: str = Field(description="the store (门店) where it was bought")
+    occurred_at: str = Field(description=f"when it was paid; {UTC_INSTANT}")
+    currency: str = Field(description="CNY (人民币)")
+    total_fen: int = Field(description=f"the order's amount before discounts (订单金额); {FEN}")
+    paid_fen: int = Field(description=f"what was paid after discounts (实付金额); {FEN}")
+    payment_method: str = Field(description="how it was paid (支付方式)")
+    items: list[PurchaseLine] = Field(description="the order lines")
+    points_awarded: int = Field(description="points (积分) it earned")
+    growth_awarded: int = Field(description="growth value (成长值) it earned")
+    refunded_fen: int = Field(description=f"what refunds (退款) gave back so far; {FEN}")
+    points_clawed_back: int = Field(description="points refunds took back so far")
 
 
 class PurchasePage(Schema):
-    items: list[PurchaseView]
-    next_cursor: str | None
+    """A page of purchases (消费记录), newest first."""
+
+    items: list[PurchaseView] = Field(description="this page's purchases")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 class StorePurchasesQuery(Input):
     """A store's purchases on business days ``from`` through ``to`` (at most 366 days apart)."""
 
-    from_: Day = Field(alias="from")
-    to: Day
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=2048)
+    from_: Day = Field(alias="from", description=f"the first day; {BUSINESS_DATE}")
+    to: Day = Field(description=f"the last day, at most 366 days after `from`; {BUSINESS_DATE}")
+    limit: int = Field(default=50, ge=1, le=200, description="the most purchases a page holds")
+    cursor: str | None = Field(default=None, max_length=2048, description="the previous page's `next_cursor`")
 
     @model_validator(mode="after")
     def _span(self) -> StorePurchasesQuery:

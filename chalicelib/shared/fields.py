@@ -34,3 +34,11 @@ def _aware_within_calendar(value: datetime) -> datetime:
 
 Day = Annotated[date, AfterValidator(within_calendar)]
 Instant = Annotated[datetime, AfterValidator(_aware_within_calendar)]
+
+# How field descriptions name units, so every schema says them alike (the OpenAPI document explains them once)
+FEN = "integer fen (分, 1/100 CNY)"
+BUSINESS_DATE = "a business date, YYYY-MM-DD in the business time zone"
+UTC_INSTANT = "a UTC instant, ISO 8601"
+GIVEN_INSTANT = "ISO 8601 with a UTC offset, e.g. 2026-11-11T10:30:00+08:00"
+VERSION = 'the version, which the `ETag` header quotes (`"7"`): send it back in `If-Match` to edit'
+NEXT_CURSOR = "give it as `cursor` to read the next page; null on the last page"

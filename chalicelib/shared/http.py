@@ -9,6 +9,7 @@ details. The same declarations feed the OpenAPI document (``chalicelib.shared.op
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import re
 from collections.abc import Callable
@@ -185,12 +186,13 @@ class RequestContext:
 
 @dataclass(frozen=True)
 class EndpointSpec:
-    """One route as the OpenAPI document describes it."""
+    """One route as the OpenAPI document describes it; ``description`` is the view's docstring."""
 
     path: str
     method: str
     operation_id: str
     summary: str
+    description: str
     tag: str
     access: AccessRule
     body: type[BaseModel] | None
@@ -238,9 +240,10 @@ def endpoint(
 
     def decorate(view: Callable[..., Reply | Response]) -> Callable[..., Response]:
         spec = EndpointSpec(
-            path=path, method=method, operation_id=view.__name__, summary=summary, tag=tag, access=access, body=body,
-            query=query, response=response, status=status, errors=errors, idempotency=idempotency,
-            if_match=if_match, etag=etag, content_type=content_type,
+            path=path, method=method, operation_id=view.__name__, summary=summary,
+            description=inspect.cleandoc(view.__doc__ or ""), tag=tag, access=access, body=body, query=query,
+            response=response, status=status, errors=errors, idempotency=idempotency, if_match=if_match, etag=etag,
+            content_type=content_type,
         )  # fmt: skip
         ENDPOINTS.append(spec)
         no_store = spec.no_store

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic import BaseModel, Field
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue, models_json_schema
 
 from chalicelib import __version__
 from chalicelib.shared.errors import (
@@ -21,17 +21,62 @@ from chalicelib.shared.http import ENDPOINTS, EndpointSpec, Schema
 
 REF = "#/components/schemas/{model}"
 _COMMON_ERRORS = (MalformedRequest, PayloadTooLarge, ValidationFailed, Unavailable)
+DESCRIPTION = """Members, points, tiers and more: the loyalty platform (会员管理系统) of a chain of stores.
+
+Units and formats, everywhere: amounts are integer **fen** (分, 1/100 CNY); a **business date** is
+`YYYY-MM-DD` in the business time zone (Asia/Shanghai unless the deployment sets another); an **instant** is
+ISO 8601: answers give it in UTC (`2026-11-11T02:30:00.000Z`), requests give it with any UTC
+offset (`2026-11-11T10:30:00+08:00`).
+
+Errors are RFC 9457 `application/problem+json` with a stable `type`; a refused request writes nothing.
+Lists take `limit` and an opaque `cursor` and answer `{items, next_cursor}`. Updates carry `If-Match` with the
+resource's `ETag`; PATCH bodies are JSON merge patches (RFC 7396)."""
+PATH_PARAMETERS = {
+    "member_id": "The member's id (`mb_…`), as registration answered it",
+    "store_id": "The store's id: its own store code (e.g. `SH-001`) or the one made for it (`st_…`)",
+    "staff_id": "The staff account's id (`sf_…`)",
+    "partner_id": "The partner system's id (`pt_…`)",
+    "secret_id": "The partner secret's id (`ps_…`), as creating the secret answered it",
+    "redemption_id": "The redemption's id (`rd_…`), as the redemption answered it",
+    "version": "The tier programme version's number (1, 2, …)",
+    "run_id": "The job run's id (`run_…`), as starting the preview or the application answered it",
+    "name": "The asset's file name",
+}
 
 
 class Problem(Schema):
     """RFC 9457 problem details; ``type`` is stable, ``errors`` lists field problems on 422."""
 
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str | None = None
-    errors: list[dict[str, str]] | None = None
+    type: str = Field(description="a URI naming the kind of problem, stable across releases: match on it")
+    title: str = Field(description="a short English summary of the kind of problem")
+    status: int = Field(description="the HTTP status code, repeated")
+    detail: str = Field(description="what went wrong with this request, in English")
+    instance: str | None = Field(default=None, description="the path of the request that failed")
+    errors: list[dict[str, str]] | None = Field(
+        default=None,
+        description="on 422: one object per problem, with `field` (a dotted path, e.g. `items.0.amount_fen`), "
+        "`in` (`body`, `query` or `header`) and `message`",
+    )
+
+
+class _ExamplesAsWritten(GenerateJsonSchema):
+    """Pydantic's generator, but examples keep their keys in the order they were written (a request reads best
+    as its fields are declared), where pydantic would sort them like every other key."""
+
+    def sort(self, value: JsonSchemaValue, parent_key: str | None = None) -> JsonSchemaValue:
+        in_order: JsonSchemaValue = _sorted(value, parent_key)
+        return in_order
+
+
+def _sorted(value: Any, parent_key: str | None) -> Any:
+    if parent_key == "examples":
+        return value
+    if isinstance(value, dict):
+        keys = value if parent_key in ("properties", "default") else sorted(value)
+        return {key: _sorted(value[key], key) for key in keys}
+    if isinstance(value, list):
+        return [_sorted(item, parent_key) for item in value]
+    return value
 
 
 def build_document() -> dict[str, Any]:
@@ -44,7 +89,7 @@ def build_document() -> dict[str, Any]:
         (model, "validation" if _is_request(model, specs) else "serialization")
         for model in sorted(models, key=lambda m: m.__name__)
     ]
-    _, schemas = models_json_schema(keyed, ref_template=REF)
+    _, schemas = models_json_schema(keyed, ref_template=REF, schema_generator=_ExamplesAsWritten)
     paths: dict[str, dict[str, Any]] = {}
     for spec in specs:
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec)
@@ -53,7 +98,7 @@ def build_document() -> dict[str, Any]:
         "info": {
             "title": "Loyalty platform API",
             "version": __version__,
-            "description": "Members, points, tiers and more. Errors are RFC 9457 problem+json.",
+            "description": DESCRIPTION,
         },
         "servers": [{"url": "/"}],
         "paths": paths,
@@ -81,7 +126,7 @@ def _operation(spec: EndpointSpec) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": spec.operation_id,
         "summary": spec.summary,
-        "description": f"Who may call: {spec.access.description}.",
+        "description": "\n\n".join(filter(None, [spec.description, f"Who may call: {spec.access.description}."])),
         "tags": [spec.tag],
         "security": spec.access.security(),
         "parameters": _parameters(spec),
@@ -98,15 +143,18 @@ def _operation(spec: EndpointSpec) -> dict[str, Any]:
 
 def _parameters(spec: EndpointSpec) -> list[dict[str, Any]]:
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 128}}
+        {"name": name, "in": "path", "required": True, "description": PATH_PARAMETERS.get(name, ""),
+         "schema": {"type": "string", "maxLength": 128}}
         for name in re.findall(r"{(\w+)}", spec.path)
-    ]
+    ]  # fmt: skip
     if spec.query is not None:
         schema = spec.query.model_json_schema()
         for name, prop in schema.get("properties", {}).items():
+            described = {"description": prop.pop("description")} if "description" in prop else {}
             parameters.append(
-                {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
-            )
+                {"name": name, "in": "query", "required": name in schema.get("required", []), **described,
+                 "schema": prop}
+            )  # fmt: skip
     if spec.idempotency:
         parameters.append({
             "name": "Idempotency-Key", "in": "header", "required": spec.idempotency == "required",

@@ -56,5 +56,5 @@ def decode_cursor(scope: str, cursor: str | None) -> dict[str, Any] | None:
 class PageQuery(Input):
     """The query of a plain list: a page size and the cursor to continue from."""
 
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=2048)
+    limit: int = Field(default=50, ge=1, le=200, description="the most items a page holds")
+    cursor: str | None = Field(default=None, max_length=2048, description="the previous page's `next_cursor`")

@@ -34,6 +34,10 @@ def _store_reply(store: Store, status: int = 200) -> Reply:
           response=Store,
           status=201, errors=(AlreadyExists, IdempotencyKeyReused), idempotency="optional", etag=True)  # fmt: skip
 def create_store(ctx: RequestContext) -> Reply:
+    """Create a store (门店). `store_id` may be the business's own store code (e.g. `SH-001`); else one is
+    made. With an `Idempotency-Key`, a repeat answers the first creation.
+
+    Errors: 409 `already-exists` when the store id is taken; 422 `idempotency-key-reused`."""
     status, body = service.create_store(ctx.body, ctx.idempotency)
     return _store_reply(Store.model_validate(body), status)
 
@@ -41,6 +45,7 @@ def create_store(ctx: RequestContext) -> Reply:
 @endpoint(bp, "/v1/stores/{store_id}", "GET", summary="Read a store", tag="stores", access=READ, response=Store,
           errors=(NotFound,), etag=True)  # fmt: skip
 def get_store(ctx: RequestContext, store_id: str) -> Reply:
+    """One store with its `ETag`. Errors: 404 for an unknown store or one outside the caller's stores."""
     if not ctx.caller.covers_store(store_id):
         raise NotFound(f"No store {store_id!r}")  # a store outside the caller's scope does not exist for them
     return _store_reply(Store.of(service.get_store(store_id)))
@@ -50,6 +55,10 @@ def get_store(ctx: RequestContext, store_id: str) -> Reply:
           body=StorePatch, response=Store, if_match=True, etag=True,
           errors=(NotFound, PreconditionFailed, PreconditionRequired))  # fmt: skip
 def update_store(ctx: RequestContext, store_id: str) -> Reply:
+    """Edit a store's name, city, region or status (`open`, `closed`) with a JSON merge patch and
+    `If-Match`.
+
+    Errors: 412 on a stale `ETag`, 428 without `If-Match`; 404 for an unknown store."""
     patch: StorePatch = ctx.body
     assert ctx.if_match is not None
     return _store_reply(Store.of(service.update_store(store_id, patch.changes(), ctx.if_match)))
@@ -59,6 +68,7 @@ def update_store(ctx: RequestContext, store_id: str) -> Reply:
           response=StorePage,
           errors=(InvalidCursor,))  # fmt: skip
 def list_stores(ctx: RequestContext) -> Reply:
+    """Stores, paged with `limit` and `cursor`. Staff scoped to stores get exactly those, on one page."""
     query: PageQuery = ctx.query
     scope = sorted(ctx.caller.stores)
     if scope:  # a scoped caller's stores fit on one page

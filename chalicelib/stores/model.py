@@ -8,6 +8,8 @@ from typing import Any
 
 
 class StoreStatus(StrEnum):
+    """Whether a store trades: `open`, or `closed` (kept, with its history)."""
+
     OPEN = "open"
     CLOSED = "closed"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION
 from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.stores.model import Store as StoreModel
 from chalicelib.stores.model import StoreStatus
@@ -13,36 +14,51 @@ from chalicelib.stores.model import StoreStatus
 StoreId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+STORE_ID = "the store's id (门店编号): the business's own store code, e.g. `SH-001`, or one made for it (`st_…`)"
+NAME = "the store's name as members see it (门店名称)"
+CITY = "the city it is in (城市), e.g. 上海"
+REGION = "the sales region it belongs to (区域), as the business divides its stores, e.g. 华东"
+STATUS = "`open`, or `closed` (no longer trading; kept, with its history)"
 
 
 class StoreCreate(Input):
     """A new store. ``store_id`` may be the business's own store code (e.g. ``SH-001``); else one is made."""
 
-    store_id: StoreId | None = None
-    name: Name
-    city: Place
-    region: Place
-    status: StoreStatus = StoreStatus.OPEN
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"store_id": "SH-001", "name": "静安嘉里中心店", "city": "上海", "region": "华东"}]
+        }
+    )
+
+    store_id: StoreId | None = Field(default=None, description=f"{STORE_ID}; default: a new `st_…` id")
+    name: Name = Field(description=NAME)
+    city: Place = Field(description=CITY)
+    region: Place = Field(description=REGION)
+    status: StoreStatus = Field(default=StoreStatus.OPEN, description=STATUS)
 
 
 class StorePatch(MergePatch):
     """A JSON merge patch of a store; none of its fields may be null."""
 
-    name: Name | None = None
-    city: Place | None = None
-    region: Place | None = None
-    status: StoreStatus | None = None
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "静安嘉里中心旗舰店"}, {"status": "closed"}]})
+
+    name: Name | None = Field(default=None, description=NAME)
+    city: Place | None = Field(default=None, description=CITY)
+    region: Place | None = Field(default=None, description=REGION)
+    status: StoreStatus | None = Field(default=None, description=STATUS)
 
 
 class Store(Schema):
-    store_id: str
-    name: str
-    city: str
-    region: str
-    status: StoreStatus
-    created_at: str
-    updated_at: str
-    version: int
+    """A store (门店) of the chain."""
+
+    store_id: str = Field(description=STORE_ID)
+    name: str = Field(description=NAME)
+    city: str = Field(description=CITY)
+    region: str = Field(description=REGION)
+    status: StoreStatus = Field(description=STATUS)
+    created_at: str = Field(description=f"when it was created; {UTC_INSTANT}")
+    updated_at: str = Field(description=f"when it last changed; {UTC_INSTANT}")
+    version: int = Field(description=VERSION)
 
     @classmethod
     def of(cls, store: StoreModel) -> Store:
@@ -50,5 +66,7 @@ class Store(Schema):
 
 
 class StorePage(Schema):
-    items: list[Store]
-    next_cursor: str | None
+    """A page of stores."""
+
+    items: list[Store] = Field(description="this page's stores")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)

@@ -8,11 +8,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.config import JsonDict
 
 from chalicelib.purchases.schemas import Label
 from chalicelib.shared import clock
-from chalicelib.shared.fields import Day
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day
 from chalicelib.shared.http import Input, Schema
 from chalicelib.tiers.rules import Growth, Programme, Tier
 
@@ -21,15 +22,22 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Amount = Annotated[int, Field(ge=0, le=10**12)]
 GROWTH_KINDS = Literal["registration", "birthday", "review", "share", "checkin", "profile"]
 
+TIER_CODE = "the tier's code, e.g. `gold`: lower-case letters, digits, `_` and `-`"
+NAME_ZH = "its name in Chinese, e.g. 黄金会员"
+NAME_EN = "its name in English, e.g. Gold"
+METRIC_VALUE = "on the programme's metric: growth value (成长值), or fen paid (分) when the metric is paid_fen"
+
 
 class Entitlement(Input):
     """A named right with a quota per period (e.g. one private class a week); ``quota`` null: unlimited."""
 
-    code: Code
-    name_zh: Name
-    name_en: Name
-    quota: int | None = Field(default=None, ge=1, le=10_000)
-    period: Literal["day", "week", "month", "year", "unlimited"] = "unlimited"
+    code: Code = Field(description="the right's code, e.g. `private_class`")
+    name_zh: Name = Field(description="its name in Chinese, e.g. 私教课")
+    name_en: Name = Field(description="its name in English, e.g. Private class")
+    quota: int | None = Field(default=None, ge=1, le=10_000, description="uses per period; null: unlimited")
+    period: Literal["day", "week", "month", "year", "unlimited"] = Field(
+        default="unlimited", description="the period the quota renews in"
+    )
 
     @model_validator(mode="after")
     def _quota_matches_period(self) -> Entitlement:
@@ -44,26 +52,38 @@ class Benefits(Input):
 
     discount_rate: Decimal = Field(default=Decimal(1), gt=0, le=1, max_digits=5, decimal_places=4,
                                    description="price factor, e.g. 0.95 for 5% off")  # fmt: skip
-    points_multiplier: Decimal = Field(default=Decimal(1), gt=0, le=100, max_digits=8, decimal_places=4)
-    birthday_bonus_points: int = Field(default=0, ge=0, le=1_000_000)
-    free_shipping: bool = False
-    priority_purchase: bool = False
-    exclusive_coupons: list[Label] = Field(default_factory=list, max_length=50)
-    entitlements: list[Entitlement] = Field(default_factory=list, max_length=50)
+    points_multiplier: Decimal = Field(default=Decimal(1), gt=0, le=100, max_digits=8, decimal_places=4,
+                                       description="factor on purchase points (积分倍率), e.g. 1.5")  # fmt: skip
+    birthday_bonus_points: int = Field(default=0, ge=0, le=1_000_000, description="points given in the birthday month")
+    free_shipping: bool = Field(default=False, description="orders ship free (包邮)")
+    priority_purchase: bool = Field(default=False, description="early access to launches and sales (优先购)")
+    exclusive_coupons: list[Label] = Field(
+        default_factory=list, max_length=50, description="coupon names only this tier gets (专属券)"
+    )
+    entitlements: list[Entitlement] = Field(
+        default_factory=list, max_length=50, description="rights with a quota (权益), e.g. a private class a week"
+    )
 
 
 class TierIn(Input):
-    code: Code
-    name_zh: Name
-    name_en: Name
-    qualify_at: Amount = Field(default=0, description="threshold on the programme's metric over its window")
-    retain_at: Amount | None = Field(default=None, description="to keep the tier at review (保级); default: qualify_at")
-    upgrade_gift_points: int = Field(default=0, ge=0, le=1_000_000)
-    benefits: Benefits = Field(default_factory=Benefits)
+    """A tier (会员等级) of the programme."""
+
+    code: Code = Field(description=TIER_CODE)
+    name_zh: Name = Field(description=NAME_ZH)
+    name_en: Name = Field(description=NAME_EN)
+    qualify_at: Amount = Field(default=0, description=f"the threshold to reach it over the window, {METRIC_VALUE}")
+    retain_at: Amount | None = Field(
+        default=None, description=f"to keep the tier at review (保级), {METRIC_VALUE}; default: qualify_at"
+    )
+    upgrade_gift_points: int = Field(default=0, ge=0, le=1_000_000, description="points given on reaching it (升级礼)")
+    benefits: Benefits = Field(default_factory=Benefits, description="what the tier gives (权益)")
 
 
 class GrowthIn(Input):
-    per_cny: Decimal = Field(default=Decimal(1), ge=0, le=1000, max_digits=12, decimal_places=4)
+    """How growth value (成长值) is earned."""
+
+    per_cny: Decimal = Field(default=Decimal(1), ge=0, le=1000, max_digits=12, decimal_places=4,
+                             description="growth per CNY (元) paid, rounded down per purchase")  # fmt: skip
     activities: dict[GROWTH_KINDS, int] = Field(default_factory=dict, description="growth per activity kind")
 
     @model_validator(mode="after")
@@ -73,20 +93,74 @@ class GrowthIn(Input):
         return self
 
 
+PROGRAMME_EXAMPLE: JsonDict = {
+    "name": "年度消费等级",
+    "metric": "paid_fen",
+    "window": "calendar-year",
+    "validity": "calendar-year",
+    "grace_days": 15,
+    "warning_days": 30,
+    "growth": {"per_cny": 1, "activities": {"checkin": 1, "review": 10}},
+    "tiers": [
+        {"code": "normal", "name_zh": "普通会员", "name_en": "Member"},
+        {
+            "code": "silver",
+            "name_zh": "白银会员",
+            "name_en": "Silver",
+            "qualify_at": 100000,
+            "retain_at": 80000,
+            "upgrade_gift_points": 100,
+            "benefits": {"discount_rate": 0.98, "points_multiplier": 1.2, "birthday_bonus_points": 100},
+        },
+        {
+            "code": "gold",
+            "name_zh": "黄金会员",
+            "name_en": "Gold",
+            "qualify_at": 300000,
+            "retain_at": 250000,
+            "upgrade_gift_points": 300,
+            "benefits": {
+                "discount_rate": 0.95,
+                "points_multiplier": 1.5,
+                "birthday_bonus_points": 300,
+                "free_shipping": True,
+                "entitlements": [
+                    {
+                        "code": "alteration",
+                        "name_zh": "免费改衣",
+                        "name_en": "Free alterations",
+                        "quota": 2,
+                        "period": "month",
+                    }
+                ],
+            },
+        },
+    ],
+}
+
+
 class ProgrammeIn(Input):
     """A tier programme: tiers lowest first, the first open to everyone (``qualify_at`` 0)."""
 
-    name: Name = "会员等级"
-    metric: Literal["growth", "paid_fen"] = "growth"
-    window: Literal["lifetime", "rolling-12-months", "calendar-year"] = "lifetime"
+    model_config = ConfigDict(json_schema_extra={"examples": [PROGRAMME_EXAMPLE]})
+
+    name: Name = Field(default="会员等级", description="the programme's name, as members see it")
+    metric: Literal["growth", "paid_fen"] = Field(
+        default="growth", description="what tiers are judged on: growth value (成长值) or the amount paid (fen)"
+    )
+    window: Literal["lifetime", "rolling-12-months", "calendar-year"] = Field(
+        default="lifetime", description="over what time: ever, this month and the 11 before, or this calendar year"
+    )
     validity: Literal["months", "calendar-year"] = Field(
         default="months", description="months: validity_months from reaching; calendar-year: through next year"
     )
-    validity_months: int = Field(default=12, ge=1, le=120)
-    grace_days: int = Field(default=0, ge=0, le=366)
-    warning_days: int = Field(default=30, ge=0, le=366)
-    growth: GrowthIn = Field(default_factory=GrowthIn)
-    tiers: list[TierIn] = Field(min_length=1, max_length=20)
+    validity_months: int = Field(default=12, ge=1, le=120, description="months a tier holds after it is reached")
+    grace_days: int = Field(default=0, ge=0, le=366, description="days after the last valid day before the review")
+    warning_days: int = Field(
+        default=30, ge=0, le=366, description="days before the end at which members at risk are warned"
+    )
+    growth: GrowthIn = Field(default_factory=GrowthIn, description="how growth value (成长值) is earned")
+    tiers: list[TierIn] = Field(min_length=1, max_length=20, description="the tiers, lowest (everyone's) first")
 
     @model_validator(mode="after")
     def _ladder(self) -> ProgrammeIn:
@@ -117,38 +191,51 @@ class ProgrammeIn(Input):
 
 
 class ProgrammeVersion(ProgrammeIn):
-    version: int
-    status: Literal["draft", "current", "superseded"]
-    created_at: str
-    created_by: str
-    applied_at: str | None = None
-    applied_by: str | None = None
+    """A version of the tier programme (会员等级体系)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{**PROGRAMME_EXAMPLE, "version": 2, "status": "draft",
+        "created_at": "2026-11-30T08:12:31.406Z", "created_by": "staff:sf_01JDZ8Q4X7K3M9N2P5R8T1V6W0"}]})  # fmt: skip
+
+    version: int = Field(description="its number: 1, 2, 3 …")
+    status: Literal["draft", "current", "superseded"] = Field(
+        description="draft (not applied), current (judging members now) or superseded (applied once, replaced since)"
+    )
+    created_at: str = Field(description=f"when it was drafted; {UTC_INSTANT}")
+    created_by: str = Field(description="who drafted it (`staff:<id>`)")
+    applied_at: str | None = Field(default=None, description=f"when it was made current; {UTC_INSTANT}")
+    applied_by: str | None = Field(default=None, description="who made it current")
 
 
 class ProgrammeVersions(Schema):
-    current: ProgrammeVersion
-    versions: list[ProgrammeVersion]
+    """Every tier programme version and the current one."""
+
+    current: ProgrammeVersion = Field(description="the version judging members now")
+    versions: list[ProgrammeVersion] = Field(description="every version, newest first")
 
 
 class ProgrammeJobIn(Input):
+    """Which programme version to preview."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 2}]})
+
     version: int = Field(ge=1, description="the programme version to preview or apply")
 
 
 class JobRun(Schema):
     """A job run's report; ``tallies`` count what it found (for tiers: members up, down, unchanged)."""
 
-    job: str
-    run_id: str
-    as_of: str
-    first_day: str
-    status: str
-    planned: int
-    batches: int
-    batches_done: int
-    processed: int
-    tallies: dict[str, int]
-    started_at: str
-    finished_at: str | None
+    job: str = Field(description="the job's name, e.g. `preview-tier-programme`")
+    run_id: str = Field(description="the run's id (`run_…`)")
+    as_of: str = Field(description=f"the day it runs for; {BUSINESS_DATE}")
+    first_day: str = Field(description=f"the first day it covers; {BUSINESS_DATE}")
+    status: str = Field(description="`planning`, `running`, `completed` or `failed`")
+    planned: int = Field(description="items it plans to process")
+    batches: int = Field(description="batches the items were split into")
+    batches_done: int = Field(description="batches finished so far")
+    processed: int = Field(description="items processed so far")
+    tallies: dict[str, int] = Field(description="counts of what it found, e.g. `up`, `down`, `unchanged`")
+    started_at: str = Field(description=f"when it started; {UTC_INSTANT}")
+    finished_at: str | None = Field(description=f"when it finished; {UTC_INSTANT}; null while under way")
     error: str | None = Field(default=None, description="why the run failed (status `failed`)")
 
 
@@ -167,53 +254,82 @@ def _override_end(value: date) -> date:
 
 
 class OverrideIn(Input):
-    kind: Literal["floor", "pin"] = Field(description="floor: never below the tier; pin: exactly the tier")
-    tier: Code
-    until: Annotated[Day, AfterValidator(_override_end)] = Field(
-        description=f"the last day it holds: from today to at most {OVERRIDE_YEARS} years ahead"
+    """A staff override of a member's tier, until a day, with a reason."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"kind": "floor", "tier": "gold", "until": "2030-12-31", "reason": "品牌大使合作期内保底黄金"}]
+        }
     )
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+    kind: Literal["floor", "pin"] = Field(description="floor: never below the tier; pin: exactly the tier")
+    tier: Code = Field(description="the tier's code in the current programme, e.g. `gold`")
+    until: Annotated[Day, AfterValidator(_override_end)] = Field(
+        description=f"the last day it holds, from today to at most {OVERRIDE_YEARS} years ahead; {BUSINESS_DATE}"
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+        description="why, kept in the tier history and the audit log (write no personal data)"
+    )
 
 
 class TierView(Schema):
-    code: str
-    name_zh: str
-    name_en: str
+    """A tier by code and names."""
+
+    code: str = Field(description=TIER_CODE)
+    name_zh: str = Field(description=NAME_ZH)
+    name_en: str = Field(description=NAME_EN)
 
 
 class TierStatus(Schema):
     """Where a member stands: tier, period, progress to the next tier, retention, benefits, history."""
 
-    programme_version: int
-    metric: str
-    window: str
-    tier: TierView
-    since: str
-    valid_until: str | None
-    value: int = Field(description="the metric over the window now")
-    next: dict[str, Any] | None = Field(description="the next tier, the value it needs and what is missing")
-    retention: dict[str, Any] | None = Field(description="what keeping the tier at its review needs")
-    override: dict[str, Any] | None
-    benefits: dict[str, Any]
-    history: list[dict[str, Any]]
+    programme_version: int = Field(description="the programme version judging the member")
+    metric: str = Field(description="what tiers are judged on: `growth` or `paid_fen`")
+    window: str = Field(description="over what time: `lifetime`, `rolling-12-months` or `calendar-year`")
+    tier: TierView = Field(description="the member's tier (会员等级)")
+    since: str = Field(description=f"the day they reached it; {BUSINESS_DATE}")
+    valid_until: str | None = Field(description=f"the last day it holds; {BUSINESS_DATE}; null at the lowest tier")
+    value: int = Field(description=f"the value over the window now, {METRIC_VALUE}")
+    next: dict[str, Any] | None = Field(
+        description="the next tier: `code`, `name_zh`, `name_en`, `qualify_at` and `missing` (what the value lacks); "
+        "null at the top"
+    )
+    retention: dict[str, Any] | None = Field(
+        description="keeping the tier at its review (保级): `retain_at`, `value`, `missing`, `review_on` (a business "
+        "date) and `at_risk`; null at the lowest tier"
+    )
+    override: dict[str, Any] | None = Field(
+        description="a staff override: `kind` (floor or pin), `tier`, `until` (a business date) and `reason`; or null"
+    )
+    benefits: dict[str, Any] = Field(description="what the tier gives (权益), as the programme's Benefits")
+    history: list[dict[str, Any]] = Field(
+        description="the latest tier changes, newest first: `tier`, `previous`, `reason` (upgrade, downgrade, retained,"
+        " override, programme, refund, opening), `gift_points`, `programme_version`, `note` and `occurred_at` (UTC)"
+    )
 
 
 class GrowthEntry(Schema):
-    entry_id: str
-    seq: int
-    type: str
-    growth: int
-    value_after: int
-    paid_fen: int
-    month: str
-    source: dict[str, str | None]
-    reason: str
-    occurred_at: str
+    """One entry of the growth ledger; entries are never changed, corrections are new entries."""
+
+    entry_id: str = Field(description="the entry's id (`ge_…`)")
+    seq: int = Field(description="its number in the member's growth ledger: 1, 2, 3 … without gaps")
+    type: str = Field(description="earn, reverse (a refund taking growth back) or opening (migrated)")
+    growth: int = Field(description="growth value (成长值), signed: credits positive, debits negative")
+    value_after: int = Field(description="the member's lifetime growth value after this entry")
+    paid_fen: int = Field(description=f"the amount paid it counts (negative for refunds); {FEN}")
+    month: str = Field(description="the business month it counts in, YYYY-MM")
+    source: dict[str, str | None] = Field(description="what booked it: `kind` (order, refund, activity …) and `id`")
+    reason: str = Field(description="why, in words")
+    occurred_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
 
 
 class GrowthPage(Schema):
-    value: int
-    paid_fen: int = Field(description="lifetime paid amount, net of refunds")
-    months: dict[str, dict[str, int]] = Field(description="growth and paid fen per month, the last 24 months")
-    items: list[GrowthEntry]
-    next_cursor: str | None
+    """A member's growth value (成长值) with a page of its entries, newest first."""
+
+    value: int = Field(description="lifetime growth value (成长值)")
+    paid_fen: int = Field(description=f"lifetime paid amount, net of refunds; {FEN}")
+    months: dict[str, dict[str, int]] = Field(
+        description="per business month (YYYY-MM), the last 24: `growth` and `paid_fen` (fen)"
+    )
+    items: list[GrowthEntry] = Field(description="this page's growth entries")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)

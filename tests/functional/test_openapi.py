@@ -2,9 +2,14 @@
 
 import json
 import re
+from typing import get_args
+
+import pytest
+from pydantic import BaseModel, ValidationError
 
 from chalicelib.local.snapshot import SNAPSHOT, current_document
-from chalicelib.shared.http import ENDPOINTS
+from chalicelib.shared.http import ENDPOINTS, Input
+from tests.conftest import signed_headers
 
 
 def test_the_committed_snapshot_matches_the_code():
@@ -54,3 +59,112 @@ def test_the_docs_page_loads_its_assets_from_this_api(api):
 
 def test_an_unknown_asset_is_404(api):
     assert api.get("/v1/docs/assets/evil.js").status == 404
+
+
+def operations(document):
+    return [(f"{method.upper()} {path}", op) for path, ops in document["paths"].items() for method, op in ops.items()]
+
+
+def test_every_operation_says_what_it_does_not_only_who_may_call():
+    for name, operation in operations(current_document()):
+        assert operation["summary"].strip(), f"{name}: give it a summary"
+        what, _, access = operation["description"].rpartition("Who may call: ")
+        assert access, f"{name}: the description ends with who may call"
+        assert len(what.split()) >= 5, f"{name}: write the view's docstring (what it does, the rule, the errors)"
+
+
+def test_every_schema_field_and_parameter_says_what_it_means():
+    document = current_document()
+    undescribed = [
+        f"{name}.{field}" if field else name
+        for name, schema in document["components"]["schemas"].items()
+        for field in ["", *schema.get("properties", {})]
+        if not (schema["properties"][field] if field else schema).get("description", "").strip()
+    ]
+    undescribed += [
+        f"{name} {parameter['in']} parameter {parameter['name']}"
+        for name, operation in operations(document)
+        for parameter in operation["parameters"]
+        if not parameter.get("description", "").strip()
+    ]
+    assert not undescribed, "give these a description (meaning, unit, 中文 term): " + ", ".join(undescribed)
+
+
+def described_models() -> set[type[BaseModel]]:
+    """Every model the document describes: bodies, queries and answers of every route, and the models in them."""
+    current_document()  # registers every route
+    found: set[type[BaseModel]] = set()
+    pending: list[object] = [model for spec in ENDPOINTS for model in (spec.body, spec.query, spec.response) if model]
+    while pending:
+        annotation = pending.pop()
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation not in found:
+            found.add(annotation)
+            pending += [field.annotation for field in annotation.model_fields.values()]
+        pending += get_args(annotation)
+    return found
+
+
+def test_every_request_body_shows_an_example():
+    document = current_document()
+    for spec in ENDPOINTS:
+        if spec.body is not None:
+            body = document["paths"][spec.path][spec.method.lower()]["requestBody"]["content"]["application/json"]
+            schema = document["components"]["schemas"][body["schema"]["$ref"].rpartition("/")[2]]
+            assert schema.get("examples"), f"{spec.body.__name__}: give it examples (json_schema_extra)"
+
+
+WITH_EXAMPLES = sorted((m for m in described_models() if "examples" in m.model_json_schema()), key=lambda m: m.__name__)
+
+
+@pytest.mark.parametrize("model", WITH_EXAMPLES, ids=lambda model: model.__name__)
+def test_every_example_is_one_its_own_model_accepts(model):
+    """Examples are validated as the routes parse bodies (strict JSON), so they never drift from the contract."""
+    for example in model.model_json_schema()["examples"]:
+        try:
+            model.model_validate_json(json.dumps(example), strict=issubclass(model, Input))
+        except ValidationError as e:
+            pytest.fail(f"{model.__name__} refuses its example {example}: {e}")
+
+
+def example(model):
+    return model.model_json_schema()["examples"][0]
+
+
+def test_the_examples_tell_a_story_the_api_accepts(api):
+    """A store, a member registered there and found by phone, points credited, redeemed and given back, a partner
+    whose purchase and refunds are booked, a rules preview, a programme draft and an override: each posted as its
+    schema's example."""
+    from chalicelib.identity.schemas import PartnerCreate, StaffCreate
+    from chalicelib.members.schemas import Lookup, MemberCreate
+    from chalicelib.points.schemas import AdjustmentCreate, RedemptionCreate, Reversal
+    from chalicelib.purchases.schemas import PreviewOrder, Purchase, Refund
+    from chalicelib.stores.schemas import StoreCreate
+    from chalicelib.tiers.schemas import OverrideIn, ProgrammeIn
+
+    def accepted(answer, status):
+        assert answer.status == status, answer.body
+        return answer.body
+
+    def key(name):
+        return {"idempotency-key": f"story-{name}"}
+
+    def signed(path, body):
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        return api.as_(None).call("POST", path, raw=raw, headers=signed_headers(*partner, raw))
+
+    accepted(api.post("/v1/stores", example(StoreCreate)), 201)
+    member_id = accepted(api.post("/v1/members", example(MemberCreate)), 201)["member_id"]
+    assert accepted(api.post("/v1/members/lookup", example(Lookup)), 200)["member_id"] == member_id
+    accepted(api.post("/v1/staff", example(StaffCreate)), 201)
+    points = f"/v1/members/{member_id}/points"
+    accepted(api.post(f"{points}/adjustments", example(AdjustmentCreate), headers=key("adjust")), 201)
+    redemption = accepted(api.post(f"{points}/redemptions", example(RedemptionCreate), headers=key("redeem")), 201)
+    accepted(api.post(f"{points}/redemptions/{redemption['redemption_id']}/reversal", example(Reversal)), 201)
+    created = accepted(api.post("/v1/partners", example(PartnerCreate)), 201)
+    partner = created["partner_id"], created["secret"]
+    assert accepted(signed("/v1/webhooks/purchases", example(Purchase)), 200)["member_id"] == member_id
+    for refund in Refund.model_json_schema()["examples"]:
+        accepted(signed("/v1/webhooks/refunds", refund), 200)
+    accepted(api.post("/v1/points/rules/preview", example(PreviewOrder)), 200)
+    accepted(api.post("/v1/tiers/programmes", example(ProgrammeIn)), 201)
+    accepted(api.call("PUT", f"/v1/members/{member_id}/tier/override", example(OverrideIn)), 200)
