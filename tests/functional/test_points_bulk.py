@@ -49,7 +49,7 @@ def test_opening_balances_once_per_member_with_their_own_expiry_dates(aws, tmp_p
     report = bulk.import_balances(path, "utf-8", lambda n: None)
     assert (report.imported, report.failed) == (3, 2)
     assert {(field, message.split(":")[0]) for _, field, message in report.errors} == {
-        ("phone", "No member with that phone"), ("expires_on", "is past")}  # fmt: skip
+        ("phone", "No member matches"), ("expires_on", "is past")}  # fmt: skip
     with clock.frozen(clock.now()):
         balance = service.balance(member_id)
     assert balance.available == 550
