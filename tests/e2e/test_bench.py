@@ -45,3 +45,10 @@ def test_the_other_benches_print_their_figures(name):
     figures = bench(name)
     assert figures["raw_get_p50"] > 0
     assert all(figure["total"] >= 1 for key, figure in figures.items() if key.startswith("requests_per_"))
+
+
+def test_coldstart_prints_cpu_figures_of_fresh_processes():
+    figures = bench("coldstart")
+    assert all(figures[name] > 0 for name in ("import_app_cpu_ms", "import_frameworks_cpu_ms", "raw_get_cpu_ms"))
+    assert figures["first_request_cpu_ms"] > 0
+    assert set(figures["goals"]) == {"import_app_vs_frameworks", "first_request_cpu_ms", "warm_request_vs_raw_get"}
