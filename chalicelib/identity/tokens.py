@@ -15,8 +15,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-import jwt
-
 from chalicelib.shared import clock
 from chalicelib.shared.errors import Unauthenticated
 from chalicelib.shared.ids import new_id
@@ -47,6 +45,8 @@ class Claims:
 
 def issue_access_token(claims: Claims) -> tuple[str, int]:
     """A signed access token and its lifetime in seconds."""
+    import jwt  # imported on first use: a webhook or a cold start that never sees a token does not pay for it
+
     settings = get_settings()
     now = clock.real_now()  # lifetimes are security, on real time: a moved test clock logs nobody out
     lifetime = timedelta(minutes=settings.access_token_minutes)
@@ -60,6 +60,8 @@ def issue_access_token(claims: Claims) -> tuple[str, int]:
 
 def verify_access_token(token: str) -> Claims:
     """The claims of a valid token; 401 for anything else (bad signature, expired, wrong audience)."""
+    import jwt
+
     try:
         payload = jwt.decode(
             token, get_settings().jwt_secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
