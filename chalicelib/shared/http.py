@@ -44,9 +44,13 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class Schema(BaseModel):
-    """Base of every request and response model: unknown fields are refused, not ignored."""
+    """Base of every request and response model: unknown fields are refused, not ignored.
 
-    model_config = ConfigDict(extra="forbid")
+    Each model builds its validator and serializer when first used, not at import: a cold start builds the
+    few its request needs instead of all of them (most routes are rarely called).
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 @dataclass(frozen=True)
