@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
+import zipfile
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,21 @@ def _of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 def test_packaged_template_passes_cfn_lint(packaged: Path) -> None:
     matches = lint_file(packaged, config=ManualArgs(regions=LINT_REGIONS))
     assert not matches, "cfn-lint findings:\n" + "\n".join(str(match) for match in matches)
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
+def test_every_module_ships_compiled_and_checked_against_its_source(packaged: Path) -> None:
+    with zipfile.ZipFile(packaged.parent / "deployment.zip") as archive:
+        sources = [name for name in archive.namelist() if name.endswith(".py")]
+        assert "app.py" in sources
+        for source in sources:
+            folder, _, file = source.rpartition("/")
+            cached = f"{folder}/__pycache__/" if folder else "__pycache__/"
+            header = archive.read(f"{cached}{file[:-3]}.{sys.implementation.cache_tag}.pyc")[:16]
+            assert header[:4] == importlib.util.MAGIC_NUMBER, source
+            assert int.from_bytes(header[4:8], "little") == 0b11, source  # hash-based, checked against the source
+            assert header[8:] == importlib.util.source_hash(archive.read(source)), source
 
 
 @pytest.mark.package
