@@ -83,6 +83,10 @@ def probe(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return result
 
 
+def _requests(by_operation: dict[str, int]) -> dict[str, object]:
+    return {"total": sum(by_operation.values()), "by_operation": by_operation}
+
+
 def median(runs: list[dict[str, Any]], name: str) -> float:
     return round(statistics.median(run[name] for run in runs), 2)
 
@@ -105,9 +109,10 @@ def figures() -> dict[str, Any]:
 
         def plan_file(directory: str) -> str:
             events = [purchase_event(partner_id, secret, member_id, f"cold-{next(orders)}")
-                      for _ in range(WARM_REQUESTS + 1)]  # fmt: skip
+                      for _ in range(WARM_REQUESTS + 2)]  # fmt: skip
+            plan = {"first": events[0], "warm": events[1:-1], "last": events[-1], "raw_get": raw_get}
             path = Path(directory) / f"plan-{next(orders)}.json"
-            path.write_text(json.dumps({"first": events[0], "warm": events[1:], "raw_get": raw_get}), "utf-8")
+            path.write_text(json.dumps(plan), "utf-8")
             return str(path)
 
         with tempfile.TemporaryDirectory(prefix="loyalty-coldstart-") as work:
@@ -135,6 +140,8 @@ def figures() -> dict[str, Any]:
         "raw_get_cpu_ms": median(runs, "raw_get_cpu_ms"),
         "botocore_sessions": max(run["botocore_sessions"] for run in runs),
         "botocore_clients": max(run["botocore_clients"] for run in runs),
+        "requests_per_first_purchase": _requests(runs[0]["first_request_dynamodb_requests"]),
+        "requests_per_warm_purchase": _requests(runs[0]["warm_request_dynamodb_requests"]),
     }
     result["import_app_vs_frameworks"] = round(result["import_app_cpu_ms"] / result["import_frameworks_cpu_ms"], 2)
     result["warm_request_vs_raw_get"] = round(result["warm_request_cpu_ms"] / result["raw_get_cpu_ms"], 2)

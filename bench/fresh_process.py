@@ -15,6 +15,7 @@ import json
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,14 @@ def app_process(plan_path: str) -> dict[str, Any]:
 
     import_ms = cpu_ms(import_app)
     handler, context = loaded["app"], _LambdaContext()
+    requests: Counter[str] = Counter()
+
+    def count(request: Any, **kwargs: Any) -> None:
+        requests[request.headers["X-Amz-Target"].decode().rpartition(".")[2]] += 1
+
+    import botocore.handlers  # already imported by the app: this costs nothing measured
+
+    botocore.handlers.BUILTIN_HANDLERS.append(("before-send.dynamodb", count))  # sessions made from now on
 
     def answer(event: dict[str, Any]) -> None:
         response = handler(event, context)
@@ -70,14 +79,18 @@ def app_process(plan_path: str) -> dict[str, Any]:
             raise SystemExit(f"the app answered {response['statusCode']}: {response['body']}")
 
     first_ms = cpu_ms(lambda: answer(plan["first"]))
+    first_requests = dict(requests)
     warm_ms = [cpu_ms(lambda event=event: answer(event)) for event in plan["warm"]]
+    requests.clear()
+    answer(plan["last"])
+    warm_requests = dict(requests)
     sessions, clients = _instances("botocore.session", "Session"), _instances("botocore.client", "BaseClient")
 
     import boto3
 
     raw = boto3.client("dynamodb")
     raw_get_ms = [cpu_ms(lambda: raw.get_item(**plan["raw_get"])) for _ in plan["warm"]]
-    raw_get_ms = raw_get_ms[len(raw_get_ms) // 5 :]  # the first calls make the client's connection
+    raw_get_ms = raw_get_ms[len(raw_get_ms) // 5 :]  # the first calls warm the client up
     return {
         "import_cpu_ms": round(import_ms, 1),
         "first_request_cpu_ms": round(first_ms, 1),
@@ -85,11 +98,14 @@ def app_process(plan_path: str) -> dict[str, Any]:
         "raw_get_cpu_ms": round(statistics.median(raw_get_ms), 2),
         "botocore_sessions": sessions,
         "botocore_clients": clients,
+        "first_request_dynamodb_requests": first_requests,
+        "warm_request_dynamodb_requests": warm_requests,
     }
 
 
 def _instances(module: str, name: str) -> int:
     cls = getattr(sys.modules[module], name)
+    gc.unfreeze()  # the app froze what its import made; count that too
     gc.collect()
     return sum(1 for value in gc.get_objects() if isinstance(value, cls))
 
