@@ -26,7 +26,6 @@ import ipaddress
 import secrets
 from datetime import timedelta
 
-import phonenumbers
 from pynamodb.exceptions import DeleteError, UpdateError
 
 from chalicelib.identity import lockout
@@ -99,6 +98,8 @@ def request_code(phone: str, address: str | None) -> None:
 
 
 def region_of(phone: str) -> str:
+    import phonenumbers  # imported on first use, as in members.model
+
     return phonenumbers.region_code_for_number(phonenumbers.parse(phone)) or "ZZ"
 
 

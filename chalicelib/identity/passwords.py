@@ -1,17 +1,23 @@
-"""Passwords: argon2id hashes (argon2-cffi's defaults), verified in constant time."""
+"""Passwords: argon2id hashes (argon2-cffi's defaults), verified in constant time.
+
+argon2 is imported on first use: only log-ins and password changes need it, not a cold start.
+"""
 
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_LENGTH = 10
 
 
 @functools.cache
 def _hasher() -> PasswordHasher:
+    from argon2 import PasswordHasher
+
     return PasswordHasher()
 
 
@@ -21,6 +27,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> bool:
     """Whether ``password`` matches; with no stored hash a dummy one is checked, so timing tells nothing."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
         return _hasher().verify(stored or _dummy_hash(), password) and stored is not None
     except (VerificationError, InvalidHashError):

@@ -15,8 +15,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-import jwt
-
 from chalicelib.identity.rules import Role
 from chalicelib.shared import clock
 from chalicelib.shared.errors import Unauthenticated
@@ -48,6 +46,8 @@ class Claims:
 
 def issue_access_token(claims: Claims) -> tuple[str, int]:
     """A signed access token and its lifetime in seconds."""
+    import jwt  # imported on first use: a webhook or a cold start that never sees a token does not pay for it
+
     settings = get_settings()
     now = clock.real_now()  # lifetimes are security, on real time: a moved test clock logs nobody out
     lifetime = timedelta(minutes=settings.access_token_minutes)
@@ -62,6 +62,8 @@ def issue_access_token(claims: Claims) -> tuple[str, int]:
 def verify_access_token(token: str) -> Claims:
     """The claims of a valid token; 401 for anything else (bad signature, expired, wrong audience, or claims no
     account could hold, such as an unknown role)."""
+    import jwt
+
     try:
         payload = jwt.decode(
             token, get_settings().jwt_secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,

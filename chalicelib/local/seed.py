@@ -21,7 +21,7 @@ def seed_demo_data() -> int:
 
     created = 0
     if not programmes.versions():
-        draft = programmes.create(programmes.CLOTHING, "seed")
+        draft = programmes.create(programmes.clothing(), "seed")
         programmes.make_current(draft.version, "seed")
         created += 1
     for store in DEMO_STORES:

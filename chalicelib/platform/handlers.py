@@ -16,11 +16,13 @@ from chalicelib.notifications import listeners as _notification_listeners  # noq
 from chalicelib.platform.jobs import purge_idempotency_records
 from chalicelib.points.jobs import expire_points, mature_pending_points, points_expiry_reminders, reconcile_points
 from chalicelib.purchases import listeners as _purchases_listeners  # noqa: F401  registers the consumer
+from chalicelib.shared.db import ensure_tables_bound
 from chalicelib.shared.events import handle_sqs_batch, relay
 from chalicelib.shared.jobs import handle_job_messages, run_job, scheduled_day
 from chalicelib.stats import listeners as _stats_listeners  # noqa: F401  registers the consumer
 from chalicelib.tiers.jobs import recalculate_tiers
 
+ensure_tables_bound()  # Lambda imports this module itself for these functions, not app.py
 bp = Blueprint(__name__)
 
 

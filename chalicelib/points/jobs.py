@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.points import rules, service
@@ -258,6 +257,8 @@ def reconcile(member_id: str) -> list[str]:
 
 
 def _report_drift(member_id: str, problems: list[str]) -> None:
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric  # only a drift needs it
+
     logger.error("points drift", extra={"member_id": member_id, "problems": problems})
     with single_metric(name="PointsDrift", unit=MetricUnit.Count, value=1, namespace="Loyalty") as metric:
         metric.add_dimension(name="stage", value=get_settings().stage)

@@ -9,6 +9,7 @@ condition on what it read, so two refunds of one order cannot both spend the sam
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, replace
@@ -112,19 +113,23 @@ def _version(record: EarnRulesRecord) -> RulesVersion:
                         document.to_rules(), record.created_at, record.created_by)  # fmt: skip
 
 
-DEFAULT = RulesVersion(0, datetime(2000, 1, 1, tzinfo=UTC), RulesIn(), RulesIn().to_rules(), "", "default")
+@functools.cache
+def default_rules() -> RulesVersion:
+    """The rules in force before any version is published (made on first use, not at import)."""
+    document = RulesIn()
+    return RulesVersion(0, datetime(2000, 1, 1, tzinfo=UTC), document, document.to_rules(), "", "default")
 
 
 def rules_at(instant: datetime, known: list[RulesVersion] | None = None) -> RulesVersion:
     """The version in force at ``instant``: the latest ``effective_from`` not after it (then the latest
     version number); before any version, the defaults (1 point per CNY)."""
     in_force = [v for v in (known if known is not None else versions()) if v.effective_from <= instant]
-    return max(in_force, key=lambda v: (v.effective_from, v.version), default=DEFAULT)
+    return max(in_force, key=lambda v: (v.effective_from, v.version), default=default_rules())
 
 
 def rules_version(number: int) -> RulesVersion:
     if number == 0:
-        return DEFAULT
+        return default_rules()
     found = next((v for v in versions() if v.version == number), None)
     if found is None:
         forget_rules()

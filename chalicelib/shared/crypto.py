@@ -9,6 +9,9 @@ associated data), so a value copied to another member or field does not decrypt.
 
 Exact-match lookups (phone, email) use an HMAC-SHA256 of the normalised value under
 ``LOYALTY_LOOKUP_HASH_KEY``: the tables hold the hash, never the value.
+
+cryptography is imported where a key is first used: a cold start whose request opens no sealed value never
+loads it.
 """
 
 from __future__ import annotations
@@ -26,9 +29,6 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from chalicelib.shared.settings import get_settings
 
@@ -79,15 +79,21 @@ class LocalKeyring(Keyring):
     name = "local:v1"
 
     def __init__(self, path: Path) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self._master = AESGCM(_read_or_create_master_key(path))
 
     def new_data_key(self) -> tuple[bytes, WrappedKey]:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         key = AESGCM.generate_key(bit_length=256)
         nonce = os.urandom(_NONCE_BYTES)
         blob = nonce + self._master.encrypt(nonce, key, self.name.encode())
         return key, WrappedKey(self.name, base64.b64encode(blob).decode())
 
     def unwrap(self, wrapped: WrappedKey) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
         raw = base64.b64decode(wrapped.blob)
         try:
             return self._master.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], self.name.encode())
@@ -96,6 +102,8 @@ class LocalKeyring(Keyring):
 
 
 def _read_or_create_master_key(path: Path) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".master-")  # created 0600
@@ -131,6 +139,8 @@ class KmsKeyring(Keyring):
         """``count`` data keys for one KMS call: each owner still gets a random key of their own, wrapped
         under a batch key that KMS made and wrapped. Only the owner's item holds their wrapped key, so
         erasing it shreds their data as before; the batch key opens nothing without it."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         result = self._kms.generate_data_key(KeyId=self._key_id, KeySpec="AES_256")
         batch_key, kms_blob = AESGCM(result["Plaintext"]), bytes(result["CiphertextBlob"])
         keys = []
@@ -142,6 +152,9 @@ class KmsKeyring(Keyring):
 
     def unwrap(self, wrapped: WrappedKey) -> bytes:
         if wrapped.keyring.startswith(BATCHED.decode() + ":"):
+            from cryptography.exceptions import InvalidTag
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
             raw = base64.b64decode(wrapped.blob)
             size = int.from_bytes(raw[:2], "big")
             kms_blob, rest = raw[2 : 2 + size], raw[2 + size :]
@@ -206,6 +219,8 @@ class Sealer:
     """Seals and opens one owner's fields with that owner's data key."""
 
     def __init__(self, owner: str, data_key: bytes) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self._owner = owner
         self._aead = AESGCM(data_key)
 
@@ -220,6 +235,8 @@ class Sealer:
         return SEALED_PREFIX + base64.b64encode(sealed).decode()
 
     def open(self, field: str, sealed: str) -> str:
+        from cryptography.exceptions import InvalidTag
+
         if not sealed.startswith(SEALED_PREFIX):
             raise ValueError("not a sealed value")
         raw = base64.b64decode(sealed.removeprefix(SEALED_PREFIX))

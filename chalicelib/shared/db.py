@@ -8,14 +8,16 @@ definitions that the emulator creates and the CloudFormation template declares.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from pynamodb.connection import Connection
+from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
@@ -53,6 +55,23 @@ class Record(Model):
         except cls.DoesNotExist:
             return None
 
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        """pynamodb's connection to this table, sending through the process's one ``connection()``.
+
+        pynamodb gives each model class a connection of its own, and each makes its own botocore session and
+        client on first use (about 110 ms of CPU each): a first request touching six tables paid that six times.
+        """
+        meta: Any = cls.Meta
+        if cls._connection is None or cls._connection.table_name != meta.table_name:
+            table_connection = super()._get_connection()  # the table's key schema, on a connection never used
+            shared = connection()
+            with contextlib.suppress(ValueError):  # the table is already known to the shared connection
+                shared.add_meta_table(table_connection.get_meta_table())
+            table_connection.connection = shared
+            return table_connection
+        return cls._connection
+
 
 _registry: dict[str, type[Record]] = {}
 _binding: tuple[str, str] | None = None  # the (prefix, region) tables are bound to; classes declared later follow
@@ -81,10 +100,21 @@ def physical_name(prefix: str, logical_name: str) -> str:
 def bind_tables(prefix: str, region: str) -> None:
     """Point every record class at this stage's tables, dropping connections made for another endpoint."""
     global _binding
-    connection.cache_clear()
+    _shared_connection.cache_clear()
     _binding = (prefix, region)
     for cls in registered_tables():
         _bind(cls, prefix, region)
+
+
+def ensure_tables_bound() -> None:
+    """Bind the tables to the settings' stage unless something bound them already. Lambda imports each
+    non-HTTP function's module directly (``chalicelib.platform.handlers.<name>``), never ``app.py``, so that
+    module calls this: without it, jobs and consumers would write to tables named without the stage."""
+    if _binding is None:
+        from chalicelib.shared.settings import get_settings
+
+        settings = get_settings()
+        bind_tables(settings.table_prefix, settings.region)
 
 
 def _bind(cls: type[Record], prefix: str, region: str) -> None:
@@ -117,12 +147,23 @@ def import_each(module_name: str) -> list[Any]:
     return found
 
 
-@functools.cache
+_connection_lock = threading.Lock()
+
+
 def connection() -> Connection:
-    """The connection transactions use; made once per process (its botocore client is thread-safe)."""
+    """The process's one DynamoDB connection: every table and every transaction sends through its botocore
+    client (thread-safe, with a pool of kept-alive HTTP connections), made once per binding of the tables."""
+    with _connection_lock:  # making a botocore client is not thread-safe: one thread makes it, others wait
+        return _shared_connection()
+
+
+@functools.cache
+def _shared_connection() -> Connection:
     from chalicelib.shared.settings import get_settings
 
-    return Connection(region=get_settings().region)
+    shared = Connection(region=_binding[1] if _binding else get_settings().region)
+    shared.client  # noqa: B018  made now, under the lock
+    return shared
 
 
 def reason_codes(error: TransactWriteError) -> list[str | None]:

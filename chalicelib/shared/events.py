@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
 from chalicelib.shared import clock
@@ -33,6 +33,8 @@ CONSUMED_RETENTION = timedelta(days=30)
 class Event(BaseModel):
     """The envelope every domain event travels in. ``subject`` names the thing it is about; ``actor`` who
     caused it (``staff:<id>``, ``system`` ...), with the request and address it came from when there was one."""
+
+    model_config = ConfigDict(defer_build=True)  # built by the first event, not at import
 
     event_id: str
     type: str = Field(pattern=r"^[a-z]+(\.[a-z-]+)+$")

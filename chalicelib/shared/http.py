@@ -49,9 +49,12 @@ class Schema(BaseModel):
 
     A model holding a member's personal data or a secret sets ``confidential``: every answer carrying one, at
     any depth, is sent with ``Cache-Control: no-store``, so no browser, proxy or CDN keeps a copy.
+
+    Each model builds its validator and serializer when first used, not at import: a cold start builds the
+    few its request needs instead of all of them (most routes are rarely called).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     confidential: ClassVar[bool] = False
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ulid import ULID
-
 from chalicelib.shared import clock
 
 
 def new_id(prefix: str = "") -> str:
     """A new ULID string, optionally prefixed (``st_01J...``) so ids say what they name."""
+    from ulid import ULID  # imported on first use: a cold start that makes no id does not load it
+
     return f"{prefix}{ULID.from_datetime(clock.now())}"

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 
@@ -115,6 +115,8 @@ class JobRecord(Record):
 
 
 class RunReport(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # these three are built by the first job run, not at import
+
     job: str
     run_id: str
     as_of: str
@@ -131,6 +133,8 @@ class RunReport(BaseModel):
 
 
 class PreviewReport(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     job: str
     as_of: str
     first_day: str
@@ -141,6 +145,8 @@ class PreviewReport(BaseModel):
 
 
 class BatchMessage(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     job: str
     run_id: str
     as_of: str

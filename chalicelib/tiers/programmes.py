@@ -8,6 +8,7 @@ stack also stores as version 1.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from chalicelib.shared import clock
@@ -23,26 +24,30 @@ SCOPE = "tiers"
 CACHE_SECONDS = 30.0
 CNY = 100
 
-CLOTHING = ProgrammeIn(
-    name="年度消费等级", metric="paid_fen", window="calendar-year", validity="calendar-year", grace_days=15,
-    warning_days=30,
-    growth=GrowthIn(activities={"checkin": 1, "review": 10, "share": 10, "profile": 50}),
-    tiers=[
-        TierIn(code="normal", name_zh="普通会员", name_en="Member"),
-        TierIn(code="silver", name_zh="白银会员", name_en="Silver", qualify_at=1_000 * CNY, retain_at=800 * CNY,
-               upgrade_gift_points=100,
-               benefits=Benefits(discount_rate="0.98", points_multiplier="1.2", birthday_bonus_points=100)),
-        TierIn(code="gold", name_zh="黄金会员", name_en="Gold", qualify_at=3_000 * CNY, retain_at=2_500 * CNY,
-               upgrade_gift_points=300,
-               benefits=Benefits(discount_rate="0.95", points_multiplier="1.5", birthday_bonus_points=300,
-                                 free_shipping=True)),
-        TierIn(code="diamond", name_zh="钻石会员", name_en="Diamond", qualify_at=8_000 * CNY, retain_at=6_000 * CNY,
-               upgrade_gift_points=800,
-               benefits=Benefits(discount_rate="0.9", points_multiplier="2", birthday_bonus_points=800,
-                                 free_shipping=True, priority_purchase=True,
-                                 exclusive_coupons=["diamond-monthly-gift"])),
-    ],
-)  # fmt: skip
+
+@functools.cache
+def clothing() -> ProgrammeIn:
+    """The built-in default programme (made on first use, not at import)."""
+    return ProgrammeIn(
+        name="年度消费等级", metric="paid_fen", window="calendar-year", validity="calendar-year", grace_days=15,
+        warning_days=30,
+        growth=GrowthIn(activities={"checkin": 1, "review": 10, "share": 10, "profile": 50}),
+        tiers=[
+            TierIn(code="normal", name_zh="普通会员", name_en="Member"),
+            TierIn(code="silver", name_zh="白银会员", name_en="Silver", qualify_at=1_000 * CNY, retain_at=800 * CNY,
+                   upgrade_gift_points=100,
+                   benefits=Benefits(discount_rate="0.98", points_multiplier="1.2", birthday_bonus_points=100)),
+            TierIn(code="gold", name_zh="黄金会员", name_en="Gold", qualify_at=3_000 * CNY, retain_at=2_500 * CNY,
+                   upgrade_gift_points=300,
+                   benefits=Benefits(discount_rate="0.95", points_multiplier="1.5", birthday_bonus_points=300,
+                                     free_shipping=True)),
+            TierIn(code="diamond", name_zh="钻石会员", name_en="Diamond", qualify_at=8_000 * CNY, retain_at=6_000 * CNY,
+                   upgrade_gift_points=800,
+                   benefits=Benefits(discount_rate="0.9", points_multiplier="2", birthday_bonus_points=800,
+                                     free_shipping=True, priority_purchase=True,
+                                     exclusive_coupons=["diamond-monthly-gift"])),
+        ],
+    )  # fmt: skip
 
 
 class NotADraft(Conflict):
@@ -61,7 +66,10 @@ class Version:
     applied_by: str | None = None
 
 
-DEFAULT = Version(0, CLOTHING, CLOTHING.to_programme(0), "current", "", "default")
+@functools.cache
+def default_version() -> Version:
+    """What members are judged by before any version is applied: the built-in programme."""
+    return Version(0, clothing(), clothing().to_programme(0), "current", "", "default")
 
 
 def _version(record: TierProgrammeRecord) -> Version:
@@ -87,7 +95,7 @@ def forget() -> None:
 
 
 def current() -> Version:
-    return next((v for v in reversed(versions()) if v.status == "current"), DEFAULT)
+    return next((v for v in reversed(versions()) if v.status == "current"), default_version())
 
 
 def programme() -> Programme:
@@ -98,7 +106,7 @@ def programme() -> Programme:
 def get(number: int) -> Version:
     """A stored version (0: the built-in default)."""
     if number == 0:
-        return DEFAULT
+        return default_version()
     found = next((v for v in _load() if v.version == number), None)
     if found is None:
         raise NotFound(f"No tier programme version {number}")

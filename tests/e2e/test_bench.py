@@ -51,3 +51,13 @@ def test_the_other_benches_print_their_figures(name):
     figures = bench(name)
     assert figures["raw_get_p50"] > 0
     assert all(figure["total"] >= 1 for key, figure in figures.items() if key.startswith("requests_per_"))
+
+
+def test_a_fresh_process_makes_one_botocore_client_and_a_warm_purchase_two_requests():
+    figures = bench("coldstart")
+    assert figures["botocore_sessions"] == 1  # every table and transaction shares one session and client
+    assert figures["botocore_clients"] == 1
+    assert one_transaction(figures["requests_per_warm_purchase"], 2)
+    assert figures["requests_per_first_purchase"]["total"] <= 6  # the partner, store, rules and programme caches
+    assert all(figures[name] > 0 for name in ("import_app_cpu_ms", "import_frameworks_cpu_ms", "raw_get_cpu_ms"))
+    assert set(figures["goals"]) == {"import_app_vs_frameworks", "first_request_cpu_ms", "warm_request_vs_raw_get"}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
+import zipfile
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,21 @@ def _of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 def test_packaged_template_passes_cfn_lint(packaged: Path) -> None:
     matches = lint_file(packaged, config=ManualArgs(regions=LINT_REGIONS))
     assert not matches, "cfn-lint findings:\n" + "\n".join(str(match) for match in matches)
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
+def test_every_module_ships_compiled_and_checked_against_its_source(packaged: Path) -> None:
+    with zipfile.ZipFile(packaged.parent / "deployment.zip") as archive:
+        sources = [name for name in archive.namelist() if name.endswith(".py")]
+        assert "app.py" in sources
+        for source in sources:
+            folder, _, file = source.rpartition("/")
+            cached = f"{folder}/__pycache__/" if folder else "__pycache__/"
+            header = archive.read(f"{cached}{file[:-3]}.{sys.implementation.cache_tag}.pyc")[:16]
+            assert header[:4] == importlib.util.MAGIC_NUMBER, source
+            assert int.from_bytes(header[4:8], "little") == 0b11, source  # hash-based, checked against the source
+            assert header[8:] == importlib.util.source_hash(archive.read(source)), source
 
 
 @pytest.mark.package
@@ -170,3 +188,18 @@ def test_committed_policy_matches_the_definitions(stage: str) -> None:
     path = policy_path(PROJECT_DIR, stage)
     committed = path.read_text(encoding="utf-8") if path.exists() else ""
     assert committed == policy_text(stage), f"{path.name} is out of date: run `python -m chalicelib.cli infra render`"
+
+
+def test_the_non_http_functions_bind_their_stages_tables_without_app_py():
+    """Lambda runs the relay, the consumers and the jobs from ``chalicelib.platform.handlers`` itself, never
+    importing ``app.py``: that module must bind the tables to its stage on its own."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "LOYALTY_TABLE_PREFIX": "loyalty-dev"}
+    probe = ("import chalicelib.platform.handlers\n"
+             "from chalicelib.shared.jobs import JobRecord\n"
+             "from chalicelib.points.records import PointsAccountRecord\n"
+             "print(JobRecord.Meta.table_name, PointsAccountRecord.Meta.table_name)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["loyalty-dev-jobs", "loyalty-dev-points-accounts"]

@@ -1,0 +1,153 @@
+"""Cold start and CPU per request, as Lambda pays them: each figure is CPU time of a fresh process.
+
+- ``import app`` next to importing its frameworks alone (chalice, pynamodb, pydantic, boto3), both from
+  compiled bytecode as the Lambda package ships it, and ``import app`` as a package without bytecode costs
+  (the standard library compiled, as Lambda's is; every packaged module compiled on import);
+- the first signed purchase webhook of a fresh process (an API Gateway event handed to the app, as Lambda
+  does), then warm webhooks next to one raw ``GetItem``, against the locked emulator over HTTP in this process
+  (its CPU is not counted: it stands in for DynamoDB);
+- botocore sessions and clients the process made for DynamoDB, and TCP connections it opened.
+
+Each figure is the median over fresh processes (``bench/fresh_process.py``). Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from harness import PROJECT, STORE, scaled
+
+PROBE = PROJECT / "bench" / "fresh_process.py"
+PREFIX, REGION = "loyalty-bench", "cn-north-1"
+RUNS = scaled(5, least=2)
+WARM_REQUESTS = scaled(50, least=10)
+GOALS = {"import_app_vs_frameworks": 1.3, "first_request_cpu_ms": 250, "warm_request_vs_raw_get": 2.5}
+
+
+def seed() -> tuple[str, str, str]:
+    """A store, a partner and a member with points: what a purchase webhook needs. Returns their ids and secret."""
+    from chalicelib.identity.partners import create_partner
+    from chalicelib.members.records import MemberRecord
+    from chalicelib.points import service
+    from chalicelib.stores.schemas import StoreCreate
+    from chalicelib.stores.service import create_store
+
+    create_store(StoreCreate(store_id=STORE, name="上海一店", city="上海", region="华东"))
+    issued = create_partner("bench POS", [], enrols_members=False)
+    member_id = "mb_bench00000001"
+    MemberRecord(member_id, member_no="0000000001", name="会员", gender="undisclosed", source="store",
+                 registered_at="2026-01-01T00:00:00Z", registered_month="2026-01",
+                 registered_key=f"2026-01-01T00:00:00Z#{member_id}", status="active", tier="normal",
+                 created_at="2026-01-01T00:00:00Z", updated_at="2026-01-01T00:00:00Z").save()  # fmt: skip
+    service.earn(member_id, 100, source_kind="order", source_id="bench", reason="bench", key=None)
+    return issued.partner.partner_id, issued.secret, member_id
+
+
+def purchase_event(partner_id: str, secret: str, member_id: str, order_id: str) -> dict[str, Any]:
+    """A signed purchase webhook as API Gateway hands it to the function."""
+    from chalicelib.identity.signatures import signature_header
+    from chalicelib.shared import clock
+
+    body = json.dumps({"order_id": order_id, "member": {"member_id": member_id}, "store_id": STORE,
+                       "occurred_at": clock.iso(clock.now() - timedelta(hours=1)), "total_fen": 12_300,
+                       "paid_fen": 12_300, "payment_method": "cash"})  # fmt: skip
+    path = "/v1/webhooks/purchases"
+    headers = {"content-type": "application/json", "x-partner-id": partner_id,
+               "x-signature": signature_header(secret, int(time.time()), body.encode())}  # fmt: skip
+    return {
+        "resource": path, "path": path, "httpMethod": "POST", "headers": headers,
+        "multiValueQueryStringParameters": None, "pathParameters": None, "stageVariables": {},
+        "requestContext": {"httpMethod": "POST", "resourcePath": path, "path": f"/v{path}", "stage": "v",
+                           "identity": {"sourceIp": "127.0.0.1"}, "requestId": f"req-{order_id}"},
+        "body": body, "isBase64Encoded": False,
+    }  # fmt: skip
+
+
+def probe(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, *args], cwd=PROJECT, env=env, capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _requests(by_operation: dict[str, int]) -> dict[str, object]:
+    return {"total": sum(by_operation.values()), "by_operation": by_operation}
+
+
+def median(runs: list[dict[str, Any]], name: str) -> float:
+    return round(statistics.median(run[name] for run in runs), 2)
+
+
+def figures() -> dict[str, Any]:
+    from chalicelib.local.emulator import LockedEmulator
+    from chalicelib.local.provision import provision
+
+    emulator = LockedEmulator()
+    emulator.start()
+    try:
+        os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint_url
+        provision(PREFIX, REGION, endpoint_url=emulator.endpoint_url)
+        import app  # noqa: F401  binds the tables
+        from chalicelib.shared.db import physical_name
+
+        partner_id, secret, member_id = seed()
+        orders = iter(range(1_000_000))
+        raw_get = {"TableName": physical_name(PREFIX, "points-accounts"), "Key": {"member_id": {"S": member_id}}}
+
+        def plan_file(directory: str) -> str:
+            events = [purchase_event(partner_id, secret, member_id, f"cold-{next(orders)}")
+                      for _ in range(WARM_REQUESTS + 2)]  # fmt: skip
+            plan = {"first": events[0], "warm": events[1:-1], "last": events[-1], "raw_get": raw_get}
+            path = Path(directory) / f"plan-{next(orders)}.json"
+            path.write_text(json.dumps(plan), "utf-8")
+            return str(path)
+
+        with tempfile.TemporaryDirectory(prefix="loyalty-coldstart-") as work:
+            compiled, source = Path(work) / "pyc", Path(work) / "none"
+            child = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+            with_bytecode = ["-X", f"pycache_prefix={compiled}", str(PROBE)]
+            without_bytecode = ["-X", f"pycache_prefix={source}", str(PROBE)]
+            writing = {k: v for k, v in child.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            probe([*with_bytecode, "frameworks"], writing)  # compiles every module once, as packaging does
+            probe([*with_bytecode, "app", plan_file(work)], writing)
+            stdlib = sysconfig.get_paths()["stdlib"].lstrip("/")  # the prefix mirrors absolute paths
+            shutil.copytree(compiled / stdlib, source / stdlib)
+            frameworks = [probe([*with_bytecode, "frameworks"], child) for _ in range(RUNS)]
+            runs = [probe([*with_bytecode, "app", plan_file(work)], child) for _ in range(RUNS)]
+            from_source = [probe([*without_bytecode, "app", plan_file(work)], child) for _ in range(max(1, RUNS // 2))]
+    finally:
+        emulator.stop()
+    result: dict[str, Any] = {
+        "import_frameworks_cpu_ms": median(frameworks, "import_cpu_ms"),
+        "import_app_cpu_ms": median(runs, "import_cpu_ms"),
+        "import_app_cpu_ms_without_bytecode": median(from_source, "import_cpu_ms"),
+        "first_request_cpu_ms": median(runs, "first_request_cpu_ms"),
+        "first_request_cpu_ms_without_bytecode": median(from_source, "first_request_cpu_ms"),
+        "warm_request_cpu_ms": median(runs, "warm_request_cpu_ms"),
+        "raw_get_cpu_ms": median(runs, "raw_get_cpu_ms"),
+        "botocore_sessions": max(run["botocore_sessions"] for run in runs),
+        "botocore_clients": max(run["botocore_clients"] for run in runs),
+        "requests_per_first_purchase": _requests(runs[0]["first_request_dynamodb_requests"]),
+        "requests_per_warm_purchase": _requests(runs[0]["warm_request_dynamodb_requests"]),
+    }
+    result["import_app_vs_frameworks"] = round(result["import_app_cpu_ms"] / result["import_frameworks_cpu_ms"], 2)
+    result["warm_request_vs_raw_get"] = round(result["warm_request_cpu_ms"] / result["raw_get_cpu_ms"], 2)
+    result["goals"] = {name: {"goal": goal, "met": result[name] <= goal} for name, goal in GOALS.items()}
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps({"bench": "coldstart", "runs": RUNS, "warm_requests": WARM_REQUESTS, **figures()}, indent=2))
