@@ -236,6 +236,18 @@ class HttpStack:
     token: str
 
 
+def _undo_an_earlier_local_server() -> None:
+    """Chalice's local server rebases the app's class onto its own; a second server in this process (another
+    module's stack) must start from the app's own class, or the rebase makes an inheritance cycle."""
+    from chalice.app import Chalice
+    from chalice.local import LocalChalice
+
+    import app
+
+    if isinstance(app.app, LocalChalice):
+        app.app.__class__ = Chalice
+
+
 @pytest.fixture(scope="module")
 def http_stack() -> Iterator[HttpStack]:
     """The API served by Chalice's local server over real HTTP, on the locked emulator (for race tests)."""
@@ -251,6 +263,7 @@ def http_stack() -> Iterator[HttpStack]:
     provision(PREFIX, REGION, endpoint_url=emulator.endpoint_url)
     bind_tables(PREFIX, REGION)
     gateway.install()
+    _undo_an_earlier_local_server()
     port = free_port()
     server = create_local_server(
         CLIFactory(project_dir=str(PROJECT_DIR), environ=dict(os.environ)), "127.0.0.1", port, "local"

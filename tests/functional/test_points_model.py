@@ -16,7 +16,6 @@ from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord, sh
 from chalicelib.shared import clock
 from chalicelib.shared.errors import Conflict
 from chalicelib.shared.http import IdempotencyKey
-from chalicelib.shared.jobs import days as days_between
 from chalicelib.shared.settings import get_settings
 
 TZ = get_settings().tz
@@ -154,8 +153,8 @@ class PointsAccount(RuleBasedStateMachine):
         ``run_job`` plans it (only this member's shard, to keep the example fast); a re-run changes nothing."""
         self.now += timedelta(days=days)
         ended = self.today() - timedelta(days=1)
-        shard = shard_of(self.member_id)
-        due = [f"{day.isoformat()}#{shard}" for day in days_between(self.jobs_through + timedelta(days=1), ended)]
+        shard = f"#{shard_of(self.member_id)}@"
+        due = [key for key in jobs.partitions(self.jobs_through + timedelta(days=1), ended) if shard in key]
         with clock.frozen(self.now):
             for _ in range(2 if twice else 1):
                 jobs.expire_points.process(due, ended)

@@ -197,7 +197,8 @@ def test_the_non_http_functions_bind_their_stages_tables_without_app_py():
     import subprocess
 
     env = {**os.environ, "LOYALTY_TABLE_PREFIX": "loyalty-dev"}
-    probe = ("import chalicelib.platform.handlers\n"
+    probe = ("from chalicelib.platform import handlers\n"
+             "handlers.job_batches({'Records': []}, None)\n"
              "from chalicelib.shared.jobs import JobRecord\n"
              "from chalicelib.points.records import PointsAccountRecord\n"
              "print(JobRecord.Meta.table_name, PointsAccountRecord.Meta.table_name)")  # fmt: skip

@@ -3,7 +3,11 @@
 import socket
 from urllib.parse import urlparse
 
+import pytest
+
 from tests.http import send
+
+pytestmark = pytest.mark.xdist_group("http-stack")  # one local server at a time in a process
 
 PHONE = "13812345678"
 
