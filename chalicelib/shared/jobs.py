@@ -263,7 +263,7 @@ def preview_job(job: Job, as_of: date) -> PreviewReport:
     item. Writes nothing: the watermark, the run reports and the data stay as they are."""
     if type(job).preview is Job.preview:
         raise NoPreview(f"{job.name} has no preview; its runs report what they did")
-    first_day = first_day_of(job, as_of)
+    first_day = first_day_of(job, min(as_of, clock.business_today()))  # from where the next run would start
     findings = [finding for keys in _chunks(job.due(first_day, as_of), BATCH_SIZE)
                 for finding in job.preview(keys, as_of)]  # fmt: skip
     tallies = Counter(str(finding.get("outcome", "due")) for finding in findings)

@@ -50,7 +50,9 @@ def test_a_preview_lists_the_points_that_would_expire_and_the_reminders_that_wou
         before = item_counts()
         expiring = jobs.preview_job(points_jobs.expire_points, date(2026, 4, 1))
         reminders = jobs.preview_job(points_jobs.points_expiry_reminders, date(2026, 3, 25))
+        far = jobs.preview_job(points_jobs.expire_points, date(2027, 6, 1))  # from where the next run starts
         assert item_counts() == before
+    assert [(f["points"], f["expires_on"]) for f in far.findings] == [(100, "2026-03-31")]
     assert [(f["member_id"], f["points"], f["expires_on"]) for f in expiring.findings] == [
         (member_id, 100, "2026-03-31")
     ]
