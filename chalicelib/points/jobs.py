@@ -14,7 +14,7 @@ entry count the image shows and reads the account again when it moved.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -76,12 +76,9 @@ class ExpirePoints(Job):
         return booked
 
     def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
-        for partition in keys:
-            for image in due_in(PointsAccountRecord.by_expiry_due, PointsAccountRecord.expiry_due, partition):
-                _, draws = rules.expire(service.to_account(image), as_of)
-                for draw in draws:
-                    yield {"member_id": image.member_id, "outcome": "expire", "points": draw.points,
-                           "expires_on": _day(draw.expires_on)}  # fmt: skip
+        index, day = PointsAccountRecord.by_expiry_due, PointsAccountRecord.expiry_due
+        images = (image for key in keys for image in due_in(index, day, key))
+        return _drawn(images, lambda account: rules.expire(account, as_of), "expire")
 
 
 def _expire(image: PointsAccountRecord, as_of: date) -> int:
@@ -123,12 +120,18 @@ class MaturePendingPoints(Job):
         return moved
 
     def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
-        for partition in keys:
-            for image in due_in(PointsAccountRecord.by_maturity_due, PointsAccountRecord.maturity_due, partition):
-                _, draws = rules.mature(service.to_account(image), as_of)
-                for draw in draws:
-                    yield {"member_id": image.member_id, "outcome": "mature", "points": draw.points,
-                           "available_on": _day(draw.available_on)}  # fmt: skip
+        index, day = PointsAccountRecord.by_maturity_due, PointsAccountRecord.maturity_due
+        images = (image for key in keys for image in due_in(index, day, key))
+        return _drawn(images, lambda account: rules.mature(account, as_of), "mature")
+
+
+def _drawn(images: Iterator[PointsAccountRecord], change: Callable[[Account], tuple[Account, list[Draw]]],
+           outcome: str) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """A preview's findings: the lots ``change`` would draw from each account, with their dates."""
+    for image in images:
+        for draw in change(service.to_account(image))[1]:
+            yield {"member_id": image.member_id, "outcome": outcome, "points": draw.points,
+                   "expires_on": _day(draw.expires_on), "available_on": _day(draw.available_on)}  # fmt: skip
 
 
 class PointsExpiryReminders(Job):

@@ -77,6 +77,13 @@ class Item(Input):
     amount_fen: Fen = Field(description=f"the line's amount before order discounts; {FEN}")
 
 
+EXAMPLE_LINES = [  # the order lines the examples share: a jacket and two T-shirts
+    {"line_id": "1", "sku": "JK-2026-BLK-M", "category": "outerwear", "brand": "Acme", "quantity": 1,
+     "amount_fen": 50000},
+    {"line_id": "2", "sku": "TS-001-WHT-L", "category": "tops", "brand": "Acme", "quantity": 2, "amount_fen": 10000},
+]  # fmt: skip
+
+
 class Purchase(Input):
     """A purchase a partner reports. ``items`` add up to ``total_fen``; ``paid_fen`` (after discounts, what
     earns points) is at most ``total_fen``."""
@@ -93,24 +100,7 @@ class Purchase(Input):
                     "total_fen": 60000,
                     "paid_fen": 54000,
                     "payment_method": "wechat_pay",
-                    "items": [
-                        {
-                            "line_id": "1",
-                            "sku": "JK-2026-BLK-M",
-                            "category": "outerwear",
-                            "brand": "Acme",
-                            "quantity": 1,
-                            "amount_fen": 50000,
-                        },
-                        {
-                            "line_id": "2",
-                            "sku": "TS-001-WHT-L",
-                            "category": "tops",
-                            "brand": "Acme",
-                            "quantity": 2,
-                            "amount_fen": 10000,
-                        },
-                    ],
+                    "items": EXAMPLE_LINES,
                 }
             ]
         }
@@ -334,45 +324,11 @@ class PreviewOrder(Input):
                     "occurred_at": "2026-12-12T20:00:00+08:00",
                     "paid_fen": 54000,
                     "tier": "gold",
-                    "items": [
-                        {
-                            "line_id": "1",
-                            "sku": "JK-2026-BLK-M",
-                            "category": "outerwear",
-                            "brand": "Acme",
-                            "quantity": 1,
-                            "amount_fen": 50000,
-                        },
-                        {
-                            "line_id": "2",
-                            "sku": "TS-001-WHT-L",
-                            "category": "tops",
-                            "brand": "Acme",
-                            "quantity": 2,
-                            "amount_fen": 10000,
-                        },
-                    ],
+                    "items": EXAMPLE_LINES,
                 },
                 {
                     "paid_fen": 54000,
-                    "items": [
-                        {
-                            "line_id": "1",
-                            "sku": "JK-2026-BLK-M",
-                            "category": "outerwear",
-                            "brand": "Acme",
-                            "quantity": 1,
-                            "amount_fen": 50000,
-                        },
-                        {
-                            "line_id": "2",
-                            "sku": "TS-001-WHT-L",
-                            "category": "tops",
-                            "brand": "Acme",
-                            "quantity": 2,
-                            "amount_fen": 10000,
-                        },
-                    ],
+                    "items": EXAMPLE_LINES,
                     "rules": {"base_rate": 2, "min_paid_fen": 10000},
                 },
             ]
