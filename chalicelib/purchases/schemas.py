@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, JsonValue, StringConstraints, model_validator
 from pydantic.config import JsonDict
 
 from chalicelib.members.schemas import MemberNo, Phone
@@ -77,7 +77,7 @@ class Item(Input):
     amount_fen: Fen = Field(description=f"the line's amount before order discounts; {FEN}")
 
 
-EXAMPLE_LINES = [  # the order lines the examples share: a jacket and two T-shirts
+EXAMPLE_LINES: list[JsonValue] = [  # the order lines the examples share: a jacket and two T-shirts
     {"line_id": "1", "sku": "JK-2026-BLK-M", "category": "outerwear", "brand": "Acme", "quantity": 1,
      "amount_fen": 50000},
     {"line_id": "2", "sku": "TS-001-WHT-L", "category": "tops", "brand": "Acme", "quantity": 2, "amount_fen": 10000},
