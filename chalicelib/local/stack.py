@@ -25,7 +25,7 @@ from typing import Any
 
 import boto3
 
-from chalicelib.local.emulator import LockedEmulator, restore, save
+from chalicelib.local.emulator import LockedEmulator, save
 from chalicelib.local.provision import Provisioned, provision
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -263,8 +263,9 @@ def running_stack(
 
         get_settings.cache_clear()
         bind_tables(PREFIX, REGION)
-        loaded = restore(endpoint, REGION, local.data)
-        say(f"Emulator on {endpoint}; {loaded} items reloaded from {local.data}")
+        started = time.monotonic()
+        loaded = emulator.restore(REGION, local.data)
+        say(f"Emulator on {endpoint}; {loaded} items reloaded from {local.data} in {time.monotonic() - started:.1f} s")
         tables = [physical_name(PREFIX, cls.logical_name) for cls in registered_tables()]
         saver = Saver(emulator, local, tables)
         _bootstrap_admin(local, say)
