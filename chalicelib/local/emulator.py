@@ -29,7 +29,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from chalicelib.local import queues, transactions
+from chalicelib.local import arrivals, queues, transactions
 
 _WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
@@ -48,6 +48,7 @@ class LockedEmulator(ThreadedMotoServer):
         self.writes = 0
         transactions.install()  # safe only because every request runs under the lock
         queues.install()
+        arrivals.install()
 
     def _server_entry(self) -> None:
         app = DomainDispatcherApplication(create_backend_app)
