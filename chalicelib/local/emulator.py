@@ -29,7 +29,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from chalicelib.local import arrivals, queues, transactions
+from chalicelib.local import arrivals, queries, queues, transactions
 
 _WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
@@ -48,20 +48,22 @@ class LockedEmulator(ThreadedMotoServer):
         self.writes = 0
         transactions.install()  # safe only because every request runs under the lock
         queues.install()
+        queries.install()
         arrivals.install()
 
     def _server_entry(self) -> None:
         app = DomainDispatcherApplication(create_backend_app)
 
         def locked_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-            is_write = environ.get("HTTP_X_AMZ_TARGET", "").endswith(_WRITES)
+            target = environ.get("HTTP_X_AMZ_TARGET", "")
+            is_write = target.endswith(_WRITES)
 
             def counting_start_response(status: str, *args: Any) -> Any:
                 if is_write and status.startswith("200"):
                     self.writes += 1  # only writes that changed something make the data worth saving
                 return start_response(status, *args)
 
-            with self._lock:
+            with self._lock, queries.serving(target):
                 return list(app(environ, counting_start_response))
 
         self._server = make_server(self._ip_address, self._port, locked_app, True, request_handler=_QuietHandler)
@@ -108,6 +110,7 @@ class LockedEmulator(ThreadedMotoServer):
                         _put(table, attributes)
                     loaded += len(items)
             del document
+            queries.items_changed()
         gc.freeze()
         return loaded
 
