@@ -45,3 +45,13 @@ def test_the_other_benches_print_their_figures(name):
     figures = bench(name)
     assert figures["raw_get_p50"] > 0
     assert all(figure["total"] >= 1 for key, figure in figures.items() if key.startswith("requests_per_"))
+
+
+def test_the_local_stack_reloads_every_item_and_lists_a_sparse_tier_without_empty_pages():
+    figures = bench("local_stack")
+    restart, listed = figures["restart"], figures["sparse_list"]
+    assert restart["items"] >= 7 * restart["members"]  # each member's profile, claims and consumers' markers
+    assert listed["members"] == restart["members"] // 1000
+    assert all(listed["members_per_page"][:-1])  # only the last page may be empty
+    assert {"cold_start_seconds", "idle_cpu_percent"} <= set(figures)
+    assert {"reload_seconds", "items_per_second", "idle_cpu_percent", "stop_seconds"} <= set(restart)
