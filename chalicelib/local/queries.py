@@ -6,6 +6,10 @@ index, took minutes. Here a query the emulator serves is handed its partition's 
 the table itself, an index's from a map of that index's partitions, made when first needed and dropped
 once any request that may change an item has been served (the emulator's lock orders requests, so a map
 is never used across a change). moto still applies every key condition, sorts, pages, filters and projects.
+
+An index that projects some attributes (``KEYS_ONLY``, ``INCLUDE``) had moto turn every item it read into
+plain Python once per attribute kept (1.4 ms an item for the members' list index); here the attributes kept
+are picked from the item read, which moto has already copied.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import SecondaryIndex, Table
 
 _original_query = Table.query
 _original_all_items = Table.all_items
+_original_project = SecondaryIndex.project
 _local = threading.local()
 _generation = 0  # how many requests that may change items the emulator has served
 
@@ -66,6 +71,21 @@ def all_items(self: Table) -> list[Item]:
     return _original_all_items(self)
 
 
+def project(self: SecondaryIndex, item: Item) -> Item:
+    """The item with the attributes this index keeps: all of them, its keys, or its keys and some others."""
+    if not getattr(_local, "serving", False):
+        return _original_project(self, item)
+    projection_type = (self.projection or {}).get("ProjectionType", "ALL")
+    if projection_type == "ALL":
+        return item
+    kept = {*self.table_key_attrs, *self.schema_key_attrs}
+    if projection_type == "INCLUDE":
+        kept.update(self.projection.get("NonKeyAttributes", []))
+    projected = Item(item.hash_key, item.range_key, {})
+    dict.update(projected.attrs, {name: value for name, value in item.attrs.items() if name in kept})
+    return projected
+
+
 def _partition(
     table: Table, index_name: str | None, hash_key: DynamoType | None, conditions: list[tuple[str, DynamoType]] | None
 ) -> list[Item]:
@@ -93,3 +113,4 @@ def install() -> None:
     """Use partition-sized queries in this process's moto tables (only for requests the emulator serves)."""
     Table.query = query  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]
+    SecondaryIndex.project = project  # type: ignore[method-assign]

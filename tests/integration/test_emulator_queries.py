@@ -17,10 +17,15 @@ TABLE = {
     "KeySchema": [{"AttributeName": "member", "KeyType": "HASH"}, {"AttributeName": "entry", "KeyType": "RANGE"}],
     "GlobalSecondaryIndexes": [
         {
-            "IndexName": "by-month",
+            "IndexName": name,
             "KeySchema": [{"AttributeName": "month", "KeyType": "HASH"}, {"AttributeName": "at", "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "ALL"},
+            "Projection": projection,
         }
+        for name, projection in [
+            ("by-month", {"ProjectionType": "ALL"}),
+            ("by-month-keys", {"ProjectionType": "KEYS_ONLY"}),
+            ("by-month-tiers", {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["tier"]}),
+        ]
     ],
 }
 QUERIES = {
@@ -50,11 +55,23 @@ QUERIES = {
         "Values": {":mo": "2026-01", ":at": "2026-01-05", ":t": "gold"},
     },
     "an empty month": {"IndexName": "by-month", "KeyConditionExpression": "#mo = :mo", "Values": {":mo": "1999-01"}},
+    "a month's keys": {
+        "IndexName": "by-month-keys",
+        "KeyConditionExpression": "#mo = :mo",
+        "Limit": 4,
+        "Values": {":mo": "2026-03"},
+    },
+    "a month's tiers, filtered": {
+        "IndexName": "by-month-tiers",
+        "KeyConditionExpression": "#mo = :mo",
+        "FilterExpression": "tier = :t",
+        "Values": {":mo": "2026-02", ":t": "normal"},
+    },
 }
 
 
 def item(member, n):
-    fields = {"member": member, "entry": f"e{n:02d}", "tier": ("gold", "normal")[n % 2]}
+    fields = {"member": member, "entry": f"e{n:02d}", "tier": ("gold", "normal")[n % 2], "note": f"note {n}"}
     if n % 5:  # every fifth entry has no month: it is not in the index
         fields.update(month=f"2026-0{1 + n % 3}", at=f"2026-0{1 + n % 3}-{1 + n:02d}")
     return {name: {"S": value} for name, value in fields.items()}
