@@ -38,6 +38,7 @@ bench: $(DEPS) $(ASSETS)
 	$(PY) bench/points.py
 	$(PY) bench/tiers.py
 	$(PY) bench/coldstart.py
+	$(PY) bench/local_stack.py
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

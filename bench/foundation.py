@@ -9,15 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
+from pathlib import Path
 
-from harness import PROJECT, admin_auth, emulator, latency_ms, requests_of
+from harness import PROJECT, admin_auth, emulator, latency_ms, local_stack, requests_of
 
 
 def in_process() -> dict[str, object]:
@@ -91,27 +88,8 @@ def import_seconds(runs: int = 5) -> float:
 
 def local_start_seconds() -> float:
     """Seconds from launching the local stack (what `make run` execs) to the first healthy answer."""
-    with tempfile.TemporaryDirectory() as local_dir, socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-        probe.close()  # a free port, so a concurrent run elsewhere is never the one answering
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LOYALTY_", "AWS_"))}
-        env.update(PORT=str(port), LOYALTY_LOCAL_DIR=local_dir)
-        start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "chalicelib.cli", "local", "up"], cwd=PROJECT, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        try:
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=1):
-                        return round(time.perf_counter() - start, 2)
-                except OSError:
-                    if process.poll() is not None or time.perf_counter() - start > 120:
-                        raise RuntimeError("the local stack did not start") from None
-                    time.sleep(0.05)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=60)
+    with tempfile.TemporaryDirectory() as scratch, local_stack(Path(scratch) / "local") as stack:
+        return stack.seconds_to_healthy
 
 
 if __name__ == "__main__":

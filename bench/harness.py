@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -152,3 +157,51 @@ def signed_purchases() -> Iterator[Callable[[str, int], None]]:
             assert answer.status_code == 200, answer.body
 
         yield post
+
+
+@dataclass
+class LocalStack:
+    """A local stack started by ``local_stack``: its URL, its process, its data directory and its output."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    local_dir: Path
+    log: Path
+    seconds_to_healthy: float
+
+    def stop(self) -> float:
+        """SIGTERM, as Ctrl-C or `make` sends it; seconds until the stack has drained, saved and exited."""
+        start = time.perf_counter()
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=600)
+        return round(time.perf_counter() - start, 2)
+
+
+@contextlib.contextmanager
+def local_stack(local_dir: Path) -> Iterator[LocalStack]:
+    """The local stack (what `make run` execs) on ``local_dir`` and a free port, once it answers healthy."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # a free port, so a concurrent run elsewhere is never the one answering
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOYALTY_", "AWS_"))}
+    env.update(PORT=str(port), LOYALTY_LOCAL_DIR=str(local_dir))
+    log = local_dir.parent / f"{local_dir.name}.log"
+    start = time.perf_counter()
+    command = [sys.executable, "-m", "chalicelib.cli", "local", "up"]
+    with log.open("ab") as output:
+        process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/v1/health", timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.perf_counter() - start > 600:
+                    raise RuntimeError(f"the local stack did not start:\n{log.read_text()}") from None
+                time.sleep(0.05)
+        yield LocalStack(url, process, local_dir, log, round(time.perf_counter() - start, 2))
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=600)

@@ -25,7 +25,8 @@ from typing import Any
 
 import boto3
 
-from chalicelib.local.emulator import LockedEmulator, restore, save
+from chalicelib.local.arrivals import QUEUE_MESSAGES, STREAM_RECORDS, Bell
+from chalicelib.local.emulator import LockedEmulator, save
 from chalicelib.local.files import private_file
 from chalicelib.local.provision import Provisioned, provision
 
@@ -33,6 +34,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 REGION = "cn-north-1"
 PREFIX = "loyalty-local"
 SAVE_INTERVAL_SECONDS = 5.0
+RECHECK_SECONDS = 5.0  # a message back from its visibility timeout rings no bell: the poller looks anyway
 
 
 @dataclass(frozen=True)
@@ -124,23 +126,30 @@ def connect(local: LocalDir | None = None) -> dict[str, Any]:
 
 
 class Worker(threading.Thread):
-    """A loop run until ``stop`` is set; exceptions are logged and the loop goes on."""
+    """A loop run until stopped: after a step that found nothing to do, it sleeps until ``bell`` rings or
+    ``idle`` seconds pass. Exceptions are logged and the loop goes on."""
 
-    def __init__(self, name: str, step: Callable[[], bool], stop: threading.Event, idle: float = 0.2) -> None:
+    def __init__(self, name: str, step: Callable[[], bool], bell: Bell, idle: float) -> None:
         super().__init__(name=name, daemon=True)
-        self._step, self._halt, self._idle = step, stop, idle
+        self._step, self._bell, self._idle = step, bell, idle
+        self._halt = threading.Event()
 
     def run(self) -> None:
         from chalicelib.shared.logs import logger
 
         while not self._halt.is_set():
+            seen = self._bell.rings
             try:
                 busy = self._step()
             except Exception:
                 logger.exception("local worker step failed", extra={"worker": self.name})
                 busy = False
             if not busy:
-                self._halt.wait(self._idle)
+                self._bell.wait(seen, self._idle)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self._bell.ring()
 
 
 class OutboxRelay:
@@ -244,7 +253,6 @@ def running_stack(
     emulator = LockedEmulator(port=int(os.environ.get("LOYALTY_EMULATOR_PORT", "0")))
     emulator.start()
     lock = _exclusive(local)
-    stop = threading.Event()
     workers: list[Worker] = []
     saver: Saver | None = None
     drainers: list[Callable[[], bool]] = []
@@ -261,8 +269,9 @@ def running_stack(
 
         get_settings.cache_clear()
         bind_tables(PREFIX, REGION)
-        loaded = restore(endpoint, REGION, local.data)
-        say(f"Emulator on {endpoint}; {loaded} items reloaded from {local.data}")
+        started = time.monotonic()
+        loaded = emulator.restore(REGION, local.data)
+        say(f"Emulator on {endpoint}; {loaded} items reloaded from {local.data} in {time.monotonic() - started:.1f} s")
         tables = [physical_name(PREFIX, cls.logical_name) for cls in registered_tables()]
         saver = Saver(emulator, local, tables)
         _bootstrap_admin(local, say)
@@ -276,9 +285,9 @@ def running_stack(
         poller = QueuePoller(endpoint, provisioned)
         drainers = [relay.step, poller.step]
         workers = [
-            Worker("outbox-relay", relay.step, stop),
-            Worker("queue-poller", poller.step, stop),
-            Worker("saver", saver.step, stop, idle=SAVE_INTERVAL_SECONDS),
+            Worker("outbox-relay", relay.step, STREAM_RECORDS, idle=RECHECK_SECONDS),
+            Worker("queue-poller", poller.step, QUEUE_MESSAGES, idle=RECHECK_SECONDS),
+            Worker("saver", saver.step, Bell(), idle=SAVE_INTERVAL_SECONDS),
         ]
         for worker in workers:
             worker.start()
@@ -286,7 +295,8 @@ def running_stack(
         _private_json(local.stack, stack)
         yield stack
     finally:
-        stop.set()
+        for worker in workers:
+            worker.stop()
         for worker in workers:
             worker.join(timeout=10)
         _drain(drainers, say)

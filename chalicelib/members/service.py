@@ -29,7 +29,7 @@ from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import MemberCreate, MemberListQuery
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import Sealer, WrappedKey, keyring, lookup_hash, unwrapped_keys
-from chalicelib.shared.db import Transaction, one_page
+from chalicelib.shared.db import FilledPage, Transaction
 from chalicelib.shared.errors import Conflict, DomainError, NotFound, PreconditionFailed, Unavailable, ValidationFailed
 from chalicelib.shared.events import change_summary, emit, new_event
 from chalicelib.shared.http import IdempotencyKey, IfMatch
@@ -43,7 +43,7 @@ from chalicelib.stores.service import store_exists
 DEFAULT_TIER = "normal"
 FIRST_LIST_MONTH = "1990-01"  # no registration is earlier (the schema refuses it)
 EARLIEST = "0"  # sorts before every ISO instant: "no lower bound" in a key condition
-MONTHS_PER_PAGE = 24
+READS_PER_PAGE = 25  # index reads a page may make once it has found a member
 ERASED_NAME = ""
 
 
@@ -432,7 +432,9 @@ def _lookup_by_email(email: str) -> Member:
 def list_members(query: MemberListQuery) -> tuple[list[dict[str, Any]], str | None]:
     """Members newest first, by home store or else month by month, filtered by tier and status.
 
-    Each page costs at most ``MONTHS_PER_PAGE`` index queries; a page may be short while more remain.
+    A page holds ``limit`` members unless the list ends with it, however few members the filters let by: it
+    reads on until it has them, or has found some and made ``READS_PER_PAGE`` index reads (see
+    ``FilledPage``). So only the last page can be short or empty.
     """
     scope = f"members|{query.store_id}|{query.tier}|{query.status}|{query.registered_from}|{query.registered_to}"
     start = decode_cursor(scope, query.cursor) or {}
@@ -440,17 +442,36 @@ def list_members(query: MemberListQuery) -> tuple[list[dict[str, Any]], str | No
     start_day = query.registered_from - timedelta(days=1) if query.registered_from else None
     lower = clock.iso(clock.end_of_business_day(start_day, tz)) if start_day else EARLIEST
     upper = clock.iso(clock.end_of_business_day(query.registered_to, tz)) if query.registered_to else "~"
-    key_range = MemberRecord.registered_key.between(lower, upper)
-    filters = _filters(query)
+    search: dict[str, Any] = {
+        "range_key_condition": MemberRecord.registered_key.between(lower, upper),
+        "filter_condition": _filters(query),
+        "scan_index_forward": False,
+    }
+    page = FilledPage(MemberRecord, query.limit, READS_PER_PAGE)
     if query.store_id:
-        results = MemberRecord.by_store.query(
-            query.store_id, range_key_condition=key_range, filter_condition=filters, scan_index_forward=False,
-            last_evaluated_key=start.get("key"), page_size=query.limit,
-        )  # fmt: skip
-        records, last = one_page(MemberRecord, results)
-        cursor = encode_cursor(scope, {"key": last}) if last else None
-        return [repository.summary(record) for record in records], cursor
-    return _list_by_month(query, scope, start, key_range, filters, lower, upper)
+        key = page.read(MemberRecord.by_store.query(query.store_id, last_evaluated_key=start.get("key"), **search))
+        position = {"key": key} if key else None
+    else:
+        newest = upper[:7] if upper != "~" else clock.iso(clock.now() + timedelta(days=1))[:7]
+        oldest = max(lower[:7], FIRST_LIST_MONTH) if lower != EARLIEST else FIRST_LIST_MONTH
+        position = _read_months(page, search, start.get("month", newest), start.get("key"), oldest)
+    rows = [repository.summary(record) for record in page.records]
+    return rows, encode_cursor(scope, position) if position else None
+
+
+def _read_months(
+    page: FilledPage[MemberRecord], search: dict[str, Any], month: str, key: dict[str, Any] | None, oldest: str
+) -> dict[str, Any] | None:
+    """Fill ``page`` from the month index, from ``month`` (at ``key``) back to ``oldest``; where to go on."""
+    while True:
+        key = page.read(MemberRecord.by_month.query(month, last_evaluated_key=key, **search))
+        if key:
+            return {"month": month, "key": key}
+        if month <= oldest:
+            return None
+        month = _previous_month(month)
+        if page.full:
+            return {"month": month}
 
 
 def _filters(query: MemberListQuery) -> Condition | None:
@@ -461,32 +482,6 @@ def _filters(query: MemberListQuery) -> Condition | None:
         by_status = MemberRecord.status == str(query.status)
         condition = by_status if condition is None else condition & by_status
     return condition
-
-
-def _list_by_month(
-    query: MemberListQuery, scope: str, start: dict[str, Any], key_range: Condition, filters: Condition | None,
-    lower: str, upper: str,
-) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
-    newest = upper[:7] if upper != "~" else clock.iso(clock.now() + timedelta(days=1))[:7]
-    oldest = max(lower[:7], FIRST_LIST_MONTH) if lower != EARLIEST else FIRST_LIST_MONTH
-    month = start.get("month", newest)
-    last_key = start.get("key")
-    rows: list[dict[str, Any]] = []
-    for _ in range(MONTHS_PER_PAGE):
-        results = MemberRecord.by_month.query(
-            month, range_key_condition=key_range, filter_condition=filters, scan_index_forward=False,
-            last_evaluated_key=last_key, page_size=query.limit - len(rows),
-        )  # fmt: skip
-        records, last_key = one_page(MemberRecord, results)
-        rows += [repository.summary(record) for record in records]
-        if last_key:
-            return rows, encode_cursor(scope, {"month": month, "key": last_key})
-        if month <= oldest:
-            return rows, None
-        month = _previous_month(month)
-        if len(rows) >= query.limit:
-            break
-    return rows, encode_cursor(scope, {"month": month})
 
 
 def _previous_month(month: str) -> str:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -317,3 +317,46 @@ def one_page(cls: type[R], results: ResultIterator[R]) -> tuple[list[R], dict[st
     page = next(results.page_iter, None)
     raw_items = page.get("Items", []) if page else []
     return [cls.from_raw_data(raw) for raw in raw_items], results.page_iter.last_evaluated_key
+
+
+class FilledPage(Generic[R]):
+    """A page of ``limit`` records read from one query or more, in order, however few items a filter lets by.
+
+    It reads until it holds ``limit`` records, or until it holds at least one and has made ``most_reads``
+    requests: so a page is empty only at the end of the list, and a page that found something costs a bounded
+    number of requests. DynamoDB applies ``Limit`` before the filter, so after a request whose filter turned
+    items away the next one asks for twice as many (up to ``LARGEST_READ``); a request that brings more than
+    the page needs is cut after the last record taken, and the list goes on from there.
+    """
+
+    LARGEST_READ = 1000
+
+    def __init__(self, cls: type[R], limit: int, most_reads: int) -> None:
+        self._cls, self.limit, self.most_reads = cls, limit, most_reads
+        self.records: list[R] = []
+        self.reads = 0
+        self._read_size = 0
+
+    @property
+    def full(self) -> bool:
+        return len(self.records) >= self.limit or (bool(self.records) and self.reads >= self.most_reads)
+
+    def read(self, results: ResultIterator[R]) -> dict[str, Any] | None:
+        """Take records from ``results`` until the page is full; the key to go on from, or None once the query
+        has nothing more."""
+        pages = results.page_iter
+        while not self.full:
+            missing = self.limit - len(self.records)
+            asked = pages.page_size = max(missing, self._read_size)
+            page = next(pages)
+            self.reads += 1
+            if page["Count"] < page["ScannedCount"]:
+                self._read_size = min(self.LARGEST_READ, 2 * asked)
+            raw_items = page.get("Items", [])
+            self.records += [self._cls.from_raw_data(raw) for raw in raw_items[:missing]]
+            if len(raw_items) > missing:
+                last_taken = raw_items[missing - 1]
+                return {name: last_taken[name] for name in pages.key_names}
+            if pages.last_evaluated_key is None:
+                return None
+        return pages.last_evaluated_key

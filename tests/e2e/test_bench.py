@@ -61,3 +61,13 @@ def test_a_fresh_process_makes_one_botocore_client_and_a_warm_purchase_two_reque
     assert figures["requests_per_first_purchase"]["total"] <= 6  # the partner, store, rules and programme caches
     assert all(figures[name] > 0 for name in ("import_app_cpu_ms", "import_frameworks_cpu_ms", "raw_get_cpu_ms"))
     assert set(figures["goals"]) == {"import_app_vs_frameworks", "first_request_cpu_ms", "warm_request_vs_raw_get"}
+
+
+def test_the_local_stack_reloads_every_item_and_lists_a_sparse_tier_without_empty_pages():
+    figures = bench("local_stack")
+    restart, listed = figures["restart"], figures["sparse_list"]
+    assert restart["items"] >= 7 * restart["members"]  # each member's profile, claims and consumers' markers
+    assert listed["members"] == restart["members"] // 1000
+    assert all(listed["members_per_page"][:-1])  # only the last page may be empty
+    assert {"cold_start_seconds", "idle_cpu_percent"} <= set(figures)
+    assert {"reload_seconds", "items_per_second", "idle_cpu_percent", "stop_seconds"} <= set(restart)

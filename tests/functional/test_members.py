@@ -3,7 +3,9 @@
 import json
 
 import pytest
+from pynamodb.connection.table import TableConnection
 
+from chalicelib.members import service
 from chalicelib.members.records import MemberRecord
 from chalicelib.members.repository import phone_key
 from chalicelib.shared.unique import UniqueRecord
@@ -287,3 +289,74 @@ class TestListing:
 
     def test_reversed_dates_are_422(self, api):
         assert api.get("/v1/members?registered_from=2026-02-01&registered_to=2026-01-01").status == 422
+
+
+class TestSparseListing:
+    """Over a few hundred members, filters that let few by still fill their pages: an empty page ends a list."""
+
+    GOLD = (0, 1, 2, 3, 4, 41, 150, 299)  # five in the newest month, then one every few months
+    FROZEN = (10, 11, 12)
+
+    @pytest.fixture
+    def crowd(self, api, stores):
+        """Three hundred members, twenty a month, newest first: copies of one registered member's profile, with
+        their own ids, months, stores and tiers (a list reads nothing else)."""
+        model = MemberRecord.get(register(api, home_store_id="SH-001").body["member_id"])
+        made = []
+        with MemberRecord.batch_write() as batch:
+            for n in range(300):
+                year, month = divmod(2026 * 12 + 10 - n // 20, 12)
+                registered_at = f"{year}-{month + 1:02d}-{28 - n % 20:02d}T02:00:00.000Z"
+                member = MemberRecord.from_raw_data(model.serialize())
+                member.member_id = f"mb_sparse{n:03d}"
+                member.home_store_id = ("SH-001", "BJ-001")[n % 2]
+                member.tier = "gold" if n in self.GOLD else "normal"
+                member.status = "frozen" if n in self.FROZEN else "active"
+                member.registered_at, member.registered_month = registered_at, registered_at[:7]
+                member.registered_key = f"{registered_at}#{member.member_id}"
+                batch.save(member)
+                made.append(member.member_id)
+        model.delete()
+        return made
+
+    def pages(self, api, query):
+        pages, cursor = [], None
+        while True:
+            answer = api.get(f"/v1/members?{query}" + (f"&cursor={cursor}" if cursor else ""))
+            assert answer.status == 200, answer.body
+            pages.append(answer.body)
+            cursor = answer.body["next_cursor"]
+            if cursor is None:
+                return pages
+
+    @pytest.mark.parametrize("query", ["tier=gold&limit=3", "tier=gold&store_id=SH-001&limit=2"])
+    def test_no_page_before_the_end_is_empty(self, api, crowd, query):
+        pages = self.pages(api, query)
+        assert all(page["items"] for page in pages[:-1])
+        found = [row["member_id"] for page in pages for row in page["items"]]
+        gold = [crowd[n] for n in self.GOLD if "SH-001" not in query or n % 2 == 0]
+        assert found == gold  # each once, newest first
+        assert len(pages) <= len(gold) // int(query.rpartition("=")[2]) + 3
+
+    def test_a_dense_filter_fills_every_page_but_the_last(self, api, crowd):
+        pages = self.pages(api, "status=active&limit=40")
+        assert [len(page["items"]) for page in pages][:8] == [40] * 7 + [17]
+        found = [row["member_id"] for page in pages for row in page["items"]]
+        assert found == [member for n, member in enumerate(crowd) if n not in self.FROZEN]
+
+    def test_a_page_that_found_members_stops_after_its_reads(self, api, crowd, monkeypatch):
+        """The read bound holds once a page has something: a short page then comes with a cursor. (The first
+        read brings the store's fifty newest members, three of them gold.)"""
+        reads = []
+        query = TableConnection.query
+
+        def counted_query(*args, **kwargs):
+            reads.append(kwargs.get("index_name"))
+            return query(*args, **kwargs)
+
+        monkeypatch.setattr(TableConnection, "query", counted_query)
+        monkeypatch.setattr(service, "READS_PER_PAGE", 1)
+        first = api.get("/v1/members?store_id=SH-001&tier=gold&limit=50").body
+        assert [row["member_id"] for row in first["items"]] == [crowd[0], crowd[2], crowd[4]]
+        assert reads == ["by-store"]
+        assert first["next_cursor"]

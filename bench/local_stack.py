@@ -1,0 +1,181 @@
+"""The local stack at the size of a real chain: ``python bench/local_stack.py [MEMBERS]`` prints one JSON object.
+
+MEMBERS (default 100,000 at ``LOYALTY_BENCH_SCALE``) is how many members' worth of items the restart reloads:
+copies of members imported through the CLI into a running stack, with every item their registration wrote
+and every consumer's marker of their events. It measures:
+
+- ``cold_start_seconds``: the stack (what `make run` execs) with an empty ``.local/``, to its first healthy
+  answer; ``idle_cpu_percent``: the CPU its process used over ``idle_seconds`` while nothing happened;
+- ``restart``: the same with MEMBERS members' worth of items in ``.local/data.json``: items reloaded, the
+  reload's seconds and items per second (as the stack reports them), seconds to healthy, CPU when idle, and
+  the seconds SIGTERM takes to drain, save every item and exit;
+- ``sparse_list``: the members of a tier one in 1,000 holds, listed 50 a page through the service against the
+  restarted stack: pages, members per page, DynamoDB requests in all and per page, seconds for the whole list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from harness import PROJECT, REQUESTS, LocalStack, local_stack, scaled
+
+TEMPLATE_MEMBERS = 40
+GOLD_EVERY = 1000  # one member in GOLD_EVERY holds the tier the sparse list asks for
+MEMBER_ID = re.compile(r"mb_[0-9A-Z]{26}")
+
+
+def cpu_percent_when_idle(stack: LocalStack, seconds: float) -> float:
+    """The share of one core the stack's process used over ``seconds``, once its start-up work is done."""
+    time.sleep(3)  # the start-up's events are relayed and consumed, its first save made
+
+    def cpu_seconds() -> float:
+        fields = Path(f"/proc/{stack.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # user and system time
+
+    used = cpu_seconds()
+    time.sleep(seconds)
+    return round(100 * (cpu_seconds() - used) / seconds, 2)
+
+
+def key_names() -> dict[str, list[str]]:
+    """Each local table's key attributes (hash first)."""
+    from chalicelib.local.stack import PREFIX
+    from chalicelib.shared.db import physical_name, registered_tables, table_definition
+
+    definitions = (table_definition(cls, physical_name(PREFIX, cls.logical_name)) for cls in registered_tables())
+    return {d["TableName"]: [k["AttributeName"] for k in d["KeySchema"]] for d in definitions}
+
+
+def member_items(local_dir: Path, scratch: Path) -> dict[str, list[dict[str, Any]]]:
+    """The items TEMPLATE_MEMBERS imported members add to a stack's saved data, their events consumed."""
+    sys.path.insert(0, str(PROJECT / "bench"))
+    from make_members_csv import write
+
+    keys = key_names()
+    saved = json.loads((local_dir / "data.json").read_text(encoding="utf-8"))["tables"]
+    before = {(table, _key(item, keys[table])) for table, items in saved.items() for item in items}
+    with local_stack(local_dir) as stack:
+        members_csv = write(scratch / "members.csv", TEMPLATE_MEMBERS)
+        command = [sys.executable, "-m", "chalicelib.cli", "members", "import", str(members_csv)]
+        subprocess.run(command, cwd=PROJECT, env=_cli_env(local_dir), capture_output=True, check=True)
+        stack.stop()  # drains the relay and the queues, then saves
+    saved = json.loads((local_dir / "data.json").read_text(encoding="utf-8"))["tables"]
+    added = {table: [i for i in items if (table, _key(i, keys[table])) not in before] for table, items in saved.items()}
+    return {table: items for table, items in added.items() if items}
+
+
+def copies(template: dict[str, list[dict[str, Any]]], members: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``members`` members' worth of items: the template's, again and again, each time with member ids of
+    its own (``<id>-<n>``) and other keys made distinct; one member in GOLD_EVERY in the tier ``gold``."""
+    keys = key_names()
+    made = 0
+    for n in range(members // len(template["loyalty-local-members"])):
+        for table, items in template.items():
+            for item in items:
+                copy = _renamed(item, n)
+                last_key = keys[table][-1]
+                if all(copy[name] == item[name] for name in keys[table]) and "S" in copy[last_key]:
+                    copy[last_key] = {"S": f"{item[last_key]['S']}-{n}"}
+                if table.endswith("-members"):
+                    made += 1
+                    copy["tier"] = {"S": "gold" if made % GOLD_EVERY == 0 else "normal"}
+                yield table, copy
+
+
+def _renamed(value: Any, n: int) -> Any:
+    if isinstance(value, dict):
+        return {name: _renamed(member, n) for name, member in value.items()}
+    if isinstance(value, list):
+        return [_renamed(member, n) for member in value]
+    if isinstance(value, str):
+        return MEMBER_ID.sub(lambda found: f"{found.group()}-{n}", value)
+    return value
+
+
+def _key(item: dict[str, Any], names: list[str]) -> str:
+    return json.dumps([item[name] for name in names])
+
+
+def _cli_env(local_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOYALTY_", "AWS_"))}
+    return {**env, "LOYALTY_LOCAL_DIR": str(local_dir)}
+
+
+def write_data(local_dir: Path, template: dict[str, list[dict[str, Any]]], members: int) -> None:
+    """``.local/data.json`` holding what the stack saved, plus ``members`` members' worth of copies."""
+    saved = json.loads((local_dir / "data.json").read_text(encoding="utf-8"))
+    for table, item in copies(template, members):
+        saved["tables"][table].append(item)
+    text = json.dumps(saved, ensure_ascii=False, separators=(",", ":"))
+    (local_dir / "data.json").write_text(text, encoding="utf-8")
+
+
+def sparse_list(local_dir: Path) -> dict[str, Any]:
+    """The gold members, 50 a page, through the service against the running stack."""
+    os.environ["LOYALTY_LOCAL_DIR"] = str(local_dir)
+    from chalicelib.local.stack import LocalDir, connect
+    from chalicelib.members.schemas import MemberListQuery
+    from chalicelib.members.service import list_members
+
+    connect(LocalDir(local_dir))
+    pages, requests, cursor = [], [], None
+    start = time.perf_counter()
+    while True:
+        REQUESTS.clear()
+        rows, cursor = list_members(MemberListQuery(tier="gold", limit=50, cursor=cursor))
+        pages.append(len(rows))
+        requests.append(sum(REQUESTS.values()))
+        if cursor is None:
+            break
+    return {
+        "pages": len(pages),
+        "members_per_page": pages,
+        "members": sum(pages),
+        "requests": sum(requests),
+        "requests_per_page": requests,
+        "seconds": round(time.perf_counter() - start, 2),
+    }
+
+
+def reloaded(log: Path) -> dict[str, float]:
+    """Items and seconds of the reload, as the stack reported it."""
+    found = re.findall(r"(\d+) items reloaded from .* in ([\d.]+) s", log.read_text())
+    items, seconds = int(found[-1][0]), float(found[-1][1])
+    return {"items": items, "reload_seconds": seconds, "items_per_second": round(items / max(seconds, 0.05))}
+
+
+def figures(members: int, idle_seconds: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="loyalty-bench-local-") as scratch:
+        local_dir = Path(scratch) / "local"
+        with local_stack(local_dir) as cold:
+            result: dict[str, Any] = {
+                "cold_start_seconds": cold.seconds_to_healthy,
+                "idle_seconds": idle_seconds,
+                "idle_cpu_percent": cpu_percent_when_idle(cold, idle_seconds),
+            }
+        template = member_items(local_dir, Path(scratch))
+        write_data(local_dir, template, members)
+        with local_stack(local_dir) as restarted:
+            result["restart"] = {
+                "members": members,
+                **reloaded(restarted.log),
+                "seconds_to_healthy": restarted.seconds_to_healthy,
+                "idle_cpu_percent": cpu_percent_when_idle(restarted, idle_seconds),
+            }
+            result["sparse_list"] = sparse_list(local_dir)
+            result["restart"]["stop_seconds"] = restarted.stop()
+    return result
+
+
+if __name__ == "__main__":
+    members = int(sys.argv[1]) if len(sys.argv) > 1 else scaled(100_000)
+    print(json.dumps({"bench": "local_stack", **figures(members, idle_seconds=scaled(30, least=5))}, indent=2))

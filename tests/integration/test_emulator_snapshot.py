@@ -1,0 +1,157 @@
+"""The local stack's data across a restart: what the emulator saved answers the same once reloaded, the reload
+goes straight into the emulator's memory, and a snapshot is not reached by writes made after it."""
+
+import json
+
+import boto3
+import pytest
+
+from chalicelib.local.emulator import LockedEmulator, save
+
+REGION = "cn-northwest-1"  # a region of its own: moto's backends are shared by every emulator in a process
+LEDGER = {
+    "TableName": "snapshot-ledger",
+    "BillingMode": "PAY_PER_REQUEST",
+    "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in ("account", "entry", "day")],
+    "KeySchema": [{"AttributeName": "account", "KeyType": "HASH"}, {"AttributeName": "entry", "KeyType": "RANGE"}],
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": "by-day",
+            "KeySchema": [{"AttributeName": "day", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+        },
+    ],
+}
+OUTBOX = {
+    "TableName": "snapshot-outbox",
+    "BillingMode": "PAY_PER_REQUEST",
+    "AttributeDefinitions": [{"AttributeName": "event_id", "AttributeType": "S"}],
+    "KeySchema": [{"AttributeName": "event_id", "KeyType": "HASH"}],
+    "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+}
+TABLES = [LEDGER["TableName"], OUTBOX["TableName"]]
+
+
+def entry(account, n, blob=b"\x00\x01\x02"):
+    """An item with every kind of attribute value, nested ones too (binary as boto3 takes it, or as saved)."""
+    line = {"M": {"sku": {"S": f"sku-{n}"}, "qty": {"N": "2"}, "codes": {"SS": ["x"]}}}
+    source = {"M": {"kind": {"S": "purchase"}, "refs": {"L": [{"N": "1"}, {"BOOL": False}]}}}
+    return {
+        "account": {"S": account},
+        "entry": {"S": f"{n:04d}"},
+        "day": {"S": f"2026-11-{1 + n % 3:02d}"},
+        "points": {"N": str(n * 10)},
+        "note": {"S": "积分 earned"},
+        "blob": {"B": blob},
+        "settled": {"BOOL": n % 2 == 0},
+        "reversal_of": {"NULL": True},
+        "tags": {"SS": ["a", f"t{n}"]},
+        "amounts": {"NS": ["1", str(n + 2)]},
+        "lines": {"L": [line, {"S": "x"}]},
+        "source": source,
+    }
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    emulator = LockedEmulator()
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def dynamodb(emulator):
+    client = boto3.client("dynamodb", region_name=REGION, endpoint_url=emulator.endpoint_url)
+    for definition in (LEDGER, OUTBOX):
+        client.create_table(**definition)
+    yield client
+    for name in TABLES:
+        client.delete_table(TableName=name)
+
+
+def everything(dynamodb):
+    rows = {}
+    for name in TABLES:
+        items = dynamodb.scan(TableName=name, ConsistentRead=True)["Items"]
+        rows[name] = sorted(items, key=lambda item: json.dumps(item, sort_keys=True, default=repr))
+    return rows
+
+
+def on_day(dynamodb, day):
+    """Entries of a day, read through the table's global secondary index."""
+    values = {":d": {"S": day}}
+    query = {"IndexName": "by-day", "KeyConditionExpression": "#d = :d", "ExpressionAttributeNames": {"#d": "day"}}
+    return dynamodb.query(TableName="snapshot-ledger", ExpressionAttributeValues=values, **query)["Items"]
+
+
+def recreate(dynamodb):
+    for name in TABLES:
+        dynamodb.delete_table(TableName=name)
+    for definition in (LEDGER, OUTBOX):
+        dynamodb.create_table(**definition)
+
+
+def test_a_reloaded_store_answers_as_the_saved_one(emulator, dynamodb, tmp_path):
+    for n in range(30):
+        dynamodb.put_item(TableName="snapshot-ledger", Item=entry(f"acct-{n % 4}", n))
+    dynamodb.put_item(TableName="snapshot-outbox", Item={"event_id": {"S": "ev-1"}, "body": {"S": "{}"}})
+    before = everything(dynamodb)
+    by_day = on_day(dynamodb, "2026-11-02")
+
+    assert save(emulator.snapshot(REGION, TABLES), tmp_path / "data.json") == 31
+    recreate(dynamodb)
+    assert everything(dynamodb) == {name: [] for name in TABLES}
+    assert emulator.restore(REGION, tmp_path / "data.json") == 31
+
+    assert everything(dynamodb) == before
+    key = {"account": {"S": "acct-1"}, "entry": {"S": "0005"}}
+    assert dynamodb.get_item(TableName="snapshot-ledger", Key=key)["Item"] == entry("acct-1", 5)
+    assert on_day(dynamodb, "2026-11-02") == by_day
+    assert dynamodb.describe_table(TableName="snapshot-ledger")["Table"]["ItemCount"] == 30
+
+
+def test_a_reload_sends_no_request_and_counts_as_no_write(emulator, dynamodb, tmp_path):
+    """The items go into the emulator's memory, not one BatchWriteItem per 25 over HTTP; loading what was
+    saved is not a change worth saving again."""
+    document = {"format": 1, "tables": {"snapshot-ledger": [entry("acct", n, blob="AAEC") for n in range(60)]}}
+    (tmp_path / "data.json").write_text(json.dumps(document), encoding="utf-8")
+    writes = emulator.writes
+    assert emulator.restore(REGION, tmp_path / "data.json") == 60
+    assert emulator.writes == writes
+    key = {"account": {"S": "acct"}, "entry": {"S": "0007"}}
+    assert dynamodb.get_item(TableName="snapshot-ledger", Key=key)["Item"] == entry("acct", 7)
+
+
+def test_items_reloaded_into_a_table_with_a_stream_are_on_its_stream(emulator, dynamodb, tmp_path):
+    """The outbox saved on stop holds events not yet relayed: after a restart its stream offers them again."""
+    document = {"format": 1, "tables": {"snapshot-outbox": [{"event_id": {"S": f"ev-{n}"}} for n in range(3)]}}
+    (tmp_path / "data.json").write_text(json.dumps(document), encoding="utf-8")
+    emulator.restore(REGION, tmp_path / "data.json")
+    streams = boto3.client("dynamodbstreams", region_name=REGION, endpoint_url=emulator.endpoint_url)
+    arn = dynamodb.describe_table(TableName="snapshot-outbox")["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    offered = [(record["eventName"], record["dynamodb"]["Keys"]["event_id"]["S"]) for record in records]
+    assert offered == [("INSERT", "ev-0"), ("INSERT", "ev-1"), ("INSERT", "ev-2")]
+
+
+def test_writes_after_a_snapshot_do_not_reach_into_it(emulator, dynamodb):
+    dynamodb.put_item(TableName="snapshot-ledger", Item=entry("acct", 1))
+    snapshot = emulator.snapshot(REGION, TABLES)
+    as_taken = json.loads(json.dumps(snapshot))
+    values = {":t": {"SS": ["new"]}, ":a": {"NS": ["99"]}, ":q": {"N": "5"}, ":k": {"S": "refund"}}
+    dynamodb.update_item(
+        TableName="snapshot-ledger",
+        Key={"account": {"S": "acct"}, "entry": {"S": "0001"}},
+        UpdateExpression="ADD tags :t, amounts :a SET #l[0].qty = :q, #s.kind = :k, points = points + :q",
+        ExpressionAttributeNames={"#s": "source", "#l": "lines"},
+        ExpressionAttributeValues=values,
+    )
+    assert snapshot == as_taken
+    assert snapshot["snapshot-ledger"] == [entry("acct", 1, blob="AAEC")]
+
+
+def test_no_saved_file_loads_nothing(emulator, tmp_path):
+    assert emulator.restore(REGION, tmp_path / "missing.json") == 0
