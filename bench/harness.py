@@ -177,14 +177,19 @@ class LocalStack:
         return round(time.perf_counter() - start, 2)
 
 
+def local_env(local_dir: Path) -> dict[str, str]:
+    """The environment of a developer's shell (none of this harness's settings), for ``local_dir``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOYALTY_", "AWS_"))}
+    return {**env, "LOYALTY_LOCAL_DIR": str(local_dir)}
+
+
 @contextlib.contextmanager
 def local_stack(local_dir: Path) -> Iterator[LocalStack]:
     """The local stack (what `make run` execs) on ``local_dir`` and a free port, once it answers healthy."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # a free port, so a concurrent run elsewhere is never the one answering
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOYALTY_", "AWS_"))}
-    env.update(PORT=str(port), LOYALTY_LOCAL_DIR=str(local_dir))
+    env = {**local_env(local_dir), "PORT": str(port)}
     log = local_dir.parent / f"{local_dir.name}.log"
     start = time.perf_counter()
     command = [sys.executable, "-m", "chalicelib.cli", "local", "up"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -26,9 +27,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness import PROJECT, REQUESTS, LocalStack, local_stack, scaled
+from harness import PROJECT, REQUESTS, LocalStack, local_env, local_stack, scaled
+from make_members_csv import write as write_members_csv
 
-TEMPLATE_MEMBERS = 40
+TEMPLATE_MEMBERS = 100
 GOLD_EVERY = 1000  # one member in GOLD_EVERY holds the tier the sparse list asks for
 MEMBER_ID = re.compile(r"mb_[0-9A-Z]{26}")
 
@@ -57,28 +59,27 @@ def key_names() -> dict[str, list[str]]:
 
 def member_items(local_dir: Path, scratch: Path) -> dict[str, list[dict[str, Any]]]:
     """The items TEMPLATE_MEMBERS imported members add to a stack's saved data, their events consumed."""
-    sys.path.insert(0, str(PROJECT / "bench"))
-    from make_members_csv import write
-
     keys = key_names()
     saved = json.loads((local_dir / "data.json").read_text(encoding="utf-8"))["tables"]
     before = {(table, _key(item, keys[table])) for table, items in saved.items() for item in items}
     with local_stack(local_dir) as stack:
-        members_csv = write(scratch / "members.csv", TEMPLATE_MEMBERS)
+        members_csv = write_members_csv(scratch / "members.csv", TEMPLATE_MEMBERS)
         command = [sys.executable, "-m", "chalicelib.cli", "members", "import", str(members_csv)]
-        subprocess.run(command, cwd=PROJECT, env=_cli_env(local_dir), capture_output=True, check=True)
+        subprocess.run(command, cwd=PROJECT, env=local_env(local_dir), capture_output=True, check=True)
         stack.stop()  # drains the relay and the queues, then saves
     saved = json.loads((local_dir / "data.json").read_text(encoding="utf-8"))["tables"]
     added = {table: [i for i in items if (table, _key(i, keys[table])) not in before] for table, items in saved.items()}
     return {table: items for table, items in added.items() if items}
 
 
-def copies(template: dict[str, list[dict[str, Any]]], members: int) -> Iterator[tuple[str, dict[str, Any]]]:
-    """``members`` members' worth of items: the template's, again and again, each time with member ids of
-    its own (``<id>-<n>``) and other keys made distinct; one member in GOLD_EVERY in the tier ``gold``."""
+def copies(template: dict[str, list[dict[str, Any]]], times: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The template's items ``times`` over, each time with member ids of its own (``<id>-<n>``) and other keys
+    made distinct; one member in GOLD_EVERY, picked at random, is gold."""
     keys = key_names()
+    members = times * len(template["loyalty-local-members"])
+    gold = set(random.Random(7).sample(range(members), members // GOLD_EVERY))
     made = 0
-    for n in range(members // len(template["loyalty-local-members"])):
+    for n in range(times):
         for table, items in template.items():
             for item in items:
                 copy = _renamed(item, n)
@@ -86,8 +87,8 @@ def copies(template: dict[str, list[dict[str, Any]]], members: int) -> Iterator[
                 if all(copy[name] == item[name] for name in keys[table]) and "S" in copy[last_key]:
                     copy[last_key] = {"S": f"{item[last_key]['S']}-{n}"}
                 if table.endswith("-members"):
+                    copy["tier"] = {"S": "gold" if made in gold else "normal"}
                     made += 1
-                    copy["tier"] = {"S": "gold" if made % GOLD_EVERY == 0 else "normal"}
                 yield table, copy
 
 
@@ -105,23 +106,20 @@ def _key(item: dict[str, Any], names: list[str]) -> str:
     return json.dumps([item[name] for name in names])
 
 
-def _cli_env(local_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOYALTY_", "AWS_"))}
-    return {**env, "LOYALTY_LOCAL_DIR": str(local_dir)}
-
-
-def write_data(local_dir: Path, template: dict[str, list[dict[str, Any]]], members: int) -> None:
-    """``.local/data.json`` holding what the stack saved, plus ``members`` members' worth of copies."""
+def write_data(local_dir: Path, template: dict[str, list[dict[str, Any]]], members: int) -> int:
+    """``.local/data.json`` holding what the stack saved, plus about ``members`` members' worth of copies of
+    the template; how many members the copies hold."""
     saved = json.loads((local_dir / "data.json").read_text(encoding="utf-8"))
-    for table, item in copies(template, members):
+    times = max(1, round(members / len(template["loyalty-local-members"])))
+    for table, item in copies(template, times):
         saved["tables"][table].append(item)
     text = json.dumps(saved, ensure_ascii=False, separators=(",", ":"))
     (local_dir / "data.json").write_text(text, encoding="utf-8")
+    return times * len(template["loyalty-local-members"])
 
 
 def sparse_list(local_dir: Path) -> dict[str, Any]:
     """The gold members, 50 a page, through the service against the running stack."""
-    os.environ["LOYALTY_LOCAL_DIR"] = str(local_dir)
     from chalicelib.local.stack import LocalDir, connect
     from chalicelib.members.schemas import MemberListQuery
     from chalicelib.members.service import list_members
@@ -163,7 +161,7 @@ def figures(members: int, idle_seconds: float) -> dict[str, Any]:
                 "idle_cpu_percent": cpu_percent_when_idle(cold, idle_seconds),
             }
         template = member_items(local_dir, Path(scratch))
-        write_data(local_dir, template, members)
+        members = write_data(local_dir, template, members)
         with local_stack(local_dir) as restarted:
             result["restart"] = {
                 "members": members,

@@ -84,7 +84,7 @@ class LockedEmulator(ThreadedMotoServer):
         with self._lock, _collector_paused():
             backend = _dynamodb(region)
             return {
-                name: [_attribute_values(item) for item in _items(backend.tables[name])]
+                name: [_attribute_values(item) for item in queries.stored_items(backend.tables[name])]
                 for name in tables
                 if name in backend.tables
             }
@@ -117,15 +117,6 @@ class LockedEmulator(ThreadedMotoServer):
 
 def _dynamodb(region: str) -> DynamoDBBackend:
     return dynamodb_backends[DEFAULT_ACCOUNT_ID][region]
-
-
-def _items(table: Table) -> Iterator[Item]:
-    """A table's items in storage order (``Table.all_items`` sorts the whole table first)."""
-    for stored in table.items.values():
-        if isinstance(stored, Item):
-            yield stored
-        else:
-            yield from stored.values()
 
 
 def _attribute_values(item: Item) -> dict[str, Any]:

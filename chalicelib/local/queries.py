@@ -28,6 +28,7 @@ _original_all_items = Table.all_items
 _original_project = SecondaryIndex.project
 _local = threading.local()
 _generation = 0  # how many requests that may change items the emulator has served
+_READS = ("GetItem", "BatchGetItem", "Query", "Scan", "Describe", "List")
 
 
 @contextlib.contextmanager
@@ -43,22 +44,41 @@ def serving(target: str) -> Iterator[None]:
             _generation += 1
 
 
-_READS = ("GetItem", "BatchGetItem", "Query", "Scan", "Describe", "List")
-
-
 def items_changed() -> None:
     """Drop every partition map: items changed without a request (a reload)."""
     global _generation
     _generation += 1
 
 
-def query(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
+def query(
+    self: Table,
+    hash_key: DynamoType | None,
+    range_comparison: Any,
+    range_objs: Any,
+    limit: Any,
+    exclusive_start_key: Any,
+    scan_index_forward: Any,
+    projection_expressions: Any,
+    index_name: str | None = None,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """moto's query, handed only the partition asked for when the emulator serves it."""
+    moto_arguments = (
+        range_comparison,
+        range_objs,
+        limit,
+        exclusive_start_key,
+        scan_index_forward,
+        projection_expressions,
+        index_name,
+        *args,
+    )
     if not getattr(_local, "serving", False):
-        return _original_query(self, hash_key, *args, **kwargs)
-    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        return _original_query(self, hash_key, *moto_arguments, **kwargs)
     _local.candidates = (self, _partition(self, index_name, hash_key, kwargs.get("hash_key_conditions")))
     try:
-        return _original_query(self, hash_key, *args, **kwargs)
+        return _original_query(self, hash_key, *moto_arguments, **kwargs)
     finally:
         _local.candidates = None
 
@@ -100,13 +120,21 @@ def _partition(
     maps = table.__dict__.setdefault("_partitions", {})
     if maps.get(index_name, (None,))[0] != _generation:
         partitions: defaultdict[DynamoType, list[Item]] = defaultdict(list)
-        for stored in table.items.values():
-            for item in [stored] if isinstance(stored, Item) else stored.values():
-                key = item.attrs.get(attribute)
-                if key is not None:
-                    partitions[key].append(item)
+        for item in stored_items(table):
+            key = item.attrs.get(attribute)
+            if key is not None:
+                partitions[key].append(item)
         maps[index_name] = (_generation, partitions)
     return list(maps[index_name][1].get(value, ()))
+
+
+def stored_items(table: Table) -> Iterator[Item]:
+    """A table's items in storage order (``Table.all_items`` sorts the whole table first)."""
+    for stored in table.items.values():
+        if isinstance(stored, Item):
+            yield stored
+        else:
+            yield from stored.values()
 
 
 def install() -> None:

@@ -271,7 +271,7 @@ def running_stack(
         bind_tables(PREFIX, REGION)
         started = time.monotonic()
         loaded = emulator.restore(REGION, local.data)
-        say(f"Emulator on {endpoint}; {loaded} items reloaded from {local.data} in {time.monotonic() - started:.1f} s")
+        say(f"Emulator on {endpoint}; {loaded} items reloaded from {local.data} in {time.monotonic() - started:.2f} s")
         tables = [physical_name(PREFIX, cls.logical_name) for cls in registered_tables()]
         saver = Saver(emulator, local, tables)
         _bootstrap_admin(local, say)
