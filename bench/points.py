@@ -94,9 +94,10 @@ def _purchase_path(member_id: str) -> tuple[dict[str, object], dict[str, float]]
 def _expiry_reads(member: Callable[[int], str], members: int, due: int) -> dict[str, object]:
     """``members`` accounts with lots expiring over the coming year, ``due`` of them today; one expiry run."""
     from chalicelib.points import jobs, rules
-    from chalicelib.points.records import PointsAccountRecord, due_keys
+    from chalicelib.points.records import PointsAccountRecord
     from chalicelib.points.rules import Lot
     from chalicelib.shared import clock
+    from chalicelib.shared.dateindex import due_keys
     from chalicelib.shared.jobs import JobRecord, run_job
     from chalicelib.shared.settings import get_settings
 

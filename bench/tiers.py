@@ -66,8 +66,9 @@ def _member(member_id: str, spent_fen: int) -> str:
 
 def _recalc_reads(members: int, due: int) -> dict[str, object]:
     """``members`` gold accounts whose reviews fall over the coming year, ``due`` of them today; one run."""
-    from chalicelib.points.records import PointsAccountRecord, due_keys
+    from chalicelib.points.records import PointsAccountRecord
     from chalicelib.shared import clock
+    from chalicelib.shared.dateindex import due_keys
     from chalicelib.shared.jobs import JobRecord, run_job
     from chalicelib.shared.settings import get_settings
     from chalicelib.tiers import jobs, programmes

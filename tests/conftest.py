@@ -130,6 +130,15 @@ class Api:
 
 
 @pytest.fixture
+def partner(api: Api) -> tuple[str, str]:
+    """The POS of store SH-001 (stores SH-001 and BJ-001 exist), which may enrol members: ``(id, secret)``."""
+    for store_id in ("SH-001", "BJ-001"):
+        api.post("/v1/stores", {"store_id": store_id, "name": store_id, "city": "c", "region": "r"})
+    created = api.post("/v1/partners", {"name": "POS", "stores": ["SH-001"], "enrols_members": True}).body
+    return created["partner_id"], created["secret"]
+
+
+@pytest.fixture
 def api(aws: Provisioned) -> Iterator[Api]:
     from chalice.test import Client
 

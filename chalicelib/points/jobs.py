@@ -13,7 +13,6 @@ entry count the image shows and reads the account again when it moved.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -21,39 +20,16 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.points import rules, service
-from chalicelib.points.records import SHARDS, PointsAccountRecord, PointsEntryRecord
+from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
 from chalicelib.points.rules import Account, Draw
 from chalicelib.shared import clock
+from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, due_in, partitions
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.jobs import Job, register
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
-
-PARTITIONS_PER_BATCH = 4
-
-
-def partitions(first_day: date, last_day: date) -> Iterator[str]:
-    """What to read for work due from ``first_day`` through ``last_day``: per month and shard, a key
-    ``YYYY-MM#shard@first@last`` naming a date index's partition and the days of it that are due. A night's run
-    is 16 keys; a catch-up over a year, 16 per month."""
-    start = first_day
-    while start <= last_day:
-        end = min(date(start.year, start.month, calendar.monthrange(start.year, start.month)[1]), last_day)
-        for shard in range(SHARDS):
-            yield f"{start:%Y-%m}#{shard}@{start.isoformat()}@{end.isoformat()}"
-        start = end + timedelta(days=1)
-
-
-def due_in(index: Any, day: Any, key: str) -> Iterator[PointsAccountRecord]:
-    """The index items of a ``partitions`` key: one query for the month's partition, between its days."""
-    partition, first, last = key.split("@")
-    shard = partition.partition("#")[2]
-    items: Iterator[PointsAccountRecord] = index.query(
-        partition, range_key_condition=day.between(f"{first}#{shard}", f"{last}#{shard}")
-    )
-    return items
 
 
 class ExpirePoints(Job):

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
-from datetime import date
-from typing import Any
-
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
@@ -43,30 +39,6 @@ class _ByTouched(GlobalSecondaryIndex["PointsAccountRecord"]):  # type: ignore[n
 
     touched_month = UnicodeAttribute(hash_key=True)
     touched = UnicodeAttribute(range_key=True)
-
-
-SHARDS = 16  # no month's partition of a date index takes more than a sixteenth of its writes
-
-
-def shard_of(member_id: str) -> int:
-    return zlib.crc32(member_id.encode()) % SHARDS
-
-
-def due_keys(day: date, member_id: str) -> tuple[str, str]:
-    """A date index's keys for work due on ``day``: the partition (``YYYY-MM#shard``) and the sort key
-    (``YYYY-MM-DD#shard``). A job reads a month of a shard with one query, so catching up many days costs
-    reads in proportion to the months and the accounts due, not to the days passed."""
-    shard = shard_of(member_id)
-    return f"{day:%Y-%m}#{shard}", f"{day.isoformat()}#{shard}"
-
-
-def indexed(month: Any, day: Any, due: date | None, member_id: str) -> list[Any]:
-    """Update actions putting an account under ``due`` in a date index (its month and day attributes), or
-    taking it out."""
-    if due is None:
-        return [month.remove(), day.remove()]
-    month_key, day_key = due_keys(due, member_id)
-    return [month.set(month_key), day.set(day_key)]
 
 
 TIER_FIELDS = ["rev", "seq", "growth", "growth_seq", "paid_total", "months", "tier", "tier_since", "tier_until",
@@ -107,7 +79,7 @@ class PointsAccountRecord(Record):
     deducted = NumberAttribute(default=0)
     redeemed = NumberAttribute(default=0)
     expired = NumberAttribute(default=0)
-    expiry_month = UnicodeAttribute(null=True)  # the date indexes' keys (``due_keys``)
+    expiry_month = UnicodeAttribute(null=True)  # a date index's keys (``shared.dateindex``)
     expiry_due = UnicodeAttribute(null=True)
     maturity_month = UnicodeAttribute(null=True)
     maturity_due = UnicodeAttribute(null=True)

@@ -19,10 +19,11 @@ from typing import Any, Literal
 from chalicelib.members.model import Status
 from chalicelib.members.records import MemberRecord
 from chalicelib.points import rules
-from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord, RedemptionRecord, indexed
+from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord, RedemptionRecord
 from chalicelib.points.rules import Account, Draw, ExpiryPolicy
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
+from chalicelib.shared.dateindex import indexed
 from chalicelib.shared.db import Transaction, back_off, one_page
 from chalicelib.shared.errors import Conflict, NotFound, Unavailable
 from chalicelib.shared.events import emit, new_event

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.points.jobs import PARTITIONS_PER_BATCH, due_in, partitions
 from chalicelib.points.records import TIER_FIELDS, PointsAccountRecord
 from chalicelib.shared import clock
+from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, due_in, partitions
 from chalicelib.shared.jobs import Job, register
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import (

@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.points.records import PointsAccountRecord, indexed
+from chalicelib.points.records import PointsAccountRecord
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
+from chalicelib.shared.dateindex import indexed
 from chalicelib.shared.db import Transaction, back_off, one_page
 from chalicelib.shared.errors import Unavailable
 from chalicelib.shared.events import Event, change_summary, emit, new_event
@@ -151,8 +152,9 @@ def advance(member_id: str, record: PointsAccountRecord | None, progress: Progre
     if progress.growth > 0 or progress.paid_fen > 0:
         standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
     elif progress.cause:
-        before_upgrade = _before_upgrade_by(member_id, progress.cause, standing, programme)
-        standing, change = on_refund(programme, standing, after.value(programme, today), before_upgrade, today)
+        value = after.value(programme, today)
+        before_upgrade = _before_upgrade_by(member_id, progress.cause, standing, programme, value)
+        standing, change = on_refund(programme, standing, value, before_upgrade, today)
     actions = metrics_actions(after)
     if change is not None or record is None or record.tier is None or record.tier_programme != programme.version:
         actions += standing_actions(member_id, standing, programme)  # otherwise the standing is as stored
@@ -182,10 +184,13 @@ def advance(member_id: str, record: PointsAccountRecord | None, progress: Progre
                    gift_reason)  # fmt: skip
 
 
-def _before_upgrade_by(member_id: str, cause: str, standing: Standing, programme: Programme) -> Standing | None:
+def _before_upgrade_by(
+    member_id: str, cause: str, standing: Standing, programme: Programme, value: int
+) -> Standing | None:
     """Where the member stood before ``cause`` upgraded them, if that upgrade is the last change of their tier
-    and brought the tier they hold (one read of the history, only on refunds of members above the lowest tier)."""
-    if programme.rank(standing.tier) == 0:
+    and brought the tier they hold. One read of the history, only when a refund leaves the member short of
+    their tier's threshold (otherwise nothing could be undone)."""
+    if programme.rank(standing.tier) == 0 or value >= programme.tier(standing.tier).qualify_at:
         return None
     last = next(iter(TierChangeRecord.query(member_id, scan_index_forward=False, limit=1)), None)
     if last is None or last.reason != "upgrade" or last.cause != cause or last.tier != standing.tier:

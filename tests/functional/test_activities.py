@@ -9,7 +9,7 @@ from chalicelib.points.records import PointsEntryRecord
 from chalicelib.shared import clock
 from chalicelib.shared.settings import get_settings
 from tests.conftest import deliver, member_token, signed_headers
-from tests.functional.test_purchases import partner, publish, signed  # noqa: F401  (fixtures and helpers)
+from tests.functional.test_purchases import publish, signed
 
 TZ = get_settings().tz
 DAY = datetime(2026, 10, 20, 10, 0, tzinfo=TZ)
@@ -22,7 +22,7 @@ def rules(api):
                                     "share": {"points": 5, "per_day": 1}})  # fmt: skip
 
 
-def report(api, partner, event_id, kind, member_id, at=DAY, received_at=None):  # noqa: F811
+def report(api, partner, event_id, kind, member_id, at=DAY, received_at=None):
     """The partner reports an activity; by default a few minutes after it happened."""
     body = {"event_id": event_id, "kind": kind, "member": {"member_id": member_id}, "occurred_at": at.isoformat()}
     with clock.frozen(received_at or at + timedelta(minutes=5)):
@@ -38,7 +38,7 @@ def earned(member_id):
     return [(e.type, int(e.points), e.reason) for e in PointsEntryRecord.query(member_id)]
 
 
-def test_reviews_earn_within_their_daily_and_monthly_limits_once_per_event(api, partner, rules):  # noqa: F811
+def test_reviews_earn_within_their_daily_and_monthly_limits_once_per_event(api, partner, rules):
     member_id = shanghai_member(api, "13900000001")
     answers = [report(api, partner, f"rv-{i}", "review", member_id).body for i in range(3)]
     assert [(a["points_awarded"], a["limited"]) for a in answers] == [(10, False), (10, False), (0, True)]
@@ -51,7 +51,7 @@ def test_reviews_earn_within_their_daily_and_monthly_limits_once_per_event(api, 
     assert report(api, partner, "rv-0", "share", member_id).status == 409  # same event id, other content
 
 
-def test_an_activity_without_a_rule_earns_nothing(api, partner, rules):  # noqa: F811
+def test_an_activity_without_a_rule_earns_nothing(api, partner, rules):
     member_id = shanghai_member(api, "13900000002", birthday="1990-10-03")
     answer = report(api, partner, "bd-1", "birthday", member_id)
     assert (answer.status, answer.body["points_awarded"], answer.body["ledger_entry_id"]) == (200, 0, None)
@@ -88,7 +88,7 @@ def test_a_scoped_partner_reports_only_its_stores_members(api, rules):
     assert answer.status == 403
 
 
-def test_partners_cannot_report_registrations_or_check_ins(api, partner, rules):  # noqa: F811
+def test_partners_cannot_report_registrations_or_check_ins(api, partner, rules):
     member_id = shanghai_member(api, "13900000007")
     for kind in ("registration", "checkin"):
         assert report(api, partner, f"{kind}-1", kind, member_id).status == 422
@@ -102,13 +102,13 @@ def test_a_member_frozen_before_the_registration_event_is_simply_done(api, aws, 
     assert earned(joined["member_id"]) == []
 
 
-def test_activities_in_the_future_are_refused(api, partner, rules):  # noqa: F811
+def test_activities_in_the_future_are_refused(api, partner, rules):
     member_id = shanghai_member(api, "13900000009")
     future = clock.now() + timedelta(hours=1)
     assert report(api, partner, "rv-f", "review", member_id, at=future, received_at=clock.now()).status == 422
 
 
-def test_a_burst_back_dated_to_many_days_earns_no_more_than_one_days_limit(api, partner, rules):  # noqa: F811
+def test_a_burst_back_dated_to_many_days_earns_no_more_than_one_days_limit(api, partner, rules):
     """30 reviews sent at once, each dated a different day of the past week: the day they were reported counts
     too, so the burst earns what one day's limit allows (2 of 10 points), not 2 per claimed day."""
     member_id = shanghai_member(api, "13900000014")
@@ -119,21 +119,21 @@ def test_a_burst_back_dated_to_many_days_earns_no_more_than_one_days_limit(api, 
     assert earned(member_id) == [("earn", 10, "评价奖励")] * 2
 
 
-def test_an_activity_older_than_a_week_is_refused(api, partner, rules):  # noqa: F811
+def test_an_activity_older_than_a_week_is_refused(api, partner, rules):
     member_id = shanghai_member(api, "13900000015")
     stale = report(api, partner, "old-1", "review", member_id, at=DAY, received_at=DAY + timedelta(days=8))
     assert (stale.status, stale.body["errors"][0]["field"]) == (422, "occurred_at")
     assert earned(member_id) == []
 
 
-def test_shares_earn_once_a_day(api, partner, rules):  # noqa: F811
+def test_shares_earn_once_a_day(api, partner, rules):
     member_id = shanghai_member(api, "13900000010")
     answers = [report(api, partner, f"sh-{i}", "share", member_id).body for i in range(2)]
     assert [(a["points_awarded"], a["limited"]) for a in answers] == [(5, False), (0, True)]
     assert earned(member_id) == [("earn", 5, "晒单奖励")]
 
 
-def test_a_birthday_counts_only_in_the_members_birthday_month(api, partner):  # noqa: F811
+def test_a_birthday_counts_only_in_the_members_birthday_month(api, partner):
     publish(api, activities={"birthday": {"points": 100, "per_month": 1}})
     born_in_october = shanghai_member(api, "13900000011", birthday="1990-10-31")
     no_birthday = shanghai_member(api, "13900000012")

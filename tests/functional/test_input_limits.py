@@ -19,13 +19,6 @@ LAST_INSTANT = "9999-12-31T23:59:59-08:00"
 
 
 @pytest.fixture
-def partner(api):
-    api.post("/v1/stores", {"store_id": "SH-001", "name": "SH", "city": "c", "region": "r"})
-    created = api.post("/v1/partners", {"name": "POS", "stores": ["SH-001"], "enrols_members": True}).body
-    return created["partner_id"], created["secret"]
-
-
-@pytest.fixture
 def member(api):
     member_id, _ = member_token("13900000001")
     return member_id

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from chalicelib.points import jobs, service
-from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord, shard_of
+from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
 from chalicelib.shared import clock
+from chalicelib.shared.dateindex import partitions, shard_of
 from chalicelib.shared.errors import Conflict
 from chalicelib.shared.http import IdempotencyKey
 from chalicelib.shared.settings import get_settings
@@ -154,7 +155,7 @@ class PointsAccount(RuleBasedStateMachine):
         self.now += timedelta(days=days)
         ended = self.today() - timedelta(days=1)
         shard = f"#{shard_of(self.member_id)}@"
-        due = [key for key in jobs.partitions(self.jobs_through + timedelta(days=1), ended) if shard in key]
+        due = [key for key in partitions(self.jobs_through + timedelta(days=1), ended) if shard in key]
         with clock.frozen(self.now):
             for _ in range(2 if twice else 1):
                 jobs.expire_points.process(due, ended)

@@ -18,14 +18,6 @@ PATCH = {"content-type": "application/merge-patch+json"}
 
 
 @pytest.fixture
-def partner(api):
-    for store_id in ("SH-001", "BJ-001"):
-        api.post("/v1/stores", {"store_id": store_id, "name": store_id, "city": "c", "region": "r"})
-    created = api.post("/v1/partners", {"name": "POS", "stores": ["SH-001"], "enrols_members": True}).body
-    return created["partner_id"], created["secret"]
-
-
-@pytest.fixture
 def member(api):
     member_id, _ = member_token("13900000001")
     return member_id

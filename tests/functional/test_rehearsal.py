@@ -12,7 +12,6 @@ from chalicelib.shared.settings import SettingsError, get_settings, load_setting
 from chalicelib.tiers import jobs as tier_jobs
 from tests.conftest import item_counts, member_token
 from tests.functional.test_tiers import CNY, NOW, TZ, buy
-from tests.functional.test_tiers import partner as partner
 
 
 @pytest.fixture

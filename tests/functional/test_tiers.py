@@ -8,7 +8,6 @@ import json
 from datetime import date, datetime
 
 import boto3
-import pytest
 
 from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
 from chalicelib.shared import clock
@@ -23,13 +22,6 @@ from tests.functional.test_purchases import order, signed
 TZ = get_settings().tz
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=TZ)  # before the session's real today: occurred_at is never ahead
 CNY = 100
-
-
-@pytest.fixture
-def partner(api):
-    api.post("/v1/stores", {"store_id": "SH-001", "name": "SH", "city": "c", "region": "r"})
-    created = api.post("/v1/partners", {"name": "POS", "stores": ["SH-001"], "enrols_members": True}).body
-    return created["partner_id"], created["secret"]
 
 
 def buy(api, partner, member_id, order_id, paid_fen, at=NOW):
