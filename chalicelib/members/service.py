@@ -152,6 +152,7 @@ class ImportRow:
 
 
 ImportOutcome = str | DomainError  # "imported", "skipped", or why the row was refused
+MAX_TRANSACTION_ITEMS = 100
 
 
 def import_rows(rows: list[ImportRow]) -> list[ImportOutcome]:
@@ -191,9 +192,6 @@ def import_rows(rows: list[ImportRow]) -> list[ImportOutcome]:
         group.append(i)
     _commit_rows(tx, group, rows, outcomes)
     return [outcome if outcome is not None else "imported" for outcome in outcomes]
-
-
-MAX_TRANSACTION_ITEMS = 100
 
 
 def _commit_rows(

@@ -187,7 +187,8 @@ def platform_epoch() -> date:
 
 
 def set_epoch(day: date, *, only_if_unset: bool = False) -> date:
-    """Record the first day the platform holds data for (an import of older data moves it back)."""
+    """Record the first day the platform holds data for (set once from the jobs table's creation; an operator
+    or a test setting it earlier lets first runs look further back)."""
     condition = JobRecord.job.does_not_exist() if only_if_unset else None
     try:
         JobRecord(PLATFORM, EPOCH, as_of=day.isoformat()).save(condition=condition)

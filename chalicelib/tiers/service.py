@@ -192,7 +192,7 @@ def _before_upgrade_by(
     their tier's threshold (otherwise nothing could be undone)."""
     if programme.rank(standing.tier) == 0 or value >= programme.tier(standing.tier).qualify_at:
         return None
-    last = next(iter(TierChangeRecord.query(member_id, scan_index_forward=False, limit=1)), None)
+    last = next(iter(TierChangeRecord.query(member_id, scan_index_forward=False, limit=1, consistent_read=True)), None)
     if last is None or last.reason != "upgrade" or last.cause != cause or last.tier != standing.tier:
         return None
     since = date.fromisoformat(last.previous_since) if last.previous_since else standing.since
