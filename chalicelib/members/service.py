@@ -250,6 +250,21 @@ def _require_referrer(tx: Transaction, referrer_id: str) -> None:
     tx.check(MemberRecord, referrer_id, condition=active, on_fail=ValidationFailed([problem]))
 
 
+def require(tx: Transaction, member_id: str, requirement: str, on_fail: Exception) -> None:
+    """Require, when ``tx`` commits, that the member exists and is ``active`` (may earn and spend) or
+    ``present`` (not erased: corrections still apply). The ledger's guard for member holders."""
+    wanted = MemberRecord.status == str(Status.ACTIVE) if requirement == "active" else MemberRecord.status != str(
+        Status.ERASED
+    )
+    tx.check(MemberRecord, member_id, condition=MemberRecord.member_id.exists() & wanted, on_fail=on_fail)
+
+
+def status_of(member_id: str) -> Status | None:
+    """The member's status, or None when there is no such member."""
+    record = MemberRecord.find(member_id)
+    return Status(record.status) if record else None
+
+
 def import_marker(phone: str) -> UniqueRecord | None:
     """The marker an import left for this phone, if any."""
     return UniqueRecord.find(repository.import_key(phone))

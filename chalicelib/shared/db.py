@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from botocore.exceptions import ClientError
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
@@ -202,6 +203,14 @@ def with_retries(operation: Callable[[], T], *, attempts: int = MAX_ATTEMPTS) ->
     raise Unavailable("The write conflicted with concurrent writes; retry shortly", retry_after=1)
 
 
+class TransientWriteError(Exception):
+    """A write refused for now (a transaction conflict, throttling): retrying it is safe."""
+
+
+class UnconfirmedWrite(Exception):
+    """A write whose answer never came (a timeout, a dropped connection): it may or may not have applied."""
+
+
 # pynamodb sends a transaction's items grouped in this order, and DynamoDB reports reasons in request order.
 _KIND_ORDER = {"check": 0, "delete": 1, "put": 2, "update": 3}
 
@@ -255,8 +264,11 @@ class Transaction:
     def delete(self, record: Record, *, condition: Any = None, on_fail: Exception | None = None) -> None:
         self._writes.append(_Write("delete", lambda tx: tx.delete(record, condition=condition), on_fail, False))
 
-    def commit(self) -> None:
-        """Apply every write or none. A failed condition raises that write's ``on_fail``."""
+    def commit(self, *, retry: bool = True) -> None:
+        """Apply every write or none. A failed condition raises that write's ``on_fail``.
+
+        ``retry`` False leaves retrying to the caller's own policy: a conflict or throttle raises
+        ``TransientWriteError`` and a request whose answer was lost ``UnconfirmedWrite``."""
         if len(self._writes) > 100:
             raise ValueError(f"a transaction holds at most 100 items, not {len(self._writes)}")
         in_request_order = sorted(self._writes, key=lambda write: _KIND_ORDER[write.kind])
@@ -267,8 +279,12 @@ class Transaction:
                     write.apply(tx)
 
         try:
-            with_retries(run)
+            with_retries(run) if retry else run()
         except TransactWriteError as e:
+            if not retry and _is_retryable(e):
+                raise TransientWriteError(str(e)) from e
+            if not retry and e.cause is not None and not isinstance(e.cause, ClientError):
+                raise UnconfirmedWrite(str(e)) from e
             failed = [
                 write
                 for write, code in zip(in_request_order, reason_codes(e), strict=False)

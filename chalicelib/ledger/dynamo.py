@@ -1,0 +1,153 @@
+"""The ledger store on DynamoDB: a unit is one ``TransactWriteItems``.
+
+Account updates are conditional on the revision read (or on the item not existing), entries and the claim
+on their keys being new, and each holder requirement is a condition check that the holder's own domain
+supplies (``Guard``): the ledger never reads another domain's items. Retrying is the engine's: a conflict or
+throttle surfaces as ``Throttled``, a lost answer as ``Uncertain``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from chalicelib.ledger.model import Account, Entry, Source
+from chalicelib.ledger.records import LedgerAccountRecord, LedgerClaimRecord, LedgerEntryRecord
+from chalicelib.ledger.store import (
+    AccountWrite,
+    ClaimTaken,
+    HolderUnavailable,
+    Page,
+    Requirement,
+    Stale,
+    StoredClaim,
+    Throttled,
+    Uncertain,
+    Unit,
+)
+from chalicelib.shared import clock
+from chalicelib.shared.dateindex import indexed
+from chalicelib.shared.db import Transaction, TransientWriteError, UnconfirmedWrite, one_page
+from chalicelib.shared.events import emit
+from chalicelib.shared.settings import get_settings
+
+Guard = Callable[[Transaction, str, Requirement, Exception], None]
+"""Adds to a transaction the check that ``holder`` meets the requirement, raising the exception if not."""
+
+A, E, C = LedgerAccountRecord, LedgerEntryRecord, LedgerClaimRecord
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class DynamoStore:
+    guard: Guard | None = None
+
+    def read(self, holder: str) -> Account:
+        return _account(holder, A.find(holder))
+
+    def read_many(self, holders: Sequence[str]) -> dict[str, Account]:
+        """One ``BatchGetItem`` (strongly consistent) for up to 100 holders; one ``GetItem`` for one."""
+        if len(holders) == 1:
+            return {holders[0]: self.read(holders[0])}
+        found = {record.holder: record for record in A.batch_get(list(holders), consistent_read=True)}
+        return {holder: _account(holder, found.get(holder)) for holder in holders}
+
+    def read_claim(self, key: str) -> StoredClaim | None:
+        record = C.find(key)
+        if record is None:
+            return None
+        entries = tuple((holder, book, int(seq)) for holder, book, seq in json.loads(record.entries))
+        return StoredClaim(record.key, record.content, json.loads(record.result), entries)
+
+    def commit(self, unit: Unit) -> None:
+        tx = Transaction()
+        now = clock.iso(clock.now())
+        for write in unit.accounts:
+            self._update_account(tx, write, now)
+        for entry in unit.entries:
+            tx.put(_entry_record(entry), condition=E.seq.does_not_exist(), on_fail=Stale(entry.holder))
+        if unit.claim is not None:
+            stored, expires_on = unit.claim.claim, unit.claim.expires_on
+            expires_at = datetime.combine(expires_on, time(), get_settings().tz) if expires_on else None
+            tx.put(C(
+                stored.key, content=stored.content, result=_dumps(stored.result),
+                entries=_dumps([list(key) for key in stored.entries]), created_at=now, expires_at=expires_at,
+            ), condition=C.key.does_not_exist(), on_fail=ClaimTaken(stored.key), decisive=True)  # fmt: skip
+        for holder, requirement in unit.requirements:
+            if self.guard is None:
+                raise HolderUnavailable(holder)  # a store without a guard cannot vouch for any holder
+            self.guard(tx, holder, requirement, HolderUnavailable(holder))
+        for event in unit.events:
+            emit(tx, event)
+        try:
+            tx.commit(retry=False)
+        except TransientWriteError:
+            raise Throttled() from None
+        except UnconfirmedWrite:
+            raise Uncertain() from None
+
+    @staticmethod
+    def _update_account(tx: Transaction, write: AccountWrite, now: str) -> None:
+        condition = A.holder.does_not_exist() if write.expected_rev is None else A.rev == write.expected_rev
+        checked = {book: list(pair) for book, pair in write.checked.items()}
+        actions = [
+            A.rev.set((write.expected_rev or 0) + 1), A.books.set(_dumps(write.books)),
+            A.seqs.set(_dumps(write.seqs)), A.checked.set(_dumps(checked)), A.updated_at.set(now),
+            *indexed(A.touched_month, A.touched, write.touched, write.holder),
+        ]  # fmt: skip
+        tx.update(A(write.holder), actions, condition=condition, on_fail=Stale(write.holder))
+
+    def entry(self, holder: str, book: str, seq: int) -> Entry | None:
+        record = E.find(f"{holder}|{book}", seq)
+        return _entry(holder, book, record) if record else None
+
+    def page(self, holder: str, book: str, limit: int, after: Any = None) -> Page:
+        start = {"account": {"S": f"{holder}|{book}"}, "seq": {"N": str(int(after))}} if after else None
+        results = E.query(f"{holder}|{book}", scan_index_forward=False, limit=limit, last_evaluated_key=start)
+        records, last = one_page(E, results)
+        return Page([_entry(holder, book, r) for r in records], int(last["seq"]["N"]) if last else None)
+
+    def entries_between(self, holder: str, book: str, first: int, last: int) -> list[Entry]:
+        results = E.query(f"{holder}|{book}", E.seq.between(first, last), consistent_read=True)
+        return [_entry(holder, book, record) for record in results]
+
+    def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
+        tx = Transaction()
+        document = _dumps({book: list(pair) for book, pair in checked.items()})
+        tx.update(A(holder), [A.checked.set(document), A.rev.set(expected_rev + 1)],
+                  condition=A.rev == expected_rev, on_fail=Stale(holder))  # fmt: skip
+        try:
+            tx.commit()
+        except Stale:
+            return False
+        return True
+
+
+def _account(holder: str, record: LedgerAccountRecord | None) -> Account:
+    if record is None:
+        return Account(holder)
+    checked = {book: (int(pair[0]), int(pair[1])) for book, pair in json.loads(record.checked).items()}
+    return Account(holder, int(record.rev), json.loads(record.books), json.loads(record.seqs), checked)
+
+
+def _entry_record(entry: Entry) -> LedgerEntryRecord:
+    return E(
+        f"{entry.holder}|{entry.book}", entry.seq, entry_id=entry.entry_id, kind=entry.kind, amount=entry.amount,
+        balance_after=entry.balance_after, source_kind=entry.source.kind, source_id=entry.source.id,
+        reason=entry.reason, detail=None if entry.detail is None else _dumps(entry.detail), actor=entry.actor,
+        occurred_at=entry.occurred_at, group=entry.group,
+    )  # fmt: skip
+
+
+def _entry(holder: str, book: str, record: LedgerEntryRecord) -> Entry:
+    return Entry(
+        holder, book, int(record.seq), record.entry_id, record.kind, int(record.amount), int(record.balance_after),
+        Source(record.source_kind, record.source_id), record.reason,
+        json.loads(record.detail) if record.detail else None, record.actor, record.occurred_at, record.group,
+    )  # fmt: skip

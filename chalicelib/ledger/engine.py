@@ -1,0 +1,250 @@
+"""The ledger engine: every rule of a ledger write, once, for every book.
+
+A post reads its holders' accounts in one request, lets the caller plan its postings from what it read, applies each
+with its book's pure rules, numbers the entries per book, and commits the account updates (conditional on
+the revisions read), the entries, the claim, the holders' requirements and the events as one unit. Then:
+
+- Exactly once: a call with a ``Claim`` posts once per claim key (the claim is written with the post, on
+  the condition that its key is new). A repeat with the same content answers the first call's result
+  (``duplicate``), whether it arrives during the first call or years later; other content is a conflict.
+  A response lost after the commit is resolved by reading the claim.
+- Never below zero: a book raises ``Insufficient`` on the state read; the revision condition makes a
+  concurrent spend lose and re-plan on a fresh read, so the loser of a race for the last units is refused,
+  never overdrawn.
+- One retry policy: a stale read or a throttled store is retried with full jitter, a bounded number of
+  times; a write only goes stale when another committed, so contention alone does not exhaust it. Then
+  ``LedgerBusy`` (503) with nothing applied.
+- At most 100 items per unit (DynamoDB's transaction limit): a plan that needs more is refused before any
+  write (a programming error, not a retry).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from chalicelib.ledger.model import Account, Answer, Book, Claim, Entry, Posting, Source
+from chalicelib.ledger.store import (
+    MAX_ITEMS,
+    AccountWrite,
+    ClaimTaken,
+    ClaimWrite,
+    Requirement,
+    Stale,
+    Store,
+    StoredClaim,
+    Throttled,
+    Uncertain,
+    Unit,
+)
+from chalicelib.shared import clock
+from chalicelib.shared.context import current_origin
+from chalicelib.shared.errors import Conflict, Unavailable
+from chalicelib.shared.events import Event
+from chalicelib.shared.ids import new_id
+
+MAX_ATTEMPTS = 64
+
+
+class LedgerBusy(Unavailable):
+    """The accounts stayed too busy (or the store too throttled) for every attempt; nothing was applied."""
+
+
+class SourceConflict(Conflict):
+    slug, title = "source-conflict", "This source was reported before with other content"
+
+
+class TooManyItems(Exception):
+    """A post would need more than a transaction's 100 items: a design error, raised before any write."""
+
+
+class Holdings:
+    """The accounts a post read, as its plan sees them: each book's state and balance."""
+
+    def __init__(self, books: Mapping[str, Book[Any]], accounts: Mapping[str, Account]) -> None:
+        self._books, self.accounts = books, accounts
+
+    def state(self, holder: str, book: str) -> Any:
+        return self._books[book].load(self.accounts[holder].books.get(book))
+
+    def balance(self, holder: str, book: str) -> int:
+        return self._books[book].balance(self.state(holder, book))
+
+    def seq(self, holder: str, book: str) -> int:
+        return self.accounts[holder].seqs.get(book, 0)
+
+
+Plan = Callable[[Holdings], Sequence[Posting]]
+Result = Callable[[Answer], Mapping[str, Any]]
+Announce = Callable[[Answer], Iterable[Event]]
+
+
+def _jitter(attempt: int) -> None:
+    time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
+
+
+@dataclass
+class Ledger:
+    """The facade every asset's service uses: ``post``, ``reverse``, ``balance``, ``page``."""
+
+    store: Store
+    books: Mapping[str, Book[Any]]
+    attempts: int = MAX_ATTEMPTS
+    pause: Callable[[int], None] = _jitter
+    today: Callable[[], date] = clock.business_today
+
+    def post(
+        self, plan: Plan | Sequence[Posting], *, holders: Sequence[str] = (), claim: Claim | None = None,
+        require: Mapping[str, Requirement] | None = None, result: Result | None = None,
+        announce: Announce | None = None,
+    ) -> Answer:  # fmt: skip
+        """Post what ``plan`` asks for (postings, or a function of the holders' accounts giving them), at most
+        once per ``claim``. ``require`` says what each holder must be when the post commits; ``result`` is the
+        caller's answer (kept with the claim for repeats); ``announce`` gives the events to publish with it.
+        A plan that posts nothing commits nothing (its result is still given, with no claim kept)."""
+        fixed = None if callable(plan) else list(plan)
+        wanted = list(dict.fromkeys([*holders, *(posting.holder for posting in fixed or [])]))
+        for attempt in range(self.attempts):
+            try:
+                return self._attempt(fixed if fixed is not None else plan, wanted, claim, require or {}, result,
+                                     announce)  # fmt: skip
+            except (Stale, Throttled):
+                self.pause(attempt)
+            except ClaimTaken:
+                assert claim is not None
+                replayed = self._replay(claim)
+                if replayed is not None:
+                    return replayed
+                self.pause(attempt)  # the claim lapsed meanwhile: post afresh
+            except Uncertain:
+                if claim is None:
+                    raise LedgerBusy("The ledger did not confirm the write; check before retrying") from None
+                replayed = self._replay(claim)
+                if replayed is not None:
+                    return replayed
+                self.pause(attempt)
+        raise LedgerBusy("The account is too busy; retry", retry_after=1)
+
+    def reverse(
+        self, original: str, *, claim: Claim, reason: str, require: Mapping[str, Requirement] | None = None,
+        result: Result | None = None, announce: Announce | None = None,
+    ) -> Answer:  # fmt: skip
+        """Undo every entry the post claimed as ``original`` posted, once (``claim``): each book puts back what
+        it took or takes back what it gave, as its ``undo`` rule says. ``KeyError`` if nothing was posted
+        under ``original``."""
+        posted = self.store.read_claim(original)
+        if posted is None:
+            raise KeyError(original)
+        undone = [self.store.entry(holder, book, seq) for holder, book, seq in posted.entries]
+        postings = [
+            Posting(e.holder, e.book, -e.amount, "reverse", Source("entry", e.entry_id), reason, undoes=e)
+            for e in undone
+            if e is not None
+        ]
+        return self.post(postings, claim=claim, require=require, result=result, announce=announce)
+
+    def holdings(self, *holders: str) -> Holdings:
+        return Holdings(self.books, self.store.read_many(list(holders)))
+
+    def balance(self, holder: str, book: str) -> int:
+        return self.holdings(holder).balance(holder, book)
+
+    def page(self, holder: str, book: str, limit: int, after: Any = None) -> tuple[list[Entry], Any]:
+        page = self.store.page(holder, book, limit, after)
+        return page.entries, page.cursor
+
+    # --- one attempt ------------------------------------------------------------------------------------------
+
+    def _replay(self, claim: Claim) -> Answer | None:
+        stored = self.store.read_claim(claim.key)
+        if stored is None:
+            return None
+        if stored.content != claim.content:
+            raise claim.conflict or SourceConflict(f"{claim.key} was posted before with other content")
+        return Answer(stored.result, duplicate=True)
+
+    def _attempt(
+        self, plan: Plan | Sequence[Posting], holders: list[str], claim: Claim | None,
+        require: Mapping[str, Requirement], result: Result | None, announce: Announce | None,
+    ) -> Answer:  # fmt: skip
+        accounts = self.store.read_many(holders)
+        today = self.today()
+        try:
+            postings = list(plan) if not callable(plan) else list(plan(Holdings(self.books, accounts)))
+            missing = [posting.holder for posting in postings if posting.holder not in accounts]
+            accounts.update(self.store.read_many(missing) if missing else {})  # holders the plan did not name
+            entries, states = self._apply(accounts, postings, today)
+        except Exception:
+            # a repeat is answered as the first call was, even when its plan no longer fits (the balance it
+            # spent is gone): the claim is only read when something went wrong, so a post costs one read
+            if claim is not None and (replayed := self._replay(claim)) is not None:
+                return replayed
+            raise
+        balances = {(e.holder, e.book): e.balance_after for e in entries}
+        answer = Answer({}, tuple(entries), balances)
+        answer = replace(answer, result=dict(result(answer)) if result else {})
+        if not entries:
+            return answer
+        claim_write = None
+        if claim is not None:
+            expires = today + timedelta(days=claim.keep_days) if claim.keep_days is not None else None
+            keys = tuple((e.holder, e.book, e.seq) for e in entries)
+            claim_write = ClaimWrite(StoredClaim(claim.key, claim.content, answer.result, keys), expires)
+        unit = Unit(
+            accounts=self._account_writes(accounts, states, entries, today), entries=entries, claim=claim_write,
+            requirements=[(holder, level) for holder, level in require.items()],
+            events=list(announce(answer)) if announce else [],
+        )  # fmt: skip
+        if unit.items > MAX_ITEMS:
+            raise TooManyItems(f"a post holds at most {MAX_ITEMS} items, this one {unit.items}")
+        self.store.commit(unit)
+        return answer
+
+    def _apply(
+        self, accounts: dict[str, Account], postings: list[Posting], today: date
+    ) -> tuple[list[Entry], dict[tuple[str, str], Any]]:
+        """Each posting through its book, in order, on the states read: the entries it makes."""
+        states: dict[tuple[str, str], Any] = {}
+        seqs: dict[tuple[str, str], int] = {}
+        entries: list[Entry] = []
+        group, occurred_at, actor = new_id("lg_"), clock.iso(clock.now()), current_origin().actor
+        for posting in postings:
+            book = self.books[posting.book]
+            key = (posting.holder, posting.book)
+            if key not in states:
+                states[key] = book.load(accounts[posting.holder].books.get(posting.book))
+                seqs[key] = accounts[posting.holder].seqs.get(posting.book, 0)
+            if posting.undoes is not None:
+                states[key], detail = book.undo(states[key], posting.undoes, today)
+            else:
+                states[key], detail = book.apply(states[key], posting, today)
+            seqs[key] += 1
+            entries.append(Entry(
+                posting.holder, posting.book, seqs[key], new_id(getattr(book, "entry_prefix", "le_")), posting.kind,
+                posting.amount, book.balance(states[key]), posting.source, posting.reason, detail, actor,
+                occurred_at, group,
+            ))  # fmt: skip
+        return entries, states
+
+    def _account_writes(
+        self, accounts: dict[str, Account], states: dict[tuple[str, str], Any], entries: list[Entry], today: date
+    ) -> list[AccountWrite]:
+        writes = []
+        for holder in dict.fromkeys(e.holder for e in entries):
+            account = accounts[holder]
+            books, seqs = dict(account.books), dict(account.seqs)
+            for (owner, name), state in states.items():
+                if owner == holder:
+                    books[name] = self.books[name].dump(state)
+            for e in entries:
+                if e.holder == holder:
+                    seqs[e.book] = e.seq
+            due: dict[str, date | None] = {}
+            for name, raw in books.items():
+                due.update(self.books[name].due(self.books[name].load(raw)))
+            writes.append(AccountWrite(holder, account.rev, books, seqs, dict(account.checked), due, today))
+        return writes

@@ -1,0 +1,132 @@
+"""The ledger store in memory: the same contract as DynamoDB, for fast tests and the fault simulation.
+
+``fault`` is called at every step a real store could fail at (``read``, ``read-claim``, ``commit`` before
+anything is applied, ``committed`` after the unit was applied); it may raise a ``StoreFailure`` to simulate
+throttling, a conflict or a response lost after the commit.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from chalicelib.ledger.model import Account, Entry
+from chalicelib.ledger.store import ClaimTaken, HolderUnavailable, Page, Stale, StoredClaim, Unit
+from chalicelib.shared.events import Event
+
+
+def _stored(value: Any) -> Any:
+    """What a value reads back as after storage: JSON, as DynamoDB keeps states, details and results."""
+    return json.loads(json.dumps(value))
+
+
+@dataclass
+class _Account:
+    rev: int
+    books: dict[str, Any]
+    seqs: dict[str, int]
+    checked: dict[str, tuple[int, int]]
+    due: dict[str, date | None]
+    touched: date
+
+
+@dataclass
+class MemoryStore:
+    """Accounts, entries, claims and an outbox in dictionaries; ``statuses`` says what each member-like
+    holder is (``active``, ``frozen``, ``erased``); a holder that is not listed meets no requirement."""
+
+    statuses: dict[str, str] = field(default_factory=dict)
+    fault: Callable[[str], None] = lambda step: None
+    accounts: dict[str, _Account] = field(default_factory=dict)
+    entries: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
+    claims: dict[str, tuple[StoredClaim, date | None]] = field(default_factory=dict)
+    outbox: list[Event] = field(default_factory=list)
+    commits: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def read(self, holder: str) -> Account:
+        self.fault("read")
+        with self._lock:
+            found = self.accounts.get(holder)
+            if found is None:
+                return Account(holder)
+            return Account(holder, found.rev, dict(found.books), dict(found.seqs), dict(found.checked))
+
+    def read_many(self, holders: Sequence[str]) -> dict[str, Account]:
+        return {holder: self.read(holder) for holder in holders}
+
+    def read_claim(self, key: str) -> StoredClaim | None:
+        self.fault("read-claim")
+        with self._lock:
+            found = self.claims.get(key)
+            return found[0] if found else None
+
+    def commit(self, unit: Unit) -> None:
+        self.fault("commit")
+        with self._lock:
+            if unit.claim is not None and unit.claim.claim.key in self.claims:
+                raise ClaimTaken(unit.claim.claim.key)
+            for write in unit.accounts:
+                current = self.accounts.get(write.holder)
+                if (current.rev if current else None) != write.expected_rev:
+                    raise Stale(write.holder)
+            for entry in unit.entries:
+                if len(self.entries.get((entry.holder, entry.book), [])) >= entry.seq:
+                    raise Stale(entry.holder)
+            for holder, requirement in unit.requirements:
+                status = self.statuses.get(holder)
+                if status is None or status == "erased" or (requirement == "active" and status != "active"):
+                    raise HolderUnavailable(holder)
+            for write in unit.accounts:
+                self.accounts[write.holder] = _Account(
+                    (write.expected_rev or 0) + 1, _stored(write.books), dict(write.seqs), dict(write.checked),
+                    dict(write.due), write.touched,
+                )  # fmt: skip
+            for entry in unit.entries:
+                stored = Entry.from_json(_stored(entry.to_json()))
+                self.entries.setdefault((entry.holder, entry.book), []).append(stored)
+            if unit.claim is not None:
+                claim = unit.claim.claim
+                self.claims[claim.key] = (replace(claim, result=_stored(claim.result)), unit.claim.expires_on)
+            self.outbox.extend(unit.events)
+            self.commits += 1
+        self.fault("committed")
+
+    def entry(self, holder: str, book: str, seq: int) -> Entry | None:
+        with self._lock:
+            entries = self.entries.get((holder, book), [])
+            return entries[seq - 1] if 0 < seq <= len(entries) else None
+
+    def page(self, holder: str, book: str, limit: int, after: Any = None) -> Page:
+        with self._lock:
+            entries = self.entries.get((holder, book), [])
+            end = len(entries) if after is None else int(after) - 1
+            start = max(0, end - limit)
+            chosen = list(reversed(entries[start:end]))
+            return Page(chosen, chosen[-1].seq if start > 0 and chosen else None)
+
+    def entries_between(self, holder: str, book: str, first: int, last: int) -> list[Entry]:
+        with self._lock:
+            return list(self.entries.get((holder, book), [])[first - 1 : last])
+
+    def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
+        with self._lock:
+            current = self.accounts.get(holder)
+            if current is None or current.rev != expected_rev:
+                return False
+            current.checked = dict(checked)
+            current.rev += 1
+            return True
+
+    def due_on(self, index: str, through: date) -> list[str]:
+        """Holders with work due on ``index`` by ``through`` (what a date index answers on DynamoDB)."""
+        with self._lock:
+            return sorted(h for h, a in self.accounts.items() if (d := a.due.get(index)) is not None and d <= through)
+
+    def touched_on(self, day: date) -> list[str]:
+        with self._lock:
+            return sorted(holder for holder, account in self.accounts.items() if account.touched == day)

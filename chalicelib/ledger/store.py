@@ -1,0 +1,134 @@
+"""The ledger's storage port: what the engine asks of a store, and how a store fails.
+
+A store reads accounts, claims and entries, and commits a ``Unit`` whole or not at all: every account
+update conditional on the revision it was read at, the entries (new keys only), the claim (a new key only),
+the holders' status requirements and the events. Two stores implement it — DynamoDB (one
+``TransactWriteItems``) and memory (for fast tests and the fault simulation) — and pass one contract suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal, Protocol
+
+from chalicelib.ledger.model import Account, Entry
+from chalicelib.shared.events import Event
+
+Requirement = Literal["active", "present"]  # active: may earn and spend; present: not erased
+
+MAX_ITEMS = 100  # a DynamoDB transaction's limit
+
+
+@dataclass(frozen=True)
+class AccountWrite:
+    """An account's new book states and entry counts, conditional on ``expected_rev`` (None: new)."""
+
+    holder: str
+    expected_rev: int | None
+    books: Mapping[str, Any]
+    seqs: Mapping[str, int]
+    checked: Mapping[str, tuple[int, int]]
+    due: Mapping[str, date | None]
+    touched: date
+
+
+@dataclass(frozen=True)
+class StoredClaim:
+    key: str
+    content: str
+    result: Mapping[str, Any]
+    entries: tuple[tuple[str, str, int], ...]  # (holder, book, seq) of the entries it posted
+
+
+@dataclass(frozen=True)
+class ClaimWrite:
+    claim: StoredClaim
+    expires_on: date | None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Everything one post commits together."""
+
+    accounts: Sequence[AccountWrite]
+    entries: Sequence[Entry]
+    claim: ClaimWrite | None = None
+    requirements: Sequence[tuple[str, Requirement]] = ()
+    events: Sequence[Event] = ()
+
+    @property
+    def items(self) -> int:
+        return (
+            len(self.accounts)
+            + len(self.entries)
+            + (self.claim is not None)
+            + len(self.requirements)
+            + len(self.events)
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    cursor: Any = field(default=None)  # the store's own position after the last entry, or None at the end
+
+
+# --- how a commit fails ----------------------------------------------------------------------------------------
+
+
+class StoreFailure(Exception):
+    """Base of a store's commit failures; nothing of the unit was applied unless said otherwise."""
+
+
+class Stale(StoreFailure):
+    """An account changed since it was read (or was created meanwhile)."""
+
+
+class ClaimTaken(StoreFailure):
+    """The claim's key was taken (by an earlier or concurrent call)."""
+
+
+class HolderUnavailable(StoreFailure):
+    """A holder does not meet its requirement (frozen, erased, unknown)."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(holder)
+        self.holder = holder
+
+
+class Throttled(StoreFailure):
+    """The store refused the request for now (throughput, a transaction conflict); retry with back-off."""
+
+
+class Uncertain(StoreFailure):
+    """The commit may or may not have been applied (the response was lost)."""
+
+
+class Store(Protocol):
+    def read(self, holder: str) -> Account: ...
+
+    def read_many(self, holders: Sequence[str]) -> dict[str, Account]:
+        """Several accounts, read consistently in one request."""
+        ...
+
+    def read_claim(self, key: str) -> StoredClaim | None: ...
+
+    def commit(self, unit: Unit) -> None:
+        """Apply ``unit`` whole or raise a ``StoreFailure`` having applied nothing (``Uncertain``: unknown)."""
+        ...
+
+    def entry(self, holder: str, book: str, seq: int) -> Entry | None: ...
+
+    def page(self, holder: str, book: str, limit: int, after: Any = None) -> Page:
+        """Entries newest first, ``limit`` at most, continuing after the position ``after``."""
+        ...
+
+    def entries_between(self, holder: str, book: str, first: int, last: int) -> list[Entry]:
+        """Entries ``first`` through ``last`` of a book, oldest first (reconciliation reads them)."""
+        ...
+
+    def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
+        """Record reconciliation's progress if the account is still at ``expected_rev``; False if it moved."""
+        ...

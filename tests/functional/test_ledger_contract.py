@@ -1,0 +1,276 @@
+"""One contract for both ledger stores (DynamoDB on the emulator, and memory): the engine's rules hold on each.
+
+Every test ends by checking the invariants: each book's balance equals the sum of its entries, entries are
+numbered 1..n without gaps, and no balance is negative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from chalicelib.ledger.engine import Ledger, LedgerBusy, SourceConflict, TooManyItems
+from chalicelib.ledger.memory import MemoryStore
+from chalicelib.ledger.model import Claim, CounterBook, Insufficient, Posting, Source
+from chalicelib.ledger.store import HolderUnavailable, Requirement, Stale, Store, Throttled, Uncertain
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.unique import UniqueRecord
+
+BOOKS: dict[str, Any] = {"cash": CounterBook("cash"), "bonus": CounterBook("bonus"), "stock": CounterBook("stock")}
+STATUSES = {"m-active": "active", "m-frozen": "frozen", "m-erased": "erased"}
+
+
+def _status_guard(tx: Transaction, holder: str, requirement: Requirement, on_fail: Exception) -> None:
+    """The test's guard: a holder's status is a uniqueness item ``status:<holder>`` owned by the status."""
+    allowed = ["active"] if requirement == "active" else ["active", "frozen"]
+    tx.check(UniqueRecord, f"status:{holder}", condition=UniqueRecord.owner.is_in(*allowed), on_fail=on_fail)
+
+
+@pytest.fixture(params=["memory", "dynamo"])
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    if request.param == "memory":
+        yield MemoryStore(statuses=dict(STATUSES))
+        return
+    request.getfixturevalue("aws")
+    from chalicelib.ledger.dynamo import DynamoStore
+
+    for holder, status in STATUSES.items():
+        UniqueRecord(f"status:{holder}", owner=status, created_at="2026-01-01T00:00:00Z").save()
+    yield DynamoStore(guard=_status_guard)
+
+
+def ledger_on(store: Store, **kw: Any) -> Ledger:
+    return Ledger(store, BOOKS, pause=lambda attempt: None, today=lambda: date(2026, 6, 1), **kw)
+
+
+def post(holder: str, book: str, amount: int, source: str = "s", kind: str = "test") -> Posting:
+    return Posting(holder, book, amount, kind, Source(kind, source), f"{kind} {amount}")
+
+
+def assert_books_add_up(store: Store, holder: str) -> None:
+    account = store.read(holder)
+    for book, raw in account.books.items():
+        seq = account.seqs[book]
+        entries = store.entries_between(holder, book, 1, seq)
+        assert [e.seq for e in entries] == list(range(1, seq + 1)), "entries are numbered without gaps"
+        assert sum(e.amount for e in entries) == BOOKS[book].balance(BOOKS[book].load(raw)), "balance = sum"
+        assert all(e.balance_after >= 0 for e in entries)
+        running = 0
+        for e in entries:
+            running += e.amount
+            assert e.balance_after == running
+
+
+def test_a_post_numbers_entries_per_book_and_keeps_the_balance_as_their_sum(store: Store) -> None:
+    ledger = ledger_on(store)
+    ledger.post([post("h1", "cash", 100), post("h1", "bonus", 20)])
+    answer = ledger.post([post("h1", "cash", -30, "p1")])
+    assert answer.balances == {("h1", "cash"): 70}
+    assert [e.seq for e in answer.entries] == [2]
+    assert ledger.balance("h1", "cash") == 70
+    assert ledger.balance("h1", "bonus") == 20
+    assert_books_add_up(store, "h1")
+
+
+def test_a_spend_below_zero_is_refused_and_writes_nothing(store: Store) -> None:
+    ledger = ledger_on(store)
+    ledger.post([post("h1", "cash", 50)])
+    with pytest.raises(Insufficient) as refused:
+        ledger.post([post("h1", "bonus", 10), post("h1", "cash", -51)])  # one posting fails: none is written
+    assert (refused.value.available, refused.value.asked) == (50, 51)
+    account = store.read("h1")
+    assert account.seqs == {"cash": 1}
+    assert ledger.balance("h1", "bonus") == 0
+    assert_books_add_up(store, "h1")
+
+
+def test_postings_on_several_holders_commit_together(store: Store) -> None:
+    ledger = ledger_on(store)
+    ledger.post([post("tpl", "stock", 1)])
+    ledger.post([post("tpl", "stock", -1, "c1"), post("h1", "cash", 1, "c1")])
+    with pytest.raises(Insufficient):
+        ledger.post([post("h2", "cash", 1, "c2"), post("tpl", "stock", -1, "c2")])
+    assert ledger.balance("h2", "cash") == 0
+    assert store.read("h2").rev is None
+    for holder in ("tpl", "h1"):
+        assert_books_add_up(store, holder)
+
+
+def test_a_claim_posts_once_and_a_repeat_answers_the_first_result(store: Store) -> None:
+    ledger = ledger_on(store)
+    claim = Claim.of("top-up:p1", {"amount": 100})
+    first = ledger.post([post("h1", "cash", 100, "p1")], claim=claim, result=lambda a: {"seq": a.entries[0].seq})
+    again = ledger.post([post("h1", "cash", 100, "p1")], claim=claim, result=lambda a: {"seq": -1})
+    assert (first.duplicate, again.duplicate) == (False, True)
+    assert again.result == first.result == {"seq": 1}
+    assert again.entries == ()
+    assert ledger.balance("h1", "cash") == 100
+    with pytest.raises(SourceConflict):
+        ledger.post([post("h1", "cash", 90, "p1")], claim=Claim.of("top-up:p1", {"amount": 90}))
+    own = ValueError("mine")
+    with pytest.raises(ValueError, match="mine"):
+        ledger.post([post("h1", "cash", 90, "p1")], claim=Claim.of("top-up:p1", {"amount": 90}, conflict=own))
+    assert_books_add_up(store, "h1")
+
+
+def test_a_plan_sees_the_accounts_it_reads(store: Store) -> None:
+    ledger = ledger_on(store)
+    ledger.post([post("h1", "cash", 80), post("h1", "bonus", 20)])
+
+    def pay_everything(holdings: Any) -> list[Posting]:
+        return [post("h1", book, -holdings.balance("h1", book), "pay") for book in ("cash", "bonus")]
+
+    answer = ledger.post(pay_everything, holders=["h1"])
+    assert [e.amount for e in answer.entries] == [-80, -20]
+    assert ledger.balance("h1", "cash") == ledger.balance("h1", "bonus") == 0
+
+
+def test_a_plan_that_posts_nothing_writes_nothing(store: Store) -> None:
+    ledger = ledger_on(store)
+    answer = ledger.post(lambda holdings: [], holders=["h1"], claim=Claim.of("k", {}), result=lambda a: {"n": 0})
+    assert answer.result == {"n": 0}
+    assert store.read("h1").rev is None
+    assert store.read_claim("k") is None
+
+
+def test_requirements_on_holders_are_checked_at_commit(store: Store) -> None:
+    ledger = ledger_on(store)
+    ledger.post([post("m-active", "cash", 10)], require={"m-active": "active"})
+    ledger.post([post("m-frozen", "cash", 10)], require={"m-frozen": "present"})
+    for holder, requirement in (("m-frozen", "active"), ("m-erased", "present"), ("m-unknown", "present")):
+        with pytest.raises(HolderUnavailable) as refused:
+            ledger.post([post(holder, "cash", 5, "x")], require={holder: requirement})  # type: ignore[dict-item]
+        assert refused.value.holder == holder
+    assert ledger.balance("m-erased", "cash") == 0
+
+
+def test_a_reversal_undoes_every_entry_of_a_claim_once(store: Store) -> None:
+    ledger = ledger_on(store)
+    ledger.post([post("h1", "cash", 100)])
+    ledger.post([post("h1", "cash", -60, "pay1"), post("h1", "bonus", 5, "pay1")], claim=Claim.of("pay:1", 1))
+    undo = Claim.of("reverse:pay:1", {"reason": "till error"})
+    answer = ledger.reverse("pay:1", claim=undo, reason="till error")
+    assert [(e.book, e.amount, e.kind) for e in answer.entries] == [("cash", 60, "reverse"), ("bonus", -5, "reverse")]
+    assert ledger.reverse("pay:1", claim=undo, reason="till error").duplicate
+    assert ledger.balance("h1", "cash") == 100
+    assert ledger.balance("h1", "bonus") == 0
+    with pytest.raises(KeyError):
+        ledger.reverse("pay:unknown", claim=Claim.of("reverse:pay:unknown", 1), reason="x")
+    assert_books_add_up(store, "h1")
+
+
+def test_pages_run_newest_first_and_cover_every_entry_once(store: Store) -> None:
+    ledger = ledger_on(store)
+    for n in range(1, 8):
+        ledger.post([post("h1", "cash", n, f"s{n}")])
+    seen, after = [], None
+    for _ in range(10):
+        entries, after = ledger.page("h1", "cash", 3, after)
+        seen += [e.seq for e in entries]
+        if after is None:
+            break
+    assert seen == [7, 6, 5, 4, 3, 2, 1]
+    entry = store.entry("h1", "cash", 4)
+    assert entry is not None
+    assert entry.amount == 4
+    assert entry.source == Source("test", "s4")
+    assert store.entry("h1", "cash", 8) is None
+
+
+def test_a_write_on_a_stale_read_is_refused(store: Store) -> None:
+    ledger = ledger_on(store)
+    ledger.post([post("h1", "cash", 10)])
+    account = store.read("h1")
+    assert store.checkpoint("h1", int(account.rev or 0), {"cash": (1, 10)})
+    assert not store.checkpoint("h1", int(account.rev or 0), {"cash": (1, 10)}), "the checkpoint moved rev on"
+    assert store.read("h1").checked == {"cash": (1, 10)}
+    stale = ledger_on(_StaleOnce(store))
+    stale.post([post("h1", "cash", 5, "after-stale")])
+    assert ledger.balance("h1", "cash") == 16, "the concurrent credit and the retried one both count"
+    assert_books_add_up(store, "h1")
+
+
+class _StaleOnce:
+    """A store whose first read is from before a concurrent write: the engine must read again."""
+
+    def __init__(self, store: Store) -> None:
+        self._store, self._reads = store, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def read_many(self, holders: list[str]) -> Any:
+        accounts = self._store.read_many(holders)
+        self._reads += 1
+        if self._reads == 1:
+            ledger_on(self._store).post([post(holders[0], "cash", 1, "concurrent")])
+        return accounts
+
+
+def test_too_many_items_are_refused_before_any_write(store: Store) -> None:
+    ledger = ledger_on(store)
+    with pytest.raises(TooManyItems):
+        ledger.post([post("h1", "cash", 1, f"s{n}") for n in range(100)])
+    assert store.read("h1").rev is None
+    ledger.post([post("h1", "cash", 1, f"s{n}") for n in range(98)])  # 98 entries + 1 account + 1 claim = 100
+    assert ledger.balance("h1", "cash") == 98
+
+
+def test_a_commit_is_exact_about_conflicts(store: Store) -> None:
+    ledger = ledger_on(store)
+    ledger.post([post("h1", "cash", 10)])
+    from chalicelib.ledger.store import AccountWrite, Unit
+
+    stale_write = AccountWrite("h1", 0, {"cash": 99}, {"cash": 1}, {}, {}, date(2026, 6, 1))
+    with pytest.raises(Stale):
+        store.commit(Unit(accounts=[stale_write], entries=[]))
+    assert ledger.balance("h1", "cash") == 10
+
+
+# --- faults, on the memory store (the simulation drives many more) -------------------------------------------
+
+
+def test_throttling_and_lost_answers_are_retried_without_duplicates() -> None:
+    faults = iter(["read:throttle", "commit:throttle", "committed:lost"])
+    pending = next(faults)
+
+    def fault(step: str) -> None:
+        nonlocal pending
+        where, _, what = pending.partition(":")
+        if step == where:
+            pending = next(faults, "")
+            raise {"throttle": Throttled(), "lost": Uncertain()}[what]
+
+    store = MemoryStore(fault=fault)
+    ledger = ledger_on(store)
+    answer = ledger.post([post("h1", "cash", 10, "t1")], claim=Claim.of("t1", 10), result=lambda a: {"ok": 1})
+    assert answer.result == {"ok": 1}
+    assert ledger.balance("h1", "cash") == 10
+    assert store.commits == 1
+    with pytest.raises(LedgerBusy):  # a lost answer without a claim cannot be told from a failure
+        ledger_on(MemoryStore(fault=lambda s: (_ for _ in ()).throw(Uncertain()) if s == "committed" else None)).post(
+            [post("h1", "cash", 1)]
+        )
+
+
+def test_a_busy_account_answers_busy_after_the_bounded_attempts() -> None:
+    store = MemoryStore(fault=lambda step: (_ for _ in ()).throw(Stale("h1")) if step == "commit" else None)
+    with pytest.raises(LedgerBusy):
+        ledger_on(store, attempts=5).post([post("h1", "cash", 1)])
+    assert store.commits == 0
+
+
+def test_a_repeat_is_answered_as_the_first_call_even_when_its_plan_no_longer_fits(store: Store) -> None:
+    ledger = ledger_on(store)
+    ledger.post([post("h1", "cash", 100)])
+    claim = Claim.of("pay:all", {"amount": 100})
+    first = ledger.post([post("h1", "cash", -100, "all")], claim=claim, result=lambda a: {"paid": 100})
+    again = ledger.post([post("h1", "cash", -100, "all")], claim=claim, result=lambda a: {"paid": 100})
+    assert again.duplicate
+    assert again.result == first.result
+    with pytest.raises(Insufficient):  # other content is no repeat: it is planned, and refused
+        ledger.post([post("h1", "cash", -100, "other")], claim=Claim.of("pay:other", {"amount": 100}))
+    assert_books_add_up(store, "h1")
