@@ -14,8 +14,9 @@ from chalicelib.points import api as points_api
 from chalicelib.purchases import api as purchases_api
 from chalicelib.stores import api as stores_api
 from chalicelib.tiers import api as tiers_api
+from chalicelib.wallet import api as wallet_api
 
 BLUEPRINTS = (
     platform_api.bp, identity_api.bp, partners_api.bp, stores_api.bp, members_api.bp, points_api.bp, tiers_api.bp,
-    purchases_api.bp, counter_api.bp, audit_api.bp, handlers.bp,
+    purchases_api.bp, wallet_api.bp, counter_api.bp, audit_api.bp, handlers.bp,
 )  # fmt: skip

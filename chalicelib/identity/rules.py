@@ -9,7 +9,8 @@ Roles (seed documents: 前台收银员, 门店店长, 市场专员, 客服人员
   personal data.
 - customer_service: answers members: reads and edits members with full phones, erases on request,
   adjusts points and reverses redemptions.
-- finance: reads members (masked) and stores for reconciliation and reports, and the audit log.
+- finance: reads members (masked) and stores for reconciliation and reports, and the audit log; manages
+  stored value: top-up plans, the daily statements and cash refunds of principal (退卡/退余额).
 - admin: everything, including staff, partners and the audit log.
 
 Staff may be scoped to stores: a scoped caller sees members whose home store is in scope and the
@@ -42,6 +43,9 @@ class Permission(StrEnum):
     STAFF_ADMIN = "staff:admin"
     PARTNERS_ADMIN = "partners:admin"
     AUDIT_READ = "audit:read"
+    WALLET_PLANS = "wallet:plans"
+    WALLET_STATEMENTS = "wallet:statements"
+    WALLET_CASH_REFUND = "wallet:cash-refund"
 
 
 SESSION_FIELDS = ("roles", "stores", "status")  # what a staff token's grant depends on
@@ -69,7 +73,9 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CUSTOMER_SERVICE: frozenset(
         _CASHIER | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}
     ),
-    Role.FINANCE: frozenset({P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ}),
+    Role.FINANCE: frozenset(
+        {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND}
+    ),
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -23,6 +23,7 @@ from chalicelib.shared.events import handle_sqs_batch, relay
 from chalicelib.shared.jobs import handle_job_messages, run_job, scheduled_day
 from chalicelib.stats import listeners as _stats_listeners  # noqa: F401  registers the consumer
 from chalicelib.tiers.jobs import recalculate_tiers
+from chalicelib.wallet import listeners as _wallet_listeners  # noqa: F401  registers the consumer
 
 bp = Blueprint(__name__)
 
@@ -66,6 +67,12 @@ def notification_events(event: dict[str, Any], context: Any) -> dict[str, list[d
 @bound
 def points_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
     return handle_sqs_batch("points", event.get("Records", []))
+
+
+@bp.lambda_function(name="wallet_events")
+@bound
+def wallet_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    return handle_sqs_batch("wallet", event.get("Records", []))
 
 
 @bp.lambda_function(name="job_batches")

@@ -51,6 +51,9 @@ class Settings(BaseModel):
     points_pending_days: int = Field(default=0, ge=0, le=365)
     points_reminder_days: int = Field(default=7, ge=1, le=90)
     refund_policy: Literal["debt", "negative-balance"] = "debt"
+    wallet_max_balance_fen: int = Field(default=500_000, ge=0)  # 5,000 CNY, a named prepaid card's limit; 0: none
+    wallet_split: Literal["proportional", "principal-first", "bonus-first"] = "proportional"
+    wallet_cash_refund_bonus: Literal["prorate", "forfeit"] = "prorate"
     test_clock: bool = False  # `cli clock set` may move this stage's "today" (never on a production stage)
     kms_key_id: str | None = None
     local_key_file: str | None = None

@@ -34,6 +34,12 @@ QUEUES: tuple[QueueSpec, ...] = (
         subscribes_to_events=True,
         event_types=("member.registered", "member.updated", "tier.changed"),
     ),
+    QueueSpec(
+        "wallet",
+        "wallet_events",
+        subscribes_to_events=True,
+        event_types=("wallet.topped-up", "wallet.paid", "wallet.refunded", "wallet.cash-refunded"),
+    ),
 )
 
 

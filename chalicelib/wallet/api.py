@@ -1,0 +1,273 @@
+"""Stored value routes: partner webhooks (top-ups, payments, refunds), wallets and their entries (staff at the
+counter, or the member), cash refunds, top-up plans and the daily statement (finance, admins)."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
+from chalicelib.identity.rules import Permission
+from chalicelib.members.api import reachable
+from chalicelib.shared import clock
+from chalicelib.shared.errors import (
+    AlreadyExists,
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidCursor,
+    NotFound,
+    PreconditionRequired,
+    Unauthenticated,
+    ValidationFailed,
+)
+from chalicelib.shared.http import Reply, RequestContext, endpoint
+from chalicelib.shared.pagination import PageQuery
+from chalicelib.wallet import plans, service, statements
+from chalicelib.wallet.schemas import (
+    CashRefund,
+    CashRefundCreate,
+    PaymentAnswer,
+    PlanCreate,
+    PlanList,
+    PlanOut,
+    RefundAnswer,
+    Statement,
+    StatementQuery,
+    TopUp,
+    TopUpAnswer,
+    Wallet,
+    WalletEntryPage,
+    WalletPayment,
+    WalletRefund,
+)
+
+bp = Blueprint(__name__)
+READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
+CASH_REFUND = Staff(Permission.WALLET_CASH_REFUND)
+READ_PLANS = Staff(Permission.STORES_READ)
+WRITE_PLANS = Staff(Permission.WALLET_PLANS)
+STATEMENTS = Staff(Permission.WALLET_STATEMENTS)
+WEBHOOK_ERRORS = (Unauthenticated, Forbidden, ValidationFailed, service.MemberNotEligible)
+
+
+@endpoint(
+    bp,
+    "/v1/webhooks/wallet/top-ups",
+    "POST",
+    summary="Report a top-up of a member's wallet (once per payment id)",
+    tag="webhooks",
+    access=PARTNER,
+    body=TopUp,
+    response=TopUpAnswer,
+    errors=(*WEBHOOK_ERRORS, plans.PlanNotApplicable, service.BalanceLimitExceeded, service.TopUpConflict),
+)
+def top_up(ctx: RequestContext) -> Reply:
+    """A partner took payment for a top-up (充值) of a member's stored value: `amount_fen` becomes principal (本金);
+    a `plan_id` adds the plan's bonus (赠送金) and announces its gift points. Once per payment id, for good: a
+    repeat answers the first answer with `duplicate: true`.
+
+    Errors: 403 for a store outside the partner's stores; 422 for a store that does not exist; 422
+    `member-not-eligible` for a frozen, erased or unknown member; 422 `plan-not-applicable` for an unknown plan, an
+    amount other than its price, a day it is not on sale or a store that does not sell it; 422
+    `balance-limit-exceeded` when the wallet would hold more than the limit per member; 409 `top-up-conflict` for
+    the same payment id with other content."""
+    return Reply(TopUpAnswer.model_validate(service.top_up(ctx.caller, ctx.body)))
+
+
+@endpoint(
+    bp,
+    "/v1/webhooks/wallet/payments",
+    "POST",
+    summary="Pay from a member's wallet (once per payment id)",
+    tag="webhooks",
+    access=PARTNER,
+    body=WalletPayment,
+    response=PaymentAnswer,
+    errors=(*WEBHOOK_ERRORS, service.InsufficientBalance, service.PaymentConflict),
+)
+def pay(ctx: RequestContext) -> Reply:
+    """A member pays from their stored value (储值支付) at a till or in the e-shop. The payment takes principal and
+    bonus in the configured order (default: in proportion to the balance, so refunds and cash refunds stay fair)
+    and answers the split it took. Once per payment id, for good; never takes the wallet below zero.
+
+    Errors: 409 `insufficient-balance` when the wallet holds less than the amount; 403 for a store outside the
+    partner's stores; 422 for a store that does not exist; 422 `member-not-eligible` for a frozen, erased or unknown
+    member; 409 `payment-conflict` for the same payment id with other content."""
+    return Reply(PaymentAnswer.model_validate(service.pay(ctx.caller, ctx.body)))
+
+
+@endpoint(
+    bp,
+    "/v1/webhooks/wallet/refunds",
+    "POST",
+    summary="Refund a wallet payment back to the wallet",
+    tag="webhooks",
+    access=PARTNER,
+    body=WalletRefund,
+    response=RefundAnswer,
+    errors=(
+        Unauthenticated,
+        NotFound,
+        ValidationFailed,
+        service.MemberNotEligible,
+        service.RefundExceedsPayment,
+        service.RefundConflict,
+    ),
+)
+def refund(ctx: RequestContext) -> Reply:
+    """A partner gives money of a wallet payment back to the wallet it came from (退款至储值): principal and bonus in
+    the proportion the payment has left of each, answered as the split given back. A payment may be refunded in
+    parts, never beyond what it took. Once per refund id, for good.
+
+    Errors: 404 for a payment this partner never reported (retry later); 422 `refund-exceeds-payment` for more than
+    the payment has left; 422 for a refund dated before its payment; 422 `member-not-eligible` for an erased member;
+    409 `refund-conflict` for the same refund id with other content."""
+    return Reply(RefundAnswer.model_validate(service.refund(ctx.caller, ctx.body)))
+
+
+@endpoint(
+    bp,
+    "/v1/members/{member_id}/wallet",
+    "GET",
+    summary="A member's wallet",
+    tag="wallet",
+    access=READ,
+    response=Wallet,
+    errors=(NotFound,),
+)
+def get_wallet(ctx: RequestContext, member_id: str) -> Reply:
+    """A member's stored value (储值余额) as of now: principal (本金) and bonus (赠送金) apart, their total, and the
+    limit per member a top-up may reach. Served at any store of the chain.
+
+    Errors: 404 for an unknown or erased member, or another member's id from a member token."""
+    return Reply(Wallet.model_validate(service.wallet_of(reachable(ctx.caller, member_id))))
+
+
+@endpoint(bp, "/v1/me/wallet", "GET", summary="My wallet", tag="me", access=MEMBER, response=Wallet)
+def get_my_wallet(ctx: RequestContext) -> Reply:
+    """The member's own stored value (储值余额): principal (本金), bonus (赠送金) and their total."""
+    return Reply(Wallet.model_validate(service.wallet_of(ctx.caller.id)))
+
+
+def _entries(member_id: str, query: PageQuery) -> Reply:
+    items, cursor = service.entries_of(member_id, query.limit, query.cursor)
+    return Reply(WalletEntryPage.model_validate({"items": items, "next_cursor": cursor}))
+
+
+@endpoint(
+    bp,
+    "/v1/members/{member_id}/wallet/entries",
+    "GET",
+    summary="A member's wallet entries, newest first",
+    tag="wallet",
+    access=READ,
+    query=PageQuery,
+    response=WalletEntryPage,
+    errors=(NotFound, InvalidCursor),
+)
+def get_entries(ctx: RequestContext, member_id: str) -> Reply:
+    """A member's stored-value history (储值流水), both books newest first: each entry with its book (principal or
+    bonus), signed amount, the book's balance after it, what booked it and why.
+
+    Errors: 404 for an unknown or erased member, or another member's id from a member token."""
+    return _entries(reachable(ctx.caller, member_id), ctx.query)
+
+
+@endpoint(
+    bp,
+    "/v1/me/wallet/entries",
+    "GET",
+    summary="My wallet entries, newest first",
+    tag="me",
+    access=MEMBER,
+    query=PageQuery,
+    response=WalletEntryPage,
+    errors=(InvalidCursor,),
+)
+def get_my_entries(ctx: RequestContext) -> Reply:
+    """The member's own stored-value history (储值流水), both books newest first."""
+    return _entries(ctx.caller.id, ctx.query)
+
+
+@endpoint(
+    bp,
+    "/v1/members/{member_id}/wallet/cash-refunds",
+    "POST",
+    summary="Pay a member's principal out in cash (退卡/退余额)",
+    tag="wallet",
+    access=CASH_REFUND,
+    body=CashRefundCreate,
+    response=CashRefund,
+    status=201,
+    idempotency="required",
+    errors=(NotFound, PreconditionRequired, IdempotencyKeyReused, service.InsufficientBalance),
+)
+def cash_refund(ctx: RequestContext, member_id: str) -> Reply:
+    """Finance pays principal (本金) out in cash at one of their stores: `amount_fen`, or all of it to close the card
+    (退卡). The bonus (赠送金) that goes with it is forfeited, never paid out: in proportion to the principal
+    withdrawn, or all of it, as configured (`LOYALTY_WALLET_CASH_REFUND_BONUS`). Requires an `Idempotency-Key`; the
+    member reads `reason` in their entries; the audit log records who did it.
+
+    Errors: 409 `insufficient-balance` for more than the principal, or none left; 404 for an unknown or erased
+    member, or one outside the caller's stores; 422 for a store outside the caller's stores; 428 without
+    `Idempotency-Key`, 422 `idempotency-key-reused` with another body."""
+    member_id = reachable(ctx.caller, member_id)
+    assert ctx.idempotency is not None  # required: the request was refused without one
+    answer = service.cash_refund(ctx.caller, member_id, ctx.body, ctx.idempotency)
+    return Reply(CashRefund.model_validate(answer), status=201)
+
+
+@endpoint(bp, "/v1/wallet/plans", "GET", summary="Top-up plans", tag="wallet", access=READ_PLANS, response=PlanList)
+def list_plans(ctx: RequestContext) -> Reply:
+    """Every top-up plan (充值方案): price, bonus, gift points, days on sale and stores, and whether it is on sale
+    today. Staff scoped to stores see the plans sold at their stores."""
+    return Reply(PlanList.model_validate({"items": plans.listing(ctx.caller)}))
+
+
+@endpoint(
+    bp,
+    "/v1/wallet/plans",
+    "POST",
+    summary="Create a top-up plan",
+    tag="wallet",
+    access=WRITE_PLANS,
+    body=PlanCreate,
+    response=PlanOut,
+    status=201,
+    errors=(AlreadyExists,),
+)
+def create_plan(ctx: RequestContext) -> Reply:
+    """Create a top-up plan (充值方案): pay `pay_fen`, get `bonus_fen` of bonus (充100送20) and optionally
+    `gift_points`, from `starts_on` (default today) through `ends_on`, at `stores` (empty: every store). A top-up
+    names it by `plan_id`; its amount must be the plan's price. Plans are cached 30 seconds.
+
+    Errors: 409 `already-exists` when the plan id is taken; 422 for a store outside the caller's stores or that does
+    not exist, or `ends_on` before `starts_on`."""
+    return Reply(PlanOut.model_validate(plans.create(ctx.caller, ctx.body)), status=201)
+
+
+@endpoint(
+    bp,
+    "/v1/wallet/statements",
+    "GET",
+    summary="A day's stored-value statement",
+    tag="wallet",
+    access=STATEMENTS,
+    query=StatementQuery,
+    response=Statement,
+)
+def get_statement(ctx: RequestContext) -> Reply:
+    """The stored-value statement (储值日报) of a business day, for the chain or one store: for the principal (本金)
+    and the bonus (赠送金) apart, opening balance + top-ups − payments + refunds − cash refunds = closing balance.
+    The chain's closing balances are the float owed to members (a liability): the sum of every wallet. A store's
+    are the net of the movements booked there. The day under way answers too, marked `provisional`; figures follow
+    the wallet's events within seconds.
+
+    Errors: 422 for a day after today, or, for staff scoped to stores, a store outside them (or none named)."""
+    query: StatementQuery = ctx.query
+    today = clock.business_today()
+    day = query.day or today
+    if day > today:
+        raise ValidationFailed([{"field": "day", "in": "query", "message": "a day that has begun"}])
+    if ctx.caller.stores and (query.store_id is None or not ctx.caller.covers_store(query.store_id)):
+        raise ValidationFailed([{"field": "store_id", "in": "query", "message": "name one of your stores"}])
+    return Reply(Statement.model_validate(statements.statement(day, query.store_id)))

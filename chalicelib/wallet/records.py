@@ -1,0 +1,60 @@
+"""Persistence shape of stored value beyond the ledger: top-up plans and the statement's figures.
+
+The wallets themselves (balances, entries, claims) are the ledger engine's items; nothing here duplicates them.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+
+from chalicelib.shared.db import Record, table
+
+PLANS_SCOPE = "plans"
+
+
+@table
+class WalletPlanRecord(Record):
+    """A top-up plan (充值方案); every plan sits in one small partition (``scope``), read whole and cached."""
+
+    logical_name = "wallet-plans"
+
+    class Meta:
+        table_name = "wallet-plans"
+
+    scope = UnicodeAttribute(hash_key=True)
+    plan_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    pay_fen = NumberAttribute()
+    bonus_fen = NumberAttribute()
+    gift_points = NumberAttribute(default=0)
+    starts_on = UnicodeAttribute()
+    ends_on = UnicodeAttribute(null=True)
+    stores = UnicodeAttribute(default="[]")  # JSON list of store ids; empty: every store
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+
+
+@table
+class WalletFigureRecord(Record):
+    """What moved the float of one ``scope`` over one ``period``, for principal and bonus apart (fen).
+
+    ``scope`` is ``store#<store id>`` or ``chain#<shard>`` (the chain's movements spread over shards, so no
+    partition takes every wallet write); ``period`` is ``d#YYYY-MM-DD`` (a business day), ``m#YYYY-MM`` (its
+    month) or ``total`` (all time). Only the statement consumer writes them, adding to every period at once.
+    """
+
+    logical_name = "wallet-figures"
+
+    class Meta:
+        table_name = "wallet-figures"
+
+    scope = UnicodeAttribute(hash_key=True)
+    period = UnicodeAttribute(range_key=True)
+    principal_top_ups = NumberAttribute(default=0)
+    principal_payments = NumberAttribute(default=0)
+    principal_refunds = NumberAttribute(default=0)
+    principal_cash_refunds = NumberAttribute(default=0)
+    bonus_top_ups = NumberAttribute(default=0)
+    bonus_payments = NumberAttribute(default=0)
+    bonus_refunds = NumberAttribute(default=0)
+    bonus_cash_refunds = NumberAttribute(default=0)

@@ -1,0 +1,315 @@
+"""The stored value (储值) API contract: webhooks, wallets and their entries, plans, cash refunds, statements."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+
+from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day
+from chalicelib.shared.http import Input, Schema
+
+Amount = Annotated[int, Field(gt=0, le=10**10)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+MEMBER_ID = "the member's id (`mb_…`)"
+MEMBER = "the member, by exactly one of id, phone and member number"
+DUPLICATE = "true when this repeats an earlier report: the first answer, nothing booked again"
+PRINCIPAL = "principal (本金): money the member paid in; never expires, the only part a cash refund pays out"
+BONUS = "bonus (赠送金): what top-up plans gave; spent, refunded and shown apart from the principal"
+PLAN_ID = "the plan's code (充值方案编号), chosen by finance, e.g. `CZ-100-20`"
+
+
+class WalletParts(Schema):
+    """A wallet's balance, principal and bonus apart."""
+
+    principal_fen: int = Field(description=f"{PRINCIPAL}; {FEN}")
+    bonus_fen: int = Field(description=f"{BONUS}; {FEN}")
+
+
+WALLET_AFTER = "the member's wallet after it"
+
+# --- webhooks --------------------------------------------------------------------------------------------------
+
+
+class TopUp(Input):
+    """A top-up (充值) a partner took payment for: the principal is what was paid, a plan may add bonus."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "payment_id": "PAY-SH001-20261111-0101",
+                    "member": {"phone": "13800138000"},
+                    "store_id": "SH-001",
+                    "occurred_at": "2026-11-11T10:00:00+08:00",
+                    "amount_fen": 10000,
+                    "plan_id": "CZ-100-20",
+                }
+            ]
+        }
+    )
+
+    payment_id: Id = Field(description="the partner's payment id of the top-up (支付单号): booked once, for good")
+    member: MemberRef = Field(description=MEMBER)
+    store_id: Id = Field(description="the store (门店) that sold it, one of the partner's")
+    occurred_at: Happened = Field(description=f"when it was paid; a plan applies if on sale that day; {HAPPENED}")
+    amount_fen: Amount = Field(description=f"what the member paid (充值金额), all of it principal; {FEN}")
+    plan_id: Id | None = Field(default=None, description=f"{PLAN_ID}: its bonus is added; the amount must be its price")
+
+
+class TopUpAnswer(Schema):
+    """What a top-up booked."""
+
+    payment_id: str = Field(description="the partner's payment id, as reported")
+    member_id: str = Field(description=MEMBER_ID)
+    principal_fen: int = Field(description=f"principal added; {FEN}")
+    bonus_fen: int = Field(description=f"bonus added by the plan (0 without one); {FEN}")
+    wallet: WalletParts = Field(description=WALLET_AFTER)
+    duplicate: bool = Field(description=DUPLICATE)
+
+
+class WalletPayment(Input):
+    """A payment from the wallet (储值支付) at a till or in the e-shop."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "payment_id": "POS-SH001-20261112-0042",
+                    "member": {"phone": "13800138000"},
+                    "store_id": "SH-001",
+                    "occurred_at": "2026-11-12T12:30:00+08:00",
+                    "amount_fen": 3600,
+                }
+            ]
+        }
+    )
+
+    payment_id: Id = Field(description="the partner's payment id (支付单号): paid once, for good; refunds name it")
+    member: MemberRef = Field(description=MEMBER)
+    store_id: Id = Field(description="the store (门店) where it was paid, one of the partner's")
+    occurred_at: Happened = Field(description=f"when it was paid; {HAPPENED}")
+    amount_fen: Amount = Field(description=f"what the wallet pays (支付金额); {FEN}")
+
+
+class PaymentAnswer(Schema):
+    """The split a wallet payment took."""
+
+    payment_id: str = Field(description="the partner's payment id, as reported")
+    member_id: str = Field(description=MEMBER_ID)
+    principal_fen: int = Field(description=f"principal it took; {FEN}")
+    bonus_fen: int = Field(description=f"bonus it took; {FEN}")
+    wallet: WalletParts = Field(description=WALLET_AFTER)
+    duplicate: bool = Field(description=DUPLICATE)
+
+
+class WalletRefund(Input):
+    """Money of a wallet payment given back to the wallet (退款至储值), once per refund id."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "refund_id": "RF-SH001-20261113-0003",
+                    "payment_id": "POS-SH001-20261112-0042",
+                    "occurred_at": "2026-11-13T09:00:00+08:00",
+                    "amount_fen": 1200,
+                }
+            ]
+        }
+    )
+
+    refund_id: Id = Field(description="the partner's refund id (退款单号): booked once per partner and refund id")
+    payment_id: Id = Field(description="the wallet payment it refunds, as the partner reported it")
+    occurred_at: Happened = Field(description=f"when the money was given back, not before the payment; {HAPPENED}")
+    amount_fen: Amount = Field(description=f"money given back, at most what the payment has left; {FEN}")
+
+
+class RefundAnswer(Schema):
+    """The split a refund gave back."""
+
+    refund_id: str = Field(description="the partner's refund id, as reported")
+    payment_id: str = Field(description="the payment it refunded")
+    member_id: str = Field(description=MEMBER_ID)
+    principal_fen: int = Field(description=f"principal given back; {FEN}")
+    bonus_fen: int = Field(description=f"bonus given back; {FEN}")
+    wallet: WalletParts = Field(description=WALLET_AFTER)
+    duplicate: bool = Field(description=DUPLICATE)
+
+
+# --- wallets ---------------------------------------------------------------------------------------------------
+
+
+class Wallet(Schema):
+    """A member's stored value (储值余额) as of now."""
+
+    member_id: str = Field(description=MEMBER_ID)
+    principal_fen: int = Field(description=f"{PRINCIPAL}; {FEN}")
+    bonus_fen: int = Field(description=f"{BONUS}; {FEN}")
+    total_fen: int = Field(description=f"what the member can spend: principal and bonus; {FEN}")
+    max_balance_fen: int | None = Field(
+        description=f"the most a top-up may bring the wallet to (principal and bonus); null: no limit; {FEN}"
+    )
+
+
+class EntrySource(Schema):
+    """What booked a wallet entry."""
+
+    kind: str = Field(description="`top-up`, `payment`, `refund` or `cash-refund`")
+    id: str = Field(description="its id: the partner's payment or refund id, or the cash refund's (`wc_…`)")
+
+
+class WalletEntry(Schema):
+    """One entry of a wallet book (储值流水); entries are never changed."""
+
+    entry_id: str = Field(description="the entry's id (`we_…`)")
+    book: Literal["principal", "bonus"] = Field(description="the book it moved: principal (本金) or bonus (赠送金)")
+    kind: Literal["top-up", "payment", "refund", "cash-refund", "bonus-forfeit"] = Field(
+        description="top-up (充值), payment (支付), refund (退款 back to the wallet), cash-refund (退卡/退余额, paid "
+        "out in cash), bonus-forfeit (bonus that went with a cash refund)"
+    )
+    amount_fen: int = Field(description=f"signed: money in positive, out negative; {FEN}")
+    balance_after_fen: int = Field(description=f"the book's balance after this entry; {FEN}")
+    source: EntrySource = Field(description="what booked it")
+    reason: str = Field(description="why, as shown to the member")
+    occurred_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
+
+
+class WalletEntryPage(Schema):
+    """A page of wallet entries of both books, newest first."""
+
+    items: list[WalletEntry] = Field(description="this page's entries")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
+
+
+class CashRefundCreate(Input):
+    """A cash refund of principal (退卡/退余额) by finance."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"store_id": "SH-001", "reason": "会员退卡 (closing the card at the member's request)"}]
+        }
+    )
+
+    store_id: Id = Field(
+        description="the store (门店) that pays the cash out, one of the caller's; its statement shows it"
+    )
+    amount_fen: Amount | None = Field(default=None, description=f"principal to pay out; null: all of it (退卡); {FEN}")
+    reason: Reason = Field(description="why, in words the member reads in their wallet entries")
+
+
+class CashRefund(Schema):
+    """A cash refund as booked."""
+
+    cash_refund_id: str = Field(description="its id (`wc_…`)")
+    member_id: str = Field(description=MEMBER_ID)
+    store_id: str = Field(description="the store that paid it out")
+    principal_fen: int = Field(description=f"principal paid out in cash; {FEN}")
+    bonus_fen: int = Field(description=f"bonus forfeited with it (never paid out); {FEN}")
+    reason: str = Field(description="why")
+    wallet: WalletParts = Field(description=WALLET_AFTER)
+
+
+# --- plans -----------------------------------------------------------------------------------------------------
+
+
+class PlanCreate(Input):
+    """A top-up plan: pay X, get Y of bonus (充X送Y), and optionally points, on some days at some stores."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "plan_id": "CZ-100-20",
+                    "name": "充100送20",
+                    "pay_fen": 10000,
+                    "bonus_fen": 2000,
+                    "gift_points": 50,
+                    "starts_on": "2026-11-01",
+                    "ends_on": "2026-12-31",
+                    "stores": ["SH-001"],
+                }
+            ]
+        }
+    )
+
+    plan_id: Id = Field(description=PLAN_ID)
+    name: Label = Field(description="its name as the member sees it, e.g. 充100送20")
+    pay_fen: Amount = Field(description=f"what the member pays: a top-up of exactly this amount takes the plan; {FEN}")
+    bonus_fen: int = Field(ge=0, le=10**10, description=f"bonus (赠送金) added; {FEN}")
+    gift_points: int = Field(
+        default=0, ge=0, le=100_000_000, description="points (积分) given with it, announced in the top-up's event"
+    )
+    starts_on: Day | None = Field(default=None, description=f"first day on sale; default today; {BUSINESS_DATE}")
+    ends_on: Day | None = Field(default=None, description=f"last day on sale; null: no end; {BUSINESS_DATE}")
+    stores: list[Id] = Field(
+        default_factory=list, max_length=500, description="the stores selling it; empty: every store"
+    )
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> PlanCreate:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValueError("ends_on is before starts_on")
+        if len(set(self.stores)) != len(self.stores):
+            raise ValueError("a store repeats in stores")
+        return self
+
+
+class PlanOut(Schema):
+    """A top-up plan (充值方案)."""
+
+    plan_id: str = Field(description=PLAN_ID)
+    name: str = Field(description="its name as the member sees it")
+    pay_fen: int = Field(description=f"its price: a top-up of exactly this amount; {FEN}")
+    bonus_fen: int = Field(description=f"bonus added; {FEN}")
+    gift_points: int = Field(description="points given with it")
+    starts_on: date = Field(description=f"first day on sale; {BUSINESS_DATE}")
+    ends_on: date | None = Field(description=f"last day on sale; null: no end; {BUSINESS_DATE}")
+    stores: list[str] = Field(description="the stores selling it; empty: every store")
+    on_sale: bool = Field(description="whether it is on sale today")
+    created_at: str = Field(description=f"when it was created; {UTC_INSTANT}")
+    created_by: str = Field(description="who created it (`staff:<id>`)")
+
+
+class PlanList(Schema):
+    """Every top-up plan, by plan id."""
+
+    items: list[PlanOut] = Field(description="the plans")
+
+
+# --- statements ------------------------------------------------------------------------------------------------
+
+
+class StatementQuery(Input):
+    """Which day's statement, for the chain or one store."""
+
+    day: Day | None = Field(default=None, description=f"the business day; default today; {BUSINESS_DATE}")
+    store_id: Id | None = Field(default=None, description="one store's figures; default the whole chain")
+
+
+class BookFigures(Schema):
+    """One book's float over the day: opening + top-ups − payments + refunds − cash refunds = closing."""
+
+    opening_fen: int = Field(description=f"the float at the start of the day; {FEN}")
+    top_ups_fen: int = Field(description=f"added by top-ups (充值); {FEN}")
+    payments_fen: int = Field(description=f"spent by wallet payments (支付); {FEN}")
+    refunds_fen: int = Field(description=f"given back to wallets by refunds (退款); {FEN}")
+    cash_refunds_fen: int = Field(
+        description=f"taken out by cash refunds (退卡): principal paid out, or bonus forfeited with it; {FEN}"
+    )
+    closing_fen: int = Field(description=f"the float at the end of the day (so far, when provisional); {FEN}")
+
+
+class Statement(Schema):
+    """A day's stored-value statement (储值日报): the float owed to members, a liability, principal and bonus apart.
+    For the chain, the closing balances are the sum of every wallet; for a store, its movements' net."""
+
+    day: date = Field(description=f"the business day; {BUSINESS_DATE}")
+    store_id: str | None = Field(description="the store; null: the whole chain")
+    provisional: bool = Field(description="true for the day under way: its figures still move")
+    principal: BookFigures = Field(description="the principal (本金)")
+    bonus: BookFigures = Field(description="the bonus (赠送金)")

@@ -1,0 +1,548 @@
+"""Stored value (储值) use cases on the ledger engine: top-ups, wallet payments, refunds back to the wallet, cash
+refunds, and reading wallets and their entries.
+
+``Wallets`` holds the verbs on one ledger (DynamoDB in the app, memory in service tests). Each write is one
+``Ledger.post``: one read of the accounts it touches and one transaction holding the entries, the claim that makes
+it happen once, the member check and its one event (``wallet.topped-up``, ``wallet.paid``, ``wallet.refunded``,
+``wallet.cash-refunded``, with ids and amounts only). The functions after it take requests as the API parses them:
+they resolve the partner's store, the member and the plan, and turn the engine's refusals into domain errors;
+they never return HTTP statuses.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import itertools
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib.identity.access import Caller
+from chalicelib.ledger.engine import Announce, Holdings, Ledger, Plan, Result
+from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
+from chalicelib.ledger.store import HolderUnavailable, Requirement
+from chalicelib.members import service as members
+from chalicelib.members.model import Status
+from chalicelib.purchases.schemas import CLOCK_SKEW, MemberRef
+from chalicelib.shared import clock
+from chalicelib.shared.crypto import lookup_hash
+from chalicelib.shared.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidCursor,
+    NotFound,
+    ValidationFailed,
+)
+from chalicelib.shared.events import Event, new_event
+from chalicelib.shared.http import IdempotencyKey
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.settings import get_settings
+from chalicelib.stores.service import store_exists
+from chalicelib.wallet import plans
+from chalicelib.wallet.rules import (
+    BONUS,
+    BOOK_NAMES,
+    BOOKS,
+    PRINCIPAL,
+    REFUNDABLE,
+    Parts,
+    Policy,
+    Refundable,
+    cash_out,
+    over_limit,
+    payment_holder,
+    split_payment,
+    split_refund,
+)
+from chalicelib.wallet.rules import Plan as TopUpPlan
+from chalicelib.wallet.schemas import CashRefundCreate, TopUp, WalletPayment, WalletRefund
+
+
+class InsufficientBalance(Conflict):
+    slug, title = "insufficient-balance", "Not enough stored value"
+
+
+class TopUpConflict(Conflict):
+    slug, title = "top-up-conflict", "This top-up's payment id was reported before with other content"
+
+
+class PaymentConflict(Conflict):
+    slug, title = "payment-conflict", "This wallet payment's id was reported before with other content"
+
+
+class RefundConflict(Conflict):
+    slug, title = "refund-conflict", "This refund id was reported before with other content"
+
+
+class BalanceLimitExceeded(DomainError):
+    slug, title, status = "balance-limit-exceeded", "The top-up would take the wallet over its limit", 422
+
+
+class RefundExceedsPayment(DomainError):
+    slug, title, status = "refund-exceeds-payment", "More than the payment has left to refund", 422
+
+
+class MemberNotEligible(ValidationFailed):
+    slug, title = "member-not-eligible", "The member cannot use stored value"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__([{"field": "member", "in": "body", "message": detail}], detail)
+
+
+@dataclass(frozen=True)
+class PartnerPayment:
+    """A payment as a partner reports it: its own id, at one of its stores, when it was paid."""
+
+    partner_id: str
+    payment_id: str
+    store_id: str
+    paid_at: datetime
+
+
+def _wallet(holdings: Holdings, member_id: str) -> Parts:
+    return Parts(holdings.balance(member_id, PRINCIPAL), holdings.balance(member_id, BONUS))
+
+
+def _after(answer: Answer, member_id: str, before: Parts) -> Parts:
+    """The wallet after a post: each book's balance after its entry, or as read when the post did not touch it."""
+    balances = answer.balances
+    return Parts(balances.get((member_id, PRINCIPAL), before.principal), balances.get((member_id, BONUS), before.bonus))
+
+
+def _moves(member_id: str, parts: Parts, kind: str, source: Source, reason: str, bonus_kind: str = "") -> list[Posting]:
+    """The postings moving ``parts`` (signed) on the member's two books; a part of 0 posts nothing."""
+    books = ((PRINCIPAL, parts.principal, kind), (BONUS, parts.bonus, bonus_kind or kind))
+    return [Posting(member_id, book, amount, kind, source, reason) for book, amount, kind in books if amount]
+
+
+def _positions_after(page: list[Entry], read: Mapping[str, tuple[list[Entry], bool]]) -> dict[str, int]:
+    """Per book, the entry number the next page reads below: below the last entry this page took from it, or
+    above the first one read when it took none; 1 when the book has nothing left."""
+    after = {}
+    for book, (found, more) in read.items():
+        taken = [entry for entry in page if entry.book == book]
+        if not more and len(taken) == len(found):
+            after[BOOK_NAMES[book]] = 1
+        else:
+            after[BOOK_NAMES[book]] = taken[-1].seq if taken else found[0].seq + 1
+    return after
+
+
+@dataclass(frozen=True)
+class Wallets:
+    """The wallet verbs on one ledger, under the operator's policy."""
+
+    ledger: Ledger
+    policy: Policy
+
+    def top_up(
+        self, member_id: str, payment: PartnerPayment, amount: int, plan: TopUpPlan | None, claim: Claim
+    ) -> dict[str, Any]:
+        """Add ``amount`` of principal and the plan's bonus, once per claim, unless it takes the wallet over the
+        limit (422). The plan's gift points ride in the event, for the points domain to credit."""
+        added = Parts(amount, plan.bonus_fen if plan else 0)
+        before = Parts()
+
+        def postings(holdings: Holdings) -> list[Posting]:
+            nonlocal before
+            before = _wallet(holdings, member_id)
+            limit = self.policy.max_balance_fen
+            if over_limit(before, added, limit):
+                room = max(0, limit - before.total)
+                detail = f"A wallet holds at most {limit} fen; this top-up adds {added.total}, room for {room}"
+                raise BalanceLimitExceeded(detail, room_fen=room)
+            source = Source("top-up", payment.payment_id)
+            return _moves(member_id, added, "top-up", source, f"储值充值 {plan.name}" if plan else "储值充值")
+
+        def result(answer: Answer) -> dict[str, Any]:
+            wallet = _after(answer, member_id, before)
+            return {
+                "payment_id": payment.payment_id,
+                "member_id": member_id,
+                **added.to_json(),
+                "wallet": wallet.to_json(),
+            }
+
+        def announce(answer: Answer) -> list[Event]:
+            payload = {
+                "member_id": member_id,
+                "partner_id": payment.partner_id,
+                "payment_id": payment.payment_id,
+                "store_id": payment.store_id,
+                **added.to_json(),
+                "plan_id": plan.plan_id if plan else None,
+                "gift_points": plan.gift_points if plan else 0,
+            }
+            return [new_event("wallet.topped-up", f"member/{member_id}", payload)]
+
+        answer = self._post(postings, [member_id], claim, {member_id: "active"}, result, announce)
+        return {**answer.result, "duplicate": answer.duplicate}
+
+    def pay(self, member_id: str, payment: PartnerPayment, amount: int, claim: Claim) -> dict[str, Any]:
+        """Pay ``amount`` from the wallet, split by the policy's order, once per claim; not enough is 409. The
+        payment's own account keeps what it may still have refunded, and to whom, in the same transaction."""
+        holder = payment_holder(payment.partner_id, payment.payment_id)
+        taken = before = Parts()
+
+        def postings(holdings: Holdings) -> list[Posting]:
+            nonlocal taken, before
+            before = _wallet(holdings, member_id)
+            if amount > before.total:
+                detail = f"The wallet holds {before.total} fen, the payment asks {amount}"
+                raise InsufficientBalance(detail, available_fen=before.total)
+            taken = split_payment(amount, before, self.policy.split)
+            source = Source("payment", payment.payment_id)
+            refundable = {
+                "principal": taken.principal,
+                "bonus": taken.bonus,
+                "member_id": member_id,
+                "store_id": payment.store_id,
+                "paid_at": clock.iso(payment.paid_at),
+            }
+            spent = Parts(-taken.principal, -taken.bonus)
+            return [
+                *_moves(member_id, spent, "payment", source, "储值支付"),
+                Posting(holder, REFUNDABLE, amount, "payment", source, "可退金额", refundable),
+            ]
+
+        def result(answer: Answer) -> dict[str, Any]:
+            wallet = _after(answer, member_id, before)
+            return {
+                "payment_id": payment.payment_id,
+                "member_id": member_id,
+                **taken.to_json(),
+                "wallet": wallet.to_json(),
+            }
+
+        def announce(answer: Answer) -> list[Event]:
+            payload = {
+                "member_id": member_id,
+                "partner_id": payment.partner_id,
+                "payment_id": payment.payment_id,
+                "store_id": payment.store_id,
+                **taken.to_json(),
+            }
+            return [new_event("wallet.paid", f"member/{member_id}", payload)]
+
+        answer = self._post(postings, [member_id, holder], claim, {member_id: "active"}, result, announce)
+        return {**answer.result, "duplicate": answer.duplicate}
+
+    def refund(
+        self, partner_id: str, refund_id: str, payment_id: str, amount: int, occurred_at: datetime, claim: Claim
+    ) -> dict[str, Any]:
+        """Give ``amount`` of a wallet payment back to the wallet it was paid from, once per claim: principal and
+        bonus in the proportion the payment has left of each. More than it has left is 422, an unknown payment
+        404. The member must still be a member (frozen is fine: it is their money)."""
+        holder = payment_holder(partner_id, payment_id)
+        paid: Refundable = self.ledger.holdings(holder).state(holder, REFUNDABLE)  # whose wallet it goes back to
+        if not paid.member_id:
+            replayed = self.replay(claim)
+            if replayed is None:
+                raise NotFound(f"No wallet payment {payment_id!r} from this partner (yet)")
+            return replayed
+        member_id = paid.member_id
+        back = before = Parts()
+
+        def postings(holdings: Holdings) -> list[Posting]:
+            nonlocal back, before
+            payment: Refundable = holdings.state(holder, REFUNDABLE)
+            before = _wallet(holdings, member_id)
+            if occurred_at < datetime.fromisoformat(payment.paid_at) - CLOCK_SKEW:
+                detail = "A refund cannot happen before its payment"
+                raise ValidationFailed([{"field": "occurred_at", "in": "body", "message": detail}], detail)
+            if amount > payment.left.total:
+                detail = f"The payment has {payment.left.total} fen left to refund, not {amount}"
+                raise RefundExceedsPayment(detail, refundable_fen=payment.left.total)
+            back = split_refund(amount, payment.left)
+            source = Source("refund", refund_id)
+            given = {"principal": -back.principal, "bonus": -back.bonus}
+            return [
+                Posting(holder, REFUNDABLE, -amount, "refund", source, "退款", given),
+                *_moves(member_id, back, "refund", source, "储值退款"),
+            ]
+
+        def result(answer: Answer) -> dict[str, Any]:
+            wallet = _after(answer, member_id, before)
+            return {
+                "refund_id": refund_id,
+                "payment_id": payment_id,
+                "member_id": member_id,
+                **back.to_json(),
+                "wallet": wallet.to_json(),
+            }
+
+        def announce(answer: Answer) -> list[Event]:
+            payload = {
+                "member_id": member_id,
+                "partner_id": partner_id,
+                "refund_id": refund_id,
+                "payment_id": payment_id,
+                "store_id": paid.store_id,
+                **back.to_json(),
+            }
+            return [new_event("wallet.refunded", f"member/{member_id}", payload)]
+
+        answer = self._post(postings, [holder, member_id], claim, {member_id: "present"}, result, announce)
+        return {**answer.result, "duplicate": answer.duplicate}
+
+    def cash_refund(
+        self, member_id: str, store_id: str, amount: int | None, reason: str, claim: Claim
+    ) -> dict[str, Any]:
+        """Pay ``amount`` of principal (all of it when None) out in cash (退卡/退余额), with the bonus that goes with
+        it forfeited as the policy says, once per claim. More than the principal, or none left, is 409."""
+        cash_refund_id = new_id("wc_")
+        out = before = Parts()
+
+        def postings(holdings: Holdings) -> list[Posting]:
+            nonlocal out, before
+            before = _wallet(holdings, member_id)
+            asked = before.principal if amount is None else amount
+            if not 0 < asked <= before.principal:
+                detail = f"The wallet holds {before.principal} fen of principal to refund"
+                raise InsufficientBalance(detail, available_fen=before.principal)
+            out = cash_out(asked, before, self.policy.bonus_on_cash_refund)
+            source = Source("cash-refund", cash_refund_id)
+            return _moves(member_id, Parts(-out.principal, -out.bonus), "cash-refund", source, reason, "bonus-forfeit")
+
+        def result(answer: Answer) -> dict[str, Any]:
+            wallet = _after(answer, member_id, before)
+            return {
+                "cash_refund_id": cash_refund_id,
+                "member_id": member_id,
+                "store_id": store_id,
+                **out.to_json(),
+                "reason": reason,
+                "wallet": wallet.to_json(),
+            }
+
+        def announce(answer: Answer) -> list[Event]:
+            payload = {"member_id": member_id, "cash_refund_id": cash_refund_id, "store_id": store_id, **out.to_json()}
+            return [new_event("wallet.cash-refunded", f"member/{member_id}", payload)]
+
+        return dict(self._post(postings, [member_id], claim, {member_id: "present"}, result, announce).result)
+
+    def wallet(self, member_id: str) -> Parts | None:
+        """The member's wallet as of now, in one read; None when they never had one."""
+        holdings = self.ledger.holdings(member_id)
+        return None if holdings.accounts[member_id].rev is None else _wallet(holdings, member_id)
+
+    def entries(
+        self, member_id: str, limit: int, positions: Mapping[str, int] | None
+    ) -> tuple[list[Entry], dict[str, int] | None]:
+        """The newest ``limit`` entries of both books, newest first, from ``positions`` (per book, the entry number
+        the page reads below; None: from the newest), and the positions for the next page (None at the end). One
+        query per book; within one post, the principal's entry comes first."""
+        read: dict[str, tuple[list[Entry], bool]] = {}
+        for book, name in BOOK_NAMES.items():
+            below = positions.get(name) if positions else None
+            if below is not None and below <= 1:
+                read[book] = ([], False)
+            else:
+                found, more = self.ledger.page(member_id, book, limit, below)
+                read[book] = (found, more is not None)
+        first = {PRINCIPAL: 1, BONUS: 0}
+        newest_first = heapq.merge(
+            *(found for found, _ in read.values()), key=lambda e: (e.occurred_at, e.group, first[e.book]), reverse=True
+        )
+        page = list(itertools.islice(newest_first, limit))
+        after = _positions_after(page, read)
+        return page, after if any(position > 1 for position in after.values()) else None
+
+    def replay(self, claim: Claim) -> dict[str, Any] | None:
+        """The first answer of a claimed post, marked a duplicate, if it was posted (other content: the claim's
+        conflict)."""
+        stored = self.ledger.store.read_claim(claim.key)
+        if stored is None:
+            return None
+        if stored.content != claim.content:
+            raise claim.conflict or Conflict(f"{claim.key} was posted before with other content")
+        return {**stored.result, "duplicate": True}
+
+    def _post(
+        self,
+        postings: Plan,
+        holders: Sequence[str],
+        claim: Claim,
+        require: Mapping[str, Requirement],
+        result: Result,
+        announce: Announce,
+    ) -> Answer:
+        """``Ledger.post``, with a book's refusal as a domain error (the plans check first; this covers a book
+        refusing what a plan let through)."""
+        try:
+            return self.ledger.post(
+                postings, holders=holders, claim=claim, require=require, result=result, announce=announce
+            )
+        except Insufficient as refused:
+            if refused.book == REFUNDABLE:
+                raise RefundExceedsPayment("The payment has less left to refund than that") from None
+            raise InsufficientBalance(f"Not enough in the {BOOK_NAMES.get(refused.book, refused.book)}") from None
+
+
+# --- requests as the API parses them ---------------------------------------------------------------------------
+
+
+@functools.cache
+def _ledger() -> Ledger:
+    from chalicelib.ledger.dynamo import DynamoStore
+
+    return Ledger(DynamoStore(guard=members.require), BOOKS)
+
+
+def policy() -> Policy:
+    settings = get_settings()
+    return Policy(settings.wallet_split, settings.wallet_max_balance_fen, settings.wallet_cash_refund_bonus)
+
+
+def wallets() -> Wallets:
+    """The wallets on DynamoDB, under the settings' policy."""
+    return Wallets(_ledger(), policy())
+
+
+def _claim(
+    kind: str, partner_id: str, source_id: str, body: TopUp | WalletPayment | WalletRefund, conflict: Conflict
+) -> Claim:
+    """Once per partner and source id, for good; the content is a keyed hash of the body as canonical JSON (it may
+    name a phone, so a plain hash could be reversed by guessing)."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    content = lookup_hash(f"wallet-{kind}", canonical)
+    return Claim(f"wallet-{kind}|{partner_id}|{source_id}", content, conflict=conflict)
+
+
+def _at_partner_store(partner: Caller, store_id: str) -> None:
+    if not partner.covers_store(store_id):
+        raise Forbidden(f"Store {store_id!r} is not one of this partner's stores")
+    if not store_exists(store_id):
+        problem = {"field": "store_id", "in": "body", "message": f"no store {store_id!r}"}
+        raise ValidationFailed([problem], f"No store {store_id!r}")
+
+
+def _member_id(ref: MemberRef) -> str | None:
+    """The member a webhook names: any member of the chain (wallets serve at every store)."""
+    return ref.member_id or members.holder(phone=ref.phone, member_no=ref.member_no)
+
+
+def _repeat_or_nobody(on: Wallets, claim: Claim) -> dict[str, Any]:
+    """A report whose phone or member number finds nobody: the first answer if it is a repeat, else 422."""
+    replayed = on.replay(claim)
+    if replayed is None:
+        raise MemberNotEligible("No member with that phone or member number")
+    return replayed
+
+
+def _not_eligible(error: HolderUnavailable) -> MemberNotEligible:
+    return MemberNotEligible(f"Member {error.holder!r} is frozen, erased or unknown")
+
+
+def top_up(partner: Caller, request: TopUp) -> dict[str, Any]:
+    """A partner's top-up, booked once per payment id (other content: 409 ``top-up-conflict``)."""
+    _at_partner_store(partner, request.store_id)
+    on = wallets()
+    claim = _claim("top-up", partner.id, request.payment_id, request, TopUpConflict())
+    member_id = _member_id(request.member)
+    if member_id is None:
+        return _repeat_or_nobody(on, claim)
+    plan = None
+    if request.plan_id is not None:
+        plan = plans.find(request.plan_id)
+        day = clock.business_date(request.occurred_at, get_settings().tz)
+        refusal = "no such plan" if plan is None else plan.refusal(request.amount_fen, request.store_id, day)
+        if refusal is not None:
+            raise plans.PlanNotApplicable(refusal)
+    payment = PartnerPayment(partner.id, request.payment_id, request.store_id, request.occurred_at)
+    try:
+        return on.top_up(member_id, payment, request.amount_fen, plan, claim)
+    except HolderUnavailable as e:
+        raise _not_eligible(e) from None
+
+
+def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
+    """A partner's wallet payment, booked once per payment id (other content: 409 ``payment-conflict``)."""
+    _at_partner_store(partner, request.store_id)
+    on = wallets()
+    claim = _claim("payment", partner.id, request.payment_id, request, PaymentConflict())
+    member_id = _member_id(request.member)
+    if member_id is None:
+        return _repeat_or_nobody(on, claim)
+    payment = PartnerPayment(partner.id, request.payment_id, request.store_id, request.occurred_at)
+    try:
+        return on.pay(member_id, payment, request.amount_fen, claim)
+    except HolderUnavailable as e:
+        raise _not_eligible(e) from None
+
+
+def refund(partner: Caller, request: WalletRefund) -> dict[str, Any]:
+    """A partner's refund of a wallet payment back to the wallet, once per refund id (other content: 409
+    ``refund-conflict``)."""
+    claim = _claim("refund", partner.id, request.refund_id, request, RefundConflict())
+    try:
+        return wallets().refund(
+            partner.id, request.refund_id, request.payment_id, request.amount_fen, request.occurred_at, claim
+        )
+    except HolderUnavailable as e:
+        raise _not_eligible(e) from None
+
+
+def cash_refund(caller: Caller, member_id: str, request: CashRefundCreate, key: IdempotencyKey) -> dict[str, Any]:
+    """Finance pays principal out in cash at one of their stores, once per Idempotency-Key (another request under
+    it: 422). An unknown or erased member is 404."""
+    if not caller.covers_store(request.store_id) or not store_exists(request.store_id):
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": "pay out at one of your stores"}])
+    reused = IdempotencyKeyReused("This Idempotency-Key was used with a different request")
+    retention = get_settings().idempotency_retention_days
+    claim = Claim(f"wallet-cash-refund|{key.caller}|{key.key}", key.request_hash, retention, reused)
+    try:
+        return wallets().cash_refund(member_id, request.store_id, request.amount_fen, request.reason, claim)
+    except HolderUnavailable:
+        raise NotFound(f"No member {member_id!r}") from None
+    except InsufficientBalance:
+        _require_member(member_id)  # nothing to refund, or nobody to refund it to
+        raise
+
+
+def _require_member(member_id: str) -> None:
+    status = members.status_of(member_id)
+    if status is None or status == Status.ERASED:
+        raise NotFound(f"No member {member_id!r}")
+
+
+def wallet_of(member_id: str) -> dict[str, Any]:
+    """The member's wallet as of now: one read (two for a member who never had one: are they a member?)."""
+    found = wallets().wallet(member_id)
+    if found is None:
+        _require_member(member_id)
+        found = Parts()
+    limit = policy().max_balance_fen
+    return {"member_id": member_id, **found.to_json(), "total_fen": found.total, "max_balance_fen": limit or None}
+
+
+def entries_of(member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """The member's wallet entries, both books, newest first: two queries a page (one per book)."""
+    scope = f"wallet-entries|{member_id}"
+    positions = decode_cursor(scope, cursor)
+    if positions is not None and not all(isinstance(positions.get(name), int) for name in BOOK_NAMES.values()):
+        raise InvalidCursor("The cursor is not one this API issued")
+    on = wallets()
+    found, after = on.entries(member_id, limit, positions)
+    if not found and positions is None and on.wallet(member_id) is None:
+        _require_member(member_id)
+    items = [
+        {
+            "entry_id": e.entry_id,
+            "book": BOOK_NAMES[e.book],
+            "kind": e.kind,
+            "amount_fen": e.amount,
+            "balance_after_fen": e.balance_after,
+            "source": {"kind": e.source.kind, "id": e.source.id},
+            "reason": e.reason,
+            "occurred_at": e.occurred_at,
+        }
+        for e in found
+    ]
+    return items, encode_cursor(scope, after)

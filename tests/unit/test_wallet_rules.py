@@ -1,0 +1,131 @@
+"""Stored value's pure rules: how payments, refunds and cash refunds split between principal and bonus, plans, the
+balance limit and the statement's arithmetic."""
+
+from datetime import date
+
+import pytest
+
+from chalicelib.ledger.model import Insufficient, Posting, Source
+from chalicelib.wallet.rules import (
+    Movements,
+    Parts,
+    Plan,
+    RefundableBook,
+    book_statement,
+    cash_out,
+    movements_of,
+    over_limit,
+    split_payment,
+    split_refund,
+    statement_shard,
+)
+
+TODAY = date(2026, 11, 20)
+
+
+def test_a_proportional_payment_takes_bonus_in_the_bonus_share_of_the_balance():
+    assert split_payment(600, Parts(1000, 200), "proportional") == Parts(500, 100)
+    assert split_payment(1200, Parts(1000, 200), "proportional") == Parts(1000, 200)
+
+
+def test_a_proportional_payment_rounds_the_principal_it_takes_down():
+    assert split_payment(1, Parts(80, 20), "proportional") == Parts(0, 1)
+    assert split_payment(2, Parts(2, 1), "proportional") == Parts(1, 1)
+
+
+def test_the_courts_example_leaves_the_principal_it_would_refund():
+    """法释〔2025〕4号 draft art. 21: 3,000 paid + 1,000 bonus, 3,594 consumed: the refund is 3,000 − 3,594 × 3/4 =
+    304.5 CNY. Proportional spending leaves exactly that principal."""
+    taken = split_payment(359_400, Parts(300_000, 100_000), "proportional")
+    assert taken == Parts(269_550, 89_850)
+    assert 300_000 - taken.principal == 30_450
+
+
+@pytest.mark.parametrize(
+    ("order", "taken"),
+    [("principal-first", Parts(1000, 100)), ("bonus-first", Parts(900, 200)), ("proportional", Parts(916, 184))],
+)
+def test_each_spending_order(order, taken):
+    assert split_payment(1100, Parts(1000, 200), order) == taken
+
+
+@pytest.mark.parametrize("amount", [0, 1201])
+def test_a_payment_is_more_than_nothing_and_at_most_the_wallet(amount):
+    with pytest.raises(ValueError, match="payment"):
+        split_payment(amount, Parts(1000, 200), "proportional")
+
+
+def test_a_refund_gives_back_in_the_proportion_the_payment_has_left_principal_rounded_up():
+    assert split_refund(300, Parts(500, 100)) == Parts(250, 50)
+    assert split_refund(1, Parts(500, 100)) == Parts(1, 0)
+    assert split_refund(600, Parts(500, 100)) == Parts(500, 100)
+
+
+def test_refunding_a_payment_in_parts_gives_back_exactly_what_it_took():
+    left, back = Parts(917, 183), Parts()
+    for amount in (333, 333, 333, 101):
+        part = split_refund(amount, left)
+        back = Parts(back.principal + part.principal, back.bonus + part.bonus)
+        left = Parts(left.principal - part.principal, left.bonus - part.bonus)
+        assert left.principal >= 0 and left.bonus >= 0
+    assert (back, left) == (Parts(917, 183), Parts(0, 0))
+
+
+def test_a_cash_refund_forfeits_the_bonus_that_goes_with_the_principal():
+    assert cash_out(1000, Parts(1000, 200), "prorate") == Parts(1000, 200)
+    assert cash_out(1000, Parts(1000, 200), "forfeit") == Parts(1000, 200)
+    assert cash_out(250, Parts(1000, 200), "prorate") == Parts(250, 50)
+    assert cash_out(250, Parts(1000, 200), "forfeit") == Parts(250, 200)
+    assert cash_out(1, Parts(3, 1), "prorate") == Parts(1, 0)  # the member keeps the rounding
+    with pytest.raises(ValueError, match="cash refund"):
+        cash_out(1001, Parts(1000, 200), "prorate")
+
+
+def test_the_limit_counts_principal_and_bonus_and_zero_is_none():
+    assert not over_limit(Parts(400_000, 80_000), Parts(10_000, 2_000), 500_000)
+    assert over_limit(Parts(400_000, 80_000), Parts(20_000, 2_000), 500_000)
+    assert not over_limit(Parts(10**9, 0), Parts(1, 0), 0)
+
+
+PLAN = Plan("CZ-100-20", "充100送20", 10_000, 2_000, 50, date(2026, 11, 1), date(2026, 11, 30), ("SH-001",))
+
+
+def test_a_plan_applies_to_its_price_on_its_days_at_its_stores():
+    assert PLAN.refusal(10_000, "SH-001", TODAY) is None
+    assert "not 9999" in (PLAN.refusal(9_999, "SH-001", TODAY) or "")
+    assert "not on sale" in (PLAN.refusal(10_000, "SH-001", date(2026, 12, 1)) or "")
+    assert "not on sale" in (PLAN.refusal(10_000, "SH-001", date(2026, 10, 31)) or "")
+    assert "not sold at store" in (PLAN.refusal(10_000, "BJ-001", TODAY) or "")
+    everywhere = Plan("P", "P", 100, 0, 0, date(2026, 1, 1), None, ())
+    assert everywhere.refusal(100, "BJ-001", date(2099, 1, 1)) is None
+
+
+def test_a_payments_refundable_book_refuses_more_than_either_part_it_has_left():
+    book, source = RefundableBook(), Source("payment", "p1")
+    paid = {"principal": 500, "bonus": 100, "member_id": "mb_1", "store_id": "SH-001", "paid_at": "2026-11-20T00:00Z"}
+    state, detail = book.apply(book.load(None), Posting("h", book.name, 600, "payment", source, "", paid), TODAY)
+    assert (book.balance(state), state.member_id, detail) == (600, "mb_1", {"principal": 500, "bonus": 100})
+    assert book.load(book.dump(state)) == state
+    with pytest.raises(Insufficient):
+        book.apply(state, Posting("h", book.name, -101, "refund", source, "", {"principal": 0, "bonus": -101}), TODAY)
+    with pytest.raises(ValueError, match="add up"):
+        book.apply(state, Posting("h", book.name, -10, "refund", source, "", {"principal": -1, "bonus": 0}), TODAY)
+
+
+def test_a_statement_closes_on_all_time_less_what_came_after_whatever_the_order():
+    day = Movements(top_ups=1000, payments=300)
+    after = Movements(payments=200, refunds=50)
+    total = Movements(top_ups=5000, payments=1500, refunds=50, cash_refunds=1000)
+    booked = book_statement(day, after, total)
+    assert booked.closing == total.net - after.net == 2700
+    assert booked.opening + day.top_ups - day.payments + day.refunds - day.cash_refunds == booked.closing
+
+
+def test_each_event_moves_its_own_figure_of_each_book():
+    assert movements_of("wallet.paid", Parts(80, 20)) == (Movements(payments=80), Movements(payments=20))
+    assert movements_of("wallet.cash-refunded", Parts(80, 20))[1] == Movements(cash_refunds=20)
+
+
+def test_shards_are_stable_and_spread():
+    assert statement_shard("ev_1") == statement_shard("ev_1")
+    assert len({statement_shard(f"ev_{n}") for n in range(200)}) == 8
