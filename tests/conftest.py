@@ -65,6 +65,7 @@ def aws() -> Iterator[Provisioned]:
     from chalicelib.purchases import service as purchases
     from chalicelib.stores import service as stores
     from chalicelib.tiers import programmes
+    from chalicelib.wallet import plans as wallet_plans
 
     # a fresh emulator holds none of what earlier tests created: forget the per-process caches
     stores.known_stores.clear()
@@ -73,6 +74,7 @@ def aws() -> Iterator[Provisioned]:
     partners._cache.clear()
     purchases.forget_rules()
     programmes.forget()
+    wallet_plans.forget_plans()
     with mock_aws():
         provisioned = provision(PREFIX, REGION)
         bind_tables(PREFIX, REGION)

@@ -253,8 +253,10 @@ def _require_referrer(tx: Transaction, referrer_id: str) -> None:
 def require(tx: Transaction, member_id: str, requirement: str, on_fail: Exception) -> None:
     """Require, when ``tx`` commits, that the member exists and is ``active`` (may earn and spend) or
     ``present`` (not erased: corrections still apply). The ledger's guard for member holders."""
-    wanted = MemberRecord.status == str(Status.ACTIVE) if requirement == "active" else MemberRecord.status != str(
-        Status.ERASED
+    wanted = (
+        MemberRecord.status == str(Status.ACTIVE)
+        if requirement == "active"
+        else MemberRecord.status != str(Status.ERASED)
     )
     tx.check(MemberRecord, member_id, condition=MemberRecord.member_id.exists() & wanted, on_fail=on_fail)
 

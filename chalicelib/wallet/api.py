@@ -23,21 +23,21 @@ from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
 from chalicelib.wallet import plans, service, statements
 from chalicelib.wallet.schemas import (
-    CashRefund,
-    CashRefundCreate,
-    PaymentAnswer,
-    PlanCreate,
-    PlanList,
-    PlanOut,
-    RefundAnswer,
-    Statement,
-    StatementQuery,
-    TopUp,
-    TopUpAnswer,
     Wallet,
+    WalletCashRefund,
+    WalletCashRefundCreate,
     WalletEntryPage,
     WalletPayment,
+    WalletPaymentAnswer,
+    WalletPlan,
+    WalletPlanCreate,
+    WalletPlanList,
     WalletRefund,
+    WalletRefundAnswer,
+    WalletStatement,
+    WalletStatementQuery,
+    WalletTopUp,
+    WalletTopUpAnswer,
 )
 
 bp = Blueprint(__name__)
@@ -56,11 +56,11 @@ WEBHOOK_ERRORS = (Unauthenticated, Forbidden, ValidationFailed, service.MemberNo
     summary="Report a top-up of a member's wallet (once per payment id)",
     tag="webhooks",
     access=PARTNER,
-    body=TopUp,
-    response=TopUpAnswer,
+    body=WalletTopUp,
+    response=WalletTopUpAnswer,
     errors=(*WEBHOOK_ERRORS, plans.PlanNotApplicable, service.BalanceLimitExceeded, service.TopUpConflict),
 )
-def top_up(ctx: RequestContext) -> Reply:
+def wallet_top_up(ctx: RequestContext) -> Reply:
     """A partner took payment for a top-up (充值) of a member's stored value: `amount_fen` becomes principal (本金);
     a `plan_id` adds the plan's bonus (赠送金) and announces its gift points. Once per payment id, for good: a
     repeat answers the first answer with `duplicate: true`.
@@ -70,7 +70,7 @@ def top_up(ctx: RequestContext) -> Reply:
     amount other than its price, a day it is not on sale or a store that does not sell it; 422
     `balance-limit-exceeded` when the wallet would hold more than the limit per member; 409 `top-up-conflict` for
     the same payment id with other content."""
-    return Reply(TopUpAnswer.model_validate(service.top_up(ctx.caller, ctx.body)))
+    return Reply(WalletTopUpAnswer.model_validate(service.top_up(ctx.caller, ctx.body)))
 
 
 @endpoint(
@@ -81,10 +81,10 @@ def top_up(ctx: RequestContext) -> Reply:
     tag="webhooks",
     access=PARTNER,
     body=WalletPayment,
-    response=PaymentAnswer,
+    response=WalletPaymentAnswer,
     errors=(*WEBHOOK_ERRORS, service.InsufficientBalance, service.PaymentConflict),
 )
-def pay(ctx: RequestContext) -> Reply:
+def wallet_payment(ctx: RequestContext) -> Reply:
     """A member pays from their stored value (储值支付) at a till or in the e-shop. The payment takes principal and
     bonus in the configured order (default: in proportion to the balance, so refunds and cash refunds stay fair)
     and answers the split it took. Once per payment id, for good; never takes the wallet below zero.
@@ -92,7 +92,7 @@ def pay(ctx: RequestContext) -> Reply:
     Errors: 409 `insufficient-balance` when the wallet holds less than the amount; 403 for a store outside the
     partner's stores; 422 for a store that does not exist; 422 `member-not-eligible` for a frozen, erased or unknown
     member; 409 `payment-conflict` for the same payment id with other content."""
-    return Reply(PaymentAnswer.model_validate(service.pay(ctx.caller, ctx.body)))
+    return Reply(WalletPaymentAnswer.model_validate(service.pay(ctx.caller, ctx.body)))
 
 
 @endpoint(
@@ -103,7 +103,7 @@ def pay(ctx: RequestContext) -> Reply:
     tag="webhooks",
     access=PARTNER,
     body=WalletRefund,
-    response=RefundAnswer,
+    response=WalletRefundAnswer,
     errors=(
         Unauthenticated,
         NotFound,
@@ -113,7 +113,7 @@ def pay(ctx: RequestContext) -> Reply:
         service.RefundConflict,
     ),
 )
-def refund(ctx: RequestContext) -> Reply:
+def wallet_refund(ctx: RequestContext) -> Reply:
     """A partner gives money of a wallet payment back to the wallet it came from (退款至储值): principal and bonus in
     the proportion the payment has left of each, answered as the split given back. A payment may be refunded in
     parts, never beyond what it took. Once per refund id, for good.
@@ -121,7 +121,7 @@ def refund(ctx: RequestContext) -> Reply:
     Errors: 404 for a payment this partner never reported (retry later); 422 `refund-exceeds-payment` for more than
     the payment has left; 422 for a refund dated before its payment; 422 `member-not-eligible` for an erased member;
     409 `refund-conflict` for the same refund id with other content."""
-    return Reply(RefundAnswer.model_validate(service.refund(ctx.caller, ctx.body)))
+    return Reply(WalletRefundAnswer.model_validate(service.refund(ctx.caller, ctx.body)))
 
 
 @endpoint(
@@ -164,7 +164,7 @@ def _entries(member_id: str, query: PageQuery) -> Reply:
     response=WalletEntryPage,
     errors=(NotFound, InvalidCursor),
 )
-def get_entries(ctx: RequestContext, member_id: str) -> Reply:
+def get_wallet_entries(ctx: RequestContext, member_id: str) -> Reply:
     """A member's stored-value history (储值流水), both books newest first: each entry with its book (principal or
     bonus), signed amount, the book's balance after it, what booked it and why.
 
@@ -183,7 +183,7 @@ def get_entries(ctx: RequestContext, member_id: str) -> Reply:
     response=WalletEntryPage,
     errors=(InvalidCursor,),
 )
-def get_my_entries(ctx: RequestContext) -> Reply:
+def get_my_wallet_entries(ctx: RequestContext) -> Reply:
     """The member's own stored-value history (储值流水), both books newest first."""
     return _entries(ctx.caller.id, ctx.query)
 
@@ -195,13 +195,13 @@ def get_my_entries(ctx: RequestContext) -> Reply:
     summary="Pay a member's principal out in cash (退卡/退余额)",
     tag="wallet",
     access=CASH_REFUND,
-    body=CashRefundCreate,
-    response=CashRefund,
+    body=WalletCashRefundCreate,
+    response=WalletCashRefund,
     status=201,
     idempotency="required",
     errors=(NotFound, PreconditionRequired, IdempotencyKeyReused, service.InsufficientBalance),
 )
-def cash_refund(ctx: RequestContext, member_id: str) -> Reply:
+def wallet_cash_refund(ctx: RequestContext, member_id: str) -> Reply:
     """Finance pays principal (本金) out in cash at one of their stores: `amount_fen`, or all of it to close the card
     (退卡). The bonus (赠送金) that goes with it is forfeited, never paid out: in proportion to the principal
     withdrawn, or all of it, as configured (`LOYALTY_WALLET_CASH_REFUND_BONUS`). Requires an `Idempotency-Key`; the
@@ -213,14 +213,16 @@ def cash_refund(ctx: RequestContext, member_id: str) -> Reply:
     member_id = reachable(ctx.caller, member_id)
     assert ctx.idempotency is not None  # required: the request was refused without one
     answer = service.cash_refund(ctx.caller, member_id, ctx.body, ctx.idempotency)
-    return Reply(CashRefund.model_validate(answer), status=201)
+    return Reply(WalletCashRefund.model_validate(answer), status=201)
 
 
-@endpoint(bp, "/v1/wallet/plans", "GET", summary="Top-up plans", tag="wallet", access=READ_PLANS, response=PlanList)
-def list_plans(ctx: RequestContext) -> Reply:
+@endpoint(
+    bp, "/v1/wallet/plans", "GET", summary="Top-up plans", tag="wallet", access=READ_PLANS, response=WalletPlanList
+)
+def list_wallet_plans(ctx: RequestContext) -> Reply:
     """Every top-up plan (充值方案): price, bonus, gift points, days on sale and stores, and whether it is on sale
     today. Staff scoped to stores see the plans sold at their stores."""
-    return Reply(PlanList.model_validate({"items": plans.listing(ctx.caller)}))
+    return Reply(WalletPlanList.model_validate({"items": plans.listing(ctx.caller)}))
 
 
 @endpoint(
@@ -230,19 +232,19 @@ def list_plans(ctx: RequestContext) -> Reply:
     summary="Create a top-up plan",
     tag="wallet",
     access=WRITE_PLANS,
-    body=PlanCreate,
-    response=PlanOut,
+    body=WalletPlanCreate,
+    response=WalletPlan,
     status=201,
     errors=(AlreadyExists,),
 )
-def create_plan(ctx: RequestContext) -> Reply:
+def create_wallet_plan(ctx: RequestContext) -> Reply:
     """Create a top-up plan (充值方案): pay `pay_fen`, get `bonus_fen` of bonus (充100送20) and optionally
     `gift_points`, from `starts_on` (default today) through `ends_on`, at `stores` (empty: every store). A top-up
     names it by `plan_id`; its amount must be the plan's price. Plans are cached 30 seconds.
 
     Errors: 409 `already-exists` when the plan id is taken; 422 for a store outside the caller's stores or that does
     not exist, or `ends_on` before `starts_on`."""
-    return Reply(PlanOut.model_validate(plans.create(ctx.caller, ctx.body)), status=201)
+    return Reply(WalletPlan.model_validate(plans.create(ctx.caller, ctx.body)), status=201)
 
 
 @endpoint(
@@ -252,10 +254,10 @@ def create_plan(ctx: RequestContext) -> Reply:
     summary="A day's stored-value statement",
     tag="wallet",
     access=STATEMENTS,
-    query=StatementQuery,
-    response=Statement,
+    query=WalletStatementQuery,
+    response=WalletStatement,
 )
-def get_statement(ctx: RequestContext) -> Reply:
+def get_wallet_statement(ctx: RequestContext) -> Reply:
     """The stored-value statement (储值日报) of a business day, for the chain or one store: for the principal (本金)
     and the bonus (赠送金) apart, opening balance + top-ups − payments + refunds − cash refunds = closing balance.
     The chain's closing balances are the float owed to members (a liability): the sum of every wallet. A store's
@@ -263,11 +265,11 @@ def get_statement(ctx: RequestContext) -> Reply:
     the wallet's events within seconds.
 
     Errors: 422 for a day after today, or, for staff scoped to stores, a store outside them (or none named)."""
-    query: StatementQuery = ctx.query
+    query: WalletStatementQuery = ctx.query
     today = clock.business_today()
     day = query.day or today
     if day > today:
         raise ValidationFailed([{"field": "day", "in": "query", "message": "a day that has begun"}])
     if ctx.caller.stores and (query.store_id is None or not ctx.caller.covers_store(query.store_id)):
         raise ValidationFailed([{"field": "store_id", "in": "query", "message": "name one of your stores"}])
-    return Reply(Statement.model_validate(statements.statement(day, query.store_id)))
+    return Reply(WalletStatement.model_validate(statements.statement(day, query.store_id)))

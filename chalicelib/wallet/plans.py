@@ -15,7 +15,7 @@ from chalicelib.shared.events import emit, new_event
 from chalicelib.stores.service import store_exists
 from chalicelib.wallet.records import PLANS_SCOPE, WalletPlanRecord
 from chalicelib.wallet.rules import Plan
-from chalicelib.wallet.schemas import PlanCreate
+from chalicelib.wallet.schemas import WalletPlanCreate
 
 PLANS_CACHE_SECONDS = 30.0
 
@@ -70,7 +70,7 @@ def listing(caller: Caller) -> list[dict[str, Any]]:
     ]
 
 
-def create(caller: Caller, data: PlanCreate) -> dict[str, Any]:
+def create(caller: Caller, data: WalletPlanCreate) -> dict[str, Any]:
     """A new plan, on sale from ``starts_on`` (default today); its id is the caller's choice and taken once (409).
     Staff scoped to stores create plans for their stores only (422)."""
     unknown = [store for store in data.stores if not caller.covers_store(store) or not store_exists(store)]

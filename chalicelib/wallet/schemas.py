@@ -35,7 +35,7 @@ WALLET_AFTER = "the member's wallet after it"
 # --- webhooks --------------------------------------------------------------------------------------------------
 
 
-class TopUp(Input):
+class WalletTopUp(Input):
     """A top-up (充值) a partner took payment for: the principal is what was paid, a plan may add bonus."""
 
     model_config = ConfigDict(
@@ -61,7 +61,7 @@ class TopUp(Input):
     plan_id: Id | None = Field(default=None, description=f"{PLAN_ID}: its bonus is added; the amount must be its price")
 
 
-class TopUpAnswer(Schema):
+class WalletTopUpAnswer(Schema):
     """What a top-up booked."""
 
     payment_id: str = Field(description="the partner's payment id, as reported")
@@ -96,7 +96,7 @@ class WalletPayment(Input):
     amount_fen: Amount = Field(description=f"what the wallet pays (支付金额); {FEN}")
 
 
-class PaymentAnswer(Schema):
+class WalletPaymentAnswer(Schema):
     """The split a wallet payment took."""
 
     payment_id: str = Field(description="the partner's payment id, as reported")
@@ -129,7 +129,7 @@ class WalletRefund(Input):
     amount_fen: Amount = Field(description=f"money given back, at most what the payment has left; {FEN}")
 
 
-class RefundAnswer(Schema):
+class WalletRefundAnswer(Schema):
     """The split a refund gave back."""
 
     refund_id: str = Field(description="the partner's refund id, as reported")
@@ -156,7 +156,7 @@ class Wallet(Schema):
     )
 
 
-class EntrySource(Schema):
+class WalletEntrySource(Schema):
     """What booked a wallet entry."""
 
     kind: str = Field(description="`top-up`, `payment`, `refund` or `cash-refund`")
@@ -174,7 +174,7 @@ class WalletEntry(Schema):
     )
     amount_fen: int = Field(description=f"signed: money in positive, out negative; {FEN}")
     balance_after_fen: int = Field(description=f"the book's balance after this entry; {FEN}")
-    source: EntrySource = Field(description="what booked it")
+    source: WalletEntrySource = Field(description="what booked it")
     reason: str = Field(description="why, as shown to the member")
     occurred_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
 
@@ -186,7 +186,7 @@ class WalletEntryPage(Schema):
     next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
-class CashRefundCreate(Input):
+class WalletCashRefundCreate(Input):
     """A cash refund of principal (退卡/退余额) by finance."""
 
     model_config = ConfigDict(
@@ -202,7 +202,7 @@ class CashRefundCreate(Input):
     reason: Reason = Field(description="why, in words the member reads in their wallet entries")
 
 
-class CashRefund(Schema):
+class WalletCashRefund(Schema):
     """A cash refund as booked."""
 
     cash_refund_id: str = Field(description="its id (`wc_…`)")
@@ -217,7 +217,7 @@ class CashRefund(Schema):
 # --- plans -----------------------------------------------------------------------------------------------------
 
 
-class PlanCreate(Input):
+class WalletPlanCreate(Input):
     """A top-up plan: pay X, get Y of bonus (充X送Y), and optionally points, on some days at some stores."""
 
     model_config = ConfigDict(
@@ -251,7 +251,7 @@ class PlanCreate(Input):
     )
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> PlanCreate:
+    def _dates_in_order(self) -> WalletPlanCreate:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValueError("ends_on is before starts_on")
         if len(set(self.stores)) != len(self.stores):
@@ -259,7 +259,7 @@ class PlanCreate(Input):
         return self
 
 
-class PlanOut(Schema):
+class WalletPlan(Schema):
     """A top-up plan (充值方案)."""
 
     plan_id: str = Field(description=PLAN_ID)
@@ -275,23 +275,23 @@ class PlanOut(Schema):
     created_by: str = Field(description="who created it (`staff:<id>`)")
 
 
-class PlanList(Schema):
+class WalletPlanList(Schema):
     """Every top-up plan, by plan id."""
 
-    items: list[PlanOut] = Field(description="the plans")
+    items: list[WalletPlan] = Field(description="the plans")
 
 
 # --- statements ------------------------------------------------------------------------------------------------
 
 
-class StatementQuery(Input):
+class WalletStatementQuery(Input):
     """Which day's statement, for the chain or one store."""
 
     day: Day | None = Field(default=None, description=f"the business day; default today; {BUSINESS_DATE}")
     store_id: Id | None = Field(default=None, description="one store's figures; default the whole chain")
 
 
-class BookFigures(Schema):
+class WalletBookFigures(Schema):
     """One book's float over the day: opening + top-ups − payments + refunds − cash refunds = closing."""
 
     opening_fen: int = Field(description=f"the float at the start of the day; {FEN}")
@@ -304,12 +304,12 @@ class BookFigures(Schema):
     closing_fen: int = Field(description=f"the float at the end of the day (so far, when provisional); {FEN}")
 
 
-class Statement(Schema):
+class WalletStatement(Schema):
     """A day's stored-value statement (储值日报): the float owed to members, a liability, principal and bonus apart.
     For the chain, the closing balances are the sum of every wallet; for a store, its movements' net."""
 
     day: date = Field(description=f"the business day; {BUSINESS_DATE}")
     store_id: str | None = Field(description="the store; null: the whole chain")
     provisional: bool = Field(description="true for the day under way: its figures still move")
-    principal: BookFigures = Field(description="the principal (本金)")
-    bonus: BookFigures = Field(description="the bonus (赠送金)")
+    principal: WalletBookFigures = Field(description="the principal (本金)")
+    bonus: WalletBookFigures = Field(description="the bonus (赠送金)")

@@ -61,7 +61,7 @@ from chalicelib.wallet.rules import (
     split_refund,
 )
 from chalicelib.wallet.rules import Plan as TopUpPlan
-from chalicelib.wallet.schemas import CashRefundCreate, TopUp, WalletPayment, WalletRefund
+from chalicelib.wallet.schemas import WalletCashRefundCreate, WalletPayment, WalletRefund, WalletTopUp
 
 
 class InsufficientBalance(Conflict):
@@ -406,7 +406,7 @@ def wallets() -> Wallets:
 
 
 def _claim(
-    kind: str, partner_id: str, source_id: str, body: TopUp | WalletPayment | WalletRefund, conflict: Conflict
+    kind: str, partner_id: str, source_id: str, body: WalletTopUp | WalletPayment | WalletRefund, conflict: Conflict
 ) -> Claim:
     """Once per partner and source id, for good; the content is a keyed hash of the body as canonical JSON (it may
     name a phone, so a plain hash could be reversed by guessing)."""
@@ -440,7 +440,7 @@ def _not_eligible(error: HolderUnavailable) -> MemberNotEligible:
     return MemberNotEligible(f"Member {error.holder!r} is frozen, erased or unknown")
 
 
-def top_up(partner: Caller, request: TopUp) -> dict[str, Any]:
+def top_up(partner: Caller, request: WalletTopUp) -> dict[str, Any]:
     """A partner's top-up, booked once per payment id (other content: 409 ``top-up-conflict``)."""
     _at_partner_store(partner, request.store_id)
     on = wallets()
@@ -489,7 +489,7 @@ def refund(partner: Caller, request: WalletRefund) -> dict[str, Any]:
         raise _not_eligible(e) from None
 
 
-def cash_refund(caller: Caller, member_id: str, request: CashRefundCreate, key: IdempotencyKey) -> dict[str, Any]:
+def cash_refund(caller: Caller, member_id: str, request: WalletCashRefundCreate, key: IdempotencyKey) -> dict[str, Any]:
     """Finance pays principal out in cash at one of their stores, once per Idempotency-Key (another request under
     it: 422). An unknown or erased member is 404."""
     if not caller.covers_store(request.store_id) or not store_exists(request.store_id):

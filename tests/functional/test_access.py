@@ -111,7 +111,8 @@ SERVE_ROUTES = {  # a chain serves its members at every store: these reach any m
     ("/v1/members/{member_id}/points/redemptions", "POST"), ("/v1/members/{member_id}/points/adjustments", "POST"),
     ("/v1/members/{member_id}/points/redemptions/{redemption_id}/reversal", "POST"),
     ("/v1/members/{member_id}/tier", "GET"), ("/v1/members/{member_id}/growth", "GET"),
-    ("/v1/members/{member_id}/purchases", "GET"),
+    ("/v1/members/{member_id}/purchases", "GET"), ("/v1/members/{member_id}/wallet", "GET"),
+    ("/v1/members/{member_id}/wallet/entries", "GET"),
 }  # fmt: skip
 MEMBER_ROUTES = sorted((spec.path, spec.method) for spec in ENDPOINTS
                        if "{member_id}" in spec.path and isinstance(spec.access, Staff | StaffOrSelf))  # fmt: skip
@@ -121,6 +122,7 @@ VALID_BODIES = {
     ("/v1/members/{member_id}/points/adjustments", "POST"): {"points": 1, "reason": "x"},
     ("/v1/members/{member_id}/tier/override", "PUT"): {"kind": "floor", "tier": "gold", "until": "2030-01-01",
                                                        "reason": "x"},
+    ("/v1/members/{member_id}/wallet/cash-refunds", "POST"): {"store_id": "SH-001", "reason": "x"},
 }  # fmt: skip
 
 

@@ -26,7 +26,10 @@ PLAN = Plan("CZ-100-20", "充100送20", 10_000, 2_000, 50, date(2026, 11, 1), No
 MEMBER, FROZEN = "mb_active", "mb_frozen"
 
 
-def wallets_on(store: MemoryStore, policy: Policy = Policy()) -> Wallets:
+DEFAULT = Policy()
+
+
+def wallets_on(store: MemoryStore, policy: Policy = DEFAULT) -> Wallets:
     return Wallets(Ledger(store, BOOKS, pause=lambda attempt: None, today=lambda: TODAY), policy)
 
 
@@ -77,15 +80,22 @@ def assert_books_add_up(store):
 
 def test_a_top_up_with_a_plan_books_principal_and_bonus_apart_once(store, wallets):
     first = top_up(wallets, 10_000, plan=PLAN)
-    assert first == {"payment_id": "t1", "member_id": MEMBER, "principal_fen": 10_000, "bonus_fen": 2_000,
-                     "wallet": {"principal_fen": 10_000, "bonus_fen": 2_000}, "duplicate": False}  # fmt: skip
+    assert first == {
+        "payment_id": "t1",
+        "member_id": MEMBER,
+        "principal_fen": 10_000,
+        "bonus_fen": 2_000,
+        "wallet": {"principal_fen": 10_000, "bonus_fen": 2_000},
+        "duplicate": False,
+    }
     again = top_up(wallets, 10_000, plan=PLAN)
     assert again == {**first, "duplicate": True}
     with pytest.raises(Conflict, match="conflicts"):
         wallets.top_up(MEMBER, payment("t1"), 9_000, None, claim("top-up|t1", "other"))
     assert balances(store) == {PRINCIPAL: 10_000, BONUS: 2_000}
     [event] = store.outbox
-    assert (event.type, event.payload["gift_points"], event.payload["plan_id"]) == ("wallet.topped-up", 50, PLAN.plan_id)
+    assert event.type == "wallet.topped-up"
+    assert (event.payload["gift_points"], event.payload["plan_id"]) == (50, PLAN.plan_id)
     assert_books_add_up(store)
 
 
@@ -104,7 +114,10 @@ def test_a_payment_splits_by_the_policy_and_keeps_what_it_may_refund(store, wall
     top_up(wallets, 10_000, plan=PLAN)
     paid = pay(wallets, 6_000)
     assert (paid["principal_fen"], paid["bonus_fen"], paid["wallet"]) == (
-        5_000, 1_000, {"principal_fen": 5_000, "bonus_fen": 1_000})  # fmt: skip
+        5_000,
+        1_000,
+        {"principal_fen": 5_000, "bonus_fen": 1_000},
+    )
     refundable = BOOKS[REFUNDABLE].load(store.read(payment_holder("pt_pos", "p1")).books[REFUNDABLE])
     assert (refundable.left.principal, refundable.left.bonus, refundable.member_id) == (5_000, 1_000, MEMBER)
     assert [event.type for event in store.outbox] == ["wallet.topped-up", "wallet.paid"]

@@ -1,0 +1,547 @@
+"""Stored value (储值) through the API: partner-signed top-ups, payments and refunds exactly once, wallets and their
+entries, plans, cash refunds by finance, and the daily statement kept from the wallet's events."""
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from chalicelib.shared import clock
+from chalicelib.shared.events import OutboxRecord
+from chalicelib.shared.settings import get_settings
+from tests.conftest import deliver, item_counts, member_token, signed_headers, token_for
+
+TZ = get_settings().tz
+AT = datetime(2026, 11, 20, 14, 0, tzinfo=TZ)
+PLAN = {
+    "plan_id": "CZ-100-20",
+    "name": "充100送20",
+    "pay_fen": 10_000,
+    "bonus_fen": 2_000,
+    "gift_points": 50,
+    "starts_on": "2026-11-01",
+}
+MERGE_PATCH = {"content-type": "application/merge-patch+json"}
+
+
+@pytest.fixture
+def member(api):
+    member_id, _ = member_token("13900000001")
+    return member_id
+
+
+@pytest.fixture
+def plan(api, partner):
+    created = api.post("/v1/wallet/plans", PLAN)
+    assert created.status == 201, created.body
+    return created.body
+
+
+def signed(api, partner, path, body):
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    return api.as_(None).call("POST", path, raw=raw, headers=signed_headers(*partner, raw))
+
+
+def top_up(api, partner, member_ref, amount, payment_id="T-1", plan_id=None, store="SH-001", at=AT):
+    body = {
+        "payment_id": payment_id,
+        "member": member_ref,
+        "store_id": store,
+        "occurred_at": at.isoformat(),
+        "amount_fen": amount,
+        **({"plan_id": plan_id} if plan_id else {}),
+    }
+    return signed(api, partner, "/v1/webhooks/wallet/top-ups", body)
+
+
+def pay(api, partner, member_ref, amount, payment_id="P-1", store="SH-001", at=AT):
+    body = {
+        "payment_id": payment_id,
+        "member": member_ref,
+        "store_id": store,
+        "occurred_at": at.isoformat(),
+        "amount_fen": amount,
+    }
+    return signed(api, partner, "/v1/webhooks/wallet/payments", body)
+
+
+def refund(api, partner, amount, refund_id="R-1", payment_id="P-1", at=AT):
+    body = {"refund_id": refund_id, "payment_id": payment_id, "occurred_at": at.isoformat(), "amount_fen": amount}
+    return signed(api, partner, "/v1/webhooks/wallet/refunds", body)
+
+
+def ok(answer, status=200):
+    assert answer.status == status, answer.body
+    return answer.body
+
+
+def refused(answer, status, slug):
+    assert answer.status == status, answer.body
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.body["type"].endswith("/" + slug), answer.body
+    return answer.body
+
+
+def wallet(api, member_id):
+    return ok(api.get(f"/v1/members/{member_id}/wallet"))
+
+
+def all_entries(api, path, limit=50):
+    items, cursor = [], None
+    while True:
+        page = ok(api.get(f"{path}?limit={limit}" + (f"&cursor={cursor}" if cursor else "")))
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def assert_books_are_the_sum_of_their_entries(api, member_id):
+    shown = wallet(api, member_id)
+    entries = all_entries(api, f"/v1/members/{member_id}/wallet/entries", limit=3)
+    for book in ("principal", "bonus"):
+        mine = [e for e in entries if e["book"] == book]
+        assert sum(e["amount_fen"] for e in mine) == shown[f"{book}_fen"]
+        assert all(e["balance_after_fen"] >= 0 for e in mine)
+        assert not mine or mine[0]["balance_after_fen"] == shown[f"{book}_fen"]  # newest first
+
+
+def events(kind):
+    return [json.loads(r.envelope) for r in OutboxRecord.scan() if json.loads(r.envelope)["type"] == kind]
+
+
+class TestTopUps:
+    def test_a_top_up_books_principal_once_and_a_repeat_answers_the_first_answer(self, api, partner, member):
+        first = ok(top_up(api, partner, {"member_id": member}, 10_000))
+        assert first == {
+            "payment_id": "T-1",
+            "member_id": member,
+            "principal_fen": 10_000,
+            "bonus_fen": 0,
+            "wallet": {"principal_fen": 10_000, "bonus_fen": 0},
+            "duplicate": False,
+        }
+        before = item_counts()
+        assert ok(top_up(api, partner, {"member_id": member}, 10_000)) == {**first, "duplicate": True}
+        refused(top_up(api, partner, {"member_id": member}, 9_000), 409, "top-up-conflict")
+        assert item_counts() == before
+        assert wallet(api, member) == {
+            "member_id": member,
+            "principal_fen": 10_000,
+            "bonus_fen": 0,
+            "total_fen": 10_000,
+            "max_balance_fen": 500_000,
+        }
+
+    def test_a_plan_adds_its_bonus_and_announces_its_gift_points(self, api, partner, member, plan):
+        answer = ok(top_up(api, partner, {"phone": "13900000001"}, 10_000, plan_id=plan["plan_id"]))
+        assert (answer["member_id"], answer["principal_fen"], answer["bonus_fen"]) == (member, 10_000, 2_000)
+        [event] = events("wallet.topped-up")
+        assert event["payload"] == {
+            "member_id": member,
+            "partner_id": partner[0],
+            "payment_id": "T-1",
+            "store_id": "SH-001",
+            "principal_fen": 10_000,
+            "bonus_fen": 2_000,
+            "plan_id": "CZ-100-20",
+            "gift_points": 50,
+        }
+        entries = ok(api.get(f"/v1/members/{member}/wallet/entries"))["items"]
+        assert [(e["book"], e["kind"], e["amount_fen"], e["source"]) for e in entries] == [
+            ("principal", "top-up", 10_000, {"kind": "top-up", "id": "T-1"}),
+            ("bonus", "top-up", 2_000, {"kind": "top-up", "id": "T-1"}),
+        ]
+
+    @pytest.mark.parametrize(
+        ("amount", "sold_at", "at", "named"),
+        [
+            (9_900, [], AT, "P"),
+            (10_000, ["BJ-001"], AT, "P"),
+            (10_000, [], datetime(2026, 10, 31, 12, tzinfo=TZ), "P"),
+            (10_000, [], AT, "MISSING"),
+        ],
+        ids=["not-its-price", "not-sold-here", "not-yet-on-sale", "unknown"],
+    )
+    def test_a_plan_applies_only_to_its_price_days_and_stores(self, api, partner, member, amount, sold_at, at, named):
+        ok(api.post("/v1/wallet/plans", {**PLAN, "plan_id": "P", "stores": sold_at}), 201)
+        before = item_counts()
+        answer = top_up(api, partner, {"member_id": member}, amount, plan_id=named, at=at)
+        assert refused(answer, 422, "plan-not-applicable")["errors"][0]["field"] == "plan_id"
+        assert item_counts() == before
+
+    def test_a_top_up_over_the_limit_per_member_is_422_and_writes_nothing(self, api, partner, member):
+        ok(top_up(api, partner, {"member_id": member}, 450_000))
+        before = item_counts()
+        problem = refused(top_up(api, partner, {"member_id": member}, 50_001, "T-2"), 422, "balance-limit-exceeded")
+        assert problem["room_fen"] == 50_000
+        assert item_counts() == before
+        ok(top_up(api, partner, {"member_id": member}, 50_000, "T-3"))
+
+    def test_a_frozen_or_unknown_member_or_a_foreign_store_is_refused_and_writes_nothing(self, api, partner, member):
+        ok(api.patch(f"/v1/members/{member}", {"status": "frozen"}, headers={**MERGE_PATCH, "if-match": '"1"'}))
+        before = item_counts()
+        refused(top_up(api, partner, {"member_id": member}, 100), 422, "member-not-eligible")
+        refused(top_up(api, partner, {"member_id": "mb_nobody"}, 100, "T-2"), 422, "member-not-eligible")
+        refused(top_up(api, partner, {"phone": "13900000999"}, 100, "T-3"), 422, "member-not-eligible")
+        refused(top_up(api, partner, {"member_no": "0000000000"}, 100, "T-4"), 422, "member-not-eligible")
+        assert top_up(api, partner, {"member_id": member}, 100, "T-5", store="BJ-001").status == 403
+        everywhere = api.post("/v1/partners", {"name": "Shop", "all_stores": True}).body
+        before = item_counts()
+        unknown_store = top_up(
+            api, (everywhere["partner_id"], everywhere["secret"]), {"member_id": member}, 100, "T-6", store="XX-404"
+        )
+        assert refused(unknown_store, 422, "validation-failed")["errors"][0]["field"] == "store_id"
+        assert item_counts() == before
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"amount_fen": 0},
+            {"amount_fen": -1},
+            {"amount_fen": "100"},
+            {"member": {}},
+            {"extra": 1},
+            {"occurred_at": "2026-11-20T14:00:00"},
+            {"member": {"member_id": "a", "phone": "13900000001"}},
+        ],
+    )
+    def test_bad_input_is_a_4xx_problem_and_writes_nothing(self, api, partner, member, change):
+        body = {
+            "payment_id": "T-1",
+            "member": {"member_id": member},
+            "store_id": "SH-001",
+            "occurred_at": AT.isoformat(),
+            "amount_fen": 100,
+            **change,
+        }
+        before = item_counts()
+        for path in ("top-ups", "payments"):
+            refused(signed(api, partner, f"/v1/webhooks/wallet/{path}", body), 422, "validation-failed")
+        assert api.as_(None).post("/v1/webhooks/wallet/top-ups", body).status == 401
+        assert item_counts() == before
+
+
+class TestPayments:
+    def test_a_payment_takes_bonus_in_proportion_once_and_a_repeat_answers_the_split(self, api, partner, member, plan):
+        ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"]))
+        first = ok(pay(api, partner, {"member_no": member_no(api, member)}, 6_000))
+        assert first == {
+            "payment_id": "P-1",
+            "member_id": member,
+            "principal_fen": 5_000,
+            "bonus_fen": 1_000,
+            "wallet": {"principal_fen": 5_000, "bonus_fen": 1_000},
+            "duplicate": False,
+        }
+        refused(pay(api, partner, {"member_id": member}, 6_000), 409, "payment-conflict")  # named otherwise
+        assert ok(pay(api, partner, {"member_no": member_no(api, member)}, 6_000)) == {**first, "duplicate": True}
+        assert_books_are_the_sum_of_their_entries(api, member)
+
+    def test_not_enough_is_409_insufficient_balance_and_writes_nothing(self, api, partner, member):
+        ok(top_up(api, partner, {"member_id": member}, 1_000))
+        before = item_counts()
+        problem = refused(pay(api, partner, {"member_id": member}, 1_001), 409, "insufficient-balance")
+        assert problem["available_fen"] == 1_000
+        refused(pay(api, partner, {"member_id": "mb_nobody"}, 1, "P-2"), 409, "insufficient-balance")
+        assert item_counts() == before
+        ok(pay(api, partner, {"member_id": member}, 1_000))
+        assert wallet(api, member)["total_fen"] == 0
+
+    def test_the_same_payment_id_with_other_content_is_409(self, api, partner, member):
+        ok(top_up(api, partner, {"member_id": member}, 1_000))
+        ok(pay(api, partner, {"member_id": member}, 100))
+        refused(pay(api, partner, {"member_id": member}, 200), 409, "payment-conflict")
+        assert wallet(api, member)["principal_fen"] == 900
+
+    def test_a_frozen_member_cannot_pay(self, api, partner, member):
+        ok(top_up(api, partner, {"member_id": member}, 1_000))
+        ok(api.patch(f"/v1/members/{member}", {"status": "frozen"}, headers={**MERGE_PATCH, "if-match": '"1"'}))
+        refused(pay(api, partner, {"member_id": member}, 100), 422, "member-not-eligible")
+
+
+def member_no(api, member_id):
+    return ok(api.get(f"/v1/members/{member_id}"))["member_no"]
+
+
+class TestRefunds:
+    @pytest.fixture
+    def paid(self, api, partner, member, plan):
+        ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"]))
+        return ok(pay(api, partner, {"member_id": member}, 6_000))
+
+    def test_refunds_give_back_in_parts_never_more_than_was_paid(self, api, partner, member, paid):
+        first = ok(refund(api, partner, 1_200))
+        assert first == {
+            "refund_id": "R-1",
+            "payment_id": "P-1",
+            "member_id": member,
+            "principal_fen": 1_000,
+            "bonus_fen": 200,
+            "wallet": {"principal_fen": 6_000, "bonus_fen": 1_200},
+            "duplicate": False,
+        }
+        assert ok(refund(api, partner, 1_200)) == {**first, "duplicate": True}
+        refused(refund(api, partner, 1_300), 409, "refund-conflict")
+        before = item_counts()
+        problem = refused(refund(api, partner, 4_801, "R-2"), 422, "refund-exceeds-payment")
+        assert problem["refundable_fen"] == 4_800
+        assert item_counts() == before
+        last = ok(refund(api, partner, 4_800, "R-2"))
+        assert last["wallet"] == {"principal_fen": 10_000, "bonus_fen": 2_000}
+        refused(refund(api, partner, 1, "R-3"), 422, "refund-exceeds-payment")
+        assert_books_are_the_sum_of_their_entries(api, member)
+        assert [e["payload"]["store_id"] for e in events("wallet.refunded")] == ["SH-001", "SH-001"]
+
+    def test_an_unknown_payment_is_404_and_another_partners_payment_unknown(self, api, partner, member, paid):
+        other = api.post("/v1/partners", {"name": "Shop", "all_stores": True}).body
+        before = item_counts()
+        assert refund(api, partner, 100, payment_id="P-404").status == 404
+        assert refund(api, (other["partner_id"], other["secret"]), 100).status == 404
+        refused(refund(api, partner, 100, at=AT - timedelta(hours=1)), 422, "validation-failed")
+        assert item_counts() == before
+
+    def test_a_frozen_member_still_gets_the_money_back(self, api, partner, member, paid):
+        ok(api.patch(f"/v1/members/{member}", {"status": "frozen"}, headers={**MERGE_PATCH, "if-match": '"1"'}))
+        assert ok(refund(api, partner, 6_000))["wallet"] == {"principal_fen": 10_000, "bonus_fen": 2_000}
+
+
+class TestReads:
+    def test_the_member_reads_their_wallet_and_history_newest_first_page_by_page(self, api, partner, plan):
+        member_id, token = member_token("13900000002")
+        ok(top_up(api, partner, {"member_id": member_id}, 10_000, plan_id=plan["plan_id"]))
+        for n in range(4):
+            ok(pay(api, partner, {"member_id": member_id}, 1_200, f"P-{n}"))
+        ok(refund(api, partner, 600, payment_id="P-3"))
+        me = api.as_(token)
+        assert ok(me.get("/v1/me/wallet")) == {
+            "member_id": member_id,
+            "principal_fen": 6_500,
+            "bonus_fen": 1_300,
+            "total_fen": 7_800,
+            "max_balance_fen": 500_000,
+        }
+        entries = all_entries(me, "/v1/me/wallet/entries", limit=3)
+        assert len(entries) == 2 + 4 * 2 + 2
+        assert len({e["entry_id"] for e in entries}) == len(entries)
+        assert [(e["kind"], e["book"]) for e in entries[:2]] == [("refund", "principal"), ("refund", "bonus")]
+        assert entries[-1]["kind"] == "top-up"
+        assert [e["occurred_at"] for e in entries] == sorted((e["occurred_at"] for e in entries), reverse=True)
+        assert_books_are_the_sum_of_their_entries(api, member_id)
+
+    def test_a_member_without_a_wallet_reads_zeros_and_an_unknown_member_is_404(self, api, member):
+        assert wallet(api, member)["total_fen"] == 0
+        assert ok(api.get(f"/v1/members/{member}/wallet/entries")) == {"items": [], "next_cursor": None}
+        assert api.get("/v1/members/mb_nobody/wallet").status == 404
+        assert api.get("/v1/members/mb_nobody/wallet/entries").status == 404
+
+    def test_a_cursor_is_bound_to_its_member(self, api, partner, member):
+        for n in range(3):
+            ok(top_up(api, partner, {"member_id": member}, 100, f"T-{n}"))
+        cursor = ok(api.get(f"/v1/members/{member}/wallet/entries?limit=1"))["next_cursor"]
+        other, _ = member_token("13900000003")
+        refused(api.get(f"/v1/members/{other}/wallet/entries?cursor={cursor}"), 400, "invalid-cursor")
+        refused(api.get(f"/v1/members/{member}/wallet/entries?cursor=abc"), 400, "invalid-cursor")
+
+
+class TestCashRefunds:
+    @pytest.fixture
+    def finance(self, api):
+        return api.as_(token_for(["finance"]))
+
+    def test_finance_pays_principal_out_and_the_bonus_goes_with_it_once_per_key(
+        self, api, aws, finance, partner, member, plan
+    ):
+        ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"]))
+        path, key = f"/v1/members/{member}/wallet/cash-refunds", {"idempotency-key": "cash-refund-0001"}
+        refused(finance.post(path, {"store_id": "SH-001", "reason": "退余额"}), 428, "precondition-required")
+        out = ok(finance.post(path, {"store_id": "SH-001", "amount_fen": 2_500, "reason": "退余额"}, headers=key), 201)
+        assert (out["principal_fen"], out["bonus_fen"], out["wallet"]) == (
+            2_500,
+            500,
+            {"principal_fen": 7_500, "bonus_fen": 1_500},
+        )
+        again = finance.post(path, {"store_id": "SH-001", "amount_fen": 2_500, "reason": "退余额"}, headers=key)
+        assert (again.status, again.body) == (201, out)
+        refused(
+            finance.post(path, {"store_id": "SH-001", "reason": "退卡"}, headers=key), 422, "idempotency-key-reused"
+        )
+        closed = ok(
+            finance.post(
+                path, {"store_id": "SH-001", "reason": "退卡"}, headers={"idempotency-key": "cash-refund-0002"}
+            ),
+            201,
+        )
+        assert (closed["principal_fen"], closed["bonus_fen"]) == (7_500, 1_500)
+        refused(
+            finance.post(path, {"store_id": "SH-001", "reason": "退卡"}, headers={"idempotency-key": "cr-00003"}),
+            409,
+            "insufficient-balance",
+        )
+        entries = ok(api.get(f"/v1/members/{member}/wallet/entries"))["items"]
+        assert [(e["book"], e["kind"], e["amount_fen"], e["reason"]) for e in entries[:2]] == [
+            ("principal", "cash-refund", -7_500, "退卡"),
+            ("bonus", "bonus-forfeit", -1_500, "退卡"),
+        ]
+        deliver(aws, "audit")
+        day = clock.business_today().isoformat()
+        audited = ok(api.get(f"/v1/audit?from={day}&to={day}"))["items"]
+        assert sum(entry["action"] == "wallet.cash-refunded" for entry in audited) == 2
+
+    def test_an_unknown_member_is_404_and_a_store_outside_the_callers_is_422(self, api, partner):
+        local = {"name": "沪", "phone": "13900000021", "home_store_id": "SH-001"}
+        member = ok(api.post("/v1/members", local), 201)["member_id"]
+        scoped = api.as_(token_for(["finance"], ("SH-001",)))
+        key = {"idempotency-key": "cash-refund-0001"}
+        before = item_counts()
+        assert (
+            scoped.post(
+                "/v1/members/mb_nobody/wallet/cash-refunds", {"store_id": "SH-001", "reason": "x"}, headers=key
+            ).status
+            == 404
+        )
+        answer = scoped.post(
+            f"/v1/members/{member}/wallet/cash-refunds", {"store_id": "BJ-001", "reason": "x"}, headers=key
+        )
+        assert refused(answer, 422, "validation-failed")["errors"][0]["field"] == "store_id"
+        assert item_counts() == before
+
+
+class TestPlans:
+    def test_finance_creates_plans_once_and_staff_list_them(self, api, partner):
+        finance = api.as_(token_for(["finance"]))
+        created = ok(finance.post("/v1/wallet/plans", PLAN), 201)
+        assert (created["on_sale"], created["stores"], created["ends_on"]) == (True, [], None)
+        refused(finance.post("/v1/wallet/plans", PLAN), 409, "already-exists")
+        ok(api.post("/v1/wallet/plans", {**PLAN, "plan_id": "BJ-ONLY", "stores": ["BJ-001"]}), 201)
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        assert [p["plan_id"] for p in ok(cashier.get("/v1/wallet/plans"))["items"]] == ["CZ-100-20"]
+        assert [p["plan_id"] for p in ok(api.get("/v1/wallet/plans"))["items"]] == ["BJ-ONLY", "CZ-100-20"]
+        assert cashier.post("/v1/wallet/plans", {**PLAN, "plan_id": "X"}).status == 403
+
+    def test_a_plan_is_refused_for_unknown_or_foreign_stores_and_dates_out_of_order(self, api, partner):
+        scoped = api.as_(token_for(["finance"], ("SH-001",)))
+        before = item_counts()
+        for body, field in (
+            ({**PLAN, "stores": ["XX-404"]}, "stores"),
+            ({**PLAN, "stores": ["BJ-001"]}, "stores"),
+            (PLAN, "stores"),
+            ({**PLAN, "ends_on": "2026-10-01"}, ""),
+        ):
+            problem = refused(scoped.post("/v1/wallet/plans", body), 422, "validation-failed")
+            assert problem["errors"][0]["field"] == field
+        assert item_counts() == before
+
+
+class TestStatements:
+    DAY1 = datetime(2026, 11, 20, 10, 0, tzinfo=TZ)
+    DAY2 = datetime(2026, 11, 21, 10, 0, tzinfo=TZ)
+
+    def test_opening_plus_movements_is_closing_and_the_chain_closes_on_the_sum_of_the_wallets(
+        self, api, aws, partner, plan
+    ):
+        first, _ = member_token("13900000011")
+        second, _ = member_token("13900000012")
+        shop = api.post("/v1/partners", {"name": "Shop", "stores": ["BJ-001"]}).body
+        shop = shop["partner_id"], shop["secret"]
+        with clock.frozen(self.DAY1):
+            ok(top_up(api, partner, {"member_id": first}, 10_000, "T-1", plan["plan_id"], at=self.DAY1))
+            ok(top_up(api, shop, {"member_id": second}, 5_000, "T-2", store="BJ-001", at=self.DAY1))
+            ok(pay(api, shop, {"member_id": first}, 6_000, "P-1", store="BJ-001", at=self.DAY1))
+        with clock.frozen(self.DAY2):
+            ok(refund(api, shop, 1_200, "R-1", "P-1", at=self.DAY2))
+            ok(pay(api, partner, {"member_id": second}, 1_000, "P-2", at=self.DAY2))
+        finance = api.as_(token_for(["finance"]))
+        finance.post(
+            f"/v1/members/{second}/wallet/cash-refunds",
+            {"store_id": "BJ-001", "reason": "退卡"},
+            headers={"idempotency-key": "statement-cash-1"},
+        )
+        deliver(aws, "wallet", times=2)  # a redelivery changes nothing
+        deliver(aws, "wallet")  # nor does a second relay of the whole outbox
+
+        def statement(day, store=None):
+            query = f"?day={day}" + (f"&store_id={store}" if store else "")
+            return ok(finance.get(f"/v1/wallet/statements{query}"))
+
+        day1, day2 = statement("2026-11-20"), statement("2026-11-21")
+        today = statement(clock.business_today().isoformat())
+        assert (day1["provisional"], today["provisional"]) == (False, True)
+        assert day1["principal"] == {
+            "opening_fen": 0,
+            "top_ups_fen": 15_000,
+            "payments_fen": 5_000,
+            "refunds_fen": 0,
+            "cash_refunds_fen": 0,
+            "closing_fen": 10_000,
+        }
+        assert day1["bonus"] == {
+            "opening_fen": 0,
+            "top_ups_fen": 2_000,
+            "payments_fen": 1_000,
+            "refunds_fen": 0,
+            "cash_refunds_fen": 0,
+            "closing_fen": 1_000,
+        }
+        for book in ("principal", "bonus"):
+            assert day2[book]["opening_fen"] == day1[book]["closing_fen"]
+            assert today[book]["opening_fen"] == day2[book]["closing_fen"]
+            for figures in (day1[book], day2[book], today[book]):
+                assert (
+                    figures["opening_fen"]
+                    + figures["top_ups_fen"]
+                    - figures["payments_fen"]
+                    + figures["refunds_fen"]
+                    - figures["cash_refunds_fen"]
+                    == figures["closing_fen"]
+                )
+            wallets = sum(wallet(api, m)[f"{book}_fen"] for m in (first, second))
+            assert today[book]["closing_fen"] == wallets
+            today_at = [statement(today["day"], store) for store in ("SH-001", "BJ-001")]
+            stores = [figures[book]["closing_fen"] for figures in today_at]
+            assert sum(stores) == wallets
+        assert today["principal"]["cash_refunds_fen"] == 4_000
+        assert statement("2026-11-21", "BJ-001")["principal"]["refunds_fen"] == 1_000
+
+    def test_a_day_not_begun_is_422_and_scoped_finance_names_one_of_their_stores(self, api, partner):
+        tomorrow = (clock.business_today() + timedelta(days=1)).isoformat()
+        refused(api.get(f"/v1/wallet/statements?day={tomorrow}"), 422, "validation-failed")
+        scoped = api.as_(token_for(["finance"], ("SH-001",)))
+        refused(scoped.get("/v1/wallet/statements"), 422, "validation-failed")
+        refused(scoped.get("/v1/wallet/statements?store_id=BJ-001"), 422, "validation-failed")
+        assert ok(scoped.get("/v1/wallet/statements?store_id=SH-001"))["principal"]["closing_fen"] == 0
+
+
+def test_the_wallet_examples_tell_a_story_the_api_accepts(api):
+    """A store, a member, a partner and a plan; the member tops up with the plan, pays, is refunded part of it and
+    finance pays some principal out: each posted as its schema's example."""
+    from chalicelib.identity.schemas import PartnerCreate
+    from chalicelib.members.schemas import MemberCreate
+    from chalicelib.stores.schemas import StoreCreate
+    from chalicelib.wallet.schemas import (
+        WalletCashRefundCreate,
+        WalletPayment,
+        WalletPlanCreate,
+        WalletRefund,
+        WalletTopUp,
+    )
+
+    def example(model):
+        return model.model_json_schema()["examples"][0]
+
+    ok(api.post("/v1/stores", example(StoreCreate)), 201)
+    member_id = ok(api.post("/v1/members", example(MemberCreate)), 201)["member_id"]
+    created = ok(api.post("/v1/partners", example(PartnerCreate)), 201)
+    partner = created["partner_id"], created["secret"]
+    ok(api.post("/v1/wallet/plans", example(WalletPlanCreate)), 201)
+    assert ok(signed(api, partner, "/v1/webhooks/wallet/top-ups", example(WalletTopUp)))["member_id"] == member_id
+    ok(signed(api, partner, "/v1/webhooks/wallet/payments", example(WalletPayment)))
+    ok(signed(api, partner, "/v1/webhooks/wallet/refunds", example(WalletRefund)))
+    ok(
+        api.post(
+            f"/v1/members/{member_id}/wallet/cash-refunds",
+            example(WalletCashRefundCreate),
+            headers={"idempotency-key": "story-cash-refund"},
+        ),
+        201,
+    )
