@@ -37,6 +37,7 @@ bench: $(DEPS) $(ASSETS)
 	$(PY) bench/members.py
 	$(PY) bench/points.py
 	$(PY) bench/tiers.py
+	$(PY) bench/wallet.py
 	$(PY) bench/coldstart.py
 	$(PY) bench/local_stack.py
 

@@ -40,6 +40,16 @@ def test_tiers_an_upgrade_is_one_transaction_and_reviews_read_the_members_due():
     assert figures["recalc_reads_per_due_member"] <= 1.2
 
 
+def test_wallet_one_read_and_one_transaction_per_write():
+    figures = bench("wallet")
+    for write in ("requests_per_top_up", "requests_per_wallet_payment", "requests_per_cash_refund"):
+        assert one_transaction(figures[write], 2), write
+    assert one_transaction(figures["requests_per_wallet_refund"], 3)  # the payment names the wallet it goes back to
+    assert figures["requests_per_wallet_read"]["total"] == 1
+    assert figures["requests_per_entries_page"]["total"] == 2  # a query per book
+    assert figures["requests_per_store_statement"]["total"] == 2
+
+
 def test_members_an_import_costs_a_fraction_of_a_request_per_row():
     figures = bench("members")
     assert figures["import"]["requests_per_row"] <= 0.07  # a marker read per 100 rows, a transaction per 20
