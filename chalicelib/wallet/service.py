@@ -118,7 +118,9 @@ def _after(answer: Answer, member_id: str, before: Parts) -> Parts:
 def _moves(member_id: str, parts: Parts, kind: str, source: Source, reason: str, bonus_kind: str = "") -> list[Posting]:
     """The postings moving ``parts`` (signed) on the member's two books; a part of 0 posts nothing."""
     books = ((PRINCIPAL, parts.principal, kind), (BONUS, parts.bonus, bonus_kind or kind))
-    return [Posting(member_id, book, amount, kind, source, reason) for book, amount, kind in books if amount]
+    return [
+        Posting(member_id, book, amount, entry_kind, source, reason) for book, amount, entry_kind in books if amount
+    ]
 
 
 def _positions_after(page: list[Entry], read: Mapping[str, tuple[list[Entry], bool]]) -> dict[str, int]:
@@ -475,6 +477,10 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
         return on.pay(member_id, payment, request.amount_fen, claim)
     except HolderUnavailable as e:
         raise _not_eligible(e) from None
+    except InsufficientBalance:
+        if members.status_of(member_id) != Status.ACTIVE:  # an empty wallet of nobody, or of a frozen member
+            raise _not_eligible(HolderUnavailable(member_id)) from None
+        raise
 
 
 def refund(partner: Caller, request: WalletRefund) -> dict[str, Any]:

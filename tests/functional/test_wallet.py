@@ -243,7 +243,7 @@ class TestPayments:
         before = item_counts()
         problem = refused(pay(api, partner, {"member_id": member}, 1_001), 409, "insufficient-balance")
         assert problem["available_fen"] == 1_000
-        refused(pay(api, partner, {"member_id": "mb_nobody"}, 1, "P-2"), 409, "insufficient-balance")
+        refused(pay(api, partner, {"member_id": "mb_nobody"}, 1, "P-2"), 422, "member-not-eligible")
         assert item_counts() == before
         ok(pay(api, partner, {"member_id": member}, 1_000))
         assert wallet(api, member)["total_fen"] == 0
