@@ -104,6 +104,20 @@ class PartnerPayment:
     store_id: str
     paid_at: datetime
 
+    def answer(self, member_id: str, moved: Parts, wallet: Parts) -> dict[str, Any]:
+        """What a webhook answers about it: what it moved and the wallet after."""
+        return {"payment_id": self.payment_id, "member_id": member_id, **moved.to_json(), "wallet": wallet.to_json()}
+
+    def payload(self, member_id: str, moved: Parts) -> dict[str, Any]:
+        """What its event says: ids and amounts."""
+        return {
+            "member_id": member_id,
+            "partner_id": self.partner_id,
+            "payment_id": self.payment_id,
+            "store_id": self.store_id,
+            **moved.to_json(),
+        }
+
 
 def _wallet(holdings: Holdings, member_id: str) -> Parts:
     return Parts(holdings.balance(member_id, PRINCIPAL), holdings.balance(member_id, BONUS))
@@ -163,24 +177,11 @@ class Wallets:
             return _moves(member_id, added, "top-up", source, f"储值充值 {plan.name}" if plan else "储值充值")
 
         def result(answer: Answer) -> dict[str, Any]:
-            wallet = _after(answer, member_id, before)
-            return {
-                "payment_id": payment.payment_id,
-                "member_id": member_id,
-                **added.to_json(),
-                "wallet": wallet.to_json(),
-            }
+            return payment.answer(member_id, added, _after(answer, member_id, before))
 
         def announce(answer: Answer) -> list[Event]:
-            payload = {
-                "member_id": member_id,
-                "partner_id": payment.partner_id,
-                "payment_id": payment.payment_id,
-                "store_id": payment.store_id,
-                **added.to_json(),
-                "plan_id": plan.plan_id if plan else None,
-                "gift_points": plan.gift_points if plan else 0,
-            }
+            gift = {"plan_id": plan.plan_id if plan else None, "gift_points": plan.gift_points if plan else 0}
+            payload = {**payment.payload(member_id, added), **gift}
             return [new_event("wallet.topped-up", f"member/{member_id}", payload)]
 
         answer = self._post(postings, [member_id], claim, {member_id: "active"}, result, announce)
@@ -214,23 +215,10 @@ class Wallets:
             ]
 
         def result(answer: Answer) -> dict[str, Any]:
-            wallet = _after(answer, member_id, before)
-            return {
-                "payment_id": payment.payment_id,
-                "member_id": member_id,
-                **taken.to_json(),
-                "wallet": wallet.to_json(),
-            }
+            return payment.answer(member_id, taken, _after(answer, member_id, before))
 
         def announce(answer: Answer) -> list[Event]:
-            payload = {
-                "member_id": member_id,
-                "partner_id": payment.partner_id,
-                "payment_id": payment.payment_id,
-                "store_id": payment.store_id,
-                **taken.to_json(),
-            }
-            return [new_event("wallet.paid", f"member/{member_id}", payload)]
+            return [new_event("wallet.paid", f"member/{member_id}", payment.payload(member_id, taken))]
 
         answer = self._post(postings, [member_id, holder], claim, {member_id: "active"}, result, announce)
         return {**answer.result, "duplicate": answer.duplicate}

@@ -37,7 +37,6 @@ from chalicelib.wallet.rules import (
 
 WALLET_EVENTS = tuple(MOVEMENT_OF_EVENT)
 TOTAL = "total"
-F = WalletFigureRecord
 
 
 def _store_scope(store_id: str) -> str:
@@ -54,7 +53,7 @@ def count_movement(tx: Transaction, event: Event) -> None:
     principal, bonus = movements_of(event.type, Parts(int(payload["principal_fen"]), int(payload["bonus_fen"])))
     day = clock.business_date(datetime.fromisoformat(event.occurred_at), get_settings().tz)
     actions = [
-        getattr(F, f"{book}_{name}").add(getattr(moved, name))
+        getattr(WalletFigureRecord, f"{book}_{name}").add(getattr(moved, name))
         for book, moved in (("principal", principal), ("bonus", bonus))
         for name in MOVEMENTS
         if getattr(moved, name)
@@ -64,7 +63,7 @@ def count_movement(tx: Transaction, event: Event) -> None:
     scopes = (_store_scope(str(payload["store_id"])), f"chain#{statement_shard(event.event_id)}")
     for scope in scopes:
         for period in (f"d#{day.isoformat()}", f"m#{day.isoformat()[:7]}", TOTAL):
-            tx.update(F(scope, period), actions=list(actions))
+            tx.update(WalletFigureRecord(scope, period), actions=list(actions))
 
 
 def _movements(record: WalletFigureRecord, book: str) -> Movements:
@@ -80,10 +79,12 @@ def statement(day: date, store_id: str | None) -> dict[str, Any]:
         book: {"day": Movements(), "after": Movements(), "total": Movements()} for book in ("principal", "bonus")
     }
     for scope in [_store_scope(store_id)] if store_id else _chain_scopes():
-        in_month = F.query(
-            scope, F.period.between(f"d#{day.isoformat()}", f"d#{month_end.isoformat()}"), consistent_read=True
+        in_month = WalletFigureRecord.query(
+            scope,
+            WalletFigureRecord.period.between(f"d#{day.isoformat()}", f"d#{month_end.isoformat()}"),
+            consistent_read=True,
         )
-        later = F.query(scope, F.period > f"m#{month}", consistent_read=True)
+        later = WalletFigureRecord.query(scope, WalletFigureRecord.period > f"m#{month}", consistent_read=True)
         for records, on_the_day in ((in_month, f"d#{day.isoformat()}"), (later, None)):
             for record in records:
                 part = "day" if record.period == on_the_day else "total" if record.period == TOTAL else "after"

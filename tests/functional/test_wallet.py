@@ -42,27 +42,25 @@ def signed(api, partner, path, body):
     return api.as_(None).call("POST", path, raw=raw, headers=signed_headers(*partner, raw))
 
 
-def top_up(api, partner, member_ref, amount, payment_id="T-1", plan_id=None, store="SH-001", at=AT):
-    body = {
+def report(member_ref, amount, payment_id, store, at, **more):
+    """A top-up's or payment's body."""
+    return {
         "payment_id": payment_id,
         "member": member_ref,
         "store_id": store,
         "occurred_at": at.isoformat(),
         "amount_fen": amount,
-        **({"plan_id": plan_id} if plan_id else {}),
+        **more,
     }
+
+
+def top_up(api, partner, member_ref, amount, payment_id="T-1", plan_id=None, store="SH-001", at=AT):
+    body = report(member_ref, amount, payment_id, store, at, **({"plan_id": plan_id} if plan_id else {}))
     return signed(api, partner, "/v1/webhooks/wallet/top-ups", body)
 
 
 def pay(api, partner, member_ref, amount, payment_id="P-1", store="SH-001", at=AT):
-    body = {
-        "payment_id": payment_id,
-        "member": member_ref,
-        "store_id": store,
-        "occurred_at": at.isoformat(),
-        "amount_fen": amount,
-    }
-    return signed(api, partner, "/v1/webhooks/wallet/payments", body)
+    return signed(api, partner, "/v1/webhooks/wallet/payments", report(member_ref, amount, payment_id, store, at))
 
 
 def refund(api, partner, amount, refund_id="R-1", payment_id="P-1", at=AT):

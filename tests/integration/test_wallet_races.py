@@ -32,30 +32,21 @@ def signed(base, partner, path, body):
     return send("POST", f"{base}{path}", body, signed_headers(*partner, json.dumps(body).encode()))
 
 
-def top_up(shop, amount, payment_id):
+def report(shop, kind, amount, payment_id):
+    """A signed top-up or payment (``kind``) of ``amount`` for the shop's member: (status, body)."""
     base, _, partner, member_id = shop
-    body = {
-        "payment_id": payment_id,
-        "member": {"member_id": member_id},
-        "store_id": "WR-001",
-        "occurred_at": AT,
-        "amount_fen": amount,
-    }
-    status, answer = signed(base, partner, "/v1/webhooks/wallet/top-ups", body)
+    body = {"payment_id": payment_id, "member": {"member_id": member_id}, "store_id": "WR-001", "occurred_at": AT}
+    return signed(base, partner, f"/v1/webhooks/wallet/{kind}", {**body, "amount_fen": amount})
+
+
+def top_up(shop, amount, payment_id):
+    status, answer = report(shop, "top-ups", amount, payment_id)
     assert status == 200, answer
     return answer
 
 
 def pay(shop, amount, payment_id):
-    base, _, partner, member_id = shop
-    body = {
-        "payment_id": payment_id,
-        "member": {"member_id": member_id},
-        "store_id": "WR-001",
-        "occurred_at": AT,
-        "amount_fen": amount,
-    }
-    return signed(base, partner, "/v1/webhooks/wallet/payments", body)
+    return report(shop, "payments", amount, payment_id)
 
 
 def wallet_and_entries(shop):
