@@ -15,7 +15,7 @@ from datetime import datetime, time
 from typing import Any
 
 from chalicelib.ledger.model import Account, Entry, Source
-from chalicelib.ledger.records import LedgerAccountRecord, LedgerClaimRecord, LedgerEntryRecord
+from chalicelib.ledger.records import DUE_INDEXES, LedgerAccountRecord, LedgerClaimRecord, LedgerEntryRecord
 from chalicelib.ledger.store import (
     AccountWrite,
     ClaimTaken,
@@ -29,12 +29,16 @@ from chalicelib.ledger.store import (
     Unit,
 )
 from chalicelib.shared import clock
+from chalicelib.shared.dateindex import due_in as shared_due_in
 from chalicelib.shared.dateindex import indexed
 from chalicelib.shared.db import Transaction, TransientWriteError, UnconfirmedWrite, one_page
 from chalicelib.shared.events import emit
 from chalicelib.shared.settings import get_settings
 
 Guard = Callable[[Transaction, str, Requirement, Exception], None]
+Attachment = Callable[[Transaction], None]
+"""A caller's own write (its domain's record), added to the unit's transaction; a failed condition raises the
+write's ``on_fail`` (``Stale`` makes the engine read and plan again)."""
 """Adds to a transaction the check that ``holder`` meets the requirement, raising the exception if not."""
 
 A, E, C = LedgerAccountRecord, LedgerEntryRecord, LedgerClaimRecord
@@ -85,6 +89,8 @@ class DynamoStore:
             self.guard(tx, holder, requirement, HolderUnavailable(holder))
         for event in unit.events:
             emit(tx, event)
+        for attachment in unit.attachments:
+            attachment(tx)
         try:
             tx.commit(retry=False)
         except TransientWriteError:
@@ -101,6 +107,9 @@ class DynamoStore:
             A.seqs.set(_dumps(write.seqs)), A.checked.set(_dumps(checked)), A.updated_at.set(now),
             *indexed(A.touched_month, A.touched, write.touched, write.holder),
         ]  # fmt: skip
+        for name, day in write.due.items():
+            _, month, due = DUE_INDEXES[name]
+            actions += indexed(month, due, day, write.holder)
         tx.update(A(write.holder), actions, condition=condition, on_fail=Stale(write.holder))
 
     def entry(self, holder: str, book: str, seq: int) -> Entry | None:
@@ -116,6 +125,10 @@ class DynamoStore:
     def entries_between(self, holder: str, book: str, first: int, last: int) -> list[Entry]:
         results = E.query(f"{holder}|{book}", E.seq.between(first, last), consistent_read=True)
         return [_entry(holder, book, record) for record in results]
+
+    def due_in(self, index: str, partition: str) -> list[str]:
+        found, _, day = DUE_INDEXES[index]
+        return [record.holder for record in shared_due_in(found, day, partition)]
 
     def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
         tx = Transaction()

@@ -81,6 +81,9 @@ class Holdings:
 Plan = Callable[[Holdings], Sequence[Posting]]
 Result = Callable[[Answer], Mapping[str, Any]]
 Announce = Callable[[Answer], Iterable[Event]]
+Attach = Callable[
+    [Answer], Iterable[Any]
+]  # a store's own write of the caller's records (DynamoDB: Transaction -> None)
 
 
 def _jitter(attempt: int) -> None:
@@ -100,18 +103,20 @@ class Ledger:
     def post(
         self, plan: Plan | Sequence[Posting], *, holders: Sequence[str] = (), claim: Claim | None = None,
         require: Mapping[str, Requirement] | None = None, result: Result | None = None,
-        announce: Announce | None = None,
+        announce: Announce | None = None, attach: Attach | None = None, known: Mapping[str, Account] | None = None,
     ) -> Answer:  # fmt: skip
         """Post what ``plan`` asks for (postings, or a function of the holders' accounts giving them), at most
         once per ``claim``. ``require`` says what each holder must be when the post commits; ``result`` is the
-        caller's answer (kept with the claim for repeats); ``announce`` gives the events to publish with it.
+        caller's answer (kept with the claim for repeats); ``announce`` gives the events to publish with it;
+        ``attach`` the caller's own writes to commit with it (its domain's records). ``known`` are accounts
+        already read (a nightly job's batch): the first attempt uses them, as the commit checks their revision.
         A plan that posts nothing commits nothing (its result is still given, with no claim kept)."""
         fixed = None if callable(plan) else list(plan)
         wanted = list(dict.fromkeys([*holders, *(posting.holder for posting in fixed or [])]))
         for attempt in range(self.attempts):
             try:
                 return self._attempt(fixed if fixed is not None else plan, wanted, claim, require or {}, result,
-                                     announce)  # fmt: skip
+                                     announce, attach, known if attempt == 0 else None)  # fmt: skip
             except (Stale, Throttled):
                 self.pause(attempt)
             except ClaimTaken:
@@ -157,7 +162,36 @@ class Ledger:
         page = self.store.page(holder, book, limit, after)
         return page.entries, page.cursor
 
+    def amend(
+        self, holder: str, book: str, change: Callable[[Any], Any], *, announce: Callable[[Any], Iterable[Event]] |
+        None = None, known: Account | None = None,
+    ) -> bool:  # fmt: skip
+        """Rewrite a book's state without an entry, where its balance does not change (pending points maturing,
+        a warning noted on a standing), conditional on the revision read like every write. ``change`` returns
+        the new state, or the same state for nothing to do. ``announce`` gives the events of the new state.
+        True when something changed."""
+        the_book = self.books[book]
+        for attempt in range(self.attempts):
+            account = known if known is not None and attempt == 0 else self.store.read(holder)
+            before = the_book.load(account.books.get(book))
+            after = change(before)
+            if after == before:
+                return False
+            if the_book.balance(after) != the_book.balance(before):
+                raise ValueError(f"amending {book} may not change its balance")
+            today = self.today()
+            write = self._account_writes({holder: account}, {(holder, book): after}, [], today, [holder])[0]
+            try:
+                self.store.commit(Unit(accounts=[write], entries=[], events=list(announce(after)) if announce else []))
+                return True
+            except (Stale, Throttled, Uncertain):
+                self.pause(attempt)
+        raise LedgerBusy("The account is too busy; retry", retry_after=1)
+
     # --- one attempt ------------------------------------------------------------------------------------------
+
+    def _read(self, holders: list[str]) -> dict[str, Account]:
+        return self.store.read_many(holders) if holders else {}
 
     def _replay(self, claim: Claim) -> Answer | None:
         stored = self.store.read_claim(claim.key)
@@ -170,19 +204,23 @@ class Ledger:
     def _attempt(
         self, plan: Plan | Sequence[Posting], holders: list[str], claim: Claim | None,
         require: Mapping[str, Requirement], result: Result | None, announce: Announce | None,
+        attach: Attach | None, known: Mapping[str, Account] | None,
     ) -> Answer:  # fmt: skip
-        accounts = self.store.read_many(holders)
+        unknown = [holder for holder in holders if holder not in (known or {})]
+        accounts = {**{h: known[h] for h in holders if known and h in known}, **self._read(unknown)}
         today = self.today()
         try:
             postings = list(plan) if not callable(plan) else list(plan(Holdings(self.books, accounts)))
             missing = [posting.holder for posting in postings if posting.holder not in accounts]
-            accounts.update(self.store.read_many(missing) if missing else {})  # holders the plan did not name
+            accounts.update(self._read(missing))  # holders the plan did not name
             entries, states = self._apply(accounts, postings, today)
         except Exception:
             # a repeat is answered as the first call was, even when its plan no longer fits (the balance it
             # spent is gone): the claim is only read when something went wrong, so a post costs one read
             if claim is not None and (replayed := self._replay(claim)) is not None:
                 return replayed
+            if len(unknown) < len(holders):
+                raise Stale("planned on accounts given, maybe old: read them and plan again") from None
             raise
         balances = {(e.holder, e.book): e.balance_after for e in entries}
         answer = Answer({}, tuple(entries), balances)
@@ -197,7 +235,7 @@ class Ledger:
         unit = Unit(
             accounts=self._account_writes(accounts, states, entries, today), entries=entries, claim=claim_write,
             requirements=[(holder, level) for holder, level in require.items()],
-            events=list(announce(answer)) if announce else [],
+            events=list(announce(answer)) if announce else [], attachments=list(attach(answer)) if attach else [],
         )  # fmt: skip
         if unit.items > MAX_ITEMS:
             raise TooManyItems(f"a post holds at most {MAX_ITEMS} items, this one {unit.items}")
@@ -231,10 +269,11 @@ class Ledger:
         return entries, states
 
     def _account_writes(
-        self, accounts: dict[str, Account], states: dict[tuple[str, str], Any], entries: list[Entry], today: date
-    ) -> list[AccountWrite]:
+        self, accounts: Mapping[str, Account], states: Mapping[tuple[str, str], Any], entries: list[Entry],
+        today: date, holders: Sequence[str] = (),
+    ) -> list[AccountWrite]:  # fmt: skip
         writes = []
-        for holder in dict.fromkeys(e.holder for e in entries):
+        for holder in dict.fromkeys([*holders, *(e.holder for e in entries)]):
             account = accounts[holder]
             books, seqs = dict(account.books), dict(account.seqs)
             for (owner, name), state in states.items():
@@ -245,6 +284,7 @@ class Ledger:
                     seqs[e.book] = e.seq
             due: dict[str, date | None] = {}
             for name, raw in books.items():
-                due.update(self.books[name].due(self.books[name].load(raw)))
+                for index, day in self.books[name].due(self.books[name].load(raw), today).items():
+                    due[index] = max(day, today) if day is not None else None
             writes.append(AccountWrite(holder, account.rev, books, seqs, dict(account.checked), due, today))
         return writes

@@ -16,6 +16,7 @@ from typing import Any
 
 from chalicelib.ledger.model import Account, Entry
 from chalicelib.ledger.store import ClaimTaken, HolderUnavailable, Page, Stale, StoredClaim, Unit
+from chalicelib.shared.dateindex import due_keys
 from chalicelib.shared.events import Event
 
 
@@ -45,6 +46,7 @@ class MemoryStore:
     entries: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
     claims: dict[str, tuple[StoredClaim, date | None]] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
+    attached: list[Any] = field(default_factory=list)
     commits: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -93,6 +95,7 @@ class MemoryStore:
                 claim = unit.claim.claim
                 self.claims[claim.key] = (replace(claim, result=_stored(claim.result)), unit.claim.expires_on)
             self.outbox.extend(unit.events)
+            self.attached.extend(unit.attachments)  # kept for inspection: a memory store applies no records
             self.commits += 1
         self.fault("committed")
 
@@ -122,11 +125,12 @@ class MemoryStore:
             current.rev += 1
             return True
 
-    def due_on(self, index: str, through: date) -> list[str]:
-        """Holders with work due on ``index`` by ``through`` (what a date index answers on DynamoDB)."""
+    def due_in(self, index: str, partition: str) -> list[str]:
+        month_shard, first, last = partition.split("@")
         with self._lock:
-            return sorted(h for h, a in self.accounts.items() if (d := a.due.get(index)) is not None and d <= through)
-
-    def touched_on(self, day: date) -> list[str]:
-        with self._lock:
-            return sorted(holder for holder, account in self.accounts.items() if account.touched == day)
+            found = []
+            for holder, account in self.accounts.items():
+                day = account.touched if index == "touched" else account.due.get(index)
+                if day is not None and first <= day.isoformat() <= last and due_keys(day, holder)[0] == month_shard:
+                    found.append(holder)
+            return sorted(found)

@@ -57,16 +57,12 @@ class Unit:
     claim: ClaimWrite | None = None
     requirements: Sequence[tuple[str, Requirement]] = ()
     events: Sequence[Event] = ()
+    attachments: Sequence[Any] = ()  # the caller's own writes, in the store's terms (see each store)
 
     @property
     def items(self) -> int:
-        return (
-            len(self.accounts)
-            + len(self.entries)
-            + (self.claim is not None)
-            + len(self.requirements)
-            + len(self.events)
-        )
+        parts = (self.accounts, self.entries, self.requirements, self.events, self.attachments)
+        return sum(len(part) for part in parts) + (self.claim is not None)
 
 
 @dataclass(frozen=True)
@@ -131,4 +127,8 @@ class Store(Protocol):
 
     def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
         """Record reconciliation's progress if the account is still at ``expected_rev``; False if it moved."""
+        ...
+
+    def due_in(self, index: str, partition: str) -> list[str]:
+        """The holders a date index lists in a ``shared.dateindex.partitions`` key (eventually consistent)."""
         ...
