@@ -9,7 +9,7 @@ throttle surfaces as ``Throttled``, a lost answer as ``Uncertain``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -71,6 +71,16 @@ class DynamoStore:
 
     def commit(self, unit: Unit) -> None:
         tx = Transaction()
+        self.add_to(tx, unit)
+        try:
+            tx.commit(retry=False)
+        except TransientWriteError:
+            raise Throttled() from None
+        except UnconfirmedWrite:
+            raise Uncertain() from None
+
+    def add_to(self, tx: Transaction, unit: Unit) -> None:
+        """Add ``unit``'s writes to a transaction the caller commits (a registration opening an account)."""
         now = clock.iso(clock.now())
         for write in unit.accounts:
             self._update_account(tx, write, now)
@@ -91,12 +101,6 @@ class DynamoStore:
             emit(tx, event)
         for attachment in unit.attachments:
             attachment(tx)
-        try:
-            tx.commit(retry=False)
-        except TransientWriteError:
-            raise Throttled() from None
-        except UnconfirmedWrite:
-            raise Uncertain() from None
 
     @staticmethod
     def _update_account(tx: Transaction, write: AccountWrite, now: str) -> None:
@@ -129,6 +133,10 @@ class DynamoStore:
     def due_in(self, index: str, partition: str) -> list[str]:
         found, _, day = DUE_INDEXES[index]
         return [record.holder for record in shared_due_in(found, day, partition)]
+
+    def scan(self, segment: int, total: int) -> Iterator[Account]:
+        for record in A.scan(segment=segment, total_segments=total):
+            yield _account(record.holder, record)
 
     def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
         tx = Transaction()

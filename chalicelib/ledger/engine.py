@@ -14,6 +14,8 @@ the revisions read), the entries, the claim, the holders' requirements and the e
 - One retry policy: a stale read or a throttled store is retried with full jitter, a bounded number of
   times; a write only goes stale when another committed, so contention alone does not exhaust it. Then
   ``LedgerBusy`` (503) with nothing applied.
+- An entry records a change of balance: a posting of 0 changes its book's state (a tier standing, a paid
+  amount counted without growth) and makes no entry; ``amend`` does the same outside a post.
 - At most 100 items per unit (DynamoDB's transaction limit): a plan that needs more is refused before any
   write (a programming error, not a retry).
 """
@@ -97,7 +99,7 @@ class Ledger:
     store: Store
     books: Mapping[str, Book[Any]]
     attempts: int = MAX_ATTEMPTS
-    pause: Callable[[int], None] = _jitter
+    pause: Callable[[int], None] = lambda attempt: _jitter(attempt)
     today: Callable[[], date] = clock.business_today
 
     def post(
@@ -188,6 +190,17 @@ class Ledger:
                 self.pause(attempt)
         raise LedgerBusy("The account is too busy; retry", retry_after=1)
 
+    def opening(self, holder: str, postings: Sequence[Posting], *, announce: Announce | None = None) -> Unit:
+        """The unit opening a new holder's account with ``postings``, for the caller to commit inside the
+        transaction that creates the holder (a registration): its account write is conditional on there being
+        no account yet, so it is exactly once with that transaction."""
+        accounts = {holder: Account(holder)}
+        today = self.today()
+        entries, states = self._apply(accounts, list(postings), today)
+        answer = Answer({}, tuple(entries), {(e.holder, e.book): e.balance_after for e in entries})
+        return Unit(accounts=self._account_writes(accounts, states, entries, today, [holder]), entries=entries,
+                    events=list(announce(answer)) if announce else [])  # fmt: skip
+
     # --- one attempt ------------------------------------------------------------------------------------------
 
     def _read(self, holders: list[str]) -> dict[str, Account]:
@@ -225,7 +238,10 @@ class Ledger:
         balances = {(e.holder, e.book): e.balance_after for e in entries}
         answer = Answer({}, tuple(entries), balances)
         answer = replace(answer, result=dict(result(answer)) if result else {})
-        if not entries:
+        changed = [holder for (holder, book), state in states.items()
+                   if self.books[book].dump(state) != accounts[holder].books.get(book)]  # fmt: skip
+        attachments = list(attach(answer)) if attach else []
+        if not entries and not changed and not attachments:
             return answer
         claim_write = None
         if claim is not None:
@@ -233,9 +249,9 @@ class Ledger:
             keys = tuple((e.holder, e.book, e.seq) for e in entries)
             claim_write = ClaimWrite(StoredClaim(claim.key, claim.content, answer.result, keys), expires)
         unit = Unit(
-            accounts=self._account_writes(accounts, states, entries, today), entries=entries, claim=claim_write,
-            requirements=[(holder, level) for holder, level in require.items()],
-            events=list(announce(answer)) if announce else [], attachments=list(attach(answer)) if attach else [],
+            accounts=self._account_writes(accounts, states, entries, today, changed), entries=entries,
+            claim=claim_write, requirements=[(holder, level) for holder, level in require.items()],
+            events=list(announce(answer)) if announce else [], attachments=attachments,
         )  # fmt: skip
         if unit.items > MAX_ITEMS:
             raise TooManyItems(f"a post holds at most {MAX_ITEMS} items, this one {unit.items}")
@@ -260,6 +276,8 @@ class Ledger:
                 states[key], detail = book.undo(states[key], posting.undoes, today)
             else:
                 states[key], detail = book.apply(states[key], posting, today)
+            if not posting.amount:
+                continue  # a change of state alone (a standing, a paid amount that earns no growth): no entry
             seqs[key] += 1
             entries.append(Entry(
                 posting.holder, posting.book, seqs[key], new_id(getattr(book, "entry_prefix", "le_")), posting.kind,

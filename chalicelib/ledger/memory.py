@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -115,6 +115,11 @@ class MemoryStore:
     def entries_between(self, holder: str, book: str, first: int, last: int) -> list[Entry]:
         with self._lock:
             return list(self.entries.get((holder, book), [])[first - 1 : last])
+
+    def scan(self, segment: int, total: int) -> Iterator[Account]:
+        for n, holder in enumerate(sorted(self.accounts)):
+            if n % total == segment:
+                yield self.read(holder)
 
     def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
         with self._lock:

@@ -8,7 +8,7 @@ the holders' status requirements and the events. Two stores implement it — Dyn
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, Protocol
@@ -127,6 +127,10 @@ class Store(Protocol):
 
     def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
         """Record reconciliation's progress if the account is still at ``expected_rev``; False if it moved."""
+        ...
+
+    def scan(self, segment: int, total: int) -> Iterator[Account]:
+        """Every account in one of ``total`` segments (a job that must judge every holder, in parallel)."""
         ...
 
     def due_in(self, index: str, partition: str) -> list[str]:

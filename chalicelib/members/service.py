@@ -14,6 +14,7 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.ledger.registry import register_guard
 from chalicelib.members import codes, repository
 from chalicelib.members.model import (
     SHOWN_IN_AUDIT,
@@ -253,10 +254,15 @@ def _require_referrer(tx: Transaction, referrer_id: str) -> None:
 def require(tx: Transaction, member_id: str, requirement: str, on_fail: Exception) -> None:
     """Require, when ``tx`` commits, that the member exists and is ``active`` (may earn and spend) or
     ``present`` (not erased: corrections still apply). The ledger's guard for member holders."""
-    wanted = MemberRecord.status == str(Status.ACTIVE) if requirement == "active" else MemberRecord.status != str(
-        Status.ERASED
+    wanted = (
+        MemberRecord.status == str(Status.ACTIVE)
+        if requirement == "active"
+        else MemberRecord.status != str(Status.ERASED)
     )
     tx.check(MemberRecord, member_id, condition=MemberRecord.member_id.exists() & wanted, on_fail=on_fail)
+
+
+register_guard(require)
 
 
 def status_of(member_id: str) -> Status | None:

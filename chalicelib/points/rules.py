@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import calendar
-import json
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -45,6 +44,11 @@ def _spending_order(lot: Lot) -> tuple[date, date]:
     return (lot.expires_on or date.max, lot.available_on or date.min)
 
 
+def sorted_lots(lots: tuple[Lot, ...]) -> tuple[Lot, ...]:
+    """Lots in spending order: soonest expiry first, those that never expire last."""
+    return tuple(sorted(lots, key=_spending_order))
+
+
 @dataclass(frozen=True)
 class Draw:
     """Points taken from (or put back into) the lot with these dates."""
@@ -64,7 +68,6 @@ class Account:
     deducted: int = 0  # debits other than redemption and expiry: negative adjustments, refund claw-backs
     redeemed: int = 0  # net of reversals
     expired: int = 0
-    tier: str | None = None  # the member's tier (None: the programme's lowest), read with the lots for earning
 
     @property
     def balance(self) -> int:
@@ -226,22 +229,6 @@ class ExpiryPolicy:
         if self.kind == "end-of-next-year":
             return date(earned_on.year + 1, 12, 31)
         return None
-
-
-def dump_lots(lots: tuple[Lot, ...]) -> str:
-    return json.dumps([[_iso(lot.expires_on), _iso(lot.available_on), lot.points] for lot in lots])
-
-
-def load_lots(text: str) -> tuple[Lot, ...]:
-    return tuple(sorted((Lot(_day(e), _day(a), int(p)) for e, a, p in json.loads(text or "[]")), key=_spending_order))
-
-
-def dump_draws(draws: list[Draw]) -> str:
-    return json.dumps([[_iso(d.expires_on), _iso(d.available_on), d.points] for d in draws])
-
-
-def load_draws(text: str) -> list[Draw]:
-    return [Draw(_day(e), _day(a), int(p)) for e, a, p in json.loads(text or "[]")]
 
 
 def _iso(day: date | None) -> str | None:
