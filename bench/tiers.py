@@ -83,8 +83,15 @@ def _recalc_reads(members: int, due: int) -> dict[str, object]:
             member_id = f"mb_tier{i:08d}"
             review_on = as_of if i in due_ids else as_of + timedelta(days=rng.randint(1, 365))
             valid_until = review_on - timedelta(days=grace + 1)
-            tier = {"tier": "gold", "since": "2026-06-01", "until": valid_until.isoformat(), "override": None,
-                    "warned_for": valid_until.isoformat(), "programme": 0, "review": review_on.isoformat()}
+            tier = {
+                "tier": "gold",
+                "since": "2026-06-01",
+                "until": valid_until.isoformat(),
+                "override": None,
+                "warned_for": valid_until.isoformat(),
+                "programme": 0,
+                "review": review_on.isoformat(),
+            }
             growth = {"growth": 0, "paid_fen": 3_000 * CNY, "months": {"2026-06": [0, 3_000 * CNY]}}
             batch.save(LedgerAccountRecord(
                 member_id, rev=1, books=json.dumps({"tier": tier, "growth": growth}),

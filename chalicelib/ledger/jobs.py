@@ -80,12 +80,17 @@ def reconcile(holder: str) -> dict[str, list[str]]:
     return found
 
 
+def drift_metric(book: str) -> str:
+    """The metric a book's drift is counted in: ``points`` -> ``PointsDrift``, ``wallet-bonus`` ->
+    ``WalletBonusDrift`` (each alarmed, see infra)."""
+    return "".join(part.capitalize() for part in book.split("-")) + "Drift"
+
+
 def _report_drift(holder: str, book: str, problems: list[str]) -> None:
     from aws_lambda_powertools.metrics import MetricUnit, single_metric  # only a drift needs it
 
     logger.error("ledger drift", extra={"holder": holder, "book": book, "problems": problems})
-    metric_name = "".join(part.capitalize() for part in book.split("-")) + "Drift"
-    with single_metric(name=metric_name, unit=MetricUnit.Count, value=1, namespace="Loyalty") as metric:
+    with single_metric(name=drift_metric(book), unit=MetricUnit.Count, value=1, namespace="Loyalty") as metric:
         metric.add_dimension(name="stage", value=get_settings().stage)
     tx = Transaction()
     asset = book.split("-")[0]
