@@ -271,6 +271,37 @@ def status_of(member_id: str) -> Status | None:
     return Status(record.status) if record else None
 
 
+def home_store_of(member_id: str) -> str | None:
+    """The member's home store (None: joined online, or no such member)."""
+    record = MemberRecord.find(member_id)
+    return record.home_store_id if record else None
+
+
+PROFILE_FIELDS = ("gender", "city", "birthday_sealed", "email_hash")  # what a complete profile has
+
+
+def profile_complete(member_id: str) -> bool:
+    """Gender stated, city, birthday and email given."""
+    record = MemberRecord.find(member_id)
+    return record is not None and record.gender != "undisclosed" and all(getattr(record, f) for f in PROFILE_FIELDS)
+
+
+def copy_tier(tx: Transaction, member_id: str, tier: str, changed_at: str) -> None:
+    """Add to ``tx`` the profile's copy of a tier change, for member lists and segments, unless the profile
+    already shows a later change (a change redelivered late never overwrites it). The profile's version (its
+    ETag) moves on, as what it shows changed; a change racing another is refused whole and redelivered."""
+    record = MemberRecord.find(member_id)
+    if record is None or (record.tier_changed_at is not None and record.tier_changed_at >= changed_at):
+        return
+    M = MemberRecord
+    member = M(member_id)
+    member.version = 0  # not None: pynamodb then adds 1 to the stored version instead of setting it to 1
+    later = M.tier_changed_at.does_not_exist() | (M.tier_changed_at < changed_at)
+    tx.update(member, [M.tier.set(tier), M.tier_changed_at.set(changed_at)], condition=M.member_id.exists() & later,
+              on_fail=Unavailable("The profile changed meanwhile; the change is redelivered"),
+              add_version_condition=False)  # fmt: skip
+
+
 def import_marker(phone: str) -> UniqueRecord | None:
     """The marker an import left for this phone, if any."""
     return UniqueRecord.find(repository.import_key(phone))

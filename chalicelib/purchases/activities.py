@@ -56,8 +56,9 @@ class _Limited(Exception):
 
 
 def award(member_id: str, kind: str, *, source: str, event_id: str, occurred_at: datetime,
-          body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    """Book the points the rules give ``kind`` at ``occurred_at``, once per ``source`` and ``event_id``."""
+          body: dict[str, Any], alongside: Transaction | None = None) -> dict[str, Any]:  # fmt: skip
+    """Book the points the rules give ``kind`` at ``occurred_at``, once per ``source`` and ``event_id``;
+    ``alongside`` are writes to commit with it (a consumer's marker)."""
     key, digest = f"{source}#{event_id}", body_hash_of(body)
     rule = rules_at(occurred_at).rules.activities.get(kind)
     day = clock.business_date(occurred_at, get_settings().tz)
@@ -65,9 +66,11 @@ def award(member_id: str, kind: str, *, source: str, event_id: str, occurred_at:
     while True:
         try:
             if limited:  # recorded with 0 points, so a retried event does not earn on a later day instead
-                return _book(member_id, kind, key, digest, occurred_at, day, 0, None, None, limited=True)
+                return _book(member_id, kind, key, digest, occurred_at, day, 0, None, None, limited=True,
+                             alongside=alongside)  # fmt: skip
             return _book(member_id, kind, key, digest, occurred_at, day, rule.points if rule else 0,
-                         rule.per_day if rule else None, rule.per_month if rule else None)  # fmt: skip
+                         rule.per_day if rule else None, rule.per_month if rule else None,
+                         alongside=alongside)  # fmt: skip
         except _Limited:
             limited = True
         except (NotFound, points.MemberNotActive) as e:
@@ -76,7 +79,7 @@ def award(member_id: str, kind: str, *, source: str, event_id: str, occurred_at:
 
 def _book(
     member_id: str, kind: str, key: str, digest: str, occurred_at: datetime, day: date, amount: int,
-    per_day: int | None, per_month: int | None, *, limited: bool = False,
+    per_day: int | None, per_month: int | None, *, limited: bool = False, alongside: Transaction | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """One post: the points and growth, the limits' counters (``_Limited`` when one is full), the activity's
     record and event, claimed once by the activity's key (a repeat answers the first answer)."""
@@ -118,7 +121,8 @@ def _book(
             points_awarded=entry.amount if entry else 0, limited=limited,
             ledger_entry_id=entry.entry_id if entry else None, created_at=clock.iso(clock.now()),
         )  # fmt: skip
-        return [lambda tx: tx.put(record, condition=ActivityRecord.activity_key.does_not_exist())]
+        joined = [lambda tx: tx.extend(alongside)] if alongside is not None else []
+        return [lambda tx: tx.put(record, condition=ActivityRecord.activity_key.does_not_exist()), *joined]
 
     claim = Claim(f"activity:{key}", digest, conflict=ActivityConflict("This event id was reported before with "
                                                                      "other content"))  # fmt: skip
@@ -173,25 +177,22 @@ def check_in(member_id: str) -> dict[str, Any]:
                  body={"kind": "checkin", "day": day})  # fmt: skip
 
 
-PROFILE_FIELDS = ("gender", "city", "birthday_sealed", "email_hash")  # as the profile record keeps them
 PROFILE_COMPLETING = frozenset({"gender", "city", "birthday", "email"})  # as edits name them
 
 
-def reward_profile(member_id: str) -> dict[str, Any] | None:
+def reward_profile(member_id: str, alongside: Transaction | None = None) -> dict[str, Any] | None:
     """Growth (and any points the rules give) once a member's profile is complete: gender stated, city,
     birthday and email given. Once per member, however often the profile changes afterwards."""
-    from chalicelib.members.records import MemberRecord
-
-    member = MemberRecord.find(member_id)
-    if member is None or member.gender == "undisclosed" or not all(getattr(member, f) for f in PROFILE_FIELDS):
+    if not members.profile_complete(member_id):
         return None
     return award(member_id, "profile", source="profile", event_id=member_id, occurred_at=clock.now(),
-                 body={"kind": "profile", "member_id": member_id})  # fmt: skip
+                 body={"kind": "profile", "member_id": member_id}, alongside=alongside)  # fmt: skip
 
 
-def reward_registration(member_id: str, registered_at: datetime, source: str) -> dict[str, Any] | None:
+def reward_registration(member_id: str, registered_at: datetime, source: str,
+                        alongside: Transaction | None = None) -> dict[str, Any] | None:  # fmt: skip
     """Registration points for a member who joined (imported members are not new: nothing)."""
     if source == "import":
         return None
     return award(member_id, "registration", source="registration", event_id=member_id, occurred_at=registered_at,
-                 body={"kind": "registration", "member_id": member_id})  # fmt: skip
+                 body={"kind": "registration", "member_id": member_id}, alongside=alongside)  # fmt: skip

@@ -299,12 +299,9 @@ def member_for_partner(partner: Caller, ref: MemberRef) -> str:
     member_id = ref.member_id or members.holder(phone=ref.phone, member_no=ref.member_no)
     if member_id is None:
         raise MemberNotEligible("No member with that phone or member number")
-    if partner.stores:
-        from chalicelib.members.records import MemberRecord
-
-        member = MemberRecord.find(member_id)
-        if member is not None and not partner.covers_store(member.home_store_id):
-            raise Forbidden("The member's home store is not one of this partner's stores")
+    known = partner.stores and members.status_of(member_id) is not None
+    if known and not partner.covers_store(members.home_store_of(member_id)):
+        raise Forbidden("The member's home store is not one of this partner's stores")
     return member_id
 
 
