@@ -22,12 +22,13 @@ the revisions read), the entries, the claim, the holders' requirements and the e
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.ledger.model import Account, Answer, Book, Claim, Entry, Posting, Source
 from chalicelib.ledger.store import (
@@ -50,6 +51,7 @@ from chalicelib.shared.events import Event
 from chalicelib.shared.ids import new_id
 
 MAX_ATTEMPTS = 64
+T = TypeVar("T")
 
 
 class LedgerBusy(Unavailable):
@@ -143,10 +145,10 @@ class Ledger:
         """Undo every entry the post claimed as ``original`` posted, once (``claim``): each book puts back what
         it took or takes back what it gave, as its ``undo`` rule says. ``KeyError`` if nothing was posted
         under ``original``."""
-        posted = self.store.read_claim(original)
+        posted = self._reading(lambda: self.store.read_claim(original))
         if posted is None:
             raise KeyError(original)
-        undone = [self.store.entry(holder, book, seq) for holder, book, seq in posted.entries]
+        undone = [self._reading(functools.partial(self.store.entry, *key)) for key in posted.entries]
         postings = [
             Posting(e.holder, e.book, -e.amount, "reverse", Source("entry", e.entry_id), reason, undoes=e)
             for e in undone
@@ -174,17 +176,18 @@ class Ledger:
         True when something changed."""
         the_book = self.books[book]
         for attempt in range(self.attempts):
-            account = known if known is not None and attempt == 0 else self.store.read(holder)
-            before = the_book.load(account.books.get(book))
-            after = change(before)
-            if after == before:
-                return False
-            if the_book.balance(after) != the_book.balance(before):
-                raise ValueError(f"amending {book} may not change its balance")
-            today = self.today()
-            write = self._account_writes({holder: account}, {(holder, book): after}, [], today, [holder])[0]
             try:
-                self.store.commit(Unit(accounts=[write], entries=[], events=list(announce(after)) if announce else []))
+                account = known if known is not None and attempt == 0 else self.store.read(holder)
+                before = the_book.load(account.books.get(book))
+                after = change(before)
+                if after == before:
+                    return False  # nothing (left) to do: a lost answer of an earlier attempt lands here too
+                if the_book.balance(after) != the_book.balance(before):
+                    raise ValueError(f"amending {book} may not change its balance")
+                today = self.today()
+                write = self._account_writes({holder: account}, {(holder, book): after}, [], today, [holder])[0]
+                events = list(announce(after)) if announce else []
+                self.store.commit(Unit(accounts=[write], entries=[], events=events))
                 return True
             except (Stale, Throttled, Uncertain):
                 self.pause(attempt)
@@ -202,6 +205,15 @@ class Ledger:
                     events=list(announce(answer)) if announce else [])  # fmt: skip
 
     # --- one attempt ------------------------------------------------------------------------------------------
+
+    def _reading(self, read: Callable[[], T]) -> T:
+        """A read outside a post, retried like a post when the store throttles it."""
+        for attempt in range(self.attempts):
+            try:
+                return read()
+            except Throttled:
+                self.pause(attempt)
+        raise LedgerBusy("The ledger is too busy; retry", retry_after=1)
 
     def _read(self, holders: list[str]) -> dict[str, Account]:
         return self.store.read_many(holders) if holders else {}
