@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from harness import ITEMS_READ, emulator, latency_ms, requests_of, scaled, signed_purchases
+from harness import ITEMS_READ, emulator, latency_ms, requests_of, scaled, signed_purchases, write_units_of
 
 MEMBERS = scaled(50_000)
 DUE = scaled(500)
@@ -65,8 +65,9 @@ def figures() -> dict[str, object]:
             "redemption": latency_ms(redeem, runs=100),
             "ledger_page": latency_ms(lambda i: service.ledger_page(spender, 50, None)),
         }
-        purchase_requests, purchase_latency = _purchase_path(spender)
+        purchase_requests, purchase_latency, purchase_units = _purchase_path(spender)
         result["requests_per_purchase"] = purchase_requests
+        result["write_units_per_purchase"] = purchase_units
         latencies["purchase_webhook"] = purchase_latency
         raw_p50 = latencies["raw_get"]["p50"]
         result["latency_ms"] = latencies
@@ -78,9 +79,9 @@ def figures() -> dict[str, object]:
     return result
 
 
-def _purchase_path(member_id: str) -> tuple[dict[str, object], dict[str, float]]:
+def _purchase_path(member_id: str) -> tuple[dict[str, object], dict[str, float], dict[str, object]]:
     """A signed purchase through the whole HTTP path (signature, rules, scoring, one transaction), with the
-    partner's secrets and the rules already cached, as they are on a warm function."""
+    partner's secrets and the rules already cached, as they are on a warm function; and what it writes."""
     with signed_purchases() as post:
 
         def purchase(i: int = 0) -> None:
@@ -88,7 +89,8 @@ def _purchase_path(member_id: str) -> tuple[dict[str, object], dict[str, float]]
 
         purchase()  # warm: the partner's secrets and the rules are cached from here on
         total, by_operation = requests_of(purchase)
-        return {"total": total, "by_operation": by_operation}, latency_ms(purchase, runs=100)
+        units = write_units_of(purchase)
+        return {"total": total, "by_operation": by_operation}, latency_ms(purchase, runs=100), units
 
 
 def _expiry_reads(member: Callable[[int], str], members: int, due: int) -> dict[str, object]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from chalicelib.ledger.model import Account, Entry, Source
@@ -109,7 +109,6 @@ class DynamoStore:
         actions = [
             A.rev.set((write.expected_rev or 0) + 1), A.books.set(_dumps(write.books)),
             A.seqs.set(_dumps(write.seqs)), A.checked.set(_dumps(checked)), A.updated_at.set(now),
-            *indexed(A.touched_month, A.touched, write.touched, write.holder),
         ]  # fmt: skip
         for name, day in write.due.items():
             _, month, due = DUE_INDEXES[name]
@@ -154,7 +153,9 @@ def _account(holder: str, record: LedgerAccountRecord | None) -> Account:
     if record is None:
         return Account(holder)
     checked = {book: (int(pair[0]), int(pair[1])) for book, pair in json.loads(record.checked).items()}
-    return Account(holder, int(record.rev), json.loads(record.books), json.loads(record.seqs), checked)
+    due = {name: date.fromisoformat(key.partition("#")[0]) if (key := getattr(record, day.attr_name)) else None
+           for name, (_, _, day) in DUE_INDEXES.items()}  # fmt: skip
+    return Account(holder, int(record.rev), json.loads(record.books), json.loads(record.seqs), checked, due)
 
 
 def _entry_record(entry: Entry) -> LedgerEntryRecord:

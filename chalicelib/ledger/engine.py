@@ -312,9 +312,10 @@ class Ledger:
             for e in entries:
                 if e.holder == holder:
                     seqs[e.book] = e.seq
-            due: dict[str, date | None] = {}
+            due: dict[str, date | None] = {"touched": today}
             for name, raw in books.items():
                 for index, day in self.books[name].due(self.books[name].load(raw), today).items():
                     due[index] = max(day, today) if day is not None else None
-            writes.append(AccountWrite(holder, account.rev, books, seqs, dict(account.checked), due, today))
+            moved = {index: day for index, day in due.items() if account.rev is None or account.due.get(index) != day}
+            writes.append(AccountWrite(holder, account.rev, books, seqs, dict(account.checked), moved))
         return writes

@@ -32,7 +32,6 @@ class _Account:
     seqs: dict[str, int]
     checked: dict[str, tuple[int, int]]
     due: dict[str, date | None]
-    touched: date
 
 
 @dataclass
@@ -56,7 +55,7 @@ class MemoryStore:
             found = self.accounts.get(holder)
             if found is None:
                 return Account(holder)
-            return Account(holder, found.rev, dict(found.books), dict(found.seqs), dict(found.checked))
+            return Account(holder, found.rev, dict(found.books), dict(found.seqs), dict(found.checked), dict(found.due))
 
     def read_many(self, holders: Sequence[str]) -> dict[str, Account]:
         return {holder: self.read(holder) for holder in holders}
@@ -84,9 +83,10 @@ class MemoryStore:
                 if status is None or status == "erased" or (requirement == "active" and status != "active"):
                     raise HolderUnavailable(holder)
             for write in unit.accounts:
+                before = current.due if (current := self.accounts.get(write.holder)) else {}
                 self.accounts[write.holder] = _Account(
                     (write.expected_rev or 0) + 1, _stored(write.books), dict(write.seqs), dict(write.checked),
-                    dict(write.due), write.touched,
+                    {**before, **write.due},
                 )  # fmt: skip
             for entry in unit.entries:
                 stored = Entry.from_json(_stored(entry.to_json()))
@@ -135,7 +135,7 @@ class MemoryStore:
         with self._lock:
             found = []
             for holder, account in self.accounts.items():
-                day = account.touched if index == "touched" else account.due.get(index)
+                day = account.due.get(index)
                 if day is not None and first <= day.isoformat() <= last and due_keys(day, holder)[0] == month_shard:
                     found.append(holder)
             return sorted(found)

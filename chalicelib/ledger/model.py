@@ -175,6 +175,7 @@ class Account:
     books: Mapping[str, Any] = field(default_factory=dict)  # book -> raw state
     seqs: Mapping[str, int] = field(default_factory=dict)  # book -> entries so far
     checked: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # book -> (seq, sum) reconciled
+    due: Mapping[str, date | None] = field(default_factory=dict)  # date index -> the day it lists the account
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ MAX_ITEMS = 100  # a DynamoDB transaction's limit
 
 @dataclass(frozen=True)
 class AccountWrite:
-    """An account's new book states and entry counts, conditional on ``expected_rev`` (None: new)."""
+    """An account's new book states and entry counts, conditional on ``expected_rev`` (None: new), and the
+    date indexes whose day changed (only those are written, so an index is written only when it moves)."""
 
     holder: str
     expected_rev: int | None
@@ -31,7 +32,6 @@ class AccountWrite:
     seqs: Mapping[str, int]
     checked: Mapping[str, tuple[int, int]]
     due: Mapping[str, date | None]
-    touched: date
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,7 @@ def test_a_commit_is_exact_about_conflicts(store: Store) -> None:
     ledger.post([post("h1", "cash", 10)])
     from chalicelib.ledger.store import AccountWrite, Unit
 
-    stale_write = AccountWrite("h1", 0, {"cash": 99}, {"cash": 1}, {}, {}, date(2026, 6, 1))
+    stale_write = AccountWrite("h1", 0, {"cash": 99}, {"cash": 1}, {}, {})
     with pytest.raises(Stale):
         store.commit(Unit(accounts=[stale_write], entries=[]))
     assert ledger.balance("h1", "cash") == 10
