@@ -125,6 +125,7 @@ def post(
     member_id: str, plan: Callable[[Holdings, Booking, date], Sequence[Posting]], *, claim: Claim | None = None,
     require: Requirement | None = "present", result: Callable[[Answer, Booking], dict[str, Any]] | None = None,
     records: Callable[[Answer], list[Callable[[Transaction], None]]] | None = None, known: Any = None,
+    holders: Sequence[str] = (),
 ) -> Answer:  # fmt: skip
     """Post what ``plan`` gives for the member (it may add records and events to the booking), with the points
     events of its entries, the tier change of its progress, exactly once per ``claim``.
@@ -132,7 +133,8 @@ def post(
     ``require`` says what the member must be when the write commits: ``active`` to spend or earn (frozen
     members keep their points but cannot use them), ``present`` (not erased) for corrections, None for what
     is owed whatever became of the member (expiry, refunds). ``records`` are the caller's own records that
-    need the entries made (a redemption keeps its draws), written with them."""
+    need the entries made (a redemption keeps its draws), written with them; ``holders`` are other accounts
+    the plan reads and posts to (an order's refunds), read in the same request."""
     booking = Booking(member_id)
 
     def planned(holdings: Holdings) -> Sequence[Posting]:
@@ -141,7 +143,7 @@ def post(
 
     try:
         return ledger().post(
-            planned, holders=[member_id], claim=claim, require={member_id: require} if require else None,
+            planned, holders=[member_id, *holders], claim=claim, require={member_id: require} if require else None,
             result=(lambda answer: result(answer, booking)) if result else None,
             announce=lambda answer: [*booking.events, *announce(answer), *_tier_events(booking)],
             attach=lambda answer: [*booking.attachments, *(records(answer) if records else []),

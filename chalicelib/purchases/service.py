@@ -29,6 +29,7 @@ from chalicelib.points import rules as points_rules
 from chalicelib.points import service as points
 from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases import rules
+from chalicelib.purchases.book import ORDER, order_holder
 from chalicelib.purchases.records import EarnRulesRecord, PurchaseRecord, RefundRecord
 from chalicelib.purchases.rules import EarnRules, Line
 from chalicelib.purchases.schemas import CLOCK_SKEW, MemberRef, Purchase, Refund, RulesIn
@@ -45,7 +46,6 @@ from chalicelib.tiers.service import Progress
 
 RULES_CACHE_SECONDS = 30.0
 RULES_SCOPE = "earn"
-REFUND_ATTEMPTS = 10
 
 
 class OrderConflict(Conflict):
@@ -64,10 +64,6 @@ class MemberNotEligible(ValidationFailed):
 
 
 class _Duplicate(Exception):
-    pass
-
-
-class _OrderMoved(Exception):
     pass
 
 
@@ -309,105 +305,93 @@ def member_for_partner(partner: Caller, ref: MemberRef) -> str:
 
 
 def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
-    """Claw back the points of the refunded part, once per refund id (see ``rules`` for how much)."""
+    """Claw back the points and growth of the refunded part, once per refund id (see ``rules`` for how much).
+
+    One post: the fen refunded on the order's book, the claw-back on the member's books, the refund record.
+    It is planned on what earlier refunds of the order left (read with the member's books), so a concurrent
+    refund of the same order makes this one re-plan rather than spend the same money twice."""
     refund_key, digest = f"{partner.id}#{refund.refund_id}", body_hash(refund)
-    for _ in range(REFUND_ATTEMPTS):
-        purchase = PurchaseRecord.find(f"{partner.id}#{refund.order_id}")
-        if purchase is None:
-            raise NotFound(f"No order {refund.order_id!r} from this partner (yet)")
-        try:
-            return _refund_once(partner, refund, purchase, refund_key, digest)
-        except ValidationFailed:
-            first = RefundRecord.find(refund_key)  # a repeat (or a concurrent copy) may have used the amount
-            if first is not None:
-                return _refund_repeat(first, digest)
-            raise
-        except _OrderMoved:
-            continue  # another refund of this order committed meanwhile: score again
-    raise Unavailable("The order is being refunded concurrently; retry", retry_after=1)
-
-
-def _refund_once(partner: Caller, refund: Refund, purchase: PurchaseRecord, refund_key: str, digest: str
-                 ) -> dict[str, Any]:  # fmt: skip
+    purchase = PurchaseRecord.find(f"{partner.id}#{refund.order_id}")
+    if purchase is None:
+        raise NotFound(f"No order {refund.order_id!r} from this partner (yet)")
     if refund.occurred_at < datetime.fromisoformat(purchase.occurred_at) - CLOCK_SKEW:
         detail = "A refund cannot happen before its order"
         raise ValidationFailed([{"field": "occurred_at", "in": "body", "message": detail}], detail)
     raw_lines = json.loads(purchase.lines)
     lines = [Line(l[0], l[1], l[2], l[3], int(l[4]), int(l[5])) for l in raw_lines]  # noqa: E741
     shares = [int(l[6]) for l in raw_lines]  # noqa: E741
-    refunded: dict[str, list[int]] = json.loads(purchase.refunded)
-    before_fen = [refunded.get(line.line_id, [0, 0])[0] for line in lines]
-    before_qty = [refunded.get(line.line_id, [0, 0])[1] for line in lines]
-    this_fen, this_qty = _refund_split(refund, lines, shares, before_fen, before_qty)
-    after_fen = [a + b for a, b in zip(before_fen, this_fen, strict=True)]
-    after_qty = [a + b for a, b in zip(before_qty, this_qty, strict=True)]
-    version = rules_version(int(purchase.rules_version))
-    earn_rules = version.rules
+    earn_rules = rules_version(int(purchase.rules_version)).rules
     if purchase.tier_multiplier:  # the programme's multiplier applied: score the rest with it too
         multipliers = {**earn_rules.tier_multipliers, purchase.tier: Decimal(purchase.tier_multiplier)}
         earn_rules = replace(earn_rules, tier_multipliers=multipliers)
-    remaining = rules.remaining_score(earn_rules, lines, shares, after_fen, after_qty,
-                                      datetime.fromisoformat(purchase.occurred_at), purchase.tier).total  # fmt: skip
-    claw = max(0, int(purchase.points_awarded) - int(purchase.points_clawed_back) - remaining)
-    member_id = purchase.member_id
-    paid = int(purchase.paid_fen)
-    growth_left = int(purchase.growth_awarded) * (paid - sum(after_fen)) // paid if paid else 0
-    growth_back = int(purchase.growth_awarded) - int(purchase.growth_clawed_back) - growth_left
+    member_id, order, paid = purchase.member_id, order_holder(purchase.order_key), int(purchase.paid_fen)
     occurred_on = clock.business_date(datetime.fromisoformat(purchase.occurred_at), get_settings().tz)
-    progress = Progress(
-        -growth_back,
-        -sum(this_fen),
-        occurred_on,
-        "refund",
-        refund.refund_id,
-        "退款扣回成长值",
-        cause=purchase.order_key,
-    )
-
     source = EntrySource("refund", refund.refund_id)
     kept: dict[str, Any] = {}
 
     def plan(holdings: Holdings, booking: points.Booking, today: date) -> list[Posting]:
+        before = holdings.state(order, ORDER)
+        before_fen = [int(before["lines"].get(line.line_id, [0, 0])[0]) for line in lines]
+        before_qty = [int(before["lines"].get(line.line_id, [0, 0])[1]) for line in lines]
+        this_fen, this_qty = _refund_split(refund, lines, shares, before_fen, before_qty)
+        after_fen = [a + b for a, b in zip(before_fen, this_fen, strict=True)]
+        after_qty = [a + b for a, b in zip(before_qty, this_qty, strict=True)]
+        ordered_at = datetime.fromisoformat(purchase.occurred_at)
+        remaining = rules.remaining_score(earn_rules, lines, shares, after_fen, after_qty, ordered_at,
+                                          purchase.tier).total  # fmt: skip
+        claw = max(0, int(purchase.points_awarded) - int(before["points"]) - remaining)
+        growth_left = int(purchase.growth_awarded) * (paid - sum(after_fen)) // paid if paid else 0
+        growth_back = int(purchase.growth_awarded) - int(before["growth"]) - growth_left
         account = holdings.state(member_id, POINTS)
-        kept["debt_after"] = points_rules.claw_back(account, claw, today)[0].debt if claw else account.debt
-        new_refunded = {line.line_id: [after_fen[i], after_qty[i]] for i, line in enumerate(lines) if after_fen[i]
-                        or after_qty[i]}  # fmt: skip
-        booking.attachments.append(lambda tx: tx.update(PurchaseRecord(purchase.order_key), [
-            PurchaseRecord.refunded.set(json.dumps(new_refunded)),
-            PurchaseRecord.refunded_fen.set(sum(after_fen)),
-            PurchaseRecord.points_clawed_back.set(int(purchase.points_clawed_back) + claw),
-            PurchaseRecord.growth_clawed_back.set(int(purchase.growth_clawed_back) + growth_back),
-        ], condition=PurchaseRecord.refunded_fen == purchase.refunded_fen, on_fail=_OrderMoved()))  # fmt: skip
+        debt_after = points_rules.claw_back(account, claw, today)[0].debt if claw else account.debt
+        kept.update(
+            claw=claw,
+            debt_after=debt_after,
+            this={
+                line.line_id: [this_fen[i], this_qty[i]] for i, line in enumerate(lines) if this_fen[i] or this_qty[i]
+            },
+        )
+        refunded = {line.line_id: [after_fen[i], after_qty[i]] for i, line in enumerate(lines)
+                    if after_fen[i] or after_qty[i]}  # fmt: skip
+        clawed_points, clawed_growth = int(before["points"]) + claw, int(before["growth"]) + growth_back
+        after = {"lines": refunded, "points": clawed_points, "growth": clawed_growth}
+        P = PurchaseRecord  # a copy for the consumption history; the order's book is what refunds plan on
+        booking.attachments.append(lambda tx: tx.update(P(purchase.order_key), [
+            P.refunded.set(json.dumps(refunded)), P.refunded_fen.set(sum(after_fen)),
+            P.points_clawed_back.set(clawed_points), P.growth_clawed_back.set(clawed_growth),
+        ]))  # fmt: skip
         booking.events.append(new_event("refund.recorded", f"member/{member_id}", {
             "member_id": member_id, "partner_id": partner.id, "order_id": refund.order_id,
             "refund_id": refund.refund_id, "store_id": purchase.store_id, "amount_fen": refund.amount_fen,
             "points": -claw,
         }))  # fmt: skip
+        progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id, "退款扣回成长值",
+                            cause=purchase.order_key)  # fmt: skip
         clawed = [Posting(member_id, POINTS, -claw, "refund", source, "退款扣回积分")] if claw else []
-        return [*clawed, *points.with_progress(holdings, booking, progress, today)]
+        return [Posting(order, ORDER, sum(this_fen), "refund", source, "退款", detail=after), *clawed,
+                *points.with_progress(holdings, booking, progress, today)]  # fmt: skip
 
     def entry_id(answer: Answer) -> str | None:
         return next((e.entry_id for e in answer.entries if e.book == POINTS and e.source == source), None)
 
     def result(answer: Answer, booking: points.Booking) -> dict[str, Any]:
         return {"refund_id": refund.refund_id, "order_id": refund.order_id, "member_id": member_id,
-                "points_clawed_back": claw, "debt_after": kept["debt_after"],
+                "points_clawed_back": kept["claw"], "debt_after": kept["debt_after"],
                 "ledger_entry_id": entry_id(answer)}  # fmt: skip
 
     def records(answer: Answer) -> list[Callable[[Transaction], None]]:
-        this = {line.line_id: [this_fen[i], this_qty[i]] for i, line in enumerate(lines) if this_fen[i] or this_qty[i]}
         record = RefundRecord(
             refund_key, order_key=purchase.order_key, partner_id=partner.id, member_id=member_id,
             store_id=purchase.store_id, payment_method=purchase.payment_method,
-            occurred_at=clock.iso(refund.occurred_at), amount_fen=refund.amount_fen, lines=json.dumps(this),
-            body_hash=digest, points_clawed_back=claw, debt_after=kept["debt_after"],
+            occurred_at=clock.iso(refund.occurred_at), amount_fen=refund.amount_fen, lines=json.dumps(kept["this"]),
+            body_hash=digest, points_clawed_back=kept["claw"], debt_after=kept["debt_after"],
             ledger_entry_id=entry_id(answer), created_at=clock.iso(clock.now()),
         )  # fmt: skip
         return [lambda tx: tx.put(record, condition=RefundRecord.refund_key.does_not_exist())]
 
     claim = Claim(f"refund:{refund_key}", digest, conflict=RefundConflict("This refund id was reported before with "
                                                                         "other content"))  # fmt: skip
-    answer = points.post(member_id, plan, claim=claim, require=None, result=result, records=records)
+    answer = points.post(member_id, plan, claim=claim, require=None, result=result, records=records, holders=[order])
     return {**answer.result, "duplicate": answer.duplicate}
 
 
@@ -436,15 +420,6 @@ def _refund_split(refund: Refund, lines: list[Line], shares: list[int], before_f
     if problems:
         raise ValidationFailed(problems, "The refund's lines do not fit what is left of the order")
     return fen, qty
-
-
-def _refund_repeat(existing: RefundRecord, digest: str) -> dict[str, Any]:
-    if existing.body_hash != digest:
-        raise RefundConflict("This refund id was reported before with other content")
-    order_id = existing.order_key.partition("#")[2]
-    return {"refund_id": existing.refund_key.partition("#")[2], "order_id": order_id, "member_id": existing.member_id,
-            "points_clawed_back": int(existing.points_clawed_back), "debt_after": int(existing.debt_after),
-            "ledger_entry_id": existing.ledger_entry_id, "duplicate": True}  # fmt: skip
 
 
 # --- preview ---------------------------------------------------------------------------------------------------
