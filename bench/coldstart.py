@@ -105,7 +105,7 @@ def figures() -> dict[str, Any]:
 
         partner_id, secret, member_id = seed()
         orders = iter(range(1_000_000))
-        raw_get = {"TableName": physical_name(PREFIX, "points-accounts"), "Key": {"member_id": {"S": member_id}}}
+        raw_get = {"TableName": physical_name(PREFIX, "ledger-accounts"), "Key": {"holder": {"S": member_id}}}
 
         def plan_file(directory: str) -> str:
             events = [purchase_event(partner_id, secret, member_id, f"cold-{next(orders)}")

@@ -62,9 +62,87 @@ def _count_items(http_response: Any, parsed: dict[str, Any], model: Any, **kwarg
     ITEMS_READ[model.name] += items
 
 
+TRANSACTIONS: list[list[dict[str, Any]]] = []
+
+
+def _capture_transaction(params: dict[str, Any], **kwargs: Any) -> None:
+    TRANSACTIONS.append(list(params.get("TransactItems", [])))
+
+
 # Every botocore session created from here on counts its DynamoDB requests and the items they read.
 botocore.handlers.BUILTIN_HANDLERS.append(("before-send.dynamodb", _count))
 botocore.handlers.BUILTIN_HANDLERS.append(("after-call.dynamodb", _count_items))
+botocore.handlers.BUILTIN_HANDLERS.append(("provide-client-params.dynamodb.TransactWriteItems", _capture_transaction))
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    """Bytes of an attribute value as DynamoDB sizes items (strings in UTF-8, numbers ~1 byte per 2 digits)."""
+    kind, raw = next(iter(value.items()))
+    if kind == "S":
+        return len(raw.encode())
+    if kind == "N":
+        return (len(raw.lstrip("-").replace(".", "")) + 1) // 2 + 1
+    if kind == "B":
+        return len(raw)
+    if kind == "M":
+        return 3 + sum(len(name.encode()) + _value_size(inner) for name, inner in raw.items())
+    if kind == "L":
+        return 3 + sum(1 + _value_size(inner) for inner in raw)
+    if kind in ("SS", "NS"):
+        return sum(_value_size({kind[0]: inner}) for inner in raw)
+    return 1  # BOOL, NULL
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def write_units_of(operation: Callable[[], Any]) -> dict[str, Any]:
+    """The write units one call of ``operation``'s transactions cost, computed from the items they write (read
+    back after the commit) and the indexes those writes touch: DynamoDB bills a transactional write at 2 units
+    per KB of item (a condition check too) and an index write at 1 unit per KB of what it projects. An update
+    touches an index when it sets one of the index's key attributes or a projected attribute (every attribute
+    for ALL); a put, every index whose keys the item has."""
+    import boto3
+
+    TRANSACTIONS.clear()
+    operation()
+    client = boto3.client("dynamodb", region_name="cn-north-1")
+    tables: dict[str, Any] = {}
+    items, transactional, indexed = [], 0, 0
+    for transaction in TRANSACTIONS:
+        for entry in transaction:
+            kind, body = next(iter(entry.items()))
+            table = body["TableName"]
+            if table not in tables:
+                tables[table] = client.describe_table(TableName=table)["Table"]
+            if kind == "Put":
+                stored = body["Item"]
+            else:
+                stored = client.get_item(TableName=table, Key=body["Key"], ConsistentRead=True).get("Item", body["Key"])
+            size = item_size(stored)
+            units = 2 * -(-size // 1024)
+            named = set(body.get("ExpressionAttributeNames", {}).values())
+            touched = []
+            for index in tables[table].get("GlobalSecondaryIndexes", []):
+                keys = {key["AttributeName"] for key in index["KeySchema"]}
+                projection = index["Projection"]
+                projected = set(projection.get("NonKeyAttributes", []))
+                if not keys <= set(stored):
+                    continue
+                if kind == "Put" or (kind == "Update" and (keys & named or projection["ProjectionType"] == "ALL"
+                                                            or projected & named)):  # fmt: skip
+                    shown = stored if projection["ProjectionType"] == "ALL" else {
+                        name: value for name, value in stored.items()
+                        if name in keys | projected or name in {k["AttributeName"] for k in tables[table]["KeySchema"]}
+                    }  # fmt: skip
+                    touched.append(index["IndexName"])
+                    indexed += -(-item_size(shown) // 1024)
+            transactional += units
+            items.append({"kind": kind, "table": table.removeprefix("loyalty-bench-"), "bytes": size,
+                          "units": units, "indexes": touched})  # fmt: skip
+    return {"total": transactional + indexed, "transactional_units": transactional, "index_units": indexed,
+            "items": items}  # fmt: skip
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from harness import ITEMS_READ, emulator, latency_ms, requests_of, scaled, signed_purchases
+from harness import ITEMS_READ, emulator, latency_ms, requests_of, scaled, signed_purchases, write_units_of
 
 MEMBERS = scaled(50_000)
 DUE = scaled(500)
@@ -51,22 +51,23 @@ def figures() -> dict[str, object]:
         counted = {
             "requests_per_redemption": redeem,
             "requests_per_balance_read": lambda: service.balance(spender),
-            "requests_per_ledger_page": lambda: service.ledger(spender, 50, None),
+            "requests_per_ledger_page": lambda: service.ledger_page(spender, 50, None),
         }
         for name, operation in counted.items():
             total, by_operation = requests_of(operation)
             result[name] = {"total": total, "by_operation": by_operation}
 
         raw = boto3.client("dynamodb", region_name="cn-north-1")
-        key = {"member_id": {"S": spender}}
+        key = {"holder": {"S": spender}}
         latencies = {
-            "raw_get": latency_ms(lambda i: raw.get_item(TableName="loyalty-bench-points-accounts", Key=key)),
+            "raw_get": latency_ms(lambda i: raw.get_item(TableName="loyalty-bench-ledger-accounts", Key=key)),
             "balance_read": latency_ms(lambda i: service.balance(spender)),
             "redemption": latency_ms(redeem, runs=100),
-            "ledger_page": latency_ms(lambda i: service.ledger(spender, 50, None)),
+            "ledger_page": latency_ms(lambda i: service.ledger_page(spender, 50, None)),
         }
-        purchase_requests, purchase_latency = _purchase_path(spender)
+        purchase_requests, purchase_latency, purchase_units = _purchase_path(spender)
         result["requests_per_purchase"] = purchase_requests
+        result["write_units_per_purchase"] = purchase_units
         latencies["purchase_webhook"] = purchase_latency
         raw_p50 = latencies["raw_get"]["p50"]
         result["latency_ms"] = latencies
@@ -78,9 +79,9 @@ def figures() -> dict[str, object]:
     return result
 
 
-def _purchase_path(member_id: str) -> tuple[dict[str, object], dict[str, float]]:
+def _purchase_path(member_id: str) -> tuple[dict[str, object], dict[str, float], dict[str, object]]:
     """A signed purchase through the whole HTTP path (signature, rules, scoring, one transaction), with the
-    partner's secrets and the rules already cached, as they are on a warm function."""
+    partner's secrets and the rules already cached, as they are on a warm function; and what it writes."""
     with signed_purchases() as post:
 
         def purchase(i: int = 0) -> None:
@@ -88,14 +89,14 @@ def _purchase_path(member_id: str) -> tuple[dict[str, object], dict[str, float]]
 
         purchase()  # warm: the partner's secrets and the rules are cached from here on
         total, by_operation = requests_of(purchase)
-        return {"total": total, "by_operation": by_operation}, latency_ms(purchase, runs=100)
+        units = write_units_of(purchase)
+        return {"total": total, "by_operation": by_operation}, latency_ms(purchase, runs=100), units
 
 
 def _expiry_reads(member: Callable[[int], str], members: int, due: int) -> dict[str, object]:
     """``members`` accounts with lots expiring over the coming year, ``due`` of them today; one expiry run."""
-    from chalicelib.points import jobs, rules
-    from chalicelib.points.records import PointsAccountRecord
-    from chalicelib.points.rules import Lot
+    from chalicelib.ledger.records import LedgerAccountRecord
+    from chalicelib.points import jobs
     from chalicelib.shared import clock
     from chalicelib.shared.dateindex import due_keys
     from chalicelib.shared.jobs import JobRecord, run_job
@@ -104,14 +105,15 @@ def _expiry_reads(member: Callable[[int], str], members: int, due: int) -> dict[
     as_of, tz = date(2026, 6, 30), get_settings().tz
     rng = random.Random(7)
     due_ids = set(rng.sample(range(1, members + 1), due))
-    with PointsAccountRecord.batch_write() as batch:
+    with LedgerAccountRecord.batch_write() as batch:
         for i in range(1, members + 1):
             member_id = member(i) if i in due_ids else f"mb_bench{i:08d}"
             expires = as_of if i in due_ids else as_of + timedelta(days=rng.randint(1, 365))
-            lots = (Lot(expires, None, 100),)
+            points = {"lots": [[expires.isoformat(), None, 100]], "debt": 0, "earned": 100, "deducted": 0,
+                      "redeemed": 0, "expired": 0}  # fmt: skip
             month_key, day_key = due_keys(expires, member_id)
-            batch.save(PointsAccountRecord(
-                member_id, seq=0, lots=rules.dump_lots(lots), balance=100, earned=100,
+            batch.save(LedgerAccountRecord(
+                member_id, rev=1, books=json.dumps({"points": points}), seqs=json.dumps({"points": 0}),
                 expiry_month=month_key, expiry_due=day_key,
             ))  # fmt: skip
     JobRecord("expire-points", "watermark", as_of=(as_of - timedelta(days=1)).isoformat()).save()
@@ -125,7 +127,7 @@ def _expiry_reads(member: Callable[[int], str], members: int, due: int) -> dict[
         "expiry_lots_expired": report.processed,
         "expiry_items_read": reads,
         "expiry_items_read_by_operation": dict(ITEMS_READ),
-        "expiry_reads_per_due_lot": round(reads / max(report.processed, 1), 3),
+        "expiry_reads_per_due_lot": round(reads / max(report.processed, 1), 3),  # a key from the index, an account
     }
 
 

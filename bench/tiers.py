@@ -34,9 +34,9 @@ def figures() -> dict[str, object]:
             result["requests_per_upgrading_purchase"] = {"total": total, "by_operation": by_operation}
             steady = _member("mb_steady", spent_fen=0)
             raw = boto3.client("dynamodb", region_name="cn-north-1")
-            key = {"member_id": {"S": steady}}
+            key = {"holder": {"S": steady}}
             latencies = {
-                "raw_get": latency_ms(lambda i: raw.get_item(TableName="loyalty-bench-points-accounts", Key=key)),
+                "raw_get": latency_ms(lambda i: raw.get_item(TableName="loyalty-bench-ledger-accounts", Key=key)),
                 "upgrading_purchase": latency_ms(lambda i: post(near.pop(), 100 * CNY), runs=100),
                 "plain_purchase": latency_ms(lambda i: post(steady, 100), runs=100),
             }
@@ -52,21 +52,22 @@ def figures() -> dict[str, object]:
 
 def _member(member_id: str, spent_fen: int) -> str:
     """A member whose account has ``spent_fen`` paid this month (the clothing programme counts paid fen)."""
+    from chalicelib.ledger.records import LedgerAccountRecord
     from chalicelib.members.records import MemberRecord
-    from chalicelib.points.records import PointsAccountRecord
 
     MemberRecord(member_id, member_no=member_id[-10:], name="会员", gender="undisclosed", source="store",
                  registered_at="2026-01-01T00:00:00Z", registered_month="2026-01",
                  registered_key=f"2026-01-01T00:00:00Z#{member_id}", status="active", tier="normal",
                  created_at="2026-01-01T00:00:00Z", updated_at="2026-01-01T00:00:00Z").save()  # fmt: skip
     if spent_fen:
-        PointsAccountRecord(member_id, paid_total=spent_fen, months=json.dumps({"2026-11": [0, spent_fen]})).save()
+        growth = {"growth": 0, "paid_fen": spent_fen, "months": {"2026-11": [0, spent_fen]}}
+        LedgerAccountRecord(member_id, rev=1, books=json.dumps({"growth": growth})).save()
     return member_id
 
 
 def _recalc_reads(members: int, due: int) -> dict[str, object]:
     """``members`` gold accounts whose reviews fall over the coming year, ``due`` of them today; one run."""
-    from chalicelib.points.records import PointsAccountRecord
+    from chalicelib.ledger.records import LedgerAccountRecord
     from chalicelib.shared import clock
     from chalicelib.shared.dateindex import due_keys
     from chalicelib.shared.jobs import JobRecord, run_job
@@ -77,16 +78,24 @@ def _recalc_reads(members: int, due: int) -> dict[str, object]:
     grace = programmes.programme().grace_days
     rng = random.Random(7)
     due_ids = set(rng.sample(range(members), due))
-    with PointsAccountRecord.batch_write() as batch:
+    with LedgerAccountRecord.batch_write() as batch:
         for i in range(members):
             member_id = f"mb_tier{i:08d}"
             review_on = as_of if i in due_ids else as_of + timedelta(days=rng.randint(1, 365))
             valid_until = review_on - timedelta(days=grace + 1)
-            batch.save(PointsAccountRecord(
-                member_id, rev=1, tier="gold", tier_since="2026-06-01", tier_until=valid_until.isoformat(),
-                tier_warned_for=valid_until.isoformat(), tier_programme=0, paid_total=3_000 * CNY,
-                months=json.dumps({"2026-06": [0, 3_000 * CNY]}),
-                tier_review_month=due_keys(review_on, member_id)[0], tier_review=due_keys(review_on, member_id)[1],
+            tier = {
+                "tier": "gold",
+                "since": "2026-06-01",
+                "until": valid_until.isoformat(),
+                "override": None,
+                "warned_for": valid_until.isoformat(),
+                "programme": 0,
+                "review": review_on.isoformat(),
+            }
+            growth = {"growth": 0, "paid_fen": 3_000 * CNY, "months": {"2026-06": [0, 3_000 * CNY]}}
+            batch.save(LedgerAccountRecord(
+                member_id, rev=1, books=json.dumps({"tier": tier, "growth": growth}),
+                review_month=due_keys(review_on, member_id)[0], review_due=due_keys(review_on, member_id)[1],
             ))  # fmt: skip
     JobRecord(jobs.recalculate_tiers.name, "watermark", as_of=(as_of - timedelta(days=1)).isoformat()).save()
     ITEMS_READ.clear()

@@ -364,7 +364,8 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
         resources.update(_queue_resources(spec, stage, function_ids))
     resources.update(_relay_resources(stage, function_ids))
     resources.update(_pii_key_resources(stage))
-    resources["PointsDriftAlarm"] = _points_drift_alarm(stage)
+    for metric in drift_metrics():
+        resources[f"{metric}Alarm"] = _drift_alarm(stage, metric)
     environment = {
         "LOYALTY_EVENTS_TOPIC_ARN": {"Ref": TOPIC_ID},
         "LOYALTY_JOBS_QUEUE_URL": {"Ref": queue_id(_jobs_queue())},
@@ -386,16 +387,27 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
     return {"Resources": resources, "Outputs": _outputs()}
 
 
-def _points_drift_alarm(stage: str) -> dict[str, Any]:
-    """Alarms when ``reconcile-points`` finds an account that does not add up (its ``PointsDrift`` metric, in
+def drift_metrics() -> list[str]:
+    """The drift metric of every registered book (``PointsDrift``, ``GrowthDrift`` ...), as reconciliation
+    publishes them."""
+    import chalicelib.blueprints  # noqa: F401  registers every book
+    from chalicelib.ledger.jobs import drift_metric
+    from chalicelib.ledger.registry import ledger
+
+    return sorted(drift_metric(name) for name in ledger().books)
+
+
+def _drift_alarm(stage: str, metric: str) -> dict[str, Any]:
+    """Alarms when ``reconcile-ledger`` finds a book that does not add up (its ``<Book>Drift`` metric, in
     CloudWatch's embedded metric format, with the dimensions powertools gives it: stage and service)."""
+    book = metric.removesuffix("Drift")
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
-            "AlarmName": f"{stack_prefix(stage)}-points-drift",
-            "AlarmDescription": "A points account does not add up to its ledger; see the reconcile-points logs",
+            "AlarmName": f"{stack_prefix(stage)}-{book.lower()}-drift",
+            "AlarmDescription": f"A {book} book does not add up to its entries; see the reconcile-ledger logs",
             "Namespace": "Loyalty",
-            "MetricName": "PointsDrift",
+            "MetricName": metric,
             "Dimensions": [{"Name": "stage", "Value": stage}, {"Name": "service", "Value": "loyalty"}],
             "Statistic": "Sum",
             "Period": 3600,

@@ -36,7 +36,6 @@ from chalicelib.identity.service import SESSION_CACHE_SECONDS, SESSIONS_ENDED, S
 from chalicelib.identity.tokens import Claims
 from chalicelib.members import service as members
 from chalicelib.members.model import Source, Status
-from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import MemberCreate
 from chalicelib.notifications import service as notifications
 from chalicelib.shared import clock
@@ -166,10 +165,10 @@ def log_in_with_password(phone: str, password: str, address: str | None) -> Toke
 def member_claims(member_id: str, auth_time: float) -> Claims:
     """The claims of a member who may hold tokens, logged in at ``auth_time``, at their current session generation:
     401 once erased, 403 while frozen."""
-    record = MemberRecord.find(member_id)
-    if record is None or record.status == Status.ERASED:
+    status = members.status_of(member_id)
+    if status is None or status == Status.ERASED:
         raise Unauthenticated("The membership no longer exists")
-    if record.status == Status.FROZEN:
+    if status == Status.FROZEN:
         raise MembershipFrozen("The membership is frozen; please contact customer service")
     generation = _generation(MemberCredentialRecord.find(member_id))
     return Claims(f"member:{member_id}", generation=generation, auth_time=auth_time)
@@ -225,10 +224,10 @@ def set_password(
 
 
 def _session_state(member_id: str) -> SessionState:
-    record = MemberRecord.find(member_id)
-    if record is None or record.status == Status.ERASED:
+    status = members.status_of(member_id)
+    if status is None or status == Status.ERASED:
         return SessionState(str(Status.ERASED), 0)
-    return SessionState(record.status, _generation(MemberCredentialRecord.find(member_id)))
+    return SessionState(str(status), _generation(MemberCredentialRecord.find(member_id)))
 
 
 _sessions: CachedByKey[str, SessionState] = CachedByKey(_session_state, SESSION_CACHE_SECONDS)

@@ -9,13 +9,13 @@ throttle surfaces as ``Throttled``, a lost answer as ``Uncertain``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from chalicelib.ledger.model import Account, Entry, Source
-from chalicelib.ledger.records import LedgerAccountRecord, LedgerClaimRecord, LedgerEntryRecord
+from chalicelib.ledger.records import DUE_INDEXES, LedgerAccountRecord, LedgerClaimRecord, LedgerEntryRecord
 from chalicelib.ledger.store import (
     AccountWrite,
     ClaimTaken,
@@ -29,12 +29,16 @@ from chalicelib.ledger.store import (
     Unit,
 )
 from chalicelib.shared import clock
+from chalicelib.shared.dateindex import due_in as shared_due_in
 from chalicelib.shared.dateindex import indexed
 from chalicelib.shared.db import Transaction, TransientWriteError, UnconfirmedWrite, one_page
 from chalicelib.shared.events import emit
 from chalicelib.shared.settings import get_settings
 
 Guard = Callable[[Transaction, str, Requirement, Exception], None]
+Attachment = Callable[[Transaction], None]
+"""A caller's own write (its domain's record), added to the unit's transaction; a failed condition raises the
+write's ``on_fail`` (``Stale`` makes the engine read and plan again)."""
 """Adds to a transaction the check that ``holder`` meets the requirement, raising the exception if not."""
 
 A, E, C = LedgerAccountRecord, LedgerEntryRecord, LedgerClaimRecord
@@ -67,6 +71,16 @@ class DynamoStore:
 
     def commit(self, unit: Unit) -> None:
         tx = Transaction()
+        self.add_to(tx, unit)
+        try:
+            tx.commit(retry=False)
+        except TransientWriteError:
+            raise Throttled() from None
+        except UnconfirmedWrite:
+            raise Uncertain() from None
+
+    def add_to(self, tx: Transaction, unit: Unit) -> None:
+        """Add ``unit``'s writes to a transaction the caller commits (a registration opening an account)."""
         now = clock.iso(clock.now())
         for write in unit.accounts:
             self._update_account(tx, write, now)
@@ -85,12 +99,8 @@ class DynamoStore:
             self.guard(tx, holder, requirement, HolderUnavailable(holder))
         for event in unit.events:
             emit(tx, event)
-        try:
-            tx.commit(retry=False)
-        except TransientWriteError:
-            raise Throttled() from None
-        except UnconfirmedWrite:
-            raise Uncertain() from None
+        for attachment in unit.attachments:
+            attachment(tx)
 
     @staticmethod
     def _update_account(tx: Transaction, write: AccountWrite, now: str) -> None:
@@ -99,8 +109,10 @@ class DynamoStore:
         actions = [
             A.rev.set((write.expected_rev or 0) + 1), A.books.set(_dumps(write.books)),
             A.seqs.set(_dumps(write.seqs)), A.checked.set(_dumps(checked)), A.updated_at.set(now),
-            *indexed(A.touched_month, A.touched, write.touched, write.holder),
         ]  # fmt: skip
+        for name, day in write.due.items():
+            _, month, due = DUE_INDEXES[name]
+            actions += indexed(month, due, day, write.holder)
         tx.update(A(write.holder), actions, condition=condition, on_fail=Stale(write.holder))
 
     def entry(self, holder: str, book: str, seq: int) -> Entry | None:
@@ -116,6 +128,14 @@ class DynamoStore:
     def entries_between(self, holder: str, book: str, first: int, last: int) -> list[Entry]:
         results = E.query(f"{holder}|{book}", E.seq.between(first, last), consistent_read=True)
         return [_entry(holder, book, record) for record in results]
+
+    def due_in(self, index: str, partition: str) -> list[str]:
+        found, _, day = DUE_INDEXES[index]
+        return [record.holder for record in shared_due_in(found, day, partition)]
+
+    def scan(self, segment: int, total: int) -> Iterator[Account]:
+        for record in A.scan(segment=segment, total_segments=total):
+            yield _account(record.holder, record)
 
     def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
         tx = Transaction()
@@ -133,7 +153,9 @@ def _account(holder: str, record: LedgerAccountRecord | None) -> Account:
     if record is None:
         return Account(holder)
     checked = {book: (int(pair[0]), int(pair[1])) for book, pair in json.loads(record.checked).items()}
-    return Account(holder, int(record.rev), json.loads(record.books), json.loads(record.seqs), checked)
+    due = {name: date.fromisoformat(key.partition("#")[0]) if (key := getattr(record, day.attr_name)) else None
+           for name, (_, _, day) in DUE_INDEXES.items()}  # fmt: skip
+    return Account(holder, int(record.rev), json.loads(record.books), json.loads(record.seqs), checked, due)
 
 
 def _entry_record(entry: Entry) -> LedgerEntryRecord:

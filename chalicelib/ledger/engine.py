@@ -14,18 +14,21 @@ the revisions read), the entries, the claim, the holders' requirements and the e
 - One retry policy: a stale read or a throttled store is retried with full jitter, a bounded number of
   times; a write only goes stale when another committed, so contention alone does not exhaust it. Then
   ``LedgerBusy`` (503) with nothing applied.
+- An entry records a change of balance: a posting of 0 changes its book's state (a tier standing, a paid
+  amount counted without growth) and makes no entry; ``amend`` does the same outside a post.
 - At most 100 items per unit (DynamoDB's transaction limit): a plan that needs more is refused before any
   write (a programming error, not a retry).
 """
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.ledger.model import Account, Answer, Book, Claim, Entry, Posting, Source
 from chalicelib.ledger.store import (
@@ -48,6 +51,7 @@ from chalicelib.shared.events import Event
 from chalicelib.shared.ids import new_id
 
 MAX_ATTEMPTS = 64
+T = TypeVar("T")
 
 
 class LedgerBusy(Unavailable):
@@ -81,6 +85,9 @@ class Holdings:
 Plan = Callable[[Holdings], Sequence[Posting]]
 Result = Callable[[Answer], Mapping[str, Any]]
 Announce = Callable[[Answer], Iterable[Event]]
+Attach = Callable[
+    [Answer], Iterable[Any]
+]  # a store's own write of the caller's records (DynamoDB: Transaction -> None)
 
 
 def _jitter(attempt: int) -> None:
@@ -94,24 +101,26 @@ class Ledger:
     store: Store
     books: Mapping[str, Book[Any]]
     attempts: int = MAX_ATTEMPTS
-    pause: Callable[[int], None] = _jitter
+    pause: Callable[[int], None] = lambda attempt: _jitter(attempt)
     today: Callable[[], date] = clock.business_today
 
     def post(
         self, plan: Plan | Sequence[Posting], *, holders: Sequence[str] = (), claim: Claim | None = None,
         require: Mapping[str, Requirement] | None = None, result: Result | None = None,
-        announce: Announce | None = None,
+        announce: Announce | None = None, attach: Attach | None = None, known: Mapping[str, Account] | None = None,
     ) -> Answer:  # fmt: skip
         """Post what ``plan`` asks for (postings, or a function of the holders' accounts giving them), at most
         once per ``claim``. ``require`` says what each holder must be when the post commits; ``result`` is the
-        caller's answer (kept with the claim for repeats); ``announce`` gives the events to publish with it.
+        caller's answer (kept with the claim for repeats); ``announce`` gives the events to publish with it;
+        ``attach`` the caller's own writes to commit with it (its domain's records). ``known`` are accounts
+        already read (a nightly job's batch): the first attempt uses them, as the commit checks their revision.
         A plan that posts nothing commits nothing (its result is still given, with no claim kept)."""
         fixed = None if callable(plan) else list(plan)
         wanted = list(dict.fromkeys([*holders, *(posting.holder for posting in fixed or [])]))
         for attempt in range(self.attempts):
             try:
                 return self._attempt(fixed if fixed is not None else plan, wanted, claim, require or {}, result,
-                                     announce)  # fmt: skip
+                                     announce, attach, known if attempt == 0 else None)  # fmt: skip
             except (Stale, Throttled):
                 self.pause(attempt)
             except ClaimTaken:
@@ -136,10 +145,10 @@ class Ledger:
         """Undo every entry the post claimed as ``original`` posted, once (``claim``): each book puts back what
         it took or takes back what it gave, as its ``undo`` rule says. ``KeyError`` if nothing was posted
         under ``original``."""
-        posted = self.store.read_claim(original)
+        posted = self._reading(lambda: self.store.read_claim(original))
         if posted is None:
             raise KeyError(original)
-        undone = [self.store.entry(holder, book, seq) for holder, book, seq in posted.entries]
+        undone = [self._reading(functools.partial(self.store.entry, *key)) for key in posted.entries]
         postings = [
             Posting(e.holder, e.book, -e.amount, "reverse", Source("entry", e.entry_id), reason, undoes=e)
             for e in undone
@@ -157,7 +166,57 @@ class Ledger:
         page = self.store.page(holder, book, limit, after)
         return page.entries, page.cursor
 
+    def amend(
+        self, holder: str, book: str, change: Callable[[Any], Any], *, announce: Callable[[Any], Iterable[Event]] |
+        None = None, known: Account | None = None,
+    ) -> bool:  # fmt: skip
+        """Rewrite a book's state without an entry, where its balance does not change (pending points maturing,
+        a warning noted on a standing), conditional on the revision read like every write. ``change`` returns
+        the new state, or the same state for nothing to do. ``announce`` gives the events of the new state.
+        True when something changed."""
+        the_book = self.books[book]
+        for attempt in range(self.attempts):
+            try:
+                account = known if known is not None and attempt == 0 else self.store.read(holder)
+                before = the_book.load(account.books.get(book))
+                after = change(before)
+                if after == before:
+                    return False  # nothing (left) to do: a lost answer of an earlier attempt lands here too
+                if the_book.balance(after) != the_book.balance(before):
+                    raise ValueError(f"amending {book} may not change its balance")
+                today = self.today()
+                write = self._account_writes({holder: account}, {(holder, book): after}, [], today, [holder])[0]
+                events = list(announce(after)) if announce else []
+                self.store.commit(Unit(accounts=[write], entries=[], events=events))
+                return True
+            except (Stale, Throttled, Uncertain):
+                self.pause(attempt)
+        raise LedgerBusy("The account is too busy; retry", retry_after=1)
+
+    def opening(self, holder: str, postings: Sequence[Posting], *, announce: Announce | None = None) -> Unit:
+        """The unit opening a new holder's account with ``postings``, for the caller to commit inside the
+        transaction that creates the holder (a registration): its account write is conditional on there being
+        no account yet, so it is exactly once with that transaction."""
+        accounts = {holder: Account(holder)}
+        today = self.today()
+        entries, states = self._apply(accounts, list(postings), today)
+        answer = Answer({}, tuple(entries), {(e.holder, e.book): e.balance_after for e in entries})
+        return Unit(accounts=self._account_writes(accounts, states, entries, today, [holder]), entries=entries,
+                    events=list(announce(answer)) if announce else [])  # fmt: skip
+
     # --- one attempt ------------------------------------------------------------------------------------------
+
+    def _reading(self, read: Callable[[], T]) -> T:
+        """A read outside a post, retried like a post when the store throttles it."""
+        for attempt in range(self.attempts):
+            try:
+                return read()
+            except Throttled:
+                self.pause(attempt)
+        raise LedgerBusy("The ledger is too busy; retry", retry_after=1)
+
+    def _read(self, holders: list[str]) -> dict[str, Account]:
+        return self.store.read_many(holders) if holders else {}
 
     def _replay(self, claim: Claim) -> Answer | None:
         stored = self.store.read_claim(claim.key)
@@ -170,24 +229,31 @@ class Ledger:
     def _attempt(
         self, plan: Plan | Sequence[Posting], holders: list[str], claim: Claim | None,
         require: Mapping[str, Requirement], result: Result | None, announce: Announce | None,
+        attach: Attach | None, known: Mapping[str, Account] | None,
     ) -> Answer:  # fmt: skip
-        accounts = self.store.read_many(holders)
+        unknown = [holder for holder in holders if holder not in (known or {})]
+        accounts = {**{h: known[h] for h in holders if known and h in known}, **self._read(unknown)}
         today = self.today()
         try:
             postings = list(plan) if not callable(plan) else list(plan(Holdings(self.books, accounts)))
             missing = [posting.holder for posting in postings if posting.holder not in accounts]
-            accounts.update(self.store.read_many(missing) if missing else {})  # holders the plan did not name
+            accounts.update(self._read(missing))  # holders the plan did not name
             entries, states = self._apply(accounts, postings, today)
         except Exception:
             # a repeat is answered as the first call was, even when its plan no longer fits (the balance it
             # spent is gone): the claim is only read when something went wrong, so a post costs one read
             if claim is not None and (replayed := self._replay(claim)) is not None:
                 return replayed
+            if len(unknown) < len(holders):
+                raise Stale("planned on accounts given, maybe old: read them and plan again") from None
             raise
         balances = {(e.holder, e.book): e.balance_after for e in entries}
         answer = Answer({}, tuple(entries), balances)
         answer = replace(answer, result=dict(result(answer)) if result else {})
-        if not entries:
+        changed = [holder for (holder, book), state in states.items()
+                   if self.books[book].dump(state) != accounts[holder].books.get(book)]  # fmt: skip
+        attachments = list(attach(answer)) if attach else []
+        if not entries and not changed and not attachments:
             return answer
         claim_write = None
         if claim is not None:
@@ -195,9 +261,9 @@ class Ledger:
             keys = tuple((e.holder, e.book, e.seq) for e in entries)
             claim_write = ClaimWrite(StoredClaim(claim.key, claim.content, answer.result, keys), expires)
         unit = Unit(
-            accounts=self._account_writes(accounts, states, entries, today), entries=entries, claim=claim_write,
-            requirements=[(holder, level) for holder, level in require.items()],
-            events=list(announce(answer)) if announce else [],
+            accounts=self._account_writes(accounts, states, entries, today, changed), entries=entries,
+            claim=claim_write, requirements=[(holder, level) for holder, level in require.items()],
+            events=list(announce(answer)) if announce else [], attachments=attachments,
         )  # fmt: skip
         if unit.items > MAX_ITEMS:
             raise TooManyItems(f"a post holds at most {MAX_ITEMS} items, this one {unit.items}")
@@ -222,6 +288,8 @@ class Ledger:
                 states[key], detail = book.undo(states[key], posting.undoes, today)
             else:
                 states[key], detail = book.apply(states[key], posting, today)
+            if not posting.amount:
+                continue  # a change of state alone (a standing, a paid amount that earns no growth): no entry
             seqs[key] += 1
             entries.append(Entry(
                 posting.holder, posting.book, seqs[key], new_id(getattr(book, "entry_prefix", "le_")), posting.kind,
@@ -231,10 +299,11 @@ class Ledger:
         return entries, states
 
     def _account_writes(
-        self, accounts: dict[str, Account], states: dict[tuple[str, str], Any], entries: list[Entry], today: date
-    ) -> list[AccountWrite]:
+        self, accounts: Mapping[str, Account], states: Mapping[tuple[str, str], Any], entries: list[Entry],
+        today: date, holders: Sequence[str] = (),
+    ) -> list[AccountWrite]:  # fmt: skip
         writes = []
-        for holder in dict.fromkeys(e.holder for e in entries):
+        for holder in dict.fromkeys([*holders, *(e.holder for e in entries)]):
             account = accounts[holder]
             books, seqs = dict(account.books), dict(account.seqs)
             for (owner, name), state in states.items():
@@ -243,8 +312,10 @@ class Ledger:
             for e in entries:
                 if e.holder == holder:
                     seqs[e.book] = e.seq
-            due: dict[str, date | None] = {}
+            due: dict[str, date | None] = {"touched": today}
             for name, raw in books.items():
-                due.update(self.books[name].due(self.books[name].load(raw)))
-            writes.append(AccountWrite(holder, account.rev, books, seqs, dict(account.checked), due, today))
+                for index, day in self.books[name].due(self.books[name].load(raw), today).items():
+                    due[index] = max(day, today) if day is not None else None
+            moved = {index: day for index, day in due.items() if account.rev is None or account.due.get(index) != day}
+            writes.append(AccountWrite(holder, account.rev, books, seqs, dict(account.checked), moved))
         return writes

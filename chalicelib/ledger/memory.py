@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from chalicelib.ledger.model import Account, Entry
 from chalicelib.ledger.store import ClaimTaken, HolderUnavailable, Page, Stale, StoredClaim, Unit
+from chalicelib.shared.dateindex import due_keys
 from chalicelib.shared.events import Event
 
 
@@ -31,7 +32,6 @@ class _Account:
     seqs: dict[str, int]
     checked: dict[str, tuple[int, int]]
     due: dict[str, date | None]
-    touched: date
 
 
 @dataclass
@@ -45,6 +45,7 @@ class MemoryStore:
     entries: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
     claims: dict[str, tuple[StoredClaim, date | None]] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
+    attached: list[Any] = field(default_factory=list)
     commits: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -54,7 +55,7 @@ class MemoryStore:
             found = self.accounts.get(holder)
             if found is None:
                 return Account(holder)
-            return Account(holder, found.rev, dict(found.books), dict(found.seqs), dict(found.checked))
+            return Account(holder, found.rev, dict(found.books), dict(found.seqs), dict(found.checked), dict(found.due))
 
     def read_many(self, holders: Sequence[str]) -> dict[str, Account]:
         return {holder: self.read(holder) for holder in holders}
@@ -82,9 +83,10 @@ class MemoryStore:
                 if status is None or status == "erased" or (requirement == "active" and status != "active"):
                     raise HolderUnavailable(holder)
             for write in unit.accounts:
+                before = current.due if (current := self.accounts.get(write.holder)) else {}
                 self.accounts[write.holder] = _Account(
                     (write.expected_rev or 0) + 1, _stored(write.books), dict(write.seqs), dict(write.checked),
-                    dict(write.due), write.touched,
+                    {**before, **write.due},
                 )  # fmt: skip
             for entry in unit.entries:
                 stored = Entry.from_json(_stored(entry.to_json()))
@@ -93,6 +95,7 @@ class MemoryStore:
                 claim = unit.claim.claim
                 self.claims[claim.key] = (replace(claim, result=_stored(claim.result)), unit.claim.expires_on)
             self.outbox.extend(unit.events)
+            self.attached.extend(unit.attachments)  # kept for inspection: a memory store applies no records
             self.commits += 1
         self.fault("committed")
 
@@ -113,6 +116,11 @@ class MemoryStore:
         with self._lock:
             return list(self.entries.get((holder, book), [])[first - 1 : last])
 
+    def scan(self, segment: int, total: int) -> Iterator[Account]:
+        for n, holder in enumerate(sorted(self.accounts)):
+            if n % total == segment:
+                yield self.read(holder)
+
     def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
         with self._lock:
             current = self.accounts.get(holder)
@@ -122,11 +130,12 @@ class MemoryStore:
             current.rev += 1
             return True
 
-    def due_on(self, index: str, through: date) -> list[str]:
-        """Holders with work due on ``index`` by ``through`` (what a date index answers on DynamoDB)."""
+    def due_in(self, index: str, partition: str) -> list[str]:
+        month_shard, first, last = partition.split("@")
         with self._lock:
-            return sorted(h for h, a in self.accounts.items() if (d := a.due.get(index)) is not None and d <= through)
-
-    def touched_on(self, day: date) -> list[str]:
-        with self._lock:
-            return sorted(holder for holder, account in self.accounts.items() if account.touched == day)
+            found = []
+            for holder, account in self.accounts.items():
+                day = account.due.get(index)
+                if day is not None and first <= day.isoformat() <= last and due_keys(day, holder)[0] == month_shard:
+                    found.append(holder)
+            return sorted(found)

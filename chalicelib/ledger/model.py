@@ -104,8 +104,9 @@ class Book(Protocol[S]):
 
     def balance(self, state: S) -> int: ...
 
-    def due(self, state: S) -> Mapping[str, date | None]:
-        """The dates a nightly job must look at this holder for (by index name), if any."""
+    def due(self, state: S, today: date) -> Mapping[str, date | None]:
+        """When a nightly job must look at this holder, by date index (``expiry``, ``maturity``, ``review``);
+        None takes it out of that index. A date already past is indexed as ``today``, so tonight's run finds it."""
         ...
 
 
@@ -142,7 +143,7 @@ class CounterBook:
     def balance(self, state: Counter) -> int:
         return state.balance
 
-    def due(self, state: Counter) -> Mapping[str, date | None]:
+    def due(self, state: Counter, today: date) -> Mapping[str, date | None]:
         return {}
 
 
@@ -174,6 +175,7 @@ class Account:
     books: Mapping[str, Any] = field(default_factory=dict)  # book -> raw state
     seqs: Mapping[str, int] = field(default_factory=dict)  # book -> entries so far
     checked: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # book -> (seq, sum) reconciled
+    due: Mapping[str, date | None] = field(default_factory=dict)  # date index -> the day it lists the account
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,39 @@ class _ByTouched(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ignore[n
     touched = UnicodeAttribute(range_key=True)
 
 
+class _ByExpiry(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ignore[no-untyped-call]
+    """Accounts by the soonest day something in them expires (points lots)."""
+
+    class Meta:
+        index_name = "by-expiry-month"
+        projection = KeysOnlyProjection()
+
+    expiry_month = UnicodeAttribute(hash_key=True)
+    expiry_due = UnicodeAttribute(range_key=True)
+
+
+class _ByMaturity(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ignore[no-untyped-call]
+    """Accounts by the soonest day something pending in them becomes available."""
+
+    class Meta:
+        index_name = "by-maturity-month"
+        projection = KeysOnlyProjection()
+
+    maturity_month = UnicodeAttribute(hash_key=True)
+    maturity_due = UnicodeAttribute(range_key=True)
+
+
+class _ByReview(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ignore[no-untyped-call]
+    """Accounts by the day a standing must be looked at again (a tier review or its warning)."""
+
+    class Meta:
+        index_name = "by-review-month"
+        projection = KeysOnlyProjection()
+
+    review_month = UnicodeAttribute(hash_key=True)
+    review_due = UnicodeAttribute(range_key=True)
+
+
 @table
 class LedgerAccountRecord(Record):
     """A holder's books (JSON: book -> state), their entry counts and reconciliation checkpoints. Every write
@@ -34,11 +67,28 @@ class LedgerAccountRecord(Record):
     books = UnicodeAttribute(default="{}")
     seqs = UnicodeAttribute(default="{}")
     checked = UnicodeAttribute(default="{}")  # book -> [seq, sum]: entries 1..seq add up to sum
-    touched_month = UnicodeAttribute(null=True)  # a date index's keys (``shared.dateindex``)
+    touched_month = UnicodeAttribute(null=True)  # date indexes' keys (``shared.dateindex``)
     touched = UnicodeAttribute(null=True)
+    expiry_month = UnicodeAttribute(null=True)
+    expiry_due = UnicodeAttribute(null=True)
+    maturity_month = UnicodeAttribute(null=True)
+    maturity_due = UnicodeAttribute(null=True)
+    review_month = UnicodeAttribute(null=True)
+    review_due = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
 
     by_touched = _ByTouched()
+    by_expiry = _ByExpiry()
+    by_maturity = _ByMaturity()
+    by_review = _ByReview()
+
+
+DUE_INDEXES = {  # a book's due dates by index name: the index and its (month, day) attributes
+    "expiry": (LedgerAccountRecord.by_expiry, LedgerAccountRecord.expiry_month, LedgerAccountRecord.expiry_due),
+    "maturity": (LedgerAccountRecord.by_maturity, LedgerAccountRecord.maturity_month, LedgerAccountRecord.maturity_due),
+    "review": (LedgerAccountRecord.by_review, LedgerAccountRecord.review_month, LedgerAccountRecord.review_due),
+    "touched": (LedgerAccountRecord.by_touched, LedgerAccountRecord.touched_month, LedgerAccountRecord.touched),
+}
 
 
 @table

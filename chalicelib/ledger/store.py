@@ -8,7 +8,7 @@ the holders' status requirements and the events. Two stores implement it — Dyn
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, Protocol
@@ -23,7 +23,8 @@ MAX_ITEMS = 100  # a DynamoDB transaction's limit
 
 @dataclass(frozen=True)
 class AccountWrite:
-    """An account's new book states and entry counts, conditional on ``expected_rev`` (None: new)."""
+    """An account's new book states and entry counts, conditional on ``expected_rev`` (None: new), and the
+    date indexes whose day changed (only those are written, so an index is written only when it moves)."""
 
     holder: str
     expected_rev: int | None
@@ -31,7 +32,6 @@ class AccountWrite:
     seqs: Mapping[str, int]
     checked: Mapping[str, tuple[int, int]]
     due: Mapping[str, date | None]
-    touched: date
 
 
 @dataclass(frozen=True)
@@ -57,16 +57,12 @@ class Unit:
     claim: ClaimWrite | None = None
     requirements: Sequence[tuple[str, Requirement]] = ()
     events: Sequence[Event] = ()
+    attachments: Sequence[Any] = ()  # the caller's own writes, in the store's terms (see each store)
 
     @property
     def items(self) -> int:
-        return (
-            len(self.accounts)
-            + len(self.entries)
-            + (self.claim is not None)
-            + len(self.requirements)
-            + len(self.events)
-        )
+        parts = (self.accounts, self.entries, self.requirements, self.events, self.attachments)
+        return sum(len(part) for part in parts) + (self.claim is not None)
 
 
 @dataclass(frozen=True)
@@ -131,4 +127,12 @@ class Store(Protocol):
 
     def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
         """Record reconciliation's progress if the account is still at ``expected_rev``; False if it moved."""
+        ...
+
+    def scan(self, segment: int, total: int) -> Iterator[Account]:
+        """Every account in one of ``total`` segments (a job that must judge every holder, in parallel)."""
+        ...
+
+    def due_in(self, index: str, partition: str) -> list[str]:
+        """The holders a date index lists in a ``shared.dateindex.partitions`` key (eventually consistent)."""
         ...

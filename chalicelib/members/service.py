@@ -14,6 +14,7 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.ledger.registry import register_guard
 from chalicelib.members import codes, repository
 from chalicelib.members.model import (
     SHOWN_IN_AUDIT,
@@ -261,10 +262,44 @@ def require(tx: Transaction, member_id: str, requirement: str, on_fail: Exceptio
     tx.check(MemberRecord, member_id, condition=MemberRecord.member_id.exists() & wanted, on_fail=on_fail)
 
 
+register_guard(require)
+
+
 def status_of(member_id: str) -> Status | None:
     """The member's status, or None when there is no such member."""
     record = MemberRecord.find(member_id)
     return Status(record.status) if record else None
+
+
+def home_store_of(member_id: str) -> str | None:
+    """The member's home store (None: joined online, or no such member)."""
+    record = MemberRecord.find(member_id)
+    return record.home_store_id if record else None
+
+
+PROFILE_FIELDS = ("gender", "city", "birthday_sealed", "email_hash")  # what a complete profile has
+
+
+def profile_complete(member_id: str) -> bool:
+    """Gender stated, city, birthday and email given."""
+    record = MemberRecord.find(member_id)
+    return record is not None and record.gender != "undisclosed" and all(getattr(record, f) for f in PROFILE_FIELDS)
+
+
+def copy_tier(tx: Transaction, member_id: str, tier: str, changed_at: str) -> None:
+    """Add to ``tx`` the profile's copy of a tier change, for member lists and segments, unless the profile
+    already shows a later change (a change redelivered late never overwrites it). The profile's version (its
+    ETag) moves on, as what it shows changed; a change racing another is refused whole and redelivered."""
+    record = MemberRecord.find(member_id)
+    if record is None or (record.tier_changed_at is not None and record.tier_changed_at >= changed_at):
+        return
+    M = MemberRecord
+    member = M(member_id)
+    member.version = 0  # not None: pynamodb then adds 1 to the stored version instead of setting it to 1
+    later = M.tier_changed_at.does_not_exist() | (M.tier_changed_at < changed_at)
+    tx.update(member, [M.tier.set(tier), M.tier_changed_at.set(changed_at)], condition=M.member_id.exists() & later,
+              on_fail=Unavailable("The profile changed meanwhile; the change is redelivered"),
+              add_version_condition=False)  # fmt: skip
 
 
 def import_marker(phone: str) -> UniqueRecord | None:

@@ -43,7 +43,7 @@ def _balance(member_id: str) -> Reply:
 
 
 def _ledger(caller: Caller, member_id: str, query: PageQuery) -> Reply:
-    items, cursor = service.ledger(member_id, query.limit, query.cursor, for_member=caller.is_member)
+    items, cursor = service.ledger_page(member_id, query.limit, query.cursor, for_member=caller.is_member)
     return Reply(LedgerPage.model_validate({"items": items, "next_cursor": cursor}))
 
 

@@ -13,10 +13,10 @@
 
 from __future__ import annotations
 
-import calendar
-import json
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
+
+from chalicelib.shared.validity import ExpiryPolicy as ExpiryPolicy  # points expire by it (re-exported)
 
 
 class InsufficientPoints(Exception):
@@ -45,6 +45,11 @@ def _spending_order(lot: Lot) -> tuple[date, date]:
     return (lot.expires_on or date.max, lot.available_on or date.min)
 
 
+def sorted_lots(lots: tuple[Lot, ...]) -> tuple[Lot, ...]:
+    """Lots in spending order: soonest expiry first, those that never expire last."""
+    return tuple(sorted(lots, key=_spending_order))
+
+
 @dataclass(frozen=True)
 class Draw:
     """Points taken from (or put back into) the lot with these dates."""
@@ -64,7 +69,6 @@ class Account:
     deducted: int = 0  # debits other than redemption and expiry: negative adjustments, refund claw-backs
     redeemed: int = 0  # net of reversals
     expired: int = 0
-    tier: str | None = None  # the member's tier (None: the programme's lowest), read with the lots for earning
 
     @property
     def balance(self) -> int:
@@ -197,51 +201,6 @@ def mature(account: Account, through: date) -> tuple[Account, list[Draw]]:
             lots = _with_lot(lots, lot.expires_on, None, lot.points)
             moved.append(Draw(lot.expires_on, lot.available_on, lot.points))
     return replace(account, lots=lots), moved
-
-
-@dataclass(frozen=True)
-class ExpiryPolicy:
-    """When earned points expire. ``rolling-days:N`` (N days after the earn), ``end-of-month:N`` (the last
-    day of the month N months after), ``end-of-next-year`` (31 December of the following year) or ``never``."""
-
-    kind: str
-    n: int = 0
-
-    @classmethod
-    def parse(cls, text: str) -> ExpiryPolicy:
-        kind, _, number = text.partition(":")
-        if kind in ("rolling-days", "end-of-month") and number.isdigit() and 0 < int(number) <= 3650:
-            return cls(kind, int(number))
-        if kind in ("end-of-next-year", "never") and not number:
-            return cls(kind)
-        raise ValueError("rolling-days:N, end-of-month:N, end-of-next-year or never")
-
-    def expires_on(self, earned_on: date) -> date | None:
-        if self.kind == "rolling-days":
-            return earned_on + timedelta(days=self.n)
-        if self.kind == "end-of-month":
-            months = earned_on.month - 1 + self.n
-            year, month = earned_on.year + months // 12, months % 12 + 1
-            return date(year, month, calendar.monthrange(year, month)[1])
-        if self.kind == "end-of-next-year":
-            return date(earned_on.year + 1, 12, 31)
-        return None
-
-
-def dump_lots(lots: tuple[Lot, ...]) -> str:
-    return json.dumps([[_iso(lot.expires_on), _iso(lot.available_on), lot.points] for lot in lots])
-
-
-def load_lots(text: str) -> tuple[Lot, ...]:
-    return tuple(sorted((Lot(_day(e), _day(a), int(p)) for e, a, p in json.loads(text or "[]")), key=_spending_order))
-
-
-def dump_draws(draws: list[Draw]) -> str:
-    return json.dumps([[_iso(d.expires_on), _iso(d.available_on), d.points] for d in draws])
-
-
-def load_draws(text: str) -> list[Draw]:
-    return [Draw(_day(e), _day(a), int(p)) for e, a, p in json.loads(text or "[]")]
 
 
 def _iso(day: date | None) -> str | None:

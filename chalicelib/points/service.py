@@ -1,42 +1,39 @@
-"""Points use cases: earn, redeem, reverse, adjust, open balances; read balances and the ledger.
+"""Points use cases on the ledger engine: earn, redeem, reverse, adjust, open balances; balances and the ledger.
 
-Every write is one transaction holding the account update, its ledger entry, the idempotency record (when
-keyed) and its event. The account update is conditional on the revision it read (every write moves it on;
-an entry also moves ``seq``, the count of entries, which keys the entry), so the entry's ``balance_after`` is
-exact and a balance can never be spent twice: a write that lost a race reads again and recomputes, and
-answers 409 insufficient-points once the points are gone. A write only loses when another one committed,
-so the retry bound is never reached by contention alone.
+Every write is one post of the member's books: the points posting, the growth and tier postings its progress
+causes (an upgrade's gift is a second points entry), the events, and the caller's own records attached. The
+engine makes it exactly once (a claim per Idempotency-Key, bulk row or source), never below zero, and retries
+a write that lost a race on a fresh read; this module says what each use case posts.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
+from chalicelib.ledger.engine import Holdings
+from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
+from chalicelib.ledger.registry import ledger
+from chalicelib.ledger.store import HolderUnavailable, Requirement
+from chalicelib.members import service as members
 from chalicelib.members.model import Status
-from chalicelib.members.records import MemberRecord
-from chalicelib.points import rules
-from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord, RedemptionRecord
+from chalicelib.points.book import BOOK, draws_of, dumped
+from chalicelib.points.records import RedemptionRecord
 from chalicelib.points.rules import Account, Draw, ExpiryPolicy
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
-from chalicelib.shared.dateindex import indexed
-from chalicelib.shared.db import Transaction, back_off, one_page
-from chalicelib.shared.errors import Conflict, NotFound, Unavailable
-from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.errors import Conflict, IdempotencyKeyReused, NotFound
+from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.http import IdempotencyKey
-from chalicelib.shared.idempotency import StoredAnswer, run_once
+from chalicelib.shared.idempotency import StoredAnswer
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
-from chalicelib.shared.unique import UniqueRecord
 from chalicelib.tiers import service as tiers
 from chalicelib.tiers.service import Progress
-
-MAX_ATTEMPTS = 64
 
 
 class InsufficientPoints(Conflict):
@@ -59,215 +56,18 @@ class AlreadyApplied(Conflict):
     slug, title = "already-applied", "This operation was applied before"
 
 
-class _Stale(Exception):
-    """The account changed between the read and the write."""
+EVENT_OF = {  # the event each kind of points entry publishes
+    "earn": "points.earned", "redeem": "points.redeemed", "reverse": "points.redemption-reversed",
+    "adjust": "points.adjusted", "refund": "points.clawed-back", "opening": "points.opened",
+    "expire": "points.expired",
+}  # fmt: skip
 
 
-class _MemberGone(Exception):
-    pass
+# --- what a write posts ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Entry:
-    type: str
-    source_kind: str
-    source_id: str | None
-    reason: str
-
-
-Operation = Callable[[Account, date], tuple[Account, int, list[Draw]]]
-MemberCheck = Literal["active", "present", "any"]
-Extra = Callable[[Transaction, PointsEntryRecord | None], None]  # None: nothing was booked
-
-
-def to_account(record: PointsAccountRecord | None) -> Account:
-    if record is None:
-        return Account()
-    return Account(
-        lots=rules.load_lots(record.lots), debt=int(record.debt), earned=int(record.earned),
-        deducted=int(record.deducted), redeemed=int(record.redeemed), expired=int(record.expired),
-        tier=record.tier,
-    )  # fmt: skip
-
-
-def write(
-    member_id: str, operation: Operation, entry: Entry, *, key: IdempotencyKey | None = None,
-    event_type: str, extra: Extra | None = None, member: MemberCheck = "present",
-    record: PointsAccountRecord | None = None, progress: Progress | None = None,
-) -> tuple[StoredAnswer, bool]:  # fmt: skip
-    """Apply ``operation`` to the member's account with its ledger entry, exactly once per ``key``.
-
-    ``member`` says what the member must be when the write commits: ``active`` to spend or earn (frozen
-    members keep their points but cannot use them), ``present`` (not erased) for corrections, ``any`` for
-    what is owed whatever became of the member (expiry, refunds).
-    ``progress`` is the growth and paid amount the write counts towards tiers, in the same transaction: an
-    upgrade it causes credits its gift as a second ledger entry (the operation sees the tier before).
-    ``extra`` adds the caller's own items to the transaction; when the operation books nothing (0 points)
-    they are still written, with the member check, and the answer is 200 with no entry (without ``extra``
-    nothing is written and the answer is 204).
-    ``record`` is an account image already read (the nightly jobs read it from an index); it is used for
-    the first attempt only, as the write's condition checks it is current.
-    """
-    for attempt in range(MAX_ATTEMPTS):
-        perform = functools.partial(
-            _perform, member_id=member_id, record=record if attempt == 0 else None, operation=operation,
-            entry=entry, event_type=event_type, extra=extra, member=member, progress=progress,
-        )  # fmt: skip
-        try:
-            return run_once(key, perform)
-        except _Stale:
-            back_off(attempt, cap=0.2)
-        except _MemberGone:
-            found = MemberRecord.find(member_id)
-            if found is None or found.status == Status.ERASED:
-                raise NotFound(f"No member {member_id!r}") from None
-            raise MemberNotActive("The member is frozen: they can neither earn nor spend points") from None
-    raise Unavailable("The points account is too busy; retry", retry_after=1)
-
-
-@dataclass(frozen=True)
-class _Booking:
-    entry: Entry
-    points: int
-    draws: list[Draw]
-    balance_after: int
-    event_type: str
-
-
-def _perform(
-    tx: Transaction, *, member_id: str, record: PointsAccountRecord | None, operation: Operation, entry: Entry,
-    event_type: str, extra: Extra | None, member: MemberCheck, progress: Progress | None,
-) -> StoredAnswer:  # fmt: skip
-    """One attempt: read the account (unless given), apply the operation and any tier progress, add the writes
-    to ``tx``."""
-    record = record or PointsAccountRecord.find(member_id)
-    today = clock.business_today()
-    try:
-        after, points, draws = operation(to_account(record), today)
-    except rules.InsufficientPoints as e:
-        raise InsufficientPoints(str(e)) from None
-    bookings = [_Booking(entry, points, draws, after.balance, event_type)] if points or draws else []
-    advanced = tiers.advance(member_id, record, progress, today) if progress else None
-    if advanced and advanced.gift_points:
-        expires_on, _ = _policy_dates(None)
-        after = rules.credit(after, advanced.gift_points, expires_on)
-        assert advanced.change is not None  # a gift comes with an upgrade
-        bookings.append(_Booking(Entry("earn", "tier", advanced.change.change_id, advanced.gift_reason),
-                                 advanced.gift_points, [Draw(expires_on, None, advanced.gift_points)], after.balance,
-                                 "points.earned"))  # fmt: skip
-    if advanced and advanced.gift_back:  # a refund undid the upgrade: its gift goes back, as the debt policy says
-        assert advanced.change is not None
-        after, gift_draws = rules.claw_back(after, advanced.gift_back, today)
-        bookings.append(_Booking(Entry("refund", "tier", advanced.change.change_id, advanced.gift_reason),
-                                 -advanced.gift_back, gift_draws, after.balance, "points.clawed-back"))  # fmt: skip
-    if not bookings and not advanced:
-        if extra is None:
-            return 204, {}  # nothing to book (a job found the account already up to date)
-        _check_member(tx, member_id, member)
-        extra(tx, None)
-        return 200, {}
-    seq = int(record.seq) if record else 0
-    occurred_at = clock.iso(clock.now())
-    actions = _account_actions(member_id, after, seq + len(bookings), today, occurred_at, record)
-    tx.update(PointsAccountRecord(member_id), actions + (advanced.actions if advanced else []),
-              condition=_unchanged(record), on_fail=_Stale())  # fmt: skip
-    entries = []
-    for n, booking in enumerate(bookings, start=seq + 1):
-        ledger_entry = PointsEntryRecord(
-            member_id, n, entry_id=new_id("pe_"), type=booking.entry.type, points=booking.points,
-            balance_after=booking.balance_after, source_kind=booking.entry.source_kind,
-            source_id=booking.entry.source_id, reason=booking.entry.reason, lots=rules.dump_draws(booking.draws),
-            actor=current_origin().actor, occurred_at=occurred_at,
-        )  # fmt: skip
-        tx.put(ledger_entry, condition=PointsEntryRecord.seq.does_not_exist(), on_fail=_Stale())
-        emit(tx, new_event(booking.event_type, f"member/{member_id}", {
-            "member_id": member_id, "points": booking.points, "seq": n, "balance_after": booking.balance_after,
-            "type": booking.entry.type, "source_kind": booking.entry.source_kind,
-            "source_id": booking.entry.source_id, "reason": booking.entry.reason,
-        }))  # fmt: skip
-        entries.append(ledger_entry)
-    if advanced:
-        advanced.write(tx)
-    _check_member(tx, member_id, member)
-    main = entries[0] if bookings and bookings[0].entry is entry else None
-    if extra:
-        extra(tx, main)
-    return (201, entry_json(main)) if main else (200, {})
-
-
-def _check_member(tx: Transaction, member_id: str, check: MemberCheck) -> None:
-    if check == "any":
-        return
-    wanted = (
-        MemberRecord.status == str(Status.ACTIVE) if check == "active" else MemberRecord.status != str(Status.ERASED)
-    )
-    tx.check(MemberRecord, member_id, condition=MemberRecord.member_id.exists() & wanted, on_fail=_MemberGone())
-
-
-def _unchanged(record: PointsAccountRecord | None) -> Any:
-    """The account is as read: every write moves ``rev`` on (entries move ``seq`` too)."""
-    if record is None:
-        return PointsAccountRecord.member_id.does_not_exist()
-    return PointsAccountRecord.rev == record.rev if record.rev is not None else PointsAccountRecord.rev.does_not_exist()
-
-
-def _account_actions(
-    member_id: str, account: Account, seq: int, today: date, now: str, record: PointsAccountRecord | None
-) -> list[Any]:
-    expiry, maturity = _due_from(account.soonest_expiry(), today), _due_from(account.soonest_maturity(), today)
-    A = PointsAccountRecord
-    return [
-        *indexed(A.touched_month, A.touched, today, member_id),
-        *indexed(A.expiry_month, A.expiry_due, expiry, member_id),
-        *indexed(A.maturity_month, A.maturity_due, maturity, member_id),
-        A.lots.set(rules.dump_lots(account.lots)), A.balance.set(account.balance), A.debt.set(account.debt),
-        A.earned.set(account.earned), A.deducted.set(account.deducted), A.redeemed.set(account.redeemed),
-        A.expired.set(account.expired), A.seq.set(seq), A.updated_at.set(now),
-        A.rev.set(int(record.rev or 0) + 1 if record else 1),
-    ]  # fmt: skip
-
-
-def _due_from(day: date | None, today: date) -> date | None:
-    """The index date of work due on ``day``: never before today, so a date already past (a reversal giving
-    back expired points) is still found by tonight's run rather than by a run that is over."""
-    return max(day, today) if day else None
-
-
-def rearrange(image: PointsAccountRecord, change: Callable[[Account], tuple[Account, list[Draw]]], event: str) -> int:
-    """Rewrite an account's lots without a ledger entry (the balance does not change: pending points
-    maturing). Conditional on the account being as read, like every write; 1 when something moved."""
-    record: PointsAccountRecord | None = image
-    for attempt in range(MAX_ATTEMPTS):
-        if record is None:
-            return 0
-        after, moved = change(to_account(record))
-        if not moved:
-            return 0
-        tx = Transaction()
-        now, today = clock.iso(clock.now()), clock.business_today()
-        actions = _account_actions(record.member_id, after, int(record.seq), today, now, record)
-        tx.update(PointsAccountRecord(record.member_id), actions, condition=_unchanged(record), on_fail=_Stale())
-        emit(tx, new_event(event, f"member/{record.member_id}", {
-            "member_id": record.member_id, "points": sum(draw.points for draw in moved),
-        }))  # fmt: skip
-        try:
-            tx.commit()
-            return 1
-        except _Stale:
-            back_off(attempt, cap=0.2)
-            record = PointsAccountRecord.find(image.member_id)
-    raise Unavailable("The points account is too busy; retry", retry_after=1)
-
-
-def entry_json(record: PointsEntryRecord) -> dict[str, Any]:
-    return {
-        "entry_id": record.entry_id, "seq": int(record.seq), "type": record.type, "points": int(record.points),
-        "balance_after": int(record.balance_after), "source": {"kind": record.source_kind, "id": record.source_id},
-        "reason": record.reason, "occurred_at": record.occurred_at,
-    }  # fmt: skip
-
-
-def _policy_dates(earned_at: datetime | None) -> tuple[date | None, date | None]:
+def policy_dates(earned_at: datetime | None) -> tuple[date | None, date | None]:
+    """The expiry and availability dates the configured policy gives points earned at ``earned_at``."""
     settings = get_settings()
     earned_on = clock.business_date(earned_at or clock.now(), settings.tz)
     expires_on = ExpiryPolicy.parse(settings.points_expiry).expires_on(earned_on)
@@ -277,53 +77,183 @@ def _policy_dates(earned_at: datetime | None) -> tuple[date | None, date | None]
 
 def policy_expiry() -> date | None:
     """The expiry date the configured policy gives points credited today."""
-    return _policy_dates(None)[0]
+    return policy_dates(None)[0]
+
+
+def credit(member_id: str, points: int, kind: str, source: Source, reason: str, *,
+           expires_on: date | None, available_on: date | None = None) -> Posting:  # fmt: skip
+    return Posting(member_id, BOOK, points, kind, source, reason,
+                   detail={"lots": dumped([Draw(expires_on, available_on, points)])})  # fmt: skip
+
+
+def tier_of(holdings: Holdings, member_id: str) -> str:
+    """The member's tier as read with their points (the programme's lowest when they have none)."""
+    return tiers.tier_in(holdings, member_id)
+
+
+@dataclass
+class Booking:
+    """What a post of a member's books carries besides their postings: the tier change its progress made
+    (its history record and event) and the caller's own records and events."""
+
+    member_id: str
+    advance: tiers.Advance | None = None
+    attachments: list[Callable[[Transaction], None]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+def with_progress(holdings: Holdings, booking: Booking, progress: Progress | None, today: date) -> list[Posting]:
+    """The growth and tier postings ``progress`` causes, and an upgrade's gift (or a refund's taking it back)."""
+    if progress is None:
+        return []
+    booking.advance = advance = tiers.advance(holdings, booking.member_id, progress, today)
+    if advance is None:
+        return []
+    postings = list(advance.postings)
+    change = advance.change
+    if change is not None and advance.gift_points:
+        expires_on, _ = policy_dates(None)
+        postings.append(credit(booking.member_id, advance.gift_points, "earn", Source("tier", change.change_id),
+                               advance.gift_reason, expires_on=expires_on))  # fmt: skip
+    if change is not None and advance.gift_back:  # a refund undid the upgrade: its gift goes back as debt allows
+        postings.append(Posting(booking.member_id, BOOK, -advance.gift_back, "refund",
+                                Source("tier", change.change_id), advance.gift_reason))  # fmt: skip
+    return postings
+
+
+def post(
+    member_id: str, plan: Callable[[Holdings, Booking, date], Sequence[Posting]], *, claim: Claim | None = None,
+    require: Requirement | None = "present", result: Callable[[Answer, Booking], dict[str, Any]] | None = None,
+    records: Callable[[Answer], list[Callable[[Transaction], None]]] | None = None, known: Any = None,
+    holders: Sequence[str] = (),
+) -> Answer:  # fmt: skip
+    """Post what ``plan`` gives for the member (it may add records and events to the booking), with the points
+    events of its entries, the tier change of its progress, exactly once per ``claim``.
+
+    ``require`` says what the member must be when the write commits: ``active`` to spend or earn (frozen
+    members keep their points but cannot use them), ``present`` (not erased) for corrections, None for what
+    is owed whatever became of the member (expiry, refunds). ``records`` are the caller's own records that
+    need the entries made (a redemption keeps its draws), written with them; ``holders`` are other accounts
+    the plan reads and posts to (an order's refunds), read in the same request."""
+    booking = Booking(member_id)
+
+    def planned(holdings: Holdings) -> Sequence[Posting]:
+        booking.advance, booking.attachments[:], booking.events[:] = None, [], []
+        return plan(holdings, booking, clock.business_today())
+
+    try:
+        return ledger().post(
+            planned, holders=[member_id, *holders], claim=claim, require={member_id: require} if require else None,
+            result=(lambda answer: result(answer, booking)) if result else None,
+            announce=lambda answer: [*booking.events, *announce(answer), *_tier_events(booking)],
+            attach=lambda answer: [*booking.attachments, *(records(answer) if records else []),
+                                   *_tier_records(booking)],
+            known={member_id: known} if known is not None else None,
+        )  # fmt: skip
+    except Insufficient as e:
+        raise InsufficientPoints(f"{e.available} points are available, {e.asked} asked") from None
+    except HolderUnavailable:
+        status = members.status_of(member_id)
+        if status is None or status == Status.ERASED:
+            raise NotFound(f"No member {member_id!r}") from None
+        raise MemberNotActive("The member is frozen: they can neither earn nor spend points") from None
+
+
+def _tier_events(booking: Booking) -> list[Event]:
+    return [booking.advance.announce] if booking.advance and booking.advance.announce else []
+
+
+def _tier_records(booking: Booking) -> list[Callable[[Transaction], None]]:
+    advance = booking.advance
+    return [advance.write] if advance is not None and advance.change is not None else []
+
+
+def announce(answer: Answer) -> Iterable[Event]:
+    """The event of each points entry a post made."""
+    for entry in answer.entries:
+        if entry.book == BOOK:
+            yield new_event(EVENT_OF[entry.kind], f"member/{entry.holder}", {
+                "member_id": entry.holder, "points": entry.amount, "seq": entry.seq,
+                "balance_after": entry.balance_after, "type": entry.kind, "source_kind": entry.source.kind,
+                "source_id": entry.source.id, "reason": entry.reason,
+            })  # fmt: skip
+
+
+def points_entry(answer: Answer) -> Entry | None:
+    """The first points entry of a post (its main one; an upgrade's gift follows it)."""
+    return next((entry for entry in answer.entries if entry.book == BOOK), None)
+
+
+def idempotency_claim(key: IdempotencyKey | None) -> Claim | None:
+    """A client's Idempotency-Key as a claim: kept for the retention days, per caller and operation."""
+    if key is None:
+        return None
+    return Claim(f"idem:{key.caller}#{key.operation}#{key.key}", key.request_hash,
+                 keep_days=get_settings().idempotency_retention_days,
+                 conflict=IdempotencyKeyReused("This Idempotency-Key was used with a different request"))  # fmt: skip
+
+
+def entry_json(entry: Entry) -> dict[str, Any]:
+    return {
+        "entry_id": entry.entry_id, "seq": entry.seq, "type": entry.kind, "points": entry.amount,
+        "balance_after": entry.balance_after, "source": {"kind": entry.source.kind, "id": entry.source.id},
+        "reason": entry.reason, "occurred_at": entry.occurred_at,
+    }  # fmt: skip
+
+
+def _main_entry(answer: Answer, booking: Booking) -> dict[str, Any]:
+    entry = points_entry(answer)
+    return entry_json(entry) if entry else {}
+
+
+def _created(answer: Answer) -> tuple[StoredAnswer, bool]:
+    return (201, dict(answer.result)), answer.duplicate
+
+
+# --- use cases ---------------------------------------------------------------------------------------------------
 
 
 def earn(
-    member_id: str, points: int | Callable[[Account], int], *, source_kind: str, source_id: str, reason: str,
-    key: IdempotencyKey | None, earned_at: datetime | None = None, extra: Extra | None = None,
-    require_active: bool = False, progress: Progress | None = None,
+    member_id: str, points: int, *, source_kind: str, source_id: str, reason: str, key: IdempotencyKey | None,
+    earned_at: datetime | None = None, require_active: bool = False, progress: Progress | None = None,
 ) -> tuple[StoredAnswer, bool]:  # fmt: skip
-    """Credit earned points into a lot dated by the expiry policy (and the pending period) from ``earned_at``.
+    """Credit earned points into a lot dated by the expiry policy (and the pending period) from ``earned_at``."""
+    expires_on, available_on = policy_dates(earned_at)
 
-    ``points`` may be a function of the account (its tier decides a multiplier); 0 books nothing.
-    """
-    expires_on, available_on = _policy_dates(earned_at)
+    def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
+        earned = [credit(member_id, points, "earn", Source(source_kind, source_id), reason, expires_on=expires_on,
+                         available_on=available_on)] if points > 0 else []  # fmt: skip
+        return [*earned, *with_progress(holdings, booking, progress, today)]
 
-    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
-        earned = points(account) if callable(points) else points
-        if earned <= 0:
-            return account, 0, []
-        return rules.credit(account, earned, expires_on, available_on), earned, [Draw(expires_on, available_on, earned)]
-
-    entry = Entry("earn", source_kind, source_id, reason)
-    check: MemberCheck = "active" if require_active else "present"
-    return write(member_id, operation, entry, key=key, event_type="points.earned", extra=extra, member=check,
-                 progress=progress)  # fmt: skip
+    answer = post(member_id, plan, claim=idempotency_claim(key), require="active" if require_active else "present",
+                  result=_main_entry)  # fmt: skip
+    return _created(answer)
 
 
 def redeem(member_id: str, points: int, reason: str, key: IdempotencyKey | None) -> tuple[StoredAnswer, bool]:
-    """Spend available points, soonest expiry first; 409 insufficient-points when they fall short."""
+    """Spend available points, soonest expiry first; 409 insufficient-points when they fall short. The
+    redemption is kept (with the lots it drew from) so that it can be reversed once."""
     redemption_id = new_id("rd_")
-    drawn: list[Draw] = []
 
-    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
-        after, draws = rules.redeem(account, points, today)
-        drawn[:] = draws
-        return after, -points, draws
+    def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
+        return [Posting(member_id, BOOK, -points, "redeem", Source("redemption", redemption_id), reason)]
 
-    def record_redemption(tx: Transaction, entry: PointsEntryRecord | None) -> None:
-        assert entry is not None  # these operations always book points
-        tx.put(RedemptionRecord(
-            redemption_id, member_id=member_id, points=points, draws=rules.dump_draws(drawn), reason=reason,
+    def kept(answer: Answer) -> list[Callable[[Transaction], None]]:
+        entry = points_entry(answer)
+        assert entry is not None
+        record = RedemptionRecord(
+            redemption_id, member_id=member_id, points=points, draws=_json(entry.detail), reason=reason,
             status="completed", entry_seq=entry.seq, created_at=entry.occurred_at,
-        ), condition=RedemptionRecord.redemption_id.does_not_exist())  # fmt: skip
+        )  # fmt: skip
+        return [lambda tx: tx.put(record, condition=RedemptionRecord.redemption_id.does_not_exist())]
 
-    entry = Entry("redeem", "redemption", redemption_id, reason)
-    (status, body), replayed = write(member_id, operation, entry, key=key, event_type="points.redeemed",
-                                     extra=record_redemption, member="active")  # fmt: skip
-    return (status, redemption_json(body)), replayed
+    def result(answer: Answer, booking: Booking) -> dict[str, Any]:
+        entry = points_entry(answer)
+        assert entry is not None
+        return redemption_json(entry_json(entry))
+
+    answer = post(member_id, plan, claim=idempotency_claim(key), require="active", result=result, records=kept)
+    return _created(answer)
 
 
 def redemption_json(entry: dict[str, Any]) -> dict[str, Any]:
@@ -336,20 +266,19 @@ def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey
     redemption = RedemptionRecord.find(redemption_id)
     if redemption is None or redemption.member_id != member_id:
         raise NotFound(f"No redemption {redemption_id!r} for member {member_id!r}")
-    draws = rules.load_draws(redemption.draws)
+    draws = draws_of(_loads(redemption.draws))
 
-    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
-        return rules.restore(account, draws), int(redemption.points), draws
+    def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
+        booking.attachments.append(lambda tx: tx.update(
+            RedemptionRecord(redemption_id), [RedemptionRecord.status.set("reversed"),
+                                              RedemptionRecord.reversed_at.set(clock.iso(clock.now()))],
+            condition=RedemptionRecord.status == "completed",
+            on_fail=AlreadyReversed(f"Redemption {redemption_id} was already reversed"),
+        ))  # fmt: skip
+        return [Posting(member_id, BOOK, int(redemption.points), "reverse", Source("redemption", redemption_id),
+                        reason, detail={"draws": dumped(draws)})]  # fmt: skip
 
-    def mark_reversed(tx: Transaction, entry: PointsEntryRecord | None) -> None:
-        assert entry is not None  # these operations always book points
-        tx.update(RedemptionRecord(redemption_id), [RedemptionRecord.status.set("reversed"),
-                  RedemptionRecord.reversed_at.set(entry.occurred_at)],
-                  condition=RedemptionRecord.status == "completed",
-                  on_fail=AlreadyReversed(f"Redemption {redemption_id} was already reversed"))  # fmt: skip
-
-    entry = Entry("reverse", "redemption", redemption_id, reason)
-    return write(member_id, operation, entry, key=key, event_type="points.redemption-reversed", extra=mark_reversed)
+    return _created(post(member_id, plan, claim=idempotency_claim(key), result=_main_entry))
 
 
 def adjust(
@@ -361,40 +290,37 @@ def adjust(
     ``once`` names the operation for good (a bulk file's row): a second time is AlreadyApplied, however late.
     """
     by_policy = policy_expiry()
+    source = Source(source_kind, source_id or current_origin().actor)
 
-    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
+    def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
         if points > 0:
-            expiry = expires_on or by_policy
-            return rules.credit(account, points, expiry), points, [Draw(expiry, None, points)]
-        after, draws = rules.deduct(account, -points, today)
-        return after, points, draws
+            return [credit(member_id, points, "adjust", source, reason, expires_on=expires_on or by_policy)]
+        return [Posting(member_id, BOOK, points, "adjust", source, reason)]
 
-    def claim(tx: Transaction, entry: PointsEntryRecord | None) -> None:
-        assert entry is not None  # these operations always book points
-        if once:
-            marker = UniqueRecord(f"points-op:{once}", owner=member_id, created_at=entry.occurred_at)
-            tx.put(marker, condition=UniqueRecord.key.does_not_exist(), on_fail=AlreadyApplied(), decisive=True)
-
-    entry = Entry("adjust", source_kind, source_id or current_origin().actor, reason)
-    return write(member_id, operation, entry, key=key, event_type="points.adjusted", extra=claim)
+    claim = Claim(f"points-op:{once}", once, conflict=AlreadyApplied()) if once else idempotency_claim(key)
+    answer = post(member_id, plan, claim=claim, result=_main_entry)
+    if once and answer.duplicate:
+        raise AlreadyApplied()
+    return _created(answer)
 
 
 def open_balance(member_id: str, lots: list[tuple[int, date | None]], reason: str) -> tuple[StoredAnswer, bool]:
     """Migrate a balance from an old system: lots with their own expiry dates, once per member."""
     total = sum(points for points, _ in lots)
 
-    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
-        for points, expires_on in lots:
-            account = rules.credit(account, points, expires_on)
-        return account, total, [Draw(expires_on, None, points) for points, expires_on in lots]
+    def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
+        detail = {"lots": dumped([Draw(expires_on, None, points) for points, expires_on in lots])}
+        return [Posting(member_id, BOOK, total, "opening", Source("import", None), reason, detail=detail)]
 
-    def claim(tx: Transaction, entry: PointsEntryRecord | None) -> None:
-        assert entry is not None  # these operations always book points
-        marker = UniqueRecord(f"points-opening:{member_id}", owner=member_id, created_at=entry.occurred_at)
-        tx.put(marker, condition=UniqueRecord.key.does_not_exist(), on_fail=OpeningBalanceExists(), decisive=True)
+    taken = OpeningBalanceExists()
+    answer = post(member_id, plan, claim=Claim(f"points-opening:{member_id}", "opening", conflict=taken),
+                  result=_main_entry)  # fmt: skip
+    if answer.duplicate:
+        raise taken
+    return _created(answer)
 
-    entry = Entry("opening", "import", None, reason)
-    return write(member_id, operation, entry, event_type="points.opened", extra=claim)
+
+# --- reads -------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -408,17 +334,26 @@ class Balance:
     debt: int
 
 
+def account_of(member_id: str) -> Account:
+    account: Account = ledger().holdings(member_id).state(member_id, BOOK)
+    return account
+
+
 def balance(member_id: str) -> Balance:
     """The member's points as of now: expired points are gone and matured pending points are available,
     whether or not the nightly jobs ran. Debt left by refunds is owed either way (later credits repay it
     first); ``LOYALTY_REFUND_POLICY=negative-balance`` shows it as a negative ``available``, ``debt`` beside a
     zero ``available`` otherwise. One read (two for a member without an account yet)."""
-    record = PointsAccountRecord.find(member_id)
-    if record is None:
-        member = MemberRecord.find(member_id)
-        if member is None or member.status == Status.ERASED:
+    holdings = ledger().holdings(member_id)
+    if holdings.accounts[member_id].rev is None:
+        status = members.status_of(member_id)
+        if status is None or status == Status.ERASED:
             raise NotFound(f"No member {member_id!r}")
-    account, today = to_account(record), clock.business_today()
+    return balance_of(holdings.state(member_id, BOOK))
+
+
+def balance_of(account: Account) -> Balance:
+    today = clock.business_today()
     unbooked = sum(lot.points for lot in account.lots if lot.expired(today))
     available = account.available(today)
     if get_settings().refund_policy == "negative-balance":
@@ -433,17 +368,27 @@ def balance(member_id: str) -> Balance:
 INTERNAL_SOURCES = frozenset({"staff", "import"})  # their ids name a staff member or a file
 
 
-def ledger(member_id: str, limit: int, cursor: str | None, *, for_member: bool = False
-           ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
+def ledger_page(member_id: str, limit: int, cursor: str | None, *, for_member: bool = False
+                ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
     """The member's entries, newest first. The member themself sees that staff or an import booked an entry,
     not who or which file (``source.id`` null)."""
     scope = f"points-ledger|{member_id}"
-    results = PointsEntryRecord.query(
-        member_id, scan_index_forward=False, page_size=limit, last_evaluated_key=decode_cursor(scope, cursor)
-    )
-    records, last = one_page(PointsEntryRecord, results)
-    entries = [entry_json(record) for record in records]
+    position = decode_cursor(scope, cursor)
+    entries, after = ledger().page(member_id, BOOK, limit, position["seq"] if position else None)
+    items = [entry_json(entry) for entry in entries]
     if for_member:
-        entries = [{**e, "source": {**e["source"], "id": None}} if e["source"]["kind"] in INTERNAL_SOURCES else e
-                   for e in entries]  # fmt: skip
-    return entries, encode_cursor(scope, last)
+        items = [{**e, "source": {**e["source"], "id": None}} if e["source"]["kind"] in INTERNAL_SOURCES else e
+                 for e in items]  # fmt: skip
+    return items, encode_cursor(scope, {"seq": after} if after else None)
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def _loads(text: str) -> Any:
+    import json
+
+    return json.loads(text or "[]")

@@ -13,20 +13,24 @@ limit. Partners may date an activity at most ``ACTIVITY_MAX_AGE`` back.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from chalicelib.identity.access import Caller
+from chalicelib.ledger.engine import Holdings
+from chalicelib.ledger.model import Answer, Claim, Entry, Posting
+from chalicelib.ledger.model import Source as EntrySource
 from chalicelib.members import service as members
 from chalicelib.points import service as points
-from chalicelib.points.records import PointsEntryRecord
+from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases.records import ActivityRecord
 from chalicelib.purchases.schemas import ActivityReport
 from chalicelib.purchases.service import MemberNotEligible, body_hash_of, member_for_partner, rules_at
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.events import new_event
 from chalicelib.shared.ratelimit import take_in_window
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import programmes
@@ -51,64 +55,83 @@ class _Limited(Exception):
     pass
 
 
-class _Duplicate(Exception):
-    pass
-
-
 def award(member_id: str, kind: str, *, source: str, event_id: str, occurred_at: datetime,
-          body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    """Book the points the rules give ``kind`` at ``occurred_at``, once per ``source`` and ``event_id``."""
-    key, digest = f"{source}#{event_id}", body_hash_of(body)  # a repeat fails the record's condition
+          body: dict[str, Any], alongside: Transaction | None = None) -> dict[str, Any]:  # fmt: skip
+    """Book the points the rules give ``kind`` at ``occurred_at``, once per ``source`` and ``event_id``;
+    ``alongside`` are writes to commit with it (a consumer's marker)."""
+    key, digest = f"{source}#{event_id}", body_hash_of(body)
     rule = rules_at(occurred_at).rules.activities.get(kind)
     day = clock.business_date(occurred_at, get_settings().tz)
     limited = False
     while True:
         try:
             if limited:  # recorded with 0 points, so a retried event does not earn on a later day instead
-                return _book(member_id, kind, key, digest, occurred_at, day, 0, None, None, limited=True)
+                return _book(member_id, kind, key, digest, occurred_at, day, 0, None, None, limited=True,
+                             alongside=alongside)  # fmt: skip
             return _book(member_id, kind, key, digest, occurred_at, day, rule.points if rule else 0,
-                         rule.per_day if rule else None, rule.per_month if rule else None)  # fmt: skip
+                         rule.per_day if rule else None, rule.per_month if rule else None,
+                         alongside=alongside)  # fmt: skip
         except _Limited:
             limited = True
-        except _Duplicate:
-            return _repeat(ActivityRecord.get(key, consistent_read=True), digest)
         except (NotFound, points.MemberNotActive) as e:
             raise MemberNotEligible(e.detail) from None
 
 
 def _book(
     member_id: str, kind: str, key: str, digest: str, occurred_at: datetime, day: date, amount: int,
-    per_day: int | None, per_month: int | None, *, limited: bool = False,
+    per_day: int | None, per_month: int | None, *, limited: bool = False, alongside: Transaction | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    answer: dict[str, Any] = {}
+    """One post: the points and growth, the limits' counters (``_Limited`` when one is full), the activity's
+    record and event, claimed once by the activity's key (a repeat answers the first answer)."""
     tz = get_settings().tz
     counted_days = sorted({day, clock.business_today()})  # when it happened, and when it was reported
+    source, reason = EntrySource("activity", key), REASONS.get(kind, kind)
+    expires_on, available_on = points.policy_dates(occurred_at)
+    growth = 0 if limited else programmes.programme().growth.activities.get(kind, 0)
+    progress = Progress(growth, 0, day, "activity", key, reason)
 
-    def record(tx: Transaction, entry: PointsEntryRecord | None) -> None:
+    def plan(holdings: Holdings, booking: points.Booking, today: date) -> list[Posting]:
         if per_day is not None:
             for counted in counted_days:
                 ends = datetime.combine(counted + timedelta(days=1), time(), tz)
-                take_in_window(tx, f"activity:{member_id}:{kind}:{counted.isoformat()}", per_day, ends, _Limited())
+                booking.attachments.append(_cap(f"activity:{member_id}:{kind}:{counted.isoformat()}", per_day, ends))
         if per_month is not None:
             for month_end in sorted({_month_end(counted) for counted in counted_days}):
                 ends = datetime.combine(month_end + timedelta(days=1), time(), tz)
-                take_in_window(tx, f"activity:{member_id}:{kind}:{month_end:%Y-%m}", per_month, ends, _Limited())
-        awarded = int(entry.points) if entry is not None else 0
-        tx.put(ActivityRecord(
-            key, member_id=member_id, kind=kind, occurred_at=clock.iso(occurred_at), body_hash=digest,
-            points_awarded=awarded, limited=limited, ledger_entry_id=entry.entry_id if entry else None,
-            created_at=clock.iso(clock.now()),
-        ), condition=ActivityRecord.activity_key.does_not_exist(), on_fail=_Duplicate(), decisive=True)  # fmt: skip
-        emit(tx, new_event("activity.recorded", f"member/{member_id}", {
-            "member_id": member_id, "kind": kind, "points": awarded, "limited": limited,
+                booking.attachments.append(_cap(f"activity:{member_id}:{kind}:{month_end:%Y-%m}", per_month, ends))
+        booking.events.append(new_event("activity.recorded", f"member/{member_id}", {
+            "member_id": member_id, "kind": kind, "points": max(amount, 0), "limited": limited,
         }))  # fmt: skip
-        answer.update(points_awarded=awarded, ledger_entry_id=entry.entry_id if entry else None)
+        earned = [points.credit(member_id, amount, "earn", source, reason, expires_on=expires_on,
+                                available_on=available_on)] if amount > 0 else []  # fmt: skip
+        return [*earned, *points.with_progress(holdings, booking, progress, today)]
 
-    growth = 0 if limited else programmes.programme().growth.activities.get(kind, 0)
-    progress = Progress(growth, 0, day, "activity", key, REASONS.get(kind, kind))
-    points.earn(member_id, amount, source_kind="activity", source_id=key, reason=REASONS.get(kind, kind), key=None,
-                earned_at=occurred_at, extra=record, require_active=True, progress=progress)  # fmt: skip
-    return {"member_id": member_id, "kind": kind, "limited": limited, "duplicate": False, **answer}
+    def entry_of(answer: Answer) -> Entry | None:
+        return next((e for e in answer.entries if e.book == POINTS and e.source == source), None)
+
+    def result(answer: Answer, booking: points.Booking) -> dict[str, Any]:
+        entry = entry_of(answer)
+        return {"member_id": member_id, "kind": kind, "points_awarded": entry.amount if entry else 0,
+                "ledger_entry_id": entry.entry_id if entry else None, "limited": limited}  # fmt: skip
+
+    def records(answer: Answer) -> list[Callable[[Transaction], None]]:
+        entry = entry_of(answer)
+        record = ActivityRecord(
+            key, member_id=member_id, kind=kind, occurred_at=clock.iso(occurred_at), body_hash=digest,
+            points_awarded=entry.amount if entry else 0, limited=limited,
+            ledger_entry_id=entry.entry_id if entry else None, created_at=clock.iso(clock.now()),
+        )  # fmt: skip
+        joined = [lambda tx: tx.extend(alongside)] if alongside is not None else []
+        return [lambda tx: tx.put(record, condition=ActivityRecord.activity_key.does_not_exist()), *joined]
+
+    claim = Claim(f"activity:{key}", digest, conflict=ActivityConflict("This event id was reported before with "
+                                                                     "other content"))  # fmt: skip
+    answer = points.post(member_id, plan, claim=claim, require="active", result=result, records=records)
+    return {**answer.result, "duplicate": answer.duplicate}
+
+
+def _cap(key: str, limit: int, ends: datetime) -> Callable[[Transaction], None]:
+    return lambda tx: take_in_window(tx, key, limit, ends, _Limited())
 
 
 def _month_end(day: date) -> date:
@@ -154,25 +177,22 @@ def check_in(member_id: str) -> dict[str, Any]:
                  body={"kind": "checkin", "day": day})  # fmt: skip
 
 
-PROFILE_FIELDS = ("gender", "city", "birthday_sealed", "email_hash")  # as the profile record keeps them
 PROFILE_COMPLETING = frozenset({"gender", "city", "birthday", "email"})  # as edits name them
 
 
-def reward_profile(member_id: str) -> dict[str, Any] | None:
+def reward_profile(member_id: str, alongside: Transaction | None = None) -> dict[str, Any] | None:
     """Growth (and any points the rules give) once a member's profile is complete: gender stated, city,
     birthday and email given. Once per member, however often the profile changes afterwards."""
-    from chalicelib.members.records import MemberRecord
-
-    member = MemberRecord.find(member_id)
-    if member is None or member.gender == "undisclosed" or not all(getattr(member, f) for f in PROFILE_FIELDS):
+    if not members.profile_complete(member_id):
         return None
     return award(member_id, "profile", source="profile", event_id=member_id, occurred_at=clock.now(),
-                 body={"kind": "profile", "member_id": member_id})  # fmt: skip
+                 body={"kind": "profile", "member_id": member_id}, alongside=alongside)  # fmt: skip
 
 
-def reward_registration(member_id: str, registered_at: datetime, source: str) -> dict[str, Any] | None:
+def reward_registration(member_id: str, registered_at: datetime, source: str,
+                        alongside: Transaction | None = None) -> dict[str, Any] | None:  # fmt: skip
     """Registration points for a member who joined (imported members are not new: nothing)."""
     if source == "import":
         return None
     return award(member_id, "registration", source="registration", event_id=member_id, occurred_at=registered_at,
-                 body={"kind": "registration", "member_id": member_id})  # fmt: skip
+                 body={"kind": "registration", "member_id": member_id}, alongside=alongside)  # fmt: skip

@@ -1,10 +1,10 @@
 """Purchases and refunds from partners, scored by the earn rules in force, booked on the points ledger.
 
-A purchase is one transaction: the account and its ledger entry (when it earns points), the purchase record
-(keyed by partner and order id, so an order exists once, for good) and its event. A repeat finds the
-record: the same body (as canonical JSON) answers the first answer with ``duplicate: true``, another body
-409. A refund is the same shape keyed by its refund id, and also moves the order's refunded amounts under a
-condition on what it read, so two refunds of one order cannot both spend the same money.
+A purchase is one post of the member's books: its points, growth and any upgrade, with the purchase record
+and its event, claimed once for good by partner and order id. A repeat with the same body (as canonical
+JSON) answers the first answer with ``duplicate: true``, another body 409. A refund is the same shape claimed
+by its refund id, and also moves the order's refunded amounts under a condition on what it read, so two
+refunds of one order cannot both spend the same money.
 """
 
 from __future__ import annotations
@@ -12,20 +12,24 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from chalicelib.identity.access import Caller
+from chalicelib.ledger.engine import Holdings
+from chalicelib.ledger.model import Answer, Claim, Entry, Posting
+from chalicelib.ledger.model import Source as EntrySource
 from chalicelib.members import service as members
 from chalicelib.members.model import Source
 from chalicelib.members.schemas import MemberCreate
 from chalicelib.points import rules as points_rules
 from chalicelib.points import service as points
-from chalicelib.points.records import PointsEntryRecord
-from chalicelib.points.rules import Account, Draw
+from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases import rules
+from chalicelib.purchases.book import ORDER, order_holder
 from chalicelib.purchases.records import EarnRulesRecord, PurchaseRecord, RefundRecord
 from chalicelib.purchases.rules import EarnRules, Line
 from chalicelib.purchases.schemas import CLOCK_SKEW, MemberRef, Purchase, Refund, RulesIn
@@ -42,7 +46,6 @@ from chalicelib.tiers.service import Progress
 
 RULES_CACHE_SECONDS = 30.0
 RULES_SCOPE = "earn"
-REFUND_ATTEMPTS = 10
 
 
 class OrderConflict(Conflict):
@@ -61,10 +64,6 @@ class MemberNotEligible(ValidationFailed):
 
 
 class _Duplicate(Exception):
-    pass
-
-
-class _OrderMoved(Exception):
     pass
 
 
@@ -201,22 +200,41 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
     version = rules_at(purchase.occurred_at)
     lines = _lines(purchase)
     shares = rules.spread(purchase.paid_fen, [line.amount_fen for line in lines])
-    scored: dict[str, Any] = {}
-
     programme = programmes.programme()
     growth = programme.growth.for_paid(purchase.paid_fen)
+    expires_on, available_on = points.policy_dates(purchase.occurred_at)
+    progress = Progress(growth, purchase.paid_fen, clock.business_date(purchase.occurred_at, get_settings().tz),
+                        "order", purchase.order_id, "消费成长值", cause=order_key)  # fmt: skip
+    source = EntrySource("order", purchase.order_id)
+    scored: dict[str, Any] = {}
 
-    def points_for(account: Account) -> int:
-        tier = account.tier or programme.tiers[0].code
+    def plan(holdings: Holdings, booking: points.Booking, today: date) -> list[Posting]:
+        tier = points.tier_of(holdings, member_id)
         earn_rules = with_tier_multiplier(version.rules, programme, tier)
         score = rules.score(earn_rules, lines, shares, [line.quantity for line in lines], purchase.occurred_at, tier)
         scored.update(total=score.total, tier=tier, multiplier=earn_rules.tier_multipliers.get(tier))
-        return score.total
+        booking.events.append(new_event("purchase.recorded", f"member/{member_id}", {
+            "member_id": member_id, "partner_id": partner.id, "order_id": purchase.order_id,
+            "store_id": purchase.store_id, "paid_fen": purchase.paid_fen, "points": score.total,
+        }))  # fmt: skip
+        earned = [points.credit(member_id, score.total, "earn", source, "消费积分", expires_on=expires_on,
+                                available_on=available_on)] if score.total > 0 else []  # fmt: skip
+        return [*earned, *points.with_progress(holdings, booking, progress, today)]
 
-    def record(tx: Transaction, entry: PointsEntryRecord | None) -> None:
+    def entry_of(answer: Answer) -> Entry | None:
+        return next((e for e in answer.entries if e.book == POINTS and e.source == source), None)
+
+    def result(answer: Answer, booking: points.Booking) -> dict[str, Any]:
+        entry = entry_of(answer)
         awarded = scored["total"] if entry is not None else 0
-        pending = awarded if get_settings().points_pending_days else 0
-        scored["record"] = PurchaseRecord(
+        return {"order_id": purchase.order_id, "member_id": member_id, "points_awarded": awarded,
+                "pending_points": awarded if get_settings().points_pending_days else 0,
+                "ledger_entry_id": entry.entry_id if entry else None}  # fmt: skip
+
+    def records(answer: Answer) -> list[Callable[[Transaction], None]]:
+        entry = entry_of(answer)
+        awarded = scored["total"] if entry is not None else 0
+        record = PurchaseRecord(
             order_key, partner_id=partner.id, order_id=purchase.order_id, member_id=member_id,
             store_id=purchase.store_id, occurred_at=clock.iso(purchase.occurred_at), currency=purchase.currency,
             total_fen=purchase.total_fen, paid_fen=purchase.paid_fen, payment_method=purchase.payment_method,
@@ -224,27 +242,18 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
                                share] for line, share in zip(lines, shares, strict=True)], ensure_ascii=False),
             body_hash=digest, rules_version=version.version, tier=scored["tier"], points_awarded=awarded,
             tier_multiplier=str(scored["multiplier"]) if scored["multiplier"] else None, growth_awarded=growth,
-            pending_points=pending, ledger_entry_id=entry.entry_id if entry else None,
-            created_at=clock.iso(clock.now()),
+            pending_points=awarded if get_settings().points_pending_days else 0,
+            ledger_entry_id=entry.entry_id if entry else None, created_at=clock.iso(clock.now()),
         )  # fmt: skip
-        tx.put(scored["record"], condition=PurchaseRecord.order_key.does_not_exist(), on_fail=_Duplicate(),
-               decisive=True)  # fmt: skip
-        emit(tx, new_event("purchase.recorded", f"member/{member_id}", {
-            "member_id": member_id, "partner_id": partner.id, "order_id": purchase.order_id,
-            "store_id": purchase.store_id, "paid_fen": purchase.paid_fen, "points": awarded,
-        }))  # fmt: skip
+        return [lambda tx: tx.put(record, condition=PurchaseRecord.order_key.does_not_exist())]
 
-    progress = Progress(growth, purchase.paid_fen, clock.business_date(purchase.occurred_at, get_settings().tz),
-                        "order", purchase.order_id, "消费成长值", cause=order_key)  # fmt: skip
+    claim = Claim(f"order:{order_key}", digest, conflict=OrderConflict("This order id was reported before with other "
+                                                                       "content"))  # fmt: skip
     try:
-        points.earn(member_id, points_for, source_kind="order", source_id=purchase.order_id, reason="消费积分",
-                    key=None, earned_at=purchase.occurred_at, extra=record, require_active=True,
-                    progress=progress)  # fmt: skip
-    except _Duplicate:
-        return _repeat(order_key, digest)
+        answer = points.post(member_id, plan, claim=claim, require="active", result=result, records=records)
     except (NotFound, points.MemberNotActive) as e:
         raise MemberNotEligible(e.detail) from None
-    return _purchase_answer(scored["record"], duplicate=False)
+    return {**answer.result, "duplicate": answer.duplicate}
 
 
 def _repeat(order_key: str, digest: str) -> dict[str, Any]:
@@ -286,12 +295,9 @@ def member_for_partner(partner: Caller, ref: MemberRef) -> str:
     member_id = ref.member_id or members.holder(phone=ref.phone, member_no=ref.member_no)
     if member_id is None:
         raise MemberNotEligible("No member with that phone or member number")
-    if partner.stores:
-        from chalicelib.members.records import MemberRecord
-
-        member = MemberRecord.find(member_id)
-        if member is not None and not partner.covers_store(member.home_store_id):
-            raise Forbidden("The member's home store is not one of this partner's stores")
+    known = partner.stores and members.status_of(member_id) is not None
+    if known and not partner.covers_store(members.home_store_of(member_id)):
+        raise Forbidden("The member's home store is not one of this partner's stores")
     return member_id
 
 
@@ -299,100 +305,94 @@ def member_for_partner(partner: Caller, ref: MemberRef) -> str:
 
 
 def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
-    """Claw back the points of the refunded part, once per refund id (see ``rules`` for how much)."""
+    """Claw back the points and growth of the refunded part, once per refund id (see ``rules`` for how much).
+
+    One post: the fen refunded on the order's book, the claw-back on the member's books, the refund record.
+    It is planned on what earlier refunds of the order left (read with the member's books), so a concurrent
+    refund of the same order makes this one re-plan rather than spend the same money twice."""
     refund_key, digest = f"{partner.id}#{refund.refund_id}", body_hash(refund)
-    for _ in range(REFUND_ATTEMPTS):
-        purchase = PurchaseRecord.find(f"{partner.id}#{refund.order_id}")
-        if purchase is None:
-            raise NotFound(f"No order {refund.order_id!r} from this partner (yet)")
-        try:
-            return _refund_once(partner, refund, purchase, refund_key, digest)
-        except ValidationFailed:
-            first = RefundRecord.find(refund_key)  # a repeat (or a concurrent copy) may have used the amount
-            if first is not None:
-                return _refund_repeat(first, digest)
-            raise
-        except _Duplicate:
-            return _refund_repeat(RefundRecord.get(refund_key, consistent_read=True), digest)
-        except _OrderMoved:
-            continue  # another refund of this order committed meanwhile: score again
-    raise Unavailable("The order is being refunded concurrently; retry", retry_after=1)
-
-
-def _refund_once(partner: Caller, refund: Refund, purchase: PurchaseRecord, refund_key: str, digest: str
-                 ) -> dict[str, Any]:  # fmt: skip
+    purchase = PurchaseRecord.find(f"{partner.id}#{refund.order_id}")
+    if purchase is None:
+        raise NotFound(f"No order {refund.order_id!r} from this partner (yet)")
     if refund.occurred_at < datetime.fromisoformat(purchase.occurred_at) - CLOCK_SKEW:
         detail = "A refund cannot happen before its order"
         raise ValidationFailed([{"field": "occurred_at", "in": "body", "message": detail}], detail)
     raw_lines = json.loads(purchase.lines)
     lines = [Line(l[0], l[1], l[2], l[3], int(l[4]), int(l[5])) for l in raw_lines]  # noqa: E741
     shares = [int(l[6]) for l in raw_lines]  # noqa: E741
-    refunded: dict[str, list[int]] = json.loads(purchase.refunded)
-    before_fen = [refunded.get(line.line_id, [0, 0])[0] for line in lines]
-    before_qty = [refunded.get(line.line_id, [0, 0])[1] for line in lines]
-    this_fen, this_qty = _refund_split(refund, lines, shares, before_fen, before_qty)
-    after_fen = [a + b for a, b in zip(before_fen, this_fen, strict=True)]
-    after_qty = [a + b for a, b in zip(before_qty, this_qty, strict=True)]
-    version = rules_version(int(purchase.rules_version))
-    earn_rules = version.rules
+    earn_rules = rules_version(int(purchase.rules_version)).rules
     if purchase.tier_multiplier:  # the programme's multiplier applied: score the rest with it too
         multipliers = {**earn_rules.tier_multipliers, purchase.tier: Decimal(purchase.tier_multiplier)}
         earn_rules = replace(earn_rules, tier_multipliers=multipliers)
-    remaining = rules.remaining_score(earn_rules, lines, shares, after_fen, after_qty,
-                                      datetime.fromisoformat(purchase.occurred_at), purchase.tier).total  # fmt: skip
-    claw = max(0, int(purchase.points_awarded) - int(purchase.points_clawed_back) - remaining)
-    member_id = purchase.member_id
-    answer: dict[str, Any] = {}
-    paid = int(purchase.paid_fen)
-    growth_left = int(purchase.growth_awarded) * (paid - sum(after_fen)) // paid if paid else 0
-    growth_back = int(purchase.growth_awarded) - int(purchase.growth_clawed_back) - growth_left
+    member_id, order, paid = purchase.member_id, order_holder(purchase.order_key), int(purchase.paid_fen)
     occurred_on = clock.business_date(datetime.fromisoformat(purchase.occurred_at), get_settings().tz)
-    progress = Progress(
-        -growth_back,
-        -sum(this_fen),
-        occurred_on,
-        "refund",
-        refund.refund_id,
-        "退款扣回成长值",
-        cause=purchase.order_key,
-    )
+    source = EntrySource("refund", refund.refund_id)
+    kept: dict[str, Any] = {}
 
-    def operation(account: Account, today: date) -> tuple[Account, int, list[Draw]]:
-        after, draws = points_rules.claw_back(account, claw, today) if claw else (account, [])
-        answer["debt_after"] = after.debt
-        return after, -claw, draws
-
-    def record(tx: Transaction, entry: PointsEntryRecord | None) -> None:
-        debt = answer["debt_after"]
-        new_refunded = {line.line_id: [after_fen[i], after_qty[i]] for i, line in enumerate(lines) if after_fen[i]
-                        or after_qty[i]}  # fmt: skip
-        this = {line.line_id: [this_fen[i], this_qty[i]] for i, line in enumerate(lines) if this_fen[i] or this_qty[i]}
-        tx.put(RefundRecord(
-            refund_key, order_key=purchase.order_key, partner_id=partner.id, member_id=member_id,
-            store_id=purchase.store_id, payment_method=purchase.payment_method,
-            occurred_at=clock.iso(refund.occurred_at), amount_fen=refund.amount_fen, lines=json.dumps(this),
-            body_hash=digest, points_clawed_back=claw, debt_after=debt,
-            ledger_entry_id=entry.entry_id if entry else None, created_at=clock.iso(clock.now()),
-        ), condition=RefundRecord.refund_key.does_not_exist(), on_fail=_Duplicate(), decisive=True)  # fmt: skip
-        tx.update(PurchaseRecord(purchase.order_key), [
-            PurchaseRecord.refunded.set(json.dumps(new_refunded)),
-            PurchaseRecord.refunded_fen.set(sum(after_fen)),
-            PurchaseRecord.points_clawed_back.set(int(purchase.points_clawed_back) + claw),
-            PurchaseRecord.growth_clawed_back.set(int(purchase.growth_clawed_back) + growth_back),
-        ], condition=PurchaseRecord.refunded_fen == purchase.refunded_fen, on_fail=_OrderMoved())  # fmt: skip
-        emit(tx, new_event("refund.recorded", f"member/{member_id}", {
+    def plan(holdings: Holdings, booking: points.Booking, today: date) -> list[Posting]:
+        before = holdings.state(order, ORDER)
+        before_fen = [int(before["lines"].get(line.line_id, [0, 0])[0]) for line in lines]
+        before_qty = [int(before["lines"].get(line.line_id, [0, 0])[1]) for line in lines]
+        this_fen, this_qty = _refund_split(refund, lines, shares, before_fen, before_qty)
+        after_fen = [a + b for a, b in zip(before_fen, this_fen, strict=True)]
+        after_qty = [a + b for a, b in zip(before_qty, this_qty, strict=True)]
+        ordered_at = datetime.fromisoformat(purchase.occurred_at)
+        remaining = rules.remaining_score(earn_rules, lines, shares, after_fen, after_qty, ordered_at,
+                                          purchase.tier).total  # fmt: skip
+        claw = max(0, int(purchase.points_awarded) - int(before["points"]) - remaining)
+        growth_left = int(purchase.growth_awarded) * (paid - sum(after_fen)) // paid if paid else 0
+        growth_back = int(purchase.growth_awarded) - int(before["growth"]) - growth_left
+        account = holdings.state(member_id, POINTS)
+        debt_after = points_rules.claw_back(account, claw, today)[0].debt if claw else account.debt
+        kept.update(
+            claw=claw,
+            debt_after=debt_after,
+            this={
+                line.line_id: [this_fen[i], this_qty[i]] for i, line in enumerate(lines) if this_fen[i] or this_qty[i]
+            },
+        )
+        refunded = {line.line_id: [after_fen[i], after_qty[i]] for i, line in enumerate(lines)
+                    if after_fen[i] or after_qty[i]}  # fmt: skip
+        clawed_points, clawed_growth = int(before["points"]) + claw, int(before["growth"]) + growth_back
+        after = {"lines": refunded, "points": clawed_points, "growth": clawed_growth}
+        P = PurchaseRecord  # a copy for the consumption history; the order's book is what refunds plan on
+        booking.attachments.append(lambda tx: tx.update(P(purchase.order_key), [
+            P.refunded.set(json.dumps(refunded)), P.refunded_fen.set(sum(after_fen)),
+            P.points_clawed_back.set(clawed_points), P.growth_clawed_back.set(clawed_growth),
+        ]))  # fmt: skip
+        booking.events.append(new_event("refund.recorded", f"member/{member_id}", {
             "member_id": member_id, "partner_id": partner.id, "order_id": refund.order_id,
             "refund_id": refund.refund_id, "store_id": purchase.store_id, "amount_fen": refund.amount_fen,
             "points": -claw,
         }))  # fmt: skip
-        answer.update(debt_after=debt, ledger_entry_id=entry.entry_id if entry else None)
+        progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id, "退款扣回成长值",
+                            cause=purchase.order_key)  # fmt: skip
+        clawed = [Posting(member_id, POINTS, -claw, "refund", source, "退款扣回积分")] if claw else []
+        return [Posting(order, ORDER, sum(this_fen), "refund", source, "退款", detail=after), *clawed,
+                *points.with_progress(holdings, booking, progress, today)]  # fmt: skip
 
-    entry = points.Entry("refund", "refund", refund.refund_id, "退款扣回积分")
-    points.write(member_id, operation, entry, event_type="points.clawed-back", extra=record, member="any",
-                 progress=progress)  # fmt: skip
-    return {"refund_id": refund.refund_id, "order_id": refund.order_id, "member_id": member_id,
-            "points_clawed_back": claw, "debt_after": answer.get("debt_after", 0),
-            "ledger_entry_id": answer.get("ledger_entry_id"), "duplicate": False}  # fmt: skip
+    def entry_id(answer: Answer) -> str | None:
+        return next((e.entry_id for e in answer.entries if e.book == POINTS and e.source == source), None)
+
+    def result(answer: Answer, booking: points.Booking) -> dict[str, Any]:
+        return {"refund_id": refund.refund_id, "order_id": refund.order_id, "member_id": member_id,
+                "points_clawed_back": kept["claw"], "debt_after": kept["debt_after"],
+                "ledger_entry_id": entry_id(answer)}  # fmt: skip
+
+    def records(answer: Answer) -> list[Callable[[Transaction], None]]:
+        record = RefundRecord(
+            refund_key, order_key=purchase.order_key, partner_id=partner.id, member_id=member_id,
+            store_id=purchase.store_id, payment_method=purchase.payment_method,
+            occurred_at=clock.iso(refund.occurred_at), amount_fen=refund.amount_fen, lines=json.dumps(kept["this"]),
+            body_hash=digest, points_clawed_back=kept["claw"], debt_after=kept["debt_after"],
+            ledger_entry_id=entry_id(answer), created_at=clock.iso(clock.now()),
+        )  # fmt: skip
+        return [lambda tx: tx.put(record, condition=RefundRecord.refund_key.does_not_exist())]
+
+    claim = Claim(f"refund:{refund_key}", digest, conflict=RefundConflict("This refund id was reported before with "
+                                                                        "other content"))  # fmt: skip
+    answer = points.post(member_id, plan, claim=claim, require=None, result=result, records=records, holders=[order])
+    return {**answer.result, "duplicate": answer.duplicate}
 
 
 def _refund_split(refund: Refund, lines: list[Line], shares: list[int], before_fen: list[int], before_qty: list[int]
@@ -420,15 +420,6 @@ def _refund_split(refund: Refund, lines: list[Line], shares: list[int], before_f
     if problems:
         raise ValidationFailed(problems, "The refund's lines do not fit what is left of the order")
     return fen, qty
-
-
-def _refund_repeat(existing: RefundRecord, digest: str) -> dict[str, Any]:
-    if existing.body_hash != digest:
-        raise RefundConflict("This refund id was reported before with other content")
-    order_id = existing.order_key.partition("#")[2]
-    return {"refund_id": existing.refund_key.partition("#")[2], "order_id": order_id, "member_id": existing.member_id,
-            "points_clawed_back": int(existing.points_clawed_back), "debt_after": int(existing.debt_after),
-            "ledger_entry_id": existing.ledger_entry_id, "duplicate": True}  # fmt: skip
 
 
 # --- preview ---------------------------------------------------------------------------------------------------

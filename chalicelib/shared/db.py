@@ -241,6 +241,12 @@ class Transaction:
         """Add ``other``'s writes (built apart, e.g. one per imported row) to this transaction."""
         self._writes.extend(other._writes)
 
+    def drain(self) -> Transaction:
+        """Move this transaction's writes to a new one (that another writer commits with its own)."""
+        moved = Transaction()
+        moved._writes, self._writes = self._writes, []
+        return moved
+
     def put(
         self, record: Record, *, condition: Any = None, on_fail: Exception | None = None, decisive: bool = False
     ) -> None:

@@ -157,7 +157,8 @@ CONSUMERS: list[Consumer] = []
 
 
 def consumer(name: str, *, queue: str, types: Iterable[str]) -> Callable[[Handler], Handler]:
-    """Register ``handle(tx, event)``: it adds its writes to ``tx``, committed with the dedupe marker.
+    """Register ``handle(tx, event)``: it adds its writes to ``tx``, committed with the dedupe marker (or,
+    when another writer owns the transaction, such as the ledger engine, it ``drain``s ``tx`` into that one).
 
     ``types`` lists the event types it wants; ``"*"`` means every event on its queue.
     """
@@ -178,9 +179,10 @@ def consume(queue: str, event: Event) -> list[str]:
         tx = Transaction()
         marker = ConsumedRecord(f"{registered.name}#{event.event_id}", expires_at=clock.now() + CONSUMED_RETENTION)
         tx.put(marker, condition=ConsumedRecord.key.does_not_exist(), on_fail=_AlreadyConsumed(), decisive=True)
-        registered.handle(tx, event)
         try:
-            tx.commit()
+            registered.handle(tx, event)
+            if len(tx):  # empty when the handler committed the marker with its own writes (``drain``)
+                tx.commit()
         except _AlreadyConsumed:
             logger.info("duplicate event skipped", extra={"consumer": registered.name, "event_id": event.event_id})
             continue

@@ -82,7 +82,7 @@ class Settings(BaseModel):
     @field_validator("points_expiry")
     @classmethod
     def _known_expiry_policy(cls, value: str) -> str:
-        from chalicelib.points.rules import ExpiryPolicy
+        from chalicelib.shared.validity import ExpiryPolicy
 
         ExpiryPolicy.parse(value)  # raises ValueError naming the accepted forms
         return value

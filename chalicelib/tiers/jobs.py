@@ -1,9 +1,9 @@
 """The tier jobs: the nightly review (downgrades, retention, warnings) on a sparse date index, and the
 programme jobs (a dry-run preview of a version, and applying it), which read every account once.
 
-``recalculate-tiers`` reads only the accounts whose warning or review day has come: the ``by-tier-review``
-index holds members above the lowest tier, keyed by that day and a shard, with the fields the review needs,
-so each member due costs one index item. Every write is conditional on the account's revision; a re-run
+``recalculate-tiers`` reads only the accounts whose warning or review day has come: the ledger's ``review``
+index holds members above the lowest tier, keyed by that day and a shard; the accounts it lists are read in
+batches of 100. Every write is conditional on the account's revision; a re-run
 finds nothing left to do.
 """
 
@@ -14,11 +14,13 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.points.records import TIER_FIELDS, PointsAccountRecord
+from chalicelib.ledger.model import Account
+from chalicelib.ledger.registry import ledger
 from chalicelib.shared import clock
-from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, due_in, partitions
+from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
 from chalicelib.shared.jobs import Job, register
 from chalicelib.tiers import programmes
+from chalicelib.tiers.book import GROWTH, TIER
 from chalicelib.tiers.rules import (
     Metrics,
     Programme,
@@ -29,7 +31,28 @@ from chalicelib.tiers.rules import (
     review_value,
     warning_due,
 )
-from chalicelib.tiers.service import Verdict, metrics_of, settle, standing_of, warned
+from chalicelib.tiers.service import Verdict, settle, standing_of, warned
+
+READ_BATCH = 100  # accounts per BatchGetItem
+
+
+def _due(keys: list[str]) -> Iterator[tuple[str, Account]]:
+    """The accounts whose review or warning day is in ``keys`` (index partitions), read in batches."""
+    engine = ledger()
+    for partition in keys:
+        holders = engine.store.due_in("review", partition)
+        for start in range(0, len(holders), READ_BATCH):
+            yield from engine.store.read_many(holders[start : start + READ_BATCH]).items()
+
+
+def _standing(image: Account, programme: Programme) -> Standing:
+    return standing_of(ledger().books[TIER].load(image.books.get(TIER)), programme)
+
+
+def _metrics(image: Account) -> Metrics:
+    metrics: Metrics = ledger().books[GROWTH].load(image.books.get(GROWTH))
+    return metrics
+
 
 SEGMENTS = 16
 
@@ -74,33 +97,30 @@ class RecalculateTiers(Job):
     def process(self, keys: list[str], as_of: date) -> Counter[str]:
         today = min(as_of, clock.business_today())  # never judge a day that has not come
         tallies: Counter[str] = Counter()
-        for partition in keys:
-            for image in due_in(PointsAccountRecord.by_tier_review, PointsAccountRecord.tier_review, partition):
-                verdict = settle(image.member_id, review_verdict, image=image, today=today)
-                if verdict is None:
-                    tallies["unchanged"] += 1
-                    continue
-                if verdict.change is None:
-                    tallies["warned" if verdict.warn else "checked"] += 1  # the warning check, once a period
-                else:
-                    tallies[verdict.change.reason] += 1
-                    tallies["changed"] += 1
+        for member_id, image in _due(keys):
+            verdict = settle(member_id, review_verdict, image=image, today=today)
+            if verdict is None:
+                tallies["unchanged"] += 1
+            elif verdict.change is None:
+                tallies["warned" if verdict.warn else "checked"] += 1  # the warning check, once a period
+            else:
+                tallies[verdict.change.reason] += 1
+                tallies["changed"] += 1
         return tallies
 
     def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
         """Who the review would downgrade, retain or warn if it ran on ``as_of`` with today's figures."""
         programme = programmes.current().programme
-        for partition in keys:
-            for image in due_in(PointsAccountRecord.by_tier_review, PointsAccountRecord.tier_review, partition):
-                standing = standing_of(image, programme)
-                verdict = review_verdict(programme, standing, metrics_of(image), as_of)
-                if verdict.change is not None:
-                    yield {"member_id": image.member_id, "outcome": verdict.change.reason,
-                           "from_tier": standing.tier, "to_tier": verdict.standing.tier,
-                           "valid_until": _day(standing.valid_until)}  # fmt: skip
-                elif verdict.warn:
-                    yield {"member_id": image.member_id, "outcome": "warned", "tier": standing.tier,
-                           "valid_until": _day(standing.valid_until)}  # fmt: skip
+        for member_id, image in _due(keys):
+            standing = _standing(image, programme)
+            verdict = review_verdict(programme, standing, _metrics(image), as_of)
+            if verdict.change is not None:
+                yield {"member_id": member_id, "outcome": verdict.change.reason,
+                       "from_tier": standing.tier, "to_tier": verdict.standing.tier,
+                       "valid_until": _day(standing.valid_until)}  # fmt: skip
+            elif verdict.warn:
+                yield {"member_id": member_id, "outcome": "warned", "tier": standing.tier,
+                       "valid_until": _day(standing.valid_until)}  # fmt: skip
 
 
 class _ProgrammeJob(Job):
@@ -130,25 +150,24 @@ class _ProgrammeJob(Job):
             version, previous, part = key.split(":")
             segment, _, total = part.partition("/")
             new, old = programmes.get(int(version)).programme, programmes.get(int(previous)).programme
-            scan = PointsAccountRecord.scan(segment=int(segment), total_segments=int(total),
-                                            attributes_to_get=["member_id", *TIER_FIELDS])  # fmt: skip
-            for image in scan:
-                tallies[self._judge(image, old, new)] += 1
+            for image in ledger().store.scan(int(segment), int(total)):
+                if TIER in image.books or GROWTH in image.books:  # a member's account (not a payment's)
+                    tallies[self._judge(image, old, new)] += 1
         tallies["changed"] = tallies["up"] + tallies["down"]
         return tallies
 
-    def _judge(self, image: PointsAccountRecord, old: Programme, new: Programme) -> str:
+    def _judge(self, image: Account, old: Programme, new: Programme) -> str:
         """Up, down or unchanged, judged alike whether previewed or applied."""
 
         def judge(programme: Programme, standing: Standing, metrics: Metrics, today: date) -> Verdict:
             return Verdict(*rejudge(programme, standing, metrics.value(programme, today), today))
 
         if self.apply:
-            verdict = settle(image.member_id, judge, image=image, programme=new)
+            verdict = settle(image.holder, judge, image=image, programme=new)
         else:
-            verdict = judge(new, standing_of(image, new), metrics_of(image), clock.business_today())
-        after = verdict.standing.tier if verdict else standing_of(image, new).tier
-        return direction(old, new, standing_of(image, old).tier, after)
+            verdict = judge(new, _standing(image, new), _metrics(image), clock.business_today())
+        after = verdict.standing.tier if verdict else _standing(image, new).tier
+        return direction(old, new, _standing(image, old).tier, after)
 
 
 class PreviewTierProgramme(_ProgrammeJob):

@@ -1,7 +1,8 @@
 """Persistence shape of tiers: programme versions, the growth ledger and each member's tier history.
 
-A member's growth value, monthly metrics and tier standing live on their account item (``points-accounts``)
-so that a purchase books points, growth and an upgrade in one transaction conditional on one revision.
+A member's growth value, monthly metrics and tier standing are the ``growth`` and ``tier`` books of their
+ledger account (``chalicelib.ledger``), beside their points, so that a purchase books points, growth and an
+upgrade in one transaction conditional on one revision.
 """
 
 from __future__ import annotations
@@ -28,30 +29,6 @@ class TierProgrammeRecord(Record):
     created_by = UnicodeAttribute()
     applied_at = UnicodeAttribute(null=True)
     applied_by = UnicodeAttribute(null=True)
-
-
-@table
-class GrowthEntryRecord(Record):
-    """One growth-value entry, never updated or deleted; ``seq`` orders a member's entries."""
-
-    logical_name = "growth-ledger"
-
-    class Meta:
-        table_name = "growth-ledger"
-
-    member_id = UnicodeAttribute(hash_key=True)
-    seq = NumberAttribute(range_key=True)
-    entry_id = UnicodeAttribute()
-    type = UnicodeAttribute()  # earn | reverse
-    growth = NumberAttribute()
-    value_after = NumberAttribute()
-    paid_fen = NumberAttribute(default=0)  # the paid amount it counted (negative: refunded)
-    month = UnicodeAttribute()  # the business month it counts in
-    source_kind = UnicodeAttribute()  # order | refund | activity
-    source_id = UnicodeAttribute()
-    reason = UnicodeAttribute()
-    actor = UnicodeAttribute()
-    occurred_at = UnicodeAttribute()
 
 
 @table

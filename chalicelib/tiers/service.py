@@ -10,23 +10,23 @@ with its history entry and event, retried on a fresh read when the account moved
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.points.records import PointsAccountRecord
+from chalicelib.ledger.engine import Holdings
+from chalicelib.ledger.model import Account, Posting, Source
+from chalicelib.ledger.registry import ledger, open_in
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
-from chalicelib.shared.dateindex import indexed
-from chalicelib.shared.db import Transaction, back_off, one_page
-from chalicelib.shared.errors import Unavailable
-from chalicelib.shared.events import Event, change_summary, emit, new_event
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.events import Event, change_summary, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.tiers import programmes
-from chalicelib.tiers.records import GrowthEntryRecord, TierChangeRecord
+from chalicelib.tiers.book import GROWTH, TIER
+from chalicelib.tiers.records import TierChangeRecord
 from chalicelib.tiers.rules import (
     Change,
     Metrics,
@@ -41,58 +41,51 @@ from chalicelib.tiers.rules import (
     review_date,
 )
 
-A = PointsAccountRecord
-ATTEMPTS = 32
+# --- the standing as its book keeps it ---------------------------------------------------------------------------
 
 
-# --- reading the account item ----------------------------------------------------------------------------------
-
-
-def metrics_of(record: PointsAccountRecord | None) -> Metrics:
-    if record is None:
-        return Metrics()
-    months = {month: (int(pair[0]), int(pair[1])) for month, pair in json.loads(record.months or "{}").items()}
-    return Metrics(int(record.growth or 0), int(record.paid_total or 0), months)
-
-
-def standing_of(record: PointsAccountRecord | None, programme: Programme) -> Standing:
+def standing_of(state: dict[str, Any], programme: Programme) -> Standing:
     """The member's standing; a tier the programme no longer has reads as its lowest (until re-judged)."""
-    since = date.fromisoformat(record.tier_since) if record is not None and record.tier_since else None
-    if record is None or not record.tier or not programme.knows(record.tier):
-        return Standing(programme.tiers[0].code, since or clock.business_today(), None, _override(record))
+    since = date.fromisoformat(state["since"]) if state.get("since") else None
+    override = _override(state)
+    if not state.get("tier") or not programme.knows(state["tier"]):
+        return Standing(programme.tiers[0].code, since or clock.business_today(), None, override)
     return Standing(
-        record.tier, since or clock.business_today(),
-        date.fromisoformat(record.tier_until) if record.tier_until else None, _override(record),
-        date.fromisoformat(record.tier_warned_for) if record.tier_warned_for else None,
+        state["tier"], since or clock.business_today(),
+        date.fromisoformat(state["until"]) if state.get("until") else None, override,
+        date.fromisoformat(state["warned_for"]) if state.get("warned_for") else None,
     )  # fmt: skip
 
 
-def _override(record: PointsAccountRecord | None) -> Override | None:
-    if record is None or not record.tier_override:
+def _override(state: dict[str, Any]) -> Override | None:
+    raw = state.get("override")
+    if not raw:
         return None
-    raw = json.loads(record.tier_override)
     return Override(raw["kind"], raw["tier"], date.fromisoformat(raw["until"]), raw["reason"])
 
 
-def metrics_actions(metrics: Metrics) -> list[Any]:
-    months = {month: list(pair) for month, pair in sorted(metrics.months.items())}
-    return [A.growth.set(metrics.growth), A.paid_total.set(metrics.paid_fen), A.months.set(json.dumps(months))]
-
-
-def standing_actions(member_id: str, standing: Standing, programme: Programme) -> list[Any]:
-    """The standing's fields, and the review index key: only members the job must look at are in it."""
+def tier_state(standing: Standing, programme: Programme) -> dict[str, Any]:
+    """The standing as its book keeps it, with the day the nightly job must look at it next (a warning or a
+    review): members at the lowest tier are never due."""
     due = review_date(programme, standing)
     override = standing.override
-    override_json = override and json.dumps({"kind": override.kind, "tier": override.tier, "reason": override.reason,
-                                             "until": override.until.isoformat()}, ensure_ascii=False)  # fmt: skip
-    return [
-        A.tier.set(standing.tier), A.tier_since.set(standing.since.isoformat()),
-        A.tier_until.set(standing.valid_until.isoformat()) if standing.valid_until else A.tier_until.remove(),
-        A.tier_override.set(override_json) if override_json else A.tier_override.remove(),
-        A.tier_warned_for.set(standing.warned_for.isoformat()) if standing.warned_for else A.tier_warned_for.remove(),
-        A.tier_programme.set(programme.version),
-        *indexed(A.tier_review_month, A.tier_review, due, member_id),
-    ]  # fmt: skip
+    return {
+        "tier": standing.tier, "since": standing.since.isoformat(),
+        "until": standing.valid_until.isoformat() if standing.valid_until else None,
+        "override": {"kind": override.kind, "tier": override.tier, "until": override.until.isoformat(),
+                     "reason": override.reason} if override else None,
+        "warned_for": standing.warned_for.isoformat() if standing.warned_for else None,
+        "programme": programme.version, "review": due.isoformat() if due else None,
+    }  # fmt: skip
+
+
+def tier_in(holdings: Holdings, member_id: str) -> str:
+    """The member's tier as read (the programme's lowest when they have none)."""
+    return standing_of(holdings.state(member_id, TIER), programmes.programme()).tier
+
+
+def _standing_posting(member_id: str, standing: Standing, programme: Programme, source: Source) -> Posting:
+    return Posting(member_id, TIER, 0, "standing", source, "", detail=tier_state(standing, programme))
 
 
 # --- what a write adds -----------------------------------------------------------------------------------------
@@ -114,12 +107,11 @@ class Progress:
 
 @dataclass(frozen=True)
 class Advance:
-    """What ``progress`` does to an account: item actions, a growth entry, and a change of tier (its history
-    entry and event): an upgrade whose gift the points service books, or a refund's undoing of an upgrade
-    whose gift it takes back."""
+    """What ``progress`` does to a member's books: the growth and standing postings, and a change of tier (its
+    history record and event): an upgrade whose gift the points service books, or a refund's undoing of an
+    upgrade whose gift it takes back."""
 
-    actions: list[Any]
-    growth_entry: GrowthEntryRecord | None = None
+    postings: list[Posting]
     change: TierChangeRecord | None = None
     announce: Event | None = None
     gift_reason: str = ""
@@ -133,44 +125,37 @@ class Advance:
         return int(self.change.gift_points) if self.change and self.change.reason == "refund" else 0
 
     def write(self, tx: Transaction) -> None:
-        if self.growth_entry is not None:
-            tx.put(self.growth_entry, condition=GrowthEntryRecord.seq.does_not_exist())
-        if self.change is not None and self.announce is not None:
+        if self.change is not None:
             tx.put(self.change)
-            emit(tx, self.announce)
 
 
-def advance(member_id: str, record: PointsAccountRecord | None, progress: Progress, today: date) -> Advance | None:
-    """Count ``progress`` on the account as read, upgrading at once when the metric crosses a threshold."""
+def advance(holdings: Holdings, member_id: str, progress: Progress, today: date) -> Advance | None:
+    """Count ``progress`` on the books as read, upgrading at once when the metric crosses a threshold."""
     if not progress.growth and not progress.paid_fen:
         return None
     programme = programmes.programme()
-    before, standing = metrics_of(record), standing_of(record, programme)
-    after = before.add(month_of(progress.occurred_on), progress.growth, progress.paid_fen, today)
+    before: Metrics = holdings.state(member_id, GROWTH)
+    stored = holdings.state(member_id, TIER)
+    standing = previous = standing_of(stored, programme)
+    month = month_of(progress.occurred_on)
+    after = before.add(month, progress.growth, progress.paid_fen, today)
     change: Change | None = None
-    previous = standing
     if progress.growth > 0 or progress.paid_fen > 0:
         standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
     elif progress.cause:
         value = after.value(programme, today)
         before_upgrade = _before_upgrade_by(member_id, progress.cause, standing, programme, value)
         standing, change = on_refund(programme, standing, value, before_upgrade, today)
-    actions = metrics_actions(after)
-    if change is not None or record is None or record.tier is None or record.tier_programme != programme.version:
-        actions += standing_actions(member_id, standing, programme)  # otherwise the standing is as stored
-    now, actor = clock.iso(clock.now()), current_origin().actor
-    growth_entry = None
-    if growth := after.growth - before.growth:
-        seq = int(record.growth_seq or 0) + 1 if record else 1
-        actions.append(A.growth_seq.set(seq))
-        growth_entry = GrowthEntryRecord(
-            member_id, seq, entry_id=new_id("ge_"), type="earn" if growth > 0 else "reverse", growth=growth,
-            value_after=after.growth, paid_fen=progress.paid_fen, month=month_of(progress.occurred_on),
-            source_kind=progress.source_kind, source_id=progress.source_id, reason=progress.reason, actor=actor,
-            occurred_at=now,
-        )  # fmt: skip
+    source = Source(progress.source_kind, progress.source_id)
+    growth = after.growth - before.growth
+    kind = "earn" if growth > 0 else "reverse"
+    postings = [Posting(member_id, GROWTH, growth, kind, source, progress.reason,
+                        detail={"growth": progress.growth, "paid_fen": progress.paid_fen, "month": month})]  # fmt: skip
+    if change is not None or stored.get("programme") != programme.version or not stored.get("tier"):
+        postings.append(_standing_posting(member_id, standing, programme, source))
     if change is None:
-        return Advance(actions, growth_entry)
+        return Advance(postings)
+    now, actor = clock.iso(clock.now()), current_origin().actor
     change_id = new_id("tc_")
     history = _history(member_id, change, change_id, programme, now, actor, None)
     if change.reason == "upgrade":
@@ -180,8 +165,7 @@ def advance(member_id: str, record: PointsAccountRecord | None, progress: Progre
         gift_reason = f"升级礼遇：{programme.tier(change.tier).name_zh}"
     else:
         gift_reason = f"退款撤销升级礼遇：{programme.tier(change.previous).name_zh}"
-    return Advance(actions, growth_entry, history, _changed_event(member_id, change, change_id, programme),
-                   gift_reason)  # fmt: skip
+    return Advance(postings, history, _changed_event(member_id, change, change_id, programme), gift_reason)
 
 
 def _before_upgrade_by(
@@ -252,25 +236,23 @@ def open_account(tx: Transaction, member_id: str, opening: OpeningStanding) -> N
     if programme.rank(tier) == 0 and not opening.growth and not opening.paid_fen:
         return
     until = (opening.valid_until or programme.valid_until(today)) if programme.rank(tier) else None
-    standing = Standing(tier, today, until)
-    metrics = Metrics().add(month_of(today), opening.growth, opening.paid_fen, today)
-    actions = metrics_actions(metrics) + standing_actions(member_id, standing, programme) + [A.rev.set(1)]
-    now, actor = clock.iso(clock.now()), current_origin().actor
-    if opening.growth or opening.paid_fen:
-        actions.append(A.growth_seq.set(1))
-        tx.put(GrowthEntryRecord(
-            member_id, 1, entry_id=new_id("ge_"), type="opening", growth=opening.growth, value_after=opening.growth,
-            paid_fen=opening.paid_fen, month=month_of(today), source_kind="import", source_id=member_id,
-            reason="迁移期初成长值", actor=actor, occurred_at=now,
-        ), condition=GrowthEntryRecord.seq.does_not_exist())  # fmt: skip
+    source = Source("import", member_id)
+    month = month_of(today)
+    growth = Metrics().add(month, opening.growth, opening.paid_fen, today).growth
+    detail = {"growth": opening.growth, "paid_fen": opening.paid_fen, "month": month}
+    postings = [
+        Posting(member_id, GROWTH, growth, "opening", source, "迁移期初成长值", detail=detail),
+        _standing_posting(member_id, Standing(tier, today, until), programme, source),
+    ]
+    open_in(tx, member_id, postings)
     if programme.rank(tier):
+        now, actor = clock.iso(clock.now()), current_origin().actor
         change_id = new_id("tc_")
         tx.put(TierChangeRecord(
             member_id, f"{now}#{change_id}", change_id=change_id, tier=tier, previous=programme.tiers[0].code,
             reason="opening", programme_version=programme.version, gift_points=0, note="迁移期初等级", actor=actor,
             occurred_at=now,
         ))  # fmt: skip
-    tx.update(PointsAccountRecord(member_id), actions, condition=A.member_id.does_not_exist())
 
 
 # --- changes of the standing alone ------------------------------------------------------------------------------
@@ -285,69 +267,67 @@ class Verdict:
     warn: bool = False
     note: str | None = None  # a staff reason, kept in the history
     announce: Event | None = None  # the staff action itself (so it is audited even when the tier stays)
+    programme: Programme | None = None  # the programme it was judged by (set when it is written)
+    change_id: str = field(default_factory=lambda: new_id("tc_"))
 
 
 Judge = Callable[[Programme, Standing, Metrics, date], Verdict]
 
 
-class _Stale(Exception):
-    pass
+def settle(member_id: str, judge: Judge, *, image: Account | None = None, programme: Programme | None = None,
+           create: bool = False, today: date | None = None) -> Verdict | None:  # fmt: skip
+    """Judge the member's standing and write what changed, conditional on the books as read (``image``, an
+    account a job read in a batch, serves the first attempt). ``create``: the member may have no books yet
+    (staff overrides); otherwise a member without any has nothing to settle. None when nothing changed."""
+    found: list[Verdict] = []
 
-
-def settle(member_id: str, judge: Judge, *, image: PointsAccountRecord | None = None,
-           programme: Programme | None = None, create: bool = False, today: date | None = None
-           ) -> Verdict | None:  # fmt: skip
-    """Judge the member's standing and write what changed, conditional on the account as read (``image``, an
-    index image, serves the first attempt). ``create``: the member may have no account item yet (staff
-    overrides); otherwise a member without one has nothing to settle. None when nothing changed."""
-    record = image
-    for attempt in range(ATTEMPTS):
-        if record is None or attempt:
-            record = PointsAccountRecord.find(member_id)
-        if record is None and not create:
-            return None
+    def plan(holdings: Holdings) -> list[Posting]:
+        found.clear()
+        if holdings.accounts[member_id].rev is None and not create:
+            return []
         chosen = programme or programmes.programme()
-        standing = standing_of(record, chosen)
-        verdict = judge(chosen, standing, metrics_of(record), today or clock.business_today())
-        if (
-            verdict.standing == standing
-            and verdict.change is None
-            and not verdict.warn
-            and (record is not None and record.tier_programme == chosen.version)
-        ):
-            return None
-        try:
-            _write_verdict(member_id, record, verdict, chosen)
-            return verdict
-        except _Stale:
-            back_off(attempt, cap=0.2)
-    raise Unavailable("The account is too busy; retry", retry_after=1)
+        stored = holdings.state(member_id, TIER)
+        standing = standing_of(stored, chosen)
+        verdict = judge(chosen, standing, holdings.state(member_id, GROWTH), today or clock.business_today())
+        if (verdict.standing == standing and verdict.change is None and not verdict.warn
+                and stored.get("programme") == chosen.version):  # fmt: skip
+            return []
+        found.append(replace(verdict, programme=chosen))
+        return [_standing_posting(member_id, verdict.standing, chosen, Source("tier", None))]
+
+    ledger().post(plan, holders=[member_id], announce=lambda answer: _verdict_events(member_id, found),
+                  attach=lambda answer: _verdict_records(member_id, found),
+                  known={member_id: image} if image is not None else None)  # fmt: skip
+    return found[0] if found else None
 
 
-def _write_verdict(member_id: str, record: PointsAccountRecord | None, verdict: Verdict, programme: Programme) -> None:
-    tx = Transaction()
-    now = clock.iso(clock.now())
-    actions = [*standing_actions(member_id, verdict.standing, programme), A.updated_at.set(now),
-               A.rev.set(int(record.rev or 0) + 1 if record else 1)]  # fmt: skip
-    condition: Any
-    if record is None:
-        condition = A.member_id.does_not_exist()
-    else:
-        condition = A.rev == record.rev if record.rev is not None else A.rev.does_not_exist()
-    tx.update(A(member_id), actions, condition=condition, on_fail=_Stale())
+def _verdict_events(member_id: str, found: list[Verdict]) -> list[Event]:
+    if not found:
+        return []
+    verdict, events = found[0], []
+    assert verdict.programme is not None
     if verdict.change is not None:
-        change_id = new_id("tc_")
-        tx.put(_history(member_id, verdict.change, change_id, programme, now, current_origin().actor, verdict.note))
-        emit(tx, _changed_event(member_id, verdict.change, change_id, programme))
+        events.append(_changed_event(member_id, verdict.change, verdict.change_id, verdict.programme))
     if verdict.announce is not None:
-        emit(tx, verdict.announce)
+        events.append(verdict.announce)
     if verdict.warn:
         standing = verdict.standing
-        emit(tx, new_event("tier.downgrade-warning", f"member/{member_id}", {
+        events.append(new_event("tier.downgrade-warning", f"member/{member_id}", {
             "member_id": member_id, "tier": standing.tier, "review_on": str(standing.valid_until),
-            "programme_version": programme.version,
+            "programme_version": verdict.programme.version,
         }))  # fmt: skip
-    tx.commit()
+    return events
+
+
+def _verdict_records(member_id: str, found: list[Verdict]) -> list[Callable[[Transaction], None]]:
+    if not found or found[0].change is None:
+        return []
+    verdict = found[0]
+    assert verdict.change is not None
+    assert verdict.programme is not None
+    record = _history(member_id, verdict.change, verdict.change_id, verdict.programme, clock.iso(clock.now()),
+                      current_origin().actor, verdict.note)  # fmt: skip
+    return [lambda tx: tx.put(record)]
 
 
 def warned(standing: Standing) -> Standing:
@@ -379,10 +359,10 @@ def _described(override: Override | None) -> dict[str, Any] | None:
 def status(member_id: str, *, with_history: bool = True) -> dict[str, Any]:
     """Where the member stands now: tier and period, progress to the next tier, retention, benefits, history
     (left empty without ``with_history``, which saves its query)."""
-    record = PointsAccountRecord.find(member_id)
+    holdings = ledger().holdings(member_id)
     version = programmes.current()
     programme, today = version.programme, clock.business_today()
-    standing, metrics = standing_of(record, programme), metrics_of(record)
+    standing, metrics = standing_of(holdings.state(member_id, TIER), programme), holdings.state(member_id, GROWTH)
     value, rank = metrics.value(programme, today), programme.rank(standing.tier)
     tier = programme.tiers[rank]
     following = programme.tiers[rank + 1] if rank + 1 < len(programme.tiers) else None
@@ -411,7 +391,7 @@ def _tier_view(tier: Tier) -> dict[str, Any]:
 
 def growth(member_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """The growth value, lifetime paid amount and monthly figures, and a page of growth entries."""
-    metrics = metrics_of(PointsAccountRecord.find(member_id))
+    metrics: Metrics = ledger().holdings(member_id).state(member_id, GROWTH)
     items, next_cursor = growth_entries(member_id, limit, cursor)
     months = {month: {"growth": pair[0], "paid_fen": pair[1]} for month, pair in sorted(metrics.months.items())}
     return {"value": metrics.growth, "paid_fen": metrics.paid_fen, "months": months, "items": items,
@@ -429,19 +409,17 @@ def history(member_id: str, limit: int = 20) -> list[dict[str, Any]]:
             for r in records]  # fmt: skip
 
 
-def growth_entry_json(record: GrowthEntryRecord) -> dict[str, Any]:
+def growth_entry_json(entry: Any) -> dict[str, Any]:
     return {
-        "entry_id": record.entry_id, "seq": int(record.seq), "type": record.type, "growth": int(record.growth),
-        "value_after": int(record.value_after), "paid_fen": int(record.paid_fen), "month": record.month,
-        "source": {"kind": record.source_kind, "id": record.source_id}, "reason": record.reason,
-        "occurred_at": record.occurred_at,
+        "entry_id": entry.entry_id, "seq": entry.seq, "type": entry.kind, "growth": entry.amount,
+        "value_after": entry.balance_after, "paid_fen": int(entry.detail["paid_fen"]), "month": entry.detail["month"],
+        "source": {"kind": entry.source.kind, "id": entry.source.id}, "reason": entry.reason,
+        "occurred_at": entry.occurred_at,
     }  # fmt: skip
 
 
 def growth_entries(member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     scope = f"growth-ledger|{member_id}"
-    results = GrowthEntryRecord.query(
-        member_id, scan_index_forward=False, page_size=limit, last_evaluated_key=decode_cursor(scope, cursor)
-    )
-    records, last = one_page(GrowthEntryRecord, results)
-    return [growth_entry_json(record) for record in records], encode_cursor(scope, last)
+    position = decode_cursor(scope, cursor)
+    entries, after = ledger().page(member_id, GROWTH, limit, position["seq"] if position else None)
+    return [growth_entry_json(entry) for entry in entries], encode_cursor(scope, {"seq": after} if after else None)

@@ -30,14 +30,14 @@ def test_points_one_transaction_per_write_and_reads_that_grow_with_what_is_due()
     assert one_transaction(figures["requests_per_redemption"], 3)
     assert one_transaction(figures["requests_per_purchase"], 3)
     assert figures["requests_per_balance_read"]["total"] <= 2
-    assert figures["expiry_reads_per_due_lot"] <= 1.2
+    assert figures["expiry_reads_per_due_lot"] <= 2.2  # a key from the keys-only index, then the account
     assert set(figures["latency_ms"]) >= {"raw_get", "balance_read", "redemption", "purchase_webhook"}
 
 
 def test_tiers_an_upgrade_is_one_transaction_and_reviews_read_the_members_due():
     figures = bench("tiers")
     assert one_transaction(figures["requests_per_upgrading_purchase"], 3)
-    assert figures["recalc_reads_per_due_member"] <= 1.2
+    assert figures["recalc_reads_per_due_member"] <= 2.2  # a key from the keys-only index, then the account
 
 
 def test_wallet_one_read_and_one_transaction_per_write():

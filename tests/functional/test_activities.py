@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from chalicelib.points.records import PointsEntryRecord
 from chalicelib.shared import clock
 from chalicelib.shared.settings import get_settings
+from tests import ledger_views
 from tests.conftest import deliver, member_token, signed_headers
 from tests.functional.test_purchases import publish, signed
 
@@ -35,7 +35,7 @@ def shanghai_member(api, phone, **profile):
 
 
 def earned(member_id):
-    return [(e.type, int(e.points), e.reason) for e in PointsEntryRecord.query(member_id)]
+    return [(e.type, int(e.points), e.reason) for e in ledger_views.entries(member_id)]
 
 
 def test_reviews_earn_within_their_daily_and_monthly_limits_once_per_event(api, partner, rules):

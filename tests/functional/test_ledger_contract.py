@@ -224,7 +224,7 @@ def test_a_commit_is_exact_about_conflicts(store: Store) -> None:
     ledger.post([post("h1", "cash", 10)])
     from chalicelib.ledger.store import AccountWrite, Unit
 
-    stale_write = AccountWrite("h1", 0, {"cash": 99}, {"cash": 1}, {}, {}, date(2026, 6, 1))
+    stale_write = AccountWrite("h1", 0, {"cash": 99}, {"cash": 1}, {}, {})
     with pytest.raises(Stale):
         store.commit(Unit(accounts=[stale_write], entries=[]))
     assert ledger.balance("h1", "cash") == 10
@@ -273,4 +273,110 @@ def test_a_repeat_is_answered_as_the_first_call_even_when_its_plan_no_longer_fit
     assert again.result == first.result
     with pytest.raises(Insufficient):  # other content is no repeat: it is planned, and refused
         ledger.post([post("h1", "cash", -100, "other")], claim=Claim.of("pay:other", {"amount": 100}))
+    assert_books_add_up(store, "h1")
+
+
+# --- date indexes, amendments, attachments --------------------------------------------------------------------
+
+
+class DatedBook:
+    """A balance with a date a job must look at it (``detail`` of a posting sets it): a points-like book."""
+
+    name = "dated"
+
+    def load(self, raw: Any) -> dict[str, Any]:
+        return dict(raw or {"balance": 0, "due": None})
+
+    def dump(self, state: dict[str, Any]) -> Any:
+        return state
+
+    def apply(self, state: dict[str, Any], posting: Posting, today: date) -> tuple[dict[str, Any], Any]:
+        return {"balance": state["balance"] + posting.amount, "due": posting.detail}, {"due": posting.detail}
+
+    def undo(self, state: dict[str, Any], entry: Any, today: date) -> tuple[dict[str, Any], Any]:
+        return {"balance": state["balance"] - entry.amount, "due": None}, None
+
+    def balance(self, state: dict[str, Any]) -> int:
+        return int(state["balance"])
+
+    def due(self, state: dict[str, Any], today: date) -> dict[str, date | None]:
+        return {"expiry": date.fromisoformat(state["due"]) if state["due"] else None}
+
+
+def test_a_book_s_due_dates_index_its_holder_for_the_nightly_jobs(store: Store) -> None:
+    from chalicelib.shared.dateindex import partitions
+
+    ledger = Ledger(store, {**BOOKS, "dated": DatedBook()}, pause=lambda attempt: None, today=lambda: date(2026, 6, 1))
+    ledger.post([Posting("h1", "dated", 5, "earn", Source("t", "1"), "", detail="2026-06-20")])
+    ledger.post([Posting("h2", "dated", 5, "earn", Source("t", "2"), "", detail="2026-05-01")])  # past: today
+    ledger.post([Posting("h3", "dated", 5, "earn", Source("t", "3"), "", detail=None)])
+    ledger.post([post("h4", "cash", 5)])
+
+    def listed(first: date, last: date) -> list[str]:
+        return sorted(h for key in partitions(first, last) for h in store.due_in("expiry", key))
+
+    assert listed(date(2026, 6, 1), date(2026, 6, 30)) == ["h1", "h2"]
+    assert listed(date(2026, 6, 2), date(2026, 6, 30)) == ["h1"]
+    assert listed(date(2026, 6, 1), date(2026, 6, 1)) == ["h2"]
+    ledger.amend("h1", "dated", lambda state: {**state, "due": None})
+    assert listed(date(2026, 6, 1), date(2026, 6, 30)) == ["h2"]
+    touched = sorted(h for key in partitions(date(2026, 6, 1), date(2026, 6, 1)) for h in store.due_in("touched", key))
+    assert touched == ["h1", "h2", "h3", "h4"]
+
+
+def test_an_amendment_changes_state_without_an_entry_and_never_the_balance(store: Store) -> None:
+    ledger = Ledger(store, {**BOOKS, "dated": DatedBook()}, pause=lambda attempt: None, today=lambda: date(2026, 6, 1))
+    ledger.post([Posting("h1", "dated", 5, "earn", Source("t", "1"), "", detail="2026-06-20")])
+    rev = store.read("h1").rev
+    assert ledger.amend("h1", "dated", lambda state: {**state, "due": "2026-07-01"})
+    assert not ledger.amend("h1", "dated", lambda state: state), "nothing to change writes nothing"
+    after = store.read("h1")
+    assert after.books["dated"]["due"] == "2026-07-01"
+    assert after.rev == (rev or 0) + 1
+    assert after.seqs == {"dated": 1}
+    with pytest.raises(ValueError, match="balance"):
+        ledger.amend("h1", "dated", lambda state: {**state, "balance": 6})
+
+
+def test_known_accounts_save_the_read_and_a_stale_one_is_read_again(store: Store) -> None:
+    ledger = ledger_on(store)
+    ledger.post([post("h1", "cash", 10)])
+    old = store.read("h1")
+    ledger.post([post("h1", "cash", 5, "b")])
+    ledger.post([post("h1", "cash", -15, "c")], known={"h1": old})  # old is stale: the engine reads again
+    assert ledger.balance("h1", "cash") == 0
+    assert_books_add_up(store, "h1")
+
+
+def test_attachments_commit_with_the_post_or_not_at_all() -> None:
+    from chalicelib.ledger.dynamo import DynamoStore
+
+    del DynamoStore  # the DynamoDB side is tested through the domains that attach records
+    store = MemoryStore()
+    ledger = ledger_on(store)
+    ledger.post([post("h1", "cash", 1)], attach=lambda answer: [("order", answer.entries[0].seq)])
+    assert store.attached == [("order", 1)]
+    with pytest.raises(Insufficient):
+        ledger.post([post("h1", "cash", -2, "x")], attach=lambda answer: [("order", 2)])
+    assert store.attached == [("order", 1)]
+
+
+def test_an_attachment_s_failed_condition_fails_the_post_whole(aws: Any) -> None:
+    from chalicelib.ledger.dynamo import DynamoStore
+
+    store = DynamoStore()
+    ledger = ledger_on(store)
+
+    def marker(key: str) -> Any:
+        def write(tx: Transaction) -> None:
+            record = UniqueRecord(key, owner="h1", created_at="2026-06-01T00:00:00Z")
+            tx.put(record, condition=UniqueRecord.key.does_not_exist(), on_fail=KeyError(key))
+
+        return write
+
+    ledger.post([post("h1", "cash", 3)], attach=lambda answer: [marker("order:1")])
+    assert UniqueRecord.find("order:1") is not None
+    with pytest.raises(KeyError):
+        ledger.post([post("h1", "cash", 4, "again")], attach=lambda answer: [marker("order:1")])
+    assert ledger.balance("h1", "cash") == 3
     assert_books_add_up(store, "h1")

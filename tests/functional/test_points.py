@@ -4,11 +4,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from chalicelib.ledger import engine
 from chalicelib.points import service
-from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.settings import get_settings
+from tests import ledger_views
 from tests.conftest import deliver, item_counts, member_token, token_for
 
 TZ = get_settings().tz
@@ -26,15 +27,15 @@ def earn(member_id, points, *, on=None, source_id=None):
 
 
 def ledger_sum(member_id):
-    return sum(int(entry.points) for entry in PointsEntryRecord.query(member_id))
+    return sum(int(entry.points) for entry in ledger_views.entries(member_id))
 
 
 def assert_invariants(member_id):
     """Booked balance = sum of the ledger = lots - debt = earned - deducted - redeemed - expired; never negative."""
-    account = PointsAccountRecord.get(member_id)
-    entries = list(PointsEntryRecord.query(member_id))
+    account = ledger_views.account(member_id)
+    entries = ledger_views.entries(member_id)
     assert [int(e.seq) for e in entries] == list(range(1, len(entries) + 1))
-    assert int(account.balance) == ledger_sum(member_id) == service.to_account(account).balance
+    assert int(account.balance) == ledger_sum(member_id) == service.account_of(member_id).balance
     assert int(account.balance) == int(account.earned) - int(account.deducted) - int(account.redeemed) - int(
         account.expired
     )
@@ -174,13 +175,13 @@ class TestReversal:
         path = f"/v1/members/{member_id}/points/redemptions"
         real_commit = Transaction.commit
 
-        def another_writer_first(tx):
-            PointsAccountRecord(member_id).update(actions=[PointsAccountRecord.rev.add(1)])
-            return real_commit(tx)
+        def another_writer_first(tx, **kw):
+            ledger_views.bump_rev(member_id)
+            return real_commit(tx, **kw)
 
         with monkeypatch.context() as busy:
             busy.setattr(Transaction, "commit", another_writer_first)
-            busy.setattr(service, "back_off", lambda attempt, cap: None)
+            busy.setattr(engine, "_jitter", lambda attempt: None)
             before = item_counts()
             answer = me.post(path, {"points": 10, "reason": "x"}, headers=key("busy"))
             assert (answer.status, answer.headers["retry-after"]) == (503, "1")
@@ -199,7 +200,7 @@ class TestReversal:
                          headers=key("all-lots"))  # fmt: skip
         assert answer.status == 201
         assert api.get(f"/v1/members/{member_id}/points").body["available"] == 0
-        sizes = [len(entry.lots.encode()) for entry in PointsEntryRecord.query(member_id)]
+        sizes = [len(entry.lots.encode()) for entry in ledger_views.entries(member_id)]
         assert max(sizes) < 400 * 1024 / 3  # the draws of 3,000 lots: a third of an item at most
         assert_invariants(member_id)
 

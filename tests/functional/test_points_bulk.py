@@ -1,8 +1,8 @@
 """Bulk points files: adjustments and opening balances, exactly once per row, with error rows reported."""
 
 from chalicelib.points import bulk, service
-from chalicelib.points.records import PointsEntryRecord
 from chalicelib.shared import clock
+from tests import ledger_views
 from tests.conftest import member_token
 
 
@@ -13,7 +13,7 @@ def write(tmp_path, name, text):
 
 
 def types(member_id):
-    return [(entry.type, int(entry.points)) for entry in PointsEntryRecord.query(member_id)]
+    return [(entry.type, int(entry.points)) for entry in ledger_views.entries(member_id)]
 
 
 def test_adjustments_apply_once_per_row_even_when_the_file_is_run_again_edited(aws, tmp_path):

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from chalicelib.points import jobs, service
-from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
 from chalicelib.shared import clock
 from chalicelib.shared.dateindex import partitions, shard_of
 from chalicelib.shared.errors import Conflict
 from chalicelib.shared.http import IdempotencyKey
 from chalicelib.shared.settings import get_settings
+from tests import ledger_views
 
 TZ = get_settings().tz
 START = datetime(2026, 3, 10, 4, 0, tzinfo=TZ)
@@ -180,15 +180,15 @@ class PointsAccount(RuleBasedStateMachine):
         assert balance.expiring == sorted(expiring.items())
         today = self.today()
         assert balance.pending == sum(p for (exp, av), p in self.lots.items() if av and av > today and exp >= today)
-        record = PointsAccountRecord.find(self.member_id)
-        entries = list(PointsEntryRecord.query(self.member_id)) if record else []
+        record = ledger_views.find_account(self.member_id)
+        entries = ledger_views.entries(self.member_id) if record else []
         assert len(entries) == self.entries, "every operation booked exactly once"
         running = 0
         for seq, entry in enumerate(entries, start=1):
             running += int(entry.points)
             assert (int(entry.seq), int(entry.balance_after)) == (seq, running)
         if record is not None:
-            account = service.to_account(record)
+            account = service.account_of(self.member_id)
             assert int(record.balance) == running == account.balance
             assert account.balance == account.earned - account.deducted - account.redeemed - account.expired
             assert all(lot.points > 0 for lot in account.lots)

@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
 from chalicelib.purchases import service
 from chalicelib.purchases.records import EarnRulesRecord, PurchaseRecord, RefundRecord
 from chalicelib.shared import cache, clock
 from chalicelib.shared.settings import get_settings
+from tests import ledger_views
 from tests.conftest import item_counts, member_token, signed_headers, token_for
 
 TZ = get_settings().tz
@@ -46,7 +46,7 @@ def publish(api, **rules):
 
 
 def balance(member_id):
-    account = PointsAccountRecord.find(member_id)
+    account = ledger_views.find_account(member_id)
     return int(account.balance) if account else 0
 
 
@@ -63,7 +63,7 @@ class TestPurchases:
         changed = signed(api, partner, "/v1/webhooks/purchases", {**body, "paid_fen": 9_000})
         assert changed.status == 409
         assert changed.body["type"].endswith("/order-conflict")
-        entries = list(PointsEntryRecord.query(member))
+        entries = ledger_views.entries(member)
         assert [(e.type, int(e.points), e.source_id) for e in entries] == [("earn", 100, "A-1")]
         assert entries[0].entry_id == first.body["ledger_entry_id"]
 
@@ -182,7 +182,7 @@ class TestRules:
     def test_tier_multipliers_apply_from_the_account(self, api, partner, member):
         publish(api, tier_multipliers={"gold": "1.5"})
         signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "T-1"))
-        PointsAccountRecord(member).update(actions=[PointsAccountRecord.tier.set("gold")])
+        ledger_views.set_tier(member, "gold")
         gold = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "T-2"))
         assert gold.body["points_awarded"] == 150
 
@@ -196,7 +196,7 @@ class TestRules:
         day = {"starts_at": "2026-11-11T00:00:00+08:00", "ends_at": "2026-11-12T00:00:00+08:00"}
         publish(api, windows=[{"name": "双11", "factor": "2", **day}, {"name": "店庆", "factor": "1.5", **day}],
                 tier_multipliers={"gold": "1.5"}, category_bonuses={"drinks": 2})  # fmt: skip
-        PointsAccountRecord(member).update(actions=[PointsAccountRecord.tier.set("gold")])
+        ledger_views.set_tier(member, "gold")
         items = [{"line_id": "1", "category": "drinks", "quantity": 3, "amount_fen": 3_333}]
         answer = signed(api, partner, "/v1/webhooks/purchases",
                         order({"member_id": member}, "W-1", 3_333, items, at=AT.replace(day=11)))  # fmt: skip
@@ -213,7 +213,7 @@ class TestRules:
         assert [(line["points"], line["bonus"]) for line in preview["lines"]] == [(0, 0), (0, 0)]
 
     def test_the_preview_applies_the_programmes_tier_multiplier_as_a_purchase_does(self, api, partner, member):
-        PointsAccountRecord(member).update(actions=[PointsAccountRecord.tier.set("gold")])  # clothing gold: x1.5
+        ledger_views.set_tier(member, "gold")  # clothing gold: x1.5
         bought = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "G-1"))
         preview = api.post("/v1/points/rules/preview", {"paid_fen": 10_000, "tier": "gold"}).body
         assert bought.body["points_awarded"] == preview["total"] == 150
@@ -283,7 +283,7 @@ class TestRefunds:
         signed(api, partner, "/v1/webhooks/purchases", order({"member_id": bought}, "A-2", paid=10_000))
         after = api.get(f"/v1/members/{bought}/points").body
         assert (after["debt"], after["available"]) == (0, 20)
-        assert balance(bought) == sum(int(e.points) for e in PointsEntryRecord.query(bought)) == 20
+        assert balance(bought) == sum(int(e.points) for e in ledger_views.entries(bought)) == 20
 
     def test_the_negative_balance_policy_shows_debt_as_a_negative_balance(self, api, partner, bought, monkeypatch):
         from chalicelib.points import service as points

@@ -9,13 +9,13 @@ from datetime import date, datetime
 
 import boto3
 
-from chalicelib.points.records import PointsAccountRecord, PointsEntryRecord
 from chalicelib.shared import clock
 from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.jobs import run_job
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import jobs
-from chalicelib.tiers.records import GrowthEntryRecord, TierChangeRecord
+from chalicelib.tiers.records import TierChangeRecord
+from tests import ledger_views
 from tests.conftest import REGION, deliver, member_token
 from tests.functional.test_purchases import order, signed
 
@@ -36,7 +36,7 @@ def events(kind):
 
 
 def ledger(member_id):
-    return [(e.type, int(e.points), e.source_kind) for e in PointsEntryRecord.query(member_id)]
+    return [(e.type, int(e.points), e.source_kind) for e in ledger_views.entries(member_id)]
 
 
 def test_a_purchase_that_crosses_a_threshold_upgrades_at_once_with_its_gift_exactly_once(api, partner):
@@ -67,7 +67,7 @@ def test_a_purchase_that_crosses_a_threshold_upgrades_at_once_with_its_gift_exac
 def test_crossing_two_thresholds_at_once_gives_both_gifts_and_the_balance_is_the_ledger(api, partner):
     member_id, _ = member_token("13900000002")
     buy(api, partner, member_id, "B-1", 3_500 * CNY)
-    account = PointsAccountRecord.get(member_id)
+    account = ledger_views.account(member_id)
     assert (account.tier, int(account.balance)) == ("gold", 3_500 + 100 + 300)
     assert int(account.balance) == sum(points for _, points, _ in ledger(member_id))
     assert [e.tier for e in TierChangeRecord.query(member_id)] == ["gold"]
@@ -88,8 +88,8 @@ def test_growth_has_its_own_ledger_and_a_refund_that_leaves_the_threshold_met_ke
     tier = api.as_(token).get("/v1/me/tier").body
     assert tier["tier"]["code"] == "silver"  # 1,000 CNY still qualifies
     assert [h["reason"] for h in tier["history"]] == ["upgrade"]
-    entries = list(GrowthEntryRecord.query(member_id))
-    assert sum(int(e.growth) for e in entries) == int(PointsAccountRecord.get(member_id).growth) == 1_000
+    entries = ledger_views.entries(member_id, "growth")
+    assert sum(int(e.growth) for e in entries) == int(ledger_views.account(member_id).growth) == 1_000
 
 
 def refund_all(api, partner, order_id, paid_fen, refund_id="R-ALL"):
@@ -104,13 +104,13 @@ def test_a_refund_undoes_the_upgrade_its_purchase_caused_and_takes_back_the_gift
     gifts already spent become debt, as the refund policy says)."""
     member_id, token = member_token("13900000021")
     buy(api, partner, member_id, "G-1", 8_000 * CNY)
-    assert PointsAccountRecord.get(member_id).tier == "diamond"
+    assert ledger_views.account(member_id).tier == "diamond"
     gifts = sum(points for kind, points, source in ledger(member_id) if source == "tier")
     redeemed = api.post(f"/v1/members/{member_id}/points/redemptions", {"points": 8_500, "reason": "换购"},
                         headers={"idempotency-key": "spend-the-gift"})  # fmt: skip
     assert redeemed.status == 201
     refund_all(api, partner, "G-1", 8_000 * CNY)
-    account = PointsAccountRecord.get(member_id)
+    account = ledger_views.account(member_id)
     assert (account.tier, account.tier_until) == ("normal", None)
     assert [(kind, points) for kind, points, source in ledger(member_id) if source == "tier"][-1] == ("refund", -gifts)
     assert int(account.balance) == sum(points for _, points, _ in ledger(member_id))
@@ -126,7 +126,7 @@ def test_a_partial_refund_keeps_the_tiers_what_remains_still_qualifies_for(api, 
     buy(api, partner, member_id, "G-2", 3_500 * CNY)  # gold, through silver: gifts 100 + 300
     body = {"refund_id": "R-2", "order_id": "G-2", "occurred_at": NOW.isoformat(), "amount_fen": 1_000 * CNY}
     assert signed(api, partner, "/v1/webhooks/refunds", body).status == 200
-    account = PointsAccountRecord.get(member_id)
+    account = ledger_views.account(member_id)
     assert (account.tier, account.tier_until) == ("silver", "2027-12-31")  # 2,500 CNY qualifies for silver
     assert [(kind, points) for kind, points, source in ledger(member_id) if source == "tier"] == [
         ("earn", 400), ("refund", -300)]  # fmt: skip
@@ -137,7 +137,7 @@ def test_a_refund_never_undoes_what_a_later_purchase_did(api, partner):
     buy(api, partner, member_id, "G-3", 1_000 * CNY)  # silver
     buy(api, partner, member_id, "G-4", 2_000 * CNY)  # gold, caused by this one
     refund_all(api, partner, "G-3", 1_000 * CNY)  # 2,000 left: no longer gold, but G-3 did not make them gold
-    assert PointsAccountRecord.get(member_id).tier == "gold"
+    assert ledger_views.account(member_id).tier == "gold"
     assert [e.reason for e in TierChangeRecord.query(member_id)] == ["upgrade", "upgrade"]
 
 
@@ -184,9 +184,9 @@ def test_the_nightly_job_warns_then_downgrades_after_grace_and_a_rerun_changes_n
         assert (report.tallies["downgrade"], report.tallies["retained"]) == (1, 1)
         again = run_job(jobs.recalculate_tiers, date(2028, 1, 16))  # today's partitions again
         assert (again.planned, again.tallies) == (16, {})  # both members have left today's partitions
-    assert PointsAccountRecord.get(gold).tier == "normal"
-    assert PointsAccountRecord.get(gold).tier_review is None  # the lowest tier is never reviewed
-    survivor = PointsAccountRecord.get(kept)
+    assert ledger_views.account(gold).tier == "normal"
+    assert ledger_views.account(gold).tier_review is None  # the lowest tier is never reviewed
+    survivor = ledger_views.account(kept)
     assert (survivor.tier, survivor.tier_until) == ("gold", "2028-12-31")
     assert [e.reason for e in TierChangeRecord.query(gold)] == ["upgrade", "downgrade"]
     assert [e.reason for e in TierChangeRecord.query(kept)] == ["upgrade", "retained"]
@@ -236,12 +236,12 @@ def test_a_programme_version_is_previewed_then_applied_by_jobs_with_reports(api,
         drain_jobs(aws)
         report = api.get(f"/v1/tiers/runs/{started.body['run_id']}").body
         assert (report["status"], report["tallies"]["up"], report["tallies"].get("down", 0)) == ("completed", 2, 0)
-        assert PointsAccountRecord.get(low).tier == "normal"  # a preview writes nothing
+        assert ledger_views.account(low).tier == "normal"  # a preview writes nothing
         applied = api.post(f"/v1/tiers/programmes/{version}/apply")
         assert applied.status == 202
         drain_jobs(aws)
         assert api.get(f"/v1/tiers/runs/{applied.body['run_id']}").body["tallies"]["up"] == 2
-        assert (PointsAccountRecord.get(low).tier, PointsAccountRecord.get(high).tier) == ("silver", "gold")
+        assert (ledger_views.account(low).tier, ledger_views.account(high).tier) == ("silver", "gold")
         assert api.post(f"/v1/tiers/programmes/{version}/apply").status == 409
         listed = api.get("/v1/tiers/programmes").body
         assert listed["current"]["version"] == version

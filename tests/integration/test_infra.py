@@ -200,7 +200,7 @@ def test_the_non_http_functions_bind_their_stages_tables_without_app_py():
     probe = ("from chalicelib.platform import handlers\n"
              "handlers.job_batches({'Records': []}, None)\n"
              "from chalicelib.shared.jobs import JobRecord\n"
-             "from chalicelib.points.records import PointsAccountRecord\n"
-             "print(JobRecord.Meta.table_name, PointsAccountRecord.Meta.table_name)")  # fmt: skip
+             "from chalicelib.ledger.records import LedgerAccountRecord\n"
+             "print(JobRecord.Meta.table_name, LedgerAccountRecord.Meta.table_name)")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["loyalty-dev-jobs", "loyalty-dev-points-accounts"]
+    assert done.stdout.split() == ["loyalty-dev-jobs", "loyalty-dev-ledger-accounts"]

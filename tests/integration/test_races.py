@@ -175,3 +175,48 @@ def test_twenty_simultaneous_deliveries_of_one_order_book_one_entry(http_stack):
     assert {body["ledger_entry_id"] for _, body in answers} == {answers[0][1]["ledger_entry_id"]}
     ledger = get(f"{base}/v1/members/{member['member_id']}/points/ledger")["items"]
     assert [(e["type"], e["points"]) for e in ledger] == [("earn", 123)]
+
+
+def test_ten_simultaneous_refunds_of_100_on_an_order_of_500_give_back_500_once(http_stack):
+    """Different refunds of one order race for what is left of it: five are booked, five are refused as more
+    than is left, and the points taken back add up to what the refunded money had earned."""
+    from tests.conftest import signed_headers
+
+    base = http_stack.url
+    store = post(f"{base}/v1/stores", {"store_id": "SH-001", "name": "静安", "city": "上海", "region": "华东"})
+    assert store[0] in (201, 409), store
+    status, partner = post(f"{base}/v1/partners", {"name": "refund race POS", "all_stores": True})
+    assert status == 201, partner
+    status, member = post(f"{base}/v1/members", {"name": "Refund", "phone": "13700000098"})
+    assert status == 201, member
+
+    def signed(path, body):
+        raw = json.dumps(body).encode()
+        return send(
+            "POST", f"{base}{path}", body, headers=signed_headers(partner["partner_id"], partner["secret"], raw)
+        )
+
+    order = {"order_id": "RACE-REFUND-1", "member": {"member_id": member["member_id"]}, "store_id": "SH-001",
+             "occurred_at": "2026-11-20T14:00:00+08:00", "total_fen": 50_000, "paid_fen": 50_000,
+             "payment_method": "cash", "items": []}  # fmt: skip
+    status, bought = signed("/v1/webhooks/purchases", order)
+    assert status == 200, bought
+
+    def refund(n):
+        return signed(
+            "/v1/webhooks/refunds",
+            {
+                "refund_id": f"RACE-R-{n}",
+                "order_id": "RACE-REFUND-1",
+                "occurred_at": "2026-11-21T10:00:00+08:00",
+                "amount_fen": 10_000,
+            },
+        )
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(refund, range(10)))
+    assert sorted(status for status, _ in answers) == [200] * 5 + [422] * 5, answers
+    clawed = sum(body["points_clawed_back"] for status, body in answers if status == 200)
+    assert clawed == bought["points_awarded"]
+    ledger = get(f"{base}/v1/members/{member['member_id']}/points/ledger?limit=50")
+    assert sum(entry["points"] for entry in ledger["items"]) == 0  # earned, then all taken back

@@ -1,0 +1,61 @@
+"""The books of member assets and the store they live in, filled by the domains that own them.
+
+Each domain registers its books when its ``book`` module is imported, and the members domain registers the
+guard that vouches for member holders; ``ledger()`` is the engine over all of them, so one post can move
+several domains' books of a member at once (a purchase: points, growth and tier). Tests swap the store for
+the in-memory one with ``use``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from chalicelib.ledger.dynamo import DynamoStore, Guard
+from chalicelib.ledger.engine import Ledger
+from chalicelib.ledger.model import Book
+from chalicelib.ledger.store import Requirement, Store
+from chalicelib.shared.db import Transaction
+
+_books: dict[str, Book[Any]] = {}
+_guard: list[Guard] = []
+_store: list[Store] = []
+
+
+def register_book(book: Book[Any]) -> Book[Any]:
+    _books[book.name] = book
+    return book
+
+
+def register_guard(guard: Guard) -> None:
+    _guard[:] = [guard]
+
+
+def _guarded(tx: Transaction, holder: str, requirement: Requirement, on_fail: Exception) -> None:
+    if not _guard:
+        raise RuntimeError("no guard vouches for member holders: import chalicelib.members.service")
+    _guard[0](tx, holder, requirement, on_fail)
+
+
+def ledger() -> Ledger:
+    """The engine over every registered book, on DynamoDB (or the store a test put in its place)."""
+    return Ledger(_store[0] if _store else DynamoStore(guard=_guarded), _books)
+
+
+def open_in(tx: Transaction, holder: str, postings: list[Any], announce: Any = None) -> None:
+    """Open a new holder's account with ``postings`` inside ``tx`` (see ``Ledger.opening``)."""
+    unit = ledger().opening(holder, postings, announce=announce)
+    store = _store[0] if _store else DynamoStore(guard=_guarded)
+    assert isinstance(store, DynamoStore), "an opening joins a DynamoDB transaction"
+    store.add_to(tx, unit)
+
+
+@contextlib.contextmanager
+def use(store: Store) -> Iterator[Store]:
+    """Run on ``store`` instead of DynamoDB (the in-memory store in fast tests and the simulation)."""
+    _store.append(store)
+    try:
+        yield store
+    finally:
+        _store.remove(store)

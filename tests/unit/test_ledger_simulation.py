@@ -1,0 +1,52 @@
+"""A short run of the seeded fault simulation (bench/simulate.py runs many seeds of 100,000 operations):
+every book adds up, nothing goes negative and every business key has one effect, under injected faults."""
+
+import dataclasses
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "simulate.py"
+
+
+def _simulation():
+    spec = importlib.util.spec_from_file_location("ledger_simulation", BENCH)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+simulation = _simulation()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_seed_keeps_every_invariant_under_faults(seed):
+    figures = simulation.simulate([seed], 2_000)
+    assert figures.operations == 2_000
+    assert sum(figures.faults.values()) > 50  # faults of every kind were injected, not a quiet run
+    assert set(figures.faults) == {"read:throttle", "commit:throttle", "commit:conflict", "committed:lost", "job:crash"}
+    assert figures.outcomes["duplicate"] > 0
+    assert figures.outcomes["conflict"] > 0
+    assert figures.outcomes["refused"] > 0
+
+
+def test_a_seed_replays_the_same_run():
+    first, again = simulation.simulate([7], 500), simulation.simulate([7], 500)
+    assert (first.outcomes, first.faults, first.entries) == (again.outcomes, again.faults, again.entries)
+
+
+def test_a_book_that_breaks_its_rules_fails_the_run_naming_the_seed(monkeypatch):
+    @dataclasses.dataclass(frozen=True)
+    class Leaky(simulation.CounterBook):
+        def apply(self, state, posting, today):
+            after, detail = super().apply(state, posting, today)
+            return (type(after)(after.balance + 1) if posting.amount > 0 else after), detail  # one fen too many
+
+    monkeypatch.setitem(simulation.BOOKS, simulation.BONUS, Leaky(simulation.BONUS))
+    with pytest.raises(simulation.SimulationFailed, match=r"seed 4 step \d+: .*replay: python bench/simulate.py"):
+        simulation.simulate([4], 2_000)
