@@ -112,7 +112,7 @@ class RefundableBook:
     def balance(self, state: Refundable) -> int:
         return state.left.total
 
-    def due(self, state: Refundable) -> Mapping[str, date | None]:
+    def due(self, state: Refundable, today: date) -> Mapping[str, date | None]:
         return {}
 
 

@@ -11,7 +11,6 @@ they never return HTTP statuses.
 
 from __future__ import annotations
 
-import functools
 import heapq
 import itertools
 import json
@@ -23,6 +22,7 @@ from typing import Any
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Announce, Holdings, Ledger, Plan, Result
 from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
+from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable, Requirement
 from chalicelib.members import service as members
 from chalicelib.members.model import Status
@@ -44,11 +44,11 @@ from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 from chalicelib.stores.service import store_exists
+from chalicelib.wallet import book as _books  # noqa: F401  registers the wallet's books
 from chalicelib.wallet import plans
 from chalicelib.wallet.rules import (
     BONUS,
     BOOK_NAMES,
-    BOOKS,
     PRINCIPAL,
     REFUNDABLE,
     Parts,
@@ -378,21 +378,15 @@ class Wallets:
 # --- requests as the API parses them ---------------------------------------------------------------------------
 
 
-@functools.cache
-def _ledger() -> Ledger:
-    from chalicelib.ledger.dynamo import DynamoStore
-
-    return Ledger(DynamoStore(guard=members.require), BOOKS)
-
-
 def policy() -> Policy:
     settings = get_settings()
     return Policy(settings.wallet_split, settings.wallet_max_balance_fen, settings.wallet_cash_refund_bonus)
 
 
 def wallets() -> Wallets:
-    """The wallets on DynamoDB, under the settings' policy."""
-    return Wallets(_ledger(), policy())
+    """The wallets on the platform's ledger (DynamoDB, with the members domain vouching for members), under the
+    settings' policy."""
+    return Wallets(ledger(), policy())
 
 
 def _claim(
