@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from chalicelib.ledger.jobs import reconcile
 from chalicelib.shared import clock
 from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.settings import get_settings
@@ -290,6 +291,7 @@ class TestRefunds:
         refused(refund(api, partner, 1, "R-3"), 422, "refund-exceeds-payment")
         assert_books_are_the_sum_of_their_entries(api, member)
         assert [e["payload"]["store_id"] for e in events("wallet.refunded")] == ["SH-001", "SH-001"]
+        assert reconcile(member) == reconcile(f"wallet-payment:{partner[0]}:P-1") == {}  # every book adds up
 
     def test_an_unknown_payment_is_404_and_another_partners_payment_unknown(self, api, partner, member, paid):
         other = api.post("/v1/partners", {"name": "Shop", "all_stores": True}).body
