@@ -318,7 +318,8 @@ class Wallets:
         return dict(self._post(postings, [member_id], claim, {member_id: "present"}, result, announce).result)
 
     def wallet(self, member_id: str) -> Parts | None:
-        """The member's wallet as of now, in one read; None when they never had one."""
+        """The member's wallet as of now, in one read; None when nothing was ever posted to any of the holder's
+        books (no account: maybe no such member)."""
         holdings = self.ledger.holdings(member_id)
         return None if holdings.accounts[member_id].rev is None else _wallet(holdings, member_id)
 
