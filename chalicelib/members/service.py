@@ -33,8 +33,8 @@ from chalicelib.shared.crypto import Sealer, WrappedKey, keyring, lookup_hash, u
 from chalicelib.shared.db import FilledPage, Transaction
 from chalicelib.shared.errors import Conflict, DomainError, NotFound, PreconditionFailed, Unavailable, ValidationFailed
 from chalicelib.shared.events import change_summary, emit, new_event
-from chalicelib.shared.http import IdempotencyKey, IfMatch
-from chalicelib.shared.idempotency import run_once
+from chalicelib.shared.http import IfMatch
+from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings

@@ -47,9 +47,9 @@ def _ledger(caller: Caller, member_id: str, query: PageQuery) -> Reply:
     return Reply(LedgerPage.model_validate({"items": items, "next_cursor": cursor}))
 
 
-def _created(answer: tuple[int, dict[str, Any]], model: type[Redemption] | type[LedgerEntry]) -> Reply:
-    status, body = answer
-    return Reply(model.model_validate(body), status=status)
+def _created(body: dict[str, Any], model: type[Redemption] | type[LedgerEntry]) -> Reply:
+    """A write's answer: 201 with what it booked, the first time and on every repeat of the same request."""
+    return Reply(model.model_validate(body), status=201)
 
 
 @endpoint(bp, "/v1/members/{member_id}/points", "GET", summary="A member's points", tag="points", access=READ,

@@ -27,8 +27,7 @@ from chalicelib.shared.context import current_origin
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, IdempotencyKeyReused, NotFound
 from chalicelib.shared.events import Event, new_event
-from chalicelib.shared.http import IdempotencyKey
-from chalicelib.shared.idempotency import StoredAnswer
+from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
@@ -206,8 +205,11 @@ def _main_entry(answer: Answer, booking: Booking) -> dict[str, Any]:
     return entry_json(entry) if entry else {}
 
 
-def _created(answer: Answer) -> tuple[StoredAnswer, bool]:
-    return (201, dict(answer.result)), answer.duplicate
+Outcome = tuple[dict[str, Any], bool]  # what a write booked (its answer) and whether it was a repeat
+
+
+def _created(answer: Answer) -> Outcome:
+    return dict(answer.result), answer.duplicate
 
 
 # --- use cases ---------------------------------------------------------------------------------------------------
@@ -216,7 +218,7 @@ def _created(answer: Answer) -> tuple[StoredAnswer, bool]:
 def earn(
     member_id: str, points: int, *, source_kind: str, source_id: str, reason: str, key: IdempotencyKey | None,
     earned_at: datetime | None = None, require_active: bool = False, progress: Progress | None = None,
-) -> tuple[StoredAnswer, bool]:  # fmt: skip
+) -> Outcome:  # fmt: skip
     """Credit earned points into a lot dated by the expiry policy (and the pending period) from ``earned_at``."""
     expires_on, available_on = policy_dates(earned_at)
 
@@ -230,7 +232,7 @@ def earn(
     return _created(answer)
 
 
-def redeem(member_id: str, points: int, reason: str, key: IdempotencyKey | None) -> tuple[StoredAnswer, bool]:
+def redeem(member_id: str, points: int, reason: str, key: IdempotencyKey | None) -> Outcome:
     """Spend available points, soonest expiry first; 409 insufficient-points when they fall short. The
     redemption is kept (with the lots it drew from) so that it can be reversed once."""
     redemption_id = new_id("rd_")
@@ -261,7 +263,7 @@ def redemption_json(entry: dict[str, Any]) -> dict[str, Any]:
             "status": "completed", "created_at": entry["occurred_at"], "entry": entry}  # fmt: skip
 
 
-def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey | None) -> tuple[StoredAnswer, bool]:
+def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey | None) -> Outcome:
     """Give a redemption's points back to the lots they came from, exactly once."""
     redemption = RedemptionRecord.find(redemption_id)
     if redemption is None or redemption.member_id != member_id:
@@ -284,7 +286,7 @@ def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey
 def adjust(
     member_id: str, points: int, reason: str, key: IdempotencyKey | None, *, source_kind: str = "staff",
     source_id: str | None = None, expires_on: date | None = None, once: str | None = None,
-) -> tuple[StoredAnswer, bool]:  # fmt: skip
+) -> Outcome:  # fmt: skip
     """Credit (into a lot dated by the policy, or ``expires_on``) or debit (never below zero) points.
 
     ``once`` names the operation for good (a bulk file's row): a second time is AlreadyApplied, however late.
@@ -304,7 +306,7 @@ def adjust(
     return _created(answer)
 
 
-def open_balance(member_id: str, lots: list[tuple[int, date | None]], reason: str) -> tuple[StoredAnswer, bool]:
+def open_balance(member_id: str, lots: list[tuple[int, date | None]], reason: str) -> Outcome:
     """Migrate a balance from an old system: lots with their own expiry dates, once per member."""
     total = sum(points for points, _ in lots)
 

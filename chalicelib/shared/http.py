@@ -33,6 +33,7 @@ from chalicelib.shared.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from chalicelib.shared.idempotency import IdempotencyKey as IdempotencyKey  # what services take (re-exported)
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
@@ -136,19 +137,6 @@ class Reply:
     body: BaseModel | None = None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class IdempotencyKey:
-    """A client's Idempotency-Key, bound to its caller, the operation and the exact request it came with.
-
-    ``caller`` keeps one caller's key from ever replaying another's answer.
-    """
-
-    key: str
-    operation: str
-    request_hash: str
-    caller: str = "anonymous"
 
 
 @dataclass(frozen=True)

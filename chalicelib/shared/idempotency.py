@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -21,10 +22,22 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from chalicelib.shared import clock
 from chalicelib.shared.db import Record, Transaction, table
 from chalicelib.shared.errors import IdempotencyKeyReused
-from chalicelib.shared.http import IdempotencyKey
 from chalicelib.shared.settings import get_settings
 
 PURGE_SHARDS = 8
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """A client's Idempotency-Key, bound to its caller, the operation and the exact request it came with.
+
+    ``caller`` keeps one caller's key from ever replaying another's answer.
+    """
+
+    key: str
+    operation: str
+    request_hash: str
+    caller: str = "anonymous"
 
 
 class _ByPurgeDay(GlobalSecondaryIndex["IdempotencyRecord"]):  # type: ignore[no-untyped-call]

@@ -9,8 +9,8 @@ from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import AlreadyExists, NotFound, PreconditionFailed
 from chalicelib.shared.events import change_summary, emit, new_event
-from chalicelib.shared.http import IdempotencyKey, IfMatch
-from chalicelib.shared.idempotency import run_once
+from chalicelib.shared.http import IfMatch
+from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.stores import repository

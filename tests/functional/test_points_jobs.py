@@ -69,7 +69,7 @@ def test_points_given_back_after_their_date_are_expired_by_the_next_run(aws, rol
         answer, _ = service.redeem(member_id, 100, "兑换", None)
         run_job(jobs.expire_points, date(2026, 3, 29))
     with clock.frozen(at(date(2026, 4, 10))):
-        service.reverse(member_id, answer[1]["redemption_id"], "退货", None)
+        service.reverse(member_id, answer["redemption_id"], "退货", None)
         assert service.balance(member_id).available == 0  # back, but past its date
         report = run_job(jobs.expire_points, date(2026, 4, 10))
     assert report.processed == 1

@@ -105,7 +105,7 @@ class PointsAccount(RuleBasedStateMachine):
             return None
         assert answers[0] is not None
         self.entries += 1
-        return answers[0][1]["redemption_id"], self.take(points)
+        return answers[0]["redemption_id"], self.take(points)
 
     @rule(redemption=redemptions)
     def reverse(self, redemption):
