@@ -39,7 +39,7 @@ from chalicelib.shared.errors import (
     ValidationFailed,
 )
 from chalicelib.shared.events import Event, new_event
-from chalicelib.shared.http import IdempotencyKey
+from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
