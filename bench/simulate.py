@@ -45,21 +45,18 @@ for name, value in {  # settings the platform requires; nothing here reaches AWS
 
 from chalicelib.ledger.engine import Holdings, Ledger, LedgerBusy, SourceConflict  # noqa: E402
 from chalicelib.ledger.memory import MemoryStore  # noqa: E402
-from chalicelib.ledger.model import Claim, CounterBook, Insufficient, Posting, Source  # noqa: E402
+from chalicelib.ledger.model import Claim, Insufficient, Posting, Source  # noqa: E402
 from chalicelib.ledger.store import Stale, Throttled, Uncertain  # noqa: E402
 from chalicelib.points import rules as points_rules  # noqa: E402
 from chalicelib.points.book import PointsBook  # noqa: E402
 from chalicelib.tiers.book import GrowthBook, TierBook  # noqa: E402
+from chalicelib.wallet import rules as wallet  # noqa: E402
+from chalicelib.wallet.rules import BONUS, PRINCIPAL, REFUNDABLE, Parts  # noqa: E402
 
-PRINCIPAL, BONUS = "wallet-principal", "wallet-bonus"
-BOOKS: dict[str, Any] = {
-    "points": PointsBook(), "growth": GrowthBook(), "tier": TierBook(), PRINCIPAL: CounterBook(PRINCIPAL),
-    BONUS: CounterBook(BONUS), "refundable-principal": CounterBook("refundable-principal"),
-    "refundable-bonus": CounterBook("refundable-bonus"),
-}  # fmt: skip
+BOOKS: dict[str, Any] = {"points": PointsBook(), "growth": GrowthBook(), "tier": TierBook(), **wallet.BOOKS}
 FAULT_RATES = {"read:throttle": 0.01, "commit:throttle": 0.01, "commit:conflict": 0.01, "committed:lost": 0.02}
 START = date(2026, 3, 1)
-KINDS = ("order", "redeem", "refund", "adjust", "top-up", "pay", "wallet-refund")
+KINDS = ("order", "redeem", "refund", "adjust", "top-up", "pay", "wallet-refund", "cash-refund")
 
 
 class SimulationFailed(AssertionError):
@@ -122,6 +119,7 @@ class Run:
         self.payments: list[tuple[str, str]] = []  # (claim key, member)
         self.serial = 0
         self.step = 0
+        self.rng_split: wallet.Split = self.rng.choice(["proportional", "principal-first", "bonus-first"])
 
     # --- operations ----------------------------------------------------------------------------------------
 
@@ -236,16 +234,23 @@ class Run:
         payment = f"payment:{key}"
 
         def plan(holdings: Holdings) -> list[Posting]:
-            principal, bonus = holdings.balance(member, PRINCIPAL), holdings.balance(member, BONUS)
-            total = principal + bonus
-            from_bonus = min(bonus, amount * bonus // total) if total else 0
-            from_principal = amount - from_bonus
+            balance = Parts(holdings.balance(member, PRINCIPAL), holdings.balance(member, BONUS))
+            if amount > balance.total:
+                raise Insufficient(PRINCIPAL, balance.total, amount)
+            taken = wallet.split_payment(amount, balance, self.rng_split)
             source = Source("payment", key)
             return [
-                Posting(member, PRINCIPAL, -from_principal, "payment", source, "pay"),
-                Posting(member, BONUS, -from_bonus, "payment", source, "pay"),
-                Posting(payment, "refundable-principal", from_principal, "payment", source, "refundable"),
-                Posting(payment, "refundable-bonus", from_bonus, "payment", source, "refundable"),
+                Posting(member, PRINCIPAL, -taken.principal, "payment", source, "pay"),
+                Posting(member, BONUS, -taken.bonus, "payment", source, "pay"),
+                Posting(
+                    payment,
+                    REFUNDABLE,
+                    amount,
+                    "payment",
+                    source,
+                    "refundable",
+                    detail={"principal": taken.principal, "bonus": taken.bonus, "member_id": member},
+                ),
             ]
 
         self.post(key, plan, [member, payment], {"member": member, "amount": amount})
@@ -259,20 +264,42 @@ class Run:
         payment, amount, key = f"payment:{original}", self.rng.randint(1, 10) * 500, self.next_key("wallet-refund")
 
         def plan(holdings: Holdings) -> list[Posting]:
-            principal = holdings.balance(payment, "refundable-principal")
-            bonus = holdings.balance(payment, "refundable-bonus")
-            back_bonus = min(bonus, amount * bonus // (principal + bonus)) if principal + bonus else 0
-            back_principal = amount - back_bonus
+            left = holdings.state(payment, REFUNDABLE).left
+            if amount > left.total:
+                raise Insufficient(REFUNDABLE, left.total, amount)
+            back = wallet.split_refund(amount, left)
             source = Source("refund", key)
             return [
-                Posting(payment, "refundable-principal", -back_principal, "refund", source, "refunded"),
-                Posting(payment, "refundable-bonus", -back_bonus, "refund", source, "refunded"),
-                Posting(member, PRINCIPAL, back_principal, "refund", source, "refund"),
-                Posting(member, BONUS, back_bonus, "refund", source, "refund"),
+                Posting(
+                    payment,
+                    REFUNDABLE,
+                    -amount,
+                    "refund",
+                    source,
+                    "refunded",
+                    detail={"principal": -back.principal, "bonus": -back.bonus},
+                ),
+                Posting(member, PRINCIPAL, back.principal, "refund", source, "refund"),
+                Posting(member, BONUS, back.bonus, "refund", source, "refund"),
             ]
 
         self.post(key, plan, [payment, member], {"payment": original, "amount": amount})
         return None
+
+    def cash_refund(self) -> None:
+        """退余额: principal paid out in cash, with the bonus that goes with it (prorated)."""
+        member, amount, key = self.member(), self.rng.randint(1, 20) * 500, self.next_key("cash-refund")
+
+        def plan(holdings: Holdings) -> list[Posting]:
+            balance = Parts(holdings.balance(member, PRINCIPAL), holdings.balance(member, BONUS))
+            if amount > balance.principal:
+                raise Insufficient(PRINCIPAL, balance.principal, amount)
+            out = wallet.cash_out(amount, balance, "prorate")
+            source = Source("cash-refund", key)
+            return [Posting(member, PRINCIPAL, -out.principal, "cash-refund", source, "cash"),
+                    Posting(member, BONUS, -out.bonus, "cash-refund", source, "bonus forfeited")]  # fmt: skip
+
+        self.post(key, plan, [member], {"member": member, "amount": amount})
 
     def repeat(self) -> None:
         if not self.keys:
@@ -359,8 +386,11 @@ class Run:
                 state = BOOKS[book].load(account.books.get(book))
                 balance = BOOKS[book].balance(state)
                 self._require(balance == total, f"{holder} {book}: balance {balance}, entries {total}")
-                if book in (PRINCIPAL, BONUS, "refundable-principal", "refundable-bonus", "growth"):
+                if book in (PRINCIPAL, BONUS, REFUNDABLE, "growth"):
                     self._require(balance >= 0, f"{holder} {book} is negative: {balance}")
+                if book == REFUNDABLE:
+                    left = state.left
+                    self._require(left.principal >= 0 and left.bonus >= 0, f"{holder}: a part below zero")
                 if book == "points":
                     self._require(state.available(self.today) >= 0, f"{holder} points available below zero")
                     self._require(not BOOKS["points"].problems(state), f"{holder} points counters do not add up")
@@ -384,7 +414,7 @@ class Run:
     def run(self, operations: int) -> None:
         choices: list[tuple[Callable[[], None], int]] = [
             (self.earn, 20), (self.redeem, 12), (self.refund, 5), (self.reverse, 4), (self.adjust, 6),
-            (self.top_up, 10), (self.pay, 12), (self.refund_payment, 5), (self.repeat, 12),
+            (self.top_up, 10), (self.pay, 12), (self.refund_payment, 5), (self.cash_refund, 2), (self.repeat, 12),
             (lambda: self.run_job(self.expire), 2), (lambda: self.run_job(self.mature), 2), (self.jump, 3),
         ]  # fmt: skip
         actions, weights = zip(*choices, strict=True)
