@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.ledger.model import CounterBook
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "simulate.py"
 
 
@@ -42,7 +44,7 @@ def test_a_seed_replays_the_same_run():
 
 def test_a_book_that_breaks_its_rules_fails_the_run_naming_the_seed(monkeypatch):
     @dataclasses.dataclass(frozen=True)
-    class Leaky(simulation.CounterBook):
+    class Leaky(CounterBook):
         def apply(self, state, posting, today):
             after, detail = super().apply(state, posting, today)
             return (type(after)(after.balance + 1) if posting.amount > 0 else after), detail  # one fen too many
