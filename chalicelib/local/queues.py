@@ -1,18 +1,23 @@
 """SQS in the local emulator at a cost that does not grow with the queue's length.
 
 moto recounts every message of a queue whenever any of its attributes is read: once per message received
-(the retention check) and once per message sent (the deduplication check). During a bulk import the
-statistics and audit queues grow faster than their consumers drain them, each send and receive gets
-slower, and the stack grinds to a crawl. Two changes, both faithful to SQS:
+(the retention check) and once per message sent (the deduplication check); it lists every visible message
+to receive ten, and reads every message to delete one. During a bulk import the statistics and audit queues
+grow faster than their consumers drain them, each send, receive and delete gets slower, and the stack grinds
+to a crawl (a backlog of 100,000 messages made each receive scan all of them). Four changes, all faithful
+to SQS:
 
 - the retention check reads the retention period directly (the same value);
 - the approximate message counts are recounted at most once a second per queue: SQS documents them as
-  approximate and eventually consistent, and no code of ours decides anything from them.
+  approximate and eventually consistent, and no code of ours decides anything from them;
+- a receive walks the queue from its oldest message and stops once it has what it asked for;
+- a delete finds its message by the receipt handle it was given, not by reading the queue.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from moto.core.utils import unix_time
@@ -42,10 +47,55 @@ def _recounted_at_most_every_second(name: str, count: property) -> property:
     return property(approximately)
 
 
+class _VisibleMessages:
+    """A queue's visible messages, read as far as the reader goes: moto's receive loop takes ten and stops."""
+
+    def __init__(self, queue: Queue) -> None:
+        self._queue = queue
+
+    def __iter__(self) -> Iterator[Message]:
+        return (message for message in self._queue._messages if message.visible and not message.delayed)
+
+    def __bool__(self) -> bool:
+        return next(iter(self), None) is not None
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_receipts: dict[str, Message] = {}  # receipt handle -> its message, while the message is in a queue
+_original_mark_received = Message.mark_received
+_original_delete_message = Queue.delete_message
+
+
+def _mark_received(self: Message, visibility_timeout: int | None = None) -> None:
+    _original_mark_received(self, visibility_timeout)
+    assert self.receipt_handle is not None
+    _receipts[self.receipt_handle] = self
+
+
+def _delete_message(self: Queue, receipt_handle: str) -> None:
+    """moto's delete, finding the message by its handle (any handle it was ever given, as SQS accepts)."""
+    if receipt_handle in self.deleted_messages:
+        return
+    message = _receipts.get(receipt_handle)
+    if message is None or message not in self._messages:  # by identity: moto's messages define no equality
+        _original_delete_message(self, receipt_handle)  # moto's own answer: an unknown handle is refused
+        return
+    self._messages.remove(message)
+    self.pending_messages.discard(message)
+    self.deleted_messages.update(message.all_receipt_handles)  # type: ignore[arg-type]
+    for handle in message.all_receipt_handles:
+        _receipts.pop(handle or "", None)
+
+
 def install() -> None:
     if getattr(SQSBackend, "_loyalty_queues_installed", False):
         return
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
     for name in APPROXIMATE_COUNTS:
         setattr(Queue, name, _recounted_at_most_every_second(name, getattr(Queue, name)))
+    Queue.messages = property(_VisibleMessages)  # type: ignore[assignment,method-assign]
+    Message.mark_received = _mark_received  # type: ignore[method-assign]
+    Queue.delete_message = _delete_message  # type: ignore[method-assign]
     SQSBackend._loyalty_queues_installed = True  # type: ignore[attr-defined]

@@ -180,12 +180,18 @@ class OutboxRelay:
             records = result["Records"]
             if records:
                 outbox_relay({"Records": records}, None)
-                for record in records:
-                    if record["eventName"] == "INSERT":
-                        self._dynamodb.delete_item(TableName=self._table, Key=record["dynamodb"]["Keys"])
+                self._forget([record["dynamodb"]["Keys"] for record in records if record["eventName"] == "INSERT"])
                 busy = True
             self._iterators[index] = result.get("NextShardIterator", iterator)
         return busy
+
+    def _forget(self, keys: list[dict[str, Any]]) -> None:
+        """Delete relayed outbox items, 25 a request."""
+        for start in range(0, len(keys), 25):
+            pending = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
+            while pending:
+                answer = self._dynamodb.batch_write_item(RequestItems={self._table: pending})
+                pending = answer.get("UnprocessedItems", {}).get(self._table, [])
 
 
 class QueuePoller:

@@ -12,7 +12,7 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
 
 
-@consumer("registration-points", queue="points", types=["member.registered"])
+@consumer("registration-points", queue="points", types=["member.registered"], batched=True)
 def reward_new_member(tx: Transaction, event: Event) -> None:
     """Books in its own transaction, exactly once by member id, so a redelivery changes nothing."""
     payload = event.payload
@@ -21,7 +21,7 @@ def reward_new_member(tx: Transaction, event: Event) -> None:
         reward_registration(str(payload["member_id"]), registered_at, str(payload.get("source")))
 
 
-@consumer("profile-growth", queue="points", types=["member.updated"])
+@consumer("profile-growth", queue="points", types=["member.updated"], batched=True)
 def reward_complete_profile(tx: Transaction, event: Event) -> None:
     """Once per member by construction (the activity's event id is the member id). Only edits of the fields
     that complete a profile are looked at."""
@@ -31,7 +31,7 @@ def reward_complete_profile(tx: Transaction, event: Event) -> None:
         reward_profile(str(event.payload["member_id"]))
 
 
-@consumer("member-tier", queue="points", types=["tier.changed"])
+@consumer("member-tier", queue="points", types=["tier.changed"], batched=True)
 def copy_tier_to_profile(tx: Transaction, event: Event) -> None:
     """The account item holds the tier; the profile keeps a copy for member lists and segments. A change
     older than the copy (redelivered late) does not overwrite it. The profile's version (its ETag) moves on,
