@@ -65,6 +65,8 @@ DEFAULT_LOG_RETENTION_DAYS = 30
 PACKAGING_PLACEHOLDERS = {
     "LOYALTY_EVENTS_TOPIC_ARN": "arn:aws:sns:cn-north-1:000000000000:packaging-placeholder",
     "LOYALTY_JOBS_QUEUE_URL": "https://sqs.cn-north-1.amazonaws.com.cn/000000000000/packaging-placeholder",
+    "LOYALTY_IMPORTS_QUEUE_URL": "https://sqs.cn-north-1.amazonaws.com.cn/000000000000/packaging-placeholder",
+    "LOYALTY_IMPORTS_BUCKET": "packaging-placeholder",
     "LOYALTY_KMS_KEY_ID": "arn:aws:kms:cn-north-1:000000000000:key/packaging-placeholder",
 }
 PACKAGING_DEFAULTS = {

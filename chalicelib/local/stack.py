@@ -101,6 +101,8 @@ def stack_environment(local: LocalDir, endpoint_url: str, provisioned: Provision
         "LOYALTY_TABLE_PREFIX": PREFIX,
         "LOYALTY_EVENTS_TOPIC_ARN": provisioned.topic_arn,
         "LOYALTY_JOBS_QUEUE_URL": provisioned.queue_urls["jobs"],
+        "LOYALTY_IMPORTS_QUEUE_URL": provisioned.queue_urls["imports"],
+        "LOYALTY_IMPORTS_BUCKET": provisioned.imports_bucket,
         "LOYALTY_CURSOR_SECRET": kept["cursor_secret"],
         "LOYALTY_LOOKUP_HASH_KEY": kept["lookup_hash_key"],
         "LOYALTY_JWT_SECRET": kept["jwt_secret"],

@@ -1,7 +1,9 @@
-"""The messaging resources, declared once: the local stack creates them and the infra template declares them.
+"""The messaging and file resources, declared once: the local stack creates them and the infra template declares
+them.
 
-One SNS topic carries every domain event. Queues subscribe to it (or, for ``jobs``, are fed directly by
-the job planner); each has a dead-letter queue that receives a message after ``max_receives`` failures.
+One SNS topic carries every domain event. Queues subscribe to it (or, for ``jobs`` and ``imports``, are fed
+directly by the job planner and the member import); each has a dead-letter queue that receives a message after
+``max_receives`` failures. One bucket receives uploaded import files.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ class QueueSpec:
     event_types: tuple[str, ...] = ()  # SNS filter policy on the "type" attribute; empty = every event
     visibility_timeout: int = 120
     max_receives: int = 5
+    concurrency: int | None = None  # the most handlers the queue feeds at once (the mapping's MaximumConcurrency)
 
 
 QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec("jobs", handler="job_batches", subscribes_to_events=False, visibility_timeout=900),
+    QueueSpec("imports", handler="member_imports", subscribes_to_events=False, visibility_timeout=900, concurrency=20),
     QueueSpec("statistics", handler="statistics_events", subscribes_to_events=True),
     QueueSpec("audit", handler="audit_events", subscribes_to_events=True),
     QueueSpec(
@@ -37,6 +41,10 @@ QUEUES: tuple[QueueSpec, ...] = (
 )
 
 
+def queue_spec(logical_name: str) -> QueueSpec:
+    return next(spec for spec in QUEUES if spec.logical_name == logical_name)
+
+
 def physical_queue_name(prefix: str, logical_name: str) -> str:
     return f"{prefix}-{logical_name}"
 
@@ -47,3 +55,12 @@ def dead_letter_name(prefix: str, logical_name: str) -> str:
 
 def physical_topic_name(prefix: str) -> str:
     return f"{prefix}-{EVENTS_TOPIC}"
+
+
+IMPORTS_BUCKET = "imports"
+UPLOADS_KEPT_DAYS = 7  # uploaded files hold members' personal data: gone a week after their import
+
+
+def local_bucket_name(prefix: str) -> str:
+    """The imports bucket on the emulator; on AWS its name also carries the account and region (names are global)."""
+    return f"{prefix}-{IMPORTS_BUCKET}"
