@@ -65,9 +65,6 @@ DEPLOYMENT_ZIP = "deployment.zip"  # the functions' code, written next to it
 MERGE_TEMPLATE_NAME = "merge-template.json"
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum
 PROBLEM_JSON = "application/problem+json"
-# Each message of the jobs queue already carries a batch of up to 100 keys, and of the imports queue 500 rows.
-QUEUE_BATCH_SIZES = {"jobs": 1, "imports": 1}
-DEFAULT_QUEUE_BATCH_SIZE = 10
 LOG_RETENTION_DAYS = {"prod": 365}
 DEFAULT_LOG_RETENTION_DAYS = 30
 # Importing app.py (as chalice package does) validates settings; the template never contains these values.
@@ -271,7 +268,8 @@ def _queue_resources(spec: QueueSpec, stage: str, function_ids: dict[str, str]) 
             "Properties": {
                 "EventSourceArn": {"Fn::GetAtt": [queue, "Arn"]},
                 "FunctionName": {"Ref": _function_id(function_ids, spec.handler)},
-                "BatchSize": QUEUE_BATCH_SIZES.get(spec.logical_name, DEFAULT_QUEUE_BATCH_SIZE),
+                "BatchSize": spec.batch_size,
+                **({"MaximumBatchingWindowInSeconds": spec.batching_window} if spec.batching_window else {}),
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
                 "Enabled": True,
                 **({"ScalingConfig": {"MaximumConcurrency": spec.concurrency}} if spec.concurrency else {}),

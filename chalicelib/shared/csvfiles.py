@@ -21,6 +21,7 @@ class ImportReport:
     skipped: int = 0
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, field, reason)
     seconds: float = 0.0
+    import_id: str | None = None  # the import job that did it (none: the CLI's own loop)
 
     @property
     def failed(self) -> int:

@@ -22,23 +22,29 @@ class QueueSpec:
     visibility_timeout: int = 120
     max_receives: int = 5
     concurrency: int | None = None  # the most handlers the queue feeds at once (the mapping's MaximumConcurrency)
+    batch_size: int = 10  # messages a handler call takes at most
+    batching_window: int = 0  # seconds a batch of more than ten may wait to fill (AWS requires one)
 
 
+# Consumers that count and record take deliveries of up to 100 events (one transaction holds the markers and
+# writes of many), waiting at most a second to fill one; messages to members go out at once. A job batch already
+# holds up to 100 keys and an import chunk 500 rows: one message a call.
+EVENT_BATCH, EVENT_BATCHING_WINDOW = 100, 1
 QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec("jobs", handler="job_batches", subscribes_to_events=False, visibility_timeout=900),
-    QueueSpec("imports", handler="member_imports", subscribes_to_events=False, visibility_timeout=900, concurrency=20),
-    QueueSpec("statistics", handler="statistics_events", subscribes_to_events=True),
-    QueueSpec("audit", handler="audit_events", subscribes_to_events=True),
+    QueueSpec("jobs", handler="job_batches", subscribes_to_events=False, visibility_timeout=900, batch_size=1),
+    QueueSpec("imports", handler="member_imports", subscribes_to_events=False, visibility_timeout=900, concurrency=20,
+              batch_size=1),
+    QueueSpec("statistics", handler="statistics_events", subscribes_to_events=True, batch_size=EVENT_BATCH,
+              batching_window=EVENT_BATCHING_WINDOW),
+    QueueSpec("audit", handler="audit_events", subscribes_to_events=True, batch_size=EVENT_BATCH,
+              batching_window=EVENT_BATCHING_WINDOW),
     QueueSpec(
         "notifications", "notification_events", subscribes_to_events=True, event_types=("notification.requested",)
     ),
-    QueueSpec(
-        "points",
-        "points_events",
-        subscribes_to_events=True,
-        event_types=("member.registered", "member.updated", "tier.changed"),
-    ),
-)
+    QueueSpec("points", "points_events", subscribes_to_events=True,
+              event_types=("member.registered", "member.updated", "tier.changed"), batch_size=EVENT_BATCH,
+              batching_window=EVENT_BATCHING_WINDOW),
+)  # fmt: skip
 
 
 def queue_spec(logical_name: str) -> QueueSpec:

@@ -3,6 +3,7 @@ error report from the API; each chunk counted once however it is delivered, retr
 
 import csv
 import io
+import json
 
 import boto3
 import pytest
@@ -224,3 +225,54 @@ def test_an_unknown_import_is_404(aws, api):
     for path in ("/v1/members/imports/im_nope", "/v1/members/imports/im_nope/errors"):
         assert api.get(path).status == 404
     assert api.post("/v1/members/imports/im_nope/start").status == 404
+
+
+class TestCommand:
+    """`cli members import FILE` runs the import job, as on AWS: the stack's workers do the importing (here the
+    queue is worked while the command waits), the command follows the import and writes the error report."""
+
+    @pytest.fixture(autouse=True)
+    def in_process(self, monkeypatch, aws, store):
+        import time
+
+        monkeypatch.setattr("chalicelib.local.stack.connect", lambda: {})
+        monkeypatch.setattr(time, "sleep", lambda seconds: work(aws))
+        monkeypatch.setattr("urllib.request.urlopen", self.put_through_moto)
+
+    @staticmethod
+    def put_through_moto(request, timeout):
+        """The command's upload, made with `requests` so that moto answers it in-process."""
+        import contextlib
+
+        sent = requests.put(request.full_url, data=request.data, headers=dict(request.header_items()), timeout=10)
+        sent.raise_for_status()
+        return contextlib.nullcontext(io.BytesIO(sent.content))
+
+    def run(self, *args):
+        from click.testing import CliRunner
+
+        from chalicelib import cli
+
+        return CliRunner().invoke(cli.cli, ["members", *map(str, args)])
+
+    def test_the_command_imports_through_the_job_and_writes_the_same_report(self, tmp_path):
+        path = tmp_path / "members.csv"
+        path.write_text(HEADER + "\n".join(ROWS) + "\n", encoding="utf-8")
+        result = self.run("import", path)
+        assert result.exit_code == 1, result.output
+        summary = json.loads(result.stdout)
+        assert (summary["imported"], summary["failed"]) == (2, 3)
+        with open(summary["error_report"], encoding="utf-8-sig") as report:
+            assert [row[:2] for row in csv.reader(report)] == [["row", "field"], ["4", "phone"], ["5", "store_id"],
+                                                                ["6", "phone"]]  # fmt: skip
+        status = self.run("import-status", summary["import_id"])
+        assert json.loads(status.stdout)["status"] == "completed"
+        assert MemberImportRecord.count() >= 1
+
+    def test_a_file_the_job_refuses_is_a_usage_error(self, tmp_path):
+        path = tmp_path / "members.csv"
+        path.write_text("nom,phone\nA,13800000001\n", encoding="utf-8")
+        result = self.run("import", path)
+        assert result.exit_code == 2
+        assert "nom" in result.output
+        assert self.run("import", path, "--encoding", "utf-16").exit_code == 2
