@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,8 @@ def local_figures(rows: int) -> dict[str, Any]:
         members_csv = write_members_csv(Path(scratch) / "members.csv", rows)
         with local_stack(local_dir) as stack:
             backlog = _backlog(stack)
+            time.sleep(3)  # the stack's start-up events are consumed
+            cpu_before = _cpu_seconds(stack.process.pid)
             started = time.perf_counter()
             done = subprocess.run(
                 [sys.executable, "-m", "chalicelib.cli", "members", "import", str(members_csv)],
@@ -52,8 +55,10 @@ def local_figures(rows: int) -> dict[str, Any]:
             peak = 0
             while (waiting := backlog()) > 0:
                 peak = max(peak, waiting)
-                time.sleep(0.5)
+                time.sleep(2)
             drained_at = time.perf_counter()
+            cpu_after = _cpu_seconds(stack.process.pid)
+            cpu = {name: round(seconds - cpu_before[name], 1) for name, seconds in cpu_after.items()}
         import_seconds, total_seconds = imported_at - started, drained_at - started
         return {
             "rows": rows,
@@ -65,9 +70,31 @@ def local_figures(rows: int) -> dict[str, Any]:
             "drained_seconds_after_import": round(drained_at - imported_at, 1),
             "imported_and_drained_seconds": round(total_seconds, 1),
             "rows_per_second_with_events_drained": round(rows / total_seconds, 1),
+            "cpu_seconds": cpu,
+            "cpu_ms_per_row": {name: round(1000 * seconds / rows, 2) for name, seconds in cpu.items()},
             "goal": f"{LOCAL_GOAL['rows']:,} rows imported and drained in {LOCAL_GOAL['seconds']} s or less "
             f"({LOCAL_GOAL['rows'] / LOCAL_GOAL['seconds']:.0f} rows/s)",
         }
+
+
+def _cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the stack's process (the emulator, the API, the relay) and by its worker
+    processes (the handlers)."""
+
+    def used(stat: str) -> tuple[int, float]:
+        fields = stat.rsplit(")", 1)[1].split()
+        return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    workers = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent, seconds = used((entry / "stat").read_text())
+            except OSError:
+                continue
+            if parent == pid:
+                workers += seconds
+    return {"stack": used(Path(f"/proc/{pid}/stat").read_text())[1], "workers": workers}
 
 
 def _backlog(stack: LocalStack) -> Any:
@@ -143,8 +170,9 @@ def request_figures(rows: int) -> dict[str, Any]:
             if spec.subscribes_to_events:
                 wanted = [Event.model_validate(e) for e in registered
                           if not spec.event_types or e["type"] in spec.event_types]  # fmt: skip
-                for start in range(0, len(wanted), 10):  # deliveries of ten, as the mappings batch them
-                    delivery = [(f"m{start + n}", event) for n, event in enumerate(wanted[start : start + 10])]
+                size = spec.batch_size  # deliveries as the queue's mapping batches them
+                for start in range(0, len(wanted), size):
+                    delivery = [(f"m{start + n}", event) for n, event in enumerate(wanted[start : start + size])]
                     assert consume_delivery(spec.logical_name, delivery) == []
         consumer_requests = dict(REQUESTS)
     return {

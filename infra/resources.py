@@ -44,6 +44,7 @@ from chalicelib.shared.topology import (
     UPLOADS_KEPT_DAYS,
     QueueSpec,
     dead_letter_name,
+    filter_policy,
     physical_queue_name,
     physical_topic_name,
     queue_spec,
@@ -302,8 +303,9 @@ def _queue_resources(spec: QueueSpec, stage: str, function_ids: dict[str, str]) 
             "Endpoint": {"Fn::GetAtt": [queue, "Arn"]},
             "RawMessageDelivery": True,
         }
-        if spec.event_types:
-            subscription["FilterPolicy"] = {"type": list(spec.event_types)}
+        policy = filter_policy(spec)
+        if policy:
+            subscription["FilterPolicy"] = policy
         resources[f"{queue}Subscription"] = {
             "Type": "AWS::SNS::Subscription",
             "DependsOn": [f"{queue}Policy"],

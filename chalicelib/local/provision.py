@@ -13,6 +13,7 @@ from chalicelib.shared.db import physical_name, registered_tables, table_definit
 from chalicelib.shared.topology import (
     QUEUES,
     dead_letter_name,
+    filter_policy,
     local_bucket_name,
     physical_queue_name,
     physical_topic_name,
@@ -64,8 +65,9 @@ def provision(prefix: str, region: str, endpoint_url: str | None = None) -> Prov
         queue_arn = _queue_arn(sqs, url)
         if spec.subscribes_to_events and queue_arn not in subscribed:
             attributes = {"RawMessageDelivery": "true"}
-            if spec.event_types:
-                attributes["FilterPolicy"] = json.dumps({"type": list(spec.event_types)})
+            policy = filter_policy(spec)
+            if policy:
+                attributes["FilterPolicy"] = json.dumps(policy)
             sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)
     bucket = local_bucket_name(prefix)
     s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint_url)

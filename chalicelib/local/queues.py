@@ -8,8 +8,9 @@ to a crawl (a backlog of 100,000 messages made each receive scan all of them). S
 to SQS:
 
 - the retention check reads the retention period directly (the same value);
-- the approximate message counts are recounted at most once a second per queue: SQS documents them as
-  approximate and eventually consistent, and no code of ours decides anything from them;
+- the approximate message counts are recounted at most once a second per queue, from the messages in
+  flight rather than the whole queue (a queue without a delivery delay holds no delayed messages): SQS
+  documents them as approximate and eventually consistent, and no code of ours decides anything from them;
 - a receive walks the queue from its oldest message and stops once it has what it asked for;
 - a delete finds its message by the receipt handle it was given, not by reading the queue;
 - a queue's attributes are worked out as they are read: moto built them all, approximate counts included,
@@ -43,12 +44,36 @@ def is_message_valid_based_on_retention_period(self: SQSBackend, queue_name: str
     return bool(retention_period + message.sent_timestamp / 1000 > unix_time())  # type: ignore[operator]
 
 
-def _recounted_at_most_every_second(name: str, count: property) -> property:
+def _not_visible(queue: Queue) -> int:
+    return sum(1 for message in queue.pending_messages if not message.visible)
+
+
+_MOTO_DELAYED: property = Queue.__dict__["approximate_number_of_messages_delayed"]
+
+
+def _delayed(queue: Queue) -> int:
+    return int(_MOTO_DELAYED.fget(queue)) if int(queue.delay_seconds or 0) else 0  # type: ignore[attr-defined,misc]
+
+
+def _visible(queue: Queue) -> int:
+    return len(queue._messages) - _not_visible(queue) - _delayed(queue)
+
+
+_COUNTS = {
+    "approximate_number_of_messages": _visible,
+    "approximate_number_of_messages_delayed": _delayed,
+    "approximate_number_of_messages_not_visible": _not_visible,
+}
+
+
+def _recounted_at_most_every_second(name: str) -> property:
+    counted = _COUNTS[name]
+
     def approximately(queue: Queue) -> Any:
         cache = queue.__dict__.setdefault("_approximate_counts", {})
         now = time.monotonic()
         if name not in cache or now - cache[name][0] >= COUNT_REFRESH_SECONDS:
-            cache[name] = (now, count.fget(queue))  # type: ignore[misc]
+            cache[name] = (now, counted(queue))
         return cache[name][1]
 
     return property(approximately)
@@ -136,7 +161,7 @@ def install() -> None:
         return
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
     for name in APPROXIMATE_COUNTS:
-        setattr(Queue, name, _recounted_at_most_every_second(name, getattr(Queue, name)))
+        setattr(Queue, name, _recounted_at_most_every_second(name))
     Queue.messages = property(_VisibleMessages)  # type: ignore[assignment,method-assign]
     Queue.attributes = property(_Attributes)  # type: ignore[assignment,method-assign]
     Message.mark_received = _mark_received  # type: ignore[method-assign]

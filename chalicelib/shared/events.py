@@ -116,7 +116,8 @@ def relay(stream_records: Iterable[dict[str, Any]]) -> int:
     """Publish the envelopes of newly inserted outbox items to the events topic; return how many.
 
     Takes DynamoDB stream records (``eventName``, ``dynamodb.NewImage``). Any failure raises, so the
-    stream retries the batch: a repeat publish is harmless because consumers dedupe by event id.
+    stream retries the batch: a repeat publish is harmless because consumers dedupe by event id. Each message
+    carries the event's ``type`` and ``actor`` as attributes, for the queues' subscription filters.
     """
     envelopes = [
         record["dynamodb"]["NewImage"]["envelope"]["S"]
@@ -126,18 +127,17 @@ def relay(stream_records: Iterable[dict[str, Any]]) -> int:
     topic = get_settings().events_topic_arn
     for start in range(0, len(envelopes), 10):
         chunk = envelopes[start : start + 10]
-        entries = [
-            {
-                "Id": str(index),
-                "Message": envelope,
-                "MessageAttributes": {"type": {"DataType": "String", "StringValue": json.loads(envelope)["type"]}},
-            }
-            for index, envelope in enumerate(chunk)
-        ]
+        entries = [{"Id": str(index), "Message": envelope, "MessageAttributes": _attributes(json.loads(envelope))}
+                   for index, envelope in enumerate(chunk)]  # fmt: skip
         result = _sns().publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
         if result.get("Failed"):
             raise RuntimeError(f"SNS refused {len(result['Failed'])} events: {result['Failed'][0].get('Code')}")
     return len(envelopes)
+
+
+def _attributes(envelope: dict[str, Any]) -> dict[str, dict[str, str]]:
+    values = {"type": str(envelope["type"]), "actor": str(envelope.get("actor") or "system")}
+    return {name: {"DataType": "String", "StringValue": value} for name, value in values.items()}
 
 
 Handler = Callable[[Transaction, Event], None]

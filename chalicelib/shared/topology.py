@@ -9,6 +9,7 @@ directly by the job planner and the member import); each has a dead-letter queue
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 EVENTS_TOPIC = "events"
 
@@ -19,6 +20,7 @@ class QueueSpec:
     handler: str  # the Lambda function (Chalice name) fed by this queue
     subscribes_to_events: bool
     event_types: tuple[str, ...] = ()  # SNS filter policy on the "type" attribute; empty = every event
+    actor_prefixes: tuple[str, ...] = ()  # and on the "actor" attribute (who caused the event); empty = anyone
     visibility_timeout: int = 120
     max_receives: int = 5
     concurrency: int | None = None  # the most handlers the queue feeds at once (the mapping's MaximumConcurrency)
@@ -30,14 +32,15 @@ class QueueSpec:
 # writes of many), waiting at most a second to fill one; messages to members go out at once. A job batch already
 # holds up to 100 keys and an import chunk 500 rows: one message a call.
 EVENT_BATCH, EVENT_BATCHING_WINDOW = 100, 1
+AUDITED_ACTORS = ("staff:", "cli")  # the audit log records what staff and operators did, not what jobs did
 QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec("jobs", handler="job_batches", subscribes_to_events=False, visibility_timeout=900, batch_size=1),
     QueueSpec("imports", handler="member_imports", subscribes_to_events=False, visibility_timeout=900, concurrency=20,
               batch_size=1),
     QueueSpec("statistics", handler="statistics_events", subscribes_to_events=True, batch_size=EVENT_BATCH,
               batching_window=EVENT_BATCHING_WINDOW),
-    QueueSpec("audit", handler="audit_events", subscribes_to_events=True, batch_size=EVENT_BATCH,
-              batching_window=EVENT_BATCHING_WINDOW),
+    QueueSpec("audit", handler="audit_events", subscribes_to_events=True, actor_prefixes=AUDITED_ACTORS,
+              batch_size=EVENT_BATCH, batching_window=EVENT_BATCHING_WINDOW),
     QueueSpec(
         "notifications", "notification_events", subscribes_to_events=True, event_types=("notification.requested",)
     ),
@@ -45,6 +48,16 @@ QUEUES: tuple[QueueSpec, ...] = (
               event_types=("member.registered", "member.updated", "tier.changed"), batch_size=EVENT_BATCH,
               batching_window=EVENT_BATCHING_WINDOW),
 )  # fmt: skip
+
+
+def filter_policy(spec: QueueSpec) -> dict[str, list[Any]] | None:
+    """The queue's SNS subscription filter: on the event's type and on who caused it; None: every event."""
+    policy: dict[str, list[Any]] = {}
+    if spec.event_types:
+        policy["type"] = list(spec.event_types)
+    if spec.actor_prefixes:
+        policy["actor"] = [{"prefix": prefix} for prefix in spec.actor_prefixes]
+    return policy or None
 
 
 def queue_spec(logical_name: str) -> QueueSpec:

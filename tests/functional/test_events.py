@@ -148,3 +148,17 @@ def test_in_a_shared_delivery_only_the_event_that_fails_is_reported(aws, api, mo
     day = business_date(datetime.fromisoformat(Event.model_validate_json(messages[0]["body"]).occurred_at),
                         get_settings().tz).isoformat()  # fmt: skip
     assert daily_counts(day)["store.created"] == 3
+
+
+def test_only_what_staff_and_operators_did_reaches_the_audit_queue(aws, api):
+    from chalicelib.shared.context import Origin, acting_as
+
+    api.post("/v1/stores", STORE)  # an admin's write
+    with acting_as(Origin("system")):
+        tx = Transaction()
+        emit(tx, new_event("points.expired", "member/mb_1", {"member_id": "mb_1"}))  # a job's
+        tx.commit()
+    outbox_relay({"Records": stream_records()}, None)
+    audited = [Event.model_validate_json(m["body"]).type for m in receive(aws.queue_urls["audit"])]
+    counted = [Event.model_validate_json(m["body"]).type for m in receive(aws.queue_urls["statistics"])]
+    assert (audited, sorted(counted)) == (["store.created"], ["points.expired", "store.created"])
