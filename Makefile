@@ -39,6 +39,7 @@ bench: $(DEPS) $(ASSETS)
 	$(PY) bench/tiers.py
 	$(PY) bench/coldstart.py
 	$(PY) bench/local_stack.py
+	$(PY) bench/import.py
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

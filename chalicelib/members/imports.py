@@ -179,11 +179,12 @@ def plan_import(import_id: str) -> None:
         _fail(import_id, str(e))
         return
     if record.status == "planning":
+        M = MemberImportRecord
         record.update(
-            actions=[MemberImportRecord.status.set("planned"), MemberImportRecord.rows.set(plan.rows),
-                     MemberImportRecord.chunks.set(len(plan.chunks)),
-                     MemberImportRecord.updated_at.set(_progress_stamp())],
-            condition=MemberImportRecord.status == "planning",
+            actions=[M.status.set("planned"), M.rows.set(plan.rows), M.chunks.set(len(plan.chunks)),
+                     *(getattr(M, name).set(0) for name in ("chunks_done", "imported", "skipped", "failed", "errors")),
+                     M.updated_at.set(_progress_stamp())],
+            condition=M.status == "planning",
         )  # fmt: skip
     messages = [
         ChunkMessage(

@@ -276,3 +276,8 @@ class TestCommand:
         assert result.exit_code == 2
         assert "nom" in result.output
         assert self.run("import", path, "--encoding", "utf-16").exit_code == 2
+
+
+def test_a_file_of_no_rows_completes_at_once(aws, api, store):
+    status = imported(api, HEADER.encode(), aws)
+    assert (status["status"], status["rows"], status["chunks"], status["imported"]) == ("completed", 0, 0, 0)
