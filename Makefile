@@ -41,6 +41,7 @@ bench: $(DEPS) $(ASSETS)
 	$(PY) bench/coldstart.py
 	$(PY) bench/local_stack.py
 	$(PY) bench/simulate.py --seeds 5 --operations 100000
+	$(PY) bench/import.py
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

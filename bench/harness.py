@@ -29,6 +29,8 @@ os.environ.update(
     LOYALTY_STAGE="bench", LOYALTY_STORAGE="emulator", LOYALTY_TABLE_PREFIX="loyalty-bench",
     LOYALTY_EVENTS_TOPIC_ARN="arn:aws-cn:sns:cn-north-1:123456789012:loyalty-bench-events",
     LOYALTY_JOBS_QUEUE_URL="https://sqs.cn-north-1.amazonaws.com.cn/123456789012/loyalty-bench-jobs",
+    LOYALTY_IMPORTS_QUEUE_URL="https://sqs.cn-north-1.amazonaws.com.cn/123456789012/loyalty-bench-imports",
+    LOYALTY_IMPORTS_BUCKET="loyalty-bench-imports",
     LOYALTY_CURSOR_SECRET="bench-cursor-secret-bench-cursor-secret", POWERTOOLS_LOG_LEVEL="ERROR",
     LOYALTY_LOOKUP_HASH_KEY="bench-lookup-hash-key-bench-lookup-hash",
     LOYALTY_JWT_SECRET="bench-jwt-secret-bench-jwt-secret-bench",

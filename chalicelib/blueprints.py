@@ -8,6 +8,7 @@ from chalicelib.counter import api as counter_api
 from chalicelib.identity import api as identity_api
 from chalicelib.identity import partners_api
 from chalicelib.members import api as members_api
+from chalicelib.members import imports_api
 from chalicelib.platform import api as platform_api
 from chalicelib.platform import handlers
 from chalicelib.points import api as points_api
@@ -17,6 +18,6 @@ from chalicelib.tiers import api as tiers_api
 from chalicelib.wallet import api as wallet_api
 
 BLUEPRINTS = (
-    platform_api.bp, identity_api.bp, partners_api.bp, stores_api.bp, members_api.bp, points_api.bp, tiers_api.bp,
-    purchases_api.bp, wallet_api.bp, counter_api.bp, audit_api.bp, handlers.bp,
+    platform_api.bp, identity_api.bp, partners_api.bp, stores_api.bp, members_api.bp, imports_api.bp, points_api.bp,
+    tiers_api.bp, purchases_api.bp, wallet_api.bp, counter_api.bp, audit_api.bp, handlers.bp,
 )  # fmt: skip

@@ -222,17 +222,23 @@ def members() -> None:
 @click.option(
     "--encoding", default="utf-8", show_default=True, help="gbk for spreadsheet exports; a UTF-8 BOM is fine."
 )
-@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
-def members_import(file: Path, encoding: str, workers: int) -> None:
+@click.option(
+    "--direct", is_flag=True,
+    help="Import from this process (the loop of old) instead of as the platform's import job: uploaded, planned "
+    "and imported by the stack's queue workers, as on AWS.",
+)  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True, help="Threads of --direct.")
+def members_import(file: Path, encoding: str, direct: bool, workers: int) -> None:
     """Import members from FILE.csv; re-running skips rows already imported.
 
-    Prints a JSON summary; error rows go to FILE.errors.csv (row, field, reason). Exit 0 when every row was
-    imported or already there, 1 when some rows failed, 2 on a usage error.
+    By default the file goes through the import job, as on AWS: uploaded to the imports bucket, planned into
+    parts and imported by the local stack's queue workers; progress comes from the import. Prints a JSON
+    summary; error rows go to FILE.errors.csv (row, field, reason). Exit 0 when every row was imported or
+    already there, 1 when some rows failed, 2 on a usage error (the file refused: encoding, header).
     """
     from tqdm import tqdm
 
     from chalicelib.local.stack import connect
-    from chalicelib.members.importer import import_members
     from chalicelib.shared.csvfiles import ImportUsageError, error_report_path, write_error_report
 
     connect()
@@ -240,7 +246,12 @@ def members_import(file: Path, encoding: str, workers: int) -> None:
         total = max(sum(1 for _ in raw) - 1, 0)
     with tqdm(total=total, unit="row", file=sys.stderr, smoothing=0.1) as bar:
         try:
-            report = import_members(file, encoding=encoding, workers=workers, progress=bar.update)
+            if direct:
+                from chalicelib.members.importer import import_members
+
+                report = import_members(file, encoding=encoding, workers=workers, progress=bar.update)
+            else:
+                report = _import_job(file, encoding, bar)
         except ImportUsageError as e:
             raise click.UsageError(str(e)) from None
     summary = report.summary()
@@ -248,8 +259,64 @@ def members_import(file: Path, encoding: str, workers: int) -> None:
         summary["error_report"] = str(write_error_report(file, report))
     else:
         error_report_path(file).unlink(missing_ok=True)  # a report from an earlier run no longer applies
+    if not direct:
+        summary["import_id"] = report.import_id
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     sys.exit(1 if report.failed else 0)
+
+
+def _import_job(file: Path, encoding: str, bar: Any) -> Any:
+    """Create the import, upload FILE to its URL, start it and follow it until it ends; its report."""
+    import time
+    import urllib.request
+
+    from chalicelib.members import imports
+    from chalicelib.shared.context import Origin, acting_as
+    from chalicelib.shared.csvfiles import SPLITTABLE_ENCODINGS, ImportReport, ImportUsageError
+
+    if encoding.replace("_", "-").lower() not in SPLITTABLE_ENCODINGS:
+        raise ImportUsageError(f"the import job reads {', '.join(SPLITTABLE_ENCODINGS)}; use --direct for {encoding}")
+    started = time.monotonic()
+    with acting_as(Origin("cli")):
+        created, upload = imports.create_import(encoding.replace("_", "-").lower(), "cli", frozenset())
+        request = urllib.request.Request(  # noqa: S310  the URL the platform made
+            upload.url, data=file.read_bytes(), method=upload.method, headers=upload.headers
+        )
+        with urllib.request.urlopen(request, timeout=600) as sent:  # noqa: S310
+            sent.read()
+        imports.start_import(created.import_id)
+    done = 0
+    while True:
+        status = imports.get_import(created.import_id)
+        counted = status.imported + status.skipped + status.failed
+        bar.update(counted - done)
+        done = counted
+        if status.status in ("completed", "failed"):
+            break
+        time.sleep(0.5)
+    if status.status == "failed" and not status.chunks:
+        raise ImportUsageError(status.error or "the file was refused")
+    report = ImportReport(rows=status.rows, imported=status.imported, skipped=status.skipped,
+                          errors=list(imports.error_rows(created.import_id)), seconds=time.monotonic() - started,
+                          import_id=created.import_id)  # fmt: skip
+    if status.status == "failed":
+        click.echo(f"the import stopped: {status.error}", err=True)
+    return report
+
+
+@members.command("import-status")
+@click.argument("import_id")
+def members_import_status(import_id: str) -> None:
+    """The status and counts of member import IMPORT_ID as JSON (as `GET /v1/members/imports/{id}` answers)."""
+    from dataclasses import asdict
+
+    from chalicelib.local.stack import connect
+    from chalicelib.members import imports
+
+    connect()
+    with _usage_errors():
+        status = imports.get_import(import_id)
+    click.echo(json.dumps(asdict(status), ensure_ascii=False, indent=2))
 
 
 @cli.group()

@@ -39,11 +39,21 @@ from chalicelib.shared.errors import (
     UnsupportedMediaType,
 )
 from chalicelib.shared.events import OutboxRecord
-from chalicelib.shared.topology import QUEUES, QueueSpec, dead_letter_name, physical_queue_name, physical_topic_name
+from chalicelib.shared.topology import (
+    QUEUES,
+    UPLOADS_KEPT_DAYS,
+    QueueSpec,
+    dead_letter_name,
+    filter_policy,
+    physical_queue_name,
+    physical_topic_name,
+    queue_spec,
+)
 
 Template = dict[str, Any]
 
 TOPIC_ID = "EventsTopic"
+IMPORTS_BUCKET_ID = "ImportsBucket"
 PII_KEY_ID = "PiiKey"  # the customer managed KMS key wrapping members' data keys (chalicelib/shared/crypto.py)
 PII_KEY_ALIAS_ID = "PiiKeyAlias"
 KMS_KEY_PENDING_DAYS = 30  # the waiting period should the key ever be scheduled for deletion (the maximum)
@@ -56,15 +66,14 @@ DEPLOYMENT_ZIP = "deployment.zip"  # the functions' code, written next to it
 MERGE_TEMPLATE_NAME = "merge-template.json"
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum
 PROBLEM_JSON = "application/problem+json"
-# Each queue message of the jobs queue already carries a batch of up to 100 keys.
-QUEUE_BATCH_SIZES = {"jobs": 1}
-DEFAULT_QUEUE_BATCH_SIZE = 10
 LOG_RETENTION_DAYS = {"prod": 365}
 DEFAULT_LOG_RETENTION_DAYS = 30
 # Importing app.py (as chalice package does) validates settings; the template never contains these values.
 PACKAGING_PLACEHOLDERS = {
     "LOYALTY_EVENTS_TOPIC_ARN": "arn:aws:sns:cn-north-1:000000000000:packaging-placeholder",
     "LOYALTY_JOBS_QUEUE_URL": "https://sqs.cn-north-1.amazonaws.com.cn/000000000000/packaging-placeholder",
+    "LOYALTY_IMPORTS_QUEUE_URL": "https://sqs.cn-north-1.amazonaws.com.cn/000000000000/packaging-placeholder",
+    "LOYALTY_IMPORTS_BUCKET": "packaging-placeholder",
     "LOYALTY_KMS_KEY_ID": "arn:aws:kms:cn-north-1:000000000000:key/packaging-placeholder",
 }
 PACKAGING_DEFAULTS = {
@@ -106,7 +115,7 @@ def dead_letter_queue_id(spec: QueueSpec) -> str:
 
 
 def _jobs_queue() -> QueueSpec:
-    return next(spec for spec in QUEUES if spec.logical_name == "jobs")
+    return queue_spec("jobs")
 
 
 @dataclass(frozen=True)
@@ -260,9 +269,11 @@ def _queue_resources(spec: QueueSpec, stage: str, function_ids: dict[str, str]) 
             "Properties": {
                 "EventSourceArn": {"Fn::GetAtt": [queue, "Arn"]},
                 "FunctionName": {"Ref": _function_id(function_ids, spec.handler)},
-                "BatchSize": QUEUE_BATCH_SIZES.get(spec.logical_name, DEFAULT_QUEUE_BATCH_SIZE),
+                "BatchSize": spec.batch_size,
+                **({"MaximumBatchingWindowInSeconds": spec.batching_window} if spec.batching_window else {}),
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
                 "Enabled": True,
+                **({"ScalingConfig": {"MaximumConcurrency": spec.concurrency}} if spec.concurrency else {}),
             },
         },
     }
@@ -292,8 +303,9 @@ def _queue_resources(spec: QueueSpec, stage: str, function_ids: dict[str, str]) 
             "Endpoint": {"Fn::GetAtt": [queue, "Arn"]},
             "RawMessageDelivery": True,
         }
-        if spec.event_types:
-            subscription["FilterPolicy"] = {"type": list(spec.event_types)}
+        policy = filter_policy(spec)
+        if policy:
+            subscription["FilterPolicy"] = policy
         resources[f"{queue}Subscription"] = {
             "Type": "AWS::SNS::Subscription",
             "DependsOn": [f"{queue}Policy"],
@@ -336,6 +348,80 @@ def _relay_resources(stage: str, function_ids: dict[str, str]) -> Template:
     }
 
 
+def imports_bucket_name(stage: str) -> dict[str, str]:
+    """The imports bucket's name: the stage's prefix, then the account and region (bucket names are global)."""
+    return {"Fn::Sub": f"{stack_prefix(stage)}-imports-${{AWS::AccountId}}-${{AWS::Region}}"}
+
+
+def _imports_bucket_resources(stage: str) -> Template:
+    """The bucket member import files are uploaded to (presigned PUTs) and read from by the import workers.
+
+    Private (every public access blocked, TLS only), encrypted, and each file deleted ``UPLOADS_KEPT_DAYS`` after
+    its upload: the files hold members' personal data, and an import reads its file within minutes. Browsers of
+    the back office may PUT to it (CORS); the presigned URL is the only credential.
+    """
+    return {
+        IMPORTS_BUCKET_ID: {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": imports_bucket_name(stage),
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {"Id": "UploadsExpire", "Status": "Enabled", "ExpirationInDays": UPLOADS_KEPT_DAYS},
+                        {
+                            "Id": "UnfinishedUploadsExpire",
+                            "Status": "Enabled",
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                        },
+                    ]
+                },
+                "CorsConfiguration": {
+                    "CorsRules": [
+                        {
+                            "AllowedMethods": ["PUT"],
+                            "AllowedOrigins": ["*"],
+                            "AllowedHeaders": ["content-type"],
+                            "MaxAge": 600,
+                        }
+                    ]
+                },
+            },
+        },
+        f"{IMPORTS_BUCKET_ID}Policy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": IMPORTS_BUCKET_ID},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TlsOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [
+                                {"Fn::GetAtt": [IMPORTS_BUCKET_ID, "Arn"]},
+                                {"Fn::Sub": f"${{{IMPORTS_BUCKET_ID}.Arn}}/*"},
+                            ],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
 def _function_id(function_ids: dict[str, str], chalice_name: str) -> str:
     try:
         return function_ids[chalice_name]
@@ -349,7 +435,8 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
     """What ``chalice package --merge-template`` adds to Chalice's template for ``stage``.
 
     ``function_ids`` maps each Chalice function name to its logical id (``function_ids_from_package``). Every
-    function gets the topic ARN, jobs queue URL and KMS key ARN in its environment, a fixed name and a log group
+    function gets the topic ARN, the jobs and imports queue URLs, the imports bucket and the KMS key ARN in its
+    environment, a fixed name and a log group
     with a retention; the REST API answers its own errors as problem+json.
     """
     prefix = stack_prefix(stage)
@@ -364,11 +451,14 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
         resources.update(_queue_resources(spec, stage, function_ids))
     resources.update(_relay_resources(stage, function_ids))
     resources.update(_pii_key_resources(stage))
+    resources.update(_imports_bucket_resources(stage))
     for metric in drift_metrics():
         resources[f"{metric}Alarm"] = _drift_alarm(stage, metric)
     environment = {
         "LOYALTY_EVENTS_TOPIC_ARN": {"Ref": TOPIC_ID},
         "LOYALTY_JOBS_QUEUE_URL": {"Ref": queue_id(_jobs_queue())},
+        "LOYALTY_IMPORTS_QUEUE_URL": {"Ref": queue_id(queue_spec("imports"))},
+        "LOYALTY_IMPORTS_BUCKET": {"Ref": IMPORTS_BUCKET_ID},
         "LOYALTY_KMS_KEY_ID": {"Fn::GetAtt": [PII_KEY_ID, "Arn"]},
     }
     retention = LOG_RETENTION_DAYS.get(stage, DEFAULT_LOG_RETENTION_DAYS)
@@ -431,6 +521,7 @@ def _outputs() -> Template:
                 "Description": f"The {spec.logical_name} {what}",
                 "Value": {"Ref": logical_id},
             }
+    outputs[f"{IMPORTS_BUCKET_ID}Name"] = {"Description": "Member import files", "Value": {"Ref": IMPORTS_BUCKET_ID}}
     outputs[f"{RELAY_DLQ_ID}Url"] = {"Description": "Failed outbox relay batches", "Value": {"Ref": RELAY_DLQ_ID}}
     outputs[f"{PII_KEY_ID}Arn"] = {
         "Description": "The KMS key wrapping members' data keys",
@@ -471,7 +562,8 @@ def render_policy(stage: str) -> Template:
 
     Items of the stage's tables, queries of their indexes, the outbox stream (read by the relay's event source
     mapping), publishing to the topic, consuming the queues that feed handlers, sending to the queues the code
-    feeds itself and to the relay's failure queue, texting phones (SNS SMS, with LOYALTY_SMS_SENDER=sns),
+    feeds itself and to the relay's failure queue, reading and presigning uploads of member import files, texting
+    phones (SNS SMS, with LOYALTY_SMS_SENDER=sns),
     making and unwrapping members' data keys with the stage's KMS key, and writing its own logs. Nothing else:
     the cursor secret and lookup hash key reach the functions through CloudFormation dynamic references resolved
     at deploy time, and every other key in use is AWS managed (aws/dynamodb, aws/sns) or SQS-managed, whose key
@@ -560,6 +652,12 @@ def render_policy(stage: str) -> Template:
             "Effect": "Allow",
             "Action": ["sqs:SendMessage"],
             "Resource": [*fed_by_code, queue_arn(dead_letter_name(prefix, RELAY_DLQ_LOGICAL_NAME))],
+        },
+        {
+            "Sid": "MemberImportFiles",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],  # PutObject: the presigned uploads the API hands out
+            "Resource": [f"arn:*:s3:::{prefix}-imports-*/members/*"],
         },
         {
             "Sid": "MemberDataKeys",

@@ -13,6 +13,8 @@ os.environ.update(
     LOYALTY_TABLE_PREFIX="loyalty-test",
     LOYALTY_EVENTS_TOPIC_ARN="arn:aws-cn:sns:cn-north-1:123456789012:loyalty-test-events",
     LOYALTY_JOBS_QUEUE_URL="https://sqs.cn-north-1.amazonaws.com.cn/123456789012/loyalty-test-jobs",
+    LOYALTY_IMPORTS_QUEUE_URL="https://sqs.cn-north-1.amazonaws.com.cn/123456789012/loyalty-test-imports",
+    LOYALTY_IMPORTS_BUCKET="loyalty-test-imports",
     LOYALTY_CURSOR_SECRET="test-cursor-secret-test-cursor-secret",
     LOYALTY_CORS_ORIGINS="https://console.example",
     LOYALTY_LOOKUP_HASH_KEY="test-lookup-hash-key-test-lookup-hash-key",

@@ -8,7 +8,7 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
 
 
-@consumer("audit", queue="audit", types=["*"])
+@consumer("audit", queue="audit", types=["*"], batched=True)
 def audit_staff_writes(tx: Transaction, event: Event) -> None:
     if event.actor.startswith("staff:") or event.actor == "cli":
         record_event(tx, event)

@@ -11,7 +11,7 @@ Roles (seed documents: 前台收银员, 门店店长, 市场专员, 客服人员
   adjusts points and reverses redemptions.
 - finance: reads members (masked) and stores for reconciliation and reports, and the audit log; manages
   stored value: top-up plans, the daily statements and cash refunds of principal (退卡/退余额).
-- admin: everything, including staff, partners and the audit log.
+- admin: everything, including staff, partners, the audit log and member imports (a migration's files).
 
 Staff may be scoped to stores: a scoped caller sees members whose home store is in scope and the
 stores themselves; an unscoped caller (empty scope) sees every store.
@@ -35,6 +35,7 @@ class Permission(StrEnum):
     MEMBERS_REGISTER = "members:register"
     MEMBERS_WRITE = "members:write"
     MEMBERS_ERASE = "members:erase"
+    MEMBERS_IMPORT = "members:import"
     PII_READ = "pii:read"
     POINTS_REDEEM = "points:redeem"
     POINTS_ADJUST = "points:adjust"

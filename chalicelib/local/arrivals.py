@@ -34,8 +34,28 @@ class Bell:
             self._rung.wait_for(lambda: self.rings != seen, timeout)
 
 
+class Arrivals(Bell):
+    """A bell that also remembers which queues got messages since they were last looked at."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._names: set[str] = set()
+        self._names_lock = threading.Lock()
+
+    def ring_for(self, name: str) -> None:
+        with self._names_lock:
+            self._names.add(name)
+        self.ring()
+
+    def take(self) -> set[str]:
+        """The queues that got messages since the last ``take``."""
+        with self._names_lock:
+            names, self._names = self._names, set()
+        return names
+
+
 STREAM_RECORDS = Bell()
-QUEUE_MESSAGES = Bell()
+QUEUE_MESSAGES = Arrivals()
 
 
 def _ringing(method: Any, bell: Bell) -> Any:
@@ -48,9 +68,20 @@ def _ringing(method: Any, bell: Bell) -> Any:
     return method_then_ring
 
 
+def _ringing_for_queue(method: Any, bell: Arrivals) -> Any:
+    def method_then_ring(queue: Queue, *args: Any, **kwargs: Any) -> Any:
+        result = method(queue, *args, **kwargs)
+        bell.ring_for(queue.name)
+        return result
+
+    method_then_ring._rings = bell  # type: ignore[attr-defined]
+    return method_then_ring
+
+
 def install() -> None:
-    """Ring ``STREAM_RECORDS`` on every stream record and ``QUEUE_MESSAGES`` on every queued message."""
+    """Ring ``STREAM_RECORDS`` on every stream record and ``QUEUE_MESSAGES`` (naming the queue) on every queued
+    message."""
     if not hasattr(StreamShard.add, "_rings"):
         StreamShard.add = _ringing(StreamShard.add, STREAM_RECORDS)  # type: ignore[method-assign]
     if not hasattr(Queue.add_message, "_rings"):
-        Queue.add_message = _ringing(Queue.add_message, QUEUE_MESSAGES)  # type: ignore[method-assign]
+        Queue.add_message = _ringing_for_queue(Queue.add_message, QUEUE_MESSAGES)  # type: ignore[method-assign]

@@ -1,4 +1,5 @@
-"""Create the tables, topic, queues and subscriptions on an emulator from the same definitions as the infra."""
+"""Create the tables, topic, queues, subscriptions and the imports bucket on an emulator from the same definitions as
+the infra."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from typing import Any
 import boto3
 
 from chalicelib.shared.db import physical_name, registered_tables, table_definition
-from chalicelib.shared.topology import QUEUES, dead_letter_name, physical_queue_name, physical_topic_name
+from chalicelib.shared.topology import (
+    QUEUES,
+    dead_letter_name,
+    filter_policy,
+    local_bucket_name,
+    physical_queue_name,
+    physical_topic_name,
+)
 
 
 @dataclass(frozen=True)
@@ -17,6 +25,7 @@ class Provisioned:
     topic_arn: str
     queue_urls: dict[str, str]  # logical name -> URL
     stream_arns: dict[str, str]  # logical table name -> stream ARN
+    imports_bucket: str
 
 
 def provision(prefix: str, region: str, endpoint_url: str | None = None) -> Provisioned:
@@ -56,10 +65,15 @@ def provision(prefix: str, region: str, endpoint_url: str | None = None) -> Prov
         queue_arn = _queue_arn(sqs, url)
         if spec.subscribes_to_events and queue_arn not in subscribed:
             attributes = {"RawMessageDelivery": "true"}
-            if spec.event_types:
-                attributes["FilterPolicy"] = json.dumps({"type": list(spec.event_types)})
+            policy = filter_policy(spec)
+            if policy:
+                attributes["FilterPolicy"] = json.dumps(policy)
             sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)
-    return Provisioned(topic_arn=topic_arn, queue_urls=queue_urls, stream_arns=stream_arns)
+    bucket = local_bucket_name(prefix)
+    s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint_url)
+    if bucket not in {found["Name"] for found in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    return Provisioned(topic_arn=topic_arn, queue_urls=queue_urls, stream_arns=stream_arns, imports_bucket=bucket)
 
 
 def _queue_arn(sqs: Any, url: str) -> str:

@@ -12,6 +12,8 @@ _PLACEHOLDERS = {
     "LOYALTY_TABLE_PREFIX": "loyalty-snapshot",
     "LOYALTY_EVENTS_TOPIC_ARN": "arn:aws:sns:cn-north-1:000000000000:loyalty-snapshot-events",
     "LOYALTY_JOBS_QUEUE_URL": "https://sqs.invalid/loyalty-snapshot-jobs",
+    "LOYALTY_IMPORTS_QUEUE_URL": "https://sqs.invalid/loyalty-snapshot-imports",
+    "LOYALTY_IMPORTS_BUCKET": "loyalty-snapshot-imports",
     "LOYALTY_CURSOR_SECRET": "snapshot-only-secret-never-used-for-data",
     "LOYALTY_LOOKUP_HASH_KEY": "snapshot-only-lookup-key-never-used-for-data",
     "LOYALTY_JWT_SECRET": "snapshot-only-jwt-secret-never-used-for-tokens",

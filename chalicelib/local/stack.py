@@ -28,6 +28,7 @@ import boto3
 from chalicelib.local.arrivals import QUEUE_MESSAGES, STREAM_RECORDS, Bell
 from chalicelib.local.emulator import LockedEmulator, save
 from chalicelib.local.files import private_file
+from chalicelib.local.poller import QueuePoller, default_workers
 from chalicelib.local.provision import Provisioned, provision
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -101,6 +102,8 @@ def stack_environment(local: LocalDir, endpoint_url: str, provisioned: Provision
         "LOYALTY_TABLE_PREFIX": PREFIX,
         "LOYALTY_EVENTS_TOPIC_ARN": provisioned.topic_arn,
         "LOYALTY_JOBS_QUEUE_URL": provisioned.queue_urls["jobs"],
+        "LOYALTY_IMPORTS_QUEUE_URL": provisioned.queue_urls["imports"],
+        "LOYALTY_IMPORTS_BUCKET": provisioned.imports_bucket,
         "LOYALTY_CURSOR_SECRET": kept["cursor_secret"],
         "LOYALTY_LOOKUP_HASH_KEY": kept["lookup_hash_key"],
         "LOYALTY_JWT_SECRET": kept["jwt_secret"],
@@ -180,41 +183,18 @@ class OutboxRelay:
             records = result["Records"]
             if records:
                 outbox_relay({"Records": records}, None)
-                for record in records:
-                    if record["eventName"] == "INSERT":
-                        self._dynamodb.delete_item(TableName=self._table, Key=record["dynamodb"]["Keys"])
+                self._forget([record["dynamodb"]["Keys"] for record in records if record["eventName"] == "INSERT"])
                 busy = True
             self._iterators[index] = result.get("NextShardIterator", iterator)
         return busy
 
-
-class QueuePoller:
-    """Feeds each local queue to its Lambda handler, in the event shape Lambda uses, honouring failures."""
-
-    def __init__(self, endpoint_url: str, provisioned: Provisioned) -> None:
-        from chalicelib.platform import handlers
-        from chalicelib.shared.topology import QUEUES
-
-        self._sqs = boto3.client("sqs", region_name=REGION, endpoint_url=endpoint_url)
-        self._routes = [(provisioned.queue_urls[spec.logical_name], getattr(handlers, spec.handler)) for spec in QUEUES]
-
-    def step(self) -> bool:
-        busy = False
-        for url, handler in self._routes:
-            messages = self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
-                "Messages", []
-            )
-            if not messages:
-                continue
-            busy = True
-            records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                        "eventSource": "aws:sqs"} for m in messages]  # fmt: skip
-            failed = {f["itemIdentifier"] for f in handler({"Records": records}, None)["batchItemFailures"]}
-            done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                    for i, m in enumerate(messages) if m["MessageId"] not in failed]  # fmt: skip
-            if done:
-                self._sqs.delete_message_batch(QueueUrl=url, Entries=done)
-        return busy
+    def _forget(self, keys: list[dict[str, Any]]) -> None:
+        """Delete relayed outbox items, 25 a request."""
+        for start in range(0, len(keys), 25):
+            pending = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
+            while pending:
+                answer = self._dynamodb.batch_write_item(RequestItems={self._table: pending})
+                pending = answer.get("UnprocessedItems", {}).get(self._table, [])
 
 
 class Saver:
@@ -246,15 +226,18 @@ class Saver:
 
 @contextlib.contextmanager
 def running_stack(
-    local: LocalDir, *, seed: bool = True, say: Callable[[str], None] = print
+    local: LocalDir, *, seed: bool = True, say: Callable[[str], None] = print, workers: int | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Everything but the HTTP server: emulator, resources, data, relay, poller and saver."""
+    """Everything but the HTTP server: emulator, resources, data, relay, poller (its handlers in ``workers``
+    processes: ``LOYALTY_LOCAL_WORKERS``, else one per core; 0 runs them in its thread) and saver."""
+    workers = default_workers() if workers is None else workers
     local.root.mkdir(mode=0o700, parents=True, exist_ok=True)
     emulator = LockedEmulator(port=int(os.environ.get("LOYALTY_EMULATOR_PORT", "0")))
     emulator.start()
     lock = _exclusive(local)
-    workers: list[Worker] = []
+    threads: list[Worker] = []
     saver: Saver | None = None
+    poller: QueuePoller | None = None
     drainers: list[Callable[[], bool]] = []
     try:
         endpoint = emulator.endpoint_url
@@ -282,24 +265,26 @@ def running_stack(
             created = seed_demo_data()
             say(f"Demo data: {created} new items" if created else "Demo data already present")
         relay = OutboxRelay(endpoint, provisioned.stream_arns["outbox"], physical_name(PREFIX, "outbox"))
-        poller = QueuePoller(endpoint, provisioned)
-        drainers = [relay.step, poller.step]
-        workers = [
+        poller = QueuePoller(provisioned.queue_urls, {**os.environ, **environment}, workers)
+        drainers = [relay.step, poller.drain_step]
+        threads = [
             Worker("outbox-relay", relay.step, STREAM_RECORDS, idle=RECHECK_SECONDS),
             Worker("queue-poller", poller.step, QUEUE_MESSAGES, idle=RECHECK_SECONDS),
             Worker("saver", saver.step, Bell(), idle=SAVE_INTERVAL_SECONDS),
         ]
-        for worker in workers:
-            worker.start()
+        for thread in threads:
+            thread.start()
         stack = {"pid": os.getpid(), "environment": environment, "endpoint_url": endpoint}
         _private_json(local.stack, stack)
         yield stack
     finally:
-        for worker in workers:
-            worker.stop()
-        for worker in workers:
-            worker.join(timeout=10)
+        for thread in threads:
+            thread.stop()
+        for thread in threads:
+            thread.join(timeout=10)
         _drain(drainers, say)
+        if poller is not None:
+            poller.stop()
         if saver is not None:
             count = saver.save(force=True)
             say(f"Saved {count} items to {local.data}")

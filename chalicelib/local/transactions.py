@@ -6,16 +6,24 @@ Behind the emulator's single lock nothing else runs during a transaction, so two
 all-or-nothing outcome: first check every item's condition (a condition reads only its own item, and an
 item appears once per transaction), then apply them, undoing the items already applied if one fails.
 Condition results and error codes are those moto reports.
+
+Two costs of every write are cut as well: an item checked its size against DynamoDB's 400 KB once per
+attribute set, each time adding up every attribute it had (here once, when it is made, with the same limit),
+and a condition was parsed again for each item (here a condition without values, such as an event marker's
+``attribute_not_exists``, is parsed once).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import json
 from typing import Any
 
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
+    ItemSizeTooLarge,
     MockValidationException,
     MultipleTransactionsException,
     TooManyTransactionsException,
@@ -23,6 +31,8 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.utilities import bytesize
 
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
 
@@ -49,7 +59,7 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
             seen.add(identity)
             current = self.get_item(table_name, key)
             if op.get("ConditionExpression") is not None:
-                condition = get_filter_expression(
+                condition = _condition(
                     op["ConditionExpression"], op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
                 )
                 if not condition.expr(current):
@@ -78,6 +88,32 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
         for table_name, key, previous in reversed(applied):
             _restore(self, table_name, key, previous)
         raise
+
+
+def _condition(expression: str | None, names: dict[str, str] | None, values: dict[str, Any] | None) -> Any:
+    """The parsed condition; the same condition (an event marker's, an import marker's) is parsed once."""
+    if values:
+        return get_filter_expression(expression, names, values)
+    return _condition_without_values(expression, json.dumps(names, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _condition_without_values(expression: str | None, names: str) -> Any:
+    return get_filter_expression(expression, json.loads(names), None)
+
+
+def _item_made(self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+    """moto's Item, its size checked once."""
+    self.hash_key = hash_key
+    self.range_key = range_key
+    self.attrs = LimitedSizeDict()
+    values = {key: DynamoType(value) for key, value in attrs.items()}
+    if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    dict.update(self.attrs, values)
+
+
+ITEM_SIZE_LIMIT = 405000  # moto's, between the 409 and 410 KB DynamoDB takes
 
 
 def _key_of(backend: DynamoDBBackend, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
@@ -114,5 +150,12 @@ def _restore(backend: DynamoDBBackend, table_name: str, key: dict[str, Any], pre
 
 
 def install() -> None:
-    """Use the two-phase TransactWriteItems in this process's moto backends (the emulator is locked)."""
+    """Use the two-phase TransactWriteItems in this process's moto backends (the emulator is locked), items that
+    check their size once and conditions parsed once."""
+    from moto.dynamodb import models
+    from moto.dynamodb.models import table
+
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    Item.__init__ = _item_made  # type: ignore[method-assign]
+    models.get_filter_expression = _condition  # type: ignore[assignment,attr-defined]
+    table.get_filter_expression = _condition  # type: ignore[assignment,attr-defined]

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from chalicelib.members import service
-from chalicelib.members.model import Source
+from chalicelib.members.model import InvalidPhone, Source, normalise_phone
 from chalicelib.members.schemas import MemberCreate
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.csvfiles import ImportReport, read_rows
@@ -121,6 +121,40 @@ def _instant(text: str) -> str:
 
 
 BATCH_ROWS = 100  # rows read (one BatchGetItem holds 100 keys), keyed and written together (100 items a transaction)
+ErrorRow = tuple[int, str, str]  # (line, column, reason): never a row's values
+RowOutcome = str | ErrorRow  # "imported", "skipped" or an error row
+
+
+def phone_of(row: dict[str, str]) -> str | None:
+    """The phone a row registers, normalised; None when it has none that is valid. Two rows of a file with
+    the same phone: the later one is an error row, whatever became of the first."""
+    try:
+        return normalise_phone(row["phone"]) if row.get("phone") else None
+    except InvalidPhone:
+        return None
+
+
+def prepared(
+    number: int, row: dict[str, str] | str, import_id: str | None = None
+) -> service.ImportRow | list[ErrorRow]:
+    """What line ``number`` of a file imports, or its error rows (a row that could not be read is its reason)."""
+    if isinstance(row, str):
+        return [(number, "", row)]
+    try:
+        registration = to_registration(row)
+    except ValidationError as e:
+        errors = []
+        for error in e.errors(include_url=False):
+            name = ".".join(str(part) for part in error["loc"])
+            errors.append(
+                (number, _COLUMN_OF.get(name, name.partition(".")[0]), error["msg"].removeprefix("Value error, "))
+            )
+        return errors
+    opening = to_opening(row)
+    if isinstance(opening, list):
+        return [(number, column, reason) for column, reason in opening]
+    opens = functools.partial(tiers.open_account, opening=opening) if opening != OpeningStanding() else None
+    return service.ImportRow(registration, fingerprint(registration, opening), opens, import_id)
 
 
 def import_members(
@@ -136,38 +170,23 @@ def import_members(
         pending: list[Any] = []
         for number, row in read_rows(path, encoding, COLUMNS, REQUIRED):
             report.rows += 1
-            if isinstance(row, str):
-                report.errors.append((number, "", row))
+            phone = phone_of(row) if isinstance(row, dict) else None
+            first = seen_phones.setdefault(phone, number) if phone else number
+            outcome = (
+                prepared(number, row) if first == number else [(number, "phone", f"the same phone as row {first}")]
+            )
+            if isinstance(outcome, list):
+                report.errors.extend(outcome)
                 progress(1)
                 continue
-            try:
-                registration = to_registration(row)
-            except ValidationError as e:
-                for error in e.errors(include_url=False):
-                    name = ".".join(str(part) for part in error["loc"])
-                    report.errors.append((number, _COLUMN_OF.get(name, name.partition(".")[0]),
-                                          error["msg"].removeprefix("Value error, ")))  # fmt: skip
-                progress(1)
-                continue
-            opening = to_opening(row)
-            if isinstance(opening, list):
-                report.errors.extend((number, column, reason) for column, reason in opening)
-                progress(1)
-                continue
-            first = seen_phones.setdefault(registration.phone, number)
-            if first != number:
-                report.errors.append((number, "phone", f"the same phone as row {first}"))
-                progress(1)
-                continue
-            opens = functools.partial(tiers.open_account, opening=opening) if opening != OpeningStanding() else None
-            batch.append((number, service.ImportRow(registration, fingerprint(registration, opening), opens)))
+            batch.append((number, outcome))
             if len(batch) == BATCH_ROWS:
-                pending.append(pool.submit(_import_batch, batch))
+                pending.append(pool.submit(import_batch, batch))
                 batch = []
             if len(pending) >= workers * 4:
                 _collect(pending, report, progress)
         if batch:
-            pending.append(pool.submit(_import_batch, batch))
+            pending.append(pool.submit(import_batch, batch))
         _collect(pending, report, progress)
     report.errors.sort()
     report.seconds = time.monotonic() - started
@@ -180,7 +199,7 @@ _COLUMN_OF = {"home_store_id": "store_id", "consent_proof.given_at": "consented_
 
 def _collect(pending: list[Any], report: ImportReport, progress: Callable[[int], None]) -> None:
     for future in pending:
-        outcomes: list[str | tuple[int, str, str]] = future.result()
+        outcomes: list[RowOutcome] = future.result()
         for outcome in outcomes:
             if outcome == "imported":
                 report.imported += 1
@@ -193,14 +212,20 @@ def _collect(pending: list[Any], report: ImportReport, progress: Callable[[int],
     pending.clear()
 
 
-def _import_batch(batch: list[tuple[int, service.ImportRow]]) -> list[str | tuple[int, str, str]]:
+UNEXPECTED = "unexpected error: the row was not imported (see the logs)"
+
+
+def import_batch(batch: list[tuple[int, service.ImportRow]], *, contain_failure: bool = True) -> list[RowOutcome]:
     """Import a batch of rows; each outcome is ``imported``, ``skipped`` or an error row (number, column,
-    reason)."""
+    reason). An unexpected failure makes every row of the batch an error row, or, unless ``contain_failure``,
+    is raised (a queue worker's chunk is retried whole instead)."""
     try:
-        outcomes = service.import_rows([row for _, row in batch])
+        outcomes = service.import_rows([row for _, row in batch]) if batch else []
     except Exception:
+        if not contain_failure:
+            raise
         logger.exception("import batch failed", extra={"rows": [number for number, _ in batch]})
-        return [(number, "", "unexpected error: the row was not imported (see the logs)") for number, _ in batch]
+        return [(number, "", UNEXPECTED) for number, _ in batch]
     return [_as_row_outcome(number, outcome) for (number, _), outcome in zip(batch, outcomes, strict=True)]
 
 

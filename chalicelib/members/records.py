@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
 from chalicelib.shared.db import Record, table
@@ -84,3 +84,38 @@ class MemberRecord(Record):
     by_store = _ByStore()
     by_month = _ByMonth()
     by_email = _ByEmail()
+
+
+@table
+class MemberImportRecord(Record):
+    """A member import job (``item`` = ``import``) and each chunk of its file once counted (``chunk#<n>``): the
+    import holds its status and running totals, a chunk its own counts and error rows (JSON ``[[row, field,
+    reason], ...]``: line numbers, column names and reasons, never a row's values)."""
+
+    logical_name = "member-imports"
+    ttl_attribute = "expires_at"
+
+    class Meta:
+        table_name = "member-imports"
+
+    import_id = UnicodeAttribute(hash_key=True)
+    item = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute(null=True)  # awaiting-file | planning | planned | completed | failed
+    encoding = UnicodeAttribute(null=True)
+    object_key = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    stores = ListAttribute(of=UnicodeAttribute, null=True)  # the importer's stores; none: every store
+    created_at = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)  # wall-clock time of the last progress
+    rows = NumberAttribute(null=True)
+    chunks = NumberAttribute(null=True)
+    chunks_done = NumberAttribute(null=True)
+    imported = NumberAttribute(null=True)
+    skipped = NumberAttribute(null=True)
+    failed = NumberAttribute(null=True)  # rows with at least one error
+    errors = NumberAttribute(null=True)  # error rows of the report (a row may have several)
+    error = UnicodeAttribute(null=True)  # why the import failed
+    error_rows = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)

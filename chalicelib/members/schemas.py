@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -377,3 +377,58 @@ class MemberCodeOut(Schema):
     code: str = Field(description="`66`, the member number and a one-time value of this minute")
     expires_at: datetime = Field(description=f"when a lookup stops accepting it; {UTC_INSTANT}")
     refresh_after: int = Field(description="seconds until the next code should be shown")
+
+
+IMPORT_ID = "the import's id (`im_…`)"
+IMPORT_STATUS = (
+    "`awaiting-file` (upload it, then start), `planning` (a worker reads the file), `planned` (its chunks are "
+    "queued), `running` (chunks being imported), `completed` or `failed` (see `error`)"
+)
+
+
+class ImportCreate(Input):
+    """A member import (会员导入) of a CSV file: its encoding. The file goes to the upload URL of the answer."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"encoding": "utf-8"}, {"encoding": "gbk"}]})
+
+    encoding: Literal["utf-8", "gbk", "gb18030"] = Field(
+        default="utf-8", description="the file's encoding: `utf-8` (a byte order mark is fine) or `gbk`/`gb18030` "
+        "for spreadsheet exports"
+    )  # fmt: skip
+
+
+class UploadOut(Schema):
+    """Where to send the file: `method` (PUT) to `url` with `headers`, the CSV file as the body, before
+    `expires_at` (e.g. `curl -X PUT -H 'Content-Type: text/csv' --data-binary @members.csv "$url"`)."""
+
+    url: str = Field(description="a presigned URL of the imports bucket (S3; the local stack's emulator locally)")
+    method: Literal["PUT"] = Field(description="the HTTP method of the upload")
+    headers: dict[str, str] = Field(description="headers the upload must send, exactly (`Content-Type: text/csv`)")
+    expires_at: str = Field(description=f"when the URL stops working; {UTC_INSTANT}")
+
+
+class ImportOut(Schema):
+    """A member import's progress (导入进度): its status, rows counted so far and chunks done."""
+
+    import_id: str = Field(description=IMPORT_ID)
+    status: Literal["awaiting-file", "planning", "planned", "running", "completed", "failed"] = Field(
+        description=IMPORT_STATUS
+    )
+    encoding: str = Field(description="the file's encoding")
+    created_at: str = Field(description=f"when the import was created; {UTC_INSTANT}")
+    started_at: str | None = Field(description=f"when it was started; {UTC_INSTANT}; null before")
+    finished_at: str | None = Field(description=f"when it completed or failed; {UTC_INSTANT}; null before")
+    rows: int = Field(description="rows in the file (blank lines aside), known once planned")
+    imported: int = Field(description="rows registered as members by this import so far")
+    skipped: int = Field(description="rows an earlier import already brought in, unchanged (a re-run)")
+    failed: int = Field(description="rows refused so far (see the error report)")
+    errors: int = Field(description="lines of the error report so far (a row may have several)")
+    chunks: int = Field(description="parts of the file imported apart (500 rows each), known once planned")
+    chunks_done: int = Field(description="parts done so far")
+    error: str | None = Field(description="why the import failed (an unreadable file, a bad header); null otherwise")
+
+
+class ImportCreated(ImportOut):
+    """A new member import awaiting its file, and where to upload it."""
+
+    upload: UploadOut = Field(description="where to send the file")

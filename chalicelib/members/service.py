@@ -73,21 +73,23 @@ def register(
     *,
     import_fingerprint: str | None = None,
     opening: Opening | None = None,
+    import_id: str | None = None,
 ) -> tuple[str, bool]:
     """Register a member; returns the member id and whether this answer replays an earlier request.
 
     The phone (as a keyed hash) and the member number are claimed in the same transaction as the profile.
     A generated member number that collides is replaced; a given one that is taken is 409. An import also
     leaves a marker per phone holding a keyed fingerprint of its row and no member id: it outlives phone
-    changes and erasure, so re-running a file never brings back what was changed or erased. ``opening``
-    adds what a migrated member brings from elsewhere (their tier, this period's spend) to the same commit.
+    changes and erasure, so re-running a file never brings back what was changed or erased; it names the
+    import job that wrote it (``import_id``), if any. ``opening`` adds what a migrated member brings from
+    elsewhere (their tier, this period's spend) to the same commit.
     """
     _check_references(data.home_store_id, data.referrer_id)
     for _ in range(5):
         member_no = data.member_no or new_member_no()
         try:
             perform = functools.partial(_register, data=data, member_no=member_no, fingerprint=import_fingerprint,
-                                        opening=opening)  # fmt: skip
+                                        opening=opening, import_id=import_id)  # fmt: skip
             (_, answer), replayed = run_once(key, perform)
         except MemberNoTaken:
             if data.member_no:
@@ -105,6 +107,7 @@ def _register(
     fingerprint: str | None,
     opening: Opening | None,
     data_key: tuple[bytes, WrappedKey] | None = None,
+    import_id: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     now = clock.iso(clock.now())
     registered_at = clock.iso(data.registered_at) if data.registered_at else now
@@ -125,7 +128,8 @@ def _register(
     _claim(tx, repository.member_no_key(member_no), member.member_id, now, MemberNoTaken())
     if fingerprint:
         marker_key = repository.import_key(member.phone)
-        marker = UniqueRecord(marker_key, owner="import", created_at=now, fingerprint=fingerprint)
+        marker = UniqueRecord(marker_key, owner="import", created_at=now, fingerprint=fingerprint,
+                              imported_by=import_id)  # fmt: skip
         tx.put(marker, condition=UniqueRecord.key.does_not_exist(), on_fail=AlreadyImported())
     if data.referrer_id:
         _require_referrer(tx, data.referrer_id)
@@ -145,11 +149,17 @@ def _consent_stamp(data: MemberCreate, now: str) -> tuple[str, str | None]:
 
 @dataclass(frozen=True)
 class ImportRow:
-    """A row of a member import: the registration, its keyed fingerprint, and what it opens elsewhere."""
+    """A row of a member import: the registration, its keyed fingerprint, what it opens elsewhere, and the
+    import job it belongs to (none: the CLI's loop)."""
 
     registration: MemberCreate
     fingerprint: str
     opening: Opening | None = None
+    import_id: str | None = None
+
+    def brought(self, marker: UniqueRecord) -> bool:
+        """Whether ``marker`` was left by this row's own import job (a retried chunk meets its own rows)."""
+        return self.import_id is not None and marker.imported_by == self.import_id
 
 
 ImportOutcome = str | DomainError  # "imported", "skipped", or why the row was refused
@@ -160,7 +170,8 @@ def import_rows(rows: list[ImportRow]) -> list[ImportOutcome]:
     """Import a batch of rows (distinct phones): one read for their markers, one data-key call, and one
     transaction for as many rows as fit in 100 items. When a transaction is refused (a phone or member number
     taken meanwhile), its rows are registered one by one, so each gets its own answer. A row whose marker
-    holds its fingerprint is ``skipped``; another fingerprint is refused."""
+    holds its fingerprint is ``skipped`` (``imported`` when its own import job left the marker: a retried
+    chunk counts its rows once); another fingerprint is refused."""
     keys = [repository.import_key(row.registration.phone) for row in rows]
     markers = {marker.key: marker for marker in UniqueRecord.batch_get(keys, consistent_read=True)}
     outcomes: list[ImportOutcome | None] = [None] * len(rows)
@@ -170,7 +181,7 @@ def import_rows(rows: list[ImportRow]) -> list[ImportOutcome]:
         if marker is None:
             fresh.append(i)
         elif marker.fingerprint == row.fingerprint:
-            outcomes[i] = "skipped"
+            outcomes[i] = "imported" if row.brought(marker) else "skipped"
         else:
             outcomes[i] = AlreadyImported("imported before from a row with other details")
     data_keys = keyring().new_data_keys(len(fresh))
@@ -185,7 +196,8 @@ def import_rows(rows: list[ImportRow]) -> list[ImportOutcome]:
             continue
         part = Transaction()
         _register(part, data=row.registration, member_no=row.registration.member_no or new_member_no(),
-                  fingerprint=row.fingerprint, opening=row.opening, data_key=data_key)  # fmt: skip
+                  fingerprint=row.fingerprint, opening=row.opening, data_key=data_key,
+                  import_id=row.import_id)  # fmt: skip
         if len(tx) + len(part) > MAX_TRANSACTION_ITEMS:
             _commit_rows(tx, group, rows, outcomes)
             tx, group = Transaction(), []
@@ -212,14 +224,12 @@ def _commit_rows(
 
 def _import_one(row: ImportRow) -> ImportOutcome:
     try:
-        register(row.registration, import_fingerprint=row.fingerprint, opening=row.opening)
+        register(row.registration, import_fingerprint=row.fingerprint, opening=row.opening, import_id=row.import_id)
     except AlreadyImported:
         marker = import_marker(row.registration.phone)
-        return (
-            "skipped"
-            if marker is not None and marker.fingerprint == row.fingerprint
-            else AlreadyImported("imported at the same time by another import")
-        )
+        if marker is None or marker.fingerprint != row.fingerprint:
+            return AlreadyImported("imported at the same time by another import")
+        return "imported" if row.brought(marker) else "skipped"
     except DomainError as e:
         return e
     return "imported"

@@ -22,6 +22,7 @@ from chalicelib.purchases import listeners as _purchases_listeners  # noqa: F401
 from chalicelib.shared.db import ensure_tables_bound
 from chalicelib.shared.events import handle_sqs_batch, relay
 from chalicelib.shared.jobs import handle_job_messages, run_job, scheduled_day
+from chalicelib.shared.topology import queue_spec
 from chalicelib.stats import listeners as _stats_listeners  # noqa: F401  registers the consumer
 from chalicelib.tiers.jobs import recalculate_tiers
 from chalicelib.wallet import listeners as _wallet_listeners  # noqa: F401  registers the consumer
@@ -80,6 +81,15 @@ def wallet_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[st
 @bound
 def job_batches(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
     return handle_job_messages(event.get("Records", []))
+
+
+@bp.lambda_function(name="member_imports")
+@bound
+def member_imports(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    """Plans a started member import, or imports one chunk of its file (one message a call)."""
+    from chalicelib.members.imports import handle_import_messages
+
+    return handle_import_messages(event.get("Records", []), max_receives=queue_spec("imports").max_receives)
 
 
 @bp.schedule(purge_idempotency_records.schedule, name="purge_idempotency_records")

@@ -228,24 +228,40 @@ class Transaction:
 
     Each write may carry the error to raise when its condition fails, so a caller learns which rule broke
     (an existing key, a spent balance) without reading again. A ``decisive`` write's failure is reported
-    before any other (an idempotency key already used explains every other failure of a repeat).
+    before any other (an idempotency key already used explains every other failure of a repeat). Counter
+    increments (``count``) of one item are summed into one update, since DynamoDB refuses a transaction
+    naming an item twice.
     """
 
     def __init__(self) -> None:
         self._writes: list[_Write] = []
+        self._counters: dict[tuple[type[Record], Any, Any], tuple[Record, dict[str, int]]] = {}
 
     def __len__(self) -> int:
-        return len(self._writes)
+        return len(self._writes) + len(self._counters)
 
     def extend(self, other: Transaction) -> None:
         """Add ``other``'s writes (built apart, e.g. one per imported row) to this transaction."""
         self._writes.extend(other._writes)
+        for record, amounts in other._counters.values():
+            for attribute, amount in amounts.items():
+                self._add(record, attribute, amount)
 
     def drain(self) -> Transaction:
         """Move this transaction's writes to a new one (that another writer commits with its own)."""
         moved = Transaction()
         moved._writes, self._writes = self._writes, []
+        moved._counters, self._counters = self._counters, {}
         return moved
+
+    def count(self, record: Record, attribute: str, amount: int = 1) -> None:
+        """Add ``amount`` to the number ``attribute`` of ``record``'s item (made at 0 if missing)."""
+        self._add(record, attribute, amount)
+
+    def _add(self, record: Record, attribute: str, amount: int) -> None:
+        hash_key, range_key = record._get_hash_range_key_serialized_values()
+        _, amounts = self._counters.setdefault((type(record), hash_key, range_key), (record, {}))
+        amounts[attribute] = amounts.get(attribute, 0) + amount
 
     def put(
         self, record: Record, *, condition: Any = None, on_fail: Exception | None = None, decisive: bool = False
@@ -275,9 +291,10 @@ class Transaction:
 
         ``retry`` False leaves retrying to the caller's own policy: a conflict or throttle raises
         ``TransientWriteError`` and a request whose answer was lost ``UnconfirmedWrite``."""
-        if len(self._writes) > 100:
-            raise ValueError(f"a transaction holds at most 100 items, not {len(self._writes)}")
-        in_request_order = sorted(self._writes, key=lambda write: _KIND_ORDER[write.kind])
+        if len(self) > 100:
+            raise ValueError(f"a transaction holds at most 100 items, not {len(self)}")
+        counted = [self._counter_write(record, amounts) for record, amounts in self._counters.values()]
+        in_request_order = sorted(self._writes + counted, key=lambda write: _KIND_ORDER[write.kind])
 
         def run() -> None:
             with TransactWrite(connection=connection()) as tx:
@@ -301,6 +318,12 @@ class Transaction:
                 assert error is not None  # failed keeps only writes with on_fail
                 raise error from None
             raise
+
+    @staticmethod
+    def _counter_write(record: Record, amounts: dict[str, int]) -> _Write:
+        attributes = record.get_attributes()
+        actions: list[Any] = [attributes[name].add(amount) for name, amount in sorted(amounts.items())]
+        return _Write("update", lambda tx: tx.update(record, actions=actions, add_version_condition=False), None, False)
 
 
 def table_definition(cls: type[Record], name: str) -> dict[str, Any]:

@@ -116,7 +116,8 @@ def relay(stream_records: Iterable[dict[str, Any]]) -> int:
     """Publish the envelopes of newly inserted outbox items to the events topic; return how many.
 
     Takes DynamoDB stream records (``eventName``, ``dynamodb.NewImage``). Any failure raises, so the
-    stream retries the batch: a repeat publish is harmless because consumers dedupe by event id.
+    stream retries the batch: a repeat publish is harmless because consumers dedupe by event id. Each message
+    carries the event's ``type`` and ``actor`` as attributes, for the queues' subscription filters.
     """
     envelopes = [
         record["dynamodb"]["NewImage"]["envelope"]["S"]
@@ -126,18 +127,17 @@ def relay(stream_records: Iterable[dict[str, Any]]) -> int:
     topic = get_settings().events_topic_arn
     for start in range(0, len(envelopes), 10):
         chunk = envelopes[start : start + 10]
-        entries = [
-            {
-                "Id": str(index),
-                "Message": envelope,
-                "MessageAttributes": {"type": {"DataType": "String", "StringValue": json.loads(envelope)["type"]}},
-            }
-            for index, envelope in enumerate(chunk)
-        ]
+        entries = [{"Id": str(index), "Message": envelope, "MessageAttributes": _attributes(json.loads(envelope))}
+                   for index, envelope in enumerate(chunk)]  # fmt: skip
         result = _sns().publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
         if result.get("Failed"):
             raise RuntimeError(f"SNS refused {len(result['Failed'])} events: {result['Failed'][0].get('Code')}")
     return len(envelopes)
+
+
+def _attributes(envelope: dict[str, Any]) -> dict[str, dict[str, str]]:
+    values = {"type": str(envelope["type"]), "actor": str(envelope.get("actor") or "system")}
+    return {name: {"DataType": "String", "StringValue": value} for name, value in values.items()}
 
 
 Handler = Callable[[Transaction, Event], None]
@@ -151,20 +151,28 @@ class Consumer:
     queue: str
     types: frozenset[str]
     handle: Handler
+    batched: bool = False
+
+    def wants(self, queue: str, event: Event) -> bool:
+        return self.queue == queue and bool({event.type, "*"} & self.types)
 
 
 CONSUMERS: list[Consumer] = []
 
 
-def consumer(name: str, *, queue: str, types: Iterable[str]) -> Callable[[Handler], Handler]:
+def consumer(name: str, *, queue: str, types: Iterable[str], batched: bool = False) -> Callable[[Handler], Handler]:
     """Register ``handle(tx, event)``: it adds its writes to ``tx``, committed with the dedupe marker (or,
     when another writer owns the transaction, such as the ledger engine, it ``drain``s ``tx`` into that one).
 
-    ``types`` lists the event types it wants; ``"*"`` means every event on its queue.
+    ``types`` lists the event types it wants; ``"*"`` means every event on its queue. ``batched``: the
+    events of one delivery may share a transaction (their markers and writes, counters summed), which holds
+    when different events' writes never name the same item except through ``tx.count`` and running the
+    handler again after a refused commit changes nothing twice (its only writes are in ``tx``, or are
+    idempotent of their own). A shared commit that is refused (a redelivered event) is redone event by event.
     """
 
     def register(handle: Handler) -> Handler:
-        CONSUMERS.append(Consumer(name=name, queue=queue, types=frozenset(types), handle=handle))
+        CONSUMERS.append(Consumer(name=name, queue=queue, types=frozenset(types), handle=handle, batched=batched))
         return handle
 
     return register
@@ -172,26 +180,79 @@ def consumer(name: str, *, queue: str, types: Iterable[str]) -> Callable[[Handle
 
 def consume(queue: str, event: Event) -> list[str]:
     """Run every consumer of ``queue`` interested in ``event``, each exactly once; return who acted."""
-    acted = []
-    for registered in CONSUMERS:
-        if registered.queue != queue or not ({event.type, "*"} & registered.types):
-            continue
-        tx = Transaction()
-        marker = ConsumedRecord(f"{registered.name}#{event.event_id}", expires_at=clock.now() + CONSUMED_RETENTION)
-        tx.put(marker, condition=ConsumedRecord.key.does_not_exist(), on_fail=_AlreadyConsumed(), decisive=True)
-        try:
-            registered.handle(tx, event)
-            if len(tx):  # empty when the handler committed the marker with its own writes (``drain``)
-                tx.commit()
-        except _AlreadyConsumed:
-            logger.info("duplicate event skipped", extra={"consumer": registered.name, "event_id": event.event_id})
-            continue
-        acted.append(registered.name)
-    return acted
+    return [registered.name for registered in CONSUMERS
+            if registered.wants(queue, event) and _consume_one(registered, event)]  # fmt: skip
+
+
+def _marked(tx: Transaction, registered: Consumer, event: Event) -> None:
+    marker = ConsumedRecord(f"{registered.name}#{event.event_id}", expires_at=clock.now() + CONSUMED_RETENTION)
+    tx.put(marker, condition=ConsumedRecord.key.does_not_exist(), on_fail=_AlreadyConsumed(), decisive=True)
+    registered.handle(tx, event)
+
+
+def _consume_one(registered: Consumer, event: Event) -> bool:
+    """Whether ``registered`` acted on ``event`` now (False: it had before)."""
+    tx = Transaction()
+    try:
+        _marked(tx, registered, event)
+        if len(tx):  # empty when the handler committed the marker with its own writes (``drain``)
+            tx.commit()
+    except _AlreadyConsumed:
+        logger.info("duplicate event skipped", extra={"consumer": registered.name, "event_id": event.event_id})
+        return False
+    return True
+
+
+def _consume_together(registered: Consumer, events: list[Event]) -> None:
+    """Consume ``events`` in as few transactions as their items allow (at most 100 items each)."""
+    tx = Transaction()
+    for event in events:
+        part = Transaction()
+        _marked(part, registered, event)
+        if len(tx) + len(part) > MAX_TRANSACTION_ITEMS:
+            tx.commit()
+            tx = Transaction()
+        tx.extend(part)
+    tx.commit()
+
+
+MAX_TRANSACTION_ITEMS = 100
 
 
 class _AlreadyConsumed(Exception):
     pass
+
+
+def consume_delivery(queue: str, events: list[tuple[str, Event]]) -> list[str]:
+    """Run the consumers of ``queue`` on the events of one delivery (message id, event), each exactly once;
+    return the ids of the messages some consumer failed on.
+
+    A batched consumer consumes the delivery's events together; if that commit is refused or anything fails,
+    it consumes them one by one, so only the events that really fail are reported (and a redelivered event
+    is skipped, not counted twice). An event delivered twice in one delivery is consumed once."""
+    messages: dict[str, list[str]] = {}
+    distinct: list[Event] = []
+    for message_id, event in events:
+        if event.event_id not in messages:
+            distinct.append(event)
+        messages.setdefault(event.event_id, []).append(message_id)
+    failed: set[str] = set()
+    for registered in CONSUMERS:
+        wanted = [event for event in distinct if registered.wants(queue, event)]
+        if registered.batched and len(wanted) > 1:
+            try:
+                _consume_together(registered, wanted)
+                continue
+            except Exception:  # redone one by one below, where a real failure is reported
+                logger.info("shared commit refused; consuming one by one", extra={"consumer": registered.name})
+        for event in wanted:
+            try:
+                _consume_one(registered, event)
+            except Exception:
+                logger.exception("event consumer failed", extra={"consumer": registered.name, "queue": queue,
+                                                                 "event_id": event.event_id})  # fmt: skip
+                failed.add(event.event_id)
+    return [message_id for event_id in sorted(failed) for message_id in messages[event_id]]
 
 
 def handle_sqs_batch(queue: str, records: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
@@ -200,11 +261,13 @@ def handle_sqs_batch(queue: str, records: list[dict[str, Any]]) -> dict[str, lis
     Returns the ``batchItemFailures`` shape (ReportBatchItemFailures), so one bad message neither blocks
     nor repeats the others; after the queue's maxReceiveCount it moves to the dead-letter queue.
     """
-    failures = []
+    failures: list[str] = []
+    events: list[tuple[str, Event]] = []
     for record in records:
         try:
-            consume(queue, Event.model_validate_json(record["body"]))
+            events.append((record["messageId"], Event.model_validate_json(record["body"])))
         except Exception:
-            logger.exception("event consumer failed", extra={"queue": queue, "message_id": record.get("messageId")})
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+            logger.exception("unreadable event", extra={"queue": queue, "message_id": record.get("messageId")})
+            failures.append(record["messageId"])
+    failures += consume_delivery(queue, events)
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}

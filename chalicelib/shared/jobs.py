@@ -12,7 +12,6 @@ business day that has ended if that is earlier.
 from __future__ import annotations
 
 import abc
-import functools
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from chalicelib.shared.errors import Conflict, DomainError, NotFound
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
+from chalicelib.shared.sqs import send_messages
 
 BATCH_SIZE = 100
 INLINE_BATCHES = 1  # a run with more batches than this fans out when asked to
@@ -411,21 +411,8 @@ def _report(record: JobRecord) -> RunReport:
     )  # fmt: skip
 
 
-@functools.cache
-def _sqs() -> Any:
-    import boto3  # imported on first publish: it is not needed to answer most requests
-
-    return boto3.client("sqs", region_name=get_settings().region)
-
-
 def _enqueue(messages: list[BatchMessage]) -> None:
-    queue_url = get_settings().jobs_queue_url
-    for start in range(0, len(messages), 10):
-        entries = [{"Id": str(i), "MessageBody": message.model_dump_json()}
-                   for i, message in enumerate(messages[start : start + 10])]  # fmt: skip
-        result = _sqs().send_message_batch(QueueUrl=queue_url, Entries=entries)
-        if result.get("Failed"):
-            raise RuntimeError(f"SQS refused {len(result['Failed'])} job batches")
+    send_messages(get_settings().jobs_queue_url, [message.model_dump_json() for message in messages])
 
 
 def _chunks(keys: Iterator[str], size: int) -> Iterator[list[str]]:

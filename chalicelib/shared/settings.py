@@ -33,6 +33,8 @@ class Settings(BaseModel):
     table_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,200}$")]
     events_topic_arn: str
     jobs_queue_url: str
+    imports_queue_url: str
+    imports_bucket: str
     cursor_secret: Annotated[str, Field(min_length=32)]
     business_timezone: str = "Asia/Shanghai"
     max_body_bytes: int = Field(default=64 * 1024, gt=0)

@@ -1,12 +1,15 @@
-"""The messaging resources, declared once: the local stack creates them and the infra template declares them.
+"""The messaging and file resources, declared once: the local stack creates them and the infra template declares
+them.
 
-One SNS topic carries every domain event. Queues subscribe to it (or, for ``jobs``, are fed directly by
-the job planner); each has a dead-letter queue that receives a message after ``max_receives`` failures.
+One SNS topic carries every domain event. Queues subscribe to it (or, for ``jobs`` and ``imports``, are fed
+directly by the job planner and the member import); each has a dead-letter queue that receives a message after
+``max_receives`` failures. One bucket receives uploaded import files.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 EVENTS_TOPIC = "events"
 
@@ -17,30 +20,50 @@ class QueueSpec:
     handler: str  # the Lambda function (Chalice name) fed by this queue
     subscribes_to_events: bool
     event_types: tuple[str, ...] = ()  # SNS filter policy on the "type" attribute; empty = every event
+    actor_prefixes: tuple[str, ...] = ()  # and on the "actor" attribute (who caused the event); empty = anyone
     visibility_timeout: int = 120
     max_receives: int = 5
+    concurrency: int | None = None  # the most handlers the queue feeds at once (the mapping's MaximumConcurrency)
+    batch_size: int = 10  # messages a handler call takes at most
+    batching_window: int = 0  # seconds a batch of more than ten may wait to fill (AWS requires one)
 
 
+# Consumers that count and record take deliveries of up to 100 events (one transaction holds the markers and
+# writes of many), waiting at most a second to fill one; messages to members go out at once. A job batch already
+# holds up to 100 keys and an import chunk 500 rows: one message a call.
+EVENT_BATCH, EVENT_BATCHING_WINDOW = 100, 1
+AUDITED_ACTORS = ("staff:", "cli")  # the audit log records what staff and operators did, not what jobs did
 QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec("jobs", handler="job_batches", subscribes_to_events=False, visibility_timeout=900),
-    QueueSpec("statistics", handler="statistics_events", subscribes_to_events=True),
-    QueueSpec("audit", handler="audit_events", subscribes_to_events=True),
+    QueueSpec("jobs", handler="job_batches", subscribes_to_events=False, visibility_timeout=900, batch_size=1),
+    QueueSpec("imports", handler="member_imports", subscribes_to_events=False, visibility_timeout=900, concurrency=20,
+              batch_size=1),
+    QueueSpec("statistics", handler="statistics_events", subscribes_to_events=True, batch_size=EVENT_BATCH,
+              batching_window=EVENT_BATCHING_WINDOW),
+    QueueSpec("audit", handler="audit_events", subscribes_to_events=True, actor_prefixes=AUDITED_ACTORS,
+              batch_size=EVENT_BATCH, batching_window=EVENT_BATCHING_WINDOW),
     QueueSpec(
         "notifications", "notification_events", subscribes_to_events=True, event_types=("notification.requested",)
     ),
-    QueueSpec(
-        "points",
-        "points_events",
-        subscribes_to_events=True,
-        event_types=("member.registered", "member.updated", "tier.changed"),
-    ),
-    QueueSpec(
-        "wallet",
-        "wallet_events",
-        subscribes_to_events=True,
-        event_types=("wallet.topped-up", "wallet.paid", "wallet.refunded", "wallet.cash-refunded"),
-    ),
-)
+    QueueSpec("points", "points_events", subscribes_to_events=True,
+              event_types=("member.registered", "member.updated", "tier.changed"), batch_size=EVENT_BATCH,
+              batching_window=EVENT_BATCHING_WINDOW),
+    QueueSpec("wallet", "wallet_events", subscribes_to_events=True,
+              event_types=("wallet.topped-up", "wallet.paid", "wallet.refunded", "wallet.cash-refunded")),
+)  # fmt: skip
+
+
+def filter_policy(spec: QueueSpec) -> dict[str, list[Any]] | None:
+    """The queue's SNS subscription filter: on the event's type and on who caused it; None: every event."""
+    policy: dict[str, list[Any]] = {}
+    if spec.event_types:
+        policy["type"] = list(spec.event_types)
+    if spec.actor_prefixes:
+        policy["actor"] = [{"prefix": prefix} for prefix in spec.actor_prefixes]
+    return policy or None
+
+
+def queue_spec(logical_name: str) -> QueueSpec:
+    return next(spec for spec in QUEUES if spec.logical_name == logical_name)
 
 
 def physical_queue_name(prefix: str, logical_name: str) -> str:
@@ -53,3 +76,12 @@ def dead_letter_name(prefix: str, logical_name: str) -> str:
 
 def physical_topic_name(prefix: str) -> str:
     return f"{prefix}-{EVENTS_TOPIC}"
+
+
+IMPORTS_BUCKET = "imports"
+UPLOADS_KEPT_DAYS = 7  # uploaded files hold members' personal data: gone a week after their import
+
+
+def local_bucket_name(prefix: str) -> str:
+    """The imports bucket on the emulator; on AWS its name also carries the account and region (names are global)."""
+    return f"{prefix}-{IMPORTS_BUCKET}"

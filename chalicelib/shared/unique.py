@@ -24,3 +24,4 @@ class UniqueRecord(Record):
     owner = UnicodeAttribute()
     created_at = UnicodeAttribute()
     fingerprint = UnicodeAttribute(null=True)  # import markers: a keyed hash of the imported row
+    imported_by = UnicodeAttribute(null=True)  # import markers: the import job that wrote it (none: the CLI's loop)

@@ -22,11 +22,11 @@ def metrics_of(event: Event) -> list[str]:
     return metrics
 
 
-@consumer("daily-stats", queue="statistics", types=[ALL_EVENTS])
+@consumer("daily-stats", queue="statistics", types=[ALL_EVENTS], batched=True)
 def count_event(tx: Transaction, event: Event) -> None:
     day = business_date(datetime.fromisoformat(event.occurred_at), get_settings().tz).isoformat()
     for metric in metrics_of(event):
-        tx.update(DailyCountRecord(day, metric), actions=[DailyCountRecord.total.add(1)])
+        tx.count(DailyCountRecord(day, metric), "total")
 
 
 def daily_counts(day: str) -> dict[str, int]:

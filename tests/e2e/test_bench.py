@@ -81,3 +81,12 @@ def test_the_local_stack_reloads_every_item_and_lists_a_sparse_tier_without_empt
     assert all(listed["members_per_page"][:-1])  # only the last page may be empty
     assert {"cold_start_seconds", "idle_cpu_percent"} <= set(figures)
     assert {"reload_seconds", "items_per_second", "idle_cpu_percent", "stop_seconds"} <= set(restart)
+
+
+def test_an_imported_row_costs_a_fraction_of_a_request_and_the_job_reaches_its_goal_on_aws_by_design():
+    figures = bench("import")
+    local = figures["local"]
+    assert local["imported"] + local["failed"] == local["rows"]  # every row of the file through the job
+    assert figures["requests"]["import_requests_per_row"] <= 0.1  # markers read per 100 rows, a transaction per 20
+    assert figures["requests"]["consumer_requests_per_event"] <= 0.1  # deliveries of up to 100 events
+    assert figures["aws_by_design"]["rows_per_second"] >= 2000

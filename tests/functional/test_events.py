@@ -96,3 +96,69 @@ def test_a_message_that_fails_is_reported_alone_for_redelivery(aws, api):
     bad = {"messageId": "broken-1", "body": json.dumps({"not": "an event"})}
     result = statistics_events({"Records": [bad, *good]}, None)
     assert result == {"batchItemFailures": [{"itemIdentifier": "broken-1"}]}
+
+
+def test_a_delivery_of_several_events_is_counted_in_one_transaction_with_its_counters_summed(aws, api, monkeypatch):
+    for n in range(3):
+        api.post("/v1/stores", {**STORE, "store_id": f"SH-00{n}"})
+    outbox_relay({"Records": stream_records()}, None)
+    messages = receive(aws.queue_urls["statistics"])
+    commits = []
+    original = Transaction.commit
+    monkeypatch.setattr(Transaction, "commit", lambda tx: (commits.append(len(tx)), original(tx))[1])
+    assert statistics_events({"Records": messages}, None) == {"batchItemFailures": []}
+    assert commits == [3 + 1 + 3]  # three markers, one summed "store.created" counter, one counter per store
+    day = business_date(datetime.fromisoformat(Event.model_validate_json(messages[0]["body"]).occurred_at),
+                        get_settings().tz).isoformat()  # fmt: skip
+    assert daily_counts(day)["store.created"] == 3
+
+
+def test_a_delivery_holding_a_redelivered_event_counts_each_event_once(aws, api):
+    for n in range(2):
+        api.post("/v1/stores", {**STORE, "store_id": f"SH-00{n}"})
+    outbox_relay({"Records": stream_records()}, None)
+    first, second = receive(aws.queue_urls["statistics"])
+    assert statistics_events({"Records": [first]}, None) == {"batchItemFailures": []}
+    assert statistics_events({"Records": [first, second, second]}, None) == {"batchItemFailures": []}
+    day = business_date(datetime.fromisoformat(Event.model_validate_json(first["body"]).occurred_at),
+                        get_settings().tz).isoformat()  # fmt: skip
+    assert daily_counts(day)["store.created"] == 2
+
+
+def test_in_a_shared_delivery_only_the_event_that_fails_is_reported(aws, api, monkeypatch):
+    from chalicelib.stats import listeners
+
+    for n in range(3):
+        api.post("/v1/stores", {**STORE, "store_id": f"SH-00{n}"})
+    outbox_relay({"Records": stream_records()}, None)
+    messages = receive(aws.queue_urls["statistics"])
+    poisoned = Event.model_validate_json(messages[1]["body"]).event_id
+    metrics_of = listeners.metrics_of
+
+    def failing(event):
+        if event.event_id == poisoned:
+            raise RuntimeError("a consumer bug")
+        return metrics_of(event)
+
+    monkeypatch.setattr(listeners, "metrics_of", failing)
+    assert statistics_events({"Records": messages}, None) == {
+        "batchItemFailures": [{"itemIdentifier": messages[1]["messageId"]}]}  # fmt: skip
+    monkeypatch.setattr(listeners, "metrics_of", metrics_of)
+    assert statistics_events({"Records": messages}, None) == {"batchItemFailures": []}
+    day = business_date(datetime.fromisoformat(Event.model_validate_json(messages[0]["body"]).occurred_at),
+                        get_settings().tz).isoformat()  # fmt: skip
+    assert daily_counts(day)["store.created"] == 3
+
+
+def test_only_what_staff_and_operators_did_reaches_the_audit_queue(aws, api):
+    from chalicelib.shared.context import Origin, acting_as
+
+    api.post("/v1/stores", STORE)  # an admin's write
+    with acting_as(Origin("system")):
+        tx = Transaction()
+        emit(tx, new_event("points.expired", "member/mb_1", {"member_id": "mb_1"}))  # a job's
+        tx.commit()
+    outbox_relay({"Records": stream_records()}, None)
+    audited = [Event.model_validate_json(m["body"]).type for m in receive(aws.queue_urls["audit"])]
+    counted = [Event.model_validate_json(m["body"]).type for m in receive(aws.queue_urls["statistics"])]
+    assert (audited, sorted(counted)) == (["store.created"], ["points.expired", "store.created"])

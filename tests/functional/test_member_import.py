@@ -139,7 +139,7 @@ class TestCommand:
         monkeypatch.setattr("chalicelib.local.stack.connect", lambda: {})
 
     def run(self, *args):
-        return CliRunner().invoke(cli.cli, ["members", "import", "--workers", "1", *map(str, args)])
+        return CliRunner().invoke(cli.cli, ["members", "import", "--direct", "--workers", "1", *map(str, args)])
 
     def test_exit_0_when_every_row_is_in(self, tmp_path):
         result = self.run(write(tmp_path, ROWS[:1]))

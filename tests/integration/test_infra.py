@@ -204,3 +204,30 @@ def test_the_non_http_functions_bind_their_stages_tables_without_app_py():
              "print(JobRecord.Meta.table_name, LedgerAccountRecord.Meta.table_name)")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["loyalty-dev-jobs", "loyalty-dev-ledger-accounts"]
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
+def test_import_files_land_in_a_private_expiring_bucket_and_chunks_reach_their_workers_one_at_a_time(
+    resources: dict[str, Any],
+) -> None:
+    from chalicelib.shared.topology import UPLOADS_KEPT_DAYS, queue_spec
+    from infra.resources import IMPORTS_BUCKET_ID, imports_bucket_name
+
+    bucket = resources[IMPORTS_BUCKET_ID]["Properties"]
+    assert bucket["BucketName"] == imports_bucket_name(STAGE)
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert {"Id": "UploadsExpire", "Status": "Enabled", "ExpirationInDays": UPLOADS_KEPT_DAYS} in (
+        bucket["LifecycleConfiguration"]["Rules"])  # fmt: skip
+    queue_ids = {p["QueueName"]: logical_id for logical_id, p in _of_type(resources, "AWS::SQS::Queue").items()}
+    imports_queue = queue_ids[physical_queue_name(stack_prefix(STAGE), "imports")]
+    [mapping] = [m for m in _of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+                 if m["EventSourceArn"]["Fn::GetAtt"][0] == imports_queue]  # fmt: skip
+    assert mapping["BatchSize"] == 1
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": queue_spec("imports").concurrency}
+    functions = _of_type(resources, "AWS::Serverless::Function")
+    assert functions["MemberImports"]["Timeout"] == 300
+    for logical_id, properties in functions.items():
+        variables = properties["Environment"]["Variables"]
+        assert variables["LOYALTY_IMPORTS_BUCKET"] == {"Ref": IMPORTS_BUCKET_ID}, logical_id
+        assert variables["LOYALTY_IMPORTS_QUEUE_URL"] == {"Ref": imports_queue}, logical_id

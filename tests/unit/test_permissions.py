@@ -53,3 +53,8 @@ def test_a_change_of_the_grant_or_status_ends_the_sessions(change):
 
 def test_an_unchanged_grant_keeps_the_sessions():
     assert not ends_sessions(ACCOUNT, dict(ACCOUNT))
+
+
+def test_only_admins_import_member_files():
+    for role in Role:
+        assert (Permission.MEMBERS_IMPORT in PERMISSIONS[role]) == (role is Role.ADMIN)
