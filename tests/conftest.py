@@ -34,11 +34,14 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from moto.core.custom_responses_mock import reset_responses_mock  # noqa: E402
+from moto.core.models import DEFAULT_ACCOUNT_ID, responses_mock  # noqa: E402
 
-from chalicelib.local import gateway  # noqa: E402
+from chalicelib.local import gateway, queries  # noqa: E402
 from chalicelib.local.provision import Provisioned, provision  # noqa: E402
 from chalicelib.shared import jobs  # noqa: E402
 from chalicelib.shared.db import bind_tables, physical_name, registered_tables  # noqa: E402
+from chalicelib.shared.topology import physical_topic_name  # noqa: E402
 
 
 def _cheap_password_hashes() -> None:
@@ -57,27 +60,111 @@ EPOCH = date(2026, 1, 1)  # the tests' platform holds data from this day (their 
 REGION = os.environ["AWS_DEFAULT_REGION"]
 
 
+class _WorkerEmulator:
+    """This test process's in-process emulator: the stage's tables, queues and topic are made once, emptied before
+    every test that asks for ``aws``, and switched off around every other test (which may start an emulator of its
+    own, as tests did before this one was shared).
+
+    Emptying reaches into moto's memory, as the local stack's reload does (``chalicelib.local.emulator``): it costs
+    microseconds, where making the 27 tables and the queues again cost 0.3-0.6 s a test, and deleting items
+    through the API would cost a request per table.
+    """
+
+    def __init__(self) -> None:
+        self._mock = mock_aws()
+        self._on = False
+        self._provisioned: Provisioned | None = None
+        self._jobs_table: object = None  # the moto table provisioning made: another one means moto was reset
+
+    def ready(self) -> Provisioned:
+        """The stage's resources, holding nothing."""
+        if not self._on:
+            reset_responses_mock(responses_mock)  # each start registers moto's routes again: keep one set
+            self._mock.start(reset=False)
+            self._on = True
+        jobs_table = _dynamodb_backend().tables.get(physical_name(PREFIX, "jobs"))
+        if self._provisioned is None or jobs_table is not self._jobs_table:  # first use, or another emulator reset moto
+            self._provisioned = provision(PREFIX, REGION)
+            self._jobs_table = _dynamodb_backend().tables[physical_name(PREFIX, "jobs")]
+            bind_tables(PREFIX, REGION)
+        empty_the_emulator()
+        return self._provisioned
+
+    def pause(self) -> None:
+        """Switch moto off, keeping what it holds."""
+        if self._on:
+            self._mock.stop(remove_data=False)
+            self._on = False
+
+
+def _dynamodb_backend() -> Any:
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION]
+
+
+def empty_the_emulator() -> None:
+    """Drop every item, stream record, queued message and published notification of this stage's resources,
+    keeping the resources themselves: a test starts from an empty platform, as it would on a fresh emulator."""
+    from moto.sns.models import sns_backends
+    from moto.sqs.models import sqs_backends
+
+    for name, table in _dynamodb_backend().tables.items():
+        if name.startswith(f"{PREFIX}-"):
+            table.items.clear()
+            if table.stream_shard is not None:
+                table.stream_shard.items.clear()
+    sqs = sqs_backends[DEFAULT_ACCOUNT_ID][REGION]
+    for name, queue in sqs.queues.items():
+        if name.startswith(f"{PREFIX}-"):
+            with queue._messages_lock:  # what purge_queue does, without its one-purge-a-minute rule
+                queue._messages = []
+                queue._pending_messages = set()
+                queue.deleted_messages = set()
+    for arn, topic in sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics.items():
+        if arn.endswith(f":{physical_topic_name(PREFIX)}"):
+            topic.sent_notifications.clear()
+    queries.items_changed()  # the local emulator's partition maps, if one ran in this process, are stale now
+
+
+@pytest.fixture(scope="session")
+def _worker_emulator() -> Iterator[_WorkerEmulator]:
+    emulator = _WorkerEmulator()
+    yield emulator
+    emulator.pause()
+
+
+@pytest.fixture(autouse=True)
+def _emulator_only_for_aws(request: pytest.FixtureRequest, _worker_emulator: _WorkerEmulator) -> None:
+    """Tests that do not ask for ``aws`` run without it: they may start and reset emulators of their own."""
+    if "aws" not in request.fixturenames:
+        _worker_emulator.pause()
+
+
 @pytest.fixture
-def aws() -> Iterator[Provisioned]:
-    """A fresh in-process emulator with every table, queue and the topic, as the infra declares them."""
+def aws(_worker_emulator: _WorkerEmulator) -> Provisioned:
+    """The in-process emulator with every table, queue and the topic, as the infra declares them, and nothing in
+    them. The resources are made once per test process (xdist worker) and emptied before each test."""
     from chalicelib.identity import member_auth, partners
     from chalicelib.identity import service as staff
     from chalicelib.purchases import service as purchases
+    from chalicelib.shared import clock
+    from chalicelib.shared.settings import get_settings
     from chalicelib.stores import service as stores
     from chalicelib.tiers import programmes
 
-    # a fresh emulator holds none of what earlier tests created: forget the per-process caches
+    provisioned = _worker_emulator.ready()
+    # an empty emulator holds none of what earlier tests created: forget the per-process caches
     stores.known_stores.clear()
     member_auth._sessions.clear()
     staff._sessions.clear()
     partners._cache.clear()
     purchases.forget_rules()
     programmes.forget()
-    with mock_aws():
-        provisioned = provision(PREFIX, REGION)
-        bind_tables(PREFIX, REGION)
-        jobs.set_epoch(EPOCH)
-        yield provisioned
+    clock.forget_test_clock()
+    get_settings.cache_clear()
+    jobs.set_epoch(EPOCH)
+    return provisioned
 
 
 @dataclass
@@ -270,6 +357,7 @@ def http_stack() -> Iterator[HttpStack]:
     emulator.start()
     os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint_url
     provision(PREFIX, REGION, endpoint_url=emulator.endpoint_url)
+    empty_the_emulator()  # moto's memory is this process's: what the last ``aws`` test left is still there
     bind_tables(PREFIX, REGION)
     gateway.install()
     _undo_an_earlier_local_server()
