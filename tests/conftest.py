@@ -33,8 +33,10 @@ from datetime import date  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
+from _pytest.nodeid import NodeId  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.core.custom_responses_mock import reset_responses_mock  # noqa: E402
+from moto.core.model_instances import reset_model_data  # noqa: E402
 from moto.core.models import DEFAULT_ACCOUNT_ID, responses_mock  # noqa: E402
 
 from chalicelib.local import gateway, queries  # noqa: E402
@@ -58,6 +60,18 @@ _cheap_password_hashes()
 PREFIX = os.environ["LOYALTY_TABLE_PREFIX"]
 EPOCH = date(2026, 1, 1)  # the tests' platform holds data from this day (their clocks are frozen in 2026)
 REGION = os.environ["AWS_DEFAULT_REGION"]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep ``--dist loadgroup``'s groups under pytest 9.2. pytest-xdist 3.8 tells its scheduler a test's group by
+    appending ``@group`` to ``item._nodeid``, which pytest no longer reads (node ids live in ``item._id`` now), so
+    every ``xdist_group`` was silently ignored (pytest-dev/pytest-xdist#1386): the CloudFormation package was
+    built once per worker, and the make-run and http-stack tests were spread over both."""
+    for item in items:
+        grouped = item.__dict__.get("_nodeid")
+        if grouped and grouped != item.nodeid:
+            item._id = NodeId.parse(grouped)
 
 
 class _WorkerEmulator:
@@ -125,6 +139,7 @@ def empty_the_emulator() -> None:
         if arn.endswith(f":{physical_topic_name(PREFIX)}"):
             topic.sent_notifications.clear()
     queries.items_changed()  # the local emulator's partition maps, if one ran in this process, are stale now
+    reset_model_data()  # moto tracks every object it ever made (tables it copied for each transaction too)
 
 
 @pytest.fixture(scope="session")
