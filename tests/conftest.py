@@ -39,7 +39,7 @@ from moto.core.custom_responses_mock import reset_responses_mock  # noqa: E402
 from moto.core.model_instances import reset_model_data  # noqa: E402
 from moto.core.models import DEFAULT_ACCOUNT_ID, responses_mock  # noqa: E402
 
-from chalicelib.local import gateway, queries  # noqa: E402
+from chalicelib.local import gateway, queries, transactions  # noqa: E402
 from chalicelib.local.provision import Provisioned, provision  # noqa: E402
 from chalicelib.shared import jobs  # noqa: E402
 from chalicelib.shared.db import bind_tables, physical_name, registered_tables  # noqa: E402
@@ -92,6 +92,12 @@ class _WorkerEmulator:
 
     def ready(self) -> Provisioned:
         """The stage's resources, holding nothing."""
+        # moto copies every table a transaction touches, so a test's cost grew with what its tables held (the
+        # points model spent 22 of its 30 s copying). The local stack's two-phase TransactWriteItems costs what
+        # it writes and ends where moto's does for every outcome (tests/integration/test_emulator_transactions.py);
+        # any test process that started a local emulator used it already, so now every test sees the same one.
+        # (Safe here as behind the emulator's lock: these tests send one request at a time.)
+        transactions.install()
         if not self._on:
             reset_responses_mock(responses_mock)  # each start registers moto's routes again: keep one set
             self._mock.start(reset=False)
