@@ -148,22 +148,23 @@ def empty_the_emulator() -> None:
     reset_model_data()  # moto tracks every object it ever made (tables it copied for each transaction too)
 
 
-@pytest.fixture(scope="session")
-def _worker_emulator() -> Iterator[_WorkerEmulator]:
-    emulator = _WorkerEmulator()
-    yield emulator
-    emulator.pause()
+_worker_emulator = _WorkerEmulator()
 
 
-@pytest.fixture(autouse=True)
-def _emulator_only_for_aws(request: pytest.FixtureRequest, _worker_emulator: _WorkerEmulator) -> None:
-    """Tests that do not ask for ``aws`` run without it: they may start and reset emulators of their own."""
-    if "aws" not in request.fixturenames:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test that does not ask for ``aws`` runs without it, from before its first fixture (a module's fixture may
+    start an emulator of its own, and moto resets only an outermost one)."""
+    if "aws" not in item.fixturenames:  # type: ignore[attr-defined]
         _worker_emulator.pause()
 
 
+def pytest_sessionfinish() -> None:
+    _worker_emulator.pause()
+
+
 @pytest.fixture
-def aws(_worker_emulator: _WorkerEmulator) -> Provisioned:
+def aws() -> Provisioned:
     """The in-process emulator with every table, queue and the topic, as the infra declares them, and nothing in
     them. The resources are made once per test process (xdist worker) and emptied before each test."""
     from chalicelib.identity import member_auth, partners
