@@ -24,6 +24,7 @@ for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
     os.environ.pop(name, None)
 
 import contextlib  # noqa: E402
+import functools  # noqa: E402
 import json  # noqa: E402
 import socket  # noqa: E402
 import threading  # noqa: E402
@@ -264,9 +265,11 @@ _made: list[str] = []
 
 def token_for(roles: list[str], stores: tuple[str, ...] = ()) -> str:
     """An access token for a new staff account with ``roles`` (and store scope, whose stores are made if
-    missing: staff are scoped only to stores that exist), made through the service."""
+    missing: staff are scoped only to stores that exist), made through the service, as if they had just logged in
+    (logging in is tested through the API; here it would cost a lockout count and two reads for every test)."""
     from chalicelib.identity import service
     from chalicelib.identity.schemas import StaffCreate
+    from chalicelib.shared import clock
     from chalicelib.stores.schemas import StoreCreate
     from chalicelib.stores.service import create_store, store_exists
 
@@ -278,8 +281,8 @@ def token_for(roles: list[str], stores: tuple[str, ...] = ()) -> str:
     _made.append(username)
     account = StaffCreate(username=username, display_name=username, password=STAFF_PASSWORD, roles=roles,
                           stores=list(stores))  # fmt: skip
-    service.create_staff(account)
-    return service.log_in(username, STAFF_PASSWORD).access_token
+    staff = service.create_staff(account)
+    return service.issue_tokens(service._staff_claims(staff, clock.real_now().timestamp())).access_token
 
 
 def member_token(phone: str = "13900000000", name: str = "会员") -> tuple[str, str]:
@@ -310,8 +313,6 @@ def signed_headers(partner_id: str, secret: str, body: bytes, timestamp: int | N
 def deliver(aws: Provisioned, queue: str, times: int = 1) -> list[dict[str, Any]]:
     """Relay the outbox to the topic, then hand ``queue``'s messages to its Lambda handler ``times`` times (a
     repeat is a redelivery). Returns the messages."""
-    import boto3
-
     from chalicelib.platform import handlers
     from chalicelib.shared.events import OutboxRecord
     from chalicelib.shared.topology import QUEUES
@@ -319,7 +320,7 @@ def deliver(aws: Provisioned, queue: str, times: int = 1) -> list[dict[str, Any]
     records = [{"eventName": "INSERT", "dynamodb": {"NewImage": {"envelope": {"S": r.envelope}}}}
                for r in OutboxRecord.scan()]  # fmt: skip
     handlers.outbox_relay({"Records": records}, None)
-    sqs = boto3.client("sqs", region_name=REGION)
+    sqs = emulator_client("sqs")
     messages: list[dict[str, Any]] = []
     while batch := sqs.receive_message(QueueUrl=aws.queue_urls[queue], MaxNumberOfMessages=10).get("Messages"):
         messages += [{"messageId": m["MessageId"], "body": m["Body"]} for m in batch]
@@ -331,11 +332,17 @@ def deliver(aws: Provisioned, queue: str, times: int = 1) -> list[dict[str, Any]
     return messages
 
 
-def item_counts() -> dict[str, int]:
-    """Items in every table, by logical name: proof that a refused request wrote nothing."""
+@functools.cache
+def emulator_client(service: str) -> Any:
+    """A boto3 client of the in-process emulator (made once: a client costs 20-40 ms)."""
     import boto3
 
-    client = boto3.client("dynamodb", region_name=REGION)
+    return boto3.client(service, region_name=REGION)
+
+
+def item_counts() -> dict[str, int]:
+    """Items in every table, by logical name: proof that a refused request wrote nothing."""
+    client = emulator_client("dynamodb")
     return {
         cls.logical_name: client.scan(TableName=physical_name(PREFIX, cls.logical_name), Select="COUNT")["Count"]
         for cls in registered_tables()
