@@ -26,6 +26,7 @@ for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
     os.environ.pop(name, None)
 
 import contextlib  # noqa: E402
+import functools  # noqa: E402
 import json  # noqa: E402
 import socket  # noqa: E402
 import threading  # noqa: E402
@@ -35,12 +36,17 @@ from datetime import date  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
+from _pytest.nodeid import NodeId  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from moto.core.custom_responses_mock import reset_responses_mock  # noqa: E402
+from moto.core.model_instances import reset_model_data  # noqa: E402
+from moto.core.models import DEFAULT_ACCOUNT_ID, responses_mock  # noqa: E402
 
-from chalicelib.local import gateway  # noqa: E402
+from chalicelib.local import gateway, queries, transactions  # noqa: E402
 from chalicelib.local.provision import Provisioned, provision  # noqa: E402
 from chalicelib.shared import jobs  # noqa: E402
 from chalicelib.shared.db import bind_tables, physical_name, registered_tables  # noqa: E402
+from chalicelib.shared.topology import physical_topic_name  # noqa: E402
 
 
 def _cheap_password_hashes() -> None:
@@ -59,17 +65,122 @@ EPOCH = date(2026, 1, 1)  # the tests' platform holds data from this day (their 
 REGION = os.environ["AWS_DEFAULT_REGION"]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep ``--dist loadgroup``'s groups under pytest 9.2. pytest-xdist 3.8 tells its scheduler a test's group by
+    appending ``@group`` to ``item._nodeid``, which pytest no longer reads (node ids live in ``item._id`` now), so
+    every ``xdist_group`` was silently ignored (pytest-dev/pytest-xdist#1386): the CloudFormation package was
+    built once per worker, and the make-run and http-stack tests were spread over both."""
+    for item in items:
+        grouped = item.__dict__.get("_nodeid")
+        if grouped and grouped != item.nodeid:
+            item._id = NodeId.parse(grouped)
+
+
+class _WorkerEmulator:
+    """This test process's in-process emulator: the stage's tables, queues and topic are made once, emptied before
+    every test that asks for ``aws``, and switched off around every other test (which may start an emulator of its
+    own, as tests did before this one was shared).
+
+    Emptying reaches into moto's memory, as the local stack's reload does (``chalicelib.local.emulator``): it costs
+    microseconds, where making the 27 tables and the queues again cost 0.3-0.6 s a test, and deleting items
+    through the API would cost a request per table.
+    """
+
+    def __init__(self) -> None:
+        self._mock = mock_aws()
+        self._on = False
+        self._provisioned: Provisioned | None = None
+        self._jobs_table: object = None  # the moto table provisioning made: another one means moto was reset
+
+    def ready(self) -> Provisioned:
+        """The stage's resources, holding nothing."""
+        # moto copies every table a transaction touches, so a test's cost grew with what its tables held (the
+        # points model spent 22 of its 30 s copying). The local stack's two-phase TransactWriteItems costs what
+        # it writes and ends where moto's does for every outcome (tests/integration/test_emulator_transactions.py);
+        # any test process that started a local emulator used it already, so now every test sees the same one.
+        # (Safe here as behind the emulator's lock: these tests send one request at a time.)
+        transactions.install()
+        if not self._on:
+            reset_responses_mock(responses_mock)  # each start registers moto's routes again: keep one set
+            self._mock.start(reset=False)
+            self._on = True
+        jobs_table = _dynamodb_backend().tables.get(physical_name(PREFIX, "jobs"))
+        if self._provisioned is None or jobs_table is not self._jobs_table:  # first use, or another emulator reset moto
+            self._provisioned = provision(PREFIX, REGION)
+            self._jobs_table = _dynamodb_backend().tables[physical_name(PREFIX, "jobs")]
+            bind_tables(PREFIX, REGION)
+        empty_the_emulator()
+        return self._provisioned
+
+    def pause(self) -> None:
+        """Switch moto off, keeping what it holds."""
+        if self._on:
+            self._mock.stop(remove_data=False)
+            self._on = False
+
+
+def _dynamodb_backend() -> Any:
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION]
+
+
+def empty_the_emulator() -> None:
+    """Drop every item, stream record, queued message and published notification of this stage's resources,
+    keeping the resources themselves: a test starts from an empty platform, as it would on a fresh emulator."""
+    from moto.sns.models import sns_backends
+    from moto.sqs.models import sqs_backends
+
+    for name, table in _dynamodb_backend().tables.items():
+        if name.startswith(f"{PREFIX}-"):
+            table.items.clear()
+            if table.stream_shard is not None:
+                table.stream_shard.items.clear()
+    sqs = sqs_backends[DEFAULT_ACCOUNT_ID][REGION]
+    for name, queue in sqs.queues.items():
+        if name.startswith(f"{PREFIX}-"):
+            with queue._messages_lock:  # what purge_queue does, without its one-purge-a-minute rule
+                queue._messages = []
+                queue._pending_messages = set()
+                queue.deleted_messages = set()
+    for arn, topic in sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics.items():
+        if arn.endswith(f":{physical_topic_name(PREFIX)}"):
+            topic.sent_notifications.clear()
+    queries.items_changed()  # the local emulator's partition maps, if one ran in this process, are stale now
+    reset_model_data()  # moto tracks every object it ever made (tables it copied for each transaction too)
+
+
+_worker_emulator = _WorkerEmulator()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test that does not ask for ``aws`` runs without it, from before its first fixture (a module's fixture may
+    start an emulator of its own, and moto resets only an outermost one)."""
+    if "aws" not in item.fixturenames:  # type: ignore[attr-defined]
+        _worker_emulator.pause()
+
+
+def pytest_sessionfinish() -> None:
+    _worker_emulator.pause()
+
+
 @pytest.fixture
-def aws() -> Iterator[Provisioned]:
-    """A fresh in-process emulator with every table, queue and the topic, as the infra declares them."""
+def aws() -> Provisioned:
+    """The in-process emulator with every table, queue and the topic, as the infra declares them, and nothing in
+    them. The resources are made once per test process (xdist worker) and emptied before each test."""
     from chalicelib.identity import member_auth, partners
     from chalicelib.identity import service as staff
     from chalicelib.purchases import service as purchases
+    from chalicelib.shared import clock
+    from chalicelib.shared.settings import get_settings
     from chalicelib.stores import service as stores
     from chalicelib.tiers import programmes
     from chalicelib.wallet import plans as wallet_plans
 
-    # a fresh emulator holds none of what earlier tests created: forget the per-process caches
+    provisioned = _worker_emulator.ready()
+    # an empty emulator holds none of what earlier tests created: forget the per-process caches
     stores.known_stores.clear()
     member_auth._sessions.clear()
     staff._sessions.clear()
@@ -77,11 +188,10 @@ def aws() -> Iterator[Provisioned]:
     purchases.forget_rules()
     programmes.forget()
     wallet_plans.forget_plans()
-    with mock_aws():
-        provisioned = provision(PREFIX, REGION)
-        bind_tables(PREFIX, REGION)
-        jobs.set_epoch(EPOCH)
-        yield provisioned
+    clock.forget_test_clock()
+    get_settings.cache_clear()
+    jobs.set_epoch(EPOCH)
+    return provisioned
 
 
 @dataclass
@@ -159,9 +269,11 @@ _made: list[str] = []
 
 def token_for(roles: list[str], stores: tuple[str, ...] = ()) -> str:
     """An access token for a new staff account with ``roles`` (and store scope, whose stores are made if
-    missing: staff are scoped only to stores that exist), made through the service."""
+    missing: staff are scoped only to stores that exist), made through the service, as if they had just logged in
+    (logging in is tested through the API; here it would cost a lockout count and two reads for every test)."""
     from chalicelib.identity import service
     from chalicelib.identity.schemas import StaffCreate
+    from chalicelib.shared import clock
     from chalicelib.stores.schemas import StoreCreate
     from chalicelib.stores.service import create_store, store_exists
 
@@ -173,8 +285,8 @@ def token_for(roles: list[str], stores: tuple[str, ...] = ()) -> str:
     _made.append(username)
     account = StaffCreate(username=username, display_name=username, password=STAFF_PASSWORD, roles=roles,
                           stores=list(stores))  # fmt: skip
-    service.create_staff(account)
-    return service.log_in(username, STAFF_PASSWORD).access_token
+    staff = service.create_staff(account)
+    return service.issue_tokens(service._staff_claims(staff, clock.real_now().timestamp())).access_token
 
 
 def member_token(phone: str = "13900000000", name: str = "会员") -> tuple[str, str]:
@@ -205,8 +317,6 @@ def signed_headers(partner_id: str, secret: str, body: bytes, timestamp: int | N
 def deliver(aws: Provisioned, queue: str, times: int = 1) -> list[dict[str, Any]]:
     """Relay the outbox to the topic, then hand ``queue``'s messages to its Lambda handler ``times`` times (a
     repeat is a redelivery). Returns the messages."""
-    import boto3
-
     from chalicelib.platform import handlers
     from chalicelib.shared.events import OutboxRecord
     from chalicelib.shared.topology import QUEUES
@@ -214,7 +324,7 @@ def deliver(aws: Provisioned, queue: str, times: int = 1) -> list[dict[str, Any]
     records = [{"eventName": "INSERT", "dynamodb": {"NewImage": {"envelope": {"S": r.envelope}}}}
                for r in OutboxRecord.scan()]  # fmt: skip
     handlers.outbox_relay({"Records": records}, None)
-    sqs = boto3.client("sqs", region_name=REGION)
+    sqs = emulator_client("sqs")
     messages: list[dict[str, Any]] = []
     while batch := sqs.receive_message(QueueUrl=aws.queue_urls[queue], MaxNumberOfMessages=10).get("Messages"):
         messages += [{"messageId": m["MessageId"], "body": m["Body"]} for m in batch]
@@ -226,11 +336,17 @@ def deliver(aws: Provisioned, queue: str, times: int = 1) -> list[dict[str, Any]
     return messages
 
 
-def item_counts() -> dict[str, int]:
-    """Items in every table, by logical name: proof that a refused request wrote nothing."""
+@functools.cache
+def emulator_client(service: str) -> Any:
+    """A boto3 client of the in-process emulator (made once: a client costs 20-40 ms)."""
     import boto3
 
-    client = boto3.client("dynamodb", region_name=REGION)
+    return boto3.client(service, region_name=REGION)
+
+
+def item_counts() -> dict[str, int]:
+    """Items in every table, by logical name: proof that a refused request wrote nothing."""
+    client = emulator_client("dynamodb")
     return {
         cls.logical_name: client.scan(TableName=physical_name(PREFIX, cls.logical_name), Select="COUNT")["Count"]
         for cls in registered_tables()
@@ -274,6 +390,7 @@ def http_stack() -> Iterator[HttpStack]:
     emulator.start()
     os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint_url
     provision(PREFIX, REGION, endpoint_url=emulator.endpoint_url)
+    empty_the_emulator()  # moto's memory is this process's: what the last ``aws`` test left is still there
     bind_tables(PREFIX, REGION)
     gateway.install()
     _undo_an_earlier_local_server()
