@@ -4,34 +4,41 @@ from __future__ import annotations
 
 from chalice.app import Blueprint
 
-from chalicelib.counter.schemas import CounterPoints, CounterTier, CounterView
+from chalicelib.counter.schemas import CounterPoints, CounterTier, CounterView, CounterWallet
 from chalicelib.identity.access import Staff
 from chalicelib.identity.rules import Permission
+from chalicelib.ledger.registry import ledger
 from chalicelib.members import service as members
 from chalicelib.members.model import Status, mask_phone
 from chalicelib.points import service as points
+from chalicelib.points.book import BOOK as POINTS
 from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.tiers import service as tiers
+from chalicelib.wallet import service as wallet
 
 bp = Blueprint(__name__)
 SERVE = Staff(Permission.MEMBERS_READ, serves=True)
 
 
-@endpoint(bp, "/v1/members/{member_id}/counter", "GET", summary="Serve a member: who, tier and benefits, points",
+@endpoint(bp, "/v1/members/{member_id}/counter", "GET",
+          summary="Serve a member: who, tier and benefits, points, stored value",
           tag="counter", access=SERVE, response=CounterView, errors=(NotFound,))  # fmt: skip
 def counter_view(ctx: RequestContext, member_id: str) -> Reply:
     """The counter view (收银台视图) a cashier serves a member from, at any store of the chain: member number,
-    name, masked phone, status, home store, tier (会员等级) with its valid-until date and benefits (权益), and points
-    (积分): available, pending, debt and the next expiry. Reached by member id, usually after a lookup by member code
-    (会员码) or phone.
+    name, masked phone, status, home store, tier (会员等级) with its valid-until date and benefits (权益), points
+    (积分): available, pending, debt and the next expiry, and stored value (储值): principal and bonus. Reached by
+    member id, usually after a lookup by member code (会员码) or phone. Two reads: the profile, and the member's
+    books (points, tier and wallet are books of one ledger account).
 
     Errors: 404 for an unknown or erased member."""
     member = members.get_member(member_id)
     if member.status is Status.ERASED:
         raise NotFound(f"No member {member_id!r}")
-    balance = points.balance(member_id)
-    standing = tiers.status(member_id, with_history=False)
+    holdings = ledger().holdings(member_id)
+    balance = points.balance_of(holdings.state(member_id, POINTS))
+    standing = tiers.status(member_id, with_history=False, holdings=holdings)
+    stored = wallet.parts_of(holdings, member_id)
     soonest = balance.expiring[0] if balance.expiring else None
     view = CounterView(
         member_id=member.member_id, member_no=member.member_no, name=member.name,
@@ -41,5 +48,6 @@ def counter_view(ctx: RequestContext, member_id: str) -> Reply:
         points=CounterPoints(available=balance.available, pending=balance.pending, debt=balance.debt,
                              next_expiry=soonest[0] if soonest else None,
                              next_expiry_points=soonest[1] if soonest else 0),
+        wallet=CounterWallet(**stored.to_json(), total_fen=stored.total),
     )  # fmt: skip
     return Reply(view)

@@ -31,9 +31,17 @@ class CounterPoints(Schema):
     next_expiry_points: int = Field(description="how many points expire that day")
 
 
+class CounterWallet(Schema):
+    """The member's stored value (储值) at a glance: what they can pay with at the till."""
+
+    principal_fen: int = Field(description="principal (本金) the member paid in, in fen (分)")
+    bonus_fen: int = Field(description="bonus (赠送金) top-up plans gave, in fen (分)")
+    total_fen: int = Field(description="principal and bonus together, in fen (分)")
+
+
 class CounterView(Schema):
     """What a cashier needs to serve a member at any store of the chain: who they are (phone masked), their
-    tier and benefits and their points. Coupons and stored value join this view as they ship."""
+    tier and benefits, their points and their stored value. Coupons join this view as they ship."""
 
     confidential = True  # a name beside a member number and a masked phone points at one person
 
@@ -45,3 +53,4 @@ class CounterView(Schema):
     home_store_id: str | None = Field(description="their home store (所属门店); null: none")
     tier: CounterTier = Field(description="their tier (会员等级) and benefits (权益)")
     points: CounterPoints = Field(description="their points (积分)")
+    wallet: CounterWallet = Field(description="stored value (储值): principal and bonus, as they pay at the till")

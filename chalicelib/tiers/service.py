@@ -356,10 +356,10 @@ def _described(override: Override | None) -> dict[str, Any] | None:
     return {"kind": override.kind, "tier": override.tier, "until": str(override.until), "reason": override.reason}
 
 
-def status(member_id: str, *, with_history: bool = True) -> dict[str, Any]:
+def status(member_id: str, *, with_history: bool = True, holdings: Holdings | None = None) -> dict[str, Any]:
     """Where the member stands now: tier and period, progress to the next tier, retention, benefits, history
-    (left empty without ``with_history``, which saves its query)."""
-    holdings = ledger().holdings(member_id)
+    (left empty without ``with_history``, which saves its query). ``holdings``: the member's books already read."""
+    holdings = holdings or ledger().holdings(member_id)
     version = programmes.current()
     programme, today = version.programme, clock.business_today()
     standing, metrics = standing_of(holdings.state(member_id, TIER), programme), holdings.state(member_id, GROWTH)

@@ -501,6 +501,11 @@ def _require_member(member_id: str) -> None:
         raise NotFound(f"No member {member_id!r}")
 
 
+def parts_of(holdings: Holdings, member_id: str) -> Parts:
+    """The member's wallet from their books already read (the counter view reads every book at once)."""
+    return _wallet(holdings, member_id)
+
+
 def wallet_of(member_id: str) -> dict[str, Any]:
     """The member's wallet as of now: one read (two for a member who never had one: are they a member?)."""
     found = wallets().wallet(member_id)

@@ -545,3 +545,15 @@ def test_the_wallet_examples_tell_a_story_the_api_accepts(api):
         ),
         201,
     )
+
+
+def test_a_cashier_s_counter_view_shows_the_wallet_beside_points_and_tier(api, partner, plan, member):
+    ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id="CZ-100-20"))
+    ok(pay(api, partner, {"member_id": member}, 3_000))
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    view = cashier.get(f"/v1/members/{member}/counter")
+    assert view.status == 200, view.body
+    wallet = api.get(f"/v1/members/{member}/wallet").body
+    assert view.body["wallet"] == {key: wallet[key] for key in ("principal_fen", "bonus_fen", "total_fen")}
+    assert view.body["wallet"]["total_fen"] == 12_000 - 3_000
+    assert view.body["tier"]["code"] == "normal"
