@@ -12,7 +12,7 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
 
 
-@consumer("registration-points", queue="points", types=["member.registered"])
+@consumer("registration-points", queue="points", types=["member.registered"], batched=True)
 def reward_new_member(tx: Transaction, event: Event) -> None:
     """Books in its own transaction, exactly once by member id, so a redelivery changes nothing."""
     payload = event.payload
@@ -27,7 +27,7 @@ def reward_new_member(tx: Transaction, event: Event) -> None:
         tx.extend(marker)
 
 
-@consumer("profile-growth", queue="points", types=["member.updated"])
+@consumer("profile-growth", queue="points", types=["member.updated"], batched=True)
 def reward_complete_profile(tx: Transaction, event: Event) -> None:
     """Once per member by construction (the activity's event id is the member id). Only edits of the fields
     that complete a profile are looked at."""
