@@ -76,7 +76,9 @@ def test_a_fresh_process_makes_one_botocore_client_and_a_warm_purchase_two_reque
 def test_the_local_stack_reloads_every_item_and_lists_a_sparse_tier_without_empty_pages():
     figures = bench("local_stack")
     restart, listed = figures["restart"], figures["sparse_list"]
-    assert restart["items"] >= 7 * restart["members"]  # each member's profile, claims and consumers' markers
+    # each member's profile, phone and member-number claims, import marker, and the statistics and points consumers'
+    # markers (the import runs as a job: the audit log keeps the staff's import, not each row's registration)
+    assert restart["items"] >= 6 * restart["members"]
     assert listed["members"] == restart["members"] // 1000
     assert all(listed["members_per_page"][:-1])  # only the last page may be empty
     assert {"cold_start_seconds", "idle_cpu_percent"} <= set(figures)
