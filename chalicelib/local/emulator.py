@@ -102,6 +102,19 @@ class LockedEmulator(ThreadedMotoServer):
                 if name in backend.tables
             }
 
+    def forget(self, region: str, table_name: str, keys: list[dict[str, Any]]) -> None:
+        """Drop the items with these keys (DynamoDB JSON) from a table, leaving no record on its stream."""
+        with self._lock:
+            table = _dynamodb(region).tables[table_name]
+            for key in keys:
+                hash_key = DynamoType(key[table.hash_key_attr])
+                if table.range_key_attr is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items.get(hash_key, {}).pop(DynamoType(key[table.range_key_attr]), None)
+            self.writes += 1
+            queries.items_changed()
+
     def restore(self, region: str, path: Path) -> int:
         """Load the items saved at ``path`` into the existing tables; return how many were loaded.
 

@@ -84,15 +84,16 @@ def deliver(delivery: Delivery) -> int:
 
 
 class WorkerProcesses:
-    """Deliveries run in ``count`` worker processes (``python -m chalicelib.local.worker``), one at a time each,
-    sent on their standard input and answered on their standard output (a JSON line each way).
+    """Work runs in ``count`` worker processes (``python -m chalicelib.local.worker``), one command at a time
+    each (a delivery, a relay step), sent on their standard input and answered on their standard output (a JSON
+    line each way).
 
     A worker ends when its input closes, so workers never outlive the stack, however the stack ends; they ignore
     Ctrl-C (the terminal sends it to the whole process group), since the stack drains them before it stops.
     """
 
     def __init__(self, count: int, environment: dict[str, str]) -> None:
-        self._work: queue.Queue[tuple[Delivery, Future[int]] | None] = queue.Queue()
+        self._work: queue.Queue[tuple[dict[str, Any], Future[Any]] | None] = queue.Queue()
         self._processes = [
             subprocess.Popen(
                 [sys.executable, "-m", "chalicelib.local.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -105,23 +106,23 @@ class WorkerProcesses:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, delivery: Delivery) -> Future[int]:
-        future: Future[int] = Future()
-        self._work.put((delivery, future))
+    def submit(self, command: dict[str, Any]) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._work.put((command, future))
         return future
 
     def _feed(self, process: subprocess.Popen[bytes]) -> None:
         assert process.stdin is not None
         assert process.stdout is not None
         while (work := self._work.get()) is not None:
-            delivery, future = work
+            command, future = work
             try:
-                process.stdin.write(json.dumps(vars(delivery)).encode() + b"\n")
+                process.stdin.write(json.dumps(command).encode() + b"\n")
                 process.stdin.flush()
                 answer = process.stdout.readline()
                 if not answer:
                     raise RuntimeError(f"worker process {process.pid} ended (exit {process.poll()})")
-                future.set_result(int(json.loads(answer)))
+                future.set_result(json.loads(answer))
             except Exception as e:
                 future.set_exception(e)
                 if process.poll() is not None:
@@ -191,12 +192,13 @@ class QueuePoller:
                 route.in_flight += 1
                 route.more = False
             started = True
-            self._pool.submit(route.delivery).add_done_callback(functools.partial(self._delivered, route))
+            future = self._pool.submit({"deliver": vars(route.delivery)})
+            future.add_done_callback(functools.partial(self._delivered, route))
         return started
 
-    def _delivered(self, route: _Route, future: Future[int]) -> None:
+    def _delivered(self, route: _Route, future: Future[Any]) -> None:
         try:
-            received = future.result()
+            received = int(future.result())
         except Exception:
             from chalicelib.shared.logs import logger
 

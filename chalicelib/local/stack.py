@@ -1,8 +1,9 @@
 """``make run``: the whole platform on one machine, for development only.
 
-Starts the locked emulator, creates the tables, topic and queues from the infra definitions, reloads the
-data saved under ``.local/``, seeds demo data once, relays the outbox stream to the topic and feeds the
-queues to the same handler functions Lambda runs, and serves the API with Chalice's local server. On
+Starts the locked emulator, creates the tables, topic, queues and imports bucket from the infra definitions,
+reloads the data saved under ``.local/``, seeds demo data once, relays the outbox stream to the topic and
+feeds the queues to the same handler functions Lambda runs (in worker processes, see ``poller``), and serves
+the API with Chalice's local server. On
 SIGINT or SIGTERM it stops serving, relays what is left in the outbox, empties the queues into their
 consumers, saves and exits; it also saves every few seconds after writes (a consistent snapshot).
 Production data lives in DynamoDB; nothing here is meant for it.
@@ -23,13 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from chalicelib.local.arrivals import QUEUE_MESSAGES, STREAM_RECORDS, Bell
 from chalicelib.local.emulator import LockedEmulator, save
 from chalicelib.local.files import private_file
-from chalicelib.local.poller import QueuePoller, default_workers
+from chalicelib.local.poller import QueuePoller, WorkerProcesses, default_workers
 from chalicelib.local.provision import Provisioned, provision
+from chalicelib.local.relay import OutboxRelay
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 REGION = "cn-north-1"
@@ -155,48 +155,6 @@ class Worker(threading.Thread):
         self._bell.ring()
 
 
-class OutboxRelay:
-    """Reads the outbox table's stream like the Lambda trigger does and calls the same relay function.
-
-    After publishing, it deletes the relayed items (the emulator ignores TTL), so the outbox saved on stop
-    holds only events not yet relayed, and they are relayed on the next start.
-    """
-
-    def __init__(self, endpoint_url: str, stream_arn: str, outbox_table: str) -> None:
-        self._streams = boto3.client("dynamodbstreams", region_name=REGION, endpoint_url=endpoint_url)
-        self._dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint_url)
-        self._table = outbox_table
-        shards = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-        self._iterators = [
-            self._streams.get_shard_iterator(
-                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-            for shard in shards
-        ]
-
-    def step(self) -> bool:
-        from chalicelib.platform.handlers import outbox_relay
-
-        busy = False
-        for index, iterator in enumerate(self._iterators):
-            result = self._streams.get_records(ShardIterator=iterator, Limit=100)
-            records = result["Records"]
-            if records:
-                outbox_relay({"Records": records}, None)
-                self._forget([record["dynamodb"]["Keys"] for record in records if record["eventName"] == "INSERT"])
-                busy = True
-            self._iterators[index] = result.get("NextShardIterator", iterator)
-        return busy
-
-    def _forget(self, keys: list[dict[str, Any]]) -> None:
-        """Delete relayed outbox items, 25 a request."""
-        for start in range(0, len(keys), 25):
-            pending = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
-            while pending:
-                answer = self._dynamodb.batch_write_item(RequestItems={self._table: pending})
-                pending = answer.get("UnprocessedItems", {}).get(self._table, [])
-
-
 class Saver:
     """Saves table data when the emulator saw writes since the last save, spaced by the cost of saving."""
 
@@ -238,6 +196,7 @@ def running_stack(
     threads: list[Worker] = []
     saver: Saver | None = None
     poller: QueuePoller | None = None
+    relay: OutboxRelay | None = None
     drainers: list[Callable[[], bool]] = []
     try:
         endpoint = emulator.endpoint_url
@@ -264,7 +223,9 @@ def running_stack(
 
             created = seed_demo_data()
             say(f"Demo data: {created} new items" if created else "Demo data already present")
-        relay = OutboxRelay(endpoint, provisioned.stream_arns["outbox"], physical_name(PREFIX, "outbox"))
+        outbox = physical_name(PREFIX, "outbox")
+        relay = OutboxRelay(provisioned.stream_arns["outbox"], lambda keys: emulator.forget(REGION, outbox, keys),
+                            WorkerProcesses(1, {**os.environ, **environment}) if workers else None)  # fmt: skip
         poller = QueuePoller(provisioned.queue_urls, {**os.environ, **environment}, workers)
         drainers = [relay.step, poller.drain_step]
         threads = [
@@ -283,8 +244,9 @@ def running_stack(
         for thread in threads:
             thread.join(timeout=10)
         _drain(drainers, say)
-        if poller is not None:
-            poller.stop()
+        for stopped in (poller, relay):
+            if stopped is not None:
+                stopped.stop()
         if saver is not None:
             count = saver.save(force=True)
             say(f"Saved {count} items to {local.data}")

@@ -1,8 +1,9 @@
-"""A local stack's worker process: makes the deliveries its stack asks for, one JSON line in, one out.
+"""A local stack's worker process: does the work its stack sends, one JSON line in, one out.
 
-A delivery (a queue, its handler, the batch size) in; how many messages it received out (see
-``poller.deliver``). Ends when its input closes (the stack stopped or died); ignores Ctrl-C and SIGTERM, which
-reach the whole process group while the stack drains its workers.
+``{"deliver": {queue_url, handler, batch_size}}``: a delivery (``poller.deliver``), answered with how many
+messages it received; ``{"relay": stream_arn}``: a relay step (``relay.StreamReader``), answered with the keys
+of the items it relayed. Ends when its input closes (the stack stopped or died); ignores Ctrl-C and SIGTERM,
+which reach the whole process group while the stack drains its workers.
 """
 
 from __future__ import annotations
@@ -10,16 +11,25 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from typing import Any
+
+
+def run(command: dict[str, Any]) -> Any:
+    from chalicelib.local.poller import Delivery, deliver
+    from chalicelib.local.relay import reader
+
+    if "relay" in command:
+        return reader(command["relay"]).relay()
+    return deliver(Delivery(**command["deliver"]))
 
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    from chalicelib.local.poller import Delivery, deliver
-
+    answers, sys.stdout = sys.stdout, sys.stderr  # whatever a handler prints cannot garble an answer
     for line in sys.stdin:
-        sys.stdout.write(json.dumps(deliver(Delivery(**json.loads(line)))) + "\n")
-        sys.stdout.flush()
+        answers.write(json.dumps(run(json.loads(line))) + "\n")
+        answers.flush()
 
 
 if __name__ == "__main__":

@@ -155,3 +155,22 @@ def test_writes_after_a_snapshot_do_not_reach_into_it(emulator, dynamodb):
 
 def test_no_saved_file_loads_nothing(emulator, tmp_path):
     assert emulator.restore(REGION, tmp_path / "missing.json") == 0
+
+
+def test_relayed_items_are_forgotten_without_a_record_on_the_stream_and_the_next_save_sees_it(emulator, dynamodb):
+    """The local relay drops the outbox items it relayed; a deletion would put a removal on the stream for each."""
+    for n in range(3):
+        dynamodb.put_item(TableName="snapshot-outbox", Item={"event_id": {"S": f"ev{n}"}})
+        dynamodb.put_item(TableName="snapshot-ledger", Item=entry("acc-1", n))
+    streams = boto3.client("dynamodbstreams", region_name=REGION, endpoint_url=emulator.endpoint_url)
+    arn = dynamodb.describe_table(TableName="snapshot-outbox")["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    writes = emulator.writes
+    emulator.forget(REGION, "snapshot-outbox", [{"event_id": {"S": "ev0"}}, {"event_id": {"S": "ev2"}}])
+    emulator.forget(REGION, "snapshot-ledger", [{"account": {"S": "acc-1"}, "entry": {"S": "0001"}}])
+    assert [item["event_id"]["S"] for item in everything(dynamodb)["snapshot-outbox"]] == ["ev1"]
+    assert [item["entry"]["S"] for item in everything(dynamodb)["snapshot-ledger"]] == ["0000", "0002"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    assert [record["eventName"] for record in records] == ["INSERT"] * 3
+    assert emulator.writes > writes
