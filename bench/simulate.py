@@ -36,6 +36,8 @@ for name, value in {  # settings the platform requires; nothing here reaches AWS
     "LOYALTY_STAGE": "simulation", "POWERTOOLS_LOG_LEVEL": "ERROR", "LOYALTY_TABLE_PREFIX": "loyalty-simulation",
     "LOYALTY_EVENTS_TOPIC_ARN": "arn:aws-cn:sns:cn-north-1:123456789012:loyalty-simulation-events",
     "LOYALTY_JOBS_QUEUE_URL": "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/loyalty-simulation-jobs",
+    "LOYALTY_IMPORTS_QUEUE_URL": "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/loyalty-simulation-imports",
+    "LOYALTY_IMPORTS_BUCKET": "loyalty-simulation-imports",
     "LOYALTY_CURSOR_SECRET": "simulation-cursor-secret-simulation", "AWS_DEFAULT_REGION": "cn-north-1",
     "LOYALTY_LOOKUP_HASH_KEY": "simulation-lookup-hash-key-simulation",
     "LOYALTY_JWT_SECRET": "simulation-jwt-secret-simulation-jwt",

@@ -92,3 +92,15 @@ def test_an_imported_row_costs_a_fraction_of_a_request_and_the_job_reaches_its_g
     assert figures["requests"]["import_requests_per_row"] <= 0.1  # markers read per 100 rows, a transaction per 20
     assert figures["requests"]["consumer_requests_per_event"] <= 0.1  # deliveries of up to 100 events
     assert figures["aws_by_design"]["rows_per_second"] >= 2000
+
+
+def test_the_simulation_runs_from_a_bare_shell_and_prints_what_it_checked():
+    """As `make bench` runs it: its own process, none of the tests' settings."""
+    bare = {name: value for name, value in os.environ.items() if not name.startswith("LOYALTY_")}
+    done = subprocess.run([sys.executable, "bench/simulate.py", "--seeds", "2", "--operations", "300"], cwd=PROJECT,
+                          env=bare, capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout)
+    assert (figures["seeds"], figures["operations"]) == ([1, 2], 600)
+    assert figures["entry_checks"] == figures["entries"] > 0
+    assert figures["faults_injected"] == sum(figures["faults"].values()) > 0
