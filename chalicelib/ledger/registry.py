@@ -9,6 +9,7 @@ the in-memory one with ``use``.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +17,7 @@ from chalicelib.ledger.dynamo import DynamoStore, Guard
 from chalicelib.ledger.engine import Ledger
 from chalicelib.ledger.model import Book
 from chalicelib.ledger.store import Requirement, Store
-from chalicelib.shared.db import Transaction
+from chalicelib.shared.db import Transaction, import_each
 
 _books: dict[str, Book[Any]] = {}
 _guard: list[Guard] = []
@@ -38,8 +39,16 @@ def _guarded(tx: Transaction, holder: str, requirement: Requirement, on_fail: Ex
     _guard[0](tx, holder, requirement, on_fail)
 
 
+@functools.cache
+def _discover() -> None:
+    """Import every domain's ``book`` module, so a process that imported only some domains (the CLI running
+    reconciliation, a job's function) still knows every book it may read."""
+    import_each("book")
+
+
 def ledger() -> Ledger:
     """The engine over every registered book, on DynamoDB (or the store a test put in its place)."""
+    _discover()
     return Ledger(_store[0] if _store else DynamoStore(guard=_guarded), _books)
 
 

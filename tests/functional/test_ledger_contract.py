@@ -380,3 +380,16 @@ def test_an_attachment_s_failed_condition_fails_the_post_whole(aws: Any) -> None
         ledger.post([post("h1", "cash", 4, "again")], attach=lambda answer: [marker("order:1")])
     assert ledger.balance("h1", "cash") == 3
     assert_books_add_up(store, "h1")
+
+
+def test_a_process_that_imported_no_domain_still_knows_every_book() -> None:
+    """The CLI running reconciliation, or a job's function, imports only what it needs: the registry finds
+    every domain's books itself."""
+    import subprocess
+    import sys
+
+    probe = "from chalicelib.ledger.registry import ledger\nprint(' '.join(sorted(ledger().books)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.split() == sorted(
+        ["growth", "order-refunds", "points", "tier", "wallet-bonus", "wallet-principal", "wallet-refundable"]
+    )
