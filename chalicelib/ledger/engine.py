@@ -15,7 +15,7 @@ the revisions read), the entries, the claim, the holders' requirements and the e
   times; a write only goes stale when another committed, so contention alone does not exhaust it. Then
   ``LedgerBusy`` (503) with nothing applied.
 - An entry records a change of balance: a posting of 0 changes its book's state (a tier standing, a paid
-  amount counted without growth) and makes no entry; ``amend`` does the same outside a post.
+  amount counted without growth) and makes no entry unless it is ``kept`` (an opening that explains itself); ``amend`` does the same outside a post.
 - At most 100 items per unit (DynamoDB's transaction limit): a plan that needs more is refused before any
   write (a programming error, not a retry).
 """
@@ -288,7 +288,7 @@ class Ledger:
                 states[key], detail = book.undo(states[key], posting.undoes, today)
             else:
                 states[key], detail = book.apply(states[key], posting, today)
-            if not posting.amount:
+            if not posting.amount and not posting.kept:
                 continue  # a change of state alone (a standing, a paid amount that earns no growth): no entry
             seqs[key] += 1
             entries.append(Entry(

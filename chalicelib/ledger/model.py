@@ -48,6 +48,7 @@ class Posting:
     reason: str
     detail: Any = None
     undoes: Entry | None = None  # the entry this posting reverses (the book's ``undo`` applies it)
+    kept: bool = False  # an entry even for 0 (an opening that brings a paid amount but no growth)
 
 
 @dataclass(frozen=True)

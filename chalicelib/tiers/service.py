@@ -241,7 +241,7 @@ def open_account(tx: Transaction, member_id: str, opening: OpeningStanding) -> N
     growth = Metrics().add(month, opening.growth, opening.paid_fen, today).growth
     detail = {"growth": opening.growth, "paid_fen": opening.paid_fen, "month": month}
     postings = [
-        Posting(member_id, GROWTH, growth, "opening", source, "迁移期初成长值", detail=detail),
+        Posting(member_id, GROWTH, growth, "opening", source, "迁移期初成长值", detail=detail, kept=True),
         _standing_posting(member_id, Standing(tier, today, until), programme, source),
     ]
     open_in(tx, member_id, postings)

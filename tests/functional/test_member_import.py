@@ -241,3 +241,16 @@ def test_a_batch_refused_for_one_row_registers_the_others_one_by_one(tmp_path, s
     report = import_members(write(tmp_path, rows), workers=1)
     assert (report.imported, report.errors) == (5, [(5, "phone", "already another member's")])
     assert MemberRecord.count() == 6
+
+
+def test_a_migrated_spend_without_growth_is_still_explained_by_an_opening_entry(tmp_path, store, api):
+    """A programme that counts spend only: the old system's period spend arrives with no growth value, and the
+    growth ledger still says where the member's counted spend came from (an opening entry of 0 growth)."""
+    path = tmp_path / "spend-only.csv"
+    path.write_text(MIGRATION_HEADER + "只有消费,13800000021,SH-001,,,,,,,300000,0\n", encoding="utf-8")
+    assert import_members(path, workers=1).imported == 1
+    member = api.post("/v1/members/lookup", {"phone": "13800000021"}).body
+    growth = api.get(f"/v1/members/{member['member_id']}/growth").body
+    assert (growth["value"], growth["paid_fen"]) == (0, 300000)
+    assert [(i["type"], i["growth"], i["paid_fen"], i["value_after"]) for i in growth["items"]] == [
+        ("opening", 0, 300000, 0)]  # fmt: skip
