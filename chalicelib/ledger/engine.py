@@ -15,7 +15,8 @@ the revisions read), the entries, the claim, the holders' requirements and the e
   times; a write only goes stale when another committed, so contention alone does not exhaust it. Then
   ``LedgerBusy`` (503) with nothing applied.
 - An entry records a change of balance: a posting of 0 changes its book's state (a tier standing, a paid
-  amount counted without growth) and makes no entry unless it is ``kept`` (an opening that explains itself); ``amend`` does the same outside a post.
+  amount counted without growth) and makes no entry unless it is ``kept`` (an opening that explains itself);
+  ``amend`` changes a state outside a post.
 - At most 100 items per unit (DynamoDB's transaction limit): a plan that needs more is refused before any
   write (a programming error, not a retry).
 """
