@@ -119,13 +119,14 @@ def update_member(ctx: RequestContext, member_id: str) -> Reply:
 
 
 @endpoint(bp, "/v1/members/{member_id}", "DELETE", summary="Erase a member (PIPL/GDPR)", tag="members", access=ERASE,
-          status=204, errors=(NotFound,))  # fmt: skip
+          status=204, errors=(NotFound, service.MemberHoldsValue))  # fmt: skip
 def erase_member(ctx: RequestContext, member_id: str) -> Reply:
     """Erase a member (PIPL/GDPR 删除): the profile is anonymised (blank name, personal fields removed,
     status `erased`), the phone released and the member's data key destroyed. Ledgers and audit records keep the
     member id alone; the member number stays reserved. Repeating it answers 204 too.
 
-    Errors: 404 for an unknown id or a member outside the caller's stores."""
+    Errors: 404 for an unknown id or a member outside the caller's stores; 409 `member-holds-value` while the
+    member's stored value (储值) holds principal, which only a cash refund (退余额) may pay out."""
     reachable(ctx.caller, member_id)
     service.erase(member_id)
     return Reply(status=204)

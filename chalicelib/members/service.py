@@ -396,13 +396,31 @@ def _set_or_remove(values: dict[str, Any]) -> list[Any]:
 ERASE_ATTEMPTS = 3
 
 
+class MemberHoldsValue(Conflict):
+    slug, title = "member-holds-value", "The member still holds something that must be settled first"
+
+
+_erasure_checks: list[Callable[[str], None]] = []
+
+
+def before_erasure(check: Callable[[str], None]) -> Callable[[str], None]:
+    """Register ``check(member_id)``: it raises ``MemberHoldsValue`` when erasing would strand what the member
+    owns (another domain's money, e.g. stored value's principal, which only a cash refund may pay out)."""
+    _erasure_checks.append(check)
+    return check
+
+
 def erase(member_id: str) -> None:
     """Erase a member (PIPL/GDPR): anonymise the profile, release the phone, destroy the data key.
 
     Ledgers and audit records stay, keyed by the member id alone. The member number stays reserved so an
     old card can never reach someone else. Erasing an erased member changes nothing. Erasure is owed, so a
-    concurrent edit makes it read again and retry rather than fail.
+    concurrent edit makes it read again and retry rather than fail; but it waits until nothing the member
+    owns would be stranded (409 ``member-holds-value``: refund their stored value's principal first).
     """
+    if (current := get_record(member_id)).status != Status.ERASED:
+        for check in _erasure_checks:
+            check(current.member_id)
     for _ in range(ERASE_ATTEMPTS):
         try:
             _erase_once(get_record(member_id))

@@ -557,3 +557,19 @@ def test_a_cashier_s_counter_view_shows_the_wallet_beside_points_and_tier(api, p
     assert view.body["wallet"] == {key: wallet[key] for key in ("principal_fen", "bonus_fen", "total_fen")}
     assert view.body["wallet"]["total_fen"] == 12_000 - 3_000
     assert view.body["tier"]["code"] == "normal"
+
+
+def test_a_member_holding_principal_is_erased_only_once_it_is_paid_out(api, partner, plan, member):
+    """Erasure would strand money the member paid in: it waits for the cash refund (退余额), then goes ahead."""
+    ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"]))
+    before = item_counts()
+    held = api.call("DELETE", f"/v1/members/{member}")
+    refused(held, 409, "member-holds-value")
+    assert held.body["principal_fen"] == 10_000
+    assert item_counts() == before  # nothing erased, nothing written
+    finance = api.as_(token_for(["finance"]))
+    paid_out = finance.post(f"/v1/members/{member}/wallet/cash-refunds", {"store_id": "SH-001", "reason": "退卡"},
+                            headers={"idempotency-key": "before-erasure"})  # fmt: skip
+    ok(paid_out, 201)
+    assert api.call("DELETE", f"/v1/members/{member}").status == 204
+    assert api.call("DELETE", f"/v1/members/{member}").status == 204  # repeating it answers 204 too
