@@ -125,26 +125,36 @@ def _dynamodb_backend() -> Any:
 
 
 def empty_the_emulator() -> None:
-    """Drop every item, stream record, queued message and published notification of this stage's resources,
-    keeping the resources themselves: a test starts from an empty platform, as it would on a fresh emulator."""
+    """Drop every item, stream record, queued message and published notification of this stage's resources, and
+    any table, queue or topic a test made beside them: a test starts from an empty platform, as it would on a
+    fresh emulator."""
     from moto.sns.models import sns_backends
     from moto.sqs.models import sqs_backends
 
-    for name, table in _dynamodb_backend().tables.items():
-        if name.startswith(f"{PREFIX}-"):
-            table.items.clear()
-            if table.stream_shard is not None:
-                table.stream_shard.items.clear()
+    ours = f"{PREFIX}-"
+    dynamodb = _dynamodb_backend()
+    for name, table in list(dynamodb.tables.items()):
+        if not name.startswith(ours):
+            dynamodb.delete_table(name)
+            continue
+        table.items.clear()
+        if table.stream_shard is not None:
+            table.stream_shard.items.clear()
     sqs = sqs_backends[DEFAULT_ACCOUNT_ID][REGION]
-    for name, queue in sqs.queues.items():
-        if name.startswith(f"{PREFIX}-"):
-            with queue._messages_lock:  # what purge_queue does, without its one-purge-a-minute rule
-                queue._messages = []
-                queue._pending_messages = set()
-                queue.deleted_messages = set()
-    for arn, topic in sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics.items():
-        if arn.endswith(f":{physical_topic_name(PREFIX)}"):
-            topic.sent_notifications.clear()
+    for name, queue in list(sqs.queues.items()):
+        if not name.startswith(ours):
+            sqs.delete_queue(name)
+            continue
+        with queue._messages_lock:  # what purge_queue does, without its one-purge-a-minute rule
+            queue._messages = []
+            queue._pending_messages = set()
+            queue.deleted_messages = set()
+    sns = sns_backends[DEFAULT_ACCOUNT_ID][REGION]
+    for arn, topic in list(sns.topics.items()):
+        if not arn.endswith(f":{physical_topic_name(PREFIX)}"):
+            sns.delete_topic(arn)
+            continue
+        topic.sent_notifications.clear()
     queries.items_changed()  # the local emulator's partition maps, if one ran in this process, are stale now
     reset_model_data()  # moto tracks every object it ever made (tables it copied for each transaction too)
 
