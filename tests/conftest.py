@@ -77,8 +77,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 class _WorkerEmulator:
     """This test process's in-process emulator: the stage's tables, queues and topic are made once, emptied before
-    every test that asks for ``aws``, and switched off around every other test (which may start an emulator of its
-    own, as tests did before this one was shared).
+    every test that asks for ``aws``, and switched off for every other test (which may start an emulator of its
+    own, as every test did before this one was shared).
 
     Emptying reaches into moto's memory, as the local stack's reload does (``chalicelib.local.emulator``): it costs
     microseconds, where making the 27 tables and the queues again cost 0.3-0.6 s a test, and deleting items
@@ -97,7 +97,7 @@ class _WorkerEmulator:
         # points model spent 22 of its 30 s copying). The local stack's two-phase TransactWriteItems costs what
         # it writes and ends where moto's does for every outcome (tests/integration/test_emulator_transactions.py);
         # any test process that started a local emulator used it already, so now every test sees the same one.
-        # (Safe here as behind the emulator's lock: these tests send one request at a time.)
+        # It needs requests applied one at a time, as the emulator's lock makes them; in-process tests send them so.
         transactions.install()
         if not self._on:
             reset_responses_mock(responses_mock)  # each start registers moto's routes again: keep one set
@@ -166,7 +166,7 @@ _worker_emulator = _WorkerEmulator()
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A test that does not ask for ``aws`` runs without it, from before its first fixture (a module's fixture may
     start an emulator of its own, and moto resets only an outermost one)."""
-    if "aws" not in item.fixturenames:  # type: ignore[attr-defined]
+    if "aws" not in getattr(item, "fixturenames", ()):
         _worker_emulator.pause()
 
 
