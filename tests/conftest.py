@@ -79,8 +79,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 class _WorkerEmulator:
     """This test process's in-process emulator: the stage's tables, queues and topic are made once, emptied before
-    every test that asks for ``aws``, and switched off around every other test (which may start an emulator of its
-    own, as tests did before this one was shared).
+    every test that asks for ``aws``, and switched off for every other test (which may start an emulator of its
+    own, as every test did before this one was shared).
 
     Emptying reaches into moto's memory, as the local stack's reload does (``chalicelib.local.emulator``): it costs
     microseconds, where making the 27 tables and the queues again cost 0.3-0.6 s a test, and deleting items
@@ -99,7 +99,7 @@ class _WorkerEmulator:
         # points model spent 22 of its 30 s copying). The local stack's two-phase TransactWriteItems costs what
         # it writes and ends where moto's does for every outcome (tests/integration/test_emulator_transactions.py);
         # any test process that started a local emulator used it already, so now every test sees the same one.
-        # (Safe here as behind the emulator's lock: these tests send one request at a time.)
+        # It needs requests applied one at a time, as the emulator's lock makes them; in-process tests send them so.
         transactions.install()
         if not self._on:
             reset_responses_mock(responses_mock)  # each start registers moto's routes again: keep one set
@@ -127,26 +127,36 @@ def _dynamodb_backend() -> Any:
 
 
 def empty_the_emulator() -> None:
-    """Drop every item, stream record, queued message and published notification of this stage's resources,
-    keeping the resources themselves: a test starts from an empty platform, as it would on a fresh emulator."""
+    """Drop every item, stream record, queued message and published notification of this stage's resources, and
+    any table, queue or topic a test made beside them: a test starts from an empty platform, as it would on a
+    fresh emulator."""
     from moto.sns.models import sns_backends
     from moto.sqs.models import sqs_backends
 
-    for name, table in _dynamodb_backend().tables.items():
-        if name.startswith(f"{PREFIX}-"):
-            table.items.clear()
-            if table.stream_shard is not None:
-                table.stream_shard.items.clear()
+    ours = f"{PREFIX}-"
+    dynamodb = _dynamodb_backend()
+    for name, table in list(dynamodb.tables.items()):
+        if not name.startswith(ours):
+            dynamodb.delete_table(name)
+            continue
+        table.items.clear()
+        if table.stream_shard is not None:
+            table.stream_shard.items.clear()
     sqs = sqs_backends[DEFAULT_ACCOUNT_ID][REGION]
-    for name, queue in sqs.queues.items():
-        if name.startswith(f"{PREFIX}-"):
-            with queue._messages_lock:  # what purge_queue does, without its one-purge-a-minute rule
-                queue._messages = []
-                queue._pending_messages = set()
-                queue.deleted_messages = set()
-    for arn, topic in sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics.items():
-        if arn.endswith(f":{physical_topic_name(PREFIX)}"):
-            topic.sent_notifications.clear()
+    for name, queue in list(sqs.queues.items()):
+        if not name.startswith(ours):
+            sqs.delete_queue(name)
+            continue
+        with queue._messages_lock:  # what purge_queue does, without its one-purge-a-minute rule
+            queue._messages = []
+            queue._pending_messages = set()
+            queue.deleted_messages = set()
+    sns = sns_backends[DEFAULT_ACCOUNT_ID][REGION]
+    for arn, topic in list(sns.topics.items()):
+        if not arn.endswith(f":{physical_topic_name(PREFIX)}"):
+            sns.delete_topic(arn)
+            continue
+        topic.sent_notifications.clear()
     queries.items_changed()  # the local emulator's partition maps, if one ran in this process, are stale now
     reset_model_data()  # moto tracks every object it ever made (tables it copied for each transaction too)
 
@@ -158,7 +168,7 @@ _worker_emulator = _WorkerEmulator()
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A test that does not ask for ``aws`` runs without it, from before its first fixture (a module's fixture may
     start an emulator of its own, and moto resets only an outermost one)."""
-    if "aws" not in item.fixturenames:  # type: ignore[attr-defined]
+    if "aws" not in getattr(item, "fixturenames", ()):
         _worker_emulator.pause()
 
 
