@@ -157,8 +157,25 @@ def empty_the_emulator() -> None:
             sns.delete_topic(arn)
             continue
         topic.sent_notifications.clear()
+    _empty_the_buckets()
     queries.items_changed()  # the local emulator's partition maps, if one ran in this process, are stale now
     reset_model_data()  # moto tracks every object it ever made (tables it copied for each transaction too)
+
+
+def _empty_the_buckets() -> None:
+    """Every object and unfinished upload out of the stage's bucket; any other bucket a test made, gone."""
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    s3 = s3_backends[DEFAULT_ACCOUNT_ID][get_partition(REGION)]
+    for name, bucket in list(s3.buckets.items()):
+        for key in bucket.keys.values():
+            key.dispose()  # moto keeps each object in a temporary file
+        bucket.keys.clear()
+        for upload_id in list(bucket.multiparts):
+            del bucket.multiparts[upload_id]  # disposes of its parts too
+        if not name.startswith(f"{PREFIX}-"):
+            s3.delete_bucket(name)
 
 
 _worker_emulator = _WorkerEmulator()
