@@ -201,11 +201,3 @@ def mature(account: Account, through: date) -> tuple[Account, list[Draw]]:
             lots = _with_lot(lots, lot.expires_on, None, lot.points)
             moved.append(Draw(lot.expires_on, lot.available_on, lot.points))
     return replace(account, lots=lots), moved
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None

@@ -8,6 +8,7 @@ a write that lost a race on a fresh read; this module says what each use case po
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -244,7 +245,7 @@ def redeem(member_id: str, points: int, reason: str, key: IdempotencyKey | None)
         entry = points_entry(answer)
         assert entry is not None
         record = RedemptionRecord(
-            redemption_id, member_id=member_id, points=points, draws=_json(entry.detail), reason=reason,
+            redemption_id, member_id=member_id, points=points, draws=json.dumps(entry.detail), reason=reason,
             status="completed", entry_seq=entry.seq, created_at=entry.occurred_at,
         )  # fmt: skip
         return [lambda tx: tx.put(record, condition=RedemptionRecord.redemption_id.does_not_exist())]
@@ -268,7 +269,7 @@ def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey
     redemption = RedemptionRecord.find(redemption_id)
     if redemption is None or redemption.member_id != member_id:
         raise NotFound(f"No redemption {redemption_id!r} for member {member_id!r}")
-    draws = draws_of(_loads(redemption.draws))
+    draws = draws_of(json.loads(redemption.draws or "[]"))
 
     def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
         booking.attachments.append(lambda tx: tx.update(
@@ -382,15 +383,3 @@ def ledger_page(member_id: str, limit: int, cursor: str | None, *, for_member: b
         items = [{**e, "source": {**e["source"], "id": None}} if e["source"]["kind"] in INTERNAL_SOURCES else e
                  for e in items]  # fmt: skip
     return items, encode_cursor(scope, {"seq": after} if after else None)
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value)
-
-
-def _loads(text: str) -> Any:
-    import json
-
-    return json.loads(text or "[]")
