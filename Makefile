@@ -5,15 +5,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
 ASSETS := chalicelib/platform/static/swagger-ui-bundle.js
+WEB := web/dist/.built
+WEB_SOURCES := $(shell find web -path web/dist -prune -o -type f -print)
+BROWSER := /usr/bin/chromium
 STAGE ?= dev
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint typecheck unit check-openapi openapi package bench clean
+.PHONY: run test lint typecheck unit check-openapi openapi package bench web clean
 
-run: $(DEPS) $(ASSETS)
+run: $(DEPS) $(ASSETS) $(WEB)
 	exec $(PY) -m chalicelib.cli local up
 
-test: lint typecheck check-openapi
+test: lint typecheck check-openapi $(WEB) $(BROWSER)
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 lint: $(DEPS)
@@ -56,5 +59,18 @@ $(ASSETS): node_modules/.package-lock.json
 	mkdir -p chalicelib/platform/static
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css chalicelib/platform/static/
 
+web: $(WEB)
+
+# The back office (/console) and member pages (/m): Vite builds both into web/dist from the npm packages.
+$(WEB): node_modules/.package-lock.json $(WEB_SOURCES)
+	npm run -s build
+	touch $@
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own here); the CJK font keeps
+# Chinese text readable in screenshots.
+$(BROWSER):
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo -E) apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei
+
 clean:
-	rm -rf $(VENV) node_modules chalicelib/platform/static dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules chalicelib/platform/static dist web/dist .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,8 @@
   clients gets connection resets; API Gateway accepts them.
 - Access log: Chalice's server writes each request line whole to stderr, query string included; here the
   query is cut, since it may hold personal data.
+- The front ends: ``/console/`` and ``/m/`` are answered from the built apps (``sites``), as CloudFront answers
+  them from S3 beside the API when deployed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from urllib.parse import parse_qs, urlparse
 import chalice.local
 from chalice.local import ChaliceRequestHandler, MatchResult, RouteMatcher
 
+from chalicelib.local import sites
 from chalicelib.shared.logs import without_queries
 
 
@@ -40,7 +43,19 @@ def _log_message_without_queries(handler: ChaliceRequestHandler, template: str, 
     _log_message(handler, template, *(without_queries(arg) if isinstance(arg, str) else arg for arg in args))
 
 
+_generic_handle = ChaliceRequestHandler._generic_handle
+
+
+def _handle_with_sites(handler: ChaliceRequestHandler) -> None:
+    if handler.command not in ("GET", "HEAD") or sites.site_of(handler.path) is None:
+        _generic_handle(handler)
+        return
+    found = sites.answer(handler.path)
+    handler._send_http_response(found.status, found.headers, b"" if handler.command == "HEAD" else found.body)
+
+
 def install() -> None:
     chalice.local.RouteMatcher = GreedyRouteMatcher  # type: ignore[misc]
     chalice.local.ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG
     ChaliceRequestHandler.log_message = _log_message_without_queries
+    ChaliceRequestHandler.do_GET = ChaliceRequestHandler.do_HEAD = _handle_with_sites

@@ -1,0 +1,57 @@
+"""The two front ends as the local stack serves them, the way CloudFront serves them from S3 when deployed.
+
+``/console/`` and ``/m/`` answer the built single-page apps (``web/dist``, built by ``make run``); a path
+without its trailing slash is redirected to it. Hashed assets are cached for good, each ``index.html`` never,
+so a new build is seen at once. A missing file is a 404; the apps route with the URL's hash, so no other
+path needs the index.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+
+DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+SITES = ("console", "m")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@dataclass(frozen=True)
+class StaticAnswer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def site_of(path: str) -> str | None:
+    """The front end a request path belongs to, if any."""
+    first = path.split("?", 1)[0].lstrip("/").split("/", 1)[0]
+    return first if first in SITES else None
+
+
+def answer(path: str, dist: Path = DIST) -> StaticAnswer:
+    """The file a GET of ``path`` (under ``/console`` or ``/m``) answers."""
+    bare = path.split("?", 1)[0]
+    site = site_of(bare)
+    assert site is not None
+    if bare == f"/{site}":
+        return StaticAnswer(301, {"Location": f"/{site}/"}, b"")
+    root = (dist / site).resolve()
+    relative = bare[len(site) + 2 :] or "index.html"
+    file = (root / relative).resolve()
+    if root not in file.parents or not file.is_file():
+        missing = b"Not found" if (root / "index.html").is_file() else b"Not built yet: run `make run`"
+        return StaticAnswer(404, {"Content-Type": "text/plain; charset=utf-8"}, missing)
+    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
+        kind += "; charset=utf-8"
+    caching = "public, max-age=31536000, immutable" if "/assets/" in bare else "no-cache"
+    return StaticAnswer(200, {"Content-Type": kind, "Cache-Control": caching, **SECURITY_HEADERS}, file.read_bytes())

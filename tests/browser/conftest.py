@@ -1,0 +1,155 @@
+"""Browser tests: the built front ends on the local stack (as `make run` starts it, demo data included), driven
+by Debian's Chromium through Playwright. Every test saves a screenshot of each screen it sees under
+``tests/screenshots/`` (the artefacts CI keeps)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import free_port
+from tests.http import send
+
+PROJECT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT / "tests" / "screenshots"
+CHROMIUM = os.environ.get("LOYALTY_CHROMIUM", "/usr/bin/chromium")
+MOBILE = {"width": 375, "height": 812}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@dataclass
+class Site:
+    """The local stack a browser test drives: its base URL and the credentials it wrote."""
+
+    base: str
+    local_dir: Path
+
+    @property
+    def credentials(self) -> dict[str, Any]:
+        return json.loads((self.local_dir / "credentials.json").read_text())
+
+    def token(self, who: str = "admin") -> str:
+        status, tokens = send("POST", f"{self.base}/v1/auth/token", self.credentials[who])
+        assert status == 200, tokens
+        return str(tokens["access_token"])
+
+    def api(self, method: str, path: str, body: Any = None, who: str = "admin") -> Any:
+        status, answer = send(method, f"{self.base}{path}", body, token=self.token(who))
+        assert status < 300, (status, answer)
+        return answer
+
+    def sms_code(self, phone: str) -> str:
+        """The newest login code texted to ``phone``, read from the local stack's dev outbox (the CLI)."""
+        out = subprocess.run(
+            [sys.executable, "-m", "chalicelib.cli", "outbox", "--json"],
+            cwd=PROJECT, env={**os.environ, "LOYALTY_LOCAL_DIR": str(self.local_dir)},
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        texts = [message["text"] for message in json.loads(out) if phone[-4:] in message["recipient"]]
+        assert texts, out
+        found = re.search(r"\d{6}", texts[-1])
+        assert found, texts[-1]
+        return found.group(0)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The platform as `make run` starts it (same launcher, demo data), on a free port and a fresh directory."""
+    assert (PROJECT / "web" / "dist" / "console" / "index.html").is_file(), "build the front ends: make web"
+    local_dir = tmp_path_factory.mktemp("browser") / "local"
+    port = free_port()
+    log = local_dir.parent / "stack.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOYALTY_", "AWS_"))}
+    env.update(PORT=str(port), LOYALTY_LOCAL_DIR=str(local_dir), LOYALTY_LOCAL_WORKERS="0")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chalicelib.cli", "local", "up"], cwd=PROJECT, env=env,
+        stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                with urllib.request.urlopen(f"{base}/v1/health", timeout=2):
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.3)
+        yield Site(base, local_dir)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+class Screens:
+    """A page plus its screenshots: ``shot(name)`` saves ``tests/screenshots/<test>/<nn>-<name>.png``."""
+
+    def __init__(self, page: Any, folder: Path) -> None:
+        self.page = page
+        self.folder = folder
+        self.count = 0
+
+    def shot(self, name: str) -> Path:
+        self.count += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{self.count:02d}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+def _screens(browser: Any, request: pytest.FixtureRequest, **context: Any) -> Iterator[Screens]:
+    ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_default_timeout(15_000)
+    try:
+        yield Screens(page, SCREENSHOTS / request.node.name)
+    finally:
+        ctx.close()
+    assert not errors, f"the page raised: {errors}"
+
+
+@pytest.fixture
+def console(browser: Any, request: pytest.FixtureRequest) -> Iterator[Screens]:
+    """A desktop browser tab for the back office."""
+    yield from _screens(browser, request, viewport={"width": 1440, "height": 900})
+
+
+@pytest.fixture
+def mobile(browser: Any, request: pytest.FixtureRequest) -> Iterator[Screens]:
+    """A phone-sized tab (375 px wide) for the member pages."""
+    yield from _screens(browser, request, viewport=MOBILE, device_scale_factor=2, is_mobile=True, has_touch=True)

@@ -1,0 +1,27 @@
+/** Words every screen shares: the shell, menus, common buttons and problem titles. */
+export default {
+  'zh-CN': {
+    app: { name: '会员管理后台', logout: '退出登录', language: 'English', forbidden: '没有权限访问此页面', notFound: '页面不存在', back: '返回首页' },
+    menu: { overview: '概览', members: '会员', operations: '运营', configuration: '配置', system: '系统' },
+    roles: { cashier: '收银员', store_manager: '店长', marketing: '市场', customer_service: '客服', finance: '财务', admin: '管理员' },
+    common: {
+      search: '搜索', reset: '重置', save: '保存', cancel: '取消', confirm: '确定', create: '新建', edit: '编辑',
+      delete: '删除', actions: '操作', loading: '加载中…', empty: '暂无数据', more: '加载更多', allStores: '全部门店',
+      store: '门店', date: '日期', from: '开始', to: '结束', status: '状态', reason: '原因', amount: '金额', points: '积分',
+      yes: '是', no: '否', saved: '已保存', done: '已完成', refresh: '刷新', download: '下载', copy: '复制', close: '关闭',
+      conflict: '此记录已被他人修改，已为您载入最新版本，请核对后重新保存。',
+    },
+  },
+  en: {
+    app: { name: 'Loyalty back office', logout: 'Log out', language: '中文', forbidden: 'You may not open this page', notFound: 'No such page', back: 'Back to the start' },
+    menu: { overview: 'Overview', members: 'Members', operations: 'Operations', configuration: 'Configuration', system: 'System' },
+    roles: { cashier: 'Cashier', store_manager: 'Store manager', marketing: 'Marketing', customer_service: 'Customer service', finance: 'Finance', admin: 'Admin' },
+    common: {
+      search: 'Search', reset: 'Reset', save: 'Save', cancel: 'Cancel', confirm: 'Confirm', create: 'New', edit: 'Edit',
+      delete: 'Delete', actions: 'Actions', loading: 'Loading…', empty: 'Nothing yet', more: 'Load more', allStores: 'All stores',
+      store: 'Store', date: 'Date', from: 'From', to: 'To', status: 'Status', reason: 'Reason', amount: 'Amount', points: 'Points',
+      yes: 'Yes', no: 'No', saved: 'Saved', done: 'Done', refresh: 'Refresh', download: 'Download', copy: 'Copy', close: 'Close',
+      conflict: 'Someone else changed this record; its latest version is loaded. Check it and save again.',
+    },
+  },
+}

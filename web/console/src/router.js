@@ -1,0 +1,56 @@
+/**
+ * Routes come from each screen folder's `routes.js` (a list of route records). `meta.permission` hides the
+ * menu entry and guards the route; `meta.menu` ({ group, order, icon }) puts it in the side menu;
+ * `meta.title` is an i18n key, also the page's title.
+ */
+import { createRouter, createWebHashHistory } from 'vue-router'
+import { i18n } from './i18n'
+import Shell from './layout/Shell.vue'
+import { api, loadMe, may, staff } from './session'
+
+const folders = import.meta.glob('./views/*/routes.js', { eager: true, import: 'default' })
+export const screens = Object.values(folders).flat()
+
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./views/login/LoginView.vue'), meta: { title: 'login.title', public: true } },
+    {
+      path: '/',
+      component: Shell,
+      children: [
+        ...screens,
+        { path: 'forbidden', name: 'forbidden', component: () => import('./layout/ForbiddenView.vue'), meta: { title: 'app.forbidden' } },
+        { path: ':rest(.*)*', name: 'not-found', component: () => import('./layout/ForbiddenView.vue'), meta: { title: 'app.notFound' } },
+      ],
+    },
+  ],
+})
+
+/** The first screen a staff member may open (the dashboard for most, the counter for a cashier). */
+export function homeFor() {
+  const open = screens.filter((screen) => screen.meta?.menu && may(screen.meta.permission || []))
+  open.sort((a, b) => (a.meta.menu.home ?? 99) - (b.meta.menu.home ?? 99))
+  return open.length ? { name: open[0].name } : { name: 'forbidden' }
+}
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  if (!api.loggedIn) return { name: 'login', query: { next: to.fullPath } }
+  if (!staff.me) {
+    try {
+      await loadMe()
+    } catch {
+      await api.logOut()
+      return { name: 'login' }
+    }
+  }
+  if (to.path === '/') return homeFor()
+  if (to.meta.permission && !may(to.meta.permission)) return { name: 'forbidden' }
+  return true
+})
+
+router.afterEach((to) => {
+  const title = to.meta.title ? i18n.global.t(to.meta.title) : ''
+  document.title = `${title ? title + ' · ' : ''}${i18n.global.t('app.name')}`
+})

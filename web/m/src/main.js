@@ -1,0 +1,8 @@
+import { createApp } from 'vue'
+import 'vant/lib/index.css'
+import Vant from 'vant'
+import App from './App.vue'
+import { i18n } from './i18n'
+import { router } from './router'
+
+createApp(App).use(Vant).use(i18n).use(router).mount('#app')
