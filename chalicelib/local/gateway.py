@@ -46,12 +46,12 @@ def _log_message_without_queries(handler: ChaliceRequestHandler, template: str, 
 _generic_handle = ChaliceRequestHandler._generic_handle
 
 
-def _handle_with_sites(handler: ChaliceRequestHandler) -> None:
-    if handler.command not in ("GET", "HEAD") or sites.site_of(handler.path) is None:
-        _generic_handle(handler)
+def _handle_with_sites(self: ChaliceRequestHandler) -> None:
+    if self.command not in ("GET", "HEAD") or sites.site_of(self.path) is None:
+        _generic_handle(self)
         return
-    found = sites.answer(handler.path)
-    handler._send_http_response(found.status, found.headers, b"" if handler.command == "HEAD" else found.body)
+    found = sites.answer(self.path)
+    self._send_http_response(found.status, found.headers, b"" if self.command == "HEAD" else found.body)
 
 
 def install() -> None:
