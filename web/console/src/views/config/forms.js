@@ -1,0 +1,145 @@
+/**
+ * What the configuration and system screens share: problems said kindly, 422 field errors put on their
+ * fields, dates shown in the reader's language, and the API's cursor pages.
+ */
+import { computed, reactive, ref, shallowRef } from 'vue'
+import { ApiError, yuan } from '@shared/session'
+import { i18n } from '../../i18n'
+
+const t = (key, values) => i18n.global.t(key, values)
+
+/** The field errors of a 422 as `{ 'name': 'message', 'items.0.amount_fen': '…' }` (body fields only). */
+export function fieldErrors(error) {
+  const found = {}
+  if (error instanceof ApiError && error.status === 422) {
+    for (const { field, message } of error.fields) found[field || ''] = found[field || ''] ? `${found[field || '']}; ${message}` : message
+  }
+  return found
+}
+
+/**
+ * A sentence for a failed call: `kinds` maps a problem type (e.g. `already-exists`) to an i18n key of the
+ * screen; else the usual statuses have their own words; else the API's detail.
+ */
+export function explain(error, kinds = {}) {
+  if (!(error instanceof ApiError)) return error?.message || String(error)
+  if (kinds[error.kind]) return t(kinds[error.kind])
+  const common = {
+    403: 'config.problems.forbidden', 404: 'config.problems.notFound', 409: 'config.problems.conflict',
+    412: 'common.conflict', 422: 'config.problems.invalid', 428: 'common.conflict', 429: 'config.problems.tooMany',
+    503: 'config.problems.unavailable',
+  }
+  if (common[error.status]) return t(common[error.status]) + (error.status === 409 || error.status === 422 ? ` (${error.message})` : '')
+  return error.message
+}
+
+/** A form's server errors: `errors[field]` for `el-form-item :error`, `take(error)` after a failed call. */
+export function useServerErrors() {
+  const errors = reactive({})
+  return {
+    errors,
+    clear() {
+      for (const key of Object.keys(errors)) delete errors[key]
+    },
+    /** Put a 422's field errors on the fields; answers whether there were any. */
+    take(error) {
+      for (const key of Object.keys(errors)) delete errors[key]
+      Object.assign(errors, fieldErrors(error))
+      return Object.keys(errors).length > 0
+    },
+  }
+}
+
+/**
+ * Pages of a list the API pages with `limit` and `cursor`: `load(params)` answers `{items, next_cursor}`.
+ * Keeps the cursors of the pages seen so that "previous" goes back without the API having to.
+ */
+export function useCursorPages(load, { limit = 20 } = {}) {
+  const items = shallowRef([])
+  const loading = ref(false)
+  const error = ref('')
+  const cursors = ref([null]) // cursors[i] opens page i
+  const page = ref(0)
+  const next = ref(null)
+
+  async function open(index) {
+    loading.value = true
+    error.value = ''
+    try {
+      const answer = await load({ limit, cursor: cursors.value[index] || undefined })
+      items.value = answer.items
+      next.value = answer.next_cursor
+      page.value = index
+      cursors.value = cursors.value.slice(0, index + 1)
+      if (answer.next_cursor) cursors.value.push(answer.next_cursor)
+    } catch (e) {
+      error.value = explain(e)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  return {
+    items, loading, error, page,
+    hasPrev: computed(() => page.value > 0),
+    hasNext: computed(() => Boolean(next.value)),
+    reload: () => open(page.value),
+    first: () => {
+      cursors.value = [null]
+      return open(0)
+    },
+    forward: () => open(page.value + 1),
+    back: () => open(page.value - 1),
+  }
+}
+
+/** An instant for reading: `2026-11-30 14:05` in the browser's zone. */
+export function when(iso) {
+  if (!iso) return '—'
+  const at = new Date(iso)
+  if (Number.isNaN(at.getTime())) return iso
+  const pad = (n) => String(n).padStart(2, '0')
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}`
+}
+
+/** Today as the business sees it (Asia/Shanghai), YYYY-MM-DD. */
+export function businessToday() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date())
+}
+
+/** Fen as `¥123.45`. */
+export function money(fen) {
+  return `¥${yuan(fen)}`
+}
+
+/** Yuan typed by a person (`123.45`) as whole fen, or NaN. */
+export function fenOf(yuanText) {
+  const text = String(yuanText ?? '').trim()
+  if (!/^\d+(\.\d{1,2})?$/.test(text)) return Number.NaN
+  const [whole, part = ''] = text.split('.')
+  return Number(whole) * 100 + Number(part.padEnd(2, '0'))
+}
+
+/** An el-form rule for an amount in yuan (at most two decimals), above zero unless `zero`. */
+export function yuanRule({ zero = false, required = true } = {}) {
+  return {
+    trigger: 'blur',
+    validator: (_rule, value, callback) => {
+      if ((value === '' || value === null || value === undefined) && !required) return callback()
+      const fen = fenOf(value)
+      if (Number.isNaN(fen)) return callback(new Error(t('config.rules.yuan')))
+      if (!zero && fen <= 0) return callback(new Error(t('config.rules.positive')))
+      callback()
+    },
+  }
+}
+
+/** An el-form rule: required. */
+export function required() {
+  return { required: true, trigger: 'blur', message: () => t('config.rules.required') }
+}
+
+/** An el-form rule: a pattern, with what it allows said. */
+export function pattern(regexp, key) {
+  return { pattern: regexp, trigger: 'blur', message: () => t(key) }
+}

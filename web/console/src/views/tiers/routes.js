@@ -1,0 +1,8 @@
+export default [
+  {
+    path: 'tiers',
+    name: 'tiers',
+    component: () => import('./TiersView.vue'),
+    meta: { title: 'tiers.title', permission: 'rules:write', menu: { group: 'configuration', order: 20, icon: 'Medal' } },
+  },
+]
