@@ -8,11 +8,16 @@ import { i18n } from '../../i18n'
 
 const t = (key, values) => i18n.global.t(key, values)
 
-/** The field errors of a 422 as `{ 'name': 'message', 'items.0.amount_fen': '…' }` (body fields only). */
+/** The field errors of a 422 as `{ name: 'message', 'items.0.amount_fen': '…', items: '…' }` ('' for the whole body). */
 export function fieldErrors(error) {
   const found = {}
+  const add = (field, message) => (found[field] = found[field] ? `${found[field]}; ${message}` : message)
   if (error instanceof ApiError && error.status === 422) {
-    for (const { field, message } of error.fields) found[field || ''] = found[field || ''] ? `${found[field || '']}; ${message}` : message
+    for (const { field = '', message } of error.fields) {
+      add(field || '', message)
+      const root = (field || '').split('.')[0]
+      if (root !== field) add(root, message) // `stores.0` is shown on the stores field too
+    }
   }
   return found
 }

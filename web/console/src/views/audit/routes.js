@@ -1,0 +1,8 @@
+export default [
+  {
+    path: 'audit',
+    name: 'audit',
+    component: () => import('./AuditView.vue'),
+    meta: { title: 'audit.title', permission: 'audit:read', menu: { group: 'system', order: 40, icon: 'Document' } },
+  },
+]
