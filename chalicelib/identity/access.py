@@ -8,6 +8,8 @@
   members at every store; personal data outside the caller's stores stays masked). Anyone else: 401
   without a valid token, 403 with another kind. A token whose account was disabled or ended its sessions
   since is 401 (within the session cache age).
+- ``ANY_STAFF``: any staff bearer token, whatever its roles (the caller's own account, the roles matrix): read-only
+  routes that name no member.
 - ``MEMBER``: a member's bearer token; the route serves the caller's own data (``/v1/me``). Staff: 403. A
   token whose session a new password ended since is 401 (within the session cache age).
 - ``StaffOrSelf(permission)``: staff as above, or the member the path's ``{member_id}`` names; a member
@@ -91,19 +93,39 @@ class Staff:
         return "serve" if self.serves else "manage"
 
     def authorize(self, request: Request) -> Caller:
-        claims = verify_access_token(bearer_token(request))
-        if claims.kind != "staff":
-            raise Forbidden("This operation is for staff")
-        from chalicelib.identity.service import require_current_session
-
-        require_current_session(claims)
-        caller = Caller("staff", claims.id, grant_of(claims.roles, claims.stores), claims.auth_time, self.serves)
+        caller = _staff_caller(request, self.serves)
         if not caller.may(self.permission):
             raise Forbidden(f"This operation needs the {self.permission} permission")
         return caller
 
     def security(self) -> list[dict[str, Any]]:
         return [{"bearer": []}]
+
+
+@dataclass(frozen=True)
+class AnyStaff:
+    """Any staff member whose session holds, whatever their roles; a member token is 403."""
+
+    @property
+    def description(self) -> str:
+        return "any staff member"
+
+    def authorize(self, request: Request) -> Caller:
+        return _staff_caller(request, serving=False)
+
+    def security(self) -> list[dict[str, Any]]:
+        return [{"bearer": []}]
+
+
+def _staff_caller(request: Request, serving: bool) -> Caller:
+    """The staff member a bearer token names, while their session holds (401 otherwise; 403 for another kind)."""
+    claims = verify_access_token(bearer_token(request))
+    if claims.kind != "staff":
+        raise Forbidden("This operation is for staff")
+    from chalicelib.identity.service import require_current_session
+
+    require_current_session(claims)
+    return Caller("staff", claims.id, grant_of(claims.roles, claims.stores), claims.auth_time, serving)
 
 
 @dataclass(frozen=True)
@@ -178,6 +200,7 @@ def _live_member(claims: Claims, request: Request) -> Caller:
 
 
 PUBLIC = Public()
+ANY_STAFF = AnyStaff()
 MEMBER = MemberSelf()
 PARTNER = PartnerSigned()
 

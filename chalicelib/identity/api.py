@@ -5,9 +5,9 @@ from __future__ import annotations
 from chalice.app import Blueprint
 
 from chalicelib.identity import member_auth, service
-from chalicelib.identity.access import MEMBER, PUBLIC, Staff
+from chalicelib.identity.access import ANY_STAFF, MEMBER, PUBLIC, Staff
 from chalicelib.identity.records import StaffRecord
-from chalicelib.identity.rules import Permission
+from chalicelib.identity.rules import PERMISSION_LABELS, PERMISSIONS, ROLE_LABELS, Permission, Role
 from chalicelib.identity.schemas import (
     CodeRequest,
     CodeSent,
@@ -16,7 +16,9 @@ from chalicelib.identity.schemas import (
     MemberPasswordSet,
     PasswordReset,
     RefreshRequest,
+    RoleMatrix,
     StaffCreate,
+    StaffMe,
     StaffPage,
     StaffPatch,
     Tokens,
@@ -176,3 +178,34 @@ def reset_password(ctx: RequestContext, staff_id: str) -> Reply:
     Errors: 404 for an unknown id; 422 for a weak password."""
     service.reset_password(staff_id, ctx.body.password)
     return Reply(status=204)
+
+
+@endpoint(bp, "/v1/staff/me", "GET", summary="Who I am: my account, roles, stores and permissions", tag="staff",
+          access=ANY_STAFF, response=StaffMe)  # fmt: skip
+def get_staff_me(ctx: RequestContext) -> Reply:
+    """The calling staff member's account (id, username, display name) with the roles and stores their session
+    holds and every permission those roles grant, sorted: the back office shows its menus and buttons by them. Reads
+    the account once; changes nothing."""
+    grant = ctx.caller.grant
+    record = service.get_staff(ctx.caller.id)
+    permissions = sorted(grant.permissions)
+    return Reply(StaffMe(staff_id=record.staff_id, username=record.username, name=record.display_name,
+                         roles=sorted(grant.roles), stores=sorted(grant.stores), permissions=permissions))  # fmt: skip
+
+
+@endpoint(bp, "/v1/roles", "GET", summary="The roles and the permissions each grants", tag="staff",
+          access=ANY_STAFF, response=RoleMatrix)  # fmt: skip
+def list_roles(ctx: RequestContext) -> Reply:
+    """The permission matrix (权限矩阵): each role (收银员, 店长, 市场专员, 客服人员, 财务人员, 管理员) with its zh-CN
+    and en names and the permissions it grants, and each permission with its names. The same for every caller; it
+    changes only with a release. Reads nothing."""
+    return Reply(RoleMatrix.model_validate({
+        "roles": [{"role": role, "label": _label(ROLE_LABELS[role]), "permissions": sorted(PERMISSIONS[role])}
+                  for role in Role],
+        "permissions": [{"permission": permission, "label": _label(PERMISSION_LABELS[permission])}
+                        for permission in Permission],
+    }))  # fmt: skip
+
+
+def _label(names: tuple[str, str]) -> dict[str, str]:
+    return {"zh-CN": names[0], "en": names[1]}

@@ -2,16 +2,18 @@
 
 Roles (seed documents: 前台收银员, 门店店长, 市场专员, 客服人员, 财务人员, 高层管理者):
 
-- cashier: serves members at the till: finds and registers members, redeems points, sees stores.
+- cashier: serves members at the till: finds and registers members, redeems points, takes wallet payments,
+  sees stores.
 - store_manager: a cashier who may also edit and freeze members, read full phone numbers and adjust or
-  reverse points.
-- marketing: reads members (masked) and stores for campaigns and segments, and sets the earn rules; no
-  personal data.
+  reverse points, read the dashboard's reports and answer members' feedback.
+- marketing: reads members (masked) and stores for campaigns and segments, sets the earn rules and reads the
+  dashboard's reports; no personal data.
 - customer_service: answers members: reads and edits members with full phones, erases on request,
-  adjusts points and reverses redemptions.
+  adjusts points and reverses redemptions, takes wallet payments, reads and answers feedback (意见反馈).
 - finance: reads members (masked) and stores for reconciliation and reports, and the audit log; manages
   stored value: top-up plans, the daily statements and cash refunds of principal (退卡/退余额).
-- admin: everything, including staff, partners, the audit log and member imports (a migration's files).
+- admin: everything, including staff, partners, the audit log, member imports (a migration's files) and running
+  jobs by hand.
 
 Staff may be scoped to stores: a scoped caller sees members whose home store is in scope and the
 stores themselves; an unscoped caller (empty scope) sees every store.
@@ -47,6 +49,11 @@ class Permission(StrEnum):
     WALLET_PLANS = "wallet:plans"
     WALLET_STATEMENTS = "wallet:statements"
     WALLET_CASH_REFUND = "wallet:cash-refund"
+    WALLET_PAY = "wallet:pay"
+    REPORTS_READ = "reports:read"
+    JOBS_RUN = "jobs:run"
+    FEEDBACK_READ = "feedback:read"
+    FEEDBACK_REPLY = "feedback:reply"
 
 
 SESSION_FIELDS = ("roles", "stores", "status")  # what a staff token's grant depends on
@@ -66,18 +73,55 @@ class Role(StrEnum):
 
 
 P = Permission
-_CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM}
+_CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM, P.WALLET_PAY}
+_FEEDBACK = {P.FEEDBACK_READ, P.FEEDBACK_REPLY}
+_FINANCE = {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.REPORTS_READ}
+_FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND}
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
-    Role.STORE_MANAGER: frozenset(_CASHIER | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}),
-    Role.MARKETING: frozenset({P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE}),
+    Role.STORE_MANAGER: frozenset(
+        _CASHIER | _FEEDBACK | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE, P.REPORTS_READ}
+    ),
+    Role.MARKETING: frozenset({P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE, P.REPORTS_READ}),
     Role.CUSTOMER_SERVICE: frozenset(
-        _CASHIER | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}
+        _CASHIER | _FEEDBACK | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}
     ),
-    Role.FINANCE: frozenset(
-        {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND}
-    ),
+    Role.FINANCE: frozenset(_FINANCE),
     Role.ADMIN: frozenset(Permission),
+}
+
+ROLE_LABELS: dict[Role, tuple[str, str]] = {  # (zh-CN, en), as the back office shows them
+    Role.CASHIER: ("收银员", "Cashier"),
+    Role.STORE_MANAGER: ("店长", "Store manager"),
+    Role.MARKETING: ("市场专员", "Marketing"),
+    Role.CUSTOMER_SERVICE: ("客服人员", "Customer service"),
+    Role.FINANCE: ("财务人员", "Finance"),
+    Role.ADMIN: ("管理员", "Administrator"),
+}
+PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
+    P.STORES_READ: ("查看门店", "Read stores"),
+    P.STORES_WRITE: ("管理门店", "Manage stores"),
+    P.MEMBERS_READ: ("查看会员", "Read members"),
+    P.MEMBERS_REGISTER: ("注册会员", "Register members"),
+    P.MEMBERS_WRITE: ("编辑与冻结会员", "Edit and freeze members"),
+    P.MEMBERS_ERASE: ("注销会员", "Erase members"),
+    P.MEMBERS_IMPORT: ("导入会员", "Import members"),
+    P.PII_READ: ("查看完整个人信息", "Read full personal data"),
+    P.POINTS_REDEEM: ("积分兑换", "Redeem points"),
+    P.POINTS_ADJUST: ("积分调整与冲正", "Adjust points and reverse redemptions"),
+    P.RULES_WRITE: ("积分规则", "Earn rules"),
+    P.TIERS_OVERRIDE: ("等级调整", "Override tiers"),
+    P.STAFF_ADMIN: ("员工与角色", "Staff and roles"),
+    P.PARTNERS_ADMIN: ("合作方系统", "Partner systems"),
+    P.AUDIT_READ: ("审计日志", "Audit log"),
+    P.WALLET_PLANS: ("充值方案", "Top-up plans"),
+    P.WALLET_STATEMENTS: ("储值日报", "Stored-value statements"),
+    P.WALLET_CASH_REFUND: ("退卡/退余额", "Cash refunds of stored value"),
+    P.WALLET_PAY: ("储值支付", "Wallet payments at the counter"),
+    P.REPORTS_READ: ("经营报表", "Reports and dashboard"),
+    P.JOBS_RUN: ("运行任务", "Run jobs"),
+    P.FEEDBACK_READ: ("查看意见反馈", "Read feedback"),
+    P.FEEDBACK_REPLY: ("回复意见反馈", "Answer feedback"),
 }
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from chalicelib.identity.rules import Role
+from chalicelib.identity.rules import Permission, Role
 from chalicelib.members.schemas import Name, Phone
 from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION
 from chalicelib.shared.http import Input, MergePatch, Schema
@@ -137,6 +137,49 @@ class Staff(Schema):
     created_at: str = Field(description=f"when it was created; {UTC_INSTANT}")
     updated_at: str = Field(description=f"when it last changed; {UTC_INSTANT}")
     version: int = Field(description=VERSION)
+
+
+class StaffMe(Schema):
+    """Who the caller is: their account and what their session's grant allows (the back office shows its menus by
+    ``permissions``)."""
+
+    staff_id: str = Field(description="the account's id (`sf_…`)")
+    username: str = Field(description=USERNAME)
+    name: str = Field(description=DISPLAY_NAME)
+    roles: list[Role] = Field(description="the roles (员工角色) this session holds")
+    stores: list[str] = Field(description="the stores (门店) this session manages within; empty: every store")
+    permissions: list[Permission] = Field(description="every permission the roles grant, sorted")
+
+
+class Label(Schema):
+    """A name as the back office shows it, keyed by its locales (`zh-CN`, `en`)."""
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    zh_CN: str = Field(alias="zh-CN", description="in Chinese (简体中文)")
+    en: str = Field(description="in English")
+
+
+class RoleOut(Schema):
+    """A role and the permissions it grants."""
+
+    role: Role = Field(description="the role's code (员工角色)")
+    label: Label = Field(description="its name, in Chinese and English")
+    permissions: list[Permission] = Field(description="the permissions it grants, sorted")
+
+
+class PermissionOut(Schema):
+    """A permission and its name."""
+
+    permission: Permission = Field(description="the permission's code, e.g. `members:read`")
+    label: Label = Field(description="its name, in Chinese and English")
+
+
+class RoleMatrix(Schema):
+    """The permission matrix (权限矩阵): every role with what it grants, and every permission with its name."""
+
+    roles: list[RoleOut] = Field(description="the roles, as the seed documents order them")
+    permissions: list[PermissionOut] = Field(description="every permission, in the matrix's order")
 
 
 class StaffPage(Schema):

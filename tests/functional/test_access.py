@@ -10,9 +10,9 @@ import pytest
 
 import app  # registers every route, so the matrix below sees them all
 from chalicelib.identity import service as staff
-from chalicelib.identity.access import MemberSelf, PartnerSigned, Public, Staff, StaffOrSelf
+from chalicelib.identity.access import AnyStaff, MemberSelf, PartnerSigned, Public, Staff, StaffOrSelf
 from chalicelib.identity.records import StaffRecord
-from chalicelib.identity.rules import PERMISSIONS, Role
+from chalicelib.identity.rules import PERMISSIONS, Permission, Role
 from chalicelib.shared import clock
 from chalicelib.shared.http import ENDPOINTS
 from tests.conftest import STAFF_PASSWORD, item_counts, member_token, signed_headers, token_for
@@ -92,6 +92,10 @@ def test_every_route_answers_only_the_callers_its_rule_admits(api, tokens, partn
     if isinstance(access, MemberSelf):
         assert as_member not in (401, 403, 404), (path, method)
         assert set(by_role.values()) == {403}, (path, method)
+        return
+    if isinstance(access, AnyStaff):
+        assert as_member == 403, (path, method)
+        assert not {401, 403} & set(by_role.values()), (path, method, by_role)
         return
     assert isinstance(access, Staff | StaffOrSelf), f"{path} {method}: an access rule this test does not know"
     if isinstance(access, StaffOrSelf):
@@ -461,3 +465,39 @@ def test_a_cashier_scans_the_members_code_and_a_stale_code_finds_nobody(api):
         stale = cashier.post("/v1/members/lookup", {"code": shown.body["code"]})
     assert (stale.status, stale.body["detail"]) == (404, "No member matches")
     assert api.as_(token_for(["cashier"])).get("/v1/me/code").status == 403  # a member's own code only
+
+
+class TestWhoAmI:
+    def test_staff_read_their_account_roles_stores_and_the_permissions_of_their_grant(self, api):
+        cashier = api.as_(token_for(["cashier", "finance"], ("SH-001",))).get("/v1/staff/me")
+        assert cashier.status == 200
+        me = cashier.body
+        assert me["staff_id"].startswith("sf_")
+        assert (me["roles"], me["stores"]) == (["cashier", "finance"], ["SH-001"])
+        granted = PERMISSIONS[Role.CASHIER] | PERMISSIONS[Role.FINANCE]
+        assert me["permissions"] == sorted(granted)
+        assert "staff:admin" not in me["permissions"]  # a cashier's console hides staff admin
+
+    def test_the_name_and_username_are_the_accounts(self, api):
+        body = {"username": "Wang.Li", "display_name": "王丽", "password": STAFF_PASSWORD, "roles": ["marketing"]}
+        assert api.post("/v1/staff", body).status == 201
+        token = api.as_(None).post("/v1/auth/token", {"username": "wang.li", "password": STAFF_PASSWORD}).body
+        me = api.as_(token["access_token"]).get("/v1/staff/me").body
+        assert (me["username"], me["name"], me["stores"]) == ("wang.li", "王丽", [])
+        assert "reports:read" in me["permissions"]
+        assert "pii:read" not in me["permissions"]
+
+    def test_the_roles_matrix_names_every_role_and_permission_in_both_languages(self, api):
+        matrix = api.as_(token_for(["cashier"])).get("/v1/roles").body
+        roles = {row["role"]: row for row in matrix["roles"]}
+        assert set(roles) == {role.value for role in Role}
+        for role in Role:
+            assert roles[role.value]["permissions"] == sorted(PERMISSIONS[role])
+        assert roles["store_manager"]["label"] == {"zh-CN": "店长", "en": "Store manager"}
+        assert [row["permission"] for row in matrix["permissions"]] == [p.value for p in Permission]
+        assert all(row["label"]["zh-CN"] and row["label"]["en"] for row in matrix["permissions"])
+
+    def test_a_member_is_not_staff(self, api):
+        _, token = member_token()
+        assert api.as_(token).get("/v1/staff/me").status == 403
+        assert api.as_(token).get("/v1/roles").status == 403

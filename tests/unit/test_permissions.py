@@ -58,3 +58,25 @@ def test_an_unchanged_grant_keeps_the_sessions():
 def test_only_admins_import_member_files():
     for role in Role:
         assert (Permission.MEMBERS_IMPORT in PERMISSIONS[role]) == (role is Role.ADMIN)
+
+
+@pytest.mark.parametrize(
+    ("permission", "roles"),
+    [
+        (Permission.REPORTS_READ, {Role.STORE_MANAGER, Role.MARKETING, Role.FINANCE, Role.ADMIN}),
+        (Permission.JOBS_RUN, {Role.ADMIN}),
+        (Permission.FEEDBACK_READ, {Role.STORE_MANAGER, Role.CUSTOMER_SERVICE, Role.ADMIN}),
+        (Permission.FEEDBACK_REPLY, {Role.STORE_MANAGER, Role.CUSTOMER_SERVICE, Role.ADMIN}),
+        (Permission.WALLET_PAY, {Role.CASHIER, Role.STORE_MANAGER, Role.CUSTOMER_SERVICE, Role.ADMIN}),
+    ],
+)
+def test_the_console_permissions_go_to_the_roles_that_need_them(permission, roles):
+    assert {role for role in Role if permission in PERMISSIONS[role]} == roles
+
+
+def test_every_role_and_permission_has_a_chinese_and_an_english_label():
+    from chalicelib.identity.rules import PERMISSION_LABELS, ROLE_LABELS
+
+    assert set(ROLE_LABELS) == set(Role)
+    assert set(PERMISSION_LABELS) == set(Permission)
+    assert all(zh and en for zh, en in [*ROLE_LABELS.values(), *PERMISSION_LABELS.values()])

@@ -1,20 +1,20 @@
-/** Stores (门店). */
+/** Stores (门店): pickers, and the stores screen (list, create, edit). */
 import { api } from '../session'
 
-/** A page of stores: `{items, next_cursor}` (`stores:read`). */
-export const listStores = (params) => api.get('/stores', params)
-
-/** Every store the caller sees (all pages), for choosers. */
+/** Every store the caller sees (all pages), for pickers. */
 export async function allStores() {
   const stores = []
   let cursor
   do {
-    const page = await api.get('/stores', { limit: 200, cursor })
+    const page = await api.get('/stores', { cursor, limit: 200 })
     stores.push(...page.items)
     cursor = page.next_cursor
   } while (cursor)
   return stores
 }
+
+/** A page of stores: `{items, next_cursor}` (`stores:read`). */
+export const listStores = (params) => api.get('/stores', params)
 
 /** One store and its ETag, for an edit: `{body, etag}`. */
 export const getStore = (storeId) => api.getVersioned(`/stores/${encodeURIComponent(storeId)}`)

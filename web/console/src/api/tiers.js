@@ -1,8 +1,13 @@
-/** Tier programmes (会员等级体系): versions, drafts, dry runs and applying one. */
+/** Tiers (会员等级): a member's tier and growth value, staff overrides; programmes, dry runs and applying one. */
 import { api } from '../session'
 
+export const tierOf = (memberId) => api.get(`/members/${memberId}/tier`)
+export const growthOf = (memberId, cursor) => api.get(`/members/${memberId}/growth`, { cursor })
+export const setOverride = (memberId, body) => api.put(`/members/${memberId}/tier/override`, body)
+export const liftOverride = (memberId) => api.delete(`/members/${memberId}/tier/override`)
+
 /** `{current, versions}`, newest first (`stores:read`). */
-export const listProgrammes = () => api.get('/tiers/programmes')
+export const programmes = () => api.get('/tiers/programmes')
 
 /** Draft a version (`rules:write`); it changes nothing until applied. */
 export const draftProgramme = (programme) => api.post('/tiers/programmes', programme)

@@ -1,0 +1,20 @@
+/** Members: list and search (manage), lookup and counter view (serve), read, edit with If-Match, erase. */
+import { api } from '../session'
+
+export const listMembers = (params) => api.get('/members', params)
+export const lookupMember = (query) => api.post('/members/lookup', query)
+export const getMember = (memberId) => api.getVersioned(`/members/${memberId}`)
+export const editMember = (memberId, patch, etag) => api.patch(`/members/${memberId}`, patch, { 'If-Match': etag })
+export const eraseMember = (memberId) => api.delete(`/members/${memberId}`)
+export const counterView = (memberId) => api.get(`/members/${memberId}/counter`)
+export const memberPurchases = (memberId, cursor) => api.get(`/members/${memberId}/purchases`, { cursor })
+
+/** What a search box holds: a phone (11 digits from 1), a member code (66…, shown by the member pages), a
+ * member number; anything else (a name) is null, for the list's `q`. */
+export function lookupOf(text) {
+  const value = text.trim().replace(/\s+/g, '')
+  if (/^\+?(86)?1\d{10}$/.test(value)) return { phone: value }
+  if (/^66[0-9A-Za-z-]{4,20}\d{6}$/.test(value)) return { code: value }
+  if (/^[0-9A-Za-z-]{4,20}$/.test(value)) return { member_no: value }
+  return null
+}

@@ -1,0 +1,10 @@
+/** A member's points: balance, ledger, adjustments, redemptions and their reversal. */
+import { api } from '../session'
+
+export const pointsOf = (memberId) => api.get(`/members/${memberId}/points`)
+export const ledgerOf = (memberId, cursor) => api.get(`/members/${memberId}/points/ledger`, { cursor })
+export const adjustPoints = (memberId, body) => api.post(`/members/${memberId}/points/adjustments`, body)
+export const redeemPoints = (memberId, body, key) =>
+  api.post(`/members/${memberId}/points/redemptions`, body, { 'Idempotency-Key': key })
+export const reverseRedemption = (memberId, redemptionId, reason, key) =>
+  api.post(`/members/${memberId}/points/redemptions/${redemptionId}/reversal`, { reason }, { 'Idempotency-Key': key })

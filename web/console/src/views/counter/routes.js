@@ -1,0 +1,8 @@
+export default [
+  {
+    path: 'counter',
+    name: 'counter',
+    component: () => import('./CounterView.vue'),
+    meta: { title: 'counter.title', permission: 'members:read', menu: { group: 'operations', order: 1, icon: 'Shop', home: 0 } },
+  },
+]
