@@ -2,6 +2,7 @@
  * What the configuration and system screens share: problems said kindly, 422 field errors put on their
  * fields, dates shown in the reader's language, and the API's cursor pages.
  */
+import { ElMessageBox } from 'element-plus'
 import { computed, reactive, ref, shallowRef } from 'vue'
 import { ApiError, yuan } from '@shared/session'
 import { i18n } from '../../i18n'
@@ -147,4 +148,15 @@ export function required() {
 /** An el-form rule: a pattern, with what it allows said. */
 export function pattern(regexp, key) {
   return { pattern: regexp, trigger: 'blur', message: () => t(key) }
+}
+
+/**
+ * Ask before a destructive or lasting action; answers whether it was confirmed. The buttons say what they do
+ * (`confirm`, an i18n key) in the screen's language (a message box opened from code does not see the app's
+ * Element Plus locale).
+ */
+export async function confirmAction(message, { confirm = 'common.confirm', type = 'warning' } = {}) {
+  return ElMessageBox.confirm(message, t('config.areYouSure'), {
+    type, confirmButtonText: t(confirm), cancelButtonText: t('common.cancel'), closeOnClickModal: false,
+  }).then(() => true, () => false)
 }
