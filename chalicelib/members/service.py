@@ -7,7 +7,7 @@ event, so a phone belongs to one member even under concurrent registrations.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -285,6 +285,13 @@ def home_store_of(member_id: str) -> str | None:
     """The member's home store (None: joined online, or no such member)."""
     record = MemberRecord.find(member_id)
     return record.home_store_id if record else None
+
+
+def summaries(member_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """List rows of these members by id (as member lists show them: name, masked phone, no personal field
+    opened), in one batch read per hundred; ids of nobody are left out."""
+    wanted = sorted(set(member_ids))
+    return {record.member_id: repository.summary(record) for record in MemberRecord.batch_get(wanted)} if wanted else {}
 
 
 PROFILE_FIELDS = ("gender", "city", "birthday_sealed", "email_hash")  # what a complete profile has
