@@ -14,6 +14,7 @@ from typing import Any
 from chalice.app import Blueprint, CloudWatchEvent
 
 from chalicelib.audit import listeners as _audit_listeners  # noqa: F401  registers the consumer
+from chalicelib.feedback import listeners as _feedback_listeners  # noqa: F401  registers the consumer
 from chalicelib.members import listeners as _members_listeners  # noqa: F401  registers the consumer
 from chalicelib.notifications import listeners as _notification_listeners  # noqa: F401  registers the consumer
 from chalicelib.platform.jobs import purge_idempotency_records
