@@ -10,6 +10,7 @@ from typing import Any
 
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
+from tests.http import send
 
 # menu entry → the page's title (zh-CN)
 SCREENS = {
@@ -19,8 +20,10 @@ SCREENS = {
     "stores": "门店管理",
     "staff": "员工与角色",
     "partners": "合作方系统",
+    "jobs": "任务管理",
     "audit": "审计日志",
     "member-imports": "会员导入",
+    "feedback": "意见反馈",
 }
 ADMIN_ONLY = ("staff", "partners", "jobs", "audit")
 
@@ -159,6 +162,46 @@ def test_a_partner_is_created_and_its_secret_shown_once(site: Site, console: Scr
     shot(console, "partner-secrets")
 
 
+def test_a_job_is_run_for_today_and_its_report_read(site: Site, console: Screens) -> None:
+    page = log_in(console, site)
+    open_screen(page, "jobs")
+    page.locator("[data-test=job-run-expire-points]").click()
+    page.get_by_label("处理至日期").wait_for()  # today by default
+    page.locator("[data-test=job-run-start]").click()
+    report = page.locator("[data-test=job-report]")
+    report.locator("[data-test=job-report-status]").filter(has_text="已完成").wait_for()
+    run_id = report.locator("code").inner_text()
+    run = site.api("GET", f"/v1/jobs/expire-points/runs/{run_id}")
+    assert run["status"] == "completed"
+    assert report.locator("[data-test=job-report-processed]").inner_text() == str(run["processed"])
+    shot(console, "job-report")
+    page.keyboard.press("Escape")
+    page.locator(f"[data-test=run-{run_id}]").wait_for()  # listed among the job's latest runs
+
+
+def test_feedback_is_answered_and_closed(site: Site, console: Screens) -> None:
+    phone = f"139{uuid.uuid4().int % 10**8:08d}"
+    send("POST", f"{site.base}/v1/auth/otp", {"phone": phone})
+    status, tokens = send("POST", f"{site.base}/v1/auth/member-token", {"phone": phone, "code": site.sms_code(phone)})
+    assert status == 200, tokens
+    text = f"试衣间太少了 {uuid.uuid4().hex[:4]}"
+    note = {"category": "suggestion", "text": text, "contact_ok": True}
+    status, written = send("POST", f"{site.base}/v1/me/feedback", note, token=tokens["access_token"])
+    assert status == 201, written
+
+    page = log_in(console, site)
+    open_screen(page, "feedback")
+    page.locator(f"[data-test=feedback-answer-{written['feedback_id']}]").click()
+    page.get_by_label("回复内容（会员可见）").fill("感谢建议，周末将增开两间试衣间。")
+    page.locator("[data-test=feedback-close]").click()
+    page.get_by_text("反馈已关闭").wait_for()
+    page.locator("[data-test=feedback-status]").get_by_text("已关闭").click()
+    page.locator("[data-test=feedback]").get_by_text("感谢建议，周末将增开两间试衣间。").wait_for()
+    shot(console, "feedback-closed")
+    _, mine = send("GET", f"{site.base}/v1/me/feedback", token=tokens["access_token"])
+    assert mine["items"][0]["reply"] == "感谢建议，周末将增开两间试衣间。"
+
+
 def test_a_cashier_sees_no_admin_screen(site: Site, console: Screens) -> None:
     username = f"cashier{uuid.uuid4().hex[:6]}"
     password = "till-password-2026"
@@ -172,7 +215,7 @@ def test_a_cashier_sees_no_admin_screen(site: Site, console: Screens) -> None:
     page.locator("[data-test=who]").wait_for()
     menu = page.locator(".el-aside")
     menu.locator("[data-menu]").first.wait_for()
-    for name in (*ADMIN_ONLY, "rules", "tiers", "wallet-plans", "member-imports"):
+    for name in (*ADMIN_ONLY, "rules", "tiers", "wallet-plans", "member-imports", "feedback"):
         assert menu.locator(f"[data-menu={name}]").count() == 0, name
     page.goto(f"{site.base}/console/#/staff")
     page.locator(".el-main .el-result").get_by_text("没有权限访问此页面").wait_for()

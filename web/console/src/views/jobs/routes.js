@@ -1,0 +1,8 @@
+export default [
+  {
+    path: 'jobs',
+    name: 'jobs',
+    component: () => import('./JobsView.vue'),
+    meta: { title: 'jobs.title', permission: 'jobs:run', menu: { group: 'system', order: 30, icon: 'Timer' } },
+  },
+]
