@@ -11,7 +11,7 @@ export default {
       start: '开始导入',
       steps: { create: '创建导入', upload: '上传文件', run: '导入会员', done: '完成' },
       uploading: '正在上传 {percent}%',
-      uploadBlocked: '浏览器无法把文件上传到存储地址（跨域 CORS 被拒绝或网络不可达）。请联系管理员为导入存储桶配置 CORS，或使用命令行导入：python -m chalicelib.cli members import 文件.csv',
+      uploadBlocked: '浏览器无法把文件上传到存储地址：被页面的安全策略（CSP connect-src）或存储桶的跨域规则（CORS）拒绝，或网络不可达。请管理员放行该存储地址，或改用命令行导入：python -m chalicelib.cli members import 文件.csv',
       uploadFailed: '上传失败（HTTP {status}）',
       status: '状态',
       statuses: {
@@ -45,7 +45,7 @@ export default {
       start: 'Import',
       steps: { create: 'Create', upload: 'Upload', run: 'Import', done: 'Done' },
       uploading: 'Uploading {percent}%',
-      uploadBlocked: 'The browser could not upload the file to storage (cross-origin CORS refused, or unreachable). Ask an administrator to allow CORS on the imports bucket, or import from the command line: python -m chalicelib.cli members import FILE.csv',
+      uploadBlocked: 'The browser could not upload the file to storage: the page’s security policy (CSP connect-src) or the bucket’s cross-origin rules (CORS) refused it, or storage is unreachable. Ask an administrator to allow the storage address, or import from the command line: python -m chalicelib.cli members import FILE.csv',
       uploadFailed: 'The upload failed (HTTP {status})',
       status: 'Status',
       statuses: {
