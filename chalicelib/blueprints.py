@@ -10,14 +10,15 @@ from chalicelib.identity import partners_api
 from chalicelib.members import api as members_api
 from chalicelib.members import imports_api
 from chalicelib.platform import api as platform_api
-from chalicelib.platform import handlers
+from chalicelib.platform import handlers, jobs_api
 from chalicelib.points import api as points_api
 from chalicelib.purchases import api as purchases_api
+from chalicelib.stats import api as stats_api
 from chalicelib.stores import api as stores_api
 from chalicelib.tiers import api as tiers_api
 from chalicelib.wallet import api as wallet_api
 
 BLUEPRINTS = (
     platform_api.bp, identity_api.bp, partners_api.bp, stores_api.bp, members_api.bp, imports_api.bp, points_api.bp,
-    tiers_api.bp, purchases_api.bp, wallet_api.bp, counter_api.bp, audit_api.bp, handlers.bp,
+    tiers_api.bp, purchases_api.bp, wallet_api.bp, counter_api.bp, audit_api.bp, stats_api.bp, jobs_api.bp, handlers.bp,
 )  # fmt: skip

@@ -31,6 +31,8 @@ from typing import Any
 
 
 class Permission(StrEnum):
+    """A permission (权限) a role grants, `<area>:<action>`, e.g. `members:read`; `GET /v1/roles` lists them."""
+
     STORES_READ = "stores:read"
     STORES_WRITE = "stores:write"
     MEMBERS_READ = "members:read"

@@ -379,7 +379,7 @@ def update(member_id: str, changes: dict[str, Any], if_match: IfMatch) -> Member
         _release(tx, repository.phone_key(current.phone), member_id)
     summary = change_summary(updated.changed, vars(current), vars(updated), SHOWN_IN_AUDIT)
     emit(tx, new_event("member.updated", f"member/{member_id}", {
-        "member_id": member_id, "status": str(updated.status), **summary,
+        "member_id": member_id, "status": str(updated.status), "tier": current.tier, **summary,
     }))  # fmt: skip
     tx.commit()
     return get_member(member_id)
@@ -450,7 +450,9 @@ def _erase_once(record: MemberRecord) -> None:
     from chalicelib.identity.records import MemberCredentialRecord  # a password must not outlive the member
 
     tx.delete(MemberCredentialRecord(member_id))
-    emit(tx, new_event("member.erased", f"member/{member_id}", {"member_id": member_id, "erased_at": now}))
+    emit(tx, new_event("member.erased", f"member/{member_id}", {
+        "member_id": member_id, "erased_at": now, "home_store_id": record.home_store_id, "tier": record.tier,
+    }))  # fmt: skip
     tx.commit()
     wrapped = repository.wrapped_key(record)
     if wrapped:

@@ -94,9 +94,11 @@ def tier_of(holdings: Holdings, member_id: str) -> str:
 @dataclass
 class Booking:
     """What a post of a member's books carries besides their postings: the tier change its progress made
-    (its history record and event) and the caller's own records and events."""
+    (its history record and event), the caller's own records and events, and the store it happened at, if any (a
+    purchase's or refund's: its points events name it, for the store's statistics)."""
 
     member_id: str
+    store_id: str | None = None
     advance: tiers.Advance | None = None
     attachments: list[Callable[[Transaction], None]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
@@ -145,7 +147,7 @@ def post(
         return ledger().post(
             planned, holders=[member_id, *holders], claim=claim, require={member_id: require} if require else None,
             result=(lambda answer: result(answer, booking)) if result else None,
-            announce=lambda answer: [*booking.events, *announce(answer), *_tier_events(booking)],
+            announce=lambda answer: [*booking.events, *announce(answer, booking.store_id), *_tier_events(booking)],
             attach=lambda answer: [*booking.attachments, *(records(answer) if records else []),
                                    *_tier_records(booking)],
             known={member_id: known} if known is not None else None,
@@ -168,14 +170,15 @@ def _tier_records(booking: Booking) -> list[Callable[[Transaction], None]]:
     return [advance.write] if advance is not None and advance.change is not None else []
 
 
-def announce(answer: Answer) -> Iterable[Event]:
-    """The event of each points entry a post made."""
+def announce(answer: Answer, store_id: str | None = None) -> Iterable[Event]:
+    """The event of each points entry a post made; ``store_id`` names the store it happened at, when there was one."""
+    at_store = {"store_id": store_id} if store_id else {}
     for entry in answer.entries:
         if entry.book == BOOK:
             yield new_event(EVENT_OF[entry.kind], f"member/{entry.holder}", {
                 "member_id": entry.holder, "points": entry.amount, "seq": entry.seq,
                 "balance_after": entry.balance_after, "type": entry.kind, "source_kind": entry.source.kind,
-                "source_id": entry.source.id, "reason": entry.reason,
+                "source_id": entry.source.id, "reason": entry.reason, **at_store,
             })  # fmt: skip
 
 

@@ -213,6 +213,7 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
         earn_rules = with_tier_multiplier(version.rules, programme, tier)
         score = rules.score(earn_rules, lines, shares, [line.quantity for line in lines], purchase.occurred_at, tier)
         scored.update(total=score.total, tier=tier, multiplier=earn_rules.tier_multipliers.get(tier))
+        booking.store_id = purchase.store_id
         booking.events.append(new_event("purchase.recorded", f"member/{member_id}", {
             "member_id": member_id, "partner_id": partner.id, "order_id": purchase.order_id,
             "store_id": purchase.store_id, "paid_fen": purchase.paid_fen, "points": score.total,
@@ -360,6 +361,7 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
             P.refunded.set(json.dumps(refunded)), P.refunded_fen.set(sum(after_fen)),
             P.points_clawed_back.set(clawed_points), P.growth_clawed_back.set(clawed_growth),
         ]))  # fmt: skip
+        booking.store_id = purchase.store_id  # the order's store
         booking.events.append(new_event("refund.recorded", f"member/{member_id}", {
             "member_id": member_id, "partner_id": partner.id, "order_id": refund.order_id,
             "refund_id": refund.refund_id, "store_id": purchase.store_id, "amount_fen": refund.amount_fen,

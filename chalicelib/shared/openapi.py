@@ -39,7 +39,8 @@ PATH_PARAMETERS = {
     "secret_id": "The partner secret's id (`ps_…`), as creating the secret answered it",
     "redemption_id": "The redemption's id (`rd_…`), as the redemption answered it",
     "version": "The tier programme version's number (1, 2, …)",
-    "run_id": "The job run's id (`run_…`), as starting the preview or the application answered it",
+    "run_id": "The job run's id (`run_…`), as starting the run (a job run, a preview, an application) answered it",
+    "job": "The job's name, e.g. `expire-points` (`GET /v1/jobs` lists them)",
     "import_id": "The member import's id (`im_…`), as creating the import answered it",
     "name": "The asset's file name",
 }

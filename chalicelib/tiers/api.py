@@ -8,6 +8,7 @@ from chalice.app import Blueprint
 from chalicelib.identity.access import MEMBER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
+from chalicelib.platform.schemas import JobRun
 from chalicelib.shared import clock
 from chalicelib.shared.errors import InvalidCursor, NotFound, ValidationFailed
 from chalicelib.shared.http import Reply, RequestContext, endpoint
@@ -18,7 +19,6 @@ from chalicelib.tiers.jobs import ApplyTierProgramme, PreviewTierProgramme
 from chalicelib.tiers.rules import Override
 from chalicelib.tiers.schemas import (
     GrowthPage,
-    JobRun,
     OverrideIn,
     ProgrammeIn,
     ProgrammeJobIn,

@@ -221,24 +221,6 @@ class ProgrammeJobIn(Input):
     version: int = Field(ge=1, description="the programme version to preview or apply")
 
 
-class JobRun(Schema):
-    """A job run's report; ``tallies`` count what it found (for tiers: members up, down, unchanged)."""
-
-    job: str = Field(description="the job's name, e.g. `preview-tier-programme`")
-    run_id: str = Field(description="the run's id (`run_…`)")
-    as_of: str = Field(description=f"the day it runs for; {BUSINESS_DATE}")
-    first_day: str = Field(description=f"the first day it covers; {BUSINESS_DATE}")
-    status: str = Field(description="`planning`, `running`, `completed` or `failed`")
-    planned: int = Field(description="items it plans to process")
-    batches: int = Field(description="batches the items were split into")
-    batches_done: int = Field(description="batches finished so far")
-    processed: int = Field(description="items processed so far")
-    tallies: dict[str, int] = Field(description="counts of what it found, e.g. `up`, `down`, `unchanged`")
-    started_at: str = Field(description=f"when it started; {UTC_INSTANT}")
-    finished_at: str | None = Field(description=f"when it finished; {UTC_INSTANT}; null while under way")
-    error: str | None = Field(default=None, description="why the run failed (status `failed`)")
-
-
 OVERRIDE_YEARS = 10
 
 

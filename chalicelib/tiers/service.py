@@ -21,7 +21,7 @@ from chalicelib.ledger.registry import ledger, open_in
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
 from chalicelib.shared.db import Transaction
-from chalicelib.shared.events import Event, change_summary, new_event
+from chalicelib.shared.events import Event, change_summary, emit, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.tiers import programmes
@@ -248,11 +248,16 @@ def open_account(tx: Transaction, member_id: str, opening: OpeningStanding) -> N
     if programme.rank(tier):
         now, actor = clock.iso(clock.now()), current_origin().actor
         change_id = new_id("tc_")
+        lowest = programme.tiers[0].code
         tx.put(TierChangeRecord(
-            member_id, f"{now}#{change_id}", change_id=change_id, tier=tier, previous=programme.tiers[0].code,
+            member_id, f"{now}#{change_id}", change_id=change_id, tier=tier, previous=lowest,
             reason="opening", programme_version=programme.version, gift_points=0, note="迁移期初等级", actor=actor,
             occurred_at=now,
         ))  # fmt: skip
+        emit(tx, new_event("tier.changed", f"member/{member_id}", {  # the profile's copy and the statistics follow
+            "member_id": member_id, "change_id": change_id, "tier": tier, "previous": lowest, "reason": "opening",
+            "gift_points": 0, "programme_version": programme.version,
+        }))  # fmt: skip
 
 
 # --- changes of the standing alone ------------------------------------------------------------------------------

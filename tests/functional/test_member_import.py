@@ -10,6 +10,7 @@ from chalicelib import cli
 from chalicelib.members.importer import import_members
 from chalicelib.members.records import MemberRecord
 from chalicelib.shared.csvfiles import ImportUsageError
+from tests.conftest import deliver
 
 HEADER = "name,phone,email,birthday,city,store_id,registered_at,member_no\n"
 ROWS = [
@@ -174,7 +175,7 @@ MIGRATION_HEADER = ("name,phone,store_id,tags,consents,consented_at,consent_sour
                     "period_paid_fen,period_growth\n")  # fmt: skip
 
 
-def test_migrated_members_keep_their_tier_consents_tags_and_this_periods_spend(tmp_path, store, api):
+def test_migrated_members_keep_their_tier_consents_tags_and_this_periods_spend(tmp_path, store, api, aws):
     """A chain moving from an old system: members arrive with the tier they held (until its date, then
     reviewed like anyone), their marketing consents with the date and source of the original as proof, their
     tags, and this period's spend and growth as an opening growth entry, in the registration's commit."""
@@ -204,6 +205,11 @@ def test_migrated_members_keep_their_tier_consents_tags_and_this_periods_spend(t
     again = import_members(path, workers=1)
     assert (again.imported, again.skipped) == (0, 2)  # nothing twice: the opening came with its registration
     assert len(api.get(f"/v1/members/{gold['member_id']}/growth").body["items"]) == 1
+    deliver(aws, "points")  # the opening tier is announced: the profile's copy (member lists, filters) follows it
+    assert api.get(f"/v1/members/{gold['member_id']}").body["tier"] == "gold"
+    deliver(aws, "statistics")
+    assert api.get("/v1/stats/summary").body["tier_distribution"] == {"normal": 1, "silver": 0, "gold": 1,
+                                                                      "diamond": 0}  # fmt: skip
 
 
 def test_rows_go_in_batches_one_marker_read_one_key_call_and_a_transaction_per_hundred_items(

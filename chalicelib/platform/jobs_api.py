@@ -1,0 +1,57 @@
+"""Jobs routes: admins list the jobs, run one by hand for a day and read the runs' reports."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.identity.access import Staff
+from chalicelib.identity.rules import Permission
+from chalicelib.platform import runs
+from chalicelib.platform.schemas import JobList, JobRun, JobRunCreate, JobRuns, RunsQuery
+from chalicelib.shared.errors import NotFound
+from chalicelib.shared.http import Reply, RequestContext, endpoint
+from chalicelib.shared.jobs import FutureDay, RunUnderWay
+
+bp = Blueprint(__name__)
+RUN = Staff(Permission.JOBS_RUN)
+
+
+@endpoint(bp, "/v1/jobs", "GET", summary="The jobs, their schedules and latest runs", tag="jobs", access=RUN,
+          response=JobList)  # fmt: skip
+def list_jobs(ctx: RequestContext) -> Reply:
+    """Every job of the platform (任务): name, what it does, its schedule (an EventBridge cron in UTC; null for jobs
+    that run only from their own route, such as the tier programme's preview and apply), the last day a run completed
+    through (its watermark), and its three newest runs with their status."""
+    return Reply(JobList.model_validate({"items": runs.listing()}))
+
+
+@endpoint(bp, "/v1/jobs/{job}/runs", "POST", summary="Run a job by hand for a day", tag="jobs", access=RUN,
+          body=JobRunCreate, response=JobRun, status=202,
+          errors=(NotFound, FutureDay, RunUnderWay, runs.OnRequestOnly))  # fmt: skip
+def run_job_by_hand(ctx: RequestContext, job: str) -> Reply:
+    """Run a scheduled job (补跑) for everything due through `as_of` (default: the day its schedule would run it for),
+    exactly as the schedule runs it: from the day after its watermark, a missed night caught up, small runs at once
+    and larger ones fanned out to workers. Answers 202 with the run's report (`completed` when it ran at once, else
+    `running`: poll `GET /v1/jobs/{job}/runs/{run_id}`). Re-running a day changes nothing twice. The audit log records
+    who asked (`job.run-requested`); what the job itself books is the system's, as on schedule.
+
+    Errors: 404 for an unknown job; 422 `job-day-in-future` for a day after today (a preview shows what it would do);
+    422 `job-on-request` for a job that runs from its own route; 409 `job-run-under-way` while a run progresses."""
+    return Reply(JobRun.model_validate(runs.request_run(job, ctx.body.as_of)), status=202)
+
+
+@endpoint(bp, "/v1/jobs/{job}/runs", "GET", summary="A job's newest runs", tag="jobs", access=RUN,
+          query=RunsQuery, response=JobRuns, errors=(NotFound,))  # fmt: skip
+def list_job_runs(ctx: RequestContext, job: str) -> Reply:
+    """A job's newest runs, newest first, each with its status, progress (planned, batches done, processed),
+    tallies and error. Errors: 404 for an unknown job."""
+    return Reply(JobRuns.model_validate({"items": runs.runs_of(job, ctx.query.limit)}))
+
+
+@endpoint(bp, "/v1/jobs/{job}/runs/{run_id}", "GET", summary="A job run's report", tag="jobs", access=RUN,
+          response=JobRun, errors=(NotFound,))  # fmt: skip
+def get_job_run(ctx: RequestContext, job: str, run_id: str) -> Reply:
+    """One run's report: the day it ran for and the first day it covered, its status (`planning`, `running`,
+    `completed`, `failed` with the `error`), items planned and processed, batches done of planned, tallies and
+    times. Errors: 404 for an unknown job or run."""
+    return Reply(JobRun.model_validate(runs.run_of(job, run_id)))

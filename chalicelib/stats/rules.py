@@ -1,0 +1,136 @@
+"""What the dashboard counts from each event, as pure functions: the consumer only says which business day and
+which store, and writes the sums.
+
+- **Day figures** (``DAILY``) add up what was booked on a business day: members registered, purchases and their paid
+  amounts, refunds, points issued, redeemed (net of reversals), expired and deducted (negative adjustments, refund
+  claw-backs), wallet top-ups and payments. They count on the chain and, when the event names one, on its store.
+- **Standing figures** (``STANDING``) are running totals of everything booked so far, kept for the chain: the points
+  outstanding (every points entry's signed amount, so the total is the sum over every member's points ledger: their
+  booked balance, available and pending, debt counted negative) and the stored-value float (principal and bonus).
+- **Members by tier** move by one per member: a registration adds one at the lowest tier, a tier change takes one
+  from the previous tier and adds one to the new, an erasure takes one away, a move to another home store takes one
+  from the old store and adds one to the new. ``members_total`` of a scope is the sum over its tiers.
+
+Points and stored value are the chain's liabilities (a member belongs to the chain, not to a store), so no store
+keeps a standing of them; a store's day figures count what happened there (a purchase's points at its store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+DAILY = (
+    "new_members", "purchases", "sales_fen", "refunds", "refunded_fen", "points_issued", "points_redeemed",
+    "points_expired", "points_deducted", "wallet_top_ups_fen", "wallet_payments_fen",
+)  # fmt: skip
+STANDING = ("points_outstanding", "wallet_principal_fen", "wallet_bonus_fen")
+POINTS_EVENTS = frozenset({
+    "points.earned", "points.opened", "points.adjusted", "points.redeemed", "points.redemption-reversed",
+    "points.clawed-back", "points.expired",
+})  # fmt: skip
+WALLET_SIGNS = {"wallet.topped-up": 1, "wallet.paid": -1, "wallet.refunded": 1, "wallet.cash-refunded": -1}
+MEMBERSHIP_EVENTS = frozenset({"member.registered", "member.erased", "member.updated", "tier.changed"})
+
+
+def _number(payload: Mapping[str, Any], name: str) -> int:
+    value = payload.get(name)
+    return int(value) if isinstance(value, int) else 0
+
+
+def _points_figures(event_type: str, points: int) -> dict[str, int]:
+    """Where a points entry's signed amount counts: credits are issued, a redemption is redeemed (its reversal gives
+    it back, so redeemed is net of reversals, as the ledger's own counter), expiry is expired, and debits by hand or
+    by a refund's claw-back are deducted."""
+    if event_type in ("points.earned", "points.opened"):
+        return {"points_issued": points}
+    if event_type == "points.adjusted":
+        return {"points_issued": points} if points > 0 else {"points_deducted": -points}
+    if event_type in ("points.redeemed", "points.redemption-reversed"):
+        return {"points_redeemed": -points}
+    if event_type == "points.expired":
+        return {"points_expired": -points}
+    return {"points_deducted": -points}  # points.clawed-back
+
+
+def day_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
+    """The day figures an event adds to the business day it was booked on (figures it leaves alone are absent).
+    Sales are what members paid (`paid_fen`, after discounts); a top-up counts the money paid in (principal), a
+    wallet payment everything it took (principal and bonus)."""
+    figures: dict[str, int] = {}
+    if event_type == "member.registered":
+        figures = {"new_members": 1}
+    elif event_type == "purchase.recorded":
+        figures = {"purchases": 1, "sales_fen": _number(payload, "paid_fen")}
+    elif event_type == "refund.recorded":
+        figures = {"refunds": 1, "refunded_fen": _number(payload, "amount_fen")}
+    elif event_type in POINTS_EVENTS:
+        figures = _points_figures(event_type, _number(payload, "points"))
+    elif event_type == "wallet.topped-up":
+        figures = {"wallet_top_ups_fen": _number(payload, "principal_fen")}
+    elif event_type == "wallet.paid":
+        figures = {"wallet_payments_fen": _number(payload, "principal_fen") + _number(payload, "bonus_fen")}
+    return {name: amount for name, amount in figures.items() if amount}
+
+
+def store_of(event_type: str, payload: Mapping[str, Any]) -> str | None:
+    """The store an event's day figures count at besides the chain: a registration's home store, else the store the
+    event names (a purchase's, a refund's order's, a wallet movement's, the points of a purchase or refund)."""
+    store_id = payload.get("home_store_id" if event_type == "member.registered" else "store_id")
+    return store_id if isinstance(store_id, str) and store_id else None
+
+
+def standing_moves(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
+    """How an event moves the chain's standing figures: a points entry by its signed amount, a wallet movement by
+    its principal and bonus (in on top-ups and refunds back to the wallet, out on payments and cash refunds)."""
+    moves: dict[str, int] = {}
+    if event_type in POINTS_EVENTS:
+        moves = {"points_outstanding": _number(payload, "points")}
+    elif event_type in WALLET_SIGNS:
+        sign = WALLET_SIGNS[event_type]
+        moves = {"wallet_principal_fen": sign * _number(payload, "principal_fen"),
+                 "wallet_bonus_fen": sign * _number(payload, "bonus_fen")}  # fmt: skip
+    return {name: amount for name, amount in moves.items() if amount}
+
+
+@dataclass(frozen=True)
+class TierMove:
+    """One member more (``members`` 1) or fewer (-1) at ``tier`` in a scope: the chain (``store_id`` None) or the
+    members whose home store is ``store_id``."""
+
+    store_id: str | None
+    tier: str
+    members: int
+
+
+def _both(store_id: str | None, tier: str, members: int) -> list[TierMove]:
+    moves = [TierMove(None, tier, members)]
+    return [*moves, TierMove(store_id, tier, members)] if store_id else moves
+
+
+def tier_moves(
+    event_type: str, payload: Mapping[str, Any], tiers: Sequence[str], home_store: str | None
+) -> list[TierMove]:
+    """How an event moves the members counted by tier. ``tiers`` are the programme's tier codes, lowest first: a
+    new member starts at the lowest, and a tier the event names that the programme does not know counts as the
+    lowest (the profile's default copy, before the member's first change). ``home_store`` is the member's home store
+    where the event does not say (a tier change)."""
+    lowest = tiers[0]
+
+    def known(code: object) -> str:
+        return code if isinstance(code, str) and code in tiers else lowest
+
+    if event_type == "member.registered":
+        return _both(store_of(event_type, payload), lowest, 1)
+    if event_type == "member.erased":
+        return _both(payload.get("home_store_id") or None, known(payload.get("tier")), -1)
+    if event_type == "tier.changed":
+        previous, tier = known(payload.get("previous")), str(payload["tier"])
+        return [*_both(home_store, previous, -1), *_both(home_store, tier, 1)]
+    if event_type == "member.updated" and "home_store_id" in payload.get("changed", []):
+        tier = known(payload.get("tier"))
+        before, after = payload["before"].get("home_store_id"), payload["after"].get("home_store_id")
+        moves = [TierMove(before, tier, -1)] if before else []
+        return [*moves, TierMove(after, tier, 1)] if after else moves
+    return []
