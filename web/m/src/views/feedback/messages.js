@@ -1,0 +1,38 @@
+export default {
+  'zh-CN': {
+    feedback: {
+      title: '意见反馈',
+      category: '类型',
+      categories: { suggestion: '建议', complaint: '投诉', praise: '表扬', other: '其他' },
+      text: '反馈内容',
+      textPlaceholder: '请描述您的建议或遇到的问题（最多 1000 字）',
+      textRequired: '请填写反馈内容',
+      contactOk: '允许客服联系我',
+      contactHint: '客服可能通过您的手机号回访',
+      submit: '提交反馈',
+      thanks: '感谢反馈，我们会尽快处理',
+      mine: '我的反馈',
+      none: '还没有反馈记录',
+      staffReply: '客服回复',
+      waiting: '已收到，等待客服回复',
+    },
+  },
+  en: {
+    feedback: {
+      title: 'Feedback',
+      category: 'Kind',
+      categories: { suggestion: 'Idea', complaint: 'Complaint', praise: 'Praise', other: 'Other' },
+      text: 'Your feedback',
+      textPlaceholder: 'Tell us your idea or what went wrong (up to 1000 characters)',
+      textRequired: 'Write your feedback',
+      contactOk: 'You may contact me',
+      contactHint: 'Customer service may call your phone',
+      submit: 'Send',
+      thanks: 'Thank you: we will look at it soon',
+      mine: 'My feedback',
+      none: 'No feedback yet',
+      staffReply: 'Reply',
+      waiting: 'Received; waiting for a reply',
+    },
+  },
+}
