@@ -1,10 +1,12 @@
 /** Display helpers: instants in the member's time zone, signed points, money. */
-import { yuan } from '@shared/session'
 import { i18n } from './i18n'
 
-export { yuan }
-
 const locale = () => (i18n.global.locale.value === 'en' ? 'en-GB' : 'zh-CN')
+
+/** Money in fen (分) as yuan with separators for display: 171200 → "1,712.00". */
+export function yuan(fen) {
+  return (Number(fen || 0) / 100).toLocaleString(locale(), { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+}
 
 /** A UTC instant (ISO 8601) as local date and time, e.g. 2026/11/30 15:53. */
 export function dateTime(iso) {

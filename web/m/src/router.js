@@ -1,6 +1,7 @@
 /** Routes come from each screen folder's `routes.js`; every route but the log-in needs a member session.
  * `meta.title` (an i18n key) names the screen in its nav bar and the document title; `meta.tab` shows the tab
  * bar; `meta.back` gives the nav bar a back arrow. */
+import { closeToast } from 'vant'
 import { createRouter, createWebHashHistory } from 'vue-router'
 import { i18n } from './i18n'
 import { api } from './session'
@@ -21,8 +22,9 @@ export function titleOf(route) {
   return `${title ? title + ' · ' : ''}${i18n.global.t('app.name')}`
 }
 
-router.afterEach((to) => {
+router.afterEach((to, from) => {
   document.title = titleOf(to)
+  if (to.path !== from.path) closeToast(true) // a toast belongs to the screen that raised it
 })
 
 // A session that ends (log-out, a refresh token refused) sends the member back to the log-in.
