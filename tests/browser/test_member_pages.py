@@ -222,6 +222,7 @@ def test_the_member_code_shows_a_qr_and_its_digits(site: Site, mobile: Screens) 
     qr.wait_for()
     assert qr.get_attribute("src").startswith("data:image/png;base64,")
     assert page.evaluate("document.querySelector('[data-test=member-qr]').naturalWidth") > 0
+    assert page.locator("[data-test=member-barcode] rect").count() > 20  # Code 128 bars
     digits = page.locator("[data-test=member-code]").inner_text().replace(" ", "")
     member_no = me_api(site, tokens["access_token"])["member_no"]
     assert digits.startswith("66" + member_no)

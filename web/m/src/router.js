@@ -14,7 +14,11 @@ export const router = createRouter({
   scrollBehavior: () => ({ top: 0 }),
 })
 
-router.beforeEach((to) => (to.meta.public || api.loggedIn ? true : { name: 'login', query: { next: to.fullPath } }))
+router.beforeEach((to) => {
+  const next = typeof to.query.next === 'string' && to.query.next.startsWith('/') ? to.query.next : '/home'
+  if (to.name === 'login' && api.loggedIn) return next
+  return to.meta.public || api.loggedIn ? true : { name: 'login', query: { next: to.fullPath } }
+})
 
 /** The document title of a route: "<screen> · 会员中心". */
 export function titleOf(route) {

@@ -68,8 +68,9 @@ export default {
     },
     code: {
       title: '会员码',
-      hint: '结账时出示给收银员扫码',
+      hint: '结账时出示给收银员扫码（条形码或二维码均可）',
       qrAlt: '会员码二维码',
+      barcodeAlt: '会员码条形码',
       digitsLabel: '会员码数字 {code}',
       refreshIn: '{s} 秒后自动刷新',
       refreshNow: '刷新',
@@ -145,8 +146,9 @@ export default {
     },
     code: {
       title: 'Member code',
-      hint: 'Show it to the cashier to scan',
+      hint: 'Show it to the cashier to scan (barcode or QR)',
       qrAlt: 'Member code QR',
+      barcodeAlt: 'Member code barcode',
       digitsLabel: 'Member code digits {code}',
       refreshIn: 'New code in {s}s',
       refreshNow: 'Refresh',
