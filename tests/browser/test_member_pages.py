@@ -285,13 +285,26 @@ def feedback_routes_published() -> bool:
 
 
 @pytest.mark.skipif(not feedback_routes_published(), reason="POST/GET /v1/me/feedback are not on this branch yet")
-def test_feedback_is_sent_and_listed_with_its_state(site: Site, mobile: Screens) -> None:
+def test_feedback_is_sent_and_the_staff_reply_is_read(site: Site, mobile: Screens) -> None:
     page = open_as(mobile, site, member_tokens(site, "13700000707"), "/feedback")
     page.get_by_role("radio", name="建议").click()
-    page.get_by_label("反馈内容").fill("希望门店周末能延长营业时间。")
+    page.get_by_label("反馈内容").fill("希望门店周末能延长营业时间。\n最好到晚上十点。")
     page.get_by_role("switch", name="允许客服联系我").click()
     page.locator("[data-test=feedback-submit]").click()
     item = page.locator("[data-test=feedback-item]").first
-    item.get_by_text("希望门店周末能延长营业时间。").wait_for()
+    item.get_by_text("希望门店周末能延长营业时间。 最好到晚上十点。").wait_for()  # one line, as the API keeps it
     assert "建议" in item.inner_text()
+    assert "处理中" in item.inner_text()
     check_screen(mobile, "意见反馈", "feedback")
+
+    desk = site.api("GET", "/v1/feedback?status=open")["items"]
+    mine = next(f for f in desk if f["text"].startswith("希望门店周末"))
+    url = f"{site.base}/v1/feedback/{mine['feedback_id']}"
+    headers = {"if-match": f'"{mine["version"]}"', "content-type": "application/merge-patch+json"}
+    reply = {"status": "closed", "reply": "已转告门店，感谢建议！"}
+    status, answer = send("PATCH", url, reply, headers=headers, token=site.token())
+    assert status == 200, answer
+    page.reload()
+    page.locator("[data-test=feedback-reply]").get_by_text("已转告门店，感谢建议！").wait_for()
+    assert "已处理" in page.locator("[data-test=feedback-item]").first.inner_text()
+    mobile.shot("feedback-answered")

@@ -15,6 +15,9 @@ export default {
       none: '还没有反馈记录',
       staffReply: '客服回复',
       waiting: '已收到，等待客服回复',
+      closed: '已处理',
+      status: { open: '处理中', closed: '已处理' },
+      tooMany: '今天已提交 5 条反馈，请明天再来',
     },
   },
   en: {
@@ -33,6 +36,9 @@ export default {
       none: 'No feedback yet',
       staffReply: 'Reply',
       waiting: 'Received; waiting for a reply',
+      closed: 'Handled',
+      status: { open: 'Open', closed: 'Handled' },
+      tooMany: 'You have sent 5 messages today; please come back tomorrow',
     },
   },
 }
