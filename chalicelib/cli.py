@@ -431,5 +431,17 @@ def infra_package(stage: str, out_dir: Path) -> None:
     click.echo(f"wrote {package(PROJECT_DIR, stage, out_dir)}")
 
 
+@infra.command("publish-web")
+@click.option("--bucket", required=True, help="The stack's WebBucketName output.")
+def infra_publish_web(bucket: str) -> None:
+    """Upload the built back office and member pages (web/dist) to the stage's web bucket."""
+    import boto3
+
+    from infra.web import publish_web
+
+    keys = publish_web(boto3.client("s3"), bucket, PROJECT_DIR / "web" / "dist")
+    click.echo(f"published {len(keys)} files to s3://{bucket}/ (invalidate /console/* and /m/* to see them at once)")
+
+
 if __name__ == "__main__":
     cli()

@@ -422,6 +422,140 @@ def _imports_bucket_resources(stage: str) -> Template:
     }
 
 
+WEB_BUCKET_ID = "WebBucket"
+WEB_DISTRIBUTION_ID = "WebDistribution"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CloudFront's managed cache and origin request policies
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def _web_resources(stage: str) -> Template:
+    """The back office (/console) and member pages (/m) as static files in a private bucket, served with the API
+    (/v1, uncached) by one CloudFront distribution, so the apps call the API on their own origin.
+
+    ``make web`` builds ``web/dist``; ``cli infra publish-web`` uploads it, each app's ``index.html`` also under
+    its folder's own key (``console/``), since CloudFront in the China regions has no functions to map ``/console/``
+    to it. The bucket admits only the distribution's origin access identity (origin access control does not exist
+    there either). The headers policy sends the Content-Security-Policy of the local stack (``chalicelib.local.sites``).
+    """
+    from chalicelib.local.sites import SECURITY_HEADERS
+
+    prefix = stack_prefix(stage)
+    api_domain = {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    return {
+        WEB_BUCKET_ID: {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": {"Fn::Sub": f"{prefix}-web-${{AWS::AccountId}}-${{AWS::Region}}"},
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            },
+        },
+        f"{WEB_BUCKET_ID}Policy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": WEB_BUCKET_ID},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "CloudFrontReadsTheApps",
+                            "Effect": "Allow",
+                            "Principal": {"CanonicalUser": {"Fn::GetAtt": ["WebOriginIdentity", "S3CanonicalUserId"]}},
+                            "Action": "s3:GetObject",
+                            "Resource": {"Fn::Sub": f"${{{WEB_BUCKET_ID}.Arn}}/*"},
+                        },
+                        {
+                            "Sid": "TlsOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [
+                                {"Fn::GetAtt": [WEB_BUCKET_ID, "Arn"]},
+                                {"Fn::Sub": f"${{{WEB_BUCKET_ID}.Arn}}/*"},
+                            ],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                    ],
+                },
+            },
+        },
+        "WebOriginIdentity": {
+            "Type": "AWS::CloudFront::CloudFrontOriginAccessIdentity",
+            "Properties": {"CloudFrontOriginAccessIdentityConfig": {"Comment": f"{prefix}: reads the web bucket"}},
+        },
+        "WebHeadersPolicy": {
+            "Type": "AWS::CloudFront::ResponseHeadersPolicy",
+            "Properties": {
+                "ResponseHeadersPolicyConfig": {
+                    "Name": f"{prefix}-web-headers",
+                    "SecurityHeadersConfig": {
+                        "ContentSecurityPolicy": {
+                            "ContentSecurityPolicy": SECURITY_HEADERS["Content-Security-Policy"],
+                            "Override": True,
+                        },
+                        "ContentTypeOptions": {"Override": True},
+                        "ReferrerPolicy": {"ReferrerPolicy": "same-origin", "Override": True},
+                        "StrictTransportSecurity": {"AccessControlMaxAgeSec": 31536000, "Override": True},
+                    },
+                }
+            },
+        },
+        WEB_DISTRIBUTION_ID: {
+            "Type": "AWS::CloudFront::Distribution",
+            "Properties": {
+                "DistributionConfig": {
+                    "Enabled": True,
+                    "Comment": f"{prefix}: /console, /m and /v1",
+                    "HttpVersion": "http2",
+                    "Origins": [
+                        {
+                            "Id": "web",
+                            "DomainName": {"Fn::GetAtt": [WEB_BUCKET_ID, "RegionalDomainName"]},
+                            "S3OriginConfig": {
+                                "OriginAccessIdentity": {
+                                    "Fn::Sub": "origin-access-identity/cloudfront/${WebOriginIdentity}"
+                                }
+                            },
+                        },
+                        {
+                            "Id": "api",
+                            "DomainName": api_domain,
+                            "OriginPath": "/api",
+                            "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"},
+                        },
+                    ],
+                    "DefaultCacheBehavior": {
+                        "TargetOriginId": "web",
+                        "ViewerProtocolPolicy": "redirect-to-https",
+                        "CachePolicyId": CACHING_OPTIMIZED,
+                        "Compress": True,
+                        "ResponseHeadersPolicyId": {"Ref": "WebHeadersPolicy"},
+                    },
+                    "CacheBehaviors": [
+                        {
+                            "PathPattern": "/v1/*",
+                            "TargetOriginId": "api",
+                            "ViewerProtocolPolicy": "https-only",
+                            "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+                            "CachePolicyId": CACHING_DISABLED,
+                            "OriginRequestPolicyId": ALL_VIEWER_EXCEPT_HOST_HEADER,
+                        }
+                    ],
+                }
+            },
+        },
+    }
+
+
 def _function_id(function_ids: dict[str, str], chalice_name: str) -> str:
     try:
         return function_ids[chalice_name]
@@ -452,6 +586,8 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
     resources.update(_relay_resources(stage, function_ids))
     resources.update(_pii_key_resources(stage))
     resources.update(_imports_bucket_resources(stage))
+    if API_FUNCTION in function_ids:
+        resources.update(_web_resources(stage))
     for metric in drift_metrics():
         resources[f"{metric}Alarm"] = _drift_alarm(stage, metric)
     environment = {
@@ -471,10 +607,31 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
             "Type": "AWS::Logs::LogGroup",
             "Properties": {"LogGroupName": f"/aws/lambda/{name}", "RetentionInDays": retention},
         }
+    outputs = _outputs()
     if API_FUNCTION in function_ids:
         responses = {kind: _gateway_response(problem) for kind, problem in sorted(GATEWAY_RESPONSES.items())}
         resources["RestAPI"] = {"Properties": {"GatewayResponses": responses}}
-    return {"Resources": resources, "Outputs": _outputs()}
+        outputs.update(_web_outputs())
+    return {"Resources": resources, "Outputs": outputs}
+
+
+def _web_outputs() -> Template:
+    site = {"Fn::GetAtt": [WEB_DISTRIBUTION_ID, "DomainName"]}
+    return {
+        f"{WEB_BUCKET_ID}Name": {"Description": "Publish web/dist here (aws s3 sync)", "Value": {"Ref": WEB_BUCKET_ID}},
+        "ConsoleUrl": {
+            "Description": "The back office",
+            "Value": {"Fn::Sub": ["https://${Site}/console/", {"Site": site}]},
+        },
+        "MemberPagesUrl": {
+            "Description": "The member pages",
+            "Value": {"Fn::Sub": ["https://${Site}/m/", {"Site": site}]},
+        },
+        "WebDistributionId": {
+            "Description": "Invalidate /console/* and /m/* after publishing",
+            "Value": {"Ref": WEB_DISTRIBUTION_ID},
+        },
+    }
 
 
 def drift_metrics() -> list[str]:

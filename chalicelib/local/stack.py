@@ -349,6 +349,8 @@ def _announce(local: LocalDir, port: int, stack: dict[str, Any]) -> None:
     lines = [
         "",
         "Loyalty platform (local emulator: development only; production data lives in DynamoDB)",
+        f"  Back office  http://127.0.0.1:{port}/console/   (log in with a staff account below)",
+        f"  Member pages http://127.0.0.1:{port}/m/         (SMS codes go to the dev outbox: cli outbox)",
         f"  API          http://127.0.0.1:{port}/v1",
         f"  Health       http://127.0.0.1:{port}/v1/health",
         f"  API docs     http://127.0.0.1:{port}/v1/docs",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,24 +37,41 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
 @dataclass
 class Site:
     """The local stack a browser test drives: its base URL and the credentials it wrote."""
 
     base: str
     local_dir: Path
+    extra_credentials: dict[str, dict[str, str]] = field(default_factory=dict)  # staff the tests created
 
     @property
     def credentials(self) -> dict[str, Any]:
-        return json.loads((self.local_dir / "credentials.json").read_text())
+        return {**json.loads((self.local_dir / "credentials.json").read_text()), **self.extra_credentials}
 
     def token(self, who: str = "admin") -> str:
         status, tokens = send("POST", f"{self.base}/v1/auth/token", self.credentials[who])
         assert status == 200, tokens
         return str(tokens["access_token"])
 
-    def api(self, method: str, path: str, body: Any = None, who: str = "admin") -> Any:
-        status, answer = send(method, f"{self.base}{path}", body, token=self.token(who))
+    def api(self, method: str, path: str, body: Any = None, who: str = "admin", **headers: str) -> Any:
+        """One API call as ``who``; a write gets a fresh Idempotency-Key (and If-Match: * for a PATCH)."""
+        if method != "GET":
+            headers.setdefault("Idempotency-Key", secrets.token_hex(8))
+        if method == "PATCH":
+            headers.setdefault("If-Match", "*")
+        status, answer = send(method, f"{self.base}{path}", body, headers, token=self.token(who))
         assert status < 300, (status, answer)
         return answer
 
@@ -136,8 +154,11 @@ def _screens(browser: Any, request: pytest.FixtureRequest, **context: Any) -> It
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.set_default_timeout(15_000)
+    screens = Screens(page, SCREENSHOTS / request.node.name)
     try:
-        yield Screens(page, SCREENSHOTS / request.node.name)
+        yield screens
+        if request.node.stash.get(FAILED, False):
+            screens.shot("failed")  # what the page showed when the test failed
     finally:
         ctx.close()
     assert not errors, f"the page raised: {errors}"

@@ -90,6 +90,10 @@ def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
     first = start(tmp_path / "local", port, log)
     health = wait_healthy(base, first, log)
     assert health["storage"] == "emulator"
+    for site, title in (("console", "会员管理后台"), ("m", "会员中心")):  # built by make run, served beside the API
+        assert f"{base}/{site}/" in log.read_text()
+        with urllib.request.urlopen(f"{base}/{site}/") as response:
+            assert f"<title>{title}</title>" in response.read().decode()
     token = log_in(base, tmp_path / "local")
     assert send("GET", f"{base}/v1/stores/SH-001")[0] == 401  # nothing without credentials
     assert send("GET", f"{base}/v1/stores/SH-001", token=token)[0] == 200  # seeded demo store

@@ -231,3 +231,39 @@ def test_import_files_land_in_a_private_expiring_bucket_and_chunks_reach_their_w
         variables = properties["Environment"]["Variables"]
         assert variables["LOYALTY_IMPORTS_BUCKET"] == {"Ref": IMPORTS_BUCKET_ID}, logical_id
         assert variables["LOYALTY_IMPORTS_QUEUE_URL"] == {"Ref": imports_queue}, logical_id
+
+
+def test_one_distribution_serves_both_apps_from_a_private_bucket_and_the_api_uncached(
+    resources: dict[str, Any],
+) -> None:
+    (config,) = [d["DistributionConfig"] for d in _of_type(resources, "AWS::CloudFront::Distribution").values()]
+    origins = {origin["Id"]: origin for origin in config["Origins"]}
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == "web"
+    assert "OriginAccessIdentity" in origins["web"]["S3OriginConfig"]
+    (api,) = config["CacheBehaviors"]
+    assert (api["PathPattern"], api["TargetOriginId"], origins["api"]["OriginPath"]) == ("/v1/*", "api", "/api")
+    assert "POST" in api["AllowedMethods"]
+    (bucket,) = [b for b in _of_type(resources, "AWS::S3::Bucket").values() if "-web-" in json.dumps(b["BucketName"])]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+
+
+def test_publishing_the_apps_writes_assets_first_and_each_index_under_its_folder_too(tmp_path: Path) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from infra.web import IMMUTABLE, NO_CACHE, publish_web
+
+    for site in ("console", "m"):
+        (tmp_path / site / "assets").mkdir(parents=True)
+        (tmp_path / site / "index.html").write_text(f"<title>{site}</title>")
+        (tmp_path / site / "assets" / "index-abc123.js").write_text("export {}")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="web")
+        keys = publish_web(s3, "web", tmp_path)
+        assert keys[:3] == ["console/assets/index-abc123.js", "console/index.html", "console/"]
+        served = s3.get_object(Bucket="web", Key="m/")
+        assert (served["Body"].read(), served["ContentType"], served["CacheControl"]) == (
+            b"<title>m</title>", "text/html; charset=utf-8", NO_CACHE)  # fmt: skip
+        asset = s3.head_object(Bucket="web", Key="console/assets/index-abc123.js")
+        assert (asset["ContentType"], asset["CacheControl"]) == ("text/javascript; charset=utf-8", IMMUTABLE)

@@ -4,10 +4,12 @@
  */
 
 export class ApiError extends Error {
-  /** @param {number} status @param {Record<string, any>} problem */
-  constructor(status, problem) {
+  /** @param {number} status @param {Record<string, any>} problem @param {number|null} retryAfter seconds */
+  constructor(status, problem, retryAfter = null) {
     super(problem.detail || problem.title || `HTTP ${status}`)
     this.status = status
+    /** seconds to wait before trying again (a 429's or 503's Retry-After), or null */
+    this.retryAfter = retryAfter
     this.type = problem.type || 'about:blank'
     this.title = problem.title || ''
     this.problem = problem
@@ -110,7 +112,10 @@ export class Session {
     const response = await fetch(this.base + path + query(params), init)
     const type = response.headers.get('Content-Type') || ''
     const payload = response.status === 204 ? null : type.includes('json') ? await response.json() : await response.text()
-    if (!response.ok) throw new ApiError(response.status, typeof payload === 'object' && payload ? payload : { detail: payload })
+    if (!response.ok) {
+      const retryAfter = Number(response.headers.get('Retry-After')) || null
+      throw new ApiError(response.status, typeof payload === 'object' && payload ? payload : { detail: payload }, retryAfter)
+    }
     return full ? { body: payload, etag: response.headers.get('ETag'), status: response.status } : payload
   }
 

@@ -3,7 +3,8 @@ import { api } from '../session'
 
 export const pointsOf = (memberId) => api.get(`/members/${memberId}/points`)
 export const ledgerOf = (memberId, cursor) => api.get(`/members/${memberId}/points/ledger`, { cursor })
-export const adjustPoints = (memberId, body) => api.post(`/members/${memberId}/points/adjustments`, body)
+export const adjustPoints = (memberId, body, key) =>
+  api.post(`/members/${memberId}/points/adjustments`, body, { 'Idempotency-Key': key })
 export const redeemPoints = (memberId, body, key) =>
   api.post(`/members/${memberId}/points/redemptions`, body, { 'Idempotency-Key': key })
 export const reverseRedemption = (memberId, redemptionId, reason, key) =>

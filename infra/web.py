@@ -1,0 +1,44 @@
+"""Publishing the built front ends (``web/dist``) to the stage's web bucket, behind its CloudFront distribution.
+
+Assets first, each app's ``index.html`` last (so a new index never names an asset not yet there), and the index
+also under its folder's key (``console/``), which is what CloudFront asks S3 for at ``/console/``. Hashed assets
+are cached for a year, the indexes never; assets of earlier builds stay for pages still open.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from chalicelib.local.sites import SITES
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+NO_CACHE = "no-cache"
+
+
+def content_type(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind == "application/javascript" else kind
+
+
+def publish_web(s3: Any, bucket: str, dist: Path) -> list[str]:
+    """Upload every built file of both apps to ``bucket``; answer the keys written, in order."""
+    written: list[str] = []
+    for site in SITES:
+        root = dist / site
+        if not (root / "index.html").is_file():
+            raise FileNotFoundError(f"{root}/index.html is missing: build the front ends first (make web)")
+        files = sorted(path for path in root.rglob("*") if path.is_file() and path.name != "index.html")
+        for path in files:
+            key = f"{site}/{path.relative_to(root).as_posix()}"
+            caching = IMMUTABLE if path.parent.name == "assets" else NO_CACHE
+            s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type(path),
+                          CacheControl=caching)  # fmt: skip
+            written.append(key)
+        index = (root / "index.html").read_bytes()
+        for key in (f"{site}/index.html", f"{site}/"):
+            s3.put_object(Bucket=bucket, Key=key, Body=index, ContentType="text/html; charset=utf-8",
+                          CacheControl=NO_CACHE)  # fmt: skip
+            written.append(key)
+    return written

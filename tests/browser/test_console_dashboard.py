@@ -1,0 +1,36 @@
+"""The dashboard shows the figures the API keeps, to the unit, as numbers and charts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.browser.conftest import Screens, Site
+from tests.browser.test_console_shell import log_in, unlabelled_inputs
+
+FIGURES = ("new_members", "purchases", "sales_fen", "points_issued", "points_redeemed", "points_expired")
+
+
+def shown(screens: Screens, key: str) -> float:
+    text = screens.page.locator(f"[data-figure={key}] .el-statistic__number").inner_text()
+    return float(text.replace(",", ""))
+
+
+def test_the_dashboard_shows_what_the_api_counts(site: Site, console: Screens) -> None:
+    page = log_in(console, site)
+    page.goto(f"{site.base}/console/#/dashboard")
+    page.locator("[data-figure=members_total]").wait_for()
+    page.locator("svg").first.wait_for()  # the charts are drawn (SVG renderer)
+    assert page.title() == "数据概览 · 会员管理后台"
+    assert unlabelled_inputs(page) == []
+    console.shot("dashboard")
+
+    today = date.today()
+    daily = site.api("GET", f"/v1/stats/daily?from={today - timedelta(days=29)}&to={today}")
+    summary = site.api("GET", "/v1/stats/summary")
+    for key in FIGURES:
+        expected = daily["totals"][key] / 100 if key.endswith("_fen") else daily["totals"][key]
+        assert shown(console, key) == expected, key
+    assert shown(console, "members_total") == summary["members_total"]
+    assert shown(console, "points_outstanding") == summary["points_outstanding"]
+    assert shown(console, "wallet_float_fen") == summary["wallet_float_fen"]["total_fen"] / 100
+    assert summary["members_total"] > 0, "the demo data gives the dashboard something to show"

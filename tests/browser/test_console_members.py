@@ -1,0 +1,99 @@
+"""The back office's member screens and the counter, as staff use them: find, adjust, see the ledger; serve at
+the counter by phone; a cashier sees the counter and not staff administration."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from tests.browser.conftest import Screens, Site
+from tests.browser.test_console_shell import log_in, unlabelled_inputs
+
+
+def new_member(site: Site, name: str, store: str = "SH-001") -> dict[str, Any]:
+    phone = "139" + "".join(secrets.choice("0123456789") for _ in range(8))
+    return dict(site.api("POST", "/v1/members", {"name": name, "phone": phone, "home_store_id": store}))
+
+
+def staff_account(site: Site, roles: list[str], stores: list[str]) -> str:
+    """A new staff account with these roles; its credentials are kept under its username for ``log_in``."""
+    username = f"{roles[0].replace('_', '-')}-{secrets.token_hex(3)}"
+    password = secrets.token_urlsafe(16)
+    site.api("POST", "/v1/staff", {"username": username, "display_name": f"测试{roles[0]}", "password": password,
+                                   "roles": roles, "stores": stores})  # fmt: skip
+    site.extra_credentials[username] = {"username": username, "password": password}
+    return username
+
+
+def test_a_member_is_found_adjusted_and_the_ledger_shows_the_entry(site: Site, console: Screens) -> None:
+    member = new_member(site, "韩梅梅")
+    page = log_in(console, site)
+    page.goto(f"{site.base}/console/#/members")
+    page.locator("[data-test=members]").wait_for()
+    assert unlabelled_inputs(page) == []
+    console.shot("members")
+
+    page.get_by_label("查找").fill(member["phone"])
+    page.get_by_role("button", name="搜索").click()
+    page.get_by_role("cell", name="韩梅梅").click()
+    page.locator("[data-test=member-name]").get_by_text("韩梅梅").wait_for()
+    assert page.title() == "会员详情 · 会员管理后台"
+    console.shot("member-profile")
+
+    page.locator("[data-test=adjust]").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("积分", exact=True).fill("320")
+    dialog.get_by_label("原因").fill("门店活动补发")
+    assert unlabelled_inputs(page) == []
+    page.locator("[data-test=adjust-save]").click()
+    page.get_by_role("tab", name="积分").click()
+    row = page.locator("[data-test=ledger] tr", has_text="门店活动补发")
+    row.wait_for()
+    assert "+320" in row.inner_text()
+    page.locator("[data-test=available]").get_by_text("320").wait_for()
+    console.shot("member-points")
+
+    balance = site.api("GET", f"/v1/members/{member['member_id']}/points")
+    assert balance["available"] == 320  # the screen shows what the API holds
+
+
+def test_an_edit_against_a_stale_version_is_reloaded_and_said_kindly(site: Site, console: Screens) -> None:
+    member = new_member(site, "李雷")
+    page = log_in(console, site)
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.locator("[data-test=edit]").click()
+    page.get_by_label("姓名").fill("李雷雷")
+    site.api("PATCH", f"/v1/members/{member['member_id']}", {"city": "杭州"})  # someone else saves first
+    page.locator("[data-test=save]").click()
+    page.locator("[data-test=conflict]").wait_for()
+    console.shot("edit-conflict")
+    assert page.get_by_label("地区").input_value() == "杭州"  # the latest version is loaded
+    page.get_by_label("姓名").fill("李雷雷")
+    page.locator("[data-test=save]").click()
+    page.locator("[data-test=member-name]").get_by_text("李雷雷").wait_for()
+
+
+def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(site: Site, console: Screens) -> None:
+    member = new_member(site, "王芳", store="BJ-001")
+    site.api("POST", f"/v1/members/{member['member_id']}/points/adjustments", {"points": 500, "reason": "开卡礼"})
+    cashier = staff_account(site, ["cashier"], ["SH-001"])
+    page = log_in(console, site, cashier)
+    assert "收银员" in page.locator("[data-test=who]").inner_text()
+    assert page.locator("[data-menu=counter]").is_visible()
+    for admin_screen in ("staff", "partners", "jobs", "audit", "dashboard"):
+        assert page.locator(f"[data-menu={admin_screen}]").count() == 0
+    page.goto(f"{site.base}/console/#/dashboard")  # the figures are not a cashier's
+    page.get_by_role("paragraph").get_by_text("没有权限访问此页面").wait_for()
+    console.shot("cashier-forbidden")
+
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_role("button", name="搜索").click()
+    page.locator("[data-test=counter-available]").get_by_text("500").wait_for()
+    assert unlabelled_inputs(page) == []
+    page.get_by_label("兑换积分").fill("200")
+    page.get_by_label("兑换内容").fill("兑换帆布袋")
+    page.locator("[data-test=redeem]").click()
+    page.locator("[data-test=counter-available]").get_by_text("300").wait_for()
+    console.shot("counter-redeemed")
+    assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 300

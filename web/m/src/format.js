@@ -1,0 +1,39 @@
+/** Display helpers: instants in the member's time zone, signed points, money. */
+import { i18n } from './i18n'
+
+const locale = () => (i18n.global.locale.value === 'en' ? 'en-GB' : 'zh-CN')
+
+/** Money in fen (分) as yuan with separators for display: 171200 → "1,712.00". */
+export function yuan(fen) {
+  return (Number(fen || 0) / 100).toLocaleString(locale(), { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+}
+
+/** A UTC instant (ISO 8601) as local date and time, e.g. 2026/11/30 15:53. */
+export function dateTime(iso) {
+  if (!iso) return ''
+  return new Intl.DateTimeFormat(locale(), {
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
+  }).format(new Date(iso))
+}
+
+/** A business date (YYYY-MM-DD) as it reads. */
+export function day(ymd) {
+  if (!ymd) return ''
+  const [y, m, d] = ymd.split('-').map(Number)
+  return new Intl.DateTimeFormat(locale(), { year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(y, m - 1, d))
+}
+
+/** Points with their sign: +120, −50. */
+export function signed(points) {
+  return points > 0 ? `+${points}` : points < 0 ? `−${Math.abs(points)}` : '0'
+}
+
+/** Money with its sign, in yuan: +¥12.00, −¥3.50. */
+export function signedYuan(fen) {
+  return `${fen < 0 ? '−' : '+'}¥${yuan(Math.abs(fen))}`
+}
+
+/** A thousands-separated whole number. */
+export function number(n) {
+  return Number(n || 0).toLocaleString(locale())
+}

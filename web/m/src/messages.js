@@ -1,0 +1,53 @@
+/** Words every screen shares: the app, the tab bar, common buttons and what a problem means to a member. */
+export default {
+  'zh-CN': {
+    app: { name: '会员中心', language: '语言', languageName: '简体中文' },
+    tabs: { home: '首页', points: '积分', wallet: '钱包', me: '我的' },
+    common: {
+      loading: '加载中…', empty: '暂无记录', more: '加载更多', noMore: '没有更多了', retry: '重试', save: '保存',
+      saved: '已保存', cancel: '取消', confirm: '确定', submit: '提交', points: '积分', yuan: '¥{amount}',
+      pointsUnit: '{n} 积分', view: '查看',
+    },
+    problem: {
+      network: '网络连接失败，请检查网络后重试',
+      'rate-limited': '操作太频繁，请稍后再试',
+      unauthenticated: '登录已失效，请重新登录',
+      forbidden: '没有权限进行此操作',
+      'validation-failed': '填写的内容有误，请检查',
+      'precondition-failed': '资料刚在别处更新过，已为您载入最新内容，请再改一次',
+      'insufficient-points': '可用积分不足',
+      'member-not-active': '会员已冻结，暂时不能使用积分',
+      'member-not-eligible': '会员状态暂不支持此操作',
+      'membership-frozen': '会员已冻结，请联系客服',
+      'registration-closed': '暂未开放注册，请联系门店',
+      unavailable: '服务暂时不可用，请稍后再试',
+      'not-found': '没有找到',
+      generic: '出错了：{detail}',
+    },
+  },
+  en: {
+    app: { name: 'Member centre', language: 'Language', languageName: 'English' },
+    tabs: { home: 'Home', points: 'Points', wallet: 'Wallet', me: 'Me' },
+    common: {
+      loading: 'Loading…', empty: 'Nothing yet', more: 'Load more', noMore: 'No more', retry: 'Retry', save: 'Save',
+      saved: 'Saved', cancel: 'Cancel', confirm: 'OK', submit: 'Submit', points: 'Points', yuan: '¥{amount}',
+      pointsUnit: '{n} points', view: 'View',
+    },
+    problem: {
+      network: 'No connection; check the network and try again',
+      'rate-limited': 'Too many tries; please wait a moment',
+      unauthenticated: 'Your session has ended; please log in again',
+      forbidden: 'You may not do this',
+      'validation-failed': 'Something in the form is not right; please check it',
+      'precondition-failed': 'Your profile changed elsewhere; the latest is loaded, please edit it again',
+      'insufficient-points': 'Not enough points available',
+      'member-not-active': 'Your membership is frozen: points cannot be spent for now',
+      'member-not-eligible': 'Your membership cannot do this now',
+      'membership-frozen': 'Your membership is frozen; please contact customer service',
+      'registration-closed': 'Joining is closed for now; please ask in a store',
+      unavailable: 'The service is busy; please try again shortly',
+      'not-found': 'Not found',
+      generic: 'Something went wrong: {detail}',
+    },
+  },
+}

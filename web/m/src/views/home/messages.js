@@ -1,0 +1,42 @@
+export default {
+  'zh-CN': {
+    home: {
+      title: '首页',
+      hello: '你好，{name}',
+      memberNo: '会员卡号 {no}',
+      available: '可用积分',
+      expiring: '{n} 积分将于 {day} 过期',
+      noExpiry: '暂无即将过期的积分',
+      pending: '{n} 积分待生效',
+      debt: '待抵扣 {n} 积分',
+      chart: '积分变化',
+      chartHint: '每笔积分后的余额',
+      noLedger: '还没有积分记录，消费即可获得积分',
+      quick: '常用功能',
+      links: {
+        code: '会员码', checkIn: '每日签到', redeem: '积分兑换', wallet: '储值钱包', purchases: '消费记录', tier: '会员等级',
+        feedback: '意见反馈', profile: '个人资料',
+      },
+    },
+  },
+  en: {
+    home: {
+      title: 'Home',
+      hello: 'Hello, {name}',
+      memberNo: 'Member no. {no}',
+      available: 'Points available',
+      expiring: '{n} points expire on {day}',
+      noExpiry: 'No points expire soon',
+      pending: '{n} points pending',
+      debt: '{n} points owed',
+      chart: 'Points over time',
+      chartHint: 'balance after each entry',
+      noLedger: 'No points yet: purchases earn them',
+      quick: 'Shortcuts',
+      links: {
+        code: 'Member code', checkIn: 'Check in', redeem: 'Redeem', wallet: 'Wallet', purchases: 'Purchases', tier: 'Tier',
+        feedback: 'Feedback', profile: 'Profile',
+      },
+    },
+  },
+}

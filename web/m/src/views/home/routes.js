@@ -1,0 +1,3 @@
+export default [
+  { path: '/home', name: 'home', component: () => import('./HomeView.vue'), meta: { title: 'home.title', tab: true } },
+]

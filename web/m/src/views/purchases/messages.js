@@ -1,0 +1,26 @@
+export default {
+  'zh-CN': {
+    purchases: {
+      title: '消费记录',
+      none: '还没有消费记录',
+      points: '+{n} 积分',
+      growth: '+{n} 成长值',
+      refunded: '已退款 ¥{amount}',
+      order: '订单 {id}',
+      store: '门店 {id}',
+      method: { wechat_pay: '微信支付', alipay: '支付宝', card: '银行卡', cash: '现金', wallet: '储值余额' },
+    },
+  },
+  en: {
+    purchases: {
+      title: 'Purchases',
+      none: 'No purchases yet',
+      points: '+{n} points',
+      growth: '+{n} growth',
+      refunded: 'Refunded ¥{amount}',
+      order: 'Order {id}',
+      store: 'Store {id}',
+      method: { wechat_pay: 'WeChat Pay', alipay: 'Alipay', card: 'Card', cash: 'Cash', wallet: 'Wallet' },
+    },
+  },
+}

@@ -1,0 +1,3 @@
+export default [
+  { path: '/tier', name: 'tier', component: () => import('./TierView.vue'), meta: { title: 'tiers.title', back: '/home' } },
+]

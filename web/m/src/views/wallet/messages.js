@@ -1,0 +1,32 @@
+export default {
+  'zh-CN': {
+    wallet: {
+      title: '储值钱包',
+      total: '可用余额',
+      principal: '本金',
+      bonus: '赠送金',
+      limit: '余额上限 ¥{amount}',
+      howTo: '到店出示会员码即可充值或用余额支付。本金可退，赠送金随充值方案赠送。',
+      entries: '余额明细',
+      noEntries: '还没有储值记录',
+      after: '余额 ¥{amount}',
+      book: { principal: '本金', bonus: '赠送金' },
+      kind: { 'top-up': '充值', payment: '支付', refund: '退款', 'cash-refund': '退余额', 'bonus-forfeit': '赠送金扣回' },
+    },
+  },
+  en: {
+    wallet: {
+      title: 'Wallet',
+      total: 'Balance',
+      principal: 'Principal',
+      bonus: 'Bonus',
+      limit: 'Limit ¥{amount}',
+      howTo: 'Show your member code in store to top up or pay. Principal is refundable; bonus comes with top-up plans.',
+      entries: 'Wallet history',
+      noEntries: 'No wallet entries yet',
+      after: 'Balance ¥{amount}',
+      book: { principal: 'Principal', bonus: 'Bonus' },
+      kind: { 'top-up': 'Top-up', payment: 'Payment', refund: 'Refund', 'cash-refund': 'Cash refund', 'bonus-forfeit': 'Bonus forfeited' },
+    },
+  },
+}
