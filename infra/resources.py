@@ -438,7 +438,7 @@ def _web_resources(stage: str) -> Template:
     to it. The bucket admits only the distribution's origin access identity (origin access control does not exist
     there either). The headers policy sends the Content-Security-Policy of the local stack (``chalicelib.local.sites``).
     """
-    from chalicelib.local.sites import SECURITY_HEADERS
+    from chalicelib.local.sites import content_security_policy
 
     prefix = stack_prefix(stage)
     api_domain = {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
@@ -499,7 +499,11 @@ def _web_resources(stage: str) -> Template:
                     "Name": f"{prefix}-web-headers",
                     "SecurityHeadersConfig": {
                         "ContentSecurityPolicy": {
-                            "ContentSecurityPolicy": SECURITY_HEADERS["Content-Security-Policy"],
+                            "ContentSecurityPolicy": {
+                                "Fn::Sub": content_security_policy(
+                                    f"https://${{{IMPORTS_BUCKET_ID}.RegionalDomainName}}"
+                                )
+                            },
                             "Override": True,
                         },
                         "ContentTypeOptions": {"Override": True},

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -50,7 +51,8 @@ def _handle_with_sites(self: ChaliceRequestHandler) -> None:
     if self.command not in ("GET", "HEAD") or sites.site_of(self.path) is None:
         _generic_handle(self)
         return
-    found = sites.answer(self.path)
+    emulator = os.environ.get("AWS_ENDPOINT_URL")  # the local imports bucket, where the console PUTs a file
+    found = sites.answer(self.path, uploads=(emulator,) if emulator else ())
     self._send_http_response(found.status, found.headers, b"" if self.command == "HEAD" else found.body)
 
 

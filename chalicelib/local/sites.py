@@ -14,14 +14,19 @@ from pathlib import Path
 
 DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 SITES = ("console", "m")
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
+
+
+def content_security_policy(*uploads: str) -> str:
+    """What the apps may load: their own files, inline styles (Element Plus sets them), data: images (the QR);
+    calls only to their own origin, and to ``uploads`` (the imports bucket a member file is PUT to)."""
+    connect = " ".join(("'self'", *uploads))
+    return (
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+        f"connect-src {connect}; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+    )
+
+
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,8 @@ def site_of(path: str) -> str | None:
     return first if first in SITES else None
 
 
-def answer(path: str, dist: Path = DIST) -> StaticAnswer:
-    """The file a GET of ``path`` (under ``/console`` or ``/m``) answers."""
+def answer(path: str, dist: Path = DIST, uploads: tuple[str, ...] = ()) -> StaticAnswer:
+    """The file a GET of ``path`` (under ``/console`` or ``/m``) answers; ``uploads``: where files are PUT."""
     bare = path.split("?", 1)[0]
     site = site_of(bare)
     assert site is not None
@@ -54,4 +59,6 @@ def answer(path: str, dist: Path = DIST) -> StaticAnswer:
     if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
         kind += "; charset=utf-8"
     caching = "public, max-age=31536000, immutable" if "/assets/" in bare else "no-cache"
-    return StaticAnswer(200, {"Content-Type": kind, "Cache-Control": caching, **SECURITY_HEADERS}, file.read_bytes())
+    headers = {"Content-Type": kind, "Cache-Control": caching, **SECURITY_HEADERS}
+    headers["Content-Security-Policy"] = content_security_policy(*uploads)
+    return StaticAnswer(200, headers, file.read_bytes())

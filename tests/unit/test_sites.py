@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.local.sites import SECURITY_HEADERS, answer, site_of
+from chalicelib.local.sites import SECURITY_HEADERS, answer, content_security_policy, site_of
 
 
 @pytest.fixture
@@ -27,6 +27,14 @@ def test_a_folder_gets_its_index_never_cached_with_the_security_headers(dist: Pa
     assert found.headers["Content-Type"] == "text/html; charset=utf-8"
     assert found.headers["Cache-Control"] == "no-cache"
     assert SECURITY_HEADERS.items() <= found.headers.items()
+    assert "connect-src 'self';" in found.headers["Content-Security-Policy"]
+
+
+def test_the_console_may_put_files_to_the_imports_bucket_and_nowhere_else() -> None:
+    policy = content_security_policy("http://127.0.0.1:5000")
+    assert "connect-src 'self' http://127.0.0.1:5000;" in policy
+    assert "default-src 'self'" in policy
+    assert "script-src" not in policy  # scripts fall back to 'self': no inline or foreign script
 
 
 def test_hashed_assets_are_cached_for_good(dist: Path) -> None:
