@@ -214,7 +214,17 @@ def openapi(check: bool) -> None:
 
 @cli.group()
 def members() -> None:
-    """Members: bulk import."""
+    """Members: bulk import, the name index."""
+
+
+@members.command("index-names")
+def members_index_names() -> None:
+    """Index the names of members registered before name search existed (a one-off scan; safe to repeat)."""
+    from chalicelib.local.stack import connect
+    from chalicelib.members.service import index_names
+
+    connect()
+    click.echo(json.dumps({"indexed": index_names()}))
 
 
 @members.command("import")
