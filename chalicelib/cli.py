@@ -53,10 +53,10 @@ def local_up(port: int, seed: bool) -> None:
 def seed() -> None:
     """Create the demo data that is missing (safe to repeat)."""
     from chalicelib.local.seed import seed_demo_data
-    from chalicelib.local.stack import connect
+    from chalicelib.local.stack import LocalDir, connect
 
     connect()
-    click.echo(f"{seed_demo_data()} demo items created")
+    click.echo(f"{seed_demo_data(LocalDir.default().credentials)} demo items created")
 
 
 @cli.group()

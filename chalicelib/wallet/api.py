@@ -221,7 +221,7 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     member; 422 `member-not-eligible` for a frozen member; 422 for a store that does not exist; 428 without
     `Idempotency-Key`, 422 `idempotency-key-reused` with another body."""
     assert ctx.idempotency is not None  # required: the request was refused without one
-    answer = service.pay_at_counter(ctx.caller, member_id, ctx.body, ctx.idempotency)
+    answer = service.pay_at_counter(member_id, ctx.body, ctx.idempotency)
     return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
 
 

@@ -490,9 +490,7 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
 COUNTER = "counter"  # the payments cashiers take at the counter, apart from every partner system's
 
 
-def pay_at_counter(
-    caller: Caller, member_id: str, request: WalletCounterPayment, key: IdempotencyKey
-) -> dict[str, Any]:
+def pay_at_counter(member_id: str, request: WalletCounterPayment, key: IdempotencyKey) -> dict[str, Any]:
     """A wallet payment a cashier takes at the counter: the partner webhook's payment exactly (the split by the
     policy, never below zero, the payment's own refundable account, ``wallet.paid``), at any store of the chain that
     exists, once per Idempotency-Key (kept the retention days: a repeat answers the first answer, another request under
