@@ -106,6 +106,13 @@ def _key(item: dict[str, Any], names: list[str]) -> str:
     return json.dumps([item[name] for name in names])
 
 
+def gold_members(local_dir: Path) -> int:
+    """The gold members the stack saved (the demo data's), which the sparse list finds beside the copies'."""
+    saved = json.loads((local_dir / "data.json").read_text(encoding="utf-8"))["tables"]
+    members = next(items for table, items in saved.items() if table.endswith("-members"))
+    return sum(1 for item in members if item.get("tier", {}).get("S") == "gold")
+
+
 def write_data(local_dir: Path, template: dict[str, list[dict[str, Any]]], members: int) -> int:
     """``.local/data.json`` holding what the stack saved, plus about ``members`` members' worth of copies of
     the template; how many members the copies hold."""
@@ -161,10 +168,12 @@ def figures(members: int, idle_seconds: float) -> dict[str, Any]:
                 "idle_cpu_percent": cpu_percent_when_idle(cold, idle_seconds),
             }
         template = member_items(local_dir, Path(scratch))
+        seeded_gold = gold_members(local_dir)
         members = write_data(local_dir, template, members)
         with local_stack(local_dir) as restarted:
             result["restart"] = {
                 "members": members,
+                "seeded_gold_members": seeded_gold,
                 **reloaded(restarted.log),
                 "seconds_to_healthy": restarted.seconds_to_healthy,
                 "idle_cpu_percent": cpu_percent_when_idle(restarted, idle_seconds),

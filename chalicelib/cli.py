@@ -53,10 +53,10 @@ def local_up(port: int, seed: bool) -> None:
 def seed() -> None:
     """Create the demo data that is missing (safe to repeat)."""
     from chalicelib.local.seed import seed_demo_data
-    from chalicelib.local.stack import connect
+    from chalicelib.local.stack import LocalDir, connect
 
     connect()
-    click.echo(f"{seed_demo_data()} demo items created")
+    click.echo(f"{seed_demo_data(LocalDir.default().credentials)} demo items created")
 
 
 @cli.group()
@@ -214,7 +214,17 @@ def openapi(check: bool) -> None:
 
 @cli.group()
 def members() -> None:
-    """Members: bulk import."""
+    """Members: bulk import, the name index."""
+
+
+@members.command("index-names")
+def members_index_names() -> None:
+    """Index the names of members registered before name search existed (a one-off scan; safe to repeat)."""
+    from chalicelib.local.stack import connect
+    from chalicelib.members.service import index_names
+
+    connect()
+    click.echo(json.dumps({"indexed": index_names()}))
 
 
 @members.command("import")

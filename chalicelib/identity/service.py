@@ -44,13 +44,13 @@ SESSION_CACHE_SECONDS = 30.0
 SESSIONS_ENDED = "This session was ended (a new password, or the account was disabled or re-roled); log in again"
 
 
-def _username_key(username: str) -> str:
+def username_key(username: str) -> str:
     return f"username:{username.lower()}"
 
 
 def log_in(username: str, password: str) -> Tokens:
     """Tokens for a staff member whose password matches; 401 otherwise, 429 while the account is locked."""
-    subject = _username_key(username)  # counted per username, known or not, so a lock tells nothing
+    subject = username_key(username)  # counted per username, known or not, so a lock tells nothing
     lockout.begin_attempt(subject)
     claim = UniqueRecord.find(subject)
     staff = StaffRecord.find(claim.owner) if claim else None
@@ -176,7 +176,7 @@ def create_staff(data: StaffCreate) -> StaffRecord:
     )  # fmt: skip
     tx = Transaction()
     tx.put(staff, condition=StaffRecord.staff_id.does_not_exist())
-    claim = UniqueRecord(_username_key(data.username), owner=staff.staff_id, created_at=now)
+    claim = UniqueRecord(username_key(data.username), owner=staff.staff_id, created_at=now)
     taken = AlreadyExists(f"The username {data.username!r} is taken")
     tx.put(claim, condition=UniqueRecord.key.does_not_exist(), on_fail=taken)
     _staff_event(tx, "staff.created", staff, {"changed": ["display_name", "roles", "stores", "status", "username"]})
@@ -256,7 +256,7 @@ def reset_password(staff_id: str, password: str) -> None:
     _staff_event(tx, "staff.password-reset", staff, {"changed": ["password"], "sessions_ended": True})
     tx.commit()
     _sessions.forget(staff_id)
-    lockout.clear(_username_key(staff.username))
+    lockout.clear(username_key(staff.username))
 
 
 def list_staff(limit: int, cursor: str | None) -> tuple[list[StaffRecord], str | None]:
@@ -268,7 +268,7 @@ def list_staff(limit: int, cursor: str | None) -> tuple[list[StaffRecord], str |
 
 def ensure_admin(username: str, password: str) -> bool:
     """Create the first admin if that username is free (local bootstrap); True when it was created."""
-    if UniqueRecord.find(_username_key(username)) is not None:
+    if UniqueRecord.find(username_key(username)) is not None:
         return False
     create_staff(StaffCreate(username=username, display_name="Administrator", password=password, roles=["admin"]))
     return True

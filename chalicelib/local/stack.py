@@ -221,8 +221,10 @@ def running_stack(
         if seed:
             from chalicelib.local.seed import seed_demo_data
 
-            created = seed_demo_data()
-            say(f"Demo data: {created} new items" if created else "Demo data already present")
+            seeding = time.monotonic()
+            created = seed_demo_data(local.credentials)
+            took = time.monotonic() - seeding
+            say(f"Demo data: {created} new items in {took:.1f} s" if created else "Demo data already present")
         outbox = physical_name(PREFIX, "outbox")
         relay = OutboxRelay(provisioned.stream_arns["outbox"], lambda keys: emulator.forget(REGION, outbox, keys),
                             WorkerProcesses(1, {**os.environ, **environment}) if workers else None)  # fmt: skip

@@ -18,6 +18,7 @@ from chalicelib.members.schemas import (
     MemberOut,
     MemberPage,
     MemberPatch,
+    MemberSearch,
     MyProfilePatch,
 )
 from chalicelib.shared.errors import (
@@ -165,6 +166,24 @@ def list_members(ctx: RequestContext) -> Reply:
         message = f"one of your stores: {', '.join(scope)}" if query.store_id is None else "not one of your stores"
         raise ValidationFailed([{"field": "store_id", "in": "query", "message": message}])
     rows, next_cursor = service.list_members(query)
+    return Reply(MemberPage.model_validate({"items": rows, "next_cursor": next_cursor}))
+
+
+@endpoint(bp, "/v1/members/search", "POST", summary="Search members by phone, member number or name", tag="members",
+          access=LIST, body=MemberSearch, response=MemberPage, errors=(InvalidCursor,))  # fmt: skip
+def search_members(ctx: RequestContext) -> Reply:
+    """Members matching what was typed in the back office's search box (`q`, in the body: personal data never
+    enters a URL), newest registration first, with the list's filters: a phone or member number finds that member
+    (as a lookup does), anything else is a whole name (姓名: case, full- or half-width and spaces ignored; no partial
+    matches) found through an index of keyed name hashes, never a scan. Staff scoped to stores find only members of
+    their stores (manage: a member of another store is not listed, though a lookup serves them). Rows carry the masked
+    phone only.
+
+    Errors: 422 for a store outside the caller's stores, or `registered_from` after `registered_to`."""
+    query: MemberSearch = ctx.body
+    if query.store_id is not None and not ctx.caller.covers_store(query.store_id):
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": "not one of your stores"}])
+    rows, next_cursor = service.search(query, ctx.caller.stores)
     return Reply(MemberPage.model_validate({"items": rows, "next_cursor": next_cursor}))
 
 

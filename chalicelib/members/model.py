@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -78,6 +81,31 @@ def mask_email(email: str | None) -> str | None:
 def normalise_email(raw: str) -> str:
     """Emails are compared case-insensitively."""
     return raw.strip().lower()
+
+
+def normalise_name(raw: str) -> str:
+    """A name as a search finds it: whole names match, whatever their case, width (全角/半角) and spaces, so 张 伟 is
+    张伟 and ＬＩ　Ｎａ is Li Na; nothing else does (no prefixes or parts: an index of whole names needs no scan)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw)).casefold()
+
+
+_TYPED_PHONE = re.compile(r"\+?[0-9]{6,15}")
+_MEMBER_NO = re.compile(r"[0-9A-Za-z-]{4,20}")
+
+
+def search_terms(text: str) -> list[tuple[str, str]]:
+    """What a search box may mean, in the order to try: a phone (a valid number, typed with spaces or dashes or
+    not; mainland numbers without +86), then a member number (4 to 20 letters, digits or dashes, one digit at least);
+    text that is neither is a name. The first kind that finds a member wins."""
+    text = text.strip()
+    compact = re.sub(r"[\s-]", "", text)
+    terms: list[tuple[str, str]] = []
+    if _TYPED_PHONE.fullmatch(compact):
+        with contextlib.suppress(InvalidPhone):  # digits that are no phone may be a member number
+            terms.append(("phone", normalise_phone(compact)))
+    if _MEMBER_NO.fullmatch(text) and any(character.isdigit() for character in text):
+        terms.append(("member_no", text))
+    return terms or [("name", normalise_name(text))]
 
 
 def luhn_digit(digits: str) -> str:

@@ -42,6 +42,17 @@ class _ByEmail(GlobalSecondaryIndex["MemberRecord"]):  # type: ignore[no-untyped
     email_hash = UnicodeAttribute(hash_key=True)
 
 
+class _ByName(GlobalSecondaryIndex["MemberRecord"]):  # type: ignore[no-untyped-call]
+    """Members by the keyed hash of their normalised name (names are not unique), newest registration first."""
+
+    class Meta:
+        index_name = "by-name"
+        projection = IncludeProjection(SUMMARY_ATTRIBUTES)
+
+    name_hash = UnicodeAttribute(hash_key=True)
+    registered_key = UnicodeAttribute(range_key=True)
+
+
 @table
 class MemberRecord(Record):
     """The profile: edited by people, versioned for If-Match. Balances and tiers live in items of their own."""
@@ -54,6 +65,7 @@ class MemberRecord(Record):
     member_id = UnicodeAttribute(hash_key=True)
     member_no = UnicodeAttribute()
     name = UnicodeAttribute()
+    name_hash = UnicodeAttribute(null=True)  # a keyed hash of the normalised name, for search (none once erased)
     gender = UnicodeAttribute()
     city = UnicodeAttribute(null=True)
     region = UnicodeAttribute(null=True)
@@ -84,6 +96,7 @@ class MemberRecord(Record):
     by_store = _ByStore()
     by_month = _ByMonth()
     by_email = _ByEmail()
+    by_name = _ByName()
 
 
 @table

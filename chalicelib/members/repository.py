@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from chalicelib.members.model import Gender, Member, Source, Status, mask_phone, normalise_email
+from chalicelib.members.model import Gender, Member, Source, Status, mask_phone, normalise_email, normalise_name
 from chalicelib.members.records import MemberRecord
 from chalicelib.shared.crypto import Sealer, WrappedKey, lookup_hash
 
@@ -16,6 +16,12 @@ SEALED_FIELDS = ("phone", "email", "birthday", "addresses")
 def phone_key(e164: str) -> str:
     """The uniqueness item of a phone."""
     return f"phone:{lookup_hash('phone', e164)}"
+
+
+def name_key(name: str) -> str | None:
+    """The index key of a name (a keyed hash of its normalised form, like phones and emails); None for a blank name."""
+    normalised = normalise_name(name)
+    return lookup_hash("name", normalised) if normalised else None
 
 
 def member_no_key(member_no: str) -> str:
@@ -60,6 +66,8 @@ def plain_values(member: Member, fields: set[str]) -> dict[str, Any]:
             value = json.dumps(value, sort_keys=True)
         elif name in ("gender", "status", "source"):
             value = str(value)
+        elif name == "name":
+            values["name_hash"] = name_key(value)
         values[name] = value
     return values
 

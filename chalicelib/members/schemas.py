@@ -341,6 +341,19 @@ class MemberListQuery(Input):
         return self
 
 
+class MemberSearch(MemberListQuery):
+    """Find members by phone, member number or whole name (in the body, never in a URL), with the list's filters."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"q": "张伟"}, {"q": "138 0013 8000"}, {"q": "8000123458", "status": "active"}]}
+    )
+
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+        description="what was typed in the search box: a phone (手机号, spaces and dashes allowed), a member number "
+        "(会员卡号) or a whole name (姓名; case, width and spaces do not matter, parts of names find nothing)"
+    )
+
+
 class Lookup(Input):
     """Find a member by exactly one of phone, member number, email or the member's code (in the body, never
     in a URL). Every miss answers the same 404, whether nobody matches or a code has expired."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.ledger.registry import register_guard
@@ -25,9 +26,10 @@ from chalicelib.members.model import (
     merge_consents,
     new_member_no,
     normalise_email,
+    search_terms,
 )
 from chalicelib.members.records import MemberRecord
-from chalicelib.members.schemas import MemberCreate, MemberListQuery
+from chalicelib.members.schemas import MemberCreate, MemberListQuery, MemberSearch
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import Sealer, WrappedKey, keyring, lookup_hash, unwrapped_keys
 from chalicelib.shared.db import FilledPage, Transaction
@@ -443,8 +445,8 @@ def _erase_once(record: MemberRecord) -> None:
         return
     now = clock.iso(clock.now())
     erased = {
-        "name": ERASED_NAME, "gender": "undisclosed", "city": None, "region": None, "referrer_id": None,
-        "tags": None, "consents": "{}", "data_key": None, "phone_sealed": None, "phone_hash": None,
+        "name": ERASED_NAME, "name_hash": None, "gender": "undisclosed", "city": None, "region": None,
+        "referrer_id": None, "tags": None, "consents": "{}", "data_key": None, "phone_sealed": None, "phone_hash": None,
         "phone_masked": None, "email_sealed": None, "email_hash": None, "birthday_sealed": None,
         "addresses_sealed": None, "status": str(Status.ERASED), "erased_at": now, "updated_at": now,
     }  # fmt: skip
@@ -559,6 +561,80 @@ def _read_months(
         month = _previous_month(month)
         if page.full:
             return {"month": month}
+
+
+def search(query: MemberSearch, stores: frozenset[str]) -> tuple[list[dict[str, Any]], str | None]:
+    """Members matching a search box, newest first, within ``stores`` (empty: every store) and the list's filters.
+
+    A phone or member number finds at most one member through its uniqueness item (as a lookup does, erased members
+    excepted), kept only if it is in scope and passes the filters; a name reads the name index (a keyed hash of the
+    whole normalised name: no scan, no partial matches), filtered as a list is, page by page."""
+    for kind, term in search_terms(query.q):
+        if kind == "name":
+            return _search_by_name(query, term, stores)
+        member_id = holder(phone=term) if kind == "phone" else holder(member_no=term)
+        record = MemberRecord.find(member_id) if member_id else None
+        if record is not None and record.status != Status.ERASED:
+            shown = _in_scope(record, query, stores)
+            return ([repository.summary(record)] if shown else []), None
+    return [], None
+
+
+def _in_scope(record: MemberRecord, query: MemberListQuery, stores: frozenset[str]) -> bool:
+    """Whether one member found by a unique key belongs on a filtered list within ``stores``."""
+    day = clock.business_date(datetime.fromisoformat(record.registered_at), get_settings().tz)
+    return (
+        (not stores or record.home_store_id in stores)
+        and query.store_id in (None, record.home_store_id)
+        and query.tier in (None, record.tier)
+        and query.status in (None, record.status)
+        and (query.registered_from is None or day >= query.registered_from)
+        and (query.registered_to is None or day <= query.registered_to)
+    )
+
+
+def _search_by_name(
+    query: MemberSearch, normalised: str, stores: frozenset[str]
+) -> tuple[list[dict[str, Any]], str | None]:
+    name_hash = lookup_hash("name", normalised)
+    filters = _filters(query)
+    if query.store_id or stores:
+        in_stores = (MemberRecord.home_store_id == query.store_id if query.store_id
+                     else MemberRecord.home_store_id.is_in(*sorted(stores)))  # fmt: skip
+        filters = in_stores if filters is None else filters & in_stores
+    scope = (f"member-search|{name_hash}|{query.store_id}|{','.join(sorted(stores))}|{query.tier}|{query.status}|"
+             f"{query.registered_from}|{query.registered_to}")  # fmt: skip
+    tz = get_settings().tz
+    start_day = query.registered_from - timedelta(days=1) if query.registered_from else None
+    lower = clock.iso(clock.end_of_business_day(start_day, tz)) if start_day else EARLIEST
+    upper = clock.iso(clock.end_of_business_day(query.registered_to, tz)) if query.registered_to else "~"
+    page = FilledPage(MemberRecord, query.limit, READS_PER_PAGE)
+    key = page.read(MemberRecord.by_name.query(
+        name_hash, range_key_condition=MemberRecord.registered_key.between(lower, upper), filter_condition=filters,
+        scan_index_forward=False, last_evaluated_key=(decode_cursor(scope, query.cursor) or {}).get("key"),
+    ))  # fmt: skip
+    return [repository.summary(record) for record in page.records], encode_cursor(scope, {"key": key} if key else None)
+
+
+def index_names() -> int:
+    """Give members registered before names were indexed their name's index key; returns how many. A one-off
+    migration that scans the table once (registrations and edits keep the key since); an edit racing it keeps its
+    own name, and re-running it changes nothing."""
+    indexed = 0
+    missing = MemberRecord.name_hash.does_not_exist() & (MemberRecord.status != str(Status.ERASED))
+    for record in MemberRecord.scan(filter_condition=missing):
+        key = repository.name_key(record.name)
+        if key is None:
+            continue
+        try:
+            record.update(actions=[MemberRecord.name_hash.set(key)], condition=MemberRecord.name == record.name,
+                          add_version_condition=False)  # fmt: skip
+        except UpdateError as e:
+            if e.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            continue  # renamed meanwhile: the edit wrote its own key
+        indexed += 1
+    return indexed
 
 
 def _filters(query: MemberListQuery) -> Condition | None:

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+MAX_DAYS = 92  # a period's longest: a quarter
 DAILY = (
     "new_members", "purchases", "sales_fen", "refunds", "refunded_fen", "points_issued", "points_redeemed",
     "points_expired", "points_deducted", "wallet_top_ups_fen", "wallet_payments_fen",

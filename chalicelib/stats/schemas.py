@@ -8,7 +8,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.shared.fields import BUSINESS_DATE, FEN, UTC_INSTANT, Day
 from chalicelib.shared.http import Input, Schema
-from chalicelib.stats.service import MAX_DAYS
+from chalicelib.stats.rules import MAX_DAYS
 
 StoreId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 STORE = "the store (门店) whose figures to read; left out: the whole chain (staff scoped to several stores name one)"

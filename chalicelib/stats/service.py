@@ -13,8 +13,6 @@ from chalicelib.stats.records import FigureRecord
 from chalicelib.stats.rules import DAILY
 from chalicelib.tiers import programmes
 
-MAX_DAYS = 92  # a quarter
-
 
 def daily(first: date, last: date, store_id: str | None) -> dict[str, Any]:
     """One row per business day from ``first`` through ``last`` (days without events are zeros) and the period's

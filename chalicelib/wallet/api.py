@@ -26,6 +26,7 @@ from chalicelib.wallet.schemas import (
     Wallet,
     WalletCashRefund,
     WalletCashRefundCreate,
+    WalletCounterPayment,
     WalletEntryPage,
     WalletPayment,
     WalletPaymentAnswer,
@@ -46,6 +47,7 @@ CASH_REFUND = Staff(Permission.WALLET_CASH_REFUND)
 READ_PLANS = Staff(Permission.STORES_READ)
 WRITE_PLANS = Staff(Permission.WALLET_PLANS)
 STATEMENTS = Staff(Permission.WALLET_STATEMENTS)
+PAY = Staff(Permission.WALLET_PAY, serves=True)
 WEBHOOK_ERRORS = (Unauthenticated, Forbidden, ValidationFailed, service.MemberNotEligible)
 
 
@@ -186,6 +188,41 @@ def get_wallet_entries(ctx: RequestContext, member_id: str) -> Reply:
 def get_my_wallet_entries(ctx: RequestContext) -> Reply:
     """The member's own stored-value history (储值流水), both books newest first."""
     return _entries(ctx.caller.id, ctx.query)
+
+
+@endpoint(
+    bp,
+    "/v1/members/{member_id}/wallet/payments",
+    "POST",
+    summary="Take a wallet payment at the counter (储值支付)",
+    tag="wallet",
+    access=PAY,
+    body=WalletCounterPayment,
+    response=WalletPaymentAnswer,
+    status=201,
+    idempotency="required",
+    errors=(
+        NotFound,
+        PreconditionRequired,
+        IdempotencyKeyReused,
+        ValidationFailed,
+        service.MemberNotEligible,
+        service.InsufficientBalance,
+    ),
+)
+def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
+    """A cashier takes a payment from the member's stored value for an order of the till, at any store of the chain:
+    the same payment as a partner's `POST /v1/webhooks/wallet/payments` (principal and bonus split by the configured
+    order, never below zero) and the same answer. Requires an `Idempotency-Key`: a repeat (a retried request, a
+    double tap) answers the first answer with `duplicate: true` and takes nothing again. The audit log records who
+    took it (`wallet.paid`, with the order id).
+
+    Errors: 409 `insufficient-balance` with `available_fen` when the wallet holds less; 404 for an unknown or erased
+    member; 422 `member-not-eligible` for a frozen member; 422 for a store that does not exist; 428 without
+    `Idempotency-Key`, 422 `idempotency-key-reused` with another body."""
+    assert ctx.idempotency is not None  # required: the request was refused without one
+    answer = service.pay_at_counter(member_id, ctx.body, ctx.idempotency)
+    return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
 
 
 @endpoint(

@@ -186,6 +186,18 @@ class WalletEntryPage(Schema):
     next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
+class WalletCounterPayment(Input):
+    """A payment from the wallet (储值支付) a cashier takes at the counter, for an order of the till."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"store_id": "SH-001", "amount_fen": 3600, "order_id": "SH001-20261130-0042"}]}
+    )
+
+    store_id: Id = Field(description="the store (门店) where it is paid: any store of the chain, which must exist")
+    amount_fen: Amount = Field(description=f"what the wallet pays (支付金额); {FEN}")
+    order_id: Id = Field(description="the till's order or receipt number (订单号) it pays, kept with the payment")
+
+
 class WalletCashRefundCreate(Input):
     """A cash refund of principal (退卡/退余额) by finance."""
 

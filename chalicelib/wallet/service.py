@@ -61,7 +61,13 @@ from chalicelib.wallet.rules import (
     split_refund,
 )
 from chalicelib.wallet.rules import Plan as TopUpPlan
-from chalicelib.wallet.schemas import WalletCashRefundCreate, WalletPayment, WalletRefund, WalletTopUp
+from chalicelib.wallet.schemas import (
+    WalletCashRefundCreate,
+    WalletCounterPayment,
+    WalletPayment,
+    WalletRefund,
+    WalletTopUp,
+)
 
 
 class InsufficientBalance(Conflict):
@@ -103,6 +109,7 @@ class PartnerPayment:
     payment_id: str
     store_id: str
     paid_at: datetime
+    order_id: str | None = None  # the till's order it pays, when a cashier took it at the counter
 
     def answer(self, member_id: str, moved: Parts, wallet: Parts) -> dict[str, Any]:
         """What a webhook answers about it: what it moved and the wallet after."""
@@ -115,6 +122,7 @@ class PartnerPayment:
             "partner_id": self.partner_id,
             "payment_id": self.payment_id,
             "store_id": self.store_id,
+            **({"order_id": self.order_id} if self.order_id else {}),
             **moved.to_json(),
         }
 
@@ -475,6 +483,33 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
         raise _not_eligible(e) from None
     except InsufficientBalance:
         if members.status_of(member_id) != Status.ACTIVE:  # an empty wallet of nobody, or of a frozen member
+            raise _not_eligible(HolderUnavailable(member_id)) from None
+        raise
+
+
+COUNTER = "counter"  # the payments cashiers take at the counter, apart from every partner system's
+
+
+def pay_at_counter(member_id: str, request: WalletCounterPayment, key: IdempotencyKey) -> dict[str, Any]:
+    """A wallet payment a cashier takes at the counter: the partner webhook's payment exactly (the split by the
+    policy, never below zero, the payment's own refundable account, ``wallet.paid``), at any store of the chain that
+    exists, once per Idempotency-Key (kept the retention days: a repeat answers the first answer, another request under
+    the key is 422). Its payment id is made here (``wp_…``); the order it pays rides in its event. An unknown or erased
+    member is 404, a frozen one 422 ``member-not-eligible``."""
+    if not store_exists(request.store_id):
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": f"no store {request.store_id!r}"}])
+    reused = IdempotencyKeyReused("This Idempotency-Key was used with a different request")
+    retention = get_settings().idempotency_retention_days
+    claim = Claim(f"wallet-payment|{COUNTER}|{key.caller}|{key.key}", key.request_hash, retention, reused)
+    payment = PartnerPayment(COUNTER, new_id("wp_"), request.store_id, clock.now(), request.order_id)
+    try:
+        return wallets().pay(member_id, payment, request.amount_fen, claim)
+    except HolderUnavailable:
+        _require_member(member_id)
+        raise _not_eligible(HolderUnavailable(member_id)) from None
+    except InsufficientBalance:
+        _require_member(member_id)
+        if members.status_of(member_id) != Status.ACTIVE:
             raise _not_eligible(HolderUnavailable(member_id)) from None
         raise
 

@@ -116,7 +116,7 @@ SERVE_ROUTES = {  # a chain serves its members at every store: these reach any m
     ("/v1/members/{member_id}/points/redemptions/{redemption_id}/reversal", "POST"),
     ("/v1/members/{member_id}/tier", "GET"), ("/v1/members/{member_id}/growth", "GET"),
     ("/v1/members/{member_id}/purchases", "GET"), ("/v1/members/{member_id}/wallet", "GET"),
-    ("/v1/members/{member_id}/wallet/entries", "GET"),
+    ("/v1/members/{member_id}/wallet/entries", "GET"), ("/v1/members/{member_id}/wallet/payments", "POST"),
 }  # fmt: skip
 MEMBER_ROUTES = sorted((spec.path, spec.method) for spec in ENDPOINTS
                        if "{member_id}" in spec.path and isinstance(spec.access, Staff | StaffOrSelf))  # fmt: skip
@@ -127,6 +127,7 @@ VALID_BODIES = {
     ("/v1/members/{member_id}/tier/override", "PUT"): {"kind": "floor", "tier": "gold", "until": "2030-01-01",
                                                        "reason": "x"},
     ("/v1/members/{member_id}/wallet/cash-refunds", "POST"): {"store_id": "SH-001", "reason": "x"},
+    ("/v1/members/{member_id}/wallet/payments", "POST"): {"store_id": "SH-001", "amount_fen": 1, "order_id": "x"},
 }  # fmt: skip
 
 

@@ -50,5 +50,7 @@ def test_the_routes_that_answer_with_personal_data_or_secrets_are_exactly_these(
         ("POST", "/v1/members/lookup"), ("GET", "/v1/members"), ("GET", "/v1/me"), ("PATCH", "/v1/me"),
         ("GET", "/v1/me/code"), ("GET", "/v1/members/{member_id}/counter"), ("PUT", "/v1/me/password"),
         ("POST", "/v1/auth/token"), ("POST", "/v1/auth/refresh"), ("POST", "/v1/auth/member-token"),
-        ("POST", "/v1/partners"), ("POST", "/v1/partners/{partner_id}/secrets"),
+        ("POST", "/v1/partners"), ("POST", "/v1/partners/{partner_id}/secrets"), ("POST", "/v1/members/search"),
+        ("POST", "/v1/me/feedback"), ("GET", "/v1/me/feedback"), ("GET", "/v1/feedback"),
+        ("PATCH", "/v1/feedback/{feedback_id}"),
     }  # fmt: skip

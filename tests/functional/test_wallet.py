@@ -259,6 +259,62 @@ class TestPayments:
         refused(pay(api, partner, {"member_id": member}, 100), 422, "member-not-eligible")
 
 
+class TestCounterPayments:
+    """A cashier takes a wallet payment at the counter: the webhook's payment and answer, once per Idempotency-Key."""
+
+    def pay(self, api, member_id, amount, key="till-0001", store="BJ-001", order_id="BJ001-0042", token=None):
+        cashier = api.as_(token or token_for(["cashier"], ("BJ-001",)))
+        body = {"store_id": store, "amount_fen": amount, "order_id": order_id}
+        return cashier.post(f"/v1/members/{member_id}/wallet/payments", body, headers={"idempotency-key": key})
+
+    def test_a_cashier_takes_it_at_any_store_once_per_key_with_the_webhooks_answer(self, api, partner, member, plan):
+        ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"]))  # at SH-001
+        cashier = token_for(["cashier"], ("BJ-001",))  # of another store: a chain serves everywhere
+        first = ok(self.pay(api, member, 6_000, token=cashier), 201)
+        webhook_shape = {"payment_id", "member_id", "principal_fen", "bonus_fen", "wallet", "duplicate"}
+        assert set(first) == webhook_shape
+        assert first["payment_id"].startswith("wp_")
+        assert (first["principal_fen"], first["bonus_fen"], first["duplicate"]) == (5_000, 1_000, False)
+        assert first["wallet"] == {"principal_fen": 5_000, "bonus_fen": 1_000}
+        repeat = ok(self.pay(api, member, 6_000, token=cashier), 201)
+        assert repeat == {**first, "duplicate": True}
+        refused(self.pay(api, member, 1_000, token=cashier), 422, "idempotency-key-reused")
+        assert wallet(api, member)["total_fen"] == 6_000
+        assert_books_are_the_sum_of_their_entries(api, member)
+        (paid,) = events("wallet.paid")
+        assert paid["actor"].startswith("staff:")
+        assert (paid["payload"]["store_id"], paid["payload"]["order_id"]) == ("BJ-001", "BJ001-0042")
+
+    def test_refusals_write_nothing(self, api, partner, member):
+        ok(top_up(api, partner, {"member_id": member}, 1_000))
+        cashier = token_for(["cashier"], ("BJ-001",))
+        before = item_counts()
+        problem = refused(self.pay(api, member, 1_001, token=cashier), 409, "insufficient-balance")
+        assert problem["available_fen"] == 1_000
+        nowhere = self.pay(api, member, 100, key="till-0002", store="NOWHERE", token=cashier)
+        assert refused(nowhere, 422, "validation-failed")["errors"][0]["field"] == "store_id"
+        refused(self.pay(api, "mb_nobody", 100, key="till-0003", token=cashier), 404, "not-found")
+        assert item_counts() == before
+        body = {"store_id": "BJ-001", "amount_fen": 100, "order_id": "O-1"}
+        assert api.post(f"/v1/members/{member}/wallet/payments", body).status == 428
+        assert api.as_(token_for(["finance"])).post(f"/v1/members/{member}/wallet/payments", body,
+                                                    headers={"idempotency-key": "till-0004"}).status == 403  # fmt: skip
+        ok(api.patch(f"/v1/members/{member}", {"status": "frozen"}, headers={**MERGE_PATCH, "if-match": '"1"'}))
+        after_freezing = item_counts()
+        refused(self.pay(api, member, 100, key="till-0005", token=cashier), 422, "member-not-eligible")
+        assert item_counts() == after_freezing
+
+    def test_the_audit_log_says_who_took_it(self, api, aws, partner, member):
+        ok(top_up(api, partner, {"member_id": member}, 1_000))
+        ok(self.pay(api, member, 300), 201)
+        deliver(aws, "audit")
+        today = clock.business_today()
+        entries = ok(api.get(f"/v1/audit?from={today}&to={today}"))["items"]
+        (taken,) = [e for e in entries if e["action"] == "wallet.paid"]
+        assert taken["actor"].startswith("staff:")
+        assert (taken["summary"]["order_id"], taken["summary"]["principal_fen"]) == ("BJ001-0042", 300)
+
+
 def member_no(api, member_id):
     return ok(api.get(f"/v1/members/{member_id}"))["member_no"]
 
@@ -520,6 +576,7 @@ def test_the_wallet_examples_tell_a_story_the_api_accepts(api):
     from chalicelib.stores.schemas import StoreCreate
     from chalicelib.wallet.schemas import (
         WalletCashRefundCreate,
+        WalletCounterPayment,
         WalletPayment,
         WalletPlanCreate,
         WalletRefund,
@@ -537,6 +594,8 @@ def test_the_wallet_examples_tell_a_story_the_api_accepts(api):
     assert ok(signed(api, partner, "/v1/webhooks/wallet/top-ups", example(WalletTopUp)))["member_id"] == member_id
     ok(signed(api, partner, "/v1/webhooks/wallet/payments", example(WalletPayment)))
     ok(signed(api, partner, "/v1/webhooks/wallet/refunds", example(WalletRefund)))
+    counter = f"/v1/members/{member_id}/wallet/payments"
+    ok(api.post(counter, example(WalletCounterPayment), headers={"idempotency-key": "story-counter"}), 201)
     ok(
         api.post(
             f"/v1/members/{member_id}/wallet/cash-refunds",

@@ -1,0 +1,256 @@
+"""The demo chain's last 30 days, for the local stack: members joining at four stores, buying, earning points and
+tiers, redeeming, losing points that expired, topping up and paying from their wallets, writing feedback.
+
+Everything goes through the domain services, on the platform's clock pinned to the moment each thing happens (the
+way a test pins it), so every profile, ledger entry, event and statistic carries that moment and they all agree: the
+ledgers hold only what the services booked, and the statistics consumer counts the events on the days they were
+booked, once the outbox relay hands them on. The story is anchored to the day it was first told (kept in a marker),
+and each step is idempotent (its own order, payment, refund and Idempotency-Key ids; registrations find their
+phone's member), so a seeding cut short resumes where it stopped and a finished one is never told twice.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from chalicelib.identity.access import Caller
+from chalicelib.identity.rules import StaffGrant
+from chalicelib.shared import clock
+from chalicelib.shared.context import Origin, acting_as
+from chalicelib.shared.errors import DomainError
+from chalicelib.shared.idempotency import IdempotencyKey
+from chalicelib.shared.settings import get_settings
+from chalicelib.shared.unique import UniqueRecord
+
+DAYS = 30
+MARKER = "demo:story"
+DEMO_PHONE = "13800138000"  # the member whose password .local/credentials.json keeps under "member"
+STORES = ("SH-001", "BJ-001", "GZ-001", "CD-001")
+NAMES = (
+    "张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴敏", "徐强", "孙悦", "胡军", "朱琳",
+    "高峰", "林涛", "何雪", "郭亮", "马超", "罗敏", "梁晨", "宋佳", "郑宇", "谢婷", "韩冰", "唐诗", "冯刚", "于洁",
+    "董鹏", "萧然", "程琳", "曹阳", "袁媛", "邓超", "许晴", "傅博", "沈月", "曾毅", "彭丹", "吕斌",
+)  # fmt: skip
+PRICES = (8_800, 12_900, 19_900, 25_900, 39_900, 59_900, 89_900)  # fen
+BIG_SPENDERS = {0: 128_000, 5: 329_000, 12: 168_000, 21: 812_000}  # member index -> one large order (tiers move)
+PLAN = {"plan_id": "CZ-500-50", "name": "充500送50", "pay_fen": 50_000, "bonus_fen": 5_000, "gift_points": 0}
+TRIAL_POINTS, TRIAL_DAYS = 50, 7  # 限时体验积分 for the first week's members, all expiring on one day
+TOPPED_UP = (0, 3, 5, 10, 17, 26)  # members who buy the top-up plan the day they join
+FEEDBACK = (
+    (0, "suggestion", "希望静安店周末营业到晚上十点。", True),
+    (7, "complaint", "排队结账等了二十分钟，希望多开一个收银台。", True),
+    (14, "praise", "天河店的店员很耐心，帮我找到了合适的尺码，谢谢！", False),
+)
+ANSWER = "已转告门店，周末营业时间将延长至晚上十点，感谢您的建议！"
+
+
+@dataclass(order=True)
+class Step:
+    """One thing that happens at ``at``."""
+
+    at: datetime
+    order: int
+    run: Callable[[], Any] = field(compare=False)
+    staff: str | None = field(default=None, compare=False)  # the demo staff member who does it (None: the system)
+
+
+@dataclass
+class Cast:
+    """Who acts in the story: the demo partner's POS, and the demo staff by username (``staff`` answers once the
+    account exists: the accounts are made beside the story, their passwords' hashing outside the GIL)."""
+
+    partner_id: str
+    staff: Callable[[str], Caller]
+
+
+def _at(day: date, hour: int, minute: int) -> datetime:
+    return datetime.combine(day, datetime.min.time(), get_settings().tz) + timedelta(hours=hour, minutes=minute)
+
+
+def _started_on() -> date | None:
+    """The first day of the story, if it was begun; None once it was told to the end."""
+    marker = UniqueRecord.find(MARKER)
+    if marker is None:
+        start = clock.business_today() - timedelta(days=DAYS)
+        UniqueRecord(MARKER, owner="seeding", created_at=clock.iso(clock.now()), fingerprint=start.isoformat()).save()
+        return start
+    return date.fromisoformat(marker.fingerprint or "") if marker.owner == "seeding" else None
+
+
+def tell(cast: Cast) -> int:
+    """Tell the story (or the rest of it); returns how many steps happened now (0: told before)."""
+    from chalicelib.shared.jobs import platform_epoch, set_epoch
+
+    start = _started_on()
+    if start is None:
+        return 0
+    if platform_epoch() > start:
+        set_epoch(start)  # the platform holds data from the story's first day: a job's first run looks back to it
+    steps = sorted(_steps(start, cast))
+    done = 0
+    for step in steps:
+        if step.at > clock.now():
+            continue
+        actor = cast.staff(step.staff).scope if step.staff else "system"
+        with clock.frozen(step.at), acting_as(Origin(actor)):
+            try:
+                step.run()
+            except DomainError:
+                continue  # a step told before (a resumed seeding) or refused as the platform would refuse it
+        done += 1
+    UniqueRecord(MARKER, owner="seeded", created_at=clock.iso(clock.now()), fingerprint=start.isoformat()).save()
+    return done
+
+
+def _steps(start: date, cast: Cast) -> list[Step]:
+    """Every step of the story, from its first day, in no particular order (``tell`` sorts them)."""
+    story, rng, now = Story(cast), random.Random(20261130), clock.now()  # the same story whenever it is told
+    steps: list[Step] = []
+
+    def at(moment: datetime, run: Callable[[], Any], staff: str | None = None) -> None:
+        steps.append(Step(min(moment, now - timedelta(minutes=5)), len(steps), run, staff))
+
+    trial_ends = start + timedelta(days=TRIAL_DAYS)
+    at(_at(start, 9, 0), partial(story.create_plan, start), "finance")
+    for i, name in enumerate(NAMES):
+        day = start + timedelta(days=i * (DAYS - 1) // (len(NAMES) - 1))
+        joined = _at(day, 10 + rng.randrange(10), rng.randrange(60))
+        home = STORES[i % len(STORES)]
+        at(joined, partial(story.register, i, name, DEMO_PHONE if i == 0 else f"1370000{i:04d}", home))
+        if day < trial_ends:
+            at(joined + timedelta(minutes=1), partial(story.trial, i, trial_ends))
+        if i in TOPPED_UP:
+            at(joined + timedelta(hours=2), partial(story.top_up, i, home))
+        moment, spent = joined, 0
+        orders = [rng.choice(PRICES) for _ in range(rng.choice((0, 1, 1, 1, 2, 2, 3)))]
+        orders += [BIG_SPENDERS[i]] if i in BIG_SPENDERS else []
+        for n, paid in enumerate(orders):
+            moment += timedelta(days=rng.randint(0, 4), hours=rng.randint(1, 6))
+            if moment >= now:
+                break
+            order_id, category = f"DEMO-{i:02d}-{n}", rng.choice(("tops", "outerwear", "shoes", "accessories"))
+            store = home if rng.random() < 0.8 else rng.choice(STORES)  # members shop at any store of the chain
+            at(moment, partial(story.buy, i, order_id, paid, store, category))
+            spent += paid
+            if i % 9 == 4 and n == 0 and paid >= 19_900:  # half of it returned two days later
+                at(moment + timedelta(days=2), partial(story.refund, f"DEMO-RF-{i:02d}", order_id, paid // 2))
+        if spent >= 30_000 and i % 4 == 1:
+            at(moment + timedelta(days=1, hours=1), partial(story.redeem, i, 200))
+    at(_at(start + timedelta(days=DAYS - 3), 15, 20), partial(story.pay, 0, "DEMO-PAY-00", 12_800, "SH-001"))
+    at(_at(start + timedelta(days=DAYS - 2), 18, 5), partial(story.pay_at_counter, 5, 8_800, "SH-001"), "cashier")
+    at(_at(trial_ends + timedelta(days=1), 0, 5), partial(story.expire, trial_ends))  # the nightly expiry
+    for n, (i, category, text, contact_ok) in enumerate(FEEDBACK):
+        at(_at(start + timedelta(days=DAYS - 6 + n), 20, 30), partial(story.write, i, category, text, contact_ok))
+    at(_at(start + timedelta(days=DAYS - 5), 10, 15), partial(story.answer, 0, ANSWER), "service")
+    return steps
+
+
+class Story:
+    """The story's steps, each through a domain service as the platform's own callers would ask, run on the clock
+    pinned to its moment. Members are known by their place in ``NAMES``."""
+
+    def __init__(self, cast: Cast) -> None:
+        self.cast = cast
+        self.pos = Caller("partner", cast.partner_id, StaffGrant(frozenset(), frozenset()))  # every store
+        self.ids: dict[int, str] = {}
+        self.written: dict[int, str] = {}
+
+    @staticmethod
+    def _key(name: str) -> IdempotencyKey:
+        return IdempotencyKey(key=f"demo-{name}", operation="demo-seed", request_hash=name, caller="system")
+
+    def create_plan(self, start: date) -> None:
+        from chalicelib.wallet import plans
+        from chalicelib.wallet.schemas import WalletPlanCreate
+
+        plans.create(self.cast.staff("finance"), WalletPlanCreate.model_validate({**PLAN, "starts_on": start}))
+
+    def register(self, i: int, name: str, phone: str, store: str) -> None:
+        from chalicelib.members import service as members
+        from chalicelib.members.schemas import MemberCreate
+
+        data = MemberCreate(name=name, phone=phone, home_store_id=store, consents={"sms": i % 3 != 0,
+                                                                                   "wechat": i % 2 == 0})  # fmt: skip
+        try:
+            self.ids[i] = members.register(data)[0]
+        except members.PhoneTaken:  # registered before the seeding was cut short
+            self.ids[i] = str(members.holder(phone=data.phone))
+
+    def trial(self, i: int, expires_on: date) -> None:
+        from chalicelib.points import service as points
+
+        points.adjust(self.ids[i], TRIAL_POINTS, "限时体验积分", None, source_kind="activity", source_id="demo-trial",
+                      expires_on=expires_on, once=f"demo-trial-{i}")  # fmt: skip
+
+    def buy(self, i: int, order_id: str, paid: int, store: str, category: str) -> None:
+        from chalicelib.purchases import service as purchases
+        from chalicelib.purchases.schemas import Purchase
+
+        purchases.record_purchase(self.pos, Purchase.model_validate({
+            "order_id": order_id, "member": {"member_id": self.ids[i]}, "store_id": store,
+            "occurred_at": clock.now().isoformat(), "total_fen": paid, "paid_fen": paid, "payment_method": "wechat_pay",
+            "items": [{"line_id": "1", "sku": f"{category.upper()}-{paid}", "category": category, "brand": "Acme",
+                       "quantity": 1, "amount_fen": paid}],
+        }))  # fmt: skip
+
+    def refund(self, refund_id: str, order_id: str, amount: int) -> None:
+        from chalicelib.purchases import service as purchases
+        from chalicelib.purchases.schemas import Refund
+
+        purchases.record_refund(self.pos, Refund(refund_id=refund_id, order_id=order_id, occurred_at=clock.now(),
+                                                 amount_fen=amount))  # fmt: skip
+
+    def redeem(self, i: int, points_asked: int) -> None:
+        from chalicelib.points import service as points
+
+        points.redeem(self.ids[i], points_asked, "积分换购 帆布袋", self._key(f"redeem-{i}"))
+
+    def top_up(self, i: int, store: str) -> None:
+        from chalicelib.wallet import service as wallet
+        from chalicelib.wallet.schemas import WalletTopUp
+
+        wallet.top_up(self.pos, WalletTopUp.model_validate({
+            "payment_id": f"DEMO-TU-{i:02d}", "member": {"member_id": self.ids[i]}, "store_id": store,
+            "occurred_at": clock.now().isoformat(), "amount_fen": PLAN["pay_fen"], "plan_id": PLAN["plan_id"],
+        }))  # fmt: skip
+
+    def pay(self, i: int, payment_id: str, amount: int, store: str) -> None:
+        from chalicelib.wallet import service as wallet
+        from chalicelib.wallet.schemas import WalletPayment
+
+        wallet.pay(self.pos, WalletPayment.model_validate({
+            "payment_id": payment_id, "member": {"member_id": self.ids[i]}, "store_id": store,
+            "occurred_at": clock.now().isoformat(), "amount_fen": amount,
+        }))  # fmt: skip
+
+    def pay_at_counter(self, i: int, amount: int, store: str) -> None:
+        from chalicelib.wallet import service as wallet
+        from chalicelib.wallet.schemas import WalletCounterPayment
+
+        payment = WalletCounterPayment(store_id=store, amount_fen=amount, order_id=f"{store}-DEMO-{i:04d}")
+        wallet.pay_at_counter(self.ids[i], payment, self._key(f"counter-{i}"))
+
+    def expire(self, through: date) -> None:
+        from chalicelib.points.jobs import expire_points
+        from chalicelib.shared.jobs import run_job
+
+        run_job(expire_points, through)
+
+    def write(self, i: int, category: str, text: str, contact_ok: bool) -> None:
+        from chalicelib.feedback import service as feedback
+        from chalicelib.feedback.model import Category
+
+        if not feedback.mine(self.ids[i], 1, None)[0]:  # not written before the seeding was cut short
+            self.written[i] = feedback.submit(self.ids[i], Category(category), text, contact_ok)["feedback_id"]
+
+    def answer(self, i: int, reply: str) -> None:
+        from chalicelib.feedback import service as feedback
+        from chalicelib.shared.http import IfMatch
+
+        if i in self.written:
+            feedback.close(self.cast.staff("service"), self.written[i], reply, IfMatch(None))

@@ -1,0 +1,75 @@
+"""The local stack's demo data: staff for every role and a member who can log in, 30 days of a chain's life told
+through the services (so the ledgers and the dashboard agree), once."""
+
+import json
+import time
+from datetime import timedelta
+
+from chalicelib.local import demo
+from chalicelib.local.seed import DEMO_STAFF, seed_demo_data
+from chalicelib.shared import clock
+from chalicelib.shared.jobs import set_epoch
+from tests.conftest import deliver, item_counts
+
+
+def test_the_demo_chain_is_seeded_once_with_logins_for_every_role_and_a_month_the_ledgers_agree_with(
+    api, aws, tmp_path
+):
+    """One seeding, checked whole (it is the slowest thing here): credentials, the dashboard against the ledgers,
+    and a second seeding that adds nothing."""
+    set_epoch(clock.business_today() - timedelta(days=demo.DAYS))  # a fresh platform: its data starts with the story
+    credentials = tmp_path / "credentials.json"
+    credentials.write_text(json.dumps({"admin": {"username": "admin", "password": "kept as it is"}}))
+    started = time.monotonic()
+    created = seed_demo_data(credentials)
+    assert time.monotonic() - started < 10  # in-process here; the local stack adds its emulator's HTTP
+    assert created > 40
+    logins_work(api, credentials)
+    deliver(aws, "statistics")
+    deliver(aws, "points")
+    dashboard_agrees_with_the_ledgers(api)
+    before = item_counts()
+    assert seed_demo_data(credentials) == 0
+    assert item_counts() == before
+
+
+def logins_work(api, credentials):
+    assert oct(credentials.stat().st_mode & 0o777) == "0o600"
+    saved = json.loads(credentials.read_text())
+    assert saved["admin"] == {"username": "admin", "password": "kept as it is"}
+    assert set(saved) >= {"cashier", "manager", "marketing", "service", "finance", "member"}
+    for account in DEMO_STAFF:
+        login = api.as_(None).post("/v1/auth/token", saved[account.username])
+        assert login.status == 200, (account, login.body)
+        me = api.as_(login.body["access_token"]).get("/v1/staff/me").body
+        assert (me["roles"], me["stores"]) == (list(account.roles), list(account.stores))
+    assert saved["member"]["phone"] == demo.DEMO_PHONE
+    login = api.as_(None).post("/v1/auth/member-token", saved["member"])
+    assert login.status == 200, login.body
+    assert api.as_(login.body["access_token"]).get("/v1/me").body["name"] == "张伟"
+
+
+def dashboard_agrees_with_the_ledgers(api):
+    summary = api.get("/v1/stats/summary").body
+    assert summary["members_total"] == len(demo.NAMES)
+    assert {tier for tier, members in summary["tier_distribution"].items() if members} >= {"normal", "silver", "gold"}
+    today = clock.business_today()
+    days = api.get(f"/v1/stats/daily?from={today - timedelta(days=demo.DAYS)}&to={today}").body
+    assert sum(1 for day in days["days"] if day["new_members"]) >= 20  # members joined over the month
+    totals = days["totals"]
+    assert totals["new_members"] == len(demo.NAMES)
+    assert totals["purchases"] > 40
+    assert totals["refunds"] >= 1
+    assert (totals["points_redeemed"] > 0, totals["points_expired"] > 0) == (True, True)
+    assert totals["wallet_top_ups_fen"] == len(demo.TOPPED_UP) * 50_000
+    assert totals["wallet_payments_fen"] == 12_800 + 8_800
+    members = api.get("/v1/members?limit=200").body["items"]
+    assert len(members) == len(demo.NAMES)
+    balances = [api.get(f"/v1/members/{m['member_id']}/points").body for m in members]
+    assert summary["points_outstanding"] == sum(b["available"] + b["pending"] for b in balances)
+    wallets = [api.get(f"/v1/members/{m['member_id']}/wallet").body["total_fen"] for m in members]
+    assert summary["wallet_float_fen"]["total_fen"] == sum(wallets) == len(demo.TOPPED_UP) * 55_000 - 12_800 - 8_800
+    assert {m["tier"] for m in members} == {t for t, n in summary["tier_distribution"].items() if n}
+    assert len(api.get("/v1/feedback?status=open").body["items"]) == 2
+    (answered,) = api.get("/v1/feedback?status=closed").body["items"]
+    assert answered["closed_by"].startswith("staff:")
