@@ -2,6 +2,8 @@
 import { api } from '../session'
 
 export const listMembers = (params) => api.get('/members', params)
+/** A name (or phone, member number) search within the caller's stores: the terms travel in the body. */
+export const searchMembers = (body) => api.post('/members/search', body)
 export const lookupMember = (query) => api.post('/members/lookup', query)
 export const getMember = (memberId) => api.getVersioned(`/members/${memberId}`)
 export const editMember = (memberId, patch, etag) => api.patch(`/members/${memberId}`, patch, { 'If-Match': etag })
