@@ -348,6 +348,32 @@ def _relay_resources(stage: str, function_ids: dict[str, str]) -> Template:
     }
 
 
+PRIVATE_BUCKET = {  # encrypted, every public access blocked, objects owned by the bucket's account
+    "BucketEncryption": {
+        "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+    },
+    "PublicAccessBlockConfiguration": {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    },
+    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+}
+
+
+def _tls_only(bucket_id: str) -> dict[str, Any]:
+    """A bucket policy statement refusing every request not made over TLS."""
+    return {
+        "Sid": "TlsOnly",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [{"Fn::GetAtt": [bucket_id, "Arn"]}, {"Fn::Sub": f"${{{bucket_id}.Arn}}/*"}],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def imports_bucket_name(stage: str) -> dict[str, str]:
     """The imports bucket's name: the stage's prefix, then the account and region (bucket names are global)."""
     return {"Fn::Sub": f"{stack_prefix(stage)}-imports-${{AWS::AccountId}}-${{AWS::Region}}"}
@@ -365,16 +391,7 @@ def _imports_bucket_resources(stage: str) -> Template:
             "Type": "AWS::S3::Bucket",
             "Properties": {
                 "BucketName": imports_bucket_name(stage),
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-                },
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                **PRIVATE_BUCKET,
                 "LifecycleConfiguration": {
                     "Rules": [
                         {"Id": "UploadsExpire", "Status": "Enabled", "ExpirationInDays": UPLOADS_KEPT_DAYS},
@@ -403,19 +420,7 @@ def _imports_bucket_resources(stage: str) -> Template:
                 "Bucket": {"Ref": IMPORTS_BUCKET_ID},
                 "PolicyDocument": {
                     "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "TlsOnly",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [
-                                {"Fn::GetAtt": [IMPORTS_BUCKET_ID, "Arn"]},
-                                {"Fn::Sub": f"${{{IMPORTS_BUCKET_ID}.Arn}}/*"},
-                            ],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    ],
+                    "Statement": [_tls_only(IMPORTS_BUCKET_ID)],
                 },
             },
         },
@@ -447,16 +452,7 @@ def _web_resources(stage: str) -> Template:
             "Type": "AWS::S3::Bucket",
             "Properties": {
                 "BucketName": {"Fn::Sub": f"{prefix}-web-${{AWS::AccountId}}-${{AWS::Region}}"},
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-                },
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                **PRIVATE_BUCKET,
             },
         },
         f"{WEB_BUCKET_ID}Policy": {
@@ -473,17 +469,7 @@ def _web_resources(stage: str) -> Template:
                             "Action": "s3:GetObject",
                             "Resource": {"Fn::Sub": f"${{{WEB_BUCKET_ID}.Arn}}/*"},
                         },
-                        {
-                            "Sid": "TlsOnly",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [
-                                {"Fn::GetAtt": [WEB_BUCKET_ID, "Arn"]},
-                                {"Fn::Sub": f"${{{WEB_BUCKET_ID}.Arn}}/*"},
-                            ],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
+                        _tls_only(WEB_BUCKET_ID),
                     ],
                 },
             },
