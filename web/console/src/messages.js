@@ -1,4 +1,7 @@
-/** Words every screen shares: the shell, menus, common buttons and problem titles. */
+/**
+ * Words every screen shares: the shell, menus, common buttons and problem titles; `config`, those of the shared
+ * components (problems said kindly, paging, validation, the JSON editor).
+ */
 export default {
   'zh-CN': {
     app: { name: '会员管理后台', logout: '退出登录', language: 'English', forbidden: '没有权限访问此页面', notFound: '页面不存在', back: '返回首页' },
@@ -14,6 +17,29 @@ export default {
       yes: '是', no: '否', saved: '已保存', done: '已完成', refresh: '刷新', download: '下载', copy: '复制', close: '关闭',
       conflict: '此记录已被他人修改，已为您载入最新版本，请核对后重新保存。',
     },
+    config: {
+      pager: { label: '分页', prev: '上一页', next: '下一页', page: '第 {n} 页' },
+      problems: {
+        forbidden: '您没有执行此操作的权限。',
+        notFound: '找不到该记录，可能已被删除。',
+        conflict: '该操作与当前状态冲突',
+        invalid: '请检查填写的内容',
+        tooMany: '操作太频繁，请稍后再试。',
+        unavailable: '服务暂时不可用，请稍后再试。',
+        badJson: 'JSON 格式错误：{message}',
+        notObject: '内容必须是一个 JSON 对象',
+      },
+      rules: {
+        required: '必填',
+        yuan: '请输入金额（元），最多两位小数',
+        positive: '金额必须大于 0',
+        integer: '请输入不小于 0 的整数',
+      },
+      serverErrors: '服务器指出以下问题：',
+      saved: '已保存',
+      created: '已创建',
+      areYouSure: '请确认',
+    },
   },
   en: {
     app: { name: 'Loyalty back office', logout: 'Log out', language: '中文', forbidden: 'You may not open this page', notFound: 'No such page', back: 'Back to the start' },
@@ -28,6 +54,29 @@ export default {
       store: 'Store', date: 'Date', from: 'From', to: 'To', status: 'Status', reason: 'Reason', amount: 'Amount', points: 'Points',
       yes: 'Yes', no: 'No', saved: 'Saved', done: 'Done', refresh: 'Refresh', download: 'Download', copy: 'Copy', close: 'Close',
       conflict: 'Someone else changed this record; its latest version is loaded. Check it and save again.',
+    },
+    config: {
+      pager: { label: 'Pages', prev: 'Previous', next: 'Next', page: 'Page {n}' },
+      problems: {
+        forbidden: 'You may not do this.',
+        notFound: 'No such record; it may have been removed.',
+        conflict: 'This clashes with the current state',
+        invalid: 'Please check what you entered',
+        tooMany: 'Too many attempts; try again in a moment.',
+        unavailable: 'The service is unavailable for a moment; try again.',
+        badJson: 'Not valid JSON: {message}',
+        notObject: 'The content must be one JSON object',
+      },
+      rules: {
+        required: 'Required',
+        yuan: 'An amount in yuan, at most two decimals',
+        positive: 'The amount must be above zero',
+        integer: 'A whole number, zero or more',
+      },
+      serverErrors: 'The server found these problems:',
+      saved: 'Saved',
+      created: 'Created',
+      areYouSure: 'Please confirm',
     },
   },
 }

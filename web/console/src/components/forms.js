@@ -1,11 +1,12 @@
 /**
  * What the configuration and system screens share: problems said kindly, 422 field errors put on their
- * fields, dates shown in the reader's language, and the API's cursor pages.
+ * fields, a screen's data read once or in cursor pages (previous / next), store pickers, dates and amounts.
  */
 import { ElMessageBox } from 'element-plus'
 import { computed, reactive, ref, shallowRef } from 'vue'
 import { ApiError, yuan } from '@shared/session'
-import { i18n } from '../../i18n'
+import { allStores } from '../api/stores'
+import { i18n } from '../i18n'
 
 const t = (key, values) => i18n.global.t(key, values)
 
@@ -52,6 +53,41 @@ export function useServerErrors() {
       for (const key of Object.keys(errors)) delete errors[key]
       Object.assign(errors, fieldErrors(error))
       return Object.keys(errors).length > 0
+    },
+  }
+}
+
+/**
+ * What a screen reads in one call: `load()` (again) puts `read()`'s answer in `data` (`initial` until then),
+ * `loading` meanwhile, and a failure said kindly in `error`.
+ */
+export function useLoad(read, initial = null) {
+  const data = ref(initial)
+  const loading = ref(false)
+  const error = ref('')
+
+  async function load() {
+    loading.value = true
+    error.value = ''
+    try {
+      data.value = await read()
+    } catch (e) {
+      error.value = explain(e)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  return { data, loading, error, load }
+}
+
+/** The stores a form's picker offers: `want()` reads them the first time (again while there are none). */
+export function useStoreChoices() {
+  const stores = ref([])
+  return {
+    stores,
+    async want() {
+      if (!stores.value.length) stores.value = await allStores().catch(() => [])
     },
   }
 }
