@@ -8,6 +8,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -139,6 +140,7 @@ class Screens:
         self.page = page
         self.folder = folder
         self.count = 0
+        shutil.rmtree(folder, ignore_errors=True)  # only this run's screens
 
     def shot(self, name: str) -> Path:
         self.count += 1

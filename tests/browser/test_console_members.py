@@ -3,16 +3,37 @@ the counter by phone; a cashier sees the counter and not staff administration.""
 
 from __future__ import annotations
 
+import json
 import secrets
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
+from tests.conftest import signed_headers
+from tests.http import send
 
 
 def new_member(site: Site, name: str, store: str = "SH-001") -> dict[str, Any]:
     phone = "139" + "".join(secrets.choice("0123456789") for _ in range(8))
     return dict(site.api("POST", "/v1/members", {"name": name, "phone": phone, "home_store_id": store}))
+
+
+def top_up(site: Site, member_id: str, amount_fen: int) -> None:
+    """A top-up of the member's stored value, reported by the demo POS (a signed webhook)."""
+    partner = site.credentials["partner"]
+    body = json.dumps(
+        {
+            "payment_id": f"TOP-{secrets.token_hex(4)}",
+            "member": {"member_id": member_id},
+            "store_id": "SH-001",
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "amount_fen": amount_fen,
+        }
+    )
+    headers = signed_headers(partner["partner_id"], partner["secret"], body.encode())
+    status, answer = send("POST", f"{site.base}/v1/webhooks/wallet/top-ups", json.loads(body), headers)
+    assert status in (200, 201), answer
 
 
 def staff_account(site: Site, roles: list[str], stores: list[str]) -> str:
@@ -76,6 +97,7 @@ def test_an_edit_against_a_stale_version_is_reloaded_and_said_kindly(site: Site,
 def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(site: Site, console: Screens) -> None:
     member = new_member(site, "王芳", store="BJ-001")
     site.api("POST", f"/v1/members/{member['member_id']}/points/adjustments", {"points": 500, "reason": "开卡礼"})
+    top_up(site, member["member_id"], 20000)
     cashier = staff_account(site, ["cashier"], ["SH-001"])
     page = log_in(console, site, cashier)
     assert "收银员" in page.locator("[data-test=who]").inner_text()
@@ -97,3 +119,10 @@ def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(s
     page.locator("[data-test=counter-available]").get_by_text("300").wait_for()
     console.shot("counter-redeemed")
     assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 300
+
+    page.get_by_label("支付金额（元）").fill("36.50")
+    page.get_by_label("订单号").fill(f"POS-{secrets.token_hex(4)}")
+    page.locator("[data-test=pay]").click()
+    page.locator("[data-test=counter-wallet]").get_by_text("163.50").wait_for()
+    console.shot("counter-paid")
+    assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["total_fen"] == 16350

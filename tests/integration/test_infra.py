@@ -233,6 +233,8 @@ def test_import_files_land_in_a_private_expiring_bucket_and_chunks_reach_their_w
         assert variables["LOYALTY_IMPORTS_QUEUE_URL"] == {"Ref": imports_queue}, logical_id
 
 
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
 def test_one_distribution_serves_both_apps_from_a_private_bucket_and_the_api_uncached(
     resources: dict[str, Any],
 ) -> None:
