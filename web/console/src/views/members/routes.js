@@ -3,7 +3,7 @@ export default [
     path: 'members',
     name: 'members',
     component: () => import('./MemberListView.vue'),
-    meta: { title: 'members.title', permission: 'members:read', menu: { group: 'members', order: 1, icon: 'User', home: 2 } },
+    meta: { title: 'members.title', permission: 'members:read', menu: { group: 'members', order: 1, icon: 'User', home: 3 } },
   },
   {
     path: 'members/:memberId',
