@@ -72,6 +72,8 @@ def test_a_member_is_found_adjusted_and_the_ledger_shows_the_entry(site: Site, c
     row.wait_for()
     assert "+320" in row.inner_text()
     page.locator("[data-test=available]").get_by_text("320").wait_for()
+    (lot,) = site.api("GET", f"/v1/members/{member['member_id']}/points")["expiring"]
+    page.get_by_text(f"{lot['date']} · 320").wait_for()  # the points, with the day they expire
     console.shot("member-points")
 
     balance = site.api("GET", f"/v1/members/{member['member_id']}/points")
