@@ -35,7 +35,7 @@ openapi: $(DEPS)
 package: $(DEPS) $(ASSETS)
 	$(PY) -m chalicelib.cli infra package --stage $(STAGE) --out dist
 
-bench: $(DEPS) $(ASSETS)
+bench: $(DEPS) $(ASSETS) $(WEB)
 	$(PY) bench/foundation.py
 	$(PY) bench/members.py
 	$(PY) bench/points.py
@@ -45,6 +45,7 @@ bench: $(DEPS) $(ASSETS)
 	$(PY) bench/local_stack.py
 	$(PY) bench/simulate.py --seeds 5 --operations 100000
 	$(PY) bench/import.py
+	$(PY) bench/web.py
 
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
