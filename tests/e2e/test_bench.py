@@ -3,6 +3,7 @@ that are counts (DynamoDB requests per operation, items read per item due), neve
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,14 @@ def test_the_simulation_runs_from_a_bare_shell_and_prints_what_it_checked():
     assert (figures["seeds"], figures["operations"]) == ([1, 2], 600)
     assert figures["entry_checks"] == figures["entries"] > 0
     assert figures["faults_injected"] == sum(figures["faults"].values()) > 0
+
+
+def test_the_front_ends_load_nothing_from_another_host():
+    """What a browser downloads is measured, and nothing the built apps load names another host (no CDN: the
+    pages must work offline and in China); Vant's CSS names a CDN copy of its icon font, which the build drops."""
+    figures = bench("web")
+    assert all(figures[app]["entry_gzip_bytes"] > 0 for app in ("console", "m"))
+    dist = PROJECT / "web" / "dist"
+    foreign = re.compile(r"""(?:url\(\s*['"]?|(?:src|href)=['"])(?:https?:)?//""")
+    for path in (*dist.rglob("*.css"), *dist.rglob("*.html")):
+        assert not foreign.search(path.read_text(encoding="utf-8")), f"{path.relative_to(dist)} loads from another host"
