@@ -24,6 +24,7 @@ export class ApiError extends Error {
 }
 
 const REFRESH_AHEAD_SECONDS = 60
+const RETRY_SECONDS = 30
 
 function query(params) {
   const pairs = Object.entries(params || {}).filter(([, value]) => value !== undefined && value !== null && value !== '')
@@ -45,14 +46,22 @@ export function claimsOf(token) {
 }
 
 export class Session {
-  /** @param {string} storageKey where the tokens are kept (localStorage) @param {string} base the API root */
+  /**
+   * Tokens are kept in localStorage, so every tab of the app shares one session: a tab adopts what another
+   * tab stored (a refresh, a log-in, a log-out), and refreshes are serialised across tabs, since each refresh
+   * token is valid once. Only a refused refresh ends the session; a network failure is tried again.
+   * @param {string} storageKey where the tokens are kept @param {string} base the API root
+   */
   constructor(storageKey, base = '/v1') {
     this.storageKey = storageKey
     this.base = base
     this.listeners = new Set()
     this.timer = null
-    this.tokens = JSON.parse(localStorage.getItem(storageKey) || 'null')
+    this.tokens = this.stored()
     this.schedule()
+    window.addEventListener('storage', (event) => {
+      if (event.key === storageKey) this.adopt(this.stored())
+    })
   }
 
   get loggedIn() {
@@ -68,30 +77,58 @@ export class Session {
     return () => this.listeners.delete(listener)
   }
 
-  keep(tokens) {
-    this.tokens = tokens ? { ...tokens, expires_at: Date.now() + tokens.expires_in * 1000 } : null
-    if (this.tokens) localStorage.setItem(this.storageKey, JSON.stringify(this.tokens))
-    else localStorage.removeItem(this.storageKey)
+  stored() {
+    return JSON.parse(localStorage.getItem(this.storageKey) || 'null')
+  }
+
+  /** Take tokens as this tab's own (from storage: another tab's refresh, log-in or log-out). */
+  adopt(tokens) {
+    this.tokens = tokens
     this.schedule()
     this.listeners.forEach((listener) => listener(this.tokens))
+  }
+
+  /** Keep new tokens (or none: logged out) for every tab. */
+  keep(tokens) {
+    const kept = tokens ? { ...tokens, expires_at: Date.now() + tokens.expires_in * 1000 } : null
+    if (kept) localStorage.setItem(this.storageKey, JSON.stringify(kept))
+    else localStorage.removeItem(this.storageKey)
+    this.adopt(kept)
   }
 
   schedule() {
     clearTimeout(this.timer)
     if (!this.tokens) return
     const wait = Math.max(0, this.tokens.expires_at - Date.now() - REFRESH_AHEAD_SECONDS * 1000)
-    this.timer = setTimeout(() => this.refresh().catch(() => this.keep(null)), wait)
+    this.timer = setTimeout(() => this.refresh().catch(() => {}), wait)
   }
 
-  /** Exchange the refresh token for new tokens (each refresh token is valid once). */
+  /** Exchange the refresh token for new tokens, once across tabs: a tab finding that another already did adopts
+   * its tokens. A refused refresh token ends the session; a network failure keeps it and tries again later. */
   async refresh() {
     if (!this.refreshing) {
-      const refreshToken = this.tokens?.refresh_token
-      this.refreshing = this.raw('POST', '/auth/refresh', { body: { refresh_token: refreshToken } })
-        .then((tokens) => this.keep(tokens))
-        .finally(() => (this.refreshing = null))
+      const exchange = () => this.exchange(this.tokens?.refresh_token)
+      const serialised = navigator.locks ? navigator.locks.request(this.storageKey, exchange) : exchange()
+      this.refreshing = serialised.finally(() => (this.refreshing = null))
     }
     return this.refreshing
+  }
+
+  async exchange(refreshToken) {
+    const stored = this.stored()
+    if (!stored || stored.refresh_token !== refreshToken) return this.adopt(stored) // another tab moved on
+    try {
+      this.keep(await this.raw('POST', '/auth/refresh', { body: { refresh_token: refreshToken } }))
+    } catch (error) {
+      if (error instanceof ApiError && error.status < 500) {
+        if (this.stored()?.refresh_token === refreshToken) this.keep(null)
+        else this.adopt(this.stored())
+      } else {
+        clearTimeout(this.timer)
+        this.timer = setTimeout(() => this.refresh().catch(() => {}), RETRY_SECONDS * 1000)
+      }
+      throw error
+    }
   }
 
   async logOut() {
@@ -121,12 +158,12 @@ export class Session {
 
   /** A call with the bearer token: refreshed first when close to expiry, retried once after a 401. */
   async call(method, path, options = {}) {
-    if (this.tokens && this.tokens.expires_at - Date.now() < 5000) await this.refresh().catch(() => this.keep(null))
+    if (this.tokens && this.tokens.expires_at - Date.now() < 5000) await this.refresh().catch(() => {})
     try {
       return await this.raw(method, path, { ...options, token: this.tokens?.access_token })
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401 || !this.tokens) throw error
-      await this.refresh().catch(() => this.keep(null))
+      await this.refresh().catch(() => {})
       if (!this.tokens) throw error
       return this.raw(method, path, { ...options, token: this.tokens.access_token })
     }
