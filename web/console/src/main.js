@@ -5,9 +5,8 @@ import { createApp } from 'vue'
 import App from './App.vue'
 import { i18n } from './i18n'
 import { router } from './router'
-import { permission } from './session'
 
 const app = createApp(App)
 for (const [name, component] of Object.entries(icons)) app.component(name, component)
-app.use(ElementPlus).use(i18n).use(router).directive('permission', permission)
+app.use(ElementPlus).use(i18n).use(router)
 app.mount('#app')

@@ -38,10 +38,3 @@ export function covers(storeId) {
   const stores = staff.me?.stores || []
   return stores.length === 0 || stores.includes(storeId)
 }
-
-/** `v-permission="'points:adjust'"`: the element exists only for staff holding the permission. */
-export const permission = {
-  mounted(el, binding) {
-    if (!may(binding.value)) el.parentNode?.removeChild(el)
-  },
-}

@@ -11,12 +11,14 @@ export const eraseMember = (memberId) => api.delete(`/members/${memberId}`)
 export const counterView = (memberId) => api.get(`/members/${memberId}/counter`)
 export const memberPurchases = (memberId, cursor) => api.get(`/members/${memberId}/purchases`, { cursor })
 
-/** What a search box holds: a phone (11 digits from 1), a member code (66…, shown by the member pages), a
- * member number; anything else (a name) is null, for the list's `q`. */
+/** What the counter's box holds: a phone (11 digits from 1), a member code (66…, shown by the member pages) or a
+ * member number (with a digit); else null. The counter serves any member of the chain, so it looks up. */
 export function lookupOf(text) {
   const value = text.trim().replace(/\s+/g, '')
   if (/^\+?(86)?1\d{10}$/.test(value)) return { phone: value }
-  if (/^66[0-9A-Za-z-]{4,20}\d{6}$/.test(value)) return { code: value }
-  if (/^[0-9A-Za-z-]{4,20}$/.test(value)) return { member_no: value }
+  if (isMemberCode(value)) return { code: value }
+  if (/^(?=.*\d)[0-9A-Za-z-]{4,20}$/.test(value)) return { member_no: value }
   return null
 }
+
+export const isMemberCode = (text) => /^66[0-9A-Za-z-]{4,20}\d{6}$/.test(text.trim())

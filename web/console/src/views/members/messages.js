@@ -2,7 +2,7 @@ export default {
   'zh-CN': {
     members: {
       title: '会员列表', detail: '会员详情', back: '会员列表', query: '查找', queryHint: '手机号 / 会员号 / 会员码 / 姓名',
-      notFound: '没有找到该会员（或不在您的管辖范围）', no: '会员号', name: '姓名', phone: '手机号', tier: '等级', homeStore: '归属门店',
+      notFound: '没有找到该会员（或不在您的管辖范围）', badQuery: '请输入手机号、会员号或完整姓名', no: '会员号', name: '姓名', phone: '手机号', tier: '等级', homeStore: '归属门店',
       registered: '注册时间', email: '邮箱', birthday: '生日', gender: '性别', genders: { female: '女', male: '男', undisclosed: '未说明' },
       city: '地区', source: '注册渠道', consents: '营销授权', profile: '资料', points: '积分', growthTier: '成长值与等级',
       wallet: '储值', purchases: '消费记录', available: '可用积分', pending: '待生效积分', expiring: '即将过期', entryType: '类型',
@@ -18,7 +18,7 @@ export default {
   en: {
     members: {
       title: 'Members', detail: 'Member', back: 'Members', query: 'Find', queryHint: 'Phone / member no. / member code / name',
-      notFound: 'No such member (or not one you may see)', no: 'Member no.', name: 'Name', phone: 'Phone', tier: 'Tier', homeStore: 'Home store',
+      notFound: 'No such member (or not one you may see)', badQuery: 'Type a phone, a member number or a whole name', no: 'Member no.', name: 'Name', phone: 'Phone', tier: 'Tier', homeStore: 'Home store',
       registered: 'Registered', email: 'Email', birthday: 'Birthday', gender: 'Gender', genders: { female: 'Female', male: 'Male', undisclosed: 'Undisclosed' },
       city: 'Region / city', source: 'Joined through', consents: 'Marketing consent', profile: 'Profile', points: 'Points', growthTier: 'Growth & tier',
       wallet: 'Stored value', purchases: 'Purchases', available: 'Available points', pending: 'Pending points', expiring: 'Expiring soon', entryType: 'Type',
