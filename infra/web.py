@@ -1,7 +1,9 @@
 """Publishing the built front ends (``web/dist``) to the stage's web bucket, behind its CloudFront distribution.
 
 Assets first, each app's ``index.html`` last (so a new index never names an asset not yet there), and the index
-also under its folder's key (``console/``), which is what CloudFront asks S3 for at ``/console/``. Hashed assets
+also under its folder's keys (``console/`` and ``console``), which are what CloudFront asks S3 for at
+``/console/`` and ``/console`` (the apps name their assets by absolute paths and route by the URL's hash, so
+either address works). Hashed assets
 are cached for a year, the indexes never; assets of earlier builds stay for pages still open.
 """
 
@@ -37,7 +39,7 @@ def publish_web(s3: Any, bucket: str, dist: Path) -> list[str]:
                           CacheControl=caching)  # fmt: skip
             written.append(key)
         index = (root / "index.html").read_bytes()
-        for key in (f"{site}/index.html", f"{site}/"):
+        for key in (f"{site}/index.html", f"{site}/", site):
             s3.put_object(Bucket=bucket, Key=key, Body=index, ContentType="text/html; charset=utf-8",
                           CacheControl=NO_CACHE)  # fmt: skip
             written.append(key)

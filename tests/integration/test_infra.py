@@ -263,7 +263,7 @@ def test_publishing_the_apps_writes_assets_first_and_each_index_under_its_folder
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="web")
         keys = publish_web(s3, "web", tmp_path)
-        assert keys[:3] == ["console/assets/index-abc123.js", "console/index.html", "console/"]
+        assert keys[:4] == ["console/assets/index-abc123.js", "console/index.html", "console/", "console"]
         served = s3.get_object(Bucket="web", Key="m/")
         assert (served["Body"].read(), served["ContentType"], served["CacheControl"]) == (
             b"<title>m</title>", "text/html; charset=utf-8", NO_CACHE)  # fmt: skip
