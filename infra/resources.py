@@ -439,9 +439,10 @@ def _web_resources(stage: str) -> Template:
     (/v1, uncached) by one CloudFront distribution, so the apps call the API on their own origin.
 
     ``make web`` builds ``web/dist``; ``cli infra publish-web`` uploads it, each app's ``index.html`` also under
-    its folder's keys (``console/``, ``console``), since CloudFront in the China regions has no functions to map ``/console/``
-    to it. The bucket admits only the distribution's origin access identity (origin access control does not exist
-    there either). The headers policy sends the Content-Security-Policy of the local stack (``chalicelib.local.sites``).
+    its folder's keys (``console/``, ``console``), since CloudFront in the China regions has no functions to map
+    those paths to it. The bucket admits only the distribution's origin access identity (origin access control
+    does not exist there either). The headers policy sends the local stack's Content-Security-Policy
+    (``chalicelib.local.sites``).
     """
     from chalicelib.local.sites import content_security_policy
 
