@@ -18,6 +18,7 @@ from chalicelib.ledger.model import Account, Entry, Source
 from chalicelib.ledger.records import DUE_INDEXES, LedgerAccountRecord, LedgerClaimRecord, LedgerEntryRecord
 from chalicelib.ledger.store import (
     AccountWrite,
+    ClaimKeeper,
     ClaimTaken,
     HolderUnavailable,
     Page,
@@ -32,7 +33,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.dateindex import due_in as shared_due_in
 from chalicelib.shared.dateindex import indexed
 from chalicelib.shared.db import Transaction, TransientWriteError, UnconfirmedWrite, one_page
-from chalicelib.shared.events import emit
+from chalicelib.shared.events import emit_all
 from chalicelib.shared.settings import get_settings
 
 Guard = Callable[[Transaction, str, Requirement, Exception], None]
@@ -62,7 +63,9 @@ class DynamoStore:
         found = {record.holder: record for record in A.batch_get(list(holders), consistent_read=True)}
         return {holder: _account(holder, found.get(holder)) for holder in holders}
 
-    def read_claim(self, key: str) -> StoredClaim | None:
+    def read_claim(self, key: str, keeper: ClaimKeeper | None = None) -> StoredClaim | None:
+        if keeper is not None:
+            return keeper.find(key)
         record = C.find(key)
         if record is None:
             return None
@@ -86,7 +89,9 @@ class DynamoStore:
             self._update_account(tx, write, now)
         for entry in unit.entries:
             tx.put(_entry_record(entry), condition=E.seq.does_not_exist(), on_fail=Stale(entry.holder))
-        if unit.claim is not None:
+        if unit.claim is not None and unit.claim.keeper is not None:
+            unit.claim.keeper.keep(tx, unit.claim.claim, ClaimTaken(unit.claim.claim.key))
+        elif unit.claim is not None:
             stored, expires_on = unit.claim.claim, unit.claim.expires_on
             expires_at = datetime.combine(expires_on, time(), get_settings().tz) if expires_on else None
             tx.put(C(
@@ -97,8 +102,7 @@ class DynamoStore:
             if self.guard is None:
                 raise HolderUnavailable(holder)  # a store without a guard cannot vouch for any holder
             self.guard(tx, holder, requirement, HolderUnavailable(holder))
-        for event in unit.events:
-            emit(tx, event)
+        emit_all(tx, unit.events)  # one outbox item for the post's events
         for attachment in unit.attachments:
             attachment(tx)
 

@@ -220,7 +220,7 @@ class Ledger:
         return self.store.read_many(holders) if holders else {}
 
     def _replay(self, claim: Claim) -> Answer | None:
-        stored = self.store.read_claim(claim.key)
+        stored = self.store.read_claim(claim.key, claim.keeper)
         if stored is None:
             return None
         if stored.content != claim.content:
@@ -260,7 +260,7 @@ class Ledger:
         if claim is not None:
             expires = today + timedelta(days=claim.keep_days) if claim.keep_days is not None else None
             keys = tuple((e.holder, e.book, e.seq) for e in entries)
-            claim_write = ClaimWrite(StoredClaim(claim.key, claim.content, answer.result, keys), expires)
+            claim_write = ClaimWrite(StoredClaim(claim.key, claim.content, answer.result, keys), expires, claim.keeper)
         unit = Unit(
             accounts=self._account_writes(accounts, states, entries, today, changed), entries=entries,
             claim=claim_write, requirements=[(holder, level) for holder, level in require.items()],

@@ -60,8 +60,8 @@ class MemoryStore:
     def read_many(self, holders: Sequence[str]) -> dict[str, Account]:
         return {holder: self.read(holder) for holder in holders}
 
-    def read_claim(self, key: str) -> StoredClaim | None:
-        self.fault("read-claim")
+    def read_claim(self, key: str, keeper: Any = None) -> StoredClaim | None:
+        self.fault("read-claim")  # a keeper's record is DynamoDB's: in memory, every claim is kept here
         with self._lock:
             found = self.claims.get(key)
             return found[0] if found else None

@@ -46,6 +46,19 @@ class StoredClaim:
 class ClaimWrite:
     claim: StoredClaim
     expires_on: date | None
+    keeper: Any = None  # the ``ClaimKeeper`` whose record holds the claim (None: the ledger's claim item)
+
+
+class ClaimKeeper(Protocol):
+    """A record of the caller's that keeps a claim in the ledger's place, so the claim costs no item of its own
+    (a purchase record, unique per order, is its order's claim): written with the post on the condition that
+    its key is new, and read back for a repeat. It keeps the claim for good. A keeper works in its store's
+    terms (DynamoDB: it adds a put to the transaction, ``decisive``, raising ``on_fail`` when the key is
+    taken); the memory store keeps such claims as it keeps its own."""
+
+    def keep(self, tx: Any, claim: StoredClaim, on_fail: Exception) -> None: ...
+
+    def find(self, key: str) -> StoredClaim | None: ...
 
 
 @dataclass(frozen=True)
@@ -109,7 +122,9 @@ class Store(Protocol):
         """Several accounts, read consistently in one request."""
         ...
 
-    def read_claim(self, key: str) -> StoredClaim | None: ...
+    def read_claim(self, key: str, keeper: ClaimKeeper | None = None) -> StoredClaim | None:
+        """The claim on ``key``, from ``keeper``'s record when it keeps it."""
+        ...
 
     def commit(self, unit: Unit) -> None:
         """Apply ``unit`` whole or raise a ``StoreFailure`` having applied nothing (``Uncertain``: unknown)."""
