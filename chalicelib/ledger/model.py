@@ -179,6 +179,7 @@ class Account:
     seqs: Mapping[str, int] = field(default_factory=dict)  # book -> entries so far
     checked: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # book -> (seq, sum) reconciled
     due: Mapping[str, date | None] = field(default_factory=dict)  # date index -> the day it lists the account
+    status: str | None = None  # the holder's status as its domain keeps it here (None: not kept, so checked apart)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class AccountWrite:
     seqs: Mapping[str, int]
     checked: Mapping[str, tuple[int, int]]
     due: Mapping[str, date | None]
+    status: str | None = None  # a status the post proved by its requirement check, kept on the account from now on
 
 
 @dataclass(frozen=True)
@@ -115,11 +116,23 @@ class Uncertain(StoreFailure):
     """The commit may or may not have been applied (the response was lost)."""
 
 
+def meets(status: str | None, requirement: Requirement) -> bool:
+    """Whether a holder of ``status`` meets ``requirement``: ``active`` may earn and spend, ``present`` is anything
+    but erased (a frozen member still gets corrections); an unknown holder meets nothing."""
+    return status is not None and status != "erased" and (requirement != "active" or status == "active")
+
+
 class Store(Protocol):
     def read(self, holder: str) -> Account: ...
 
     def read_many(self, holders: Sequence[str]) -> dict[str, Account]:
         """Several accounts, read consistently in one request."""
+        ...
+
+    def mark(self, holder: str, status: str) -> None:
+        """Keep ``status`` on the holder's account (making it if need be) and move its revision on, so a post
+        that read the old status re-reads. The holder's domain does this in the same commit as its own change
+        of status (DynamoDB: ``DynamoStore.mark_in``), so the account never tells an old status."""
         ...
 
     def read_claim(self, key: str, keeper: ClaimKeeper | None = None) -> StoredClaim | None:

@@ -179,6 +179,41 @@ def test_requirements_on_holders_are_checked_at_commit(store: Store) -> None:
     assert ledger.balance("m-erased", "cash") == 0
 
 
+def test_an_account_that_keeps_its_holders_status_proves_it_without_a_check_of_its_own(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    units: list[Any] = []
+    commit = type(store).commit
+    monkeypatch.setattr(type(store), "commit", lambda self, unit: (units.append(unit), commit(self, unit))[1])
+    ledger = ledger_on(store)
+    ledger.post([post("m-active", "cash", 10)], require={"m-active": "active"})
+    assert units[-1].requirements == [("m-active", "active")], "checked apart, then kept on the account"
+    assert store.read("m-active").status == "active"
+    ledger.post([post("m-active", "cash", 10, "t2")], require={"m-active": "active"})
+    assert units[-1].requirements == [], "the revision read proves the status"
+    before = store.read("m-active")
+    store.mark("m-active", "frozen")  # the members domain's change of status moves the revision on
+    with pytest.raises(HolderUnavailable):  # planned on the old status: stale, read again, refused
+        ledger.post([post("m-active", "cash", 5, "t3")], require={"m-active": "active"}, known={"m-active": before})
+    ledger.post([post("m-active", "cash", -5, "fix")], require={"m-active": "present"})
+    store.mark("m-active", "erased")
+    with pytest.raises(HolderUnavailable):
+        ledger.post([post("m-active", "cash", -5, "fix2")], require={"m-active": "present"})
+    assert ledger.balance("m-active", "cash") == 15
+    assert_books_add_up(store, "m-active")
+
+
+def test_a_status_alone_makes_an_account_that_posts_build_on(store: Store) -> None:
+    store.mark("m-new", "frozen")
+    ledger = ledger_on(store)
+    with pytest.raises(HolderUnavailable):
+        ledger.post([post("m-new", "cash", 5)], require={"m-new": "active"})
+    store.mark("m-new", "active")
+    ledger.post([post("m-new", "cash", 5)], require={"m-new": "active"})
+    assert ledger.balance("m-new", "cash") == 5
+    assert_books_add_up(store, "m-new")
+
+
 def test_a_reversal_undoes_every_entry_of_a_claim_once(store: Store) -> None:
     ledger = ledger_on(store)
     ledger.post([post("h1", "cash", 100)])
