@@ -161,7 +161,7 @@ def request_figures(rows: int) -> dict[str, Any]:
         assert status.status == "completed", status
         import_requests = dict(REQUESTS)
         written = _bytes_written_per_row(status.imported)
-        events = [(record.event_id, json.loads(record.envelope)) for record in OutboxRecord.scan()]
+        events = [(envelope["event_id"], envelope) for record in OutboxRecord.scan() for envelope in record.envelopes()]
         registered = [envelope for _, envelope in events if envelope["type"] == "member.registered"]
         from chalicelib.shared.events import Event
 

@@ -1,9 +1,11 @@
 """The ledger store on DynamoDB: a unit is one ``TransactWriteItems``.
 
 Account updates are conditional on the revision read (or on the item not existing), entries and the claim
-on their keys being new, and each holder requirement is a condition check that the holder's own domain
-supplies (``Guard``): the ledger never reads another domain's items. Retrying is the engine's: a conflict or
-throttle surfaces as ``Throttled``, a lost answer as ``Uncertain``.
+on their keys being new, and each holder requirement the account cannot prove itself is a condition check
+that the holder's own domain supplies (``Guard``): the ledger never reads another domain's items. An account
+proves its holder's status when the holder's domain keeps it there (``mark_in``, in the commit that changes
+the status, moving the revision on): then the revision condition alone shows the status read still holds.
+Retrying is the engine's: a conflict or throttle surfaces as ``Throttled``, a lost answer as ``Uncertain``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from chalicelib.ledger.model import Account, Entry, Source
 from chalicelib.ledger.records import DUE_INDEXES, LedgerAccountRecord, LedgerClaimRecord, LedgerEntryRecord
 from chalicelib.ledger.store import (
     AccountWrite,
+    ClaimKeeper,
     ClaimTaken,
     HolderUnavailable,
     Page,
@@ -32,7 +35,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.dateindex import due_in as shared_due_in
 from chalicelib.shared.dateindex import indexed
 from chalicelib.shared.db import Transaction, TransientWriteError, UnconfirmedWrite, one_page
-from chalicelib.shared.events import emit
+from chalicelib.shared.events import emit_all
 from chalicelib.shared.settings import get_settings
 
 Guard = Callable[[Transaction, str, Requirement, Exception], None]
@@ -62,7 +65,19 @@ class DynamoStore:
         found = {record.holder: record for record in A.batch_get(list(holders), consistent_read=True)}
         return {holder: _account(holder, found.get(holder)) for holder in holders}
 
-    def read_claim(self, key: str) -> StoredClaim | None:
+    def mark(self, holder: str, status: str) -> None:
+        tx = Transaction()
+        self.mark_in(tx, holder, status)
+        tx.commit()
+
+    @staticmethod
+    def mark_in(tx: Transaction, holder: str, status: str) -> None:
+        """Keep ``status`` on the holder's account in ``tx``, the holder's domain's own commit of the change."""
+        tx.update(A(holder), [A.member_status.set(status), A.rev.add(1), A.updated_at.set(clock.iso(clock.now()))])
+
+    def read_claim(self, key: str, keeper: ClaimKeeper | None = None) -> StoredClaim | None:
+        if keeper is not None:
+            return keeper.find(key)
         record = C.find(key)
         if record is None:
             return None
@@ -86,7 +101,9 @@ class DynamoStore:
             self._update_account(tx, write, now)
         for entry in unit.entries:
             tx.put(_entry_record(entry), condition=E.seq.does_not_exist(), on_fail=Stale(entry.holder))
-        if unit.claim is not None:
+        if unit.claim is not None and unit.claim.keeper is not None:
+            unit.claim.keeper.keep(tx, unit.claim.claim, ClaimTaken(unit.claim.claim.key))
+        elif unit.claim is not None:
             stored, expires_on = unit.claim.claim, unit.claim.expires_on
             expires_at = datetime.combine(expires_on, time(), get_settings().tz) if expires_on else None
             tx.put(C(
@@ -97,8 +114,7 @@ class DynamoStore:
             if self.guard is None:
                 raise HolderUnavailable(holder)  # a store without a guard cannot vouch for any holder
             self.guard(tx, holder, requirement, HolderUnavailable(holder))
-        for event in unit.events:
-            emit(tx, event)
+        emit_all(tx, unit.events)  # one outbox item for the post's events
         for attachment in unit.attachments:
             attachment(tx)
 
@@ -110,6 +126,8 @@ class DynamoStore:
             A.rev.set((write.expected_rev or 0) + 1), A.books.set(_dumps(write.books)),
             A.seqs.set(_dumps(write.seqs)), A.checked.set(_dumps(checked)), A.updated_at.set(now),
         ]  # fmt: skip
+        if write.status is not None:
+            actions.append(A.member_status.set(write.status))
         for name, day in write.due.items():
             _, month, due = DUE_INDEXES[name]
             actions += indexed(month, due, day, write.holder)
@@ -152,10 +170,11 @@ class DynamoStore:
 def _account(holder: str, record: LedgerAccountRecord | None) -> Account:
     if record is None:
         return Account(holder)
-    checked = {book: (int(pair[0]), int(pair[1])) for book, pair in json.loads(record.checked).items()}
+    checked = {book: (int(pair[0]), int(pair[1])) for book, pair in json.loads(record.checked or "{}").items()}
     due = {name: date.fromisoformat(key.partition("#")[0]) if (key := getattr(record, day.attr_name)) else None
            for name, (_, _, day) in DUE_INDEXES.items()}  # fmt: skip
-    return Account(holder, int(record.rev), json.loads(record.books), json.loads(record.seqs), checked, due)
+    books, seqs = json.loads(record.books or "{}"), json.loads(record.seqs or "{}")  # a status alone: no books yet
+    return Account(holder, int(record.rev), books, seqs, checked, due, record.member_status)
 
 
 def _entry_record(entry: Entry) -> LedgerEntryRecord:

@@ -37,6 +37,7 @@ from chalicelib.ledger.store import (
     AccountWrite,
     ClaimTaken,
     ClaimWrite,
+    HolderUnavailable,
     Requirement,
     Stale,
     Store,
@@ -44,6 +45,7 @@ from chalicelib.ledger.store import (
     Throttled,
     Uncertain,
     Unit,
+    meets,
 )
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
@@ -220,7 +222,7 @@ class Ledger:
         return self.store.read_many(holders) if holders else {}
 
     def _replay(self, claim: Claim) -> Answer | None:
-        stored = self.store.read_claim(claim.key)
+        stored = self.store.read_claim(claim.key, claim.keeper)
         if stored is None:
             return None
         if stored.content != claim.content:
@@ -260,16 +262,45 @@ class Ledger:
         if claim is not None:
             expires = today + timedelta(days=claim.keep_days) if claim.keep_days is not None else None
             keys = tuple((e.holder, e.book, e.seq) for e in entries)
-            claim_write = ClaimWrite(StoredClaim(claim.key, claim.content, answer.result, keys), expires)
+            claim_write = ClaimWrite(StoredClaim(claim.key, claim.content, answer.result, keys), expires, claim.keeper)
+        writes = self._account_writes(accounts, states, entries, today, changed)
+        try:
+            writes, requirements = self._requirements(accounts, writes, require)
+        except HolderUnavailable:
+            if claim is not None and (replayed := self._replay(claim)) is not None:
+                return replayed  # a repeat is answered, whatever became of the holder since
+            raise
         unit = Unit(
-            accounts=self._account_writes(accounts, states, entries, today, changed), entries=entries,
-            claim=claim_write, requirements=[(holder, level) for holder, level in require.items()],
+            accounts=writes, entries=entries, claim=claim_write, requirements=requirements,
             events=list(announce(answer)) if announce else [], attachments=attachments,
         )  # fmt: skip
         if unit.items > MAX_ITEMS:
             raise TooManyItems(f"a post holds at most {MAX_ITEMS} items, this one {unit.items}")
         self.store.commit(unit)
         return answer
+
+    @staticmethod
+    def _requirements(
+        accounts: Mapping[str, Account], writes: list[AccountWrite], require: Mapping[str, Requirement]
+    ) -> tuple[list[AccountWrite], list[tuple[str, Requirement]]]:
+        """The requirements the unit must check apart, and the account writes that keep a status proven.
+
+        A holder whose account keeps its status and is written by the unit needs no check of its own: its
+        domain moves the revision on with every change of status, so the revision condition proves the status
+        read. Otherwise the holder's domain checks it at commit, and an ``active`` proven that way is kept on the
+        account, so the holder's next posts need no check (its domain keeps it true from then on)."""
+        written = {write.holder: write for write in writes}
+        apart: list[tuple[str, Requirement]] = []
+        for holder, level in require.items():
+            status = accounts[holder].status if holder in accounts else None
+            if holder in written and status is not None:
+                if not meets(status, level):
+                    raise HolderUnavailable(holder)
+                continue
+            apart.append((holder, level))
+            if holder in written and level == "active":
+                written[holder] = replace(written[holder], status="active")
+        return list(written.values()), apart
 
     def _apply(
         self, accounts: dict[str, Account], postings: list[Posting], today: date

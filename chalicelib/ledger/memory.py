@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.ledger.model import Account, Entry
-from chalicelib.ledger.store import ClaimTaken, HolderUnavailable, Page, Stale, StoredClaim, Unit
+from chalicelib.ledger.store import ClaimTaken, HolderUnavailable, Page, Stale, StoredClaim, Unit, meets
 from chalicelib.shared.dateindex import due_keys
 from chalicelib.shared.events import Event
 
@@ -32,12 +32,15 @@ class _Account:
     seqs: dict[str, int]
     checked: dict[str, tuple[int, int]]
     due: dict[str, date | None]
+    status: str | None = None
 
 
 @dataclass
 class MemoryStore:
     """Accounts, entries, claims and an outbox in dictionaries; ``statuses`` says what each member-like
-    holder is (``active``, ``frozen``, ``erased``); a holder that is not listed meets no requirement."""
+    holder is (``active``, ``frozen``, ``erased``), as the members' own table would; a holder that is not listed
+    meets no requirement. Change a status with ``mark``, as the members domain does, so the account's copy
+    follows."""
 
     statuses: dict[str, str] = field(default_factory=dict)
     fault: Callable[[str], None] = lambda step: None
@@ -55,13 +58,20 @@ class MemoryStore:
             found = self.accounts.get(holder)
             if found is None:
                 return Account(holder)
-            return Account(holder, found.rev, dict(found.books), dict(found.seqs), dict(found.checked), dict(found.due))
+            return Account(holder, found.rev, dict(found.books), dict(found.seqs), dict(found.checked), dict(found.due),
+                           found.status)  # fmt: skip
 
     def read_many(self, holders: Sequence[str]) -> dict[str, Account]:
         return {holder: self.read(holder) for holder in holders}
 
-    def read_claim(self, key: str) -> StoredClaim | None:
-        self.fault("read-claim")
+    def mark(self, holder: str, status: str) -> None:
+        with self._lock:
+            self.statuses[holder] = status
+            found = self.accounts.setdefault(holder, _Account(0, {}, {}, {}, {}))
+            found.status, found.rev = status, found.rev + 1
+
+    def read_claim(self, key: str, keeper: Any = None) -> StoredClaim | None:
+        self.fault("read-claim")  # a keeper's record is DynamoDB's: in memory, every claim is kept here
         with self._lock:
             found = self.claims.get(key)
             return found[0] if found else None
@@ -79,14 +89,13 @@ class MemoryStore:
                 if len(self.entries.get((entry.holder, entry.book), [])) >= entry.seq:
                     raise Stale(entry.holder)
             for holder, requirement in unit.requirements:
-                status = self.statuses.get(holder)
-                if status is None or status == "erased" or (requirement == "active" and status != "active"):
+                if not meets(self.statuses.get(holder), requirement):
                     raise HolderUnavailable(holder)
             for write in unit.accounts:
-                before = current.due if (current := self.accounts.get(write.holder)) else {}
+                current = self.accounts.get(write.holder) or _Account(0, {}, {}, {}, {})
                 self.accounts[write.holder] = _Account(
                     (write.expected_rev or 0) + 1, _stored(write.books), dict(write.seqs), dict(write.checked),
-                    {**before, **write.due},
+                    {**current.due, **write.due}, write.status or current.status,
                 )  # fmt: skip
             for entry in unit.entries:
                 stored = Entry.from_json(_stored(entry.to_json()))

@@ -152,12 +152,14 @@ class CounterBook:
 class Claim:
     """Exactly once per ``key``: the first call's answer is kept and a repeat with the same ``content`` gets
     it again; other content under the key is a conflict. ``keep_days`` None keeps the claim for good (a
-    payment id), a number lets it lapse (an Idempotency-Key's retention)."""
+    payment id), a number lets it lapse (an Idempotency-Key's retention). A ``keeper`` keeps it in the caller's
+    own record instead of a claim item of the ledger's (a purchase record is its order's claim)."""
 
     key: str
     content: str
     keep_days: int | None = None
     conflict: Exception | None = field(default=None, compare=False)
+    keeper: Any = field(default=None, compare=False)  # the caller's record that keeps it (``store.ClaimKeeper``)
 
     @classmethod
     def of(cls, key: str, content: Any, *, keep_days: int | None = None, conflict: Exception | None = None) -> Claim:
@@ -177,6 +179,7 @@ class Account:
     seqs: Mapping[str, int] = field(default_factory=dict)  # book -> entries so far
     checked: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # book -> (seq, sum) reconciled
     due: Mapping[str, date | None] = field(default_factory=dict)  # date index -> the day it lists the account
+    status: str | None = None  # the holder's status as its domain keeps it here (None: not kept, so checked apart)
 
 
 @dataclass(frozen=True)

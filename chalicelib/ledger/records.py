@@ -75,6 +75,7 @@ class LedgerAccountRecord(Record):
     maturity_due = UnicodeAttribute(null=True)
     review_month = UnicodeAttribute(null=True)
     review_due = UnicodeAttribute(null=True)
+    member_status = UnicodeAttribute(null=True)  # the holder's status, kept by its domain's own commits (``mark_in``)
     updated_at = UnicodeAttribute(null=True)
 
     by_touched = _ByTouched()

@@ -60,6 +60,13 @@ def open_in(tx: Transaction, holder: str, postings: list[Any], announce: Any = N
     store.add_to(tx, unit)
 
 
+def mark_in(tx: Transaction, holder: str, status: str) -> None:
+    """Keep a member holder's new ``status`` on their account inside ``tx``, the commit that changes it."""
+    store = _store[0] if _store else DynamoStore(guard=_guarded)
+    assert isinstance(store, DynamoStore), "a status joins a DynamoDB transaction"
+    store.mark_in(tx, holder, status)
+
+
 @contextlib.contextmanager
 def use(store: Store) -> Iterator[Store]:
     """Run on ``store`` instead of DynamoDB (the in-memory store in fast tests and the simulation)."""

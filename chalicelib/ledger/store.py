@@ -32,6 +32,7 @@ class AccountWrite:
     seqs: Mapping[str, int]
     checked: Mapping[str, tuple[int, int]]
     due: Mapping[str, date | None]
+    status: str | None = None  # a status the post proved by its requirement check, kept on the account from now on
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,19 @@ class StoredClaim:
 class ClaimWrite:
     claim: StoredClaim
     expires_on: date | None
+    keeper: Any = None  # the ``ClaimKeeper`` whose record holds the claim (None: the ledger's claim item)
+
+
+class ClaimKeeper(Protocol):
+    """A record of the caller's that keeps a claim in the ledger's place, so the claim costs no item of its own
+    (a purchase record, unique per order, is its order's claim): written with the post on the condition that
+    its key is new, and read back for a repeat. It keeps the claim for good. A keeper works in its store's
+    terms (DynamoDB: it adds a put to the transaction, ``decisive``, raising ``on_fail`` when the key is
+    taken); the memory store keeps such claims as it keeps its own."""
+
+    def keep(self, tx: Any, claim: StoredClaim, on_fail: Exception) -> None: ...
+
+    def find(self, key: str) -> StoredClaim | None: ...
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,12 @@ class Uncertain(StoreFailure):
     """The commit may or may not have been applied (the response was lost)."""
 
 
+def meets(status: str | None, requirement: Requirement) -> bool:
+    """Whether a holder of ``status`` meets ``requirement``: ``active`` may earn and spend, ``present`` is anything
+    but erased (a frozen member still gets corrections); an unknown holder meets nothing."""
+    return status is not None and status != "erased" and (requirement != "active" or status == "active")
+
+
 class Store(Protocol):
     def read(self, holder: str) -> Account: ...
 
@@ -109,7 +129,15 @@ class Store(Protocol):
         """Several accounts, read consistently in one request."""
         ...
 
-    def read_claim(self, key: str) -> StoredClaim | None: ...
+    def mark(self, holder: str, status: str) -> None:
+        """Keep ``status`` on the holder's account (making it if need be) and move its revision on, so a post
+        that read the old status re-reads. The holder's domain does this in the same commit as its own change
+        of status (DynamoDB: ``DynamoStore.mark_in``), so the account never tells an old status."""
+        ...
+
+    def read_claim(self, key: str, keeper: ClaimKeeper | None = None) -> StoredClaim | None:
+        """The claim on ``key``, from ``keeper``'s record when it keeps it."""
+        ...
 
     def commit(self, unit: Unit) -> None:
         """Apply ``unit`` whole or raise a ``StoreFailure`` having applied nothing (``Uncertain``: unknown)."""

@@ -15,7 +15,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.ledger.registry import register_guard
+from chalicelib.ledger.registry import mark_in, register_guard
 from chalicelib.members import codes, repository
 from chalicelib.members.model import (
     SHOWN_IN_AUDIT,
@@ -265,7 +265,8 @@ def _require_referrer(tx: Transaction, referrer_id: str) -> None:
 
 def require(tx: Transaction, member_id: str, requirement: str, on_fail: Exception) -> None:
     """Require, when ``tx`` commits, that the member exists and is ``active`` (may earn and spend) or
-    ``present`` (not erased: corrections still apply). The ledger's guard for member holders."""
+    ``present`` (not erased: corrections still apply). The ledger's guard for member holders whose account does
+    not keep their status yet (every change of status keeps it there: ``update`` and ``erase`` mark it)."""
     wanted = (
         MemberRecord.status == str(Status.ACTIVE)
         if requirement == "active"
@@ -381,6 +382,8 @@ def update(member_id: str, changes: dict[str, Any], if_match: IfMatch) -> Member
     tx.update(versioned, _set_or_remove(values), on_fail=PreconditionFailed("The member changed while being edited"))
     if "referrer_id" in updated.changed and updated.referrer_id:
         _require_referrer(tx, updated.referrer_id)
+    if "status" in updated.changed:  # the ledger account keeps it too, so a post needs no check of its own
+        mark_in(tx, member_id, str(updated.status))
     if "phone" in updated.changed:
         assert updated.phone is not None
         assert current.phone is not None
@@ -459,6 +462,7 @@ def _erase_once(record: MemberRecord) -> None:
     from chalicelib.identity.records import MemberCredentialRecord  # a password must not outlive the member
 
     tx.delete(MemberCredentialRecord(member_id))
+    mark_in(tx, member_id, str(Status.ERASED))
     emit(tx, new_event("member.erased", f"member/{member_id}", {
         "member_id": member_id, "erased_at": now, "home_store_id": record.home_store_id, "tier": record.tier,
     }))  # fmt: skip

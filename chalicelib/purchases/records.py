@@ -44,7 +44,8 @@ class _RefundsByMember(GlobalSecondaryIndex["RefundRecord"]):  # type: ignore[no
 
 @table
 class PurchaseRecord(Record):
-    """A purchase, once per partner and order id (the key). ``lines`` is JSON:
+    """A purchase, once per partner and order id (the key): it keeps the ledger's claim on its order (the body's
+    hash, the answer given, the entries posted), so a purchase writes no claim item besides. ``lines`` is JSON:
     ``[[line_id, sku, category, brand, quantity, amount_fen, paid_fen], ...]``; ``refunded`` maps a line id to
     ``[fen, quantity]`` refunded so far."""
 
@@ -73,6 +74,7 @@ class PurchaseRecord(Record):
     growth_clawed_back = NumberAttribute(default=0)
     pending_points = NumberAttribute()
     ledger_entry_id = UnicodeAttribute(null=True)
+    ledger_entries = UnicodeAttribute(null=True)  # JSON [[holder, book, seq], ...] its claim posted
     refunded = UnicodeAttribute(default="{}")
     refunded_fen = NumberAttribute(default=0)
     points_clawed_back = NumberAttribute(default=0)

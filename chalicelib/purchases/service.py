@@ -22,6 +22,7 @@ from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Answer, Claim, Entry, Posting
 from chalicelib.ledger.model import Source as EntrySource
+from chalicelib.ledger.store import StoredClaim
 from chalicelib.members import service as members
 from chalicelib.members.model import Source
 from chalicelib.members.schemas import MemberCreate
@@ -232,29 +233,49 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
                 "pending_points": awarded if get_settings().points_pending_days else 0,
                 "ledger_entry_id": entry.entry_id if entry else None}  # fmt: skip
 
-    def records(answer: Answer) -> list[Callable[[Transaction], None]]:
-        entry = entry_of(answer)
-        awarded = scored["total"] if entry is not None else 0
-        record = PurchaseRecord(
+    def record_of(claim: StoredClaim) -> PurchaseRecord:
+        awarded = int(claim.result["points_awarded"])
+        return PurchaseRecord(
             order_key, partner_id=partner.id, order_id=purchase.order_id, member_id=member_id,
             store_id=purchase.store_id, occurred_at=clock.iso(purchase.occurred_at), currency=purchase.currency,
             total_fen=purchase.total_fen, paid_fen=purchase.paid_fen, payment_method=purchase.payment_method,
             lines=json.dumps([[line.line_id, line.sku, line.category, line.brand, line.quantity, line.amount_fen,
                                share] for line, share in zip(lines, shares, strict=True)], ensure_ascii=False),
-            body_hash=digest, rules_version=version.version, tier=scored["tier"], points_awarded=awarded,
+            body_hash=claim.content, rules_version=version.version, tier=scored["tier"], points_awarded=awarded,
             tier_multiplier=str(scored["multiplier"]) if scored["multiplier"] else None, growth_awarded=growth,
-            pending_points=awarded if get_settings().points_pending_days else 0,
-            ledger_entry_id=entry.entry_id if entry else None, created_at=clock.iso(clock.now()),
+            pending_points=int(claim.result["pending_points"]), ledger_entry_id=claim.result["ledger_entry_id"],
+            ledger_entries=json.dumps([list(key) for key in claim.entries]), created_at=clock.iso(clock.now()),
         )  # fmt: skip
-        return [lambda tx: tx.put(record, condition=PurchaseRecord.order_key.does_not_exist())]
 
-    claim = Claim(f"order:{order_key}", digest, conflict=OrderConflict("This order id was reported before with other "
-                                                                       "content"))  # fmt: skip
+    claim = Claim(f"order:{order_key}", digest, keeper=PurchaseKeeper(order_key, record_of),
+                  conflict=OrderConflict("This order id was reported before with other content"))  # fmt: skip
     try:
-        answer = points.post(member_id, plan, claim=claim, require="active", result=result, records=records)
+        answer = points.post(member_id, plan, claim=claim, require="active", result=result)
     except (NotFound, points.MemberNotActive) as e:
         raise MemberNotEligible(e.detail) from None
     return {**answer.result, "duplicate": answer.duplicate}
+
+
+@dataclass(frozen=True)
+class PurchaseKeeper:
+    """The purchase record keeps its order's claim: written with the purchase's post on the condition that the
+    order is new, read back for a repeat (a purchase booked before the record kept claims lists no entries)."""
+
+    order_key: str
+    record_of: Callable[[StoredClaim], PurchaseRecord]
+
+    def keep(self, tx: Transaction, claim: StoredClaim, on_fail: Exception) -> None:
+        tx.put(self.record_of(claim), condition=PurchaseRecord.order_key.does_not_exist(), on_fail=on_fail,
+               decisive=True)  # fmt: skip
+
+    def find(self, key: str) -> StoredClaim | None:
+        record = PurchaseRecord.find(self.order_key)
+        if record is None:
+            return None
+        answer = _purchase_answer(record, duplicate=False)
+        del answer["duplicate"]
+        entries = tuple((h, b, int(n)) for h, b, n in json.loads(record.ledger_entries or "[]"))
+        return StoredClaim(key, record.body_hash, answer, entries)
 
 
 def _repeat(order_key: str, digest: str) -> dict[str, Any]:

@@ -2,16 +2,17 @@
 
 A change and its event commit together (``emit``), so a crash between commit and publish loses nothing:
 the outbox table's stream feeds ``relay`` (a Lambda on AWS, a thread in the local stack), which publishes
-each envelope to the events topic. SNS and the relay both deliver at least once, so consumers dedupe:
-``consume`` writes a marker per (consumer, event id) in the same transaction as the consumer's own
-writes, and a repeat finds the marker and changes nothing.
+each envelope to the events topic. A transaction's events may share one outbox item (``emit_all``): an
+item is billed by the kilobyte, so one item of two small envelopes costs what one envelope does. SNS and
+the relay both deliver at least once, so consumers dedupe: ``consume`` writes a marker per (consumer, event
+id) in the same transaction as the consumer's own writes, and a repeat finds the marker and changes nothing.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -73,6 +74,10 @@ def change_summary(
 
 @table
 class OutboxRecord(Record):
+    """Events waiting to be relayed, keyed by the (first) event's id: ``envelope`` is one envelope (a JSON
+    object), or the envelopes of one transaction as ``{"shared": {...}, "events": [...]}`` where ``shared``
+    holds the fields every one of them has alike (actor, request id, ...), written once."""
+
     logical_name = "outbox"
     stream = "NEW_IMAGE"
     ttl_attribute = "expires_at"
@@ -83,6 +88,18 @@ class OutboxRecord(Record):
     event_id = UnicodeAttribute(hash_key=True)
     envelope = UnicodeAttribute()
     expires_at = TTLAttribute()
+
+    def envelopes(self) -> list[dict[str, Any]]:
+        """The envelopes this item holds, in the order they were emitted."""
+        return envelopes_of(self.envelope)
+
+
+def envelopes_of(stored: str) -> list[dict[str, Any]]:
+    """The envelopes an outbox item's ``envelope`` attribute holds (one object, or an array of them)."""
+    found = json.loads(stored)
+    if "events" not in found:
+        return [found]
+    return [{**found["shared"], **event} for event in found["events"]]
 
 
 @table
@@ -101,7 +118,22 @@ class ConsumedRecord(Record):
 
 def emit(tx: Transaction, event: Event) -> None:
     """Add ``event`` to the outbox in the same transaction as the change it describes."""
-    record = OutboxRecord(event.event_id, envelope=event.model_dump_json(), expires_at=clock.now() + OUTBOX_RETENTION)
+    emit_all(tx, [event])
+
+
+def emit_all(tx: Transaction, events: Sequence[Event]) -> None:
+    """Add ``events`` to the outbox as one item, in the same transaction as the change they describe; the
+    relay publishes each of them as its own message, so consumers see no difference."""
+    if not events:
+        return
+    if len(events) == 1:
+        envelope = events[0].model_dump_json()
+    else:
+        dumped = [event.model_dump(mode="json") for event in events]
+        shared = {name: value for name, value in dumped[0].items() if all(d.get(name) == value for d in dumped)}
+        unshared = [{name: value for name, value in d.items() if name not in shared} for d in dumped]
+        envelope = json.dumps({"shared": shared, "events": unshared}, ensure_ascii=False, separators=(",", ":"))
+    record = OutboxRecord(events[0].event_id, envelope=envelope, expires_at=clock.now() + OUTBOX_RETENTION)
     tx.put(record, condition=OutboxRecord.event_id.does_not_exist())
 
 
@@ -120,9 +152,10 @@ def relay(stream_records: Iterable[dict[str, Any]]) -> int:
     carries the event's ``type`` and ``actor`` as attributes, for the queues' subscription filters.
     """
     envelopes = [
-        record["dynamodb"]["NewImage"]["envelope"]["S"]
+        json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
         for record in stream_records
         if record.get("eventName") == "INSERT"
+        for envelope in envelopes_of(record["dynamodb"]["NewImage"]["envelope"]["S"])
     ]
     topic = get_settings().events_topic_arn
     for start in range(0, len(envelopes), 10):

@@ -10,7 +10,7 @@ from chalicelib.platform.handlers import outbox_relay, statistics_events
 from chalicelib.shared.clock import business_date
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import AlreadyExists
-from chalicelib.shared.events import Event, OutboxRecord, emit, new_event
+from chalicelib.shared.events import Event, OutboxRecord, emit, emit_all, new_event
 from chalicelib.shared.settings import get_settings
 from chalicelib.stats.listeners import daily_counts
 from chalicelib.stores.records import StoreRecord
@@ -71,6 +71,18 @@ def test_the_relay_publishes_envelopes_that_reach_subscribed_queues(aws, api):
     assert event.subject == "store/SH-001"
     assert event.payload["store_id"] == "SH-001"
     assert receive(aws.queue_urls["jobs"]) == []
+
+
+def test_the_events_of_one_transaction_share_one_outbox_item_and_are_relayed_one_by_one(aws, api):
+    tx = Transaction()
+    tx.put(StoreRecord("SH-001", name="n", city="c", region="r", status="open", created_at="t", updated_at="t"))
+    emit_all(tx, [new_event("store.created", "store/SH-001", {"store_id": "SH-001"}),
+                  new_event("store.updated", "store/SH-001", {"store_id": "SH-001", "changed": ["name"]})])  # fmt: skip
+    tx.commit()
+    assert OutboxRecord.count() == 1
+    assert outbox_relay({"Records": stream_records()}, None) == {"published": 2}
+    messages = receive(aws.queue_urls["statistics"])
+    assert sorted(Event.model_validate_json(m["body"]).type for m in messages) == ["store.created", "store.updated"]
 
 
 def test_the_relay_ignores_removals(aws):

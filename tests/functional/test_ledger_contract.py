@@ -6,16 +6,18 @@ numbered 1..n without gaps, and no balance is negative.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 
+from chalicelib.ledger.dynamo import DynamoStore
 from chalicelib.ledger.engine import Ledger, LedgerBusy, SourceConflict, TooManyItems
 from chalicelib.ledger.memory import MemoryStore
 from chalicelib.ledger.model import Claim, CounterBook, Insufficient, Posting, Source
-from chalicelib.ledger.store import HolderUnavailable, Requirement, Stale, Store, Throttled, Uncertain
+from chalicelib.ledger.store import HolderUnavailable, Requirement, Stale, Store, StoredClaim, Throttled, Uncertain
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.unique import UniqueRecord
 
@@ -35,8 +37,6 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
         yield MemoryStore(statuses=dict(STATUSES))
         return
     request.getfixturevalue("aws")
-    from chalicelib.ledger.dynamo import DynamoStore
-
     for holder, status in STATUSES.items():
         UniqueRecord(f"status:{holder}", owner=status, created_at="2026-01-01T00:00:00Z").save()
     yield DynamoStore(guard=_status_guard)
@@ -136,6 +136,38 @@ def test_a_plan_that_posts_nothing_writes_nothing(store: Store) -> None:
     assert store.read_claim("k") is None
 
 
+class UniqueKeeper:
+    """The test's claim keeper: a caller's record (a uniqueness item ``kept:<key>``) holding the claim."""
+
+    def keep(self, tx: Transaction, claim: StoredClaim, on_fail: Exception) -> None:
+        kept = json.dumps({"result": claim.result, "entries": claim.entries})
+        tx.put(UniqueRecord(f"kept:{claim.key}", owner=claim.content, created_at="t", fingerprint=kept),
+               condition=UniqueRecord.key.does_not_exist(), on_fail=on_fail, decisive=True)  # fmt: skip
+
+    def find(self, key: str) -> StoredClaim | None:
+        record = UniqueRecord.find(f"kept:{key}")
+        if record is None:
+            return None
+        kept = json.loads(record.fingerprint or "{}")
+        return StoredClaim(key, record.owner, kept["result"], tuple(tuple(e) for e in kept["entries"]))  # type: ignore[misc]
+
+
+def test_a_claim_kept_by_the_callers_record_is_exactly_once_like_any_claim(store: Store) -> None:
+    ledger = ledger_on(store)
+    keeper = UniqueKeeper()
+    claim = Claim("order:1", "hash-1", keeper=keeper)
+    first = ledger.post([post("h1", "cash", 30, "o1")], claim=claim, result=lambda a: {"paid": 30})
+    again = ledger.post([post("h1", "cash", 30, "o1")], claim=claim, result=lambda a: {"paid": 30})
+    assert (first.duplicate, again.duplicate, again.result) == (False, True, {"paid": 30})
+    with pytest.raises(SourceConflict):
+        ledger.post([post("h1", "cash", 31, "o1")], claim=Claim("order:1", "hash-2", keeper=keeper))
+    assert ledger.balance("h1", "cash") == 30
+    assert store.read_claim("order:1", keeper) is not None
+    if isinstance(store, DynamoStore):
+        assert store.read_claim("order:1") is None, "the ledger wrote no claim item of its own"
+    assert_books_add_up(store, "h1")
+
+
 def test_requirements_on_holders_are_checked_at_commit(store: Store) -> None:
     ledger = ledger_on(store)
     ledger.post([post("m-active", "cash", 10)], require={"m-active": "active"})
@@ -145,6 +177,41 @@ def test_requirements_on_holders_are_checked_at_commit(store: Store) -> None:
             ledger.post([post(holder, "cash", 5, "x")], require={holder: requirement})  # type: ignore[dict-item]
         assert refused.value.holder == holder
     assert ledger.balance("m-erased", "cash") == 0
+
+
+def test_an_account_that_keeps_its_holders_status_proves_it_without_a_check_of_its_own(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    units: list[Any] = []
+    commit = type(store).commit
+    monkeypatch.setattr(type(store), "commit", lambda self, unit: (units.append(unit), commit(self, unit))[1])
+    ledger = ledger_on(store)
+    ledger.post([post("m-active", "cash", 10)], require={"m-active": "active"})
+    assert units[-1].requirements == [("m-active", "active")], "checked apart, then kept on the account"
+    assert store.read("m-active").status == "active"
+    ledger.post([post("m-active", "cash", 10, "t2")], require={"m-active": "active"})
+    assert units[-1].requirements == [], "the revision read proves the status"
+    before = store.read("m-active")
+    store.mark("m-active", "frozen")  # the members domain's change of status moves the revision on
+    with pytest.raises(HolderUnavailable):  # planned on the old status: stale, read again, refused
+        ledger.post([post("m-active", "cash", 5, "t3")], require={"m-active": "active"}, known={"m-active": before})
+    ledger.post([post("m-active", "cash", -5, "fix")], require={"m-active": "present"})
+    store.mark("m-active", "erased")
+    with pytest.raises(HolderUnavailable):
+        ledger.post([post("m-active", "cash", -5, "fix2")], require={"m-active": "present"})
+    assert ledger.balance("m-active", "cash") == 15
+    assert_books_add_up(store, "m-active")
+
+
+def test_a_status_alone_makes_an_account_that_posts_build_on(store: Store) -> None:
+    store.mark("m-new", "frozen")
+    ledger = ledger_on(store)
+    with pytest.raises(HolderUnavailable):
+        ledger.post([post("m-new", "cash", 5)], require={"m-new": "active"})
+    store.mark("m-new", "active")
+    ledger.post([post("m-new", "cash", 5)], require={"m-new": "active"})
+    assert ledger.balance("m-new", "cash") == 5
+    assert_books_add_up(store, "m-new")
 
 
 def test_a_reversal_undoes_every_entry_of_a_claim_once(store: Store) -> None:

@@ -27,7 +27,7 @@ def earn(member_id, points, on, source):
 
 
 def events(type_):
-    envelopes = (json.loads(record.envelope) for record in OutboxRecord.scan())
+    envelopes = (envelope for record in OutboxRecord.scan() for envelope in record.envelopes())
     return [envelope["payload"] for envelope in envelopes if envelope["type"] == type_]
 
 

@@ -97,6 +97,14 @@ class TestPurchases:
         assert signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "A-2")).status == 422
         assert signed(api, partner, "/v1/webhooks/purchases", order({"member_no": "0000000000"}, "A-3")).status == 422
 
+    def test_a_member_frozen_after_earning_earns_nothing_until_thawed(self, api, partner, member):
+        assert signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "F-1")).status == 200
+        api.patch(f"/v1/members/{member}", {"status": "frozen"}, headers={**PATCH, "if-match": '"1"'})
+        assert signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "F-2")).status == 422
+        api.patch(f"/v1/members/{member}", {"status": "active"}, headers={**PATCH, "if-match": '"2"'})
+        assert signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "F-3")).status == 200
+        assert signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "F-1")).body["duplicate"]
+
     def test_bad_orders_are_422(self, api, partner, member):
         body = order({"member_id": member})
         for bad in (

@@ -4,7 +4,6 @@ The default programme is the clothing retailer's: paid amount over the calendar 
 黄金 3,000 CNY, 钻石 8,000 CNY, valid through the end of the next year, 15 grace days, warnings 30 days ahead.
 """
 
-import json
 from datetime import date, datetime
 
 import boto3
@@ -32,7 +31,7 @@ def buy(api, partner, member_id, order_id, paid_fen, at=NOW):
 
 
 def events(kind):
-    return [json.loads(r.envelope) for r in OutboxRecord.scan() if json.loads(r.envelope)["type"] == kind]
+    return [e for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == kind]
 
 
 def ledger(member_id):

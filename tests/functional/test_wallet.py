@@ -106,7 +106,7 @@ def assert_books_are_the_sum_of_their_entries(api, member_id):
 
 
 def events(kind):
-    return [json.loads(r.envelope) for r in OutboxRecord.scan() if json.loads(r.envelope)["type"] == kind]
+    return [e for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == kind]
 
 
 class TestTopUps:
