@@ -4,9 +4,12 @@ the counter by phone; a cashier sees the counter and not staff administration.""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
+
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
@@ -34,6 +37,16 @@ def top_up(site: Site, member_id: str, amount_fen: int) -> None:
     headers = signed_headers(partner["partner_id"], partner["secret"], body.encode())
     status, answer = send("POST", f"{site.base}/v1/webhooks/wallet/top-ups", json.loads(body), headers)
     assert status in (200, 201), answer
+
+
+def member_code(site: Site, phone: str) -> str:
+    """The code the member pages show the member now (they log in with a texted code to see it)."""
+    assert send("POST", f"{site.base}/v1/auth/otp", {"phone": phone})[0] in (200, 202)
+    status, tokens = send("POST", f"{site.base}/v1/auth/member-token", {"phone": phone, "code": site.sms_code(phone)})
+    assert status == 200, tokens
+    status, shown = send("GET", f"{site.base}/v1/me/code", token=tokens["access_token"])
+    assert status == 200, shown
+    return str(shown["code"])
 
 
 def staff_account(site: Site, roles: list[str], stores: list[str]) -> str:
@@ -122,6 +135,10 @@ def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(s
     console.shot("counter-redeemed")
     assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 300
 
+    assert page.locator("[data-test=pay]").is_disabled()  # a stored-value payment needs the member there
+    page.get_by_label("查找会员").fill(member_code(site, member["phone"]))  # the member shows their code: scanned
+    page.get_by_role("button", name="搜索").click()
+    expect(page.get_by_label("会员码", exact=True)).to_have_value(re.compile(r"^66\d+$"))  # filled by the scan
     page.get_by_label("支付金额（元）").fill("36.50")
     page.get_by_label("订单号").fill(f"POS-{secrets.token_hex(4)}")
     page.locator("[data-test=pay]").click()
