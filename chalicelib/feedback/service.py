@@ -15,6 +15,7 @@ from chalicelib.shared.db import FilledPage, Transaction, one_page
 from chalicelib.shared.errors import Conflict, NotFound, PreconditionFailed, RateLimited
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.http import IfMatch
+from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.ratelimit import take_in_window
@@ -27,29 +28,35 @@ class FeedbackClosed(Conflict):
     slug, title = "feedback-closed", "This feedback was closed already"
 
 
-def submit(member_id: str, category: Category, text: str, contact_ok: bool) -> dict[str, Any]:
+def submit(
+    member_id: str, category: Category, text: str, contact_ok: bool, key: IdempotencyKey | None = None
+) -> dict[str, Any]:
     """Keep a member's message, counted against their allowance of the business day (429 past it, nothing written);
-    it remembers the member's home store, so staff scoped to stores read their members' messages."""
-    now = clock.now()
-    today = clock.business_date(now, get_settings().tz)
-    day_ends = clock.end_of_business_day(today, get_settings().tz)
-    feedback_id, created_at = new_id("fb_"), clock.iso(now)
-    record = FeedbackRecord(
-        feedback_id, member_id=member_id, home_store_id=members.home_store_of(member_id), category=str(category),
-        text=text, contact_ok=contact_ok, status=str(Status.OPEN), created_at=created_at,
-        created_key=f"{created_at}#{feedback_id}",
-    )  # fmt: skip
-    refusal = RateLimited(f"At most {daily_allowance()} messages a day; write again tomorrow",
-                          retry_after=max(1, int((day_ends - now).total_seconds())))  # fmt: skip
-    tx = Transaction()
-    take_in_window(tx, f"feedback:{member_id}:{today.isoformat()}", daily_allowance(), day_ends, refusal)
-    tx.put(record, condition=FeedbackRecord.feedback_id.does_not_exist())
-    emit(tx, new_event("feedback.submitted", f"feedback/{feedback_id}", {
-        "feedback_id": feedback_id, "member_id": member_id, "category": str(category), "contact_ok": contact_ok,
-        "home_store_id": record.home_store_id,
-    }))  # fmt: skip
-    tx.commit()
-    return own_view(FeedbackRecord.get(feedback_id, consistent_read=True))
+    it remembers the member's home store, so staff scoped to stores read their members' messages. With an
+    Idempotency-Key a retried submit answers the first answer: nothing is kept twice or counted twice."""
+
+    def perform(tx: Transaction) -> tuple[int, dict[str, Any]]:
+        now = clock.now()
+        today = clock.business_date(now, get_settings().tz)
+        day_ends = clock.end_of_business_day(today, get_settings().tz)
+        feedback_id, created_at = new_id("fb_"), clock.iso(now)
+        record = FeedbackRecord(
+            feedback_id, member_id=member_id, home_store_id=members.home_store_of(member_id), category=str(category),
+            text=text, contact_ok=contact_ok, status=str(Status.OPEN), created_at=created_at,
+            created_key=f"{created_at}#{feedback_id}",
+        )  # fmt: skip
+        refusal = RateLimited(f"At most {daily_allowance()} messages a day; write again tomorrow",
+                              retry_after=max(1, int((day_ends - now).total_seconds())))  # fmt: skip
+        take_in_window(tx, f"feedback:{member_id}:{today.isoformat()}", daily_allowance(), day_ends, refusal)
+        tx.put(record, condition=FeedbackRecord.feedback_id.does_not_exist())
+        emit(tx, new_event("feedback.submitted", f"feedback/{feedback_id}", {
+            "feedback_id": feedback_id, "member_id": member_id, "category": str(category), "contact_ok": contact_ok,
+            "home_store_id": record.home_store_id,
+        }))  # fmt: skip
+        return 201, own_view(record)
+
+    (_, answer), _ = run_once(key, perform)
+    return answer
 
 
 def own_view(record: FeedbackRecord) -> dict[str, Any]:
