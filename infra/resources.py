@@ -39,6 +39,7 @@ from chalicelib.shared.errors import (
     UnsupportedMediaType,
 )
 from chalicelib.shared.events import OutboxRecord
+from chalicelib.shared.http import ORIGIN_VERIFY_HEADER
 from chalicelib.shared.topology import (
     QUEUES,
     UPLOADS_KEPT_DAYS,
@@ -85,6 +86,12 @@ PACKAGING_DEFAULTS = {
 }
 # Local-only settings dropped from the packaging environment: settings accept exactly one key source, the KMS key.
 PACKAGING_DROPPED = ("LOYALTY_LOCAL_KEY_FILE",)
+
+
+def stage_secret(stage: str, key: str) -> str:
+    """A CloudFormation dynamic reference to one key of the stage's secret (``loyalty/<stage>``), resolved at deploy
+    time, as ``.chalice/config.json`` hands the functions theirs."""
+    return f"{{{{resolve:secretsmanager:loyalty/{stage}:SecretString:{key}}}}}"
 
 
 def stack_prefix(stage: str) -> str:
@@ -443,6 +450,11 @@ def _web_resources(stage: str) -> Template:
     those paths to it. The bucket admits only the distribution's origin access identity (origin access control
     does not exist there either). The headers policy sends the local stack's Content-Security-Policy
     (``chalicelib.local.sites``).
+
+    The API sees an edge's address as the caller's; the distribution forwards the viewer's
+    (``CloudFront-Viewer-Address``, in the AllViewerExceptHostHeader policy) and adds the stage's origin secret
+    (``X-Origin-Verify``), which the functions hold too: the API believes the viewer's address only beside that secret
+    (``chalicelib.shared.http.source_ip``), so per-address limits and the audit log see the member, not the edge.
     """
     from chalicelib.local.sites import content_security_policy
 
@@ -522,6 +534,12 @@ def _web_resources(stage: str) -> Template:
                             "DomainName": api_domain,
                             "OriginPath": "/api",
                             "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"},
+                            "OriginCustomHeaders": [
+                                {
+                                    "HeaderName": ORIGIN_VERIFY_HEADER,
+                                    "HeaderValue": stage_secret(stage, "origin_verify_secret"),
+                                }
+                            ],
                         },
                     ],
                     "DefaultCacheBehavior": {

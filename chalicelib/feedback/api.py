@@ -16,7 +16,14 @@ from chalicelib.feedback.schemas import (
 )
 from chalicelib.identity.access import MEMBER, Staff
 from chalicelib.identity.rules import Permission
-from chalicelib.shared.errors import InvalidCursor, NotFound, PreconditionFailed, PreconditionRequired, RateLimited
+from chalicelib.shared.errors import (
+    IdempotencyKeyReused,
+    InvalidCursor,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    RateLimited,
+)
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
 from chalicelib.shared.pagination import PageQuery
 
@@ -26,17 +33,21 @@ REPLY = Staff(Permission.FEEDBACK_REPLY)
 
 
 @endpoint(bp, "/v1/me/feedback", "POST", summary="Write to the service desk (意见反馈)", tag="me", access=MEMBER,
-          body=FeedbackCreate, response=MyFeedback, status=201, errors=(RateLimited,))  # fmt: skip
+          body=FeedbackCreate, response=MyFeedback, status=201, idempotency="optional",
+          errors=(RateLimited, IdempotencyKeyReused))  # fmt: skip
 def write_feedback(ctx: RequestContext) -> Reply:
     """The member writes a suggestion, complaint, praise or anything else (1 to 1,000 characters, one line) and says
     whether staff may contact them about it. Customer service and store managers read it in the back office and may
     answer; the member reads the answer in `GET /v1/me/feedback`.
 
+    With an `Idempotency-Key` (one per message, kept while it is retried) a retried submit answers the first answer:
+    the message is kept once and counted once against the day's five.
+
     Errors: 429 with `Retry-After` (until the business day ends) past 5 messages a day, and nothing is kept; 403 for
-    a frozen member."""
+    a frozen member; 422 `idempotency-key-reused` for another message under the same key."""
     body: FeedbackCreate = ctx.body
-    return Reply(MyFeedback.model_validate(service.submit(ctx.caller.id, body.category, body.text, body.contact_ok)),
-                 status=201)  # fmt: skip
+    kept = service.submit(ctx.caller.id, body.category, body.text, body.contact_ok, ctx.idempotency)
+    return Reply(MyFeedback.model_validate(kept), status=201)
 
 
 @endpoint(bp, "/v1/me/feedback", "GET", summary="My messages to the service desk and their answers", tag="me",

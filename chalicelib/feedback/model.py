@@ -5,7 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 
 MAX_TEXT = 1000  # characters of a message or a reply
-PER_MEMBER_PER_DAY = 5
+# A member may write this many messages a business day: enough for anything real, too few to flood the service desk;
+# the next day they may write again.
+MESSAGES_PER_MEMBER_PER_DAY = 5
+# What stays of a message once its member is erased: nothing they wrote (it may name them).
+ERASED_TEXT = ""
 
 
 class Category(StrEnum):
@@ -25,17 +29,6 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
-def daily_allowance() -> int:
-    """A member may write ``PER_MEMBER_PER_DAY`` messages a business day: enough for anything real, too few to flood
-    the service desk; the next day they may write again."""
-    return PER_MEMBER_PER_DAY
-
-
 def may_close(status: Status) -> bool:
     """Only open feedback is closed; a closed one stays as it was answered (a new concern is a new message)."""
     return status is Status.OPEN
-
-
-def erased_text() -> str:
-    """What stays of a message once its member is erased: nothing they wrote (it may name them)."""
-    return ""

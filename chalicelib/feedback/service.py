@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.feedback.model import Category, Status, daily_allowance, erased_text, may_close
+from chalicelib.feedback.model import ERASED_TEXT, MESSAGES_PER_MEMBER_PER_DAY, Category, Status, may_close
 from chalicelib.feedback.records import FeedbackRecord
 from chalicelib.identity.access import Caller
 from chalicelib.members import service as members
@@ -15,6 +15,7 @@ from chalicelib.shared.db import FilledPage, Transaction, one_page
 from chalicelib.shared.errors import Conflict, NotFound, PreconditionFailed, RateLimited
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.http import IfMatch
+from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.ratelimit import take_in_window
@@ -27,29 +28,35 @@ class FeedbackClosed(Conflict):
     slug, title = "feedback-closed", "This feedback was closed already"
 
 
-def submit(member_id: str, category: Category, text: str, contact_ok: bool) -> dict[str, Any]:
+def submit(
+    member_id: str, category: Category, text: str, contact_ok: bool, key: IdempotencyKey | None = None
+) -> dict[str, Any]:
     """Keep a member's message, counted against their allowance of the business day (429 past it, nothing written);
-    it remembers the member's home store, so staff scoped to stores read their members' messages."""
-    now = clock.now()
-    today = clock.business_date(now, get_settings().tz)
-    day_ends = clock.end_of_business_day(today, get_settings().tz)
-    feedback_id, created_at = new_id("fb_"), clock.iso(now)
-    record = FeedbackRecord(
-        feedback_id, member_id=member_id, home_store_id=members.home_store_of(member_id), category=str(category),
-        text=text, contact_ok=contact_ok, status=str(Status.OPEN), created_at=created_at,
-        created_key=f"{created_at}#{feedback_id}",
-    )  # fmt: skip
-    refusal = RateLimited(f"At most {daily_allowance()} messages a day; write again tomorrow",
-                          retry_after=max(1, int((day_ends - now).total_seconds())))  # fmt: skip
-    tx = Transaction()
-    take_in_window(tx, f"feedback:{member_id}:{today.isoformat()}", daily_allowance(), day_ends, refusal)
-    tx.put(record, condition=FeedbackRecord.feedback_id.does_not_exist())
-    emit(tx, new_event("feedback.submitted", f"feedback/{feedback_id}", {
-        "feedback_id": feedback_id, "member_id": member_id, "category": str(category), "contact_ok": contact_ok,
-        "home_store_id": record.home_store_id,
-    }))  # fmt: skip
-    tx.commit()
-    return own_view(FeedbackRecord.get(feedback_id, consistent_read=True))
+    it remembers the member's home store, so staff scoped to stores read their members' messages. With an
+    Idempotency-Key a retried submit answers the first answer: nothing is kept twice or counted twice."""
+
+    def perform(tx: Transaction) -> tuple[int, dict[str, Any]]:
+        now = clock.now()
+        today = clock.business_date(now, get_settings().tz)
+        day_ends = clock.end_of_business_day(today, get_settings().tz)
+        feedback_id, created_at = new_id("fb_"), clock.iso(now)
+        record = FeedbackRecord(
+            feedback_id, member_id=member_id, home_store_id=members.home_store_of(member_id), category=str(category),
+            text=text, contact_ok=contact_ok, status=str(Status.OPEN), created_at=created_at,
+            created_key=f"{created_at}#{feedback_id}",
+        )  # fmt: skip
+        refusal = RateLimited(f"At most {MESSAGES_PER_MEMBER_PER_DAY} messages a day; write again tomorrow",
+                              retry_after=max(1, int((day_ends - now).total_seconds())))  # fmt: skip
+        take_in_window(tx, f"feedback:{member_id}:{today.isoformat()}", MESSAGES_PER_MEMBER_PER_DAY, day_ends, refusal)
+        tx.put(record, condition=FeedbackRecord.feedback_id.does_not_exist())
+        emit(tx, new_event("feedback.submitted", f"feedback/{feedback_id}", {
+            "feedback_id": feedback_id, "member_id": member_id, "category": str(category), "contact_ok": contact_ok,
+            "home_store_id": record.home_store_id,
+        }))  # fmt: skip
+        return 201, own_view(record)
+
+    (_, answer), _ = run_once(key, perform)
+    return answer
 
 
 def own_view(record: FeedbackRecord) -> dict[str, Any]:
@@ -106,10 +113,13 @@ def close(caller: Caller, feedback_id: str, reply: str | None, if_match: IfMatch
     if not may_close(Status(record.status)):
         raise FeedbackClosed(f"Feedback {feedback_id} was closed at {record.closed_at}")
     now = clock.iso(clock.now())
-    F = FeedbackRecord
-    actions = [F.status.set(str(Status.CLOSED)), F.closed_by.set(caller.scope), F.closed_at.set(now)]
+    actions = [
+        FeedbackRecord.status.set(str(Status.CLOSED)),
+        FeedbackRecord.closed_by.set(caller.scope),
+        FeedbackRecord.closed_at.set(now),
+    ]
     if reply is not None:
-        actions.append(F.reply.set(reply))
+        actions.append(FeedbackRecord.reply.set(reply))
     tx = Transaction()
     tx.update(record, actions, on_fail=PreconditionFailed("The feedback changed while being closed"))
     emit(tx, new_event("feedback.closed", f"feedback/{feedback_id}", {
@@ -124,12 +134,12 @@ def erase_words_of(member_id: str) -> int:
     category, dates and status; returns how many. Each update is idempotent (a redelivered erasure blanks them
     again). Read from the member's index, which DynamoDB updates within moments: a message written in the instant
     before erasure could be missed, and the member pages cannot write once the member is erased."""
-    F = FeedbackRecord
     blanked = 0
-    for record in F.by_member.query(member_id):
+    for record in FeedbackRecord.by_member.query(member_id):
         record.update(  # the version moves on, so a close racing the erasure fails its If-Match
-            actions=[F.text.set(erased_text()), F.reply.remove(), F.contact_ok.set(False)],
-            condition=F.feedback_id.exists(), add_version_condition=False,
+            actions=[FeedbackRecord.text.set(ERASED_TEXT), FeedbackRecord.reply.remove(),
+                     FeedbackRecord.contact_ok.set(False)],
+            condition=FeedbackRecord.feedback_id.exists(), add_version_condition=False,
         )  # fmt: skip
         blanked += 1
     return blanked

@@ -229,11 +229,15 @@ class Story:
         }))  # fmt: skip
 
     def pay_at_counter(self, i: int, amount: int, store: str) -> None:
+        from chalicelib.members import service as members
         from chalicelib.wallet import service as wallet
         from chalicelib.wallet.schemas import WalletCounterPayment
 
-        payment = WalletCounterPayment(store_id=store, amount_fen=amount, order_id=f"{store}-DEMO-{i:04d}")
-        wallet.pay_at_counter(self.ids[i], payment, self._key(f"counter-{i}"))
+        shown = members.member_code(self.ids[i]).code  # the member shows their code at the till
+        payment = WalletCounterPayment(
+            store_id=store, amount_fen=amount, order_id=f"{store}-DEMO-{i:04d}", member_code=shown
+        )
+        wallet.pay_at_counter(self.ids[i], payment)
 
     def expire(self, through: date) -> None:
         from chalicelib.points.jobs import expire_points

@@ -504,6 +504,21 @@ def lookup(
     return member
 
 
+class MemberCodeNotCurrent(ValidationFailed):
+    slug, title = "member-code-not-current", "The member code is not the member's current code"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__([{"field": "member_code", "in": "body", "message": detail}], detail)
+
+
+def require_present(member_id: str, code: str) -> None:
+    """The member is at the counter: ``code`` is the code their pages show them now (accepted its minute and the
+    next), and it is this member's. An expired, forged or another member's code is 422 ``member-code-not-current``.
+    Reads nothing: the code's one-time value is keyed by the member's id."""
+    if not codes.is_current(code, member_id, clock.real_now(), get_settings().lookup_hash_key):
+        raise MemberCodeNotCurrent("This code is expired or not the member's: scan the code their pages show now")
+
+
 def member_code(member_id: str) -> codes.MemberCode:
     """The code the member pages show now (the member number and a one-time value of this minute)."""
     member = get_member(member_id)

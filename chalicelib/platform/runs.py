@@ -3,7 +3,8 @@
 A run asked for by an admin is the scheduled run's twin: ``run_job`` with fan-out, as the scheduled Lambda calls it,
 for a day that has come (the future is refused, as the CLI refuses it; a preview shows what it would do). The job's
 own writes are the system's, as on schedule (its events stay out of the audit log); the request itself is
-announced as ``job.run-requested`` by the admin who asked, so the audit log says who ran what for which day.
+announced as ``job.run-requested`` by the admin who asked, committed with the run's first record before any work, so
+the audit log says who ran what for which day, even of a run that fails part-way.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from typing import Any
 
 from chalicelib.shared import clock
 from chalicelib.shared.context import Origin, acting_as, current_origin
-from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import DomainError
-from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.jobs import (
     FutureDay,
     Job,
@@ -65,9 +65,9 @@ def listing() -> list[dict[str, Any]]:
 
 
 def request_run(name: str, as_of: date | None) -> dict[str, Any]:
-    """Run a scheduled job for ``as_of`` (default: the day its schedule would run it for) as the schedule does, and
-    announce who asked. Refused, writing nothing: an unknown job (404), a job that only runs from its own route (the
-    tier programme's preview and apply: 422), a day after today (422), a run under way (409)."""
+    """Run a scheduled job for ``as_of`` (default: the day its schedule would run it for) as the schedule does,
+    announcing who asked as the run starts. Refused, writing nothing: an unknown job (404), a job that only runs from
+    its own route (the tier programme's preview and apply: 422), a day after today (422), a run under way (409)."""
     job = get_job(name)
     if not job.schedule:
         raise OnRequestOnly(f"{job.name} runs from its own route (the tier programme's preview or apply)")
@@ -75,12 +75,13 @@ def request_run(name: str, as_of: date | None) -> dict[str, Any]:
     if day > clock.business_today():
         raise FutureDay(f"{job.name} cannot run for {day}: today is {clock.business_today()}; preview it instead")
     asked_by = current_origin()
+
+    def requested(run_id: str) -> Event:
+        with acting_as(asked_by):  # the run itself is the system's; the request is the admin's
+            return new_event("job.run-requested", f"job/{job.name}", {
+                "job": job.name, "run_id": run_id, "as_of": day.isoformat(),
+            })  # fmt: skip
+
     with acting_as(Origin("system", asked_by.request_id, asked_by.source_ip)):
-        report = run_job(job, day, fan_out=True)
-    tx = Transaction()
-    emit(tx, new_event("job.run-requested", f"job/{job.name}", {
-        "job": job.name, "run_id": report.run_id, "as_of": report.as_of, "status": report.status,
-        "planned": report.planned,
-    }))  # fmt: skip
-    tx.commit()
+        report = run_job(job, day, fan_out=True, announce=requested)
     return _report(job, report)

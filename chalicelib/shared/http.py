@@ -9,7 +9,9 @@ details. The same declarations feed the OpenAPI document (``chalicelib.shared.op
 from __future__ import annotations
 
 import functools
+import hmac
 import inspect
+import ipaddress
 import json
 import re
 from collections.abc import Callable
@@ -508,10 +510,50 @@ def install_preflight_routes(app: Chalice) -> None:
         app.route(path, methods=["OPTIONS"], content_types=["*/*"], name=f"preflight{path}")(preflight)
 
 
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"  # the stage's distribution sends its secret in it (infra/resources.py)
+VIEWER_ADDRESS_HEADER = "CloudFront-Viewer-Address"  # the viewer's ip:port, as the distribution saw it
+_PORT = re.compile(r"^[0-9]{1,5}$")
+
+
 def source_ip(request: Request) -> str | None:
-    """The client's address as the gateway saw it."""
+    """The client's address: the viewer's address CloudFront reports when the request came through the stage's own
+    distribution, else the address the gateway saw.
+
+    Behind CloudFront the gateway sees an edge's address, shared by every viewer it serves. The viewer's address
+    (``CloudFront-Viewer-Address``) is only believed beside the origin secret the distribution adds
+    (``X-Origin-Verify``): anyone calling the API directly can send that header, and without the secret it is ignored.
+    """
+    if _from_our_distribution(request):
+        viewer = viewer_ip(str(request.headers.get(VIEWER_ADDRESS_HEADER.lower(), "")))
+        if viewer is not None:
+            return viewer
     identity = request.context.get("identity") or {}
     return str(identity.get("sourceIp")) if identity.get("sourceIp") else None
+
+
+def _from_our_distribution(request: Request) -> bool:
+    secret = get_settings().origin_verify_secret
+    supplied = request.headers.get(ORIGIN_VERIFY_HEADER.lower())
+    if not secret or not supplied:
+        return False
+    return hmac.compare_digest(str(supplied).encode(), secret.encode())
+
+
+def viewer_ip(value: str) -> str | None:
+    """The address in a ``CloudFront-Viewer-Address`` value, ``ip:port``: IPv4 (``198.51.100.10:46532``) or IPv6,
+    unbracketed as CloudFront sends it (``2001:db8::1:46532``: the port is after the last colon) or bracketed
+    (``[2001:db8::1]:46532``). None for anything else."""
+    text = value.strip()
+    if text.startswith("["):
+        host, separator, port = text[1:].partition("]:")
+    else:
+        host, separator, port = text.rpartition(":")
+    if not separator or not _PORT.match(port):
+        return None
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
 
 
 def _request_id(request: Request) -> str:

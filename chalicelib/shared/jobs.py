@@ -14,7 +14,7 @@ from __future__ import annotations
 import abc
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -25,6 +25,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from chalicelib.shared import clock
 from chalicelib.shared.db import Record, Transaction, table, with_retries
 from chalicelib.shared.errors import Conflict, DomainError, NotFound
+from chalicelib.shared.events import Event, emit
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
@@ -212,13 +213,17 @@ def first_day_of(job: Job, as_of: date) -> date:
     return min(first_day, as_of)
 
 
-def run_job(job: Job, as_of: date, *, fan_out: bool = False) -> RunReport:
+def run_job(
+    job: Job, as_of: date, *, fan_out: bool = False, announce: Callable[[str], Event] | None = None
+) -> RunReport:
     """Plan and run everything due from the day after the watermark through ``as_of``.
 
     A day that has not come is refused (preview it instead). A run left unfinished by a crash is marked
     failed first, so a job is never stuck; one still making progress makes this a 409. With ``fan_out`` and
     more than one batch, batches go to the jobs queue and the report completes as workers finish; otherwise
     every batch runs here before this returns, and a failure marks the run failed before it is raised.
+    ``announce`` gives, for the new run's id, an event committed with the run's first record, before any work:
+    a run that fails part-way is announced all the same, a refused one never.
     """
     today = clock.business_today()
     if as_of > today:
@@ -230,10 +235,17 @@ def run_job(job: Job, as_of: date, *, fan_out: bool = False) -> RunReport:
     first_day = first_day_of(job, as_of)
     run_id = new_id("run_")
     started = clock.iso(clock.now())
-    JobRecord(
+    planning = JobRecord(
         job.name, f"run#{run_id}", as_of=as_of.isoformat(), status="planning", first_day=first_day.isoformat(),
         started_at=started, planned=0, batches=0, batches_done=0, processed=0, updated_at=_progress_stamp(),
-    ).save()  # fmt: skip
+    )  # fmt: skip
+    if announce is None:
+        planning.save()
+    else:
+        tx = Transaction()
+        tx.put(planning)
+        emit(tx, announce(run_id))
+        tx.commit()
     try:
         size = (job.batch_size or BATCH_SIZE) if fan_out else BATCH_SIZE
         batches = list(_chunks(job.due(first_day, as_of), size))

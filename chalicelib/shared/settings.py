@@ -42,6 +42,8 @@ class Settings(BaseModel):
     idempotency_retention_days: int = Field(default=30, ge=1)
     lookup_hash_key: Annotated[str, Field(min_length=32)]
     jwt_secret: Annotated[str, Field(min_length=32)]
+    # what the stage's CloudFront distribution sends its API origin (X-Origin-Verify); None: no distribution in front
+    origin_verify_secret: Annotated[str, Field(min_length=32)] | None = None
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=90)
     self_registration: bool = True

@@ -8,6 +8,7 @@ from chalice.app import Blueprint
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
+from chalicelib.members.service import MemberCodeNotCurrent
 from chalicelib.shared import clock
 from chalicelib.shared.errors import (
     AlreadyExists,
@@ -194,7 +195,7 @@ def get_my_wallet_entries(ctx: RequestContext) -> Reply:
     bp,
     "/v1/members/{member_id}/wallet/payments",
     "POST",
-    summary="Take a wallet payment at the counter (储值支付)",
+    summary="Take a wallet payment at the counter (储值支付), the member present",
     tag="wallet",
     access=PAY,
     body=WalletCounterPayment,
@@ -204,24 +205,27 @@ def get_my_wallet_entries(ctx: RequestContext) -> Reply:
     errors=(
         NotFound,
         PreconditionRequired,
-        IdempotencyKeyReused,
         ValidationFailed,
+        MemberCodeNotCurrent,
         service.MemberNotEligible,
         service.InsufficientBalance,
+        service.PaymentConflict,
     ),
 )
 def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     """A cashier takes a payment from the member's stored value for an order of the till, at any store of the chain:
     the same payment as a partner's `POST /v1/webhooks/wallet/payments` (principal and bonus split by the configured
-    order, never below zero) and the same answer. Requires an `Idempotency-Key`: a repeat (a retried request, a
-    double tap) answers the first answer with `duplicate: true` and takes nothing again. The audit log records who
-    took it (`wallet.paid`, with the order id).
+    order, never below zero) and the same answer. The member must be there: `member_code` is the code their pages
+    show now (`GET /v1/me/code`, scanned or typed), checked for this member. Once per store and `order_id`, for good:
+    the payment id is made from them, so a repeat from any tab or under any `Idempotency-Key` (still required, as on
+    every spending write) answers the first answer with `duplicate: true` and takes nothing again. The audit log
+    records who took it (`wallet.paid`, with the order id).
 
-    Errors: 409 `insufficient-balance` with `available_fen` when the wallet holds less; 404 for an unknown or erased
-    member; 422 `member-not-eligible` for a frozen member; 422 for a store that does not exist; 428 without
-    `Idempotency-Key`, 422 `idempotency-key-reused` with another body."""
-    assert ctx.idempotency is not None  # required: the request was refused without one
-    answer = service.pay_at_counter(member_id, ctx.body, ctx.idempotency)
+    Errors: 422 `member-code-not-current` for an expired, forged or another member's code, and nothing is taken; 409
+    `insufficient-balance` with `available_fen` when the wallet holds less; 409 `payment-conflict` for an order paid
+    before with another member or amount; 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen
+    member; 422 for a store that does not exist; 428 without `Idempotency-Key`."""
+    answer = service.pay_at_counter(member_id, ctx.body)
     return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
 
 

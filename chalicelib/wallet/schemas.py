@@ -187,15 +187,32 @@ class WalletEntryPage(Schema):
 
 
 class WalletCounterPayment(Input):
-    """A payment from the wallet (储值支付) a cashier takes at the counter, for an order of the till."""
+    """A payment from the wallet (储值支付) a cashier takes at the counter, for an order of the till, with the member
+    there to show their code."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"store_id": "SH-001", "amount_fen": 3600, "order_id": "SH001-20261130-0042"}]}
+        json_schema_extra={
+            "examples": [
+                {
+                    "store_id": "SH-001",
+                    "amount_fen": 3600,
+                    "order_id": "SH001-20261130-0042",
+                    "member_code": "668000123458493817",
+                }
+            ]
+        }
     )
 
     store_id: Id = Field(description="the store (门店) where it is paid: any store of the chain, which must exist")
     amount_fen: Amount = Field(description=f"what the wallet pays (支付金额); {FEN}")
-    order_id: Id = Field(description="the till's order or receipt number (订单号) it pays, kept with the payment")
+    order_id: Id = Field(
+        description="the till's order or receipt number (订单号) it pays: one payment per store and order, for good"
+    )
+    member_code: str = Field(
+        max_length=40, pattern=r"^[0-9A-Za-z-]+$",
+        description="the member's code (会员码) as scanned or typed from the member's pages now (`GET /v1/me/code`): "
+        "the member is there; accepted its minute and the next",
+    )  # fmt: skip
 
 
 class WalletCashRefundCreate(Input):

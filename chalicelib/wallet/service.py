@@ -11,6 +11,7 @@ they never return HTTP statuses.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 import json
@@ -490,20 +491,36 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
 COUNTER = "counter"  # the payments cashiers take at the counter, apart from every partner system's
 
 
-def pay_at_counter(member_id: str, request: WalletCounterPayment, key: IdempotencyKey) -> dict[str, Any]:
+def pay_at_counter(member_id: str, request: WalletCounterPayment) -> dict[str, Any]:
     """A wallet payment a cashier takes at the counter: the partner webhook's payment exactly (the split by the
     policy, never below zero, the payment's own refundable account, ``wallet.paid``), at any store of the chain that
-    exists, once per Idempotency-Key (kept the retention days: a repeat answers the first answer, another request under
-    the key is 422). Its payment id is made here (``wp_…``); the order it pays rides in its event. An unknown or erased
-    member is 404, a frozen one 422 ``member-not-eligible``."""
+    exists, with the member there (their current member code, else 422 ``member-code-not-current``).
+
+    Once per store and till order, for good, whatever Idempotency-Key or browser tab it comes from: its payment id is
+    made from them (``counter_payment_id``), a repeat answers the first answer and the same order with another member
+    or amount is 409 ``payment-conflict``, as a partner's payment id is. A repeat is answered even once the code it
+    carried has expired. An unknown or erased member is 404, a frozen one 422 ``member-not-eligible``."""
     if not store_exists(request.store_id):
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": f"no store {request.store_id!r}"}])
-    reused = IdempotencyKeyReused("This Idempotency-Key was used with a different request")
-    retention = get_settings().idempotency_retention_days
-    claim = Claim(f"wallet-payment|{COUNTER}|{key.caller}|{key.key}", key.request_hash, retention, reused)
-    payment = PartnerPayment(COUNTER, new_id("wp_"), request.store_id, clock.now(), request.order_id)
+    payment_id = counter_payment_id(request.store_id, request.order_id)
+    on = wallets()
+    content = {
+        "member_id": member_id,
+        "store_id": request.store_id,
+        "order_id": request.order_id,
+        "amount_fen": request.amount_fen,
+    }  # fmt: skip  the code changes every minute: not content
+    claim = Claim.of(f"wallet-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
     try:
-        return wallets().pay(member_id, payment, request.amount_fen, claim)
+        members.require_present(member_id, request.member_code)
+    except members.MemberCodeNotCurrent:
+        replayed = on.replay(claim)  # a retry of a payment taken while the code was current
+        if replayed is None:
+            raise
+        return replayed
+    payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id)
+    try:
+        return on.pay(member_id, payment, request.amount_fen, claim)
     except HolderUnavailable:
         _require_member(member_id)
         raise _not_eligible(HolderUnavailable(member_id)) from None
@@ -512,6 +529,11 @@ def pay_at_counter(member_id: str, request: WalletCounterPayment, key: Idempoten
         if members.status_of(member_id) != Status.ACTIVE:
             raise _not_eligible(HolderUnavailable(member_id)) from None
         raise
+
+
+def counter_payment_id(store_id: str, order_id: str) -> str:
+    """The payment id of a till order paid at the counter: the same store and order always make the same id."""
+    return "wp_" + hashlib.sha256(f"{store_id}\n{order_id}".encode()).hexdigest()[:26]
 
 
 def refund(partner: Caller, request: WalletRefund) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from chalicelib.identity import service as staff
 from chalicelib.identity.access import AnyStaff, MemberSelf, PartnerSigned, Public, Staff, StaffOrSelf
 from chalicelib.identity.records import StaffRecord
 from chalicelib.identity.rules import PERMISSIONS, Permission, Role
+from chalicelib.members import service as members
 from chalicelib.shared import clock
 from chalicelib.shared.http import ENDPOINTS
 from tests.conftest import STAFF_PASSWORD, item_counts, member_token, signed_headers, token_for
@@ -127,8 +128,17 @@ VALID_BODIES = {
     ("/v1/members/{member_id}/tier/override", "PUT"): {"kind": "floor", "tier": "gold", "until": "2030-01-01",
                                                        "reason": "x"},
     ("/v1/members/{member_id}/wallet/cash-refunds", "POST"): {"store_id": "SH-001", "reason": "x"},
-    ("/v1/members/{member_id}/wallet/payments", "POST"): {"store_id": "SH-001", "amount_fen": 1, "order_id": "x"},
+    ("/v1/members/{member_id}/wallet/payments", "POST"): {"store_id": "SH-001", "amount_fen": 1, "order_id": "x",
+                                                          "member_code": "shown now"},
 }  # fmt: skip
+
+
+def valid_body(path, method, member_id):
+    """A valid body of the route for ``member_id``: a member code is the one their pages show now."""
+    body = VALID_BODIES.get((path, method))
+    if body and "member_code" in body:
+        return {**body, "member_code": members.member_code(member_id).code}
+    return body
 
 
 def test_the_serve_routes_are_the_listed_ones():
@@ -146,7 +156,7 @@ def test_store_scope_limits_whom_staff_manage_never_whom_they_serve(api, path, m
     scoped = api.as_(token_for(["admin"], ("SH-001",)))
     headers = {"idempotency-key": "serve-or-manage-1", "if-match": '"1"',
                **({"content-type": "application/merge-patch+json"} if method == "PATCH" else {})}  # fmt: skip
-    answer = scoped.call(method, concrete(path, member["member_id"]), VALID_BODIES.get((path, method)),
+    answer = scoped.call(method, concrete(path, member["member_id"]), valid_body(path, method, member["member_id"]),
                          headers=headers)  # fmt: skip
     not_reached = answer.status == 404 and answer.body["detail"] == f"No member {member['member_id']!r}"
     assert answer.status != 422, (path, method, answer.body)  # give it a valid body above

@@ -71,6 +71,24 @@ def test_five_messages_a_day_then_429_writing_nothing(api, members):
         assert as_member(api, member_id).post("/v1/me/feedback", MESSAGE).status == 201  # a new business day
 
 
+def test_a_retried_message_is_kept_once_and_counted_once(api, members):
+    _, member = members["SH-001"]
+    key = {"idempotency-key": "feedback-retry-1"}
+    first = member.post("/v1/me/feedback", MESSAGE, headers=key)
+    assert first.status == 201, first.body
+    before = item_counts()
+    retried = member.post("/v1/me/feedback", MESSAGE, headers=key)
+    assert (retried.status, retried.body) == (201, first.body)
+    assert item_counts() == before
+    reused = member.post("/v1/me/feedback", {**MESSAGE, "text": "另一条"}, headers=key)
+    assert (reused.status, reused.body["type"].rsplit("/", 1)[1]) == (422, "idempotency-key-reused")
+    for n in range(4):  # the retry used none of the day's five
+        assert member.post("/v1/me/feedback", {**MESSAGE, "text": f"第{n}条"}).status == 201
+    assert member.post("/v1/me/feedback", MESSAGE, headers=key).status == 201  # a retry still answers after five
+    assert member.post("/v1/me/feedback", MESSAGE).status == 429
+    assert len(member.get("/v1/me/feedback").body["items"]) == 5
+
+
 @pytest.mark.parametrize(
     "body",
     [

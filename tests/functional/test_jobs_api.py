@@ -7,6 +7,7 @@ import pytest
 
 from chalicelib.points import service as points
 from chalicelib.shared import clock
+from chalicelib.shared.jobs import get_job
 from chalicelib.shared.settings import get_settings
 from tests.conftest import deliver, item_counts, member_token, token_for
 from tests.functional.test_tiers import drain_jobs
@@ -76,6 +77,23 @@ def test_who_asked_is_audited_and_what_the_job_booked_is_the_systems(api, aws, j
     assert [(e["target"], e["summary"]["run_id"]) for e in asked] == [("job/expire-points", started["run_id"])]
     assert asked[0]["actor"].startswith("staff:")
     assert not [e for e in entries if e["action"] == "points.expired"]  # the job's own writes are not staff writes
+
+
+def test_a_run_that_fails_part_way_is_still_attributed_to_who_asked(api, aws, jobs_queue, expired_yesterday,
+                                                                    monkeypatch):  # fmt: skip
+    def planning_fails(*_):
+        raise RuntimeError("the due index could not be read")
+
+    monkeypatch.setattr(type(get_job("expire-points")), "due", planning_fails)
+    assert api.post("/v1/jobs/expire-points/runs", {}).status == 500
+    (failed,) = api.get("/v1/jobs/expire-points/runs").body["items"]
+    assert failed["status"] == "failed"
+    deliver(aws, "audit")
+    today = clock.business_today()
+    entries = api.get(f"/v1/audit?from={today - timedelta(days=1)}&to={today}").body["items"]
+    (asked,) = [e for e in entries if e["action"] == "job.run-requested"]
+    assert (asked["target"], asked["summary"]["run_id"]) == ("job/expire-points", failed["run_id"])
+    assert asked["actor"].startswith("staff:")
 
 
 def test_a_day_to_come_an_unknown_job_and_an_on_request_job_are_refused_writing_nothing(api, jobs_queue):

@@ -160,6 +160,44 @@ class TestRateLimits:
         assert answers == [202, 202, 202, 429]
 
 
+class TestClientAddressBehindCloudFront:
+    """Behind the stage's distribution the gateway sees an edge's address; the viewer's counts, with the secret."""
+
+    SECRET = "origin-verify-secret-origin-verify-secret"
+
+    @pytest.fixture(autouse=True)
+    def distribution(self, api, monkeypatch):
+        monkeypatch.setenv("LOYALTY_ORIGIN_VERIFY_SECRET", self.SECRET)
+        monkeypatch.setenv("LOYALTY_OTP_REQUESTS_PER_ADDRESS_HOUR", "3")
+        get_settings.cache_clear()
+        yield
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+    def from_viewer(self, api, viewer, verify, phone):
+        headers = {"cloudfront-viewer-address": f"198.51.100.{viewer}:443"}
+        if verify:
+            headers["x-origin-verify"] = verify
+        return api.as_(None).post("/v1/auth/otp", {"phone": f"+86139000000{phone:02d}"}, headers=headers).status
+
+    def test_each_viewer_has_their_own_code_limit(self, api):
+        assert [self.from_viewer(api, i, self.SECRET, phone=i) for i in range(4)] == [202] * 4
+        assert [self.from_viewer(api, 0, self.SECRET, phone=10 + i) for i in range(3)] == [202, 202, 429]
+
+    @pytest.mark.parametrize("verify", [None, "a-guess-at-the-origin-secret-of-the-stage"])
+    def test_a_viewer_address_without_the_origin_secret_is_ignored(self, api, verify):
+        assert [self.from_viewer(api, i, verify, phone=i) for i in range(4)] == [202, 202, 202, 429]
+
+    def test_the_audit_trail_records_the_viewer(self, api):
+        headers = {"x-origin-verify": self.SECRET, "cloudfront-viewer-address": "2001:db8::7:50432"}
+        store = {"store_id": "SH-009", "name": "n", "city": "c", "region": "r"}
+        created = api.post("/v1/stores", store, headers=headers)
+        assert created.status == 201
+        envelopes = [json.loads(record.envelope) for record in OutboxRecord.scan()]
+        (event,) = [e for e in envelopes if e["type"] == "store.created"]
+        assert event["source_ip"] == "2001:db8::7"
+
+
 class TestJoiningAndStatus:
     def test_joining_online_can_be_closed(self, api, codes, monkeypatch):
         closed = get_settings().model_copy(update={"self_registration": False})

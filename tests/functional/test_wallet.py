@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from chalicelib.ledger.jobs import reconcile
+from chalicelib.members import codes
+from chalicelib.members import service as members
 from chalicelib.shared import clock
 from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.settings import get_settings
@@ -262,9 +264,11 @@ class TestPayments:
 class TestCounterPayments:
     """A cashier takes a wallet payment at the counter: the webhook's payment and answer, once per Idempotency-Key."""
 
-    def pay(self, api, member_id, amount, key="till-0001", store="BJ-001", order_id="BJ001-0042", token=None):
+    def pay(self, api, member_id, amount, key="till-0001", store="BJ-001", order_id="BJ001-0042", token=None,
+            code=None):  # fmt: skip
         cashier = api.as_(token or token_for(["cashier"], ("BJ-001",)))
-        body = {"store_id": store, "amount_fen": amount, "order_id": order_id}
+        shown = code or shown_code(member_id)
+        body = {"store_id": store, "amount_fen": amount, "order_id": order_id, "member_code": shown}
         return cashier.post(f"/v1/members/{member_id}/wallet/payments", body, headers={"idempotency-key": key})
 
     def test_a_cashier_takes_it_at_any_store_once_per_key_with_the_webhooks_answer(self, api, partner, member, plan):
@@ -278,7 +282,7 @@ class TestCounterPayments:
         assert first["wallet"] == {"principal_fen": 5_000, "bonus_fen": 1_000}
         repeat = ok(self.pay(api, member, 6_000, token=cashier), 201)
         assert repeat == {**first, "duplicate": True}
-        refused(self.pay(api, member, 1_000, token=cashier), 422, "idempotency-key-reused")
+        refused(self.pay(api, member, 1_000, token=cashier), 409, "payment-conflict")
         assert wallet(api, member)["total_fen"] == 6_000
         assert_books_are_the_sum_of_their_entries(api, member)
         (paid,) = events("wallet.paid")
@@ -293,9 +297,10 @@ class TestCounterPayments:
         assert problem["available_fen"] == 1_000
         nowhere = self.pay(api, member, 100, key="till-0002", store="NOWHERE", token=cashier)
         assert refused(nowhere, 422, "validation-failed")["errors"][0]["field"] == "store_id"
-        refused(self.pay(api, "mb_nobody", 100, key="till-0003", token=cashier), 404, "not-found")
+        nobody = codes.issue("mb_nobody", "80000009", clock.real_now(), get_settings().lookup_hash_key).code
+        refused(self.pay(api, "mb_nobody", 100, key="till-0003", token=cashier, code=nobody), 404, "not-found")
         assert item_counts() == before
-        body = {"store_id": "BJ-001", "amount_fen": 100, "order_id": "O-1"}
+        body = {"store_id": "BJ-001", "amount_fen": 100, "order_id": "O-1", "member_code": shown_code(member)}
         assert api.post(f"/v1/members/{member}/wallet/payments", body).status == 428
         assert api.as_(token_for(["finance"])).post(f"/v1/members/{member}/wallet/payments", body,
                                                     headers={"idempotency-key": "till-0004"}).status == 403  # fmt: skip
@@ -303,6 +308,46 @@ class TestCounterPayments:
         after_freezing = item_counts()
         refused(self.pay(api, member, 100, key="till-0005", token=cashier), 422, "member-not-eligible")
         assert item_counts() == after_freezing
+
+    def test_the_member_must_be_there_with_the_code_their_pages_show_now(self, api, partner, member):
+        ok(top_up(api, partner, {"member_id": member}, 1_000))
+        other, _ = member_token("13900000002")
+        key = get_settings().lookup_hash_key
+        current = shown_code(member)
+        expired = codes.issue(member, current[2:-6], clock.real_now() - timedelta(minutes=3), key).code
+        forged = current[:-1] + str((int(current[-1]) + 1) % 10)
+        cashier = token_for(["cashier"], ("BJ-001",))
+        before = item_counts()
+        for i, code in enumerate((expired, forged, shown_code(other), "66" + current[2:-6] + "000000")):
+            answer = self.pay(api, member, 100, key=f"till-code-{i}", order_id=f"O-{i}", code=code, token=cashier)
+            problem = refused(answer, 422, "member-code-not-current")
+            assert [error["field"] for error in problem["errors"]] == ["member_code"]
+        assert item_counts() == before
+        assert wallet(api, member)["total_fen"] == 1_000
+        missing = {"store_id": "BJ-001", "amount_fen": 100, "order_id": "O-9"}
+        cashier = api.as_(token_for(["cashier"], ("BJ-001",)))
+        answer = cashier.post(
+            f"/v1/members/{member}/wallet/payments", missing, headers={"idempotency-key": "till-code-9"}
+        )
+        assert refused(answer, 422, "validation-failed")["errors"][0]["field"] == "member_code"
+
+    def test_a_till_order_is_paid_once_from_any_tab_or_key(self, api, partner, member):
+        ok(top_up(api, partner, {"member_id": member}, 1_000))
+        first = ok(self.pay(api, member, 300, key="tab-1-key"), 201)
+        second_tab = ok(self.pay(api, member, 300, key="tab-2-key", token=token_for(["cashier"], ("BJ-001",))), 201)
+        assert second_tab == {**first, "duplicate": True}
+        key = get_settings().lookup_hash_key
+        stale = codes.issue(member, shown_code(member)[2:-6], clock.real_now() - timedelta(minutes=5), key).code
+        assert ok(self.pay(api, member, 300, key="tab-3-key", code=stale), 201)["duplicate"] is True  # a late retry
+        refused(self.pay(api, member, 400, key="tab-4-key"), 409, "payment-conflict")  # same order, other amount
+        other, _ = member_token("13900000002")
+        ok(top_up(api, partner, {"member_id": other}, 1_000, payment_id="T-2"))
+        refused(self.pay(api, other, 300, key="tab-5-key"), 409, "payment-conflict")  # same order, other member
+        elsewhere = ok(self.pay(api, member, 300, key="tab-6-key", store="SH-001"), 201)  # the same number elsewhere
+        assert elsewhere["payment_id"] != first["payment_id"]
+        assert wallet(api, member)["total_fen"] == 400
+        assert [e["payload"]["order_id"] for e in events("wallet.paid")] == ["BJ001-0042", "BJ001-0042"]
+        assert_books_are_the_sum_of_their_entries(api, member)
 
     def test_the_audit_log_says_who_took_it(self, api, aws, partner, member):
         ok(top_up(api, partner, {"member_id": member}, 1_000))
@@ -313,6 +358,11 @@ class TestCounterPayments:
         (taken,) = [e for e in entries if e["action"] == "wallet.paid"]
         assert taken["actor"].startswith("staff:")
         assert (taken["summary"]["order_id"], taken["summary"]["principal_fen"]) == ("BJ001-0042", 300)
+
+
+def shown_code(member_id):
+    """The code the member's pages show now (`GET /v1/me/code`), as the cashier scans it."""
+    return members.member_code(member_id).code
 
 
 def member_no(api, member_id):
@@ -595,7 +645,8 @@ def test_the_wallet_examples_tell_a_story_the_api_accepts(api):
     ok(signed(api, partner, "/v1/webhooks/wallet/payments", example(WalletPayment)))
     ok(signed(api, partner, "/v1/webhooks/wallet/refunds", example(WalletRefund)))
     counter = f"/v1/members/{member_id}/wallet/payments"
-    ok(api.post(counter, example(WalletCounterPayment), headers={"idempotency-key": "story-counter"}), 201)
+    at_the_till = {**example(WalletCounterPayment), "member_code": shown_code(member_id)}
+    ok(api.post(counter, at_the_till, headers={"idempotency-key": "story-counter"}), 201)
     ok(
         api.post(
             f"/v1/members/{member_id}/wallet/cash-refunds",

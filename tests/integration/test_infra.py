@@ -15,8 +15,10 @@ from cfnlint.api import lint_file
 from cfnlint.config import ManualArgs
 
 from chalicelib.shared.db import physical_name, registered_tables
+from chalicelib.shared.http import ORIGIN_VERIFY_HEADER
 from chalicelib.shared.topology import QUEUES, dead_letter_name, physical_queue_name
 from infra.resources import (
+    ALL_VIEWER_EXCEPT_HOST_HEADER,
     PII_KEY_ID,
     POLICY_STAGES,
     function_ids_from_package,
@@ -119,9 +121,26 @@ def test_every_function_learns_the_topic_jobs_queue_and_key_from_the_stack(resou
             ("LOYALTY_CURSOR_SECRET", "cursor_secret"),
             ("LOYALTY_LOOKUP_HASH_KEY", "lookup_hash_key"),
             ("LOYALTY_JWT_SECRET", "jwt_secret"),
+            ("LOYALTY_ORIGIN_VERIFY_SECRET", "origin_verify_secret"),
         ):
             expected = f"{{{{resolve:secretsmanager:loyalty/{STAGE}:SecretString:{key}}}}}"
             assert variables[name] == expected, (logical_id, name)
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
+def test_the_distribution_proves_itself_to_the_api_with_the_secret_the_api_holds(resources: dict[str, Any]) -> None:
+    """The API believes CloudFront-Viewer-Address only beside the origin secret: the distribution must send it, with
+    the very value the API function is given, and forward the viewer's address."""
+    (distribution,) = _of_type(resources, "AWS::CloudFront::Distribution").values()
+    config = distribution["DistributionConfig"]
+    (api_origin,) = [origin for origin in config["Origins"] if origin["Id"] == "api"]
+    secret = f"{{{{resolve:secretsmanager:loyalty/{STAGE}:SecretString:origin_verify_secret}}}}"
+    assert api_origin["OriginCustomHeaders"] == [{"HeaderName": ORIGIN_VERIFY_HEADER, "HeaderValue": secret}]
+    api_function = _of_type(resources, "AWS::Serverless::Function")["APIHandler"]
+    assert api_function["Environment"]["Variables"]["LOYALTY_ORIGIN_VERIFY_SECRET"] == secret
+    (to_api,) = [behaviour for behaviour in config["CacheBehaviors"] if behaviour["TargetOriginId"] == "api"]
+    assert to_api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER  # forwards CloudFront-Viewer-Address
 
 
 @pytest.mark.package
