@@ -3,8 +3,9 @@ import { api } from '../session'
 
 export const CATEGORIES = ['suggestion', 'complaint', 'praise', 'other']
 
-/** `POST /v1/me/feedback` with `{category, text (1–1000 characters, one line), contact_ok}`; 429 past 5 a day. */
-export const send = (body) => api.post('/me/feedback', body)
+/** `POST /v1/me/feedback` with `{category, text (1–1000 characters, one line), contact_ok}`; 429 past 5 a day.
+ * `key`, one per message the member means to send, makes a retried submit count once. */
+export const send = (body, key) => api.post('/me/feedback', body, { 'Idempotency-Key': key })
 
 /** `GET /v1/me/feedback`: the member's own messages, newest first, each with `status` and staff's `reply`. */
 export const mine = (cursor, limit = 20) => api.get('/me/feedback', { cursor, limit })
