@@ -1,4 +1,7 @@
-"""Composition root: settings, table binding, middleware and one blueprint per domain. No routes here."""
+"""Composition root: settings, table binding, middleware, the routes of the index and the non-HTTP handlers.
+
+Every route is registered here from the generated index (``chalicelib/routes.py``); a route's domain is imported
+on its first request, so a cold start imports only what its request needs."""
 
 import contextlib
 import gc
@@ -20,9 +23,10 @@ def collector_paused() -> Iterator[None]:
 with collector_paused():
     from chalice.app import Chalice
 
-    from chalicelib.blueprints import BLUEPRINTS
+    from chalicelib.platform import handlers
+    from chalicelib.routes import ROUTES
     from chalicelib.shared.db import bind_tables
-    from chalicelib.shared.http import install_http_conventions, install_preflight_routes
+    from chalicelib.shared.http import install_http_conventions, install_preflight_routes, install_routes
     from chalicelib.shared.logs import logger
     from chalicelib.shared.settings import get_settings
 
@@ -32,7 +36,7 @@ with collector_paused():
     app = Chalice(app_name="loyalty")
     app.api.binary_types = []
     install_http_conventions(app)
-    for blueprint in BLUEPRINTS:
-        app.register_blueprint(blueprint)
-    install_preflight_routes(app)
+    install_routes(app, ROUTES)
+    app.register_blueprint(handlers.bp)
+    install_preflight_routes(app, ROUTES)
 logger.debug("app ready", extra={"stage": settings.stage, "storage": settings.storage})

@@ -198,18 +198,23 @@ def stats_daily(day: date | None) -> None:
 @cli.command()
 @click.option("--check", is_flag=True, help="Exit 1 if the committed snapshot differs instead of writing it.")
 def openapi(check: bool) -> None:
-    """Write the OpenAPI snapshot (docs/openapi.json) from the code."""
-    from chalicelib.local.snapshot import SNAPSHOT, current_document
+    """Write the OpenAPI snapshot (docs/openapi.json) and the route index (chalicelib/routes.py) from the code."""
+    from chalicelib.local.snapshot import ROUTE_INDEX, SNAPSHOT, current_document, current_route_index
 
-    text = json.dumps(current_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    generated = {
+        SNAPSHOT: json.dumps(current_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+        ROUTE_INDEX: current_route_index(),
+    }
     if check:
-        if not SNAPSHOT.exists() or SNAPSHOT.read_text(encoding="utf-8") != text:
-            sys.exit(f"{SNAPSHOT} is out of date: run `python -m chalicelib.cli openapi`")
-        click.echo("OpenAPI snapshot is current")
+        for path, text in generated.items():
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                sys.exit(f"{path} is out of date: run `python -m chalicelib.cli openapi`")
+        click.echo("OpenAPI snapshot and route index are current")
         return
-    SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
-    SNAPSHOT.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {SNAPSHOT}")
+    for path, text in generated.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {path}")
 
 
 @cli.group()

@@ -646,7 +646,7 @@ def _web_outputs() -> Template:
 def drift_metrics() -> list[str]:
     """The drift metric of every registered book (``PointsDrift``, ``GrowthDrift`` ...), as reconciliation
     publishes them."""
-    import chalicelib.blueprints  # noqa: F401  registers every book
+    import chalicelib.declarations  # noqa: F401  registers every book
     from chalicelib.ledger.jobs import drift_metric
     from chalicelib.ledger.registry import ledger
 
@@ -739,7 +739,7 @@ def render_policy(stage: str) -> Template:
     one the stage's alias points to (``kms:ResourceAliases``, a multivalued key: ForAnyValue). The key policy
     lets IAM policies grant use; an alias change takes up to five minutes to reach authorization.
     """
-    import chalicelib.blueprints  # noqa: F401  declares every table before they are listed
+    import chalicelib.declarations  # noqa: F401  declares every table before they are listed
 
     prefix = stack_prefix(stage)
     tables = registered_tables()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from chalice.app import Blueprint
 from pydantic import Field, StringConstraints, model_validator
 
 from chalicelib.audit import service
@@ -13,8 +12,6 @@ from chalicelib.identity.rules import Permission
 from chalicelib.shared.errors import InvalidCursor
 from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, UTC_INSTANT, Day
 from chalicelib.shared.http import Input, Reply, RequestContext, Schema, endpoint
-
-bp = Blueprint(__name__)
 
 
 class AuditQuery(Input):
@@ -57,7 +54,7 @@ class AuditPage(Schema):
     next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
-@endpoint(bp, "/v1/audit", "GET", summary="Read the audit log", tag="audit", access=Staff(Permission.AUDIT_READ),
+@endpoint("/v1/audit", "GET", summary="Read the audit log", tag="audit", access=Staff(Permission.AUDIT_READ),
           query=AuditQuery, response=AuditPage, errors=(InvalidCursor,))  # fmt: skip
 def read_audit(ctx: RequestContext) -> Reply:
     """Audit log entries (审计日志) between two business days, newest first, optionally of one actor

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-
 from chalicelib.counter.schemas import CounterPoints, CounterTier, CounterView, CounterWallet
 from chalicelib.identity.access import Staff
 from chalicelib.identity.rules import Permission
@@ -17,11 +15,10 @@ from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.tiers import service as tiers
 from chalicelib.wallet import service as wallet
 
-bp = Blueprint(__name__)
 SERVE = Staff(Permission.MEMBERS_READ, serves=True)
 
 
-@endpoint(bp, "/v1/members/{member_id}/counter", "GET",
+@endpoint("/v1/members/{member_id}/counter", "GET",
           summary="Serve a member: who, tier and benefits, points, stored value",
           tag="counter", access=SERVE, response=CounterView, errors=(NotFound,))  # fmt: skip
 def counter_view(ctx: RequestContext, member_id: str) -> Reply:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-
 from chalicelib.feedback import service
 from chalicelib.feedback.schemas import (
     Feedback,
@@ -27,12 +25,11 @@ from chalicelib.shared.errors import (
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
 from chalicelib.shared.pagination import PageQuery
 
-bp = Blueprint(__name__)
 READ = Staff(Permission.FEEDBACK_READ)
 REPLY = Staff(Permission.FEEDBACK_REPLY)
 
 
-@endpoint(bp, "/v1/me/feedback", "POST", summary="Write to the service desk (意见反馈)", tag="me", access=MEMBER,
+@endpoint("/v1/me/feedback", "POST", summary="Write to the service desk (意见反馈)", tag="me", access=MEMBER,
           body=FeedbackCreate, response=MyFeedback, status=201, idempotency="optional",
           errors=(RateLimited, IdempotencyKeyReused))  # fmt: skip
 def write_feedback(ctx: RequestContext) -> Reply:
@@ -50,7 +47,7 @@ def write_feedback(ctx: RequestContext) -> Reply:
     return Reply(MyFeedback.model_validate(kept), status=201)
 
 
-@endpoint(bp, "/v1/me/feedback", "GET", summary="My messages to the service desk and their answers", tag="me",
+@endpoint("/v1/me/feedback", "GET", summary="My messages to the service desk and their answers", tag="me",
           access=MEMBER, query=PageQuery, response=MyFeedbackPage, errors=(InvalidCursor,))  # fmt: skip
 def list_my_feedback(ctx: RequestContext) -> Reply:
     """The member's own messages, newest first, each with its status and staff's answer."""
@@ -58,7 +55,7 @@ def list_my_feedback(ctx: RequestContext) -> Reply:
     return Reply(MyFeedbackPage.model_validate({"items": items, "next_cursor": cursor}))
 
 
-@endpoint(bp, "/v1/feedback", "GET", summary="Members' feedback, open or closed, newest first", tag="feedback",
+@endpoint("/v1/feedback", "GET", summary="Members' feedback, open or closed, newest first", tag="feedback",
           access=READ, query=FeedbackQuery, response=FeedbackPage, errors=(InvalidCursor,))  # fmt: skip
 def list_feedback(ctx: RequestContext) -> Reply:
     """Members' messages (意见反馈) of a status (`open` by default), newest first, paged: category, text, whether the
@@ -70,7 +67,7 @@ def list_feedback(ctx: RequestContext) -> Reply:
     return Reply(FeedbackPage.model_validate({"items": items, "next_cursor": cursor}))
 
 
-@endpoint(bp, "/v1/feedback/{feedback_id}", "PATCH", summary="Close a member's feedback, with an answer",
+@endpoint("/v1/feedback/{feedback_id}", "PATCH", summary="Close a member's feedback, with an answer",
           tag="feedback", access=REPLY, body=FeedbackClose, response=Feedback, if_match=True, etag=True,
           errors=(NotFound, PreconditionFailed, PreconditionRequired, service.FeedbackClosed))  # fmt: skip
 def close_feedback(ctx: RequestContext, feedback_id: str) -> Reply:

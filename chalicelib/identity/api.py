@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-
 from chalicelib.identity import member_auth, service
 from chalicelib.identity.access import ANY_STAFF, MEMBER, PUBLIC, Staff
 from chalicelib.identity.records import StaffRecord
@@ -37,7 +35,6 @@ from chalicelib.shared.errors import (
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag, source_ip
 from chalicelib.shared.pagination import PageQuery
 
-bp = Blueprint(__name__)
 ADMIN = Staff(Permission.STAFF_ADMIN)
 
 
@@ -50,7 +47,7 @@ def _staff_reply(record: StaffRecord, status: int = 200) -> Reply:
     return Reply(body, status=status, headers={"ETag": etag(body.version), "Location": f"/v1/staff/{body.staff_id}"})
 
 
-@endpoint(bp, "/v1/auth/token", "POST", summary="Log in as staff", tag="auth", access=PUBLIC,
+@endpoint("/v1/auth/token", "POST", summary="Log in as staff", tag="auth", access=PUBLIC,
           body=LoginRequest, response=Tokens, errors=(Unauthenticated, RateLimited))  # fmt: skip
 def log_in(ctx: RequestContext) -> Reply:
     """Staff log in with username and password and get an access token (a JWT, 15 minutes) and a refresh token
@@ -61,7 +58,7 @@ def log_in(ctx: RequestContext) -> Reply:
     return Reply(service.log_in(login.username, login.password))
 
 
-@endpoint(bp, "/v1/auth/refresh", "POST", summary="Exchange a refresh token for new tokens", tag="auth",
+@endpoint("/v1/auth/refresh", "POST", summary="Exchange a refresh token for new tokens", tag="auth",
           access=PUBLIC, body=RefreshRequest, response=Tokens, errors=(Unauthenticated,))  # fmt: skip
 def refresh(ctx: RequestContext) -> Reply:
     """Exchange a refresh token (staff or member) for a new pair: the one sent is revoked, and the account's
@@ -72,7 +69,7 @@ def refresh(ctx: RequestContext) -> Reply:
     return Reply(service.refresh(ctx.body.refresh_token))
 
 
-@endpoint(bp, "/v1/auth/logout", "POST", summary="Revoke a refresh token", tag="auth", access=PUBLIC,
+@endpoint("/v1/auth/logout", "POST", summary="Revoke a refresh token", tag="auth", access=PUBLIC,
           body=RefreshRequest, status=204)  # fmt: skip
 def log_out(ctx: RequestContext) -> Reply:
     """Revoke a refresh token (staff or member), ending that session: its access token lapses within its 15
@@ -81,7 +78,7 @@ def log_out(ctx: RequestContext) -> Reply:
     return Reply(status=204)
 
 
-@endpoint(bp, "/v1/auth/otp", "POST", summary="Text a one-time code to a member's phone", tag="auth",
+@endpoint("/v1/auth/otp", "POST", summary="Text a one-time code to a member's phone", tag="auth",
           access=PUBLIC, body=CodeRequest, response=CodeSent, status=202,
           errors=(RateLimited, ValidationFailed))  # fmt: skip
 def request_code(ctx: RequestContext) -> Reply:
@@ -96,7 +93,7 @@ def request_code(ctx: RequestContext) -> Reply:
     return Reply(CodeSent(expires_in=expires_in, resend_after=member_auth.PER_PHONE[0].seconds), status=202)
 
 
-@endpoint(bp, "/v1/auth/member-token", "POST", summary="Log in (or join) as a member with a code or password",
+@endpoint("/v1/auth/member-token", "POST", summary="Log in (or join) as a member with a code or password",
           tag="auth", access=PUBLIC, body=MemberLogin, response=Tokens,
           errors=(Unauthenticated, RateLimited, ValidationFailed, member_auth.RegistrationClosed,
                   member_auth.MembershipFrozen))  # fmt: skip
@@ -115,7 +112,7 @@ def member_token(ctx: RequestContext) -> Reply:
     return Reply(member_auth.log_in_with_password(login.phone, login.password, source_ip(ctx.request)))
 
 
-@endpoint(bp, "/v1/me/password", "PUT", summary="Set or change my password (ends my other sessions)", tag="me",
+@endpoint("/v1/me/password", "PUT", summary="Set or change my password (ends my other sessions)", tag="me",
           access=MEMBER, body=MemberPasswordSet, response=Tokens,
           errors=(Unauthenticated, ValidationFailed, RateLimited))  # fmt: skip
 def set_my_password(ctx: RequestContext) -> Reply:
@@ -131,7 +128,7 @@ def set_my_password(ctx: RequestContext) -> Reply:
     return Reply(member_auth.set_password(caller.id, body.password, body.current_password, body.code, caller.auth_time))
 
 
-@endpoint(bp, "/v1/staff", "POST", summary="Create a staff account", tag="staff", access=ADMIN,
+@endpoint("/v1/staff", "POST", summary="Create a staff account", tag="staff", access=ADMIN,
           body=StaffCreate, response=StaffOut, status=201, etag=True, errors=(AlreadyExists,))  # fmt: skip
 def create_staff(ctx: RequestContext) -> Reply:
     """Create a staff account (员工) with roles and an optional store scope: `stores` limits what they
@@ -141,7 +138,7 @@ def create_staff(ctx: RequestContext) -> Reply:
     return _staff_reply(service.create_staff(ctx.body), 201)
 
 
-@endpoint(bp, "/v1/staff", "GET", summary="List staff accounts", tag="staff", access=ADMIN, query=PageQuery,
+@endpoint("/v1/staff", "GET", summary="List staff accounts", tag="staff", access=ADMIN, query=PageQuery,
           response=StaffPage, errors=(InvalidCursor,))  # fmt: skip
 def list_staff(ctx: RequestContext) -> Reply:
     """Staff accounts, paged with `limit` and `cursor`."""
@@ -150,14 +147,14 @@ def list_staff(ctx: RequestContext) -> Reply:
     return Reply(StaffPage.model_validate({"items": items, "next_cursor": cursor}))
 
 
-@endpoint(bp, "/v1/staff/{staff_id}", "GET", summary="Read a staff account", tag="staff", access=ADMIN,
+@endpoint("/v1/staff/{staff_id}", "GET", summary="Read a staff account", tag="staff", access=ADMIN,
           response=StaffOut, etag=True, errors=(NotFound,))  # fmt: skip
 def get_staff(ctx: RequestContext, staff_id: str) -> Reply:
     """One staff account, with its `ETag` for a later edit. Errors: 404 for an unknown id."""
     return _staff_reply(service.get_staff(staff_id))
 
 
-@endpoint(bp, "/v1/staff/{staff_id}", "PATCH", summary="Re-role, re-scope, disable or enable staff",
+@endpoint("/v1/staff/{staff_id}", "PATCH", summary="Re-role, re-scope, disable or enable staff",
           tag="staff", access=ADMIN, body=StaffPatch, response=StaffOut, if_match=True, etag=True,
           errors=(NotFound, PreconditionFailed, PreconditionRequired, service.LockingOut))  # fmt: skip
 def update_staff(ctx: RequestContext, staff_id: str) -> Reply:
@@ -171,7 +168,7 @@ def update_staff(ctx: RequestContext, staff_id: str) -> Reply:
     return _staff_reply(service.update_staff(staff_id, patch.changes(), ctx.if_match, by=ctx.caller.id))
 
 
-@endpoint(bp, "/v1/staff/{staff_id}/password", "PUT", summary="Reset a staff password (unlocks the account)",
+@endpoint("/v1/staff/{staff_id}/password", "PUT", summary="Reset a staff password (unlocks the account)",
           tag="staff", access=ADMIN, body=PasswordReset, status=204, errors=(NotFound,))  # fmt: skip
 def reset_password(ctx: RequestContext, staff_id: str) -> Reply:
     """Set a new password for a staff account: unlocks it and ends every session it has.
@@ -180,7 +177,7 @@ def reset_password(ctx: RequestContext, staff_id: str) -> Reply:
     return Reply(status=204)
 
 
-@endpoint(bp, "/v1/staff/me", "GET", summary="Who I am: my account, roles, stores and permissions", tag="staff",
+@endpoint("/v1/staff/me", "GET", summary="Who I am: my account, roles, stores and permissions", tag="staff",
           access=ANY_STAFF, response=StaffMe)  # fmt: skip
 def get_staff_me(ctx: RequestContext) -> Reply:
     """The calling staff member's account (id, username, display name) with the roles and stores their session
@@ -193,7 +190,7 @@ def get_staff_me(ctx: RequestContext) -> Reply:
                          roles=sorted(grant.roles), stores=sorted(grant.stores), permissions=permissions))  # fmt: skip
 
 
-@endpoint(bp, "/v1/roles", "GET", summary="The roles and the permissions each grants", tag="staff",
+@endpoint("/v1/roles", "GET", summary="The roles and the permissions each grants", tag="staff",
           access=ANY_STAFF, response=RoleMatrix)  # fmt: skip
 def list_roles(ctx: RequestContext) -> Reply:
     """The permission matrix (权限矩阵): each role (收银员, 店长, 市场专员, 客服人员, 财务人员, 管理员) with its zh-CN

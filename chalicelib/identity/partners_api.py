@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-
 from chalicelib.identity import partners
 from chalicelib.identity.access import PARTNER, Staff
 from chalicelib.identity.rules import Permission
@@ -27,7 +25,6 @@ from chalicelib.shared.errors import (
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
 from chalicelib.shared.pagination import PageQuery
 
-bp = Blueprint(__name__)
 ADMIN = Staff(Permission.PARTNERS_ADMIN)
 
 
@@ -49,7 +46,7 @@ def _issued(issued: partners.Issued, status: int) -> Reply:
     return Reply(body, status=status, headers=headers)
 
 
-@endpoint(bp, "/v1/partners", "POST", summary="Create a partner and its first secret (shown once)", tag="partners",
+@endpoint("/v1/partners", "POST", summary="Create a partner and its first secret (shown once)", tag="partners",
           access=ADMIN, body=PartnerCreate, response=PartnerIssued, status=201, etag=True)  # fmt: skip
 def create_partner(ctx: RequestContext) -> Reply:
     """Register a partner system (合作方: a POS, e-shop or mini-program backend) acting for the stores
@@ -59,7 +56,7 @@ def create_partner(ctx: RequestContext) -> Reply:
     return _issued(partners.create_partner(data.name, data.stores, enrols_members=data.enrols_members), 201)
 
 
-@endpoint(bp, "/v1/partners", "GET", summary="List partners", tag="partners", access=ADMIN, query=PageQuery,
+@endpoint("/v1/partners", "GET", summary="List partners", tag="partners", access=ADMIN, query=PageQuery,
           response=PartnerPage, errors=(InvalidCursor,))  # fmt: skip
 def list_partners(ctx: RequestContext) -> Reply:
     """Partner systems, paged with `limit` and `cursor`. Secrets are listed by id and dates only."""
@@ -67,14 +64,14 @@ def list_partners(ctx: RequestContext) -> Reply:
     return Reply(PartnerPage(items=[_body(partner) for partner in found], next_cursor=cursor))
 
 
-@endpoint(bp, "/v1/partners/{partner_id}", "GET", summary="Read a partner", tag="partners", access=ADMIN,
+@endpoint("/v1/partners/{partner_id}", "GET", summary="Read a partner", tag="partners", access=ADMIN,
           response=Partner, etag=True, errors=(NotFound,))  # fmt: skip
 def get_partner(ctx: RequestContext, partner_id: str) -> Reply:
     """One partner system with its secrets' ids and dates, and its `ETag`. Errors: 404 for an unknown id."""
     return _reply(partners.get_partner(partner_id))
 
 
-@endpoint(bp, "/v1/partners/{partner_id}", "PATCH", summary="Rename, re-scope, disable or enable a partner",
+@endpoint("/v1/partners/{partner_id}", "PATCH", summary="Rename, re-scope, disable or enable a partner",
           tag="partners", access=ADMIN, body=PartnerPatch, response=Partner, if_match=True, etag=True,
           errors=(NotFound, PreconditionFailed, PreconditionRequired))  # fmt: skip
 def update_partner(ctx: RequestContext, partner_id: str) -> Reply:
@@ -91,7 +88,7 @@ def update_partner(ctx: RequestContext, partner_id: str) -> Reply:
     return _reply(partners.update_partner(partner_id, changes, ctx.if_match))
 
 
-@endpoint(bp, "/v1/partners/{partner_id}/secrets", "POST", summary="Add a second secret to rotate to (shown once)",
+@endpoint("/v1/partners/{partner_id}/secrets", "POST", summary="Add a second secret to rotate to (shown once)",
           tag="partners", access=ADMIN, response=PartnerIssued, status=201,
           errors=(NotFound, partners.TooManySecrets))  # fmt: skip
 def add_secret(ctx: RequestContext, partner_id: str) -> Reply:
@@ -102,7 +99,7 @@ def add_secret(ctx: RequestContext, partner_id: str) -> Reply:
     return _issued(partners.add_secret(partner_id), 201)
 
 
-@endpoint(bp, "/v1/partners/{partner_id}/secrets/{secret_id}", "DELETE", summary="Revoke a secret",
+@endpoint("/v1/partners/{partner_id}/secrets/{secret_id}", "DELETE", summary="Revoke a secret",
           tag="partners", access=ADMIN, status=204, errors=(NotFound,))  # fmt: skip
 def revoke_secret(ctx: RequestContext, partner_id: str, secret_id: str) -> Reply:
     """Revoke one of a partner's secrets: signatures made with it stop working within 30 seconds.
@@ -111,7 +108,7 @@ def revoke_secret(ctx: RequestContext, partner_id: str, secret_id: str) -> Reply
     return Reply(status=204)
 
 
-@endpoint(bp, "/v1/webhooks/ping", "POST", summary="Check a partner's request signing", tag="webhooks",
+@endpoint("/v1/webhooks/ping", "POST", summary="Check a partner's request signing", tag="webhooks",
           access=PARTNER, body=WebhookPing, response=PingAnswer, errors=(Unauthenticated,))  # fmt: skip
 def ping(ctx: RequestContext) -> Reply:
     """Check request signing before using the real webhooks: any JSON object, signed with `X-Partner-Id` and

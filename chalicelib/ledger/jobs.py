@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from chalicelib.ledger.registry import ledger
+from chalicelib.shared import schedules
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import emit, new_event
@@ -23,7 +24,7 @@ class ReconcileLedger(Job):
     """Check every book of the accounts written since the last run against their entries."""
 
     name = "reconcile-ledger"
-    schedule = "cron(0 19 * * ? *)"  # 03:00 Asia/Shanghai, after the other nightly jobs
+    schedule = schedules.RECONCILE_LEDGER
     description = "Check every book's balance against its entries"
     batch_size = PARTITIONS_PER_BATCH
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import io
 import json
 import socket
 import threading
@@ -35,6 +36,7 @@ from chalicelib.local import arrivals, queries, queues, transactions
 from chalicelib.local.files import private_file
 
 _LIST_MOTO_MODULES = _moto_backends.list_of_moto_modules
+_FRAMING = {"connection", "transfer-encoding", "content-length"}  # the kept-alive handler sets its own
 _WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
 
@@ -48,6 +50,44 @@ class _QuietHandler(MotoRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Requests are not logged: the emulator would drown the platform's own logs."""
+
+    def run_wsgi(self) -> None:
+        """Answer on a kept-alive connection, as DynamoDB does. werkzeug closes every connection (and waits 10 ms
+        after each answer to drain the socket), so every request paid a new TCP connection. A request whose length
+        is known is read whole, and the answer (the locked app returns it whole) goes out with its length; a
+        request without a length is answered by werkzeug, which closes the connection."""
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            super().run_wsgi()
+            return
+        if self.headers.get("Expect", "").lower().strip() == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        environ = self.make_environ()
+        environ["wsgi.input"] = io.BytesIO(self.rfile.read(int(length)))
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+            started[:] = [status, headers]
+            return _no_write
+
+        body = b"".join(self.server.app(environ, start_response))
+        status, headers = started
+        code, _, reason = status.partition(" ")
+        self.send_response(int(code), reason)
+        head = environ["REQUEST_METHOD"] == "HEAD"  # its Content-Length is the app's: that of the body not sent
+        for name, value in headers:
+            if name.lower() not in _FRAMING or (head and name.lower() == "content-length"):
+                self.send_header(name, value)
+        if not head:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+        self.wfile.flush()
+
+
+def _no_write(data: bytes) -> None:
+    raise NotImplementedError("the locked app returns its answer whole")
 
 
 class LockedEmulator(ThreadedMotoServer):

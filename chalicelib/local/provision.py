@@ -29,7 +29,7 @@ class Provisioned:
 
 
 def provision(prefix: str, region: str, endpoint_url: str | None = None) -> Provisioned:
-    import chalicelib.blueprints  # noqa: F401  declares every table before they are listed
+    import chalicelib.declarations  # noqa: F401  declares every table before they are listed
 
     """Create every resource that does not exist yet; safe to run again."""
     dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url)

@@ -1,12 +1,15 @@
-"""The committed OpenAPI snapshot and how to build the current document without AWS."""
+"""What the endpoint declarations generate and the repository commits: the OpenAPI snapshot and the route index
+``app.py`` registers; both are built without AWS."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+ROUTE_INDEX = Path(__file__).resolve().parents[1] / "routes.py"
 
 _PLACEHOLDERS = {
     "LOYALTY_TABLE_PREFIX": "loyalty-snapshot",
@@ -21,11 +24,33 @@ _PLACEHOLDERS = {
 }
 
 
-def current_document() -> dict[str, Any]:
-    """The OpenAPI document the code describes now (importing the app needs settings, not AWS)."""
+def _declare_everything() -> None:
+    """Import every declaration (that needs settings, not AWS)."""
     for name, value in _PLACEHOLDERS.items():
         os.environ.setdefault(name, value)
-    import app  # noqa: F401  registers every route
+    import chalicelib.declarations  # noqa: F401
+
+
+def current_document() -> dict[str, Any]:
+    """The OpenAPI document the code describes now."""
+    _declare_everything()
     from chalicelib.shared.openapi import build_document
 
     return build_document()
+
+
+def current_route_index() -> str:
+    """The text of ``chalicelib/routes.py`` as the declarations describe the routes now."""
+    _declare_everything()
+    from chalicelib.shared.http import declared_routes
+
+    lines = "".join(f"    Route({', '.join(json.dumps(part) for part in route)}),\n" for route in declared_routes())
+    return f'''"""Every HTTP route and the module declaring it, generated from the ``endpoint`` declarations by
+``python -m chalicelib.cli openapi`` (``--check`` and a test fail when it drifts): do not edit. ``app.py`` registers
+these routes with Chalice and imports a route's module on its first request."""
+
+from chalicelib.shared.http import Route
+
+ROUTES = (
+{lines})
+'''

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-
 from chalicelib.audit.service import record_read
 from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
@@ -31,7 +29,6 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
 
-bp = Blueprint(__name__)
 LIST = Staff(Permission.MEMBERS_READ)
 FIND = Staff(Permission.MEMBERS_READ, serves=True)
 READ_OR_SELF = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
@@ -68,7 +65,7 @@ def reachable(caller: Caller, member_id: str) -> str:
     return member_id
 
 
-@endpoint(bp, "/v1/members", "POST", summary="Register a member", tag="members", access=REGISTER, body=MemberCreate,
+@endpoint("/v1/members", "POST", summary="Register a member", tag="members", access=REGISTER, body=MemberCreate,
           response=MemberOut, status=201, idempotency="optional", etag=True,
           errors=(service.PhoneTaken, service.MemberNoTaken, IdempotencyKeyReused))  # fmt: skip
 def register_member(ctx: RequestContext) -> Reply:
@@ -87,7 +84,7 @@ def register_member(ctx: RequestContext) -> Reply:
     return _member_reply(ctx.caller, service.get_member(member_id), 201)
 
 
-@endpoint(bp, "/v1/members/{member_id}", "GET", summary="Read a member", tag="members", access=READ_OR_SELF,
+@endpoint("/v1/members/{member_id}", "GET", summary="Read a member", tag="members", access=READ_OR_SELF,
           response=MemberOut, etag=True, errors=(NotFound,))  # fmt: skip
 def get_member(ctx: RequestContext, member_id: str) -> Reply:
     """A member's profile with its `ETag`. Staff without `pii:read`, or serving a member whose home store is
@@ -98,7 +95,7 @@ def get_member(ctx: RequestContext, member_id: str) -> Reply:
     return _member_reply(ctx.caller, service.get_member(member_id))
 
 
-@endpoint(bp, "/v1/members/{member_id}", "PATCH", summary="Edit a member (JSON merge patch)", tag="members",
+@endpoint("/v1/members/{member_id}", "PATCH", summary="Edit a member (JSON merge patch)", tag="members",
           access=WRITE,
           body=MemberPatch, response=MemberOut, if_match=True, etag=True,
           errors=(NotFound, PreconditionFailed, PreconditionRequired, service.PhoneTaken,
@@ -119,7 +116,7 @@ def update_member(ctx: RequestContext, member_id: str) -> Reply:
     return _member_reply(ctx.caller, service.update(member_id, patch.changes(), ctx.if_match))
 
 
-@endpoint(bp, "/v1/members/{member_id}", "DELETE", summary="Erase a member (PIPL/GDPR)", tag="members", access=ERASE,
+@endpoint("/v1/members/{member_id}", "DELETE", summary="Erase a member (PIPL/GDPR)", tag="members", access=ERASE,
           status=204, errors=(NotFound, service.MemberHoldsValue))  # fmt: skip
 def erase_member(ctx: RequestContext, member_id: str) -> Reply:
     """Erase a member (PIPL/GDPR 删除): the profile is anonymised (blank name, personal fields removed,
@@ -133,7 +130,7 @@ def erase_member(ctx: RequestContext, member_id: str) -> Reply:
     return Reply(status=204)
 
 
-@endpoint(bp, "/v1/members/lookup", "POST", summary="Find a member by phone, member number, email or member code",
+@endpoint("/v1/members/lookup", "POST", summary="Find a member by phone, member number, email or member code",
           tag="members", access=FIND,
           body=Lookup, response=MemberOut, etag=True,
           errors=(NotFound, ValidationFailed, service.AmbiguousEmail))  # fmt: skip
@@ -149,7 +146,7 @@ def lookup_member(ctx: RequestContext) -> Reply:
     return _member_reply(ctx.caller, member)
 
 
-@endpoint(bp, "/v1/members", "GET", summary="List members", tag="members", access=LIST, query=MemberListQuery,
+@endpoint("/v1/members", "GET", summary="List members", tag="members", access=LIST, query=MemberListQuery,
           response=MemberPage, errors=(InvalidCursor,))  # fmt: skip
 def list_members(ctx: RequestContext) -> Reply:
     """Members, newest registration first, filtered by home store, tier, status and registration days.
@@ -169,7 +166,7 @@ def list_members(ctx: RequestContext) -> Reply:
     return Reply(MemberPage.model_validate({"items": rows, "next_cursor": next_cursor}))
 
 
-@endpoint(bp, "/v1/members/search", "POST", summary="Search members by phone, member number or name", tag="members",
+@endpoint("/v1/members/search", "POST", summary="Search members by phone, member number or name", tag="members",
           access=LIST, body=MemberSearch, response=MemberPage, errors=(InvalidCursor,))  # fmt: skip
 def search_members(ctx: RequestContext) -> Reply:
     """Members matching what was typed in the back office's search box (`q`, in the body: personal data never
@@ -187,13 +184,13 @@ def search_members(ctx: RequestContext) -> Reply:
     return Reply(MemberPage.model_validate({"items": rows, "next_cursor": next_cursor}))
 
 
-@endpoint(bp, "/v1/me", "GET", summary="Read my profile", tag="me", access=MEMBER, response=MemberOut, etag=True)
+@endpoint("/v1/me", "GET", summary="Read my profile", tag="me", access=MEMBER, response=MemberOut, etag=True)
 def get_me(ctx: RequestContext) -> Reply:
     """The member's own profile, unmasked, with its `ETag` for `PATCH /v1/me`."""
     return _member_reply(ctx.caller, service.get_member(ctx.caller.id))
 
 
-@endpoint(bp, "/v1/me", "PATCH", summary="Edit my profile (JSON merge patch)", tag="me", access=MEMBER,
+@endpoint("/v1/me", "PATCH", summary="Edit my profile (JSON merge patch)", tag="me", access=MEMBER,
           body=MyProfilePatch, response=MemberOut, if_match=True, etag=True,
           errors=(PreconditionFailed, PreconditionRequired))  # fmt: skip
 def update_me(ctx: RequestContext) -> Reply:
@@ -208,7 +205,7 @@ def update_me(ctx: RequestContext) -> Reply:
     return _member_reply(ctx.caller, service.update(ctx.caller.id, patch.changes(), ctx.if_match))
 
 
-@endpoint(bp, "/v1/me/code", "GET", summary="My member code (会员码) for the counter, refreshed every minute",
+@endpoint("/v1/me/code", "GET", summary="My member code (会员码) for the counter, refreshed every minute",
           tag="me", access=MEMBER, response=MemberCodeOut)  # fmt: skip
 def get_my_code(ctx: RequestContext) -> Reply:
     """The member's code (会员码) to show as a QR code and barcode at the counter: `66` + the member number +

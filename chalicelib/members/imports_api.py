@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from chalice.app import Blueprint, Response
+from chalice.app import Response
 
 from chalicelib.identity.access import Staff
 from chalicelib.identity.rules import Permission
@@ -14,11 +14,10 @@ from chalicelib.shared import clock
 from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 
-bp = Blueprint(__name__)
 IMPORT = Staff(Permission.MEMBERS_IMPORT)
 
 
-@endpoint(bp, "/v1/members/imports", "POST", summary="Create a member import and get its upload URL",
+@endpoint("/v1/members/imports", "POST", summary="Create a member import and get its upload URL",
           tag="member imports", access=IMPORT, body=ImportCreate, response=ImportCreated, status=201)  # fmt: skip
 def create_import(ctx: RequestContext) -> Reply:
     """Create a member import (会员导入, a migration from an old system) and get where to upload its CSV file: a
@@ -36,7 +35,7 @@ def create_import(ctx: RequestContext) -> Reply:
     return Reply(created, status=201, headers={"Location": f"/v1/members/imports/{status.import_id}"})
 
 
-@endpoint(bp, "/v1/members/imports/{import_id}/start", "POST", summary="Start a member import once its file is up",
+@endpoint("/v1/members/imports/{import_id}/start", "POST", summary="Start a member import once its file is up",
           tag="member imports", access=IMPORT, response=ImportOut, status=202,
           errors=(NotFound, imports.ImportAlreadyStarted, imports.ImportFileMissing,
                   imports.ImportFileTooLarge))  # fmt: skip
@@ -51,7 +50,7 @@ def start_import(ctx: RequestContext, import_id: str) -> Reply:
     return Reply(ImportOut(**asdict(imports.start_import(import_id))), status=202)
 
 
-@endpoint(bp, "/v1/members/imports/{import_id}", "GET", summary="A member import's progress", tag="member imports",
+@endpoint("/v1/members/imports/{import_id}", "GET", summary="A member import's progress", tag="member imports",
           access=IMPORT, response=ImportOut, errors=(NotFound,))  # fmt: skip
 def get_import(ctx: RequestContext, import_id: str) -> Reply:
     """A member import's status and counts so far: rows, imported, skipped (already brought in by an earlier
@@ -63,7 +62,7 @@ def get_import(ctx: RequestContext, import_id: str) -> Reply:
     return Reply(ImportOut(**asdict(imports.get_import(import_id))))
 
 
-@endpoint(bp, "/v1/members/imports/{import_id}/errors", "GET", summary="A member import's error report (CSV)",
+@endpoint("/v1/members/imports/{import_id}/errors", "GET", summary="A member import's error report (CSV)",
           tag="member imports", access=IMPORT, errors=(NotFound,), content_type="text/csv")  # fmt: skip
 def get_import_errors(ctx: RequestContext, import_id: str) -> Response:
     """The import's error rows as CSV (UTF-8 with a byte order mark, for spreadsheets): `row` (the line of the

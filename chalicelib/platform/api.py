@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from chalice.app import Blueprint, Response
+from chalice.app import Response
 from pydantic import Field
 
 from chalicelib.identity.access import PUBLIC
@@ -15,8 +15,6 @@ from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, Schema, endpoint
 from chalicelib.shared.openapi import build_document
 from chalicelib.shared.settings import get_settings
-
-bp = Blueprint(__name__)
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {
@@ -41,7 +39,6 @@ class Health(Schema):
 
 
 @endpoint(
-    bp,
     "/v1/health",
     "GET",
     summary="Liveness, version and storage kind",
@@ -61,23 +58,21 @@ def _openapi_json() -> str:
     return json.dumps(build_document(), ensure_ascii=False)
 
 
-@endpoint(bp, "/v1/openapi.json", "GET", summary="This API's OpenAPI 3.1 document", tag="platform", access=PUBLIC)
+@endpoint("/v1/openapi.json", "GET", summary="This API's OpenAPI 3.1 document", tag="platform", access=PUBLIC)
 def openapi(ctx: RequestContext) -> Response:
     """This document: OpenAPI 3.1 generated from the code's routes and schemas (never written by hand), cached
     five minutes by clients. A committed copy lives at `docs/openapi.json`."""
     return Response(body=_openapi_json(), headers={"Content-Type": "application/json", "Cache-Control": "max-age=300"})
 
 
-@endpoint(
-    bp, "/v1/docs", "GET", summary="Interactive API docs", tag="platform", access=PUBLIC, content_type="text/html"
-)
+@endpoint("/v1/docs", "GET", summary="Interactive API docs", tag="platform", access=PUBLIC, content_type="text/html")
 def docs(ctx: RequestContext) -> Response:
     """Swagger UI over this API's OpenAPI document. Its scripts and styles are served by this API
     (`/v1/docs/assets/...`), not a CDN, so the page works offline and inside China."""
     return Response(body=DOCS_PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
-@endpoint(bp, "/v1/docs/assets/{name}", "GET", summary="Docs page assets", tag="platform", access=PUBLIC,
+@endpoint("/v1/docs/assets/{name}", "GET", summary="Docs page assets", tag="platform", access=PUBLIC,
           content_type="application/javascript", errors=(NotFound,))  # fmt: skip
 def docs_asset(ctx: RequestContext, name: str) -> Response:
     """A static file of the docs page (Swagger UI's script or style sheet), cached a day. Any other name is 404."""

@@ -13,26 +13,18 @@ from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent
 
-from chalicelib.audit import listeners as _audit_listeners  # noqa: F401  registers the consumer
-from chalicelib.feedback import listeners as _feedback_listeners  # noqa: F401  registers the consumer
-from chalicelib.members import listeners as _members_listeners  # noqa: F401  registers the consumer
-from chalicelib.notifications import listeners as _notification_listeners  # noqa: F401  registers the consumer
-from chalicelib.platform.jobs import purge_idempotency_records
-from chalicelib.points.jobs import expire_points, mature_pending_points, points_expiry_reminders, reconcile_points
-from chalicelib.purchases import listeners as _purchases_listeners  # noqa: F401  registers the consumer
+from chalicelib.shared import schedules
 from chalicelib.shared.db import ensure_tables_bound
 from chalicelib.shared.events import handle_sqs_batch, relay
-from chalicelib.shared.jobs import handle_job_messages, run_job, scheduled_day
+from chalicelib.shared.jobs import get_job, handle_job_messages, run_job, scheduled_day
 from chalicelib.shared.topology import queue_spec
-from chalicelib.stats import listeners as _stats_listeners  # noqa: F401  registers the consumer
-from chalicelib.tiers.jobs import recalculate_tiers
-from chalicelib.wallet import listeners as _wallet_listeners  # noqa: F401  registers the consumer
 
 bp = Blueprint(__name__)
 
 
 def bound(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """Lambda runs these functions from this module, never importing ``app.py``: bind the stage's tables first."""
+    """Lambda runs these functions from this module, never importing ``app.py``: bind the stage's tables first.
+    The consumers and jobs they run are found (and their domains imported) on a first call."""
 
     @functools.wraps(handler)
     def run(*args: Any) -> Any:
@@ -93,38 +85,43 @@ def member_imports(event: dict[str, Any], context: Any) -> dict[str, list[dict[s
     return handle_import_messages(event.get("Records", []), max_receives=queue_spec("imports").max_receives)
 
 
-@bp.schedule(purge_idempotency_records.schedule, name="purge_idempotency_records")
+def _run_on_schedule(job_name: str) -> None:
+    job = get_job(job_name)
+    run_job(job, scheduled_day(job), fan_out=True)
+
+
+@bp.schedule(schedules.PURGE_IDEMPOTENCY_RECORDS, name="purge_idempotency_records")
 @bound
 def purge_idempotency_records_nightly(event: CloudWatchEvent) -> None:
     """Runs at 02:00 business time for the business day that just ended."""
-    run_job(purge_idempotency_records, scheduled_day(purge_idempotency_records), fan_out=True)
+    _run_on_schedule("purge-idempotency-records")
 
 
-@bp.schedule(expire_points.schedule, name="expire_points")
+@bp.schedule(schedules.EXPIRE_POINTS, name="expire_points")
 @bound
 def expire_points_nightly(event: CloudWatchEvent) -> None:
-    run_job(expire_points, scheduled_day(expire_points), fan_out=True)
+    _run_on_schedule("expire-points")
 
 
-@bp.schedule(mature_pending_points.schedule, name="mature_pending_points")
+@bp.schedule(schedules.MATURE_PENDING_POINTS, name="mature_pending_points")
 @bound
 def mature_pending_points_nightly(event: CloudWatchEvent) -> None:
-    run_job(mature_pending_points, scheduled_day(mature_pending_points), fan_out=True)
+    _run_on_schedule("mature-pending-points")
 
 
-@bp.schedule(points_expiry_reminders.schedule, name="points_expiry_reminders")
+@bp.schedule(schedules.POINTS_EXPIRY_REMINDERS, name="points_expiry_reminders")
 @bound
 def points_expiry_reminders_daily(event: CloudWatchEvent) -> None:
-    run_job(points_expiry_reminders, scheduled_day(points_expiry_reminders), fan_out=True)
+    _run_on_schedule("points-expiry-reminders")
 
 
-@bp.schedule(reconcile_points.schedule, name="reconcile_points")
+@bp.schedule(schedules.RECONCILE_LEDGER, name="reconcile_points")
 @bound
 def reconcile_points_nightly(event: CloudWatchEvent) -> None:
-    run_job(reconcile_points, scheduled_day(reconcile_points), fan_out=True)
+    _run_on_schedule("reconcile-ledger")
 
 
-@bp.schedule(recalculate_tiers.schedule, name="recalculate_tiers")
+@bp.schedule(schedules.RECALCULATE_TIERS, name="recalculate_tiers")
 @bound
 def recalculate_tiers_nightly(event: CloudWatchEvent) -> None:
-    run_job(recalculate_tiers, scheduled_day(recalculate_tiers), fan_out=True)
+    _run_on_schedule("recalculate-tiers")

@@ -7,7 +7,7 @@ from datetime import date
 
 from pynamodb.exceptions import DeleteError
 
-from chalicelib.shared import clock
+from chalicelib.shared import clock, schedules
 from chalicelib.shared.idempotency import PURGE_SHARDS, IdempotencyRecord
 from chalicelib.shared.jobs import Job, days, register
 from chalicelib.shared.settings import get_settings
@@ -22,7 +22,7 @@ class PurgeIdempotencyRecords(Job):
     """
 
     name = "purge-idempotency-records"
-    schedule = "cron(0 18 * * ? *)"  # 02:00 Asia/Shanghai
+    schedule = schedules.PURGE_IDEMPOTENCY_RECORDS
     description = "Delete Idempotency-Key records past their retention"
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-
 from chalicelib.identity.access import Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.platform import runs
@@ -12,11 +10,10 @@ from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.jobs import FutureDay, RunUnderWay
 
-bp = Blueprint(__name__)
 RUN = Staff(Permission.JOBS_RUN)
 
 
-@endpoint(bp, "/v1/jobs", "GET", summary="The jobs, their schedules and latest runs", tag="jobs", access=RUN,
+@endpoint("/v1/jobs", "GET", summary="The jobs, their schedules and latest runs", tag="jobs", access=RUN,
           response=JobList)  # fmt: skip
 def list_jobs(ctx: RequestContext) -> Reply:
     """Every job of the platform (任务): name, what it does, its schedule (an EventBridge cron in UTC; null for jobs
@@ -25,7 +22,7 @@ def list_jobs(ctx: RequestContext) -> Reply:
     return Reply(JobList.model_validate({"items": runs.listing()}))
 
 
-@endpoint(bp, "/v1/jobs/{job}/runs", "POST", summary="Run a job by hand for a day", tag="jobs", access=RUN,
+@endpoint("/v1/jobs/{job}/runs", "POST", summary="Run a job by hand for a day", tag="jobs", access=RUN,
           body=JobRunCreate, response=JobRun, status=202,
           errors=(NotFound, FutureDay, RunUnderWay, runs.OnRequestOnly))  # fmt: skip
 def run_job_by_hand(ctx: RequestContext, job: str) -> Reply:
@@ -40,7 +37,7 @@ def run_job_by_hand(ctx: RequestContext, job: str) -> Reply:
     return Reply(JobRun.model_validate(runs.request_run(job, ctx.body.as_of)), status=202)
 
 
-@endpoint(bp, "/v1/jobs/{job}/runs", "GET", summary="A job's newest runs", tag="jobs", access=RUN,
+@endpoint("/v1/jobs/{job}/runs", "GET", summary="A job's newest runs", tag="jobs", access=RUN,
           query=RunsQuery, response=JobRuns, errors=(NotFound,))  # fmt: skip
 def list_job_runs(ctx: RequestContext, job: str) -> Reply:
     """A job's newest runs, newest first, each with its status, progress (planned, batches done, processed),
@@ -48,7 +45,7 @@ def list_job_runs(ctx: RequestContext, job: str) -> Reply:
     return Reply(JobRuns.model_validate({"items": runs.runs_of(job, ctx.query.limit)}))
 
 
-@endpoint(bp, "/v1/jobs/{job}/runs/{run_id}", "GET", summary="A job run's report", tag="jobs", access=RUN,
+@endpoint("/v1/jobs/{job}/runs/{run_id}", "GET", summary="A job run's report", tag="jobs", access=RUN,
           response=JobRun, errors=(NotFound,))  # fmt: skip
 def get_job_run(ctx: RequestContext, job: str, run_id: str) -> Reply:
     """One run's report: the day it ran for and the first day it covered, its status (`planning`, `running`,

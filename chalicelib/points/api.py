@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint
-
 from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
@@ -29,7 +27,6 @@ from chalicelib.shared.errors import (
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
 
-bp = Blueprint(__name__)
 READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 REDEEM = StaffOrSelf(Permission.POINTS_REDEEM, serves=True)
 ADJUST = Staff(Permission.POINTS_ADJUST, serves=True)
@@ -52,7 +49,7 @@ def _created(body: dict[str, Any], model: type[Redemption] | type[LedgerEntry]) 
     return Reply(model.model_validate(body), status=201)
 
 
-@endpoint(bp, "/v1/members/{member_id}/points", "GET", summary="A member's points", tag="points", access=READ,
+@endpoint("/v1/members/{member_id}/points", "GET", summary="A member's points", tag="points", access=READ,
           response=PointsBalance, errors=(NotFound,))  # fmt: skip
 def get_balance(ctx: RequestContext, member_id: str) -> Reply:
     """A member's points (积分) as of now: available, pending (in a return window), expiring by business
@@ -63,14 +60,14 @@ def get_balance(ctx: RequestContext, member_id: str) -> Reply:
     return _balance(reachable(ctx.caller, member_id))
 
 
-@endpoint(bp, "/v1/me/points", "GET", summary="My points", tag="me", access=MEMBER, response=PointsBalance)
+@endpoint("/v1/me/points", "GET", summary="My points", tag="me", access=MEMBER, response=PointsBalance)
 def get_my_balance(ctx: RequestContext) -> Reply:
     """The member's own points (积分) as of now: available, pending, expiring by business date, debt and
     lifetime counters."""
     return _balance(ctx.caller.id)
 
 
-@endpoint(bp, "/v1/members/{member_id}/points/ledger", "GET", summary="A member's points ledger, newest first",
+@endpoint("/v1/members/{member_id}/points/ledger", "GET", summary="A member's points ledger, newest first",
           tag="points", access=READ, query=PageQuery, response=LedgerPage,
           errors=(NotFound, InvalidCursor))  # fmt: skip
 def get_ledger(ctx: RequestContext, member_id: str) -> Reply:
@@ -82,14 +79,14 @@ def get_ledger(ctx: RequestContext, member_id: str) -> Reply:
     return _ledger(ctx.caller, reachable(ctx.caller, member_id), ctx.query)
 
 
-@endpoint(bp, "/v1/me/points/ledger", "GET", summary="My points ledger, newest first", tag="me", access=MEMBER,
+@endpoint("/v1/me/points/ledger", "GET", summary="My points ledger, newest first", tag="me", access=MEMBER,
           query=PageQuery, response=LedgerPage, errors=(InvalidCursor,))  # fmt: skip
 def get_my_ledger(ctx: RequestContext) -> Reply:
     """The member's own points ledger (积分流水), newest first."""
     return _ledger(ctx.caller, ctx.caller.id, ctx.query)
 
 
-@endpoint(bp, "/v1/members/{member_id}/points/redemptions", "POST", summary="Redeem points", tag="points",
+@endpoint("/v1/members/{member_id}/points/redemptions", "POST", summary="Redeem points", tag="points",
           access=REDEEM, body=RedemptionCreate, response=Redemption, status=201, idempotency="required",
           errors=(*WRITE_ERRORS, service.InsufficientPoints))  # fmt: skip
 def redeem(ctx: RequestContext, member_id: str) -> Reply:
@@ -103,7 +100,7 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     return _created(answer, Redemption)
 
 
-@endpoint(bp, "/v1/members/{member_id}/points/redemptions/{redemption_id}/reversal", "POST",
+@endpoint("/v1/members/{member_id}/points/redemptions/{redemption_id}/reversal", "POST",
           summary="Reverse a redemption (its points go back to their lots)", tag="points", access=ADJUST,
           body=Reversal, response=LedgerEntry, status=201, idempotency="optional",
           errors=(*WRITE_ERRORS, service.AlreadyReversed))  # fmt: skip
@@ -116,7 +113,7 @@ def reverse(ctx: RequestContext, member_id: str, redemption_id: str) -> Reply:
     return _created(service.reverse(member_id, redemption_id, ctx.body.reason, ctx.idempotency)[0], LedgerEntry)
 
 
-@endpoint(bp, "/v1/members/{member_id}/points/adjustments", "POST", summary="Credit or debit points by hand",
+@endpoint("/v1/members/{member_id}/points/adjustments", "POST", summary="Credit or debit points by hand",
           tag="points", access=ADJUST, body=AdjustmentCreate, response=LedgerEntry, status=201,
           idempotency="required", errors=(*WRITE_ERRORS, service.InsufficientPoints, ValidationFailed))  # fmt: skip
 def adjust(ctx: RequestContext, member_id: str) -> Reply:

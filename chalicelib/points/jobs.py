@@ -25,7 +25,7 @@ from chalicelib.ledger.registry import ledger
 from chalicelib.points import service
 from chalicelib.points.book import BOOK
 from chalicelib.points.rules import Account, Draw, expire, mature
-from chalicelib.shared import clock
+from chalicelib.shared import clock, schedules
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import emit, new_event
@@ -54,7 +54,7 @@ class ExpirePoints(Job):
     """Book an ``expire`` entry for the lots whose expiry date has passed (the day ``as_of`` included)."""
 
     name = "expire-points"
-    schedule = "cron(5 16 * * ? *)"  # 00:05 Asia/Shanghai: the day just ended
+    schedule = schedules.EXPIRE_POINTS
     description = "Book points past their expiry date as expired"
     first_run_lookback_days = 366
     batch_size = PARTITIONS_PER_BATCH
@@ -89,7 +89,7 @@ class MaturePendingPoints(Job):
     them as available from that date anyway; this keeps the lots tidy and tells the member."""
 
     name = "mature-pending-points"
-    schedule = "cron(10 16 * * ? *)"
+    schedule = schedules.MATURE_PENDING_POINTS
     description = "Move pending points to available on their date"
     first_run_lookback_days = 366
     batch_size = PARTITIONS_PER_BATCH
@@ -135,7 +135,7 @@ class PointsExpiryReminders(Job):
     member and date makes a re-run send nothing twice."""
 
     name = "points-expiry-reminders"
-    schedule = "cron(0 1 * * ? *)"  # 09:00 Asia/Shanghai, when people read messages
+    schedule = schedules.POINTS_EXPIRY_REMINDERS
     description = "Announce points expiring in a week"
     batch_size = PARTITIONS_PER_BATCH
     as_the_day_begins = True

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
@@ -29,14 +27,13 @@ from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
 from chalicelib.stores.service import store_exists
 
-bp = Blueprint(__name__)
 READ_RULES = Staff(Permission.STORES_READ)
 WRITE_RULES = Staff(Permission.RULES_WRITE)
 HISTORY = StaffOrSelf(Permission.MEMBERS_READ, serves=True)  # purchases listed: those in the caller's stores
 STORE_HISTORY = Staff(Permission.MEMBERS_READ)
 
 
-@endpoint(bp, "/v1/webhooks/purchases", "POST", summary="Report a purchase (points once per order id)",
+@endpoint("/v1/webhooks/purchases", "POST", summary="Report a purchase (points once per order id)",
           tag="webhooks", access=PARTNER, body=Purchase, response=PurchaseAnswer,
           errors=(Unauthenticated, Forbidden, service.MemberNotEligible, service.OrderConflict))  # fmt: skip
 def purchase(ctx: RequestContext) -> Reply:
@@ -51,7 +48,7 @@ def purchase(ctx: RequestContext) -> Reply:
     return Reply(PurchaseAnswer.model_validate(service.record_purchase(ctx.caller, ctx.body)))
 
 
-@endpoint(bp, "/v1/webhooks/refunds", "POST", summary="Report a refund (points clawed back once per refund id)",
+@endpoint("/v1/webhooks/refunds", "POST", summary="Report a refund (points clawed back once per refund id)",
           tag="webhooks", access=PARTNER, body=Refund, response=RefundAnswer,
           errors=(Unauthenticated, NotFound, ValidationFailed, service.RefundConflict))  # fmt: skip
 def refund(ctx: RequestContext) -> Reply:
@@ -71,7 +68,7 @@ def _version_body(version: service.RulesVersion) -> RulesVersion:
                                         "created_by": version.created_by})  # fmt: skip
 
 
-@endpoint(bp, "/v1/points/rules", "GET", summary="Earn-rules versions and the one in force", tag="points",
+@endpoint("/v1/points/rules", "GET", summary="Earn-rules versions and the one in force", tag="points",
           access=READ_RULES, response=RulesVersions)  # fmt: skip
 def list_rules(ctx: RequestContext) -> Reply:
     """The earn-rules (积分规则) versions, newest first, and the one in force now (null before any: 1 point
@@ -84,7 +81,7 @@ def list_rules(ctx: RequestContext) -> Reply:
                                versions=[_version_body(v) for v in reversed(known)]))  # fmt: skip
 
 
-@endpoint(bp, "/v1/points/rules", "POST", summary="Publish an earn-rules version", tag="points",
+@endpoint("/v1/points/rules", "POST", summary="Publish an earn-rules version", tag="points",
           access=WRITE_RULES, body=RulesIn, response=RulesVersion, status=201)  # fmt: skip
 def publish_rules(ctx: RequestContext) -> Reply:
     """Publish an earn-rules version (积分规则): it applies to orders whose `occurred_at` is on or after its
@@ -93,7 +90,7 @@ def publish_rules(ctx: RequestContext) -> Reply:
     return Reply(_version_body(service.publish(ctx.body, ctx.caller.scope)), status=201)
 
 
-@endpoint(bp, "/v1/points/rules/preview", "POST", summary="Score a sample order, rule by rule (writes nothing)",
+@endpoint("/v1/points/rules/preview", "POST", summary="Score a sample order, rule by rule (writes nothing)",
           tag="points", access=WRITE_RULES, body=PreviewOrder, response=Preview)  # fmt: skip
 def preview(ctx: RequestContext) -> Reply:
     """Score a sample order line by line with the rules in force at `occurred_at`, or with a draft `rules`, for a
@@ -104,7 +101,7 @@ def preview(ctx: RequestContext) -> Reply:
                                                         order.rules)))  # fmt: skip
 
 
-@endpoint(bp, "/v1/webhooks/activities", "POST", summary="Report a rewarded activity (review, share, birthday ...)",
+@endpoint("/v1/webhooks/activities", "POST", summary="Report a rewarded activity (review, share, birthday ...)",
           tag="webhooks", access=PARTNER, body=ActivityReport, response=ActivityAnswer,
           errors=(Unauthenticated, Forbidden, service.MemberNotEligible, activities.NotTheirBirthday,
                   activities.ActivityConflict))  # fmt: skip
@@ -119,7 +116,7 @@ def activity(ctx: RequestContext) -> Reply:
     return Reply(ActivityAnswer.model_validate(activities.report(ctx.caller, ctx.body)))
 
 
-@endpoint(bp, "/v1/me/check-ins", "POST", summary="Check in for today (points as the rules say, once a day)",
+@endpoint("/v1/me/check-ins", "POST", summary="Check in for today (points as the rules say, once a day)",
           tag="me", access=MEMBER, response=ActivityAnswer, errors=(service.MemberNotEligible,))  # fmt: skip
 def check_in(ctx: RequestContext) -> Reply:
     """The member's daily check-in (签到): points and growth value as the earn rules say, once per business day
@@ -132,7 +129,7 @@ def _page(found: tuple[list[dict[str, object]], str | None]) -> Reply:
     return Reply(PurchasePage.model_validate({"items": items, "next_cursor": cursor}))
 
 
-@endpoint(bp, "/v1/members/{member_id}/purchases", "GET", summary="A member's purchases, newest first",
+@endpoint("/v1/members/{member_id}/purchases", "GET", summary="A member's purchases, newest first",
           tag="purchases", access=HISTORY, query=PageQuery, response=PurchasePage,
           errors=(NotFound, InvalidCursor))  # fmt: skip
 def member_purchases(ctx: RequestContext, member_id: str) -> Reply:
@@ -147,7 +144,7 @@ def member_purchases(ctx: RequestContext, member_id: str) -> Reply:
                                    for_member=ctx.caller.is_member))  # fmt: skip
 
 
-@endpoint(bp, "/v1/me/purchases", "GET", summary="My purchases, newest first", tag="me", access=MEMBER,
+@endpoint("/v1/me/purchases", "GET", summary="My purchases, newest first", tag="me", access=MEMBER,
           query=PageQuery, response=PurchasePage, errors=(InvalidCursor,))  # fmt: skip
 def my_purchases(ctx: RequestContext) -> Reply:
     """The member's own consumption history (消费记录), newest first."""
@@ -155,7 +152,7 @@ def my_purchases(ctx: RequestContext) -> Reply:
     return _page(history.of_member(ctx.caller.id, frozenset(), query.limit, query.cursor, for_member=True))
 
 
-@endpoint(bp, "/v1/stores/{store_id}/purchases", "GET", summary="A store's purchases between two days, newest first",
+@endpoint("/v1/stores/{store_id}/purchases", "GET", summary="A store's purchases between two days, newest first",
           tag="purchases", access=STORE_HISTORY, query=StorePurchasesQuery, response=PurchasePage,
           errors=(NotFound, InvalidCursor))  # fmt: skip
 def store_purchases(ctx: RequestContext, store_id: str) -> Reply:

@@ -99,11 +99,12 @@ def physical_name(prefix: str, logical_name: str) -> str:
 
 
 def bind_tables(prefix: str, region: str) -> None:
-    """Point every record class at this stage's tables, dropping connections made for another endpoint."""
+    """Point every record class at this stage's tables, dropping connections made for another endpoint; a class
+    declared later (its domain imported on a first request) is bound as it is declared."""
     global _binding
     _shared_connection.cache_clear()
     _binding = (prefix, region)
-    for cls in registered_tables():
+    for cls in _registry.values():
         _bind(cls, prefix, region)
 
 

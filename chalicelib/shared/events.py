@@ -193,6 +193,21 @@ class Consumer:
 CONSUMERS: list[Consumer] = []
 
 
+@functools.cache
+def _load_consumers() -> None:
+    """Each domain's ``listeners`` module registers its consumers: import them all on first need, so no consumer
+    is left out and a process that never consumes (the API) never imports them."""
+    from chalicelib.shared.db import import_each
+
+    import_each("listeners")
+
+
+def consumers() -> list[Consumer]:
+    """Every registered consumer."""
+    _load_consumers()
+    return CONSUMERS
+
+
 def consumer(name: str, *, queue: str, types: Iterable[str], batched: bool = False) -> Callable[[Handler], Handler]:
     """Register ``handle(tx, event)``: it adds its writes to ``tx``, committed with the dedupe marker (or,
     when another writer owns the transaction, such as the ledger engine, it ``drain``s ``tx`` into that one).
@@ -213,7 +228,7 @@ def consumer(name: str, *, queue: str, types: Iterable[str], batched: bool = Fal
 
 def consume(queue: str, event: Event) -> list[str]:
     """Run every consumer of ``queue`` interested in ``event``, each exactly once; return who acted."""
-    return [registered.name for registered in CONSUMERS
+    return [registered.name for registered in consumers()
             if registered.wants(queue, event) and _consume_one(registered, event)]  # fmt: skip
 
 
@@ -270,7 +285,7 @@ def consume_delivery(queue: str, events: list[tuple[str, Event]]) -> list[str]:
             distinct.append(event)
         messages.setdefault(event.event_id, []).append(message_id)
     failed: set[str] = set()
-    for registered in CONSUMERS:
+    for registered in consumers():
         wanted = [event for event in distinct if registered.wants(queue, event)]
         if registered.batched and len(wanted) > 1:
             try:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import functools
 import hmac
+import importlib
 import inspect
 import ipaddress
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol, Self, get_args
+from typing import Any, ClassVar, Literal, NamedTuple, Protocol, Self, get_args
 
-from chalice.app import Blueprint, Chalice, Request, Response
+from chalice.app import Chalice, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 
 from chalicelib.shared.context import Origin, acting_as
@@ -184,6 +185,7 @@ class EndpointSpec:
     path: str
     method: str
     operation_id: str
+    module: str
     summary: str
     description: str
     tag: str
@@ -205,10 +207,20 @@ class EndpointSpec:
 
 
 ENDPOINTS: list[EndpointSpec] = []
+View = Callable[..., Response]  # called with the request and the route's path parameters
+VIEWS: dict[tuple[str, str], View] = {}  # (method, path) -> the declared view, wrapped in the conventions
+
+
+class Route(NamedTuple):
+    """One line of the route index (``chalicelib/routes.py``): a route and the module that declares it."""
+
+    path: str
+    method: str
+    operation_id: str
+    module: str
 
 
 def endpoint(
-    bp: Blueprint | Chalice,
     path: str,
     method: str,
     *,
@@ -224,16 +236,19 @@ def endpoint(
     if_match: bool = False,
     etag: bool = False,
     content_type: str = "application/json",
-) -> Callable[[Callable[..., Reply | Response]], Callable[..., Response]]:
-    """Declare a route: register it with Chalice and the OpenAPI registry, wrap it in the conventions."""
+) -> Callable[[Callable[..., Reply | Response]], View]:
+    """Declare a route: record it for the route index and the OpenAPI document, wrap it in the conventions.
+
+    Chalice learns the route from the index (``install_routes``), so that a domain is imported on its first
+    request rather than when the app starts."""
 
     for model in (body, query):
         if model is not None and not issubclass(model, Input):
             raise TypeError(f"{model.__name__} takes data in: derive it from Input")
 
-    def decorate(view: Callable[..., Reply | Response]) -> Callable[..., Response]:
+    def decorate(view: Callable[..., Reply | Response]) -> View:
         spec = EndpointSpec(
-            path=path, method=method, operation_id=view.__name__, summary=summary,
+            path=path, method=method, operation_id=view.__name__, module=view.__module__, summary=summary,
             description=inspect.cleandoc(view.__doc__ or ""), tag=tag, access=access, body=body, query=query,
             response=response, status=status, errors=errors, idempotency=idempotency, if_match=if_match, etag=etag,
             content_type=content_type,
@@ -242,8 +257,7 @@ def endpoint(
         no_store = spec.no_store
 
         @functools.wraps(view)
-        def handle(**path_params: str) -> Response:
-            request = _current_request(bp)
+        def handle(request: Request, **path_params: str) -> Response:
             try:
                 for value in path_params.values():
                     if len(value) > MAX_PATH_PARAM:
@@ -261,14 +275,40 @@ def endpoint(
                 logger.exception("unhandled error", extra={"route": request.path})
                 return _internal_error(concrete_path(request))
 
-        bp.route(path, methods=[method], content_types=JSON_TYPES)(handle)
+        VIEWS[(method, path)] = handle
         return handle
 
     return decorate
 
 
-def _current_request(bp: Blueprint | Chalice) -> Request:
-    request = bp.current_request
+def declared_routes() -> list[Route]:
+    """The route index as the declarations imported so far describe it, in a stable order."""
+    return sorted(Route(spec.path, spec.method, spec.operation_id, spec.module) for spec in ENDPOINTS)
+
+
+def install_routes(app: Chalice, routes: Iterable[Route]) -> None:
+    """Register every route of the index with Chalice (its local server, test client and packaging see them
+    all); each route's module is imported when the route is first called."""
+    for route in routes:
+        view = _view_importing(app, route)
+        app.route(route.path, methods=[route.method], content_types=JSON_TYPES, name=route.operation_id)(view)
+
+
+def _view_importing(app: Chalice, route: Route) -> Callable[..., Response]:
+    key = (route.method, route.path)
+
+    def view(**path_params: str) -> Response:
+        declared = VIEWS.get(key)
+        if declared is None:
+            importlib.import_module(route.module)
+            declared = VIEWS[key]
+        return declared(_current_request(app), **path_params)
+
+    return view
+
+
+def _current_request(app: Chalice) -> Request:
+    request = app.current_request
     assert request is not None  # Chalice sets it before calling any route
     return request
 
@@ -487,13 +527,16 @@ def install_http_conventions(app: Chalice) -> None:
         return problem_response(NotFound("No such route"), instance=concrete_path(_current_request(app)))
 
 
-def install_preflight_routes(app: Chalice) -> None:
-    """Answer CORS preflight (OPTIONS) on every declared path; call after all blueprints are registered."""
-    paths = sorted({spec.path for spec in ENDPOINTS})
+def install_preflight_routes(app: Chalice, routes: Iterable[Route]) -> None:
+    """Answer CORS preflight (OPTIONS) on every path of the route index."""
+    methods: dict[str, list[str]] = {}
+    for route in routes:
+        methods.setdefault(route.path, []).append(route.method)
+    paths = sorted(methods)
 
     def preflight(**_: str) -> Response:
         request = _current_request(app)
-        allowed = sorted({spec.method for spec in ENDPOINTS if spec.path == request.context.get("resourcePath")})
+        allowed = sorted(methods.get(str(request.context.get("resourcePath")), []))
         response = Response(body="", status_code=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])})
         if _allowed_origin(request):
             response.headers.update(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-
 from chalicelib.identity.access import Caller, Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.shared.errors import ValidationFailed
@@ -11,7 +9,6 @@ from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.stats import service
 from chalicelib.stats.schemas import DailyQuery, DailyStats, StatsSummary, SummaryQuery
 
-bp = Blueprint(__name__)
 REPORTS = Staff(Permission.REPORTS_READ)
 
 
@@ -27,7 +24,7 @@ def _store_in_scope(caller: Caller, store_id: str | None) -> str | None:
     return store_id
 
 
-@endpoint(bp, "/v1/stats/daily", "GET", summary="The dashboard's figures day by day", tag="stats", access=REPORTS,
+@endpoint("/v1/stats/daily", "GET", summary="The dashboard's figures day by day", tag="stats", access=REPORTS,
           query=DailyQuery, response=DailyStats)  # fmt: skip
 def get_daily_stats(ctx: RequestContext) -> Reply:
     """What was booked on each business day from `from` through `to` (at most 92 days), for the whole chain or one
@@ -45,7 +42,7 @@ def get_daily_stats(ctx: RequestContext) -> Reply:
     return Reply(DailyStats.model_validate(service.daily(query.from_, query.to, store_id)))
 
 
-@endpoint(bp, "/v1/stats/summary", "GET", summary="The dashboard's figures as they stand", tag="stats",
+@endpoint("/v1/stats/summary", "GET", summary="The dashboard's figures as they stand", tag="stats",
           access=REPORTS, query=SummaryQuery, response=StatsSummary)  # fmt: skip
 def get_stats_summary(ctx: RequestContext) -> Reply:
     """The standing figures: members (not erased) and their distribution by tier, for the chain or for the members

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-
 from chalicelib.identity.access import Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.shared.errors import (
@@ -19,7 +17,6 @@ from chalicelib.shared.pagination import PageQuery
 from chalicelib.stores import service
 from chalicelib.stores.schemas import Store, StoreCreate, StorePage, StorePatch
 
-bp = Blueprint(__name__)
 READ = Staff(Permission.STORES_READ)
 WRITE = Staff(Permission.STORES_WRITE)
 
@@ -30,7 +27,7 @@ def _store_reply(store: Store, status: int = 200) -> Reply:
     )
 
 
-@endpoint(bp, "/v1/stores", "POST", summary="Create a store", tag="stores", access=WRITE, body=StoreCreate,
+@endpoint("/v1/stores", "POST", summary="Create a store", tag="stores", access=WRITE, body=StoreCreate,
           response=Store,
           status=201, errors=(AlreadyExists, IdempotencyKeyReused), idempotency="optional", etag=True)  # fmt: skip
 def create_store(ctx: RequestContext) -> Reply:
@@ -42,7 +39,7 @@ def create_store(ctx: RequestContext) -> Reply:
     return _store_reply(Store.model_validate(body), status)
 
 
-@endpoint(bp, "/v1/stores/{store_id}", "GET", summary="Read a store", tag="stores", access=READ, response=Store,
+@endpoint("/v1/stores/{store_id}", "GET", summary="Read a store", tag="stores", access=READ, response=Store,
           errors=(NotFound,), etag=True)  # fmt: skip
 def get_store(ctx: RequestContext, store_id: str) -> Reply:
     """One store with its `ETag`. Errors: 404 for an unknown store or one outside the caller's stores."""
@@ -51,7 +48,7 @@ def get_store(ctx: RequestContext, store_id: str) -> Reply:
     return _store_reply(Store.of(service.get_store(store_id)))
 
 
-@endpoint(bp, "/v1/stores/{store_id}", "PATCH", summary="Edit a store (JSON merge patch)", tag="stores", access=WRITE,
+@endpoint("/v1/stores/{store_id}", "PATCH", summary="Edit a store (JSON merge patch)", tag="stores", access=WRITE,
           body=StorePatch, response=Store, if_match=True, etag=True,
           errors=(NotFound, PreconditionFailed, PreconditionRequired))  # fmt: skip
 def update_store(ctx: RequestContext, store_id: str) -> Reply:
@@ -64,7 +61,7 @@ def update_store(ctx: RequestContext, store_id: str) -> Reply:
     return _store_reply(Store.of(service.update_store(store_id, patch.changes(), ctx.if_match)))
 
 
-@endpoint(bp, "/v1/stores", "GET", summary="List stores", tag="stores", access=READ, query=PageQuery,
+@endpoint("/v1/stores", "GET", summary="List stores", tag="stores", access=READ, query=PageQuery,
           response=StorePage,
           errors=(InvalidCursor,))  # fmt: skip
 def list_stores(ctx: RequestContext) -> Reply:

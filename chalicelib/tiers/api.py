@@ -3,8 +3,6 @@ programme's versions with their preview and apply jobs (marketing)."""
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-
 from chalicelib.identity.access import MEMBER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
@@ -27,7 +25,6 @@ from chalicelib.tiers.schemas import (
     TierStatus,
 )
 
-bp = Blueprint(__name__)
 READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 OVERRIDE = Staff(Permission.TIERS_OVERRIDE)
 READ_PROGRAMMES = Staff(Permission.STORES_READ)
@@ -35,7 +32,7 @@ WRITE_PROGRAMMES = Staff(Permission.RULES_WRITE)
 PROGRAMME_JOBS = (PreviewTierProgramme.name, ApplyTierProgramme.name)
 
 
-@endpoint(bp, "/v1/members/{member_id}/tier", "GET", summary="A member's tier, progress, benefits and history",
+@endpoint("/v1/members/{member_id}/tier", "GET", summary="A member's tier, progress, benefits and history",
           tag="tiers", access=READ, response=TierStatus, errors=(NotFound,))  # fmt: skip
 def get_tier(ctx: RequestContext, member_id: str) -> Reply:
     """Where a member stands in the tier programme (会员等级): tier, since when, valid until, the metric's value
@@ -46,7 +43,7 @@ def get_tier(ctx: RequestContext, member_id: str) -> Reply:
     return Reply(TierStatus.model_validate(service.status(reachable(ctx.caller, member_id))))
 
 
-@endpoint(bp, "/v1/me/tier", "GET", summary="My tier, progress, benefits and history", tag="me", access=MEMBER,
+@endpoint("/v1/me/tier", "GET", summary="My tier, progress, benefits and history", tag="me", access=MEMBER,
           response=TierStatus)  # fmt: skip
 def get_my_tier(ctx: RequestContext) -> Reply:
     """The member's own tier (会员等级): since when, valid until, progress to the next tier, retention (保级),
@@ -54,7 +51,7 @@ def get_my_tier(ctx: RequestContext) -> Reply:
     return Reply(TierStatus.model_validate(service.status(ctx.caller.id)))
 
 
-@endpoint(bp, "/v1/members/{member_id}/growth", "GET", summary="A member's growth value and its entries",
+@endpoint("/v1/members/{member_id}/growth", "GET", summary="A member's growth value and its entries",
           tag="tiers", access=READ, query=PageQuery, response=GrowthPage, errors=(NotFound, InvalidCursor))  # fmt: skip
 def get_growth(ctx: RequestContext, member_id: str) -> Reply:
     """A member's growth value (成长值): the lifetime value and paid amount, monthly figures for the last 24
@@ -65,14 +62,14 @@ def get_growth(ctx: RequestContext, member_id: str) -> Reply:
     return Reply(GrowthPage.model_validate(service.growth(member_id, ctx.query.limit, ctx.query.cursor)))
 
 
-@endpoint(bp, "/v1/me/growth", "GET", summary="My growth value and its entries", tag="me", access=MEMBER,
+@endpoint("/v1/me/growth", "GET", summary="My growth value and its entries", tag="me", access=MEMBER,
           query=PageQuery, response=GrowthPage, errors=(InvalidCursor,))  # fmt: skip
 def get_my_growth(ctx: RequestContext) -> Reply:
     """The member's own growth value (成长值), monthly figures and growth entries, newest first."""
     return Reply(GrowthPage.model_validate(service.growth(ctx.caller.id, ctx.query.limit, ctx.query.cursor)))
 
 
-@endpoint(bp, "/v1/members/{member_id}/tier/override", "PUT", summary="Set a floor or a pinned tier until a date",
+@endpoint("/v1/members/{member_id}/tier/override", "PUT", summary="Set a floor or a pinned tier until a date",
           tag="tiers", access=OVERRIDE, body=OverrideIn, response=TierStatus,
           errors=(NotFound, ValidationFailed))  # fmt: skip
 def set_override(ctx: RequestContext, member_id: str) -> Reply:
@@ -90,7 +87,7 @@ def set_override(ctx: RequestContext, member_id: str) -> Reply:
     return Reply(TierStatus.model_validate(service.status(member_id)))
 
 
-@endpoint(bp, "/v1/members/{member_id}/tier/override", "DELETE", summary="Lift an override (the tier stays until "
+@endpoint("/v1/members/{member_id}/tier/override", "DELETE", summary="Lift an override (the tier stays until "
           "its review)", tag="tiers", access=OVERRIDE, response=TierStatus, errors=(NotFound,))  # fmt: skip
 def lift_override(ctx: RequestContext, member_id: str) -> Reply:
     """Lift a member's tier override. The tier stays until its next review. Audited.
@@ -108,7 +105,7 @@ def _version_body(version: programmes.Version) -> ProgrammeVersion:
     })  # fmt: skip
 
 
-@endpoint(bp, "/v1/tiers/programmes", "GET", summary="Tier programme versions and the current one", tag="tiers",
+@endpoint("/v1/tiers/programmes", "GET", summary="Tier programme versions and the current one", tag="tiers",
           access=READ_PROGRAMMES, response=ProgrammeVersions)  # fmt: skip
 def list_programmes(ctx: RequestContext) -> Reply:
     """The tier programme (会员等级体系) versions, newest first, and the current one."""
@@ -117,7 +114,7 @@ def list_programmes(ctx: RequestContext) -> Reply:
                                    versions=[_version_body(v) for v in reversed(known)]))  # fmt: skip
 
 
-@endpoint(bp, "/v1/tiers/programmes", "POST", summary="Draft a tier programme version (applies only when applied)",
+@endpoint("/v1/tiers/programmes", "POST", summary="Draft a tier programme version (applies only when applied)",
           tag="tiers", access=WRITE_PROGRAMMES, body=ProgrammeIn, response=ProgrammeVersion, status=201)  # fmt: skip
 def create_programme(ctx: RequestContext) -> Reply:
     """Draft a tier programme version: tiers lowest first with their thresholds, retention (保级),
@@ -133,7 +130,7 @@ def _run(report: RunReport) -> Reply:
     return Reply(JobRun.model_validate(report.model_dump()), status=202)
 
 
-@endpoint(bp, "/v1/tiers/preview", "POST", summary="Dry-run a programme version: how many members would move",
+@endpoint("/v1/tiers/preview", "POST", summary="Dry-run a programme version: how many members would move",
           tag="tiers", access=WRITE_PROGRAMMES, body=ProgrammeJobIn, response=JobRun, status=202,
           errors=(NotFound,))  # fmt: skip
 def preview_programme(ctx: RequestContext) -> Reply:
@@ -146,7 +143,7 @@ def preview_programme(ctx: RequestContext) -> Reply:
     return _run(run_job(job, clock.business_today(), fan_out=True))
 
 
-@endpoint(bp, "/v1/tiers/programmes/{version}/apply", "POST", summary="Make a draft current and re-judge members",
+@endpoint("/v1/tiers/programmes/{version}/apply", "POST", summary="Make a draft current and re-judge members",
           tag="tiers", access=WRITE_PROGRAMMES, response=JobRun, status=202,
           errors=(NotFound, programmes.NotADraft))  # fmt: skip
 def apply_programme(ctx: RequestContext, version: str) -> Reply:
@@ -163,7 +160,7 @@ def apply_programme(ctx: RequestContext, version: str) -> Reply:
     return _run(run_job(job, clock.business_today(), fan_out=True))
 
 
-@endpoint(bp, "/v1/tiers/runs/{run_id}", "GET", summary="A programme preview's or application's report",
+@endpoint("/v1/tiers/runs/{run_id}", "GET", summary="A programme preview's or application's report",
           tag="tiers", access=WRITE_PROGRAMMES, response=JobRun, errors=(NotFound,))  # fmt: skip
 def get_run(ctx: RequestContext, run_id: str) -> Reply:
     """The report of a programme preview or application run: its status, progress and tallies (members up,

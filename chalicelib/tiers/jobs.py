@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.ledger.model import Account
 from chalicelib.ledger.registry import ledger
-from chalicelib.shared import clock
+from chalicelib.shared import clock, schedules
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
 from chalicelib.shared.jobs import Job, register
 from chalicelib.tiers import programmes
@@ -84,7 +84,7 @@ class RecalculateTiers(Job):
     """Downgrade, retain or warn the members whose review or warning day has come."""
 
     name = "recalculate-tiers"
-    schedule = "cron(20 16 * * ? *)"  # 00:20 Asia/Shanghai, after the points jobs
+    schedule = schedules.RECALCULATE_TIERS
     description = "Review tiers at period end (retain, downgrade after grace) and warn before"
     first_run_lookback_days = 366
     batch_size = PARTITIONS_PER_BATCH

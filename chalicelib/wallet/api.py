@@ -3,8 +3,6 @@ counter, or the member), cash refunds, top-up plans and the daily statement (fin
 
 from __future__ import annotations
 
-from chalice.app import Blueprint
-
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
@@ -42,7 +40,6 @@ from chalicelib.wallet.schemas import (
     WalletTopUpAnswer,
 )
 
-bp = Blueprint(__name__)
 READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 CASH_REFUND = Staff(Permission.WALLET_CASH_REFUND)
 READ_PLANS = Staff(Permission.STORES_READ)
@@ -53,7 +50,6 @@ WEBHOOK_ERRORS = (Unauthenticated, Forbidden, ValidationFailed, service.MemberNo
 
 
 @endpoint(
-    bp,
     "/v1/webhooks/wallet/top-ups",
     "POST",
     summary="Report a top-up of a member's wallet (once per payment id)",
@@ -77,7 +73,6 @@ def wallet_top_up(ctx: RequestContext) -> Reply:
 
 
 @endpoint(
-    bp,
     "/v1/webhooks/wallet/payments",
     "POST",
     summary="Pay from a member's wallet (once per payment id)",
@@ -99,7 +94,6 @@ def wallet_payment(ctx: RequestContext) -> Reply:
 
 
 @endpoint(
-    bp,
     "/v1/webhooks/wallet/refunds",
     "POST",
     summary="Refund a wallet payment back to the wallet",
@@ -128,7 +122,6 @@ def wallet_refund(ctx: RequestContext) -> Reply:
 
 
 @endpoint(
-    bp,
     "/v1/members/{member_id}/wallet",
     "GET",
     summary="A member's wallet",
@@ -145,7 +138,7 @@ def get_wallet(ctx: RequestContext, member_id: str) -> Reply:
     return Reply(Wallet.model_validate(service.wallet_of(reachable(ctx.caller, member_id))))
 
 
-@endpoint(bp, "/v1/me/wallet", "GET", summary="My wallet", tag="me", access=MEMBER, response=Wallet)
+@endpoint("/v1/me/wallet", "GET", summary="My wallet", tag="me", access=MEMBER, response=Wallet)
 def get_my_wallet(ctx: RequestContext) -> Reply:
     """The member's own stored value (储值余额): principal (本金), bonus (赠送金) and their total."""
     return Reply(Wallet.model_validate(service.wallet_of(ctx.caller.id)))
@@ -157,7 +150,6 @@ def _entries(member_id: str, query: PageQuery) -> Reply:
 
 
 @endpoint(
-    bp,
     "/v1/members/{member_id}/wallet/entries",
     "GET",
     summary="A member's wallet entries, newest first",
@@ -176,7 +168,6 @@ def get_wallet_entries(ctx: RequestContext, member_id: str) -> Reply:
 
 
 @endpoint(
-    bp,
     "/v1/me/wallet/entries",
     "GET",
     summary="My wallet entries, newest first",
@@ -192,7 +183,6 @@ def get_my_wallet_entries(ctx: RequestContext) -> Reply:
 
 
 @endpoint(
-    bp,
     "/v1/members/{member_id}/wallet/payments",
     "POST",
     summary="Take a wallet payment at the counter (储值支付), the member present",
@@ -230,7 +220,6 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
 
 
 @endpoint(
-    bp,
     "/v1/members/{member_id}/wallet/cash-refunds",
     "POST",
     summary="Pay a member's principal out in cash (退卡/退余额)",
@@ -257,9 +246,7 @@ def wallet_cash_refund(ctx: RequestContext, member_id: str) -> Reply:
     return Reply(WalletCashRefund.model_validate(answer), status=201)
 
 
-@endpoint(
-    bp, "/v1/wallet/plans", "GET", summary="Top-up plans", tag="wallet", access=READ_PLANS, response=WalletPlanList
-)
+@endpoint("/v1/wallet/plans", "GET", summary="Top-up plans", tag="wallet", access=READ_PLANS, response=WalletPlanList)
 def list_wallet_plans(ctx: RequestContext) -> Reply:
     """Every top-up plan (充值方案): price, bonus, gift points, days on sale and stores, and whether it is on sale
     today. Staff scoped to stores see the plans sold at their stores."""
@@ -267,7 +254,6 @@ def list_wallet_plans(ctx: RequestContext) -> Reply:
 
 
 @endpoint(
-    bp,
     "/v1/wallet/plans",
     "POST",
     summary="Create a top-up plan",
@@ -289,7 +275,6 @@ def create_wallet_plan(ctx: RequestContext) -> Reply:
 
 
 @endpoint(
-    bp,
     "/v1/wallet/statements",
     "GET",
     summary="A day's stored-value statement",

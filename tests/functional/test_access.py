@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import jwt
 import pytest
 
-import app  # registers every route, so the matrix below sees them all
+import app
+import chalicelib.declarations  # noqa: F401  declares every route, so the matrix below sees them all
 from chalicelib.identity import service as staff
 from chalicelib.identity.access import AnyStaff, MemberSelf, PartnerSigned, Public, Staff, StaffOrSelf
 from chalicelib.identity.records import StaffRecord
@@ -39,7 +40,8 @@ FALLBACK_PATHS = {"/", "/{proxy+}"}  # answer 404 problem+json for paths no rout
 
 
 def test_every_served_route_has_an_access_rule_and_only_the_listed_ones_are_public():
-    """A route added with a bare ``@bp.route`` (no access rule) or made public by mistake fails here."""
+    """A route added with a bare ``@app.route`` (no access rule), left out of the route index, or made public by
+    mistake fails here."""
     served = {(path, method) for path, methods in app.app.routes.items() for method in methods
               if method != "OPTIONS" and path not in FALLBACK_PATHS}  # fmt: skip
     assert served == set(ROUTES)

@@ -3,6 +3,7 @@ CDN keeps a copy; the response model declares it once, for every route that answ
 
 import pytest
 
+import chalicelib.declarations  # noqa: F401  declares every route
 from chalicelib.shared.http import ENDPOINTS
 from tests.conftest import STAFF_PASSWORD, member_token
 

@@ -10,7 +10,7 @@ from enum import Enum
 import pytest
 from pydantic import BaseModel
 
-import app  # noqa: F401  declares every route
+import chalicelib.declarations  # noqa: F401  declares every route
 from chalicelib.identity.access import MemberSelf, PartnerSigned
 from chalicelib.shared.http import CONTROL_CHARACTERS_REFUSED, ENDPOINTS, Input
 from tests.conftest import item_counts, member_token, signed_headers

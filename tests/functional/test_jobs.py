@@ -183,3 +183,12 @@ def test_the_watermark_never_passes_a_day_still_under_way(aws):
         later = jobs.run_job(purge, date(2026, 4, 10))
     assert later.processed == 3
     assert IdempotencyRecord.count() == 0
+
+
+def test_every_scheduled_job_has_one_function_on_its_schedule():
+    """The scheduled functions name their cron without importing the jobs' domains: each job's schedule has one."""
+    import app
+
+    crons = sorted(source.schedule_expression for source in app.app.event_sources
+                   if hasattr(source, "schedule_expression"))  # fmt: skip
+    assert crons == sorted(job.schedule for job in jobs.all_jobs() if job.schedule)

@@ -1,0 +1,12 @@
+"""When each scheduled job runs: EventBridge cron expressions in UTC, in the order a night runs them.
+
+The jobs take their schedule from here, and so do the Lambda functions that run them
+(``chalicelib.platform.handlers``), which can then be declared without importing the jobs' domains.
+"""
+
+EXPIRE_POINTS = "cron(5 16 * * ? *)"  # 00:05 Asia/Shanghai: the day just ended
+MATURE_PENDING_POINTS = "cron(10 16 * * ? *)"
+RECALCULATE_TIERS = "cron(20 16 * * ? *)"  # 00:20 Asia/Shanghai, after the points jobs
+PURGE_IDEMPOTENCY_RECORDS = "cron(0 18 * * ? *)"  # 02:00 Asia/Shanghai
+RECONCILE_LEDGER = "cron(0 19 * * ? *)"  # 03:00 Asia/Shanghai, after the other nightly jobs
+POINTS_EXPIRY_REMINDERS = "cron(0 1 * * ? *)"  # 09:00 Asia/Shanghai, when people read messages
