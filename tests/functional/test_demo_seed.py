@@ -2,7 +2,6 @@
 through the services (so the ledgers and the dashboard agree), once."""
 
 import json
-import time
 from datetime import timedelta
 
 from chalicelib.local import demo
@@ -20,9 +19,7 @@ def test_the_demo_chain_is_seeded_once_with_logins_for_every_role_and_a_month_th
     set_epoch(clock.business_today() - timedelta(days=demo.DAYS))  # a fresh platform: its data starts with the story
     credentials = tmp_path / "credentials.json"
     credentials.write_text(json.dumps({"admin": {"username": "admin", "password": "kept as it is"}}))
-    started = time.monotonic()
-    created = seed_demo_data(credentials)
-    assert time.monotonic() - started < 10  # in-process here; the local stack adds its emulator's HTTP
+    created = seed_demo_data(credentials)  # its cost is printed by `make run` (no wall-clock limit in a test)
     assert created > 40
     logins_work(api, credentials)
     deliver(aws, "statistics")
