@@ -252,7 +252,8 @@ def test_an_admin_opens_every_configuration_screen(site: Site, console: Screens)
         assert page.locator(".el-header .title").inner_text() == title
         assert unlabelled_inputs(page) == [], name
         shot(console, name)
-    page.get_by_role("button", name="English").click()  # and in English
+    page.get_by_role("button", name="English").click()  # and in English, the open page's title at once
+    page.wait_for_function("document.title.endsWith(' · Loyalty back office')")
     page.locator("[data-menu=jobs]").click()
     page.wait_for_url(re.compile("#/jobs"))
     assert page.locator(".el-header .title").inner_text() == "Jobs"

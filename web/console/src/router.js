@@ -3,6 +3,7 @@
  * menu entry and guards the route; `meta.menu` ({ group, order, icon }) puts it in the side menu;
  * `meta.title` is an i18n key, also the page's title.
  */
+import { watch } from 'vue'
 import { createRouter, createWebHashHistory } from 'vue-router'
 import { i18n } from './i18n'
 import Shell from './layout/Shell.vue'
@@ -50,7 +51,11 @@ router.beforeEach(async (to) => {
   return true
 })
 
-router.afterEach((to) => {
-  const title = to.meta.title ? i18n.global.t(to.meta.title) : ''
-  document.title = `${title ? title + ' · ' : ''}${i18n.global.t('app.name')}`
-})
+/** A page's title: its screen's, then the app's, in the chosen language. */
+function titleOf(route) {
+  const title = route.meta.title ? i18n.global.t(route.meta.title) : ''
+  return `${title ? title + ' · ' : ''}${i18n.global.t('app.name')}`
+}
+
+router.afterEach((to) => (document.title = titleOf(to)))
+watch(i18n.global.locale, () => (document.title = titleOf(router.currentRoute.value)))
