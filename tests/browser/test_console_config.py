@@ -10,6 +10,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.http import send
@@ -240,7 +242,7 @@ def test_a_cashier_sees_no_admin_screen(site: Site, console: Screens) -> None:
         assert menu.locator(f"[data-menu={name}]").count() == 0, name
     page.goto(f"{site.base}/console/#/staff")
     page.locator(".el-main .el-result").get_by_text("没有权限访问此页面").wait_for()
-    assert page.title() == "没有权限访问此页面 · 会员管理后台"
+    expect(page).to_have_title("没有权限访问此页面 · 会员管理后台")
     shot(console, "cashier-forbidden")
 
 
@@ -248,7 +250,7 @@ def test_an_admin_opens_every_configuration_screen(site: Site, console: Screens)
     page = log_in(console, site)
     for name, title in SCREENS.items():
         open_screen(page, name)
-        assert page.title() == f"{title} · 会员管理后台"
+        expect(page).to_have_title(f"{title} · 会员管理后台")
         assert page.locator(".el-header .title").inner_text() == title
         assert unlabelled_inputs(page) == [], name
         shot(console, name)
@@ -257,7 +259,7 @@ def test_an_admin_opens_every_configuration_screen(site: Site, console: Screens)
     page.locator("[data-menu=jobs]").click()
     page.wait_for_url(re.compile("#/jobs"))
     assert page.locator(".el-header .title").inner_text() == "Jobs"
-    assert page.title() == "Jobs · Loyalty back office"
+    expect(page).to_have_title("Jobs · Loyalty back office")
     page.locator("[data-menu=rules]").click()
     page.get_by_text("Score a sample order").wait_for()
     shot(console, "rules-en")

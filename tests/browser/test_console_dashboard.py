@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 
@@ -20,7 +22,7 @@ def test_the_dashboard_shows_what_the_api_counts(site: Site, console: Screens) -
     page.goto(f"{site.base}/console/#/dashboard")
     page.locator("[data-figure=members_total]").wait_for()
     page.locator("svg").first.wait_for()  # the charts are drawn (SVG renderer)
-    assert page.title() == "数据概览 · 会员管理后台"
+    expect(page).to_have_title("数据概览 · 会员管理后台")
     assert unlabelled_inputs(page) == []
     console.shot("dashboard")
 

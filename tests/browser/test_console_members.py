@@ -71,7 +71,7 @@ def test_a_member_is_found_adjusted_and_the_ledger_shows_the_entry(site: Site, c
     page.get_by_role("button", name="搜索").click()
     page.get_by_role("cell", name="韩梅梅").click()
     page.locator("[data-test=member-name]").get_by_text("韩梅梅").wait_for()
-    assert page.title() == "会员详情 · 会员管理后台"
+    expect(page).to_have_title("会员详情 · 会员管理后台")
     console.shot("member-profile")
 
     page.locator("[data-test=adjust]").click()

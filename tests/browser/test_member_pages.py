@@ -34,7 +34,7 @@ def unlabelled_inputs(page: Any) -> list[str]:
 def check_screen(mobile: Screens, title: str, name: str) -> None:
     """The basics of a screen: its title, labelled inputs, nothing wider than the phone; then a screenshot."""
     page = mobile.page
-    assert page.title() == f"{title} · {APP}"
+    expect(page).to_have_title(f"{title} · {APP}")
     assert unlabelled_inputs(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, name
     mobile.shot(name)
@@ -274,12 +274,12 @@ def test_every_screen_has_a_title_labelled_inputs_and_fits_a_phone(site: Site, m
     page.get_by_role("button", name="English").click()
     page.get_by_text("Log out").wait_for()
     page.locator(".van-action-sheet").wait_for(state="hidden")
-    assert page.title() == "Me · Member centre"
+    expect(page).to_have_title("Me · Member centre")
     mobile.shot("me-english")
     for path, _, title, ready in SCREENS:  # English words are longer: every screen still fits
         page.goto(f"{site.base}/m/#{path}")
         page.locator(ready).first.wait_for()
-        assert page.title() == f"{title} · Member centre"
+        expect(page).to_have_title(f"{title} · Member centre")
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
 
 
