@@ -262,6 +262,49 @@ class TierView(Schema):
     name_en: str = Field(description=NAME_EN)
 
 
+class NextTier(Schema):
+    """The tier above the member's, and how far they are from it."""
+
+    code: str = Field(description="its code, e.g. `gold`")
+    name_zh: str = Field(description="its name in Chinese, e.g. 黄金会员")
+    name_en: str = Field(description="its name in English")
+    qualify_at: int = Field(description=f"the value that reaches it, {METRIC_VALUE}")
+    missing: int = Field(description=f"what the member's value lacks to reach it (0 when reached), {METRIC_VALUE}")
+
+
+class Retention(Schema):
+    """Keeping the tier at its review (保级): what the value must be by then, and whether the member is at risk."""
+
+    retain_at: int = Field(description=f"the value that keeps the tier, {METRIC_VALUE}")
+    value: int = Field(description=f"the member's value over the window now, {METRIC_VALUE}")
+    missing: int = Field(description=f"what it lacks to keep the tier (0 when kept), {METRIC_VALUE}")
+    review_on: str = Field(description=f"the day the tier is reviewed, after the grace days; {BUSINESS_DATE}")
+    at_risk: bool = Field(description="whether the member would move down were the review today")
+
+
+class OverrideView(Schema):
+    """A staff override of the member's tier (等级调整), until a day."""
+
+    kind: Literal["floor", "pin"] = Field(description="floor: never below the tier; pin: exactly the tier")
+    tier: str = Field(description="the tier's code")
+    until: str = Field(description=f"the last day it holds; {BUSINESS_DATE}")
+    reason: str = Field(description="why, as the staff member gave it")
+
+
+class TierChange(Schema):
+    """One change of the member's tier, as the history keeps it."""
+
+    tier: str = Field(description="the tier's code after the change")
+    previous: str | None = Field(description="the tier's code before it; null for the first")
+    reason: str = Field(
+        description="upgrade, downgrade, retained, override, programme (a new programme version), refund or opening"
+    )
+    gift_points: int = Field(description="points given for reaching the tier (升级礼), 0 when none")
+    programme_version: int = Field(description="the programme version that judged it")
+    note: str | None = Field(description="what staff or the job noted, if anything")
+    occurred_at: str = Field(description=f"when it changed; {UTC_INSTANT}")
+
+
 class TierStatus(Schema):
     """Where a member stands: tier, period, progress to the next tier, retention, benefits, history."""
 
@@ -272,22 +315,11 @@ class TierStatus(Schema):
     since: str = Field(description=f"the day they reached it; {BUSINESS_DATE}")
     valid_until: str | None = Field(description=f"the last day it holds; {BUSINESS_DATE}; null at the lowest tier")
     value: int = Field(description=f"the value over the window now, {METRIC_VALUE}")
-    next: dict[str, Any] | None = Field(
-        description="the next tier: `code`, `name_zh`, `name_en`, `qualify_at` and `missing` (what the value lacks); "
-        "null at the top"
-    )
-    retention: dict[str, Any] | None = Field(
-        description="keeping the tier at its review (保级): `retain_at`, `value`, `missing`, `review_on` (a business "
-        "date) and `at_risk`; null at the lowest tier"
-    )
-    override: dict[str, Any] | None = Field(
-        description="a staff override: `kind` (floor or pin), `tier`, `until` (a business date) and `reason`; or null"
-    )
+    next: NextTier | None = Field(description="the next tier and what the value lacks to reach it; null at the top")
+    retention: Retention | None = Field(description="keeping the tier at its review (保级); null at the lowest tier")
+    override: OverrideView | None = Field(description="a staff override holding the member's tier; or null")
     benefits: dict[str, Any] = Field(description="what the tier gives (权益), as the programme's Benefits")
-    history: list[dict[str, Any]] = Field(
-        description="the latest tier changes, newest first: `tier`, `previous`, `reason` (upgrade, downgrade, retained,"
-        " override, programme, refund, opening), `gift_points`, `programme_version`, `note` and `occurred_at` (UTC)"
-    )
+    history: list[TierChange] = Field(description="the latest tier changes (等级变化), newest first")
 
 
 class GrowthEntry(Schema):
