@@ -346,19 +346,32 @@ class PreviewOrder(Input):
     rules: RulesIn | None = Field(default=None, description="score with these rules instead (a draft)")
 
 
+class ScoredLine(Schema):
+    """How one line of a sample order scores."""
+
+    line_id: str = Field(description="the line's id")
+    paid_fen: int = Field(description=f"its share of what the order paid; {FEN}")
+    rate: str | None = Field(description="points per yuan it earns at (a decimal), null when excluded")
+    rate_from: Literal["brand", "category", "base", "excluded"] = Field(description="which rule gave the rate")
+    points: float = Field(description="points before the multipliers and the one rounding")
+    bonus: int = Field(description="per-unit bonus points (按件奖励)")
+
+
+class AppliedMultiplier(Schema):
+    """A multiplier the order earned under."""
+
+    name: str = Field(description="a time window's name, or `tier:<code>` for the member's tier")
+    factor: str = Field(description="the factor (a decimal), e.g. `1.5`")
+
+
 class Preview(Schema):
     """How a sample order scores, rule by rule."""
 
     rules_version: int | None = Field(description="the rules version used; null for a draft")
-    lines: list[dict[str, object]] = Field(
-        description="per line: `line_id`, `paid_fen` (its share of what was paid, fen), `rate`, `rate_from` (brand, "
-        "category, base or excluded), `points` (before rounding) and `bonus`"
-    )
+    lines: list[ScoredLine] = Field(description="each line, scored")
     eligible_paid_fen: int = Field(description=f"what was paid on lines that earn; {FEN}")
     below_minimum: bool = Field(description="true when eligible_paid_fen is under min_paid_fen: nothing earned")
-    multipliers: list[dict[str, str]] = Field(
-        description="each multiplier applied, `name` (a window or `tier:<code>`) and `factor`"
-    )
+    multipliers: list[AppliedMultiplier] = Field(description="each multiplier applied, in order")
     base_points: int = Field(description="points from rates and multipliers, rounded down once")
     bonus_points: int = Field(description="points from per-unit bonuses")
     total: int = Field(description="points (积分) the order would earn")
