@@ -126,7 +126,10 @@ def close(caller: Caller, feedback_id: str, reply: str | None, if_match: IfMatch
         "feedback_id": feedback_id, "member_id": record.member_id, "replied": reply is not None,
     }))  # fmt: skip
     tx.commit()
-    return _desk_views([FeedbackRecord.get(feedback_id, consistent_read=True)])[0]
+    # the record as committed, without a second read: what the actions set (pynamodb already moved the version on)
+    record.status, record.closed_by, record.closed_at = str(Status.CLOSED), caller.scope, now
+    record.reply = reply if reply is not None else record.reply
+    return _desk_views([record])[0]
 
 
 def erase_words_of(member_id: str) -> int:
