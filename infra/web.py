@@ -9,19 +9,10 @@ are cached for a year, the indexes never; assets of earlier builds stay for page
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 from typing import Any
 
-from chalicelib.local.sites import SITES
-
-IMMUTABLE = "public, max-age=31536000, immutable"
-NO_CACHE = "no-cache"
-
-
-def content_type(path: Path) -> str:
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind == "application/javascript" else kind
+from chalicelib.local.sites import NO_CACHE, SITES, caching, content_type
 
 
 def publish_web(s3: Any, bucket: str, dist: Path) -> list[str]:
@@ -34,9 +25,8 @@ def publish_web(s3: Any, bucket: str, dist: Path) -> list[str]:
         files = sorted(path for path in root.rglob("*") if path.is_file() and path.name != "index.html")
         for path in files:
             key = f"{site}/{path.relative_to(root).as_posix()}"
-            caching = IMMUTABLE if path.parent.name == "assets" else NO_CACHE
             s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type(path),
-                          CacheControl=caching)  # fmt: skip
+                          CacheControl=caching(path))  # fmt: skip
             written.append(key)
         index = (root / "index.html").read_bytes()
         for key in (f"{site}/index.html", f"{site}/", site):

@@ -27,6 +27,20 @@ def content_security_policy(*uploads: str) -> str:
 
 
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+IMMUTABLE = "public, max-age=31536000, immutable"  # hashed assets: a new build has new names
+NO_CACHE = "no-cache"  # each index.html: a new build is seen at once
+
+
+def content_type(path: Path) -> str:
+    """A built file's Content-Type, text in UTF-8."""
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    text = kind.startswith("text/") or kind in ("application/javascript", "application/json")
+    return f"{kind}; charset=utf-8" if text else kind
+
+
+def caching(path: Path) -> str:
+    """How long a built file may be kept: the hashed files under ``assets/`` for good, the rest never."""
+    return IMMUTABLE if path.parent.name == "assets" else NO_CACHE
 
 
 @dataclass(frozen=True)
@@ -55,10 +69,6 @@ def answer(path: str, dist: Path = DIST, uploads: tuple[str, ...] = ()) -> Stati
     if root not in file.parents or not file.is_file():
         missing = b"Not found" if (root / "index.html").is_file() else b"Not built yet: run `make run`"
         return StaticAnswer(404, {"Content-Type": "text/plain; charset=utf-8"}, missing)
-    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
-        kind += "; charset=utf-8"
-    caching = "public, max-age=31536000, immutable" if "/assets/" in bare else "no-cache"
-    headers = {"Content-Type": kind, "Cache-Control": caching, **SECURITY_HEADERS}
+    headers = {"Content-Type": content_type(file), "Cache-Control": caching(file), **SECURITY_HEADERS}
     headers["Content-Security-Policy"] = content_security_policy(*uploads)
     return StaticAnswer(200, headers, file.read_bytes())

@@ -272,7 +272,8 @@ def test_publishing_the_apps_writes_assets_first_and_each_index_under_its_folder
     import boto3
     from moto import mock_aws
 
-    from infra.web import IMMUTABLE, NO_CACHE, publish_web
+    from chalicelib.local.sites import IMMUTABLE, NO_CACHE
+    from infra.web import publish_web
 
     for site in ("console", "m"):
         (tmp_path / site / "assets").mkdir(parents=True)
