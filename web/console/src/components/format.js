@@ -1,8 +1,3 @@
-/** Display helpers: instants in the browser's zone, money in yuan. */
+/** Display helpers for the screens: instants in the browser's zone, money in yuan (one implementation each). */
 export { yuan } from '@shared/session'
-
-export function when(instant) {
-  if (!instant) return ''
-  const date = new Date(instant)
-  return Number.isNaN(date.getTime()) ? instant : date.toLocaleString('zh-CN', { hour12: false })
-}
+export { businessToday, money, when } from './forms'
