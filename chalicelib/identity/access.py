@@ -190,6 +190,30 @@ class PartnerSigned:
         return [{"partnerId": [], "partnerSignature": []}]
 
 
+@dataclass(frozen=True)
+class PartnerOrStaff:
+    """A partner system by signature (a request carrying ``X-Partner-Id``), or staff holding ``permission``: the
+    e-shop and the till call the same route (a coupon's redemption). Staff on such a route serve any member."""
+
+    permission: Permission
+
+    @property
+    def description(self) -> str:
+        return f"a partner system, by signature, or {Staff(self.permission, serves=True).description}"
+
+    @property
+    def reach(self) -> str:
+        return "serve"
+
+    def authorize(self, request: Request) -> Caller:
+        if request.headers.get("x-partner-id") is not None:
+            return PARTNER.authorize(request)
+        return Staff(self.permission, serves=True).authorize(request)
+
+    def security(self) -> list[dict[str, Any]]:
+        return [{"partnerId": [], "partnerSignature": []}, {"bearer": []}]
+
+
 def _live_member(claims: Claims, request: Request) -> Caller:
     """A member's token works while the membership lives (erased: 401) and its session holds (a new password ends
     the others: 401); a frozen member may only read."""

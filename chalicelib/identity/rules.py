@@ -56,6 +56,10 @@ class Permission(StrEnum):
     JOBS_RUN = "jobs:run"
     FEEDBACK_READ = "feedback:read"
     FEEDBACK_REPLY = "feedback:reply"
+    COUPONS_MANAGE = "coupons:manage"
+    COUPONS_REDEEM = "coupons:redeem"
+    MALL_MANAGE = "mall:manage"
+    MALL_FULFIL = "mall:fulfil"
 
 
 SESSION_FIELDS = ("roles", "stores", "status")  # what a staff token's grant depends on
@@ -75,7 +79,8 @@ class Role(StrEnum):
 
 
 P = Permission
-_CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM, P.WALLET_PAY}
+_CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM, P.WALLET_PAY, P.COUPONS_REDEEM}
+_CASHIER |= {P.MALL_FULFIL}
 _FEEDBACK = {P.FEEDBACK_READ, P.FEEDBACK_REPLY}
 _FINANCE = {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.REPORTS_READ}
 _FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND}
@@ -84,7 +89,9 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.STORE_MANAGER: frozenset(
         _CASHIER | _FEEDBACK | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE, P.REPORTS_READ}
     ),
-    Role.MARKETING: frozenset({P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE, P.REPORTS_READ}),
+    Role.MARKETING: frozenset(
+        {P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE, P.REPORTS_READ, P.COUPONS_MANAGE, P.MALL_MANAGE}
+    ),
     Role.CUSTOMER_SERVICE: frozenset(
         _CASHIER | _FEEDBACK | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}
     ),
@@ -124,6 +131,10 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.JOBS_RUN: ("运行任务", "Run jobs"),
     P.FEEDBACK_READ: ("查看意见反馈", "Read feedback"),
     P.FEEDBACK_REPLY: ("回复意见反馈", "Answer feedback"),
+    P.COUPONS_MANAGE: ("优惠券模板与发券", "Coupon templates and issuing"),
+    P.COUPONS_REDEEM: ("核销优惠券", "Redeem coupons at the till"),
+    P.MALL_MANAGE: ("积分商城商品", "Points-mall rewards"),
+    P.MALL_FULFIL: ("兑换订单发货与核销", "Fulfil points-mall orders"),
 }
 
 

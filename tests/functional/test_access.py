@@ -11,7 +11,7 @@ import pytest
 import app
 import chalicelib.declarations  # noqa: F401  declares every route, so the matrix below sees them all
 from chalicelib.identity import service as staff
-from chalicelib.identity.access import AnyStaff, MemberSelf, PartnerSigned, Public, Staff, StaffOrSelf
+from chalicelib.identity.access import AnyStaff, MemberSelf, PartnerOrStaff, PartnerSigned, Public, Staff, StaffOrSelf
 from chalicelib.identity.records import StaffRecord
 from chalicelib.identity.rules import PERMISSIONS, Permission, Role
 from chalicelib.members import service as members
@@ -100,7 +100,15 @@ def test_every_route_answers_only_the_callers_its_rule_admits(api, tokens, partn
         assert as_member == 403, (path, method)
         assert not {401, 403} & set(by_role.values()), (path, method, by_role)
         return
-    assert isinstance(access, Staff | StaffOrSelf), f"{path} {method}: an access rule this test does not know"
+    if isinstance(access, PartnerOrStaff):
+        raw = b"{}"
+        good = api.as_(None).call(method, url, raw=raw, headers=signed_headers(*partner, raw))
+        assert good.status not in (401, 403), (path, method)
+        unsigned = api.as_(None).call(method, url, raw=raw, headers={"X-Partner-Id": partner[0]})
+        assert unsigned.status == 401, (path, method)
+    assert isinstance(access, Staff | StaffOrSelf | PartnerOrStaff), (
+        f"{path} {method}: an access rule this test does not know"
+    )
     if isinstance(access, StaffOrSelf):
         assert as_member not in (401, 403, 404), (path, method)
     else:
