@@ -354,9 +354,9 @@ class PartnerPaymentIn(Input):
             "examples": [
                 {
                     "order_id": "mo_01JEXAMPLE0000000000000000",
-                    "payment_id": "WX-20261201-0001",
+                    "payment_id": "WX-20261111-0001",
                     "amount_fen": 990,
-                    "paid_at": "2026-12-01T10:05:00+08:00",
+                    "paid_at": "2026-11-11T10:05:00+08:00",
                 }
             ]
         }

@@ -42,6 +42,8 @@ PATH_PARAMETERS = {
     "run_id": "The job run's id (`run_…`), as starting the run (a job run, a preview, an application) answered it",
     "feedback_id": "The feedback message's id (`fb_…`), as listed",
     "job": "The job's name, e.g. `expire-points` (`GET /v1/jobs` lists them)",
+    "reward_id": "The points-mall reward's id (`rw_…`), as creating it answered it",
+    "order_id": "The points-mall order's id (兑换订单号, `mo_…`), as the exchange answered it",
     "import_id": "The member import's id (`im_…`), as creating the import answered it",
     "name": "The asset's file name",
 }
