@@ -9,21 +9,21 @@ from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.mall import service
 from chalicelib.mall.schemas import (
-    CancellationIn,
+    MallCancellation,
+    MallMemberRewardList,
+    MallMemberRewardQuery,
     MallOrder,
-    MemberRewardList,
-    MemberRewardQuery,
-    OrderCreate,
-    OrderListQuery,
-    OrderPage,
-    PartnerPaymentIn,
-    PickupIn,
-    ReasonIn,
-    Reward,
-    RewardCreate,
-    RewardPage,
-    RewardPatch,
-    ShipmentIn,
+    MallOrderCreate,
+    MallOrderListQuery,
+    MallOrderPage,
+    MallPartnerPayment,
+    MallPickup,
+    MallReason,
+    MallReward,
+    MallRewardCreate,
+    MallRewardPage,
+    MallRewardPatch,
+    MallShipmentIn,
 )
 from chalicelib.members.api import reachable
 from chalicelib.points.service import InsufficientPoints, MemberNotActive
@@ -48,7 +48,7 @@ MOVE_ERRORS = (NotFound, service.OrderStateConflict)
 
 def _reward(body: dict[str, Any], status: int = 200) -> Reply:
     headers = {"ETag": etag(body["version"]), "Location": f"/v1/mall/rewards/{body['reward_id']}"}
-    return Reply(Reward.model_validate(body), status=status, headers=headers)
+    return Reply(MallReward.model_validate(body), status=status, headers=headers)
 
 
 def _order(body: dict[str, Any], status: int = 200) -> Reply:
@@ -56,7 +56,7 @@ def _order(body: dict[str, Any], status: int = 200) -> Reply:
 
 
 def _page(items: list[dict[str, Any]], cursor: str | None) -> Reply:
-    return Reply(OrderPage.model_validate({"items": items, "next_cursor": cursor}))
+    return Reply(MallOrderPage.model_validate({"items": items, "next_cursor": cursor}))
 
 
 # --- rewards ---------------------------------------------------------------------------------------------------
@@ -68,8 +68,8 @@ def _page(items: list[dict[str, Any]], cursor: str | None) -> Reply:
     summary="Put a reward in the points mall",
     tag="mall",
     access=MANAGE,
-    body=RewardCreate,
-    response=Reward,
+    body=MallRewardCreate,
+    response=MallReward,
     status=201,
     idempotency="optional",
     etag=True,
@@ -96,14 +96,14 @@ def create_reward(ctx: RequestContext) -> Reply:
     tag="mall",
     access=MANAGE,
     query=PageQuery,
-    response=RewardPage,
+    response=MallRewardPage,
     errors=(InvalidCursor,),
 )
 def list_rewards(ctx: RequestContext) -> Reply:
     """Every reward, newest first, with its terms, stock (库存), units sold and whether it sells now, paged with
     `limit` and `cursor`: one query and one batch read a page."""
     items, cursor = service.list_rewards(ctx.query.limit, ctx.query.cursor)
-    return Reply(RewardPage.model_validate({"items": items, "next_cursor": cursor}))
+    return Reply(MallRewardPage.model_validate({"items": items, "next_cursor": cursor}))
 
 
 @endpoint(
@@ -112,7 +112,7 @@ def list_rewards(ctx: RequestContext) -> Reply:
     summary="A reward",
     tag="mall",
     access=MANAGE,
-    response=Reward,
+    response=MallReward,
     etag=True,
     errors=(NotFound,),
 )
@@ -127,8 +127,8 @@ def get_reward(ctx: RequestContext, reward_id: str) -> Reply:
     summary="Edit a reward, stop selling it or add stock (JSON merge patch)",
     tag="mall",
     access=MANAGE,
-    body=RewardPatch,
-    response=Reward,
+    body=MallRewardPatch,
+    response=MallReward,
     if_match=True,
     etag=True,
     errors=(NotFound, PreconditionFailed, PreconditionRequired, service.OutOfStock),
@@ -143,7 +143,7 @@ def update_reward(ctx: RequestContext, reward_id: str) -> Reply:
     Errors: 412 on a stale `ETag`, 428 without `If-Match`; 404 for no such reward; 409 `out-of-stock` for withdrawing
     more than is left; 422 for a sale ending before it begins."""
     assert ctx.if_match is not None
-    patch: RewardPatch = ctx.body
+    patch: MallRewardPatch = ctx.body
     return _reward(service.update_reward(ctx.caller, reward_id, patch.changes(), ctx.if_match))
 
 
@@ -153,14 +153,14 @@ def update_reward(ctx: RequestContext, reward_id: str) -> Reply:
     summary="The points mall, as I may shop it",
     tag="me",
     access=MEMBER,
-    query=MemberRewardQuery,
-    response=MemberRewardList,
+    query=MallMemberRewardQuery,
+    response=MallMemberRewardList,
 )
 def browse_mall(ctx: RequestContext) -> Reply:
     """The rewards on sale now to the member's tier, newest first, each saying whether their points available pay a
     unit (`affordable`) and how many units their limit still allows this period (`remaining_for_member`);
     `affordable=true` lists only those their points pay. Also answers the member's points available."""
-    return Reply(MemberRewardList.model_validate(service.browse(ctx.caller.id, ctx.query.affordable)))
+    return Reply(MallMemberRewardList.model_validate(service.browse(ctx.caller.id, ctx.query.affordable)))
 
 
 # --- the member's orders -----------------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ def browse_mall(ctx: RequestContext) -> Reply:
     summary="Exchange points for a reward (积分兑换)",
     tag="me",
     access=MEMBER,
-    body=OrderCreate,
+    body=MallOrderCreate,
     response=MallOrder,
     status=201,
     idempotency="required",
@@ -214,7 +214,7 @@ def place_order(ctx: RequestContext) -> Reply:
     tag="me",
     access=MEMBER,
     query=PageQuery,
-    response=OrderPage,
+    response=MallOrderPage,
     errors=(InvalidCursor,),
 )
 def list_my_orders(ctx: RequestContext) -> Reply:
@@ -264,7 +264,7 @@ def pay_from_wallet(ctx: RequestContext, order_id: str) -> Reply:
     summary="Cancel my order while it is not fulfilled",
     tag="me",
     access=MEMBER,
-    body=CancellationIn,
+    body=MallCancellation,
     response=MallOrder,
     errors=MOVE_ERRORS,
 )
@@ -301,7 +301,7 @@ def complete_my_order(ctx: RequestContext, order_id: str) -> Reply:
     tag="mall",
     access=READ_MEMBER,
     query=PageQuery,
-    response=OrderPage,
+    response=MallOrderPage,
     errors=(NotFound, InvalidCursor),
 )
 def list_member_orders(ctx: RequestContext, member_id: str) -> Reply:
@@ -320,7 +320,7 @@ def list_member_orders(ctx: RequestContext, member_id: str) -> Reply:
     summary="Report the payment of an order's cash part (once per payment id)",
     tag="webhooks",
     access=PARTNER,
-    body=PartnerPaymentIn,
+    body=MallPartnerPayment,
     response=MallOrder,
     errors=(
         Unauthenticated,
@@ -350,8 +350,8 @@ def mall_payment(ctx: RequestContext) -> Reply:
     summary="Points-mall orders, newest first",
     tag="mall",
     access=FULFIL,
-    query=OrderListQuery,
-    response=OrderPage,
+    query=MallOrderListQuery,
+    response=MallOrderPage,
     errors=(InvalidCursor, ValidationFailed),
 )
 def list_orders(ctx: RequestContext) -> Reply:
@@ -359,7 +359,7 @@ def list_orders(ctx: RequestContext) -> Reply:
     `store_id`, either or both; addresses masked. Staff scoped to stores list one of their stores' orders.
 
     Errors: 422 for staff scoped to stores without one of theirs as `store_id`."""
-    query: OrderListQuery = ctx.query
+    query: MallOrderListQuery = ctx.query
     return _page(*service.list_orders(ctx.caller, query.status, query.store_id, query.limit, query.cursor))
 
 
@@ -386,7 +386,7 @@ def get_order(ctx: RequestContext, order_id: str) -> Reply:
     summary="Ship an order's goods (发货)",
     tag="mall",
     access=FULFIL,
-    body=ShipmentIn,
+    body=MallShipmentIn,
     response=MallOrder,
     errors=MOVE_ERRORS,
 )
@@ -421,7 +421,7 @@ def complete_order(ctx: RequestContext, order_id: str) -> Reply:
     summary="Cancel an order not yet fulfilled",
     tag="mall",
     access=FULFIL,
-    body=ReasonIn,
+    body=MallReason,
     response=MallOrder,
     errors=MOVE_ERRORS,
 )
@@ -442,7 +442,7 @@ def cancel_order(ctx: RequestContext, order_id: str) -> Reply:
     summary="Refund shipped or completed goods after sale (售后退款)",
     tag="mall",
     access=FULFIL,
-    body=ReasonIn,
+    body=MallReason,
     response=MallOrder,
     errors=MOVE_ERRORS,
 )
@@ -460,7 +460,7 @@ def refund_order(ctx: RequestContext, order_id: str) -> Reply:
     summary="Verify a pickup code at the counter (核销)",
     tag="mall",
     access=FULFIL,
-    body=PickupIn,
+    body=MallPickup,
     response=MallOrder,
     errors=(NotFound, ValidationFailed, service.PickupCodeUsed, service.WrongPickupStore, service.OrderStateConflict),
 )

@@ -57,7 +57,7 @@ STATUS = (
 )
 
 
-class RewardCreate(Input):
+class MallRewardCreate(Input):
     """A reward of the points mall (积分商城商品): a coupon, goods or a service, for points (and cash), in stock."""
 
     model_config = ConfigDict(
@@ -112,7 +112,7 @@ class RewardCreate(Input):
         return self
 
 
-class RewardPatch(MergePatch):
+class MallRewardPatch(MergePatch):
     """A JSON merge patch of a reward: its terms, showcase and stock. `add_stock` adds units (negative: withdraws
     unsold ones) through the stock's ledger; `status` stops or resumes selling (停售/上架)."""
 
@@ -143,7 +143,7 @@ class RewardPatch(MergePatch):
     )
 
 
-class Reward(Schema):
+class MallReward(Schema):
     """A reward as staff manage it, with its stock and `version` (its `ETag`)."""
 
     reward_id: str = Field(description=REWARD_ID)
@@ -170,20 +170,20 @@ class Reward(Schema):
     version: int = Field(description='the version, which the `ETag` header quotes (`"7"`): send it in `If-Match`')
 
 
-class RewardPage(Schema):
+class MallRewardPage(Schema):
     """Rewards, newest first."""
 
-    items: list[Reward] = Field(description="rewards on this page")
+    items: list[MallReward] = Field(description="rewards on this page")
     next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
-class MemberRewardQuery(Input):
+class MallMemberRewardQuery(Input):
     """What a member browses."""
 
     affordable: bool = Field(default=False, description="only rewards whose points price fits the points available")
 
 
-class MemberReward(Schema):
+class MallMemberReward(Schema):
     """A reward on sale to this member (their tier may have it), with what they can do about it."""
 
     reward_id: str = Field(description=REWARD_ID)
@@ -204,14 +204,14 @@ class MemberReward(Schema):
     )
 
 
-class MemberRewardList(Schema):
+class MallMemberRewardList(Schema):
     """The mall as this member sees it: rewards on sale to their tier, newest first."""
 
-    items: list[MemberReward] = Field(description="rewards")
+    items: list[MallMemberReward] = Field(description="rewards")
     available_points: int = Field(description="the member's points available now (可用积分)")
 
 
-class AddressIn(Input):
+class MallAddressIn(Input):
     """Where shipped goods go (收货地址). Personal data: sealed at rest, masked to staff without `pii:read`."""
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] = Field(
@@ -223,7 +223,7 @@ class AddressIn(Input):
     )
 
 
-class OrderCreate(Input):
+class MallOrderCreate(Input):
     """An exchange (积分兑换): units of a reward, paid in points (the cash part, if any, after)."""
 
     model_config = ConfigDict(
@@ -243,10 +243,10 @@ class OrderCreate(Input):
     pickup_store_id: Id | None = Field(
         default=None, description=f"{STORE}: required for goods picked up in store, optional for services"
     )
-    address: AddressIn | None = Field(default=None, description="where to ship: required for shipped goods only")
+    address: MallAddressIn | None = Field(default=None, description="where to ship: required for shipped goods only")
 
 
-class OrderPayment(Schema):
+class MallOrderPayment(Schema):
     """How an order's cash part was paid."""
 
     method: Literal["wallet", "partner"] = Field(
@@ -257,7 +257,7 @@ class OrderPayment(Schema):
     paid_at: str = Field(description=f"when; {UTC_INSTANT}")
 
 
-class AddressOut(Schema):
+class MallAddressOut(Schema):
     """The shipping address: whole for the member and staff with `pii:read`, masked for others."""
 
     confidential: ClassVar[bool] = True
@@ -267,7 +267,7 @@ class AddressOut(Schema):
     masked: bool = Field(description="true when masked")
 
 
-class ShipmentOut(Schema):
+class MallShipmentOut(Schema):
     """How shipped goods travel."""
 
     carrier: str = Field(description="the carrier (快递公司)")
@@ -275,7 +275,7 @@ class ShipmentOut(Schema):
     shipped_at: str = Field(description=f"when it was shipped; {UTC_INSTANT}")
 
 
-class CashRefund(Schema):
+class MallCashRefund(Schema):
     """A paid cash part a cancellation or refund owes back."""
 
     amount_fen: int = Field(description=f"the cash part paid, owed back; {FEN}")
@@ -285,7 +285,7 @@ class CashRefund(Schema):
     )
 
 
-class HistoryStep(Schema):
+class MallHistoryStep(Schema):
     """One change of an order's status: what, when, who and why."""
 
     status: Status = Field(description=f"the status it moved to: {STATUS}")
@@ -297,7 +297,7 @@ class HistoryStep(Schema):
     why: str = Field(description="the reason given or recorded")
 
 
-class OrderSummary(Schema):
+class MallOrderSummary(Schema):
     """An order as lists show it."""
 
     confidential: ClassVar[bool] = True  # a recipient beside an order points at one person
@@ -314,39 +314,39 @@ class OrderSummary(Schema):
     placed_at: str = Field(description=f"when it was placed; {UTC_INSTANT}")
     pay_by: str | None = Field(description=f"points + cash: released unless paid by then; {UTC_INSTANT}")
     pickup_store_id: str | None = Field(description=STORE)
-    address: AddressOut | None = Field(description="where it ships (masked in lists)")
-    shipment: ShipmentOut | None = Field(description="carrier and tracking number, once shipped")
+    address: MallAddressOut | None = Field(description="where it ships (masked in lists)")
+    shipment: MallShipmentOut | None = Field(description="carrier and tracking number, once shipped")
     coupon_code: str | None = Field(description="the coupon it issued (coupon rewards)")
 
 
-class MallOrder(OrderSummary):
+class MallOrder(MallOrderSummary):
     """An order (兑换订单) with its payment, pickup code (the member's alone) and every change of status."""
 
-    payment: OrderPayment | None = Field(description="how the cash part was paid")
+    payment: MallOrderPayment | None = Field(description="how the cash part was paid")
     pickup_code: str | None = Field(
         description="the one-time pickup code (核销码) the cashier verifies; shown to the member only, while it can "
         "be used"
     )
     points_held: int = Field(description="points the order holds (0 once given back)")
-    cash_refund: CashRefund | None = Field(description="a paid cash part owed back after a cancellation or refund")
-    history: list[HistoryStep] = Field(description="every change of status, oldest first")
+    cash_refund: MallCashRefund | None = Field(description="a paid cash part owed back after a cancellation or refund")
+    history: list[MallHistoryStep] = Field(description="every change of status, oldest first")
 
 
-class OrderPage(Schema):
+class MallOrderPage(Schema):
     """Orders, newest first."""
 
-    items: list[OrderSummary] = Field(description="orders on this page")
+    items: list[MallOrderSummary] = Field(description="orders on this page")
     next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
-class OrderListQuery(PageQuery):
+class MallOrderListQuery(PageQuery):
     """Which orders staff list."""
 
     status: Status | None = Field(default=None, description=f"only orders of this status: {STATUS}")
     store_id: Id | None = Field(default=None, description="only orders collected at this store")
 
 
-class PartnerPaymentIn(Input):
+class MallPartnerPayment(Input):
     """The cash part of a points + cash order, paid through a payment partner."""
 
     model_config = ConfigDict(
@@ -368,7 +368,7 @@ class PartnerPaymentIn(Input):
     paid_at: Happened = Field(description=f"when it was paid; {HAPPENED}")
 
 
-class ShipmentIn(Input):
+class MallShipmentIn(Input):
     """Goods handed to a carrier (发货)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"carrier": "顺丰速运", "tracking_no": "SF1234567890"}]})
@@ -379,7 +379,7 @@ class ShipmentIn(Input):
     )
 
 
-class PickupIn(Input):
+class MallPickup(Input):
     """A pickup code shown by a member at the counter (核销)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"code": "4821 0937 1150 6622", "store_id": "SH-001"}]})
@@ -390,7 +390,7 @@ class PickupIn(Input):
     store_id: Id = Field(description="the store where it is collected, one of the cashier's")
 
 
-class CancellationIn(Input):
+class MallCancellation(Input):
     """Why a member cancels their order; the body may be left out."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "不想要了"}]})
@@ -398,7 +398,7 @@ class CancellationIn(Input):
     reason: Reason = Field(default="会员取消", description="why, as the order's history shows it; default 会员取消")
 
 
-class ReasonIn(Input):
+class MallReason(Input):
     """Why staff cancel an order or refund it after sale."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "商品缺货, 与会员协商取消"}]})

@@ -27,7 +27,7 @@ from chalicelib.mall.rules import (
     order_holder,
     reward_holder,
 )
-from chalicelib.mall.schemas import PartnerPaymentIn
+from chalicelib.mall.schemas import MallPartnerPayment
 from chalicelib.mall.service import (
     LimitReached,
     Mall,
@@ -272,7 +272,7 @@ PARTNER = Caller("partner", "pt_pay", StaffGrant(frozenset()))
 
 def pay(mall, order, payment_id="pay-1", amount=None):
     """A payment partner's webhook for the order's cash part."""
-    body = PartnerPaymentIn(
+    body = MallPartnerPayment(
         order_id=order.order_id, payment_id=payment_id, amount_fen=amount or order.cash_fen or 1, paid_at=NOW
     )
     service.pay_by_partner(PARTNER, body)
