@@ -279,7 +279,10 @@ def _pickup_claim(order: Order) -> Callable[[Transaction], None]:
 
 def _coupon_issuer() -> Callable[..., Mapping[str, Any]] | None:
     """``chalicelib.coupons.service.issue_for`` when the coupons domain is installed."""
-    if importlib.util.find_spec("chalicelib.coupons.service") is None:
+    try:
+        if importlib.util.find_spec("chalicelib.coupons.service") is None:
+            return None
+    except ModuleNotFoundError:  # no coupons package at all
         return None
     module = importlib.import_module("chalicelib.coupons.service")
     issuer: Callable[..., Mapping[str, Any]] | None = getattr(module, "issue_for", None)
@@ -650,8 +653,8 @@ class Mall:
         order = self.order(order_id)
         if order is None or order.member_id != member_id:
             raise NotFound(f"No order {order_id!r}")
-        if order.payment is not None and order.payment["method"] == "wallet":
-            return order, True
+        if order.payment is not None and order.payment["method"] == "wallet" and order.live:
+            return order, True  # paid before: a repeat
         holder, payment_id, paid_at = order_holder(order_id), f"mall-{order_id}", clock.now()
         moved: list[Order] = []
 
@@ -704,7 +707,7 @@ def _require_awaiting_payment(order: Order | None) -> None:
     last = order.history[-1] if order.history else {}
     detail = f"Order {order.order_id} is {order.status}"
     if order.status == Status.CANCELLED:
-        detail += f" ({last.get('why')}, {last.get('at')}): nothing was taken; refund the payer"
+        detail += f" ({last.get('why')}, {last.get('at')}): nothing was taken"
     elif order.payment is not None:
         detail += f", paid already by {order.payment['method']} payment {order.payment['payment_id']}"
     raise OrderNotAwaitingPayment(detail, status=order.status)
