@@ -300,3 +300,10 @@ def test_the_platform_gives_registration_and_upgrade_gifts_once(api, aws, partne
     deliver(aws, "coupons", times=2)  # a redelivery issues nothing twice
     coupons = api.get(f"/v1/members/{member_id}/coupons").body["items"]
     assert [(c["template_id"], c["source_kind"]) for c in coupons] == [(gift["template_id"], "registration")]
+
+
+def test_the_counter_view_lists_the_members_usable_coupons(api, member):
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    view = api.as_(token_for(["cashier"])).get(f"/v1/members/{member}/counter").body
+    assert [(c["code"], c["name"]) for c in view["coupons"]["available"]] == [(code, "满200减30")]
+    assert view["coupons"]["more"] is False
