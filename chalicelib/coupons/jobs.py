@@ -40,11 +40,13 @@ class ExpireCoupons(Job):
         values once per batch."""
         found: Counter[str] = Counter()
         store = ledger().store
+        values: dict[str, int] = {}
         for key in keys:
             action, _, partition = key.partition("@")
             accounts = store.due_accounts("coupon_expiry", partition)
             if action == "expire":
-                values = service.face_values({service.template_of(account) for account in accounts})
+                unknown = {service.template_of(account) for account in accounts} - set(values)
+                values |= service.face_values(unknown) if unknown else {}
                 for account in accounts:
                     found["expired" if service.expire(account, as_of, values) else "unchanged"] += 1
             else:
