@@ -73,7 +73,7 @@ def _page(items: list[dict[str, Any]], cursor: str | None) -> Reply:
     status=201,
     idempotency="optional",
     etag=True,
-    errors=(IdempotencyKeyReused, service.CouponRewardsUnavailable),
+    errors=(IdempotencyKeyReused, ValidationFailed),
 )
 def create_reward(ctx: RequestContext) -> Reply:
     """Put a reward in the points mall (积分商城上架): a coupon (`template_id`: the coupon template it issues), goods
@@ -84,8 +84,8 @@ def create_reward(ctx: RequestContext) -> Reply:
     `Idempotency-Key`, a repeat answers the first creation.
 
     Errors: 422 for a coupon reward without `template_id` (or another with one), goods without `fulfilment`, a sale
-    ending before it begins, a `limit_period` without `per_member_limit`; 422 `coupon-rewards-unavailable` while the
-    coupons domain is not installed; 422 `idempotency-key-reused`."""
+    ending before it begins, a `limit_period` without `per_member_limit`, a coupon template that does not exist; 422
+    `idempotency-key-reused`."""
     return _reward(service.create_reward(ctx.caller, ctx.body, ctx.idempotency), status=201)
 
 
@@ -187,7 +187,6 @@ def browse_mall(ctx: RequestContext) -> Reply:
         service.LimitReached,
         service.RewardNotOnSale,
         service.RewardNotForTier,
-        service.CouponRewardsUnavailable,
     ),
 )
 def place_order(ctx: RequestContext) -> Reply:

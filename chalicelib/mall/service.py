@@ -19,7 +19,6 @@ release job; decisions are only ever made on the account.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -107,10 +106,6 @@ class RewardNotOnSale(DomainError):
 
 class RewardNotForTier(DomainError):
     slug, title, status = "reward-not-for-tier", "The reward is not for the member's tier", 422
-
-
-class CouponRewardsUnavailable(DomainError):
-    slug, title, status = "coupon-rewards-unavailable", "Coupon rewards cannot be issued on this platform yet", 422
 
 
 class OrderStateConflict(Conflict):
@@ -277,21 +272,23 @@ def _pickup_claim(order: Order) -> Callable[[Transaction], None]:
     return lambda tx: tx.put(record, condition=UniqueRecord.key.does_not_exist(), on_fail=taken)
 
 
-def _coupon_issuer() -> Callable[..., Mapping[str, Any]] | None:
-    """``chalicelib.coupons.service.issue_for`` when the coupons domain is installed."""
+def _coupon_issuer() -> Callable[..., Mapping[str, Any]]:
+    """The coupons domain's ``issue_for`` (imported on first need: most requests never issue a coupon)."""
+    from chalicelib.coupons.service import issue_for
+
+    return issue_for
+
+
+def _require_template(template_id: str) -> None:
+    """A coupon reward names a coupon template that exists (whether it still issues is the coupons domain's to say at
+    each exchange: a coupon it refuses cancels that order)."""
+    from chalicelib.coupons.service import get_template
+
     try:
-        if importlib.util.find_spec("chalicelib.coupons.service") is None:
-            return None
-    except ModuleNotFoundError:  # no coupons package at all
-        return None
-    module = importlib.import_module("chalicelib.coupons.service")
-    issuer: Callable[..., Mapping[str, Any]] | None = getattr(module, "issue_for", None)
-    return issuer
-
-
-def _require_coupons() -> None:
-    if _coupon_issuer() is None:
-        raise CouponRewardsUnavailable("The coupons domain is not installed: coupon rewards are refused for now")
+        get_template(template_id)
+    except NotFound:
+        problem = {"field": "template_id", "in": "body", "message": f"no coupon template {template_id!r}"}
+        raise ValidationFailed([problem], f"No coupon template {template_id!r}") from None
 
 
 @dataclass(frozen=True)
@@ -405,8 +402,6 @@ class Mall:
                 raise REFUSALS[refusal](terms.name)
             if problems := delivery.problems(terms, quantity):
                 raise ValidationFailed(problems, problems[0]["message"])
-            if terms.kind == "coupon":
-                _require_coupons()
             if stock.units < quantity:
                 raise OutOfStock(
                     f"{stock.units} units of {terms.name} are left, {quantity} asked", available=stock.units
@@ -746,8 +741,8 @@ def _reward_view(record: MallRewardRecord, stock: Stock, version: int | None = N
 
 def create_reward(caller: Caller, body: Any, key: IdempotencyKey | None) -> dict[str, Any]:
     """Put a reward in the mall (marketing, admins), its first stock on its account; once per Idempotency-Key."""
-    if body.kind == "coupon":
-        _require_coupons()
+    if body.template_id is not None:
+        _require_template(body.template_id)
     reward_id, now = new_id("rw_"), clock.iso(clock.now())
     terms = Terms(
         name=body.name,
@@ -966,7 +961,7 @@ def issue_coupon(order_id: str) -> Order | None:
     engine = mall()
     order = engine.order(order_id)
     issue_for = _coupon_issuer()
-    if order is None or order.kind != "coupon" or order.status != Status.PENDING or issue_for is None:
+    if order is None or order.kind != "coupon" or order.status != Status.PENDING:
         return order
     try:
         coupon = issue_for(order.template_id, order.member_id, source_kind="mall-order", source_id=order_id)

@@ -76,6 +76,12 @@ def mall_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str,
     return handle_sqs_batch("mall", event.get("Records", []))
 
 
+@bp.lambda_function(name="coupon_events")
+@bound
+def coupon_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    return handle_sqs_batch("coupons", event.get("Records", []))
+
+
 @bp.lambda_function(name="job_batches")
 @bound
 def job_batches(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
@@ -113,6 +119,24 @@ def expire_points_nightly(event: CloudWatchEvent) -> None:
 @bound
 def mature_pending_points_nightly(event: CloudWatchEvent) -> None:
     _run_on_schedule("mature-pending-points")
+
+
+@bp.schedule(schedules.EXPIRE_COUPONS, name="expire_coupons")
+@bound
+def expire_coupons_nightly(event: CloudWatchEvent) -> None:
+    _run_on_schedule("expire-coupons")
+
+
+@bp.schedule(schedules.VOID_COUPONS, name="void_coupons")
+@bound
+def void_coupons_nightly(event: CloudWatchEvent) -> None:
+    _run_on_schedule("void-coupons")
+
+
+@bp.schedule(schedules.COUPON_BATCHES, name="coupon_batches")
+@bound
+def coupon_batches_nightly(event: CloudWatchEvent) -> None:
+    _run_on_schedule("coupon-batches")
 
 
 @bp.schedule(schedules.POINTS_EXPIRY_REMINDERS, name="points_expiry_reminders")

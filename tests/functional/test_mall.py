@@ -139,13 +139,13 @@ class TestRewards:
         refused(api.post("/v1/mall/rewards", body), 422, "validation-failed")
         assert item_counts() == before
 
-    def test_coupon_rewards_wait_for_the_coupons_domain(self, api):
-        from chalicelib.mall import service
-
-        if service._coupon_issuer() is not None:
-            pytest.skip("the coupons domain is installed")
-        body = {"name": "满100减20", "kind": "coupon", "points": 100, "stock": 10, "template_id": "tpl-1"}
-        refused(api.post("/v1/mall/rewards", body), 422, "coupon-rewards-unavailable")
+    def test_a_coupon_reward_names_a_template_that_exists(self, api):
+        body = {"name": "满100减20", "kind": "coupon", "points": 100, "stock": 10, "template_id": "tpl-nothing"}
+        before = item_counts()
+        assert refused(api.post("/v1/mall/rewards", body), 422, "validation-failed")["errors"][0]["field"] == (
+            "template_id"
+        )
+        assert item_counts() == before
 
     def test_a_member_sees_what_is_on_sale_to_their_tier_what_they_can_afford_and_their_limit(self, api, member):
         _, client = member
@@ -443,6 +443,44 @@ def test_the_orders_events_reach_the_mall_queue_and_its_consumer_acts_once(api, 
     placed(client, reward(api)["reward_id"], address=ADDRESS)
     messages = deliver(aws, "mall", times=2)  # a redelivery changes nothing
     assert [json.loads(m["body"])["type"] for m in messages] == ["mall.order-placed"]
+
+
+TEMPLATE = {
+    "name": "满100减20",
+    "kind": "threshold",
+    "threshold_fen": 10_000,
+    "amount_off_fen": 2_000,
+    "validity": {"days_after_issue": 30},
+    "stock": 100,
+}
+
+
+def test_a_coupon_reward_issues_its_coupon_at_once_exactly_once(api, aws, member):
+    member_id, client = member
+    template = ok(api.post("/v1/coupons/templates", TEMPLATE), 201)
+    coupon = reward(
+        api, name="满100减20券", kind="coupon", points=200, fulfilment=None, template_id=template["template_id"]
+    )
+    order = placed(client, coupon["reward_id"])
+    assert (order["status"], [step["action"] for step in order["history"]]) == ("completed", ["place", "issue"])
+    deliver(aws, "mall", times=2)  # the consumer finds it issued: nothing more
+    codes = [c["code"] for c in ok(client.get("/v1/me/coupons"))["items"]]
+    assert codes == [order["coupon_code"]]
+    refused(client.post(f"/v1/me/mall/orders/{order['order_id']}/cancellation"), 409, "order-state-conflict")
+    refused(exchange(client, coupon["reward_id"], quantity=2), 422, "validation-failed")
+    assert available(client) == 800
+    assert_reconciled(member_id, order_holder(order["order_id"]))
+
+
+def test_a_coupon_the_template_refuses_cancels_the_order_and_gives_the_points_back(api, member):
+    _, client = member
+    template = ok(api.post("/v1/coupons/templates", {**TEMPLATE, "stock": 1}), 201)
+    coupon = reward(api, name="限量券", kind="coupon", points=200, fulfilment=None, template_id=template["template_id"])
+    assert placed(client, coupon["reward_id"])["status"] == "completed"
+    refused_order = placed(client, coupon["reward_id"])  # the template's last coupon is gone
+    assert (refused_order["status"], refused_order["history"][-1]["action"]) == ("cancelled", "fail")
+    assert available(client) == 800
+    assert stock_of(api, coupon["reward_id"]) == 4  # the one issued; the refused one came back
 
 
 class TestLists:
