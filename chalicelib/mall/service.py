@@ -176,7 +176,7 @@ def _moving(
     try:
         moved, _ = BOOKS[ORDER].apply(order, posting, clock.business_today())
     except NotAllowed as refused:
-        raise OrderStateConflict(f"Order {target.order_id}: {refused.why}", status=refused.status) from None
+        raise OrderStateConflict(f"Order {target.order_id}: {refused.why}", order_status=refused.status) from None
     return posting, moved
 
 
@@ -567,7 +567,7 @@ class Mall:
                 return []
             paid = order.payment
             if (paid is not None and paid["method"] == "wallet") != by_wallet:
-                raise OrderStateConflict(f"Order {order_id} was paid meanwhile: try again", status=order.status)
+                raise OrderStateConflict(f"Order {order_id} was paid meanwhile: try again", order_status=order.status)
             source = Source("mall-order", order_id)
             owed = {"cash_refund_due_fen": int(paid["amount_fen"]) if paid else 0}
             posting, after = _moving(order, None, action, -order.held, reason, owed)
@@ -705,7 +705,7 @@ def _require_awaiting_payment(order: Order | None) -> None:
         detail += f" ({last.get('why')}, {last.get('at')}): nothing was taken"
     elif order.payment is not None:
         detail += f", paid already by {order.payment['method']} payment {order.payment['payment_id']}"
-    raise OrderNotAwaitingPayment(detail, status=order.status)
+    raise OrderNotAwaitingPayment(detail, order_status=order.status)
 
 
 def mall() -> Mall:
@@ -951,7 +951,7 @@ def place_order(member_id: str, body: Any, key: IdempotencyKey | None) -> dict[s
             order = issue_coupon(order.order_id) or order
         except Exception:  # the consumer of the order's event issues it: the exchange stands
             logger.exception("coupon not issued yet", extra={"order_id": order.order_id})
-    return order_view(order, Viewer.for_member())
+    return order_view(order, Viewer.answering_member(), opened=body.address.model_dump() if body.address else None)
 
 
 def issue_coupon(order_id: str) -> Order | None:
@@ -984,7 +984,7 @@ def pay_from_wallet(member_id: str, order_id: str) -> dict[str, Any]:
     order, _ = mall().pay_from_wallet(member_id, order_id)
     if order.kind == "coupon" and order.status == Status.PENDING:
         order = _issue_quietly(order)
-    return order_view(order, Viewer.for_member())
+    return order_view(order, Viewer.answering_member())
 
 
 def _issue_quietly(order: Order) -> Order:
@@ -1025,7 +1025,7 @@ def pay_by_partner(partner: Caller, body: Any) -> dict[str, Any]:
     )
     if order.kind == "coupon" and order.status == Status.PENDING:
         order = _issue_quietly(order)
-    return order_view(order, Viewer.for_staff(partner))
+    return order_view(order, Viewer.answering(partner))
 
 
 def _reach(caller: Caller, order: Order) -> None:
@@ -1051,7 +1051,7 @@ def ship(caller: Caller, order_id: str, body: Any) -> dict[str, Any]:
         decide=decide,
         changes=lambda order: {"shipment": {**shipment, "shipped_at": clock.iso(clock.now())}},
     )
-    return order_view(order, Viewer.for_staff(caller))
+    return order_view(order, Viewer.answering(caller))
 
 
 def complete(caller: Caller, order_id: str) -> dict[str, Any]:
@@ -1065,7 +1065,7 @@ def complete(caller: Caller, order_id: str) -> dict[str, Any]:
 
     why = "会员确认收货" if caller.is_member else "已签收"
     order, _ = mall().move(order_id, Action.COMPLETE, why, decide=decide)
-    return order_view(order, Viewer.for_member() if caller.is_member else Viewer.for_staff(caller))
+    return order_view(order, Viewer.answering(caller))
 
 
 def verify_pickup(caller: Caller, body: Any) -> dict[str, Any]:
@@ -1101,7 +1101,7 @@ def verify_pickup(caller: Caller, body: Any) -> dict[str, Any]:
         decide=decide,
         changes=lambda order: {"pickup_store_id": body.store_id},
     )
-    return order_view(order, Viewer.for_staff(caller))
+    return order_view(order, Viewer.answering(caller))
 
 
 def cancel(caller: Caller, order_id: str, reason: str) -> dict[str, Any]:
@@ -1115,7 +1115,7 @@ def cancel(caller: Caller, order_id: str, reason: str) -> dict[str, Any]:
         return order.status != Status.CANCELLED  # any other status the cancellation's own move checks (409)
 
     order, _ = mall().give_back(order_id, Action.CANCEL, reason, decide=decide)
-    return order_view(order, Viewer.for_member() if caller.is_member else Viewer.for_staff(caller))
+    return order_view(order, Viewer.answering(caller))
 
 
 def refund(caller: Caller, order_id: str, reason: str) -> dict[str, Any]:
@@ -1126,7 +1126,7 @@ def refund(caller: Caller, order_id: str, reason: str) -> dict[str, Any]:
         return order.status != Status.REFUNDED
 
     order, _ = mall().give_back(order_id, Action.REFUND, reason, decide=decide)
-    return order_view(order, Viewer.for_staff(caller))
+    return order_view(order, Viewer.answering(caller))
 
 
 def release(order_id: str, member_id: str, reward_id: str, now: datetime) -> bool:
@@ -1149,7 +1149,8 @@ def release(order_id: str, member_id: str, reward_id: str, now: datetime) -> boo
 @dataclass(frozen=True)
 class Viewer:
     """Who reads an order: the member (their pickup code, their address), or staff (no pickup code; the address whole
-    with ``pii:read``, masked otherwise)."""
+    with ``pii:read``, masked otherwise). A change answers the address masked to everyone (the exchange excepted, which
+    shows the member what they sent): reading it whole is a read of its own (``GET``), audited for staff."""
 
     member: bool
     pii: bool
@@ -1162,6 +1163,14 @@ class Viewer:
     def for_staff(cls, caller: Caller) -> Viewer:
         return cls(False, caller.may(Permission.PII_READ))
 
+    @classmethod
+    def answering_member(cls) -> Viewer:
+        return cls(True, False)
+
+    @classmethod
+    def answering(cls, caller: Caller) -> Viewer:
+        return cls(caller.is_member, False)
+
 
 def _shown_by(actor: str, viewer: Viewer) -> str:
     """Who made a change, as ``viewer`` is shown it: members are not shown which staff member or partner it was."""
@@ -1173,9 +1182,11 @@ def _shown_by(actor: str, viewer: Viewer) -> str:
     return actor
 
 
-def _address(order: Order, viewer: Viewer) -> dict[str, Any] | None:
+def _address(order: Order, viewer: Viewer, opened: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     if order.address is None:
         return None
+    if opened is not None:
+        return {**opened, "masked": False}
     masked = {**order.address["masked"], "masked": True}
     if not viewer.pii:
         return masked
@@ -1187,12 +1198,12 @@ def _address(order: Order, viewer: Viewer) -> dict[str, Any] | None:
     return {**opened, "masked": False} if opened else masked
 
 
-def order_view(order: Order, viewer: Viewer) -> dict[str, Any]:
+def order_view(order: Order, viewer: Viewer, opened: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """An order as ``viewer`` reads it: with its payment, pickup code (the member's alone, while it can be used),
-    address, owed cash and history."""
+    address (``opened``: the member's own, as they just sent it), owed cash and history."""
     view = {
         **_listed(order),
-        "address": _address(order, viewer),
+        "address": _address(order, viewer, opened),
         "payment": order.payment,
         "pickup_code": code_of(order.order_id)
         if viewer.member and order.pickup_hash and order.status == Status.READY_FOR_PICKUP
