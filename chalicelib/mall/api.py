@@ -270,7 +270,7 @@ def pay_from_wallet(ctx: RequestContext, order_id: str) -> Reply:
 def cancel_my_order(ctx: RequestContext, order_id: str) -> Reply:
     """The member cancels their order while it awaits payment, shipment or pickup: the points go back to the lots they
     came from, the stock and the limit's count back, once; a cash part paid from the wallet goes back to the wallet in
-    the same transaction (`cash_refund`). A cancelled order again answers as it is.
+    the same transaction (`cash_refund_due_fen`, `cash_refund_to: wallet`). A cancelled order again answers as it is.
 
     Errors: 409 `order-state-conflict` once shipped, collected or a coupon issued; 404 for no such order of the
     member's."""
@@ -428,7 +428,7 @@ def cancel_order(ctx: RequestContext, order_id: str) -> Reply:
     """Cancel an order awaiting payment, shipment or pickup, with a reason the member reads: the points go back to the
     lots they came from, the stock and the limit's count back, exactly once (a cancelled order again answers as it
     is). A cash part paid from the wallet goes back to the wallet in the same transaction; one paid through a payment
-    partner is answered as `cash_refund` (`to: partner`) for the partner to refund.
+    partner is answered as `cash_refund_due_fen` (`cash_refund_to: partner`) for the partner to refund.
 
     Errors: 409 `order-state-conflict` once shipped or collected (refund it after sale instead) or a coupon issued; 404
     for no such order."""
@@ -447,7 +447,8 @@ def cancel_order(ctx: RequestContext, order_id: str) -> Reply:
 )
 def refund_order(ctx: RequestContext, order_id: str) -> Reply:
     """An after-sale refund of goods (shipped, or completed): as a cancellation, the points, stock and limit's count
-    back exactly once, and a paid cash part back to the wallet or owed back by the partner (`cash_refund`).
+    back exactly once, and a paid cash part back to the wallet or owed back by the partner
+    (`cash_refund_due_fen`, `cash_refund_to`).
 
     Errors: 409 `order-state-conflict` for an order not shipped or completed, or not goods; 404 for no such order."""
     return _order(service.refund(ctx.caller, order_id, ctx.body.reason))

@@ -275,16 +275,6 @@ class MallShipmentOut(Schema):
     shipped_at: str = Field(description=f"when it was shipped; {UTC_INSTANT}")
 
 
-class MallCashRefund(Schema):
-    """A paid cash part a cancellation or refund owes back."""
-
-    amount_fen: int = Field(description=f"the cash part paid, owed back; {FEN}")
-    to: Literal["wallet", "partner"] = Field(
-        description="`wallet`: given back to the wallet in the cancellation's own transaction; `partner`: the payment "
-        "partner that took it refunds it (its payment id is the order's `payment.payment_id`)"
-    )
-
-
 class MallHistoryStep(Schema):
     """One change of an order's status: what, when, who and why."""
 
@@ -328,7 +318,13 @@ class MallOrder(MallOrderSummary):
         "be used"
     )
     points_held: int = Field(description="points the order holds (0 once given back)")
-    cash_refund: MallCashRefund | None = Field(description="a paid cash part owed back after a cancellation or refund")
+    cash_refund_due_fen: int = Field(
+        description=f"the paid cash part a cancellation or after-sale refund owes back (0: none); {FEN}"
+    )
+    cash_refund_to: Literal["wallet", "partner"] | None = Field(
+        description="where it goes: `wallet`, given back to the wallet in the cancellation's own transaction; "
+        "`partner`, refunded by the payment partner that took it (its payment id is `payment.payment_id`)"
+    )
     history: list[MallHistoryStep] = Field(description="every change of status, oldest first")
 
 

@@ -1209,9 +1209,8 @@ def order_view(order: Order, viewer: Viewer, opened: Mapping[str, Any] | None = 
         if viewer.member and order.pickup_hash and order.status == Status.READY_FOR_PICKUP
         else None,
         "points_held": order.held,
-        "cash_refund": {"amount_fen": order.cash_refund_due_fen, "to": order.payment["method"]}
-        if order.cash_refund_due_fen and order.payment
-        else None,
+        "cash_refund_due_fen": order.cash_refund_due_fen,
+        "cash_refund_to": order.payment["method"] if order.cash_refund_due_fen and order.payment else None,
         "history": [{**step, "by": _shown_by(str(step["by"]), viewer)} for step in order.history],
     }
     if view["payment"] is not None:

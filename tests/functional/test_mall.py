@@ -288,7 +288,7 @@ class TestShipping:
         order = placed(client, reward(api)["reward_id"], address=ADDRESS)
         path = f"/v1/me/mall/orders/{order['order_id']}/cancellation"
         cancelled = ok(client.post(path, {"reason": "不想要了"}))
-        assert (cancelled["status"], cancelled["history"][-1]["why"], cancelled["cash_refund"]) == (
+        assert (cancelled["status"], cancelled["history"][-1]["why"], cancelled["cash_refund_due_fen"]) == (
             "cancelled",
             "不想要了",
             None,
@@ -372,7 +372,7 @@ class TestPointsAndCash:
         refused(paid_by_partner(api, pos, order, "WX-2"), 409, "order-not-awaiting-payment")
         assert item_counts() == before
         cancelled = ok(api.post(f"/v1/mall/orders/{order['order_id']}/cancellation", {"reason": "缺货"}))
-        assert cancelled["cash_refund"] == {"amount_fen": 990, "to": "partner"}
+        assert (cancelled["cash_refund_due_fen"], cancelled["cash_refund_to"]) == (990, "partner")
         assert available(client) == 1_000
 
     def test_an_unpaid_order_is_released_by_the_job_and_a_late_payment_takes_nothing(self, api, member, pos):
@@ -424,7 +424,7 @@ class TestPointsAndCash:
         assert ok(client.post(path)) == paid  # once per order
         assert ok(client.get("/v1/me/wallet"))["total_fen"] == 5_000 - 990
         cancelled = ok(client.post(f"/v1/me/mall/orders/{order['order_id']}/cancellation"))
-        assert cancelled["cash_refund"] == {"amount_fen": 990, "to": "wallet"}
+        assert (cancelled["cash_refund_due_fen"], cancelled["cash_refund_to"]) == (990, "wallet")
         assert ok(client.get("/v1/me/wallet"))["total_fen"] == 5_000
         assert ok(client.post(path))["status"] == "cancelled"  # the payment again: its order as it is, nothing taken
         assert ok(client.get("/v1/me/wallet"))["total_fen"] == 5_000
@@ -502,5 +502,8 @@ class TestLists:
             (first["order_id"], "shipped"),
         ]
         assert ok(client.get(f"/v1/members/{member_id}/mall/orders")) == ok(client.get("/v1/me/mall/orders"))
+        received = ok(api.post(f"/v1/mall/orders/{first['order_id']}/completion"))
+        assert (received["status"], received["history"][-1]["why"]) == ("completed", "已签收")
+        refused(api.post(f"/v1/mall/orders/{second['order_id']}/completion"), 409, "order-state-conflict")
         refused(api.get("/v1/mall/orders?status=lost"), 422, "validation-failed")
         refused(api.get("/v1/mall/orders/mo_nothing"), 404, "not-found")
