@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
-from chalicelib.mall import service
+from chalicelib.mall import orders, rewards, service
 from chalicelib.mall.schemas import (
     MallCancellation,
     MallMemberRewardList,
@@ -86,7 +86,7 @@ def create_reward(ctx: RequestContext) -> Reply:
     Errors: 422 for a coupon reward without `template_id` (or another with one), goods without `fulfilment`, a sale
     ending before it begins, a `limit_period` without `per_member_limit`, a coupon template that does not exist; 422
     `idempotency-key-reused`."""
-    return _reward(service.create_reward(ctx.caller, ctx.body, ctx.idempotency), status=201)
+    return _reward(rewards.create_reward(ctx.caller, ctx.body, ctx.idempotency), status=201)
 
 
 @endpoint(
@@ -102,7 +102,7 @@ def create_reward(ctx: RequestContext) -> Reply:
 def list_rewards(ctx: RequestContext) -> Reply:
     """Every reward, newest first, with its terms, stock (库存), units sold and whether it sells now, paged with
     `limit` and `cursor`: one query and one batch read a page."""
-    items, cursor = service.list_rewards(ctx.query.limit, ctx.query.cursor)
+    items, cursor = rewards.list_rewards(ctx.query.limit, ctx.query.cursor)
     return Reply(MallRewardPage.model_validate({"items": items, "next_cursor": cursor}))
 
 
@@ -118,7 +118,7 @@ def list_rewards(ctx: RequestContext) -> Reply:
 )
 def get_reward(ctx: RequestContext, reward_id: str) -> Reply:
     """One reward with its stock and `ETag` (send it back in `If-Match` to edit). Errors: 404 for no such reward."""
-    return _reward(service.get_reward(reward_id))
+    return _reward(rewards.get_reward(reward_id))
 
 
 @endpoint(
@@ -144,7 +144,7 @@ def update_reward(ctx: RequestContext, reward_id: str) -> Reply:
     more than is left; 422 for a sale ending before it begins."""
     assert ctx.if_match is not None
     patch: MallRewardPatch = ctx.body
-    return _reward(service.update_reward(ctx.caller, reward_id, patch.changes(), ctx.if_match))
+    return _reward(rewards.update_reward(ctx.caller, reward_id, patch.changes(), ctx.if_match))
 
 
 @endpoint(
@@ -160,7 +160,7 @@ def browse_mall(ctx: RequestContext) -> Reply:
     """The rewards on sale now to the member's tier, newest first, each saying whether their points available pay a
     unit (`affordable`) and how many units their limit still allows this period (`remaining_for_member`);
     `affordable=true` lists only those their points pay. Also answers the member's points available."""
-    return Reply(MallMemberRewardList.model_validate(service.browse(ctx.caller.id, ctx.query.affordable)))
+    return Reply(MallMemberRewardList.model_validate(rewards.browse(ctx.caller.id, ctx.query.affordable)))
 
 
 # --- the member's orders -----------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def place_order(ctx: RequestContext) -> Reply:
 def list_my_orders(ctx: RequestContext) -> Reply:
     """The member's orders (我的兑换), newest first, each with its status; open one for its pickup code, address and
     history."""
-    return _page(*service.orders_of(ctx.caller.id, ctx.query.limit, ctx.query.cursor))
+    return _page(*orders.orders_of(ctx.caller.id, ctx.query.limit, ctx.query.cursor))
 
 
 @endpoint(
@@ -234,7 +234,7 @@ def list_my_orders(ctx: RequestContext) -> Reply:
 def get_my_order(ctx: RequestContext, order_id: str) -> Reply:
     """The member's order with its one-time `pickup_code` (核销码, while it can be used), the address in full, its
     payment and every change of status (when, who, why). Errors: 404 for no such order of the member's."""
-    return _order(service.my_order(ctx.caller.id, order_id))
+    return _order(orders.my_order(ctx.caller.id, order_id))
 
 
 @endpoint(
@@ -307,7 +307,7 @@ def list_member_orders(ctx: RequestContext, member_id: str) -> Reply:
     """A member's orders, newest first, with their status, at any store of the chain (addresses masked).
 
     Errors: 404 for another member's id from a member token."""
-    return _page(*service.orders_of(reachable(ctx.caller, member_id), ctx.query.limit, ctx.query.cursor))
+    return _page(*orders.orders_of(reachable(ctx.caller, member_id), ctx.query.limit, ctx.query.cursor))
 
 
 # --- payment partners ------------------------------------------------------------------------------------------
@@ -359,7 +359,7 @@ def list_orders(ctx: RequestContext) -> Reply:
 
     Errors: 422 for staff scoped to stores without one of theirs as `store_id`."""
     query: MallOrderListQuery = ctx.query
-    return _page(*service.list_orders(ctx.caller, query.status, query.store_id, query.limit, query.cursor))
+    return _page(*orders.list_orders(ctx.caller, query.status, query.store_id, query.limit, query.cursor))
 
 
 @endpoint(
@@ -376,7 +376,7 @@ def get_order(ctx: RequestContext, order_id: str) -> Reply:
     with `pii:read` (the read is audited), masked for others; the pickup code is the member's alone.
 
     Errors: 404 for no such order, or, for staff scoped to stores, one not collected at their stores."""
-    return _order(service.staff_order(ctx.caller, order_id))
+    return _order(orders.staff_order(ctx.caller, order_id))
 
 
 @endpoint(

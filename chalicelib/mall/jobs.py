@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from chalicelib.mall import service
+from chalicelib.mall import orders, service
 from chalicelib.shared import clock, schedules
 from chalicelib.shared.jobs import Job, days, register
 
@@ -38,7 +38,7 @@ class ReleaseUnpaidMallOrders(Job):
         return sum(
             service.release(record.order_id, record.member_id, record.reward_id, now)
             for partition in keys
-            for record in service.releasable(partition, now)
+            for record in orders.releasable(partition, now)
         )
 
 

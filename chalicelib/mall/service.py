@@ -1,5 +1,6 @@
-"""Points mall (积分商城) use cases on the ledger engine: rewards, exchanges, the cash part's payment, fulfilment,
-cancellations and after-sale refunds, the release of unpaid orders, and orders as members and staff read them.
+"""Points mall (积分商城) verbs on the ledger engine: a reward's terms and stock, exchanges, the cash part's payment,
+fulfilment, cancellations and after-sale refunds, the release of unpaid orders, and the changes of orders as the API
+asks them (``rewards`` and ``orders`` hold the rewards' use cases and how orders read).
 
 Every write that moves points, stock or money is one ``Ledger.post``: one read of the accounts it touches, one
 transaction. An exchange spends the member's points (the points book's own posting, soonest expiry first), takes the
@@ -21,18 +22,18 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.identity.access import Caller
-from chalicelib.identity.rules import Permission
 from chalicelib.ledger.engine import Holdings
-from chalicelib.ledger.model import Account, Answer, Claim, Posting, Source
+from chalicelib.ledger.model import Answer, Claim, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.mall import book as _books  # noqa: F401  registers the mall's books
-from chalicelib.mall.records import REWARDS_SCOPE, MallOrderRecord, MallRewardRecord
+from chalicelib.mall.orders import Viewer, code_of, listed, order_view, reach
+from chalicelib.mall.records import MallOrderRecord
 from chalicelib.mall.rules import (
     BOOKS,
     GIVING_BACK,
@@ -43,12 +44,10 @@ from chalicelib.mall.rules import (
     Delivery,
     NotAllowed,
     Order,
-    Quota,
     Refusal,
     Status,
     Stock,
     Terms,
-    affordable,
     limit_holder,
     mask_address,
     mask_name,
@@ -56,29 +55,25 @@ from chalicelib.mall.rules import (
     normal_code,
     order_holder,
     period_key,
-    pickup_code,
     reward_holder,
 )
 from chalicelib.members import service as members
 from chalicelib.points import service as points
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
-from chalicelib.shared.crypto import KeyUnavailable, lookup_hash
-from chalicelib.shared.db import FilledPage, Transaction, one_page
+from chalicelib.shared.crypto import lookup_hash
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import (
     Conflict,
     DomainError,
     NotFound,
-    PreconditionFailed,
     Unavailable,
     ValidationFailed,
 )
 from chalicelib.shared.events import Event, new_event
-from chalicelib.shared.http import IfMatch
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
-from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 from chalicelib.stores.service import store_exists
@@ -205,32 +200,6 @@ def _events(order: Order, action: Action) -> list[Event]:
     return events
 
 
-LISTED = (
-    "order_id",
-    "member_id",
-    "reward_id",
-    "reward_name",
-    "kind",
-    "fulfilment",
-    "quantity",
-    "points",
-    "cash_fen",
-    "status",
-    "placed_at",
-    "pay_by",
-    "pickup_store_id",
-    "shipment",
-    "coupon_code",
-)
-
-
-def _listed(order: Order) -> dict[str, Any]:
-    """The order as lists show it: no history, no payment, the address masked, nothing of its pickup code."""
-    document = {name: value for name, value in order.to_json().items() if name in LISTED}
-    document["address"] = {**order.address["masked"], "masked": True} if order.address else None
-    return document
-
-
 def _copy(order: Order) -> Callable[[Transaction], None]:
     """The order's copy for its lists (and, awaiting payment, the release index), put in the change's transaction."""
     due = order.pay_by if order.status == Status.AWAITING_PAYMENT else None
@@ -244,7 +213,7 @@ def _copy(order: Order) -> Callable[[Transaction], None]:
         pickup_store_id=order.pickup_store_id,
         release_partition=release_partition(due, order.order_id) if due else None,
         release_key=f"{due}#{order.order_id}" if due else None,
-        document=json.dumps(_listed(order), ensure_ascii=False, separators=(",", ":")),
+        document=json.dumps(listed(order), ensure_ascii=False, separators=(",", ":")),
     )
     return lambda tx: tx.put(record)
 
@@ -253,11 +222,6 @@ def release_partition(pay_by: str, order_id: str) -> str:
     """The release index's partition of an order due at ``pay_by``: its business day and a shard of its id."""
     day = clock.business_date(datetime.fromisoformat(pay_by.replace("Z", "+00:00")), get_settings().tz)
     return f"{day.isoformat()}#{zlib.crc32(order_id.encode()) % RELEASE_SHARDS}"
-
-
-def code_of(order_id: str) -> str:
-    """An order's pickup code (核销码): worked out from its id under the platform's lookup key, never stored."""
-    return pickup_code(lookup_hash("mall-pickup-code", order_id).removeprefix("h1:"))
 
 
 def _pickup_key(code: str) -> str:
@@ -277,18 +241,6 @@ def _coupon_issuer() -> Callable[..., Mapping[str, Any]]:
     from chalicelib.coupons.service import issue_for
 
     return issue_for
-
-
-def _require_template(template_id: str) -> None:
-    """A coupon reward names a coupon template that exists (whether it still issues is the coupons domain's to say at
-    each exchange: a coupon it refuses cancels that order)."""
-    from chalicelib.coupons.service import get_template
-
-    try:
-        get_template(template_id)
-    except NotFound:
-        problem = {"field": "template_id", "in": "body", "message": f"no coupon template {template_id!r}"}
-        raise ValidationFailed([problem], f"No coupon template {template_id!r}") from None
 
 
 @dataclass(frozen=True)
@@ -713,211 +665,6 @@ def mall() -> Mall:
     return Mall()
 
 
-# --- rewards, as the API asks ----------------------------------------------------------------------------------
-
-
-def _iso(instant: datetime | None) -> str | None:
-    return clock.iso(instant) if instant else None
-
-
-def _reward_view(record: MallRewardRecord, stock: Stock, version: int | None = None) -> dict[str, Any]:
-    terms = stock.terms
-    assert terms is not None
-    return {
-        "reward_id": record.reward_id,
-        **{name: value for name, value in terms.to_json().items() if name != "selling"},
-        "stock": stock.units,
-        "stocked": stock.stocked,
-        "sold": stock.sold,
-        "status": "on_sale" if terms.selling else "stopped",
-        "on_sale_now": terms.refusal(clock.iso(clock.now()), "") in (None, Refusal.TIER),
-        "images": json.loads(record.images or "[]"),
-        "description": record.description,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "version": version if version is not None else int(record.version or 0),
-    }
-
-
-def create_reward(caller: Caller, body: Any, key: IdempotencyKey | None) -> dict[str, Any]:
-    """Put a reward in the mall (marketing, admins), its first stock on its account; once per Idempotency-Key."""
-    if body.template_id is not None:
-        _require_template(body.template_id)
-    reward_id, now = new_id("rw_"), clock.iso(clock.now())
-    terms = Terms(
-        name=body.name,
-        kind=body.kind,
-        points=body.points,
-        cash_fen=body.cash_fen,
-        per_member_limit=body.per_member_limit,
-        limit_period=body.limit_period,
-        tiers=tuple(body.tiers),
-        on_sale_from=_iso(body.on_sale_from),
-        on_sale_until=_iso(body.on_sale_until),
-        fulfilment=body.fulfilment,
-        template_id=body.template_id,
-    )
-    record = MallRewardRecord(
-        REWARDS_SCOPE,
-        reward_id,
-        images=json.dumps(body.images),
-        description=body.description,
-        created_at=now,
-        created_by=caller.scope,
-        updated_at=now,
-    )
-    put = [lambda tx: tx.put(record, condition=MallRewardRecord.reward_id.does_not_exist())]
-    repeat = mall().open_reward(reward_id, terms, body.stock, claim=points.idempotency_claim(key), attach=put)
-    if repeat:
-        return get_reward(_replayed_reward(key))
-    return _reward_view(record, Stock(body.stock, body.stock, 0, terms), version=1)
-
-
-def _replayed_reward(key: IdempotencyKey | None) -> str:
-    claim = points.idempotency_claim(key)
-    assert claim is not None
-    stored = ledger().store.read_claim(claim.key)
-    assert stored is not None
-    return str(stored.result["reward_id"])
-
-
-def get_reward(reward_id: str) -> dict[str, Any]:
-    record = MallRewardRecord.find(REWARDS_SCOPE, reward_id)
-    stock: Stock = ledger().holdings(reward_holder(reward_id)).state(reward_holder(reward_id), STOCK)
-    if record is None or stock.terms is None:
-        raise NotFound(f"No reward {reward_id!r}")
-    return _reward_view(record, stock)
-
-
-def _stocks(reward_ids: Sequence[str], also: Sequence[str] = ()) -> Holdings:
-    """The accounts of these rewards (and ``also``), read a hundred at a time."""
-    engine = ledger()
-    holders = [*(reward_holder(reward_id) for reward_id in reward_ids), *also]
-    accounts: dict[str, Account] = {}
-    for start in range(0, len(holders), READ_BATCH):
-        accounts |= engine.store.read_many(holders[start : start + READ_BATCH])
-    return Holdings(engine.books, accounts)
-
-
-def list_rewards(limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """Rewards newest first, with their stock: one query and one batch read a page."""
-    scope = "mall-rewards"
-    results = MallRewardRecord.query(
-        REWARDS_SCOPE, scan_index_forward=False, page_size=limit, last_evaluated_key=decode_cursor(scope, cursor)
-    )
-    records, last = one_page(MallRewardRecord, results)
-    holdings = _stocks([record.reward_id for record in records])
-    views = []
-    for record in records:
-        stock: Stock = holdings.state(reward_holder(record.reward_id), STOCK)
-        if stock.terms is not None:
-            views.append(_reward_view(record, stock))
-    return views, encode_cursor(scope, last)
-
-
-TERM_FIELDS = (
-    "name",
-    "points",
-    "cash_fen",
-    "per_member_limit",
-    "limit_period",
-    "tiers",
-    "on_sale_from",
-    "on_sale_until",
-)
-
-
-def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any], if_match: IfMatch) -> dict[str, Any]:
-    """Apply a merge patch under ``If-Match``: terms and stock on the reward's account, pictures and description on
-    its record, in one transaction (a version seen by two edits is 412 for the second, so a retried ``add_stock``
-    adds nothing twice)."""
-    record = MallRewardRecord.find(REWARDS_SCOPE, reward_id)
-    if record is None:
-        raise NotFound(f"No reward {reward_id!r}")
-    if_match.require(int(record.version or 0), "reward")
-    if not changes:
-        return get_reward(reward_id)
-    terms_changed = {name: changes[name] for name in TERM_FIELDS if name in changes}
-
-    def change(terms: Terms) -> Terms:
-        edited: dict[str, Any] = {
-            name: _iso(value) if name.startswith("on_sale_") else value for name, value in terms_changed.items()
-        }
-        if "tiers" in edited:
-            edited["tiers"] = tuple(edited["tiers"])
-        if "status" in changes:
-            edited["selling"] = changes["status"] == "on_sale"
-        after = replace(terms, **edited)
-        if after.on_sale_from and after.on_sale_until and after.on_sale_until <= after.on_sale_from:
-            problem = {"field": "on_sale_until", "in": "body", "message": "after on_sale_from"}
-            raise ValidationFailed([problem], "The sale would end before it begins")
-        if after.per_member_limit is None and "limit_period" in changes:
-            problem = {"field": "limit_period", "in": "body", "message": "only with per_member_limit"}
-            raise ValidationFailed([problem], "A limit period needs a per-member limit")
-        return after
-
-    if "images" in changes:
-        record.images = json.dumps(changes["images"])
-    if "description" in changes:
-        record.description = changes["description"]
-    record.updated_at = clock.iso(clock.now())
-    put = [lambda tx: tx.put(record, on_fail=PreconditionFailed("The reward changed while it was being edited"))]
-    stock = mall().change_reward(
-        reward_id, change, int(changes.get("add_stock") or 0), attach=put, announce={"changed": sorted(changes)}
-    )
-    return _reward_view(record, stock)  # pynamodb moved the record's version on when the transaction committed
-
-
-def browse(
-    member_id: str,
-    affordable_only: bool,
-    tier_of: Callable[[Holdings, str], str] = tiers.tier_in,
-) -> dict[str, Any]:
-    """The mall as a member sees it: the rewards on sale now to their tier, newest first, each saying whether their
-    available points pay a unit and how many units their limit still allows this period; with ``affordable_only``,
-    only those their points pay. One query, and one batch read for the rewards and the member (a second for the
-    limits of rewards that have one)."""
-    records = list(MallRewardRecord.query(REWARDS_SCOPE, scan_index_forward=False))
-    holdings = _stocks([record.reward_id for record in records], also=[member_id])
-    today, now = clock.business_today(), clock.iso(clock.now())
-    tier = tier_of(holdings, member_id)
-    available = points.available_in(holdings, member_id, today)
-    shown: list[tuple[MallRewardRecord, Terms, Stock]] = []
-    for record in records:
-        stock: Stock = holdings.state(reward_holder(record.reward_id), STOCK)
-        terms = stock.terms
-        if terms is None or terms.refusal(now, tier) is not None:
-            continue
-        if affordable_only and not affordable(terms.points, available):
-            continue
-        shown.append((record, terms, stock))
-    limited = [limit_holder(record.reward_id, member_id) for record, terms, _ in shown if terms.per_member_limit]
-    quotas = ledger().store.read_many(limited) if limited else {}
-    items = []
-    for record, terms, stock in shown:
-        raw = quotas[limit_holder(record.reward_id, member_id)].books.get(LIMIT) if terms.per_member_limit else None
-        quota: Quota = BOOKS[LIMIT].load(raw)
-        items.append(
-            {
-                "reward_id": record.reward_id,
-                "name": terms.name,
-                "kind": terms.kind,
-                "points": terms.points,
-                "cash_fen": terms.cash_fen,
-                "images": json.loads(record.images or "[]"),
-                "description": record.description,
-                "fulfilment": terms.fulfilment,
-                "on_sale_until": terms.on_sale_until,
-                "in_stock": stock.units > 0,
-                "affordable": affordable(terms.points, available),
-                "per_member_limit": terms.per_member_limit,
-                "limit_period": terms.limit_period,
-                "remaining_for_member": quota.remaining(terms.per_member_limit, period_key(terms.limit_period, today)),
-            }
-        )
-    return {"items": items, "available_points": available}
-
-
 # --- orders, as the API asks -----------------------------------------------------------------------------------
 
 
@@ -1028,19 +775,12 @@ def pay_by_partner(partner: Caller, body: Any) -> dict[str, Any]:
     return order_view(order, Viewer.answering(partner))
 
 
-def _reach(caller: Caller, order: Order) -> None:
-    """Staff scoped to stores reach the orders collected at their stores; others, every order (404 otherwise, as for
-    no order)."""
-    if caller.kind == "staff" and caller.stores and not caller.covers_store(order.pickup_store_id):
-        raise NotFound(f"No order {order.order_id!r}")
-
-
 def ship(caller: Caller, order_id: str, body: Any) -> dict[str, Any]:
     """Goods to ship are shipped with a carrier and tracking number; the same shipment again answers the order."""
     shipment = {"carrier": body.carrier, "tracking_no": body.tracking_no}
 
     def decide(order: Order) -> bool:
-        _reach(caller, order)
+        reach(caller, order)
         same = order.shipment is not None and {k: order.shipment[k] for k in shipment} == shipment
         return not (order.status == Status.SHIPPED and same)
 
@@ -1060,7 +800,7 @@ def complete(caller: Caller, order_id: str) -> dict[str, Any]:
     def decide(order: Order) -> bool:
         if caller.is_member and order.member_id != caller.id:
             raise NotFound(f"No order {order_id!r}")
-        _reach(caller, order)
+        reach(caller, order)
         return order.status != Status.COMPLETED
 
     why = "会员确认收货" if caller.is_member else "已签收"
@@ -1111,7 +851,7 @@ def cancel(caller: Caller, order_id: str, reason: str) -> dict[str, Any]:
     def decide(order: Order) -> bool:
         if caller.is_member and order.member_id != caller.id:
             raise NotFound(f"No order {order_id!r}")
-        _reach(caller, order)
+        reach(caller, order)
         return order.status != Status.CANCELLED  # any other status the cancellation's own move checks (409)
 
     order, _ = mall().give_back(order_id, Action.CANCEL, reason, decide=decide)
@@ -1122,7 +862,7 @@ def refund(caller: Caller, order_id: str, reason: str) -> dict[str, Any]:
     """An after-sale refund of shipped or completed goods (staff): as a cancellation, exactly once."""
 
     def decide(order: Order) -> bool:
-        _reach(caller, order)
+        reach(caller, order)
         return order.status != Status.REFUNDED
 
     order, _ = mall().give_back(order_id, Action.REFUND, reason, decide=decide)
@@ -1141,169 +881,3 @@ def release(order_id: str, member_id: str, reward_id: str, now: datetime) -> boo
         order_id, Action.RELEASE, f"未在 {minutes} 分钟内支付, 自动取消", decide=decide, named=(member_id, reward_id)
     )
     return not unchanged
-
-
-# --- reading orders --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who reads an order: the member (their pickup code, their address), or staff (no pickup code; the address whole
-    with ``pii:read``, masked otherwise). A change answers the address masked to everyone (the exchange excepted, which
-    shows the member what they sent): reading it whole is a read of its own (``GET``), audited for staff."""
-
-    member: bool
-    pii: bool
-
-    @classmethod
-    def for_member(cls) -> Viewer:
-        return cls(True, True)
-
-    @classmethod
-    def for_staff(cls, caller: Caller) -> Viewer:
-        return cls(False, caller.may(Permission.PII_READ))
-
-    @classmethod
-    def answering_member(cls) -> Viewer:
-        return cls(True, False)
-
-    @classmethod
-    def answering(cls, caller: Caller) -> Viewer:
-        return cls(caller.is_member, False)
-
-
-def _shown_by(actor: str, viewer: Viewer) -> str:
-    """Who made a change, as ``viewer`` is shown it: members are not shown which staff member or partner it was."""
-    kind = actor.partition(":")[0]
-    if kind == "member":
-        return "member"
-    if viewer.member:
-        return "staff" if kind == "cli" else kind
-    return actor
-
-
-def _address(order: Order, viewer: Viewer, opened: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
-    if order.address is None:
-        return None
-    if opened is not None:
-        return {**opened, "masked": False}
-    masked = {**order.address["masked"], "masked": True}
-    if not viewer.pii:
-        return masked
-    sealer = members.sealer_of(order.member_id)
-    try:
-        opened = json.loads(sealer.open(f"mall-address/{order.order_id}", order.address["sealed"])) if sealer else None
-    except KeyUnavailable:
-        opened = None
-    return {**opened, "masked": False} if opened else masked
-
-
-def order_view(order: Order, viewer: Viewer, opened: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """An order as ``viewer`` reads it: with its payment, pickup code (the member's alone, while it can be used),
-    address (``opened``: the member's own, as they just sent it), owed cash and history."""
-    view = {
-        **_listed(order),
-        "address": _address(order, viewer, opened),
-        "payment": order.payment,
-        "pickup_code": code_of(order.order_id)
-        if viewer.member and order.pickup_hash and order.status == Status.READY_FOR_PICKUP
-        else None,
-        "points_held": order.held,
-        "cash_refund_due_fen": order.cash_refund_due_fen,
-        "cash_refund_to": order.payment["method"] if order.cash_refund_due_fen and order.payment else None,
-        "history": [{**step, "by": _shown_by(str(step["by"]), viewer)} for step in order.history],
-    }
-    if view["payment"] is not None:
-        view["payment"] = {name: view["payment"][name] for name in ("method", "payment_id", "amount_fen", "paid_at")}
-    return view
-
-
-def my_order(member_id: str, order_id: str) -> dict[str, Any]:
-    order = mall().order(order_id)
-    if order is None or order.member_id != member_id:
-        raise NotFound(f"No order {order_id!r}")
-    return order_view(order, Viewer.for_member())
-
-
-def staff_order(caller: Caller, order_id: str) -> dict[str, Any]:
-    """An order for staff; reading a shipping address whole is recorded in the audit log."""
-    order = mall().order(order_id)
-    if order is None:
-        raise NotFound(f"No order {order_id!r}")
-    _reach(caller, order)
-    viewer = Viewer.for_staff(caller)
-    if viewer.pii and order.address is not None:
-        from chalicelib.audit.service import record_read
-
-        record_read("mall-order.address-read", f"mall-order/{order_id}")
-    return order_view(order, viewer)
-
-
-def _rows(records: Iterable[MallOrderRecord]) -> list[dict[str, Any]]:
-    return [json.loads(record.document) for record in records]
-
-
-def orders_of(member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """A member's orders, newest first (addresses masked: open one for the whole)."""
-    scope = f"mall-orders|member|{member_id}"
-    query = MallOrderRecord.by_member.query(
-        member_id, scan_index_forward=False, page_size=limit, last_evaluated_key=decode_cursor(scope, cursor)
-    )
-    records, last = one_page(MallOrderRecord, query)
-    return _rows(records), encode_cursor(scope, last)
-
-
-def list_orders(
-    caller: Caller,
-    status: str | None,
-    store_id: str | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Orders newest first, of a status and collected at a store, either or both. Staff scoped to stores name one of
-    theirs (422 otherwise)."""
-    if caller.stores and (store_id is None or not caller.covers_store(store_id)):
-        problem = {"field": "store_id", "in": "query", "message": "name one of your stores"}
-        raise ValidationFailed([problem], "Staff scoped to stores list the orders of one of them")
-    scope = f"mall-orders|{status}|{store_id}"
-    start = decode_cursor(scope, cursor) or {}
-    page = FilledPage(MallOrderRecord, limit, READS_PER_PAGE)
-    position: dict[str, Any] | None
-    if store_id is not None:
-        condition = MallOrderRecord.status == status if status else None
-        key = page.read(
-            MallOrderRecord.by_store.query(
-                store_id, scan_index_forward=False, filter_condition=condition, last_evaluated_key=start.get("key")
-            )
-        )
-        position = {"key": key} if key else None
-    elif status is not None:
-        key = page.read(
-            MallOrderRecord.by_status.query(status, scan_index_forward=False, last_evaluated_key=start.get("key"))
-        )
-        position = {"key": key} if key else None
-    else:
-        position = _read_months(page, start.get("month", clock.iso(clock.now())[:7]), start.get("key"))
-    return _rows(page.records), encode_cursor(scope, position)
-
-
-FIRST_MONTH = "2026-01"  # no order is older than the mall
-
-
-def _read_months(page: FilledPage[MallOrderRecord], month: str, key: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Fill ``page`` from the month index, from ``month`` (at ``key``) back to the mall's first month."""
-    while True:
-        key = page.read(MallOrderRecord.by_month.query(month, scan_index_forward=False, last_evaluated_key=key))
-        if key:
-            return {"month": month, "key": key}
-        if month <= FIRST_MONTH:
-            return None
-        year, number = int(month[:4]), int(month[5:])
-        month = f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
-        if page.full:
-            return {"month": month}
-
-
-def releasable(partition: str, now: datetime) -> list[MallOrderRecord]:
-    """The orders of a release partition whose time is up at ``now`` (the index's keys, member and reward)."""
-    return list(MallOrderRecord.by_release.query(partition, MallOrderRecord.release_key <= f"{clock.iso(now)}#~"))
