@@ -3,6 +3,7 @@ what it refuses, writing nothing; what a cancellation, a release and a refund gi
 up after every step."""
 
 import itertools
+import random
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -11,9 +12,10 @@ import pytest
 
 from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import StaffGrant
-from chalicelib.ledger import registry
+from chalicelib.ledger import engine, registry
 from chalicelib.ledger.memory import MemoryStore
 from chalicelib.ledger.model import Claim, Source
+from chalicelib.ledger.store import Stale, Throttled, Uncertain
 from chalicelib.mall import service
 from chalicelib.mall.rules import (
     LIMIT,
@@ -41,7 +43,7 @@ from chalicelib.points import service as points
 from chalicelib.points.book import BOOK as POINTS
 from chalicelib.points.service import InsufficientPoints
 from chalicelib.shared import clock
-from chalicelib.shared.errors import Conflict, DomainError, NotFound, ValidationFailed
+from chalicelib.shared.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
 from chalicelib.wallet import service as wallet
 from chalicelib.wallet.rules import BONUS, PRINCIPAL
 from chalicelib.wallet.service import InsufficientBalance, PartnerPayment
@@ -449,8 +451,6 @@ def test_restocking_adds_through_the_ledger_and_withdrawing_never_goes_below_zer
 def test_random_histories_keep_every_invariant(store, mall):
     """Exchanges, payments, releases, cancellations, shipments and refunds in a seeded random order: after each
     step, stock + units sold = stocked, points spent = given back + held, balances = sums of entries."""
-    import random
-
     rng = random.Random(7)
     for n in range(6):
         store.statuses[f"mb_{n}"] = "active"
@@ -489,3 +489,41 @@ def test_an_order_of_a_reward_that_does_not_exist_is_404(store, mall):
     earn(100)
     with pytest.raises(NotFound):
         exchange(mall, "rw_nothing")
+
+
+def test_faults_between_the_engines_steps_place_each_order_once_and_give_back_once(store, mall, monkeypatch):
+    """Throttled reads and commits, lost races and answers lost after the commit, the caller retrying what it was
+    not told (with the same Idempotency-Key): every key places one order, every cancellation gives back once, and
+    the books add up."""
+    monkeypatch.setattr(engine, "_jitter", lambda attempt: None)
+    earn(100_000)
+    open_reward(mall, stock=1_000)
+    rng = random.Random(11)
+
+    def fault(step):
+        roll = rng.random()
+        if step in ("read", "commit") and roll < 0.1:
+            raise Throttled()
+        if step == "commit" and roll < 0.2:
+            raise Stale("another write won")
+        if step == "committed" and roll < 0.1:
+            raise Uncertain()
+
+    def until_told(call):
+        for _ in range(50):
+            try:
+                return call()
+            except (Unavailable, Throttled):  # a 503, or a read that failed: the client tries again
+                continue
+        raise AssertionError("never answered")
+
+    store.fault = fault
+    orders = [until_told(lambda n=n: exchange(mall, key=f"fault-{n}")) for n in range(40)]
+    for order in orders[::2]:
+        until_told(lambda order=order: mall.give_back(order.order_id, Action.CANCEL, "x", decide=lambda o: o.live))
+    store.fault = lambda step: None
+    assert len({order.order_id for order in orders}) == 40
+    assert sum(holder.startswith("mall-order:") for holder in store.accounts) == 40
+    assert state(store, reward_holder("rw_cup"), STOCK).units == 1_000 - 20
+    assert available() == 100_000 - 20 * 100
+    assert_books_add_up(store)
