@@ -55,9 +55,6 @@ export class Session {
   constructor(storageKey, base = '/v1') {
     this.storageKey = storageKey
     this.base = base
-    /** The app's language for `Accept-Language` (a function answering e.g. 'zh-CN'), so what the API puts in
-     * words (a coupon's rules, a reason) follows the language chosen in the app, not the browser's. */
-    this.language = null
     this.listeners = new Set()
     this.timer = null
     this.tokens = this.stored()
@@ -144,8 +141,6 @@ export class Session {
    * `full`, `{body, etag, status}`. */
   async raw(method, path, { body, params, headers = {}, token, full = false } = {}) {
     const init = { method, headers: { Accept: 'application/json, application/problem+json, */*', ...headers } }
-    const language = this.language?.()
-    if (language && !init.headers['Accept-Language']) init.headers['Accept-Language'] = language
     if (token) init.headers.Authorization = `Bearer ${token}`
     if (body !== undefined) {
       init.headers['Content-Type'] = init.headers['Content-Type'] || 'application/json'

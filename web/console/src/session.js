@@ -4,10 +4,8 @@
  */
 import { reactive } from 'vue'
 import { Session } from '@shared/session'
-import { i18n } from './i18n'
 
 export const api = new Session('loyalty.console.session')
-api.language = () => i18n.global.locale.value
 export const staff = reactive({ me: null })
 
 export async function logIn(username, password) {
