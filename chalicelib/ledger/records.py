@@ -52,6 +52,17 @@ class _ByReview(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ignore[no
     review_due = UnicodeAttribute(range_key=True)
 
 
+class _ByCouponExpiry(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ignore[no-untyped-call]
+    """Coupon accounts by the day a usable coupon expires (the day after its last day)."""
+
+    class Meta:
+        index_name = "by-coupon-expiry-month"
+        projection = KeysOnlyProjection()
+
+    coupon_expiry_month = UnicodeAttribute(hash_key=True)
+    coupon_expiry_due = UnicodeAttribute(range_key=True)
+
+
 @table
 class LedgerAccountRecord(Record):
     """A holder's books (JSON: book -> state), their entry counts and reconciliation checkpoints. Every write
@@ -75,6 +86,8 @@ class LedgerAccountRecord(Record):
     maturity_due = UnicodeAttribute(null=True)
     review_month = UnicodeAttribute(null=True)
     review_due = UnicodeAttribute(null=True)
+    coupon_expiry_month = UnicodeAttribute(null=True)
+    coupon_expiry_due = UnicodeAttribute(null=True)
     member_status = UnicodeAttribute(null=True)  # the holder's status, kept by its domain's own commits (``mark_in``)
     updated_at = UnicodeAttribute(null=True)
 
@@ -82,12 +95,18 @@ class LedgerAccountRecord(Record):
     by_expiry = _ByExpiry()
     by_maturity = _ByMaturity()
     by_review = _ByReview()
+    by_coupon_expiry = _ByCouponExpiry()
 
 
 DUE_INDEXES = {  # a book's due dates by index name: the index and its (month, day) attributes
     "expiry": (LedgerAccountRecord.by_expiry, LedgerAccountRecord.expiry_month, LedgerAccountRecord.expiry_due),
     "maturity": (LedgerAccountRecord.by_maturity, LedgerAccountRecord.maturity_month, LedgerAccountRecord.maturity_due),
     "review": (LedgerAccountRecord.by_review, LedgerAccountRecord.review_month, LedgerAccountRecord.review_due),
+    "coupon_expiry": (
+        LedgerAccountRecord.by_coupon_expiry,
+        LedgerAccountRecord.coupon_expiry_month,
+        LedgerAccountRecord.coupon_expiry_due,
+    ),
     "touched": (LedgerAccountRecord.by_touched, LedgerAccountRecord.touched_month, LedgerAccountRecord.touched),
 }
 

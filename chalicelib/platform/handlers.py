@@ -70,6 +70,12 @@ def wallet_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[st
     return handle_sqs_batch("wallet", event.get("Records", []))
 
 
+@bp.lambda_function(name="coupon_events")
+@bound
+def coupon_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    return handle_sqs_batch("coupons", event.get("Records", []))
+
+
 @bp.lambda_function(name="job_batches")
 @bound
 def job_batches(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
@@ -107,6 +113,18 @@ def expire_points_nightly(event: CloudWatchEvent) -> None:
 @bound
 def mature_pending_points_nightly(event: CloudWatchEvent) -> None:
     _run_on_schedule("mature-pending-points")
+
+
+@bp.schedule(schedules.EXPIRE_COUPONS, name="expire_coupons")
+@bound
+def expire_coupons_nightly(event: CloudWatchEvent) -> None:
+    _run_on_schedule("expire-coupons")
+
+
+@bp.schedule(schedules.VOID_COUPONS, name="void_coupons")
+@bound
+def void_coupons_nightly(event: CloudWatchEvent) -> None:
+    _run_on_schedule("void-coupons")
 
 
 @bp.schedule(schedules.POINTS_EXPIRY_REMINDERS, name="points_expiry_reminders")

@@ -177,6 +177,13 @@ class RequestContext:
     idempotency: IdempotencyKey | None = None
     if_match: IfMatch | None = None
 
+    @property
+    def language(self) -> str:
+        """The caller's language for words the API writes (rules, reasons): `en` when `Accept-Language` prefers
+        English, zh-CN otherwise."""
+        wanted = str(self.request.headers.get("accept-language", "")).strip().lower()
+        return "en" if wanted.startswith("en") else "zh-CN"
+
 
 @dataclass(frozen=True)
 class EndpointSpec:

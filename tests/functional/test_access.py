@@ -128,6 +128,7 @@ SERVE_ROUTES = {  # a chain serves its members at every store: these reach any m
     ("/v1/members/{member_id}/tier", "GET"), ("/v1/members/{member_id}/growth", "GET"),
     ("/v1/members/{member_id}/purchases", "GET"), ("/v1/members/{member_id}/wallet", "GET"),
     ("/v1/members/{member_id}/wallet/entries", "GET"), ("/v1/members/{member_id}/wallet/payments", "POST"),
+    ("/v1/members/{member_id}/coupons", "GET"),
 }  # fmt: skip
 MEMBER_ROUTES = sorted((spec.path, spec.method) for spec in ENDPOINTS
                        if "{member_id}" in spec.path and isinstance(spec.access, Staff | StaffOrSelf))  # fmt: skip

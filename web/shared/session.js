@@ -142,6 +142,8 @@ export class Session {
   async raw(method, path, { body, params, headers = {}, token, full = false } = {}) {
     const init = { method, headers: { Accept: 'application/json, application/problem+json, */*', ...headers } }
     if (token) init.headers.Authorization = `Bearer ${token}`
+    const language = typeof document === 'undefined' ? '' : document.documentElement.lang
+    if (language && !init.headers['Accept-Language']) init.headers['Accept-Language'] = language // words the API writes
     if (body !== undefined) {
       init.headers['Content-Type'] = init.headers['Content-Type'] || 'application/json'
       init.body = typeof body === 'string' ? body : JSON.stringify(body)

@@ -1,0 +1,381 @@
+"""Coupon routes: templates and issuing (marketing, admins), a member's coupons (the member, or staff serving them),
+the till's eligibility, reservation, redemption and reversal (a signed partner or a cashier), and the liability."""
+
+from __future__ import annotations
+
+from chalicelib.coupons import service
+from chalicelib.coupons.schemas import (
+    Coupon,
+    CouponClaim,
+    CouponEligibility,
+    CouponEligibilityQuery,
+    CouponHistory,
+    CouponIssue,
+    CouponLiability,
+    CouponPage,
+    CouponQuery,
+    CouponRedemption,
+    CouponRedemptionCreate,
+    CouponRedemptionReversal,
+    CouponReservation,
+    CouponReservationCreate,
+    CouponTemplate,
+    CouponTemplateCreate,
+    CouponTemplatePage,
+    CouponTemplatePatch,
+    CouponTemplateQuery,
+)
+from chalicelib.identity.access import MEMBER, PartnerOrStaff, Staff, StaffOrSelf
+from chalicelib.identity.rules import Permission
+from chalicelib.members.api import reachable
+from chalicelib.shared.errors import (
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidCursor,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
+from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
+from chalicelib.shared.pagination import PageQuery
+
+MANAGE = Staff(Permission.COUPONS_MANAGE)
+TILL = PartnerOrStaff(Permission.COUPONS_REDEEM)
+READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
+LIABILITY = Staff(Permission.REPORTS_READ)
+TILL_ERRORS = (NotFound, Forbidden, ValidationFailed)
+
+
+@endpoint(
+    "/v1/coupons/templates",
+    "POST",
+    summary="Create a coupon template",
+    tag="coupons",
+    access=MANAGE,
+    body=CouponTemplateCreate,
+    response=CouponTemplate,
+    status=201,
+    etag=True,
+)
+def create_template(ctx: RequestContext) -> Reply:
+    """A coupon template (券模板): what its coupons take off (amount off, percent off with a cap, 满减 threshold,
+    one item free, free shipping), when they are valid (N days from issue, or fixed dates; optionally some days of
+    the week and hours), where and on what (stores, categories, brands, SKUs, tiers), the minimum spend, whether
+    they stack, the stock (absent: unlimited; spread over shards so a flash sale's claims do not all write one
+    item), the limit per member, whether members may claim it, and how its codes look. Its terms never change
+    once created: issued coupons keep them."""
+    body = ctx.body.model_dump(mode="json", by_alias=True)
+    answer = CouponTemplate.model_validate(service.create_template(body, ctx.caller.scope, ctx.language))
+    return Reply(answer, status=201, headers={"ETag": etag(answer.version)})
+
+
+@endpoint(
+    "/v1/coupons/templates",
+    "GET",
+    summary="Coupon templates, newest first",
+    tag="coupons",
+    access=MANAGE,
+    query=CouponTemplateQuery,
+    response=CouponTemplatePage,
+    errors=(InvalidCursor,),
+)
+def list_templates(ctx: RequestContext) -> Reply:
+    """Templates newest first, optionally in one status, each with the stock it has left and its rules in words."""
+    items, cursor = service.list_templates(ctx.query.status, ctx.query.limit, ctx.query.cursor, ctx.language)
+    return Reply(CouponTemplatePage.model_validate({"items": items, "next_cursor": cursor}))
+
+
+@endpoint(
+    "/v1/coupons/templates/{template_id}",
+    "GET",
+    summary="A coupon template",
+    tag="coupons",
+    access=MANAGE,
+    response=CouponTemplate,
+    errors=(NotFound,),
+    etag=True,
+)
+def get_template(ctx: RequestContext, template_id: str) -> Reply:
+    """A template, its stock left and its rules in words; the `ETag` is its version (for `If-Match`)."""
+    template = service.get_template(template_id)
+    answer = CouponTemplate.model_validate(service.template_json(template, ctx.language, service.stock_left(template)))
+    return Reply(answer, headers={"ETag": etag(answer.version)})
+
+
+@endpoint(
+    "/v1/coupons/templates/{template_id}",
+    "PATCH",
+    summary="Rename, open to claims, stop (停发) or void (作废)",
+    tag="coupons",
+    access=MANAGE,
+    body=CouponTemplatePatch,
+    response=CouponTemplate,
+    if_match=True,
+    etag=True,
+    errors=(NotFound, PreconditionRequired, PreconditionFailed, service.TemplateNotIssuing),
+)
+def change_template(ctx: RequestContext, template_id: str) -> Reply:
+    """A merge patch of a template's name, description or claimability, or of its status: `stopped` (停发) issues
+    nothing more while issued coupons stay valid; `voided` (作废) also makes every unused coupon unusable at once
+    (the `void-coupons` job books each one voided). Neither goes back. `If-Match` its version.
+
+    Errors: 409 `template-not-issuing` for a status it cannot take (a voided template stays voided); 412 when the
+    version moved; 428 without `If-Match`."""
+    assert ctx.if_match is not None
+    changes = ctx.body.model_dump(exclude_unset=True)
+    answer = CouponTemplate.model_validate(service.change_template(template_id, changes, ctx.if_match, ctx.language))
+    return Reply(answer, headers={"ETag": etag(answer.version)})
+
+
+@endpoint(
+    "/v1/coupons/templates/{template_id}/issues",
+    "POST",
+    summary="Issue a coupon to a member",
+    tag="coupons",
+    access=MANAGE,
+    body=CouponIssue,
+    response=Coupon,
+    status=201,
+    errors=(
+        NotFound,
+        service.MemberNotEligible,
+        service.OutOfStock,
+        service.LimitReached,
+        service.TemplateNotIssuing,
+        service.IssueConflict,
+    ),
+)
+def issue_coupon(ctx: RequestContext, template_id: str) -> Reply:
+    """Issue one coupon of the template to a member (发券), once per `source_id`: the same `source_id` again answers
+    the same coupon with `duplicate: true` and issues nothing. It takes one from the stock and counts against the
+    member's limit.
+
+    Errors: 409 `out-of-stock`, `limit-reached` or `template-not-issuing` (stopped or voided, or past its last
+    day); 409 `issue-conflict` for a `source_id` that issued to another member; 422 `member-not-eligible` for a
+    frozen, erased or unknown member; 404 for an unknown template."""
+    body = ctx.body
+    answer = service.issue_for(
+        template_id, body.member_id, source_kind="staff", source_id=body.source_id, language=ctx.language
+    )
+    return Reply(Coupon.model_validate(answer), status=201)
+
+
+@endpoint(
+    "/v1/me/coupons/claimable",
+    "GET",
+    summary="Coupons I may claim (领券中心)",
+    tag="me",
+    access=MEMBER,
+    query=PageQuery,
+    response=CouponTemplatePage,
+    errors=(InvalidCursor,),
+)
+def list_claimable(ctx: RequestContext) -> Reply:
+    """Templates open to claims and issuing, newest first, with the stock they have left."""
+    items, cursor = service.list_templates(None, ctx.query.limit, ctx.query.cursor, ctx.language, claimable=True)
+    return Reply(CouponTemplatePage.model_validate({"items": items, "next_cursor": cursor}))
+
+
+@endpoint(
+    "/v1/me/coupons/claims",
+    "POST",
+    summary="Claim a coupon (领券)",
+    tag="me",
+    access=MEMBER,
+    body=CouponClaim,
+    response=Coupon,
+    status=201,
+    idempotency="optional",
+    errors=(
+        NotFound,
+        IdempotencyKeyReused,
+        service.NotClaimable,
+        service.OutOfStock,
+        service.LimitReached,
+        service.TemplateNotIssuing,
+    ),
+)
+def claim_coupon(ctx: RequestContext) -> Reply:
+    """The member claims one coupon of a claimable template. With an `Idempotency-Key`, a repeat answers the same
+    coupon. Never beyond the stock: when the last ones go, concurrent claims beyond them get 409 `out-of-stock`.
+
+    Errors: 409 `out-of-stock`, `limit-reached` or `template-not-issuing`; 422 `template-not-claimable`; 404 for
+    an unknown template."""
+    answer = service.claim(ctx.caller.id, ctx.body.template_id, ctx.idempotency, ctx.language)
+    return Reply(Coupon.model_validate(answer), status=201)
+
+
+@endpoint(
+    "/v1/me/coupons",
+    "GET",
+    summary="My coupons",
+    tag="me",
+    access=MEMBER,
+    query=CouponQuery,
+    response=CouponPage,
+    errors=(InvalidCursor,),
+)
+def my_coupons(ctx: RequestContext) -> Reply:
+    """The member's coupons newest first, in the status they have now (one past its last day is expired at once),
+    each with its rules in words; `status` filters."""
+    items, cursor = service.member_coupons(
+        ctx.caller.id, ctx.query.status, ctx.query.limit, ctx.query.cursor, ctx.language
+    )
+    return Reply(CouponPage.model_validate({"items": items, "next_cursor": cursor}))
+
+
+@endpoint(
+    "/v1/members/{member_id}/coupons",
+    "GET",
+    summary="A member's coupons",
+    tag="coupons",
+    access=READ,
+    query=CouponQuery,
+    response=CouponPage,
+    errors=(NotFound, InvalidCursor),
+)
+def member_coupons(ctx: RequestContext, member_id: str) -> Reply:
+    """A member's coupons newest first, as the member sees them; served at any store of the chain.
+
+    Errors: 404 for another member's id from a member token."""
+    member_id = reachable(ctx.caller, member_id)
+    items, cursor = service.member_coupons(member_id, ctx.query.status, ctx.query.limit, ctx.query.cursor, ctx.language)
+    return Reply(CouponPage.model_validate({"items": items, "next_cursor": cursor}))
+
+
+@endpoint(
+    "/v1/coupons/eligibility",
+    "POST",
+    summary="A member's coupons for an order: usable and why not",
+    tag="coupons",
+    access=TILL,
+    body=CouponEligibilityQuery,
+    response=CouponEligibility,
+    errors=TILL_ERRORS,
+)
+def coupon_eligibility(ctx: RequestContext) -> Reply:
+    """Every coupon the member holds that is not used, expired or voided, sorted into those usable on the order
+    (with what each takes off, the best first) and those not (with a stable reason code and the reason in words):
+    not valid yet, not today or not at this hour, not at this store, not for the member's tier, no qualifying
+    item, below the minimum spend, reserved for another order. A till or e-shop (signed) or a cashier asks.
+
+    Errors: 403 for a store outside a partner's stores; 422 for an unknown store; 404 for an unknown member."""
+    body = ctx.body
+    answer = service.eligibility(ctx.caller, body.member_id, body.order.model_dump(), body.order_id, ctx.language)
+    return Reply(CouponEligibility.model_validate(answer))
+
+
+@endpoint(
+    "/v1/coupons/liability",
+    "GET",
+    summary="What usable coupons stand for (优惠券负债)",
+    tag="coupons",
+    access=LIABILITY,
+    response=CouponLiability,
+)
+def coupon_liability(ctx: RequestContext) -> Reply:
+    """Per template and in total: coupons issued, and how many are available, reserved, used, expired and voided
+    (issued = the sum of the five), and the face value of the usable ones — what the programme owes in coupons.
+    Kept from the coupon events; a day's late expiries show once the nightly job books them."""
+    return Reply(CouponLiability.model_validate(service.liability()))
+
+
+@endpoint(
+    "/v1/coupons/{code}",
+    "GET",
+    summary="A coupon and its history",
+    tag="coupons",
+    access=TILL,
+    response=CouponHistory,
+    errors=(NotFound,),
+)
+def get_coupon(ctx: RequestContext, code: str) -> Reply:
+    """A coupon by its code (a till scans or types it): its status now, its rules in words, and every entry of its
+    history (issued, reserved, released, redeemed, returned, expired, voided: who, when, why)."""
+    return Reply(CouponHistory.model_validate(service.coupon_history(code, ctx.language)))
+
+
+@endpoint(
+    "/v1/coupons/{code}/reservations",
+    "POST",
+    summary="Hold a coupon for an order",
+    tag="coupons",
+    access=TILL,
+    body=CouponReservationCreate,
+    response=CouponReservation,
+    status=201,
+    errors=(*TILL_ERRORS, service.CouponUnusable, service.CouponUsed),
+)
+def reserve_coupon(ctx: RequestContext, code: str) -> Reply:
+    """Reserve (锁券) a coupon for an order while it is being paid: no other order may use it until `minutes` pass
+    (default 15) or it is released or redeemed. The same order may reserve it again to extend the hold.
+
+    Errors: 409 `coupon-unusable` with its `reason` (e.g. `reserved` for another order, `below-minimum-spend`);
+    409 `coupon-used`; 404 for an unknown code."""
+    body = ctx.body
+    answer = service.reserve(ctx.caller, code, body.order_id, body.order.model_dump(), body.minutes, ctx.language)
+    return Reply(CouponReservation.model_validate(answer), status=201)
+
+
+@endpoint(
+    "/v1/coupons/{code}/reservations/{order_id}",
+    "DELETE",
+    summary="Release a coupon's hold",
+    tag="coupons",
+    access=TILL,
+    status=204,
+    errors=(NotFound, Forbidden, service.NotReserved),
+)
+def release_coupon(ctx: RequestContext, code: str, order_id: str) -> Reply:
+    """Release (解锁) an order's hold on a coupon: it is available again.
+
+    Errors: 409 `not-reserved` when the coupon is not reserved for that order; 404 for an unknown code."""
+    service.release(ctx.caller, code, order_id)
+    return Reply(status=204)
+
+
+@endpoint(
+    "/v1/coupons/{code}/redemptions",
+    "POST",
+    summary="Redeem a coupon on an order (核销)",
+    tag="coupons",
+    access=TILL,
+    body=CouponRedemptionCreate,
+    response=CouponRedemption,
+    status=201,
+    errors=(*TILL_ERRORS, service.CouponUnusable, service.CouponUsed, service.RedemptionConflict),
+)
+def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
+    """Use a coupon on an order, once per code: the same order again answers the same redemption with
+    `duplicate: true`; another order gets 409 `coupon-used`. The discount is what the coupon takes off this order
+    (never more than the qualifying items); a coupon that does not stack is refused on an order that already has
+    one, and the reverse. Under races on one code exactly one order wins.
+
+    Errors: 409 `coupon-used`; 409 `coupon-unusable` with its `reason` (expired, voided, reserved for another
+    order, below the minimum spend, not stackable …); 409 `redemption-conflict` for the same order with another
+    body; 403 for a store outside a partner's stores; 404 for an unknown code."""
+    body = ctx.body
+    answer = service.redeem(ctx.caller, code, body.order_id, body.order.model_dump(), ctx.language)
+    return Reply(CouponRedemption.model_validate(answer), status=201)
+
+
+@endpoint(
+    "/v1/coupons/{code}/redemptions/{order_id}/reversal",
+    "POST",
+    summary="Give a used coupon back",
+    tag="coupons",
+    access=TILL,
+    body=CouponRedemptionReversal,
+    response=Coupon,
+    errors=(NotFound, Forbidden, service.NotReversible),
+)
+def reverse_redemption(ctx: RequestContext, code: str, order_id: str) -> Reply:
+    """The order was refunded (退券回流, `reason: refund`) or the redemption was a mistake (撤销核销, `mistake`): the
+    coupon is usable again until its last day — past it, it comes back expired. Once per redemption: a repeat
+    answers the coupon as it is.
+
+    Errors: 409 `not-reversible` when the coupon was not used on that order; 404 for an unknown code."""
+    body = ctx.body
+    answer = service.reverse_redemption(ctx.caller, code, order_id, body.reason, body.note, ctx.language)
+    return Reply(Coupon.model_validate(answer))

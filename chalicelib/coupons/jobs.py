@@ -1,0 +1,70 @@
+"""The coupons' nightly jobs: expiring coupons past their last day (and announcing those three days from it), and
+booking the unused coupons of voided templates voided."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from chalicelib.coupons import service
+from chalicelib.ledger.registry import ledger
+from chalicelib.shared import schedules
+from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
+from chalicelib.shared.jobs import Job, register
+
+NOTICE_DAYS = 3  # coupon.expiring goes out this many days before a coupon's last day
+
+
+class ExpireCoupons(Job):
+    """Book usable coupons expired the day after their last day, and announce ``coupon.expiring`` for those whose
+    last day is ``NOTICE_DAYS`` away. Both read the coupon expiry index (keys only) for the days due, so the run
+    reads about one coupon per coupon due; each change is once per coupon (its state), whatever the re-runs."""
+
+    name = "expire-coupons"
+    schedule = schedules.EXPIRE_COUPONS
+    description = "Expire coupons past their last day; announce those expiring in 3 days"
+    batch_size = PARTITIONS_PER_BATCH
+    tallied = True
+    as_the_day_begins = True  # 00:15 on the day after a coupon's last day expires it
+
+    def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        for partition in partitions(first_day, as_of):
+            yield f"expire@{partition}"
+        ahead = timedelta(days=NOTICE_DAYS + 1)  # listed on the day after the last day
+        for partition in partitions(first_day + ahead, as_of + ahead):
+            yield f"notice@{partition}"
+
+    def process(self, keys: list[str], as_of: date) -> Counter[str]:
+        found: Counter[str] = Counter()
+        store = ledger().store
+        for key in keys:
+            action, _, partition = key.partition("@")
+            for holder in store.due_in("coupon_expiry", partition):
+                code = holder.removeprefix("coupon:")
+                if action == "expire":
+                    found["expired" if service.expire(code, as_of) else "unchanged"] += 1
+                else:
+                    found["noticed" if service.notice(code) else "unchanged"] += 1
+        found["changed"] = found["expired"] + found["noticed"]
+        return found
+
+
+class VoidCoupons(Job):
+    """Book every unused coupon of a voided template voided (they stopped being usable when it was voided)."""
+
+    name = "void-coupons"
+    schedule = schedules.VOID_COUPONS
+    description = "Book the unused coupons of voided templates voided"
+    first_run_lookback_days = 1
+
+    def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        for template_id in service.voided_template_ids():
+            yield from service.codes_of(template_id)
+
+    def process(self, keys: list[str], as_of: date) -> int:
+        return sum(service.void(code) for code in keys)
+
+
+expire_coupons = register(ExpireCoupons())
+void_coupons = register(VoidCoupons())

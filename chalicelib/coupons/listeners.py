@@ -1,0 +1,67 @@
+"""The coupon consumers: the liability's figures, kept from every coupon event, and the platform's own gifts —
+a registration gift (注册送券), the tier programme's exclusive coupons on an upgrade (升级礼), a top-up gift
+(充值送券). A gift is issued exactly once by its source (the member, the tier change, the payment), so a
+redelivered event issues nothing twice; a gift that cannot be issued (out of stock, the member frozen) is
+skipped and logged, never retried for ever."""
+
+from __future__ import annotations
+
+import zlib
+
+from chalicelib.coupons import service
+from chalicelib.coupons.records import CouponFigureRecord
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.events import Event, consumer
+from chalicelib.shared.logs import logger
+
+FIGURE_SHARDS = 8
+FIGURE_OF_EVENT = {"coupon.issued": "issued", "coupon.redeemed": "redeemed", "coupon.expired": "expired",
+                   "coupon.voided": "voided"}  # fmt: skip
+
+
+@consumer("coupon-figures", queue="coupons",
+          types=["coupon.issued", "coupon.redeemed", "coupon.returned", "coupon.expired", "coupon.voided"],
+          batched=True)  # fmt: skip
+def count_coupon(tx: Transaction, event: Event) -> None:
+    """One count per event in one of its template's shards (events of a delivery summed into one write each)."""
+    payload = event.payload
+    figure = FIGURE_OF_EVENT.get(event.type)
+    if event.type == "coupon.returned":
+        figure = "returned" if payload.get("usable") else "returned_expired"
+    shard = zlib.crc32(event.event_id.encode()) % FIGURE_SHARDS
+    tx.count(CouponFigureRecord(str(payload["template_id"]), shard), str(figure))
+
+
+def _give(template_ids: list[str], member_id: str, kind: str, source_id: str) -> None:
+    for template_id in template_ids:
+        try:
+            service.issue_for(template_id, member_id, source_kind=kind, source_id=source_id)
+        except (service.OutOfStock, service.LimitReached, service.TemplateNotIssuing, service.TemplateNotFound,
+                service.MemberNotEligible) as refused:  # fmt: skip
+            logger.warning("coupon gift skipped", extra={"template_id": template_id, "member_id": member_id,
+                                                         "gift": kind, "reason": type(refused).__name__})  # fmt: skip
+
+
+@consumer("coupon-registration-gift", queue="coupons", types=["member.registered"])
+def registration_gift(tx: Transaction, event: Event) -> None:
+    """Templates marked as a registration gift, once per member."""
+    member_id = str(event.payload["member_id"])
+    _give(service.gift_templates("registration"), member_id, "registration", member_id)
+
+
+@consumer("coupon-upgrade-gift", queue="coupons", types=["tier.changed"])
+def upgrade_gift(tx: Transaction, event: Event) -> None:
+    """The new tier's exclusive coupons (the programme's `exclusive_coupons`, naming templates), once per change
+    upward."""
+    payload = event.payload
+    template_ids = service.upgrade_gifts(str(payload["tier"]), payload.get("previous"))
+    _give(template_ids, str(payload["member_id"]), "tier-upgrade", str(payload["change_id"]))
+
+
+@consumer("coupon-top-up-gift", queue="coupons", types=["wallet.topped-up"])
+def top_up_gift(tx: Transaction, event: Event) -> None:
+    """Templates marked as a top-up gift whose least top-up the principal reaches, once per payment."""
+    payload = event.payload
+    template_ids = service.gift_templates("top_up", int(payload.get("principal_fen") or 0))
+    source = f"{payload.get('partner_id')}:{payload.get('payment_id')}"
+    _give(template_ids, str(payload["member_id"]), "top-up", source)

@@ -1,0 +1,605 @@
+"""Coupon (优惠券) rules, pure: a template's terms, when a coupon is valid, whether it fits an order (and why not),
+what it takes off, its rules in words, codes, and the books that keep coupons, stock and limits exact.
+
+Every coupon is a holder of its own on the ledger engine (``coupon:<code>``) with one book, ``coupon``, whose
+state is the coupon and whose balance is 1 while it can be used (available or reserved) and 0 once used,
+expired or voided. Every change is an entry: issue +1, redeem -1, a reversed redemption +1, expiry -1, voiding
+-1; a reservation and its release change the state alone and are kept as entries of 0, so a coupon's history
+explains every state it was in. Hence, per template: issued = available + reserved + used + expired + voided.
+
+A template's stock is spread over shards (holders ``coupon-stock:<template>:<n>``, each a plain balance that
+never goes below zero) so a flash sale's claims do not all write one item; a member's coupons of a template are
+counted by ``coupon-taken`` (holder ``coupon-taken:<template>:<member>``), which refuses one beyond the limit;
+the coupons redeemed on one order are the ``coupon-order`` book of ``coupon-order:<store>:<order>``, which
+refuses a coupon that does not stack with those already on it.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any, ClassVar, Literal
+
+from chalicelib.ledger.model import CounterBook, Entry, Insufficient, Posting
+
+COUPON, STOCK, TAKEN, ORDER = "coupon", "coupon-stock", "coupon-taken", "coupon-order"
+Kind = Literal["amount_off", "percent_off", "threshold", "exchange", "free_shipping"]
+Status = Literal["available", "reserved", "used", "expired", "voided"]
+STATUSES: tuple[Status, ...] = ("available", "reserved", "used", "expired", "voided")
+DEFAULT_CHARSET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed at a till
+MIN_CODE_BITS = 40  # a code of fewer bits of chance could be guessed by trying
+MAX_SHARDS = 16
+UNITS_PER_SHARD = 50  # a template's stock gets a shard per this many coupons, up to MAX_SHARDS
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+def coupon_holder(code: str) -> str:
+    return f"coupon:{code}"
+
+
+def stock_holder(template_id: str, shard: int) -> str:
+    return f"coupon-stock:{template_id}:{shard}"
+
+
+def taken_holder(template_id: str, member_id: str) -> str:
+    return f"coupon-taken:{template_id}:{member_id}"
+
+
+def order_holder(store_id: str, order_id: str) -> str:
+    return f"coupon-order:{store_id}:{order_id}"
+
+
+def shards_for(stock: int) -> int:
+    """How many shards a stock is spread over: one per ``UNITS_PER_SHARD``, 1 to ``MAX_SHARDS``."""
+    return max(1, min(MAX_SHARDS, stock // UNITS_PER_SHARD))
+
+
+def spread(amount: int, shards: int) -> list[int]:
+    """``amount`` split over ``shards`` as evenly as whole coupons allow."""
+    return [amount // shards + (1 if n < amount % shards else 0) for n in range(shards)]
+
+
+def pick_shard(balances: Sequence[int], seed: str) -> int | None:
+    """A shard with stock left, chosen by ``seed`` (a claim's own id) so concurrent claims spread over the
+    shards; None when every shard is empty."""
+    left = [n for n, balance in enumerate(balances) if balance > 0]
+    return left[zlib.crc32(seed.encode()) % len(left)] if left else None
+
+
+# --- a template's terms ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeFormat:
+    """How a template's codes look: ``prefix`` then ``length`` characters drawn from ``charset``."""
+
+    length: int = 12
+    charset: str = DEFAULT_CHARSET
+    prefix: str = ""
+
+    @property
+    def bits(self) -> float:
+        return self.length * math.log2(len(set(self.charset)))
+
+    def new_code(self) -> str:
+        """A fresh code, unguessable (drawn with ``secrets``); uniqueness is the store's condition on it."""
+        return self.prefix + "".join(secrets.choice(self.charset) for _ in range(self.length))
+
+
+@dataclass(frozen=True)
+class Validity:
+    """When a coupon can be used: fixed dates (``starts_on`` through ``ends_on``) or ``days_after_issue`` days
+    from the day it is issued (that day counts as the first); optionally only on some ``weekdays`` (1 = Monday)
+    and between ``hours`` (local times, start included, end excluded)."""
+
+    days_after_issue: int | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    weekdays: tuple[int, ...] = ()
+    hours: tuple[time, time] | None = None
+
+    def window(self, issued_on: date) -> tuple[date, date]:
+        """The first and last day a coupon issued on ``issued_on`` is valid."""
+        if self.days_after_issue is not None:
+            return issued_on, issued_on + timedelta(days=self.days_after_issue - 1)
+        assert self.starts_on is not None
+        assert self.ends_on is not None
+        return max(self.starts_on, issued_on), self.ends_on
+
+    def issuable_on(self, day: date) -> bool:
+        """A fixed-date template stops issuing once its last day has passed (nothing issued could be used)."""
+        return self.ends_on is None or day <= self.ends_on
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where and on what a coupon applies; an empty list means no restriction."""
+
+    stores: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    skus: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+
+    @property
+    def narrows_items(self) -> bool:
+        return bool(self.categories or self.brands or self.skus)
+
+    def covers(self, item: Item) -> bool:
+        """An item is covered when it matches every restriction given (its SKU, its category, its brand)."""
+        return (
+            (not self.skus or item.sku in self.skus)
+            and (not self.categories or item.category in self.categories)
+            and (not self.brands or item.brand in self.brands)
+        )
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a template's coupons are worth and when they apply.
+
+    - ``amount_off``: ``amount_off_fen`` off what the coupon applies to (never more than that).
+    - ``percent_off``: ``percent_off`` % off what it applies to, rounded down to the fen, at most ``cap_fen``.
+    - ``threshold`` (满减): ``amount_off_fen`` off once what it applies to reaches ``threshold_fen``.
+    - ``exchange`` (兑换券): one unit of ``exchange_sku`` free, when the order holds it.
+    - ``free_shipping``: the order's shipping fee.
+    ``min_spend_fen`` (any kind) is what the covered items must add up to first."""
+
+    kind: Kind
+    amount_off_fen: int = 0
+    percent_off: int = 0
+    cap_fen: int | None = None
+    threshold_fen: int = 0
+    exchange_sku: str | None = None
+    min_spend_fen: int = 0
+    stacks: bool = False
+    validity: Validity = field(default_factory=lambda: Validity(days_after_issue=30))
+    scope: Scope = field(default_factory=Scope)
+    face_value_fen: int | None = None  # what one coupon is owed as, for the liability (default: by kind)
+
+    @property
+    def least_spend_fen(self) -> int:
+        return max(self.min_spend_fen, self.threshold_fen if self.kind == "threshold" else 0)
+
+    @property
+    def face_value(self) -> int:
+        """What one usable coupon stands for in the liability (面值): the amount off, or a percent coupon's cap;
+        an exchange or free-shipping coupon counts what the template says (0 when it says nothing)."""
+        if self.face_value_fen is not None:
+            return self.face_value_fen
+        if self.kind in ("amount_off", "threshold"):
+            return self.amount_off_fen
+        if self.kind == "percent_off":
+            return self.cap_fen or 0
+        return 0
+
+
+# --- orders and eligibility ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """An order line: its amount is the line's (all its units)."""
+
+    sku: str | None
+    amount_fen: int
+    quantity: int = 1
+    category: str | None = None
+    brand: str | None = None
+
+    @property
+    def unit_fen(self) -> int:
+        return self.amount_fen // max(self.quantity, 1)
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order as a till or the e-shop describes it. Without items, the whole ``total_fen`` is what a coupon
+    that covers every item applies to."""
+
+    store_id: str
+    total_fen: int
+    items: tuple[Item, ...] = ()
+    shipping_fen: int = 0
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Whether a coupon fits an order: its discount, or the reason it does not (a stable code)."""
+
+    discount_fen: int = 0
+    reason: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.reason is None
+
+
+REASONS = {  # the stable codes an unusable coupon answers, and what they mean (zh-CN, en)
+    "used": ("已使用", "already used"),
+    "expired": ("已过期", "expired"),
+    "voided": ("已作废", "voided by the business"),
+    "reserved": ("已被其他订单锁定", "reserved for another order"),
+    "not-yet-valid": ("未到可用日期", "not valid yet"),
+    "not-on-this-day": ("今天不可用", "not valid on this day of the week"),
+    "not-at-this-hour": ("当前时段不可用", "not valid at this hour"),
+    "store-not-applicable": ("本店不可用", "not valid at this store"),
+    "tier-not-applicable": ("会员等级不符", "not for the member's tier"),
+    "no-applicable-items": ("订单中没有适用商品", "no item of the order qualifies"),
+    "below-minimum-spend": ("未达到使用门槛", "the qualifying items do not reach the minimum spend"),
+    "item-not-in-order": ("订单中没有可兑换商品", "the order does not hold the item to exchange"),
+    "no-shipping-fee": ("订单无运费", "the order has no shipping fee"),
+    "not-stackable": ("不可与其他券叠加", "does not stack with the other coupons"),
+}
+
+
+def covered_fen(scope: Scope, order: Order) -> int:
+    """What the coupon applies to: the covered items' total, or the whole order when it names no items (or has
+    no item list)."""
+    if not scope.narrows_items:
+        return order.total_fen
+    return sum(item.amount_fen for item in order.items if scope.covers(item))
+
+
+def discount(terms: Terms, order: Order) -> Fit:
+    """What the coupon takes off ``order``, never more than the order (or the covered items) is worth."""
+    base = covered_fen(terms.scope, order)
+    if terms.kind == "free_shipping":
+        return Fit(order.shipping_fen) if order.shipping_fen > 0 else Fit(reason="no-shipping-fee")
+    if terms.kind == "exchange":
+        units = [item for item in order.items if item.sku == terms.exchange_sku and item.quantity > 0]
+        return Fit(min(item.unit_fen for item in units)) if units else Fit(reason="item-not-in-order")
+    if base <= 0:
+        return Fit(reason="no-applicable-items")
+    if base < terms.least_spend_fen:
+        return Fit(reason="below-minimum-spend")
+    if terms.kind == "percent_off":
+        off = base * terms.percent_off // 100
+        return Fit(min(off, terms.cap_fen) if terms.cap_fen is not None else off)
+    return Fit(min(terms.amount_off_fen, base))
+
+
+# --- a coupon ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reservation:
+    order_id: str
+    store_id: str
+    until: str  # UTC ISO 8601
+
+
+@dataclass(frozen=True)
+class Redemption:
+    redemption_id: str
+    order_id: str
+    store_id: str
+    discount_fen: int
+    at: str
+
+
+@dataclass(frozen=True)
+class Coupon:
+    """A coupon's state as its book keeps it. ``status`` is as last booked; ``status_at`` reads it as of a moment
+    (an available coupon whose last day has passed is expired even before the nightly job books it, and a
+    reservation that has lapsed leaves the coupon available)."""
+
+    code: str = ""
+    template_id: str = ""
+    member_id: str | None = None
+    status: Status = "available"
+    valid_from: str = ""  # business dates, ISO
+    valid_until: str = ""
+    issued_at: str = ""
+    source_kind: str = ""
+    source_id: str = ""
+    reservation: Reservation | None = None
+    redemption: Redemption | None = None
+    noticed: bool = False  # its expiry reminder was announced
+
+    @property
+    def usable_count(self) -> int:
+        return 1 if self.status in ("available", "reserved") else 0
+
+    def status_at(self, now: str, today: date) -> Status:
+        """The status at the instant ``now`` (UTC ISO 8601, as ``clock.iso`` writes it) of the business day
+        ``today``."""
+        if (
+            self.status in ("available", "reserved")
+            and self.valid_until
+            and date.fromisoformat(self.valid_until) < today
+        ):
+            return "expired"
+        if self.status == "reserved" and self.held_for(now) is None:
+            return "available"
+        return self.status
+
+    def held_for(self, now: str) -> Reservation | None:
+        """The reservation still holding the coupon at ``now`` (UTC ISO 8601)."""
+        if self.status == "reserved" and self.reservation is not None and self.reservation.until > now:
+            return self.reservation
+        return None
+
+
+def fits(
+    coupon: Coupon,
+    terms: Terms,
+    order: Order,
+    *,
+    tier: str | None,
+    local: datetime,
+    now: str,
+    today: date,
+    order_id: str | None = None,
+) -> Fit:
+    """Whether ``coupon`` can be used on ``order`` at ``now`` (``local``: the same instant in the business's time
+    zone), and for how much: its state first, then its days and hours, the store, the member's tier, then the
+    order's items. A coupon reserved for ``order_id`` at the order's store fits that order."""
+    status = coupon.status_at(now, today)
+    if status == "reserved":
+        held = coupon.held_for(now)
+        if held is None or held.order_id != order_id or held.store_id != order.store_id:
+            return Fit(reason="reserved")
+    elif status != "available":
+        return Fit(reason=status)
+    if coupon.valid_from and today < date.fromisoformat(coupon.valid_from):
+        return Fit(reason="not-yet-valid")
+    validity = terms.validity
+    if validity.weekdays and local.isoweekday() not in validity.weekdays:
+        return Fit(reason="not-on-this-day")
+    if validity.hours and not (validity.hours[0] <= local.time().replace(tzinfo=None) < validity.hours[1]):
+        return Fit(reason="not-at-this-hour")
+    if terms.scope.stores and order.store_id not in terms.scope.stores:
+        return Fit(reason="store-not-applicable")
+    if terms.scope.tiers and tier not in terms.scope.tiers:
+        return Fit(reason="tier-not-applicable")
+    return discount(terms, order)
+
+
+def in_words(terms: Terms, language: str = "zh-CN") -> str:
+    """A template's rules as a member reads them, e.g. ``满200减30 · 限周六、周日 · 仅限 SH-001``."""
+    zh = language.startswith("zh")
+    yuan = _yuan
+    if terms.kind == "amount_off":
+        head = f"立减{yuan(terms.amount_off_fen)}元" if zh else f"¥{yuan(terms.amount_off_fen)} off"
+    elif terms.kind == "percent_off":
+        head = f"{_zhe(terms.percent_off)}折" if zh else f"{terms.percent_off}% off"
+        if terms.cap_fen is not None:
+            head += f"，最多减{yuan(terms.cap_fen)}元" if zh else f", at most ¥{yuan(terms.cap_fen)}"
+    elif terms.kind == "threshold":
+        head = (
+            f"满{yuan(terms.threshold_fen)}减{yuan(terms.amount_off_fen)}"
+            if zh
+            else f"¥{yuan(terms.amount_off_fen)} off orders of ¥{yuan(terms.threshold_fen)} or more"
+        )
+    elif terms.kind == "exchange":
+        head = f"兑换商品 {terms.exchange_sku}" if zh else f"one {terms.exchange_sku} free"
+    else:
+        head = "免运费" if zh else "free shipping"
+    parts = [head]
+    if terms.min_spend_fen and terms.kind != "threshold":
+        parts.append(f"满{yuan(terms.min_spend_fen)}元可用" if zh else f"on ¥{yuan(terms.min_spend_fen)} or more")
+    validity, scope = terms.validity, terms.scope
+    if validity.weekdays:
+        days = "、".join("周" + WEEKDAYS_ZH[d - 1] for d in sorted(validity.weekdays))
+        en_days = ", ".join(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[d - 1] for d in sorted(validity.weekdays))
+        parts.append(f"限{days}" if zh else f"{en_days} only")
+    if validity.hours:
+        span = f"{validity.hours[0]:%H:%M}-{validity.hours[1]:%H:%M}"
+        parts.append(f"限{span}使用" if zh else f"{span} only")
+    for names, zh_label, en_label in (
+        (scope.stores, "限门店", "stores"),
+        (scope.categories, "限品类", "categories"),
+        (scope.brands, "限品牌", "brands"),
+        (scope.skus, "限商品", "items"),
+        (scope.tiers, "限等级", "tiers"),
+    ):
+        if names:
+            parts.append(f"{zh_label} {'、'.join(names)}" if zh else f"{en_label}: {', '.join(names)}")
+    parts.append(
+        ("可与其他券叠加" if terms.stacks else "不可与其他券叠加")
+        if zh
+        else ("stacks with other coupons" if terms.stacks else "one coupon per order")
+    )
+    return " · ".join(parts)
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}" if fen % 100 == 0 else f"{fen / 100:.2f}".rstrip("0")
+
+
+def _zhe(percent_off: int) -> str:
+    """20 % off reads 8 折, 15 % off 8.5 折."""
+    rest = 100 - percent_off
+    return f"{rest // 10}" if rest % 10 == 0 else f"{rest / 10:g}"
+
+
+# --- the books ---------------------------------------------------------------------------------------------------
+
+
+class CouponRefused(Exception):
+    """A change the coupon's state does not allow (``reason``: a ``REASONS`` code or ``not-reversible``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class CouponBook:
+    """The ``coupon`` book. A posting's ``kind`` says the change and its ``detail`` what it needs:
+
+    - ``issue`` (+1): the coupon's fields; the account must be new.
+    - ``reserve`` (0): ``{"order_id", "store_id", "until", "now"}``; an available coupon, or one reserved for
+      the same order (extended), or whose reservation lapsed.
+    - ``release`` (0): ``{"order_id"}``; the reservation of that order.
+    - ``redeem`` (-1): ``{"redemption_id", "order_id", "store_id", "discount_fen", "at", "now"}``; available, or
+      reserved for that order.
+    - ``return`` (+1, or 0 when its last day has passed: then it is booked expired): ``{"order_id"}``, the order
+      that used it, once.
+    - ``expire`` / ``void`` (-1): an available or reserved coupon.
+    """
+
+    name: str = COUPON
+    entry_prefix: ClassVar[str] = "ce_"
+
+    def load(self, raw: Any) -> Coupon:
+        raw = dict(raw or {})
+        reservation = raw.pop("reservation", None)
+        redemption = raw.pop("redemption", None)
+        return Coupon(
+            **raw,
+            reservation=Reservation(**reservation) if reservation else None,
+            redemption=Redemption(**redemption) if redemption else None,
+        )
+
+    def dump(self, state: Coupon) -> dict[str, Any] | None:
+        if not state.code:
+            return None
+        raw = {name: getattr(state, name) for name in state.__dataclass_fields__}
+        raw["reservation"] = vars(state.reservation).copy() if state.reservation else None
+        raw["redemption"] = vars(state.redemption).copy() if state.redemption else None
+        return raw
+
+    def apply(self, state: Coupon, posting: Posting, today: date) -> tuple[Coupon, Any]:
+        detail = dict(posting.detail or {})
+        kind = posting.kind
+        if kind == "issue":
+            if state.code:
+                raise CouponRefused("exists")
+            return Coupon(**detail), None
+        now = detail.pop("now", "")
+        current = state.status
+        if (
+            state.status in ("available", "reserved")
+            and state.valid_until
+            and date.fromisoformat(state.valid_until) < today
+        ):
+            current = "expired"
+        lapsed = state.status == "reserved" and state.reservation is not None and state.reservation.until <= now
+        if kind == "reserve":
+            held = state.reservation if state.status == "reserved" and not lapsed else None
+            if current not in ("available", "reserved") or (held and held.order_id != detail["order_id"]):
+                raise CouponRefused("reserved" if held else current)
+            return replace(state, status="reserved", reservation=Reservation(**detail)), detail
+        if kind == "release":
+            if (
+                state.status != "reserved"
+                or state.reservation is None
+                or state.reservation.order_id != detail["order_id"]
+            ):
+                raise CouponRefused("not-reserved")
+            return replace(state, status="available", reservation=None), detail
+        if kind == "redeem":
+            if (
+                current == "reserved"
+                and not lapsed
+                and state.reservation
+                and state.reservation.order_id != detail["order_id"]
+            ):
+                raise CouponRefused("reserved")
+            if current not in ("available", "reserved"):
+                raise CouponRefused(current)
+            return replace(state, status="used", reservation=None, redemption=Redemption(**detail)), detail
+        if kind == "return":
+            if state.status != "used" or state.redemption is None or state.redemption.order_id != detail["order_id"]:
+                raise CouponRefused("not-reversible")
+            if posting.amount == 0:  # its last day has passed: it comes back expired
+                return replace(state, status="expired", redemption=None), detail
+            return replace(state, status="available", redemption=None), detail
+        if kind in ("expire", "void"):
+            if state.status not in ("available", "reserved"):
+                raise CouponRefused(state.status)
+            return replace(state, status="expired" if kind == "expire" else "voided", reservation=None), detail
+        raise ValueError(f"unknown coupon change {kind!r}")
+
+    def undo(self, state: Coupon, entry: Entry, today: date) -> tuple[Coupon, Any]:
+        raise CouponRefused("not-reversible")  # a coupon is changed forward only (a return, never an undo)
+
+    def balance(self, state: Coupon) -> int:
+        return state.usable_count
+
+    def due(self, state: Coupon, today: date) -> Mapping[str, date | None]:
+        """Usable coupons are listed on the day after their last day, when the nightly job expires them."""
+        if state.status in ("available", "reserved") and state.valid_until:
+            return {"coupon_expiry": date.fromisoformat(state.valid_until) + timedelta(days=1)}
+        return {"coupon_expiry": None}
+
+
+class StockBook(CounterBook):
+    """A shard of a template's stock: a balance that never goes below zero."""
+
+    entry_prefix: ClassVar[str] = "cs_"
+
+
+@dataclass(frozen=True)
+class TakenBook:
+    """How many coupons of a template a member has received: a posting's ``detail`` is the template's
+    ``limit`` (None: none), and receiving one beyond it is refused as ``Insufficient``."""
+
+    name: str = TAKEN
+    entry_prefix: ClassVar[str] = "ct_"
+
+    def load(self, raw: Any) -> int:
+        return int(raw or 0)
+
+    def dump(self, state: int) -> int:
+        return state
+
+    def apply(self, state: int, posting: Posting, today: date) -> tuple[int, Any]:
+        limit = posting.detail
+        after = state + posting.amount
+        if posting.amount > 0 and limit is not None and after > limit:
+            raise Insufficient(self.name, max(limit - state, 0), posting.amount)
+        return after, None
+
+    def undo(self, state: int, entry: Entry, today: date) -> tuple[int, Any]:
+        return state - entry.amount, None
+
+    def balance(self, state: int) -> int:
+        return state
+
+    def due(self, state: int, today: date) -> Mapping[str, date | None]:
+        return {}
+
+
+@dataclass(frozen=True)
+class OrderBook:
+    """The coupons redeemed on one order: ``{code: stacks}``. Adding one that does not stack to an order that
+    has any, or any to an order holding one that does not stack, is refused (``not-stackable``); a posting's
+    ``detail`` is ``{"code", "stacks"}``."""
+
+    name: str = ORDER
+    entry_prefix: ClassVar[str] = "co_"
+
+    def load(self, raw: Any) -> dict[str, bool]:
+        return dict(raw or {})
+
+    def dump(self, state: dict[str, bool]) -> dict[str, bool]:
+        return state
+
+    def apply(self, state: dict[str, bool], posting: Posting, today: date) -> tuple[dict[str, bool], Any]:
+        code, stacks = posting.detail["code"], bool(posting.detail["stacks"])
+        if posting.amount < 0:
+            return {k: v for k, v in state.items() if k != code}, None
+        others = {k: v for k, v in state.items() if k != code}
+        if others and (not stacks or not all(others.values())):
+            raise CouponRefused("not-stackable")
+        return {**others, code: stacks}, None
+
+    def undo(self, state: dict[str, bool], entry: Entry, today: date) -> tuple[dict[str, bool], Any]:
+        raise CouponRefused("not-reversible")
+
+    def balance(self, state: dict[str, bool]) -> int:
+        return len(state)
+
+    def due(self, state: dict[str, bool], today: date) -> Mapping[str, date | None]:
+        return {}
+
+
+COUPON_BOOK = CouponBook()
+BOOKS: dict[str, Any] = {COUPON: COUPON_BOOK, STOCK: StockBook(STOCK), TAKEN: TakenBook(), ORDER: OrderBook()}

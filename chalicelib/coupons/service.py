@@ -1,0 +1,1104 @@
+"""Coupon (优惠券) use cases on the ledger engine: templates, issuing (by staff, the platform's own gifts, a member's
+claim, the points mall), the till's eligibility, reservation, redemption and its reversal, expiry and voiding.
+
+Each change of a coupon is one ``Ledger.post``: one read of the accounts it touches (the coupon, the template's
+stock shards and the member's count of the template, or the order's coupons) and one transaction holding the
+entries, the claim that makes it happen once, the coupon's list record and its event. The functions take plain
+inputs and answer dicts the API validates; they never return HTTP statuses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from chalicelib.coupons import book as _books  # noqa: F401  registers the coupon books
+from chalicelib.coupons.records import TEMPLATES_SCOPE, CouponFigureRecord, CouponRecord, CouponTemplateRecord
+from chalicelib.coupons.rules import (
+    COUPON,
+    COUPON_BOOK,
+    ORDER,
+    REASONS,
+    STOCK,
+    TAKEN,
+    CodeFormat,
+    Coupon,
+    CouponRefused,
+    Item,
+    Order,
+    Scope,
+    Terms,
+    Validity,
+    coupon_holder,
+    fits,
+    in_words,
+    order_holder,
+    pick_shard,
+    shards_for,
+    spread,
+    stock_holder,
+    taken_holder,
+)
+from chalicelib.ledger.engine import Holdings, Ledger
+from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Posting, Source
+from chalicelib.ledger.registry import ledger
+from chalicelib.ledger.store import HolderUnavailable
+from chalicelib.members import service as members
+from chalicelib.members.model import Status as MemberStatus
+from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.errors import Conflict, DomainError, NotFound, PreconditionFailed, ValidationFailed
+from chalicelib.shared.events import Event, new_event
+from chalicelib.shared.http import IfMatch
+from chalicelib.shared.idempotency import IdempotencyKey
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.settings import get_settings
+
+
+class TemplateNotFound(NotFound):
+    """No such coupon template."""
+
+
+class CouponNotFound(NotFound):
+    """No such coupon (or not this caller's)."""
+
+
+class OutOfStock(Conflict):
+    slug, title = "out-of-stock", "The template has no coupons left to issue"
+
+
+class LimitReached(Conflict):
+    slug, title = "limit-reached", "The member already has as many of these coupons as one member may"
+
+
+class TemplateNotIssuing(Conflict):
+    slug, title = "template-not-issuing", "The template no longer issues coupons"
+
+
+class NotClaimable(DomainError):
+    slug, title, status = "template-not-claimable", "Members cannot claim this template's coupons", 422
+
+
+class IssueConflict(Conflict):
+    slug, title = "issue-conflict", "This source id issued a coupon of this template to another member"
+
+
+class CouponUnusable(Conflict):
+    slug, title = "coupon-unusable", "The coupon cannot be used on this order"
+
+
+class CouponUsed(Conflict):
+    slug, title = "coupon-used", "The coupon was used on another order"
+
+
+class RedemptionConflict(Conflict):
+    slug, title = "redemption-conflict", "This order redeemed the coupon before with other content"
+
+
+class NotReversible(Conflict):
+    slug, title = "not-reversible", "The coupon was not used on this order, or its use was already reversed"
+
+
+class NotReserved(Conflict):
+    slug, title = "not-reserved", "The coupon is not reserved for this order"
+
+
+class MemberNotEligible(ValidationFailed):
+    slug, title = "member-not-eligible", "The member cannot receive coupons"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__([{"field": "member_id", "in": "body", "message": detail}], detail)
+
+
+def _refusal(reason: str, language: str = "zh-CN") -> CouponUnusable | CouponUsed:
+    if reason == "used":
+        return CouponUsed("The coupon was used on another order", reason=reason)
+    zh, en = REASONS.get(reason, (reason, reason))
+    return CouponUnusable(f"The coupon cannot be used: {en}", reason=reason, reason_text=zh if _zh(language) else en)
+
+
+def _zh(language: str) -> bool:
+    return not language.lower().startswith("en")
+
+
+# --- templates ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Template:
+    """A template as the service uses it."""
+
+    template_id: str
+    name: str
+    description: str | None
+    terms: Terms
+    raw_terms: Mapping[str, Any]  # as created, for answers
+    code_format: CodeFormat
+    stock: int | None
+    shards: int
+    per_member_limit: int | None
+    claimable: bool
+    status: str
+    gift: dict[str, Any] | None
+    created_at: str
+    created_by: str
+    version: int
+
+    @property
+    def stock_holders(self) -> list[str]:
+        return [stock_holder(self.template_id, n) for n in range(self.shards)] if self.stock is not None else []
+
+
+def terms_of(raw: Mapping[str, Any]) -> Terms:
+    """A template's terms from the JSON it was created with (the API's field names)."""
+    validity_raw = raw["validity"]
+    hours = raw.get("hours")
+    validity = Validity(
+        days_after_issue=validity_raw.get("days_after_issue"),
+        starts_on=date.fromisoformat(validity_raw["from"]) if "from" in validity_raw else None,
+        ends_on=date.fromisoformat(validity_raw["until"]) if "until" in validity_raw else None,
+        weekdays=tuple(raw.get("weekdays") or ()),
+        hours=(time.fromisoformat(hours["from"]), time.fromisoformat(hours["until"])) if hours else None,
+    )
+    scope_raw = raw.get("applies_to") or {}
+    scope = Scope(
+        **{name: tuple(scope_raw.get(name) or ()) for name in ("stores", "categories", "brands", "skus", "tiers")}
+    )
+    return Terms(
+        kind=raw["kind"],
+        amount_off_fen=raw.get("amount_off_fen") or 0,
+        percent_off=raw.get("percent_off") or 0,
+        cap_fen=raw.get("cap_fen"),
+        threshold_fen=raw.get("threshold_fen") or 0,
+        exchange_sku=raw.get("exchange_sku"),
+        min_spend_fen=raw.get("min_spend_fen") or 0,
+        stacks=bool(raw.get("stacks")),
+        validity=validity,
+        scope=scope,
+        face_value_fen=raw.get("face_value_fen"),
+    )
+
+
+TERM_FIELDS = (
+    "kind",
+    "amount_off_fen",
+    "percent_off",
+    "cap_fen",
+    "threshold_fen",
+    "exchange_sku",
+    "min_spend_fen",
+    "face_value_fen",
+    "validity",
+    "weekdays",
+    "hours",
+    "applies_to",
+    "stacks",
+)
+
+
+def _template(record: CouponTemplateRecord) -> Template:
+    raw = json.loads(record.terms)
+    code = json.loads(record.code_format)
+    gift = {"on": record.gift_on, "min_top_up_fen": int(record.gift_min_fen or 0)} if record.gift_on else None
+    return Template(
+        record.template_id,
+        record.name,
+        record.description,
+        terms_of(raw),
+        raw,
+        CodeFormat(**code),
+        int(record.stock) if record.stock is not None else None,
+        int(record.shards),
+        int(record.per_member_limit) if record.per_member_limit is not None else None,
+        record.claimable == "yes",
+        record.status,
+        gift,
+        record.created_at,
+        record.created_by,
+        int(record.version or 0),
+    )
+
+
+def get_template(template_id: str) -> Template:
+    record = CouponTemplateRecord.find(TEMPLATES_SCOPE, template_id)
+    if record is None:
+        raise TemplateNotFound(f"No coupon template {template_id!r}")
+    return _template(record)
+
+
+def templates_by_id(template_ids: Iterable[str]) -> dict[str, Template]:
+    """Templates by id, in one batch read per hundred (unknown ids left out)."""
+    keys = [(TEMPLATES_SCOPE, template_id) for template_id in sorted(set(template_ids))]
+    return {record.template_id: _template(record) for record in CouponTemplateRecord.batch_get(keys)} if keys else {}
+
+
+def stock_left(template: Template, holdings: Holdings | None = None) -> int | None:
+    if template.stock is None:
+        return None
+    holders = template.stock_holders
+    holdings = holdings or ledger().holdings(*holders)
+    return sum(holdings.balance(holder, STOCK) for holder in holders)
+
+
+def template_json(template: Template, language: str, left: int | None = None) -> dict[str, Any]:
+    raw = template.raw_terms
+    return {
+        "template_id": template.template_id,
+        "name": template.name,
+        "description": template.description,
+        "kind": raw["kind"],
+        "amount_off_fen": raw.get("amount_off_fen"),
+        "percent_off": raw.get("percent_off"),
+        "cap_fen": raw.get("cap_fen"),
+        "threshold_fen": raw.get("threshold_fen"),
+        "exchange_sku": raw.get("exchange_sku"),
+        "min_spend_fen": raw.get("min_spend_fen") or 0,
+        "face_value_fen": template.terms.face_value,
+        "validity": raw["validity"],
+        "weekdays": raw.get("weekdays") or [],
+        "hours": raw.get("hours"),
+        "applies_to": raw.get("applies_to") or {},
+        "stacks": bool(raw.get("stacks")),
+        "stock": template.stock,
+        "stock_left": left,
+        "per_member_limit": template.per_member_limit,
+        "claimable": template.claimable,
+        "status": template.status,
+        "rules": in_words(template.terms, language),
+        "code": {
+            "length": template.code_format.length,
+            "charset": template.code_format.charset,
+            "prefix": template.code_format.prefix,
+        },
+        "gift": template.gift,
+        "created_at": template.created_at,
+        "created_by": template.created_by,
+        "version": template.version,
+    }
+
+
+def create_template(data: Mapping[str, Any], actor: str, language: str) -> dict[str, Any]:
+    """A new template; its stock, when it has one, is posted to its shards in the same transaction (the stock's
+    first entries explain it)."""
+    template_id = new_id("ct_")
+    terms = {name: data[name] for name in TERM_FIELDS if name in data}
+    stock = data.get("stock")
+    shards = shards_for(stock) if stock else 1
+    record = CouponTemplateRecord(
+        TEMPLATES_SCOPE,
+        template_id,
+        name=data["name"],
+        description=data.get("description"),
+        terms=json.dumps(terms, ensure_ascii=False, default=str),
+        code_format=json.dumps(data["code"]),
+        stock=stock,
+        shards=shards,
+        per_member_limit=data.get("per_member_limit"),
+        claimable="yes" if data.get("claimable") else "no",
+        status="issuing",
+        gift_on=(data.get("gift") or {}).get("on"),
+        gift_min_fen=(data.get("gift") or {}).get("min_top_up_fen"),
+        created_at=clock.iso(clock.now()),
+        created_by=actor,
+    )
+    source = Source("template", template_id)
+    postings = [
+        Posting(stock_holder(template_id, n), STOCK, amount, "stock", source, "初始库存")
+        for n, amount in enumerate(spread(stock, shards) if stock else [])
+        if amount
+    ]
+
+    def attach(answer: Answer) -> list[Any]:
+        return [lambda tx: tx.put(record, condition=CouponTemplateRecord.template_id.does_not_exist())]
+
+    if postings:
+        ledger().post(postings, attach=attach)
+    else:
+        tx = Transaction()
+        attach(Answer({}))[0](tx)
+        tx.commit()
+    saved = get_template(template_id)
+    return template_json(saved, language, stock)
+
+
+def list_templates(
+    status: str | None, limit: int, cursor: str | None, language: str, *, claimable: bool = False
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Templates newest first (ids sort by time), ``status`` and ``claimable`` filtering; each with its stock left
+    (one read of the page's stock shards)."""
+    condition = None
+    if status is not None:
+        condition = CouponTemplateRecord.status == status
+    if claimable:
+        claim_filter = (CouponTemplateRecord.claimable == "yes") & (CouponTemplateRecord.status == "issuing")
+        condition = claim_filter if condition is None else condition & claim_filter
+    results = CouponTemplateRecord.query(
+        TEMPLATES_SCOPE,
+        filter_condition=condition,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=decode_cursor("coupon-templates", cursor),
+    )
+    records = list(results)
+    templates = [_template(record) for record in records]
+    holders = [holder for template in templates for holder in template.stock_holders]
+    holdings = ledger().holdings(*holders) if holders else None
+    items = [template_json(t, language, stock_left(t, holdings)) for t in templates]
+    return items, encode_cursor("coupon-templates", results.last_evaluated_key)
+
+
+def change_template(template_id: str, changes: Mapping[str, Any], if_match: IfMatch, language: str) -> dict[str, Any]:
+    """Edit a template's words or claimability, or stop (停发) or void (作废) it; neither goes back (a stopped
+    template may still be voided). Voiding makes every unused coupon of it unusable at once; the ``void-coupons``
+    job books them voided."""
+    record = CouponTemplateRecord.find(TEMPLATES_SCOPE, template_id)
+    if record is None:
+        raise TemplateNotFound(f"No coupon template {template_id!r}")
+    if_match.require(int(record.version or 0), "coupon template")
+    status = changes.get("status")
+    if status is not None and status != record.status:
+        allowed = {"issuing": {"stopped", "voided"}, "stopped": {"voided"}, "voided": set()}[record.status]
+        if status not in allowed:
+            raise TemplateNotIssuing(f"A {record.status} template cannot become {status}")
+        record.status = status
+    for name in ("name", "description"):
+        if name in changes:
+            setattr(record, name, changes[name])
+    if changes.get("claimable") is not None:
+        record.claimable = "yes" if changes["claimable"] else "no"
+    if "gift" in changes:
+        gift = changes["gift"] or {}
+        record.gift_on, record.gift_min_fen = gift.get("on"), gift.get("min_top_up_fen")
+    record.updated_at = clock.iso(clock.now())
+    from pynamodb.exceptions import PutError
+
+    try:
+        record.save()
+    except PutError as e:
+        if e.cause_response_code == "ConditionalCheckFailedException":
+            raise PreconditionFailed("The template changed meanwhile") from None
+        raise
+    template = _template(record)
+    return template_json(template, language, stock_left(template))
+
+
+# --- coupons as lists show them --------------------------------------------------------------------------------
+
+
+def _record(coupon: Coupon) -> CouponRecord:
+    return CouponRecord(
+        coupon.code,
+        template_id=coupon.template_id,
+        member_id=coupon.member_id,
+        status=coupon.status,
+        valid_from=coupon.valid_from,
+        valid_until=coupon.valid_until,
+        issued_at=coupon.issued_at,
+        issued_key=f"{coupon.issued_at}#{coupon.code}",
+        source_kind=coupon.source_kind,
+        source_id=coupon.source_id,
+        state=json.dumps(COUPON_BOOK.dump(coupon), ensure_ascii=False),
+        updated_at=clock.iso(clock.now()),
+    )
+
+
+def _keep(coupon: Coupon, new: bool = False) -> Any:
+    """The write keeping a coupon's list record in step with its book (an attachment of the post)."""
+    record = _record(coupon)
+    condition = CouponRecord.code.does_not_exist() if new else None
+    return lambda tx: tx.put(record, condition=condition)
+
+
+def coupon_json(coupon: Coupon, template: Template | None, language: str, now: str, today: date) -> dict[str, Any]:
+    terms = template.terms if template else None
+    return {
+        "code": coupon.code,
+        "template_id": coupon.template_id,
+        "name": template.name if template else "",
+        "kind": terms.kind if terms else "amount_off",
+        "rules": in_words(terms, language) if terms else "",
+        "face_value_fen": terms.face_value if terms else 0,
+        "member_id": coupon.member_id,
+        "status": "voided"
+        if template and template.status == "voided" and coupon.status_at(now, today) in ("available", "reserved")
+        else coupon.status_at(now, today),
+        "valid_from": coupon.valid_from,
+        "valid_until": coupon.valid_until,
+        "issued_at": coupon.issued_at,
+        "source_kind": coupon.source_kind,
+        "reservation": vars(coupon.reservation) if coupon.held_for(now) else None,
+        "redemption": vars(coupon.redemption) if coupon.redemption and coupon.status == "used" else None,
+    }
+
+
+def _coupon_of(record: CouponRecord) -> Coupon:
+    return COUPON_BOOK.load(json.loads(record.state))
+
+
+def member_coupons(
+    member_id: str, status: str | None, limit: int, cursor: str | None, language: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A member's coupons, newest first, in the status they have now (a coupon past its last day is expired
+    before the nightly job books it). A status filter reads on until the page is full or the list ends."""
+    now, today = clock.iso(clock.now()), clock.business_today()
+    start = decode_cursor(f"coupons:{member_id}", cursor)
+    found: list[Coupon] = []
+    last_key: dict[str, Any] | None = None
+    while True:
+        results = CouponRecord.by_member.query(
+            member_id, scan_index_forward=False, limit=limit, last_evaluated_key=start
+        )
+        page = list(results)
+        last_key = results.last_evaluated_key
+        templates_seen = templates_by_id(record.template_id for record in page)
+        for record in page:
+            coupon = _coupon_of(record)
+            shown = coupon_json(coupon, templates_seen.get(coupon.template_id), language, now, today)["status"]
+            if status is None or shown == status:
+                found.append(coupon)
+        if len(found) >= limit or not last_key:
+            break
+        start = last_key
+    found = found[:limit]
+    templates = templates_by_id(coupon.template_id for coupon in found)
+    items = [coupon_json(c, templates.get(c.template_id), language, now, today) for c in found]
+    return items, encode_cursor(f"coupons:{member_id}", last_key) if last_key else None
+
+
+def read_coupon(code: str) -> Coupon:
+    """A coupon as its book has it now (one consistent read of its account)."""
+    coupon: Coupon = ledger().holdings(coupon_holder(code)).state(coupon_holder(code), COUPON)
+    if not coupon.code:
+        raise CouponNotFound(f"No coupon {code!r}")
+    return coupon
+
+
+def coupon_history(code: str, language: str) -> dict[str, Any]:
+    coupon = read_coupon(code)
+    template = templates_by_id([coupon.template_id]).get(coupon.template_id)
+    engine = ledger()
+    entries = engine.store.entries_between(coupon_holder(code), COUPON, 1, 1000)
+    return {
+        "coupon": coupon_json(coupon, template, language, clock.iso(clock.now()), clock.business_today()),
+        "entries": [
+            {
+                "seq": e.seq,
+                "kind": e.kind,
+                "amount": e.amount,
+                "usable_after": e.balance_after,
+                "reason": e.reason,
+                "detail": e.detail if isinstance(e.detail, dict) else None,
+                "actor": e.actor,
+                "occurred_at": e.occurred_at,
+            }
+            for e in entries
+        ],
+    }
+
+
+# --- issuing -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coupons:
+    """The coupon verbs on one ledger."""
+
+    ledger: Ledger
+
+    def issue(
+        self,
+        template: Template,
+        member_id: str | None,
+        source: Source,
+        claim: Claim,
+        language: str,
+        *,
+        reason: str = "发券",
+    ) -> dict[str, Any]:
+        """Issue one coupon of ``template`` to ``member_id`` (None: a bearer coupon), once per ``claim``: a repeat
+        answers the same coupon with ``duplicate``. Takes one from a stock shard with some left (409 out of stock)
+        and counts it against the member's limit of the template (409 limit reached); the member must be active."""
+        today = clock.business_today()
+        if template.status != "issuing" or not template.terms.validity.issuable_on(today):
+            replayed = self._replay(claim)
+            if replayed is not None:
+                return replayed
+            raise TemplateNotIssuing(f"Template {template.template_id} is {template.status}; it issues no coupons")
+        code = template.code_format.new_code()
+        holder = coupon_holder(code)
+        taken = taken_holder(template.template_id, member_id) if member_id else None
+        valid_from, valid_until = template.terms.validity.window(today)
+        issued_at = clock.iso(clock.now())
+        coupon = Coupon(
+            code,
+            template.template_id,
+            member_id,
+            "available",
+            valid_from.isoformat(),
+            valid_until.isoformat(),
+            issued_at,
+            source.kind,
+            source.id or "",
+        )
+
+        def plan(holdings: Holdings) -> list[Posting]:
+            postings = []
+            if template.stock is not None:
+                shard = pick_shard([holdings.balance(h, STOCK) for h in template.stock_holders], code)
+                if shard is None:
+                    raise OutOfStock(f"Template {template.template_id} has no coupons left")
+                postings.append(Posting(template.stock_holders[shard], STOCK, -1, "issue", source, f"发券 {code}"))
+            if taken is not None:
+                postings.append(Posting(taken, TAKEN, 1, "issue", source, f"获得 {code}", template.per_member_limit))
+            fields = {
+                name: getattr(coupon, name)
+                for name in coupon.__dataclass_fields__
+                if name not in ("reservation", "redemption")
+            }
+            postings.append(Posting(holder, COUPON, 1, "issue", source, reason, fields))
+            return postings
+
+        def announce(answer: Answer) -> list[Event]:
+            payload = {
+                "code": code,
+                "template_id": template.template_id,
+                "member_id": member_id,
+                "valid_until": coupon.valid_until,
+                "source_kind": source.kind,
+                "face_value_fen": template.terms.face_value,
+            }
+            return [new_event("coupon.issued", f"member/{member_id}" if member_id else f"coupon/{code}", payload)]
+
+        def result(answer: Answer) -> dict[str, Any]:
+            return coupon_json(coupon, template, language, issued_at, today)
+
+        holders = [*template.stock_holders, *([taken] if taken else []), holder]
+        try:
+            answer = self.ledger.post(
+                plan,
+                holders=holders,
+                claim=claim,
+                require={member_id: "active"} if member_id else None,
+                result=result,
+                announce=announce,
+                attach=lambda answer: [_keep(coupon, new=True)],
+                known={holder: Account(holder)},
+            )
+        except Insufficient as refused:
+            if refused.book == TAKEN:
+                raise LimitReached(f"A member may receive {template.per_member_limit} of these coupons") from None
+            raise OutOfStock(f"Template {template.template_id} has no coupons left") from None
+        except HolderUnavailable:
+            raise MemberNotEligible("The member is frozen, erased or unknown") from None
+        return {**answer.result, "duplicate": answer.duplicate}
+
+    def _replay(self, claim: Claim) -> dict[str, Any] | None:
+        stored = self.ledger.store.read_claim(claim.key)
+        if stored is None:
+            return None
+        if stored.content != claim.content:
+            raise claim.conflict or Conflict(f"{claim.key} was posted before with other content")
+        return {**stored.result, "duplicate": True}
+
+    # --- at the till --------------------------------------------------------------------------------------------
+
+    def change(
+        self,
+        code: str,
+        kind: str,
+        amount: int,
+        detail: Mapping[str, Any],
+        source: Source,
+        reason: str,
+        claim: Claim | None,
+        *,
+        order: tuple[str, int, bool] | None = None,
+        result: Any = None,
+        event: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+    ) -> Answer:
+        """Post one change of the coupon ``code`` (and, for a redemption or its reversal, of its order's coupons:
+        ``order`` is (order holder, +1/-1, whether it stacks)), keeping its list record in step."""
+        holder = coupon_holder(code)
+        changed: dict[str, Coupon] = {}
+
+        def plan(holdings: Holdings) -> list[Posting]:
+            before: Coupon = holdings.state(holder, COUPON)
+            if not before.code:
+                raise CouponNotFound(f"No coupon {code!r}")
+            after, _ = COUPON_BOOK.apply(
+                before, Posting(holder, COUPON, amount, kind, source, reason, dict(detail)), clock.business_today()
+            )
+            changed["after"] = after
+            postings = [Posting(holder, COUPON, amount, kind, source, reason, dict(detail), kept=True)]
+            if order is not None:
+                order_id, delta, stacks = order
+                postings.append(Posting(order_id, ORDER, delta, kind, source, reason, {"code": code, "stacks": stacks}))
+            return postings
+
+        def announce(answer: Answer) -> list[Event]:
+            after = changed["after"]
+            subject = f"member/{after.member_id}" if after.member_id else f"coupon/{code}"
+            return (
+                [
+                    new_event(
+                        event,
+                        subject,
+                        {
+                            "code": code,
+                            "template_id": after.template_id,
+                            "member_id": after.member_id,
+                            **(payload or {}),
+                        },
+                    )
+                ]
+                if event
+                else []
+            )
+
+        return self.ledger.post(
+            plan,
+            holders=[holder, *([order[0]] if order else [])],
+            claim=claim,
+            result=result,
+            announce=announce,
+            attach=lambda answer: [_keep(changed["after"])],
+        )
+
+
+def coupons() -> Coupons:
+    return Coupons(ledger())
+
+
+def issue_for(
+    template_id: str,
+    member_id: str | None,
+    *,
+    source_kind: str,
+    source_id: str,
+    language: str = "zh-CN",
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Issue one coupon of a template to a member, once per (template, source kind, source id): staff gifts, the
+    platform's own gifts (registration, tier upgrade), the points mall. Repeats answer the same coupon."""
+    template = get_template(template_id)
+    claim = Claim.of(
+        f"coupon-issue:{template_id}:{source_kind}:{source_id}",
+        {"member_id": member_id},
+        conflict=IssueConflict(f"Source {source_id!r} issued a coupon of {template_id} to another member"),
+    )
+    reasons = {
+        "staff": "员工发券",
+        "claim": "领券",
+        "registration": "注册礼",
+        "tier-upgrade": "升级礼",
+        "mall-order": "积分兑换",
+        "top-up": "充值礼",
+        "birthday": "生日礼",
+    }
+    return coupons().issue(
+        template,
+        member_id,
+        Source(source_kind, source_id),
+        claim,
+        language,
+        reason=reason or reasons.get(source_kind, "发券"),
+    )
+
+
+def claim(member_id: str, template_id: str, key: IdempotencyKey | None, language: str) -> dict[str, Any]:
+    """A member claims a coupon of a claimable, issuing template (领券): once per Idempotency-Key when given, and
+    never beyond the template's stock or the member's limit."""
+    template = get_template(template_id)
+    if not template.claimable:
+        raise NotClaimable(f"Template {template_id} is not open to claims")
+    source_id = key.key if key else new_id("cl_")
+    return issue_for(
+        template_id, member_id, source_kind="claim", source_id=f"{member_id}:{source_id}", language=language
+    )
+
+
+# --- at the till -----------------------------------------------------------------------------------------------
+
+
+def order_of(data: Mapping[str, Any]) -> Order:
+    items = tuple(
+        Item(i.get("sku"), int(i["amount_fen"]), int(i.get("quantity", 1)), i.get("category"), i.get("brand"))
+        for i in data.get("items") or ()
+    )
+    return Order(data["store_id"], int(data["total_fen"]), items, int(data.get("shipping_fen") or 0))
+
+
+def _moment() -> tuple[str, datetime, date]:
+    now = clock.now()
+    local = now.astimezone(get_settings().tz)
+    return clock.iso(now), local, clock.business_today()
+
+
+def _tier_of(member_id: str | None) -> str | None:
+    if member_id is None:
+        return None
+    record = members.get_record(member_id)
+    return record.tier if record.status != str(MemberStatus.ERASED) else None
+
+
+def _check_store(caller: Any, store_id: str) -> None:
+    """A partner serves only its own stores (staff at the till serve any member of the chain, at any store)."""
+    from chalicelib.shared.errors import Forbidden
+    from chalicelib.stores.service import store_exists
+
+    if caller.kind == "partner" and not caller.covers_store(store_id):
+        raise Forbidden(f"Store {store_id} is not one of this partner's stores")
+    if not store_exists(store_id):
+        raise ValidationFailed([{"field": "order.store_id", "in": "body", "message": "no such store"}], "No such store")
+
+
+def eligibility(
+    caller: Any, member_id: str, order_data: Mapping[str, Any], order_id: str | None, language: str
+) -> dict[str, Any]:
+    """Every coupon of the member that could be used now, each either usable on the order (with what it takes
+    off, best first) or not (with the reason). Reads the member's coupons from their list records: the
+    redemption decides on the coupon's own account."""
+    order = order_of(order_data)
+    _check_store(caller, order.store_id)
+    if members.status_of(member_id) is None:
+        raise NotFound("No such member")
+    tier = _tier_of(member_id)
+    now, local, today = _moment()
+    records = list(
+        CouponRecord.by_member.query(member_id, filter_condition=CouponRecord.status.is_in("available", "reserved"))
+    )
+    templates = templates_by_id(record.template_id for record in records)
+    usable: list[dict[str, Any]] = []
+    unusable: list[dict[str, Any]] = []
+    for record in records:
+        coupon = _coupon_of(record)
+        template = templates.get(coupon.template_id)
+        if template is None:
+            continue
+        fit = fits(coupon, template.terms, order, tier=tier, local=local, now=now, today=today, order_id=order_id)
+        if template.status == "voided":
+            fit = replace(fit, reason="voided")
+        shown = {
+            "code": coupon.code,
+            "name": template.name,
+            "rules": in_words(template.terms, language),
+            "valid_until": coupon.valid_until,
+        }
+        if fit.usable:
+            usable.append({**shown, "discount_fen": fit.discount_fen, "stacks": template.terms.stacks})
+        else:
+            zh, en = REASONS.get(fit.reason or "", (fit.reason, fit.reason))
+            unusable.append({**shown, "reason": fit.reason, "reason_text": zh if _zh(language) else en})
+    usable.sort(key=lambda item: (-item["discount_fen"], item["valid_until"]))
+    return {"usable": usable, "unusable": unusable}
+
+
+def _fit_now(
+    caller: Any, code: str, order_data: Mapping[str, Any], order_id: str, language: str
+) -> tuple[Coupon, Template, Order, int]:
+    order = order_of(order_data)
+    _check_store(caller, order.store_id)
+    coupon = read_coupon(code)
+    template = get_template(coupon.template_id)
+    if template.status == "voided" and coupon.status in ("available", "reserved"):
+        raise _refusal("voided", language)
+    now, local, today = _moment()
+    fit = fits(
+        coupon,
+        template.terms,
+        order,
+        tier=_tier_of(coupon.member_id),
+        local=local,
+        now=now,
+        today=today,
+        order_id=order_id,
+    )
+    if coupon.status == "used" and coupon.redemption is not None and coupon.redemption.order_id == order_id:
+        return coupon, template, order, coupon.redemption.discount_fen  # a repeat: the claim answers it
+    if not fit.usable:
+        raise _refusal(fit.reason or "", language)
+    return coupon, template, order, fit.discount_fen
+
+
+def reserve(
+    caller: Any, code: str, order_id: str, order_data: Mapping[str, Any], minutes: int, language: str
+) -> dict[str, Any]:
+    """Hold a coupon for an order while it is paid: no other order may use it until ``minutes`` pass or it is
+    released; the same order may reserve it again (the hold is extended)."""
+    _, _, order, discount_fen = _fit_now(caller, code, order_data, order_id, language)
+    until = clock.iso(clock.now() + timedelta(minutes=minutes))
+    detail = {"order_id": order_id, "store_id": order.store_id, "until": until, "now": clock.iso(clock.now())}
+    try:
+        coupons().change(
+            code,
+            "reserve",
+            0,
+            detail,
+            Source("order", order_id),
+            f"锁定 订单{order_id}",
+            None,
+            event="coupon.reserved",
+            payload={"order_id": order_id, "until": until},
+        )
+    except CouponRefused as refused:
+        raise _refusal(refused.reason, language) from None
+    return {
+        "code": code,
+        "order_id": order_id,
+        "store_id": order.store_id,
+        "until": until,
+        "discount_fen": discount_fen,
+    }
+
+
+def release(caller: Any, code: str, order_id: str) -> None:
+    """End an order's hold on a coupon (the order was abandoned); nothing to release is 409."""
+    coupon = read_coupon(code)
+    if coupon.reservation is not None:
+        _check_store(caller, coupon.reservation.store_id)
+    try:
+        coupons().change(
+            code,
+            "release",
+            0,
+            {"order_id": order_id},
+            Source("order", order_id),
+            f"解锁 订单{order_id}",
+            None,
+            event="coupon.released",
+            payload={"order_id": order_id},
+        )
+    except CouponRefused:
+        raise NotReserved(f"Coupon {code} is not reserved for order {order_id}") from None
+
+
+def redeem(caller: Any, code: str, order_id: str, order_data: Mapping[str, Any], language: str) -> dict[str, Any]:
+    """Use a coupon on an order (核销), once per code and order: the same order again answers the same redemption
+    (``duplicate``); another order gets 409 ``coupon-used``. The discount is the coupon's on this order, and the
+    order refuses a coupon that does not stack with those already on it."""
+    coupon, template, order, discount_fen = _fit_now(caller, code, order_data, order_id, language)
+    redemption_id = new_id("cr_")
+    now = clock.iso(clock.now())
+    detail = {
+        "redemption_id": redemption_id,
+        "order_id": order_id,
+        "store_id": order.store_id,
+        "discount_fen": discount_fen,
+        "at": now,
+    }
+    answer_body = {**detail, "code": code, "member_id": coupon.member_id}
+    answer_body.pop("at")
+    claim = Claim.of(
+        f"coupon-redemption:{code}:{order_id}",
+        {"order": dict(order_data)},
+        conflict=RedemptionConflict(f"Order {order_id} redeemed {code} before with another order body"),
+    )
+    try:
+        answer = coupons().change(
+            code,
+            "redeem",
+            -1,
+            {**detail, "now": now},
+            Source("order", order_id),
+            f"核销 订单{order_id}",
+            claim,
+            order=(order_holder(order.store_id, order_id), 1, template.terms.stacks),
+            result=lambda answer: answer_body,
+            event="coupon.redeemed",
+            payload={
+                "order_id": order_id,
+                "store_id": order.store_id,
+                "discount_fen": discount_fen,
+                "redemption_id": redemption_id,
+                "face_value_fen": template.terms.face_value,
+            },
+        )
+    except CouponRefused as refused:
+        raise _refusal(refused.reason, language) from None
+    return {**answer.result, "duplicate": answer.duplicate}
+
+
+def reverse_redemption(
+    caller: Any, code: str, order_id: str, reason: str, note: str | None, language: str
+) -> dict[str, Any]:
+    """Give a used coupon back, once per redemption: the order was refunded (退券回流) or the redemption was a
+    mistake (撤销核销). It is usable again until its last day; past it, it comes back expired."""
+    coupon = read_coupon(code)
+    redemption = coupon.redemption
+    if coupon.status != "used" or redemption is None or redemption.order_id != order_id:
+        claim_key = f"coupon-reversal:{code}:{order_id}"
+        if ledger().store.read_claim(claim_key) is not None:
+            template = templates_by_id([coupon.template_id]).get(coupon.template_id)
+            now, _, today = _moment()
+            return coupon_json(coupon, template, language, now, today)
+        raise NotReversible(f"Coupon {code} is not used on order {order_id}")
+    _check_store(caller, redemption.store_id)
+    template = get_template(coupon.template_id)
+    today = clock.business_today()
+    back = 1 if date.fromisoformat(coupon.valid_until) >= today and template.status != "voided" else 0
+    words = {"refund": "退款退券", "mistake": "撤销核销"}[reason]
+    try:
+        coupons().change(
+            code,
+            "return",
+            back,
+            {"order_id": order_id, "reason": reason, "note": note},
+            Source("order", order_id),
+            f"{words} 订单{order_id}",
+            Claim.of(f"coupon-reversal:{code}:{order_id}", {"reason": reason}),
+            order=(order_holder(redemption.store_id, order_id), -1, template.terms.stacks),
+            event="coupon.returned",
+            payload={
+                "order_id": order_id,
+                "reason": reason,
+                "usable": bool(back),
+                "discount_fen": redemption.discount_fen,
+                "face_value_fen": template.terms.face_value,
+            },
+        )
+    except CouponRefused:
+        raise NotReversible(f"Coupon {code} is not used on order {order_id}") from None
+    now, _, today = _moment()
+    return coupon_json(read_coupon(code), template, language, now, today)
+
+
+# --- nightly -------------------------------------------------------------------------------------------------------
+
+
+def expire(code: str, as_of: date) -> bool:
+    """Book a coupon expired once the day after its last day has begun (as of ``as_of``); True if it changed."""
+    coupon = read_coupon(code)
+    if coupon.status not in ("available", "reserved") or date.fromisoformat(coupon.valid_until) >= as_of:
+        return False
+    template = templates_by_id([coupon.template_id]).get(coupon.template_id)
+    try:
+        coupons().change(
+            code,
+            "expire",
+            -1,
+            {},
+            Source("job", f"expire-coupons:{as_of}"),
+            "过期",
+            None,
+            event="coupon.expired",
+            payload={"face_value_fen": template.terms.face_value if template else 0},
+        )
+    except CouponRefused:
+        return False
+    return True
+
+
+def void(code: str) -> bool:
+    """Book an unused coupon of a voided template voided; True if it changed."""
+    coupon = read_coupon(code)
+    if coupon.status not in ("available", "reserved"):
+        return False
+    template = templates_by_id([coupon.template_id]).get(coupon.template_id)
+    try:
+        coupons().change(
+            code,
+            "void",
+            -1,
+            {},
+            Source("template", coupon.template_id),
+            "作废",
+            None,
+            event="coupon.voided",
+            payload={"face_value_fen": template.terms.face_value if template else 0},
+        )
+    except CouponRefused:
+        return False
+    return True
+
+
+def notice(code: str) -> bool:
+    """Announce ``coupon.expiring`` for a usable coupon, once (its state remembers it)."""
+    holder = coupon_holder(code)
+    found: dict[str, Coupon] = {}
+
+    def change(state: Coupon) -> Coupon:
+        if state.status not in ("available", "reserved") or state.noticed:
+            return state
+        found["coupon"] = replace(state, noticed=True)
+        return found["coupon"]
+
+    def announce(state: Coupon) -> list[Event]:
+        payload = {
+            "code": code,
+            "template_id": state.template_id,
+            "member_id": state.member_id,
+            "valid_until": state.valid_until,
+        }
+        return [new_event("coupon.expiring", f"member/{state.member_id}", payload)] if state.member_id else []
+
+    return ledger().amend(holder, COUPON, change, announce=announce)
+
+
+def codes_of(template_id: str) -> list[str]:
+    """Every code of a template (its list records, by the template index: eventually consistent, so the voiding job
+    reads a template again on its next run)."""
+    return [record.code for record in CouponRecord.by_template.query(template_id)]
+
+
+def voided_template_ids() -> list[str]:
+    condition = CouponTemplateRecord.status == "voided"
+    return [record.template_id for record in CouponTemplateRecord.query(TEMPLATES_SCOPE, filter_condition=condition)]
+
+
+# --- gifts and the liability ---------------------------------------------------------------------------------------
+
+
+def gift_templates(on: str, top_up_fen: int = 0) -> list[str]:
+    """Issuing templates the platform gives on ``on`` (registration, top_up: when ``top_up_fen`` reaches its least)."""
+    condition = (CouponTemplateRecord.gift_on == on) & (CouponTemplateRecord.status == "issuing")
+    found = CouponTemplateRecord.query(TEMPLATES_SCOPE, filter_condition=condition)
+    return [record.template_id for record in found if top_up_fen >= int(record.gift_min_fen or 0)]
+
+
+def upgrade_gifts(tier: str, previous: str | None) -> list[str]:
+    """The templates a member reaching ``tier`` from ``previous`` is given: the new tier's `exclusive_coupons`
+    (template ids), on a move up only."""
+    from chalicelib.tiers.programmes import programme
+
+    current = programme()
+    if not current.knows(tier) or (previous and current.rank(tier) <= current.rank(previous)):
+        return []
+    return [str(name) for name in current.tier(tier).benefits.get("exclusive_coupons") or []]
+
+
+def liability() -> dict[str, Any]:
+    """Per template, from the figures the coupon events keep: issued, usable, used, expired and voided, and the face
+    value of the usable ones. Reads one item per template and shard."""
+    totals: dict[str, dict[str, int]] = {}
+    for record in CouponFigureRecord.scan():
+        figures = totals.setdefault(record.template_id, {})
+        for name in ("issued", "redeemed", "returned", "returned_expired", "expired", "voided"):
+            figures[name] = figures.get(name, 0) + int(getattr(record, name) or 0)
+    templates = templates_by_id(totals)
+    lines: list[dict[str, Any]] = []
+    for template_id, f in sorted(totals.items()):
+        template = templates.get(template_id)
+        used = f["redeemed"] - f["returned"] - f["returned_expired"]
+        expired, voided = f["expired"] + f["returned_expired"], f["voided"]
+        usable = f["issued"] - used - expired - voided
+        face = template.terms.face_value if template else 0
+        lines.append(
+            {
+                "template_id": template_id,
+                "name": template.name if template else template_id,
+                "face_value_fen": face,
+                "issued": f["issued"],
+                "usable": usable,
+                "used": used,
+                "expired": expired,
+                "voided": voided,
+                "usable_face_value_fen": usable * face,
+            }
+        )
+    total = sum(int(line["usable_face_value_fen"]) for line in lines)
+    return {"templates": lines, "total_usable_face_value_fen": total, "as_of": clock.iso(clock.now())}

@@ -1,0 +1,296 @@
+"""Coupons (优惠券) through the API: templates, issuing once per source, members' claims within stock and limit,
+the till's eligibility with reasons, reservation, redemption once per code, reversal, expiry, voiding, gifts and
+the liability."""
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.coupons.records import CouponRecord
+from chalicelib.ledger.jobs import reconcile
+from chalicelib.ledger.registry import ledger
+from chalicelib.shared import clock
+from tests.conftest import deliver, item_counts, member_token, signed_headers, token_for
+
+TEMPLATE = {"name": "满200减30", "kind": "threshold", "threshold_fen": 20000, "amount_off_fen": 3000,
+            "validity": {"days_after_issue": 30}}  # fmt: skip
+ORDER = {"store_id": "SH-001", "total_fen": 25000}
+MERGE_PATCH = {"content-type": "application/merge-patch+json"}
+
+
+@pytest.fixture
+def member_and_token(api, partner):
+    return member_token("13900000001")
+
+
+@pytest.fixture
+def member(member_and_token):
+    return member_and_token[0]
+
+
+def template(api, **changes):
+    created = api.post("/v1/coupons/templates", {**TEMPLATE, **changes})
+    assert created.status == 201, created.body
+    return created.body
+
+
+def issue(api, template_id, member_id, source_id="S-1"):
+    return api.post(f"/v1/coupons/templates/{template_id}/issues", {"member_id": member_id, "source_id": source_id})
+
+
+def redeem(api, code, order_id="O-1", order=ORDER):
+    return api.post(f"/v1/coupons/{code}/redemptions", {"order_id": order_id, "order": order})
+
+
+def coupon_entries_add_up(code):
+    """The coupon's book: its balance (1 usable, 0 not) is the sum of its entries, and reconciliation agrees."""
+    holder = f"coupon:{code}"
+    assert reconcile(holder) == {}
+    entries = ledger().store.entries_between(holder, "coupon", 1, 100)
+    assert ledger().balance(holder, "coupon") == sum(e.amount for e in entries)
+    return [e.kind for e in entries]
+
+
+def test_a_template_states_its_rules_in_words_and_its_stock_is_spread_over_shards(api):
+    created = template(api, stock=1000, per_member_limit=2, weekdays=[6, 7], applies_to={"stores": ["SH-001"]})
+    assert created["rules"] == "满200减30 · 限周六、周日 · 限门店 SH-001 · 不可与其他券叠加"
+    assert (created["stock"], created["stock_left"], created["status"]) == (1000, 1000, "issuing")
+    english = api.get(f"/v1/coupons/templates/{created['template_id']}", headers={"accept-language": "en"})
+    assert english.body["rules"].startswith("¥30 off orders of ¥200 or more")
+    assert english.headers["etag"] == '"1"'
+    shards = [ledger().balance(f"coupon-stock:{created['template_id']}:{n}", "coupon-stock") for n in range(16)]
+    assert sum(shards) == 1000
+    assert max(shards) - min(shards) <= 1  # 1000 over 16 shards, evenly
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"kind": "threshold", "amount_off_fen": 30000}, "the amount off must be less than the threshold"),
+        ({"kind": "percent_off", "percent_off": 20, "threshold_fen": None, "amount_off_fen": None,
+          "cap_fen": 100, "exchange_sku": "X"}, "takes no exchange_sku"),
+        ({"code": {"length": 6, "charset": "0123456789"}}, "40 bits"),
+        ({"validity": {"from": "2026-12-10", "until": "2026-12-01"}}, "until is before from"),
+    ],
+)  # fmt: skip
+def test_a_template_that_makes_no_sense_is_refused_and_nothing_is_written(api, changes, field):
+    before = item_counts()
+    refused = api.post("/v1/coupons/templates", {k: v for k, v in {**TEMPLATE, **changes}.items() if v is not None})
+    assert refused.status == 422
+    assert field in json.dumps(refused.body, ensure_ascii=False)
+    assert item_counts() == before
+
+
+def test_issuing_is_once_per_source_and_takes_stock_once(api, member):
+    created = template(api, stock=5)
+    first = issue(api, created["template_id"], member)
+    assert first.status == 201
+    assert first.body["status"] == "available"
+    again = issue(api, created["template_id"], member)
+    assert (again.body["code"], again.body["duplicate"]) == (first.body["code"], True)
+    other = member_token("13900000002")[0]
+    assert issue(api, created["template_id"], other).body["type"].endswith("/issue-conflict")
+    assert api.get(f"/v1/coupons/templates/{created['template_id']}").body["stock_left"] == 4
+    assert coupon_entries_add_up(first.body["code"]) == ["issue"]
+    listed = api.get(f"/v1/members/{member}/coupons").body["items"]
+    assert [c["code"] for c in listed] == [first.body["code"]]
+
+
+def test_members_claim_within_the_stock_and_their_limit(api, member_and_token):
+    created = template(api, stock=2, per_member_limit=1, claimable=True)
+    _, token = member_and_token
+    me = api.as_(token)
+    assert [t["template_id"] for t in me.get("/v1/me/coupons/claimable").body["items"]] == [created["template_id"]]
+    claimed = me.post("/v1/me/coupons/claims", {"template_id": created["template_id"]})
+    assert claimed.status == 201
+    again = me.post("/v1/me/coupons/claims", {"template_id": created["template_id"]})
+    assert (again.status, again.body["type"].rsplit("/", 1)[1]) == (409, "limit-reached")
+    _, second = member_token("13900000002")
+    assert api.as_(second).post("/v1/me/coupons/claims", {"template_id": created["template_id"]}).status == 201
+    _, third = member_token("13900000003")
+    empty = api.as_(third).post("/v1/me/coupons/claims", {"template_id": created["template_id"]})
+    assert (empty.status, empty.body["type"].rsplit("/", 1)[1]) == (409, "out-of-stock")
+    mine = me.get("/v1/me/coupons?status=available").body["items"]
+    assert [c["code"] for c in mine] == [claimed.body["code"]]
+    assert mine[0]["rules"].startswith("满200减30")
+
+
+def test_a_template_not_open_to_claims_cannot_be_claimed(api, member_and_token):
+    created = template(api)
+    _, token = member_and_token
+    refused = api.as_(token).post("/v1/me/coupons/claims", {"template_id": created["template_id"]})
+    assert (refused.status, refused.body["type"].rsplit("/", 1)[1]) == (422, "template-not-claimable")
+
+
+def test_the_till_sees_usable_coupons_with_their_discount_and_the_others_with_their_reason(api, member):
+    threshold = template(api)
+    percent = template(api, name="8折", kind="percent_off", percent_off=20, cap_fen=2000, threshold_fen=None,
+                       amount_off_fen=None)  # fmt: skip
+    elsewhere = template(api, name="北京专享", applies_to={"stores": ["BJ-001"]})
+    shoes = template(api, name="鞋类满减", applies_to={"categories": ["shoes"]})
+    codes = {t["name"]: issue(api, t["template_id"], member, f"S-{n}").body["code"]
+             for n, t in enumerate((threshold, percent, elsewhere, shoes))}  # fmt: skip
+    cashier = api.as_(token_for(["cashier"], ("BJ-001",)))  # a cashier of another store serves the member too
+    order = {**ORDER, "items": [{"sku": "T1", "category": "shirts", "amount_fen": 25000}]}
+    found = cashier.post("/v1/coupons/eligibility", {"member_id": member, "order": order}).body
+    assert [(c["code"], c["discount_fen"]) for c in found["usable"]] == [
+        (codes["满200减30"], 3000), (codes["8折"], 2000)]  # the best first; 20 % of 250 is capped at 20
+    reasons = {c["code"]: c["reason"] for c in found["unusable"]}
+    assert reasons == {codes["北京专享"]: "store-not-applicable", codes["鞋类满减"]: "no-applicable-items"}
+    small = cashier.post("/v1/coupons/eligibility", {"member_id": member, "order": {**ORDER, "total_fen": 15000}})
+    assert {c["code"]: c["reason"] for c in small.body["unusable"]}[codes["满200减30"]] == "below-minimum-spend"
+
+
+def test_a_coupon_is_redeemed_once_per_code_and_the_same_order_gets_the_same_answer(api, member):
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    cashier = api.as_(token_for(["cashier"]))
+    first = redeem(cashier, code)
+    assert (first.status, first.body["discount_fen"], first.body["duplicate"]) == (201, 3000, False)
+    again = redeem(cashier, code)
+    assert (again.body["redemption_id"], again.body["duplicate"]) == (first.body["redemption_id"], True)
+    other = redeem(cashier, code, "O-2")
+    assert (other.status, other.body["type"].rsplit("/", 1)[1]) == (409, "coupon-used")
+    changed = redeem(cashier, code, "O-1", {**ORDER, "total_fen": 30000})
+    assert changed.body["type"].endswith("/redemption-conflict")
+    assert api.get(f"/v1/members/{member}/coupons?status=used").body["items"][0]["code"] == code
+    assert coupon_entries_add_up(code) == ["issue", "redeem"]
+
+
+def test_a_partner_redeems_only_at_its_stores(api, member, partner):
+    code = issue(api, template(api)["template_id"], member).body["code"]
+
+    def signed(order):
+        raw = json.dumps({"order_id": "E-1", "order": order}).encode()
+        return api.as_(None).call("POST", f"/v1/coupons/{code}/redemptions", raw=raw,
+                                  headers=signed_headers(*partner, raw))  # fmt: skip
+
+    assert signed({**ORDER, "store_id": "BJ-001"}).status == 403
+    assert signed(ORDER).status == 201
+
+
+def test_coupons_that_do_not_stack_are_refused_on_an_order_that_has_one(api, member):
+    alone = issue(api, template(api)["template_id"], member, "S-1").body["code"]
+    stacking = template(api, name="立减5", kind="amount_off", amount_off_fen=500, threshold_fen=None, stacks=True)
+    first = issue(api, stacking["template_id"], member, "S-2").body["code"]
+    second = issue(api, stacking["template_id"], member, "S-3").body["code"]
+    assert redeem(api, first).status == 201
+    assert redeem(api, second).status == 201  # two that stack
+    refused = redeem(api, alone)
+    assert (refused.status, refused.body["reason"]) == (409, "not-stackable")
+
+
+def test_a_reservation_holds_the_coupon_for_its_order_until_released(api, member):
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    held = api.post(f"/v1/coupons/{code}/reservations", {"order_id": "O-1", "order": ORDER, "minutes": 10})
+    assert held.status == 201
+    taken = redeem(api, code, "O-2")
+    assert (taken.status, taken.body["reason"]) == (409, "reserved")
+    found = api.post("/v1/coupons/eligibility", {"member_id": member, "order": ORDER, "order_id": "O-1"}).body
+    assert [c["code"] for c in found["usable"]] == [code]
+    assert api.call("DELETE", f"/v1/coupons/{code}/reservations/O-1").status == 204
+    assert api.call("DELETE", f"/v1/coupons/{code}/reservations/O-1").body["type"].endswith("/not-reserved")
+    assert redeem(api, code, "O-2").status == 201
+    assert coupon_entries_add_up(code) == ["issue", "reserve", "release", "redeem"]
+
+
+def test_a_lapsed_reservation_frees_the_coupon(api, member):
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    assert api.post(f"/v1/coupons/{code}/reservations", {"order_id": "O-1", "order": ORDER, "minutes": 1}).status == 201
+    with clock.frozen(clock.now() + timedelta(minutes=2)):
+        assert redeem(api, code, "O-2").status == 201
+
+
+def test_a_refund_gives_the_coupon_back_once_and_it_can_be_used_again(api, member):
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    assert redeem(api, code).status == 201
+    path = f"/v1/coupons/{code}/redemptions/O-1/reversal"
+    back = api.post(path, {"reason": "refund"})
+    assert (back.status, back.body["status"]) == (200, "available")
+    assert api.post(path, {"reason": "refund"}).body["status"] == "available"  # a repeat changes nothing
+    assert redeem(api, code, "O-2").status == 201
+    assert api.post(f"/v1/coupons/{code}/redemptions/O-9/reversal", {"reason": "mistake"}).status == 409
+    assert coupon_entries_add_up(code) == ["issue", "redeem", "return", "redeem"]
+
+
+def test_a_coupon_given_back_after_its_last_day_comes_back_expired(api, member):
+    code = issue(api, template(api, validity={"days_after_issue": 1})["template_id"], member).body["code"]
+    assert redeem(api, code).status == 201
+    with clock.frozen(clock.now() + timedelta(days=2)):
+        back = api.as_(token_for(["admin"])).post(f"/v1/coupons/{code}/redemptions/O-1/reversal", {"reason": "refund"})
+    assert back.body["status"] == "expired"
+
+
+def test_a_coupon_past_its_last_day_is_expired_at_once_and_the_job_books_it(api, member):
+    from chalicelib.coupons.jobs import expire_coupons
+    from chalicelib.shared.jobs import run_job
+
+    code = issue(api, template(api, validity={"days_after_issue": 3})["template_id"], member).body["code"]
+    today = clock.business_today()
+    reminded = run_job(expire_coupons, today)  # the last day is today + 2: three days' notice is now
+    assert reminded.tallies["noticed"] == 1
+    later = clock.now() + timedelta(days=3)
+    with clock.frozen(later):
+        api = api.as_(token_for(["admin"]))
+        assert api.get(f"/v1/members/{member}/coupons?status=expired").body["items"][0]["code"] == code
+        refused = redeem(api, code)
+        assert (refused.status, refused.body["reason"]) == (409, "expired")
+        report = run_job(expire_coupons, today + timedelta(days=3))
+    assert report.tallies["expired"] == 1
+    assert coupon_entries_add_up(code) == ["issue", "expire"]
+    events = [json.loads(m["body"])["type"] for m in deliver_types()]
+    assert "coupon.expiring" in events
+
+
+def deliver_types():
+    from chalicelib.shared.events import OutboxRecord, envelopes_of
+
+    return [{"body": json.dumps(e)} for r in OutboxRecord.scan() for e in envelopes_of(r.envelope)]
+
+
+def test_stopping_a_template_ends_issuing_and_voiding_it_ends_its_coupons(api, member):
+    created = template(api)
+    code = issue(api, created["template_id"], member).body["code"]
+    path = f"/v1/coupons/templates/{created['template_id']}"
+    stopped = api.patch(path, {"status": "stopped"}, headers={**MERGE_PATCH, "if-match": '"1"'})
+    assert stopped.body["status"] == "stopped"
+    refused = issue(api, created["template_id"], member, "S-2")
+    assert refused.body["type"].endswith("/template-not-issuing")
+    assert redeem(api, code).status == 201  # an issued coupon stays valid
+    assert api.get(path).body["version"] == 2
+    stale = api.patch(path, {"status": "voided"}, headers={**MERGE_PATCH, "if-match": '"1"'})
+    assert stale.status == 412
+
+
+def test_a_voided_templates_coupons_are_unusable_at_once_and_booked_voided_by_the_job(api, member):
+    from chalicelib.coupons.jobs import void_coupons
+    from chalicelib.shared.jobs import run_job
+
+    created = template(api)
+    code = issue(api, created["template_id"], member).body["code"]
+    voided = api.patch(f"/v1/coupons/templates/{created['template_id']}", {"status": "voided"},
+                       headers={**MERGE_PATCH, "if-match": '"1"'})  # fmt: skip
+    assert voided.body["status"] == "voided"
+    refused = redeem(api, code)
+    assert (refused.status, refused.body["reason"]) == (409, "voided")
+    assert run_job(void_coupons, clock.business_today()).processed == 1
+    assert coupon_entries_add_up(code) == ["issue", "void"]
+    assert CouponRecord.get(code).status == "voided"
+
+
+def test_the_liability_counts_what_is_usable_at_face_value(api, aws, member):
+    created = template(api)
+    codes = [issue(api, created["template_id"], member, f"S-{n}").body["code"] for n in range(3)]
+    redeem(api, codes[0])
+    deliver(aws, "coupons")
+    line = api.get("/v1/coupons/liability").body["templates"][0]
+    assert {k: line[k] for k in ("issued", "usable", "used", "usable_face_value_fen")} == {
+        "issued": 3, "usable": 2, "used": 1, "usable_face_value_fen": 6000}
+
+
+def test_the_platform_gives_registration_and_upgrade_gifts_once(api, aws, partner):
+    gift = template(api, gift={"on": "registration"})
+    member_id, _ = member_token("13900000009")
+    deliver(aws, "coupons", times=2)  # a redelivery issues nothing twice
+    coupons = api.get(f"/v1/members/{member_id}/coupons").body["items"]
+    assert [(c["template_id"], c["source_kind"]) for c in coupons] == [(gift["template_id"], "registration")]
