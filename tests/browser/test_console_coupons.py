@@ -158,7 +158,7 @@ def test_a_cashier_redeems_a_coupon_at_the_counter_sees_it_used_and_reverses_it(
     page.locator("[data-test=coupon-check]").click()
     usable = cards.locator("[data-test=usable-coupons] tr", has_text=name)
     expect(usable).to_contain_text("−¥20.00")
-    order_id = page.get_by_label("核销订单号").input_value()
+    order_id = page.get_by_label("核销单号").input_value()
     assert order_id.startswith("POS-")
     console.shot("counter-usable")
     usable.get_by_role("button", name="核销").click()
@@ -171,6 +171,7 @@ def test_a_cashier_redeems_a_coupon_at_the_counter_sees_it_used_and_reverses_it(
     assert held["status"] == "used" and held["redemption"]["order_id"] == order_id
     assert held["redemption"]["discount_fen"] == 2000 and held["redemption"]["store_id"] == "SH-001"
     expect(cards.locator("[data-test=counter-coupon-count]")).to_contain_text(f"可用 {available - 1} 张")
+    expect(cards.locator("[data-test=on-order]")).to_contain_text("合计优惠 ¥20.00")  # what comes off the bill
     console.shot("counter-redeemed")
 
     lookup.get_by_text("核销有误，撤销").click()
@@ -178,5 +179,7 @@ def test_a_cashier_redeems_a_coupon_at_the_counter_sees_it_used_and_reverses_it(
     page.get_by_role("dialog").get_by_role("button", name="撤销核销").click()
     expect(lookup.locator("[data-test=lookup-status]")).to_have_text("可用")
     assert site.api("GET", f"/v1/coupons/{coupon['code']}")["coupon"]["status"] == "available"
+    expect(cards.locator("[data-test=on-order]")).to_have_count(0)  # given back: off the order
+    expect(cards.locator("[data-test=usable-coupons] tr", has_text=name)).to_contain_text("−¥20.00")  # usable again
     lookup.locator("[data-test=lookup-history]").get_by_text("核销", exact=True).wait_for()  # every change kept
     console.shot("counter-reversed")

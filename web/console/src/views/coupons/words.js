@@ -12,3 +12,9 @@ export function validityText(validity) {
 
 /** The el-tag type of a coupon's status. */
 export const COUPON_TAG = { available: 'success', reserved: 'warning', used: 'info', expired: 'info', voided: 'danger' }
+
+/** A template the platform issues itself: on registration, or on a top-up of at least so much. */
+export function giftText(gift) {
+  if (gift.on === 'top_up') return t('coupons.giftTopUp', { amount: (Number(gift.min_top_up_fen || 0) / 100).toFixed(2) })
+  return t(`coupons.gifts.${gift.on}`)
+}
