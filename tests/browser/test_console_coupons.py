@@ -66,6 +66,13 @@ def test_a_template_is_created_issued_to_the_demo_member_and_shown_on_their_page
     assert row.locator("[data-test=stock-left]").inner_text() == "50 / 50"
     console.shot("template-created")
 
+    page.get_by_role("button", name="English").click()  # the rules follow the language chosen
+    in_english = site.api("GET", f"/v1/coupons/templates/{made['template_id']}", **{"Accept-Language": "en"})["rules"]
+    assert in_english != made["rules"]
+    expect(row.locator("[data-test=template-rules]")).to_have_text(in_english)
+    page.get_by_role("button", name="中文").click()
+    expect(row.locator("[data-test=template-rules]")).to_have_text(made["rules"])
+
     row.get_by_role("button", name="发券").click()
     dialog = page.get_by_role("dialog", name=f"发券：{name}")
     dialog.get_by_label("会员", exact=True).fill(DEMO_PHONE)
@@ -99,6 +106,12 @@ def test_a_template_stops_then_is_voided_after_a_confirmation_and_the_liability_
     page = log_in(console, site)
     page.goto(f"{site.base}/console/#/coupons")
     row = page.locator("[data-test=templates] tr", has_text=name)
+    switch = row.get_by_role("switch", name=f"{name} 开放会员领取")  # named for a screen reader
+    expect(switch).not_to_be_checked()
+    row.locator(".el-switch").click()  # members may claim it from now on
+    page.get_by_text(f"「{name}」已开放会员领取").wait_for()
+    assert site.api("GET", f"/v1/coupons/templates/{made['template_id']}")["claimable"] is True
+    expect(switch).to_be_checked()
     row.get_by_role("button", name="停发").click()
     page.get_by_role("dialog").get_by_text("停发不可撤回").wait_for()  # said before it is done
     console.shot("stop-confirm")
