@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.counter.schemas import CounterPoints, CounterTier, CounterView, CounterWallet
+from chalicelib.counter.schemas import CounterCoupons, CounterPoints, CounterTier, CounterView, CounterWallet
+from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.ledger.registry import ledger
@@ -24,9 +25,9 @@ SERVE = Staff(Permission.MEMBERS_READ, serves=True)
 def counter_view(ctx: RequestContext, member_id: str) -> Reply:
     """The counter view (收银台视图) a cashier serves a member from, at any store of the chain: member number,
     name, masked phone, status, home store, tier (会员等级) with its valid-until date and benefits (权益), points
-    (积分): available, pending, debt and the next expiry, and stored value (储值): principal and bonus. Reached by
-    member id, usually after a lookup by member code (会员码) or phone. Two reads: the profile, and the member's
-    books (points, tier and wallet are books of one ledger account).
+    (积分): available, pending, debt and the next expiry, stored value (储值): principal and bonus, and the usable
+    coupons (优惠券). Reached by member id, usually after a lookup by member code (会员码) or phone. Three reads: the
+    profile, the member's books (points, tier and wallet are books of one ledger account) and their coupons.
 
     Errors: 404 for an unknown or erased member."""
     member = members.get_member(member_id)
@@ -37,6 +38,7 @@ def counter_view(ctx: RequestContext, member_id: str) -> Reply:
     standing = tiers.status(member_id, with_history=False, holdings=holdings)
     stored = wallet.parts_of(holdings, member_id)
     soonest = balance.expiring[0] if balance.expiring else None
+    usable, more = coupons.member_coupons(member_id, "available", 20, None, ctx.language)
     view = CounterView(
         member_id=member.member_id, member_no=member.member_no, name=member.name,
         phone_masked=mask_phone(member.phone) if member.phone else None, status=str(member.status),
@@ -46,5 +48,7 @@ def counter_view(ctx: RequestContext, member_id: str) -> Reply:
                              next_expiry=soonest[0] if soonest else None,
                              next_expiry_points=soonest[1] if soonest else 0),
         wallet=CounterWallet(**stored.to_json(), total_fen=stored.total),
+        coupons=CounterCoupons(available=[{key: c[key] for key in ("code", "name", "rules", "valid_until")}
+                                          for c in usable], more=more is not None),
     )  # fmt: skip
     return Reply(view)

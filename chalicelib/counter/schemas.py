@@ -39,9 +39,25 @@ class CounterWallet(Schema):
     total_fen: int = Field(description="principal and bonus together, in fen (分)")
 
 
+class CounterCoupon(Schema):
+    """A coupon the member can use, as the till lists it."""
+
+    code: str = Field(description="the coupon's code (券码): redeem it with `POST /v1/coupons/{code}/redemptions`")
+    name: str = Field(description="its template's name")
+    rules: str = Field(description="its rules in words")
+    valid_until: str = Field(description=f"its last valid day; {BUSINESS_DATE}")
+
+
+class CounterCoupons(Schema):
+    """The member's usable coupons (优惠券), newest first."""
+
+    available: list[CounterCoupon] = Field(description="up to 20 usable coupons; the eligibility route prices them")
+    more: bool = Field(description="true when the member holds more than those listed")
+
+
 class CounterView(Schema):
     """What a cashier needs to serve a member at any store of the chain: who they are (phone masked), their
-    tier and benefits, their points and their stored value. Coupons join this view as they ship."""
+    tier and benefits, their points, their stored value and their usable coupons."""
 
     confidential = True  # a name beside a member number and a masked phone points at one person
 
@@ -54,3 +70,4 @@ class CounterView(Schema):
     tier: CounterTier = Field(description="their tier (会员等级) and benefits (权益)")
     points: CounterPoints = Field(description="their points (积分)")
     wallet: CounterWallet = Field(description="stored value (储值): principal and bonus, as they pay at the till")
+    coupons: CounterCoupons = Field(description="usable coupons (优惠券), as the member code shows them to the till")

@@ -36,16 +36,22 @@ class ExpireCoupons(Job):
             yield f"notice@{partition}"
 
     def process(self, keys: list[str], as_of: date) -> Counter[str]:
+        """Each coupon due is read once, from the index (which holds its whole account); the templates' face
+        values once per batch."""
         found: Counter[str] = Counter()
         store = ledger().store
+        values: dict[str, int] = {}
         for key in keys:
             action, _, partition = key.partition("@")
-            for holder in store.due_in("coupon_expiry", partition):
-                code = holder.removeprefix("coupon:")
-                if action == "expire":
-                    found["expired" if service.expire(code, as_of) else "unchanged"] += 1
-                else:
-                    found["noticed" if service.notice(code) else "unchanged"] += 1
+            accounts = store.due_accounts("coupon_expiry", partition)
+            if action == "expire":
+                unknown = {service.template_of(account) for account in accounts} - set(values)
+                values |= service.face_values(unknown) if unknown else {}
+                for account in accounts:
+                    found["expired" if service.expire(account, as_of, values) else "unchanged"] += 1
+            else:
+                for account in accounts:
+                    found["noticed" if service.notice(account) else "unchanged"] += 1
         found["changed"] = found["expired"] + found["noticed"]
         return found
 

@@ -620,6 +620,7 @@ class Coupons:
         result: Any = None,
         event: str | None = None,
         payload: Mapping[str, Any] | None = None,
+        known: Account | None = None,
     ) -> Answer:
         """Post one change of the coupon ``code`` (and, for a redemption or its reversal, of its order's coupons:
         ``order`` is (order holder, +1/-1, whether it stacks)), keeping its list record in step."""
@@ -667,6 +668,7 @@ class Coupons:
             result=result,
             announce=announce,
             attach=lambda answer: [_keep(changed["after"])],
+            known={holder: known} if known is not None else None,
         )
 
 
@@ -970,27 +972,27 @@ def reverse_redemption(
 # --- nightly -------------------------------------------------------------------------------------------------------
 
 
-def expire(code: str, as_of: date) -> bool:
-    """Book a coupon expired once the day after its last day has begun (as of ``as_of``); True if it changed."""
-    coupon = read_coupon(code)
+def expire(account: Account, as_of: date, face_values: Mapping[str, int]) -> bool:
+    """Book a coupon expired once the day after its last day has begun (as of ``as_of``), from its account as a
+    nightly job read it (``face_values`` by template, for the event); True if it changed."""
+    coupon: Coupon = COUPON_BOOK.load(account.books.get(COUPON))
     if coupon.status not in ("available", "reserved") or date.fromisoformat(coupon.valid_until) >= as_of:
         return False
-    template = templates_by_id([coupon.template_id]).get(coupon.template_id)
     try:
-        coupons().change(
-            code,
-            "expire",
-            -1,
-            {},
-            Source("job", f"expire-coupons:{as_of}"),
-            "过期",
-            None,
-            event="coupon.expired",
-            payload={"face_value_fen": template.terms.face_value if template else 0},
-        )
+        coupons().change(coupon.code, "expire", -1, {}, Source("job", f"expire-coupons:{as_of}"), "过期", None,
+                         event="coupon.expired", payload={"face_value_fen": face_values.get(coupon.template_id, 0)},
+                         known=account)  # fmt: skip
     except CouponRefused:
         return False
     return True
+
+
+def template_of(account: Account) -> str:
+    return str(COUPON_BOOK.load(account.books.get(COUPON)).template_id)
+
+
+def face_values(template_ids: Iterable[str]) -> dict[str, int]:
+    return {template_id: t.terms.face_value for template_id, t in templates_by_id(template_ids).items()}
 
 
 def void(code: str) -> bool:
@@ -1016,27 +1018,23 @@ def void(code: str) -> bool:
     return True
 
 
-def notice(code: str) -> bool:
-    """Announce ``coupon.expiring`` for a usable coupon, once (its state remembers it)."""
-    holder = coupon_holder(code)
+def notice(account: Account) -> bool:
+    """Announce ``coupon.expiring`` for a usable coupon of a member, once (its state remembers it), from its
+    account as a nightly job read it."""
     found: dict[str, Coupon] = {}
 
     def change(state: Coupon) -> Coupon:
-        if state.status not in ("available", "reserved") or state.noticed:
+        if state.status not in ("available", "reserved") or state.noticed or not state.member_id:
             return state
         found["coupon"] = replace(state, noticed=True)
         return found["coupon"]
 
     def announce(state: Coupon) -> list[Event]:
-        payload = {
-            "code": code,
-            "template_id": state.template_id,
-            "member_id": state.member_id,
-            "valid_until": state.valid_until,
-        }
-        return [new_event("coupon.expiring", f"member/{state.member_id}", payload)] if state.member_id else []
+        payload = {"code": state.code, "template_id": state.template_id, "member_id": state.member_id,
+                   "valid_until": state.valid_until}  # fmt: skip
+        return [new_event("coupon.expiring", f"member/{state.member_id}", payload)]
 
-    return ledger().amend(holder, COUPON, change, announce=announce)
+    return ledger().amend(account.holder, COUPON, change, announce=announce, known=account)
 
 
 def codes_of(template_id: str) -> list[str]:

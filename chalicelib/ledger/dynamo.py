@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from pynamodb.indexes import AllProjection
+
 from chalicelib.ledger.model import Account, Entry, Source
 from chalicelib.ledger.records import DUE_INDEXES, LedgerAccountRecord, LedgerClaimRecord, LedgerEntryRecord
 from chalicelib.ledger.store import (
@@ -150,6 +152,20 @@ class DynamoStore:
     def due_in(self, index: str, partition: str) -> list[str]:
         found, _, day = DUE_INDEXES[index]
         return [record.holder for record in shared_due_in(found, day, partition)]
+
+    def due_accounts(self, index: str, partition: str) -> list[Account]:
+        """Accounts a date index lists, as the index has them when it projects every attribute (an image that may
+        lag: a post given it as ``known`` checks its revision), else read consistently."""
+        found, _, day = DUE_INDEXES[index]
+        records = list(shared_due_in(found, day, partition))
+        if isinstance(found.Meta.projection, AllProjection):
+            return [_account(record.holder, record) for record in records]
+        holders = [record.holder for record in records]
+        return [
+            account
+            for start in range(0, len(holders), 100)
+            for account in self.read_many(holders[start : start + 100]).values()
+        ]
 
     def scan(self, segment: int, total: int) -> Iterator[Account]:
         for record in A.scan(segment=segment, total_segments=total):

@@ -139,6 +139,9 @@ class MemoryStore:
             current.rev += 1
             return True
 
+    def due_accounts(self, index: str, partition: str) -> list[Account]:
+        return [self.read(holder) for holder in self.due_in(index, partition)]
+
     def due_in(self, index: str, partition: str) -> list[str]:
         month_shard, first, last = partition.split("@")
         with self._lock:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.shared.db import Record, table
 
@@ -53,11 +53,13 @@ class _ByReview(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ignore[no
 
 
 class _ByCouponExpiry(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ignore[no-untyped-call]
-    """Coupon accounts by the day a usable coupon expires (the day after its last day)."""
+    """Coupon accounts by the day a usable coupon expires (the day after its last day). It projects the whole
+    account, so the nightly job reads each coupon due once, from the index: its write is conditional on the
+    revision it read there, so an image the index had not caught up with is re-read, never written over."""
 
     class Meta:
         index_name = "by-coupon-expiry-month"
-        projection = KeysOnlyProjection()
+        projection = AllProjection()
 
     coupon_expiry_month = UnicodeAttribute(hash_key=True)
     coupon_expiry_due = UnicodeAttribute(range_key=True)

@@ -164,3 +164,7 @@ class Store(Protocol):
     def due_in(self, index: str, partition: str) -> list[str]:
         """The holders a date index lists in a ``shared.dateindex.partitions`` key (eventually consistent)."""
         ...
+
+    def due_accounts(self, index: str, partition: str) -> list[Account]:
+        """The accounts a date index lists, as read for a post's ``known`` (maybe behind: the post checks)."""
+        ...

@@ -1,5 +1,6 @@
 """The demo chain's last 30 days, for the local stack: members joining at four stores, buying, earning points and
-tiers, redeeming, losing points that expired, topping up and paying from their wallets, writing feedback.
+tiers, redeeming, losing points that expired, topping up and paying from their wallets, claiming and using coupons,
+writing feedback.
 
 Everything goes through the domain services, on the platform's clock pinned to the moment each thing happens (the
 way a test pins it), so every profile, ledger entry, event and statistic carries that moment and they all agree: the
@@ -47,6 +48,14 @@ FEEDBACK = (
     (14, "praise", "天河店的店员很耐心，帮我找到了合适的尺码，谢谢！", False),
 )
 ANSWER = "已转告门店，周末营业时间将延长至晚上十点，感谢您的建议！"
+COUPON_TEMPLATES = {  # name -> template: a claimable welcome coupon, and a percent coupon marketing gives out
+    "新人满100减10": {"kind": "threshold", "threshold_fen": 10_000, "amount_off_fen": 1_000,
+                  "validity": {"days_after_issue": 30}, "stock": 500, "per_member_limit": 1, "claimable": True},
+    "会员专享9折": {"kind": "percent_off", "percent_off": 10, "cap_fen": 5_000, "validity": {"days_after_issue": 14},
+                "stock": 200, "description": "最多减50元"},
+}  # fmt: skip
+CLAIMERS = (0, 2, 4, 6, 9, 13, 18, 22, 30)  # members who claim the welcome coupon the day they join
+GIFTED = (0, 5, 12, 21)  # members marketing gives the 9折 coupon (the big spenders, and the demo member)
 
 
 @dataclass(order=True)
@@ -117,6 +126,7 @@ def _steps(start: date, cast: Cast) -> list[Step]:
 
     trial_ends = start + timedelta(days=TRIAL_DAYS)
     at(_at(start, 9, 0), partial(story.create_plan, start), "finance")
+    at(_at(start, 9, 5), story.create_coupon_templates, "marketing")
     for i, name in enumerate(NAMES):
         day = start + timedelta(days=i * (DAYS - 1) // (len(NAMES) - 1))
         joined = _at(day, 10 + rng.randrange(10), rng.randrange(60))
@@ -126,6 +136,10 @@ def _steps(start: date, cast: Cast) -> list[Step]:
             at(joined + timedelta(minutes=1), partial(story.trial, i, trial_ends))
         if i in TOPPED_UP:
             at(joined + timedelta(hours=2), partial(story.top_up, i, home))
+        if i in CLAIMERS:
+            at(joined + timedelta(minutes=30), partial(story.claim_coupon, i, "新人满100减10"))
+        if i in GIFTED:
+            at(joined + timedelta(minutes=40), partial(story.give_coupon, i, "会员专享9折"), "marketing")
         moment, spent = joined, 0
         orders = [rng.choice(PRICES) for _ in range(rng.choice((0, 1, 1, 1, 2, 2, 3)))]
         orders += [BIG_SPENDERS[i]] if i in BIG_SPENDERS else []
@@ -135,6 +149,8 @@ def _steps(start: date, cast: Cast) -> list[Step]:
                 break
             order_id, category = f"DEMO-{i:02d}-{n}", rng.choice(("tops", "outerwear", "shoes", "accessories"))
             store = home if rng.random() < 0.8 else rng.choice(STORES)  # members shop at any store of the chain
+            if n == 0 and i in CLAIMERS and i != 0 and paid >= 10_000:  # the welcome coupon on the first order
+                at(moment - timedelta(minutes=1), partial(story.use_coupon, i, order_id, paid, store), "cashier")
             at(moment, partial(story.buy, i, order_id, paid, store, category))
             spent += paid
             if i % 9 == 4 and n == 0 and paid >= 19_900:  # half of it returned two days later
@@ -169,6 +185,42 @@ class Story:
         from chalicelib.wallet.schemas import WalletPlanCreate
 
         plans.create(self.cast.staff("finance"), WalletPlanCreate.model_validate({**PLAN, "starts_on": start}))
+
+    def create_coupon_templates(self) -> None:
+        from chalicelib.coupons import service as coupons
+        from chalicelib.coupons.schemas import CouponTemplateCreate
+
+        made = {t["name"]: t["template_id"] for t in coupons.list_templates(None, 50, None, "zh-CN")[0]}
+        for name, body in COUPON_TEMPLATES.items():
+            if name not in made:  # not made before the seeding was cut short
+                data = CouponTemplateCreate.model_validate({"name": name, **body})
+                coupons.create_template(data.model_dump(mode="json", by_alias=True), "staff:demo-marketing", "zh-CN")
+
+    def _template_id(self, name: str) -> str:
+        from chalicelib.coupons import service as coupons
+
+        return str(
+            next(t["template_id"] for t in coupons.list_templates(None, 50, None, "zh-CN")[0] if t["name"] == name)
+        )
+
+    def claim_coupon(self, i: int, name: str) -> None:
+        from chalicelib.coupons import service as coupons
+
+        coupons.issue_for(self._template_id(name), self.ids[i], source_kind="claim", source_id=f"demo-claim-{i}")
+
+    def give_coupon(self, i: int, name: str) -> None:
+        from chalicelib.coupons import service as coupons
+
+        coupons.issue_for(self._template_id(name), self.ids[i], source_kind="staff", source_id=f"demo-gift-{i}")
+
+    def use_coupon(self, i: int, order_id: str, paid: int, store: str) -> None:
+        from chalicelib.coupons import service as coupons
+
+        found = coupons.eligibility(self.cast.staff("cashier"), self.ids[i], {"store_id": store, "total_fen": paid},
+                                    None, "zh-CN")  # fmt: skip
+        if found["usable"]:
+            code = found["usable"][0]["code"]
+            coupons.redeem(self.cast.staff("cashier"), code, order_id, {"store_id": store, "total_fen": paid}, "zh-CN")
 
     def register(self, i: int, name: str, phone: str, store: str) -> None:
         from chalicelib.members import service as members

@@ -39,6 +39,18 @@ def test_tiers_an_upgrade_is_one_transaction_and_reviews_read_the_members_due():
     assert figures["recalc_reads_per_due_member"] <= 2.2  # a key from the keys-only index, then the account
 
 
+def test_coupons_one_transaction_per_write_path_and_expiry_reads_each_coupon_due_once():
+    figures = bench("coupons")
+    for write, most in (("claim", 4), ("staff_issue", 3), ("reservation", 5), ("redemption", 5), ("reversal", 5)):
+        figure = figures[f"requests_per_{write}"]
+        assert one_transaction(figure, most), write
+        assert figure["transactions"] == 1, write
+    assert "TransactWriteItems" not in figures["requests_per_eligibility"]["by_operation"]
+    expiry = figures["expiry"]
+    assert expiry["coupons_expired"] == expiry["coupons_due"]
+    assert expiry["items_read_per_coupon_due"] <= 1.2  # the index holds each coupon's account
+
+
 def test_wallet_one_read_and_one_transaction_per_write():
     figures = bench("wallet")
     for write in ("requests_per_top_up", "requests_per_wallet_payment", "requests_per_cash_refund"):

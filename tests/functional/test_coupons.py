@@ -135,7 +135,9 @@ def test_the_till_sees_usable_coupons_with_their_discount_and_the_others_with_th
     order = {**ORDER, "items": [{"sku": "T1", "category": "shirts", "amount_fen": 25000}]}
     found = cashier.post("/v1/coupons/eligibility", {"member_id": member, "order": order}).body
     assert [(c["code"], c["discount_fen"]) for c in found["usable"]] == [
-        (codes["满200减30"], 3000), (codes["8折"], 2000)]  # the best first; 20 % of 250 is capped at 20
+        (codes["满200减30"], 3000),
+        (codes["8折"], 2000),
+    ]  # the best first; 20 % of 250 is capped at 20
     reasons = {c["code"]: c["reason"] for c in found["unusable"]}
     assert reasons == {codes["北京专享"]: "store-not-applicable", codes["鞋类满减"]: "no-applicable-items"}
     small = cashier.post("/v1/coupons/eligibility", {"member_id": member, "order": {**ORDER, "total_fen": 15000}})
@@ -285,7 +287,11 @@ def test_the_liability_counts_what_is_usable_at_face_value(api, aws, member):
     deliver(aws, "coupons")
     line = api.get("/v1/coupons/liability").body["templates"][0]
     assert {k: line[k] for k in ("issued", "usable", "used", "usable_face_value_fen")} == {
-        "issued": 3, "usable": 2, "used": 1, "usable_face_value_fen": 6000}
+        "issued": 3,
+        "usable": 2,
+        "used": 1,
+        "usable_face_value_fen": 6000,
+    }
 
 
 def test_the_platform_gives_registration_and_upgrade_gifts_once(api, aws, partner):
@@ -294,3 +300,10 @@ def test_the_platform_gives_registration_and_upgrade_gifts_once(api, aws, partne
     deliver(aws, "coupons", times=2)  # a redelivery issues nothing twice
     coupons = api.get(f"/v1/members/{member_id}/coupons").body["items"]
     assert [(c["template_id"], c["source_kind"]) for c in coupons] == [(gift["template_id"], "registration")]
+
+
+def test_the_counter_view_lists_the_members_usable_coupons(api, member):
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    view = api.as_(token_for(["cashier"])).get(f"/v1/members/{member}/counter").body
+    assert [(c["code"], c["name"]) for c in view["coupons"]["available"]] == [(code, "满200减30")]
+    assert view["coupons"]["more"] is False

@@ -70,3 +70,8 @@ def dashboard_agrees_with_the_ledgers(api):
     assert len(api.get("/v1/feedback?status=open").body["items"]) == 2
     (answered,) = api.get("/v1/feedback?status=closed").body["items"]
     assert answered["closed_by"].startswith("staff:")
+    member_id = next(m["member_id"] for m in members if m["name"] == "张伟")
+    demo_coupons = api.get(f"/v1/members/{member_id}/coupons").body["items"]
+    assert {c["name"] for c in demo_coupons} == set(demo.COUPON_TEMPLATES)  # the demo member's coupons to show
+    used = sum(len(api.get(f"/v1/members/{m['member_id']}/coupons?status=used").body["items"]) for m in members)
+    assert used >= 3  # welcome coupons used on first orders at the till

@@ -458,5 +458,17 @@ def test_a_process_that_imported_no_domain_still_knows_every_book() -> None:
     probe = "from chalicelib.ledger.registry import ledger\nprint(' '.join(sorted(ledger().books)))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.split() == sorted(
-        ["growth", "order-refunds", "points", "tier", "wallet-bonus", "wallet-principal", "wallet-refundable"]
+        [
+            "coupon",
+            "coupon-order",
+            "coupon-stock",
+            "coupon-taken",
+            "growth",
+            "order-refunds",
+            "points",
+            "tier",
+            "wallet-bonus",
+            "wallet-principal",
+            "wallet-refundable",
+        ]
     )

@@ -1,0 +1,175 @@
+"""Coupon rules without sockets: what a coupon takes off an order and why it does not fit, and the coupon lifecycle
+on the ledger engine's in-memory store, whose invariants hold after every step of any sequence (Hypothesis)."""
+
+from datetime import date, datetime, time, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chalicelib.coupons.rules import (
+    BOOKS,
+    COUPON,
+    STATUSES,
+    STOCK,
+    CodeFormat,
+    Coupon,
+    CouponRefused,
+    Item,
+    Order,
+    Scope,
+    Terms,
+    Validity,
+    coupon_holder,
+    discount,
+    fits,
+    in_words,
+    pick_shard,
+    spread,
+)
+from chalicelib.coupons.service import Coupons, Template
+from chalicelib.ledger.engine import Ledger
+from chalicelib.ledger.memory import MemoryStore
+from chalicelib.ledger.model import Claim, Source
+from chalicelib.shared import clock
+from chalicelib.shared.settings import get_settings
+
+TODAY = date(2026, 11, 20)
+NOW = "2026-11-20T04:00:00.000Z"
+LOCAL = datetime(2026, 11, 20, 12, 0, tzinfo=get_settings().tz)  # a Friday
+ORDER = Order("SH-001", 25_000, (Item("JK-1", 20_000, 1, "jackets", "North"), Item("TS-1", 5_000, 2, "shirts")))
+
+
+def coupon(**changes):
+    fields = {"code": "C1", "template_id": "ct_1", "valid_from": "2026-11-01", "valid_until": "2026-11-30"}
+    return Coupon(**{**fields, **changes})
+
+
+def fit(terms, order=ORDER, **coupon_changes):
+    return fits(coupon(**coupon_changes), terms, order, tier="gold", local=LOCAL, now=NOW, today=TODAY)
+
+
+def test_a_threshold_coupon_counts_only_the_items_it_covers():
+    jackets = Terms("threshold", amount_off_fen=3_000, threshold_fen=20_000, scope=Scope(categories=("jackets",)))
+    assert discount(jackets, ORDER).discount_fen == 3_000
+    shirts = Terms("threshold", amount_off_fen=3_000, threshold_fen=20_000, scope=Scope(categories=("shirts",)))
+    assert discount(shirts, ORDER).reason == "below-minimum-spend"
+
+
+def test_a_percent_coupon_rounds_down_and_stops_at_its_cap():
+    assert discount(Terms("percent_off", percent_off=15), Order("S", 999)).discount_fen == 149
+    assert discount(Terms("percent_off", percent_off=15, cap_fen=100), Order("S", 999)).discount_fen == 100
+
+
+def test_an_amount_never_takes_more_than_what_it_applies_to():
+    assert discount(Terms("amount_off", amount_off_fen=50_000), ORDER).discount_fen == 25_000
+
+
+def test_an_exchange_coupon_gives_one_unit_and_free_shipping_needs_a_fee():
+    assert discount(Terms("exchange", exchange_sku="TS-1"), ORDER).discount_fen == 2_500
+    assert discount(Terms("exchange", exchange_sku="XX"), ORDER).reason == "item-not-in-order"
+    assert discount(Terms("free_shipping"), ORDER).reason == "no-shipping-fee"
+    assert discount(Terms("free_shipping"), Order("S", 100, shipping_fen=800)).discount_fen == 800
+
+
+def test_why_a_coupon_does_not_fit_comes_in_order_of_what_a_cashier_can_change_least():
+    weekend = Terms("amount_off", amount_off_fen=100, validity=Validity(days_after_issue=7, weekdays=(6, 7)))
+    assert fit(weekend).reason == "not-on-this-day"
+    lunch = Terms("amount_off", amount_off_fen=100, validity=Validity(7, hours=(time(14), time(17))))
+    assert fit(lunch).reason == "not-at-this-hour"
+    assert fit(Terms("amount_off", amount_off_fen=100, scope=Scope(tiers=("diamond",)))).reason == "tier-not-applicable"
+    assert fit(Terms("amount_off", amount_off_fen=100), valid_from="2026-11-21").reason == "not-yet-valid"
+    assert fit(Terms("amount_off", amount_off_fen=100), valid_until="2026-11-19").reason == "expired"
+    assert fit(Terms("amount_off", amount_off_fen=100), status="used").reason == "used"
+
+
+def test_rules_read_as_members_read_them():
+    terms = Terms("percent_off", percent_off=15, cap_fen=2_000, min_spend_fen=10_000, stacks=True,
+                  validity=Validity(7, weekdays=(1, 2)))  # fmt: skip
+    assert in_words(terms) == "8.5折，最多减20元 · 满100元可用 · 限周一、周二 · 可与其他券叠加"
+    assert in_words(terms, "en") == "15% off, at most ¥20 · on ¥100 or more · Mon, Tue only · stacks with other coupons"
+
+
+def test_codes_are_drawn_from_their_charset_and_stock_spreads_evenly():
+    code = CodeFormat(10, "ABC234", "YH-").new_code()
+    assert code.startswith("YH-") and len(code) == 13 and set(code[3:]) <= set("ABC234")
+    assert spread(10, 3) == [4, 3, 3]
+    assert pick_shard([0, 0, 5], "any") == 2
+    assert pick_shard([0, 0], "any") is None
+
+
+# --- the lifecycle on the engine -----------------------------------------------------------------------------------
+
+TEMPLATE = Template("ct_1", "立减10", None, Terms("amount_off", amount_off_fen=1_000, validity=Validity(3)), {},
+                    CodeFormat(), 4, 1, None, False, "issuing", None, "", "", 1)  # fmt: skip
+STEPS = st.lists(st.tuples(st.sampled_from(["issue", "reserve", "release", "redeem", "return", "expire", "void",
+                                            "day"]), st.integers(0, 4), st.integers(0, 2)), max_size=40)  # fmt: skip
+
+
+def counts(store):
+    statuses = [
+        BOOKS[COUPON].load(a.books.get(COUPON)).status for h, a in store.accounts.items() if h.startswith("coupon:")
+    ]
+    return {status: statuses.count(status) for status in STATUSES}
+
+
+@settings(max_examples=60, deadline=None)
+@given(STEPS)
+def test_every_coupon_is_in_exactly_one_state_and_the_books_add_up(steps):
+    """issued = available + reserved + used + expired + voided; stock left + issued = the stock; each coupon's
+    balance is the sum of its entries and is 1 exactly while it can be used."""
+    store = MemoryStore()
+    engine = Ledger(store, BOOKS, pause=lambda attempt: None)
+    verbs = Coupons(engine)
+    engine.post([_stock_posting()])
+    codes: list[str] = []
+    day = 0
+    for verb, which, order in steps:
+        with clock.frozen(datetime(2026, 11, 20, 4, tzinfo=get_settings().tz) + timedelta(days=day)):
+            now = clock.iso(clock.now())
+            if verb == "day":
+                day += 1
+                continue
+            if verb == "issue":
+                try:
+                    answer = verbs.issue(TEMPLATE, None, Source("test", str(len(codes) + which * 100)),
+                                         Claim.of(f"i{len(codes)}-{which}", "x"), "zh-CN")  # fmt: skip
+                except Exception as refused:  # out of stock
+                    assert type(refused).__name__ == "OutOfStock"
+                    assert sum(engine.balance(f"coupon-stock:ct_1:{n}", STOCK) for n in range(1)) == 0
+                    continue
+                if not answer["duplicate"]:
+                    codes.append(answer["code"])
+                continue
+            if not codes:
+                continue
+            code = codes[which % len(codes)]
+            order_id = f"O{order}"
+            detail = {
+                "reserve": {"order_id": order_id, "store_id": "S", "until": clock.iso(clock.now() + timedelta(hours=1)),
+                            "now": now},
+                "release": {"order_id": order_id}, "return": {"order_id": order_id},
+                "redeem": {"redemption_id": f"r{order}", "order_id": order_id, "store_id": "S", "discount_fen": 1,
+                           "at": now, "now": now},
+            }.get(verb, {})  # fmt: skip
+            amount = {"reserve": 0, "release": 0, "redeem": -1, "return": 1, "expire": -1, "void": -1}[verb]
+            try:
+                verbs.change(code, verb, amount, detail, Source("test", order_id), verb, None)
+            except CouponRefused:
+                pass
+        found = counts(store)
+        assert sum(found.values()) == len(codes)
+        stock_left = engine.balance("coupon-stock:ct_1:0", STOCK)
+        assert stock_left + len(codes) == 4
+        for code in codes:
+            holder = coupon_holder(code)
+            entries = store.entries.get((holder, COUPON), [])
+            balance = engine.balance(holder, COUPON)
+            assert balance == sum(e.amount for e in entries)
+            state = BOOKS[COUPON].load(store.accounts[holder].books[COUPON])
+            assert balance == (1 if state.status in ("available", "reserved") else 0)
+
+
+def _stock_posting():
+    from chalicelib.ledger.model import Posting
+
+    return Posting("coupon-stock:ct_1:0", STOCK, 4, "stock", Source("template", "ct_1"), "初始库存")
