@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_member_pages import check_screen, me_api, member_tokens, open_as
+from tests.http import send
 
 
 def claimable_template(site: Site, name: str, **terms: Any) -> dict[str, Any]:
@@ -21,8 +22,6 @@ def claimable_template(site: Site, name: str, **terms: Any) -> dict[str, Any]:
 
 def claim_as(site: Site, phone: str, template_id: str) -> Any:
     """Another member claims through the API, as their own member pages would."""
-    from tests.http import send
-
     token = member_tokens(site, phone)["access_token"]
     status, answer = send("POST", f"{site.base}/v1/me/coupons/claims", {"template_id": template_id}, token=token)
     assert status == 201, answer
@@ -30,7 +29,7 @@ def claim_as(site: Site, phone: str, template_id: str) -> Any:
 
 
 def test_a_member_claims_a_coupon_sees_it_available_and_cannot_claim_past_the_limit(site: Site, mobile: Screens) -> None:
-    name = f"新人满100减10·{secrets.token_hex(2)}"
+    name = f"领券满100减10·{secrets.token_hex(2)}"
     made = claimable_template(site, name, stock=100)
     tokens = member_tokens(site, "13700000611")
     page = open_as(mobile, site, tokens, "/home")
@@ -109,3 +108,25 @@ def test_a_used_coupon_is_stamped_and_the_member_code_counts_those_to_show(site:
     expect(page.locator("[data-test=code-coupons]")).to_contain_text(f"{len(available)} 张可用")
     page.locator("[data-test=member-qr]").wait_for()
     check_screen(mobile, "会员码", "member-code-coupons")
+
+
+
+def test_the_demo_member_finds_the_demo_coupons_expired_and_the_welcome_coupon_claimed_already(site: Site, mobile: Screens) -> None:
+    status, tokens = send("POST", f"{site.base}/v1/auth/member-token", site.credentials["member"])  # the demo member
+    assert status == 200, tokens  # joined 30 days ago: claimed the welcome coupon, was given 9折, used neither
+    expired = me_api(site, tokens["access_token"], "/v1/me/coupons?status=expired")["items"]
+    assert {"新人满100减10", "会员专享9折"} <= {coupon["name"] for coupon in expired}
+    page = open_as(mobile, site, tokens, "/coupons?tab=expired")
+    tickets = page.locator("[data-test=coupons-expired] [data-test=coupon-ticket]")
+    expect(tickets).to_have_count(len(expired))
+    for coupon in expired:
+        ticket = tickets.filter(has_text=coupon["name"])
+        assert coupon["rules"] in ticket.inner_text()
+        expect(ticket.locator("[data-test=coupon-stamp]")).to_have_text("已过期")
+    check_screen(mobile, "我的优惠券", "demo-member-expired")
+
+    page.locator("[data-test=go-claim]").click()
+    welcome = page.locator("[data-test=coupon-ticket]", has_text="新人满100减10")
+    welcome.get_by_role("button", name="领取").click()  # one per member, and they had theirs
+    welcome.get_by_role("alert").get_by_text("每人限领 1 张").wait_for()
+    check_screen(mobile, "领券中心", "demo-member-claim-centre")
