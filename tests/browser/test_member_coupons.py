@@ -14,9 +14,18 @@ from tests.browser.test_member_pages import check_screen, me_api, member_tokens,
 from tests.http import send
 
 
-def claimable_template(site: Site, name: str, **terms: Any) -> dict[str, Any]:
-    body = {"name": name, "kind": "threshold", "threshold_fen": 10000, "amount_off_fen": 1000,
-            "validity": {"days_after_issue": 30}, "claimable": True, "per_member_limit": 1, **terms}  # fmt: skip
+def welcome_template(site: Site, name: str, **terms: Any) -> dict[str, Any]:
+    """A template like the demo's welcome coupon (满100减10, claimable, one per member), changed by ``terms``."""
+    body = {
+        "name": name,
+        "kind": "threshold",
+        "threshold_fen": 10000,
+        "amount_off_fen": 1000,
+        "validity": {"days_after_issue": 30},
+        "claimable": True,
+        "per_member_limit": 1,
+        **terms,
+    }
     return dict(site.api("POST", "/v1/coupons/templates", body))
 
 
@@ -28,9 +37,11 @@ def claim_as(site: Site, phone: str, template_id: str) -> Any:
     return answer
 
 
-def test_a_member_claims_a_coupon_sees_it_available_and_cannot_claim_past_the_limit(site: Site, mobile: Screens) -> None:
+def test_a_member_claims_a_coupon_sees_it_available_and_cannot_claim_beyond_the_limit(
+    site: Site, mobile: Screens
+) -> None:
     name = f"领券满100减10·{secrets.token_hex(2)}"
-    made = claimable_template(site, name, stock=100)
+    made = welcome_template(site, name, stock=100)
     tokens = member_tokens(site, "13700000611")
     page = open_as(mobile, site, tokens, "/home")
     summary = page.locator("[data-test=coupons-summary]")
@@ -74,7 +85,7 @@ def test_a_member_claims_a_coupon_sees_it_available_and_cannot_claim_past_the_li
 
 def test_a_claim_of_a_coupon_just_sold_out_is_said_plainly(site: Site, mobile: Screens) -> None:
     name = f"限量一张·{secrets.token_hex(2)}"
-    made = claimable_template(site, name, stock=1)
+    made = welcome_template(site, name, stock=1)
     page = open_as(mobile, site, member_tokens(site, "13700000612"), "/coupons/claim")
     ticket = page.locator("[data-test=coupon-ticket]", has_text=name)
     expect(ticket.locator("[data-test=stock-left]")).to_have_text("剩 1 张")
@@ -90,12 +101,14 @@ def test_a_used_coupon_is_stamped_and_the_member_code_counts_those_to_show(site:
     tokens = member_tokens(site, phone)
     member = site.api("POST", "/v1/members/lookup", {"phone": phone})
     name = f"满100减20·{secrets.token_hex(2)}"
-    made = site.api("POST", "/v1/coupons/templates", {"name": name, "kind": "threshold", "threshold_fen": 10000,
-                                                      "amount_off_fen": 2000, "validity": {"days_after_issue": 7}})  # fmt: skip
-    issued = [site.api("POST", f"/v1/coupons/templates/{made['template_id']}/issues",
-                       {"member_id": member["member_id"], "source_id": f"test-{secrets.token_hex(6)}"}) for _ in range(2)]  # fmt: skip
-    order = {"store_id": "SH-001", "total_fen": 15000}
-    site.api("POST", f"/v1/coupons/{issued[0]['code']}/redemptions", {"order_id": f"POS-{secrets.token_hex(4)}", "order": order})
+    made = welcome_template(
+        site, name, amount_off_fen=2000, validity={"days_after_issue": 7}, claimable=False, per_member_limit=None
+    )
+    gift = {"member_id": member["member_id"]}
+    issues = f"/v1/coupons/templates/{made['template_id']}/issues"
+    issued = [site.api("POST", issues, {**gift, "source_id": f"test-{secrets.token_hex(6)}"}) for _ in range(2)]
+    order = {"order_id": f"POS-{secrets.token_hex(4)}", "order": {"store_id": "SH-001", "total_fen": 15000}}
+    site.api("POST", f"/v1/coupons/{issued[0]['code']}/redemptions", order)
 
     page = open_as(mobile, site, tokens, "/coupons?tab=used")
     used = page.locator("[data-test=coupons-used] [data-test=coupon-ticket]", has_text=name)
@@ -110,8 +123,9 @@ def test_a_used_coupon_is_stamped_and_the_member_code_counts_those_to_show(site:
     check_screen(mobile, "会员码", "member-code-coupons")
 
 
-
-def test_the_demo_member_finds_the_demo_coupons_expired_and_the_welcome_coupon_claimed_already(site: Site, mobile: Screens) -> None:
+def test_the_demo_member_finds_the_demo_coupons_expired_and_the_welcome_one_claimed(
+    site: Site, mobile: Screens
+) -> None:
     status, tokens = send("POST", f"{site.base}/v1/auth/member-token", site.credentials["member"])  # the demo member
     assert status == 200, tokens  # joined 30 days ago: claimed the welcome coupon, was given 9折, used neither
     expired = me_api(site, tokens["access_token"], "/v1/me/coupons?status=expired")["items"]
