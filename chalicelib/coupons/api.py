@@ -3,10 +3,13 @@ the till's eligibility, reservation, redemption and reversal (a signed partner o
 
 from __future__ import annotations
 
-from chalicelib.coupons import service
+from chalicelib.coupons import batches, service
 from chalicelib.coupons.schemas import (
     Coupon,
+    CouponBatch,
+    CouponBatchCreate,
     CouponClaim,
+    CouponCodePage,
     CouponEligibility,
     CouponEligibilityQuery,
     CouponHistory,
@@ -379,3 +382,73 @@ def reverse_redemption(ctx: RequestContext, code: str, order_id: str) -> Reply:
     body = ctx.body
     answer = service.reverse_redemption(ctx.caller, code, order_id, body.reason, body.note, ctx.language)
     return Reply(Coupon.model_validate(answer))
+
+
+@endpoint(
+    "/v1/coupons/templates/{template_id}/batches",
+    "POST",
+    summary="Issue in bulk, as a job (批量发券)",
+    tag="coupons",
+    access=MANAGE,
+    body=CouponBatchCreate,
+    response=CouponBatch,
+    status=201,
+    errors=(NotFound, service.TemplateNotIssuing, service.OutOfStock),
+)
+def create_batch(ctx: RequestContext, template_id: str) -> Reply:
+    """`codes`: make `count` bearer coupons (up to 100,000) as a job run at once, fanned out to workers; their codes
+    are listed by `GET /v1/coupons/batches/{batch_id}/codes`. `members`: answers where to PUT a CSV of members (a
+    `member_id` or `phone` column, UTF-8 or GBK, up to 4 MB); `POST …/start` then issues one coupon to each row,
+    once per row, with a report of what happened to the rows.
+
+    Errors: 409 `out-of-stock` when the template has fewer left than `count`; 409 `template-not-issuing`."""
+    body = ctx.body
+    answer = batches.create(template_id, body.kind, body.count, ctx.caller.scope)
+    return Reply(CouponBatch.model_validate(answer), status=201)
+
+
+@endpoint(
+    "/v1/coupons/batches/{batch_id}/start",
+    "POST",
+    summary="Start a members batch once its CSV is uploaded",
+    tag="coupons",
+    access=MANAGE,
+    response=CouponBatch,
+    errors=(NotFound, batches.BatchStarted, batches.BadBatchFile),
+)
+def start_batch(ctx: RequestContext, batch_id: str) -> Reply:
+    """Read the uploaded CSV and issue to its rows as a job (once per row). Nothing is issued when the file cannot be
+    read. Errors: 422 `bad-batch-file` (nothing uploaded, a bad header, not UTF-8 or GBK, too large); 409
+    `batch-started`."""
+    return Reply(CouponBatch.model_validate(batches.start(batch_id)))
+
+
+@endpoint(
+    "/v1/coupons/batches/{batch_id}",
+    "GET",
+    summary="A coupon batch and its report",
+    tag="coupons",
+    access=MANAGE,
+    response=CouponBatch,
+    errors=(NotFound,),
+)
+def get_batch(ctx: RequestContext, batch_id: str) -> Reply:
+    """Its status, its parts done, and its job run's report with tallies (issued, duplicate, unknown-member,
+    out-of-stock, limit-reached, member-not-eligible)."""
+    return Reply(CouponBatch.model_validate(batches.get(batch_id)))
+
+
+@endpoint(
+    "/v1/coupons/batches/{batch_id}/codes",
+    "GET",
+    summary="A codes batch's codes",
+    tag="coupons",
+    access=MANAGE,
+    query=PageQuery,
+    response=CouponCodePage,
+    errors=(NotFound, InvalidCursor),
+)
+def list_batch_codes(ctx: RequestContext, batch_id: str) -> Reply:
+    """The bearer codes a batch made, a page at a time (a page may hold fewer than `limit` while more remain)."""
+    items, cursor = batches.codes(batch_id, ctx.query.limit, ctx.query.cursor)
+    return Reply(CouponCodePage.model_validate({"items": items, "next_cursor": cursor}))

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from chalicelib.coupons import service
+from chalicelib.coupons import batches, service
 from chalicelib.ledger.registry import ledger
 from chalicelib.shared import schedules
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
@@ -72,5 +72,28 @@ class VoidCoupons(Job):
         return sum(service.void(code) for code in keys)
 
 
+class CouponBatches(Job):
+    """Run the chunks of coupon batches (bulk codes, a CSV of members): each chunk once. A batch runs when it is
+    started; this job's own runs pick up any chunk a crash left undone."""
+
+    name = "coupon-batches"
+    schedule = schedules.COUPON_BATCHES
+    description = "Finish coupon batches (bulk codes, CSV issues) left undone"
+    first_run_lookback_days = 1
+    batch_size = 10  # chunks per worker message: 250 codes, or 1,000 members
+    tallied = True
+
+    def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        yield from batches.open_chunks()
+
+    def process(self, keys: list[str], as_of: date) -> Counter[str]:
+        tallies: Counter[str] = Counter()
+        for key in keys:
+            tallies.update(batches.process(key))
+        tallies["changed"] = tallies["issued"]
+        return tallies
+
+
 expire_coupons = register(ExpireCoupons())
+coupon_batches = register(CouponBatches())
 void_coupons = register(VoidCoupons())

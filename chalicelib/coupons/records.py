@@ -112,3 +112,42 @@ class CouponFigureRecord(Record):
     returned_expired = NumberAttribute(default=0)  # redemptions given back past their last day: expired
     expired = NumberAttribute(default=0)
     voided = NumberAttribute(default=0)
+
+
+@table
+class CouponBatchRecord(Record):
+    """A batch issued as a job (批量发券): ``codes`` makes ``size`` bearer coupons (codes to print or hand to a
+    partner), ``members`` issues one coupon to each member of an uploaded CSV. Its work is ``chunks`` keys of the
+    ``coupon-batches`` job; ``chunks_done`` counts those finished."""
+
+    logical_name = "coupon-batches"
+
+    class Meta:
+        table_name = "coupon-batches"
+
+    batch_id = UnicodeAttribute(hash_key=True)
+    template_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # "codes" | "members"
+    size = NumberAttribute(default=0)  # codes asked, or the CSV's rows
+    chunks = NumberAttribute(default=0)
+    chunks_done = NumberAttribute(default=0)
+    status = UnicodeAttribute()  # "awaiting_file" | "running"
+    run_id = UnicodeAttribute(null=True)
+    upload_key = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+
+
+@table
+class CouponBatchRowsRecord(Record):
+    """A chunk of a members batch's rows (JSON ``[[row number, kind, value], ...]``: kind ``member_id`` or
+    ``phone``)."""
+
+    logical_name = "coupon-batch-rows"
+
+    class Meta:
+        table_name = "coupon-batch-rows"
+
+    batch_id = UnicodeAttribute(hash_key=True)
+    chunk = NumberAttribute(range_key=True)
+    rows = UnicodeAttribute()

@@ -488,3 +488,53 @@ class CouponLiability(Schema):
     templates: list[CouponLiabilityLine] = Field(description="per template, by id")
     total_usable_face_value_fen: int = Field(description=FEN)
     as_of: str = Field(description=UTC_INSTANT)
+
+
+class CouponBatchCreate(Input):
+    """A batch issued as a job: `codes` makes `count` bearer coupons (to print or hand to a partner); `members`
+    issues one to each member of a CSV you upload next (a `member_id` or `phone` column)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"kind": "codes", "count": 100000}]})
+
+    kind: Literal["codes", "members"] = Field(description="codes (bearer codes) or members (a CSV of members)")
+    count: int | None = Field(default=None, ge=1, le=100_000, description="codes: how many (at most 100,000)")
+
+    @model_validator(mode="after")
+    def _count_for_codes(self) -> CouponBatchCreate:
+        if (self.kind == "codes") != (self.count is not None):
+            raise ValueError("a codes batch needs count; a members batch takes none (upload its CSV)")
+        return self
+
+
+class BatchUpload(Schema):
+    """Where to PUT the batch's CSV, before `expires_at`, then start the batch."""
+
+    url: str = Field(description="the presigned URL to PUT the file to")
+    method: str = Field(description="PUT")
+    headers: dict[str, str] = Field(description="headers the PUT must carry")
+    expires_at: str = Field(description=UTC_INSTANT)
+
+
+class CouponBatch(Schema):
+    """A coupon batch and its run's report."""
+
+    batch_id: str = Field(description="its id (`cb_…`)")
+    template_id: str = Field(description="the template it issues (`ct_…`)")
+    kind: Literal["codes", "members"] = Field(description="codes or members")
+    count: int = Field(description="codes asked, or the CSV's rows")
+    status: Literal["awaiting_file", "running", "completed"] = Field(description="awaiting_file, running, completed")
+    chunks: int = Field(description="parts of its work (25 codes, or 100 rows, each)")
+    chunks_done: int = Field(description="parts finished")
+    created_at: str = Field(description=UTC_INSTANT)
+    created_by: str = Field(description="who made it")
+    report: dict[str, Any] | None = Field(
+        description="its job run's report: tallies of issued, duplicate, unknown-member, out-of-stock, limit-reached …"
+    )
+    upload: BatchUpload | None = Field(default=None, description="a members batch: where to upload its CSV")
+
+
+class CouponCodePage(Schema):
+    """A page of a codes batch's codes."""
+
+    items: list[str] = Field(description="codes (券码)")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)

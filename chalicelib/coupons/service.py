@@ -406,7 +406,7 @@ def _record(coupon: Coupon) -> CouponRecord:
     )
 
 
-def _keep(coupon: Coupon, new: bool = False) -> Any:
+def keep(coupon: Coupon, new: bool = False) -> Any:
     """The write keeping a coupon's list record in step with its book (an attachment of the post)."""
     record = _record(coupon)
     condition = CouponRecord.code.does_not_exist() if new else None
@@ -585,7 +585,7 @@ class Coupons:
                 require={member_id: "active"} if member_id else None,
                 result=result,
                 announce=announce,
-                attach=lambda answer: [_keep(coupon, new=True)],
+                attach=lambda answer: [keep(coupon, new=True)],
                 known={holder: Account(holder)},
             )
         except Insufficient as refused:
@@ -667,7 +667,7 @@ class Coupons:
             claim=claim,
             result=result,
             announce=announce,
-            attach=lambda answer: [_keep(changed["after"])],
+            attach=lambda answer: [keep(changed["after"])],
             known={holder: known} if known is not None else None,
         )
 

@@ -127,6 +127,12 @@ def void_coupons_nightly(event: CloudWatchEvent) -> None:
     _run_on_schedule("void-coupons")
 
 
+@bp.schedule(schedules.COUPON_BATCHES, name="coupon_batches")
+@bound
+def coupon_batches_nightly(event: CloudWatchEvent) -> None:
+    _run_on_schedule("coupon-batches")
+
+
 @bp.schedule(schedules.POINTS_EXPIRY_REMINDERS, name="points_expiry_reminders")
 @bound
 def points_expiry_reminders_daily(event: CloudWatchEvent) -> None:

@@ -271,6 +271,33 @@ def run_job(
     return report
 
 
+def run_keys(job: Job, keys: list[str], *, fan_out: bool = False) -> RunReport:
+    """A run of ``job`` over ``keys`` someone asked for now (a coupon batch a user started), for today, beside any
+    other run of the job: reported, batched and counted once like a planned run, and caught up by the job's own
+    ``due`` on its next scheduled run if a worker never finished."""
+    run_id, today = new_id("run_"), clock.business_today()
+    size = (job.batch_size or BATCH_SIZE) if fan_out else BATCH_SIZE
+    batches = list(_chunks(iter(keys), size))
+    JobRecord(
+        job.name, f"run#{run_id}", as_of=today.isoformat(), status="running", first_day=today.isoformat(),
+        started_at=clock.iso(clock.now()), planned=len(keys), batches=len(batches), batches_done=0, processed=0,
+        updated_at=_progress_stamp(),
+    ).save()  # fmt: skip
+    messages = [BatchMessage(job=job.name, run_id=run_id, as_of=today.isoformat(), batch=n, keys=batch)
+                for n, batch in enumerate(batches)]  # fmt: skip
+    try:
+        if fan_out and len(messages) > INLINE_BATCHES:
+            _enqueue(messages)
+        else:
+            for message in messages:
+                process_batch(message)
+    except Exception as e:
+        _fail(job.name, run_id, f"{type(e).__name__}: {e}")
+        raise
+    _complete_if_done(job.name, run_id)
+    return get_report(job.name, run_id)
+
+
 def preview_job(job: Job, as_of: date) -> PreviewReport:
     """What a run for ``as_of`` (any day, the future included) would do to the data as it stands now, item by
     item. Writes nothing: the watermark, the run reports and the data stay as they are."""

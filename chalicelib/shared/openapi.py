@@ -44,6 +44,7 @@ PATH_PARAMETERS = {
     "job": "The job's name, e.g. `expire-points` (`GET /v1/jobs` lists them)",
     "import_id": "The member import's id (`im_…`), as creating the import answered it",
     "name": "The asset's file name",
+    "batch_id": "The coupon batch's id (`cb_…`), as creating the batch answered it",
     "template_id": "The coupon template's id (`ct_…`), as creating it answered it",
     "code": "The coupon's code (券码), as issued (printed, shown to the member or scanned at the till)",
     "order_id": "The order's id: the till's or e-shop's own order id on coupon routes",

@@ -8,6 +8,7 @@ EXPIRE_POINTS = "cron(5 16 * * ? *)"  # 00:05 Asia/Shanghai: the day just ended
 MATURE_PENDING_POINTS = "cron(10 16 * * ? *)"
 EXPIRE_COUPONS = "cron(15 16 * * ? *)"  # 00:15 Asia/Shanghai, for the day that begins
 VOID_COUPONS = "cron(30 16 * * ? *)"
+COUPON_BATCHES = "cron(45 16 * * ? *)"
 RECALCULATE_TIERS = "cron(20 16 * * ? *)"  # 00:20 Asia/Shanghai, after the points jobs
 PURGE_IDEMPOTENCY_RECORDS = "cron(0 18 * * ? *)"  # 02:00 Asia/Shanghai
 RECONCILE_LEDGER = "cron(0 19 * * ? *)"  # 03:00 Asia/Shanghai, after the other nightly jobs

@@ -307,3 +307,48 @@ def test_the_counter_view_lists_the_members_usable_coupons(api, member):
     view = api.as_(token_for(["cashier"])).get(f"/v1/members/{member}/counter").body
     assert [(c["code"], c["name"]) for c in view["coupons"]["available"]] == [(code, "满200减30")]
     assert view["coupons"]["more"] is False
+
+
+def test_a_codes_batch_makes_bearer_coupons_once_with_a_report_and_lists_their_codes(api, aws, partner):
+    created = template(api, stock=60)
+    batch = api.post(f"/v1/coupons/templates/{created['template_id']}/batches", {"kind": "codes", "count": 55})
+    assert batch.status == 201, batch.body
+    assert (batch.body["status"], batch.body["chunks"], batch.body["chunks_done"]) == ("completed", 3, 3)
+    assert batch.body["report"]["tallies"]["issued"] == 55
+    codes, cursor = [], None
+    while True:
+        page = api.get(f"/v1/coupons/batches/{batch.body['batch_id']}/codes?limit=200" +
+                       (f"&cursor={cursor}" if cursor else "")).body  # fmt: skip
+        codes += page["items"]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert len(set(codes)) == 55
+    assert api.get(f"/v1/coupons/templates/{created['template_id']}").body["stock_left"] == 5
+    from chalicelib.coupons.batches import process
+
+    assert process(f"{batch.body['batch_id']}#0")["duplicate"] == 25  # a chunk run again issues nothing
+    assert redeem(api, codes[0]).status == 201  # a bearer coupon is redeemed by its code
+    too_many = api.post(f"/v1/coupons/templates/{created['template_id']}/batches", {"kind": "codes", "count": 6})
+    assert too_many.body["type"].endswith("/out-of-stock")
+    deliver(aws, "coupons")
+    line = api.get("/v1/coupons/liability").body["templates"][0]
+    assert (line["issued"], line["used"], line["usable"]) == (55, 1, 54)
+
+
+def test_a_members_batch_issues_to_each_row_of_the_csv_once_and_reports_each_outcome(api, member):
+    import requests
+
+    created = template(api, per_member_limit=1)
+    batch = api.post(f"/v1/coupons/templates/{created['template_id']}/batches", {"kind": "members"}).body
+    assert batch["status"] == "awaiting_file"
+    early = api.post(f"/v1/coupons/batches/{batch['batch_id']}/start")
+    assert early.body["type"].endswith("/bad-batch-file")
+    other, _ = member_token("13900000002")
+    csv = f"member_id\n{member}\n{other}\nmb_nobody\n{member}\n".encode()
+    sent = requests.put(batch["upload"]["url"], data=csv, headers=batch["upload"]["headers"], timeout=10)
+    assert sent.status_code == 200
+    started = api.post(f"/v1/coupons/batches/{batch['batch_id']}/start")
+    assert started.status == 200, started.body
+    assert started.body["report"]["tallies"] == {"issued": 2, "unknown-member": 1, "limit-reached": 1, "changed": 2}
+    assert api.post(f"/v1/coupons/batches/{batch['batch_id']}/start").body["type"].endswith("/batch-started")
+    assert len(api.get(f"/v1/members/{other}/coupons").body["items"]) == 1
