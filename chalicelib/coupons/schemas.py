@@ -225,6 +225,12 @@ class CouponTemplate(Schema):
     rules: str = Field(description="its rules in words, in the caller's language")
     code: dict[str, Any] = Field(description="how its codes look")
     gift: dict[str, Any] | None = Field(description="`{on, min_top_up_fen}` when the platform issues it itself")
+    claimed_by_me: int | None = Field(
+        default=None, description="the claim centre only: how many of its coupons the member has received"
+    )
+    may_claim: bool | None = Field(
+        default=None, description="the claim centre only: whether the member may claim one now (stock and limit)"
+    )
     created_at: str = Field(description=UTC_INSTANT)
     created_by: str = Field(description="who created it (`staff:…`)")
     version: int = Field(description=VERSION)
@@ -291,6 +297,10 @@ class Coupon(Schema):
     kind: Kind = Field(description=KIND)
     rules: str = Field(description="its rules in words, in the caller's language")
     face_value_fen: int = Field(description=FEN)
+    amount_off_fen: int | None = Field(default=None, description=f"what comes off (amount_off, threshold); {FEN}")
+    percent_off: int | None = Field(default=None, description="% taken off (percent_off; 20: 8折)")
+    cap_fen: int | None = Field(default=None, description=f"the most a percent coupon takes off; {FEN}")
+    min_spend_fen: int = Field(default=0, description=f"what the qualifying items must reach (满); {FEN}")
     member_id: str | None = Field(description=f"{MEMBER_ID}; null for a bearer coupon")
     status: Status = Field(description=f"{STATUS}, as of now")
     valid_from: str = Field(description=BUSINESS_DATE)

@@ -326,10 +326,17 @@ def create_template(data: Mapping[str, Any], actor: str, language: str) -> dict[
 
 
 def list_templates(
-    status: str | None, limit: int, cursor: str | None, language: str, *, claimable: bool = False
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+    language: str,
+    *,
+    claimable: bool = False,
+    member_id: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Templates newest first (ids sort by time), ``status`` and ``claimable`` filtering; each with its stock left
-    (one read of the page's stock shards)."""
+    (one read of the page's stock shards). For a member (the claim centre), each also says how many of its coupons
+    they received and whether they may claim one now."""
     condition = None
     if status is not None:
         condition = CouponTemplateRecord.status == status
@@ -346,8 +353,17 @@ def list_templates(
     records = list(results)
     templates = [_template(record) for record in records]
     holders = [holder for template in templates for holder in template.stock_holders]
+    if member_id is not None:
+        holders += [taken_holder(template.template_id, member_id) for template in templates]
     holdings = ledger().holdings(*holders) if holders else None
-    items = [template_json(t, language, stock_left(t, holdings)) for t in templates]
+    items = []
+    for template in templates:
+        item = template_json(template, language, stock_left(template, holdings))
+        if member_id is not None and holdings is not None:
+            taken = holdings.balance(taken_holder(template.template_id, member_id), TAKEN)
+            limit_left = template.per_member_limit is None or taken < template.per_member_limit
+            item |= {"claimed_by_me": taken, "may_claim": limit_left and item["stock_left"] != 0}
+        items.append(item)
     return items, encode_cursor("coupon-templates", results.last_evaluated_key)
 
 
@@ -422,6 +438,10 @@ def coupon_json(coupon: Coupon, template: Template | None, language: str, now: s
         "kind": terms.kind if terms else "amount_off",
         "rules": in_words(terms, language) if terms else "",
         "face_value_fen": terms.face_value if terms else 0,
+        "amount_off_fen": (terms.amount_off_fen or None) if terms else None,
+        "percent_off": (terms.percent_off or None) if terms else None,
+        "cap_fen": terms.cap_fen if terms else None,
+        "min_spend_fen": terms.least_spend_fen if terms else 0,
         "member_id": coupon.member_id,
         "status": "voided"
         if template and template.status == "voided" and coupon.status_at(now, today) in ("available", "reserved")
@@ -1084,6 +1104,8 @@ def liability() -> dict[str, Any]:
         used = f["redeemed"] - f["returned"] - f["returned_expired"]
         expired, voided = f["expired"] + f["returned_expired"], f["voided"]
         usable = f["issued"] - used - expired - voided
+        if template is not None and template.status == "voided":
+            voided, usable = voided + usable, 0  # unusable from the moment it was voided, booked or not
         face = template.terms.face_value if template else 0
         lines.append(
             {

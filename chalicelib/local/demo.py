@@ -136,10 +136,11 @@ def _steps(start: date, cast: Cast) -> list[Step]:
             at(joined + timedelta(minutes=1), partial(story.trial, i, trial_ends))
         if i in TOPPED_UP:
             at(joined + timedelta(hours=2), partial(story.top_up, i, home))
+        handed = _at(start + timedelta(days=DAYS - 2), 9, 30) if i == 0 else joined  # the demo member's still valid
         if i in CLAIMERS:
-            at(joined + timedelta(minutes=30), partial(story.claim_coupon, i, "新人满100减10"))
+            at(handed + timedelta(minutes=30), partial(story.claim_coupon, i, "新人满100减10"))
         if i in GIFTED:
-            at(joined + timedelta(minutes=40), partial(story.give_coupon, i, "会员专享9折"), "marketing")
+            at(handed + timedelta(minutes=40), partial(story.give_coupon, i, "会员专享9折"), "marketing")
         moment, spent = joined, 0
         orders = [rng.choice(PRICES) for _ in range(rng.choice((0, 1, 1, 1, 2, 2, 3)))]
         orders += [BIG_SPENDERS[i]] if i in BIG_SPENDERS else []

@@ -77,13 +77,19 @@ class Site:
         return answer
 
     def sms_code(self, phone: str) -> str:
-        """The newest login code texted to ``phone``, read from the local stack's dev outbox (the CLI)."""
-        out = subprocess.run(
-            [sys.executable, "-m", "chalicelib.cli", "outbox", "--json"],
-            cwd=PROJECT, env={**os.environ, "LOYALTY_LOCAL_DIR": str(self.local_dir)},
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-        texts = [message["text"] for message in json.loads(out) if phone[-4:] in message["recipient"]]
+        """The newest login code texted to ``phone``, read from the local stack's dev outbox (the CLI). The text is
+        sent after the request is answered, so a code asked for a moment ago is waited for (a few seconds)."""
+        deadline = time.monotonic() + 10
+        while True:
+            out = subprocess.run(
+                [sys.executable, "-m", "chalicelib.cli", "outbox", "--json"],
+                cwd=PROJECT, env={**os.environ, "LOYALTY_LOCAL_DIR": str(self.local_dir)},
+                capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            texts = [message["text"] for message in json.loads(out) if phone[-4:] in message["recipient"]]
+            if texts or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
         assert texts, out
         found = re.search(r"\d{6}", texts[-1])
         assert found, texts[-1]

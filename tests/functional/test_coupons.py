@@ -111,6 +111,8 @@ def test_members_claim_within_the_stock_and_their_limit(api, member_and_token):
     _, third = member_token("13900000003")
     empty = api.as_(third).post("/v1/me/coupons/claims", {"template_id": created["template_id"]})
     assert (empty.status, empty.body["type"].rsplit("/", 1)[1]) == (409, "out-of-stock")
+    listed = me.get("/v1/me/coupons/claimable").body["items"][0]
+    assert (listed["claimed_by_me"], listed["may_claim"], listed["stock_left"]) == (1, False, 0)
     mine = me.get("/v1/me/coupons?status=available").body["items"]
     assert [c["code"] for c in mine] == [claimed.body["code"]]
     assert mine[0]["rules"].startswith("满200减30")
@@ -278,6 +280,16 @@ def test_a_voided_templates_coupons_are_unusable_at_once_and_booked_voided_by_th
     assert run_job(void_coupons, clock.business_today()).processed == 1
     assert coupon_entries_add_up(code) == ["issue", "void"]
     assert CouponRecord.get(code).status == "voided"
+
+
+def test_a_voided_templates_coupons_leave_the_liability_at_once(api, aws, member):
+    created = template(api)
+    issue(api, created["template_id"], member)
+    api.patch(f"/v1/coupons/templates/{created['template_id']}", {"status": "voided"},
+              headers={**MERGE_PATCH, "if-match": '"1"'})  # fmt: skip
+    deliver(aws, "coupons")
+    line = api.get("/v1/coupons/liability").body["templates"][0]
+    assert (line["issued"], line["usable"], line["voided"], line["usable_face_value_fen"]) == (1, 0, 1, 0)
 
 
 def test_the_liability_counts_what_is_usable_at_face_value(api, aws, member):

@@ -12,12 +12,15 @@ function merged(locale) {
   return Object.values(folders).reduce((all, messages) => ({ ...all, ...messages[locale] }), { ...common[locale] })
 }
 
+const initial = localStorage.getItem(LOCALE_KEY) || 'zh-CN'
+
 export const i18n = createI18n({
   legacy: false,
-  locale: localStorage.getItem(LOCALE_KEY) || 'zh-CN',
+  locale: initial,
   fallbackLocale: 'zh-CN',
   messages: { 'zh-CN': merged('zh-CN'), en: merged('en') },
 })
+document.documentElement.lang = initial // the page's language, which the API's words follow too (Accept-Language)
 
 export function setLocale(locale) {
   i18n.global.locale.value = locale

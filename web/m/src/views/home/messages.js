@@ -12,6 +12,7 @@ export default {
       chart: '积分变化',
       chartHint: '每笔积分后的余额',
       noLedger: '还没有积分记录，消费即可获得积分',
+      coupons: '我的优惠券',
       quick: '常用功能',
       links: {
         code: '会员码', checkIn: '每日签到', redeem: '积分兑换', wallet: '储值钱包', purchases: '消费记录', tier: '会员等级',
@@ -32,6 +33,7 @@ export default {
       chart: 'Points over time',
       chartHint: 'balance after each entry',
       noLedger: 'No points yet: purchases earn them',
+      coupons: 'My coupons',
       quick: 'Shortcuts',
       links: {
         code: 'Member code', checkIn: 'Check in', redeem: 'Redeem', wallet: 'Wallet', purchases: 'Purchases', tier: 'Tier',

@@ -1,0 +1,144 @@
+"""The member pages' coupons on a 375-pixel phone: the home page's entry, the claim centre (领券中心), a claim seen
+under 我的优惠券 as the API holds it, a second claim past the limit and a claim of a template just sold out said
+plainly, a used coupon stamped under 已使用, and the member code counting the coupons to show at the till."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Screens, Site
+from tests.browser.test_member_pages import check_screen, me_api, member_tokens, open_as
+from tests.http import send
+
+
+def welcome_template(site: Site, name: str, **terms: Any) -> dict[str, Any]:
+    """A template like the demo's welcome coupon (满100减10, claimable, one per member), changed by ``terms``."""
+    body = {
+        "name": name,
+        "kind": "threshold",
+        "threshold_fen": 10000,
+        "amount_off_fen": 1000,
+        "validity": {"days_after_issue": 30},
+        "claimable": True,
+        "per_member_limit": 1,
+        **terms,
+    }
+    return dict(site.api("POST", "/v1/coupons/templates", body))
+
+
+def claim_as(site: Site, phone: str, template_id: str) -> Any:
+    """Another member claims through the API, as their own member pages would."""
+    token = member_tokens(site, phone)["access_token"]
+    status, answer = send("POST", f"{site.base}/v1/me/coupons/claims", {"template_id": template_id}, token=token)
+    assert status == 201, answer
+    return answer
+
+
+def test_a_member_claims_a_coupon_sees_it_available_and_cannot_claim_beyond_the_limit(
+    site: Site, mobile: Screens
+) -> None:
+    name = f"领券满100减10·{secrets.token_hex(2)}"
+    made = welcome_template(site, name, stock=100)
+    tokens = member_tokens(site, "13700000611")
+    page = open_as(mobile, site, tokens, "/home")
+    summary = page.locator("[data-test=coupons-summary]")
+    before = len(me_api(site, tokens["access_token"], "/v1/me/coupons?status=available")["items"])
+    expect(summary.locator("[data-test=coupon-count]")).to_have_text(f"{before} 张可用")
+    check_screen(mobile, "首页", "home-coupons")
+
+    page.locator("[data-test=home-claim]").click()
+    ticket = page.locator("[data-test=coupon-ticket]", has_text=name)
+    ticket.wait_for()
+    assert made["rules"] in ticket.inner_text()  # the rules in words, as the API says them
+    assert ticket.locator("[data-test=stock-left]").inner_text() == "剩 100 张"
+    check_screen(mobile, "领券中心", "claim-centre")
+
+    ticket.get_by_role("button", name="领取").click()
+    page.get_by_text("领取成功").wait_for()
+    ticket.locator("[data-test=claimed]").wait_for()
+    expect(ticket.locator("[data-test=stock-left]")).to_have_text("剩 99 张")
+    page.locator(".van-toast").wait_for(state="hidden")
+    ticket.get_by_role("button", name="领取").click()  # one per member
+    ticket.get_by_role("alert").get_by_text("每人限领 1 张").wait_for()
+    expect(ticket.get_by_role("button", name="已领满")).to_be_disabled()
+    mobile.shot("claim-limit-reached")
+
+    page.locator("[data-test=go-mine]").click()
+    mine = me_api(site, tokens["access_token"], "/v1/me/coupons?status=available")["items"]
+    (coupon,) = [item for item in mine if item["template_id"] == made["template_id"]]
+    assert coupon["source_kind"] == "claim"
+    shown = page.locator("[data-test=coupons-available] [data-test=coupon-ticket]", has_text=name)
+    shown.wait_for()
+    assert coupon["rules"] in shown.inner_text()
+    assert f"券码 {coupon['code']}" in shown.inner_text()
+    assert "¥10" in shown.inner_text()
+    expect(page.locator("[data-test=coupons-available] [data-test=coupon-ticket]")).to_have_count(len(mine))
+    check_screen(mobile, "我的优惠券", "my-coupons-available")
+
+    page.get_by_role("tab", name="已过期").click()
+    page.locator("[data-test=coupons-expired]").get_by_text("没有过期的优惠券").wait_for()
+    mobile.shot("my-coupons-expired-empty")
+
+
+def test_a_claim_of_a_coupon_just_sold_out_is_said_plainly(site: Site, mobile: Screens) -> None:
+    name = f"限量一张·{secrets.token_hex(2)}"
+    made = welcome_template(site, name, stock=1)
+    page = open_as(mobile, site, member_tokens(site, "13700000612"), "/coupons/claim")
+    ticket = page.locator("[data-test=coupon-ticket]", has_text=name)
+    expect(ticket.locator("[data-test=stock-left]")).to_have_text("剩 1 张")
+    claim_as(site, "13700000613", made["template_id"])  # someone else is quicker
+    ticket.get_by_role("button", name="领取").click()
+    ticket.get_by_role("alert").get_by_text("来晚了，这张券已经被领完了").wait_for()
+    expect(ticket.get_by_role("button", name="已抢光")).to_be_disabled()
+    check_screen(mobile, "领券中心", "claim-out-of-stock")
+
+
+def test_a_used_coupon_is_stamped_and_the_member_code_counts_those_to_show(site: Site, mobile: Screens) -> None:
+    phone = "13700000614"
+    tokens = member_tokens(site, phone)
+    member = site.api("POST", "/v1/members/lookup", {"phone": phone})
+    name = f"满100减20·{secrets.token_hex(2)}"
+    made = welcome_template(
+        site, name, amount_off_fen=2000, validity={"days_after_issue": 7}, claimable=False, per_member_limit=None
+    )
+    gift = {"member_id": member["member_id"]}
+    issues = f"/v1/coupons/templates/{made['template_id']}/issues"
+    issued = [site.api("POST", issues, {**gift, "source_id": f"test-{secrets.token_hex(6)}"}) for _ in range(2)]
+    order = {"order_id": f"POS-{secrets.token_hex(4)}", "order": {"store_id": "SH-001", "total_fen": 15000}}
+    site.api("POST", f"/v1/coupons/{issued[0]['code']}/redemptions", order)
+
+    page = open_as(mobile, site, tokens, "/coupons?tab=used")
+    used = page.locator("[data-test=coupons-used] [data-test=coupon-ticket]", has_text=name)
+    expect(used.locator("[data-test=coupon-stamp]")).to_have_text("已使用")
+    assert issued[0]["code"] not in used.inner_text()  # a spent coupon's code is not offered again
+    check_screen(mobile, "我的优惠券", "my-coupons-used")
+
+    available = me_api(site, tokens["access_token"], "/v1/me/coupons?status=available")["items"]
+    page.goto(f"{site.base}/m/#/code")
+    expect(page.locator("[data-test=code-coupons]")).to_contain_text(f"{len(available)} 张可用")
+    page.locator("[data-test=member-qr]").wait_for()
+    check_screen(mobile, "会员码", "member-code-coupons")
+
+
+def test_the_demo_member_finds_the_demo_coupons_to_use_and_the_welcome_one_claimed(site: Site, mobile: Screens) -> None:
+    status, tokens = send("POST", f"{site.base}/v1/auth/member-token", site.credentials["member"])  # the demo member
+    assert status == 200, tokens  # claimed the welcome coupon two days ago and was given 9折: both still valid
+    available = me_api(site, tokens["access_token"], "/v1/me/coupons?status=available")["items"]
+    assert {"新人满100减10", "会员专享9折"} <= {coupon["name"] for coupon in available}
+    page = open_as(mobile, site, tokens, "/coupons")
+    tickets = page.locator("[data-test=coupons-available] [data-test=coupon-ticket]")
+    expect(tickets).to_have_count(len(available))
+    for coupon in available:
+        ticket = tickets.filter(has_text=coupon["name"])
+        assert coupon["rules"] in ticket.inner_text()
+    expect(tickets.filter(has_text="会员专享9折")).to_contain_text("9")
+    check_screen(mobile, "我的优惠券", "demo-member-available")
+
+    page.locator("[data-test=go-claim]").click()
+    welcome = page.locator("[data-test=coupon-ticket]", has_text="新人满100减10")
+    expect(welcome.locator("[data-test=claimed]")).to_be_visible()  # one per member, and they had theirs
+    expect(welcome.get_by_role("button")).to_be_disabled()
+    check_screen(mobile, "领券中心", "demo-member-claim-centre")

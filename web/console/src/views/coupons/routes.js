@@ -1,0 +1,8 @@
+export default [
+  {
+    path: 'coupons',
+    name: 'coupons',
+    component: () => import('./CouponsView.vue'),
+    meta: { title: 'coupons.title', permission: 'coupons:manage', menu: { group: 'marketing', order: 10, icon: 'Ticket' } },
+  },
+]
