@@ -299,7 +299,7 @@ class TestShipping:
         assert_reconciled(member_id, order_holder(order["order_id"]))
 
     def test_the_contract_route_cancels_for_the_member_their_own_order_and_no_one_elses(self, api, member):
-        member_id, client = member
+        _, client = member
         order = placed(client, reward(api)["reward_id"], address=ADDRESS)
         path = f"/v1/mall/orders/{order['order_id']}/cancellation"  # the route: staff, or the member
         _, other = member_token("13900000002")
