@@ -369,6 +369,11 @@ def test_a_members_batch_issues_to_each_row_of_the_csv_once_and_reports_each_out
     assert early.body["type"].endswith("/bad-batch-file")
     other, _ = member_token("13900000002")
     csv = f"member_id\n{member}\n{other}\nmb_nobody\n{member}\n".encode()
+    by_phone = api.post(f"/v1/coupons/templates/{template(api)['template_id']}/batches", {"kind": "members"}).body
+    phones = b"phone\n139 0000 0001\n12345\n13911112222\n"  # spaces are fine; not a number; nobody's
+    assert requests.put(by_phone["upload"]["url"], data=phones, headers=by_phone["upload"]["headers"], timeout=10).ok
+    tallies = api.post(f"/v1/coupons/batches/{by_phone['batch_id']}/start").body["report"]["tallies"]
+    assert tallies == {"issued": 1, "invalid-phone": 1, "unknown-member": 1, "changed": 1}
     sent = requests.put(batch["upload"]["url"], data=csv, headers=batch["upload"]["headers"], timeout=10)
     assert sent.status_code == 200
     started = api.post(f"/v1/coupons/batches/{batch['batch_id']}/start")
