@@ -318,12 +318,36 @@ def test_the_liability_counts_what_is_usable_at_face_value(api, aws, member):
     }
 
 
-def test_the_platform_gives_registration_and_upgrade_gifts_once(api, aws, partner):
+def test_the_platform_gives_registration_gifts_once(api, aws, partner):
     gift = template(api, gift={"on": "registration"})
     member_id, _ = member_token("13900000009")
     deliver(aws, "coupons", times=2)  # a redelivery issues nothing twice
     coupons = api.get(f"/v1/members/{member_id}/coupons").body["items"]
     assert [(c["template_id"], c["source_kind"]) for c in coupons] == [(gift["template_id"], "registration")]
+
+
+def test_a_birthday_gift_comes_once_a_year_and_a_top_up_gift_with_each_top_up_large_enough(api, aws, partner):
+    birthday = template(api, name="生日礼", gift={"on": "birthday"})["template_id"]
+    top_up = template(api, name="充值礼", gift={"on": "top_up", "min_top_up_fen": 50_000})["template_id"]
+    today = clock.business_today()
+    born = today.replace(year=1990, day=min(today.day, 28)).isoformat()  # a birthday in this month, any year
+    profile = {"name": "寿星", "phone": "13900000019", "home_store_id": "SH-001", "birthday": born}
+    member_id = api.post("/v1/members", profile).body["member_id"]
+    for n in range(2):  # two birthday reports in the month (a partner's, then the member pages'): one gift
+        body = {"event_id": f"bd-{n}", "kind": "birthday", "member": {"member_id": member_id},
+                "occurred_at": clock.now().isoformat()}  # fmt: skip
+        raw = json.dumps(body).encode()
+        assert api.as_(None).call("POST", "/v1/webhooks/activities", raw=raw,
+                                  headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
+    for n, amount in enumerate((50_000, 10_000, 60_000)):
+        body = {"payment_id": f"TU-{n}", "member": {"member_id": member_id}, "store_id": "SH-001",
+                "occurred_at": clock.now().isoformat(), "amount_fen": amount}  # fmt: skip
+        raw = json.dumps(body).encode()
+        assert api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw,
+                                  headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
+    deliver(aws, "coupons", times=2)
+    given = [c["template_id"] for c in api.get(f"/v1/members/{member_id}/coupons").body["items"]]
+    assert sorted(given) == sorted([birthday, top_up, top_up])  # the 100-yuan top-up is below the least
 
 
 def test_the_counter_view_lists_the_members_usable_coupons(api, member):
