@@ -405,3 +405,26 @@ def test_a_members_batch_issues_to_each_row_of_the_csv_once_and_reports_each_out
     assert started.body["report"]["tallies"] == {"issued": 2, "unknown-member": 1, "limit-reached": 1, "changed": 2}
     assert api.post(f"/v1/coupons/batches/{batch['batch_id']}/start").body["type"].endswith("/batch-started")
     assert len(api.get(f"/v1/members/{other}/coupons").body["items"]) == 1
+
+
+def test_reaching_a_tier_gives_its_exclusive_coupons_once_and_a_move_down_gives_none(api, member, monkeypatch):
+    from chalicelib.coupons import listeners
+    from chalicelib.shared.db import Transaction
+    from chalicelib.shared.events import new_event
+    from chalicelib.tiers import programmes
+    from chalicelib.tiers.rules import Programme, Tier
+
+    gift = template(api, name="钻石专享")["template_id"]
+    ladder = Programme((Tier("normal", "普通", "Normal"), Tier("silver", "白银", "Silver", 100),
+                        Tier("diamond", "钻石", "Diamond", 800, benefits={"exclusive_coupons": [gift]})))  # fmt: skip
+    monkeypatch.setattr(programmes, "programme", lambda: ladder)
+
+    def changed(change_id, tier, previous):
+        payload = {"member_id": member, "change_id": change_id, "tier": tier, "previous": previous}
+        listeners.upgrade_gift(Transaction(), new_event("tier.changed", f"member/{member}", payload))
+
+    changed("tc_1", "diamond", "silver")
+    changed("tc_1", "diamond", "silver")  # the same change delivered again
+    changed("tc_2", "silver", "diamond")  # down: nothing
+    given = api.get(f"/v1/members/{member}/coupons").body["items"]
+    assert [(c["template_id"], c["source_kind"]) for c in given] == [(gift, "tier-upgrade")]
