@@ -9,11 +9,14 @@ source id), tallying what happened to each. A chunk a crash left undone is done 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 from collections import Counter
 from typing import Any
+
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.coupons import service
 from chalicelib.coupons.records import CouponBatchRecord, CouponBatchRowsRecord, CouponRecord
@@ -25,12 +28,13 @@ from chalicelib.members import service as members
 from chalicelib.members.model import InvalidPhone, normalise_phone
 from chalicelib.shared import clock, uploads
 from chalicelib.shared.csvfiles import ImportUsageError, checked_header, decoded
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 
-CODES_PER_CHUNK = 25  # 25 coupons (account, entry, list record each) and their stock fit one transaction
+CODES_PER_CHUNK = 20  # 20 coupons (account, entry, list record each) and 16 stock shards' writes fit 100 items
 ROWS_PER_CHUNK = 100
 MAX_CODES = 100_000
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -64,7 +68,7 @@ def _json(record: CouponBatchRecord, upload: uploads.Upload | None = None) -> di
         from chalicelib.shared.jobs import get_report
 
         report = get_report("coupon-batches", record.run_id).model_dump()
-    done = int(record.chunks_done) >= int(record.chunks) and int(record.chunks) > 0
+    done = record.status == "completed" or (int(record.chunks_done) >= int(record.chunks) and int(record.chunks) > 0)
     return {
         "batch_id": record.batch_id, "template_id": record.template_id, "kind": record.kind,
         "count": int(record.size), "status": "completed" if done else record.status,
@@ -91,7 +95,7 @@ def create(template_id: str, kind: str, count: int | None, actor: str, *, fan_ou
             raise service.OutOfStock(f"Template {template_id} has {left} coupons left, not {count}", stock_left=left)
         chunks = -(-count // CODES_PER_CHUNK)
         record = CouponBatchRecord(batch_id, template_id=template_id, kind=kind, size=count, chunks=chunks,
-                                   status="running", created_at=now, created_by=actor)  # fmt: skip
+                                   status="running", running="yes", created_at=now, created_by=actor)  # fmt: skip
         record.save()
         return _run(record, fan_out)
     key = f"coupon-batches/{batch_id}.csv"
@@ -117,8 +121,8 @@ def start(batch_id: str) -> dict[str, Any]:
     with CouponBatchRowsRecord.batch_write() as batch:
         for n, chunk in enumerate(chunks):
             batch.save(CouponBatchRowsRecord(batch_id, n, rows=json.dumps(chunk)))
-    record.update(actions=[CouponBatchRecord.status.set("running"), CouponBatchRecord.size.set(len(rows)),
-                           CouponBatchRecord.chunks.set(len(chunks))],
+    record.update(actions=[CouponBatchRecord.status.set("running"), CouponBatchRecord.running.set("yes"),
+                           CouponBatchRecord.size.set(len(rows)), CouponBatchRecord.chunks.set(len(chunks))],
                   condition=CouponBatchRecord.status == "awaiting_file")  # fmt: skip
     return _run(record)
 
@@ -167,11 +171,11 @@ def get(batch_id: str) -> dict[str, Any]:
 
 
 def open_chunks() -> list[str]:
-    """The keys of every chunk of a running batch not yet counted done (what the job's own run picks up)."""
+    """The keys of every chunk of the batches still running (a sparse index lists only those; a chunk done before is
+    done again as a repeat: nothing twice)."""
     keys = []
-    for record in CouponBatchRecord.scan(CouponBatchRecord.status == "running"):
-        if int(record.chunks_done) < int(record.chunks):
-            keys += [f"{record.batch_id}#{n}" for n in range(int(record.chunks))]
+    for record in CouponBatchRecord.by_running.query("yes"):
+        keys += [f"{record.batch_id}#{n}" for n in range(int(record.chunks))]
     return keys
 
 
@@ -181,9 +185,39 @@ def process(key: str) -> Counter[str]:
     record = _get(batch_id)
     chunk = int(number)
     tallies = _codes_chunk(record, chunk) if record.kind == "codes" else _members_chunk(record, chunk)
-    if record.kind == "members":
-        record.update(actions=[CouponBatchRecord.chunks_done.add(1)])
+    if record.kind == "members" or tallies["out-of-stock"]:  # a codes chunk counts itself done with its coupons
+        _count_done(record, chunk)
+    _close_if_done(batch_id)
     return tallies
+
+
+def _count_done(record: CouponBatchRecord, chunk: int) -> None:
+    """Count a chunk done once, however often it is processed (its rows item is marked in the same transaction): a
+    members chunk, or a codes chunk refused for want of stock (its report says so; adding stock later does not
+    resume it)."""
+    tx = Transaction()
+    tx.update(CouponBatchRowsRecord(record.batch_id, chunk), [CouponBatchRowsRecord.done.set("yes")],
+              condition=CouponBatchRowsRecord.done.does_not_exist(), on_fail=_CountedBefore())  # fmt: skip
+    tx.count(CouponBatchRecord(record.batch_id), "chunks_done", 1)
+    with contextlib.suppress(_CountedBefore):
+        tx.commit()
+
+
+class _CountedBefore(Exception):
+    pass
+
+
+def _close_if_done(batch_id: str) -> None:
+    """A batch whose every chunk is done leaves the running list (the job's own runs read only that)."""
+    try:
+        CouponBatchRecord(batch_id).update(
+            actions=[CouponBatchRecord.status.set("completed"), CouponBatchRecord.running.remove()],
+            condition=(CouponBatchRecord.chunks_done >= CouponBatchRecord.chunks)
+            & (CouponBatchRecord.status == "running"),
+        )
+    except UpdateError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def _codes_chunk(record: CouponBatchRecord, chunk: int) -> Counter[str]:

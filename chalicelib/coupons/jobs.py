@@ -13,6 +13,7 @@ from chalicelib.shared import schedules
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
 from chalicelib.shared.jobs import Job, register
 
+CLOSE = "close:"  # a void-coupons key closing a template's voiding (codes never hold a colon)
 NOTICE_DAYS = 3  # coupon.expiring goes out this many days before a coupon's last day
 
 
@@ -65,11 +66,18 @@ class VoidCoupons(Job):
     first_run_lookback_days = 1
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        """The codes of voided templates not yet done, then each template's closing key: a template found done is
+        never read again, so the nightly cost follows the voidings under way."""
         for template_id in service.voided_template_ids():
             yield from service.codes_of(template_id)
+            yield f"{CLOSE}{template_id}"
 
     def process(self, keys: list[str], as_of: date) -> int:
-        return sum(service.void(code) for code in keys)
+        voided = sum(service.void(key) for key in keys if not key.startswith(CLOSE))
+        for key in keys:
+            if key.startswith(CLOSE):
+                service.close_voiding(key.removeprefix(CLOSE))
+        return voided
 
 
 class CouponBatches(Job):

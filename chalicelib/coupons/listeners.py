@@ -31,11 +31,16 @@ def count_coupon(tx: Transaction, event: Event) -> None:
     """One count per event (a batch's event counts its coupons) in one of its template's shards; the events of a
     delivery are summed into one write per item."""
     payload = event.payload
-    figure = FIGURE_OF_EVENT.get(event.type)
-    if event.type == "coupon.returned":
-        figure = "returned" if payload.get("usable") else "returned_expired"
+    figures = [FIGURE_OF_EVENT.get(event.type)]
+    if event.type == "coupon.returned":  # given back voided (its template was): no longer used, and voided
+        figures = (
+            ["returned", "voided"]
+            if payload.get("voided")
+            else ["returned" if payload.get("usable") else "returned_expired"]
+        )
     shard = zlib.crc32(event.event_id.encode()) % FIGURE_SHARDS
-    tx.count(CouponFigureRecord(str(payload["template_id"]), shard), str(figure), int(payload.get("count", 1)))
+    for figure in figures:
+        tx.count(CouponFigureRecord(str(payload["template_id"]), shard), str(figure), int(payload.get("count", 1)))
 
 
 def _give(template_ids: list[str], member_id: str, kind: str, source_id: str) -> None:

@@ -39,6 +39,7 @@ class CouponTemplateRecord(Record):
     status = UnicodeAttribute(default="issuing")
     gift_on = UnicodeAttribute(null=True)  # "registration" | "top_up": the platform gives it on that event
     gift_min_fen = NumberAttribute(null=True)  # a top-up gift's least principal
+    void_booked_at = UnicodeAttribute(null=True)  # a voided template whose unused coupons are all booked voided
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute()
     updated_at = UnicodeAttribute(null=True)
@@ -114,6 +115,17 @@ class CouponFigureRecord(Record):
     voided = NumberAttribute(default=0)
 
 
+class _Running(GlobalSecondaryIndex["CouponBatchRecord"]):  # type: ignore[no-untyped-call]
+    """The batches still running (sparse: a batch leaves it when its last chunk is done)."""
+
+    class Meta:
+        index_name = "by-running"
+        projection = AllProjection()
+
+    running = UnicodeAttribute(hash_key=True)
+    batch_id = UnicodeAttribute(range_key=True)
+
+
 @table
 class CouponBatchRecord(Record):
     """A batch issued as a job (批量发券): ``codes`` makes ``size`` bearer coupons (codes to print or hand to a
@@ -131,11 +143,14 @@ class CouponBatchRecord(Record):
     size = NumberAttribute(default=0)  # codes asked, or the CSV's rows
     chunks = NumberAttribute(default=0)
     chunks_done = NumberAttribute(default=0)
-    status = UnicodeAttribute()  # "awaiting_file" | "running"
+    status = UnicodeAttribute()  # "awaiting_file" | "running" | "completed"
+    running = UnicodeAttribute(null=True)  # "yes" while running: the sparse index's key
     run_id = UnicodeAttribute(null=True)
     upload_key = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute()
+
+    by_running = _Running()
 
 
 @table
@@ -151,3 +166,4 @@ class CouponBatchRowsRecord(Record):
     batch_id = UnicodeAttribute(hash_key=True)
     chunk = NumberAttribute(range_key=True)
     rows = UnicodeAttribute()
+    done = UnicodeAttribute(null=True)  # "yes" once the chunk was counted done

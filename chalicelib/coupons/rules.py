@@ -10,7 +10,7 @@ explains every state it was in. Hence, per template: issued = available + reserv
 A template's stock is spread over shards (holders ``coupon-stock:<template>:<n>``, each a plain balance that
 never goes below zero) so a flash sale's claims do not all write one item; a member's coupons of a template are
 counted by ``coupon-taken`` (holder ``coupon-taken:<template>:<member>``), which refuses one beyond the limit;
-the coupons redeemed on one order are the ``coupon-order`` book of ``coupon-order:<store>:<order>``, which
+the coupons redeemed on one order are the ``coupon-order`` book of ``coupon-order:<order>``, which
 refuses a coupon that does not stack with those already on it.
 """
 
@@ -49,8 +49,10 @@ def taken_holder(template_id: str, member_id: str) -> str:
     return f"coupon-taken:{template_id}:{member_id}"
 
 
-def order_holder(store_id: str, order_id: str) -> str:
-    return f"coupon-order:{store_id}:{order_id}"
+def order_holder(order_id: str) -> str:
+    """An order's coupons, by the order id alone (whichever store or channel redeems on it): order ids are the
+    chain's own and must be unique across its tills and shops (prefix them per system)."""
+    return f"coupon-order:{order_id}"
 
 
 def shards_for(stock: int) -> int:
@@ -248,6 +250,8 @@ def covered_fen(scope: Scope, order: Order) -> int:
 def discount(terms: Terms, order: Order) -> Fit:
     """What the coupon takes off ``order``, never more than the order (or the covered items) is worth."""
     base = covered_fen(terms.scope, order)
+    if terms.kind in ("free_shipping", "exchange") and base < terms.least_spend_fen:
+        return Fit(reason="below-minimum-spend")
     if terms.kind == "free_shipping":
         return Fit(order.shipping_fen) if order.shipping_fen > 0 else Fit(reason="no-shipping-fee")
     if terms.kind == "exchange":
@@ -280,6 +284,7 @@ class Redemption:
     store_id: str
     discount_fen: int
     at: str
+    order_hash: str = ""  # the order's content as redeemed: the same order again with other content is a conflict
 
 
 @dataclass(frozen=True)
@@ -299,6 +304,7 @@ class Coupon:
     source_id: str = ""
     reservation: Reservation | None = None
     redemption: Redemption | None = None
+    returned_from: str | None = None  # the order whose use of it was last given back (a repeat answers as it is)
     noticed: bool = False  # its expiry reminder was announced
 
     @property
@@ -439,8 +445,8 @@ class CouponBook:
     - ``release`` (0): ``{"order_id"}``; the reservation of that order.
     - ``redeem`` (-1): ``{"redemption_id", "order_id", "store_id", "discount_fen", "at", "now"}``; available, or
       reserved for that order.
-    - ``return`` (+1, or 0 when its last day has passed: then it is booked expired): ``{"order_id"}``, the order
-      that used it, once.
+    - ``return`` (+1, or 0 when its last day has passed or its template was voided: then it is booked expired or
+      voided): ``{"order_id", "voided"?}``, the order that used it, once (``returned_from`` remembers the order).
     - ``expire`` / ``void`` (-1): an available or reserved coupon.
     """
 
@@ -508,9 +514,10 @@ class CouponBook:
         if kind == "return":
             if state.status != "used" or state.redemption is None or state.redemption.order_id != detail["order_id"]:
                 raise CouponRefused("not-reversible")
-            if posting.amount == 0:  # its last day has passed: it comes back expired
-                return replace(state, status="expired", redemption=None), detail
-            return replace(state, status="available", redemption=None), detail
+            back_as: Status = "available"
+            if posting.amount == 0:  # past its last day it comes back expired; of a voided template, voided
+                back_as = "voided" if detail.get("voided") else "expired"
+            return replace(state, status=back_as, redemption=None, returned_from=detail["order_id"]), detail
         if kind in ("expire", "void"):
             if state.status not in ("available", "reserved"):
                 raise CouponRefused(state.status)

@@ -197,6 +197,12 @@ class CouponTemplatePatch(Input):
         default=None, description="issued by the platform on registration or a top-up (null: not)"
     )
 
+    @model_validator(mode="after")
+    def _name_kept(self) -> CouponTemplatePatch:
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("name cannot be removed")
+        return self
+
 
 class CouponTemplate(Schema):
     """A coupon template and how it stands."""

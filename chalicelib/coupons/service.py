@@ -51,7 +51,14 @@ from chalicelib.members.model import Status as MemberStatus
 from chalicelib.points.service import idempotency_claim
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
-from chalicelib.shared.errors import Conflict, DomainError, NotFound, PreconditionFailed, ValidationFailed
+from chalicelib.shared.errors import (
+    Conflict,
+    DomainError,
+    IdempotencyKeyReused,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.http import IfMatch
 from chalicelib.shared.idempotency import IdempotencyKey
@@ -452,7 +459,9 @@ def coupon_json(coupon: Coupon, template: Template | None, language: str, now: s
         "issued_at": coupon.issued_at,
         "source_kind": coupon.source_kind,
         "reservation": vars(coupon.reservation) if coupon.held_for(now) else None,
-        "redemption": vars(coupon.redemption) if coupon.redemption and coupon.status == "used" else None,
+        "redemption": {k: v for k, v in vars(coupon.redemption).items() if k != "order_hash"}
+        if coupon.redemption and coupon.status == "used"
+        else None,
     }
 
 
@@ -464,30 +473,38 @@ def member_coupons(
     member_id: str, status: str | None, limit: int, cursor: str | None, language: str
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A member's coupons, newest first, in the status they have now (a coupon past its last day is expired
-    before the nightly job books it). A status filter reads on until the page is full or the list ends."""
+    before the nightly job books it). A status filter reads on until the page is full or the list ends; the next
+    page continues after the last coupon looked at."""
     now, today = clock.iso(clock.now()), clock.business_today()
     start = decode_cursor(f"coupons:{member_id}", cursor)
     found: list[Coupon] = []
-    last_key: dict[str, Any] | None = None
-    while True:
+    last_seen: CouponRecord | None = None
+    more = True
+    while more and len(found) < limit:
         results = CouponRecord.by_member.query(
             member_id, scan_index_forward=False, limit=limit, last_evaluated_key=start
         )
         page = list(results)
-        last_key = results.last_evaluated_key
         templates_seen = templates_by_id(record.template_id for record in page)
-        for record in page:
+        for n, record in enumerate(page):
             coupon = _coupon_of(record)
             shown = coupon_json(coupon, templates_seen.get(coupon.template_id), language, now, today)["status"]
+            last_seen = record
             if status is None or shown == status:
                 found.append(coupon)
-        if len(found) >= limit or not last_key:
-            break
-        start = last_key
-    found = found[:limit]
+            if len(found) == limit:
+                more = n < len(page) - 1 or results.last_evaluated_key is not None
+                break
+        else:
+            start = results.last_evaluated_key
+            more = start is not None
     templates = templates_by_id(coupon.template_id for coupon in found)
     items = [coupon_json(c, templates.get(c.template_id), language, now, today) for c in found]
-    return items, encode_cursor(f"coupons:{member_id}", last_key) if last_key else None
+    next_key = None
+    if more and last_seen is not None:
+        next_key = {"member_id": {"S": member_id}, "issued_key": {"S": last_seen.issued_key},
+                    "code": {"S": last_seen.code}}  # fmt: skip
+    return items, encode_cursor(f"coupons:{member_id}", next_key)
 
 
 def read_coupon(code: str) -> Coupon:
@@ -617,6 +634,10 @@ class Coupons:
             raise MemberNotEligible("The member is frozen, erased or unknown") from None
         return {**answer.result, "duplicate": answer.duplicate}
 
+    def replay(self, claim: Claim) -> dict[str, Any] | None:
+        """The first answer of a claimed issue, marked a duplicate, if it was made (other content: the conflict)."""
+        return self._replay(claim)
+
     def _replay(self, claim: Claim) -> dict[str, Any] | None:
         stored = self.ledger.store.read_claim(claim.key)
         if stored is None:
@@ -734,15 +755,22 @@ def issue_for(
 
 
 def claim(member_id: str, template_id: str, key: IdempotencyKey | None, language: str) -> dict[str, Any]:
-    """A member claims a coupon of a claimable, issuing template (领券): once per Idempotency-Key when given, and
+    """A member claims a coupon of a claimable, issuing template (领券): once per Idempotency-Key when given (a repeat
+    answers the same coupon, whatever became of the template since; the key with another template is 422), and
     never beyond the template's stock or the member's limit."""
+    engine = coupons()
+    source_id = key.key if key else new_id("cl_")
+    once = Claim.of(
+        f"coupon-claim:{member_id}:{source_id}", {"template_id": template_id},
+        conflict=IdempotencyKeyReused("This Idempotency-Key claimed another template"),
+    )  # fmt: skip
+    replayed = engine.replay(once)
+    if replayed is not None:
+        return replayed
     template = get_template(template_id)
     if not template.claimable:
         raise NotClaimable(f"Template {template_id} is not open to claims")
-    source_id = key.key if key else new_id("cl_")
-    return issue_for(
-        template_id, member_id, source_kind="claim", source_id=f"{member_id}:{source_id}", language=language
-    )
+    return engine.issue(template, member_id, Source("claim", f"{member_id}:{source_id}"), once, language, reason="领券")
 
 
 # --- at the till -----------------------------------------------------------------------------------------------
@@ -822,11 +850,11 @@ def eligibility(
 
 
 def _fit_now(
-    caller: Any, code: str, order_data: Mapping[str, Any], order_id: str, language: str
+    caller: Any, code: str, order_data: Mapping[str, Any], order_id: str, language: str, coupon: Coupon | None = None
 ) -> tuple[Coupon, Template, Order, int]:
     order = order_of(order_data)
     _check_store(caller, order.store_id)
-    coupon = read_coupon(code)
+    coupon = coupon or read_coupon(code)
     template = get_template(coupon.template_id)
     if template.status == "voided" and coupon.status in ("available", "reserved"):
         raise _refusal("voided", language)
@@ -841,8 +869,6 @@ def _fit_now(
         today=today,
         order_id=order_id,
     )
-    if coupon.status == "used" and coupon.redemption is not None and coupon.redemption.order_id == order_id:
-        return coupon, template, order, coupon.redemption.discount_fen  # a repeat: the claim answers it
     if not fit.usable:
         raise _refusal(fit.reason or "", language)
     return coupon, template, order, fit.discount_fen
@@ -880,10 +906,15 @@ def reserve(
 
 
 def release(caller: Any, code: str, order_id: str) -> None:
-    """End an order's hold on a coupon (the order was abandoned); nothing to release is 409."""
+    """End an order's hold on a coupon (the order was abandoned). Idempotent: when the order holds nothing (released
+    before, redeemed, lapsed) there is nothing to do; a hold of another order is 409."""
     coupon = read_coupon(code)
     if coupon.reservation is not None:
         _check_store(caller, coupon.reservation.store_id)
+    if coupon.status != "reserved" or coupon.reservation is None:
+        return
+    if coupon.reservation.order_id != order_id:
+        raise NotReserved(f"Coupon {code} is reserved for another order")
     try:
         coupons().change(
             code,
@@ -900,62 +931,69 @@ def release(caller: Any, code: str, order_id: str) -> None:
         raise NotReserved(f"Coupon {code} is not reserved for order {order_id}") from None
 
 
+def _order_hash(order_data: Mapping[str, Any]) -> str:
+    return Claim.of("order", dict(order_data)).content
+
+
+def _repeat(coupon: Coupon, order_id: str, order_data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The answer of an earlier redemption of ``coupon`` by this order, if it is the one standing: a repeat (a
+    retry, a lost response) answers it again; the same order with other content is a conflict."""
+    redemption = coupon.redemption
+    if coupon.status != "used" or redemption is None or redemption.order_id != order_id:
+        return None
+    if redemption.order_hash != _order_hash(order_data):
+        raise RedemptionConflict(f"Order {order_id} redeemed {coupon.code} before with another order body")
+    return {
+        "redemption_id": redemption.redemption_id, "order_id": order_id, "store_id": redemption.store_id,
+        "discount_fen": redemption.discount_fen, "code": coupon.code, "member_id": coupon.member_id,
+        "duplicate": True,
+    }  # fmt: skip
+
+
 def redeem(caller: Any, code: str, order_id: str, order_data: Mapping[str, Any], language: str) -> dict[str, Any]:
-    """Use a coupon on an order (核销), once per code and order: the same order again answers the same redemption
-    (``duplicate``); another order gets 409 ``coupon-used``. The discount is the coupon's on this order, and the
-    order refuses a coupon that does not stack with those already on it."""
-    coupon, template, order, discount_fen = _fit_now(caller, code, order_data, order_id, language)
+    """Use a coupon on an order (核销), once: the coupon's own state is what makes it once. While its use by this order
+    stands, the same order again answers the same redemption (``duplicate``); another order gets 409 ``coupon-used``.
+    Once given back, the coupon may be used again, by this order too. The discount is the coupon's on this order,
+    and the order refuses a coupon that does not stack with those already on it."""
+    order = order_of(order_data)
+    _check_store(caller, order.store_id)
+    coupon = read_coupon(code)
+    repeated = _repeat(coupon, order_id, order_data)
+    if repeated is not None:
+        return repeated
+    _, template, order, discount_fen = _fit_now(caller, code, order_data, order_id, language, coupon)
     redemption_id = new_id("cr_")
     now = clock.iso(clock.now())
     detail = {
-        "redemption_id": redemption_id,
-        "order_id": order_id,
-        "store_id": order.store_id,
-        "discount_fen": discount_fen,
-        "at": now,
-    }
-    answer_body = {**detail, "code": code, "member_id": coupon.member_id}
-    answer_body.pop("at")
-    claim = Claim.of(
-        f"coupon-redemption:{code}:{order_id}",
-        {"order": dict(order_data)},
-        conflict=RedemptionConflict(f"Order {order_id} redeemed {code} before with another order body"),
-    )
+        "redemption_id": redemption_id, "order_id": order_id, "store_id": order.store_id,
+        "discount_fen": discount_fen, "at": now, "order_hash": _order_hash(order_data),
+    }  # fmt: skip
     try:
-        answer = coupons().change(
-            code,
-            "redeem",
-            -1,
-            {**detail, "now": now},
-            Source("order", order_id),
-            f"核销 订单{order_id}",
-            claim,
-            order=(order_holder(order.store_id, order_id), 1, template.terms.stacks),
-            result=lambda answer: answer_body,
-            event="coupon.redeemed",
-            payload={
-                "order_id": order_id,
-                "store_id": order.store_id,
-                "discount_fen": discount_fen,
-                "redemption_id": redemption_id,
-                "face_value_fen": template.terms.face_value,
-            },
-        )
+        coupons().change(
+            code, "redeem", -1, {**detail, "now": now}, Source("order", order_id), f"核销 订单{order_id}", None,
+            order=(order_holder(order_id), 1, template.terms.stacks), event="coupon.redeemed",
+            payload={"order_id": order_id, "store_id": order.store_id, "discount_fen": discount_fen,
+                     "redemption_id": redemption_id, "face_value_fen": template.terms.face_value},
+        )  # fmt: skip
     except CouponRefused as refused:
+        repeated = _repeat(read_coupon(code), order_id, order_data)  # a concurrent repeat of this order won
+        if repeated is not None:
+            return repeated
         raise _refusal(refused.reason, language) from None
-    return {**answer.result, "duplicate": answer.duplicate}
+    return {"redemption_id": redemption_id, "order_id": order_id, "store_id": order.store_id,
+            "discount_fen": discount_fen, "code": code, "member_id": coupon.member_id, "duplicate": False}  # fmt: skip
 
 
 def reverse_redemption(
     caller: Any, code: str, order_id: str, reason: str, note: str | None, language: str
 ) -> dict[str, Any]:
-    """Give a used coupon back, once per redemption: the order was refunded (退券回流) or the redemption was a
-    mistake (撤销核销). It is usable again until its last day; past it, it comes back expired."""
+    """Give a used coupon back, once per use: the order was refunded (退券回流) or the redemption was a mistake
+    (撤销核销). It is usable again until its last day; past it, it comes back expired (of a voided template, voided).
+    A repeat, while the coupon has not been used again, answers the coupon as it is."""
     coupon = read_coupon(code)
     redemption = coupon.redemption
     if coupon.status != "used" or redemption is None or redemption.order_id != order_id:
-        claim_key = f"coupon-reversal:{code}:{order_id}"
-        if ledger().store.read_claim(claim_key) is not None:
+        if coupon.returned_from == order_id and coupon.status != "used":
             template = templates_by_id([coupon.template_id]).get(coupon.template_id)
             now, _, today = _moment()
             return coupon_json(coupon, template, language, now, today)
@@ -963,28 +1001,22 @@ def reverse_redemption(
     _check_store(caller, redemption.store_id)
     template = get_template(coupon.template_id)
     today = clock.business_today()
-    back = 1 if date.fromisoformat(coupon.valid_until) >= today and template.status != "voided" else 0
+    voided = template.status == "voided"
+    back = 1 if date.fromisoformat(coupon.valid_until) >= today and not voided else 0
     words = {"refund": "退款退券", "mistake": "撤销核销"}[reason]
     try:
         coupons().change(
-            code,
-            "return",
-            back,
-            {"order_id": order_id, "reason": reason, "note": note},
-            Source("order", order_id),
-            f"{words} 订单{order_id}",
-            Claim.of(f"coupon-reversal:{code}:{order_id}", {"reason": reason}),
-            order=(order_holder(redemption.store_id, order_id), -1, template.terms.stacks),
-            event="coupon.returned",
-            payload={
-                "order_id": order_id,
-                "reason": reason,
-                "usable": bool(back),
-                "discount_fen": redemption.discount_fen,
-                "face_value_fen": template.terms.face_value,
-            },
-        )
+            code, "return", back, {"order_id": order_id, "reason": reason, "note": note, "voided": voided},
+            Source("order", order_id), f"{words} 订单{order_id}", None,
+            order=(order_holder(order_id), -1, template.terms.stacks), event="coupon.returned",
+            payload={"order_id": order_id, "reason": reason, "usable": bool(back), "voided": voided,
+                     "discount_fen": redemption.discount_fen, "face_value_fen": template.terms.face_value},
+        )  # fmt: skip
     except CouponRefused:
+        again = read_coupon(code)
+        if again.returned_from == order_id and again.status != "used":  # a concurrent repeat gave it back
+            now, _, today = _moment()
+            return coupon_json(again, template, language, now, today)
         raise NotReversible(f"Coupon {code} is not used on order {order_id}") from None
     now, _, today = _moment()
     return coupon_json(read_coupon(code), template, language, now, today)
@@ -1065,8 +1097,22 @@ def codes_of(template_id: str) -> list[str]:
 
 
 def voided_template_ids() -> list[str]:
-    condition = CouponTemplateRecord.status == "voided"
+    """Voided templates whose unused coupons are not all booked voided yet."""
+    condition = (CouponTemplateRecord.status == "voided") & CouponTemplateRecord.void_booked_at.does_not_exist()
     return [record.template_id for record in CouponTemplateRecord.query(TEMPLATES_SCOPE, filter_condition=condition)]
+
+
+def close_voiding(template_id: str) -> bool:
+    """Mark a voided template done when none of its coupons' list records is still usable (the voiding job then
+    never reads it again); False while some are (the next run looks again)."""
+    codes = codes_of(template_id)
+    records = CouponRecord.batch_get(codes) if codes else []
+    if any(record.status in ("available", "reserved") for record in records):
+        return False
+    CouponTemplateRecord(TEMPLATES_SCOPE, template_id).update(
+        actions=[CouponTemplateRecord.void_booked_at.set(clock.iso(clock.now()))], add_version_condition=False
+    )
+    return True
 
 
 # --- gifts and the liability ---------------------------------------------------------------------------------------

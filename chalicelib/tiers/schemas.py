@@ -60,7 +60,7 @@ class Benefits(Input):
     exclusive_coupons: list[Label] = Field(
         default_factory=list,
         max_length=50,
-        description="coupon templates (`ct_…`) only this tier gets (专属券): each is issued once to a member reaching it",
+        description="coupon templates (`ct_…`) only this tier gets (专属券): issued once to a member reaching it",
     )
     entitlements: list[Entitlement] = Field(
         default_factory=list, max_length=50, description="rights with a quota (权益), e.g. a private class a week"

@@ -70,6 +70,9 @@ def test_an_exchange_coupon_gives_one_unit_and_free_shipping_needs_a_fee():
     assert discount(Terms("exchange", exchange_sku="XX"), ORDER).reason == "item-not-in-order"
     assert discount(Terms("free_shipping"), ORDER).reason == "no-shipping-fee"
     assert discount(Terms("free_shipping"), Order("S", 100, shipping_fen=800)).discount_fen == 800
+    spend_first = Terms("free_shipping", min_spend_fen=9_900)
+    assert discount(spend_first, Order("S", 100, shipping_fen=800)).reason == "below-minimum-spend"
+    assert discount(Terms("exchange", exchange_sku="TS-1", min_spend_fen=30_000), ORDER).reason == "below-minimum-spend"
 
 
 def test_why_a_coupon_does_not_fit_comes_in_order_of_what_a_cashier_can_change_least():
