@@ -41,6 +41,7 @@ bench: $(DEPS) $(ASSETS) $(WEB)
 	$(PY) bench/points.py
 	$(PY) bench/tiers.py
 	$(PY) bench/wallet.py
+	$(PY) bench/mall.py
 	$(PY) bench/coldstart.py
 	$(PY) bench/local_stack.py
 	$(PY) bench/simulate.py --seeds 5 --operations 100000

@@ -284,6 +284,14 @@ def status_of(member_id: str) -> Status | None:
     return Status(record.status) if record else None
 
 
+def sealer_of(member_id: str) -> Sealer | None:
+    """The sealer of the member's own data key, for personal data about them that another domain keeps (a points-mall
+    order's shipping address): sealed under their key, it is shredded with their profile on erasure. None for nobody,
+    or once erased."""
+    record = MemberRecord.find(member_id)
+    return repository.sealer_for(record) if record else None
+
+
 def home_store_of(member_id: str) -> str | None:
     """The member's home store (None: joined online, or no such member)."""
     record = MemberRecord.find(member_id)

@@ -70,6 +70,12 @@ def wallet_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[st
     return handle_sqs_batch("wallet", event.get("Records", []))
 
 
+@bp.lambda_function(name="mall_events")
+@bound
+def mall_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    return handle_sqs_batch("mall", event.get("Records", []))
+
+
 @bp.lambda_function(name="coupon_events")
 @bound
 def coupon_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
@@ -149,3 +155,10 @@ def reconcile_points_nightly(event: CloudWatchEvent) -> None:
 @bound
 def recalculate_tiers_nightly(event: CloudWatchEvent) -> None:
     _run_on_schedule("recalculate-tiers")
+
+
+@bp.schedule(schedules.RELEASE_UNPAID_MALL_ORDERS, name="release_unpaid_mall_orders")
+@bound
+def release_unpaid_mall_orders_often(event: CloudWatchEvent) -> None:
+    """Every five minutes, for today: points + cash orders not paid in time give their points and stock back."""
+    _run_on_schedule("release-unpaid-mall-orders")

@@ -17,9 +17,10 @@ from typing import Any
 from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
-from chalicelib.ledger.store import HolderUnavailable, Requirement
+from chalicelib.ledger.store import HolderUnavailable, Requirement, Stale
 from chalicelib.members import service as members
 from chalicelib.members.model import Status
+from chalicelib.points import rules
 from chalicelib.points.book import BOOK, draws_of, dumped
 from chalicelib.points.records import RedemptionRecord
 from chalicelib.points.rules import Account, Draw, ExpiryPolicy
@@ -180,6 +181,43 @@ def announce(answer: Answer, store_id: str | None = None) -> Iterable[Event]:
                 "balance_after": entry.balance_after, "type": entry.kind, "source_kind": entry.source.kind,
                 "source_id": entry.source.id, "reason": entry.reason, **at_store,
             })  # fmt: skip
+
+
+def spending(
+    holdings: Holdings, member_id: str, points: int, source: Source, reason: str, today: date
+) -> tuple[Posting, list[list[Any]]]:
+    """The posting that spends ``points`` of the member's points available on ``today`` (soonest expiry first, as a
+    redemption does), and the lots it draws from as its entry will record them: for another domain that sells for
+    points (a points-mall order), posted with its own postings through ``post``. The caller keeps the lots to give the
+    points back to them later (``giving_back``) and checks its answer with ``spent_as_planned``. 409
+    ``insufficient-points`` (with ``available``) when fewer are available."""
+    account: Account = holdings.state(member_id, BOOK)
+    try:
+        _, draws = rules.redeem(account, points, today)
+    except rules.InsufficientPoints:
+        available = account.available(today)
+        raise InsufficientPoints(f"{available} points are available, {points} asked", available=available) from None
+    return Posting(member_id, BOOK, -points, "redeem", source, reason), dumped(draws)
+
+
+def available_in(holdings: Holdings, member_id: str, today: date) -> int:
+    """The member's points available on ``today``, from their accounts as a post (or a read) found them."""
+    account: Account = holdings.state(member_id, BOOK)
+    return account.available(today)
+
+
+def spent_as_planned(answer: Answer, draws: list[list[Any]]) -> None:
+    """Make the post plan again (on a fresh read) when its spend drew other lots than ``spending`` said: the business
+    day turned between the plan and the posting. Call it from the post's ``result``, before anything is committed."""
+    entry = points_entry(answer)
+    if entry is None or entry.detail != draws:
+        raise Stale("the spend drew other lots than planned: plan again")
+
+
+def giving_back(member_id: str, points: int, draws: list[list[Any]], source: Source, reason: str) -> Posting:
+    """The posting that gives spent points back to the lots they were drawn from (``spending``'s), with their expiry
+    dates, as a reversal does (points whose date has passed meanwhile come back expired)."""
+    return Posting(member_id, BOOK, points, "reverse", source, reason, detail={"draws": draws})
 
 
 def points_entry(answer: Answer) -> Entry | None:

@@ -42,12 +42,14 @@ PATH_PARAMETERS = {
     "run_id": "The job run's id (`run_…`), as starting the run (a job run, a preview, an application) answered it",
     "feedback_id": "The feedback message's id (`fb_…`), as listed",
     "job": "The job's name, e.g. `expire-points` (`GET /v1/jobs` lists them)",
+    "reward_id": "The points-mall reward's id (`rw_…`), as creating it answered it",
     "import_id": "The member import's id (`im_…`), as creating the import answered it",
     "name": "The asset's file name",
     "batch_id": "The coupon batch's id (`cb_…`), as creating the batch answered it",
     "template_id": "The coupon template's id (`ct_…`), as creating it answered it",
     "code": "The coupon's code (券码), as issued (printed, shown to the member or scanned at the till)",
-    "order_id": "The order's id: the till's or e-shop's own order id on coupon routes",
+    "order_id": "The order's id: on points-mall routes the mall's order (兑换订单号, `mo_…`) as the exchange answered "
+    "it; on coupon routes the till's or e-shop's own order id",
 }
 
 

@@ -13,3 +13,4 @@ RECALCULATE_TIERS = "cron(20 16 * * ? *)"  # 00:20 Asia/Shanghai, after the poin
 PURGE_IDEMPOTENCY_RECORDS = "cron(0 18 * * ? *)"  # 02:00 Asia/Shanghai
 RECONCILE_LEDGER = "cron(0 19 * * ? *)"  # 03:00 Asia/Shanghai, after the other nightly jobs
 POINTS_EXPIRY_REMINDERS = "cron(0 1 * * ? *)"  # 09:00 Asia/Shanghai, when people read messages
+RELEASE_UNPAID_MALL_ORDERS = "rate(5 minutes)"  # points + cash orders wait 30 minutes (by default) for cash

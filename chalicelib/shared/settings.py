@@ -58,6 +58,7 @@ class Settings(BaseModel):
     wallet_max_balance_fen: int = Field(default=500_000, ge=0)  # 5,000 CNY, a named prepaid card's limit; 0: none
     wallet_split: Literal["proportional", "principal-first", "bonus-first"] = "proportional"
     wallet_cash_refund_bonus: Literal["prorate", "forfeit"] = "prorate"
+    mall_payment_minutes: int = Field(default=30, ge=1, le=24 * 60)  # points + cash: unpaid this long, released
     test_clock: bool = False  # `cli clock set` may move this stage's "today" (never on a production stage)
     kms_key_id: str | None = None
     local_key_file: str | None = None

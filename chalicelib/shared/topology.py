@@ -49,6 +49,7 @@ QUEUES: tuple[QueueSpec, ...] = (
               batching_window=EVENT_BATCHING_WINDOW),
     QueueSpec("wallet", "wallet_events", subscribes_to_events=True,
               event_types=("wallet.topped-up", "wallet.paid", "wallet.refunded", "wallet.cash-refunded")),
+    QueueSpec("mall", "mall_events", subscribes_to_events=True, event_types=("mall.order-placed", "mall.order-paid")),
     QueueSpec("coupons", "coupon_events", subscribes_to_events=True,
               event_types=("coupon.issued", "coupon.redeemed", "coupon.returned", "coupon.expired", "coupon.voided",
                            "member.registered", "tier.changed", "wallet.topped-up"),

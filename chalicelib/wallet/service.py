@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.identity.access import Caller
-from chalicelib.ledger.engine import Announce, Holdings, Ledger, Plan, Result
+from chalicelib.ledger.engine import Announce, Attach, Holdings, Ledger, Plan, Result
 from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable, Requirement
@@ -160,6 +160,29 @@ def _positions_after(page: list[Entry], read: Mapping[str, tuple[list[Entry], bo
 
 
 @dataclass(frozen=True)
+class Joined:
+    """Another domain's part of a wallet payment or refund, committed in the same transaction: the holders its plan
+    reads, its postings (planned first: raising refuses the whole write, so nothing is taken), its events and its
+    records. A points-mall order paid from the wallet becomes paid in the payment's own transaction, and a cancelled
+    one gives its points back in its refund's: money is never taken for an order cancelled meanwhile."""
+
+    holders: Sequence[str]
+    plan: Plan
+    announce: Announce | None = None
+    attach: Attach | None = None
+
+    def postings(self, holdings: Holdings) -> list[Posting]:
+        return list(self.plan(holdings))
+
+    def events(self, answer: Answer) -> list[Event]:
+        return list(self.announce(answer)) if self.announce else []
+
+
+def _joined_holders(joined: Joined | None) -> list[str]:
+    return list(joined.holders) if joined else []
+
+
+@dataclass(frozen=True)
 class Wallets:
     """The wallet verbs on one ledger, under the operator's policy."""
 
@@ -196,14 +219,18 @@ class Wallets:
         answer = self._post(postings, [member_id], claim, {member_id: "active"}, result, announce)
         return {**answer.result, "duplicate": answer.duplicate}
 
-    def pay(self, member_id: str, payment: PartnerPayment, amount: int, claim: Claim) -> dict[str, Any]:
+    def pay(
+        self, member_id: str, payment: PartnerPayment, amount: int, claim: Claim, joined: Joined | None = None
+    ) -> dict[str, Any]:
         """Pay ``amount`` from the wallet, split by the policy's order, once per claim; not enough is 409. The
-        payment's own account keeps what it may still have refunded, and to whom, in the same transaction."""
+        payment's own account keeps what it may still have refunded, and to whom, in the same transaction, with what
+        ``joined`` posts beside it."""
         holder = payment_holder(payment.partner_id, payment.payment_id)
         taken = before = Parts()
 
         def postings(holdings: Holdings) -> list[Posting]:
             nonlocal taken, before
+            beside = joined.postings(holdings) if joined else []
             before = _wallet(holdings, member_id)
             if amount > before.total:
                 detail = f"The wallet holds {before.total} fen, the payment asks {amount}"
@@ -221,23 +248,27 @@ class Wallets:
             return [
                 *_moves(member_id, spent, "payment", source, "储值支付"),
                 Posting(holder, REFUNDABLE, amount, "payment", source, "可退金额", refundable),
+                *beside,
             ]
 
         def result(answer: Answer) -> dict[str, Any]:
             return payment.answer(member_id, taken, _after(answer, member_id, before))
 
         def announce(answer: Answer) -> list[Event]:
-            return [new_event("wallet.paid", f"member/{member_id}", payment.payload(member_id, taken))]
+            paid = new_event("wallet.paid", f"member/{member_id}", payment.payload(member_id, taken))
+            return [paid, *(joined.events(answer) if joined else [])]
 
-        answer = self._post(postings, [member_id, holder], claim, {member_id: "active"}, result, announce)
+        holders = [member_id, holder, *_joined_holders(joined)]
+        answer = self._post(postings, holders, claim, {member_id: "active"}, result, announce, joined)
         return {**answer.result, "duplicate": answer.duplicate}
 
     def refund(
-        self, partner_id: str, refund_id: str, payment_id: str, amount: int, occurred_at: datetime, claim: Claim
-    ) -> dict[str, Any]:
+        self, partner_id: str, refund_id: str, payment_id: str, amount: int, occurred_at: datetime, claim: Claim,
+        joined: Joined | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
         """Give ``amount`` of a wallet payment back to the wallet it was paid from, once per claim: principal and
-        bonus in the proportion the payment has left of each. More than it has left is 422, an unknown payment
-        404. The member must still be a member (frozen is fine: it is their money)."""
+        bonus in the proportion the payment has left of each, with what ``joined`` posts beside it. More than it has
+        left is 422, an unknown payment 404. The member must still be a member (frozen is fine: it is their money)."""
         holder = payment_holder(partner_id, payment_id)
         paid: Refundable = self.ledger.holdings(holder).state(holder, REFUNDABLE)  # whose wallet it goes back to
         if not paid.member_id:
@@ -250,6 +281,7 @@ class Wallets:
 
         def postings(holdings: Holdings) -> list[Posting]:
             nonlocal back, before
+            beside = joined.postings(holdings) if joined else []
             payment: Refundable = holdings.state(holder, REFUNDABLE)
             before = _wallet(holdings, member_id)
             if occurred_at < datetime.fromisoformat(payment.paid_at) - CLOCK_SKEW:
@@ -264,6 +296,7 @@ class Wallets:
             return [
                 Posting(holder, REFUNDABLE, -amount, "refund", source, "退款", given),
                 *_moves(member_id, back, "refund", source, "储值退款"),
+                *beside,
             ]
 
         def result(answer: Answer) -> dict[str, Any]:
@@ -285,9 +318,11 @@ class Wallets:
                 "store_id": paid.store_id,
                 **back.to_json(),
             }
-            return [new_event("wallet.refunded", f"member/{member_id}", payload)]
+            refunded = new_event("wallet.refunded", f"member/{member_id}", payload)
+            return [refunded, *(joined.events(answer) if joined else [])]
 
-        answer = self._post(postings, [holder, member_id], claim, {member_id: "present"}, result, announce)
+        holders = [holder, member_id, *_joined_holders(joined)]
+        answer = self._post(postings, holders, claim, {member_id: "present"}, result, announce, joined)
         return {**answer.result, "duplicate": answer.duplicate}
 
     def cash_refund(
@@ -372,13 +407,15 @@ class Wallets:
         require: Mapping[str, Requirement],
         result: Result,
         announce: Announce,
+        joined: Joined | None = None,
     ) -> Answer:
         """``Ledger.post``, with a book's refusal as a domain error (the plans check first; this covers a book
         refusing what a plan let through)."""
         try:
             return self.ledger.post(
-                postings, holders=holders, claim=claim, require=require, result=result, announce=announce
-            )
+                postings, holders=holders, claim=claim, require=require, result=result, announce=announce,
+                attach=joined.attach if joined else None,
+            )  # fmt: skip
         except Insufficient as refused:
             if refused.book == REFUNDABLE:
                 raise RefundExceedsPayment("The payment has less left to refund than that") from None

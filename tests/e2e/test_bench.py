@@ -51,6 +51,22 @@ def test_coupons_one_transaction_per_write_path_and_expiry_reads_each_coupon_due
     assert expiry["items_read_per_coupon_due"] <= 1.2  # the index holds each coupon's account
 
 
+def test_mall_one_transaction_per_write_path_and_the_release_job_reads_the_orders_due():
+    figures = bench("mall")
+    writes = ("exchange", "exchange_points_and_cash", "exchange_picked_up_in_store", "wallet_payment",
+              "partner_payment", "shipment", "cancellation", "cancellation_with_wallet_refund",
+              "pickup_verification")  # fmt: skip
+    for write in writes:
+        figure = figures[f"requests_per_{write}"]
+        assert one_transaction(figure, 4), write
+        assert figure["transactions"] == 1, write
+    release = figures["release_job"]
+    assert release["orders_due_and_released"] >= 20
+    assert release["batch_reads_per_order_due"] == 1  # one read of its accounts per order due
+    assert release["read_requests_per_order_due"] <= 1.5  # and the run's own few reads (a query a shard ...)
+    assert release["items_read_per_order_due"] <= 4.2  # its index item, then member, reward and order
+
+
 def test_wallet_one_read_and_one_transaction_per_write():
     figures = bench("wallet")
     for write in ("requests_per_top_up", "requests_per_wallet_payment", "requests_per_cash_refund"):

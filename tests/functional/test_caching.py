@@ -54,4 +54,13 @@ def test_the_routes_that_answer_with_personal_data_or_secrets_are_exactly_these(
         ("POST", "/v1/partners"), ("POST", "/v1/partners/{partner_id}/secrets"), ("POST", "/v1/members/search"),
         ("POST", "/v1/me/feedback"), ("GET", "/v1/me/feedback"), ("GET", "/v1/feedback"),
         ("PATCH", "/v1/feedback/{feedback_id}"),
+        # points-mall orders: a shipping address (whole to the member, masked to others) and the pickup code
+        ("POST", "/v1/me/mall/orders"), ("GET", "/v1/me/mall/orders"), ("GET", "/v1/me/mall/orders/{order_id}"),
+        ("POST", "/v1/me/mall/orders/{order_id}/wallet-payment"),
+        ("POST", "/v1/me/mall/orders/{order_id}/cancellation"), ("POST", "/v1/me/mall/orders/{order_id}/completion"),
+        ("GET", "/v1/members/{member_id}/mall/orders"),
+        ("GET", "/v1/mall/orders"), ("GET", "/v1/mall/orders/{order_id}"), ("POST", "/v1/mall/pickups"),
+        ("POST", "/v1/mall/orders/{order_id}/shipment"), ("POST", "/v1/mall/orders/{order_id}/completion"),
+        ("POST", "/v1/mall/orders/{order_id}/cancellation"), ("POST", "/v1/mall/orders/{order_id}/refund"),
+        ("POST", "/v1/webhooks/mall/payments"),
     }  # fmt: skip

@@ -1,0 +1,262 @@
+"""Points-mall rewards as the API asks: put on sale, read, listed, edited (terms, pictures, stock), browsed by members.
+
+A reward's terms and stock are its ledger account (``mall-reward:<id>``, ``rules.StockBook``); its pictures and
+description are its record, versioned for If-Match. Every write moves both in one transaction (``Mall.open_reward``,
+``Mall.change_reward``); a read takes the record and the account, a list one query and one batch read a page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from chalicelib.identity.access import Caller
+from chalicelib.ledger.engine import Holdings
+from chalicelib.ledger.model import Account
+from chalicelib.ledger.registry import ledger
+from chalicelib.mall.records import REWARDS_SCOPE, MallRewardRecord
+from chalicelib.mall.rules import (
+    BOOKS,
+    LIMIT,
+    STOCK,
+    Quota,
+    Refusal,
+    Stock,
+    Terms,
+    affordable,
+    limit_holder,
+    period_key,
+    reward_holder,
+)
+from chalicelib.mall.service import mall
+from chalicelib.points import service as points
+from chalicelib.shared import clock
+from chalicelib.shared.db import one_page
+from chalicelib.shared.errors import NotFound, PreconditionFailed, ValidationFailed
+from chalicelib.shared.http import IfMatch
+from chalicelib.shared.idempotency import IdempotencyKey
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.tiers import service as tiers
+
+READ_BATCH = 100  # accounts per BatchGetItem
+
+
+def _require_template(template_id: str) -> None:
+    """A coupon reward names a coupon template that exists (whether it still issues is the coupons domain's to say at
+    each exchange: a coupon it refuses cancels that order)."""
+    from chalicelib.coupons.service import get_template
+
+    try:
+        get_template(template_id)
+    except NotFound:
+        problem = {"field": "template_id", "in": "body", "message": f"no coupon template {template_id!r}"}
+        raise ValidationFailed([problem], f"No coupon template {template_id!r}") from None
+
+
+# --- the use cases ----------------------------------------------------------------------------------
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return clock.iso(instant) if instant else None
+
+
+def _reward_view(record: MallRewardRecord, stock: Stock, version: int | None = None) -> dict[str, Any]:
+    terms = stock.terms
+    assert terms is not None
+    return {
+        "reward_id": record.reward_id,
+        **{name: value for name, value in terms.to_json().items() if name != "selling"},
+        "stock": stock.units,
+        "stocked": stock.stocked,
+        "sold": stock.sold,
+        "status": "on_sale" if terms.selling else "stopped",
+        "on_sale_now": terms.refusal(clock.iso(clock.now()), "") in (None, Refusal.TIER),
+        "images": json.loads(record.images or "[]"),
+        "description": record.description,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "version": version if version is not None else int(record.version or 0),
+    }
+
+
+def create_reward(caller: Caller, body: Any, key: IdempotencyKey | None) -> dict[str, Any]:
+    """Put a reward in the mall (marketing, admins), its first stock on its account; once per Idempotency-Key."""
+    if body.template_id is not None:
+        _require_template(body.template_id)
+    reward_id, now = new_id("rw_"), clock.iso(clock.now())
+    terms = Terms(
+        name=body.name,
+        kind=body.kind,
+        points=body.points,
+        cash_fen=body.cash_fen,
+        per_member_limit=body.per_member_limit,
+        limit_period=body.limit_period,
+        tiers=tuple(body.tiers),
+        on_sale_from=_iso(body.on_sale_from),
+        on_sale_until=_iso(body.on_sale_until),
+        fulfilment=body.fulfilment,
+        template_id=body.template_id,
+    )
+    record = MallRewardRecord(
+        REWARDS_SCOPE,
+        reward_id,
+        images=json.dumps(body.images),
+        description=body.description,
+        created_at=now,
+        created_by=caller.scope,
+        updated_at=now,
+    )
+    put = [lambda tx: tx.put(record, condition=MallRewardRecord.reward_id.does_not_exist())]
+    repeat = mall().open_reward(reward_id, terms, body.stock, claim=points.idempotency_claim(key), attach=put)
+    if repeat:
+        return get_reward(_replayed_reward(key))
+    return _reward_view(record, Stock(body.stock, body.stock, 0, terms), version=1)
+
+
+def _replayed_reward(key: IdempotencyKey | None) -> str:
+    claim = points.idempotency_claim(key)
+    assert claim is not None
+    stored = ledger().store.read_claim(claim.key)
+    assert stored is not None
+    return str(stored.result["reward_id"])
+
+
+def get_reward(reward_id: str) -> dict[str, Any]:
+    record = MallRewardRecord.find(REWARDS_SCOPE, reward_id)
+    stock: Stock = ledger().holdings(reward_holder(reward_id)).state(reward_holder(reward_id), STOCK)
+    if record is None or stock.terms is None:
+        raise NotFound(f"No reward {reward_id!r}")
+    return _reward_view(record, stock)
+
+
+def _stocks(reward_ids: Sequence[str], also: Sequence[str] = ()) -> Holdings:
+    """The accounts of these rewards (and ``also``), read a hundred at a time."""
+    engine = ledger()
+    holders = [*(reward_holder(reward_id) for reward_id in reward_ids), *also]
+    accounts: dict[str, Account] = {}
+    for start in range(0, len(holders), READ_BATCH):
+        accounts |= engine.store.read_many(holders[start : start + READ_BATCH])
+    return Holdings(engine.books, accounts)
+
+
+def list_rewards(limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Rewards newest first, with their stock: one query and one batch read a page."""
+    scope = "mall-rewards"
+    results = MallRewardRecord.query(
+        REWARDS_SCOPE, scan_index_forward=False, page_size=limit, last_evaluated_key=decode_cursor(scope, cursor)
+    )
+    records, last = one_page(MallRewardRecord, results)
+    holdings = _stocks([record.reward_id for record in records])
+    views = []
+    for record in records:
+        stock: Stock = holdings.state(reward_holder(record.reward_id), STOCK)
+        if stock.terms is not None:
+            views.append(_reward_view(record, stock))
+    return views, encode_cursor(scope, last)
+
+
+TERM_FIELDS = (
+    "name",
+    "points",
+    "cash_fen",
+    "per_member_limit",
+    "limit_period",
+    "tiers",
+    "on_sale_from",
+    "on_sale_until",
+)
+
+
+def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any], if_match: IfMatch) -> dict[str, Any]:
+    """Apply a merge patch under ``If-Match``: terms and stock on the reward's account, pictures and description on
+    its record, in one transaction (a version seen by two edits is 412 for the second, so a retried ``add_stock``
+    adds nothing twice)."""
+    record = MallRewardRecord.find(REWARDS_SCOPE, reward_id)
+    if record is None:
+        raise NotFound(f"No reward {reward_id!r}")
+    if_match.require(int(record.version or 0), "reward")
+    if not changes:
+        return get_reward(reward_id)
+    terms_changed = {name: changes[name] for name in TERM_FIELDS if name in changes}
+
+    def change(terms: Terms) -> Terms:
+        edited: dict[str, Any] = {
+            name: _iso(value) if name.startswith("on_sale_") else value for name, value in terms_changed.items()
+        }
+        if "tiers" in edited:
+            edited["tiers"] = tuple(edited["tiers"])
+        if "status" in changes:
+            edited["selling"] = changes["status"] == "on_sale"
+        after = replace(terms, **edited)
+        if after.on_sale_from and after.on_sale_until and after.on_sale_until <= after.on_sale_from:
+            problem = {"field": "on_sale_until", "in": "body", "message": "after on_sale_from"}
+            raise ValidationFailed([problem], "The sale would end before it begins")
+        if after.per_member_limit is None and "limit_period" in changes:
+            problem = {"field": "limit_period", "in": "body", "message": "only with per_member_limit"}
+            raise ValidationFailed([problem], "A limit period needs a per-member limit")
+        return after
+
+    if "images" in changes:
+        record.images = json.dumps(changes["images"])
+    if "description" in changes:
+        record.description = changes["description"]
+    record.updated_at = clock.iso(clock.now())
+    put = [lambda tx: tx.put(record, on_fail=PreconditionFailed("The reward changed while it was being edited"))]
+    stock = mall().change_reward(
+        reward_id, change, int(changes.get("add_stock") or 0), attach=put, announce={"changed": sorted(changes)}
+    )
+    return _reward_view(record, stock)  # pynamodb moved the record's version on when the transaction committed
+
+
+def browse(
+    member_id: str,
+    affordable_only: bool,
+    tier_of: Callable[[Holdings, str], str] = tiers.tier_in,
+) -> dict[str, Any]:
+    """The mall as a member sees it: the rewards on sale now to their tier, newest first, each saying whether their
+    available points pay a unit and how many units their limit still allows this period; with ``affordable_only``,
+    only those their points pay. One query, and one batch read for the rewards and the member (a second for the
+    limits of rewards that have one)."""
+    records = list(MallRewardRecord.query(REWARDS_SCOPE, scan_index_forward=False))
+    holdings = _stocks([record.reward_id for record in records], also=[member_id])
+    today, now = clock.business_today(), clock.iso(clock.now())
+    tier = tier_of(holdings, member_id)
+    available = points.available_in(holdings, member_id, today)
+    shown: list[tuple[MallRewardRecord, Terms, Stock]] = []
+    for record in records:
+        stock: Stock = holdings.state(reward_holder(record.reward_id), STOCK)
+        terms = stock.terms
+        if terms is None or terms.refusal(now, tier) is not None:
+            continue
+        if affordable_only and not affordable(terms.points, available):
+            continue
+        shown.append((record, terms, stock))
+    limited = [limit_holder(record.reward_id, member_id) for record, terms, _ in shown if terms.per_member_limit]
+    quotas = ledger().store.read_many(limited) if limited else {}
+    items = []
+    for record, terms, stock in shown:
+        raw = quotas[limit_holder(record.reward_id, member_id)].books.get(LIMIT) if terms.per_member_limit else None
+        quota: Quota = BOOKS[LIMIT].load(raw)
+        items.append(
+            {
+                "reward_id": record.reward_id,
+                "name": terms.name,
+                "kind": terms.kind,
+                "points": terms.points,
+                "cash_fen": terms.cash_fen,
+                "images": json.loads(record.images or "[]"),
+                "description": record.description,
+                "fulfilment": terms.fulfilment,
+                "on_sale_until": terms.on_sale_until,
+                "in_stock": stock.units > 0,
+                "affordable": affordable(terms.points, available),
+                "per_member_limit": terms.per_member_limit,
+                "limit_period": terms.limit_period,
+                "remaining_for_member": quota.remaining(terms.per_member_limit, period_key(terms.limit_period, today)),
+            }
+        )
+    return {"items": items, "available_points": available}
