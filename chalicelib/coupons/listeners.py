@@ -2,7 +2,9 @@
 a registration gift (注册送券), the tier programme's exclusive coupons on an upgrade (升级礼), a top-up gift
 (充值送券). A gift is issued exactly once by its source (the member, the tier change, the payment), so a
 redelivered event issues nothing twice; a gift that cannot be issued (out of stock, the member frozen) is
-skipped and logged, never retried for ever."""
+skipped and logged, never retried for ever. The gift consumers share their deliveries' markers in one transaction
+(``batched``): a gift is a post of its own, idempotent by its source, so handling an event again gives nothing
+twice."""
 
 from __future__ import annotations
 
@@ -43,14 +45,14 @@ def _give(template_ids: list[str], member_id: str, kind: str, source_id: str) ->
                                                          "gift": kind, "reason": type(refused).__name__})  # fmt: skip
 
 
-@consumer("coupon-registration-gift", queue="coupons", types=["member.registered"])
+@consumer("coupon-registration-gift", queue="coupons", types=["member.registered"], batched=True)
 def registration_gift(tx: Transaction, event: Event) -> None:
     """Templates marked as a registration gift, once per member."""
     member_id = str(event.payload["member_id"])
     _give(service.gift_templates("registration"), member_id, "registration", member_id)
 
 
-@consumer("coupon-upgrade-gift", queue="coupons", types=["tier.changed"])
+@consumer("coupon-upgrade-gift", queue="coupons", types=["tier.changed"], batched=True)
 def upgrade_gift(tx: Transaction, event: Event) -> None:
     """The new tier's exclusive coupons (the programme's `exclusive_coupons`, naming templates), once per change
     upward."""
@@ -59,7 +61,7 @@ def upgrade_gift(tx: Transaction, event: Event) -> None:
     _give(template_ids, str(payload["member_id"]), "tier-upgrade", str(payload["change_id"]))
 
 
-@consumer("coupon-top-up-gift", queue="coupons", types=["wallet.topped-up"])
+@consumer("coupon-top-up-gift", queue="coupons", types=["wallet.topped-up"], batched=True)
 def top_up_gift(tx: Transaction, event: Event) -> None:
     """Templates marked as a top-up gift whose least top-up the principal reaches, once per payment."""
     payload = event.payload

@@ -49,6 +49,7 @@ from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
 from chalicelib.members.model import Status as MemberStatus
 from chalicelib.shared import clock
+from chalicelib.shared.cache import Cached
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, DomainError, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.shared.events import Event, new_event
@@ -321,6 +322,7 @@ def create_template(data: Mapping[str, Any], actor: str, language: str) -> dict[
         tx = Transaction()
         attach(Answer({}))[0](tx)
         tx.commit()
+    GIFTS.forget()
     saved = get_template(template_id)
     return template_json(saved, language, stock)
 
@@ -398,6 +400,7 @@ def change_template(template_id: str, changes: Mapping[str, Any], if_match: IfMa
         if e.cause_response_code == "ConditionalCheckFailedException":
             raise PreconditionFailed("The template changed meanwhile") from None
         raise
+    GIFTS.forget()
     template = _template(record)
     return template_json(template, language, stock_left(template))
 
@@ -1071,11 +1074,19 @@ def voided_template_ids() -> list[str]:
 # --- gifts and the liability ---------------------------------------------------------------------------------------
 
 
-def gift_templates(on: str, top_up_fen: int = 0) -> list[str]:
-    """Issuing templates the platform gives on ``on`` (registration, top_up: when ``top_up_fen`` reaches its least)."""
-    condition = (CouponTemplateRecord.gift_on == on) & (CouponTemplateRecord.status == "issuing")
+def _gifts() -> list[tuple[str, str, int]]:
+    condition = CouponTemplateRecord.gift_on.exists() & (CouponTemplateRecord.status == "issuing")
     found = CouponTemplateRecord.query(TEMPLATES_SCOPE, filter_condition=condition)
-    return [record.template_id for record in found if top_up_fen >= int(record.gift_min_fen or 0)]
+    return [(record.template_id, str(record.gift_on), int(record.gift_min_fen or 0)) for record in found]
+
+
+GIFTS = Cached(_gifts, seconds=30)  # a registration or top-up event costs no read for the gifts
+
+
+def gift_templates(on: str, top_up_fen: int = 0) -> list[str]:
+    """Issuing templates the platform gives on ``on`` (registration, top_up: when ``top_up_fen`` reaches its least),
+    as known within the last 30 seconds (a template made a gift just now applies from then)."""
+    return [template_id for template_id, gift_on, least in GIFTS.get() if gift_on == on and top_up_fen >= least]
 
 
 def upgrade_gifts(tier: str, previous: str | None) -> list[str]:
