@@ -1,6 +1,6 @@
 /** Mall words the member's mall screens share: a reward's price, how it comes, and what stops an exchange. */
 import { i18n } from '@/i18n'
-import { yuan } from '@/format'
+import { number, yuan } from '@/format'
 
 const t = (key, values) => i18n.global.t(key, values)
 
@@ -17,7 +17,7 @@ export const deliveryOf = (reward) => (reward.kind === 'goods' ? reward.fulfilme
 export function blockedText(reward, available) {
   if (!reward.in_stock) return t('mall.soldOut')
   if (reward.remaining_for_member === 0) return t('mall.limitReached')
-  if (!reward.affordable) return t('mall.short', { n: Math.max(1, reward.points - available) })
+  if (!reward.affordable) return t('mall.short', { n: number(Math.max(1, reward.points - available)) })
   return ''
 }
 
