@@ -113,7 +113,7 @@ def figures() -> dict[str, object]:
         # bulk codes: a batch run inline (on AWS its chunks fan out to workers, 10 chunks a message)
         from chalicelib.coupons import batches, service
 
-        bulk = scaled(10_000, least=250)
+        bulk = scaled(2_500, least=100)
         big = service.create_template({"name": "印刷券", "kind": "amount_off", "amount_off_fen": 500, "stock": bulk,
                                        "validity": {"days_after_issue": 30},
                                        "code": {"length": 12, "charset": "ABCDEFGHJKLMNPQRSTUVWXYZ23456789",

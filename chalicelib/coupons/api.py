@@ -60,6 +60,8 @@ TILL_ERRORS = (NotFound, Forbidden, ValidationFailed)
     response=CouponTemplate,
     status=201,
     etag=True,
+    idempotency="optional",
+    errors=(IdempotencyKeyReused,),
 )
 def create_template(ctx: RequestContext) -> Reply:
     """A coupon template (券模板): what its coupons take off (amount off, percent off with a cap, 满减 threshold,
@@ -67,9 +69,10 @@ def create_template(ctx: RequestContext) -> Reply:
     the week and hours), where and on what (stores, categories, brands, SKUs, tiers), the minimum spend, whether
     they stack, the stock (absent: unlimited; spread over shards so a flash sale's claims do not all write one
     item), the limit per member, whether members may claim it, and how its codes look. Its terms never change
-    once created: issued coupons keep them."""
+    once created: issued coupons keep them. With an `Idempotency-Key`, a repeat answers the first template."""
     body = ctx.body.model_dump(mode="json", by_alias=True)
-    answer = CouponTemplate.model_validate(service.create_template(body, ctx.caller.scope, ctx.language))
+    created = service.create_template(body, ctx.caller.scope, ctx.language, ctx.idempotency)
+    answer = CouponTemplate.model_validate(created)
     return Reply(answer, status=201, headers={"ETag": etag(answer.version)})
 
 

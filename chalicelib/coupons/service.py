@@ -48,9 +48,9 @@ from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
 from chalicelib.members.model import Status as MemberStatus
+from chalicelib.points.service import idempotency_claim
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
-from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, DomainError, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.http import IfMatch
@@ -282,9 +282,11 @@ def template_json(template: Template, language: str, left: int | None = None) ->
     }
 
 
-def create_template(data: Mapping[str, Any], actor: str, language: str) -> dict[str, Any]:
+def create_template(
+    data: Mapping[str, Any], actor: str, language: str, key: IdempotencyKey | None = None
+) -> dict[str, Any]:
     """A new template; its stock, when it has one, is posted to its shards in the same transaction (the stock's
-    first entries explain it)."""
+    first entries explain it). Once per ``key`` when given: a repeat answers the first template."""
     template_id = new_id("ct_")
     terms = {name: data[name] for name in TERM_FIELDS if name in data}
     stock = data.get("stock")
@@ -316,15 +318,11 @@ def create_template(data: Mapping[str, Any], actor: str, language: str) -> dict[
     def attach(answer: Answer) -> list[Any]:
         return [lambda tx: tx.put(record, condition=CouponTemplateRecord.template_id.does_not_exist())]
 
-    if postings:
-        ledger().post(postings, attach=attach)
-    else:
-        tx = Transaction()
-        attach(Answer({}))[0](tx)
-        tx.commit()
+    answer = ledger().post(postings, claim=idempotency_claim(key), attach=attach,
+                           result=lambda answer: {"template_id": template_id})  # fmt: skip
     GIFTS.forget()
-    saved = get_template(template_id)
-    return template_json(saved, language, stock)
+    saved = get_template(str(answer.result["template_id"]))  # a repeat of the same key: the first template
+    return template_json(saved, language, stock_left(saved))
 
 
 def list_templates(

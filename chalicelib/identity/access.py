@@ -172,6 +172,32 @@ class StaffOrSelf:
 
 
 @dataclass(frozen=True)
+class StaffOrMember:
+    """Staff holding ``permission``, or a member about their own resource (the service answers another's as
+    absent, 404): a route the back office and the member pages share (a mall order's cancellation)."""
+
+    permission: Permission
+    serves: bool = False
+
+    @property
+    def description(self) -> str:
+        return f"{Staff(self.permission, self.serves).description}, or the member whose it is"
+
+    @property
+    def reach(self) -> str:
+        return Staff(self.permission, self.serves).reach
+
+    def authorize(self, request: Request) -> Caller:
+        claims = verify_access_token(bearer_token(request))
+        if claims.kind == "member":
+            return _live_member(claims, request)
+        return Staff(self.permission, self.serves).authorize(request)
+
+    def security(self) -> list[dict[str, Any]]:
+        return [{"bearer": []}]
+
+
+@dataclass(frozen=True)
 class PartnerSigned:
     @property
     def description(self) -> str:

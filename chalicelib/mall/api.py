@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
+from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrMember, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.mall import orders, rewards, service
 from chalicelib.mall.schemas import (
@@ -419,14 +419,15 @@ def complete_order(ctx: RequestContext, order_id: str) -> Reply:
     "POST",
     summary="Cancel an order not yet fulfilled",
     tag="mall",
-    access=FULFIL,
-    body=MallReason,
+    access=StaffOrMember(Permission.MALL_FULFIL),
+    body=MallCancellation,
     response=MallOrder,
     errors=MOVE_ERRORS,
 )
 def cancel_order(ctx: RequestContext, order_id: str) -> Reply:
-    """Cancel an order awaiting payment, shipment or pickup, with a reason the member reads: the points go back to the
-    lots they came from, the stock and the limit's count back, exactly once (a cancelled order again answers as it
+    """Cancel an order awaiting payment, shipment or pickup (staff with `mall:fulfil`, or the member their own order
+    as `POST /v1/me/mall/orders/{order_id}/cancellation` does), with a reason the member reads: the points go back to
+    the lots they came from, the stock and the limit's count back, exactly once (a cancelled order again answers as it
     is). A cash part paid from the wallet goes back to the wallet in the same transaction; one paid through a payment
     partner is answered as `cash_refund_due_fen` (`cash_refund_to: partner`) for the partner to refund.
 

@@ -64,6 +64,18 @@ def test_a_template_states_its_rules_in_words_and_its_stock_is_spread_over_shard
     assert max(shards) - min(shards) <= 1  # 1000 over 16 shards, evenly
 
 
+def test_creating_a_template_with_an_idempotency_key_makes_it_once(api):
+    headers = {"idempotency-key": "create-template-1"}
+    first = api.post("/v1/coupons/templates", {**TEMPLATE, "stock": 10}, headers=headers)
+    again = api.post("/v1/coupons/templates", {**TEMPLATE, "stock": 10}, headers=headers)
+    assert (first.status, again.status) == (201, 201)
+    assert again.body["template_id"] == first.body["template_id"]
+    assert again.body["stock_left"] == 10  # the stock was posted once
+    assert len(api.get("/v1/coupons/templates").body["items"]) == 1
+    other = api.post("/v1/coupons/templates", {**TEMPLATE, "stock": 11}, headers=headers)
+    assert other.body["type"].endswith("/idempotency-key-reused")
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [

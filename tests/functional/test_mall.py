@@ -298,6 +298,15 @@ class TestShipping:
         refused(api.as_(other).post(path), 404, "not-found")  # another member's order does not exist for them
         assert_reconciled(member_id, order_holder(order["order_id"]))
 
+    def test_the_contract_route_cancels_for_the_member_their_own_order_and_no_one_elses(self, api, member):
+        _, client = member
+        order = placed(client, reward(api)["reward_id"], address=ADDRESS)
+        path = f"/v1/mall/orders/{order['order_id']}/cancellation"  # the route: staff, or the member
+        _, other = member_token("13900000002")
+        refused(api.as_(other).post(path, {"reason": "x"}), 404, "not-found")
+        assert ok(client.post(path, {"reason": "不想要了"}))["status"] == "cancelled"
+        assert (available(client), stock_of(api, order["reward_id"])) == (1_000, 5)
+
 
 class TestPickup:
     def test_a_cashier_verifies_the_members_pickup_code_once_at_the_chosen_store(self, api, member):
