@@ -1,8 +1,8 @@
-"""The back office's points mall as marketing, fulfilment staff and a cashier use it: marketing puts the demo 9折
-coupon on sale for points, the demo member exchanges it on their phone and holds the coupon, marketing restocks,
-edits and stops it; staff ship an order, mark it received and refund it after sale, and cancel another with a reason
-(the points back each time); a cashier verifies at the counter the pickup code a member shows on their phone, the
-member sees the order completed, and a code used before or for another store is said plainly."""
+"""The back office's points mall as marketing, fulfilment staff and a cashier use it: marketing puts a coupon on sale
+for points, the demo member exchanges it on their phone and holds the coupon, marketing restocks, edits and stops it;
+staff ship an order, mark it received and refund it after sale, and cancel another with a reason (the points back
+each time); a cashier verifies at the counter the pickup code a member shows on their phone, the member sees the
+order completed, and a code used before or for another store is said plainly."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import secrets
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Screens, Site
+from tests.browser.test_console_coupons import template
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.browser.test_member_mall import exchange_as, reward, shopper
 from tests.browser.test_member_pages import me_api, open_as
@@ -25,19 +26,21 @@ ADDRESS = {"name": "李雷", "phone": "13912340000", "address": "北京市朝阳
 def test_marketing_puts_a_coupon_on_sale_the_demo_member_exchanges_it_and_marketing_restocks_edits_and_stops_it(
     site: Site, console: Screens, mobile: Screens
 ) -> None:
+    tag = secrets.token_hex(2)
+    coupon = template(site, f"商城专享满100减20·{tag}")  # its own, so the demo member's other coupons stay as they are
     page = log_in(console, site, "marketing")
     page.locator("[data-menu=mall]").click()  # the marketing group's entry
     expect(page).to_have_title(TITLE)
     page.locator("[data-test=rewards]").wait_for()
     console.shot("rewards")
 
-    name = f"9折券换购·{secrets.token_hex(2)}"
+    name = f"满减券换购·{tag}"
     page.locator("[data-test=reward-create]").click()
     dialog = page.get_by_role("dialog", name="新建积分商品")
     dialog.get_by_label("商品名称").fill(name)
     dialog.locator("[data-test=reward-kind-choice]").get_by_text("优惠券").click()
     dialog.get_by_label("优惠券模板").click()
-    page.locator(".el-select-dropdown__item:visible", has_text="会员专享9折").click()
+    page.locator(".el-select-dropdown__item:visible", has_text=coupon["name"]).click()
     dialog.get_by_label("所需积分（每件）").fill("10")
     dialog.get_by_label("库存（件）").fill("20")
     dialog.get_by_label("每人限兑（件）").fill("1")
@@ -53,9 +56,7 @@ def test_marketing_puts_a_coupon_on_sale_the_demo_member_exchanges_it_and_market
     expect(row.locator("[data-test=reward-stock]")).to_have_text("20 / 20")
     listed = site.api("GET", "/v1/mall/rewards?limit=100")["items"]
     (made,) = [item for item in listed if item["name"] == name]
-    templates = site.api("GET", "/v1/coupons/templates?status=issuing&limit=100")["items"]
-    (template,) = [item for item in templates if item["name"] == "会员专享9折"]
-    assert (made["kind"], made["template_id"]) == ("coupon", template["template_id"])
+    assert (made["kind"], made["template_id"]) == ("coupon", coupon["template_id"])
     assert (made["points"], made["cash_fen"]) == (10, 0)
     assert (made["stock"], made["per_member_limit"], made["limit_period"], made["tiers"]) == (20, 1, "month", [])
     expect(row.locator("[data-test=reward-price]")).to_have_text("10 积分")
