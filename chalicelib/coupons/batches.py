@@ -22,6 +22,7 @@ from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.members import service as members
+from chalicelib.members.model import InvalidPhone, normalise_phone
 from chalicelib.shared import clock, uploads
 from chalicelib.shared.csvfiles import ImportUsageError, checked_header, decoded
 from chalicelib.shared.errors import Conflict, NotFound, ValidationFailed
@@ -239,6 +240,12 @@ def _members_chunk(record: CouponBatchRecord, chunk: int) -> Counter[str]:
     stored = CouponBatchRowsRecord.find(record.batch_id, chunk)
     tallies: Counter[str] = Counter()
     for line, column, value in json.loads(stored.rows) if stored else []:
+        if column == "phone":
+            try:
+                value = normalise_phone(value)
+            except InvalidPhone:
+                tallies["invalid-phone"] += 1
+                continue
         member_id = value if column == "member_id" else members.holder(phone=value)
         if not member_id or members.status_of(str(member_id)) is None:
             tallies["unknown-member"] += 1

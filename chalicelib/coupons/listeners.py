@@ -1,20 +1,23 @@
 """The coupon consumers: the liability's figures, kept from every coupon event, and the platform's own gifts —
 a registration gift (注册送券), the tier programme's exclusive coupons on an upgrade (升级礼), a top-up gift
-(充值送券). A gift is issued exactly once by its source (the member, the tier change, the payment), so a
-redelivered event issues nothing twice; a gift that cannot be issued (out of stock, the member frozen) is
-skipped and logged, never retried for ever. The gift consumers share their deliveries' markers in one transaction
-(``batched``): a gift is a post of its own, idempotent by its source, so handling an event again gives nothing
-twice."""
+(充值送券), a birthday gift (生日礼, once a year). A gift is issued exactly once by its source (the member, the tier
+change, the payment, the member and year), so a redelivered event issues nothing twice; a gift that cannot be issued
+(out of stock, the member frozen) is skipped and logged, never retried for ever. The gift consumers share their
+deliveries' markers in one transaction (``batched``): a gift is a post of its own, idempotent by its source, so
+handling an event again gives nothing twice."""
 
 from __future__ import annotations
 
 import zlib
+from datetime import datetime
 
 from chalicelib.coupons import service
 from chalicelib.coupons.records import CouponFigureRecord
+from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
 from chalicelib.shared.logs import logger
+from chalicelib.shared.settings import get_settings
 
 FIGURE_SHARDS = 8
 FIGURE_OF_EVENT = {"coupon.issued": "issued", "coupon.redeemed": "redeemed", "coupon.expired": "expired",
@@ -68,3 +71,15 @@ def top_up_gift(tx: Transaction, event: Event) -> None:
     template_ids = service.gift_templates("top_up", int(payload.get("principal_fen") or 0))
     source = f"{payload.get('partner_id')}:{payload.get('payment_id')}"
     _give(template_ids, str(payload["member_id"]), "top-up", source)
+
+
+@consumer("coupon-birthday-gift", queue="coupons", types=["activity.recorded"], batched=True)
+def birthday_gift(tx: Transaction, event: Event) -> None:
+    """Templates marked as a birthday gift, once a member and year, on the birthday activity (which the activities
+    webhook accepts only in the month of the member's birthday on record)."""
+    payload = event.payload
+    if payload.get("kind") != "birthday":
+        return
+    year = clock.business_date(datetime.fromisoformat(event.occurred_at.replace("Z", "+00:00")), get_settings().tz).year
+    member_id = str(payload["member_id"])
+    _give(service.gift_templates("birthday"), member_id, "birthday", f"{member_id}:{year}")

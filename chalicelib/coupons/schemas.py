@@ -101,10 +101,12 @@ class CouponCodeFormat(Input):
 
 
 class CouponGift(Input):
-    """The platform issues the template itself: to every new member (注册送券), or on a wallet top-up of at least
-    `min_top_up_fen` (充值送券). Tier upgrade gifts are named by the tier programme's `exclusive_coupons`."""
+    """The platform issues the template itself: to every new member (注册送券), on a wallet top-up of at least
+    `min_top_up_fen` (充值送券), or once a year on the member's birthday activity (生日礼: the birthday a partner or
+    the member pages report in the birthday month). Tier upgrade gifts are named by the programme's
+    `exclusive_coupons`."""
 
-    on: Literal["registration", "top_up"] = Field(description="registration or top_up")
+    on: Literal["registration", "top_up", "birthday"] = Field(description="registration, top_up or birthday")
     min_top_up_fen: Fen = Field(default=0, description=f"top_up: the least principal topped up; {FEN}")
 
 

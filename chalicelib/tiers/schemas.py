@@ -58,7 +58,9 @@ class Benefits(Input):
     free_shipping: bool = Field(default=False, description="orders ship free (包邮)")
     priority_purchase: bool = Field(default=False, description="early access to launches and sales (优先购)")
     exclusive_coupons: list[Label] = Field(
-        default_factory=list, max_length=50, description="coupon names only this tier gets (专属券)"
+        default_factory=list,
+        max_length=50,
+        description="coupon templates (`ct_…`) only this tier gets (专属券): each is issued once to a member reaching it",
     )
     entitlements: list[Entitlement] = Field(
         default_factory=list, max_length=50, description="rights with a quota (权益), e.g. a private class a week"

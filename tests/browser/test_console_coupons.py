@@ -81,7 +81,7 @@ def test_a_template_is_created_issued_to_the_demo_member_and_shown_on_their_page
     page.get_by_role("button", name="中文").click()
     expect(row.locator("[data-test=template-rules]")).to_have_text(made["rules"])
 
-    row.get_by_role("button", name="发券").click()
+    row.get_by_role("button", name="发券", exact=True).click()
     dialog = page.get_by_role("dialog", name=f"发券：{name}")
     dialog.get_by_label("会员", exact=True).fill(DEMO_PHONE)
     dialog.locator("[data-test=issue-find]").click()
@@ -210,3 +210,35 @@ def test_a_cashier_redeems_a_coupon_at_the_counter_sees_it_used_and_reverses_it(
     expect(cards.locator("[data-test=usable-coupons] tr", has_text=name)).to_contain_text("−¥20.00")  # usable again
     lookup.locator("[data-test=lookup-history]").get_by_text("核销", exact=True).wait_for()  # every change kept
     console.shot("counter-reversed")
+
+
+def test_a_bulk_issue_makes_codes_to_download_and_issues_to_a_csv_of_members(
+    site: Site, console: Screens, tmp_path: Any
+) -> None:
+    made = template(site, f"印刷券·{secrets.token_hex(2)}", stock=100)
+    page = log_in(console, site)
+    page.locator("[data-menu=coupons]").click()
+    page.locator(f"[data-test=batch-{made['template_id']}]").click()
+    dialog = page.get_by_role("dialog", name=f"批量发券：{made['name']}")
+    dialog.get_by_label("数量").fill("30")
+    dialog.locator("[data-test=batch-start]").click()
+    expect(dialog.locator("[data-test=batch-tally-issued]")).to_have_text("30")
+    with page.expect_download() as download:
+        dialog.locator("[data-test=batch-download]").click()
+    codes = download.value.path().read_text().split()
+    assert (codes[0], len(set(codes[1:]))) == ("code", 30)
+    console.shot("codes-batch")
+    dialog.locator("[data-test=batch-start]").click()  # 完成
+
+    page.locator(f"[data-test=batch-{made['template_id']}]").click()
+    dialog = page.get_by_role("dialog", name=f"批量发券：{made['name']}")
+    dialog.locator("[data-test=batch-kind]").get_by_text("导入会员名单").click()
+    csv = tmp_path / "members.csv"
+    csv.write_text(f"phone\n{DEMO_PHONE}\n13999999999\n")
+    dialog.locator("[data-test=batch-file]").set_input_files(str(csv))
+    dialog.locator("[data-test=batch-start]").click()
+    expect(dialog.locator("[data-test=batch-tally-issued]")).to_have_text("1")
+    expect(dialog.locator("[data-test=batch-tally-unknown-member]")).to_have_text("1")
+    console.shot("members-batch")
+    owned = site.api("GET", f"/v1/members/{demo_member(site)['member_id']}/coupons?limit=200")["items"]
+    assert made["template_id"] in {coupon["template_id"] for coupon in owned}

@@ -318,12 +318,36 @@ def test_the_liability_counts_what_is_usable_at_face_value(api, aws, member):
     }
 
 
-def test_the_platform_gives_registration_and_upgrade_gifts_once(api, aws, partner):
+def test_the_platform_gives_registration_gifts_once(api, aws, partner):
     gift = template(api, gift={"on": "registration"})
     member_id, _ = member_token("13900000009")
     deliver(aws, "coupons", times=2)  # a redelivery issues nothing twice
     coupons = api.get(f"/v1/members/{member_id}/coupons").body["items"]
     assert [(c["template_id"], c["source_kind"]) for c in coupons] == [(gift["template_id"], "registration")]
+
+
+def test_a_birthday_gift_comes_once_a_year_and_a_top_up_gift_with_each_top_up_large_enough(api, aws, partner):
+    birthday = template(api, name="生日礼", gift={"on": "birthday"})["template_id"]
+    top_up = template(api, name="充值礼", gift={"on": "top_up", "min_top_up_fen": 50_000})["template_id"]
+    today = clock.business_today()
+    born = today.replace(year=1990, day=min(today.day, 28)).isoformat()  # a birthday in this month, any year
+    profile = {"name": "寿星", "phone": "13900000019", "home_store_id": "SH-001", "birthday": born}
+    member_id = api.post("/v1/members", profile).body["member_id"]
+    for n in range(2):  # two birthday reports in the month (a partner's, then the member pages'): one gift
+        body = {"event_id": f"bd-{n}", "kind": "birthday", "member": {"member_id": member_id},
+                "occurred_at": clock.now().isoformat()}  # fmt: skip
+        raw = json.dumps(body).encode()
+        assert api.as_(None).call("POST", "/v1/webhooks/activities", raw=raw,
+                                  headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
+    for n, amount in enumerate((50_000, 10_000, 60_000)):
+        body = {"payment_id": f"TU-{n}", "member": {"member_id": member_id}, "store_id": "SH-001",
+                "occurred_at": clock.now().isoformat(), "amount_fen": amount}  # fmt: skip
+        raw = json.dumps(body).encode()
+        assert api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw,
+                                  headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
+    deliver(aws, "coupons", times=2)
+    given = [c["template_id"] for c in api.get(f"/v1/members/{member_id}/coupons").body["items"]]
+    assert sorted(given) == sorted([birthday, top_up, top_up])  # the 100-yuan top-up is below the least
 
 
 def test_the_counter_view_lists_the_members_usable_coupons(api, member):
@@ -369,6 +393,11 @@ def test_a_members_batch_issues_to_each_row_of_the_csv_once_and_reports_each_out
     assert early.body["type"].endswith("/bad-batch-file")
     other, _ = member_token("13900000002")
     csv = f"member_id\n{member}\n{other}\nmb_nobody\n{member}\n".encode()
+    by_phone = api.post(f"/v1/coupons/templates/{template(api)['template_id']}/batches", {"kind": "members"}).body
+    phones = b"phone\n139 0000 0001\n12345\n13911112222\n"  # spaces are fine; not a number; nobody's
+    assert requests.put(by_phone["upload"]["url"], data=phones, headers=by_phone["upload"]["headers"], timeout=10).ok
+    tallies = api.post(f"/v1/coupons/batches/{by_phone['batch_id']}/start").body["report"]["tallies"]
+    assert tallies == {"issued": 1, "invalid-phone": 1, "unknown-member": 1, "changed": 1}
     sent = requests.put(batch["upload"]["url"], data=csv, headers=batch["upload"]["headers"], timeout=10)
     assert sent.status_code == 200
     started = api.post(f"/v1/coupons/batches/{batch['batch_id']}/start")
@@ -376,3 +405,26 @@ def test_a_members_batch_issues_to_each_row_of_the_csv_once_and_reports_each_out
     assert started.body["report"]["tallies"] == {"issued": 2, "unknown-member": 1, "limit-reached": 1, "changed": 2}
     assert api.post(f"/v1/coupons/batches/{batch['batch_id']}/start").body["type"].endswith("/batch-started")
     assert len(api.get(f"/v1/members/{other}/coupons").body["items"]) == 1
+
+
+def test_reaching_a_tier_gives_its_exclusive_coupons_once_and_a_move_down_gives_none(api, member, monkeypatch):
+    from chalicelib.coupons import listeners
+    from chalicelib.shared.db import Transaction
+    from chalicelib.shared.events import new_event
+    from chalicelib.tiers import programmes
+    from chalicelib.tiers.rules import Programme, Tier
+
+    gift = template(api, name="钻石专享")["template_id"]
+    ladder = Programme((Tier("normal", "普通", "Normal"), Tier("silver", "白银", "Silver", 100),
+                        Tier("diamond", "钻石", "Diamond", 800, benefits={"exclusive_coupons": [gift]})))  # fmt: skip
+    monkeypatch.setattr(programmes, "programme", lambda: ladder)
+
+    def changed(change_id, tier, previous):
+        payload = {"member_id": member, "change_id": change_id, "tier": tier, "previous": previous}
+        listeners.upgrade_gift(Transaction(), new_event("tier.changed", f"member/{member}", payload))
+
+    changed("tc_1", "diamond", "silver")
+    changed("tc_1", "diamond", "silver")  # the same change delivered again
+    changed("tc_2", "silver", "diamond")  # down: nothing
+    given = api.get(f"/v1/members/{member}/coupons").body["items"]
+    assert [(c["template_id"], c["source_kind"]) for c in given] == [(gift, "tier-upgrade")]

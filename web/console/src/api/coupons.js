@@ -42,3 +42,16 @@ export const redeemCoupon = (code, orderId, order) => api.post(`/coupons/${path(
 /** Give a used coupon back (`reason`: refund 退款退券, mistake 撤销核销): answers the coupon. */
 export const reverseRedemption = (code, orderId, reason, note) =>
   api.post(`/coupons/${path(code)}/redemptions/${path(orderId)}/reversal`, note ? { reason, note } : { reason })
+
+/** Start a bulk issue of a template (`coupons:manage`): `{kind: 'codes', count}` makes bearer codes at once;
+ * `{kind: 'members'}` answers `upload` ({url, method, headers}) for a CSV of members to PUT, then `startBatch`. */
+export const createBatch = (templateId, body) => api.post(`/coupons/templates/${path(templateId)}/batches`, body)
+
+/** Issue to the rows of the uploaded CSV, as a job; answers the batch with its run's report. */
+export const startBatch = (batchId) => api.post(`/coupons/batches/${path(batchId)}/start`)
+
+/** A batch, its parts done and its report (`tallies`: issued, duplicate, unknown-member …). */
+export const getBatch = (batchId) => api.get(`/coupons/batches/${path(batchId)}`)
+
+/** A page of a codes batch's codes: `{items, next_cursor}`. */
+export const batchCodes = (batchId, params) => api.get(`/coupons/batches/${path(batchId)}/codes`, params)
