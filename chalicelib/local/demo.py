@@ -1,6 +1,6 @@
 """The demo chain's last 30 days, for the local stack: members joining at four stores, buying, earning points and
 tiers, redeeming, losing points that expired, topping up and paying from their wallets, claiming and using coupons,
-writing feedback.
+exchanging points in the points mall, writing feedback.
 
 Everything goes through the domain services, on the platform's clock pinned to the moment each thing happens (the
 way a test pins it), so every profile, ledger entry, event and statistic carries that moment and they all agree: the
@@ -56,6 +56,15 @@ COUPON_TEMPLATES = {  # name -> template: a claimable welcome coupon, and a perc
 }  # fmt: skip
 CLAIMERS = (0, 2, 4, 6, 9, 13, 18, 22, 30)  # members who claim the welcome coupon the day they join
 GIFTED = (0, 5, 12, 21)  # members marketing gives the 9折 coupon (the big spenders, and the demo member)
+MALL_REWARDS = {  # name -> reward: the 9折 coupon for points, a tote bag picked up in store, a cup for points + cash
+    "会员专享9折券": {"kind": "coupon", "template": "会员专享9折", "points": 300, "stock": 100, "per_member_limit": 1,
+                 "limit_period": "month", "description": "兑换后立即发放到「我的优惠券」，14 天内有效，最多减 50 元"},
+    "品牌帆布袋": {"kind": "goods", "fulfilment": "pickup", "points": 500, "stock": 50, "per_member_limit": 2,
+              "description": "加厚帆布，容量 15 升。兑换后凭提货码到所选门店领取。"},
+    "保温杯（积分+现金）": {"kind": "goods", "fulfilment": "shipping", "points": 800, "cash_fen": 2_990, "stock": 30,
+                   "description": "304 不锈钢，500 毫升，包邮到家。兑换后请在规定时间内支付现金部分。"},
+}  # fmt: skip
+PICKED = "品牌帆布袋"  # the reward the demo member exchanged yesterday and has yet to pick up at their store
 
 
 @dataclass(order=True)
@@ -127,6 +136,7 @@ def _steps(start: date, cast: Cast) -> list[Step]:
     trial_ends = start + timedelta(days=TRIAL_DAYS)
     at(_at(start, 9, 0), partial(story.create_plan, start), "finance")
     at(_at(start, 9, 5), story.create_coupon_templates, "marketing")
+    at(_at(start, 9, 10), story.create_mall_rewards, "marketing")
     for i, name in enumerate(NAMES):
         day = start + timedelta(days=i * (DAYS - 1) // (len(NAMES) - 1))
         joined = _at(day, 10 + rng.randrange(10), rng.randrange(60))
@@ -161,6 +171,7 @@ def _steps(start: date, cast: Cast) -> list[Step]:
     at(_at(start + timedelta(days=DAYS - 3), 15, 20), partial(story.pay, 0, "DEMO-PAY-00", 12_800, "SH-001"))
     at(_at(start + timedelta(days=DAYS - 2), 18, 5), partial(story.pay_at_counter, 5, 8_800, "SH-001"), "cashier")
     at(_at(trial_ends + timedelta(days=1), 0, 5), partial(story.expire, trial_ends))  # the nightly expiry
+    at(_at(start + timedelta(days=DAYS - 1), 12, 30), partial(story.exchange, 0, PICKED, STORES[0]))  # their home store
     for n, (i, category, text, contact_ok) in enumerate(FEEDBACK):
         at(_at(start + timedelta(days=DAYS - 6 + n), 20, 30), partial(story.write, i, category, text, contact_ok))
     at(_at(start + timedelta(days=DAYS - 5), 10, 15), partial(story.answer, 0, ANSWER), "service")
@@ -222,6 +233,28 @@ class Story:
         if found["usable"]:
             code = found["usable"][0]["code"]
             coupons.redeem(self.cast.staff("cashier"), code, order_id, {"store_id": store, "total_fen": paid}, "zh-CN")
+
+    def create_mall_rewards(self) -> None:
+        from chalicelib.mall import rewards
+        from chalicelib.mall.schemas import MallRewardCreate
+
+        made = {reward["name"] for reward in rewards.list_rewards(50, None)[0]}
+        for name, terms in MALL_REWARDS.items():
+            if name not in made:  # not made before the seeding was cut short
+                body = {key: value for key, value in terms.items() if key != "template"}
+                if "template" in terms:
+                    body["template_id"] = self._template_id(str(terms["template"]))
+                data = MallRewardCreate.model_validate({"name": name, **body})
+                rewards.create_reward(self.cast.staff("marketing"), data, None)
+
+    def exchange(self, i: int, name: str, store: str) -> None:
+        from chalicelib.mall import rewards
+        from chalicelib.mall import service as mall
+        from chalicelib.mall.schemas import MallOrderCreate
+
+        reward_id = next(reward["reward_id"] for reward in rewards.list_rewards(50, None)[0] if reward["name"] == name)
+        order = MallOrderCreate(reward_id=reward_id, quantity=1, pickup_store_id=store)
+        mall.place_order(self.ids[i], order, self._key(f"mall-order-{i}"))  # the same order again if told before
 
     def register(self, i: int, name: str, phone: str, store: str) -> None:
         from chalicelib.members import service as members

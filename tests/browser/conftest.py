@@ -140,18 +140,18 @@ def browser() -> Iterator[Any]:
 
 
 class Screens:
-    """A page plus its screenshots: ``shot(name)`` saves ``tests/screenshots/<test>/<nn>-<name>.png``."""
+    """A page plus its screenshots: ``shot(name)`` saves ``tests/screenshots/<test>/<nn>-<name>.png``, numbered in the
+    order taken across every tab of the test (a test driving the console and a phone shares one folder)."""
 
     def __init__(self, page: Any, folder: Path) -> None:
         self.page = page
         self.folder = folder
-        self.count = 0
         shutil.rmtree(folder, ignore_errors=True)  # only this run's screens
 
     def shot(self, name: str) -> Path:
-        self.count += 1
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{self.count:02d}-{name}.png"
+        taken = len(list(self.folder.glob("*.png")))
+        path = self.folder / f"{taken + 1:02d}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
 

@@ -1,0 +1,230 @@
+"""The back office's points mall as marketing, fulfilment staff and a cashier use it: marketing puts a coupon on sale
+for points, the demo member exchanges it on their phone and holds the coupon, marketing restocks, edits and stops it;
+staff ship an order, mark it received and refund it after sale, and cancel another with a reason (the points back
+each time); a cashier verifies at the counter the pickup code a member shows on their phone, the member sees the
+order completed, and a code used before or for another store is said plainly."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Screens, Site
+from tests.browser.test_console_coupons import template
+from tests.browser.test_console_shell import log_in, unlabelled_inputs
+from tests.browser.test_member_mall import exchange_as, reward, shopper
+from tests.browser.test_member_pages import me_api, open_as
+from tests.http import send
+
+TITLE = "积分商城 · 会员管理后台"
+ORDERS_TITLE = "兑换订单 · 会员管理后台"
+ADDRESS = {"name": "李雷", "phone": "13912340000", "address": "北京市朝阳区建国路 88 号 2 单元 301"}
+
+
+def test_marketing_puts_a_coupon_on_sale_the_demo_member_exchanges_it_and_marketing_restocks_edits_and_stops_it(
+    site: Site, console: Screens, mobile: Screens
+) -> None:
+    tag = secrets.token_hex(2)
+    coupon = template(site, f"商城专享满100减20·{tag}")  # its own, so the demo member's other coupons stay as they are
+    page = log_in(console, site, "marketing")
+    page.locator("[data-menu=mall]").click()  # the marketing group's entry
+    expect(page).to_have_title(TITLE)
+    page.locator("[data-test=rewards]").wait_for()
+    console.shot("rewards")
+
+    name = f"满减券换购·{tag}"
+    page.locator("[data-test=reward-create]").click()
+    dialog = page.get_by_role("dialog", name="新建积分商品")
+    dialog.get_by_label("商品名称").fill(name)
+    dialog.locator("[data-test=reward-kind-choice]").get_by_text("优惠券").click()
+    dialog.get_by_label("优惠券模板").click()
+    page.locator(".el-select-dropdown__item:visible", has_text=coupon["name"]).click()
+    dialog.get_by_label("所需积分（每件）").fill("10")
+    dialog.get_by_label("库存（件）").fill("20")
+    dialog.get_by_label("每人限兑（件）").fill("1")
+    dialog.locator("[data-test=reward-period]").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="每月").click()
+    expect(page.locator(".el-select-dropdown:visible")).to_have_count(0)
+    dialog.get_by_label("商品详情").fill("兑换后立即发到我的优惠券")
+    assert unlabelled_inputs(page) == []
+    console.shot("reward-create")
+    page.locator("[data-test=reward-save]").click()
+
+    row = page.locator("[data-test=rewards] tr", has_text=name)
+    expect(row.locator("[data-test=reward-stock]")).to_have_text("20 / 20")
+    listed = site.api("GET", "/v1/mall/rewards?limit=100")["items"]
+    (made,) = [item for item in listed if item["name"] == name]
+    assert (made["kind"], made["template_id"]) == ("coupon", coupon["template_id"])
+    assert (made["points"], made["cash_fen"]) == (10, 0)
+    assert (made["stock"], made["per_member_limit"], made["limit_period"], made["tiers"]) == (20, 1, "month", [])
+    expect(row.locator("[data-test=reward-price]")).to_have_text("10 积分")
+    expect(row.locator("[data-test=reward-status]")).to_have_text("在售")
+    console.shot("reward-created")
+
+    status, tokens = send("POST", f"{site.base}/v1/auth/member-token", site.credentials["member"])  # the demo member
+    assert status == 200, tokens
+    phone = open_as(mobile, site, tokens, "/mall")
+    phone.locator("[data-test=reward-card]", has_text=name).click()
+    phone.locator("[data-test=exchange-submit]").click()
+    expect(phone.locator("[data-test=order-status]")).to_have_text("已完成")  # a coupon is issued at once
+    orders = me_api(site, tokens["access_token"], "/v1/me/mall/orders")["items"]
+    (order,) = [item for item in orders if item["reward_id"] == made["reward_id"]]
+    assert order["coupon_code"]
+    expect(phone.locator("[data-test=order-coupon]")).to_contain_text(order["coupon_code"])
+    mine = me_api(site, tokens["access_token"], "/v1/me/coupons?status=available&limit=100")["items"]
+    assert order["coupon_code"] in {coupon["code"] for coupon in mine}
+    mobile.shot("demo-member-exchanged-coupon")
+
+    page.reload()
+    expect(row.locator("[data-test=reward-stock]")).to_have_text("19 / 20")
+    row.get_by_role("button", name="补货").click()
+    dialog = page.get_by_role("dialog", name=f"补货：{name}")
+    expect(dialog.locator("[data-test=restock-now]")).to_have_text("19")
+    dialog.get_by_label("补货数量").fill("6")
+    console.shot("restock")
+    dialog.locator("[data-test=restock-save]").click()
+    expect(row.locator("[data-test=reward-stock]")).to_have_text("25 / 26")
+    assert site.api("GET", f"/v1/mall/rewards/{made['reward_id']}")["stock"] == 25
+
+    row.get_by_role("button", name="编辑").click()
+    dialog = page.get_by_role("dialog", name=f"编辑：{name}")
+    expect(dialog.get_by_label("所需积分（每件）")).to_have_value("10")
+    dialog.get_by_label("所需积分（每件）").fill("12")
+    page.locator("[data-test=reward-save]").click()
+    expect(row.locator("[data-test=reward-price]")).to_have_text("12 积分")
+    edited = site.api("GET", f"/v1/mall/rewards/{made['reward_id']}")
+    assert (edited["points"], edited["per_member_limit"], edited["stock"]) == (12, 1, 25)  # only the points changed
+
+    row.get_by_role("button", name="停售").click()
+    page.get_by_role("dialog").get_by_text("已下的订单不受影响").wait_for()  # said before it is done
+    page.get_by_role("dialog").get_by_role("button", name="停售").click()
+    expect(row.locator("[data-test=reward-status]")).to_have_text("已停售")
+    assert site.api("GET", f"/v1/mall/rewards/{made['reward_id']}")["status"] == "stopped"
+    page.get_by_role("button", name="English").click()
+    expect(row.locator("[data-test=reward-status]")).to_have_text("Stopped")
+    expect(row.locator("[data-test=reward-price]")).to_have_text("12 points")
+    console.shot("rewards-english")
+    page.get_by_role("button", name="中文").click()
+    browsed = me_api(site, tokens["access_token"], "/v1/me/mall/rewards")["items"]
+    assert made["reward_id"] not in {item["reward_id"] for item in browsed}
+    console.shot("reward-stopped")
+
+
+def test_staff_ship_an_order_mark_it_received_refund_it_and_cancel_another_with_the_points_back(
+    site: Site, console: Screens
+) -> None:
+    tokens, member = shopper(site, "商城收件人", 1_000)
+    cup = reward(site, f"保温杯·{secrets.token_hex(2)}", fulfilment="shipping", points=100, stock=10)
+    shipped = exchange_as(site, tokens, {"reward_id": cup["reward_id"], "quantity": 1, "address": ADDRESS})
+    kept = exchange_as(site, tokens, {"reward_id": cup["reward_id"], "quantity": 2, "address": ADDRESS})
+    points = f"/v1/members/{member['member_id']}/points"
+    assert site.api("GET", points)["available"] == 700
+
+    page = log_in(console, site)
+    page.locator("[data-menu=mall-orders]").click()
+    expect(page).to_have_title(ORDERS_TITLE)
+    page.locator("[data-test=order-status-filter]").get_by_text("待发货").click()
+    row = page.locator("[data-test=orders] tr", has_text=shipped["order_id"])
+    expect(row.locator("[data-test=order-status]")).to_have_text("待发货")
+    expect(row).to_contain_text("李*")  # lists mask the address
+    assert unlabelled_inputs(page) == []
+    console.shot("orders-to-ship")
+
+    row.get_by_role("button", name="详情").click()
+    drawer = page.locator("[data-test=order-drawer]")
+    expect(drawer.locator("[data-test=order-address]")).to_contain_text(ADDRESS["address"])  # whole, with pii:read
+    drawer.get_by_label("运单号").fill("SF2026113099")
+    assert unlabelled_inputs(page) == []
+    console.shot("order-to-ship")
+    drawer.locator("[data-test=ship]").click()
+    expect(drawer.locator("[data-test=order-drawer-status]")).to_have_text("已发货")
+    expect(drawer.locator("[data-test=order-shipment]")).to_have_text("顺丰速运 SF2026113099")
+    answer = site.api("GET", f"/v1/mall/orders/{shipped['order_id']}")
+    assert (answer["status"], answer["shipment"]["tracking_no"]) == ("shipped", "SF2026113099")
+    assert me_api(site, tokens["access_token"], f"/v1/me/mall/orders/{shipped['order_id']}")["status"] == "shipped"
+
+    drawer.locator("[data-test=complete]").click()
+    expect(drawer.locator("[data-test=order-drawer-status]")).to_have_text("已完成")
+    drawer.get_by_label("售后退款原因（会员可见）").fill("杯盖破损，退货退积分")
+    drawer.locator("[data-test=refund-order]").click()
+    page.get_by_role("dialog", name="请确认").get_by_role("button", name="售后退款").click()
+    expect(drawer.locator("[data-test=order-drawer-status]")).to_have_text("已退款")
+    expect(drawer.locator("[data-test=order-history]")).to_contain_text("杯盖破损，退货退积分")
+    refunded = site.api("GET", f"/v1/mall/orders/{shipped['order_id']}")
+    assert (refunded["status"], refunded["points_held"]) == ("refunded", 0)
+    assert [step["action"] for step in refunded["history"]] == ["place", "ship", "complete", "refund"]
+    assert site.api("GET", points)["available"] == 800
+    expect(drawer.locator("[data-test=order-address]")).to_contain_text(ADDRESS["address"])  # still whole
+    console.shot("order-refunded")
+
+    page.goto(f"{site.base}/console/#/mall/orders?order={kept['order_id']}")
+    drawer.get_by_label("取消原因（会员可见）").fill("缺货，与会员协商取消")
+    drawer.locator("[data-test=cancel-order]").click()
+    page.get_by_role("dialog", name="请确认").get_by_role("button", name="取消订单").click()
+    expect(drawer.locator("[data-test=order-drawer-status]")).to_have_text("已取消")
+    assert site.api("GET", points)["available"] == 1_000  # every point back
+    member_view = me_api(site, tokens["access_token"], f"/v1/me/mall/orders/{kept['order_id']}")
+    assert (member_view["status"], member_view["history"][-1]["why"]) == ("cancelled", "缺货，与会员协商取消")
+    console.shot("order-cancelled")
+
+
+def test_a_cashier_verifies_the_pickup_code_a_member_shows_and_the_member_sees_the_order_completed(
+    site: Site, console: Screens, mobile: Screens
+) -> None:
+    tokens, member = shopper(site, "到店自提", 500)
+    bag = reward(site, f"帆布袋·{secrets.token_hex(2)}", points=80, stock=10)
+    elsewhere = exchange_as(site, tokens, {"reward_id": bag["reward_id"], "quantity": 1, "pickup_store_id": "BJ-001"})
+
+    phone = open_as(mobile, site, tokens, f"/mall/rewards/{bag['reward_id']}")
+    expect(phone.locator("[data-test=store-SH-001]")).to_contain_text("我的门店")
+    phone.locator("[data-test=exchange-submit]").click()
+    shown = phone.locator("[data-test=pickup-code]")
+    expect(shown).to_have_text(re.compile(r"^\d{4} \d{4} \d{4} \d{4}$"))
+    orders = me_api(site, tokens["access_token"], "/v1/me/mall/orders")["items"]
+    (here,) = [order for order in orders if order["order_id"] != elsewhere["order_id"]]
+    code = me_api(site, tokens["access_token"], f"/v1/me/mall/orders/{here['order_id']}")["pickup_code"]
+    assert shown.inner_text().replace(" ", "") == code
+    mobile.shot("member-shows-pickup-code")
+
+    page = log_in(console, site, "cashier")  # the demo cashier, at SH-001
+    page.goto(f"{site.base}/console/#/counter")
+    counter = page.locator("[data-test=counter-pickup]")
+    page.get_by_label("积分商城提货码").fill(shown.inner_text())  # as shown, spaces and all
+    counter.locator("[data-test=pickup-verify]").click()
+    expect(counter.locator("[data-test=pickup-verified]")).to_contain_text(f"核销成功：请交付「{bag['name']}」× 1")
+    assert unlabelled_inputs(page) == []
+    console.shot("counter-pickup-verified")
+    verified = site.api("GET", f"/v1/mall/orders/{here['order_id']}")
+    assert (verified["status"], verified["history"][-1]["action"]) == ("completed", "verify")
+
+    page.get_by_label("积分商城提货码").fill(code)  # the same code again: nothing to hand over
+    counter.locator("[data-test=pickup-verify]").click()
+    expect(counter.locator("[data-test=pickup-failure]")).to_have_text("该提货码已核销过，不能重复提货")
+    other = me_api(site, tokens["access_token"], f"/v1/me/mall/orders/{elsewhere['order_id']}")["pickup_code"]
+    page.get_by_label("积分商城提货码").fill(other)
+    counter.locator("[data-test=pickup-verify]").click()
+    expect(counter.locator("[data-test=pickup-failure]")).to_have_text("该订单须在 BJ-001 提货")
+    assert site.api("GET", f"/v1/mall/orders/{elsewhere['order_id']}")["status"] == "ready_for_pickup"
+    console.shot("counter-pickup-refused")
+
+    phone.reload()
+    expect(phone.locator("[data-test=order-status]")).to_have_text("已完成")
+    expect(phone.locator("[data-test=pickup]")).to_have_count(0)  # the code is spent
+    expect(phone.locator("[data-test=order-history]")).to_contain_text("门店核销")
+    mobile.shot("member-sees-completed")
+
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.get_by_role("tab", name="积分商城").click()
+    rows = page.locator("[data-test=member-mall-rows] tr", has_text=bag["name"])
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="已完成")).to_have_count(1)
+    expect(rows.filter(has_text="待提货")).to_have_count(1)
+    console.shot("member-mall-orders")
+
+    page.locator("[data-menu=mall-orders]").click()  # a cashier's list is their store's
+    expect(page.locator("[data-test=order-store-filter]")).to_contain_text("SH-001")
+    expect(page.locator("[data-test=orders] tr", has_text=here["order_id"])).to_contain_text("已完成")
+    expect(page.locator("[data-test=orders] tr", has_text=elsewhere["order_id"])).to_have_count(0)
+    console.shot("cashier-orders")
