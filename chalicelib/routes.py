@@ -64,6 +64,7 @@ ROUTES = (
     Route("/v1/me/mall/orders/{order_id}/completion", "POST", "complete_my_order", "chalicelib.mall.api"),
     Route("/v1/me/mall/orders/{order_id}/wallet-payment", "POST", "pay_from_wallet", "chalicelib.mall.api"),
     Route("/v1/me/mall/rewards", "GET", "browse_mall", "chalicelib.mall.api"),
+    Route("/v1/me/mall/rewards/{reward_id}", "GET", "browse_reward", "chalicelib.mall.api"),
     Route("/v1/me/password", "PUT", "set_my_password", "chalicelib.identity.api"),
     Route("/v1/me/points", "GET", "get_my_balance", "chalicelib.points.api"),
     Route("/v1/me/points/ledger", "GET", "get_my_ledger", "chalicelib.points.api"),

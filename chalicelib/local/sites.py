@@ -21,7 +21,7 @@ def content_security_policy(*uploads: str) -> str:
     calls only to their own origin, and to ``uploads`` (the imports bucket a member file is PUT to)."""
     connect = " ".join(("'self'", *uploads))
     return (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
+        "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
         f"connect-src {connect}; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
     )
 

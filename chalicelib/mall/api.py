@@ -10,6 +10,7 @@ from chalicelib.identity.rules import Permission
 from chalicelib.mall import orders, rewards, service
 from chalicelib.mall.schemas import (
     MallCancellation,
+    MallMemberReward,
     MallMemberRewardList,
     MallMemberRewardQuery,
     MallOrder,
@@ -161,6 +162,26 @@ def browse_mall(ctx: RequestContext) -> Reply:
     unit (`affordable`) and how many units their limit still allows this period (`remaining_for_member`);
     `affordable=true` lists only those their points pay. Also answers the member's points available."""
     return Reply(MallMemberRewardList.model_validate(rewards.browse(ctx.caller.id, ctx.query.affordable)))
+
+
+@endpoint(
+    "/v1/me/mall/rewards/{reward_id}",
+    "GET",
+    summary="A reward of the points mall, as I may shop it",
+    tag="me",
+    access=MEMBER,
+    response=MallMemberReward,
+    errors=(NotFound,),
+)
+def browse_reward(ctx: RequestContext, reward_id: str) -> Reply:
+    """One reward on sale now to the member's tier, with `affordable` and `remaining_for_member` as the mall lists it.
+
+    Errors: 404 for a reward not on sale to them (stopped, over, not for their tier) or unknown."""
+    listed = rewards.browse(ctx.caller.id, False)["items"]
+    found = next((item for item in listed if item["reward_id"] == reward_id), None)
+    if found is None:
+        raise NotFound(f"No reward {reward_id!r} on sale to this member")
+    return Reply(MallMemberReward.model_validate(found))
 
 
 # --- the member's orders -----------------------------------------------------------------------------------------

@@ -257,6 +257,7 @@ def browse(
                 "per_member_limit": terms.per_member_limit,
                 "limit_period": terms.limit_period,
                 "remaining_for_member": quota.remaining(terms.per_member_limit, period_key(terms.limit_period, today)),
+                "tiers": list(terms.tiers),
             }
         )
     return {"items": items, "available_points": available}

@@ -202,6 +202,7 @@ class MallMemberReward(Schema):
     remaining_for_member: int | None = Field(
         description="units the member may still exchange this period; null: no limit"
     )
+    tiers: list[str] = Field(default_factory=list, description="the tiers it is for (等级专享); empty: every tier")
 
 
 class MallMemberRewardList(Schema):

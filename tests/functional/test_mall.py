@@ -151,7 +151,7 @@ class TestRewards:
         _, client = member
         cheap = reward(api, per_member_limit=2, limit_period="month")
         dear = reward(api, name="行李箱", points=5_000)
-        reward(api, name="黄金专享", tiers=["gold"])
+        gold = reward(api, name="黄金专享", tiers=["gold"])
         reward(api, name="下月开售", on_sale_from=clock.iso(clock.now() + timedelta(days=30)))
         placed(client, cheap["reward_id"], address=ADDRESS)
         mall = ok(client.get("/v1/me/mall/rewards"))
@@ -163,6 +163,9 @@ class TestRewards:
         affordable = ok(client.get("/v1/me/mall/rewards?affordable=true"))
         assert [item["reward_id"] for item in affordable["items"]] == [cheap["reward_id"]]
         assert dear["reward_id"] not in {item["reward_id"] for item in affordable["items"]}
+        one = ok(client.get(f"/v1/me/mall/rewards/{cheap['reward_id']}"))
+        assert (one["remaining_for_member"], one["tiers"]) == (1, [])
+        refused(client.get(f"/v1/me/mall/rewards/{gold['reward_id']}"), 404, "not-found")  # not for their tier
 
 
 class TestExchange:
