@@ -80,7 +80,7 @@ def test_a_member_is_found_adjusted_and_the_ledger_shows_the_entry(site: Site, c
     dialog.get_by_label("原因").fill("门店活动补发")
     assert unlabelled_inputs(page) == []
     page.locator("[data-test=adjust-save]").click()
-    page.get_by_role("tab", name="积分").click()
+    page.get_by_role("tab", name="积分", exact=True).click()
     row = page.locator("[data-test=ledger] tr", has_text="门店活动补发")
     row.wait_for()
     assert "+320" in row.inner_text()

@@ -54,7 +54,7 @@ def test_the_demo_member_browses_the_mall_with_their_points_and_finds_the_bag_to
     price = "[data-test=reward-price]"
     for name, terms in MALL_REWARDS.items():
         expect(cards.filter(has_text=name).locator(price)).to_contain_text(f"{terms['points']} 积分")
-    expect(cards.filter(has_text="保温杯").locator(price)).to_contain_text("+ ¥29.90")  # points + cash
+    expect(cards.filter(has_text="保温杯（积分+现金）").locator(price)).to_contain_text("+ ¥29.90")  # points + cash
     remaining = cards.filter(has_text=PICKED).locator("[data-test=reward-remaining]")
     expect(remaining).to_have_text("还可兑 1 件")  # two a member, and they took one
     check_screen(mobile, "积分商城", "mall")
