@@ -42,13 +42,12 @@ from chalicelib.coupons.rules import (
     stock_holder,
     taken_holder,
 )
-from chalicelib.ledger.engine import Holdings, Ledger
+from chalicelib.ledger.engine import Holdings, Ledger, idempotency_claim
 from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
 from chalicelib.members.model import Status as MemberStatus
-from chalicelib.points.service import idempotency_claim
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
 from chalicelib.shared.errors import (
@@ -562,7 +561,7 @@ class Coupons:
         and counts it against the member's limit of the template (409 limit reached); the member must be active."""
         today = clock.business_today()
         if template.status != "issuing" or not template.terms.validity.issuable_on(today):
-            replayed = self._replay(claim)
+            replayed = self.replay(claim)
             if replayed is not None:
                 return replayed
             raise TemplateNotIssuing(f"Template {template.template_id} is {template.status}; it issues no coupons")
@@ -636,15 +635,8 @@ class Coupons:
 
     def replay(self, claim: Claim) -> dict[str, Any] | None:
         """The first answer of a claimed issue, marked a duplicate, if it was made (other content: the conflict)."""
-        return self._replay(claim)
-
-    def _replay(self, claim: Claim) -> dict[str, Any] | None:
-        stored = self.ledger.store.read_claim(claim.key)
-        if stored is None:
-            return None
-        if stored.content != claim.content:
-            raise claim.conflict or Conflict(f"{claim.key} was posted before with other content")
-        return {**stored.result, "duplicate": True}
+        replayed = self.ledger.replay(claim)
+        return None if replayed is None else {**replayed.result, "duplicate": True}
 
     # --- at the till --------------------------------------------------------------------------------------------
 

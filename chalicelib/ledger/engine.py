@@ -49,9 +49,11 @@ from chalicelib.ledger.store import (
 )
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
-from chalicelib.shared.errors import Conflict, Unavailable
+from chalicelib.shared.errors import Conflict, IdempotencyKeyReused, Unavailable
 from chalicelib.shared.events import Event
+from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
+from chalicelib.shared.settings import get_settings
 
 MAX_ATTEMPTS = 64
 T = TypeVar("T")
@@ -63,6 +65,16 @@ class LedgerBusy(Unavailable):
 
 class SourceConflict(Conflict):
     slug, title = "source-conflict", "This source was reported before with other content"
+
+
+def idempotency_claim(key: IdempotencyKey | None) -> Claim | None:
+    """A client's Idempotency-Key as a claim: kept for the retention days, per caller and operation; the same key with
+    another request is 422 ``idempotency-key-reused``."""
+    if key is None:
+        return None
+    return Claim(f"idem:{key.caller}#{key.operation}#{key.key}", key.request_hash,
+                 keep_days=get_settings().idempotency_retention_days,
+                 conflict=IdempotencyKeyReused("This Idempotency-Key was used with a different request"))  # fmt: skip
 
 
 class TooManyItems(Exception):
@@ -128,14 +140,14 @@ class Ledger:
                 self.pause(attempt)
             except ClaimTaken:
                 assert claim is not None
-                replayed = self._replay(claim)
+                replayed = self.replay(claim)
                 if replayed is not None:
                     return replayed
                 self.pause(attempt)  # the claim lapsed meanwhile: post afresh
             except Uncertain:
                 if claim is None:
                     raise LedgerBusy("The ledger did not confirm the write; check before retrying") from None
-                replayed = self._replay(claim)
+                replayed = self.replay(claim)
                 if replayed is not None:
                     return replayed
                 self.pause(attempt)
@@ -221,7 +233,9 @@ class Ledger:
     def _read(self, holders: list[str]) -> dict[str, Account]:
         return self.store.read_many(holders) if holders else {}
 
-    def _replay(self, claim: Claim) -> Answer | None:
+    def replay(self, claim: Claim) -> Answer | None:
+        """The first answer of a claimed post (``duplicate``), or None when nothing was posted under its key; other
+        content under the key raises the claim's conflict."""
         stored = self.store.read_claim(claim.key, claim.keeper)
         if stored is None:
             return None
@@ -245,7 +259,7 @@ class Ledger:
         except Exception:
             # a repeat is answered as the first call was, even when its plan no longer fits (the balance it
             # spent is gone): the claim is only read when something went wrong, so a post costs one read
-            if claim is not None and (replayed := self._replay(claim)) is not None:
+            if claim is not None and (replayed := self.replay(claim)) is not None:
                 return replayed
             if len(unknown) < len(holders):
                 raise Stale("planned on accounts given, maybe old: read them and plan again") from None
@@ -267,7 +281,7 @@ class Ledger:
         try:
             writes, requirements = self._requirements(accounts, writes, require)
         except HolderUnavailable:
-            if claim is not None and (replayed := self._replay(claim)) is not None:
+            if claim is not None and (replayed := self.replay(claim)) is not None:
                 return replayed  # a repeat is answered, whatever became of the holder since
             raise
         unit = Unit(

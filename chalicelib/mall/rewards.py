@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.identity.access import Caller
-from chalicelib.ledger.engine import Holdings
+from chalicelib.ledger.engine import Holdings, idempotency_claim
 from chalicelib.ledger.model import Account
 from chalicelib.ledger.registry import ledger
 from chalicelib.mall.records import REWARDS_SCOPE, MallRewardRecord
@@ -111,14 +111,14 @@ def create_reward(caller: Caller, body: Any, key: IdempotencyKey | None) -> dict
         updated_at=now,
     )
     put = [lambda tx: tx.put(record, condition=MallRewardRecord.reward_id.does_not_exist())]
-    repeat = mall().open_reward(reward_id, terms, body.stock, claim=points.idempotency_claim(key), attach=put)
+    repeat = mall().open_reward(reward_id, terms, body.stock, claim=idempotency_claim(key), attach=put)
     if repeat:
         return get_reward(_replayed_reward(key))
     return _reward_view(record, Stock(body.stock, body.stock, 0, terms), version=1)
 
 
 def _replayed_reward(key: IdempotencyKey | None) -> str:
-    claim = points.idempotency_claim(key)
+    claim = idempotency_claim(key)
     assert claim is not None
     stored = ledger().store.read_claim(claim.key)
     assert stored is not None

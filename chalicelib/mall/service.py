@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.identity.access import Caller
-from chalicelib.ledger.engine import Holdings
+from chalicelib.ledger.engine import Holdings, idempotency_claim
 from chalicelib.ledger.model import Answer, Claim, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.mall import book as _books  # noqa: F401  registers the mall's books
@@ -690,9 +690,7 @@ def place_order(member_id: str, body: Any, key: IdempotencyKey | None) -> dict[s
             },
         }
     delivery = Delivery(body.pickup_store_id, address)
-    order, _ = mall().exchange(
-        order_id, member_id, body.reward_id, body.quantity, delivery, points.idempotency_claim(key)
-    )
+    order, _ = mall().exchange(order_id, member_id, body.reward_id, body.quantity, delivery, idempotency_claim(key))
     if order.kind == "coupon" and order.status == Status.PENDING:
         try:
             order = issue_coupon(order.order_id) or order

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.ledger.engine import Holdings
+from chalicelib.ledger.engine import Holdings, idempotency_claim
 from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable, Requirement, Stale
@@ -27,7 +27,7 @@ from chalicelib.points.rules import Account, Draw, ExpiryPolicy
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
 from chalicelib.shared.db import Transaction
-from chalicelib.shared.errors import Conflict, IdempotencyKeyReused, NotFound
+from chalicelib.shared.errors import Conflict, NotFound
 from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
@@ -223,15 +223,6 @@ def giving_back(member_id: str, points: int, draws: list[list[Any]], source: Sou
 def points_entry(answer: Answer) -> Entry | None:
     """The first points entry of a post (its main one; an upgrade's gift follows it)."""
     return next((entry for entry in answer.entries if entry.book == BOOK), None)
-
-
-def idempotency_claim(key: IdempotencyKey | None) -> Claim | None:
-    """A client's Idempotency-Key as a claim: kept for the retention days, per caller and operation."""
-    if key is None:
-        return None
-    return Claim(f"idem:{key.caller}#{key.operation}#{key.key}", key.request_hash,
-                 keep_days=get_settings().idempotency_retention_days,
-                 conflict=IdempotencyKeyReused("This Idempotency-Key was used with a different request"))  # fmt: skip
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:

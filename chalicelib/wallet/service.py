@@ -392,12 +392,8 @@ class Wallets:
     def replay(self, claim: Claim) -> dict[str, Any] | None:
         """The first answer of a claimed post, marked a duplicate, if it was posted (other content: the claim's
         conflict)."""
-        stored = self.ledger.store.read_claim(claim.key)
-        if stored is None:
-            return None
-        if stored.content != claim.content:
-            raise claim.conflict or Conflict(f"{claim.key} was posted before with other content")
-        return {**stored.result, "duplicate": True}
+        replayed = self.ledger.replay(claim)
+        return None if replayed is None else {**replayed.result, "duplicate": True}
 
     def _post(
         self,
