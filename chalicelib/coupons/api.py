@@ -181,8 +181,9 @@ def list_claimable(ctx: RequestContext) -> Reply:
     """Templates open to claims and issuing, newest first, with the stock they have left, how many of each the
     member received (`claimed_by_me`) and whether they may claim one now (`may_claim`: stock left and under their
     limit)."""
-    items, cursor = service.list_templates(None, ctx.query.limit, ctx.query.cursor, ctx.language, claimable=True,
-                                           member_id=ctx.caller.id)  # fmt: skip
+    items, cursor = service.list_templates(
+        None, ctx.query.limit, ctx.query.cursor, ctx.language, claimable=True, member_id=ctx.caller.id
+    )
     return Reply(CouponTemplatePage.model_validate({"items": items, "next_cursor": cursor}))
 
 

@@ -20,7 +20,7 @@ from pynamodb.exceptions import UpdateError
 
 from chalicelib.coupons import service
 from chalicelib.coupons.records import CouponBatchRecord, CouponBatchRowsRecord, CouponRecord
-from chalicelib.coupons.rules import COUPON, STOCK, Coupon, coupon_holder
+from chalicelib.coupons.rules import STOCK, Coupon, coupon_holder, issuing
 from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
@@ -70,13 +70,25 @@ def _json(record: CouponBatchRecord, upload: uploads.Upload | None = None) -> di
         report = get_report("coupon-batches", record.run_id).model_dump()
     done = record.status == "completed" or (int(record.chunks_done) >= int(record.chunks) and int(record.chunks) > 0)
     return {
-        "batch_id": record.batch_id, "template_id": record.template_id, "kind": record.kind,
-        "count": int(record.size), "status": "completed" if done else record.status,
-        "chunks": int(record.chunks), "chunks_done": int(record.chunks_done), "created_at": record.created_at,
-        "created_by": record.created_by, "report": report,
-        "upload": {"url": upload.url, "method": upload.method, "headers": upload.headers,
-                   "expires_at": clock.iso(upload.expires_at)} if upload else None,
-    }  # fmt: skip
+        "batch_id": record.batch_id,
+        "template_id": record.template_id,
+        "kind": record.kind,
+        "count": int(record.size),
+        "status": "completed" if done else record.status,
+        "chunks": int(record.chunks),
+        "chunks_done": int(record.chunks_done),
+        "created_at": record.created_at,
+        "created_by": record.created_by,
+        "report": report,
+        "upload": {
+            "url": upload.url,
+            "method": upload.method,
+            "headers": upload.headers,
+            "expires_at": clock.iso(upload.expires_at),
+        }
+        if upload
+        else None,
+    }
 
 
 def create(template_id: str, kind: str, count: int | None, actor: str, *, fan_out: bool = True) -> dict[str, Any]:
@@ -94,13 +106,29 @@ def create(template_id: str, kind: str, count: int | None, actor: str, *, fan_ou
         if left is not None and left < count:
             raise service.OutOfStock(f"Template {template_id} has {left} coupons left, not {count}", stock_left=left)
         chunks = -(-count // CODES_PER_CHUNK)
-        record = CouponBatchRecord(batch_id, template_id=template_id, kind=kind, size=count, chunks=chunks,
-                                   status="running", running="yes", created_at=now, created_by=actor)  # fmt: skip
+        record = CouponBatchRecord(
+            batch_id,
+            template_id=template_id,
+            kind=kind,
+            size=count,
+            chunks=chunks,
+            status="running",
+            running="yes",
+            created_at=now,
+            created_by=actor,
+        )
         record.save()
         return _run(record, fan_out)
     key = f"coupon-batches/{batch_id}.csv"
-    record = CouponBatchRecord(batch_id, template_id=template_id, kind=kind, status="awaiting_file", upload_key=key,
-                               created_at=now, created_by=actor)  # fmt: skip
+    record = CouponBatchRecord(
+        batch_id,
+        template_id=template_id,
+        kind=kind,
+        status="awaiting_file",
+        upload_key=key,
+        created_at=now,
+        created_by=actor,
+    )
     record.save()
     return _json(record, uploads.upload_for(key, UPLOAD_SECONDS))
 
@@ -121,9 +149,15 @@ def start(batch_id: str) -> dict[str, Any]:
     with CouponBatchRowsRecord.batch_write() as batch:
         for n, chunk in enumerate(chunks):
             batch.save(CouponBatchRowsRecord(batch_id, n, rows=json.dumps(chunk)))
-    record.update(actions=[CouponBatchRecord.status.set("running"), CouponBatchRecord.running.set("yes"),
-                           CouponBatchRecord.size.set(len(rows)), CouponBatchRecord.chunks.set(len(chunks))],
-                  condition=CouponBatchRecord.status == "awaiting_file")  # fmt: skip
+    record.update(
+        actions=[
+            CouponBatchRecord.status.set("running"),
+            CouponBatchRecord.running.set("yes"),
+            CouponBatchRecord.size.set(len(rows)),
+            CouponBatchRecord.chunks.set(len(chunks)),
+        ],
+        condition=CouponBatchRecord.status == "awaiting_file",
+    )
     return _run(record)
 
 
@@ -196,8 +230,12 @@ def _count_done(record: CouponBatchRecord, chunk: int) -> None:
     members chunk, or a codes chunk refused for want of stock (its report says so; adding stock later does not
     resume it)."""
     tx = Transaction()
-    tx.update(CouponBatchRowsRecord(record.batch_id, chunk), [CouponBatchRowsRecord.done.set("yes")],
-              condition=CouponBatchRowsRecord.done.does_not_exist(), on_fail=_CountedBefore())  # fmt: skip
+    tx.update(
+        CouponBatchRowsRecord(record.batch_id, chunk),
+        [CouponBatchRowsRecord.done.set("yes")],
+        condition=CouponBatchRowsRecord.done.does_not_exist(),
+        on_fail=_CountedBefore(),
+    )
     tx.count(CouponBatchRecord(record.batch_id), "chunks_done", 1)
     with contextlib.suppress(_CountedBefore):
         tx.commit()
@@ -228,8 +266,20 @@ def _codes_chunk(record: CouponBatchRecord, chunk: int) -> Counter[str]:
     issued_at = clock.iso(clock.now())
     valid_from, valid_until = template.terms.validity.window(today)
     source = Source("batch", f"{record.batch_id}:{chunk}")
-    coupons = [Coupon(template.code_format.new_code(), template.template_id, None, "available", valid_from.isoformat(),
-                      valid_until.isoformat(), issued_at, "batch", source.id or "") for _ in range(count)]  # fmt: skip
+    coupons = [
+        Coupon(
+            template.code_format.new_code(),
+            template.template_id,
+            None,
+            "available",
+            valid_from.isoformat(),
+            valid_until.isoformat(),
+            issued_at,
+            "batch",
+            source.id or "",
+        )
+        for _ in range(count)
+    ]
 
     def plan(holdings: Holdings) -> list[Posting]:
         postings = []
@@ -241,29 +291,32 @@ def _codes_chunk(record: CouponBatchRecord, chunk: int) -> Counter[str]:
                 wanted -= take
         if wanted:
             raise service.OutOfStock(f"Template {template.template_id} has too few coupons left for this chunk")
-        for coupon in coupons:
-            fields = {name: getattr(coupon, name) for name in coupon.__dataclass_fields__
-                      if name not in ("reservation", "redemption")}  # fmt: skip
-            postings.append(Posting(coupon_holder(coupon.code), COUPON, 1, "issue", source, "批量发券", fields))
-        return postings
+        return [*postings, *(issuing(coupon, source, "批量发券") for coupon in coupons)]
 
     def announce(answer: Answer) -> list[Event]:
-        payload = {"template_id": template.template_id, "count": count, "batch_id": record.batch_id,
-                   "source_kind": "batch", "face_value_fen": template.terms.face_value}  # fmt: skip
+        payload = {
+            "template_id": template.template_id,
+            "count": count,
+            "batch_id": record.batch_id,
+            "source_kind": "batch",
+            "face_value_fen": template.terms.face_value,
+        }
         return [new_event("coupon.issued", f"coupon-batch/{record.batch_id}", payload)]
 
     def attach(answer: Answer) -> list[Any]:
         done = CouponBatchRecord(record.batch_id)
-        return [*(service.keep(coupon, new=True) for coupon in coupons),
-                lambda tx: tx.count(done, "chunks_done", 1)]  # fmt: skip
+        return [*(service.keep(coupon, new=True) for coupon in coupons), lambda tx: tx.count(done, "chunks_done", 1)]
 
     holders = [*template.stock_holders, *(coupon_holder(c.code) for c in coupons)]
     try:
         answer = ledger().post(
-            plan, holders=holders, claim=Claim.of(f"coupon-batch:{record.batch_id}:{chunk}", {"count": count}),
-            announce=announce, attach=attach, known={coupon_holder(c.code): Account(coupon_holder(c.code))
-                                                     for c in coupons},
-        )  # fmt: skip
+            plan,
+            holders=holders,
+            claim=Claim.of(f"coupon-batch:{record.batch_id}:{chunk}", {"count": count}),
+            announce=announce,
+            attach=attach,
+            known={coupon_holder(c.code): Account(coupon_holder(c.code)) for c in coupons},
+        )
     except (service.OutOfStock, Insufficient):
         return Counter({"out-of-stock": count})
     return Counter({"duplicate": count} if answer.duplicate else {"issued": count, "changed": count})
@@ -285,10 +338,16 @@ def _members_chunk(record: CouponBatchRecord, chunk: int) -> Counter[str]:
             tallies["unknown-member"] += 1
             continue
         try:
-            issued = service.issue_for(record.template_id, str(member_id), source_kind="batch",
-                                       source_id=f"{record.batch_id}:{line}")  # fmt: skip
-        except (service.OutOfStock, service.LimitReached, service.MemberNotEligible, service.TemplateNotIssuing,
-                service.IssueConflict) as refused:  # fmt: skip
+            issued = service.issue_for(
+                record.template_id, str(member_id), source_kind="batch", source_id=f"{record.batch_id}:{line}"
+            )
+        except (
+            service.OutOfStock,
+            service.LimitReached,
+            service.MemberNotEligible,
+            service.TemplateNotIssuing,
+            service.IssueConflict,
+        ) as refused:
             tallies[refused.slug] += 1
             continue
         tallies["duplicate" if issued["duplicate"] else "issued"] += 1

@@ -73,7 +73,8 @@ class VoidCoupons(Job):
             yield f"{CLOSE}{template_id}"
 
     def process(self, keys: list[str], as_of: date) -> int:
-        voided = sum(service.void(key) for key in keys if not key.startswith(CLOSE))
+        values = service.face_values(service.voided_template_ids())
+        voided = sum(service.void(key, values) for key in keys if not key.startswith(CLOSE))
         for key in keys:
             if key.startswith(CLOSE):
                 service.close_voiding(key.removeprefix(CLOSE))

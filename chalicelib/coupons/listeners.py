@@ -20,13 +20,20 @@ from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 
 FIGURE_SHARDS = 8
-FIGURE_OF_EVENT = {"coupon.issued": "issued", "coupon.redeemed": "redeemed", "coupon.expired": "expired",
-                   "coupon.voided": "voided"}  # fmt: skip
+FIGURE_OF_EVENT = {
+    "coupon.issued": "issued",
+    "coupon.redeemed": "redeemed",
+    "coupon.expired": "expired",
+    "coupon.voided": "voided",
+}
 
 
-@consumer("coupon-figures", queue="coupons",
-          types=["coupon.issued", "coupon.redeemed", "coupon.returned", "coupon.expired", "coupon.voided"],
-          batched=True)  # fmt: skip
+@consumer(
+    "coupon-figures",
+    queue="coupons",
+    types=["coupon.issued", "coupon.redeemed", "coupon.returned", "coupon.expired", "coupon.voided"],
+    batched=True,
+)
 def count_coupon(tx: Transaction, event: Event) -> None:
     """One count per event (a batch's event counts its coupons) in one of its template's shards; the events of a
     delivery are summed into one write per item."""
@@ -47,10 +54,22 @@ def _give(template_ids: list[str], member_id: str, kind: str, source_id: str) ->
     for template_id in template_ids:
         try:
             service.issue_for(template_id, member_id, source_kind=kind, source_id=source_id)
-        except (service.OutOfStock, service.LimitReached, service.TemplateNotIssuing, service.TemplateNotFound,
-                service.MemberNotEligible) as refused:  # fmt: skip
-            logger.warning("coupon gift skipped", extra={"template_id": template_id, "member_id": member_id,
-                                                         "gift": kind, "reason": type(refused).__name__})  # fmt: skip
+        except (
+            service.OutOfStock,
+            service.LimitReached,
+            service.TemplateNotIssuing,
+            service.TemplateNotFound,
+            service.MemberNotEligible,
+        ) as refused:
+            logger.warning(
+                "coupon gift skipped",
+                extra={
+                    "template_id": template_id,
+                    "member_id": member_id,
+                    "gift": kind,
+                    "reason": type(refused).__name__,
+                },
+            )
 
 
 @consumer("coupon-registration-gift", queue="coupons", types=["member.registered"], batched=True)

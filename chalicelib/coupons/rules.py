@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar, Literal
 
-from chalicelib.ledger.model import CounterBook, Entry, Insufficient, Posting
+from chalicelib.ledger.model import CounterBook, Entry, Insufficient, Posting, Source
 
 COUPON, STOCK, TAKEN, ORDER = "coupon", "coupon-stock", "coupon-taken", "coupon-order"
 Kind = Literal["amount_off", "percent_off", "threshold", "exchange", "free_shipping"]
@@ -425,6 +425,14 @@ def _zhe(percent_off: int) -> str:
 
 
 # --- the books ---------------------------------------------------------------------------------------------------
+
+
+def issuing(coupon: Coupon, source: Source, reason: str) -> Posting:
+    """The posting that issues ``coupon``: +1 on its own new account, its fields as the entry's detail."""
+    fields = {
+        name: getattr(coupon, name) for name in coupon.__dataclass_fields__ if name not in ("reservation", "redemption")
+    }
+    return Posting(coupon_holder(coupon.code), COUPON, 1, "issue", source, reason, fields)
 
 
 class CouponRefused(Exception):

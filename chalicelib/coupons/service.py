@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from pynamodb.exceptions import PutError
+
 from chalicelib.coupons import book as _books  # noqa: F401  registers the coupon books
 from chalicelib.coupons.records import TEMPLATES_SCOPE, CouponFigureRecord, CouponRecord, CouponTemplateRecord
 from chalicelib.coupons.rules import (
@@ -29,12 +31,14 @@ from chalicelib.coupons.rules import (
     CouponRefused,
     Item,
     Order,
+    Redemption,
     Scope,
     Terms,
     Validity,
     coupon_holder,
     fits,
     in_words,
+    issuing,
     order_holder,
     pick_shard,
     shards_for,
@@ -53,6 +57,7 @@ from chalicelib.shared.cache import Cached
 from chalicelib.shared.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     IdempotencyKeyReused,
     NotFound,
     PreconditionFailed,
@@ -64,6 +69,7 @@ from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
+from chalicelib.stores.service import store_exists
 
 
 class TemplateNotFound(NotFound):
@@ -324,8 +330,9 @@ def create_template(
     def attach(answer: Answer) -> list[Any]:
         return [lambda tx: tx.put(record, condition=CouponTemplateRecord.template_id.does_not_exist())]
 
-    answer = ledger().post(postings, claim=idempotency_claim(key), attach=attach,
-                           result=lambda answer: {"template_id": template_id})  # fmt: skip
+    answer = ledger().post(
+        postings, claim=idempotency_claim(key), attach=attach, result=lambda answer: {"template_id": template_id}
+    )
     GIFTS.forget()
     saved = get_template(str(answer.result["template_id"]))  # a repeat of the same key: the first template
     return template_json(saved, language, stock_left(saved))
@@ -396,8 +403,6 @@ def change_template(template_id: str, changes: Mapping[str, Any], if_match: IfMa
         gift = changes["gift"] or {}
         record.gift_on, record.gift_min_fen = gift.get("on"), gift.get("min_top_up_fen")
     record.updated_at = clock.iso(clock.now())
-    from pynamodb.exceptions import PutError
-
     try:
         record.save()
     except PutError as e:
@@ -477,6 +482,7 @@ def member_coupons(
     now, today = clock.iso(clock.now()), clock.business_today()
     start = decode_cursor(f"coupons:{member_id}", cursor)
     found: list[Coupon] = []
+    templates: dict[str, Template] = {}
     last_seen: CouponRecord | None = None
     more = True
     while more and len(found) < limit:
@@ -484,10 +490,10 @@ def member_coupons(
             member_id, scan_index_forward=False, limit=limit, last_evaluated_key=start
         )
         page = list(results)
-        templates_seen = templates_by_id(record.template_id for record in page)
+        templates |= templates_by_id({record.template_id for record in page} - set(templates))
         for n, record in enumerate(page):
             coupon = _coupon_of(record)
-            shown = coupon_json(coupon, templates_seen.get(coupon.template_id), language, now, today)["status"]
+            shown = coupon_json(coupon, templates.get(coupon.template_id), language, now, today)["status"]
             last_seen = record
             if status is None or shown == status:
                 found.append(coupon)
@@ -497,21 +503,29 @@ def member_coupons(
         else:
             start = results.last_evaluated_key
             more = start is not None
-    templates = templates_by_id(coupon.template_id for coupon in found)
     items = [coupon_json(c, templates.get(c.template_id), language, now, today) for c in found]
     next_key = None
     if more and last_seen is not None:
-        next_key = {"member_id": {"S": member_id}, "issued_key": {"S": last_seen.issued_key},
-                    "code": {"S": last_seen.code}}  # fmt: skip
+        next_key = {
+            "member_id": {"S": member_id},
+            "issued_key": {"S": last_seen.issued_key},
+            "code": {"S": last_seen.code},
+        }
     return items, encode_cursor(f"coupons:{member_id}", next_key)
 
 
 def read_coupon(code: str) -> Coupon:
     """A coupon as its book has it now (one consistent read of its account)."""
-    coupon: Coupon = ledger().holdings(coupon_holder(code)).state(coupon_holder(code), COUPON)
+    return read_coupon_account(code)[0]
+
+
+def read_coupon_account(code: str) -> tuple[Coupon, Account]:
+    """A coupon and its account as read: a change given the account as ``known`` reads it no more."""
+    account = ledger().store.read(coupon_holder(code))
+    coupon: Coupon = COUPON_BOOK.load(account.books.get(COUPON))
     if not coupon.code:
         raise CouponNotFound(f"No coupon {code!r}")
-    return coupon
+    return coupon, account
 
 
 def coupon_history(code: str, language: str) -> dict[str, Any]:
@@ -591,12 +605,7 @@ class Coupons:
                 postings.append(Posting(template.stock_holders[shard], STOCK, -1, "issue", source, f"发券 {code}"))
             if taken is not None:
                 postings.append(Posting(taken, TAKEN, 1, "issue", source, f"获得 {code}", template.per_member_limit))
-            fields = {
-                name: getattr(coupon, name)
-                for name in coupon.__dataclass_fields__
-                if name not in ("reservation", "redemption")
-            }
-            postings.append(Posting(holder, COUPON, 1, "issue", source, reason, fields))
+            postings.append(issuing(coupon, source, reason))
             return postings
 
         def announce(answer: Answer) -> list[Event]:
@@ -648,16 +657,15 @@ class Coupons:
         detail: Mapping[str, Any],
         source: Source,
         reason: str,
-        claim: Claim | None,
         *,
         order: tuple[str, int, bool] | None = None,
-        result: Any = None,
         event: str | None = None,
         payload: Mapping[str, Any] | None = None,
         known: Account | None = None,
-    ) -> Answer:
+    ) -> Coupon:
         """Post one change of the coupon ``code`` (and, for a redemption or its reversal, of its order's coupons:
-        ``order`` is (order holder, +1/-1, whether it stacks)), keeping its list record in step."""
+        ``order`` is (order holder, +1/-1, whether it stacks)), keeping its list record in step; the coupon after
+        it. ``known`` is its account as just read (the commit checks its revision)."""
         holder = coupon_holder(code)
         changed: dict[str, Coupon] = {}
 
@@ -665,11 +673,9 @@ class Coupons:
             before: Coupon = holdings.state(holder, COUPON)
             if not before.code:
                 raise CouponNotFound(f"No coupon {code!r}")
-            after, _ = COUPON_BOOK.apply(
-                before, Posting(holder, COUPON, amount, kind, source, reason, dict(detail)), clock.business_today()
-            )
-            changed["after"] = after
-            postings = [Posting(holder, COUPON, amount, kind, source, reason, dict(detail), kept=True)]
+            posting = Posting(holder, COUPON, amount, kind, source, reason, dict(detail), kept=True)
+            changed["after"], _ = COUPON_BOOK.apply(before, posting, clock.business_today())  # for its list record
+            postings = [posting]
             if order is not None:
                 order_id, delta, stacks = order
                 postings.append(Posting(order_id, ORDER, delta, kind, source, reason, {"code": code, "stacks": stacks}))
@@ -677,33 +683,20 @@ class Coupons:
 
         def announce(answer: Answer) -> list[Event]:
             after = changed["after"]
+            if event is None:
+                return []
             subject = f"member/{after.member_id}" if after.member_id else f"coupon/{code}"
-            return (
-                [
-                    new_event(
-                        event,
-                        subject,
-                        {
-                            "code": code,
-                            "template_id": after.template_id,
-                            "member_id": after.member_id,
-                            **(payload or {}),
-                        },
-                    )
-                ]
-                if event
-                else []
-            )
+            facts = {"code": code, "template_id": after.template_id, "member_id": after.member_id, **(payload or {})}
+            return [new_event(event, subject, facts)]
 
-        return self.ledger.post(
+        self.ledger.post(
             plan,
             holders=[holder, *([order[0]] if order else [])],
-            claim=claim,
-            result=result,
             announce=announce,
             attach=lambda answer: [keep(changed["after"])],
             known={holder: known} if known is not None else None,
         )
+        return changed["after"]
 
 
 def coupons() -> Coupons:
@@ -753,9 +746,10 @@ def claim(member_id: str, template_id: str, key: IdempotencyKey | None, language
     engine = coupons()
     source_id = key.key if key else new_id("cl_")
     once = Claim.of(
-        f"coupon-claim:{member_id}:{source_id}", {"template_id": template_id},
+        f"coupon-claim:{member_id}:{source_id}",
+        {"template_id": template_id},
         conflict=IdempotencyKeyReused("This Idempotency-Key claimed another template"),
-    )  # fmt: skip
+    )
     replayed = engine.replay(once)
     if replayed is not None:
         return replayed
@@ -783,17 +777,17 @@ def _moment() -> tuple[str, datetime, date]:
 
 
 def _tier_of(member_id: str | None) -> str | None:
+    """The member's tier (None for a bearer coupon); 404 for a member unknown or erased."""
     if member_id is None:
         return None
     record = members.get_record(member_id)
-    return record.tier if record.status != str(MemberStatus.ERASED) else None
+    if record.status == str(MemberStatus.ERASED):
+        raise NotFound("No such member")
+    return str(record.tier)
 
 
 def _check_store(caller: Any, store_id: str) -> None:
     """A partner serves only its own stores (staff at the till serve any member of the chain, at any store)."""
-    from chalicelib.shared.errors import Forbidden
-    from chalicelib.stores.service import store_exists
-
     if caller.kind == "partner" and not caller.covers_store(store_id):
         raise Forbidden(f"Store {store_id} is not one of this partner's stores")
     if not store_exists(store_id):
@@ -808,8 +802,6 @@ def eligibility(
     redemption decides on the coupon's own account."""
     order = order_of(order_data)
     _check_store(caller, order.store_id)
-    if members.status_of(member_id) is None:
-        raise NotFound("No such member")
     tier = _tier_of(member_id)
     now, local, today = _moment()
     records = list(
@@ -841,29 +833,24 @@ def eligibility(
     return {"usable": usable, "unusable": unusable}
 
 
-def _fit_now(
-    caller: Any, code: str, order_data: Mapping[str, Any], order_id: str, language: str, coupon: Coupon | None = None
-) -> tuple[Coupon, Template, Order, int]:
-    order = order_of(order_data)
-    _check_store(caller, order.store_id)
-    coupon = coupon or read_coupon(code)
+def _fit_now(coupon: Coupon, order: Order, order_id: str, language: str) -> tuple[Template, int]:
+    """The coupon's template and what it takes off ``order`` now; 409 ``coupon-unusable`` with the reason when it
+    does not fit (a voided template's coupons fit nothing)."""
     template = get_template(coupon.template_id)
     if template.status == "voided" and coupon.status in ("available", "reserved"):
         raise _refusal("voided", language)
     now, local, today = _moment()
-    fit = fits(
-        coupon,
-        template.terms,
-        order,
-        tier=_tier_of(coupon.member_id),
-        local=local,
-        now=now,
-        today=today,
-        order_id=order_id,
-    )
+    tier = _tier_of(coupon.member_id)
+    fit = fits(coupon, template.terms, order, tier=tier, local=local, now=now, today=today, order_id=order_id)
     if not fit.usable:
         raise _refusal(fit.reason or "", language)
-    return coupon, template, order, fit.discount_fen
+    return template, fit.discount_fen
+
+
+def _till_order(caller: Any, order_data: Mapping[str, Any]) -> Order:
+    order = order_of(order_data)
+    _check_store(caller, order.store_id)
+    return order
 
 
 def reserve(
@@ -871,7 +858,9 @@ def reserve(
 ) -> dict[str, Any]:
     """Hold a coupon for an order while it is paid: no other order may use it until ``minutes`` pass or it is
     released; the same order may reserve it again (the hold is extended)."""
-    _, _, order, discount_fen = _fit_now(caller, code, order_data, order_id, language)
+    order = _till_order(caller, order_data)
+    coupon, account = read_coupon_account(code)
+    _, discount_fen = _fit_now(coupon, order, order_id, language)
     until = clock.iso(clock.now() + timedelta(minutes=minutes))
     detail = {"order_id": order_id, "store_id": order.store_id, "until": until, "now": clock.iso(clock.now())}
     try:
@@ -882,9 +871,9 @@ def reserve(
             detail,
             Source("order", order_id),
             f"锁定 订单{order_id}",
-            None,
             event="coupon.reserved",
             payload={"order_id": order_id, "until": until},
+            known=account,
         )
     except CouponRefused as refused:
         raise _refusal(refused.reason, language) from None
@@ -900,7 +889,7 @@ def reserve(
 def release(caller: Any, code: str, order_id: str) -> None:
     """End an order's hold on a coupon (the order was abandoned). Idempotent: when the order holds nothing (released
     before, redeemed, lapsed) there is nothing to do; a hold of another order is 409."""
-    coupon = read_coupon(code)
+    coupon, account = read_coupon_account(code)
     if coupon.reservation is not None:
         _check_store(caller, coupon.reservation.store_id)
     if coupon.status != "reserved" or coupon.reservation is None:
@@ -915,9 +904,9 @@ def release(caller: Any, code: str, order_id: str) -> None:
             {"order_id": order_id},
             Source("order", order_id),
             f"解锁 订单{order_id}",
-            None,
             event="coupon.released",
             payload={"order_id": order_id},
+            known=account,
         )
     except CouponRefused:
         raise NotReserved(f"Coupon {code} is not reserved for order {order_id}") from None
@@ -935,11 +924,19 @@ def _repeat(coupon: Coupon, order_id: str, order_data: Mapping[str, Any]) -> dic
         return None
     if redemption.order_hash != _order_hash(order_data):
         raise RedemptionConflict(f"Order {order_id} redeemed {coupon.code} before with another order body")
+    return _redemption_answer(coupon, redemption, duplicate=True)
+
+
+def _redemption_answer(coupon: Coupon, redemption: Redemption, *, duplicate: bool) -> dict[str, Any]:
     return {
-        "redemption_id": redemption.redemption_id, "order_id": order_id, "store_id": redemption.store_id,
-        "discount_fen": redemption.discount_fen, "code": coupon.code, "member_id": coupon.member_id,
-        "duplicate": True,
-    }  # fmt: skip
+        "redemption_id": redemption.redemption_id,
+        "order_id": redemption.order_id,
+        "store_id": redemption.store_id,
+        "discount_fen": redemption.discount_fen,
+        "code": coupon.code,
+        "member_id": coupon.member_id,
+        "duplicate": duplicate,
+    }
 
 
 def redeem(caller: Any, code: str, order_id: str, order_data: Mapping[str, Any], language: str) -> dict[str, Any]:
@@ -947,33 +944,48 @@ def redeem(caller: Any, code: str, order_id: str, order_data: Mapping[str, Any],
     stands, the same order again answers the same redemption (``duplicate``); another order gets 409 ``coupon-used``.
     Once given back, the coupon may be used again, by this order too. The discount is the coupon's on this order,
     and the order refuses a coupon that does not stack with those already on it."""
-    order = order_of(order_data)
-    _check_store(caller, order.store_id)
-    coupon = read_coupon(code)
+    order = _till_order(caller, order_data)
+    coupon, account = read_coupon_account(code)
     repeated = _repeat(coupon, order_id, order_data)
     if repeated is not None:
         return repeated
-    _, template, order, discount_fen = _fit_now(caller, code, order_data, order_id, language, coupon)
+    template, discount_fen = _fit_now(coupon, order, order_id, language)
     redemption_id = new_id("cr_")
     now = clock.iso(clock.now())
     detail = {
-        "redemption_id": redemption_id, "order_id": order_id, "store_id": order.store_id,
-        "discount_fen": discount_fen, "at": now, "order_hash": _order_hash(order_data),
-    }  # fmt: skip
+        "redemption_id": redemption_id,
+        "order_id": order_id,
+        "store_id": order.store_id,
+        "discount_fen": discount_fen,
+        "at": now,
+        "order_hash": _order_hash(order_data),
+    }
     try:
-        coupons().change(
-            code, "redeem", -1, {**detail, "now": now}, Source("order", order_id), f"核销 订单{order_id}", None,
-            order=(order_holder(order_id), 1, template.terms.stacks), event="coupon.redeemed",
-            payload={"order_id": order_id, "store_id": order.store_id, "discount_fen": discount_fen,
-                     "redemption_id": redemption_id, "face_value_fen": template.terms.face_value},
-        )  # fmt: skip
+        used = coupons().change(
+            code,
+            "redeem",
+            -1,
+            {**detail, "now": now},
+            Source("order", order_id),
+            f"核销 订单{order_id}",
+            order=(order_holder(order_id), 1, template.terms.stacks),
+            event="coupon.redeemed",
+            payload={
+                "order_id": order_id,
+                "store_id": order.store_id,
+                "discount_fen": discount_fen,
+                "redemption_id": redemption_id,
+                "face_value_fen": template.terms.face_value,
+            },
+            known=account,
+        )
     except CouponRefused as refused:
         repeated = _repeat(read_coupon(code), order_id, order_data)  # a concurrent repeat of this order won
         if repeated is not None:
             return repeated
         raise _refusal(refused.reason, language) from None
-    return {"redemption_id": redemption_id, "order_id": order_id, "store_id": order.store_id,
-            "discount_fen": discount_fen, "code": code, "member_id": coupon.member_id, "duplicate": False}  # fmt: skip
+    assert used.redemption is not None
+    return _redemption_answer(used, used.redemption, duplicate=False)
 
 
 def reverse_redemption(
@@ -982,7 +994,7 @@ def reverse_redemption(
     """Give a used coupon back, once per use: the order was refunded (退券回流) or the redemption was a mistake
     (撤销核销). It is usable again until its last day; past it, it comes back expired (of a voided template, voided).
     A repeat, while the coupon has not been used again, answers the coupon as it is."""
-    coupon = read_coupon(code)
+    coupon, account = read_coupon_account(code)
     redemption = coupon.redemption
     if coupon.status != "used" or redemption is None or redemption.order_id != order_id:
         if coupon.returned_from == order_id and coupon.status != "used":
@@ -997,21 +1009,31 @@ def reverse_redemption(
     back = 1 if date.fromisoformat(coupon.valid_until) >= today and not voided else 0
     words = {"refund": "退款退券", "mistake": "撤销核销"}[reason]
     try:
-        coupons().change(
-            code, "return", back, {"order_id": order_id, "reason": reason, "note": note, "voided": voided},
-            Source("order", order_id), f"{words} 订单{order_id}", None,
-            order=(order_holder(order_id), -1, template.terms.stacks), event="coupon.returned",
-            payload={"order_id": order_id, "reason": reason, "usable": bool(back), "voided": voided,
-                     "discount_fen": redemption.discount_fen, "face_value_fen": template.terms.face_value},
-        )  # fmt: skip
+        returned = coupons().change(
+            code,
+            "return",
+            back,
+            {"order_id": order_id, "reason": reason, "note": note, "voided": voided},
+            Source("order", order_id),
+            f"{words} 订单{order_id}",
+            order=(order_holder(order_id), -1, template.terms.stacks),
+            event="coupon.returned",
+            payload={
+                "order_id": order_id,
+                "reason": reason,
+                "usable": bool(back),
+                "voided": voided,
+                "discount_fen": redemption.discount_fen,
+                "face_value_fen": template.terms.face_value,
+            },
+            known=account,
+        )
     except CouponRefused:
-        again = read_coupon(code)
-        if again.returned_from == order_id and again.status != "used":  # a concurrent repeat gave it back
-            now, _, today = _moment()
-            return coupon_json(again, template, language, now, today)
-        raise NotReversible(f"Coupon {code} is not used on order {order_id}") from None
+        returned = read_coupon(code)
+        if returned.returned_from != order_id or returned.status == "used":  # not a concurrent repeat's doing
+            raise NotReversible(f"Coupon {code} is not used on order {order_id}") from None
     now, _, today = _moment()
-    return coupon_json(read_coupon(code), template, language, now, today)
+    return coupon_json(returned, template, language, now, today)
 
 
 # --- nightly -------------------------------------------------------------------------------------------------------
@@ -1024,9 +1046,17 @@ def expire(account: Account, as_of: date, face_values: Mapping[str, int]) -> boo
     if coupon.status not in ("available", "reserved") or date.fromisoformat(coupon.valid_until) >= as_of:
         return False
     try:
-        coupons().change(coupon.code, "expire", -1, {}, Source("job", f"expire-coupons:{as_of}"), "过期", None,
-                         event="coupon.expired", payload={"face_value_fen": face_values.get(coupon.template_id, 0)},
-                         known=account)  # fmt: skip
+        coupons().change(
+            coupon.code,
+            "expire",
+            -1,
+            {},
+            Source("job", f"expire-coupons:{as_of}"),
+            "过期",
+            event="coupon.expired",
+            payload={"face_value_fen": face_values.get(coupon.template_id, 0)},
+            known=account,
+        )
     except CouponRefused:
         return False
     return True
@@ -1040,12 +1070,12 @@ def face_values(template_ids: Iterable[str]) -> dict[str, int]:
     return {template_id: t.terms.face_value for template_id, t in templates_by_id(template_ids).items()}
 
 
-def void(code: str) -> bool:
-    """Book an unused coupon of a voided template voided; True if it changed."""
-    coupon = read_coupon(code)
+def void(code: str, face_values: Mapping[str, int]) -> bool:
+    """Book an unused coupon of a voided template voided (``face_values`` by template, for the event); True if it
+    changed."""
+    coupon, account = read_coupon_account(code)
     if coupon.status not in ("available", "reserved"):
         return False
-    template = templates_by_id([coupon.template_id]).get(coupon.template_id)
     try:
         coupons().change(
             code,
@@ -1054,9 +1084,9 @@ def void(code: str) -> bool:
             {},
             Source("template", coupon.template_id),
             "作废",
-            None,
             event="coupon.voided",
-            payload={"face_value_fen": template.terms.face_value if template else 0},
+            payload={"face_value_fen": face_values.get(coupon.template_id, 0)},
+            known=account,
         )
     except CouponRefused:
         return False
@@ -1075,8 +1105,12 @@ def notice(account: Account) -> bool:
         return found["coupon"]
 
     def announce(state: Coupon) -> list[Event]:
-        payload = {"code": state.code, "template_id": state.template_id, "member_id": state.member_id,
-                   "valid_until": state.valid_until}  # fmt: skip
+        payload = {
+            "code": state.code,
+            "template_id": state.template_id,
+            "member_id": state.member_id,
+            "valid_until": state.valid_until,
+        }
         return [new_event("coupon.expiring", f"member/{state.member_id}", payload)]
 
     return ledger().amend(account.holder, COUPON, change, announce=announce, known=account)

@@ -158,7 +158,7 @@ def test_every_coupon_is_in_exactly_one_state_and_the_books_add_up(steps):
             }.get(verb, {})  # fmt: skip
             amount = {"reserve": 0, "release": 0, "redeem": -1, "return": 1, "expire": -1, "void": -1}[verb]
             with contextlib.suppress(CouponRefused):
-                verbs.change(code, verb, amount, detail, Source("test", order_id), verb, None)
+                verbs.change(code, verb, amount, detail, Source("test", order_id), verb)
         found = counts(store)
         assert sum(found.values()) == len(codes)
         stock_left = engine.balance("coupon-stock:ct_1:0", STOCK)
