@@ -213,12 +213,18 @@ def open_chunks() -> list[str]:
     return keys
 
 
-def process(key: str) -> Counter[str]:
-    """One chunk of a batch, once: its tallies."""
+def process(key: str, read: dict[str, Any] | None = None) -> Counter[str]:
+    """One chunk of a batch, once: its tallies. ``read`` keeps the batches and templates a worker's message already
+    read (what a batch issues never changes once it runs)."""
+    read = {} if read is None else read
     batch_id, _, number = key.partition("#")
-    record = _get(batch_id)
+    record = read[batch_id] = read.get(batch_id) or _get(batch_id)
     chunk = int(number)
-    tallies = _codes_chunk(record, chunk) if record.kind == "codes" else _members_chunk(record, chunk)
+    if record.kind == "codes":
+        template = read[record.template_id] = read.get(record.template_id) or service.get_template(record.template_id)
+        tallies = _codes_chunk(record, template, chunk)
+    else:
+        tallies = _members_chunk(record, chunk)
     if record.kind == "members" or tallies["out-of-stock"]:  # a codes chunk counts itself done with its coupons
         _count_done(record, chunk)
     _close_if_done(batch_id)
@@ -258,9 +264,9 @@ def _close_if_done(batch_id: str) -> None:
             raise
 
 
-def _codes_chunk(record: CouponBatchRecord, chunk: int) -> Counter[str]:
+def _codes_chunk(record: CouponBatchRecord, template: service.Template, chunk: int) -> Counter[str]:
     """``CODES_PER_CHUNK`` bearer coupons (fewer in the last chunk) in one post, once per chunk."""
-    template = service.get_template(record.template_id)
+
     count = min(CODES_PER_CHUNK, int(record.size) - chunk * CODES_PER_CHUNK)
     today = clock.business_today()
     issued_at = clock.iso(clock.now())

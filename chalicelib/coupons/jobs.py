@@ -97,8 +97,9 @@ class CouponBatches(Job):
 
     def process(self, keys: list[str], as_of: date) -> Counter[str]:
         tallies: Counter[str] = Counter()
+        read: dict[str, object] = {}
         for key in keys:
-            tallies.update(batches.process(key))
+            tallies.update(batches.process(key, read))
         tallies["changed"] = tallies["issued"]
         return tallies
 
