@@ -247,21 +247,14 @@ def run_job(
         emit(tx, announce(run_id))
         tx.commit()
     try:
-        size = (job.batch_size or BATCH_SIZE) if fan_out else BATCH_SIZE
-        batches = list(_chunks(job.due(first_day, as_of), size))
-        messages = [BatchMessage(job=job.name, run_id=run_id, as_of=as_of.isoformat(), batch=n, keys=keys)
-                    for n, keys in enumerate(batches)]  # fmt: skip
+        messages = _messages(job, run_id, as_of, job.due(first_day, as_of), fan_out)
         run = JobRecord(job.name, f"run#{run_id}")
         with_retries(lambda: run.update(actions=[
             JobRecord.status.set("running"),
-            JobRecord.planned.set(sum(len(keys) for keys in batches)),
-            JobRecord.batches.set(len(batches)),
+            JobRecord.planned.set(sum(len(message.keys) for message in messages)),
+            JobRecord.batches.set(len(messages)),
         ]))  # fmt: skip
-        if fan_out and len(messages) > INLINE_BATCHES:
-            _enqueue(messages)
-        else:
-            for message in messages:
-                process_batch(message)
+        _dispatch(messages, fan_out)
     except Exception as e:
         _fail(job.name, run_id, f"{type(e).__name__}: {e}")
         raise
@@ -276,26 +269,35 @@ def run_keys(job: Job, keys: list[str], *, fan_out: bool = False) -> RunReport:
     other run of the job: reported, batched and counted once like a planned run, and caught up by the job's own
     ``due`` on its next scheduled run if a worker never finished."""
     run_id, today = new_id("run_"), clock.business_today()
-    size = (job.batch_size or BATCH_SIZE) if fan_out else BATCH_SIZE
-    batches = list(_chunks(iter(keys), size))
+    messages = _messages(job, run_id, today, iter(keys), fan_out)
     JobRecord(
         job.name, f"run#{run_id}", as_of=today.isoformat(), status="running", first_day=today.isoformat(),
-        started_at=clock.iso(clock.now()), planned=len(keys), batches=len(batches), batches_done=0, processed=0,
+        started_at=clock.iso(clock.now()), planned=len(keys), batches=len(messages), batches_done=0, processed=0,
         updated_at=_progress_stamp(),
     ).save()  # fmt: skip
-    messages = [BatchMessage(job=job.name, run_id=run_id, as_of=today.isoformat(), batch=n, keys=batch)
-                for n, batch in enumerate(batches)]  # fmt: skip
     try:
-        if fan_out and len(messages) > INLINE_BATCHES:
-            _enqueue(messages)
-        else:
-            for message in messages:
-                process_batch(message)
+        _dispatch(messages, fan_out)
     except Exception as e:
         _fail(job.name, run_id, f"{type(e).__name__}: {e}")
         raise
     _complete_if_done(job.name, run_id)
     return get_report(job.name, run_id)
+
+
+def _messages(job: Job, run_id: str, as_of: date, keys: Iterator[str], fan_out: bool) -> list[BatchMessage]:
+    """A run's keys in batches: the job's own size when fanned out to workers, else ``BATCH_SIZE``."""
+    size = (job.batch_size or BATCH_SIZE) if fan_out else BATCH_SIZE
+    return [BatchMessage(job=job.name, run_id=run_id, as_of=as_of.isoformat(), batch=n, keys=batch)
+            for n, batch in enumerate(_chunks(keys, size))]  # fmt: skip
+
+
+def _dispatch(messages: list[BatchMessage], fan_out: bool) -> None:
+    """To the jobs queue when fanned out and more than inline runs take; otherwise processed here, in order."""
+    if fan_out and len(messages) > INLINE_BATCHES:
+        _enqueue(messages)
+    else:
+        for message in messages:
+            process_batch(message)
 
 
 def preview_job(job: Job, as_of: date) -> PreviewReport:
