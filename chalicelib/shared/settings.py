@@ -67,6 +67,7 @@ class Settings(BaseModel):
     sms_endpoint: str | None = None  # the provider's API base URL, when not its public one (tests: a fake)
     email_sender: Literal["dev-outbox", "ses"] = "dev-outbox"
     email_from: str | None = None
+    email_region: str | None = None  # SES's region when not the stage's (SES is not offered in the China regions)
     push_sender: Literal["dev-outbox", "sns"] = "dev-outbox"
     push_applications: dict[str, str] = {}  # JSON: platform -> SNS platform application ARN
     wechat_sender: Literal["dev-outbox", "wechat"] = "dev-outbox"

@@ -74,7 +74,7 @@ def sender_for(channel: str) -> Sender:
     if channel == "email" and settings.email_from:
         from chalicelib.notifications.channels.ses_email import SesEmail
 
-        return SesEmail(settings.email_from)
+        return SesEmail(settings.email_from, settings.email_region)
     if channel == "push":
         from chalicelib.notifications.channels.sns_push import SnsPush
 

@@ -1,4 +1,5 @@
-"""Email through Amazon SES (API v2, simple content: SES builds the MIME message)."""
+"""Email through Amazon SES (API v2, simple content: SES builds the MIME message). SES is not offered in the
+China regions: a stage there names another region's SES (``LOYALTY_EMAIL_REGION``) or keeps email off."""
 
 from __future__ import annotations
 
@@ -47,14 +48,15 @@ def send_email_request(delivery: Delivery, sender: str) -> dict[str, Any]:
 class SesEmail:
     name = "ses"
 
-    def __init__(self, sender: str) -> None:
+    def __init__(self, sender: str, region: str | None = None) -> None:
         self.sender = sender
+        self.region = region
 
     def send(self, delivery: Delivery) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            answer = client("sesv2").send_email(**send_email_request(delivery, self.sender))
+            answer = client("sesv2", self.region).send_email(**send_email_request(delivery, self.sender))
         except (ClientError, BotoCoreError) as e:
             raise aws_failure(e, ERRORS) from e
         return str(answer["MessageId"])
