@@ -1,51 +1,26 @@
-"""Where messages go: the dev outbox (local stack and tests) or a real gateway (SNS SMS on AWS).
+"""The notifications service's sender, until it moves to ``chalicelib.notifications.channels``.
 
-The sender is configuration (``LOYALTY_SMS_SENDER``). The dev outbox sends nothing anywhere: a message
-marked sent through it stays readable with ``python -m chalicelib.cli outbox``.
+Kept as a thin adapter so the service's ``sender().send(channel, recipient, text)`` goes on working: the
+message is handed to the channel's configured sender (dev outbox, SNS SMS, Tencent SMS...).
 """
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Protocol
+from chalicelib.notifications.channels import DEV_OUTBOX, Delivery, sender_for
+from chalicelib.shared.ids import new_id
 
-from chalicelib.shared.settings import get_settings
-
-DEV_OUTBOX = "dev-outbox"
+__all__ = ["DEV_OUTBOX", "ChannelSender", "sender"]
 
 
-class Sender(Protocol):
-    name: str
+class ChannelSender:
+    """The configured SMS sender, behind the service's former three-argument ``send``."""
 
-    def send(self, channel: str, recipient: str, text: str) -> None: ...
-
-
-class DevOutbox:
-    name = DEV_OUTBOX
+    def __init__(self) -> None:
+        self.name = sender_for("sms").name
 
     def send(self, channel: str, recipient: str, text: str) -> None:
-        """Nothing leaves the machine; the notification record itself is the outbox entry."""
+        sender_for(channel).send(Delivery(message_id=new_id("msg_"), channel=channel, address=recipient, text=text))
 
 
-class SnsSms:
-    """Amazon SNS direct-to-phone SMS (transactional). Not offered in the China regions: deployments there
-    plug in their SMS provider as another sender."""
-
-    name = "sns"
-
-    def send(self, channel: str, recipient: str, text: str) -> None:
-        _sns().publish(
-            PhoneNumber=recipient, Message=text,
-            MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
-        )  # fmt: skip
-
-
-@functools.cache
-def _sns() -> Any:
-    import boto3
-
-    return boto3.client("sns", region_name=get_settings().region)
-
-
-def sender() -> Sender:
-    return SnsSms() if get_settings().sms_sender == "sns" else DevOutbox()
+def sender() -> ChannelSender:
+    return ChannelSender()

@@ -9,6 +9,7 @@ every cold start.
 from __future__ import annotations
 
 import functools
+import json
 import os
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +19,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chalicelib import __version__
 
 ENV_PREFIX = "LOYALTY_"
+
+
+PUSH_PLATFORMS = ("apns", "fcm")
+# channel -> (its sender that needs a setting, that setting)
+SENDER_NEEDS = {
+    "sms": ("tencent", "sms_secret"),
+    "email": ("ses", "email_from"),
+    "push": ("sns", "push_applications"),
+    "wechat": ("wechat", "wechat_secret"),
+}
 
 
 class SettingsError(RuntimeError):
@@ -50,7 +61,18 @@ class Settings(BaseModel):
     otp_requests_per_address_hour: int = Field(default=20, ge=1)
     otp_requests_per_hour: int = Field(default=1000, ge=1)
     otp_regions: tuple[str, ...] = ("CN",)
-    sms_sender: Literal["dev-outbox", "sns"] = "dev-outbox"
+    # channel senders (chalicelib.notifications.channels); provider credentials live in Secrets Manager
+    sms_sender: Literal["dev-outbox", "sns", "tencent"] = "dev-outbox"
+    sms_secret: str | None = None  # secret id: Tencent {"secret_id", "secret_key", "sdk_app_id", "sign_name", "region"}
+    sms_endpoint: str | None = None  # the provider's API base URL, when not its public one (tests: a fake)
+    email_sender: Literal["dev-outbox", "ses"] = "dev-outbox"
+    email_from: str | None = None
+    email_region: str | None = None  # SES's region when not the stage's (SES is not offered in the China regions)
+    push_sender: Literal["dev-outbox", "sns"] = "dev-outbox"
+    push_applications: dict[str, str] = {}  # JSON: platform -> SNS platform application ARN
+    wechat_sender: Literal["dev-outbox", "wechat"] = "dev-outbox"
+    wechat_secret: str | None = None  # secret id: {"appid", "secret"} of the mini program
+    wechat_endpoint: str | None = None
     points_expiry: str = "end-of-next-year"
     points_pending_days: int = Field(default=0, ge=0, le=365)
     points_reminder_days: int = Field(default=7, ge=1, le=90)
@@ -74,6 +96,33 @@ class Settings(BaseModel):
         if self.test_clock and self.stage.startswith("prod"):
             raise ValueError("LOYALTY_TEST_CLOCK cannot be set on a production stage")
         return self
+
+    @model_validator(mode="after")
+    def _senders_have_their_settings(self) -> Settings:
+        missing = []
+        for channel, (sender, needed) in SENDER_NEEDS.items():
+            chosen = getattr(self, f"{channel}_sender")
+            if chosen == sender and not getattr(self, needed):
+                missing.append(
+                    f"{ENV_PREFIX}{needed.upper()} is required when {ENV_PREFIX}{channel.upper()}_SENDER is {chosen}"
+                )
+        if missing:
+            raise ValueError("; ".join(missing))
+        return self
+
+    @field_validator("push_applications", mode="before")
+    @classmethod
+    def _json_object(cls, value: object) -> object:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("push_applications")
+    @classmethod
+    def _known_push_platforms(cls, value: dict[str, str]) -> dict[str, str]:
+        if unknown := sorted(set(value) - set(PUSH_PLATFORMS)):
+            raise ValueError(f"unknown push platforms {unknown}: use {', '.join(PUSH_PLATFORMS)}")
+        return value
 
     @field_validator("business_timezone")
     @classmethod
