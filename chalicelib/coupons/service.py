@@ -613,6 +613,7 @@ class Coupons:
                 "code": code,
                 "template_id": template.template_id,
                 "member_id": member_id,
+                "name": template.name,
                 "valid_until": coupon.valid_until,
                 "source_kind": source.kind,
                 "face_value_fen": template.terms.face_value,

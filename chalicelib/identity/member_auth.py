@@ -51,7 +51,6 @@ CODE_LIFETIME = timedelta(minutes=5)
 RECENT_LOGIN = timedelta(minutes=10)
 PASSWORD_LOGINS_PER_ADDRESS = Limit(60, 3600, "Too many password logins from this address")
 MAX_TRIES = 5
-SMS_TEXT = "您的验证码是{code}，5分钟内有效。如非本人操作，请忽略本短信。"
 PER_PHONE = (
     Limit(1, 60, "A code was sent to this phone less than a minute ago"),
     Limit(5, 3600, "Five codes were sent to this phone this hour"),
@@ -89,10 +88,8 @@ def request_code(phone: str, address: str | None) -> None:
         phone_hash, code_id=code_id, code_hash=_code_hash(code_id, code), tries=0,
         valid_until=clock.iso(now + CODE_LIFETIME), expires_at=now + timedelta(days=1),
     ))  # fmt: skip
-    text, keep = SMS_TEXT.format(code=code), timedelta(days=1)
-    notifications.request(
-        tx, channel="sms", recipient=phone, text=text, purpose="login-code", keep=keep, send_before=now + CODE_LIFETIME
-    )
+    minutes = int(CODE_LIFETIME.total_seconds() // 60)
+    notifications.request_code(tx, phone=phone, code=code, minutes=minutes, send_before=now + CODE_LIFETIME)
     tx.commit()
 
 

@@ -60,6 +60,8 @@ class Permission(StrEnum):
     COUPONS_REDEEM = "coupons:redeem"
     MALL_MANAGE = "mall:manage"
     MALL_FULFIL = "mall:fulfil"
+    NOTIFICATIONS_READ = "notifications:read"
+    NOTIFICATIONS_MANAGE = "notifications:manage"
 
 
 SESSION_FIELDS = ("roles", "stores", "status")  # what a staff token's grant depends on
@@ -81,7 +83,7 @@ class Role(StrEnum):
 P = Permission
 _CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM, P.WALLET_PAY, P.COUPONS_REDEEM}
 _CASHIER |= {P.MALL_FULFIL}
-_FEEDBACK = {P.FEEDBACK_READ, P.FEEDBACK_REPLY}
+_FEEDBACK = {P.FEEDBACK_READ, P.FEEDBACK_REPLY, P.NOTIFICATIONS_READ}
 _FINANCE = {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.REPORTS_READ}
 _FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND}
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -91,6 +93,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.MARKETING: frozenset(
         {P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE, P.REPORTS_READ, P.COUPONS_MANAGE, P.MALL_MANAGE}
+        | {P.NOTIFICATIONS_READ, P.NOTIFICATIONS_MANAGE}
     ),
     Role.CUSTOMER_SERVICE: frozenset(
         _CASHIER | _FEEDBACK | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}
@@ -135,6 +138,8 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.COUPONS_REDEEM: ("核销优惠券", "Redeem coupons at the till"),
     P.MALL_MANAGE: ("积分商城商品", "Points-mall rewards"),
     P.MALL_FULFIL: ("兑换订单发货与核销", "Fulfil points-mall orders"),
+    P.NOTIFICATIONS_READ: ("消息记录与授权", "Message history and consents"),
+    P.NOTIFICATIONS_MANAGE: ("消息模板、策略与营销消息", "Message templates, policy and marketing messages"),
 }
 
 

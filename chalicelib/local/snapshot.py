@@ -44,7 +44,7 @@ def current_route_index() -> str:
     _declare_everything()
     from chalicelib.shared.http import declared_routes
 
-    lines = "".join(f"    Route({', '.join(json.dumps(part) for part in route)}),\n" for route in declared_routes())
+    lines = "".join(f"    Route({_route_arguments(route)}),\n" for route in declared_routes())
     return f'''"""Every HTTP route and the module declaring it, generated from the ``endpoint`` declarations by
 ``python -m chalicelib.cli openapi`` (``--check`` and a test fail when it drifts): do not edit. ``app.py`` registers
 these routes with Chalice and imports a route's module on its first request."""
@@ -54,3 +54,10 @@ from chalicelib.shared.http import Route
 ROUTES = (
 {lines})
 '''
+
+
+def _route_arguments(route: Any) -> str:
+    named = [json.dumps(part) for part in route[:4]]
+    if route.accepts:
+        named.append(f"accepts=({', '.join(json.dumps(kind) for kind in route.accepts)},)")
+    return ", ".join(named)

@@ -7,6 +7,7 @@ event, so a phone belongs to one member even under concurrent registrations.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +24,8 @@ from chalicelib.members.model import (
     RuleBroken,
     Status,
     apply_changes,
+    mask_email,
+    mask_phone,
     merge_consents,
     new_member_no,
     normalise_email,
@@ -140,6 +143,7 @@ def _register(
     emit(tx, new_event("member.registered", f"member/{member.member_id}", {
         "member_id": member.member_id, "member_no": member_no, "home_store_id": member.home_store_id,
         "source": str(member.source), "referrer_id": member.referrer_id, "registered_at": registered_at,
+        "consents": dict(data.consents), "consented_at": _consent_stamp(data, now)[0], "import_id": import_id,
     }))  # fmt: skip
     return 201, {"member_id": member.member_id}
 
@@ -303,6 +307,58 @@ def summaries(member_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     opened), in one batch read per hundred; ids of nobody are left out."""
     wanted = sorted(set(member_ids))
     return {record.member_id: repository.summary(record) for record in MemberRecord.batch_get(wanted)} if wanted else {}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a member can be reached, without opening anything sealed: for deciding a message."""
+
+    status: Status
+    has_phone: bool
+    has_email: bool
+
+
+def reach_of(member_id: str) -> Reach | None:
+    """Whether the member has a phone and an email (None: no such member)."""
+    record = MemberRecord.find(member_id)
+    if record is None:
+        return None
+    return Reach(Status(record.status), bool(record.phone_sealed), bool(record.email_sealed))
+
+
+def address_of(member_id: str, channel: str) -> tuple[str, str] | None:
+    """The member's phone (``sms``) or email (``email``) opened for sending, with its masked form; None when they
+    have none (or were erased)."""
+    record = MemberRecord.find(member_id)
+    sealer = repository.sealer_for(record) if record else None
+    if record is None or sealer is None or record.status == Status.ERASED:
+        return None
+    member = repository.to_member(record)
+    if channel == "sms" and member.phone:
+        return member.phone, mask_phone(member.phone)
+    if channel == "email" and member.email:
+        return member.email, mask_email(member.email) or ""
+    return None
+
+
+def copy_consents(tx: Transaction, member_id: str, given: dict[str, bool], at: str, source: str) -> None:
+    """Add to ``tx`` the profile's copy of marketing consents the notifications domain recorded (its ledger of
+    consents is the authority), unless the profile already shows each as given. The copy moves no version and
+    announces nothing: it only mirrors."""
+    record = MemberRecord.find(member_id)
+    if record is None or record.status == Status.ERASED:
+        return
+    current = json.loads(record.consents or "{}")
+    merged = merge_consents(current, given, at, source)
+    if merged == current:
+        return
+    M = MemberRecord
+    member = M(member_id)
+    member.version = 0
+    tx.update(member, [M.consents.set(json.dumps(merged, sort_keys=True))],
+              condition=M.member_id.exists() & (M.consents == record.consents),
+              on_fail=Unavailable("The profile changed meanwhile; the change is redelivered"),
+              add_version_condition=False)  # fmt: skip
 
 
 PROFILE_FIELDS = ("gender", "city", "birthday_sealed", "email_hash")  # what a complete profile has

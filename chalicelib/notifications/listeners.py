@@ -1,12 +1,48 @@
-"""The notifications consumer: sends each requested message."""
+"""The notifications consumers: the dispatcher deciding what each event owes a member, the sender sending what
+was decided, and the consent ledger recording what members said at registration and on their profile."""
 
 from __future__ import annotations
 
-from chalicelib.notifications.service import deliver
+from chalicelib.notifications import profiles, service, settings, triggers
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
+from chalicelib.shared.settings import get_settings
 
 
-@consumer("notifications", queue="notifications", types=["notification.requested"])
-def send_requested(tx: Transaction, event: Event) -> None:
-    deliver(tx, str(event.payload["notification_id"]))
+@consumer("message-dispatcher", queue="notifications", types=list(triggers.TRIGGERS))
+def dispatch_notices(tx: Transaction, event: Event) -> None:
+    """Each notice the event gives is decided once; its message is written with the consumer's marker."""
+    low = settings.policy().low_balance_fen
+    for notice in triggers.notices_of(event.type, event.payload, get_settings().tz, low):
+        service.dispatch(tx, notice)
+
+
+@consumer("message-sender", queue="notifications", types=[service.REQUESTED])
+def send_message(tx: Transaction, event: Event) -> None:
+    """Send a decided message; provider throttling raises, so the queue delivers it again later."""
+    service.send(tx, str(event.payload["message_id"]))
+
+
+@consumer("consent-ledger", queue="notifications", types=["member.registered", "member.updated"])
+def record_profile_consents(tx: Transaction, event: Event) -> None:
+    """Marketing consents given on the registration form (or a migrated system's, or an import) and changed on the
+    profile by staff or the member are recorded with their proof, unless the ledger already holds them."""
+    payload = event.payload
+    if event.type == "member.registered":
+        given, at = payload.get("consents") or {}, payload.get("consented_at")
+        source = "import" if payload.get("import_id") else "registration"
+    else:
+        if "consents" not in payload.get("changed", []):
+            return
+        given = {channel: bool(value["granted"]) for channel, value in payload["after"]["consents"].items()}
+        at, source = event.occurred_at, "staff" if event.actor.startswith("staff:") else "member-page"
+    changes = [profiles.ConsentChange(channel, "marketing", bool(granted)) for channel, granted in given.items()]
+    if changes:
+        profiles.record_in(
+            tx,
+            str(payload["member_id"]),
+            changes,
+            source=source,
+            at=at,
+            wording_version=settings.policy().wording_version,
+        )

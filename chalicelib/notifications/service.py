@@ -1,29 +1,456 @@
-"""Send a message: ``request`` seals it and emits ``notification.requested`` in the caller's transaction;
-``deliver`` (fed by the notifications queue) opens it and hands it to the configured sender.
+"""The dispatcher: every message to a member is decided here once, then sent once.
 
-The event carries only the notification id, never the phone or the text. A message is sent once: a
-redelivered event finds it already sent and does nothing (two copies of one event racing each other
-could still both reach the gateway; SMS gateways accept that risk, ledgers never do).
+``dispatch`` takes a notice (member, kind, occurrence, variables), decides it by the rules (consent, caps, quiet
+hours) and adds to the consumer's transaction the message (its id derived from member, kind and occurrence, so a
+redelivered event finds it and changes nothing), the cap count, the day's figures, the inbox copy and, for a
+message to send now, ``notification.requested``. ``send`` (fed by that event) claims the message, hands it to the
+channel's sender and records the outcome: provider throttling and network errors put it back and raise, so the
+queue retries it (and after its last try moves it to the dead-letter queue, where ``cli notifications redrive``
+finds it); a permanent refusal (an invalid number, a template not approved) marks it failed with the reason.
+A message found ``sending`` after a crash is not sent again (at most once past the claim): it is marked failed,
+``unconfirmed``. ``release`` moves held messages whose quiet hours ended to ``queued``.
+
+Login codes (``request_code``) take the same path with their recipient and text sealed, bypassing consent.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from chalicelib.notifications.records import NotificationRecord
-from chalicelib.notifications.senders import DEV_OUTBOX, sender
+from chalicelib.members import service as members
+from chalicelib.members.model import Status as MemberStatus
+from chalicelib.members.model import mask_phone
+from chalicelib.notifications import profiles, settings
+from chalicelib.notifications.kinds import KINDS, Purpose, Words
+from chalicelib.notifications.records import MessageCountRecord, MessageRecord
+from chalicelib.notifications.rules import Decision, Notice, Situation, decide, render, with_opt_out
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import Sealer, WrappedKey, keyring
 from chalicelib.shared.db import Transaction
+from chalicelib.shared.errors import Conflict
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ids import new_id
-from chalicelib.shared.logs import logger
+from chalicelib.shared.settings import get_settings
 
-CHANNELS = ("sms",)
+DEV_OUTBOX = "dev-outbox"
+HELD_SHARDS = 4
+FIGURE_SHARDS = 8
+KEEP = timedelta(days=400)  # a message history a year back, and the consent proof's months beside it
+KEEP_CODE = timedelta(days=1)
+UNCONFIRMED_AFTER = timedelta(minutes=5)  # longer than a sender runs: a claim this old belongs to a crashed send
+REQUESTED = "notification.requested"
+
+
+def message_id(member_id: str, kind: str, occurrence: str) -> str:
+    digest = hashlib.sha256(f"{member_id}|{kind}|{occurrence}".encode()).hexdigest()
+    return f"ms_{digest[:32]}"
+
+
+# --- deciding ---------------------------------------------------------------------------------------------------
+
+
+def dispatch(tx: Transaction, notice: Notice) -> Decision | None:
+    """Decide ``notice`` and add its message to ``tx``; None when it was decided before (or its member is gone)."""
+    mid = message_id(notice.member_id, notice.kind, notice.occurrence)
+    reach = members.reach_of(notice.member_id)
+    if reach is None or reach.status == MemberStatus.ERASED or MessageRecord.find(mid) is not None:
+        return None
+    kind, policy = KINDS[notice.kind], settings.policy()
+    profile = profiles.profile(notice.member_id)
+    wechat = settings.template(kind.name, "wechat").provider_template
+    reachable = {
+        channel
+        for channel, has in (
+            ("sms", reach.has_phone),
+            ("email", reach.has_email),
+            ("push", bool(profile.devices)),
+            ("wechat", bool(profile.wechat_openid and wechat and profile.wechat_grants.get(wechat, 0) > 0)),
+        )
+        if has
+    }
+    now = clock.now().astimezone(_tz())
+    capped = _capped(notice.member_id, policy, now) if kind.purpose is Purpose.MARKETING else frozenset()
+    situation = Situation(kind, policy, now, frozenset(reachable), profile.states(), capped, notice.send_by)
+    decision = decide(situation)
+    _record(tx, notice, mid, decision, profile.language, now)
+    if decision.channel and kind.purpose is Purpose.MARKETING and (cap := policy.cap(decision.channel)):
+        counter = MessageCountRecord(
+            f"cap#{notice.member_id}#{decision.channel}",
+            cap.period_key(now.date()),
+            expires_at=clock.now() + timedelta(days=40),
+        )
+        tx.update(
+            counter,
+            [MessageCountRecord.tally.add(1), MessageCountRecord.expires_at.set(counter.expires_at)],
+            condition=MessageCountRecord.tally.does_not_exist() | (MessageCountRecord.tally < cap.limit),
+            on_fail=Conflict("The cap was reached meanwhile; the notice is redelivered"),
+        )
+    if decision.channel == "wechat" and wechat:
+        profiles.spend_grant(tx, notice.member_id, wechat, Conflict("The WeChat grant was spent meanwhile"))
+    return decision
+
+
+def _capped(member_id: str, policy: Any, now: datetime) -> frozenset[str]:
+    """The channels whose marketing cap the member has reached this period (one read per capped channel)."""
+    found = set()
+    for cap in policy.caps:
+        counter = MessageCountRecord.find(f"cap#{member_id}#{cap.channel}", cap.period_key(now.date()))
+        if counter is not None and int(counter.tally or 0) >= cap.limit:
+            found.add(cap.channel)
+    return frozenset(found)
+
+
+STATUS_OF = {"send": "queued", "hold": "held", "inbox": "inbox", "suppressed": "suppressed"}
+
+
+def _record(tx: Transaction, notice: Notice, mid: str, decision: Decision, language: str, now: datetime) -> None:
+    kind = KINDS[notice.kind]
+    words = _words(kind.name, decision.channel or "inbox", language, notice.variables)
+    if decision.channel:
+        words = Words(
+            words.title, with_opt_out(words.text, kind.purpose, decision.channel, settings.policy().sms_opt_out)
+        )
+    status = STATUS_OF[decision.outcome]
+    created = clock.iso(clock.now())
+    record = MessageRecord(
+        mid,
+        member_id=notice.member_id,
+        kind=kind.name,
+        purpose=str(kind.purpose),
+        occurrence=notice.occurrence,
+        language=language,
+        channel=decision.channel,
+        status=status,
+        reason=decision.reason,
+        passed_over=json.dumps([list(p) for p in decision.passed_over]) if decision.passed_over else None,
+        title=words.title,
+        text=words.text,
+        variables=json.dumps(dict(notice.variables), ensure_ascii=False, default=str),
+        send_by=clock.iso(notice.send_by) if notice.send_by else None,
+        created_at=created,
+        created_key=f"{created}#{mid}",
+        expires_at=clock.now() + KEEP,
+    )
+    if decision.outcome == "hold":
+        assert decision.release_at is not None
+        release = decision.release_at.astimezone(_tz())
+        record.release_partition = f"{release.date().isoformat()}#{_shard(mid, HELD_SHARDS)}"
+        record.release_at = clock.iso(decision.release_at)
+    if decision.reason:
+        record.unsent_key = f"{now.date().isoformat()}#{kind.name}"
+    if decision.inbox:
+        record.inbox_member = notice.member_id
+        profiles.add_unread(tx, notice.member_id, 1)
+    tx.put(
+        record,
+        condition=MessageRecord.message_id.does_not_exist(),
+        on_fail=Conflict("The message was decided meanwhile; the notice is redelivered"),
+    )
+    _count(tx, mid, now, kind.name, status, decision.reason)
+    if decision.outcome == "send":
+        emit(
+            tx,
+            new_event(REQUESTED, f"message/{mid}", {"message_id": mid, "kind": kind.name, "channel": decision.channel}),
+        )
+
+
+def _words(kind_name: str, channel: str, language: str, variables: Mapping[str, Any]) -> Words:
+    return render(settings.template(kind_name, channel).in_language(language), variables)
+
+
+def _count(tx: Transaction, mid: str, now: datetime, kind: str, status: str, reason: str | None) -> None:
+    """One count in the day's figures (a shard of them, so a busy day spreads its writes)."""
+    key = f"day#{now.date().isoformat()}#{_shard(mid, FIGURE_SHARDS)}"
+    names = [f"{kind}#{status}"] + ([f"{kind}#{status}#{reason}"] if reason else [])
+    for name in names:
+        tx.count(MessageCountRecord(key, name), "tally", 1)
+
+
+def _shard(mid: str, shards: int) -> int:
+    return int(hashlib.sha256(mid.encode()).hexdigest()[:8], 16) % shards
+
+
+# --- login codes ------------------------------------------------------------------------------------------------
+
+
+def request_code(tx: Transaction, *, phone: str, code: str, minutes: int, send_before: datetime) -> str:
+    """Add a login code for ``phone`` and its ``notification.requested`` to ``tx``. Its recipient and text are sealed;
+    it bypasses consent, caps and quiet hours, and is not sent at all after ``send_before``."""
+    mid = new_id("ms_")
+    variables = {"code": code, "minutes": minutes}
+    words = _words("login-code", "sms", "zh-CN", variables)
+    data_key, wrapped = _data_key()
+    sealer = Sealer(f"message/{mid}", data_key)
+    now = clock.now()
+    created = clock.iso(now)
+    tx.put(
+        MessageRecord(
+            mid,
+            kind="login-code",
+            purpose=str(Purpose.LOGIN),
+            occurrence=mid,
+            language="zh-CN",
+            channel="sms",
+            status="queued",
+            data_key=wrapped.stored,
+            recipient_sealed=sealer.seal("recipient", phone),
+            text_sealed=sealer.seal("text", words.text),
+            variables=sealer.seal("variables", json.dumps(variables)),
+            send_by=clock.iso(send_before),
+            created_at=created,
+            created_key=f"{created}#{mid}",
+            expires_at=now + KEEP_CODE,
+        ),
+        condition=MessageRecord.message_id.does_not_exist(),
+    )
+    emit(tx, new_event(REQUESTED, f"message/{mid}", {"message_id": mid, "kind": "login-code", "channel": "sms"}))
+    return mid
+
+
+_key_lock = threading.Lock()
+_current_key: tuple[float, bytes, WrappedKey] | None = None
+KEY_REUSE_SECONDS = 300.0
+
+
+def _data_key() -> tuple[bytes, WrappedKey]:
+    """A data key for sealing codes, made at most every five minutes per process (one KMS call then, not one per
+    message); each message is still bound to its own id."""
+    global _current_key
+    with _key_lock:
+        now = time.monotonic()
+        if _current_key is None or now - _current_key[0] > KEY_REUSE_SECONDS:
+            _current_key = (now, *keyring().new_data_key())
+        return _current_key[1], _current_key[2]
+
+
+# --- sending ----------------------------------------------------------------------------------------------------
+
+
+class SendLater(Exception):
+    """The provider asked us to wait, or could not be reached: the queue delivers the message again later."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message as its sender takes it: where to, what, and the masked address for the history."""
+
+    addresses: list[str]
+    shown_to: str
+    text: str
+    title: str
+    variables: dict[str, Any]
+
+
+def send(tx: Transaction, mid: str) -> str | None:
+    """Send a queued message once and add its outcome to ``tx``; returns the outcome (None: nothing to do)."""
+    from chalicelib.notifications import channels
+
+    record = MessageRecord.find(mid)
+    if record is None or record.status not in ("queued", "sending"):
+        return None
+    now = clock.now()
+    if record.status == "sending":
+        since = datetime.fromisoformat(record.sending_since) if record.sending_since else now
+        if now - since < UNCONFIRMED_AFTER:
+            raise SendLater(f"message {mid} is being sent by another delivery")
+        return _finish(tx, record, "failed", reason="unconfirmed")
+    if record.send_by and record.send_by < clock.iso(now):
+        return _finish(tx, record, "lapsed", reason="too-late")
+    outgoing = _outgoing(record)
+    if outgoing is None:
+        return _finish(tx, record, "failed", reason="no-address")
+    _claim(record, now)
+    sender = channels.sender_for(str(record.channel))
+    provider_ids, refused = [], None
+    try:
+        for address in outgoing.addresses:
+            try:
+                provider_ids.append(sender.send(_delivery(record, address, outgoing)))
+            except channels.Rejected as e:
+                refused = e
+    except (channels.Throttled, channels.Transient) as e:
+        _unclaim(record, f"{e.reason}: {e.detail}" if hasattr(e, "detail") else str(e))
+        raise SendLater(str(e)) from e
+    if not provider_ids:
+        assert refused is not None
+        return _finish(tx, record, "failed", reason=refused.reason, error=str(getattr(refused, "detail", refused)))
+    return _finish(tx, record, "sent", via=sender.name, shown_to=outgoing.shown_to, provider_id=provider_ids[0])
+
+
+def _outgoing(record: MessageRecord) -> Outgoing | None:
+    if record.data_key:  # a login code: everything it needs is sealed in it
+        sealer = Sealer.for_stored_key(f"message/{record.message_id}", record.data_key)
+        phone = sealer.open("recipient", str(record.recipient_sealed))
+        variables = json.loads(sealer.open("variables", str(record.variables)))
+        return Outgoing([phone], phone, sealer.open("text", str(record.text_sealed)), "", variables)
+    member_id, channel = str(record.member_id), str(record.channel)
+    variables = json.loads(record.variables or "{}")
+    text, title = str(record.text or ""), str(record.title or "")
+    if channel in ("sms", "email"):
+        found = members.address_of(member_id, channel)
+        return Outgoing([found[0]], found[1], text, title, variables) if found else None
+    profile = profiles.profile(member_id)
+    if channel == "push":
+        endpoints = [device["endpoint"] for device in profile.devices]
+        return Outgoing(endpoints, f"{len(endpoints)} device(s)", text, title, variables) if endpoints else None
+    if channel == "wechat" and profile.wechat_openid:
+        openid = profile.wechat_openid
+        return Outgoing([openid], f"{openid[:4]}…{openid[-2:]}", text, title, variables)
+    return None
+
+
+def _delivery(record: MessageRecord, address: str, outgoing: Outgoing) -> Any:
+    from chalicelib.notifications.channels import Delivery
+
+    found = settings.template(record.kind, str(record.channel))
+    params = tuple((name, str(outgoing.variables.get(variable, ""))) for name, variable in found.params)
+    unsubscribe = None
+    if record.channel == "email" and record.purpose == Purpose.MARKETING and record.member_id:
+        unsubscribe = unsubscribe_url(record.member_id, "email")
+    return Delivery(
+        message_id=record.message_id,
+        channel=str(record.channel),
+        address=address,
+        text=outgoing.text,
+        subject=outgoing.title or None,
+        language=record.language,
+        provider_template=found.provider_template,
+        params=params,
+        unsubscribe_url=unsubscribe,
+    )
+
+
+def unsubscribe_url(member_id: str, channel: str) -> str:
+    """The one-click unsubscribe link of a marketing message (the member pages' confirmation page)."""
+    base = get_settings().public_url.rstrip("/")
+    return f"{base}/m/#/unsubscribe?token={profiles.unsubscribe_token(member_id, channel)}"
+
+
+def _claim(record: MessageRecord, now: datetime) -> None:
+    try:
+        record.update(
+            [
+                MessageRecord.status.set("sending"),
+                MessageRecord.sending_since.set(clock.iso(now)),
+                MessageRecord.attempts.add(1),
+            ],
+            condition=MessageRecord.status == "queued",
+        )
+    except Exception as e:
+        raise SendLater(f"message {record.message_id} was claimed meanwhile") from e
+
+
+def _unclaim(record: MessageRecord, error: str) -> None:
+    record.update(
+        [
+            MessageRecord.status.set("queued"),
+            MessageRecord.last_error.set(error[:500]),
+            MessageRecord.sending_since.remove(),
+        ],
+        condition=MessageRecord.status == "sending",
+    )
+
+
+def _finish(
+    tx: Transaction,
+    record: MessageRecord,
+    status: str,
+    *,
+    reason: str | None = None,
+    error: str | None = None,
+    via: str | None = None,
+    shown_to: str | None = None,
+    provider_id: str | None = None,
+) -> str:
+    now = clock.now()
+    actions = [MessageRecord.status.set(status), MessageRecord.sending_since.remove()]
+    actions += [
+        getattr(MessageRecord, name).set(value)
+        for name, value in (
+            ("reason", reason),
+            ("last_error", error),
+            ("sent_via", via),
+            ("provider_id", provider_id),
+        )
+        if value
+    ]
+    if shown_to:
+        actions.append(MessageRecord.sent_to.set(shown_to if record.data_key is None else _masked(shown_to)))
+    if status == "sent":
+        actions.append(MessageRecord.sent_at.set(clock.iso(now)))
+    local = now.astimezone(_tz())
+    if reason and record.member_id:
+        actions.append(MessageRecord.unsent_key.set(f"{local.date().isoformat()}#{record.kind}"))
+    tx.update(MessageRecord(record.message_id), actions, condition=MessageRecord.status.is_in("queued", "sending"))
+    _count(tx, record.message_id, local, record.kind, status, reason)
+    return status
+
+
+def _masked(phone: str) -> str:
+    return mask_phone(phone)
+
+
+def _tz() -> ZoneInfo:
+    return get_settings().tz
+
+
+# --- releasing held messages ------------------------------------------------------------------------------------
+
+
+def releasable(partition: str, now: datetime) -> Iterator[MessageRecord]:
+    """The held messages of a release partition whose quiet hours have ended by ``now``."""
+    return MessageRecord.held.query(partition, MessageRecord.release_at <= clock.iso(now))
+
+
+def release(record: MessageRecord, now: datetime) -> int:
+    """Queue a held message whose quiet hours ended (or drop it, too late, past its ``send_by``); once."""
+    tx = Transaction()
+    local = now.astimezone(_tz())
+    late = record.send_by is not None and record.send_by < clock.iso(now)
+    status = "suppressed" if late else "queued"
+    actions = [MessageRecord.status.set(status), MessageRecord.release_partition.remove()]
+    if late:
+        actions += [
+            MessageRecord.reason.set("too-late"),
+            MessageRecord.unsent_key.set(f"{local.date().isoformat()}#{record.kind}"),
+        ]
+    tx.update(
+        MessageRecord(record.message_id), actions, condition=MessageRecord.status == "held", on_fail=_AlreadyReleased()
+    )
+    _count(tx, record.message_id, local, record.kind, status, "too-late" if late else None)
+    if not late:
+        emit(
+            tx,
+            new_event(
+                REQUESTED,
+                f"message/{record.message_id}",
+                {
+                    "message_id": record.message_id,
+                    "kind": record.kind,
+                    "channel": record.channel,
+                },
+            ),
+        )
+    try:
+        tx.commit()
+    except _AlreadyReleased:
+        return 0
+    return 1
+
+
+class _AlreadyReleased(Exception):
+    pass
+
+
+# --- what the dev outbox shows ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -38,84 +465,40 @@ class Message:
     sent_at: str | None
 
 
-def request(
-    tx: Transaction, *, channel: str, recipient: str, text: str, purpose: str, keep: timedelta,
-    member_id: str | None = None, send_before: datetime | None = None,
-) -> str:  # fmt: skip
-    """Add a message and its event to ``tx``; kept ``keep`` long (a one-time code needs no more than a day),
-    and not sent at all after ``send_before``."""
-    assert channel in CHANNELS
-    notification_id = new_id("nt_")
-    data_key, wrapped = _data_key()
-    sealer = Sealer(f"notification/{notification_id}", data_key)
-    now = clock.now()
-    record = NotificationRecord(
-        notification_id, channel=channel, purpose=purpose, member_id=member_id,
-        data_key=wrapped.stored, recipient_sealed=sealer.seal("recipient", recipient),
-        text_sealed=sealer.seal("text", text), status="pending", created_at=clock.iso(now), expires_at=now + keep,
-        send_before=clock.iso(send_before) if send_before else None,
-    )  # fmt: skip
-    tx.put(record, condition=NotificationRecord.notification_id.does_not_exist())
-    emit(tx, new_event("notification.requested", f"notification/{notification_id}", {
-        "notification_id": notification_id, "channel": channel, "purpose": purpose, "member_id": member_id,
-    }))  # fmt: skip
-    return notification_id
-
-
-_key_lock = threading.Lock()
-_current_key: tuple[float, bytes, WrappedKey] | None = None
-KEY_REUSE_SECONDS = 300.0
-
-
-def _data_key() -> tuple[bytes, WrappedKey]:
-    """A data key for sealing messages, made at most every five minutes per process (one KMS call then,
-    not one per message); each message is still bound to its own id."""
-    global _current_key
-    with _key_lock:
-        now = time.monotonic()
-        if _current_key is None or now - _current_key[0] > KEY_REUSE_SECONDS:
-            _current_key = (now, *keyring().new_data_key())
-        return _current_key[1], _current_key[2]
-
-
-def deliver(tx: Transaction, notification_id: str) -> None:
-    """Send a pending message and mark it sent (in ``tx``); a sent one is left alone, and one past its
-    ``send_before`` is marked lapsed instead of sent."""
-    record = NotificationRecord.find(notification_id)
-    if record is None or record.status != "pending":
-        logger.info("notification not pending", extra={"notification_id": notification_id})
-        return
-    if record.send_before and record.send_before < clock.iso(clock.now()):
-        tx.update(NotificationRecord(notification_id), [NotificationRecord.status.set("lapsed")],
-                  condition=NotificationRecord.status == "pending")  # fmt: skip
-        return
-    message = _opened(record)
-    chosen = sender()
-    chosen.send(message.channel, message.recipient, message.text)
-    tx.update(
-        NotificationRecord(notification_id),
-        [NotificationRecord.status.set("sent"), NotificationRecord.sent_via.set(chosen.name),
-         NotificationRecord.sent_at.set(clock.iso(clock.now()))],
-        condition=NotificationRecord.status == "pending",
-    )  # fmt: skip
-
-
 def dev_outbox() -> list[Message]:
     """Messages sent through the dev outbox, oldest first (a scan: for the local stack only)."""
-    records = NotificationRecord.scan(NotificationRecord.sent_via == DEV_OUTBOX)
+    records = MessageRecord.scan(MessageRecord.sent_via == DEV_OUTBOX)
     return sorted((_opened(record) for record in records), key=lambda message: message.created_at)
 
 
-def _opened(record: NotificationRecord) -> Message:
-    sealer = Sealer.for_stored_key(f"notification/{record.notification_id}", record.data_key)
+def _opened(record: MessageRecord) -> Message:
+    recipient, text = str(record.sent_to or ""), str(record.text or "")
+    if record.data_key:
+        sealer = Sealer.for_stored_key(f"message/{record.message_id}", record.data_key)
+        recipient = sealer.open("recipient", str(record.recipient_sealed))
+        text = sealer.open("text", str(record.text_sealed))
     return Message(
-        notification_id=record.notification_id, channel=record.channel, purpose=record.purpose,
-        recipient=sealer.open("recipient", record.recipient_sealed), text=sealer.open("text", record.text_sealed),
-        status=record.status, created_at=record.created_at, sent_at=record.sent_at,
-    )  # fmt: skip
+        notification_id=record.message_id,
+        channel=str(record.channel),
+        purpose=record.purpose,
+        recipient=recipient,
+        text=text,
+        status=record.status,
+        created_at=record.created_at,
+        sent_at=record.sent_at,
+    )
 
 
 def outbox_json(messages: list[Message]) -> list[dict[str, Any]]:
     """The dev outbox as the CLI prints it."""
-    return [{"channel": m.channel, "recipient": m.recipient, "text": m.text, "created_at": m.created_at,
-             "purpose": m.purpose, "notification_id": m.notification_id} for m in messages]  # fmt: skip
+    return [
+        {
+            "channel": m.channel,
+            "recipient": m.recipient,
+            "text": m.text,
+            "created_at": m.created_at,
+            "purpose": m.purpose,
+            "notification_id": m.notification_id,
+        }
+        for m in messages
+    ]

@@ -162,3 +162,10 @@ def recalculate_tiers_nightly(event: CloudWatchEvent) -> None:
 def release_unpaid_mall_orders_often(event: CloudWatchEvent) -> None:
     """Every five minutes, for today: points + cash orders not paid in time give their points and stock back."""
     _run_on_schedule("release-unpaid-mall-orders")
+
+
+@bp.schedule(schedules.RELEASE_HELD_MESSAGES, name="release_held_messages")
+@bound
+def release_held_messages_often(event: CloudWatchEvent) -> None:
+    """Every quarter of an hour, for today: messages held through the quiet hours go out when they end."""
+    _run_on_schedule("release-held-messages")

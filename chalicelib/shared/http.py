@@ -206,6 +206,7 @@ class EndpointSpec:
     if_match: bool
     etag: bool
     content_type: str = "application/json"
+    accepts: tuple[str, ...] = ()  # request content types besides JSON's (a form a mail client posts)
 
     @property
     def no_store(self) -> bool:
@@ -225,6 +226,7 @@ class Route(NamedTuple):
     method: str
     operation_id: str
     module: str
+    accepts: tuple[str, ...] = ()  # the request content types it takes, when not JSON's
 
 
 def endpoint(
@@ -243,6 +245,7 @@ def endpoint(
     if_match: bool = False,
     etag: bool = False,
     content_type: str = "application/json",
+    accepts: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Reply | Response]], View]:
     """Declare a route: record it for the route index and the OpenAPI document, wrap it in the conventions.
 
@@ -258,7 +261,7 @@ def endpoint(
             path=path, method=method, operation_id=view.__name__, module=view.__module__, summary=summary,
             description=inspect.cleandoc(view.__doc__ or ""), tag=tag, access=access, body=body, query=query,
             response=response, status=status, errors=errors, idempotency=idempotency, if_match=if_match, etag=etag,
-            content_type=content_type,
+            content_type=content_type, accepts=accepts,
         )  # fmt: skip
         ENDPOINTS.append(spec)
         no_store = spec.no_store
@@ -290,7 +293,7 @@ def endpoint(
 
 def declared_routes() -> list[Route]:
     """The route index as the declarations imported so far describe it, in a stable order."""
-    return sorted(Route(spec.path, spec.method, spec.operation_id, spec.module) for spec in ENDPOINTS)
+    return sorted(Route(spec.path, spec.method, spec.operation_id, spec.module, spec.accepts) for spec in ENDPOINTS)
 
 
 def install_routes(app: Chalice, routes: Iterable[Route]) -> None:
@@ -298,7 +301,8 @@ def install_routes(app: Chalice, routes: Iterable[Route]) -> None:
     all); each route's module is imported when the route is first called."""
     for route in routes:
         view = _view_importing(app, route)
-        app.route(route.path, methods=[route.method], content_types=JSON_TYPES, name=route.operation_id)(view)
+        accepted = list(route.accepts) or JSON_TYPES
+        app.route(route.path, methods=[route.method], content_types=accepted, name=route.operation_id)(view)
 
 
 def _view_importing(app: Chalice, route: Route) -> Callable[..., Response]:

@@ -14,3 +14,4 @@ PURGE_IDEMPOTENCY_RECORDS = "cron(0 18 * * ? *)"  # 02:00 Asia/Shanghai
 RECONCILE_LEDGER = "cron(0 19 * * ? *)"  # 03:00 Asia/Shanghai, after the other nightly jobs
 POINTS_EXPIRY_REMINDERS = "cron(0 1 * * ? *)"  # 09:00 Asia/Shanghai, when people read messages
 RELEASE_UNPAID_MALL_ORDERS = "rate(5 minutes)"  # points + cash orders wait 30 minutes (by default) for cash
+RELEASE_HELD_MESSAGES = "rate(15 minutes)"  # messages held through the quiet hours go out as they end

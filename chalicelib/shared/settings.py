@@ -73,6 +73,8 @@ class Settings(BaseModel):
     wechat_sender: Literal["dev-outbox", "wechat"] = "dev-outbox"
     wechat_secret: str | None = None  # secret id: {"appid", "secret"} of the mini program
     wechat_endpoint: str | None = None
+    sms_reply_token: str | None = None  # the secret token in the SMS provider's reply callback URL (they sign nothing)
+    public_url: str = "http://127.0.0.1:8000"  # where members open the member pages (unsubscribe links point there)
     points_expiry: str = "end-of-next-year"
     points_pending_days: int = Field(default=0, ge=0, le=365)
     points_reminder_days: int = Field(default=7, ge=1, le=90)

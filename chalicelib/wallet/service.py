@@ -213,7 +213,8 @@ class Wallets:
 
         def announce(answer: Answer) -> list[Event]:
             gift = {"plan_id": plan.plan_id if plan else None, "gift_points": plan.gift_points if plan else 0}
-            payload = {**payment.payload(member_id, added), **gift}
+            after = _after(answer, member_id, before)
+            payload = {**payment.payload(member_id, added), **gift, "balance_after_fen": after.total}
             return [new_event("wallet.topped-up", f"member/{member_id}", payload)]
 
         answer = self._post(postings, [member_id], claim, {member_id: "active"}, result, announce)
@@ -255,7 +256,9 @@ class Wallets:
             return payment.answer(member_id, taken, _after(answer, member_id, before))
 
         def announce(answer: Answer) -> list[Event]:
-            paid = new_event("wallet.paid", f"member/{member_id}", payment.payload(member_id, taken))
+            after = _after(answer, member_id, before).total
+            payload = {**payment.payload(member_id, taken), "balance_after_fen": after}
+            paid = new_event("wallet.paid", f"member/{member_id}", payload)
             return [paid, *(joined.events(answer) if joined else [])]
 
         holders = [member_id, holder, *_joined_holders(joined)]

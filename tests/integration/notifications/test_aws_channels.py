@@ -16,7 +16,6 @@ from chalicelib.notifications.channels.aws import client
 from chalicelib.notifications.channels.ses_email import SesEmail
 from chalicelib.notifications.channels.sns_push import SnsPush, forget_device, register_device
 from chalicelib.notifications.channels.sns_sms import SnsSms
-from chalicelib.notifications.senders import sender as service_sender
 from tests.conftest import REGION
 
 SENDER = "会员中心 <noreply@loyalty.example>"
@@ -204,16 +203,6 @@ def test_every_channel_sends_to_the_dev_outbox_by_default():
 def test_an_unknown_channel_is_refused():
     with pytest.raises(ValueError, match="unknown channel"):
         sender_for("fax")
-
-
-def test_the_services_sender_still_sends_through_the_configured_sms_sender(emulator, monkeypatch):
-    monkeypatch.setenv("LOYALTY_SMS_SENDER", "sns")
-
-    chosen = service_sender()
-    chosen.send("sms", "+4915112345678", "Your code is 4370")
-
-    assert chosen.name == "sns-sms"
-    assert list(sns_backend().sms_messages.values()) == [("+4915112345678", "Your code is 4370")]
 
 
 def test_a_secret_that_does_not_exist_leaves_the_sender_not_configured(emulator, monkeypatch):

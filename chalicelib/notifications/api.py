@@ -1,0 +1,524 @@
+"""Notifications routes: the member's inbox, message preferences (consents per channel and purpose), devices and
+WeChat grants; one-click unsubscribe links and SMS reply callbacks; staff's templates, policy, announcements, a
+member's message history and consents, and the day's report of what was and was not sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.identity.access import MEMBER, PUBLIC, Staff, StaffOrSelf
+from chalicelib.identity.rules import Permission
+from chalicelib.members.api import reachable
+from chalicelib.notifications import messages, profiles, settings
+from chalicelib.notifications.profiles import ConsentChange, TooManyDevices
+from chalicelib.notifications.schemas import (
+    Announcement,
+    AnnouncementIn,
+    ConsentHistory,
+    DayReport,
+    DeviceIn,
+    InboxMessage,
+    InboxPage,
+    InboxQuery,
+    InboxRead,
+    MessagePage,
+    MessagePreferences,
+    Policy,
+    PolicyPatch,
+    PreferencesPatch,
+    ReportQuery,
+    SmsReplyAnswer,
+    SmsReplyQuery,
+    StaffPreferencesPatch,
+    Template,
+    TemplateIn,
+    TemplateList,
+    UnsentQuery,
+    Unsubscribe,
+    UnsubscribeQuery,
+    WechatGrantsIn,
+)
+from chalicelib.shared.errors import (
+    Conflict,
+    InvalidCursor,
+    NotFound,
+    PreconditionFailed,
+    Unauthenticated,
+    ValidationFailed,
+)
+from chalicelib.shared.http import Reply, RequestContext, endpoint
+from chalicelib.shared.pagination import PageQuery
+from chalicelib.shared.settings import get_settings
+
+MANAGE = Staff(Permission.NOTIFICATIONS_MANAGE)
+READ = Staff(Permission.NOTIFICATIONS_READ)
+MEMBER_MESSAGES = StaffOrSelf(Permission.NOTIFICATIONS_READ, serves=True)
+
+
+class StaleWording(Conflict):
+    slug, title = "stale-wording", "The consent wording changed; show the current one"
+
+
+def _preferences(member_id: str, language: str) -> Reply:
+    found, policy = profiles.profile(member_id), settings.policy()
+    body = {
+        "member_id": member_id,
+        "language": found.language,
+        "consents": profiles.consents_json(found),
+        "wording": {
+            "version": policy.wording_version,
+            "text": policy.wording.get(language) or policy.wording.get("zh-CN", ""),
+        },
+        "devices": [{k: d[k] for k in ("device_id", "platform", "registered_at")} for d in found.devices],
+        "wechat_bound": bool(found.wechat_openid),
+        "wechat_grants": found.wechat_grants,
+        "unread": max(found.unread, 0),
+    }
+    return Reply(MessagePreferences.model_validate(body))
+
+
+def _change(member_id: str, patch: PreferencesPatch, source: str, note: str | None = None) -> None:
+    """Record the answers of ``patch``; granting marketing needs the wording version the member was shown."""
+    current = settings.policy().wording_version
+    grants_marketing = any(a.granted and a.purpose == "marketing" for a in patch.consents)
+    if grants_marketing and patch.wording_version != current:
+        raise StaleWording(f"Marketing consent is given to wording {current!r}; show it and send its version")
+    changes = [ConsentChange(a.channel, a.purpose, a.granted) for a in patch.consents]
+    profiles.change(
+        member_id,
+        changes,
+        source=source,
+        wording_version=patch.wording_version or current,
+        note=note,
+        language=patch.language,
+    )
+
+
+# --- the member's own --------------------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/v1/me/inbox",
+    "GET",
+    summary="My inbox",
+    tag="me",
+    access=MEMBER,
+    query=InboxQuery,
+    response=InboxPage,
+    errors=(InvalidCursor,),
+)
+def my_inbox(ctx: RequestContext) -> Reply:
+    """The member's inbox (站内信), newest first: every service message (receipts, reminders, tier and order
+    notices) and the marketing the member's settings let in, with the unread count."""
+    query = ctx.query
+    items, cursor = messages.inbox(ctx.caller.id, query.limit, query.cursor, query.unread_only)
+    body = {"items": items, "unread": messages.unread(ctx.caller.id), "next_cursor": cursor}
+    return Reply(InboxPage.model_validate(body))
+
+
+@endpoint(
+    "/v1/me/inbox/{message_id}/read",
+    "POST",
+    summary="Mark an inbox message read",
+    tag="me",
+    access=MEMBER,
+    response=InboxMessage,
+    errors=(NotFound,),
+)
+def read_message(ctx: RequestContext, message_id: str) -> Reply:
+    """Mark one message read; reading it again changes nothing. 404 for a message not in this inbox."""
+    return Reply(InboxMessage.model_validate(messages.mark_read(ctx.caller.id, message_id)))
+
+
+@endpoint("/v1/me/inbox/read-all", "POST", summary="Mark my inbox read", tag="me", access=MEMBER, response=InboxRead)
+def read_all(ctx: RequestContext) -> Reply:
+    """Mark the newest unread messages read (up to 40 a call: call again while `unread` is above 0)."""
+    marked = messages.mark_all_read(ctx.caller.id)
+    return Reply(InboxRead(marked=marked, unread=messages.unread(ctx.caller.id)))
+
+
+@endpoint(
+    "/v1/me/message-preferences",
+    "GET",
+    summary="My message settings",
+    tag="me",
+    access=MEMBER,
+    response=MessagePreferences,
+)
+def my_preferences(ctx: RequestContext) -> Reply:
+    """What the member allows per channel (SMS, email, app push, WeChat) for service messages (on until switched
+    off) and marketing (off until granted), with the consent wording to show beside the switches."""
+    return _preferences(ctx.caller.id, ctx.language)
+
+
+@endpoint(
+    "/v1/me/message-preferences",
+    "PATCH",
+    summary="Change my message settings",
+    tag="me",
+    access=MEMBER,
+    body=PreferencesPatch,
+    response=MessagePreferences,
+    errors=(ValidationFailed, StaleWording),
+)
+def change_my_preferences(ctx: RequestContext) -> Reply:
+    """Switch channels on or off per purpose, and set the language messages come in. Each change is recorded with
+    its proof (`member-page`, now, the wording version); granting marketing needs `wording_version`, the version
+    of the wording shown (409 `stale-wording` when it changed meanwhile)."""
+    _change(ctx.caller.id, ctx.body, "member-page")
+    return _preferences(ctx.caller.id, ctx.language)
+
+
+@endpoint(
+    "/v1/me/consent-history", "GET", summary="My consent history", tag="me", access=MEMBER, response=ConsentHistory
+)
+def my_consent_history(ctx: RequestContext) -> Reply:
+    """Every change of the member's consents, newest first, with its proof."""
+    return Reply(ConsentHistory.model_validate({"items": profiles.history(ctx.caller.id)}))
+
+
+@endpoint(
+    "/v1/me/devices",
+    "POST",
+    summary="Register a device for app push",
+    tag="me",
+    access=MEMBER,
+    body=DeviceIn,
+    response=MessagePreferences,
+    status=201,
+    errors=(TooManyDevices, ValidationFailed),
+)
+def register_device(ctx: RequestContext) -> Reply:
+    """Register the app's push token (APNs or FCM): app push then reaches this device. The same token again is the
+    same device; at most 10 devices (409 `too-many-devices`)."""
+    from chalicelib.notifications.channels.sns_push import register_device as endpoint_for
+
+    body = ctx.body
+    endpoint_arn = _device_endpoint(endpoint_for, body.platform, body.token, ctx.caller.id)
+    profiles.add_device(ctx.caller.id, body.platform, body.token, endpoint_arn)
+    reply = _preferences(ctx.caller.id, ctx.language)
+    return Reply(reply.body, status=201)
+
+
+def _device_endpoint(endpoint_for: Any, platform: str, token: str, member_id: str) -> str:
+    if get_settings().push_sender != "sns":
+        return f"dev-outbox:{platform}:{token[-8:]}"  # the local stack keeps no SNS endpoint
+    return str(endpoint_for(platform, token, member_id))
+
+
+@endpoint(
+    "/v1/me/devices/{device_id}",
+    "DELETE",
+    summary="Forget a push device",
+    tag="me",
+    access=MEMBER,
+    status=204,
+    errors=(NotFound,),
+)
+def forget_device(ctx: RequestContext, device_id: str) -> Reply:
+    """Stop app push to a device (a log-out on it, or the app uninstalled)."""
+    gone = profiles.forget_device(ctx.caller.id, device_id)
+    if get_settings().push_sender == "sns":
+        from chalicelib.notifications.channels.sns_push import forget_device as delete_endpoint
+
+        delete_endpoint(gone["endpoint"])
+    return Reply(status=204)
+
+
+@endpoint(
+    "/v1/me/wechat-grants",
+    "POST",
+    summary="Count WeChat subscribe grants",
+    tag="me",
+    access=MEMBER,
+    body=WechatGrantsIn,
+    response=MessagePreferences,
+    errors=(ValidationFailed,),
+)
+def add_wechat_grants(ctx: RequestContext) -> Reply:
+    """Report the one-time subscribe grants (一次性订阅消息) the member just accepted in the mini program: WeChat
+    offers no API to read them back, so each is counted here, and each message sent on WeChat spends one of its
+    template's grants."""
+    profiles.add_wechat_grants(ctx.caller.id, ctx.body.openid, list(ctx.body.template_ids))
+    return _preferences(ctx.caller.id, ctx.language)
+
+
+# --- links and callbacks ------------------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/v1/unsubscribe",
+    "GET",
+    summary="Read an unsubscribe link",
+    tag="notifications",
+    access=PUBLIC,
+    query=UnsubscribeQuery,
+    response=Unsubscribe,
+    errors=(ValidationFailed,),
+)
+def read_unsubscribe(ctx: RequestContext) -> Reply:
+    """What an unsubscribe link (退订链接) withdraws, and whether it is withdrawn already: the member pages'
+    confirmation page shows it before the member confirms."""
+    member_id, channel, purpose = profiles.read_unsubscribe_token(ctx.query.token)
+    granted = profiles.profile(member_id).states().get(f"{channel}:{purpose}", False)
+    return Reply(Unsubscribe(channel=channel, purpose=purpose, granted=granted))
+
+
+@endpoint(
+    "/v1/unsubscribe",
+    "POST",
+    summary="Unsubscribe with one click",
+    tag="notifications",
+    access=PUBLIC,
+    query=UnsubscribeQuery,
+    response=Unsubscribe,
+    errors=(ValidationFailed,),
+    accepts=("*/*",),
+)
+def unsubscribe(ctx: RequestContext) -> Reply:
+    """Withdraw what an unsubscribe link names (marketing on its channel), at once, recorded as
+    `unsubscribe-link`. Mail clients post `List-Unsubscribe=One-Click` here (RFC 8058); the body is not read.
+    Repeating it changes nothing."""
+    member_id, channel, purpose = profiles.read_unsubscribe_token(ctx.query.token)
+    profiles.change(member_id, [ConsentChange(channel, purpose, False)], source="unsubscribe-link")
+    return Reply(Unsubscribe(channel=channel, purpose=purpose, granted=False))
+
+
+@endpoint(
+    "/v1/notifications/sms-replies/{provider}",
+    "POST",
+    summary="Receive SMS replies",
+    tag="notifications",
+    access=PUBLIC,
+    query=SmsReplyQuery,
+    response=SmsReplyAnswer,
+    errors=(Unauthenticated, NotFound),
+    accepts=("*/*",),
+)
+def sms_replies(ctx: RequestContext, provider: str) -> Reply:
+    """The SMS provider's reply callback (上行短信): a reply of T, TD, R, 退订 … withdraws the sender's marketing
+    consent on SMS at once (`sms-reply`). Neither provider signs its callbacks: the URL carries our secret token
+    (`LOYALTY_SMS_REPLY_TOKEN`), compared in constant time; 401 without it."""
+    from chalicelib.members.service import holder
+    from chalicelib.notifications.channels.replies import InvalidReply, is_opt_out, parse_replies
+
+    if provider not in ("tencent", "aliyun"):
+        raise NotFound(f"No SMS provider {provider!r}")
+    request = ctx.request
+    try:
+        replies = parse_replies(
+            provider,
+            dict(request.headers),
+            _raw(request.raw_body),
+            get_settings().sms_reply_token or "",
+            url_token=ctx.query.token,
+        )
+    except InvalidReply as e:
+        raise Unauthenticated(str(e)) from None
+    opted_out = 0
+    for reply in replies:
+        member_id = holder(phone=reply.phone_e164) if is_opt_out(reply.text) else None
+        if member_id:
+            profiles.change(
+                member_id,
+                [ConsentChange("sms", "marketing", False)],
+                source="sms-reply",
+                note=f"replied {reply.text.strip()[:10]!r}",
+            )
+            opted_out += 1
+    return Reply(SmsReplyAnswer(opted_out=opted_out))
+
+
+# --- staff ----------------------------------------------------------------------------------------------------------
+
+
+@endpoint(
+    "/v1/notifications/templates",
+    "GET",
+    summary="Message templates",
+    tag="notifications",
+    access=READ,
+    response=TemplateList,
+)
+def list_templates(ctx: RequestContext) -> Reply:
+    """Every message kind on every channel it may use: staff's words where they exist, the defaults elsewhere."""
+    items = [settings.template_json(found) for found in settings.all_templates()]
+    return Reply(TemplateList.model_validate({"items": items}))
+
+
+@endpoint(
+    "/v1/notifications/templates/{kind}/{channel}",
+    "PUT",
+    summary="Set a message template",
+    tag="notifications",
+    access=MANAGE,
+    body=TemplateIn,
+    response=Template,
+    errors=(NotFound, ValidationFailed, PreconditionFailed),
+)
+def set_template(ctx: RequestContext, kind: str, channel: str) -> Reply:
+    """Set a kind's words on a channel (zh-CN required, en optional) and the provider's template id approved for
+    them, with its parameters in order. Words may use only the kind's variables; a marketing SMS must carry its
+    opt-out wording (拒收请回复R or 回T退订). `If-Match` (optional) guards against overwriting another's change."""
+    body = ctx.body.model_dump()
+    found = settings.set_template(kind, channel, body, ctx.if_match)
+    return Reply(Template.model_validate(settings.template_json(found)))
+
+
+@endpoint(
+    "/v1/notifications/templates/{kind}/{channel}",
+    "DELETE",
+    summary="Restore a default template",
+    tag="notifications",
+    access=MANAGE,
+    response=Template,
+    errors=(NotFound,),
+)
+def reset_template(ctx: RequestContext, kind: str, channel: str) -> Reply:
+    """Go back to the kind's default words on the channel."""
+    return Reply(Template.model_validate(settings.template_json(settings.reset_template(kind, channel))))
+
+
+@endpoint(
+    "/v1/notifications/policy", "GET", summary="Messaging policy", tag="notifications", access=READ, response=Policy
+)
+def get_policy(ctx: RequestContext) -> Reply:
+    """Quiet hours, caps, which kinds go out on which channels, and the consent wording."""
+    return Reply(Policy.model_validate(settings.policy_json(settings.policy())))
+
+
+@endpoint(
+    "/v1/notifications/policy",
+    "PATCH",
+    summary="Change the messaging policy",
+    tag="notifications",
+    access=MANAGE,
+    body=PolicyPatch,
+    response=Policy,
+    errors=(ValidationFailed, PreconditionFailed),
+)
+def change_policy(ctx: RequestContext) -> Reply:
+    """Change quiet hours (they must cover 22:00–08:00, when providers refuse marketing SMS), caps, a kind's channels
+    or whether it is sent (login codes stay on SMS), the SMS opt-out wording, or the consent wording (a new wording
+    needs a new `wording_version`)."""
+    changes = ctx.body.model_dump(exclude_unset=True)
+    return Reply(Policy.model_validate(settings.set_policy(changes, ctx.if_match)))
+
+
+@endpoint(
+    "/v1/notifications/announcements",
+    "POST",
+    summary="Send a marketing message",
+    tag="notifications",
+    access=MANAGE,
+    body=AnnouncementIn,
+    response=Announcement,
+    status=202,
+    errors=(ValidationFailed,),
+)
+def announce(ctx: RequestContext) -> Reply:
+    """A marketing message (营销消息) to up to 1,000 members. Each member's message is decided on its own: it needs
+    their marketing consent on a channel, waits out the quiet hours, counts against the caps, and lands in the inbox
+    when no channel may carry it. The report of the day shows who received it and who was suppressed, and why."""
+    body = ctx.body
+    return Reply(
+        Announcement.model_validate(messages.announce(body.title, body.text, list(body.member_ids))), status=202
+    )
+
+
+@endpoint(
+    "/v1/notifications/report",
+    "GET",
+    summary="Messages of a day",
+    tag="notifications",
+    access=READ,
+    query=ReportQuery,
+    response=DayReport,
+)
+def day_report(ctx: RequestContext) -> Reply:
+    """A business day's messages per kind: sent, held, inbox only, suppressed and failed, with the reasons."""
+    day = ctx.query.day
+    return Reply(DayReport.model_validate({"day": day.isoformat(), "kinds": messages.day_report(day)}))
+
+
+@endpoint(
+    "/v1/notifications/unsent",
+    "GET",
+    summary="Messages not sent",
+    tag="notifications",
+    access=READ,
+    query=UnsentQuery,
+    response=MessagePage,
+    errors=(InvalidCursor,),
+)
+def unsent(ctx: RequestContext) -> Reply:
+    """The suppression report (未发送明细): a kind's messages a business day did not send, with the reason (no
+    consent, opted out, capped, no address, too late, the provider's refusal) or the inbox that took them instead."""
+    query = ctx.query
+    items, cursor = messages.unsent(query.day, query.kind, query.limit, query.cursor)
+    return Reply(MessagePage.model_validate({"items": items, "next_cursor": cursor}))
+
+
+@endpoint(
+    "/v1/members/{member_id}/messages",
+    "GET",
+    summary="A member's messages",
+    tag="notifications",
+    access=MEMBER_MESSAGES,
+    query=PageQuery,
+    response=MessagePage,
+    errors=(NotFound, InvalidCursor),
+)
+def member_messages(ctx: RequestContext, member_id: str) -> Reply:
+    """Every message decided for a member, newest first: where it went or why not."""
+    items, cursor = messages.history(reachable(ctx.caller, member_id), ctx.query.limit, ctx.query.cursor)
+    return Reply(MessagePage.model_validate({"items": items, "next_cursor": cursor}))
+
+
+@endpoint(
+    "/v1/members/{member_id}/message-preferences",
+    "GET",
+    summary="A member's message settings",
+    tag="notifications",
+    access=MEMBER_MESSAGES,
+    response=MessagePreferences,
+    errors=(NotFound,),
+)
+def member_preferences(ctx: RequestContext, member_id: str) -> Reply:
+    """A member's consents per channel and purpose with their proof, language, devices and WeChat grants."""
+    return _preferences(reachable(ctx.caller, member_id), ctx.language)
+
+
+@endpoint(
+    "/v1/members/{member_id}/message-preferences",
+    "PATCH",
+    summary="Record a member's message settings",
+    tag="notifications",
+    access=Staff(Permission.MEMBERS_WRITE, serves=True),
+    body=StaffPreferencesPatch,
+    response=MessagePreferences,
+    errors=(NotFound, ValidationFailed, StaleWording),
+)
+def change_member_preferences(ctx: RequestContext, member_id: str) -> Reply:
+    """Record answers the member gave staff (at the counter, on the phone), as `staff` with the note saying how."""
+    body = ctx.body
+    _change(reachable(ctx.caller, member_id), body, "staff", note=body.note)
+    return _preferences(member_id, ctx.language)
+
+
+@endpoint(
+    "/v1/members/{member_id}/consent-history",
+    "GET",
+    summary="A member's consent history",
+    tag="notifications",
+    access=MEMBER_MESSAGES,
+    response=ConsentHistory,
+    errors=(NotFound,),
+)
+def member_consent_history(ctx: RequestContext, member_id: str) -> Reply:
+    """Every change of a member's consents, newest first, with its proof (when, from what, which wording, who)."""
+    return Reply(ConsentHistory.model_validate({"items": profiles.history(reachable(ctx.caller, member_id))}))
+
+
+def _raw(body: str | bytes | None) -> bytes:
+    return body.encode() if isinstance(body, str) else body or b""

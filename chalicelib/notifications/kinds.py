@@ -1,0 +1,215 @@
+"""The messages the platform sends (消息类型): what each is for, when it may go out, on which channels, and its words.
+
+A kind's ``purpose`` decides the consent it needs: ``login`` (a one-time code: always sent, on SMS only),
+``service`` (服务通知: receipts, reminders, tier and card notices; sent unless the member switched the channel off)
+or ``marketing`` (营销: needs the member's consent for the channel). ``timing`` says whether it follows what the
+member just did (``immediate``: a receipt, a code) or may wait for a decent hour (``daytime``: reminders, notices,
+marketing, held through the quiet hours). Standard library only.
+
+Texts take ``{name}`` variables from the event that caused the message. Staff may replace any text and configure
+the provider's template id beside it (``TemplateRecord``); these are the defaults a new platform starts with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Purpose(StrEnum):
+    LOGIN = "login"
+    SERVICE = "service"
+    MARKETING = "marketing"
+
+
+class Timing(StrEnum):
+    IMMEDIATE = "immediate"
+    DAYTIME = "daytime"
+
+
+EXTERNAL_CHANNELS = ("sms", "email", "push", "wechat")  # each can be switched off by the member
+CHANNELS = (*EXTERNAL_CHANNELS, "inbox")  # the in-app inbox (站内信) cannot: it is where everything else lands
+LANGUAGES = ("zh-CN", "en")
+OPT_OUT_WORDINGS = ("拒收请回复R", "回T退订", "Reply STOP to opt out")  # one must end every marketing SMS
+
+
+@dataclass(frozen=True)
+class Words:
+    """A message in one language: a title (email subject, push and inbox title) and its text."""
+
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    purpose: Purpose
+    timing: Timing
+    channels: tuple[str, ...]  # tried in this order; the first the member may receive it on carries it
+    words: dict[str, Words]  # by language
+    variables: tuple[str, ...]
+    enabled: bool = True  # a kind switched off by default sends nothing until staff switch it on
+    description: str = ""
+    inbox_copy: bool = True  # the inbox keeps a copy of what another channel carried
+
+
+def _kind(
+    name: str,
+    purpose: Purpose,
+    timing: Timing,
+    zh: tuple[str, str],
+    en: tuple[str, str],
+    *,
+    channels: tuple[str, ...] = ("sms", "wechat", "push", "email"),
+    enabled: bool = True,
+    description: str = "",
+    inbox_copy: bool = True,
+) -> Kind:
+    words = {"zh-CN": Words(*zh), "en": Words(*en)}
+    variables = tuple(sorted({name for w in words.values() for name in _names(w.title + w.text)}))
+    return Kind(name, purpose, timing, channels, words, variables, enabled, description, inbox_copy)
+
+
+def _names(text: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+
+
+S, M = Purpose.SERVICE, Purpose.MARKETING
+NOW, DAY = Timing.IMMEDIATE, Timing.DAYTIME
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        _kind(
+            "login-code",
+            Purpose.LOGIN,
+            NOW,
+            ("登录验证码", "您的验证码是{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。"),
+            ("Sign-in code", "Your code is {code}, valid for {minutes} minutes. Ignore this if it was not you."),
+            channels=("sms",),
+            inbox_copy=False,
+            description="the one-time code of a member signing in",
+        ),
+        _kind(
+            "points-earned",
+            S,
+            NOW,
+            ("积分到账", "您获得{points}积分，当前可用{balance}积分。"),
+            ("Points earned", "You earned {points} points; you now have {balance}."),
+            enabled=False,
+            description="points a purchase or activity earned (off by default: members buy often)",
+        ),
+        _kind(
+            "points-expiring",
+            S,
+            DAY,
+            ("积分即将过期", "您有{points}积分将于{expires_on}过期，请尽快使用。"),
+            ("Points expiring", "{points} of your points expire on {expires_on}. Use them before then."),
+            description="points expiring within a week (7 days ahead)",
+        ),
+        _kind(
+            "points-expired",
+            S,
+            DAY,
+            ("积分已过期", "您有{points}积分已于今日过期。"),
+            ("Points expired", "{points} of your points expired today."),
+            description="points that expired",
+        ),
+        _kind(
+            "tier-upgraded",
+            S,
+            DAY,
+            ("会员升级", "恭喜您升级为{tier}会员！"),
+            ("Tier upgraded", "Congratulations, you are now a {tier} member!"),
+            description="a member moved up a tier",
+        ),
+        _kind(
+            "tier-downgrade-warning",
+            S,
+            DAY,
+            ("会员等级提醒", "您的{tier}会员等级将于{review_on}复核，达到保级条件即可保留。"),
+            ("Tier review ahead", "Your {tier} tier is reviewed on {review_on}; meet its conditions to keep it."),
+            description="a tier review that would downgrade the member is near",
+        ),
+        _kind(
+            "tier-downgraded",
+            S,
+            DAY,
+            ("会员等级变更", "您的会员等级已调整为{tier}。"),
+            ("Tier changed", "Your tier is now {tier}."),
+            description="a member moved down a tier",
+        ),
+        _kind(
+            "wallet-topped-up",
+            S,
+            NOW,
+            ("储值到账", "您已充值{amount}元，赠送{bonus}元，当前余额{balance}元。"),
+            ("Top-up received", "You topped up {amount} CNY (+{bonus} bonus); your balance is {balance} CNY."),
+            description="a receipt for a stored-value top-up",
+        ),
+        _kind(
+            "wallet-paid",
+            S,
+            NOW,
+            ("储值消费", "您使用储值支付{amount}元，当前余额{balance}元。"),
+            ("Wallet payment", "You paid {amount} CNY from your wallet; your balance is {balance} CNY."),
+            description="a receipt for a stored-value payment",
+        ),
+        _kind(
+            "wallet-low-balance",
+            S,
+            NOW,
+            ("余额不足提醒", "您的储值余额仅剩{balance}元。"),
+            ("Low balance", "Your wallet balance is down to {balance} CNY."),
+            description="the wallet fell below the configured balance after a payment",
+        ),
+        _kind(
+            "coupon-issued",
+            S,
+            DAY,
+            ("优惠券到账", "您获得一张优惠券：{name}，有效期至{valid_until}。"),
+            ("Coupon received", "You received a coupon: {name}, valid until {valid_until}."),
+            description="a coupon issued to the member",
+        ),
+        _kind(
+            "coupon-expiring",
+            S,
+            DAY,
+            ("优惠券即将过期", "您有一张优惠券将于{valid_until}过期，请尽快使用。"),
+            ("Coupon expiring", "One of your coupons expires on {valid_until}. Use it before then."),
+            description="a coupon expiring in 3 days",
+        ),
+        _kind(
+            "mall-order-shipped",
+            S,
+            DAY,
+            ("订单已发货", "您的积分商城订单{order_id}已发货。"),
+            ("Order shipped", "Your points-mall order {order_id} has shipped."),
+            description="a points-mall order was shipped",
+        ),
+        _kind(
+            "mall-order-ready",
+            S,
+            DAY,
+            ("订单待自提", "您的积分商城订单{order_id}已可到店自提，请出示取货码。"),
+            ("Ready for pickup", "Your points-mall order {order_id} is ready: show its pickup code in store."),
+            description="a points-mall order is ready for pickup",
+        ),
+        _kind(
+            "announcement",
+            M,
+            DAY,
+            ("{title}", "{text}"),
+            ("{title}", "{text}"),
+            channels=("sms", "wechat", "push", "email"),
+            description="a marketing message staff send to members",
+        ),
+    )
+}
+
+
+def kind(name: str) -> Kind:
+    return KINDS[name]

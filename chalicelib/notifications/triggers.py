@@ -1,0 +1,117 @@
+"""Which domain events concern a member, and the notice each gives: the kind, the occurrence that makes it once
+(an order, an expiry date, a ledger entry), the variables its words take, and when it becomes worthless.
+
+Pure: an event in, notices out. A wallet payment that leaves less than the policy's low balance also gives a
+low-balance notice; ``points.earned`` gives one only for points a purchase or activity earned (gifts and
+adjustments come with their own words).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.notifications.rules import Notice, yuan
+
+Payload = dict[str, Any]
+
+
+def _end_of(day: str, tz: ZoneInfo) -> datetime:
+    """The last moment of a business day: a reminder of it is worthless after."""
+    return datetime.combine(date.fromisoformat(day[:10]) + timedelta(days=1), time(), tz)
+
+
+def _points_earned(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    if p.get("source_kind") not in ("purchase", "activity") or int(p["points"]) <= 0:
+        return []
+    variables = {"points": p["points"], "balance": p.get("balance_after")}
+    return [Notice(p["member_id"], "points-earned", str(p["seq"]), variables)]
+
+
+def _points_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    variables = {"points": p["points"], "expires_on": p["expires_on"]}
+    return [Notice(p["member_id"], "points-expiring", p["expires_on"], variables, _end_of(p["expires_on"], tz))]
+
+
+def _points_expired(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    return [Notice(p["member_id"], "points-expired", str(p["seq"]), {"points": abs(int(p["points"]))})]
+
+
+def _tier_changed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    kind = {"upgrade": "tier-upgraded", "downgrade": "tier-downgraded"}.get(p.get("reason", ""))
+    variables = {"tier": p["tier"], "previous": p.get("previous")}
+    return [Notice(p["member_id"], kind, p["change_id"], variables)] if kind else []
+
+
+def _downgrade_warning(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    variables = {"tier": p["tier"], "review_on": p["review_on"]}
+    occurrence = f"{p['tier']}@{p['review_on']}"
+    return [Notice(p["member_id"], "tier-downgrade-warning", occurrence, variables, _end_of(p["review_on"], tz))]
+
+
+def _topped_up(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    variables = {
+        "amount": yuan(p["principal_fen"]),
+        "bonus": yuan(p.get("bonus_fen", 0)),
+        "balance": yuan(p.get("balance_after_fen", 0)),
+    }
+    return [Notice(p["member_id"], "wallet-topped-up", f"{p['partner_id']}:{p['payment_id']}", variables)]
+
+
+def _paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    paid, after = int(p["principal_fen"]) + int(p.get("bonus_fen", 0)), p.get("balance_after_fen")
+    occurrence = f"{p['partner_id']}:{p['payment_id']}"
+    notices = [Notice(p["member_id"], "wallet-paid", occurrence, {"amount": yuan(paid), "balance": yuan(after or 0)})]
+    if after is not None and int(after) < low:
+        notices.append(Notice(p["member_id"], "wallet-low-balance", occurrence, {"balance": yuan(after)}))
+    return notices
+
+
+def _coupon_issued(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    if not p.get("member_id") or not p.get("code"):
+        return []  # a bearer coupon, or a bulk issue (its campaign tells its members)
+    variables = {"name": p.get("name", ""), "valid_until": p.get("valid_until")}
+    return [Notice(p["member_id"], "coupon-issued", p["code"], variables)]
+
+
+def _coupon_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    if not p.get("member_id"):
+        return []
+    variables = {"valid_until": p["valid_until"]}
+    return [Notice(p["member_id"], "coupon-expiring", p["code"], variables, _end_of(p["valid_until"], tz))]
+
+
+def _mall(kind: str) -> Callable[[Payload, ZoneInfo, int], list[Notice]]:
+    def notices(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+        return [Notice(p["member_id"], kind, p["order_id"], {"order_id": p["order_id"]})]
+
+    return notices
+
+
+def _announcement(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    variables = {"title": p["title"], "text": p["text"]}
+    return [Notice(member_id, "announcement", p["announcement_id"], variables) for member_id in p["member_ids"]]
+
+
+TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
+    "points.earned": _points_earned,
+    "points.expiring": _points_expiring,
+    "points.expired": _points_expired,
+    "tier.changed": _tier_changed,
+    "tier.downgrade-warning": _downgrade_warning,
+    "wallet.topped-up": _topped_up,
+    "wallet.paid": _paid,
+    "coupon.issued": _coupon_issued,
+    "coupon.expiring": _coupon_expiring,
+    "mall.order-shipped": _mall("mall-order-shipped"),
+    "mall.order-ready-for-pickup": _mall("mall-order-ready"),
+    "messaging.announced": _announcement,
+}
+
+
+def notices_of(event_type: str, payload: Payload, tz: ZoneInfo, low_balance_fen: int) -> list[Notice]:
+    """The notices an event gives (none for an event that concerns no member's messages)."""
+    trigger = TRIGGERS.get(event_type)
+    return trigger(payload, tz, low_balance_fen) if trigger else []
