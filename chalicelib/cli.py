@@ -387,6 +387,28 @@ def points_import_balances(file: Path, encoding: str) -> None:
     _run_file(file, encoding, import_balances)
 
 
+@cli.group()
+def queues() -> None:
+    """The message queues."""
+
+
+@queues.command("redrive")
+@click.argument("queue")
+@click.option("--limit", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True)
+def queues_redrive(queue: str, limit: int) -> None:
+    """Move a queue's dead-lettered messages back to it (e.g. ``notifications`` after a provider outage)."""
+    from chalicelib.shared.sqs import redrive
+    from chalicelib.shared.topology import QUEUES
+
+    if queue not in {spec.logical_name for spec in QUEUES}:
+        raise click.BadParameter(f"one of {sorted(spec.logical_name for spec in QUEUES)}", param_hint="QUEUE")
+    if os.environ.get("LOYALTY_STORAGE") != "aws":
+        from chalicelib.local.stack import connect
+
+        connect()
+    click.echo(json.dumps({"queue": queue, "redriven": redrive(queue, limit)}))
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (oldest first) instead of lines.")
 def outbox(as_json: bool) -> None:

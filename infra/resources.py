@@ -729,7 +729,8 @@ def render_policy(stage: str) -> Template:
     Items of the stage's tables, queries of their indexes, the outbox stream (read by the relay's event source
     mapping), publishing to the topic, consuming the queues that feed handlers, sending to the queues the code
     feeds itself and to the relay's failure queue, reading and presigning uploads of member import files, texting
-    phones (SNS SMS, with LOYALTY_SMS_SENDER=sns),
+    phones (SNS SMS, with LOYALTY_SMS_SENDER=sns), the messaging channels (push devices' SNS platform endpoints,
+    SES email, the SMS and WeChat provider credentials under ``loyalty/<stage>/`` in Secrets Manager),
     making and unwrapping members' data keys with the stage's KMS key, and writing its own logs. Nothing else:
     the cursor secret and lookup hash key reach the functions through CloudFormation dynamic references resolved
     at deploy time, and every other key in use is AWS managed (aws/dynamodb, aws/sns) or SQS-managed, whose key
@@ -806,6 +807,29 @@ def render_policy(stage: str) -> Template:
             "Effect": "Allow",
             "Action": ["sns:Publish"],
             "Resource": ["*"],  # a message to a phone number has no ARN to name
+        },
+        {
+            "Sid": "PushDevices",  # app push: a device's SNS platform endpoint, made, read and forgotten by the API
+            "Effect": "Allow",
+            "Action": [
+                "sns:CreatePlatformEndpoint",
+                "sns:DeleteEndpoint",
+                "sns:GetEndpointAttributes",
+                "sns:SetEndpointAttributes",
+            ],
+            "Resource": ["arn:*:sns:*:*:app/*", "arn:*:sns:*:*:endpoint/*"],
+        },
+        {
+            "Sid": "SendEmail",
+            "Effect": "Allow",
+            "Action": ["ses:SendEmail"],
+            "Resource": ["arn:*:ses:*:*:identity/*", "arn:*:ses:*:*:configuration-set/*"],
+        },
+        {
+            "Sid": "ReadProviderSecrets",  # SMS and WeChat credentials (LOYALTY_SMS_SECRET, LOYALTY_WECHAT_SECRET)
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [f"arn:*:secretsmanager:*:*:secret:loyalty/{stage}/*"],
         },
         {
             "Sid": "ConsumeQueues",

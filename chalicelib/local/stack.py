@@ -155,6 +155,26 @@ class Worker(threading.Thread):
         self._bell.ring()
 
 
+class FrequentJobs:
+    """What AWS schedules every few minutes (``rate(...)``: held messages going out as the quiet hours end, unpaid
+    mall orders released), run by the local stack once a minute, starting a minute after it starts."""
+
+    def __init__(self) -> None:
+        self._first = True
+
+    def step(self) -> bool:
+        if self._first:
+            self._first = False
+            return False
+        from chalicelib.shared.jobs import RunUnderWay, all_jobs, run_job, scheduled_day
+
+        for job in all_jobs():
+            if (job.schedule or "").startswith("rate("):
+                with contextlib.suppress(RunUnderWay):  # a run the CLI started: this minute's is skipped
+                    run_job(job, scheduled_day(job))
+        return False
+
+
 class Saver:
     """Saves table data when the emulator saw writes since the last save, spaced by the cost of saving."""
 
@@ -234,6 +254,7 @@ def running_stack(
             Worker("outbox-relay", relay.step, STREAM_RECORDS, idle=RECHECK_SECONDS),
             Worker("queue-poller", poller.step, QUEUE_MESSAGES, idle=RECHECK_SECONDS),
             Worker("saver", saver.step, Bell(), idle=SAVE_INTERVAL_SECONDS),
+            Worker("frequent-jobs", FrequentJobs().step, Bell(), idle=60.0),
         ]
         for thread in threads:
             thread.start()

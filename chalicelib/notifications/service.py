@@ -20,7 +20,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from chalicelib.members.model import mask_phone
 from chalicelib.notifications import profiles, settings
 from chalicelib.notifications.kinds import KINDS, Purpose, Words
 from chalicelib.notifications.records import MessageCountRecord, MessageRecord
-from chalicelib.notifications.rules import Decision, Notice, Situation, decide, render, with_opt_out
+from chalicelib.notifications.rules import Decision, Notice, Policy, Situation, decide, render, with_opt_out
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import Sealer, WrappedKey, keyring
 from chalicelib.shared.db import Transaction
@@ -77,9 +77,15 @@ def dispatch(tx: Transaction, notice: Notice) -> Decision | None:
         if has
     }
     now = clock.now().astimezone(_tz())
-    capped = _capped(notice.member_id, policy, now) if kind.purpose is Purpose.MARKETING else frozenset()
-    situation = Situation(kind, policy, now, frozenset(reachable), profile.states(), capped, notice.send_by)
+    situation = Situation(kind, policy, now, frozenset(reachable), profile.states(), frozenset(), notice.send_by)
     decision = decide(situation)
+    while (
+        kind.purpose is Purpose.MARKETING
+        and decision.channel
+        and _capped(notice.member_id, policy, decision.channel, now)
+    ):
+        situation = replace(situation, capped=situation.capped | {decision.channel})
+        decision = decide(situation)
     _record(tx, notice, mid, decision, profile.language, now)
     if decision.channel and kind.purpose is Purpose.MARKETING and (cap := policy.cap(decision.channel)):
         counter = MessageCountRecord(
@@ -98,14 +104,13 @@ def dispatch(tx: Transaction, notice: Notice) -> Decision | None:
     return decision
 
 
-def _capped(member_id: str, policy: Any, now: datetime) -> frozenset[str]:
-    """The channels whose marketing cap the member has reached this period (one read per capped channel)."""
-    found = set()
-    for cap in policy.caps:
-        counter = MessageCountRecord.find(f"cap#{member_id}#{cap.channel}", cap.period_key(now.date()))
-        if counter is not None and int(counter.tally or 0) >= cap.limit:
-            found.add(cap.channel)
-    return frozenset(found)
+def _capped(member_id: str, policy: Policy, channel: str, now: datetime) -> bool:
+    """Whether the member's marketing on ``channel`` reached its cap this period (one read, for a capped channel)."""
+    cap = policy.cap(channel)
+    if cap is None:
+        return False
+    counter = MessageCountRecord.find(f"cap#{member_id}#{channel}", cap.period_key(now.date()))
+    return counter is not None and int(counter.tally or 0) >= cap.limit
 
 
 STATUS_OF = {"send": "queued", "hold": "held", "inbox": "inbox", "suppressed": "suppressed"}

@@ -324,3 +324,9 @@ def template_json(found: Template) -> dict[str, Any]:
         "params": [list(p) for p in found.params],
         "version": found.version,
     }
+
+
+def forget() -> None:
+    """Drop the cached policy and templates (a process that knows they changed elsewhere)."""
+    _policy.forget()
+    _templates.forget()

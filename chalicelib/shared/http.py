@@ -347,7 +347,7 @@ def _build_context(spec: EndpointSpec, request: Request) -> RequestContext:
     if spec.body is not None:
         optional = not any(field.is_required() for field in spec.body.model_fields.values())
         ctx.body = parse_body(spec.body, b"{}" if optional and not raw.strip() else raw)  # none: {}
-    elif raw.strip():
+    elif raw.strip() and not spec.accepts:  # a route taking other content types reads its raw body itself
         raise ValidationFailed([{"field": "", "in": "body", "message": "this operation takes no body"}])
     if spec.idempotency:
         ctx.idempotency = _idempotency_key(spec, request, raw, ctx.caller.scope)

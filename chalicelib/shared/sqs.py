@@ -24,3 +24,24 @@ def send_messages(queue_url: str, bodies: Sequence[str]) -> None:
         result = _sqs().send_message_batch(QueueUrl=queue_url, Entries=entries)
         if result.get("Failed"):
             raise RuntimeError(f"SQS refused {len(result['Failed'])} messages: {result['Failed'][0].get('Code')}")
+
+
+def redrive(logical_name: str, limit: int = 10_000) -> int:
+    """Move up to ``limit`` messages from a queue's dead-letter queue back to the queue (after the cause of their
+    failures is fixed); returns how many. Each is sent before it is deleted, so a crash repeats one, never loses it:
+    the consumers are idempotent."""
+    from chalicelib.shared.topology import dead_letter_name, physical_queue_name
+
+    prefix = get_settings().table_prefix
+    target = _sqs().get_queue_url(QueueName=physical_queue_name(prefix, logical_name))["QueueUrl"]
+    source = _sqs().get_queue_url(QueueName=dead_letter_name(prefix, logical_name))["QueueUrl"]
+    moved = 0
+    while moved < limit:
+        found = _sqs().receive_message(QueueUrl=source, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages")
+        if not found:
+            break
+        send_messages(target, [message["Body"] for message in found])
+        handles = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(found)]
+        _sqs().delete_message_batch(QueueUrl=source, Entries=handles)
+        moved += len(found)
+    return moved

@@ -67,6 +67,17 @@ def test_mall_one_transaction_per_write_path_and_the_release_job_reads_the_order
     assert release["items_read_per_order_due"] <= 4.2  # its index item, then member, reward and order
 
 
+def test_notifications_one_transaction_per_decision_and_per_send_and_the_release_reads_the_messages_due():
+    figures = bench("notifications")
+    assert one_transaction(figures["requests_per_message_decided_service_receipt"], 4)
+    assert one_transaction(figures["requests_per_message_decided_marketing_with_cap"], 5)  # + the cap it counts on
+    assert one_transaction(figures["requests_per_message_sent"], 4)  # + the claim before the provider is called
+    assert figures["requests_per_inbox_read"]["total"] == 2
+    assert figures["release_messages"] >= 10
+    assert figures["release_items_read_per_message_due"] <= 2.5  # its index item, and the run's own few reads
+    assert figures["pipeline_messages"] == 20
+
+
 def test_wallet_one_read_and_one_transaction_per_write():
     figures = bench("wallet")
     for write in ("requests_per_top_up", "requests_per_wallet_payment", "requests_per_cash_refund"):

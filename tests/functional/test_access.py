@@ -44,6 +44,9 @@ PUBLIC_ROUTES = {  # the issue's list: health, OpenAPI, docs, staff login, membe
     ("/v1/health", "GET"), ("/v1/openapi.json", "GET"), ("/v1/docs", "GET"), ("/v1/docs/assets/{name}", "GET"),
     ("/v1/auth/token", "POST"), ("/v1/auth/refresh", "POST"), ("/v1/auth/logout", "POST"),
     ("/v1/auth/otp", "POST"), ("/v1/auth/member-token", "POST"),
+    # a signed unsubscribe link's token is its own proof; SMS providers sign nothing, so their callback URL holds
+    # our secret token (both checked by the route, 422 / 401 without)
+    ("/v1/unsubscribe", "GET"), ("/v1/unsubscribe", "POST"), ("/v1/notifications/sms-replies/{provider}", "POST"),
 }  # fmt: skip
 FALLBACK_PATHS = {"/", "/{proxy+}"}  # answer 404 problem+json for paths no route serves
 
@@ -142,11 +145,14 @@ SERVE_ROUTES = {  # a chain serves its members at every store: these reach any m
     ("/v1/members/{member_id}/wallet/entries", "GET"), ("/v1/members/{member_id}/wallet/payments", "POST"),
     ("/v1/members/{member_id}/mall/orders", "GET"),
     ("/v1/members/{member_id}/coupons", "GET"),
+    ("/v1/members/{member_id}/messages", "GET"), ("/v1/members/{member_id}/message-preferences", "GET"),
+    ("/v1/members/{member_id}/message-preferences", "PATCH"), ("/v1/members/{member_id}/consent-history", "GET"),
 }  # fmt: skip
 MEMBER_ROUTES = sorted((spec.path, spec.method) for spec in ENDPOINTS
                        if "{member_id}" in spec.path and isinstance(spec.access, Staff | StaffOrSelf))  # fmt: skip
 VALID_BODIES = {
     ("/v1/members/{member_id}", "PATCH"): {"city": "x"},
+    ("/v1/members/{member_id}/message-preferences", "PATCH"): {"note": "at the counter", "language": "en"},
     ("/v1/members/{member_id}/points/redemptions", "POST"): {"points": 1, "reason": "x"},
     ("/v1/members/{member_id}/points/adjustments", "POST"): {"points": 1, "reason": "x"},
     ("/v1/members/{member_id}/tier/override", "PUT"): {"kind": "floor", "tier": "gold", "until": "2030-01-01",

@@ -1,0 +1,503 @@
+"""Messages to members through the whole local pipeline: an event that concerns a member is decided once (consent,
+quiet hours, caps), sent once on the channel they allow however often it is redelivered, kept in their inbox, and
+recorded with its reason when it is not sent; consents with their proof, opt-outs by SMS reply and unsubscribe link,
+templates and policy, provider failures retried or recorded."""
+
+import json
+from datetime import datetime
+
+import pytest
+
+from chalicelib.notifications import channels, profiles
+from chalicelib.notifications import jobs as notification_jobs
+from chalicelib.notifications.records import MessageRecord
+from chalicelib.notifications.service import dev_outbox, message_id
+from chalicelib.platform import handlers
+from chalicelib.shared import clock
+from chalicelib.shared.jobs import run_job
+from chalicelib.shared.settings import get_settings
+from tests.conftest import deliver, member_token, signed_headers, token_for
+
+TZ = get_settings().tz
+NOON = datetime(2026, 11, 20, 12, 0, tzinfo=TZ)
+NIGHT = datetime(2026, 11, 20, 23, 30, tzinfo=TZ)
+MERGE_PATCH = {"content-type": "application/merge-patch+json"}
+
+
+def ok(answer, status=200):
+    assert answer.status == status, answer.body
+    return answer.body
+
+
+def refused(answer, status, slug):
+    assert answer.status == status, answer.body
+    assert answer.body["type"].endswith("/" + slug), answer.body
+    return answer.body
+
+
+def through(aws, times=1):
+    """Run the notifications pipeline to rest: decisions, then the sends they request (each delivery ``times``)."""
+    for _ in range(3):
+        if not deliver(aws, "notifications", times=times):
+            return
+
+
+def sent_to(phone_tail):
+    return [m for m in dev_outbox() if m.recipient.endswith(phone_tail)]
+
+
+def signed(api, partner, path, body):
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    return api.as_(None).call("POST", path, raw=raw, headers=signed_headers(*partner, raw))
+
+
+def top_up(api, partner, member_id, amount, payment_id, at=NOON):
+    body = {
+        "payment_id": payment_id,
+        "member": {"member_id": member_id},
+        "store_id": "SH-001",
+        "occurred_at": at.isoformat(),
+        "amount_fen": amount,
+    }
+    return ok(signed(api, partner, "/v1/webhooks/wallet/top-ups", body))
+
+
+def pay(api, partner, member_id, amount, payment_id, at=NOON):
+    body = {
+        "payment_id": payment_id,
+        "member": {"member_id": member_id},
+        "store_id": "SH-001",
+        "occurred_at": at.isoformat(),
+        "amount_fen": amount,
+    }
+    return ok(signed(api, partner, "/v1/webhooks/wallet/payments", body))
+
+
+@pytest.fixture
+def member(api):
+    """A member with a phone, as a client of their own: ``(member id, client)``."""
+    member_id, token = member_token("13900000001")
+    return member_id, api.as_(token)
+
+
+def messages_of(member_id):
+    return sorted(MessageRecord.by_member.query(member_id), key=lambda record: record.created_key)
+
+
+class TestTriggers:
+    def test_a_top_up_receipt_is_texted_once_and_kept_in_the_inbox_however_often_it_is_redelivered(
+        self, aws, api, partner, member
+    ):
+        member_id, client = member
+        with clock.frozen(NOON):
+            top_up(api, partner, member_id, 10_000, "T-1")
+            through(aws, times=3)
+
+        [text] = sent_to("0001")
+        assert "100.00" in text.text
+        assert "当前余额100.00元" in text.text
+        [message] = messages_of(member_id)
+        assert (message.kind, message.channel, message.status, message.sent_via) == (
+            "wallet-topped-up",
+            "sms",
+            "sent",
+            "dev-outbox",
+        )
+        assert message.sent_to == "139****0001"
+        inbox = ok(client.get("/v1/me/inbox"))
+        assert inbox["unread"] == 1
+        assert [m["title"] for m in inbox["items"]] == ["储值到账"]
+
+    def test_a_payment_leaving_little_in_the_wallet_also_warns_of_the_low_balance(self, aws, api, partner, member):
+        member_id, _ = member
+        with clock.frozen(NOON):
+            top_up(api, partner, member_id, 3_000, "T-1")
+            pay(api, partner, member_id, 2_000, "P-1")
+            through(aws)
+
+        kinds = sorted(m.kind for m in messages_of(member_id))
+        assert kinds == ["wallet-low-balance", "wallet-paid", "wallet-topped-up"]
+
+    def test_points_expiring_are_held_through_the_night_and_sent_when_the_quiet_hours_end(self, aws, api, member):
+        member_id, _ = member
+        tx_event = {"member_id": member_id, "expires_on": "2026-11-27", "points": 120}
+        with clock.frozen(NIGHT):
+            _emit("points.expiring", member_id, tx_event)
+            through(aws)
+            [held] = messages_of(member_id)
+            assert (held.status, held.channel) == ("held", "sms")
+            assert held.release_at == clock.iso(datetime(2026, 11, 21, 9, 0, tzinfo=TZ))
+            assert sent_to("0001") == []
+        with clock.frozen(datetime(2026, 11, 21, 8, 59, tzinfo=TZ)):
+            run_job(notification_jobs.release_held_messages, clock.business_today())
+            assert messages_of(member_id)[0].status == "held"
+        with clock.frozen(datetime(2026, 11, 21, 9, 15, tzinfo=TZ)):
+            run_job(notification_jobs.release_held_messages, clock.business_today())
+            run_job(notification_jobs.release_held_messages, clock.business_today())  # a re-run sends nothing twice
+            through(aws, times=2)
+
+        [text] = sent_to("0001")
+        assert "120积分将于2026-11-27过期" in text.text
+        assert messages_of(member_id)[0].status == "sent"
+
+    def test_a_held_reminder_past_its_date_is_dropped_as_too_late(self, aws, api, member):
+        member_id, _ = member
+        with clock.frozen(NIGHT):
+            _emit("points.expiring", member_id, {"member_id": member_id, "expires_on": "2026-11-20", "points": 5})
+            through(aws)
+        # send_by is the end of 2026-11-20: the quiet hours end after it, so the decision itself drops it
+        [message] = messages_of(member_id)
+        assert (message.status, message.reason) == ("inbox", "too-late")
+        assert sent_to("0001") == []
+
+    def test_an_erased_member_is_sent_nothing(self, aws, api, member):
+        member_id, _ = member
+        ok(api.call("DELETE", f"/v1/members/{member_id}"), 204)
+        with clock.frozen(NOON):
+            _emit("points.expired", member_id, {"member_id": member_id, "points": -5, "seq": 3})
+            through(aws)
+        assert messages_of(member_id) == []
+
+
+def _emit(event_type, member_id, payload):
+    from chalicelib.shared.db import Transaction
+    from chalicelib.shared.events import emit, new_event
+
+    tx = Transaction()
+    emit(tx, new_event(event_type, f"member/{member_id}", payload))
+    tx.commit()
+
+
+class TestConsent:
+    def test_a_channel_switched_off_gets_nothing_but_login_codes_and_service_lands_in_the_inbox(
+        self, aws, api, partner, member
+    ):
+        member_id, client = member
+        off = {"consents": [{"channel": "sms", "purpose": "service", "granted": False}]}
+        prefs = ok(client.patch("/v1/me/message-preferences", off, headers=MERGE_PATCH))
+        assert {(c["channel"], c["purpose"]): c["granted"] for c in prefs["consents"]}[("sms", "service")] is False
+        with clock.frozen(NOON):
+            top_up(api, partner, member_id, 10_000, "T-1")
+            ok(api.as_(None).post("/v1/auth/otp", {"phone": "+8613900000001"}), 202)
+            through(aws)
+
+        texts = sent_to("13900000001")
+        assert len(texts) == 1  # the login code only
+        assert "验证码" in texts[0].text
+        [receipt] = [m for m in messages_of(member_id) if m.kind == "wallet-topped-up"]
+        assert (receipt.status, receipt.reason, json.loads(receipt.passed_over)) == (
+            "inbox",
+            "opted-out",
+            [["sms", "opted-out"], ["wechat", "no-address"], ["push", "no-address"], ["email", "no-address"]],
+        )
+        assert ok(client.get("/v1/me/inbox"))["items"][0]["kind"] == "wallet-topped-up"
+
+    def test_marketing_needs_consent_carries_the_opt_out_wording_and_stops_at_the_cap(self, aws, api, member):
+        member_id, client = member
+        prefs = ok(client.get("/v1/me/message-preferences"))
+        without = ok(
+            api.post(
+                "/v1/notifications/announcements", {"title": "双11", "text": "全场8折", "member_ids": [member_id]}
+            ),
+            202,
+        )
+        with clock.frozen(NOON):
+            through(aws)
+        first = MessageRecord.find(message_id(member_id, "announcement", without["announcement_id"]))
+        assert (first.status, first.reason) == ("suppressed", "no-consent")
+
+        grant = {
+            "consents": [{"channel": "sms", "purpose": "marketing", "granted": True}],
+            "wording_version": prefs["wording"]["version"],
+        }
+        ok(client.patch("/v1/me/message-preferences", grant, headers=MERGE_PATCH))
+        for n in range(3):
+            ok(
+                api.post(
+                    "/v1/notifications/announcements",
+                    {"title": "新品", "text": f"新品{n}到店", "member_ids": [member_id]},
+                ),
+                202,
+            )
+        with clock.frozen(NOON):
+            through(aws, times=2)
+
+        texts = [m.text for m in sent_to("0001")]
+        assert len(texts) == 2  # 2 a week by default
+        assert all(text.endswith("拒收请回复R") for text in texts)
+        statuses = sorted((m.status, m.reason) for m in messages_of(member_id) if m.kind == "announcement")
+        assert statuses == [("sent", None), ("sent", None), ("suppressed", "capped"), ("suppressed", "no-consent")]
+
+    def test_granting_marketing_needs_the_wording_shown(self, member):
+        _, client = member
+        grant = {"consents": [{"channel": "sms", "purpose": "marketing", "granted": True}], "wording_version": "old"}
+        refused(client.patch("/v1/me/message-preferences", grant, headers=MERGE_PATCH), 409, "stale-wording")
+        assert ok(client.get("/v1/me/consent-history"))["items"] == []
+
+    def test_consents_given_at_registration_and_by_staff_are_recorded_with_their_proof(self, aws, api):
+        body = {
+            "name": "王芳",
+            "phone": "13900000002",
+            "consents": {"sms": True},
+            "consent_proof": {"given_at": "2019-03-08T14:20:00+08:00", "source": "old-crm"},
+        }
+        member_id = ok(api.post("/v1/members", body), 201)["member_id"]
+        through(aws)
+        change = {
+            "note": "会员到店口头要求",
+            "consents": [{"channel": "sms", "purpose": "marketing", "granted": False}],
+        }
+        ok(api.patch(f"/v1/members/{member_id}/message-preferences", change, headers=MERGE_PATCH))
+        deliver(aws, "points")  # the profile's copy follows
+
+        history = ok(api.get(f"/v1/members/{member_id}/consent-history"))["items"]
+        assert [(h["source"], h["granted"], h["note"]) for h in history] == [
+            ("staff", False, "会员到店口头要求"),
+            ("registration", True, None),
+        ]
+        assert history[1]["at"] == "2019-03-08T06:20:00.000Z"
+        assert history[0]["actor"].startswith("staff:")
+        assert ok(api.get(f"/v1/members/{member_id}"))["consents"]["sms"]["granted"] is False
+
+    def test_an_sms_reply_of_t_withdraws_marketing_on_sms(self, api, member, monkeypatch):
+        member_id, client = member
+        monkeypatch.setenv("LOYALTY_SMS_REPLY_TOKEN", "reply-token-reply-token")
+        get_settings.cache_clear()
+        profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", True)], source="member-page")
+        reply = {
+            "extend": "",
+            "mobile": "13900000001",
+            "nationcode": "86",
+            "sign": "会员中心",
+            "text": "T",
+            "time": 1763600000,
+        }
+        raw = json.dumps(reply, ensure_ascii=False).encode()
+        path = "/v1/notifications/sms-replies/tencent"
+        refused(api.as_(None).call("POST", f"{path}?token=wrong", raw=raw), 401, "unauthenticated")
+        answer = ok(api.as_(None).call("POST", f"{path}?token=reply-token-reply-token", raw=raw))
+        get_settings.cache_clear()
+
+        assert answer == {"result": 0, "errmsg": "OK", "opted_out": 1}
+        [latest, *_] = ok(client.get("/v1/me/consent-history"))["items"]
+        assert (latest["source"], latest["granted"], latest["channel"]) == ("sms-reply", False, "sms")
+
+    def test_an_unsubscribe_link_withdraws_with_one_click(self, api, member):
+        member_id, client = member
+        profiles.change(member_id, [profiles.ConsentChange("email", "marketing", True)], source="member-page")
+        token = profiles.unsubscribe_token(member_id, "email")
+        public = api.as_(None)
+        assert ok(public.get(f"/v1/unsubscribe?token={token}")) == {
+            "channel": "email",
+            "purpose": "marketing",
+            "granted": True,
+        }
+        form = {"content-type": "application/x-www-form-urlencoded"}
+        for _ in range(2):  # a mail client's one-click post (RFC 8058), twice
+            assert (
+                ok(
+                    public.call(
+                        "POST", f"/v1/unsubscribe?token={token}", raw=b"List-Unsubscribe=One-Click", headers=form
+                    )
+                )["granted"]
+                is False
+            )
+        refused(public.get(f"/v1/unsubscribe?token={token[:-2]}xx"), 422, "validation-failed")
+        sources = [h["source"] for h in ok(client.get("/v1/me/consent-history"))["items"]]
+        assert sources == ["unsubscribe-link", "member-page"]
+
+
+class TestTemplatesAndPolicy:
+    def test_a_template_may_use_only_its_kinds_variables_and_is_used_once_saved(self, aws, api, partner, member):
+        member_id, _ = member
+        path = "/v1/notifications/templates/wallet-topped-up/sms"
+        bad = {"words": {"zh-CN": {"title": "到账", "text": "充值{amount}元，积分{points}"}}}
+        errors = refused(api.call("PUT", path, bad), 422, "validation-failed")["errors"]
+        assert "points" in errors[0]["message"]
+        good = {
+            "words": {"zh-CN": {"title": "到账", "text": "【会员中心】充值{amount}元已到账"}},
+            "provider_template": "1234567",
+            "params": [["1", "amount"]],
+        }
+        saved = ok(api.call("PUT", path, good))
+        assert saved["custom"] is True
+        assert saved["params"] == [["1", "amount"]]
+        with clock.frozen(NOON):
+            top_up(api, partner, member_id, 5_000, "T-1")
+            through(aws)
+        assert [m.text for m in sent_to("0001")] == ["【会员中心】充值50.00元已到账"]
+        assert ok(api.call("DELETE", path))["custom"] is False
+
+    def test_a_marketing_sms_template_must_carry_its_opt_out_wording(self, api):
+        body = {"words": {"zh-CN": {"title": "{title}", "text": "{text}"}}}
+        refused(api.call("PUT", "/v1/notifications/templates/announcement/sms", body), 422, "validation-failed")
+        body["words"]["zh-CN"]["text"] = "{text} 拒收请回复R"
+        ok(api.call("PUT", "/v1/notifications/templates/announcement/sms", body))
+
+    def test_quiet_hours_must_cover_the_night_providers_refuse_and_kinds_can_be_switched(
+        self, aws, api, partner, member
+    ):
+        member_id, _ = member
+        short = {"quiet_hours": {"start": "23:00", "end": "07:00"}}
+        refused(api.patch("/v1/notifications/policy", short, headers=MERGE_PATCH), 422, "validation-failed")
+        policy = ok(
+            api.patch(
+                "/v1/notifications/policy",
+                {
+                    "quiet_hours": {"start": "20:00", "end": "10:00"},
+                    "kinds": {"wallet-topped-up": {"enabled": False, "channels": ["sms"]}},
+                },
+                headers=MERGE_PATCH,
+            )
+        )
+        assert policy["quiet_hours"] == {"start": "20:00", "end": "10:00"}
+        login = {"kinds": {"login-code": {"enabled": False, "channels": ["sms"]}}}
+        refused(api.patch("/v1/notifications/policy", login, headers=MERGE_PATCH), 422, "validation-failed")
+        with clock.frozen(NOON):
+            top_up(api, partner, member_id, 5_000, "T-1")
+            through(aws)
+        [message] = messages_of(member_id)
+        assert (message.status, message.reason) == ("suppressed", "disabled")
+
+    def test_only_marketing_and_admins_change_templates_and_policy(self, api):
+        cashier = api.as_(token_for(["cashier"]))
+        refused(cashier.get("/v1/notifications/templates"), 403, "forbidden")
+        marketing = api.as_(token_for(["marketing"]))
+        ok(marketing.get("/v1/notifications/templates"))
+        service = api.as_(token_for(["customer_service"]))
+        refused(
+            service.patch("/v1/notifications/policy", {"max_delay_hours": 5}, headers=MERGE_PATCH), 403, "forbidden"
+        )
+
+
+class TestDelivery:
+    def test_provider_throttling_is_retried_and_a_refusal_is_recorded_with_its_reason(
+        self, aws, api, partner, member, monkeypatch
+    ):
+        member_id, _ = member
+        answers = [channels.Throttled("throttled", "LimitExceeded.PhoneNumberThirtySecondLimit"), "serial-1"]
+
+        class Flaky:
+            name = "tencent-sms"
+
+            def send(self, delivery):
+                answer = answers.pop(0)
+                if isinstance(answer, Exception):
+                    raise answer
+                return answer
+
+        monkeypatch.setattr(channels, "sender_for", lambda channel: Flaky())
+        with clock.frozen(NOON):
+            top_up(api, partner, member_id, 5_000, "T-1")
+            deliver(aws, "notifications")  # decided
+            failed = _deliver_reporting(aws)  # the send: throttled, so the queue keeps it
+            [message] = messages_of(member_id)
+            assert failed
+            assert (message.status, message.attempts) == ("queued", 1)
+            assert "LimitExceeded" in message.last_error
+            _deliver_again(failed)
+        [message] = messages_of(member_id)
+        assert (message.status, message.provider_id, message.sent_via) == ("sent", "serial-1", "tencent-sms")
+
+        refusal = channels.Rejected("invalid-address", "InvalidParameterValue.IncorrectPhoneNumber")
+        monkeypatch.setattr(channels, "sender_for", lambda channel: _Refusing(refusal))
+        with clock.frozen(NOON):
+            top_up(api, partner, member_id, 5_000, "T-2")
+            through(aws)
+        failed_one = next(m for m in messages_of(member_id) if m.status == "failed")
+        assert failed_one.reason == "invalid-address"
+        report = ok(api.get("/v1/notifications/report?day=2026-11-20"))["kinds"]
+        assert report == [
+            {
+                "kind": "wallet-topped-up",
+                "outcomes": {"queued": 2, "sent": 1, "failed": 1},
+                "reasons": {"failed:invalid-address": 1},
+            }
+        ]
+        unsent = ok(api.get("/v1/notifications/unsent?day=2026-11-20&kind=wallet-topped-up"))["items"]
+        assert [(m["status"], m["reason"]) for m in unsent] == [("failed", "invalid-address")]
+
+
+class _Refusing:
+    name = "tencent-sms"
+
+    def __init__(self, error):
+        self.error = error
+
+    def send(self, delivery):
+        raise self.error
+
+
+def _deliver_reporting(aws):
+    """Hand the notifications queue's messages to its handler once; return the failed ones' records."""
+    from chalicelib.shared.events import OutboxRecord
+    from tests.conftest import emulator_client
+
+    records = [
+        {"eventName": "INSERT", "dynamodb": {"NewImage": {"envelope": {"S": r.envelope}}}} for r in OutboxRecord.scan()
+    ]
+    handlers.outbox_relay({"Records": records}, None)
+    sqs = emulator_client("sqs")
+    batch = []
+    while found := sqs.receive_message(QueueUrl=aws.queue_urls["notifications"], MaxNumberOfMessages=10).get(
+        "Messages"
+    ):
+        batch += [{"messageId": m["MessageId"], "body": m["Body"]} for m in found]
+    failures = handlers.notification_events({"Records": batch}, None)["batchItemFailures"]
+    failed_ids = {f["itemIdentifier"] for f in failures}
+    return [record for record in batch if record["messageId"] in failed_ids]
+
+
+def _deliver_again(records):
+    assert handlers.notification_events({"Records": records}, None) == {"batchItemFailures": []}
+
+
+def test_a_member_reads_the_inbox_once_and_the_unread_count_stays_exact(aws, api, partner, member):
+    member_id, client = member
+    with clock.frozen(NOON):
+        top_up(api, partner, member_id, 1_000, "T-1")
+        top_up(api, partner, member_id, 1_000, "T-2")
+        through(aws)
+    items = ok(client.get("/v1/me/inbox"))["items"]
+    first = items[0]["message_id"]
+    for _ in range(2):
+        assert ok(client.post(f"/v1/me/inbox/{first}/read"))["read_at"] is not None
+    assert ok(client.get("/v1/me/inbox?unread_only=true"))["unread"] == 1
+    assert ok(client.post("/v1/me/inbox/read-all")) == {"marked": 1, "unread": 0}
+    other_id, other_token = member_token("13900000009")
+    refused(api.as_(other_token).post(f"/v1/me/inbox/{first}/read"), 404, "not-found")
+    history = ok(api.get(f"/v1/members/{member_id}/messages"))["items"]
+    assert [m["status"] for m in history] == ["sent", "sent"]
+    assert history[0]["sent_to"] == "139****0001"
+    assert other_id not in {m["member_id"] for m in history}
+
+
+def test_a_dead_lettered_message_is_redriven_to_its_queue_and_sent(aws, api, partner, member):
+    """A message that kept failing waits in the dead-letter queue; once the cause is fixed, `cli queues redrive`
+    hands it back and it is sent, once."""
+    from chalicelib.shared.sqs import redrive
+    from chalicelib.shared.topology import dead_letter_name
+    from tests.conftest import PREFIX, emulator_client
+
+    member_id, _ = member
+    with clock.frozen(NOON):
+        top_up(api, partner, member_id, 1_000, "T-1")
+        deliver(aws, "notifications")  # decided; its send request waits in the outbox
+    [requested] = [json.loads(envelope) for envelope in _outbox_envelopes() if "notification.requested" in envelope]
+    sqs = emulator_client("sqs")
+    dlq = sqs.get_queue_url(QueueName=dead_letter_name(PREFIX, "notifications"))["QueueUrl"]
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(requested))
+
+    assert redrive("notifications") == 1
+    assert sqs.receive_message(QueueUrl=dlq).get("Messages") is None
+    found = sqs.receive_message(QueueUrl=aws.queue_urls["notifications"], MaxNumberOfMessages=10)["Messages"]
+    batch = [{"messageId": m["MessageId"], "body": m["Body"]} for m in found]
+    with clock.frozen(NOON):
+        assert handlers.notification_events({"Records": batch}, None) == {"batchItemFailures": []}
+    assert [m.status for m in messages_of(member_id)] == ["sent"]
+
+
+def _outbox_envelopes():
+    from chalicelib.shared.events import OutboxRecord, envelopes_of
+
+    return [json.dumps(e) for record in OutboxRecord.scan() for e in envelopes_of(record.envelope)]

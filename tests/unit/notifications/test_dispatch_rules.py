@@ -1,0 +1,151 @@
+"""The one place messages are decided, as a table: channel × purpose × what the member said × the hour × the cap,
+and the words the decision sends (no AWS)."""
+
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chalicelib.notifications.kinds import KINDS, Words
+from chalicelib.notifications.rules import (
+    Cap,
+    KindSetting,
+    Policy,
+    Situation,
+    decide,
+    quiet_hours_problem,
+    render,
+    unknown_variables,
+    with_opt_out,
+)
+from chalicelib.notifications.triggers import notices_of
+
+TZ = ZoneInfo("Asia/Shanghai")
+DAY = datetime(2026, 11, 20, 14, 0, tzinfo=TZ)
+NIGHT = datetime(2026, 11, 20, 22, 30, tzinfo=TZ)
+ALL = frozenset({"sms", "email", "push", "wechat"})
+POLICY = Policy()
+RECEIPT, REMINDER, MARKETING, CODE = (
+    KINDS[k] for k in ("wallet-paid", "points-expiring", "announcement", "login-code")
+)
+
+
+def situation(
+    kind, *, now=DAY, reachable=frozenset({"sms"}), consents=None, capped=frozenset(), send_by=None, policy=POLICY
+):
+    return Situation(kind, policy, now, reachable, consents or {}, capped, send_by)
+
+
+# (kind, what the member said, the hour, capped?) -> (outcome, channel, reason)
+MATRIX = [
+    # service on SMS: on unless switched off; immediate receipts ignore the hour, reminders wait for the day
+    (RECEIPT, {}, DAY, False, ("send", "sms", None)),
+    (RECEIPT, {}, NIGHT, False, ("send", "sms", None)),
+    (RECEIPT, {"sms:service": False}, DAY, False, ("inbox", None, "opted-out")),
+    (RECEIPT, {"sms:marketing": False}, DAY, False, ("send", "sms", None)),
+    (REMINDER, {}, DAY, False, ("send", "sms", None)),
+    (REMINDER, {}, NIGHT, False, ("hold", "sms", None)),
+    (REMINDER, {"sms:service": False}, NIGHT, False, ("inbox", None, "opted-out")),
+    # marketing: needs its consent, and the channel not switched off; held at night; capped passes the channel over
+    (MARKETING, {}, DAY, False, ("suppressed", None, "no-consent")),
+    (MARKETING, {"sms:marketing": False}, DAY, False, ("suppressed", None, "opted-out")),
+    (MARKETING, {"sms:marketing": True}, DAY, False, ("send", "sms", None)),
+    (MARKETING, {"sms:marketing": True}, NIGHT, False, ("hold", "sms", None)),
+    (MARKETING, {"sms:marketing": True}, DAY, True, ("suppressed", None, "capped")),
+    (MARKETING, {"sms:marketing": True, "sms:service": False}, DAY, False, ("suppressed", None, "opted-out")),
+    # login codes: always, at any hour, whatever the member said
+    (CODE, {"sms:service": False, "sms:marketing": False}, NIGHT, True, ("send", "sms", None)),
+]
+
+
+@pytest.mark.parametrize(("kind", "said", "now", "capped", "expected"), MATRIX)
+def test_the_consent_matrix(kind, said, now, capped, expected):
+    decision = decide(situation(kind, now=now, consents=said, capped=frozenset({"sms"}) if capped else frozenset()))
+    assert (decision.outcome, decision.channel if decision.outcome in ("send", "hold") else None, decision.reason) == (
+        expected
+    )
+
+
+def test_a_held_message_is_released_when_the_quiet_hours_end_the_next_morning():
+    decision = decide(situation(REMINDER, now=NIGHT))
+    assert decision.release_at == datetime(2026, 11, 21, 9, 0, tzinfo=TZ)
+    early = decide(situation(REMINDER, now=datetime(2026, 11, 21, 6, 0, tzinfo=TZ)))
+    assert early.release_at == datetime(2026, 11, 21, 9, 0, tzinfo=TZ)
+
+
+def test_a_message_that_would_arrive_after_its_date_or_too_late_is_dropped_to_the_inbox():
+    due_tonight = decide(situation(REMINDER, now=NIGHT, send_by=datetime(2026, 11, 21, 0, 0, tzinfo=TZ)))
+    assert (due_tonight.outcome, due_tonight.reason) == ("inbox", "too-late")
+    impatient = replace(POLICY, max_delay=timedelta(hours=2))
+    late = decide(situation(REMINDER, now=NIGHT, policy=impatient))
+    assert (late.outcome, late.reason) == ("inbox", "too-late")
+    marketing = decide(situation(MARKETING, now=NIGHT, consents={"sms:marketing": True}, policy=impatient))
+    assert (marketing.outcome, marketing.reason) == ("suppressed", "too-late")
+
+
+def test_the_first_channel_the_member_allows_carries_it_and_the_others_are_named_with_their_reason():
+    said = {"sms:service": False}
+    decision = decide(situation(RECEIPT, reachable=ALL - {"wechat"}, consents=said))
+    assert (decision.channel, decision.inbox) == ("push", True)
+    assert decision.passed_over == (("sms", "opted-out"), ("wechat", "no-address"))
+
+
+def test_a_capped_channel_is_passed_over_for_the_next_allowed_one():
+    said = {"sms:marketing": True, "push:marketing": True}
+    decision = decide(situation(MARKETING, reachable=ALL, consents=said, capped=frozenset({"sms"})))
+    assert (decision.outcome, decision.channel, decision.passed_over[0]) == ("send", "push", ("sms", "capped"))
+
+
+def test_a_kind_switched_off_sends_nothing_and_a_kind_may_take_the_inbox_for_marketing():
+    off = replace(POLICY, kinds={"wallet-paid": KindSetting(False, ("sms",))})
+    assert decide(situation(RECEIPT, policy=off)).reason == "disabled"
+    inbox_too = replace(POLICY, kinds={"announcement": KindSetting(True, ("sms", "inbox"))})
+    decision = decide(situation(MARKETING, policy=inbox_too))
+    assert (decision.outcome, decision.inbox, decision.reason) == ("inbox", True, "no-consent")
+
+
+def test_quiet_hours_must_cover_the_night_the_providers_refuse():
+    assert quiet_hours_problem(time(21), time(9)) is None
+    assert quiet_hours_problem(time(20), time(8)) is None
+    assert "22:00–08:00" in quiet_hours_problem(time(23), time(8))
+    assert quiet_hours_problem(time(22), time(7)) is not None
+    assert quiet_hours_problem(time(9), time(9)) == "quiet hours must not be empty"
+
+
+def test_caps_count_calendar_weeks_and_days():
+    assert Cap("sms", 2).period_key(datetime(2026, 11, 22).date()) == "week:2026-11-16"  # a Sunday: its Monday
+    assert Cap("push", 1, "day").period_key(datetime(2026, 11, 22).date()) == "day:2026-11-22"
+
+
+def test_words_fill_their_variables_and_marketing_sms_end_with_the_opt_out():
+    words = render(Words("{title}", "{text}，{missing}"), {"title": "双11", "text": "8折"})
+    assert words == Words("双11", "8折，")
+    assert with_opt_out("8折", MARKETING.purpose, "sms", "拒收请回复R") == "8折拒收请回复R"
+    assert with_opt_out("8折 回T退订", MARKETING.purpose, "sms", "拒收请回复R") == "8折 回T退订"
+    assert with_opt_out("到账", RECEIPT.purpose, "sms", "拒收请回复R") == "到账"
+    assert unknown_variables("{points}{nope}", ("points",)) == ["nope"]
+
+
+def test_events_give_one_notice_each_keyed_by_what_makes_it_once():
+    paid = {
+        "member_id": "mb_1",
+        "partner_id": "pt_1",
+        "payment_id": "P-1",
+        "principal_fen": 1_500,
+        "bonus_fen": 0,
+        "balance_after_fen": 900,
+    }
+    notices = notices_of("wallet.paid", paid, TZ, 2_000)
+    assert [(n.kind, n.occurrence, dict(n.variables)) for n in notices] == [
+        ("wallet-paid", "pt_1:P-1", {"amount": "15.00", "balance": "9.00"}),
+        ("wallet-low-balance", "pt_1:P-1", {"balance": "9.00"}),
+    ]
+    expiring = notices_of("points.expiring", {"member_id": "mb_1", "expires_on": "2026-12-01", "points": 5}, TZ, 0)
+    assert expiring[0].send_by == datetime(2026, 12, 2, 0, 0, tzinfo=TZ)
+    assert notices_of("points.earned", {"member_id": "mb_1", "points": 5, "seq": 3, "source_kind": "gift"}, TZ, 0) == []
+    assert (
+        notices_of("tier.changed", {"member_id": "mb_1", "change_id": "c", "tier": "gold", "reason": "override"}, TZ, 0)
+        == []
+    )
+    assert notices_of("coupon.issued", {"template_id": "t", "count": 3, "batch_id": "b"}, TZ, 0) == []
