@@ -37,12 +37,8 @@ def figures() -> dict[str, object]:
         members_count = scaled(200, least=20)
         member_ids = [members.register(MemberCreate(name="会员", phone=f"137{n:08d}"))[0] for n in range(members_count)]
         for member_id in member_ids:
-            profiles.change(
-                member_id,
-                [profiles.ConsentChange("sms", "marketing", True)],
-                source="import",
-                wording_version="2026-12",
-            )
+            granted = [profiles.ConsentChange("sms", "marketing", True)]
+            profiles.change(member_id, granted, profiles.Proof("import", wording_version="2026-12"))
         OutboxRecord.scan()  # warm
         for record in OutboxRecord.scan():
             record.delete()

@@ -143,7 +143,8 @@ def _register(
     emit(tx, new_event("member.registered", f"member/{member.member_id}", {
         "member_id": member.member_id, "member_no": member_no, "home_store_id": member.home_store_id,
         "source": str(member.source), "referrer_id": member.referrer_id, "registered_at": registered_at,
-        "consents": dict(data.consents), "consented_at": _consent_stamp(data, now)[0], "import_id": import_id,
+        "consents": dict(data.consents), "consented_at": _consent_stamp(data, now)[0],
+        "consent_source": _consent_stamp(data, now)[1], "import_id": import_id,
     }))  # fmt: skip
     return 201, {"member_id": member.member_id}
 

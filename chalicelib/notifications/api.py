@@ -10,7 +10,7 @@ from chalicelib.identity.access import MEMBER, PUBLIC, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
 from chalicelib.notifications import messages, profiles, settings
-from chalicelib.notifications.profiles import ConsentChange, TooManyDevices
+from chalicelib.notifications.profiles import ConsentChange, Proof, TooManyDevices
 from chalicelib.notifications.schemas import (
     Announcement,
     AnnouncementIn,
@@ -84,14 +84,8 @@ def _change(member_id: str, patch: PreferencesPatch, source: str, note: str | No
     if grants_marketing and patch.wording_version != current:
         raise StaleWording(f"Marketing consent is given to wording {current!r}; show it and send its version")
     changes = [ConsentChange(a.channel, a.purpose, a.granted) for a in patch.consents]
-    profiles.change(
-        member_id,
-        changes,
-        source=source,
-        wording_version=patch.wording_version or current,
-        note=note,
-        language=patch.language,
-    )
+    proof = Proof(source, wording_version=patch.wording_version or current, note=note)
+    profiles.change(member_id, changes, proof, patch.language)
 
 
 # --- the member's own --------------------------------------------------------------------------------------------
@@ -280,7 +274,7 @@ def unsubscribe(ctx: RequestContext) -> Reply:
     `unsubscribe-link`. Mail clients post `List-Unsubscribe=One-Click` here (RFC 8058); the body is not read.
     Repeating it changes nothing."""
     member_id, channel, purpose = profiles.read_unsubscribe_token(ctx.query.token)
-    profiles.change(member_id, [ConsentChange(channel, purpose, False)], source="unsubscribe-link")
+    profiles.change(member_id, [ConsentChange(channel, purpose, False)], Proof("unsubscribe-link"))
     return Reply(Unsubscribe(channel=channel, purpose=purpose, granted=False))
 
 
@@ -319,12 +313,8 @@ def sms_replies(ctx: RequestContext, provider: str) -> Reply:
     for reply in replies:
         member_id = holder(phone=reply.phone_e164) if is_opt_out(reply.text) else None
         if member_id:
-            profiles.change(
-                member_id,
-                [ConsentChange("sms", "marketing", False)],
-                source="sms-reply",
-                note=f"replied {reply.text.strip()[:10]!r}",
-            )
+            proof = Proof("sms-reply", note=f"replied {reply.text.strip()[:10]!r}")
+            profiles.change(member_id, [ConsentChange("sms", "marketing", False)], proof)
             opted_out += 1
     return Reply(SmsReplyAnswer(opted_out=opted_out))
 

@@ -33,18 +33,22 @@ def record_profile_consents(tx: Transaction, event: Event) -> None:
     if event.type == "member.registered":
         given, at = payload.get("consents") or {}, payload.get("consented_at")
         source = "import" if payload.get("import_id") else "registration"
+        note = f"proof: {payload['consent_source']}" if payload.get("consent_source") else None
     else:
         if "consents" not in payload.get("changed", []):
             return
         given = {channel: bool(value["granted"]) for channel, value in payload["after"]["consents"].items()}
         at, source = event.occurred_at, "staff" if event.actor.startswith("staff:") else "member-page"
+        note = None
     changes = [profiles.ConsentChange(channel, "marketing", bool(granted)) for channel, granted in given.items()]
     if changes:
-        profiles.record_in(
-            tx,
-            str(payload["member_id"]),
-            changes,
-            source=source,
-            at=at,
-            wording_version=settings.policy().wording_version,
-        )
+        wording = None if note else settings.policy().wording_version  # a migrated system's wording is unknown
+        proof = profiles.Proof(source, wording_version=wording, note=note, at=at)
+        profiles.record_in(tx, str(payload["member_id"]), changes, proof)
+
+
+@consumer("messaging-erasure", queue="notifications", types=["member.erased"])
+def forget_erased_member(tx: Transaction, event: Event) -> None:
+    """An erased member's devices and WeChat openid are forgotten (their push endpoints deleted); the consent history
+    stays as proof (it holds no personal data), and nothing is sent to them again."""
+    profiles.forget_contacts(tx, str(event.payload["member_id"]))

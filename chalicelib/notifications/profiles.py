@@ -83,26 +83,26 @@ def profile(member_id: str) -> Profile:
     )
 
 
-def change(
-    member_id: str,
-    changes: Iterable[ConsentChange],
-    *,
-    source: str,
-    wording_version: str | None = None,
-    note: str | None = None,
-    language: str | None = None,
-    at: str | None = None,
-) -> Profile:
+@dataclass(frozen=True)
+class Proof:
+    """What a consent change is recorded with: where it was given (``SOURCES``), the wording version agreed to, a
+    note (staff's: how the member asked), and when (None: now; a migrated system's own date otherwise)."""
+
+    source: str
+    wording_version: str | None = None
+    note: str | None = None
+    at: str | None = None
+
+
+def change(member_id: str, changes: Iterable[ConsentChange], proof: Proof, language: str | None = None) -> Profile:
     """Record the member's answers (and language) with their proof; answers equal to the current ones are not
-    recorded again. ``at`` is when the member gave them (now, unless a migrated system says otherwise)."""
+    recorded again."""
     wanted = list(changes)
-    _check(wanted, source, language)
+    _check(wanted, proof.source, language)
 
     def attempt() -> Profile:
         tx = Transaction()
-        current = record_in(
-            tx, member_id, wanted, source=source, wording_version=wording_version, note=note, language=language, at=at
-        )
+        current = record_in(tx, member_id, wanted, proof, language)
         if not len(tx):
             return current
         tx.commit()
@@ -112,20 +112,12 @@ def change(
 
 
 def record_in(
-    tx: Transaction,
-    member_id: str,
-    wanted: list[ConsentChange],
-    *,
-    source: str,
-    wording_version: str | None = None,
-    note: str | None = None,
-    language: str | None = None,
-    at: str | None = None,
+    tx: Transaction, member_id: str, wanted: list[ConsentChange], proof: Proof, language: str | None = None
 ) -> Profile:
     """Add to ``tx`` the answers that change something, with their history and ``consent.changed``, on condition
     the profile is still as read (a race refuses ``tx`` whole); returns the profile as read."""
     current = profile(member_id)
-    when, actor = at or clock.iso(clock.now()), current_origin().actor
+    when, actor = proof.at or clock.iso(clock.now()), current_origin().actor
     moved = [c for c in wanted if current.consents.get(f"{c.channel}:{c.purpose}", {}).get("granted") != c.granted]
     if not moved and (language is None or language == current.language):
         return current
@@ -134,8 +126,8 @@ def record_in(
         consents[f"{c.channel}:{c.purpose}"] = {
             "granted": c.granted,
             "at": when,
-            "source": source,
-            "wording_version": wording_version,
+            "source": proof.source,
+            "wording_version": proof.wording_version,
         }
         tx.put(
             MessagingProfileRecord(
@@ -144,10 +136,10 @@ def record_in(
                 channel=c.channel,
                 purpose=c.purpose,
                 granted=c.granted,
-                source=source,
-                wording_version=wording_version,
+                source=proof.source,
+                wording_version=proof.wording_version,
                 actor=actor,
-                note=note,
+                note=proof.note,
                 at=when,
             )
         )
@@ -160,7 +152,7 @@ def record_in(
                 f"member/{member_id}",
                 {
                     "member_id": member_id,
-                    "source": source,
+                    "source": proof.source,
                     "at": when,
                     "changes": [{"channel": c.channel, "purpose": c.purpose, "granted": c.granted} for c in moved],
                 },
@@ -304,6 +296,22 @@ def forget_device(member_id: str, device_id: str) -> dict[str, Any]:
 
     _retrying(attempt)
     return gone
+
+
+def forget_contacts(tx: Transaction, member_id: str) -> None:
+    """Add to ``tx`` the forgetting of the member's push devices and WeChat openid (their SNS endpoints are deleted
+    first, which is idempotent)."""
+    current = profile(member_id)
+    if not current.devices and not current.wechat_openid:
+        return
+    if get_settings().push_sender == "sns":
+        from chalicelib.notifications.channels.sns_push import forget_device as delete_endpoint
+
+        for device in current.devices:
+            delete_endpoint(device["endpoint"])
+    record = MessagingProfileRecord(member_id, PROFILE)
+    actions = [MessagingProfileRecord.devices.remove(), MessagingProfileRecord.wechat_openid.remove()]
+    tx.update(record, actions, condition=MessagingProfileRecord.member_id.exists())
 
 
 def add_wechat_grants(member_id: str, openid: str, template_ids: list[str]) -> Profile:

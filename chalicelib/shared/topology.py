@@ -42,7 +42,7 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec("audit", handler="audit_events", subscribes_to_events=True, actor_prefixes=AUDITED_ACTORS,
               batch_size=EVENT_BATCH, batching_window=EVENT_BATCHING_WINDOW),
     QueueSpec("notifications", "notification_events", subscribes_to_events=True, max_receives=8,
-              event_types=("notification.requested", "points.earned",
+              event_types=("notification.requested", "member.erased", "points.earned",
                            "points.expiring", "points.expired", "tier.changed", "tier.downgrade-warning",
                            "wallet.topped-up", "wallet.paid", "coupon.issued", "coupon.expiring", "mall.order-shipped",
                            "mall.order-ready-for-pickup", "messaging.announced")),

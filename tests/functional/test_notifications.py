@@ -52,17 +52,14 @@ def signed(api, partner, path, body):
 
 
 def top_up(api, partner, member_id, amount, payment_id, at=NOON):
-    body = {
-        "payment_id": payment_id,
-        "member": {"member_id": member_id},
-        "store_id": "SH-001",
-        "occurred_at": at.isoformat(),
-        "amount_fen": amount,
-    }
-    return ok(signed(api, partner, "/v1/webhooks/wallet/top-ups", body))
+    return _wallet_webhook(api, partner, "top-ups", member_id, amount, payment_id, at)
 
 
 def pay(api, partner, member_id, amount, payment_id, at=NOON):
+    return _wallet_webhook(api, partner, "payments", member_id, amount, payment_id, at)
+
+
+def _wallet_webhook(api, partner, what, member_id, amount, payment_id, at):
     body = {
         "payment_id": payment_id,
         "member": {"member_id": member_id},
@@ -70,7 +67,7 @@ def pay(api, partner, member_id, amount, payment_id, at=NOON):
         "occurred_at": at.isoformat(),
         "amount_fen": amount,
     }
-    return ok(signed(api, partner, "/v1/webhooks/wallet/payments", body))
+    return ok(signed(api, partner, f"/v1/webhooks/wallet/{what}", body))
 
 
 @pytest.fixture
@@ -253,7 +250,7 @@ class TestConsent:
         history = ok(api.get(f"/v1/members/{member_id}/consent-history"))["items"]
         assert [(h["source"], h["granted"], h["note"]) for h in history] == [
             ("staff", False, "会员到店口头要求"),
-            ("registration", True, None),
+            ("registration", True, "proof: old-crm"),
         ]
         assert history[1]["at"] == "2019-03-08T06:20:00.000Z"
         assert history[0]["actor"].startswith("staff:")
@@ -263,7 +260,7 @@ class TestConsent:
         member_id, client = member
         monkeypatch.setenv("LOYALTY_SMS_REPLY_TOKEN", "reply-token-reply-token")
         get_settings.cache_clear()
-        profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", True)], source="member-page")
+        profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", True)], profiles.Proof("member-page"))
         reply = {
             "extend": "",
             "mobile": "13900000001",
@@ -284,7 +281,7 @@ class TestConsent:
 
     def test_an_unsubscribe_link_withdraws_with_one_click(self, api, member):
         member_id, client = member
-        profiles.change(member_id, [profiles.ConsentChange("email", "marketing", True)], source="member-page")
+        profiles.change(member_id, [profiles.ConsentChange("email", "marketing", True)], profiles.Proof("member-page"))
         token = profiles.unsubscribe_token(member_id, "email")
         public = api.as_(None)
         assert ok(public.get(f"/v1/unsubscribe?token={token}")) == {
@@ -501,3 +498,154 @@ def _outbox_envelopes():
     from chalicelib.shared.events import OutboxRecord, envelopes_of
 
     return [json.dumps(e) for record in OutboxRecord.scan() for e in envelopes_of(record.envelope)]
+
+
+# every event that concerns a member, as its domain emits it, and the words its message carries
+TRIGGERS = [
+    (
+        "points.earned",
+        {
+            "points": 30,
+            "seq": 4,
+            "balance_after": 130,
+            "type": "earn",
+            "source_kind": "purchase",
+            "source_id": "o-1",
+            "reason": "消费",
+        },
+        "points-earned",
+        "您获得30积分，当前可用130积分。",
+    ),
+    ("points.expiring", {"expires_on": "2026-11-27", "points": 40}, "points-expiring", "您有40积分将于2026-11-27过期"),
+    (
+        "points.expired",
+        {
+            "points": -40,
+            "seq": 9,
+            "balance_after": 0,
+            "type": "expire",
+            "source_kind": "expiry",
+            "source_id": "2026-11-19",
+            "reason": "过期",
+        },
+        "points-expired",
+        "您有40积分已于今日过期。",
+    ),
+    (
+        "tier.changed",
+        {
+            "change_id": "tc-1",
+            "tier": "gold",
+            "previous": "silver",
+            "reason": "upgrade",
+            "gift_points": 0,
+            "programme_version": 1,
+        },
+        "tier-upgraded",
+        "恭喜您升级为gold会员！",
+    ),
+    (
+        "tier.changed",
+        {
+            "change_id": "tc-2",
+            "tier": "silver",
+            "previous": "gold",
+            "reason": "downgrade",
+            "gift_points": 0,
+            "programme_version": 1,
+        },
+        "tier-downgraded",
+        "您的会员等级已调整为silver。",
+    ),
+    (
+        "tier.downgrade-warning",
+        {"tier": "gold", "review_on": "2026-12-31", "programme_version": 1},
+        "tier-downgrade-warning",
+        "您的gold会员等级将于2026-12-31复核",
+    ),
+    (
+        "coupon.issued",
+        {
+            "code": "C0DE",
+            "template_id": "ct_1",
+            "name": "满100减10",
+            "valid_until": "2026-12-31",
+            "source_kind": "claim",
+            "face_value_fen": 1_000,
+        },
+        "coupon-issued",
+        "您获得一张优惠券：满100减10",
+    ),
+    (
+        "coupon.expiring",
+        {"code": "C0DE", "template_id": "ct_1", "valid_until": "2026-11-23"},
+        "coupon-expiring",
+        "您有一张优惠券将于2026-11-23过期",
+    ),
+    (
+        "mall.order-shipped",
+        {
+            "order_id": "mo_1",
+            "reward_id": "rw_1",
+            "kind": "goods",
+            "quantity": 1,
+            "points": 300,
+            "cash_fen": 0,
+            "status": "shipped",
+            "action": "ship",
+        },
+        "mall-order-shipped",
+        "mo_1已发货",
+    ),
+    (
+        "mall.order-ready-for-pickup",
+        {
+            "order_id": "mo_2",
+            "reward_id": "rw_1",
+            "kind": "goods",
+            "quantity": 1,
+            "points": 300,
+            "cash_fen": 0,
+            "status": "ready_for_pickup",
+            "action": "place",
+            "pickup_store_id": "SH-001",
+        },
+        "mall-order-ready",
+        "mo_2已可到店自提",
+    ),
+]
+
+
+def test_every_trigger_reaches_the_member_once_through_the_whole_pipeline(aws, api, member):
+    """Each event type that concerns a member, delivered three times over: one text each, with its words, and a copy
+    in the inbox. Points earned are off by default: switched on here."""
+    member_id, client = member
+    ok(
+        api.patch(
+            "/v1/notifications/policy",
+            {"kinds": {"points-earned": {"enabled": True, "channels": ["sms"]}}},
+            headers=MERGE_PATCH,
+        )
+    )
+    with clock.frozen(NOON):
+        for event_type, payload, _, _ in TRIGGERS:
+            _emit(event_type, member_id, {"member_id": member_id, **payload})
+        through(aws, times=3)
+
+    sent = {m.kind: m for m in messages_of(member_id)}
+    assert sorted(sent) == sorted(kind for _, _, kind, _ in TRIGGERS)
+    assert {m.status for m in sent.values()} == {"sent"}
+    texts = [m.text for m in sent_to("0001")]
+    assert len(texts) == len(TRIGGERS)
+    for _, _, kind, words in TRIGGERS:
+        assert words in sent[kind].text, (kind, sent[kind].text)
+    assert ok(client.get("/v1/me/inbox?limit=50"))["unread"] == len(TRIGGERS)
+
+
+def test_an_erased_member_s_devices_are_forgotten(aws, api, member):
+    member_id, client = member
+    ok(client.post("/v1/me/devices", {"platform": "fcm", "token": "device-token-0001"}), 201)
+    assert len(ok(client.get("/v1/me/message-preferences"))["devices"]) == 1
+    ok(api.call("DELETE", f"/v1/members/{member_id}"), 204)
+    through(aws)
+    assert profiles.profile(member_id).devices == []
