@@ -46,11 +46,10 @@ def test_a_template_is_edited_past_an_unknown_variable_then_restored_and_the_qui
     expect(page).to_have_title(TITLE)
     templates = page.locator("[data-test=templates]")
     templates.get_by_text("储值到账").first.wait_for()
-    console.shot("templates")
-
-    page.locator("[data-test=template-channel]").get_by_text("短信").click()
+    page.locator("[data-test=template-channel]").get_by_text("短信").click()  # one channel's templates
     row = templates.locator("tr", has_text="储值到账")
     expect(row).to_have_count(1)
+    console.shot("templates-sms")
     expect(row.locator("[data-test=template-custom]")).to_have_text("默认")
     row.locator("[data-test=template-edit]").click()
     dialog = page.get_by_role("dialog", name="编辑模板：储值到账 · 短信")
