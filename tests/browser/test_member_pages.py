@@ -240,6 +240,9 @@ SCREENS = [  # path, title (zh-CN, en), a locator that shows the screen has its 
     ("/me/password", "设置密码", "Password", "#new-password"),
     ("/code", "会员码", "Member code", "[data-test=member-qr]"),
     ("/feedback", "意见反馈", "Feedback", "#feedback-text"),
+    ("/messages", "消息中心", "Messages", "[data-test=inbox-item]"),
+    ("/messages/settings", "消息设置", "Message settings", "[data-test=wording]"),
+    ("/messages/consent-history", "授权记录", "Consent history", "[data-test=history-row], [data-test=history-empty]"),
 ]
 
 

@@ -1,0 +1,8 @@
+export default [
+  {
+    path: 'notifications',
+    name: 'notifications',
+    component: () => import('./NotificationsView.vue'),
+    meta: { title: 'notifications.title', permission: 'notifications:read', menu: { group: 'marketing', order: 30, icon: 'Message' } },
+  },
+]
