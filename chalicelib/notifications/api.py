@@ -330,7 +330,7 @@ def sms_replies(ctx: RequestContext, provider: str) -> Reply:
     access=READ,
     response=TemplateList,
 )
-def list_templates(ctx: RequestContext) -> Reply:
+def list_message_templates(ctx: RequestContext) -> Reply:
     """Every message kind on every channel it may use: staff's words where they exist, the defaults elsewhere."""
     items = [settings.template_json(found) for found in settings.all_templates()]
     return Reply(TemplateList.model_validate({"items": items}))
@@ -346,7 +346,7 @@ def list_templates(ctx: RequestContext) -> Reply:
     response=Template,
     errors=(NotFound, ValidationFailed, PreconditionFailed),
 )
-def set_template(ctx: RequestContext, kind: str, channel: str) -> Reply:
+def set_message_template(ctx: RequestContext, kind: str, channel: str) -> Reply:
     """Set a kind's words on a channel (zh-CN required, en optional) and the provider's template id approved for
     them, with its parameters in order. Words may use only the kind's variables; a marketing SMS must carry its
     opt-out wording (拒收请回复R or 回T退订). `If-Match` (optional) guards against overwriting another's change."""
@@ -364,7 +364,7 @@ def set_template(ctx: RequestContext, kind: str, channel: str) -> Reply:
     response=Template,
     errors=(NotFound,),
 )
-def reset_template(ctx: RequestContext, kind: str, channel: str) -> Reply:
+def reset_message_template(ctx: RequestContext, kind: str, channel: str) -> Reply:
     """Go back to the kind's default words on the channel."""
     return Reply(Template.model_validate(settings.template_json(settings.reset_template(kind, channel))))
 

@@ -48,6 +48,11 @@ PATH_PARAMETERS = {
     "batch_id": "The coupon batch's id (`cb_…`), as creating the batch answered it",
     "template_id": "The coupon template's id (`ct_…`), as creating it answered it",
     "code": "The coupon's code (券码), as issued (printed, shown to the member or scanned at the till)",
+    "message_id": "The inbox message's id (`ms_…`), as the inbox lists it",
+    "device_id": "The device's id (`dv_…`), as registering it answered it",
+    "provider": "The SMS provider posting replies: `tencent` or `aliyun`",
+    "kind": "The message kind (消息类型), e.g. `points-expiring` (`GET /v1/notifications/templates` lists them)",
+    "channel": "The channel: `sms`, `email`, `push`, `wechat` or `inbox`",
     "order_id": "The order's id: on points-mall routes the mall's order (兑换订单号, `mo_…`) as the exchange answered "
     "it; on coupon routes the till's or e-shop's own order id",
 }

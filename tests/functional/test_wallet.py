@@ -147,6 +147,7 @@ class TestTopUps:
             "bonus_fen": 2_000,
             "plan_id": "CZ-100-20",
             "gift_points": 50,
+            "balance_after_fen": 12_000,  # for the receipt the member is sent
         }
         entries = ok(api.get(f"/v1/members/{member}/wallet/entries"))["items"]
         assert [(e["book"], e["kind"], e["amount_fen"], e["source"]) for e in entries] == [
