@@ -42,6 +42,8 @@ bench: $(DEPS) $(ASSETS) $(WEB)
 	$(PY) bench/tiers.py
 	$(PY) bench/wallet.py
 	$(PY) bench/mall.py
+	$(PY) bench/coupons.py
+	$(PY) bench/notifications.py
 	$(PY) bench/coldstart.py
 	$(PY) bench/local_stack.py
 	$(PY) bench/simulate.py --seeds 5 --operations 100000
