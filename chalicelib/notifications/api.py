@@ -40,6 +40,7 @@ from chalicelib.notifications.schemas import (
 )
 from chalicelib.shared.errors import (
     Conflict,
+    IdempotencyKeyReused,
     InvalidCursor,
     NotFound,
     PreconditionFailed,
@@ -404,16 +405,17 @@ def change_policy(ctx: RequestContext) -> Reply:
     body=AnnouncementIn,
     response=Announcement,
     status=202,
-    errors=(ValidationFailed,),
+    idempotency="required",
+    errors=(ValidationFailed, IdempotencyKeyReused),
 )
 def announce(ctx: RequestContext) -> Reply:
     """A marketing message (营销消息) to up to 1,000 members. Each member's message is decided on its own: it needs
     their marketing consent on a channel, waits out the quiet hours, counts against the caps, and lands in the inbox
-    when no channel may carry it. The report of the day shows who received it and who was suppressed, and why."""
+    when no channel may carry it. The report of the day shows who received it and who was suppressed, and why.
+    Once per `Idempotency-Key` (required): a retry answers the first announcement and sends nothing again."""
     body = ctx.body
-    return Reply(
-        Announcement.model_validate(messages.announce(body.title, body.text, list(body.member_ids))), status=202
-    )
+    answer = messages.announce(body.title, body.text, list(body.member_ids), ctx.idempotency)
+    return Reply(Announcement.model_validate(answer), status=202)
 
 
 @endpoint(

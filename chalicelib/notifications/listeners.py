@@ -3,6 +3,8 @@ was decided, and the consent ledger recording what members said at registration 
 
 from __future__ import annotations
 
+from collections import Counter
+
 from chalicelib.notifications import profiles, service, settings, triggers
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
@@ -13,8 +15,10 @@ from chalicelib.shared.settings import get_settings
 def dispatch_notices(tx: Transaction, event: Event) -> None:
     """Each notice the event gives is decided once; its message is written with the consumer's marker."""
     low = settings.policy().low_balance_fen
+    grants_spent: Counter[tuple[str, str]] = Counter()
     for notice in triggers.notices_of(event.type, event.payload, get_settings().tz, low):
-        service.dispatch(tx, notice)
+        service.dispatch(tx, notice, grants_spent)
+    service.spend_grants(tx, grants_spent)
 
 
 @consumer("message-sender", queue="notifications", types=[service.REQUESTED])
@@ -37,13 +41,18 @@ def record_profile_consents(tx: Transaction, event: Event) -> None:
     else:
         if "consents" not in payload.get("changed", []):
             return
-        given = {channel: bool(value["granted"]) for channel, value in payload["after"]["consents"].items()}
+        before = payload.get("before", {}).get("consents") or {}
+        given = {  # only what this edit changed: the rest is the profile's copy, which may lag the ledger
+            channel: bool(value["granted"])
+            for channel, value in payload["after"]["consents"].items()
+            if bool((before.get(channel) or {}).get("granted")) != bool(value["granted"]) or channel not in before
+        }
         at, source = event.occurred_at, "staff" if event.actor.startswith("staff:") else "member-page"
         note = None
     changes = [profiles.ConsentChange(channel, "marketing", bool(granted)) for channel, granted in given.items()]
     if changes:
         wording = None if note else settings.policy().wording_version  # a migrated system's wording is unknown
-        proof = profiles.Proof(source, wording_version=wording, note=note, at=at)
+        proof = profiles.Proof(source, wording_version=wording, note=note, at=at, actor=event.actor)
         profiles.record_in(tx, str(payload["member_id"]), changes, proof)
 
 

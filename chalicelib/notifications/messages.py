@@ -19,6 +19,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction, with_retries
 from chalicelib.shared.errors import NotFound
 from chalicelib.shared.events import emit_all, new_event
+from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 
@@ -167,25 +168,29 @@ def unsent(day: date, kind: str, limit: int, cursor: str | None) -> tuple[list[d
     return [message_json(record) for record in found], encode_cursor(scope, found.last_evaluated_key)
 
 
-def announce(title: str, text: str, member_ids: list[str]) -> dict[str, Any]:
+def announce(title: str, text: str, member_ids: list[str], key: IdempotencyKey | None) -> dict[str, Any]:
     """A marketing message to members (营销消息): each is decided on its own (consent, caps, quiet hours), once
-    per member; the events carry ten members each, in one outbox write."""
-    announcement_id = new_id("an_")
-    wanted = sorted(set(member_ids))
-    tx = Transaction()
-    events = [
-        new_event(
-            "messaging.announced",
-            f"announcement/{announcement_id}",
-            {
-                "announcement_id": announcement_id,
-                "title": title,
-                "text": text,
-                "member_ids": wanted[start : start + ANNOUNCEMENT_CHUNK],
-            },
-        )
-        for start in range(0, len(wanted), ANNOUNCEMENT_CHUNK)
-    ]
-    emit_all(tx, events)
-    tx.commit()
-    return {"announcement_id": announcement_id, "members": len(wanted)}
+    per member; the events carry ten members each, in one outbox write. Once per Idempotency-Key: a retried request
+    answers the first announcement and sends nothing again."""
+
+    def perform(tx: Transaction) -> tuple[int, dict[str, Any]]:
+        announcement_id = new_id("an_")
+        wanted = sorted(set(member_ids))
+        events = [
+            new_event(
+                "messaging.announced",
+                f"announcement/{announcement_id}",
+                {
+                    "announcement_id": announcement_id,
+                    "title": title,
+                    "text": text,
+                    "member_ids": wanted[start : start + ANNOUNCEMENT_CHUNK],
+                },
+            )
+            for start in range(0, len(wanted), ANNOUNCEMENT_CHUNK)
+        ]
+        emit_all(tx, events)
+        return 202, {"announcement_id": announcement_id, "members": len(wanted)}
+
+    (_, answer), _ = run_once(key, perform)
+    return answer

@@ -92,6 +92,7 @@ class Proof:
     wording_version: str | None = None
     note: str | None = None
     at: str | None = None
+    actor: str | None = None  # who recorded it, when not the caller (a consumer records what an event says)
 
 
 def change(member_id: str, changes: Iterable[ConsentChange], proof: Proof, language: str | None = None) -> Profile:
@@ -117,8 +118,14 @@ def record_in(
     """Add to ``tx`` the answers that change something, with their history and ``consent.changed``, on condition
     the profile is still as read (a race refuses ``tx`` whole); returns the profile as read."""
     current = profile(member_id)
-    when, actor = proof.at or clock.iso(clock.now()), current_origin().actor
-    moved = [c for c in wanted if current.consents.get(f"{c.channel}:{c.purpose}", {}).get("granted") != c.granted]
+    when, actor = proof.at or clock.iso(clock.now()), proof.actor or current_origin().actor
+
+    def moves(c: ConsentChange) -> bool:
+        """A different answer, and not older than the one recorded (an event delivered late changes nothing)."""
+        said = current.consents.get(f"{c.channel}:{c.purpose}", {})
+        return said.get("granted") != c.granted and not (proof.at and str(said.get("at", "")) > proof.at)
+
+    moved = [c for c in wanted if moves(c)]
     if not moved and (language is None or language == current.language):
         return current
     consents = dict(current.consents)
@@ -327,12 +334,13 @@ def add_wechat_grants(member_id: str, openid: str, template_ids: list[str]) -> P
     return profile(member_id)
 
 
-def spend_grant(tx: Transaction, member_id: str, template_id: str, on_fail: Exception) -> None:
-    """Add to ``tx`` the spending of one WeChat grant of ``template_id`` (refused when none is left)."""
+def spend_grant(tx: Transaction, member_id: str, template_id: str, count: int, on_fail: Exception) -> None:
+    """Add to ``tx`` the spending of ``count`` WeChat grants of ``template_id`` (refused when fewer are left)."""
+    record = MessagingProfileRecord(member_id, f"{GRANTS}{template_id}")
     tx.update(
-        MessagingProfileRecord(member_id, f"{GRANTS}{template_id}"),
-        [MessagingProfileRecord.grants.add(-1)],
-        condition=MessagingProfileRecord.grants > 0,
+        record,
+        [MessagingProfileRecord.grants.add(-count)],
+        condition=MessagingProfileRecord.grants >= count,
         on_fail=on_fail,
     )
 

@@ -239,8 +239,14 @@ def has_opt_out(text: str) -> bool:
 def unknown_variables(text: str, known: tuple[str, ...]) -> list[str]:
     """The ``{name}`` variables of ``text`` that its kind does not provide (a template naming them is refused);
     raises ValueError for text that is not a valid template."""
-    names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
-    return sorted({name for name in names if name not in known})
+    fields = [
+        (name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text) if name is not None
+    ]
+    if any(spec or conversion for _, spec, conversion in fields):
+        raise ValueError("variables take no format (write {amount}, not {amount:.2f} or {amount!r})")
+    if any(not name.isidentifier() for name, _, _ in fields):
+        raise ValueError("a variable is a plain name in braces, such as {points}")
+    return sorted({name for name, _, _ in fields if name not in known})
 
 
 def yuan(fen: int) -> str:

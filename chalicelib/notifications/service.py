@@ -5,8 +5,9 @@ hours) and adds to the consumer's transaction the message (its id derived from m
 redelivered event finds it and changes nothing), the cap count, the day's figures, the inbox copy and, for a
 message to send now, ``notification.requested``. ``send`` (fed by that event) claims the message, hands it to the
 channel's sender and records the outcome: provider throttling and network errors put it back and raise, so the
-queue retries it (and after its last try moves it to the dead-letter queue, where ``cli notifications redrive``
-finds it); a permanent refusal (an invalid number, a template not approved) marks it failed with the reason.
+queue retries it (and after its last try moves it to the dead-letter queue, where ``cli queues redrive
+notifications`` finds it); a permanent refusal (an invalid number, a template not approved) marks it failed with the
+reason, and a consent withdrawn since the decision (a reply of T overnight) suppresses it.
 A message found ``sending`` after a crash is not sent again (at most once past the claim): it is marked failed,
 ``unconfirmed``. ``release`` moves held messages whose quiet hours ended to ``queued``.
 
@@ -19,9 +20,10 @@ import hashlib
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +33,16 @@ from chalicelib.members.model import mask_phone
 from chalicelib.notifications import profiles, settings
 from chalicelib.notifications.kinds import KINDS, Purpose, Words
 from chalicelib.notifications.records import MessageCountRecord, MessageRecord
-from chalicelib.notifications.rules import Decision, Notice, Policy, Situation, decide, render, with_opt_out
+from chalicelib.notifications.rules import (
+    Decision,
+    Notice,
+    Policy,
+    Situation,
+    consent_reason,
+    decide,
+    render,
+    with_opt_out,
+)
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import Sealer, WrappedKey, keyring
 from chalicelib.shared.db import Transaction
@@ -57,8 +68,10 @@ def message_id(member_id: str, kind: str, occurrence: str) -> str:
 # --- deciding ---------------------------------------------------------------------------------------------------
 
 
-def dispatch(tx: Transaction, notice: Notice) -> Decision | None:
-    """Decide ``notice`` and add its message to ``tx``; None when it was decided before (or its member is gone)."""
+def dispatch(tx: Transaction, notice: Notice, grants_spent: Counter[tuple[str, str]]) -> Decision | None:
+    """Decide ``notice`` and add its message to ``tx``; None when it was decided before (or its member is gone).
+    A message on WeChat spends one of the member's grants of its template: counted in ``grants_spent`` (by member
+    and template, for the notices of one event), which the caller writes once with ``spend_grants``."""
     mid = message_id(notice.member_id, notice.kind, notice.occurrence)
     reach = members.reach_of(notice.member_id)
     if reach is None or reach.status == MemberStatus.ERASED or MessageRecord.find(mid) is not None:
@@ -72,7 +85,7 @@ def dispatch(tx: Transaction, notice: Notice) -> Decision | None:
             ("sms", reach.has_phone),
             ("email", reach.has_email),
             ("push", bool(profile.devices)),
-            ("wechat", bool(profile.wechat_openid and wechat and profile.wechat_grants.get(wechat, 0) > 0)),
+            ("wechat", bool(profile.wechat_openid and wechat and _grants_left(profile, wechat, grants_spent) > 0)),
         )
         if has
     }
@@ -82,7 +95,7 @@ def dispatch(tx: Transaction, notice: Notice) -> Decision | None:
     while (
         kind.purpose is Purpose.MARKETING
         and decision.channel
-        and _capped(notice.member_id, policy, decision.channel, now)
+        and _capped(notice.member_id, policy, decision.channel, _sent_on(decision, now))
     ):
         situation = replace(situation, capped=situation.capped | {decision.channel})
         decision = decide(situation)
@@ -90,7 +103,7 @@ def dispatch(tx: Transaction, notice: Notice) -> Decision | None:
     if decision.channel and kind.purpose is Purpose.MARKETING and (cap := policy.cap(decision.channel)):
         counter = MessageCountRecord(
             f"cap#{notice.member_id}#{decision.channel}",
-            cap.period_key(now.date()),
+            cap.period_key(_sent_on(decision, now)),
             expires_at=clock.now() + timedelta(days=40),
         )
         tx.update(
@@ -100,16 +113,34 @@ def dispatch(tx: Transaction, notice: Notice) -> Decision | None:
             on_fail=Conflict("The cap was reached meanwhile; the notice is redelivered"),
         )
     if decision.channel == "wechat" and wechat:
-        profiles.spend_grant(tx, notice.member_id, wechat, Conflict("The WeChat grant was spent meanwhile"))
+        grants_spent[(notice.member_id, wechat)] += 1
     return decision
 
 
-def _capped(member_id: str, policy: Policy, channel: str, now: datetime) -> bool:
-    """Whether the member's marketing on ``channel`` reached its cap this period (one read, for a capped channel)."""
+def _grants_left(profile: profiles.Profile, template_id: str, spent: Counter[tuple[str, str]]) -> int:
+    return profile.wechat_grants.get(template_id, 0) - spent[(profile.member_id, template_id)]
+
+
+def spend_grants(tx: Transaction, grants_spent: Counter[tuple[str, str]]) -> None:
+    """Add to ``tx`` the WeChat grants the decisions spent: one write per member and template, refused (and the
+    event redelivered) when fewer are left than spent."""
+    for (member_id, template_id), count in grants_spent.items():
+        profiles.spend_grant(tx, member_id, template_id, count, Conflict("The WeChat grants were spent meanwhile"))
+
+
+def _sent_on(decision: Decision, now: datetime) -> date:
+    """The business day a message goes out: a cap counts it in that day's period (a message held through Sunday
+    night counts in Monday's week)."""
+    return (decision.release_at or now).astimezone(_tz()).date()
+
+
+def _capped(member_id: str, policy: Policy, channel: str, day: date) -> bool:
+    """Whether the member's marketing on ``channel`` reached its cap in ``day``'s period (one read, for a capped
+    channel)."""
     cap = policy.cap(channel)
     if cap is None:
         return False
-    counter = MessageCountRecord.find(f"cap#{member_id}#{channel}", cap.period_key(now.date()))
+    counter = MessageCountRecord.find(f"cap#{member_id}#{channel}", cap.period_key(day))
     return counter is not None and int(counter.tally or 0) >= cap.limit
 
 
@@ -269,16 +300,22 @@ def send(tx: Transaction, mid: str) -> str | None:
         return _finish(tx, record, "failed", reason="unconfirmed")
     if record.send_by and record.send_by < clock.iso(now):
         return _finish(tx, record, "lapsed", reason="too-late")
+    if withdrawn := _consent_withdrawn(record):
+        return _finish(tx, record, "suppressed", reason=withdrawn)
     outgoing = _outgoing(record)
     if outgoing is None:
         return _finish(tx, record, "failed", reason="no-address")
+    try:  # everything that can refuse before a provider is called, refused before the claim
+        sender = channels.sender_for(str(record.channel))
+        deliveries = [_delivery(record, address, outgoing) for address in outgoing.addresses]
+    except channels.Rejected as e:
+        return _finish(tx, record, "failed", reason=e.reason, error=str(getattr(e, "detail", e)))
     _claim(record, now)
-    sender = channels.sender_for(str(record.channel))
     provider_ids, refused = [], None
     try:
-        for address in outgoing.addresses:
+        for delivery in deliveries:
             try:
-                provider_ids.append(sender.send(_delivery(record, address, outgoing)))
+                provider_ids.append(sender.send(delivery))
             except channels.Rejected as e:
                 refused = e
     except (channels.Throttled, channels.Transient) as e:
@@ -288,6 +325,15 @@ def send(tx: Transaction, mid: str) -> str | None:
         assert refused is not None
         return _finish(tx, record, "failed", reason=refused.reason, error=str(getattr(refused, "detail", refused)))
     return _finish(tx, record, "sent", via=sender.name, shown_to=outgoing.shown_to, provider_id=provider_ids[0])
+
+
+def _consent_withdrawn(record: MessageRecord) -> str | None:
+    """Why a decided message may no longer go on its channel: the member withdrew consent since (a reply of T to
+    a text while a marketing message was held through the night). Login codes always go."""
+    if record.purpose == Purpose.LOGIN or not record.member_id:
+        return None
+    states = profiles.profile(record.member_id).states()
+    return consent_reason(str(record.channel), Purpose(record.purpose), states)
 
 
 def _outgoing(record: MessageRecord) -> Outgoing | None:

@@ -120,8 +120,9 @@ def set_policy(changes: Mapping[str, Any], if_match: IfMatch | None) -> dict[str
     if if_match is not None:
         if_match.require(int(record.version or 0) if record else 0, "messaging policy")
     body = {**current, **{name: value for name, value in changes.items() if value is not None}}
-    if "kinds" in changes and changes["kinds"] is not None:
-        body["kinds"] = {**current["kinds"], **changes["kinds"]}
+    for merged in ("kinds", "wording"):  # a patch of one kind or one language leaves the others as they are
+        if changes.get(merged) is not None:
+            body[merged] = {**current[merged], **changes[merged]}
     _check_policy(body, current)
     stored = {
         name: body[name]
@@ -243,6 +244,10 @@ def set_template(kind_name: str, channel: str, body: Mapping[str, Any], if_match
                         "message": f"unknown variables {unknown}; {kind_name} has {list(kind.variables)}",
                     }
                 )
+        if kind.name == "login-code" and "{code}" not in words["text"]:
+            errors.append(
+                {"field": f"words.{language}.text", "in": "body", "message": "a login code's text needs {code}"}
+            )
         if kind.purpose is Purpose.MARKETING and channel == "sms" and not has_opt_out(words["text"]):
             errors.append(
                 {

@@ -194,7 +194,9 @@ class TestConsent:
         prefs = ok(client.get("/v1/me/message-preferences"))
         without = ok(
             api.post(
-                "/v1/notifications/announcements", {"title": "双11", "text": "全场8折", "member_ids": [member_id]}
+                "/v1/notifications/announcements",
+                {"title": "双11", "text": "全场8折", "member_ids": [member_id]},
+                headers={"idempotency-key": "announce-double-11"},
             ),
             202,
         )
@@ -213,6 +215,7 @@ class TestConsent:
                 api.post(
                     "/v1/notifications/announcements",
                     {"title": "新品", "text": f"新品{n}到店", "member_ids": [member_id]},
+                    headers={"idempotency-key": f"announce-new-{n}"},
                 ),
                 202,
             )
@@ -239,7 +242,7 @@ class TestConsent:
             "consent_proof": {"given_at": "2019-03-08T14:20:00+08:00", "source": "old-crm"},
         }
         member_id = ok(api.post("/v1/members", body), 201)["member_id"]
-        through(aws)
+        deliver(aws, "points")  # the consent ledger records the registration form's answers
         change = {
             "note": "会员到店口头要求",
             "consents": [{"channel": "sms", "purpose": "marketing", "granted": False}],
@@ -649,3 +652,80 @@ def test_an_erased_member_s_devices_are_forgotten(aws, api, member):
     ok(api.call("DELETE", f"/v1/members/{member_id}"), 204)
     through(aws)
     assert profiles.profile(member_id).devices == []
+
+
+class TestAfterReview:
+    def test_a_held_marketing_message_is_not_sent_once_the_member_replied_t_overnight(self, aws, api, member):
+        member_id, _ = member
+        profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", True)], profiles.Proof("member-page"))
+        body = {"title": "早鸟", "text": "明早8折", "member_ids": [member_id]}
+        ok(api.post("/v1/notifications/announcements", body, headers={"idempotency-key": "announce-early-bird"}), 202)
+        with clock.frozen(NIGHT):
+            through(aws)
+        assert [m.status for m in messages_of(member_id)] == ["held"]
+        profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", False)], profiles.Proof("sms-reply"))
+        with clock.frozen(datetime(2026, 11, 21, 9, 15, tzinfo=TZ)):
+            run_job(notification_jobs.release_held_messages, clock.business_today())
+            through(aws)
+        [message] = messages_of(member_id)
+        assert (message.status, message.reason) == ("suppressed", "opted-out")
+        assert sent_to("0001") == []
+
+    def test_a_retried_announcement_is_sent_once(self, aws, api, member):
+        member_id, _ = member
+        body = {"title": "重试", "text": "只发一次", "member_ids": [member_id]}
+        first = ok(
+            api.post("/v1/notifications/announcements", body, headers={"idempotency-key": "announce-retry"}), 202
+        )
+        again = ok(
+            api.post("/v1/notifications/announcements", body, headers={"idempotency-key": "announce-retry"}), 202
+        )
+        assert again == first
+        refused(api.post("/v1/notifications/announcements", body), 428, "precondition-required")
+        with clock.frozen(NOON):
+            through(aws)
+        assert len([m for m in messages_of(member_id) if m.kind == "announcement"]) == 1
+
+    def test_templates_take_plain_variables_and_a_login_code_needs_its_code(self, api):
+        formatted = {"words": {"zh-CN": {"title": "到账", "text": "余额{balance:.2f}元"}}}
+        refused(api.call("PUT", "/v1/notifications/templates/wallet-paid/sms", formatted), 422, "validation-failed")
+        no_code = {"words": {"zh-CN": {"title": "验证码", "text": "请在{minutes}分钟内登录"}}}
+        refused(api.call("PUT", "/v1/notifications/templates/login-code/sms", no_code), 422, "validation-failed")
+        assert ok(api.post("/v1/auth/otp", {"phone": "+8613900000005"}), 202)  # codes still go out
+
+    def test_an_edit_of_one_channel_does_not_bring_back_a_consent_withdrawn_elsewhere(self, aws, api):
+        body = {"name": "赵六", "phone": "13900000006", "consents": {"sms": True}}
+        member_id = ok(api.post("/v1/members", body), 201)["member_id"]
+        deliver(aws, "points")  # the ledger records the registration's consent
+        profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", False)], profiles.Proof("sms-reply"))
+        version = ok(api.get(f"/v1/members/{member_id}"))["version"]
+        headers = {**MERGE_PATCH, "if-match": f'"{version}"'}
+        ok(api.patch(f"/v1/members/{member_id}", {"consents": {"email": True}}, headers=headers))
+        deliver(aws, "points")  # the edit (whose profile still shows sms granted) and the copy of the reply
+
+        states = profiles.profile(member_id).states()
+        assert states["sms:marketing"] is False
+        assert states["email:marketing"] is True
+        latest = ok(api.get(f"/v1/members/{member_id}/consent-history"))["items"][0]
+        assert (latest["channel"], latest["source"], latest["actor"][:6]) == ("email", "staff", "staff:")
+
+    def test_two_notices_of_one_event_share_the_wechat_grants_they_have(self, aws, api, partner, member):
+        member_id, client = member
+        ok(client.post("/v1/me/wechat-grants", {"openid": "oUpF8uMuAJO_M2pxb1Q9", "template_ids": ["tpl-account"]}))
+        for kind in ("wallet-paid", "wallet-low-balance"):
+            words = {
+                "words": {"zh-CN": {"title": "账户变动", "text": "余额{balance}元"}},
+                "provider_template": "tpl-account",
+            }
+            ok(api.call("PUT", f"/v1/notifications/templates/{kind}/wechat", words))
+        kinds = {
+            kind: {"enabled": True, "channels": ["wechat", "sms"]} for kind in ("wallet-paid", "wallet-low-balance")
+        }
+        ok(api.patch("/v1/notifications/policy", {"kinds": kinds}, headers=MERGE_PATCH))
+        with clock.frozen(NOON):
+            top_up(api, partner, member_id, 3_000, "T-1")
+            pay(api, partner, member_id, 2_000, "P-1")
+            through(aws)
+        channels_of = {m.kind: m.channel for m in messages_of(member_id) if m.kind != "wallet-topped-up"}
+        assert sorted(channels_of.values()) == ["sms", "wechat"]  # one grant: one of them on WeChat
+        assert profiles.profile(member_id).wechat_grants == {"tpl-account": 0}

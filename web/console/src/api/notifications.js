@@ -23,9 +23,10 @@ export const getPolicy = () => api.get('/notifications/policy')
 /** A merge patch of the policy, `If-Match` the version read (412 when someone changed it since). */
 export const patchPolicy = (patch, version) => api.patch('/notifications/policy', patch, { 'If-Match': `"${version}"` })
 
-/** A marketing message to up to 1,000 members: `{announcement_id, members}` (each decided on its own). */
-export const announce = (title, text, memberIds) =>
-  api.post('/notifications/announcements', { title, text, member_ids: memberIds })
+/** A marketing message to up to 1,000 members, once per `key` (an Idempotency-Key kept across retries of one
+ * intended message): `{announcement_id, members}` (each decided on its own). */
+export const announce = (title, text, memberIds, key) =>
+  api.post('/notifications/announcements', { title, text, member_ids: memberIds }, { 'Idempotency-Key': key })
 
 /** A business day's messages per kind: `{day, kinds: [{kind, outcomes, reasons}]}`. */
 export const dayReport = (day) => api.get('/notifications/report', { day })
