@@ -4,8 +4,6 @@ member's message history and consents, and the day's report of what was and was 
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalicelib.identity.access import MEMBER, PUBLIC, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
@@ -60,8 +58,9 @@ class StaleWording(Conflict):
     slug, title = "stale-wording", "The consent wording changed; show the current one"
 
 
-def _preferences(member_id: str, language: str) -> Reply:
-    found, policy = profiles.profile(member_id), settings.policy()
+def _preferences(member_id: str, language: str, found: profiles.Profile | None = None) -> Reply:
+    """The member's message preferences (``found``: the profile as a change just left it, read otherwise)."""
+    found, policy = found or profiles.profile(member_id), settings.policy()
     body = {
         "member_id": member_id,
         "language": found.language,
@@ -78,7 +77,7 @@ def _preferences(member_id: str, language: str) -> Reply:
     return Reply(MessagePreferences.model_validate(body))
 
 
-def _change(member_id: str, patch: PreferencesPatch, source: str, note: str | None = None) -> None:
+def _change(member_id: str, patch: PreferencesPatch, source: str, note: str | None = None) -> profiles.Profile:
     """Record the answers of ``patch``; granting marketing needs the wording version the member was shown."""
     current = settings.policy().wording_version
     grants_marketing = any(a.granted and a.purpose == "marketing" for a in patch.consents)
@@ -86,7 +85,7 @@ def _change(member_id: str, patch: PreferencesPatch, source: str, note: str | No
         raise StaleWording(f"Marketing consent is given to wording {current!r}; show it and send its version")
     changes = [ConsentChange(a.channel, a.purpose, a.granted) for a in patch.consents]
     proof = Proof(source, wording_version=patch.wording_version or current, note=note)
-    profiles.change(member_id, changes, proof, patch.language)
+    return profiles.change(member_id, changes, proof, patch.language)
 
 
 # --- the member's own --------------------------------------------------------------------------------------------
@@ -160,8 +159,7 @@ def change_my_preferences(ctx: RequestContext) -> Reply:
     """Switch channels on or off per purpose, and set the language messages come in. Each change is recorded with
     its proof (`member-page`, now, the wording version); granting marketing needs `wording_version`, the version
     of the wording shown (409 `stale-wording` when it changed meanwhile)."""
-    _change(ctx.caller.id, ctx.body, "member-page")
-    return _preferences(ctx.caller.id, ctx.language)
+    return _preferences(ctx.caller.id, ctx.language, _change(ctx.caller.id, ctx.body, "member-page"))
 
 
 @endpoint(
@@ -186,19 +184,9 @@ def my_consent_history(ctx: RequestContext) -> Reply:
 def register_device(ctx: RequestContext) -> Reply:
     """Register the app's push token (APNs or FCM): app push then reaches this device. The same token again is the
     same device; at most 10 devices (409 `too-many-devices`)."""
-    from chalicelib.notifications.channels.sns_push import register_device as endpoint_for
-
-    body = ctx.body
-    endpoint_arn = _device_endpoint(endpoint_for, body.platform, body.token, ctx.caller.id)
-    profiles.add_device(ctx.caller.id, body.platform, body.token, endpoint_arn)
+    profiles.add_device(ctx.caller.id, ctx.body.platform, ctx.body.token)
     reply = _preferences(ctx.caller.id, ctx.language)
     return Reply(reply.body, status=201)
-
-
-def _device_endpoint(endpoint_for: Any, platform: str, token: str, member_id: str) -> str:
-    if get_settings().push_sender != "sns":
-        return f"dev-outbox:{platform}:{token[-8:]}"  # the local stack keeps no SNS endpoint
-    return str(endpoint_for(platform, token, member_id))
 
 
 @endpoint(
@@ -212,11 +200,7 @@ def _device_endpoint(endpoint_for: Any, platform: str, token: str, member_id: st
 )
 def forget_device(ctx: RequestContext, device_id: str) -> Reply:
     """Stop app push to a device (a log-out on it, or the app uninstalled)."""
-    gone = profiles.forget_device(ctx.caller.id, device_id)
-    if get_settings().push_sender == "sns":
-        from chalicelib.notifications.channels.sns_push import forget_device as delete_endpoint
-
-        delete_endpoint(gone["endpoint"])
+    profiles.forget_device(ctx.caller.id, device_id)
     return Reply(status=204)
 
 
@@ -494,8 +478,8 @@ def member_preferences(ctx: RequestContext, member_id: str) -> Reply:
 def change_member_preferences(ctx: RequestContext, member_id: str) -> Reply:
     """Record answers the member gave staff (at the counter, on the phone), as `staff` with the note saying how."""
     body = ctx.body
-    _change(reachable(ctx.caller, member_id), body, "staff", note=body.note)
-    return _preferences(member_id, ctx.language)
+    changed = _change(reachable(ctx.caller, member_id), body, "staff", note=body.note)
+    return _preferences(member_id, ctx.language, changed)
 
 
 @endpoint(

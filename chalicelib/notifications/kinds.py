@@ -12,6 +12,7 @@ the provider's template id beside it (``TemplateRecord``); these are the default
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -72,8 +73,6 @@ def _kind(
 
 
 def _names(text: str) -> list[str]:
-    import string
-
     return [name for _, name, _, _ in string.Formatter().parse(text) if name]
 
 
@@ -209,7 +208,3 @@ KINDS: dict[str, Kind] = {
         ),
     )
 }
-
-
-def kind(name: str) -> Kind:
-    return KINDS[name]

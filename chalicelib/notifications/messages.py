@@ -62,8 +62,11 @@ def mark_read(member_id: str, message_id: str) -> dict[str, Any]:
     if record is None or record.inbox_member != member_id:
         raise NotFound(f"No message {message_id!r} in this inbox")
     if record.read_at is None:
-        _read(member_id, [message_id])
-        record = MessageRecord.find(message_id) or record
+        now = clock.iso(clock.now())
+        if _read(member_id, [message_id], now):
+            record.read_at = now
+        else:  # another tap read it meanwhile
+            record = MessageRecord.find(message_id) or record
     return inbox_item(record)
 
 
@@ -75,15 +78,16 @@ def mark_all_read(member_id: str) -> int:
             member_id, filter_condition=MessageRecord.read_at.does_not_exist(), scan_index_forward=False, limit=40
         )
     ]
-    return _read(member_id, unread_ids) if unread_ids else 0
+    return _read(member_id, unread_ids, clock.iso(clock.now())) if unread_ids else 0
 
 
 class _ReadMeanwhile(Exception):
     pass
 
 
-def _read(member_id: str, message_ids: list[str]) -> int:
-    now = clock.iso(clock.now())
+def _read(member_id: str, message_ids: list[str], now: str) -> int:
+    """Mark the unread of ``message_ids`` read at ``now`` with the unread count in the same transaction; returns
+    how many this call marked."""
 
     def commit(ids: list[str]) -> None:
         tx = Transaction()

@@ -11,27 +11,27 @@ no API to read them back, so each grant the member's app reports is counted here
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.notifications import channels
 from chalicelib.notifications.kinds import EXTERNAL_CHANNELS, LANGUAGES, Purpose
 from chalicelib.notifications.records import MessagingProfileRecord
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
 from chalicelib.shared.db import Transaction, with_retries
-from chalicelib.shared.errors import Conflict, DomainError, NotFound, ValidationFailed
+from chalicelib.shared.errors import Conflict, DomainError, InvalidCursor, NotFound, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ids import new_id
-from chalicelib.shared.settings import get_settings
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
 
 PROFILE = "profile"
 HISTORY = "consent#"
 GRANTS = "wechat#"
+UNSUBSCRIBE_SCOPE = "unsubscribe-link"
 SOURCES = ("registration", "member-page", "import", "staff", "sms-reply", "unsubscribe-link")
 PURPOSES = (Purpose.SERVICE, Purpose.MARKETING)
 MAX_DEVICES = 10
@@ -260,8 +260,9 @@ class TooManyDevices(Conflict):
     slug, title = "too-many-devices", "The member has registered the most devices allowed"
 
 
-def add_device(member_id: str, platform: str, token: str, endpoint: str) -> dict[str, Any]:
-    """Remember a push device (its SNS endpoint); the same token again is the same device."""
+def add_device(member_id: str, platform: str, token: str) -> dict[str, Any]:
+    """Remember a push device with its SNS endpoint (made for a new token only); the same token again is the same
+    device."""
     token_hash = hashlib.sha256(token.encode()).hexdigest()
 
     def attempt() -> Profile:
@@ -273,7 +274,7 @@ def add_device(member_id: str, platform: str, token: str, endpoint: str) -> dict
         device = {
             "device_id": new_id("dv_"),
             "platform": platform,
-            "endpoint": endpoint,
+            "endpoint": channels.device_endpoint(platform, token, member_id),
             "token_hash": token_hash,
             "registered_at": clock.iso(clock.now()),
         }
@@ -287,7 +288,7 @@ def add_device(member_id: str, platform: str, token: str, endpoint: str) -> dict
 
 
 def forget_device(member_id: str, device_id: str) -> dict[str, Any]:
-    """Forget a push device; returns it (its endpoint is deleted by the caller)."""
+    """Forget a push device and delete its endpoint."""
     gone: dict[str, Any] = {}
 
     def attempt() -> Profile:
@@ -302,6 +303,7 @@ def forget_device(member_id: str, device_id: str) -> dict[str, Any]:
         return current
 
     _retrying(attempt)
+    channels.forget_endpoint(gone["endpoint"])
     return gone
 
 
@@ -311,11 +313,8 @@ def forget_contacts(tx: Transaction, member_id: str) -> None:
     current = profile(member_id)
     if not current.devices and not current.wechat_openid:
         return
-    if get_settings().push_sender == "sns":
-        from chalicelib.notifications.channels.sns_push import forget_device as delete_endpoint
-
-        for device in current.devices:
-            delete_endpoint(device["endpoint"])
+    for device in current.devices:
+        channels.forget_endpoint(device["endpoint"])
     record = MessagingProfileRecord(member_id, PROFILE)
     actions = [MessagingProfileRecord.devices.remove(), MessagingProfileRecord.wechat_openid.remove()]
     tx.update(record, actions, condition=MessagingProfileRecord.member_id.exists())
@@ -353,35 +352,21 @@ def add_unread(tx: Transaction, member_id: str, amount: int) -> None:
 
 
 def unsubscribe_token(member_id: str, channel: str, purpose: str = "marketing") -> str:
-    """A signed token naming what a one-click unsubscribe link withdraws; it does not expire."""
-    claim = f"{member_id}.{channel}.{purpose}"
-    return f"{_b64(claim.encode())}.{_b64(_sign(claim))}"
+    """A signed token naming what a one-click unsubscribe link withdraws (signed as list cursors are, under a scope
+    of its own); it does not expire."""
+    return str(encode_cursor(UNSUBSCRIBE_SCOPE, {"member_id": member_id, "channel": channel, "purpose": purpose}))
 
 
 def read_unsubscribe_token(token: str) -> tuple[str, str, str]:
     """(member, channel, purpose) of a token this platform signed; ValidationFailed otherwise."""
     try:
-        claim_part, signature = token.split(".")
-        claim = base64.urlsafe_b64decode(claim_part + "=" * (-len(claim_part) % 4)).decode()
-        member_id, channel, purpose = claim.split(".")
-    except (ValueError, UnicodeDecodeError):
-        raise _bad_token() from None
-    if not hmac.compare_digest(_b64(_sign(claim)), signature) or channel not in EXTERNAL_CHANNELS:
-        raise _bad_token()
-    return member_id, channel, purpose
-
-
-def _bad_token() -> ValidationFailed:
-    return ValidationFailed(
-        [{"field": "token", "in": "query", "message": "not a valid unsubscribe link"}],
-        "The unsubscribe link is not valid",
-    )
-
-
-def _sign(claim: str) -> bytes:
-    key = hmac.new(get_settings().cursor_secret.encode(), b"unsubscribe-links", hashlib.sha256).digest()
-    return hmac.new(key, claim.encode(), hashlib.sha256).digest()[:18]
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        claim = decode_cursor(UNSUBSCRIBE_SCOPE, token) or {}
+    except InvalidCursor:
+        claim = {}
+    found = str(claim.get("member_id", "")), str(claim.get("channel", "")), str(claim.get("purpose", ""))
+    if not found[0] or found[1] not in EXTERNAL_CHANNELS or found[2] not in PURPOSES:
+        raise ValidationFailed(
+            [{"field": "token", "in": "query", "message": "not a valid unsubscribe link"}],
+            "The unsubscribe link is not valid",
+        )
+    return found

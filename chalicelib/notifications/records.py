@@ -129,7 +129,6 @@ class MessagingProfileRecord(Record):
     consents = UnicodeAttribute(null=True)  # JSON {"sms:marketing": {granted, at, source, wording_version}, ...}
     language = UnicodeAttribute(null=True)
     wechat_openid = UnicodeAttribute(null=True)
-    wechat_grants = UnicodeAttribute(null=True)  # JSON {template_id: grants left}
     devices = UnicodeAttribute(null=True)  # JSON [{device_id, platform, endpoint, token_hash, registered_at}]
     unread = NumberAttribute(null=True)
     grants = NumberAttribute(null=True)  # a ``wechat#<template>`` entry: the one-time grants left

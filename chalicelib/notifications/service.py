@@ -300,9 +300,10 @@ def send(tx: Transaction, mid: str) -> str | None:
         return _finish(tx, record, "failed", reason="unconfirmed")
     if record.send_by and record.send_by < clock.iso(now):
         return _finish(tx, record, "lapsed", reason="too-late")
-    if withdrawn := _consent_withdrawn(record):
+    profile = profiles.profile(record.member_id) if record.member_id else None
+    if profile is not None and (withdrawn := _consent_withdrawn(record, profile)):
         return _finish(tx, record, "suppressed", reason=withdrawn)
-    outgoing = _outgoing(record)
+    outgoing = _outgoing(record, profile)
     if outgoing is None:
         return _finish(tx, record, "failed", reason="no-address")
     try:  # everything that can refuse before a provider is called, refused before the claim
@@ -327,18 +328,16 @@ def send(tx: Transaction, mid: str) -> str | None:
     return _finish(tx, record, "sent", via=sender.name, shown_to=outgoing.shown_to, provider_id=provider_ids[0])
 
 
-def _consent_withdrawn(record: MessageRecord) -> str | None:
+def _consent_withdrawn(record: MessageRecord, profile: profiles.Profile) -> str | None:
     """Why a decided message may no longer go on its channel: the member withdrew consent since (a reply of T to
-    a text while a marketing message was held through the night). Login codes always go."""
-    if record.purpose == Purpose.LOGIN or not record.member_id:
-        return None
-    states = profiles.profile(record.member_id).states()
-    return consent_reason(str(record.channel), Purpose(record.purpose), states)
+    a text while a marketing message was held through the night)."""
+    return consent_reason(str(record.channel), Purpose(record.purpose), profile.states())
 
 
-def _outgoing(record: MessageRecord) -> Outgoing | None:
-    if record.data_key:  # a login code: everything it needs is sealed in it
-        sealer = Sealer.for_stored_key(f"message/{record.message_id}", record.data_key)
+def _outgoing(record: MessageRecord, profile: profiles.Profile | None) -> Outgoing | None:
+    """Where and what to send: a login code's sealed phone and text, or the member's address on the channel."""
+    if profile is None:  # a login code (to a phone, not yet a member's): everything it needs is sealed in it
+        sealer = Sealer.for_stored_key(f"message/{record.message_id}", str(record.data_key))
         phone = sealer.open("recipient", str(record.recipient_sealed))
         variables = json.loads(sealer.open("variables", str(record.variables)))
         return Outgoing([phone], phone, sealer.open("text", str(record.text_sealed)), "", variables)
@@ -348,7 +347,6 @@ def _outgoing(record: MessageRecord) -> Outgoing | None:
     if channel in ("sms", "email"):
         found = members.address_of(member_id, channel)
         return Outgoing([found[0]], found[1], text, title, variables) if found else None
-    profile = profiles.profile(member_id)
     if channel == "push":
         endpoints = [device["endpoint"] for device in profile.devices]
         return Outgoing(endpoints, f"{len(endpoints)} device(s)", text, title, variables) if endpoints else None
@@ -434,7 +432,7 @@ def _finish(
         if value
     ]
     if shown_to:
-        actions.append(MessageRecord.sent_to.set(shown_to if record.data_key is None else _masked(shown_to)))
+        actions.append(MessageRecord.sent_to.set(shown_to if record.data_key is None else mask_phone(shown_to)))
     if status == "sent":
         actions.append(MessageRecord.sent_at.set(clock.iso(now)))
     local = now.astimezone(_tz())
@@ -443,10 +441,6 @@ def _finish(
     tx.update(MessageRecord(record.message_id), actions, condition=MessageRecord.status.is_in("queued", "sending"))
     _count(tx, record.message_id, local, record.kind, status, reason)
     return status
-
-
-def _masked(phone: str) -> str:
-    return mask_phone(phone)
 
 
 def _tz() -> ZoneInfo:

@@ -57,7 +57,10 @@ def policy() -> Policy:
 
 
 def _load_policy() -> Policy:
-    record = MessagingSettingRecord.find(POLICY, POLICY)
+    return _policy_of(MessagingSettingRecord.find(POLICY, POLICY))
+
+
+def _policy_of(record: MessagingSettingRecord | None) -> Policy:
     return policy_from(json.loads(record.body), int(record.version or 0)) if record else Policy()
 
 
@@ -116,7 +119,7 @@ def set_policy(changes: Mapping[str, Any], if_match: IfMatch | None) -> dict[str
     a kind's channels are known channels; login codes stay on SMS and on. A new consent wording needs a new
     ``wording_version``: consents given to the old wording keep its version as their proof."""
     record = MessagingSettingRecord.find(POLICY, POLICY)
-    current = policy_json(_load_policy())
+    current = policy_json(_policy_of(record))
     if if_match is not None:
         if_match.require(int(record.version or 0) if record else 0, "messaging policy")
     body = {**current, **{name: value for name, value in changes.items() if value is not None}}

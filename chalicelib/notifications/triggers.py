@@ -9,18 +9,19 @@ adjustments come with their own words).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.notifications.rules import Notice, yuan
+from chalicelib.shared import clock
 
 Payload = dict[str, Any]
 
 
 def _end_of(day: str, tz: ZoneInfo) -> datetime:
-    """The last moment of a business day: a reminder of it is worthless after."""
-    return datetime.combine(date.fromisoformat(day[:10]) + timedelta(days=1), time(), tz)
+    """The end of a business day: a reminder of it is worthless after."""
+    return clock.end_of_business_day(date.fromisoformat(day[:10]), tz)
 
 
 def _points_earned(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chalicelib.notifications import profiles
+from chalicelib.shared import pagination
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_members import top_up
 from tests.browser.test_console_notifications import eventually
@@ -119,7 +120,7 @@ def test_an_unsubscribe_link_withdraws_marketing_email_without_logging_in(
     status, answer = send("PATCH", f"{site.base}/v1/me/message-preferences", body, token=token)
     assert status == 200, answer
     secret = json.loads((site.local_dir / "secrets.json").read_text())["cursor_secret"]  # the stack's own
-    monkeypatch.setattr(profiles, "get_settings", lambda: SimpleNamespace(cursor_secret=secret))
+    monkeypatch.setattr(pagination, "get_settings", lambda: SimpleNamespace(cursor_secret=secret))  # links sign so
     link = profiles.unsubscribe_token(member_id, "email")
 
     page = mobile.page  # no session: the link is opened from a mail client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import json
 import threading
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
 
 
-class FakeProvider:
+class FakeProvider(abc.ABC):
     """Subclasses answer ``respond(received)``; every request is kept in ``received``, in order."""
 
     def __init__(self) -> None:
@@ -35,8 +36,9 @@ class FakeProvider:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
+    @abc.abstractmethod
     def respond(self, request: Received) -> Answer:
-        raise NotImplementedError
+        """The provider's answer to ``request``, as its documentation gives it."""
 
     @property
     def url(self) -> str:

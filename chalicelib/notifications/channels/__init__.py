@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 
 from chalicelib.notifications.channels.delivery import (
-    CHANNELS,
     Delivery,
     Rejected,
     Sender,
@@ -25,6 +24,7 @@ from chalicelib.notifications.channels.delivery import (
     Transient,
 )
 from chalicelib.notifications.channels.dev_outbox import DEV_OUTBOX, DevOutbox
+from chalicelib.notifications.kinds import EXTERNAL_CHANNELS as CHANNELS
 from chalicelib.shared.settings import get_settings
 
 __all__ = [
@@ -37,6 +37,8 @@ __all__ = [
     "Sender",
     "Throttled",
     "Transient",
+    "device_endpoint",
+    "forget_endpoint",
     "sender_for",
 ]
 
@@ -85,3 +87,20 @@ def sender_for(channel: str) -> Sender:
         appid, secret = required(provider_secret(settings.wechat_secret), settings.wechat_secret, "appid", "secret")
         return WeChatSubscribe(appid, secret, base_url=settings.wechat_endpoint or API)
     raise Rejected("not-configured", f"{channel} sender {chosen!r} lacks its settings")
+
+
+def device_endpoint(platform: str, token: str, member_id: str) -> str:
+    """Where app push reaches a device: its SNS platform endpoint, or (the dev outbox) a name of it."""
+    if get_settings().push_sender != "sns":
+        return f"{DEV_OUTBOX}:{platform}:{token[-8:]}"
+    from chalicelib.notifications.channels.sns_push import register_device
+
+    return register_device(platform, token, member_id)
+
+
+def forget_endpoint(endpoint: str) -> None:
+    """Delete a device's SNS endpoint (idempotent); the dev outbox keeps none."""
+    if get_settings().push_sender == "sns":
+        from chalicelib.notifications.channels.sns_push import forget_device
+
+        forget_device(endpoint)

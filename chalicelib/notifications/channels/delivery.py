@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-CHANNELS = ("sms", "email", "push", "wechat")
 REJECTION_REASONS = frozenset(
     {"invalid-address", "template-not-approved", "no-grant", "opted-out", "provider-error", "not-configured"}
 )
