@@ -173,7 +173,7 @@ def request_figures(rows: int) -> dict[str, Any]:
                 size = spec.batch_size  # deliveries as the queue's mapping batches them
                 for start in range(0, len(wanted), size):
                     delivery = [(f"m{start + n}", event) for n, event in enumerate(wanted[start : start + size])]
-                    assert consume_delivery(spec.logical_name, delivery) == []
+                    assert consume_delivery(spec.logical_name, delivery) == {}
         consumer_requests = dict(REQUESTS)
     return {
         "rows": rows,

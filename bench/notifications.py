@@ -81,7 +81,7 @@ def figures() -> dict[str, object]:
         def deliver(events: list[Event]) -> None:
             for start in range(0, len(events), 10):
                 batch = [(event.event_id, event) for event in events[start : start + 10]]
-                assert consume_delivery("notifications", batch) == []
+                assert consume_delivery("notifications", batch) == {}
 
         # warm: the policy, templates and the member read path are cached from here on
         deliver([paid(member_ids[0], -1)])

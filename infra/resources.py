@@ -834,7 +834,14 @@ def render_policy(stage: str) -> Template:
         {
             "Sid": "ConsumeQueues",
             "Effect": "Allow",
-            "Action": ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+            # ChangeMessageVisibility and GetQueueUrl: a consumer that must retry later hides its message for a backoff
+            "Action": [
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:ReceiveMessage",
+            ],
             "Resource": consumed,
         },
         {

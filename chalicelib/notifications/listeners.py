@@ -27,6 +27,12 @@ def send_message(tx: Transaction, event: Event) -> None:
     service.send(tx, str(event.payload["message_id"]))
 
 
+@consumer("login-code-sender", queue="login-codes", types=[service.CODE_REQUESTED])
+def send_login_code(tx: Transaction, event: Event) -> None:
+    """Send a login code, from a queue of its own: a reminder run of 100,000 messages never stands before it."""
+    service.send(tx, str(event.payload["message_id"]))
+
+
 @consumer("consent-ledger", queue="points", types=["member.registered", "member.updated"], batched=True)
 def record_profile_consents(tx: Transaction, event: Event) -> None:
     """Marketing consents given on the registration form (or a migrated system's, or an import) and changed on the

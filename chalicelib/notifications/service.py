@@ -47,7 +47,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.crypto import Sealer, WrappedKey, keyring
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict
-from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.events import RetryLater, emit, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.settings import get_settings
 
@@ -58,6 +58,7 @@ KEEP = timedelta(days=400)  # a message history a year back, and the consent pro
 KEEP_CODE = timedelta(days=1)
 UNCONFIRMED_AFTER = timedelta(minutes=5)  # longer than a sender runs: a claim this old belongs to a crashed send
 REQUESTED = "notification.requested"
+CODE_REQUESTED = "notification.code-requested"  # on a queue of its own: a bulk run never delays a login code
 
 
 def message_id(member_id: str, kind: str, occurrence: str) -> str:
@@ -247,7 +248,7 @@ def request_code(tx: Transaction, *, phone: str, code: str, minutes: int, send_b
         ),
         condition=MessageRecord.message_id.does_not_exist(),
     )
-    emit(tx, new_event(REQUESTED, f"message/{mid}", {"message_id": mid, "kind": "login-code", "channel": "sms"}))
+    emit(tx, new_event(CODE_REQUESTED, f"message/{mid}", {"message_id": mid, "kind": "login-code", "channel": "sms"}))
     return mid
 
 
@@ -270,8 +271,9 @@ def _data_key() -> tuple[bytes, WrappedKey]:
 # --- sending ----------------------------------------------------------------------------------------------------
 
 
-class SendLater(Exception):
-    """The provider asked us to wait, or could not be reached: the queue delivers the message again later."""
+class SendLater(RetryLater):
+    """The provider asked us to wait, or could not be reached: the queue delivers the message again after a backoff
+    (at least the provider's ``retry_after``)."""
 
 
 @dataclass(frozen=True)
@@ -296,7 +298,10 @@ def send(tx: Transaction, mid: str) -> str | None:
     if record.status == "sending":
         since = datetime.fromisoformat(record.sending_since) if record.sending_since else now
         if now - since < UNCONFIRMED_AFTER:
-            raise SendLater(f"message {mid} is being sent by another delivery")
+            raise SendLater(
+                f"message {mid} is being sent by another delivery",
+                retry_after=int((UNCONFIRMED_AFTER - (now - since)).total_seconds()) + 1,
+            )
         return _finish(tx, record, "failed", reason="unconfirmed")
     if record.send_by and record.send_by < clock.iso(now):
         return _finish(tx, record, "lapsed", reason="too-late")
@@ -321,7 +326,7 @@ def send(tx: Transaction, mid: str) -> str | None:
                 refused = e
     except (channels.Throttled, channels.Transient) as e:
         _unclaim(record, f"{e.reason}: {e.detail}" if hasattr(e, "detail") else str(e))
-        raise SendLater(str(e)) from e
+        raise SendLater(str(e), retry_after=getattr(e, "retry_after", None)) from e
     if not provider_ids:
         assert refused is not None
         return _finish(tx, record, "failed", reason=refused.reason, error=str(getattr(refused, "detail", refused)))

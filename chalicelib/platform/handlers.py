@@ -58,6 +58,12 @@ def notification_events(event: dict[str, Any], context: Any) -> dict[str, list[d
     return handle_sqs_batch("notifications", event.get("Records", []))
 
 
+@bp.lambda_function(name="login_code_events")
+@bound
+def login_code_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    return handle_sqs_batch("login-codes", event.get("Records", []))
+
+
 @bp.lambda_function(name="points_events")
 @bound
 def points_events(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:

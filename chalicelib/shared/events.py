@@ -271,9 +271,31 @@ class _AlreadyConsumed(Exception):
     pass
 
 
-def consume_delivery(queue: str, events: list[tuple[str, Event]]) -> list[str]:
+class RetryLater(Exception):
+    """A consumer cannot act yet (a provider throttled it, or is unreachable): the queue hands the event back after
+    a backoff that doubles with each receive, never sooner than ``retry_after`` seconds when the cause said so."""
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+BACKOFF_FIRST, BACKOFF_MOST = 10, 3_600  # seconds; SQS allows a message to stay hidden for up to 12 hours
+
+
+def backoff_seconds(receive_count: int, retry_after: int | None, spread: float) -> int:
+    """How long a message stays hidden after its ``receive_count``-th receive failed: 10 s, 20 s, 40 s … up to an
+    hour, ``spread`` (0..1) of it drawn at random so throttled messages do not return together, and never less than
+    the provider's ``retry_after``."""
+    doubled = min(BACKOFF_MOST, BACKOFF_FIRST << min(20, max(0, receive_count - 1)))
+    jittered = round(doubled / 2 + doubled / 2 * spread)
+    return min(12 * 3_600, max(jittered, retry_after or 0))
+
+
+def consume_delivery(queue: str, events: list[tuple[str, Event]]) -> dict[str, int | None]:
     """Run the consumers of ``queue`` on the events of one delivery (message id, event), each exactly once;
-    return the ids of the messages some consumer failed on.
+    return the ids of the messages some consumer failed on, each with the wait a ``RetryLater`` asked for (None:
+    it failed, or asked for no particular wait).
 
     A batched consumer consumes the delivery's events together; if that commit is refused or anything fails,
     it consumes them one by one, so only the events that really fail are reported (and a redelivered event
@@ -284,7 +306,7 @@ def consume_delivery(queue: str, events: list[tuple[str, Event]]) -> list[str]:
         if event.event_id not in messages:
             distinct.append(event)
         messages.setdefault(event.event_id, []).append(message_id)
-    failed: set[str] = set()
+    failed: dict[str, int | None] = {}
     for registered in consumers():
         wanted = [event for event in distinct if registered.wants(queue, event)]
         if registered.batched and len(wanted) > 1:
@@ -296,18 +318,24 @@ def consume_delivery(queue: str, events: list[tuple[str, Event]]) -> list[str]:
         for event in wanted:
             try:
                 _consume_one(registered, event)
+            except RetryLater as e:
+                why = {"consumer": registered.name, "queue": queue, "event_id": event.event_id, "why": str(e)}
+                logger.info("event consumer retries later", extra=why)
+                failed[event.event_id] = max(failed.get(event.event_id) or 0, e.retry_after or 0)
             except Exception:
                 logger.exception("event consumer failed", extra={"consumer": registered.name, "queue": queue,
                                                                  "event_id": event.event_id})  # fmt: skip
-                failed.add(event.event_id)
-    return [message_id for event_id in sorted(failed) for message_id in messages[event_id]]
+                failed.setdefault(event.event_id, None)
+    return {message_id: failed[event_id] for event_id in sorted(failed) for message_id in messages[event_id]}
 
 
 def handle_sqs_batch(queue: str, records: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
     """Lambda SQS handler body: consume each message, report the ones that failed for redelivery.
 
     Returns the ``batchItemFailures`` shape (ReportBatchItemFailures), so one bad message neither blocks
-    nor repeats the others; after the queue's maxReceiveCount it moves to the dead-letter queue.
+    nor repeats the others; after the queue's maxReceiveCount it moves to the dead-letter queue. A message whose
+    consumer asked to retry later is hidden for its backoff first (``backoff_seconds``), instead of returning
+    after the queue's fixed visibility timeout.
     """
     failures: list[str] = []
     events: list[tuple[str, Event]] = []
@@ -317,5 +345,26 @@ def handle_sqs_batch(queue: str, records: list[dict[str, Any]]) -> dict[str, lis
         except Exception:
             logger.exception("unreadable event", extra={"queue": queue, "message_id": record.get("messageId")})
             failures.append(record["messageId"])
-    failures += consume_delivery(queue, events)
+    later = consume_delivery(queue, events)
+    _hide_for_backoff(queue, [record for record in records if record["messageId"] in later], later)
+    failures += later
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
+
+
+def _hide_for_backoff(queue: str, records: list[dict[str, Any]], retry_after: Mapping[str, int | None]) -> None:
+    """Hide each failed message for its backoff (one request per ten). A message whose visibility cannot be changed
+    (no receipt handle, or SQS refuses) simply returns after the queue's visibility timeout."""
+    import random
+
+    from chalicelib.shared import sqs
+
+    entries = [
+        (record["receiptHandle"], backoff_seconds(int(record.get("attributes", {}).get("ApproximateReceiveCount", 1)),
+                                                  retry_after[record["messageId"]], random.random()))
+        for record in records if record.get("receiptHandle")
+    ]  # fmt: skip
+    if entries:
+        try:
+            sqs.hide_for(queue, entries)
+        except Exception:
+            logger.exception("could not delay failed messages", extra={"queue": queue, "count": len(entries)})

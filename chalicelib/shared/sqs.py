@@ -26,6 +26,23 @@ def send_messages(queue_url: str, bodies: Sequence[str]) -> None:
             raise RuntimeError(f"SQS refused {len(result['Failed'])} messages: {result['Failed'][0].get('Code')}")
 
 
+@functools.cache
+def queue_url(logical_name: str) -> str:
+    from chalicelib.shared.topology import physical_queue_name
+
+    name = physical_queue_name(get_settings().table_prefix, logical_name)
+    return str(_sqs().get_queue_url(QueueName=name)["QueueUrl"])
+
+
+def hide_for(logical_name: str, entries: Sequence[tuple[str, int]]) -> None:
+    """Keep received messages (receipt handle, seconds) hidden that long from now: a backoff before they return."""
+    url = queue_url(logical_name)
+    for start in range(0, len(entries), 10):
+        batch = [{"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
+                 for i, (handle, seconds) in enumerate(entries[start : start + 10])]  # fmt: skip
+        _sqs().change_message_visibility_batch(QueueUrl=url, Entries=batch)
+
+
 def redrive(logical_name: str, limit: int = 10_000) -> int:
     """Move up to ``limit`` messages from a queue's dead-letter queue back to the queue (after the cause of their
     failures is fixed); returns how many. Each is sent before it is deleted, so a crash repeats one, never loses it:

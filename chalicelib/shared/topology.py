@@ -46,6 +46,8 @@ QUEUES: tuple[QueueSpec, ...] = (
                            "points.expiring", "points.expired", "tier.changed", "tier.downgrade-warning",
                            "wallet.topped-up", "wallet.paid", "coupon.issued", "coupon.expiring", "mall.order-shipped",
                            "mall.order-ready-for-pickup", "messaging.announced")),
+    QueueSpec("login-codes", "login_code_events", subscribes_to_events=True, visibility_timeout=30,
+              event_types=("notification.code-requested",)),
     QueueSpec("points", "points_events", subscribes_to_events=True,
               event_types=("member.registered", "member.updated", "tier.changed", "consent.changed"),
               batch_size=EVENT_BATCH, batching_window=EVENT_BATCHING_WINDOW),

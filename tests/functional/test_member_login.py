@@ -27,7 +27,7 @@ def request_code(api, phone=PHONE):
 
 def latest_code(aws, phone=PHONE):
     """What the member reads on their phone: the newest text sent to it."""
-    deliver(aws, "notifications")
+    deliver(aws, "login-codes")
     texts = [m.text for m in dev_outbox() if m.recipient == phone]
     return re.search(r"\d{6}", texts[-1]).group()
 
@@ -85,13 +85,13 @@ class TestCodes:
         assert code in message.text
         assert "5分钟" in message.text
         envelopes = " ".join(record.envelope for record in OutboxRecord.scan())
-        assert "notification.requested" in envelopes
+        assert "notification.code-requested" in envelopes
         assert PHONE[3:] not in envelopes
         assert code not in envelopes
 
     def test_a_redelivered_event_sends_one_text(self, api, aws):
         assert request_code(api).status == 202
-        deliver(aws, "notifications", times=3)
+        deliver(aws, "login-codes", times=3)
         assert len(dev_outbox()) == 1
 
     def test_a_code_works_once(self, api, codes):
@@ -429,7 +429,7 @@ class TestCodeLimits:
     def test_a_code_not_sent_in_time_is_never_sent(self, api, aws):
         assert request_code(api).status == 202
         with clock.frozen(clock.now() + timedelta(minutes=6)):
-            deliver(aws, "notifications")
+            deliver(aws, "login-codes")
         assert dev_outbox() == []
 
     def test_an_ipv6_subscriber_block_counts_as_one_address(self):

@@ -13,7 +13,7 @@ from chalicelib.notifications import jobs as notification_jobs
 from chalicelib.notifications.records import MessageRecord
 from chalicelib.notifications.service import dev_outbox, message_id
 from chalicelib.platform import handlers
-from chalicelib.shared import clock
+from chalicelib.shared import clock, sqs
 from chalicelib.shared.jobs import run_job
 from chalicelib.shared.settings import get_settings
 from tests.conftest import deliver, member_token, signed_headers, token_for
@@ -38,7 +38,8 @@ def refused(answer, status, slug):
 def through(aws, times=1):
     """Run the notifications pipeline to rest: decisions, then the sends they request (each delivery ``times``)."""
     for _ in range(3):
-        if not deliver(aws, "notifications", times=times):
+        sends = deliver(aws, "notifications", times=times) + deliver(aws, "login-codes", times=times)
+        if not sends:
             return
 
 
@@ -375,7 +376,9 @@ class TestDelivery:
         self, aws, api, partner, member, monkeypatch
     ):
         member_id, _ = member
-        answers = [channels.Throttled("throttled", "LimitExceeded.PhoneNumberThirtySecondLimit"), "serial-1"]
+        answers = [channels.Throttled("throttled", "LimitExceeded.PhoneNumberThirtySecondLimit", 30), "serial-1"]
+        hidden = []
+        monkeypatch.setattr(sqs, "hide_for", lambda queue, entries: hidden.append((queue, entries)))
 
         class Flaky:
             name = "tencent-sms"
@@ -395,6 +398,8 @@ class TestDelivery:
             assert failed
             assert (message.status, message.attempts) == ("queued", 1)
             assert "LimitExceeded" in message.last_error
+            [(queue, [(handle, seconds)])] = hidden  # back after the provider's 30 s at the least, not at once
+            assert (queue, handle, seconds) == ("notifications", failed[0]["receiptHandle"], 30)
             _deliver_again(failed)
         [message] = messages_of(member_id)
         assert (message.status, message.provider_id, message.sent_via) == ("sent", "serial-1", "tencent-sms")
@@ -439,13 +444,28 @@ def _deliver_reporting(aws):
     handlers.outbox_relay({"Records": records}, None)
     sqs = emulator_client("sqs")
     batch = []
-    while found := sqs.receive_message(QueueUrl=aws.queue_urls["notifications"], MaxNumberOfMessages=10).get(
-        "Messages"
-    ):
-        batch += [{"messageId": m["MessageId"], "body": m["Body"]} for m in found]
+    while found := sqs.receive_message(
+        QueueUrl=aws.queue_urls["notifications"], MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+    ).get("Messages"):
+        batch += [{"messageId": m["MessageId"], "body": m["Body"], "receiptHandle": m["ReceiptHandle"],
+                   "attributes": m.get("Attributes", {})} for m in found]  # fmt: skip
     failures = handlers.notification_events({"Records": batch}, None)["batchItemFailures"]
     failed_ids = {f["itemIdentifier"] for f in failures}
     return [record for record in batch if record["messageId"] in failed_ids]
+
+
+def test_a_message_hidden_for_its_backoff_returns_when_it_ends(aws):
+    """What a retried consumer asks of SQS: the received message stays hidden as long as told (here: not at all)."""
+    from tests.conftest import emulator_client
+
+    sqs_client, url = emulator_client("sqs"), aws.queue_urls["notifications"]
+    sqs_client.send_message(QueueUrl=url, MessageBody="{}")
+    [first] = sqs_client.receive_message(QueueUrl=url)["Messages"]
+    assert sqs_client.receive_message(QueueUrl=url).get("Messages") is None  # hidden for the queue's 120 s
+    sqs.hide_for("notifications", [(first["ReceiptHandle"], 0)])
+    [again] = sqs_client.receive_message(QueueUrl=url)["Messages"]
+    assert again["MessageId"] == first["MessageId"]
+    sqs_client.delete_message(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"])
 
 
 def _deliver_again(records):
