@@ -107,3 +107,14 @@ def birthday_gift(tx: Transaction, event: Event) -> None:
     year = clock.business_date(datetime.fromisoformat(event.occurred_at.replace("Z", "+00:00")), get_settings().tz).year
     member_id = str(payload["member_id"])
     _give(service.gift_templates("birthday"), member_id, "birthday", f"{member_id}:{year}")
+
+
+@consumer("coupon-membership-pack", queue="coupons", types=["membership.coupon-pack-due"], batched=True)
+def membership_pack(tx: Transaction, event: Event) -> None:
+    """A paid card's coupon pack for its period (月度券包): ``count`` coupons of its template, each once by its card,
+    benefit, period and number."""
+    p = event.payload
+    member_id = str(p["member_id"])
+    for n in range(int(p.get("count", 1))):
+        source = f"{p['card_id']}:{p['benefit_id']}:{p['period']}:{n}"
+        _give([str(p["template_id"])], member_id, "membership-pack", source)

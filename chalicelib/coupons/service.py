@@ -729,6 +729,7 @@ def issue_for(
         "mall-order": "积分兑换",
         "top-up": "充值礼",
         "birthday": "生日礼",
+        "membership-pack": "会员卡券包",
     }
     return coupons().issue(
         template,

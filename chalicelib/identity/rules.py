@@ -62,6 +62,9 @@ class Permission(StrEnum):
     MALL_FULFIL = "mall:fulfil"
     NOTIFICATIONS_READ = "notifications:read"
     NOTIFICATIONS_MANAGE = "notifications:manage"
+    MEMBERSHIP_PLANS = "membership:plans"
+    MEMBERSHIP_CANCEL = "membership:cancel"
+    BENEFITS_USE = "benefits:use"
 
 
 SESSION_FIELDS = ("roles", "stores", "status")  # what a staff token's grant depends on
@@ -82,10 +85,10 @@ class Role(StrEnum):
 
 P = Permission
 _CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM, P.WALLET_PAY, P.COUPONS_REDEEM}
-_CASHIER |= {P.MALL_FULFIL}
+_CASHIER |= {P.MALL_FULFIL, P.BENEFITS_USE}
 _FEEDBACK = {P.FEEDBACK_READ, P.FEEDBACK_REPLY, P.NOTIFICATIONS_READ}
 _FINANCE = {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.REPORTS_READ}
-_FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND}
+_FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND, P.MEMBERSHIP_CANCEL}
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
     Role.STORE_MANAGER: frozenset(
@@ -93,10 +96,13 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.MARKETING: frozenset(
         {P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE, P.REPORTS_READ, P.COUPONS_MANAGE, P.MALL_MANAGE}
-        | {P.NOTIFICATIONS_READ, P.NOTIFICATIONS_MANAGE}
+        | {P.NOTIFICATIONS_READ, P.NOTIFICATIONS_MANAGE, P.MEMBERSHIP_PLANS}
     ),
     Role.CUSTOMER_SERVICE: frozenset(
-        _CASHIER | _FEEDBACK | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}
+        _CASHIER
+        | _FEEDBACK
+        | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}
+        | {P.MEMBERSHIP_CANCEL}
     ),
     Role.FINANCE: frozenset(_FINANCE),
     Role.ADMIN: frozenset(Permission),
@@ -140,6 +146,9 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.MALL_FULFIL: ("兑换订单发货与核销", "Fulfil points-mall orders"),
     P.NOTIFICATIONS_READ: ("消息记录与授权", "Message history and consents"),
     P.NOTIFICATIONS_MANAGE: ("消息模板、策略与营销消息", "Message templates, policy and marketing messages"),
+    P.MEMBERSHIP_PLANS: ("付费会员卡方案", "Paid membership plans"),
+    P.MEMBERSHIP_CANCEL: ("会员卡退卡退款", "Cancel and refund membership cards"),
+    P.BENEFITS_USE: ("核销会员权益", "Record benefit uses at the counter"),
 }
 
 

@@ -52,6 +52,17 @@ class _ByReview(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ignore[no
     review_due = UnicodeAttribute(range_key=True)
 
 
+class _ByCardsDue(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ignore[no-untyped-call]
+    """Member accounts by the day their paid cards need the nightly job (a reminder, a lapse, a coupon pack)."""
+
+    class Meta:
+        index_name = "by-cards-due-month"
+        projection = KeysOnlyProjection()
+
+    cards_month = UnicodeAttribute(hash_key=True)
+    cards_due = UnicodeAttribute(range_key=True)
+
+
 class _ByCouponExpiry(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ignore[no-untyped-call]
     """Coupon accounts by the day a usable coupon expires (the day after its last day). It projects the whole
     account, so the nightly job reads each coupon due once, from the index: its write is conditional on the
@@ -90,6 +101,8 @@ class LedgerAccountRecord(Record):
     review_due = UnicodeAttribute(null=True)
     coupon_expiry_month = UnicodeAttribute(null=True)
     coupon_expiry_due = UnicodeAttribute(null=True)
+    cards_month = UnicodeAttribute(null=True)
+    cards_due = UnicodeAttribute(null=True)
     member_status = UnicodeAttribute(null=True)  # the holder's status, kept by its domain's own commits (``mark_in``)
     updated_at = UnicodeAttribute(null=True)
 
@@ -98,6 +111,7 @@ class LedgerAccountRecord(Record):
     by_maturity = _ByMaturity()
     by_review = _ByReview()
     by_coupon_expiry = _ByCouponExpiry()
+    by_cards_due = _ByCardsDue()
 
 
 DUE_INDEXES = {  # a book's due dates by index name: the index and its (month, day) attributes
@@ -109,6 +123,7 @@ DUE_INDEXES = {  # a book's due dates by index name: the index and its (month, d
         LedgerAccountRecord.coupon_expiry_month,
         LedgerAccountRecord.coupon_expiry_due,
     ),
+    "cards": (LedgerAccountRecord.by_cards_due, LedgerAccountRecord.cards_month, LedgerAccountRecord.cards_due),
     "touched": (LedgerAccountRecord.by_touched, LedgerAccountRecord.touched_month, LedgerAccountRecord.touched),
 }
 

@@ -198,6 +198,53 @@ KINDS: dict[str, Kind] = {
             description="a points-mall order is ready for pickup",
         ),
         _kind(
+            "membership-card-paid",
+            S,
+            NOW,
+            ("会员卡开通成功", "您的{plan}已生效，有效期至{valid_until}。"),
+            ("Membership active", "Your {plan} is active until {valid_until}."),
+            description="a paid membership card bought, renewed or started as a trial",
+        ),
+        _kind(
+            "membership-expiring",
+            S,
+            DAY,
+            ("会员卡即将到期", "您的{plan}将于{valid_until}到期（还剩{days_left}天），续费后权益不中断。"),
+            ("Membership ending", "Your {plan} ends on {valid_until} ({days_left} days left); renew to keep it."),
+            description="a paid card ends in 7 days, and again in 1 day",
+        ),
+        _kind(
+            "membership-renewal-notice",
+            S,
+            DAY,
+            (
+                "自动续费提醒",
+                "您的{plan}已开通自动续费，将于{charge_not_before}起扣费{amount}元，如需取消请在会员中心关闭。",
+            ),
+            (
+                "Automatic renewal ahead",
+                "Your {plan} renews automatically: {amount} CNY will be charged from"
+                " {charge_not_before}. Turn it off in your member centre to cancel.",
+            ),
+            description="an automatic renewal is a week away (charged 5 days after this notice at the soonest)",
+        ),
+        _kind(
+            "membership-lapsed",
+            S,
+            DAY,
+            ("会员卡已过期", "您的{plan}已过期，相关权益已停止，续费即可恢复。"),
+            ("Membership lapsed", "Your {plan} has lapsed and its benefits have stopped; renew to get them back."),
+            description="a paid card lapsed after its grace days",
+        ),
+        _kind(
+            "membership-cancelled",
+            S,
+            NOW,
+            ("会员卡已退卡", "您的{plan}已退卡，退款{refund}元。"),
+            ("Membership cancelled", "Your {plan} was cancelled; {refund} CNY will be refunded."),
+            description="a paid card cancelled, with its refund",
+        ),
+        _kind(
             "announcement",
             M,
             DAY,

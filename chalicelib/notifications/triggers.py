@@ -96,6 +96,33 @@ def _announcement(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(member_id, "announcement", p["announcement_id"], variables) for member_id in p["member_ids"]]
 
 
+def _card_paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    variables = {"plan": p.get("plan_name") or p["plan_id"], "valid_until": p.get("valid_until") or "永久"}
+    return [Notice(p["member_id"], "membership-card-paid", p["payment_id"], variables)]
+
+
+def _card_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    variables = {"plan": p["plan_name"], "valid_until": p["valid_until"], "days_left": p["days_left"]}
+    occurrence = f"{p['card_id']}@{p['valid_until']}-{p['days_left']}"
+    return [Notice(p["member_id"], "membership-expiring", occurrence, variables, _end_of(p["valid_until"], tz))]
+
+
+def _renewal_notice(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    variables = {"plan": p["plan_name"], "amount": yuan(p["amount_fen"]), "charge_not_before": p["charge_not_before"]}
+    occurrence = f"{p['card_id']}@{p['valid_until']}"
+    return [Notice(p["member_id"], "membership-renewal-notice", occurrence, variables)]
+
+
+def _card_lapsed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    occurrence = f"{p['card_id']}@{p['valid_until']}"
+    return [Notice(p["member_id"], "membership-lapsed", occurrence, {"plan": p["plan_name"]})]
+
+
+def _card_cancelled(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    variables = {"plan": p.get("plan_name") or p["plan_id"], "refund": yuan(p["refund_fen"])}
+    return [Notice(p["member_id"], "membership-cancelled", f"{p['card_id']}:{p['cancel_id']}", variables)]
+
+
 TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "points.earned": _points_earned,
     "points.expiring": _points_expiring,
@@ -109,6 +136,11 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "mall.order-shipped": _mall("mall-order-shipped"),
     "mall.order-ready-for-pickup": _mall("mall-order-ready"),
     "messaging.announced": _announcement,
+    "membership.card-paid": _card_paid,
+    "membership.card-expiring": _card_expiring,
+    "membership.renewal-notice": _renewal_notice,
+    "membership.card-lapsed": _card_lapsed,
+    "membership.card-cancelled": _card_cancelled,
 }
 
 

@@ -127,6 +127,12 @@ def mature_pending_points_nightly(event: CloudWatchEvent) -> None:
     _run_on_schedule("mature-pending-points")
 
 
+@bp.schedule(schedules.SETTLE_MEMBERSHIP_CARDS, name="settle_membership_cards")
+@bound
+def settle_membership_cards_nightly(event: CloudWatchEvent) -> None:
+    _run_on_schedule("settle-membership-cards")
+
+
 @bp.schedule(schedules.EXPIRE_COUPONS, name="expire_coupons")
 @bound
 def expire_coupons_nightly(event: CloudWatchEvent) -> None:

@@ -177,6 +177,20 @@ def with_tier_multiplier(earn_rules: EarnRules, programme: Programme, tier: str)
     return replace(earn_rules, tier_multipliers={**earn_rules.tier_multipliers, tier: multiplier})
 
 
+def with_card_multiplier(
+    earn_rules: EarnRules, holdings: Holdings, member_id: str, tier: str, today: date
+) -> EarnRules:
+    """The earn rules with the member's paid cards' multiplier combined with the tier's (the best applies; those
+    that stack multiply), read from the account the purchase read anyway."""
+    from chalicelib.membership.service import points_multiplier
+
+    current = earn_rules.tier_multipliers.get(tier, Decimal(1))
+    combined = points_multiplier(holdings, member_id, current, today)
+    if combined == current:
+        return earn_rules
+    return replace(earn_rules, tier_multipliers={**earn_rules.tier_multipliers, tier: combined})
+
+
 # --- purchases -------------------------------------------------------------------------------------------------
 
 
@@ -211,7 +225,8 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
 
     def plan(holdings: Holdings, booking: points.Booking, today: date) -> list[Posting]:
         tier = points.tier_of(holdings, member_id)
-        earn_rules = with_tier_multiplier(version.rules, programme, tier)
+        earn_rules = with_card_multiplier(with_tier_multiplier(version.rules, programme, tier), holdings, member_id,
+                                          tier, today)  # fmt: skip
         score = rules.score(earn_rules, lines, shares, [line.quantity for line in lines], purchase.occurred_at, tier)
         scored.update(total=score.total, tier=tier, multiplier=earn_rules.tier_multipliers.get(tier))
         booking.store_id = purchase.store_id

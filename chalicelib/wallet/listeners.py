@@ -10,3 +10,15 @@ from chalicelib.wallet.statements import WALLET_EVENTS, count_movement
 @consumer("wallet-statement", queue="wallet", types=WALLET_EVENTS)
 def keep_statement(tx: Transaction, event: Event) -> None:
     count_movement(tx, event)
+
+
+@consumer("wallet-card-refund", queue="wallet", types=["membership.card-cancelled"])
+def refund_cancelled_card(tx: Transaction, event: Event) -> None:
+    """A cancelled membership card's refund of the parts its member paid from the wallet goes back to the wallet,
+    once per cancellation and payment (the refund's own claim); a partner refunds its own payments' parts."""
+    from chalicelib.wallet.service import refund_card_payment
+
+    for part in event.payload.get("parts", []):
+        if part.get("method") == "wallet" and int(part["amount_fen"]) > 0:
+            refund_card_payment(str(event.payload["wallet_partner"]), str(event.payload["cancel_id"]),
+                                str(part["payment_id"]), int(part["amount_fen"]))  # fmt: skip

@@ -584,6 +584,14 @@ def refund(partner: Caller, request: WalletRefund) -> dict[str, Any]:
         raise _not_eligible(e) from None
 
 
+def refund_card_payment(partner_id: str, cancel_id: str, payment_id: str, amount: int) -> dict[str, Any]:
+    """Give a cancelled membership card's wallet payment back (its refunded part), once per cancellation."""
+    refund_id = f"{cancel_id}:{payment_id}"
+    claim = Claim.of(f"wallet-refund|{partner_id}|{refund_id}", {"payment_id": payment_id, "amount": amount},
+                     conflict=RefundConflict())  # fmt: skip
+    return wallets().refund(partner_id, refund_id, payment_id, amount, clock.now(), claim)
+
+
 def cash_refund(caller: Caller, member_id: str, request: WalletCashRefundCreate, key: IdempotencyKey) -> dict[str, Any]:
     """Finance pays principal out in cash at one of their stores, once per Idempotency-Key (another request under
     it: 422). An unknown or erased member is 404."""

@@ -1,0 +1,254 @@
+"""Paid membership routes: plans (marketing, admins), the payment webhook (partners), cards and benefits (the member,
+staff serving them at any store), benefit uses at the counter (cashier and up), cancellations (customer service,
+finance, admins)."""
+
+from __future__ import annotations
+
+from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
+from chalicelib.identity.rules import Permission
+from chalicelib.members.api import reachable
+from chalicelib.membership import plans, service
+from chalicelib.membership.schemas import (
+    BenefitList,
+    BenefitUse,
+    BenefitUseAnswer,
+    CancellationAnswer,
+    CardCancellation,
+    CardHistory,
+    CardList,
+    CardOut,
+    CardPatch,
+    CardPurchase,
+    MembershipPayment,
+    MembershipPaymentAnswer,
+    PlanCreate,
+    PlanList,
+    PlanOut,
+    PlanPatch,
+)
+from chalicelib.shared.errors import (
+    Forbidden,
+    NotFound,
+    PreconditionRequired,
+    Unauthenticated,
+    ValidationFailed,
+)
+from chalicelib.shared.http import Reply, RequestContext, endpoint
+from chalicelib.tiers import programmes
+from chalicelib.wallet.service import InsufficientBalance
+
+READ_PLANS = Staff(Permission.STORES_READ)
+WRITE_PLANS = Staff(Permission.MEMBERSHIP_PLANS)
+READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
+USE = Staff(Permission.BENEFITS_USE, serves=True)
+CANCEL = Staff(Permission.MEMBERSHIP_CANCEL, serves=True)
+
+
+def _coupon_exists(template_id: str) -> bool:
+    from chalicelib.coupons.service import get_template
+
+    try:
+        get_template(template_id)
+        return True
+    except NotFound:
+        return False
+
+
+@endpoint("/v1/membership/plans", "GET", summary="Paid membership plans", tag="membership", access=READ_PLANS,
+          response=PlanList)  # fmt: skip
+def list_plans(ctx: RequestContext) -> Reply:
+    """Every paid membership plan (付费会员卡方案), oldest first, on sale or not."""
+    return Reply(PlanList.model_validate({"items": plans.listing()}))
+
+
+@endpoint("/v1/membership/plans", "POST", summary="Create a paid membership plan", tag="membership",
+          access=WRITE_PLANS, body=PlanCreate, response=PlanOut, status=201, errors=(ValidationFailed,))  # fmt: skip
+def create_plan(ctx: RequestContext) -> Reply:
+    """A plan by the month, quarter, year, N days or for life: its price, what it gives (a tier floor while active,
+    a discount, a points multiplier, a coupon pack per period, counted benefits per period), a free trial once per
+    member, whether automatic renewal is offered, grace days, and what a cancellation refunds.
+
+    Errors: 422 for a tier floor naming no tier of the programme, a coupon pack naming no template, a benefit
+    without the fields its kind needs, or benefit ids used twice."""
+    known = {tier.code for tier in programmes.programme().tiers}
+    return Reply(PlanOut.model_validate(plans.create(ctx.caller, ctx.body, known, _coupon_exists)), status=201)
+
+
+@endpoint("/v1/membership/plans/{plan_id}", "GET", summary="A paid membership plan", tag="membership",
+          access=READ_PLANS, response=PlanOut, errors=(plans.PlanNotFound,))  # fmt: skip
+def get_plan(ctx: RequestContext, plan_id: str) -> Reply:
+    """One plan. Errors: 404 `plan-not-found`."""
+    return Reply(PlanOut.model_validate(plans.document(plan_id)))
+
+
+@endpoint("/v1/membership/plans/{plan_id}", "PATCH", summary="Rename a plan or take it off sale", tag="membership",
+          access=WRITE_PLANS, body=PlanPatch, response=PlanOut, errors=(plans.PlanNotFound,))  # fmt: skip
+def change_plan(ctx: RequestContext, plan_id: str) -> Reply:
+    """Its name, description and whether it is on sale; cards sold keep their terms and benefits, and a plan off
+    sale still renews the cards it sold. Errors: 404 `plan-not-found`."""
+    return Reply(PlanOut.model_validate(plans.change(ctx.caller, plan_id, ctx.body)))
+
+
+@endpoint("/v1/me/membership/plans", "GET", summary="Plans on sale", tag="me", access=MEMBER, response=PlanList)
+def list_my_plans(ctx: RequestContext) -> Reply:
+    """The plans a member may buy now (on sale)."""
+    return Reply(PlanList.model_validate({"items": plans.listing(on_sale_only=True)}))
+
+
+@endpoint(
+    "/v1/webhooks/membership/payments",
+    "POST",
+    summary="Report a paid card purchase or renewal (once per payment id)",
+    tag="webhooks",
+    access=PARTNER,
+    body=MembershipPayment,
+    response=MembershipPaymentAnswer,
+    errors=(Unauthenticated, Forbidden, ValidationFailed, plans.PlanNotFound, service.MemberNotEligible,
+            service.PaymentNotApplicable, service.PaymentConflict, service.CardNotRenewable),
+)  # fmt: skip
+def membership_payment(ctx: RequestContext) -> Reply:
+    """A partner took payment for a card of `plan_id`: the member's card starts, or extends from its current end
+    (renewing early loses nothing; after it lapsed it starts again today), and its benefits apply at once. Once
+    per payment id, for good: a repeat answers the first answer with `duplicate: true`. An automatic renewal's
+    charge (`auto_renewal: true`) is refused until 5 days after its notice went out.
+
+    Errors: 422 `member-not-eligible` for a frozen, erased or unknown member; 422 `payment-not-applicable` for an
+    amount other than the plan's price, or a plan no longer sold to a member without its card; 404 `plan-not-found`;
+    409 `membership-payment-conflict` for the same payment id with other content; 409 `card-not-renewable` for a
+    lifetime card, or an automatic renewal charged inside its notice window."""
+    return Reply(MembershipPaymentAnswer.model_validate(service.pay(ctx.caller, ctx.body)))
+
+
+@endpoint("/v1/me/cards", "GET", summary="My membership cards", tag="me", access=MEMBER, response=CardList)
+def list_my_cards(ctx: RequestContext) -> Reply:
+    """The member's paid cards (付费会员卡), newest first, with their state, dates and payments."""
+    return Reply(CardList.model_validate({"items": service.cards_of(ctx.caller.id)}))
+
+
+@endpoint(
+    "/v1/me/cards",
+    "POST",
+    summary="Buy or renew a card (stored value or the free trial)",
+    tag="me",
+    access=MEMBER,
+    body=CardPurchase,
+    response=MembershipPaymentAnswer,
+    status=201,
+    idempotency="required",
+    errors=(PreconditionRequired, plans.PlanNotFound, InsufficientBalance, service.CardNotRenewable,
+            service.PaymentNotApplicable, service.MemberNotEligible),
+)  # fmt: skip
+def buy_my_card(ctx: RequestContext) -> Reply:
+    """The member buys (or renews) a card of a plan on sale, paid from their stored value (储值支付) in one
+    transaction with the card, or starts the plan's free trial (once per member and plan). Once per
+    `Idempotency-Key`: a repeat answers the first answer with `duplicate: true`.
+
+    Errors: 409 `insufficient-balance` with `available_fen` when the wallet holds less than the price; 409
+    `card-not-renewable` for a trial taken before, a plan without a trial or a lifetime card; 404 `plan-not-found`;
+    428 without `Idempotency-Key`."""
+    assert ctx.idempotency is not None
+    answer = service.buy_as_member(ctx.caller.id, ctx.body.plan_id, ctx.body.pay_with, ctx.idempotency)
+    return Reply(MembershipPaymentAnswer.model_validate(answer), status=201)
+
+
+@endpoint("/v1/me/cards/{card_id}", "PATCH", summary="Turn automatic renewal on or off", tag="me", access=MEMBER,
+          body=CardPatch, response=CardOut,
+          errors=(service.CardNotFound, service.AutoRenewNotOffered, service.CardNotCancellable))  # fmt: skip
+def change_my_card(ctx: RequestContext, card_id: str) -> Reply:
+    """Automatic renewal (自动续费) on, where the plan offers it: announced a week before the card ends and charged
+    5 days after the notice at the soonest; or off, at once.
+
+    Errors: 404 `card-not-found`; 422 `auto-renew-not-offered`; 409 `card-not-cancellable` for a card ended."""
+    return Reply(CardOut.model_validate(service.set_auto_renew(ctx.caller.id, card_id, ctx.body.auto_renew)))
+
+
+@endpoint("/v1/members/{member_id}/cards", "GET", summary="A member's membership cards", tag="membership",
+          access=READ, response=CardList, errors=(NotFound,))  # fmt: skip
+def list_cards(ctx: RequestContext, member_id: str) -> Reply:
+    """A member's paid cards, as `GET /v1/me/cards` lists them; staff of any store serve any member.
+
+    Errors: 404 for an unknown member, or another member's id from a member token."""
+    return Reply(CardList.model_validate({"items": service.cards_of(reachable(ctx.caller, member_id))}))
+
+
+@endpoint("/v1/members/{member_id}/cards/{card_id}/history", "GET", summary="What happened to a card",
+          tag="membership", access=READ, response=CardHistory, errors=(NotFound, service.CardNotFound))  # fmt: skip
+def card_history(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
+    """The card's history, oldest first: each purchase, renewal, trial and refund with its amount and why (a refund
+    says how it was worked out). Errors: 404 `card-not-found`."""
+    return Reply(CardHistory.model_validate({"items": service.history(reachable(ctx.caller, member_id), card_id)}))
+
+
+@endpoint(
+    "/v1/members/{member_id}/cards/{card_id}/cancellation",
+    "POST",
+    summary="Cancel a card and refund it by its plan's policy",
+    tag="membership",
+    access=CANCEL,
+    body=CardCancellation,
+    response=CancellationAnswer,
+    errors=(NotFound, service.CardNotFound, service.CardNotCancellable),
+)
+def cancel_card(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
+    """Cancel a card today (退卡): its benefits stop and it is refunded as its plan's policy says (none; pro rata
+    by the unused days; in full within N days of the first payment), less the value of the counted benefits used
+    where the policy says so; or with `refund: none`, not at all. The history explains the refund. A part paid from
+    stored value goes back to the wallet; a partner refunds its own payments' parts (the `membership.card-cancelled`
+    event lists them). Once per `cancel_id`.
+
+    Errors: 404 `card-not-found`; 409 `card-not-cancellable` for a card cancelled or lapsed already."""
+    answer = service.cancel(ctx.caller, reachable(ctx.caller, member_id), card_id, ctx.body)
+    return Reply(CancellationAnswer.model_validate(answer))
+
+
+@endpoint("/v1/me/benefits", "GET", summary="My benefits now", tag="me", access=MEMBER, response=BenefitList)
+def my_benefits(ctx: RequestContext) -> Reply:
+    """Every benefit the member has now (权益): from their tier and their active cards, which applies, and for
+    counted ones what is left this period and until when."""
+    return Reply(BenefitList.model_validate(service.benefits_of(ctx.caller.id)))
+
+
+@endpoint("/v1/members/{member_id}/benefits", "GET", summary="A member's benefits now", tag="membership",
+          access=READ, response=BenefitList, errors=(NotFound,))  # fmt: skip
+def member_benefits(ctx: RequestContext, member_id: str) -> Reply:
+    """A member's benefits now, as `GET /v1/me/benefits` lists them (the counter view shows them).
+
+    Errors: 404 for an unknown member, or another member's id from a member token."""
+    return Reply(BenefitList.model_validate(service.benefits_of(reachable(ctx.caller, member_id))))
+
+
+@endpoint(
+    "/v1/members/{member_id}/benefits/{benefit_id}/uses",
+    "POST",
+    summary="Record a use of a counted benefit",
+    tag="membership",
+    access=USE,
+    body=BenefitUse,
+    response=BenefitUseAnswer,
+    status=201,
+    errors=(NotFound, service.BenefitNotHeld, service.QuotaExhausted, service.UseConflict),
+)
+def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
+    """A cashier records one use of a counted benefit (a class, a car wash) for the member in front of them, at any
+    store: drawn from the source that ends first. Once per `use_id`: the same id again answers the same answer
+    (`duplicate: true`).
+
+    Errors: 409 `quota-exhausted` when none are left this period (nothing recorded); 404 `benefit-not-held` when
+    the member has no such counted benefit now; 409 `use-conflict` for a use id recorded for another benefit."""
+    answer = service.use(member_id, benefit_id, ctx.body.use_id, ctx.body.note)
+    return Reply(BenefitUseAnswer.model_validate(answer), status=201)
+
+
+@endpoint(
+    "/v1/members/{member_id}/benefits/{benefit_id}/uses/{use_id}",
+    "DELETE",
+    summary="Take a benefit use back",
+    tag="membership",
+    access=USE,
+    response=BenefitUseAnswer,
+    errors=(NotFound, service.UseNotFound),
+)
+def reverse_benefit_use(ctx: RequestContext, member_id: str, benefit_id: str, use_id: str) -> Reply:
+    """Take a recorded use back (the class was cancelled), once: it counts again in its period while that period
+    lasts. Errors: 404 `use-not-found`."""
+    return Reply(BenefitUseAnswer.model_validate(service.reverse_use(member_id, benefit_id, use_id)))

@@ -1,0 +1,145 @@
+"""Paid membership's books on the ledger engine, registered when this module is imported, both on the member's own
+account (so a purchase's one read of the account also reads the member's cards):
+
+- ``membership``: the member's cards (state) and the money paid for them still held (balance, fen): a payment adds
+  its amount, a refund takes it back; a free trial is an entry of 0 that explains itself.
+- ``benefit-uses``: the counted benefits' uses per source and period (state) and the net uses ever (balance): a use
+  is +1, refused past the period's allowance; its reversal -1, once (``Ledger.reverse``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, ClassVar
+
+from chalicelib.ledger.model import Entry, Insufficient, Posting
+from chalicelib.ledger.registry import register_book
+from chalicelib.membership.rules import Card, Usage, next_due
+
+MEMBERSHIP = "membership"
+USES = "benefit-uses"
+
+
+@dataclass(frozen=True)
+class Cards:
+    """A member's cards by id, the plans whose trial they took, and the money held for them (fen)."""
+
+    cards: dict[str, Card] = field(default_factory=dict)
+    trials: tuple[str, ...] = ()
+    held_fen: int = 0
+    plans: dict[str, Any] = field(default_factory=dict)  # plan id -> the plan's due-relevant part (``due_plan``)
+
+
+class MembershipBook:
+    """Postings carry the card as it becomes (``detail["card"]``, planned by ``rules``): the book sets it and moves
+    the money held by the posting's amount, never below zero (a refund of more than was paid)."""
+
+    name = MEMBERSHIP
+    entry_prefix: ClassVar[str] = "me_"
+
+    def load(self, raw: Any) -> Cards:
+        raw = raw or {}
+        cards = {card_id: Card.from_json(card) for card_id, card in raw.get("cards", {}).items()}
+        return Cards(cards, tuple(raw.get("trials", [])), int(raw.get("held", 0)), dict(raw.get("plans", {})))
+
+    def dump(self, state: Cards) -> Any:
+        if not state.cards and not state.trials and not state.held_fen:
+            return None
+        return {"cards": {card_id: card.to_json() for card_id, card in state.cards.items()},
+                "trials": list(state.trials), "held": state.held_fen, "plans": state.plans}  # fmt: skip
+
+    def apply(self, state: Cards, posting: Posting, today: date) -> tuple[Cards, Any]:
+        held = state.held_fen + posting.amount
+        if held < 0:
+            raise Insufficient(self.name, state.held_fen, -posting.amount)
+        detail = posting.detail or {}
+        cards, trials, plans = dict(state.cards), state.trials, dict(state.plans)
+        if "card" in detail:
+            card = Card.from_json(detail["card"])
+            cards[card.card_id] = card
+            if detail.get("trial") and card.plan_id not in trials:
+                trials = (*trials, card.plan_id)
+        if "plan" in detail:
+            plans[detail["plan"]["plan_id"]] = detail["plan"]
+        return Cards(cards, trials, held, plans), {"card_id": detail.get("card", {}).get("card_id")}
+
+    def undo(self, state: Cards, entry: Entry, today: date) -> tuple[Cards, Any]:
+        raise NotImplementedError("a card's payments are refunded by a cancellation, never reversed")
+
+    def balance(self, state: Cards) -> int:
+        return state.held_fen
+
+    def due(self, state: Cards, today: date) -> dict[str, date | None]:
+        """The next day the nightly card job must look at this member (reminders, lapses, coupon packs)."""
+        from chalicelib.membership.plans import due_plan
+
+        days = [next_due(card, due_plan(state.plans.get(card.plan_id)), today) for card in state.cards.values()]
+        found = [day for day in days if day is not None]
+        return {"cards": min(found, default=None)}
+
+
+@dataclass(frozen=True)
+class Uses:
+    """Uses per counted benefit (``<source>|<benefit id>``), and the net uses ever (the book's balance)."""
+
+    by_key: dict[str, Usage] = field(default_factory=dict)
+    net: int = 0
+    totals: dict[str, int] = field(default_factory=dict)  # uses ever per key (what a refund may deduct)
+
+
+class UsesBook:
+    """A use posts +1 with ``detail`` {key, period, allowed}: refused (``Insufficient``) when the period's uses
+    reached what is allowed. A reversal takes the use back from its period's count while that period lasts."""
+
+    name = USES
+    entry_prefix: ClassVar[str] = "bu_"
+
+    def load(self, raw: Any) -> Uses:
+        raw = raw or {}
+        by_key = {
+            key: Usage(date.fromisoformat(value["p"]), int(value["u"]), int(value.get("c", 0)))
+            for key, value in raw.get("k", {}).items()
+        }
+        return Uses(by_key, int(raw.get("n", 0)), {key: int(n) for key, n in raw.get("t", {}).items()})
+
+    def dump(self, state: Uses) -> Any:
+        if not state.by_key and not state.net:
+            return None
+        keys = {key: {"p": u.period.isoformat(), "u": u.used, **({"c": u.carried} if u.carried else {})}
+                for key, u in state.by_key.items()}  # fmt: skip
+        return {"k": keys, "n": state.net, "t": state.totals}
+
+    def apply(self, state: Uses, posting: Posting, today: date) -> tuple[Uses, Any]:
+        detail = posting.detail
+        key, period = detail["key"], date.fromisoformat(detail["period"])
+        usage = state.by_key.get(key)
+        if usage is None or usage.period != period:
+            usage = Usage(period, 0, int(detail.get("carried", 0)))
+        used = usage.used + posting.amount
+        if posting.amount > 0 and used > int(detail["allowed"]):
+            raise Insufficient(self.name, max(0, int(detail["allowed"]) - usage.used), posting.amount)
+        by_key = {**state.by_key, key: replace(usage, used=max(0, used))}
+        totals = {**state.totals, key: state.totals.get(key, 0) + posting.amount}
+        return Uses(by_key, state.net + posting.amount, totals), {"key": key, "period": detail["period"]}
+
+    def undo(self, state: Uses, entry: Entry, today: date) -> tuple[Uses, Any]:
+        """Give a use back: to its period's count when that period is still the one counted, else only to the net."""
+        key, period = entry.detail["key"], date.fromisoformat(entry.detail["period"])
+        usage = state.by_key.get(key)
+        by_key = dict(state.by_key)
+        if usage is not None and usage.period == period:
+            by_key[key] = replace(usage, used=max(0, usage.used - entry.amount))
+        totals = {**state.totals, key: state.totals.get(key, 0) - entry.amount}
+        undone = {"key": key, "period": entry.detail["period"], "undoes": entry.entry_id}
+        return Uses(by_key, state.net - entry.amount, totals), undone
+
+    def balance(self, state: Uses) -> int:
+        return state.net
+
+    def due(self, state: Uses, today: date) -> dict[str, date | None]:
+        return {}  # a new period needs no write: a use reads which period it counts in
+
+
+register_book(MembershipBook())
+register_book(UsesBook())

@@ -1,0 +1,144 @@
+"""The nightly card job: reminders before a card ends (7 days and 1 day ahead), the automatic renewal's notice (a
+week ahead, at least 5 days before any charge), the lapse once grace ended (the fallback: the member is back to
+their earned tier's benefits), and the period's coupon packs. Quotas need no job: a use reads which period it counts
+in, so a new period starts from nothing by itself.
+
+It reads only the member accounts the ledger's ``cards`` date index lists for the days due (each card's next
+reminder, notice, lapse or pack day), never every member. Each account is changed by ``Ledger.amend``, conditional
+on its revision, with the events it owes; what was sent is noted on the card, so a re-run sends nothing twice (and
+the notifications dispatcher dedupes each message by member, kind and occurrence besides).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from chalicelib.ledger.model import Account
+from chalicelib.ledger.registry import ledger
+from chalicelib.membership import plans as plan_store
+from chalicelib.membership import rules
+from chalicelib.membership.book import MEMBERSHIP, Cards
+from chalicelib.membership.rules import Card
+from chalicelib.shared import clock, schedules
+from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
+from chalicelib.shared.events import Event, new_event
+from chalicelib.shared.jobs import Job, register
+
+READ_BATCH = 100
+
+
+def _due(keys: list[str]) -> Iterator[tuple[str, Account]]:
+    engine = ledger()
+    for partition in keys:
+        holders = engine.store.due_in("cards", partition)
+        for start in range(0, len(holders), READ_BATCH):
+            yield from engine.store.read_many(holders[start : start + READ_BATCH]).items()
+
+
+def settle_card(member_id: str, card: Card, today: date) -> tuple[Card, list[Event], list[str]]:
+    """The card after tonight's look, the events it owes and what they were (pure but for the plan's lookup)."""
+    events, done = [], []
+    plan = plan_store.find(card.plan_id) if _known(card.plan_id) else None
+    name = plan.name if plan else card.plan_id
+    until = card.valid_until.isoformat() if card.valid_until else None
+    base = {"member_id": member_id, "card_id": card.card_id, "plan_id": card.plan_id, "plan_name": name,
+            "valid_until": until}  # fmt: skip
+    for what in rules.notices_due(card, today):
+        noted = f"{what}:{until}"
+        if what.startswith("expiring-"):
+            days = int(what.rpartition("-")[2])
+            events.append(new_event("membership.card-expiring", f"member/{member_id}", {**base, "days_left": days}))
+        elif what == "renewal-notice":
+            noted += f"@{today.isoformat()}"
+            charge = today.toordinal() + rules.LEAST_NOTICE_DAYS
+            events.append(new_event("membership.renewal-notice", f"member/{member_id}", {
+                **base, "amount_fen": plan.price_fen if plan else 0,
+                "charge_not_before": date.fromordinal(charge).isoformat(),
+            }))  # fmt: skip
+        elif what == "lapsed":
+            card = replace(card, lapsed_on=today)
+            events.append(
+                new_event("membership.card-lapsed", f"member/{member_id}", {**base, "lapsed_on": today.isoformat()})
+            )
+        card = replace(card, notified=(*card.notified, noted))
+        done.append(what)
+    if plan is not None:
+        for benefit, first in rules.packs_due(card, plan, today):
+            card = replace(card, packs=(*card.packs, f"{benefit.benefit_id}:{first.isoformat()}"))
+            events.append(new_event("membership.coupon-pack-due", f"member/{member_id}", {
+                "member_id": member_id, "card_id": card.card_id, "benefit_id": benefit.benefit_id,
+                "template_id": benefit.template_id, "count": benefit.count, "period": first.isoformat(),
+            }))  # fmt: skip
+            done.append("coupon-pack")
+    return card, events, done
+
+
+def _known(plan_id: str) -> bool:
+    try:
+        plan_store.document(plan_id)
+        return True
+    except plan_store.PlanNotFound:
+        return False
+
+
+def settle(member_id: str, today: date, known: Account | None = None) -> Counter[str]:
+    """Tonight's look at every card of one member, in one conditional write with its events."""
+    tallies: Counter[str] = Counter()
+    owed: list[Event] = []
+
+    def change(state: Cards) -> Cards:
+        owed.clear()
+        tallies.clear()
+        cards = dict(state.cards)
+        for card_id, card in state.cards.items():
+            after, events, done = settle_card(member_id, card, today)
+            cards[card_id] = after
+            owed.extend(events)
+            tallies.update(done)
+        return replace(state, cards=cards) if cards != state.cards else state
+
+    changed = ledger().amend(member_id, MEMBERSHIP, change, announce=lambda state: list(owed), known=known)
+    return tallies if changed else Counter({"unchanged": 1})
+
+
+class SettleMembershipCards(Job):
+    """Send card reminders and renewal notices, lapse cards whose grace ended, issue the period's coupon packs."""
+
+    name = "settle-membership-cards"
+    schedule = schedules.SETTLE_MEMBERSHIP_CARDS
+    description = "Card reminders (7 and 1 days ahead), renewal notices, lapses after grace, monthly coupon packs"
+    first_run_lookback_days = 7
+    batch_size = PARTITIONS_PER_BATCH
+    tallied = True
+    as_the_day_begins = True  # tonight's lapses and reminders are for the day that begins
+
+    def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        return partitions(first_day, as_of)
+
+    def process(self, keys: list[str], as_of: date) -> Counter[str]:
+        today = min(as_of, clock.business_today())
+        tallies: Counter[str] = Counter()
+        for member_id, account in _due(keys):
+            found = settle(member_id, today, account)
+            tallies.update(found)
+            if "unchanged" not in found:
+                tallies["changed"] += 1
+        return tallies
+
+    def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
+        """The reminders, notices, lapses and packs the job would give on ``as_of``, writing nothing."""
+        book = ledger().books[MEMBERSHIP]
+        for member_id, account in _due(keys):
+            state: Cards = book.load(account.books.get(MEMBERSHIP))
+            for card in state.cards.values():
+                _, _, done = settle_card(member_id, card, as_of)
+                for what in done:
+                    yield {"member_id": member_id, "outcome": what, "card_id": card.card_id,
+                           "valid_until": card.valid_until.isoformat() if card.valid_until else None}  # fmt: skip
+
+
+register(SettleMembershipCards())

@@ -1,0 +1,498 @@
+"""Paid membership (付费会员卡) rules, pure: plans and their terms, how a payment extends a card, the card's states,
+the periods quotas count in, how benefits from the tier and from cards combine, and what a cancellation refunds.
+
+A member holds at most one card per plan (``card_id`` stays for good; renewals extend it). Its days run from
+``started_on`` to ``valid_until`` inclusive (None: lifetime). States, computed from the dates so a late job never
+leaves a card wrong:
+
+- ``active``: today ≤ ``valid_until``;
+- ``renewal-due``: active, automatic renewal on, and within the notice window (the last ``RENEWAL_NOTICE_DAYS``);
+- ``grace``: past ``valid_until`` by at most the plan's ``grace_days``: benefits still apply (a renewal may be
+  late);
+- ``lapsed``: after grace: the card gives nothing, the member is back to their earned tier's benefits;
+- ``cancelled``: ended by a cancellation (refunded by the plan's policy).
+
+A payment extends the card from its current end while it is active or in grace (renewing early loses nothing),
+from today once it lapsed or was cancelled. Benefits combine: the best discount applies (the lowest price factor);
+points multipliers do not stack (the highest applies) unless each one that applies says it stacks; a tier floor
+gives the floor tier's benefits while the card is active, leaving the earned tier untouched; quotas add up per
+source (the tier's entitlements and each card's benefits are counted apart).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+Kind = Literal["quota", "discount", "points_multiplier", "tier_floor", "coupon_pack"]
+Period = Literal["day", "week", "month", "quarter", "year"]
+RefundKind = Literal["none", "pro_rata", "full_within_days"]
+
+RENEWAL_NOTICE_DAYS = 7  # an automatic renewal is announced a week before the card ends
+LEAST_NOTICE_DAYS = 5  # and never charged sooner than 5 days after its notice (自动续费 rules: a prominent notice)
+REMINDER_DAYS = (7, 1)  # reminders that a card ends, days before its last day; and one on the day it lapses
+
+
+@dataclass(frozen=True)
+class Term:
+    """A plan's term: a number of months, a number of days, or lifetime (``months`` and ``days`` both None)."""
+
+    months: int | None = None
+    days: int | None = None
+
+    @property
+    def lifetime(self) -> bool:
+        return self.months is None and self.days is None
+
+    def end(self, first_day: date) -> date | None:
+        """The last day of a term that starts on ``first_day`` (a month from 31 Jan ends on 28/29 Feb)."""
+        if self.days is not None:
+            return first_day + timedelta(days=self.days - 1)
+        if self.months is not None:
+            return add_months(first_day, self.months) - timedelta(days=1)
+        return None
+
+    def to_json(self) -> dict[str, int] | str:
+        if self.days is not None:
+            return {"days": self.days}
+        if self.months is not None:
+            return {"months": self.months}
+        return "lifetime"
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Term:
+        if raw == "lifetime":
+            return cls()
+        return cls(months=raw.get("months"), days=raw.get("days"))
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day when it has no such day."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class PlanBenefit:
+    """One benefit a plan gives. ``quota`` per ``period`` for a counted benefit (``rolls_over``: the previous
+    period's unused uses carry into this one); ``rate`` a discount's price factor (0.9: 10% off) or a points
+    multiplier (1.5); ``stacks``: a multiplier that multiplies with the others instead of competing; ``tier`` a
+    tier floor's tier code; ``template_id`` and ``count`` a coupon pack issued each ``period``; ``value_fen`` what
+    one use is worth when a refund deducts what was used."""
+
+    benefit_id: str
+    name: str
+    kind: Kind
+    quota: int | None = None
+    period: Period | None = None
+    rolls_over: bool = False
+    rate: Decimal | None = None
+    stacks: bool = False
+    tier: str | None = None
+    template_id: str | None = None
+    count: int = 1
+    value_fen: int = 0
+
+
+@dataclass(frozen=True)
+class RefundPolicy:
+    """What a cancellation gives back: ``none``; ``pro_rata`` the unused days' share of what was paid; or
+    ``full_within_days`` everything when cancelled within ``days`` of the first payment (nothing after).
+    ``deduct_used``: what the card's counted benefits were used for (``value_fen`` a use) is kept back."""
+
+    kind: RefundKind = "none"
+    days: int = 0
+    deduct_used: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    plan_id: str
+    name: str
+    term: Term
+    price_fen: int
+    benefits: tuple[PlanBenefit, ...] = ()
+    trial_days: int = 0  # a free trial, once per member and plan; 0: none
+    auto_renew: bool = False  # whether members may turn automatic renewal on
+    grace_days: int = 3
+    refund: RefundPolicy = RefundPolicy()
+    on_sale: bool = True
+
+    def benefit(self, benefit_id: str) -> PlanBenefit | None:
+        return next((b for b in self.benefits if b.benefit_id == benefit_id), None)
+
+
+# --- cards ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment that made or extended a card (``kind``: purchase, renewal, auto-renewal, trial), the days it paid
+    for and what of it was refunded."""
+
+    payment_id: str
+    kind: str
+    amount_fen: int
+    first_day: date
+    last_day: date | None
+    paid_at: str
+    refunded_fen: int = 0
+    method: str = ""  # partner:<id> (its system refunds it), wallet (refunded to the wallet), trial
+
+    def to_json(self) -> dict[str, Any]:
+        return {"payment_id": self.payment_id, "kind": self.kind, "amount_fen": self.amount_fen,
+                "first_day": self.first_day.isoformat(), "last_day": _day(self.last_day), "paid_at": self.paid_at,
+                "refunded_fen": self.refunded_fen, "method": self.method}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Payment:
+        return cls(raw["payment_id"], raw["kind"], int(raw["amount_fen"]), date.fromisoformat(raw["first_day"]),
+                   _date(raw["last_day"]), raw["paid_at"], int(raw.get("refunded_fen", 0)),
+                   raw.get("method", ""))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Card:
+    """A member's card of one plan, as its ledger book keeps it."""
+
+    card_id: str
+    plan_id: str
+    started_on: date
+    valid_until: date | None
+    grace_days: int
+    auto_renew: bool = False
+    cancelled_on: date | None = None
+    payments: tuple[Payment, ...] = ()
+    notified: tuple[str, ...] = ()  # reminders and notices sent, each ``<what>:<valid_until>`` (once per end)
+    packs: tuple[str, ...] = ()  # coupon packs issued, each ``<benefit_id>:<period start>``
+    lapsed_on: date | None = None  # set by the nightly job when it announced the lapse
+
+    def status(self, today: date) -> str:
+        if self.cancelled_on is not None:
+            return "cancelled"
+        if self.valid_until is None or today <= self.valid_until:
+            if self.auto_renew and self.valid_until is not None and renewal_notice_on(self.valid_until) <= today:
+                return "renewal-due"
+            return "active"
+        if today <= self.valid_until + timedelta(days=self.grace_days):
+            return "grace"
+        return "lapsed"
+
+    def gives_benefits(self, today: date) -> bool:
+        return self.status(today) in ("active", "renewal-due", "grace")
+
+    @property
+    def grace_ends_on(self) -> date | None:
+        return None if self.valid_until is None else self.valid_until + timedelta(days=self.grace_days)
+
+    @property
+    def paid_fen(self) -> int:
+        return sum(p.amount_fen - p.refunded_fen for p in self.payments)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "card_id": self.card_id, "plan_id": self.plan_id, "started_on": self.started_on.isoformat(),
+            "valid_until": _day(self.valid_until), "grace_days": self.grace_days, "auto_renew": self.auto_renew,
+            "cancelled_on": _day(self.cancelled_on), "payments": [p.to_json() for p in self.payments],
+            "notified": list(self.notified), "packs": list(self.packs), "lapsed_on": _day(self.lapsed_on),
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Card:
+        return cls(
+            raw["card_id"], raw["plan_id"], date.fromisoformat(raw["started_on"]), _date(raw["valid_until"]),
+            int(raw["grace_days"]), bool(raw.get("auto_renew")), _date(raw.get("cancelled_on")),
+            tuple(Payment.from_json(p) for p in raw.get("payments", [])), tuple(raw.get("notified", [])),
+            tuple(raw.get("packs", [])), _date(raw.get("lapsed_on")),
+        )  # fmt: skip
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def renewal_notice_on(valid_until: date) -> date:
+    return valid_until - timedelta(days=RENEWAL_NOTICE_DAYS - 1)
+
+
+class NotRenewable(Exception):
+    """A payment the card cannot take: ``why`` is a short reason (``lifetime``, ``trial-used``, ``notice-pending``)."""
+
+    def __init__(self, why: str, detail: str) -> None:
+        super().__init__(detail)
+        self.why = why
+
+
+def extend(
+    card: Card | None, plan: Plan, *, card_id: str, payment_id: str, kind: str, amount_fen: int, paid_at: str,
+    today: date, trials: Sequence[str] = (), method: str = "",
+) -> Card:  # fmt: skip
+    """The card after a payment for ``plan`` (``kind`` purchase/renewal/auto-renewal, or ``trial`` for the plan's
+    free trial, once per member and plan). It runs on from the card's end while active or in grace, from today
+    otherwise. An automatic renewal is refused until ``LEAST_NOTICE_DAYS`` after its notice went out."""
+    live = card is not None and card.cancelled_on is None and card.status(today) != "lapsed"
+    if card is not None and live and card.valid_until is None:
+        raise NotRenewable("lifetime", f"card {card.card_id} is for life already")
+    if kind == "trial":
+        if plan.trial_days <= 0:
+            raise NotRenewable("no-trial", f"plan {plan.plan_id} offers no trial")
+        if plan.plan_id in trials or card is not None:
+            raise NotRenewable("trial-used", f"the trial of plan {plan.plan_id} was taken before")
+    if kind == "auto-renewal":
+        noticed = _notice_sent_on(card) if card is not None else None
+        if card is None or not card.auto_renew or noticed is None or (today - noticed).days < LEAST_NOTICE_DAYS:
+            raise NotRenewable(
+                "notice-pending", "an automatic renewal is charged 5 days after its notice at the soonest"
+            )
+    assert card is None or card.valid_until is not None or not live
+    first = card.valid_until + timedelta(days=1) if live and card is not None and card.valid_until else today
+    term = Term(days=plan.trial_days) if kind == "trial" else plan.term
+    last = term.end(first)
+    payment = Payment(payment_id, kind, amount_fen, first, last, paid_at, method=method)
+    if card is None or not live:
+        previous = card.payments if card else ()
+        return Card(card.card_id if card else card_id, plan.plan_id, first, last, plan.grace_days,
+                    auto_renew=card.auto_renew if card and live else False, payments=(*previous, payment),
+                    packs=card.packs if card else ())  # fmt: skip
+    return replace(card, valid_until=last, grace_days=plan.grace_days, payments=(*card.payments, payment))
+
+
+def _notice_sent_on(card: Card) -> date | None:
+    for noted in card.notified:
+        what, _, rest = noted.partition(":")
+        end, _, on = rest.partition("@")
+        if what == "renewal-notice" and card.valid_until is not None and end == card.valid_until.isoformat() and on:
+            return date.fromisoformat(on)
+    return None
+
+
+# --- periods and quotas -----------------------------------------------------------------------------------------
+
+
+def period_of(period: Period, day: date) -> tuple[date, date]:
+    """The first and last day of the ``period`` holding ``day`` (weeks start on Monday)."""
+    if period == "day":
+        return day, day
+    if period == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    if period == "month":
+        start = day.replace(day=1)
+    elif period == "quarter":
+        start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    else:
+        start = date(day.year, 1, 1)
+    months = {"month": 1, "quarter": 3, "year": 12}[period]
+    return start, add_months(start, months) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """A counted benefit's uses: the period they count in (its first day) and how many; ``carried`` what the
+    previous period left over, when the benefit rolls over."""
+
+    period: date
+    used: int = 0
+    carried: int = 0
+
+
+def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source_since: date) -> tuple[int, int, date]:
+    """(uses allowed this period, uses so far, the period's last day) for a counted benefit. A new period starts
+    from nothing, unless the benefit rolls over: then the previous period's unused quota (at most one quota) is
+    carried, when the source gave the benefit through that whole period."""
+    assert benefit.quota is not None
+    assert benefit.period is not None
+    first, last = period_of(benefit.period, today)
+    if usage is not None and usage.period == first:
+        return benefit.quota + usage.carried, usage.used, last
+    carried = 0
+    if benefit.rolls_over:
+        previous_first, _ = period_of(benefit.period, first - timedelta(days=1))
+        if source_since <= previous_first:
+            used_before = usage.used if usage is not None and usage.period == previous_first else 0
+            before = usage.carried if usage is not None and usage.period == previous_first else 0
+            carried = min(benefit.quota, max(0, benefit.quota + before - used_before))
+    return benefit.quota + carried, 0, last
+
+
+# --- combining benefits -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where benefits come from: the tier (``tier:<code>``) or a card (``card:<card id>``), and since when."""
+
+    key: str
+    name: str
+    since: date
+    until: date | None
+    benefits: tuple[PlanBenefit, ...]
+
+
+@dataclass(frozen=True)
+class Combined:
+    """What applies now: the best price factor, the points multiplier and the tier whose benefits apply, each with
+    the source it came from."""
+
+    discount_rate: Decimal = Decimal(1)
+    discount_from: str | None = None
+    points_multiplier: Decimal = Decimal(1)
+    multiplier_from: tuple[str, ...] = ()
+    tier: str | None = None
+    tier_from: str | None = None
+    sources: tuple[Source, ...] = field(default_factory=tuple)
+
+
+def combine(sources: Sequence[Source], tier_rank: Mapping[str, int], earned_tier: str) -> Combined:
+    """Combine the benefits of every source by the rules above: the lowest price factor, the highest multiplier
+    (times those that stack), the highest tier floor above the earned tier."""
+    discount, discount_from = Decimal(1), None
+    best, best_from = Decimal(1), None
+    stacked: list[tuple[Decimal, str]] = []
+    tier, tier_from = earned_tier, None
+    for source in sources:
+        for benefit in source.benefits:
+            if benefit.kind == "discount" and benefit.rate is not None and benefit.rate < discount:
+                discount, discount_from = benefit.rate, source.key
+            elif benefit.kind == "points_multiplier" and benefit.rate is not None:
+                if benefit.stacks:
+                    stacked.append((benefit.rate, source.key))
+                elif benefit.rate > best:
+                    best, best_from = benefit.rate, source.key
+            elif (
+                benefit.kind == "tier_floor"
+                and benefit.tier
+                and tier_rank.get(benefit.tier, -1) > tier_rank.get(tier, -1)
+            ):
+                tier, tier_from = benefit.tier, source.key
+    multiplier = best
+    for rate, _ in stacked:
+        multiplier *= rate
+    applied = tuple(key for key in ([best_from] if best_from else []) + [key for _, key in stacked])
+    return Combined(discount, discount_from, multiplier, applied, tier, tier_from, tuple(sources))
+
+
+# --- cancellation ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refund:
+    """What a cancellation gives back (fen), each payment's part of it, and how it was worked out."""
+
+    amount_fen: int
+    parts: tuple[tuple[str, int], ...]  # (payment id, fen)
+    explanation: str
+
+
+def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: int) -> Refund:
+    """The refund of cancelling ``card`` today under ``policy``. Pro rata: each payment gives back its share of the
+    days it paid for that are not yet used (today counts as used), rounded down; a payment for days not begun gives
+    all of it back. Full within N days: everything not yet refunded, when the first payment is at most N days old.
+    With ``deduct_used``, the value of the benefits used is kept back, from the latest payments' parts first."""
+    open_payments = [p for p in card.payments if p.amount_fen > p.refunded_fen]
+    parts: list[tuple[str, int]] = []
+    if policy.kind == "pro_rata":
+        for p in open_payments:
+            if p.last_day is None:  # a lifetime card has no unused days to count
+                continue
+            days = (p.last_day - p.first_day).days + 1
+            unused = days if today < p.first_day else max(0, (p.last_day - today).days)
+            share = (p.amount_fen - p.refunded_fen) * unused // days if days else 0
+            parts.append((p.payment_id, min(share, p.amount_fen - p.refunded_fen)))
+        why = "按未使用天数比例退款"
+    elif policy.kind == "full_within_days":
+        first = min((p.first_day for p in card.payments if p.kind != "trial"), default=today)
+        within = (today - first).days <= policy.days
+        parts = [(p.payment_id, p.amount_fen - p.refunded_fen) for p in open_payments] if within else []
+        why = f"开卡{policy.days}天内全额退款" if within else f"已超过开卡{policy.days}天，不予退款"
+    else:
+        why = "该卡不支持退款"
+    deducted = 0
+    if policy.deduct_used and used_value_fen > 0:
+        remaining = used_value_fen
+        kept: list[tuple[str, int]] = []
+        for payment_id, fen in reversed(parts):
+            take = min(fen, remaining)
+            remaining -= take
+            deducted += take
+            kept.append((payment_id, fen - take))
+        parts = list(reversed(kept))
+    parts = [(payment_id, fen) for payment_id, fen in parts if fen > 0]
+    total = sum(fen for _, fen in parts)
+    if deducted:
+        why += f"，扣除已使用权益{deducted / 100:.2f}元"
+    return Refund(total, tuple(parts), f"{why}：退款{total / 100:.2f}元")
+
+
+def refunded(card: Card, refund: Refund, today: date) -> Card:
+    """The card cancelled today with ``refund`` recorded on its payments."""
+    back = dict(refund.parts)
+    payments = tuple(replace(p, refunded_fen=p.refunded_fen + back.get(p.payment_id, 0)) for p in card.payments)
+    return replace(card, cancelled_on=today, auto_renew=False, payments=payments)
+
+
+# --- what the nightly job owes a card ----------------------------------------------------------------------------
+
+
+def notices_due(card: Card, today: date) -> list[str]:
+    """The reminders and notices due for ``card`` by ``today`` and not yet sent: ``expiring-7`` and ``expiring-1``
+    before the last day, ``renewal-notice`` a week before an automatic renewal, ``lapsed`` once grace ended. A
+    reminder whose day passed by more than a day is skipped (a late job sends no stale warning)."""
+    if card.cancelled_on is not None or card.valid_until is None:
+        return []
+    end = card.valid_until
+    due: list[str] = []
+    for days in REMINDER_DAYS:
+        on = end - timedelta(days=days)
+        if on <= today <= on + timedelta(days=1) and not card.auto_renew:
+            due.append(f"expiring-{days}")
+    if card.auto_renew and renewal_notice_on(end) <= today <= end:
+        due.append("renewal-notice")
+    if card.status(today) == "lapsed" and card.lapsed_on is None:
+        due.append("lapsed")
+    return [what for what in due if not any(n.startswith(f"{what}:{end.isoformat()}") for n in card.notified)]
+
+
+def packs_due(card: Card, plan: Plan, today: date) -> list[tuple[PlanBenefit, date]]:
+    """The coupon packs the card owes this period (one per pack benefit and period while it gives benefits)."""
+    if not card.gives_benefits(today):
+        return []
+    owed = []
+    for benefit in plan.benefits:
+        if benefit.kind == "coupon_pack" and benefit.period is not None:
+            first, _ = period_of(benefit.period, today)
+            if f"{benefit.benefit_id}:{first.isoformat()}" not in card.packs:
+                owed.append((benefit, first))
+    return owed
+
+
+def next_due(card: Card, plan: Plan | None, today: date) -> date | None:
+    """The next day the nightly job must look at ``card``: a reminder, a notice, the lapse, the next coupon pack."""
+    if card.cancelled_on is not None:
+        return None
+    days: list[date] = []
+    if card.valid_until is not None:
+        end = card.valid_until
+        if card.lapsed_on is None:
+            days.append(end + timedelta(days=card.grace_days + 1))
+        days += [end - timedelta(days=d) for d in REMINDER_DAYS]
+        days.append(renewal_notice_on(end))
+    if plan is not None and card.gives_benefits(today):
+        for benefit in plan.benefits:
+            if benefit.kind == "coupon_pack" and benefit.period is not None:
+                first, last = period_of(benefit.period, today)
+                owed = f"{benefit.benefit_id}:{first.isoformat()}" not in card.packs
+                days.append(today if owed else last + timedelta(days=1))
+    upcoming = [d for d in days if d >= today and (card.valid_until is None or d <= card.valid_until + timedelta(
+        days=card.grace_days + 1))]  # fmt: skip
+    pending = notices_due(card, today)
+    return today if pending else min(upcoming, default=None)

@@ -1,0 +1,327 @@
+"""The paid membership (付费会员卡) API contract: plans, the payment webhook, cards, benefits and their uses."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+
+from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, UTC_INSTANT
+from chalicelib.shared.http import Input, Schema
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Period = Literal["day", "week", "month", "quarter", "year"]
+
+PLAN_ID = "the plan's id (`mp_…`)"
+CARD_ID = "the card's id (`mc_…`): one per member and plan, kept across renewals"
+MEMBER = "the member, by exactly one of id, phone and member number"
+STATUS = (
+    "active; renewal-due (automatic renewal announced, within its last week); grace (past its last day, benefits "
+    "still apply); lapsed (benefits gone, back to the earned tier's); cancelled"
+)
+
+
+class Months(Input):
+    months: int = Field(ge=1, le=120, description="a term of N months (月卡 1, 季卡 3, 年卡 12)")
+
+
+class Days(Input):
+    days: int = Field(ge=1, le=3_660, description="a term of N days")
+
+
+class BenefitIn(Input):
+    """A benefit a plan gives. Each kind takes its own fields: `quota` and `period` (quota); `rate` (discount: a
+    price factor such as 0.9; points_multiplier: a factor such as 1.5); `tier` (tier_floor); `template_id`,
+    `count` and `period` (coupon_pack)."""
+
+    benefit_id: Code = Field(description="the benefit's code, unique in the plan, e.g. `car-wash`")
+    name: Label = Field(description="its name as members see it, e.g. 每周洗车1次")
+    kind: Literal["quota", "discount", "points_multiplier", "tier_floor", "coupon_pack"] = Field(
+        description="quota (counted uses per period), discount, points_multiplier, tier_floor or coupon_pack"
+    )
+    quota: int | None = Field(default=None, ge=1, le=10_000, description="uses per period (quota)")
+    period: Period | None = Field(default=None, description="the period a quota counts in, or a pack is issued in")
+    rolls_over: bool = Field(default=False, description="a quota's unused uses carry into the next period (one)")
+    rate: Decimal | None = Field(default=None, gt=0, le=100, max_digits=8, decimal_places=4,
+                                 description="discount: price factor below 1; multiplier: factor above 1")  # fmt: skip
+    stacks: bool = Field(default=False, description="a multiplier that multiplies with the others (default: best wins)")
+    tier: Code | None = Field(default=None, description="tier_floor: the tier whose benefits apply while active")
+    template_id: Id | None = Field(default=None, description="coupon_pack: the coupon template (`ct_…`)")
+    count: int = Field(default=1, ge=1, le=20, description="coupon_pack: coupons per period")
+    value_fen: int = Field(default=0, ge=0, le=10**8, description=f"what one use is worth, deducted on refund; {FEN}")
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> BenefitIn:
+        needs = {
+            "quota": ("quota", "period"), "discount": ("rate",), "points_multiplier": ("rate",),
+            "tier_floor": ("tier",), "coupon_pack": ("template_id", "period"),
+        }[self.kind]  # fmt: skip
+        missing = [name for name in needs if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} benefit needs {', '.join(missing)}")
+        if self.kind == "discount" and self.rate is not None and self.rate >= 1:
+            raise ValueError("a discount's rate is a price factor below 1, e.g. 0.9 for 10% off")
+        if self.kind == "points_multiplier" and self.rate is not None and self.rate <= 1:
+            raise ValueError("a points multiplier is above 1, e.g. 1.5")
+        return self
+
+
+class RefundPolicyIn(Input):
+    kind: Literal["none", "pro_rata", "full_within_days"] = Field(
+        default="none", description="none; pro_rata (the unused days' share); full_within_days (all within `days`)"
+    )
+    days: int = Field(default=0, ge=0, le=365, description="full_within_days: days after the first payment")
+    deduct_used: bool = Field(default=False, description="keep back the value of the counted benefits used")
+
+
+class PlanCreate(Input):
+    """A paid membership plan (付费会员卡方案)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "健身金卡·月卡",
+                    "term": {"months": 1},
+                    "price_fen": 29900,
+                    "benefits": [
+                        {"benefit_id": "pt-session", "name": "私教课每周1次", "kind": "quota", "quota": 1,
+                         "period": "week", "value_fen": 20000},
+                        {"benefit_id": "discount", "name": "购物95折", "kind": "discount", "rate": "0.95"},
+                        {"benefit_id": "gold", "name": "享黄金会员权益", "kind": "tier_floor", "tier": "gold"},
+                    ],
+                    "trial_days": 7,
+                    "auto_renew": True,
+                    "grace_days": 3,
+                    "refund": {"kind": "pro_rata", "deduct_used": True},
+                }
+            ]
+        }
+    )  # fmt: skip
+
+    name: Label = Field(description="its name as members see it")
+    term: Months | Days | Literal["lifetime"] = Field(description='{months: N}, {days: N} or "lifetime"')
+    price_fen: int = Field(ge=0, le=10**8, description=f"the price of one term; {FEN}")
+    benefits: list[BenefitIn] = Field(default_factory=list, max_length=20, description="what the card gives")
+    description: str = Field(default="", max_length=500, description="what members read on the plan")
+    trial_days: int = Field(default=0, ge=0, le=90, description="a free trial of N days, once per member; 0: none")
+    auto_renew: bool = Field(default=False, description="members may turn automatic renewal on (自动续费)")
+    grace_days: int = Field(default=3, ge=0, le=60, description="days after the end the benefits still apply")
+    refund: RefundPolicyIn = Field(default_factory=RefundPolicyIn, description="what a cancellation refunds")
+
+    @model_validator(mode="after")
+    def _benefit_ids_unique(self) -> PlanCreate:
+        ids = [b.benefit_id for b in self.benefits]
+        if len(ids) != len(set(ids)):
+            raise ValueError("benefit ids must be unique in a plan")
+        if self.term == "lifetime" and self.auto_renew:
+            raise ValueError("a lifetime card is never renewed")
+        return self
+
+
+class PlanPatch(Input):
+    """What may change on a plan: its name, description and whether it is on sale. Terms and benefits are kept
+    as sold (make a new plan for new terms)."""
+
+    name: Label | None = None
+    description: str | None = Field(default=None, max_length=500)
+    on_sale: bool | None = Field(default=None, description="false: no longer sold (cards sold keep their benefits)")
+
+
+class BenefitOut(Schema):
+    benefit_id: str
+    name: str
+    kind: str
+    quota: int | None = None
+    period: str | None = None
+    rolls_over: bool = False
+    rate: str | None = None
+    stacks: bool = False
+    tier: str | None = None
+    template_id: str | None = None
+    count: int = 1
+    value_fen: int = 0
+
+
+class PlanOut(Schema):
+    plan_id: str = Field(description=PLAN_ID)
+    name: str
+    term: dict[str, int] | str = Field(description='{months: N}, {days: N} or "lifetime"')
+    price_fen: int = Field(description=FEN)
+    benefits: list[BenefitOut]
+    description: str
+    trial_days: int
+    auto_renew: bool
+    grace_days: int
+    refund: dict[str, Any]
+    on_sale: bool
+    created_at: str = Field(description=UTC_INSTANT)
+    created_by: str
+
+
+class PlanList(Schema):
+    items: list[PlanOut]
+
+
+class MembershipPayment(Input):
+    """A paid card purchase or renewal a partner (POS, e-shop, mini program) took payment for."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "payment_id": "PAY-20261130-0001",
+                    "member": {"phone": "13800138000"},
+                    "plan_id": "mp_01J0000000000000000000000",
+                    "occurred_at": "2026-11-30T10:00:00+08:00",
+                    "amount_fen": 29900,
+                }
+            ]
+        }
+    )
+
+    payment_id: Id = Field(description="the partner's payment id: a card is extended once per payment id, for good")
+    member: MemberRef = Field(description=MEMBER)
+    plan_id: Id = Field(description=PLAN_ID)
+    occurred_at: Happened = Field(description=f"when it was paid; {HAPPENED}")
+    amount_fen: int = Field(ge=0, le=10**8, description=f"what was paid: the plan's price; {FEN}")
+    auto_renewal: bool = Field(
+        default=False, description="an automatic renewal's charge: refused until 5 days after its notice"
+    )
+
+
+class MembershipPaymentAnswer(Schema):
+    payment_id: str
+    member_id: str
+    card_id: str = Field(description=CARD_ID)
+    valid_until: date | None = Field(
+        description=f"the card's last day after this payment; null: lifetime; {BUSINESS_DATE}"
+    )
+    duplicate: bool = Field(description="true when this repeats an earlier report: the first answer, nothing again")
+
+
+class CardPurchase(Input):
+    """A member buying or renewing a card from the member pages: paid from their stored value (储值支付), or the
+    plan's free trial."""
+
+    plan_id: Id = Field(description=PLAN_ID)
+    pay_with: Literal["wallet", "trial"] = Field(description="wallet: stored value; trial: the plan's free trial")
+
+
+class CardPatch(Input):
+    auto_renew: bool = Field(description="automatic renewal (自动续费) on or off; off takes effect at once")
+
+
+class CardCancellation(Input):
+    """Cancel a card now (退卡), refunded by its plan's policy."""
+
+    cancel_id: Id = Field(description="the caller's id for this cancellation: once per id")
+    reason: Reason = Field(description="why, as the member said it; shown on the card's history")
+    refund: Literal["policy", "none"] = Field(
+        default="policy", description="policy: refund what the plan's policy gives; none: cancel without refund"
+    )
+
+
+class PaymentOut(Schema):
+    payment_id: str
+    kind: str = Field(description="purchase, renewal, auto-renewal or trial")
+    amount_fen: int
+    first_day: date
+    last_day: date | None
+    paid_at: str
+    refunded_fen: int
+    method: str = Field(description="how it was paid: wallet (stored value), partner:<partner id>, or trial")
+
+
+class CardOut(Schema):
+    card_id: str = Field(description=CARD_ID)
+    member_id: str
+    plan_id: str
+    plan_name: str
+    status: str = Field(description=STATUS)
+    started_on: date
+    valid_until: date | None = Field(description="the last day; null: lifetime")
+    grace_ends_on: date | None
+    auto_renew: bool
+    renewal_notice_on: date | None = Field(description="when an automatic renewal is announced (a week ahead)")
+    charge_not_before: date | None = Field(description="the first day an automatic renewal may be charged")
+    cancelled_on: date | None
+    paid_fen: int = Field(description=f"paid for it and not refunded; {FEN}")
+    payments: list[PaymentOut]
+
+
+class CardList(Schema):
+    items: list[CardOut]
+
+
+class CardHistoryItem(Schema):
+    entry_id: str
+    kind: str = Field(description="purchase, renewal, auto-renewal, trial, refund, notice, lapse")
+    amount_fen: int
+    reason: str = Field(description="what happened, in words (a refund explains how it was worked out)")
+    actor: str
+    occurred_at: str
+
+
+class CardHistory(Schema):
+    items: list[CardHistoryItem]
+
+
+class CancellationAnswer(Schema):
+    card: CardOut
+    refund_fen: int = Field(description=f"what the business owes back; {FEN}")
+    explanation: str
+    duplicate: bool
+
+
+class BenefitNow(Schema):
+    benefit_id: str
+    name: str
+    kind: str
+    source: str = Field(description="tier (the member's tier) or card")
+    source_id: str = Field(description="the tier's code or the card's id")
+    source_name: str
+    applies: bool = Field(description="whether it applies now (the best discount does; a weaker one does not)")
+    rate: str | None = None
+    tier: str | None = None
+    quota: int | None = None
+    period: str | None = None
+    remaining: int | None = Field(description="uses left this period (quota); null: not counted")
+    period_ends_on: date | None = Field(description="the last day of the period the quota counts in")
+    until: date | None = Field(description="the source's last day (a card's end, grace included); null: open")
+
+
+class Effective(Schema):
+    discount_rate: str = Field(description="the price factor that applies (1: none)")
+    points_multiplier: str
+    tier: str = Field(description="the tier whose benefits apply (a card's floor, or the earned tier)")
+    earned_tier: str
+
+
+class BenefitList(Schema):
+    items: list[BenefitNow]
+    effective: Effective
+
+
+class BenefitUse(Input):
+    use_id: Id = Field(description="the caller's id for this use (e.g. the class booking): counted once per id")
+    note: str = Field(default="", max_length=200, description="what it was used for")
+
+
+class BenefitUseAnswer(Schema):
+    use_id: str
+    member_id: str
+    benefit_id: str
+    source_id: str = Field(description="the tier or card whose quota it drew from")
+    remaining: int = Field(description="uses left of this benefit this period, every source added")
+    period_ends_on: date
+    reversed: bool = False
+    duplicate: bool = False
+
+
+Term = Months | Days | Literal["lifetime"]

@@ -1,0 +1,566 @@
+"""Paid membership use cases on the ledger engine: a card bought or renewed once per payment (a partner's webhook,
+the member's stored value, or the plan's trial), automatic renewal switched, a card cancelled and refunded by its
+plan's policy, the benefits a member has now (tier and cards combined), and a counted benefit used once per use id.
+
+Every write is one ``Ledger.post`` on the member's account (where the cards and the uses are books), so two
+cashiers recording the last use of a quota at once cannot both succeed: the loser re-plans on a fresh read and is
+refused. Services return domain results, never HTTP statuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.identity.access import Caller
+from chalicelib.ledger.engine import Holdings
+from chalicelib.ledger.model import Answer, Claim, Insufficient, Posting, Source
+from chalicelib.ledger.registry import ledger
+from chalicelib.ledger.store import HolderUnavailable
+from chalicelib.members import service as members
+from chalicelib.membership import plans as plan_store
+from chalicelib.membership import rules
+from chalicelib.membership.book import MEMBERSHIP, USES, Cards, Uses
+from chalicelib.membership.rules import Card, Combined, NotRenewable, Plan, PlanBenefit
+from chalicelib.membership.schemas import CardCancellation, MembershipPayment
+from chalicelib.shared import clock
+from chalicelib.shared.crypto import lookup_hash
+from chalicelib.shared.errors import Conflict, DomainError, NotFound, ValidationFailed
+from chalicelib.shared.events import Event, new_event
+from chalicelib.shared.idempotency import IdempotencyKey
+from chalicelib.shared.ids import new_id
+from chalicelib.tiers import programmes
+from chalicelib.tiers.service import tier_in
+
+WALLET_PARTNER = "membership"  # the wallet payments for cards bought on the member pages
+WALLET_STORE = "membership"  # where the wallet statement books them
+
+
+class PaymentConflict(Conflict):
+    slug, title = "membership-payment-conflict", "This payment id was reported before with other content"
+
+
+class CardNotFound(NotFound):
+    slug, title = "card-not-found", "No such membership card"
+
+
+class QuotaExhausted(Conflict):
+    slug, title = "quota-exhausted", "No uses of this benefit are left this period"
+
+
+class BenefitNotHeld(NotFound):
+    slug, title = "benefit-not-held", "The member has no such counted benefit now"
+
+
+class UseNotFound(NotFound):
+    slug, title = "use-not-found", "No such benefit use"
+
+
+class UseConflict(Conflict):
+    slug, title = "use-conflict", "This use id was recorded before for another benefit"
+
+
+class CardNotRenewable(Conflict):
+    slug, title = "card-not-renewable", "The card cannot take this payment"
+
+
+class AutoRenewNotOffered(DomainError):
+    slug, title, status = "auto-renew-not-offered", "The plan does not offer automatic renewal", 422
+
+
+class CardNotCancellable(Conflict):
+    slug, title = "card-not-cancellable", "The card is cancelled or lapsed already"
+
+
+class PaymentNotApplicable(ValidationFailed):
+    slug, title = "payment-not-applicable", "The payment does not buy this plan"
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__([{"field": field, "in": "body", "message": detail}], detail)
+
+
+class MemberNotEligible(ValidationFailed):
+    slug, title = "member-not-eligible", "The member cannot buy a card"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__([{"field": "member", "in": "body", "message": detail}], detail)
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+
+def _cards(holdings: Holdings, member_id: str) -> Cards:
+    cards: Cards = holdings.state(member_id, MEMBERSHIP)
+    return cards
+
+
+def _plan_or_none(plan_id: str) -> Plan | None:
+    try:
+        return plan_store.find(plan_id)
+    except plan_store.PlanNotFound:
+        return None
+
+
+def card_json(member_id: str, card: Card, today: date) -> dict[str, Any]:
+    plan = plan_store.document(card.plan_id) if _plan_or_none(card.plan_id) else {"name": card.plan_id}
+    notice = rules.renewal_notice_on(card.valid_until) if card.auto_renew and card.valid_until else None
+    sent = rules._notice_sent_on(card)
+    return {
+        "card_id": card.card_id, "member_id": member_id, "plan_id": card.plan_id, "plan_name": plan["name"],
+        "status": card.status(today), "started_on": card.started_on, "valid_until": card.valid_until,
+        "grace_ends_on": card.grace_ends_on, "auto_renew": card.auto_renew, "renewal_notice_on": notice,
+        "charge_not_before": sent + timedelta(days=rules.LEAST_NOTICE_DAYS) if sent else None,
+        "cancelled_on": card.cancelled_on, "paid_fen": card.paid_fen,
+        "payments": [p.to_json() for p in card.payments],
+    }  # fmt: skip
+
+
+def cards_of(member_id: str) -> list[dict[str, Any]]:
+    """The member's cards, newest first (404 for no such member)."""
+    _require_member(member_id)
+    today = clock.business_today()
+    state = _cards(ledger().holdings(member_id), member_id)
+    cards = sorted(state.cards.values(), key=lambda card: card.started_on, reverse=True)
+    return [card_json(member_id, card, today) for card in cards]
+
+
+def card_of(member_id: str, card_id: str) -> Card:
+    found = _cards(ledger().holdings(member_id), member_id).cards.get(card_id)
+    if found is None:
+        raise CardNotFound(f"No card {card_id!r} for this member")
+    return found
+
+
+def history(member_id: str, card_id: str) -> list[dict[str, Any]]:
+    """What happened to a card, oldest first: payments, refunds with how they were worked out, lapses."""
+    card_of(member_id, card_id)
+    items, cursor = [], None
+    while True:
+        entries, cursor = ledger().page(member_id, MEMBERSHIP, 100, cursor)
+        items += [
+            {"entry_id": e.entry_id, "kind": e.kind, "amount_fen": e.amount, "reason": e.reason, "actor": e.actor,
+             "occurred_at": e.occurred_at}
+            for e in entries if (e.detail or {}).get("card_id") == card_id
+        ]  # fmt: skip
+        if cursor is None:
+            return sorted(items, key=lambda item: item["occurred_at"])
+
+
+def _require_member(member_id: str) -> None:
+    if members.status_of(member_id) is None:
+        raise NotFound(f"No member {member_id!r}")
+
+
+# --- buying and renewing ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Paid:
+    """A payment for a card as it reached us."""
+
+    payment_id: str
+    kind: str  # purchase (or renewal: decided from the card), auto-renewal, trial
+    amount_fen: int
+    paid_at: datetime
+    method: str  # partner:<id>, wallet, trial
+
+
+def _card_posting(member_id: str, plan: Plan, paid: Paid, holdings: Holdings, today: date) -> tuple[Posting, Card]:
+    state = _cards(holdings, member_id)
+    current = next((card for card in state.cards.values() if card.plan_id == plan.plan_id), None)
+    kind = paid.kind
+    if kind == "purchase" and current is not None and current.status(today) not in ("lapsed", "cancelled"):
+        kind = "renewal"
+    try:
+        card = rules.extend(current, plan, card_id=new_id("mc_"), payment_id=paid.payment_id, kind=kind,
+                            amount_fen=paid.amount_fen, paid_at=clock.iso(paid.paid_at), today=today,
+                            trials=state.trials, method=paid.method)  # fmt: skip
+    except NotRenewable as e:
+        raise CardNotRenewable(str(e), why=e.why) from None
+    reasons = {"purchase": "开通会员卡", "renewal": "续费会员卡", "auto-renewal": "自动续费", "trial": "免费试用"}
+    until = card.valid_until.isoformat() if card.valid_until else "永久"
+    reason = f"{reasons[kind]}「{plan.name}」，有效期至{until}"
+    detail = {"card": card.to_json(), "plan": plan_store.due_part(plan), "trial": kind == "trial",
+              "method": paid.method}  # fmt: skip
+    posting = Posting(member_id, MEMBERSHIP, paid.amount_fen, kind, Source("payment", paid.payment_id), reason,
+                      detail, kept=True)  # fmt: skip
+    return posting, card
+
+
+def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str) -> Event:
+    return new_event("membership.card-paid", f"member/{member_id}", {
+        "member_id": member_id, "card_id": card.card_id, "plan_id": plan.plan_id, "payment_id": paid.payment_id,
+        "plan_name": plan.name, "kind": kind, "amount_fen": paid.amount_fen, "method": paid.method.partition(":")[0],
+        "valid_until": card.valid_until.isoformat() if card.valid_until else None,
+    })  # fmt: skip
+
+
+def _buy(member_id: str, plan: Plan, paid: Paid, claim: Claim, joined_with_wallet: bool = False) -> dict[str, Any]:
+    """The post that makes or extends the card, once per claim (or, paid from the wallet, the plan joined to the
+    wallet's payment)."""
+    made: list[Card] = []
+    kinds: list[str] = []
+
+    def plan_postings(holdings: Holdings) -> list[Posting]:
+        posting, card = _card_posting(member_id, plan, paid, holdings, clock.business_today())
+        made[:], kinds[:] = [card], [posting.kind]
+        return [posting]
+
+    def result(answer: Answer) -> dict[str, Any]:
+        card = made[0]
+        return {"payment_id": paid.payment_id, "member_id": member_id, "card_id": card.card_id,
+                "valid_until": card.valid_until.isoformat() if card.valid_until else None}  # fmt: skip
+
+    def announce(answer: Answer) -> list[Event]:
+        return [_paid_event(member_id, made[0], plan, paid, kinds[0])]
+
+    if joined_with_wallet:
+        from chalicelib.wallet import service as wallet
+
+        payment = wallet.PartnerPayment(WALLET_PARTNER, paid.payment_id, WALLET_STORE, paid.paid_at)
+        joined = wallet.Joined([member_id], plan_postings, announce)
+        try:
+            answer = wallet.wallets().pay(member_id, payment, paid.amount_fen, claim, joined)
+        except HolderUnavailable as e:
+            raise MemberNotEligible(f"Member {e.holder!r} is frozen, erased or unknown") from None
+        if answer["duplicate"]:
+            return {**_replayed_card(member_id, plan.plan_id, paid.payment_id), "duplicate": True}
+        return {**result(Answer({})), "duplicate": False}
+    try:
+        posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "active"},
+                               result=result, announce=announce)  # fmt: skip
+    except HolderUnavailable as e:
+        raise MemberNotEligible(f"Member {e.holder!r} is frozen, erased or unknown") from None
+    return {**posted.result, "duplicate": posted.duplicate}
+
+
+def _replayed_card(member_id: str, plan_id: str, payment_id: str) -> dict[str, Any]:
+    card = next(c for c in _cards(ledger().holdings(member_id), member_id).cards.values() if c.plan_id == plan_id)
+    payment = next((p for p in card.payments if p.payment_id == payment_id), None)
+    until = payment.last_day if payment else card.valid_until
+    return {"payment_id": payment_id, "member_id": member_id, "card_id": card.card_id,
+            "valid_until": until.isoformat() if until else None}  # fmt: skip
+
+
+def pay(partner: Caller, request: MembershipPayment) -> dict[str, Any]:
+    """A partner's card payment, booked once per payment id (other content: 409). The amount must be the plan's
+    price (422); a plan off sale still renews the cards it sold, but sells no new ones."""
+    canonical = request.model_dump_json()
+    claim = Claim(f"membership-payment|{partner.id}|{request.payment_id}",
+                  lookup_hash("membership-payment", canonical), conflict=PaymentConflict())  # fmt: skip
+    member_id = request.member.member_id or members.holder(phone=request.member.phone,
+                                                          member_no=request.member.member_no)  # fmt: skip
+    if member_id is None:
+        replayed = ledger().replay(claim)
+        if replayed is None:
+            raise MemberNotEligible("No member with that phone or member number")
+        return {**replayed.result, "duplicate": True}
+    plan = plan_store.find(request.plan_id)
+    if request.amount_fen != plan.price_fen:
+        raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen")
+    replayed = ledger().replay(claim)
+    if replayed is not None:
+        return {**replayed.result, "duplicate": True}
+    _on_sale_or_held(member_id, plan)
+    kind = "auto-renewal" if request.auto_renewal else "purchase"
+    paid = Paid(request.payment_id, kind, request.amount_fen, request.occurred_at, f"partner:{partner.id}")
+    return _buy(member_id, plan, paid, claim)
+
+
+def _on_sale_or_held(member_id: str, plan: Plan) -> None:
+    if plan.on_sale:
+        return
+    held = _cards(ledger().holdings(member_id), member_id).cards.values()
+    if not any(card.plan_id == plan.plan_id for card in held):
+        raise PaymentNotApplicable("plan_id", f"plan {plan.plan_id} is no longer sold")
+
+
+def buy_as_member(member_id: str, plan_id: str, pay_with: str, key: IdempotencyKey) -> dict[str, Any]:
+    """A member buying (or renewing) a card on the member pages: from their stored value, in the wallet's own
+    payment (409 ``insufficient-balance`` when it holds less), or the plan's free trial; once per Idempotency-Key."""
+    plan = plan_store.find(plan_id)
+    _on_sale_or_held(member_id, plan)
+    content = {"member_id": member_id, "plan_id": plan_id, "pay_with": pay_with}
+    if pay_with == "trial":
+        paid = Paid(f"trial-{member_id}-{plan_id}", "trial", 0, clock.now(), "trial")
+        claim = Claim.of(f"membership-trial|{member_id}|{plan_id}|{key.key}", content)
+        return _buy(member_id, plan, paid, claim)
+    payment_id = f"card-{lookup_hash('membership-wallet', f'{member_id}|{key.key}')[:24]}"
+    paid = Paid(payment_id, "purchase", plan.price_fen, clock.now(), "wallet")
+    claim = Claim.of(f"wallet-payment|{WALLET_PARTNER}|{payment_id}", content, conflict=PaymentConflict())
+    return _buy(member_id, plan, paid, claim, joined_with_wallet=True)
+
+
+def set_auto_renew(member_id: str, card_id: str, on: bool) -> dict[str, Any]:
+    """Turn automatic renewal on (only where the plan offers it, 422) or off (at once, always allowed)."""
+    card = card_of(member_id, card_id)
+    plan = plan_store.find(card.plan_id)
+    if on and not plan.auto_renew:
+        raise AutoRenewNotOffered(f"plan {plan.plan_id} does not offer automatic renewal")
+    if card.status(clock.business_today()) in ("cancelled", "lapsed"):
+        raise CardNotCancellable(f"card {card_id} has ended")
+
+    def change(state: Cards) -> Cards:
+        current = state.cards[card_id]
+        if current.auto_renew == on:
+            return state
+        from dataclasses import replace
+
+        return replace(state, cards={**state.cards, card_id: replace(current, auto_renew=on)})
+
+    def announce(state: Cards) -> list[Event]:
+        return [new_event("membership.auto-renew-changed", f"member/{member_id}",
+                          {"member_id": member_id, "card_id": card_id, "auto_renew": on})]  # fmt: skip
+
+    ledger().amend(member_id, MEMBERSHIP, change, announce=announce)
+    return card_json(member_id, card_of(member_id, card_id), clock.business_today())
+
+
+# --- cancelling -------------------------------------------------------------------------------------------------
+
+
+def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellation) -> dict[str, Any]:
+    """Cancel a card today, refunded by its plan's policy (or not at all), once per cancel id. What the refund
+    comes to and why is written on the card's history; the payments' parts ride in the event (a wallet payment's
+    part goes back to the wallet; a partner refunds its own payment's part)."""
+    content = {"member_id": member_id, "card_id": card_id, "refund": request.refund}
+    claim = Claim.of(f"membership-cancel|{member_id}|{request.cancel_id}", content,
+                     conflict=Conflict("This cancel id was used before for another card"))  # fmt: skip
+    replayed = ledger().replay(claim)
+    if replayed is not None:
+        return {**replayed.result, "card": card_json(member_id, card_of(member_id, card_id),
+                                                     clock.business_today()), "duplicate": True}  # fmt: skip
+    card_of(member_id, card_id)
+    worked: list[tuple[Card, rules.Refund]] = []
+
+    def plan_postings(holdings: Holdings) -> list[Posting]:
+        today = clock.business_today()
+        card = _cards(holdings, member_id).cards[card_id]
+        if card.status(today) in ("cancelled", "lapsed"):
+            raise CardNotCancellable(f"card {card_id} is {card.status(today)}")
+        plan = plan_store.find(card.plan_id)
+        policy = plan.refund if request.refund == "policy" else rules.RefundPolicy()
+        used = _used_value(holdings.state(member_id, USES), card, plan)
+        refund = rules.refund_for(card, policy, today, used)
+        after = rules.refunded(card, refund, today)
+        worked[:] = [(after, refund)]
+        reason = f"退卡：{request.reason}。{refund.explanation}"
+        detail = {"card": after.to_json(), "refund": list(refund.parts)}
+        return [Posting(member_id, MEMBERSHIP, -refund.amount_fen, "refund", Source("cancellation", request.cancel_id),
+                        reason, detail, kept=True)]  # fmt: skip
+
+    def result(answer: Answer) -> dict[str, Any]:
+        _, refund = worked[0]
+        return {"refund_fen": refund.amount_fen, "explanation": refund.explanation}
+
+    def announce(answer: Answer) -> list[Event]:
+        card, refund = worked[0]
+        methods = {p.payment_id: p for p in card.payments}
+        parts = [
+            {"payment_id": pid, "amount_fen": fen, "method": methods[pid].method.partition(":")[0],
+             "partner_id": methods[pid].method.partition(":")[2] or None}
+            for pid, fen in refund.parts
+        ]  # fmt: skip
+        return [new_event("membership.card-cancelled", f"member/{member_id}", {
+            "member_id": member_id, "card_id": card_id, "plan_id": card.plan_id, "cancel_id": request.cancel_id,
+            "plan_name": plan_store.document(card.plan_id)["name"],
+            "refund_fen": refund.amount_fen, "parts": parts, "wallet_partner": WALLET_PARTNER,
+        })]  # fmt: skip
+
+    posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "present"},
+                           result=result, announce=announce)  # fmt: skip
+    card = card_of(member_id, card_id)
+    return {**posted.result, "card": card_json(member_id, card, clock.business_today()), "duplicate": posted.duplicate}
+
+
+def _used_value(uses: Uses, card: Card, plan: Plan) -> int:
+    """What the card's counted benefits were used for: each use at its benefit's ``value_fen``."""
+    return sum(
+        uses.totals.get(f"card|{card.card_id}|{b.benefit_id}", 0) * b.value_fen
+        for b in plan.benefits
+        if b.kind == "quota"
+    )
+
+
+# --- benefits ---------------------------------------------------------------------------------------------------
+
+
+def _tier_source(tier: str, since: date) -> rules.Source:
+    """The benefits a tier gives, as benefits of a source: its discount, multiplier and counted entitlements."""
+    programme = programmes.programme()
+    found = programme.tier(tier)
+    benefits: list[PlanBenefit] = []
+    given = found.benefits
+    rate = Decimal(str(given.get("discount_rate", 1)))
+    if rate < 1:
+        benefits.append(PlanBenefit("tier-discount", f"{found.name_zh}折扣", "discount", rate=rate))
+    multiplier = Decimal(str(given.get("points_multiplier", 1)))
+    if multiplier > 1:
+        benefits.append(PlanBenefit("tier-points", f"{found.name_zh}积分倍率", "points_multiplier", rate=multiplier))
+    for right in given.get("entitlements", []):
+        if right.get("quota") and right.get("period") in ("day", "week", "month", "year"):
+            benefits.append(PlanBenefit(right["code"], right["name_zh"], "quota", quota=int(right["quota"]),
+                                        period=right["period"]))  # fmt: skip
+    return rules.Source(f"tier:{tier}", found.name_zh, since, None, tuple(benefits))
+
+
+def sources_of(holdings: Holdings, member_id: str, today: date) -> tuple[list[rules.Source], Combined, str]:
+    """The sources of the member's benefits now (their cards giving benefits, then their tier) and how they
+    combine; the tier whose benefits apply is the highest of the earned tier and the cards' floors."""
+    earned = tier_in(holdings, member_id)
+    programme = programmes.programme()
+    rank = {tier.code: i for i, tier in enumerate(programme.tiers)}
+    card_sources = []
+    for card in _cards(holdings, member_id).cards.values():
+        plan = _plan_or_none(card.plan_id)
+        if plan is None or not card.gives_benefits(today):
+            continue
+        card_sources.append(rules.Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on,
+                                         plan.benefits))  # fmt: skip
+    floors = rules.combine(card_sources, rank, earned)
+    tier_source = _tier_source(floors.tier or earned, date.min)
+    sources = [*card_sources, tier_source]
+    return sources, rules.combine(sources, rank, earned), earned
+
+
+def benefits_of(member_id: str) -> dict[str, Any]:
+    """Every benefit the member has now, its source, and for counted ones what is left this period (one read)."""
+    _require_member(member_id)
+    today = clock.business_today()
+    holdings = ledger().holdings(member_id)
+    sources, combined, earned = sources_of(holdings, member_id, today)
+    uses: Uses = holdings.state(member_id, USES)
+    items = []
+    for source in sources:
+        kind_of_source, _, source_id = source.key.partition(":")
+        for b in source.benefits:
+            remaining = period_ends = None
+            if b.kind == "quota":
+                allowed, used, period_ends = rules.allowance(b, uses.by_key.get(_key(source, b)), today, source.since)
+                remaining = max(0, allowed - used)
+            applies = _applies(b, source, combined)
+            items.append({
+                "benefit_id": b.benefit_id, "name": b.name, "kind": b.kind, "source": kind_of_source,
+                "source_id": source_id, "source_name": source.name, "applies": applies,
+                "rate": str(b.rate) if b.rate is not None else None, "tier": b.tier, "quota": b.quota,
+                "period": b.period, "remaining": remaining, "period_ends_on": period_ends, "until": source.until,
+            })  # fmt: skip
+    effective = {"discount_rate": str(combined.discount_rate), "points_multiplier": str(combined.points_multiplier),
+                 "tier": combined.tier or earned, "earned_tier": earned}  # fmt: skip
+    return {"items": items, "effective": effective}
+
+
+def _applies(benefit: PlanBenefit, source: rules.Source, combined: Combined) -> bool:
+    if benefit.kind == "discount":
+        return combined.discount_from == source.key and benefit.rate == combined.discount_rate
+    if benefit.kind == "points_multiplier":
+        return source.key in combined.multiplier_from
+    if benefit.kind == "tier_floor":
+        return combined.tier_from == source.key
+    return True
+
+
+def _key(source: rules.Source, benefit: PlanBenefit) -> str:
+    return f"{source.key.replace(':', '|', 1)}|{benefit.benefit_id}" if source.key.startswith("card:") else (
+        f"tier|{benefit.benefit_id}")  # fmt: skip
+
+
+def points_multiplier(holdings: Holdings, member_id: str, tier_multiplier: Decimal, today: date) -> Decimal:
+    """The multiplier a purchase earns with: the tier's and the active cards' combined (best wins, stacking ones
+    multiply). Read from the holdings the purchase read anyway: no request of its own."""
+    state = _cards(holdings, member_id)
+    if not state.cards:
+        return tier_multiplier
+    _, combined, _ = sources_of(holdings, member_id, today)
+    return max(combined.points_multiplier, tier_multiplier)
+
+
+# --- using a counted benefit ------------------------------------------------------------------------------------
+
+
+def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str | None = None) -> dict[str, Any]:
+    """Record one use of a counted benefit, once per use id: drawn from the source that ends first (a card before
+    the tier), never beyond the period's quota (409 ``quota-exhausted``), under races too."""
+    _require_member(member_id)
+    claim = Claim.of(f"benefit-use|{member_id}|{use_id}", {"benefit_id": benefit_id},
+                     conflict=UseConflict(f"Use {use_id!r} was recorded for another benefit"))  # fmt: skip
+    drawn: list[tuple[str, int, date]] = []
+
+    def plan_postings(holdings: Holdings) -> list[Posting]:
+        today = clock.business_today()
+        sources, _, _ = sources_of(holdings, member_id, today)
+        uses: Uses = holdings.state(member_id, USES)
+        offering = [(s, b) for s in sources for b in s.benefits if b.benefit_id == benefit_id and b.kind == "quota"]
+        if not offering:
+            raise BenefitNotHeld(f"The member has no counted benefit {benefit_id!r} now")
+        offering.sort(key=lambda found: (found[0].until or date.max, found[0].key))
+        left_total = 0
+        chosen = None
+        for source, b in offering:
+            usage = uses.by_key.get(_key(source, b))
+            allowed, used, ends = rules.allowance(b, usage, today, source.since)
+            left_total += max(0, allowed - used)
+            if chosen is None and used < allowed:
+                chosen = (source, b, allowed, ends, usage)
+        if chosen is None:
+            raise QuotaExhausted(f"No uses of {benefit_id!r} are left this period", remaining=0)
+        source, b, allowed, ends, usage = chosen
+        first, _ = rules.period_of(b.period or "day", today)
+        carried = allowed - (b.quota or 0)
+        drawn[:] = [(source.key, left_total - 1, ends)]
+        detail = {"key": _key(source, b), "period": first.isoformat(), "allowed": allowed, "carried": carried,
+                  "benefit_id": benefit_id, "use_id": use_id, "note": note, "store_id": store_id}  # fmt: skip
+        return [Posting(member_id, USES, 1, "use", Source("use", use_id), f"使用权益「{b.name}」", detail)]
+
+    def result(answer: Answer) -> dict[str, Any]:
+        key, left, ends = drawn[0]
+        return {"use_id": use_id, "member_id": member_id, "benefit_id": benefit_id,
+                "source_id": key.partition(":")[2], "remaining": left, "period_ends_on": ends.isoformat()}  # fmt: skip
+
+    def announce(answer: Answer) -> list[Event]:
+        key, left, _ = drawn[0]
+        return [new_event("membership.benefit-used", f"member/{member_id}", {
+            "member_id": member_id, "benefit_id": benefit_id, "use_id": use_id, "source": key, "remaining": left,
+            **({"store_id": store_id} if store_id else {}),
+        })]  # fmt: skip
+
+    try:
+        posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "active"},
+                               result=result, announce=announce)  # fmt: skip
+    except Insufficient:
+        raise QuotaExhausted(f"No uses of {benefit_id!r} are left this period", remaining=0) from None
+    except HolderUnavailable:
+        raise Conflict("The member is frozen or erased") from None
+    return {**posted.result, "reversed": False, "duplicate": posted.duplicate}
+
+
+def reverse_use(member_id: str, benefit_id: str, use_id: str) -> dict[str, Any]:
+    """Take a use back (a class cancelled), once: its period's count goes down while that period lasts."""
+    original = f"benefit-use|{member_id}|{use_id}"
+    first = ledger().replay(Claim.of(original, {"benefit_id": benefit_id},
+                                     conflict=UseNotFound(f"No use {use_id!r} of {benefit_id!r}")))  # fmt: skip
+    if first is None:
+        raise UseNotFound(f"No use {use_id!r} of {benefit_id!r}")
+    claim = Claim.of(f"benefit-use-reversal|{member_id}|{use_id}", {"benefit_id": benefit_id})
+
+    def announce(answer: Answer) -> list[Event]:
+        return [new_event("membership.benefit-use-reversed", f"member/{member_id}",
+                          {"member_id": member_id, "benefit_id": benefit_id, "use_id": use_id})]  # fmt: skip
+
+    posted = ledger().reverse(original, claim=claim, reason="撤销权益使用", result=lambda answer: dict(first.result),
+                              announce=announce)  # fmt: skip
+    remaining = benefits_remaining(member_id, benefit_id)
+    return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}
+
+
+def benefits_remaining(member_id: str, benefit_id: str) -> int:
+    items = benefits_of(member_id)["items"]
+    return sum(item["remaining"] or 0 for item in items if item["benefit_id"] == benefit_id and item["kind"] == "quota")
+
+
+def counter_view(member_id: str) -> list[dict[str, Any]]:
+    """The benefits a cashier sees for a member (what ``benefits_of`` lists)."""
+    items: list[dict[str, Any]] = benefits_of(member_id)["items"]
+    return items

@@ -1,0 +1,242 @@
+"""Paid membership through the API: plans, a card bought and renewed once per payment, benefits combined with the
+tier, counted uses never beyond the quota, cancellations refunded by policy, and the nightly card job."""
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from chalicelib.ledger.registry import ledger
+from chalicelib.membership.book import MEMBERSHIP, USES
+from chalicelib.shared import clock
+from chalicelib.shared.jobs import run_job
+from chalicelib.shared.settings import get_settings
+from tests.conftest import deliver, member_token, signed_headers, token_for
+
+TZ = get_settings().tz
+DAY1 = datetime(2027, 3, 1, 10, 0, tzinfo=TZ)  # a Monday, after the tokens are made
+
+GOLD_CARD = {
+    "name": "健身金卡·月卡",
+    "term": {"months": 1},
+    "price_fen": 29_900,
+    "benefits": [
+        {"benefit_id": "pt-session", "name": "私教课每周1次", "kind": "quota", "quota": 1, "period": "week",
+         "value_fen": 10_000},
+        {"benefit_id": "car-wash", "name": "每月洗车4次", "kind": "quota", "quota": 4, "period": "month"},
+        {"benefit_id": "discount", "name": "购物9折", "kind": "discount", "rate": "0.9"},
+        {"benefit_id": "points", "name": "积分2倍", "kind": "points_multiplier", "rate": "2"},
+        {"benefit_id": "gold", "name": "享黄金会员权益", "kind": "tier_floor", "tier": "gold"},
+    ],
+    "trial_days": 7,
+    "auto_renew": True,
+    "grace_days": 3,
+    "refund": {"kind": "pro_rata", "deduct_used": True},
+}  # fmt: skip
+
+
+def ok(answer, status=200):
+    assert answer.status == status, answer.body
+    return answer.body
+
+
+def refused(answer, status, slug):
+    assert answer.status == status, answer.body
+    assert answer.body["type"].endswith("/" + slug), answer.body
+    return answer.body
+
+
+def paid(api, partner, member_id, plan_id, payment_id, amount=29_900, at=DAY1, **extra):
+    body = {"payment_id": payment_id, "member": {"member_id": member_id}, "plan_id": plan_id,
+            "occurred_at": at.isoformat(), "amount_fen": amount, **extra}  # fmt: skip
+    raw = json.dumps(body).encode()
+    return api.as_(None).call("POST", "/v1/webhooks/membership/payments", raw=raw,
+                              headers=signed_headers(*partner, raw))  # fmt: skip
+
+
+@pytest.fixture
+def plan_id(api):
+    return ok(api.post("/v1/membership/plans", GOLD_CARD), 201)["plan_id"]
+
+
+class Member:
+    """A member's client whose token is issued at the (frozen) time of each call."""
+
+    def __init__(self, api, member_id):
+        self.api, self.member_id = api, member_id
+
+    def __getattr__(self, verb):
+        from chalicelib.identity.member_auth import member_claims
+        from chalicelib.identity.service import issue_tokens
+
+        token = issue_tokens(member_claims(self.member_id, clock.now().timestamp())).access_token
+        return getattr(self.api.as_(token), verb)
+
+
+class Staff:
+    """A staff client with ``roles`` whose token is made at the (frozen) time of each call."""
+
+    def __init__(self, api, roles, stores=()):
+        self.api, self.roles, self.stores = api, roles, stores
+
+    def __getattr__(self, verb):
+        return getattr(self.api.as_(token_for(self.roles, stores=self.stores)), verb)
+
+
+@pytest.fixture
+def member(api):
+    member_id, _ = member_token("13900000001")
+    return member_id, Member(api, member_id)
+
+
+@pytest.fixture
+def admin(api):
+    return Staff(api, ["admin"])
+
+
+def balances_add_up(member_id):
+    """Every book's balance equals the sum of its entries."""
+    for book in (MEMBERSHIP, USES):
+        entries, cursor = ledger().page(member_id, book, 100)
+        assert cursor is None
+        assert ledger().balance(member_id, book) == sum(e.amount for e in entries)
+
+
+class TestCards:
+    def test_a_payment_starts_a_card_once_and_a_renewal_extends_it_from_its_end(self, api, partner, plan_id, member):
+        member_id, client = member
+        with clock.frozen(DAY1):
+            first = ok(paid(api, partner, member_id, plan_id, "P-1"))
+            again = ok(paid(api, partner, member_id, plan_id, "P-1"))
+            assert first["valid_until"] == "2027-03-31"
+            assert not first["duplicate"]
+            assert again == {**first, "duplicate": True}
+        with clock.frozen(DAY1 + timedelta(days=20)):  # renewing early loses nothing
+            renewed = ok(paid(api, partner, member_id, plan_id, "P-2", at=DAY1 + timedelta(days=20)))
+        assert (renewed["card_id"], renewed["valid_until"]) == (first["card_id"], "2027-04-30")
+        with clock.frozen(DAY1 + timedelta(days=20)):
+            [card] = ok(client.get("/v1/me/cards"))["items"]
+        assert (card["status"], card["paid_fen"], [p["kind"] for p in card["payments"]]) == (
+            "active",
+            59_800,
+            ["purchase", "renewal"],
+        )
+        with clock.frozen(DAY1 + timedelta(days=20)):
+            refused(paid(api, partner, member_id, plan_id, "P-9", amount=100), 422, "payment-not-applicable")
+            refused(paid(api, partner, member_id, plan_id, "P-1", at=DAY1 + timedelta(hours=1)), 409,
+                    "membership-payment-conflict")  # fmt: skip
+        balances_add_up(member_id)
+
+    def test_a_card_in_grace_keeps_its_benefits_then_lapses_back_to_the_earned_tier(
+        self, api, partner, plan_id, member
+    ):
+        member_id, client = member
+        with clock.frozen(DAY1):
+            ok(paid(api, partner, member_id, plan_id, "P-1"))
+            assert ok(client.get("/v1/me/benefits"))["effective"]["tier"] == "gold"
+        with clock.frozen(datetime(2027, 4, 2, 10, tzinfo=TZ)):
+            assert ok(client.get("/v1/me/cards"))["items"][0]["status"] == "grace"
+            assert ok(client.get("/v1/me/benefits"))["effective"]["discount_rate"] == "0.9"
+        with clock.frozen(datetime(2027, 4, 4, 10, tzinfo=TZ)):
+            assert ok(client.get("/v1/me/cards"))["items"][0]["status"] == "lapsed"
+            benefits = ok(client.get("/v1/me/benefits"))
+            assert benefits["effective"] == {"discount_rate": "1", "points_multiplier": "1", "tier": "normal",
+                                             "earned_tier": "normal"}  # fmt: skip
+            renewed = ok(paid(api, partner, member_id, plan_id, "P-3", at=datetime(2027, 4, 4, 10, tzinfo=TZ)))
+            assert renewed["valid_until"] == "2027-05-03"  # after a lapse it starts again today
+
+    def test_the_trial_is_once_per_member_and_plan(self, api, plan_id, member):
+        _, client = member
+        with clock.frozen(DAY1):
+            trial = ok(client.post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "trial"},
+                                   headers={"idempotency-key": "trial-001"}), 201)  # fmt: skip
+            assert trial["valid_until"] == "2027-03-07"
+            refused(client.post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "trial"},
+                                headers={"idempotency-key": "trial-002"}), 409, "card-not-renewable")  # fmt: skip
+
+
+class TestBenefits:
+    def test_benefits_combine_the_tier_and_the_card_and_a_quota_is_counted(self, api, partner, plan_id, member):
+        member_id, client = member
+        cashier = Staff(api, ["cashier"], stores=("BJ-009",))
+        with clock.frozen(DAY1):
+            ok(paid(api, partner, member_id, plan_id, "P-1"))
+            benefits = ok(client.get("/v1/me/benefits"))
+            by_id = {b["benefit_id"]: b for b in benefits["items"]}
+            assert by_id["pt-session"]["remaining"] == 1
+            assert by_id["pt-session"]["period_ends_on"] == "2027-03-07"
+            assert benefits["effective"]["tier"] == "gold"
+            assert benefits["effective"]["discount_rate"] == "0.9"  # better than gold's 0.95
+            assert by_id["tier-discount"]["applies"] is False
+            used = ok(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-1"}), 201)
+            again = ok(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-1"}), 201)
+            assert (used["remaining"], again["duplicate"]) == (0, True)
+            refused(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-2"}), 409,
+                    "quota-exhausted")  # fmt: skip
+            back = ok(cashier.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-1"))
+            assert (back["reversed"], back["remaining"]) == (True, 1)
+            twice = ok(cashier.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-1"))
+            assert (twice["duplicate"], twice["remaining"]) == (True, 1)
+            ok(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-3"}), 201)
+        with clock.frozen(DAY1 + timedelta(days=7)):  # a new week: the quota starts again, nothing rolls over
+            assert ok(client.get("/v1/me/benefits"))["items"][0]["remaining"] == 1
+        balances_add_up(member_id)
+
+    def test_a_purchase_earns_with_the_card_s_multiplier(self, api, partner, plan_id, member):
+        member_id, _ = member
+        with clock.frozen(DAY1):
+            ok(paid(api, partner, member_id, plan_id, "P-1"))
+            order = {"order_id": "O-1", "member": {"member_id": member_id}, "store_id": "SH-001",
+                     "occurred_at": DAY1.isoformat(), "total_fen": 10_000, "paid_fen": 10_000,
+                     "payment_method": "cash"}  # fmt: skip
+            raw = json.dumps(order).encode()
+            answer = api.as_(None).call(
+                "POST", "/v1/webhooks/purchases", raw=raw, headers=signed_headers(*partner, raw)
+            )
+        assert answer.status in (200, 201), answer.body
+        assert answer.body["points_awarded"] == 200  # 100 CNY at 1 point each, doubled by the card
+
+
+class TestCancellation:
+    def test_a_pro_rata_refund_deducts_what_was_used_and_says_so(self, api, admin, partner, plan_id, member):
+        member_id, _ = member
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan_id, "P-1"))
+            ok(admin.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-1"}), 201)
+        with clock.frozen(DAY1 + timedelta(days=9)):  # 31 days paid, 9 used and today: 21 unused
+            body = {"cancel_id": "C-1", "reason": "搬家"}
+            cancelled = ok(admin.post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation", body))
+            again = ok(admin.post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation", body))
+        assert cancelled["refund_fen"] == 29_900 * 21 // 31 - 10_000
+        assert cancelled["card"]["status"] == "cancelled"
+        assert again["duplicate"] is True
+        assert again["refund_fen"] == cancelled["refund_fen"]
+        history = ok(admin.get(f"/v1/members/{member_id}/cards/{card['card_id']}/history"))["items"]
+        assert [h["kind"] for h in history] == ["purchase", "refund"]
+        assert "扣除已使用权益100.00元" in history[-1]["reason"]
+        balances_add_up(member_id)
+        assert ledger().balance(member_id, MEMBERSHIP) == 29_900 - cancelled["refund_fen"]
+
+
+class TestNightlyJob:
+    def test_reminders_a_lapse_and_their_messages_once(self, aws, api, partner, plan_id, member):
+        member_id, _ = member
+        with clock.frozen(DAY1):
+            ok(paid(api, partner, member_id, plan_id, "P-1"))
+        for day in (date(2027, 3, 24), date(2027, 3, 24), date(2027, 3, 30), date(2027, 4, 4)):
+            with clock.frozen(datetime.combine(day, datetime.min.time(), TZ) + timedelta(hours=1)):
+                run_job_now(day)
+        with clock.frozen(datetime(2027, 4, 4, 12, tzinfo=TZ)):
+            for _ in range(3):
+                deliver(aws, "notifications")
+        from chalicelib.notifications.records import MessageRecord
+
+        kinds = sorted(m.kind for m in MessageRecord.by_member.query(member_id) if m.kind.startswith("membership"))
+        assert kinds.count("membership-expiring") == 2  # 7 days and 1 day ahead, the first run repeated
+        assert kinds.count("membership-lapsed") == 1
+
+
+def run_job_now(day):
+    from chalicelib.shared.jobs import get_job
+
+    return run_job(get_job("settle-membership-cards"), day)
