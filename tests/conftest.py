@@ -199,6 +199,7 @@ def aws() -> Provisioned:
     them. The resources are made once per test process (xdist worker) and emptied before each test."""
     from chalicelib.identity import member_auth, partners
     from chalicelib.identity import service as staff
+    from chalicelib.membership import plans as membership_plans
     from chalicelib.notifications import settings as messaging
     from chalicelib.purchases import service as purchases
     from chalicelib.shared import clock
@@ -216,6 +217,7 @@ def aws() -> Provisioned:
     purchases.forget_rules()
     programmes.forget()
     wallet_plans.forget_plans()
+    membership_plans.forget_plans()
     messaging.forget()
     clock.forget_test_clock()
     get_settings.cache_clear()

@@ -226,7 +226,7 @@ def member_benefits(ctx: RequestContext, member_id: str) -> Reply:
     body=BenefitUse,
     response=BenefitUseAnswer,
     status=201,
-    errors=(NotFound, service.BenefitNotHeld, service.QuotaExhausted, service.UseConflict),
+    errors=(service.MemberUnavailable, service.BenefitNotHeld, service.QuotaExhausted, service.UseConflict),
 )
 def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
     """A cashier records one use of a counted benefit (a class, a car wash) for the member in front of them, at any
@@ -234,7 +234,8 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
     (`duplicate: true`).
 
     Errors: 409 `quota-exhausted` when none are left this period (nothing recorded); 404 `benefit-not-held` when
-    the member has no such counted benefit now; 409 `use-conflict` for a use id recorded for another benefit."""
+    the member has no such counted benefit now; 404 `member-unavailable` for an unknown, frozen or erased member;
+    409 `use-conflict` for a use id recorded for another benefit."""
     answer = service.use(member_id, benefit_id, ctx.body.use_id, ctx.body.note)
     return Reply(BenefitUseAnswer.model_validate(answer), status=201)
 

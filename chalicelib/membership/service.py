@@ -54,6 +54,10 @@ class BenefitNotHeld(NotFound):
     slug, title = "benefit-not-held", "The member has no such counted benefit now"
 
 
+class MemberUnavailable(NotFound):
+    slug, title = "member-unavailable", "No such member, or the member is frozen"
+
+
 class UseNotFound(NotFound):
     slug, title = "use-not-found", "No such benefit use"
 
@@ -260,9 +264,6 @@ def pay(partner: Caller, request: MembershipPayment) -> dict[str, Any]:
     plan = plan_store.find(request.plan_id)
     if request.amount_fen != plan.price_fen:
         raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen")
-    replayed = ledger().replay(claim)
-    if replayed is not None:
-        return {**replayed.result, "duplicate": True}
     _on_sale_or_held(member_id, plan)
     kind = "auto-renewal" if request.auto_renewal else "purchase"
     paid = Paid(request.payment_id, kind, request.amount_fen, request.occurred_at, f"partner:{partner.id}")
@@ -482,8 +483,8 @@ def points_multiplier(holdings: Holdings, member_id: str, tier_multiplier: Decim
 
 def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str | None = None) -> dict[str, Any]:
     """Record one use of a counted benefit, once per use id: drawn from the source that ends first (a card before
-    the tier), never beyond the period's quota (409 ``quota-exhausted``), under races too."""
-    _require_member(member_id)
+    the tier), never beyond the period's quota (409 ``quota-exhausted``), under races too. One read of the member's
+    account and one transaction (the member's status is proven by the account, or checked in the transaction)."""
     claim = Claim.of(f"benefit-use|{member_id}|{use_id}", {"benefit_id": benefit_id},
                      conflict=UseConflict(f"Use {use_id!r} was recorded for another benefit"))  # fmt: skip
     drawn: list[tuple[str, int, date]] = []
@@ -532,7 +533,7 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
     except Insufficient:
         raise QuotaExhausted(f"No uses of {benefit_id!r} are left this period", remaining=0) from None
     except HolderUnavailable:
-        raise Conflict("The member is frozen or erased") from None
+        raise MemberUnavailable(f"No active member {member_id!r}") from None
     return {**posted.result, "reversed": False, "duplicate": posted.duplicate}
 
 

@@ -156,3 +156,13 @@ def test_the_front_ends_load_nothing_from_another_host():
     foreign = re.compile(r"""(?:url\(\s*['"]?|(?:src|href)=['"])(?:https?:)?//""")
     for path in (*dist.rglob("*.css"), *dist.rglob("*.html")):
         assert not foreign.search(path.read_text(encoding="utf-8")), f"{path.relative_to(dist)} loads from another host"
+
+
+def test_membership_one_transaction_per_renewal_and_use_and_the_nightly_job_reads_the_cards_due():
+    figures = bench("membership")
+    assert one_transaction(figures["requests_per_renewal"], 2)  # the member's account, then the write
+    assert one_transaction(figures["requests_per_benefit_use"], 2)
+    assert figures["requests_per_benefits_read"]["total"] <= 2
+    nightly = figures["nightly"]
+    assert nightly["reminded"] == nightly["cards_due"]
+    assert nightly["items_read_per_card_due"] <= 2.5  # its index item, its account, and the run's own few reads

@@ -240,3 +240,99 @@ def run_job_now(day):
     from chalicelib.shared.jobs import get_job
 
     return run_job(get_job("settle-membership-cards"), day)
+
+
+class TestMemberPages:
+    def test_a_card_bought_from_the_wallet_is_refunded_to_the_wallet_when_cancelled(self, aws, api, admin, partner,
+                                                                                    plan_id, member):  # fmt: skip
+        member_id, client = member
+        with clock.frozen(DAY1):
+            top = {"payment_id": "T-1", "member": {"member_id": member_id}, "store_id": "SH-001",
+                   "occurred_at": DAY1.isoformat(), "amount_fen": 50_000}  # fmt: skip
+            raw = json.dumps(top).encode()
+            ok(
+                api.as_(None).call(
+                    "POST", "/v1/webhooks/wallet/top-ups", raw=raw, headers=signed_headers(*partner, raw)
+                )
+            )
+            buy = {"plan_id": plan_id, "pay_with": "wallet"}
+            bought = ok(client.post("/v1/me/cards", buy, headers={"idempotency-key": "buy-card-1"}), 201)
+            again = ok(client.post("/v1/me/cards", buy, headers={"idempotency-key": "buy-card-1"}), 201)
+            assert again["duplicate"] is True
+            assert again["card_id"] == bought["card_id"]
+            assert ok(client.get("/v1/me/wallet"))["principal_fen"] == 50_000 - 29_900
+            refused(client.post("/v1/me/cards", buy, headers={"idempotency-key": "buy-card-2"}), 409,
+                    "insufficient-balance")  # fmt: skip
+            cancel = {"cancel_id": "C-1", "reason": "不想要了"}
+            cancelled = ok(admin.post(f"/v1/members/{member_id}/cards/{bought['card_id']}/cancellation", cancel))
+            assert cancelled["refund_fen"] == 29_900 * 30 // 31  # today counts as used
+            deliver(aws, "wallet")
+            assert ok(client.get("/v1/me/wallet"))["principal_fen"] == 50_000 - 29_900 + cancelled["refund_fen"]
+            deliver(aws, "wallet")  # redelivered: nothing more
+            assert ok(client.get("/v1/me/wallet"))["principal_fen"] == 50_000 - 29_900 + cancelled["refund_fen"]
+
+    def test_automatic_renewal_is_announced_and_never_charged_inside_its_notice_window(self, api, partner, plan_id,
+                                                                                      member):  # fmt: skip
+        member_id, client = member
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan_id, "P-1"))
+            switched = ok(client.patch(f"/v1/me/cards/{card['card_id']}", {"auto_renew": True}))
+            assert (switched["auto_renew"], switched["renewal_notice_on"]) == (True, "2027-03-25")
+        noticed = datetime(2027, 3, 25, 1, tzinfo=TZ)
+        with clock.frozen(noticed):
+            assert run_job_now(noticed.date()).tallies["renewal-notice"] == 1
+            assert ok(client.get("/v1/me/cards"))["items"][0]["charge_not_before"] == "2027-03-30"
+        with clock.frozen(noticed + timedelta(days=4)):
+            early = paid(api, partner, member_id, plan_id, "AUTO-1", at=noticed + timedelta(days=4), auto_renewal=True)
+            refused(early, 409, "card-not-renewable")
+        with clock.frozen(noticed + timedelta(days=5)):
+            charged = ok(paid(api, partner, member_id, plan_id, "AUTO-2", at=noticed + timedelta(days=5),
+                              auto_renewal=True))  # fmt: skip
+            assert charged["valid_until"] == "2027-04-30"
+
+
+class TestPlans:
+    def test_a_plan_names_real_tiers_and_templates_and_each_kind_its_fields(self, api):
+        bad_tier = {**GOLD_CARD, "benefits": [{"benefit_id": "x", "name": "x", "kind": "tier_floor", "tier": "nope"}]}
+        assert refused(api.post("/v1/membership/plans", bad_tier), 422, "validation-failed")["errors"][0]["field"] == (
+            "benefits[0].tier")  # fmt: skip
+        no_quota = {**GOLD_CARD, "benefits": [{"benefit_id": "x", "name": "x", "kind": "quota"}]}
+        refused(api.post("/v1/membership/plans", no_quota), 422, "validation-failed")
+        cheaper = {**GOLD_CARD, "benefits": [{"benefit_id": "x", "name": "x", "kind": "discount", "rate": "1.2"}]}
+        refused(api.post("/v1/membership/plans", cheaper), 422, "validation-failed")
+        assert ok(api.get("/v1/membership/plans"))["items"] == []
+        refused(api.as_(token_for(["cashier"])).post("/v1/membership/plans", GOLD_CARD), 403, "forbidden")
+
+    def test_a_plan_off_sale_renews_the_cards_it_sold_but_sells_no_new_ones(self, api, partner, plan_id, member):
+        member_id, _ = member
+        other, _ = member_token("13900000002")
+        with clock.frozen(DAY1):
+            ok(paid(api, partner, member_id, plan_id, "P-1"))
+        ok(api.patch(f"/v1/membership/plans/{plan_id}", {"on_sale": False},
+                     headers={"content-type": "application/merge-patch+json"}))  # fmt: skip
+        with clock.frozen(DAY1):
+            ok(paid(api, partner, member_id, plan_id, "P-2"))
+            refused(paid(api, partner, other, plan_id, "P-3"), 422, "payment-not-applicable")
+
+    def test_a_monthly_coupon_pack_is_issued_once_a_period(self, aws, api, partner, member):
+        member_id, client = member
+        coupon = {
+            "name": "会员月券",
+            "kind": "amount_off",
+            "amount_off_fen": 1_000,
+            "validity": {"days_after_issue": 30},
+        }
+        template = ok(api.post("/v1/coupons/templates", coupon), 201)["template_id"]
+        pack = {**GOLD_CARD, "benefits": [{"benefit_id": "pack", "name": "每月2张券", "kind": "coupon_pack",
+                                           "template_id": template, "count": 2, "period": "month"}]}  # fmt: skip
+        plan = ok(api.post("/v1/membership/plans", pack), 201)["plan_id"]
+        with clock.frozen(DAY1):
+            ok(paid(api, partner, member_id, plan, "P-1"))
+        for day in (DAY1, DAY1 + timedelta(days=1)):
+            with clock.frozen(day):
+                run_job_now(day.date())
+        with clock.frozen(DAY1 + timedelta(days=1)):
+            deliver(aws, "coupons")
+            deliver(aws, "coupons")
+            coupons = ok(client.get("/v1/me/coupons"))["items"]
+        assert len(coupons) == 2

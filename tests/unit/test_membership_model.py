@@ -1,0 +1,180 @@
+"""A Hypothesis model of one member's card across purchases, early and late renewals, grace, lapses, cancellations
+with refunds, and counted uses, on the ledger engine in memory: the card's dates follow the rules, money held is
+what was paid less what was refunded, uses never pass the period's quota, every book adds up."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from chalicelib.ledger.engine import Ledger
+from chalicelib.ledger.memory import MemoryStore
+from chalicelib.ledger.model import Claim, Insufficient, Posting, Source
+from chalicelib.membership import rules
+from chalicelib.membership.book import MEMBERSHIP, USES, MembershipBook, UsesBook
+from chalicelib.membership.rules import Card, NotRenewable, Plan, PlanBenefit, RefundPolicy, Term
+
+MEMBER = "mb_model"
+START = date(2027, 1, 1)
+PLANS = {
+    "monthly": Plan("monthly", "月卡", Term(months=1), 9_900,
+                    (PlanBenefit("wash", "洗车", "quota", quota=2, period="week", value_fen=1_000),
+                     PlanBenefit("off", "9折", "discount", rate=Decimal("0.9"))),
+                    trial_days=7, grace_days=3, refund=RefundPolicy("pro_rata", deduct_used=True)),
+    "ten-days": Plan("ten-days", "十日卡", Term(days=10), 3_000,
+                     (PlanBenefit("class", "课程", "quota", quota=1, period="day", rolls_over=True),),
+                     grace_days=0, refund=RefundPolicy("full_within_days", days=3)),
+}  # fmt: skip
+
+
+class CardModel(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.today = START
+        self.store = MemoryStore(statuses={MEMBER: "active"})
+        self.ledger = Ledger(self.store, {MEMBERSHIP: MembershipBook(), USES: UsesBook()}, pause=lambda attempt: None,
+                             today=lambda: self.today)  # fmt: skip
+        self.paid = 0
+        self.refunded = 0
+        self.payments = 0
+        self.uses: list[tuple[str, str, date, str]] = []  # (use id, key, period start, benefit id)
+        self.reversed: set[str] = set()
+
+    # --- the model's view -------------------------------------------------------------------------------------
+
+    def cards(self) -> dict[str, Card]:
+        return dict(self.ledger.holdings(MEMBER).state(MEMBER, MEMBERSHIP).cards)
+
+    def card_of(self, plan_id: str) -> Card | None:
+        return next((c for c in self.cards().values() if c.plan_id == plan_id), None)
+
+    # --- what happens -----------------------------------------------------------------------------------------
+
+    @rule(days=st.integers(1, 20))
+    def time_passes(self, days: int) -> None:
+        self.today += timedelta(days=days)
+
+    @rule(plan_id=st.sampled_from(sorted(PLANS)), trial=st.booleans())
+    def pay(self, plan_id: str, trial: bool) -> None:
+        plan = PLANS[plan_id]
+        before = self.card_of(plan_id)
+        kind = "trial" if trial else "purchase"
+        self.payments += 1
+        payment_id = f"p{self.payments}"
+        state = self.ledger.holdings(MEMBER).state(MEMBER, MEMBERSHIP)
+        try:
+            card = rules.extend(before, plan, card_id=f"mc_{plan_id}", payment_id=payment_id, kind=kind,
+                                amount_fen=0 if trial else plan.price_fen, paid_at="t", today=self.today,
+                                trials=state.trials)  # fmt: skip
+        except NotRenewable:
+            assert trial
+            return
+        amount = 0 if trial else plan.price_fen
+        self.ledger.post(
+            [
+                Posting(
+                    MEMBER,
+                    MEMBERSHIP,
+                    amount,
+                    kind,
+                    Source("payment", payment_id),
+                    "",
+                    {"card": card.to_json(), "trial": trial},
+                    kept=True,
+                )
+            ],
+            claim=Claim.of(f"pay|{payment_id}", {}),
+        )
+        self.paid += amount
+        live = before is not None and before.cancelled_on is None and before.status(self.today) != "lapsed"
+        if live and before is not None and before.valid_until is not None:  # renewed: runs on from its end
+            assert card.valid_until == (plan.term.end(before.valid_until + timedelta(days=1)))
+            assert card.card_id == before.card_id
+        else:
+            assert card.started_on == self.today
+        assert card.status(self.today) in ("active", "renewal-due")
+
+    @rule(plan_id=st.sampled_from(sorted(PLANS)), benefit=st.sampled_from(["wash", "class"]), n=st.integers(0, 999))
+    def use(self, plan_id: str, benefit: str, n: int) -> None:
+        card = self.card_of(plan_id)
+        plan = PLANS[plan_id]
+        found = plan.benefit(benefit)
+        if card is None or found is None or not card.gives_benefits(self.today):
+            return
+        key = f"card|{card.card_id}|{benefit}"
+        uses = self.ledger.holdings(MEMBER).state(MEMBER, USES)
+        allowed, used, _ = rules.allowance(found, uses.by_key.get(key), self.today, card.started_on)
+        first, _ = rules.period_of(found.period or "day", self.today)
+        use_id = f"u{len(self.uses)}-{n}"
+        detail = {"key": key, "period": first.isoformat(), "allowed": allowed, "carried": allowed - (found.quota or 0)}
+        try:
+            self.ledger.post([Posting(MEMBER, USES, 1, "use", Source("use", use_id), "", detail)],
+                             claim=Claim.of(f"use|{use_id}", {}))  # fmt: skip
+        except Insufficient:
+            assert used >= allowed
+            return
+        assert used < allowed
+        self.uses.append((use_id, key, first, benefit))
+
+    @precondition(lambda self: self.uses)
+    @rule(pick=st.integers(0, 10_000))
+    def reverse(self, pick: int) -> None:
+        use_id, _, _, _ = self.uses[pick % len(self.uses)]
+        before = self.ledger.holdings(MEMBER).state(MEMBER, USES)
+        self.ledger.reverse(f"use|{use_id}", claim=Claim.of(f"reverse|{use_id}", {}), reason="")
+        after = self.ledger.holdings(MEMBER).state(MEMBER, USES)
+        if use_id in self.reversed:
+            assert after == before  # once
+        else:
+            self.reversed.add(use_id)
+            assert after.net == before.net - 1
+
+    @rule(plan_id=st.sampled_from(sorted(PLANS)))
+    def cancel(self, plan_id: str) -> None:
+        card = self.card_of(plan_id)
+        if card is None or card.status(self.today) in ("cancelled", "lapsed"):
+            return
+        plan = PLANS[plan_id]
+        uses = self.ledger.holdings(MEMBER).state(MEMBER, USES)
+        used = sum(uses.totals.get(f"card|{card.card_id}|{b.benefit_id}", 0) * b.value_fen for b in plan.benefits)
+        refund = rules.refund_for(card, plan.refund, self.today, used)
+        assert 0 <= refund.amount_fen <= card.paid_fen
+        after = rules.refunded(card, refund, self.today)
+        self.ledger.post([Posting(MEMBER, MEMBERSHIP, -refund.amount_fen, "refund", Source("cancel", card.card_id),
+                                  refund.explanation, {"card": after.to_json()}, kept=True)])  # fmt: skip
+        self.refunded += refund.amount_fen
+        assert self.card_of(plan_id).status(self.today) == "cancelled"
+
+    # --- what always holds ------------------------------------------------------------------------------------
+
+    @invariant()
+    def money_held_is_paid_less_refunded(self) -> None:
+        held = self.ledger.balance(MEMBER, MEMBERSHIP)
+        assert held == self.paid - self.refunded >= 0
+        assert held == sum(card.paid_fen for card in self.cards().values())
+
+    @invariant()
+    def every_book_adds_up(self) -> None:
+        for book in (MEMBERSHIP, USES):
+            entries, _ = self.ledger.page(MEMBER, book, 1_000)
+            assert sum(e.amount for e in entries) == self.ledger.balance(MEMBER, book)
+
+    @invariant()
+    def uses_never_pass_the_quota(self) -> None:
+        uses = self.ledger.holdings(MEMBER).state(MEMBER, USES)
+        for key, usage in uses.by_key.items():
+            benefit = next(b for p in PLANS.values() for b in p.benefits if key.endswith(f"|{b.benefit_id}"))
+            assert 0 <= usage.used <= (benefit.quota or 0) + usage.carried
+            assert usage.carried <= (benefit.quota or 0)
+
+    @invariant()
+    def a_card_s_days_run_forward(self) -> None:
+        for card in self.cards().values():
+            assert card.valid_until is None or card.valid_until >= card.started_on
+            assert all(p.refunded_fen <= p.amount_fen for p in card.payments)
+
+
+CardModel.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+test_a_card_across_renewals_lapses_refunds_and_uses = CardModel.TestCase
