@@ -288,7 +288,7 @@ def buy_as_member(member_id: str, plan_id: str, pay_with: str, key: IdempotencyK
         paid = Paid(f"trial-{member_id}-{plan_id}", "trial", 0, clock.now(), "trial")
         claim = Claim.of(f"membership-trial|{member_id}|{plan_id}|{key.key}", content)
         return _buy(member_id, plan, paid, claim)
-    payment_id = f"card-{lookup_hash('membership-wallet', f'{member_id}|{key.key}')[:24]}"
+    payment_id = f"card-{lookup_hash('membership-wallet', f'{member_id}|{key.key}').rpartition(':')[2][:24]}"
     paid = Paid(payment_id, "purchase", plan.price_fen, clock.now(), "wallet")
     claim = Claim.of(f"wallet-payment|{WALLET_PARTNER}|{payment_id}", content, conflict=PaymentConflict())
     return _buy(member_id, plan, paid, claim, joined_with_wallet=True)
