@@ -28,8 +28,9 @@ def joined_with_wallet(site: Site, amount_fen: int) -> tuple[dict[str, Any], str
 
 
 def settled(mobile: Screens) -> Screens:
-    """The screen once its toasts are gone and nothing moves (a dialog fades in), for a screenshot that shows it."""
+    """The screen from its top once its toasts are gone and nothing moves (a dialog fades in), for a screenshot."""
     mobile.page.locator(".van-toast").first.wait_for(state="hidden")
+    mobile.page.evaluate("() => window.scrollTo(0, 0)")
     mobile.page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
     return mobile
 
