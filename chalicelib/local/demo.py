@@ -1,6 +1,6 @@
 """The demo chain's last 30 days, for the local stack: members joining at four stores, buying, earning points and
 tiers, redeeming, losing points that expired, topping up and paying from their wallets, claiming and using coupons,
-exchanging points in the points mall, writing feedback.
+exchanging points in the points mall, buying a paid membership card and using one of its benefits, writing feedback.
 
 Everything goes through the domain services, on the platform's clock pinned to the moment each thing happens (the
 way a test pins it), so every profile, ledger entry, event and statistic carries that moment and they all agree: the
@@ -65,6 +65,17 @@ MALL_REWARDS = {  # name -> reward: the 9折 coupon for points, a tote bag picke
                    "description": "304 不锈钢，500 毫升，包邮到家。兑换后请在规定时间内支付现金部分。"},
 }  # fmt: skip
 PICKED = "品牌帆布袋"  # the reward the demo member exchanged yesterday and has yet to pick up at their store
+MEMBERSHIP_PLAN = {  # the paid card (付费会员卡) the demo member bought from their wallet, with one class used since
+    "name": "健身金卡·月卡", "term": {"months": 1}, "price_fen": 29_900,
+    "description": "每周一节私教课，购物9折，并享黄金会员权益。可免费试用 7 天。",
+    "benefits": [
+        {"benefit_id": "pt-session", "name": "私教课每周1次", "kind": "quota", "quota": 1, "period": "week",
+         "value_fen": 10_000},
+        {"benefit_id": "discount", "name": "购物9折", "kind": "discount", "rate": "0.9"},
+        {"benefit_id": "gold", "name": "享黄金会员权益", "kind": "tier_floor", "tier": "gold"},
+    ],
+    "trial_days": 7, "auto_renew": True, "grace_days": 3, "refund": {"kind": "pro_rata", "deduct_used": True},
+}  # fmt: skip
 
 
 @dataclass(order=True)
@@ -137,6 +148,7 @@ def _steps(start: date, cast: Cast) -> list[Step]:
     at(_at(start, 9, 0), partial(story.create_plan, start), "finance")
     at(_at(start, 9, 5), story.create_coupon_templates, "marketing")
     at(_at(start, 9, 10), story.create_mall_rewards, "marketing")
+    at(_at(start, 9, 15), story.create_membership_plan, "marketing")
     for i, name in enumerate(NAMES):
         day = start + timedelta(days=i * (DAYS - 1) // (len(NAMES) - 1))
         joined = _at(day, 10 + rng.randrange(10), rng.randrange(60))
@@ -168,6 +180,8 @@ def _steps(start: date, cast: Cast) -> list[Step]:
                 at(moment + timedelta(days=2), partial(story.refund, f"DEMO-RF-{i:02d}", order_id, paid // 2))
         if spent >= 30_000 and i % 4 == 1:
             at(moment + timedelta(days=1, hours=1), partial(story.redeem, i, 200))
+    at(_at(start + timedelta(days=DAYS - 10), 19, 40), partial(story.buy_card, 0))  # from their wallet
+    at(_at(start + timedelta(days=DAYS - 9), 18, 30), partial(story.use_benefit, 0, "pt-session"), "cashier")
     at(_at(start + timedelta(days=DAYS - 3), 15, 20), partial(story.pay, 0, "DEMO-PAY-00", 12_800, "SH-001"))
     at(_at(start + timedelta(days=DAYS - 2), 18, 5), partial(story.pay_at_counter, 5, 8_800, "SH-001"), "cashier")
     at(_at(trial_ends + timedelta(days=1), 0, 5), partial(story.expire, trial_ends))  # the nightly expiry
@@ -255,6 +269,32 @@ class Story:
         reward_id = next(reward["reward_id"] for reward in rewards.list_rewards(50, None)[0] if reward["name"] == name)
         order = MallOrderCreate(reward_id=reward_id, quantity=1, pickup_store_id=store)
         mall.place_order(self.ids[i], order, self._key(f"mall-order-{i}"))  # the same order again if told before
+
+    def create_membership_plan(self) -> None:
+        from chalicelib.membership import plans
+        from chalicelib.membership.schemas import PlanCreate
+        from chalicelib.tiers import programmes
+
+        if any(plan["name"] == MEMBERSHIP_PLAN["name"] for plan in plans.listing()):
+            return  # made before the seeding was cut short
+        known = {tier.code for tier in programmes.programme().tiers}
+        data = PlanCreate.model_validate(MEMBERSHIP_PLAN)
+        plans.create(self.cast.staff("marketing"), data, known, coupon_exists=lambda template_id: False)  # no pack
+
+    def _membership_plan_id(self) -> str:
+        from chalicelib.membership import plans
+
+        return str(next(plan["plan_id"] for plan in plans.listing() if plan["name"] == MEMBERSHIP_PLAN["name"]))
+
+    def buy_card(self, i: int) -> None:
+        from chalicelib.membership import service as membership
+
+        membership.buy_as_member(self.ids[i], self._membership_plan_id(), "wallet", self._key(f"card-{i}"))
+
+    def use_benefit(self, i: int, benefit_id: str) -> None:
+        from chalicelib.membership import service as membership
+
+        membership.use(self.ids[i], benefit_id, f"demo-use-{i}-{benefit_id}", "私教课 · 静安店")
 
     def register(self, i: int, name: str, phone: str, store: str) -> None:
         from chalicelib.members import service as members

@@ -113,7 +113,7 @@ def listing(on_sale_only: bool = False) -> list[dict[str, Any]]:
 def create(caller: Caller, data: PlanCreate, known_tiers: set[str], coupon_exists: Any) -> dict[str, Any]:
     """A new plan. A tier floor names a tier of the programme and a coupon pack an existing template (422)."""
     problems = [
-        {"field": f"benefits[{i}].{name}", "in": "body", "message": message}
+        {"field": f"benefits.{i}.{name}", "in": "body", "message": message}
         for i, b in enumerate(data.benefits)
         for name, message in (
             [("tier", f"no tier {b.tier!r} in the programme")] if b.kind == "tier_floor" and b.tier not in known_tiers

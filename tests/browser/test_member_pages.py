@@ -232,6 +232,8 @@ SCREENS = [  # path, title (zh-CN, en), a locator that shows the screen has its 
     ("/wallet", "储值钱包", "Wallet", "[data-test=wallet-entries] .van-cell"),
     ("/purchases", "消费记录", "Purchases", "[data-test=purchase]"),
     ("/tier", "会员等级", "My tier", "[data-test=growth-value]"),
+    ("/membership", "会员卡", "Membership", "[data-test=plan]"),
+    ("/benefits", "我的权益", "My benefits", "[data-test=effective]"),
     ("/me", "我的", "Me", "[data-test=me-name]:has-text('陈可')"),
     ("/me/profile", "个人资料", "Profile", "#profile-name"),
     ("/me/password", "设置密码", "Password", "#new-password"),

@@ -4,8 +4,10 @@ through the services (so the ledgers and the dashboard agree), once."""
 import json
 from datetime import timedelta
 
+from chalicelib.ledger.registry import ledger
 from chalicelib.local import demo
 from chalicelib.local.seed import DEMO_STAFF, seed_demo_data
+from chalicelib.membership.book import USES
 from chalicelib.shared import clock
 from chalicelib.shared.jobs import set_epoch
 from tests.conftest import deliver, item_counts
@@ -59,13 +61,15 @@ def dashboard_agrees_with_the_ledgers(api):
     assert totals["refunds"] >= 1
     assert (totals["points_redeemed"] > 0, totals["points_expired"] > 0) == (True, True)
     assert totals["wallet_top_ups_fen"] == len(demo.TOPPED_UP) * 50_000
-    assert totals["wallet_payments_fen"] == 12_800 + 8_800
+    card_fen = demo.MEMBERSHIP_PLAN["price_fen"]  # the demo member's card, paid from their wallet
+    assert totals["wallet_payments_fen"] == 12_800 + 8_800 + card_fen
     members = api.get("/v1/members?limit=200").body["items"]
     assert len(members) == len(demo.NAMES)
     balances = [api.get(f"/v1/members/{m['member_id']}/points").body for m in members]
     assert summary["points_outstanding"] == sum(b["available"] + b["pending"] for b in balances)
     wallets = [api.get(f"/v1/members/{m['member_id']}/wallet").body["total_fen"] for m in members]
-    assert summary["wallet_float_fen"]["total_fen"] == sum(wallets) == len(demo.TOPPED_UP) * 55_000 - 12_800 - 8_800
+    paid_from_wallets = 12_800 + 8_800 + card_fen
+    assert summary["wallet_float_fen"]["total_fen"] == sum(wallets) == len(demo.TOPPED_UP) * 55_000 - paid_from_wallets
     assert {m["tier"] for m in members} == {t for t, n in summary["tier_distribution"].items() if n}
     assert len(api.get("/v1/feedback?status=open").body["items"]) == 2
     (answered,) = api.get("/v1/feedback?status=closed").body["items"]
@@ -75,3 +79,12 @@ def dashboard_agrees_with_the_ledgers(api):
     assert {c["name"] for c in demo_coupons} == set(demo.COUPON_TEMPLATES)  # the demo member's coupons to show
     used = sum(len(api.get(f"/v1/members/{m['member_id']}/coupons?status=used").body["items"]) for m in members)
     assert used >= 3  # welcome coupons used on first orders at the till
+    (card,) = api.get(f"/v1/members/{member_id}/cards").body["items"]  # the paid card, one class used on it
+    assert (card["plan_name"], card["status"], card["paid_fen"]) == (demo.MEMBERSHIP_PLAN["name"], "active", card_fen)
+    history = api.get(f"/v1/members/{member_id}/cards/{card['card_id']}/history").body["items"]
+    assert [entry["kind"] for entry in history] == ["purchase"]
+    benefits = api.get(f"/v1/members/{member_id}/benefits").body
+    assert benefits["effective"]["tier"] == "gold"  # the card's floor
+    assert any(b["benefit_id"] == "pt-session" and b["source"] == "card" for b in benefits["items"])
+    uses, _ = ledger().page(member_id, USES, 10)
+    assert [(use.kind, use.amount) for use in uses] == [("use", 1)]

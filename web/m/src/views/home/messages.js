@@ -16,7 +16,7 @@ export default {
       quick: '常用功能',
       links: {
         code: '会员码', checkIn: '每日签到', redeem: '积分兑换', wallet: '储值钱包', purchases: '消费记录', tier: '会员等级',
-        feedback: '意见反馈', profile: '个人资料',
+        membership: '会员卡', benefits: '我的权益', feedback: '意见反馈', profile: '个人资料',
       },
     },
   },
@@ -37,7 +37,7 @@ export default {
       quick: 'Shortcuts',
       links: {
         code: 'Member code', checkIn: 'Check in', redeem: 'Redeem', wallet: 'Wallet', purchases: 'Purchases', tier: 'Tier',
-        feedback: 'Feedback', profile: 'Profile',
+        membership: 'Membership', benefits: 'Benefits', feedback: 'Feedback', profile: 'Profile',
       },
     },
   },

@@ -1,0 +1,249 @@
+"""The back office's paid membership screens as marketing, customer service and a cashier use them: a plan created with
+its benefits as rows whose fields follow their kind (a code used twice refused on its field), renamed, taken off sale
+and put back; a member's card on their page with its history, a use of its counted benefit recorded, taken back and
+recorded again until none is left, then the card cancelled with the refund worked out by the plan's policy and said;
+at the counter, a cashier sees the member's benefits, records a use until the quota is exhausted, and may not cancel."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from playwright.sync_api import expect
+
+from chalicelib.local.demo import MEMBERSHIP_PLAN
+from tests.browser.conftest import Screens, Site
+from tests.browser.test_console_config import settle
+from tests.browser.test_console_members import new_member, staff_account
+from tests.browser.test_console_shell import log_in, unlabelled_inputs
+from tests.browser.test_member_pages import partner
+
+TITLE = "付费会员卡 · 会员管理后台"
+PT = "私教课每周1次"  # the demo plan's counted benefit: one a week
+
+
+def plan_named(site: Site, name: str) -> dict[str, Any]:
+    return next(plan for plan in site.api("GET", "/v1/membership/plans")["items"] if plan["name"] == name)
+
+
+def card_paid(site: Site, member_id: str, plan: dict[str, Any]) -> dict[str, Any]:
+    """A card of ``plan`` the demo POS took payment for (the signed webhook)."""
+    body = {
+        "payment_id": f"CARD-{secrets.token_hex(4)}",
+        "member": {"member_id": member_id},
+        "plan_id": plan["plan_id"],
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "amount_fen": plan["price_fen"],
+    }
+    return dict(partner(site, "/v1/webhooks/membership/payments", body))
+
+
+def test_a_plan_is_created_with_benefits_by_kind_renamed_and_taken_off_sale_then_back(
+    site: Site, console: Screens
+) -> None:
+    page = log_in(console, site)
+    page.locator("[data-menu=membership]").click()  # the marketing group's entry
+    expect(page).to_have_title(TITLE)
+    plans = page.locator("[data-test=plans]")
+    demo = plans.locator("tr", has_text=MEMBERSHIP_PLAN["name"])
+    expect(demo.locator("[data-test=plan-term]")).to_have_text("1 个月")
+    expect(demo.locator("[data-test=plan-price]")).to_have_text("¥299.00")
+    benefits = demo.locator("[data-test=plan-benefits]")
+    for shown in (f"{PT} · 1 次/周", "购物9折 · 9 折", "享黄金会员权益 · 黄金会员保底"):
+        expect(benefits).to_contain_text(shown)
+    expect(demo.locator("[data-test=plan-refund]")).to_have_text("按比例退款，扣除已用权益")
+
+    name = f"瑜伽季卡·{secrets.token_hex(2)}"
+    page.locator("[data-test=plan-create]").click()
+    dialog = page.get_by_role("dialog", name="新建会员卡方案")
+    dialog.get_by_label("方案名称").fill(name)
+    dialog.get_by_label("时长").fill("3")
+    dialog.get_by_label("时长").press("Tab")
+    dialog.get_by_label("价格（元）").fill("599")
+    dialog.locator("[data-test=benefit-add]").click()  # a counted benefit: the row's fields are a quota's
+    dialog.locator("#mb-0-id").fill("yoga-class")
+    dialog.locator("#mb-0-name").fill("瑜伽课每月8次")
+    dialog.locator("#mb-0-quota").fill("8")
+    dialog.locator("#mb-0-quota").press("Tab")
+    dialog.locator("#mb-0-period").click(force=True)
+    page.locator(".el-select-dropdown__item:visible", has_text="每月").click()
+    dialog.locator("#mb-0-value").fill("50")
+    dialog.locator("[data-test=benefit-add]").click()  # a tier floor: a tier to choose
+    dialog.locator("#mb-1-kind").click(force=True)
+    page.locator(".el-select-dropdown__item:visible", has_text="等级保底").click()
+    dialog.locator("#mb-1-id").fill("floor")
+    dialog.locator("#mb-1-name").fill("享白银会员权益")
+    dialog.locator("#mb-1-tier").click(force=True)
+    page.locator(".el-select-dropdown__item:visible", has_text="(silver)").click()
+    dialog.locator("[data-test=benefit-add]").click()  # a discount: its price factor
+    dialog.locator("#mb-2-kind").click(force=True)
+    page.locator(".el-select-dropdown__item:visible", has_text="折扣").click()
+    expect(dialog.locator("#mb-2-quota")).to_have_count(0)
+    dialog.locator("#mb-2-id").fill("floor")  # the tier floor's code again
+    dialog.locator("#mb-2-name").fill("购物95折")
+    dialog.locator("#mb-2-rate").fill("0.95")
+    dialog.locator("#mb-2-rate").press("Tab")
+    dialog.locator("[data-test=mp-auto-renew]").click()
+    dialog.get_by_text("开卡 N 天内全额退款").click()
+    dialog.get_by_label("全额退款天数").fill("7")
+    dialog.get_by_label("全额退款天数").press("Tab")
+    assert unlabelled_inputs(page) == []
+    page.locator("[data-test=plan-save]").click()
+    dialog.locator("[data-test=benefit-2] .el-form-item__error", has_text="同一方案内权益编码不能重复").wait_for()
+    console.shot("plan-code-twice")
+    dialog.locator("#mb-2-id").fill("discount")
+    page.locator("[data-test=plan-save]").click()
+    page.get_by_text(f"已创建会员卡方案 {name}").wait_for()
+
+    made = plan_named(site, name)
+    assert (made["term"], made["price_fen"], made["auto_renew"], made["on_sale"]) == ({"months": 3}, 59_900, True, True)
+    assert made["refund"] == {"kind": "full_within_days", "days": 7, "deduct_used": False}
+    assert [(b["benefit_id"], b["kind"]) for b in made["benefits"]] == [
+        ("yoga-class", "quota"), ("floor", "tier_floor"), ("discount", "discount")
+    ]  # fmt: skip
+    assert (made["benefits"][0]["quota"], made["benefits"][0]["period"], made["benefits"][0]["value_fen"]) == (
+        8,
+        "month",
+        5_000,
+    )
+    assert (made["benefits"][1]["tier"], made["benefits"][2]["rate"]) == ("silver", "0.95")
+    row = plans.locator("tr", has_text=name)
+    expect(row.locator("[data-test=plan-term]")).to_have_text("3 个月")
+    expect(row.locator("[data-test=plan-price]")).to_have_text("¥599.00")
+    expect(row.locator("[data-test=plan-benefits]")).to_contain_text("瑜伽课每月8次 · 8 次/月")
+    expect(row.locator("[data-test=plan-refund]")).to_have_text("7 天内全额退款")
+    page.locator(".el-message").first.wait_for(state="hidden")
+    settle(page)
+    console.shot("plans")  # docs/screenshots/console-membership.png
+
+    page.locator(f"[data-test=edit-{made['plan_id']}]").click()
+    edit = page.get_by_role("dialog", name=f"修改方案：{name}")
+    renamed = name.replace("季卡", "季卡Plus")
+    edit.get_by_label("方案名称").fill(renamed)
+    page.locator("[data-test=plan-edit-save]").click()
+    row = plans.locator("tr", has_text=renamed)
+    expect(row.locator("[data-test=plan-name]")).to_have_text(renamed)
+    assert plan_named(site, renamed)["term"] == {"months": 3}  # the terms as they were
+
+    switch = row.get_by_role("switch", name=f"{renamed} 在售")  # named for a screen reader
+    expect(switch).to_be_checked()
+    row.locator(".el-switch").click()
+    page.get_by_role("dialog").get_by_role("button", name="下架").click()  # asked first: members can no longer buy it
+    page.get_by_text(f"{renamed} 已下架").wait_for()
+    expect(switch).not_to_be_checked()
+    assert plan_named(site, renamed)["on_sale"] is False
+    row.locator(".el-switch").click()
+    page.get_by_text(f"{renamed} 已上架").wait_for()
+    expect(switch).to_be_checked()
+    assert plan_named(site, renamed)["on_sale"] is True
+
+
+def test_a_members_card_is_used_until_none_is_left_then_cancelled_with_its_refund_explained(
+    site: Site, console: Screens
+) -> None:
+    member = new_member(site, "办卡会员")
+    plan = plan_named(site, MEMBERSHIP_PLAN["name"])
+    paid = card_paid(site, member["member_id"], plan)
+    page = log_in(console, site)
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.get_by_role("tab", name="会员卡与权益").click()
+    card = page.locator("[data-test=card-rows] tr", has_text=plan["name"])
+    expect(card.locator("[data-test=card-status]")).to_have_text("有效")
+    expect(card.locator("[data-test=card-valid-until]")).to_have_text(paid["valid_until"])
+    expect(card.locator("[data-test=card-paid]")).to_have_text("¥299.00")
+    benefits = page.locator("[data-test=member-benefits]")
+    pt = benefits.locator("[data-test=benefit-rows] tr", has_text=PT)
+    expect(pt.locator("[data-test=benefit-remaining]")).to_have_text("1 / 1 次")
+    expect(benefits.locator("[data-test=benefits-effective]")).to_contain_text("折扣 9 折")
+    expect(benefits.locator("[data-test=benefits-effective]")).to_contain_text("按黄金会员享受等级权益")
+    settle(page)
+    console.shot("member-card")
+
+    pt.get_by_role("button", name=f"记录使用：{PT}").click()
+    expect(benefits.locator("[data-test=benefit-used]")).to_contain_text(f"已记录一次「{PT}」，本期剩余 0 次")
+    expect(pt.locator("[data-test=benefit-remaining]")).to_have_text("已用完")
+    benefits.locator("[data-test=benefit-undo]").click()  # recorded by mistake: taken back
+    expect(benefits.locator("[data-test=benefit-used]")).to_contain_text(f"已撤销，「{PT}」本期剩余 1 次")
+    expect(pt.locator("[data-test=benefit-remaining]")).to_have_text("1 / 1 次")
+    pt.get_by_role("button", name=f"记录使用：{PT}").click()
+    expect(pt.locator("[data-test=benefit-remaining]")).to_have_text("已用完")
+    pt.get_by_role("button", name=f"记录使用：{PT}").click()  # none left this week: refused, and said so
+    now = site.api("GET", f"/v1/members/{member['member_id']}/benefits")["items"]
+    (left,) = [item for item in now if item["benefit_id"] == "pt-session"]
+    assert left["remaining"] == 0
+    failure = benefits.locator("[data-test=benefit-failure]")
+    expect(failure).to_have_text(f"「{PT}」本期次数已用完，{left['period_ends_on']} 之后可再使用")
+    console.shot("quota-exhausted")
+
+    card.get_by_role("button", name="历史").click()
+    history = page.get_by_role("dialog", name=f"会员卡历史：{plan['name']}")
+    expect(history.locator("[data-test=card-history] tr", has_text="开通")).to_contain_text(
+        f"开通会员卡「{plan['name']}」，有效期至{paid['valid_until']}"
+    )
+    page.keyboard.press("Escape")
+    expect(history).to_be_hidden()
+
+    card.get_by_role("button", name="退卡").click()
+    cancel = page.get_by_role("dialog", name=f"退卡：{plan['name']}")
+    expect(cancel.locator("[data-test=cancel-policy]")).to_have_text("本方案的退卡规则：按比例退款，扣除已用权益")
+    page.locator("[data-test=cancel-confirm]").click()
+    cancel.locator(".el-form-item__error", has_text="必填").wait_for()  # why, as the member said it
+    cancel.get_by_label("退卡原因").fill("搬家了，以后不方便来")
+    assert unlabelled_inputs(page) == []
+    page.locator("[data-test=cancel-confirm]").click()
+    result = cancel.locator("[data-test=cancel-result]")
+    result.wait_for()
+    entries = site.api("GET", f"/v1/members/{member['member_id']}/cards/{paid['card_id']}/history")["items"]
+    refund = entries[-1]
+    assert refund["kind"] == "refund"
+    assert refund["reason"].startswith("退卡：搬家了，以后不方便来。按未使用天数比例退款，扣除已使用权益100.00元：退款")
+    explanation = refund["reason"].split("。", 1)[1]
+    expect(result).to_contain_text(f"已退卡，应退 ¥{-refund['amount_fen'] / 100:.2f}")
+    expect(result.locator("[data-test=cancel-explanation]")).to_have_text(f"退款说明：{explanation}")
+    console.shot("cancelled")
+    page.locator("[data-test=cancel-confirm]").click()  # 关闭
+    expect(card.locator("[data-test=card-status]")).to_have_text("已退卡")
+    expect(card.locator("[data-test=card-paid]")).to_have_text(
+        f"¥{(plan['price_fen'] + refund['amount_fen']) / 100:.2f}"
+    )
+    expect(benefits.locator("[data-test=benefit-rows] tr", has_text=PT)).to_have_count(0)  # its benefits stopped
+    card.get_by_role("button", name="历史").click()
+    expect(page.locator("[data-test=card-history] tr", has_text="退卡退款")).to_contain_text(explanation)
+
+
+def test_a_cashier_records_a_use_at_the_counter_until_the_quota_is_exhausted_and_may_not_cancel(
+    site: Site, console: Screens
+) -> None:
+    member = new_member(site, "私教会员")
+    plan = plan_named(site, MEMBERSHIP_PLAN["name"])
+    paid = card_paid(site, member["member_id"], plan)
+    cashier = staff_account(site, ["cashier"], ["SH-001"])
+    page = log_in(console, site, cashier)
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_role("button", name="搜索").click()
+    benefits = page.locator("[data-test=counter-benefits]")
+    pt = benefits.locator("[data-test=benefit-rows] tr", has_text=PT)
+    expect(pt.locator("[data-test=benefit-remaining]")).to_have_text("1 / 1 次")
+    expect(pt).to_contain_text(plan["name"])  # where it comes from
+    assert unlabelled_inputs(page) == []
+    pt.get_by_role("button", name=f"记录使用：{PT}").click()
+    expect(benefits.locator("[data-test=benefit-used]")).to_contain_text("本期剩余 0 次")
+    pt.get_by_role("button", name=f"记录使用：{PT}").click()
+    expect(benefits.locator("[data-test=benefit-failure]")).to_contain_text(f"「{PT}」本期次数已用完")
+    settle(page)
+    console.shot("counter-benefits")
+    (left,) = [
+        b
+        for b in site.api("GET", f"/v1/members/{member['member_id']}/benefits")["items"]
+        if b["benefit_id"] == "pt-session"
+    ]
+    assert left["remaining"] == 0  # one use recorded, the second refused
+
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")  # a cashier reads the card, cannot cancel it
+    page.get_by_role("tab", name="会员卡与权益").click()
+    card = page.locator("[data-test=card-rows] tr", has_text=plan["name"])
+    expect(card.locator("[data-test=card-status]")).to_have_text("有效")
+    expect(card.get_by_role("button", name="历史")).to_be_visible()
+    expect(page.locator(f"[data-test=cancel-{paid['card_id']}]")).to_have_count(0)

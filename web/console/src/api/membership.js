@@ -1,0 +1,37 @@
+/** Paid membership (付费会员卡): plans, a member's cards, their history and cancellation (退卡), a member's benefits
+ * now (权益) and the uses of a counted one. Money is in fen. */
+import { api } from '../session'
+
+const path = (id) => encodeURIComponent(id)
+
+/** `{items}`: every plan, oldest first, on sale or not (`stores:read`). */
+export const listPlans = () => api.get('/membership/plans')
+
+/** Create a plan (`membership:plans`): term, price, benefits, trial, automatic renewal, grace and refund policy. */
+export const createPlan = (plan) => api.post('/membership/plans', plan)
+
+/** A merge patch of a plan (`membership:plans`): `name`, `description`, `on_sale`. Cards sold keep their terms. */
+export const patchPlan = (planId, patch) => api.patch(`/membership/plans/${path(planId)}`, patch)
+
+/** `{items}`: a member's cards, newest first, with their status, dates, automatic renewal and payments. */
+export const memberCards = (memberId) => api.get(`/members/${path(memberId)}/cards`)
+
+/** `{items}`: what happened to a card, oldest first (a refund says how it was worked out). */
+export const cardHistory = (memberId, cardId) => api.get(`/members/${path(memberId)}/cards/${path(cardId)}/history`)
+
+/** Cancel a card today (`membership:cancel`), once per `cancel_id`; `refund`: `policy` (the plan's) or `none`.
+ * Answers `{card, refund_fen, explanation, duplicate}`. */
+export const cancelCard = (memberId, cardId, body) =>
+  api.post(`/members/${path(memberId)}/cards/${path(cardId)}/cancellation`, body)
+
+/** `{items, effective}`: a member's benefits now, from their tier and cards; counted ones with what is left. */
+export const memberBenefits = (memberId) => api.get(`/members/${path(memberId)}/benefits`)
+
+/** Record one use of a counted benefit (`benefits:use`), once per `useId`: the same id again answers the same use.
+ * 409 `quota-exhausted` when none are left this period. */
+export const recordUse = (memberId, benefitId, useId, note = '') =>
+  api.post(`/members/${path(memberId)}/benefits/${path(benefitId)}/uses`, { use_id: useId, note })
+
+/** Take a recorded use back (the class was cancelled): it counts again while its period lasts. */
+export const reverseUse = (memberId, benefitId, useId) =>
+  api.delete(`/members/${path(memberId)}/benefits/${path(benefitId)}/uses/${path(useId)}`)

@@ -1,0 +1,8 @@
+export default [
+  {
+    path: 'membership',
+    name: 'membership',
+    component: () => import('./PlansView.vue'),
+    meta: { title: 'membership.title', permission: 'membership:plans', menu: { group: 'marketing', order: 25, icon: 'CreditCard' } },
+  },
+]

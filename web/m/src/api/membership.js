@@ -1,0 +1,22 @@
+/** Paid membership (付费会员卡) as the member has it: plans on sale, their cards, buying or renewing one from the
+ * wallet (储值支付) or starting the free trial, automatic renewal, and their benefits now (权益). */
+import { api } from '../session'
+
+const path = (id) => encodeURIComponent(id)
+
+/** `GET /v1/me/membership/plans`: `{items}`, the plans on sale, each with its term, price, benefits and trial. */
+export const plans = () => api.get('/me/membership/plans')
+
+/** `GET /v1/me/cards`: `{items}`, newest first, each with its status, dates, automatic renewal and payments. */
+export const cards = () => api.get('/me/cards')
+
+/** `POST /v1/me/cards` `{plan_id, pay_with}` (`wallet` or `trial`): the card bought, renewed or on trial. `key` is the
+ * Idempotency-Key, the same for every retry of one intended purchase (a repeat answers the same, `duplicate: true`). */
+export const buy = (planId, payWith, key) => api.post('/me/cards', { plan_id: planId, pay_with: payWith }, { 'Idempotency-Key': key })
+
+/** `PATCH /v1/me/cards/{id}` `{auto_renew}`: automatic renewal on (where the plan offers it) or off. */
+export const setAutoRenew = (cardId, on) => api.patch(`/me/cards/${path(cardId)}`, { auto_renew: on })
+
+/** `GET /v1/me/benefits`: `{items, effective}`, each benefit with its source, whether it applies and, for counted
+ * ones, what is left this period and until when. */
+export const benefits = () => api.get('/me/benefits')
