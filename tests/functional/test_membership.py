@@ -295,7 +295,7 @@ class TestPlans:
     def test_a_plan_names_real_tiers_and_templates_and_each_kind_its_fields(self, api):
         bad_tier = {**GOLD_CARD, "benefits": [{"benefit_id": "x", "name": "x", "kind": "tier_floor", "tier": "nope"}]}
         assert refused(api.post("/v1/membership/plans", bad_tier), 422, "validation-failed")["errors"][0]["field"] == (
-            "benefits[0].tier")  # fmt: skip
+            "benefits.0.tier")  # fmt: skip
         no_quota = {**GOLD_CARD, "benefits": [{"benefit_id": "x", "name": "x", "kind": "quota"}]}
         refused(api.post("/v1/membership/plans", no_quota), 422, "validation-failed")
         cheaper = {**GOLD_CARD, "benefits": [{"benefit_id": "x", "name": "x", "kind": "discount", "rate": "1.2"}]}
