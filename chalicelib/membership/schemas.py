@@ -27,10 +27,14 @@ STATUS = (
 
 
 class Months(Input):
+    """A term of months."""
+
     months: int = Field(ge=1, le=120, description="a term of N months (月卡 1, 季卡 3, 年卡 12)")
 
 
 class Days(Input):
+    """A term of days."""
+
     days: int = Field(ge=1, le=3_660, description="a term of N days")
 
 
@@ -72,6 +76,8 @@ class BenefitIn(Input):
 
 
 class RefundPolicyIn(Input):
+    """What a cancellation refunds."""
+
     kind: Literal["none", "pro_rata", "full_within_days"] = Field(
         default="none", description="none; pro_rata (the unused days' share); full_within_days (all within `days`)"
     )
@@ -128,44 +134,52 @@ class PlanPatch(Input):
     """What may change on a plan: its name, description and whether it is on sale. Terms and benefits are kept
     as sold (make a new plan for new terms)."""
 
-    name: Label | None = None
-    description: str | None = Field(default=None, max_length=500)
+    model_config = ConfigDict(json_schema_extra={"examples": [{"on_sale": False}]})
+
+    name: Label | None = Field(default=None, description="its new name")
+    description: str | None = Field(default=None, max_length=500, description="what members read on the plan")
     on_sale: bool | None = Field(default=None, description="false: no longer sold (cards sold keep their benefits)")
 
 
 class BenefitOut(Schema):
-    benefit_id: str
-    name: str
-    kind: str
-    quota: int | None = None
-    period: str | None = None
-    rolls_over: bool = False
-    rate: str | None = None
-    stacks: bool = False
-    tier: str | None = None
-    template_id: str | None = None
-    count: int = 1
-    value_fen: int = 0
+    """A benefit of a plan, as created."""
+
+    benefit_id: str = Field(description="the benefit's code, unique in the plan")
+    name: str = Field(description="its name as members see it (权益名称)")
+    kind: str = Field(description="quota, discount, points_multiplier, tier_floor or coupon_pack")
+    quota: int | None = Field(default=None, description="uses per period (quota); null otherwise")
+    period: str | None = Field(default=None, description="day, week, month, quarter or year (quota, coupon_pack)")
+    rolls_over: bool = Field(default=False, description="a quota's unused uses carry into the next period (one)")
+    rate: str | None = Field(default=None, description="a discount's price factor or a multiplier's factor")
+    stacks: bool = Field(default=False, description="a multiplier that multiplies with the others")
+    tier: str | None = Field(default=None, description="a tier floor's tier code")
+    template_id: str | None = Field(default=None, description="a coupon pack's template (`ct_…`)")
+    count: int = Field(default=1, description="coupons per period (coupon_pack)")
+    value_fen: int = Field(default=0, description=f"what one use is worth when a refund deducts it; {FEN}")
 
 
 class PlanOut(Schema):
+    """A paid membership plan (付费会员卡方案)."""
+
     plan_id: str = Field(description=PLAN_ID)
-    name: str
+    name: str = Field(description="its name as members see it")
     term: dict[str, int] | str = Field(description='{months: N}, {days: N} or "lifetime"')
-    price_fen: int = Field(description=FEN)
-    benefits: list[BenefitOut]
-    description: str
-    trial_days: int
-    auto_renew: bool
-    grace_days: int
-    refund: dict[str, Any]
-    on_sale: bool
+    price_fen: int = Field(description=f"the price of one term; {FEN}")
+    benefits: list[BenefitOut] = Field(description="what the card gives (权益)")
+    description: str = Field(description="what members read on the plan")
+    trial_days: int = Field(description="the free trial's days, once per member (0: none)")
+    auto_renew: bool = Field(description="whether members may turn automatic renewal on (自动续费)")
+    grace_days: int = Field(description="days after the end its benefits still apply")
+    refund: dict[str, Any] = Field(description="what a cancellation refunds: {kind, days, deduct_used}")
+    on_sale: bool = Field(description="sold to new members (a plan off sale still renews its cards)")
     created_at: str = Field(description=UTC_INSTANT)
-    created_by: str
+    created_by: str = Field(description="who created it (`staff:<id>`)")
 
 
 class PlanList(Schema):
-    items: list[PlanOut]
+    """Paid membership plans, oldest first."""
+
+    items: list[PlanOut] = Field(description="the plans")
 
 
 class MembershipPayment(Input):
@@ -196,8 +210,10 @@ class MembershipPayment(Input):
 
 
 class MembershipPaymentAnswer(Schema):
-    payment_id: str
-    member_id: str
+    """What a card payment booked."""
+
+    payment_id: str = Field(description="the payment id, as reported (or made for a stored-value purchase)")
+    member_id: str = Field(description="the member's id (`mb_…`)")
     card_id: str = Field(description=CARD_ID)
     valid_until: date | None = Field(
         description=f"the card's last day after this payment; null: lifetime; {BUSINESS_DATE}"
@@ -209,16 +225,26 @@ class CardPurchase(Input):
     """A member buying or renewing a card from the member pages: paid from their stored value (储值支付), or the
     plan's free trial."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"plan_id": "mp_01J0000000000000000000000",
+                                                               "pay_with": "wallet"}]})  # fmt: skip
+
     plan_id: Id = Field(description=PLAN_ID)
     pay_with: Literal["wallet", "trial"] = Field(description="wallet: stored value; trial: the plan's free trial")
 
 
 class CardPatch(Input):
+    """Automatic renewal switched by the member."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"auto_renew": True}]})
+
     auto_renew: bool = Field(description="automatic renewal (自动续费) on or off; off takes effect at once")
 
 
 class CardCancellation(Input):
     """Cancel a card now (退卡), refunded by its plan's policy."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"cancel_id": "CS-20261130-0001", "reason": "搬家",
+                                                               "refund": "policy"}]})  # fmt: skip
 
     cancel_id: Id = Field(description="the caller's id for this cancellation: once per id")
     reason: Reason = Field(description="why, as the member said it; shown on the card's history")
@@ -228,100 +254,124 @@ class CardCancellation(Input):
 
 
 class PaymentOut(Schema):
-    payment_id: str
+    """A payment that made or extended a card."""
+
+    payment_id: str = Field(description="the payment's id")
     kind: str = Field(description="purchase, renewal, auto-renewal or trial")
-    amount_fen: int
-    first_day: date
-    last_day: date | None
-    paid_at: str
-    refunded_fen: int
+    amount_fen: int = Field(description=f"what was paid; {FEN}")
+    first_day: date = Field(description=f"the first day it paid for; {BUSINESS_DATE}")
+    last_day: date | None = Field(description=f"the last day it paid for; null: lifetime; {BUSINESS_DATE}")
+    paid_at: str = Field(description=UTC_INSTANT)
+    refunded_fen: int = Field(description=f"what of it a cancellation refunded; {FEN}")
     method: str = Field(description="how it was paid: wallet (stored value), partner:<partner id>, or trial")
 
 
 class CardOut(Schema):
+    """A member's paid card (付费会员卡)."""
+
     card_id: str = Field(description=CARD_ID)
-    member_id: str
-    plan_id: str
-    plan_name: str
+    member_id: str = Field(description="the member's id (`mb_…`)")
+    plan_id: str = Field(description=PLAN_ID)
+    plan_name: str = Field(description="the plan's name")
     status: str = Field(description=STATUS)
-    started_on: date
+    started_on: date = Field(description=f"its first day; {BUSINESS_DATE}")
     valid_until: date | None = Field(description="the last day; null: lifetime")
-    grace_ends_on: date | None
-    auto_renew: bool
+    grace_ends_on: date | None = Field(description="the last day its benefits apply after its end (grace)")
+    auto_renew: bool = Field(description="automatic renewal (自动续费) on")
     renewal_notice_on: date | None = Field(description="when an automatic renewal is announced (a week ahead)")
     charge_not_before: date | None = Field(description="the first day an automatic renewal may be charged")
-    cancelled_on: date | None
+    cancelled_on: date | None = Field(description="the day it was cancelled (退卡)")
     paid_fen: int = Field(description=f"paid for it and not refunded; {FEN}")
-    payments: list[PaymentOut]
+    payments: list[PaymentOut] = Field(description="the payments that made and extended it, oldest first")
 
 
 class CardList(Schema):
-    items: list[CardOut]
+    """A member's cards, newest first."""
+
+    items: list[CardOut] = Field(description="the cards")
 
 
 class CardHistoryItem(Schema):
-    entry_id: str
-    kind: str = Field(description="purchase, renewal, auto-renewal, trial, refund, notice, lapse")
-    amount_fen: int
+    """One thing that happened to a card."""
+
+    entry_id: str = Field(description="the ledger entry's id (`me_…`)")
+    kind: str = Field(description="purchase, renewal, auto-renewal, trial or refund")
+    amount_fen: int = Field(description=f"money paid (positive) or refunded (negative); {FEN}")
     reason: str = Field(description="what happened, in words (a refund explains how it was worked out)")
-    actor: str
-    occurred_at: str
+    actor: str = Field(description="who did it (`staff:<id>`, `partner:<id>`, `member:<id>`, `system`)")
+    occurred_at: str = Field(description=UTC_INSTANT)
 
 
 class CardHistory(Schema):
-    items: list[CardHistoryItem]
+    """A card's history, oldest first."""
+
+    items: list[CardHistoryItem] = Field(description="what happened")
 
 
 class CancellationAnswer(Schema):
-    card: CardOut
+    """A cancelled card and its refund."""
+
+    card: CardOut = Field(description="the card after it")
     refund_fen: int = Field(description=f"what the business owes back; {FEN}")
-    explanation: str
-    duplicate: bool
+    explanation: str = Field(description="how the refund was worked out, in words")
+    duplicate: bool = Field(description="true when this repeats an earlier cancellation: the first answer")
 
 
 class BenefitNow(Schema):
-    benefit_id: str
-    name: str
-    kind: str
+    """A benefit the member has now."""
+
+    benefit_id: str = Field(description="the benefit's code")
+    name: str = Field(description="its name (权益名称)")
+    kind: str = Field(description="quota, discount, points_multiplier, tier_floor or coupon_pack")
     source: str = Field(description="tier (the member's tier) or card")
     source_id: str = Field(description="the tier's code or the card's id")
-    source_name: str
+    source_name: str = Field(description="the tier's or the plan's name")
     applies: bool = Field(description="whether it applies now (the best discount does; a weaker one does not)")
-    rate: str | None = None
-    tier: str | None = None
-    quota: int | None = None
-    period: str | None = None
+    rate: str | None = Field(default=None, description="a discount's price factor or a multiplier's factor")
+    tier: str | None = Field(default=None, description="a tier floor's tier")
+    quota: int | None = Field(default=None, description="uses per period (quota)")
+    period: str | None = Field(default=None, description="the period a quota counts in")
     remaining: int | None = Field(description="uses left this period (quota); null: not counted")
     period_ends_on: date | None = Field(description="the last day of the period the quota counts in")
     until: date | None = Field(description="the source's last day (a card's end, grace included); null: open")
 
 
 class Effective(Schema):
+    """What applies now, every source combined."""
+
     discount_rate: str = Field(description="the price factor that applies (1: none)")
-    points_multiplier: str
+    points_multiplier: str = Field(description="the points multiplier (积分倍率) a purchase earns with")
     tier: str = Field(description="the tier whose benefits apply (a card's floor, or the earned tier)")
-    earned_tier: str
+    earned_tier: str = Field(description="the tier the member earned (会员等级)")
 
 
 class BenefitList(Schema):
-    items: list[BenefitNow]
-    effective: Effective
+    """The member's benefits now (权益) and what applies."""
+
+    items: list[BenefitNow] = Field(description="every benefit of the tier and the cards giving benefits")
+    effective: Effective = Field(description="what applies, combined")
 
 
 class BenefitUse(Input):
+    """One use of a counted benefit."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"use_id": "BOOKING-20261130-17", "note": "私教课"}]})
+
     use_id: Id = Field(description="the caller's id for this use (e.g. the class booking): counted once per id")
     note: str = Field(default="", max_length=200, description="what it was used for")
 
 
 class BenefitUseAnswer(Schema):
-    use_id: str
-    member_id: str
-    benefit_id: str
+    """A recorded (or taken back) use."""
+
+    use_id: str = Field(description="the use's id, as given")
+    member_id: str = Field(description="the member's id (`mb_…`)")
+    benefit_id: str = Field(description="the benefit's code")
     source_id: str = Field(description="the tier or card whose quota it drew from")
     remaining: int = Field(description="uses left of this benefit this period, every source added")
-    period_ends_on: date
-    reversed: bool = False
-    duplicate: bool = False
+    period_ends_on: date = Field(description=f"the last day of the period it counts in; {BUSINESS_DATE}")
+    reversed: bool = Field(default=False, description="true when this took the use back")
+    duplicate: bool = Field(default=False, description="true when this repeats an earlier call: the first answer")
 
 
 Term = Months | Days | Literal["lifetime"]

@@ -53,6 +53,10 @@ PATH_PARAMETERS = {
     "provider": "The SMS provider posting replies: `tencent` or `aliyun`",
     "kind": "The message kind (消息类型), e.g. `points-expiring` (`GET /v1/notifications/templates` lists them)",
     "channel": "The channel: `sms`, `email`, `push`, `wechat` or `inbox`",
+    "plan_id": "The paid membership plan's id (`mp_…`), as creating it answered it",
+    "card_id": "The membership card's id (`mc_…`), as buying it answered it (one per member and plan)",
+    "benefit_id": "The benefit's code (权益), e.g. `pt-session`, as `GET …/benefits` lists it",
+    "use_id": "The benefit use's id, as the caller gave it when recording the use",
     "order_id": "The order's id: on points-mall routes the mall's order (兑换订单号, `mo_…`) as the exchange answered "
     "it; on coupon routes the till's or e-shop's own order id",
 }

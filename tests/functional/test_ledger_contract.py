@@ -459,6 +459,7 @@ def test_a_process_that_imported_no_domain_still_knows_every_book() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.split() == sorted(
         [
+            "benefit-uses",
             "coupon",
             "coupon-order",
             "coupon-stock",
@@ -467,6 +468,7 @@ def test_a_process_that_imported_no_domain_still_knows_every_book() -> None:
             "mall-limit",
             "mall-order",
             "mall-stock",
+            "membership",
             "order-refunds",
             "points",
             "tier",
