@@ -223,7 +223,8 @@ def _buy(member_id: str, plan: Plan, paid: Paid, claim: Claim, joined_with_walle
     if joined_with_wallet:
         from chalicelib.wallet import service as wallet
 
-        payment = wallet.PartnerPayment(WALLET_PARTNER, paid.payment_id, WALLET_STORE, paid.paid_at)
+        payment = wallet.PartnerPayment(WALLET_PARTNER, paid.payment_id, WALLET_STORE, paid.paid_at,
+                                        paid_for=f"会员卡「{plan.name}」")  # fmt: skip
         joined = wallet.Joined([member_id], plan_postings, announce)
         try:
             answer = wallet.wallets().pay(member_id, payment, paid.amount_fen, claim, joined)

@@ -111,6 +111,7 @@ class PartnerPayment:
     store_id: str
     paid_at: datetime
     order_id: str | None = None  # the till's order it pays, when a cashier took it at the counter
+    paid_for: str | None = None  # what it paid for, in the member's words on their entries (a card's plan)
 
     def answer(self, member_id: str, moved: Parts, wallet: Parts) -> dict[str, Any]:
         """What a webhook answers about it: what it moved and the wallet after."""
@@ -247,7 +248,8 @@ class Wallets:
             }
             spent = Parts(-taken.principal, -taken.bonus)
             return [
-                *_moves(member_id, spent, "payment", source, "储值支付"),
+                *_moves(member_id, spent, "payment", source,
+                        f"储值支付·{payment.paid_for}" if payment.paid_for else "储值支付"),  # fmt: skip
                 Posting(holder, REFUNDABLE, amount, "payment", source, "可退金额", refundable),
                 *beside,
             ]
