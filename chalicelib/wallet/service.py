@@ -247,9 +247,9 @@ class Wallets:
                 "paid_at": clock.iso(payment.paid_at),
             }
             spent = Parts(-taken.principal, -taken.bonus)
+            reason = f"储值支付·{payment.paid_for}" if payment.paid_for else "储值支付"
             return [
-                *_moves(member_id, spent, "payment", source,
-                        f"储值支付·{payment.paid_for}" if payment.paid_for else "储值支付"),  # fmt: skip
+                *_moves(member_id, spent, "payment", source, reason),
                 Posting(holder, REFUNDABLE, amount, "payment", source, "可退金额", refundable),
                 *beside,
             ]
