@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.ledger.model import Account
@@ -42,7 +42,7 @@ def _due(keys: list[str]) -> Iterator[tuple[str, Account]]:
 def settle_card(member_id: str, card: Card, today: date) -> tuple[Card, list[Event], list[str]]:
     """The card after tonight's look, the events it owes and what they were (pure but for the plan's lookup)."""
     events, done = [], []
-    plan = plan_store.find(card.plan_id) if _known(card.plan_id) else None
+    plan = plan_store.find_or_none(card.plan_id)
     name = plan.name if plan else card.plan_id
     until = card.valid_until.isoformat() if card.valid_until else None
     base = {"member_id": member_id, "card_id": card.card_id, "plan_id": card.plan_id, "plan_name": name,
@@ -54,10 +54,9 @@ def settle_card(member_id: str, card: Card, today: date) -> tuple[Card, list[Eve
             events.append(new_event("membership.card-expiring", f"member/{member_id}", {**base, "days_left": days}))
         elif what == "renewal-notice":
             noted += f"@{today.isoformat()}"
-            charge = today.toordinal() + rules.LEAST_NOTICE_DAYS
+            charge = today + timedelta(days=rules.LEAST_NOTICE_DAYS)
             events.append(new_event("membership.renewal-notice", f"member/{member_id}", {
-                **base, "amount_fen": plan.price_fen if plan else 0,
-                "charge_not_before": date.fromordinal(charge).isoformat(),
+                **base, "amount_fen": plan.price_fen if plan else 0, "charge_not_before": charge.isoformat(),
             }))  # fmt: skip
         elif what == "lapsed":
             card = replace(card, lapsed_on=today)
@@ -75,14 +74,6 @@ def settle_card(member_id: str, card: Card, today: date) -> tuple[Card, list[Eve
             }))  # fmt: skip
             done.append("coupon-pack")
     return card, events, done
-
-
-def _known(plan_id: str) -> bool:
-    try:
-        plan_store.document(plan_id)
-        return True
-    except plan_store.PlanNotFound:
-        return False
 
 
 def settle(member_id: str, today: date, known: Account | None = None) -> Counter[str]:

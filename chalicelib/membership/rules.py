@@ -248,12 +248,11 @@ def extend(
         if plan.plan_id in trials or card is not None:
             raise NotRenewable("trial-used", f"the trial of plan {plan.plan_id} was taken before")
     if kind == "auto-renewal":
-        noticed = _notice_sent_on(card) if card is not None else None
+        noticed = notice_sent_on(card) if card is not None else None
         if card is None or not card.auto_renew or noticed is None or (today - noticed).days < LEAST_NOTICE_DAYS:
             raise NotRenewable(
                 "notice-pending", "an automatic renewal is charged 5 days after its notice at the soonest"
             )
-    assert card is None or card.valid_until is not None or not live
     first = card.valid_until + timedelta(days=1) if live and card is not None and card.valid_until else today
     term = Term(days=plan.trial_days) if kind == "trial" else plan.term
     last = term.end(first)
@@ -266,7 +265,8 @@ def extend(
     return replace(card, valid_until=last, grace_days=plan.grace_days, payments=(*card.payments, payment))
 
 
-def _notice_sent_on(card: Card) -> date | None:
+def notice_sent_on(card: Card) -> date | None:
+    """The day the automatic renewal of the card's current end was announced (None: not yet)."""
     for noted in card.notified:
         what, _, rest = noted.partition(":")
         end, _, on = rest.partition("@")

@@ -372,6 +372,3 @@ class BenefitUseAnswer(Schema):
     period_ends_on: date = Field(description=f"the last day of the period it counts in; {BUSINESS_DATE}")
     reversed: bool = Field(default=False, description="true when this took the use back")
     duplicate: bool = Field(default=False, description="true when this repeats an earlier call: the first answer")
-
-
-Term = Months | Days | Literal["lifetime"]

@@ -9,7 +9,7 @@ refused. Services return domain results, never HTTP statuses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -100,19 +100,13 @@ def _cards(holdings: Holdings, member_id: str) -> Cards:
     return cards
 
 
-def _plan_or_none(plan_id: str) -> Plan | None:
-    try:
-        return plan_store.find(plan_id)
-    except plan_store.PlanNotFound:
-        return None
-
-
 def card_json(member_id: str, card: Card, today: date) -> dict[str, Any]:
-    plan = plan_store.document(card.plan_id) if _plan_or_none(card.plan_id) else {"name": card.plan_id}
+    plan = plan_store.find_or_none(card.plan_id)
     notice = rules.renewal_notice_on(card.valid_until) if card.auto_renew and card.valid_until else None
-    sent = rules._notice_sent_on(card)
+    sent = rules.notice_sent_on(card)
     return {
-        "card_id": card.card_id, "member_id": member_id, "plan_id": card.plan_id, "plan_name": plan["name"],
+        "card_id": card.card_id, "member_id": member_id, "plan_id": card.plan_id,
+        "plan_name": plan.name if plan else card.plan_id,
         "status": card.status(today), "started_on": card.started_on, "valid_until": card.valid_until,
         "grace_ends_on": card.grace_ends_on, "auto_renew": card.auto_renew, "renewal_notice_on": notice,
         "charge_not_before": sent + timedelta(days=rules.LEAST_NOTICE_DAYS) if sent else None,
@@ -308,8 +302,6 @@ def set_auto_renew(member_id: str, card_id: str, on: bool) -> dict[str, Any]:
         current = state.cards[card_id]
         if current.auto_renew == on:
             return state
-        from dataclasses import replace
-
         return replace(state, cards={**state.cards, card_id: replace(current, auto_renew=on)})
 
     def announce(state: Cards) -> list[Event]:
@@ -330,16 +322,13 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
     content = {"member_id": member_id, "card_id": card_id, "refund": request.refund}
     claim = Claim.of(f"membership-cancel|{member_id}|{request.cancel_id}", content,
                      conflict=Conflict("This cancel id was used before for another card"))  # fmt: skip
-    replayed = ledger().replay(claim)
-    if replayed is not None:
-        return {**replayed.result, "card": card_json(member_id, card_of(member_id, card_id),
-                                                     clock.business_today()), "duplicate": True}  # fmt: skip
-    card_of(member_id, card_id)
     worked: list[tuple[Card, rules.Refund]] = []
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
         today = clock.business_today()
-        card = _cards(holdings, member_id).cards[card_id]
+        card = _cards(holdings, member_id).cards.get(card_id)
+        if card is None:
+            raise CardNotFound(f"No card {card_id!r} for this member")
         if card.status(today) in ("cancelled", "lapsed"):
             raise CardNotCancellable(f"card {card_id} is {card.status(today)}")
         plan = plan_store.find(card.plan_id)
@@ -373,7 +362,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
 
     posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "present"},
                            result=result, announce=announce)  # fmt: skip
-    card = card_of(member_id, card_id)
+    card = card_of(member_id, card_id) if posted.duplicate else worked[0][0]  # a repeat reads the card as it is
     return {**posted.result, "card": card_json(member_id, card, clock.business_today()), "duplicate": posted.duplicate}
 
 
@@ -416,7 +405,7 @@ def sources_of(holdings: Holdings, member_id: str, today: date) -> tuple[list[ru
     rank = {tier.code: i for i, tier in enumerate(programme.tiers)}
     card_sources = []
     for card in _cards(holdings, member_id).cards.values():
-        plan = _plan_or_none(card.plan_id)
+        plan = plan_store.find_or_none(card.plan_id)
         if plan is None or not card.gives_benefits(today):
             continue
         card_sources.append(rules.Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on,
@@ -465,8 +454,10 @@ def _applies(benefit: PlanBenefit, source: rules.Source, combined: Combined) -> 
 
 
 def _key(source: rules.Source, benefit: PlanBenefit) -> str:
-    return f"{source.key.replace(':', '|', 1)}|{benefit.benefit_id}" if source.key.startswith("card:") else (
-        f"tier|{benefit.benefit_id}")  # fmt: skip
+    """Where a counted benefit's uses are kept: per card (``card|<card id>|<benefit>``), or the tier's whatever the
+    tier (``tier|<benefit>``)."""
+    kind, _, source_id = source.key.partition(":")
+    return f"card|{source_id}|{benefit.benefit_id}" if kind == "card" else f"tier|{benefit.benefit_id}"
 
 
 def points_multiplier(holdings: Holdings, member_id: str, tier_multiplier: Decimal, today: date) -> Decimal:
@@ -560,9 +551,3 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str) -> dict[str, Any]:
 def benefits_remaining(member_id: str, benefit_id: str) -> int:
     items = benefits_of(member_id)["items"]
     return sum(item["remaining"] or 0 for item in items if item["benefit_id"] == benefit_id and item["kind"] == "quota")
-
-
-def counter_view(member_id: str) -> list[dict[str, Any]]:
-    """The benefits a cashier sees for a member (what ``benefits_of`` lists)."""
-    items: list[dict[str, Any]] = benefits_of(member_id)["items"]
-    return items

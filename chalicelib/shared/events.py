@@ -347,7 +347,7 @@ def handle_sqs_batch(queue: str, records: list[dict[str, Any]]) -> dict[str, lis
             failures.append(record["messageId"])
     later = consume_delivery(queue, events)
     _hide_for_backoff(queue, [record for record in records if record["messageId"] in later], later)
-    failures += later
+    failures += list(later)
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
 
 
