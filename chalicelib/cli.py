@@ -219,7 +219,7 @@ def openapi(check: bool) -> None:
 
 @cli.group()
 def members() -> None:
-    """Members: bulk import, the name index."""
+    """Members: bulk import, the name and birthday indexes."""
 
 
 @members.command("index-names")
@@ -230,6 +230,17 @@ def members_index_names() -> None:
 
     connect()
     click.echo(json.dumps({"indexed": index_names()}))
+
+
+@members.command("index-birthdays")
+def members_index_birthdays() -> None:
+    """Index the birth months of members whose birthday was recorded before the birthday gift existed (a one-off
+    scan; safe to repeat)."""
+    from chalicelib.local.stack import connect
+    from chalicelib.members.service import index_birth_months
+
+    connect()
+    click.echo(json.dumps({"indexed": index_birth_months()}))
 
 
 @members.command("import")

@@ -99,14 +99,15 @@ def top_up_gift(tx: Transaction, event: Event) -> None:
 
 @consumer("coupon-birthday-gift", queue="coupons", types=["activity.recorded"], batched=True)
 def birthday_gift(tx: Transaction, event: Event) -> None:
-    """Templates marked as a birthday gift, once a member and year, on the birthday activity (which the activities
-    webhook accepts only in the month of the member's birthday on record)."""
+    """Templates marked as a birthday gift and the member's tier's `birthday_coupons`, once a member and year, on the
+    birthday activity (the platform's own gift in the birthday month, or a partner's report in it)."""
     payload = event.payload
-    if payload.get("kind") != "birthday":
+    if payload.get("kind") != "birthday" or payload.get("limited"):
         return
     year = clock.business_date(datetime.fromisoformat(event.occurred_at.replace("Z", "+00:00")), get_settings().tz).year
     member_id = str(payload["member_id"])
-    _give(service.gift_templates("birthday"), member_id, "birthday", f"{member_id}:{year}")
+    templates = [*service.gift_templates("birthday"), *service.birthday_gifts(payload.get("tier"))]
+    _give(list(dict.fromkeys(templates)), member_id, "birthday", f"{member_id}:{year}")
 
 
 @consumer("coupon-membership-pack", queue="coupons", types=["membership.coupon-pack-due"], batched=True)

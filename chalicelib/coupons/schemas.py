@@ -102,9 +102,9 @@ class CouponCodeFormat(Input):
 
 class CouponGift(Input):
     """The platform issues the template itself: to every new member (注册送券), on a wallet top-up of at least
-    `min_top_up_fen` (充值送券), or once a year on the member's birthday activity (生日礼: the birthday a partner or
-    the member pages report in the birthday month). Tier upgrade gifts are named by the programme's
-    `exclusive_coupons`."""
+    `min_top_up_fen` (充值送券), or once a year with the birthday gift (生日礼: the platform's own in the birthday
+    month, or a partner's birthday report in it). Tier upgrade and tier birthday coupons are named by the programme's
+    `exclusive_coupons` and `birthday_coupons`."""
 
     on: Literal["registration", "top_up", "birthday"] = Field(description="registration, top_up or birthday")
     min_top_up_fen: Fen = Field(default=0, description=f"top_up: the least principal topped up; {FEN}")

@@ -1172,6 +1172,16 @@ def upgrade_gifts(tier: str, previous: str | None) -> list[str]:
     return [str(name) for name in current.tier(tier).benefits.get("exclusive_coupons") or []]
 
 
+def birthday_gifts(tier: str | None) -> list[str]:
+    """The templates the programme's ``tier`` gives with the birthday gift (its `birthday_coupons`)."""
+    from chalicelib.tiers.programmes import programme
+
+    current = programme()
+    if not tier or not current.knows(tier):
+        return []
+    return [str(name) for name in current.tier(tier).benefits.get("birthday_coupons") or []]
+
+
 def liability() -> dict[str, Any]:
     """Per template, from the figures the coupon events keep: issued, usable, used, expired and voided, and the face
     value of the usable ones. Reads one item per template and shard."""

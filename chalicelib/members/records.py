@@ -53,6 +53,17 @@ class _ByName(GlobalSecondaryIndex["MemberRecord"]):  # type: ignore[no-untyped-
     registered_key = UnicodeAttribute(range_key=True)
 
 
+class _ByBirthMonth(GlobalSecondaryIndex["MemberRecord"]):  # type: ignore[no-untyped-call]
+    """Members by the month of their birthday and a shard of their id (``MM#shard``): the birthday gift's work of a
+    month. Sparse: only members with a birthday on record. The month alone is kept in clear, never the day or year."""
+
+    class Meta:
+        index_name = "by-birth-month"
+        projection = KeysOnlyProjection()
+
+    birth_month = UnicodeAttribute(hash_key=True)
+
+
 @table
 class MemberRecord(Record):
     """The profile: edited by people, versioned for If-Match. Balances and tiers live in items of their own."""
@@ -87,6 +98,7 @@ class MemberRecord(Record):
     email_sealed = UnicodeAttribute(null=True)
     email_hash = UnicodeAttribute(null=True)
     birthday_sealed = UnicodeAttribute(null=True)
+    birth_month = UnicodeAttribute(null=True)  # "MM#shard" of the birthday, for the birthday gift's index
     addresses_sealed = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -97,6 +109,7 @@ class MemberRecord(Record):
     by_month = _ByMonth()
     by_email = _ByEmail()
     by_name = _ByName()
+    by_birth_month = _ByBirthMonth()
 
 
 @table

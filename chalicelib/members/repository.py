@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib.members.model import Gender, Member, Source, Status, mask_phone, normalise_email, normalise_name
 from chalicelib.members.records import MemberRecord
 from chalicelib.shared.crypto import Sealer, WrappedKey, lookup_hash
+from chalicelib.shared.dateindex import shard_of
 
 SEALED_FIELDS = ("phone", "email", "birthday", "addresses")
 
@@ -33,6 +34,15 @@ def import_key(e164: str) -> str:
     return f"import:{lookup_hash('phone', e164)}"
 
 
+def birth_month_key(member_id: str, month: int) -> str:
+    """The birthday index's partition of a member born in ``month``: the month and a shard of the member's id."""
+    return birth_month_key_of(month, shard_of(member_id))
+
+
+def birth_month_key_of(month: int, shard: int) -> str:
+    return f"{month:02d}#{shard}"
+
+
 def wrapped_key(record: MemberRecord) -> WrappedKey | None:
     return WrappedKey.from_stored(record.data_key) if record.data_key else None
 
@@ -50,6 +60,7 @@ def sealed_values(member: Member, sealer: Sealer, fields: set[str]) -> dict[str,
         values["email_hash"] = lookup_hash("email", email) if email else None
     if "birthday" in fields:
         values["birthday_sealed"] = sealer.seal("birthday", member.birthday.isoformat()) if member.birthday else None
+        values["birth_month"] = birth_month_key(member.member_id, member.birthday.month) if member.birthday else None
     if "addresses" in fields:
         values["addresses_sealed"] = (
             sealer.seal("addresses", json.dumps(member.addresses, ensure_ascii=False)) if member.addresses else None

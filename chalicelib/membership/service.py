@@ -416,6 +416,15 @@ def sources_of(holdings: Holdings, member_id: str, today: date) -> tuple[list[ru
     return sources, rules.combine(sources, rank, earned), earned
 
 
+def tier_of_benefits(holdings: Holdings, member_id: str, today: date) -> str:
+    """The tier whose benefits the member has now: the earned tier, or a higher floor an active card gives. Read
+    from holdings the caller read anyway."""
+    if not _cards(holdings, member_id).cards:
+        return tier_in(holdings, member_id)
+    _, combined, earned = sources_of(holdings, member_id, today)
+    return combined.tier or earned
+
+
 def benefits_of(member_id: str) -> dict[str, Any]:
     """Every benefit the member has now, its source, and for counted ones what is left this period (one read)."""
     _require_member(member_id)

@@ -40,14 +40,19 @@ def _points_expired(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "points-expired", str(p["seq"]), {"points": abs(int(p["points"]))})]
 
 
+def _tier_names(p: Payload) -> dict[str, Any]:
+    """The tier as members read it: its Chinese and English names (its code for an event from before names)."""
+    return {"tier": p.get("tier_name_zh") or p["tier"], "tier_en": p.get("tier_name_en") or p["tier"]}
+
+
 def _tier_changed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     kind = {"upgrade": "tier-upgraded", "downgrade": "tier-downgraded"}.get(p.get("reason", ""))
-    variables = {"tier": p["tier"], "previous": p.get("previous")}
+    variables = {**_tier_names(p), "previous": p.get("previous")}
     return [Notice(p["member_id"], kind, p["change_id"], variables)] if kind else []
 
 
 def _downgrade_warning(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    variables = {"tier": p["tier"], "review_on": p["review_on"]}
+    variables = {**_tier_names(p), "review_on": p["review_on"]}
     occurrence = f"{p['tier']}@{p['review_on']}"
     return [Notice(p["member_id"], "tier-downgrade-warning", occurrence, variables, _end_of(p["review_on"], tz))]
 
@@ -123,6 +128,12 @@ def _card_cancelled(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "membership-cancelled", f"{p['card_id']}:{p['cancel_id']}", variables)]
 
 
+def _birthday_gift(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    if p.get("kind") != "birthday" or p.get("limited") or int(p.get("points") or 0) <= 0:
+        return []
+    return [Notice(p["member_id"], "birthday-gift", str(p.get("activity_key")), {"points": p["points"]})]
+
+
 TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "points.earned": _points_earned,
     "points.expiring": _points_expiring,
@@ -141,6 +152,7 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "membership.renewal-notice": _renewal_notice,
     "membership.card-lapsed": _card_lapsed,
     "membership.card-cancelled": _card_cancelled,
+    "activity.recorded": _birthday_gift,
 }
 
 

@@ -133,6 +133,12 @@ def settle_membership_cards_nightly(event: CloudWatchEvent) -> None:
     _run_on_schedule("settle-membership-cards")
 
 
+@bp.schedule(schedules.GIVE_BIRTHDAY_GIFTS, name="give_birthday_gifts")
+@bound
+def give_birthday_gifts_nightly(event: CloudWatchEvent) -> None:
+    _run_on_schedule("give-birthday-gifts")
+
+
 @bp.schedule(schedules.EXPIRE_COUPONS, name="expire_coupons")
 @bound
 def expire_coupons_nightly(event: CloudWatchEvent) -> None:

@@ -8,6 +8,12 @@ once per source and event id: a repeat answers the first answer. Past a limit th
 The limits count on the day (and month) the activity happened and on the day (and month) it was reported:
 both must have room, so a burst of events back-dated to many different days earns no more than one day's
 limit. Partners may date an activity at most ``ACTIVITY_MAX_AGE`` back.
+
+A birthday (生日礼) is rewarded once a calendar year, whoever reports it: the platform gives it by itself in the
+month of the member's birthday on record (``give_birthday_gift``, from the nightly job or as the birthday is
+recorded), and a partner may report it in that month too; the first is booked, later ones are ``limited``. It gives
+the rules' birthday points plus the ``birthday_bonus_points`` of the tier whose benefits the member has then (a paid
+card's floor included), growth as the programme says, and, through its event, the birthday coupons.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Answer, Claim, Entry, Posting
 from chalicelib.ledger.model import Source as EntrySource
 from chalicelib.members import service as members
+from chalicelib.membership.service import tier_of_benefits
 from chalicelib.points import service as points
 from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases.records import ActivityRecord
@@ -82,7 +89,8 @@ def _book(
     per_day: int | None, per_month: int | None, *, limited: bool = False, alongside: Transaction | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """One post: the points and growth, the limits' counters (``_Limited`` when one is full), the activity's
-    record and event, claimed once by the activity's key (a repeat answers the first answer)."""
+    record and event, claimed once by the activity's key (a repeat answers the first answer). A birthday also
+    counts once in its year and adds the tier's birthday points."""
     tz = get_settings().tz
     counted_days = sorted({day, clock.business_today()})  # when it happened, and when it was reported
     source, reason = EntrySource("activity", key), REASONS.get(kind, kind)
@@ -99,11 +107,18 @@ def _book(
             for month_end in sorted({_month_end(counted) for counted in counted_days}):
                 ends = datetime.combine(month_end + timedelta(days=1), time(), tz)
                 booking.attachments.append(_cap(f"activity:{member_id}:{kind}:{month_end:%Y-%m}", per_month, ends))
+        total, tier = amount, None
+        if kind == "birthday" and not limited:
+            ends = datetime.combine(date(day.year + 1, 1, 1), time(), tz)
+            booking.attachments.append(_cap(f"activity:{member_id}:birthday:{day.year}", 1, ends))
+            tier = tier_of_benefits(holdings, member_id, today)
+            total += int(programmes.programme().tier(tier).benefits.get("birthday_bonus_points") or 0)
         booking.events.append(new_event("activity.recorded", f"member/{member_id}", {
-            "member_id": member_id, "kind": kind, "points": max(amount, 0), "limited": limited,
+            "member_id": member_id, "kind": kind, "points": max(total, 0), "limited": limited,
+            "activity_key": key, **({"tier": tier} if tier else {}),
         }))  # fmt: skip
-        earned = [points.credit(member_id, amount, "earn", source, reason, expires_on=expires_on,
-                                available_on=available_on)] if amount > 0 else []  # fmt: skip
+        earned = [points.credit(member_id, total, "earn", source, reason, expires_on=expires_on,
+                                available_on=available_on)] if total > 0 else []  # fmt: skip
         return [*earned, *points.with_progress(holdings, booking, progress, today)]
 
     def entry_of(answer: Answer) -> Entry | None:
@@ -158,13 +173,10 @@ def report(partner: Caller, reported: ActivityReport) -> dict[str, Any]:
         detail = f"An activity may be reported at most {ACTIVITY_MAX_AGE.days} days after it happened"
         raise ValidationFailed([{"field": "occurred_at", "in": "body", "message": detail}], detail)
     member_id = member_for_partner(partner, reported.member)
-    if reported.kind == "birthday":
-        try:
-            birthday = members.get_member(member_id).birthday
-        except NotFound as e:
-            raise MemberNotEligible(e.detail) from None
-        if birthday is None or birthday.month != clock.business_date(reported.occurred_at, get_settings().tz).month:
-            raise NotTheirBirthday("The member has no birthday on record in the month of occurred_at")
+    if reported.kind == "birthday" and not _born_in(
+        member_id, clock.business_date(reported.occurred_at, get_settings().tz).month
+    ):
+        raise NotTheirBirthday("The member has no birthday on record in the month of occurred_at")
     return award(member_id, reported.kind, source=partner.id, event_id=reported.event_id,
                  occurred_at=reported.occurred_at, body=body)  # fmt: skip
 
@@ -187,6 +199,26 @@ def reward_profile(member_id: str, alongside: Transaction | None = None) -> dict
         return None
     return award(member_id, "profile", source="profile", event_id=member_id, occurred_at=clock.now(),
                  body={"kind": "profile", "member_id": member_id}, alongside=alongside)  # fmt: skip
+
+
+def give_birthday_gift(member_id: str, on: date, alongside: Transaction | None = None) -> dict[str, Any] | None:
+    """The birthday gift of ``on``'s year, if ``on`` falls in the month of the member's birthday on record: once a
+    member and year (the event id is the year), and not at all if a partner's birthday report came first."""
+    if not _born_in(member_id, on.month):
+        return None
+    tz = get_settings().tz
+    now = clock.now()
+    occurred_at = now if clock.business_date(now, tz) == on else datetime.combine(on, time(12), tz)
+    return award(member_id, "birthday", source="birthday", event_id=f"{member_id}:{on.year}", occurred_at=occurred_at,
+                 body={"kind": "birthday", "member_id": member_id, "year": on.year}, alongside=alongside)  # fmt: skip
+
+
+def _born_in(member_id: str, month: int) -> bool:
+    try:
+        birthday = members.get_member(member_id).birthday
+    except NotFound as e:
+        raise MemberNotEligible(e.detail) from None
+    return birthday is not None and birthday.month == month
 
 
 def reward_registration(member_id: str, registered_at: datetime, source: str,

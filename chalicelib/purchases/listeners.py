@@ -1,4 +1,5 @@
-"""The points consumers: registration points for members who joined, growth for a completed profile. Each
+"""The points consumers: registration points for members who joined, growth for a completed profile, the birthday
+gift of a member whose birthday is recorded in its month (the nightly job gives the others on the month's first). Each
 books through the ledger with the consumer's marker in the same transaction (``drain``), so an event is
 handled exactly once whether the write or the marker is what a redelivery finds."""
 
@@ -6,8 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.purchases.activities import PROFILE_COMPLETING, reward_profile, reward_registration
+from chalicelib.purchases.activities import PROFILE_COMPLETING, give_birthday_gift, reward_profile, reward_registration
 from chalicelib.purchases.service import MemberNotEligible
+from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
 
@@ -38,5 +40,21 @@ def reward_complete_profile(tx: Transaction, event: Event) -> None:
         booked = reward_profile(str(event.payload["member_id"]), alongside=marker)
         if booked is None or booked["duplicate"]:
             tx.extend(marker)  # not complete yet, or rewarded before: the marker alone
+    except MemberNotEligible:
+        tx.extend(marker)
+
+
+@consumer("birthday-gift", queue="points", types=["member.registered", "member.updated"], batched=True)
+def birthday_recorded(tx: Transaction, event: Event) -> None:
+    """A member who joins, or records their birthday, in their birthday month gets this year's gift now rather than
+    a year later; once a member and year, so changing the birthday again gives nothing more."""
+    payload = event.payload
+    if not (payload.get("birthday_on_record") or "birthday" in payload.get("changed", [])):
+        return
+    marker = tx.drain()
+    try:
+        booked = give_birthday_gift(str(payload["member_id"]), clock.business_today(), alongside=marker)
+        if booked is None or booked["duplicate"]:
+            tx.extend(marker)
     except MemberNotEligible:
         tx.extend(marker)

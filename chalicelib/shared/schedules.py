@@ -12,6 +12,8 @@ COUPON_BATCHES = "cron(45 16 * * ? *)"
 RECALCULATE_TIERS = "cron(20 16 * * ? *)"  # 00:20 Asia/Shanghai, after the points jobs
 SETTLE_MEMBERSHIP_CARDS = "cron(25 16 * * ? *)"  # 00:25: lapses and packs for the day that begins (reminders wait
 # in the notifications policy's quiet hours until the morning)
+GIVE_BIRTHDAY_GIFTS = "cron(35 16 * * ? *)"  # 00:35, for the day that begins (after the tiers' review); its
+# messages wait through the quiet hours
 PURGE_IDEMPOTENCY_RECORDS = "cron(0 18 * * ? *)"  # 02:00 Asia/Shanghai
 RECONCILE_LEDGER = "cron(0 19 * * ? *)"  # 03:00 Asia/Shanghai, after the other nightly jobs
 POINTS_EXPIRY_REMINDERS = "cron(0 1 * * ? *)"  # 09:00 Asia/Shanghai, when people read messages

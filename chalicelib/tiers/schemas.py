@@ -54,7 +54,15 @@ class Benefits(Input):
                                    description="price factor, e.g. 0.95 for 5% off")  # fmt: skip
     points_multiplier: Decimal = Field(default=Decimal(1), gt=0, le=100, max_digits=8, decimal_places=4,
                                        description="factor on purchase points (积分倍率), e.g. 1.5")  # fmt: skip
-    birthday_bonus_points: int = Field(default=0, ge=0, le=1_000_000, description="points given in the birthday month")
+    birthday_bonus_points: int = Field(
+        default=0, ge=0, le=1_000_000,
+        description="points given once a year in the birthday month (生日礼), beside the earn rules' birthday points",
+    )  # fmt: skip
+    birthday_coupons: list[Label] = Field(
+        default_factory=list, max_length=20,
+        description="coupon templates (`ct_…`) given with the birthday gift, once a year, beside those marked as "
+        "everyone's birthday gift",
+    )  # fmt: skip
     free_shipping: bool = Field(default=False, description="orders ship free (包邮)")
     priority_purchase: bool = Field(default=False, description="early access to launches and sales (优先购)")
     exclusive_coupons: list[Label] = Field(

@@ -197,7 +197,14 @@ def _changed_event(member_id: str, change: Change, change_id: str, programme: Pr
     return new_event("tier.changed", f"member/{member_id}", {
         "member_id": member_id, "change_id": change_id, "tier": change.tier, "previous": change.previous,
         "reason": change.reason, "gift_points": change.gift_points, "programme_version": programme.version,
+        **_names(programme, change.tier),
     })  # fmt: skip
+
+
+def _names(programme: Programme, code: str) -> dict[str, str]:
+    """A tier's names, for the messages an event gives (a code is no word for a member)."""
+    tier = programme.tier(code) if programme.knows(code) else None
+    return {"tier_name_zh": tier.name_zh if tier else code, "tier_name_en": tier.name_en if tier else code}
 
 
 # --- what a migrated member brings ------------------------------------------------------------------------------
@@ -319,7 +326,7 @@ def _verdict_events(member_id: str, found: list[Verdict]) -> list[Event]:
         standing = verdict.standing
         events.append(new_event("tier.downgrade-warning", f"member/{member_id}", {
             "member_id": member_id, "tier": standing.tier, "review_on": str(standing.valid_until),
-            "programme_version": verdict.programme.version,
+            "programme_version": verdict.programme.version, **_names(verdict.programme, standing.tier),
         }))  # fmt: skip
     return events
 

@@ -166,3 +166,12 @@ def test_membership_one_transaction_per_renewal_and_use_and_the_nightly_job_read
     nightly = figures["nightly"]
     assert nightly["reminded"] == nightly["cards_due"]
     assert nightly["items_read_per_card_due"] <= 2.5  # its index item, its account, and the run's own few reads
+
+
+def test_birthday_gifts_read_the_months_birthdays_only_and_once():
+    figures = bench("birthdays")
+    run = figures["monthly_run"]
+    assert run["given"] == run["born_this_month"]
+    assert run["items_read_per_gift"] <= 2.5  # its index key, the member's profile, and the run's own few reads
+    assert run["requests"] <= 3.5 * run["given"] + 30  # profile, account, transaction; 16 index pages, the run's own
+    assert figures["rerun_planned"] == 0

@@ -563,9 +563,11 @@ TRIGGERS = [
             "reason": "upgrade",
             "gift_points": 0,
             "programme_version": 1,
+            "tier_name_zh": "黄金会员",
+            "tier_name_en": "Gold",
         },
         "tier-upgraded",
-        "恭喜您升级为gold会员！",
+        "恭喜您升级为黄金会员！",
     ),
     (
         "tier.changed",
@@ -581,10 +583,16 @@ TRIGGERS = [
         "您的会员等级已调整为silver。",
     ),
     (
+        "activity.recorded",
+        {"kind": "birthday", "points": 400, "limited": False, "activity_key": "birthday#m:2027", "tier": "gold"},
+        "birthday-gift",
+        "您的生日礼400积分已到账",
+    ),
+    (
         "tier.downgrade-warning",
         {"tier": "gold", "review_on": "2026-12-31", "programme_version": 1},
         "tier-downgrade-warning",
-        "您的gold会员等级将于2026-12-31复核",
+        "您的gold等级将于2026-12-31复核",
     ),
     (
         "coupon.issued",

@@ -51,7 +51,7 @@ def test_a_purchase_that_crosses_a_threshold_upgrades_at_once_with_its_gift_exac
     (changed,) = events("tier.changed")
     assert changed["payload"] | {"change_id": None} == {
         "member_id": member_id, "change_id": None, "tier": "silver", "previous": "normal", "reason": "upgrade",
-        "gift_points": 100, "programme_version": 0,
+        "gift_points": 100, "programme_version": 0, "tier_name_zh": "白银会员", "tier_name_en": "Silver",
     }  # fmt: skip
     mine = api.as_(token).get("/v1/me/tier").body
     assert (mine["tier"]["code"], mine["tier"]["name_zh"], mine["valid_until"]) == ("silver", "白银会员", "2027-12-31")

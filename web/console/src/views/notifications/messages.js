@@ -40,7 +40,9 @@ export default {
         'tier-upgraded': '会员升级', 'tier-downgrade-warning': '降级预警', 'tier-downgraded': '会员降级',
         'wallet-topped-up': '储值到账', 'wallet-paid': '储值消费', 'wallet-low-balance': '余额不足提醒',
         'coupon-issued': '优惠券到账', 'coupon-expiring': '优惠券即将过期', 'mall-order-shipped': '商城订单发货',
-        'mall-order-ready': '商城订单待自提', announcement: '营销消息',
+        'mall-order-ready': '商城订单待自提', announcement: '营销消息', 'birthday-gift': '生日礼',
+        'membership-card-paid': '会员卡开通', 'membership-expiring': '会员卡即将到期', 'membership-renewal-notice': '自动续费提醒',
+        'membership-lapsed': '会员卡已过期', 'membership-cancelled': '会员卡退卡',
       },
       statuses: {
         queued: '待发送', held: '暂缓', sending: '发送中', sent: '已发送', inbox: '仅站内信', suppressed: '未发送', failed: '失败', lapsed: '已过期',
@@ -168,7 +170,9 @@ export default {
         'tier-upgraded': 'Tier upgraded', 'tier-downgrade-warning': 'Tier review ahead', 'tier-downgraded': 'Tier downgraded',
         'wallet-topped-up': 'Top-up received', 'wallet-paid': 'Wallet payment', 'wallet-low-balance': 'Low balance',
         'coupon-issued': 'Coupon received', 'coupon-expiring': 'Coupon expiring', 'mall-order-shipped': 'Mall order shipped',
-        'mall-order-ready': 'Mall order ready', announcement: 'Marketing message',
+        'mall-order-ready': 'Mall order ready', announcement: 'Marketing message', 'birthday-gift': 'Birthday gift',
+        'membership-card-paid': 'Membership started', 'membership-expiring': 'Membership ending', 'membership-renewal-notice': 'Renewal notice',
+        'membership-lapsed': 'Membership lapsed', 'membership-cancelled': 'Membership cancelled',
       },
       statuses: {
         queued: 'Queued', held: 'Held', sending: 'Sending', sent: 'Sent', inbox: 'Inbox only', suppressed: 'Not sent', failed: 'Failed', lapsed: 'Lapsed',

@@ -40,6 +40,7 @@ export function benefitLines(benefits) {
   const multiplier = Number(benefits.points_multiplier)
   if (multiplier && multiplier !== 1) lines.push({ icon: 'points', text: t('tiers.multiplier', { x: multiplier }) })
   if (benefits.birthday_bonus_points) lines.push({ icon: 'gift-o', text: t('tiers.birthday', { n: benefits.birthday_bonus_points }) })
+  for (const coupon of benefits.birthday_coupons || []) lines.push({ icon: 'gift-card-o', text: t('tiers.birthdayCoupon', { name: coupon }) })
   if (benefits.free_shipping) lines.push({ icon: 'logistics', text: t('tiers.freeShipping') })
   if (benefits.priority_purchase) lines.push({ icon: 'fire-o', text: t('tiers.priority') })
   for (const coupon of benefits.exclusive_coupons || []) lines.push({ icon: 'coupon-o', text: t('tiers.coupon', { name: coupon }) })

@@ -1,0 +1,157 @@
+"""The birthday gift (生日礼): given by the platform itself in the month of the member's birthday on record, once a
+year (the earn rules' birthday points, the tier's birthday points, the birthday coupons, a message), whether the
+nightly job, a registration or an edit in the month, or a partner's report gives it first."""
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from chalicelib.ledger.registry import ledger
+from chalicelib.members import service as members
+from chalicelib.members.records import MemberRecord
+from chalicelib.members.schemas import MemberCreate
+from chalicelib.shared import clock
+from chalicelib.shared.jobs import get_job, preview_job, run_job
+from chalicelib.shared.settings import get_settings
+from tests import ledger_views
+from tests.conftest import deliver, signed_headers
+from tests.functional.test_coupons import template
+from tests.functional.test_purchases import publish
+
+TZ = get_settings().tz
+JUNE_1 = datetime(2027, 6, 1, 0, 40, tzinfo=TZ)  # the job's run for the day that begins
+GOLD_BIRTHDAY_POINTS = 300  # the default programme's gold tier
+
+
+def joined(phone, birthday=None):
+    member_id, _ = members.register(MemberCreate(name="寿星", phone=phone, home_store_id="SH-001", birthday=birthday))
+    return member_id
+
+
+def gifts(member_id):
+    return [(int(e.points), e.reason) for e in ledger_views.entries(member_id) if e.reason == "生日奖励"]
+
+
+def run_on(day, hour=0):
+    with clock.frozen(datetime.combine(day, datetime.min.time(), TZ) + timedelta(hours=hour, minutes=40)):
+        return run_job(get_job("give-birthday-gifts"), day)
+
+
+def bought(api, partner, member_id, paid_fen):
+    body = {"order_id": f"O-{member_id}", "member": {"member_id": member_id}, "store_id": "SH-001",
+            "occurred_at": clock.now().isoformat(), "currency": "CNY", "total_fen": paid_fen, "paid_fen": paid_fen,
+            "payment_method": "wechat"}  # fmt: skip
+    raw = json.dumps(body).encode()
+    answer = api.as_(None).call("POST", "/v1/webhooks/purchases", raw=raw, headers=signed_headers(*partner, raw))
+    assert answer.status == 200, answer.body
+
+
+def partner_birthday(api, partner, member_id, event_id, at):
+    body = {"event_id": event_id, "kind": "birthday", "member": {"member_id": member_id},
+            "occurred_at": at.isoformat()}  # fmt: skip
+    raw = json.dumps(body).encode()
+    with clock.frozen(at):
+        return api.as_(None).call("POST", "/v1/webhooks/activities", raw=raw, headers=signed_headers(*partner, raw))
+
+
+@pytest.fixture
+def born(api, partner):
+    """A gold member born in June, a member born in July, one without a birthday."""
+    publish(api, activities={"birthday": {"points": 100, "per_month": 1}})
+    june = joined("13900000031", date(1990, 6, 18))
+    bought(api, partner, june, 3_000_00)  # gold, valid through next year's end
+    return {"june": june, "july": joined("13900000032", date(1988, 7, 2)), "none": joined("13900000033")}
+
+
+def test_the_month_of_a_birthday_gives_the_tiers_gift_once_a_year(api, aws, partner, born):
+    birthday_coupon = template(api, name="生日礼券", gift={"on": "birthday"})["template_id"]
+    report = run_on(JUNE_1.date())
+    assert (report.status, report.planned, report.processed) == ("completed", 16, 1)  # June's 16 shards, one member
+    assert report.tallies == {"changed": 1, "points": 100 + GOLD_BIRTHDAY_POINTS}
+    assert gifts(born["june"]) == [(100 + GOLD_BIRTHDAY_POINTS, "生日奖励")]
+    assert gifts(born["july"]) == gifts(born["none"]) == []
+    entries, _ = ledger().page(born["june"], "points", 100)
+    assert ledger().balance(born["june"], "points") == sum(e.amount for e in entries)
+
+    again = run_on(JUNE_1.date())  # a re-run of the same day reads nothing
+    assert (again.planned, gifts(born["june"])) == (0, [(400, "生日奖励")])
+    assert run_on(date(2027, 6, 2)).planned == 0  # later days of the month read nothing
+    late = partner_birthday(api, partner, born["june"], "bd-1", JUNE_1 + timedelta(days=3, hours=10))
+    assert (late.status, late.body["points_awarded"], late.body["limited"]) == (200, 0, True)  # once a year
+
+    with clock.frozen(JUNE_1 + timedelta(hours=10)):
+        deliver(aws, "coupons", times=2)
+        deliver(aws, "notifications")
+    coupons = [c["template_id"] for c in api.get(f"/v1/members/{born['june']}/coupons").body["items"]]
+    assert coupons.count(birthday_coupon) == 1
+    from chalicelib.notifications.records import MessageRecord
+
+    messages = [m for m in MessageRecord.by_member.query(born["june"]) if m.kind == "birthday-gift"]
+    assert len(messages) == 1
+
+    july = run_on(date(2027, 7, 1))
+    assert (july.planned, july.tallies) == (16, {"changed": 1, "points": 100})  # a normal member: the rules' alone
+    next_june = run_on(date(2028, 6, 1))
+    assert next_june.tallies["changed"] == 1  # a new year, a new gift (July's gift of 2027 is not given again)
+    assert (len(gifts(born["june"])), len(gifts(born["july"]))) == (2, 1)
+
+
+def test_the_preview_lists_whom_the_month_would_give_and_writes_nothing(born):
+    with clock.frozen(JUNE_1 - timedelta(days=10)):
+        preview = preview_job(get_job("give-birthday-gifts"), JUNE_1.date())
+    assert [(f["member_id"], f["outcome"]) for f in preview.findings] == [(born["june"], "birthday-gift")]
+    assert gifts(born["june"]) == []
+
+
+def test_a_partners_report_first_makes_the_platforms_gift_nothing_more(api, partner, born):
+    first = partner_birthday(api, partner, born["june"], "bd-1", JUNE_1 + timedelta(hours=9))
+    assert first.body["points_awarded"] == 100 + GOLD_BIRTHDAY_POINTS  # the tier's birthday points with it
+    assert run_on(JUNE_1.date(), hour=10).tallies == {"reported-before": 1}
+    assert gifts(born["june"]) == [(400, "生日奖励")]
+
+
+def test_joining_or_recording_a_birthday_in_its_month_gives_the_gift_at_once_and_once(api, aws, partner):
+    publish(api, activities={"birthday": {"points": 100}})
+    today = clock.business_today()
+    this_month = today.replace(year=1990, day=min(today.day, 28))
+    other_month = (today.replace(day=1) - timedelta(days=1)).replace(year=1990, day=1)
+    newcomer, later = joined("13900000041", this_month), joined("13900000042", other_month)
+    deliver(aws, "points", times=2)
+    assert (gifts(newcomer), gifts(later)) == ([(100, "生日奖励")], [])
+    headers = {"content-type": "application/merge-patch+json"}
+    for birthday in (this_month, other_month, this_month):  # to the month, away and back: one gift
+        version = members.get_member(later).version
+        edited = api.call("PATCH", f"/v1/members/{later}", raw=json.dumps({"birthday": birthday.isoformat()}).encode(),
+                          headers={**headers, "if-match": f'"{version}"'})  # fmt: skip
+        assert edited.status == 200, edited.body
+        deliver(aws, "points")
+    assert gifts(later) == [(100, "生日奖励")]
+
+
+def test_members_recorded_before_the_index_are_indexed_once_and_erasure_takes_them_out(born):
+    record = MemberRecord.get(born["june"])
+    record.update(actions=[MemberRecord.birth_month.remove()], add_version_condition=False)
+    assert members.index_birth_months() == 1
+    assert members.index_birth_months() == 0
+    assert MemberRecord.get(born["june"]).birth_month.startswith("06#")  # the month alone, in clear
+    members.erase(born["july"])
+    assert MemberRecord.get(born["july"]).birth_month is None
+
+
+def test_the_tiers_birthday_coupons_come_with_its_gift(api, aws, partner, born):
+    from chalicelib.tiers.programmes import clothing
+
+    coupon = template(api, name="黄金生日券")["template_id"]
+    document = clothing().model_dump(mode="json")
+    gold = next(tier for tier in document["tiers"] if tier["code"] == "gold")
+    gold["benefits"]["birthday_coupons"] = [coupon]
+    version = api.post("/v1/tiers/programmes", document).body["version"]
+    assert api.post(f"/v1/tiers/programmes/{version}/apply").status == 202
+    run_on(JUNE_1.date())
+    run_on(date(2027, 7, 1))
+    with clock.frozen(JUNE_1 + timedelta(days=30, hours=10)):
+        deliver(aws, "coupons", times=2)
+    given = {who: [c["template_id"] for c in api.get(f"/v1/members/{born[who]}/coupons").body["items"]]
+             for who in ("june", "july")}  # fmt: skip
+    assert given == {"june": [coupon], "july": []}  # gold's coupon; the July member is not gold
