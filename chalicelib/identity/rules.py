@@ -53,6 +53,7 @@ class Permission(StrEnum):
     WALLET_CASH_REFUND = "wallet:cash-refund"
     WALLET_PAY = "wallet:pay"
     REPORTS_READ = "reports:read"
+    REPORTS_MONEY = "reports:money"
     JOBS_RUN = "jobs:run"
     FEEDBACK_READ = "feedback:read"
     FEEDBACK_REPLY = "feedback:reply"
@@ -87,7 +88,7 @@ P = Permission
 _CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM, P.WALLET_PAY, P.COUPONS_REDEEM}
 _CASHIER |= {P.MALL_FULFIL, P.BENEFITS_USE}
 _FEEDBACK = {P.FEEDBACK_READ, P.FEEDBACK_REPLY, P.NOTIFICATIONS_READ}
-_FINANCE = {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.REPORTS_READ}
+_FINANCE = {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.REPORTS_READ, P.REPORTS_MONEY}
 _FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND, P.MEMBERSHIP_CANCEL}
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
@@ -137,6 +138,7 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.WALLET_CASH_REFUND: ("退卡/退余额", "Cash refunds of stored value"),
     P.WALLET_PAY: ("储值支付", "Wallet payments at the counter"),
     P.REPORTS_READ: ("经营报表", "Reports and dashboard"),
+    P.REPORTS_MONEY: ("报表金额与负债", "Money in reports, and the liability"),
     P.JOBS_RUN: ("运行任务", "Run jobs"),
     P.FEEDBACK_READ: ("查看意见反馈", "Read feedback"),
     P.FEEDBACK_REPLY: ("回复意见反馈", "Answer feedback"),

@@ -236,3 +236,19 @@ def _read_months(page: FilledPage[MallOrderRecord], month: str, key: dict[str, A
 def releasable(partition: str, now: datetime) -> list[MallOrderRecord]:
     """The orders of a release partition whose time is up at ``now`` (the index's keys, member and reward)."""
     return list(MallOrderRecord.by_release.query(partition, MallOrderRecord.release_key <= f"{clock.iso(now)}#~"))
+
+
+OPEN = (Status.AWAITING_PAYMENT, Status.PENDING, Status.READY_FOR_PICKUP, Status.SHIPPED)
+
+
+def open_orders() -> dict[str, int]:
+    """The orders not fulfilled yet (awaiting payment, to ship or issue, ready for pickup, shipped): how many, and the
+    points and cash members gave for them. Reads the status index's open partitions: what is owed, not every order."""
+    figures = {"open": 0, "points": 0, "cash_fen": 0}
+    for status in OPEN:
+        for record in MallOrderRecord.by_status.query(str(status)):
+            document = json.loads(record.document)
+            figures["open"] += 1
+            figures["points"] += int(document.get("points") or 0)
+            figures["cash_fen"] += int(document.get("cash_fen") or 0)
+    return figures

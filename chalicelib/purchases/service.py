@@ -232,7 +232,8 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
         booking.store_id = purchase.store_id
         booking.events.append(new_event("purchase.recorded", f"member/{member_id}", {
             "member_id": member_id, "partner_id": partner.id, "order_id": purchase.order_id,
-            "store_id": purchase.store_id, "paid_fen": purchase.paid_fen, "points": score.total,
+            "store_id": purchase.store_id, "paid_fen": purchase.paid_fen, "total_fen": purchase.total_fen,
+            "points": score.total, "tier": tier, "payment_method": purchase.payment_method,
         }))  # fmt: skip
         earned = [points.credit(member_id, score.total, "earn", source, "消费积分", expires_on=expires_on,
                                 available_on=available_on)] if score.total > 0 else []  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -78,6 +79,7 @@ class Settings(BaseModel):
     points_expiry: str = "end-of-next-year"
     points_pending_days: int = Field(default=0, ge=0, le=365)
     points_reminder_days: int = Field(default=7, ge=1, le=90)
+    point_value_fen: Decimal = Field(default=Decimal(1), ge=0, le=10_000)  # what a point is worth, for the liability
     refund_policy: Literal["debt", "negative-balance"] = "debt"
     wallet_max_balance_fen: int = Field(default=500_000, ge=0)  # 5,000 CNY, a named prepaid card's limit; 0: none
     wallet_split: Literal["proportional", "principal-first", "bonus-first"] = "proportional"

@@ -1,9 +1,10 @@
 """The statistics consumer: counts every event once, per business day, type and store, and folds it into the
-dashboard's figures (``rules``): day sums per scope, the chain's standing totals and the members by tier."""
+figures of the dashboard and the reports (``rules``): day sums per scope, the distinct members of each day, week and
+month, the chain's standing totals and the members by tier, each in the event's shard."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from chalicelib.members import service as members
 from chalicelib.shared.clock import business_date
@@ -11,7 +12,7 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
 from chalicelib.shared.settings import get_settings
 from chalicelib.stats import rules
-from chalicelib.stats.records import DailyCountRecord, FigureRecord
+from chalicelib.stats.records import ActiveMarkerRecord, DailyCountRecord, FigureRecord
 from chalicelib.tiers import programmes
 
 ALL_EVENTS = "*"
@@ -28,8 +29,16 @@ def metrics_of(event: Event) -> list[str]:
 
 
 def scope_of(store_id: str | None) -> str:
-    """The partition of a store's figures, or of the chain's (None)."""
+    """The scope of a store's figures, or of the chain's (None)."""
     return f"store#{store_id}" if store_id else CHAIN
+
+
+def sharded(scope: str, shard: int) -> str:
+    """The partition of one shard of a scope's figures."""
+    return f"{scope}@{shard}"
+
+
+MARKERS_KEPT = timedelta(days=400)  # a month's markers outlive the month by a year
 
 
 @consumer("daily-stats", queue="statistics", types=[ALL_EVENTS], batched=True)
@@ -44,17 +53,49 @@ def fold_figures(tx: Transaction, event: Event, day: str) -> None:
     """Add what ``event`` moves of the dashboard's figures to ``tx`` (counters only, so the events of a delivery
     share one commit). A tier change reads the member's home store, which its event does not carry."""
     payload = event.payload
-    store_id = rules.store_of(event.type, payload)
-    for name, amount in rules.day_figures(event.type, payload).items():
-        for scope in {CHAIN, scope_of(store_id)}:
-            tx.count(FigureRecord(scope, f"day#{day}"), name, amount)
+    shard = rules.shard_of(event.event_id)
+    figures = rules.day_figures(event.type, payload)
+    for scope, only in rules.scopes_of(event.type, payload):
+        for name, amount in figures.items():
+            if only is None or name in only:
+                tx.count(FigureRecord(sharded(scope, shard), f"day#{day}"), name, amount)
     for name, amount in rules.standing_moves(event.type, payload).items():
-        tx.count(FigureRecord(CHAIN, "now"), name, amount)
+        tx.count(FigureRecord(sharded(CHAIN, shard), "now"), name, amount)
     if event.type in rules.MEMBERSHIP_EVENTS:
         tiers = [tier.code for tier in programmes.programme().tiers]
         home = members.home_store_of(str(payload["member_id"])) if event.type == "tier.changed" else None
         for move in rules.tier_moves(event.type, payload, tiers, home):
-            tx.count(FigureRecord(scope_of(move.store_id), f"tier#{move.tier}"), "members", move.members)
+            record = FigureRecord(sharded(scope_of(move.store_id), shard), f"tier#{move.tier}")
+            tx.count(record, "members", move.members)
+    activity = rules.activity_of(event.type, payload)
+    if activity is not None:
+        _count_distinct(tx, shard, day, *activity)
+
+
+def _count_distinct(tx: Transaction, shard: int, day: str, member_id: str, store_id: str | None, bought: bool) -> None:
+    """The member's first activity (and first and second purchase) of each period at the chain and at the store
+    counts once: their markers, read here, are written on the condition that they are still as read (a concurrent
+    delivery, or a second event of the member in this one, makes the commit fail and the events go one by one)."""
+    periods = rules.period_keys(date.fromisoformat(day))
+    wanted = [f"{scope}|{key}" for scope in dict.fromkeys((CHAIN, scope_of(store_id))) for key in periods]
+    found = {m.period: m for m in ActiveMarkerRecord.batch_get([(member_id, period) for period in wanted])}
+    expires = datetime.combine(date.fromisoformat(day), datetime.min.time(), get_settings().tz) + MARKERS_KEPT
+    for period in wanted:
+        marker = found.get(period)
+        before = None if marker is None else int(marker.purchases or 0)
+        moves = rules.distinct_moves(before, bought)
+        if not moves:
+            continue
+        after = (before or 0) + (1 if bought else 0)
+        if before is None:
+            tx.put(ActiveMarkerRecord(member_id, period, purchases=after, expires_at=expires),
+                   condition=ActiveMarkerRecord.period.does_not_exist())  # fmt: skip
+        else:
+            tx.update(ActiveMarkerRecord(member_id, period), [ActiveMarkerRecord.purchases.set(after)],
+                      condition=ActiveMarkerRecord.purchases == before, add_version_condition=False)  # fmt: skip
+        scope, _, key = period.partition("|")
+        for name, amount in moves.items():
+            tx.count(FigureRecord(sharded(scope, shard), key), name, amount)
 
 
 def daily_counts(day: str) -> dict[str, int]:

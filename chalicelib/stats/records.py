@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 
 from chalicelib.shared.db import Record, table
 
@@ -23,9 +23,11 @@ class DailyCountRecord(Record):
 
 @table
 class FigureRecord(Record):
-    """The dashboard's figures of one scope (``scope``: ``chain`` or ``store#<id>``): a day's sums (``key``
-    ``day#YYYY-MM-DD``, so a period is one query), the chain's standing totals (``now``) and the members at each tier
-    (``tier#<code>``, in ``members``). Every attribute is a counter the statistics consumer adds to."""
+    """The figures of one scope and shard (``scope``: ``<scope>@<shard>``, the scope ``chain``, ``store#<id>``,
+    ``tier#<code>`` or ``pay#<method>``): a day's sums and distinct members (``key`` ``day#YYYY-MM-DD``, so a period is
+    one query a shard), a week's or a month's distinct members (``week#YYYY-Www``, ``month#YYYY-MM``), the chain's
+    standing totals (``now``) and the members at each tier (``tier#<code>``, in ``members``). Every attribute is a
+    counter the statistics consumer adds to; a figure is the sum of its scope's shards."""
 
     logical_name = "stats-figures"
 
@@ -49,3 +51,38 @@ class FigureRecord(Record):
     wallet_principal_fen = NumberAttribute(null=True)
     wallet_bonus_fen = NumberAttribute(null=True)
     members = NumberAttribute(null=True)
+    erased_members = NumberAttribute(null=True)
+    total_fen = NumberAttribute(null=True)
+    points_clawed_back = NumberAttribute(null=True)
+    points_adjusted_out = NumberAttribute(null=True)
+    points_net = NumberAttribute(null=True)
+    wallet_principal_net_fen = NumberAttribute(null=True)
+    wallet_bonus_net_fen = NumberAttribute(null=True)
+    points_issued_purchases = NumberAttribute(null=True)
+    points_issued_activities = NumberAttribute(null=True)
+    points_issued_gifts = NumberAttribute(null=True)
+    points_issued_adjustments = NumberAttribute(null=True)
+    points_issued_opening = NumberAttribute(null=True)
+    points_issued_total = NumberAttribute(null=True)
+    points_expired_total = NumberAttribute(null=True)
+    points_redeemed_total = NumberAttribute(null=True)
+    active = NumberAttribute(null=True)
+    buyers = NumberAttribute(null=True)
+    repeat_buyers = NumberAttribute(null=True)
+
+
+@table
+class ActiveMarkerRecord(Record):
+    """That a member was active in a period at a scope (``period``: ``<scope>|<period key>``), with the purchases
+    counted there up to two (what the distinct counts need). Kept a little over a year."""
+
+    logical_name = "stats-markers"
+    ttl_attribute = "expires_at"
+
+    class Meta:
+        table_name = "stats-markers"
+
+    member_id = UnicodeAttribute(hash_key=True)
+    period = UnicodeAttribute(range_key=True)
+    purchases = NumberAttribute(default=0)
+    expires_at = TTLAttribute(null=True)

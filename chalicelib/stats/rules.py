@@ -13,20 +13,41 @@ which store, and writes the sums.
 
 Points and stored value are the chain's liabilities (a member belongs to the chain, not to a store), so no store
 keeps a standing of them; a store's day figures count what happened there (a purchase's points at its store).
+
+- **Distinct members** of a period (a day, an ISO week, a calendar month): ``active`` members did something (a
+  purchase or a rewarded activity) in it, ``buyers`` bought at least once and ``repeat_buyers`` at least twice. They
+  are counted once per member and period through a marker per member, scope and period (``distinct_moves``), so they
+  are kept for whole periods, never summed from days.
+
+Every figure is kept in ``SHARDS`` partitions per scope, chosen by the event id, so no partition takes more than a
+quarter of the writes; and the events of one delivery share one update per item.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 MAX_DAYS = 92  # a period's longest: a quarter
+SHARDS = 4  # partitions per scope: each takes a quarter of the writes
 DAILY = (
     "new_members", "purchases", "sales_fen", "refunds", "refunded_fen", "points_issued", "points_redeemed",
     "points_expired", "points_deducted", "wallet_top_ups_fen", "wallet_payments_fen",
 )  # fmt: skip
-STANDING = ("points_outstanding", "wallet_principal_fen", "wallet_bonus_fen")
+ISSUED_SOURCES = ("purchases", "activities", "gifts", "adjustments", "opening")
+REPORTED = (
+    "erased_members", "total_fen", "points_clawed_back", "points_adjusted_out", "points_net",
+    "wallet_principal_net_fen", "wallet_bonus_net_fen", *(f"points_issued_{source}" for source in ISSUED_SOURCES),
+)  # fmt: skip
+"""Day figures the reports add to the dashboard's: erasures, order totals, where points came from and went, and the
+signed movements that give a standing at any past day (``points_net``, the wallet's nets)."""
+DISTINCT = ("active", "buyers", "repeat_buyers")
+STANDING = ("points_outstanding", "wallet_principal_fen", "wallet_bonus_fen", "points_issued_total",
+            "points_expired_total", "points_redeemed_total")  # fmt: skip
+SALES = frozenset({"purchases", "sales_fen", "total_fen"})  # what a purchase counts by its tier and payment method
 POINTS_EVENTS = frozenset({
     "points.earned", "points.opened", "points.adjusted", "points.redeemed", "points.redemption-reversed",
     "points.clawed-back", "points.expired",
@@ -40,19 +61,35 @@ def _number(payload: Mapping[str, Any], name: str) -> int:
     return int(value) if isinstance(value, int) else 0
 
 
-def _points_figures(event_type: str, points: int) -> dict[str, int]:
-    """Where a points entry's signed amount counts: credits are issued, a redemption is redeemed (its reversal gives
-    it back, so redeemed is net of reversals, as the ledger's own counter), expiry is expired, and debits by hand or
-    by a refund's claw-back are deducted."""
-    if event_type in ("points.earned", "points.opened"):
-        return {"points_issued": points}
-    if event_type == "points.adjusted":
-        return {"points_issued": points} if points > 0 else {"points_deducted": -points}
-    if event_type in ("points.redeemed", "points.redemption-reversed"):
-        return {"points_redeemed": -points}
-    if event_type == "points.expired":
-        return {"points_expired": -points}
-    return {"points_deducted": -points}  # points.clawed-back
+def shard_of(event_id: str) -> int:
+    return zlib.crc32(event_id.encode()) % SHARDS
+
+
+ISSUED_BY = {"purchase": "purchases", "activity": "activities"}  # a credit's source kind; others are gifts
+
+
+def _points_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
+    """Where a points entry's signed amount counts: credits are issued (by where they came from: purchases,
+    activities, gifts such as a tier's, adjustments by hand, opening balances of migrated members), a redemption is
+    redeemed (its reversal gives it back, so redeemed is net of reversals, as the ledger's own counter), expiry is
+    expired, a refund's claw-back is clawed back and a debit by hand adjusted out (both are deducted). ``points_net``
+    is the signed amount: what the points outstanding moved by."""
+    points = _number(payload, "points")
+    figures: dict[str, int] = {"points_net": points}
+    if event_type in ("points.earned", "points.opened") or (event_type == "points.adjusted" and points > 0):
+        source = {"points.opened": "opening", "points.adjusted": "adjustments"}.get(event_type) or ISSUED_BY.get(
+            str(payload.get("source_kind")), "gifts"
+        )
+        figures |= {"points_issued": points, f"points_issued_{source}": points}
+    elif event_type == "points.adjusted":
+        figures |= {"points_deducted": -points, "points_adjusted_out": -points}
+    elif event_type in ("points.redeemed", "points.redemption-reversed"):
+        figures |= {"points_redeemed": -points}
+    elif event_type == "points.expired":
+        figures |= {"points_expired": -points}
+    else:  # points.clawed-back
+        figures |= {"points_deducted": -points, "points_clawed_back": -points}
+    return figures
 
 
 def day_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
@@ -62,17 +99,73 @@ def day_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
     figures: dict[str, int] = {}
     if event_type == "member.registered":
         figures = {"new_members": 1}
+    elif event_type == "member.erased":
+        figures = {"erased_members": 1}
     elif event_type == "purchase.recorded":
-        figures = {"purchases": 1, "sales_fen": _number(payload, "paid_fen")}
+        paid, total = _number(payload, "paid_fen"), _number(payload, "total_fen")
+        figures = {"purchases": 1, "sales_fen": paid, "total_fen": total}
     elif event_type == "refund.recorded":
         figures = {"refunds": 1, "refunded_fen": _number(payload, "amount_fen")}
     elif event_type in POINTS_EVENTS:
-        figures = _points_figures(event_type, _number(payload, "points"))
-    elif event_type == "wallet.topped-up":
-        figures = {"wallet_top_ups_fen": _number(payload, "principal_fen")}
-    elif event_type == "wallet.paid":
-        figures = {"wallet_payments_fen": _number(payload, "principal_fen") + _number(payload, "bonus_fen")}
+        figures = _points_figures(event_type, payload)
+    elif event_type in WALLET_SIGNS:
+        sign = WALLET_SIGNS[event_type]
+        figures = {"wallet_principal_net_fen": sign * _number(payload, "principal_fen"),
+                   "wallet_bonus_net_fen": sign * _number(payload, "bonus_fen")}  # fmt: skip
+        if event_type == "wallet.topped-up":
+            figures["wallet_top_ups_fen"] = _number(payload, "principal_fen")
+        elif event_type == "wallet.paid":
+            figures["wallet_payments_fen"] = _number(payload, "principal_fen") + _number(payload, "bonus_fen")
     return {name: amount for name, amount in figures.items() if amount}
+
+
+def scopes_of(event_type: str, payload: Mapping[str, Any]) -> list[tuple[str, frozenset[str] | None]]:
+    """Where an event's day figures count, each with the figures that count there (None: all of them): the chain,
+    its store (``store#<id>``, see ``store_of``), and for a purchase its member's tier (``tier#<code>``) and its
+    payment method (``pay#<method>``), for its sales figures only."""
+    scopes: list[tuple[str, frozenset[str] | None]] = [("chain", None)]
+    store_id = store_of(event_type, payload)
+    if event_type == "member.erased":
+        store_id = payload.get("home_store_id") or None
+    if store_id:
+        scopes.append((f"store#{store_id}", None))
+    if event_type == "purchase.recorded":
+        for dimension, name in (("tier", "tier"), ("pay", "payment_method")):
+            value = payload.get(name)
+            if isinstance(value, str) and value:
+                scopes.append((f"{dimension}#{value}", SALES))
+    return scopes
+
+
+def activity_of(event_type: str, payload: Mapping[str, Any]) -> tuple[str, str | None, bool] | None:
+    """The member an event shows active, the store it happened at, and whether it was a purchase: a purchase, or an
+    activity (a check-in, a review, a registration; one past its limits too: the member was there)."""
+    if event_type == "purchase.recorded":
+        return str(payload["member_id"]), store_of(event_type, payload), True
+    if event_type == "activity.recorded":
+        return str(payload["member_id"]), None, False
+    return None
+
+
+def period_keys(day: date) -> list[str]:
+    """The periods a business day belongs to, as figure keys: the day, its ISO week, its calendar month."""
+    year, week, _ = day.isocalendar()
+    return [f"day#{day.isoformat()}", f"week#{year}-W{week:02d}", f"month#{day:%Y-%m}"]
+
+
+def distinct_moves(purchases_before: int | None, bought: bool) -> dict[str, int]:
+    """What one more activity of a member moves of a period's distinct counts, given the purchases their marker of
+    the period counted before (None: no marker, so not yet active in it)."""
+    moves: dict[str, int] = {}
+    if purchases_before is None:
+        moves["active"] = 1
+    if bought:
+        before = purchases_before or 0
+        if before == 0:
+            moves["buyers"] = 1
+        elif before == 1:
+            moves["repeat_buyers"] = 1
+    return moves
 
 
 def store_of(event_type: str, payload: Mapping[str, Any]) -> str | None:
@@ -87,7 +180,11 @@ def standing_moves(event_type: str, payload: Mapping[str, Any]) -> dict[str, int
     its principal and bonus (in on top-ups and refunds back to the wallet, out on payments and cash refunds)."""
     moves: dict[str, int] = {}
     if event_type in POINTS_EVENTS:
-        moves = {"points_outstanding": _number(payload, "points")}
+        figures = _points_figures(event_type, payload)
+        moves = {"points_outstanding": _number(payload, "points"),
+                 "points_issued_total": figures.get("points_issued", 0),
+                 "points_expired_total": figures.get("points_expired", 0),
+                 "points_redeemed_total": figures.get("points_redeemed", 0)}  # fmt: skip
     elif event_type in WALLET_SIGNS:
         sign = WALLET_SIGNS[event_type]
         moves = {"wallet_principal_fen": sign * _number(payload, "principal_fen"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.shared.fields import BUSINESS_DATE, FEN, UTC_INSTANT, Day
 from chalicelib.shared.http import Input, Schema
+from chalicelib.stats.reports import LONGEST
 from chalicelib.stats.rules import MAX_DAYS
 
 StoreId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -100,3 +102,171 @@ class StatsSummary(Schema):
     wallet_float_fen: WalletFloat | None = Field(
         description="the stored-value float (储值沉淀); null for a store (its movements: `GET /v1/wallet/statements`)"
     )
+
+
+# --- reports (经营报表) -------------------------------------------------------------------------------------------
+
+Label = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+Region = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]+$")]
+GRANULARITY = "rows by `day`, ISO `week` (2026-W48) or calendar `month`"
+
+
+class ReportQuery(Input):
+    """A report's days (``from`` through ``to``, at most 92 days by day, 53 weeks by week, 24 months by month) and
+    its scope: the chain, one store, or one region (its stores added up)."""
+
+    from_: Day = Field(alias="from", description=f"the first day; {BUSINESS_DATE}")
+    to: Day = Field(description=f"the last day, today at the latest; {BUSINESS_DATE}")
+    granularity: Literal["day", "week", "month"] = Field(default="day", description=GRANULARITY)
+    store_id: StoreId | None = Field(default=None, description=STORE)
+    region: Region | None = Field(default=None, description="a region (大区) whose stores' figures are added up")
+
+    @model_validator(mode="after")
+    def _span(self) -> ReportQuery:
+        longest = LONGEST[self.granularity]
+        if not 0 <= (self.to - self.from_).days < longest:
+            raise ValueError(f"'to' must be on or after 'from', at most {longest} days by {self.granularity}")
+        if sum(value is not None for value in self.dimensions().values()) > 1:
+            raise ValueError("name at most one of store_id, region, tier and payment_method")
+        return self
+
+    def dimensions(self) -> dict[str, str | None]:
+        return {"store_id": self.store_id, "region": self.region}
+
+
+class SalesQuery(ReportQuery):
+    """A sales report's days and scope: the chain, a store, a region, a tier or a payment method."""
+
+    tier: Label | None = Field(default=None, description="the tier members had when buying (会员等级)")
+    payment_method: Label | None = Field(default=None, description="how they paid (支付方式), e.g. `wechat_pay`")
+
+    def dimensions(self) -> dict[str, str | None]:
+        return {**super().dimensions(), "tier": self.tier, "payment_method": self.payment_method}
+
+
+class LiabilityQuery(Input):
+    """The day whose end the liability is of."""
+
+    as_of: Day | None = Field(default=None, description=f"the day (default today); {BUSINESS_DATE}")
+
+
+class Row(Schema):
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    period: str = Field(description="the day (2026-11-30), ISO week (2026-W48) or month (2026-11)")
+    from_: date = Field(alias="from", description="the row's first day, within the report's")
+    to: date = Field(description="the row's last day, within the report's")
+
+
+class MembersLine(Schema):
+    new: int = Field(description="members registered (新增会员); at a store or region: with it as their home store")
+    erased: int = Field(description="members erased")
+    total: int = Field(description="members not erased at the end of the period (会员总数)")
+
+
+class MembersRow(Row, MembersLine):
+    active: int | None = Field(
+        description="distinct members with a purchase or an activity in the whole day, week or month (活跃会员); "
+        "null for a region"
+    )
+
+
+class MembersReport(Schema):
+    """Members by period."""
+
+    items: list[MembersRow]
+    totals: MembersLine
+
+
+class SalesLine(Schema):
+    purchases: int = Field(description="purchases reported (消费笔数)")
+    refunds: int = Field(description="refunds reported (退款笔数)")
+    paid_fen: int | None = Field(description=f"what members paid, after discounts (实收); {FEN}; null without money")
+    total_fen: int | None = Field(description=f"the orders' totals before discounts (应收); {FEN}")
+    refunded_fen: int | None = Field(description=f"what refunds gave back; {FEN}")
+    average_order_fen: int | None = Field(description=f"paid ÷ purchases, rounded down (客单价); {FEN}")
+    buyers: int | None = Field(description="distinct members with a purchase (消费会员); null by region, tier, method")
+    repeat_buyers: int | None = Field(description="distinct members with two purchases or more (复购会员)")
+    purchases_per_member: str | None = Field(description="purchases ÷ buyers (人均消费次数), 4 decimals")
+    repurchase_rate: str | None = Field(description="repeat buyers ÷ buyers (复购率), 4 decimals")
+
+
+class SalesRow(Row, SalesLine):
+    pass
+
+
+class SalesReport(Schema):
+    """Sales through the programme by period; the totals' distinct counts only when the report is one period."""
+
+    items: list[SalesRow]
+    totals: SalesLine
+
+
+class IssuedBySource(Schema):
+    purchases: int
+    activities: int
+    gifts: int = Field(description="tier gifts and other gifts of the platform")
+    adjustments: int = Field(description="credits by hand")
+    opening: int = Field(description="opening balances of migrated members")
+
+
+class PointsLine(Schema):
+    issued: int = Field(description="points credited (发放积分)")
+    issued_by_source: IssuedBySource
+    redeemed: int = Field(description="points redeemed, net of reversals (兑换积分)")
+    expired: int = Field(description="points expired (过期积分)")
+    clawed_back: int = Field(description="points refunds took back (退款扣回)")
+    adjusted_out: int = Field(description="points debited by hand (人工扣减)")
+    outstanding: int | None = Field(
+        description="points members hold at the end of the period (积分余额; available and pending, debt negative); "
+        "null for a store or region: points belong to the chain"
+    )
+
+
+class PointsRow(Row, PointsLine):
+    pass
+
+
+class PointsTotals(PointsLine):
+    consumption_rate: str | None = Field(description="redeemed ÷ issued over the window (积分消耗率), 4 decimals")
+    cumulative_consumption_rate: str | None = Field(description="redeemed ÷ issued since the start, 4 decimals")
+
+
+class PointsReport(Schema):
+    """Points by period."""
+
+    items: list[PointsRow]
+    totals: PointsTotals
+
+
+class PointsLiability(Schema):
+    outstanding: int = Field(description="points members hold at the end of the day")
+    point_value_fen: str = Field(description="what a point is worth in fen (`LOYALTY_POINT_VALUE_FEN`)")
+    value_fen: int = Field(description=f"outstanding × the value of a point, rounded down; {FEN}")
+    expected_breakage: int = Field(description="points expected to expire unused, at the rate expired so far")
+    expiry_rate: str = Field(description="points expired ÷ points issued since the start")
+
+
+class WalletLiability(Schema):
+    principal_fen: int = Field(description=f"stored-value principal (储值本金); {FEN}")
+    bonus_fen: int = Field(description=f"stored-value bonus (赠送金); {FEN}")
+
+
+class CouponsLiability(Schema):
+    face_value_fen: int = Field(description=f"usable coupons' face value (as they stand now); {FEN}")
+
+
+class MallLiability(Schema):
+    open: int = Field(description="mall orders not fulfilled yet (as they stand now)")
+    value_fen: int = Field(description=f"their points at the value of a point, and their cash; {FEN}")
+
+
+class Liability(Schema):
+    """What the programme owes (负债) at the end of a day."""
+
+    as_of: date
+    points: PointsLiability
+    wallet: WalletLiability
+    coupons: CouponsLiability
+    mall_orders: MallLiability
+    total_fen: int = Field(description=f"all of it; {FEN}")

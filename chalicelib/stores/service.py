@@ -94,3 +94,14 @@ def update_store(store_id: str, changes: dict[str, Any], if_match: IfMatch) -> S
 def list_stores(limit: int, cursor: str | None) -> tuple[list[Store], str | None]:
     stores, last_key = repository.page(limit, decode_cursor(LIST_SCOPE, cursor))
     return stores, encode_cursor(LIST_SCOPE, last_key)
+
+
+def stores_in_region(region: str) -> list[str]:
+    """The ids of the stores of ``region`` (大区), in id order. Reads the stores table (a chain's stores, not its
+    members)."""
+    found, cursor = [], None
+    while True:
+        stores, cursor = repository.page(100, cursor)
+        found += [store.store_id for store in stores if store.region == region]
+        if cursor is None:
+            return sorted(found)

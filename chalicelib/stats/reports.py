@@ -1,0 +1,250 @@
+"""The reports (经营报表): members, sales, points and the liability, by day, week or month, for the chain, a store, a
+region (its stores added up), a tier or a payment method, read from the figures the statistics consumer keeps.
+
+A report reads each shard of its scope once, from its first day through today (the standing at the end of each
+period is today's standing less what moved after it), so its reads grow with the days asked and never with the
+members. Every metric is defined once, here and in the README:
+
+- ``new``: members registered; ``active``: distinct members with a purchase or an activity in the period; ``total``:
+  members (not erased) at the period's end.
+- ``purchases``, ``paid_fen`` (what members paid), ``total_fen`` (order totals before discounts), ``refunds``,
+  ``refunded_fen``; ``average_order_fen`` = paid ÷ purchases (rounded down); ``buyers`` and ``repeat_buyers``:
+  distinct members with at least one, and at least two, purchases in the period; ``purchases_per_member`` =
+  purchases ÷ buyers; ``repurchase_rate`` = repeat buyers ÷ buyers. Distinct counts are of the whole day, ISO week or
+  calendar month a row names, and are kept for the chain and each store (a region's, a tier's or a payment
+  method's are null: a member may count in several of its stores).
+- Points: ``issued`` (by source: purchases, activities, gifts, adjustments, opening balances), ``redeemed`` (net of
+  reversals), ``expired``, ``clawed_back`` (refunds), ``adjusted_out`` (debits by hand), ``outstanding`` at the
+  period's end (available and pending, debt counted negative: the sum of every member's points ledger; the chain's
+  only, a store's is null); ``consumption_rate`` = redeemed ÷ issued over the window, and cumulative since the start.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any, Literal
+
+from chalicelib.shared import clock
+from chalicelib.stats.listeners import CHAIN, sharded
+from chalicelib.stats.records import FigureRecord
+from chalicelib.stats.rules import DAILY, DISTINCT, REPORTED, SHARDS, STANDING
+
+Granularity = Literal["day", "week", "month"]
+ADDITIVE = (*DAILY, *REPORTED)
+LONGEST = {"day": 92, "week": 371, "month": 731}  # the days a report of each granularity may span
+
+
+@dataclass(frozen=True)
+class Period:
+    """One row of a report: its label, its first and last day (clipped to the report's) and its distinct key."""
+
+    label: str
+    first: date
+    last: date
+    key: str
+
+
+def periods(first: date, last: date, granularity: Granularity) -> list[Period]:
+    """The rows of a report from ``first`` through ``last``: days, ISO weeks (``2026-W48``) or calendar months
+    (``2026-11``), the first and last clipped to the report's days."""
+    rows, start = [], first
+    while start <= last:
+        if granularity == "day":
+            end, label, key = start, start.isoformat(), f"day#{start.isoformat()}"
+        elif granularity == "week":
+            end = start + timedelta(days=6 - start.weekday())
+            year, week, _ = start.isocalendar()
+            label = f"{year}-W{week:02d}"
+            key = f"week#{label}"
+        else:
+            end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+            label, key = f"{start:%Y-%m}", f"month#{start:%Y-%m}"
+        rows.append(Period(label, start, min(end, last), key))
+        start = min(end, last) + timedelta(days=1)
+    return rows
+
+
+def _figures(record: FigureRecord, names: Iterable[str]) -> dict[str, int]:
+    return {name: int(getattr(record, name) or 0) for name in names}
+
+
+class Figures:
+    """What the figures of some scopes hold from ``first`` through today, each scope's shards added up: the day
+    sums, the distinct counts of the periods asked, the standing and the members by tier."""
+
+    def __init__(self, scopes: list[str], first: date, distinct_keys: list[str], through: date | None = None) -> None:
+        self.days: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ADDITIVE, 0))
+        self.distinct: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DISTINCT, 0))
+        today = through or clock.business_today()
+        for scope in scopes:
+            for shard in range(SHARDS):
+                partition = sharded(scope, shard)
+                condition = FigureRecord.key.between(f"day#{first.isoformat()}", f"day#{today.isoformat()}")
+                for record in FigureRecord.query(partition, condition, consistent_read=True):
+                    day = self.days[record.key.removeprefix("day#")]
+                    for name, amount in _figures(record, ADDITIVE).items():
+                        day[name] += amount
+                    self._add_distinct(record)
+                for prefix in sorted({key.partition("#")[0] for key in distinct_keys} - {"day"}):
+                    wanted = sorted(key for key in distinct_keys if key.startswith(prefix + "#"))
+                    condition = FigureRecord.key.between(wanted[0], wanted[-1])
+                    for record in FigureRecord.query(partition, condition, consistent_read=True):
+                        self._add_distinct(record)
+
+    def _add_distinct(self, record: FigureRecord) -> None:
+        counts = self.distinct[record.key]
+        for name, amount in _figures(record, DISTINCT).items():
+            counts[name] += amount
+
+    def summed(self, first: date, last: date) -> dict[str, int]:
+        """The day sums from ``first`` through ``last``."""
+        totals = dict.fromkeys(ADDITIVE, 0)
+        for day, figures in self.days.items():
+            if first.isoformat() <= day <= last.isoformat():
+                for name, amount in figures.items():
+                    totals[name] += amount
+        return totals
+
+    def after(self, day: date) -> dict[str, int]:
+        """What moved after ``day`` through today."""
+        return self.summed(day + timedelta(days=1), date.max)
+
+
+def standing(scope: str) -> dict[str, int]:
+    """The standing totals of a scope now (kept for the chain), its shards added up."""
+    totals = dict.fromkeys(STANDING, 0)
+    for shard in range(SHARDS):
+        record = FigureRecord.find(sharded(scope, shard), "now")
+        if record is not None:
+            for name, amount in _figures(record, STANDING).items():
+                totals[name] += amount
+    return totals
+
+
+def members_by_tier(scope: str) -> dict[str, int]:
+    """The members at each tier now, of the chain or of a store's home members, its shards added up."""
+    counted: dict[str, int] = defaultdict(int)
+    for shard in range(SHARDS):
+        for record in FigureRecord.query(sharded(scope, shard), FigureRecord.key.startswith("tier#"),
+                                         consistent_read=True):  # fmt: skip
+            counted[record.key.removeprefix("tier#")] += int(record.members or 0)
+    return dict(counted)
+
+
+def _ratio(part: int, whole: int) -> str | None:
+    return str((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))) if whole else None
+
+
+def _per(amount: int, count: int) -> int | None:
+    return int((Decimal(amount) / Decimal(count)).to_integral_value(ROUND_FLOOR)) if count else None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report reads: its scopes (one, or a region's stores), and whether it keeps distinct counts and the
+    chain's standing."""
+
+    scopes: list[str]
+    distinct: bool
+    chain: bool
+
+
+def members_report(scope: Scope, first: date, last: date, granularity: Granularity) -> dict[str, Any]:
+    rows = periods(first, last, granularity)
+    figures = Figures(scope.scopes, first, [row.key for row in rows])
+    now_total = sum(sum(members_by_tier(s).values()) for s in scope.scopes)
+    items = []
+    for row in rows:
+        summed = figures.summed(row.first, row.last)
+        moved_after = figures.after(row.last)
+        items.append({
+            "period": row.label, "from": row.first, "to": row.last, "new": summed["new_members"],
+            "erased": summed["erased_members"],
+            "active": figures.distinct[row.key]["active"] if scope.distinct else None,
+            "total": now_total - moved_after["new_members"] + moved_after["erased_members"],
+        })  # fmt: skip
+    summed = figures.summed(first, last)
+    totals = {"new": summed["new_members"], "erased": summed["erased_members"],
+              "total": items[-1]["total"] if items else now_total}  # fmt: skip
+    return {"items": items, "totals": totals}
+
+
+def sales_report(scope: Scope, first: date, last: date, granularity: Granularity, money: bool) -> dict[str, Any]:
+    rows = periods(first, last, granularity)
+    figures = Figures(scope.scopes, first, [row.key for row in rows])
+
+    def line(summed: dict[str, int], distinct: dict[str, int] | None) -> dict[str, Any]:
+        buyers = distinct["buyers"] if distinct is not None else None
+        repeat = distinct["repeat_buyers"] if distinct is not None else None
+        return {
+            "purchases": summed["purchases"], "refunds": summed["refunds"],
+            "paid_fen": summed["sales_fen"] if money else None, "total_fen": summed["total_fen"] if money else None,
+            "refunded_fen": summed["refunded_fen"] if money else None,
+            "average_order_fen": _per(summed["sales_fen"], summed["purchases"]) if money else None,
+            "buyers": buyers, "repeat_buyers": repeat,
+            "purchases_per_member": _ratio(summed["purchases"], buyers) if buyers is not None else None,
+            "repurchase_rate": _ratio(repeat, buyers) if buyers is not None and repeat is not None else None,
+        }  # fmt: skip
+
+    items = []
+    for row in rows:
+        distinct = figures.distinct[row.key] if scope.distinct else None
+        items.append({"period": row.label, "from": row.first, "to": row.last,
+                      **line(figures.summed(row.first, row.last), distinct)})  # fmt: skip
+    whole = figures.distinct[rows[0].key] if scope.distinct and len(rows) == 1 else None
+    return {"items": items, "totals": line(figures.summed(first, last), whole)}
+
+
+def points_report(scope: Scope, first: date, last: date, granularity: Granularity) -> dict[str, Any]:
+    rows = periods(first, last, granularity)
+    figures = Figures(scope.scopes, first, [])
+    now = standing(CHAIN) if scope.chain else None
+
+    def line(summed: dict[str, int], end: date) -> dict[str, Any]:
+        outstanding = now["points_outstanding"] - figures.after(end)["points_net"] if now is not None else None
+        return {
+            "issued": summed["points_issued"],
+            "issued_by_source": {source: summed[f"points_issued_{source}"] for source in
+                                 ("purchases", "activities", "gifts", "adjustments", "opening")},
+            "redeemed": summed["points_redeemed"], "expired": summed["points_expired"],
+            "clawed_back": summed["points_clawed_back"], "adjusted_out": summed["points_adjusted_out"],
+            "outstanding": outstanding,
+        }  # fmt: skip
+
+    items = [{"period": row.label, "from": row.first, "to": row.last,
+              **line(figures.summed(row.first, row.last), row.last)} for row in rows]  # fmt: skip
+    summed = figures.summed(first, last)
+    cumulative = _ratio(now["points_redeemed_total"], now["points_issued_total"]) if now else None
+    totals = {**line(summed, last), "consumption_rate": _ratio(summed["points_redeemed"], summed["points_issued"]),
+              "cumulative_consumption_rate": cumulative}  # fmt: skip
+    return {"items": items, "totals": totals}
+
+
+def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int,
+              mall: dict[str, int]) -> dict[str, Any]:  # fmt: skip
+    """What the programme owes at the end of ``as_of``: the points outstanding at the configured value of a point,
+    with the breakage expected from the points that expired so far; stored value's principal and bonus; the usable
+    coupons' face value and the unfulfilled mall orders (both as they stand now)."""
+    figures = Figures([CHAIN], as_of, [])
+    now, after = standing(CHAIN), figures.after(as_of)
+    outstanding = now["points_outstanding"] - after["points_net"]
+    value = int((Decimal(outstanding) * point_value_fen).to_integral_value(ROUND_FLOOR))
+    expiry_rate = (Decimal(now["points_expired_total"]) / Decimal(now["points_issued_total"])
+                   if now["points_issued_total"] else Decimal(0))  # fmt: skip
+    breakage = int((Decimal(max(outstanding, 0)) * expiry_rate).to_integral_value(ROUND_FLOOR))
+    principal = now["wallet_principal_fen"] - after["wallet_principal_net_fen"]
+    bonus = now["wallet_bonus_fen"] - after["wallet_bonus_net_fen"]
+    return {
+        "as_of": as_of,
+        "points": {"outstanding": outstanding, "point_value_fen": str(point_value_fen), "value_fen": value,
+                   "expected_breakage": breakage, "expiry_rate": str(expiry_rate.quantize(Decimal("0.0001")))},
+        "wallet": {"principal_fen": principal, "bonus_fen": bonus},
+        "coupons": {"face_value_fen": coupons_face_value_fen},
+        "mall_orders": {"open": mall["open"], "value_fen": mall["value_fen"]},
+        "total_fen": value + principal + bonus + coupons_face_value_fen + mall["value_fen"],
+    }  # fmt: skip

@@ -1,0 +1,206 @@
+"""The reports agree with the ledgers and the purchases to the unit: a generated month of activity at three stores in
+two regions (members who join, buy at any store, climb tiers, get refunds, redeem and let points expire, top up and
+pay from their wallets), delivered more than once, then every report compared with what the ledgers and the
+purchases say."""
+
+import contextlib
+import json
+import random
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from chalicelib.ledger.registry import ledger
+from chalicelib.members import service as members
+from chalicelib.members.schemas import MemberCreate
+from chalicelib.points import jobs as points_jobs
+from chalicelib.points import service as points
+from chalicelib.shared import clock
+from chalicelib.shared.jobs import days, run_job, set_epoch
+from chalicelib.shared.settings import get_settings
+from tests.conftest import deliver, signed_headers, token_for
+
+TZ = get_settings().tz
+FIRST, LAST = date(2026, 10, 1), date(2026, 10, 31)
+STORES = {"SH-001": "华东", "HZ-001": "华东", "BJ-001": "华北"}
+
+
+def signed(api, partner, path, body):
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    answer = api.as_(None).call("POST", path, raw=raw, headers=signed_headers(*partner, raw))
+    assert answer.status == 200, answer.body
+    return answer.body
+
+
+def at(day, hour):
+    return datetime.combine(day, datetime.min.time(), TZ) + timedelta(hours=hour)
+
+
+class Month:
+    """What happened in the month, as the test made it happen (the purchases) and as the ledgers booked it."""
+
+    def __init__(self, api, aws, monkeypatch):
+        monkeypatch.setenv("LOYALTY_POINTS_EXPIRY", "rolling-days:10")
+        get_settings.cache_clear()
+        set_epoch(FIRST)
+        for store_id, region in STORES.items():
+            api.post("/v1/stores", {"store_id": store_id, "name": store_id, "city": "c", "region": region})
+        created = api.post("/v1/partners", {"name": "POS", "all_stores": True}).body
+        partner = created["partner_id"], created["secret"]
+        rng = random.Random(18)
+        self.joined: dict[str, tuple[date, str]] = {}
+        self.purchases: list[tuple[date, str, str, int]] = []  # day, member, store, paid
+        n = 0
+        for day in days(FIRST, LAST):
+            with clock.frozen(at(day, 10)):
+                for _ in range(rng.choice((0, 1, 1, 2))):
+                    n += 1
+                    store = rng.choice(list(STORES))
+                    member_id, _ = members.register(MemberCreate(name=f"会员{n}", phone=f"1390000{n:04d}",
+                                                                 home_store_id=store))  # fmt: skip
+                    self.joined[member_id] = (day, store)
+            for k in range(rng.choice((1, 2, 3))):
+                if not self.joined:
+                    break
+                member_id = rng.choice(sorted(self.joined))
+                store, paid = rng.choice(list(STORES)), rng.choice((8_800, 25_000, 120_000, 400_000))
+                with clock.frozen(at(day, 12 + k)):
+                    order_id = f"O-{day:%d}-{k}"
+                    signed(api, partner, "/v1/webhooks/purchases", {
+                        "order_id": order_id, "member": {"member_id": member_id}, "store_id": store,
+                        "occurred_at": clock.iso(clock.now()), "currency": "CNY", "total_fen": paid + 1_000,
+                        "paid_fen": paid, "payment_method": rng.choice(("wechat_pay", "alipay", "cash")),
+                    })  # fmt: skip
+                    self.purchases.append((day, member_id, store, paid))
+                    if rng.random() < 0.15:
+                        signed(api, partner, "/v1/webhooks/refunds", {
+                            "refund_id": f"R-{order_id}", "order_id": order_id, "occurred_at": clock.iso(clock.now()),
+                            "amount_fen": paid // 2})  # fmt: skip
+                    if rng.random() < 0.3:
+                        with contextlib.suppress(points.InsufficientPoints):
+                            points.redeem(member_id, 50, "换购", None)
+                    if rng.random() < 0.2:
+                        signed(api, partner, "/v1/webhooks/wallet/top-ups", {
+                            "payment_id": f"T-{order_id}", "member": {"member_id": member_id}, "store_id": store,
+                            "occurred_at": clock.iso(clock.now()), "amount_fen": 50_000})  # fmt: skip
+                        signed(api, partner, "/v1/webhooks/wallet/payments", {
+                            "payment_id": f"P-{order_id}", "member": {"member_id": member_id}, "store_id": store,
+                            "occurred_at": clock.iso(clock.now()), "amount_fen": 12_000})  # fmt: skip
+            if day.day % 5 == 0 or day == LAST:  # the nightly expiry, caught up every few days
+                with clock.frozen(at(day + timedelta(days=1), 0.1)):
+                    run_job(points_jobs.expire_points, day)
+        get_settings.cache_clear()
+        deliver(aws, "statistics", times=2)  # a redelivery counts nothing twice
+        self.entries = [e for member_id in self.joined for e in ledger().page(member_id, "points", 500)[0]]
+
+    def booked(self, first, last, kinds, sign=1, positive=None):
+        """The points entries of ``kinds`` booked from ``first`` through ``last`` (business days), summed."""
+        total = 0
+        for e in self.entries:
+            day = clock.business_date(datetime.fromisoformat(e.occurred_at.replace("Z", "+00:00")), TZ)
+            if first <= day <= last and e.kind in kinds and (positive is None or (e.amount > 0) == positive):
+                total += sign * e.amount
+        return total
+
+    def outstanding(self, through):
+        return sum(
+            e.amount
+            for e in self.entries
+            if clock.business_date(datetime.fromisoformat(e.occurred_at.replace("Z", "+00:00")), TZ) <= through
+        )
+
+
+@pytest.fixture
+def made(api, aws, monkeypatch):
+    return Month(api, aws, monkeypatch)
+
+
+def report(api, name, **query):
+    answer = api.get(f"/v1/reports/{name}?" + "&".join(f"{k}={v}" for k, v in query.items()))
+    assert answer.status == 200, answer.body
+    return answer.body
+
+
+def test_every_report_equals_what_the_ledgers_and_purchases_say_and_money_is_for_finance(api, made):
+    m = made
+    weekly = report(api, "points", **{"from": FIRST, "to": LAST, "granularity": "week"})
+    for row in weekly["items"]:
+        first, last = date.fromisoformat(row["from"]), date.fromisoformat(row["to"])
+        assert row["issued"] == m.booked(first, last, {"earn", "opening"}) + m.booked(
+            first, last, {"adjust"}, positive=True
+        )
+        assert row["redeemed"] == m.booked(first, last, {"redeem", "reverse"}, sign=-1)
+        assert row["expired"] == m.booked(first, last, {"expire"}, sign=-1)
+        assert row["clawed_back"] == m.booked(first, last, {"refund"}, sign=-1)
+        assert row["outstanding"] == m.outstanding(last)
+    totals = weekly["totals"]
+    assert min(totals["expired"], totals["clawed_back"], totals["redeemed"]) > 0  # the month has them all
+    assert sum(totals["issued_by_source"].values()) == totals["issued"]
+    assert totals["issued_by_source"]["gifts"] > 0  # tier upgrade gifts
+
+    monthly = report(api, "sales", **{"from": FIRST, "to": LAST, "granularity": "month"})
+    (row,) = monthly["items"]
+    bought = defaultdict(int)
+    for _, member_id, _, _ in m.purchases:
+        bought[member_id] += 1
+    assert (row["purchases"], row["paid_fen"]) == (len(m.purchases), sum(p[3] for p in m.purchases))
+    assert row["average_order_fen"] == sum(p[3] for p in m.purchases) // len(m.purchases)
+    assert (row["buyers"], row["repeat_buyers"]) == (len(bought), sum(1 for n in bought.values() if n >= 2))
+    assert row["repurchase_rate"] == f"{sum(1 for n in bought.values() if n >= 2) / len(bought):.4f}"
+    for store in STORES:
+        at_store = [p for p in m.purchases if p[2] == store]
+        mine = report(api, "sales", **{"from": FIRST, "to": LAST, "granularity": "month", "store_id": store})
+        assert (mine["items"][0]["purchases"], mine["items"][0]["paid_fen"]) == (
+            len(at_store),
+            sum(p[3] for p in at_store),
+        )
+        assert mine["items"][0]["buyers"] == len({p[1] for p in at_store})
+    east = report(api, "sales", **{"from": FIRST, "to": LAST, "granularity": "month", "region": "华东"})["totals"]
+    assert east["paid_fen"] == sum(p[3] for p in m.purchases if STORES[p[2]] == "华东")
+    assert east["buyers"] is None  # a member may buy in several of its stores
+    by_method = [report(api, "sales", **{"from": FIRST, "to": LAST, "granularity": "month", "payment_method": pm})
+                 for pm in ("wechat_pay", "alipay", "cash")]  # fmt: skip
+    assert sum(r["totals"]["purchases"] for r in by_method) == len(m.purchases)
+    by_tier = [report(api, "sales", **{"from": FIRST, "to": LAST, "granularity": "month", "tier": tier})
+               for tier in ("normal", "silver", "gold", "diamond")]  # fmt: skip
+    assert sum(r["totals"]["paid_fen"] for r in by_tier) == sum(p[3] for p in m.purchases)
+
+    people = report(api, "members", **{"from": FIRST, "to": LAST, "granularity": "day"})
+    for row in people["items"]:
+        day = date.fromisoformat(row["period"])
+        assert row["new"] == sum(1 for joined, _ in m.joined.values() if joined == day)
+        assert row["total"] == sum(1 for joined, _ in m.joined.values() if joined <= day)
+        assert row["active"] == len({p[1] for p in m.purchases if p[0] == day})
+
+    owed = report(api, "liability", as_of=LAST)
+    assert owed["points"]["outstanding"] == m.outstanding(LAST)
+    assert owed["points"]["value_fen"] == m.outstanding(LAST)  # a point is worth a fen by default
+    principal = sum(ledger().balance(member_id, "wallet-principal") for member_id in m.joined)
+    assert owed["wallet"]["principal_fen"] == principal > 0
+
+    # Money is for finance and admins; staff scoped to stores see their stores.
+    marketing = api.as_(token_for(["marketing"]))
+    sales = marketing.get(f"/v1/reports/sales?from={FIRST}&to={LAST}&granularity=month").body
+    assert sales["items"][0]["purchases"] > 0
+    assert (sales["items"][0]["paid_fen"], sales["totals"]["average_order_fen"]) == (None, None)
+    assert marketing.get(f"/v1/reports/liability?as_of={LAST}").status == 403
+    assert api.as_(token_for(["finance"])).get(f"/v1/reports/liability?as_of={LAST}").status == 200
+    manager = api.as_(token_for(["store_manager"], stores=("HZ-001",)))
+    mine = manager.get(f"/v1/reports/members?from={FIRST}&to={LAST}&granularity=month")
+    assert mine.status == 200, mine.body
+    assert mine.body["items"][0]["new"] == sum(1 for _, store in made.joined.values() if store == "HZ-001")
+    for other in ("store_id=SH-001", "region=华东"):
+        assert manager.get(f"/v1/reports/sales?from={FIRST}&to={LAST}&{other}").status == 422
+    assert api.as_(token_for(["cashier"])).get(f"/v1/reports/points?from={FIRST}&to={LAST}").status == 403
+
+
+@pytest.mark.parametrize("query", [
+    f"from={LAST}&to={FIRST}", "from=2026-01-01&to=2026-06-30", "from=2026-01-01&to=2028-06-30&granularity=month",
+    f"from={FIRST}&to={LAST}&granularity=year", f"from={FIRST}&to={LAST}&store_id=SH-001&region=华东",
+    f"from={FIRST}&to=2999-01-01", f"from={FIRST}&to={LAST}&region=nowhere", f"from={FIRST}",
+])  # fmt: skip
+def test_bad_report_queries_are_422(api, query):
+    answer = api.get(f"/v1/reports/sales?{query}")
+    assert answer.status == 422, answer.body
+    assert answer.body["type"].endswith("/validation-failed")

@@ -1,0 +1,60 @@
+"""The reports' pure rules: periods, distinct counts, where an event counts, and the shards that spread the writes."""
+
+import itertools
+from collections import Counter
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.stats import rules
+from chalicelib.stats.reports import periods
+
+
+def test_periods_cover_the_days_asked_once_clipped_to_them():
+    weeks = periods(date(2026, 10, 1), date(2026, 10, 31), "week")
+    assert [(p.label, p.first.day, p.last.day) for p in weeks][:2] == [("2026-W40", 1, 4), ("2026-W41", 5, 11)]
+    assert weeks[-1].last == date(2026, 10, 31)
+    months = periods(date(2026, 11, 15), date(2027, 1, 3), "month")
+    assert [(p.label, p.key) for p in months] == [("2026-11", "month#2026-11"), ("2026-12", "month#2026-12"),
+                                                  ("2027-01", "month#2027-01")]  # fmt: skip
+
+
+@given(st.dates(date(2020, 1, 1), date(2030, 1, 1)), st.integers(0, 400), st.sampled_from(["day", "week", "month"]))
+def test_periods_partition_any_span(first, span, granularity):
+    last = first + timedelta(days=span)
+    rows = periods(first, last, granularity)
+    assert rows[0].first == first
+    assert rows[-1].last == last
+    for before, after in itertools.pairwise(rows):
+        assert after.first == before.last + timedelta(days=1)
+
+
+def test_a_member_counts_once_active_once_a_buyer_and_once_a_repeat_buyer_per_period():
+    moves, purchases = Counter(), None
+    for bought in (False, True, True, True, False):
+        moves.update(rules.distinct_moves(purchases, bought))
+        purchases = (purchases or 0) + (1 if bought else 0)
+    assert moves == {"active": 1, "buyers": 1, "repeat_buyers": 1}
+
+
+def test_a_purchase_counts_at_the_chain_its_store_its_tier_and_its_payment_method():
+    payload = {"member_id": "m", "store_id": "SH-001", "paid_fen": 100, "total_fen": 120, "tier": "gold",
+               "payment_method": "alipay", "points": 1}  # fmt: skip
+    scopes = dict(rules.scopes_of("purchase.recorded", payload))
+    assert list(scopes) == ["chain", "store#SH-001", "tier#gold", "pay#alipay"]
+    assert scopes["tier#gold"] == rules.SALES
+    assert rules.day_figures("purchase.recorded", payload) == {"purchases": 1, "sales_fen": 100, "total_fen": 120}
+
+
+def test_points_count_by_source_and_their_net_moves_the_outstanding():
+    earned = rules.day_figures("points.earned", {"points": 30, "source_kind": "tier"})
+    assert earned == {"points_net": 30, "points_issued": 30, "points_issued_gifts": 30}
+    clawed = rules.day_figures("points.clawed-back", {"points": -10})
+    assert clawed == {"points_net": -10, "points_deducted": 10, "points_clawed_back": 10}
+
+
+def test_events_spread_over_every_shard():
+    counted = Counter(rules.shard_of(f"ev_{n:06d}") for n in range(4_000))
+    assert set(counted) == set(range(rules.SHARDS))
+    assert max(counted.values()) < 1.2 * 4_000 / rules.SHARDS
