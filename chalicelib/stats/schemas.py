@@ -151,6 +151,8 @@ class LiabilityQuery(Input):
 
 
 class Row(Schema):
+    """A report's row: a day, an ISO week or a calendar month, within the report's days."""
+
     model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
 
     period: str = Field(description="the day (2026-11-30), ISO week (2026-W48) or month (2026-11)")
@@ -159,12 +161,16 @@ class Row(Schema):
 
 
 class MembersLine(Schema):
+    """Members of a period (会员)."""
+
     new: int = Field(description="members registered (新增会员); at a store or region: with it as their home store")
     erased: int = Field(description="members erased")
     total: int = Field(description="members not erased at the end of the period (会员总数)")
 
 
 class MembersRow(Row, MembersLine):
+    """One period's members."""
+
     active: int | None = Field(
         description="distinct members with a purchase or an activity in the whole day, week or month (活跃会员); "
         "null for a region"
@@ -174,11 +180,13 @@ class MembersRow(Row, MembersLine):
 class MembersReport(Schema):
     """Members by period."""
 
-    items: list[MembersRow]
-    totals: MembersLine
+    items: list[MembersRow] = Field(description="one row per day, week or month, oldest first")
+    totals: MembersLine = Field(description="the window's: members new and erased, and the total at its end")
 
 
 class SalesLine(Schema):
+    """Sales through the programme in a period (销售)."""
+
     purchases: int = Field(description="purchases reported (消费笔数)")
     refunds: int = Field(description="refunds reported (退款笔数)")
     paid_fen: int | None = Field(description=f"what members paid, after discounts (实收); {FEN}; null without money")
@@ -192,27 +200,31 @@ class SalesLine(Schema):
 
 
 class SalesRow(Row, SalesLine):
-    pass
+    """One period's sales."""
 
 
 class SalesReport(Schema):
     """Sales through the programme by period; the totals' distinct counts only when the report is one period."""
 
-    items: list[SalesRow]
-    totals: SalesLine
+    items: list[SalesRow] = Field(description="one row per day, week or month, oldest first")
+    totals: SalesLine = Field(description="the window's sums; distinct counts only when it is one period")
 
 
 class IssuedBySource(Schema):
-    purchases: int
-    activities: int
+    """Where the points issued came from (积分来源)."""
+
+    purchases: int = Field(description="earned by purchases (消费积分)")
+    activities: int = Field(description="earned by activities: registration, birthday, check-in, reviews (活动积分)")
     gifts: int = Field(description="tier gifts and other gifts of the platform")
     adjustments: int = Field(description="credits by hand")
     opening: int = Field(description="opening balances of migrated members")
 
 
 class PointsLine(Schema):
+    """Points in a period (积分)."""
+
     issued: int = Field(description="points credited (发放积分)")
-    issued_by_source: IssuedBySource
+    issued_by_source: IssuedBySource = Field(description="the points issued, by where they came from")
     redeemed: int = Field(description="points redeemed, net of reversals (兑换积分)")
     expired: int = Field(description="points expired (过期积分)")
     clawed_back: int = Field(description="points refunds took back (退款扣回)")
@@ -224,10 +236,12 @@ class PointsLine(Schema):
 
 
 class PointsRow(Row, PointsLine):
-    pass
+    """One period's points."""
 
 
 class PointsTotals(PointsLine):
+    """The window's points, and how much of what was issued was redeemed."""
+
     consumption_rate: str | None = Field(description="redeemed ÷ issued over the window (积分消耗率), 4 decimals")
     cumulative_consumption_rate: str | None = Field(description="redeemed ÷ issued since the start, 4 decimals")
 
@@ -235,11 +249,13 @@ class PointsTotals(PointsLine):
 class PointsReport(Schema):
     """Points by period."""
 
-    items: list[PointsRow]
-    totals: PointsTotals
+    items: list[PointsRow] = Field(description="one row per day, week or month, oldest first")
+    totals: PointsTotals = Field(description="the window's sums, the outstanding at its end, the consumption rates")
 
 
 class PointsLiability(Schema):
+    """The points members hold, as money (积分负债)."""
+
     outstanding: int = Field(description="points members hold at the end of the day")
     point_value_fen: str = Field(description="what a point is worth in fen (`LOYALTY_POINT_VALUE_FEN`)")
     value_fen: int = Field(description=f"outstanding × the value of a point, rounded down; {FEN}")
@@ -248,15 +264,21 @@ class PointsLiability(Schema):
 
 
 class WalletLiability(Schema):
+    """The stored value members hold (储值负债)."""
+
     principal_fen: int = Field(description=f"stored-value principal (储值本金); {FEN}")
     bonus_fen: int = Field(description=f"stored-value bonus (赠送金); {FEN}")
 
 
 class CouponsLiability(Schema):
+    """The coupons members may still use (优惠券负债)."""
+
     face_value_fen: int = Field(description=f"usable coupons' face value (as they stand now); {FEN}")
 
 
 class MallLiability(Schema):
+    """The mall orders still owed (未履约兑换订单)."""
+
     open: int = Field(description="mall orders not fulfilled yet (as they stand now)")
     value_fen: int = Field(description=f"their points at the value of a point, and their cash; {FEN}")
 
@@ -264,9 +286,9 @@ class MallLiability(Schema):
 class Liability(Schema):
     """What the programme owes (负债) at the end of a day."""
 
-    as_of: date
-    points: PointsLiability
-    wallet: WalletLiability
-    coupons: CouponsLiability
-    mall_orders: MallLiability
+    as_of: date = Field(description=f"the day whose end it is of; {BUSINESS_DATE}")
+    points: PointsLiability = Field(description="points outstanding and their value")
+    wallet: WalletLiability = Field(description="stored value: principal and bonus")
+    coupons: CouponsLiability = Field(description="usable coupons' face value")
+    mall_orders: MallLiability = Field(description="unfulfilled mall orders")
     total_fen: int = Field(description=f"all of it; {FEN}")

@@ -1,0 +1,75 @@
+"""The reports screen shows what the reports API answers, to the unit, in tables and charts, downloads the rows on
+screen as a CSV file Excel opens in Chinese, shows the liability to finance, and keeps money from marketing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+from typing import Any
+
+from playwright.sync_api import expect
+
+from chalicelib.shared.settings import get_settings
+from tests.browser.conftest import Screens, Site
+from tests.browser.test_console_members import staff_account
+from tests.browser.test_console_shell import log_in, unlabelled_inputs
+from tests.browser.test_member_notifications import settled
+
+
+def cells(page: Any, key: str) -> list[str]:
+    return [text.strip() for text in page.locator(f"[data-test=reports-table] [data-cell={key}]").all_inner_texts()]
+
+
+def test_the_reports_show_and_download_what_the_api_answers(site: Site, console: Screens) -> None:
+    today = datetime.now(get_settings().tz).date()
+    first = today - timedelta(days=29)
+    query = f"from={first}&to={today}"
+    members, sales, points, owed = settled(lambda: (  # the demo's events may still be landing
+        site.api("GET", f"/v1/reports/members?{query}&granularity=day"),
+        site.api("GET", f"/v1/reports/sales?{query}&granularity=week"),
+        site.api("GET", f"/v1/reports/points?{query}&granularity=month"),
+        site.api("GET", f"/v1/reports/liability?as_of={today}"),
+    ))  # fmt: skip
+    page = log_in(console, site)
+    page.goto(f"{site.base}/console/#/reports")
+    expect(page).to_have_title("经营报表 · 会员管理后台")
+    page.locator("[data-test=reports-chart] svg").wait_for()
+    assert unlabelled_inputs(page) == []
+    assert cells(page, "new") == [str(row["new"]) for row in members["items"]]
+    assert sum(row["new"] for row in members["items"]) > 0, "the demo data gives the reports something to show"
+
+    page.get_by_role("tab", name="销售").click()
+    page.locator("[data-test=reports-granularity]").get_by_text("按周").click()
+    expect(page.locator("[data-test=reports-table] [data-cell=purchases]")).to_have_count(len(sales["items"]))
+    assert cells(page, "purchases") == [str(row["purchases"]) for row in sales["items"]]
+    assert cells(page, "paid") == [f"{row['paid_fen'] / 100:.2f}" for row in sales["items"]]
+    console.shot("reports-sales")  # docs/screenshots/console-reports.png
+
+    with page.expect_download() as downloading:
+        page.locator("[data-test=reports-download]").click()
+    raw = downloading.value.path().read_bytes()
+    assert raw.startswith("\ufeff".encode())  # UTF-8 with a BOM: Excel opens it in Chinese
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert table[0][:3] == ["期间", "消费笔数", "实收（元）"]
+    assert [row[1] for row in table[1:]] == [str(row["purchases"]) for row in sales["items"]]
+
+    page.get_by_role("tab", name="积分").click()
+    page.locator("[data-test=reports-granularity]").get_by_text("按月").click()
+    expect(page.locator("[data-test=reports-table] [data-cell=issued]")).to_have_count(len(points["items"]))
+    assert cells(page, "outstanding") == [str(row["outstanding"]) for row in points["items"]]
+
+    page.get_by_role("tab", name="负债").click()
+    total = page.locator("[data-figure=total] .el-statistic__number")
+    expect(total).to_have_text(f"{owed['total_fen'] / 100:,.2f}")
+    console.shot("reports-liability")
+
+
+def test_marketing_sees_counts_but_no_money(site: Site, console: Screens) -> None:
+    marketing = staff_account(site, ["marketing"], [])
+    page = log_in(console, site, marketing)
+    page.goto(f"{site.base}/console/#/reports")
+    page.locator("[data-test=reports-table]").wait_for()
+    expect(page.get_by_role("tab", name="负债")).to_have_count(0)
+    page.get_by_role("tab", name="销售").click()
+    expect(page.locator("[data-test=reports-table] [data-cell=paid]").first).to_have_text("—")
