@@ -46,6 +46,7 @@ bench: $(DEPS) $(ASSETS) $(WEB)
 	$(PY) bench/notifications.py
 	$(PY) bench/membership.py
 	$(PY) bench/birthdays.py
+	$(PY) bench/reports.py
 	$(PY) bench/coldstart.py
 	$(PY) bench/local_stack.py
 	$(PY) bench/simulate.py --seeds 5 --operations 100000

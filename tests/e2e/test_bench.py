@@ -11,9 +11,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-def bench(name):
+def bench(name, scale="0.1"):
     done = subprocess.run(
-        [sys.executable, f"bench/{name}.py"], cwd=PROJECT, env={**os.environ, "LOYALTY_BENCH_SCALE": "0.1"},
+        [sys.executable, f"bench/{name}.py"], cwd=PROJECT, env={**os.environ, "LOYALTY_BENCH_SCALE": scale},
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -175,3 +175,16 @@ def test_birthday_gifts_read_the_months_birthdays_only_and_once():
     assert run["items_read_per_gift"] <= 2.5  # its index key, the member's profile, and the run's own few reads
     assert run["requests"] <= 3.5 * run["given"] + 30  # profile, account, transaction; 16 index pages, the run's own
     assert figures["rerun_planned"] == 0
+
+
+def test_reports_read_the_same_whatever_the_members_and_the_consumer_folds_batches():
+    figures = bench("reports", scale="0.02")  # 20 and 1,000 members: the same reads
+    small, large = figures["at_small"], figures["at_large"]
+    for name, figure in small.items():
+        if name != "members":
+            assert large[name]["requests"] == figure["requests"], name
+    for span, days in (("1_month", 31), ("12_months", 365)):
+        for report in ("members", "sales", "points"):
+            assert large[f"{report}_{span}"]["items_read"] <= days * 4 + 20  # days × shards, never members
+    consumer = figures["consumer"]
+    assert consumer["requests_per_event_in_batches_of_100"] < consumer["requests_per_event_one_at_a_time"] / 2
