@@ -145,7 +145,7 @@ def _register(
         "source": str(member.source), "referrer_id": member.referrer_id, "registered_at": registered_at,
         "consents": dict(data.consents), "consented_at": _consent_stamp(data, now)[0],
         "consent_source": _consent_stamp(data, now)[1], "import_id": import_id,
-        "birthday_on_record": member.birthday is not None,
+        "born_this_month": member.birthday is not None and member.birthday.month == clock.business_today().month,
     }))  # fmt: skip
     return 201, {"member_id": member.member_id}
 

@@ -47,9 +47,11 @@ def reward_complete_profile(tx: Transaction, event: Event) -> None:
 @consumer("birthday-gift", queue="points", types=["member.registered", "member.updated"], batched=True)
 def birthday_recorded(tx: Transaction, event: Event) -> None:
     """A member who joins, or records their birthday, in their birthday month gets this year's gift now rather than
-    a year later; once a member and year, so changing the birthday again gives nothing more."""
+    a year later; once a member and year, so changing the birthday again gives nothing more. A migrated member (an
+    import) gets theirs from their next birthday month on: the old system gave this one."""
     payload = event.payload
-    if not (payload.get("birthday_on_record") or "birthday" in payload.get("changed", [])):
+    joined = event.type == "member.registered" and payload.get("born_this_month") and payload.get("source") != "import"
+    if not (joined or "birthday" in payload.get("changed", [])):
         return
     marker = tx.drain()
     try:

@@ -21,7 +21,7 @@ GOLD_BIRTHDAY_POINTS = 300  # the demo's (default) programme
 def test_a_birthday_recorded_in_its_month_brings_the_gift_and_a_greeting(
     site: Site, mobile: Screens, console: Screens
 ) -> None:
-    phone = "13700000606"
+    phone = "13700000717"
     tokens = member_tokens(site, phone)
     token = tokens["access_token"]
     purchase(site, phone, "BIRTHDAY-GOLD-1", 3_000_00)  # gold, by the programme's yearly spend
