@@ -34,12 +34,8 @@ def import_key(e164: str) -> str:
     return f"import:{lookup_hash('phone', e164)}"
 
 
-def birth_month_key(member_id: str, month: int) -> str:
-    """The birthday index's partition of a member born in ``month``: the month and a shard of the member's id."""
-    return birth_month_key_of(month, shard_of(member_id))
-
-
-def birth_month_key_of(month: int, shard: int) -> str:
+def birth_month_key(month: int, shard: int) -> str:
+    """A partition of the birthday index: the month and a shard of the members' ids (``shard_of``)."""
     return f"{month:02d}#{shard}"
 
 
@@ -60,7 +56,9 @@ def sealed_values(member: Member, sealer: Sealer, fields: set[str]) -> dict[str,
         values["email_hash"] = lookup_hash("email", email) if email else None
     if "birthday" in fields:
         values["birthday_sealed"] = sealer.seal("birthday", member.birthday.isoformat()) if member.birthday else None
-        values["birth_month"] = birth_month_key(member.member_id, member.birthday.month) if member.birthday else None
+        values["birth_month"] = (
+            birth_month_key(member.birthday.month, shard_of(member.member_id)) if member.birthday else None
+        )
     if "addresses" in fields:
         values["addresses_sealed"] = (
             sealer.seal("addresses", json.dumps(member.addresses, ensure_ascii=False)) if member.addresses else None

@@ -35,6 +35,7 @@ from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import MemberCreate, MemberListQuery, MemberSearch
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import Sealer, WrappedKey, keyring, lookup_hash, unwrapped_keys
+from chalicelib.shared.dateindex import shard_of
 from chalicelib.shared.db import FilledPage, Transaction
 from chalicelib.shared.errors import Conflict, DomainError, NotFound, PreconditionFailed, Unavailable, ValidationFailed
 from chalicelib.shared.events import change_summary, emit, new_event
@@ -725,7 +726,7 @@ def index_names() -> int:
 
 def born_in(month: int, shard: int) -> Iterator[str]:
     """The ids of members whose birthday on record falls in ``month``, one shard of them (``dateindex.SHARDS``)."""
-    for record in MemberRecord.by_birth_month.query(repository.birth_month_key_of(month, shard)):
+    for record in MemberRecord.by_birth_month.query(repository.birth_month_key(month, shard)):
         yield record.member_id
 
 
@@ -739,7 +740,7 @@ def index_birth_months() -> int:
         birthday = repository.to_member(record).birthday
         if birthday is None:
             continue
-        key = repository.birth_month_key(record.member_id, birthday.month)
+        key = repository.birth_month_key(birthday.month, shard_of(record.member_id))
         try:
             record.update(actions=[MemberRecord.birth_month.set(key)],
                           condition=MemberRecord.birthday_sealed == record.birthday_sealed,

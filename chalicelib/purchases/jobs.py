@@ -29,10 +29,10 @@ def months_due(first_day: date, as_of: date, given_through: date | None) -> list
     """The first days of the months whose gifts are due from ``first_day`` through ``as_of``: each month whose first
     day is among them and after ``given_through`` (the last day a completed run covered), and on a first run the
     month it starts in."""
-    months = [first_day.replace(day=1)] if given_through is None else []
-    month = date(first_day.year, first_day.month, 1)
+    start = first_day.replace(day=1) if given_through is None else first_day
+    months, month = [], first_day.replace(day=1)
     while month <= as_of:
-        if month >= first_day and (given_through is None or month > given_through) and month not in months:
+        if month >= start and (given_through is None or month > given_through):
             months.append(month)
         month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     return months

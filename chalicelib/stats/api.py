@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from chalicelib.coupons.service import liability as coupon_liability
 from chalicelib.identity.access import Caller, Staff
 from chalicelib.identity.rules import Permission
@@ -166,7 +164,7 @@ def get_liability(ctx: RequestContext) -> Reply:
     as_of = ctx.query.as_of or clock.business_today()
     if as_of > clock.business_today():
         raise ValidationFailed([{"field": "as_of", "in": "query", "message": "a day that has not come"}])
-    value = Decimal(get_settings().point_value_fen)
+    value = get_settings().point_value_fen
     coupons = int(coupon_liability()["total_usable_face_value_fen"])
     mall = open_orders()
     owed = {"open": mall["open"], "value_fen": mall["cash_fen"] + int(mall["points"] * value)}

@@ -125,8 +125,6 @@ def scopes_of(event_type: str, payload: Mapping[str, Any]) -> list[tuple[str, fr
     payment method (``pay#<method>``), for its sales figures only."""
     scopes: list[tuple[str, frozenset[str] | None]] = [("chain", None)]
     store_id = store_of(event_type, payload)
-    if event_type == "member.erased":
-        store_id = payload.get("home_store_id") or None
     if store_id:
         scopes.append((f"store#{store_id}", None))
     if event_type == "purchase.recorded":
@@ -169,9 +167,10 @@ def distinct_moves(purchases_before: int | None, bought: bool) -> dict[str, int]
 
 
 def store_of(event_type: str, payload: Mapping[str, Any]) -> str | None:
-    """The store an event's day figures count at besides the chain: a registration's home store, else the store the
-    event names (a purchase's, a refund's order's, a wallet movement's, the points of a purchase or refund)."""
-    store_id = payload.get("home_store_id" if event_type == "member.registered" else "store_id")
+    """The store an event's day figures count at besides the chain: a registration's or an erasure's home store, else
+    the store the event names (a purchase's, a refund's order's, a wallet movement's, the points of a purchase or
+    refund)."""
+    store_id = payload.get("home_store_id" if event_type in ("member.registered", "member.erased") else "store_id")
     return store_id if isinstance(store_id, str) and store_id else None
 
 
@@ -222,7 +221,7 @@ def tier_moves(
     if event_type == "member.registered":
         return _both(store_of(event_type, payload), lowest, 1)
     if event_type == "member.erased":
-        return _both(payload.get("home_store_id") or None, known(payload.get("tier")), -1)
+        return _both(store_of(event_type, payload), known(payload.get("tier")), -1)
     if event_type == "tier.changed":
         previous, tier = known(payload.get("previous")), str(payload["tier"])
         return [*_both(home_store, previous, -1), *_both(home_store, tier, 1)]
