@@ -246,6 +246,8 @@ def figures() -> dict[str, object]:
                 "orders_due_and_released": due,
                 "requests": total,
                 "by_operation": by_operation,
+                "read_requests": reads,
+                "partitions_read": reports[0].planned,  # a day's shards, two days just before midnight
                 "read_requests_per_order_due": round(reads / due, 3),
                 "batch_reads_per_order_due": round(by_operation.get("BatchGetItem", 0) / due, 3),
                 "items_read": sum(items.values()),
