@@ -195,6 +195,55 @@ def stats_daily(day: date | None) -> None:
     click.echo(json.dumps({"day": chosen.isoformat(), "counts": daily_counts(chosen.isoformat())}, indent=2))
 
 
+@cli.group()
+def reports() -> None:
+    """The reports (经营报表) as files."""
+
+
+@reports.command("export")
+@click.argument("report", type=click.Choice(["members", "sales", "points", "liability"]))
+@click.option("--from", "from_", callback=_iso_date, help="First day (members, sales, points).")
+@click.option("--to", callback=_iso_date, help="Last day (members, sales, points).")
+@click.option("--granularity", type=click.Choice(["day", "week", "month"]), default="day", show_default=True)
+@click.option("--store-id", help="One store's figures.")
+@click.option("--region", help="A region's stores added up.")
+@click.option("--tier", help="Sales by the tier members had.")
+@click.option("--payment-method", help="Sales by how members paid.")
+@click.option("--as-of", callback=_iso_date, help="The liability's day (default today).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="The file (default: the exports folder).")
+def reports_export(report: str, out: Path | None, **given: Any) -> None:
+    """Write a report as a CSV file (UTF-8 with a BOM): its rows and a total row, everything an admin sees."""
+    from pydantic import ValidationError
+
+    from chalicelib.exports import files, rules
+    from chalicelib.local.stack import connect
+    from chalicelib.shared.errors import ValidationFailed
+    from chalicelib.stats import service
+    from chalicelib.stats.schemas import ReportExportIn
+
+    connect()
+    try:
+        asked = ReportExportIn.model_validate({"report": report, **{k: v for k, v in given.items() if v is not None}})
+    except ValidationError as e:
+        raise click.UsageError("; ".join(error["msg"].removeprefix("Value error, ") for error in e.errors())) from None
+    try:
+        if report == "liability":
+            answer = service.liability(asked.as_of, "option")
+            name = f"liability_{answer['as_of']}.csv"
+        else:
+            query = asked.query()
+            answer = service.report(report, query, frozenset(), money=True, where="option")
+            name = f"{report}_{query.from_}_{query.to}_{query.granularity}.csv"
+    except ValidationFailed as e:
+        problems = (f"{error['field']}: {error['message']}" for error in e.extensions["errors"])
+        raise click.UsageError("; ".join(problems)) from None
+    columns, rows = rules.report_table(json.loads(json.dumps(answer, default=str)))
+    target = out or files.folder() / "reports" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(rules.csv_file(columns, rows))
+    click.echo(f"wrote {len(rows)} rows to {target}")
+
+
 @cli.command()
 @click.option("--check", is_flag=True, help="Exit 1 if the committed snapshot differs instead of writing it.")
 def openapi(check: bool) -> None:

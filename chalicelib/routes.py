@@ -147,6 +147,7 @@ ROUTES = (
     Route("/v1/points/rules", "GET", "list_rules", "chalicelib.purchases.api"),
     Route("/v1/points/rules", "POST", "publish_rules", "chalicelib.purchases.api"),
     Route("/v1/points/rules/preview", "POST", "preview", "chalicelib.purchases.api"),
+    Route("/v1/reports/exports", "POST", "export_report", "chalicelib.stats.api"),
     Route("/v1/reports/liability", "GET", "get_liability", "chalicelib.stats.api"),
     Route("/v1/reports/members", "GET", "get_members_report", "chalicelib.stats.api"),
     Route("/v1/reports/points", "GET", "get_points_report", "chalicelib.stats.api"),

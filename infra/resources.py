@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalicelib.exports.rules import entities as bi_entities
+from chalicelib.exports.service import columns_of as bi_columns
 from chalicelib.shared.db import Record, physical_name, registered_tables, table_definition
 from chalicelib.shared.errors import (
     PROBLEM_BASE,
@@ -434,6 +436,101 @@ def _imports_bucket_resources(stage: str) -> Template:
     }
 
 
+EXPORTS_BUCKET_ID = "ExportsBucket"
+BI_DATABASE_ID = "BiDatabase"
+REPORT_FILES_KEPT_DAYS = 7  # a report exported on demand is downloaded within minutes of its link
+BI_FIRST_DAY = "2026-01-01"  # the partition projection's first day (days without files read as empty)
+
+
+def exports_bucket_name(stage: str) -> dict[str, str]:
+    """The exports bucket's name: the stage's prefix, then the account and region."""
+    return {"Fn::Sub": f"{stack_prefix(stage)}-exports-${{AWS::AccountId}}-${{AWS::Region}}"}
+
+
+def bi_database_name(stage: str) -> str:
+    """The Glue database Athena queries the BI files through (letters, digits and underscores)."""
+    return f"{stack_prefix(stage)}_bi".replace("-", "_")
+
+
+def _bi_table(stage: str, entity: str) -> dict[str, Any]:
+    """An Athena table over one entity's files: CSV (its header skipped), every column a string (cast in the query:
+    ``CAST(paid_fen AS bigint)``), partitioned by ``dt`` through partition projection, so a new day is queryable
+    without adding its partition."""
+    location = {"Fn::Sub": f"s3://${{{EXPORTS_BUCKET_ID}}}/bi/{entity}/"}
+    return {
+        "Type": "AWS::Glue::Table",
+        "Properties": {
+            "CatalogId": {"Ref": "AWS::AccountId"},
+            "DatabaseName": {"Ref": BI_DATABASE_ID},
+            "TableInput": {
+                "Name": entity,
+                "TableType": "EXTERNAL_TABLE",
+                "Parameters": {
+                    "skip.header.line.count": "1",
+                    "projection.enabled": "true",
+                    "projection.dt.type": "date",
+                    "projection.dt.format": "yyyy-MM-dd",
+                    "projection.dt.range": f"{BI_FIRST_DAY},NOW",
+                    "storage.location.template": {"Fn::Sub": f"s3://${{{EXPORTS_BUCKET_ID}}}/bi/{entity}/dt=${{!dt}}/"},
+                },
+                "PartitionKeys": [{"Name": "dt", "Type": "string"}],
+                "StorageDescriptor": {
+                    "Location": location,
+                    "Columns": [{"Name": column.replace(".", "_"), "Type": "string"} for column in bi_columns(entity)],
+                    "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+                    "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+                    "SerdeInfo": {
+                        "SerializationLibrary": "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+                        "Parameters": {"separatorChar": ",", "quoteChar": '"', "escapeChar": "\\"},
+                    },
+                },
+            },
+        },
+    }
+
+
+def _exports_resources(stage: str) -> Template:
+    """The exports bucket: the nightly BI files under ``bi/`` (kept: they are the programme's history for BI) and
+    reports exported on demand under ``reports/`` (deleted after ``REPORT_FILES_KEPT_DAYS``), private and encrypted,
+    downloaded through pre-signed links; and a Glue database with a table per BI entity for Athena."""
+    resources: Template = {
+        EXPORTS_BUCKET_ID: {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "BucketName": exports_bucket_name(stage),
+                **PRIVATE_BUCKET,
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "Id": "ReportFilesExpire",
+                            "Status": "Enabled",
+                            "Prefix": "reports/",
+                            "ExpirationInDays": REPORT_FILES_KEPT_DAYS,
+                        },
+                    ]
+                },
+            },
+        },
+        f"{EXPORTS_BUCKET_ID}Policy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": EXPORTS_BUCKET_ID},
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [_tls_only(EXPORTS_BUCKET_ID)]},
+            },
+        },
+        BI_DATABASE_ID: {
+            "Type": "AWS::Glue::Database",
+            "Properties": {
+                "CatalogId": {"Ref": "AWS::AccountId"},
+                "DatabaseInput": {"Name": bi_database_name(stage), "Description": "The loyalty platform's BI files"},
+            },
+        },
+    }
+    for entity in bi_entities():
+        resources[f"BiTable{_camel(entity)}"] = _bi_table(stage, entity)
+    return resources
+
+
 WEB_BUCKET_ID = "WebBucket"
 WEB_DISTRIBUTION_ID = "WebDistribution"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CloudFront's managed cache and origin request policies
@@ -595,6 +692,7 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
     resources.update(_relay_resources(stage, function_ids))
     resources.update(_pii_key_resources(stage))
     resources.update(_imports_bucket_resources(stage))
+    resources.update(_exports_resources(stage))
     if API_FUNCTION in function_ids:
         resources.update(_web_resources(stage))
     for metric in drift_metrics():
@@ -604,6 +702,7 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
         "LOYALTY_JOBS_QUEUE_URL": {"Ref": queue_id(_jobs_queue())},
         "LOYALTY_IMPORTS_QUEUE_URL": {"Ref": queue_id(queue_spec("imports"))},
         "LOYALTY_IMPORTS_BUCKET": {"Ref": IMPORTS_BUCKET_ID},
+        "LOYALTY_EXPORTS": {"Fn::Sub": f"s3://${{{EXPORTS_BUCKET_ID}}}"},
         "LOYALTY_KMS_KEY_ID": {"Fn::GetAtt": [PII_KEY_ID, "Arn"]},
     }
     retention = LOG_RETENTION_DAYS.get(stage, DEFAULT_LOG_RETENTION_DAYS)
@@ -855,6 +954,12 @@ def render_policy(stage: str) -> Template:
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:PutObject"],  # PutObject: the presigned uploads the API hands out
             "Resource": [f"arn:*:s3:::{prefix}-imports-*/members/*"],
+        },
+        {
+            "Sid": "ExportFiles",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],  # GetObject: the pre-signed downloads the API hands out
+            "Resource": [f"arn:*:s3:::{prefix}-exports-*/bi/*", f"arn:*:s3:::{prefix}-exports-*/reports/*"],
         },
         {
             "Sid": "MemberDataKeys",

@@ -20,6 +20,7 @@ os.environ.update(
     LOYALTY_LOOKUP_HASH_KEY="test-lookup-hash-key-test-lookup-hash-key",
     LOYALTY_JWT_SECRET="test-jwt-secret-test-jwt-secret-test-jwt",
     LOYALTY_LOCAL_KEY_FILE=os.path.join(tempfile.mkdtemp(prefix="loyalty-test-keys-"), "master.key"),
+    LOYALTY_EXPORTS=tempfile.mkdtemp(prefix="loyalty-test-exports-"),
     POWERTOOLS_LOG_LEVEL="WARNING",
 )
 for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
@@ -33,6 +34,7 @@ import threading  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import date  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
@@ -158,6 +160,7 @@ def empty_the_emulator() -> None:
             continue
         topic.sent_notifications.clear()
     _empty_the_buckets()
+    _empty_the_exports_folder()
     queries.items_changed()  # the local emulator's partition maps, if one ran in this process, are stale now
     reset_model_data()  # moto tracks every object it ever made (tables it copied for each transaction too)
 
@@ -176,6 +179,14 @@ def _empty_the_buckets() -> None:
             del bucket.multiparts[upload_id]  # disposes of its parts too
         if not name.startswith(f"{PREFIX}-"):
             s3.delete_bucket(name)
+
+
+def _empty_the_exports_folder() -> None:
+    """The export files of earlier tests gone (the folder is the session's, ``LOYALTY_EXPORTS``)."""
+    import shutil
+
+    for entry in Path(os.environ["LOYALTY_EXPORTS"]).iterdir():
+        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
 _worker_emulator = _WorkerEmulator()

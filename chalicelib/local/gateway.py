@@ -9,17 +9,20 @@
   query is cut, since it may hold personal data.
 - The front ends: ``/console/`` and ``/m/`` are answered from the built apps (``sites``), as CloudFront answers
   them from S3 beside the API when deployed.
+- Export files: ``/local-exports/<key>`` answers a file of the local exports folder through its signed link
+  (``exports.files.link``), as S3 answers a pre-signed GET when deployed.
 """
 
 from __future__ import annotations
 
 import os
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 import chalice.local
 from chalice.local import ChaliceRequestHandler, MatchResult, RouteMatcher
 
+from chalicelib.exports import files
 from chalicelib.local import sites
 from chalicelib.shared.logs import without_queries
 
@@ -48,12 +51,30 @@ _generic_handle = ChaliceRequestHandler._generic_handle
 
 
 def _handle_with_sites(self: ChaliceRequestHandler) -> None:
+    if self.command in ("GET", "HEAD") and self.path.startswith(files.LOCAL_PREFIX):
+        _send_export(self)
+        return
     if self.command not in ("GET", "HEAD") or sites.site_of(self.path) is None:
         _generic_handle(self)
         return
     emulator = os.environ.get("AWS_ENDPOINT_URL")  # the local imports bucket, where the console PUTs a file
     found = sites.answer(self.path, uploads=(emulator,) if emulator else ())
     self._send_http_response(found.status, found.headers, b"" if self.command == "HEAD" else found.body)
+
+
+def _send_export(self: ChaliceRequestHandler) -> None:
+    """An export file through its signed link, as S3 answers a pre-signed GET: 403 when the link is not good."""
+    parsed = urlparse(self.path)
+    query = {name: values[0] for name, values in parse_qs(parsed.query).items()}
+    key = unquote(parsed.path.removeprefix(files.LOCAL_PREFIX))
+    found = files.local_file(key, query.get("expires", ""), query.get("signature", ""))
+    if found is None:
+        self._send_http_response(403, {"Content-Type": "text/plain"}, b"this link is not valid or has expired")
+        return
+    kind = "application/gzip" if found.name.endswith(".gz") else "text/csv; charset=utf-8"
+    headers = {"Content-Type": kind, "Cache-Control": "no-store",
+               "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.name)}"}  # fmt: skip
+    self._send_http_response(200, headers, b"" if self.command == "HEAD" else found.read_bytes())
 
 
 def install() -> None:

@@ -57,6 +57,11 @@ class LocalDir:
         return self.root / "stack.json"
 
     @property
+    def exports(self) -> Path:
+        """Where export files land: the BI files under ``bi/``, reports exported on demand under ``reports/``."""
+        return self.root / "exports"
+
+    @property
     def secrets(self) -> Path:
         return self.root / "secrets.json"
 
@@ -89,8 +94,11 @@ def local_secrets(local: LocalDir) -> dict[str, str]:
     return existing
 
 
-def stack_environment(local: LocalDir, endpoint_url: str, provisioned: Provisioned) -> dict[str, str]:
-    """The environment that points the platform's code at the emulator and the local secrets."""
+def stack_environment(
+    local: LocalDir, endpoint_url: str, provisioned: Provisioned, public_url: str | None = None
+) -> dict[str, str]:
+    """The environment that points the platform's code at the emulator and the local secrets, and its links (the
+    member pages', the export files') at the local server."""
     kept = local_secrets(local)
     return {
         "AWS_ACCESS_KEY_ID": "local",
@@ -104,6 +112,8 @@ def stack_environment(local: LocalDir, endpoint_url: str, provisioned: Provision
         "LOYALTY_JOBS_QUEUE_URL": provisioned.queue_urls["jobs"],
         "LOYALTY_IMPORTS_QUEUE_URL": provisioned.queue_urls["imports"],
         "LOYALTY_IMPORTS_BUCKET": provisioned.imports_bucket,
+        "LOYALTY_EXPORTS": str(local.exports),
+        **({"LOYALTY_PUBLIC_URL": public_url} if public_url and "LOYALTY_PUBLIC_URL" not in os.environ else {}),
         "LOYALTY_CURSOR_SECRET": kept["cursor_secret"],
         "LOYALTY_LOOKUP_HASH_KEY": kept["lookup_hash_key"],
         "LOYALTY_JWT_SECRET": kept["jwt_secret"],
@@ -204,7 +214,12 @@ class Saver:
 
 @contextlib.contextmanager
 def running_stack(
-    local: LocalDir, *, seed: bool = True, say: Callable[[str], None] = print, workers: int | None = None
+    local: LocalDir,
+    *,
+    seed: bool = True,
+    say: Callable[[str], None] = print,
+    workers: int | None = None,
+    public_url: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Everything but the HTTP server: emulator, resources, data, relay, poller (its handlers in ``workers``
     processes: ``LOYALTY_LOCAL_WORKERS``, else one per core; 0 runs them in its thread) and saver."""
@@ -224,7 +239,7 @@ def running_stack(
             {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": REGION}
         )
         provisioned = provision(PREFIX, REGION, endpoint_url=endpoint)
-        environment = stack_environment(local, endpoint, provisioned)
+        environment = stack_environment(local, endpoint, provisioned, public_url)
         os.environ.update(environment)
         from chalicelib.shared.db import bind_tables, physical_name, registered_tables
         from chalicelib.shared.settings import get_settings
@@ -346,7 +361,7 @@ def _drain(steps: list[Callable[[], bool]], say: Callable[[str], None], limit_se
 def serve(port: int, *, seed: bool = True) -> None:
     """Run the stack and ``chalice local`` until SIGINT or SIGTERM, then stop cleanly and save."""
     local = LocalDir.default()
-    with running_stack(local, seed=seed) as stack:
+    with running_stack(local, seed=seed, public_url=f"http://127.0.0.1:{port}") as stack:
         from chalice.cli import create_local_server
         from chalice.cli.factory import CLIFactory
 

@@ -163,6 +163,12 @@ def points_expiry_reminders_daily(event: CloudWatchEvent) -> None:
     _run_on_schedule("points-expiry-reminders")
 
 
+@bp.schedule(schedules.EXPORT_BI, name="export_bi")
+@bound
+def export_bi_nightly(event: CloudWatchEvent) -> None:
+    _run_on_schedule("export-bi")
+
+
 @bp.schedule(schedules.RECONCILE_LEDGER, name="reconcile_points")
 @bound
 def reconcile_points_nightly(event: CloudWatchEvent) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -305,6 +305,18 @@ def _purchase_answer(record: PurchaseRecord, *, duplicate: bool) -> dict[str, An
     return {"order_id": record.order_id, "member_id": record.member_id, "points_awarded": int(record.points_awarded),
             "pending_points": int(record.pending_points), "ledger_entry_id": record.ledger_entry_id,
             "duplicate": duplicate}  # fmt: skip
+
+
+def bi_details(orders: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """What the BI export adds to purchases, by (partner id, order id): the growth value they brought and their lines
+    (each with its share of what was paid), in one batch read per hundred."""
+    keys = sorted({f"{partner_id}#{order_id}" for partner_id, order_id in orders})
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for record in PurchaseRecord.batch_get(keys) if keys else []:
+        lines = [dict(zip(("line_id", "sku", "category", "brand", "quantity", "amount_fen", "paid_fen"), line,
+                          strict=False)) for line in json.loads(record.lines)]  # fmt: skip
+        found[(record.partner_id, record.order_id)] = {"growth": int(record.growth_awarded or 0), "lines": lines}
+    return found
 
 
 def _member_of(partner: Caller, ref: MemberRef, store_id: str, order_key: str) -> str:

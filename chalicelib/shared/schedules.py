@@ -14,6 +14,7 @@ SETTLE_MEMBERSHIP_CARDS = "cron(25 16 * * ? *)"  # 00:25: lapses and packs for t
 # in the notifications policy's quiet hours until the morning)
 GIVE_BIRTHDAY_GIFTS = "cron(35 16 * * ? *)"  # 00:35, for the day that begins (after the tiers' review); its
 # messages wait through the quiet hours
+EXPORT_BI = "cron(50 16 * * ? *)"  # 00:50 Asia/Shanghai: the day that ended, its events landed (seconds behind)
 PURGE_IDEMPOTENCY_RECORDS = "cron(0 18 * * ? *)"  # 02:00 Asia/Shanghai
 RECONCILE_LEDGER = "cron(0 19 * * ? *)"  # 03:00 Asia/Shanghai, after the other nightly jobs
 POINTS_EXPIRY_REMINDERS = "cron(0 1 * * ? *)"  # 09:00 Asia/Shanghai, when people read messages

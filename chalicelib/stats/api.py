@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from chalicelib.coupons.service import liability as coupon_liability
+from typing import Any
+
+from chalicelib.exports.service import export_report as export_file
 from chalicelib.identity.access import Caller, Staff
 from chalicelib.identity.rules import Permission
-from chalicelib.mall.orders import open_orders
-from chalicelib.shared import clock
-from chalicelib.shared.errors import ValidationFailed
+from chalicelib.shared.errors import Forbidden
 from chalicelib.shared.http import Reply, RequestContext, endpoint
-from chalicelib.shared.settings import get_settings
-from chalicelib.stats import reports, service
-from chalicelib.stats.listeners import CHAIN, scope_of
+from chalicelib.stats import service
 from chalicelib.stats.schemas import (
     DailyQuery,
     DailyStats,
@@ -19,28 +17,17 @@ from chalicelib.stats.schemas import (
     LiabilityQuery,
     MembersReport,
     PointsReport,
+    ReportExport,
+    ReportExportIn,
     ReportQuery,
     SalesQuery,
     SalesReport,
     StatsSummary,
     SummaryQuery,
 )
-from chalicelib.stores.service import stores_in_region
 
 REPORTS = Staff(Permission.REPORTS_READ)
 MONEY = Staff(Permission.REPORTS_MONEY)
-
-
-def _store_in_scope(caller: Caller, store_id: str | None) -> str | None:
-    """The store to read: staff scoped to stores read one of theirs (the only one when they have one and name
-    none); unscoped staff may leave it out for the whole chain."""
-    scope = sorted(caller.stores)
-    if scope and store_id is None and len(scope) == 1:
-        return scope[0]
-    if scope and store_id not in scope:
-        message = f"one of your stores: {', '.join(scope)}" if store_id is None else "not one of your stores"
-        raise ValidationFailed([{"field": "store_id", "in": "query", "message": message}])
-    return store_id
 
 
 @endpoint("/v1/stats/daily", "GET", summary="The dashboard's figures day by day", tag="stats", access=REPORTS,
@@ -57,7 +44,7 @@ def get_daily_stats(ctx: RequestContext) -> Reply:
     Errors: 422 for `to` before `from` or more than 92 days, and, for staff scoped to stores, a store outside
     them (or none named when they have several)."""
     query: DailyQuery = ctx.query
-    store_id = _store_in_scope(ctx.caller, query.store_id)
+    store_id = service.store_in_scope(ctx.caller.stores, query.store_id)
     return Reply(DailyStats.model_validate(service.daily(query.from_, query.to, store_id)))
 
 
@@ -70,38 +57,15 @@ def get_stats_summary(ctx: RequestContext) -> Reply:
     the chain's). Running totals kept from the event stream, never a scan; two reads.
 
     Errors: 422, for staff scoped to stores, for a store outside them (or none named when they have several)."""
-    store_id = _store_in_scope(ctx.caller, ctx.query.store_id)
+    store_id = service.store_in_scope(ctx.caller.stores, ctx.query.store_id)
     return Reply(StatsSummary.model_validate(service.summary(store_id)))
 
 
 # --- reports (经营报表) -------------------------------------------------------------------------------------------
 
 
-def _report_scope(caller: Caller, query: ReportQuery) -> reports.Scope:
-    """What a report reads for the caller: staff scoped to stores read one of theirs (the only one when they have one
-    and name none); others the chain, a store, a region's stores, a tier's or a payment method's figures."""
-    named = {name: value for name, value in query.dimensions().items() if value is not None}
-    if caller.stores and set(named) - {"store_id"}:
-        raise ValidationFailed([{"field": next(iter(named)), "in": "query",
-                                 "message": "staff scoped to stores report on one of their stores"}])  # fmt: skip
-    if caller.stores or "store_id" in named:
-        store_id = _store_in_scope(caller, query.store_id)
-        return reports.Scope([scope_of(store_id)], distinct=True, chain=store_id is None)
-    if "region" in named:
-        stores = stores_in_region(named["region"])
-        if not stores:
-            raise ValidationFailed([{"field": "region", "in": "query", "message": "no store is in this region"}])
-        return reports.Scope([scope_of(store) for store in stores], distinct=False, chain=False)
-    if "tier" in named:
-        return reports.Scope([f"tier#{named['tier']}"], distinct=False, chain=False)
-    if "payment_method" in named:
-        return reports.Scope([f"pay#{named['payment_method']}"], distinct=False, chain=False)
-    return reports.Scope([CHAIN], distinct=True, chain=True)
-
-
-def _not_after_today(query: ReportQuery) -> None:
-    if query.to > clock.business_today():
-        raise ValidationFailed([{"field": "to", "in": "query", "message": "a day that has not come has no figures"}])
+def _report(caller: Caller, name: str, query: ReportQuery, where: str = "query") -> dict[str, Any]:
+    return service.report(name, query, caller.stores, caller.may(Permission.REPORTS_MONEY), where)
 
 
 @endpoint("/v1/reports/members", "GET", summary="Members by period: new, active, total", tag="reports",
@@ -114,10 +78,7 @@ def get_members_report(ctx: RequestContext) -> Reply:
 
     Errors: 422 for `to` before `from` or after today, a span too long for the granularity, more than one of
     `store_id` and `region`, a region without stores, and, for staff scoped to stores, anything but one of them."""
-    query: ReportQuery = ctx.query
-    _not_after_today(query)
-    scope = _report_scope(ctx.caller, query)
-    return Reply(MembersReport.model_validate(reports.members_report(scope, query.from_, query.to, query.granularity)))
+    return Reply(MembersReport.model_validate(_report(ctx.caller, "members", ctx.query)))
 
 
 @endpoint("/v1/reports/sales", "GET", summary="Sales through the programme by period", tag="reports",
@@ -130,12 +91,7 @@ def get_sales_report(ctx: RequestContext) -> Reply:
 
     Errors: 422 as for the members report, and for more than one of `store_id`, `region`, `tier`,
     `payment_method`."""
-    query: SalesQuery = ctx.query
-    _not_after_today(query)
-    scope = _report_scope(ctx.caller, query)
-    money = ctx.caller.may(Permission.REPORTS_MONEY)
-    answer = reports.sales_report(scope, query.from_, query.to, query.granularity, money)
-    return Reply(SalesReport.model_validate(answer))
+    return Reply(SalesReport.model_validate(_report(ctx.caller, "sales", ctx.query)))
 
 
 @endpoint("/v1/reports/points", "GET", summary="Points issued, redeemed, expired and outstanding by period",
@@ -146,10 +102,7 @@ def get_points_report(ctx: RequestContext) -> Reply:
     A store counts what happened there (its purchases' points and refunds' claw-backs).
 
     Errors: 422 as for the members report."""
-    query: ReportQuery = ctx.query
-    _not_after_today(query)
-    scope = _report_scope(ctx.caller, query)
-    return Reply(PointsReport.model_validate(reports.points_report(scope, query.from_, query.to, query.granularity)))
+    return Reply(PointsReport.model_validate(_report(ctx.caller, "points", ctx.query)))
 
 
 @endpoint("/v1/reports/liability", "GET", summary="What the programme owes (负债)", tag="reports", access=MONEY,
@@ -161,11 +114,31 @@ def get_liability(ctx: RequestContext) -> Reply:
     the total. Finance and admins (`reports:money`); the chain's only.
 
     Errors: 422 for a day after today."""
-    as_of = ctx.query.as_of or clock.business_today()
-    if as_of > clock.business_today():
-        raise ValidationFailed([{"field": "as_of", "in": "query", "message": "a day that has not come"}])
-    value = get_settings().point_value_fen
-    coupons = int(coupon_liability()["total_usable_face_value_fen"])
-    mall = open_orders()
-    owed = {"open": mall["open"], "value_fen": mall["cash_fen"] + int(mall["points"] * value)}
-    return Reply(Liability.model_validate(reports.liability(as_of, value, coupons, owed)))
+    return Reply(Liability.model_validate(service.liability(ctx.query.as_of)))
+
+
+@endpoint("/v1/reports/exports", "POST", summary="Export a report as a CSV file", tag="reports", access=REPORTS,
+          body=ReportExportIn, response=ReportExport, status=201)  # fmt: skip
+def export_report(ctx: RequestContext) -> Reply:
+    """Write a report (`members`, `sales` or `points` with `from`, `to`, `granularity` and a scope, as their GET
+    routes take them; or the `liability` with `as_of`) as a CSV file in UTF-8 with a BOM (Excel opens it in Chinese):
+    its rows, nested figures in dotted columns (`issued_by_source.purchases`), then a `total` row. Answers a link that
+    downloads it for 15 minutes (S3's pre-signed link when deployed; the file is kept 7 days). The file holds what the
+    caller may see: amounts only with `reports:money`, and the liability only for them. The audit log records the
+    export (`report.exported`).
+
+    Errors: 403 for the liability without `reports:money`; 422 as the report's own route answers, and for fields the
+    report does not take."""
+    body: ReportExportIn = ctx.body
+    if body.report == "liability":
+        if not ctx.caller.may(Permission.REPORTS_MONEY):
+            raise Forbidden("the liability is for staff with reports:money (finance, admins)")
+        answer = service.liability(body.as_of, "body")
+        file_name = f"liability_{answer['as_of']}.csv"
+    else:
+        query = body.query()
+        answer = _report(ctx.caller, body.report, query, "body")
+        scope = next((f"_{value}" for value in query.dimensions().values() if value is not None), "")
+        file_name = f"{body.report}_{query.from_}_{query.to}_{query.granularity}{scope}.csv"
+    exported = export_file(body.report, answer, file_name)
+    return Reply(ReportExport.model_validate(exported), 201)

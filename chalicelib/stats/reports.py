@@ -115,6 +115,18 @@ class Figures:
         return self.summed(day + timedelta(days=1), date.max)
 
 
+def read_day(day: date, scopes: list[str]) -> dict[str, dict[str, int]]:
+    """The figures of one day for each of ``scopes`` that has any, its shards added up (batch reads)."""
+    keys = [(sharded(scope, shard), f"day#{day.isoformat()}") for scope in scopes for shard in range(SHARDS)]
+    found: dict[str, dict[str, int]] = {}
+    for record in FigureRecord.batch_get(keys):
+        scope = record.scope.rpartition("@")[0]
+        figures = found.setdefault(scope, dict.fromkeys((*ADDITIVE, *DISTINCT), 0))
+        for name, amount in _figures(record, (*ADDITIVE, *DISTINCT)).items():
+            figures[name] += amount
+    return found
+
+
 def standing(scope: str) -> dict[str, int]:
     """The standing totals of a scope now (kept for the chain), its shards added up."""
     totals = dict.fromkeys(STANDING, 0)

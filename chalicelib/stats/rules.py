@@ -65,7 +65,7 @@ def shard_of(event_id: str) -> int:
     return zlib.crc32(event_id.encode()) % SHARDS
 
 
-ISSUED_BY = {"purchase": "purchases", "activity": "activities"}  # a credit's source kind; others are gifts
+ISSUED_BY = {"order": "purchases", "activity": "activities"}  # a credit's source kind; others are gifts
 
 
 def _points_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:

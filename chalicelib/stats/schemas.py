@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from chalicelib.shared.fields import BUSINESS_DATE, FEN, UTC_INSTANT, Day
 from chalicelib.shared.http import Input, Schema
@@ -292,3 +292,56 @@ class Liability(Schema):
     coupons: CouponsLiability = Field(description="usable coupons' face value")
     mall_orders: MallLiability = Field(description="unfulfilled mall orders")
     total_fen: int = Field(description=f"all of it; {FEN}")
+
+
+class ReportExportIn(Input):
+    """Which report to write as a file, with what its query takes: ``from``, ``to``, ``granularity`` and a scope for
+    members, sales and points; ``as_of`` for the liability."""
+
+    model_config = ConfigDict(validate_by_name=True)
+
+    report: Literal["members", "sales", "points", "liability"] = Field(description="the report to export")
+    from_: Day | None = Field(default=None, alias="from", description=f"members, sales, points: the first day; "
+                              f"{BUSINESS_DATE}")  # fmt: skip
+    to: Day | None = Field(default=None, description="members, sales, points: the last day, today at the latest")
+    granularity: Literal["day", "week", "month"] = Field(default="day", description=GRANULARITY)
+    store_id: StoreId | None = Field(default=None, description=STORE)
+    region: Region | None = Field(default=None, description="a region (大区) whose stores' figures are added up")
+    tier: Label | None = Field(default=None, description="sales only: the tier members had when buying")
+    payment_method: Label | None = Field(default=None, description="sales only: how they paid")
+    as_of: Day | None = Field(default=None, description="the liability only: the day (default today)")
+
+    @model_validator(mode="after")
+    def _fits_the_report(self) -> ReportExportIn:
+        period = (self.from_, self.to, self.store_id, self.region, self.tier, self.payment_method)
+        if self.report == "liability" and any(value is not None for value in period):
+            raise ValueError("the liability takes as_of alone")
+        if self.report != "liability":
+            if self.as_of is not None:
+                raise ValueError("as_of is the liability's; members, sales and points take from and to")
+            if self.from_ is None or self.to is None:
+                raise ValueError("members, sales and points need from and to")
+            if self.report != "sales" and (self.tier or self.payment_method):
+                raise ValueError("tier and payment_method scope the sales report only")
+            try:
+                self.query()  # the report's own checks of its days and scope
+            except ValidationError as e:
+                raise ValueError(e.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        return self
+
+    def query(self) -> SalesQuery:
+        """The report's query (the sales report's takes every scope the others do)."""
+        return SalesQuery.model_validate(self.model_dump(by_alias=True, exclude={"report", "as_of"}))
+
+
+class ReportExport(Schema):
+    """A report written as a CSV file (UTF-8 with a BOM, so Excel reads Chinese), downloaded through a link that
+    expires."""
+
+    export_id: str = Field(description="the export's id")
+    report: str = Field(description="members, sales, points or liability")
+    file_name: str = Field(description="the file's name when downloaded")
+    rows: int = Field(description="rows in the file (the report's rows and a `total` row)")
+    size_bytes: int = Field(description="the file's size")
+    url: str = Field(description="where to download it (a pre-signed link: no token needed, until `expires_at`)")
+    expires_at: str = Field(description=f"when the link stops working; {UTC_INSTANT}")

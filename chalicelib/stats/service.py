@@ -6,11 +6,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from chalicelib.coupons.service import liability as coupon_liability
+from chalicelib.mall.orders import open_orders
 from chalicelib.shared import clock
+from chalicelib.shared.errors import ValidationFailed
 from chalicelib.shared.jobs import days
+from chalicelib.shared.settings import get_settings
+from chalicelib.stats import reports
 from chalicelib.stats.listeners import CHAIN, scope_of
-from chalicelib.stats.reports import Figures, members_by_tier, standing
-from chalicelib.stats.rules import DAILY
+from chalicelib.stats.reports import Figures, members_by_tier, read_day, standing
+from chalicelib.stats.rules import DAILY, DISTINCT, REPORTED
+from chalicelib.stats.schemas import ReportQuery
+from chalicelib.stores.service import stores_in_region
 from chalicelib.tiers import programmes
 
 
@@ -43,3 +50,78 @@ def summary(store_id: str | None) -> dict[str, Any]:
         figures["points_outstanding"] = now["points_outstanding"]
         figures["wallet_float_fen"] = {"principal_fen": principal, "bonus_fen": bonus, "total_fen": principal + bonus}
     return figures
+
+
+FIGURE_NAMES = (*DAILY, *REPORTED, *DISTINCT)  # a day's figures, as the BI export's ``daily_figures`` lists them
+
+
+def day_figures(day: date, scopes: list[str]) -> list[dict[str, Any]]:
+    """The figures of one business day for the chain and the ``scopes`` named (``store#<id>``, ``tier#<code>``,
+    ``pay#<method>``), each scope's shards added up; a scope without figures that day is left out. One batch read per
+    25 scopes."""
+    wanted = [CHAIN, *sorted(set(scopes) - {CHAIN})]
+    found = read_day(day, wanted)
+    return [{"business_day": day.isoformat(), "scope": scope, **found[scope]} for scope in wanted if scope in found]
+
+
+# --- reports (经营报表) for a caller's stores ---------------------------------------------------------------------
+
+
+def store_in_scope(stores: frozenset[str], store_id: str | None, where: str = "query") -> str | None:
+    """The store to read: staff scoped to stores read one of theirs (the only one when they have one and name
+    none); unscoped staff may leave it out for the whole chain."""
+    scope = sorted(stores)
+    if scope and store_id is None and len(scope) == 1:
+        return scope[0]
+    if scope and store_id not in scope:
+        message = f"one of your stores: {', '.join(scope)}" if store_id is None else "not one of your stores"
+        raise ValidationFailed([{"field": "store_id", "in": where, "message": message}])
+    return store_id
+
+
+def report_scope(stores: frozenset[str], query: ReportQuery, where: str = "query") -> reports.Scope:
+    """What a report reads for a caller scoped to ``stores``: staff scoped to stores read one of theirs (the only one
+    when they have one and name none); others the chain, a store, a region's stores, a tier's or a payment method's
+    figures."""
+    named = {name: value for name, value in query.dimensions().items() if value is not None}
+    if stores and set(named) - {"store_id"}:
+        raise ValidationFailed([{"field": next(iter(named)), "in": where,
+                                 "message": "staff scoped to stores report on one of their stores"}])  # fmt: skip
+    if stores or "store_id" in named:
+        store_id = store_in_scope(stores, query.store_id, where)
+        return reports.Scope([scope_of(store_id)], distinct=True, chain=store_id is None)
+    if "region" in named:
+        in_region = stores_in_region(named["region"])
+        if not in_region:
+            raise ValidationFailed([{"field": "region", "in": where, "message": "no store is in this region"}])
+        return reports.Scope([scope_of(store) for store in in_region], distinct=False, chain=False)
+    if "tier" in named:
+        return reports.Scope([f"tier#{named['tier']}"], distinct=False, chain=False)
+    if "payment_method" in named:
+        return reports.Scope([f"pay#{named['payment_method']}"], distinct=False, chain=False)
+    return reports.Scope([CHAIN], distinct=True, chain=True)
+
+
+def report(name: str, query: ReportQuery, stores: frozenset[str], money: bool, where: str = "query") -> dict[str, Any]:
+    """A report's answer for a caller scoped to ``stores`` (none: the chain's), with the sales' amounts when
+    ``money``."""
+    if query.to > clock.business_today():
+        raise ValidationFailed([{"field": "to", "in": where, "message": "a day that has not come has no figures"}])
+    scope = report_scope(stores, query, where)
+    if name == "members":
+        return reports.members_report(scope, query.from_, query.to, query.granularity)
+    if name == "points":
+        return reports.points_report(scope, query.from_, query.to, query.granularity)
+    return reports.sales_report(scope, query.from_, query.to, query.granularity, money)
+
+
+def liability(as_of: date | None, where: str = "query") -> dict[str, Any]:
+    """What the programme owes at the end of ``as_of`` (default today)."""
+    as_of = as_of or clock.business_today()
+    if as_of > clock.business_today():
+        raise ValidationFailed([{"field": "as_of", "in": where, "message": "a day that has not come"}])
+    value = get_settings().point_value_fen
+    coupons = int(coupon_liability()["total_usable_face_value_fen"])
+    mall = open_orders()
+    owed = {"open": mall["open"], "value_fen": mall["cash_fen"] + int(mall["points"] * value)}
+    return reports.liability(as_of, value, coupons, owed)

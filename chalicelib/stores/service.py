@@ -99,9 +99,14 @@ def list_stores(limit: int, cursor: str | None) -> tuple[list[Store], str | None
 def stores_in_region(region: str) -> list[str]:
     """The ids of the stores of ``region`` (大区), in id order. Reads the stores table (a chain's stores, not its
     members)."""
+    return sorted(store.store_id for store in all_stores() if store.region == region)
+
+
+def all_stores() -> list[Store]:
+    """Every store of the chain, in id order (a chain's stores are hundreds, read a hundred a page)."""
     found, cursor = [], None
     while True:
         stores, cursor = repository.page(100, cursor)
-        found += [store.store_id for store in stores if store.region == region]
+        found += stores
         if cursor is None:
-            return sorted(found)
+            return sorted(found, key=lambda store: store.store_id)

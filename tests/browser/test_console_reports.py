@@ -1,5 +1,5 @@
 """The reports screen shows what the reports API answers, to the unit, in tables and charts, downloads the rows on
-screen as a CSV file Excel opens in Chinese, shows the liability to finance, and keeps money from marketing."""
+screen as a CSV file Excel opens in Chinese (and the report as a file written on the server), shows the liability to finance, and keeps money from marketing."""
 
 from __future__ import annotations
 
@@ -53,6 +53,15 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert table[0][:3] == ["期间", "消费笔数", "实收（元）"]
     assert [row[1] for row in table[1:]] == [str(row["purchases"]) for row in sales["items"]]
+
+    page.locator("[data-test=reports-export]").click()  # the same report, written on the server behind a link
+    link = page.locator("[data-test=reports-exported-link]")
+    expect(link).to_have_attribute("download", f"sales_{first}_{today}_week.csv")
+    with page.expect_download() as downloading:
+        link.click()
+    exported = list(csv.DictReader(io.StringIO(downloading.value.path().read_text(encoding="utf-8-sig"))))
+    assert [row["period"] for row in exported] == [row["period"] for row in sales["items"]] + ["total"]
+    assert [int(row["paid_fen"]) for row in exported[:-1]] == [row["paid_fen"] for row in sales["items"]]
 
     page.get_by_role("tab", name="积分").click()
     page.locator("[data-test=reports-granularity]").get_by_text("按月").click()

@@ -232,6 +232,17 @@ def test_every_job_runs_from_the_cli_and_the_test_clock_rehearses_a_year_end(tmp
             done = cli(local_dir, "jobs", "run", job.name)
             assert done.returncode == 0, (job.name, done.stdout, done.stderr)
             assert json.loads(done.stdout)["status"] == "completed", (job.name, done.stdout)
+        yesterday = (datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)).isoformat()
+        written = list((local_dir / "exports" / "bi" / "purchases" / f"dt={yesterday}").glob("part-*.csv.gz"))
+        assert written, "export-bi wrote the demo's purchases of the day that ended"
+        report = cli(local_dir, "reports", "export", "sales", "--from", yesterday, "--to", yesterday)
+        assert report.returncode == 0, report.stderr
+        file = local_dir / "exports" / "reports" / f"sales_{yesterday}_{yesterday}_day.csv"
+        assert f"wrote 2 rows to {file}" in report.stdout  # the day and the total
+        assert file.read_bytes().startswith("\ufeffperiod,".encode())
+        refused = cli(local_dir, "reports", "export", "points", "--from", yesterday, "--to", later)
+        assert refused.returncode == 2
+        assert "to: a day that has not come has no figures" in refused.stderr
         future = cli(local_dir, "jobs", "run", "expire-points", "--as-of", later)
         assert future.returncode == 2
         assert f"jobs preview expire-points --as-of {later}" in future.stderr

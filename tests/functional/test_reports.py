@@ -138,6 +138,8 @@ def test_every_report_equals_what_the_ledgers_and_purchases_say_and_money_is_for
     assert min(totals["expired"], totals["clawed_back"], totals["redeemed"]) > 0  # the month has them all
     assert sum(totals["issued_by_source"].values()) == totals["issued"]
     assert totals["issued_by_source"]["gifts"] > 0  # tier upgrade gifts
+    from_orders = sum(e.amount for e in m.entries if e.kind == "earn" and e.source.kind == "order")
+    assert totals["issued_by_source"]["purchases"] == from_orders > 0
 
     monthly = report(api, "sales", **{"from": FIRST, "to": LAST, "granularity": "month"})
     (row,) = monthly["items"]

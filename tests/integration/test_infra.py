@@ -254,6 +254,32 @@ def test_import_files_land_in_a_private_expiring_bucket_and_chunks_reach_their_w
 
 @pytest.mark.package
 @pytest.mark.xdist_group("infra-package")
+def test_bi_files_land_in_a_private_bucket_athena_reads_by_day_and_report_files_expire(
+    resources: dict[str, Any],
+) -> None:
+    from chalicelib.exports.rules import entities
+    from chalicelib.exports.service import columns_of
+    from infra.resources import EXPORTS_BUCKET_ID, REPORT_FILES_KEPT_DAYS, exports_bucket_name
+
+    bucket = resources[EXPORTS_BUCKET_ID]["Properties"]
+    assert bucket["BucketName"] == exports_bucket_name(STAGE)
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert (rule["Prefix"], rule["ExpirationInDays"]) == ("reports/", REPORT_FILES_KEPT_DAYS)  # BI files are kept
+    tables = {t["TableInput"]["Name"]: t["TableInput"] for t in _of_type(resources, "AWS::Glue::Table").values()}
+    assert set(tables) == set(entities())
+    for entity, table in tables.items():
+        assert [c["Name"] for c in table["StorageDescriptor"]["Columns"]] == list(columns_of(entity))
+        assert table["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
+        assert table["Parameters"]["skip.header.line.count"] == "1"  # the header (and the BOM before it)
+        assert table["StorageDescriptor"]["Location"] == {"Fn::Sub": f"s3://${{{EXPORTS_BUCKET_ID}}}/bi/{entity}/"}
+    for logical_id, properties in _of_type(resources, "AWS::Serverless::Function").items():
+        exports = properties["Environment"]["Variables"]["LOYALTY_EXPORTS"]
+        assert exports == {"Fn::Sub": f"s3://${{{EXPORTS_BUCKET_ID}}}"}, logical_id
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
 def test_one_distribution_serves_both_apps_from_a_private_bucket_and_the_api_uncached(
     resources: dict[str, Any],
 ) -> None:

@@ -50,6 +50,9 @@ def test_a_purchase_counts_at_the_chain_its_store_its_tier_and_its_payment_metho
 def test_points_count_by_source_and_their_net_moves_the_outstanding():
     earned = rules.day_figures("points.earned", {"points": 30, "source_kind": "tier"})
     assert earned == {"points_net": 30, "points_issued": 30, "points_issued_gifts": 30}
+    bought = rules.day_figures("points.earned", {"points": 250, "source_kind": "order"})  # as the ledger names it
+    assert bought["points_issued_purchases"] == 250
+    assert rules.day_figures("points.earned", {"points": 5, "source_kind": "activity"})["points_issued_activities"] == 5
     clawed = rules.day_figures("points.clawed-back", {"points": -10})
     assert clawed == {"points_net": -10, "points_deducted": 10, "points_clawed_back": 10}
 

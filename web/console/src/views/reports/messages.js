@@ -3,6 +3,7 @@ export default {
     reports: {
       title: '经营报表', period: '统计期间', granularity: '粒度', scope: '范围', chain: '全部门店', store: '门店', region: '大区',
       granularities: { day: '按日', week: '按周', month: '按月' }, download: '下载 CSV',
+      exportFile: '导出文件', exported: '{file}（{rows} 行）已生成，链接 15 分钟内有效', fetch: '下载',
       tabs: { members: '会员', sales: '销售', points: '积分', liability: '负债' },
       columns: {
         period: '期间', new: '新增会员', active: '活跃会员', total: '会员总数', purchases: '消费笔数', paid: '实收（元）',
@@ -22,6 +23,7 @@ export default {
     reports: {
       title: 'Reports', period: 'Period', granularity: 'By', scope: 'Scope', chain: 'All stores', store: 'Store', region: 'Region',
       granularities: { day: 'Day', week: 'Week', month: 'Month' }, download: 'Download CSV',
+      exportFile: 'Export file', exported: '{file} ({rows} rows) is ready; the link works for 15 minutes', fetch: 'Download',
       tabs: { members: 'Members', sales: 'Sales', points: 'Points', liability: 'Liability' },
       columns: {
         period: 'Period', new: 'New', active: 'Active', total: 'Members', purchases: 'Purchases', paid: 'Paid (yuan)',

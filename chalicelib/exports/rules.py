@@ -1,0 +1,205 @@
+"""What the BI export writes, as pure functions: which events land in which file, each file's columns, and the file
+itself (CSV in UTF-8 with a BOM, so Excel opens Chinese text, gzip-compressed, the same bytes for the same rows).
+
+Each entity is a table partitioned by business day, the layout Athena (and Glue, Power BI's and Tableau's S3
+connectors) read: a day's rows are in up to ``LANDING_SHARDS`` parts, ``bi/<entity>/dt=<YYYY-MM-DD>/part-<n>.csv.gz``,
+each written by its own batch (a part without rows is not written). A member's events of a day are in one part, so
+each member is in at most one part of a day's ``members``.
+
+- facts, one row per event of the day: ``purchases``, ``refunds``, ``activities``, ``points_entries``,
+  ``wallet_entries``, ``coupons``, ``mall_orders``, ``cards`` and ``member_changes``;
+- details read when the file is written: a purchase's ``growth`` (growth value), ``purchase_lines`` (the day's
+  purchases' lines) and ``members`` (the members changed that day as they stand then, without personal data: no
+  name, phone, email, birthday or address);
+- ``daily_figures``: the statistics' figures of the day, one row per scope (the chain and each store that has any;
+  by tier or payment method, group ``purchases`` by its columns).
+
+Amounts are in fen and points in points, signed as the ledgers book them; instants are UTC ISO 8601; a value that
+is a list or an object is written as JSON. Text that a spreadsheet would read as a formula (``=``, ``+``, ``-``,
+``@`` before anything but a number) is written with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+LANDING_SHARDS = 8  # partitions of a day's landed events: none takes more than an eighth of the writes
+BOM = "\ufeff"
+CORE = ("event_id", "event_type", "occurred_at", "business_day", "member_id", "store_id", "actor")
+"""The columns every fact file starts with: the event, when it happened (UTC, and its business day), whose it was,
+where, and who caused it (``staff:<id>``, ``partner:<id>``, ``member``, ``system`` ...)."""
+
+FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # entity: (the event types it lands, the payload fields after the core columns)
+    "purchases": (("purchase.recorded",),
+                  ("partner_id", "order_id", "total_fen", "paid_fen", "payment_method", "tier", "points", "growth")),
+    "refunds": (("refund.recorded",), ("partner_id", "order_id", "refund_id", "amount_fen", "points")),
+    "activities": (("activity.recorded",), ("activity_key", "kind", "points", "limited", "tier")),
+    "points_entries": (("points.earned", "points.opened", "points.adjusted", "points.redeemed",
+                        "points.redemption-reversed", "points.clawed-back", "points.expired", "points.matured"),
+                       ("seq", "points", "balance_after", "reason", "source_kind", "source_id", "expires_on",
+                        "effective_from")),
+    "wallet_entries": (("wallet.topped-up", "wallet.paid", "wallet.refunded", "wallet.cash-refunded"),
+                       ("partner_id", "payment_id", "plan_id", "order_id", "refund_id", "principal_fen", "bonus_fen",
+                        "balance_after_fen", "gift_points", "reason")),
+    "coupons": (("coupon.issued", "coupon.redeemed", "coupon.returned", "coupon.expired", "coupon.voided"),
+                ("code", "template_id", "source_kind", "face_value_fen", "discount_fen", "order_id", "redemption_id",
+                 "valid_until", "reason")),
+    "mall_orders": (("mall.order-placed", "mall.order-paid", "mall.order-shipped", "mall.order-ready-for-pickup",
+                     "mall.order-completed", "mall.order-cancelled", "mall.order-refunded"),
+                    ("order_id", "reward_id", "kind", "quantity", "points", "cash_fen", "status", "pickup_store_id")),
+    "cards": (("membership.card-paid", "membership.card-lapsed", "membership.card-cancelled",
+               "membership.benefit-used", "membership.benefit-use-reversed"),
+              ("card_id", "plan_id", "kind", "method", "payment_id", "amount_fen", "refund_fen", "valid_until",
+               "lapsed_on", "benefit_id", "use_id", "remaining")),
+    "member_changes": (("member.registered", "member.updated", "member.erased", "tier.changed", "consent.changed"),
+                       ("member_no", "source", "home_store_id", "registered_at", "import_id", "tier", "previous",
+                        "reason", "changed", "consents", "changes", "consent_source")),
+}  # fmt: skip
+DETAILS: dict[str, tuple[str, ...]] = {
+    "purchase_lines": ("partner_id", "order_id", "member_id", "store_id", "business_day", "line_id", "sku",
+                       "category", "brand", "quantity", "amount_fen", "paid_fen"),
+    "members": ("business_day", "member_id", "member_no", "status", "tier", "home_store_id", "city", "region", "source",
+                "registered_at", "birth_month", "tags", "consents", "erased_at"),
+    "daily_figures": ("business_day", "scope"),  # then the statistics' figure names (``figure_columns``)
+}  # fmt: skip
+ENTITY_OF = {event_type: entity for entity, (types, _) in FACTS.items() for event_type in types}
+LANDED_TYPES = tuple(sorted(ENTITY_OF))
+
+
+def columns_of(entity: str) -> tuple[str, ...]:
+    """The columns of an entity's file, in order."""
+    if entity in FACTS:
+        return CORE + FACTS[entity][1]
+    return DETAILS[entity]
+
+
+def landing_partition(business_day: date, event: Mapping[str, Any]) -> str:
+    """Where an event of ``business_day`` lands: the day and a shard of its member (of its id when it has none), so
+    a member's events of a day are in one part."""
+    key = member_of(event) or str(event["event_id"])
+    return f"{business_day.isoformat()}#{zlib.crc32(key.encode()) % LANDING_SHARDS}"
+
+
+def parts(first: date, last: date) -> list[str]:
+    """The parts of the days from ``first`` through ``last``: ``<YYYY-MM-DD>#<shard>``, a landing partition each."""
+    keys, day = [], first
+    while day <= last:
+        keys += [f"{day.isoformat()}#{shard}" for shard in range(LANDING_SHARDS)]
+        day = date.fromordinal(day.toordinal() + 1)
+    return keys
+
+
+def member_of(event: Mapping[str, Any]) -> str | None:
+    """The member an event is about: its payload's, else its subject's (``member/<id>``)."""
+    payload = event.get("payload") or {}
+    if isinstance(payload.get("member_id"), str):
+        return str(payload["member_id"])
+    subject = str(event.get("subject") or "")
+    return subject.removeprefix("member/") if subject.startswith("member/") else None
+
+
+def fact_row(event: Mapping[str, Any], tz: ZoneInfo) -> tuple[str, dict[str, Any]] | None:
+    """The file an event lands in and its row there, or None for an event no file holds."""
+    entity = ENTITY_OF.get(str(event.get("type")))
+    if entity is None:
+        return None
+    payload = event.get("payload") or {}
+    occurred_at = str(event["occurred_at"])
+    row: dict[str, Any] = {
+        "event_id": event["event_id"], "event_type": event["type"], "occurred_at": occurred_at,
+        "business_day": business_day_of(occurred_at, tz).isoformat(), "member_id": member_of(event),
+        "store_id": payload.get("store_id"), "actor": actor_kind(str(event.get("actor") or "system")),
+    }  # fmt: skip
+    for name in FACTS[entity][1]:
+        row[name] = payload.get(name)
+    return entity, row
+
+
+def actor_kind(actor: str) -> str:
+    """Who caused an event, without naming a member: staff and partners by id, members as ``member``."""
+    return "member" if actor.startswith("member:") else actor
+
+
+def business_day_of(occurred_at: str, tz: ZoneInfo) -> date:
+    return datetime.fromisoformat(occurred_at.replace("Z", "+00:00")).astimezone(tz).date()
+
+
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def cell(value: Any) -> str:
+    """A value as a CSV cell: empty for none, JSON for a list or an object, true/false for a flag, and text a
+    spreadsheet would take for a formula behind an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    else:
+        text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def csv_file(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
+    """A CSV file: a BOM, the header, then each row's cells in ``columns``' order (lines end in CRLF)."""
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(row.get(name)) for name in columns])
+    return buffer.getvalue().encode("utf-8")
+
+
+def gzipped(data: bytes) -> bytes:
+    """``data`` gzip-compressed, the same bytes each time (no timestamp in the header)."""
+    return gzip.compress(data, mtime=0)
+
+
+def file_key(entity: str, part: str) -> str:
+    """Where a part of a day's file of an entity lands (``part``: ``<YYYY-MM-DD>#<shard>``), under ``bi/``."""
+    day, _, shard = part.partition("#")
+    return f"bi/{entity}/dt={day}/part-{shard}.csv.gz"
+
+
+def entities() -> list[str]:
+    """Every file of a day, facts first."""
+    return [*FACTS, *DETAILS]
+
+
+def flattened(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A row with nested objects spread into dotted columns (``issued_by_source.purchases``)."""
+    flat: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, Mapping):
+            flat |= flattened(value, f"{prefix}{name}.")
+        else:
+            flat[f"{prefix}{name}"] = value
+    return flat
+
+
+def report_table(answer: Mapping[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """A report as a table: its rows (``items``) then a ``total`` row of its totals, or, for a report without rows
+    (the liability), its one row; columns in the order they first appear."""
+    if "items" in answer:
+        rows = [flattened(item) for item in answer["items"]]
+        rows.append({"period": "total", **flattened(answer.get("totals") or {})})
+    else:
+        rows = [flattened(answer)]
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns |= dict.fromkeys(row)
+    return list(columns), rows

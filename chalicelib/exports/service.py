@@ -1,0 +1,89 @@
+"""Writing the BI files of a day's part: its landed events read with one query, turned into rows (``rules``), the
+details read in batches (purchase lines and growth, the members changed), and each entity's rows written as one
+gzip-compressed CSV file. The same part written again gives the same bytes, so a re-run or a retried batch changes
+nothing."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from chalicelib.exports import files, rules
+from chalicelib.exports.records import LandedEventRecord
+from chalicelib.members import service as members
+from chalicelib.purchases import service as purchases
+from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.settings import get_settings
+from chalicelib.stats import service as stats
+from chalicelib.stores.service import all_stores
+
+GZIP = "application/gzip"
+
+
+def landed(part: str) -> list[dict[str, Any]]:
+    """The envelopes landed in a part, in the order they happened."""
+    found = [json.loads(record.envelope) for record in LandedEventRecord.query(part, consistent_read=True)]
+    return sorted(found, key=lambda event: (event["occurred_at"], event["event_id"]))
+
+
+def part_rows(part: str) -> dict[str, list[dict[str, Any]]]:
+    """Every entity's rows of a part (the day's figures in the part numbered 0)."""
+    tz = get_settings().tz
+    tables: dict[str, list[dict[str, Any]]] = {entity: [] for entity in rules.entities()}
+    for event in landed(part):
+        fact = rules.fact_row(event, tz)
+        if fact is not None:
+            tables[fact[0]].append(fact[1])
+    sold = tables["purchases"]
+    details = purchases.bi_details((row["partner_id"], row["order_id"]) for row in sold)
+    for row in sold:
+        found = details.get((row["partner_id"], row["order_id"]), {"growth": None, "lines": []})
+        row["growth"] = found["growth"]
+        keys = {name: row[name] for name in ("partner_id", "order_id", "member_id", "store_id", "business_day")}
+        tables["purchase_lines"] += [{**keys, **line} for line in found["lines"]]
+    day, _, shard = part.partition("#")
+    changed = (row["member_id"] for row in tables["member_changes"] if row["member_id"])
+    tables["members"] = [{"business_day": day, **row} for row in members.bi_rows(changed)]
+    if shard == "0":  # the chain's and every store's (by tier or payment method: group the purchases by them)
+        stores = [f"store#{store.store_id}" for store in all_stores()]
+        tables["daily_figures"] = stats.day_figures(date.fromisoformat(day), stores)
+    return tables
+
+
+def columns_of(entity: str) -> tuple[str, ...]:
+    return (*rules.columns_of(entity), *stats.FIGURE_NAMES) if entity == "daily_figures" else rules.columns_of(entity)
+
+
+def export_part(part: str) -> Counter[str]:
+    """Write a part's files (those with rows); returns the rows written per entity."""
+    written: Counter[str] = Counter()
+    for entity, rows in part_rows(part).items():
+        if rows:
+            files.put(rules.file_key(entity, part), rules.gzipped(rules.csv_file(columns_of(entity), rows)), GZIP)
+            written[entity] += len(rows)
+    return written
+
+
+LINK_SECONDS = 15 * 60  # a report's download link works this long (the file is kept a week)
+
+
+def export_report(name: str, answer: dict[str, Any], file_name: str) -> dict[str, Any]:
+    """Write a report's answer as a CSV file (a BOM, its rows and a ``total`` row) under ``reports/``, announce it
+    (the audit log records who exported what) and hand out a link that expires."""
+    export_id = new_id("rx_")
+    columns, rows = rules.report_table(json.loads(json.dumps(answer, default=str)))
+    data = rules.csv_file(columns, rows)
+    key = f"reports/{clock.business_today().isoformat()}/{export_id}/{file_name}"
+    files.put(key, data, "text/csv; charset=utf-8")
+    tx = Transaction()
+    emit(tx, new_event("report.exported", f"report/{export_id}", {
+        "export_id": export_id, "report": name, "file_name": file_name, "rows": len(rows)}))  # fmt: skip
+    tx.commit()
+    link = files.link(key, LINK_SECONDS, file_name)
+    return {"export_id": export_id, "report": name, "file_name": file_name, "rows": len(rows), "size_bytes": len(data),
+            "url": link.url, "expires_at": clock.iso(link.expires_at)}  # fmt: skip

@@ -1,0 +1,157 @@
+"""The BI export: a generated month of activity (``test_reports.Month``: purchases at three stores, refunds,
+redemptions, expiry, tier gifts, wallets), its events delivered twice, written by the nightly job, then read back as a
+BI tool reads the files and compared with the ledgers and the purchases."""
+
+import csv
+import gzip
+import io
+import re
+from collections import Counter, defaultdict
+from datetime import timedelta
+from urllib.parse import parse_qs, unquote, urlparse
+
+import pytest
+
+from chalicelib.exports import files, rules
+from chalicelib.exports import jobs as export_jobs
+from chalicelib.ledger.registry import ledger
+from chalicelib.shared import clock
+from chalicelib.shared.events import OutboxRecord
+from chalicelib.shared.jobs import run_job
+from tests.conftest import token_for
+from tests.functional.test_reports import FIRST, LAST, Month, at
+
+EXPORT = export_jobs.ExportBi()
+
+
+@pytest.fixture
+def made(api, aws, monkeypatch):
+    return Month(api, aws, monkeypatch)
+
+
+def read_table(entity):
+    """Every row of an entity, as a BI tool reads the files: gzip, a BOM, a header, then rows."""
+    rows = []
+    for path in sorted((files.folder() / "bi" / entity).glob("dt=*/part-*.csv.gz")):
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+        assert text.startswith(rules.BOM)
+        found = list(csv.DictReader(io.StringIO(text.removeprefix(rules.BOM))))
+        assert found, f"{path} was written without rows"
+        assert {row["business_day"] for row in found} == {path.parent.name.removeprefix("dt=")}
+        rows += found
+    return rows
+
+
+def test_the_nightly_files_hold_every_event_once_and_agree_with_the_ledgers_and_purchases(made):
+    m = made
+    with clock.frozen(at(LAST + timedelta(days=2), 1)):  # the month's first night, then a catch-up of the rest
+        run_job(EXPORT, FIRST)
+        report = run_job(EXPORT, LAST + timedelta(days=1))  # the last night's expiry is booked on the day after
+    assert report.status == "completed"
+
+    bought = read_table("purchases")
+    assert sorted((r["business_day"], r["member_id"], r["store_id"], int(r["paid_fen"])) for r in bought) == sorted(
+        (day.isoformat(), member_id, store, paid) for day, member_id, store, paid in m.purchases
+    )
+    assert len({r["event_id"] for r in bought}) == len(bought)  # delivered twice, landed once
+    growth = sum(e.amount for member_id in m.joined for e in ledger().page(member_id, "growth", 500)[0] if e.amount > 0)
+    assert sum(int(r["growth"]) for r in bought) == growth > 0
+    lines = read_table("purchase_lines")
+    assert sum(int(r["paid_fen"]) for r in lines) == sum(p[3] for p in m.purchases)
+
+    points = read_table("points_entries")
+    assert len(points) == len(m.entries)  # every entry of every member's points ledger, once
+    by_member = defaultdict(int)
+    for row in points:
+        by_member[row["member_id"]] += int(row["points"])
+    assert dict(by_member) == {member_id: ledger().balance(member_id, "points") for member_id in by_member}
+    kinds = Counter(r["event_type"] for r in points)
+    assert {"points.earned", "points.redeemed", "points.expired", "points.clawed-back"} <= set(kinds)
+
+    wallet = read_table("wallet_entries")
+    principal = defaultdict(int)
+    for row in wallet:
+        sign = 1 if row["event_type"] == "wallet.topped-up" else -1
+        principal[row["member_id"]] += sign * int(row["principal_fen"])
+    assert dict(principal) == {member_id: ledger().balance(member_id, "wallet-principal") for member_id in principal}
+
+    refunds = read_table("refunds")
+    assert refunds
+    assert {r["order_id"] for r in refunds} <= {r["order_id"] for r in bought}
+    clawed_back = sum(int(r["points"]) for r in points if r["source_kind"] == "refund")
+    assert sum(int(r["points"]) for r in refunds) == clawed_back
+    people = read_table("members")
+    assert {r["member_id"] for r in people} == set(m.joined)  # on each day they changed (joined, moved up)
+    assert len({(r["business_day"], r["member_id"]) for r in people}) == len(people)
+    assert all(r["status"] == "active" and r["tier"] for r in people)
+
+    chain = [r for r in read_table("daily_figures") if r["scope"] == "chain"]
+    assert sum(int(r["purchases"]) for r in chain) == len(m.purchases)
+    assert sum(int(r["new_members"]) for r in chain) == len(m.joined)
+
+    # Writing a day again (an operator's re-run) gives the same bytes.
+    with clock.frozen(at(LAST + timedelta(days=2), 1)):
+        written = {path: path.read_bytes() for path in (files.folder() / "bi").rglob(f"dt={LAST}/*.csv.gz")}
+        again = run_job(EXPORT, LAST)
+    assert again.planned == rules.LANDING_SHARDS
+    assert written
+    assert {path: path.read_bytes() for path in written} == written
+
+    # No personal data in any file: the members' names and phones are nowhere.
+    everything = b"".join(gzip.decompress(p.read_bytes()) for p in (files.folder() / "bi").rglob("*.csv.gz"))
+    assert not re.search(r"会员\d".encode(), everything)  # the members' names: 会员<n>
+    assert b"1390000" not in everything  # their phones
+
+
+def download(url):
+    """What a browser gets from an export link of the local stack (the local gateway's check, as S3's)."""
+    parsed = urlparse(url)
+    query = parse_qs(parsed.query)
+    found = files.local_file(unquote(parsed.path.removeprefix(files.LOCAL_PREFIX)), query["expires"][0],
+                             query["signature"][0])  # fmt: skip
+    return None if found is None else found.read_text(encoding="utf-8")
+
+
+def test_a_report_exports_as_a_csv_file_behind_a_link_with_what_the_caller_may_see(api, aws):
+    today = clock.business_today()
+    body = {"report": "sales", "from": (today - timedelta(days=13)).isoformat(), "to": today.isoformat(),
+            "granularity": "week"}  # fmt: skip
+    answer = api.as_(token_for(["marketing"])).post("/v1/reports/exports", body)
+    assert answer.status == 201, answer.body
+    shown = api.get(f"/v1/reports/sales?from={body['from']}&to={body['to']}&granularity=week").body
+    text = download(answer.body["url"])
+    assert text.startswith(rules.BOM)
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix(rules.BOM))))
+    assert [r["period"] for r in rows] == [item["period"] for item in shown["items"]] + ["total"]
+    assert answer.body["rows"] == len(rows)
+    assert answer.body["file_name"] == f"sales_{body['from']}_{body['to']}_week.csv"
+    assert {r["paid_fen"] for r in rows} == {""}  # marketing sees counts, not money
+    assert [r["purchases"] for r in rows] == [str(i["purchases"]) for i in shown["items"]] + ["0"]
+
+    finance = api.as_(token_for(["finance"]))
+    owed = finance.post("/v1/reports/exports", {"report": "liability", "as_of": today.isoformat()})
+    assert owed.status == 201, owed.body
+    (row,) = csv.DictReader(io.StringIO(download(owed.body["url"]).removeprefix(rules.BOM)))
+    assert {"points.value_fen", "wallet.principal_fen", "total_fen"} <= set(row)
+    assert api.as_(token_for(["marketing"])).post("/v1/reports/exports", {"report": "liability"}).status == 403
+
+    tampered = owed.body["url"].replace("signature=", "signature=0")
+    assert download(tampered) is None
+    assert files.local_file("../secrets.json", "9999999999", "x") is None
+    exported = [e for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == "report.exported"]
+    assert {e["payload"]["report"] for e in exported} == {"sales", "liability"}  # the audit log records who
+
+
+@pytest.mark.parametrize("body", [
+    {"report": "liability", "from": "2026-11-01"},
+    {"report": "points", "as_of": "2026-11-01"},
+    {"report": "points", "from": "2026-11-01"},
+    {"report": "points", "from": "2026-11-01", "to": "2026-11-02", "tier": "gold"},
+    {"report": "sales", "from": "2026-11-02", "to": "2026-11-01"},
+    {"report": "sales", "from": "2026-01-01", "to": "2026-11-01", "granularity": "day"},
+    {"report": "visits", "from": "2026-11-01", "to": "2026-11-02"},
+])  # fmt: skip
+def test_an_export_of_something_a_report_does_not_take_is_refused_and_writes_nothing(api, aws, body):
+    answer = api.post("/v1/reports/exports", body)
+    assert answer.status == 422, answer.body
+    assert not (files.folder() / "reports").exists()

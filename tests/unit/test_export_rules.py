@@ -1,0 +1,77 @@
+"""The BI export's pure rules: which file an event lands in, its row, the cells, the file's bytes and a report as a
+table."""
+
+import csv
+import gzip
+import io
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.exports import rules
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def event(type_, payload, **extra):
+    return {"event_id": "ev_1", "type": type_, "occurred_at": "2026-11-29T16:30:00.000Z", "subject": "member/m1",
+            "payload": payload, "actor": "system", **extra}  # fmt: skip
+
+
+def test_an_event_lands_in_its_entity_on_its_business_day_and_unknown_events_nowhere():
+    entity, row = rules.fact_row(event("purchase.recorded", {"member_id": "m1", "store_id": "SH-001",
+                                                             "paid_fen": 100, "order_id": "O1"}), TZ)  # fmt: skip
+    assert entity == "purchases"
+    assert row["business_day"] == "2026-11-30"  # 00:30 in Shanghai
+    assert (row["member_id"], row["store_id"], row["paid_fen"], row["points"]) == ("m1", "SH-001", 100, None)
+    assert set(row) == set(rules.columns_of("purchases"))
+    assert rules.fact_row(event("staff.created", {"staff_id": "s"}), TZ) is None
+    assert rules.fact_row(event("points.redeemed", {"points": -5}, actor="member:m1"), TZ)[1]["actor"] == "member"
+
+
+def test_every_landed_type_has_one_entity_and_every_entity_its_columns_once():
+    assert len(rules.ENTITY_OF) == sum(len(types) for types, _ in rules.FACTS.values())
+    for entity in rules.entities():
+        columns = rules.columns_of(entity)
+        assert len(set(columns)) == len(columns), entity
+
+
+@given(st.text(alphabet="ab", min_size=1, max_size=6), st.integers(0, 1000), st.integers(0, 1000))
+def test_a_members_events_of_a_day_land_in_one_part(member, first, second):
+    day = date(2026, 11, 30)
+    one = rules.landing_partition(day, {"event_id": f"ev_{first}", "payload": {"member_id": member}})
+    other = rules.landing_partition(day, {"event_id": f"ev_{second}", "subject": f"member/{member}", "payload": {}})
+    assert one == other
+    assert one in rules.parts(day, day)
+
+
+def test_cells_are_plain_text_that_no_spreadsheet_runs():
+    assert [rules.cell(v) for v in (None, True, -300, "-300", "1.5", [1, "a"], {"b": 1, "a": 2})] == [
+        "", "true", "-300", "-300", "1.5", '[1,"a"]', '{"a":2,"b":1}']  # fmt: skip
+    assert [rules.cell(v) for v in ("=HYPERLINK(1)", "+1+1", "-1-1", "@SUM(A1)", "黄金会员")] == [
+        "'=HYPERLINK(1)", "'+1+1", "'-1-1", "'@SUM(A1)", "黄金会员"]  # fmt: skip
+
+
+def test_a_file_is_a_bom_a_header_and_rows_and_compresses_to_the_same_bytes_each_time():
+    data = rules.csv_file(("a", "b"), [{"a": "升级礼遇：黄金会员", "b": 'say "hi", twice'}, {"b": 1}])
+    text = data.decode("utf-8")
+    assert text.startswith(rules.BOM + "a,b\r\n")
+    assert list(csv.reader(io.StringIO(text.removeprefix(rules.BOM)))) == [
+        ["a", "b"], ["升级礼遇：黄金会员", 'say "hi", twice'], ["", "1"]]  # fmt: skip
+    assert rules.gzipped(data) == rules.gzipped(data)
+    assert gzip.decompress(rules.gzipped(data)) == data
+    assert rules.file_key("purchases", "2026-11-30#3") == "bi/purchases/dt=2026-11-30/part-3.csv.gz"
+
+
+def test_a_report_is_its_rows_then_a_total_row_with_nested_figures_in_dotted_columns():
+    columns, rows = rules.report_table({
+        "items": [{"period": "2026-W48", "issued": 5, "issued_by_source": {"purchases": 5, "gifts": 0}}],
+        "totals": {"issued": 5, "issued_by_source": {"purchases": 5, "gifts": 0}, "consumption_rate": "0.1000"},
+    })  # fmt: skip
+    assert columns == ["period", "issued", "issued_by_source.purchases", "issued_by_source.gifts", "consumption_rate"]
+    assert [row["period"] for row in rows] == ["2026-W48", "total"]
+    one_row = rules.report_table({"as_of": "2026-11-30", "points": {"outstanding": 3}, "total_fen": 3})
+    assert one_row == (["as_of", "points.outstanding", "total_fen"],
+                       [{"as_of": "2026-11-30", "points.outstanding": 3, "total_fen": 3}])  # fmt: skip
