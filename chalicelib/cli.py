@@ -244,6 +244,22 @@ def reports_export(report: str, out: Path | None, **given: Any) -> None:
     click.echo(f"wrote {len(rows)} rows to {target}")
 
 
+@stats.command("rebuild")
+@click.option("--day", callback=_iso_date, required=True, help="A business day that has ended.")
+def stats_rebuild(day: date) -> None:
+    """Write a day's figures anew from its events (after `jobs run check-figures` found drift); prints what changed."""
+    from chalicelib.local.stack import connect
+    from chalicelib.shared.errors import ValidationFailed
+    from chalicelib.stats.checks import rebuild_day
+
+    connect()
+    try:
+        corrected = rebuild_day(day)
+    except ValidationFailed as e:
+        raise click.UsageError(e.extensions["errors"][0]["message"]) from None
+    click.echo(json.dumps({"day": day.isoformat(), "corrected": [drift.__dict__ for drift in corrected]}, indent=2))
+
+
 @cli.command()
 @click.option("--check", is_flag=True, help="Exit 1 if the committed snapshot differs instead of writing it.")
 def openapi(check: bool) -> None:

@@ -744,12 +744,13 @@ def _web_outputs() -> Template:
 
 def drift_metrics() -> list[str]:
     """The drift metric of every registered book (``PointsDrift``, ``GrowthDrift`` ...), as reconciliation
-    publishes them."""
+    publishes them, and the reports' figures' (``FiguresDrift``, from ``check-figures``)."""
     import chalicelib.declarations  # noqa: F401  registers every book
     from chalicelib.ledger.jobs import drift_metric
     from chalicelib.ledger.registry import ledger
+    from chalicelib.stats.checks import DRIFT_METRIC
 
-    return sorted(drift_metric(name) for name in ledger().books)
+    return sorted([*(drift_metric(name) for name in ledger().books), DRIFT_METRIC])
 
 
 def _drift_alarm(stage: str, metric: str) -> dict[str, Any]:

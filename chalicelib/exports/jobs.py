@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 
 from chalicelib.exports import rules
-from chalicelib.exports.listeners import LANDING_KEPT
-from chalicelib.exports.service import export_part
+from chalicelib.exports.service import REWRITABLE, export_part
 from chalicelib.shared import clock, schedules
 from chalicelib.shared.jobs import Job, register
-
-REWRITABLE = LANDING_KEPT - timedelta(days=5)  # the oldest day written again: its events are all still landed
 
 
 class ExportBi(Job):

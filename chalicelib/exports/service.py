@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.exports import files, rules
+from chalicelib.exports.listeners import LANDING_KEPT
 from chalicelib.exports.records import LandedEventRecord
 from chalicelib.members import service as members
 from chalicelib.purchases import service as purchases
@@ -23,12 +24,24 @@ from chalicelib.stats import service as stats
 from chalicelib.stores.service import all_stores
 
 GZIP = "application/gzip"
+REWRITABLE = LANDING_KEPT - timedelta(days=5)  # the oldest day read again: its events are all still landed
 
 
 def landed(part: str) -> list[dict[str, Any]]:
     """The envelopes landed in a part, in the order they happened."""
     found = [json.loads(record.envelope) for record in LandedEventRecord.query(part, consistent_read=True)]
     return sorted(found, key=lambda event: (event["occurred_at"], event["event_id"]))
+
+
+def landed_day(day: date) -> list[dict[str, Any]]:
+    """Every envelope landed for a business day (a query per part), in the order they happened."""
+    found = [event for part in rules.parts(day, day) for event in landed(part)]
+    return sorted(found, key=lambda event: (event["occurred_at"], event["event_id"]))
+
+
+def rewritable(day: date) -> bool:
+    """Whether every event of ``day`` is still landed (its oldest may expire after ``LANDING_KEPT``)."""
+    return clock.business_today() - day <= REWRITABLE
 
 
 def part_rows(part: str) -> dict[str, list[dict[str, Any]]]:

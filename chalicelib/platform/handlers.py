@@ -175,6 +175,12 @@ def reconcile_points_nightly(event: CloudWatchEvent) -> None:
     _run_on_schedule("reconcile-ledger")
 
 
+@bp.schedule(schedules.CHECK_FIGURES, name="check_figures")
+@bound
+def check_figures_nightly(event: CloudWatchEvent) -> None:
+    _run_on_schedule("check-figures")
+
+
 @bp.schedule(schedules.RECALCULATE_TIERS, name="recalculate_tiers")
 @bound
 def recalculate_tiers_nightly(event: CloudWatchEvent) -> None:

@@ -26,7 +26,8 @@ quarter of the writes; and the events of one delivery share one update per item.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -231,3 +232,29 @@ def tier_moves(
         moves = [TierMove(before, tier, -1)] if before else []
         return [*moves, TierMove(after, tier, 1)] if after else moves
     return []
+
+
+def recount(events: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, dict[str, int]]:
+    """A day's figures counted afresh from its events (type and payload), per scope: the day sums as ``day_figures``
+    and ``scopes_of`` count them, and the day's distinct members (active, buyers, repeat buyers at the chain and at
+    the store). What the statistics consumer kept for the day must equal it."""
+    figures: dict[str, Counter[str]] = defaultdict(Counter)
+    active: set[tuple[str, str]] = set()
+    bought: Counter[tuple[str, str]] = Counter()
+    for event_type, payload in events:
+        counted = day_figures(event_type, payload)
+        for scope, only in scopes_of(event_type, payload):
+            figures[scope].update({name: amount for name, amount in counted.items() if only is None or name in only})
+        activity = activity_of(event_type, payload)
+        if activity is not None:
+            member_id, store_id, purchase = activity
+            for scope in dict.fromkeys(("chain", f"store#{store_id}" if store_id else "chain")):
+                active.add((scope, member_id))
+                if purchase:
+                    bought[(scope, member_id)] += 1
+    for scope, _ in active:
+        figures[scope]["active"] += 1
+    for (scope, _), purchases in bought.items():
+        figures[scope]["buyers"] += 1
+        figures[scope]["repeat_buyers"] += purchases >= 2
+    return {scope: {name: amount for name, amount in counted.items() if amount} for scope, counted in figures.items()}

@@ -298,7 +298,10 @@ class ReportExportIn(Input):
     """Which report to write as a file, with what its query takes: ``from``, ``to``, ``granularity`` and a scope for
     members, sales and points; ``as_of`` for the liability."""
 
-    model_config = ConfigDict(validate_by_name=True)
+    model_config = ConfigDict(validate_by_name=True, json_schema_extra={"examples": [
+        {"report": "sales", "from": "2026-10-01", "to": "2026-10-31", "granularity": "week", "region": "华东"},
+        {"report": "liability", "as_of": "2026-10-31"},
+    ]})  # fmt: skip
 
     report: Literal["members", "sales", "points", "liability"] = Field(description="the report to export")
     from_: Day | None = Field(default=None, alias="from", description=f"members, sales, points: the first day; "

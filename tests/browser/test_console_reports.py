@@ -1,5 +1,6 @@
 """The reports screen shows what the reports API answers, to the unit, in tables and charts, downloads the rows on
-screen as a CSV file Excel opens in Chinese (and the report as a file written on the server), shows the liability to finance, and keeps money from marketing."""
+screen as a CSV file Excel opens in Chinese (and the report as a file written on the server), shows the liability to
+finance, and keeps money from marketing."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from chalicelib.exports import files, rules
 from chalicelib.exports import jobs as export_jobs
 from chalicelib.ledger.registry import ledger
 from chalicelib.shared import clock
+from chalicelib.shared.errors import ValidationFailed
 from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.jobs import run_job
 from tests.conftest import token_for
@@ -155,3 +156,39 @@ def test_an_export_of_something_a_report_does_not_take_is_refused_and_writes_not
     answer = api.post("/v1/reports/exports", body)
     assert answer.status == 422, answer.body
     assert not (files.folder() / "reports").exists()
+
+
+def test_the_nightly_check_finds_a_figure_counted_twice_and_a_rebuild_from_the_events_corrects_it(api, aws, partner):
+    """A day's figures against its events: clean as kept; a double count (as a consumer bug would make) is drift,
+    alarmed and announced; `stats rebuild` writes the day anew and the reports agree again."""
+    from chalicelib.shared.db import Transaction
+    from chalicelib.stats import checks
+    from chalicelib.stats.jobs import CheckFigures
+    from chalicelib.stats.records import FigureRecord
+    from tests.conftest import deliver
+    from tests.functional.test_reports import signed
+
+    yesterday = clock.business_today() - timedelta(days=1)
+    with clock.frozen(at(yesterday, 12)):
+        for n, (phone, paid) in enumerate([("13900000001", 8_800), ("13900000001", 25_000), ("13900000002", 9_900)]):
+            signed(api, partner, "/v1/webhooks/purchases", {
+                "order_id": f"O-{n}", "member": {"phone": phone}, "store_id": "SH-001", "currency": "CNY",
+                "occurred_at": clock.iso(clock.now()), "total_fen": paid, "paid_fen": paid, "payment_method": "cash",
+            })  # fmt: skip
+    deliver(aws, "statistics")
+    with clock.frozen(at(yesterday + timedelta(days=1), 3.5)):
+        clean = run_job(CheckFigures(), yesterday)
+        assert clean.tallies["drifted-figures"] == 0
+        assert clean.tallies["days"] == clean.planned >= 1
+        tx = Transaction()  # the chain counts a purchase twice
+        tx.count(FigureRecord("chain@1", f"day#{yesterday}"), "purchases", 1)
+        tx.commit()
+        assert checks.check_day(yesterday) == [checks.Drift("chain", "purchases", 4, 3)]
+        assert [e["payload"]["day"] for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == "stats.drift"]
+        corrected = checks.rebuild_day(yesterday)
+        assert checks.check_day(yesterday) == []
+    assert corrected == [checks.Drift("chain", "purchases", 4, 3)]
+    sales = api.get(f"/v1/reports/sales?from={yesterday}&to={yesterday}").body["items"][0]
+    assert (sales["purchases"], sales["paid_fen"], sales["buyers"], sales["repeat_buyers"]) == (3, 43_700, 2, 1)
+    with pytest.raises(ValidationFailed):
+        checks.rebuild_day(clock.business_today())  # a day under way is still being counted

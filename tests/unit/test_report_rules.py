@@ -61,3 +61,18 @@ def test_events_spread_over_every_shard():
     counted = Counter(rules.shard_of(f"ev_{n:06d}") for n in range(4_000))
     assert set(counted) == set(range(rules.SHARDS))
     assert max(counted.values()) < 1.2 * 4_000 / rules.SHARDS
+
+
+def test_a_day_recounted_from_its_events_counts_sums_by_scope_and_each_member_once():
+    bought = {"member_id": "m1", "store_id": "SH-001", "paid_fen": 100, "total_fen": 100, "tier": "gold",
+              "payment_method": "cash", "points": 1}  # fmt: skip
+    counted = rules.recount([
+        ("member.registered", {"member_id": "m1", "home_store_id": "SH-001"}),
+        ("purchase.recorded", bought), ("purchase.recorded", {**bought, "paid_fen": 50, "total_fen": 50}),
+        ("activity.recorded", {"member_id": "m2", "points": 0}),
+    ])  # fmt: skip
+    assert counted["chain"] == {"new_members": 1, "purchases": 2, "sales_fen": 150, "total_fen": 150, "active": 2,
+                                "buyers": 1, "repeat_buyers": 1}  # fmt: skip
+    assert counted["store#SH-001"] == {"new_members": 1, "purchases": 2, "sales_fen": 150, "total_fen": 150,
+                                       "active": 1, "buyers": 1, "repeat_buyers": 1}  # fmt: skip
+    assert counted["pay#cash"] == {"purchases": 2, "sales_fen": 150, "total_fen": 150}

@@ -1,0 +1,98 @@
+"""The figures checked against the events they were kept from: a business day's figures are counted afresh from the
+day's events as the BI export landed them (``rules.recount``) and compared, scope by scope, with what the statistics
+consumer kept. Each event is committed with the ledger entry or the purchase it describes (the outbox), and each book
+is checked against its entries by ``reconcile-ledger``, so a day that agrees here agrees with the ledgers.
+
+A difference is drift: logged, counted as the ``FiguresDrift`` metric (alarmed) and announced (``stats.drift``).
+``rebuild_day`` writes a day's figures anew from its events (an operator's repair, ``cli stats rebuild``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from chalicelib.exports.service import landed_day, rewritable
+from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.errors import ValidationFailed
+from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.logs import logger
+from chalicelib.shared.settings import get_settings
+from chalicelib.stats import rules
+from chalicelib.stats.listeners import CHAIN, scope_of, sharded
+from chalicelib.stats.records import FigureRecord
+from chalicelib.stats.reports import ADDITIVE, read_day
+from chalicelib.stores.service import all_stores
+
+DRIFT_METRIC = "FiguresDrift"
+DAY_FIGURES = (*ADDITIVE, *rules.DISTINCT)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A figure of a scope whose kept value is not what the day's events count."""
+
+    scope: str
+    figure: str
+    kept: int
+    counted: int
+
+
+def counted(day: date) -> dict[str, dict[str, int]]:
+    """The day's figures per scope, counted from its landed events."""
+    return rules.recount((event["type"], event["payload"]) for event in landed_day(day))
+
+
+def _scopes(recounted: Iterable[str]) -> list[str]:
+    return sorted({CHAIN, *recounted, *(scope_of(store.store_id) for store in all_stores())})
+
+
+def drift_of(day: date) -> list[Drift]:
+    """Every figure of the day, at the chain, each store and each scope the events name, that is not what they
+    count."""
+    recounted = counted(day)
+    scopes = _scopes(recounted)
+    kept = read_day(day, scopes)
+    found = []
+    for scope in scopes:
+        for name in DAY_FIGURES:
+            was, is_ = kept.get(scope, {}).get(name, 0), recounted.get(scope, {}).get(name, 0)
+            if was != is_:
+                found.append(Drift(scope, name, was, is_))
+    return found
+
+
+def check_day(day: date) -> list[Drift]:
+    """Check a day's figures; drift is logged, counted and announced."""
+    found = drift_of(day)
+    if found:
+        from aws_lambda_powertools.metrics import MetricUnit, single_metric  # only a drift needs it
+
+        details = [drift.__dict__ for drift in found]
+        logger.error("figures drift", extra={"day": day.isoformat(), "drift": details})
+        with single_metric(name=DRIFT_METRIC, unit=MetricUnit.Count, value=len(found), namespace="Loyalty") as metric:
+            metric.add_dimension(name="stage", value=get_settings().stage)
+        tx = Transaction()
+        emit(tx, new_event("stats.drift", f"day/{day.isoformat()}", {"day": day.isoformat(), "drift": details}))
+        tx.commit()
+    return found
+
+
+def rebuild_day(day: date) -> list[Drift]:
+    """Write a day's figures anew from its events: each scope's counts in its first shard, its other shards emptied.
+    For a day that has ended and whose events are all still landed; week and month distinct counts are left as kept.
+    Returns what it corrected."""
+    if day >= clock.business_today() or not rewritable(day):
+        message = "a day that has ended, whose events are still kept (35 days)"
+        raise ValidationFailed([{"field": "day", "in": "option", "message": message}])
+    found = drift_of(day)
+    recounted = counted(day)
+    for scope in sorted({drift.scope for drift in found}):
+        figures: dict[str, Any] = {name: recounted.get(scope, {}).get(name) for name in DAY_FIGURES}
+        FigureRecord(sharded(scope, 0), f"day#{day.isoformat()}", **figures).save()
+        for shard in range(1, rules.SHARDS):
+            FigureRecord(sharded(scope, shard), f"day#{day.isoformat()}").delete()
+    return found
