@@ -35,6 +35,7 @@ os.environ.update(
     LOYALTY_LOOKUP_HASH_KEY="bench-lookup-hash-key-bench-lookup-hash",
     LOYALTY_JWT_SECRET="bench-jwt-secret-bench-jwt-secret-bench",
     LOYALTY_LOCAL_KEY_FILE=os.path.join(tempfile.mkdtemp(prefix="loyalty-bench-"), "master.key"),
+    LOYALTY_EXPORTS=tempfile.mkdtemp(prefix="loyalty-bench-exports-"),
 )  # fmt: skip
 os.environ.pop("AWS_ENDPOINT_URL", None)
 SCALE = float(os.environ.get("LOYALTY_BENCH_SCALE", "1"))  # below 1: the smoke run of `make test`

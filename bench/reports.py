@@ -1,7 +1,8 @@
 """Report figures: DynamoDB requests (and items read) per report call over one month and over twelve, at a small
 and a fifty-times larger membership: the requests stay flat in the members, and the items read are at most the days
 asked times the 4 shards (a day nobody did anything on has no item); and the statistics consumer's requests per
-event, delivered one at a time and in the batches a busy queue delivers.
+event (the figures and the BI landing), delivered one at a time and in the batches a busy queue delivers; and the
+BI export's and the nightly check's requests for the day at the larger membership.
 
 Members register through the service and buy through the signed purchase webhook (a third of them, at three
 stores); the statistics consumer then takes every event from the outbox. Prints one JSON object.
@@ -75,6 +76,34 @@ def _report_requests() -> dict[str, Any]:
     return figures
 
 
+def _export_requests() -> dict[str, Any]:
+    """The BI export of today (the job's work for a day, part by part) and the nightly check of today's figures
+    against its events: requests, items read and rows written."""
+    from chalicelib.exports import rules
+    from chalicelib.exports.service import export_part
+    from chalicelib.shared import clock
+    from chalicelib.stats.checks import check_day
+
+    today = clock.business_today()
+    written: dict[str, int] = {}
+
+    def export() -> None:
+        for part in rules.parts(today, today):
+            for entity, rows in export_part(part).items():
+                written[entity] = written.get(entity, 0) + rows
+
+    ITEMS_READ.clear()
+    requests, _ = requests_of(export)
+    rows = sum(written.values())
+    exported = {"rows": rows, "files_rows": written, "requests": requests, "items_read": sum(ITEMS_READ.values()),
+                "requests_per_1000_rows": round(requests * 1000 / rows, 1)}  # fmt: skip
+    ITEMS_READ.clear()
+    drift: list[Any] = []
+    checking, _ = requests_of(lambda: drift.extend(check_day(today)))
+    assert drift == [], drift
+    return {"export_day": exported, "check_day": {"requests": checking, "items_read": sum(ITEMS_READ.values())}}
+
+
 def figures() -> dict[str, object]:
     result: dict[str, object] = {}
     small = scaled(1_000, least=20)
@@ -88,7 +117,7 @@ def figures() -> dict[str, object]:
         _population(large - small, small, post)
         batched, requests = _consume(100)
         result["consumer"]["requests_per_event_in_batches_of_100"] = round(requests / batched, 2)  # type: ignore[index]
-        result["at_large"] = {"members": large, **_report_requests()}
+        result["at_large"] = {"members": large, **_report_requests(), **_export_requests()}
     return result
 
 

@@ -189,3 +189,9 @@ def test_reports_read_the_same_whatever_the_members_and_the_consumer_folds_batch
             assert large[f"{report}_{span}"]["items_read"] <= days * 4 + 20  # days × shards, never members
     consumer = figures["consumer"]
     assert consumer["requests_per_event_in_batches_of_100"] < consumer["requests_per_event_one_at_a_time"] / 2
+    exported, checked = large["export_day"], large["check_day"]
+    # A day's BI files: a query per part, a batch read per 100 purchases and per 100 members changed, a file per
+    # entity and part: requests follow the rows, and each event landed is read once (and each purchase for lines).
+    assert exported["requests_per_1000_rows"] <= 40
+    assert exported["items_read"] <= 2 * exported["files_rows"]["purchases"] + exported["rows"]
+    assert checked["requests"] <= 8 + 4  # the day's 8 parts, the stores, a batch read of the figures
