@@ -185,6 +185,7 @@ class Consumer:
     types: frozenset[str]
     handle: Handler
     batched: bool = False
+    marked: bool = True
 
     def wants(self, queue: str, event: Event) -> bool:
         return self.queue == queue and bool({event.type, "*"} & self.types)
@@ -208,7 +209,9 @@ def consumers() -> list[Consumer]:
     return CONSUMERS
 
 
-def consumer(name: str, *, queue: str, types: Iterable[str], batched: bool = False) -> Callable[[Handler], Handler]:
+def consumer(
+    name: str, *, queue: str, types: Iterable[str], batched: bool = False, marked: bool = True
+) -> Callable[[Handler], Handler]:
     """Register ``handle(tx, event)``: it adds its writes to ``tx``, committed with the dedupe marker (or,
     when another writer owns the transaction, such as the ledger engine, it ``drain``s ``tx`` into that one).
 
@@ -217,10 +220,13 @@ def consumer(name: str, *, queue: str, types: Iterable[str], batched: bool = Fal
     when different events' writes never name the same item except through ``tx.count`` and running the
     handler again after a refused commit changes nothing twice (its only writes are in ``tx``, or are
     idempotent of their own). A shared commit that is refused (a redelivered event) is redone event by event.
+    ``marked=False``: no dedupe marker, for a handler whose only write is a put of an item of the event's own, which
+    a repeat writes again alike (a delivery's writes then pack twice as densely).
     """
 
     def register(handle: Handler) -> Handler:
-        CONSUMERS.append(Consumer(name=name, queue=queue, types=frozenset(types), handle=handle, batched=batched))
+        CONSUMERS.append(Consumer(name=name, queue=queue, types=frozenset(types), handle=handle, batched=batched,
+                                  marked=marked))  # fmt: skip
         return handle
 
     return register
@@ -233,8 +239,9 @@ def consume(queue: str, event: Event) -> list[str]:
 
 
 def _marked(tx: Transaction, registered: Consumer, event: Event) -> None:
-    marker = ConsumedRecord(f"{registered.name}#{event.event_id}", expires_at=clock.now() + CONSUMED_RETENTION)
-    tx.put(marker, condition=ConsumedRecord.key.does_not_exist(), on_fail=_AlreadyConsumed(), decisive=True)
+    if registered.marked:
+        marker = ConsumedRecord(f"{registered.name}#{event.event_id}", expires_at=clock.now() + CONSUMED_RETENTION)
+        tx.put(marker, condition=ConsumedRecord.key.does_not_exist(), on_fail=_AlreadyConsumed(), decisive=True)
     registered.handle(tx, event)
 
 
