@@ -17,6 +17,7 @@ from chalicelib.stats.schemas import (
     LiabilityQuery,
     MembersReport,
     PointsReport,
+    ProgrammeReport,
     ReportExport,
     ReportExportIn,
     ReportQuery,
@@ -105,6 +106,19 @@ def get_points_report(ctx: RequestContext) -> Reply:
     return Reply(PointsReport.model_validate(_report(ctx.caller, "points", ctx.query)))
 
 
+@endpoint("/v1/reports/programme", "GET", summary="Coupons, mall orders, paid cards and stored value by period",
+          tag="reports", access=REPORTS, query=ReportQuery, response=ProgrammeReport)  # fmt: skip
+def get_programme_report(ctx: RequestContext) -> Reply:
+    """What the programme's assets did in each period (权益与储值): coupons issued, used, given back by refunds,
+    expired and voided, with the discount used; points-mall orders placed, completed and cancelled, with their cash;
+    paid cards sold, trials, renewed, lapsed and cancelled, with what they brought; stored value paid in and spent, and
+    held at each period's end (the chain's). A store counts what happened there (coupons used and stored value paid
+    there); the mall and cards belong to the chain. Amounts are null without `reports:money`.
+
+    Errors: 422 as for the members report."""
+    return Reply(ProgrammeReport.model_validate(_report(ctx.caller, "programme", ctx.query)))
+
+
 @endpoint("/v1/reports/liability", "GET", summary="What the programme owes (负债)", tag="reports", access=MONEY,
           query=LiabilityQuery, response=Liability)  # fmt: skip
 def get_liability(ctx: RequestContext) -> Reply:
@@ -120,12 +134,12 @@ def get_liability(ctx: RequestContext) -> Reply:
 @endpoint("/v1/reports/exports", "POST", summary="Export a report as a CSV file", tag="reports", access=REPORTS,
           body=ReportExportIn, response=ReportExport, status=201)  # fmt: skip
 def export_report(ctx: RequestContext) -> Reply:
-    """Write a report (`members`, `sales` or `points` with `from`, `to`, `granularity` and a scope, as their GET
-    routes take them; or the `liability` with `as_of`) as a CSV file in UTF-8 with a BOM (Excel opens it in Chinese):
-    its rows, nested figures in dotted columns (`issued_by_source.purchases`), then a `total` row. Answers a link that
-    downloads it for 15 minutes (S3's pre-signed link when deployed; the file is kept 7 days). The file holds what the
-    caller may see: amounts only with `reports:money`, and the liability only for them. The audit log records the
-    export (`report.exported`).
+    """Write a report (`members`, `sales`, `points` or `programme` with `from`, `to`, `granularity` and a scope, as
+    their GET routes take them; or the `liability` with `as_of`) as a CSV file in UTF-8 with a BOM (Excel opens it in
+    Chinese): its rows, nested figures in dotted columns (`issued_by_source.purchases`), then a `total` row. Answers
+    a link that downloads it for 15 minutes (S3's pre-signed link when deployed; the file is kept 7 days). The file
+    holds what the caller may see: amounts only with `reports:money`, and the liability only for them. The audit log
+    records the export (`report.exported`).
 
     Errors: 403 for the liability without `reports:money`; 422 as the report's own route answers, and for fields the
     report does not take."""

@@ -5,8 +5,9 @@ A report reads each shard of its scope once, from its first day through today (t
 period is today's standing less what moved after it), so its reads grow with the days asked and never with the
 members. Every metric is defined once, here and in the README:
 
-- ``new``: members registered; ``active``: distinct members with a purchase or an activity in the period; ``total``:
-  members (not erased) at the period's end.
+- ``new``: members registered (``new_by_source``: by how they joined); ``active``: distinct members with a purchase or
+  an activity in the period; ``total``: members (not erased) at the period's end; ``tier_ups`` / ``tier_downs``:
+  upgrades, and downgrades at review or after a refund (a tier set by hand or by a new programme is neither).
 - ``purchases``, ``paid_fen`` (what members paid), ``total_fen`` (order totals before discounts), ``refunds``,
   ``refunded_fen``; ``average_order_fen`` = paid ÷ purchases (rounded down); ``buyers`` and ``repeat_buyers``:
   distinct members with at least one, and at least two, purchases in the period; ``purchases_per_member`` =
@@ -17,6 +18,11 @@ members. Every metric is defined once, here and in the README:
   reversals), ``expired``, ``clawed_back`` (refunds), ``adjusted_out`` (debits by hand), ``outstanding`` at the
   period's end (available and pending, debt counted negative: the sum of every member's points ledger; the chain's
   only, a store's is null); ``consumption_rate`` = redeemed ÷ issued over the window, and cumulative since the start.
+- The programme (``programme_report``): coupons issued, used, returned (by refunds), expired and voided, and the
+  discount used net of returns; mall orders placed, completed and cancelled (refunds included), and their cash net
+  of what is owed back; paid cards sold, free trials, renewed (by hand or automatically), lapsed and cancelled, and
+  what they brought net of refunds; stored value paid in (principal) and spent (principal and bonus), and held at
+  each period's end (the chain's).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from typing import Any, Literal
 from chalicelib.shared import clock
 from chalicelib.stats.listeners import CHAIN, sharded
 from chalicelib.stats.records import FigureRecord
-from chalicelib.stats.rules import DAILY, DISTINCT, REPORTED, SHARDS, STANDING
+from chalicelib.stats.rules import DAILY, DISTINCT, REPORTED, SHARDS, SOURCES, STANDING
 
 Granularity = Literal["day", "week", "month"]
 ADDITIVE = (*DAILY, *REPORTED)
@@ -175,15 +181,20 @@ def members_report(scope: Scope, first: date, last: date, granularity: Granulari
         summed = figures.summed(row.first, row.last)
         moved_after = figures.after(row.last)
         items.append({
-            "period": row.label, "from": row.first, "to": row.last, "new": summed["new_members"],
-            "erased": summed["erased_members"],
+            "period": row.label, "from": row.first, "to": row.last, **_moves(summed),
             "active": figures.distinct[row.key]["active"] if scope.distinct else None,
             "total": now_total - moved_after["new_members"] + moved_after["erased_members"],
         })  # fmt: skip
-    summed = figures.summed(first, last)
-    totals = {"new": summed["new_members"], "erased": summed["erased_members"],
-              "total": items[-1]["total"] if items else now_total}  # fmt: skip
+    totals = {**_moves(figures.summed(first, last)), "total": items[-1]["total"] if items else now_total}
     return {"items": items, "totals": totals}
+
+
+def _moves(summed: dict[str, int]) -> dict[str, Any]:
+    return {
+        "new": summed["new_members"], "erased": summed["erased_members"],
+        "new_by_source": {source: summed[f"new_members_{source}"] for source in SOURCES},
+        "tier_ups": summed["tier_ups"], "tier_downs": summed["tier_downs"],
+    }  # fmt: skip
 
 
 def sales_report(scope: Scope, first: date, last: date, granularity: Granularity, money: bool) -> dict[str, Any]:
@@ -235,6 +246,40 @@ def points_report(scope: Scope, first: date, last: date, granularity: Granularit
     totals = {**line(summed, last), "consumption_rate": _ratio(summed["points_redeemed"], summed["points_issued"]),
               "cumulative_consumption_rate": cumulative}  # fmt: skip
     return {"items": items, "totals": totals}
+
+
+def programme_report(scope: Scope, first: date, last: date, granularity: Granularity, money: bool) -> dict[str, Any]:
+    """Coupons, mall orders, paid cards and stored value by period (amounts for ``money`` only): what each asset of
+    the programme did, and the stored value held at each period's end (the chain's)."""
+    rows = periods(first, last, granularity)
+    figures = Figures(scope.scopes, first, [])
+    now = standing(CHAIN) if scope.chain else None
+
+    def fen(amount: int) -> int | None:
+        return amount if money else None
+
+    def line(summed: dict[str, int], end: date) -> dict[str, Any]:
+        after, held = figures.after(end), None
+        if now is not None:
+            held = {"principal_fen": now["wallet_principal_fen"] - after["wallet_principal_net_fen"],
+                    "bonus_fen": now["wallet_bonus_fen"] - after["wallet_bonus_net_fen"]}  # fmt: skip
+        return {
+            "coupons": {"issued": summed["coupons_issued"], "used": summed["coupons_used"],
+                        "returned": summed["coupons_returned"], "expired": summed["coupons_expired"],
+                        "voided": summed["coupons_voided"], "discount_fen": fen(summed["coupon_discount_fen"])},
+            "mall_orders": {"placed": summed["mall_orders_placed"], "completed": summed["mall_orders_completed"],
+                            "cancelled": summed["mall_orders_cancelled"], "cash_fen": fen(summed["mall_cash_fen"])},
+            "cards": {"sold": summed["cards_sold"], "trials": summed["cards_trials"],
+                      "renewed": summed["cards_renewed"], "lapsed": summed["cards_lapsed"],
+                      "cancelled": summed["cards_cancelled"], "revenue_fen": fen(summed["cards_revenue_fen"])},
+            "wallet": {"top_ups_fen": fen(summed["wallet_top_ups_fen"]),
+                       "payments_fen": fen(summed["wallet_payments_fen"]),
+                       "held": {name: fen(amount) for name, amount in held.items()} if held else None},
+        }  # fmt: skip
+
+    items = [{"period": row.label, "from": row.first, "to": row.last,
+              **line(figures.summed(row.first, row.last), row.last)} for row in rows]  # fmt: skip
+    return {"items": items, "totals": line(figures.summed(first, last), last)}
 
 
 def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int,

@@ -39,9 +39,22 @@ DAILY = (
     "points_expired", "points_deducted", "wallet_top_ups_fen", "wallet_payments_fen",
 )  # fmt: skip
 ISSUED_SOURCES = ("purchases", "activities", "gifts", "adjustments", "opening")
+SOURCES = ("store", "online", "referral", "ads", "offline_event", "import")  # how members join (members' Source)
+PROGRAMME = (
+    "coupons_issued", "coupons_used", "coupons_returned", "coupons_expired", "coupons_voided", "coupon_discount_fen",
+    "mall_orders_placed", "mall_orders_completed", "mall_orders_cancelled", "mall_cash_fen",
+    "cards_sold", "cards_trials", "cards_renewed", "cards_lapsed", "cards_cancelled", "cards_revenue_fen",
+    "tier_ups", "tier_downs", *(f"new_members_{source}" for source in SOURCES),
+)  # fmt: skip
+"""Day figures of the programme's other assets and of the members' moves: coupons (issued, used, given back by a
+refund, expired, voided; the discount used net of what refunds gave back), mall orders (placed, completed, cancelled
+or refunded; the cash paid net of what is owed back), paid cards (sold, free trials, renewed, lapsed, cancelled; what
+they brought net of refunds), tier moves (up: an upgrade; down: a downgrade at review or after a refund) and the new
+members by how they joined."""
 REPORTED = (
     "erased_members", "total_fen", "points_clawed_back", "points_adjusted_out", "points_net",
     "wallet_principal_net_fen", "wallet_bonus_net_fen", *(f"points_issued_{source}" for source in ISSUED_SOURCES),
+    *PROGRAMME,
 )  # fmt: skip
 """Day figures the reports add to the dashboard's: erasures, order totals, where points came from and went, and the
 signed movements that give a standing at any past day (``points_net``, the wallet's nets)."""
@@ -100,6 +113,8 @@ def day_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
     figures: dict[str, int] = {}
     if event_type == "member.registered":
         figures = {"new_members": 1}
+        if payload.get("source") in SOURCES:
+            figures[f"new_members_{payload['source']}"] = 1
     elif event_type == "member.erased":
         figures = {"erased_members": 1}
     elif event_type == "purchase.recorded":
@@ -117,7 +132,46 @@ def day_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
             figures["wallet_top_ups_fen"] = _number(payload, "principal_fen")
         elif event_type == "wallet.paid":
             figures["wallet_payments_fen"] = _number(payload, "principal_fen") + _number(payload, "bonus_fen")
+    else:
+        figures = _programme_figures(event_type, payload)
     return {name: amount for name, amount in figures.items() if amount}
+
+
+COUPON_COUNTS = {"coupon.issued": "coupons_issued", "coupon.redeemed": "coupons_used",
+                 "coupon.returned": "coupons_returned", "coupon.expired": "coupons_expired",
+                 "coupon.voided": "coupons_voided"}  # fmt: skip
+CARD_KINDS = {"purchase": "cards_sold", "trial": "cards_trials", "renewal": "cards_renewed",
+              "auto-renewal": "cards_renewed"}  # fmt: skip
+MALL_COUNTS = {"mall.order-placed": "mall_orders_placed", "mall.order-completed": "mall_orders_completed",
+               "mall.order-cancelled": "mall_orders_cancelled",
+               "mall.order-refunded": "mall_orders_cancelled"}  # fmt: skip
+
+
+def _programme_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
+    """What coupons, mall orders, paid cards and tier changes add to the day (``PROGRAMME``)."""
+    figures: dict[str, int] = {}
+    if event_type in COUPON_COUNTS:
+        figures[COUPON_COUNTS[event_type]] = 1
+        sign = {"coupon.redeemed": 1, "coupon.returned": -1}.get(event_type, 0)
+        figures["coupon_discount_fen"] = sign * _number(payload, "discount_fen")
+    elif event_type in MALL_COUNTS or event_type == "mall.order-paid":
+        if event_type in MALL_COUNTS:
+            figures[MALL_COUNTS[event_type]] = 1
+        paid = _number(payload, "cash_fen") if event_type == "mall.order-paid" else 0
+        figures["mall_cash_fen"] = paid - _number(payload, "cash_refund_due_fen")
+    elif event_type == "membership.card-paid":
+        kind = CARD_KINDS.get(str(payload.get("kind")))
+        figures = {kind: 1} if kind else {}
+        figures["cards_revenue_fen"] = _number(payload, "amount_fen")
+    elif event_type == "membership.card-lapsed":
+        figures = {"cards_lapsed": 1}
+    elif event_type == "membership.card-cancelled":
+        figures = {"cards_cancelled": 1, "cards_revenue_fen": -_number(payload, "refund_fen")}
+    elif event_type == "tier.changed":
+        moves = {"upgrade": "tier_ups", "downgrade": "tier_downs", "refund": "tier_downs"}
+        move = moves.get(str(payload.get("reason")))
+        figures = {move: 1} if move else {}
+    return figures
 
 
 def scopes_of(event_type: str, payload: Mapping[str, Any]) -> list[tuple[str, frozenset[str] | None]]:

@@ -113,13 +113,14 @@ GRANULARITY = "rows by `day`, ISO `week` (2026-W48) or calendar `month`"
 
 class ReportQuery(Input):
     """A report's days (``from`` through ``to``, at most 92 days by day, 53 weeks by week, 24 months by month) and
-    its scope: the chain, one store, or one region (its stores added up)."""
+    its scope: the chain, one store, or one region or city (its stores added up)."""
 
     from_: Day = Field(alias="from", description=f"the first day; {BUSINESS_DATE}")
     to: Day = Field(description=f"the last day, today at the latest; {BUSINESS_DATE}")
     granularity: Literal["day", "week", "month"] = Field(default="day", description=GRANULARITY)
     store_id: StoreId | None = Field(default=None, description=STORE)
     region: Region | None = Field(default=None, description="a region (大区) whose stores' figures are added up")
+    city: Region | None = Field(default=None, description="a city whose stores' figures are added up (城市)")
 
     @model_validator(mode="after")
     def _span(self) -> ReportQuery:
@@ -127,11 +128,11 @@ class ReportQuery(Input):
         if not 0 <= (self.to - self.from_).days < longest:
             raise ValueError(f"'to' must be on or after 'from', at most {longest} days by {self.granularity}")
         if sum(value is not None for value in self.dimensions().values()) > 1:
-            raise ValueError("name at most one of store_id, region, tier and payment_method")
+            raise ValueError("name at most one of store_id, region, city, tier and payment_method")
         return self
 
     def dimensions(self) -> dict[str, str | None]:
-        return {"store_id": self.store_id, "region": self.region}
+        return {"store_id": self.store_id, "region": self.region, "city": self.city}
 
 
 class SalesQuery(ReportQuery):
@@ -160,11 +161,27 @@ class Row(Schema):
     to: date = Field(description="the row's last day, within the report's")
 
 
+class NewBySource(Schema):
+    """Members registered, by how they joined (注册渠道)."""
+
+    store: int = Field(description="at a store")
+    online: int = Field(description="online (the member pages, a mini program)")
+    referral: int = Field(description="referred by a member")
+    ads: int = Field(description="from ads")
+    offline_event: int = Field(description="at an offline event")
+    import_: int = Field(alias="import", description="imported from another system")
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+
 class MembersLine(Schema):
     """Members of a period (会员)."""
 
     new: int = Field(description="members registered (新增会员); at a store or region: with it as their home store")
+    new_by_source: NewBySource = Field(description="the new members by how they joined")
     erased: int = Field(description="members erased")
+    tier_ups: int = Field(description="members who moved up a tier (an upgrade)")
+    tier_downs: int = Field(description="members who moved down (a downgrade at review, or after a refund)")
     total: int = Field(description="members not erased at the end of the period (会员总数)")
 
 
@@ -253,6 +270,73 @@ class PointsReport(Schema):
     totals: PointsTotals = Field(description="the window's sums, the outstanding at its end, the consumption rates")
 
 
+class CouponFigures(Schema):
+    """What coupons did in a period (优惠券)."""
+
+    issued: int = Field(description="coupons issued")
+    used: int = Field(description="coupons used (核销)")
+    returned: int = Field(description="used coupons a refund gave back")
+    expired: int = Field(description="coupons that expired unused")
+    voided: int = Field(description="coupons voided with their template")
+    discount_fen: int | None = Field(description=f"the discount used, net of what refunds gave back; {FEN}; "
+                                     "null without reports:money")  # fmt: skip
+
+
+class MallFigures(Schema):
+    """What the points mall's orders did in a period (积分商城)."""
+
+    placed: int = Field(description="orders placed")
+    completed: int = Field(description="orders completed")
+    cancelled: int = Field(description="orders cancelled, released unpaid, failed or refunded")
+    cash_fen: int | None = Field(description=f"the cash paid, net of what is owed back; {FEN}; null without money")
+
+
+class CardFigures(Schema):
+    """What paid cards did in a period (付费会员卡)."""
+
+    sold: int = Field(description="cards bought")
+    trials: int = Field(description="free trials started")
+    renewed: int = Field(description="cards renewed, by hand or automatically")
+    lapsed: int = Field(description="cards that lapsed unrenewed")
+    cancelled: int = Field(description="cards cancelled (with a refund as the plan's terms say)")
+    revenue_fen: int | None = Field(description=f"what cards brought, net of refunds; {FEN}; null without money")
+
+
+class WalletHeld(Schema):
+    """Stored value held at a period's end."""
+
+    principal_fen: int | None = Field(description=f"principal (本金); {FEN}")
+    bonus_fen: int | None = Field(description=f"bonus (赠送金); {FEN}")
+
+
+class WalletFigures(Schema):
+    """What stored value did in a period (储值)."""
+
+    top_ups_fen: int | None = Field(description=f"money paid in; {FEN}; null without money")
+    payments_fen: int | None = Field(description=f"payments from the balance, principal and bonus; {FEN}")
+    held: WalletHeld | None = Field(description="held at the period's end (the chain's; null for a store)")
+
+
+class ProgrammeLine(Schema):
+    """A period of the programme's assets."""
+
+    coupons: CouponFigures
+    mall_orders: MallFigures
+    cards: CardFigures
+    wallet: WalletFigures
+
+
+class ProgrammeRow(Row, ProgrammeLine):
+    """One period's coupons, mall orders, paid cards and stored value."""
+
+
+class ProgrammeReport(Schema):
+    """The programme's assets by period (权益与储值)."""
+
+    items: list[ProgrammeRow] = Field(description="one row per day, week or month, oldest first")
+    totals: ProgrammeLine = Field(description="the window's sums, stored value held at its end")
+
+
 class PointsLiability(Schema):
     """The points members hold, as money (积分负债)."""
 
@@ -303,20 +387,21 @@ class ReportExportIn(Input):
         {"report": "liability", "as_of": "2026-10-31"},
     ]})  # fmt: skip
 
-    report: Literal["members", "sales", "points", "liability"] = Field(description="the report to export")
+    report: Literal["members", "sales", "points", "programme", "liability"] = Field(description="the report to export")
     from_: Day | None = Field(default=None, alias="from", description=f"members, sales, points: the first day; "
                               f"{BUSINESS_DATE}")  # fmt: skip
     to: Day | None = Field(default=None, description="members, sales, points: the last day, today at the latest")
     granularity: Literal["day", "week", "month"] = Field(default="day", description=GRANULARITY)
     store_id: StoreId | None = Field(default=None, description=STORE)
     region: Region | None = Field(default=None, description="a region (大区) whose stores' figures are added up")
+    city: Region | None = Field(default=None, description="a city whose stores' figures are added up")
     tier: Label | None = Field(default=None, description="sales only: the tier members had when buying")
     payment_method: Label | None = Field(default=None, description="sales only: how they paid")
     as_of: Day | None = Field(default=None, description="the liability only: the day (default today)")
 
     @model_validator(mode="after")
     def _fits_the_report(self) -> ReportExportIn:
-        period = (self.from_, self.to, self.store_id, self.region, self.tier, self.payment_method)
+        period = (self.from_, self.to, self.store_id, self.region, self.city, self.tier, self.payment_method)
         if self.report == "liability" and any(value is not None for value in period):
             raise ValueError("the liability takes as_of alone")
         if self.report != "liability":

@@ -17,7 +17,7 @@ from chalicelib.stats.listeners import CHAIN, scope_of
 from chalicelib.stats.reports import Figures, members_by_tier, read_day, standing
 from chalicelib.stats.rules import DAILY, DISTINCT, REPORTED
 from chalicelib.stats.schemas import ReportQuery
-from chalicelib.stores.service import stores_in_region
+from chalicelib.stores.service import stores_in_city, stores_in_region
 from chalicelib.tiers import programmes
 
 
@@ -81,8 +81,8 @@ def store_in_scope(stores: frozenset[str], store_id: str | None, where: str = "q
 
 def report_scope(stores: frozenset[str], query: ReportQuery, where: str = "query") -> reports.Scope:
     """What a report reads for a caller scoped to ``stores``: staff scoped to stores read one of theirs (the only one
-    when they have one and name none); others the chain, a store, a region's stores, a tier's or a payment method's
-    figures."""
+    when they have one and name none); others the chain, a store, a region's or a city's stores, a tier's or a payment
+    method's figures."""
     named = {name: value for name, value in query.dimensions().items() if value is not None}
     if stores and set(named) - {"store_id"}:
         raise ValidationFailed([{"field": next(iter(named)), "in": where,
@@ -90,11 +90,12 @@ def report_scope(stores: frozenset[str], query: ReportQuery, where: str = "query
     if stores or "store_id" in named:
         store_id = store_in_scope(stores, query.store_id, where)
         return reports.Scope([scope_of(store_id)], distinct=True, chain=store_id is None)
-    if "region" in named:
-        in_region = stores_in_region(named["region"])
-        if not in_region:
-            raise ValidationFailed([{"field": "region", "in": where, "message": "no store is in this region"}])
-        return reports.Scope([scope_of(store) for store in in_region], distinct=False, chain=False)
+    for area, stores_in in (("region", stores_in_region), ("city", stores_in_city)):
+        if area in named:
+            found = stores_in(named[area])
+            if not found:
+                raise ValidationFailed([{"field": area, "in": where, "message": f"no store is in this {area}"}])
+            return reports.Scope([scope_of(store) for store in found], distinct=False, chain=False)
     if "tier" in named:
         return reports.Scope([f"tier#{named['tier']}"], distinct=False, chain=False)
     if "payment_method" in named:
@@ -103,8 +104,8 @@ def report_scope(stores: frozenset[str], query: ReportQuery, where: str = "query
 
 
 def report(name: str, query: ReportQuery, stores: frozenset[str], money: bool, where: str = "query") -> dict[str, Any]:
-    """A report's answer for a caller scoped to ``stores`` (none: the chain's), with the sales' amounts when
-    ``money``."""
+    """A report's answer for a caller scoped to ``stores`` (none: the chain's), with the sales' and the programme's
+    amounts when ``money``."""
     if query.to > clock.business_today():
         raise ValidationFailed([{"field": "to", "in": where, "message": "a day that has not come has no figures"}])
     scope = report_scope(stores, query, where)
@@ -112,6 +113,8 @@ def report(name: str, query: ReportQuery, stores: frozenset[str], money: bool, w
         return reports.members_report(scope, query.from_, query.to, query.granularity)
     if name == "points":
         return reports.points_report(scope, query.from_, query.to, query.granularity)
+    if name == "programme":
+        return reports.programme_report(scope, query.from_, query.to, query.granularity, money)
     return reports.sales_report(scope, query.from_, query.to, query.granularity, money)
 
 

@@ -102,6 +102,11 @@ def stores_in_region(region: str) -> list[str]:
     return sorted(store.store_id for store in all_stores() if store.region == region)
 
 
+def stores_in_city(city: str) -> list[str]:
+    """The ids of the stores of ``city``, in id order."""
+    return sorted(store.store_id for store in all_stores() if store.city == city)
+
+
 def all_stores() -> list[Store]:
     """Every store of the chain, in id order (a chain's stores are hundreds, read a hundred a page)."""
     found, cursor = [], None

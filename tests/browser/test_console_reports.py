@@ -26,10 +26,11 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     today = datetime.now(get_settings().tz).date()
     first = today - timedelta(days=29)
     query = f"from={first}&to={today}"
-    members, sales, points, owed = settled(lambda: (  # the demo's events may still be landing
+    members, sales, points, assets, owed = settled(lambda: (  # the demo's events may still be landing
         site.api("GET", f"/v1/reports/members?{query}&granularity=day"),
         site.api("GET", f"/v1/reports/sales?{query}&granularity=week"),
         site.api("GET", f"/v1/reports/points?{query}&granularity=month"),
+        site.api("GET", f"/v1/reports/programme?{query}&granularity=month"),
         site.api("GET", f"/v1/reports/liability?as_of={today}"),
     ))  # fmt: skip
     page = log_in(console, site)
@@ -39,6 +40,9 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     assert unlabelled_inputs(page) == []
     assert cells(page, "new") == [str(row["new"]) for row in members["items"]]
     assert sum(row["new"] for row in members["items"]) > 0, "the demo data gives the reports something to show"
+    assert cells(page, "tierUps") == [str(row["tier_ups"]) for row in members["items"]]
+    store_joins = page.locator("[data-test=reports-sources] [data-source=store]")
+    expect(store_joins).to_have_text(f"门店 {members['totals']['new_by_source']['store']}")
 
     page.get_by_role("tab", name="销售").click()
     page.locator("[data-test=reports-granularity]").get_by_text("按周").click()
@@ -68,6 +72,13 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     page.locator("[data-test=reports-granularity]").get_by_text("按月").click()
     expect(page.locator("[data-test=reports-table] [data-cell=issued]")).to_have_count(len(points["items"]))
     assert cells(page, "outstanding") == [str(row["outstanding"]) for row in points["items"]]
+
+    page.get_by_role("tab", name="权益与储值").click()  # still by month
+    expect(page.locator("[data-test=reports-table] [data-cell=couponsUsed]")).to_have_count(len(assets["items"]))
+    assert cells(page, "couponsUsed") == [str(row["coupons"]["used"]) for row in assets["items"]]
+    assert cells(page, "cardsSold") == [str(row["cards"]["sold"]) for row in assets["items"]]
+    assert cells(page, "topUps") == [f"{row['wallet']['top_ups_fen'] / 100:.2f}" for row in assets["items"]]
+    assert assets["totals"]["coupons"]["used"] > 0
 
     page.get_by_role("tab", name="负债").click()
     total = page.locator("[data-figure=total] .el-statistic__number")

@@ -88,3 +88,14 @@ def dashboard_agrees_with_the_ledgers(api):
     assert any(b["benefit_id"] == "pt-session" and b["source"] == "card" for b in benefits["items"])
     uses, _ = ledger().page(member_id, USES, 10)
     assert [(use.kind, use.amount) for use in uses] == [("use", 1)]
+
+    # The programme report counts the month's coupons, cards and stored value as the members' accounts show them.
+    month = f"from={today - timedelta(days=demo.DAYS)}&to={today}&granularity=month"
+    assets = api.get(f"/v1/reports/programme?{month}").body["totals"]
+    issued = sum(len(api.get(f"/v1/members/{m['member_id']}/coupons?status={status}").body["items"])
+                 for m in members for status in ("available", "reserved", "used", "expired", "voided"))  # fmt: skip
+    assert (assets["coupons"]["issued"], assets["coupons"]["used"]) == (issued, used)
+    assert (assets["cards"]["sold"], assets["cards"]["revenue_fen"]) == (1, card_fen)
+    assert assets["wallet"]["held"]["principal_fen"] + assets["wallet"]["held"]["bonus_fen"] == sum(wallets)
+    joined = api.get(f"/v1/reports/members?{month}").body["totals"]
+    assert sum(joined["new_by_source"].values()) == len(demo.NAMES)

@@ -19,6 +19,7 @@ from chalicelib.points import service as points
 from chalicelib.shared import clock
 from chalicelib.shared.jobs import days, run_job, set_epoch
 from chalicelib.shared.settings import get_settings
+from chalicelib.tiers import service as tiers
 from tests.conftest import deliver, signed_headers, token_for
 
 TZ = get_settings().tz
@@ -168,6 +169,22 @@ def test_every_report_equals_what_the_ledgers_and_purchases_say_and_money_is_for
                for tier in ("normal", "silver", "gold", "diamond")]  # fmt: skip
     assert sum(r["totals"]["paid_fen"] for r in by_tier) == sum(p[3] for p in m.purchases)
 
+    city = report(api, "sales", **{"from": FIRST, "to": LAST, "granularity": "month", "city": "c"})["totals"]
+    assert city["paid_fen"] == sum(p[3] for p in m.purchases)  # every store is in city "c"
+
+    moved = report(api, "members", **{"from": FIRST, "to": LAST, "granularity": "month"})["totals"]
+    assert moved["new_by_source"]["store"] == moved["new"] == len(m.joined)
+    changes = [change for member_id in m.joined for change in tiers.history(member_id, 100)]
+    assert moved["tier_ups"] == sum(1 for change in changes if change["reason"] == "upgrade") > 0
+    assert moved["tier_downs"] == sum(1 for change in changes if change["reason"] in ("downgrade", "refund")) > 0
+
+    assets = report(api, "programme", **{"from": FIRST, "to": LAST, "granularity": "week"})
+    principal_at_end = sum(ledger().balance(member_id, "wallet-principal") for member_id in m.joined)
+    assert assets["totals"]["wallet"]["held"]["principal_fen"] == principal_at_end > 0
+    assert assets["items"][-1]["wallet"]["held"] == assets["totals"]["wallet"]["held"]
+    topped_up = sum(row["wallet"]["top_ups_fen"] for row in assets["items"])
+    assert topped_up == assets["totals"]["wallet"]["top_ups_fen"] > 0
+
     people = report(api, "members", **{"from": FIRST, "to": LAST, "granularity": "day"})
     for row in people["items"]:
         day = date.fromisoformat(row["period"])
@@ -186,6 +203,9 @@ def test_every_report_equals_what_the_ledgers_and_purchases_say_and_money_is_for
     sales = marketing.get(f"/v1/reports/sales?from={FIRST}&to={LAST}&granularity=month").body
     assert sales["items"][0]["purchases"] > 0
     assert (sales["items"][0]["paid_fen"], sales["totals"]["average_order_fen"]) == (None, None)
+    counted = marketing.get(f"/v1/reports/programme?from={FIRST}&to={LAST}&granularity=month").body["totals"]
+    assert counted["wallet"] == {"top_ups_fen": None, "payments_fen": None,
+                                 "held": {"principal_fen": None, "bonus_fen": None}}  # fmt: skip
     assert marketing.get(f"/v1/reports/liability?as_of={LAST}").status == 403
     assert api.as_(token_for(["finance"])).get(f"/v1/reports/liability?as_of={LAST}").status == 200
     manager = api.as_(token_for(["store_manager"], stores=("HZ-001",)))

@@ -76,3 +76,28 @@ def test_a_day_recounted_from_its_events_counts_sums_by_scope_and_each_member_on
     assert counted["store#SH-001"] == {"new_members": 1, "purchases": 2, "sales_fen": 150, "total_fen": 150,
                                        "active": 1, "buyers": 1, "repeat_buyers": 1}  # fmt: skip
     assert counted["pay#cash"] == {"purchases": 2, "sales_fen": 150, "total_fen": 150}
+
+
+def test_coupons_mall_orders_cards_and_tier_moves_count_as_the_programme_figures():
+    day = rules.day_figures
+    assert day("coupon.issued", {"face_value_fen": 500}) == {"coupons_issued": 1}
+    assert day("coupon.redeemed", {"discount_fen": 500}) == {"coupons_used": 1, "coupon_discount_fen": 500}
+    assert day("coupon.returned", {"discount_fen": 500}) == {"coupons_returned": 1, "coupon_discount_fen": -500}
+    assert day("mall.order-placed", {"points": 100, "cash_fen": 990}) == {"mall_orders_placed": 1}
+    assert day("mall.order-paid", {"cash_fen": 990}) == {"mall_cash_fen": 990}
+    assert day("mall.order-refunded", {"cash_fen": 990, "cash_refund_due_fen": 990}) == {
+        "mall_orders_cancelled": 1, "mall_cash_fen": -990}  # fmt: skip
+    assert day("membership.card-paid", {"kind": "auto-renewal", "amount_fen": 1_900}) == {
+        "cards_renewed": 1, "cards_revenue_fen": 1_900}  # fmt: skip
+    assert day("membership.card-paid", {"kind": "trial", "amount_fen": 0}) == {"cards_trials": 1}
+    assert day("membership.card-cancelled", {"refund_fen": 950}) == {"cards_cancelled": 1, "cards_revenue_fen": -950}
+    assert day("tier.changed", {"reason": "upgrade"}) == {"tier_ups": 1}
+    assert day("tier.changed", {"reason": "refund"}) == {"tier_downs": 1}
+    assert day("tier.changed", {"reason": "override"}) == {}
+    assert day("member.registered", {"source": "referral"}) == {"new_members": 1, "new_members_referral": 1}
+
+
+def test_the_sources_counted_are_the_ways_members_join():
+    from chalicelib.members.model import Source
+
+    assert set(rules.SOURCES) == {str(source) for source in Source}

@@ -4,11 +4,14 @@ export default {
       title: '经营报表', period: '统计期间', granularity: '粒度', scope: '范围', chain: '全部门店', store: '门店', region: '大区',
       granularities: { day: '按日', week: '按周', month: '按月' }, download: '下载 CSV',
       exportFile: '导出文件', exported: '{file}（{rows} 行）已生成，链接 15 分钟内有效', fetch: '下载',
-      tabs: { members: '会员', sales: '销售', points: '积分', liability: '负债' },
+      tabs: { members: '会员', sales: '销售', points: '积分', programme: '权益与储值', liability: '负债' }, city: '城市',
       columns: {
         period: '期间', new: '新增会员', active: '活跃会员', total: '会员总数', purchases: '消费笔数', paid: '实收（元）',
         average: '客单价（元）', buyers: '消费会员', repeat: '复购会员', repurchase: '复购率', refunds: '退款笔数',
         issued: '发放积分', redeemed: '兑换积分', expired: '过期积分', clawedBack: '退款扣回', outstanding: '期末积分余额',
+        tierUps: '升级人数', tierDowns: '降级人数', couponsIssued: '发券', couponsUsed: '核销', discount: '优惠金额（元）',
+        mallPlaced: '兑换订单', mallCancelled: '取消/退款', cardsSold: '开卡', cardsRenewed: '续费', cardsLapsed: '到期未续',
+        topUps: '储值充值（元）', walletPayments: '储值消费（元）',
       },
       consumption: '积分消耗率 {window}（累计 {cumulative}）', asOf: '负债日期', hidden: '金额仅财务与管理员可见',
       liability: {
@@ -17,6 +20,7 @@ export default {
         mallNote: '{open} 笔订单', total: '合计（元）',
       },
       tooLong: '该粒度的统计期间过长',
+      bySource: '新增会员来源：', sources: { store: '门店', online: '线上', referral: '会员推荐', ads: '广告', offline_event: '线下活动', import: '导入' },
     },
   },
   en: {
@@ -24,11 +28,14 @@ export default {
       title: 'Reports', period: 'Period', granularity: 'By', scope: 'Scope', chain: 'All stores', store: 'Store', region: 'Region',
       granularities: { day: 'Day', week: 'Week', month: 'Month' }, download: 'Download CSV',
       exportFile: 'Export file', exported: '{file} ({rows} rows) is ready; the link works for 15 minutes', fetch: 'Download',
-      tabs: { members: 'Members', sales: 'Sales', points: 'Points', liability: 'Liability' },
+      tabs: { members: 'Members', sales: 'Sales', points: 'Points', programme: 'Coupons, mall, cards, wallet', liability: 'Liability' }, city: 'City',
       columns: {
         period: 'Period', new: 'New', active: 'Active', total: 'Members', purchases: 'Purchases', paid: 'Paid (yuan)',
         average: 'Average order (yuan)', buyers: 'Buyers', repeat: 'Repeat buyers', repurchase: 'Repurchase rate', refunds: 'Refunds',
         issued: 'Issued', redeemed: 'Redeemed', expired: 'Expired', clawedBack: 'Clawed back', outstanding: 'Outstanding at end',
+        tierUps: 'Moved up', tierDowns: 'Moved down', couponsIssued: 'Coupons issued', couponsUsed: 'Coupons used', discount: 'Discount (yuan)',
+        mallPlaced: 'Mall orders', mallCancelled: 'Cancelled or refunded', cardsSold: 'Cards sold', cardsRenewed: 'Renewed', cardsLapsed: 'Lapsed',
+        topUps: 'Top-ups (yuan)', walletPayments: 'Wallet payments (yuan)',
       },
       consumption: 'Consumption rate {window} (cumulative {cumulative})', asOf: 'As of', hidden: 'Amounts are for finance and admins',
       liability: {
@@ -37,6 +44,7 @@ export default {
         mallNote: '{open} orders', total: 'Total (yuan)',
       },
       tooLong: 'The period is too long for this granularity',
+      bySource: 'New members by source:', sources: { store: 'Store', online: 'Online', referral: 'Referral', ads: 'Ads', offline_event: 'Offline event', import: 'Import' },
     },
   },
 }
