@@ -320,10 +320,10 @@ class WalletFigures(Schema):
 class ProgrammeLine(Schema):
     """A period of the programme's assets."""
 
-    coupons: CouponFigures
-    mall_orders: MallFigures
-    cards: CardFigures
-    wallet: WalletFigures
+    coupons: CouponFigures = Field(description="coupons (优惠券) issued, used, returned, expired, voided")
+    mall_orders: MallFigures = Field(description="points-mall orders (积分商城订单)")
+    cards: CardFigures = Field(description="paid membership cards (付费会员卡)")
+    wallet: WalletFigures = Field(description="stored value (储值): in, out and held")
 
 
 class ProgrammeRow(Row, ProgrammeLine):

@@ -79,6 +79,7 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     assert cells(page, "cardsSold") == [str(row["cards"]["sold"]) for row in assets["items"]]
     assert cells(page, "topUps") == [f"{row['wallet']['top_ups_fen'] / 100:.2f}" for row in assets["items"]]
     assert assets["totals"]["coupons"]["used"] > 0
+    console.shot("reports-programme")  # docs/screenshots/console-programme.png
 
     page.get_by_role("tab", name="负债").click()
     total = page.locator("[data-figure=total] .el-statistic__number")
