@@ -20,6 +20,7 @@ class CheckFigures(Job):
     name = "check-figures"
     schedule = schedules.CHECK_FIGURES
     description = "Check the reports' figures of the day against its events (drift is alarmed)"
+    first_run_lookback_days = 0  # from the night it is deployed: days before were counted by the consumer of then
     tallied = True
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
