@@ -78,8 +78,10 @@ def _count_distinct(tx: Transaction, shard: int, day: str, member_id: str, store
     delivery, or a second event of the member in this one, makes the commit fail and the events go one by one)."""
     periods = rules.period_keys(date.fromisoformat(day))
     wanted = [f"{scope}|{key}" for scope in dict.fromkeys((CHAIN, scope_of(store_id))) for key in periods]
-    found = {m.period: m for m in ActiveMarkerRecord.batch_get([(member_id, period) for period in wanted])}
+    keys = [(member_id, period) for period in (*wanted, LAST_ACTIVE)]
+    found = {m.period: m for m in ActiveMarkerRecord.batch_get(keys)}
     expires = datetime.combine(date.fromisoformat(day), datetime.min.time(), get_settings().tz) + MARKERS_KEPT
+    _move_last_active(tx, shard, member_id, day, found.get(LAST_ACTIVE), expires)
     for period in wanted:
         marker = found.get(period)
         before = None if marker is None else int(marker.purchases or 0)
@@ -96,6 +98,25 @@ def _count_distinct(tx: Transaction, shard: int, day: str, member_id: str, store
         scope, _, key = period.partition("|")
         for name, amount in moves.items():
             tx.count(FigureRecord(sharded(scope, shard), key), name, amount)
+
+
+LAST_ACTIVE = f"{CHAIN}|last"
+
+
+def _move_last_active(
+    tx: Transaction, shard: int, member_id: str, day: str, marker: ActiveMarkerRecord | None, expires: datetime
+) -> None:
+    """The member's last active day moves to ``day`` (their marker, on the condition it is as read), and so do they in
+    the chain's count of members by last active day."""
+    previous = marker.last_day if marker is not None else None
+    moves = rules.last_active_moves(previous, day)
+    if not moves:
+        return
+    condition = (ActiveMarkerRecord.period.does_not_exist() if marker is None
+                 else ActiveMarkerRecord.last_day == previous)  # fmt: skip
+    tx.put(ActiveMarkerRecord(member_id, LAST_ACTIVE, last_day=day, expires_at=expires), condition=condition)
+    for key, amount in moves.items():
+        tx.count(FigureRecord(sharded(CHAIN, shard), key), "members", amount)
 
 
 def daily_counts(day: str) -> dict[str, int]:

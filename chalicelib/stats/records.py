@@ -98,7 +98,8 @@ class FigureRecord(Record):
 @table
 class ActiveMarkerRecord(Record):
     """That a member was active in a period at a scope (``period``: ``<scope>|<period key>``), with the purchases
-    counted there up to two (what the distinct counts need). Kept a little over a year."""
+    counted there up to two (what the distinct counts need); and (``chain|last``) the day they were last active. Kept a
+    little over a year."""
 
     logical_name = "stats-markers"
     ttl_attribute = "expires_at"
@@ -109,4 +110,5 @@ class ActiveMarkerRecord(Record):
     member_id = UnicodeAttribute(hash_key=True)
     period = UnicodeAttribute(range_key=True)
     purchases = NumberAttribute(default=0)
+    last_day = UnicodeAttribute(null=True)  # ``chain|last``: the business day the member was last active
     expires_at = TTLAttribute(null=True)

@@ -6,8 +6,9 @@ period is today's standing less what moved after it), so its reads grow with the
 members. Every metric is defined once, here and in the README:
 
 - ``new``: members registered (``new_by_source``: by how they joined); ``active``: distinct members with a purchase or
-  an activity in the period; ``total``: members (not erased) at the period's end; ``tier_ups`` / ``tier_downs``:
-  upgrades, and downgrades at review or after a refund (a tier set by hand or by a new programme is neither).
+  an activity in the period (and, the chain's as of today, ``recently_active``: in the last 7, 30 and 90 days);
+  ``total``: members (not erased) at the period's end; ``tier_ups`` / ``tier_downs``: upgrades, and downgrades at
+  review or after a refund (a tier set by hand or by a new programme is neither).
 - ``purchases``, ``paid_fen`` (what members paid), ``total_fen`` (order totals before discounts), ``refunds``,
   ``refunded_fen``; ``average_order_fen`` = paid ÷ purchases (rounded down); ``buyers`` and ``repeat_buyers``:
   distinct members with at least one, and at least two, purchases in the period; ``purchases_per_member`` =
@@ -38,7 +39,7 @@ from typing import Any, Literal
 from chalicelib.shared import clock
 from chalicelib.stats.listeners import CHAIN, sharded
 from chalicelib.stats.records import FigureRecord
-from chalicelib.stats.rules import DAILY, DISTINCT, REPORTED, SHARDS, SOURCES, STANDING
+from chalicelib.stats.rules import DAILY, DISTINCT, RECENT_WINDOWS, REPORTED, SHARDS, SOURCES, STANDING
 
 Granularity = Literal["day", "week", "month"]
 ADDITIVE = (*DAILY, *REPORTED)
@@ -185,8 +186,23 @@ def members_report(scope: Scope, first: date, last: date, granularity: Granulari
             "active": figures.distinct[row.key]["active"] if scope.distinct else None,
             "total": now_total - moved_after["new_members"] + moved_after["erased_members"],
         })  # fmt: skip
-    totals = {**_moves(figures.summed(first, last)), "total": items[-1]["total"] if items else now_total}
+    totals = {**_moves(figures.summed(first, last)), "total": items[-1]["total"] if items else now_total,
+              "recently_active": recently_active(clock.business_today()) if scope.chain else None}  # fmt: skip
     return {"items": items, "totals": totals}
+
+
+def recently_active(today: date) -> dict[str, int]:
+    """Members whose last purchase or activity was in the last 7, 30 and 90 days through ``today`` (the chain's):
+    the members counted by the day they were last active, a query per shard."""
+    longest = max(RECENT_WINDOWS)
+    first = today - timedelta(days=longest - 1)
+    by_day: dict[date, int] = defaultdict(int)
+    for shard in range(SHARDS):
+        condition = FigureRecord.key.between(f"last#{first.isoformat()}", f"last#{today.isoformat()}")
+        for record in FigureRecord.query(sharded(CHAIN, shard), condition, consistent_read=True):
+            by_day[date.fromisoformat(record.key.removeprefix("last#"))] += int(record.members or 0)
+    return {f"last_{days}_days": sum(n for day, n in by_day.items() if (today - day).days < days)
+            for days in RECENT_WINDOWS}  # fmt: skip
 
 
 def _moves(summed: dict[str, int]) -> dict[str, Any]:

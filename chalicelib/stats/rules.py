@@ -221,6 +221,21 @@ def distinct_moves(purchases_before: int | None, bought: bool) -> dict[str, int]
     return moves
 
 
+RECENT_WINDOWS = (7, 30, 90)  # days: members active in the last 7, 30 and 90 days, as of today
+
+
+def last_active_moves(previous: str | None, day: str) -> dict[str, int]:
+    """How one more activity on ``day`` moves the count of members by the day they were last active (``last#<day>``),
+    given the last day their marker holds (None: none): the member leaves their previous day for this one. An activity
+    older than the one on record (an event delivered late) moves nothing."""
+    if previous is not None and previous >= day:
+        return {}
+    moves = {f"last#{day}": 1}
+    if previous is not None:
+        moves[f"last#{previous}"] = -1
+    return moves
+
+
 def store_of(event_type: str, payload: Mapping[str, Any]) -> str | None:
     """The store an event's day figures count at besides the chain: a registration's or an erasure's home store, else
     the store the event names (a purchase's, a refund's order's, a wallet movement's, the points of a purchase or

@@ -194,11 +194,25 @@ class MembersRow(Row, MembersLine):
     )
 
 
+class RecentlyActive(Schema):
+    """Members whose last purchase or activity was in the last days through today (近期活跃会员)."""
+
+    last_7_days: int = Field(description="active in the last 7 days")
+    last_30_days: int = Field(description="active in the last 30 days")
+    last_90_days: int = Field(description="active in the last 90 days")
+
+
+class MembersTotals(MembersLine):
+    """The window's members, and the chain's recently active members as of today."""
+
+    recently_active: RecentlyActive | None = Field(description="the chain's, as of today; null for a store or area")
+
+
 class MembersReport(Schema):
     """Members by period."""
 
     items: list[MembersRow] = Field(description="one row per day, week or month, oldest first")
-    totals: MembersLine = Field(description="the window's: members new and erased, and the total at its end")
+    totals: MembersTotals = Field(description="the window's: members new and erased, and the total at its end")
 
 
 class SalesLine(Schema):

@@ -41,6 +41,10 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     assert cells(page, "new") == [str(row["new"]) for row in members["items"]]
     assert sum(row["new"] for row in members["items"]) > 0, "the demo data gives the reports something to show"
     assert cells(page, "tierUps") == [str(row["tier_ups"]) for row in members["items"]]
+    recent = members["totals"]["recently_active"]
+    expect(page.locator("[data-test=reports-recent]")).to_contain_text(
+        f"近 7 天活跃 {recent['last_7_days']} 人，近 30 天 {recent['last_30_days']} 人"
+    )
     store_joins = page.locator("[data-test=reports-sources] [data-source=store]")
     expect(store_joins).to_have_text(f"门店 {members['totals']['new_by_source']['store']}")
 

@@ -19,6 +19,7 @@ from chalicelib.points import service as points
 from chalicelib.shared import clock
 from chalicelib.shared.jobs import days, run_job, set_epoch
 from chalicelib.shared.settings import get_settings
+from chalicelib.stats import reports
 from chalicelib.tiers import service as tiers
 from tests.conftest import deliver, signed_headers, token_for
 
@@ -177,6 +178,15 @@ def test_every_report_equals_what_the_ledgers_and_purchases_say_and_money_is_for
     changes = [change for member_id in m.joined for change in tiers.history(member_id, 100)]
     assert moved["tier_ups"] == sum(1 for change in changes if change["reason"] == "upgrade") > 0
     assert moved["tier_downs"] == sum(1 for change in changes if change["reason"] in ("downgrade", "refund")) > 0
+    last_seen = {}
+    for day, member_id, _, _ in m.purchases:
+        last_seen[member_id] = max(day, last_seen.get(member_id, day))
+    assert reports.recently_active(LAST) == {  # as of the month's last day
+        f"last_{n}_days": sum(1 for day in last_seen.values() if (LAST - day).days < n) for n in (7, 30, 90)
+    }
+    assert set(moved["recently_active"]) == {"last_7_days", "last_30_days", "last_90_days"}  # the chain's, today
+    at_store = report(api, "members", **{"from": FIRST, "to": LAST, "store_id": "SH-001"})["totals"]
+    assert at_store["recently_active"] is None
 
     assets = report(api, "programme", **{"from": FIRST, "to": LAST, "granularity": "week"})
     principal_at_end = sum(ledger().balance(member_id, "wallet-principal") for member_id in m.joined)

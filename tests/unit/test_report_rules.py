@@ -101,3 +101,10 @@ def test_the_sources_counted_are_the_ways_members_join():
     from chalicelib.members.model import Source
 
     assert set(rules.SOURCES) == {str(source) for source in Source}
+
+
+def test_a_member_counts_once_by_the_last_day_they_were_active():
+    assert rules.last_active_moves(None, "2026-11-30") == {"last#2026-11-30": 1}
+    assert rules.last_active_moves("2026-11-02", "2026-11-30") == {"last#2026-11-02": -1, "last#2026-11-30": 1}
+    assert rules.last_active_moves("2026-11-30", "2026-11-30") == {}
+    assert rules.last_active_moves("2026-11-30", "2026-11-02") == {}  # a late event changes nothing

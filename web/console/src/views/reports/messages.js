@@ -20,7 +20,7 @@ export default {
         mallNote: '{open} 笔订单', total: '合计（元）',
       },
       tooLong: '该粒度的统计期间过长',
-      bySource: '新增会员来源：', sources: { store: '门店', online: '线上', referral: '会员推荐', ads: '广告', offline_event: '线下活动', import: '导入' },
+      recent: '截至今日：近 7 天活跃 {week} 人，近 30 天 {month} 人，近 90 天 {quarter} 人', bySource: '新增会员来源：', sources: { store: '门店', online: '线上', referral: '会员推荐', ads: '广告', offline_event: '线下活动', import: '导入' },
     },
   },
   en: {
@@ -44,7 +44,7 @@ export default {
         mallNote: '{open} orders', total: 'Total (yuan)',
       },
       tooLong: 'The period is too long for this granularity',
-      bySource: 'New members by source:', sources: { store: 'Store', online: 'Online', referral: 'Referral', ads: 'Ads', offline_event: 'Offline event', import: 'Import' },
+      recent: 'As of today: {week} active in the last 7 days, {month} in 30, {quarter} in 90', bySource: 'New members by source:', sources: { store: 'Store', online: 'Online', referral: 'Referral', ads: 'Ads', offline_event: 'Offline event', import: 'Import' },
     },
   },
 }
