@@ -201,12 +201,13 @@ def reports() -> None:
 
 
 @reports.command("export")
-@click.argument("report", type=click.Choice(["members", "sales", "points", "liability"]))
-@click.option("--from", "from_", callback=_iso_date, help="First day (members, sales, points).")
-@click.option("--to", callback=_iso_date, help="Last day (members, sales, points).")
+@click.argument("report", type=click.Choice(["members", "sales", "points", "programme", "liability"]))
+@click.option("--from", "from_", callback=_iso_date, help="First day (all but the liability).")
+@click.option("--to", callback=_iso_date, help="Last day (all but the liability).")
 @click.option("--granularity", type=click.Choice(["day", "week", "month"]), default="day", show_default=True)
 @click.option("--store-id", help="One store's figures.")
 @click.option("--region", help="A region's stores added up.")
+@click.option("--city", help="A city's stores added up.")
 @click.option("--tier", help="Sales by the tier members had.")
 @click.option("--payment-method", help="Sales by how members paid.")
 @click.option("--as-of", callback=_iso_date, help="The liability's day (default today).")

@@ -481,7 +481,9 @@ def _bi_table(stage: str, entity: str) -> dict[str, Any]:
                     "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
                     "SerdeInfo": {
                         "SerializationLibrary": "org.apache.hadoop.hive.serde2.OpenCSVSerde",
-                        "Parameters": {"separatorChar": ",", "quoteChar": '"', "escapeChar": "\\"},
+                        # quotes are doubled, as Excel reads them; no cell holds U+0001 (control characters are
+                        # written as spaces), so nothing is taken for an escape
+                        "Parameters": {"separatorChar": ",", "quoteChar": '"', "escapeChar": "\u0001"},
                     },
                 },
             },

@@ -1022,6 +1022,7 @@ def reverse_redemption(
             event="coupon.returned",
             payload={
                 "order_id": order_id,
+                "store_id": redemption.store_id,
                 "reason": reason,
                 "usable": bool(back),
                 "voided": voided,

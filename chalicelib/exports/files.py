@@ -53,7 +53,9 @@ def put(key: str, data: bytes, content_type: str) -> str:
     if bucket is not None:
         _s3(get_settings().region).put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
         return f"s3://{bucket}/{key}"
-    path = folder() / key
+    path = (folder() / key).resolve()
+    if not path.is_relative_to(folder()):
+        raise ValueError(f"{key!r} is not a key within the exports folder")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_bytes(data)

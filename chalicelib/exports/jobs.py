@@ -1,8 +1,8 @@
 """The nightly BI export (``export-bi``): each business day that ended is written as flat files, one part of each
 entity per landing shard, each part a batch of its own (``service.export_part``). A catch-up writes every day
 missed (a first run, every day whose events are landed); ``jobs run export-bi --as-of <day>`` writes that day again
-(the same events give the same files). Days whose landed events may have begun to expire are not written again, so a
-late re-run never shortens a file.
+(its events give the same rows; members and figures as they then stand). Days whose landed events may have begun to
+expire are not written again, so a late re-run never shortens a file.
 """
 
 from __future__ import annotations

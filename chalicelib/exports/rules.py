@@ -10,7 +10,7 @@ each member is in at most one part of a day's ``members``.
   ``wallet_entries``, ``coupons``, ``mall_orders``, ``cards`` and ``member_changes``;
 - details read when the file is written: a purchase's ``growth`` (growth value), ``purchase_lines`` (the day's
   purchases' lines) and ``members`` (the members changed that day as they stand then, without personal data: no
-  name, phone, email, birthday or address);
+  name, member number, phone, email, birthday or address);
 - ``daily_figures``: the statistics' figures of the day, one row per scope (the chain and each store that has any;
   by tier or payment method, group ``purchases`` by its columns).
 
@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
+import hmac
 import io
 import json
 import re
@@ -53,8 +55,8 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                        ("partner_id", "payment_id", "plan_id", "order_id", "refund_id", "principal_fen", "bonus_fen",
                         "balance_after_fen", "gift_points", "reason")),
     "coupons": (("coupon.issued", "coupon.redeemed", "coupon.returned", "coupon.expired", "coupon.voided"),
-                ("code", "template_id", "source_kind", "face_value_fen", "discount_fen", "order_id", "redemption_id",
-                 "valid_until", "reason")),
+                ("coupon_ref", "template_id", "source_kind", "count", "face_value_fen", "discount_fen", "order_id",
+                 "redemption_id", "valid_until", "reason")),
     "mall_orders": (("mall.order-placed", "mall.order-paid", "mall.order-shipped", "mall.order-ready-for-pickup",
                      "mall.order-completed", "mall.order-cancelled", "mall.order-refunded"),
                     ("order_id", "reward_id", "kind", "quantity", "points", "cash_fen", "status", "pickup_store_id")),
@@ -63,13 +65,13 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
               ("card_id", "plan_id", "kind", "method", "payment_id", "amount_fen", "refund_fen", "valid_until",
                "lapsed_on", "benefit_id", "use_id", "remaining")),
     "member_changes": (("member.registered", "member.updated", "member.erased", "tier.changed", "consent.changed"),
-                       ("member_no", "source", "home_store_id", "registered_at", "import_id", "tier", "previous",
+                       ("source", "home_store_id", "registered_at", "import_id", "tier", "previous",
                         "reason", "changed", "consents", "changes", "consent_source")),
 }  # fmt: skip
 DETAILS: dict[str, tuple[str, ...]] = {
     "purchase_lines": ("partner_id", "order_id", "member_id", "store_id", "business_day", "line_id", "sku",
                        "category", "brand", "quantity", "amount_fen", "paid_fen"),
-    "members": ("business_day", "member_id", "member_no", "status", "tier", "home_store_id", "city", "region", "source",
+    "members": ("business_day", "member_id", "status", "tier", "home_store_id", "city", "region", "source",
                 "registered_at", "birth_month", "tags", "consents", "erased_at"),
     "daily_figures": ("business_day", "scope"),  # then the statistics' figure names (``figure_columns``)
 }  # fmt: skip
@@ -109,8 +111,9 @@ def member_of(event: Mapping[str, Any]) -> str | None:
     return subject.removeprefix("member/") if subject.startswith("member/") else None
 
 
-def fact_row(event: Mapping[str, Any], tz: ZoneInfo) -> tuple[str, dict[str, Any]] | None:
-    """The file an event lands in and its row there, or None for an event no file holds."""
+def fact_row(event: Mapping[str, Any], tz: ZoneInfo, key: bytes) -> tuple[str, dict[str, Any]] | None:
+    """The file an event lands in and its row there, or None for an event no file holds; ``key`` keys the hash that
+    names a coupon (``coupon_ref``: the same coupon has the same reference in every file, its code is in none)."""
     entity = ENTITY_OF.get(str(event.get("type")))
     if entity is None:
         return None
@@ -123,6 +126,9 @@ def fact_row(event: Mapping[str, Any], tz: ZoneInfo) -> tuple[str, dict[str, Any
     }  # fmt: skip
     for name in FACTS[entity][1]:
         row[name] = payload.get(name)
+    if entity == "coupons":  # a coupon's code is what redeems it: the files name it by a keyed hash instead
+        code = payload.get("code")
+        row["coupon_ref"] = hmac.new(key, str(code).encode(), hashlib.sha256).hexdigest()[:24] if code else None
     return entity, row
 
 
@@ -136,11 +142,12 @@ def business_day_of(occurred_at: str, tz: ZoneInfo) -> date:
 
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_BREAKS = re.compile(r"[\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]+")
 
 
 def cell(value: Any) -> str:
-    """A value as a CSV cell: empty for none, JSON for a list or an object, true/false for a flag, and text a
-    spreadsheet would take for a formula behind an apostrophe."""
+    """A value as a CSV cell: empty for none, JSON for a list or an object, true/false for a flag; line breaks and
+    control characters as a space, and text a spreadsheet would take for a formula behind an apostrophe."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -149,7 +156,8 @@ def cell(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     else:
         text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(text):
+    text = _BREAKS.sub(" ", text)  # one line a row: Athena and Hive read a line as a row
+    if text[:1] in ("=", "+", "-", "@") and not _NUMBER.match(text):
         return "'" + text
     return text
 
@@ -204,3 +212,12 @@ def report_table(answer: Mapping[str, Any]) -> tuple[list[str], list[dict[str, A
     for row in rows:
         columns |= dict.fromkeys(row)
     return list(columns), rows
+
+
+_NOT_A_WORD = re.compile(r"[^0-9A-Za-z_\u4e00-\u9fff-]+")
+
+
+def file_word(value: str) -> str:
+    """A scope's name (a store, a region, a city) as a part of a file name: letters, digits, Chinese characters, ``_``
+    and ``-`` kept, anything else (a ``/``, a dot) an underscore, so it never names a path."""
+    return _NOT_A_WORD.sub("_", value)

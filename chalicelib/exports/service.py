@@ -1,14 +1,16 @@
 """Writing the BI files of a day's part: its landed events read with one query, turned into rows (``rules``), the
 details read in batches (purchase lines and growth, the members changed), and each entity's rows written as one
-gzip-compressed CSV file. The same part written again gives the same bytes, so a re-run or a retried batch changes
-nothing."""
+gzip-compressed CSV file. A part written again (a re-run, a retried batch) replaces its files whole: the events' rows
+are the same, the members and the day's figures as they stand when it is written."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from pynamodb.exceptions import PutError
 
 from chalicelib.exports import files, rules
 from chalicelib.exports.listeners import LANDING_KEPT
@@ -19,6 +21,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ids import new_id
+from chalicelib.shared.jobs import platform_epoch
 from chalicelib.shared.settings import get_settings
 from chalicelib.stats import service as stats
 from chalicelib.stores.service import all_stores
@@ -39,6 +42,36 @@ def landed_day(day: date) -> list[dict[str, Any]]:
     return sorted(found, key=lambda event: (event["occurred_at"], event["event_id"]))
 
 
+SINCE = ("~since", "~since")  # the landing table's item saying from which day every event is landed
+
+
+def landed_since() -> date:
+    """The first business day every event of which is landed: the platform's first day when the landing was there
+    from its start, else the day after the landing table was made (that day's earlier events were never landed).
+    Kept as an item of the landing table the first time it is asked for (``set_landed_since`` moves it)."""
+    record = LandedEventRecord.find(*SINCE)
+    if record is not None:
+        return date.fromisoformat(record.envelope)
+    created = LandedEventRecord.describe_table()["CreationDateTime"]
+    if isinstance(created, int | float):
+        created = datetime.fromtimestamp(created, UTC)
+    made, epoch = clock.business_date(created, get_settings().tz), platform_epoch()
+    return set_landed_since(epoch if made <= epoch else made + timedelta(days=1), only_if_unset=True)
+
+
+def set_landed_since(day: date, *, only_if_unset: bool = False) -> date:
+    """Record the first day every event of which is landed (the demo, which lands its month as it tells it; a test)."""
+    condition = LandedEventRecord.partition.does_not_exist() if only_if_unset else None
+    record = LandedEventRecord(*SINCE, envelope=day.isoformat(), expires_at=clock.now() + timedelta(days=36_500))
+    try:
+        record.save(condition=condition)
+    except PutError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return landed_since()
+    return day
+
+
 def rewritable(day: date) -> bool:
     """Whether every event of ``day`` is still landed (its oldest may expire after ``LANDING_KEPT``)."""
     return clock.business_today() - day <= REWRITABLE
@@ -46,10 +79,11 @@ def rewritable(day: date) -> bool:
 
 def part_rows(part: str) -> dict[str, list[dict[str, Any]]]:
     """Every entity's rows of a part (the day's figures in the part numbered 0)."""
-    tz = get_settings().tz
+    settings = get_settings()
+    key = settings.lookup_hash_key.encode()
     tables: dict[str, list[dict[str, Any]]] = {entity: [] for entity in rules.entities()}
     for event in landed(part):
-        fact = rules.fact_row(event, tz)
+        fact = rules.fact_row(event, settings.tz, key)
         if fact is not None:
             tables[fact[0]].append(fact[1])
     sold = tables["purchases"]

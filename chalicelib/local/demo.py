@@ -113,6 +113,7 @@ def _started_on() -> date | None:
 
 def tell(cast: Cast) -> int:
     """Tell the story (or the rest of it); returns how many steps happened now (0: told before)."""
+    from chalicelib.exports.service import set_landed_since
     from chalicelib.shared.jobs import platform_epoch, set_epoch
 
     start = _started_on()
@@ -120,6 +121,7 @@ def tell(cast: Cast) -> int:
         return 0
     if platform_epoch() > start:
         set_epoch(start)  # the platform holds data from the story's first day: a job's first run looks back to it
+        set_landed_since(start)  # and every event of the story is landed for the BI files as it is told
     steps = sorted(_steps(start, cast))
     done = 0
     for step in steps:

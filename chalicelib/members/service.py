@@ -313,12 +313,12 @@ def summaries(member_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
 
 
 def bi_rows(member_ids: Iterable[str]) -> list[dict[str, Any]]:
-    """The members as the BI export shows them: no personal data (no name, phone, email, birthday or address; the
-    birth month only), in one batch read per hundred, by id."""
+    """The members as the BI export shows them: no personal data (no name, member number, phone, email, birthday or
+    address; the birth month only), in one batch read per hundred, by id."""
     wanted = sorted(set(member_ids))
     records = sorted(MemberRecord.batch_get(wanted), key=lambda record: record.member_id) if wanted else []
     return [{
-        "member_id": r.member_id, "member_no": r.member_no, "status": r.status, "tier": r.tier,
+        "member_id": r.member_id, "status": r.status, "tier": r.tier,
         "home_store_id": r.home_store_id, "city": r.city, "region": r.region, "source": r.source,
         "registered_at": r.registered_at, "birth_month": (r.birth_month or "").partition("#")[0] or None,
         "tags": list(r.tags or []), "erased_at": r.erased_at,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.exports.rules import file_word
 from chalicelib.exports.service import export_report as export_file
 from chalicelib.identity.access import Caller, Staff
 from chalicelib.identity.rules import Permission
@@ -152,7 +153,8 @@ def export_report(ctx: RequestContext) -> Reply:
     else:
         query = body.query()
         answer = _report(ctx.caller, body.report, query, "body")
-        scope = next((f"_{value}" for value in query.dimensions().values() if value is not None), "")
+        named = next((value for value in query.dimensions().values() if value is not None), None)
+        scope = f"_{file_word(named)}" if named else ""
         file_name = f"{body.report}_{query.from_}_{query.to}_{query.granularity}{scope}.csv"
     exported = export_file(body.report, answer, file_name)
     return Reply(ReportExport.model_validate(exported), 201)

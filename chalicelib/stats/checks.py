@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from chalicelib.exports.service import landed_day, rewritable
+from chalicelib.exports.service import landed_day, landed_since, rewritable
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import ValidationFailed
@@ -28,6 +28,7 @@ from chalicelib.stats.reports import ADDITIVE, read_day
 from chalicelib.stores.service import all_stores
 
 DRIFT_METRIC = "FiguresDrift"
+DRIFT_SHOWN = 50  # drifted figures a drift event and log line name (all are counted)
 DAY_FIGURES = (*ADDITIVE, *rules.DISTINCT)
 
 
@@ -71,12 +72,13 @@ def check_day(day: date) -> list[Drift]:
     if found:
         from aws_lambda_powertools.metrics import MetricUnit, single_metric  # only a drift needs it
 
-        details = [drift.__dict__ for drift in found]
-        logger.error("figures drift", extra={"day": day.isoformat(), "drift": details})
+        details = [drift.__dict__ for drift in found[:DRIFT_SHOWN]]
+        logger.error("figures drift", extra={"day": day.isoformat(), "drifted": len(found), "drift": details})
         with single_metric(name=DRIFT_METRIC, unit=MetricUnit.Count, value=len(found), namespace="Loyalty") as metric:
             metric.add_dimension(name="stage", value=get_settings().stage)
         tx = Transaction()
-        emit(tx, new_event("stats.drift", f"day/{day.isoformat()}", {"day": day.isoformat(), "drift": details}))
+        emit(tx, new_event("stats.drift", f"day/{day.isoformat()}",
+                           {"day": day.isoformat(), "drifted": len(found), "drift": details}))  # fmt: skip
         tx.commit()
     return found
 
@@ -85,8 +87,8 @@ def rebuild_day(day: date) -> list[Drift]:
     """Write a day's figures anew from its events: each scope's counts in its first shard, its other shards emptied.
     For a day that has ended and whose events are all still landed; week and month distinct counts are left as kept.
     Returns what it corrected."""
-    if day >= clock.business_today() or not rewritable(day):
-        message = "a day that has ended, whose events are still kept (35 days)"
+    if day >= clock.business_today() or not rewritable(day) or day < landed_since():
+        message = f"a day that has ended, whose events are all landed (from {landed_since()}) and kept (35 days)"
         raise ValidationFailed([{"field": "day", "in": "option", "message": message}])
     found = drift_of(day)
     recounted = counted(day)

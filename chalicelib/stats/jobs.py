@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 
-from chalicelib.exports.service import REWRITABLE
+from chalicelib.exports.service import REWRITABLE, landed_since
 from chalicelib.shared import clock, schedules
 from chalicelib.shared.jobs import Job, days, register
 from chalicelib.stats.checks import check_day
@@ -20,11 +20,12 @@ class CheckFigures(Job):
     name = "check-figures"
     schedule = schedules.CHECK_FIGURES
     description = "Check the reports' figures of the day against its events (drift is alarmed)"
-    first_run_lookback_days = 0  # from the night it is deployed: days before were counted by the consumer of then
     tallied = True
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
-        oldest = clock.business_today() - REWRITABLE
+        """The days from ``first_day`` whose every event is landed (from the day after the landing was deployed)
+        and still kept."""
+        oldest = max(clock.business_today() - REWRITABLE, landed_since())
         for day in days(max(first_day, oldest), as_of):
             yield day.isoformat()
 

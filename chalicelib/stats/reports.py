@@ -182,11 +182,11 @@ def members_report(scope: Scope, first: date, last: date, granularity: Granulari
         summed = figures.summed(row.first, row.last)
         moved_after = figures.after(row.last)
         items.append({
-            "period": row.label, "from": row.first, "to": row.last, **_moves(summed),
+            "period": row.label, "from": row.first, "to": row.last, **_moves(summed, scope.chain),
             "active": figures.distinct[row.key]["active"] if scope.distinct else None,
             "total": now_total - moved_after["new_members"] + moved_after["erased_members"],
         })  # fmt: skip
-    totals = {**_moves(figures.summed(first, last)), "total": items[-1]["total"] if items else now_total,
+    totals = {**_moves(figures.summed(first, last), scope.chain), "total": items[-1]["total"] if items else now_total,
               "recently_active": recently_active(clock.business_today()) if scope.chain else None}  # fmt: skip
     return {"items": items, "totals": totals}
 
@@ -205,11 +205,12 @@ def recently_active(today: date) -> dict[str, int]:
             for days in RECENT_WINDOWS}  # fmt: skip
 
 
-def _moves(summed: dict[str, int]) -> dict[str, Any]:
+def _moves(summed: dict[str, int], chain: bool) -> dict[str, Any]:
+    """Members new (by source) and erased, and, for the chain (a tier change names no store), tier moves."""
     return {
         "new": summed["new_members"], "erased": summed["erased_members"],
         "new_by_source": {source: summed[f"new_members_{source}"] for source in SOURCES},
-        "tier_ups": summed["tier_ups"], "tier_downs": summed["tier_downs"],
+        "tier_ups": summed["tier_ups"] if chain else None, "tier_downs": summed["tier_downs"] if chain else None,
     }  # fmt: skip
 
 

@@ -151,7 +151,7 @@ def _programme_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str,
     """What coupons, mall orders, paid cards and tier changes add to the day (``PROGRAMME``)."""
     figures: dict[str, int] = {}
     if event_type in COUPON_COUNTS:
-        figures[COUPON_COUNTS[event_type]] = 1
+        figures[COUPON_COUNTS[event_type]] = _number(payload, "count") or 1  # a batch's chunk announces its count
         sign = {"coupon.redeemed": 1, "coupon.returned": -1}.get(event_type, 0)
         figures["coupon_discount_fen"] = sign * _number(payload, "discount_fen")
     elif event_type in MALL_COUNTS or event_type == "mall.order-paid":

@@ -180,8 +180,10 @@ class MembersLine(Schema):
     new: int = Field(description="members registered (新增会员); at a store or region: with it as their home store")
     new_by_source: NewBySource = Field(description="the new members by how they joined")
     erased: int = Field(description="members erased")
-    tier_ups: int = Field(description="members who moved up a tier (an upgrade)")
-    tier_downs: int = Field(description="members who moved down (a downgrade at review, or after a refund)")
+    tier_ups: int | None = Field(description="members who moved up a tier (an upgrade); the chain's (null for a "
+                                 "store or an area)")  # fmt: skip
+    tier_downs: int | None = Field(description="members who moved down (a downgrade at review, or after a refund); "
+                                   "the chain's")  # fmt: skip
     total: int = Field(description="members not erased at the end of the period (会员总数)")
 
 
@@ -441,7 +443,7 @@ class ReportExport(Schema):
     expires."""
 
     export_id: str = Field(description="the export's id")
-    report: str = Field(description="members, sales, points or liability")
+    report: str = Field(description="members, sales, points, programme or liability")
     file_name: str = Field(description="the file's name when downloaded")
     rows: int = Field(description="rows in the file (the report's rows and a `total` row)")
     size_bytes: int = Field(description="the file's size")

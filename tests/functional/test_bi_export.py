@@ -14,6 +14,7 @@ import pytest
 
 from chalicelib.exports import files, rules
 from chalicelib.exports import jobs as export_jobs
+from chalicelib.exports.service import landed_since, set_landed_since
 from chalicelib.ledger.registry import ledger
 from chalicelib.shared import clock
 from chalicelib.shared.errors import ValidationFailed
@@ -177,6 +178,11 @@ def test_the_nightly_check_finds_a_figure_counted_twice_and_a_rebuild_from_the_e
             })  # fmt: skip
     deliver(aws, "statistics")
     with clock.frozen(at(yesterday + timedelta(days=1), 3.5)):
+        assert landed_since() > yesterday  # the landing table was made this session: earlier events were never landed
+        assert run_job(CheckFigures(), yesterday).planned == 0  # so nothing before it is checked
+        with pytest.raises(ValidationFailed):
+            checks.rebuild_day(yesterday)  # nor rebuilt from the part of a day that was landed
+        set_landed_since(yesterday)  # as if the landing had been there since
         clean = run_job(CheckFigures(), yesterday)
         assert clean.tallies["drifted-figures"] == 0
         assert clean.tallies["days"] == clean.planned == 1  # a first run: the day that ended

@@ -4,7 +4,9 @@ table."""
 import csv
 import gzip
 import io
+import json
 from datetime import date
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
@@ -13,6 +15,8 @@ from hypothesis import strategies as st
 from chalicelib.exports import rules
 
 TZ = ZoneInfo("Asia/Shanghai")
+KEY = b"test-lookup-hash-key"
+COLUMNS = json.loads((Path(__file__).parent / "bi_columns.json").read_text())
 
 
 def event(type_, payload, **extra):
@@ -22,13 +26,37 @@ def event(type_, payload, **extra):
 
 def test_an_event_lands_in_its_entity_on_its_business_day_and_unknown_events_nowhere():
     entity, row = rules.fact_row(event("purchase.recorded", {"member_id": "m1", "store_id": "SH-001",
-                                                             "paid_fen": 100, "order_id": "O1"}), TZ)  # fmt: skip
+                                                             "paid_fen": 100, "order_id": "O1"}), TZ, KEY)  # fmt: skip
     assert entity == "purchases"
     assert row["business_day"] == "2026-11-30"  # 00:30 in Shanghai
     assert (row["member_id"], row["store_id"], row["paid_fen"], row["points"]) == ("m1", "SH-001", 100, None)
     assert set(row) == set(rules.columns_of("purchases"))
-    assert rules.fact_row(event("staff.created", {"staff_id": "s"}), TZ) is None
-    assert rules.fact_row(event("points.redeemed", {"points": -5}, actor="member:m1"), TZ)[1]["actor"] == "member"
+    assert rules.fact_row(event("staff.created", {"staff_id": "s"}), TZ, KEY) is None
+    assert rules.fact_row(event("points.redeemed", {"points": -5}, actor="member:m1"), TZ, KEY)[1]["actor"] == "member"
+
+
+def test_a_coupon_is_named_by_a_keyed_reference_never_by_the_code_that_redeems_it():
+    issued = rules.fact_row(event("coupon.issued", {"code": "CPN-SECRET-1", "template_id": "t"}), TZ, KEY)[1]
+    used = rules.fact_row(event("coupon.redeemed", {"code": "CPN-SECRET-1", "discount_fen": 500}), TZ, KEY)[1]
+    assert issued["coupon_ref"] == used["coupon_ref"]
+    assert "CPN-SECRET-1" not in rules.csv_file(rules.columns_of("coupons"), [issued, used]).decode()
+    other_key = rules.fact_row(event("coupon.issued", {"code": "CPN-SECRET-1"}), TZ, b"another")[1]
+    assert other_key["coupon_ref"] != issued["coupon_ref"]
+
+
+def test_the_files_keep_their_columns_by_position_new_ones_only_at_the_end():
+    """Athena reads a file's columns by position, and the files are kept: a column is never moved or taken out."""
+    from chalicelib.exports.service import columns_of
+
+    for entity, kept in COLUMNS.items():
+        assert list(columns_of(entity))[: len(kept)] == kept, entity
+    assert set(COLUMNS) == set(rules.entities())
+
+
+def test_a_scope_in_a_file_name_never_names_a_path():
+    assert rules.file_word("华东") == "华东"
+    assert rules.file_word("../../secrets") == "_secrets"
+    assert rules.file_word("a/b.c") == "a_b_c"
 
 
 def test_every_landed_type_has_one_entity_and_every_entity_its_columns_once():
@@ -52,6 +80,7 @@ def test_cells_are_plain_text_that_no_spreadsheet_runs():
         "", "true", "-300", "-300", "1.5", '[1,"a"]', '{"a":2,"b":1}']  # fmt: skip
     assert [rules.cell(v) for v in ("=HYPERLINK(1)", "+1+1", "-1-1", "@SUM(A1)", "黄金会员")] == [
         "'=HYPERLINK(1)", "'+1+1", "'-1-1", "'@SUM(A1)", "黄金会员"]  # fmt: skip
+    assert rules.cell("line one\r\nline two\ttab\x01") == "line one line two tab "  # a row is one line
 
 
 def test_a_file_is_a_bom_a_header_and_rows_and_compresses_to_the_same_bytes_each_time():

@@ -81,6 +81,7 @@ def test_a_day_recounted_from_its_events_counts_sums_by_scope_and_each_member_on
 def test_coupons_mall_orders_cards_and_tier_moves_count_as_the_programme_figures():
     day = rules.day_figures
     assert day("coupon.issued", {"face_value_fen": 500}) == {"coupons_issued": 1}
+    assert day("coupon.issued", {"count": 20, "batch_id": "b"}) == {"coupons_issued": 20}  # a batch's chunk
     assert day("coupon.redeemed", {"discount_fen": 500}) == {"coupons_used": 1, "coupon_discount_fen": 500}
     assert day("coupon.returned", {"discount_fen": 500}) == {"coupons_returned": 1, "coupon_discount_fen": -500}
     assert day("mall.order-placed", {"points": 100, "cash_fen": 990}) == {"mall_orders_placed": 1}
