@@ -189,6 +189,7 @@ def test_goods_go_to_the_address_given_and_the_member_confirms_receipt(site: Sit
     keys: list[str] = []
     page = open_as(mobile, site, tokens, f"/mall/rewards/{towel['reward_id']}")
     page.on("request", lambda r: keys.append(r.headers.get("idempotency-key", "")) if r.method == "POST" else None)
+    expect(page.get_by_label("收货人")).not_to_have_value("")  # the profile's name filled in first (typing over it)
     page.get_by_label("收货人").fill("王小明")
     page.get_by_label("手机号").fill("13912345678")
     page.get_by_label("详细地址").fill("上海市黄浦区南京东路 100 号 1201 室")
