@@ -72,7 +72,15 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     assert [row["period"] for row in exported] == [row["period"] for row in sales["items"]] + ["total"]
     assert [int(row["paid_fen"]) for row in exported[:-1]] == [row["paid_fen"] for row in sales["items"]]
 
-    page.get_by_role("tab", name="积分").click()
+    by_tier = site.api("GET", f"/v1/reports/sales?{query}&granularity=week&tier=normal")  # the tier members had
+    page.locator("[data-test=reports-scope]").click()
+    page.get_by_role("option", name="会员等级 · 普通会员").click()
+    expect(page.locator("[data-test=reports-table] [data-cell=purchases]")).to_have_text(
+        [str(row["purchases"]) for row in by_tier["items"]])  # fmt: skip
+    assert 0 < sum(row["purchases"] for row in by_tier["items"]) < sum(row["purchases"] for row in sales["items"])
+
+    page.get_by_role("tab", name="积分").click()  # a tier scope is the sales report's: back to the whole chain
+    expect(page.locator("[data-test=reports-scope]")).to_contain_text("全部门店")
     page.locator("[data-test=reports-granularity]").get_by_text("按月").click()
     expect(page.locator("[data-test=reports-table] [data-cell=issued]")).to_have_count(len(points["items"]))
     assert cells(page, "outstanding") == [str(row["outstanding"]) for row in points["items"]]

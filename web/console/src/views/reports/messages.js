@@ -4,7 +4,7 @@ export default {
       title: '经营报表', period: '统计期间', granularity: '粒度', scope: '范围', chain: '全部门店', store: '门店', region: '大区',
       granularities: { day: '按日', week: '按周', month: '按月' }, download: '下载 CSV',
       exportFile: '导出文件', exported: '{file}（{rows} 行）已生成，链接 15 分钟内有效', fetch: '下载',
-      tabs: { members: '会员', sales: '销售', points: '积分', programme: '权益与储值', liability: '负债' }, city: '城市',
+      tabs: { members: '会员', sales: '销售', points: '积分', programme: '权益与储值', liability: '负债' }, city: '城市', tier: '会员等级',
       columns: {
         period: '期间', new: '新增会员', active: '活跃会员', total: '会员总数', purchases: '消费笔数', paid: '实收（元）',
         average: '客单价（元）', buyers: '消费会员', repeat: '复购会员', repurchase: '复购率', refunds: '退款笔数',
@@ -28,7 +28,7 @@ export default {
       title: 'Reports', period: 'Period', granularity: 'By', scope: 'Scope', chain: 'All stores', store: 'Store', region: 'Region',
       granularities: { day: 'Day', week: 'Week', month: 'Month' }, download: 'Download CSV',
       exportFile: 'Export file', exported: '{file} ({rows} rows) is ready; the link works for 15 minutes', fetch: 'Download',
-      tabs: { members: 'Members', sales: 'Sales', points: 'Points', programme: 'Coupons, mall, cards, wallet', liability: 'Liability' }, city: 'City',
+      tabs: { members: 'Members', sales: 'Sales', points: 'Points', programme: 'Coupons, mall, cards, wallet', liability: 'Liability' }, city: 'City', tier: 'Tier',
       columns: {
         period: 'Period', new: 'New', active: 'Active', total: 'Members', purchases: 'Purchases', paid: 'Paid (yuan)',
         average: 'Average order (yuan)', buyers: 'Buyers', repeat: 'Repeat buyers', repurchase: 'Repurchase rate', refunds: 'Refunds',
