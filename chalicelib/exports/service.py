@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from pynamodb.exceptions import PutError
@@ -18,9 +18,6 @@ from chalicelib.exports.records import LandedEventRecord
 from chalicelib.members import service as members
 from chalicelib.purchases import service as purchases
 from chalicelib.shared import clock
-from chalicelib.shared.db import Transaction
-from chalicelib.shared.events import emit, new_event
-from chalicelib.shared.ids import new_id
 from chalicelib.shared.jobs import platform_epoch
 from chalicelib.shared.settings import get_settings
 from chalicelib.stats import service as stats
@@ -52,10 +49,7 @@ def landed_since() -> date:
     record = LandedEventRecord.find(*SINCE)
     if record is not None:
         return date.fromisoformat(record.envelope)
-    created = LandedEventRecord.describe_table()["CreationDateTime"]
-    if isinstance(created, int | float):
-        created = datetime.fromtimestamp(created, UTC)
-    made, epoch = clock.business_date(created, get_settings().tz), platform_epoch()
+    made, epoch = LandedEventRecord.made_on(get_settings().tz), platform_epoch()
     return set_landed_since(epoch if made <= epoch else made + timedelta(days=1), only_if_unset=True)
 
 
@@ -114,23 +108,3 @@ def export_part(part: str) -> Counter[str]:
             files.put(rules.file_key(entity, part), rules.gzipped(rules.csv_file(columns_of(entity), rows)), GZIP)
             written[entity] += len(rows)
     return written
-
-
-LINK_SECONDS = 15 * 60  # a report's download link works this long (the file is kept a week)
-
-
-def export_report(name: str, answer: dict[str, Any], file_name: str) -> dict[str, Any]:
-    """Write a report's answer as a CSV file (a BOM, its rows and a ``total`` row) under ``reports/``, announce it
-    (the audit log records who exported what) and hand out a link that expires."""
-    export_id = new_id("rx_")
-    columns, rows = rules.report_table(json.loads(json.dumps(answer, default=str)))
-    data = rules.csv_file(columns, rows)
-    key = f"reports/{clock.business_today().isoformat()}/{export_id}/{file_name}"
-    files.put(key, data, "text/csv; charset=utf-8")
-    tx = Transaction()
-    emit(tx, new_event("report.exported", f"report/{export_id}", {
-        "export_id": export_id, "report": name, "file_name": file_name, "rows": len(rows)}))  # fmt: skip
-    tx.commit()
-    link = files.link(key, LINK_SECONDS, file_name)
-    return {"export_id": export_id, "report": name, "file_name": file_name, "rows": len(rows), "size_bytes": len(data),
-            "url": link.url, "expires_at": clock.iso(link.expires_at)}  # fmt: skip

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from botocore.exceptions import ClientError
@@ -47,6 +48,14 @@ class Record(Model):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def made_on(cls, tz: Any) -> date:
+        """The business day (in ``tz``) this record's table was made."""
+        created = cls.describe_table()["CreationDateTime"]
+        if isinstance(created, int | float):
+            created = datetime.fromtimestamp(created, UTC)
+        return created.astimezone(tz).date()  # type: ignore[no-any-return]
 
     @classmethod
     def find(cls: type[R], hash_key: Any, range_key: Any = None) -> R | None:

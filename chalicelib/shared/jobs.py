@@ -15,7 +15,7 @@ import abc
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -181,10 +181,7 @@ def platform_epoch() -> date:
     record = JobRecord.find(PLATFORM, EPOCH)
     if record is not None and record.as_of:
         return date.fromisoformat(record.as_of)
-    created = JobRecord.describe_table()["CreationDateTime"]
-    if isinstance(created, int | float):
-        created = datetime.fromtimestamp(created, UTC)
-    return set_epoch(clock.business_date(created, get_settings().tz), only_if_unset=True)
+    return set_epoch(JobRecord.made_on(get_settings().tz), only_if_unset=True)
 
 
 def set_epoch(day: date, *, only_if_unset: bool = False) -> date:

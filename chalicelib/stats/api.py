@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.exports.reports import export_report as export_file
 from chalicelib.exports.rules import file_word
-from chalicelib.exports.service import export_report as export_file
 from chalicelib.identity.access import Caller, Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.shared.errors import Forbidden

@@ -51,10 +51,10 @@ def _scopes(recounted: Iterable[str]) -> list[str]:
     return sorted({CHAIN, *recounted, *(scope_of(store.store_id) for store in all_stores())})
 
 
-def drift_of(day: date) -> list[Drift]:
+def drift_of(day: date, recounted: dict[str, dict[str, int]] | None = None) -> list[Drift]:
     """Every figure of the day, at the chain, each store and each scope the events name, that is not what they
-    count."""
-    recounted = counted(day)
+    count (``recounted``: the day counted already)."""
+    recounted = counted(day) if recounted is None else recounted
     scopes = _scopes(recounted)
     kept = read_day(day, scopes)
     found = []
@@ -90,11 +90,13 @@ def rebuild_day(day: date) -> list[Drift]:
     if day >= clock.business_today() or not rewritable(day) or day < landed_since():
         message = f"a day that has ended, whose events are all landed (from {landed_since()}) and kept (35 days)"
         raise ValidationFailed([{"field": "day", "in": "option", "message": message}])
-    found = drift_of(day)
     recounted = counted(day)
+    found = drift_of(day, recounted)
     for scope in sorted({drift.scope for drift in found}):
         figures: dict[str, Any] = {name: recounted.get(scope, {}).get(name) for name in DAY_FIGURES}
-        FigureRecord(sharded(scope, 0), f"day#{day.isoformat()}", **figures).save()
+        tx = Transaction()  # a scope's day is replaced whole: its first shard written, the others emptied, at once
+        tx.put(FigureRecord(sharded(scope, 0), f"day#{day.isoformat()}", **figures))
         for shard in range(1, rules.SHARDS):
-            FigureRecord(sharded(scope, shard), f"day#{day.isoformat()}").delete()
+            tx.delete(FigureRecord(sharded(scope, shard), f"day#{day.isoformat()}"))
+        tx.commit()
     return found
