@@ -190,11 +190,16 @@ def entities() -> list[str]:
 
 
 def flattened(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """A row with nested objects spread into dotted columns (``issued_by_source.purchases``)."""
+    """A row with nested objects spread into dotted columns (``issued_by_source.purchases``), and lists of objects by
+    their first field's value (``by_store.stores.SH-001.points``; a null value is ``none``)."""
     flat: dict[str, Any] = {}
     for name, value in values.items():
         if isinstance(value, Mapping):
             flat |= flattened(value, f"{prefix}{name}.")
+        elif isinstance(value, list) and all(isinstance(item, Mapping) and item for item in value):
+            for item in value:
+                first, *rest = item.items()
+                flat |= flattened(dict(rest), f"{prefix}{name}.{'none' if first[1] is None else first[1]}.")
         else:
             flat[f"{prefix}{name}"] = value
     return flat

@@ -10,7 +10,8 @@ What a posting does depends on its kind, as the ledger entries have always been 
 - ``expire``: the lots expired through the day its detail names (``{"through": day}``);
 - ``reverse``: a redemption's draws (``{"draws": ...}``) put back into their lots.
 
-Each entry's detail is the lots it added to or took from (``[[expires_on, available_on, points], ...]``).
+Each entry's detail is the lots it added to or took from (``[[expires_on, available_on, points], ...]``): a credit
+that paid off debt names only what reached its lots, so an entry's lots and its amount differ by what the debt moved.
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ CREDITS = ("earn", "opening", "adjust")
 
 def draws_of(raw: Any) -> list[Draw]:
     return [Draw(_day(e), _day(a), int(p)) for e, a, p in raw or []]
+
+
+def added(before: Account, after: Account) -> list[Draw]:
+    """What a credit put into each lot: the lots' growth from ``before`` to ``after`` (not the debt it paid off)."""
+    held = {(lot.expires_on, lot.available_on): lot.points for lot in before.lots}
+    return [Draw(lot.expires_on, lot.available_on, lot.points - held.get((lot.expires_on, lot.available_on), 0))
+            for lot in after.lots if lot.points > held.get((lot.expires_on, lot.available_on), 0)]  # fmt: skip
 
 
 def dumped(draws: list[Draw]) -> list[list[Any]]:
@@ -59,9 +67,10 @@ class PointsBook:
             if kind in CREDITS and amount > 0:
                 credited = draws_of(detail["lots"])
                 assert sum(d.points for d in credited) == amount, "a credit's lots add up to its amount"
+                after = state
                 for draw in credited:
-                    state = rules.credit(state, draw.points, draw.expires_on, draw.available_on)
-                return state, dumped(credited)
+                    after = rules.credit(after, draw.points, draw.expires_on, draw.available_on)
+                return after, dumped(added(state, after))
             if kind == "redeem":
                 after, draws = rules.redeem(state, -amount, today)
             elif kind == "adjust":
@@ -72,8 +81,8 @@ class PointsBook:
                 after, draws = rules.expire(state, date.fromisoformat(detail["through"]))
                 assert -sum(d.points for d in draws) == amount, "an expiry books exactly what expired"
             elif kind == "reverse":
-                draws = draws_of(detail["draws"])
-                after = rules.restore(state, draws)
+                after = rules.restore(state, draws_of(detail["draws"]))
+                draws = added(state, after)
             else:
                 raise ValueError(f"the points book has no {kind!r} of {amount}")
         except rules.InsufficientPoints:
@@ -83,8 +92,8 @@ class PointsBook:
     def undo(self, state: Account, entry: Entry, today: date) -> tuple[Account, Any]:
         if entry.kind != "redeem":
             raise ValueError("only a redemption is undone as such; other corrections are adjustments")
-        draws = draws_of(entry.detail)
-        return rules.restore(state, draws), dumped(draws)
+        after = rules.restore(state, draws_of(entry.detail))
+        return after, dumped(added(state, after))
 
     def balance(self, state: Account) -> int:
         return state.balance

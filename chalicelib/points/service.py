@@ -179,8 +179,19 @@ def announce(answer: Answer, store_id: str | None = None) -> Iterable[Event]:
             yield new_event(EVENT_OF[entry.kind], f"member/{entry.holder}", {
                 "member_id": entry.holder, "points": entry.amount, "seq": entry.seq,
                 "balance_after": entry.balance_after, "type": entry.kind, "source_kind": entry.source.kind,
-                "source_id": entry.source.id, "reason": entry.reason, **at_store,
+                "source_id": entry.source.id, "reason": entry.reason, "lots": lot_moves(entry), **at_store,
             })  # fmt: skip
+
+
+def lot_moves(entry: Entry) -> list[list[Any]]:
+    """How an entry moved the member's lots, by expiry date: ``[[expires_on or None, signed points], ...]``, soonest
+    first. Its amount less their sum is what it moved the member's debt by (a claw-back's shortfall, a credit paying
+    it off), so the liability can say when what is outstanding expires."""
+    sign = 1 if entry.amount > 0 else -1
+    moved: dict[str | None, int] = {}
+    for expires_on, _, points in entry.detail or []:
+        moved[expires_on] = moved.get(expires_on, 0) + sign * int(points)
+    return [[expires_on, points] for expires_on, points in sorted(moved.items(), key=lambda m: m[0] or "9999")]
 
 
 def spending(

@@ -1,6 +1,7 @@
 """The statistics consumer: counts every event once, per business day, type and store, and folds it into the
 figures of the dashboard and the reports (``rules``): day sums per scope, the distinct members of each day, week and
-month, the chain's standing totals and the members by tier, each in the event's shard."""
+month, the chain's standing totals, the liability by expiry month and by store (each now, and its moves by day), and
+the members by tier, each in the event's shard."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from chalicelib.tiers import programmes
 
 ALL_EVENTS = "*"
 CHAIN = "chain"
+BY_EXPIRY = "liability-by-expiry"  # the points outstanding by expiry month (``now#<bucket>``) and each day's moves
+BY_STORE = "liability-by-store"  # what each store's counter added to the liability (``now#<store>``), and by day
 
 
 def metrics_of(event: Event) -> list[str]:
@@ -61,6 +64,15 @@ def fold_figures(tx: Transaction, event: Event, day: str) -> None:
                 tx.count(FigureRecord(sharded(scope, shard), f"day#{day}"), name, amount)
     for name, amount in rules.standing_moves(event.type, payload).items():
         tx.count(FigureRecord(sharded(CHAIN, shard), "now"), name, amount)
+    for bucket, amount in rules.expiry_moves(event.type, payload).items():
+        for key in (f"now#{bucket}", f"day#{day}#{bucket}"):
+            tx.count(FigureRecord(sharded(BY_EXPIRY, shard), key), "points_outstanding", amount)
+    held = rules.held_moves(event.type, payload)
+    if held is not None:
+        store_id, moves = held
+        for key in (f"now#{store_id}", f"day#{day}#{store_id}"):
+            for name, amount in moves.items():
+                tx.count(FigureRecord(sharded(BY_STORE, shard), key), name, amount)
     if event.type in rules.MEMBERSHIP_EVENTS:
         tiers = [tier.code for tier in programmes.programme().tiers]
         home = members.home_store_of(str(payload["member_id"])) if event.type == "tier.changed" else None

@@ -24,6 +24,12 @@ members. Every metric is defined once, here and in the README:
   of what is owed back; paid cards sold, free trials, renewed (by hand or automatically), lapsed and cancelled, and
   what they brought net of refunds; stored value paid in (principal) and spent (principal and bonus), and held at
   each period's end (the chain's).
+- The liability (``liability``) at a day's end: points outstanding at the value of a point with the breakage expected
+  at the rate expired so far, stored value, usable coupons and unfulfilled mall orders (those two as they stand now);
+  the points by when they expire (``by_expiry``: each month's lots at the day's end, ``never`` for lots without an
+  expiry date, ``debt`` what members owe); and by store (``by_store``: what each store's counter added and took off:
+  the points of its purchases net of refunds' claw-backs, stored value paid in less paid out there; ``elsewhere`` is
+  the rest of the chain's total: redemptions online or by hand, gifts, expiry).
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Literal
 
 from chalicelib.shared import clock
-from chalicelib.stats.listeners import CHAIN, sharded
+from chalicelib.stats import rules
+from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, sharded
 from chalicelib.stats.records import FigureRecord
 from chalicelib.stats.rules import DAILY, DISTINCT, RECENT_WINDOWS, REPORTED, SHARDS, SOURCES, STANDING
 
@@ -299,8 +306,64 @@ def programme_report(scope: Scope, first: date, last: date, granularity: Granula
     return {"items": items, "totals": line(figures.summed(first, last), last)}
 
 
-def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int,
-              mall: dict[str, int]) -> dict[str, Any]:  # fmt: skip
+def held_at(scope: str, as_of: date, names: Iterable[str]) -> dict[str, dict[str, int]]:
+    """What each bucket of a liability breakdown (``BY_EXPIRY``, ``BY_STORE``) held at the end of ``as_of``: now, less
+    what moved after it. Two queries a shard, whatever the members: items grow with the buckets and the days since."""
+    today, wanted = clock.business_today(), tuple(names)
+    held: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(wanted, 0))
+    for shard in range(SHARDS):
+        partition = sharded(scope, shard)
+        for record in FigureRecord.query(partition, FigureRecord.key.startswith("now#"), consistent_read=True):
+            figures = held[record.key.removeprefix("now#")]
+            for name, amount in _figures(record, wanted).items():
+                figures[name] += amount
+        if as_of < today:
+            after = FigureRecord.key.between(f"day#{as_of + timedelta(days=1)}#", f"day#{today}#\uffff")
+            for record in FigureRecord.query(partition, after, consistent_read=True):
+                figures = held[record.key.split("#", 2)[2]]
+                for name, amount in _figures(record, wanted).items():
+                    figures[name] -= amount
+    return {bucket: figures for bucket, figures in held.items() if any(figures.values())}
+
+
+def _worth(points: int, point_value_fen: Decimal) -> int:
+    return int((Decimal(points) * point_value_fen).to_integral_value(ROUND_FLOOR))
+
+
+def by_expiry(as_of: date, outstanding: int, point_value_fen: Decimal) -> dict[str, Any]:
+    """The points outstanding at the end of ``as_of`` by the month their lots expire, soonest first (``null``: never);
+    the debt members owe; and ``undated``, what was booked before the breakdown was kept (0 on a stack that always
+    kept it), so the months less the debt plus it make the outstanding."""
+    found = held_at(BY_EXPIRY, as_of, ["points_outstanding"])
+    held = {bucket: figures["points_outstanding"] for bucket, figures in found.items()}
+    debt = -held.pop(rules.DEBT, 0)
+    months = sorted(held.items(), key=lambda item: (item[0] == rules.NEVER, item[0]))
+    rows = [{"expires": None if month == rules.NEVER else month, "points": points,
+             "value_fen": _worth(points, point_value_fen)} for month, points in months]  # fmt: skip
+    return {"months": rows, "debt": debt, "undated": outstanding - sum(points for _, points in months) + debt}
+
+
+def by_store(as_of: date, point_value_fen: Decimal, totals: dict[str, int], stores: Iterable[str]) -> dict[str, Any]:
+    """What each of the chain's ``stores`` added to the liability by the end of ``as_of`` (the points of its
+    purchases net of claw-backs, stored value paid in less paid out at its counter), and ``elsewhere``: the rest of the
+    chain's ``totals`` (what no store did, and what a domain books under a name of its own, as paid cards do)."""
+
+    def row(points: int, principal: int, bonus: int) -> dict[str, int]:
+        value = _worth(points, point_value_fen)
+        return {"points": points, "points_value_fen": value, "principal_fen": principal, "bonus_fen": bonus,
+                "total_fen": value + principal + bonus}  # fmt: skip
+
+    known = set(stores)
+    found = held_at(BY_STORE, as_of, rules.HELD)
+    held = {store_id: figures for store_id, figures in found.items() if store_id in known}
+    rows = [{"store_id": store_id, **row(*(figures[name] for name in rules.HELD))}
+            for store_id, figures in sorted(held.items())]  # fmt: skip
+    rest = [totals[name] - sum(figures[name] for figures in held.values()) for name in rules.HELD]
+    return {"stores": rows, "elsewhere": row(*rest)}
+
+
+def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int, mall: dict[str, int],
+              stores: Iterable[str]) -> dict[str, Any]:  # fmt: skip
     """What the programme owes at the end of ``as_of``: the points outstanding at the configured value of a point,
     with the breakage expected from the points that expired so far; stored value's principal and bonus; the usable
     coupons' face value and the unfulfilled mall orders (both as they stand now)."""
@@ -313,12 +376,16 @@ def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int
     breakage = int((Decimal(max(outstanding, 0)) * expiry_rate).to_integral_value(ROUND_FLOOR))
     principal = now["wallet_principal_fen"] - after["wallet_principal_net_fen"]
     bonus = now["wallet_bonus_fen"] - after["wallet_bonus_net_fen"]
+    expiring = by_expiry(as_of, outstanding, point_value_fen)
     return {
         "as_of": as_of,
         "points": {"outstanding": outstanding, "point_value_fen": str(point_value_fen), "value_fen": value,
-                   "expected_breakage": breakage, "expiry_rate": str(expiry_rate.quantize(Decimal("0.0001")))},
+                   "expected_breakage": breakage, "expiry_rate": str(expiry_rate.quantize(Decimal("0.0001"))),
+                   "debt": expiring["debt"], "undated": expiring["undated"], "by_expiry": expiring["months"]},
         "wallet": {"principal_fen": principal, "bonus_fen": bonus},
         "coupons": {"face_value_fen": coupons_face_value_fen},
         "mall_orders": {"open": mall["open"], "value_fen": mall["value_fen"]},
+        "by_store": by_store(as_of, point_value_fen, {
+            "points_outstanding": outstanding, "wallet_principal_fen": principal, "wallet_bonus_fen": bonus}, stores),
         "total_fen": value + principal + bonus + coupons_face_value_fen + mall["value_fen"],
     }  # fmt: skip

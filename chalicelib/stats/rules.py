@@ -12,7 +12,9 @@ which store, and writes the sums.
   from the old store and adds one to the new. ``members_total`` of a scope is the sum over its tiers.
 
 Points and stored value are the chain's liabilities (a member belongs to the chain, not to a store), so no store
-keeps a standing of them; a store's day figures count what happened there (a purchase's points at its store).
+keeps a standing of them; a store's day figures count what happened there (a purchase's points at its store). The
+liability's breakdowns are kept beside them: the points outstanding by the month their lots expire (``expiry_moves``)
+and what each store's counter added to what is owed (``held_moves``), each as it stands and as it moved by day.
 
 - **Distinct members** of a period (a day, an ISO week, a calendar month): ``active`` members did something (a
   purchase or a rewarded activity) in it, ``buyers`` bought at least once and ``repeat_buyers`` at least twice. They
@@ -259,6 +261,37 @@ def standing_moves(event_type: str, payload: Mapping[str, Any]) -> dict[str, int
         moves = {"wallet_principal_fen": sign * _number(payload, "principal_fen"),
                  "wallet_bonus_fen": sign * _number(payload, "bonus_fen")}  # fmt: skip
     return {name: amount for name, amount in moves.items() if amount}
+
+
+NEVER, DEBT = "never", "debt"  # the expiry buckets of points that never expire, and of what members owe (negative)
+
+
+def expiry_moves(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
+    """How a points entry moves the points outstanding by when they expire (the liability's age): each expiry month
+    (``2027-12``; ``never``) by what its lots gained or lost, and ``debt`` by the rest of its amount (negative when
+    members came to owe more: a claw-back's shortfall; positive when a credit paid debt off). The buckets add up to the
+    points outstanding. An event without its lots (booked before they were announced) moves nothing here."""
+    lots = payload.get("lots")
+    if event_type not in POINTS_EVENTS or not isinstance(lots, list):
+        return {}
+    moves: Counter[str] = Counter()
+    for expires_on, points in lots:
+        moves[str(expires_on)[:7] if expires_on else NEVER] += int(points)
+    moves[DEBT] += _number(payload, "points") - sum(int(points) for _, points in lots)
+    return {bucket: amount for bucket, amount in moves.items() if amount}
+
+
+HELD = ("points_outstanding", "wallet_principal_fen", "wallet_bonus_fen")
+
+
+def held_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[str, dict[str, int]] | None:
+    """The store whose counter an event adds to what the programme owes, or takes off it, and by how much: the points
+    of a purchase or a refund, stored value paid in or out at a store (what stores settle between them, 跨店结算).
+    None when no store did it (redemptions online or by hand, gifts, expiry)."""
+    store_id = store_of(event_type, payload)
+    moves = standing_moves(event_type, payload)
+    held = {name: moves[name] for name in HELD if moves.get(name)}
+    return (store_id, held) if store_id and held else None
 
 
 @dataclass(frozen=True)

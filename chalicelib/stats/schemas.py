@@ -353,6 +353,15 @@ class ProgrammeReport(Schema):
     totals: ProgrammeLine = Field(description="the window's sums, stored value held at its end")
 
 
+class ExpiringPoints(Schema):
+    """The points outstanding whose lots expire in one month (the liability's age: the policy dates each lot from
+    the day it was earned)."""
+
+    expires: str | None = Field(description="the month they expire (2027-12); null for points that never expire")
+    points: int = Field(description="points outstanding at the day's end that expire that month")
+    value_fen: int = Field(description=f"those points × the value of a point, rounded down; {FEN}")
+
+
 class PointsLiability(Schema):
     """The points members hold, as money (积分负债)."""
 
@@ -361,6 +370,12 @@ class PointsLiability(Schema):
     value_fen: int = Field(description=f"outstanding × the value of a point, rounded down; {FEN}")
     expected_breakage: int = Field(description="points expected to expire unused, at the rate expired so far")
     expiry_rate: str = Field(description="points expired ÷ points issued since the start")
+    debt: int = Field(description="points members owe (a refund took back more than they had), counted negative in "
+                      "the outstanding")  # fmt: skip
+    undated: int = Field(description="points booked before the expiry breakdown was kept (0 on a stack that always "
+                         "kept it): the months, less the debt, plus these make the outstanding")  # fmt: skip
+    by_expiry: list[ExpiringPoints] = Field(description="the outstanding by the month its lots expire, soonest first "
+                                            "(those that never expire last)")  # fmt: skip
 
 
 class WalletLiability(Schema):
@@ -383,6 +398,31 @@ class MallLiability(Schema):
     value_fen: int = Field(description=f"their points at the value of a point, and their cash; {FEN}")
 
 
+class HeldAt(Schema):
+    """What a store's counter added to the points and stored value owed, net (跨店结算: it may be negative where
+    members spend more there than they were given or paid in)."""
+
+    points: int = Field(description="points of its purchases, net of refunds' claw-backs")
+    points_value_fen: int = Field(description=f"those points × the value of a point, rounded down; {FEN}")
+    principal_fen: int = Field(description=f"stored-value principal paid in there, less paid out there; {FEN}")
+    bonus_fen: int = Field(description=f"stored-value bonus given there, less spent there; {FEN}")
+    total_fen: int = Field(description=f"the points' value, principal and bonus; {FEN}")
+
+
+class StoreHeld(HeldAt):
+    """One store's share of the liability."""
+
+    store_id: str = Field(description="the store")
+
+
+class LiabilityByStore(Schema):
+    """The points and stored value owed, by the store whose counter added them; the rows add up to the chain's."""
+
+    stores: list[StoreHeld] = Field(description="each store with anything to its name, by store id")
+    elsewhere: HeldAt = Field(description="what no store's counter did: redemptions online or by hand, gifts, expiry, "
+                              "and anything booked before the breakdown was kept")  # fmt: skip
+
+
 class Liability(Schema):
     """What the programme owes (负债) at the end of a day."""
 
@@ -391,6 +431,7 @@ class Liability(Schema):
     wallet: WalletLiability = Field(description="stored value: principal and bonus")
     coupons: CouponsLiability = Field(description="usable coupons' face value")
     mall_orders: MallLiability = Field(description="unfulfilled mall orders")
+    by_store: LiabilityByStore = Field(description="the points and stored value by store")
     total_fen: int = Field(description=f"all of it; {FEN}")
 
 

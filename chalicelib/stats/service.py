@@ -17,7 +17,7 @@ from chalicelib.stats.listeners import CHAIN, scope_of
 from chalicelib.stats.reports import Figures, members_by_tier, read_day, standing
 from chalicelib.stats.rules import DAILY, DISTINCT, REPORTED
 from chalicelib.stats.schemas import ReportQuery
-from chalicelib.stores.service import stores_in_city, stores_in_region
+from chalicelib.stores.service import all_stores, stores_in_city, stores_in_region
 from chalicelib.tiers import programmes
 
 
@@ -127,4 +127,4 @@ def liability(as_of: date | None, where: str = "query") -> dict[str, Any]:
     coupons = int(coupon_liability()["total_usable_face_value_fen"])
     mall = open_orders()
     owed = {"open": mall["open"], "value_fen": mall["cash_fen"] + int(mall["points"] * value)}
-    return reports.liability(as_of, value, coupons, owed)
+    return reports.liability(as_of, value, coupons, owed, [store.store_id for store in all_stores()])

@@ -96,6 +96,21 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     page.get_by_role("tab", name="负债").click()
     total = page.locator("[data-figure=total] .el-statistic__number")
     expect(total).to_have_text(f"{owed['total_fen'] / 100:,.2f}")
+    held, expiring = owed["by_store"], owed["points"]["by_expiry"]
+    assert held["stores"], "the demo's purchases and top-ups give the breakdowns something to show"
+    assert expiring
+    by_store = page.locator("[data-test=liability-by-store]")
+    expect(by_store.locator("[data-cell=points]")).to_have_text(
+        [str(row["points"]) for row in [*held["stores"], held["elsewhere"]]]
+    )
+    expect(by_store.locator("[data-cell=principal]")).to_have_text(
+        [f"{row['principal_fen'] / 100:.2f}" for row in [*held["stores"], held["elsewhere"]]]
+    )
+    owing = [-owed["points"]["debt"]] if owed["points"]["debt"] else []
+    expect(page.locator("[data-test=liability-by-expiry] [data-cell=points]")).to_have_text(
+        [str(row["points"]) for row in expiring] + [str(points) for points in owing]
+    )
+    expect(page.locator("[data-test=reports-liability] .el-loading-mask")).to_be_hidden()
     console.shot("reports-liability")
 
 

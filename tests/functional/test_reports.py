@@ -53,6 +53,7 @@ class Month:
         rng = random.Random(18)
         self.joined: dict[str, tuple[date, str]] = {}
         self.purchases: list[tuple[date, str, str, int]] = []  # day, member, store, paid
+        self.paid_in: dict[str, int] = defaultdict(int)  # stored value paid in less paid out, by store
         n = 0
         for day in days(FIRST, LAST):
             with clock.frozen(at(day, 10)):
@@ -89,6 +90,7 @@ class Month:
                         signed(api, partner, "/v1/webhooks/wallet/payments", {
                             "payment_id": f"P-{order_id}", "member": {"member_id": member_id}, "store_id": store,
                             "occurred_at": clock.iso(clock.now()), "amount_fen": 12_000})  # fmt: skip
+                        self.paid_in[store] += 50_000 - 12_000
             if day.day % 5 == 0 or day == LAST:  # the nightly expiry, caught up every few days
                 with clock.frozen(at(day + timedelta(days=1), 0.1)):
                     run_job(points_jobs.expire_points, day)
@@ -207,6 +209,40 @@ def test_every_report_equals_what_the_ledgers_and_purchases_say_and_money_is_for
     assert owed["points"]["value_fen"] == m.outstanding(LAST)  # a point is worth a fen by default
     principal = sum(ledger().balance(member_id, "wallet-principal") for member_id in m.joined)
     assert owed["wallet"]["principal_fen"] == principal > 0
+    # ... by age: what the members' lots hold by the month they expire, and what they owe, as their ledgers say
+    expiring, owing = defaultdict(int), 0
+    for member_id in m.joined:
+        account = ledger().holdings(member_id).state(member_id, "points")
+        owing += account.debt
+        for lot in account.lots:
+            expiring[f"{lot.expires_on:%Y-%m}" if lot.expires_on else None] += lot.points
+    today = owed_now = report(api, "liability")
+    assert {row["expires"]: row["points"] for row in today["points"]["by_expiry"]} == {
+        month: points for month, points in expiring.items() if points
+    }
+    assert (today["points"]["debt"], today["points"]["undated"]) == (owing, 0)
+    halfway = date(2026, 10, 15)  # ... at an earlier day's end: what moved after it taken off
+    was = report(api, "liability", as_of=halfway)["points"]
+    booked = defaultdict(int)
+    for e in m.entries:
+        if clock.business_date(datetime.fromisoformat(e.occurred_at.replace("Z", "+00:00")), TZ) <= halfway:
+            for expires_on, moved in points.lot_moves(e):
+                booked[expires_on[:7] if expires_on else None] += moved
+            booked["debt"] += e.amount - sum(moved for _, moved in points.lot_moves(e))
+    assert {row["expires"]: row["points"] for row in was["by_expiry"]} == {
+        month: amount for month, amount in booked.items() if amount and month != "debt"
+    }
+    assert was["debt"] == -booked["debt"]
+    assert sum(row["points"] for row in was["by_expiry"]) - was["debt"] == was["outstanding"] == m.outstanding(halfway)
+    # ... by store: each store's stored value paid in less paid out there, and every row adding up to the chain's
+    by_store = owed_now["by_store"]
+    assert {row["store_id"]: row["principal_fen"] for row in by_store["stores"]} == {
+        store: net for store, net in m.paid_in.items() if net
+    }
+    for name in ("points", "principal_fen", "bonus_fen"):
+        total = owed_now["points"]["outstanding"] if name == "points" else owed_now["wallet"][name]
+        assert sum(row[name] for row in by_store["stores"]) + by_store["elsewhere"][name] == total
+    assert by_store["elsewhere"]["points"] < 0 < min(row["points"] for row in by_store["stores"])  # redeemed, expired
 
     # Money is for finance and admins; staff scoped to stores see their stores.
     marketing = api.as_(token_for(["marketing"]))

@@ -104,3 +104,13 @@ def test_a_report_is_its_rows_then_a_total_row_with_nested_figures_in_dotted_col
     one_row = rules.report_table({"as_of": "2026-11-30", "points": {"outstanding": 3}, "total_fen": 3})
     assert one_row == (["as_of", "points.outstanding", "total_fen"],
                        [{"as_of": "2026-11-30", "points.outstanding": 3, "total_fen": 3}])  # fmt: skip
+
+
+def test_a_list_of_rows_in_a_report_spreads_into_columns_named_by_each_rows_first_field():
+    (columns, [row]) = rules.report_table({
+        "points": {"by_expiry": [{"expires": "2027-12", "points": 7}, {"expires": None, "points": 2}]},
+        "by_store": {"stores": [{"store_id": "SH-001", "points": 5}], "elsewhere": {"points": 4}},
+    })  # fmt: skip
+    assert columns == ["points.by_expiry.2027-12.points", "points.by_expiry.none.points",
+                       "by_store.stores.SH-001.points", "by_store.elsewhere.points"]  # fmt: skip
+    assert list(row.values()) == [7, 2, 5, 4]

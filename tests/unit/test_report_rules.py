@@ -109,3 +109,59 @@ def test_a_member_counts_once_by_the_last_day_they_were_active():
     assert rules.last_active_moves("2026-11-02", "2026-11-30") == {"last#2026-11-02": -1, "last#2026-11-30": 1}
     assert rules.last_active_moves("2026-11-30", "2026-11-30") == {}
     assert rules.last_active_moves("2026-11-30", "2026-11-02") == {}  # a late event changes nothing
+
+
+LIABILITY_STEPS = st.lists(st.tuples(
+    st.sampled_from(("earn", "redeem", "refund", "expire", "reverse")), st.integers(1, 300), st.integers(0, 90),
+), max_size=40)  # fmt: skip
+
+
+@given(LIABILITY_STEPS)
+def test_the_liability_by_expiry_month_is_what_the_lots_hold_and_the_debt_what_members_owe(steps):
+    """Whatever a member's points go through (credits into lots of several months, spends, claw-backs beyond what
+    they have, credits paying that debt off, expiry, reversals), the buckets the events move by month and debt are
+    exactly the book's lots by expiry month and its debt, and add up to its balance."""
+    from chalicelib.ledger.model import Entry, Posting, Source
+    from chalicelib.points.book import PointsBook, dumped
+    from chalicelib.points.rules import Account, Draw
+    from chalicelib.points.service import lot_moves
+
+    book, today, state = PointsBook(), date(2026, 6, 1), Account()
+    buckets: Counter[str] = Counter()
+    redemptions: list[Entry] = []
+    for n, (kind, points, days) in enumerate(steps):
+        detail, amount, undoes = None, -points, None
+        if kind == "earn":
+            expires_on = today + timedelta(days=days) if days else None
+            detail, amount = {"lots": dumped([Draw(expires_on, None, points)])}, points
+        elif kind == "expire":
+            through = today + timedelta(days=days)
+            detail = {"through": through.isoformat()}
+            amount = -sum(lot.points for lot in state.lots if lot.expires_on and lot.expires_on <= through)
+        elif kind == "redeem" and state.available(today) < points:
+            continue
+        elif kind == "reverse":
+            if not redemptions:
+                continue
+            undoes = redemptions.pop()
+            amount = -undoes.amount
+        if amount == 0:
+            continue
+        posting = Posting("m", "points", amount, kind, Source("test", str(n)), "r", detail, undoes)
+        after, recorded = book.undo(state, undoes, today) if undoes else book.apply(state, posting, today)
+        entry = Entry("m", "points", n + 1, f"pe_{n}", kind, amount, book.balance(after), posting.source, "r",
+                      recorded, "test", "2026-06-01T00:00:00Z", "g")  # fmt: skip
+        if kind == "redeem":
+            redemptions.append(entry)
+        event = {"earn": "points.earned", "redeem": "points.redeemed", "refund": "points.clawed-back",
+                 "expire": "points.expired", "reverse": "points.redemption-reversed"}[kind]  # fmt: skip
+        buckets.update(rules.expiry_moves(event, {"points": amount, "lots": lot_moves(entry)}))
+        state = after
+        held: Counter[str] = Counter()
+        for lot in state.lots:
+            held[f"{lot.expires_on:%Y-%m}" if lot.expires_on else rules.NEVER] += lot.points
+        held[rules.DEBT] -= state.debt
+        assert {name: amount for name, amount in buckets.items() if amount} == {
+            name: amount for name, amount in held.items() if amount
+        }
+        assert sum(buckets.values()) == book.balance(state)
