@@ -3,8 +3,10 @@ day's events as the BI export landed them (``rules.recount``) and compared, scop
 consumer kept. Each event is committed with the ledger entry or the purchase it describes (the outbox), and each book
 is checked against its entries by ``reconcile-ledger``, so a day that agrees here agrees with the ledgers.
 
-A difference is drift: logged, counted as the ``FiguresDrift`` metric (alarmed) and announced (``stats.drift``).
-``rebuild_day`` writes a day's figures anew from its events (an operator's repair, ``cli stats rebuild``).
+The liability's breakdowns (the points outstanding by expiry month, what each store added) are checked the same way,
+by the day's moves (``breakdown_drift``). A difference is drift: logged, counted as the ``FiguresDrift`` metric
+(alarmed) and announced (``stats.drift``). ``rebuild_day`` writes a day's figures anew from its events (an operator's
+repair, ``cli stats rebuild``); it leaves the breakdowns as kept.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 from chalicelib.stats import rules
-from chalicelib.stats.listeners import CHAIN, scope_of, sharded
+from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, scope_of, sharded
 from chalicelib.stats.records import FigureRecord
 from chalicelib.stats.reports import ADDITIVE, read_day
 from chalicelib.stores.service import all_stores
@@ -47,6 +49,27 @@ def counted(day: date) -> dict[str, dict[str, int]]:
     return rules.recount((event["type"], event["payload"]) for event in landed_day(day))
 
 
+def breakdown_drift(day: date) -> list[Drift]:
+    """The liability's breakdowns' moves of the day (by expiry month, by store) that are not what its landed events
+    count: two queries a shard, of the day's items only."""
+    recounted = rules.breakdown_moves((event["type"], event["payload"]) for event in landed_day(day))
+    kept: dict[str, dict[str, int]] = {}
+    for scope, kind in ((BY_EXPIRY, "expiry"), (BY_STORE, "store")):
+        for shard in range(rules.SHARDS):
+            condition = FigureRecord.key.startswith(f"day#{day.isoformat()}#")
+            for record in FigureRecord.query(sharded(scope, shard), condition, consistent_read=True):
+                figures = kept.setdefault(f"{kind}#{record.key.split('#', 2)[2]}", {})
+                for name in rules.HELD:
+                    figures[name] = figures.get(name, 0) + int(getattr(record, name) or 0)
+    found = []
+    for key in sorted({*kept, *recounted}):
+        for name in rules.HELD:
+            was, is_ = kept.get(key, {}).get(name, 0), recounted.get(key, {}).get(name, 0)
+            if was != is_:
+                found.append(Drift(f"liability-by-{key}", name, was, is_))
+    return found
+
+
 def _scopes(recounted: Iterable[str]) -> list[str]:
     return sorted({CHAIN, *recounted, *(scope_of(store.store_id) for store in all_stores())})
 
@@ -67,8 +90,8 @@ def drift_of(day: date, recounted: dict[str, dict[str, int]] | None = None) -> l
 
 
 def check_day(day: date) -> list[Drift]:
-    """Check a day's figures; drift is logged, counted and announced."""
-    found = drift_of(day)
+    """Check a day's figures and the liability's breakdowns; drift is logged, counted and announced."""
+    found = drift_of(day) + breakdown_drift(day)
     if found:
         from aws_lambda_powertools.metrics import MetricUnit, single_metric  # only a drift needs it
 

@@ -294,6 +294,20 @@ def held_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[str, dict[s
     return (store_id, held) if store_id and held else None
 
 
+def breakdown_moves(events: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, dict[str, int]]:
+    """A day's moves of the liability's breakdowns counted afresh from its events (type and payload): by expiry bucket
+    (``expiry#<bucket>``, its points) and by store (``store#<id>``, its ``HELD`` figures). What the statistics consumer
+    kept of the day must equal it."""
+    moves: dict[str, Counter[str]] = defaultdict(Counter)
+    for event_type, payload in events:
+        for bucket, amount in expiry_moves(event_type, payload).items():
+            moves[f"expiry#{bucket}"]["points_outstanding"] += amount
+        held = held_moves(event_type, payload)
+        if held is not None:
+            moves[f"store#{held[0]}"].update(held[1])
+    return {key: {name: amount for name, amount in counted.items() if amount} for key, counted in moves.items()}
+
+
 @dataclass(frozen=True)
 class TierMove:
     """One member more (``members`` 1) or fewer (-1) at ``tier`` in a scope: the chain (``store_id`` None) or the
