@@ -49,10 +49,10 @@ def counted(day: date) -> dict[str, dict[str, int]]:
     return rules.recount((event["type"], event["payload"]) for event in landed_day(day))
 
 
-def breakdown_drift(day: date) -> list[Drift]:
-    """The liability's breakdowns' moves of the day (by expiry month, by store) that are not what its landed events
-    count: two queries a shard, of the day's items only."""
-    recounted = rules.breakdown_moves((event["type"], event["payload"]) for event in landed_day(day))
+def breakdown_drift(day: date, events: Iterable[tuple[str, Any]]) -> list[Drift]:
+    """The liability's breakdowns' moves of the day (by expiry month, by store) that are not what its ``events`` (type
+    and payload) count: a query a shard and breakdown, of the day's items only."""
+    recounted = rules.breakdown_moves(events)
     kept: dict[str, dict[str, int]] = {}
     for scope, kind in ((BY_EXPIRY, "expiry"), (BY_STORE, "store")):
         for shard in range(rules.SHARDS):
@@ -91,7 +91,8 @@ def drift_of(day: date, recounted: dict[str, dict[str, int]] | None = None) -> l
 
 def check_day(day: date) -> list[Drift]:
     """Check a day's figures and the liability's breakdowns; drift is logged, counted and announced."""
-    found = drift_of(day) + breakdown_drift(day)
+    events = [(event["type"], event["payload"]) for event in landed_day(day)]
+    found = drift_of(day, rules.recount(events)) + breakdown_drift(day, events)
     if found:
         from aws_lambda_powertools.metrics import MetricUnit, single_metric  # only a drift needs it
 
