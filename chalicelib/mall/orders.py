@@ -24,6 +24,7 @@ from chalicelib.shared.crypto import KeyUnavailable, lookup_hash
 from chalicelib.shared.db import FilledPage, one_page
 from chalicelib.shared.errors import NotFound, ValidationFailed
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.settings import get_settings
 
 READS_PER_PAGE = 25
 
@@ -241,14 +242,28 @@ def releasable(partition: str, now: datetime) -> list[MallOrderRecord]:
 OPEN = (Status.AWAITING_PAYMENT, Status.PENDING, Status.READY_FOR_PICKUP, Status.SHIPPED)
 
 
-def open_orders() -> dict[str, int]:
+WAITED = ((7, "7_days"), (30, "30_days"), (None, "older"))  # how long open orders have waited, in days
+
+
+def open_orders() -> dict[str, Any]:
     """The orders not fulfilled yet (awaiting payment, to ship or issue, ready for pickup, shipped): how many, and the
-    points and cash members gave for them. Reads the status index's open partitions: what is owed, not every order."""
-    figures = {"open": 0, "points": 0, "cash_fen": 0}
+    points and cash members gave for them, in all and by how long they have waited since placed (``by_age``: 7 days
+    or less, 8 to 30, older). Reads the status index's open partitions: what is owed, not every order."""
+
+    def empty() -> dict[str, int]:
+        return {"open": 0, "points": 0, "cash_fen": 0}
+
+    figures: dict[str, Any] = empty()
+    by_age = {label: empty() for _, label in WAITED}
+    today, tz = clock.business_today(), get_settings().tz
     for status in OPEN:
         for record in MallOrderRecord.by_status.query(str(status)):
             document = json.loads(record.document)
-            figures["open"] += 1
-            figures["points"] += int(document.get("points") or 0)
-            figures["cash_fen"] += int(document.get("cash_fen") or 0)
+            waited = (today - clock.business_date(datetime.fromisoformat(document["placed_at"]), tz)).days
+            label = next(label for days, label in WAITED if days is None or waited <= days)
+            for counted in (figures, by_age[label]):
+                counted["open"] += 1
+                counted["points"] += int(document.get("points") or 0)
+                counted["cash_fen"] += int(document.get("cash_fen") or 0)
+    figures["by_age"] = by_age
     return figures

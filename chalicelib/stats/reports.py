@@ -362,7 +362,7 @@ def by_store(as_of: date, point_value_fen: Decimal, totals: dict[str, int], stor
     return {"stores": rows, "elsewhere": row(*rest)}
 
 
-def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int, mall: dict[str, int],
+def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int, mall: dict[str, Any],
               stores: Iterable[str]) -> dict[str, Any]:  # fmt: skip
     """What the programme owes at the end of ``as_of``: the points outstanding at the configured value of a point,
     with the breakage expected from the points that expired so far; stored value's principal and bonus; the usable
@@ -384,7 +384,7 @@ def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int
                    "debt": expiring["debt"], "undated": expiring["undated"], "by_expiry": expiring["months"]},
         "wallet": {"principal_fen": principal, "bonus_fen": bonus},
         "coupons": {"face_value_fen": coupons_face_value_fen},
-        "mall_orders": {"open": mall["open"], "value_fen": mall["value_fen"]},
+        "mall_orders": mall,
         "by_store": by_store(as_of, point_value_fen, {
             "points_outstanding": outstanding, "wallet_principal_fen": principal, "wallet_bonus_fen": bonus}, stores),
         "total_fen": value + principal + bonus + coupons_face_value_fen + mall["value_fen"],

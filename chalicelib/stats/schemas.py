@@ -391,11 +391,27 @@ class CouponsLiability(Schema):
     face_value_fen: int = Field(description=f"usable coupons' face value (as they stand now); {FEN}")
 
 
-class MallLiability(Schema):
-    """The mall orders still owed (未履约兑换订单)."""
+class MallOwed(Schema):
+    """Mall orders still owed."""
 
     open: int = Field(description="mall orders not fulfilled yet (as they stand now)")
     value_fen: int = Field(description=f"their points at the value of a point, and their cash; {FEN}")
+
+
+class MallAges(Schema):
+    """The mall orders still owed by how long they have waited since they were placed (as of today)."""
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    within_7_days: MallOwed = Field(alias="7_days", description="placed 7 days ago or less")
+    within_30_days: MallOwed = Field(alias="30_days", description="placed 8 to 30 days ago")
+    older: MallOwed = Field(description="placed more than 30 days ago")
+
+
+class MallLiability(MallOwed):
+    """The mall orders still owed (未履约兑换订单)."""
+
+    by_age: MallAges = Field(description="the same by how long they have waited (账龄)")
 
 
 class HeldAt(Schema):

@@ -516,3 +516,20 @@ class TestLists:
         refused(api.post(f"/v1/mall/orders/{second['order_id']}/completion"), 409, "order-state-conflict")
         refused(api.get("/v1/mall/orders?status=lost"), 422, "validation-failed")
         refused(api.get("/v1/mall/orders/mo_nothing"), 404, "not-found")
+
+
+def test_the_liability_counts_the_open_orders_by_how_long_they_have_waited(api, member):
+    """What the mall still owes, in all and by age: orders placed today, 10 days ago and 40 days ago, each for 100
+    points (a fen each by default); a completed order is owed nothing."""
+    from chalicelib.identity.member_auth import member_claims
+    from chalicelib.identity.service import issue_tokens
+
+    member_id, _ = member
+    cup = reward(api, points=100)
+    for days_ago in (40, 10, 0):
+        with clock.frozen(clock.now() - timedelta(days=days_ago)):  # logged in then
+            token = issue_tokens(member_claims(member_id, clock.now().timestamp())).access_token
+            placed(api.as_(token), cup["reward_id"], address=ADDRESS)
+    owed = ok(api.get("/v1/reports/liability"))["mall_orders"]
+    assert (owed["open"], owed["value_fen"]) == (3, 300)
+    assert owed["by_age"] == {age: {"open": 1, "value_fen": 100} for age in ("7_days", "30_days", "older")}

@@ -17,7 +17,7 @@ export default {
       liability: {
         points: '积分负债（元）', pointsNote: '{points} 积分 × {value} 分/积分，预计过期 {breakage} 积分',
         principal: '储值本金（元）', bonus: '储值赠送金（元）', coupons: '可用优惠券面值（元）', mall: '未履约兑换订单（元）',
-        mallNote: '{open} 笔订单', total: '合计（元）',
+        mallNote: '{open} 笔订单（7 天内 {week}，8–30 天 {month}，更早 {older}）', total: '合计（元）',
         byStore: '按门店（跨店结算）', byStoreNote: '各门店收银带来的积分（扣除退款扣回）与储值（充值减消费）；其他：线上或手工兑换、赠送、过期等',
         held: { points: '积分', principal: '储值本金（元）', bonus: '赠送金（元）', total: '合计（元）' }, elsewhere: '其他',
         byExpiry: '积分账龄（按到期月份）', expires: '到期月份', expiringPoints: '积分', expiringValue: '价值（元）',
@@ -45,7 +45,7 @@ export default {
       liability: {
         points: 'Points (yuan)', pointsNote: '{points} points × {value} fen each; {breakage} expected to expire',
         principal: 'Stored-value principal (yuan)', bonus: 'Stored-value bonus (yuan)', coupons: 'Usable coupons (yuan)', mall: 'Unfulfilled mall orders (yuan)',
-        mallNote: '{open} orders', total: 'Total (yuan)',
+        mallNote: '{open} orders ({week} within 7 days, {month} in 8–30 days, {older} older)', total: 'Total (yuan)',
         byStore: 'By store (settlement between stores)', byStoreNote: "Each store's counter: points of its purchases net of refunds' claw-backs, stored value paid in less paid out; elsewhere: redemptions online or by hand, gifts, expiry",
         held: { points: 'Points', principal: 'Principal (yuan)', bonus: 'Bonus (yuan)', total: 'Total (yuan)' }, elsewhere: 'Elsewhere',
         byExpiry: 'Points by the month they expire', expires: 'Expires', expiringPoints: 'Points', expiringValue: 'Worth (yuan)',
