@@ -425,10 +425,12 @@ class HeldAt(Schema):
     total_fen: int = Field(description=f"the points' value, principal and bonus; {FEN}")
 
 
-class StoreHeld(HeldAt):
-    """One store's share of the liability."""
-
+class _AtStore(Schema):
     store_id: str = Field(description="the store")
+
+
+class StoreHeld(HeldAt, _AtStore):
+    """One store's share of the liability (its id first)."""
 
 
 class LiabilityByStore(Schema):
