@@ -3,10 +3,10 @@ day's events as the BI export landed them (``rules.recount``) and compared, scop
 consumer kept. Each event is committed with the ledger entry or the purchase it describes (the outbox), and each book
 is checked against its entries by ``reconcile-ledger``, so a day that agrees here agrees with the ledgers.
 
-The liability's breakdowns (the points outstanding by expiry month, what each store added) are checked the same way,
+The liability's breakdowns (the points outstanding by expiry quarter, what each store added) are checked the same way,
 by the day's moves (``breakdown_drift``). A difference is drift: logged, counted as the ``FiguresDrift`` metric
 (alarmed) and announced (``stats.drift``). ``rebuild_day`` writes a day's figures anew from its events (an operator's
-repair, ``cli stats rebuild``); it leaves the breakdowns as kept.
+repair, ``cli stats rebuild``), the breakdowns too.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def counted(day: date) -> dict[str, dict[str, int]]:
 
 
 def breakdown_drift(day: date, events: Iterable[tuple[str, Any]]) -> list[Drift]:
-    """The liability's breakdowns' moves of the day (by expiry month, by store) that are not what its ``events`` (type
+    """The liability's breakdowns' moves of the day (by expiry quarter, by store) that are not what its ``events`` (type
     and payload) count: a query a shard and breakdown, of the day's items only."""
     recounted = rules.breakdown_moves(events)
     kept: dict[str, dict[str, int]] = {}
@@ -108,14 +108,25 @@ def check_day(day: date) -> list[Drift]:
 
 
 def rebuild_day(day: date) -> list[Drift]:
-    """Write a day's figures anew from its events: each scope's counts in its first shard, its other shards emptied.
-    For a day that has ended and whose events are all still landed; week and month distinct counts are left as kept.
-    Returns what it corrected."""
+    """Write a day's figures anew from its events: each scope's counts in its first shard, its other shards emptied;
+    and the liability's breakdowns corrected by what they miss, in the day's moves and in the standing alike (the
+    standing is the sum of every day's moves). For a day that has ended and whose events are all still landed; week and
+    month distinct counts are left as kept. Returns what it corrected."""
     if day >= clock.business_today() or not rewritable(day) or day < landed_since():
         message = f"a day that has ended, whose events are all landed (from {landed_since()}) and kept (35 days)"
         raise ValidationFailed([{"field": "day", "in": "option", "message": message}])
-    recounted = counted(day)
+    events = [(event["type"], event["payload"]) for event in landed_day(day)]
+    recounted = rules.recount(events)
     found = drift_of(day, recounted)
+    mended = breakdown_drift(day, events)
+    for start in range(0, len(mended), 50):  # two counters each, in transactions of up to 100 items
+        tx = Transaction()
+        for drift in mended[start : start + 50]:
+            kind, _, bucket = drift.scope.removeprefix("liability-by-").partition("#")
+            partition = sharded(BY_EXPIRY if kind == "expiry" else BY_STORE, 0)
+            for key in (f"day#{day.isoformat()}#{bucket}", f"now#{bucket}"):
+                tx.count(FigureRecord(partition, key), drift.figure, drift.counted - drift.kept)
+        tx.commit()
     for scope in sorted({drift.scope for drift in found}):
         figures: dict[str, Any] = {name: recounted.get(scope, {}).get(name) for name in DAY_FIGURES}
         tx = Transaction()  # a scope's day is replaced whole: its first shard written, the others emptied, at once
@@ -123,4 +134,4 @@ def rebuild_day(day: date) -> list[Drift]:
         for shard in range(1, rules.SHARDS):
             tx.delete(FigureRecord(sharded(scope, shard), f"day#{day.isoformat()}"))
         tx.commit()
-    return found
+    return found + mended

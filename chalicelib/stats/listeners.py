@@ -1,6 +1,6 @@
 """The statistics consumer: counts every event once, per business day, type and store, and folds it into the
 figures of the dashboard and the reports (``rules``): day sums per scope, the distinct members of each day, week and
-month, the chain's standing totals, the liability by expiry month and by store (each now, and its moves by day), and
+month, the chain's standing totals, the liability by expiry quarter and by store (each now, and its moves by day), and
 the members by tier, each in the event's shard."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from chalicelib.tiers import programmes
 
 ALL_EVENTS = "*"
 CHAIN = "chain"
-BY_EXPIRY = "liability-by-expiry"  # the points outstanding by expiry month (``now#<bucket>``) and each day's moves
+BY_EXPIRY = "liability-by-expiry"  # the points outstanding by expiry quarter (``now#<bucket>``) and each day's moves
 BY_STORE = "liability-by-store"  # what each store's counter added to the liability (``now#<store>``), and by day
 
 

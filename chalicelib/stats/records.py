@@ -27,8 +27,8 @@ class FigureRecord(Record):
     ``tier#<code>`` or ``pay#<method>``): a day's sums and distinct members (``key`` ``day#YYYY-MM-DD``, so a period is
     one query a shard), a week's or a month's distinct members (``week#YYYY-Www``, ``month#YYYY-MM``), the chain's
     standing totals (``now``) and the members at each tier (``tier#<code>``, in ``members``). The liability's
-    breakdowns have scopes of their own: ``liability-by-expiry`` (points outstanding by expiry month, ``now#<month>``,
-    and each day's moves, ``day#<day>#<month>``) and ``liability-by-store`` (``now#<store>``, ``day#<day>#<store>``).
+    breakdowns have scopes of their own: ``liability-by-expiry`` (points by expiry quarter, ``now#<quarter>``,
+    and each day's moves, ``day#<day>#<quarter>``) and ``liability-by-store`` (``now#<store>``, ``day#<day>#<store>``).
     Every attribute is a counter the statistics consumer adds to; a figure is the sum of its scope's shards."""
 
     logical_name = "stats-figures"

@@ -26,10 +26,10 @@ members. Every metric is defined once, here and in the README:
   each period's end (the chain's).
 - The liability (``liability``) at a day's end: points outstanding at the value of a point with the breakage expected
   at the rate expired so far, stored value, usable coupons and unfulfilled mall orders (those two as they stand now);
-  the points by when they expire (``by_expiry``: each month's lots at the day's end, ``never`` for lots without an
+  the points by when they expire (``by_expiry``: each quarter's lots at the day's end, ``never`` for lots without an
   expiry date, ``debt`` what members owe); and by store (``by_store``: what each store's counter added and took off:
   the points of its purchases net of refunds' claw-backs, stored value paid in less paid out there; ``elsewhere`` is
-  the rest of the chain's total: redemptions online or by hand, gifts, expiry).
+  the rest of the chain's total: redemptions online or by hand, gifts, expiry); both for the last 92 days only.
 """
 
 from __future__ import annotations
@@ -330,17 +330,20 @@ def _worth(points: int, point_value_fen: Decimal) -> int:
     return int((Decimal(points) * point_value_fen).to_integral_value(ROUND_FLOOR))
 
 
+BREAKDOWN_DAYS = 92  # how far back the liability's breakdowns go: each day since is read per shard and bucket
+
+
 def by_expiry(as_of: date, outstanding: int, point_value_fen: Decimal) -> dict[str, Any]:
-    """The points outstanding at the end of ``as_of`` by the month their lots expire, soonest first (``null``: never);
-    the debt members owe; and ``undated``, what was booked before the breakdown was kept (0 on a stack that always
-    kept it), so the months less the debt plus it make the outstanding."""
+    """The points outstanding at the end of ``as_of`` by the quarter their lots expire, soonest first (``null``:
+    never); the debt members owe; and ``undated``, what the breakdown does not place (0 on a stack that always kept it),
+    so the quarters less the debt plus it make the outstanding."""
     found = held_at(BY_EXPIRY, as_of, ["points_outstanding"])
     held = {bucket: figures["points_outstanding"] for bucket, figures in found.items()}
     debt = -held.pop(rules.DEBT, 0)
-    months = sorted(held.items(), key=lambda item: (item[0] == rules.NEVER, item[0]))
-    rows = [{"expires": None if month == rules.NEVER else month, "points": points,
-             "value_fen": _worth(points, point_value_fen)} for month, points in months]  # fmt: skip
-    return {"months": rows, "debt": debt, "undated": outstanding - sum(points for _, points in months) + debt}
+    quarters = sorted(held.items(), key=lambda item: (item[0] == rules.NEVER, item[0]))
+    rows = [{"expires": None if quarter == rules.NEVER else quarter, "points": points,
+             "value_fen": _worth(points, point_value_fen)} for quarter, points in quarters]  # fmt: skip
+    return {"quarters": rows, "debt": debt, "undated": outstanding - sum(points for _, points in quarters) + debt}
 
 
 def by_store(as_of: date, point_value_fen: Decimal, totals: dict[str, int], stores: Iterable[str]) -> dict[str, Any]:
@@ -376,16 +379,18 @@ def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int
     breakage = int((Decimal(max(outstanding, 0)) * expiry_rate).to_integral_value(ROUND_FLOOR))
     principal = now["wallet_principal_fen"] - after["wallet_principal_net_fen"]
     bonus = now["wallet_bonus_fen"] - after["wallet_bonus_net_fen"]
-    expiring = by_expiry(as_of, outstanding, point_value_fen)
+    totals = {"points_outstanding": outstanding, "wallet_principal_fen": principal, "wallet_bonus_fen": bonus}
+    recent = (clock.business_today() - as_of).days <= BREAKDOWN_DAYS  # older days: no breakdowns (null)
+    unbroken: dict[str, Any] = dict.fromkeys(("debt", "undated", "quarters"))
+    expiring = by_expiry(as_of, outstanding, point_value_fen) if recent else unbroken
     return {
         "as_of": as_of,
         "points": {"outstanding": outstanding, "point_value_fen": str(point_value_fen), "value_fen": value,
                    "expected_breakage": breakage, "expiry_rate": str(expiry_rate.quantize(Decimal("0.0001"))),
-                   "debt": expiring["debt"], "undated": expiring["undated"], "by_expiry": expiring["months"]},
+                   "debt": expiring["debt"], "undated": expiring["undated"], "by_expiry": expiring["quarters"]},
         "wallet": {"principal_fen": principal, "bonus_fen": bonus},
         "coupons": {"face_value_fen": coupons_face_value_fen},
         "mall_orders": mall,
-        "by_store": by_store(as_of, point_value_fen, {
-            "points_outstanding": outstanding, "wallet_principal_fen": principal, "wallet_bonus_fen": bonus}, stores),
+        "by_store": by_store(as_of, point_value_fen, totals, stores) if recent else None,
         "total_fen": value + principal + bonus + coupons_face_value_fen + mall["value_fen"],
     }  # fmt: skip

@@ -13,7 +13,7 @@ which store, and writes the sums.
 
 Points and stored value are the chain's liabilities (a member belongs to the chain, not to a store), so no store
 keeps a standing of them; a store's day figures count what happened there (a purchase's points at its store). The
-liability's breakdowns are kept beside them: the points outstanding by the month their lots expire (``expiry_moves``)
+liability's breakdowns are kept beside them: the points outstanding by the quarter their lots expire (``expiry_moves``)
 and what each store's counter added to what is owed (``held_moves``), each as it stands and as it moved by day.
 
 - **Distinct members** of a period (a day, an ISO week, a calendar month): ``active`` members did something (a
@@ -266,9 +266,18 @@ def standing_moves(event_type: str, payload: Mapping[str, Any]) -> dict[str, int
 NEVER, DEBT = "never", "debt"  # the expiry buckets of points that never expire, and of what members owe (negative)
 
 
+def expiry_quarter(expires_on: str | None) -> str:
+    """The bucket of a lot expiring on ``expires_on`` (an ISO date, or None for never): its calendar quarter
+    (``2027-Q4``). Quarters, not months: a points entry touches few of them, so its writes stay well inside a
+    transaction's 100 items even under a ten-year rolling expiry."""
+    if not expires_on:
+        return NEVER
+    return f"{expires_on[:4]}-Q{(int(expires_on[5:7]) - 1) // 3 + 1}"
+
+
 def expiry_moves(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
-    """How a points entry moves the points outstanding by when they expire (the liability's age): each expiry month
-    (``2027-12``; ``never``) by what its lots gained or lost, and ``debt`` by the rest of its amount (negative when
+    """How a points entry moves the points outstanding by when they expire (the liability's age): each expiry quarter
+    (``2027-Q4``; ``never``) by what its lots gained or lost, and ``debt`` by the rest of its amount (negative when
     members came to owe more: a claw-back's shortfall; positive when a credit paid debt off). The buckets add up to the
     points outstanding. An event without its lots (booked before they were announced) moves nothing here."""
     lots = payload.get("lots")
@@ -276,7 +285,7 @@ def expiry_moves(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
         return {}
     moves: Counter[str] = Counter()
     for expires_on, points in lots:
-        moves[str(expires_on)[:7] if expires_on else NEVER] += int(points)
+        moves[expiry_quarter(expires_on)] += int(points)
     moves[DEBT] += _number(payload, "points") - sum(int(points) for _, points in lots)
     return {bucket: amount for bucket, amount in moves.items() if amount}
 

@@ -354,11 +354,10 @@ class ProgrammeReport(Schema):
 
 
 class ExpiringPoints(Schema):
-    """The points outstanding whose lots expire in one month (the liability's age: the policy dates each lot from
-    the day it was earned)."""
+    """The points outstanding whose lots expire in one calendar quarter (the liability's age: what expires when)."""
 
-    expires: str | None = Field(description="the month they expire (2027-12); null for points that never expire")
-    points: int = Field(description="points outstanding at the day's end that expire that month")
+    expires: str | None = Field(description="the quarter they expire (2027-Q4); null for points that never expire")
+    points: int = Field(description="points outstanding at the day's end that expire that quarter")
     value_fen: int = Field(description=f"those points × the value of a point, rounded down; {FEN}")
 
 
@@ -370,12 +369,14 @@ class PointsLiability(Schema):
     value_fen: int = Field(description=f"outstanding × the value of a point, rounded down; {FEN}")
     expected_breakage: int = Field(description="points expected to expire unused, at the rate expired so far")
     expiry_rate: str = Field(description="points expired ÷ points issued since the start")
-    debt: int = Field(description="points members owe (a refund took back more than they had), counted negative in "
-                      "the outstanding")  # fmt: skip
-    undated: int = Field(description="points booked before the expiry breakdown was kept (0 on a stack that always "
-                         "kept it): the months, less the debt, plus these make the outstanding")  # fmt: skip
-    by_expiry: list[ExpiringPoints] = Field(description="the outstanding by the month its lots expire, soonest first "
-                                            "(those that never expire last)")  # fmt: skip
+    debt: int | None = Field(description="points members owe (a refund took back more than they had), counted "
+                             "negative in the outstanding; null more than 92 days back")  # fmt: skip
+    undated: int | None = Field(description="what the expiry breakdown does not place: points booked before it was "
+                                "kept (0 on a stack that always kept it); the quarters, less the debt, plus these make "
+                                "the outstanding; null more than 92 days back")  # fmt: skip
+    by_expiry: list[ExpiringPoints] | None = Field(description="the outstanding by the quarter its lots expire, "
+                                                   "soonest first (those that never expire last); null more than 92 "
+                                                   "days back")  # fmt: skip
 
 
 class WalletLiability(Schema):
@@ -449,7 +450,8 @@ class Liability(Schema):
     wallet: WalletLiability = Field(description="stored value: principal and bonus")
     coupons: CouponsLiability = Field(description="usable coupons' face value")
     mall_orders: MallLiability = Field(description="unfulfilled mall orders")
-    by_store: LiabilityByStore = Field(description="the points and stored value by store")
+    by_store: LiabilityByStore | None = Field(description="the points and stored value by store; null more than 92 "
+                                              "days back")  # fmt: skip
     total_fen: int = Field(description=f"all of it; {FEN}")
 
 

@@ -164,6 +164,7 @@ def test_the_nightly_check_finds_a_figure_counted_twice_and_a_rebuild_from_the_e
     alarmed and announced; `stats rebuild` writes the day anew and the reports agree again."""
     from chalicelib.shared.db import Transaction
     from chalicelib.stats import checks
+    from chalicelib.stats import service as stats
     from chalicelib.stats.jobs import CheckFigures
     from chalicelib.stats.records import FigureRecord
     from tests.conftest import deliver
@@ -193,13 +194,18 @@ def test_the_nightly_check_finds_a_figure_counted_twice_and_a_rebuild_from_the_e
         assert [e["payload"]["day"] for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == "stats.drift"]
         corrected = checks.rebuild_day(yesterday)
         assert checks.check_day(yesterday) == []
-        tx = Transaction()  # the liability by store counts a store's points twice
-        tx.count(FigureRecord("liability-by-store@2", f"day#{yesterday}#SH-001"), "points_outstanding", 7)
+        held = stats.liability(None)["by_store"]["stores"]
+        tx = Transaction()  # the liability by store counts 7 of a store's points twice, as a consumer bug would
+        for key in (f"day#{yesterday}#SH-001", "now#SH-001"):
+            tx.count(FigureRecord("liability-by-store@2", key), "points_outstanding", 7)
         tx.commit()
         (drift,) = checks.check_day(yesterday)
         assert (drift.scope, drift.figure, drift.kept - drift.counted) == ("liability-by-store#SH-001",
                                                                            "points_outstanding", 7)  # fmt: skip
         assert drift.counted > 0  # what the day's purchases at the store earned
+        assert checks.rebuild_day(yesterday) == [drift]  # the day's moves and the standing, mended
+        assert checks.check_day(yesterday) == []
+        assert stats.liability(None)["by_store"]["stores"] == held
     assert corrected == [checks.Drift("chain", "purchases", 4, 3)]
     sales = api.get(f"/v1/reports/sales?from={yesterday}&to={yesterday}").body["items"][0]
     assert (sales["purchases"], sales["paid_fen"], sales["buyers"], sales["repeat_buyers"]) == (3, 43_700, 2, 1)

@@ -120,6 +120,11 @@ def made(api, aws, monkeypatch):
     return Month(api, aws, monkeypatch)
 
 
+def quarter(expires_on):
+    """The quarter a lot expiring on ``expires_on`` (ISO, or None: never) counts in: ``2027-Q4``, or None."""
+    return f"{expires_on[:4]}-Q{(int(expires_on[5:7]) - 1) // 3 + 1}" if expires_on else None
+
+
 def report(api, name, **query):
     answer = api.get(f"/v1/reports/{name}?" + "&".join(f"{k}={v}" for k, v in query.items()))
     assert answer.status == 200, answer.body
@@ -215,7 +220,7 @@ def test_every_report_equals_what_the_ledgers_and_purchases_say_and_money_is_for
         account = ledger().holdings(member_id).state(member_id, "points")
         owing += account.debt
         for lot in account.lots:
-            expiring[f"{lot.expires_on:%Y-%m}" if lot.expires_on else None] += lot.points
+            expiring[quarter(lot.expires_on.isoformat() if lot.expires_on else None)] += lot.points
     today = owed_now = report(api, "liability")
     assert {row["expires"]: row["points"] for row in today["points"]["by_expiry"]} == {
         month: points for month, points in expiring.items() if points
@@ -227,13 +232,15 @@ def test_every_report_equals_what_the_ledgers_and_purchases_say_and_money_is_for
     for e in m.entries:
         if clock.business_date(datetime.fromisoformat(e.occurred_at.replace("Z", "+00:00")), TZ) <= halfway:
             for expires_on, moved in points.lot_moves(e):
-                booked[expires_on[:7] if expires_on else None] += moved
+                booked[quarter(expires_on)] += moved
             booked["debt"] += e.amount - sum(moved for _, moved in points.lot_moves(e))
     assert {row["expires"]: row["points"] for row in was["by_expiry"]} == {
         month: amount for month, amount in booked.items() if amount and month != "debt"
     }
     assert was["debt"] == -booked["debt"]
     assert sum(row["points"] for row in was["by_expiry"]) - was["debt"] == was["outstanding"] == m.outstanding(halfway)
+    long_ago = report(api, "liability", as_of=clock.business_today() - timedelta(days=93))  # too far back to break down
+    assert (long_ago["points"]["by_expiry"], long_ago["points"]["debt"], long_ago["by_store"]) == (None, None, None)
     # ... by store: each store's stored value paid in less paid out there, and every row adding up to the chain's
     by_store = owed_now["by_store"]
     assert {row["store_id"]: row["principal_fen"] for row in by_store["stores"]} == {

@@ -159,7 +159,7 @@ def test_the_liability_by_expiry_month_is_what_the_lots_hold_and_the_debt_what_m
         state = after
         held: Counter[str] = Counter()
         for lot in state.lots:
-            held[f"{lot.expires_on:%Y-%m}" if lot.expires_on else rules.NEVER] += lot.points
+            held[rules.expiry_quarter(lot.expires_on.isoformat() if lot.expires_on else None)] += lot.points
         held[rules.DEBT] -= state.debt
         assert {name: amount for name, amount in buckets.items() if amount} == {
             name: amount for name, amount in held.items() if amount
