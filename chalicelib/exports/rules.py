@@ -34,6 +34,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.shared.clock import business_date
+
 LANDING_SHARDS = 16  # partitions of a day's landed events: at 1,000 write units a second each (2 an event, written in
 # transactions), a day lands 8,000 events a second
 BOM = "\ufeff"
@@ -138,7 +140,7 @@ def actor_kind(actor: str) -> str:
 
 
 def business_day_of(occurred_at: str, tz: ZoneInfo) -> date:
-    return datetime.fromisoformat(occurred_at.replace("Z", "+00:00")).astimezone(tz).date()
+    return business_date(datetime.fromisoformat(occurred_at), tz)
 
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")

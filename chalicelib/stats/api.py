@@ -125,8 +125,10 @@ def get_programme_report(ctx: RequestContext) -> Reply:
 def get_liability(ctx: RequestContext) -> Reply:
     """What the programme owes at the end of `as_of` (default today): the points outstanding at the configured value
     of a point (`LOYALTY_POINT_VALUE_FEN`) with the breakage expected at the rate points expired so far, stored value's
-    principal and bonus, usable coupons' face value and unfulfilled mall orders (these two as they stand now), and
-    the total. Finance and admins (`reports:money`); the chain's only.
+    principal and bonus, usable coupons' face value and unfulfilled mall orders (these two as they stand now, the
+    orders also by how long they have waited), and the total. Broken down, for a day in the last 92 days (else null):
+    the points by the quarter their lots expire, with the debt members owe (积分账龄), and the points and stored value
+    by the store whose counter added them (跨店结算; `elsewhere` the rest). Finance and admins (`reports:money`).
 
     Errors: 422 for a day after today."""
     return Reply(Liability.model_validate(service.liability(ctx.query.as_of)))

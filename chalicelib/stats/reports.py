@@ -365,15 +365,21 @@ def by_store(as_of: date, point_value_fen: Decimal, totals: dict[str, int], stor
     return {"stores": rows, "elsewhere": row(*rest)}
 
 
-def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int, mall: dict[str, Any],
+def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int, open_orders: dict[str, Any],
               stores: Iterable[str]) -> dict[str, Any]:  # fmt: skip
     """What the programme owes at the end of ``as_of``: the points outstanding at the configured value of a point,
     with the breakage expected from the points that expired so far; stored value's principal and bonus; the usable
-    coupons' face value and the unfulfilled mall orders (both as they stand now)."""
+    coupons' face value and the unfulfilled mall orders (``open_orders``: their count, points and cash, in all and by
+    age; both as they stand now), their points at a point's value; and the breakdowns by expiry and by store."""
+
+    def owed(orders: dict[str, Any]) -> dict[str, int]:
+        return {"open": orders["open"], "value_fen": orders["cash_fen"] + _worth(orders["points"], point_value_fen)}
+
+    mall: dict[str, Any] = {**owed(open_orders), "by_age": {age: owed(o) for age, o in open_orders["by_age"].items()}}
     figures = Figures([CHAIN], as_of, [])
     now, after = standing(CHAIN), figures.after(as_of)
     outstanding = now["points_outstanding"] - after["points_net"]
-    value = int((Decimal(outstanding) * point_value_fen).to_integral_value(ROUND_FLOOR))
+    value = _worth(outstanding, point_value_fen)
     expiry_rate = (Decimal(now["points_expired_total"]) / Decimal(now["points_issued_total"])
                    if now["points_issued_total"] else Decimal(0))  # fmt: skip
     breakage = int((Decimal(max(outstanding, 0)) * expiry_rate).to_integral_value(ROUND_FLOOR))

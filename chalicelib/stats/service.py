@@ -125,11 +125,4 @@ def liability(as_of: date | None, where: str = "query") -> dict[str, Any]:
         raise ValidationFailed([{"field": "as_of", "in": where, "message": "a day that has not come"}])
     value = get_settings().point_value_fen
     coupons = int(coupon_liability()["total_usable_face_value_fen"])
-    mall = open_orders()
-
-    def owed_for(orders: dict[str, Any]) -> dict[str, int]:
-        return {"open": orders["open"], "value_fen": orders["cash_fen"] + int(orders["points"] * value)}
-
-    owed: dict[str, Any] = owed_for(mall)
-    owed["by_age"] = {label: owed_for(orders) for label, orders in mall["by_age"].items()}
-    return reports.liability(as_of, value, coupons, owed, [store.store_id for store in all_stores()])
+    return reports.liability(as_of, value, coupons, open_orders(), [store.store_id for store in all_stores()])
