@@ -14,7 +14,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from harness import ITEMS_READ, REQUESTS, emulator, requests_of, scaled, signed_purchases
+from harness import ITEMS_READ, REQUESTS, emulator, requests_of, scaled, signed_purchases, warm_requests_of
 
 
 def _consume(batch: int) -> tuple[int, int]:
@@ -55,23 +55,20 @@ def _report_requests() -> dict[str, Any]:
 
     today = clock.business_today()
     figures: dict[str, Any] = {}
+    auth = admin_auth()  # one staff session, logged in once: a report call checks it (cached per instance)
     with Client(app.app, stage_name="local") as client:
         for label, days, granularity in (("1_month", 30, "day"), ("12_months", 364, "month")):
             for report in ("members", "sales", "points"):
                 path = f"/v1/reports/{report}?from={today - timedelta(days=days)}&to={today}&granularity={granularity}"
 
                 def call(path: str = path) -> None:
-                    answer = client.http.get(path, headers=admin_auth())
+                    answer = client.http.get(path, headers=auth)
                     assert answer.status_code == 200, answer.body
 
-                call()  # warm: the staff session and the programme are cached from here on
-                ITEMS_READ.clear()
-                total, _ = requests_of(call)
+                total, _ = warm_requests_of(call)
                 figures[f"{report}_{label}"] = {"requests": total, "items_read": sum(ITEMS_READ.values())}
         owed = f"/v1/reports/liability?as_of={today}"
-        client.http.get(owed, headers=admin_auth())  # warm, as the reports
-        ITEMS_READ.clear()
-        total, _ = requests_of(lambda: client.http.get(owed, headers=admin_auth()))
+        total, _ = warm_requests_of(lambda: client.http.get(owed, headers=auth))
         figures["liability"] = {"requests": total, "items_read": sum(ITEMS_READ.values())}
     return figures
 

@@ -208,28 +208,16 @@ def pytest_sessionfinish() -> None:
 def aws() -> Provisioned:
     """The in-process emulator with every table, queue and the topic, as the infra declares them, and nothing in
     them. The resources are made once per test process (xdist worker) and emptied before each test."""
-    from chalicelib.identity import member_auth, partners
-    from chalicelib.identity import service as staff
-    from chalicelib.membership import plans as membership_plans
-    from chalicelib.notifications import settings as messaging
-    from chalicelib.purchases import service as purchases
-    from chalicelib.shared import clock
+    from chalicelib.identity import partners
+    from chalicelib.shared import cache, clock
     from chalicelib.shared.settings import get_settings
     from chalicelib.stores import service as stores
-    from chalicelib.tiers import programmes
-    from chalicelib.wallet import plans as wallet_plans
 
     provisioned = _worker_emulator.ready()
     # an empty emulator holds none of what earlier tests created: forget the per-process caches
+    cache.forget_every()
     stores.known_stores.clear()
-    member_auth._sessions.clear()
-    staff._sessions.clear()
     partners._cache.clear()
-    purchases.forget_rules()
-    programmes.forget()
-    wallet_plans.forget_plans()
-    membership_plans.forget_plans()
-    messaging.forget()
     clock.forget_test_clock()
     get_settings.cache_clear()
     jobs.set_epoch(EPOCH)

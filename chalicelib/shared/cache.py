@@ -1,16 +1,28 @@
 """Values loaded at most every so many seconds per process: rules and programmes that staff change rarely
 (``Cached``), and small per-key facts read on every request, such as whether a staff session still holds
-(``CachedByKey``)."""
+(``CachedByKey``). ``forget_every()`` drops what every cache of the process holds (a test's fresh database, a
+bench that counts a warm call's requests)."""
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 K = TypeVar("K")
+_EVERY: weakref.WeakSet[Cached[object] | CachedByKey[object, object]] = weakref.WeakSet()
+
+
+def forget_every() -> None:
+    """Drop the values of every cache of this process: the next ``get`` of each loads again."""
+    for cache in list(_EVERY):
+        if isinstance(cache, Cached):
+            cache.forget()
+        else:
+            cache.clear()
 
 
 class Cached(Generic[T]):
@@ -21,6 +33,7 @@ class Cached(Generic[T]):
         self._load, self._seconds = load, seconds
         self._lock = threading.Lock()
         self._value: tuple[float, T] | None = None
+        _EVERY.add(self)  # type: ignore[arg-type]
 
     def get(self) -> T:
         with self._lock:
@@ -45,6 +58,7 @@ class CachedByKey(Generic[K, T]):
         self._lock = threading.Lock()
         self._values: dict[K, tuple[float, T]] = {}
         self._forgotten = 0  # counts forget() calls: a load that began before one is answered but not kept
+        _EVERY.add(self)  # type: ignore[arg-type]
 
     def get(self, key: K) -> T:
         with self._lock:
