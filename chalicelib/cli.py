@@ -309,6 +309,17 @@ def members_index_birthdays() -> None:
     click.echo(json.dumps({"indexed": index_birth_months()}))
 
 
+@members.command("index-months")
+def members_index_months() -> None:
+    """Record the oldest month a member registered in, where a list of all members stops walking back (a one-off
+    scan for a platform that had members before the record existed; safe to repeat)."""
+    from chalicelib.local.stack import connect
+    from chalicelib.members.service import record_oldest_registration
+
+    connect()
+    click.echo(json.dumps({"oldest_month": record_oldest_registration()}))
+
+
 @members.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(

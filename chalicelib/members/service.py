@@ -34,6 +34,7 @@ from chalicelib.members.model import (
 from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import MemberCreate, MemberListQuery, MemberSearch
 from chalicelib.shared import clock
+from chalicelib.shared.cache import Cached
 from chalicelib.shared.crypto import Sealer, WrappedKey, keyring, lookup_hash, unwrapped_keys
 from chalicelib.shared.dateindex import shard_of
 from chalicelib.shared.db import FilledPage, Transaction
@@ -42,6 +43,7 @@ from chalicelib.shared.events import change_summary, emit, new_event
 from chalicelib.shared.http import IfMatch
 from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
+from chalicelib.shared.jobs import lower_oldest, platform_epoch, recorded_oldest
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
@@ -49,6 +51,7 @@ from chalicelib.stores.service import store_exists
 
 DEFAULT_TIER = "normal"
 FIRST_LIST_MONTH = "1990-01"  # no registration is earlier (the schema refuses it)
+OLDEST_REGISTRATION = "oldest-registration-month"  # the platform's record of the oldest month anyone registered in
 EARLIEST = "0"  # sorts before every ISO instant: "no lower bound" in a key condition
 READS_PER_PAGE = 25  # index reads a page may make once it has found a member
 ERASED_NAME = ""
@@ -91,6 +94,7 @@ def register(
     elsewhere (their tier, this period's spend) to the same commit.
     """
     _check_references(data.home_store_id, data.referrer_id)
+    _note_registered([_registered_month(data)])
     for _ in range(5):
         member_no = data.member_no or new_member_no()
         try:
@@ -151,6 +155,30 @@ def _register(
     return 201, {"member_id": member.member_id}
 
 
+def _registered_month(data: MemberCreate) -> str:
+    """The month (UTC, as the month index keys it) a registration is dated."""
+    return clock.iso(data.registered_at or clock.now())[:7]
+
+
+_oldest_known = Cached(lambda: recorded_oldest(OLDEST_REGISTRATION), seconds=3600.0)
+
+
+def _note_registered(months: list[str]) -> None:
+    """Before registrations dated in ``months`` commit: record the oldest of them if it is older than the platform's
+    record (a registration dated back, an import), so a list walking back month by month knows where to stop.
+
+    The record only ever goes back, so a process's cached copy is never older than it: a month no older than the
+    copy needs no write, and a new registration costs nothing. The platform's first registration records the
+    month of its epoch, or an earlier one it is dated in."""
+    if not months:
+        return
+    month, known = min(months), _oldest_known.get()
+    if known is not None and month >= known:
+        return
+    lower_oldest(OLDEST_REGISTRATION, min(month, platform_epoch().isoformat()[:7]))
+    _oldest_known.forget()
+
+
 def _consent_stamp(data: MemberCreate, now: str) -> tuple[str, str | None]:
     proof = data.consent_proof
     return (clock.iso(proof.given_at), proof.source) if proof else (now, None)
@@ -194,6 +222,7 @@ def import_rows(rows: list[ImportRow]) -> list[ImportOutcome]:
         else:
             outcomes[i] = AlreadyImported("imported before from a row with other details")
     data_keys = keyring().new_data_keys(len(fresh))
+    _note_registered([_registered_month(rows[i].registration) for i in fresh])
     group: list[int] = []
     tx = Transaction()
     for i, data_key in zip(fresh, data_keys, strict=True):
@@ -652,12 +681,17 @@ def list_members(query: MemberListQuery) -> tuple[list[dict[str, Any]], str | No
 def _read_months(
     page: FilledPage[MemberRecord], search: dict[str, Any], month: str, key: dict[str, Any] | None, oldest: str
 ) -> dict[str, Any] | None:
-    """Fill ``page`` from the month index, from ``month`` (at ``key``) back to ``oldest``; where to go on."""
+    """Fill ``page`` from the month index, from ``month`` (at ``key``) back to ``oldest`` or the oldest month anyone
+    registered in, whichever is later; where to go on. The platform's record of that month is read once, when the
+    walk reaches the process's copy of it (a registration dated back may have moved it since)."""
+    floor = None
     while True:
         key = page.read(MemberRecord.by_month.query(month, last_evaluated_key=key, **search))
         if key:
             return {"month": month, "key": key}
-        if month <= oldest:
+        if floor is None and month <= max(oldest, _oldest_known.get() or FIRST_LIST_MONTH):
+            floor = max(oldest, recorded_oldest(OLDEST_REGISTRATION) or FIRST_LIST_MONTH)
+        if floor is not None and month <= floor:
             return None
         month = _previous_month(month)
         if page.full:
@@ -736,6 +770,18 @@ def index_names() -> int:
             continue  # renamed meanwhile: the edit wrote its own key
         indexed += 1
     return indexed
+
+
+def record_oldest_registration() -> str | None:
+    """Record the oldest month a member registered in, from one scan of the table; returns it (None: no members). A
+    one-off migration for a platform that registered members before the record existed (since then each
+    registration keeps it; without it, a list of every member's last page walked back to 1990); safe to repeat."""
+    months = (record.registered_month for record in MemberRecord.scan(attributes_to_get=["registered_month"]))
+    oldest = min((month for month in months if month), default=None)
+    if oldest is not None:
+        lower_oldest(OLDEST_REGISTRATION, oldest)
+        _oldest_known.forget()
+    return oldest
 
 
 def born_in(month: int, shard: int) -> Iterator[str]:

@@ -197,6 +197,23 @@ def set_epoch(day: date, *, only_if_unset: bool = False) -> date:
     return day
 
 
+def recorded_oldest(name: str) -> str | None:
+    """The oldest value recorded for ``name`` (an ISO date or month a walk back through time may stop at), or None
+    while nothing is recorded; read consistently."""
+    record = JobRecord.find(PLATFORM, name)
+    return record.as_of if record is not None else None
+
+
+def lower_oldest(name: str, value: str) -> None:
+    """Record ``value`` as the oldest ``name`` unless an older one is recorded: writers racing keep the oldest."""
+    condition = JobRecord.as_of.does_not_exist() | (JobRecord.as_of > value)
+    try:
+        JobRecord(PLATFORM, name, as_of=value).save(condition=condition)
+    except PutError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
 def first_day_of(job: Job, as_of: date) -> date:
     """Where a run for ``as_of`` starts: the day after the watermark, or, on a first run, the lookback but
     never before the platform held data."""

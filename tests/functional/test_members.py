@@ -8,6 +8,7 @@ from pynamodb.connection.table import TableConnection
 from chalicelib.members import service
 from chalicelib.members.records import MemberRecord
 from chalicelib.members.repository import phone_key
+from chalicelib.shared.cache import Cached
 from chalicelib.shared.unique import UniqueRecord
 from tests.conftest import item_counts
 
@@ -300,7 +301,8 @@ class TestSparseListing:
     @pytest.fixture
     def crowd(self, api, stores):
         """Three hundred members, twenty a month, newest first: copies of one registered member's profile, with
-        their own ids, months, stores and tiers (a list reads nothing else)."""
+        their own ids, months, stores and tiers (a list reads nothing else). Written around the service, as members
+        registered before the platform recorded its oldest registration month: the migration records it."""
         model = MemberRecord.get(register(api, home_store_id="SH-001").body["member_id"])
         made = []
         with MemberRecord.batch_write() as batch:
@@ -317,6 +319,7 @@ class TestSparseListing:
                 batch.save(member)
                 made.append(member.member_id)
         model.delete()
+        assert service.record_oldest_registration() == "2025-09"
         return made
 
     def pages(self, api, query):
@@ -343,6 +346,29 @@ class TestSparseListing:
         assert [len(page["items"]) for page in pages][:8] == [40] * 7 + [17]
         found = [row["member_id"] for page in pages for row in page["items"]]
         assert found == [member for n, member in enumerate(crowd) if n not in self.FROZEN]
+
+    def test_the_last_page_walks_back_to_the_oldest_registration_and_a_member_dated_back_moves_it(
+        self, api, crowd, monkeypatch
+    ):
+        """A list of every member ends at the oldest month anyone registered in, not at 1990; a registration
+        dated further back (an import, in another process) moves that month, and the list still ends with it."""
+        months = []
+        query = TableConnection.query
+
+        def counted_query(*args, **kwargs):
+            months.append(args[1] if len(args) > 1 else kwargs.get("hash_key"))
+            return query(*args, **kwargs)
+
+        monkeypatch.setattr(TableConnection, "query", counted_query)
+        assert self.pages(api, "tier=gold&limit=3")[-1]["next_cursor"] is None
+        assert min(months) == "2025-09"  # not a month before it (the walk went back to 1990: 449 reads)
+        monkeypatch.setattr(service, "_oldest_known", Cached(lambda: "2025-09", 3600))  # a copy that stays behind
+        answer = register(api, phone="13900000001", registered_at="2019-03-08T14:20:00+08:00")
+        assert answer.status == 201, answer.body
+        older = answer.body["member_id"]
+        months.clear()
+        found = [row["member_id"] for page in self.pages(api, "limit=100") for row in page["items"]]
+        assert found[-1] == older and min(months) == "2019-03"
 
     def test_a_page_that_found_members_stops_after_its_reads(self, api, crowd, monkeypatch):
         """The read bound holds once a page has something: a short page then comes with a cursor. (The first
