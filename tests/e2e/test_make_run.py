@@ -8,6 +8,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -113,6 +114,31 @@ def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
     assert log.read_text().count("Saved") == 2, log.read_text()
 
 
+@dataclass
+class Running:
+    """A `make run` shared by the tests that need a stack but not a stack of their own."""
+
+    base: str
+    local_dir: Path
+    log: Path
+    process: subprocess.Popen
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    """One `make run` for the module's tests after the restart test (each starts nothing of its own): a start with a
+    month of demo data costs about 15 s of a core; the last stops it with SIGTERM to the whole group."""
+    tmp_path = tmp_path_factory.mktemp("running")
+    port, log, local_dir = free_port(), tmp_path / "run.log", tmp_path / "local"
+    process = start(local_dir, port, log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base, process, log)
+        yield Running(base, local_dir, log, process)
+    finally:
+        stop(process, whole_group=True)
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user and system) a process has used so far, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -132,33 +158,27 @@ def wait_settled(pid: int, limit_seconds: float = 120) -> None:
         quiet = quiet + 1 if cpu_seconds(pid) - used < 0.03 else 0
 
 
-def test_an_idle_stack_rests_and_a_write_still_reaches_its_consumer_at_once(tmp_path):
+def test_an_idle_stack_rests_and_a_write_still_reaches_its_consumer_at_once(running):
     """Nothing to do, the relay and the poller sleep until the emulator rings (polling every 0.2 s took
     ~0.5 s of CPU in 5 s); an event still reaches its consumer within seconds of the write that made it."""
-    port, log, local_dir = free_port(), tmp_path / "run.log", tmp_path / "local"
-    base = f"http://127.0.0.1:{port}"
-    process = start(local_dir, port, log)
-    try:
-        wait_healthy(base, process, log)
-        token = log_in(base, local_dir)
-        stack = json.loads((local_dir / "stack.json").read_text())["pid"]
-        wait_settled(stack)  # the events of the start-up (a month of demo data, the log-in) are relayed and consumed
-        used = cpu_seconds(stack)
-        time.sleep(5)
-        assert cpu_seconds(stack) - used < 0.15, "an idle stack used more than 3% of a core"
+    base, local_dir = running.base, running.local_dir
+    token = log_in(base, local_dir)
+    stack = json.loads((local_dir / "stack.json").read_text())["pid"]
+    wait_settled(stack)  # the events of the start-up (a month of demo data, the log-in) are relayed and consumed
+    used = cpu_seconds(stack)
+    time.sleep(5)
+    assert cpu_seconds(stack) - used < 0.15, "an idle stack used more than 3% of a core"
 
-        body = {"store_id": "WAKE-1", "name": "Wake", "city": "c", "region": "r"}
-        assert send("POST", f"{base}/v1/stores", body, token=token)[0] == 201
-        written, audited = time.monotonic(), []
-        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-        days = f"from={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
-        while not audited and time.monotonic() - written < 5:
-            status, page = send("GET", f"{base}/v1/audit?{days}", token=token)
-            assert status == 200, page
-            audited = [entry for entry in page["items"] if "WAKE-1" in entry["target"]]
-        assert audited, "the store's event did not reach the audit consumer within 5 s"
-    finally:
-        stop(process, whole_group=True)
+    body = {"store_id": "WAKE-1", "name": "Wake", "city": "c", "region": "r"}
+    assert send("POST", f"{base}/v1/stores", body, token=token)[0] == 201
+    written, audited = time.monotonic(), []
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    days = f"from={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
+    while not audited and time.monotonic() - written < 5:
+        status, page = send("GET", f"{base}/v1/audit?{days}", token=token)
+        assert status == 200, page
+        audited = [entry for entry in page["items"] if "WAKE-1" in entry["target"]]
+    assert audited, "the store's event did not reach the audit consumer within 5 s"
 
 
 def outbox(local_dir: Path) -> list[dict]:
@@ -171,40 +191,34 @@ def outbox(local_dir: Path) -> list[dict]:
     return json.loads(done.stdout)
 
 
-def test_a_member_joins_by_sms_code_and_the_demo_partner_signs(tmp_path):
-    port, log, local_dir = free_port(), tmp_path / "run.log", tmp_path / "local"
-    base = f"http://127.0.0.1:{port}"
-    process = start(local_dir, port, log)
-    try:
-        wait_healthy(base, process, log)
-        assert send("POST", f"{base}/v1/auth/otp", {"phone": "13912345678"}) == (202, {"expires_in": 300,
-                                                                                       "resend_after": 60})  # fmt: skip
-        deadline, texts = time.monotonic() + 60, []
-        while not texts and time.monotonic() < deadline:
-            texts = [m for m in outbox(local_dir) if m["recipient"] == "+8613912345678"]
-            time.sleep(0.5)
-        assert texts, log.read_text()
-        assert set(texts[0]) >= {"channel", "recipient", "text", "created_at"}
-        code = re.search(r"\d{6}", texts[0]["text"]).group()
-        status, tokens = send("POST", f"{base}/v1/auth/member-token", {"phone": "13912345678", "code": code})
-        assert status == 200, tokens
-        status, me = send("GET", f"{base}/v1/me", token=tokens["access_token"])
-        assert (status, me["phone"], me["source"]) == (200, "+8613912345678", "online")
+def test_a_member_joins_by_sms_code_and_the_demo_partner_signs(running):
+    base, local_dir = running.base, running.local_dir
+    assert send("POST", f"{base}/v1/auth/otp", {"phone": "13912345678"}) == (202, {"expires_in": 300,
+                                                                                   "resend_after": 60})  # fmt: skip
+    deadline, texts = time.monotonic() + 60, []
+    while not texts and time.monotonic() < deadline:
+        texts = [m for m in outbox(local_dir) if m["recipient"] == "+8613912345678"]
+        time.sleep(0.5)
+    assert texts, running.log.read_text()
+    assert set(texts[0]) >= {"channel", "recipient", "text", "created_at"}
+    code = re.search(r"\d{6}", texts[0]["text"]).group()
+    status, tokens = send("POST", f"{base}/v1/auth/member-token", {"phone": "13912345678", "code": code})
+    assert status == 200, tokens
+    status, me = send("GET", f"{base}/v1/me", token=tokens["access_token"])
+    assert (status, me["phone"], me["source"]) == (200, "+8613912345678", "online")
 
-        from chalicelib.identity.signatures import signature_header
+    from chalicelib.identity.signatures import signature_header
 
-        partner = json.loads((local_dir / "credentials.json").read_text())["partner"]
-        body = json.dumps({"hello": "pos"}).encode()
-        signature = signature_header(partner["secret"], int(time.time()), body)
-        status, pong = send("POST", f"{base}/v1/webhooks/ping", {"hello": "pos"},
-                            headers={"x-partner-id": partner["partner_id"], "x-signature": signature})  # fmt: skip
-        assert (status, pong["partner_id"]) == (200, partner["partner_id"])
-        forged = signature_header("psk_not-the-secret", int(time.time()), body)
-        status, _ = send("POST", f"{base}/v1/webhooks/ping", {"hello": "pos"},
-                         headers={"x-partner-id": partner["partner_id"], "x-signature": forged})  # fmt: skip
-        assert status == 401
-    finally:
-        stop(process, whole_group=True)
+    partner = json.loads((local_dir / "credentials.json").read_text())["partner"]
+    body = json.dumps({"hello": "pos"}).encode()
+    signature = signature_header(partner["secret"], int(time.time()), body)
+    status, pong = send("POST", f"{base}/v1/webhooks/ping", {"hello": "pos"},
+                        headers={"x-partner-id": partner["partner_id"], "x-signature": signature})  # fmt: skip
+    assert (status, pong["partner_id"]) == (200, partner["partner_id"])
+    forged = signature_header("psk_not-the-secret", int(time.time()), body)
+    status, _ = send("POST", f"{base}/v1/webhooks/ping", {"hello": "pos"},
+                     headers={"x-partner-id": partner["partner_id"], "x-signature": forged})  # fmt: skip
+    assert status == 401
 
 
 def cli(local_dir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -217,45 +231,39 @@ def cli(local_dir: Path, *args: str) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-def test_every_job_runs_from_the_cli_and_the_test_clock_rehearses_a_year_end(tmp_path):
+def test_every_job_runs_from_the_cli_and_the_test_clock_rehearses_a_year_end(running):
     """Each job in a fresh CLI process (which binds every table itself), as the README shows; a day after
     today is refused with a hint; the test clock moves "today" for the CLI's jobs and the API alike."""
     from chalicelib.shared.jobs import all_jobs
 
-    port, log, local_dir = free_port(), tmp_path / "run.log", tmp_path / "local"
-    base = f"http://127.0.0.1:{port}"
-    process = start(local_dir, port, log)
-    try:
-        wait_healthy(base, process, log)
-        later = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=20)).isoformat()
-        for job in all_jobs():
-            done = cli(local_dir, "jobs", "run", job.name)
-            assert done.returncode == 0, (job.name, done.stdout, done.stderr)
-            assert json.loads(done.stdout)["status"] == "completed", (job.name, done.stdout)
-        yesterday = (datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)).isoformat()
-        written = list((local_dir / "exports" / "bi" / "purchases" / f"dt={yesterday}").glob("part-*.csv.gz"))
-        assert written, "export-bi wrote the demo's purchases of the day that ended"
-        report = cli(local_dir, "reports", "export", "sales", "--from", yesterday, "--to", yesterday)
-        assert report.returncode == 0, report.stderr
-        file = local_dir / "exports" / "reports" / f"sales_{yesterday}_{yesterday}_day.csv"
-        assert f"wrote 2 rows to {file}" in report.stdout  # the day and the total
-        assert file.read_bytes().startswith("\ufeffperiod,".encode())
-        refused = cli(local_dir, "reports", "export", "points", "--from", yesterday, "--to", later)
-        assert refused.returncode == 2
-        assert "to: a day that has not come has no figures" in refused.stderr
-        future = cli(local_dir, "jobs", "run", "expire-points", "--as-of", later)
-        assert future.returncode == 2
-        assert f"jobs preview expire-points --as-of {later}" in future.stderr
-        preview = cli(local_dir, "jobs", "preview", "recalculate-tiers", "--as-of", later)
-        assert preview.returncode == 0, preview.stderr
-        assert json.loads(preview.stdout)["as_of"] == later
+    local_dir = running.local_dir
+    later = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=20)).isoformat()
+    for job in all_jobs():
+        done = cli(local_dir, "jobs", "run", job.name)
+        assert done.returncode == 0, (job.name, done.stdout, done.stderr)
+        assert json.loads(done.stdout)["status"] == "completed", (job.name, done.stdout)
+    yesterday = (datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)).isoformat()
+    written = list((local_dir / "exports" / "bi" / "purchases" / f"dt={yesterday}").glob("part-*.csv.gz"))
+    assert written, "export-bi wrote the demo's purchases of the day that ended"
+    report = cli(local_dir, "reports", "export", "sales", "--from", yesterday, "--to", yesterday)
+    assert report.returncode == 0, report.stderr
+    file = local_dir / "exports" / "reports" / f"sales_{yesterday}_{yesterday}_day.csv"
+    assert f"wrote 2 rows to {file}" in report.stdout  # the day and the total
+    assert file.read_bytes().startswith("\ufeffperiod,".encode())
+    refused = cli(local_dir, "reports", "export", "points", "--from", yesterday, "--to", later)
+    assert refused.returncode == 2
+    assert "to: a day that has not come has no figures" in refused.stderr
+    future = cli(local_dir, "jobs", "run", "expire-points", "--as-of", later)
+    assert future.returncode == 2
+    assert f"jobs preview expire-points --as-of {later}" in future.stderr
+    preview = cli(local_dir, "jobs", "preview", "recalculate-tiers", "--as-of", later)
+    assert preview.returncode == 0, preview.stderr
+    assert json.loads(preview.stdout)["as_of"] == later
 
-        moved = cli(local_dir, "clock", "set", later)
-        assert moved.returncode == 0, moved.stderr
-        assert cli(local_dir, "clock", "show").stdout.startswith(f"today is {later}")
-        run = cli(local_dir, "jobs", "run", "recalculate-tiers")  # no --as-of: the moved today
-        assert json.loads(run.stdout)["as_of"] == later, run.stderr
-        assert cli(local_dir, "clock", "reset").returncode == 0
-        assert not cli(local_dir, "clock", "show").stdout.startswith(f"today is {later}")
-    finally:
-        stop(process, whole_group=True)
+    moved = cli(local_dir, "clock", "set", later)
+    assert moved.returncode == 0, moved.stderr
+    assert cli(local_dir, "clock", "show").stdout.startswith(f"today is {later}")
+    run = cli(local_dir, "jobs", "run", "recalculate-tiers")  # no --as-of: the moved today
+    assert json.loads(run.stdout)["as_of"] == later, run.stderr
+    assert cli(local_dir, "clock", "reset").returncode == 0
+    assert not cli(local_dir, "clock", "show").stdout.startswith(f"today is {later}")
