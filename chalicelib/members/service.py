@@ -175,8 +175,11 @@ def _note_registered(months: list[str]) -> None:
     month, known = min(months), _oldest_known.get()
     if known is not None and month >= known:
         return
-    lower_oldest(OLDEST_REGISTRATION, min(month, platform_epoch().isoformat()[:7]))
-    _oldest_known.forget()
+    oldest = min(month, platform_epoch().isoformat()[:7])
+    if lower_oldest(OLDEST_REGISTRATION, oldest):
+        _oldest_known.set(oldest)
+    else:
+        _oldest_known.forget()  # an older month was recorded meanwhile
 
 
 def _consent_stamp(data: MemberCreate, now: str) -> tuple[str, str | None]:

@@ -48,6 +48,11 @@ class Cached(Generic[T]):
         with self._lock:
             self._value = None
 
+    def set(self, value: T) -> None:
+        """Keep ``value`` as if just loaded (what this process has just written)."""
+        with self._lock:
+            self._value = (time.monotonic(), value)
+
 
 class CachedByKey(Generic[K, T]):
     """``get(key)`` answers the value loaded for ``key`` less than ``seconds`` ago, or loads it again: one read per

@@ -204,14 +204,17 @@ def recorded_oldest(name: str) -> str | None:
     return record.as_of if record is not None else None
 
 
-def lower_oldest(name: str, value: str) -> None:
-    """Record ``value`` as the oldest ``name`` unless an older one is recorded: writers racing keep the oldest."""
+def lower_oldest(name: str, value: str) -> bool:
+    """Record ``value`` as the oldest ``name`` unless an older one is recorded (writers racing keep the oldest);
+    whether it was recorded."""
     condition = JobRecord.as_of.does_not_exist() | (JobRecord.as_of > value)
     try:
         JobRecord(PLATFORM, name, as_of=value).save(condition=condition)
     except PutError as e:
         if e.cause_response_code != "ConditionalCheckFailedException":
             raise
+        return False
+    return True
 
 
 def first_day_of(job: Job, as_of: date) -> date:
