@@ -96,6 +96,24 @@ class Site:
         return found.group(0)
 
 
+def choose(page: Any, select: Any, option: str) -> None:
+    """Pick ``option`` in the Element Plus select whose input is ``select``, and see the select show it. Under load a
+    click can land while the dropdown still fades in and be lost (the select keeps its value): it is picked again."""
+    from playwright.sync_api import expect
+
+    shown = select.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' el-select ')][1]")
+    for attempt in range(3):
+        if page.locator(".el-select-dropdown__item:visible", has_text=option).count() == 0:
+            select.click(force=True)
+        page.locator(".el-select-dropdown__item:visible", has_text=option).click()
+        try:
+            expect(shown).to_contain_text(option, timeout=3_000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The platform as `make run` starts it (same launcher, demo data), on a free port and a fresh directory."""

@@ -13,7 +13,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from chalicelib.local.demo import MEMBERSHIP_PLAN
-from tests.browser.conftest import Screens, Site
+from tests.browser.conftest import Screens, Site, choose
 from tests.browser.test_console_config import settle
 from tests.browser.test_console_members import new_member, staff_account
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
@@ -66,19 +66,15 @@ def test_a_plan_is_created_with_benefits_by_kind_renamed_and_taken_off_sale_then
     dialog.locator("#mb-0-name").fill("瑜伽课每月8次")
     dialog.locator("#mb-0-quota").fill("8")
     dialog.locator("#mb-0-quota").press("Tab")
-    dialog.locator("#mb-0-period").click(force=True)
-    page.locator(".el-select-dropdown__item:visible", has_text="每月").click()
+    choose(page, dialog.locator("#mb-0-period"), "每月")
     dialog.locator("#mb-0-value").fill("50")
     dialog.locator("[data-test=benefit-add]").click()  # a tier floor: a tier to choose
-    dialog.locator("#mb-1-kind").click(force=True)
-    page.locator(".el-select-dropdown__item:visible", has_text="等级保底").click()
+    choose(page, dialog.locator("#mb-1-kind"), "等级保底")
     dialog.locator("#mb-1-id").fill("floor")
     dialog.locator("#mb-1-name").fill("享白银会员权益")
-    dialog.locator("#mb-1-tier").click(force=True)
-    page.locator(".el-select-dropdown__item:visible", has_text="(silver)").click()
+    choose(page, dialog.locator("#mb-1-tier"), "(silver)")
     dialog.locator("[data-test=benefit-add]").click()  # a discount: its price factor
-    dialog.locator("#mb-2-kind").click(force=True)
-    page.locator(".el-select-dropdown__item:visible", has_text="折扣").click()
+    choose(page, dialog.locator("#mb-2-kind"), "折扣")
     expect(dialog.locator("#mb-2-quota")).to_have_count(0)
     dialog.locator("#mb-2-id").fill("floor")  # the tier floor's code again
     dialog.locator("#mb-2-name").fill("购物95折")
