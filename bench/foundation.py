@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import PROJECT, admin_auth, emulator, latency_ms, local_stack, requests_of
+from harness import PROJECT, admin_auth, emulator, latency_ms, local_stack, requests_of, scaled
 
 
 def in_process() -> dict[str, object]:
@@ -96,7 +96,7 @@ if __name__ == "__main__":
     result = {
         "bench": "foundation",
         **in_process(),
-        "import_app_seconds": import_seconds(),
+        "import_app_seconds": import_seconds(runs=scaled(5, least=2)),
         "local_start_seconds_first_run": local_start_seconds(),
         "note": "Latencies are in-process against moto. moto's TransactWriteItems deep-copies each table it touches "
         "before applying, so transactional writes slow down as emulator tables grow; DynamoDB has no such cost.",

@@ -116,7 +116,7 @@ def test_a_fresh_process_makes_one_botocore_client_and_a_warm_purchase_two_reque
 
 
 def test_the_local_stack_reloads_every_item_and_lists_a_sparse_tier_without_empty_pages():
-    figures = bench("local_stack")
+    figures = bench("local_stack", scale="0.02")  # 2,000 members' worth
     restart, listed = figures["restart"], figures["sparse_list"]
     # each member's profile, phone and member-number claims, import marker, and the statistics and points consumers'
     # markers (the import runs as a job: the audit log keeps the staff's import, not each row's registration)
@@ -128,7 +128,7 @@ def test_the_local_stack_reloads_every_item_and_lists_a_sparse_tier_without_empt
 
 
 def test_an_imported_row_costs_a_fraction_of_a_request_and_the_job_reaches_its_goal_on_aws_by_design():
-    figures = bench("import")
+    figures = bench("import", scale="0.02")  # 400 rows through the stack, 500 in-process
     local = figures["local"]
     assert local["imported"] + local["failed"] == local["rows"]  # every row of the file through the job
     assert figures["requests"]["import_requests_per_row"] <= 0.1  # markers read per 100 rows, a transaction per 20
