@@ -39,6 +39,7 @@ def cpu_percent_when_idle(stack: LocalStack, seconds: float) -> float:
     """The share of one core the stack's process used over ``seconds``, once its start-up work is done: the
     start-up's events relayed and consumed, seen as two seconds in a row under 3% of a core each (a fixed wait of
     3 s measured a start-up still consuming its demo events: 65% of a core at the smoke scale)."""
+
     def cpu_seconds() -> float:
         fields = Path(f"/proc/{stack.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # user and system time
