@@ -181,13 +181,9 @@ def requests_of(operation: Callable[[], Any]) -> tuple[int, dict[str, int]]:
 def warm_requests_of(operation: Callable[[], Any]) -> tuple[int, dict[str, int]]:
     """``requests_of`` a call made right after a first one that filled every per-process cache: what a warm function
     spends, whatever the caches held before (one they had filled long ago would expire between the two calls)."""
-    from chalicelib.identity import partners
     from chalicelib.shared import cache
-    from chalicelib.stores import service as stores
 
     cache.forget_every()
-    stores.known_stores.clear()
-    partners._cache.clear()
     operation()
     ITEMS_READ.clear()
     return requests_of(operation)

@@ -208,16 +208,12 @@ def pytest_sessionfinish() -> None:
 def aws() -> Provisioned:
     """The in-process emulator with every table, queue and the topic, as the infra declares them, and nothing in
     them. The resources are made once per test process (xdist worker) and emptied before each test."""
-    from chalicelib.identity import partners
     from chalicelib.shared import cache, clock
     from chalicelib.shared.settings import get_settings
-    from chalicelib.stores import service as stores
 
     provisioned = _worker_emulator.ready()
     # an empty emulator holds none of what earlier tests created: forget the per-process caches
     cache.forget_every()
-    stores.known_stores.clear()
-    partners._cache.clear()
     clock.forget_test_clock()
     get_settings.cache_clear()
     jobs.set_epoch(EPOCH)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.identity.records import PartnerRecord
 from chalicelib.identity.signatures import BadSignature, verify
 from chalicelib.shared import clock
+from chalicelib.shared.cache import CachedByKey
 from chalicelib.shared.crypto import Sealer, keyring
 from chalicelib.shared.db import Transaction, one_page
 from chalicelib.shared.errors import AlreadyExists, Conflict, NotFound, PreconditionFailed, Unauthenticated
@@ -200,37 +199,6 @@ class SigningKeys:
     enrols_members: bool = False
 
 
-class _KeyCache:
-    """Each partner's active secrets as read at most ``CACHE_SECONDS`` ago (this process only)."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[float, SigningKeys]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, partner_id: str) -> SigningKeys:
-        now = time.monotonic()
-        with self._lock:
-            cached = self._entries.get(partner_id)
-        if cached and now - cached[0] < CACHE_SECONDS:
-            return cached[1]
-        keys = _load_keys(partner_id)
-        if keys.secrets:  # unknown or disabled partners are not remembered, so made-up ids cannot flood the cache
-            with self._lock:
-                self._entries[partner_id] = (now, keys)
-        return keys
-
-    def forget(self, partner_id: str) -> None:
-        with self._lock:
-            self._entries.pop(partner_id, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-_cache = _KeyCache()
-
-
 def _load_keys(partner_id: str) -> SigningKeys:
     record = PartnerRecord.find(partner_id)
     if record is None or record.status != "active":
@@ -239,6 +207,11 @@ def _load_keys(partner_id: str) -> SigningKeys:
     active = [e for e in json.loads(record.secrets) if e["revoked_at"] is None and e["sealed"]]
     opened = tuple(sealer.open(e["secret_id"], e["sealed"]) for e in active)
     return SigningKeys(tuple(str(s) for s in record.stores or ()), opened, bool(record.enrols_members))
+
+
+# Each partner's active secrets as read at most CACHE_SECONDS ago (this process only); unknown or disabled partners
+# are not kept, so made-up ids cannot flood the cache.
+_cache: CachedByKey[str, SigningKeys] = CachedByKey(_load_keys, CACHE_SECONDS, keep=lambda keys: bool(keys.secrets))
 
 
 def authenticate(partner_id: str, signature: str, body: bytes) -> tuple[str, ...]:

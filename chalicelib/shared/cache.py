@@ -56,10 +56,13 @@ class Cached(Generic[T]):
 
 class CachedByKey(Generic[K, T]):
     """``get(key)`` answers the value loaded for ``key`` less than ``seconds`` ago, or loads it again: one read per
-    key and period. At most ``size`` keys are kept; beyond that all are dropped (each costs one read again)."""
+    key and period. At most ``size`` keys are kept; beyond that all are dropped (each costs one read again). Only values
+    ``keep`` accepts are kept (e.g. not an unknown id's: made-up ids cannot flood the cache, and a new one is seen)."""
 
-    def __init__(self, load: Callable[[K], T], seconds: float, size: int = 10_000) -> None:
-        self._load, self._seconds, self._size = load, seconds, size
+    def __init__(
+        self, load: Callable[[K], T], seconds: float, size: int = 10_000, keep: Callable[[T], bool] = lambda _: True
+    ) -> None:
+        self._load, self._seconds, self._size, self._keep = load, seconds, size, keep
         self._lock = threading.Lock()
         self._values: dict[K, tuple[float, T]] = {}
         self._forgotten = 0  # counts forget() calls: a load that began before one is answered but not kept
@@ -71,6 +74,8 @@ class CachedByKey(Generic[K, T]):
         if cached and time.monotonic() - cached[0] < self._seconds:
             return cached[1]
         loaded = self._load(key)
+        if not self._keep(loaded):
+            return loaded
         with self._lock:
             if len(self._values) >= self._size:
                 self._values.clear()

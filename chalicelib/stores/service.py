@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from chalicelib.shared import clock
+from chalicelib.shared.cache import CachedByKey
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import AlreadyExists, NotFound, PreconditionFailed
 from chalicelib.shared.events import change_summary, emit, new_event
@@ -21,7 +21,6 @@ from chalicelib.stores.schemas import StoreCreate
 
 LIST_SCOPE = "stores"
 STORE_CACHE_SECONDS = 60.0
-known_stores: dict[str, float] = {}  # store id -> when it was last seen to exist (per process)
 
 
 def _event_payload(store: Store) -> dict[str, Any]:
@@ -56,15 +55,18 @@ def find_store(store_id: str) -> Store | None:
     return repository.get(store_id)
 
 
+def _exists(store_id: str) -> bool:
+    return repository.get(store_id) is not None
+
+
+# The stores seen to exist in the last minute (this process only): stores are never deleted, and an unknown id is
+# read again each time (it may be new).
+_known: CachedByKey[str, bool] = CachedByKey(_exists, STORE_CACHE_SECONDS, keep=bool)
+
+
 def store_exists(store_id: str) -> bool:
     """Whether a store exists; a store seen in the last minute is not read again (stores are never deleted)."""
-    seen = known_stores.get(store_id)
-    if seen is not None and time.monotonic() - seen < STORE_CACHE_SECONDS:
-        return True
-    if repository.get(store_id) is None:
-        return False
-    known_stores[store_id] = time.monotonic()
-    return True
+    return _known.get(store_id)
 
 
 def get_store(store_id: str) -> Store:

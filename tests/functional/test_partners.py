@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.identity import partners
 from chalicelib.identity.records import PartnerRecord
-from chalicelib.shared import clock
+from chalicelib.shared import cache, clock
 from chalicelib.shared.db import physical_name
 from chalicelib.shared.settings import get_settings
 from tests.conftest import PREFIX, REGION, deliver, signed_headers, token_for
@@ -94,8 +94,8 @@ def test_a_revocation_elsewhere_takes_effect_within_the_cache_age(api, partner, 
     record = PartnerRecord.get(partner_id)
     record.update(actions=[PartnerRecord.status.set("disabled")])  # as another instance would
     assert partners.CACHE_SECONDS <= 60
-    later = partners.time.monotonic() + partners.CACHE_SECONDS
-    monkeypatch.setattr(partners.time, "monotonic", lambda: later)
+    later = cache.time.monotonic() + partners.CACHE_SECONDS
+    monkeypatch.setattr(cache.time, "monotonic", lambda: later)
     with clock.frozen(clock.now() + timedelta(seconds=partners.CACHE_SECONDS)):
         assert ping(api, partner_id, secret).status == 401
 
