@@ -11,6 +11,7 @@ Retrying is the engine's: a conflict or throttle surfaces as ``Throttled``, a lo
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -19,9 +20,17 @@ from typing import Any
 from pynamodb.indexes import AllProjection
 
 from chalicelib.ledger.model import Account, Entry, Source
-from chalicelib.ledger.records import DUE_INDEXES, LedgerAccountRecord, LedgerClaimRecord, LedgerEntryRecord
+from chalicelib.ledger.records import (
+    DUE_INDEXES,
+    LedgerAccountRecord,
+    LedgerClaimRecord,
+    LedgerEntryRecord,
+    LedgerTotalRecord,
+)
 from chalicelib.ledger.store import (
+    MAX_ITEMS,
     AccountWrite,
+    Checkpoint,
     ClaimKeeper,
     ClaimTaken,
     HolderUnavailable,
@@ -32,10 +41,11 @@ from chalicelib.ledger.store import (
     Throttled,
     Uncertain,
     Unit,
+    checkpoint_items,
 )
 from chalicelib.shared import clock
 from chalicelib.shared.dateindex import due_in as shared_due_in
-from chalicelib.shared.dateindex import indexed
+from chalicelib.shared.dateindex import indexed, shard_of
 from chalicelib.shared.db import Transaction, TransientWriteError, UnconfirmedWrite, one_page
 from chalicelib.shared.events import emit_all
 from chalicelib.shared.settings import get_settings
@@ -46,7 +56,8 @@ Attachment = Callable[[Transaction], None]
 write's ``on_fail`` (``Stale`` makes the engine read and plan again)."""
 """Adds to a transaction the check that ``holder`` meets the requirement, raising the exception if not."""
 
-A, E, C = LedgerAccountRecord, LedgerEntryRecord, LedgerClaimRecord
+A, E, C, T = LedgerAccountRecord, LedgerEntryRecord, LedgerClaimRecord, LedgerTotalRecord
+WHOLE = "~whole"  # the totals' item saying they count from zero
 
 
 def _dumps(value: Any) -> str:
@@ -123,10 +134,9 @@ class DynamoStore:
     @staticmethod
     def _update_account(tx: Transaction, write: AccountWrite, now: str) -> None:
         condition = A.holder.does_not_exist() if write.expected_rev is None else A.rev == write.expected_rev
-        checked = {book: list(pair) for book, pair in write.checked.items()}
         actions = [
             A.rev.set((write.expected_rev or 0) + 1), A.books.set(_dumps(write.books)),
-            A.seqs.set(_dumps(write.seqs)), A.checked.set(_dumps(checked)), A.updated_at.set(now),
+            A.seqs.set(_dumps(write.seqs)), A.updated_at.set(now),
         ]  # fmt: skip
         if write.status is not None:
             actions.append(A.member_status.set(write.status))
@@ -171,16 +181,59 @@ class DynamoStore:
         for record in A.scan(segment=segment, total_segments=total):
             yield _account(record.holder, record)
 
-    def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
-        tx = Transaction()
-        document = _dumps({book: list(pair) for book, pair in checked.items()})
-        tx.update(A(holder), [A.checked.set(document), A.rev.set(expected_rev + 1)],
-                  condition=A.rev == expected_rev, on_fail=Stale(holder))  # fmt: skip
+    def checkpoint(self, checkpoints: Sequence[Checkpoint]) -> bool:
+        """One transaction: each account's checkpoint, on the condition it is still as read (its JSON, which only
+        this writes), and an addition to each moved book's total in the shard of the first holder (a night's
+        partition holds one shard's holders, so concurrent workers add to different items)."""
+        if not checkpoints:
+            return True
+        if checkpoint_items(checkpoints) > MAX_ITEMS:
+            raise ValueError(f"a checkpoint commit holds at most {MAX_ITEMS} items")
+        tx, moved = Transaction(), Counter[str]()
+        for checkpoint in checkpoints:
+            tx.update(A(checkpoint.holder), [A.checked.set(_checked(checkpoint.now))],
+                      condition=_checked_is(checkpoint.was), on_fail=Stale(checkpoint.holder))  # fmt: skip
+            moved.update(checkpoint.moved())
+        shard = shard_of(checkpoints[0].holder)
+        for book, amount in moved.items():
+            tx.count(T(book, shard), "total", amount)
         try:
             tx.commit()
         except Stale:
             return False
         return True
+
+    def totals(self) -> dict[str, int] | None:
+        found: Counter[str] = Counter()
+        for record in T.scan(consistent_read=True):  # books x shards items, whatever the holders
+            found[record.book] += int(record.total or 0)
+        return {book: total for book, total in found.items() if book != WHOLE and total} if WHOLE in found else None
+
+    def mark_totals_whole(self) -> None:
+        T(WHOLE, 0, total=1).save()
+
+    def recount_totals(self) -> dict[str, int]:
+        counted: Counter[str] = Counter()
+        for account in A.scan(attributes_to_get=["holder", "checked"]):
+            counted.update({book: int(pair[1]) for book, pair in json.loads(account.checked or "{}").items()})
+        for kept in list(T.scan()):
+            kept.delete()
+        with T.batch_write() as batch:
+            for book, total in counted.items():
+                batch.save(T(book, 0, total=total))
+            batch.save(T(WHOLE, 0, total=1))
+        return {book: total for book, total in counted.items() if total}
+
+
+def _checked(checked: Mapping[str, tuple[int, int]]) -> str:
+    return _dumps({book: list(pair) for book, pair in checked.items()})
+
+
+def _checked_is(was: Mapping[str, tuple[int, int]]) -> Any:
+    """The account's checkpoint is still ``was`` (as ``_checked`` wrote it; an account never checked has none)."""
+    if not was:
+        return A.holder.exists() & (A.checked.does_not_exist() | (A.checked == "{}"))
+    return A.checked == _checked(was)
 
 
 def _account(holder: str, record: LedgerAccountRecord | None) -> Account:

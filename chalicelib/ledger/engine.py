@@ -286,7 +286,7 @@ class Ledger:
             raise
         unit = Unit(
             accounts=writes, entries=entries, claim=claim_write, requirements=requirements,
-            events=list(announce(answer)) if announce else [], attachments=attachments,
+            events=_stamped(announce(answer), entries) if announce else [], attachments=attachments,
         )  # fmt: skip
         if unit.items > MAX_ITEMS:
             raise TooManyItems(f"a post holds at most {MAX_ITEMS} items, this one {unit.items}")
@@ -363,5 +363,13 @@ class Ledger:
                 for index, day in self.books[name].due(self.books[name].load(raw), today).items():
                     due[index] = max(day, today) if day is not None else None
             moved = {index: day for index, day in due.items() if account.rev is None or account.due.get(index) != day}
-            writes.append(AccountWrite(holder, account.rev, books, seqs, dict(account.checked), moved))
+            writes.append(AccountWrite(holder, account.rev, books, seqs, moved))
         return writes
+
+
+def _stamped(events: Iterable[Event], entries: Sequence[Entry]) -> list[Event]:
+    """A post's events occur at its entries' instant, so an event and its entries fall on the same business day
+    (the reports' figures, kept from events, are compared with the ledger's sums at a day's end)."""
+    if not entries:
+        return list(events)
+    return [event.model_copy(update={"occurred_at": entries[0].occurred_at}) for event in events]

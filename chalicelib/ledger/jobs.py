@@ -2,20 +2,25 @@
 book, from its checkpoint: the entries are numbered without gaps, each entry's balance after is the running
 sum, and the book's balance (and the book's own counters, where it has a check) equals that sum. Drift is
 logged, counted as the ``<Book>Drift`` metric (``PointsDrift``, ``GrowthDrift``, ``WalletPrincipalDrift`` ...,
-alarmed) and announced as ``<asset>.drift``; a clean account moves its checkpoint, so each entry is read once.
+alarmed) and announced as ``<asset>.drift``. A clean book moves its checkpoint to its last entry of the business
+day that ended, so each entry is read once more at most; each checkpoint's move is added, in the same commit, to
+its book's total, so the totals are every book's sum over all holders at that day's end (``checked_totals``), which
+the reports' liability is checked against (``stats.checks``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from chalicelib.ledger.registry import ledger
-from chalicelib.shared import schedules
+from chalicelib.ledger.store import MAX_ITEMS, Checkpoint, checkpoint_items
+from chalicelib.shared import clock, schedules
+from chalicelib.shared.clock import business_date
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import emit, new_event
-from chalicelib.shared.jobs import Job, register
+from chalicelib.shared.jobs import Job, last_ended_day, register, watermark
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 
@@ -27,36 +32,55 @@ class ReconcileLedger(Job):
     schedule = schedules.RECONCILE_LEDGER
     description = "Check every book's balance against its entries"
     batch_size = PARTITIONS_PER_BATCH
+    first_run_lookback_days = 36_500  # back to the platform's first day: the totals need every account checked
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
-        """Accounts last written through the day under way: one written every night before this run would
-        otherwise always sit in tonight's partition. That day is read again by the next run (checking an
-        account twice is cheap: it starts from its checkpoint)."""
-        return partitions(first_day, as_of + timedelta(days=1))
+        """Accounts last written through today: one written every night before this run (or on the days since
+        ``as_of``, when a run catches up) would otherwise never be listed on a day the run reads. Checking an account
+        twice is cheap: it starts from its checkpoint. Before the first run ever, no account has a checkpoint, so
+        the totals count from zero."""
+        if watermark(self) is None:
+            ledger().store.mark_totals_whole()
+        return partitions(first_day, max(as_of + timedelta(days=1), clock.business_today()))
 
     def process(self, keys: list[str], as_of: date) -> int:
-        checked = 0
+        through, checked = min(as_of, last_ended_day()), 0
         for partition in keys:
-            for holder in ledger().store.due_in("touched", partition):
-                reconcile(holder)
-                checked += 1
+            holders = ledger().store.due_in("touched", partition)
+            checkpoints = [point for holder in holders if (point := check(holder, through)[1]) is not None]
+            for chunk in _chunks(checkpoints):
+                if not ledger().store.checkpoint(chunk):  # a concurrent run moved one: each on its own, afresh
+                    for point in chunk:
+                        reconcile(point.holder, through)
+            checked += len(holders)
         return checked
 
 
-def reconcile(holder: str) -> dict[str, list[str]]:
-    """Check one account's books; returns what is wrong per book (and announces it), moving the checkpoints
-    when all is well."""
-    engine = ledger()
+def reconcile(holder: str, through: date | None = None) -> dict[str, list[str]]:
+    """Check one account's books (see ``check``) and record its checkpoint; returns what is wrong per book."""
+    found, point = check(holder, through)
+    if point is not None:
+        ledger().store.checkpoint([point])  # a concurrent run moved it: that run recorded it
+    return found
+
+
+def check(holder: str, through: date | None = None) -> tuple[dict[str, list[str]], Checkpoint | None]:
+    """Check one account's books from their checkpoints: what is wrong per book (announced as drift), and the
+    checkpoint to record (None: nothing moved). A book that adds up moves its checkpoint to its last entry made by
+    the end of ``through`` (the business day that ended, by default), so the books' totals stand at a day's end; a
+    later entry is checked now and again next time. A book that does not add up keeps its checkpoint."""
+    engine, through = ledger(), through or last_ended_day()
     account = engine.store.read(holder)
     if account.rev is None:
-        return {}
+        return {}, None
     found: dict[str, list[str]] = {}
     checked = dict(account.checked)
+    tz = get_settings().tz
     for name, raw in account.books.items():
         book = engine.books[name]
         seq = account.seqs.get(name, 0)
         start, total = checked.get(name, (0, 0))
-        problems, expected = [], start
+        problems, expected, cut = [], start, (start, total)
         for entry in engine.store.entries_between(holder, name, start + 1, seq):
             expected += 1
             if entry.seq != expected:
@@ -65,6 +89,8 @@ def reconcile(holder: str) -> dict[str, list[str]]:
             total += entry.amount
             if entry.balance_after != total:
                 problems.append(f"entry {entry.seq} says balance {entry.balance_after}, the ledger adds up to {total}")
+            if cut[0] == entry.seq - 1 and business_date(datetime.fromisoformat(entry.occurred_at), tz) <= through:
+                cut = (entry.seq, total)
         if expected != seq:
             problems.append(f"the account counts {seq} entries, the ledger {expected}")
         state = book.load(raw)
@@ -75,10 +101,31 @@ def reconcile(holder: str) -> dict[str, list[str]]:
             found[name] = problems
             _report_drift(holder, name, problems)
         else:
-            checked[name] = (seq, total)
-    if checked != dict(account.checked):
-        engine.store.checkpoint(holder, int(account.rev), checked)  # a write meanwhile: it moves next time
-    return found
+            checked[name] = cut
+    point = Checkpoint(holder, account.checked, checked)
+    return found, point if point.now != point.was else None
+
+
+def _chunks(checkpoints: list[Checkpoint]) -> Iterator[list[Checkpoint]]:
+    """Checkpoints in commits of at most ``MAX_ITEMS`` items (accounts and the book totals they move)."""
+    chunk: list[Checkpoint] = []
+    for point in checkpoints:
+        if chunk and checkpoint_items([*chunk, point]) > MAX_ITEMS:
+            yield chunk
+            chunk = []
+        chunk.append(point)
+    if chunk:
+        yield chunk
+
+
+def checked_totals() -> tuple[date, dict[str, int]] | None:
+    """Each book's sum over every holder at the end of the day reconciliation last completed (its watermark), from
+    the checkpoints' totals; None before a run completed, or while the totals are not whole (a platform reconciled
+    before they were kept: ``cli ledger count-totals``). A book whose account does not add up keeps its checkpoint,
+    so the totals then lag by what moved in it since (its drift is alarmed on its own)."""
+    through = watermark(reconcile_ledger)
+    totals = ledger().store.totals() if through is not None else None
+    return (through, totals) if through is not None and totals is not None else None
 
 
 def drift_metric(book: str) -> str:

@@ -9,13 +9,25 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from chalicelib.ledger.model import Account, Entry
-from chalicelib.ledger.store import ClaimTaken, HolderUnavailable, Page, Stale, StoredClaim, Unit, meets
+from chalicelib.ledger.store import (
+    MAX_ITEMS,
+    Checkpoint,
+    ClaimTaken,
+    HolderUnavailable,
+    Page,
+    Stale,
+    StoredClaim,
+    Unit,
+    checkpoint_items,
+    meets,
+)
 from chalicelib.shared.dateindex import due_keys
 from chalicelib.shared.events import Event
 
@@ -49,6 +61,8 @@ class MemoryStore:
     claims: dict[str, tuple[StoredClaim, date | None]] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
     attached: list[Any] = field(default_factory=list)
+    checked_totals: Counter[str] = field(default_factory=Counter)
+    totals_whole: bool = False
     commits: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -94,7 +108,7 @@ class MemoryStore:
             for write in unit.accounts:
                 current = self.accounts.get(write.holder) or _Account(0, {}, {}, {}, {})
                 self.accounts[write.holder] = _Account(
-                    (write.expected_rev or 0) + 1, _stored(write.books), dict(write.seqs), dict(write.checked),
+                    (write.expected_rev or 0) + 1, _stored(write.books), dict(write.seqs), current.checked,
                     {**current.due, **write.due}, write.status or current.status,
                 )  # fmt: skip
             for entry in unit.entries:
@@ -130,14 +144,33 @@ class MemoryStore:
             if n % total == segment:
                 yield self.read(holder)
 
-    def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
+    def checkpoint(self, checkpoints: Sequence[Checkpoint]) -> bool:
+        if checkpoint_items(checkpoints) > MAX_ITEMS:
+            raise ValueError(f"a checkpoint commit holds at most {MAX_ITEMS} items")
         with self._lock:
-            current = self.accounts.get(holder)
-            if current is None or current.rev != expected_rev:
-                return False
-            current.checked = dict(checked)
-            current.rev += 1
+            for checkpoint in checkpoints:
+                current = self.accounts.get(checkpoint.holder)
+                if current is None or current.checked != dict(checkpoint.was):
+                    return False
+            for checkpoint in checkpoints:
+                self.accounts[checkpoint.holder].checked = dict(checkpoint.now)
+                self.checked_totals.update(checkpoint.moved())
             return True
+
+    def totals(self) -> dict[str, int] | None:
+        with self._lock:
+            return {book: total for book, total in self.checked_totals.items() if total} if self.totals_whole else None
+
+    def mark_totals_whole(self) -> None:
+        self.totals_whole = True
+
+    def recount_totals(self) -> dict[str, int]:
+        with self._lock:
+            self.checked_totals = Counter()
+            for account in self.accounts.values():
+                self.checked_totals.update({book: total for book, (_, total) in account.checked.items()})
+            self.totals_whole = True
+            return {book: total for book, total in self.checked_totals.items() if total}
 
     def due_accounts(self, index: str, partition: str) -> list[Account]:
         return [self.read(holder) for holder in self.due_in(index, partition)]

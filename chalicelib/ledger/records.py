@@ -168,3 +168,20 @@ class LedgerClaimRecord(Record):
     entries = UnicodeAttribute()  # JSON [[holder, book, seq], ...]
     created_at = UnicodeAttribute()
     expires_at = TTLAttribute(null=True)  # none: kept for good
+
+
+@table
+class LedgerTotalRecord(Record):
+    """What reconciliation has checked of one book, summed over the holders of one shard (``shard`` is
+    ``dateindex.shard_of(holder)``, so a night's partitions, read on several workers, add to different items): each
+    checkpoint adds what it moved, in its own transaction. A book's total is the sum of its shards. The item
+    ``book = "~whole"`` says the totals count from zero, every checkpoint having added to them."""
+
+    logical_name = "ledger-totals"
+
+    class Meta:
+        table_name = "ledger-totals"
+
+    book = UnicodeAttribute(hash_key=True)
+    shard = NumberAttribute(range_key=True)
+    total = NumberAttribute(default=0)

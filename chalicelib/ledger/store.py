@@ -24,13 +24,13 @@ MAX_ITEMS = 100  # a DynamoDB transaction's limit
 @dataclass(frozen=True)
 class AccountWrite:
     """An account's new book states and entry counts, conditional on ``expected_rev`` (None: new), and the
-    date indexes whose day changed (only those are written, so an index is written only when it moves)."""
+    date indexes whose day changed (only those are written, so an index is written only when it moves). A post
+    never writes reconciliation's checkpoint: that is ``Store.checkpoint``'s alone."""
 
     holder: str
     expected_rev: int | None
     books: Mapping[str, Any]
     seqs: Mapping[str, int]
-    checked: Mapping[str, tuple[int, int]]
     due: Mapping[str, date | None]
     status: str | None = None  # a status the post proved by its requirement check, kept on the account from now on
 
@@ -77,6 +77,26 @@ class Unit:
     def items(self) -> int:
         parts = (self.accounts, self.entries, self.requirements, self.events, self.attachments)
         return sum(len(part) for part in parts) + (self.claim is not None)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Reconciliation's progress on one account: per book, the entries checked and their sum (``1..seq`` add up to
+    ``sum``), as read (``was``) and as now checked."""
+
+    holder: str
+    was: Mapping[str, tuple[int, int]]
+    now: Mapping[str, tuple[int, int]]
+
+    def moved(self) -> dict[str, int]:
+        """What each book's checked sum moved by (books whose sum did not move are left out)."""
+        moved = {book: total - self.was.get(book, (0, 0))[1] for book, (_, total) in self.now.items()}
+        return {book: amount for book, amount in moved.items() if amount}
+
+
+def checkpoint_items(checkpoints: Sequence[Checkpoint]) -> int:
+    """The items a checkpoint commit writes: each account, and each book total it moves."""
+    return len(checkpoints) + len({book for checkpoint in checkpoints for book in checkpoint.moved()})
 
 
 @dataclass(frozen=True)
@@ -153,8 +173,26 @@ class Store(Protocol):
         """Entries ``first`` through ``last`` of a book, oldest first (reconciliation reads them)."""
         ...
 
-    def checkpoint(self, holder: str, expected_rev: int, checked: Mapping[str, tuple[int, int]]) -> bool:
-        """Record reconciliation's progress if the account is still at ``expected_rev``; False if it moved."""
+    def checkpoint(self, checkpoints: Sequence[Checkpoint]) -> bool:
+        """Record reconciliation's progress on several accounts at once (at most 100 accounts and books in all),
+        each on the condition its checkpoint is still as read, and add what each book's sum moved to the book's
+        total; all or nothing: False when a checkpoint had moved meanwhile (a concurrent run). Posts never touch a
+        checkpoint, so they never make this fail, nor this them."""
+        ...
+
+    def totals(self) -> dict[str, int] | None:
+        """Each book's checked sum over every holder (what the checkpoints add up to), or None unless the totals
+        count from zero (``mark_totals_whole``): a platform checked before the totals were kept must count them
+        once (``recount_totals``). Reads grow with the books, never with the holders."""
+        ...
+
+    def mark_totals_whole(self) -> None:
+        """Say the totals count from zero: called before the first reconciliation ever, when no checkpoint exists."""
+        ...
+
+    def recount_totals(self) -> dict[str, int]:
+        """Set the totals to what every account's checkpoint says (a one-off scan for a platform reconciled before
+        they were kept; run it while reconciliation is not running) and mark them whole."""
         ...
 
     def scan(self, segment: int, total: int) -> Iterator[Account]:

@@ -4,9 +4,11 @@ consumer kept. Each event is committed with the ledger entry or the purchase it 
 is checked against its entries by ``reconcile-ledger``, so a day that agrees here agrees with the ledgers.
 
 The liability's breakdowns (the points outstanding by expiry quarter, what each store added) are checked the same way,
-by the day's moves (``breakdown_drift``). A difference is drift: logged, counted as the ``FiguresDrift`` metric
-(alarmed) and announced (``stats.drift``). ``rebuild_day`` writes a day's figures anew from its events (an operator's
-repair, ``cli stats rebuild``), the breakdowns too.
+by the day's moves (``breakdown_drift``). And the liability itself is checked against the ledgers, not only their
+events: its points outstanding, principal and bonus at the end of the day reconciliation last checked equal those
+books' sums over every member, as reconciliation's checkpoints add them up (``ledger_drift``). A difference is drift:
+logged, counted as the ``FiguresDrift`` metric (alarmed) and announced (``stats.drift``). ``rebuild_day`` writes a
+day's figures anew from its events (an operator's repair, ``cli stats rebuild``), the breakdowns too.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.exports.service import landed_day, landed_since, rewritable
+from chalicelib.ledger.jobs import checked_totals
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import ValidationFailed
@@ -26,12 +29,14 @@ from chalicelib.shared.settings import get_settings
 from chalicelib.stats import rules
 from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, scope_of, sharded
 from chalicelib.stats.records import FigureRecord
-from chalicelib.stats.reports import ADDITIVE, read_day
+from chalicelib.stats.reports import ADDITIVE, held_totals, read_day
 from chalicelib.stores.service import all_stores
 
 DRIFT_METRIC = "FiguresDrift"
 DRIFT_SHOWN = 50  # drifted figures a drift event and log line name (all are counted)
 DAY_FIGURES = (*ADDITIVE, *rules.DISTINCT)
+LEDGER_BOOKS = {"points_outstanding": "points", "wallet_principal_fen": "wallet-principal",
+                "wallet_bonus_fen": "wallet-bonus"}  # fmt: skip # each of rules.HELD and the book it is the sum of
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,18 @@ def breakdown_drift(day: date, events: Iterable[tuple[str, Any]]) -> list[Drift]
     return found
 
 
+def ledger_drift(day: date) -> list[Drift]:
+    """The liability's points outstanding and stored value at the end of ``day`` that are not the sums of their books
+    over every member (``kept``: the figures; ``counted``: the ledger), when reconciliation's totals stand at that
+    day's end (it last completed for ``day``; else nothing to compare)."""
+    found = checked_totals()
+    if found is None or found[0] != day:
+        return []
+    ledger, held = found[1], held_totals(day)
+    return [Drift("liability-vs-ledger", name, held[name], ledger.get(book, 0))
+            for name, book in LEDGER_BOOKS.items() if held[name] != ledger.get(book, 0)]  # fmt: skip
+
+
 def _scopes(recounted: Iterable[str]) -> list[str]:
     return sorted({CHAIN, *recounted, *(scope_of(store.store_id) for store in all_stores())})
 
@@ -90,9 +107,10 @@ def drift_of(day: date, recounted: dict[str, dict[str, int]] | None = None) -> l
 
 
 def check_day(day: date) -> list[Drift]:
-    """Check a day's figures and the liability's breakdowns; drift is logged, counted and announced."""
+    """Check a day's figures, the liability's breakdowns, and the liability against the ledgers when their totals
+    stand at that day; drift is logged, counted and announced."""
     events = [(event["type"], event["payload"]) for event in landed_day(day)]
-    found = drift_of(day, rules.recount(events)) + breakdown_drift(day, events)
+    found = drift_of(day, rules.recount(events)) + breakdown_drift(day, events) + ledger_drift(day)
     if found:
         from aws_lambda_powertools.metrics import MetricUnit, single_metric  # only a drift needs it
 

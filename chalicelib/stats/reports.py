@@ -326,6 +326,18 @@ def held_at(scope: str, as_of: date, names: Iterable[str]) -> dict[str, dict[str
     return {bucket: figures for bucket, figures in held.items() if any(figures.values())}
 
 
+def held_totals(as_of: date, now: dict[str, int] | None = None) -> dict[str, int]:
+    """The chain's points outstanding, stored-value principal and bonus at the end of ``as_of`` (``rules.HELD``):
+    the standing (``now``, read if not given) less what moved after that day."""
+    now = standing(CHAIN) if now is None else now
+    after = Figures([CHAIN], as_of, []).after(as_of)
+    return {
+        "points_outstanding": now["points_outstanding"] - after["points_net"],
+        "wallet_principal_fen": now["wallet_principal_fen"] - after["wallet_principal_net_fen"],
+        "wallet_bonus_fen": now["wallet_bonus_fen"] - after["wallet_bonus_net_fen"],
+    }
+
+
 def _worth(points: int, point_value_fen: Decimal) -> int:
     return int((Decimal(points) * point_value_fen).to_integral_value(ROUND_FLOOR))
 
@@ -376,16 +388,13 @@ def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int
         return {"open": orders["open"], "value_fen": orders["cash_fen"] + _worth(orders["points"], point_value_fen)}
 
     mall: dict[str, Any] = {**owed(open_orders), "by_age": {age: owed(o) for age, o in open_orders["by_age"].items()}}
-    figures = Figures([CHAIN], as_of, [])
-    now, after = standing(CHAIN), figures.after(as_of)
-    outstanding = now["points_outstanding"] - after["points_net"]
+    now = standing(CHAIN)
+    totals = held_totals(as_of, now)
+    outstanding, principal, bonus = (totals[name] for name in rules.HELD)
     value = _worth(outstanding, point_value_fen)
     expiry_rate = (Decimal(now["points_expired_total"]) / Decimal(now["points_issued_total"])
                    if now["points_issued_total"] else Decimal(0))  # fmt: skip
     breakage = int((Decimal(max(outstanding, 0)) * expiry_rate).to_integral_value(ROUND_FLOOR))
-    principal = now["wallet_principal_fen"] - after["wallet_principal_net_fen"]
-    bonus = now["wallet_bonus_fen"] - after["wallet_bonus_net_fen"]
-    totals = {"points_outstanding": outstanding, "wallet_principal_fen": principal, "wallet_bonus_fen": bonus}
     recent = (clock.business_today() - as_of).days <= BREAKDOWN_DAYS  # older days: no breakdowns (null)
     unbroken: dict[str, Any] = dict.fromkeys(("debt", "undated", "quarters"))
     expiring = by_expiry(as_of, outstanding, point_value_fen) if recent else unbroken

@@ -7,7 +7,7 @@ import gzip
 import io
 import re
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
@@ -21,7 +21,7 @@ from chalicelib.shared.errors import ValidationFailed
 from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.jobs import run_job
 from tests.conftest import token_for
-from tests.functional.test_reports import FIRST, LAST, Month, at
+from tests.functional.test_reports import FIRST, LAST, TZ, Month, at
 
 EXPORT = export_jobs.ExportBi()
 
@@ -211,3 +211,79 @@ def test_the_nightly_check_finds_a_figure_counted_twice_and_a_rebuild_from_the_e
     assert (sales["purchases"], sales["paid_fen"], sales["buyers"], sales["repeat_buyers"]) == (3, 43_700, 2, 1)
     with pytest.raises(ValidationFailed):
         checks.rebuild_day(clock.business_today())  # a day under way is still being counted
+
+
+def test_the_liability_is_checked_against_the_sums_of_the_ledgers(api, aws, partner):
+    """The liability's points outstanding, principal and bonus at the end of the day reconciliation checked equal the
+    sums of those books over every member (reconciliation's totals, kept from its checkpoints): an entry of the day
+    under way counts on neither side; a figure kept wrong (a lost event, a consumer bug) is drift; a platform
+    reconciled before the totals were kept is compared once it has counted them."""
+    from chalicelib.ledger.dynamo import WHOLE
+    from chalicelib.ledger.jobs import checked_totals, reconcile_ledger
+    from chalicelib.ledger.records import LedgerTotalRecord
+    from chalicelib.shared.db import Transaction
+    from chalicelib.stats import checks
+    from chalicelib.stats.jobs import CheckFigures
+    from chalicelib.stats.records import FigureRecord
+    from tests.conftest import deliver, member_token
+    from tests.functional.test_reports import signed
+
+    plan = {
+        "plan_id": "CZ-100-20",
+        "name": "充100送20",
+        "pay_fen": 10_000,
+        "bonus_fen": 2_000,
+        "starts_on": "2026-01-01",
+    }
+    assert api.post("/v1/wallet/plans", plan).status == 201
+    yesterday, phones = clock.business_today() - timedelta(days=1), ("13900000001", "13900000002")
+    with clock.frozen(at(yesterday, 9)):
+        members = [member_token(phone)[0] for phone in phones]
+
+    def sale(n, phone, paid, day, hour):
+        with clock.frozen(at(day, hour)):
+            signed(api, partner, "/v1/webhooks/purchases", {
+                "order_id": f"O-{n}", "member": {"phone": phone}, "store_id": "SH-001", "currency": "CNY",
+                "occurred_at": clock.iso(clock.now()), "total_fen": paid, "paid_fen": paid, "payment_method": "cash",
+            })  # fmt: skip
+
+    sale(1, phones[0], 25_000, yesterday, 12)
+    sale(2, phones[1], 9_900, yesterday, 13)
+    with clock.frozen(at(yesterday, 14)):
+        for kind, body in (("top-ups", {"payment_id": "T-1", "amount_fen": 10_000, "plan_id": "CZ-100-20"}),
+                           ("payments", {"payment_id": "P-1", "amount_fen": 3_000})):  # fmt: skip
+            signed(api, partner, f"/v1/webhooks/wallet/{kind}", {
+                **body, "member": {"phone": phones[0]}, "store_id": "SH-001", "occurred_at": clock.iso(clock.now()),
+            })  # fmt: skip
+    sale(3, phones[0], 50_000, yesterday + timedelta(days=1), 1)  # tonight, before the run: after the day's end
+    deliver(aws, "statistics")
+
+    def booked(book, through):
+        """A book's entries over the members, summed through the end of ``through``."""
+        return sum(e.amount for member_id in members for e in ledger().page(member_id, book, 500)[0]
+                   if clock.business_date(datetime.fromisoformat(e.occurred_at), TZ) <= through)  # fmt: skip
+
+    with clock.frozen(at(yesterday + timedelta(days=1), 3)):
+        assert checked_totals() is None  # never reconciled
+        assert run_job(reconcile_ledger, yesterday).status == "completed"
+        day, totals = checked_totals()
+        assert day == yesterday
+        expected = {book: booked(book, yesterday) for book in ("points", "wallet-principal", "wallet-bonus")}
+        assert {book: totals.get(book, 0) for book in expected} == expected
+        assert expected["points"] < booked("points", yesterday + timedelta(days=1))  # tonight's sale is not in them
+        assert min(expected.values()) > 0
+        set_landed_since(yesterday)
+        assert run_job(CheckFigures(), yesterday).tallies["drifted-figures"] == 0
+        assert checks.ledger_drift(yesterday) == []
+        tx = Transaction()  # the chain's points outstanding kept 7 too many, as a lost refund's event would leave it
+        tx.count(FigureRecord("chain@3", "now"), "points_outstanding", 7)
+        tx.commit()
+        assert checks.check_day(yesterday) == [
+            checks.Drift("liability-vs-ledger", "points_outstanding", expected["points"] + 7, expected["points"])
+        ]
+        assert checks.ledger_drift(yesterday - timedelta(days=1)) == []  # the totals stand at one day's end only
+        LedgerTotalRecord(WHOLE, 0).delete()  # as on a platform reconciled before the totals were kept
+        assert checked_totals() is None
+        assert checks.ledger_drift(yesterday) == []
+        assert ledger().store.recount_totals() == totals  # `cli ledger count-totals`
+        assert checked_totals() == (yesterday, totals)

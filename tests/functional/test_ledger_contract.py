@@ -17,7 +17,16 @@ from chalicelib.ledger.dynamo import DynamoStore
 from chalicelib.ledger.engine import Ledger, LedgerBusy, SourceConflict, TooManyItems
 from chalicelib.ledger.memory import MemoryStore
 from chalicelib.ledger.model import Claim, CounterBook, Insufficient, Posting, Source
-from chalicelib.ledger.store import HolderUnavailable, Requirement, Stale, Store, StoredClaim, Throttled, Uncertain
+from chalicelib.ledger.store import (
+    Checkpoint,
+    HolderUnavailable,
+    Requirement,
+    Stale,
+    Store,
+    StoredClaim,
+    Throttled,
+    Uncertain,
+)
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.unique import UniqueRecord
 
@@ -250,10 +259,6 @@ def test_pages_run_newest_first_and_cover_every_entry_once(store: Store) -> None
 def test_a_write_on_a_stale_read_is_refused(store: Store) -> None:
     ledger = ledger_on(store)
     ledger.post([post("h1", "cash", 10)])
-    account = store.read("h1")
-    assert store.checkpoint("h1", int(account.rev or 0), {"cash": (1, 10)})
-    assert not store.checkpoint("h1", int(account.rev or 0), {"cash": (1, 10)}), "the checkpoint moved rev on"
-    assert store.read("h1").checked == {"cash": (1, 10)}
     stale = ledger_on(_StaleOnce(store))
     stale.post([post("h1", "cash", 5, "after-stale")])
     assert ledger.balance("h1", "cash") == 16, "the concurrent credit and the retried one both count"
@@ -291,10 +296,36 @@ def test_a_commit_is_exact_about_conflicts(store: Store) -> None:
     ledger.post([post("h1", "cash", 10)])
     from chalicelib.ledger.store import AccountWrite, Unit
 
-    stale_write = AccountWrite("h1", 0, {"cash": 99}, {"cash": 1}, {}, {})
+    stale_write = AccountWrite("h1", 0, {"cash": 99}, {"cash": 1}, {})
     with pytest.raises(Stale):
         store.commit(Unit(accounts=[stale_write], entries=[]))
     assert ledger.balance("h1", "cash") == 10
+
+
+def test_checkpoints_commit_together_on_the_one_read_and_add_up_to_the_books_totals(store: Store) -> None:
+    """Reconciliation's checkpoints: conditional on the checkpoint as read (a concurrent run's is never undone, and a
+    commit holding a stale one writes nothing), never disturbed by posts, and each move added to its book's total."""
+    ledger = ledger_on(store)
+    ledger.post([post("h1", "cash", 10), post("h1", "bonus", 3)])
+    ledger.post([post("h2", "cash", 5)])
+    assert store.totals() is None, "not whole until said so"
+    store.mark_totals_whole()
+    assert store.totals() == {}
+    one = Checkpoint("h1", {}, {"cash": (1, 10), "bonus": (1, 3)})
+    two = Checkpoint("h2", {}, {"cash": (1, 5)})
+    ledger.post([post("h2", "cash", 2, "meanwhile")])  # a post after the read: it leaves the checkpoint alone
+    assert store.checkpoint([one, two])
+    assert store.totals() == {"cash": 15, "bonus": 3}
+    ledger.post([post("h1", "cash", 1, "after")])
+    assert store.read("h1").checked == {"cash": (1, 10), "bonus": (1, 3)}, "a post never writes the checkpoint"
+    later = Checkpoint("h2", {"cash": (1, 5)}, {"cash": (2, 7)})
+    assert not store.checkpoint([later, one]), "h1's is stale (recorded already): a commit holding it writes nothing"
+    assert store.read("h2").checked == {"cash": (1, 5)}
+    assert store.totals() == {"cash": 15, "bonus": 3}
+    assert store.checkpoint([later, Checkpoint("h1", one.now, {**one.now, "cash": (2, 11)})])
+    assert store.totals() == {"cash": 18, "bonus": 3} == store.recount_totals()
+    with pytest.raises(ValueError, match="at most 100 items"):
+        store.checkpoint([Checkpoint(f"x{n}", {}, {"cash": (1, 1)}) for n in range(100)])
 
 
 # --- faults, on the memory store (the simulation drives many more) -------------------------------------------

@@ -112,18 +112,22 @@ def test_reminders_one_per_member_and_date_a_week_ahead(aws, rolling):
 
 def test_reconciliation_checks_accounts_written_before_it_runs_on_its_own_night(aws, rolling):
     """An account written every night before the 03:00 run (a night owl, or tonight's expiry) is still
-    checked: the run reads the day under way too, and reads it again the next night."""
+    checked: the run reads the day under way too. Its checkpoint stays at the end of the day that ended, so the
+    books' totals stand at a day's end, and the next night reads that entry again."""
     member_id, _ = member_token("13900000008")
+    with clock.frozen(at(date(2026, 3, 3), 10)):
+        service.earn(member_id, 7, source_kind="order", source_id="day-1", reason="消费", key=None)
     with clock.frozen(at(date(2026, 3, 4), 1)):
         service.earn(member_id, 10, source_kind="order", source_id="night-1", reason="消费", key=None)
     with clock.frozen(at(date(2026, 3, 4), 3)):
         assert run_job(jobs.reconcile_points, scheduled_day(jobs.reconcile_points)).processed == 1
-    assert int(ledger_views.account(member_id).checked_seq) == 1
+    assert (int(ledger_views.account(member_id).checked_seq), int(ledger_views.account(member_id).checked_sum)) == (
+        1, 7)  # fmt: skip
     with clock.frozen(at(date(2026, 3, 4), 20)):
         service.earn(member_id, 5, source_kind="order", source_id="evening-1", reason="消费", key=None)
     with clock.frozen(at(date(2026, 3, 5), 3)):
         assert run_job(jobs.reconcile_points, scheduled_day(jobs.reconcile_points)).processed == 1
-    assert int(ledger_views.account(member_id).checked_seq) == 2
+    assert int(ledger_views.account(member_id).checked_seq) == 3
 
 
 def test_reconciliation_moves_its_checkpoint_and_reports_drift(aws, rolling, capsys):
