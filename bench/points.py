@@ -1,5 +1,6 @@
 """Points figures: DynamoDB requests per redemption, balance read and signed purchase webhook, items the
-expiry job reads per lot it expires (50,000 accounts, 500 due), and in-process latency next to a raw GetItem.
+expiry job reads per lot it expires (50,000 accounts, 500 due), what reconciliation costs per account it checks
+(500 written the day before), and in-process latency next to a raw GetItem.
 
 Prints one JSON object. Latencies are in-process against the moto emulator on a shared machine: compare
 them as ratios to ``raw_get_p50`` from the same run, never as absolute numbers.
@@ -17,6 +18,7 @@ from harness import ITEMS_READ, emulator, latency_ms, requests_of, scaled, signe
 
 MEMBERS = scaled(50_000)
 DUE = scaled(500)
+CHECKED = scaled(500, least=20)
 
 
 def figures() -> dict[str, object]:
@@ -76,6 +78,7 @@ def figures() -> dict[str, object]:
             name: round(values["p50"] / raw_p50, 2) for name, values in latencies.items() if name != "raw_get"
         }
         result.update(_expiry_reads(member, MEMBERS, DUE))
+        result.update(_reconciliation(member, MEMBERS, CHECKED))
     return result
 
 
@@ -128,6 +131,35 @@ def _expiry_reads(member: Callable[[int], str], members: int, due: int) -> dict[
         "expiry_items_read": reads,
         "expiry_items_read_by_operation": dict(ITEMS_READ),
         "expiry_reads_per_due_lot": round(reads / max(report.processed, 1), 3),  # a key from the index, an account
+    }
+
+
+def _reconciliation(member: Callable[[int], str], after: int, accounts: int) -> dict[str, object]:
+    """``accounts`` members who each earned on the day that ended; one nightly reconciliation: requests, items read
+    and write units per account it checks (a read, a query of the new entries, a share of a checkpoint commit)."""
+    from chalicelib.ledger.jobs import reconcile_ledger
+    from chalicelib.points import service
+    from chalicelib.shared import clock
+    from chalicelib.shared.jobs import JobRecord, run_job
+    from chalicelib.shared.settings import get_settings
+
+    day, tz = date(2026, 8, 3), get_settings().tz  # a month after the expiry bench's accounts were last written
+    with clock.frozen(datetime.combine(day, datetime.min.time(), tz) + timedelta(hours=12)):
+        for i in range(after + 1, after + accounts + 1):
+            service.earn(member(i), 10, source_kind="order", source_id=f"r{i}", reason="bench", key=None)
+    JobRecord(reconcile_ledger.name, "watermark", as_of=(day - timedelta(days=1)).isoformat()).save()
+    done: list[object] = []
+    ITEMS_READ.clear()
+    with clock.frozen(datetime.combine(day + timedelta(days=1), datetime.min.time(), tz) + timedelta(hours=3)):
+        units = write_units_of(lambda: done.append(requests_of(lambda: run_job(reconcile_ledger, day))))
+    (total, by_operation), reads = done[0], sum(ITEMS_READ.values())
+    assert isinstance(total, int)
+    return {
+        "reconcile_accounts": accounts,
+        "reconcile_requests_per_account": round(total / accounts, 3),
+        "reconcile_requests_by_operation": by_operation,
+        "reconcile_items_read_per_account": round(reads / accounts, 3),
+        "reconcile_write_units_per_account": round(units["total"] / accounts, 3),
     }
 
 

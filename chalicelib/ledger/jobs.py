@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
+from chalicelib.ledger.model import Account
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import MAX_ITEMS, Checkpoint, checkpoint_items
 from chalicelib.shared import clock, schedules
@@ -44,33 +45,36 @@ class ReconcileLedger(Job):
         return partitions(first_day, max(as_of + timedelta(days=1), clock.business_today()))
 
     def process(self, keys: list[str], as_of: date) -> int:
-        through, checked = min(as_of, last_ended_day()), 0
-        for partition in keys:
-            holders = ledger().store.due_in("touched", partition)
-            checkpoints = [point for holder in holders if (point := check(holder, through)[1]) is not None]
-            for chunk in _chunks(checkpoints):
-                if not ledger().store.checkpoint(chunk):  # a concurrent run moved one: each on its own, afresh
-                    for point in chunk:
-                        reconcile(point.holder, through)
-            checked += len(holders)
-        return checked
+        """The batch's accounts read 100 at a time, checked, and their checkpoints committed up to 100 items at a
+        time (the batch's partitions are shards no other batch of the night reads, so commits rarely meet)."""
+        store, through = ledger().store, min(as_of, last_ended_day())
+        holders = [holder for partition in keys for holder in store.due_in("touched", partition)]
+        checkpoints = []
+        for start in range(0, len(holders), 100):
+            for account in store.read_many(holders[start : start + 100]).values():
+                if (point := check(account, through)[1]) is not None:
+                    checkpoints.append(point)
+        for chunk in _chunks(checkpoints):
+            if not store.checkpoint(chunk):  # a concurrent run moved one: each on its own, afresh
+                for point in chunk:
+                    reconcile(point.holder, through)
+        return len(holders)
 
 
 def reconcile(holder: str, through: date | None = None) -> dict[str, list[str]]:
     """Check one account's books (see ``check``) and record its checkpoint; returns what is wrong per book."""
-    found, point = check(holder, through)
+    found, point = check(ledger().store.read(holder), through)
     if point is not None:
         ledger().store.checkpoint([point])  # a concurrent run moved it: that run recorded it
     return found
 
 
-def check(holder: str, through: date | None = None) -> tuple[dict[str, list[str]], Checkpoint | None]:
-    """Check one account's books from their checkpoints: what is wrong per book (announced as drift), and the
+def check(account: Account, through: date | None = None) -> tuple[dict[str, list[str]], Checkpoint | None]:
+    """Check an account's books from their checkpoints: what is wrong per book (announced as drift), and the
     checkpoint to record (None: nothing moved). A book that adds up moves its checkpoint to its last entry made by
     the end of ``through`` (the business day that ended, by default), so the books' totals stand at a day's end; a
     later entry is checked now and again next time. A book that does not add up keeps its checkpoint."""
-    engine, through = ledger(), through or last_ended_day()
-    account = engine.store.read(holder)
+    engine, through, holder = ledger(), through or last_ended_day(), account.holder
     if account.rev is None:
         return {}, None
     found: dict[str, list[str]] = {}

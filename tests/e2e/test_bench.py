@@ -30,6 +30,13 @@ def test_points_one_transaction_per_write_and_reads_that_grow_with_what_is_due()
     assert one_transaction(figures["requests_per_purchase"], 3)
     assert figures["requests_per_balance_read"]["total"] <= 2
     assert figures["expiry_reads_per_due_lot"] <= 2.2  # a key from the keys-only index, then the account
+    reconcile = figures["reconcile_requests_by_operation"]  # 50 accounts: read 100 at a time, checkpointed at once
+    assert (reconcile["BatchGetItem"], reconcile["TransactWriteItems"]) == (
+        1,
+        2,
+    )  # the checkpoints and the batch's count
+    assert figures["reconcile_requests_per_account"] <= 1.7  # and a query of each account's new entries
+    assert figures["reconcile_write_units_per_account"] <= 2.2
     assert set(figures["latency_ms"]) >= {"raw_get", "balance_read", "redemption", "purchase_webhook"}
 
 
