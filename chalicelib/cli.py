@@ -77,7 +77,8 @@ def jobs_list() -> None:
 
 
 @jobs.command("run")
-@click.argument("name")
+@click.argument("names", nargs=-1, metavar="NAME...")
+@click.option("--all", "every", is_flag=True, help="Every job, in the order a night runs them (a rehearsed night).")
 @click.option(
     "--as-of",
     "as_of",
@@ -85,17 +86,23 @@ def jobs_list() -> None:
     help="Process what is due up to this date (default: as scheduled, yesterday or today; never after today).",
 )
 @click.option("--fan-out", is_flag=True, help="Send batches through the jobs queue instead of running them here.")
-def jobs_run(name: str, as_of: date | None, fan_out: bool) -> None:
-    """Run job NAME for everything due through --as-of; prints the run report as JSON."""
+def jobs_run(names: tuple[str, ...], every: bool, as_of: date | None, fan_out: bool) -> None:
+    """Run each job NAME (or --all) for everything due through --as-of; prints the run report as JSON (one job) or a
+    JSON array of them, in order; exits 1 if a run failed."""
     from chalicelib.local.stack import connect
-    from chalicelib.shared.jobs import get_job, run_job, scheduled_day
+    from chalicelib.shared.jobs import all_jobs, get_job, in_nightly_order, run_job, scheduled_day
 
+    if every == bool(names):
+        raise click.UsageError("name the jobs to run, or say --all")
     connect()
     with _usage_errors():
-        job = get_job(name)
-        report = run_job(job, as_of or scheduled_day(job), fan_out=fan_out)
-    click.echo(report.model_dump_json(indent=2))
-    sys.exit(1 if report.status == "failed" else 0)
+        chosen = in_nightly_order(all_jobs()) if every else [get_job(name) for name in names]
+        reports = [run_job(job, as_of or scheduled_day(job), fan_out=fan_out) for job in chosen]
+    if len(reports) == 1 and not every:
+        click.echo(reports[0].model_dump_json(indent=2))
+    else:
+        click.echo(json.dumps([report.model_dump() for report in reports], indent=2, ensure_ascii=False))
+    sys.exit(1 if any(report.status == "failed" for report in reports) else 0)
 
 
 @jobs.command("preview")

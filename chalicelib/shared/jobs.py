@@ -83,6 +83,19 @@ def all_jobs() -> list[Job]:
     return [JOBS[name] for name in sorted(JOBS)]
 
 
+def in_nightly_order(jobs: list[Job]) -> list[Job]:
+    """Jobs in the order a night runs them: those that run every few minutes first, then by their cron time from
+    the business day's midnight (16:00 UTC, 00:00 in Asia/Shanghai)."""
+
+    def minute_of_night(job: Job) -> int:
+        if not job.schedule.startswith("cron("):
+            return -1
+        minute, hour = job.schedule.removeprefix("cron(").split()[:2]
+        return (int(hour) * 60 + int(minute) - 16 * 60) % (24 * 60)
+
+    return sorted(jobs, key=minute_of_night)
+
+
 def _import_all_jobs() -> None:
     from chalicelib.shared.db import import_each
 

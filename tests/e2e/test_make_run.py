@@ -232,16 +232,23 @@ def cli(local_dir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_every_job_runs_from_the_cli_and_the_test_clock_rehearses_a_year_end(running):
-    """Each job in a fresh CLI process (which binds every table itself), as the README shows; a day after
-    today is refused with a hint; the test clock moves "today" for the CLI's jobs and the API alike."""
-    from chalicelib.shared.jobs import all_jobs
+    """Every job from a fresh CLI process (which binds every table itself), as the README shows: all of them in the
+    order a night runs them, and one by name; a day after today is refused with a hint; the test clock moves "today"
+    for the CLI's jobs and the API alike."""
+    from chalicelib.shared.jobs import all_jobs, in_nightly_order
 
     local_dir = running.local_dir
     later = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=20)).isoformat()
-    for job in all_jobs():
-        done = cli(local_dir, "jobs", "run", job.name)
-        assert done.returncode == 0, (job.name, done.stdout, done.stderr)
-        assert json.loads(done.stdout)["status"] == "completed", (job.name, done.stdout)
+    done = cli(local_dir, "jobs", "run", "--all")
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    night = json.loads(done.stdout)
+    assert [report["job"] for report in night] == [job.name for job in in_nightly_order(all_jobs())]
+    assert {report["job"]: report["status"] for report in night} == {job.name: "completed" for job in all_jobs()}
+    names = [report["job"] for report in night]
+    assert names.index("expire-points") < names.index("recalculate-tiers") < names.index("export-bi")
+    assert names.index("export-bi") < names.index("reconcile-ledger") < names.index("check-figures")
+    one = cli(local_dir, "jobs", "run", "reconcile-ledger")
+    assert (one.returncode, json.loads(one.stdout)["job"]) == (0, "reconcile-ledger"), one.stderr
     yesterday = (datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)).isoformat()
     written = list((local_dir / "exports" / "bi" / "purchases" / f"dt={yesterday}").glob("part-*.csv.gz"))
     assert written, "export-bi wrote the demo's purchases of the day that ended"
