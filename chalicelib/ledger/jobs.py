@@ -122,14 +122,12 @@ def _chunks(checkpoints: list[Checkpoint]) -> Iterator[list[Checkpoint]]:
         yield chunk
 
 
-def checked_totals() -> tuple[date, dict[str, int]] | None:
-    """Each book's sum over every holder at the end of the day reconciliation last completed (its watermark), from
-    the checkpoints' totals; None before a run completed, or while the totals are not whole (a platform reconciled
-    before they were kept: ``cli ledger count-totals``). A book whose account does not add up keeps its checkpoint,
-    so the totals then lag by what moved in it since (its drift is alarmed on its own)."""
-    through = watermark(reconcile_ledger)
-    totals = ledger().store.totals() if through is not None else None
-    return (through, totals) if through is not None and totals is not None else None
+def checked_totals(day: date) -> dict[str, int] | None:
+    """Each book's sum over every holder at the end of ``day``, from the checkpoints' totals, when they stand there:
+    reconciliation last completed for ``day`` (its watermark); else None, as while the totals are not whole (a
+    platform reconciled before they were kept: ``cli ledger count-totals``). A book whose account does not add up
+    keeps its checkpoint, so the totals then lag by what moved in it since (its drift is alarmed on its own)."""
+    return ledger().store.totals() if watermark(reconcile_ledger) == day else None
 
 
 def drift_metric(book: str) -> str:

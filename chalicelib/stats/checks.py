@@ -79,10 +79,10 @@ def ledger_drift(day: date) -> list[Drift]:
     """The liability's points outstanding and stored value at the end of ``day`` that are not the sums of their books
     over every member (``kept``: the figures; ``counted``: the ledger), when reconciliation's totals stand at that
     day's end (it last completed for ``day``; else nothing to compare)."""
-    found = checked_totals()
-    if found is None or found[0] != day:
+    ledger = checked_totals(day)
+    if ledger is None:
         return []
-    ledger, held = found[1], held_totals(day)
+    held = held_totals(day)
     return [Drift("liability-vs-ledger", name, held[name], ledger.get(book, 0))
             for name, book in LEDGER_BOOKS.items() if held[name] != ledger.get(book, 0)]  # fmt: skip
 

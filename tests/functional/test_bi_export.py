@@ -264,10 +264,10 @@ def test_the_liability_is_checked_against_the_sums_of_the_ledgers(api, aws, part
                    if clock.business_date(datetime.fromisoformat(e.occurred_at), TZ) <= through)  # fmt: skip
 
     with clock.frozen(at(yesterday + timedelta(days=1), 3)):
-        assert checked_totals() is None  # never reconciled
+        assert checked_totals(yesterday) is None  # never reconciled
         assert run_job(reconcile_ledger, yesterday).status == "completed"
-        day, totals = checked_totals()
-        assert day == yesterday
+        totals = checked_totals(yesterday)
+        assert checked_totals(yesterday - timedelta(days=1)) is None  # they stand at one day's end only
         expected = {book: booked(book, yesterday) for book in ("points", "wallet-principal", "wallet-bonus")}
         assert {book: totals.get(book, 0) for book in expected} == expected
         assert expected["points"] < booked("points", yesterday + timedelta(days=1))  # tonight's sale is not in them
@@ -283,7 +283,7 @@ def test_the_liability_is_checked_against_the_sums_of_the_ledgers(api, aws, part
         ]
         assert checks.ledger_drift(yesterday - timedelta(days=1)) == []  # the totals stand at one day's end only
         LedgerTotalRecord(WHOLE, 0).delete()  # as on a platform reconciled before the totals were kept
-        assert checked_totals() is None
+        assert checked_totals(yesterday) is None
         assert checks.ledger_drift(yesterday) == []
         assert ledger().store.recount_totals() == totals  # `cli ledger count-totals`
-        assert checked_totals() == (yesterday, totals)
+        assert checked_totals(yesterday) == totals
