@@ -24,6 +24,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.http import send
+from tests.processes import wait_quiet
 
 PROJECT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT / "tests" / "screenshots"
@@ -75,6 +76,11 @@ class Site:
         status, answer = send(method, f"{self.base}{path}", body, headers, token=self.token(who))
         assert status < 300, (status, answer)
         return answer
+
+    def quiet(self, seconds: float = 2) -> None:
+        """Until the stack has done the work it was given: every event written so far relayed and consumed (its
+        process idle for ``seconds``). A page then shows what the API answers."""
+        wait_quiet(json.loads((self.local_dir / "stack.json").read_text())["pid"], seconds)
 
     def sms_code(self, phone: str) -> str:
         """The newest login code texted to ``phone``, read from the local stack's dev outbox (the CLI). The text is

@@ -6,8 +6,6 @@ without logging in, says what it withdraws and withdraws it once confirmed."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -29,18 +27,6 @@ def demo_tokens(site: Site) -> dict[str, Any]:
     return dict(tokens)
 
 
-def settled(read: Callable[[], Any], quiet: float = 2.0, seconds: float = 60) -> Any:
-    """What ``read`` answers once it has not changed for ``quiet`` seconds."""
-    deadline, last = time.monotonic() + seconds, read()
-    while time.monotonic() < deadline:
-        time.sleep(quiet)
-        now = read()
-        if now == last:
-            return now
-        last = now
-    raise AssertionError(f"still changing: {last}")
-
-
 def consent(preferences: dict[str, Any], channel: str, purpose: str) -> dict[str, Any]:
     return next(c for c in preferences["consents"] if (c["channel"], c["purpose"]) == (channel, purpose))
 
@@ -53,7 +39,8 @@ def test_the_demo_member_reads_the_inbox_and_switches_marketing_sms_on_and_off(s
     for _ in range(2):
         top_up(site, member_id, 10_000)  # a receipt each, in the inbox too
     eventually(lambda: me_api(site, token, "/v1/me/inbox"), lambda found: found["unread"] >= before + 2)
-    inbox = settled(lambda: me_api(site, token, "/v1/me/inbox"))  # the demo's own events may still be landing
+    site.quiet()  # the demo's own events may still be landing
+    inbox = me_api(site, token, "/v1/me/inbox")
     unread = inbox["unread"]
 
     page = open_as(mobile, site, tokens, "/me")

@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.http import send
+from tests.processes import cpu_seconds, wait_quiet
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("make-run")]
 PROJECT = Path(__file__).resolve().parents[2]
@@ -139,23 +140,11 @@ def running(tmp_path_factory):
         stop(process, whole_group=True)
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user and system) a process has used so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_settled(pid: int, limit_seconds: float = 120) -> None:
-    """Until the process has used under 3% of a core for longer than the saver's interval: the start-up's work
-    is done (events relayed and consumed) and so is the save that follows its last write."""
+def wait_settled(pid: int) -> None:
+    """Until the start-up's work is done (events relayed and consumed) and so is the save after its last write."""
     from chalicelib.local.stack import SAVE_INTERVAL_SECONDS
 
-    deadline, quiet = time.monotonic() + limit_seconds, 0
-    while quiet <= SAVE_INTERVAL_SECONDS:
-        assert time.monotonic() < deadline, f"the stack was still busy {limit_seconds:.0f} s after it started"
-        used = cpu_seconds(pid)
-        time.sleep(1)
-        quiet = quiet + 1 if cpu_seconds(pid) - used < 0.03 else 0
+    wait_quiet(pid, SAVE_INTERVAL_SECONDS)
 
 
 def test_an_idle_stack_rests_and_a_write_still_reaches_its_consumer_at_once(running):
