@@ -1,6 +1,7 @@
-"""Stored value figures: DynamoDB requests per signed top-up, wallet payment and refund, per cash refund, wallet
-read, page of entries and statement (counted at the client, as bench/points.py counts them), the items each
-write's transaction holds, and in-process latency next to a raw GetItem.
+"""Stored value figures: DynamoDB requests per signed top-up, wallet payment and refund (with and without the
+member named), per cash refund, wallet read, page of entries and statement (counted at the client, as
+bench/points.py counts them), the items each write's transaction holds, and in-process latency next to a raw
+GetItem.
 
 Every call goes through the whole HTTP path in-process (signature or token, parsing, the service, the engine), on
 a warm function: the partner's secrets, the store, the plan and the staff session are cached after the first.
@@ -132,7 +133,7 @@ def figures() -> dict[str, object]:
                     },
                 )
 
-            def refund(i: int = 0) -> None:
+            def refund(i: int = 0, **naming: str) -> None:
                 signed(
                     "/v1/webhooks/wallet/refunds",
                     {
@@ -140,8 +141,12 @@ def figures() -> dict[str, object]:
                         "payment_id": payments.pop(),
                         "occurred_at": at,
                         "amount_fen": 600,
+                        **naming,
                     },
                 )
+
+            def refund_naming_the_member(i: int = 0) -> None:
+                refund(i, member_id=member_id)
 
             def cash_refund(i: int = 0) -> None:
                 staff(
@@ -157,7 +162,7 @@ def figures() -> dict[str, object]:
                 "requests_per_store_statement": lambda: staff("get", f"/v1/wallet/statements?store_id={STORE}"),
                 "requests_per_chain_statement": lambda: staff("get", "/v1/wallet/statements"),
             }
-            for write in (top_up, top_up, pay, pay, refund, cash_refund):
+            for write in (top_up, top_up, pay, pay, pay, refund, refund_naming_the_member, cash_refund):
                 write()  # partner secrets, the store, the plan and the staff session are cached from here on
             for read in reads.values():
                 read()
@@ -165,6 +170,7 @@ def figures() -> dict[str, object]:
                 "requests_per_top_up": top_up,
                 "requests_per_wallet_payment": pay,
                 "requests_per_wallet_refund": refund,
+                "requests_per_wallet_refund_naming_the_member": refund_naming_the_member,
                 "requests_per_cash_refund": cash_refund,
             }
             for name, operation in writes.items():

@@ -589,7 +589,14 @@ class Mall:
             records,
         )
         wallet.wallets().refund(
-            MALL_PARTNER, f"mall-{order.order_id}", str(order.payment["payment_id"]), amount, clock.now(), claim, joined
+            MALL_PARTNER,
+            f"mall-{order.order_id}",
+            str(order.payment["payment_id"]),
+            amount,
+            clock.now(),
+            claim,
+            joined,
+            member_id=order.member_id,
         )
 
     def pay_from_wallet(self, member_id: str, order_id: str) -> tuple[Order, bool]:

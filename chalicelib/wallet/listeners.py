@@ -21,4 +21,5 @@ def refund_cancelled_card(tx: Transaction, event: Event) -> None:
     for part in event.payload.get("parts", []):
         if part.get("method") == "wallet" and int(part["amount_fen"]) > 0:
             refund_card_payment(str(event.payload["wallet_partner"]), str(event.payload["cancel_id"]),
-                                str(part["payment_id"]), int(part["amount_fen"]))  # fmt: skip
+                                str(part["payment_id"]), int(part["amount_fen"]),
+                                member_id=event.payload.get("member_id"))  # fmt: skip

@@ -127,6 +127,11 @@ class WalletRefund(Input):
     payment_id: Id = Field(description="the wallet payment it refunds, as the partner reported it")
     occurred_at: Happened = Field(description=f"when the money was given back, not before the payment; {HAPPENED}")
     amount_fen: Amount = Field(description=f"money given back, at most what the payment has left; {FEN}")
+    member_id: Id | None = Field(
+        default=None,
+        description="optional: the member who made the payment, when the partner knows it; the refund then reads the "
+        "payment and the wallet in one request. A payment another member made is 422",
+    )
 
 
 class WalletRefundAnswer(Schema):

@@ -92,6 +92,7 @@ def test_wallet_one_read_and_one_transaction_per_write():
     for write in ("requests_per_top_up", "requests_per_wallet_payment", "requests_per_cash_refund"):
         assert one_transaction(figures[write], 2), write
     assert one_transaction(figures["requests_per_wallet_refund"], 3)  # the payment names the wallet it goes back to
+    assert one_transaction(figures["requests_per_wallet_refund_naming_the_member"], 2)  # read together
     assert figures["requests_per_wallet_read"]["total"] == 1
     assert figures["requests_per_entries_page"]["total"] == 2  # a query per book
     assert figures["requests_per_store_statement"]["total"] == 2

@@ -66,9 +66,9 @@ def pay(api, partner, member_ref, amount, payment_id="P-1", store="SH-001", at=A
     return signed(api, partner, "/v1/webhooks/wallet/payments", report(member_ref, amount, payment_id, store, at))
 
 
-def refund(api, partner, amount, refund_id="R-1", payment_id="P-1", at=AT):
+def refund(api, partner, amount, refund_id="R-1", payment_id="P-1", at=AT, **more):
     body = {"refund_id": refund_id, "payment_id": payment_id, "occurred_at": at.isoformat(), "amount_fen": amount}
-    return signed(api, partner, "/v1/webhooks/wallet/refunds", body)
+    return signed(api, partner, "/v1/webhooks/wallet/refunds", {**body, **more})
 
 
 def ok(answer, status=200):
@@ -407,6 +407,22 @@ class TestRefunds:
         assert refund(api, (other["partner_id"], other["secret"]), 100).status == 404
         refused(refund(api, partner, 100, at=AT - timedelta(hours=1)), 422, "validation-failed")
         assert item_counts() == before
+
+    def test_a_partner_that_names_the_member_is_answered_alike_and_another_members_id_is_refused(
+        self, api, partner, member, paid
+    ):
+        other, _ = member_token("13900000004")
+        before = item_counts()
+        problem = refused(refund(api, partner, 1_200, member_id=other), 422, "validation-failed")
+        assert problem["errors"][0]["field"] == "member_id"
+        assert refund(api, partner, 100, payment_id="P-404", member_id=member).status == 404
+        assert item_counts() == before
+        named = ok(refund(api, partner, 1_200, member_id=member))
+        assert named == {**named, "member_id": member, "principal_fen": 1_000, "bonus_fen": 200, "duplicate": False}
+        assert ok(refund(api, partner, 1_200)) == {**named, "duplicate": True}  # the hint is not the refund's content
+        assert ok(refund(api, partner, 1_200, member_id=other)) == {**named, "duplicate": True}  # a repeat is answered
+        assert_books_are_the_sum_of_their_entries(api, member)
+        assert reconcile(member) == reconcile(f"wallet-payment:{partner[0]}:P-1") == {}
 
     def test_a_frozen_member_still_gets_the_money_back(self, api, partner, member, paid):
         ok(api.patch(f"/v1/members/{member}", {"status": "frozen"}, headers={**MERGE_PATCH, "if-match": '"1"'}))
