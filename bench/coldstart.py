@@ -6,6 +6,9 @@
 - the first signed purchase webhook of a fresh process (an API Gateway event handed to the app, as Lambda
   does), then warm webhooks next to one raw ``GetItem``, against the locked emulator over HTTP in this process
   (its CPU is not counted: it stands in for DynamoDB);
+- where a warm webhook's CPU goes (``warm_request_split``): inside botocore's call, per DynamoDB operation (timed
+  around ``BaseClient._make_api_call``), and the rest (the app, pynamodb's models, chalice), each also as raw
+  ``GetItem``s;
 - botocore sessions and clients the process made for DynamoDB, and TCP connections it opened.
 
 Each figure is the median over fresh processes (``bench/fresh_process.py``). Prints one JSON object.
@@ -91,6 +94,22 @@ def median(runs: list[dict[str, Any]], name: str) -> float:
     return round(statistics.median(run[name] for run in runs), 2)
 
 
+def split(runs: list[dict[str, Any]], raw_get_ms: float) -> dict[str, Any]:
+    """Where a warm purchase's CPU goes (means over its warm requests, the median run): inside botocore's call for
+    each DynamoDB operation, and the rest (the app, pynamodb's models, chalice); each also as raw ``GetItem``s."""
+    operations = sorted({op for run in runs for op in run["warm_request_botocore_mean_cpu_ms"]})
+    by_operation = {op: median([{"ms": run["warm_request_botocore_mean_cpu_ms"].get(op, 0.0)} for run in runs], "ms")
+                    for op in operations}  # fmt: skip
+    rest = median([{"ms": run["warm_request_mean_cpu_ms"] - sum(run["warm_request_botocore_mean_cpu_ms"].values())}
+                   for run in runs], "ms")  # fmt: skip
+    return {
+        "botocore_cpu_ms": by_operation,
+        "botocore_vs_raw_get": round(sum(by_operation.values()) / raw_get_ms, 2),
+        "rest_cpu_ms": rest,
+        "rest_vs_raw_get": round(rest / raw_get_ms, 2),
+    }
+
+
 def figures() -> dict[str, Any]:
     from chalicelib.local.emulator import LockedEmulator
     from chalicelib.local.provision import provision
@@ -145,6 +164,7 @@ def figures() -> dict[str, Any]:
     }
     result["import_app_vs_frameworks"] = round(result["import_app_cpu_ms"] / result["import_frameworks_cpu_ms"], 2)
     result["warm_request_vs_raw_get"] = round(result["warm_request_cpu_ms"] / result["raw_get_cpu_ms"], 2)
+    result["warm_request_split"] = split(runs, result["raw_get_cpu_ms"])
     result["goals"] = {name: {"goal": goal, "met": result[name] <= goal} for name, goal in GOALS.items()}
     return result
 
