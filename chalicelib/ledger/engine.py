@@ -28,7 +28,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from chalicelib.ledger.model import Account, Answer, Book, Claim, Entry, Posting, Source
@@ -117,7 +117,14 @@ class Ledger:
     books: Mapping[str, Book[Any]]
     attempts: int = MAX_ATTEMPTS
     pause: Callable[[int], None] = lambda attempt: _jitter(attempt)
-    today: Callable[[], date] = clock.business_today
+    today: Callable[[], date] | None = None  # the business day posts are filed under (tests fix it)
+
+    def _instant(self) -> tuple[datetime, date]:
+        """The instant a post's entries are stamped with, and the business day its accounts are filed under: by
+        default that instant's own day, read once, so an entry never falls on a later day than its account's
+        ``touched`` (a post straddling midnight would otherwise escape the next night's reconciliation)."""
+        now = clock.now()
+        return now, self.today() if self.today is not None else clock.business_date(now, get_settings().tz)
 
     def post(
         self, plan: Plan | Sequence[Posting], *, holders: Sequence[str] = (), claim: Claim | None = None,
@@ -199,7 +206,7 @@ class Ledger:
                     return False  # nothing (left) to do: a lost answer of an earlier attempt lands here too
                 if the_book.balance(after) != the_book.balance(before):
                     raise ValueError(f"amending {book} may not change its balance")
-                today = self.today()
+                _, today = self._instant()
                 write = self._account_writes({holder: account}, {(holder, book): after}, [], today, [holder])[0]
                 events = list(announce(after)) if announce else []
                 self.store.commit(Unit(accounts=[write], entries=[], events=events))
@@ -213,8 +220,8 @@ class Ledger:
         transaction that creates the holder (a registration): its account write is conditional on there being
         no account yet, so it is exactly once with that transaction."""
         accounts = {holder: Account(holder)}
-        today = self.today()
-        entries, states = self._apply(accounts, list(postings), today)
+        now, today = self._instant()
+        entries, states = self._apply(accounts, list(postings), today, now)
         answer = Answer({}, tuple(entries), {(e.holder, e.book): e.balance_after for e in entries})
         return Unit(accounts=self._account_writes(accounts, states, entries, today, [holder]), entries=entries,
                     events=list(announce(answer)) if announce else [])  # fmt: skip
@@ -250,12 +257,12 @@ class Ledger:
     ) -> Answer:  # fmt: skip
         unknown = [holder for holder in holders if holder not in (known or {})]
         accounts = {**{h: known[h] for h in holders if known and h in known}, **self._read(unknown)}
-        today = self.today()
+        now, today = self._instant()
         try:
             postings = list(plan) if not callable(plan) else list(plan(Holdings(self.books, accounts)))
             missing = [posting.holder for posting in postings if posting.holder not in accounts]
             accounts.update(self._read(missing))  # holders the plan did not name
-            entries, states = self._apply(accounts, postings, today)
+            entries, states = self._apply(accounts, postings, today, now)
         except Exception:
             # a repeat is answered as the first call was, even when its plan no longer fits (the balance it
             # spent is gone): the claim is only read when something went wrong, so a post costs one read
@@ -317,13 +324,13 @@ class Ledger:
         return list(written.values()), apart
 
     def _apply(
-        self, accounts: dict[str, Account], postings: list[Posting], today: date
+        self, accounts: dict[str, Account], postings: list[Posting], today: date, now: datetime
     ) -> tuple[list[Entry], dict[tuple[str, str], Any]]:
         """Each posting through its book, in order, on the states read: the entries it makes."""
         states: dict[tuple[str, str], Any] = {}
         seqs: dict[tuple[str, str], int] = {}
         entries: list[Entry] = []
-        group, occurred_at, actor = new_id("lg_"), clock.iso(clock.now()), current_origin().actor
+        group, occurred_at, actor = new_id("lg_"), clock.iso(now), current_origin().actor
         for posting in postings:
             book = self.books[posting.book]
             key = (posting.holder, posting.book)

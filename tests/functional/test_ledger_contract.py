@@ -422,6 +422,27 @@ def test_a_book_s_due_dates_index_its_holder_for_the_nightly_jobs(store: Store) 
     assert touched == ["h1", "h2", "h3", "h4"]
 
 
+def test_a_post_at_midnight_files_its_account_under_its_entries_day(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The instant is read once: an entry stamped after midnight is never filed under the day before (whose run
+    stops short of it, while the next night's run would not list the account)."""
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.shared import clock
+    from chalicelib.shared.dateindex import partitions
+    from chalicelib.shared.settings import get_settings
+
+    ticks = iter(datetime(2026, 6, 1, 15, 59, 59, 999_000, UTC) + timedelta(milliseconds=n) for n in range(1000))
+    monkeypatch.setattr(clock, "now", lambda: next(ticks))  # every read of the clock a millisecond later
+    Ledger(store, BOOKS, pause=lambda attempt: None).post([post("h1", "cash", 5)])
+    (entry,) = store.page("h1", "cash", 10).entries
+    day = clock.business_date(datetime.fromisoformat(entry.occurred_at.replace("Z", "+00:00")), get_settings().tz)
+    days = (date(2026, 6, 1), date(2026, 6, 2))
+    filed = [d for d in days if any("h1" in store.due_in("touched", key) for key in partitions(d, d))]
+    assert filed == [day]
+
+
 def test_an_amendment_changes_state_without_an_entry_and_never_the_balance(store: Store) -> None:
     ledger = Ledger(store, {**BOOKS, "dated": DatedBook()}, pause=lambda attempt: None, today=lambda: date(2026, 6, 1))
     ledger.post([Posting("h1", "dated", 5, "earn", Source("t", "1"), "", detail="2026-06-20")])
