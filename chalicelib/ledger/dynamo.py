@@ -47,6 +47,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.dateindex import due_in as shared_due_in
 from chalicelib.shared.dateindex import indexed, shard_of
 from chalicelib.shared.db import Transaction, TransientWriteError, UnconfirmedWrite, one_page
+from chalicelib.shared.errors import Unavailable
 from chalicelib.shared.events import emit_all
 from chalicelib.shared.settings import get_settings
 
@@ -199,7 +200,7 @@ class DynamoStore:
             tx.count(T(book, shard), "total", amount)
         try:
             tx.commit()
-        except Stale:
+        except (Stale, Unavailable):  # moved meanwhile, or a post kept conflicting with one of them: none moved
             return False
         return True
 

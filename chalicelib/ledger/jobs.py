@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
+from chalicelib.ledger.engine import LedgerBusy
 from chalicelib.ledger.model import Account
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import MAX_ITEMS, Checkpoint, checkpoint_items
@@ -24,6 +25,8 @@ from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.jobs import Job, last_ended_day, register, watermark
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
+
+CHECKPOINT_ATTEMPTS = 3  # fresh reads of one account whose checkpoint did not commit, before its batch is retried
 
 
 class ReconcileLedger(Job):
@@ -62,11 +65,14 @@ class ReconcileLedger(Job):
 
 
 def reconcile(holder: str, through: date | None = None) -> dict[str, list[str]]:
-    """Check one account's books (see ``check``) and record its checkpoint; returns what is wrong per book."""
-    found, point = check(ledger().store.read(holder), through)
-    if point is not None:
-        ledger().store.checkpoint([point])  # a concurrent run moved it: that run recorded it
-    return found
+    """Check one account's books (see ``check``) and record its checkpoint; returns what is wrong per book. A
+    checkpoint that did not commit is checked again from a fresh read (a concurrent run's move reads as none left);
+    an account too busy to take it fails the batch, which is delivered again."""
+    for _ in range(CHECKPOINT_ATTEMPTS):
+        found, point = check(ledger().store.read(holder), through)
+        if point is None or ledger().store.checkpoint([point]):
+            return found
+    raise LedgerBusy(f"the checkpoint of {holder} kept meeting its posts; the batch is retried")
 
 
 def check(account: Account, through: date | None = None) -> tuple[dict[str, list[str]], Checkpoint | None]:

@@ -1,8 +1,9 @@
 """The ledger store in memory: the same contract as DynamoDB, for fast tests and the fault simulation.
 
 ``fault`` is called at every step a real store could fail at (``read``, ``read-claim``, ``commit`` before
-anything is applied, ``committed`` after the unit was applied); it may raise a ``StoreFailure`` to simulate
-throttling, a conflict or a response lost after the commit.
+anything is applied, ``committed`` after the unit was applied, ``checkpoint`` and ``checkpointed`` likewise for
+reconciliation's checkpoints); it may raise a ``StoreFailure`` to simulate throttling, a conflict or a response
+lost after the commit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from chalicelib.ledger.store import (
     Page,
     Stale,
     StoredClaim,
+    Throttled,
     Unit,
     checkpoint_items,
     meets,
@@ -147,6 +149,10 @@ class MemoryStore:
     def checkpoint(self, checkpoints: Sequence[Checkpoint]) -> bool:
         if checkpoint_items(checkpoints) > MAX_ITEMS:
             raise ValueError(f"a checkpoint commit holds at most {MAX_ITEMS} items")
+        try:
+            self.fault("checkpoint")
+        except (Throttled, Stale):  # DynamoDB's store retries these, then gives up: nothing moved
+            return False
         with self._lock:
             for checkpoint in checkpoints:
                 current = self.accounts.get(checkpoint.holder)
@@ -155,7 +161,8 @@ class MemoryStore:
             for checkpoint in checkpoints:
                 self.accounts[checkpoint.holder].checked = dict(checkpoint.now)
                 self.checked_totals.update(checkpoint.moved())
-            return True
+        self.fault("checkpointed")  # a lost answer: applied, yet the caller hears of a failure
+        return True
 
     def totals(self) -> dict[str, int] | None:
         with self._lock:

@@ -176,8 +176,9 @@ class Store(Protocol):
     def checkpoint(self, checkpoints: Sequence[Checkpoint]) -> bool:
         """Record reconciliation's progress on several accounts at once (at most 100 accounts and books in all),
         each on the condition its checkpoint is still as read, and add what each book's sum moved to the book's
-        total; all or nothing: False when a checkpoint had moved meanwhile (a concurrent run). Posts never touch a
-        checkpoint, so they never make this fail, nor this them."""
+        total; all or nothing: False when a checkpoint had moved meanwhile (a concurrent run), or when the commit
+        kept meeting posts to its accounts (DynamoDB refuses a transaction that overlaps another in flight): the
+        caller checks them again. Posts never touch a checkpoint, so they never make a checkpoint stale."""
         ...
 
     def totals(self) -> dict[str, int] | None:

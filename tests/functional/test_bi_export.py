@@ -213,12 +213,12 @@ def test_the_nightly_check_finds_a_figure_counted_twice_and_a_rebuild_from_the_e
         checks.rebuild_day(clock.business_today())  # a day under way is still being counted
 
 
-def test_the_liability_is_checked_against_the_sums_of_the_ledgers(api, aws, partner):
+def test_the_liability_is_checked_against_the_sums_of_the_ledgers(api, aws, partner, monkeypatch):
     """The liability's points outstanding, principal and bonus at the end of the day reconciliation checked equal the
     sums of those books over every member (reconciliation's totals, kept from its checkpoints): an entry of the day
     under way counts on neither side; a figure kept wrong (a lost event, a consumer bug) is drift; a platform
     reconciled before the totals were kept is compared once it has counted them."""
-    from chalicelib.ledger.dynamo import WHOLE
+    from chalicelib.ledger.dynamo import WHOLE, DynamoStore
     from chalicelib.ledger.jobs import checked_totals, reconcile_ledger
     from chalicelib.ledger.records import LedgerTotalRecord
     from chalicelib.shared.db import Transaction
@@ -263,9 +263,20 @@ def test_the_liability_is_checked_against_the_sums_of_the_ledgers(api, aws, part
         return sum(e.amount for member_id in members for e in ledger().page(member_id, book, 500)[0]
                    if clock.business_date(datetime.fromisoformat(e.occurred_at), TZ) <= through)  # fmt: skip
 
+    refused, checkpoint = [], DynamoStore.checkpoint
+
+    def busy_at_first(store, checkpoints):  # the batch's commit and the next meet posts: nothing moves
+        if len(refused) < 2:
+            refused.append(len(checkpoints))
+            return False
+        return checkpoint(store, checkpoints)
+
+    monkeypatch.setattr(DynamoStore, "checkpoint", busy_at_first)
     with clock.frozen(at(yesterday + timedelta(days=1), 3)):
         assert checked_totals(yesterday) is None  # never reconciled
         assert run_job(reconcile_ledger, yesterday).status == "completed"
+        assert refused[0] > 1, "the batch's checkpoints commit together"
+        assert refused[1] == 1, "then each account's on its own, checked again afresh when it does not commit"
         totals = checked_totals(yesterday)
         assert checked_totals(yesterday - timedelta(days=1)) is None  # they stand at one day's end only
         expected = {book: booked(book, yesterday) for book in ("points", "wallet-principal", "wallet-bonus")}

@@ -328,6 +328,37 @@ def test_checkpoints_commit_together_on_the_one_read_and_add_up_to_the_books_tot
         store.checkpoint([Checkpoint(f"x{n}", {}, {"cash": (1, 1)}) for n in range(100)])
 
 
+def test_a_checkpoint_commit_that_cannot_get_through_moves_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit that kept meeting posts (or throttling) answers False with nothing moved, as a stale one does."""
+    from chalicelib.shared import db
+    from chalicelib.shared.errors import Unavailable
+
+    ledger_on(store).post([post("h1", "cash", 10)])
+    store.mark_totals_whole()
+    point = Checkpoint("h1", {}, {"cash": (1, 10)})
+    if isinstance(store, MemoryStore):
+
+        def throttled(step: str) -> None:
+            if step == "checkpoint":
+                raise Throttled()
+
+        monkeypatch.setattr(store, "fault", throttled)
+    else:
+
+        def busy(operation: Any, **kw: Any) -> Any:
+            raise Unavailable("The write conflicted with concurrent writes; retry shortly")
+
+        monkeypatch.setattr(db, "with_retries", busy)
+    assert not store.checkpoint([point])
+    monkeypatch.undo()
+    assert store.read("h1").checked == {}
+    assert store.totals() == {}
+    assert store.checkpoint([point])
+    assert store.totals() == {"cash": 10}
+
+
 # --- faults, on the memory store (the simulation drives many more) -------------------------------------------
 
 
