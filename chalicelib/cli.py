@@ -439,10 +439,15 @@ def ledger_count_totals() -> None:
     """Count every book's checked total over all accounts from their checkpoints, so the nightly check compares the
     liability with the ledgers (a one-off scan for a platform reconciled before the totals were kept; run it while
     reconcile-ledger is not running; safe to repeat)."""
+    from chalicelib.ledger.jobs import reconcile_ledger
     from chalicelib.ledger.registry import ledger
     from chalicelib.local.stack import connect
+    from chalicelib.shared.jobs import recent_reports
 
     connect()
+    running = [run for run in recent_reports(reconcile_ledger.name, 1) if run.status == "running"]
+    if running:  # its checkpoints would move under the count: a move counted twice, or lost
+        raise click.ClickException(f"reconcile-ledger is running (run {running[0].run_id}): count once it is done")
     click.echo(json.dumps({"totals": ledger().store.recount_totals()}))
 
 

@@ -215,13 +215,12 @@ class DynamoStore:
 
     def recount_totals(self) -> dict[str, int]:
         counted: Counter[str] = Counter()
-        for account in A.scan(attributes_to_get=["holder", "checked"]):
+        for account in A.scan(attributes_to_get=["holder", "checked"], consistent_read=True):
             counted.update({book: int(pair[1]) for book, pair in json.loads(account.checked or "{}").items()})
-        for kept in list(T.scan()):
-            kept.delete()
-        with T.batch_write() as batch:
-            for book, total in counted.items():
-                batch.save(T(book, 0, total=total))
+        kept = {(record.book, int(record.shard)) for record in T.scan(consistent_read=True) if record.book != WHOLE}
+        with T.batch_write() as batch:  # each shard overwritten (no deletion, so no moment without a total)
+            for book, shard in kept | {(book, 0) for book in counted}:
+                batch.save(T(book, shard, total=counted[book] if shard == 0 else 0))
             batch.save(T(WHOLE, 0, total=1))
         return {book: total for book, total in counted.items() if total}
 

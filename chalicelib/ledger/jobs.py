@@ -22,7 +22,7 @@ from chalicelib.shared.clock import business_date
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import emit, new_event
-from chalicelib.shared.jobs import Job, last_ended_day, register, watermark
+from chalicelib.shared.jobs import Job, last_ended_day, recent_reports, register, watermark
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 
@@ -130,10 +130,16 @@ def _chunks(checkpoints: list[Checkpoint]) -> Iterator[list[Checkpoint]]:
 
 def checked_totals(day: date) -> dict[str, int] | None:
     """Each book's sum over every holder at the end of ``day``, from the checkpoints' totals, when they stand there:
-    reconciliation last completed for ``day`` (its watermark); else None, as while the totals are not whole (a
-    platform reconciled before they were kept: ``cli ledger count-totals``). A book whose account does not add up
-    keeps its checkpoint, so the totals then lag by what moved in it since (its drift is alarmed on its own)."""
-    return ledger().store.totals() if watermark(reconcile_ledger) == day else None
+    ``day`` has ended, reconciliation last completed for it (its watermark) and no run for a later day has started
+    since (even one that failed part-way moved some checkpoints past it); else None, as while the totals are not
+    whole (a platform reconciled before they were kept: ``cli ledger count-totals``). A book whose account does not
+    add up keeps its checkpoint, so the totals then lag by what moved in it since (its drift is alarmed on its own)."""
+    if day >= clock.business_today() or watermark(reconcile_ledger) != day:
+        return None
+    newest = recent_reports(reconcile_ledger.name, 1)
+    if newest and date.fromisoformat(newest[0].as_of) > day:
+        return None
+    return ledger().store.totals()
 
 
 def drift_metric(book: str) -> str:

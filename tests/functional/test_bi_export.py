@@ -5,6 +5,7 @@ BI tool reads the files and compared with the ledgers and the purchases."""
 import csv
 import gzip
 import io
+import json
 import re
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
@@ -298,3 +299,35 @@ def test_the_liability_is_checked_against_the_sums_of_the_ledgers(api, aws, part
         assert checks.ledger_drift(yesterday) == []
         assert ledger().store.recount_totals() == totals  # `cli ledger count-totals`
         assert checked_totals(yesterday) == totals
+        assert checked_totals(yesterday + timedelta(days=1)) is None  # the day under way never stands
+
+        def crash(self, keys, as_of):
+            raise RuntimeError("a worker died")
+
+        monkeypatch.setattr(type(reconcile_ledger), "process", crash)
+        with pytest.raises(RuntimeError):  # the run is recorded as failed
+            run_job(reconcile_ledger, yesterday + timedelta(days=1))
+        assert checked_totals(yesterday) is None  # a later run may have moved some checkpoints past the day
+
+
+def test_the_totals_are_counted_from_the_cli_but_not_while_reconciliation_runs(aws, monkeypatch):
+    """`cli ledger count-totals` counts the books' checked totals from the checkpoints (a platform reconciled before
+    the totals were kept); while a reconcile-ledger run is under way its checkpoints would move under the count, so
+    it refuses and counts nothing."""
+    from click.testing import CliRunner
+
+    from chalicelib import cli
+    from chalicelib.ledger.jobs import reconcile_ledger
+    from chalicelib.shared.jobs import JobRecord
+
+    monkeypatch.setattr("chalicelib.local.stack.connect", lambda: {})
+    JobRecord(reconcile_ledger.name, "run#run_0001", as_of="2026-11-01", status="running").save()
+    refused = CliRunner().invoke(cli.cli, ["ledger", "count-totals"])
+    assert refused.exit_code == 1
+    assert "reconcile-ledger is running (run run_0001)" in refused.output
+    assert ledger().store.totals() is None  # nothing counted
+    JobRecord(reconcile_ledger.name, "run#run_0002", as_of="2026-11-01", status="completed").save()
+    counted = CliRunner().invoke(cli.cli, ["ledger", "count-totals"])
+    assert counted.exit_code == 0, counted.output
+    assert json.loads(counted.stdout) == {"totals": {}}
+    assert ledger().store.totals() == {}  # whole now (the sums themselves: the ledger contract's tests)
