@@ -41,9 +41,10 @@ class ReconcileLedger(Job):
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         """Accounts last written through today: one written every night before this run (or on the days since
         ``as_of``, when a run catches up) would otherwise never be listed on a day the run reads. Checking an account
-        twice is cheap: it starts from its checkpoint. Before the first run ever, no account has a checkpoint, so
-        the totals count from zero."""
-        if watermark(self) is None:
+        twice is cheap: it starts from its checkpoint. Before the first run ever (this one is the only run there is),
+        no account has a checkpoint, so the totals count from zero; runs of code older than the totals may have
+        moved checkpoints without adding to them, so then they are counted once (``cli ledger count-totals``)."""
+        if watermark(self) is None and len(recent_reports(self.name, 2)) <= 1:
             ledger().store.mark_totals_whole()
         return partitions(first_day, max(as_of + timedelta(days=1), clock.business_today()))
 

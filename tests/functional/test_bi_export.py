@@ -331,3 +331,19 @@ def test_the_totals_are_counted_from_the_cli_but_not_while_reconciliation_runs(a
     assert counted.exit_code == 0, counted.output
     assert json.loads(counted.stdout) == {"totals": {}}
     assert ledger().store.totals() == {}  # whole now (the sums themselves: the ledger contract's tests)
+
+
+def test_the_totals_count_from_zero_only_from_the_first_reconciliation_ever(aws):
+    """Runs of code older than the totals (even unfinished ones) may have moved checkpoints without adding to them: a
+    platform with such runs counts its totals once instead (`cli ledger count-totals`)."""
+    from chalicelib.ledger.jobs import reconcile_ledger
+    from chalicelib.shared.jobs import JobRecord
+
+    yesterday = clock.business_today() - timedelta(days=1)
+    JobRecord(reconcile_ledger.name, "run#run_0001", as_of=yesterday.isoformat(), status="failed").save()
+    assert run_job(reconcile_ledger, yesterday).status == "completed"
+    assert ledger().store.totals() is None
+    for record in JobRecord.query(reconcile_ledger.name):  # as on a platform never reconciled
+        record.delete()
+    assert run_job(reconcile_ledger, yesterday).status == "completed"
+    assert ledger().store.totals() == {}
