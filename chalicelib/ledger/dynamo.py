@@ -190,6 +190,8 @@ class DynamoStore:
             return True
         if checkpoint_items(checkpoints) > MAX_ITEMS:
             raise ValueError(f"a checkpoint commit holds at most {MAX_ITEMS} items")
+        if len({checkpoint.holder for checkpoint in checkpoints}) < len(checkpoints):
+            raise ValueError("a checkpoint commit holds each account once")  # as DynamoDB requires of a transaction
         tx, moved = Transaction(), Counter[str]()
         for checkpoint in checkpoints:
             tx.update(A(checkpoint.holder), [A.checked.set(_checked(checkpoint.now))],

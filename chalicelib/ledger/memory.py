@@ -149,6 +149,8 @@ class MemoryStore:
     def checkpoint(self, checkpoints: Sequence[Checkpoint]) -> bool:
         if checkpoint_items(checkpoints) > MAX_ITEMS:
             raise ValueError(f"a checkpoint commit holds at most {MAX_ITEMS} items")
+        if len({checkpoint.holder for checkpoint in checkpoints}) < len(checkpoints):
+            raise ValueError("a checkpoint commit holds each account once")  # as DynamoDB requires of a transaction
         try:
             self.fault("checkpoint")
         except (Throttled, Stale):  # DynamoDB's store retries these, then gives up: nothing moved

@@ -326,6 +326,8 @@ def test_checkpoints_commit_together_on_the_one_read_and_add_up_to_the_books_tot
     assert store.totals() == {"cash": 18, "bonus": 3} == store.recount_totals()
     with pytest.raises(ValueError, match="at most 100 items"):
         store.checkpoint([Checkpoint(f"x{n}", {}, {"cash": (1, 1)}) for n in range(100)])
+    with pytest.raises(ValueError, match="each account once"):
+        store.checkpoint([later, later])
 
 
 def test_a_checkpoint_commit_that_cannot_get_through_moves_nothing(
