@@ -44,8 +44,7 @@ def clothing() -> ProgrammeIn:
             TierIn(code="diamond", name_zh="钻石会员", name_en="Diamond", qualify_at=8_000 * CNY, retain_at=6_000 * CNY,
                    upgrade_gift_points=800,
                    benefits=Benefits(discount_rate="0.9", points_multiplier="2", birthday_bonus_points=800,
-                                     free_shipping=True, priority_purchase=True,
-                                     exclusive_coupons=["diamond-monthly-gift"])),
+                                     free_shipping=True, priority_purchase=True)),
         ],
     )  # fmt: skip
 
