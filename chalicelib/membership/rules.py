@@ -133,7 +133,8 @@ class Plan:
 @dataclass(frozen=True)
 class Payment:
     """A payment that made or extended a card (``kind``: purchase, renewal, auto-renewal, trial), the days it paid
-    for and what of it was refunded."""
+    for and what of it was refunded. A cancellation settles every payment of the card: what it refunded went back,
+    the rest was kept, and a later cancellation (of the card bought again) never refunds it again."""
 
     payment_id: str
     kind: str
@@ -143,17 +144,18 @@ class Payment:
     paid_at: str
     refunded_fen: int = 0
     method: str = ""  # partner:<id> (its system refunds it), wallet (refunded to the wallet), trial
+    settled: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"payment_id": self.payment_id, "kind": self.kind, "amount_fen": self.amount_fen,
                 "first_day": self.first_day.isoformat(), "last_day": _day(self.last_day), "paid_at": self.paid_at,
-                "refunded_fen": self.refunded_fen, "method": self.method}  # fmt: skip
+                "refunded_fen": self.refunded_fen, "method": self.method, "settled": self.settled}  # fmt: skip
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Payment:
         return cls(raw["payment_id"], raw["kind"], int(raw["amount_fen"]), date.fromisoformat(raw["first_day"]),
                    _date(raw["last_day"]), raw["paid_at"], int(raw.get("refunded_fen", 0)),
-                   raw.get("method", ""))  # fmt: skip
+                   raw.get("method", ""), bool(raw.get("settled")))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ class Card:
     notified: tuple[str, ...] = ()  # reminders and notices sent, each ``<what>:<valid_until>`` (once per end)
     packs: tuple[str, ...] = ()  # coupon packs issued, each ``<benefit_id>:<period start>``
     lapsed_on: date | None = None  # set by the nightly job when it announced the lapse
+    uses_counted_fen: int = 0  # the value of the uses a cancellation counted (kept back or not): never counted twice
 
     def status(self, today: date) -> str:
         if self.cancelled_on is not None:
@@ -200,6 +203,7 @@ class Card:
             "valid_until": _day(self.valid_until), "grace_days": self.grace_days, "auto_renew": self.auto_renew,
             "cancelled_on": _day(self.cancelled_on), "payments": [p.to_json() for p in self.payments],
             "notified": list(self.notified), "packs": list(self.packs), "lapsed_on": _day(self.lapsed_on),
+            "uses_counted_fen": self.uses_counted_fen,
         }  # fmt: skip
 
     @classmethod
@@ -208,7 +212,7 @@ class Card:
             raw["card_id"], raw["plan_id"], date.fromisoformat(raw["started_on"]), _date(raw["valid_until"]),
             int(raw["grace_days"]), bool(raw.get("auto_renew")), _date(raw.get("cancelled_on")),
             tuple(Payment.from_json(p) for p in raw.get("payments", [])), tuple(raw.get("notified", [])),
-            tuple(raw.get("packs", [])), _date(raw.get("lapsed_on")),
+            tuple(raw.get("packs", [])), _date(raw.get("lapsed_on")), int(raw.get("uses_counted_fen", 0)),
         )  # fmt: skip
 
 
@@ -259,9 +263,10 @@ def extend(
     payment = Payment(payment_id, kind, amount_fen, first, last, paid_at, method=method)
     if card is None or not live:
         previous = card.payments if card else ()
+        counted = card.uses_counted_fen if card else 0  # uses a cancellation counted stay counted
         return Card(card.card_id if card else card_id, plan.plan_id, first, last, plan.grace_days,
                     auto_renew=card.auto_renew if card and live else False, payments=(*previous, payment),
-                    packs=card.packs if card else ())  # fmt: skip
+                    packs=card.packs if card else (), uses_counted_fen=counted)  # fmt: skip
     return replace(card, valid_until=last, grace_days=plan.grace_days, payments=(*card.payments, payment))
 
 
@@ -391,14 +396,16 @@ class Refund:
     amount_fen: int
     parts: tuple[tuple[str, int], ...]  # (payment id, fen)
     explanation: str
+    uses_counted_fen: int = 0  # the value of every use of the card so far, counted by this cancellation
 
 
 def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: int) -> Refund:
     """The refund of cancelling ``card`` today under ``policy``. Pro rata: each payment gives back its share of the
     days it paid for that are not yet used (today counts as used), rounded down; a payment for days not begun gives
     all of it back. Full within N days: everything not yet refunded, when the first payment is at most N days old.
-    With ``deduct_used``, the value of the benefits used is kept back, from the latest payments' parts first."""
-    open_payments = [p for p in card.payments if p.amount_fen > p.refunded_fen]
+    With ``deduct_used``, the value of the benefits used is kept back, from the latest payments' parts first. Only
+    payments no cancellation settled count, and uses an earlier cancellation counted are not counted again."""
+    open_payments = [p for p in card.payments if not p.settled and p.amount_fen > p.refunded_fen]
     parts: list[tuple[str, int]] = []
     if policy.kind == "pro_rata":
         for p in open_payments:
@@ -410,15 +417,15 @@ def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: in
             parts.append((p.payment_id, min(share, p.amount_fen - p.refunded_fen)))
         why = "按未使用天数比例退款"
     elif policy.kind == "full_within_days":
-        first = min((p.first_day for p in card.payments if p.kind != "trial"), default=today)
+        first = min((p.first_day for p in open_payments if p.kind != "trial"), default=today)
         within = (today - first).days <= policy.days
         parts = [(p.payment_id, p.amount_fen - p.refunded_fen) for p in open_payments] if within else []
         why = f"开卡{policy.days}天内全额退款" if within else f"已超过开卡{policy.days}天，不予退款"
     else:
         why = "该卡不支持退款"
-    deducted = 0
-    if policy.deduct_used and used_value_fen > 0:
-        remaining = used_value_fen
+    deducted, uncounted = 0, used_value_fen - card.uses_counted_fen
+    if policy.deduct_used and uncounted > 0:
+        remaining = uncounted
         kept: list[tuple[str, int]] = []
         for payment_id, fen in reversed(parts):
             take = min(fen, remaining)
@@ -430,14 +437,16 @@ def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: in
     total = sum(fen for _, fen in parts)
     if deducted:
         why += f"，扣除已使用权益{deducted / 100:.2f}元"
-    return Refund(total, tuple(parts), f"{why}：退款{total / 100:.2f}元")
+    return Refund(total, tuple(parts), f"{why}：退款{total / 100:.2f}元", used_value_fen)
 
 
 def refunded(card: Card, refund: Refund, today: date) -> Card:
-    """The card cancelled today with ``refund`` recorded on its payments."""
+    """The card cancelled today with ``refund`` recorded on its payments, every one of them settled."""
     back = dict(refund.parts)
-    payments = tuple(replace(p, refunded_fen=p.refunded_fen + back.get(p.payment_id, 0)) for p in card.payments)
-    return replace(card, cancelled_on=today, auto_renew=False, payments=payments)
+    payments = tuple(replace(p, refunded_fen=p.refunded_fen + back.get(p.payment_id, 0), settled=True)
+                     for p in card.payments)  # fmt: skip
+    return replace(card, cancelled_on=today, auto_renew=False, payments=payments,
+                   uses_counted_fen=max(card.uses_counted_fen, refund.uses_counted_fen))  # fmt: skip
 
 
 # --- what the nightly job owes a card ----------------------------------------------------------------------------

@@ -264,6 +264,9 @@ class PaymentOut(Schema):
     paid_at: str = Field(description=UTC_INSTANT)
     refunded_fen: int = Field(description=f"what of it a cancellation refunded; {FEN}")
     method: str = Field(description="how it was paid: wallet (stored value), partner:<partner id>, or trial")
+    settled: bool = Field(
+        default=False, description="closed by a cancellation: its refunded part went back, the rest was kept for good"
+    )
 
 
 class CardOut(Schema):

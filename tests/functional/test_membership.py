@@ -217,6 +217,28 @@ class TestCancellation:
         balances_add_up(member_id)
         assert ledger().balance(member_id, MEMBERSHIP) == 29_900 - cancelled["refund_fen"]
 
+    def test_a_card_bought_again_after_a_cancellation_never_refunds_the_earlier_payment_or_its_uses_again(
+        self, api, admin, partner, plan_id, member
+    ):
+        member_id, _ = member
+        cancel = f"/v1/members/{member_id}/cards/{{}}/cancellation"
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan_id, "P-1"))
+            ok(admin.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-1"}), 201)
+        day10 = DAY1 + timedelta(days=9)
+        with clock.frozen(day10):
+            first = ok(admin.post(cancel.format(card["card_id"]), {"cancel_id": "C-1", "reason": "搬家"}))
+            again = ok(paid(api, partner, member_id, plan_id, "P-2", at=day10))
+            assert again["card_id"] == card["card_id"]  # the same card, bought again
+            second = ok(admin.post(cancel.format(card["card_id"]), {"cancel_id": "C-2", "reason": "又不要了"}))
+        p1, p2 = second["card"]["payments"]
+        assert (p1["payment_id"], p1["refunded_fen"], p1["settled"]) == ("P-1", first["refund_fen"], True)
+        days = (date.fromisoformat(p2["last_day"]) - date.fromisoformat(p2["first_day"])).days + 1
+        assert second["refund_fen"] == 29_900 * (days - 1) // days  # P-2's unused days, its one use counted before
+        assert (p2["refunded_fen"], p2["settled"]) == (second["refund_fen"], True)
+        balances_add_up(member_id)
+        assert ledger().balance(member_id, MEMBERSHIP) == 2 * 29_900 - first["refund_fen"] - second["refund_fen"]
+
 
 class TestNightlyJob:
     def test_reminders_a_lapse_and_their_messages_once(self, aws, api, partner, plan_id, member):
