@@ -502,6 +502,7 @@ class Mall:
         first = None
         if named is None:
             first = self._order_or_404(order_id)
+            decide(first)  # who may act on it, before the post: inside it, a refusal would replay a kept answer
             member_id, reward_id = first.member_id, first.reward_id
         else:
             member_id, reward_id = named

@@ -437,6 +437,8 @@ class TestPointsAndCash:
         assert ok(client.get("/v1/me/wallet"))["total_fen"] == 5_000
         assert ok(client.post(path))["status"] == "cancelled"  # the payment again: its order as it is, nothing taken
         assert ok(client.get("/v1/me/wallet"))["total_fen"] == 5_000
+        _, other = member_token("13900000002")  # another member is told of no such order, never shown the kept answer
+        refused(api.as_(other).post(f"/v1/me/mall/orders/{order['order_id']}/cancellation"), 404, "not-found")
         assert_reconciled(member_id, order_holder(order["order_id"]))
 
     def test_a_wallet_short_of_the_cash_part_takes_nothing(self, api, member):
