@@ -10,10 +10,12 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field
 from chalicelib.members.model import CONSENT_CHANNELS, Gender, InvalidPhone, Member, Source, Status, normalise_phone
 from chalicelib.shared import clock
 from chalicelib.shared.fields import BUSINESS_DATE, GIVEN_INSTANT, NEXT_CURSOR, UTC_INSTANT, VERSION, Day, Instant
-from chalicelib.shared.http import Input, MergePatch, Schema
+from chalicelib.shared.http import CONTROL_CHARACTERS_REFUSED, Input, MergePatch, Schema, holds_control_character
 
 
 def _phone(value: str) -> str:
+    if holds_control_character(value):  # refused as sent: normalising would wash it out
+        raise ValueError(CONTROL_CHARACTERS_REFUSED)
     try:
         return normalise_phone(value)
     except InvalidPhone as e:

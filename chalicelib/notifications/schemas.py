@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from chalicelib.shared.fields import FEN, NEXT_CURSOR, UTC_INSTANT, Day
 from chalicelib.shared.http import Input, MergePatch, Schema
@@ -149,9 +149,20 @@ class PreferencesPatch(Input):
 
     model_config = ConfigDict(json_schema_extra={"examples": [PREFERENCES_EXAMPLE]})
 
-    consents: list[ConsentAnswer] = Field(default_factory=list, max_length=8, description="the answers to record")
+    consents: list[ConsentAnswer] = Field(
+        default_factory=list, max_length=8, description="the answers to record, at most one per channel and purpose"
+    )
     wording_version: str | None = Field(default=None, max_length=40, description=WORDING_VERSION + " (shown now)")
     language: Language | None = Field(default=None, description=LANGUAGE)
+
+    @field_validator("consents")
+    @classmethod
+    def _one_answer_each(cls, consents: list[ConsentAnswer]) -> list[ConsentAnswer]:
+        """Two answers for one channel and purpose would record a grant and a withdrawal at the same instant."""
+        asked = [(answer.channel, answer.purpose) for answer in consents]
+        if len(set(asked)) < len(asked):
+            raise ValueError("one answer per channel and purpose")
+        return consents
 
 
 class StaffPreferencesPatch(PreferencesPatch):

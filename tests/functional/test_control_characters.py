@@ -144,6 +144,14 @@ class TestOverHttp:
         rules = api.post("/v1/points/rules", {"category_rates": {"drinks\u0000": "2"}})
         assert (rules.status, rules.body["errors"][0]["field"]) == (422, "category_rates")
 
+    def test_a_phone_with_a_nul_is_refused_as_sent_not_washed_out_by_its_normalising(self, api, partner):
+        member_token("13900000005")
+        before = item_counts()
+        answer = signed(api, partner, "/v1/webhooks/purchases", order({"phone": "13900000005\u0000"}))
+        assert (answer.status, answer.body["errors"][0]["field"]) == (422, "member.phone")
+        assert answer.body["errors"][0]["message"].endswith(CONTROL_CHARACTERS_REFUSED)
+        assert item_counts() == before
+
     def test_a_query_value_with_a_control_character_is_refused(self, api):
         answer = api.get("/v1/members?tier=gold%00")
         assert (answer.status, answer.body["errors"][0]["field"], answer.body["errors"][0]["in"]) == (

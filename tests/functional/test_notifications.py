@@ -235,6 +235,17 @@ class TestConsent:
         refused(client.patch("/v1/me/message-preferences", grant, headers=MERGE_PATCH), 409, "stale-wording")
         assert ok(client.get("/v1/me/consent-history"))["items"] == []
 
+    def test_two_answers_for_one_channel_and_purpose_are_refused(self, member):
+        _, client = member
+        version = ok(client.get("/v1/me/message-preferences"))["wording"]["version"]
+        answers = [{"channel": "sms", "purpose": "marketing", "granted": granted} for granted in (True, False)]
+        both = {"consents": answers, "wording_version": version}
+        problem = refused(
+            client.patch("/v1/me/message-preferences", both, headers=MERGE_PATCH), 422, "validation-failed"
+        )
+        assert problem["errors"][0]["field"] == "consents"
+        assert ok(client.get("/v1/me/consent-history"))["items"] == []
+
     def test_consents_given_at_registration_and_by_staff_are_recorded_with_their_proof(self, aws, api):
         body = {
             "name": "王芳",
