@@ -110,6 +110,15 @@ def birthday_gift(tx: Transaction, event: Event) -> None:
     _give(list(dict.fromkeys(templates)), member_id, "birthday", f"{member_id}:{year}")
 
 
+@consumer("coupon-card-cancelled", queue="coupons", types=["membership.card-cancelled"], batched=True)
+def void_cancelled_card_packs(tx: Transaction, event: Event) -> None:
+    """A paid card cancelled with money back takes back its packs' unused coupons (a card cancelled without a refund
+    was paid for in full: its coupons stay)."""
+    p = event.payload
+    if int(p.get("refund_fen") or 0) > 0:
+        service.void_card_packs(str(p["member_id"]), str(p["card_id"]))
+
+
 @consumer("coupon-membership-pack", queue="coupons", types=["membership.coupon-pack-due"], batched=True)
 def membership_pack(tx: Transaction, event: Event) -> None:
     """A paid card's coupon pack for its period (月度券包): ``count`` coupons of its template, each once by its card,

@@ -1096,6 +1096,28 @@ def void(code: str, face_values: Mapping[str, int]) -> bool:
     return True
 
 
+def void_card_packs(member_id: str, card_id: str) -> int:
+    """Void the coupons a paid card's packs (月度券包) gave that are still unused, when the card is cancelled with
+    money back (退卡作废): the member does not keep what they were refunded for. A coupon used, or reserved for an
+    order under way, stays as it is. Once each (a voided coupon is passed over); how many it voided."""
+    packs = (CouponRecord.source_kind == "membership-pack") & CouponRecord.source_id.startswith(f"{card_id}:")
+    voided = 0
+    for record in CouponRecord.by_member.query(member_id, filter_condition=packs):
+        coupon, account = read_coupon_account(record.code)
+        if coupon.status != "available":
+            continue
+        try:
+            coupons().change(
+                record.code, "void", -1, {}, Source("membership-card", card_id), "会员卡退卡作废",
+                event="coupon.voided", payload={"face_value_fen": face_values([coupon.template_id]).get(
+                    coupon.template_id, 0)}, known=account,
+            )  # fmt: skip
+        except CouponRefused:
+            continue
+        voided += 1
+    return voided
+
+
 def notice(account: Account) -> bool:
     """Announce ``coupon.expiring`` for a usable coupon of a member, once (its state remembers it), from its
     account as a nightly job read it."""

@@ -338,6 +338,39 @@ class TestPlans:
             ok(paid(api, partner, member_id, plan_id, "P-2"))
             refused(paid(api, partner, other, plan_id, "P-3"), 422, "payment-not-applicable")
 
+    def test_a_card_cancelled_with_money_back_takes_back_its_packs_unused_coupons(
+        self, aws, api, admin, partner, member
+    ):
+        member_id, client = member
+        coupon = {
+            "name": "会员月券",
+            "kind": "amount_off",
+            "amount_off_fen": 1_000,
+            "validity": {"days_after_issue": 30},
+        }
+        template = ok(api.post("/v1/coupons/templates", coupon), 201)["template_id"]
+        pack = {**GOLD_CARD, "benefits": [{"benefit_id": "pack", "name": "每月2张券", "kind": "coupon_pack",
+                                           "template_id": template, "count": 2, "period": "month"}]}  # fmt: skip
+        cards = []
+        for n in (1, 2):  # one cancelled with money back, one without
+            plan = ok(api.post("/v1/membership/plans", {**pack, "name": f"{pack['name']}{n}"}), 201)["plan_id"]
+            with clock.frozen(DAY1):
+                cards.append(ok(paid(api, partner, member_id, plan, f"P-{n}"))["card_id"])
+        day2 = DAY1 + timedelta(days=1)
+        with clock.frozen(day2):
+            run_job_now(day2.date())
+            deliver(aws, "coupons")
+            assert len(ok(client.get("/v1/me/coupons?status=available"))["items"]) == 4
+            cancel = f"/v1/members/{member_id}/cards/{{}}/cancellation"
+            back = ok(admin.post(cancel.format(cards[0]), {"cancel_id": "C-1", "reason": "退卡"}))
+            kept = ok(admin.post(cancel.format(cards[1]), {"cancel_id": "C-2", "reason": "退卡", "refund": "none"}))
+            assert back["refund_fen"] > 0
+            assert kept["refund_fen"] == 0
+            deliver(aws, "coupons", times=2)  # a redelivery voids nothing more
+            mine = ok(client.get("/v1/me/coupons"))["items"]
+        assert sorted(c["status"] for c in mine) == ["available", "available", "voided", "voided"]
+        assert {c["source_kind"] for c in mine} == {"membership-pack"}
+
     def test_a_monthly_coupon_pack_is_issued_once_a_period(self, aws, api, partner, member):
         member_id, client = member
         coupon = {
