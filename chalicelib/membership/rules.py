@@ -238,11 +238,13 @@ class NotRenewable(Exception):
 
 def extend(
     card: Card | None, plan: Plan, *, card_id: str, payment_id: str, kind: str, amount_fen: int, paid_at: str,
-    today: date, trials: Sequence[str] = (), method: str = "",
+    today: date, trials: Sequence[str] = (), method: str = "", used_value_fen: int = 0,
 ) -> Card:  # fmt: skip
     """The card after a payment for ``plan`` (``kind`` purchase/renewal/auto-renewal, or ``trial`` for the plan's
     free trial, once per member and plan). It runs on from the card's end while active or in grace, from today
-    otherwise. An automatic renewal is refused until ``LEAST_NOTICE_DAYS`` after its notice went out."""
+    otherwise. An automatic renewal is refused until ``LEAST_NOTICE_DAYS`` after its notice went out. A card bought
+    again after it was cancelled or lapsed starts a new cycle: its earlier payments are settled (nothing of them is
+    refunded again) and the uses made so far (``used_value_fen``) were theirs (never deducted again)."""
     live = card is not None and card.cancelled_on is None and card.status(today) != "lapsed"
     if card is not None and live and card.valid_until is None:
         raise NotRenewable("lifetime", f"card {card.card_id} is for life already")
@@ -262,8 +264,8 @@ def extend(
     last = term.end(first)
     payment = Payment(payment_id, kind, amount_fen, first, last, paid_at, method=method)
     if card is None or not live:
-        previous = card.payments if card else ()
-        counted = card.uses_counted_fen if card else 0  # uses a cancellation counted stay counted
+        previous = tuple(replace(p, settled=True) for p in card.payments) if card else ()
+        counted = used_value_fen if card else 0
         return Card(card.card_id if card else card_id, plan.plan_id, first, last, plan.grace_days,
                     auto_renew=card.auto_renew if card and live else False, payments=(*previous, payment),
                     packs=card.packs if card else (), uses_counted_fen=counted)  # fmt: skip

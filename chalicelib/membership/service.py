@@ -171,10 +171,11 @@ def _card_posting(member_id: str, plan: Plan, paid: Paid, holdings: Holdings, to
     kind = paid.kind
     if kind == "purchase" and current is not None and current.status(today) not in ("lapsed", "cancelled"):
         kind = "renewal"
+    used = _used_value(holdings.state(member_id, USES), current, plan) if current is not None else 0
     try:
         card = rules.extend(current, plan, card_id=new_id("mc_"), payment_id=paid.payment_id, kind=kind,
                             amount_fen=paid.amount_fen, paid_at=clock.iso(paid.paid_at), today=today,
-                            trials=state.trials, method=paid.method)  # fmt: skip
+                            trials=state.trials, method=paid.method, used_value_fen=used)  # fmt: skip
     except NotRenewable as e:
         raise CardNotRenewable(str(e), why=e.why) from None
     reasons = {"purchase": "开通会员卡", "renewal": "续费会员卡", "auto-renewal": "自动续费", "trial": "免费试用"}

@@ -2,6 +2,7 @@
 with refunds, and counted uses, on the ledger engine in memory: the card's dates follow the rules, money held is
 what was paid less what was refunded, uses never pass the period's quota, every book adds up."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -50,6 +51,14 @@ class CardModel(RuleBasedStateMachine):
     def card_of(self, plan_id: str) -> Card | None:
         return next((c for c in self.cards().values() if c.plan_id == plan_id), None)
 
+    def used_value(self, plan_id: str) -> int:
+        """What the card's uses so far are worth, as the service values them."""
+        card, uses = self.card_of(plan_id), self.ledger.holdings(MEMBER).state(MEMBER, USES)
+        if card is None:
+            return 0
+        benefits = PLANS[plan_id].benefits
+        return sum(uses.totals.get(f"card|{card.card_id}|{b.benefit_id}", 0) * b.value_fen for b in benefits)
+
     # --- what happens -----------------------------------------------------------------------------------------
 
     @rule(days=st.integers(1, 20))
@@ -67,7 +76,7 @@ class CardModel(RuleBasedStateMachine):
         try:
             card = rules.extend(before, plan, card_id=f"mc_{plan_id}", payment_id=payment_id, kind=kind,
                                 amount_fen=0 if trial else plan.price_fen, paid_at="t", today=self.today,
-                                trials=state.trials)  # fmt: skip
+                                trials=state.trials, used_value_fen=self.used_value(plan_id))  # fmt: skip
         except NotRenewable:
             assert trial
             return
@@ -137,11 +146,12 @@ class CardModel(RuleBasedStateMachine):
         if card is None or card.status(self.today) in ("cancelled", "lapsed"):
             return
         plan = PLANS[plan_id]
-        uses = self.ledger.holdings(MEMBER).state(MEMBER, USES)
-        used = sum(uses.totals.get(f"card|{card.card_id}|{b.benefit_id}", 0) * b.value_fen for b in plan.benefits)
-        refund = rules.refund_for(card, plan.refund, self.today, used)
-        assert 0 <= refund.amount_fen <= card.paid_fen
+        refund = rules.refund_for(card, plan.refund, self.today, self.used_value(plan_id))
+        assert 0 <= refund.amount_fen <= sum(p.amount_fen - p.refunded_fen for p in card.payments if not p.settled)
         after = rules.refunded(card, refund, self.today)
+        kept = {p.payment_id: p.refunded_fen for p in card.payments if p.settled}  # an earlier cycle's: never again
+        assert all(p.refunded_fen == kept[p.payment_id] for p in after.payments if p.payment_id in kept)
+        assert all(p.settled for p in after.payments)
         self.ledger.post([Posting(MEMBER, MEMBERSHIP, -refund.amount_fen, "refund", Source("cancel", card.card_id),
                                   refund.explanation, {"card": after.to_json()}, kept=True)])  # fmt: skip
         self.refunded += refund.amount_fen
@@ -178,3 +188,21 @@ class CardModel(RuleBasedStateMachine):
 
 CardModel.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
 test_a_card_across_renewals_lapses_refunds_and_uses = CardModel.TestCase
+
+
+def test_a_card_bought_again_after_a_lapse_or_an_old_cancellation_starts_a_new_cycle() -> None:
+    """Its earlier payments are settled even when stored before payments said so (a card cancelled before this rule,
+    or one that lapsed), so neither a pro-rata share nor the 'full within N days' window looks at them again, and
+    the uses made so far are the earlier cycle's."""
+    plan = PLANS["ten-days"]
+    old = rules.Payment("p1", "purchase", 3_000, START, START + timedelta(days=9), "t", refunded_fen=2_000)
+    cancelled = Card("mc_x", plan.plan_id, START, START + timedelta(days=9), 0, cancelled_on=START, payments=(old,))
+    lapsed = replace(cancelled, cancelled_on=None, payments=(replace(old, refunded_fen=0),))
+    later = START + timedelta(days=40)
+    for card in (cancelled, lapsed):
+        again = rules.extend(card, plan, card_id="mc_new", payment_id="p2", kind="purchase", amount_fen=3_000,
+                             paid_at="t", today=later, used_value_fen=1_000)  # fmt: skip
+        assert [p.settled for p in again.payments] == [True, False]
+        assert again.uses_counted_fen == 1_000
+        refund = rules.refund_for(again, plan.refund, later, used_value_fen=1_000)
+        assert refund.parts == (("p2", 3_000),)  # within 3 days of the new cycle's first payment: all of it
