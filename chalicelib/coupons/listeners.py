@@ -112,11 +112,10 @@ def birthday_gift(tx: Transaction, event: Event) -> None:
 
 @consumer("coupon-card-cancelled", queue="coupons", types=["membership.card-cancelled"], batched=True)
 def void_cancelled_card_packs(tx: Transaction, event: Event) -> None:
-    """A paid card cancelled with money back takes back its packs' unused coupons (a card cancelled without a refund
-    was paid for in full: its coupons stay)."""
+    """A paid card's cancellation takes back the coupon packs it names (those it refunded: none when nothing went
+    back), their coupons still usable voided."""
     p = event.payload
-    if int(p.get("refund_fen") or 0) > 0:
-        service.void_card_packs(str(p["member_id"]), str(p["card_id"]))
+    service.void_pack_coupons(str(p["member_id"]), [str(source) for source in p.get("packs_taken_back") or []])
 
 
 @consumer("coupon-membership-pack", queue="coupons", types=["membership.coupon-pack-due"], batched=True)

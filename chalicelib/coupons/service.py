@@ -10,7 +10,7 @@ inputs and answer dicts the API validates; they never return HTTP statuses.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -1096,22 +1096,27 @@ def void(code: str, face_values: Mapping[str, int]) -> bool:
     return True
 
 
-def void_card_packs(member_id: str, card_id: str) -> int:
-    """Void the coupons a paid card's packs (月度券包) gave that are still unused, when the card is cancelled with
-    money back (退卡作废): the member does not keep what they were refunded for. A coupon used, or reserved for an
-    order under way, stays as it is. Once each (a voided coupon is passed over); how many it voided."""
-    packs = (CouponRecord.source_kind == "membership-pack") & CouponRecord.source_id.startswith(f"{card_id}:")
+def void_pack_coupons(member_id: str, sources: Collection[str]) -> int:
+    """Void the member's coupons issued under ``sources`` (a cancelled paid card's packs, 月度券包, as the membership
+    domain names them) that are still usable, reserved for an order included (退卡作废): the member does not keep
+    what they were refunded for. A coupon redeemed stays redeemed. Once each (a voided one is passed over); how many
+    it voided."""
+    wanted = set(sources)
+    if not wanted:
+        return 0
+    packs = CouponRecord.source_kind == "membership-pack"
     voided = 0
     for record in CouponRecord.by_member.query(member_id, filter_condition=packs):
-        coupon, account = read_coupon_account(record.code)
-        if coupon.status != "available":
+        if record.source_id not in wanted:
             continue
+        coupon, account = read_coupon_account(record.code)
+        if coupon.status not in ("available", "reserved"):
+            continue
+        value = face_values([coupon.template_id]).get(coupon.template_id, 0)
         try:
-            coupons().change(
-                record.code, "void", -1, {}, Source("membership-card", card_id), "会员卡退卡作废",
-                event="coupon.voided", payload={"face_value_fen": face_values([coupon.template_id]).get(
-                    coupon.template_id, 0)}, known=account,
-            )  # fmt: skip
+            coupons().change(record.code, "void", -1, {}, Source("membership-card", record.source_id or ""),
+                             "会员卡退卡作废", event="coupon.voided", payload={"face_value_fen": value},
+                             known=account)  # fmt: skip
         except CouponRefused:
             continue
         voided += 1

@@ -323,7 +323,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
     content = {"member_id": member_id, "card_id": card_id, "refund": request.refund}
     claim = Claim.of(f"membership-cancel|{member_id}|{request.cancel_id}", content,
                      conflict=Conflict("This cancel id was used before for another card"))  # fmt: skip
-    worked: list[tuple[Card, rules.Refund]] = []
+    worked: list[tuple[Card, rules.Refund, list[str]]] = []
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
         today = clock.business_today()
@@ -337,18 +337,18 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         used = _used_value(holdings.state(member_id, USES), card, plan)
         refund = rules.refund_for(card, policy, today, used)
         after = rules.refunded(card, refund, today)
-        worked[:] = [(after, refund)]
+        worked[:] = [(after, refund, rules.packs_taken_back(card, plan, refund, today))]
         reason = f"退卡：{request.reason}。{refund.explanation}"
         detail = {"card": after.to_json(), "refund": list(refund.parts)}
         return [Posting(member_id, MEMBERSHIP, -refund.amount_fen, "refund", Source("cancellation", request.cancel_id),
                         reason, detail, kept=True)]  # fmt: skip
 
     def result(answer: Answer) -> dict[str, Any]:
-        _, refund = worked[0]
+        _, refund, _ = worked[0]
         return {"refund_fen": refund.amount_fen, "explanation": refund.explanation}
 
     def announce(answer: Answer) -> list[Event]:
-        card, refund = worked[0]
+        card, refund, packs = worked[0]
         methods = {p.payment_id: p for p in card.payments}
         parts = [
             {"payment_id": pid, "amount_fen": fen, "method": methods[pid].method.partition(":")[0],
@@ -359,6 +359,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
             "member_id": member_id, "card_id": card_id, "plan_id": card.plan_id, "cancel_id": request.cancel_id,
             "plan_name": plan_store.document(card.plan_id)["name"],
             "refund_fen": refund.amount_fen, "parts": parts, "wallet_partner": WALLET_PARTNER,
+            "packs_taken_back": packs,
         })]  # fmt: skip
 
     posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "present"},

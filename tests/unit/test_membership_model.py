@@ -206,3 +206,21 @@ def test_a_card_bought_again_after_a_lapse_or_an_old_cancellation_starts_a_new_c
         assert again.uses_counted_fen == 1_000
         refund = rules.refund_for(again, plan.refund, later, used_value_fen=1_000)
         assert refund.parts == (("p2", 3_000),)  # within 3 days of the new cycle's first payment: all of it
+
+
+def test_a_cancellation_takes_back_the_packs_it_refunds() -> None:
+    """Nothing refunded: no pack taken back; everything refunded: every pack of the cycle; a part: the packs of the
+    period the card ends in (the periods before were kept)."""
+    pack = PlanBenefit("pack", "月券", "coupon_pack", period="month", template_id="ct_1", count=2)
+    plan = rules.Plan("yearly", "年卡", Term(months=12), 120_000, (pack,), refund=RefundPolicy("pro_rata"))
+    paid = rules.Payment("p1", "purchase", 120_000, START, date(2027, 12, 31), "t")
+    card = Card("mc_y", "yearly", START, date(2027, 12, 31), 0, payments=(paid,),
+                packs=("pack:2027-01-01", "pack:2027-02-01", "pack:2027-03-01"))  # fmt: skip
+    today = date(2027, 3, 10)
+
+    def taken(amount: int) -> list[str]:
+        return rules.packs_taken_back(card, plan, rules.Refund(amount, (("p1", amount),), ""), today)
+
+    assert taken(0) == []
+    assert taken(120_000) == [f"mc_y:pack:2027-0{m}-01:{n}" for m in (1, 2, 3) for n in (0, 1)]
+    assert taken(96_000) == ["mc_y:pack:2027-03-01:0", "mc_y:pack:2027-03-01:1"]
