@@ -52,7 +52,8 @@ class ReconcileLedger(Job):
         """The batch's accounts read 100 at a time, checked, and their checkpoints committed up to 100 items at a
         time (the batch's partitions are shards no other batch of the night reads, so commits rarely meet)."""
         store, through = ledger().store, min(as_of, last_ended_day())
-        holders = [holder for partition in keys for holder in store.due_in("touched", partition)]
+        # once each: an index that lags may list a holder in two partitions of the batch
+        holders = list(dict.fromkeys(holder for partition in keys for holder in store.due_in("touched", partition)))
         checkpoints = []
         for start in range(0, len(holders), 100):
             for account in store.read_many(holders[start : start + 100]).values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,8 @@ from chalicelib.shared.http import CONTROL_CHARACTERS_REFUSED, Input, MergePatch
 def _phone(value: str) -> str:
     if holds_control_character(value):  # refused as sent: normalising would wash it out
         raise ValueError(CONTROL_CHARACTERS_REFUSED)
+    if any(unicodedata.category(character) == "Cf" for character in value):  # zero-width, direction marks
+        raise ValueError("a phone may not hold invisible formatting characters")
     try:
         return normalise_phone(value)
     except InvalidPhone as e:

@@ -150,6 +150,9 @@ class TestOverHttp:
         answer = signed(api, partner, "/v1/webhooks/purchases", order({"phone": "13900000005\u0000"}))
         assert (answer.status, answer.body["errors"][0]["field"]) == (422, "member.phone")
         assert answer.body["errors"][0]["message"].endswith(CONTROL_CHARACTERS_REFUSED)
+        for hidden in ("13900000005\u200b", "\u202e13900000005"):  # zero-width space, right-to-left override
+            answer = signed(api, partner, "/v1/webhooks/purchases", order({"phone": hidden}))
+            assert (answer.status, answer.body["errors"][0]["field"]) == (422, "member.phone")
         assert item_counts() == before
 
     def test_a_query_value_with_a_control_character_is_refused(self, api):
