@@ -171,17 +171,30 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
 def _before_upgrade_by(
     member_id: str, cause: str, standing: Standing, programme: Programme, value: int
 ) -> Standing | None:
-    """Where the member stood before ``cause`` upgraded them, if that upgrade is the last change of their tier
-    and brought the tier they hold. One read of the history, only when a refund leaves the member short of
-    their tier's threshold (otherwise nothing could be undone)."""
-    if programme.rank(standing.tier) == 0 or value >= programme.tier(standing.tier).qualify_at:
+    """Where the member stood before ``cause`` upgraded them, if that upgrade still holds some of the tier they hold
+    and nothing since stands on it: the history back to it holds only refunds (an earlier refund of the same order
+    took part of it back) and upgrades that refunds undid whole. Reads the history only when a refund leaves the
+    member short of their tier's threshold (otherwise nothing could be undone), at most ``HISTORY_WALK`` changes."""
+    held = programme.rank(standing.tier)
+    if held == 0 or value >= programme.tier(standing.tier).qualify_at:
         return None
-    last = next(iter(TierChangeRecord.query(member_id, scan_index_forward=False, limit=1, consistent_read=True)), None)
-    if last is None or last.reason != "upgrade" or last.cause != cause or last.tier != standing.tier:
-        return None
-    since = date.fromisoformat(last.previous_since) if last.previous_since else standing.since
-    until = date.fromisoformat(last.previous_until) if last.previous_until else None
-    return Standing(last.previous, since, until)
+    changes = TierChangeRecord.query(member_id, scan_index_forward=False, limit=HISTORY_WALK, consistent_read=True)
+    for change in changes:
+        if change.reason == "refund":
+            continue
+        if change.reason != "upgrade" or not programme.knows(change.tier) or not programme.knows(change.previous):
+            return None
+        if held <= programme.rank(change.previous):
+            continue  # undone whole by a refund since: no longer part of the tier held
+        if change.cause != cause or held > programme.rank(change.tier):
+            return None  # another purchase's upgrade holds the tier (a refund never undoes what it did)
+        since = date.fromisoformat(change.previous_since) if change.previous_since else standing.since
+        until = date.fromisoformat(change.previous_until) if change.previous_until else None
+        return Standing(change.previous, since, until)
+    return None
+
+
+HISTORY_WALK = 20  # changes read back from the newest: refunds and undone upgrades between a refund and its upgrade
 
 
 def _history(member_id: str, change: Change, change_id: str, programme: Programme, now: str, actor: str,

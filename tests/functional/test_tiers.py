@@ -131,6 +131,27 @@ def test_a_partial_refund_keeps_the_tiers_what_remains_still_qualifies_for(api, 
         ("earn", 400), ("refund", -300)]  # fmt: skip
 
 
+def test_an_upgrade_refunded_in_two_steps_is_undone_whole_with_every_gift(api, partner):
+    """1 fen back first (diamond to gold, its gift back), the rest later: the member ends where they stood, every
+    gift of the upgrade taken back; the same when two orders' upgrades are refunded newest first."""
+    member_id, _ = member_token("13900000024")
+    buy(api, partner, member_id, "G-5", 8_000 * CNY)  # diamond, through silver and gold
+    refund_all(api, partner, "G-5", 1, "R-5A")
+    assert ledger_views.account(member_id).tier == "gold"
+    refund_all(api, partner, "G-5", 8_000 * CNY - 1, "R-5B")
+    account = ledger_views.account(member_id)
+    assert (account.tier, account.tier_until) == ("normal", None)
+    assert sum(points for kind, points, source in ledger(member_id) if source == "tier") == 0
+    other, _ = member_token("13900000025")
+    buy(api, partner, other, "G-6", 1_000 * CNY)  # silver
+    buy(api, partner, other, "G-7", 2_000 * CNY)  # gold
+    refund_all(api, partner, "G-7", 2_000 * CNY, "R-7")
+    assert ledger_views.account(other).tier == "silver"
+    refund_all(api, partner, "G-6", 1_000 * CNY, "R-6")
+    assert ledger_views.account(other).tier == "normal"
+    assert sum(points for kind, points, source in ledger(other) if source == "tier") == 0
+
+
 def test_a_refund_never_undoes_what_a_later_purchase_did(api, partner):
     member_id, _ = member_token("13900000023")
     buy(api, partner, member_id, "G-3", 1_000 * CNY)  # silver
