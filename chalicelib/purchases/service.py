@@ -390,6 +390,9 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
         remaining = rules.remaining_score(earn_rules, lines, shares, after_fen, after_qty, ordered_at,
                                           purchase.tier).total  # fmt: skip
         claw = max(0, int(purchase.points_awarded) - int(before["points"]) - remaining)
+        last_day = points.policy_dates(ordered_at)[0]
+        if last_day is not None and last_day < today:  # the order's points are past their last day: none left of
+            claw = 0  # them to take back (what was not spent expired; another order's points are not taken)
         growth_left = int(purchase.growth_awarded) * (paid - sum(after_fen)) // paid if paid else 0
         growth_back = int(purchase.growth_awarded) - int(before["growth"]) - growth_left
         account = holdings.state(member_id, POINTS)

@@ -293,6 +293,20 @@ class TestRefunds:
         assert (after["debt"], after["available"]) == (0, 20)
         assert balance(bought) == sum(int(e.points) for e in ledger_views.entries(bought)) == 20
 
+    def test_a_refund_after_the_orders_points_expired_takes_no_other_points(self, api, partner, member, monkeypatch):
+        monkeypatch.setenv("LOYALTY_POINTS_EXPIRY", "rolling-days:10")
+        get_settings.cache_clear()
+        old = AT - timedelta(days=30)  # its points lived 10 days, long ago
+        body = {"refund_id": "F-OLD", "order_id": "OLD-1", "occurred_at": AT.isoformat(), "amount_fen": 10_000}
+        with clock.frozen(AT + timedelta(minutes=5)):
+            signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "OLD-1", items=[], at=old))
+            signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "NEW-1", paid=5_000, items=[]))
+            answer = signed(api, partner, "/v1/webhooks/refunds", body)
+            assert answer.status == 200, answer.body
+            assert (answer.body["points_clawed_back"], answer.body["debt_after"]) == (0, 0)
+            assert balance(member) == 150  # nothing taken: the old order's 100 go with their lot's expiry, 50 stay
+        get_settings.cache_clear()
+
     def test_the_negative_balance_policy_shows_debt_as_a_negative_balance(self, api, partner, bought, monkeypatch):
         from chalicelib.points import service as points
 
