@@ -38,6 +38,7 @@ from chalicelib.tiers.rules import (
     month_of,
     on_metric_change,
     on_refund,
+    qualifying,
     review_date,
 )
 
@@ -250,15 +251,22 @@ class OpeningStanding:
 
 
 def open_account(tx: Transaction, member_id: str, opening: OpeningStanding) -> None:
-    """Add a new member's opening standing and growth to ``tx`` (the registration's transaction)."""
+    """Add a new member's opening standing and growth to ``tx`` (the registration's transaction). A member whose
+    period brought over already qualifies for a higher tier than the one brought over opens at that tier, valid
+    as an upgrade today would be, and without its gift: their next purchase, however small, would otherwise
+    upgrade them with the gift of a tier it did nothing to earn."""
     programme, today = programmes.programme(), clock.business_today()
-    tier = opening.tier or programme.tiers[0].code
+    tier, valid_until = opening.tier or programme.tiers[0].code, opening.valid_until
     if programme.rank(tier) == 0 and not opening.growth and not opening.paid_fen:
         return
-    until = (opening.valid_until or programme.valid_until(today)) if programme.rank(tier) else None
-    source = Source("import", member_id)
     month = month_of(today)
-    growth = Metrics().add(month, opening.growth, opening.paid_fen, today).growth
+    metrics = Metrics().add(month, opening.growth, opening.paid_fen, today)
+    earned = qualifying(programme, metrics.value(programme, today))
+    if earned > programme.rank(tier):
+        tier, valid_until = programme.tiers[earned].code, None
+    until = (valid_until or programme.valid_until(today)) if programme.rank(tier) else None
+    source = Source("import", member_id)
+    growth = metrics.growth
     detail = {"growth": opening.growth, "paid_fen": opening.paid_fen, "month": month}
     postings = [
         Posting(member_id, GROWTH, growth, "opening", source, "迁移期初成长值", detail=detail, kept=True),

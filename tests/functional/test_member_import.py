@@ -260,3 +260,16 @@ def test_a_migrated_spend_without_growth_is_still_explained_by_an_opening_entry(
     assert (growth["value"], growth["paid_fen"]) == (0, 300000)
     assert [(i["type"], i["growth"], i["paid_fen"], i["value_after"]) for i in growth["items"]] == [
         ("opening", 0, 300000, 0)]  # fmt: skip
+
+
+def test_a_migrated_spend_that_qualifies_for_more_opens_at_that_tier_without_a_gift(tmp_path, store, api):
+    """The old system said normal, but this period's spend brought over qualifies for diamond here: the member opens
+    at diamond (an opening standing, no gift), so a 1-fen purchase later upgrades nothing and gives no gift."""
+    path = tmp_path / "qualifies.csv"
+    path.write_text(MIGRATION_HEADER + "大客户,13800000031,SH-001,,,,,normal,,5000000,0\n", encoding="utf-8")
+    assert import_members(path, workers=1).imported == 1
+    member = api.post("/v1/members/lookup", {"phone": "13800000031"}).body
+    tier = api.get(f"/v1/members/{member['member_id']}/tier").body
+    assert tier["tier"]["code"] == "diamond"
+    assert [h["reason"] for h in tier["history"]] == ["opening"]
+    assert api.get(f"/v1/members/{member['member_id']}/points").body["available"] == 0
