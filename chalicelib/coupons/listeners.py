@@ -18,6 +18,7 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
+from chalicelib.shared.unique import UniqueRecord
 
 FIGURE_SHARDS = 8
 FIGURE_OF_EVENT = {
@@ -113,9 +114,17 @@ def birthday_gift(tx: Transaction, event: Event) -> None:
 @consumer("coupon-card-cancelled", queue="coupons", types=["membership.card-cancelled"], batched=True)
 def void_cancelled_card_packs(tx: Transaction, event: Event) -> None:
     """A paid card's cancellation takes back the coupon packs it names (those it refunded: none when nothing went
-    back), their coupons still usable voided."""
+    back), their coupons still usable voided. Each pack taken back is remembered, so a pack whose issue arrives
+    after the cancellation (a retried delivery) is not issued at all."""
     p = event.payload
-    service.void_pack_coupons(str(p["member_id"]), [str(source) for source in p.get("packs_taken_back") or []])
+    member_id, sources = str(p["member_id"]), [str(source) for source in p.get("packs_taken_back") or []]
+    for source in sources:
+        tx.put(UniqueRecord(_taken_back(source), owner=member_id, created_at=event.occurred_at))
+    service.void_pack_coupons(member_id, sources)
+
+
+def _taken_back(source: str) -> str:
+    return f"coupon-pack-taken-back:{source}"
 
 
 @consumer("coupon-membership-pack", queue="coupons", types=["membership.coupon-pack-due"], batched=True)
@@ -126,4 +135,5 @@ def membership_pack(tx: Transaction, event: Event) -> None:
     member_id = str(p["member_id"])
     for n in range(int(p.get("count", 1))):
         source = f"{p['card_id']}:{p['benefit_id']}:{p['period']}:{n}"
-        _give([str(p["template_id"])], member_id, "membership-pack", source)
+        if UniqueRecord.find(_taken_back(source)) is None:  # its card's cancellation took it back already
+            _give([str(p["template_id"])], member_id, "membership-pack", source)

@@ -371,6 +371,39 @@ class TestPlans:
         assert sorted(c["status"] for c in mine) == ["available", "available", "voided", "voided"]
         assert {c["source_kind"] for c in mine} == {"membership-pack"}
 
+    def test_a_pack_whose_issue_arrives_after_its_cards_cancellation_is_not_issued(
+        self, aws, api, admin, partner, member
+    ):
+        from chalicelib.coupons.listeners import void_cancelled_card_packs
+        from chalicelib.shared.db import Transaction
+        from chalicelib.shared.events import Event, OutboxRecord
+
+        member_id, client = member
+        coupon = {
+            "name": "会员月券",
+            "kind": "amount_off",
+            "amount_off_fen": 1_000,
+            "validity": {"days_after_issue": 30},
+        }
+        template = ok(api.post("/v1/coupons/templates", coupon), 201)["template_id"]
+        pack = {**GOLD_CARD, "benefits": [{"benefit_id": "pack", "name": "每月2张券", "kind": "coupon_pack",
+                                           "template_id": template, "count": 2, "period": "month"}]}  # fmt: skip
+        plan = ok(api.post("/v1/membership/plans", pack), 201)["plan_id"]
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan, "P-1"))["card_id"]
+        day2 = DAY1 + timedelta(days=1)
+        with clock.frozen(day2):
+            run_job_now(day2.date())  # the pack is due: its event waits on the queue
+            cancel = {"cancel_id": "C-1", "reason": "退卡"}
+            assert ok(admin.post(f"/v1/members/{member_id}/cards/{card}/cancellation", cancel))["refund_fen"] > 0
+            (cancelled,) = [Event(**e) for r in OutboxRecord.scan() for e in r.envelopes()
+                            if e["type"] == "membership.card-cancelled"]  # fmt: skip
+            tx = Transaction()
+            void_cancelled_card_packs(tx, cancelled)  # the cancellation's delivery comes first
+            tx.commit()
+            deliver(aws, "coupons", times=2)  # then the pack's (and the cancellation's again)
+            assert ok(client.get("/v1/me/coupons"))["items"] == []
+
     def test_a_monthly_coupon_pack_is_issued_once_a_period(self, aws, api, partner, member):
         member_id, client = member
         coupon = {
