@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,15 @@ class Caller:
     def stores(self) -> frozenset[str]:
         """The stores the caller is scoped to; empty: every store (or none apply, for members)."""
         return self.grant.stores if self.grant is not None else frozenset()
+
+    def require_within(self, stores: Iterable[str], what: str) -> None:
+        """A store-scoped caller grants, and edits, only what lies within its own stores: a scope of every store
+        (an empty list) is an unscoped caller's alone to give or to touch. 403 otherwise."""
+        if not self.stores:
+            return
+        asked = frozenset(stores)
+        if not asked or not asked <= self.stores:
+            raise Forbidden(f"{what} reaches beyond your stores")
 
     @property
     def scope(self) -> str:

@@ -134,7 +134,9 @@ def create_staff(ctx: RequestContext) -> Reply:
     """Create a staff account (员工) with roles and an optional store scope: `stores` limits what they
     manage to those stores (which must exist); empty means every store.
 
-    Errors: 409 `already-exists` when the username is taken; 422 for an unknown store or role."""
+    Errors: 409 `already-exists` when the username is taken; 422 for an unknown store or role; 403 when a
+    store-scoped admin would give stores beyond their own (or every store)."""
+    ctx.caller.require_within(ctx.body.stores, "The account's store scope")
     return _staff_reply(service.create_staff(ctx.body), 201)
 
 
@@ -163,16 +165,23 @@ def update_staff(ctx: RequestContext, staff_id: str) -> Reply:
     within 30 seconds); renaming keeps them.
 
     Errors: 409 `locking-out` when admins would disable themselves or drop their own admin role; 412 on a stale
-    `ETag`, 428 without `If-Match`; 404 for an unknown id."""
+    `ETag`, 428 without `If-Match`; 404 for an unknown id; 403 when a store-scoped admin edits an account scoped
+    beyond their stores, or would widen one past them."""
     patch: StaffPatch = ctx.body
-    return _staff_reply(service.update_staff(staff_id, patch.changes(), ctx.if_match, by=ctx.caller.id))
+    changes = patch.changes()
+    ctx.caller.require_within(service.get_staff(staff_id).stores or (), "The account's store scope")
+    if "stores" in changes:
+        ctx.caller.require_within(changes["stores"] or (), "The account's new store scope")
+    return _staff_reply(service.update_staff(staff_id, changes, ctx.if_match, by=ctx.caller.id))
 
 
 @endpoint("/v1/staff/{staff_id}/password", "PUT", summary="Reset a staff password (unlocks the account)",
           tag="staff", access=ADMIN, body=PasswordReset, status=204, errors=(NotFound,))  # fmt: skip
 def reset_password(ctx: RequestContext, staff_id: str) -> Reply:
     """Set a new password for a staff account: unlocks it and ends every session it has.
-    Errors: 404 for an unknown id; 422 for a weak password."""
+    Errors: 404 for an unknown id; 422 for a weak password; 403 for an account scoped beyond a store-scoped admin's
+    stores (resetting a chain admin's password would take their account over)."""
+    ctx.caller.require_within(service.get_staff(staff_id).stores or (), "The account's store scope")
     service.reset_password(staff_id, ctx.body.password)
     return Reply(status=204)
 

@@ -53,6 +53,7 @@ def create_partner(ctx: RequestContext) -> Reply:
     named, or for every store with `all_stores`, and issue its first signing secret. The secret is in this answer
     only (never shown again, never cached): store it safely."""
     data: PartnerCreate = ctx.body
+    ctx.caller.require_within(data.stores, "The partner's store scope")  # a store-scoped admin: their stores only
     return _issued(partners.create_partner(data.name, data.stores, enrols_members=data.enrols_members), 201)
 
 
@@ -84,6 +85,9 @@ def update_partner(ctx: RequestContext, partner_id: str) -> Reply:
     changes = patch.changes()
     if changes.pop("all_stores", None):
         changes["stores"] = []  # no list of stores: every store
+    ctx.caller.require_within(partners.get_partner(partner_id).stores, "The partner's store scope")
+    if "stores" in changes:
+        ctx.caller.require_within(changes["stores"] or (), "The partner's new store scope")
     assert ctx.if_match is not None
     return _reply(partners.update_partner(partner_id, changes, ctx.if_match))
 
@@ -95,7 +99,9 @@ def add_secret(ctx: RequestContext, partner_id: str) -> Reply:
     """Issue a second signing secret, for rotation: the partner switches to it, then the old one is revoked.
     The secret is in this answer only.
 
-    Errors: 409 `too-many-secrets` when two secrets are already active; 404 for an unknown partner."""
+    Errors: 409 `too-many-secrets` when two secrets are already active; 404 for an unknown partner; 403 for a
+    partner scoped beyond a store-scoped admin's stores."""
+    ctx.caller.require_within(partners.get_partner(partner_id).stores, "The partner's store scope")
     return _issued(partners.add_secret(partner_id), 201)
 
 
@@ -103,7 +109,8 @@ def add_secret(ctx: RequestContext, partner_id: str) -> Reply:
           tag="partners", access=ADMIN, status=204, errors=(NotFound,))  # fmt: skip
 def revoke_secret(ctx: RequestContext, partner_id: str, secret_id: str) -> Reply:
     """Revoke one of a partner's secrets: signatures made with it stop working within 30 seconds.
-    Errors: 404 for an unknown partner or secret."""
+    Errors: 404 for an unknown partner or secret; 403 for a partner scoped beyond a store-scoped admin's stores."""
+    ctx.caller.require_within(partners.get_partner(partner_id).stores, "The partner's store scope")
     partners.revoke_secret(partner_id, secret_id)
     return Reply(status=204)
 

@@ -414,6 +414,31 @@ class TestStaffAdministration:
             == 200
         )
 
+    def test_a_store_scoped_admin_grants_and_edits_only_within_their_stores(self, api):
+        """An admin of SH-001 cannot make an admin of every store, widen their own scope, touch a chain admin's
+        account, or create or re-key a partner for every store: 403 and nothing written."""
+        for store_id in ("SH-001", "BJ-001"):
+            api.post("/v1/stores", {"store_id": store_id, "name": store_id, "city": "c", "region": "r"})
+        scoped = api.as_(token_for(["admin"], ("SH-001",)))
+        me = scoped.get("/v1/staff/me").body["staff_id"]
+        chain = api.post("/v1/staff", {"username": "chain", "display_name": "C", "password": STAFF_PASSWORD,
+                                       "roles": ["admin"]}).body["staff_id"]  # fmt: skip
+        body = {"username": "sh.admin", "display_name": "X", "password": STAFF_PASSWORD, "roles": ["admin"]}
+        before = item_counts()
+        assert scoped.post("/v1/staff", {**body, "stores": []}).status == 403
+        assert scoped.post("/v1/staff", {**body, "stores": ["SH-001", "BJ-001"]}).status == 403
+        patch = {"content-type": "application/merge-patch+json", "if-match": "*"}
+        assert scoped.patch(f"/v1/staff/{me}", {"stores": []}, headers=patch).status == 403
+        assert scoped.patch(f"/v1/staff/{chain}", {"status": "disabled"}, headers=patch).status == 403
+        assert scoped.call("PUT", f"/v1/staff/{chain}/password", {"password": "another long password"}).status == 403
+        assert scoped.post("/v1/partners", {"name": "p", "all_stores": True}).status == 403
+        assert item_counts() == before
+        demo = api.post("/v1/partners", {"name": "chain POS", "all_stores": True}).body["partner_id"]
+        before = item_counts()
+        assert scoped.post(f"/v1/partners/{demo}/secrets").status == 403
+        assert item_counts() == before
+        assert scoped.post("/v1/staff", {**body, "stores": ["SH-001"]}).status == 201  # within: fine
+
     def test_a_taken_username_is_409_and_a_weak_password_422(self, api):
         body = {"username": "dup", "display_name": "D", "password": STAFF_PASSWORD, "roles": ["cashier"]}
         assert api.post("/v1/staff", body).status == 201
