@@ -188,7 +188,10 @@ def set_password(
     refreshing does not renew) at most 10 minutes ago; a change needs the current password or a fresh code.
 
     Either way every other session of the member ends (the member's session generation goes up, as a staff
-    account's does on a reset), and the caller goes on with the fresh tokens answered here."""
+    account's does on a reset), and the caller goes on with the fresh tokens answered here. A frozen member gets
+    none (403, read afresh: fresh tokens would outlive the freeze a log-in or refresh would have met)."""
+    if members.status_of(caller_id) == Status.FROZEN:
+        raise MembershipFrozen("The membership is frozen; please contact customer service")
     weak = strong_enough(password)
     if weak:
         raise ValidationFailed([{"field": "password", "in": "body", "message": weak}])

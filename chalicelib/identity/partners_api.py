@@ -14,6 +14,7 @@ from chalicelib.identity.schemas import (
     PingAnswer,
     WebhookPing,
 )
+from chalicelib.identity.service import require_known_stores
 from chalicelib.shared import clock
 from chalicelib.shared.errors import (
     InvalidCursor,
@@ -54,6 +55,7 @@ def create_partner(ctx: RequestContext) -> Reply:
     only (never shown again, never cached): store it safely."""
     data: PartnerCreate = ctx.body
     ctx.caller.require_within(data.stores, "The partner's store scope")  # a store-scoped admin: their stores only
+    require_known_stores(data.stores)
     return _issued(partners.create_partner(data.name, data.stores, enrols_members=data.enrols_members), 201)
 
 
@@ -88,6 +90,7 @@ def update_partner(ctx: RequestContext, partner_id: str) -> Reply:
     ctx.caller.require_within(partners.get_partner(partner_id).stores, "The partner's store scope")
     if "stores" in changes:
         ctx.caller.require_within(changes["stores"] or (), "The partner's new store scope")
+        require_known_stores(changes["stores"] or ())
     assert ctx.if_match is not None
     return _reply(partners.update_partner(partner_id, changes, ctx.if_match))
 

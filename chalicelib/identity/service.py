@@ -167,7 +167,7 @@ def create_staff(data: StaffCreate) -> StaffRecord:
     weak = strong_enough(data.password)
     if weak:
         raise ValidationFailed([{"field": "password", "in": "body", "message": weak}])
-    _require_known_stores(data.stores)
+    require_known_stores(data.stores)
     now = clock.iso(clock.now())
     staff = StaffRecord(
         new_id("sf_"), username=data.username, display_name=data.display_name,
@@ -184,8 +184,9 @@ def create_staff(data: StaffCreate) -> StaffRecord:
     return get_staff(staff.staff_id)
 
 
-def _require_known_stores(stores: Any) -> None:
-    """Staff are scoped to stores that exist (stores are never deleted, so a read is enough)."""
+def require_known_stores(stores: Any) -> None:
+    """Staff and partners are scoped to stores that exist (stores are never deleted, so a read is enough): a scope
+    naming a store made later would silently gain it."""
     from chalicelib.stores.service import store_exists
 
     unknown = sorted({str(store) for store in stores if not store_exists(str(store))})
@@ -215,7 +216,7 @@ def update_staff(staff_id: str, changes: dict[str, Any], if_match: Any, *, by: s
     if_match.require(int(staff.version or 0), "staff member")
     if staff_id == by and (changes.get("status") == "disabled" or "admin" not in changes.get("roles", ["admin"])):
         raise LockingOut("Ask another admin to disable your account or change your roles")
-    _require_known_stores(changes.get("stores", ()))
+    require_known_stores(changes.get("stores", ()))
     before = _staff_values(staff)
     actions: list[Any] = [StaffRecord.updated_at.set(clock.iso(clock.now()))]
     for name, value in changes.items():

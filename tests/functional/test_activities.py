@@ -77,7 +77,8 @@ def test_new_members_get_registration_points_once_and_imported_ones_do_not(api, 
 
 
 def test_a_scoped_partner_reports_only_its_stores_members(api, rules):
-    api.post("/v1/stores", {"store_id": "BJ-001", "name": "b", "city": "c", "region": "r"})
+    for store_id in ("SH-001", "BJ-001"):
+        api.post("/v1/stores", {"store_id": store_id, "name": store_id, "city": "c", "region": "r"})
     scoped = api.post("/v1/partners", {"name": "SH POS", "stores": ["SH-001"]}).body
     member = api.post("/v1/members", {"name": "京", "phone": "13900000006", "home_store_id": "BJ-001"}).body
     body = {"event_id": "s-1", "kind": "share", "member": {"member_id": member["member_id"]},

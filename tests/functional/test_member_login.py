@@ -215,6 +215,9 @@ class TestJoiningAndStatus:
         with clock.frozen(clock.now() + timedelta(seconds=61)):
             assert log_in(api, code=codes()).status == 403
         assert api.as_(None).post("/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}).status == 403
+        answer = api.as_(tokens["access_token"]).call("PUT", "/v1/me/password", {"password": "my long password"})
+        assert answer.status == 403, "a new password would mint tokens that outlive the freeze"
+        assert answer.body["type"].endswith("/membership-frozen")
 
     def test_a_member_refreshes_and_logs_out(self, api, codes):
         tokens = log_in(api, code=codes()).body

@@ -18,6 +18,8 @@ PATCH = {"content-type": "application/merge-patch+json"}
 
 @pytest.fixture
 def partner(api):
+    for store_id in ("SH-001", "SH-002"):
+        api.post("/v1/stores", {"store_id": store_id, "name": store_id, "city": "c", "region": "r"})
     created = api.post("/v1/partners", {"name": "收银系统", "stores": ["SH-001", "SH-002"]})
     assert created.status == 201
     return created.body
@@ -128,6 +130,10 @@ def test_a_partner_names_its_stores_or_says_all_stores(api):
     everywhere = api.post("/v1/partners", {"name": "e-shop", "all_stores": True}).body
     assert (everywhere["stores"], everywhere["all_stores"]) == ([], True)
     path = f"/v1/partners/{everywhere['partner_id']}"
+    unknown = api.patch(path, {"stores": ["SH-009"]}, headers={**PATCH, "if-match": '"1"'})
+    assert (unknown.status, unknown.body["errors"][0]["field"]) == (422, "stores")  # only stores that exist
+    assert api.post("/v1/partners", {"name": "y", "stores": ["NOPE"]}).status == 422
+    api.post("/v1/stores", {"store_id": "SH-009", "name": "SH-009", "city": "c", "region": "r"})
     scoped = api.patch(path, {"stores": ["SH-009"]}, headers={**PATCH, "if-match": '"1"'}).body
     assert (scoped["stores"], scoped["all_stores"]) == (["SH-009"], False)
     again = api.patch(path, {"all_stores": True}, headers={**PATCH, "if-match": '"2"'}).body
