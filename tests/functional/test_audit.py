@@ -122,7 +122,9 @@ def test_a_store_edit_shows_before_and_after(api, aws, member):
 def test_a_partner_edit_shows_before_and_after_and_never_a_secret(api, aws):
     issued = api.post("/v1/partners", {"name": "POS", "all_stores": True}).body
     path = f"/v1/partners/{issued['partner_id']}"
-    api.patch(path, {"stores": ["SH-001"], "status": "disabled"}, headers={**PATCH, "if-match": '"1"'})
+    api.post("/v1/stores", {"store_id": "SH-001", "name": "SH-001", "city": "c", "region": "r"})  # scopes name stores
+    edited = api.patch(path, {"stores": ["SH-001"], "status": "disabled"}, headers={**PATCH, "if-match": '"1"'})
+    assert edited.status == 200, edited.body
     (summary,) = [e["summary"] for e in entries_about(api, aws, f"partner/{issued['partner_id']}", "partner.updated")]
     assert summary["before"] == {"stores": [], "status": "active"}
     assert summary["after"] == {"stores": ["SH-001"], "status": "disabled"}
