@@ -77,8 +77,12 @@ def holds_confidential(model: type[BaseModel]) -> bool:
     return False
 
 
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-CONTROL_CHARACTERS_REFUSED = "may not hold control characters (U+0000-U+001F, U+007F-U+009F)"
+# C0 and C1 controls, and the direction overrides and isolates that make text read otherwise than it is stored
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL_CHARACTERS_REFUSED = (
+    "may not hold control characters (U+0000-U+001F, U+007F-U+009F) or direction overrides (U+202A-U+202E, "
+    "U+2066-U+2069)"
+)
 
 
 def holds_control_character(value: object) -> bool:

@@ -155,6 +155,17 @@ class TestOverHttp:
             assert (answer.status, answer.body["errors"][0]["field"]) == (422, "member.phone")
         assert item_counts() == before
 
+    def test_a_direction_override_in_a_name_or_feedback_is_refused(self, api):
+        before = item_counts()
+        answer = api.post("/v1/members", {"name": "\u202e三张", "phone": "13900000006"})
+        assert answer.body["errors"] == [{"field": "name", "in": "body", "message": CONTROL_CHARACTERS_REFUSED}]
+        assert item_counts() == before
+        _, token = member_token("13900000007")
+        counted = item_counts()
+        feedback = api.as_(token).post("/v1/me/feedback", {"text": "好\u2066评\u2069", "category": "other"})
+        assert (feedback.status, feedback.body["errors"][0]["field"]) == (422, "text")
+        assert item_counts() == counted
+
     def test_a_query_value_with_a_control_character_is_refused(self, api):
         answer = api.get("/v1/members?tier=gold%00")
         assert (answer.status, answer.body["errors"][0]["field"], answer.body["errors"][0]["in"]) == (
