@@ -117,10 +117,11 @@ def void_cancelled_card_packs(tx: Transaction, event: Event) -> None:
     back), their coupons still usable voided. Each pack taken back is remembered, so a pack whose issue arrives
     after the cancellation (a retried delivery) is not issued at all."""
     p = event.payload
-    member_id, sources = str(p["member_id"]), [str(source) for source in p.get("packs_taken_back") or []]
-    for source in sources:
+    member_id = str(p["member_id"])
+    packs = [(str(pack["template_id"]), str(pack["source"])) for pack in p.get("packs_taken_back") or []]
+    for _, source in packs:
         tx.put(UniqueRecord(_taken_back(source), owner=member_id, created_at=event.occurred_at))
-    service.void_pack_coupons(member_id, sources)
+    service.void_pack_coupons(member_id, packs)
 
 
 def _taken_back(source: str) -> str:

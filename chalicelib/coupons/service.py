@@ -10,7 +10,7 @@ inputs and answer dicts the API validates; they never return HTTP statuses.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -716,11 +716,7 @@ def issue_for(
     """Issue one coupon of a template to a member, once per (template, source kind, source id): staff gifts, the
     platform's own gifts (registration, tier upgrade), the points mall. Repeats answer the same coupon."""
     template = get_template(template_id)
-    claim = Claim.of(
-        f"coupon-issue:{template_id}:{source_kind}:{source_id}",
-        {"member_id": member_id},
-        conflict=IssueConflict(f"Source {source_id!r} issued a coupon of {template_id} to another member"),
-    )
+    claim = _issue_claim(template_id, member_id, source_kind, source_id)
     reasons = {
         "staff": "员工发券",
         "claim": "领券",
@@ -738,6 +734,15 @@ def issue_for(
         claim,
         language,
         reason=reason or reasons.get(source_kind, "发券"),
+    )
+
+
+def _issue_claim(template_id: str, member_id: str | None, source_kind: str, source_id: str) -> Claim:
+    """Once per (template, source kind, source id): what an issue claims, and what finds the coupon it issued."""
+    return Claim.of(
+        f"coupon-issue:{template_id}:{source_kind}:{source_id}",
+        {"member_id": member_id},
+        conflict=IssueConflict(f"Source {source_id!r} issued a coupon of {template_id} to another member"),
     )
 
 
@@ -1096,27 +1101,23 @@ def void(code: str, face_values: Mapping[str, int]) -> bool:
     return True
 
 
-def void_pack_coupons(member_id: str, sources: Collection[str]) -> int:
-    """Void the member's coupons issued under ``sources`` (a cancelled paid card's packs, 月度券包, as the membership
-    domain names them) that are still usable, reserved for an order included (退卡作废): the member does not keep
-    what they were refunded for. A coupon redeemed stays redeemed. Once each (a voided one is passed over); how many
-    it voided."""
-    wanted = set(sources)
-    if not wanted:
-        return 0
-    packs = CouponRecord.source_kind == "membership-pack"
+def void_pack_coupons(member_id: str, packs: Iterable[tuple[str, str]]) -> int:
+    """Void the coupons a cancelled paid card's packs (月度券包) issued, as the membership domain names them
+    (template, source), that are still usable, reserved for an order included (退卡作废): the member does not keep
+    what they were refunded for. Each is found by its issue's claim, not an index; a coupon redeemed stays
+    redeemed. Once each (a voided one is passed over); how many it voided."""
     voided = 0
-    for record in CouponRecord.by_member.query(member_id, filter_condition=packs):
-        if record.source_id not in wanted:
-            continue
-        coupon, account = read_coupon_account(record.code)
+    for template_id, source in packs:
+        issued = coupons().replay(_issue_claim(template_id, member_id, "membership-pack", source))
+        if issued is None:
+            continue  # never issued: the taken-back mark keeps it so
+        coupon, account = read_coupon_account(str(issued["code"]))
         if coupon.status not in ("available", "reserved"):
             continue
-        value = face_values([coupon.template_id]).get(coupon.template_id, 0)
+        value = face_values([template_id]).get(template_id, 0)
         try:
-            coupons().change(record.code, "void", -1, {}, Source("membership-card", record.source_id or ""),
-                             "会员卡退卡作废", event="coupon.voided", payload={"face_value_fen": value},
-                             known=account)  # fmt: skip
+            coupons().change(coupon.code, "void", -1, {}, Source("membership-card", source), "会员卡退卡作废",
+                             event="coupon.voided", payload={"face_value_fen": value}, known=account)  # fmt: skip
         except CouponRefused:
             continue
         voided += 1

@@ -486,24 +486,25 @@ def packs_due(card: Card, plan: Plan, today: date) -> list[tuple[PlanBenefit, da
     return owed
 
 
-def packs_taken_back(card: Card, plan: Plan, refund: Refund, today: date) -> list[str]:
-    """The coupon packs a cancellation of ``card`` today takes back, as the sources their coupons were issued under
-    (``<card>:<benefit>:<period start>:<n>``): none when nothing is refunded (the packs were paid for); every pack of
-    the cycle when all it paid goes back; else the packs of the period the card ends in (its unused days were
-    refunded, the periods before were kept)."""
+def packs_taken_back(card: Card, plan: Plan, refund: Refund, today: date) -> list[dict[str, str]]:
+    """The coupon packs a cancellation of ``card`` today takes back, each coupon as its template and the source it
+    was issued under (``<card>:<benefit>:<period start>:<n>``): none when nothing is refunded (the packs were paid
+    for); every pack of the cycle when all it paid goes back; else the packs of the period the card ends in (its
+    unused days were refunded, the periods before were kept)."""
     if refund.amount_fen <= 0:
         return []
     everything = refund.amount_fen >= sum(p.amount_fen - p.refunded_fen for p in card.payments if not p.settled)
-    sources = []
+    taken: list[dict[str, str]] = []
     for benefit in plan.benefits:
-        if benefit.kind != "coupon_pack" or benefit.period is None:
+        if benefit.kind != "coupon_pack" or benefit.period is None or benefit.template_id is None:
             continue
         since, _ = period_of(benefit.period, card.started_on if everything else today)
         for given in card.packs:
             benefit_id, _, first = given.partition(":")
             if benefit_id == benefit.benefit_id and date.fromisoformat(first) >= since:
-                sources += [f"{card.card_id}:{given}:{n}" for n in range(benefit.count)]
-    return sources
+                taken += [{"template_id": benefit.template_id, "source": f"{card.card_id}:{given}:{n}"}
+                          for n in range(benefit.count)]  # fmt: skip
+    return taken
 
 
 def next_due(card: Card, plan: Plan | None, today: date) -> date | None:

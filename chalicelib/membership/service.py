@@ -323,7 +323,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
     content = {"member_id": member_id, "card_id": card_id, "refund": request.refund}
     claim = Claim.of(f"membership-cancel|{member_id}|{request.cancel_id}", content,
                      conflict=Conflict("This cancel id was used before for another card"))  # fmt: skip
-    worked: list[tuple[Card, rules.Refund, list[str]]] = []
+    worked: list[tuple[Card, rules.Refund, list[dict[str, str]]]] = []
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
         today = clock.business_today()

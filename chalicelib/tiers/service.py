@@ -169,6 +169,9 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
     return Advance(postings, history, _changed_event(member_id, change, change_id, programme), gift_reason)
 
 
+HISTORY_WALK = 20  # changes read back from the newest: refunds and undone upgrades between a refund and its upgrade
+
+
 def _before_upgrade_by(
     member_id: str, cause: str, standing: Standing, programme: Programme, value: int
 ) -> Standing | None:
@@ -193,9 +196,6 @@ def _before_upgrade_by(
         until = date.fromisoformat(change.previous_until) if change.previous_until else None
         return Standing(change.previous, since, until)
     return None
-
-
-HISTORY_WALK = 20  # changes read back from the newest: refunds and undone upgrades between a refund and its upgrade
 
 
 def _history(member_id: str, change: Change, change_id: str, programme: Programme, now: str, actor: str,

@@ -54,6 +54,14 @@ def paid(api, partner, member_id, plan_id, payment_id, amount=29_900, at=DAY1, *
                               headers=signed_headers(*partner, raw))  # fmt: skip
 
 
+def pack_plan(api):
+    """The gold card's terms with a pack of two 10-yuan coupons a month (月度券包) instead of its benefits."""
+    coupon = {"name": "会员月券", "kind": "amount_off", "amount_off_fen": 1_000, "validity": {"days_after_issue": 30}}
+    template = ok(api.post("/v1/coupons/templates", coupon), 201)["template_id"]
+    return {**GOLD_CARD, "benefits": [{"benefit_id": "pack", "name": "每月2张券", "kind": "coupon_pack",
+                                       "template_id": template, "count": 2, "period": "month"}]}  # fmt: skip
+
+
 @pytest.fixture
 def plan_id(api):
     return ok(api.post("/v1/membership/plans", GOLD_CARD), 201)["plan_id"]
@@ -342,15 +350,7 @@ class TestPlans:
         self, aws, api, admin, partner, member
     ):
         member_id, client = member
-        coupon = {
-            "name": "会员月券",
-            "kind": "amount_off",
-            "amount_off_fen": 1_000,
-            "validity": {"days_after_issue": 30},
-        }
-        template = ok(api.post("/v1/coupons/templates", coupon), 201)["template_id"]
-        pack = {**GOLD_CARD, "benefits": [{"benefit_id": "pack", "name": "每月2张券", "kind": "coupon_pack",
-                                           "template_id": template, "count": 2, "period": "month"}]}  # fmt: skip
+        pack = pack_plan(api)
         cards = []
         for n in (1, 2):  # one cancelled with money back, one without
             plan = ok(api.post("/v1/membership/plans", {**pack, "name": f"{pack['name']}{n}"}), 201)["plan_id"]
@@ -379,15 +379,7 @@ class TestPlans:
         from chalicelib.shared.events import Event, OutboxRecord
 
         member_id, client = member
-        coupon = {
-            "name": "会员月券",
-            "kind": "amount_off",
-            "amount_off_fen": 1_000,
-            "validity": {"days_after_issue": 30},
-        }
-        template = ok(api.post("/v1/coupons/templates", coupon), 201)["template_id"]
-        pack = {**GOLD_CARD, "benefits": [{"benefit_id": "pack", "name": "每月2张券", "kind": "coupon_pack",
-                                           "template_id": template, "count": 2, "period": "month"}]}  # fmt: skip
+        pack = pack_plan(api)
         plan = ok(api.post("/v1/membership/plans", pack), 201)["plan_id"]
         with clock.frozen(DAY1):
             card = ok(paid(api, partner, member_id, plan, "P-1"))["card_id"]
@@ -406,15 +398,7 @@ class TestPlans:
 
     def test_a_monthly_coupon_pack_is_issued_once_a_period(self, aws, api, partner, member):
         member_id, client = member
-        coupon = {
-            "name": "会员月券",
-            "kind": "amount_off",
-            "amount_off_fen": 1_000,
-            "validity": {"days_after_issue": 30},
-        }
-        template = ok(api.post("/v1/coupons/templates", coupon), 201)["template_id"]
-        pack = {**GOLD_CARD, "benefits": [{"benefit_id": "pack", "name": "每月2张券", "kind": "coupon_pack",
-                                           "template_id": template, "count": 2, "period": "month"}]}  # fmt: skip
+        pack = pack_plan(api)
         plan = ok(api.post("/v1/membership/plans", pack), 201)["plan_id"]
         with clock.frozen(DAY1):
             ok(paid(api, partner, member_id, plan, "P-1"))

@@ -219,7 +219,9 @@ def test_a_cancellation_takes_back_the_packs_it_refunds() -> None:
     today = date(2027, 3, 10)
 
     def taken(amount: int) -> list[str]:
-        return rules.packs_taken_back(card, plan, rules.Refund(amount, (("p1", amount),), ""), today)
+        packs = rules.packs_taken_back(card, plan, rules.Refund(amount, (("p1", amount),), ""), today)
+        assert {pack["template_id"] for pack in packs} <= {"ct_1"}
+        return [pack["source"] for pack in packs]
 
     assert taken(0) == []
     assert taken(120_000) == [f"mc_y:pack:2027-0{m}-01:{n}" for m in (1, 2, 3) for n in (0, 1)]
