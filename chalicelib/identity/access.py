@@ -26,7 +26,7 @@ from typing import Any
 
 from chalice.app import Request
 
-from chalicelib.identity.rules import Permission, StaffGrant, grant_of
+from chalicelib.identity.rules import Permission, StaffGrant, grant_of, require_within
 from chalicelib.identity.tokens import Claims, verify_access_token
 from chalicelib.shared.errors import Forbidden, NotFound, Unauthenticated
 
@@ -55,13 +55,8 @@ class Caller:
         return self.grant.stores if self.grant is not None else frozenset()
 
     def require_within(self, stores: Iterable[str], what: str) -> None:
-        """A store-scoped caller grants, and edits, only what lies within its own stores: a scope of every store
-        (an empty list) is an unscoped caller's alone to give or to touch. 403 otherwise."""
-        if not self.stores:
-            return
-        asked = frozenset(stores)
-        if not asked or not asked <= self.stores:
-            raise Forbidden(f"{what} reaches beyond your stores")
+        """A store-scoped caller grants only within its own stores (``rules.within``); 403 otherwise."""
+        require_within(self.stores, stores, what)
 
     @property
     def scope(self) -> str:

@@ -168,11 +168,8 @@ def update_staff(ctx: RequestContext, staff_id: str) -> Reply:
     `ETag`, 428 without `If-Match`; 404 for an unknown id; 403 when a store-scoped admin edits an account scoped
     beyond their stores, or would widen one past them."""
     patch: StaffPatch = ctx.body
-    changes = patch.changes()
-    ctx.caller.require_within(service.get_staff(staff_id).stores or (), "The account's store scope")
-    if "stores" in changes:
-        ctx.caller.require_within(changes["stores"] or (), "The account's new store scope")
-    return _staff_reply(service.update_staff(staff_id, changes, ctx.if_match, by=ctx.caller.id))
+    changes, caller = patch.changes(), ctx.caller
+    return _staff_reply(service.update_staff(staff_id, changes, ctx.if_match, by=caller.id, scope=caller.stores))
 
 
 @endpoint("/v1/staff/{staff_id}/password", "PUT", summary="Reset a staff password (unlocks the account)",
@@ -181,8 +178,7 @@ def reset_password(ctx: RequestContext, staff_id: str) -> Reply:
     """Set a new password for a staff account: unlocks it and ends every session it has.
     Errors: 404 for an unknown id; 422 for a weak password; 403 for an account scoped beyond a store-scoped admin's
     stores (resetting a chain admin's password would take their account over)."""
-    ctx.caller.require_within(service.get_staff(staff_id).stores or (), "The account's store scope")
-    service.reset_password(staff_id, ctx.body.password)
+    service.reset_password(staff_id, ctx.body.password, scope=ctx.caller.stores)
     return Reply(status=204)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.identity.records import PartnerRecord
+from chalicelib.identity.rules import require_within
 from chalicelib.identity.signatures import BadSignature, verify
 from chalicelib.shared import clock
 from chalicelib.shared.cache import CachedByKey
@@ -105,9 +106,15 @@ def list_partners(limit: int, cursor: str | None) -> tuple[list[Partner], str | 
     return [_partner(record) for record in records], encode_cursor("partners", last)
 
 
-def update_partner(partner_id: str, changes: dict[str, Any], if_match: IfMatch) -> Partner:
-    """Rename, re-scope, disable or enable a partner at the version ``if_match`` names."""
+def update_partner(
+    partner_id: str, changes: dict[str, Any], if_match: IfMatch, *, scope: frozenset[str] = frozenset()
+) -> Partner:
+    """Rename, re-scope, disable or enable a partner at the version ``if_match`` names; a caller scoped to stores
+    (``scope``) only a partner within them, and only within them (403)."""
     record = _record(partner_id)
+    require_within(scope, record.stores or (), "The partner's store scope")
+    if "stores" in changes:
+        require_within(scope, changes["stores"] or (), "The partner's new store scope")
     if_match.require(int(record.version or 0), "partner")
     before = _shown_values(record)
     actions: list[Any] = [PartnerRecord.updated_at.set(clock.iso(clock.now()))]
@@ -119,9 +126,10 @@ def update_partner(partner_id: str, changes: dict[str, Any], if_match: IfMatch) 
     return get_partner(partner_id)
 
 
-def add_secret(partner_id: str) -> Issued:
-    """A further secret for rotation; 409 while two are active."""
+def add_secret(partner_id: str, *, scope: frozenset[str] = frozenset()) -> Issued:
+    """A further secret for rotation; 409 while two are active; 403 for a partner beyond a scoped caller's stores."""
     record = _record(partner_id)
+    require_within(scope, record.stores or (), "The partner's store scope")
     listed = json.loads(record.secrets)
     if sum(1 for entry in listed if entry["revoked_at"] is None) >= MAX_ACTIVE_SECRETS:
         raise TooManySecrets("Revoke one of the two active secrets first")
@@ -133,10 +141,12 @@ def add_secret(partner_id: str) -> Issued:
     return Issued(get_partner(partner_id), secret_id, secret)
 
 
-def revoke_secret(partner_id: str, secret_id: str) -> Partner:
+def revoke_secret(partner_id: str, secret_id: str, *, scope: frozenset[str] = frozenset()) -> Partner:
     """Revoke a secret (revoking a revoked one changes nothing); requests signed with it fail within the cache
-    age. The sealed secret is dropped: nothing can sign with it again."""
+    age. The sealed secret is dropped: nothing can sign with it again. 403 for a partner beyond a scoped caller's
+    stores (``scope``)."""
     record = _record(partner_id)
+    require_within(scope, record.stores or (), "The partner's store scope")
     listed = json.loads(record.secrets)
     entry = next((entry for entry in listed if entry["secret_id"] == secret_id), None)
     if entry is None:

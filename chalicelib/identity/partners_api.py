@@ -87,12 +87,10 @@ def update_partner(ctx: RequestContext, partner_id: str) -> Reply:
     changes = patch.changes()
     if changes.pop("all_stores", None):
         changes["stores"] = []  # no list of stores: every store
-    ctx.caller.require_within(partners.get_partner(partner_id).stores, "The partner's store scope")
     if "stores" in changes:
-        ctx.caller.require_within(changes["stores"] or (), "The partner's new store scope")
         require_known_stores(changes["stores"] or ())
     assert ctx.if_match is not None
-    return _reply(partners.update_partner(partner_id, changes, ctx.if_match))
+    return _reply(partners.update_partner(partner_id, changes, ctx.if_match, scope=ctx.caller.stores))
 
 
 @endpoint("/v1/partners/{partner_id}/secrets", "POST", summary="Add a second secret to rotate to (shown once)",
@@ -104,8 +102,7 @@ def add_secret(ctx: RequestContext, partner_id: str) -> Reply:
 
     Errors: 409 `too-many-secrets` when two secrets are already active; 404 for an unknown partner; 403 for a
     partner scoped beyond a store-scoped admin's stores."""
-    ctx.caller.require_within(partners.get_partner(partner_id).stores, "The partner's store scope")
-    return _issued(partners.add_secret(partner_id), 201)
+    return _issued(partners.add_secret(partner_id, scope=ctx.caller.stores), 201)
 
 
 @endpoint("/v1/partners/{partner_id}/secrets/{secret_id}", "DELETE", summary="Revoke a secret",
@@ -113,8 +110,7 @@ def add_secret(ctx: RequestContext, partner_id: str) -> Reply:
 def revoke_secret(ctx: RequestContext, partner_id: str, secret_id: str) -> Reply:
     """Revoke one of a partner's secrets: signatures made with it stop working within 30 seconds.
     Errors: 404 for an unknown partner or secret; 403 for a partner scoped beyond a store-scoped admin's stores."""
-    ctx.caller.require_within(partners.get_partner(partner_id).stores, "The partner's store scope")
-    partners.revoke_secret(partner_id, secret_id)
+    partners.revoke_secret(partner_id, secret_id, scope=ctx.caller.stores)
     return Reply(status=204)
 
 

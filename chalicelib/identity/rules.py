@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.shared.errors import Forbidden
+
 
 class Permission(StrEnum):
     """A permission (权限) a role grants, `<area>:<action>`, e.g. `members:read`; `GET /v1/roles` lists them."""
@@ -181,3 +183,18 @@ def ends_sessions(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
     """A staff edit ends the account's sessions when it disables (or enables), re-roles or re-scopes it: tokens
     must not keep a grant the account no longer has. Renaming does not."""
     return any(before[name] != after[name] for name in SESSION_FIELDS)
+
+
+def within(scope: frozenset[str], stores: Iterable[Any]) -> bool:
+    """Whether a caller scoped to ``scope`` (empty: every store) may grant or edit what is scoped to ``stores``: a
+    store-scoped caller only within its own stores; every store (an empty list) is an unscoped caller's alone."""
+    if not scope:
+        return True
+    asked = frozenset(str(store) for store in stores)
+    return bool(asked) and asked <= scope
+
+
+def require_within(scope: frozenset[str], stores: Iterable[Any], what: str) -> None:
+    """403 unless ``within``."""
+    if not within(scope, stores):
+        raise Forbidden(f"{what} reaches beyond your stores")

@@ -19,7 +19,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.identity import lockout
 from chalicelib.identity.passwords import hash_password, strong_enough, verify_password
 from chalicelib.identity.records import SessionRecord, StaffRecord
-from chalicelib.identity.rules import STAFF_SHOWN_IN_AUDIT, ends_sessions
+from chalicelib.identity.rules import STAFF_SHOWN_IN_AUDIT, ends_sessions, require_within
 from chalicelib.identity.schemas import StaffCreate, Tokens
 from chalicelib.identity.tokens import Claims, issue_access_token, new_refresh_token, refresh_token_hash
 from chalicelib.shared import clock
@@ -205,14 +205,20 @@ class LockingOut(Conflict):
     slug, title = "locking-out", "Admins cannot disable themselves or drop their own admin role"
 
 
-def update_staff(staff_id: str, changes: dict[str, Any], if_match: Any, *, by: str) -> StaffRecord:
-    """Re-role, re-scope, rename, disable or enable, if the account is at a version ``if_match`` names.
+def update_staff(
+    staff_id: str, changes: dict[str, Any], if_match: Any, *, by: str, scope: frozenset[str] = frozenset()
+) -> StaffRecord:
+    """Re-role, re-scope, rename, disable or enable, if the account is at a version ``if_match`` names. A caller
+    scoped to stores (``scope``) edits only accounts within them, and re-scopes only within them (403).
 
     ``by`` (the caller's staff id) may not disable their own account or drop their own admin role, so the
     platform always keeps an active admin: whoever disables the others stays one. Disabling, enabling,
     re-roling and re-scoping end the account's sessions (its own, when admins add a role to themselves).
     """
     staff = get_staff(staff_id)
+    require_within(scope, staff.stores or (), "The account's store scope")
+    if "stores" in changes:
+        require_within(scope, changes["stores"] or (), "The account's new store scope")
     if_match.require(int(staff.version or 0), "staff member")
     if staff_id == by and (changes.get("status") == "disabled" or "admin" not in changes.get("roles", ["admin"])):
         raise LockingOut("Ask another admin to disable your account or change your roles")
@@ -239,12 +245,14 @@ def update_staff(staff_id: str, changes: dict[str, Any], if_match: Any, *, by: s
     return get_staff(staff_id)
 
 
-def reset_password(staff_id: str, password: str) -> None:
-    """Set a new password, unlock the account and end its sessions."""
+def reset_password(staff_id: str, password: str, *, scope: frozenset[str] = frozenset()) -> None:
+    """Set a new password, unlock the account and end its sessions; a caller scoped to stores (``scope``) only for
+    an account within them (403: resetting a chain admin's password would take their account over)."""
     weak = strong_enough(password)
     if weak:
         raise ValidationFailed([{"field": "password", "in": "body", "message": weak}])
     staff = get_staff(staff_id)
+    require_within(scope, staff.stores or (), "The account's store scope")
     actions: list[Any] = [
         StaffRecord.password_hash.set(hash_password(password)),
         StaffRecord.updated_at.set(clock.iso(clock.now())),
