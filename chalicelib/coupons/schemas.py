@@ -10,14 +10,14 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.purchases.schemas import Id
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, VERSION, Day
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, VERSION, Day, Trimmed
 from chalicelib.shared.http import Input, Schema
 from chalicelib.shared.pagination import PageQuery
 
 Fen = Annotated[int, Field(ge=0, le=10**10)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), Trimmed]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), Trimmed]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,40}$")]
 Kind = Literal["amount_off", "percent_off", "threshold", "exchange", "free_shipping"]
 Status = Literal["available", "reserved", "used", "expired", "voided"]

@@ -7,10 +7,10 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.feedback.model import MAX_TEXT, Category, Status
-from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION
+from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT), Trimmed]
 CATEGORY = "what it is (反馈类型): `suggestion` (建议), `complaint` (投诉), `praise` (表扬) or `other` (其他)"
 TEXT = f"what the member wrote, 1 to {MAX_TEXT} characters on one line (line breaks are refused: join them)"
 CONTACT_OK = "whether the member agrees to be called or texted about it (可联系)"

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from chalicelib.identity.rules import Permission, Role
 from chalicelib.members.schemas import Name, Phone
-from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION
+from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
 
 Username = Annotated[
@@ -18,7 +18,7 @@ Username = Annotated[
 ]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 StoreId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Trimmed]
 Code = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 USERNAME = "the staff member's log-in name: letters, digits, `.`, `_` and `-`, kept in lower case"

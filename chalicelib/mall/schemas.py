@@ -8,7 +8,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from chalicelib.members.schemas import Phone
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, Label
-from chalicelib.shared.fields import FEN, NEXT_CURSOR, UTC_INSTANT, Instant
+from chalicelib.shared.fields import FEN, NEXT_CURSOR, UTC_INSTANT, Instant, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.shared.pagination import PageQuery
 
@@ -16,8 +16,8 @@ Points = Annotated[int, Field(ge=1, le=10**9)]
 CashFen = Annotated[int, Field(ge=0, le=10**9)]
 Units = Annotated[int, Field(ge=0, le=10**9)]
 Limit = Annotated[int, Field(ge=1, le=10**6)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Trimmed]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), Trimmed]
 Kind = Literal["coupon", "goods", "service"]
 Fulfilment = Literal["shipping", "pickup"]
 Period = Literal["day", "week", "month", "year", "ever"]
@@ -215,11 +215,11 @@ class MallMemberRewardList(Schema):
 class MallAddressIn(Input):
     """Where shipped goods go (收货地址). Personal data: sealed at rest, masked to staff without `pii:read`."""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)] = Field(
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), Trimmed] = Field(
         description="the recipient (收货人)"
     )
     phone: Phone = Field(description="the recipient's mobile phone (手机号); mainland numbers may omit +86")
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200)] = Field(
+    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=200), Trimmed] = Field(
         description="the full address (详细地址), province to door"
     )
 

@@ -10,7 +10,16 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field
 
 from chalicelib.members.model import CONSENT_CHANNELS, Gender, InvalidPhone, Member, Source, Status, normalise_phone
 from chalicelib.shared import clock
-from chalicelib.shared.fields import BUSINESS_DATE, GIVEN_INSTANT, NEXT_CURSOR, UTC_INSTANT, VERSION, Day, Instant
+from chalicelib.shared.fields import (
+    BUSINESS_DATE,
+    GIVEN_INSTANT,
+    NEXT_CURSOR,
+    UTC_INSTANT,
+    VERSION,
+    Day,
+    Instant,
+    Trimmed,
+)
 from chalicelib.shared.http import CONTROL_CHARACTERS_REFUSED, Input, MergePatch, Schema, holds_control_character
 
 
@@ -45,10 +54,10 @@ Phone = Annotated[str, StringConstraints(min_length=3, max_length=32), AfterVali
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Trimmed]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Trimmed]
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), Trimmed]
 MemberNo = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{4,20}$")]
 Birthday = Annotated[Day, AfterValidator(_not_future)]
 
@@ -89,7 +98,7 @@ class Address(Input):
     district: Annotated[str, StringConstraints(max_length=30)] | None = Field(
         default=None, description="district (区/县)"
     )
-    detail: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+    detail: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Trimmed] = Field(
         description="street, building and room (详细地址)"
     )
     postal_code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z -]{3,10}$")] | None = Field(
@@ -105,7 +114,7 @@ class ConsentProof(Input):
     form): kept with each consent as its proof."""
 
     given_at: Instant = Field(description=f"when the member gave them; {GIVEN_INSTANT}")
-    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Trimmed] = Field(
         description="where they were given, e.g. `old-crm: signup form v3`"
     )
 
@@ -353,7 +362,7 @@ class MemberSearch(MemberListQuery):
         json_schema_extra={"examples": [{"q": "张伟"}, {"q": "138 0013 8000"}, {"q": "8000123458", "status": "active"}]}
     )
 
-    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed] = Field(
         description="what was typed in the search box: a phone (手机号, spaces and dashes allowed), a member number "
         "(会员卡号) or a whole name (姓名; case, width and spaces do not matter, parts of names find nothing)"
     )

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
-from chalicelib.shared.fields import FEN, NEXT_CURSOR, UTC_INSTANT, Day
+from chalicelib.shared.fields import FEN, NEXT_CURSOR, UTC_INSTANT, Day, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.shared.pagination import PageQuery
 
@@ -15,12 +15,12 @@ Channel = Literal["sms", "email", "push", "wechat"]
 AnyChannel = Literal["sms", "email", "push", "wechat", "inbox"]
 Purpose = Literal["service", "marketing"]
 Language = Literal["zh-CN", "en"]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Trimmed]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), Trimmed]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Trimmed]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
-TemplateText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-ProviderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+TemplateText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), Trimmed]
+ProviderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Trimmed]
 Hhmm = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 MemberId = Annotated[str, StringConstraints(pattern=r"^mb_[0-9A-Za-z]{6,40}$")]
 
@@ -198,7 +198,7 @@ class DeviceIn(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"platform": "fcm", "token": "dQw4w9WgXcQ:APA91bH"}]})
 
     platform: Literal["apns", "fcm"] = Field(description="Apple (APNs) or Android (FCM)")
-    token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=4096)] = Field(
+    token: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=4096), Trimmed] = Field(
         description="the token the platform gave the app"
     )
 
@@ -211,7 +211,7 @@ class WechatGrantsIn(Input):
         json_schema_extra={"examples": [{"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "template_ids": ["tpl-points"]}]}
     )
 
-    openid: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=64)] = Field(
+    openid: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=64), Trimmed] = Field(
         description="the member's openid in the mini program"
     )
     template_ids: list[ProviderId] = Field(
@@ -256,7 +256,7 @@ class Words(Schema):
 class WordsIn(Input):
     """A message in one language, with the kind's `{variables}`."""
 
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Trimmed] = Field(
         description=TITLE
     )
     text: TemplateText = Field(description="the text, with the kind's `{variables}`")
@@ -394,13 +394,13 @@ class PolicyPatch(MergePatch):
     max_delay_hours: int | None = Field(default=None, ge=1, le=72, description="the longest a message may be held")
     caps: list[CapIn] | None = Field(default=None, max_length=8, description="the caps (replacing all of them)")
     low_balance_fen: int | None = Field(default=None, ge=0, le=10**8, description=f"the low-balance line; {FEN}")
-    sms_opt_out: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)] | None = Field(
-        default=None, description="the opt-out wording ending every marketing SMS"
-    )
+    sms_opt_out: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), Trimmed] | None
+    ) = Field(default=None, description="the opt-out wording ending every marketing SMS")
     kinds: dict[str, KindSettingIn] | None = Field(default=None, description="kinds to change, by name")
-    wording_version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = (
-        Field(default=None, description="a new consent wording's version")
-    )
+    wording_version: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Trimmed] | None
+    ) = Field(default=None, description="a new consent wording's version")
     wording: dict[Language, TemplateText] | None = Field(default=None, description="the consent wording by language")
 
 

@@ -1,4 +1,4 @@
-"""Field types every schema shares for days and instants.
+"""Field types every schema shares for days, instants and text people type.
 
 A day or instant is taken only between 1900-01-01 and 2100-12-31: far enough inside the calendar's own ends
 (years 1 and 9999) that every sum the platform does with one (time zone offsets, grace days, validity
@@ -8,10 +8,12 @@ Schemas narrow these further where the business has a rule (birthdays not in the
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2100, 12, 31)
@@ -34,6 +36,39 @@ def _aware_within_calendar(value: datetime) -> datetime:
 
 Day = Annotated[date, AfterValidator(within_calendar)]
 Instant = Annotated[datetime, AfterValidator(_aware_within_calendar)]
+
+# Direction overrides and isolates: they make text read otherwise than it is stored, so input refuses them
+# wherever they stand (``http.Input``) instead of trimming them
+DIRECTION_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_DIRECTION_CONTROL = re.compile(f"[{DIRECTION_CONTROLS}]")
+# Letters that show nothing, used to pass off an empty name as text: Hangul fillers, the braille blank, the
+# combining grapheme joiner
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+
+
+def _shows_nothing(character: str) -> bool:
+    if _DIRECTION_CONTROL.match(character):
+        return False
+    return character.isspace() or unicodedata.category(character) == "Cf" or character in _BLANK_LETTERS
+
+
+def trim_invisible(value: object) -> object:
+    """Text without the spaces and invisible characters at its ends (format characters such as zero-width spaces
+    and joiners, the byte-order mark, soft hyphens; blank letters): so a name of nothing but those is empty, and
+    a field that needs text refuses it. Inside text they stay (a joiner inside an emoji is part of it)."""
+    if not isinstance(value, str):
+        return value
+    start, end = 0, len(value)
+    while start < end and _shows_nothing(value[start]):
+        start += 1
+    while end > start and _shows_nothing(value[end - 1]):
+        end -= 1
+    return value[start:end]
+
+
+# Put after a text field's StringConstraints (so the schema keeps them): it runs first, so the length counts from
+# the first to the last visible character
+Trimmed = BeforeValidator(trim_invisible)
 
 # How field descriptions name units, so every schema says them alike (the OpenAPI document explains them once)
 FEN = "integer fen (分, 1/100 CNY)"

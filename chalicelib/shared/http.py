@@ -36,6 +36,7 @@ from chalicelib.shared.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from chalicelib.shared.fields import DIRECTION_CONTROLS
 from chalicelib.shared.idempotency import IdempotencyKey as IdempotencyKey  # what services take (re-exported)
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
@@ -78,7 +79,7 @@ def holds_confidential(model: type[BaseModel]) -> bool:
 
 
 # C0 and C1 controls, and the direction overrides and isolates that make text read otherwise than it is stored
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_CHARACTER = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{DIRECTION_CONTROLS}]")
 CONTROL_CHARACTERS_REFUSED = (
     "may not hold control characters (U+0000-U+001F, U+007F-U+009F) or direction overrides (U+202A-U+202E, "
     "U+2066-U+2069)"

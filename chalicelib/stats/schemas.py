@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, UTC_INSTANT, Day
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, UTC_INSTANT, Day, Trimmed
 from chalicelib.shared.http import Input, Schema
 from chalicelib.stats.reports import LONGEST
 from chalicelib.stats.rules import MAX_DAYS
@@ -107,7 +107,9 @@ class StatsSummary(Schema):
 # --- reports (经营报表) -------------------------------------------------------------------------------------------
 
 Label = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-Region = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Region = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]+$"), Trimmed
+]
 GRANULARITY = "rows by `day`, ISO `week` (2026-W48) or calendar `month`"
 
 

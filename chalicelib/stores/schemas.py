@@ -6,14 +6,14 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION
+from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.stores.model import Store as StoreModel
 from chalicelib.stores.model import StoreStatus
 
 StoreId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Trimmed]
+Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Trimmed]
 STORE_ID = "the store's id (门店编号): the business's own store code, e.g. `SH-001`, or one made for it (`st_…`)"
 NAME = "the store's name as members see it (门店名称)"
 CITY = "the city it is in (城市), e.g. 上海"

@@ -13,12 +13,12 @@ from pydantic.config import JsonDict
 
 from chalicelib.purchases.schemas import Label
 from chalicelib.shared import clock
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day, Trimmed
 from chalicelib.shared.http import Input, Schema
 from chalicelib.tiers.rules import Growth, Programme, Tier
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), Trimmed]
 Amount = Annotated[int, Field(ge=0, le=10**12)]
 GROWTH_KINDS = Literal["registration", "birthday", "review", "share", "checkin", "profile"]
 
@@ -259,7 +259,7 @@ class OverrideIn(Input):
     until: Annotated[Day, AfterValidator(_override_end)] = Field(
         description=f"the last day it holds, from today to at most {OVERRIDE_YEARS} years ahead; {BUSINESS_DATE}"
     )
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Trimmed] = Field(
         description="why, kept in the tier history and the audit log (write no personal data)"
     )
 

@@ -130,6 +130,14 @@ class TestOverHttp:
         assert answer.body["errors"] == [{"field": "name", "in": "body", "message": CONTROL_CHARACTERS_REFUSED}]
         assert item_counts() == before
 
+    def test_a_name_of_invisible_characters_only_is_refused_and_one_with_them_at_its_ends_is_trimmed(self, api):
+        before = item_counts()
+        answer = api.post("/v1/members", {"name": "\u200b\u3164\u200d", "phone": "13900000012"})
+        assert (answer.status, answer.body["errors"][0]["field"]) == (422, "name")
+        assert item_counts() == before
+        created = api.post("/v1/members", {"name": "\ufeff张三\u200b", "phone": "13900000012"})
+        assert (created.status, created.body["name"]) == (201, "张三")
+
     def test_a_line_break_in_an_address_is_refused(self, api):
         _, token = member_token("13900000003")
         headers = {"content-type": "application/merge-patch+json", "if-match": '"1"'}

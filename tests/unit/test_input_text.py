@@ -1,8 +1,10 @@
 """Text that comes in holds no control character, at any depth of any input model, and the refusal names the
 field; responses are not input and are not checked."""
 
+import typing
+
 import pytest
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
 from chalicelib.shared.errors import ValidationFailed
 from chalicelib.shared.http import CONTROL_CHARACTERS_REFUSED, Input, MergePatch, Schema, parse_body
@@ -71,3 +73,61 @@ def test_responses_are_not_input_and_show_what_is_stored():
         name: str
 
     assert Shown(name="a\x00b").name == "a\x00b"
+
+
+SECRETS = {"password", "current_password", "token"}  # compared, never shown: taken as they are
+INVISIBLE = ["\u200b", "\u200b\u200d\ufeff", "\u3164", "\u00a0\u2800\u115f", "\u00ad\u2060 \u3000"]
+
+
+def _with_items(annotation):
+    """``annotation`` and, where it is (an optional) list or set, the type of its items."""
+    found = [annotation]
+    for arg in typing.get_args(annotation):
+        if typing.get_origin(arg) in (list, set, frozenset):
+            found += typing.get_args(arg)
+    if typing.get_origin(annotation) in (list, set, frozenset):
+        found += typing.get_args(annotation)
+    return found
+
+
+def test_every_field_that_needs_text_refuses_text_of_invisible_characters_only():
+    import chalicelib.declarations  # noqa: F401  declares every route
+    from chalicelib.shared.http import ENDPOINTS
+    from tests.functional.test_control_characters import nested_models
+
+    models = set()
+    for spec in ENDPOINTS:
+        for model in (spec.body, spec.query):
+            if model is not None:
+                nested_models(model, models)
+    accepted, checked = [], 0
+    for model in models:
+        for name, field in model.model_fields.items():
+            if name in SECRETS:
+                continue
+            typed = typing.Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+            for annotation in _with_items(typed):
+                adapter = TypeAdapter(annotation)
+                if not _refuses(adapter, ""):
+                    continue
+                checked += 1
+                accepted += [(model.__name__, name, text) for text in INVISIBLE if not _refuses(adapter, text)]
+    assert checked > 50
+    assert accepted == []
+
+
+def _refuses(adapter, value):
+    try:
+        adapter.validate_python(value)
+    except ValidationError:
+        return True
+    return False
+
+
+def test_text_is_trimmed_of_invisible_characters_at_its_ends_only():
+    from chalicelib.members.schemas import Name
+
+    adapter = TypeAdapter(Name)
+    assert adapter.validate_python("\ufeff\u200b 张三\u200d ") == "张三"
+    family = "👨\u200d👩\u200d👧"
+    assert adapter.validate_python(f" {family}\u200b") == family
