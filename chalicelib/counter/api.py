@@ -27,7 +27,8 @@ def counter_view(ctx: RequestContext, member_id: str) -> Reply:
     name, masked phone, status, home store, tier (会员等级) with its valid-until date and benefits (权益), points
     (积分): available, pending, debt and the next expiry, stored value (储值): principal and bonus, and the usable
     coupons (优惠券). Reached by member id, usually after a lookup by member code (会员码) or phone. Three reads: the
-    profile, the member's books (points, tier and wallet are books of one ledger account) and their coupons.
+    profile, the member's books (points, tier and wallet are books of one ledger account) and their coupons; a
+    fourth for the names of the coupon templates the tier's benefits name, when it names any.
 
     Errors: 404 for an unknown or erased member."""
     member = members.get_member(member_id)
@@ -43,7 +44,8 @@ def counter_view(ctx: RequestContext, member_id: str) -> Reply:
         member_id=member.member_id, member_no=member.member_no, name=member.name,
         phone_masked=mask_phone(member.phone) if member.phone else None, status=str(member.status),
         home_store_id=member.home_store_id,
-        tier=CounterTier(**standing["tier"], valid_until=standing["valid_until"], benefits=standing["benefits"]),
+        tier=CounterTier(**standing["tier"], valid_until=standing["valid_until"], benefits=standing["benefits"],
+                         coupon_names=coupons.template_names(tiers.coupon_templates(standing["benefits"]))),
         points=CounterPoints(available=balance.available, pending=balance.pending, debt=balance.debt,
                              next_expiry=soonest[0] if soonest else None,
                              next_expiry_points=soonest[1] if soonest else 0),

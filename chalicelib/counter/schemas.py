@@ -19,6 +19,11 @@ class CounterTier(Schema):
     name_en: str = Field(description="its name in English, e.g. Gold")
     valid_until: date | None = Field(description=f"the last day of the tier; {BUSINESS_DATE}; null at the lowest tier")
     benefits: dict[str, Any] = Field(description="what the tier gives (discounts, multipliers, free shipping …)")
+    coupon_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="the names of the coupon templates its benefits name (专属券, 生日券), by template id, for screens "
+        "to show instead of the ids; a template no longer there is left out",
+    )
 
 
 class CounterPoints(Schema):

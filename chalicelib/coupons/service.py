@@ -257,6 +257,12 @@ def stock_left(template: Template, holdings: Holdings | None = None) -> int | No
     return sum(holdings.balance(holder, STOCK) for holder in holders)
 
 
+def template_names(template_ids: Iterable[str]) -> dict[str, str]:
+    """The names of the templates other domains name by id (a tier's 专属券 and 生日券), for screens to show;
+    an unknown id is left out."""
+    return {template_id: template.name for template_id, template in templates_by_id(template_ids).items()}
+
+
 def template_json(template: Template, language: str, left: int | None = None) -> dict[str, Any]:
     raw = template.raw_terms
     return {

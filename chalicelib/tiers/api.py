@@ -3,6 +3,7 @@ programme's versions with their preview and apply jobs (marketing)."""
 
 from __future__ import annotations
 
+from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import MEMBER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
@@ -40,7 +41,7 @@ def get_tier(ctx: RequestContext, member_id: str) -> Reply:
     the history of changes.
 
     Errors: 404 for an unknown member, or another member's id from a member token."""
-    return Reply(TierStatus.model_validate(service.status(reachable(ctx.caller, member_id))))
+    return Reply(_standing(reachable(ctx.caller, member_id)))
 
 
 @endpoint("/v1/me/tier", "GET", summary="My tier, progress, benefits and history", tag="me", access=MEMBER,
@@ -48,7 +49,7 @@ def get_tier(ctx: RequestContext, member_id: str) -> Reply:
 def get_my_tier(ctx: RequestContext) -> Reply:
     """The member's own tier (会员等级): since when, valid until, progress to the next tier, retention (保级),
     benefits (权益) and history."""
-    return Reply(TierStatus.model_validate(service.status(ctx.caller.id)))
+    return Reply(_standing(ctx.caller.id))
 
 
 @endpoint("/v1/members/{member_id}/growth", "GET", summary="A member's growth value and its entries",
@@ -84,7 +85,7 @@ def set_override(ctx: RequestContext, member_id: str) -> Reply:
     if not programmes.programme().knows(body.tier):
         raise ValidationFailed([{"field": "tier", "in": "body", "message": "not a tier of the current programme"}])
     service.set_override(member_id, Override(body.kind, body.tier, body.until, body.reason))
-    return Reply(TierStatus.model_validate(service.status(member_id)))
+    return Reply(_standing(member_id))
 
 
 @endpoint("/v1/members/{member_id}/tier/override", "DELETE", summary="Lift an override (the tier stays until "
@@ -94,7 +95,13 @@ def lift_override(ctx: RequestContext, member_id: str) -> Reply:
     Errors: 404 for an unknown member or one outside the caller's stores."""
     member_id = reachable(ctx.caller, member_id)
     service.set_override(member_id, None)
-    return Reply(TierStatus.model_validate(service.status(member_id)))
+    return Reply(_standing(member_id))
+
+
+def _standing(member_id: str) -> TierStatus:
+    standing = service.status(member_id)
+    names = coupons.template_names(service.coupon_templates(standing["benefits"]))
+    return TierStatus.model_validate({**standing, "coupon_names": names})
 
 
 def _version_body(version: programmes.Version) -> ProgrammeVersion:
@@ -110,8 +117,11 @@ def _version_body(version: programmes.Version) -> ProgrammeVersion:
 def list_programmes(ctx: RequestContext) -> Reply:
     """The tier programme (会员等级体系) versions, newest first, and the current one."""
     known = programmes.versions()
+    named = {template for version in known for tier in version.document.tiers
+             for template in service.coupon_templates(tier.benefits.model_dump())}  # fmt: skip
     return Reply(ProgrammeVersions(current=_version_body(programmes.current()),
-                                   versions=[_version_body(v) for v in reversed(known)]))  # fmt: skip
+                                   versions=[_version_body(v) for v in reversed(known)],
+                                   coupon_names=coupons.template_names(named)))  # fmt: skip
 
 
 @endpoint("/v1/tiers/programmes", "POST", summary="Draft a tier programme version (applies only when applied)",

@@ -221,6 +221,11 @@ class ProgrammeVersions(Schema):
 
     current: ProgrammeVersion = Field(description="the version judging members now")
     versions: list[ProgrammeVersion] = Field(description="every version, newest first")
+    coupon_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="the names of the coupon templates the versions' benefits name (专属券, 生日券), by template id, "
+        "for screens to show instead of the ids; a template no longer there is left out",
+    )
 
 
 class ProgrammeJobIn(Input):
@@ -330,6 +335,11 @@ class TierStatus(Schema):
     override: OverrideView | None = Field(description="a staff override holding the member's tier; or null")
     benefits: dict[str, Any] = Field(description="what the tier gives (权益), as the programme's Benefits")
     history: list[TierChange] = Field(description="the latest tier changes (等级变化), newest first")
+    coupon_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="the names of the coupon templates its benefits name (专属券, 生日券), by template id, for screens "
+        "to show instead of the ids; a template no longer there is left out",
+    )
 
 
 class GrowthEntry(Schema):

@@ -389,6 +389,11 @@ def _described(override: Override | None) -> dict[str, Any] | None:
     return {"kind": override.kind, "tier": override.tier, "until": str(override.until), "reason": override.reason}
 
 
+def coupon_templates(benefits: dict[str, Any]) -> list[str]:
+    """The coupon templates a tier's benefits name: its exclusive coupons (专属券) and birthday coupons (生日券)."""
+    return [*benefits.get("exclusive_coupons", []), *benefits.get("birthday_coupons", [])]
+
+
 def status(member_id: str, *, with_history: bool = True, holdings: Holdings | None = None) -> dict[str, Any]:
     """Where the member stands now: tier and period, progress to the next tier, retention, benefits, history
     (left empty without ``with_history``, which saves its query). ``holdings``: the member's books already read."""

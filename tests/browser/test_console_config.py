@@ -98,6 +98,11 @@ def test_the_tier_programme_is_dry_run(site: Site, console: Screens) -> None:
     programme = json.loads(editor.input_value())  # the current version, to start from
     programme["tiers"][1]["qualify_at"] = programme["tiers"][1]["retain_at"] = 50_000
     programme["name"] = "年度消费等级（银卡门槛下调）"
+    coupon = {"name": "银卡专享券", "kind": "threshold", "threshold_fen": 10000, "amount_off_fen": 2000,
+              "validity": {"days_after_issue": 30}}  # fmt: skip
+    programme["tiers"][1]["benefits"]["exclusive_coupons"] = [
+        site.api("POST", "/v1/coupons/templates", coupon)["template_id"]
+    ]
     editor.fill(json.dumps(programme, ensure_ascii=False))
     page.locator("[data-test=tiers-draft-save]").click()
     page.get_by_text(re.compile("已保存草稿版本")).wait_for()
@@ -110,6 +115,10 @@ def test_the_tier_programme_is_dry_run(site: Site, console: Screens) -> None:
     report = site.api("GET", f"/v1/tiers/runs/{run_id}")
     assert page.locator("[data-test=tally-unchanged]").inner_text().endswith(str(report["tallies"].get("unchanged", 0)))
     shot(console, "dry-run")
+    # the draft's ladder names its silver tier's exclusive coupon by the template's name, not its id
+    draft = page.locator("[data-test=tiers-versions] .el-table__row").filter(has_text=programme["name"])
+    draft.locator(".el-table__expand-icon").click()
+    expect(page.locator("[data-test=tiers-versions] [data-test=tier-ladder]")).to_contain_text("专属券 银卡专享券")
 
 
 def test_a_store_is_created_and_edited(site: Site, console: Screens) -> None:

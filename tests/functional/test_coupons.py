@@ -431,6 +431,23 @@ def test_reaching_a_tier_gives_its_exclusive_coupons_once_and_a_move_down_gives_
     assert [(c["template_id"], c["source_kind"]) for c in given] == [(gift, "tier-upgrade")]
 
 
+def test_the_tier_screens_get_the_names_of_the_coupon_templates_a_tier_gives(api, member_and_token):
+    from chalicelib.tiers.programmes import clothing
+
+    member, token = member_and_token
+    gift, birthday = template(api, name="普卡专享")["template_id"], template(api, name="生日券")["template_id"]
+    document = clothing().model_dump(mode="json")
+    document["tiers"][0]["benefits"] = {"exclusive_coupons": [gift, "ct_gone"], "birthday_coupons": [birthday]}
+    version = api.post("/v1/tiers/programmes", document).body["version"]
+    names = {gift: "普卡专享", birthday: "生日券"}  # an id naming no template is left out
+    assert api.get("/v1/tiers/programmes").body["coupon_names"] == names  # the draft's too
+    assert api.get(f"/v1/members/{member}/tier").body["coupon_names"] == {}  # not applied yet
+    assert api.post(f"/v1/tiers/programmes/{version}/apply").status == 202
+    assert api.get(f"/v1/members/{member}/tier").body["coupon_names"] == names
+    assert api.as_(token).get("/v1/me/tier").body["coupon_names"] == names
+    assert api.get(f"/v1/members/{member}/counter").body["tier"]["coupon_names"] == names
+
+
 def test_a_redemption_given_back_by_mistake_can_be_redone_on_the_same_order_and_only_once(api, member):
     code = issue(api, template(api)["template_id"], member).body["code"]
     first = redeem(api, code)

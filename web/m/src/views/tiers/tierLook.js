@@ -27,8 +27,8 @@ export function metricValue(metric, value) {
   return metric === 'paid_fen' ? `¥${yuan(value)}` : number(value)
 }
 
-/** The benefits of a tier as short lines: [{icon, text}]. */
-export function benefitLines(benefits) {
+/** The benefits of a tier as short lines: [{icon, text}]; `names`: coupon templates' names by id (`coupon_names`). */
+export function benefitLines(benefits, names = {}) {
   const { t } = i18n.global
   if (!benefits) return []
   const lines = []
@@ -40,10 +40,10 @@ export function benefitLines(benefits) {
   const multiplier = Number(benefits.points_multiplier)
   if (multiplier && multiplier !== 1) lines.push({ icon: 'points', text: t('tiers.multiplier', { x: multiplier }) })
   if (benefits.birthday_bonus_points) lines.push({ icon: 'gift-o', text: t('tiers.birthday', { n: benefits.birthday_bonus_points }) })
-  for (const coupon of benefits.birthday_coupons || []) lines.push({ icon: 'gift-card-o', text: t('tiers.birthdayCoupon', { name: coupon }) })
+  for (const coupon of benefits.birthday_coupons || []) lines.push({ icon: 'gift-card-o', text: t('tiers.birthdayCoupon', { name: names[coupon] ?? coupon }) })
   if (benefits.free_shipping) lines.push({ icon: 'logistics', text: t('tiers.freeShipping') })
   if (benefits.priority_purchase) lines.push({ icon: 'fire-o', text: t('tiers.priority') })
-  for (const coupon of benefits.exclusive_coupons || []) lines.push({ icon: 'coupon-o', text: t('tiers.coupon', { name: coupon }) })
+  for (const coupon of benefits.exclusive_coupons || []) lines.push({ icon: 'coupon-o', text: t('tiers.coupon', { name: names[coupon] ?? coupon }) })
   for (const right of benefits.entitlements || []) {
     const quota = right.quota ? t('tiers.quota', { n: right.quota, period: t(`tiers.period.${right.period}`) }) : ''
     lines.push({ icon: 'certificate', text: `${nameOf(right)}${quota}` })
