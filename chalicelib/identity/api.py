@@ -164,7 +164,8 @@ def update_staff(ctx: RequestContext, staff_id: str) -> Reply:
     Changing roles, stores or status ends every session the account has (refresh tokens at once, access tokens
     within 30 seconds); renaming keeps them.
 
-    Errors: 409 `locking-out` when admins would disable themselves or drop their own admin role; 412 on a stale
+    Errors: 409 `locking-out` when admins would disable themselves or drop their own admin role, or take an admin
+    away after another admin took theirs (two admins disabling each other at once keep one); 412 on a stale
     `ETag`, 428 without `If-Match`; 404 for an unknown id; 403 when a store-scoped admin edits an account scoped
     beyond their stores, or would widen one past them."""
     patch: StaffPatch = ctx.body

@@ -212,7 +212,9 @@ def update_staff(
     scoped to stores (``scope``) edits only accounts within them, and re-scopes only within them (403).
 
     ``by`` (the caller's staff id) may not disable their own account or drop their own admin role, so the
-    platform always keeps an active admin: whoever disables the others stays one. Disabling, enabling,
+    platform always keeps an active admin: whoever disables the others stays one, and taking an active admin away
+    commits only while the caller is still one (two admins disabling each other at once: the second is refused,
+    409 ``locking-out``). Disabling, enabling,
     re-roling and re-scoping end the account's sessions (its own, when admins add a role to themselves).
     """
     staff = get_staff(staff_id)
@@ -238,11 +240,18 @@ def update_staff(
     versioned = StaffRecord(staff_id)
     versioned.version = staff.version
     tx.update(versioned, actions, on_fail=PreconditionFailed("The staff member changed while being edited"))
+    if _active_admin(before) and not _active_admin(after):
+        tx.check(StaffRecord, by, condition=(StaffRecord.status == "active") & StaffRecord.roles.contains("admin"),
+                 on_fail=LockingOut("Your own account stopped being an active admin meanwhile"))  # fmt: skip
     summary = change_summary(changes, before, after, STAFF_SHOWN_IN_AUDIT)
     _staff_event(tx, "staff.updated", staff, {**summary, "sessions_ended": ended})
     tx.commit()
     _sessions.forget(staff_id)
     return get_staff(staff_id)
+
+
+def _active_admin(values: dict[str, Any]) -> bool:
+    return values["status"] == "active" and "admin" in values["roles"]
 
 
 def reset_password(staff_id: str, password: str, *, scope: frozenset[str] = frozenset()) -> None:

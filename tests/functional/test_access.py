@@ -414,6 +414,26 @@ class TestStaffAdministration:
             == 200
         )
 
+    def test_two_admins_disabling_each_other_at_once_leave_one_of_them_active(self, api):
+        """Each passed the access check while still active; the one committing second finds itself disabled (or no
+        longer an admin) and is refused, so the platform keeps an active admin."""
+        from chalicelib.shared.http import IfMatch
+
+        ANY = IfMatch(None)
+        ids = [api.post("/v1/staff", {"username": name, "display_name": name, "password": STAFF_PASSWORD,
+                                      "roles": ["admin"]}).body["staff_id"] for name in ("ann", "bob")]  # fmt: skip
+        ann, bob = ids
+        for change in ({"status": "disabled"}, {"roles": ["finance"]}):
+            staff.update_staff(ann, change, ANY, by=bob)  # bob's request commits first
+            before = item_counts()
+            with pytest.raises(staff.LockingOut):  # ann's, checked while she was an active admin, commits next
+                staff.update_staff(bob, change, ANY, by=ann)
+            assert item_counts() == before
+            kept = StaffRecord.get(bob)
+            assert (kept.status, "admin" in kept.roles) == ("active", True)
+            staff.update_staff(ann, {"status": "active", "roles": ["admin"]}, ANY, by=bob)
+            ann, bob = bob, ann  # and the other way round
+
     def test_a_store_scoped_admin_grants_and_edits_only_within_their_stores(self, api):
         """An admin of SH-001 cannot make an admin of every store, widen their own scope, touch a chain admin's
         account, or create or re-key a partner for every store: 403 and nothing written."""
