@@ -50,13 +50,19 @@ class Status(StrEnum):
 
 
 def normalise_phone(raw: str) -> str:
-    """The E.164 form of a phone number; mainland numbers may omit +86. Raises InvalidPhone."""
+    """The E.164 form of a phone number; mainland numbers may omit +86, and full-width digits are digits. Letters
+    are refused rather than read as a vanity number (a typo would become someone else's number), and so is an
+    extension (a member's phone takes texts). Raises InvalidPhone."""
     import phonenumbers
 
+    if any(character.isalpha() for character in raw):
+        raise InvalidPhone("digits only: a phone number has no letters")
     try:
         number = phonenumbers.parse(raw, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
         raise InvalidPhone("not a phone number") from None
+    if number.extension:
+        raise InvalidPhone("a phone number without an extension")
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone("not a valid phone number")
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))

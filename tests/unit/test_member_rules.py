@@ -28,6 +28,20 @@ def test_what_is_not_a_phone_is_refused(raw):
         normalise_phone(raw)
 
 
+@pytest.mark.parametrize(
+    "raw", ["1381234ABCD", "138一二三45678", "13812345678 ext. 12", "13812345678#5", "13812345678,5"]
+)
+def test_letters_and_extensions_are_refused_rather_than_read_as_another_number(raw):
+    """A vanity reading would turn a typo into someone else's number (1381234ABCD is 13812342223), and an extension
+    dropped silently would file an office line as a mobile."""
+    with pytest.raises(InvalidPhone):
+        normalise_phone(raw)
+
+
+def test_full_width_digits_from_a_chinese_keyboard_are_digits():
+    assert normalise_phone("１３８１２３４５６７８") == "+8613812345678"
+
+
 def test_phones_are_masked_as_shown_in_china():
     assert mask_phone("+8613812345678") == "138****5678"
     assert mask_phone("+16502530000").endswith("0000")
