@@ -130,11 +130,12 @@ def _taken_back(source: str) -> str:
 
 @consumer("coupon-membership-pack", queue="coupons", types=["membership.coupon-pack-due"], batched=True)
 def membership_pack(tx: Transaction, event: Event) -> None:
-    """A paid card's coupon pack for its period (月度券包): ``count`` coupons of its template, each once by its card,
-    benefit, period and number."""
+    """A paid card's coupon pack for its period (月度券包): ``count`` coupons of its template, each once by the pack's
+    ``source`` (its card and cycle, benefit and period) and number."""
     p = event.payload
     member_id = str(p["member_id"])
+    pack = p.get("source") or f"{p['card_id']}:{p['benefit_id']}:{p['period']}"  # events from before cycles
     for n in range(int(p.get("count", 1))):
-        source = f"{p['card_id']}:{p['benefit_id']}:{p['period']}:{n}"
+        source = f"{pack}:{n}"
         if UniqueRecord.find(_taken_back(source)) is None:  # its card's cancellation took it back already
             _give([str(p["template_id"])], member_id, "membership-pack", source)

@@ -67,10 +67,12 @@ def settle_card(member_id: str, card: Card, today: date) -> tuple[Card, list[Eve
         done.append(what)
     if plan is not None:
         for benefit, first in rules.packs_due(card, plan, today):
-            card = replace(card, packs=(*card.packs, f"{benefit.benefit_id}:{first.isoformat()}"))
+            pack = f"{benefit.benefit_id}:{first.isoformat()}"
+            card = replace(card, packs=(*card.packs, pack))
             events.append(new_event("membership.coupon-pack-due", f"member/{member_id}", {
                 "member_id": member_id, "card_id": card.card_id, "benefit_id": benefit.benefit_id,
                 "template_id": benefit.template_id, "count": benefit.count, "period": first.isoformat(),
+                "source": rules.pack_source(card, pack),
             }))  # fmt: skip
             done.append("coupon-pack")
     return card, events, done

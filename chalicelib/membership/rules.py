@@ -171,9 +171,10 @@ class Card:
     cancelled_on: date | None = None
     payments: tuple[Payment, ...] = ()
     notified: tuple[str, ...] = ()  # reminders and notices sent, each ``<what>:<valid_until>`` (once per end)
-    packs: tuple[str, ...] = ()  # coupon packs issued, each ``<benefit_id>:<period start>``
+    packs: tuple[str, ...] = ()  # coupon packs issued this cycle, each ``<benefit_id>:<period start>``
     lapsed_on: date | None = None  # set by the nightly job when it announced the lapse
     uses_counted_fen: int = 0  # the value of the uses a cancellation counted (kept back or not): never counted twice
+    cycle: int = 0  # how many times the card was bought again after a cancellation or a lapse
 
     def status(self, today: date) -> str:
         if self.cancelled_on is not None:
@@ -203,7 +204,7 @@ class Card:
             "valid_until": _day(self.valid_until), "grace_days": self.grace_days, "auto_renew": self.auto_renew,
             "cancelled_on": _day(self.cancelled_on), "payments": [p.to_json() for p in self.payments],
             "notified": list(self.notified), "packs": list(self.packs), "lapsed_on": _day(self.lapsed_on),
-            "uses_counted_fen": self.uses_counted_fen,
+            "uses_counted_fen": self.uses_counted_fen, "cycle": self.cycle,
         }  # fmt: skip
 
     @classmethod
@@ -213,6 +214,7 @@ class Card:
             int(raw["grace_days"]), bool(raw.get("auto_renew")), _date(raw.get("cancelled_on")),
             tuple(Payment.from_json(p) for p in raw.get("payments", [])), tuple(raw.get("notified", [])),
             tuple(raw.get("packs", [])), _date(raw.get("lapsed_on")), int(raw.get("uses_counted_fen", 0)),
+            int(raw.get("cycle", 0)),
         )  # fmt: skip
 
 
@@ -244,7 +246,8 @@ def extend(
     free trial, once per member and plan). It runs on from the card's end while active or in grace, from today
     otherwise. An automatic renewal is refused until ``LEAST_NOTICE_DAYS`` after its notice went out. A card bought
     again after it was cancelled or lapsed starts a new cycle: its earlier payments are settled (nothing of them is
-    refunded again) and the uses made so far (``used_value_fen``) were theirs (never deducted again)."""
+    refunded again), the uses made so far (``used_value_fen``) were theirs (never deducted again), and its coupon
+    packs are owed afresh (the new cycle pays for its periods; a pack a cancellation took back stays void)."""
     live = card is not None and card.cancelled_on is None and card.status(today) != "lapsed"
     if card is not None and live and card.valid_until is None:
         raise NotRenewable("lifetime", f"card {card.card_id} is for life already")
@@ -268,7 +271,7 @@ def extend(
         counted = used_value_fen if card else 0
         return Card(card.card_id if card else card_id, plan.plan_id, first, last, plan.grace_days,
                     auto_renew=card.auto_renew if card and live else False, payments=(*previous, payment),
-                    packs=card.packs if card else (), uses_counted_fen=counted)  # fmt: skip
+                    uses_counted_fen=counted, cycle=card.cycle + 1 if card else 0)  # fmt: skip
     return replace(card, valid_until=last, grace_days=plan.grace_days, payments=(*card.payments, payment))
 
 
@@ -486,9 +489,15 @@ def packs_due(card: Card, plan: Plan, today: date) -> list[tuple[PlanBenefit, da
     return owed
 
 
+def pack_source(card: Card, pack: str) -> str:
+    """The source a pack's coupons are issued under, before their number: ``<card>:<benefit>:<period start>``, the
+    card named with its cycle once bought again (``<card>#1``), so a new cycle's pack is not the one taken back."""
+    return f"{card.card_id}#{card.cycle}:{pack}" if card.cycle else f"{card.card_id}:{pack}"
+
+
 def packs_taken_back(card: Card, plan: Plan, refund: Refund, today: date) -> list[dict[str, str]]:
     """The coupon packs a cancellation of ``card`` today takes back, each coupon as its template and the source it
-    was issued under (``<card>:<benefit>:<period start>:<n>``): none when nothing is refunded (the packs were paid
+    was issued under (``pack_source`` and its number): none when nothing is refunded (the packs were paid
     for); every pack of the cycle when all it paid goes back; else the packs of the period the card ends in (its
     unused days were refunded, the periods before were kept)."""
     if refund.amount_fen <= 0:
@@ -502,7 +511,7 @@ def packs_taken_back(card: Card, plan: Plan, refund: Refund, today: date) -> lis
         for given in card.packs:
             benefit_id, _, first = given.partition(":")
             if benefit_id == benefit.benefit_id and date.fromisoformat(first) >= since:
-                taken += [{"template_id": benefit.template_id, "source": f"{card.card_id}:{given}:{n}"}
+                taken += [{"template_id": benefit.template_id, "source": f"{pack_source(card, given)}:{n}"}
                           for n in range(benefit.count)]  # fmt: skip
     return taken
 

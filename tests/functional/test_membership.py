@@ -371,6 +371,28 @@ class TestPlans:
         assert sorted(c["status"] for c in mine) == ["available", "available", "voided", "voided"]
         assert {c["source_kind"] for c in mine} == {"membership-pack"}
 
+    def test_a_card_bought_again_after_a_refunded_cancellation_gets_the_periods_pack_afresh(
+        self, aws, api, admin, partner, member
+    ):
+        """The cancellation voided the pack it refunded; the new cycle pays in full for the same month, so it is
+        given its own pack (the taken-back one stays void)."""
+        member_id, client = member
+        plan = ok(api.post("/v1/membership/plans", pack_plan(api)), 201)["plan_id"]
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan, "P-1"))["card_id"]
+        day2 = DAY1 + timedelta(days=1)
+        with clock.frozen(day2):
+            run_job_now(day2.date())
+            deliver(aws, "coupons")
+            cancel = {"cancel_id": "C-1", "reason": "退卡"}
+            assert ok(admin.post(f"/v1/members/{member_id}/cards/{card}/cancellation", cancel))["refund_fen"] > 0
+            deliver(aws, "coupons")
+            assert ok(paid(api, partner, member_id, plan, "P-2"))["card_id"] == card  # the same card, a new cycle
+            run_job_now(day2.date())
+            deliver(aws, "coupons", times=2)
+            mine = ok(client.get("/v1/me/coupons"))["items"]
+        assert sorted(c["status"] for c in mine) == ["available", "available", "voided", "voided"]
+
     def test_a_pack_whose_issue_arrives_after_its_cards_cancellation_is_not_issued(
         self, aws, api, admin, partner, member
     ):

@@ -226,3 +226,25 @@ def test_a_cancellation_takes_back_the_packs_it_refunds() -> None:
     assert taken(0) == []
     assert taken(120_000) == [f"mc_y:pack:2027-0{m}-01:{n}" for m in (1, 2, 3) for n in (0, 1)]
     assert taken(96_000) == ["mc_y:pack:2027-03-01:0", "mc_y:pack:2027-03-01:1"]
+
+
+def test_a_card_bought_again_owes_its_packs_afresh_under_sources_of_its_cycle() -> None:
+    """A new cycle pays for its periods: the packs of the cycle before (one taken back, or kept) do not stand in for
+    its own, and its coupons' sources name the cycle, so they are not the ones a cancellation took back."""
+    pack = PlanBenefit("pack", "月券", "coupon_pack", period="month", template_id="ct_1", count=1)
+    plan = rules.Plan("monthly", "月卡", Term(months=1), 3_000, (pack,), refund=RefundPolicy("pro_rata"))
+    paid = rules.Payment("p1", "purchase", 3_000, START, START + timedelta(days=30), "t")
+    card = Card("mc_z", "monthly", START, START + timedelta(days=30), 0, cancelled_on=START, payments=(paid,),
+                packs=(f"pack:{START.replace(day=1)}",))  # fmt: skip
+    again = rules.extend(card, plan, card_id="mc_new", payment_id="p2", kind="purchase", amount_fen=3_000,
+                         paid_at="t", today=START)  # fmt: skip
+    assert (again.card_id, again.cycle, again.packs) == ("mc_z", 1, ())
+    assert rules.packs_due(again, plan, START) == [(pack, START.replace(day=1))]
+    given = replace(again, packs=(f"pack:{START.replace(day=1)}",))
+    refund = rules.Refund(3_000, (("p2", 3_000),), "")
+    assert [p["source"] for p in rules.packs_taken_back(given, plan, refund, START)] == [
+        f"mc_z#1:pack:{START.replace(day=1)}:0"]  # fmt: skip
+    assert rules.Card.from_json(given.to_json()) == given
+    renewed = rules.extend(given, plan, card_id="mc_new", payment_id="p3", kind="renewal", amount_fen=3_000,
+                           paid_at="t", today=START)  # fmt: skip
+    assert (renewed.cycle, renewed.packs) == (1, given.packs)  # a renewal of a live card is the same cycle
