@@ -54,7 +54,10 @@ class AuditPage(Schema):
     next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
-@endpoint("/v1/audit", "GET", summary="Read the audit log", tag="audit", access=Staff(Permission.AUDIT_READ),
+READ_AUDIT = Staff(Permission.AUDIT_READ, chain=True)  # the whole chain's log: no store scope limits it
+
+
+@endpoint("/v1/audit", "GET", summary="Read the audit log", tag="audit", access=READ_AUDIT,
           query=AuditQuery, response=AuditPage, errors=(InvalidCursor,))  # fmt: skip
 def read_audit(ctx: RequestContext) -> Reply:
     """Audit log entries (审计日志) between two business days, newest first, optionally of one actor

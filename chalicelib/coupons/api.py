@@ -43,10 +43,10 @@ from chalicelib.shared.errors import (
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
 from chalicelib.shared.pagination import PageQuery
 
-MANAGE = Staff(Permission.COUPONS_MANAGE)
+MANAGE = Staff(Permission.COUPONS_MANAGE, chain=True)
 TILL = PartnerOrStaff(Permission.COUPONS_REDEEM)
 READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
-LIABILITY = Staff(Permission.REPORTS_READ)
+LIABILITY = Staff(Permission.REPORTS_READ, chain=True)
 TILL_ERRORS = (NotFound, Forbidden, ValidationFailed)
 
 

@@ -5,7 +5,9 @@
   its stores are the caller's scope. A route either *manages* (lists, edits, erases, reports: store scope
   limits which members it reaches) or *serves* (``serves=True``: finding a member at the counter, their
   counter view, balances, redemptions, adjustments; any member of the chain, since a chain serves its
-  members at every store; personal data outside the caller's stores stays masked). Anyone else: 401
+  members at every store; personal data outside the caller's stores stays masked) or acts on the *whole chain*
+  (``chain=True``: its configuration, chain-wide figures and lists, messages to any member, jobs, the audit log:
+  staff scoped to stores get 403, since no store scope can limit it). Anyone else: 401
   without a valid token, 403 with another kind. A token whose account was disabled or ended its sessions
   since is 401 (within the session cache age).
 - ``ANY_STAFF``: any staff bearer token, whatever its roles (the caller's own account, the roles matrix): read-only
@@ -83,24 +85,29 @@ class Public:
 @dataclass(frozen=True)
 class Staff:
     """Staff holding ``permission``; a member token or a staff token without it is 403. ``serves``: the route
-    serves any member of the chain, whatever the caller's stores (otherwise it manages within them)."""
+    serves any member of the chain, whatever the caller's stores (otherwise it manages within them). ``chain``:
+    the route acts on the whole chain, so staff scoped to stores get 403."""
 
     permission: Permission
     serves: bool = False
+    chain: bool = False
 
     @property
     def description(self) -> str:
-        reach = "serves any member of the chain" if self.serves else "manages within the caller's stores"
+        reach = {"serve": "serves any member of the chain", "manage": "manages within the caller's stores",
+                 "chain": "acts on the whole chain: staff scoped to stores get 403"}[self.reach]  # fmt: skip
         return f"staff with `{self.permission}` ({reach})"
 
     @property
     def reach(self) -> str:
-        return "serve" if self.serves else "manage"
+        return "serve" if self.serves else "chain" if self.chain else "manage"
 
     def authorize(self, request: Request) -> Caller:
         caller = _staff_caller(request, self.serves)
         if not caller.may(self.permission):
             raise Forbidden(f"This operation needs the {self.permission} permission")
+        if self.chain and caller.stores:
+            raise Forbidden("This operation acts on the whole chain: staff scoped to stores may not call it")
         return caller
 
     def security(self) -> list[dict[str, Any]]:

@@ -41,7 +41,7 @@ from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
 from chalicelib.shared.pagination import PageQuery
 from chalicelib.wallet.service import InsufficientBalance
 
-MANAGE = Staff(Permission.MALL_MANAGE)
+MANAGE = Staff(Permission.MALL_MANAGE, chain=True)
 FULFIL = Staff(Permission.MALL_FULFIL)
 READ_MEMBER = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 MOVE_ERRORS = (NotFound, service.OrderStateConflict)

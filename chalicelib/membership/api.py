@@ -38,7 +38,7 @@ from chalicelib.tiers import programmes
 from chalicelib.wallet.service import InsufficientBalance
 
 READ_PLANS = Staff(Permission.STORES_READ)
-WRITE_PLANS = Staff(Permission.MEMBERSHIP_PLANS)
+WRITE_PLANS = Staff(Permission.MEMBERSHIP_PLANS, chain=True)
 READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 USE = Staff(Permission.BENEFITS_USE, serves=True)
 CANCEL = Staff(Permission.MEMBERSHIP_CANCEL, serves=True)

@@ -49,8 +49,8 @@ from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
 from chalicelib.shared.settings import get_settings
 
-MANAGE = Staff(Permission.NOTIFICATIONS_MANAGE)
-READ = Staff(Permission.NOTIFICATIONS_READ)
+MANAGE = Staff(Permission.NOTIFICATIONS_MANAGE, chain=True)
+READ = Staff(Permission.NOTIFICATIONS_READ, chain=True)
 MEMBER_MESSAGES = StaffOrSelf(Permission.NOTIFICATIONS_READ, serves=True)
 
 

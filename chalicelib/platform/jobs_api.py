@@ -10,7 +10,7 @@ from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.jobs import FutureDay, RunUnderWay
 
-RUN = Staff(Permission.JOBS_RUN)
+RUN = Staff(Permission.JOBS_RUN, chain=True)
 
 
 @endpoint("/v1/jobs", "GET", summary="The jobs, their schedules and latest runs", tag="jobs", access=RUN,

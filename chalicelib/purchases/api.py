@@ -28,7 +28,7 @@ from chalicelib.shared.pagination import PageQuery
 from chalicelib.stores.service import store_exists
 
 READ_RULES = Staff(Permission.STORES_READ)
-WRITE_RULES = Staff(Permission.RULES_WRITE)
+WRITE_RULES = Staff(Permission.RULES_WRITE, chain=True)
 HISTORY = StaffOrSelf(Permission.MEMBERS_READ, serves=True)  # purchases listed: those in the caller's stores
 STORE_HISTORY = Staff(Permission.MEMBERS_READ)
 

@@ -29,7 +29,7 @@ from chalicelib.stats.schemas import (
 )
 
 REPORTS = Staff(Permission.REPORTS_READ)
-MONEY = Staff(Permission.REPORTS_MONEY)
+MONEY = Staff(Permission.REPORTS_MONEY, chain=True)
 
 
 @endpoint("/v1/stats/daily", "GET", summary="The dashboard's figures day by day", tag="stats", access=REPORTS,
@@ -144,12 +144,14 @@ def export_report(ctx: RequestContext) -> Reply:
     holds what the caller may see: amounts only with `reports:money`, and the liability only for them. The audit log
     records the export (`report.exported`).
 
-    Errors: 403 for the liability without `reports:money`; 422 as the report's own route answers, and for fields the
-    report does not take."""
+    Errors: 403 for the liability without `reports:money` or for staff scoped to stores; 422 as the report's own
+    route answers, and for fields the report does not take."""
     body: ReportExportIn = ctx.body
     if body.report == "liability":
         if not ctx.caller.may(Permission.REPORTS_MONEY):
             raise Forbidden("the liability is for staff with reports:money (finance, admins)")
+        if ctx.caller.stores:
+            raise Forbidden("the liability is the whole chain's: staff scoped to stores may not export it")
         answer = service.liability(body.as_of, "body")
         file_name = f"liability_{answer['as_of']}.csv"
     else:

@@ -19,6 +19,7 @@ from chalicelib.stores.schemas import Store, StoreCreate, StorePage, StorePatch
 
 READ = Staff(Permission.STORES_READ)
 WRITE = Staff(Permission.STORES_WRITE)
+OPEN_STORES = Staff(Permission.STORES_WRITE, chain=True)  # a new store is outside every store scope
 
 
 def _store_reply(store: Store, status: int = 200) -> Reply:
@@ -27,7 +28,7 @@ def _store_reply(store: Store, status: int = 200) -> Reply:
     )
 
 
-@endpoint("/v1/stores", "POST", summary="Create a store", tag="stores", access=WRITE, body=StoreCreate,
+@endpoint("/v1/stores", "POST", summary="Create a store", tag="stores", access=OPEN_STORES, body=StoreCreate,
           response=Store,
           status=201, errors=(AlreadyExists, IdempotencyKeyReused), idempotency="optional", etag=True)  # fmt: skip
 def create_store(ctx: RequestContext) -> Reply:

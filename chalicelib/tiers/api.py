@@ -29,7 +29,7 @@ from chalicelib.tiers.schemas import (
 READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 OVERRIDE = Staff(Permission.TIERS_OVERRIDE)
 READ_PROGRAMMES = Staff(Permission.STORES_READ)
-WRITE_PROGRAMMES = Staff(Permission.RULES_WRITE)
+WRITE_PROGRAMMES = Staff(Permission.RULES_WRITE, chain=True)
 PROGRAMME_JOBS = (PreviewTierProgramme.name, ApplyTierProgramme.name)
 
 

@@ -255,6 +255,28 @@ def test_a_cashier_sees_no_admin_screen(site: Site, console: Screens) -> None:
     shot(console, "cashier-forbidden")
 
 
+def test_a_marketer_scoped_to_one_store_sees_no_screen_that_acts_on_the_whole_chain(
+    site: Site, console: Screens
+) -> None:
+    """Coupons, the mall's rewards, paid cards, messages, earn rules and tiers are the chain's: a marketer scoped to
+    one store holds the permissions but not the chain (the API answers 403), so the menu leaves them out and their
+    addresses say forbidden; the reports stay, within the store."""
+    username, password = f"mkt{uuid.uuid4().hex[:6]}", "store-marketing-2026"
+    site.api("POST", "/v1/staff", {"username": username, "display_name": "门店市场", "password": password,
+                                   "roles": ["marketing"], "stores": ["SH-001"]})  # fmt: skip
+    page = console.page
+    page.goto(f"{site.base}/console/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    menu = page.locator(".el-aside")
+    menu.locator("[data-menu=reports]").wait_for()
+    for name in ("coupons", "mall", "membership", "notifications", "rules", "tiers"):
+        assert menu.locator(f"[data-menu={name}]").count() == 0, name
+    page.goto(f"{site.base}/console/#/coupons")
+    page.locator(".el-main .el-result").get_by_text("没有权限访问此页面").wait_for()
+
+
 def test_an_admin_opens_every_configuration_screen(site: Site, console: Screens) -> None:
     page = log_in(console, site)
     for name, title in SCREENS.items():

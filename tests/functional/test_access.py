@@ -200,6 +200,45 @@ def test_store_scope_limits_whom_staff_manage_never_whom_they_serve(api, path, m
     assert not_reached is ((path, method) not in SERVE_ROUTES), (path, method, answer.status, answer.body)
 
 
+CHAIN_ROUTES = {  # the whole chain's configuration, figures, lists and jobs: no store scope can limit them
+    ("/v1/audit", "GET"), ("/v1/coupons/liability", "GET"), ("/v1/reports/liability", "GET"),
+    ("/v1/coupons/templates", "GET"), ("/v1/coupons/templates", "POST"), ("/v1/coupons/templates/{template_id}", "GET"),
+    ("/v1/coupons/templates/{template_id}", "PATCH"), ("/v1/coupons/templates/{template_id}/batches", "POST"),
+    ("/v1/coupons/templates/{template_id}/issues", "POST"), ("/v1/coupons/batches/{batch_id}", "GET"),
+    ("/v1/coupons/batches/{batch_id}/codes", "GET"), ("/v1/coupons/batches/{batch_id}/start", "POST"),
+    ("/v1/jobs", "GET"), ("/v1/jobs/{job}/runs", "GET"), ("/v1/jobs/{job}/runs", "POST"),
+    ("/v1/jobs/{job}/runs/{run_id}", "GET"),
+    ("/v1/mall/rewards", "GET"), ("/v1/mall/rewards", "POST"), ("/v1/mall/rewards/{reward_id}", "GET"),
+    ("/v1/mall/rewards/{reward_id}", "PATCH"),
+    ("/v1/membership/plans", "POST"), ("/v1/membership/plans/{plan_id}", "PATCH"),
+    ("/v1/notifications/announcements", "POST"), ("/v1/notifications/policy", "GET"),
+    ("/v1/notifications/policy", "PATCH"), ("/v1/notifications/report", "GET"), ("/v1/notifications/templates", "GET"),
+    ("/v1/notifications/templates/{kind}/{channel}", "PUT"), ("/v1/notifications/templates/{kind}/{channel}", "DELETE"),
+    ("/v1/notifications/unsent", "GET"),
+    ("/v1/points/rules", "POST"), ("/v1/points/rules/preview", "POST"), ("/v1/stores", "POST"),
+    ("/v1/tiers/preview", "POST"), ("/v1/tiers/programmes", "POST"), ("/v1/tiers/programmes/{version}/apply", "POST"),
+    ("/v1/tiers/runs/{run_id}", "GET"),
+}  # fmt: skip
+
+
+def test_the_chain_routes_are_the_listed_ones():
+    """A route that starts acting on the whole chain (or stops) fails here until the README says so."""
+    assert {(spec.path, spec.method) for spec in ENDPOINTS if getattr(spec.access, "chain", False)} == CHAIN_ROUTES
+
+
+@pytest.mark.parametrize(("path", "method"), sorted(CHAIN_ROUTES))
+def test_staff_scoped_to_stores_are_refused_what_acts_on_the_whole_chain(api, path, method):
+    """A scoped admin (every permission, one store) sending SMS to the chain's members, reading the chain's audit
+    log or liability, or changing what every store uses: 403 and nothing written."""
+    scoped = api.as_(token_for(["admin"], ("SH-001",)))
+    before = item_counts()
+    answer = scoped.call(method, concrete(path), {} if spec_of(path, method).body else None,
+                         headers={"idempotency-key": "chain-route-1", "if-match": '"1"'})  # fmt: skip
+    assert (answer.status, answer.body["type"].rsplit("/", 1)[1]) == (403, "forbidden"), (path, method)
+    assert "whole chain" in answer.body["detail"]
+    assert item_counts() == before
+
+
 def test_there_are_member_routes_that_name_a_member():
     assert ("/v1/members/{member_id}", "GET") in SELF_ROUTES
 

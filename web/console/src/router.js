@@ -7,7 +7,7 @@ import { watch } from 'vue'
 import { createRouter, createWebHashHistory } from 'vue-router'
 import { i18n } from './i18n'
 import Shell from './layout/Shell.vue'
-import { api, loadMe, may, staff } from './session'
+import { api, loadMe, mayOpen, staff } from './session'
 
 const folders = import.meta.glob('./views/*/routes.js', { eager: true, import: 'default' })
 export const screens = Object.values(folders).flat()
@@ -30,7 +30,7 @@ export const router = createRouter({
 
 /** The first screen a staff member may open (the dashboard for most, the counter for a cashier). */
 export function homeFor() {
-  const open = screens.filter((screen) => screen.meta?.menu && may(screen.meta.permission || []))
+  const open = screens.filter((screen) => screen.meta?.menu && mayOpen(screen.meta))
   open.sort((a, b) => (a.meta.menu.home ?? 99) - (b.meta.menu.home ?? 99))
   return open.length ? { name: open[0].name } : { name: 'forbidden' }
 }
@@ -47,7 +47,7 @@ router.beforeEach(async (to) => {
     }
   }
   if (to.path === '/') return homeFor()
-  if (to.meta.permission && !may(to.meta.permission)) return { name: 'forbidden' }
+  if (!mayOpen(to.meta)) return { name: 'forbidden' }
   return true
 })
 

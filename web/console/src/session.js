@@ -33,6 +33,17 @@ export function may(permissions) {
   return [].concat(permissions || []).every((permission) => held.includes(permission))
 }
 
+/** Whether the staff member acts for the whole chain (no store scope): what acts on the whole chain (its
+ * configuration, chain-wide figures, messages to any member, jobs, the audit log) is theirs alone. */
+export function wholeChain() {
+  return (staff.me?.stores || []).length === 0
+}
+
+/** Whether the staff member may open a screen: its `meta.permission`, and the whole chain for a `meta.chain` one. */
+export function mayOpen(meta) {
+  return may(meta?.permission || []) && (!meta?.chain || wholeChain())
+}
+
 /** Whether a store is in the staff member's scope (an empty scope is every store). */
 export function covers(storeId) {
   const stores = staff.me?.stores || []

@@ -3,6 +3,6 @@ export default [
     path: 'audit',
     name: 'audit',
     component: () => import('./AuditView.vue'),
-    meta: { title: 'audit.title', permission: 'audit:read', menu: { group: 'system', order: 40, icon: 'Document' } },
+    meta: { title: 'audit.title', permission: 'audit:read', chain: true, menu: { group: 'system', order: 40, icon: 'Document' } },
   },
 ]

@@ -3,7 +3,7 @@ export default [
     path: 'mall',
     name: 'mall',
     component: () => import('./RewardsView.vue'),
-    meta: { title: 'mall.title', permission: 'mall:manage', menu: { group: 'marketing', order: 20, icon: 'Present' } },
+    meta: { title: 'mall.title', permission: 'mall:manage', chain: true, menu: { group: 'marketing', order: 20, icon: 'Present' } },
   },
   {
     path: 'mall/orders',

@@ -3,6 +3,6 @@ export default [
     path: 'membership',
     name: 'membership',
     component: () => import('./PlansView.vue'),
-    meta: { title: 'membership.title', permission: 'membership:plans', menu: { group: 'marketing', order: 25, icon: 'CreditCard' } },
+    meta: { title: 'membership.title', permission: 'membership:plans', chain: true, menu: { group: 'marketing', order: 25, icon: 'CreditCard' } },
   },
 ]

@@ -3,6 +3,6 @@ export default [
     path: 'notifications',
     name: 'notifications',
     component: () => import('./NotificationsView.vue'),
-    meta: { title: 'notifications.title', permission: 'notifications:read', menu: { group: 'marketing', order: 30, icon: 'Message' } },
+    meta: { title: 'notifications.title', permission: 'notifications:read', chain: true, menu: { group: 'marketing', order: 30, icon: 'Message' } },
   },
 ]
