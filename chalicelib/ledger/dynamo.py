@@ -47,7 +47,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.dateindex import due_in as shared_due_in
 from chalicelib.shared.dateindex import indexed, shard_of
 from chalicelib.shared.db import Transaction, TransientWriteError, UnconfirmedWrite, one_page
-from chalicelib.shared.errors import Unavailable
+from chalicelib.shared.errors import PreconditionFailed, Unavailable
 from chalicelib.shared.events import emit_all
 from chalicelib.shared.settings import get_settings
 
@@ -85,9 +85,18 @@ class DynamoStore:
         tx.commit()
 
     @staticmethod
-    def mark_in(tx: Transaction, holder: str, status: str) -> None:
-        """Keep ``status`` on the holder's account in ``tx``, the holder's domain's own commit of the change."""
-        tx.update(A(holder), [A.member_status.set(status), A.rev.add(1), A.updated_at.set(clock.iso(clock.now()))])
+    def mark_in(tx: Transaction, holder: str, status: str, unchanged_since: Account | None = None) -> None:
+        """Keep ``status`` on the holder's account in ``tx``, the holder's domain's own commit of the change; with
+        ``unchanged_since``, only while the account is still as it was read then (else the commit fails with
+        ``PreconditionFailed``: the domain decided on what it read, and a post came in between)."""
+        actions = [A.member_status.set(status), A.rev.add(1), A.updated_at.set(clock.iso(clock.now()))]
+        if unchanged_since is None:
+            tx.update(A(holder), actions)
+            return
+        seen = unchanged_since.rev
+        condition = A.rev.does_not_exist() if seen is None else A.rev == seen
+        tx.update(A(holder), actions, condition=condition,
+                  on_fail=PreconditionFailed("The member's account changed meanwhile"))  # fmt: skip
 
     def read_claim(self, key: str, keeper: ClaimKeeper | None = None) -> StoredClaim | None:
         if keeper is not None:

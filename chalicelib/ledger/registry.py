@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.ledger.dynamo import DynamoStore, Guard
 from chalicelib.ledger.engine import Ledger
-from chalicelib.ledger.model import Book
+from chalicelib.ledger.model import Account, Book
 from chalicelib.ledger.store import Requirement, Store
 from chalicelib.shared.db import Transaction, import_each
 
@@ -60,11 +60,17 @@ def open_in(tx: Transaction, holder: str, postings: list[Any], announce: Any = N
     store.add_to(tx, unit)
 
 
-def mark_in(tx: Transaction, holder: str, status: str) -> None:
-    """Keep a member holder's new ``status`` on their account inside ``tx``, the commit that changes it."""
+def mark_in(tx: Transaction, holder: str, status: str, unchanged_since: Account | None = None) -> None:
+    """Keep a member holder's new ``status`` on their account inside ``tx``, the commit that changes it; with
+    ``unchanged_since`` (the account as read), only while no post came in since (``PreconditionFailed``)."""
     store = _store[0] if _store else DynamoStore(guard=_guarded)
     assert isinstance(store, DynamoStore), "a status joins a DynamoDB transaction"
-    store.mark_in(tx, holder, status)
+    store.mark_in(tx, holder, status, unchanged_since)
+
+
+def account(holder: str) -> Account:
+    """The holder's account as it stands (its revision: None when it has none yet)."""
+    return ledger().store.read(holder)
 
 
 @contextlib.contextmanager

@@ -16,6 +16,8 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.ledger.model import Account
+from chalicelib.ledger.registry import account as ledger_account
 from chalicelib.ledger.registry import mark_in, register_guard
 from chalicelib.members import codes, repository
 from chalicelib.members.model import (
@@ -541,24 +543,27 @@ def erase(member_id: str) -> None:
     Ledgers and audit records stay, keyed by the member id alone. The member number stays reserved so an
     old card can never reach someone else. Erasing an erased member changes nothing. Erasure is owed, so a
     concurrent edit makes it read again and retry rather than fail; but it waits until nothing the member
-    owns would be stranded (409 ``member-holds-value``: refund their stored value's principal first).
+    owns would be stranded (409 ``member-holds-value``: refund their stored value's principal first). The checks
+    judge the member's ledger account as read before them, and the erasure commits only while it is unchanged:
+    a top-up landing in between makes it look again (and refuse), never strands the money.
     """
-    if (current := get_record(member_id)).status != Status.ERASED:
-        for check in _erasure_checks:
-            check(current.member_id)
     for _ in range(ERASE_ATTEMPTS):
+        record = get_record(member_id)
+        if record.status == Status.ERASED:
+            return
+        seen = ledger_account(member_id)
+        for check in _erasure_checks:
+            check(member_id)
         try:
-            _erase_once(get_record(member_id))
+            _erase_once(record, seen)
             return
         except PreconditionFailed:
             continue
     raise Unavailable("The member kept changing during erasure; retry", retry_after=1)
 
 
-def _erase_once(record: MemberRecord) -> None:
+def _erase_once(record: MemberRecord, seen: Account) -> None:
     member_id = record.member_id
-    if record.status == Status.ERASED:
-        return
     now = clock.iso(clock.now())
     erased = {
         "name": ERASED_NAME, "name_hash": None, "gender": "undisclosed", "city": None, "region": None,
@@ -576,7 +581,7 @@ def _erase_once(record: MemberRecord) -> None:
     from chalicelib.identity.records import MemberCredentialRecord  # a password must not outlive the member
 
     tx.delete(MemberCredentialRecord(member_id))
-    mark_in(tx, member_id, str(Status.ERASED))
+    mark_in(tx, member_id, str(Status.ERASED), unchanged_since=seen)
     emit(tx, new_event("member.erased", f"member/{member_id}", {
         "member_id": member_id, "erased_at": now, "home_store_id": record.home_store_id, "tier": record.tier,
     }))  # fmt: skip

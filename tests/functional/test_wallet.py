@@ -686,6 +686,25 @@ def test_a_cashier_s_counter_view_shows_the_wallet_beside_points_and_tier(api, p
     assert view.body["tier"]["code"] == "normal"
 
 
+def test_a_top_up_landing_while_an_erasure_checks_the_wallet_is_never_stranded(api, partner, plan, member, monkeypatch):
+    """The erasure found the wallet empty, then a top-up landed before it committed: it looks again and refuses
+    (409), so the money stays with a member who can still be paid out."""
+    from chalicelib.members import service as members
+
+    checks, landed = list(members._erasure_checks), []
+
+    def racing(member_id):
+        for check in checks:
+            check(member_id)
+        if not landed:  # the wallet was empty when checked: the top-up comes in now
+            landed.append(ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"])))
+
+    monkeypatch.setattr(members, "_erasure_checks", [racing])
+    refused(api.call("DELETE", f"/v1/members/{member}"), 409, "member-holds-value")
+    assert api.get(f"/v1/members/{member}").body["status"] == "active"
+    assert ok(api.get(f"/v1/members/{member}/wallet"))["principal_fen"] == 10_000
+
+
 def test_a_member_holding_principal_is_erased_only_once_it_is_paid_out(api, partner, plan, member):
     """Erasure would strand money the member paid in: it waits for the cash refund (退余额), then goes ahead."""
     ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"]))
