@@ -236,6 +236,10 @@ REASONS = {  # the stable codes an unusable coupon answers, and what they mean (
     "item-not-in-order": ("订单中没有可兑换商品", "the order does not hold the item to exchange"),
     "no-shipping-fee": ("订单无运费", "the order has no shipping fee"),
     "not-stackable": ("不可与其他券叠加", "does not stack with the other coupons"),
+    "exceeds-order": (
+        "优惠将超过订单金额",
+        "with the coupons already on the order it would take off more than it costs",
+    ),
 }
 
 
@@ -584,35 +588,43 @@ class TakenBook:
 
 @dataclass(frozen=True)
 class OrderBook:
-    """The coupons redeemed on one order: ``{code: stacks}``. Adding one that does not stack to an order that
-    has any, or any to an order holding one that does not stack, is refused (``not-stackable``); a posting's
-    ``detail`` is ``{"code", "stacks"}``."""
+    """The coupons redeemed on one order: ``{code: [stacks, discount_fen]}``. Adding one that does not stack to an
+    order that has any, or any to an order holding one that does not stack, is refused (``not-stackable``), and so
+    is one that would take the order's coupons past its ``total_fen`` (``exceeds-order``: stacked coupons never
+    make an order cost less than nothing). A posting's ``detail`` is ``{"code", "stacks", "discount_fen",
+    "total_fen"}`` (a reversal needs only the code)."""
 
     name: str = ORDER
     entry_prefix: ClassVar[str] = "co_"
 
-    def load(self, raw: Any) -> dict[str, bool]:
-        return dict(raw or {})
+    def load(self, raw: Any) -> dict[str, list[Any]]:
+        # an order booked before discounts were kept holds ``{code: stacks}``: those count as taking nothing off
+        return {code: value if isinstance(value, list) else [bool(value), 0] for code, value in (raw or {}).items()}
 
-    def dump(self, state: dict[str, bool]) -> dict[str, bool]:
+    def dump(self, state: dict[str, list[Any]]) -> dict[str, list[Any]]:
         return state
 
-    def apply(self, state: dict[str, bool], posting: Posting, today: date) -> tuple[dict[str, bool], Any]:
-        code, stacks = posting.detail["code"], bool(posting.detail["stacks"])
-        if posting.amount < 0:
-            return {k: v for k, v in state.items() if k != code}, None
+    def apply(self, state: dict[str, list[Any]], posting: Posting, today: date) -> tuple[dict[str, list[Any]], Any]:
+        detail = posting.detail
+        code = detail["code"]
         others = {k: v for k, v in state.items() if k != code}
-        if others and (not stacks or not all(others.values())):
+        if posting.amount < 0:
+            return others, None
+        stacks, off = bool(detail["stacks"]), int(detail.get("discount_fen", 0))
+        if others and (not stacks or not all(stacking for stacking, _ in others.values())):
             raise CouponRefused("not-stackable")
-        return {**others, code: stacks}, None
+        total = detail.get("total_fen")
+        if total is not None and sum(taken for _, taken in others.values()) + off > int(total):
+            raise CouponRefused("exceeds-order")
+        return {**others, code: [stacks, off]}, None
 
-    def undo(self, state: dict[str, bool], entry: Entry, today: date) -> tuple[dict[str, bool], Any]:
+    def undo(self, state: dict[str, list[Any]], entry: Entry, today: date) -> tuple[dict[str, list[Any]], Any]:
         raise CouponRefused("not-reversible")
 
-    def balance(self, state: dict[str, bool]) -> int:
+    def balance(self, state: dict[str, list[Any]]) -> int:
         return len(state)
 
-    def due(self, state: dict[str, bool], today: date) -> Mapping[str, date | None]:
+    def due(self, state: dict[str, list[Any]], today: date) -> Mapping[str, date | None]:
         return {}
 
 

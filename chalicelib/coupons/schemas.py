@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
@@ -346,8 +346,16 @@ class CouponOrder(Input):
 
     store_id: Id = Field(description="the store (门店) the order is at")
     total_fen: Fen = Field(description=f"the order's total before coupons; {FEN}")
-    items: list[CouponOrderLine] = Field(default_factory=list, max_length=500, description="its lines (optional)")
+    items: list[CouponOrderLine] = Field(
+        default_factory=list, max_length=500, description="its lines (optional; their amounts add up to `total_fen`)"
+    )
     shipping_fen: Fen = Field(default=0, description=f"its shipping fee; {FEN}")
+
+    @model_validator(mode="after")
+    def _lines_add_up(self) -> Self:
+        if self.items and sum(item.amount_fen for item in self.items) != self.total_fen:
+            raise ValueError("the items' amount_fen add up to something else than total_fen")
+        return self
 
 
 class CouponEligibilityQuery(Input):

@@ -665,13 +665,14 @@ class Coupons:
         source: Source,
         reason: str,
         *,
-        order: tuple[str, int, bool] | None = None,
+        order: tuple[str, int, Mapping[str, Any]] | None = None,
         event: str | None = None,
         payload: Mapping[str, Any] | None = None,
         known: Account | None = None,
     ) -> Coupon:
         """Post one change of the coupon ``code`` (and, for a redemption or its reversal, of its order's coupons:
-        ``order`` is (order holder, +1/-1, whether it stacks)), keeping its list record in step; the coupon after
+        ``order`` is (order holder, +1/-1, what the order book needs: whether it stacks, its discount and the order's
+        total)), keeping its list record in step; the coupon after
         it. ``known`` is its account as just read (the commit checks its revision)."""
         holder = coupon_holder(code)
         changed: dict[str, Coupon] = {}
@@ -684,8 +685,8 @@ class Coupons:
             changed["after"], _ = COUPON_BOOK.apply(before, posting, clock.business_today())  # for its list record
             postings = [posting]
             if order is not None:
-                order_id, delta, stacks = order
-                postings.append(Posting(order_id, ORDER, delta, kind, source, reason, {"code": code, "stacks": stacks}))
+                order_id, delta, on_order = order
+                postings.append(Posting(order_id, ORDER, delta, kind, source, reason, {"code": code, **on_order}))
             return postings
 
         def announce(answer: Answer) -> list[Event]:
@@ -981,7 +982,11 @@ def redeem(caller: Any, code: str, order_id: str, order_data: Mapping[str, Any],
             {**detail, "now": now},
             Source("order", order_id),
             f"核销 订单{order_id}",
-            order=(order_holder(order_id), 1, template.terms.stacks),
+            order=(
+                order_holder(order_id),
+                1,
+                {"stacks": template.terms.stacks, "discount_fen": discount_fen, "total_fen": order.total_fen},
+            ),
             event="coupon.redeemed",
             payload={
                 "order_id": order_id,
@@ -1029,7 +1034,7 @@ def reverse_redemption(
             {"order_id": order_id, "reason": reason, "note": note, "voided": voided},
             Source("order", order_id),
             f"{words} 订单{order_id}",
-            order=(order_holder(order_id), -1, template.terms.stacks),
+            order=(order_holder(order_id), -1, {"stacks": template.terms.stacks}),
             event="coupon.returned",
             payload={
                 "order_id": order_id,

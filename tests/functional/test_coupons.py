@@ -460,6 +460,22 @@ def test_a_redemption_given_back_by_mistake_can_be_redone_on_the_same_order_and_
     assert coupon_entries_add_up(code) == ["issue", "redeem", "return", "redeem"]
 
 
+def test_stacked_coupons_never_take_more_than_the_order_costs_and_lines_add_up_to_its_total(api, member):
+    """Found by a probe: three stacking 50-yuan coupons took 150 yuan off a 60-yuan order, and an order whose one
+    line claimed 200 yuan of a 1-yuan total let a 50-yuan coupon through."""
+    fifty = template(api, name="立减50", kind="amount_off", amount_off_fen=5000, threshold_fen=None, stacks=True)
+    codes = [issue(api, fifty["template_id"], member, f"S-{n}").body["code"] for n in range(3)]
+    order = {"store_id": "SH-001", "total_fen": 6000}
+    assert redeem(api, codes[0], "O-9", order).body["discount_fen"] == 5000
+    assert redeem(api, codes[1], "O-9", order).status == 409  # 100 yuan off 60: refused, nothing booked
+    refused = redeem(api, codes[2], "O-9", order)
+    assert (refused.status, refused.body["reason"]) == (409, "exceeds-order")
+    assert [c["status"] for c in api.get(f"/v1/members/{member}/coupons").body["items"]].count("available") == 2
+    lines = {"store_id": "SH-001", "total_fen": 100, "items": [{"category": "top", "amount_fen": 20000}]}
+    padded = redeem(api, codes[1], "O-10", lines)
+    assert (padded.status, padded.body["errors"][0]["field"]) == (422, "order")
+
+
 def test_a_non_stacking_coupon_is_refused_on_an_order_whichever_store_names_it(api, member):
     first = issue(api, template(api)["template_id"], member, "S-1").body["code"]
     second = issue(api, template(api, name="又一张")["template_id"], member, "S-2").body["code"]

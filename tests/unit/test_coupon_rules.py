@@ -4,6 +4,7 @@ on the ledger engine's in-memory store, whose invariants hold after every step o
 import contextlib
 from datetime import date, datetime, time, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from chalicelib.coupons.rules import (
     CouponRefused,
     Item,
     Order,
+    OrderBook,
     Scope,
     Terms,
     Validity,
@@ -30,7 +32,7 @@ from chalicelib.coupons.rules import (
 from chalicelib.coupons.service import Coupons, OutOfStock, Template
 from chalicelib.ledger.engine import Ledger
 from chalicelib.ledger.memory import MemoryStore
-from chalicelib.ledger.model import Claim, Source
+from chalicelib.ledger.model import Claim, Posting, Source
 from chalicelib.shared import clock
 from chalicelib.shared.settings import get_settings
 
@@ -176,3 +178,23 @@ def _stock_posting():
     from chalicelib.ledger.model import Posting
 
     return Posting("coupon-stock:ct_1:0", STOCK, 4, "stock", Source("template", "ct_1"), "初始库存")
+
+
+def test_stacked_coupons_never_take_an_order_below_nothing_and_old_orders_still_load():
+    """The order book keeps each coupon's discount: a stacking coupon that would take the order's coupons past its
+    total is refused (``exceeds-order``); giving one back makes room again. An order booked when the book kept
+    only ``{code: stacks}`` loads with nothing taken off."""
+    book = OrderBook()
+    source = Source("order", "O-1")
+
+    def add(state, code, off, total=6000, stacks=True):
+        detail = {"code": code, "stacks": stacks, "discount_fen": off, "total_fen": total}
+        return book.apply(state, Posting("co|O-1", book.name, 1, "redeem", source, "", detail), date(2027, 3, 1))[0]
+
+    state = add(add(book.load({}), "A", 5000), "B", 1000)
+    with pytest.raises(CouponRefused) as refused:
+        add(state, "C", 1)
+    assert refused.value.reason == "exceeds-order"
+    back = book.apply(state, Posting("co|O-1", book.name, -1, "return", source, "", {"code": "B"}), date(2027, 3, 1))[0]
+    assert add(back, "C", 1000) == {"A": [True, 5000], "C": [True, 1000]}
+    assert book.dump(book.load({"A": True})) == {"A": [True, 0]}
