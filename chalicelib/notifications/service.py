@@ -366,9 +366,9 @@ def _delivery(record: MessageRecord, address: str, outgoing: Outgoing) -> Any:
 
     found = settings.template(record.kind, str(record.channel))
     params = tuple((name, str(outgoing.variables.get(variable, ""))) for name, variable in found.params)
-    unsubscribe = None
+    unsubscribe = page = None
     if record.channel == "email" and record.purpose == Purpose.MARKETING and record.member_id:
-        unsubscribe = unsubscribe_url(record.member_id, "email")
+        unsubscribe, page = unsubscribe_links(record.member_id, "email")
     return Delivery(
         message_id=record.message_id,
         channel=str(record.channel),
@@ -379,13 +379,15 @@ def _delivery(record: MessageRecord, address: str, outgoing: Outgoing) -> Any:
         provider_template=found.provider_template,
         params=params,
         unsubscribe_url=unsubscribe,
+        unsubscribe_page=page,
     )
 
 
-def unsubscribe_url(member_id: str, channel: str) -> str:
-    """The one-click unsubscribe link of a marketing message (the member pages' confirmation page)."""
-    base = get_settings().public_url.rstrip("/")
-    return f"{base}/m/#/unsubscribe?token={profiles.unsubscribe_token(member_id, channel)}"
+def unsubscribe_links(member_id: str, channel: str) -> tuple[str, str]:
+    """A marketing message's unsubscribe links: the one-click URL mail clients post to (RFC 8058: the API itself,
+    since a client drops a URL's ``#`` part), and the member pages' confirmation page people open."""
+    base, token = get_settings().public_url.rstrip("/"), profiles.unsubscribe_token(member_id, channel)
+    return f"{base}/v1/unsubscribe?token={token}", f"{base}/m/#/unsubscribe?token={token}"
 
 
 def _claim(record: MessageRecord, now: datetime) -> None:

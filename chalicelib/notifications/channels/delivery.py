@@ -28,7 +28,8 @@ class Delivery:
     language: str = "zh-CN"
     provider_template: str | None = None
     params: tuple[tuple[str, str], ...] = ()
-    unsubscribe_url: str | None = None
+    unsubscribe_url: str | None = None  # where a mail client posts a one-click unsubscribe (List-Unsubscribe)
+    unsubscribe_page: str | None = None  # where a person confirms it (the member pages), linked in the text
     page: str | None = None
 
 

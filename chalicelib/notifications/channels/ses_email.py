@@ -27,10 +27,15 @@ ONE_CLICK = "List-Unsubscribe=One-Click"
 def send_email_request(delivery: Delivery, sender: str) -> dict[str, Any]:
     """SendEmail's parameters. A message with an unsubscribe link carries it as ``List-Unsubscribe`` with
     ``List-Unsubscribe-Post`` (RFC 8058 one-click): mail providers then show their own unsubscribe button, and
-    Gmail and Yahoo require it of bulk senders. Our message id is an email tag, so SES events name it."""
+    Gmail and Yahoo require it of bulk senders; the text ends with the page a reader confirms it on. Our message id
+    is an email tag, so SES events name it."""
+    text = delivery.text
+    if delivery.unsubscribe_page:
+        label = "退订" if delivery.language.startswith("zh") else "Unsubscribe"
+        text = f"{text}\n\n{label}: {delivery.unsubscribe_page}"
     simple: dict[str, Any] = {
         "Subject": {"Data": delivery.subject or "", "Charset": "UTF-8"},
-        "Body": {"Text": {"Data": delivery.text, "Charset": "UTF-8"}},
+        "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
     }
     if delivery.unsubscribe_url:
         simple["Headers"] = [

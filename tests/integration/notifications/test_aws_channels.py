@@ -52,7 +52,8 @@ def test_an_sms_to_a_malformed_number_is_an_invalid_address(emulator):
 def email(**changes: object) -> Delivery:
     message = Delivery(
         message_id="nt_01MAIL", channel="email", address="member@example.com", text="您的积分将于月底到期。",
-        subject="积分到期提醒", unsubscribe_url="https://loyalty.example/u/tok123",
+        subject="积分到期提醒", unsubscribe_url="https://loyalty.example/v1/unsubscribe?token=tok123",
+        unsubscribe_page="https://loyalty.example/m/#/unsubscribe?token=tok123",
     )  # fmt: skip
     return replace(message, **changes)  # type: ignore[arg-type]
 
@@ -75,9 +76,11 @@ def test_an_email_carries_one_click_unsubscribe_headers(emulator):
     assert message_id
     [params] = calls
     assert params["Content"]["Simple"]["Headers"] == [
-        {"Name": "List-Unsubscribe", "Value": "<https://loyalty.example/u/tok123>"},
+        {"Name": "List-Unsubscribe", "Value": "<https://loyalty.example/v1/unsubscribe?token=tok123>"},
         {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"},
     ]
+    assert params["Content"]["Simple"]["Body"]["Text"]["Data"].endswith(
+        "\n\n退订: https://loyalty.example/m/#/unsubscribe?token=tok123")  # fmt: skip
     assert params["Content"]["Simple"]["Subject"]["Data"] == "积分到期提醒"
     assert params["EmailTags"] == [{"Name": "message_id", "Value": "nt_01MAIL"}]
 
@@ -86,7 +89,7 @@ def test_an_email_without_an_unsubscribe_link_has_no_list_headers(emulator):
     boto3.client("sesv2", region_name=SES_REGION).create_email_identity(EmailIdentity="noreply@loyalty.example")
     calls = sent_requests("sesv2", "SendEmail")
 
-    SesEmail(SENDER, SES_REGION).send(email(unsubscribe_url=None))
+    SesEmail(SENDER, SES_REGION).send(email(unsubscribe_url=None, unsubscribe_page=None))
 
     assert "Headers" not in calls[0]["Content"]["Simple"]
 
