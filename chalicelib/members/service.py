@@ -466,10 +466,18 @@ def update(member_id: str, changes: dict[str, Any], if_match: IfMatch) -> Member
 
     Only the changed attributes are written, so a concurrent change of other items (balances, tier) is
     never overwritten. A new phone claims its uniqueness item and releases the old one in the same commit.
+    Marketing consents may be withdrawn here but not given: a grant needs the wording the member was shown as
+    its proof, which only the message preferences take (422 naming the channel).
     """
     record = get_record(member_id)
     current = repository.to_member(record)
     if_match.require(current.version, "member")
+    granted = [channel for channel, given in (changes.get("consents") or {}).items()
+               if given and not (current.consents.get(channel) or {}).get("granted")]  # fmt: skip
+    if granted:
+        detail = "give marketing consent through the message preferences, with the wording shown (wording_version)"
+        errors = [{"field": f"consents.{channel}", "in": "body", "message": detail} for channel in granted]
+        raise ValidationFailed(errors, detail)
     try:
         updated = apply_changes(current, changes, clock.iso(clock.now()))
     except RuleBroken as e:

@@ -274,12 +274,19 @@ class TestMyProfile:
         me = member.get("/v1/me")
         assert me.headers["etag"] == '"1"'
         assert member.patch("/v1/me", {"city": "杭州"}, headers=PATCH).status == 428
-        edit = {"name": "王小明", "email": "Wang@Example.com", "consents": {"sms": True}, "birthday": "1990-05-01"}
+        edit = {"name": "王小明", "email": "Wang@Example.com", "consents": {"sms": False}, "birthday": "1990-05-01"}
         edited = member.patch("/v1/me", edit, headers={**PATCH, "if-match": '"1"'})
         assert edited.status == 200
         assert (edited.body["name"], edited.body["email"]) == ("王小明", "wang@example.com")
-        assert edited.body["consents"]["sms"]["granted"] is True
+        assert edited.body["consents"]["sms"]["granted"] is False
         assert member.patch("/v1/me", {"city": "苏州"}, headers={**PATCH, "if-match": '"1"'}).status == 412
+
+    def test_marketing_consent_is_given_with_the_wording_shown_never_on_the_profile(self, member):
+        """Found by a probe: a grant through the profile was recorded against whatever wording was current, which
+        the member may never have seen. Withdrawing there stays possible."""
+        refused = member.patch("/v1/me", {"consents": {"push": True}}, headers={**PATCH, "if-match": '"1"'})
+        assert (refused.status, refused.body["errors"][0]["field"]) == (422, "consents.push")
+        assert member.get("/v1/me").headers["etag"] == '"1"'  # nothing written
 
     @pytest.mark.parametrize(
         ("field", "value"),

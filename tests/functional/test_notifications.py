@@ -730,18 +730,18 @@ class TestAfterReview:
         assert ok(api.post("/v1/auth/otp", {"phone": "+8613900000005"}), 202)  # codes still go out
 
     def test_an_edit_of_one_channel_does_not_bring_back_a_consent_withdrawn_elsewhere(self, aws, api):
-        body = {"name": "赵六", "phone": "13900000006", "consents": {"sms": True}}
+        body = {"name": "赵六", "phone": "13900000006", "consents": {"sms": True, "email": True}}
         member_id = ok(api.post("/v1/members", body), 201)["member_id"]
-        deliver(aws, "points")  # the ledger records the registration's consent
+        deliver(aws, "points")  # the ledger records the registration's consents
         profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", False)], profiles.Proof("sms-reply"))
         version = ok(api.get(f"/v1/members/{member_id}"))["version"]
         headers = {**MERGE_PATCH, "if-match": f'"{version}"'}
-        ok(api.patch(f"/v1/members/{member_id}", {"consents": {"email": True}}, headers=headers))
+        ok(api.patch(f"/v1/members/{member_id}", {"consents": {"email": False}}, headers=headers))
         deliver(aws, "points")  # the edit (whose profile still shows sms granted) and the copy of the reply
 
         states = profiles.profile(member_id).states()
         assert states["sms:marketing"] is False
-        assert states["email:marketing"] is True
+        assert states["email:marketing"] is False
         latest = ok(api.get(f"/v1/members/{member_id}/consent-history"))["items"][0]
         assert (latest["channel"], latest["source"], latest["actor"][:6]) == ("email", "staff", "staff:")
 
