@@ -142,15 +142,20 @@ def _staff_caller(request: Request, serving: bool) -> Caller:
 
 @dataclass(frozen=True)
 class MemberSelf:
+    """The member themself. A frozen member only reads, unless ``while_frozen``: the route lets them act still
+    (withdrawing a consent is always possible), and its service says what a frozen member may not do."""
+
+    while_frozen: bool = False
+
     @property
     def description(self) -> str:
-        return "the member themself"
+        return "the member themself" + (", frozen too" if self.while_frozen else "")
 
     def authorize(self, request: Request) -> Caller:
         claims = verify_access_token(bearer_token(request))
         if claims.kind != "member":
             raise Forbidden("This operation is for members, about themselves")
-        return _live_member(claims, request)
+        return _live_member(claims, request, self.while_frozen)
 
     def security(self) -> list[dict[str, Any]]:
         return [{"bearer": []}]
@@ -252,12 +257,12 @@ class PartnerOrStaff:
         return [{"partnerId": [], "partnerSignature": []}, {"bearer": []}]
 
 
-def _live_member(claims: Claims, request: Request) -> Caller:
+def _live_member(claims: Claims, request: Request, while_frozen: bool = False) -> Caller:
     """A member's token works while the membership lives (erased: 401) and its session holds (a new password ends
-    the others: 401); a frozen member may only read."""
+    the others: 401); a frozen member may only read (unless the route acts ``while_frozen``)."""
     from chalicelib.identity.member_auth import require_live_member
 
-    require_live_member(claims, writing=request.method not in ("GET", "HEAD"))
+    require_live_member(claims, writing=request.method not in ("GET", "HEAD") and not while_frozen)
     return Caller("member", claims.id, auth_time=claims.auth_time)
 
 

@@ -4,9 +4,12 @@ member's message history and consents, and the day's report of what was and was 
 
 from __future__ import annotations
 
-from chalicelib.identity.access import MEMBER, PUBLIC, Staff, StaffOrSelf
+from chalicelib.identity.access import MEMBER, PUBLIC, MemberSelf, Staff, StaffOrSelf
+from chalicelib.identity.member_auth import MembershipFrozen
 from chalicelib.identity.rules import Permission
+from chalicelib.members import service as members
 from chalicelib.members.api import reachable
+from chalicelib.members.model import Status as MemberStatus
 from chalicelib.notifications import messages, profiles, settings
 from chalicelib.notifications.profiles import ConsentChange, Proof, TooManyDevices
 from chalicelib.notifications.schemas import (
@@ -78,7 +81,13 @@ def _preferences(member_id: str, language: str, found: profiles.Profile | None =
 
 
 def _change(member_id: str, patch: PreferencesPatch, source: str, note: str | None = None) -> profiles.Profile:
-    """Record the answers of ``patch``; granting marketing needs the wording version the member was shown."""
+    """Record the answers of ``patch``; granting marketing needs the wording version the member was shown. An erased
+    member's consents are closed (409 ``member-erased``); a frozen member may switch channels off, not on (403)."""
+    reach = members.reach_of(member_id)
+    if reach is None or reach.status == MemberStatus.ERASED:
+        raise members.MemberErased(f"Member {member_id} was erased: nothing is sent to them")
+    if reach.status == MemberStatus.FROZEN and any(a.granted for a in patch.consents):
+        raise MembershipFrozen("The membership is frozen: channels may be switched off, not on")
     current = settings.policy().wording_version
     grants_marketing = any(a.granted and a.purpose == "marketing" for a in patch.consents)
     if grants_marketing and patch.wording_version != current:
@@ -150,15 +159,16 @@ def my_preferences(ctx: RequestContext) -> Reply:
     "PATCH",
     summary="Change my message settings",
     tag="me",
-    access=MEMBER,
+    access=MemberSelf(while_frozen=True),
     body=PreferencesPatch,
     response=MessagePreferences,
-    errors=(ValidationFailed, StaleWording),
+    errors=(ValidationFailed, StaleWording, MembershipFrozen),
 )
 def change_my_preferences(ctx: RequestContext) -> Reply:
     """Switch channels on or off per purpose, and set the language messages come in. Each change is recorded with
     its proof (`member-page`, now, the wording version); granting marketing needs `wording_version`, the version
-    of the wording shown (409 `stale-wording` when it changed meanwhile)."""
+    of the wording shown (409 `stale-wording` when it changed meanwhile). A frozen member may switch channels off
+    (403 `membership-frozen` to switch one on)."""
     return _preferences(ctx.caller.id, ctx.language, _change(ctx.caller.id, ctx.body, "member-page"))
 
 
@@ -259,7 +269,9 @@ def unsubscribe(ctx: RequestContext) -> Reply:
     `unsubscribe-link`. Mail clients post `List-Unsubscribe=One-Click` here (RFC 8058); the body is not read.
     Repeating it changes nothing."""
     member_id, channel, purpose = profiles.read_unsubscribe_token(ctx.query.token)
-    profiles.change(member_id, [ConsentChange(channel, purpose, False)], Proof("unsubscribe-link"))
+    reach = members.reach_of(member_id)
+    if reach is not None and reach.status != MemberStatus.ERASED:  # an erased member is sent nothing: nothing to do
+        profiles.change(member_id, [ConsentChange(channel, purpose, False)], Proof("unsubscribe-link"))
     return Reply(Unsubscribe(channel=channel, purpose=purpose, granted=False))
 
 

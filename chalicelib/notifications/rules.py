@@ -29,7 +29,7 @@ from chalicelib.notifications.kinds import EXTERNAL_CHANNELS, OPT_OUT_WORDINGS, 
 
 Outcome = Literal["send", "hold", "inbox", "suppressed"]
 PROVIDER_WINDOW = (time(8, 0), time(22, 0))  # Chinese SMS providers refuse promotional texts outside it
-REASONS = ("no-consent", "opted-out", "capped", "no-address", "disabled", "too-late")
+REASONS = ("no-consent", "opted-out", "capped", "no-address", "disabled", "too-late", "member-frozen")
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,7 @@ class Situation:
     consents: Mapping[str, bool]
     capped: frozenset[str] = frozenset()  # channels whose cap this period is reached
     send_by: datetime | None = None  # worthless after this (a reminder after its date)
+    frozen: bool = False  # the membership is frozen: no marketing reaches it
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ def decide(situation: Situation) -> Decision:
     setting = policy.setting(kind)
     if not setting.enabled:
         return Decision("suppressed", reason="disabled")
+    if situation.frozen and kind.purpose is Purpose.MARKETING:
+        return Decision("suppressed", reason="member-frozen")
     passed: list[tuple[str, str]] = []
     chosen = None
     for channel in setting.channels:

@@ -91,7 +91,8 @@ def dispatch(tx: Transaction, notice: Notice, grants_spent: Counter[tuple[str, s
         if has
     }
     now = clock.now().astimezone(_tz())
-    situation = Situation(kind, policy, now, frozenset(reachable), profile.states(), frozenset(), notice.send_by)
+    situation = Situation(kind, policy, now, frozenset(reachable), profile.states(), frozenset(), notice.send_by,
+                          frozen=reach.status == MemberStatus.FROZEN)  # fmt: skip
     decision = decide(situation)
     while (
         kind.purpose is Purpose.MARKETING

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 
+from chalicelib.identity import member_auth
 from chalicelib.notifications import channels, profiles, service
 from chalicelib.notifications import jobs as notification_jobs
 from chalicelib.notifications.records import MessageRecord
@@ -16,7 +17,7 @@ from chalicelib.platform import handlers
 from chalicelib.shared import clock, sqs
 from chalicelib.shared.jobs import run_job
 from chalicelib.shared.settings import get_settings
-from tests.conftest import deliver, member_token, signed_headers, token_for
+from tests.conftest import deliver, item_counts, member_token, signed_headers, token_for
 
 TZ = get_settings().tz
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=TZ)
@@ -228,6 +229,47 @@ class TestConsent:
         assert all(text.endswith("拒收请回复R") for text in texts)
         statuses = sorted((m.status, m.reason) for m in messages_of(member_id) if m.kind == "announcement")
         assert statuses == [("sent", None), ("sent", None), ("suppressed", "capped"), ("suppressed", "no-consent")]
+
+    def test_a_frozen_member_is_sent_no_marketing_and_may_still_switch_it_off_but_not_on(self, aws, api, member):
+        """Found by a probe: a frozen member got marketing and could not withdraw (403)."""
+        member_id, client = member
+        version = ok(client.get("/v1/me/message-preferences"))["wording"]["version"]
+        sms = {"channel": "sms", "purpose": "marketing"}
+        ok(client.patch("/v1/me/message-preferences", {"consents": [{**sms, "granted": True}],
+                                                       "wording_version": version}, headers=MERGE_PATCH))  # fmt: skip
+        etag = api.get(f"/v1/members/{member_id}").headers["etag"]
+        ok(api.patch(f"/v1/members/{member_id}", {"status": "frozen"}, headers={**MERGE_PATCH, "if-match": etag}))
+        member_auth._sessions.forget(member_id)  # past the session cache's age: the freeze holds everywhere
+        body = {"title": "双12", "text": "全场8折", "member_ids": [member_id]}
+        sent = ok(api.post("/v1/notifications/announcements", body, headers={"idempotency-key": "frozen-1"}), 202)
+        with clock.frozen(NOON):
+            through(aws)
+        decided = MessageRecord.find(message_id(member_id, "announcement", sent["announcement_id"]))
+        assert (decided.status, decided.reason) == ("suppressed", "member-frozen")
+        off = ok(client.patch("/v1/me/message-preferences", {"consents": [{**sms, "granted": False}]},
+                              headers=MERGE_PATCH))  # fmt: skip
+        assert {(c["channel"], c["purpose"]): c["granted"] for c in off["consents"]}[("sms", "marketing")] is False
+        on = client.patch("/v1/me/message-preferences", {"consents": [{**sms, "granted": True}],
+                                                          "wording_version": version}, headers=MERGE_PATCH)  # fmt: skip
+        refused(on, 403, "membership-frozen")
+        refused(client.patch("/v1/me", {"city": "苏州"}, headers={**MERGE_PATCH, "if-match": '"2"'}), 403,
+                "membership-frozen")  # the rest of a frozen member's writes stay refused  # fmt: skip
+
+    def test_an_erased_members_consents_are_closed(self, api, member):
+        """Found by a probe: staff re-granted an erased member's marketing, and their unsubscribe link wrote history."""
+        member_id, _ = member
+        token = profiles.unsubscribe_token(member_id, "sms")
+        assert api.call("DELETE", f"/v1/members/{member_id}").status == 204
+        before = item_counts()
+        grant = {
+            "consents": [{"channel": "sms", "purpose": "marketing", "granted": True}],
+            "note": "电话",
+            "wording_version": ok(api.get(f"/v1/members/{member_id}/message-preferences"))["wording"]["version"],
+        }
+        refused(api.patch(f"/v1/members/{member_id}/message-preferences", grant, headers=MERGE_PATCH), 409,
+                "member-erased")  # fmt: skip
+        assert ok(api.as_(None).call("POST", f"/v1/unsubscribe?token={token}"))["granted"] is False
+        assert item_counts() == before
 
     def test_granting_marketing_needs_the_wording_shown(self, member):
         _, client = member
