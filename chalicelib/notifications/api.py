@@ -283,15 +283,16 @@ def unsubscribe(ctx: RequestContext) -> Reply:
     access=PUBLIC,
     query=SmsReplyQuery,
     response=SmsReplyAnswer,
-    errors=(Unauthenticated, NotFound),
+    errors=(Unauthenticated, NotFound, ValidationFailed),
     accepts=("*/*",),
 )
 def sms_replies(ctx: RequestContext, provider: str) -> Reply:
     """The SMS provider's reply callback (上行短信): a reply of T, TD, R, 退订 … withdraws the sender's marketing
     consent on SMS at once (`sms-reply`). Neither provider signs its callbacks: the URL carries our secret token
-    (`LOYALTY_SMS_REPLY_TOKEN`), compared in constant time; 401 without it."""
+    (`LOYALTY_SMS_REPLY_TOKEN`), compared in constant time; 401 without it. A body that is not the provider's
+    shape is 422; in an Aliyun batch a reply that cannot be read is left out and the others count."""
     from chalicelib.members.service import holder
-    from chalicelib.notifications.channels.replies import InvalidReply, is_opt_out, parse_replies
+    from chalicelib.notifications.channels.replies import ForgedCallback, InvalidReply, is_opt_out, parse_replies
 
     if provider not in ("tencent", "aliyun"):
         raise NotFound(f"No SMS provider {provider!r}")
@@ -304,8 +305,10 @@ def sms_replies(ctx: RequestContext, provider: str) -> Reply:
             get_settings().sms_reply_token or "",
             url_token=ctx.query.token,
         )
-    except InvalidReply as e:
+    except ForgedCallback as e:
         raise Unauthenticated(str(e)) from None
+    except InvalidReply as e:
+        raise ValidationFailed([{"field": "", "in": "body", "message": str(e)}], str(e)) from None
     opted_out = 0
     for reply in replies:
         member_id = holder(phone=reply.phone_e164) if is_opt_out(reply.text) else None

@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.shared.logs import logger
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 # Replies that refuse marketing, compared after NFKC (full-width letters become ASCII), trimming and case
 # folding: the Chinese carriers' conventions 回T退订 / 回TD退订 / 拒收请回复R, N (no), the words for
@@ -38,7 +40,14 @@ _TRIMMED = " \t\r\n。.!！,，;；~"
 
 
 class InvalidReply(ValueError):
-    """A callback that is not authentic or not the provider's documented shape."""
+    """A callback that is not the provider's documented shape (or not authentic: ``ForgedCallback``)."""
+
+
+class ForgedCallback(InvalidReply):
+    """A callback whose URL does not carry our token: not the provider's."""
+
+
+_UNREADABLE = (KeyError, TypeError, ValueError, OverflowError, OSError)  # a field missing, of a wrong type or range
 
 
 @dataclass(frozen=True)
@@ -60,9 +69,11 @@ def parse_replies(
     provider: str, headers: Mapping[str, str], body: bytes, secret: str, *, url_token: str | None
 ) -> list[Reply]:
     """The replies in one provider callback, once it is shown authentic: ``url_token`` (the token the callback
-    URL carried) must equal our ``secret``. Raises InvalidReply otherwise, or for a body of the wrong shape."""
+    URL carried) must equal our ``secret`` (``ForgedCallback`` otherwise). Raises InvalidReply for a body of the
+    wrong shape; in an Aliyun batch, a reply that cannot be read is left out (and logged) so the others count, and
+    only a batch of nothing readable is refused."""
     if not secret or url_token is None or not hmac.compare_digest(url_token.encode(), secret.encode()):
-        raise InvalidReply("callback token missing or wrong")
+        raise ForgedCallback("callback token missing or wrong")
     content_type = {name.lower(): value for name, value in headers.items()}.get("content-type", "application/json")
     if "json" not in content_type:
         raise InvalidReply(f"callback is {content_type}, not JSON")
@@ -70,16 +81,35 @@ def parse_replies(
         document = json.loads(body)
     except ValueError as e:
         raise InvalidReply("callback body is not JSON") from e
-    try:
-        if provider == "tencent":
-            return [_tencent_reply(document)]
-        if provider == "aliyun":
-            if not isinstance(document, list):
-                raise InvalidReply("Aliyun pushes a JSON array")
-            return [_aliyun_reply(item) for item in document]
-    except (KeyError, TypeError, ValueError) as e:
-        raise InvalidReply(f"{provider} callback: {e!r}") from e
+    if provider == "tencent":
+        return [_read(_tencent_reply, document)]
+    if provider == "aliyun":
+        if not isinstance(document, list):
+            raise InvalidReply("Aliyun pushes a JSON array")
+        replies, unread = [], []
+        for item in document:
+            try:
+                replies.append(_read(_aliyun_reply, item))
+            except InvalidReply as e:
+                unread.append(str(e))
+        if unread:
+            logger.warning("aliyun replies left out", extra={"left_out": len(unread), "why": unread[:3]})
+        if unread and not replies:
+            raise InvalidReply(unread[0])
+        return replies
     raise InvalidReply(f"unknown SMS provider {provider!r}")
+
+
+def _read(parse: Any, document: Any) -> Reply:
+    """One reply, or InvalidReply saying what is wrong with it in words (never a Python exception's repr)."""
+    try:
+        return parse(document)  # type: ignore[no-any-return]
+    except KeyError as e:
+        raise InvalidReply(f"the reply lacks {e.args[0]!r}") from None
+    except InvalidReply:
+        raise
+    except _UNREADABLE:
+        raise InvalidReply("a field of the reply is of the wrong type or out of range") from None
 
 
 def _tencent_reply(document: Any) -> Reply:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.notifications.channels.delivery import Failure, Rejected, Throttled, Transient, failure_for
-from chalicelib.notifications.channels.replies import InvalidReply, Reply, is_opt_out, parse_replies
+from chalicelib.notifications.channels.replies import ForgedCallback, InvalidReply, Reply, is_opt_out, parse_replies
 from chalicelib.notifications.channels.tencent_sms import ERRORS as TENCENT_ERRORS
 from chalicelib.shared.settings import SettingsError, load_settings
 
@@ -124,3 +124,26 @@ def test_aliyun_is_not_an_sms_sender_yet(monkeypatch):
 
     with pytest.raises(SettingsError, match="LOYALTY_SMS_SENDER is invalid"):
         load_settings()
+
+
+@pytest.mark.parametrize("when", [10**20, -(10**20), 1e308])
+def test_a_tencent_reply_dated_out_of_any_calendar_is_refused_in_words(when):
+    """Found by a probe: such a time was a 500 (OverflowError)."""
+    with pytest.raises(InvalidReply, match="out of range"):
+        parse_replies("tencent", JSON, tencent_body(time=when), TOKEN, url_token=TOKEN)
+
+
+def test_a_missing_field_is_named_and_a_forged_callback_is_told_apart():
+    with pytest.raises(InvalidReply, match="lacks 'nationcode'") as caught:
+        parse_replies("tencent", JSON, b'{"mobile": "13800138000"}', TOKEN, url_token=TOKEN)
+    assert not isinstance(caught.value, ForgedCallback)
+    with pytest.raises(ForgedCallback):
+        parse_replies("tencent", JSON, tencent_body(), TOKEN, url_token="wrong")
+
+
+def test_an_aliyun_batch_counts_the_replies_it_can_read_and_leaves_out_the_others():
+    body = json.dumps([
+        {"phone_number": "12345", "content": "T", "send_time": "2026-01-01 08:00:00"},
+        {"phone_number": "13800138000", "content": "R", "send_time": "2026-01-01 08:00:00"},
+    ]).encode()  # fmt: skip
+    assert [r.phone_e164 for r in parse_replies("aliyun", JSON, body, TOKEN, url_token=TOKEN)] == ["+8613800138000"]
