@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import time
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
@@ -297,7 +297,9 @@ class CouponRedemptionOut(Schema):
 
 
 class Coupon(Schema):
-    """A coupon (优惠券) as its holder and the till see it."""
+    """A coupon (优惠券) as its holder and the till see it. Its code is a bearer instrument: never cached."""
+
+    confidential: ClassVar[bool] = True
 
     code: str = Field(description=CODE)
     template_id: str = Field(description="its template (`ct_…`)")

@@ -3,7 +3,7 @@ unsubscribe links, SMS reply callbacks, templates, the policy, message history a
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
@@ -408,7 +408,9 @@ class PolicyPatch(MergePatch):
 
 
 class MessageOut(Schema):
-    """A message and every decision about it."""
+    """A message and every decision about it: its text and (masked) address are one member's, never cached."""
+
+    confidential: ClassVar[bool] = True
 
     message_id: str = Field(description=MESSAGE_ID)
     member_id: str | None = Field(description="the member's id (`mb_…`)")

@@ -53,7 +53,8 @@ class Schema(BaseModel):
     """Base of every request and response model: unknown fields are refused, not ignored.
 
     A model holding a member's personal data or a secret sets ``confidential``: every answer carrying one, at
-    any depth, is sent with ``Cache-Control: no-store``, so no browser, proxy or CDN keeps a copy.
+    any depth, is sent with ``Cache-Control: no-store``, so no browser, proxy or CDN keeps a copy (as is every
+    answer of a route about one member, ``EndpointSpec.no_store``).
 
     Each model builds its validator and serializer when first used, not at import: a cold start builds the
     few its request needs instead of all of them (most routes are rarely called).
@@ -215,8 +216,10 @@ class EndpointSpec:
 
     @property
     def no_store(self) -> bool:
-        """Whether answers carry personal data or secrets, and so must not be cached anywhere."""
-        return self.response is not None and holds_confidential(self.response)
+        """Whether answers carry personal data or secrets, and so must not be cached anywhere: a confidential
+        model's, or anything about one member (their own ``/v1/me…`` routes, and every route naming a member)."""
+        about_a_member = self.path == "/v1/me" or self.path.startswith("/v1/me/") or "{member_id}" in self.path
+        return about_a_member or (self.response is not None and holds_confidential(self.response))
 
 
 ENDPOINTS: list[EndpointSpec] = []
