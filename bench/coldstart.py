@@ -67,7 +67,7 @@ def purchase_event(partner_id: str, secret: str, member_id: str, order_id: str) 
                        "paid_fen": 12_300, "payment_method": "cash"})  # fmt: skip
     path = "/v1/webhooks/purchases"
     headers = {"content-type": "application/json", "x-partner-id": partner_id,
-               "x-signature": signature_header(secret, int(time.time()), body.encode())}  # fmt: skip
+               "x-signature": signature_header(secret, int(time.time()), body.encode(), "POST", path)}  # fmt: skip
     return {
         "resource": path, "path": path, "httpMethod": "POST", "headers": headers,
         "multiValueQueryStringParameters": None, "pathParameters": None, "stageVariables": {},

@@ -244,7 +244,8 @@ def signed_purchases() -> Iterator[Callable[[str, int], None]]:
                                "total_fen": paid_fen, "paid_fen": paid_fen,
                                "payment_method": "cash"}).encode()  # fmt: skip
             headers = {"content-type": "application/json", "x-partner-id": issued.partner.partner_id,
-                       "x-signature": signature_header(issued.secret, int(time.time()), body)}  # fmt: skip
+                       "x-signature": signature_header(issued.secret, int(time.time()), body, "POST",
+                                                      "/v1/webhooks/purchases")}  # fmt: skip
             answer = client.http.post("/v1/webhooks/purchases", headers=headers, body=body)
             assert answer.status_code == 200, answer.body
 

@@ -81,7 +81,7 @@ def figures() -> dict[str, object]:
                 headers = {
                     "content-type": "application/json",
                     "x-partner-id": issued.partner.partner_id,
-                    "x-signature": signature_header(issued.secret, int(time.time()), raw),
+                    "x-signature": signature_header(issued.secret, int(time.time()), raw, "POST", path),
                 }
                 answer = client.http.post(path, headers=headers, body=raw)
                 assert answer.status_code == 200, answer.body

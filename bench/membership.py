@@ -67,7 +67,8 @@ def figures() -> dict[str, object]:
                 body = json.dumps({"payment_id": f"pay-{next(ids)}", "member": {"member_id": who},
                                    "plan_id": plan_id, "occurred_at": clock.iso(clock.now()),
                                    "amount_fen": 29_900}).encode()  # fmt: skip
-                signature = signature_header(issued.secret, int(clock.now().timestamp()), body)
+                signature = signature_header(issued.secret, int(clock.now().timestamp()), body, "POST",
+                                             "/v1/webhooks/membership/payments")  # fmt: skip
                 headers = {"content-type": "application/json", "x-partner-id": issued.partner.partner_id,
                            "x-signature": signature}  # fmt: skip
                 answer = client.http.post("/v1/webhooks/membership/payments", headers=headers, body=body)

@@ -544,10 +544,13 @@ def outbox(as_json: bool) -> None:
 
 @cli.command()
 @click.argument("body", type=click.File("rb"), default="-")
+@click.option("--path", "path", required=True, help="The path the request goes to, e.g. /v1/webhooks/purchases.")
+@click.option("--method", default="POST", show_default=True, help="Its method.")
 @click.option("--partner", "partner_id", help="Partner id (default: the local demo partner).")
 @click.option("--secret", envvar="LOYALTY_PARTNER_SECRET", help="Its secret (default: the demo partner's).")
-def sign(body: Any, partner_id: str | None, secret: str | None) -> None:
-    """Print the headers that sign BODY (a file, or - for stdin) as a partner, as curl -H arguments."""
+def sign(body: Any, path: str, method: str, partner_id: str | None, secret: str | None) -> None:
+    """Print the headers that sign a request with BODY (a file, or - for stdin) to PATH as a partner (v2: the
+    method, path and body), as curl -H arguments."""
     import time
 
     from chalicelib.identity.signatures import signature_header
@@ -558,7 +561,8 @@ def sign(body: Any, partner_id: str | None, secret: str | None) -> None:
         saved = json.loads(LocalDir.default().credentials.read_text()).get("partner", {})
         partner_id, secret = partner_id or saved["partner_id"], secret or saved["secret"]
     raw = body.read()
-    click.echo(f"-H 'X-Partner-Id: {partner_id}' -H 'X-Signature: {signature_header(secret, int(time.time()), raw)}'")
+    signature = signature_header(secret, int(time.time()), raw, method, path)
+    click.echo(f"-H 'X-Partner-Id: {partner_id}' -H 'X-Signature: {signature}'")
 
 
 @cli.group()

@@ -250,8 +250,10 @@ class Api:
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
     ) -> Answer:
+        from tests.http import finished
+
         auth = {"authorization": f"Bearer {self.token}"} if self.token else {}
-        sent = {"content-type": "application/json", **auth, **(headers or {})}
+        sent = {"content-type": "application/json", **auth, **finished(headers, method, path)}
         payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         response = getattr(self._client.http, method.lower())(path, headers=sent, body=payload)
         text = response.body.decode() if response.body else ""
@@ -328,14 +330,20 @@ def member_token(phone: str = "13900000000", name: str = "会员") -> tuple[str,
     return member_id, issue_tokens(member_claims(member_id, clock.now().timestamp())).access_token
 
 
-def signed_headers(partner_id: str, secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
-    """The headers of a partner request signed as the README shows."""
+def signed_headers(
+    partner_id: str, secret: str, body: bytes, timestamp: int | None = None, *, v1: bool = False
+) -> dict[str, str]:
+    """The headers of a partner request signed as the README shows: ``v2`` (method, path and body), signed when the
+    request is sent (``tests.http.SignedHeaders``); with ``v1``, the older signature over the body alone."""
     import hashlib
     import hmac
 
     from chalicelib.shared import clock
+    from tests.http import SignedHeaders
 
     t = int(clock.now().timestamp()) if timestamp is None else timestamp
+    if not v1:
+        return SignedHeaders(partner_id, secret, body, t)
     digest = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
     return {"x-partner-id": partner_id, "x-signature": f"t={t},v1={digest}"}
 

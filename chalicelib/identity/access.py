@@ -226,7 +226,8 @@ class PartnerSigned:
         raw = request.raw_body or b""
         body = raw.encode() if isinstance(raw, str) else raw
         partner_id = str(request.headers.get("x-partner-id", ""))
-        stores = authenticate(partner_id, str(request.headers.get("x-signature", "")), body)
+        signature, path = str(request.headers.get("x-signature", "")), str(request.context.get("path", ""))
+        stores = authenticate(partner_id, signature, body, request.method, path)
         return Caller("partner", partner_id, StaffGrant(frozenset(), frozenset(stores)))
 
     def security(self) -> list[dict[str, Any]]:

@@ -31,7 +31,9 @@ from chalicelib.shared.pagination import decode_cursor, encode_cursor
 MAX_ACTIVE_SECRETS = 2
 CACHE_SECONDS = 30.0
 BAD_SIGNATURE = "The request is not signed by a known partner (X-Partner-Id, X-Signature)"
-SHOWN_IN_AUDIT = frozenset({"name", "stores", "enrols_members", "status"})  # a partner's secrets never are
+SHOWN_IN_AUDIT = frozenset(
+    {"name", "stores", "enrols_members", "accepts_v1", "status"}
+)  # a partner's secrets never are
 
 
 class TooManySecrets(Conflict):
@@ -51,6 +53,7 @@ class Partner:
     name: str
     stores: list[str]
     enrols_members: bool
+    accepts_v1: bool
     status: str
     secrets: list[PartnerSecret]
     created_at: str
@@ -73,7 +76,7 @@ def new_secret() -> str:
 
 def create_partner(
     name: str, stores: list[str], *, partner_id: str | None = None, secret: str | None = None,
-    enrols_members: bool = False,
+    enrols_members: bool = False, accepts_v1: bool = False,
 ) -> Issued:  # fmt: skip
     """A new partner and its first secret (``partner_id`` and ``secret`` are given only by the local bootstrap)."""
     partner_id = partner_id or new_id("pt_")
@@ -84,7 +87,7 @@ def create_partner(
     sealed = Sealer(f"partner/{partner_id}", data_key).seal(secret_id, secret)
     record = PartnerRecord(
         partner_id, name=name, stores=sorted(set(stores)), status="active", enrols_members=enrols_members,
-        data_key=wrapped.stored, created_at=now, updated_at=now,
+        accepts_v1=accepts_v1, data_key=wrapped.stored, created_at=now, updated_at=now,
         secrets=json.dumps([{"secret_id": secret_id, "sealed": sealed, "created_at": now, "revoked_at": None}]),
     )  # fmt: skip
     tx = Transaction()
@@ -178,7 +181,7 @@ def _event(tx: Transaction, type: str, record: PartnerRecord, details: dict[str,
 def _shown_values(record: PartnerRecord) -> dict[str, Any]:
     return {
         "name": record.name, "stores": list(record.stores or []), "enrols_members": bool(record.enrols_members),
-        "status": record.status,
+        "accepts_v1": bool(record.accepts_v1), "status": record.status,
     }  # fmt: skip
 
 
@@ -197,7 +200,7 @@ def _partner(record: PartnerRecord) -> Partner:
     listed = [PartnerSecret(e["secret_id"], e["created_at"], e["revoked_at"]) for e in json.loads(record.secrets)]
     return Partner(
         partner_id=record.partner_id, name=record.name, stores=[str(store) for store in record.stores or []],
-        status=record.status, enrols_members=bool(record.enrols_members),
+        status=record.status, enrols_members=bool(record.enrols_members), accepts_v1=bool(record.accepts_v1),
         secrets=listed, created_at=record.created_at, updated_at=record.updated_at, version=int(record.version or 0),
     )  # fmt: skip
 
@@ -207,6 +210,7 @@ class SigningKeys:
     stores: tuple[str, ...]
     secrets: tuple[str, ...]  # active secrets, opened; empty when the partner is unknown or disabled
     enrols_members: bool = False
+    accepts_v1: bool = False
 
 
 def _load_keys(partner_id: str) -> SigningKeys:
@@ -216,7 +220,8 @@ def _load_keys(partner_id: str) -> SigningKeys:
     sealer = _sealer(record)
     active = [e for e in json.loads(record.secrets) if e["revoked_at"] is None and e["sealed"]]
     opened = tuple(sealer.open(e["secret_id"], e["sealed"]) for e in active)
-    return SigningKeys(tuple(str(s) for s in record.stores or ()), opened, bool(record.enrols_members))
+    return SigningKeys(tuple(str(s) for s in record.stores or ()), opened, bool(record.enrols_members),
+                       bool(record.accepts_v1))  # fmt: skip
 
 
 # Each partner's active secrets as read at most CACHE_SECONDS ago (this process only); unknown or disabled partners
@@ -224,13 +229,15 @@ def _load_keys(partner_id: str) -> SigningKeys:
 _cache: CachedByKey[str, SigningKeys] = CachedByKey(_load_keys, CACHE_SECONDS, keep=lambda keys: bool(keys.secrets))
 
 
-def authenticate(partner_id: str, signature: str, body: bytes) -> tuple[str, ...]:
-    """The stores of the partner whose active secret signed ``body``; 401 for anything else."""
+def authenticate(partner_id: str, signature: str, body: bytes, method: str, path: str) -> tuple[str, ...]:
+    """The stores of the partner whose active secret signed this request (``v2``: its method, path and body; ``v1``,
+    the body alone, for a partner still allowed it); 401 for anything else."""
     if not partner_id or len(partner_id) > 64 or not signature or len(signature) > 1024:
         raise Unauthenticated(BAD_SIGNATURE)
     keys = _cache.get(partner_id)
     try:
-        verify(signature, body, keys.secrets, clock.real_now().timestamp())
+        verify(signature, body, keys.secrets, clock.real_now().timestamp(), method=method, path=path,
+               accepts_v1=keys.accepts_v1)  # fmt: skip
     except BadSignature as e:
         logger.info("partner signature refused", extra={"partner_id": partner_id, "reason": str(e)})
         raise Unauthenticated(BAD_SIGNATURE) from None

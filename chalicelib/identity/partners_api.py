@@ -56,7 +56,9 @@ def create_partner(ctx: RequestContext) -> Reply:
     data: PartnerCreate = ctx.body
     ctx.caller.require_within(data.stores, "The partner's store scope")  # a store-scoped admin: their stores only
     require_known_stores(data.stores)
-    return _issued(partners.create_partner(data.name, data.stores, enrols_members=data.enrols_members), 201)
+    issued = partners.create_partner(data.name, data.stores, enrols_members=data.enrols_members,
+                                     accepts_v1=data.accepts_v1)  # fmt: skip
+    return _issued(issued, 201)
 
 
 @endpoint("/v1/partners", "GET", summary="List partners", tag="partners", access=ADMIN, query=PageQuery,

@@ -125,6 +125,7 @@ class PartnerRecord(Record):
     name = UnicodeAttribute()
     stores = ListAttribute(of=UnicodeAttribute, default=list)
     enrols_members = BooleanAttribute(default=False)  # a purchase naming an unknown phone registers a member
+    accepts_v1 = BooleanAttribute(default=False)  # signatures over the body alone still pass (systems not yet on v2)
     status = UnicodeAttribute()  # active | disabled
     data_key = UnicodeAttribute()
     secrets = UnicodeAttribute(default="[]")

@@ -33,6 +33,10 @@ PARTNER_NAME = "the partner system's name, e.g. `Demo POS` (收银系统)"
 PARTNER_STORES = "the store ids the partner reports for (门店)"
 ALL_STORES = "true: the partner acts for every store of the chain, now and to come"
 ENROLS = "a purchase naming a phone that is no member's registers it (source `store`)"
+ACCEPTS_V1 = (
+    "its signatures may still be `v1` (the body alone), for a system not yet signing the method and path (`v2`); "
+    "off by default: a `v1` signature can be replayed onto another route within its 300 seconds"
+)
 PARTNER_STATUS = "`active`, or `disabled` (its signatures refused within 30 seconds)"
 
 
@@ -267,6 +271,7 @@ class PartnerCreate(Input):
     stores: list[StoreId] = Field(default_factory=list, max_length=200, description=f"{PARTNER_STORES}; or all_stores")
     all_stores: bool = Field(default=False, description=f"{ALL_STORES}; or name the stores")
     enrols_members: bool = Field(default=False, description=ENROLS)
+    accepts_v1: bool = Field(default=False, description=ACCEPTS_V1)
 
     @model_validator(mode="after")
     def _scoped(self) -> PartnerCreate:
@@ -292,6 +297,7 @@ class PartnerPatch(MergePatch):
     )
     all_stores: Literal[True] | None = Field(default=None, description=ALL_STORES)
     enrols_members: bool | None = Field(default=None, description=ENROLS)
+    accepts_v1: bool | None = Field(default=None, description=ACCEPTS_V1)
     status: Literal["active", "disabled"] | None = Field(default=None, description=PARTNER_STATUS)
 
     @model_validator(mode="after")
@@ -317,6 +323,7 @@ class Partner(Schema):
     stores: list[str] = Field(description=f"{PARTNER_STORES}; empty with all_stores")
     all_stores: bool = Field(description=ALL_STORES)
     enrols_members: bool = Field(description=ENROLS)
+    accepts_v1: bool = Field(description=ACCEPTS_V1)
     status: Literal["active", "disabled"] = Field(description=PARTNER_STATUS)
     secrets: list[PartnerSecret] = Field(description="its signing secrets, active and revoked")
     created_at: str = Field(description=f"when it was created; {UTC_INSTANT}")

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
+from tests.conftest import signed_headers
 from tests.http import send
 
 # menu entry → the page's title (zh-CN)
@@ -173,6 +174,13 @@ def test_a_partner_is_created_and_its_secret_shown_once(site: Site, console: Scr
     page.locator("[data-test=partner-secret-list] .el-table__row").first.wait_for()
     assert secret not in page.content()  # listed by id and dates only
     shot(console, "partner-secrets")
+    # a new partner signs the method and path too (v2), and the secret shown signs a request that passes
+    assert partner["accepts_v1"] is False
+    row = page.locator("[data-test=partners] .el-table__row").filter(has_text="测试收银系统")
+    expect(row.locator("[data-test=partner-signature]")).to_have_text("v2（含方法与路径）")
+    body = {"hello": "pos"}
+    signed = signed_headers(partner["partner_id"], secret, json.dumps(body).encode())
+    assert send("POST", f"{site.base}/v1/webhooks/ping", body, signed)[0] == 200
 
 
 def test_a_job_is_run_for_today_and_its_report_read(site: Site, console: Screens) -> None:

@@ -200,11 +200,11 @@ def test_a_member_joins_by_sms_code_and_the_demo_partner_signs(running):
 
     partner = json.loads((local_dir / "credentials.json").read_text())["partner"]
     body = json.dumps({"hello": "pos"}).encode()
-    signature = signature_header(partner["secret"], int(time.time()), body)
+    signature = signature_header(partner["secret"], int(time.time()), body, "POST", "/v1/webhooks/ping")
     status, pong = send("POST", f"{base}/v1/webhooks/ping", {"hello": "pos"},
                         headers={"x-partner-id": partner["partner_id"], "x-signature": signature})  # fmt: skip
     assert (status, pong["partner_id"]) == (200, partner["partner_id"])
-    forged = signature_header("psk_not-the-secret", int(time.time()), body)
+    forged = signature_header("psk_not-the-secret", int(time.time()), body, "POST", "/v1/webhooks/ping")
     status, _ = send("POST", f"{base}/v1/webhooks/ping", {"hello": "pos"},
                      headers={"x-partner-id": partner["partner_id"], "x-signature": forged})  # fmt: skip
     assert status == 401

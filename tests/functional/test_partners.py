@@ -37,6 +37,27 @@ def test_a_signed_request_names_its_partner_and_stores(api, partner):
     assert (answer.body["partner_id"], answer.body["stores"]) == (partner["partner_id"], ["SH-001", "SH-002"])
 
 
+def test_a_signed_request_cannot_be_replayed_onto_another_route(api, partner):
+    """Found by a probe: the same signed bytes made a wallet payment and then a top-up (the signature covered the
+    body alone). v2 signs the method and path: replayed elsewhere, the request is 401 and changes nothing."""
+    body = b'{"payment_id": "REPLAY-1"}'
+    signed = signed_headers(partner["partner_id"], partner["secret"], body).for_request("POST", "/v1/webhooks/ping")
+    assert api.as_(None).call("POST", "/v1/webhooks/ping", raw=body, headers=signed).status == 200
+    for method, path in (("POST", "/v1/webhooks/wallet/top-ups"), ("POST", "/v1/webhooks/wallet/payments")):
+        assert api.as_(None).call(method, path, raw=body, headers=signed).status == 401
+
+
+def test_the_body_only_v1_signature_passes_only_for_a_partner_allowed_it(api, partner):
+    partner_id, secret = partner["partner_id"], partner["secret"]
+    assert partner["accepts_v1"] is False
+    assert ping(api, partner_id, secret, v1=True).status == 401
+    allowed = api.patch(f"/v1/partners/{partner_id}", {"accepts_v1": True}, headers={**PATCH, "if-match": '"1"'})
+    assert allowed.body["accepts_v1"] is True
+    cache.forget_every()  # past the 30 seconds a process keeps a partner's keys
+    assert ping(api, partner_id, secret, v1=True).status == 200
+    assert ping(api, partner_id, secret).status == 200  # v2 passes too
+
+
 def test_the_secret_is_shown_once_and_sealed_at_rest(api, partner):
     assert partner["secret"].startswith("psk_")
     assert partner["secret_id"]
