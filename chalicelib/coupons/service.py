@@ -307,6 +307,10 @@ def create_template(
     first entries explain it). Once per ``key`` when given: a repeat answers the first template."""
     template_id = new_id("ct_")
     terms = {name: data[name] for name in TERM_FIELDS if name in data}
+    until = (data.get("validity") or {}).get("until")
+    if until is not None and date.fromisoformat(str(until)) < clock.business_today():
+        problem = {"field": "validity.until", "in": "body", "message": "its coupons' last day has passed"}
+        raise ValidationFailed([problem], "A template whose coupons' last day has passed could issue nothing usable")
     stock = data.get("stock")
     shards = shards_for(stock) if stock else 1
     record = CouponTemplateRecord(
@@ -375,8 +379,10 @@ def list_templates(
     if member_id is not None:
         holders += [taken_holder(template.template_id, member_id) for template in templates]
     holdings = ledger().holdings(*holders) if holders else None
-    items = []
+    items, today = [], clock.business_today()
     for template in templates:
+        if member_id is not None and not template.terms.validity.issuable_on(today):
+            continue  # the claim centre leaves out a template whose coupons' last day has passed
         item = template_json(template, language, stock_left(template, holdings))
         if member_id is not None and holdings is not None:
             taken = holdings.balance(taken_holder(template.template_id, member_id), TAKEN)
@@ -584,7 +590,8 @@ class Coupons:
             replayed = self.replay(claim)
             if replayed is not None:
                 return replayed
-            raise TemplateNotIssuing(f"Template {template.template_id} is {template.status}; it issues no coupons")
+            why = "its coupons' last day has passed" if template.status == "issuing" else f"it is {template.status}"
+            raise TemplateNotIssuing(f"Template {template.template_id} issues no coupons: {why}")
         code = template.code_format.new_code()
         holder = coupon_holder(code)
         taken = taken_holder(template.template_id, member_id) if member_id else None

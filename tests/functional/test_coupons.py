@@ -130,6 +130,22 @@ def test_members_claim_within_the_stock_and_their_limit(api, member_and_token):
     assert mine[0]["rules"].startswith("满200减30")
 
 
+def test_the_claim_centre_leaves_out_a_template_whose_coupons_last_day_has_passed(api, member_and_token):
+    """Found by a probe: such a template was offered (may_claim true), then refused with "is issuing; it issues no
+    coupons"; and one could be created with its window already over."""
+    today = clock.business_today().isoformat()
+    created = template(api, claimable=True, validity={"from": today, "until": today})
+    over = api.post("/v1/coupons/templates", {**TEMPLATE, "validity": {"from": "2020-01-01", "until": "2020-01-31"}})
+    assert (over.status, over.body["errors"][0]["field"]) == (422, "validity.until")
+    with clock.frozen(clock.now() + timedelta(days=1)):
+        _, token = member_token("13900000005")
+        me = api.as_(token)
+        assert me.get("/v1/me/coupons/claimable").body["items"] == []
+        refused = me.post("/v1/me/coupons/claims", {"template_id": created["template_id"]})
+    assert (refused.status, refused.body["detail"]) == (
+        409, f"Template {created['template_id']} issues no coupons: its coupons' last day has passed")  # fmt: skip
+
+
 def test_a_template_not_open_to_claims_cannot_be_claimed(api, member_and_token):
     created = template(api)
     _, token = member_and_token
