@@ -302,8 +302,12 @@ def coupon_liability(ctx: RequestContext) -> Reply:
 )
 def get_coupon(ctx: RequestContext, code: str) -> Reply:
     """A coupon by its code (a till scans or types it): its status now, its rules in words, and every entry of its
-    history (issued, reserved, released, redeemed, returned, expired, voided: who, when, why)."""
-    return Reply(CouponHistory.model_validate(service.coupon_history(code, ctx.language)))
+    history (issued, reserved, released, redeemed, returned, expired, voided: who, when, why). A partner scoped to
+    stores sees an entry made at another store as what happened and when, without its details or who, and no other
+    store's order on the coupon."""
+    caller = ctx.caller
+    within = caller.stores if caller.kind == "partner" and caller.stores else None
+    return Reply(CouponHistory.model_validate(service.coupon_history(code, ctx.language, within)))
 
 
 @endpoint(

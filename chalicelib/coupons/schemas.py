@@ -485,7 +485,10 @@ class CouponEntry(Schema):
     usable_after: int = Field(description="1 when usable after it, 0 when not")
     reason: str = Field(description="why, in words")
     detail: dict[str, Any] | None = Field(description="what the change recorded (the order, the hold's end …)")
-    actor: str = Field(description="who caused it (`staff:…`, `partner:…`, `member:…`, a job)")
+    actor: str | None = Field(
+        description="who caused it (`staff:…`, `partner:…`, `member:…`, a job); null when a partner reads an entry "
+        "made at another store"
+    )
     occurred_at: str = Field(description=UTC_INSTANT)
 
 

@@ -540,22 +540,33 @@ def read_coupon_account(code: str) -> tuple[Coupon, Account]:
     return coupon, account
 
 
-def coupon_history(code: str, language: str) -> dict[str, Any]:
+def coupon_history(code: str, language: str, within: frozenset[str] | None = None) -> dict[str, Any]:
+    """A coupon and every entry of its history. For a caller ``within`` some stores (a partner scoped to them), an
+    entry made at another store shows what happened and when, not its details or who did it, and the coupon does
+    not name the order another store holds it for or used it on."""
     coupon = read_coupon(code)
     template = templates_by_id([coupon.template_id]).get(coupon.template_id)
     engine = ledger()
     entries = engine.store.entries_between(coupon_holder(code), COUPON, 1, 1000)
+
+    def shown(detail: Any) -> bool:
+        return within is None or not isinstance(detail, dict) or detail.get("store_id") in (None, *within)
+
+    now = coupon_json(coupon, template, language, clock.iso(clock.now()), clock.business_today())
+    for order in ("reservation", "redemption"):  # the order another store holds it for or used it on
+        if not shown(now.get(order)):
+            now[order] = None
     return {
-        "coupon": coupon_json(coupon, template, language, clock.iso(clock.now()), clock.business_today()),
+        "coupon": now,
         "entries": [
             {
                 "seq": e.seq,
                 "kind": e.kind,
                 "amount": e.amount,
                 "usable_after": e.balance_after,
-                "reason": e.reason,
-                "detail": e.detail if isinstance(e.detail, dict) else None,
-                "actor": e.actor,
+                "reason": e.reason if shown(e.detail) else e.kind,
+                "detail": e.detail if isinstance(e.detail, dict) and shown(e.detail) else None,
+                "actor": e.actor if shown(e.detail) else None,
                 "occurred_at": e.occurred_at,
             }
             for e in entries

@@ -201,6 +201,19 @@ def test_a_partner_redeems_only_at_its_stores(api, member, partner):
     assert signed(ORDER).status == 201
 
 
+def test_a_partner_reads_what_happened_to_a_coupon_at_another_store_without_who_or_the_order(api, member, partner):
+    """Found by a probe: a partner of SH-001 read a redemption at BJ-001 with its order, store and staff id."""
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    assert redeem(api, code, "BJ-ORDER-1", {**ORDER, "store_id": "BJ-001"}).status == 201  # staff, at BJ-001
+    read = api.as_(None).call("GET", f"/v1/coupons/{code}", headers=signed_headers(*partner, b""))
+    issued, redeemed = read.body["entries"]
+    assert (read.status, redeemed["kind"], redeemed["detail"], redeemed["actor"]) == (200, "redeem", None, None)
+    assert "BJ-ORDER-1" not in json.dumps(read.body)
+    assert issued["actor"] is not None  # issued at no store: shown whole
+    staff = api.get(f"/v1/coupons/{code}").body["entries"][1]
+    assert (staff["detail"]["order_id"], staff["actor"][:6]) == ("BJ-ORDER-1", "staff:")
+
+
 def test_coupons_that_do_not_stack_are_refused_on_an_order_that_has_one(api, member):
     alone = issue(api, template(api)["template_id"], member, "S-1").body["code"]
     stacking = template(api, name="立减5", kind="amount_off", amount_off_fen=500, threshold_fen=None, stacks=True)
