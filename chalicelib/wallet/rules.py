@@ -132,8 +132,10 @@ def split_payment(amount: int, wallet: Parts, order: Split) -> Parts:
 
     ``proportional`` (the default) takes bonus in proportion to the bonus share of the balance, so whatever is
     spent, the principal left is what a court would refund (法释〔2025〕4号 draft art. 21: bonus prorated on
-    paid ÷ (paid + bonus)); the principal taken rounds down. ``principal-first`` and ``bonus-first`` take one book
-    before touching the other."""
+    paid ÷ (paid + bonus)); the principal taken rounds down, in the member's favour by under a fen a payment (a
+    run of 1-fen payments is taken from the bonus while the bonus lasts: bounded by a fen each, and any rounding
+    that depends only on the balance drifts one way or the other, nearest rounding towards spending the principal).
+    ``principal-first`` and ``bonus-first`` take one book before touching the other."""
     if not 0 < amount <= wallet.total:
         raise ValueError(f"a payment of {amount} from a wallet of {wallet.total}")
     if order == "principal-first":

@@ -33,6 +33,16 @@ def test_a_proportional_payment_rounds_the_principal_it_takes_down():
     assert split_payment(2, Parts(2, 1), "proportional") == Parts(1, 1)
 
 
+def test_rounding_keeps_at_most_a_fen_a_payment_of_principal_beyond_the_exact_proportion():
+    """A probe found a run of 1-fen payments spends the bonus first: the member keeps more principal than exact
+    proportion would leave them, by less than a fen per payment (the rounding's stated bound)."""
+    wallet = Parts(1000, 200)
+    for n in range(1, 601):
+        taken = split_payment(1, wallet, "proportional")
+        wallet = Parts(wallet.principal - taken.principal, wallet.bonus - taken.bonus)
+        assert 0 <= wallet.principal - 1000 * (1200 - n) / 1200 < n  # exact proportion leaves 1000 × (1200 − n)/1200
+
+
 def test_the_courts_example_leaves_the_principal_it_would_refund():
     """法释〔2025〕4号 draft art. 21: 3,000 paid + 1,000 bonus, 3,594 consumed: the refund is 3,000 − 3,594 × 3/4 =
     304.5 CNY. Proportional spending leaves exactly that principal."""
