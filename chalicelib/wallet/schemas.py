@@ -56,7 +56,9 @@ class WalletTopUp(Input):
     payment_id: Id = Field(description="the partner's payment id of the top-up (支付单号): booked once, for good")
     member: MemberRef = Field(description=MEMBER)
     store_id: Id = Field(description="the store (门店) that sold it, one of the partner's")
-    occurred_at: Happened = Field(description=f"when it was paid; a plan applies if on sale that day; {HAPPENED}")
+    occurred_at: Happened = Field(
+        description=f"when it was paid; a plan applies if on sale that day and reported within 7 days; {HAPPENED}"
+    )
     amount_fen: Amount = Field(description=f"what the member paid (充值金额), all of it principal; {FEN}")
     plan_id: Id | None = Field(default=None, description=f"{PLAN_ID}: its bonus is added; the amount must be its price")
 

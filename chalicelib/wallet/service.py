@@ -17,7 +17,7 @@ import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.identity.access import Caller
@@ -498,8 +498,13 @@ def _not_eligible(error: HolderUnavailable) -> MemberNotEligible:
     return MemberNotEligible(f"Member {error.holder!r} is frozen, erased or unknown")
 
 
+PLAN_MAX_AGE = timedelta(days=7)  # how late a till offline may report a top-up and still get its plan's bonus
+
+
 def top_up(partner: Caller, request: WalletTopUp) -> dict[str, Any]:
-    """A partner's top-up, booked once per payment id (other content: 409 ``top-up-conflict``)."""
+    """A partner's top-up, booked once per payment id (other content: 409 ``top-up-conflict``). A plan applies as it
+    stood on the day paid, for a top-up reported within ``PLAN_MAX_AGE`` of it (a till back online); an older one
+    is 422 ``plan-not-applicable`` (send it without ``plan_id``: its principal is the member's all the same)."""
     _at_partner_store(partner, request.store_id)
     on = wallets()
     claim = _claim("top-up", partner.id, request.payment_id, request, TopUpConflict())
@@ -511,6 +516,8 @@ def top_up(partner: Caller, request: WalletTopUp) -> dict[str, Any]:
         plan = plans.find(request.plan_id)
         day = clock.business_date(request.occurred_at, get_settings().tz)
         refusal = "no such plan" if plan is None else plan.refusal(request.amount_fen, request.store_id, day)
+        if refusal is None and request.occurred_at < clock.now() - PLAN_MAX_AGE:
+            refusal = f"a plan applies to a top-up reported within {PLAN_MAX_AGE.days} days of it"
         if refusal is not None:
             raise plans.PlanNotApplicable(refusal)
     payment = PartnerPayment(partner.id, request.payment_id, request.store_id, request.occurred_at)

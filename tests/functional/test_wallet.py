@@ -27,6 +27,14 @@ PLAN = {
 MERGE_PATCH = {"content-type": "application/merge-patch+json"}
 
 
+@pytest.fixture(autouse=True)
+def soon_after_the_payments():
+    """The tests' payments happen at AT (and the day after); they are reported within the week (a plan applies to a
+    top-up reported within 7 days of it), whatever day the suite runs."""
+    with clock.frozen(AT + timedelta(days=3)):
+        yield
+
+
 @pytest.fixture
 def member(api):
     member_id, _ = member_token("13900000001")
@@ -162,8 +170,9 @@ class TestTopUps:
             (10_000, ["BJ-001"], AT, "P"),
             (10_000, [], datetime(2026, 10, 31, 12, tzinfo=TZ), "P"),
             (10_000, [], AT, "MISSING"),
+            (10_000, [], AT - timedelta(days=5), "P"),  # on sale then, but reported 8 days later
         ],
-        ids=["not-its-price", "not-sold-here", "not-yet-on-sale", "unknown"],
+        ids=["not-its-price", "not-sold-here", "not-yet-on-sale", "unknown", "reported-too-late"],
     )
     def test_a_plan_applies_only_to_its_price_days_and_stores(self, api, partner, member, amount, sold_at, at, named):
         ok(api.post("/v1/wallet/plans", {**PLAN, "plan_id": "P", "stores": sold_at}), 201)
@@ -637,7 +646,13 @@ class TestStatements:
 
 def test_the_wallet_examples_tell_a_story_the_api_accepts(api):
     """A store, a member, a partner and a plan; the member tops up with the plan, pays, is refunded part of it and
-    finance pays some principal out: each posted as its schema's example."""
+    finance pays some principal out: each posted as its schema's example, the day after the examples' refund (a
+    plan applies to a top-up reported within 7 days)."""
+    with clock.frozen(datetime(2026, 11, 14, 12, tzinfo=TZ)):
+        _examples_story(api.as_(token_for(["admin"])))
+
+
+def _examples_story(api):
     from chalicelib.identity.schemas import PartnerCreate
     from chalicelib.members.schemas import MemberCreate
     from chalicelib.stores.schemas import StoreCreate
