@@ -69,7 +69,7 @@ from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
-from chalicelib.stores.service import store_exists
+from chalicelib.stores.service import not_open, store_exists
 
 
 class TemplateNotFound(NotFound):
@@ -818,12 +818,14 @@ def _tier_of(member_id: str | None) -> str | None:
     return str(record.tier)
 
 
-def _check_store(caller: Any, store_id: str) -> None:
-    """A partner serves only its own stores (staff at the till serve any member of the chain, at any store)."""
+def _check_store(caller: Any, store_id: str, *, trading: bool = False) -> None:
+    """A partner serves only its own stores (staff at the till serve any member of the chain, at any store). An
+    order (``trading``) needs the store open; giving back what happened at a closed one only needs it to exist."""
     if caller.kind == "partner" and not caller.covers_store(store_id):
         raise Forbidden(f"Store {store_id} is not one of this partner's stores")
-    if not store_exists(store_id):
-        raise ValidationFailed([{"field": "order.store_id", "in": "body", "message": "no such store"}], "No such store")
+    why = not_open(store_id) if trading else None if store_exists(store_id) else "no such store"
+    if why is not None:
+        raise ValidationFailed([{"field": "order.store_id", "in": "body", "message": why}], why)
 
 
 def eligibility(
@@ -833,7 +835,7 @@ def eligibility(
     off, best first) or not (with the reason). Reads the member's coupons from their list records: the
     redemption decides on the coupon's own account."""
     order = order_of(order_data)
-    _check_store(caller, order.store_id)
+    _check_store(caller, order.store_id, trading=True)
     tier = _tier_of(member_id)
     now, local, today = _moment()
     records = list(
@@ -881,7 +883,7 @@ def _fit_now(coupon: Coupon, order: Order, order_id: str, language: str) -> tupl
 
 def _till_order(caller: Any, order_data: Mapping[str, Any]) -> Order:
     order = order_of(order_data)
-    _check_store(caller, order.store_id)
+    _check_store(caller, order.store_id, trading=True)
     return order
 
 

@@ -76,7 +76,7 @@ from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
-from chalicelib.stores.service import store_exists
+from chalicelib.stores.service import not_open, store_exists
 from chalicelib.tiers import service as tiers
 from chalicelib.wallet import service as wallet
 
@@ -680,9 +680,8 @@ def place_order(member_id: str, body: Any, key: IdempotencyKey | None) -> dict[s
     """A member's exchange (``Mall.exchange``), once per Idempotency-Key; a coupon reward's coupon is issued at once
     (and by the ``mall-coupons`` consumer of the order's event, should this call stop between the two)."""
     order_id = new_id("mo_")
-    if body.pickup_store_id is not None and not store_exists(body.pickup_store_id):
-        problem = {"field": "pickup_store_id", "in": "body", "message": f"no store {body.pickup_store_id!r}"}
-        raise ValidationFailed([problem], f"No store {body.pickup_store_id!r}")
+    if body.pickup_store_id is not None and (why := not_open(body.pickup_store_id)) is not None:
+        raise ValidationFailed([{"field": "pickup_store_id", "in": "body", "message": why}], why)
     address = None
     if body.address is not None:
         sealer = members.sealer_of(member_id)
@@ -821,6 +820,8 @@ def verify_pickup(caller: Caller, body: Any) -> dict[str, Any]:
     if not caller.covers_store(body.store_id) or not store_exists(body.store_id):
         problem = {"field": "store_id", "in": "body", "message": "one of your stores"}
         raise ValidationFailed([problem], f"Store {body.store_id!r} is not one of yours")
+    if (why := not_open(body.store_id)) is not None:
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
     code = normal_code(body.code)
     found = UniqueRecord.find(_pickup_key(code))
     if found is None:

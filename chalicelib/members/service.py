@@ -49,7 +49,7 @@ from chalicelib.shared.jobs import lower_oldest, platform_epoch, recorded_oldest
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
-from chalicelib.stores.service import store_exists
+from chalicelib.stores.service import not_open
 
 DEFAULT_TIER = "normal"
 FIRST_LIST_MONTH = "1990-01"  # no registration is earlier (the schema refuses it)
@@ -846,8 +846,8 @@ def _previous_month(month: str) -> str:
 
 def _check_references(store_id: str | None, referrer_id: str | None) -> None:
     problems = []
-    if store_id and not store_exists(store_id):
-        problems.append({"field": "home_store_id", "in": "body", "message": f"no store {store_id!r}"})
+    if store_id and (why := not_open(store_id)) is not None:
+        problems.append({"field": "home_store_id", "in": "body", "message": why})
     if referrer_id:
         referrer = MemberRecord.find(referrer_id)
         if referrer is None or referrer.status == Status.ERASED:

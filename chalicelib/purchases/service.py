@@ -40,7 +40,7 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.settings import get_settings
-from chalicelib.stores.service import store_exists
+from chalicelib.stores.service import not_open
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import Programme
 from chalicelib.tiers.service import Progress
@@ -204,9 +204,8 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
     """Score and book a purchase once; a repeat answers the first answer (or 409 for other content)."""
     if not partner.covers_store(purchase.store_id):
         raise Forbidden(f"Store {purchase.store_id!r} is not one of this partner's stores")
-    if not store_exists(purchase.store_id):
-        raise ValidationFailed([{"field": "store_id", "in": "body", "message": f"no store {purchase.store_id!r}"}],
-                               f"No store {purchase.store_id!r}")  # fmt: skip
+    if (why := not_open(purchase.store_id)) is not None:
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
     order_key, digest = f"{partner.id}#{purchase.order_id}", body_hash(purchase)
     try:
         member_id = _member_of(partner, purchase.member, purchase.store_id, order_key)

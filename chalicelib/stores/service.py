@@ -55,18 +55,30 @@ def find_store(store_id: str) -> Store | None:
     return repository.get(store_id)
 
 
-def _exists(store_id: str) -> bool:
-    return repository.get(store_id) is not None
+def _status(store_id: str) -> str:
+    found = repository.get(store_id)
+    return "" if found is None else str(found.status)
 
 
 # The stores seen to exist in the last minute (this process only): stores are never deleted, and an unknown id is
 # read again each time (it may be new).
-_known: CachedByKey[str, bool] = CachedByKey(_exists, STORE_CACHE_SECONDS, keep=bool)
+_known: CachedByKey[str, str] = CachedByKey(_status, STORE_CACHE_SECONDS, keep=bool)
 
 
 def store_exists(store_id: str) -> bool:
     """Whether a store exists; a store seen in the last minute is not read again (stores are never deleted)."""
-    return _known.get(store_id)
+    return bool(_known.get(store_id))
+
+
+def not_open(store_id: str) -> str | None:
+    """Why new business cannot happen at a store (``no store 'X'``, ``store 'X' is closed``), or None when it
+    trades. A closed store keeps its history and its members, and what happened there can still be refunded or
+    read; nothing new happens there: no purchase, top-up, payment, coupon or pickup, no member joins it, no plan
+    is sold there. As read at most a minute ago (closing a store holds everywhere within that time)."""
+    status = _known.get(store_id)
+    if not status:
+        return f"no store {store_id!r}"
+    return f"store {store_id!r} is closed" if status == StoreStatus.CLOSED else None
 
 
 def get_store(store_id: str) -> Store:
@@ -90,6 +102,7 @@ def update_store(store_id: str, changes: dict[str, Any], if_match: IfMatch) -> S
     summary = change_summary(changes, vars(current), vars(saved), EDITABLE_FIELDS)  # stores hold no personal data
     emit(tx, new_event("store.updated", f"store/{store_id}", {**_event_payload(saved), **summary}))
     tx.commit()
+    _known.forget(store_id)
     return saved
 
 

@@ -12,7 +12,7 @@ from chalicelib.shared.cache import Cached
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import AlreadyExists, ValidationFailed
 from chalicelib.shared.events import emit, new_event
-from chalicelib.stores.service import store_exists
+from chalicelib.stores.service import not_open
 from chalicelib.wallet.records import PLANS_SCOPE, WalletPlanRecord
 from chalicelib.wallet.rules import Plan
 from chalicelib.wallet.schemas import WalletPlanCreate
@@ -73,9 +73,10 @@ def listing(caller: Caller) -> list[dict[str, Any]]:
 def create(caller: Caller, data: WalletPlanCreate) -> dict[str, Any]:
     """A new plan, on sale from ``starts_on`` (default today); its id is the caller's choice and taken once (409).
     Staff scoped to stores create plans for their stores only (422)."""
-    unknown = [store for store in data.stores if not caller.covers_store(store) or not store_exists(store)]
+    unknown = [not_open(store) or f"{store!r} is not one of your stores" for store in data.stores
+               if not caller.covers_store(store) or not_open(store) is not None]  # fmt: skip
     if unknown or (caller.stores and not data.stores):
-        detail = f"not one of your stores: {', '.join(unknown)}" if unknown else "name your stores"
+        detail = "; ".join(unknown) if unknown else "name your stores"
         raise ValidationFailed([{"field": "stores", "in": "body", "message": detail}])
     now = clock.iso(clock.now())
     starts_on = data.starts_on or clock.business_today()

@@ -44,7 +44,7 @@ from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
-from chalicelib.stores.service import store_exists
+from chalicelib.stores.service import not_open
 from chalicelib.wallet import book as _books  # noqa: F401  registers the wallet's books
 from chalicelib.wallet import plans
 from chalicelib.wallet.rules import (
@@ -476,9 +476,8 @@ def _claim(
 def _at_partner_store(partner: Caller, store_id: str) -> None:
     if not partner.covers_store(store_id):
         raise Forbidden(f"Store {store_id!r} is not one of this partner's stores")
-    if not store_exists(store_id):
-        problem = {"field": "store_id", "in": "body", "message": f"no store {store_id!r}"}
-        raise ValidationFailed([problem], f"No store {store_id!r}")
+    if (why := not_open(store_id)) is not None:
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
 
 
 def _member_id(ref: MemberRef) -> str | None:
@@ -558,8 +557,8 @@ def pay_at_counter(member_id: str, request: WalletCounterPayment) -> dict[str, A
     made from them (``counter_payment_id``), a repeat answers the first answer and the same order with another member
     or amount is 409 ``payment-conflict``, as a partner's payment id is. A repeat is answered even once the code it
     carried has expired. An unknown or erased member is 404, a frozen one 422 ``member-not-eligible``."""
-    if not store_exists(request.store_id):
-        raise ValidationFailed([{"field": "store_id", "in": "body", "message": f"no store {request.store_id!r}"}])
+    if (why := not_open(request.store_id)) is not None:
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
     payment_id = counter_payment_id(request.store_id, request.order_id)
     on = wallets()
     content = {
@@ -625,8 +624,8 @@ def refund_card_payment(
 def cash_refund(caller: Caller, member_id: str, request: WalletCashRefundCreate, key: IdempotencyKey) -> dict[str, Any]:
     """Finance pays principal out in cash at one of their stores, once per Idempotency-Key (another request under
     it: 422). An unknown or erased member is 404."""
-    if not caller.covers_store(request.store_id) or not store_exists(request.store_id):
-        raise ValidationFailed([{"field": "store_id", "in": "body", "message": "pay out at one of your stores"}])
+    if not caller.covers_store(request.store_id) or not_open(request.store_id) is not None:
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": "pay out at one of your open stores"}])
     reused = IdempotencyKeyReused("This Idempotency-Key was used with a different request")
     retention = get_settings().idempotency_retention_days
     claim = Claim(f"wallet-cash-refund|{key.caller}|{key.key}", key.request_hash, retention, reused)
