@@ -340,6 +340,14 @@ def concrete_path(request: Request) -> str:
     return path
 
 
+def _require_utf8(content_type: str) -> None:
+    """JSON travels in UTF-8 (RFC 8259): a body said to be in another charset is 415, not read as UTF-8 anyway."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.strip().partition("=")
+        if name.lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise UnsupportedMediaType(f"JSON bodies are UTF-8, not {value.strip()}")
+
+
 def _build_context(spec: EndpointSpec, request: Request) -> RequestContext:
     ctx = RequestContext(request=request, caller=spec.access.authorize(request))
     raw = request.raw_body or b""
@@ -353,6 +361,7 @@ def _build_context(spec: EndpointSpec, request: Request) -> RequestContext:
         raise ValidationFailed([{"field": name, "in": "query", "message": "unknown parameter"}
                                 for name in request.query_params])  # fmt: skip
     if spec.body is not None:
+        _require_utf8(str(request.headers.get("content-type", "")))
         optional = not any(field.is_required() for field in spec.body.model_fields.values())
         ctx.body = parse_body(spec.body, b"{}" if optional and not raw.strip() else raw)  # none: {}
     elif raw.strip() and not spec.accepts:  # a route taking other content types reads its raw body itself

@@ -28,6 +28,12 @@ def assert_problem(answer, status, slug):
         (b"[1, 2]", "application/json", 422, "validation-failed"),
         (b"name=A", "application/x-www-form-urlencoded", 415, "unsupported-media-type"),
         (b"name: A", "text/plain", 415, "unsupported-media-type"),
+        (
+            b'{"name": "A", "city": "c", "region": "r"}',
+            "application/json; charset=iso-8859-1",
+            415,
+            "unsupported-media-type",
+        ),  # JSON is UTF-8: a body said to be in another charset is not read as UTF-8 anyway
     ],
 )
 def test_bad_bodies_get_a_clear_4xx_and_write_nothing(api, raw, content_type, status, slug):
