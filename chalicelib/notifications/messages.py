@@ -13,11 +13,12 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from chalicelib.members import service as members
 from chalicelib.notifications import profiles, service
 from chalicelib.notifications.records import MessageCountRecord, MessageRecord
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction, with_retries
-from chalicelib.shared.errors import NotFound
+from chalicelib.shared.errors import NotFound, ValidationFailed
 from chalicelib.shared.events import emit_all, new_event
 from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
@@ -174,12 +175,18 @@ def unsent(day: date, kind: str, limit: int, cursor: str | None) -> tuple[list[d
 
 def announce(title: str, text: str, member_ids: list[str], key: IdempotencyKey | None) -> dict[str, Any]:
     """A marketing message to members (营销消息): each is decided on its own (consent, caps, quiet hours), once
-    per member; the events carry ten members each, in one outbox write. Once per Idempotency-Key: a retried request
+    per member; the events carry ten members each, in one outbox write. Ids of no member (or an erased one) are
+    answered as ``unknown`` and sent nothing; none known is 422. Once per Idempotency-Key: a retried request
     answers the first announcement and sends nothing again."""
+
+    known = members.current_members(member_ids)
+    if not known:
+        problem = {"field": "member_ids", "in": "body", "message": "none of these is a member"}
+        raise ValidationFailed([problem], "None of the member ids is a member")
+    wanted, unknown = sorted(known), sorted(set(member_ids) - known)
 
     def perform(tx: Transaction) -> tuple[int, dict[str, Any]]:
         announcement_id = new_id("an_")
-        wanted = sorted(set(member_ids))
         events = [
             new_event(
                 "messaging.announced",
@@ -194,7 +201,7 @@ def announce(title: str, text: str, member_ids: list[str], key: IdempotencyKey |
             for start in range(0, len(wanted), ANNOUNCEMENT_CHUNK)
         ]
         emit_all(tx, events)
-        return 202, {"announcement_id": announcement_id, "members": len(wanted)}
+        return 202, {"announcement_id": announcement_id, "members": len(wanted), "unknown": unknown}
 
     (_, answer), _ = run_once(key, perform)
     return answer

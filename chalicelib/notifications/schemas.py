@@ -488,3 +488,5 @@ class Announcement(Schema):
 
     announcement_id: str = Field(description="its id (`an_…`)")
     members: int = Field(description="the members it goes to")
+    unknown: list[str] = Field(default_factory=list, description="ids given that are no member's (or an erased one's): "
+                               "sent nothing")  # fmt: skip

@@ -271,6 +271,16 @@ class TestConsent:
         assert ok(api.as_(None).call("POST", f"/v1/unsubscribe?token={token}"))["granted"] is False
         assert item_counts() == before
 
+    def test_an_announcement_names_the_ids_that_are_no_members_and_goes_to_no_one_else(self, api, member):
+        """Found by a probe: 4 real ids and a made-up one answered members 5, the fifth silently dropped."""
+        member_id, _ = member
+        body = {"title": "新品", "text": "新品到店", "member_ids": [member_id, "mb_nobody"]}
+        answer = ok(api.post("/v1/notifications/announcements", body, headers={"idempotency-key": "ann-unknown"}), 202)
+        assert (answer["members"], answer["unknown"]) == (1, ["mb_nobody"])
+        nobody = {**body, "member_ids": ["mb_nobody"]}
+        refused(api.post("/v1/notifications/announcements", nobody, headers={"idempotency-key": "ann-nobody"}), 422,
+                "validation-failed")  # fmt: skip
+
     def test_granting_marketing_needs_the_wording_shown(self, member):
         _, client = member
         grant = {"consents": [{"channel": "sms", "purpose": "marketing", "granted": True}], "wording_version": "old"}
