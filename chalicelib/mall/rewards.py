@@ -83,10 +83,23 @@ def _reward_view(record: MallRewardRecord, stock: Stock, version: int | None = N
     }
 
 
+def _require_tiers(codes: Sequence[str]) -> None:
+    """A reward kept for tiers names tiers of the programme members are judged by (a typo would keep it from
+    everyone)."""
+    from chalicelib.tiers.programmes import programme
+
+    current = programme()
+    unknown = [code for code in codes if not current.knows(code)]
+    if unknown:
+        detail = f"not a tier of the current programme: {', '.join(unknown)}"
+        raise ValidationFailed([{"field": "tiers", "in": "body", "message": detail}], detail)
+
+
 def create_reward(caller: Caller, body: Any, key: IdempotencyKey | None) -> dict[str, Any]:
     """Put a reward in the mall (marketing, admins), its first stock on its account; once per Idempotency-Key."""
     if body.template_id is not None:
         _require_template(body.template_id)
+    _require_tiers(body.tiers)
     reward_id, now = new_id("rw_"), clock.iso(clock.now())
     terms = Terms(
         name=body.name,
@@ -181,6 +194,7 @@ def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any], if_ma
     if_match.require(int(record.version or 0), "reward")
     if not changes:
         return get_reward(reward_id)
+    _require_tiers(changes.get("tiers") or ())
     terms_changed = {name: changes[name] for name in TERM_FIELDS if name in changes}
 
     def change(terms: Terms) -> Terms:

@@ -254,8 +254,10 @@ def extend(
     if kind == "trial":
         if plan.trial_days <= 0:
             raise NotRenewable("no-trial", f"plan {plan.plan_id} offers no trial")
-        if plan.plan_id in trials or card is not None:
+        if plan.plan_id in trials:
             raise NotRenewable("trial-used", f"the trial of plan {plan.plan_id} was taken before")
+        if card is not None:
+            raise NotRenewable("trial-used", f"the trial of plan {plan.plan_id} is for members who never held its card")
     if kind == "auto-renewal":
         noticed = notice_sent_on(card) if card is not None else None
         if card is None or not card.auto_renew or noticed is None or (today - noticed).days < LEAST_NOTICE_DAYS:

@@ -241,6 +241,21 @@ class TestExchange:
         refused(exchange(client, soon["reward_id"], address=ADDRESS), 422, "reward-not-on-sale")
         refused(exchange(client, stopped["reward_id"], address=ADDRESS), 422, "reward-not-on-sale")
 
+    def test_a_reward_kept_for_a_tier_the_programme_does_not_have_is_422(self, api):
+        """Found by a probe: "platinum" was accepted, which kept the reward from everyone."""
+        before = item_counts()
+        body = {
+            "name": "白金专享",
+            "kind": "goods",
+            "points": 100,
+            "stock": 5,
+            "tiers": ["platinum"],
+            "fulfilment": "shipping",
+        }
+        problem = refused(api.post("/v1/mall/rewards", body), 422, "validation-failed")
+        assert problem["errors"][0]["field"] == "tiers"
+        assert item_counts() == before
+
 
 class TestShipping:
     def test_goods_are_shipped_received_and_refunded_after_sale_with_every_step_explained(self, api, member):
