@@ -4,6 +4,8 @@ member's message history and consents, and the day's report of what was and was 
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.identity.access import MEMBER, PUBLIC, MemberSelf, Staff, StaffOrSelf
 from chalicelib.identity.member_auth import MembershipFrozen
 from chalicelib.identity.rules import Permission
@@ -45,10 +47,11 @@ from chalicelib.shared.errors import (
     InvalidCursor,
     NotFound,
     PreconditionFailed,
+    PreconditionRequired,
     Unauthenticated,
     ValidationFailed,
 )
-from chalicelib.shared.http import Reply, RequestContext, endpoint
+from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
 from chalicelib.shared.pagination import PageQuery
 from chalicelib.shared.settings import get_settings
 
@@ -370,11 +373,22 @@ def reset_message_template(ctx: RequestContext, kind: str, channel: str) -> Repl
 
 
 @endpoint(
-    "/v1/notifications/policy", "GET", summary="Messaging policy", tag="notifications", access=READ, response=Policy
+    "/v1/notifications/policy",
+    "GET",
+    summary="Messaging policy",
+    tag="notifications",
+    access=READ,
+    response=Policy,
+    etag=True,
 )
 def get_policy(ctx: RequestContext) -> Reply:
-    """Quiet hours, caps, which kinds go out on which channels, and the consent wording."""
-    return Reply(Policy.model_validate(settings.policy_json(settings.policy())))
+    """Quiet hours, caps, which kinds go out on which channels, and the consent wording; the `ETag` is its version
+    (for `If-Match`)."""
+    return _policy_reply(settings.policy_json(settings.policy()))
+
+
+def _policy_reply(answer: dict[str, Any]) -> Reply:
+    return Reply(Policy.model_validate(answer), headers={"ETag": etag(int(answer["version"]))})
 
 
 @endpoint(
@@ -385,14 +399,16 @@ def get_policy(ctx: RequestContext) -> Reply:
     access=MANAGE,
     body=PolicyPatch,
     response=Policy,
-    errors=(ValidationFailed, PreconditionFailed),
+    errors=(ValidationFailed, PreconditionFailed, PreconditionRequired),
+    if_match=True,
+    etag=True,
 )
 def change_policy(ctx: RequestContext) -> Reply:
     """Change quiet hours (they must cover 22:00–08:00, when providers refuse marketing SMS), caps, a kind's channels
     or whether it is sent (login codes stay on SMS), the SMS opt-out wording, or the consent wording (a new wording
-    needs a new `wording_version`)."""
+    needs a new `wording_version`), under `If-Match` (428 without, 412 when someone changed it since)."""
     changes = ctx.body.model_dump(exclude_unset=True)
-    return Reply(Policy.model_validate(settings.set_policy(changes, ctx.if_match)))
+    return _policy_reply(settings.set_policy(changes, ctx.if_match))
 
 
 @endpoint(

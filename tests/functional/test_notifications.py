@@ -23,6 +23,7 @@ TZ = get_settings().tz
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=TZ)
 NIGHT = datetime(2026, 11, 20, 23, 30, tzinfo=TZ)
 MERGE_PATCH = {"content-type": "application/merge-patch+json"}
+POLICY_PATCH = {**MERGE_PATCH, "if-match": "*"}  # whatever its version: the policy has one, read by no test
 
 
 def ok(answer, status=200):
@@ -400,7 +401,8 @@ class TestTemplatesAndPolicy:
     ):
         member_id, _ = member
         short = {"quiet_hours": {"start": "23:00", "end": "07:00"}}
-        refused(api.patch("/v1/notifications/policy", short, headers=MERGE_PATCH), 422, "validation-failed")
+        refused(api.patch("/v1/notifications/policy", short, headers=MERGE_PATCH), 428, "precondition-required")
+        refused(api.patch("/v1/notifications/policy", short, headers=POLICY_PATCH), 422, "validation-failed")
         policy = ok(
             api.patch(
                 "/v1/notifications/policy",
@@ -408,12 +410,12 @@ class TestTemplatesAndPolicy:
                     "quiet_hours": {"start": "20:00", "end": "10:00"},
                     "kinds": {"wallet-topped-up": {"enabled": False, "channels": ["sms"]}},
                 },
-                headers=MERGE_PATCH,
+                headers=POLICY_PATCH,
             )
         )
         assert policy["quiet_hours"] == {"start": "20:00", "end": "10:00"}
         login = {"kinds": {"login-code": {"enabled": False, "channels": ["sms"]}}}
-        refused(api.patch("/v1/notifications/policy", login, headers=MERGE_PATCH), 422, "validation-failed")
+        refused(api.patch("/v1/notifications/policy", login, headers=POLICY_PATCH), 422, "validation-failed")
         with clock.frozen(NOON):
             top_up(api, partner, member_id, 5_000, "T-1")
             through(aws)
@@ -427,7 +429,7 @@ class TestTemplatesAndPolicy:
         ok(marketing.get("/v1/notifications/templates"))
         service = api.as_(token_for(["customer_service"]))
         refused(
-            service.patch("/v1/notifications/policy", {"max_delay_hours": 5}, headers=MERGE_PATCH), 403, "forbidden"
+            service.patch("/v1/notifications/policy", {"max_delay_hours": 5}, headers=POLICY_PATCH), 403, "forbidden"
         )
 
 
@@ -715,7 +717,7 @@ def test_every_trigger_reaches_the_member_once_through_the_whole_pipeline(aws, a
         api.patch(
             "/v1/notifications/policy",
             {"kinds": {"points-earned": {"enabled": True, "channels": ["sms"]}}},
-            headers=MERGE_PATCH,
+            headers=POLICY_PATCH,
         )
     )
     with clock.frozen(NOON):
@@ -809,7 +811,7 @@ class TestAfterReview:
         kinds = {
             kind: {"enabled": True, "channels": ["wechat", "sms"]} for kind in ("wallet-paid", "wallet-low-balance")
         }
-        ok(api.patch("/v1/notifications/policy", {"kinds": kinds}, headers=MERGE_PATCH))
+        ok(api.patch("/v1/notifications/policy", {"kinds": kinds}, headers=POLICY_PATCH))
         with clock.frozen(NOON):
             top_up(api, partner, member_id, 3_000, "T-1")
             pay(api, partner, member_id, 2_000, "P-1")
