@@ -111,6 +111,12 @@ def birthday_gift(tx: Transaction, event: Event) -> None:
     _give(list(dict.fromkeys(templates)), member_id, "birthday", f"{member_id}:{year}")
 
 
+@consumer("coupon-member-erased", queue="coupons", types=["member.erased"])
+def void_erased_members_coupons(tx: Transaction, event: Event) -> None:
+    """An erased member's usable coupons are voided: nobody may use them, and the liability stops counting them."""
+    service.void_member_coupons(str(event.payload["member_id"]))
+
+
 @consumer("coupon-card-cancelled", queue="coupons", types=["membership.card-cancelled"], batched=True)
 def void_cancelled_card_packs(tx: Transaction, event: Event) -> None:
     """A paid card's cancellation takes back the coupon packs it names (those it refunded: none when nothing went

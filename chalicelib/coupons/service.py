@@ -1043,7 +1043,8 @@ def reverse_redemption(
     _check_store(caller, redemption.store_id)
     template = get_template(coupon.template_id)
     today = clock.business_today()
-    voided = template.status == "voided"
+    erased = coupon.member_id is not None and members.status_of(coupon.member_id) in (None, MemberStatus.ERASED)
+    voided = template.status == "voided" or erased  # an erased member's coupon comes back void, as theirs were
     back = 1 if date.fromisoformat(coupon.valid_until) >= today and not voided else 0
     words = {"refund": "退款退券", "mistake": "撤销核销"}[reason]
     try:
@@ -1148,6 +1149,27 @@ def void_pack_coupons(member_id: str, packs: Iterable[tuple[str, str]]) -> int:
         value = face_values([template_id]).get(template_id, 0)
         try:
             coupons().change(coupon.code, "void", -1, {}, Source("membership-card", source), "会员卡退卡作废",
+                             event="coupon.voided", payload={"face_value_fen": value}, known=account)  # fmt: skip
+        except CouponRefused:
+            continue
+        voided += 1
+    return voided
+
+
+def void_member_coupons(member_id: str) -> int:
+    """Void an erased member's coupons still usable, reserved for an order included (注销作废): nobody may use a
+    coupon issued to a member who no longer exists, and the liability stops counting them. Found through the
+    member's coupon list; once each (a voided one is passed over); how many it voided."""
+    voided = 0
+    for record in CouponRecord.by_member.query(member_id):
+        if record.status not in ("available", "reserved"):
+            continue
+        coupon, account = read_coupon_account(record.code)
+        if coupon.status not in ("available", "reserved"):
+            continue
+        value = face_values([coupon.template_id]).get(coupon.template_id, 0)
+        try:
+            coupons().change(coupon.code, "void", -1, {}, Source("member", member_id), "会员注销作废",
                              event="coupon.voided", payload={"face_value_fen": value}, known=account)  # fmt: skip
         except CouponRefused:
             continue

@@ -60,7 +60,7 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec("coupons", "coupon_events", subscribes_to_events=True,
               event_types=("coupon.issued", "coupon.redeemed", "coupon.returned", "coupon.expired", "coupon.voided",
                            "member.registered", "tier.changed", "wallet.topped-up", "activity.recorded",
-                           "membership.coupon-pack-due", "membership.card-cancelled"),
+                           "membership.coupon-pack-due", "membership.card-cancelled", "member.erased"),
               batch_size=EVENT_BATCH, batching_window=EVENT_BATCHING_WINDOW),
 )  # fmt: skip
 
