@@ -548,9 +548,24 @@ _erasure_checks: list[Callable[[str], None]] = []
 
 def before_erasure(check: Callable[[str], None]) -> Callable[[str], None]:
     """Register ``check(member_id)``: it raises ``MemberHoldsValue`` when erasing would strand what the member
-    owns (another domain's money, e.g. stored value's principal, which only a cash refund may pay out)."""
+    owns (another domain's money, e.g. stored value's principal, which only a cash refund may pay out). Checks live
+    in their domain's ``erasure`` module, which ``erasure_checks`` imports: a process that imported only the
+    members domain (the function answering the erasure) still runs every one."""
     _erasure_checks.append(check)
     return check
+
+
+@functools.cache
+def _discover_erasure_checks() -> None:
+    from chalicelib.shared.db import import_each
+
+    import_each("erasure")
+
+
+def erasure_checks() -> list[Callable[[str], None]]:
+    """Every domain's check before an erasure (their ``erasure`` modules imported on first need)."""
+    _discover_erasure_checks()
+    return list(_erasure_checks)
 
 
 def erase(member_id: str) -> None:
@@ -568,7 +583,7 @@ def erase(member_id: str) -> None:
         if record.status == Status.ERASED:
             return
         seen = ledger_account(member_id)
-        for check in _erasure_checks:
+        for check in erasure_checks():
             check(member_id)
         try:
             _erase_once(record, seen)

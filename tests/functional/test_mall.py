@@ -257,6 +257,19 @@ class TestExchange:
         assert item_counts() == before
 
 
+def test_a_member_with_an_order_under_way_is_erased_only_once_it_is_settled(api, member):
+    """Found by a probe: an erased member's pickup code still completed their order. An order under way keeps the
+    erasure waiting (409), as principal does; once it is completed or cancelled the erasure goes ahead."""
+    member_id, client = member
+    order = placed(client, reward(api)["reward_id"], address=ADDRESS)
+    before = item_counts()
+    held = api.call("DELETE", f"/v1/members/{member_id}")
+    assert refused(held, 409, "member-holds-value")["open_orders"] == [order["order_id"]]
+    assert item_counts() == before
+    ok(api.post(f"/v1/mall/orders/{order['order_id']}/cancellation", {"reason": "会员注销"}))
+    assert api.call("DELETE", f"/v1/members/{member_id}").status == 204
+
+
 class TestShipping:
     def test_goods_are_shipped_received_and_refunded_after_sale_with_every_step_explained(self, api, member):
         member_id, client = member

@@ -387,3 +387,21 @@ class TestSparseListing:
         assert [row["member_id"] for row in first["items"]] == [crowd[0], crowd[2], crowd[4]]
         assert reads == ["by-store"]
         assert first["next_cursor"]
+
+
+def test_a_process_that_imported_only_the_members_domain_runs_every_domains_erasure_check():
+    """Found on rereading: the wallet's check registered when the wallet was imported, which a function answering
+    only the erasure never does, so it erased a member holding principal. Checks live in each domain's ``erasure``
+    module, which the erasure imports."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import app, chalicelib.members.api\n"
+        "from chalicelib.members import service\n"
+        "print(sorted(check.__module__ for check in service.erasure_checks()))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "['chalicelib.mall.erasure', 'chalicelib.wallet.erasure']"
