@@ -240,6 +240,7 @@ REASONS = {  # the stable codes an unusable coupon answers, and what they mean (
         "优惠将超过订单金额",
         "with the coupons already on the order it would take off more than it costs",
     ),
+    "member-frozen": ("会员已冻结", "the membership is frozen"),
 }
 
 

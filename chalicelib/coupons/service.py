@@ -808,14 +808,15 @@ def _moment() -> tuple[str, datetime, date]:
     return clock.iso(now), local, clock.business_today()
 
 
-def _tier_of(member_id: str | None) -> str | None:
-    """The member's tier (None for a bearer coupon); 404 for a member unknown or erased."""
+def _holder(member_id: str | None) -> tuple[str | None, bool]:
+    """The coupon holder's tier (None for a bearer coupon) and whether their membership is frozen (their coupons
+    wait, as their points and stored value do); 404 for a member unknown or erased."""
     if member_id is None:
-        return None
+        return None, False
     record = members.get_record(member_id)
     if record.status == str(MemberStatus.ERASED):
         raise NotFound("No such member")
-    return str(record.tier)
+    return str(record.tier), record.status == str(MemberStatus.FROZEN)
 
 
 def _check_store(caller: Any, store_id: str, *, trading: bool = False) -> None:
@@ -836,7 +837,7 @@ def eligibility(
     redemption decides on the coupon's own account."""
     order = order_of(order_data)
     _check_store(caller, order.store_id, trading=True)
-    tier = _tier_of(member_id)
+    tier, frozen = _holder(member_id)
     now, local, today = _moment()
     records = list(
         CouponRecord.by_member.query(member_id, filter_condition=CouponRecord.status.is_in("available", "reserved"))
@@ -852,6 +853,8 @@ def eligibility(
         fit = fits(coupon, template.terms, order, tier=tier, local=local, now=now, today=today, order_id=order_id)
         if template.status == "voided":
             fit = replace(fit, reason="voided")
+        elif frozen:
+            fit = replace(fit, reason="member-frozen")
         shown = {
             "code": coupon.code,
             "name": template.name,
@@ -874,7 +877,9 @@ def _fit_now(coupon: Coupon, order: Order, order_id: str, language: str) -> tupl
     if template.status == "voided" and coupon.status in ("available", "reserved"):
         raise _refusal("voided", language)
     now, local, today = _moment()
-    tier = _tier_of(coupon.member_id)
+    tier, frozen = _holder(coupon.member_id)
+    if frozen:
+        raise _refusal("member-frozen", language)
     fit = fits(coupon, template.terms, order, tier=tier, local=local, now=now, today=today, order_id=order_id)
     if not fit.usable:
         raise _refusal(fit.reason or "", language)

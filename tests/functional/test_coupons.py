@@ -153,6 +153,19 @@ def test_a_template_not_open_to_claims_cannot_be_claimed(api, member_and_token):
     assert (refused.status, refused.body["type"].rsplit("/", 1)[1]) == (422, "template-not-claimable")
 
 
+def test_a_frozen_members_coupons_wait_like_their_points_and_stored_value(api, member):
+    """Found by a probe: a frozen member's coupons stayed usable while their points and stored value were refused."""
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    etag = api.get(f"/v1/members/{member}").headers["etag"]
+    ok_freeze = api.patch(f"/v1/members/{member}", {"status": "frozen"}, headers={**MERGE_PATCH, "if-match": etag})
+    assert ok_freeze.status == 200
+    found = api.post("/v1/coupons/eligibility", {"member_id": member, "order": ORDER}).body
+    assert (found["usable"], [c["reason"] for c in found["unusable"]]) == ([], ["member-frozen"])
+    refused = redeem(api, code)
+    assert (refused.status, refused.body["reason"]) == (409, "member-frozen")
+    assert api.get(f"/v1/coupons/{code}").body["coupon"]["status"] == "available"
+
+
 def test_the_till_sees_usable_coupons_with_their_discount_and_the_others_with_their_reason(api, member):
     threshold = template(api)
     percent = template(api, name="8折", kind="percent_off", percent_off=20, cap_fen=2000, threshold_fen=None,
