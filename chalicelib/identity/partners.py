@@ -31,9 +31,8 @@ from chalicelib.shared.pagination import decode_cursor, encode_cursor
 MAX_ACTIVE_SECRETS = 2
 CACHE_SECONDS = 30.0
 BAD_SIGNATURE = "The request is not signed by a known partner (X-Partner-Id, X-Signature)"
-SHOWN_IN_AUDIT = frozenset(
-    {"name", "stores", "enrols_members", "accepts_v1", "status"}
-)  # a partner's secrets never are
+# what the audit log shows of a partner's change (its secrets never)
+SHOWN_IN_AUDIT = frozenset({"name", "stores", "enrols_members", "accepts_v1", "status"})
 
 
 class TooManySecrets(Conflict):
