@@ -293,6 +293,8 @@ def test_an_admin_opens_every_configuration_screen(site: Site, console: Screens)
         assert page.locator(".el-header .title").inner_text() == title
         assert unlabelled_inputs(page) == [], name
         shot(console, name)
+    open_screen(page, "wallet-plans")  # a probe found its create button missing (the page threw on load)
+    expect(page.locator("[data-test=plan-create]")).to_be_visible()
     page.get_by_role("button", name="English").click()  # and in English, the open page's title at once
     page.wait_for_function("document.title.endsWith(' · Loyalty back office')")
     page.locator("[data-menu=jobs]").click()
