@@ -1048,8 +1048,7 @@ def reverse_redemption(
     _check_store(caller, redemption.store_id)
     template = get_template(coupon.template_id)
     today = clock.business_today()
-    erased = coupon.member_id is not None and members.status_of(coupon.member_id) in (None, MemberStatus.ERASED)
-    voided = template.status == "voided" or erased  # an erased member's coupon comes back void, as theirs were
+    voided = template.status == "voided"
     back = 1 if date.fromisoformat(coupon.valid_until) >= today and not voided else 0
     words = {"refund": "退款退券", "mistake": "撤销核销"}[reason]
     try:
