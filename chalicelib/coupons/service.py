@@ -824,7 +824,7 @@ def _check_store(caller: Any, store_id: str, *, trading: bool = False) -> None:
     order (``trading``) needs the store open; giving back what happened at a closed one only needs it to exist."""
     if caller.kind == "partner" and not caller.covers_store(store_id):
         raise Forbidden(f"Store {store_id} is not one of this partner's stores")
-    why = not_open(store_id) if trading else None if store_exists(store_id) else "no such store"
+    why = not_open(store_id) if trading else (None if store_exists(store_id) else "no such store")
     if why is not None:
         raise ValidationFailed([{"field": "order.store_id", "in": "body", "message": why}], why)
 
@@ -1147,16 +1147,7 @@ def void_pack_coupons(member_id: str, packs: Iterable[tuple[str, str]]) -> int:
         issued = coupons().replay(_issue_claim(template_id, member_id, "membership-pack", source))
         if issued is None:
             continue  # never issued: the taken-back mark keeps it so
-        coupon, account = read_coupon_account(str(issued["code"]))
-        if coupon.status not in ("available", "reserved"):
-            continue
-        value = face_values([template_id]).get(template_id, 0)
-        try:
-            coupons().change(coupon.code, "void", -1, {}, Source("membership-card", source), "会员卡退卡作废",
-                             event="coupon.voided", payload={"face_value_fen": value}, known=account)  # fmt: skip
-        except CouponRefused:
-            continue
-        voided += 1
+        voided += _void_if_usable(str(issued["code"]), Source("membership-card", source), "会员卡退卡作废")
     return voided
 
 
@@ -1164,21 +1155,25 @@ def void_member_coupons(member_id: str) -> int:
     """Void an erased member's coupons still usable, reserved for an order included (注销作废): nobody may use a
     coupon issued to a member who no longer exists, and the liability stops counting them. Found through the
     member's coupon list; once each (a voided one is passed over); how many it voided."""
-    voided = 0
-    for record in CouponRecord.by_member.query(member_id):
-        if record.status not in ("available", "reserved"):
-            continue
-        coupon, account = read_coupon_account(record.code)
-        if coupon.status not in ("available", "reserved"):
-            continue
-        value = face_values([coupon.template_id]).get(coupon.template_id, 0)
-        try:
-            coupons().change(coupon.code, "void", -1, {}, Source("member", member_id), "会员注销作废",
-                             event="coupon.voided", payload={"face_value_fen": value}, known=account)  # fmt: skip
-        except CouponRefused:
-            continue
-        voided += 1
-    return voided
+    listed = CouponRecord.by_member.query(
+        member_id, filter_condition=CouponRecord.status.is_in("available", "reserved")
+    )
+    return sum(_void_if_usable(record.code, Source("member", member_id), "会员注销作废") for record in listed)
+
+
+def _void_if_usable(code: str, source: Source, reason: str) -> int:
+    """Void one coupon if its own account says it is still usable (reserved included); 1 when it did. The list a
+    caller found it in only points at it: the decision is the account's, in the post that voids it."""
+    coupon, account = read_coupon_account(code)
+    if coupon.status not in ("available", "reserved"):
+        return 0
+    value = face_values([coupon.template_id]).get(coupon.template_id, 0)
+    try:
+        coupons().change(code, "void", -1, {}, source, reason, event="coupon.voided",
+                         payload={"face_value_fen": value}, known=account)  # fmt: skip
+    except CouponRefused:
+        return 0
+    return 1
 
 
 def notice(account: Account) -> bool:

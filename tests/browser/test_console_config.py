@@ -242,17 +242,22 @@ def test_members_are_imported_from_a_csv_file(site: Site, console: Screens, tmp_
     shot(console, "import-completed")
 
 
-def test_a_cashier_sees_no_admin_screen(site: Site, console: Screens) -> None:
-    username = f"cashier{uuid.uuid4().hex[:6]}"
-    password = "till-password-2026"
-    site.api("POST", "/v1/staff", {"username": username, "display_name": "收银员小王", "password": password,
-                                   "roles": ["cashier"], "stores": ["SH-001"]})  # fmt: skip
+def log_in_new_staff(site: Site, console: Screens, name: str, role: str, stores: list[str]) -> Any:
+    """A staff account made for the test (``role`` at ``stores``), logged in to the console: its page."""
+    username, password = f"{role[:4]}{uuid.uuid4().hex[:6]}", "staff-password-2026"
+    site.api("POST", "/v1/staff", {"username": username, "display_name": name, "password": password,
+                                   "roles": [role], "stores": stores})  # fmt: skip
     page = console.page
     page.goto(f"{site.base}/console/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.locator("[data-test=who]").wait_for()
+    return page
+
+
+def test_a_cashier_sees_no_admin_screen(site: Site, console: Screens) -> None:
+    page = log_in_new_staff(site, console, "收银员小王", "cashier", ["SH-001"])
     menu = page.locator(".el-aside")
     menu.locator("[data-menu]").first.wait_for()
     for name in (*ADMIN_ONLY, "rules", "tiers", "wallet-plans", "member-imports", "feedback"):
@@ -269,14 +274,7 @@ def test_a_marketer_scoped_to_one_store_sees_no_screen_that_acts_on_the_whole_ch
     """Coupons, the mall's rewards, paid cards, messages, earn rules and tiers are the chain's: a marketer scoped to
     one store holds the permissions but not the chain (the API answers 403), so the menu leaves them out and their
     addresses say forbidden; the reports stay, within the store."""
-    username, password = f"mkt{uuid.uuid4().hex[:6]}", "store-marketing-2026"
-    site.api("POST", "/v1/staff", {"username": username, "display_name": "门店市场", "password": password,
-                                   "roles": ["marketing"], "stores": ["SH-001"]})  # fmt: skip
-    page = console.page
-    page.goto(f"{site.base}/console/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    page = log_in_new_staff(site, console, "门店市场", "marketing", ["SH-001"])
     menu = page.locator(".el-aside")
     menu.locator("[data-menu=reports]").wait_for()
     for name in ("coupons", "mall", "membership", "notifications", "rules", "tiers"):
