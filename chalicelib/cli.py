@@ -139,7 +139,8 @@ def jobs_runs(name: str, limit: int) -> None:
     from chalicelib.shared.jobs import get_job, recent_reports
 
     connect()
-    reports = recent_reports(get_job(name).name, limit)
+    with _usage_errors():
+        reports = recent_reports(get_job(name).name, limit)
     click.echo(json.dumps([report.model_dump() for report in reports], indent=2))
 
 

@@ -134,6 +134,12 @@ def phone_of(row: dict[str, str]) -> str | None:
         return None
 
 
+UNPROVEN_CONSENT = (
+    "a consent migrated needs its proof: consented_at and consent_source (when and where the member "
+    "gave it), or leave consents empty"
+)
+
+
 def prepared(
     number: int, row: dict[str, str] | str, import_id: str | None = None
 ) -> service.ImportRow | list[ErrorRow]:
@@ -150,6 +156,8 @@ def prepared(
                 (number, _COLUMN_OF.get(name, name.partition(".")[0]), error["msg"].removeprefix("Value error, "))
             )
         return errors
+    if any(registration.consents.values()) and registration.consent_proof is None:
+        return [(number, "consented_at", UNPROVEN_CONSENT)]
     opening = to_opening(row)
     if isinstance(opening, list):
         return [(number, column, reason) for column, reason in opening]

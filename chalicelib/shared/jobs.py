@@ -84,8 +84,9 @@ def all_jobs() -> list[Job]:
 
 
 def in_nightly_order(jobs: list[Job]) -> list[Job]:
-    """Jobs in the order a night runs them: those that run every few minutes first, then by their cron time from
-    the business day's midnight (16:00 UTC, 00:00 in Asia/Shanghai)."""
+    """The scheduled jobs in the order a night runs them: those that run every few minutes first, then by their cron
+    time from the business day's midnight (16:00 UTC, 00:00 in Asia/Shanghai). Jobs that run only on request (a tier
+    programme's preview and application) are no part of a night."""
 
     def minute_of_night(job: Job) -> int:
         if not job.schedule.startswith("cron("):
@@ -93,7 +94,7 @@ def in_nightly_order(jobs: list[Job]) -> list[Job]:
         minute, hour = job.schedule.removeprefix("cron(").split()[:2]
         return (int(hour) * 60 + int(minute) - 16 * 60) % (24 * 60)
 
-    return sorted(jobs, key=minute_of_night)
+    return sorted((job for job in jobs if job.schedule), key=minute_of_night)
 
 
 def _import_all_jobs() -> None:

@@ -298,9 +298,14 @@ def apply_override(programme: Programme, standing: Standing, override: Override 
 def rejudge(new: Programme, standing: Standing, value: int, today: date) -> tuple[Standing, Change | None]:
     """A new programme version: who qualifies higher moves up at once (no gift: nothing was earned); a tier
     the new version keeps is kept until its review; a tier it dropped becomes what the member qualifies for
-    (valid for a new period), so nobody loses a tier the programme still has before the review."""
-    target = qualifying(new, value)
-    if new.knows(standing.tier) and new.rank(standing.tier) >= target:
+    (valid for a new period), so nobody loses a tier the programme still has before the review. Staff overrides
+    still bind: a pin keeps its member exactly on its tier, a floor keeps them at least there (an override on a
+    tier the new version dropped no longer binds)."""
+    override = standing.override if standing.override and new.knows(standing.override.tier) else None
+    target = _bounded(new, qualifying(new, value), override, today)
+    pinned = override is not None and override.kind == "pin" and override.until >= today
+    rank = new.rank(standing.tier) if new.knows(standing.tier) else None
+    if rank is not None and (rank == target or (rank > target and not pinned)):
         return standing, None
     tier = new.tiers[target]
     moved = replace(standing, tier=tier.code, since=today, valid_until=new.valid_until(today) if target else None,

@@ -287,10 +287,12 @@ def get_wallet_statement(ctx: RequestContext) -> Reply:
     """The stored-value statement (储值日报) of a business day, for the chain or one store: for the principal (本金)
     and the bonus (赠送金) apart, opening balance + top-ups − payments + refunds − cash refunds = closing balance.
     The chain's closing balances are the float owed to members (a liability): the sum of every wallet. A store's
-    are the net of the movements booked there. The day under way answers too, marked `provisional`; figures follow
-    the wallet's events within seconds.
+    are the net of the movements booked there; `store_id=membership` reads the paid cards members bought with their
+    wallet on the member pages, which no store sold (the chain's figures include them). The day under way answers
+    too, marked `provisional`; figures follow the wallet's events within seconds.
 
-    Errors: 422 for a day after today, or, for staff scoped to stores, a store outside them (or none named)."""
+    Errors: 422 for a day after today, a store that is no store of the chain, or, for staff scoped to stores, a store
+    outside them (or none named)."""
     query: WalletStatementQuery = ctx.query
     today = clock.business_today()
     day = query.day or today
@@ -298,4 +300,6 @@ def get_wallet_statement(ctx: RequestContext) -> Reply:
         raise ValidationFailed([{"field": "day", "in": "query", "message": "a day that has begun"}])
     if ctx.caller.stores and (query.store_id is None or not ctx.caller.covers_store(query.store_id)):
         raise ValidationFailed([{"field": "store_id", "in": "query", "message": "name one of your stores"}])
+    if query.store_id is not None and not statements.known_scope(query.store_id):
+        raise ValidationFailed([{"field": "store_id", "in": "query", "message": "no store of the chain"}])
     return Reply(WalletStatement.model_validate(statements.statement(day, query.store_id)))

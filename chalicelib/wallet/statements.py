@@ -23,6 +23,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event
 from chalicelib.shared.settings import get_settings
+from chalicelib.stores.service import store_exists
 from chalicelib.wallet.records import WalletFigureRecord
 from chalicelib.wallet.rules import (
     MOVEMENT_OF_EVENT,
@@ -68,6 +69,13 @@ def count_movement(tx: Transaction, event: Event) -> None:
 
 def _movements(record: WalletFigureRecord, book: str) -> Movements:
     return Movements(*(int(getattr(record, f"{book}_{name}")) for name in MOVEMENTS))
+
+
+def known_scope(store_id: str) -> bool:
+    """Whether a store has a statement to tell: a store of the chain (a new one: zeros), or any place wallet money
+    was ever booked (a store since removed, or ``membership``: paid cards bought with the wallet on the member
+    pages, which no store sold)."""
+    return store_exists(store_id) or WalletFigureRecord.find(_store_scope(store_id), TOTAL) is not None
 
 
 def statement(day: date, store_id: str | None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -145,3 +146,51 @@ def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(s
     page.locator("[data-test=counter-wallet]").get_by_text("163.50").wait_for()
     console.shot("counter-paid")
     assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["total_fen"] == 16350
+
+
+def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site: Site, console: Screens) -> None:
+    """The counter's 退余额: finance pays part of a member's principal out at a store, the wallet tab shows what is
+    left, and the stored-value statement (储值日报) shows the cash refund and balances, as the API answers it."""
+    member = new_member(site, "周退款")
+    top_up(site, member["member_id"], 30000)
+    finance = staff_account(site, ["finance"], [])
+    page = log_in(console, site, finance)
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.get_by_role("tab", name="储值").click()
+    page.locator("[data-test=wallet-balance]").get_by_text("本金 ¥300.00").wait_for()
+    page.locator("[data-test=cash-refund]").click()
+    dialog = page.get_by_role("dialog")
+    assert unlabelled_inputs(page) == []
+    dialog.get_by_label("退款门店").click()
+    page.get_by_role("option").filter(has_text="上海").first.click()
+    dialog.get_by_text("部分本金").click()
+    dialog.get_by_label("金额（元）").fill("120.5")
+    dialog.get_by_label("原因").fill("会员申请退部分余额")
+    console.shot("wallet-cash-refund")
+    dialog.locator("[data-test=cash-refund-save]").click()
+    page.locator("[data-test=wallet-balance]").get_by_text("本金 ¥179.50").wait_for()
+    assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["principal_fen"] == 17950
+    page.get_by_role("cell", name="会员申请退部分余额").first.wait_for()  # the entry, with the reason given
+
+    page.goto(f"{site.base}/console/#/wallet-statements")
+    page.locator("[data-test=statement]").wait_for()
+    assert unlabelled_inputs(page) == []
+    deadline = time.monotonic() + 30
+    while (chain := site.api("GET", "/v1/wallet/statements"))["principal"]["cash_refunds_fen"] < 12050:
+        assert time.monotonic() < deadline, "the cash refund never reached the statement"  # it follows its event
+        time.sleep(0.2)
+    page.get_by_role("button", name="刷新").click()
+    page.locator("[data-figure='principal.cashRefunds']").get_by_text(
+        f"¥{chain['principal']['cash_refunds_fen'] / 100:.2f}"
+    ).wait_for()
+    page.locator("[data-test=statement-check]").get_by_text("已核平").wait_for()
+    for book in ("principal", "bonus"):
+        for column, field in (("opening", "opening_fen"), ("topUps", "top_ups_fen"), ("closing", "closing_fen")):
+            assert page.locator(f"[data-figure='{book}.{column}']").inner_text() == f"¥{chain[book][field] / 100:.2f}"
+    expect(page.locator("[data-test=statement-scope]")).to_contain_text("全部门店（连锁）")
+    console.shot("wallet-statement")
+    page.locator("[data-test=statement-scope]").click()
+    page.get_by_role("option", name="门店 · 上海静安旗舰店").click()
+    store = site.api("GET", "/v1/wallet/statements?store_id=SH-001")
+    closing = f"¥{store['principal']['closing_fen'] / 100:.2f}"
+    page.locator("[data-figure='principal.closing']").get_by_text(closing, exact=True).wait_for()

@@ -192,3 +192,22 @@ def test_every_scheduled_job_has_one_function_on_its_schedule():
     crons = sorted(source.schedule_expression for source in app.app.event_sources
                    if hasattr(source, "schedule_expression"))  # fmt: skip
     assert crons == sorted(job.schedule for job in jobs.all_jobs() if job.schedule)
+
+
+def test_a_rehearsed_night_runs_every_scheduled_job_and_no_job_that_runs_on_request():
+    """`jobs run --all` is a night: a tier programme's preview and application run only when asked for."""
+    night = jobs.in_nightly_order(jobs.all_jobs())
+    assert {job.name for job in night} == {job.name for job in jobs.all_jobs() if job.schedule}
+    assert not {"preview-tier-programme", "apply-tier-programme"} & {job.name for job in night}
+
+
+def test_the_cli_names_an_unknown_job_in_words(aws, monkeypatch):
+    from click.testing import CliRunner
+
+    from chalicelib.cli import cli
+
+    monkeypatch.setattr("chalicelib.local.stack.connect", lambda: {})
+    result = CliRunner().invoke(cli, ["jobs", "runs", "nope"])
+    assert result.exit_code == 2  # a usage error, no traceback
+    assert "nope" in result.output
+    assert isinstance(result.exception, SystemExit)

@@ -186,11 +186,13 @@ def test_migrated_members_keep_their_tier_consents_tags_and_this_periods_spend(t
         "错级,13800000013,,,,,,platinum,,,",
         "过期,13800000014,,,,,,gold,2020-01-01,,",
         "半证,13800000015,,,sms,2023-04-01,,,,,",
+        "无证,13800000016,,,sms,,,,,,",
     ]) + "\n", encoding="utf-8")  # fmt: skip
     report = import_members(path, workers=1)
-    assert (report.imported, report.failed) == (2, 3)
+    assert (report.imported, report.failed) == (2, 4)
     assert [(row, column) for row, column, _ in report.errors] == [
-        (4, "tier"), (5, "tier_valid_until"), (6, "consent_source")]  # fmt: skip
+        (4, "tier"), (5, "tier_valid_until"), (6, "consent_source"), (7, "consented_at")]  # fmt: skip
+    assert "proof" in report.errors[-1][2]  # a consent without its proof is no consent to market on
     gold = api.post("/v1/members/lookup", {"phone": "13800000011"}).body
     assert gold["tags"] == ["VIP", "常客"]
     assert gold["consents"]["sms"] == {"granted": True, "updated_at": "2023-04-01T02:00:00.000Z",

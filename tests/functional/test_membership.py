@@ -302,6 +302,8 @@ class TestMemberPages:
             assert ok(client.get("/v1/me/wallet"))["principal_fen"] == 50_000 - 29_900 + cancelled["refund_fen"]
             deliver(aws, "wallet")  # redelivered: nothing more
             assert ok(client.get("/v1/me/wallet"))["principal_fen"] == 50_000 - 29_900 + cancelled["refund_fen"]
+            online = ok(admin.get("/v1/wallet/statements?store_id=membership"))["principal"]  # no store sold the card
+            assert (online["payments_fen"], online["refunds_fen"]) == (29_900, cancelled["refund_fen"])
 
     def test_automatic_renewal_is_announced_and_never_charged_inside_its_notice_window(self, api, partner, plan_id,
                                                                                       member):  # fmt: skip

@@ -638,6 +638,7 @@ class TestStatements:
     def test_a_day_not_begun_is_422_and_scoped_finance_names_one_of_their_stores(self, api, partner):
         tomorrow = (clock.business_today() + timedelta(days=1)).isoformat()
         refused(api.get(f"/v1/wallet/statements?day={tomorrow}"), 422, "validation-failed")
+        refused(api.get("/v1/wallet/statements?store_id=NO-SUCH-STORE"), 422, "validation-failed")  # not zeros
         scoped = api.as_(token_for(["finance"], ("SH-001",)))
         refused(scoped.get("/v1/wallet/statements"), 422, "validation-failed")
         refused(scoped.get("/v1/wallet/statements?store_id=BJ-001"), 422, "validation-failed")

@@ -188,6 +188,23 @@ def test_a_new_programme_moves_up_at_once_keeps_kept_tiers_and_maps_dropped_ones
     assert (mapped.tier, direction(CLOTHING, lower, "diamond", mapped.tier)) == ("silver", "down")
 
 
+def test_a_new_programme_keeps_a_pinned_member_on_the_pin_and_a_floored_one_above_the_floor():
+    lower = replace(CLOTHING, tiers=(CLOTHING.tiers[0], replace(CLOTHING.tiers[1], qualify_at=500 * CNY),
+                                     replace(CLOTHING.tiers[2], qualify_at=2_000 * CNY)), version=2)  # fmt: skip
+    today = date(2026, 11, 1)
+    pin = Override("pin", "silver", date(2027, 3, 31), "store manager's decision")
+    pinned = Standing("silver", date(2026, 3, 1), date(2027, 3, 31), override=pin)
+    assert rejudge(lower, pinned, 2_100 * CNY, today) == (pinned, None)  # qualifies for gold, pinned to silver
+    floor = Override("floor", "gold", date(2027, 3, 31), "compensation")
+    floored = Standing("diamond", date(2026, 3, 1), date(2027, 3, 31), override=floor)
+    mapped, change = rejudge(lower, floored, 100 * CNY, today)  # diamond dropped: the floor, not normal
+    assert (mapped.tier, mapped.override, change.reason) == ("gold", floor, "programme")
+    ended = Standing("silver", date(2026, 3, 1), date(2027, 3, 31), override=replace(pin, until=date(2026, 10, 31)))
+    assert rejudge(lower, ended, 2_100 * CNY, today)[0].tier == "gold"  # a pin that ended binds no more
+    dropped = Standing("diamond", date(2026, 3, 1), date(2027, 3, 31), override=replace(pin, tier="diamond"))
+    assert rejudge(lower, dropped, 600 * CNY, today)[0].tier == "silver"  # a pin on a dropped tier binds no more
+
+
 def test_a_refund_undoes_only_the_upgrade_its_purchase_caused_down_to_what_the_rest_qualifies_for():
     today = date(2026, 6, 1)
     before = Standing("silver", date(2026, 2, 1), date(2027, 12, 31))

@@ -5,3 +5,8 @@ export const walletOf = (memberId) => api.get(`/members/${memberId}/wallet`)
 export const walletEntries = (memberId, cursor) => api.get(`/members/${memberId}/wallet/entries`, { cursor })
 export const payFromWallet = (memberId, body, key) =>
   api.post(`/members/${memberId}/wallet/payments`, body, { 'Idempotency-Key': key })
+/** Pay principal out in cash (退卡/退余额): `{store_id, amount_fen?, reason}`, once per key (finance). */
+export const cashRefund = (memberId, body, key) =>
+  api.post(`/members/${memberId}/wallet/cash-refunds`, body, { 'Idempotency-Key': key })
+/** A business day's stored-value statement, for the chain (`storeId` null) or one store (finance). */
+export const statement = (day, storeId) => api.get('/wallet/statements', { day, ...(storeId ? { store_id: storeId } : {}) })
