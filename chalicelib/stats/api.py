@@ -37,17 +37,19 @@ MONEY = Staff(Permission.REPORTS_MONEY, chain=True)
 def get_daily_stats(ctx: RequestContext) -> Reply:
     """What was booked on each business day from `from` through `to` (at most 92 days), for the whole chain or one
     store: members registered, purchases and sales, refunds, points issued, redeemed, expired and deducted, wallet
-    top-ups and payments, with the period's totals. Days without events are zeros. A day counts what was booked on
-    it (a late purchase upload counts on the day it arrived, as the ledger books it). A store counts its purchases and
-    refunds, the points they earned or took back, its wallet movements, and the members registered with it as their
-    home store; points redeemed, adjusted or expired belong to no store and count for the chain only. Kept from the
-    event stream (figures follow writes within seconds); one query a period.
+    top-ups and payments, with the period's totals. Amounts are null for staff without `reports:money`, as in the
+    reports (finance and admins see money; marketing and store managers see counts). Days without events are zeros.
+    A day counts what was booked on it (a late purchase upload counts on the day it arrived, as the ledger books
+    it). A store counts its purchases and refunds, the points they earned or took back, its wallet movements, and
+    the members registered with it as their home store; points redeemed, adjusted or expired belong to no store and
+    count for the chain only. Kept from the event stream (figures follow writes within seconds); one query a period.
 
     Errors: 422 for `to` before `from` or more than 92 days, and, for staff scoped to stores, a store outside
     them (or none named when they have several)."""
     query: DailyQuery = ctx.query
     store_id = service.store_in_scope(ctx.caller.stores, query.store_id)
-    return Reply(DailyStats.model_validate(service.daily(query.from_, query.to, store_id)))
+    money = ctx.caller.may(Permission.REPORTS_MONEY)
+    return Reply(DailyStats.model_validate(service.daily(query.from_, query.to, store_id, money)))
 
 
 @endpoint("/v1/stats/summary", "GET", summary="The dashboard's figures as they stand", tag="stats",
@@ -56,11 +58,12 @@ def get_stats_summary(ctx: RequestContext) -> Reply:
     """The standing figures: members (not erased) and their distribution by tier, for the chain or for the members
     whose home store is `store_id`; for the chain also the points outstanding (the sum of every member's points
     ledger) and the stored-value float, principal and bonus apart (a store's are null: points and stored value are
-    the chain's). Running totals kept from the event stream, never a scan; two reads.
+    the chain's; the float is null without `reports:money`). Running totals kept from the event stream, never a scan;
+    two reads.
 
     Errors: 422, for staff scoped to stores, for a store outside them (or none named when they have several)."""
     store_id = service.store_in_scope(ctx.caller.stores, ctx.query.store_id)
-    return Reply(StatsSummary.model_validate(service.summary(store_id)))
+    return Reply(StatsSummary.model_validate(service.summary(store_id, ctx.caller.may(Permission.REPORTS_MONEY))))
 
 
 # --- reports (经营报表) -------------------------------------------------------------------------------------------

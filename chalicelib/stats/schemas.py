@@ -36,14 +36,17 @@ class SummaryQuery(Input):
     store_id: StoreId | None = Field(default=None, description=STORE)
 
 
+NO_MONEY = "null for staff without `reports:money` (they see counts, as in the reports)"
+
+
 class DayFigures(Schema):
     """What was booked on one business day (or in a period, for totals): counts and amounts, never a balance."""
 
     new_members: int = Field(description="members registered (新增会员); at a store: with it as their home store")
     purchases: int = Field(description="purchases reported (消费笔数)")
-    sales_fen: int = Field(description=f"what those purchases paid, after discounts (销售额); {FEN}")
+    sales_fen: int | None = Field(description=f"what those purchases paid, after discounts (销售额); {FEN}; {NO_MONEY}")
     refunds: int = Field(description="refunds reported (退款笔数); at a store: of its orders")
-    refunded_fen: int = Field(description=f"what the refunds gave back (退款金额); {FEN}")
+    refunded_fen: int | None = Field(description=f"what the refunds gave back (退款金额); {FEN}; {NO_MONEY}")
     points_issued: int = Field(
         description="points credited (发放积分): earned by purchases, activities and tier gifts, opening balances and "
         "positive adjustments"
@@ -56,8 +59,12 @@ class DayFigures(Schema):
         description="points taken by negative adjustments and refund claw-backs (扣减积分); issued − redeemed − "
         "expired − deducted is the change of the points outstanding"
     )
-    wallet_top_ups_fen: int = Field(description=f"money paid into wallets (储值充值本金), bonus not counted; {FEN}")
-    wallet_payments_fen: int = Field(description=f"what wallet payments took, principal and bonus (储值消费); {FEN}")
+    wallet_top_ups_fen: int | None = Field(
+        description=f"money paid into wallets (储值充值本金), bonus not counted; {FEN}; {NO_MONEY}"
+    )
+    wallet_payments_fen: int | None = Field(
+        description=f"what wallet payments took, principal and bonus (储值消费); {FEN}; {NO_MONEY}"
+    )
 
 
 class DayRow(DayFigures):
@@ -100,7 +107,8 @@ class StatsSummary(Schema):
         "points ledger; null for a store: points belong to the chain"
     )
     wallet_float_fen: WalletFloat | None = Field(
-        description="the stored-value float (储值沉淀); null for a store (its movements: `GET /v1/wallet/statements`)"
+        description="the stored-value float (储值沉淀); null for a store (its movements: `GET /v1/wallet/statements`), "
+        "and without `reports:money`"
     )
 
 

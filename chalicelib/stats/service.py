@@ -21,21 +21,25 @@ from chalicelib.stores.service import all_stores, stores_in_city, stores_in_regi
 from chalicelib.tiers import programmes
 
 
-def daily(first: date, last: date, store_id: str | None) -> dict[str, Any]:
+def daily(first: date, last: date, store_id: str | None, money: bool = True) -> dict[str, Any]:
     """One row per business day from ``first`` through ``last`` (days without events are zeros) and the period's
-    totals, for the chain (``store_id`` None) or one store."""
+    totals, for the chain (``store_id`` None) or one store; amounts are None unless the caller sees ``money``."""
     figures = Figures([scope_of(store_id)], first, [], through=last)
     rows: list[dict[str, Any]] = [
         {"day": day.isoformat(), **{name: figures.days[day.isoformat()][name] for name in DAILY}}
         for day in days(first, last)
     ]
     totals = {name: sum(int(row[name]) for row in rows) for name in DAILY}
+    if not money:
+        for figures_of in (*rows, totals):
+            figures_of.update({name: None for name in DAILY if name.endswith("_fen")})
     return {"from": first.isoformat(), "to": last.isoformat(), "store_id": store_id, "days": rows, "totals": totals}
 
 
-def summary(store_id: str | None) -> dict[str, Any]:
+def summary(store_id: str | None, money: bool = True) -> dict[str, Any]:
     """The standing figures: members and their tiers (of the chain, or of the members whose home store is
-    ``store_id``), and for the chain the points outstanding and the stored-value float."""
+    ``store_id``), and for the chain the points outstanding and (for callers who see ``money``) the stored-value
+    float."""
     scope = scope_of(store_id)
     counted = members_by_tier(scope)
     tiers = {tier.code: 0 for tier in programmes.programme().tiers}
@@ -48,7 +52,12 @@ def summary(store_id: str | None) -> dict[str, Any]:
         now = standing(CHAIN)
         principal, bonus = now["wallet_principal_fen"], now["wallet_bonus_fen"]
         figures["points_outstanding"] = now["points_outstanding"]
-        figures["wallet_float_fen"] = {"principal_fen": principal, "bonus_fen": bonus, "total_fen": principal + bonus}
+        if money:
+            figures["wallet_float_fen"] = {
+                "principal_fen": principal,
+                "bonus_fen": bonus,
+                "total_fen": principal + bonus,
+            }
     return figures
 
 

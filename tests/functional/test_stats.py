@@ -181,6 +181,8 @@ def test_store_scoped_staff_read_only_their_stores(api, aws, chain, story):
     mine = manager.get(f"/v1/stats/daily?from={story}&to={story}")
     assert (mine.status, mine.body["store_id"]) == (200, "SH-001")
     assert mine.body["totals"]["purchases"] == 2
+    assert mine.body["totals"]["sales_fen"] is None  # counts, not money, as in the reports
+    assert {row["sales_fen"] for row in mine.body["days"]} == {None}
     assert manager.get(f"/v1/stats/daily?from={story}&to={story}&store_id=BJ-001").status == 422
     assert manager.get("/v1/stats/summary?store_id=BJ-001").status == 422
     assert manager.get("/v1/stats/summary").body["store_id"] == "SH-001"
@@ -189,7 +191,9 @@ def test_store_scoped_staff_read_only_their_stores(api, aws, chain, story):
     assert (refused.status, refused.body["errors"][0]["field"]) == (422, "store_id")
     assert regional.get("/v1/stats/summary?store_id=BJ-001").status == 200
     assert api.as_(token_for(["cashier"])).get("/v1/stats/summary").status == 403
-    assert api.as_(token_for(["marketing"])).get("/v1/stats/summary").body["points_outstanding"] is not None
+    marketing = api.as_(token_for(["marketing"])).get("/v1/stats/summary").body
+    assert (marketing["points_outstanding"] is not None, marketing["wallet_float_fen"]) == (True, None)
+    assert regional.get(f"/v1/stats/daily?from={story}&to={story}&store_id=SH-001").body["totals"]["sales_fen"] > 0
 
 
 def test_a_period_is_at_most_92_days(api):
