@@ -30,7 +30,7 @@ from chalice.app import Request
 
 from chalicelib.identity.rules import Permission, StaffGrant, grant_of, require_within
 from chalicelib.identity.tokens import Claims, verify_access_token
-from chalicelib.shared.errors import Forbidden, NotFound, Unauthenticated
+from chalicelib.shared.errors import Forbidden, NotFound, TokenRejected
 
 
 @dataclass(frozen=True)
@@ -277,5 +277,5 @@ def bearer_token(request: Request) -> str:
     header = str(request.headers.get("authorization", ""))
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("Send an access token: Authorization: Bearer <token>")
+        raise TokenRejected("Send an access token: Authorization: Bearer <token>", sent=False)
     return token.strip()

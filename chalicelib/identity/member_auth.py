@@ -42,7 +42,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.cache import CachedByKey
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.db import Transaction
-from chalicelib.shared.errors import Forbidden, Unauthenticated, ValidationFailed
+from chalicelib.shared.errors import Forbidden, TokenRejected, Unauthenticated, ValidationFailed
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.ratelimit import Limit, take
 from chalicelib.shared.settings import get_settings
@@ -240,8 +240,8 @@ def require_live_member(claims: Claims, *, writing: bool) -> None:
     password at once in the process that set it."""
     state = _sessions.get(claims.id)
     if state.status == Status.ERASED:
-        raise Unauthenticated("The membership no longer exists")
+        raise TokenRejected("The membership no longer exists")
     if state.generation != claims.generation:
-        raise Unauthenticated(SESSIONS_ENDED)
+        raise TokenRejected(SESSIONS_ENDED)
     if state.status == Status.FROZEN and writing:
         raise MembershipFrozen("The membership is frozen; please contact customer service")

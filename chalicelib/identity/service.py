@@ -30,6 +30,7 @@ from chalicelib.shared.errors import (
     Conflict,
     NotFound,
     PreconditionFailed,
+    TokenRejected,
     Unauthenticated,
     ValidationFailed,
 )
@@ -148,9 +149,9 @@ def require_current_session(claims: Claims) -> None:
     old tokens within 30 seconds everywhere, and at once in the process that made it."""
     state = _sessions.get(claims.id)
     if state is None or state.status != "active":
-        raise Unauthenticated("The account is disabled")
+        raise TokenRejected("The account is disabled")
     if state.generation != claims.generation:
-        raise Unauthenticated(SESSIONS_ENDED)
+        raise TokenRejected(SESSIONS_ENDED)
 
 
 def _staff_values(staff: StaffRecord) -> dict[str, Any]:

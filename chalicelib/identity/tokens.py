@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from chalicelib.identity.rules import Role
 from chalicelib.shared import clock
-from chalicelib.shared.errors import Unauthenticated
+from chalicelib.shared.errors import TokenRejected
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.settings import get_settings
 
@@ -71,22 +71,22 @@ def verify_access_token(token: str) -> Claims:
                      "verify_iat": False},
         )  # fmt: skip
     except jwt.InvalidTokenError:
-        raise Unauthenticated("The access token is not valid") from None
+        raise TokenRejected("The access token is not valid") from None
     now = clock.real_now().timestamp()  # real time (tests may pin it); a test clock's offset does not apply
     if not isinstance(payload["exp"], int | float) or now > payload["exp"] + LEEWAY_SECONDS:
-        raise Unauthenticated("The access token has expired; refresh it")
+        raise TokenRejected("The access token has expired; refresh it")
     if now + LEEWAY_SECONDS < payload.get("nbf", 0):
-        raise Unauthenticated("The access token is not valid yet")
+        raise TokenRejected("The access token is not valid yet")
     subject = str(payload["sub"])
     if subject.partition(":")[0] not in ("staff", "member") or not subject.partition(":")[2]:
-        raise Unauthenticated("The access token is not valid")
+        raise TokenRejected("The access token is not valid")
     generation = payload.get("gen", 0)  # tokens issued before generations existed hold none: generation 0
     auth_time = payload.get("auth_time", 0)  # nor a log-in time: as old as can be
     if not all(isinstance(value, int) and not isinstance(value, bool) for value in (generation, auth_time)):
-        raise Unauthenticated("The access token is not valid")
+        raise TokenRejected("The access token is not valid")
     roles, stores = payload.get("roles", []), payload.get("stores", [])
     if not (_names(roles) and _names(stores) and set(roles) <= {role.value for role in Role}):
-        raise Unauthenticated("The access token is not valid")  # signed with our key, yet no account holds it
+        raise TokenRejected("The access token is not valid")  # signed with our key, yet no account holds it
     return Claims(subject, tuple(roles), tuple(stores), generation, float(auth_time))
 
 

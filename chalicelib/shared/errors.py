@@ -41,6 +41,16 @@ class Unauthenticated(DomainError):
     slug, title, status = "unauthenticated", "Authentication required", 401
 
 
+class TokenRejected(Unauthenticated):
+    """The access token itself is refused (missing, malformed, expired, or its session ended): said in
+    ``WWW-Authenticate`` as RFC 6750 has it, so a client refreshes and retries on these 401s alone, never on one
+    that answers what the request said (a wrong current password, a wrong code), which it must not send again."""
+
+    def __init__(self, detail: str = "", *, sent: bool = True, **extensions: Any) -> None:
+        super().__init__(detail, **extensions)
+        self.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"' if sent else "Bearer"
+
+
 class Forbidden(DomainError):
     slug, title, status = "forbidden", "Permission denied", 403
 

@@ -659,4 +659,6 @@ def _add_cors_headers(request: Request, response: Response) -> None:
     response.headers["Vary"] = "Origin"
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Location, Retry-After, X-Request-Id"
+        response.headers["Access-Control-Expose-Headers"] = (
+            "ETag, Location, Retry-After, WWW-Authenticate, X-Request-Id"
+        )

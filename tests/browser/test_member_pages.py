@@ -172,6 +172,27 @@ def test_a_member_sets_a_password_and_logs_in_with_it(site: Site, mobile: Screen
     page.locator("[data-test=tier-card]").wait_for()
 
 
+def test_a_wrong_current_password_is_said_once_and_counted_once(site: Site, mobile: Screens) -> None:
+    """A 401 for a wrong current password answers what was sent: the page says so and never sends it again (a
+    resend would count twice towards the lock-out, which five wrong tries set)."""
+    tokens = member_tokens(site, "13700000313")
+    status, tokens = send("PUT", f"{site.base}/v1/me/password", {"password": "the first passphrase"},
+                          token=tokens["access_token"])  # fmt: skip
+    assert status == 200, tokens
+    page = open_as(mobile, site, tokens, "/me/password")
+    for attempt in range(3):
+        page.get_by_label("新密码").fill("a second passphrase")
+        page.get_by_label("确认密码").fill("a second passphrase")
+        page.get_by_label("当前密码").fill(f"a wrong guess {attempt}")
+        with page.expect_response(lambda response: response.url.endswith("/v1/me/password")):
+            page.locator("[data-test=password-save]").click()
+        page.locator("[data-test=password-error]").get_by_text("当前密码或验证码不正确").wait_for()
+        page.wait_for_timeout(500)  # a resend (after a refresh) would have left by now
+    status, answer = send("PUT", f"{site.base}/v1/me/password", {"password": "a second passphrase",
+                          "current_password": "the first passphrase"}, token=browser_token(page))  # fmt: skip
+    assert status == 200, answer  # three tries counted, not six: no lock-out
+
+
 def test_the_profile_and_a_consent_round_trip(site: Site, mobile: Screens) -> None:
     tokens = member_tokens(site, "13700000404")
     page = open_as(mobile, site, tokens, "/me/profile")

@@ -246,6 +246,10 @@ class TestPasswords:
         assert member.call("PUT", "/v1/me/password", {"password": "another password"}).status == 422
         bad = member.call("PUT", "/v1/me/password", {"password": "another password", "current_password": "guess w"})
         assert bad.status == 401
+        assert "invalid_token" not in bad.headers.get("www-authenticate", "")  # the token stands: send nothing again
+        expired = member.as_("not-a-token").call("PUT", "/v1/me/password", {"password": "another password"})
+        assert (expired.status, expired.headers["www-authenticate"]) == (401, 'Bearer error="invalid_token"')
+        assert member.as_(None).get("/v1/me").headers["www-authenticate"] == "Bearer"  # no token sent
         member = new_password(member, password="another password", current_password="my long password")
         with clock.frozen(clock.now() + timedelta(seconds=61)):
             assert request_code(api).status == 202

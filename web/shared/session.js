@@ -5,9 +5,12 @@
 
 export class ApiError extends Error {
   /** @param {number} status @param {Record<string, any>} problem @param {number|null} retryAfter seconds */
-  constructor(status, problem, retryAfter = null) {
+  constructor(status, problem, retryAfter = null, challenge = '') {
     super(problem.detail || problem.title || `HTTP ${status}`)
     this.status = status
+    /** a 401 refusing the access token itself (RFC 6750 `error="invalid_token"`): refresh and retry; any other 401
+     * answers what the request said (a wrong current password) and must not be sent again */
+    this.tokenRejected = status === 401 && /error="invalid_token"/.test(challenge)
     /** seconds to wait before trying again (a 429's or 503's Retry-After), or null */
     this.retryAfter = retryAfter
     this.type = problem.type || 'about:blank'
@@ -153,18 +156,20 @@ export class Session {
     const payload = response.status === 204 ? null : type.includes('json') ? await response.json() : await response.text()
     if (!response.ok) {
       const retryAfter = Number(response.headers.get('Retry-After')) || null
-      throw new ApiError(response.status, typeof payload === 'object' && payload ? payload : { detail: payload }, retryAfter)
+      const problem = typeof payload === 'object' && payload ? payload : { detail: payload }
+      throw new ApiError(response.status, problem, retryAfter, response.headers.get('WWW-Authenticate') || '')
     }
     return full ? { body: payload, etag: response.headers.get('ETag'), status: response.status } : payload
   }
 
-  /** A call with the bearer token: refreshed first when close to expiry, retried once after a 401. */
+  /** A call with the bearer token: refreshed first when close to expiry, retried once after a 401 that refused the
+   * token (never after one that refused what was sent, such as a wrong current password: that would count twice). */
   async call(method, path, options = {}) {
     if (this.tokens && this.tokens.expires_at - Date.now() < 5000) await this.refresh().catch(() => {})
     try {
       return await this.raw(method, path, { ...options, token: this.tokens?.access_token })
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status !== 401 || !this.tokens) throw error
+      if (!(error instanceof ApiError) || !error.tokenRejected || !this.tokens) throw error
       await this.refresh().catch(() => {})
       if (!this.tokens) throw error
       return this.raw(method, path, { ...options, token: this.tokens.access_token })
