@@ -114,3 +114,22 @@ def test_a_list_of_rows_in_a_report_spreads_into_columns_named_by_each_rows_firs
     assert columns == ["points.by_expiry.2027-12.points", "points.by_expiry.none.points",
                        "by_store.stores.SH-001.points", "by_store.elsewhere.points"]  # fmt: skip
     assert list(row.values()) == [7, 2, 5, 4]
+
+
+def test_a_catch_up_past_the_landed_events_counts_each_day_it_cannot_write():
+    """After an outage of more than a month the oldest missed days cannot be written (their landed events may have
+    expired): the run says how many, instead of reporting a complete export."""
+    from datetime import datetime, timedelta
+
+    from chalicelib.exports.jobs import ExportBi
+    from chalicelib.exports.service import REWRITABLE
+    from chalicelib.shared import clock
+
+    with clock.frozen(datetime(2026, 9, 30, 12, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        today = clock.business_today()
+        oldest = today - REWRITABLE
+        due = list(ExportBi().due(oldest - timedelta(days=3), today - timedelta(days=1)))
+        skipped = [key for key in due if key.startswith("skipped#")]
+        assert skipped == [f"skipped#{oldest - timedelta(days=n)}" for n in (3, 2, 1)]
+        assert min(key.partition("#")[0] for key in due if key not in skipped) == oldest.isoformat()
+        assert ExportBi().process(skipped, today)["days_skipped"] == 3  # counted, nothing written
