@@ -18,7 +18,7 @@ from harness import ITEMS_READ, emulator, latency_ms, requests_of, scaled, signe
 
 MEMBERS = scaled(50_000)
 DUE = scaled(500)
-CHECKED = scaled(500, least=20)
+CHECKED = scaled(500, least=50)
 
 
 def figures() -> dict[str, object]:

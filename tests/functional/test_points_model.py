@@ -198,6 +198,6 @@ class PointsAccount(RuleBasedStateMachine):
 def test_the_points_account_keeps_its_invariants(aws):
     run_state_machine_as_test(
         PointsAccount,
-        settings=settings(max_examples=25, stateful_step_count=30, deadline=None,
+        settings=settings(max_examples=10, stateful_step_count=30, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]),
     )  # fmt: skip
