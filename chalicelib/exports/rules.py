@@ -113,6 +113,9 @@ def member_of(event: Mapping[str, Any]) -> str | None:
     return subject.removeprefix("member/") if subject.startswith("member/") else None
 
 
+SPENT_FROM_WALLET = ("wallet.paid", "wallet.cash-refunded")  # their rows' amounts are negative, as the books have them
+
+
 def fact_row(event: Mapping[str, Any], tz: ZoneInfo, key: bytes) -> tuple[str, dict[str, Any]] | None:
     """The file an event lands in and its row there, or None for an event no file holds; ``key`` keys the hash that
     names a coupon (``coupon_ref``: the same coupon has the same reference in every file, its code is in none)."""
@@ -128,6 +131,8 @@ def fact_row(event: Mapping[str, Any], tz: ZoneInfo, key: bytes) -> tuple[str, d
     }  # fmt: skip
     for name in FACTS[entity][1]:
         row[name] = payload.get(name)
+    if entity == "wallet_entries" and event["type"] in SPENT_FROM_WALLET:  # the events carry amounts moved
+        row.update({name: -int(row[name]) for name in ("principal_fen", "bonus_fen") if row[name] is not None})
     if entity == "coupons":  # a coupon's code is what redeems it: the files name it by a keyed hash instead
         code = payload.get("code")
         row["coupon_ref"] = hmac.new(key, str(code).encode(), hashlib.sha256).hexdigest()[:24] if code else None

@@ -332,6 +332,7 @@ class Wallets:
                 "payment_id": payment_id,
                 "store_id": store_id,
                 **back.to_json(),
+                "balance_after_fen": _after(answer, owner, before).total,
             }
             refunded = new_event("wallet.refunded", f"member/{owner}", payload)
             return [refunded, *(joined.events(answer) if joined else [])]
@@ -371,7 +372,9 @@ class Wallets:
             }
 
         def announce(answer: Answer) -> list[Event]:
-            payload = {"member_id": member_id, "cash_refund_id": cash_refund_id, "store_id": store_id, **out.to_json()}
+            after = _after(answer, member_id, before).total
+            payload = {"member_id": member_id, "cash_refund_id": cash_refund_id, "store_id": store_id, **out.to_json(),
+                       "balance_after_fen": after}  # fmt: skip
             return [new_event("wallet.cash-refunded", f"member/{member_id}", payload)]
 
         return dict(self._post(postings, [member_id], claim, {member_id: "present"}, result, announce).result)

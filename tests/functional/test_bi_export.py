@@ -72,11 +72,13 @@ def test_the_nightly_files_hold_every_event_once_and_agree_with_the_ledgers_and_
     assert {"points.earned", "points.redeemed", "points.expired", "points.clawed-back"} <= set(kinds)
 
     wallet = read_table("wallet_entries")
-    principal = defaultdict(int)
-    for row in wallet:
-        sign = 1 if row["event_type"] == "wallet.topped-up" else -1
-        principal[row["member_id"]] += sign * int(row["principal_fen"])
+    principal, last = defaultdict(int), {}
+    for row in sorted(wallet, key=lambda row: row["occurred_at"]):
+        principal[row["member_id"]] += int(row["principal_fen"])  # signed as the books have them
+        last[row["member_id"]] = int(row["balance_after_fen"])
     assert dict(principal) == {member_id: ledger().balance(member_id, "wallet-principal") for member_id in principal}
+    assert last == {member_id: ledger().balance(member_id, "wallet-principal") + ledger().balance(member_id,
+                    "wallet-bonus") for member_id in last}  # fmt: skip
 
     refunds = read_table("refunds")
     assert refunds
