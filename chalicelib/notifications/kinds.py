@@ -113,8 +113,8 @@ KINDS: dict[str, Kind] = {
             "points-expired",
             S,
             DAY,
-            ("积分已过期", "您有{points}积分已于今日过期。"),
-            ("Points expired", "{points} of your points expired today."),
+            ("积分已过期", "您有{points}积分已过期。"),
+            ("Points expired", "{points} of your points have expired."),
             description="points that expired",
         ),
         _kind(

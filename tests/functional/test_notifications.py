@@ -614,7 +614,7 @@ TRIGGERS = [
             "reason": "过期",
         },
         "points-expired",
-        "您有40积分已于今日过期。",
+        "您有40积分已过期。",
     ),
     (
         "tier.changed",
