@@ -44,6 +44,16 @@ export default {
         'membership-card-paid': '会员卡开通', 'membership-expiring': '会员卡即将到期', 'membership-renewal-notice': '自动续费提醒',
         'membership-lapsed': '会员卡已过期', 'membership-cancelled': '会员卡退卡',
       },
+      kindDescriptions: {
+        'login-code': '会员登录时的一次性验证码', 'points-earned': '消费或活动获得积分（默认关闭：会员消费频繁）',
+        'points-expiring': '一周内（提前 7 天）将过期的积分', 'points-expired': '已过期的积分', 'tier-upgraded': '会员升级',
+        'tier-downgrade-warning': '临近会导致降级的等级复核', 'tier-downgraded': '会员降级', 'wallet-topped-up': '储值充值的到账通知',
+        'wallet-paid': '储值支付的消费通知', 'wallet-low-balance': '支付后余额低于设定值', 'coupon-issued': '发放给会员的优惠券',
+        'coupon-expiring': '3 天内将过期的优惠券', 'mall-order-shipped': '积分商城订单已发货', 'mall-order-ready': '积分商城订单可到店自提',
+        'membership-card-paid': '付费会员卡开通、续费或开始试用', 'membership-expiring': '付费会员卡 7 天后到期，1 天前再提醒一次',
+        'membership-renewal-notice': '一周后自动续费（最早在本通知 5 天后扣款）', 'membership-lapsed': '付费会员卡过宽限期后失效',
+        'birthday-gift': '会员生日月发放的生日礼，每年一次', 'membership-cancelled': '付费会员卡退卡及退款', announcement: '员工发给会员的营销消息',
+      },
       statuses: {
         queued: '待发送', held: '暂缓', sending: '发送中', sent: '已发送', inbox: '仅站内信', suppressed: '未发送', failed: '失败', lapsed: '已过期',
       },
