@@ -27,7 +27,7 @@ class ExportBi(Job):
     name = "export-bi"
     schedule = schedules.EXPORT_BI
     description = "BI flat files (CSV.gz, UTF-8 BOM) of the day's events, purchase lines, members and figures"
-    first_run_lookback_days = REWRITABLE.days  # a first run writes every day whose events are landed
+    first_run_lookback_days = REWRITABLE.days - 1  # a first run (for yesterday) writes every day still writable
     batch_size = 1  # a part a worker: the day's parts are written at once
     tallied = True
 

@@ -33,9 +33,10 @@ from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.tiers import programmes
 from chalicelib.tiers.service import tier_in
+from chalicelib.wallet.rules import ONLINE_STORE
 
 WALLET_PARTNER = "membership"  # the wallet payments for cards bought on the member pages
-WALLET_STORE = "membership"  # where the wallet statement books them
+WALLET_STORE = ONLINE_STORE  # where the wallet statement books them: no store sold the card
 
 
 class PaymentConflict(Conflict):

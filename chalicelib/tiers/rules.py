@@ -299,17 +299,21 @@ def rejudge(new: Programme, standing: Standing, value: int, today: date) -> tupl
     """A new programme version: who qualifies higher moves up at once (no gift: nothing was earned); a tier
     the new version keeps is kept until its review; a tier it dropped becomes what the member qualifies for
     (valid for a new period), so nobody loses a tier the programme still has before the review. Staff overrides
-    still bind: a pin keeps its member exactly on its tier, a floor keeps them at least there (an override on a
-    tier the new version dropped no longer binds)."""
-    override = standing.override if standing.override and new.knows(standing.override.tier) else None
+    still bind: a pin keeps its member exactly on its tier, a floor keeps them at least there, valid at least
+    through the override's end; an override on a tier the new version dropped is lifted."""
+    if standing.override is not None and not new.knows(standing.override.tier):
+        standing = replace(standing, override=None)
+    override = standing.override
     target = _bounded(new, qualifying(new, value), override, today)
     pinned = override is not None and override.kind == "pin" and override.until >= today
     rank = new.rank(standing.tier) if new.knows(standing.tier) else None
     if rank is not None and (rank == target or (rank > target and not pinned)):
         return standing, None
     tier = new.tiers[target]
-    moved = replace(standing, tier=tier.code, since=today, valid_until=new.valid_until(today) if target else None,
-                    warned_for=None)  # fmt: skip
+    until = new.valid_until(today) if target else None
+    if until is not None and override is not None and override.until >= today and target == new.rank(override.tier):
+        until = max(until, override.until)
+    moved = replace(standing, tier=tier.code, since=today, valid_until=until, warned_for=None)
     return moved, Change(tier.code, standing.tier, "programme")
 
 

@@ -208,6 +208,7 @@ class Plan:
 
 # --- the statement ---------------------------------------------------------------------------------------------
 
+ONLINE_STORE = "membership"  # where the statement books wallet payments no store took (paid cards on the member pages)
 STATEMENT_SHARDS = 8  # the chain's figures are spread over this many partitions, so none is a hot key
 MOVEMENTS = ("top_ups", "payments", "refunds", "cash_refunds")
 

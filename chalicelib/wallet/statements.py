@@ -28,6 +28,7 @@ from chalicelib.wallet.records import WalletFigureRecord
 from chalicelib.wallet.rules import (
     MOVEMENT_OF_EVENT,
     MOVEMENTS,
+    ONLINE_STORE,
     STATEMENT_SHARDS,
     Movements,
     Parts,
@@ -75,7 +76,9 @@ def known_scope(store_id: str) -> bool:
     """Whether a store has a statement to tell: a store of the chain (a new one: zeros), or any place wallet money
     was ever booked (a store since removed, or ``membership``: paid cards bought with the wallet on the member
     pages, which no store sold)."""
-    return store_exists(store_id) or WalletFigureRecord.find(_store_scope(store_id), TOTAL) is not None
+    if store_id == ONLINE_STORE or store_exists(store_id):
+        return True
+    return WalletFigureRecord.find(_store_scope(store_id), TOTAL) is not None
 
 
 def statement(day: date, store_id: str | None) -> dict[str, Any]:

@@ -639,6 +639,8 @@ class TestStatements:
         tomorrow = (clock.business_today() + timedelta(days=1)).isoformat()
         refused(api.get(f"/v1/wallet/statements?day={tomorrow}"), 422, "validation-failed")
         refused(api.get("/v1/wallet/statements?store_id=NO-SUCH-STORE"), 422, "validation-failed")  # not zeros
+        online = ok(api.get("/v1/wallet/statements?store_id=membership"))  # the member pages' cards: none sold yet
+        assert (online["principal"]["closing_fen"], online["bonus"]["closing_fen"]) == (0, 0)
         scoped = api.as_(token_for(["finance"], ("SH-001",)))
         refused(scoped.get("/v1/wallet/statements"), 422, "validation-failed")
         refused(scoped.get("/v1/wallet/statements?store_id=BJ-001"), 422, "validation-failed")

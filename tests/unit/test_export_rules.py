@@ -133,3 +133,7 @@ def test_a_catch_up_past_the_landed_events_counts_each_day_it_cannot_write():
         assert skipped == [f"skipped#{oldest - timedelta(days=n)}" for n in (3, 2, 1)]
         assert min(key.partition("#")[0] for key in due if key not in skipped) == oldest.isoformat()
         assert ExportBi().process(skipped, today)["days_skipped"] == 3  # counted, nothing written
+        yesterday = today - timedelta(days=1)  # a first run looks back over the days it can write, and no further
+        first = list(ExportBi().due(yesterday - timedelta(days=ExportBi.first_run_lookback_days), yesterday))
+        assert min(first) == f"{oldest.isoformat()}#0"
+        assert not [key for key in first if key.startswith("skipped#")]

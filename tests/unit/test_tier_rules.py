@@ -202,7 +202,12 @@ def test_a_new_programme_keeps_a_pinned_member_on_the_pin_and_a_floored_one_abov
     ended = Standing("silver", date(2026, 3, 1), date(2027, 3, 31), override=replace(pin, until=date(2026, 10, 31)))
     assert rejudge(lower, ended, 2_100 * CNY, today)[0].tier == "gold"  # a pin that ended binds no more
     dropped = Standing("diamond", date(2026, 3, 1), date(2027, 3, 31), override=replace(pin, tier="diamond"))
-    assert rejudge(lower, dropped, 600 * CNY, today)[0].tier == "silver"  # a pin on a dropped tier binds no more
+    lifted, _ = rejudge(lower, dropped, 600 * CNY, today)
+    assert (lifted.tier, lifted.override) == ("silver", None)  # a pin on a dropped tier is lifted, never binds again
+    assert on_metric_change(lower, lifted, 2_100 * CNY, today)[0].tier == "gold"  # so the member moves up as anyone
+    long_floor = replace(floor, until=date(2028, 6, 30))
+    raised, _ = rejudge(lower, replace(floored, override=long_floor), 100 * CNY, today)
+    assert (raised.tier, raised.valid_until) == ("gold", date(2028, 6, 30))  # valid through the floor's end
 
 
 def test_a_refund_undoes_only_the_upgrade_its_purchase_caused_down_to_what_the_rest_qualifies_for():
