@@ -348,7 +348,9 @@ class TestStaffSessionsEnd:
         path, tokens = cashier
         assert self.edit(api, path, {"status": "disabled"}).status == 200
         self.later(monkeypatch)
-        assert api.as_(tokens["access_token"]).get("/v1/stores").status == 401
+        refused = api.as_(tokens["access_token"]).get("/v1/stores")
+        assert (refused.status, refused.headers["www-authenticate"]) == (401, 'Bearer error="invalid_token"')
+        assert "invalid_token" not in self.refresh(api, tokens).headers.get("www-authenticate", "")  # a log-in's 401
         assert self.edit(api, path, {"status": "active"}).status == 200
         assert api.as_(tokens["access_token"]).get("/v1/stores").status == 401  # enabling again revives nothing
         assert self.refresh(api, tokens).status == 401
