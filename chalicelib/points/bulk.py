@@ -118,6 +118,11 @@ def adjust_file(path: Path, encoding: str, progress: Callable[[int], None]) -> I
     return report
 
 
+HELD_BACK = (
+    "not imported: another row of this member was refused (a member's opening balance is all their rows or none)"
+)
+
+
 def import_balances(path: Path, encoding: str, progress: Callable[[int], None]) -> ImportReport:
     report, started = ImportReport(), time.monotonic()
     lots: dict[str, list[tuple[int, date | None]]] = defaultdict(list)
@@ -146,7 +151,9 @@ def import_balances(path: Path, encoding: str, progress: Callable[[int], None]) 
             broken.add(member_id)
     for member_id, numbers in rows_of.items():
         progress(len(numbers))
-        if member_id in broken:
+        if member_id in broken:  # its other rows are refused with it, so every row is counted once
+            refused = {number for number, _, _ in report.errors}
+            report.errors += [(number, "member_id", HELD_BACK) for number in numbers if number not in refused]
             continue
         try:
             service.open_balance(member_id, lots[member_id], reasons[member_id])

@@ -47,9 +47,9 @@ def test_opening_balances_once_per_member_with_their_own_expiry_dates(aws, tmp_p
             "13900000009,100,\n13900000004,70,2099-01-01\n13900000004,30,2020-01-01\n")  # fmt: skip
     path = write(tmp_path, "opening.csv", text)
     report = bulk.import_balances(path, "utf-8", lambda n: None)
-    assert (report.imported, report.failed) == (3, 2)
+    assert (report.rows, report.imported, report.failed) == (6, 3, 3)  # every row counted once
     assert {(field, message.split(":")[0]) for _, field, message in report.errors} == {
-        ("phone", "No member matches"), ("expires_on", "is past")}  # fmt: skip
+        ("phone", "No member matches"), ("expires_on", "is past"), ("member_id", "not imported")}  # fmt: skip
     with clock.frozen(clock.now()):
         balance = service.balance(member_id)
     assert balance.available == 550
