@@ -5,6 +5,7 @@ wider than the phone."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -136,6 +137,9 @@ def test_a_new_member_joins_earns_points_sees_the_chart_and_redeems(site: Site, 
     page.locator("[data-test=redeem-submit]").click()
     page.locator("[data-test=redeem-error]").get_by_text("可用积分不足").wait_for()
     mobile.shot("redeem-insufficient")
+    assert "即将上线" not in page.locator(".form-note").inner_text()  # the mall is there: the page leads to it
+    page.locator("[data-test=redeem-mall]").click()
+    page.wait_for_url(re.compile("#/mall$"))
 
 
 def test_a_wrong_code_or_password_is_said_plainly(site: Site, mobile: Screens) -> None:
