@@ -149,10 +149,10 @@ def import_balances(path: Path, encoding: str, progress: Callable[[int], None]) 
         except RowError as e:
             report.errors.append((number, e.field, f"{e} (none of this member's rows were imported)"))
             broken.add(member_id)
+    refused = {number for number, _, _ in report.errors}
     for member_id, numbers in rows_of.items():
         progress(len(numbers))
         if member_id in broken:  # its other rows are refused with it, so every row is counted once
-            refused = {number for number, _, _ in report.errors}
             report.errors += [(number, "member_id", HELD_BACK) for number in numbers if number not in refused]
             continue
         try:

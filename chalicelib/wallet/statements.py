@@ -73,12 +73,9 @@ def _movements(record: WalletFigureRecord, book: str) -> Movements:
 
 
 def known_scope(store_id: str) -> bool:
-    """Whether a store has a statement to tell: a store of the chain (a new one: zeros), or any place wallet money
-    was ever booked (a store since removed, or ``membership``: paid cards bought with the wallet on the member
-    pages, which no store sold)."""
-    if store_id == ONLINE_STORE or store_exists(store_id):
-        return True
-    return WalletFigureRecord.find(_store_scope(store_id), TOTAL) is not None
+    """Whether a store has a statement to tell: a store of the chain (stores are never deleted; a new one answers
+    zeros), or ``membership``: paid cards bought with the wallet on the member pages, which no store sold."""
+    return store_id == ONLINE_STORE or store_exists(store_id)
 
 
 def statement(day: date, store_id: str | None) -> dict[str, Any]:
