@@ -5,8 +5,10 @@ Run bench scripts from the repository root (``make bench``); each prints one JSO
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -24,6 +26,8 @@ from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
+SCRATCH = tempfile.mkdtemp(prefix="loyalty-bench-")  # the master key and exports; removed when the bench ends
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 os.environ.update(
     AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="cn-north-1",
     LOYALTY_STAGE="bench", LOYALTY_STORAGE="emulator", LOYALTY_TABLE_PREFIX="loyalty-bench",
@@ -34,8 +38,7 @@ os.environ.update(
     LOYALTY_CURSOR_SECRET="bench-cursor-secret-bench-cursor-secret", POWERTOOLS_LOG_LEVEL="ERROR",
     LOYALTY_LOOKUP_HASH_KEY="bench-lookup-hash-key-bench-lookup-hash",
     LOYALTY_JWT_SECRET="bench-jwt-secret-bench-jwt-secret-bench",
-    LOYALTY_LOCAL_KEY_FILE=os.path.join(tempfile.mkdtemp(prefix="loyalty-bench-"), "master.key"),
-    LOYALTY_EXPORTS=tempfile.mkdtemp(prefix="loyalty-bench-exports-"),
+    LOYALTY_LOCAL_KEY_FILE=os.path.join(SCRATCH, "master.key"), LOYALTY_EXPORTS=os.path.join(SCRATCH, "exports"),
 )  # fmt: skip
 os.environ.pop("AWS_ENDPOINT_URL", None)
 SCALE = float(os.environ.get("LOYALTY_BENCH_SCALE", "1"))  # below 1: the smoke run of `make test`

@@ -1,8 +1,13 @@
 """Test settings: fake credentials and a stage of our own, set before any application module is imported."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
+SCRATCH = tempfile.mkdtemp(prefix="loyalty-test-")  # the master key and exports; removed when the process ends
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
+os.mkdir(os.path.join(SCRATCH, "exports"))
 os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
     AWS_SECRET_ACCESS_KEY="testing",
@@ -19,8 +24,8 @@ os.environ.update(
     LOYALTY_CORS_ORIGINS="https://console.example",
     LOYALTY_LOOKUP_HASH_KEY="test-lookup-hash-key-test-lookup-hash-key",
     LOYALTY_JWT_SECRET="test-jwt-secret-test-jwt-secret-test-jwt",
-    LOYALTY_LOCAL_KEY_FILE=os.path.join(tempfile.mkdtemp(prefix="loyalty-test-keys-"), "master.key"),
-    LOYALTY_EXPORTS=tempfile.mkdtemp(prefix="loyalty-test-exports-"),
+    LOYALTY_LOCAL_KEY_FILE=os.path.join(SCRATCH, "master.key"),
+    LOYALTY_EXPORTS=os.path.join(SCRATCH, "exports"),
     POWERTOOLS_LOG_LEVEL="WARNING",
 )
 for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
@@ -45,6 +50,7 @@ from moto.core.model_instances import reset_model_data  # noqa: E402
 from moto.core.models import DEFAULT_ACCOUNT_ID, responses_mock  # noqa: E402
 
 from chalicelib.local import gateway, queries, transactions  # noqa: E402
+from chalicelib.local.emulator import speed_up_moto  # noqa: E402
 from chalicelib.local.provision import Provisioned, provision  # noqa: E402
 from chalicelib.shared import jobs  # noqa: E402
 from chalicelib.shared.db import bind_tables, physical_name, registered_tables  # noqa: E402
@@ -103,6 +109,7 @@ class _WorkerEmulator:
         # any test process that started a local emulator used it already, so now every test sees the same one.
         # It needs requests applied one at a time, as the emulator's lock makes them; in-process tests send them so.
         transactions.install()
+        speed_up_moto()
         if not self._on:
             reset_responses_mock(responses_mock)  # each start registers moto's routes again: keep one set
             self._mock.start(reset=False)
@@ -183,8 +190,6 @@ def _empty_the_buckets() -> None:
 
 def _empty_the_exports_folder() -> None:
     """The export files of earlier tests gone (the folder is the session's, ``LOYALTY_EXPORTS``)."""
-    import shutil
-
     for entry in Path(os.environ["LOYALTY_EXPORTS"]).iterdir():
         shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 

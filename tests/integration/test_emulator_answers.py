@@ -1,0 +1,82 @@
+"""The emulator dumps an item action's answer as it is (``emulator.speed_up_moto``): every answer it gives that way
+is the one moto's model walk gives, for every item action and every shape of answer our code reads."""
+
+import json
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.dynamodb.responses import DynamoHandler
+
+from chalicelib.local.emulator import speed_up_moto
+
+ITEM = {
+    "pk": {"S": "a"},
+    "sk": {"N": "1"},
+    "amount": {"N": "-12.5"},
+    "flag": {"BOOL": True},
+    "nothing": {"NULL": True},
+    "tags": {"SS": ["x", "y"]},
+    "lines": {"L": [{"M": {"sku": {"S": "s1"}, "qty": {"N": "2"}}}, {"S": "会员"}]},
+}
+KEY = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Each answer the direct way gave, beside the one moto's own serializer gives for the same result."""
+    speed_up_moto()
+    direct = DynamoHandler.serialized
+    assert direct.direct, "the emulator's direct dump is installed"
+    seen = []
+
+    def both(self, action_result):
+        ours = direct(self, action_result)
+        seen.append((self._get_action(), ours, direct.modelled(self, action_result)))
+        return ours
+
+    monkeypatch.setattr(DynamoHandler, "serialized", both)
+    return seen
+
+
+def test_every_item_action_answers_as_moto_models_it(answers):
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="cn-north-1")
+        keys = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+        types = [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}]
+        client.create_table(TableName="t", KeySchema=keys, AttributeDefinitions=types, BillingMode="PAY_PER_REQUEST")
+        client.put_item(TableName="t", Item=ITEM, ReturnConsumedCapacity="TOTAL")
+        client.put_item(TableName="t", Item={**ITEM, "sk": {"N": "2"}}, ReturnValues="ALL_OLD")
+        client.put_item(TableName="t", Item={**ITEM, "sk": {"N": "2"}, "flag": {"BOOL": False}}, ReturnValues="ALL_OLD")
+        client.get_item(TableName="t", Key=KEY, ConsistentRead=True)
+        client.get_item(TableName="t", Key={**KEY, "sk": {"N": "9"}})  # no item
+        client.update_item(
+            TableName="t", Key=KEY, UpdateExpression="SET amount = amount + :n",
+            ExpressionAttributeValues={":n": {"N": "2"}}, ReturnValues="UPDATED_NEW",
+        )  # fmt: skip
+        client.query(
+            TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}}, Limit=1,
+            ReturnConsumedCapacity="INDEXES",
+        )  # fmt: skip
+        client.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}})
+        client.scan(TableName="t", Select="COUNT")
+        client.batch_get_item(RequestItems={"t": {"Keys": [KEY, {**KEY, "sk": {"N": "2"}}]}})
+        client.batch_write_item(RequestItems={"t": [{"PutRequest": {"Item": {**ITEM, "sk": {"N": "3"}}}}]})
+        client.transact_get_items(TransactItems=[{"Get": {"TableName": "t", "Key": KEY}}])
+        client.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": {**ITEM, "sk": {"N": "4"}}}}])
+        with pytest.raises(ClientError) as refused:
+            client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": "t", "Item": ITEM, "ConditionExpression": "attribute_not_exists(pk)"}}
+                ]
+            )
+        assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+        client.delete_item(TableName="t", Key=KEY, ReturnValues="ALL_OLD")
+    seen = {action for action, _, _ in answers}
+    assert seen >= {"PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem"} | {
+        "BatchWriteItem", "TransactGetItems", "TransactWriteItems",
+    }  # fmt: skip
+    for action, (status, headers, body), (modelled_status, modelled_headers, modelled_body) in answers:
+        assert (status, json.loads(body)) == (modelled_status, json.loads(modelled_body)), action
+        assert headers["Content-Type"] == modelled_headers["Content-Type"], action
