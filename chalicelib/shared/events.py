@@ -259,16 +259,28 @@ def _consume_one(registered: Consumer, event: Event) -> bool:
 
 
 def _consume_together(registered: Consumer, events: list[Event]) -> None:
-    """Consume ``events`` in as few transactions as their items allow (at most 100 items each)."""
-    tx = Transaction()
-    for event in events:
-        part = Transaction()
-        _marked(part, registered, event)
-        if len(tx) + len(part) > MAX_TRANSACTION_ITEMS:
-            tx.commit()
-            tx = Transaction()
-        tx.extend(part)
-    tx.commit()
+    """Consume ``events`` in as few transactions as their items allow (at most 100 items each). If anything fails,
+    ``_SharedCommitRefused`` names the events the commits before it consumed."""
+    tx, pending, consumed = Transaction(), [], set()
+    try:
+        for event in events:
+            part = Transaction()
+            _marked(part, registered, event)
+            if len(tx) + len(part) > MAX_TRANSACTION_ITEMS:
+                tx.commit()
+                consumed.update(pending)
+                tx, pending = Transaction(), []
+            tx.extend(part)
+            pending.append(event.event_id)
+        tx.commit()
+    except Exception as e:
+        raise _SharedCommitRefused(consumed) from e
+
+
+class _SharedCommitRefused(Exception):
+    def __init__(self, consumed: set[str]) -> None:
+        super().__init__(f"{len(consumed)} events consumed before the refusal")
+        self.consumed = consumed
 
 
 MAX_TRANSACTION_ITEMS = 100
@@ -304,9 +316,9 @@ def consume_delivery(queue: str, events: list[tuple[str, Event]]) -> dict[str, i
     return the ids of the messages some consumer failed on, each with the wait a ``RetryLater`` asked for (None:
     it failed, or asked for no particular wait).
 
-    A batched consumer consumes the delivery's events together; if that commit is refused or anything fails,
-    it consumes them one by one, so only the events that really fail are reported (and a redelivered event
-    is skipped, not counted twice). An event delivered twice in one delivery is consumed once."""
+    A batched consumer consumes the delivery's events together; if a commit is refused or anything fails, it
+    consumes the events no earlier commit took one by one, so only the events that really fail are reported (and
+    a redelivered event is skipped, not counted twice). An event delivered twice in one delivery is consumed once."""
     messages: dict[str, list[str]] = {}
     distinct: list[Event] = []
     for message_id, event in events:
@@ -320,8 +332,10 @@ def consume_delivery(queue: str, events: list[tuple[str, Event]]) -> dict[str, i
             try:
                 _consume_together(registered, wanted)
                 continue
-            except Exception:  # redone one by one below, where a real failure is reported
-                logger.info("shared commit refused; consuming one by one", extra={"consumer": registered.name})
+            except _SharedCommitRefused as refused:  # the rest redone one by one below, where a failure is reported
+                logger.info("shared commit refused; consuming the rest one by one",
+                            extra={"consumer": registered.name, "consumed": len(refused.consumed)})  # fmt: skip
+                wanted = [event for event in wanted if event.event_id not in refused.consumed]
         for event in wanted:
             try:
                 _consume_one(registered, event)

@@ -162,6 +162,30 @@ def test_in_a_shared_delivery_only_the_event_that_fails_is_reported(aws, api, mo
     assert daily_counts(day)["store.created"] == 3
 
 
+def test_after_a_refused_shared_commit_only_the_events_it_left_are_consumed_one_by_one(aws, api, monkeypatch):
+    from chalicelib.shared import events
+
+    for n in range(3):
+        api.post("/v1/stores", {**STORE, "store_id": f"SH-00{n}"})
+    outbox_relay({"Records": stream_records()}, None)
+    messages = receive(aws.queue_urls["statistics"])
+    monkeypatch.setattr(events, "MAX_TRANSACTION_ITEMS", 4)  # an event's marker and counters: 3 items, one a commit
+    tried, original = [], Transaction.commit
+
+    def second_refused(tx, *args, **kwargs):
+        tried.append(len(tried) + 1)
+        if len(tried) == 2:
+            raise RuntimeError("refused")  # the second shared commit, after the first took the first event
+        return original(tx, *args, **kwargs)
+
+    monkeypatch.setattr(Transaction, "commit", second_refused)
+    assert statistics_events({"Records": messages}, None) == {"batchItemFailures": []}
+    assert len(tried) == 2 + 2  # the two shared commits, then the two events the first did not take, one by one
+    day = business_date(datetime.fromisoformat(Event.model_validate_json(messages[0]["body"]).occurred_at),
+                        get_settings().tz).isoformat()  # fmt: skip
+    assert daily_counts(day)["store.created"] == 3
+
+
 def test_only_what_staff_and_operators_did_reaches_the_audit_queue(aws, api):
     from chalicelib.shared.context import Origin, acting_as
 
