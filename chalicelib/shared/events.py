@@ -261,7 +261,7 @@ def _consume_one(registered: Consumer, event: Event) -> bool:
 def _consume_together(registered: Consumer, events: list[Event]) -> None:
     """Consume ``events`` in as few transactions as their items allow (at most 100 items each). If anything fails,
     ``_SharedCommitRefused`` names the events the commits before it consumed."""
-    tx, pending, consumed = Transaction(), [], set()
+    tx, pending, consumed = Transaction(), list[str](), set[str]()
     try:
         for event in events:
             part = Transaction()
