@@ -17,6 +17,7 @@ import functools
 import gc
 import io
 import json
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -187,6 +188,7 @@ def speed_up_moto() -> None:
     _convert_names_once()
     _list_handler_methods_once()
     _dump_item_answers_directly()
+    _load_item_requests_directly()
 
 
 def _list_handler_methods_once() -> None:
@@ -236,6 +238,31 @@ def _dump_item_answers_directly() -> None:
     serialized.direct = True  # type: ignore[attr-defined]
     serialized.modelled = modelled  # type: ignore[attr-defined]
     DynamoHandler.serialized = serialized  # type: ignore[method-assign,assignment]
+
+
+_BINARY = re.compile(rb'"BS?"\s*:')  # a binary value (or an attribute so named: parsed moto's way then)
+
+
+def _load_item_requests_directly() -> None:
+    """moto walks botocore's model of every request to parse it. An item action's request is DynamoDB JSON
+    already, and parsed as it is unless it may hold what the model would turn into something else (binary
+    values); ``tests/integration/test_emulator_answers.py`` checks that both ways give the same parameters."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    if getattr(DynamoHandler.parse_parameters, "direct", False):
+        return
+    modelled = DynamoHandler.parse_parameters
+
+    def parse_parameters(self: DynamoHandler, request: Any) -> None:
+        body = request.data
+        if self._get_action() in _ITEM_ACTIONS and not _BINARY.search(body):
+            self.params = json.loads(body or b"{}")
+        else:
+            modelled(self, request)
+
+    parse_parameters.direct = True  # type: ignore[attr-defined]
+    parse_parameters.modelled = modelled  # type: ignore[attr-defined]
+    DynamoHandler.parse_parameters = parse_parameters  # type: ignore[method-assign,assignment]
 
 
 def _list_moto_modules_once() -> None:

@@ -1,5 +1,6 @@
-"""The emulator dumps an item action's answer as it is (``emulator.speed_up_moto``): every answer it gives that way
-is the one moto's model walk gives, for every item action and every shape of answer our code reads."""
+"""The emulator parses an item action's request and dumps its answer as they are (``emulator.speed_up_moto``): every
+request it reads that way, and every answer it gives, is what moto's model walk gives, for every item action and
+every shape of request and answer our code uses."""
 
 import json
 
@@ -24,9 +25,13 @@ KEY = {"pk": {"S": "a"}, "sk": {"N": "1"}}
 
 
 @pytest.fixture
-def answers(monkeypatch):
-    """Each answer the direct way gave, beside the one moto's own serializer gives for the same result."""
+def installed():
     speed_up_moto()
+
+
+@pytest.fixture
+def answers(installed, monkeypatch):
+    """Each answer the direct way gave, beside the one moto's own serializer gives for the same result."""
     direct = DynamoHandler.serialized
     assert direct.direct, "the emulator's direct dump is installed"
     seen = []
@@ -40,7 +45,24 @@ def answers(monkeypatch):
     return seen
 
 
-def test_every_item_action_answers_as_moto_models_it(answers):
+@pytest.fixture
+def requests(installed, monkeypatch):
+    """Each request's parameters as the direct way read them, beside moto's own parse of the same request."""
+    direct = DynamoHandler.parse_parameters
+    assert direct.direct, "the emulator's direct parse is installed"
+    seen = []
+
+    def both(self, request):
+        direct.modelled(self, request)
+        modelled = self.params
+        direct(self, request)
+        seen.append((self._get_action(), self.params, modelled))
+
+    monkeypatch.setattr(DynamoHandler, "parse_parameters", both)
+    return seen
+
+
+def test_every_item_action_answers_as_moto_models_it(answers, requests):
     with mock_aws():
         client = boto3.client("dynamodb", region_name="cn-north-1")
         keys = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
@@ -73,6 +95,9 @@ def test_every_item_action_answers_as_moto_models_it(answers):
             )
         assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
         client.delete_item(TableName="t", Key=KEY, ReturnValues="ALL_OLD")
+    assert {action for action, _, _ in requests} >= {action for action, _, _ in answers}
+    for action, parsed, modelled in requests:
+        assert parsed == modelled, action
     seen = {action for action, _, _ in answers}
     assert seen >= {"PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem"} | {
         "BatchWriteItem", "TransactGetItems", "TransactWriteItems",
