@@ -31,6 +31,7 @@ from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Holdings, idempotency_claim
 from chalicelib.ledger.model import Answer, Claim, Posting, Source
 from chalicelib.ledger.registry import ledger
+from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.mall import book as _books  # noqa: F401  registers the mall's books
 from chalicelib.mall.orders import Viewer, code_of, listed, order_view, reach
 from chalicelib.mall.records import MallOrderRecord
@@ -492,7 +493,9 @@ class Mall:
         refund it after sale, exactly once: in one transaction the points go back to the lots they came from (with
         their expiry dates), the units back to the stock and out of the member's count, and the order holds nothing.
         A cash part paid from the wallet goes back to the wallet in that same transaction (the wallet's refund with
-        the order's change joined); one paid through a partner is owed back (``cash_refund_due_fen``).
+        the order's change joined); one paid through a partner, or to the wallet of a member erased since (their
+        wallet is closed), is owed back (``cash_refund_due_fen``). A way back the order's status refuses is 409
+        ``order-state-conflict``, for a wallet-paid order too (whose refund's claim answers for the first way back).
 
         ``decide`` checks the order as read, or says False when there is nothing to do (released already, paid
         meanwhile): then nothing is written. ``named`` are the order's member and reward when the caller knows them (the
@@ -540,10 +543,7 @@ class Mall:
         def records(answer: Answer) -> list[Callable[[Transaction], None]]:
             return [_copy(moved[0])] if moved else []
 
-        if by_wallet:
-            assert first is not None
-            self._refund_to_wallet(first, plan, records, moved, action)
-        else:
+        def without_wallet() -> None:
             points.post(
                 member_id,
                 lambda holdings, booking, today: self._booked(plan(holdings), booking, moved, action),
@@ -551,9 +551,21 @@ class Mall:
                 records=records,
                 holders=[reward, quota, holder],
             )
+
+        if by_wallet:
+            assert first is not None
+            try:
+                self._refund_to_wallet(first, plan, records, moved, action)
+            except HolderUnavailable:  # an erased member's wallet is closed: the cash part is owed back at the till
+                without_wallet()
+        else:
+            without_wallet()
         if moved:
             return moved[0], False
-        return (seen[0] if seen else self._order_or_404(order_id)), True
+        now = seen[0] if seen else self._order_or_404(order_id)
+        if by_wallet and decide(now):  # the wallet refund's claim answered for the earlier way back: not for this one
+            _moving(now, None, action, 0, reason, {})  # which its status refuses: 409 ``order-state-conflict``
+        return now, True
 
     @staticmethod
     def _booked(postings: list[Posting], booking: points.Booking, moved: list[Order], action: Action) -> list[Posting]:

@@ -358,6 +358,41 @@ def test_a_wallet_payment_and_the_order_paid_are_one_commit_and_a_cancellation_r
     assert_books_add_up(store)
 
 
+def wallet_paid_and_completed(mall):
+    earn(1_000)
+    top_up(5_000)
+    open_reward(mall, terms=POINTS_AND_CASH)
+    order = exchange(mall)
+    mall.pay_from_wallet(MEMBER, order.order_id)
+    mall.move(order.order_id, Action.SHIP, "发货", changes=lambda o: {"shipment": {"carrier": "SF"}})
+    mall.move(order.order_id, Action.COMPLETE, "签收")
+    return order
+
+
+def test_a_wallet_paid_order_given_back_once_refuses_the_other_way_back_as_a_partner_paid_one_does(store, mall):
+    refunded = wallet_paid_and_completed(mall)
+    mall.give_back(refunded.order_id, Action.REFUND, "质量问题", decide=lambda o: o.status != "refunded")
+    with pytest.raises(OrderStateConflict):  # the wallet refund's claim would answer the refund's answer again
+        mall.give_back(refunded.order_id, Action.CANCEL, "取消", decide=lambda o: o.status != "cancelled")
+    cancelled = exchange(mall)
+    mall.pay_from_wallet(MEMBER, cancelled.order_id)
+    mall.give_back(cancelled.order_id, Action.CANCEL, "会员取消", decide=lambda o: o.status != "cancelled")
+    with pytest.raises(OrderStateConflict):
+        mall.give_back(cancelled.order_id, Action.REFUND, "退款", decide=lambda o: o.status != "refunded")
+    assert wallet_of() == 5_000
+    assert_books_add_up(store)
+
+
+def test_an_erased_members_wallet_paid_order_is_refunded_with_its_cash_part_owed_back_at_the_till(store, mall):
+    order = wallet_paid_and_completed(mall)
+    store.mark(MEMBER, "erased")  # their wallet was emptied first: erasure refuses a member holding principal
+    refunded, unchanged = mall.give_back(order.order_id, Action.REFUND, "质量问题", decide=lambda o: True)
+    assert (refunded.status, refunded.cash_refund_due_fen, unchanged) == (Status.REFUNDED, 990, False)
+    assert state(store, reward_holder("rw_cup"), STOCK).units == 5
+    assert wallet_of() == 5_000 - 990  # the closed wallet takes nothing back
+    assert_books_add_up(store)
+
+
 def test_a_wallet_payment_for_a_released_order_or_beyond_the_balance_takes_nothing(store, mall):
     earn(1_000)
     top_up(500)
