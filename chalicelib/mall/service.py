@@ -761,7 +761,8 @@ def _issue_quietly(order: Order) -> Order:
 
 def pay_by_partner(partner: Caller, body: Any) -> dict[str, Any]:
     """A payment partner took an order's cash part: the order is paid, once per partner and payment id, for good (a
-    repeat answers the order; other content is 409 ``mall-payment-conflict``). An order released or cancelled
+    repeat answers the order; other content is 409 ``mall-payment-conflict``). A partner scoped to stores pays only
+    the orders collected at them (404 otherwise, as for no order). An order released or cancelled
     meanwhile is 409 ``order-not-awaiting-payment`` and nothing is recorded: the partner refunds the payer."""
     canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     claim = Claim(
@@ -778,6 +779,8 @@ def pay_by_partner(partner: Caller, body: Any) -> dict[str, Any]:
     }
 
     def decide(order: Order) -> bool:
+        if partner.stores and not partner.covers_store(order.pickup_store_id):
+            raise NotFound(f"No order {order.order_id!r}")  # a partner acts within its stores, as staff do
         _require_awaiting_payment(order)
         if body.amount_fen != order.cash_fen:
             problem = {"field": "amount_fen", "in": "body", "message": f"the order's cash part is {order.cash_fen}"}

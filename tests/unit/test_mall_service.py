@@ -7,6 +7,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 
@@ -301,6 +302,19 @@ def test_points_and_cash_hold_points_and_stock_until_paid_and_a_payment_after_th
     assert available() == 900
     assert state(store, reward_holder("rw_cup"), STOCK).units == 4
     assert_books_add_up(store)
+
+
+def test_a_partner_scoped_to_stores_pays_only_the_orders_collected_at_them(store, mall):
+    earn(1_000)
+    open_reward(mall, terms=replace(POINTS_AND_CASH, fulfilment="pickup"))
+    at_sh, at_bj = (exchange(mall, delivery=Delivery(pickup_store_id=store_id)) for store_id in ("SH-001", "BJ-001"))
+    till = Caller("partner", "pt_sh_till", StaffGrant(frozenset(), frozenset({"SH-001"})))
+    body = partial(MallPartnerPayment, amount_fen=990, paid_at=NOW)
+    with pytest.raises(NotFound):  # as for no order: a partner sees and acts within its stores only
+        service.pay_by_partner(till, body(order_id=at_bj.order_id, payment_id="p-bj"))
+    assert mall.order(at_bj.order_id).status == Status.AWAITING_PAYMENT
+    service.pay_by_partner(till, body(order_id=at_sh.order_id, payment_id="p-sh"))
+    assert mall.order(at_sh.order_id).status == Status.READY_FOR_PICKUP
 
 
 def test_a_payment_id_pays_once_and_its_repeat_answers_the_order(store, mall):
