@@ -359,37 +359,48 @@ def list_templates(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Templates newest first (ids sort by time), ``status`` and ``claimable`` filtering; each with its stock left
     (one read of the page's stock shards). For a member (the claim centre), each also says how many of its coupons
-    they received and whether they may claim one now."""
+    they received and whether they may claim one now, and templates whose coupons' last day has passed are left out
+    (a page is full unless it is the last)."""
     condition = None
     if status is not None:
         condition = CouponTemplateRecord.status == status
     if claimable:
         claim_filter = (CouponTemplateRecord.claimable == "yes") & (CouponTemplateRecord.status == "issuing")
         condition = claim_filter if condition is None else condition & claim_filter
-    results = CouponTemplateRecord.query(
-        TEMPLATES_SCOPE,
-        filter_condition=condition,
-        scan_index_forward=False,
-        limit=limit,
-        last_evaluated_key=decode_cursor("coupon-templates", cursor),
-    )
-    records = list(results)
-    templates = [_template(record) for record in records]
+    items: list[dict[str, Any]] = []
+    key, today = decode_cursor("coupon-templates", cursor), clock.business_today()
+    while True:  # the claim centre leaves out templates past their coupons' last day: read on until the page is full
+        results = CouponTemplateRecord.query(
+            TEMPLATES_SCOPE,
+            filter_condition=condition,
+            scan_index_forward=False,
+            limit=limit - len(items),
+            last_evaluated_key=key,
+        )
+        templates = [_template(record) for record in results]
+        key = results.last_evaluated_key
+        if member_id is not None:
+            templates = [template for template in templates if template.terms.validity.issuable_on(today)]
+        items += _listed(templates, language, member_id)
+        if len(items) >= limit or key is None:
+            return items, encode_cursor("coupon-templates", key)
+
+
+def _listed(templates: list[Template], language: str, member_id: str | None) -> list[dict[str, Any]]:
+    """Templates as listed, with their stock left and, for a member, what they may still claim (one read)."""
     holders = [holder for template in templates for holder in template.stock_holders]
     if member_id is not None:
         holders += [taken_holder(template.template_id, member_id) for template in templates]
     holdings = ledger().holdings(*holders) if holders else None
-    items, today = [], clock.business_today()
+    items = []
     for template in templates:
-        if member_id is not None and not template.terms.validity.issuable_on(today):
-            continue  # the claim centre leaves out a template whose coupons' last day has passed
         item = template_json(template, language, stock_left(template, holdings))
         if member_id is not None and holdings is not None:
             taken = holdings.balance(taken_holder(template.template_id, member_id), TAKEN)
             limit_left = template.per_member_limit is None or taken < template.per_member_limit
             item |= {"claimed_by_me": taken, "may_claim": limit_left and item["stock_left"] != 0}
         items.append(item)
-    return items, encode_cursor("coupon-templates", results.last_evaluated_key)
+    return items
 
 
 def change_template(template_id: str, changes: Mapping[str, Any], if_match: IfMatch, language: str) -> dict[str, Any]:

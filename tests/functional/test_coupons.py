@@ -146,6 +146,20 @@ def test_the_claim_centre_leaves_out_a_template_whose_coupons_last_day_has_passe
         409, f"Template {created['template_id']} issues no coupons: its coupons' last day has passed")  # fmt: skip
 
 
+def test_the_claim_centre_pages_are_full_until_the_last_past_templates_whose_last_day_has_passed(api, partner):
+    today = clock.business_today().isoformat()
+    later = (clock.business_today() + timedelta(days=30)).isoformat()
+    lasting = [
+        template(api, name=f"长期{n}", claimable=True, validity={"from": today, "until": later}) for n in range(2)
+    ]
+    for n in range(3):  # newer, so listed first: each page of two would hold none of them tomorrow
+        template(api, name=f"今日{n}", claimable=True, validity={"from": today, "until": today})
+    with clock.frozen(clock.now() + timedelta(days=1)):
+        me = api.as_(member_token("13900000006")[1])
+        first = me.get("/v1/me/coupons/claimable?limit=2").body
+    assert [t["template_id"] for t in first["items"]] == [t["template_id"] for t in reversed(lasting)]
+
+
 def test_a_template_not_open_to_claims_cannot_be_claimed(api, member_and_token):
     created = template(api)
     _, token = member_and_token
