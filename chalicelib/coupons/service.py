@@ -1021,7 +1021,12 @@ def redeem(caller: Any, code: str, order_id: str, order_data: Mapping[str, Any],
             order=(
                 order_holder(order_id),
                 1,
-                {"stacks": template.terms.stacks, "discount_fen": discount_fen, "total_fen": order.total_fen},
+                {
+                    "stacks": template.terms.stacks,
+                    "discount_fen": discount_fen,
+                    "total_fen": order.total_fen,
+                    "bill_fen": order.total_fen + order.shipping_fen,
+                },
             ),
             event="coupon.redeemed",
             payload={

@@ -187,8 +187,8 @@ def test_stacked_coupons_never_take_an_order_below_nothing_and_old_orders_still_
     book = OrderBook()
     source = Source("order", "O-1")
 
-    def add(state, code, off, total=6000, stacks=True):
-        detail = {"code": code, "stacks": stacks, "discount_fen": off, "total_fen": total}
+    def add(state, code, off, total=6000, stacks=True, **bill):
+        detail = {"code": code, "stacks": stacks, "discount_fen": off, "total_fen": total, **bill}
         return book.apply(state, Posting("co|O-1", book.name, 1, "redeem", source, "", detail), date(2027, 3, 1))[0]
 
     state = add(add(book.load({}), "A", 5000), "B", 1000)
@@ -196,5 +196,13 @@ def test_stacked_coupons_never_take_an_order_below_nothing_and_old_orders_still_
         add(state, "C", 1)
     assert refused.value.reason == "exceeds-order"
     back = book.apply(state, Posting("co|O-1", book.name, -1, "return", source, "", {"code": "B"}), date(2027, 3, 1))[0]
-    assert add(back, "C", 1000) == {"A": [True, 5000], "C": [True, 1000]}
-    assert book.dump(book.load({"A": True})) == {"A": [True, 0]}
+    assert add(back, "C", 1000) == {"A": [True, 5000, 6000], "C": [True, 1000, 6000]}
+    assert book.dump(book.load({"A": True})) == {"A": [True, 0, None]}
+    with pytest.raises(CouponRefused) as inflated:  # the order is what its first redemption said: a later, larger
+        add(add(book.load({}), "A", 5000), "B", 5000, total=1_000_000)  # total makes no room for more
+    assert inflated.value.reason == "exceeds-order"
+    bill = {"code": "S", "stacks": True, "discount_fen": 800, "total_fen": 10_000, "bill_fen": 10_800}
+    free_shipping = Posting("co|O-1", book.name, 1, "redeem", source, "", bill)
+    assert book.apply(add(book.load({}), "A", 10_000, total=10_000, bill_fen=10_800), free_shipping, date(2027, 3, 1))[0]["S"] == [
+        True, 800, 10_800,
+    ]  # all of the goods off, and the shipping: the order costs nothing, not less  # fmt: skip
