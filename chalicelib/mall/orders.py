@@ -102,6 +102,13 @@ class Viewer:
         return cls(caller.is_member, False)
 
 
+def refund_to(order: Order) -> str | None:
+    """Where an owed cash part goes: back where it was paid from (``wallet``, ``partner``), or ``till``."""
+    if not order.cash_refund_due_fen or not order.payment:
+        return None
+    return "till" if order.refund_at_till else str(order.payment["method"])
+
+
 def _shown_by(actor: str, viewer: Viewer) -> str:
     """Who made a change, as ``viewer`` is shown it: members are not shown which staff member or partner it was."""
     kind = actor.partition(":")[0]
@@ -140,7 +147,7 @@ def order_view(order: Order, viewer: Viewer, opened: Mapping[str, Any] | None = 
         else None,
         "points_held": order.held,
         "cash_refund_due_fen": order.cash_refund_due_fen,
-        "cash_refund_to": order.payment["method"] if order.cash_refund_due_fen and order.payment else None,
+        "cash_refund_to": refund_to(order),
         "history": [{**step, "by": _shown_by(str(step["by"]), viewer)} for step in order.history],
     }
     if view["payment"] is not None:

@@ -321,6 +321,7 @@ class Order:
     draws: Sequence[Sequence[Any]] = ()
     limit_period: str | None = None
     cash_refund_due_fen: int = 0  # a paid cash part a cancellation or refund owes back
+    refund_at_till: bool = False  # owed back in cash at a store: the wallet it was paid from was closed (erased)
     history: tuple[Mapping[str, Any], ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:

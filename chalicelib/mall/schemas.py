@@ -322,9 +322,10 @@ class MallOrder(MallOrderSummary):
     cash_refund_due_fen: int = Field(
         description=f"the paid cash part a cancellation or after-sale refund owes back (0: none); {FEN}"
     )
-    cash_refund_to: Literal["wallet", "partner"] | None = Field(
+    cash_refund_to: Literal["wallet", "partner", "till"] | None = Field(
         description="where it goes: `wallet`, given back to the wallet in the cancellation's own transaction; "
-        "`partner`, refunded by the payment partner that took it (its payment id is `payment.payment_id`)"
+        "`partner`, refunded by the payment partner that took it (its payment id is `payment.payment_id`); "
+        "`till`, paid back in cash at a store (it was paid from the wallet of a member erased since)"
     )
     history: list[MallHistoryStep] = Field(description="every change of status, oldest first")
 

@@ -513,6 +513,7 @@ class Mall:
         by_wallet = first is not None and first.payment is not None and first.payment["method"] == "wallet"
         moved: list[Order] = []
         seen: list[Order] = []
+        till: dict[str, bool] = {}  # {"refund_at_till": True} once the member's wallet is found closed
 
         def plan(holdings: Holdings) -> list[Posting]:
             order: Order | None = holdings.state(holder, ORDER)
@@ -525,7 +526,7 @@ class Mall:
             if (paid is not None and paid["method"] == "wallet") != by_wallet:
                 raise OrderStateConflict(f"Order {order_id} was paid meanwhile: try again", order_status=order.status)
             source = Source("mall-order", order_id)
-            owed = {"cash_refund_due_fen": int(paid["amount_fen"]) if paid else 0}
+            owed = {"cash_refund_due_fen": int(paid["amount_fen"]) if paid else 0, **till}
             posting, after = _moving(order, None, action, -order.held, reason, owed)
             moved[:] = [after]
             uncounted = (
@@ -557,6 +558,7 @@ class Mall:
             try:
                 self._refund_to_wallet(first, plan, records, moved, action)
             except HolderUnavailable:  # an erased member's wallet is closed: the cash part is owed back at the till
+                till["refund_at_till"] = True
                 without_wallet()
         else:
             without_wallet()

@@ -18,6 +18,7 @@ from chalicelib.ledger.memory import MemoryStore
 from chalicelib.ledger.model import Claim, Source
 from chalicelib.ledger.store import Stale, Throttled, Uncertain
 from chalicelib.mall import service
+from chalicelib.mall.orders import refund_to
 from chalicelib.mall.rules import (
     LIMIT,
     ORDER,
@@ -402,6 +403,7 @@ def test_an_erased_members_wallet_paid_order_is_refunded_with_its_cash_part_owed
     store.mark(MEMBER, "erased")  # their wallet was emptied first: erasure refuses a member holding principal
     refunded, unchanged = mall.give_back(order.order_id, Action.REFUND, "质量问题", decide=lambda o: True)
     assert (refunded.status, refunded.cash_refund_due_fen, unchanged) == (Status.REFUNDED, 990, False)
+    assert refund_to(refunded) == "till"
     assert state(store, reward_holder("rw_cup"), STOCK).units == 5
     assert wallet_of() == 5_000 - 990  # the closed wallet takes nothing back
     assert_books_add_up(store)

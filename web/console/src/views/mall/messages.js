@@ -108,6 +108,7 @@ export default {
       cashRefund: {
         wallet: '已付的 {amount} 已退回会员储值',
         partner: '已付的 {amount} 须由支付方退款（支付单号 {payment}）',
+        till: '已付的 {amount} 须在门店以现金退还（会员已注销，储值已关闭）',
       },
       carrier: '快递公司',
       trackingNo: '运单号',
@@ -261,6 +262,7 @@ export default {
       cashRefund: {
         wallet: 'The {amount} paid went back to the member\'s stored value',
         partner: 'The {amount} paid is to be refunded by the payment partner (payment {payment})',
+        till: 'The {amount} paid is to be paid back in cash at a store (the member was erased: their wallet is closed)',
       },
       carrier: 'Carrier',
       trackingNo: 'Tracking no.',

@@ -116,7 +116,7 @@ export default {
       cost: '兑换花费',
       payment: '支付',
       paymentMethods: { wallet: '储值支付', partner: '第三方支付' },
-      cashRefund: { wallet: '已付的 ¥{amount} 已退回储值', partner: '已付的 ¥{amount} 将由支付方原路退回' },
+      cashRefund: { wallet: '已付的 ¥{amount} 已退回储值', partner: '已付的 ¥{amount} 将由支付方原路退回', till: '已付的 ¥{amount} 将在门店以现金退还' },
       history: '订单记录',
       actions: {
         place: '下单', pay: '支付', ship: '发货', complete: '确认收货', verify: '门店核销', issue: '发放优惠券', cancel: '取消',
@@ -246,7 +246,10 @@ export default {
       cost: 'Cost',
       payment: 'Payment',
       paymentMethods: { wallet: 'Stored value', partner: 'Payment partner' },
-      cashRefund: { wallet: 'The ¥{amount} paid went back to your stored value', partner: 'The ¥{amount} paid will be refunded the way you paid' },
+      cashRefund: {
+        wallet: 'The ¥{amount} paid went back to your stored value', partner: 'The ¥{amount} paid will be refunded the way you paid',
+        till: 'The ¥{amount} paid will be paid back in cash at a store',
+      },
       history: 'History',
       actions: {
         place: 'Placed', pay: 'Paid', ship: 'Shipped', complete: 'Received', verify: 'Collected in store', issue: 'Coupon issued', cancel: 'Cancelled',
