@@ -589,22 +589,22 @@ class TakenBook:
 
 @dataclass(frozen=True)
 class OrderBook:
-    """The coupons redeemed on one order: ``{code: [stacks, discount_fen, bill_fen]}``. Adding one that does not
-    stack to an order that has any, or any to an order holding one that does not stack, is refused
-    (``not-stackable``), and so is one that would take the order's coupons past what it costs (``exceeds-order``:
-    stacked coupons never make an order cost less than nothing). What it costs is its goods and its shipping (a
-    free-shipping coupon stacks on one taking all the goods off), as its first redemption said: a later redemption
-    saying the order costs more makes no room. A posting's ``detail`` is ``{"code", "stacks", "discount_fen",
-    "total_fen", "bill_fen"}`` (a reversal needs only the code)."""
+    """The coupons redeemed on one order: ``{code: [stacks, discount_fen, total_fen, shipping_fen, on_shipping]}``.
+    Adding one that does not stack to an order that has any, or any to an order holding one that does not stack, is
+    refused (``not-stackable``), and so is one that would take more off than the order costs (``exceeds-order``):
+    the coupons on its goods never more than its goods' ``total_fen``, its free-shipping coupons never more than its
+    ``shipping_fen``, each the least any of its redemptions said (a later one saying it costs more makes no room).
+    A posting's ``detail`` is ``{"code", "stacks", "discount_fen", "total_fen", "shipping_fen", "on_shipping"}`` (a
+    reversal needs only the code)."""
 
     name: str = ORDER
     entry_prefix: ClassVar[str] = "co_"
 
     def load(self, raw: Any) -> dict[str, list[Any]]:
-        # an order booked before discounts were kept holds ``{code: stacks}``: those count as taking nothing off;
-        # one booked before bills were kept, ``[stacks, discount_fen]``: its bill is unknown
+        # an order booked before discounts were kept holds ``{code: stacks}`` (nothing taken off); one booked before
+        # its costs were kept, ``[stacks, discount_fen, ...]``: its costs are unknown, its discount on its goods
         loaded = {code: value if isinstance(value, list) else [bool(value), 0] for code, value in (raw or {}).items()}
-        return {code: [*value, None] if len(value) == 2 else value for code, value in loaded.items()}
+        return {code: value if len(value) == 5 else [*value[:2], None, None, False] for code, value in loaded.items()}
 
     def dump(self, state: dict[str, list[Any]]) -> dict[str, list[Any]]:
         return state
@@ -615,15 +615,21 @@ class OrderBook:
         others = {k: v for k, v in state.items() if k != code}
         if posting.amount < 0:
             return others, None
-        stacks, off = bool(detail["stacks"]), int(detail.get("discount_fen", 0))
-        if others and (not stacks or not all(stacking for stacking, _, _ in others.values())):
+        stacks, off, on_shipping = (
+            bool(detail["stacks"]),
+            int(detail.get("discount_fen", 0)),
+            bool(detail.get("on_shipping")),
+        )
+        if others and (not stacks or not all(value[0] for value in others.values())):
             raise CouponRefused("not-stackable")
-        said = detail.get("bill_fen", detail.get("total_fen"))
-        bills = [int(bill) for _, _, bill in others.values() if bill is not None]
-        bill = min([*bills, int(said)]) if said is not None else (min(bills) if bills else None)
-        if bill is not None and sum(taken for _, taken, _ in others.values()) + off > bill:
-            raise CouponRefused("exceeds-order")
-        return {**others, code: [stacks, off, bill]}, None
+        total, shipping = detail.get("total_fen"), detail.get("shipping_fen")
+        after = {**others, code: [stacks, off, total, shipping, on_shipping]}
+        for cap_at, shipped in ((2, False), (3, True)):
+            costs = [int(value[cap_at]) for value in after.values() if value[cap_at] is not None]
+            taken = sum(int(value[1]) for value in after.values() if bool(value[4]) is shipped)
+            if costs and taken > min(costs):
+                raise CouponRefused("exceeds-order")
+        return after, None
 
     def undo(self, state: dict[str, list[Any]], entry: Entry, today: date) -> tuple[dict[str, list[Any]], Any]:
         raise CouponRefused("not-reversible")

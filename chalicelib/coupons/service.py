@@ -359,31 +359,33 @@ def list_templates(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Templates newest first (ids sort by time), ``status`` and ``claimable`` filtering; each with its stock left
     (one read of the page's stock shards). For a member (the claim centre), each also says how many of its coupons
-    they received and whether they may claim one now, and templates whose coupons' last day has passed are left out
-    (a page is full unless it is the last)."""
+    they received and whether they may claim one now, and templates whose coupons' last day has passed are left out:
+    it reads on until the page is full (or the list ends), up to ``CLAIM_CENTRE_ROUNDS`` queries."""
     condition = None
     if status is not None:
         condition = CouponTemplateRecord.status == status
     if claimable:
         claim_filter = (CouponTemplateRecord.claimable == "yes") & (CouponTemplateRecord.status == "issuing")
         condition = claim_filter if condition is None else condition & claim_filter
-    items: list[dict[str, Any]] = []
+    kept: list[Template] = []
     key, today = decode_cursor("coupon-templates", cursor), clock.business_today()
-    while True:  # the claim centre leaves out templates past their coupons' last day: read on until the page is full
+    for _ in range(CLAIM_CENTRE_ROUNDS):  # the claim centre leaves out templates past their coupons' last day
         results = CouponTemplateRecord.query(
             TEMPLATES_SCOPE,
             filter_condition=condition,
             scan_index_forward=False,
-            limit=limit - len(items),
+            limit=limit - len(kept),
             last_evaluated_key=key,
         )
         templates = [_template(record) for record in results]
         key = results.last_evaluated_key
-        if member_id is not None:
-            templates = [template for template in templates if template.terms.validity.issuable_on(today)]
-        items += _listed(templates, language, member_id)
-        if len(items) >= limit or key is None:
-            return items, encode_cursor("coupon-templates", key)
+        kept += [t for t in templates if member_id is None or t.terms.validity.issuable_on(today)]
+        if len(kept) >= limit or key is None:
+            break
+    return _listed(kept, language, member_id), encode_cursor("coupon-templates", key)
+
+
+CLAIM_CENTRE_ROUNDS = 10  # reads of templates past their last day before a short page is answered (with its cursor)
 
 
 def _listed(templates: list[Template], language: str, member_id: str | None) -> list[dict[str, Any]]:
@@ -1025,7 +1027,8 @@ def redeem(caller: Any, code: str, order_id: str, order_data: Mapping[str, Any],
                     "stacks": template.terms.stacks,
                     "discount_fen": discount_fen,
                     "total_fen": order.total_fen,
-                    "bill_fen": order.total_fen + order.shipping_fen,
+                    "shipping_fen": order.shipping_fen,
+                    "on_shipping": template.terms.kind == "free_shipping",
                 },
             ),
             event="coupon.redeemed",

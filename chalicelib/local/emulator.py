@@ -229,8 +229,11 @@ def _dump_item_answers_directly() -> None:
         if action not in _ITEM_ACTIONS or type(answer) is not dict:
             return modelled(self, action_result)
         members = answer_members(action)
+        kept = {name: value for name, value in answer.items() if name in members and value is not None}
+        if "ConsumedCapacity" in kept:  # its capacity units are doubles in the model: 2 is sent as 2.0
+            kept["ConsumedCapacity"] = _capacity_as_doubles(kept["ConsumedCapacity"])
         try:
-            body = json.dumps({name: value for name, value in answer.items() if name in members and value is not None})
+            body = json.dumps(kept)
         except TypeError:
             return modelled(self, action_result)
         return 200, {"Content-Type": "application/x-amz-json-1.0", **self.response_headers}, body
@@ -238,6 +241,17 @@ def _dump_item_answers_directly() -> None:
     serialized.direct = True  # type: ignore[attr-defined]
     serialized.modelled = modelled  # type: ignore[attr-defined]
     DynamoHandler.serialized = serialized  # type: ignore[method-assign,assignment]
+
+
+def _capacity_as_doubles(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            name: float(member)
+            if name.endswith("CapacityUnits") and isinstance(member, int)
+            else _capacity_as_doubles(member)
+            for name, member in value.items()
+        }
+    return [_capacity_as_doubles(member) for member in value] if isinstance(value, list) else value
 
 
 _BINARY = re.compile(rb'"BS?"\s*:')  # a binary value (or an attribute so named: parsed moto's way then)

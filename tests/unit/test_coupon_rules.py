@@ -181,28 +181,34 @@ def _stock_posting():
 
 
 def test_stacked_coupons_never_take_an_order_below_nothing_and_old_orders_still_load():
-    """The order book keeps each coupon's discount: a stacking coupon that would take the order's coupons past its
-    total is refused (``exceeds-order``); giving one back makes room again. An order booked when the book kept
-    only ``{code: stacks}`` loads with nothing taken off."""
+    """The order book keeps each coupon's discount: a stacking coupon that would take the order's coupons past what
+    its goods cost, or its free-shipping coupons past its shipping fee, is refused (``exceeds-order``), each cost the
+    least any redemption said; giving one back makes room again. Orders booked when the book kept less still load."""
     book = OrderBook()
     source = Source("order", "O-1")
 
-    def add(state, code, off, total=6000, stacks=True, **bill):
-        detail = {"code": code, "stacks": stacks, "discount_fen": off, "total_fen": total, **bill}
+    def add(state, code, off, total=6000, stacks=True, shipping=0, on_shipping=False):
+        detail = {"code": code, "stacks": stacks, "discount_fen": off, "total_fen": total, "shipping_fen": shipping,
+                  "on_shipping": on_shipping}  # fmt: skip
         return book.apply(state, Posting("co|O-1", book.name, 1, "redeem", source, "", detail), date(2027, 3, 1))[0]
 
+    def refused(*adding, **terms):
+        with pytest.raises(CouponRefused) as refusal:
+            add(*adding, **terms)
+        return refusal.value.reason
+
     state = add(add(book.load({}), "A", 5000), "B", 1000)
-    with pytest.raises(CouponRefused) as refused:
-        add(state, "C", 1)
-    assert refused.value.reason == "exceeds-order"
+    assert refused(state, "C", 1) == "exceeds-order"
     back = book.apply(state, Posting("co|O-1", book.name, -1, "return", source, "", {"code": "B"}), date(2027, 3, 1))[0]
-    assert add(back, "C", 1000) == {"A": [True, 5000, 6000], "C": [True, 1000, 6000]}
-    assert book.dump(book.load({"A": True})) == {"A": [True, 0, None]}
-    with pytest.raises(CouponRefused) as inflated:  # the order is what its first redemption said: a later, larger
-        add(add(book.load({}), "A", 5000), "B", 5000, total=1_000_000)  # total makes no room for more
-    assert inflated.value.reason == "exceeds-order"
-    bill = {"code": "S", "stacks": True, "discount_fen": 800, "total_fen": 10_000, "bill_fen": 10_800}
-    free_shipping = Posting("co|O-1", book.name, 1, "redeem", source, "", bill)
-    all_goods_off = add(book.load({}), "A", 10_000, total=10_000, bill_fen=10_800)
-    after = book.apply(all_goods_off, free_shipping, date(2027, 3, 1))[0]  # the order costs nothing, not less
-    assert after["S"] == [True, 800, 10_800]
+    assert add(back, "C", 1000) == {"A": [True, 5000, 6000, 0, False], "C": [True, 1000, 6000, 0, False]}
+    assert book.dump(book.load({"A": True})) == {"A": [True, 0, None, None, False]}
+    assert book.load({"A": [True, 300]}) == {"A": [True, 300, None, None, False]}
+    # a later redemption saying the order costs more makes no room
+    assert refused(add(book.load({}), "A", 5000), "B", 5000, 1_000_000) == "exceeds-order"
+    # all of the goods off, and a free-shipping coupon beside it: the order costs nothing, not less
+    all_goods_off = add(book.load({}), "A", 10_000, 10_000, shipping=800)
+    assert add(all_goods_off, "S", 800, 10_000, shipping=800, on_shipping=True)["S"] == [True, 800, 10_000, 800, True]
+    # coupons on the goods never take the shipping off, nor free-shipping coupons more than the fee
+    assert refused(add(book.load({}), "A", 5000, shipping=1000), "B", 1500, shipping=1000) == "exceeds-order"
+    one_free = add(book.load({}), "S", 800, shipping=800, on_shipping=True)
+    assert refused(one_free, "T", 800, shipping=800, on_shipping=True) == "exceeds-order"
