@@ -353,11 +353,13 @@ def list_member_orders(ctx: RequestContext, member_id: str) -> Reply:
 )
 def mall_payment(ctx: RequestContext) -> Reply:
     """A payment partner took a points + cash order's cash part: the order is paid, once per partner and payment id, for
-    good (a repeat answers the order). `amount_fen` must be the order's `cash_fen`.
+    good (a repeat answers the order). `amount_fen` must be the order's `cash_fen`. A partner scoped to stores pays
+    only the orders collected at them (an order shipped, or not yet tied to a store, needs a partner of every store).
 
     Errors: 409 `order-not-awaiting-payment` when the order was released for want of payment (or cancelled, or paid
     already): nothing is recorded and the partner refunds the payer; 422 `payment-amount-mismatch`; 404 for no such
-    order; 409 `mall-payment-conflict` for the payment id reported before with other content."""
+    order (or one beyond the partner's stores); 409 `mall-payment-conflict` for the payment id reported before with
+    other content."""
     return _order(service.pay_by_partner(ctx.caller, ctx.body))
 
 
@@ -450,7 +452,8 @@ def cancel_order(ctx: RequestContext, order_id: str) -> Reply:
     as `POST /v1/me/mall/orders/{order_id}/cancellation` does), with a reason the member reads: the points go back to
     the lots they came from, the stock and the limit's count back, exactly once (a cancelled order again answers as it
     is). A cash part paid from the wallet goes back to the wallet in the same transaction; one paid through a payment
-    partner is answered as `cash_refund_due_fen` (`cash_refund_to: partner`) for the partner to refund.
+    partner is answered as `cash_refund_due_fen` (`cash_refund_to: partner`) for the partner to refund, and one paid
+    from the wallet of a member erased since (`cash_refund_to: till`) for a store to pay back in cash.
 
     Errors: 409 `order-state-conflict` once shipped or collected (refund it after sale instead) or a coupon issued; 404
     for no such order."""
@@ -469,8 +472,8 @@ def cancel_order(ctx: RequestContext, order_id: str) -> Reply:
 )
 def refund_order(ctx: RequestContext, order_id: str) -> Reply:
     """An after-sale refund of goods (shipped, or completed): as a cancellation, the points, stock and limit's count
-    back exactly once, and a paid cash part back to the wallet or owed back by the partner
-    (`cash_refund_due_fen`, `cash_refund_to`).
+    back exactly once, and a paid cash part back to the wallet, owed back by the partner, or owed back in cash at a
+    store when the wallet it came from was closed (`cash_refund_due_fen`, `cash_refund_to`).
 
     Errors: 409 `order-state-conflict` for an order not shipped or completed, or not goods; 404 for no such order."""
     return _order(service.refund(ctx.caller, order_id, ctx.body.reason))

@@ -67,9 +67,9 @@ def find_order(order_id: str) -> Order | None:
 
 
 def reach(caller: Caller, order: Order) -> None:
-    """Staff scoped to stores reach the orders collected at their stores; others, every order (404 otherwise, as for
-    no order)."""
-    if caller.kind == "staff" and caller.stores and not caller.covers_store(order.pickup_store_id):
+    """Staff and partners scoped to stores reach the orders collected at their stores; others, every order (404
+    otherwise, as for no order)."""
+    if caller.kind in ("staff", "partner") and caller.stores and not caller.covers_store(order.pickup_store_id):
         raise NotFound(f"No order {order.order_id!r}")
 
 

@@ -329,7 +329,10 @@ class Order:
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Order:
-        return cls(**{**raw, "history": tuple(raw.get("history") or ())})
+        """An order as stored; a field this release does not know (written by a later one) is left out."""
+        known = {f.name for f in dataclasses.fields(cls)} - {"history"}
+        kept = {name: value for name, value in raw.items() if name in known}
+        return cls(**kept, history=tuple(raw.get("history") or ()))
 
     @property
     def live(self) -> bool:

@@ -781,8 +781,7 @@ def pay_by_partner(partner: Caller, body: Any) -> dict[str, Any]:
     }
 
     def decide(order: Order) -> bool:
-        if partner.stores and not partner.covers_store(order.pickup_store_id):
-            raise NotFound(f"No order {order.order_id!r}")  # a partner acts within its stores, as staff do
+        reach(partner, order)
         _require_awaiting_payment(order)
         if body.amount_fen != order.cash_fen:
             problem = {"field": "amount_fen", "in": "body", "message": f"the order's cash part is {order.cash_fen}"}

@@ -219,7 +219,8 @@ def consumer(
     events of one delivery may share a transaction (their markers and writes, counters summed), which holds
     when different events' writes never name the same item except through ``tx.count`` and running the
     handler again after a refused commit changes nothing twice (its only writes are in ``tx``, or are
-    idempotent of their own). A shared commit that is refused (a redelivered event) is redone event by event.
+    idempotent of their own). When a shared commit is refused (a redelivered event), the events no earlier commit of
+    the delivery took are redone event by event.
     ``marked=False``: no dedupe marker, for a handler whose only write is a put of an item of the event's own, which
     a repeat writes again alike (a delivery's writes then pack twice as densely).
     """
