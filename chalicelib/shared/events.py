@@ -22,7 +22,7 @@ from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
-from chalicelib.shared.db import Record, Transaction, table
+from chalicelib.shared.db import Record, Transaction, reason_codes, table
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
@@ -278,6 +278,16 @@ def _consume_together(registered: Consumer, events: list[Event]) -> None:
         raise _SharedCommitRefused(consumed) from e
 
 
+def _why(error: BaseException | None) -> str:
+    """A refused commit's cause, with DynamoDB's reasons per item when it gives them."""
+    from pynamodb.exceptions import TransactWriteError
+
+    if isinstance(error, TransactWriteError):
+        codes = sorted({code for code in reason_codes(error) if code})
+        return f"{error.cause_response_code}: {codes or error.cause_response_message}"
+    return repr(error)[:300]
+
+
 class _SharedCommitRefused(Exception):
     def __init__(self, consumed: set[str]) -> None:
         super().__init__(f"{len(consumed)} events consumed before the refusal")
@@ -335,7 +345,8 @@ def consume_delivery(queue: str, events: list[tuple[str, Event]]) -> dict[str, i
                 continue
             except _SharedCommitRefused as refused:  # the rest redone one by one below, where a failure is reported
                 logger.info("shared commit refused; consuming the rest one by one",
-                            extra={"consumer": registered.name, "consumed": len(refused.consumed)})  # fmt: skip
+                            extra={"consumer": registered.name, "consumed": len(refused.consumed),
+                                   "why": _why(refused.__cause__)})  # fmt: skip
                 wanted = [event for event in wanted if event.event_id not in refused.consumed]
         for event in wanted:
             try:
