@@ -317,6 +317,9 @@ def test_a_partner_scoped_to_stores_pays_only_the_orders_collected_at_them(store
     assert mall.order(at_bj.order_id).status == Status.AWAITING_PAYMENT
     service.pay_by_partner(till, body(order_id=at_sh.order_id, payment_id="p-sh"))
     assert mall.order(at_sh.order_id).status == Status.READY_FOR_PICKUP
+    moved = Caller("partner", "pt_sh_till", StaffGrant(frozenset(), frozenset({"BJ-001"})))  # its stores changed
+    with pytest.raises(NotFound):  # its repeat no longer reads the order
+        service.pay_by_partner(moved, body(order_id=at_sh.order_id, payment_id="p-sh"))
 
 
 def test_a_payment_id_pays_once_and_its_repeat_answers_the_order(store, mall):
