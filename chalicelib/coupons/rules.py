@@ -615,15 +615,11 @@ class OrderBook:
         others = {k: v for k, v in state.items() if k != code}
         if posting.amount < 0:
             return others, None
-        stacks, off, on_shipping = (
-            bool(detail["stacks"]),
-            int(detail.get("discount_fen", 0)),
-            bool(detail.get("on_shipping")),
-        )
+        stacks, off = bool(detail["stacks"]), int(detail.get("discount_fen", 0))
         if others and (not stacks or not all(value[0] for value in others.values())):
             raise CouponRefused("not-stackable")
         total, shipping = detail.get("total_fen"), detail.get("shipping_fen")
-        after = {**others, code: [stacks, off, total, shipping, on_shipping]}
+        after = {**others, code: [stacks, off, total, shipping, bool(detail.get("on_shipping"))]}
         for cap_at, shipped in ((2, False), (3, True)):
             costs = [int(value[cap_at]) for value in after.values() if value[cap_at] is not None]
             taken = sum(int(value[1]) for value in after.values() if bool(value[4]) is shipped)

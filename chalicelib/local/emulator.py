@@ -201,10 +201,10 @@ def _list_handler_methods_once() -> None:
         responses.method_names_from_class = functools.cache(listed)  # type: ignore[attr-defined]
 
 
-_ITEM_ACTIONS = frozenset(
-    {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem"}
-    | {"TransactGetItems", "TransactWriteItems"}
-)
+_ITEM_ACTIONS = frozenset({
+    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan",
+    "BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems",
+})  # fmt: skip
 
 
 def _dump_item_answers_directly() -> None:

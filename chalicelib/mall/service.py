@@ -495,7 +495,7 @@ class Mall:
         A cash part paid from the wallet goes back to the wallet in that same transaction (the wallet's refund with
         the order's change joined); one paid through a partner, or to the wallet of a member erased since (their
         wallet is closed), is owed back (``cash_refund_due_fen``). A way back the order's status refuses is 409
-        ``order-state-conflict``, for a wallet-paid order too (whose refund's claim answers for the first way back).
+        ``order-state-conflict``, for a wallet-paid order too (its refund's claim names the way back it was for).
 
         ``decide`` checks the order as read, or says False when there is nothing to do (released already, paid
         meanwhile): then nothing is written. ``named`` are the order's member and reward when the caller knows them (the
@@ -564,10 +564,7 @@ class Mall:
             without_wallet()
         if moved:
             return moved[0], False
-        now = seen[0] if seen else self._order_or_404(order_id)
-        if by_wallet and decide(now):  # the wallet refund's claim answered for the earlier way back: not for this one
-            _moving(now, None, action, 0, reason, {})  # which its status refuses: 409 ``order-state-conflict``
-        return now, True
+        return (seen[0] if seen else self._order_or_404(order_id)), True
 
     @staticmethod
     def _booked(postings: list[Posting], booking: points.Booking, moved: list[Order], action: Action) -> list[Posting]:
@@ -591,7 +588,12 @@ class Mall:
         def announce(answer: Answer) -> list[Event]:
             return [*points.announce(answer), *(_events(moved[0], action) if moved else [])]
 
-        claim = Claim.of(f"wallet-refund|{MALL_PARTNER}|{order.order_id}", {"order_id": order.order_id})
+        refused = OrderStateConflict(f"Order {order.order_id} was given back otherwise", order_status=order.status)
+        claim = Claim.of(
+            f"wallet-refund|{MALL_PARTNER}|{order.order_id}",
+            {"order_id": order.order_id, "action": str(action)},
+            conflict=refused,  # the other way back after this one (a refund after a cancellation): 409
+        )
         joined = wallet.Joined(
             [
                 order.member_id,

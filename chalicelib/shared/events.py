@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
@@ -280,8 +281,6 @@ def _consume_together(registered: Consumer, events: list[Event]) -> None:
 
 def _why(error: BaseException | None) -> str:
     """A refused commit's cause, with DynamoDB's reasons per item when it gives them."""
-    from pynamodb.exceptions import TransactWriteError
-
     if isinstance(error, TransactWriteError):
         codes = sorted({code for code in reason_codes(error) if code})
         return f"{error.cause_response_code}: {codes or error.cause_response_message}"
