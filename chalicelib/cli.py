@@ -86,23 +86,41 @@ def jobs_list() -> None:
     help="Process what is due up to this date (default: as scheduled, yesterday or today; never after today).",
 )
 @click.option("--fan-out", is_flag=True, help="Send batches through the jobs queue instead of running them here.")
-def jobs_run(names: tuple[str, ...], every: bool, as_of: date | None, fan_out: bool) -> None:
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.IntRange(0, 3600),
+    default=120,
+    show_default=True,
+    help="Seconds to wait for a run of the same job under way (a schedule's) to end before refusing.",
+)
+def jobs_run(names: tuple[str, ...], every: bool, as_of: date | None, fan_out: bool, wait_seconds: int) -> None:
     """Run each job NAME (or --all) for everything due through --as-of; prints the run report as JSON (one job) or a
-    JSON array of them, in order; exits 1 if a run failed."""
+    JSON array of them, in order; exits 1 if a run failed. A run of the job under way is waited for (--wait)."""
+    from datetime import timedelta
+
     from chalicelib.local.stack import connect
-    from chalicelib.shared.jobs import all_jobs, get_job, in_nightly_order, run_job, scheduled_day
+    from chalicelib.shared.jobs import all_jobs, get_job, in_nightly_order, run_job_when_free, scheduled_day
 
     if every == bool(names):
         raise click.UsageError("name the jobs to run, or say --all")
     connect()
     with _usage_errors():
         chosen = in_nightly_order(all_jobs()) if every else [get_job(name) for name in names]
-        reports = [run_job(job, as_of or scheduled_day(job), fan_out=fan_out) for job in chosen]
+        reports = [
+            run_job_when_free(job, as_of or scheduled_day(job), fan_out=fan_out,
+                              patience=timedelta(seconds=wait_seconds), on_wait=_say_waiting)
+            for job in chosen
+        ]  # fmt: skip
     if len(reports) == 1 and not every:
         click.echo(reports[0].model_dump_json(indent=2))
     else:
         click.echo(json.dumps([report.model_dump() for report in reports], indent=2, ensure_ascii=False))
     sys.exit(1 if any(report.status == "failed" for report in reports) else 0)
+
+
+def _say_waiting(why: str) -> None:
+    click.echo(f"waiting: {why}", err=True)
 
 
 @jobs.command("preview")

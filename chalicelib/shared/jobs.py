@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import json
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
@@ -34,6 +35,7 @@ from chalicelib.shared.sqs import send_messages
 BATCH_SIZE = 100
 INLINE_BATCHES = 1  # a run with more batches than this fans out when asked to
 STALE_AFTER = timedelta(minutes=15)  # a run without progress this long was abandoned (the queue's visibility)
+WAIT_POLL_SECONDS = 1.0  # how often a caller waiting for a run under way looks again
 PLATFORM, EPOCH = "~platform", "epoch"  # platform-wide items of the jobs table (no job has this name)
 
 
@@ -293,6 +295,26 @@ def run_job(
     report = get_report(job.name, run_id)
     logger.info("job planned", extra={"job": job.name, "run_id": run_id, "report": report.model_dump()})
     return report
+
+
+def run_job_when_free(
+    job: Job, as_of: date, *, fan_out: bool = False, patience: timedelta, on_wait: Callable[[str], None] | None = None
+) -> RunReport:
+    """``run_job``, but a run of the job under way (a schedule's, the local stack's once a minute) is waited for,
+    up to ``patience``, instead of refused; ``on_wait`` hears once why. This run then covers what that one left
+    due (``process`` is idempotent per item and date, so nothing is done twice either way)."""
+    deadline = time.monotonic() + patience.total_seconds()
+    told = False
+    while True:
+        try:
+            return run_job(job, as_of, fan_out=fan_out)
+        except RunUnderWay as e:
+            if time.monotonic() >= deadline:
+                raise
+            if on_wait is not None and not told:
+                on_wait(e.detail)
+                told = True
+            time.sleep(WAIT_POLL_SECONDS)
 
 
 def run_keys(job: Job, keys: list[str], *, fan_out: bool = False) -> RunReport:

@@ -106,6 +106,37 @@ def test_a_run_killed_mid_way_is_marked_failed_when_the_job_runs_again(records):
     assert abandoned.error.startswith("abandoned")
 
 
+def test_the_cli_waits_for_a_run_under_way_then_runs_what_it_left_due(records, monkeypatch):
+    """`jobs run` while a schedule's run of the job is under way (the local stack runs some once a minute) waits
+    for it to end instead of refusing, says so, then runs; out of patience it is refused as before."""
+    from click.testing import CliRunner
+
+    from chalicelib.cli import cli
+
+    monkeypatch.setattr("chalicelib.local.stack.connect", lambda: {})
+    as_of = expiry_day(DAY0).isoformat()
+    with clock.frozen(DAY0 + timedelta(days=60)):
+        live = jobs.JobRecord(purge.name, "run#run_0live", as_of=as_of, status="running",
+                              started_at=clock.iso(clock.now()), updated_at=clock.iso(clock.real_now()))  # fmt: skip
+        live.save()
+        refused = CliRunner().invoke(cli, ["jobs", "run", purge.name, "--as-of", as_of, "--wait", "0"])
+        assert (refused.exit_code, "run run_0live" in refused.stderr) == (2, True)
+        naps = []
+
+        def the_other_run_ends(seconds: float) -> None:
+            naps.append(seconds)
+            if len(naps) == 2:
+                live.update(actions=[jobs.JobRecord.status.set("completed")])
+
+        monkeypatch.setattr(jobs.time, "sleep", the_other_run_ends)
+        waited = CliRunner().invoke(cli, ["jobs", "run", purge.name, "--as-of", as_of])
+    assert waited.exit_code == 0, waited.output
+    assert waited.stderr.count("waiting: run run_0live of purge-idempotency-records is under way") == 1
+    assert len(naps) == 2
+    report = json.loads(waited.stdout)
+    assert (report["status"], report["processed"]) == ("completed", 3)
+
+
 def test_a_first_run_looks_back_no_further_than_the_platform_holds_data(aws):
     """A year of empty index partitions before the platform existed is not read (the epoch bounds it)."""
     from chalicelib.points.jobs import expire_points
