@@ -3,7 +3,8 @@
 Drives the ledger engine with the platform's books (points, growth value, tier standing, stored value and a
 payment's refundable amounts) on the in-memory store: earns with their growth, redemptions, refunds that
 claw back (and may leave debt), reversals, adjustments, the expiry and maturity jobs, wallet top-ups,
-payments split between principal and bonus, refunds of payments, repeats of the same business key (same
+payments split between principal and bonus, the top-up gift points riding on the principal and taken back by
+cash refunds, refunds of payments, repeats of the same business key (same
 content, and other content), and jumps of the clock. Faults are injected between the engine's steps: the
 store throttles a read or a commit, a commit loses a race, a response is lost after the commit (the caller
 retries), and a job crashes between two members (it is run again).
@@ -53,7 +54,7 @@ from chalicelib.points import rules as points_rules  # noqa: E402
 from chalicelib.points.book import PointsBook  # noqa: E402
 from chalicelib.tiers.book import GrowthBook, TierBook  # noqa: E402
 from chalicelib.wallet import rules as wallet  # noqa: E402
-from chalicelib.wallet.rules import BONUS, PRINCIPAL, REFUNDABLE, Parts  # noqa: E402
+from chalicelib.wallet.rules import BONUS, GIFTS, PRINCIPAL, REFUNDABLE, Parts  # noqa: E402
 
 BOOKS: dict[str, Any] = {"points": PointsBook(), "growth": GrowthBook(), "tier": TierBook(), **wallet.BOOKS}
 FAULT_RATES = {"read:throttle": 0.01, "commit:throttle": 0.01, "commit:conflict": 0.01, "committed:lost": 0.02}
@@ -225,11 +226,19 @@ class Run:
                   [member], {"member": member, "points": points})  # fmt: skip
 
     def top_up(self) -> None:
+        """A plan's top-up: principal, a fifth of it in bonus, and gift points that ride on the principal."""
         member, paid, key = self.member(), self.rng.randint(1, 50) * 1_000, self.next_key("top-up")
-        bonus = paid // 5
-        self.post(key, [Posting(member, PRINCIPAL, paid, "top-up", Source("top-up", key), "top-up"),
-                        Posting(member, BONUS, bonus, "top-up", Source("top-up", key), "bonus")], [member],
-                  {"member": member, "paid": paid})  # fmt: skip
+        bonus, gift, source = paid // 5, paid // 1_000, Source("top-up", key)
+
+        def plan(holdings: Holdings) -> list[Posting]:
+            riding, principal = holdings.state(member, GIFTS), holdings.balance(member, PRINCIPAL)
+            state = {"points": riding.now(principal) + gift, "basis_fen": principal + paid}
+            return [Posting(member, PRINCIPAL, paid, "top-up", source, "top-up"),
+                    Posting(member, BONUS, bonus, "top-up", source, "bonus"),
+                    Posting(member, "points", gift, "earn", source, "gift", detail={"lots": [[None, None, gift]]}),
+                    Posting(member, GIFTS, 0, "riding", source, "", state)]  # fmt: skip
+
+        self.post(key, plan, [member], {"member": member, "paid": paid})
 
     def pay(self) -> None:
         member, amount, key = self.member(), self.rng.randint(1, 30) * 500, self.next_key("pay")
@@ -298,8 +307,13 @@ class Run:
                 raise Insufficient(PRINCIPAL, balance.principal, amount)
             out = wallet.cash_out(amount, balance, "prorate")
             source = Source("cash-refund", key)
+            riding = holdings.state(member, GIFTS).now(balance.principal)
+            back = wallet.gift_points_back(riding, out.principal, balance.principal)
+            state = {"points": riding - back, "basis_fen": balance.principal - out.principal}
+            taken = [Posting(member, "points", -back, "refund", source, "gift points back")] if back else []
             return [Posting(member, PRINCIPAL, -out.principal, "cash-refund", source, "cash"),
-                    Posting(member, BONUS, -out.bonus, "cash-refund", source, "bonus forfeited")]  # fmt: skip
+                    Posting(member, BONUS, -out.bonus, "cash-refund", source, "bonus forfeited"),
+                    *taken, Posting(member, GIFTS, 0, "riding", source, "", state)]  # fmt: skip
 
         self.post(key, plan, [member], {"member": member, "amount": amount})
 

@@ -25,6 +25,7 @@ from chalicelib.ledger.model import CounterBook, Entry, Insufficient, Posting
 PRINCIPAL = "wallet-principal"
 BONUS = "wallet-bonus"
 REFUNDABLE = "wallet-refundable"
+GIFTS = "wallet-gift-points"
 BOOK_NAMES = {PRINCIPAL: "principal", BONUS: "bonus"}  # the ledger's book -> the API's name for it
 
 Split = Literal["proportional", "principal-first", "bonus-first"]
@@ -116,7 +117,65 @@ class RefundableBook:
         return {}
 
 
-BOOKS: dict[str, Any] = {PRINCIPAL: WalletBook(PRINCIPAL), BONUS: WalletBook(BONUS), REFUNDABLE: RefundableBook()}
+@dataclass(frozen=True)
+class GiftRiding:
+    """The top-up plans' gift points (充值送积分) still riding on the member's principal: ``points`` when the
+    principal was ``basis_fen`` (both as of the last top-up or cash refund that changed them)."""
+
+    points: int = 0
+    basis_fen: int = 0
+
+    def now(self, principal: int) -> int:
+        """The gift points riding on ``principal`` (fen held now): a gift is earned as the principal it came with is
+        spent, so the share of the basis spent since no longer rides (rounded down, the member's way); principal that
+        came back since (a refund to the wallet) brings none back."""
+        if self.points <= 0 or self.basis_fen <= 0:
+            return 0
+        return self.points * min(principal, self.basis_fen) // self.basis_fen
+
+
+@dataclass(frozen=True)
+class GiftRidingBook:
+    """A state without entries (every posting is of 0, its ``detail`` the new ``GiftRiding``): the gift points
+    themselves are the points book's entries; this only remembers what a cash refund would take back of them."""
+
+    name: str = GIFTS
+
+    def load(self, raw: Any) -> GiftRiding:
+        raw = raw or {}
+        return GiftRiding(int(raw.get("points", 0)), int(raw.get("basis_fen", 0)))
+
+    def dump(self, state: GiftRiding) -> dict[str, int]:
+        return {"points": state.points, "basis_fen": state.basis_fen}
+
+    def apply(self, state: GiftRiding, posting: Posting, today: date) -> tuple[GiftRiding, Any]:
+        if posting.amount:
+            raise ValueError(f"the {self.name} book keeps a state, not entries: a posting of {posting.amount}")
+        after = self.load(posting.detail)
+        if after.points < 0 or after.basis_fen < 0:
+            raise ValueError(f"gift points riding cannot be negative: {after}")
+        return after, None
+
+    def undo(self, state: GiftRiding, entry: Entry, today: date) -> tuple[GiftRiding, Any]:
+        raise ValueError(f"the {self.name} book has no entries to undo")
+
+    def balance(self, state: GiftRiding) -> int:
+        return 0  # no entries: reconciliation finds the sum of none
+
+    def due(self, state: GiftRiding, today: date) -> Mapping[str, date | None]:
+        return {}
+
+
+BOOKS: dict[str, Any] = {PRINCIPAL: WalletBook(PRINCIPAL), BONUS: WalletBook(BONUS), REFUNDABLE: RefundableBook(),
+                         GIFTS: GiftRidingBook()}  # fmt: skip
+
+
+def gift_points_back(riding: int, withdrawn: int, principal: int) -> int:
+    """The gift points a cash refund of ``withdrawn`` fen of ``principal`` takes back: its share of those riding,
+    rounded down (withdrawing everything takes them all)."""
+    if not 0 < withdrawn <= principal:
+        raise ValueError(f"a cash refund of {withdrawn} from a principal of {principal}")
+    return riding * withdrawn // principal
 
 
 def payment_holder(partner_id: str, payment_id: str) -> str:

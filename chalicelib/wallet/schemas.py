@@ -70,6 +70,9 @@ class WalletTopUpAnswer(Schema):
     member_id: str = Field(description=MEMBER_ID)
     principal_fen: int = Field(description=f"principal added; {FEN}")
     bonus_fen: int = Field(description=f"bonus added by the plan (0 without one); {FEN}")
+    gift_points: int = Field(
+        default=0, description="points the plan gave (充值送积分), credited to the member's points with the top-up"
+    )
     wallet: WalletParts = Field(description=WALLET_AFTER)
     duplicate: bool = Field(description=DUPLICATE)
 
@@ -246,6 +249,11 @@ class WalletCashRefund(Schema):
     store_id: str = Field(description="the store that paid it out")
     principal_fen: int = Field(description=f"principal paid out in cash; {FEN}")
     bonus_fen: int = Field(description=f"bonus forfeited with it (never paid out); {FEN}")
+    gift_points_back: int = Field(
+        default=0,
+        description="top-up plans' gift points taken back with it: the share of those still riding on the principal "
+        "that it pays out (a gift is earned as its principal is spent); points already spent become debt",
+    )
     reason: str = Field(description="why")
     wallet: WalletParts = Field(description=WALLET_AFTER)
 

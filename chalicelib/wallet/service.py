@@ -27,6 +27,8 @@ from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable, Requirement
 from chalicelib.members import service as members
 from chalicelib.members.model import Status
+from chalicelib.points import service as points
+from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases.schemas import CLOCK_SKEW, MemberRef
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
@@ -50,12 +52,15 @@ from chalicelib.wallet import plans
 from chalicelib.wallet.rules import (
     BONUS,
     BOOK_NAMES,
+    GIFTS,
     PRINCIPAL,
     REFUNDABLE,
+    GiftRiding,
     Parts,
     Policy,
     Refundable,
     cash_out,
+    gift_points_back,
     over_limit,
     payment_holder,
     split_payment,
@@ -147,6 +152,14 @@ def _moves(member_id: str, parts: Parts, kind: str, source: Source, reason: str,
     ]
 
 
+def _riding(member_id: str, riding: GiftRiding, points_now: int, principal_after: int) -> list[Posting]:
+    """The posting that keeps the gift points riding on the principal (none when nothing rides or rode)."""
+    if not (riding.points or points_now):
+        return []
+    state = {"points": points_now, "basis_fen": principal_after if points_now else 0}
+    return [Posting(member_id, GIFTS, 0, "riding", Source("wallet", member_id), "", state)]
+
+
 def _positions_after(page: list[Entry], read: Mapping[str, tuple[list[Entry], bool]]) -> dict[str, int]:
     """Per book, the entry number the next page reads below: below the last entry this page took from it, or
     above the first one read when it took none; 1 when the book has nothing left."""
@@ -194,8 +207,11 @@ class Wallets:
         self, member_id: str, payment: PartnerPayment, amount: int, plan: TopUpPlan | None, claim: Claim
     ) -> dict[str, Any]:
         """Add ``amount`` of principal and the plan's bonus, once per claim, unless it takes the wallet over the
-        limit (422). The plan's gift points ride in the event, for the points domain to credit."""
+        limit (422). The plan's gift points are credited to the member's points in the same write (dated by the
+        points' policy from when it was paid) and ride on the principal until it is spent (see ``cash_refund``)."""
         added = Parts(amount, plan.bonus_fen if plan else 0)
+        gift = plan.gift_points if plan else 0
+        expires_on, available_on = points.policy_dates(payment.paid_at)
         before = Parts()
 
         def postings(holdings: Holdings) -> list[Posting]:
@@ -207,16 +223,24 @@ class Wallets:
                 detail = f"A wallet holds at most {limit} fen; this top-up adds {added.total}, room for {room}"
                 raise BalanceLimitExceeded(detail, room_fen=room)
             source = Source("top-up", payment.payment_id)
-            return _moves(member_id, added, "top-up", source, f"储值充值 {plan.name}" if plan else "储值充值")
+            riding = holdings.state(member_id, GIFTS)
+            credited = [points.credit(member_id, gift, "earn", source, f"充值赠送积分 {plan.name}" if plan else "",
+                                      expires_on=expires_on, available_on=available_on)] if gift else []  # fmt: skip
+            return [
+                *_moves(member_id, added, "top-up", source, f"储值充值 {plan.name}" if plan else "储值充值"),
+                *credited,
+                *_riding(member_id, riding, riding.now(before.principal) + gift, before.principal + added.principal),
+            ]
 
         def result(answer: Answer) -> dict[str, Any]:
-            return payment.answer(member_id, added, _after(answer, member_id, before))
+            return {**payment.answer(member_id, added, _after(answer, member_id, before)), "gift_points": gift}
 
         def announce(answer: Answer) -> list[Event]:
-            gift = {"plan_id": plan.plan_id if plan else None, "gift_points": plan.gift_points if plan else 0}
+            given = {"plan_id": plan.plan_id if plan else None, "gift_points": gift}
             after = _after(answer, member_id, before)
-            payload = {**payment.payload(member_id, added), **gift, "balance_after_fen": after.total}
-            return [new_event("wallet.topped-up", f"member/{member_id}", payload)]
+            payload = {**payment.payload(member_id, added), **given, "balance_after_fen": after.total}
+            topped_up = new_event("wallet.topped-up", f"member/{member_id}", payload)
+            return [topped_up, *points.announce(answer, payment.store_id)]
 
         answer = self._post(postings, [member_id], claim, {member_id: "active"}, result, announce)
         return {**answer.result, "duplicate": answer.duplicate}
@@ -345,12 +369,15 @@ class Wallets:
         self, member_id: str, store_id: str, amount: int | None, reason: str, claim: Claim
     ) -> dict[str, Any]:
         """Pay ``amount`` of principal (all of it when None) out in cash (退卡/退余额), with the bonus that goes with
-        it forfeited as the policy says, once per claim. More than the principal, or none left, is 409."""
+        it forfeited as the policy says, once per claim. More than the principal, or none left, is 409. The top-up
+        plans' gift points still riding on the principal go back in the share of it paid out (points the member
+        spent meanwhile become debt, as a purchase refund's do), so top-up and cash refund again gains nothing."""
         cash_refund_id = new_id("wc_")
         out = before = Parts()
+        gift_back = 0
 
         def postings(holdings: Holdings) -> list[Posting]:
-            nonlocal out, before
+            nonlocal out, before, gift_back
             before = _wallet(holdings, member_id)
             asked = before.principal if amount is None else amount
             if not 0 < asked <= before.principal:
@@ -358,7 +385,19 @@ class Wallets:
                 raise InsufficientBalance(detail, available_fen=before.principal)
             out = cash_out(asked, before, self.policy.bonus_on_cash_refund)
             source = Source("cash-refund", cash_refund_id)
-            return _moves(member_id, Parts(-out.principal, -out.bonus), "cash-refund", source, reason, "bonus-forfeit")
+            riding = holdings.state(member_id, GIFTS)
+            now = riding.now(before.principal)
+            gift_back = gift_points_back(now, out.principal, before.principal)
+            taken = (
+                [Posting(member_id, POINTS, -gift_back, "refund", source, "退余额扣回充值赠送积分")]
+                if gift_back
+                else []
+            )
+            return [
+                *_moves(member_id, Parts(-out.principal, -out.bonus), "cash-refund", source, reason, "bonus-forfeit"),
+                *taken,
+                *_riding(member_id, riding, now - gift_back, before.principal - out.principal),
+            ]
 
         def result(answer: Answer) -> dict[str, Any]:
             wallet = _after(answer, member_id, before)
@@ -367,6 +406,7 @@ class Wallets:
                 "member_id": member_id,
                 "store_id": store_id,
                 **out.to_json(),
+                "gift_points_back": gift_back,
                 "reason": reason,
                 "wallet": wallet.to_json(),
             }
@@ -374,8 +414,9 @@ class Wallets:
         def announce(answer: Answer) -> list[Event]:
             after = _after(answer, member_id, before).total
             payload = {"member_id": member_id, "cash_refund_id": cash_refund_id, "store_id": store_id, **out.to_json(),
-                       "balance_after_fen": after}  # fmt: skip
-            return [new_event("wallet.cash-refunded", f"member/{member_id}", payload)]
+                       "gift_points_back": gift_back, "balance_after_fen": after}  # fmt: skip
+            refunded = new_event("wallet.cash-refunded", f"member/{member_id}", payload)
+            return [refunded, *points.announce(answer, store_id)]
 
         return dict(self._post(postings, [member_id], claim, {member_id: "present"}, result, announce).result)
 

@@ -23,7 +23,7 @@ def new_member(site: Site, name: str, store: str = "SH-001") -> dict[str, Any]:
     return dict(site.api("POST", "/v1/members", {"name": name, "phone": phone, "home_store_id": store}))
 
 
-def top_up(site: Site, member_id: str, amount_fen: int) -> None:
+def top_up(site: Site, member_id: str, amount_fen: int, plan_id: str | None = None) -> dict[str, Any]:
     """A top-up of the member's stored value, reported by the demo POS (a signed webhook)."""
     partner = site.credentials["partner"]
     body = json.dumps(
@@ -33,11 +33,13 @@ def top_up(site: Site, member_id: str, amount_fen: int) -> None:
             "store_id": "SH-001",
             "occurred_at": datetime.now(UTC).isoformat(),
             "amount_fen": amount_fen,
+            **({"plan_id": plan_id} if plan_id else {}),
         }
     )
     headers = signed_headers(partner["partner_id"], partner["secret"], body.encode())
     status, answer = send("POST", f"{site.base}/v1/webhooks/wallet/top-ups", json.loads(body), headers)
     assert status in (200, 201), answer
+    return dict(answer)
 
 
 def member_code(site: Site, phone: str) -> str:
@@ -149,12 +151,29 @@ def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(s
 
 
 def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site: Site, console: Screens) -> None:
-    """The counter's 退余额: finance pays part of a member's principal out at a store, the wallet tab shows what is
-    left, and the stored-value statement (储值日报) shows the cash refund and balances, as the API answers it."""
+    """The counter's 退余额: finance pays part of a member's principal out at a store (the bonus and the top-up plan's
+    gift points going with it, as the message says), the wallet tab shows what is left, and the stored-value
+    statement (储值日报) shows the cash refund and balances, as the API answers it."""
     member = new_member(site, "周退款")
-    top_up(site, member["member_id"], 30000)
     finance = staff_account(site, ["finance"], [])
     page = log_in(console, site, finance)
+    page.goto(f"{site.base}/console/#/wallet-plans")  # finance makes the plan: 充300送30 and 60 points
+    page.locator("[data-test=plan-create]").click()
+    form = page.locator("[data-test=plan-form]")
+    plan_id = f"CZ-300-{secrets.token_hex(3)}"
+    for label, value in (
+        ("方案编号", plan_id),
+        ("名称", "充300送30"),
+        ("充值金额（元）", "300"),
+        ("赠送金额（元）", "30"),
+    ):
+        form.get_by_label(label, exact=True).fill(value)
+    form.get_by_label("赠送积分", exact=True).fill("60")
+    expect(form.locator("[data-test=gift-points-hint]")).to_contain_text("退余额时按退还本金的比例扣回")
+    console.shot("wallet-plan-gift-points")
+    page.locator("[data-test=plan-save]").click()
+    expect(page.locator("[data-test=plans]").get_by_role("row").filter(has_text=plan_id)).to_contain_text("60")
+    assert top_up(site, member["member_id"], 30000, plan_id)["gift_points"] == 60
     page.goto(f"{site.base}/console/#/members/{member['member_id']}")
     page.get_by_role("tab", name="储值").click()
     page.locator("[data-test=wallet-balance]").get_by_text("本金 ¥300.00").wait_for()
@@ -168,8 +187,18 @@ def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site
     dialog.get_by_label("原因").fill("会员申请退部分余额")
     console.shot("wallet-cash-refund")
     dialog.locator("[data-test=cash-refund-save]").click()
+    page.get_by_text(
+        "已退本金 ¥120.50，作废赠送金 ¥12.05，扣回赠送积分 24"
+    ).wait_for()  # 60 × 120.50 / 300, rounded down
     page.locator("[data-test=wallet-balance]").get_by_text("本金 ¥179.50").wait_for()
     assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["principal_fen"] == 17950
+    ledger = site.api("GET", f"/v1/members/{member['member_id']}/points/ledger")["items"]
+    gift = {
+        entry["source"]["kind"]: entry["points"]
+        for entry in ledger
+        if entry["source"]["kind"] in ("top-up", "cash-refund")
+    }
+    assert gift == {"top-up": 60, "cash-refund": -24}
     page.get_by_role("cell", name="会员申请退部分余额").first.wait_for()  # the entry, with the reason given
 
     page.goto(f"{site.base}/console/#/wallet-statements")

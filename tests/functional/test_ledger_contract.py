@@ -558,6 +558,7 @@ def test_a_process_that_imported_no_domain_still_knows_every_book() -> None:
             "points",
             "tier",
             "wallet-bonus",
+            "wallet-gift-points",
             "wallet-principal",
             "wallet-refundable",
         ]

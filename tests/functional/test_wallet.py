@@ -128,6 +128,7 @@ class TestTopUps:
             "principal_fen": 10_000,
             "bonus_fen": 0,
             "wallet": {"principal_fen": 10_000, "bonus_fen": 0},
+            "gift_points": 0,
             "duplicate": False,
         }
         before = item_counts()
@@ -142,9 +143,18 @@ class TestTopUps:
             "max_balance_fen": 500_000,
         }
 
-    def test_a_plan_adds_its_bonus_and_announces_its_gift_points(self, api, partner, member, plan):
+    def test_a_plan_adds_its_bonus_and_credits_its_gift_points_with_it(self, api, partner, member, plan):
         answer = ok(top_up(api, partner, {"phone": "13900000001"}, 10_000, plan_id=plan["plan_id"]))
         assert (answer["member_id"], answer["principal_fen"], answer["bonus_fen"]) == (member, 10_000, 2_000)
+        assert answer["gift_points"] == 50
+        assert ok(top_up(api, partner, {"phone": "13900000001"}, 10_000, plan_id=plan["plan_id"])) == {
+            **answer, "duplicate": True,
+        }  # fmt: skip
+        assert ok(api.get(f"/v1/members/{member}/points"))["available"] == 50  # once
+        [gift] = ok(api.get(f"/v1/members/{member}/points/ledger"))["items"]
+        assert (gift["type"], gift["points"], gift["reason"]) == ("earn", 50, "充值赠送积分 充100送20")
+        [earned] = events("points.earned")
+        assert (earned["payload"]["source_kind"], earned["payload"]["source_id"]) == ("top-up", "T-1")
         [event] = events("wallet.topped-up")
         assert event["payload"] == {
             "member_id": member,
@@ -481,7 +491,7 @@ class TestCashRefunds:
     def finance(self, api):
         return api.as_(token_for(["finance"]))
 
-    def test_finance_pays_principal_out_and_the_bonus_goes_with_it_once_per_key(
+    def test_finance_pays_principal_out_and_the_bonus_and_gift_points_go_with_it_once_per_key(
         self, api, aws, finance, partner, member, plan
     ):
         ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"]))
@@ -493,6 +503,7 @@ class TestCashRefunds:
             500,
             {"principal_fen": 7_500, "bonus_fen": 1_500},
         )
+        assert out["gift_points_back"] == 12  # a quarter of the plan's 50 gift points, rounded down
         again = finance.post(path, {"store_id": "SH-001", "amount_fen": 2_500, "reason": "退余额"}, headers=key)
         assert (again.status, again.body) == (201, out)
         refused(
@@ -504,7 +515,8 @@ class TestCashRefunds:
             ),
             201,
         )
-        assert (closed["principal_fen"], closed["bonus_fen"]) == (7_500, 1_500)
+        assert (closed["principal_fen"], closed["bonus_fen"], closed["gift_points_back"]) == (7_500, 1_500, 38)
+        assert ok(api.get(f"/v1/members/{member}/points"))["available"] == 0  # top-up and cash refund gain nothing
         refused(
             finance.post(path, {"store_id": "SH-001", "reason": "退卡"}, headers={"idempotency-key": "cr-00003"}),
             409,

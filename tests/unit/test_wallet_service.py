@@ -10,8 +10,11 @@ from chalicelib.ledger.engine import Ledger
 from chalicelib.ledger.memory import MemoryStore
 from chalicelib.ledger.model import Claim
 from chalicelib.ledger.store import HolderUnavailable
+from chalicelib.points.book import BOOK as POINTS
+from chalicelib.points.book import PointsBook
 from chalicelib.shared.errors import Conflict, ValidationFailed
-from chalicelib.wallet.rules import BONUS, BOOKS, PRINCIPAL, REFUNDABLE, Plan, Policy, payment_holder
+from chalicelib.wallet.rules import BONUS, GIFTS, PRINCIPAL, REFUNDABLE, Plan, Policy, payment_holder
+from chalicelib.wallet.rules import BOOKS as WALLET_BOOKS
 from chalicelib.wallet.service import (
     BalanceLimitExceeded,
     InsufficientBalance,
@@ -27,6 +30,7 @@ MEMBER, FROZEN = "mb_active", "mb_frozen"
 
 
 DEFAULT = Policy()
+BOOKS = {**WALLET_BOOKS, POINTS: PointsBook()}  # a plan's gift points are credited with its top-up
 
 
 def wallets_on(store: MemoryStore, policy: Policy = DEFAULT) -> Wallets:
@@ -86,16 +90,20 @@ def test_a_top_up_with_a_plan_books_principal_and_bonus_apart_once(store, wallet
         "principal_fen": 10_000,
         "bonus_fen": 2_000,
         "wallet": {"principal_fen": 10_000, "bonus_fen": 2_000},
+        "gift_points": 50,
         "duplicate": False,
     }
     again = top_up(wallets, 10_000, plan=PLAN)
     assert again == {**first, "duplicate": True}
     with pytest.raises(Conflict, match="conflicts"):
         wallets.top_up(MEMBER, payment("t1"), 9_000, None, claim("top-up|t1", "other"))
-    assert balances(store) == {PRINCIPAL: 10_000, BONUS: 2_000}
-    [event] = store.outbox
+    assert balances(store) == {PRINCIPAL: 10_000, BONUS: 2_000, POINTS: 50, GIFTS: 0}
+    event, earned = store.outbox
     assert event.type == "wallet.topped-up"
     assert (event.payload["gift_points"], event.payload["plan_id"]) == (50, PLAN.plan_id)
+    assert (earned.type, earned.payload["points"], earned.payload["source_kind"]) == ("points.earned", 50, "top-up")
+    [gift] = store.entries[(MEMBER, POINTS)]
+    assert (gift.kind, gift.source.id, gift.reason) == ("earn", "t1", "充值赠送积分 充100送20")
     assert_books_add_up(store)
 
 
@@ -120,7 +128,7 @@ def test_a_payment_splits_by_the_policy_and_keeps_what_it_may_refund(store, wall
     )
     refundable = BOOKS[REFUNDABLE].load(store.read(payment_holder("pt_pos", "p1")).books[REFUNDABLE])
     assert (refundable.left.principal, refundable.left.bonus, refundable.member_id) == (5_000, 1_000, MEMBER)
-    assert [event.type for event in store.outbox] == ["wallet.topped-up", "wallet.paid"]
+    assert [event.type for event in store.outbox] == ["wallet.topped-up", "points.earned", "wallet.paid"]
     assert_books_add_up(store)
 
 
@@ -196,6 +204,50 @@ def test_a_cash_refund_pays_out_principal_and_forfeits_bonus_as_configured(store
     kinds = [(e.book, e.kind) for e in store.entries[(MEMBER, BONUS)]]
     assert kinds[1:] == [(BONUS, "bonus-forfeit")] * len(kinds[1:])
     assert_books_add_up(store)
+
+
+def points_of(store):
+    return balances(store)[POINTS]
+
+
+def test_a_cash_refund_takes_back_the_gift_points_still_riding_on_the_principal_it_pays_out(store, wallets):
+    """A gift is earned as its principal is spent: all of it back when nothing was spent, a tenth when nine tenths
+    were, half when half the gift-bearing principal is paid out; once per cash refund; top-up and cash refund again
+    gains nothing."""
+    top_up(wallets, 10_000, plan=PLAN)  # 50 points riding on 10,000
+    out = wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c1"))
+    assert (out["gift_points_back"], points_of(store)) == (50, 0)
+    assert wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c1")) == {**out}  # a repeat takes nothing more
+    assert points_of(store) == 0
+
+    top_up(wallets, 10_000, "t2", plan=PLAN)
+    pay(wallets, 9_600, "p1")  # proportional: 8,000 of principal, so 2,000 of 10,000 left
+    assert points_of(store) == 50
+    out = wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c2"))
+    assert (out["principal_fen"], out["gift_points_back"], points_of(store)) == (2_000, 10, 40)
+
+    top_up(wallets, 10_000, "t3")  # no plan: nothing rides on it
+    top_up(wallets, 10_000, "t4", plan=PLAN)  # 50 riding on 20,000
+    pay(wallets, 11_000, "p2")  # 10,000 of principal: half of the gift's principal spent
+    half = wallets.cash_refund(MEMBER, "SH-001", 5_000, "退余额", claim("c3"))
+    assert half["gift_points_back"] == 12  # 25 riding on 10,000, 5,000 paid out: rounded down
+    rest = wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c4"))
+    assert (rest["gift_points_back"], points_of(store)) == (13, 40 + 50 - 25)
+    assert_books_add_up(store)
+
+
+def test_gift_points_spent_before_the_cash_refund_become_debt(store, wallets):
+    from chalicelib.ledger.model import Posting, Source
+
+    top_up(wallets, 10_000, plan=PLAN)
+    wallets.ledger.post(lambda holdings: [Posting(MEMBER, POINTS, -30, "redeem", Source("redemption", "rd1"), "兑换")],
+                        holders=[MEMBER])  # fmt: skip
+    out = wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c1"))
+    assert out["gift_points_back"] == 50
+    account = BOOKS[POINTS].load(store.read(MEMBER).books[POINTS])
+    assert (account.balance, account.debt) == (-30, 30)
+    clawed = [event for event in store.outbox if event.type == "points.clawed-back"]
+    assert [(e.payload["points"], e.payload["source_kind"]) for e in clawed] == [(-50, "cash-refund")]
 
 
 def test_the_courts_example_end_to_end(store, wallets):
