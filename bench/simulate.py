@@ -231,12 +231,11 @@ class Run:
         bonus, gift, source = paid // 5, paid // 1_000, Source("top-up", key)
 
         def plan(holdings: Holdings) -> list[Posting]:
-            riding, principal = holdings.state(member, GIFTS), holdings.balance(member, PRINCIPAL)
-            state = {"points": riding.now(principal) + gift, "basis_fen": principal + paid}
+            rides = wallet.ride_on_top_up(holdings.state(member, GIFTS), self.today, None, gift)
             return [Posting(member, PRINCIPAL, paid, "top-up", source, "top-up"),
                     Posting(member, BONUS, bonus, "top-up", source, "bonus"),
                     Posting(member, "points", gift, "earn", source, "gift", detail={"lots": [[None, None, gift]]}),
-                    Posting(member, GIFTS, 0, "riding", source, "", state)]  # fmt: skip
+                    Posting(member, GIFTS, 0, "riding", source, "", rides.to_json())]  # fmt: skip
 
         self.post(key, plan, [member], {"member": member, "paid": paid})
 
@@ -250,18 +249,15 @@ class Run:
                 raise Insufficient(PRINCIPAL, balance.total, amount)
             taken = wallet.split_payment(amount, balance, self.rng_split)
             source = Source("payment", key)
+            rides, carried = wallet.ride_on_payment(holdings.state(member, GIFTS), self.today, taken.principal,
+                                                    balance.principal)  # fmt: skip
+            refundable = {"principal": taken.principal, "bonus": taken.bonus, "member_id": member,
+                          "gift": carried.to_json()}  # fmt: skip
             return [
                 Posting(member, PRINCIPAL, -taken.principal, "payment", source, "pay"),
                 Posting(member, BONUS, -taken.bonus, "payment", source, "pay"),
-                Posting(
-                    payment,
-                    REFUNDABLE,
-                    amount,
-                    "payment",
-                    source,
-                    "refundable",
-                    detail={"principal": taken.principal, "bonus": taken.bonus, "member_id": member},
-                ),
+                Posting(payment, REFUNDABLE, amount, "payment", source, "refundable", detail=refundable),
+                Posting(member, GIFTS, 0, "riding", source, "", rides.to_json()),
             ]
 
         self.post(key, plan, [member, payment], {"member": member, "amount": amount})
@@ -275,23 +271,21 @@ class Run:
         payment, amount, key = f"payment:{original}", self.rng.randint(1, 10) * 500, self.next_key("wallet-refund")
 
         def plan(holdings: Holdings) -> list[Posting]:
-            left = holdings.state(payment, REFUNDABLE).left
+            paid = holdings.state(payment, REFUNDABLE)
+            left = paid.left
             if amount > left.total:
                 raise Insufficient(REFUNDABLE, left.total, amount)
             back = wallet.split_refund(amount, left)
             source = Source("refund", key)
+            rides, gift = wallet.ride_on_refund(holdings.state(member, GIFTS), self.today, paid.gift, back.principal,
+                                                left.principal)  # fmt: skip
+            given = {"principal": -back.principal, "bonus": -back.bonus,
+                     "gift": {k: -micro for k, micro in gift.shares.items()}}  # fmt: skip
             return [
-                Posting(
-                    payment,
-                    REFUNDABLE,
-                    -amount,
-                    "refund",
-                    source,
-                    "refunded",
-                    detail={"principal": -back.principal, "bonus": -back.bonus},
-                ),
+                Posting(payment, REFUNDABLE, -amount, "refund", source, "refunded", detail=given),
                 Posting(member, PRINCIPAL, back.principal, "refund", source, "refund"),
                 Posting(member, BONUS, back.bonus, "refund", source, "refund"),
+                Posting(member, GIFTS, 0, "riding", source, "", rides.to_json()),
             ]
 
         self.post(key, plan, [payment, member], {"payment": original, "amount": amount})
@@ -307,13 +301,12 @@ class Run:
                 raise Insufficient(PRINCIPAL, balance.principal, amount)
             out = wallet.cash_out(amount, balance, "prorate")
             source = Source("cash-refund", key)
-            riding = holdings.state(member, GIFTS).now(balance.principal)
-            back = wallet.gift_points_back(riding, out.principal, balance.principal)
-            state = {"points": riding - back, "basis_fen": balance.principal - out.principal}
+            rides, back = wallet.ride_on_cash_refund(holdings.state(member, GIFTS), self.today, out.principal,
+                                                     balance.principal)  # fmt: skip
             taken = [Posting(member, "points", -back, "refund", source, "gift points back")] if back else []
             return [Posting(member, PRINCIPAL, -out.principal, "cash-refund", source, "cash"),
                     Posting(member, BONUS, -out.bonus, "cash-refund", source, "bonus forfeited"),
-                    *taken, Posting(member, GIFTS, 0, "riding", source, "", state)]  # fmt: skip
+                    *taken, Posting(member, GIFTS, 0, "riding", source, "", rides.to_json())]  # fmt: skip
 
         self.post(key, plan, [member], {"member": member, "amount": amount})
 

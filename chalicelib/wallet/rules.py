@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Literal
 
@@ -53,15 +53,69 @@ class Parts:
         return {"principal_fen": self.principal, "bonus_fen": self.bonus}
 
 
+MICRO = 1_000_000  # gift points ride in millionths of a point, so proportional shares lose nothing that adds up
+NEVER = ""  # the key of gift points whose lot never expires
+
+
+@dataclass(frozen=True)
+class Riding:
+    """Top-up plans' gift points (充值送积分) riding on principal, in millionths of a point, by the last day of the
+    points lot they were credited to (``NEVER``: no expiry). A gift is earned as the principal it came with is
+    spent; what still rides goes back with principal paid out in cash."""
+
+    shares: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, raw: Mapping[str, Any] | None) -> Riding:
+        return cls({str(key): int(micro) for key, micro in (raw or {}).items() if int(micro)})
+
+    def to_json(self) -> dict[str, int]:
+        return dict(sorted(self.shares.items()))
+
+    @property
+    def micro(self) -> int:
+        return sum(self.shares.values())
+
+    def live(self, today: date) -> Riding:
+        """Without the shares whose points have expired (a lot is spendable through its last day)."""
+        return Riding({key: micro for key, micro in self.shares.items() if key == NEVER or key >= today.isoformat()})
+
+    def plus(self, other: Riding) -> Riding:
+        keys = dict.fromkeys([*self.shares, *other.shares])
+        return Riding.of({key: self.shares.get(key, 0) + other.shares.get(key, 0) for key in keys})
+
+    def minus(self, other: Riding) -> Riding:
+        left = {key: micro - other.shares.get(key, 0) for key, micro in self.shares.items()}
+        if any(micro < 0 for micro in left.values()) or set(other.shares) - set(self.shares):
+            raise ValueError(f"taking {other} from {self}")
+        return Riding.of(left)
+
+    def share(self, part: int, whole: int, *, round_up: bool = False) -> Riding:
+        """``part`` of ``whole`` of each share (all of it when ``part`` is ``whole``), rounded down or up."""
+        if not 0 <= part <= whole:
+            raise ValueError(f"a share of {part} in {whole}")
+        if part == whole:
+            return self
+        if round_up:
+            return Riding.of({key: -(-micro * part // whole) for key, micro in self.shares.items()})
+        return Riding.of({key: micro * part // whole for key, micro in self.shares.items()})
+
+    def whole_points(self) -> Riding:
+        """Each share's whole points (what can be taken back), the fractions left out."""
+        return Riding.of({key: micro // MICRO * MICRO for key, micro in self.shares.items()})
+
+
 @dataclass(frozen=True)
 class Refundable:
     """What a wallet payment may still have refunded, and where refunds go: the member it was paid by, the store
-    it was paid at, when (UTC ISO 8601)."""
+    it was paid at, when (UTC ISO 8601); and the gift points its principal carried off (``gift``), which a refund
+    of that principal puts back to ride."""
 
     left: Parts = Parts()
     member_id: str = ""
     store_id: str = ""
     paid_at: str = ""
+    gift: Riding = Riding()
 
 
 @dataclass(frozen=True)
@@ -76,7 +130,8 @@ class RefundableBook:
     def load(self, raw: Any) -> Refundable:
         raw = raw or {}
         left = Parts(int(raw.get("principal", 0)), int(raw.get("bonus", 0)))
-        return Refundable(left, raw.get("member_id", ""), raw.get("store_id", ""), raw.get("paid_at", ""))
+        return Refundable(left, raw.get("member_id", ""), raw.get("store_id", ""), raw.get("paid_at", ""),
+                          Riding.of(raw.get("gift")))  # fmt: skip
 
     def dump(self, state: Refundable) -> dict[str, Any]:
         return {
@@ -85,6 +140,7 @@ class RefundableBook:
             "member_id": state.member_id,
             "store_id": state.store_id,
             "paid_at": state.paid_at,
+            **({"gift": state.gift.to_json()} if state.gift.shares else {}),
         }
 
     def apply(self, state: Refundable, posting: Posting, today: date) -> tuple[Refundable, Any]:
@@ -95,17 +151,23 @@ class RefundableBook:
         left = Parts(state.left.principal + change.principal, state.left.bonus + change.bonus)
         if left.principal < 0 or left.bonus < 0:
             raise Insufficient(self.name, state.left.total, -posting.amount)
+        gift = Riding.of(detail.get("gift"))  # signed: carried off by the payment, put back by a refund
+        added, taken = (Riding.of({k: m for k, m in gift.shares.items() if m > 0}),
+                        Riding.of({k: -m for k, m in gift.shares.items() if m < 0}))  # fmt: skip
         after = Refundable(
             left,
             detail.get("member_id", state.member_id),
             detail.get("store_id", state.store_id),
             detail.get("paid_at", state.paid_at),
+            state.gift.plus(added).minus(taken),
         )
-        return after, {"principal": change.principal, "bonus": change.bonus}
+        recorded = {"principal": change.principal, "bonus": change.bonus}
+        return after, {**recorded, "gift": gift.to_json()} if gift.shares else recorded
 
     def undo(self, state: Refundable, entry: Entry, today: date) -> tuple[Refundable, Any]:
         detail = entry.detail or {}
-        back = {"principal": -int(detail.get("principal", 0)), "bonus": -int(detail.get("bonus", 0))}
+        back = {"principal": -int(detail.get("principal", 0)), "bonus": -int(detail.get("bonus", 0)),
+                "gift": {key: -int(micro) for key, micro in (detail.get("gift") or {}).items()}}  # fmt: skip
         return self.apply(
             state, Posting(entry.holder, self.name, -entry.amount, "reverse", entry.source, "", back), today
         )
@@ -118,51 +180,33 @@ class RefundableBook:
 
 
 @dataclass(frozen=True)
-class GiftRiding:
-    """The top-up plans' gift points (充值送积分) still riding on the member's principal: ``points`` when the
-    principal was ``basis_fen`` (both as of the last top-up or cash refund that changed them)."""
-
-    points: int = 0
-    basis_fen: int = 0
-
-    def now(self, principal: int) -> int:
-        """The gift points riding on ``principal`` (fen held now): a gift is earned as the principal it came with is
-        spent, so the share of the basis spent since no longer rides (rounded down, the member's way); principal that
-        came back since (a refund to the wallet) brings none back."""
-        if self.points <= 0 or self.basis_fen <= 0:
-            return 0
-        return self.points * min(principal, self.basis_fen) // self.basis_fen
-
-
-@dataclass(frozen=True)
 class GiftRidingBook:
-    """A state without entries (every posting is of 0, its ``detail`` the new ``GiftRiding``): the gift points
-    themselves are the points book's entries; this only remembers what a cash refund would take back of them."""
+    """The member's ``Riding``: a state without entries (every posting is of 0, its ``detail`` the new state). The
+    gift points themselves are the points book's entries; this remembers what a cash refund would take back."""
 
     name: str = GIFTS
 
-    def load(self, raw: Any) -> GiftRiding:
-        raw = raw or {}
-        return GiftRiding(int(raw.get("points", 0)), int(raw.get("basis_fen", 0)))
+    def load(self, raw: Any) -> Riding:
+        return Riding.of(raw)
 
-    def dump(self, state: GiftRiding) -> dict[str, int]:
-        return {"points": state.points, "basis_fen": state.basis_fen}
+    def dump(self, state: Riding) -> dict[str, int]:
+        return state.to_json()
 
-    def apply(self, state: GiftRiding, posting: Posting, today: date) -> tuple[GiftRiding, Any]:
+    def apply(self, state: Riding, posting: Posting, today: date) -> tuple[Riding, Any]:
         if posting.amount:
             raise ValueError(f"the {self.name} book keeps a state, not entries: a posting of {posting.amount}")
-        after = self.load(posting.detail)
-        if after.points < 0 or after.basis_fen < 0:
+        after = Riding.of(posting.detail)
+        if any(micro < 0 for micro in after.shares.values()):
             raise ValueError(f"gift points riding cannot be negative: {after}")
         return after, None
 
-    def undo(self, state: GiftRiding, entry: Entry, today: date) -> tuple[GiftRiding, Any]:
+    def undo(self, state: Riding, entry: Entry, today: date) -> tuple[Riding, Any]:
         raise ValueError(f"the {self.name} book has no entries to undo")
 
-    def balance(self, state: GiftRiding) -> int:
+    def balance(self, state: Riding) -> int:
         return 0  # no entries: reconciliation finds the sum of none
 
-    def due(self, state: GiftRiding, today: date) -> Mapping[str, date | None]:
+    def due(self, state: Riding, today: date) -> Mapping[str, date | None]:
         return {}
 
 
@@ -170,12 +214,51 @@ BOOKS: dict[str, Any] = {PRINCIPAL: WalletBook(PRINCIPAL), BONUS: WalletBook(BON
                          GIFTS: GiftRidingBook()}  # fmt: skip
 
 
-def gift_points_back(riding: int, withdrawn: int, principal: int) -> int:
-    """The gift points a cash refund of ``withdrawn`` fen of ``principal`` takes back: its share of those riding,
-    rounded down (withdrawing everything takes them all)."""
-    if not 0 < withdrawn <= principal:
-        raise ValueError(f"a cash refund of {withdrawn} from a principal of {principal}")
-    return riding * withdrawn // principal
+# --- gift points riding on the principal -------------------------------------------------------------------------
+# Every movement of principal moves them in proportion, so what rides is always the gift's share of the principal
+# still held, whatever the order of top-ups, payments, refunds and cash refunds. Shares are kept in millionths and
+# each rounding leaves the member's riding share a millionth high at most (never low), so no sequence of small
+# movements wears a gift away; only a cash refund rounds to whole points, and it leaves the fractions riding.
+
+
+def ride_on_top_up(riding: Riding, today: date, expires_on: date | None, gift_points: int) -> Riding:
+    """A plan's gift points, credited to a lot lasting through ``expires_on``, start riding on the principal."""
+    key = expires_on.isoformat() if expires_on else NEVER
+    return riding.live(today).plus(Riding.of({key: gift_points * MICRO}))
+
+
+def ride_on_payment(riding: Riding, today: date, principal_taken: int, principal_before: int) -> tuple[Riding, Riding]:
+    """A payment taking ``principal_taken`` of ``principal_before`` carries off that share of the gift points
+    (earned: a cash refund no longer takes them back); returns what still rides and what the payment carried
+    (kept with it, for a refund to put back)."""
+    live = riding.live(today)
+    if not principal_taken or not live.shares:
+        return live, Riding()
+    carried = live.share(principal_taken, principal_before)
+    return live.minus(carried), carried
+
+
+def ride_on_refund(riding: Riding, today: date, carried: Riding, principal_back: int, principal_left: int
+                   ) -> tuple[Riding, Riding]:  # fmt: skip
+    """A refund giving ``principal_back`` of the ``principal_left`` of a payment back to the wallet puts that share of
+    what the payment carried off back to ride (rounded up; all of it with the last of its principal); returns what
+    rides and what went back (taken from the payment's)."""
+    if not principal_back or not carried.shares:
+        return riding.live(today), Riding()
+    back = carried.share(principal_back, principal_left, round_up=True)
+    return riding.live(today).plus(back.live(today)), back
+
+
+def ride_on_cash_refund(riding: Riding, today: date, withdrawn: int, principal_before: int) -> tuple[Riding, int]:
+    """A cash refund of ``withdrawn`` of ``principal_before`` takes back the whole points of that share of what rides
+    (the points already expired are not taken); returns what still rides and the points taken back. Paying out all
+    the principal leaves nothing riding (the fractions of a point are the member's)."""
+    if not 0 < withdrawn <= principal_before:
+        raise ValueError(f"a cash refund of {withdrawn} from a principal of {principal_before}")
+    live = riding.live(today)
+    taken = live.share(withdrawn, principal_before).whole_points()
+    left = Riding() if withdrawn == principal_before else live.minus(taken)
+    return left, taken.micro // MICRO
 
 
 def payment_holder(partner_id: str, payment_id: str) -> str:

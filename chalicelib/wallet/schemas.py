@@ -251,8 +251,9 @@ class WalletCashRefund(Schema):
     bonus_fen: int = Field(description=f"bonus forfeited with it (never paid out); {FEN}")
     gift_points_back: int = Field(
         default=0,
-        description="top-up plans' gift points taken back with it: the share of those still riding on the principal "
-        "that it pays out (a gift is earned as its principal is spent); points already spent become debt",
+        description="top-up plans' gift points taken back with it: the whole points of the share of those still "
+        "riding on the principal that it pays out (a gift is earned as its principal is spent; expired ones are not "
+        "taken); points already spent become debt",
     )
     reason: str = Field(description="why")
     wallet: WalletParts = Field(description=WALLET_AFTER)
@@ -286,7 +287,11 @@ class WalletPlanCreate(Input):
     pay_fen: Amount = Field(description=f"what the member pays: a top-up of exactly this amount takes the plan; {FEN}")
     bonus_fen: int = Field(ge=0, le=10**10, description=f"bonus (赠送金) added; {FEN}")
     gift_points: int = Field(
-        default=0, ge=0, le=100_000_000, description="points (积分) given with it, announced in the top-up's event"
+        default=0,
+        ge=0,
+        le=100_000_000,
+        description="points (积分) credited with each top-up on it, spendable at once; they ride on the principal "
+        "until it is spent, and a cash refund takes back the share riding on what it pays out",
     )
     starts_on: Day | None = Field(default=None, description=f"first day on sale; default today; {BUSINESS_DATE}")
     ends_on: Day | None = Field(default=None, description=f"last day on sale; null: no end; {BUSINESS_DATE}")

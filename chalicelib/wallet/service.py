@@ -17,7 +17,7 @@ import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.identity.access import Caller
@@ -55,14 +55,17 @@ from chalicelib.wallet.rules import (
     GIFTS,
     PRINCIPAL,
     REFUNDABLE,
-    GiftRiding,
     Parts,
     Policy,
     Refundable,
+    Riding,
     cash_out,
-    gift_points_back,
     over_limit,
     payment_holder,
+    ride_on_cash_refund,
+    ride_on_payment,
+    ride_on_refund,
+    ride_on_top_up,
     split_payment,
     split_refund,
 )
@@ -152,12 +155,11 @@ def _moves(member_id: str, parts: Parts, kind: str, source: Source, reason: str,
     ]
 
 
-def _riding(member_id: str, riding: GiftRiding, points_now: int, principal_after: int) -> list[Posting]:
-    """The posting that keeps the gift points riding on the principal (none when nothing rides or rode)."""
-    if not (riding.points or points_now):
+def _ride(member_id: str, before: Riding, after: Riding) -> list[Posting]:
+    """The posting that keeps the gift points riding on the member's principal, when they moved."""
+    if after == before:
         return []
-    state = {"points": points_now, "basis_fen": principal_after if points_now else 0}
-    return [Posting(member_id, GIFTS, 0, "riding", Source("wallet", member_id), "", state)]
+    return [Posting(member_id, GIFTS, 0, "riding", Source("wallet", member_id), "", after.to_json())]
 
 
 def _positions_after(page: list[Entry], read: Mapping[str, tuple[list[Entry], bool]]) -> dict[str, int]:
@@ -203,15 +205,20 @@ class Wallets:
     ledger: Ledger
     policy: Policy
 
+    def _today(self) -> date:
+        """The business day the ledger files posts under (gift points riding past their last day no longer ride)."""
+        return self.ledger.today() if self.ledger.today is not None else clock.business_today()
+
     def top_up(
         self, member_id: str, payment: PartnerPayment, amount: int, plan: TopUpPlan | None, claim: Claim
     ) -> dict[str, Any]:
         """Add ``amount`` of principal and the plan's bonus, once per claim, unless it takes the wallet over the
-        limit (422). The plan's gift points are credited to the member's points in the same write (dated by the
-        points' policy from when it was paid) and ride on the principal until it is spent (see ``cash_refund``)."""
+        limit (422). The plan's gift points are credited to the member's points in the same write (expiring as the
+        points' policy says from when it was paid, spendable at once) and ride on the principal until it is spent
+        (see ``cash_refund``)."""
         added = Parts(amount, plan.bonus_fen if plan else 0)
         gift = plan.gift_points if plan else 0
-        expires_on, available_on = points.policy_dates(payment.paid_at)
+        expires_on = points.policy_dates(payment.paid_at)[0]  # spendable at once: a top-up has no return window
         before = Parts()
 
         def postings(holdings: Holdings) -> list[Posting]:
@@ -225,11 +232,12 @@ class Wallets:
             source = Source("top-up", payment.payment_id)
             riding = holdings.state(member_id, GIFTS)
             credited = [points.credit(member_id, gift, "earn", source, f"充值赠送积分 {plan.name}" if plan else "",
-                                      expires_on=expires_on, available_on=available_on)] if gift else []  # fmt: skip
+                                      expires_on=expires_on)] if gift else []  # fmt: skip
+            rides = ride_on_top_up(riding, self._today(), expires_on, gift) if gift else riding.live(self._today())
             return [
                 *_moves(member_id, added, "top-up", source, f"储值充值 {plan.name}" if plan else "储值充值"),
                 *credited,
-                *_riding(member_id, riding, riding.now(before.principal) + gift, before.principal + added.principal),
+                *_ride(member_id, riding, rides),
             ]
 
         def result(answer: Answer) -> dict[str, Any]:
@@ -249,8 +257,8 @@ class Wallets:
         self, member_id: str, payment: PartnerPayment, amount: int, claim: Claim, joined: Joined | None = None
     ) -> dict[str, Any]:
         """Pay ``amount`` from the wallet, split by the policy's order, once per claim; not enough is 409. The
-        payment's own account keeps what it may still have refunded, and to whom, in the same transaction, with what
-        ``joined`` posts beside it."""
+        payment's own account keeps what it may still have refunded, and to whom (and the share of the gift points
+        riding that its principal carried off), in the same transaction, with what ``joined`` posts beside it."""
         holder = payment_holder(payment.partner_id, payment.payment_id)
         taken = before = Parts()
 
@@ -263,18 +271,22 @@ class Wallets:
                 raise InsufficientBalance(detail, available_fen=before.total)
             taken = split_payment(amount, before, self.policy.split)
             source = Source("payment", payment.payment_id)
+            riding = holdings.state(member_id, GIFTS)
+            rides, carried = ride_on_payment(riding, self._today(), taken.principal, before.principal)
             refundable = {
                 "principal": taken.principal,
                 "bonus": taken.bonus,
                 "member_id": member_id,
                 "store_id": payment.store_id,
                 "paid_at": clock.iso(payment.paid_at),
+                **({"gift": carried.to_json()} if carried.shares else {}),
             }
             spent = Parts(-taken.principal, -taken.bonus)
             reason = f"储值支付·{payment.paid_for}" if payment.paid_for else "储值支付"
             return [
                 *_moves(member_id, spent, "payment", source, reason),
                 Posting(holder, REFUNDABLE, amount, "payment", source, "可退金额", refundable),
+                *_ride(member_id, riding, rides),
                 *beside,
             ]
 
@@ -299,7 +311,8 @@ class Wallets:
         bonus in the proportion the payment has left of each, with what ``joined`` posts beside it. More than it has
         left is 422, an unknown payment 404. The member must still be a member (frozen is fine: it is their money).
         A caller who knows whose payment it was says so (``member_id``): the payment and the wallet are then read
-        together, one request fewer; a payment another member made is 422."""
+        together, one request fewer; a payment another member made is 422. The gift points the refunded principal
+        carried off ride again."""
         holder = payment_holder(partner_id, payment_id)
         if member_id is None:
             paid: Refundable = self.ledger.holdings(holder).state(holder, REFUNDABLE)  # whose wallet it goes back to
@@ -331,10 +344,16 @@ class Wallets:
                 raise RefundExceedsPayment(detail, refundable_fen=payment.left.total)
             back = split_refund(amount, payment.left)
             source = Source("refund", refund_id)
-            given = {"principal": -back.principal, "bonus": -back.bonus}
+            riding = holdings.state(owner, GIFTS)
+            rides, riding_back = ride_on_refund(riding, self._today(), payment.gift, back.principal,
+                                                payment.left.principal)  # fmt: skip
+            given: dict[str, Any] = {"principal": -back.principal, "bonus": -back.bonus}
+            if riding_back.shares:  # taken from what the payment carried off
+                given["gift"] = {key: -micro for key, micro in riding_back.shares.items()}
             return [
                 Posting(holder, REFUNDABLE, -amount, "refund", source, "退款", given),
                 *_moves(owner, back, "refund", source, "储值退款"),
+                *_ride(owner, riding, rides),
                 *beside,
             ]
 
@@ -369,9 +388,10 @@ class Wallets:
         self, member_id: str, store_id: str, amount: int | None, reason: str, claim: Claim
     ) -> dict[str, Any]:
         """Pay ``amount`` of principal (all of it when None) out in cash (退卡/退余额), with the bonus that goes with
-        it forfeited as the policy says, once per claim. More than the principal, or none left, is 409. The top-up
-        plans' gift points still riding on the principal go back in the share of it paid out (points the member
-        spent meanwhile become debt, as a purchase refund's do), so top-up and cash refund again gains nothing."""
+        it forfeited as the policy says, once per claim. More than the principal, or none left, is 409. The whole
+        points of the share of the top-up plans' gift points riding that goes with the principal paid out are taken
+        back (those expired meanwhile are not; those the member spent become debt), so topping up and cashing out
+        again gains nothing."""
         cash_refund_id = new_id("wc_")
         out = before = Parts()
         gift_back = 0
@@ -386,8 +406,7 @@ class Wallets:
             out = cash_out(asked, before, self.policy.bonus_on_cash_refund)
             source = Source("cash-refund", cash_refund_id)
             riding = holdings.state(member_id, GIFTS)
-            now = riding.now(before.principal)
-            gift_back = gift_points_back(now, out.principal, before.principal)
+            rides, gift_back = ride_on_cash_refund(riding, self._today(), out.principal, before.principal)
             taken = (
                 [Posting(member_id, POINTS, -gift_back, "refund", source, "退余额扣回充值赠送积分")]
                 if gift_back
@@ -396,7 +415,7 @@ class Wallets:
             return [
                 *_moves(member_id, Parts(-out.principal, -out.bonus), "cash-refund", source, reason, "bonus-forfeit"),
                 *taken,
-                *_riding(member_id, riding, now - gift_back, before.principal - out.principal),
+                *_ride(member_id, riding, rides),
             ]
 
         def result(answer: Answer) -> dict[str, Any]:

@@ -169,7 +169,7 @@ def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site
     ):
         form.get_by_label(label, exact=True).fill(value)
     form.get_by_label("赠送积分", exact=True).fill("60")
-    expect(form.locator("[data-test=gift-points-hint]")).to_contain_text("退余额时按退还本金的比例扣回")
+    expect(form.locator("[data-test=gift-points-hint]")).to_contain_text("退余额时扣回随所退本金尚未赚得的部分")
     console.shot("wallet-plan-gift-points")
     page.locator("[data-test=plan-save]").click()
     expect(page.locator("[data-test=plans]").get_by_role("row").filter(has_text=plan_id)).to_contain_text("60")

@@ -33,8 +33,8 @@ DEFAULT = Policy()
 BOOKS = {**WALLET_BOOKS, POINTS: PointsBook()}  # a plan's gift points are credited with its top-up
 
 
-def wallets_on(store: MemoryStore, policy: Policy = DEFAULT) -> Wallets:
-    return Wallets(Ledger(store, BOOKS, pause=lambda attempt: None, today=lambda: TODAY), policy)
+def wallets_on(store: MemoryStore, policy: Policy = DEFAULT, today: date = TODAY) -> Wallets:
+    return Wallets(Ledger(store, BOOKS, pause=lambda attempt: None, today=lambda: today), policy)
 
 
 @pytest.fixture
@@ -248,6 +248,26 @@ def test_gift_points_spent_before_the_cash_refund_become_debt(store, wallets):
     assert (account.balance, account.debt) == (-30, 30)
     clawed = [event for event in store.outbox if event.type == "points.clawed-back"]
     assert [(e.payload["points"], e.payload["source_kind"]) for e in clawed] == [(-50, "cash-refund")]
+
+
+def test_a_refund_to_the_wallet_puts_back_the_gift_its_payment_carried_off(store, wallets):
+    """Pay nearly all, top up a fen without a plan, have the payment refunded, cash out: the whole gift goes back
+    (a review found the gift kept this way), and the payment's account gave back what it carried, once."""
+    top_up(wallets, 10_000, plan=PLAN)
+    pay(wallets, 9_999)
+    top_up(wallets, 1, "t2")
+    assert refund(wallets, 9_999)["wallet"]["principal_fen"] == 10_001
+    assert refund(wallets, 9_999)["duplicate"] is True  # a repeat puts nothing back twice
+    assert BOOKS[REFUNDABLE].load(store.read(payment_holder("pt_pos", "p1")).books[REFUNDABLE]).gift.shares == {}
+    out = wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c1"))
+    assert (out["gift_points_back"], points_of(store)) == (50, 0)
+    assert_books_add_up(store)
+
+
+def test_gift_points_that_expired_are_not_taken_back(store, wallets):
+    top_up(wallets, 10_000, plan=PLAN)  # their lot lasts through the end of next year
+    later = wallets_on(store, today=date(2028, 1, 1))
+    assert later.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c1"))["gift_points_back"] == 0
 
 
 def test_the_courts_example_end_to_end(store, wallets):
