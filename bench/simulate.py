@@ -231,7 +231,7 @@ class Run:
         bonus, gift, source = paid // 5, paid // 1_000, Source("top-up", key)
 
         def plan(holdings: Holdings) -> list[Posting]:
-            rides = wallet.ride_on_top_up(holdings.state(member, GIFTS), self.today, None, gift)
+            rides = wallet.ride_on_top_up(holdings.state(member, GIFTS), None, gift)
             return [Posting(member, PRINCIPAL, paid, "top-up", source, "top-up"),
                     Posting(member, BONUS, bonus, "top-up", source, "bonus"),
                     Posting(member, "points", gift, "earn", source, "gift", detail={"lots": [[None, None, gift]]}),
@@ -249,8 +249,7 @@ class Run:
                 raise Insufficient(PRINCIPAL, balance.total, amount)
             taken = wallet.split_payment(amount, balance, self.rng_split)
             source = Source("payment", key)
-            rides, carried = wallet.ride_on_payment(holdings.state(member, GIFTS), self.today, taken.principal,
-                                                    balance.principal)  # fmt: skip
+            rides, carried = wallet.ride_on_payment(holdings.state(member, GIFTS), taken.principal, balance.principal)
             refundable = {"principal": taken.principal, "bonus": taken.bonus, "member_id": member,
                           "gift": carried.to_json()}  # fmt: skip
             return [
@@ -301,8 +300,7 @@ class Run:
                 raise Insufficient(PRINCIPAL, balance.principal, amount)
             out = wallet.cash_out(amount, balance, "prorate")
             source = Source("cash-refund", key)
-            rides, back = wallet.ride_on_cash_refund(holdings.state(member, GIFTS), self.today, out.principal,
-                                                     balance.principal)  # fmt: skip
+            rides, back = wallet.ride_on_cash_refund(holdings.state(member, GIFTS), out.principal, balance.principal)
             taken = [Posting(member, "points", -back, "refund", source, "gift points back")] if back else []
             return [Posting(member, PRINCIPAL, -out.principal, "cash-refund", source, "cash"),
                     Posting(member, BONUS, -out.bonus, "cash-refund", source, "bonus forfeited"),

@@ -60,8 +60,9 @@ NEVER = ""  # the key of gift points whose lot never expires
 @dataclass(frozen=True)
 class Riding:
     """Top-up plans' gift points (充值送积分) riding on principal, in millionths of a point, by the last day of the
-    points lot they were credited to (``NEVER``: no expiry). A gift is earned as the principal it came with is
-    spent; what still rides goes back with principal paid out in cash."""
+    points lot they were credited to (``NEVER``: no expiry), so that the points that lot loses to expiry stop riding.
+    A gift is earned as the principal it came with is spent; what still rides goes back with principal paid out in
+    cash."""
 
     shares: Mapping[str, int] = field(default_factory=dict)
 
@@ -76,8 +77,9 @@ class Riding:
     def micro(self) -> int:
         return sum(self.shares.values())
 
-    def live(self, today: date) -> Riding:
-        """Without the shares whose points have expired (a lot is spendable through its last day)."""
+    def current(self, today: date) -> Riding:
+        """Without the shares of lots past their last day (what a refund puts back to ride: whether those points
+        were spent or expired is no longer known, and the member has the benefit of the doubt)."""
         return Riding({key: micro for key, micro in self.shares.items() if key == NEVER or key >= today.isoformat()})
 
     def plus(self, other: Riding) -> Riding:
@@ -100,9 +102,22 @@ class Riding:
             return Riding.of({key: -(-micro * part // whole) for key, micro in self.shares.items()})
         return Riding.of({key: micro * part // whole for key, micro in self.shares.items()})
 
-    def whole_points(self) -> Riding:
-        """Each share's whole points (what can be taken back), the fractions left out."""
-        return Riding.of({key: micro // MICRO * MICRO for key, micro in self.shares.items()})
+
+@dataclass(frozen=True)
+class GiftState:
+    """A member's gift points riding on their principal, and ``owed``: the millionths of a point cash refunds have
+    taken off the riding but not yet back (under a point), taken with the next cash refund that makes a whole one."""
+
+    riding: Riding = Riding()
+    owed: int = 0
+
+    @classmethod
+    def of(cls, raw: Mapping[str, Any] | None) -> GiftState:
+        raw = raw or {}
+        return cls(Riding.of(raw.get("riding")), int(raw.get("owed", 0)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"riding": self.riding.to_json(), "owed": self.owed}
 
 
 @dataclass(frozen=True)
@@ -181,32 +196,32 @@ class RefundableBook:
 
 @dataclass(frozen=True)
 class GiftRidingBook:
-    """The member's ``Riding``: a state without entries (every posting is of 0, its ``detail`` the new state). The
-    gift points themselves are the points book's entries; this remembers what a cash refund would take back."""
+    """The member's ``GiftState``: a state without entries (every posting is of 0, its ``detail`` the new state).
+    The gift points themselves are the points book's entries; this remembers what a cash refund would take back."""
 
     name: str = GIFTS
 
-    def load(self, raw: Any) -> Riding:
-        return Riding.of(raw)
+    def load(self, raw: Any) -> GiftState:
+        return GiftState.of(raw)
 
-    def dump(self, state: Riding) -> dict[str, int]:
+    def dump(self, state: GiftState) -> dict[str, Any]:
         return state.to_json()
 
-    def apply(self, state: Riding, posting: Posting, today: date) -> tuple[Riding, Any]:
+    def apply(self, state: GiftState, posting: Posting, today: date) -> tuple[GiftState, Any]:
         if posting.amount:
             raise ValueError(f"the {self.name} book keeps a state, not entries: a posting of {posting.amount}")
-        after = Riding.of(posting.detail)
-        if any(micro < 0 for micro in after.shares.values()):
+        after = GiftState.of(posting.detail)
+        if after.owed < 0 or any(micro < 0 for micro in after.riding.shares.values()):
             raise ValueError(f"gift points riding cannot be negative: {after}")
         return after, None
 
-    def undo(self, state: Riding, entry: Entry, today: date) -> tuple[Riding, Any]:
+    def undo(self, state: GiftState, entry: Entry, today: date) -> tuple[GiftState, Any]:
         raise ValueError(f"the {self.name} book has no entries to undo")
 
-    def balance(self, state: Riding) -> int:
+    def balance(self, state: GiftState) -> int:
         return 0  # no entries: reconciliation finds the sum of none
 
-    def due(self, state: Riding, today: date) -> Mapping[str, date | None]:
+    def due(self, state: GiftState, today: date) -> Mapping[str, date | None]:
         return {}
 
 
@@ -215,50 +230,59 @@ BOOKS: dict[str, Any] = {PRINCIPAL: WalletBook(PRINCIPAL), BONUS: WalletBook(BON
 
 
 # --- gift points riding on the principal -------------------------------------------------------------------------
-# Every movement of principal moves them in proportion, so what rides is always the gift's share of the principal
-# still held, whatever the order of top-ups, payments, refunds and cash refunds. Shares are kept in millionths and
-# each rounding leaves the member's riding share a millionth high at most (never low), so no sequence of small
-# movements wears a gift away; only a cash refund rounds to whole points, and it leaves the fractions riding.
+# Every movement of principal moves them in proportion, so what rides is the gift's share of the principal still
+# held, whatever the order of top-ups, payments, refunds and cash refunds. Shares are kept in millionths and every
+# rounding leaves the riding share high rather than low, so no run of small movements wears a gift away; a cash
+# refund takes back whole points only, carrying the fraction over (``owed``) to the next, so none is lost either.
 
 
-def ride_on_top_up(riding: Riding, today: date, expires_on: date | None, gift_points: int) -> Riding:
+def ride_on_top_up(state: GiftState, expires_on: date | None, gift_points: int) -> GiftState:
     """A plan's gift points, credited to a lot lasting through ``expires_on``, start riding on the principal."""
     key = expires_on.isoformat() if expires_on else NEVER
-    return riding.live(today).plus(Riding.of({key: gift_points * MICRO}))
+    return GiftState(state.riding.plus(Riding.of({key: gift_points * MICRO})), state.owed)
 
 
-def ride_on_payment(riding: Riding, today: date, principal_taken: int, principal_before: int) -> tuple[Riding, Riding]:
+def ride_on_payment(state: GiftState, principal_taken: int, principal_before: int) -> tuple[GiftState, Riding]:
     """A payment taking ``principal_taken`` of ``principal_before`` carries off that share of the gift points
-    (earned: a cash refund no longer takes them back); returns what still rides and what the payment carried
-    (kept with it, for a refund to put back)."""
-    live = riding.live(today)
-    if not principal_taken or not live.shares:
-        return live, Riding()
-    carried = live.share(principal_taken, principal_before)
-    return live.minus(carried), carried
+    (earned: a cash refund no longer takes them back); returns the state and what the payment carried (kept with
+    it, for a refund to put back)."""
+    if not principal_taken or not state.riding.shares:
+        return state, Riding()
+    carried = state.riding.share(principal_taken, principal_before)
+    return GiftState(state.riding.minus(carried), state.owed), carried
 
 
-def ride_on_refund(riding: Riding, today: date, carried: Riding, principal_back: int, principal_left: int
-                   ) -> tuple[Riding, Riding]:  # fmt: skip
+def ride_on_refund(state: GiftState, today: date, carried: Riding, principal_back: int, principal_left: int
+                   ) -> tuple[GiftState, Riding]:  # fmt: skip
     """A refund giving ``principal_back`` of the ``principal_left`` of a payment back to the wallet puts that share of
-    what the payment carried off back to ride (rounded up; all of it with the last of its principal); returns what
-    rides and what went back (taken from the payment's)."""
+    what the payment carried off back to ride (rounded up; all of it with the last of its principal), but for the
+    shares of lots past their last day; returns the state and what the payment gave back."""
     if not principal_back or not carried.shares:
-        return riding.live(today), Riding()
+        return state, Riding()
     back = carried.share(principal_back, principal_left, round_up=True)
-    return riding.live(today).plus(back.live(today)), back
+    return GiftState(state.riding.plus(back.current(today)), state.owed), back
 
 
-def ride_on_cash_refund(riding: Riding, today: date, withdrawn: int, principal_before: int) -> tuple[Riding, int]:
-    """A cash refund of ``withdrawn`` of ``principal_before`` takes back the whole points of that share of what rides
-    (the points already expired are not taken); returns what still rides and the points taken back. Paying out all
-    the principal leaves nothing riding (the fractions of a point are the member's)."""
+def ride_on_cash_refund(state: GiftState, withdrawn: int, principal_before: int) -> tuple[GiftState, int]:
+    """A cash refund of ``withdrawn`` of ``principal_before`` takes that share off what rides and back the whole
+    points of what is owed with it; returns the state and the points taken back. Paying out all the principal
+    leaves nothing riding or owed (the fraction of a point is the member's)."""
     if not 0 < withdrawn <= principal_before:
         raise ValueError(f"a cash refund of {withdrawn} from a principal of {principal_before}")
-    live = riding.live(today)
-    taken = live.share(withdrawn, principal_before).whole_points()
-    left = Riding() if withdrawn == principal_before else live.minus(taken)
-    return left, taken.micro // MICRO
+    share = state.riding.share(withdrawn, principal_before)
+    owed = state.owed + share.micro
+    if withdrawn == principal_before:
+        return GiftState(), owed // MICRO
+    return GiftState(state.riding.minus(share), owed % MICRO), owed // MICRO
+
+
+def ride_on_expiry(state: GiftState, expired: Mapping[str, int]) -> GiftState:
+    """Points a lot lost to expiry (``expired``: the lot's last day -> points) no longer ride: a cash refund does
+    not take back points the member never had. They count as the gift's first (the member's way); what the member
+    spent of the gift before it expired still rides."""
+    left = {key: max(0, micro - expired.get(key, 0) * MICRO) if key != NEVER else micro
+            for key, micro in state.riding.shares.items()}  # fmt: skip
+    return GiftState(Riding.of(left), state.owed)
 
 
 def payment_holder(partner_id: str, payment_id: str) -> str:

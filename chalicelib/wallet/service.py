@@ -55,14 +55,15 @@ from chalicelib.wallet.rules import (
     GIFTS,
     PRINCIPAL,
     REFUNDABLE,
+    GiftState,
     Parts,
     Policy,
     Refundable,
-    Riding,
     cash_out,
     over_limit,
     payment_holder,
     ride_on_cash_refund,
+    ride_on_expiry,
     ride_on_payment,
     ride_on_refund,
     ride_on_top_up,
@@ -77,6 +78,8 @@ from chalicelib.wallet.schemas import (
     WalletRefund,
     WalletTopUp,
 )
+
+GIFT_EXPIRY_CLAIM_DAYS = 14  # a redelivered points.expired event within this lowers nothing twice
 
 
 class InsufficientBalance(Conflict):
@@ -155,7 +158,7 @@ def _moves(member_id: str, parts: Parts, kind: str, source: Source, reason: str,
     ]
 
 
-def _ride(member_id: str, before: Riding, after: Riding) -> list[Posting]:
+def _ride(member_id: str, before: GiftState, after: GiftState) -> list[Posting]:
     """The posting that keeps the gift points riding on the member's principal, when they moved."""
     if after == before:
         return []
@@ -206,7 +209,8 @@ class Wallets:
     policy: Policy
 
     def _today(self) -> date:
-        """The business day the ledger files posts under (gift points riding past their last day no longer ride)."""
+        """The business day the ledger files posts under (a refund puts no gift points of a lot past its last day back
+        to ride)."""
         return self.ledger.today() if self.ledger.today is not None else clock.business_today()
 
     def top_up(
@@ -233,7 +237,7 @@ class Wallets:
             riding = holdings.state(member_id, GIFTS)
             credited = [points.credit(member_id, gift, "earn", source, f"充值赠送积分 {plan.name}" if plan else "",
                                       expires_on=expires_on)] if gift else []  # fmt: skip
-            rides = ride_on_top_up(riding, self._today(), expires_on, gift) if gift else riding.live(self._today())
+            rides = ride_on_top_up(riding, expires_on, gift) if gift else riding
             return [
                 *_moves(member_id, added, "top-up", source, f"储值充值 {plan.name}" if plan else "储值充值"),
                 *credited,
@@ -272,7 +276,7 @@ class Wallets:
             taken = split_payment(amount, before, self.policy.split)
             source = Source("payment", payment.payment_id)
             riding = holdings.state(member_id, GIFTS)
-            rides, carried = ride_on_payment(riding, self._today(), taken.principal, before.principal)
+            rides, carried = ride_on_payment(riding, taken.principal, before.principal)
             refundable = {
                 "principal": taken.principal,
                 "bonus": taken.bonus,
@@ -406,7 +410,7 @@ class Wallets:
             out = cash_out(asked, before, self.policy.bonus_on_cash_refund)
             source = Source("cash-refund", cash_refund_id)
             riding = holdings.state(member_id, GIFTS)
-            rides, gift_back = ride_on_cash_refund(riding, self._today(), out.principal, before.principal)
+            rides, gift_back = ride_on_cash_refund(riding, out.principal, before.principal)
             taken = (
                 [Posting(member_id, POINTS, -gift_back, "refund", source, "退余额扣回充值赠送积分")]
                 if gift_back
@@ -438,6 +442,17 @@ class Wallets:
             return [refunded, *points.announce(answer, store_id)]
 
         return dict(self._post(postings, [member_id], claim, {member_id: "present"}, result, announce).result)
+
+    def gift_points_expired(self, member_id: str, expiry_id: str, expired: Mapping[str, int]) -> None:
+        """The member's points lost to expiry (``expired``: a lot's last day -> points) stop riding on the principal,
+        once per expiry (``expiry_id``); nothing is written for a member with no gift points riding on those lots."""
+
+        def postings(holdings: Holdings) -> list[Posting]:
+            state = holdings.state(member_id, GIFTS)
+            return _ride(member_id, state, ride_on_expiry(state, expired))
+
+        claim = Claim.of(f"gift-expiry:{member_id}:{expiry_id}", expired, keep_days=GIFT_EXPIRY_CLAIM_DAYS)
+        self.ledger.post(postings, holders=[member_id], claim=claim)
 
     def wallet(self, member_id: str) -> Parts | None:
         """The member's wallet as of now, in one read; None when nothing was ever posted to any of the holder's
@@ -669,6 +684,14 @@ def refund_card_payment(
     claim = Claim.of(f"wallet-refund|{partner_id}|{refund_id}", {"payment_id": payment_id, "amount": amount},
                      conflict=RefundConflict())  # fmt: skip
     return wallets().refund(partner_id, refund_id, payment_id, amount, clock.now(), claim, member_id=member_id)
+
+
+def gift_points_expired(member_id: str, seq: int, lots: Sequence[Sequence[Any]]) -> None:
+    """The points a member's expiry entry (number ``seq``) took from each lot (``lots``: ``[expires_on, signed
+    points]``, as its ``points.expired`` event says) stop riding on the member's principal."""
+    expired = {str(day): -int(points) for day, points in lots if day and int(points) < 0}
+    if expired:
+        wallets().gift_points_expired(member_id, str(seq), expired)
 
 
 def cash_refund(caller: Caller, member_id: str, request: WalletCashRefundCreate, key: IdempotencyKey) -> dict[str, Any]:

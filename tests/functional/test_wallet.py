@@ -749,3 +749,23 @@ def test_a_member_holding_principal_is_erased_only_once_it_is_paid_out(api, part
     ok(paid_out, 201)
     assert api.call("DELETE", f"/v1/members/{member}").status == 204
     assert api.call("DELETE", f"/v1/members/{member}").status == 204  # repeating it answers 204 too
+
+
+def test_gift_points_that_expire_unspent_stop_riding_on_the_principal(api, aws, partner, plan, member):
+    """The wallet queue hears of the points expiry (twice: a redelivery), so a cash refund takes back none of a gift
+    its member no longer has."""
+    from chalicelib.shared.db import Transaction
+    from chalicelib.shared.events import emit, new_event
+
+    ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"]))
+    [lot] = ok(api.get(f"/v1/members/{member}/points"))["expiring"]
+    assert lot["points"] == 50
+    tx = Transaction()
+    emit(tx, new_event("points.expired", f"member/{member}", {"member_id": member, "points": -50, "seq": 2,
+                                                              "lots": [[lot["date"], -50]]}))  # fmt: skip
+    tx.commit()
+    deliver(aws, "wallet", times=2)
+    finance = api.as_(token_for(["finance"]))
+    out = finance.post(f"/v1/members/{member}/wallet/cash-refunds", {"store_id": "SH-001", "reason": "退卡"},
+                       headers={"idempotency-key": "cash-refund-expired"})  # fmt: skip
+    assert (ok(out, 201)["principal_fen"], out.body["gift_points_back"]) == (10_000, 0)

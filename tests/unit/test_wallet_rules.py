@@ -7,6 +7,8 @@ import pytest
 
 from chalicelib.ledger.model import Insufficient, Posting, Source
 from chalicelib.wallet.rules import (
+    MICRO,
+    GiftState,
     Movements,
     Parts,
     Plan,
@@ -17,6 +19,7 @@ from chalicelib.wallet.rules import (
     movements_of,
     over_limit,
     ride_on_cash_refund,
+    ride_on_expiry,
     ride_on_payment,
     ride_on_refund,
     ride_on_top_up,
@@ -155,27 +158,27 @@ class GiftWallet:
     EXPIRES = date(2027, 12, 31)
 
     def __init__(self, today=TODAY):
-        self.today, self.principal, self.riding, self.taken_back = today, 0, Riding(), 0
+        self.today, self.principal, self.state, self.taken_back = today, 0, GiftState(), 0
         self.payments: dict[str, list] = {}  # payment -> [principal left, gift carried off]
 
-    def top_up(self, amount, gift=0):
-        self.riding = ride_on_top_up(self.riding, self.today, self.EXPIRES, gift) if gift else self.riding
+    def top_up(self, amount, gift=0, expires=EXPIRES):
+        self.state = ride_on_top_up(self.state, expires, gift) if gift else self.state
         self.principal += amount
 
     def pay(self, name, principal):
-        self.riding, carried = ride_on_payment(self.riding, self.today, principal, self.principal)
+        self.state, carried = ride_on_payment(self.state, principal, self.principal)
         self.principal -= principal
         self.payments[name] = [principal, carried]
 
     def refund(self, name, principal):
         left, carried = self.payments[name]
-        self.riding, back = ride_on_refund(self.riding, self.today, carried, principal, left)
+        self.state, back = ride_on_refund(self.state, self.today, carried, principal, left)
         self.payments[name] = [left - principal, carried.minus(back)]
         self.principal += principal
 
     def cash_out(self, amount=None):
         amount = self.principal if amount is None else amount
-        self.riding, points = ride_on_cash_refund(self.riding, self.today, amount, self.principal)
+        self.state, points = ride_on_cash_refund(self.state, amount, self.principal)
         self.principal -= amount
         self.taken_back += points
         return points
@@ -184,7 +187,7 @@ class GiftWallet:
 def test_gift_points_go_back_with_the_principal_they_ride_on_and_are_earned_as_it_is_spent():
     wallet = GiftWallet()
     wallet.top_up(10_000, gift=50)
-    assert wallet.cash_out(2_500) == 12  # a quarter of 50, the half point left riding
+    assert wallet.cash_out(2_500) == 12  # a quarter of 50: the half point is owed to the next
     assert wallet.cash_out() == 38  # the rest, the half point with it
     wallet.top_up(10_000, gift=50)
     wallet.pay("p1", 9_000)  # nine tenths spent: earned
@@ -212,7 +215,7 @@ def test_a_refunded_payment_puts_back_what_it_carried_off_whatever_came_between(
         # the cash refund of the last fen took the 0.005 point riding on it to 0 points (rounded the member's way)
         # and the one that closed the wallet found 49.995 riding: each cash refund leaves the member under a point
         assert wallet.taken_back == {"top-up": 50, "cash-out": 49}[between]
-        assert wallet.riding == Riding()
+        assert wallet.state == GiftState()
 
 
 def test_many_small_payments_and_top_ups_never_wear_a_gift_away():
@@ -224,16 +227,47 @@ def test_many_small_payments_and_top_ups_never_wear_a_gift_away():
         wallet.pay(f"p{n}", 1)
         wallet.top_up(1)
     assert wallet.cash_out() == 49
-    assert wallet.riding.micro == 0
+    assert wallet.state == GiftState()
 
 
-def test_gift_points_past_their_last_day_no_longer_ride():
+def test_cash_refunds_take_back_whole_points_and_owe_the_fractions_to_the_next_whatever_the_lots():
+    """Two gifts in two lots, then a cash refund whose share is 1.98 points: one point back, not none (a review
+    found each lot rounded apart); twenty refunds each worth under a point take back what they add up to (a review
+    found the fractions left riding, so the gift piled onto the principal left)."""
+    wallet = GiftWallet()
+    wallet.top_up(10_000, gift=50, expires=date(2027, 12, 31))
+    wallet.top_up(10_000, gift=50, expires=date(2028, 12, 31))
+    assert wallet.cash_out(396) == 1
+    assert wallet.state.owed == 980_000
+    wallet = GiftWallet()
+    wallet.top_up(10_000, gift=5)
+    exact = 0.0
+    for _ in range(20):
+        withdrawn = wallet.principal // 5
+        exact += 5 * withdrawn / 10_000
+        wallet.cash_out(withdrawn)
+    assert wallet.taken_back == int(exact)  # every whole point of the exact share, and no more
+    wallet.pay("p", wallet.principal)
+    assert wallet.payments["p"][1].micro <= 5 * MICRO * wallet.payments["p"][0] // 10_000 + 1
+
+
+def test_gift_points_lost_to_expiry_stop_riding_but_spent_ones_ride_on():
+    """Expired unspent, a gift is not taken back (the member no longer has it); spent before its lot's last day, it
+    still is, as debt (a review kept a redeemed gift by waiting for its lot's day to pass)."""
+    lot = GiftWallet.EXPIRES.isoformat()
     wallet = GiftWallet()
     wallet.top_up(10_000, gift=50)
-    wallet.today = GiftWallet.EXPIRES
-    assert wallet.cash_out(5_000) == 25  # still spendable on their last day
+    wallet.state = ride_on_expiry(wallet.state, {lot: 30})  # 30 of the lot expired: 20 of the gift were spent
+    assert wallet.cash_out() == 20
+    wallet = GiftWallet()
+    wallet.top_up(10_000, gift=50)
+    wallet.state = ride_on_expiry(wallet.state, {lot: 80})  # more than the gift expired: the gift first
     wallet.today = date(2028, 1, 1)
-    assert wallet.cash_out() == 0  # expired with their lot: nothing to take back
+    assert (wallet.state, wallet.cash_out()) == (GiftState(), 0)
+    wallet = GiftWallet()
+    wallet.top_up(10_000, gift=50)  # all 50 redeemed at once: the expiry finds nothing in the lot
+    wallet.today = date(2028, 1, 1)
+    assert wallet.cash_out() == 50
 
 
 def test_a_payment_s_refundable_book_keeps_the_gift_it_carried_off_and_gives_it_back_once():

@@ -264,10 +264,16 @@ def test_a_refund_to_the_wallet_puts_back_the_gift_its_payment_carried_off(store
     assert_books_add_up(store)
 
 
-def test_gift_points_that_expired_are_not_taken_back(store, wallets):
+def test_gift_points_lost_to_expiry_are_not_taken_back_and_spent_ones_are(store, wallets):
     top_up(wallets, 10_000, plan=PLAN)  # their lot lasts through the end of next year
+    lot = "2027-12-31"
     later = wallets_on(store, today=date(2028, 1, 1))
-    assert later.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c1"))["gift_points_back"] == 0
+    later.gift_points_expired(MEMBER, "7", {lot: 30})  # 30 expired: the member spent 20 of the gift before
+    commits = store.commits
+    later.gift_points_expired(MEMBER, "7", {lot: 30})  # a redelivery lowers nothing twice
+    later.gift_points_expired("mb_other", "1", {lot: 5})  # nothing rides for them: nothing is written
+    assert store.commits == commits
+    assert later.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c1"))["gift_points_back"] == 20
 
 
 def test_the_courts_example_end_to_end(store, wallets):
