@@ -3,8 +3,8 @@
 Drives the ledger engine with the platform's books (points, growth value, tier standing, stored value and a
 payment's refundable amounts) on the in-memory store: earns with their growth, redemptions, refunds that
 claw back (and may leave debt), reversals, adjustments, the expiry and maturity jobs, wallet top-ups,
-payments split between principal and bonus, the top-up gift points riding on the principal and taken back by
-cash refunds, refunds of payments, repeats of the same business key (same
+payments split between principal and bonus (earning the top-up gift points pending), refunds of payments (taking
+them back), cash refunds (forfeiting what is pending), repeats of the same business key (same
 content, and other content), and jumps of the clock. Faults are injected between the engine's steps: the
 store throttles a read or a commit, a commit loses a race, a response is lost after the commit (the caller
 retries), and a job crashes between two members (it is run again).
@@ -226,16 +226,15 @@ class Run:
                   [member], {"member": member, "points": points})  # fmt: skip
 
     def top_up(self) -> None:
-        """A plan's top-up: principal, a fifth of it in bonus, and gift points that ride on the principal."""
+        """A plan's top-up: principal, a fifth of it in bonus, and gift points to earn as the principal is spent."""
         member, paid, key = self.member(), self.rng.randint(1, 50) * 1_000, self.next_key("top-up")
         bonus, gift, source = paid // 5, paid // 1_000, Source("top-up", key)
 
         def plan(holdings: Holdings) -> list[Posting]:
-            rides = wallet.ride_on_top_up(holdings.state(member, GIFTS), None, gift)
+            gifts = wallet.gift_on_top_up(holdings.state(member, GIFTS), gift)
             return [Posting(member, PRINCIPAL, paid, "top-up", source, "top-up"),
                     Posting(member, BONUS, bonus, "top-up", source, "bonus"),
-                    Posting(member, "points", gift, "earn", source, "gift", detail={"lots": [[None, None, gift]]}),
-                    Posting(member, GIFTS, 0, "riding", source, "", rides.to_json())]  # fmt: skip
+                    Posting(member, GIFTS, 0, "gift", source, "", gifts.to_json())]  # fmt: skip
 
         self.post(key, plan, [member], {"member": member, "paid": paid})
 
@@ -249,14 +248,17 @@ class Run:
                 raise Insufficient(PRINCIPAL, balance.total, amount)
             taken = wallet.split_payment(amount, balance, self.rng_split)
             source = Source("payment", key)
-            rides, carried = wallet.ride_on_payment(holdings.state(member, GIFTS), taken.principal, balance.principal)
-            refundable = {"principal": taken.principal, "bonus": taken.bonus, "member_id": member,
-                          "gift": carried.to_json()}  # fmt: skip
+            gifts, earned, points = wallet.gift_on_payment(holdings.state(member, GIFTS), taken.principal,
+                                                           balance.principal)  # fmt: skip
+            refundable = {"principal": taken.principal, "bonus": taken.bonus, "member_id": member, "gift": earned}
+            credit = [Posting(member, "points", points, "earn", source, "gift earned",
+                              detail={"lots": [[None, None, points]]})] if points else []  # fmt: skip
             return [
                 Posting(member, PRINCIPAL, -taken.principal, "payment", source, "pay"),
                 Posting(member, BONUS, -taken.bonus, "payment", source, "pay"),
                 Posting(payment, REFUNDABLE, amount, "payment", source, "refundable", detail=refundable),
-                Posting(member, GIFTS, 0, "riding", source, "", rides.to_json()),
+                Posting(member, GIFTS, 0, "gift", source, "", gifts.to_json()),
+                *credit,
             ]
 
         self.post(key, plan, [member, payment], {"member": member, "amount": amount})
@@ -276,15 +278,16 @@ class Run:
                 raise Insufficient(REFUNDABLE, left.total, amount)
             back = wallet.split_refund(amount, left)
             source = Source("refund", key)
-            rides, gift = wallet.ride_on_refund(holdings.state(member, GIFTS), self.today, paid.gift, back.principal,
-                                                left.principal)  # fmt: skip
-            given = {"principal": -back.principal, "bonus": -back.bonus,
-                     "gift": {k: -micro for k, micro in gift.shares.items()}}  # fmt: skip
+            gifts, unearned, points = wallet.gift_on_refund(holdings.state(member, GIFTS), paid.gift, back.principal,
+                                                            left.principal)  # fmt: skip
+            given = {"principal": -back.principal, "bonus": -back.bonus, "gift": -unearned}
+            clawed = [Posting(member, "points", -points, "refund", source, "gift taken back")] if points else []
             return [
                 Posting(payment, REFUNDABLE, -amount, "refund", source, "refunded", detail=given),
                 Posting(member, PRINCIPAL, back.principal, "refund", source, "refund"),
                 Posting(member, BONUS, back.bonus, "refund", source, "refund"),
-                Posting(member, GIFTS, 0, "riding", source, "", rides.to_json()),
+                Posting(member, GIFTS, 0, "gift", source, "", gifts.to_json()),
+                *clawed,
             ]
 
         self.post(key, plan, [payment, member], {"payment": original, "amount": amount})
@@ -300,11 +303,10 @@ class Run:
                 raise Insufficient(PRINCIPAL, balance.principal, amount)
             out = wallet.cash_out(amount, balance, "prorate")
             source = Source("cash-refund", key)
-            rides, back = wallet.ride_on_cash_refund(holdings.state(member, GIFTS), out.principal, balance.principal)
-            taken = [Posting(member, "points", -back, "refund", source, "gift points back")] if back else []
+            gifts, _ = wallet.gift_on_cash_refund(holdings.state(member, GIFTS), out.principal, balance.principal)
             return [Posting(member, PRINCIPAL, -out.principal, "cash-refund", source, "cash"),
                     Posting(member, BONUS, -out.bonus, "cash-refund", source, "bonus forfeited"),
-                    *taken, Posting(member, GIFTS, 0, "riding", source, "", rides.to_json())]  # fmt: skip
+                    Posting(member, GIFTS, 0, "gift", source, "", gifts.to_json())]  # fmt: skip
 
         self.post(key, plan, [member], {"member": member, "amount": amount})
 

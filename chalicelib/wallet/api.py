@@ -61,8 +61,8 @@ WEBHOOK_ERRORS = (Unauthenticated, Forbidden, ValidationFailed, service.MemberNo
 )
 def wallet_top_up(ctx: RequestContext) -> Reply:
     """A partner took payment for a top-up (充值) of a member's stored value: `amount_fen` becomes principal (本金);
-    a `plan_id` adds the plan's bonus (赠送金) and credits its gift points (`gift_points`) to the member's points in
-    the same write. Once per payment id, for good: a repeat answers the first answer with `duplicate: true`.
+    a `plan_id` adds the plan's bonus (赠送金) and its gift points (`gift_points`), which the member earns as the
+    principal is spent. Once per payment id, for good: a repeat answers the first answer with `duplicate: true`.
 
     Errors: 403 for a store outside the partner's stores; 422 for a store that does not exist; 422
     `member-not-eligible` for a frozen, erased or unknown member; 422 `plan-not-applicable` for an unknown plan, an
@@ -234,8 +234,8 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
 def wallet_cash_refund(ctx: RequestContext, member_id: str) -> Reply:
     """Finance pays principal (本金) out in cash at one of their stores: `amount_fen`, or all of it to close the card
     (退卡). The bonus (赠送金) that goes with it is forfeited, never paid out: in proportion to the principal
-    withdrawn, or all of it, as configured (`LOYALTY_WALLET_CASH_REFUND_BONUS`). The top-up plans' gift points still
-    riding on the principal paid out go back (`gift_points_back`: a gift is earned as its principal is spent).
+    withdrawn, or all of it, as configured (`LOYALTY_WALLET_CASH_REFUND_BONUS`). The share of the top-up gift points
+    still to be earned that goes with the principal paid out is forfeited too (`gift_points_forfeited`).
     Requires an `Idempotency-Key`; the member reads `reason` in their entries; the audit log records who did it.
 
     Errors: 409 `insufficient-balance` for more than the principal, or none left; 404 for an unknown or erased

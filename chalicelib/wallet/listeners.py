@@ -1,5 +1,4 @@
-"""The wallet's consumers: every wallet event counted once into its day, month and all time (``statements``); a
-cancelled card's wallet payments refunded; gift points that expired unspent no longer riding on the principal."""
+"""The statement consumer: every wallet event counted once into its day, month and all time (``statements``)."""
 
 from __future__ import annotations
 
@@ -24,13 +23,3 @@ def refund_cancelled_card(tx: Transaction, event: Event) -> None:
             refund_card_payment(str(event.payload["wallet_partner"]), str(event.payload["cancel_id"]),
                                 str(part["payment_id"]), int(part["amount_fen"]),
                                 member_id=event.payload.get("member_id"))  # fmt: skip
-
-
-@consumer("wallet-gift-expiry", queue="wallet", types=["points.expired"])
-def gift_points_expired(tx: Transaction, event: Event) -> None:
-    """Top-up gift points that expired unspent stop riding on the principal, so a cash refund never takes back points
-    the member no longer had; once per expiry entry (the post's own claim)."""
-    from chalicelib.wallet.service import gift_points_expired as stop_riding
-
-    payload = event.payload
-    stop_riding(str(payload["member_id"]), int(payload["seq"]), payload.get("lots") or [])

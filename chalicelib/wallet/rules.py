@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Literal
 
@@ -53,84 +53,44 @@ class Parts:
         return {"principal_fen": self.principal, "bonus_fen": self.bonus}
 
 
-MICRO = 1_000_000  # gift points ride in millionths of a point, so proportional shares lose nothing that adds up
-NEVER = ""  # the key of gift points whose lot never expires
-
-
-@dataclass(frozen=True)
-class Riding:
-    """Top-up plans' gift points (充值送积分) riding on principal, in millionths of a point, by the last day of the
-    points lot they were credited to (``NEVER``: no expiry), so that the points that lot loses to expiry stop riding.
-    A gift is earned as the principal it came with is spent; what still rides goes back with principal paid out in
-    cash."""
-
-    shares: Mapping[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, raw: Mapping[str, Any] | None) -> Riding:
-        return cls({str(key): int(micro) for key, micro in (raw or {}).items() if int(micro)})
-
-    def to_json(self) -> dict[str, int]:
-        return dict(sorted(self.shares.items()))
-
-    @property
-    def micro(self) -> int:
-        return sum(self.shares.values())
-
-    def current(self, today: date) -> Riding:
-        """Without the shares of lots past their last day (what a refund puts back to ride: whether those points
-        were spent or expired is no longer known, and the member has the benefit of the doubt)."""
-        return Riding({key: micro for key, micro in self.shares.items() if key == NEVER or key >= today.isoformat()})
-
-    def plus(self, other: Riding) -> Riding:
-        keys = dict.fromkeys([*self.shares, *other.shares])
-        return Riding.of({key: self.shares.get(key, 0) + other.shares.get(key, 0) for key in keys})
-
-    def minus(self, other: Riding) -> Riding:
-        left = {key: micro - other.shares.get(key, 0) for key, micro in self.shares.items()}
-        if any(micro < 0 for micro in left.values()) or set(other.shares) - set(self.shares):
-            raise ValueError(f"taking {other} from {self}")
-        return Riding.of(left)
-
-    def share(self, part: int, whole: int, *, round_up: bool = False) -> Riding:
-        """``part`` of ``whole`` of each share (all of it when ``part`` is ``whole``), rounded down or up."""
-        if not 0 <= part <= whole:
-            raise ValueError(f"a share of {part} in {whole}")
-        if part == whole:
-            return self
-        if round_up:
-            return Riding.of({key: -(-micro * part // whole) for key, micro in self.shares.items()})
-        return Riding.of({key: micro * part // whole for key, micro in self.shares.items()})
+MICRO = 1_000_000  # gift points are counted in millionths of a point, so proportional shares lose nothing
 
 
 @dataclass(frozen=True)
 class GiftState:
-    """A member's gift points riding on their principal, and ``owed``: the millionths of a point cash refunds have
-    taken off the riding but not yet back (under a point), taken with the next cash refund that makes a whole one."""
+    """Top-up plans' gift points (充值送积分) a member has yet to earn (``pending``, in millionths of a point), and the
+    millionths earned but not yet a whole point (``earned``, under one). A gift is earned as the principal it came
+    with is spent: each payment's share of the principal credits that share of the pending gift, a cash refund
+    forfeits the share it pays out (as the bonus that goes with it), a refund of a payment takes back what it earned."""
 
-    riding: Riding = Riding()
-    owed: int = 0
+    pending: int = 0
+    earned: int = 0
 
     @classmethod
     def of(cls, raw: Mapping[str, Any] | None) -> GiftState:
         raw = raw or {}
-        return cls(Riding.of(raw.get("riding")), int(raw.get("owed", 0)))
+        return cls(int(raw.get("pending", 0)), int(raw.get("earned", 0)))
 
-    def to_json(self) -> dict[str, Any]:
-        return {"riding": self.riding.to_json(), "owed": self.owed}
+    def to_json(self) -> dict[str, int]:
+        return {"pending": self.pending, "earned": self.earned}
+
+    @property
+    def pending_points(self) -> int:
+        """The whole gift points still to be earned, as the member is shown them."""
+        return self.pending // MICRO
 
 
 @dataclass(frozen=True)
 class Refundable:
     """What a wallet payment may still have refunded, and where refunds go: the member it was paid by, the store
-    it was paid at, when (UTC ISO 8601); and the gift points its principal carried off (``gift``), which a refund
-    of that principal puts back to ride."""
+    it was paid at, when (UTC ISO 8601); and the millionths of gift points its principal earned (``gift``), which a
+    refund of that principal takes back."""
 
     left: Parts = Parts()
     member_id: str = ""
     store_id: str = ""
     paid_at: str = ""
-    gift: Riding = Riding()
+    gift: int = 0
 
 
 @dataclass(frozen=True)
@@ -146,7 +106,7 @@ class RefundableBook:
         raw = raw or {}
         left = Parts(int(raw.get("principal", 0)), int(raw.get("bonus", 0)))
         return Refundable(left, raw.get("member_id", ""), raw.get("store_id", ""), raw.get("paid_at", ""),
-                          Riding.of(raw.get("gift")))  # fmt: skip
+                          int(raw.get("gift", 0)))  # fmt: skip
 
     def dump(self, state: Refundable) -> dict[str, Any]:
         return {
@@ -155,7 +115,7 @@ class RefundableBook:
             "member_id": state.member_id,
             "store_id": state.store_id,
             "paid_at": state.paid_at,
-            **({"gift": state.gift.to_json()} if state.gift.shares else {}),
+            **({"gift": state.gift} if state.gift else {}),
         }
 
     def apply(self, state: Refundable, posting: Posting, today: date) -> tuple[Refundable, Any]:
@@ -166,23 +126,23 @@ class RefundableBook:
         left = Parts(state.left.principal + change.principal, state.left.bonus + change.bonus)
         if left.principal < 0 or left.bonus < 0:
             raise Insufficient(self.name, state.left.total, -posting.amount)
-        gift = Riding.of(detail.get("gift"))  # signed: carried off by the payment, put back by a refund
-        added, taken = (Riding.of({k: m for k, m in gift.shares.items() if m > 0}),
-                        Riding.of({k: -m for k, m in gift.shares.items() if m < 0}))  # fmt: skip
+        gift = int(detail.get("gift", 0))  # signed: earned by the payment, taken back by a refund
+        if state.gift + gift < 0:
+            raise ValueError(f"a payment that earned {state.gift} millionths of gift points cannot give back {-gift}")
         after = Refundable(
             left,
             detail.get("member_id", state.member_id),
             detail.get("store_id", state.store_id),
             detail.get("paid_at", state.paid_at),
-            state.gift.plus(added).minus(taken),
+            state.gift + gift,
         )
         recorded = {"principal": change.principal, "bonus": change.bonus}
-        return after, {**recorded, "gift": gift.to_json()} if gift.shares else recorded
+        return after, {**recorded, "gift": gift} if gift else recorded
 
     def undo(self, state: Refundable, entry: Entry, today: date) -> tuple[Refundable, Any]:
         detail = entry.detail or {}
         back = {"principal": -int(detail.get("principal", 0)), "bonus": -int(detail.get("bonus", 0)),
-                "gift": {key: -int(micro) for key, micro in (detail.get("gift") or {}).items()}}  # fmt: skip
+                "gift": -int(detail.get("gift", 0))}  # fmt: skip
         return self.apply(
             state, Posting(entry.holder, self.name, -entry.amount, "reverse", entry.source, "", back), today
         )
@@ -197,22 +157,22 @@ class RefundableBook:
 @dataclass(frozen=True)
 class GiftRidingBook:
     """The member's ``GiftState``: a state without entries (every posting is of 0, its ``detail`` the new state).
-    The gift points themselves are the points book's entries; this remembers what a cash refund would take back."""
+    The gift points earned are the points book's entries; this keeps what is still to be earned."""
 
     name: str = GIFTS
 
     def load(self, raw: Any) -> GiftState:
         return GiftState.of(raw)
 
-    def dump(self, state: GiftState) -> dict[str, Any]:
+    def dump(self, state: GiftState) -> dict[str, int]:
         return state.to_json()
 
     def apply(self, state: GiftState, posting: Posting, today: date) -> tuple[GiftState, Any]:
         if posting.amount:
             raise ValueError(f"the {self.name} book keeps a state, not entries: a posting of {posting.amount}")
         after = GiftState.of(posting.detail)
-        if after.owed < 0 or any(micro < 0 for micro in after.riding.shares.values()):
-            raise ValueError(f"gift points riding cannot be negative: {after}")
+        if after.pending < 0 or not 0 <= after.earned < MICRO:
+            raise ValueError(f"a gift state out of bounds: {after}")
         return after, None
 
     def undo(self, state: GiftState, entry: Entry, today: date) -> tuple[GiftState, Any]:
@@ -229,60 +189,51 @@ BOOKS: dict[str, Any] = {PRINCIPAL: WalletBook(PRINCIPAL), BONUS: WalletBook(BON
                          GIFTS: GiftRidingBook()}  # fmt: skip
 
 
-# --- gift points riding on the principal -------------------------------------------------------------------------
-# Every movement of principal moves them in proportion, so what rides is the gift's share of the principal still
-# held, whatever the order of top-ups, payments, refunds and cash refunds. Shares are kept in millionths and every
-# rounding leaves the riding share high rather than low, so no run of small movements wears a gift away; a cash
-# refund takes back whole points only, carrying the fraction over (``owed``) to the next, so none is lost either.
+# --- gift points earned as the principal is spent ------------------------------------------------------------------
+# Nothing is credited with the top-up, so nothing has to be taken back from points that may have been spent or have
+# expired since: a cash refund only forfeits what is still pending, as it forfeits the bonus. Shares are counted in
+# millionths; a payment rounds what it earns down and its refund takes back exactly what it earned.
 
 
-def ride_on_top_up(state: GiftState, expires_on: date | None, gift_points: int) -> GiftState:
-    """A plan's gift points, credited to a lot lasting through ``expires_on``, start riding on the principal."""
-    key = expires_on.isoformat() if expires_on else NEVER
-    return GiftState(state.riding.plus(Riding.of({key: gift_points * MICRO})), state.owed)
+def gift_on_top_up(state: GiftState, gift_points: int) -> GiftState:
+    """A plan's gift points wait to be earned as the principal is spent."""
+    return GiftState(state.pending + gift_points * MICRO, state.earned)
 
 
-def ride_on_payment(state: GiftState, principal_taken: int, principal_before: int) -> tuple[GiftState, Riding]:
-    """A payment taking ``principal_taken`` of ``principal_before`` carries off that share of the gift points
-    (earned: a cash refund no longer takes them back); returns the state and what the payment carried (kept with
-    it, for a refund to put back)."""
-    if not principal_taken or not state.riding.shares:
-        return state, Riding()
-    carried = state.riding.share(principal_taken, principal_before)
-    return GiftState(state.riding.minus(carried), state.owed), carried
+def gift_on_payment(state: GiftState, principal_taken: int, principal_before: int) -> tuple[GiftState, int, int]:
+    """A payment taking ``principal_taken`` of ``principal_before`` earns that share of the pending gift; returns the
+    state, the millionths it earned (kept with the payment, for its refund) and the whole points to credit now."""
+    if not principal_taken or not state.pending:
+        return state, 0, 0
+    if not 0 < principal_taken <= principal_before:
+        raise ValueError(f"a payment of {principal_taken} of a principal of {principal_before}")
+    share = state.pending * principal_taken // principal_before
+    points, earned = divmod(state.earned + share, MICRO)
+    return GiftState(state.pending - share, earned), share, points
 
 
-def ride_on_refund(state: GiftState, today: date, carried: Riding, principal_back: int, principal_left: int
-                   ) -> tuple[GiftState, Riding]:  # fmt: skip
-    """A refund giving ``principal_back`` of the ``principal_left`` of a payment back to the wallet puts that share of
-    what the payment carried off back to ride (rounded up; all of it with the last of its principal), but for the
-    shares of lots past their last day; returns the state and what the payment gave back."""
-    if not principal_back or not carried.shares:
-        return state, Riding()
-    back = carried.share(principal_back, principal_left, round_up=True)
-    return GiftState(state.riding.plus(back.current(today)), state.owed), back
+def gift_on_refund(state: GiftState, earned_left: int, principal_back: int, principal_left: int
+                   ) -> tuple[GiftState, int, int]:  # fmt: skip
+    """A refund giving ``principal_back`` of the ``principal_left`` of a payment back to the wallet undoes that share of
+    what the payment earned (rounded up; all of it with the last of its principal): it is pending again; returns the
+    state, the millionths given back and the whole points to take back (a claw-back, as a purchase refund's)."""
+    if not principal_back or not earned_left:
+        return state, 0, 0
+    if not 0 < principal_back <= principal_left:
+        raise ValueError(f"a refund of {principal_back} of a payment's principal of {principal_left}")
+    back = -(-earned_left * principal_back // principal_left)
+    owing = back - state.earned
+    points = -(-owing // MICRO) if owing > 0 else 0
+    return GiftState(state.pending + back, state.earned - back + points * MICRO), back, points
 
 
-def ride_on_cash_refund(state: GiftState, withdrawn: int, principal_before: int) -> tuple[GiftState, int]:
-    """A cash refund of ``withdrawn`` of ``principal_before`` takes that share off what rides and back the whole
-    points of what is owed with it; returns the state and the points taken back. Paying out all the principal
-    leaves nothing riding or owed (the fraction of a point is the member's)."""
+def gift_on_cash_refund(state: GiftState, withdrawn: int, principal_before: int) -> tuple[GiftState, int]:
+    """A cash refund of ``withdrawn`` of ``principal_before`` forfeits that share of the pending gift (all of it with
+    the last of the principal), never a point already earned; returns the state and the whole points forfeited."""
     if not 0 < withdrawn <= principal_before:
         raise ValueError(f"a cash refund of {withdrawn} from a principal of {principal_before}")
-    share = state.riding.share(withdrawn, principal_before)
-    owed = state.owed + share.micro
-    if withdrawn == principal_before:
-        return GiftState(), owed // MICRO
-    return GiftState(state.riding.minus(share), owed % MICRO), owed // MICRO
-
-
-def ride_on_expiry(state: GiftState, expired: Mapping[str, int]) -> GiftState:
-    """Points a lot lost to expiry (``expired``: the lot's last day -> points) no longer ride: a cash refund does
-    not take back points the member never had. They count as the gift's first (the member's way); what the member
-    spent of the gift before it expired still rides."""
-    left = {key: max(0, micro - expired.get(key, 0) * MICRO) if key != NEVER else micro
-            for key, micro in state.riding.shares.items()}  # fmt: skip
-    return GiftState(Riding.of(left), state.owed)
+    forfeited = state.pending * withdrawn // principal_before
+    return GiftState(state.pending - forfeited, state.earned), forfeited // MICRO
 
 
 def payment_holder(partner_id: str, payment_id: str) -> str:

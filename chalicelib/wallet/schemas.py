@@ -71,7 +71,9 @@ class WalletTopUpAnswer(Schema):
     principal_fen: int = Field(description=f"principal added; {FEN}")
     bonus_fen: int = Field(description=f"bonus added by the plan (0 without one); {FEN}")
     gift_points: int = Field(
-        default=0, description="points the plan gave (充值送积分), credited to the member's points with the top-up"
+        default=0,
+        description="gift points the plan adds (充值送积分): the member earns them as the principal is spent, each "
+        "payment crediting its share",
     )
     wallet: WalletParts = Field(description=WALLET_AFTER)
     duplicate: bool = Field(description=DUPLICATE)
@@ -164,6 +166,11 @@ class Wallet(Schema):
     max_balance_fen: int | None = Field(
         description=f"the most a top-up may bring the wallet to (principal and bonus); null: no limit; {FEN}"
     )
+    gift_points_pending: int = Field(
+        default=0,
+        description="top-up plans' gift points still to be earned (待到账赠送积分): each payment of principal credits "
+        "its share; a cash refund forfeits the share that goes with the principal paid out",
+    )
 
 
 class WalletEntrySource(Schema):
@@ -249,11 +256,10 @@ class WalletCashRefund(Schema):
     store_id: str = Field(description="the store that paid it out")
     principal_fen: int = Field(description=f"principal paid out in cash; {FEN}")
     bonus_fen: int = Field(description=f"bonus forfeited with it (never paid out); {FEN}")
-    gift_points_back: int = Field(
+    gift_points_forfeited: int = Field(
         default=0,
-        description="top-up plans' gift points taken back with it: the whole points of the share of those still "
-        "riding on the principal that it pays out (a gift is earned as its principal is spent; expired ones are not "
-        "taken); points already spent become debt",
+        description="top-up gift points still to be earned that go with the principal paid out, forfeited (whole "
+        "points; a point already earned is never taken)",
     )
     reason: str = Field(description="why")
     wallet: WalletParts = Field(description=WALLET_AFTER)
@@ -290,8 +296,8 @@ class WalletPlanCreate(Input):
         default=0,
         ge=0,
         le=100_000_000,
-        description="points (积分) credited with each top-up on it, spendable at once; they ride on the principal "
-        "until it is spent, and a cash refund takes back the share riding on what it pays out",
+        description="points (积分) each top-up on it gives, earned as its principal is spent (each payment credits "
+        "its share; a refund of the payment takes it back); a cash refund forfeits the share still to be earned",
     )
     starts_on: Day | None = Field(default=None, description=f"first day on sale; default today; {BUSINESS_DATE}")
     ends_on: Day | None = Field(default=None, description=f"last day on sale; null: no end; {BUSINESS_DATE}")

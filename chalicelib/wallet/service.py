@@ -17,7 +17,7 @@ import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.identity.access import Caller
@@ -60,13 +60,12 @@ from chalicelib.wallet.rules import (
     Policy,
     Refundable,
     cash_out,
+    gift_on_cash_refund,
+    gift_on_payment,
+    gift_on_refund,
+    gift_on_top_up,
     over_limit,
     payment_holder,
-    ride_on_cash_refund,
-    ride_on_expiry,
-    ride_on_payment,
-    ride_on_refund,
-    ride_on_top_up,
     split_payment,
     split_refund,
 )
@@ -78,8 +77,6 @@ from chalicelib.wallet.schemas import (
     WalletRefund,
     WalletTopUp,
 )
-
-GIFT_EXPIRY_CLAIM_DAYS = 14  # a redelivered points.expired event within this lowers nothing twice
 
 
 class InsufficientBalance(Conflict):
@@ -158,11 +155,18 @@ def _moves(member_id: str, parts: Parts, kind: str, source: Source, reason: str,
     ]
 
 
-def _ride(member_id: str, before: GiftState, after: GiftState) -> list[Posting]:
-    """The posting that keeps the gift points riding on the member's principal, when they moved."""
+def _gift(member_id: str, before: GiftState, after: GiftState) -> list[Posting]:
+    """The posting that keeps the gift points the member has yet to earn, when they moved."""
     if after == before:
         return []
     return [Posting(member_id, GIFTS, 0, "riding", Source("wallet", member_id), "", after.to_json())]
+
+
+def _points_events(answer: Answer, source: Source, store_id: str | None) -> list[Event]:
+    """The points events of the gift points a payment earned or its refund took back (``source``: theirs; what a
+    joined domain posted it announces itself)."""
+    return [event for event in points.announce(answer, store_id)
+            if (event.payload["source_kind"], event.payload["source_id"]) == (source.kind, source.id)]  # fmt: skip
 
 
 def _positions_after(page: list[Entry], read: Mapping[str, tuple[list[Entry], bool]]) -> dict[str, int]:
@@ -208,21 +212,13 @@ class Wallets:
     ledger: Ledger
     policy: Policy
 
-    def _today(self) -> date:
-        """The business day the ledger files posts under (a refund puts no gift points of a lot past its last day back
-        to ride)."""
-        return self.ledger.today() if self.ledger.today is not None else clock.business_today()
-
     def top_up(
         self, member_id: str, payment: PartnerPayment, amount: int, plan: TopUpPlan | None, claim: Claim
     ) -> dict[str, Any]:
         """Add ``amount`` of principal and the plan's bonus, once per claim, unless it takes the wallet over the
-        limit (422). The plan's gift points are credited to the member's points in the same write (expiring as the
-        points' policy says from when it was paid, spendable at once) and ride on the principal until it is spent
-        (see ``cash_refund``)."""
+        limit (422). The plan's gift points are the member's to earn as the principal is spent (see ``pay``)."""
         added = Parts(amount, plan.bonus_fen if plan else 0)
         gift = plan.gift_points if plan else 0
-        expires_on = points.policy_dates(payment.paid_at)[0]  # spendable at once: a top-up has no return window
         before = Parts()
 
         def postings(holdings: Holdings) -> list[Posting]:
@@ -234,14 +230,10 @@ class Wallets:
                 detail = f"A wallet holds at most {limit} fen; this top-up adds {added.total}, room for {room}"
                 raise BalanceLimitExceeded(detail, room_fen=room)
             source = Source("top-up", payment.payment_id)
-            riding = holdings.state(member_id, GIFTS)
-            credited = [points.credit(member_id, gift, "earn", source, f"充值赠送积分 {plan.name}" if plan else "",
-                                      expires_on=expires_on)] if gift else []  # fmt: skip
-            rides = ride_on_top_up(riding, expires_on, gift) if gift else riding
+            gifts = holdings.state(member_id, GIFTS)
             return [
                 *_moves(member_id, added, "top-up", source, f"储值充值 {plan.name}" if plan else "储值充值"),
-                *credited,
-                *_ride(member_id, riding, rides),
+                *_gift(member_id, gifts, gift_on_top_up(gifts, gift)),
             ]
 
         def result(answer: Answer) -> dict[str, Any]:
@@ -251,8 +243,7 @@ class Wallets:
             given = {"plan_id": plan.plan_id if plan else None, "gift_points": gift}
             after = _after(answer, member_id, before)
             payload = {**payment.payload(member_id, added), **given, "balance_after_fen": after.total}
-            topped_up = new_event("wallet.topped-up", f"member/{member_id}", payload)
-            return [topped_up, *points.announce(answer, payment.store_id)]
+            return [new_event("wallet.topped-up", f"member/{member_id}", payload)]
 
         answer = self._post(postings, [member_id], claim, {member_id: "active"}, result, announce)
         return {**answer.result, "duplicate": answer.duplicate}
@@ -261,10 +252,13 @@ class Wallets:
         self, member_id: str, payment: PartnerPayment, amount: int, claim: Claim, joined: Joined | None = None
     ) -> dict[str, Any]:
         """Pay ``amount`` from the wallet, split by the policy's order, once per claim; not enough is 409. The
-        payment's own account keeps what it may still have refunded, and to whom (and the share of the gift points
-        riding that its principal carried off), in the same transaction, with what ``joined`` posts beside it."""
+        payment's own account keeps what it may still have refunded, and to whom, in the same transaction, with what
+        ``joined`` posts beside it. The principal it takes earns its share of the top-up gift points pending: the
+        whole points are credited (an ``earn`` of the points, dated as a purchase's), the share kept with the payment
+        for its refund."""
         holder = payment_holder(payment.partner_id, payment.payment_id)
         taken = before = Parts()
+        expires_on, available_on = points.policy_dates(payment.paid_at)  # gift points earned, dated as a purchase's
 
         def postings(holdings: Holdings) -> list[Posting]:
             nonlocal taken, before
@@ -275,22 +269,37 @@ class Wallets:
                 raise InsufficientBalance(detail, available_fen=before.total)
             taken = split_payment(amount, before, self.policy.split)
             source = Source("payment", payment.payment_id)
-            riding = holdings.state(member_id, GIFTS)
-            rides, carried = ride_on_payment(riding, taken.principal, before.principal)
+            gifts = holdings.state(member_id, GIFTS)
+            gifts_after, earned, gift_points = gift_on_payment(gifts, taken.principal, before.principal)
             refundable = {
                 "principal": taken.principal,
                 "bonus": taken.bonus,
                 "member_id": member_id,
                 "store_id": payment.store_id,
                 "paid_at": clock.iso(payment.paid_at),
-                **({"gift": carried.to_json()} if carried.shares else {}),
+                **({"gift": earned} if earned else {}),
             }
             spent = Parts(-taken.principal, -taken.bonus)
             reason = f"储值支付·{payment.paid_for}" if payment.paid_for else "储值支付"
             return [
                 *_moves(member_id, spent, "payment", source, reason),
                 Posting(holder, REFUNDABLE, amount, "payment", source, "可退金额", refundable),
-                *_ride(member_id, riding, rides),
+                *_gift(member_id, gifts, gifts_after),
+                *(
+                    [
+                        points.credit(
+                            member_id,
+                            gift_points,
+                            "earn",
+                            source,
+                            "储值消费·充值赠送积分到账",
+                            expires_on=expires_on,
+                            available_on=available_on,
+                        )
+                    ]
+                    if gift_points
+                    else []
+                ),
                 *beside,
             ]
 
@@ -301,7 +310,11 @@ class Wallets:
             after = _after(answer, member_id, before).total
             payload = {**payment.payload(member_id, taken), "balance_after_fen": after}
             paid = new_event("wallet.paid", f"member/{member_id}", payload)
-            return [paid, *(joined.events(answer) if joined else [])]
+            return [
+                paid,
+                *_points_events(answer, Source("payment", payment.payment_id), payment.store_id),
+                *(joined.events(answer) if joined else []),
+            ]
 
         holders = [member_id, holder, *_joined_holders(joined)]
         answer = self._post(postings, holders, claim, {member_id: "active"}, result, announce, joined)
@@ -315,8 +328,8 @@ class Wallets:
         bonus in the proportion the payment has left of each, with what ``joined`` posts beside it. More than it has
         left is 422, an unknown payment 404. The member must still be a member (frozen is fine: it is their money).
         A caller who knows whose payment it was says so (``member_id``): the payment and the wallet are then read
-        together, one request fewer; a payment another member made is 422. The gift points the refunded principal
-        carried off ride again."""
+        together, one request fewer; a payment another member made is 422. The top-up gift points the refunded
+        principal earned are pending again, their whole points taken back (a claw-back, as a purchase refund's)."""
         holder = payment_holder(partner_id, payment_id)
         if member_id is None:
             paid: Refundable = self.ledger.holdings(holder).state(holder, REFUNDABLE)  # whose wallet it goes back to
@@ -348,16 +361,21 @@ class Wallets:
                 raise RefundExceedsPayment(detail, refundable_fen=payment.left.total)
             back = split_refund(amount, payment.left)
             source = Source("refund", refund_id)
-            riding = holdings.state(owner, GIFTS)
-            rides, riding_back = ride_on_refund(riding, self._today(), payment.gift, back.principal,
-                                                payment.left.principal)  # fmt: skip
+            gifts = holdings.state(owner, GIFTS)
+            gifts_after, unearned, gift_points = gift_on_refund(gifts, payment.gift, back.principal,
+                                                                payment.left.principal)  # fmt: skip
             given: dict[str, Any] = {"principal": -back.principal, "bonus": -back.bonus}
-            if riding_back.shares:  # taken from what the payment carried off
-                given["gift"] = {key: -micro for key, micro in riding_back.shares.items()}
+            if unearned:
+                given["gift"] = -unearned
             return [
                 Posting(holder, REFUNDABLE, -amount, "refund", source, "退款", given),
                 *_moves(owner, back, "refund", source, "储值退款"),
-                *_ride(owner, riding, rides),
+                *_gift(owner, gifts, gifts_after),
+                *(
+                    [Posting(owner, POINTS, -gift_points, "refund", source, "储值退款·扣回赠送积分")]
+                    if gift_points
+                    else []
+                ),
                 *beside,
             ]
 
@@ -382,7 +400,11 @@ class Wallets:
                 "balance_after_fen": _after(answer, owner, before).total,
             }
             refunded = new_event("wallet.refunded", f"member/{owner}", payload)
-            return [refunded, *(joined.events(answer) if joined else [])]
+            return [
+                refunded,
+                *_points_events(answer, Source("refund", refund_id), store_id),
+                *(joined.events(answer) if joined else []),
+            ]
 
         holders = [holder, owner, *_joined_holders(joined)]
         answer = self._post(postings, holders, claim, {owner: "present"}, result, announce, joined)
@@ -392,16 +414,15 @@ class Wallets:
         self, member_id: str, store_id: str, amount: int | None, reason: str, claim: Claim
     ) -> dict[str, Any]:
         """Pay ``amount`` of principal (all of it when None) out in cash (退卡/退余额), with the bonus that goes with
-        it forfeited as the policy says, once per claim. More than the principal, or none left, is 409. The whole
-        points of the share of the top-up plans' gift points riding that goes with the principal paid out are taken
-        back (those expired meanwhile are not; those the member spent become debt), so topping up and cashing out
-        again gains nothing."""
+        it forfeited as the policy says, once per claim. More than the principal, or none left, is 409. The share of
+        the top-up gift points still pending that goes with the principal paid out is forfeited too (never a point
+        already earned), so topping up and cashing out gains nothing."""
         cash_refund_id = new_id("wc_")
         out = before = Parts()
-        gift_back = 0
+        forfeited = 0
 
         def postings(holdings: Holdings) -> list[Posting]:
-            nonlocal out, before, gift_back
+            nonlocal out, before, forfeited
             before = _wallet(holdings, member_id)
             asked = before.principal if amount is None else amount
             if not 0 < asked <= before.principal:
@@ -409,17 +430,11 @@ class Wallets:
                 raise InsufficientBalance(detail, available_fen=before.principal)
             out = cash_out(asked, before, self.policy.bonus_on_cash_refund)
             source = Source("cash-refund", cash_refund_id)
-            riding = holdings.state(member_id, GIFTS)
-            rides, gift_back = ride_on_cash_refund(riding, out.principal, before.principal)
-            taken = (
-                [Posting(member_id, POINTS, -gift_back, "refund", source, "退余额扣回充值赠送积分")]
-                if gift_back
-                else []
-            )
+            gifts = holdings.state(member_id, GIFTS)
+            gifts_after, forfeited = gift_on_cash_refund(gifts, out.principal, before.principal)
             return [
                 *_moves(member_id, Parts(-out.principal, -out.bonus), "cash-refund", source, reason, "bonus-forfeit"),
-                *taken,
-                *_ride(member_id, riding, rides),
+                *_gift(member_id, gifts, gifts_after),
             ]
 
         def result(answer: Answer) -> dict[str, Any]:
@@ -429,7 +444,7 @@ class Wallets:
                 "member_id": member_id,
                 "store_id": store_id,
                 **out.to_json(),
-                "gift_points_back": gift_back,
+                "gift_points_forfeited": forfeited,
                 "reason": reason,
                 "wallet": wallet.to_json(),
             }
@@ -437,22 +452,10 @@ class Wallets:
         def announce(answer: Answer) -> list[Event]:
             after = _after(answer, member_id, before).total
             payload = {"member_id": member_id, "cash_refund_id": cash_refund_id, "store_id": store_id, **out.to_json(),
-                       "gift_points_back": gift_back, "balance_after_fen": after}  # fmt: skip
-            refunded = new_event("wallet.cash-refunded", f"member/{member_id}", payload)
-            return [refunded, *points.announce(answer, store_id)]
+                       "gift_points_forfeited": forfeited, "balance_after_fen": after}  # fmt: skip
+            return [new_event("wallet.cash-refunded", f"member/{member_id}", payload)]
 
         return dict(self._post(postings, [member_id], claim, {member_id: "present"}, result, announce).result)
-
-    def gift_points_expired(self, member_id: str, expiry_id: str, expired: Mapping[str, int]) -> None:
-        """The member's points lost to expiry (``expired``: a lot's last day -> points) stop riding on the principal,
-        once per expiry (``expiry_id``); nothing is written for a member with no gift points riding on those lots."""
-
-        def postings(holdings: Holdings) -> list[Posting]:
-            state = holdings.state(member_id, GIFTS)
-            return _ride(member_id, state, ride_on_expiry(state, expired))
-
-        claim = Claim.of(f"gift-expiry:{member_id}:{expiry_id}", expired, keep_days=GIFT_EXPIRY_CLAIM_DAYS)
-        self.ledger.post(postings, holders=[member_id], claim=claim)
 
     def wallet(self, member_id: str) -> Parts | None:
         """The member's wallet as of now, in one read; None when nothing was ever posted to any of the holder's
@@ -686,14 +689,6 @@ def refund_card_payment(
     return wallets().refund(partner_id, refund_id, payment_id, amount, clock.now(), claim, member_id=member_id)
 
 
-def gift_points_expired(member_id: str, seq: int, lots: Sequence[Sequence[Any]]) -> None:
-    """The points a member's expiry entry (number ``seq``) took from each lot (``lots``: ``[expires_on, signed
-    points]``, as its ``points.expired`` event says) stop riding on the member's principal."""
-    expired = {str(day): -int(points) for day, points in lots if day and int(points) < 0}
-    if expired:
-        wallets().gift_points_expired(member_id, str(seq), expired)
-
-
 def cash_refund(caller: Caller, member_id: str, request: WalletCashRefundCreate, key: IdempotencyKey) -> dict[str, Any]:
     """Finance pays principal out in cash at one of their stores, once per Idempotency-Key (another request under
     it: 422). An unknown or erased member is 404."""
@@ -723,13 +718,15 @@ def parts_of(holdings: Holdings, member_id: str) -> Parts:
 
 
 def wallet_of(member_id: str) -> dict[str, Any]:
-    """The member's wallet as of now: one read (two for a member who never had one: are they a member?)."""
-    found = wallets().wallet(member_id)
-    if found is None:
+    """The member's wallet as of now, with the gift points they have yet to earn: one read (two for a member who
+    never had one: are they a member?)."""
+    holdings = wallets().ledger.holdings(member_id)
+    if holdings.accounts[member_id].rev is None:
         _require_member(member_id)
-        found = Parts()
+    found, pending = _wallet(holdings, member_id), holdings.state(member_id, GIFTS).pending_points
     limit = policy().max_balance_fen
-    return {"member_id": member_id, **found.to_json(), "total_fen": found.total, "max_balance_fen": limit or None}
+    return {"member_id": member_id, **found.to_json(), "total_fen": found.total, "max_balance_fen": limit or None,
+            "gift_points_pending": pending}  # fmt: skip
 
 
 def entries_of(member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -278,8 +279,11 @@ def test_every_screen_has_a_title_labelled_inputs_and_fits_a_phone(site: Site, m
     assert status == 200
     purchase(site, phone, "m-order-606", 356_000)
     now = datetime.now(UTC).isoformat()
+    plan = {"plan_id": f"CZ-500-{secrets.token_hex(3)}", "name": "充500送100积分", "pay_fen": 50_000, "bonus_fen": 0,
+            "gift_points": 100}  # fmt: skip
+    site.api("POST", "/v1/wallet/plans", plan)
     top_up = {"payment_id": "m-top-up-606", "member": {"phone": phone}, "store_id": "SH-001", "occurred_at": now,
-              "amount_fen": 50_000}  # fmt: skip
+              "amount_fen": 50_000, "plan_id": plan["plan_id"]}  # fmt: skip
     partner(site, "/v1/webhooks/wallet/top-ups", top_up)
 
     page = open_as(mobile, site, tokens, "/home")
@@ -290,6 +294,7 @@ def test_every_screen_has_a_title_labelled_inputs_and_fits_a_phone(site: Site, m
 
     page.goto(f"{site.base}/m/#/wallet")
     expect(page.locator("[data-test=wallet-principal]")).to_have_text("¥500.00")
+    expect(page.locator("[data-test=wallet-gift-pending]")).to_have_text("待到账赠送积分 100：使用本金消费时按比例到账")
     page.goto(f"{site.base}/m/#/points")
     page.locator("[data-test=check-in]").click()
     page.get_by_role("button", name="今日已签到").wait_for()

@@ -141,20 +141,24 @@ class TestTopUps:
             "bonus_fen": 0,
             "total_fen": 10_000,
             "max_balance_fen": 500_000,
+            "gift_points_pending": 0,
         }
 
-    def test_a_plan_adds_its_bonus_and_credits_its_gift_points_with_it(self, api, partner, member, plan):
+    def test_a_plan_adds_its_bonus_and_gift_points_its_member_earns_by_spending(self, api, partner, member, plan):
         answer = ok(top_up(api, partner, {"phone": "13900000001"}, 10_000, plan_id=plan["plan_id"]))
         assert (answer["member_id"], answer["principal_fen"], answer["bonus_fen"]) == (member, 10_000, 2_000)
         assert answer["gift_points"] == 50
         assert ok(top_up(api, partner, {"phone": "13900000001"}, 10_000, plan_id=plan["plan_id"])) == {
             **answer, "duplicate": True,
         }  # fmt: skip
-        assert ok(api.get(f"/v1/members/{member}/points"))["available"] == 50  # once
+        assert ok(api.get(f"/v1/members/{member}/wallet"))["gift_points_pending"] == 50
+        assert ok(api.get(f"/v1/members/{member}/points"))["available"] == 0  # earned as the principal is spent
+        ok(pay(api, partner, {"member_id": member}, 6_000))  # 5,000 of principal: half the gift
+        assert ok(api.get(f"/v1/members/{member}/wallet"))["gift_points_pending"] == 25
         [gift] = ok(api.get(f"/v1/members/{member}/points/ledger"))["items"]
-        assert (gift["type"], gift["points"], gift["reason"]) == ("earn", 50, "充值赠送积分 充100送20")
+        assert (gift["type"], gift["points"], gift["reason"]) == ("earn", 25, "储值消费·充值赠送积分到账")
         [earned] = events("points.earned")
-        assert (earned["payload"]["source_kind"], earned["payload"]["source_id"]) == ("top-up", "T-1")
+        assert (earned["payload"]["source_kind"], earned["payload"]["source_id"]) == ("payment", "P-1")
         [event] = events("wallet.topped-up")
         assert event["payload"] == {
             "member_id": member,
@@ -168,7 +172,7 @@ class TestTopUps:
             "balance_after_fen": 12_000,  # for the receipt the member is sent
         }
         entries = ok(api.get(f"/v1/members/{member}/wallet/entries"))["items"]
-        assert [(e["book"], e["kind"], e["amount_fen"], e["source"]) for e in entries] == [
+        assert [(e["book"], e["kind"], e["amount_fen"], e["source"]) for e in entries[-2:]] == [
             ("principal", "top-up", 10_000, {"kind": "top-up", "id": "T-1"}),
             ("bonus", "top-up", 2_000, {"kind": "top-up", "id": "T-1"}),
         ]
@@ -462,6 +466,7 @@ class TestReads:
             "bonus_fen": 1_300,
             "total_fen": 7_800,
             "max_balance_fen": 500_000,
+            "gift_points_pending": 32,  # 50 to earn on 10,000 of principal, 6,500 of it unspent: 32.5
         }
         entries = all_entries(me, "/v1/me/wallet/entries", limit=3)
         assert len(entries) == 2 + 4 * 2 + 2
@@ -491,7 +496,7 @@ class TestCashRefunds:
     def finance(self, api):
         return api.as_(token_for(["finance"]))
 
-    def test_finance_pays_principal_out_and_the_bonus_and_gift_points_go_with_it_once_per_key(
+    def test_finance_pays_principal_out_and_the_bonus_and_gift_to_earn_go_with_it_once_per_key(
         self, api, aws, finance, partner, member, plan
     ):
         ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"]))
@@ -503,7 +508,7 @@ class TestCashRefunds:
             500,
             {"principal_fen": 7_500, "bonus_fen": 1_500},
         )
-        assert out["gift_points_back"] == 12  # a quarter of the plan's 50 gift points, rounded down
+        assert out["gift_points_forfeited"] == 12  # a quarter of the plan's 50 gift points to earn, rounded down
         again = finance.post(path, {"store_id": "SH-001", "amount_fen": 2_500, "reason": "退余额"}, headers=key)
         assert (again.status, again.body) == (201, out)
         refused(
@@ -515,7 +520,7 @@ class TestCashRefunds:
             ),
             201,
         )
-        assert (closed["principal_fen"], closed["bonus_fen"], closed["gift_points_back"]) == (7_500, 1_500, 38)
+        assert (closed["principal_fen"], closed["bonus_fen"], closed["gift_points_forfeited"]) == (7_500, 1_500, 37)
         assert ok(api.get(f"/v1/members/{member}/points"))["available"] == 0  # top-up and cash refund gain nothing
         refused(
             finance.post(path, {"store_id": "SH-001", "reason": "退卡"}, headers={"idempotency-key": "cr-00003"}),
@@ -749,23 +754,3 @@ def test_a_member_holding_principal_is_erased_only_once_it_is_paid_out(api, part
     ok(paid_out, 201)
     assert api.call("DELETE", f"/v1/members/{member}").status == 204
     assert api.call("DELETE", f"/v1/members/{member}").status == 204  # repeating it answers 204 too
-
-
-def test_gift_points_that_expire_unspent_stop_riding_on_the_principal(api, aws, partner, plan, member):
-    """The wallet queue hears of the points expiry (twice: a redelivery), so a cash refund takes back none of a gift
-    its member no longer has."""
-    from chalicelib.shared.db import Transaction
-    from chalicelib.shared.events import emit, new_event
-
-    ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"]))
-    [lot] = ok(api.get(f"/v1/members/{member}/points"))["expiring"]
-    assert lot["points"] == 50
-    tx = Transaction()
-    emit(tx, new_event("points.expired", f"member/{member}", {"member_id": member, "points": -50, "seq": 2,
-                                                              "lots": [[lot["date"], -50]]}))  # fmt: skip
-    tx.commit()
-    deliver(aws, "wallet", times=2)
-    finance = api.as_(token_for(["finance"]))
-    out = finance.post(f"/v1/members/{member}/wallet/cash-refunds", {"store_id": "SH-001", "reason": "退卡"},
-                       headers={"idempotency-key": "cash-refund-expired"})  # fmt: skip
-    assert (ok(out, 201)["principal_fen"], out.body["gift_points_back"]) == (10_000, 0)

@@ -13,16 +13,14 @@ from chalicelib.wallet.rules import (
     Parts,
     Plan,
     RefundableBook,
-    Riding,
     book_statement,
     cash_out,
+    gift_on_cash_refund,
+    gift_on_payment,
+    gift_on_refund,
+    gift_on_top_up,
     movements_of,
     over_limit,
-    ride_on_cash_refund,
-    ride_on_expiry,
-    ride_on_payment,
-    ride_on_refund,
-    ride_on_top_up,
     split_payment,
     split_refund,
     statement_shard,
@@ -149,138 +147,104 @@ def test_shards_are_stable_and_spread():
     assert len({statement_shard(f"ev_{n}") for n in range(200)}) == 8
 
 
-# --- gift points riding on the principal ---------------------------------------------------------------------------
+# --- gift points earned as the principal is spent -----------------------------------------------------------------
 
 
 class GiftWallet:
-    """A member's principal and gift points riding, moved only by the pure rules, as the service moves them."""
+    """A member's principal and top-up gift points, moved only by the pure rules, as the service moves them."""
 
-    EXPIRES = date(2027, 12, 31)
+    def __init__(self):
+        self.principal, self.state, self.credited = 0, GiftState(), 0
+        self.payments: dict[str, list[int]] = {}  # payment -> [principal left, millionths it earned]
 
-    def __init__(self, today=TODAY):
-        self.today, self.principal, self.state, self.taken_back = today, 0, GiftState(), 0
-        self.payments: dict[str, list] = {}  # payment -> [principal left, gift carried off]
-
-    def top_up(self, amount, gift=0, expires=EXPIRES):
-        self.state = ride_on_top_up(self.state, expires, gift) if gift else self.state
+    def top_up(self, amount, gift=0):
+        self.state = gift_on_top_up(self.state, gift)
         self.principal += amount
 
     def pay(self, name, principal):
-        self.state, carried = ride_on_payment(self.state, principal, self.principal)
+        self.state, earned, points = gift_on_payment(self.state, principal, self.principal)
         self.principal -= principal
-        self.payments[name] = [principal, carried]
+        self.payments[name] = [principal, earned]
+        self.credited += points
 
     def refund(self, name, principal):
-        left, carried = self.payments[name]
-        self.state, back = ride_on_refund(self.state, self.today, carried, principal, left)
-        self.payments[name] = [left - principal, carried.minus(back)]
+        left, earned = self.payments[name]
+        self.state, back, points = gift_on_refund(self.state, earned, principal, left)
+        self.payments[name] = [left - principal, earned - back]
         self.principal += principal
+        self.credited -= points
 
     def cash_out(self, amount=None):
         amount = self.principal if amount is None else amount
-        self.state, points = ride_on_cash_refund(self.state, amount, self.principal)
+        self.state, forfeited = gift_on_cash_refund(self.state, amount, self.principal)
         self.principal -= amount
-        self.taken_back += points
-        return points
+        return forfeited
 
 
-def test_gift_points_go_back_with_the_principal_they_ride_on_and_are_earned_as_it_is_spent():
+def test_a_gift_is_earned_as_its_principal_is_spent_and_what_is_pending_goes_with_a_cash_refund():
+    wallet = GiftWallet()
+    wallet.top_up(30_000, gift=60)
+    assert (wallet.credited, wallet.state.pending_points) == (0, 60)  # nothing to take back from a cash refund
+    assert wallet.cash_out(12_050) == 24  # 60 × 120.50 / 300, forfeited with the principal paid out
+    wallet.pay("p1", 8_985)  # half of what is left
+    assert wallet.credited == 17  # half of the 35.9 pending, rounded down: the fraction waits for the next
+    wallet.pay("p2", wallet.principal)
+    assert (wallet.credited, wallet.state.pending, wallet.principal) == (35, 0, 0)
+    assert wallet.state.earned == 900_000  # 35.9 earned: the last tenth waits for a gift to come
+
+
+def test_a_refund_takes_back_exactly_what_its_payment_earned_in_any_parts():
     wallet = GiftWallet()
     wallet.top_up(10_000, gift=50)
-    assert wallet.cash_out(2_500) == 12  # a quarter of 50: the half point is owed to the next
-    assert wallet.cash_out() == 38  # the rest, the half point with it
-    wallet.top_up(10_000, gift=50)
-    wallet.pay("p1", 9_000)  # nine tenths spent: earned
-    assert wallet.cash_out() == 5
-    wallet.top_up(10_000)
-    wallet.top_up(10_000, gift=50)  # rides on 20,000 now, with the principal that came without a gift
-    wallet.pay("p2", 10_000)
-    assert wallet.cash_out() == 25
+    wallet.pay("p1", 3_333)
+    wallet.pay("p2", 3_333)
+    earned = wallet.credited
+    for part in (1_000, 1_000, 1_333):
+        wallet.refund("p1", part)
+    wallet.refund("p2", 3_333)
+    assert (wallet.credited, wallet.state) == (0, GiftState(50 * MICRO, 0)), earned
+    assert wallet.payments == {"p1": [0, 0], "p2": [0, 0]}
 
 
-def test_a_refunded_payment_puts_back_what_it_carried_off_whatever_came_between():
-    """Paying, topping up a fen or cashing out a fen, then having the payment refunded, and cashing out: the gift
-    goes back as if the payment had never been made (a review found such sequences kept all of it)."""
-    for between in ("top-up", "cash-out"):
-        wallet = GiftWallet()
-        wallet.top_up(10_000, gift=50)
-        wallet.pay("p1", 9_999)
-        if between == "top-up":
-            wallet.top_up(1)
-        else:
-            wallet.cash_out(1)
-        wallet.refund("p1", 5_000)
-        wallet.refund("p1", 4_999)
-        wallet.cash_out()
-        # the cash refund of the last fen took the 0.005 point riding on it to 0 points (rounded the member's way)
-        # and the one that closed the wallet found 49.995 riding: each cash refund leaves the member under a point
-        assert wallet.taken_back == {"top-up": 50, "cash-out": 49}[between]
-        assert wallet.state == GiftState()
+def test_every_millionth_of_a_gift_is_pending_earned_by_a_payment_or_forfeited_whatever_the_order():
+    """Random runs of top-ups, payments, refunds in parts and cash refunds: the gift is conserved to the millionth
+    (pending + earned by open payments + forfeited = given), the points credited are exactly what the payments earned
+    less the fraction waiting, and nothing goes below zero."""
+    import random
+
+    for seed in range(300):
+        rng, wallet, given, forfeited = random.Random(seed), GiftWallet(), 0, 0
+        for step in range(60):
+            move = rng.choice(["top-up", "pay", "pay", "refund", "cash-out"])
+            if move == "top-up":
+                gift = rng.choice([0, 0, 7, 50])
+                wallet.top_up(rng.choice([1, 99, 10_000]), gift=gift)
+                given += gift * MICRO
+            elif move == "pay" and wallet.principal:
+                wallet.pay(f"p{step}", rng.randint(1, wallet.principal))
+            elif move == "refund" and (refundable := [name for name, (left, _) in wallet.payments.items() if left]):
+                name = rng.choice(refundable)
+                wallet.refund(name, rng.randint(1, wallet.payments[name][0]))
+            elif move == "cash-out" and wallet.principal:
+                before = wallet.state.pending
+                wallet.cash_out(rng.randint(1, wallet.principal))
+                forfeited += before - wallet.state.pending
+            earned = sum(earned for _, earned in wallet.payments.values())
+            assert wallet.state.pending + earned + forfeited == given, (seed, step)
+            assert wallet.credited * MICRO + wallet.state.earned == earned, (seed, step)
+            assert wallet.state.pending >= 0
+            assert 0 <= wallet.state.earned < MICRO
 
 
-def test_many_small_payments_and_top_ups_never_wear_a_gift_away():
-    """Each share is kept in millionths and rounds the member's riding share up, so fifty one-fen payments
-    (each followed by a one-fen top-up) earn what fifty fen of 10,000 earn: a quarter of a point."""
-    wallet = GiftWallet()
-    wallet.top_up(10_000, gift=50)
-    for n in range(50):
-        wallet.pay(f"p{n}", 1)
-        wallet.top_up(1)
-    assert wallet.cash_out() == 49
-    assert wallet.state == GiftState()
-
-
-def test_cash_refunds_take_back_whole_points_and_owe_the_fractions_to_the_next_whatever_the_lots():
-    """Two gifts in two lots, then a cash refund whose share is 1.98 points: one point back, not none (a review
-    found each lot rounded apart); twenty refunds each worth under a point take back what they add up to (a review
-    found the fractions left riding, so the gift piled onto the principal left)."""
-    wallet = GiftWallet()
-    wallet.top_up(10_000, gift=50, expires=date(2027, 12, 31))
-    wallet.top_up(10_000, gift=50, expires=date(2028, 12, 31))
-    assert wallet.cash_out(396) == 1
-    assert wallet.state.owed == 980_000
-    wallet = GiftWallet()
-    wallet.top_up(10_000, gift=5)
-    exact = 0.0
-    for _ in range(20):
-        withdrawn = wallet.principal // 5
-        exact += 5 * withdrawn / 10_000
-        wallet.cash_out(withdrawn)
-    assert wallet.taken_back == int(exact)  # every whole point of the exact share, and no more
-    wallet.pay("p", wallet.principal)
-    assert wallet.payments["p"][1].micro <= 5 * MICRO * wallet.payments["p"][0] // 10_000 + 1
-
-
-def test_gift_points_lost_to_expiry_stop_riding_but_spent_ones_ride_on():
-    """Expired unspent, a gift is not taken back (the member no longer has it); spent before its lot's last day, it
-    still is, as debt (a review kept a redeemed gift by waiting for its lot's day to pass)."""
-    lot = GiftWallet.EXPIRES.isoformat()
-    wallet = GiftWallet()
-    wallet.top_up(10_000, gift=50)
-    wallet.state = ride_on_expiry(wallet.state, {lot: 30})  # 30 of the lot expired: 20 of the gift were spent
-    assert wallet.cash_out() == 20
-    wallet = GiftWallet()
-    wallet.top_up(10_000, gift=50)
-    wallet.state = ride_on_expiry(wallet.state, {lot: 80})  # more than the gift expired: the gift first
-    wallet.today = date(2028, 1, 1)
-    assert (wallet.state, wallet.cash_out()) == (GiftState(), 0)
-    wallet = GiftWallet()
-    wallet.top_up(10_000, gift=50)  # all 50 redeemed at once: the expiry finds nothing in the lot
-    wallet.today = date(2028, 1, 1)
-    assert wallet.cash_out() == 50
-
-
-def test_a_payment_s_refundable_book_keeps_the_gift_it_carried_off_and_gives_it_back_once():
+def test_a_payment_s_refundable_book_keeps_what_it_earned_and_gives_it_back_once():
     book = RefundableBook()
     paid, _ = book.apply(book.load(None), Posting("pay", "wallet-refundable", 1_000, "payment", Source("payment", "p"),
-                         "", {"principal": 900, "bonus": 100, "member_id": "m", "gift": {"2027-12-31": 4_500_000}}),
-                         TODAY)  # fmt: skip
-    assert book.load(book.dump(paid)).gift == Riding({"2027-12-31": 4_500_000})
+                         "", {"principal": 900, "bonus": 100, "member_id": "m", "gift": 4_500_000}), TODAY)  # fmt: skip
+    assert book.load(book.dump(paid)).gift == 4_500_000
     refunded, detail = book.apply(paid, Posting("pay", "wallet-refundable", -1_000, "refund", Source("refund", "r"),
-                                  "", {"principal": -900, "bonus": -100, "gift": {"2027-12-31": -4_500_000}}),
-                                  TODAY)  # fmt: skip
-    assert (refunded.gift, detail["gift"]) == (Riding(), {"2027-12-31": -4_500_000})
+                                  "", {"principal": -900, "bonus": -100, "gift": -4_500_000}), TODAY)  # fmt: skip
+    assert (refunded.gift, detail["gift"]) == (0, -4_500_000)
     assert "gift" not in book.dump(refunded)
-    with pytest.raises(ValueError, match="taking"):
+    with pytest.raises(ValueError, match="cannot give back"):
         book.apply(refunded, Posting("pay", "wallet-refundable", 0, "refund", Source("refund", "r2"), "",
-                                     {"gift": {"2027-12-31": -1}}), TODAY)  # fmt: skip
+                                     {"gift": -1}), TODAY)  # fmt: skip

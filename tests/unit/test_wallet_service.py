@@ -13,7 +13,7 @@ from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.points.book import BOOK as POINTS
 from chalicelib.points.book import PointsBook
 from chalicelib.shared.errors import Conflict, ValidationFailed
-from chalicelib.wallet.rules import BONUS, GIFTS, PRINCIPAL, REFUNDABLE, Plan, Policy, payment_holder
+from chalicelib.wallet.rules import BONUS, GIFTS, MICRO, PRINCIPAL, REFUNDABLE, Plan, Policy, payment_holder
 from chalicelib.wallet.rules import BOOKS as WALLET_BOOKS
 from chalicelib.wallet.service import (
     BalanceLimitExceeded,
@@ -97,13 +97,11 @@ def test_a_top_up_with_a_plan_books_principal_and_bonus_apart_once(store, wallet
     assert again == {**first, "duplicate": True}
     with pytest.raises(Conflict, match="conflicts"):
         wallets.top_up(MEMBER, payment("t1"), 9_000, None, claim("top-up|t1", "other"))
-    assert balances(store) == {PRINCIPAL: 10_000, BONUS: 2_000, POINTS: 50, GIFTS: 0}
-    event, earned = store.outbox
+    assert balances(store) == {PRINCIPAL: 10_000, BONUS: 2_000, GIFTS: 0}  # the gift points are to be earned
+    assert BOOKS[GIFTS].load(store.read(MEMBER).books[GIFTS]).pending_points == 50
+    [event] = store.outbox
     assert event.type == "wallet.topped-up"
     assert (event.payload["gift_points"], event.payload["plan_id"]) == (50, PLAN.plan_id)
-    assert (earned.type, earned.payload["points"], earned.payload["source_kind"]) == ("points.earned", 50, "top-up")
-    [gift] = store.entries[(MEMBER, POINTS)]
-    assert (gift.kind, gift.source.id, gift.reason) == ("earn", "t1", "充值赠送积分 充100送20")
     assert_books_add_up(store)
 
 
@@ -128,7 +126,10 @@ def test_a_payment_splits_by_the_policy_and_keeps_what_it_may_refund(store, wall
     )
     refundable = BOOKS[REFUNDABLE].load(store.read(payment_holder("pt_pos", "p1")).books[REFUNDABLE])
     assert (refundable.left.principal, refundable.left.bonus, refundable.member_id) == (5_000, 1_000, MEMBER)
-    assert [event.type for event in store.outbox] == ["wallet.topped-up", "points.earned", "wallet.paid"]
+    assert refundable.gift == 25 * MICRO  # half the principal spent: half the gift earned, and credited
+    assert [event.type for event in store.outbox] == ["wallet.topped-up", "wallet.paid", "points.earned"]
+    [gift] = store.entries[(MEMBER, POINTS)]
+    assert (gift.kind, gift.amount, gift.source.id, gift.reason) == ("earn", 25, "p1", "储值消费·充值赠送积分到账")
     assert_books_add_up(store)
 
 
@@ -207,73 +208,44 @@ def test_a_cash_refund_pays_out_principal_and_forfeits_bonus_as_configured(store
 
 
 def points_of(store):
-    return balances(store)[POINTS]
+    return balances(store).get(POINTS, 0)
 
 
-def test_a_cash_refund_takes_back_the_gift_points_still_riding_on_the_principal_it_pays_out(store, wallets):
-    """A gift is earned as its principal is spent: all of it back when nothing was spent, a tenth when nine tenths
-    were, half when half the gift-bearing principal is paid out; once per cash refund; top-up and cash refund again
-    gains nothing."""
-    top_up(wallets, 10_000, plan=PLAN)  # 50 points riding on 10,000
-    out = wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c1"))
-    assert (out["gift_points_back"], points_of(store)) == (50, 0)
-    assert wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c1")) == {**out}  # a repeat takes nothing more
-    assert points_of(store) == 0
+def pending_gift(store):
+    return BOOKS[GIFTS].load(store.read(MEMBER).books.get(GIFTS)).pending_points
 
-    top_up(wallets, 10_000, "t2", plan=PLAN)
-    pay(wallets, 9_600, "p1")  # proportional: 8,000 of principal, so 2,000 of 10,000 left
-    assert points_of(store) == 50
-    out = wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c2"))
-    assert (out["principal_fen"], out["gift_points_back"], points_of(store)) == (2_000, 10, 40)
 
-    top_up(wallets, 10_000, "t3")  # no plan: nothing rides on it
-    top_up(wallets, 10_000, "t4", plan=PLAN)  # 50 riding on 20,000
-    pay(wallets, 11_000, "p2")  # 10,000 of principal: half of the gift's principal spent
-    half = wallets.cash_refund(MEMBER, "SH-001", 5_000, "退余额", claim("c3"))
-    assert half["gift_points_back"] == 12  # 25 riding on 10,000, 5,000 paid out: rounded down
-    rest = wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c4"))
-    assert (rest["gift_points_back"], points_of(store)) == (13, 40 + 50 - 25)
+def test_a_gift_is_earned_by_payments_taken_back_by_their_refunds_and_forfeited_by_a_cash_refund(store, wallets):
+    """Top up with a plan (50 points to earn), pay 60% of the principal (30 earned, credited), have the payment
+    refunded (30 taken back, pending again), cash out a quarter (12 forfeited) and the rest: nothing is ever taken
+    from points the member has (spent or expired), so topping up and cashing out gains nothing."""
+    top_up(wallets, 10_000, plan=PLAN)
+    paid = pay(wallets, 7_200)  # proportional: 6,000 of principal
+    assert (paid["principal_fen"], points_of(store), pending_gift(store)) == (6_000, 30, 20)
+    assert pay(wallets, 7_200)["duplicate"] is True  # a repeat earns nothing twice
+    assert refund(wallets, 3_600)["principal_fen"] == 3_000
+    assert (points_of(store), pending_gift(store)) == (15, 35)
+    refund(wallets, 3_600, "r2")
+    assert (points_of(store), pending_gift(store)) == (0, 50)
+    clawed = [e for e in store.outbox if e.type == "points.clawed-back"]
+    assert [(e.payload["points"], e.payload["source_kind"]) for e in clawed] == [(-15, "refund"), (-15, "refund")]
+    quarter = wallets.cash_refund(MEMBER, "SH-001", 2_500, "退余额", claim("c1"))
+    assert (quarter["gift_points_forfeited"], pending_gift(store)) == (12, 37)  # 12.5: the half point stays pending
+    rest = wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c2"))
+    assert (rest["gift_points_forfeited"], pending_gift(store), points_of(store)) == (37, 0, 0)
     assert_books_add_up(store)
 
 
-def test_gift_points_spent_before_the_cash_refund_become_debt(store, wallets):
+def test_the_gift_points_a_refund_takes_back_may_become_debt(store, wallets):
     from chalicelib.ledger.model import Posting, Source
 
     top_up(wallets, 10_000, plan=PLAN)
-    wallets.ledger.post(lambda holdings: [Posting(MEMBER, POINTS, -30, "redeem", Source("redemption", "rd1"), "兑换")],
+    pay(wallets, 12_000)  # all of it: 50 earned
+    wallets.ledger.post(lambda holdings: [Posting(MEMBER, POINTS, -50, "redeem", Source("redemption", "rd1"), "兑换")],
                         holders=[MEMBER])  # fmt: skip
-    out = wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c1"))
-    assert out["gift_points_back"] == 50
+    refund(wallets, 12_000)
     account = BOOKS[POINTS].load(store.read(MEMBER).books[POINTS])
-    assert (account.balance, account.debt) == (-30, 30)
-    clawed = [event for event in store.outbox if event.type == "points.clawed-back"]
-    assert [(e.payload["points"], e.payload["source_kind"]) for e in clawed] == [(-50, "cash-refund")]
-
-
-def test_a_refund_to_the_wallet_puts_back_the_gift_its_payment_carried_off(store, wallets):
-    """Pay nearly all, top up a fen without a plan, have the payment refunded, cash out: the whole gift goes back
-    (a review found the gift kept this way), and the payment's account gave back what it carried, once."""
-    top_up(wallets, 10_000, plan=PLAN)
-    pay(wallets, 9_999)
-    top_up(wallets, 1, "t2")
-    assert refund(wallets, 9_999)["wallet"]["principal_fen"] == 10_001
-    assert refund(wallets, 9_999)["duplicate"] is True  # a repeat puts nothing back twice
-    assert BOOKS[REFUNDABLE].load(store.read(payment_holder("pt_pos", "p1")).books[REFUNDABLE]).gift.shares == {}
-    out = wallets.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c1"))
-    assert (out["gift_points_back"], points_of(store)) == (50, 0)
-    assert_books_add_up(store)
-
-
-def test_gift_points_lost_to_expiry_are_not_taken_back_and_spent_ones_are(store, wallets):
-    top_up(wallets, 10_000, plan=PLAN)  # their lot lasts through the end of next year
-    lot = "2027-12-31"
-    later = wallets_on(store, today=date(2028, 1, 1))
-    later.gift_points_expired(MEMBER, "7", {lot: 30})  # 30 expired: the member spent 20 of the gift before
-    commits = store.commits
-    later.gift_points_expired(MEMBER, "7", {lot: 30})  # a redelivery lowers nothing twice
-    later.gift_points_expired("mb_other", "1", {lot: 5})  # nothing rides for them: nothing is written
-    assert store.commits == commits
-    assert later.cash_refund(MEMBER, "SH-001", None, "退卡", claim("c1"))["gift_points_back"] == 20
+    assert (account.balance, account.debt, pending_gift(store)) == (-50, 50, 50)
 
 
 def test_the_courts_example_end_to_end(store, wallets):

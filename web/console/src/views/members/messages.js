@@ -13,9 +13,9 @@ export default {
       expiresOn: '过期日期', insufficient: '可用积分不足', freeze: '冻结', unfreeze: '解冻', erase: '注销', eraseConfirm: '确认注销',
       eraseWarning: '注销后姓名与个人资料将被抹去、手机号释放、数据密钥销毁，且无法恢复；积分与储值流水、审计记录仅保留会员编号，会员号保留不再分配。储值中仍有本金时须先退余额。',
       erased: '会员已注销', holdsValue: '该会员储值仍有本金，请先办理退余额', overrideKind: '方式', floor: '保底（不低于）', pin: '锁定（恰为）', until: '截止日期',
-      cashRefund: '退余额', cashRefundHint: '本金 ¥{principal} 以现金退还会员；赠送金 ¥{bonus} 按规则随之作废，不退现金；随本金尚未赚得的充值赠送积分按所退本金的比例扣回', cashRefundStore: '退款门店',
+      cashRefund: '退余额', cashRefundHint: '本金 ¥{principal} 以现金退还会员；赠送金 ¥{bonus} 按规则随之作废，不退现金；尚未到账的充值赠送积分按所退本金的比例作废', cashRefundStore: '退款门店',
       cashRefundWhat: '退款金额', cashRefundAll: '全部本金（退卡）', cashRefundPart: '部分本金', cashRefundAmount: '金额（元）',
-      cashRefundBadAmount: '请输入大于 0 的金额，最多两位小数', cashRefundTooMuch: '本金不足', cashRefunded: '已退本金 ¥{principal}，作废赠送金 ¥{bonus}', cashRefundedGift: '已退本金 ¥{principal}，作废赠送金 ¥{bonus}，扣回赠送积分 {points}',
+      cashRefundBadAmount: '请输入大于 0 的金额，最多两位小数', cashRefundTooMuch: '本金不足', cashRefunded: '已退本金 ¥{principal}，作废赠送金 ¥{bonus}', cashRefundedGift: '已退本金 ¥{principal}，作废赠送金 ¥{bonus}，作废未到账赠送积分 {points}',
     },
   },
   en: {
@@ -32,9 +32,9 @@ export default {
       expiresOn: 'Expires on', insufficient: 'Not enough available points', freeze: 'Freeze', unfreeze: 'Unfreeze', erase: 'Erase', eraseConfirm: 'Erase for good',
       eraseWarning: 'Erasure blanks the name and personal data, releases the phone and destroys the data key, for good. Ledgers and audit records keep the member id alone; the member number stays reserved. Principal left in stored value must be refunded first.',
       erased: 'The member is erased', holdsValue: 'The stored value still holds principal: refund it in cash first', overrideKind: 'Kind', floor: 'Floor (never below)', pin: 'Pin (exactly)', until: 'Until',
-      cashRefund: 'Cash refund', cashRefundHint: 'Principal ¥{principal} is paid back in cash; the bonus ¥{bonus} goes with it as configured, never paid out; the top-up gift points riding on the principal paid out go back', cashRefundStore: 'Paid out at',
+      cashRefund: 'Cash refund', cashRefundHint: 'Principal ¥{principal} is paid back in cash; the bonus ¥{bonus} goes with it as configured, never paid out; the top-up gift points not yet earned on it are forfeited', cashRefundStore: 'Paid out at',
       cashRefundWhat: 'Amount', cashRefundAll: 'All the principal (close the card)', cashRefundPart: 'Part of the principal', cashRefundAmount: 'Amount (CNY)',
-      cashRefundBadAmount: 'An amount above 0, at most two decimals', cashRefundTooMuch: 'Not that much principal', cashRefunded: 'Paid out ¥{principal}; bonus forfeited ¥{bonus}', cashRefundedGift: 'Paid out ¥{principal}; bonus forfeited ¥{bonus}; gift points taken back {points}',
+      cashRefundBadAmount: 'An amount above 0, at most two decimals', cashRefundTooMuch: 'Not that much principal', cashRefunded: 'Paid out ¥{principal}; bonus forfeited ¥{bonus}', cashRefundedGift: 'Paid out ¥{principal}; bonus forfeited ¥{bonus}; gift points not yet earned forfeited {points}',
     },
   },
 }
