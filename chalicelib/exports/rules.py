@@ -133,6 +133,8 @@ def fact_row(event: Mapping[str, Any], tz: ZoneInfo, key: bytes) -> tuple[str, d
         row[name] = payload.get(name)
     if entity == "wallet_entries" and event["type"] in SPENT_FROM_WALLET:  # the events carry amounts moved
         row.update({name: -int(row[name]) for name in ("principal_fen", "bonus_fen") if row[name] is not None})
+    if event["type"] == "wallet.cash-refunded" and payload.get("gift_points_forfeited"):  # pending gift points lost
+        row["gift_points"] = -int(payload["gift_points_forfeited"])
     if entity == "coupons":  # a coupon's code is what redeems it: the files name it by a keyed hash instead
         code = payload.get("code")
         row["coupon_ref"] = hmac.new(key, str(code).encode(), hashlib.sha256).hexdigest()[:24] if code else None

@@ -586,7 +586,10 @@ class Mall:
         amount = int(order.payment["amount_fen"])
 
         def announce(answer: Answer) -> list[Event]:
-            return [*points.announce(answer), *(_events(moved[0], action) if moved else [])]
+            ours = [
+                e for e in points.announce(answer) if e.payload["source_kind"] == "mall-order"
+            ]  # the wallet's: its own
+            return [*ours, *(_events(moved[0], action) if moved else [])]
 
         refused = OrderStateConflict(f"Order {order.order_id} was given back otherwise", order_status=order.status)
         claim = Claim.of(

@@ -85,7 +85,9 @@ def wallet_top_up(ctx: RequestContext) -> Reply:
 def wallet_payment(ctx: RequestContext) -> Reply:
     """A member pays from their stored value (储值支付) at a till or in the e-shop. The payment takes principal and
     bonus in the configured order (default: in proportion to the balance, so refunds and cash refunds stay fair)
-    and answers the split it took. Once per payment id, for good; never takes the wallet below zero.
+    and answers the split it took. The principal it takes earns its share of the member's top-up gift points still
+    pending, credited to their points in the same write. Once per payment id, for good; never takes the wallet
+    below zero.
 
     Errors: 409 `insufficient-balance` when the wallet holds less than the amount; 403 for a store outside the
     partner's stores; 422 for a store that does not exist; 422 `member-not-eligible` for a frozen, erased or unknown
@@ -112,8 +114,9 @@ def wallet_payment(ctx: RequestContext) -> Reply:
 )
 def wallet_refund(ctx: RequestContext) -> Reply:
     """A partner gives money of a wallet payment back to the wallet it came from (退款至储值): principal and bonus in
-    the proportion the payment has left of each, answered as the split given back. A payment may be refunded in
-    parts, never beyond what it took. Once per refund id, for good.
+    the proportion the payment has left of each, answered as the split given back. The top-up gift points its
+    principal earned go back to pending, their whole points taken back from the member's points. A payment may be
+    refunded in parts, never beyond what it took. Once per refund id, for good.
 
     Errors: 404 for a payment this partner never reported (retry later); 422 `refund-exceeds-payment` for more than
     the payment has left; 422 for a refund dated before its payment; 422 `member-not-eligible` for an erased member;

@@ -3,8 +3,9 @@ refunds, and reading wallets and their entries.
 
 ``Wallets`` holds the verbs on one ledger (DynamoDB in the app, memory in service tests). Each write is one
 ``Ledger.post``: one read of the accounts it touches and one transaction holding the entries, the claim that makes
-it happen once, the member check and its one event (``wallet.topped-up``, ``wallet.paid``, ``wallet.refunded``,
-``wallet.cash-refunded``, with ids and amounts only). The functions after it take requests as the API parses them:
+it happen once, the member check and its event (``wallet.topped-up``, ``wallet.paid``, ``wallet.refunded``,
+``wallet.cash-refunded``, with ids and amounts only; a payment that earns top-up gift points, or a refund that
+takes them back, adds the points event of its entry). The functions after it take requests as the API parses them:
 they resolve the partner's store, the member and the plan, and turn the engine's refusals into domain errors;
 they never return HTTP statuses.
 """
@@ -254,11 +255,11 @@ class Wallets:
         """Pay ``amount`` from the wallet, split by the policy's order, once per claim; not enough is 409. The
         payment's own account keeps what it may still have refunded, and to whom, in the same transaction, with what
         ``joined`` posts beside it. The principal it takes earns its share of the top-up gift points pending: the
-        whole points are credited (an ``earn`` of the points, dated as a purchase's), the share kept with the payment
-        for its refund."""
+        whole points are credited (an ``earn`` of the points, dated from now by the points' policy), the share kept
+        with the payment for its refund."""
         holder = payment_holder(payment.partner_id, payment.payment_id)
         taken = before = Parts()
-        expires_on, available_on = points.policy_dates(payment.paid_at)  # gift points earned, dated as a purchase's
+        expires_on, available_on = points.policy_dates(None)  # gift points earned now, however late it is reported
 
         def postings(holdings: Holdings) -> list[Posting]:
             nonlocal taken, before

@@ -35,6 +35,16 @@ def test_an_event_lands_in_its_entity_on_its_business_day_and_unknown_events_now
     assert rules.fact_row(event("points.redeemed", {"points": -5}, actor="member:m1"), TZ, KEY)[1]["actor"] == "member"
 
 
+def test_wallet_rows_are_signed_as_the_books_and_the_pending_gift_points_as_they_moved():
+    topped = rules.fact_row(event("wallet.topped-up", {"principal_fen": 10_000, "bonus_fen": 2_000,
+                                                       "gift_points": 50}), TZ, KEY)[1]  # fmt: skip
+    cashed = rules.fact_row(event("wallet.cash-refunded", {"principal_fen": 2_500, "bonus_fen": 500,
+                                                           "gift_points_forfeited": 12}), TZ, KEY)[1]  # fmt: skip
+    assert [(row["principal_fen"], row["bonus_fen"], row["gift_points"]) for row in (topped, cashed)] == [
+        (10_000, 2_000, 50), (-2_500, -500, -12),
+    ]  # fmt: skip
+
+
 def test_a_coupon_is_named_by_a_keyed_reference_never_by_the_code_that_redeems_it():
     issued = rules.fact_row(event("coupon.issued", {"code": "CPN-SECRET-1", "template_id": "t"}), TZ, KEY)[1]
     used = rules.fact_row(event("coupon.redeemed", {"code": "CPN-SECRET-1", "discount_fen": 500}), TZ, KEY)[1]

@@ -336,9 +336,9 @@ def test_a_payment_id_pays_once_and_its_repeat_answers_the_order(store, mall):
         pay(mall, exchange(mall), "pay-2", amount=1)
 
 
-def top_up(amount, member=MEMBER):
+def top_up(amount, member=MEMBER, plan=None):
     payment = PartnerPayment("pt_pos", f"top-up-{amount}", "SH-001", NOW)
-    wallet.wallets().top_up(member, payment, amount, None, Claim.of(f"top-up|{amount}", amount))
+    wallet.wallets().top_up(member, payment, amount, plan, Claim.of(f"top-up|{amount}", amount))
 
 
 def wallet_of(member=MEMBER):
@@ -386,6 +386,29 @@ def wallet_paid_and_completed(mall):
     mall.move(order.order_id, Action.SHIP, "发货", changes=lambda o: {"shipment": {"carrier": "SF"}})
     mall.move(order.order_id, Action.COMPLETE, "签收")
     return order
+
+
+def test_a_wallet_paid_order_earns_top_up_gift_points_and_its_cancellation_takes_them_back_each_announced_once(
+    store, mall
+):
+    """The wallet announces the gift points its payment earned and its refund took back; the mall only its own
+    entries (a review found the claw-back published twice, which would count it twice in the figures)."""
+    from datetime import date
+
+    from chalicelib.wallet.rules import Plan
+
+    earn(1_000)
+    top_up(5_000, plan=Plan("CZ-50", "充50送100积分", 5_000, 0, 100, date(2026, 1, 1), None, ()))
+    open_reward(mall, terms=POINTS_AND_CASH)
+    order = exchange(mall)
+    mall.pay_from_wallet(MEMBER, order.order_id)  # 990 of 5,000: 19.8 of the 100 earned
+    mall.give_back(order.order_id, Action.CANCEL, "会员取消", decide=lambda o: o.status != "cancelled")
+    points_events = [e for e in store.outbox if e.type.startswith("points.")]
+    seqs = [e.payload["seq"] for e in points_events]
+    assert len(seqs) == len(set(seqs))  # each entry announced once
+    gift = [(e.type, e.payload["points"]) for e in points_events if e.payload["source_kind"] in ("payment", "refund")]
+    assert gift == [("points.earned", 19), ("points.clawed-back", -19)]
+    assert available() == 1_000
 
 
 def test_a_wallet_paid_order_given_back_once_refuses_the_other_way_back_as_a_partner_paid_one_does(store, mall):

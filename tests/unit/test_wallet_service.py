@@ -236,6 +236,18 @@ def test_a_gift_is_earned_by_payments_taken_back_by_their_refunds_and_forfeited_
     assert_books_add_up(store)
 
 
+def test_gift_points_earned_by_a_payment_reported_late_are_dated_from_when_they_are_booked(store, wallets):
+    """A payment reported a year late earns gift points that last as the policy says from now (a review found them
+    credited already expired)."""
+    from chalicelib.points.service import policy_dates
+
+    top_up(wallets, 10_000, plan=PLAN)
+    late = PartnerPayment("pt_pos", "p-late", "SH-001", PAID_AT - timedelta(days=400))
+    wallets.pay(MEMBER, late, 12_000, claim("pay|p-late"))
+    [gift] = store.entries[(MEMBER, POINTS)]
+    assert gift.detail[0][0] == policy_dates(None)[0].isoformat()
+
+
 def test_the_gift_points_a_refund_takes_back_may_become_debt(store, wallets):
     from chalicelib.ledger.model import Posting, Source
 
