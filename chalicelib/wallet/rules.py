@@ -155,7 +155,7 @@ class RefundableBook:
 
 
 @dataclass(frozen=True)
-class GiftRidingBook:
+class PendingGiftBook:
     """The member's ``GiftState``: a state without entries (every posting is of 0, its ``detail`` the new state).
     The gift points earned are the points book's entries; this keeps what is still to be earned."""
 
@@ -186,7 +186,7 @@ class GiftRidingBook:
 
 
 BOOKS: dict[str, Any] = {PRINCIPAL: WalletBook(PRINCIPAL), BONUS: WalletBook(BONUS), REFUNDABLE: RefundableBook(),
-                         GIFTS: GiftRidingBook()}  # fmt: skip
+                         GIFTS: PendingGiftBook()}  # fmt: skip
 
 
 # --- gift points earned as the principal is spent ------------------------------------------------------------------

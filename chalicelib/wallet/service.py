@@ -160,7 +160,7 @@ def _gift(member_id: str, before: GiftState, after: GiftState) -> list[Posting]:
     """The posting that keeps the gift points the member has yet to earn, when they moved."""
     if after == before:
         return []
-    return [Posting(member_id, GIFTS, 0, "riding", Source("wallet", member_id), "", after.to_json())]
+    return [Posting(member_id, GIFTS, 0, "gift", Source("wallet", member_id), "", after.to_json())]
 
 
 def _points_events(answer: Answer, source: Source, store_id: str | None) -> list[Event]:
