@@ -47,8 +47,8 @@ class Source(Schema):
     """What booked a ledger entry."""
 
     kind: str = Field(
-        description="`order`, `refund`, `redemption`, `activity`, `staff`, `import`, `job`, `tier` (an upgrade gift), "
-        "`top-up` (a top-up plan's gift points) or `cash-refund` (those taken back with the principal paid out)"
+        description="`order`, `refund`, `redemption`, `activity`, `staff`, `import`, `job`, `tier` (an upgrade gift) "
+        "or `payment` (top-up gift points a wallet payment earned; a refund of it takes them back as `refund`)"
     )
     id: str | None = Field(
         description="its id (order id, refund id, redemption id …); null for staff and imports when a member reads"

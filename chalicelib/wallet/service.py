@@ -163,6 +163,14 @@ def _gift(member_id: str, before: GiftState, after: GiftState) -> list[Posting]:
     return [Posting(member_id, GIFTS, 0, "gift", Source("wallet", member_id), "", after.to_json())]
 
 
+def _gift_earned(member_id: str, gift_points: int, source: Source) -> Posting:
+    """The credit of top-up gift points a payment earned: dated from now by the points' policy, however late the
+    payment is reported (the policy is read only for a payment that earns some)."""
+    expires_on, available_on = points.policy_dates(None)
+    return points.credit(member_id, gift_points, "earn", source, "储值消费·充值赠送积分到账", expires_on=expires_on,
+                         available_on=available_on)  # fmt: skip
+
+
 def _points_events(answer: Answer, source: Source, store_id: str | None) -> list[Event]:
     """The points events of the gift points a payment earned or its refund took back (``source``: theirs; what a
     joined domain posted it announces itself)."""
@@ -259,7 +267,6 @@ class Wallets:
         with the payment for its refund."""
         holder = payment_holder(payment.partner_id, payment.payment_id)
         taken = before = Parts()
-        expires_on, available_on = points.policy_dates(None)  # gift points earned now, however late it is reported
 
         def postings(holdings: Holdings) -> list[Posting]:
             nonlocal taken, before
@@ -272,6 +279,7 @@ class Wallets:
             source = Source("payment", payment.payment_id)
             gifts = holdings.state(member_id, GIFTS)
             gifts_after, earned, gift_points = gift_on_payment(gifts, taken.principal, before.principal)
+            credited = [_gift_earned(member_id, gift_points, source)] if gift_points else []
             refundable = {
                 "principal": taken.principal,
                 "bonus": taken.bonus,
@@ -286,21 +294,7 @@ class Wallets:
                 *_moves(member_id, spent, "payment", source, reason),
                 Posting(holder, REFUNDABLE, amount, "payment", source, "可退金额", refundable),
                 *_gift(member_id, gifts, gifts_after),
-                *(
-                    [
-                        points.credit(
-                            member_id,
-                            gift_points,
-                            "earn",
-                            source,
-                            "储值消费·充值赠送积分到账",
-                            expires_on=expires_on,
-                            available_on=available_on,
-                        )
-                    ]
-                    if gift_points
-                    else []
-                ),
+                *credited,
                 *beside,
             ]
 
