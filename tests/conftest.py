@@ -49,7 +49,7 @@ from moto.core.custom_responses_mock import reset_responses_mock  # noqa: E402
 from moto.core.model_instances import reset_model_data  # noqa: E402
 from moto.core.models import DEFAULT_ACCOUNT_ID, responses_mock  # noqa: E402
 
-from chalicelib.local import gateway, queries, transactions  # noqa: E402
+from chalicelib.local import gateway, queries, queues, transactions  # noqa: E402
 from chalicelib.local.emulator import speed_up_moto  # noqa: E402
 from chalicelib.local.provision import Provisioned, provision  # noqa: E402
 from chalicelib.shared import jobs  # noqa: E402
@@ -109,6 +109,8 @@ class _WorkerEmulator:
         # any test process that started a local emulator used it already, so now every test sees the same one.
         # It needs requests applied one at a time, as the emulator's lock makes them; in-process tests send them so.
         transactions.install()
+        queues.install()  # the local stack's SQS, whose receive costs what it takes, not what the queue holds
+        queries.install(in_process=True)  # and its queries, which read the partition asked for, not the table
         speed_up_moto()
         if not self._on:
             reset_responses_mock(responses_mock)  # each start registers moto's routes again: keep one set

@@ -189,6 +189,7 @@ def speed_up_moto() -> None:
     _list_handler_methods_once()
     _dump_item_answers_directly()
     _load_item_requests_directly()
+    _parse_update_expressions_once()
 
 
 def _list_handler_methods_once() -> None:
@@ -284,6 +285,18 @@ def _list_moto_modules_once() -> None:
     emulator's time during a bulk import. The directory does not change while the process runs."""
     if not hasattr(_moto_backends.list_of_moto_modules, "cache_info"):
         _moto_backends.list_of_moto_modules = functools.cache(lambda: tuple(_LIST_MOTO_MODULES()))
+
+
+def _parse_update_expressions_once() -> None:
+    """moto parses an update expression into a tree twice for each update of a transaction (a twentieth of the tests'
+    time), though our code sends a few dozen different expressions (the values travel apart). The tree of each is
+    kept: moto copies it before filling in an item's values, and only reads it otherwise."""
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    if hasattr(UpdateExpressionParser.make, "cache_info"):
+        return
+    parse = UpdateExpressionParser.make
+    UpdateExpressionParser.make = functools.lru_cache(maxsize=1024)(parse)
 
 
 def _convert_names_once() -> None:

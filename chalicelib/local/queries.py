@@ -22,6 +22,7 @@ from typing import Any
 
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import SecondaryIndex, Table
+from moto.dynamodb.responses import DynamoHandler
 
 _original_query = Table.query
 _original_all_items = Table.all_items
@@ -137,8 +138,19 @@ def stored_items(table: Table) -> Iterator[Item]:
             yield from stored.values()
 
 
-def install() -> None:
-    """Use partition-sized queries in this process's moto tables (only for requests the emulator serves)."""
+def install(*, in_process: bool = False) -> None:
+    """Use partition-sized queries in this process's moto tables (only for requests the emulator serves, and with
+    ``in_process`` for the DynamoDB requests an in-process moto (``mock_aws``) serves: the tests' and benches',
+    which send their requests one at a time, as the emulator's lock applies them)."""
     Table.query = query  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]
     SecondaryIndex.project = project  # type: ignore[method-assign]
+    if in_process and not getattr(DynamoHandler.call_action, "serving", False):
+        call_action = DynamoHandler.call_action
+
+        def served(self: DynamoHandler) -> Any:
+            with serving(self.headers.get("X-Amz-Target", "")):
+                return call_action(self)
+
+        served.serving = True  # type: ignore[attr-defined]
+        DynamoHandler.call_action = served  # type: ignore[method-assign]

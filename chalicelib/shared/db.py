@@ -225,12 +225,20 @@ class UnconfirmedWrite(Exception):
 _KIND_ORDER = {"check": 0, "delete": 1, "put": 2, "update": 3}
 
 
+ItemKey = tuple[type, Any, Any]  # a record class and its item's serialized hash and range keys
+
+
+def _item_key(record: Record) -> ItemKey:
+    return (type(record), *record._get_hash_range_key_serialized_values())
+
+
 @dataclass
 class _Write:
     kind: str
     apply: Callable[[TransactWrite], None]
     on_fail: Exception | None
     decisive: bool
+    item: ItemKey
 
 
 class Transaction:
@@ -245,7 +253,7 @@ class Transaction:
 
     def __init__(self) -> None:
         self._writes: list[_Write] = []
-        self._counters: dict[tuple[type[Record], Any, Any], tuple[Record, dict[str, int]]] = {}
+        self._counters: dict[ItemKey, tuple[Record, dict[str, int]]] = {}
 
     def __len__(self) -> int:
         return len(self._writes) + len(self._counters)
@@ -256,6 +264,14 @@ class Transaction:
         for record, amounts in other._counters.values():
             for attribute, amount in amounts.items():
                 self._add(record, attribute, amount)
+
+    def shares_an_item_with(self, other: Transaction) -> bool:
+        """Whether ``other`` writes or checks an item this transaction does (counters of one item aside: those are
+        summed), so the two cannot commit as one."""
+        mine, theirs = {write.item for write in self._writes}, {write.item for write in other._writes}
+        return (
+            not mine.isdisjoint(theirs) or not mine.isdisjoint(other._counters) or not theirs.isdisjoint(self._counters)
+        )
 
     def drain(self) -> Transaction:
         """Move this transaction's writes to a new one (that another writer commits with its own)."""
@@ -269,14 +285,14 @@ class Transaction:
         self._add(record, attribute, amount)
 
     def _add(self, record: Record, attribute: str, amount: int) -> None:
-        hash_key, range_key = record._get_hash_range_key_serialized_values()
-        _, amounts = self._counters.setdefault((type(record), hash_key, range_key), (record, {}))
+        _, amounts = self._counters.setdefault(_item_key(record), (record, {}))
         amounts[attribute] = amounts.get(attribute, 0) + amount
 
     def put(
         self, record: Record, *, condition: Any = None, on_fail: Exception | None = None, decisive: bool = False
     ) -> None:
-        self._writes.append(_Write("put", lambda tx: tx.save(record, condition=condition), on_fail, decisive))
+        save = _Write("put", lambda tx: tx.save(record, condition=condition), on_fail, decisive, _item_key(record))
+        self._writes.append(save)
 
     def update(
         self, record: Record, actions: list[Any], *, condition: Any = None, on_fail: Exception | None = None,
@@ -285,16 +301,18 @@ class Transaction:
         def apply(tx: TransactWrite) -> None:
             tx.update(record, actions=actions, condition=condition, add_version_condition=add_version_condition)
 
-        self._writes.append(_Write("update", apply, on_fail, False))
+        self._writes.append(_Write("update", apply, on_fail, False, _item_key(record)))
 
     def check(self, cls: type[Record], hash_key: Any, *, condition: Any, on_fail: Exception) -> None:
         """Require ``condition`` of another item at commit time, without writing it."""
+        item = _item_key(cls(hash_key))
         self._writes.append(
-            _Write("check", lambda tx: tx.condition_check(cls, hash_key, condition=condition), on_fail, False)
+            _Write("check", lambda tx: tx.condition_check(cls, hash_key, condition=condition), on_fail, False, item)
         )
 
     def delete(self, record: Record, *, condition: Any = None, on_fail: Exception | None = None) -> None:
-        self._writes.append(_Write("delete", lambda tx: tx.delete(record, condition=condition), on_fail, False))
+        delete = _Write("delete", lambda tx: tx.delete(record, condition=condition), on_fail, False, _item_key(record))
+        self._writes.append(delete)
 
     def commit(self, *, retry: bool = True) -> None:
         """Apply every write or none. A failed condition raises that write's ``on_fail``.
@@ -333,7 +351,11 @@ class Transaction:
     def _counter_write(record: Record, amounts: dict[str, int]) -> _Write:
         attributes = record.get_attributes()
         actions: list[Any] = [attributes[name].add(amount) for name, amount in sorted(amounts.items())]
-        return _Write("update", lambda tx: tx.update(record, actions=actions, add_version_condition=False), None, False)
+
+        def apply(tx: TransactWrite) -> None:
+            tx.update(record, actions=actions, add_version_condition=False)
+
+        return _Write("update", apply, None, False, _item_key(record))
 
 
 def table_definition(cls: type[Record], name: str) -> dict[str, Any]:

@@ -261,17 +261,23 @@ def _consume_one(registered: Consumer, event: Event) -> bool:
 
 
 def _consume_together(registered: Consumer, events: list[Event]) -> None:
-    """Consume ``events`` in as few transactions as their items allow (at most 100 items each). If anything fails,
+    """Consume ``events`` in as few transactions as their items allow (at most 100 items, each item named once). An
+    event that writes an item the events before it write (a member's second event, its marker read before the first
+    one's commit) is taken again, read after that commit, into the next transaction. If anything fails,
     ``_SharedCommitRefused`` names the events the commits before it consumed."""
     tx, pending, consumed = Transaction(), list[str](), set[str]()
     try:
         for event in events:
             part = Transaction()
             _marked(part, registered, event)
-            if len(tx) + len(part) > MAX_TRANSACTION_ITEMS:
+            shared = tx.shares_an_item_with(part)
+            if shared or len(tx) + len(part) > MAX_TRANSACTION_ITEMS:
                 tx.commit()
                 consumed.update(pending)
                 tx, pending = Transaction(), []
+                if shared:  # what it read may have changed with that commit
+                    part = Transaction()
+                    _marked(part, registered, event)
             tx.extend(part)
             pending.append(event.event_id)
         tx.commit()

@@ -165,6 +165,25 @@ def test_a_redelivered_event_changes_nothing(api, aws, chain, story):
     assert after[1] == before[1]
 
 
+def test_a_members_events_in_one_delivery_share_its_commits_and_count_the_member_once(api, aws, chain, monkeypatch):
+    """A member's second event in a delivery writes the markers their first one writes: it waits for the first's
+    commit and is read again, so the delivery needs no event consumed one by one."""
+    from chalicelib.shared import events
+
+    for paid in (10_000, 20_000, 30_000):
+        chain.buy("沪一", paid, "SH-001")
+    chain.buy("沪二", 5_000, "SH-001")
+    alone, consume_one = [], events._consume_one
+    monkeypatch.setattr(events, "_consume_one", lambda registered, event: (
+        alone.append(registered.name), consume_one(registered, event))[1])  # fmt: skip
+    deliver(aws, "statistics")
+    assert "daily-stats" not in alone
+    today = clock.business_today()
+    sales = api.get(f"/v1/reports/sales?from={today}&to={today}&granularity=day").body["items"][0]
+    assert (sales["purchases"], sales["buyers"], sales["repeat_buyers"]) == (4, 2, 1)
+    assert daily(api, today)["days"][2]["new_members"] == 4
+
+
 def test_moves_between_stores_and_erasure_follow_the_members(api, aws, chain):
     member_id = chain.members["沪二"]
     assert api.patch(f"/v1/members/{member_id}", {"home_store_id": "BJ-001"}, headers=PATCH).status == 200

@@ -123,3 +123,36 @@ def test_every_item_action_answers_as_moto_models_it(answers, requests):
 def exactly(body):
     """A JSON body as text of one form (keys sorted), which tells 2 from 2.0."""
     return json.dumps(json.loads(body), sort_keys=True, ensure_ascii=False)
+
+
+def test_an_update_expression_parsed_once_updates_each_item_with_its_own_values(installed):
+    """The emulator keeps the tree of each update expression it parsed: moto fills a copy of it with each request's
+    values and the item's, so no update sees another's, whether the item is new or held, alone or in a transaction."""
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    expression = "SET #n = if_not_exists(#n, :zero) + :n, tags = list_append(if_not_exists(tags, :none), :t) ADD c :one"
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="cn-north-1")
+        keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
+        client.create_table(TableName="u", KeySchema=keys, AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")  # fmt: skip
+        parsed_before = UpdateExpressionParser.make.cache_info().misses
+
+        def update(pk, n, tag, transaction=False):
+            request = {"TableName": "u", "Key": {"pk": {"S": pk}}, "UpdateExpression": expression,
+                       "ExpressionAttributeNames": {"#n": "n"}, "ExpressionAttributeValues": {
+                           ":n": {"N": str(n)}, ":zero": {"N": "0"}, ":one": {"N": "1"}, ":none": {"L": []},
+                           ":t": {"L": [{"S": tag}]}}}  # fmt: skip
+            if transaction:
+                client.transact_write_items(TransactItems=[{"Update": request}])
+            else:
+                client.update_item(**request)
+
+        update("a", 5, "x")
+        update("b", 7, "y", transaction=True)
+        update("a", 1, "z", transaction=True)
+        update("b", 2, "w")
+        items = {i["pk"]["S"]: i for i in client.scan(TableName="u")["Items"]}
+    assert UpdateExpressionParser.make.cache_info().misses - parsed_before <= 1  # parsed once for all four
+    assert {pk: (i["n"]["N"], [t["S"] for t in i["tags"]["L"]], i["c"]["N"]) for pk, i in items.items()} == {
+        "a": ("6", ["x", "z"], "2"), "b": ("9", ["y", "w"], "2")}  # fmt: skip
