@@ -53,7 +53,7 @@ from chalicelib.local import gateway, queries, queues, transactions  # noqa: E40
 from chalicelib.local.emulator import speed_up_moto  # noqa: E402
 from chalicelib.local.provision import Provisioned, provision  # noqa: E402
 from chalicelib.shared import jobs  # noqa: E402
-from chalicelib.shared.db import bind_tables, physical_name, registered_tables  # noqa: E402
+from chalicelib.shared.db import bind_tables, connection, physical_name, registered_tables  # noqa: E402
 from chalicelib.shared.topology import physical_topic_name  # noqa: E402
 
 
@@ -121,6 +121,7 @@ class _WorkerEmulator:
             self._provisioned = provision(PREFIX, REGION)
             self._jobs_table = _dynamodb_backend().tables[physical_name(PREFIX, "jobs")]
             bind_tables(PREFIX, REGION)
+        _unsigned(connection().client)
         empty_the_emulator()
         return self._provisioned
 
@@ -129,6 +130,17 @@ class _WorkerEmulator:
         if self._on:
             self._mock.stop(remove_data=False)
             self._on = False
+
+
+def _unsigned(client: Any) -> None:
+    """DynamoDB requests to the in-process emulator go unsigned: moto never checks a signature, and signing was a
+    twelfth of the tests' time. Only this process's shared DynamoDB client: other clients, presigned URLs and every
+    stack a test starts sign as they do in production."""
+    from botocore import UNSIGNED
+
+    if not getattr(client, "_loyalty_unsigned", False):
+        client.meta.events.register_first("choose-signer.dynamodb", lambda **kwargs: UNSIGNED)
+        client._loyalty_unsigned = True
 
 
 def _dynamodb_backend() -> Any:

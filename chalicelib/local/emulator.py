@@ -190,6 +190,8 @@ def speed_up_moto() -> None:
     _dump_item_answers_directly()
     _load_item_requests_directly()
     _parse_update_expressions_once()
+    _list_node_types_once()
+    _check_whole_updates_once()
 
 
 def _list_handler_methods_once() -> None:
@@ -297,6 +299,48 @@ def _parse_update_expressions_once() -> None:
         return
     parse = UpdateExpressionParser.make
     UpdateExpressionParser.make = functools.lru_cache(maxsize=1024)(parse)
+
+
+def _list_node_types_once() -> None:
+    """moto validates an update by walking its tree once per check (nine), and for every node of every walk each check
+    builds its map of node types to handlers again to ask whether the node is one of them: a fifth of an update's time.
+    The types a check handles are the keys of a map it builds the same way every time, so they are listed once."""
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
+
+    if getattr(DepthFirstTraverser.nodes_to_be_processed, "once", False):
+        return
+    listed = DepthFirstTraverser.nodes_to_be_processed
+    types: dict[type, tuple[type, ...]] = {}
+
+    def nodes_to_be_processed(self: DepthFirstTraverser) -> tuple[type, ...]:
+        kind = type(self)
+        found = types.get(kind)
+        if found is None:
+            found = types[kind] = listed(self)
+        return found
+
+    nodes_to_be_processed.once = True  # type: ignore[attr-defined]
+    DepthFirstTraverser.nodes_to_be_processed = nodes_to_be_processed
+
+
+def _check_whole_updates_once() -> None:
+    """Two of moto's checks of an update (one clause of each kind, no path updated twice) read every action below the
+    node they check, and run on every node of the tree, as each clause is a kind of update expression: their cost grew
+    with the square of the actions (a third of an update of ten counters). Both find what they look for from the root
+    alone (the only node with clauses as children, and the one with every action below it), so they run there."""
+    from moto.dynamodb.parsing.validators import ActionCountValidator, OverlappingPathsValidator
+
+    for check, name in ((ActionCountValidator, "verify_action_counts"),
+                        (OverlappingPathsValidator, "check_for_overlapping_paths")):  # fmt: skip
+        original = getattr(check, name)
+        if getattr(original, "at_the_root", False):
+            continue
+
+        def at_the_root(self: Any, node: Any, original: Callable[[Any, Any], Any] = original) -> Any:
+            return original(self, node) if node.parent is None else node
+
+        at_the_root.at_the_root = True  # type: ignore[attr-defined]
+        setattr(check, name, at_the_root)
 
 
 def _convert_names_once() -> None:

@@ -156,3 +156,27 @@ def test_an_update_expression_parsed_once_updates_each_item_with_its_own_values(
     assert UpdateExpressionParser.make.cache_info().misses - parsed_before <= 1  # parsed once for all four
     assert {pk: (i["n"]["N"], [t["S"] for t in i["tags"]["L"]], i["c"]["N"]) for pk, i in items.items()} == {
         "a": ("6", ["x", "z"], "2"), "b": ("9", ["y", "w"], "2")}  # fmt: skip
+
+
+@pytest.mark.parametrize(("expression", "refusal"), [
+    ("ADD a :one SET b = :one ADD c :one", "The \"ADD\" section can only be used once"),
+    ("SET a = :one, b.c = :one, a = :one", "Two document paths overlap"),
+    ("SET #a = :one, #a = :one", "Two document paths overlap"),
+    ("SET b.c = :one, b = :one", "Two document paths overlap"),
+])  # fmt: skip
+def test_an_update_with_two_clauses_of_a_kind_or_a_path_twice_is_refused_as_dynamodb_refuses_it(
+    installed, expression, refusal
+):
+    """Both checks run once, on the whole update (``emulator._check_whole_updates_once``), and refuse as before."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="cn-north-1")
+        client.create_table(TableName="u", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                            BillingMode="PAY_PER_REQUEST")  # fmt: skip
+        names = {"#a": "a"} if "#a" in expression else {}
+        with pytest.raises(ClientError) as refused:
+            client.update_item(TableName="u", Key={"pk": {"S": "x"}}, UpdateExpression=expression,
+                               ExpressionAttributeValues={":one": {"N": "1"}},
+                               **({"ExpressionAttributeNames": names} if names else {}))  # fmt: skip
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert refusal in refused.value.response["Error"]["Message"]
