@@ -152,14 +152,17 @@ def write_units_of(operation: Callable[[], Any]) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def emulator() -> Iterator[None]:
+def emulator(*, as_the_local_stack: bool = False) -> Iterator[None]:
     """In-process moto with the platform's tables, queues and topic, and the app's tables bound.
 
-    Single-threaded, so moto's missing lock does not matter here; the transactions are the local stack's.
+    Single-threaded, so moto's missing lock does not matter here; the transactions are the local stack's. With
+    ``as_the_local_stack``, its queues, queries and faster moto too, as the tests have them: for a bench whose figures
+    are all counts (requests, items read), never times, since a latency is compared with moto's own raw ``GetItem``.
     """
     from moto import mock_aws
 
-    from chalicelib.local import gateway, transactions
+    from chalicelib.local import gateway, queries, queues, transactions
+    from chalicelib.local.emulator import speed_up_moto
     from chalicelib.local.provision import provision
     from chalicelib.shared.db import bind_tables
 
@@ -167,6 +170,10 @@ def emulator() -> Iterator[None]:
     import app  # noqa: F401  every module that declares a table, so all of them are provisioned
 
     transactions.install()  # as in the local stack: transactions cost what they write, not the table size
+    if as_the_local_stack:
+        queues.install()
+        queries.install(in_process=True)
+        speed_up_moto()
     with mock_aws():
         provision("loyalty-bench", "cn-north-1")
         bind_tables("loyalty-bench", "cn-north-1")

@@ -105,7 +105,7 @@ def figures() -> dict[str, object]:
     result: dict[str, object] = {}
     small = scaled(1_000, least=20)
     large = small * 50
-    with emulator(), signed_purchases() as post:
+    with emulator(as_the_local_stack=True), signed_purchases() as post:  # its figures are counts
         _population(small, 0, post)
         one_at_a_time, requests = _consume(1)
         per_event = round(requests / one_at_a_time, 2)
