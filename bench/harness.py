@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -278,6 +279,30 @@ class LocalStack:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=600)
         return round(time.perf_counter() - start, 2)
+
+
+def waiting_messages(stack: LocalStack) -> Callable[[], int]:
+    """Messages waiting or in flight in the stack's event queues, plus outbox items not yet relayed, as a function (the
+    approximate counts are recounted at most once a second: ask again until it answers 0 twice)."""
+    import boto3
+
+    stack_file = json.loads((stack.local_dir / "stack.json").read_text())
+    endpoint, region = stack_file["endpoint_url"], stack_file["environment"]["AWS_DEFAULT_REGION"]
+    keys = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "region_name": region}
+    sqs = boto3.client("sqs", endpoint_url=endpoint, **keys)
+    dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, **keys)
+    urls = [url for url in sqs.list_queues()["QueueUrls"] if not url.endswith("-dlq")]
+    urllib.request.urlopen(f"{stack.url}/v1/health", timeout=5).close()
+
+    def waiting() -> int:
+        counts = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+        queued = sum(int(value) for url in urls
+                     for value in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(counts))["Attributes"]
+                     .values())  # fmt: skip
+        outbox = dynamodb.scan(TableName="loyalty-local-outbox", Select="COUNT", Limit=1000)["Count"]
+        return queued + outbox
+
+    return waiting
 
 
 def local_env(local_dir: Path) -> dict[str, str]:

@@ -23,12 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from harness import PROJECT, REQUESTS, LocalStack, local_env, local_stack, scaled
+from harness import PROJECT, REQUESTS, local_env, local_stack, scaled, waiting_messages
 from make_members_csv import write as write_members_csv
 
 LOCAL_GOAL = {"rows": 100_000, "seconds": 600}
@@ -40,7 +39,7 @@ def local_figures(rows: int) -> dict[str, Any]:
         local_dir = Path(scratch) / "local"
         members_csv = write_members_csv(Path(scratch) / "members.csv", rows)
         with local_stack(local_dir) as stack:
-            backlog = _backlog(stack)
+            backlog = waiting_messages(stack)
             time.sleep(3)  # the stack's start-up events are consumed
             cpu_before = _cpu_seconds(stack.process.pid)
             started = time.perf_counter()
@@ -95,29 +94,6 @@ def _cpu_seconds(pid: int) -> dict[str, float]:
             if parent == pid:
                 workers += seconds
     return {"stack": used(Path(f"/proc/{pid}/stat").read_text())[1], "workers": workers}
-
-
-def _backlog(stack: LocalStack) -> Any:
-    """Messages waiting or in flight in the event queues, plus outbox items not yet relayed, as a function."""
-    import boto3
-
-    stack_file = json.loads((stack.local_dir / "stack.json").read_text())
-    endpoint, region = stack_file["endpoint_url"], stack_file["environment"]["AWS_DEFAULT_REGION"]
-    keys = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "region_name": region}
-    sqs = boto3.client("sqs", endpoint_url=endpoint, **keys)
-    dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, **keys)
-    urls = [url for url in sqs.list_queues()["QueueUrls"] if not url.endswith("-dlq")]
-    urllib.request.urlopen(f"{stack.url}/v1/health", timeout=5).close()
-
-    def waiting() -> int:
-        counts = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
-        queued = sum(int(value) for url in urls
-                     for value in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(counts))["Attributes"]
-                     .values())  # fmt: skip
-        outbox = dynamodb.scan(TableName="loyalty-local-outbox", Select="COUNT", Limit=1000)["Count"]
-        return queued + outbox
-
-    return waiting
 
 
 def request_figures(rows: int) -> dict[str, Any]:

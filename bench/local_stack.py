@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness import PROJECT, REQUESTS, LocalStack, local_env, local_stack, scaled
+from harness import PROJECT, REQUESTS, LocalStack, local_env, local_stack, scaled, waiting_messages
 from make_members_csv import write as write_members_csv
 
 TEMPLATE_MEMBERS = 100
@@ -54,6 +54,15 @@ def cpu_percent_when_idle(stack: LocalStack, seconds: float) -> float:
     return round(100 * (cpu_seconds() - used) / seconds, 2)
 
 
+def settled(stack: LocalStack) -> None:
+    """Until the stack's queues and outbox have stayed empty for two looks in a row, a second apart."""
+    waiting, empty = waiting_messages(stack), 0
+    deadline = time.monotonic() + 600
+    while empty < 2 and time.monotonic() < deadline:
+        empty = empty + 1 if waiting() == 0 else 0
+        time.sleep(1)
+
+
 def key_names() -> dict[str, list[str]]:
     """Each local table's key attributes (hash first)."""
     from chalicelib.local.stack import PREFIX
@@ -72,7 +81,8 @@ def member_items(local_dir: Path, scratch: Path) -> dict[str, list[dict[str, Any
         members_csv = write_members_csv(scratch / "members.csv", TEMPLATE_MEMBERS)
         command = [sys.executable, "-m", "chalicelib.cli", "members", "import", str(members_csv)]
         subprocess.run(command, cwd=PROJECT, env=local_env(local_dir), capture_output=True, check=True)
-        stack.stop()  # drains the relay and the queues, then saves
+        settled(stack)  # every event consumed, so the consumers' markers are among the items saved
+        stack.stop()
     saved = json.loads((local_dir / "data.json").read_text(encoding="utf-8"))["tables"]
     added = {table: [i for i in items if (table, _key(i, keys[table])) not in before] for table, items in saved.items()}
     return {table: items for table, items in added.items() if items}

@@ -98,6 +98,7 @@ class LockedEmulator(ThreadedMotoServer):
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
         self._lock = threading.Lock()
         self.writes = 0
+        self.requeued = 0  # messages the last ``restore`` sent to their queues again
         transactions.install()  # safe only because every request runs under the lock
         queues.install()
         queries.install()
@@ -155,8 +156,23 @@ class LockedEmulator(ThreadedMotoServer):
             self.writes += 1
             queries.items_changed()
 
+    def queued(self, region: str, prefix: str) -> dict[str, list[dict[str, Any]]]:
+        """The messages each queue named ``prefix…`` holds, waiting or in flight, read under the lock: each as its body
+        and message attributes, for ``save`` to keep beside the items."""
+        from moto.sqs.models import sqs_backends
+
+        with self._lock:
+            queues = sqs_backends[DEFAULT_ACCOUNT_ID][region].queues
+            return {
+                name: [{"body": m.body, **({"attributes": m.message_attributes} if m.message_attributes else {})}
+                       for m in queue._messages]
+                for name, queue in queues.items() if name.startswith(prefix) and queue._messages
+            }  # fmt: skip
+
     def restore(self, region: str, path: Path) -> int:
-        """Load the items saved at ``path`` into the existing tables; return how many were loaded.
+        """Load the items saved at ``path`` into the existing tables; return how many were loaded. The messages saved
+        with them are sent to their queues again (``requeued`` counts them): a message that was in flight is delivered
+        again, which its consumers take as the repeat it is.
 
         The items go straight into the emulator's tables: they were accepted when they were written, so they
         are not checked again. A table with a stream records each one as PutItem would (the outbox relays
@@ -165,6 +181,8 @@ class LockedEmulator(ThreadedMotoServer):
         """
         if not path.exists():
             return 0
+        from moto.sqs.models import sqs_backends
+
         loaded = 0
         with self._lock, _collector_paused():
             document = json.loads(path.read_text(encoding="utf-8"))
@@ -175,6 +193,12 @@ class LockedEmulator(ThreadedMotoServer):
                     for attributes in items:
                         _put(table, attributes)
                     loaded += len(items)
+            sqs = sqs_backends[DEFAULT_ACCOUNT_ID][region]
+            for name, messages in document.get("queues", {}).items():
+                if name in sqs.queues:
+                    for message in messages:
+                        sqs.send_message(name, message["body"], message_attributes=message.get("attributes"))
+                    self.requeued += len(messages)
             del document
             queries.items_changed()
         gc.freeze()
@@ -405,9 +429,12 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def save(data: dict[str, list[dict[str, Any]]], path: Path) -> int:
-    """Write a snapshot to ``path`` atomically and in one piece, readable by its owner only (it holds members'
-    data); return the number of items saved."""
+def save(
+    data: dict[str, list[dict[str, Any]]], path: Path, queues: dict[str, list[dict[str, Any]]] | None = None
+) -> int:
+    """Write a snapshot (and the messages ``queues`` hold) to ``path`` atomically and in one piece, readable by its
+    owner only (it holds members' data); return the number of items saved."""
+    document = {"format": 1, "tables": data, **({"queues": queues} if queues else {})}
     with private_file(path) as file:
-        file.write(json.dumps({"format": 1, "tables": data}, ensure_ascii=False, separators=(",", ":")))
+        file.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")))
     return sum(len(items) for items in data.values())

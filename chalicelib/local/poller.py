@@ -215,16 +215,6 @@ class QueuePoller:
         with self._lock:
             return sum(route.in_flight for route in self._routes)
 
-    def drain_step(self) -> bool:
-        """One step of draining: start deliveries, or wait a moment for those under way; whether there was
-        anything to do."""
-        if self.step() and self._pool is None:
-            return True
-        if self.in_flight or any(route.more for route in self._routes):
-            time.sleep(0.05)
-            return True
-        return False
-
     def stop(self) -> None:
         if self._pool is not None:
             self._pool.stop()

@@ -186,10 +186,12 @@ class FrequentJobs:
 
 
 class Saver:
-    """Saves table data when the emulator saw writes since the last save, spaced by the cost of saving."""
+    """Saves table data and queued messages when the emulator saw writes since the last save, spaced by the cost of
+    saving."""
 
     def __init__(self, emulator: LockedEmulator, local: LocalDir, tables: list[str]) -> None:
         self._emulator, self._local, self._tables = emulator, local, tables
+        self.messages = 0  # queued when the last save was made
         self._saved_at_writes = emulator.writes
         self._next_save = 0.0
         self._lock = threading.Lock()
@@ -205,7 +207,11 @@ class Saver:
             if writes == self._saved_at_writes and not force:
                 return None
             started = time.monotonic()
-            count = save(self._emulator.snapshot(REGION, self._tables), self._local.data)
+            # the queues before the items: a message consumed between the two reads comes again after a restart,
+            # which its consumers take as a repeat; the other way round, its event would be in neither
+            queued = self._emulator.queued(REGION, f"{PREFIX}-")
+            count = save(self._emulator.snapshot(REGION, self._tables), self._local.data, queued)
+            self.messages = sum(len(messages) for messages in queued.values())
             self._saved_at_writes = writes
             took = time.monotonic() - started
             self._next_save = time.monotonic() + max(SAVE_INTERVAL_SECONDS, 20 * took)  # saving stays under ~5%
@@ -232,7 +238,6 @@ def running_stack(
     saver: Saver | None = None
     poller: QueuePoller | None = None
     relay: OutboxRelay | None = None
-    drainers: list[Callable[[], bool]] = []
     try:
         endpoint = emulator.endpoint_url
         os.environ.update(
@@ -248,7 +253,9 @@ def running_stack(
         bind_tables(PREFIX, REGION)
         started = time.monotonic()
         loaded = emulator.restore(REGION, local.data)
-        say(f"Emulator on {endpoint}; {loaded} items reloaded from {local.data} in {time.monotonic() - started:.2f} s")
+        requeued = f" ({emulator.requeued} queued messages with them)" if emulator.requeued else ""
+        say(f"Emulator on {endpoint}; {loaded} items reloaded from {local.data} in {time.monotonic() - started:.2f} s"
+            + requeued)  # fmt: skip
         tables = [physical_name(PREFIX, cls.logical_name) for cls in registered_tables()]
         saver = Saver(emulator, local, tables)
         _bootstrap_admin(local, say)
@@ -264,7 +271,6 @@ def running_stack(
         relay = OutboxRelay(provisioned.stream_arns["outbox"], lambda keys: emulator.forget(REGION, outbox, keys),
                             WorkerProcesses(1, {**os.environ, **environment}) if workers else None)  # fmt: skip
         poller = QueuePoller(provisioned.queue_urls, {**os.environ, **environment}, workers)
-        drainers = [relay.step, poller.drain_step]
         threads = [
             Worker("outbox-relay", relay.step, STREAM_RECORDS, idle=RECHECK_SECONDS),
             Worker("queue-poller", poller.step, QUEUE_MESSAGES, idle=RECHECK_SECONDS),
@@ -281,13 +287,13 @@ def running_stack(
             thread.stop()
         for thread in threads:
             thread.join(timeout=10)
-        _drain(drainers, say)
         for stopped in (poller, relay):
             if stopped is not None:
                 stopped.stop()
         if saver is not None:
             count = saver.save(force=True)
-            say(f"Saved {count} items to {local.data}")
+            queued = f" and {saver.messages} queued messages (delivered on the next start)" if saver.messages else ""
+            say(f"Saved {count} items{queued} to {local.data}")
         local.stack.unlink(missing_ok=True)
         emulator.stop()
         lock.close()
@@ -343,21 +349,6 @@ def _exclusive(local: LocalDir) -> Any:
     return handle
 
 
-def _drain(steps: list[Callable[[], bool]], say: Callable[[str], None], limit_seconds: float = 30.0) -> None:
-    """Relay the outbox and empty the queues before the final save, so a clean stop loses no event."""
-    deadline = time.monotonic() + limit_seconds
-    while steps and time.monotonic() < deadline:
-        try:
-            busy = [step() for step in steps]
-        except Exception as e:
-            say(f"Could not drain the queues before saving: {e}")
-            return
-        if not any(busy):
-            return
-    if steps:
-        say("Stopped draining after 30 s; messages still queued are not saved")
-
-
 def serve(port: int, *, seed: bool = True) -> None:
     """Run the stack and ``chalice local`` until SIGINT or SIGTERM, then stop cleanly and save."""
     local = LocalDir.default()
@@ -379,7 +370,7 @@ def serve(port: int, *, seed: bool = True) -> None:
         _announce(local, port, stack)
         server.server.serve_forever(poll_interval=0.2)
         server.server.server_close()
-        print("Stopping: draining workers and saving local data")
+        print("Stopping: finishing the deliveries under way and saving local data")
 
 
 def _announce(local: LocalDir, port: int, stack: dict[str, Any]) -> None:

@@ -109,10 +109,33 @@ def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
 
     second = start(tmp_path / "local", port, log)
     wait_healthy(base, second, log)
-    assert send("GET", f"{base}/v1/stores/E2E-1", token=log_in(base, tmp_path / "local")) == (200, store)
+    token = log_in(base, tmp_path / "local")
+    assert send("GET", f"{base}/v1/stores/E2E-1", token=token) == (200, store)
     assert "Demo data already present" in log.read_text()
+    every_event_counted_once(base, token)  # the stop kept what the queues held: the restart delivered it
     stop(second, whole_group=False)  # SIGTERM to make alone is forwarded to the stack
     assert log.read_text().count("Saved") == 2, log.read_text()
+
+
+def every_event_counted_once(base: str, token: str) -> None:
+    """Within a minute the dashboard counts every member the list holds, no more, and the audit log the store made
+    before the stop: a stop right after a start saves the start-up's events still queued, and delivers them after."""
+    members, cursor = 0, ""
+    while True:
+        status, page = send("GET", f"{base}/v1/members?limit=200{cursor}", token=token)
+        assert status == 200, page
+        members += len(page["items"])
+        if not page["next_cursor"]:
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    audit = f"{base}/v1/audit?from={today - timedelta(days=1)}&to={today + timedelta(days=1)}"
+    deadline, counted, audited = time.monotonic() + 60, None, False
+    while time.monotonic() < deadline and not (counted == members and audited):
+        counted = send("GET", f"{base}/v1/stats/summary", token=token)[1]["members_total"]
+        audited = any("E2E-1" in entry["target"] for entry in send("GET", audit, token=token)[1]["items"])
+        time.sleep(0.5)
+    assert (counted, audited) == (members, True)
 
 
 @dataclass

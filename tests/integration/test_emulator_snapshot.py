@@ -174,3 +174,32 @@ def test_relayed_items_are_forgotten_without_a_record_on_the_stream_and_the_next
     records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
     assert [record["eventName"] for record in records] == ["INSERT"] * 3
     assert emulator.writes > writes
+
+
+def test_messages_queued_or_in_flight_when_saved_are_queued_again_on_reload(emulator, tmp_path):
+    """A stop saves what the queues hold instead of consuming it first: after the restart each message waiting, or
+    received and not yet deleted (its consumer may not have finished), is delivered; none the consumer deleted is."""
+    sqs = boto3.client("sqs", region_name=REGION, endpoint_url=emulator.endpoint_url)
+    url = sqs.create_queue(QueueName="snapshot-events")["QueueUrl"]
+    other = sqs.create_queue(QueueName="elsewhere-events")["QueueUrl"]  # not the stage's: neither saved nor reloaded
+    kind = {"type": {"DataType": "String", "StringValue": "member.registered"}}
+    for n in range(4):
+        sqs.send_message(QueueUrl=url, MessageBody=f"event-{n}", MessageAttributes=kind)
+    sqs.send_message(QueueUrl=other, MessageBody="theirs")
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=600)["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=received[0]["ReceiptHandle"])  # consumed; the other is in flight
+
+    queued = emulator.queued(REGION, "snapshot-")
+    assert sorted(m["body"] for m in queued["snapshot-events"]) == ["event-1", "event-2", "event-3"]
+    save({}, tmp_path / "data.json", queued)
+    for queue in (url, other):
+        sqs.purge_queue(QueueUrl=queue)
+    emulator.requeued = 0
+    emulator.restore(REGION, tmp_path / "data.json")
+    assert emulator.requeued == 3
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])["Messages"]
+    assert sorted(m["Body"] for m in again) == ["event-1", "event-2", "event-3"]
+    assert {m["MessageAttributes"]["type"]["StringValue"] for m in again} == {"member.registered"}
+    assert "Messages" not in sqs.receive_message(QueueUrl=other)
+    sqs.delete_queue(QueueUrl=url)
+    sqs.delete_queue(QueueUrl=other)
