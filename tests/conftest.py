@@ -398,10 +398,11 @@ def emulator_client(service: str) -> Any:
 
 
 def item_counts() -> dict[str, int]:
-    """Items in every table, by logical name: proof that a refused request wrote nothing."""
-    client = emulator_client("dynamodb")
+    """Items in every table, by logical name: proof that a refused request wrote nothing. Counted in the emulator's
+    memory, which is this process's (a scan of each table was 27 requests a call)."""
+    tables = _dynamodb_backend().tables
     return {
-        cls.logical_name: client.scan(TableName=physical_name(PREFIX, cls.logical_name), Select="COUNT")["Count"]
+        cls.logical_name: sum(1 for _ in queries.stored_items(tables[physical_name(PREFIX, cls.logical_name)]))
         for cls in registered_tables()
     }
 
