@@ -274,7 +274,8 @@ class LocalStack:
     seconds_to_healthy: float
 
     def stop(self) -> float:
-        """SIGTERM, as Ctrl-C or `make` sends it; seconds until the stack has drained, saved and exited."""
+        """SIGTERM, as Ctrl-C or `make` sends it; seconds until the stack has finished its deliveries under way, saved
+        its items and queued messages, and exited."""
         start = time.perf_counter()
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=600)

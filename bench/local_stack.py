@@ -8,7 +8,7 @@ and every consumer's marker of their events. It measures:
   answer; ``idle_cpu_percent``: the CPU its process used over ``idle_seconds`` while nothing happened;
 - ``restart``: the same with MEMBERS members' worth of items in ``.local/data.json``: items reloaded, the
   reload's seconds and items per second (as the stack reports them), seconds to healthy, CPU when idle, and
-  the seconds SIGTERM takes to drain, save every item and exit;
+  the seconds SIGTERM takes to finish the deliveries under way, save every item and queued message and exit;
 - ``sparse_list``: the members of a tier one in 1,000 holds, listed 50 a page through the service against the
   restarted stack: pages, members per page, DynamoDB requests in all and per page, seconds for the whole list.
 """
@@ -183,6 +183,7 @@ def figures(members: int, idle_seconds: float) -> dict[str, Any]:
                 "idle_seconds": idle_seconds,
                 "idle_cpu_percent": cpu_percent_when_idle(cold, idle_seconds),
             }
+            settled(cold)  # the demo month consumed, so the template's items are the imported members' alone
         template = member_items(local_dir, Path(scratch))
         seeded_gold = gold_members(local_dir)
         members = write_data(local_dir, template, members)

@@ -136,12 +136,24 @@ class LockedEmulator(ThreadedMotoServer):
         into a snapshot still being written out.
         """
         with self._lock, _collector_paused():
-            backend = _dynamodb(region)
-            return {
-                name: [_attribute_values(item) for item in queries.stored_items(backend.tables[name])]
-                for name in tables
-                if name in backend.tables
-            }
+            return self._items(region, tables)
+
+    def snapshot_with_queues(
+        self, region: str, tables: Iterable[str], prefix: str
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+        """``snapshot`` and ``queued`` in one hold of the lock, so nothing happens between the two: an event is in the
+        outbox, in a queue, or consumed (the relay moves it from the outbox to a queue, a consumer takes it off)."""
+        with self._lock, _collector_paused():
+            return self._items(region, tables), self._queued(region, prefix)
+
+    @staticmethod
+    def _items(region: str, tables: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        backend = _dynamodb(region)
+        return {
+            name: [_attribute_values(item) for item in queries.stored_items(backend.tables[name])]
+            for name in tables
+            if name in backend.tables
+        }
 
     def forget(self, region: str, table_name: str, keys: list[dict[str, Any]]) -> None:
         """Drop the items with these keys (DynamoDB JSON) from a table, leaving no record on its stream."""
@@ -159,15 +171,19 @@ class LockedEmulator(ThreadedMotoServer):
     def queued(self, region: str, prefix: str) -> dict[str, list[dict[str, Any]]]:
         """The messages each queue named ``prefix…`` holds, waiting or in flight, read under the lock: each as its body
         and message attributes, for ``save`` to keep beside the items."""
+        with self._lock:
+            return self._queued(region, prefix)
+
+    @staticmethod
+    def _queued(region: str, prefix: str) -> dict[str, list[dict[str, Any]]]:
         from moto.sqs.models import sqs_backends
 
-        with self._lock:
-            queues = sqs_backends[DEFAULT_ACCOUNT_ID][region].queues
-            return {
-                name: [{"body": m.body, **({"attributes": m.message_attributes} if m.message_attributes else {})}
-                       for m in queue._messages]
-                for name, queue in queues.items() if name.startswith(prefix) and queue._messages
-            }  # fmt: skip
+        queues = sqs_backends[DEFAULT_ACCOUNT_ID][region].queues
+        return {
+            name: [{"body": m.body, **({"attributes": m.message_attributes} if m.message_attributes else {})}
+                   for m in queue._messages]
+            for name, queue in queues.items() if name.startswith(prefix) and queue._messages
+        }  # fmt: skip
 
     def restore(self, region: str, path: Path) -> int:
         """Load the items saved at ``path`` into the existing tables; return how many were loaded. The messages saved
@@ -326,7 +342,7 @@ def _parse_update_expressions_once() -> None:
 
 
 def _list_node_types_once() -> None:
-    """moto validates an update by walking its tree once per check (nine), and for every node of every walk each check
+    """moto validates an update by walking its tree once per check (ten), and for every node of every walk each check
     builds its map of node types to handlers again to ask whether the node is one of them: a fifth of an update's time.
     The types a check handles are the keys of a map it builds the same way every time, so they are listed once."""
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]

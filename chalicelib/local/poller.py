@@ -210,11 +210,6 @@ class QueuePoller:
                 route.more = True
         QUEUE_MESSAGES.ring()  # the poller looks again
 
-    @property
-    def in_flight(self) -> int:
-        with self._lock:
-            return sum(route.in_flight for route in self._routes)
-
     def stop(self) -> None:
         if self._pool is not None:
             self._pool.stop()

@@ -207,10 +207,8 @@ class Saver:
             if writes == self._saved_at_writes and not force:
                 return None
             started = time.monotonic()
-            # the queues before the items: a message consumed between the two reads comes again after a restart,
-            # which its consumers take as a repeat; the other way round, its event would be in neither
-            queued = self._emulator.queued(REGION, f"{PREFIX}-")
-            count = save(self._emulator.snapshot(REGION, self._tables), self._local.data, queued)
+            items, queued = self._emulator.snapshot_with_queues(REGION, self._tables, f"{PREFIX}-")
+            count = save(items, self._local.data, queued)
             self.messages = sum(len(messages) for messages in queued.values())
             self._saved_at_writes = writes
             took = time.monotonic() - started

@@ -64,7 +64,8 @@ class ImportNotDone(Conflict):
 @dataclass(frozen=True)
 class ImportStatus:
     """An import as its owner follows it. ``running`` once a chunk is counted; ``failed`` when the file was
-    refused, or when nothing progressed for ``STALLED_AFTER`` (a stopped local stack loses queued chunks)."""
+    refused, or when nothing progressed for ``STALLED_AFTER`` (a local stack killed during an import loses the chunks
+    queued since its last save)."""
 
     import_id: str
     status: Status
@@ -353,8 +354,8 @@ def _status(record: MemberImportRecord) -> ImportStatus:
         status, error = (
             "failed",
             (
-                f"no progress since {record.updated_at}: the import stopped (a local stack stopped during an import "
-                "loses the chunks still queued); import the file again, rows already in are skipped"
+                f"no progress since {record.updated_at}: the import stopped (a local stack killed during an import "
+                "loses the chunks queued since its last save); import the file again, rows already in are skipped"
             ),
         )
     elif status == "planned" and record.chunks_done:

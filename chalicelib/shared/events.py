@@ -217,10 +217,10 @@ def consumer(
     when another writer owns the transaction, such as the ledger engine, it ``drain``s ``tx`` into that one).
 
     ``types`` lists the event types it wants; ``"*"`` means every event on its queue. ``batched``: the
-    events of one delivery may share a transaction (their markers and writes, counters summed), which holds
-    when different events' writes never name the same item except through ``tx.count`` and running the
-    handler again after a refused commit changes nothing twice (its only writes are in ``tx``, or are
-    idempotent of their own). When a shared commit is refused (a redelivered event), the events no earlier commit of
+    events of one delivery may share a transaction (their markers and writes, counters summed; an event whose writes
+    name an item the events before it write goes into the next one, its handler run again after their commit), which
+    holds when running the handler again changes nothing twice (its only writes are in ``tx``, or are idempotent of
+    their own). When a shared commit is refused (a redelivered event), the events no earlier commit of
     the delivery took are redone event by event.
     ``marked=False``: no dedupe marker, for a handler whose only write is a put of an item of the event's own, which
     a repeat writes again alike (a delivery's writes then pack twice as densely).

@@ -87,7 +87,8 @@ def fold_figures(tx: Transaction, event: Event, day: str) -> None:
 def _count_distinct(tx: Transaction, shard: int, day: str, member_id: str, store_id: str | None, bought: bool) -> None:
     """The member's first activity (and first and second purchase) of each period at the chain and at the store
     counts once: their markers, read here, are written on the condition that they are still as read (a concurrent
-    delivery, or a second event of the member in this one, makes the commit fail and the events go one by one)."""
+    delivery makes the commit fail and the events go one by one; a second event of the member in this delivery writes
+    the same markers, so it waits for the first one's commit and reads them again)."""
     periods = rules.period_keys(date.fromisoformat(day))
     wanted = [f"{scope}|{key}" for scope in dict.fromkeys((CHAIN, scope_of(store_id))) for key in periods]
     keys = [(member_id, period) for period in (*wanted, LAST_ACTIVE)]
