@@ -35,7 +35,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 REGION = "cn-north-1"
 PREFIX = "loyalty-local"
 SAVE_INTERVAL_SECONDS = 5.0
-RECHECK_SECONDS = 5.0  # a message back from its visibility timeout rings no bell: the poller looks anyway
+RECHECK_SECONDS = 10.0  # a message back from its visibility timeout rings no bell: the poller looks anyway
 
 
 @dataclass(frozen=True)
