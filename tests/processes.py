@@ -16,7 +16,8 @@ def cpu_seconds(pid: int) -> float:
 def wait_quiet(pid: int, seconds: float, limit_seconds: float = 120) -> None:
     """Until the process has used under 3% of a core over the last ``seconds`` and one more: the work it was given
     (events relayed and consumed) is done. Over the whole window, not each second: the poller's look at every queue
-    every 5 s costs a few hundredths of a second, which on a loaded machine kept any one second from looking quiet."""
+    every few seconds costs a few hundredths of a second, which on a loaded machine kept any one second from looking
+    quiet."""
     deadline, window = time.monotonic() + limit_seconds, int(seconds) + 1
     samples = [cpu_seconds(pid)]
     while len(samples) <= window or samples[-1] - samples[-1 - window] >= 0.03 * window:

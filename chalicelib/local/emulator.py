@@ -141,8 +141,9 @@ class LockedEmulator(ThreadedMotoServer):
     def snapshot_with_queues(
         self, region: str, tables: Iterable[str], prefix: str
     ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
-        """``snapshot`` and ``queued`` in one hold of the lock, so nothing happens between the two: an event is in the
-        outbox, in a queue, or consumed (the relay moves it from the outbox to a queue, a consumer takes it off)."""
+        """``snapshot`` and the messages queued (``_queued``) in one hold of the lock, so nothing happens between the
+        two: an event is in the outbox, in a queue, or consumed (the relay moves it from the outbox to a queue, a
+        consumer takes it off)."""
         with self._lock, _collector_paused():
             return self._items(region, tables), self._queued(region, prefix)
 
@@ -168,14 +169,10 @@ class LockedEmulator(ThreadedMotoServer):
             self.writes += 1
             queries.items_changed()
 
-    def queued(self, region: str, prefix: str) -> dict[str, list[dict[str, Any]]]:
-        """The messages each queue named ``prefix…`` holds, waiting or in flight, read under the lock: each as its body
-        and message attributes, for ``save`` to keep beside the items."""
-        with self._lock:
-            return self._queued(region, prefix)
-
     @staticmethod
     def _queued(region: str, prefix: str) -> dict[str, list[dict[str, Any]]]:
+        """The messages each queue named ``prefix…`` holds, waiting or in flight: each as its body and message
+        attributes, for ``save`` to keep beside the items."""
         from moto.sqs.models import sqs_backends
 
         queues = sqs_backends[DEFAULT_ACCOUNT_ID][region].queues

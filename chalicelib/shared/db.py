@@ -238,7 +238,11 @@ class _Write:
     apply: Callable[[TransactWrite], None]
     on_fail: Exception | None
     decisive: bool
-    item: ItemKey
+    key: Callable[[], ItemKey]  # worked out only when asked (``shares_an_item_with``), never on a commit's path
+
+    @functools.cached_property
+    def item(self) -> ItemKey:
+        return self.key()
 
 
 class Transaction:
@@ -291,7 +295,9 @@ class Transaction:
     def put(
         self, record: Record, *, condition: Any = None, on_fail: Exception | None = None, decisive: bool = False
     ) -> None:
-        save = _Write("put", lambda tx: tx.save(record, condition=condition), on_fail, decisive, _item_key(record))
+        save = _Write(
+            "put", lambda tx: tx.save(record, condition=condition), on_fail, decisive, lambda: _item_key(record)
+        )
         self._writes.append(save)
 
     def update(
@@ -301,17 +307,16 @@ class Transaction:
         def apply(tx: TransactWrite) -> None:
             tx.update(record, actions=actions, condition=condition, add_version_condition=add_version_condition)
 
-        self._writes.append(_Write("update", apply, on_fail, False, _item_key(record)))
+        self._writes.append(_Write("update", apply, on_fail, False, lambda: _item_key(record)))
 
     def check(self, cls: type[Record], hash_key: Any, *, condition: Any, on_fail: Exception) -> None:
         """Require ``condition`` of another item at commit time, without writing it."""
-        item = _item_key(cls(hash_key))
-        self._writes.append(
-            _Write("check", lambda tx: tx.condition_check(cls, hash_key, condition=condition), on_fail, False, item)
-        )
+        self._writes.append(_Write("check", lambda tx: tx.condition_check(cls, hash_key, condition=condition), on_fail,
+                                   False, lambda: _item_key(cls(hash_key))))  # fmt: skip
 
     def delete(self, record: Record, *, condition: Any = None, on_fail: Exception | None = None) -> None:
-        delete = _Write("delete", lambda tx: tx.delete(record, condition=condition), on_fail, False, _item_key(record))
+        delete = _Write("delete", lambda tx: tx.delete(record, condition=condition), on_fail, False,
+                        lambda: _item_key(record))  # fmt: skip
         self._writes.append(delete)
 
     def commit(self, *, retry: bool = True) -> None:
@@ -355,7 +360,7 @@ class Transaction:
         def apply(tx: TransactWrite) -> None:
             tx.update(record, actions=actions, add_version_condition=False)
 
-        return _Write("update", apply, None, False, _item_key(record))
+        return _Write("update", apply, None, False, lambda: _item_key(record))
 
 
 def table_definition(cls: type[Record], name: str) -> dict[str, Any]:

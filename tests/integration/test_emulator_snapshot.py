@@ -189,7 +189,7 @@ def test_messages_queued_or_in_flight_when_saved_are_queued_again_on_reload(emul
     received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=600)["Messages"]
     sqs.delete_message(QueueUrl=url, ReceiptHandle=received[0]["ReceiptHandle"])  # consumed; the other is in flight
 
-    queued = emulator.queued(REGION, "snapshot-")
+    _, queued = emulator.snapshot_with_queues(REGION, [], "snapshot-")
     assert sorted(m["body"] for m in queued["snapshot-events"]) == ["event-1", "event-2", "event-3"]
     save({}, tmp_path / "data.json", queued)
     for queue in (url, other):
