@@ -12,7 +12,9 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 from harness import PROJECT, admin_auth, emulator, latency_ms, local_stack, requests_of, scaled
 
@@ -86,6 +88,40 @@ def import_seconds(runs: int = 5) -> float:
     return round(sorted(totals)[len(totals) // 2], 3)
 
 
+def emulator_get_cpu_ms(calls: int) -> dict[str, float]:
+    """CPU per ``GetItem`` from the local stack's process to its emulator (the client's and the server's threads):
+    over HTTP, as the CLI and the workers send, and answered in the process, as the stack's own requests are."""
+    import boto3
+
+    from chalicelib.local.emulator import LockedEmulator
+
+    emulator = LockedEmulator()
+    emulator.start()
+    try:
+        over_http = boto3.client("dynamodb", region_name="ap-east-1", endpoint_url=emulator.endpoint_url)
+        emulator.answer_this_process()
+        in_process = boto3.client("dynamodb", region_name="ap-east-1", endpoint_url=emulator.endpoint_url)
+        in_process.create_table(
+            TableName="bench-emulator-get", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        )  # fmt: skip
+        key = {"id": {"S": "1"}}
+        in_process.put_item(TableName="bench-emulator-get", Item={**key, "n": {"N": "1"}})
+
+        def cpu_ms(client: Any) -> float:
+            for _ in range(20):
+                client.get_item(TableName="bench-emulator-get", Key=key)
+            started = time.process_time()
+            for _ in range(calls):
+                client.get_item(TableName="bench-emulator-get", Key=key)
+            return round(1000 * (time.process_time() - started) / calls, 2)
+
+        return {"over_http": cpu_ms(over_http), "in_process": cpu_ms(in_process)}
+    finally:
+        emulator.stop()
+
+
 def local_start_and_stop_seconds() -> dict[str, float]:
     """Seconds from launching the local stack (what `make run` execs) on an empty ``.local/`` to the first healthy
     answer, then from SIGTERM at once (the demo month's events still queued) to its exit."""
@@ -98,6 +134,7 @@ if __name__ == "__main__":
         "bench": "foundation",
         **in_process(),
         "import_app_seconds": import_seconds(runs=scaled(5, least=2)),
+        "local_stack_get_cpu_ms": emulator_get_cpu_ms(scaled(1000, least=50)),
         **local_start_and_stop_seconds(),
         "note": "Latencies are in-process against moto. moto's TransactWriteItems deep-copies each table it touches "
         "before applying, so transactional writes slow down as emulator tables grow; DynamoDB has no such cost.",

@@ -86,8 +86,9 @@ PACKAGING_DEFAULTS = {
     "LOYALTY_LOOKUP_HASH_KEY": "packaging-placeholder-packaging-placeholder",
     "LOYALTY_JWT_SECRET": "packaging-placeholder-packaging-placeholder",
 }
-# Local-only settings dropped from the packaging environment: settings accept exactly one key source, the KMS key.
-PACKAGING_DROPPED = ("LOYALTY_LOCAL_KEY_FILE",)
+# Local-only settings dropped from the packaging environment: settings accept exactly one key source, the KMS key,
+# and test password hashing on the emulator only.
+PACKAGING_DROPPED = ("LOYALTY_LOCAL_KEY_FILE", "LOYALTY_PASSWORD_HASHING")
 
 
 def stage_secret(stage: str, key: str) -> str:

@@ -26,6 +26,7 @@ os.environ.update(
     LOYALTY_JWT_SECRET="test-jwt-secret-test-jwt-secret-test-jwt",
     LOYALTY_LOCAL_KEY_FILE=os.path.join(SCRATCH, "master.key"),
     LOYALTY_EXPORTS=os.path.join(SCRATCH, "exports"),
+    LOYALTY_PASSWORD_HASHING="test",  # argon2 at its least cost: the tests hash many passwords
     POWERTOOLS_LOG_LEVEL="WARNING",
 )
 for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
@@ -56,18 +57,6 @@ from chalicelib.shared import jobs  # noqa: E402
 from chalicelib.shared.db import bind_tables, connection, physical_name, registered_tables  # noqa: E402
 from chalicelib.shared.topology import physical_topic_name  # noqa: E402
 
-
-def _cheap_password_hashes() -> None:
-    """Tests hash many passwords: argon2 with small parameters keeps them fast; production keeps the defaults."""
-    from argon2 import PasswordHasher
-
-    from chalicelib.identity import passwords
-
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    passwords._hasher = lambda: cheap  # type: ignore[assignment]
-
-
-_cheap_password_hashes()
 PREFIX = os.environ["LOYALTY_TABLE_PREFIX"]
 EPOCH = date(2026, 1, 1)  # the tests' platform holds data from this day (their clocks are frozen in 2026)
 REGION = os.environ["AWS_DEFAULT_REGION"]

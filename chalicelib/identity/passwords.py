@@ -1,6 +1,9 @@
 """Passwords: argon2id hashes (argon2-cffi's defaults), verified in constant time.
 
-argon2 is imported on first use: only log-ins and password changes need it, not a cold start.
+argon2 is imported on first use: only log-ins and password changes need it, not a cold start. A test stack on the
+emulator may ask for argon2id at its least cost (``LOYALTY_PASSWORD_HASHING=test``): its tests log in again and
+again, at some 0.3 s of CPU each with the defaults. A hash records its own parameters, so either hasher verifies the
+other's hashes.
 """
 
 from __future__ import annotations
@@ -14,11 +17,21 @@ if TYPE_CHECKING:
 MIN_LENGTH = 10
 
 
-@functools.cache
-def _hasher() -> PasswordHasher:
+def make_hasher(hashing: str) -> PasswordHasher:
+    """The hasher for ``LOYALTY_PASSWORD_HASHING``'s value: argon2-cffi's defaults (RFC 9106's second recommendation:
+    t=3, 64 MiB, p=4), or its least cost for ``test``."""
     from argon2 import PasswordHasher
 
+    if hashing == "test":
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     return PasswordHasher()
+
+
+@functools.cache
+def _hasher() -> PasswordHasher:
+    from chalicelib.shared.settings import get_settings
+
+    return make_hasher(get_settings().password_hashing)
 
 
 def hash_password(password: str) -> str:

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from moto import backends as _moto_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -91,6 +92,13 @@ def _no_write(data: bytes) -> None:
     raise NotImplementedError("the locked app returns its answer whole")
 
 
+class _Body(io.BytesIO):
+    """An answer's body as botocore reads one: whole (``stream``) or in pieces (``read``, a streamed S3 object)."""
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.getvalue()
+
+
 class LockedEmulator(ThreadedMotoServer):
     """moto's server with every request applied under one lock; counts DynamoDB writes for saving."""
 
@@ -99,6 +107,7 @@ class LockedEmulator(ThreadedMotoServer):
         self._lock = threading.Lock()
         self.writes = 0
         self.requeued = 0  # messages the last ``restore`` sent to their queues again
+        self._made_clients: Callable[..., Any] | None = None  # botocore's, while ``answer_this_process`` is on
         transactions.install()  # safe only because every request runs under the lock
         queues.install()
         queries.install()
@@ -106,23 +115,78 @@ class LockedEmulator(ThreadedMotoServer):
         speed_up_moto()
 
     def _server_entry(self) -> None:
-        app = DomainDispatcherApplication(create_backend_app)
-
-        def locked_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-            target = environ.get("HTTP_X_AMZ_TARGET", "")
-            is_write = target.endswith(_WRITES)
-
-            def counting_start_response(status: str, *args: Any) -> Any:
-                if is_write and status.startswith("200"):
-                    self.writes += 1  # only writes that changed something make the data worth saving
-                return start_response(status, *args)
-
-            with self._lock, queries.serving(target):
-                return list(app(environ, counting_start_response))
-
-        self._server = make_server(self._ip_address, self._port, locked_app, True, request_handler=_QuietHandler)
+        self._server = make_server(self._ip_address, self._port, self.app, True, request_handler=_QuietHandler)
         self._server_ready_event.set()
         self._server.serve_forever()
+
+    @functools.cached_property
+    def _dispatcher(self) -> DomainDispatcherApplication:
+        return DomainDispatcherApplication(create_backend_app)
+
+    def app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        """moto's WSGI application, one request at a time under the lock; counts the writes that changed something
+        (they make the data worth saving)."""
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        is_write = target.endswith(_WRITES)
+
+        def counting_start_response(status: str, *args: Any) -> Any:
+            if is_write and status.startswith("200"):
+                self.writes += 1
+            return start_response(status, *args)
+
+        with self._lock, queries.serving(target):
+            return list(self._dispatcher(environ, counting_start_response))
+
+    def answer_this_process(self) -> None:
+        """From now until ``stop``, every AWS client this process makes for the emulator's endpoint hands its requests
+        to ``app`` directly instead of over a socket (the local stack's own API, seed, relay and poller: most of its
+        requests). botocore still signs each request and parses its answer, and the lock still orders it among the
+        requests other processes (the CLI, the workers) send over HTTP: only the HTTP round trip is saved."""
+        from botocore.session import Session
+
+        make_client, endpoint = Session.create_client, self.endpoint_url
+
+        def create_client(session: Session, *args: Any, **kwargs: Any) -> Any:
+            client = make_client(session, *args, **kwargs)
+            if client.meta.endpoint_url.startswith(endpoint):
+                client.meta.events.register_first("before-send", self._answer)
+            return client
+
+        Session.create_client = create_client
+        self._made_clients = make_client
+
+    def stop(self) -> None:
+        if self._made_clients is not None:
+            from botocore.session import Session
+
+            Session.create_client = self._made_clients
+            self._made_clients = None
+        super().stop()
+
+    def _answer(self, request: Any, **_: Any) -> Any:
+        """A botocore request answered by ``app`` in this thread, as the HTTP server would have answered it."""
+        from botocore.awsrequest import AWSResponse
+        from werkzeug.test import EnvironBuilder
+
+        url = urlsplit(request.url)
+        body = request.body
+        body = body.read() if hasattr(body, "read") else body.encode() if isinstance(body, str) else body or b""
+        headers = {
+            name: value.decode() if isinstance(value, bytes) else value for name, value in request.headers.items()
+        }
+        environ = EnvironBuilder(
+            path=url.path or "/", base_url=f"{url.scheme}://{url.netloc}", query_string=url.query,
+            method=request.method, headers=headers, data=body,
+        ).get_environ()  # fmt: skip
+        started: list[Any] = []
+
+        def start_response(status: str, answer_headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [status, answer_headers]
+            return _no_write
+
+        answer = b"".join(self.app(environ, start_response))
+        status, answer_headers = started
+        return AWSResponse(request.url, int(status.split(" ", 1)[0]), dict(answer_headers), _Body(answer))
 
     @property
     def endpoint_url(self) -> str:

@@ -231,6 +231,7 @@ def running_stack(
     local.root.mkdir(mode=0o700, parents=True, exist_ok=True)
     emulator = LockedEmulator(port=int(os.environ.get("LOYALTY_EMULATOR_PORT", "0")))
     emulator.start()
+    emulator.answer_this_process()
     lock = _exclusive(local)
     threads: list[Worker] = []
     saver: Saver | None = None

@@ -87,6 +87,7 @@ class Settings(BaseModel):
     wallet_cash_refund_bonus: Literal["prorate", "forfeit"] = "prorate"
     mall_payment_minutes: int = Field(default=30, ge=1, le=24 * 60)  # points + cash: unpaid this long, released
     test_clock: bool = False  # `cli clock set` may move this stage's "today" (never on a production stage)
+    password_hashing: Literal["standard", "test"] = "standard"  # noqa: S105  test: argon2id's least cost, emulator only
     kms_key_id: str | None = None
     local_key_file: str | None = None
 
@@ -100,6 +101,12 @@ class Settings(BaseModel):
     def _no_test_clock_in_production(self) -> Settings:
         if self.test_clock and self.stage.startswith("prod"):
             raise ValueError("LOYALTY_TEST_CLOCK cannot be set on a production stage")
+        return self
+
+    @model_validator(mode="after")
+    def _test_hashing_only_on_the_emulator(self) -> Settings:
+        if self.password_hashing == "test" and self.storage != "emulator":  # noqa: S105
+            raise ValueError("LOYALTY_PASSWORD_HASHING=test is for test stacks on the emulator only")
         return self
 
     @model_validator(mode="after")

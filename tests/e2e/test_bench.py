@@ -110,6 +110,7 @@ def test_the_foundation_bench_prints_its_figures():
     assert_prints_its_figures(figures)
     assert figures["local_start_seconds_first_run"] > 0
     assert figures["local_stop_seconds_first_run"] > 0  # SIGTERM at once: the queued events are saved, not consumed
+    assert set(figures["local_stack_get_cpu_ms"]) == {"over_http", "in_process"}  # the stack's requests, two ways
 
 
 def assert_prints_its_figures(figures):
