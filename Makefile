@@ -9,7 +9,10 @@ WEB := web/dist/.built
 WEB_SOURCES := $(shell find web -path web/dist -prune -o -type f -print)
 BROWSER := /usr/bin/chromium
 STAGE ?= dev
-export PYTHONDONTWRITEBYTECODE := 1
+# Bytecode is cached (__pycache__/, git-ignored) even where the environment says not to: `make test` starts many
+# Python processes (the local stacks, their workers, the CLI, the benches), and each compiled every module of
+# ours again, as pytest rewrote every test module again in each worker.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test lint typecheck unit check-openapi openapi package bench web clean
 
