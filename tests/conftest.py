@@ -26,7 +26,7 @@ os.environ.update(
     LOYALTY_JWT_SECRET="test-jwt-secret-test-jwt-secret-test-jwt",
     LOYALTY_LOCAL_KEY_FILE=os.path.join(SCRATCH, "master.key"),
     LOYALTY_EXPORTS=os.path.join(SCRATCH, "exports"),
-    LOYALTY_PASSWORD_HASHING="test",  # argon2 at its least cost: the tests hash many passwords
+    LOYALTY_PASSWORD_HASHING="test",  # argon2 at small costs: the tests hash many passwords
     POWERTOOLS_LOG_LEVEL="WARNING",
 )
 for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):

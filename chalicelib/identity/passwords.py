@@ -1,7 +1,7 @@
 """Passwords: argon2id hashes (argon2-cffi's defaults), verified in constant time.
 
 argon2 is imported on first use: only log-ins and password changes need it, not a cold start. A test stack on the
-emulator may ask for argon2id at its least cost (``LOYALTY_PASSWORD_HASHING=test``): its tests log in again and
+emulator may ask for argon2id at small costs (``LOYALTY_PASSWORD_HASHING=test``): its tests log in again and
 again, at some 0.3 s of CPU each with the defaults. A hash records its own parameters, so either hasher verifies the
 other's hashes.
 """
@@ -19,7 +19,7 @@ MIN_LENGTH = 10
 
 def make_hasher(hashing: str) -> PasswordHasher:
     """The hasher for ``LOYALTY_PASSWORD_HASHING``'s value: argon2-cffi's defaults (RFC 9106's second recommendation:
-    t=3, 64 MiB, p=4), or its least cost for ``test``."""
+    t=3, 64 MiB, p=4), or small ones for ``test`` (t=1, 1 MiB, p=1)."""
     from argon2 import PasswordHasher
 
     if hashing == "test":

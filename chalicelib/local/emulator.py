@@ -108,6 +108,7 @@ class LockedEmulator(ThreadedMotoServer):
         self.writes = 0
         self.requeued = 0  # messages the last ``restore`` sent to their queues again
         self._made_clients: Callable[..., Any] | None = None  # botocore's, while ``answer_this_process`` is on
+        self._answering_with: Callable[..., Any] | None = None  # the wrapper put in its place
         transactions.install()  # safe only because every request runs under the lock
         queues.install()
         queries.install()
@@ -141,38 +142,49 @@ class LockedEmulator(ThreadedMotoServer):
         """From now until ``stop``, every AWS client this process makes for the emulator's endpoint hands its requests
         to ``app`` directly instead of over a socket (the local stack's own API, seed, relay and poller: most of its
         requests). botocore still signs each request and parses its answer, and the lock still orders it among the
-        requests other processes (the CLI, the workers) send over HTTP: only the HTTP round trip is saved."""
+        requests other processes (the CLI, the workers) send over HTTP: the HTTP round trip is saved, and an exception
+        inside moto reaches the caller as raised (over HTTP, the connection dropped and botocore retried). A client
+        made before stays on its socket; once the emulator stops, every client goes back to its socket."""
         from botocore.session import Session
 
-        make_client, endpoint = Session.create_client, self.endpoint_url
+        if self._made_clients is not None:
+            raise RuntimeError("the emulator already answers this process")
+        make_client, served = Session.create_client, urlsplit(self.endpoint_url)[:2]
 
         def create_client(session: Session, *args: Any, **kwargs: Any) -> Any:
             client = make_client(session, *args, **kwargs)
-            if client.meta.endpoint_url.startswith(endpoint):
-                client.meta.events.register_first("before-send", self._answer)
+            if urlsplit(client.meta.endpoint_url)[:2] == served:
+                client.meta.events.register_first("before-send", self._answer, unique_id=f"emulator-{id(self)}")
             return client
 
         Session.create_client = create_client
         self._made_clients = make_client
+        self._answering_with = create_client
 
     def stop(self) -> None:
         if self._made_clients is not None:
             from botocore.session import Session
 
-            Session.create_client = self._made_clients
-            self._made_clients = None
+            if Session.create_client is self._answering_with:  # unless patched again since
+                Session.create_client = self._made_clients
+            self._made_clients = self._answering_with = None
         super().stop()
 
     def _answer(self, request: Any, **_: Any) -> Any:
-        """A botocore request answered by ``app`` in this thread, as the HTTP server would have answered it."""
+        """A botocore request answered by ``app`` in this thread, as the HTTP server would have answered it; None (the
+        socket) once the emulator stopped. The body goes whole, so the transport's framing headers are left out."""
         from botocore.awsrequest import AWSResponse
         from werkzeug.test import EnvironBuilder
 
+        if self._made_clients is None:
+            return None
         url = urlsplit(request.url)
         body = request.body
         body = body.read() if hasattr(body, "read") else body.encode() if isinstance(body, str) else body or b""
         headers = {
-            name: value.decode() if isinstance(value, bytes) else value for name, value in request.headers.items()
+            name: value.decode() if isinstance(value, bytes) else value
+            for name, value in request.headers.items()
+            if name.lower() not in _FRAMING
         }
         environ = EnvironBuilder(
             path=url.path or "/", base_url=f"{url.scheme}://{url.netloc}", query_string=url.query,
@@ -185,8 +197,11 @@ class LockedEmulator(ThreadedMotoServer):
             return _no_write
 
         answer = b"".join(self.app(environ, start_response))
-        status, answer_headers = started
-        return AWSResponse(request.url, int(status.split(" ", 1)[0]), dict(answer_headers), _Body(answer))
+        status, listed = started
+        answer_headers: dict[str, str] = {}
+        for name, value in listed:  # a header named twice is joined, as HTTP would carry it
+            answer_headers[name] = f"{answer_headers[name]}, {value}" if name in answer_headers else value
+        return AWSResponse(request.url, int(status.split(" ", 1)[0]), answer_headers, _Body(answer))
 
     @property
     def endpoint_url(self) -> str:

@@ -87,7 +87,7 @@ class Settings(BaseModel):
     wallet_cash_refund_bonus: Literal["prorate", "forfeit"] = "prorate"
     mall_payment_minutes: int = Field(default=30, ge=1, le=24 * 60)  # points + cash: unpaid this long, released
     test_clock: bool = False  # `cli clock set` may move this stage's "today" (never on a production stage)
-    password_hashing: Literal["standard", "test"] = "standard"  # noqa: S105  test: argon2id's least cost, emulator only
+    password_hashing: Literal["standard", "test"] = "standard"  # noqa: S105  test: small argon2id costs, emulator only
     kms_key_id: str | None = None
     local_key_file: str | None = None
 

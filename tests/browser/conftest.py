@@ -67,7 +67,7 @@ class Site:
     def token(self, who: str = "admin", fresh: bool = False) -> str:
         """An access token for ``who``: one log-in serves the calls of ten minutes (a token lasts fifteen)."""
         logged_in, token = self.tokens.get(who, (0.0, ""))
-        if fresh or time.monotonic() - logged_in > 600:
+        if fresh or who not in self.tokens or time.monotonic() - logged_in > 600:
             status, tokens = send("POST", f"{self.base}/v1/auth/token", self.credentials[who])
             assert status == 200, tokens
             token = str(tokens["access_token"])

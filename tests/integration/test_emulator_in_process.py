@@ -34,9 +34,11 @@ def test_clients_made_while_answering_this_process_get_http_s_answers_without_a_
     try:
         http_client = boto3.client("dynamodb", region_name=REGION, endpoint_url=emulator.endpoint_url)
         emulator.answer_this_process()
-        dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=emulator.endpoint_url)
-        elsewhere = boto3.client("dynamodb", region_name=REGION, endpoint_url="http://127.0.0.1:9",
-                                 config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
+        once = Config(retries={"total_max_attempts": 1})
+        dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=emulator.endpoint_url, config=once)
+        with pytest.raises(RuntimeError, match="already answers"):  # a second hand would apply each write twice
+            emulator.answer_this_process()
+        elsewhere = boto3.client("dynamodb", region_name=REGION, endpoint_url="http://127.0.0.1:9", config=once)
 
         dynamodb.create_table(
             TableName="in-process", BillingMode="PAY_PER_REQUEST",
@@ -69,3 +71,5 @@ def test_clients_made_while_answering_this_process_get_http_s_answers_without_a_
     finally:
         emulator.stop()
     assert Session.create_client is made_by_botocore
+    with pytest.raises(Exception, match="Could not connect"):  # a stopped emulator answers no one, in process or not
+        dynamodb.get_item(TableName="in-process", Key={"id": {"S": "1"}})

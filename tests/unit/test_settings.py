@@ -38,7 +38,7 @@ def test_test_password_hashing_is_refused_off_the_emulator(monkeypatch):
         load_settings()
 
 
-def test_a_test_stack_hashes_at_argon2s_least_cost_and_still_verifies_standard_hashes():
+def test_a_test_stack_hashes_at_small_argon2_costs_and_still_verifies_standard_hashes():
     from chalicelib.identity.passwords import make_hasher
 
     standard, test = make_hasher("standard"), make_hasher("test")
