@@ -8,6 +8,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -85,11 +86,27 @@ def log_in(base: str, local_dir: Path) -> str:
     return str(tokens["access_token"])
 
 
-def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
+@pytest.fixture
+def launch() -> Iterator[Callable[[Path, int, Path], subprocess.Popen]]:
+    """`start` for a test that stops its own stacks: any group still running when the test ends (it failed before
+    its stop) is killed, so no stack outlives its test."""
+    launched: list[subprocess.Popen] = []
+
+    def launching(local_dir: Path, port: int, log: Path) -> subprocess.Popen:
+        launched.append(start(local_dir, port, log))
+        return launched[-1]
+
+    yield launching
+    for process in launched:
+        if _group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path, launch):
     port, log = free_port(), tmp_path / "run.log"
     base = f"http://127.0.0.1:{port}"
 
-    first = start(tmp_path / "local", port, log)
+    first = launch(tmp_path / "local", port, log)
     health = wait_healthy(base, first, log)
     assert health["storage"] == "emulator"
     for site, title in (("console", "会员管理后台"), ("m", "会员中心")):  # built by make run, served beside the API
@@ -107,7 +124,7 @@ def test_data_survives_a_restart_and_both_stops_are_clean(tmp_path):
     assert not (tmp_path / "local" / "stack.json").exists()
     assert oct((tmp_path / "local" / "data.json").stat().st_mode & 0o777) == "0o600"  # it holds members' data
 
-    second = start(tmp_path / "local", port, log)
+    second = launch(tmp_path / "local", port, log)
     wait_healthy(base, second, log)
     token = log_in(base, tmp_path / "local")
     assert send("GET", f"{base}/v1/stores/E2E-1", token=token) == (200, store)
