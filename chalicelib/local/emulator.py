@@ -66,14 +66,7 @@ class _QuietHandler(MotoRequestHandler):
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         environ = self.make_environ()
         environ["wsgi.input"] = io.BytesIO(self.rfile.read(int(length)))
-        started: list[Any] = []
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
-            started[:] = [status, headers]
-            return _no_write
-
-        body = b"".join(self.server.app(environ, start_response))
-        status, headers = started
+        status, headers, body = _whole_answer(self.server.app, environ)
         code, _, reason = status.partition(" ")
         self.send_response(int(code), reason)
         head = environ["REQUEST_METHOD"] == "HEAD"  # its Content-Length is the app's: that of the body not sent
@@ -86,6 +79,20 @@ class _QuietHandler(MotoRequestHandler):
         if not head:
             self.wfile.write(body)
         self.wfile.flush()
+
+
+def _whole_answer(
+    app: Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]], environ: dict[str, Any]
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The locked app's answer to ``environ``: its status line, headers and whole body."""
+    started: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+        started[:] = [status, headers]
+        return _no_write
+
+    body = b"".join(app(environ, start_response))
+    return started[0], started[1], body
 
 
 def _no_write(data: bytes) -> None:
@@ -190,14 +197,7 @@ class LockedEmulator(ThreadedMotoServer):
             path=url.path or "/", base_url=f"{url.scheme}://{url.netloc}", query_string=url.query,
             method=request.method, headers=headers, data=body,
         ).get_environ()  # fmt: skip
-        started: list[Any] = []
-
-        def start_response(status: str, answer_headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            started[:] = [status, answer_headers]
-            return _no_write
-
-        answer = b"".join(self.app(environ, start_response))
-        status, listed = started
+        status, listed, answer = _whole_answer(self.app, environ)
         answer_headers: dict[str, str] = {}
         for name, value in listed:  # a header named twice is joined, as HTTP would carry it
             answer_headers[name] = f"{answer_headers[name]}, {value}" if name in answer_headers else value
