@@ -189,14 +189,21 @@ def wait_settled(pid: int) -> None:
 
 def test_an_idle_stack_rests_and_a_write_still_reaches_its_consumer_at_once(running):
     """Nothing to do, the relay and the poller sleep until the emulator rings (polling every 0.2 s took
-    ~0.5 s of CPU in 5 s); an event still reaches its consumer within seconds of the write that made it."""
+    ~0.5 s of CPU in 5 s); an event still reaches its consumer within seconds of the write that made it.
+
+    Once a minute the stack runs the frequent jobs and saves what they wrote (0.2-0.4 s of CPU within a second), so
+    one 5 s window in twelve holds that work: up to three windows in a row are measured, of which that minute's run
+    can touch two at most. A stack that polls fails all three."""
     base, local_dir = running.base, running.local_dir
     token = log_in(base, local_dir)
     stack = json.loads((local_dir / "stack.json").read_text())["pid"]
     wait_settled(stack)  # the events of the start-up (a month of demo data, the log-in) are relayed and consumed
-    used = cpu_seconds(stack)
-    time.sleep(5)
-    assert cpu_seconds(stack) - used < 0.15, "an idle stack used more than 3% of a core"
+    windows: list[float] = []
+    while len(windows) < 3 and (not windows or windows[-1] >= 0.15):
+        used = cpu_seconds(stack)
+        time.sleep(5)
+        windows.append(round(cpu_seconds(stack) - used, 2))
+    assert windows[-1] < 0.15, f"an idle stack used more than 3% of a core in each 5 s: {windows} s of CPU"
 
     body = {"store_id": "WAKE-1", "name": "Wake", "city": "c", "region": "r"}
     assert send("POST", f"{base}/v1/stores", body, token=token)[0] == 201
