@@ -72,18 +72,30 @@ def key_names() -> dict[str, list[str]]:
     return {d["TableName"]: [k["AttributeName"] for k in d["KeySchema"]] for d in definitions}
 
 
-def member_items(local_dir: Path, scratch: Path) -> dict[str, list[dict[str, Any]]]:
-    """The items TEMPLATE_MEMBERS imported members add to a stack's saved data, their events consumed."""
+def stack_items(stack: LocalStack) -> set[tuple[str, str]]:
+    """The table and key of every item the running stack holds, read through its emulator."""
+    import boto3
+
+    stack_file = json.loads((stack.local_dir / "stack.json").read_text())
+    region = stack_file["environment"]["AWS_DEFAULT_REGION"]
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack_file["endpoint_url"], region_name=region,
+                            aws_access_key_id="local", aws_secret_access_key="local")  # fmt: skip
     keys = key_names()
-    saved = json.loads((local_dir / "data.json").read_text(encoding="utf-8"))["tables"]
-    before = {(table, _key(item, keys[table])) for table, items in saved.items() for item in items}
-    with local_stack(local_dir) as stack:
-        members_csv = write_members_csv(scratch / "members.csv", TEMPLATE_MEMBERS)
-        command = [sys.executable, "-m", "chalicelib.cli", "members", "import", str(members_csv)]
-        subprocess.run(command, cwd=PROJECT, env=local_env(local_dir), capture_output=True, check=True)
-        settled(stack)  # every event consumed, so the consumers' markers are among the items saved
-        stack.stop()
-    saved = json.loads((local_dir / "data.json").read_text(encoding="utf-8"))["tables"]
+    return {(table, _key(item, keys[table])) for table in keys
+            for page in dynamodb.get_paginator("scan").paginate(TableName=table) for item in page["Items"]}  # fmt: skip
+
+
+def member_items(stack: LocalStack, scratch: Path) -> dict[str, list[dict[str, Any]]]:
+    """The items TEMPLATE_MEMBERS members imported into the settled ``stack`` add to its saved data, their events
+    consumed; read from its data once the stack has stopped and saved."""
+    before = stack_items(stack)
+    members_csv = write_members_csv(scratch / "members.csv", TEMPLATE_MEMBERS)
+    command = [sys.executable, "-m", "chalicelib.cli", "members", "import", str(members_csv)]
+    subprocess.run(command, cwd=PROJECT, env=local_env(stack.local_dir), capture_output=True, check=True)
+    settled(stack)  # every event consumed, so the consumers' markers are among the items saved
+    stack.stop()
+    keys = key_names()
+    saved = json.loads((stack.local_dir / "data.json").read_text(encoding="utf-8"))["tables"]
     added = {table: [i for i in items if (table, _key(i, keys[table])) not in before] for table, items in saved.items()}
     return {table: items for table, items in added.items() if items}
 
@@ -143,7 +155,7 @@ def write_data(local_dir: Path, template: dict[str, list[dict[str, Any]]], membe
 
 def sparse_list(local_dir: Path) -> dict[str, Any]:
     """The gold members, 50 a page, through the service against the running stack."""
-    from chalicelib.local.stack import LocalDir, connect
+    from chalicelib.local.localdir import LocalDir, connect
     from chalicelib.members.schemas import MemberListQuery
     from chalicelib.members.service import list_members
 
@@ -184,7 +196,7 @@ def figures(members: int, idle_seconds: float) -> dict[str, Any]:
                 "idle_cpu_percent": cpu_percent_when_idle(cold, idle_seconds),
             }
             settled(cold)  # the demo month consumed, so the template's items are the imported members' alone
-        template = member_items(local_dir, Path(scratch))
+            template = member_items(cold, Path(scratch))
         seeded_gold = gold_members(local_dir)
         members = write_data(local_dir, template, members)
         with local_stack(local_dir) as restarted:

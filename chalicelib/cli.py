@@ -52,8 +52,8 @@ def local_up(port: int, seed: bool) -> None:
 @cli.command()
 def seed() -> None:
     """Create the demo data that is missing (safe to repeat)."""
+    from chalicelib.local.localdir import LocalDir, connect
     from chalicelib.local.seed import seed_demo_data
-    from chalicelib.local.stack import LocalDir, connect
 
     connect()
     click.echo(f"{seed_demo_data(LocalDir.default().credentials)} demo items created")
@@ -67,7 +67,7 @@ def jobs() -> None:
 @jobs.command("list")
 def jobs_list() -> None:
     """The jobs, their schedules (UTC cron) and watermarks."""
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared.jobs import all_jobs, watermark
 
     connect()
@@ -99,7 +99,7 @@ def jobs_run(names: tuple[str, ...], every: bool, as_of: date | None, fan_out: b
     JSON array of them, in order; exits 1 if a run failed. A run of the job under way is waited for (--wait)."""
     from datetime import timedelta
 
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared.jobs import all_jobs, get_job, in_nightly_order, run_job_when_free, scheduled_day
 
     if every == bool(names):
@@ -128,7 +128,7 @@ def _say_waiting(why: str) -> None:
 @click.option("--as-of", "as_of", callback=_iso_date, required=True, help="The day to rehearse, future included.")
 def jobs_preview(name: str, as_of: date) -> None:
     """What job NAME would do if it ran for --as-of on the data as it stands (writes nothing), as JSON."""
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared.jobs import get_job, preview_job
 
     connect()
@@ -153,7 +153,7 @@ def _usage_errors() -> Iterator[None]:
 @click.option("--limit", type=click.IntRange(1, 100), default=10)
 def jobs_runs(name: str, limit: int) -> None:
     """The newest run reports of job NAME as a JSON array."""
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared.jobs import get_job, recent_reports
 
     connect()
@@ -171,7 +171,7 @@ def clock() -> None:
 @click.argument("day", callback=_iso_date)
 def clock_set(day: date) -> None:
     """Make DAY (YYYY-MM-DD) the platform's today for the API, the jobs and the CLI (time of day keeps running)."""
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared.testclock import set_today
 
     connect()
@@ -183,7 +183,7 @@ def clock_set(day: date) -> None:
 @clock.command("reset")
 def clock_reset() -> None:
     """Return the platform to real time."""
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared.testclock import reset
 
     connect()
@@ -195,7 +195,7 @@ def clock_reset() -> None:
 @clock.command("show")
 def clock_show() -> None:
     """The platform's today and how far the test clock moved it."""
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared import clock as platform_clock
     from chalicelib.shared.testclock import stored_offset
 
@@ -212,7 +212,7 @@ def stats() -> None:
 @click.option("--day", callback=_iso_date, help="Business day (default today).")
 def stats_daily(day: date | None) -> None:
     """Event counts of one business day as JSON."""
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared import clock
     from chalicelib.stats.listeners import daily_counts
 
@@ -243,7 +243,7 @@ def reports_export(report: str, out: Path | None, **given: Any) -> None:
     from pydantic import ValidationError
 
     from chalicelib.exports import files, rules
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared.errors import ValidationFailed
     from chalicelib.stats import service
     from chalicelib.stats.schemas import ReportExportIn
@@ -275,7 +275,7 @@ def reports_export(report: str, out: Path | None, **given: Any) -> None:
 @click.option("--day", callback=_iso_date, required=True, help="A business day that has ended.")
 def stats_rebuild(day: date) -> None:
     """Write a day's figures anew from its events (after `jobs run check-figures` found drift); prints what changed."""
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared.errors import ValidationFailed
     from chalicelib.stats.checks import rebuild_day
 
@@ -317,7 +317,7 @@ def members() -> None:
 @members.command("index-names")
 def members_index_names() -> None:
     """Index the names of members registered before name search existed (a one-off scan; safe to repeat)."""
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.members.service import index_names
 
     connect()
@@ -328,7 +328,7 @@ def members_index_names() -> None:
 def members_index_birthdays() -> None:
     """Index the birth months of members whose birthday was recorded before the birthday gift existed (a one-off
     scan; safe to repeat)."""
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.members.service import index_birth_months
 
     connect()
@@ -339,7 +339,7 @@ def members_index_birthdays() -> None:
 def members_index_months() -> None:
     """Record the oldest month a member registered in, where a list of all members stops walking back (a one-off
     scan for a platform that had members before the record existed; safe to repeat)."""
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.members.service import record_oldest_registration
 
     connect()
@@ -367,7 +367,7 @@ def members_import(file: Path, encoding: str, direct: bool, workers: int) -> Non
     """
     from tqdm import tqdm
 
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared.csvfiles import ImportUsageError, error_report_path, write_error_report
 
     connect()
@@ -439,7 +439,7 @@ def members_import_status(import_id: str) -> None:
     """The status and counts of member import IMPORT_ID as JSON (as `GET /v1/members/imports/{id}` answers)."""
     from dataclasses import asdict
 
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.members import imports
 
     connect()
@@ -460,7 +460,7 @@ def ledger_count_totals() -> None:
     reconcile-ledger is not running; safe to repeat)."""
     from chalicelib.ledger.jobs import reconcile_ledger
     from chalicelib.ledger.registry import ledger
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared.jobs import recent_reports
 
     connect()
@@ -479,7 +479,7 @@ def _run_file(file: Path, encoding: str, apply: Any) -> None:
     """Apply a CSV file row by row with a progress bar; print the JSON summary, write the error rows, exit 0/1."""
     from tqdm import tqdm
 
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.shared.context import Origin, acting_as
     from chalicelib.shared.csvfiles import ImportUsageError, error_report_path, write_error_report
 
@@ -539,7 +539,7 @@ def queues_redrive(queue: str, limit: int) -> None:
     if queue not in {spec.logical_name for spec in QUEUES}:
         raise click.BadParameter(f"one of {sorted(spec.logical_name for spec in QUEUES)}", param_hint="QUEUE")
     if os.environ.get("LOYALTY_STORAGE") != "aws":
-        from chalicelib.local.stack import connect
+        from chalicelib.local.localdir import connect
 
         connect()
     click.echo(json.dumps({"queue": queue, "redriven": redrive(queue, limit)}))
@@ -549,7 +549,7 @@ def queues_redrive(queue: str, limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (oldest first) instead of lines.")
 def outbox(as_json: bool) -> None:
     """Messages the local stack "sent" (SMS codes ...): its dev outbox, oldest first."""
-    from chalicelib.local.stack import connect
+    from chalicelib.local.localdir import connect
     from chalicelib.notifications.service import dev_outbox, outbox_json
 
     connect()
@@ -575,7 +575,7 @@ def sign(body: Any, path: str, method: str, partner_id: str | None, secret: str 
     from chalicelib.identity.signatures import signature_header
 
     if not (partner_id and secret):
-        from chalicelib.local.stack import LocalDir
+        from chalicelib.local.localdir import LocalDir
 
         saved = json.loads(LocalDir.default().credentials.read_text()).get("partner", {})
         partner_id, secret = partner_id or saved["partner_id"], secret or saved["secret"]

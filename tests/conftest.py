@@ -427,7 +427,7 @@ def http_stack() -> Iterator[HttpStack]:
     from chalice.cli.factory import CLIFactory
 
     from chalicelib.local.emulator import LockedEmulator
-    from chalicelib.local.stack import PROJECT_DIR
+    from chalicelib.local.localdir import PROJECT_DIR
 
     emulator = LockedEmulator()
     emulator.start()

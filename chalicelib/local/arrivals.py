@@ -10,10 +10,10 @@ stop every other request for as long as it waits.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from moto.dynamodb.models.table import StreamShard
-from moto.sqs.models import Queue
+if TYPE_CHECKING:
+    from moto.sqs.models import Queue
 
 
 class Bell:
@@ -80,7 +80,11 @@ def _ringing_for_queue(method: Any, bell: Arrivals) -> Any:
 
 def install() -> None:
     """Ring ``STREAM_RECORDS`` on every stream record and ``QUEUE_MESSAGES`` (naming the queue) on every queued
-    message."""
+    message. Imports moto only here: the processes that merely feed deliveries to handlers (the stack's workers, the
+    CLI) never load it."""
+    from moto.dynamodb.models.table import StreamShard
+    from moto.sqs.models import Queue
+
     if not hasattr(StreamShard.add, "_rings"):
         StreamShard.add = _ringing(StreamShard.add, STREAM_RECORDS)  # type: ignore[method-assign]
     if not hasattr(Queue.add_message, "_rings"):

@@ -24,12 +24,11 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from chalicelib.local.arrivals import QUEUE_MESSAGES
+from chalicelib.local.localdir import PROJECT_DIR
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 PER_RECEIVE = 10  # SQS's most per receive
 # a look at every queue costs 0.03-0.08 s of CPU: every 5 s, that was an idle stack's 3% of a core on a loaded machine
 RECHECK_SECONDS = 10.0

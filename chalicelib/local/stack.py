@@ -20,59 +20,21 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chalicelib.local.arrivals import QUEUE_MESSAGES, STREAM_RECORDS, Bell
 from chalicelib.local.emulator import LockedEmulator, save
 from chalicelib.local.files import private_file
+from chalicelib.local.localdir import PROJECT_DIR, LocalDir
 from chalicelib.local.poller import QueuePoller, WorkerProcesses, default_workers
 from chalicelib.local.provision import Provisioned, provision
 from chalicelib.local.relay import OutboxRelay
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 REGION = "cn-north-1"
 PREFIX = "loyalty-local"
 SAVE_INTERVAL_SECONDS = 5.0
 RECHECK_SECONDS = 10.0  # a message back from its visibility timeout rings no bell: the poller looks anyway
-
-
-@dataclass(frozen=True)
-class LocalDir:
-    """Where the local stack keeps its state (``LOYALTY_LOCAL_DIR``, default ``.local/``)."""
-
-    root: Path
-
-    @classmethod
-    def default(cls) -> LocalDir:
-        return cls(Path(os.environ.get("LOYALTY_LOCAL_DIR", PROJECT_DIR / ".local")).resolve())
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data.json"
-
-    @property
-    def stack(self) -> Path:
-        return self.root / "stack.json"
-
-    @property
-    def exports(self) -> Path:
-        """Where export files land: the BI files under ``bi/``, reports exported on demand under ``reports/``."""
-        return self.root / "exports"
-
-    @property
-    def secrets(self) -> Path:
-        return self.root / "secrets.json"
-
-    @property
-    def master_key(self) -> Path:
-        """The local stand-in for KMS: the key that wraps every member's data key."""
-        return self.root / "master.key"
-
-    @property
-    def credentials(self) -> Path:
-        return self.root / "credentials.json"
 
 
 def _private_json(path: Path, document: dict[str, Any]) -> None:
@@ -120,22 +82,6 @@ def stack_environment(
         "LOYALTY_LOCAL_KEY_FILE": str(local.master_key),
         "LOYALTY_TEST_CLOCK": "true",
     }
-
-
-def connect(local: LocalDir | None = None) -> dict[str, Any]:
-    """Point this process at a running local stack (for the CLI); exit with a hint if none is running."""
-    local = local or LocalDir.default()
-    if not local.stack.exists():
-        sys.exit(f"No local stack is running (no {local.stack}); start it with `make run`.")
-    stack: dict[str, Any] = json.loads(local.stack.read_text())
-    os.environ.update(stack["environment"])
-    from chalicelib.shared.db import bind_tables
-    from chalicelib.shared.settings import get_settings
-
-    get_settings.cache_clear()
-    settings = get_settings()
-    bind_tables(settings.table_prefix, settings.region)
-    return stack
 
 
 class Worker(threading.Thread):

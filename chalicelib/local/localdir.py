@@ -1,0 +1,69 @@
+"""Where the local stack keeps its state, and how another process (the CLI, a bench) joins the stack running on it.
+
+Light on purpose: joining a running stack needs its ``stack.json`` and the platform's code, never the emulator
+(moto) that only the stack's own process runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class LocalDir:
+    """Where the local stack keeps its state (``LOYALTY_LOCAL_DIR``, default ``.local/``)."""
+
+    root: Path
+
+    @classmethod
+    def default(cls) -> LocalDir:
+        return cls(Path(os.environ.get("LOYALTY_LOCAL_DIR", PROJECT_DIR / ".local")).resolve())
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data.json"
+
+    @property
+    def stack(self) -> Path:
+        return self.root / "stack.json"
+
+    @property
+    def exports(self) -> Path:
+        """Where export files land: the BI files under ``bi/``, reports exported on demand under ``reports/``."""
+        return self.root / "exports"
+
+    @property
+    def secrets(self) -> Path:
+        return self.root / "secrets.json"
+
+    @property
+    def master_key(self) -> Path:
+        """The local stand-in for KMS: the key that wraps every member's data key."""
+        return self.root / "master.key"
+
+    @property
+    def credentials(self) -> Path:
+        return self.root / "credentials.json"
+
+
+def connect(local: LocalDir | None = None) -> dict[str, Any]:
+    """Point this process at a running local stack (for the CLI); exit with a hint if none is running."""
+    local = local or LocalDir.default()
+    if not local.stack.exists():
+        sys.exit(f"No local stack is running (no {local.stack}); start it with `make run`.")
+    stack: dict[str, Any] = json.loads(local.stack.read_text())
+    os.environ.update(stack["environment"])
+    from chalicelib.shared.db import bind_tables
+    from chalicelib.shared.settings import get_settings
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    bind_tables(settings.table_prefix, settings.region)
+    return stack
