@@ -9,6 +9,7 @@ import atexit
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -272,6 +273,22 @@ class LocalStack:
     local_dir: Path
     log: Path
     seconds_to_healthy: float
+    token: str = ""
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        """One API call as the stack's admin (logged in once per stack); its JSON answer."""
+        if not self.token:
+            admin = json.loads((self.local_dir / "credentials.json").read_text())["admin"]
+            self.token = self._send("POST", "/v1/auth/token", admin, {})["access_token"]
+        headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": secrets.token_hex(8)}
+        return self._send(method, path, body, headers)
+
+    def _send(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.url}{path}", data, {**headers, "Content-Type": "application/json"},
+                                         method=method)  # fmt: skip
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return json.loads(answer.read() or b"null")
 
     def stop(self) -> float:
         """SIGTERM, as Ctrl-C or `make` sends it; seconds until the stack has finished its deliveries under way, saved
@@ -313,15 +330,16 @@ def local_env(local_dir: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def local_stack(local_dir: Path) -> Iterator[LocalStack]:
-    """The local stack (what `make run` execs) on ``local_dir`` and a free port, once it answers healthy."""
+def local_stack(local_dir: Path, *, seed: bool = True) -> Iterator[LocalStack]:
+    """The local stack (what `make run` execs) on ``local_dir`` and a free port, once it answers healthy; without
+    ``seed``, with no demo data (`local up --no-seed`)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # a free port, so a concurrent run elsewhere is never the one answering
     env = {**local_env(local_dir), "PORT": str(port)}
     log = local_dir.parent / f"{local_dir.name}.log"
     start = time.perf_counter()
-    command = [sys.executable, "-m", "chalicelib.cli", "local", "up"]
+    command = [sys.executable, "-m", "chalicelib.cli", "local", "up", *([] if seed else ["--no-seed"])]
     with log.open("ab") as output:
         process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
