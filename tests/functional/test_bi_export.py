@@ -322,7 +322,7 @@ def test_the_totals_are_counted_from_the_cli_but_not_while_reconciliation_runs(a
     from chalicelib.ledger.jobs import reconcile_ledger
     from chalicelib.shared.jobs import JobRecord
 
-    monkeypatch.setattr("chalicelib.local.stack.connect", lambda: {})
+    monkeypatch.setattr("chalicelib.local.localdir.connect", lambda: {})
     JobRecord(reconcile_ledger.name, "run#run_0001", as_of="2026-11-01", status="running").save()
     refused = CliRunner().invoke(cli.cli, ["ledger", "count-totals"])
     assert refused.exit_code == 1

@@ -113,7 +113,7 @@ def test_the_cli_waits_for_a_run_under_way_then_runs_what_it_left_due(records, m
 
     from chalicelib.cli import cli
 
-    monkeypatch.setattr("chalicelib.local.stack.connect", lambda: {})
+    monkeypatch.setattr("chalicelib.local.localdir.connect", lambda: {})
     as_of = expiry_day(DAY0).isoformat()
     with clock.frozen(DAY0 + timedelta(days=60)):
         live = jobs.JobRecord(purge.name, "run#run_0live", as_of=as_of, status="running",
@@ -237,7 +237,7 @@ def test_the_cli_names_an_unknown_job_in_words(aws, monkeypatch):
 
     from chalicelib.cli import cli
 
-    monkeypatch.setattr("chalicelib.local.stack.connect", lambda: {})
+    monkeypatch.setattr("chalicelib.local.localdir.connect", lambda: {})
     result = CliRunner().invoke(cli, ["jobs", "runs", "nope"])
     assert result.exit_code == 2  # a usage error, no traceback
     assert "nope" in result.output

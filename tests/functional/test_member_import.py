@@ -137,7 +137,7 @@ def test_a_bad_header_is_a_usage_error(tmp_path):
 class TestCommand:
     @pytest.fixture(autouse=True)
     def in_process(self, monkeypatch, store):
-        monkeypatch.setattr("chalicelib.local.stack.connect", lambda: {})
+        monkeypatch.setattr("chalicelib.local.localdir.connect", lambda: {})
 
     def run(self, *args):
         return CliRunner().invoke(cli.cli, ["members", "import", "--direct", "--workers", "1", *map(str, args)])

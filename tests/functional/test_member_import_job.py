@@ -235,7 +235,7 @@ class TestCommand:
     def in_process(self, monkeypatch, aws, store):
         import time
 
-        monkeypatch.setattr("chalicelib.local.stack.connect", lambda: {})
+        monkeypatch.setattr("chalicelib.local.localdir.connect", lambda: {})
         monkeypatch.setattr(time, "sleep", lambda seconds: work(aws))
         monkeypatch.setattr("urllib.request.urlopen", self.put_through_moto)
 
