@@ -42,6 +42,23 @@ _FRAMING = {"connection", "transfer-encoding", "content-length"}  # the kept-ali
 _WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
 
+def _tables_written(environ: dict[str, Any]) -> list[str]:
+    """The tables a DynamoDB write request names, one per item a transaction writes; its body is read and handed
+    back to moto unchanged. A body that is not JSON names none (moto answers it as it would)."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        request = json.loads(body or b"{}")
+        if "TransactItems" in request:
+            return [operation["TableName"] for entry in request["TransactItems"] for operation in entry.values()]
+        if "RequestItems" in request:
+            return list(request["RequestItems"])
+        return [request["TableName"]] if "TableName" in request else []
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return []
+
+
 class _QuietHandler(MotoRequestHandler):
     def setup(self) -> None:
         """Answers go out as they are written: werkzeug writes an answer in several small pieces (headers, chunk
@@ -113,6 +130,7 @@ class LockedEmulator(ThreadedMotoServer):
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
         self._lock = threading.Lock()
         self.writes = 0
+        self._writes_to: dict[str, int] = {}  # per table, changed under the lock
         self.requeued = 0  # messages the last ``restore`` sent to their queues again
         self._made_clients: Callable[..., Any] | None = None  # botocore's, while ``answer_this_process`` is on
         self._answering_with: Callable[..., Any] | None = None  # the wrapper put in its place
@@ -136,14 +154,22 @@ class LockedEmulator(ThreadedMotoServer):
         (they make the data worth saving)."""
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         is_write = target.endswith(_WRITES)
+        tables = _tables_written(environ) if is_write else []
 
         def counting_start_response(status: str, *args: Any) -> Any:
             if is_write and status.startswith("200"):
                 self.writes += 1
+                for table in tables:
+                    self._writes_to[table] = self._writes_to.get(table, 0) + 1
             return start_response(status, *args)
 
         with self._lock, queries.serving(target):
             return list(self._dispatcher(environ, counting_start_response))
+
+    def writes_by_table(self) -> dict[str, int]:
+        """How many writes that changed something each table has had (what ``writes`` counts, by table)."""
+        with self._lock:
+            return dict(self._writes_to)
 
     def answer_this_process(self) -> None:
         """From now until ``stop``, every AWS client this process makes for the emulator's endpoint hands its requests
@@ -246,6 +272,7 @@ class LockedEmulator(ThreadedMotoServer):
                 else:
                     table.items.get(hash_key, {}).pop(DynamoType(key[table.range_key_attr]), None)
             self.writes += 1
+            self._writes_to[table_name] = self._writes_to.get(table_name, 0) + 1
             queries.items_changed()
 
     @staticmethod

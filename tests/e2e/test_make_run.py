@@ -191,9 +191,9 @@ def test_an_idle_stack_rests_and_a_write_still_reaches_its_consumer_at_once(runn
     """Nothing to do, the relay and the poller sleep until the emulator rings (polling every 0.2 s took
     ~0.5 s of CPU in 5 s); an event still reaches its consumer within seconds of the write that made it.
 
-    Once a minute the stack runs the frequent jobs and saves what they wrote (0.2-0.4 s of CPU within a second), so
-    one 5 s window in twelve holds that work: up to three windows in a row are measured, of which that minute's run
-    can touch two at most. A stack that polls fails all three."""
+    Once a minute the stack runs the frequent jobs (a few tenths of a second of CPU; until 2026-12-02 a save of every
+    item followed), so one 5 s window in twelve holds that work: up to three windows in a row are measured, of which
+    that minute's run can touch two at most. A stack that polls fails all three."""
     base, local_dir = running.base, running.local_dir
     token = log_in(base, local_dir)
     stack = json.loads((local_dir / "stack.json").read_text())["pid"]

@@ -203,3 +203,47 @@ def test_messages_queued_or_in_flight_when_saved_are_queued_again_on_reload(emul
     assert "Messages" not in sqs.receive_message(QueueUrl=other)
     sqs.delete_queue(QueueUrl=url)
     sqs.delete_queue(QueueUrl=other)
+
+
+def test_writes_to_the_jobs_bookkeeping_alone_wait_for_the_next_save(emulator, tmp_path):
+    """A frequent job's run that found nothing writes only its report and watermark, every minute: that alone makes no
+    save (at a chain's size a save takes seconds); the next write elsewhere saves them too, and so does a stop. Writes
+    are counted per table however they come: a put, a transaction, a batch, an update, the relay's forgetting."""
+    from chalicelib.local.localdir import LocalDir
+    from chalicelib.local.stack import REGION as STACK_REGION
+    from chalicelib.local.stack import Saver
+
+    client = boto3.client("dynamodb", region_name=STACK_REGION, endpoint_url=emulator.endpoint_url)
+    names = ["saver-jobs", "saver-members"]
+    for name in names:
+        client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])  # fmt: skip
+    try:
+        saver = Saver(emulator, LocalDir(tmp_path), names, waiting={"saver-jobs"})
+        client.put_item(TableName="saver-jobs", Item={"id": {"S": "run-1"}})
+        client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": "saver-jobs", "Item": {"id": {"S": "run-2"}}}}]
+        )
+        assert saver.save() is None
+        assert not (tmp_path / "data.json").exists()
+
+        client.batch_write_item(RequestItems={"saver-members": [{"PutRequest": {"Item": {"id": {"S": "mb-1"}}}}]})
+        assert saver.save() == 3  # the member, and the two runs that waited
+        assert saver.save() is None
+        client.update_item(TableName="saver-members", Key={"id": {"S": "mb-1"}}, UpdateExpression="SET n = :n",
+                           ExpressionAttributeValues={":n": {"N": "1"}})  # fmt: skip
+        assert saver.save() == 3
+        client.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "saver-jobs", "Item": {"id": {"S": "run-3"}}}},
+            {"Put": {"TableName": "saver-members", "Item": {"id": {"S": "mb-2"}}}},
+        ])  # fmt: skip
+        assert saver.save() == 5
+        emulator.forget(STACK_REGION, "saver-members", [{"id": {"S": "mb-2"}}])
+        assert saver.save() == 4
+        client.put_item(TableName="saver-jobs", Item={"id": {"S": "run-4"}})
+        assert saver.save() is None
+        assert saver.save(force=True) == 5  # a stop saves whatever was written
+    finally:
+        for name in names:
+            client.delete_table(TableName=name)
