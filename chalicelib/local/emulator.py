@@ -42,21 +42,30 @@ _FRAMING = {"connection", "transfer-encoding", "content-length"}  # the kept-ali
 _WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
 
+UNREAD = "?"  # stands for the tables of a write whose body could not be read: a table no saver waits for
+
+
 def _tables_written(environ: dict[str, Any]) -> list[str]:
     """The tables a DynamoDB write request names, one per item a transaction writes; its body is read and handed
-    back to moto unchanged. A body that is not JSON names none (moto answers it as it would)."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
+    back to moto unchanged. A body without a length (chunked) is left to moto unread, and one that is not plain JSON
+    (compressed, say) names none: either counts as ``UNREAD``, so a write is never kept from a save."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return [UNREAD]
+    if not length:
+        return [UNREAD]
+    body = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(body)
     try:
-        request = json.loads(body or b"{}")
+        request = json.loads(body)
         if "TransactItems" in request:
             return [operation["TableName"] for entry in request["TransactItems"] for operation in entry.values()]
         if "RequestItems" in request:
             return list(request["RequestItems"])
-        return [request["TableName"]] if "TableName" in request else []
+        return [request["TableName"]]
     except (ValueError, TypeError, KeyError, AttributeError):
-        return []
+        return [UNREAD]
 
 
 class _QuietHandler(MotoRequestHandler):

@@ -134,10 +134,12 @@ class FrequentJobs:
 class Saver:
     """Saves table data and queued messages when the emulator saw writes since the last save, spaced by the cost of
     saving. Writes to the ``waiting`` tables alone do not call for a save: they wait for the next one, or the stop's.
-    They are the jobs' bookkeeping (a run's report, watermark and markers; the test clock), which a frequent job's
-    run writes every minute even when it finds nothing: at a chain's size a save takes seconds (about 6 s for
-    20,000 members' 210,000 items), and an idle stack kept saving for that alone (4.4% of a core over 130 s). A
-    crash loses at most such writes: a job run again does nothing twice."""
+    That is the jobs table, which a frequent job's run writes every minute even when it finds nothing (its report
+    and watermark): at a chain's size a save takes seconds (about 6 s for 20,000 members' 210,000 items), and an
+    idle stack kept saving for that alone (4.4% of a core over 130 s). A hard kill loses at most the jobs table's
+    writes since the last save: runs (a job run again does nothing twice), a test clock set since (set it again),
+    and the platform's first day and oldest registration month if nothing else was written after them (the first is
+    recorded again, later; the second is rewritten by `members index-months`)."""
 
     def __init__(self, emulator: LockedEmulator, local: LocalDir, tables: list[str], waiting: set[str]) -> None:
         self._emulator, self._local, self._tables, self._waiting = emulator, local, tables, waiting

@@ -247,3 +247,22 @@ def test_writes_to_the_jobs_bookkeeping_alone_wait_for_the_next_save(emulator, t
     finally:
         for name in names:
             client.delete_table(TableName=name)
+
+
+def test_a_write_whose_tables_cannot_be_read_is_never_kept_from_a_save():
+    """A chunked body (no length) is left to moto unread; a body that is not plain JSON is handed back whole; both
+    count as a table no saver waits for."""
+    import io
+
+    from chalicelib.local.emulator import UNREAD, _tables_written
+
+    chunked = io.BytesIO(b'{"TableName": "t"}')
+    environ = {"wsgi.input": chunked, "wsgi.input_terminated": True}
+    assert _tables_written(environ) == [UNREAD]
+    assert environ["wsgi.input"] is chunked
+    assert _tables_written({"CONTENT_LENGTH": "x", "wsgi.input": io.BytesIO(b"")}) == [UNREAD]
+    compressed = {"CONTENT_LENGTH": "4", "wsgi.input": io.BytesIO(b"\x1f\x8b\x08\x00")}
+    assert _tables_written(compressed) == [UNREAD]
+    assert compressed["wsgi.input"].read() == b"\x1f\x8b\x08\x00"
+    body = json.dumps({"TransactItems": [{"Put": {"TableName": "a"}}, {"Update": {"TableName": "b"}}]}).encode()
+    assert _tables_written({"CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}) == ["a", "b"]
