@@ -138,7 +138,6 @@ class LockedEmulator(ThreadedMotoServer):
     def __init__(self, port: int = 0) -> None:
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
         self._lock = threading.Lock()
-        self.writes = 0
         self._writes_to: dict[str, int] = {}  # per table, changed under the lock
         self.requeued = 0  # messages the last ``restore`` sent to their queues again
         self._made_clients: Callable[..., Any] | None = None  # botocore's, while ``answer_this_process`` is on
@@ -167,7 +166,6 @@ class LockedEmulator(ThreadedMotoServer):
 
         def counting_start_response(status: str, *args: Any) -> Any:
             if is_write and status.startswith("200"):
-                self.writes += 1
                 for table in tables:
                     self._writes_to[table] = self._writes_to.get(table, 0) + 1
             return start_response(status, *args)
@@ -176,7 +174,7 @@ class LockedEmulator(ThreadedMotoServer):
             return list(self._dispatcher(environ, counting_start_response))
 
     def writes_by_table(self) -> dict[str, int]:
-        """How many writes that changed something each table has had (what ``writes`` counts, by table)."""
+        """How many writes that changed something each table has had (one per item a transaction writes)."""
         with self._lock:
             return dict(self._writes_to)
 
@@ -280,7 +278,6 @@ class LockedEmulator(ThreadedMotoServer):
                     table.items.pop(hash_key, None)
                 else:
                     table.items.get(hash_key, {}).pop(DynamoType(key[table.range_key_attr]), None)
-            self.writes += 1
             self._writes_to[table_name] = self._writes_to.get(table_name, 0) + 1
             queries.items_changed()
 

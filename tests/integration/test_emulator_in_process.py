@@ -45,15 +45,15 @@ def test_clients_made_while_answering_this_process_get_http_s_answers_without_a_
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         )  # fmt: skip
-        writes = emulator.writes
+        writes = emulator.writes_by_table()
         dynamodb.put_item(TableName="in-process", Item={"id": {"S": "1"}, "n": {"N": "1"}})
-        assert emulator.writes == writes + 1  # the saver still learns the data changed
+        assert emulator.writes_by_table() == {**writes, "in-process": 1}  # the saver still learns the data changed
         with pytest.raises(ClientError) as refused:
             dynamodb.put_item(
                 TableName="in-process", Item={"id": {"S": "1"}}, ConditionExpression="attribute_not_exists(id)"
             )
         assert refused.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
-        assert emulator.writes == writes + 1  # a refused write changed nothing
+        assert emulator.writes_by_table() == {**writes, "in-process": 1}  # a refused write changed nothing
         assert http_client.get_item(TableName="in-process", Key={"id": {"S": "1"}})["Item"]["n"] == {"N": "1"}
         assert over_http == ["DynamoDB_20120810.GetItem"]  # only the client made before answered over HTTP
 
