@@ -290,6 +290,15 @@ class LocalStack:
         with urllib.request.urlopen(request, timeout=60) as answer:
             return json.loads(answer.read() or b"null")
 
+    def client(self, service: str) -> Any:
+        """A boto3 client of the stack's emulator, as its ``stack.json`` names it."""
+        import boto3
+
+        stack_file = json.loads((self.local_dir / "stack.json").read_text())
+        return boto3.client(service, endpoint_url=stack_file["endpoint_url"],
+                            region_name=stack_file["environment"]["AWS_DEFAULT_REGION"],
+                            aws_access_key_id="local", aws_secret_access_key="local")  # fmt: skip
+
     def stop(self) -> float:
         """SIGTERM, as Ctrl-C or `make` sends it; seconds until the stack has finished its deliveries under way, saved
         its items and queued messages, and exited."""
@@ -302,13 +311,7 @@ class LocalStack:
 def waiting_messages(stack: LocalStack) -> Callable[[], int]:
     """Messages waiting or in flight in the stack's event queues, plus outbox items not yet relayed, as a function (the
     approximate counts are recounted at most once a second: ask again until it answers 0 twice)."""
-    import boto3
-
-    stack_file = json.loads((stack.local_dir / "stack.json").read_text())
-    endpoint, region = stack_file["endpoint_url"], stack_file["environment"]["AWS_DEFAULT_REGION"]
-    keys = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "region_name": region}
-    sqs = boto3.client("sqs", endpoint_url=endpoint, **keys)
-    dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, **keys)
+    sqs, dynamodb = stack.client("sqs"), stack.client("dynamodb")
     urls = [url for url in sqs.list_queues()["QueueUrls"] if not url.endswith("-dlq")]
     urllib.request.urlopen(f"{stack.url}/v1/health", timeout=5).close()
 

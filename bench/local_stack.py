@@ -74,12 +74,7 @@ def key_names() -> dict[str, list[str]]:
 
 def stack_items(stack: LocalStack) -> set[tuple[str, str]]:
     """The table and key of every item the running stack holds, read through its emulator."""
-    import boto3
-
-    stack_file = json.loads((stack.local_dir / "stack.json").read_text())
-    region = stack_file["environment"]["AWS_DEFAULT_REGION"]
-    dynamodb = boto3.client("dynamodb", endpoint_url=stack_file["endpoint_url"], region_name=region,
-                            aws_access_key_id="local", aws_secret_access_key="local")  # fmt: skip
+    dynamodb = stack.client("dynamodb")
     keys = key_names()
     return {(table, _key(item, keys[table])) for table in keys
             for page in dynamodb.get_paginator("scan").paginate(TableName=table) for item in page["Items"]}  # fmt: skip
