@@ -59,6 +59,7 @@ bench: $(DEPS) $(ASSETS) $(WEB)
 $(DEPS): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check 'pip==26.2'
+	$(PY) -m pip uninstall --quiet --disable-pip-version-check -y phonenumbers  # replaced by phonenumberslite (same module)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
