@@ -20,7 +20,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -282,6 +282,15 @@ class LocalStack:
             self.token = self._send("POST", "/v1/auth/token", admin, {})["access_token"]
         headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": secrets.token_hex(8)}
         return self._send(method, path, body, headers)
+
+    def make_stores(self, stores: Iterable[str]) -> None:
+        """Create ``stores`` (as an operator makes them before an import into a stack started without the demo
+        data), and wait until their events are consumed."""
+        for store in stores:
+            self.call("POST", "/v1/stores", {"store_id": store, "name": store, "city": "c", "region": "r"})
+        backlog = waiting_messages(self)
+        while backlog() > 0:
+            time.sleep(0.5)
 
     def _send(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
         data = None if body is None else json.dumps(body).encode()

@@ -41,11 +41,8 @@ def local_figures(rows: int) -> dict[str, Any]:
         local_dir = Path(scratch) / "local"
         members_csv = write_members_csv(Path(scratch) / "members.csv", rows)
         with local_stack(local_dir, seed=False) as stack:  # the demo month's events would be consumed meanwhile
-            for store in STORES:  # the file's stores, as an operator makes them before an import
-                stack.call("POST", "/v1/stores", {"store_id": store, "name": store, "city": "c", "region": "r"})
+            stack.make_stores(STORES)  # the file's
             backlog = waiting_messages(stack)
-            while backlog() > 0:  # the stores' events consumed
-                time.sleep(0.5)
             cpu_before = _cpu_seconds(stack.process.pid)
             started = time.perf_counter()
             done = subprocess.run(

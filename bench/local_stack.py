@@ -1,20 +1,25 @@
-"""The local stack at the size of a real chain: ``python bench/local_stack.py [MEMBERS]`` prints one JSON object.
+"""The local stack at the size of a real chain: ``python bench/local_stack.py [MEMBERS] [--no-seed]`` prints one
+JSON object.
 
 MEMBERS (default 100,000 at ``LOYALTY_BENCH_SCALE``) is how many members' worth of items the restart reloads:
 copies of members imported through the CLI into a running stack, with every item their registration wrote
 and every consumer's marker of their events. It measures:
 
 - ``cold_start_seconds``: the stack (what `make run` execs) with an empty ``.local/``, to its first healthy
-  answer; ``idle_cpu_percent``: the CPU its process used over ``idle_seconds`` while nothing happened;
+  answer (with ``--no-seed``, as `local up --no-seed` starts it: without the demo data, which the tests' smoke
+  run skips, as the `make run` and browser tests start with it); ``idle_cpu_percent``: the CPU its process used
+  over ``idle_seconds`` while nothing happened;
 - ``restart``: the same with MEMBERS members' worth of items in ``.local/data.json``: items reloaded, the
   reload's seconds and items per second (as the stack reports them), seconds to healthy, CPU when idle, and
   the seconds SIGTERM takes to finish the deliveries under way, save every item and queued message and exit;
 - ``sparse_list``: the members of a tier one in 1,000 holds, listed 50 a page through the service against the
-  restarted stack: pages, members per page, DynamoDB requests in all and per page, seconds for the whole list.
+  restarted stack: pages, members per page, members and distinct members, DynamoDB requests in all and per page,
+  seconds for the whole list.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
@@ -28,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import PROJECT, REQUESTS, LocalStack, local_env, local_stack, scaled, waiting_messages
+from make_members_csv import STORES
 from make_members_csv import write as write_members_csv
 
 TEMPLATE_MEMBERS = 100
@@ -155,12 +161,13 @@ def sparse_list(local_dir: Path) -> dict[str, Any]:
     from chalicelib.members.service import list_members
 
     connect(LocalDir(local_dir))
-    pages, requests, cursor = [], [], None
+    pages, requests, listed, cursor = [], [], set(), None
     start = time.perf_counter()
     while True:
         REQUESTS.clear()
         rows, cursor = list_members(MemberListQuery(tier="gold", limit=50, cursor=cursor))
         pages.append(len(rows))
+        listed.update(row["member_id"] for row in rows)
         requests.append(sum(REQUESTS.values()))
         if cursor is None:
             break
@@ -168,6 +175,7 @@ def sparse_list(local_dir: Path) -> dict[str, Any]:
         "pages": len(pages),
         "members_per_page": pages,
         "members": sum(pages),
+        "distinct_members": len(listed),
         "requests": sum(requests),
         "requests_per_page": requests,
         "seconds": round(time.perf_counter() - start, 2),
@@ -181,20 +189,23 @@ def reloaded(log: Path) -> dict[str, float]:
     return {"items": items, "reload_seconds": seconds, "items_per_second": round(items / max(seconds, 0.05))}
 
 
-def figures(members: int, idle_seconds: float) -> dict[str, Any]:
+def figures(members: int, idle_seconds: float, *, seed: bool = True) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="loyalty-bench-local-") as scratch:
         local_dir = Path(scratch) / "local"
-        with local_stack(local_dir) as cold:
+        with local_stack(local_dir, seed=seed) as cold:
             result: dict[str, Any] = {
+                "seeded": seed,
                 "cold_start_seconds": cold.seconds_to_healthy,
                 "idle_seconds": idle_seconds,
                 "idle_cpu_percent": cpu_percent_when_idle(cold, idle_seconds),
             }
+            if not seed:
+                cold.make_stores(STORES)  # the members file's, which the demo data holds
             settled(cold)  # the demo month consumed, so the template's items are the imported members' alone
             template = member_items(cold, Path(scratch))
         seeded_gold = gold_members(local_dir)
         members = write_data(local_dir, template, members)
-        with local_stack(local_dir) as restarted:
+        with local_stack(local_dir, seed=seed) as restarted:
             result["restart"] = {
                 "members": members,
                 "seeded_gold_members": seeded_gold,
@@ -208,5 +219,9 @@ def figures(members: int, idle_seconds: float) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    members = int(sys.argv[1]) if len(sys.argv) > 1 else scaled(100_000)
-    print(json.dumps({"bench": "local_stack", **figures(members, idle_seconds=scaled(30, least=3))}, indent=2))
+    arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    arguments.add_argument("members", nargs="?", type=int, default=scaled(100_000))
+    arguments.add_argument("--no-seed", dest="seed", action="store_false", help="start without the demo month")
+    given = arguments.parse_args()
+    result = figures(given.members, idle_seconds=scaled(30, least=3), seed=given.seed)
+    print(json.dumps({"bench": "local_stack", **result}, indent=2))
