@@ -288,9 +288,15 @@ class LocalStack:
         data), and wait until their events are consumed."""
         for store in stores:
             self.call("POST", "/v1/stores", {"store_id": store, "name": store, "city": "c", "region": "r"})
-        backlog = waiting_messages(self)
-        while backlog() > 0:
-            time.sleep(0.5)
+        self.settle()
+
+    def settle(self) -> None:
+        """Until the stack's queues and outbox have stayed empty for two looks in a row, a second apart."""
+        waiting, empty = waiting_messages(self), 0
+        deadline = time.monotonic() + 600
+        while empty < 2 and time.monotonic() < deadline:
+            empty = empty + 1 if waiting() == 0 else 0
+            time.sleep(1)
 
     def _send(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
         data = None if body is None else json.dumps(body).encode()

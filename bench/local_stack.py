@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness import PROJECT, REQUESTS, LocalStack, local_env, local_stack, scaled, waiting_messages
+from harness import PROJECT, REQUESTS, LocalStack, local_env, local_stack, scaled
 from make_members_csv import STORES
 from make_members_csv import write as write_members_csv
 
@@ -60,15 +60,6 @@ def cpu_percent_when_idle(stack: LocalStack, seconds: float) -> float:
     return round(100 * (cpu_seconds() - used) / seconds, 2)
 
 
-def settled(stack: LocalStack) -> None:
-    """Until the stack's queues and outbox have stayed empty for two looks in a row, a second apart."""
-    waiting, empty = waiting_messages(stack), 0
-    deadline = time.monotonic() + 600
-    while empty < 2 and time.monotonic() < deadline:
-        empty = empty + 1 if waiting() == 0 else 0
-        time.sleep(1)
-
-
 def key_names() -> dict[str, list[str]]:
     """Each local table's key attributes (hash first)."""
     from chalicelib.local.stack import PREFIX
@@ -93,7 +84,7 @@ def member_items(stack: LocalStack, scratch: Path) -> dict[str, list[dict[str, A
     members_csv = write_members_csv(scratch / "members.csv", TEMPLATE_MEMBERS)
     command = [sys.executable, "-m", "chalicelib.cli", "members", "import", str(members_csv)]
     subprocess.run(command, cwd=PROJECT, env=local_env(stack.local_dir), capture_output=True, check=True)
-    settled(stack)  # every event consumed, so the consumers' markers are among the items saved
+    stack.settle()  # every event consumed, so the consumers' markers are among the items saved
     stack.stop()
     keys = key_names()
     saved = json.loads((stack.local_dir / "data.json").read_text(encoding="utf-8"))["tables"]
@@ -201,7 +192,7 @@ def figures(members: int, idle_seconds: float, *, seed: bool = True) -> dict[str
             }
             if not seed:
                 cold.make_stores(STORES)  # the members file's, which the demo data holds
-            settled(cold)  # the demo month consumed, so the template's items are the imported members' alone
+            cold.settle()  # the demo month consumed, so the template's items are the imported members' alone
             template = member_items(cold, Path(scratch))
         seeded_gold = gold_members(local_dir)
         members = write_data(local_dir, template, members)
@@ -219,7 +210,7 @@ def figures(members: int, idle_seconds: float, *, seed: bool = True) -> dict[str
 
 
 if __name__ == "__main__":
-    arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    arguments = argparse.ArgumentParser(description="The local stack at the size of a real chain; prints JSON.")
     arguments.add_argument("members", nargs="?", type=int, default=scaled(100_000))
     arguments.add_argument("--no-seed", dest="seed", action="store_false", help="start without the demo month")
     given = arguments.parse_args()

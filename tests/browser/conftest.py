@@ -193,35 +193,63 @@ class Screens:
         return path
 
 
+@dataclass
+class SharedContext:
+    """A browser context the tests share, with one tab (``keeper``) kept open on the site all along: each test's
+    tab then joins that tab's renderer process, whose compiled scripts it reuses. A page loaded in a new context
+    (or a new process) cost Chromium about 1.6 s of CPU here, 0.6 s this way. The tests share its HTTP cache (the
+    API answers are never cached; the bundles' names change with their content), never its storage."""
+
+    context: Any
+    keeper: Any
+    origin: str
+
+    def forget(self) -> None:
+        """Close every tab but the keeper, and clear the cookies and every kind of storage (local, IndexedDB, cache
+        storage, service workers) of the site and of any other origin that kept some; the HTTP cache stays."""
+        for tab in self.context.pages:
+            if tab != self.keeper:
+                tab.close()
+        kept = {self.origin} | {origin["origin"] for origin in self.context.storage_state(indexed_db=True)["origins"]}
+        cdp = self.context.new_cdp_session(self.keeper)
+        try:
+            for origin in sorted(kept):
+                cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+        finally:
+            cdp.detach()
+        self.context.clear_cookies()
+
+    def assert_clean(self) -> None:
+        """Only the keeper is open, and no cookie and no stored data is left: as a new context starts."""
+        assert self.context.pages == [self.keeper], "a tab of an earlier test is still open"
+        assert self.context.storage_state(indexed_db=True) == {"cookies": [], "origins": []}
+
+
+def shared_context(browser: Any, site: Site, **options: Any) -> Iterator[SharedContext]:
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+    keeper = context.new_page()
+    keeper.goto(f"{site.base}/v1/health")
+    yield SharedContext(context, keeper, site.base)
+    context.close()
+
+
 @pytest.fixture(scope="session")
-def desktop_context(browser: Any, site: Site) -> Iterator[Any]:
-    """The back office's browser context, shared by the tests (``shared_context``)."""
+def desktop_context(browser: Any, site: Site) -> Iterator[SharedContext]:
+    """The back office's browser context, shared by the tests."""
     yield from shared_context(browser, site, viewport={"width": 1440, "height": 900})
 
 
 @pytest.fixture(scope="session")
-def phone_context(browser: Any, site: Site) -> Iterator[Any]:
+def phone_context(browser: Any, site: Site) -> Iterator[SharedContext]:
     """The member pages' context (375 px wide, touch), shared by the tests."""
     yield from shared_context(browser, site, viewport=MOBILE, device_scale_factor=2, is_mobile=True, has_touch=True)
 
 
-def shared_context(browser: Any, site: Site, **options: Any) -> Iterator[Any]:
-    """A browser context the tests share, with one tab kept open on the site all along: each test's tab then
-    joins that tab's renderer process, whose compiled scripts it reuses. A page loaded in a new context (or a new
-    process) cost Chromium about 1.6 s of CPU here, 0.6 s this way. The tests share its HTTP cache, never its
-    storage: ``forget`` clears that after each test."""
-    ctx = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
-    keeper = ctx.new_page()
-    keeper.goto(f"{site.base}/v1/health")
-    yield ctx
-    ctx.close()
-
-
-def _screens(ctx: Any, request: pytest.FixtureRequest) -> Iterator[Screens]:
-    """A new tab in the shared ``ctx``; afterwards the context keeps no cookie and no storage of any origin and no
-    tab of the test, so the next test starts logged out, as in a new context."""
-    keeper = ctx.pages[0]
-    page = ctx.new_page()
+def _screens(shared: SharedContext, request: pytest.FixtureRequest) -> Iterator[Screens]:
+    """A new tab in the shared context, which is clean when the test starts and cleared when it ends (the next test
+    starts logged out, as in a new context)."""
+    shared.assert_clean()
+    page = shared.context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.set_default_timeout(15_000)
@@ -231,31 +259,17 @@ def _screens(ctx: Any, request: pytest.FixtureRequest) -> Iterator[Screens]:
         if request.node.stash.get(FAILED, False):
             screens.shot("failed")  # what the page showed when the test failed
     finally:
-        forget(ctx, keeper)
+        shared.forget()
     assert not errors, f"the page raised: {errors}"
 
 
-def forget(ctx: Any, keeper: Any) -> None:
-    """Close every tab of ``ctx`` but ``keeper`` and clear every origin's cookies, local storage, IndexedDB and
-    service workers; the HTTP cache stays."""
-    for tab in ctx.pages:
-        if tab != keeper:
-            tab.close()
-    cdp = ctx.new_cdp_session(keeper)
-    for origin in ctx.storage_state()["origins"]:
-        cdp.send("Storage.clearDataForOrigin", {"origin": origin["origin"], "storageTypes": "all"})
-    cdp.detach()
-    ctx.clear_cookies()
-    assert ctx.storage_state() == {"cookies": [], "origins": []}
-
-
 @pytest.fixture
-def console(desktop_context: Any, request: pytest.FixtureRequest) -> Iterator[Screens]:
+def console(desktop_context: SharedContext, request: pytest.FixtureRequest) -> Iterator[Screens]:
     """A desktop browser tab for the back office."""
     yield from _screens(desktop_context, request)
 
 
 @pytest.fixture
-def mobile(phone_context: Any, request: pytest.FixtureRequest) -> Iterator[Screens]:
+def mobile(phone_context: SharedContext, request: pytest.FixtureRequest) -> Iterator[Screens]:
     """A phone-sized tab (375 px wide) for the member pages."""
     yield from _screens(phone_context, request)
