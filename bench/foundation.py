@@ -6,6 +6,7 @@ them as ratios to ``raw_get_p50`` from the same run, never as absolute numbers.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -122,20 +123,24 @@ def emulator_get_cpu_ms(calls: int) -> dict[str, float]:
         emulator.stop()
 
 
-def local_start_and_stop_seconds() -> dict[str, float]:
+def local_start_and_stop_seconds(seed: bool = True) -> dict[str, float]:
     """Seconds from launching the local stack (what `make run` execs) on an empty ``.local/`` to the first healthy
-    answer, then from SIGTERM at once (the demo month's events still queued) to its exit."""
-    with tempfile.TemporaryDirectory() as scratch, local_stack(Path(scratch) / "local") as stack:
+    answer, then from SIGTERM at once (the demo month's events still queued) to its exit; without ``seed``, as `local
+    up --no-seed` starts it (the smoke run of `make test`, whose `make run` tests start and stop the demo data)."""
+    with tempfile.TemporaryDirectory() as scratch, local_stack(Path(scratch) / "local", seed=seed) as stack:
         return {"local_start_seconds_first_run": stack.seconds_to_healthy, "local_stop_seconds_first_run": stack.stop()}
 
 
 if __name__ == "__main__":
+    arguments = argparse.ArgumentParser(description="Platform figures; prints JSON.")
+    arguments.add_argument("--no-seed", dest="seed", action="store_false", help="start the local stack empty")
+    given = arguments.parse_args()
     result = {
         "bench": "foundation",
         **in_process(),
         "import_app_seconds": import_seconds(runs=scaled(5, least=2)),
         "local_stack_get_cpu_ms": emulator_get_cpu_ms(scaled(1000, least=50)),
-        **local_start_and_stop_seconds(),
+        **local_start_and_stop_seconds(given.seed),
         "note": "Latencies are in-process against moto. moto's TransactWriteItems deep-copies each table it touches "
         "before applying, so transactional writes slow down as emulator tables grow; DynamoDB has no such cost.",
     }

@@ -109,7 +109,7 @@ def test_members_an_import_costs_a_fraction_of_a_request_per_row():
 
 
 def test_the_foundation_bench_prints_its_figures():
-    figures = bench("foundation")
+    figures = bench("foundation", "0.1", "--no-seed")
     assert_prints_its_figures(figures)
     assert figures["local_start_seconds_first_run"] > 0
     assert figures["local_stop_seconds_first_run"] > 0  # SIGTERM at once: the queued events are saved, not consumed
