@@ -112,7 +112,7 @@ def test_the_foundation_bench_prints_its_figures():
     figures = bench("foundation", "0.1", "--no-seed")
     assert_prints_its_figures(figures)
     assert figures["local_start_seconds_first_run"] > 0
-    assert figures["local_stop_seconds_first_run"] > 0  # SIGTERM at once: the queued events are saved, not consumed
+    assert figures["local_stop_seconds_first_run"] > 0  # SIGTERM at once (the make run tests stop the demo data so)
     assert set(figures["local_stack_get_cpu_ms"]) == {"over_http", "in_process"}  # the stack's requests, two ways
 
 
