@@ -28,7 +28,6 @@ from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Answer, Claim, Entry, Posting
 from chalicelib.ledger.model import Source as EntrySource
 from chalicelib.members import service as members
-from chalicelib.membership.service import tier_of_benefits
 from chalicelib.points import service as points
 from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases.records import ActivityRecord
@@ -111,6 +110,8 @@ def _book(
         if kind == "birthday" and not limited:
             ends = datetime.combine(date(day.year + 1, 1, 1), time(), tz)
             booking.attachments.append(_cap(f"activity:{member_id}:birthday:{day.year}", 1, ends))
+            from chalicelib.membership.service import tier_of_benefits  # here: the other activities need none of it
+
             tier = tier_of_benefits(holdings, member_id, today)
             total += int(programmes.programme().tier(tier).benefits.get("birthday_bonus_points") or 0)
         booking.events.append(new_event("activity.recorded", f"member/{member_id}", {
