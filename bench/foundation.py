@@ -133,7 +133,9 @@ def local_start_and_stop_seconds(seed: bool = True) -> dict[str, float]:
 
 if __name__ == "__main__":
     arguments = argparse.ArgumentParser(description="Platform figures; prints JSON.")
-    arguments.add_argument("--no-seed", dest="seed", action="store_false", help="start the local stack empty")
+    arguments.add_argument(
+        "--no-seed", dest="seed", action="store_false", help="start the local stack without the demo data"
+    )
     given = arguments.parse_args()
     result = {
         "bench": "foundation",

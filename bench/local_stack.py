@@ -212,7 +212,9 @@ def figures(members: int, idle_seconds: float, *, seed: bool = True) -> dict[str
 if __name__ == "__main__":
     arguments = argparse.ArgumentParser(description="The local stack at the size of a real chain; prints JSON.")
     arguments.add_argument("members", nargs="?", type=int, default=scaled(100_000))
-    arguments.add_argument("--no-seed", dest="seed", action="store_false", help="start without the demo month")
+    arguments.add_argument(
+        "--no-seed", dest="seed", action="store_false", help="start the local stack without the demo data"
+    )
     given = arguments.parse_args()
     result = figures(given.members, idle_seconds=scaled(30, least=3), seed=given.seed)
     print(json.dumps({"bench": "local_stack", **result}, indent=2))

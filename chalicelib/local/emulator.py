@@ -20,6 +20,7 @@ import json
 import re
 import socket
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,7 @@ class LockedEmulator(ThreadedMotoServer):
     def __init__(self, port: int = 0) -> None:
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
         self._lock = threading.Lock()
-        self._writes_to: dict[str, int] = {}  # per table, changed under the lock
+        self._writes_to: Counter[str] = Counter()  # per table, changed under the lock
         self.requeued = 0  # messages the last ``restore`` sent to their queues again
         self._made_clients: Callable[..., Any] | None = None  # botocore's, while ``answer_this_process`` is on
         self._answering_with: Callable[..., Any] | None = None  # the wrapper put in its place
@@ -161,13 +162,11 @@ class LockedEmulator(ThreadedMotoServer):
         """moto's WSGI application, one request at a time under the lock; counts the writes that changed something
         (they make the data worth saving)."""
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        is_write = target.endswith(_WRITES)
-        tables = _tables_written(environ) if is_write else []
+        tables = _tables_written(environ) if target.endswith(_WRITES) else []
 
         def counting_start_response(status: str, *args: Any) -> Any:
-            if is_write and status.startswith("200"):
-                for table in tables:
-                    self._writes_to[table] = self._writes_to.get(table, 0) + 1
+            if status.startswith("200"):
+                self._writes_to.update(tables)
             return start_response(status, *args)
 
         with self._lock, queries.serving(target):
@@ -278,7 +277,7 @@ class LockedEmulator(ThreadedMotoServer):
                     table.items.pop(hash_key, None)
                 else:
                     table.items.get(hash_key, {}).pop(DynamoType(key[table.range_key_attr]), None)
-            self._writes_to[table_name] = self._writes_to.get(table_name, 0) + 1
+            self._writes_to[table_name] += 1
             queries.items_changed()
 
     @staticmethod
