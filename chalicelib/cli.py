@@ -550,7 +550,7 @@ def queues_redrive(queue: str, limit: int) -> None:
 def outbox(as_json: bool) -> None:
     """Messages the local stack "sent" (SMS codes ...): its dev outbox, oldest first."""
     from chalicelib.local.localdir import connect
-    from chalicelib.notifications.service import dev_outbox, outbox_json
+    from chalicelib.notifications.channels.dev_outbox import dev_outbox, outbox_json
 
     connect()
     messages = outbox_json(dev_outbox())

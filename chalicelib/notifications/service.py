@@ -51,7 +51,6 @@ from chalicelib.shared.events import RetryLater, emit, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.settings import get_settings
 
-DEV_OUTBOX = "dev-outbox"
 HELD_SHARDS = 4
 FIGURE_SHARDS = 8
 KEEP = timedelta(days=400)  # a message history a year back, and the consent proof's months beside it
@@ -501,57 +500,3 @@ def release(record: MessageRecord, now: datetime) -> int:
 
 class _AlreadyReleased(Exception):
     pass
-
-
-# --- what the dev outbox shows ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Message:
-    notification_id: str
-    channel: str
-    purpose: str
-    recipient: str
-    text: str
-    status: str
-    created_at: str
-    sent_at: str | None
-
-
-def dev_outbox() -> list[Message]:
-    """Messages sent through the dev outbox, oldest first (a scan: for the local stack only)."""
-    records = MessageRecord.scan(MessageRecord.sent_via == DEV_OUTBOX)
-    return sorted((_opened(record) for record in records), key=lambda message: message.created_at)
-
-
-def _opened(record: MessageRecord) -> Message:
-    recipient, text = str(record.sent_to or ""), str(record.text or "")
-    if record.data_key:
-        sealer = Sealer.for_stored_key(f"message/{record.message_id}", record.data_key)
-        recipient = sealer.open("recipient", str(record.recipient_sealed))
-        text = sealer.open("text", str(record.text_sealed))
-    return Message(
-        notification_id=record.message_id,
-        channel=str(record.channel),
-        purpose=record.purpose,
-        recipient=recipient,
-        text=text,
-        status=record.status,
-        created_at=record.created_at,
-        sent_at=record.sent_at,
-    )
-
-
-def outbox_json(messages: list[Message]) -> list[dict[str, Any]]:
-    """The dev outbox as the CLI prints it."""
-    return [
-        {
-            "channel": m.channel,
-            "recipient": m.recipient,
-            "text": m.text,
-            "created_at": m.created_at,
-            "purpose": m.purpose,
-            "notification_id": m.notification_id,
-        }
-        for m in messages
-    ]

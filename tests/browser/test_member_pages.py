@@ -113,6 +113,7 @@ def test_a_new_member_joins_earns_points_sees_the_chart_and_redeems(site: Site, 
     points = me_api(site, token, "/v1/me/points")
     page.reload()
     page.locator("[data-test=points-chart] svg path[stroke='#c8102e']").first.wait_for()  # the balance line
+    expect(page.locator("[data-test=points-chart]")).to_have_attribute("data-animated", "false")  # reduced motion
     assert page.locator("[data-test=available-points]").inner_text() == str(points["available"])
     assert page.locator("[data-test=tier-name]").inner_text() == me_api(site, token, "/v1/me/tier")["tier"]["name_zh"]
     check_screen(mobile, "首页", "home-with-points")

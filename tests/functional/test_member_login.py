@@ -11,7 +11,7 @@ import pytest
 from chalicelib.identity import member_auth
 from chalicelib.identity.records import MemberCredentialRecord
 from chalicelib.identity.service import SESSION_CACHE_SECONDS
-from chalicelib.notifications.service import dev_outbox
+from chalicelib.notifications.channels.dev_outbox import dev_outbox
 from chalicelib.shared import clock
 from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.settings import get_settings

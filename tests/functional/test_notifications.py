@@ -11,8 +11,9 @@ import pytest
 from chalicelib.identity import member_auth
 from chalicelib.notifications import channels, profiles, service
 from chalicelib.notifications import jobs as notification_jobs
+from chalicelib.notifications.channels.dev_outbox import dev_outbox
 from chalicelib.notifications.records import MessageRecord
-from chalicelib.notifications.service import dev_outbox, message_id
+from chalicelib.notifications.service import message_id
 from chalicelib.platform import handlers
 from chalicelib.shared import clock, sqs
 from chalicelib.shared.jobs import run_job
