@@ -158,6 +158,41 @@ def test_an_update_expression_parsed_once_updates_each_item_with_its_own_values(
         "a": ("6", ["x", "z"], "2"), "b": ("9", ["y", "w"], "2")}  # fmt: skip
 
 
+def same_tree(ours, moto, within_ours=None):
+    """Whether two update trees are alike node by node (types, fields, children) and each node's parent is its parent
+    in its own tree."""
+    if type(ours) is not type(moto):
+        return False
+    if not hasattr(ours, "__dict__"):
+        if isinstance(ours, list | tuple):
+            return len(ours) == len(moto) and all(same_tree(a, b, within_ours) for a, b in zip(ours, moto, strict=True))
+        return ours == moto
+    fields, theirs = vars(ours), vars(moto)
+    if fields.keys() != theirs.keys() or fields.get("parent") is not within_ours:
+        return False
+    return all(same_tree(fields[k], theirs[k], ours if k == "children" else None) for k in fields if k != "parent")
+
+
+@pytest.mark.parametrize("expression", [
+    "SET #n = if_not_exists(#n, :zero) + :n, tags = list_append(if_not_exists(tags, :none), :t) ADD c :one",
+    "SET a.b[1].c = :v, #m.#k = :w REMOVE x, y[2] DELETE s :gone",
+])  # fmt: skip
+def test_the_copy_of_an_update_tree_that_moto_fills_is_the_tree_deepcopy_makes(installed, expression):
+    """moto copies an update's parsed tree before filling it in; the emulator copies it by pickle (faster): the same
+    nodes, each with its parent in the copy, and nothing shared with the kept tree."""
+    import copy
+
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    kept = UpdateExpressionParser.make(expression)
+    ours = validators.deepcopy(kept)
+    assert validators.deepcopy.by_pickle
+    assert same_tree(ours, copy.deepcopy(kept))
+    assert ours is not kept
+    assert ours.children[0] is not kept.children[0]
+
+
 @pytest.mark.parametrize(("expression", "refusal"), [
     ("ADD a :one SET b = :one ADD c :one", "The \"ADD\" section can only be used once"),
     ("SET a = :one, b.c = :one, a = :one", "Two document paths overlap"),
