@@ -67,9 +67,7 @@ class PointsBook:
             if kind in CREDITS and amount > 0:
                 credited = draws_of(detail["lots"])
                 assert sum(d.points for d in credited) == amount, "a credit's lots add up to its amount"
-                after = state
-                for draw in credited:
-                    after = rules.credit(after, draw.points, draw.expires_on, draw.available_on)
+                after = rules.credit_lots(state, credited)
                 return after, dumped(added(state, after))
             if kind == "redeem":
                 after, draws = rules.redeem(state, -amount, today)

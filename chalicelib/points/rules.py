@@ -95,30 +95,37 @@ class Account:
         return min((lot.available_on for lot in self.lots if lot.available_on is not None), default=None)
 
 
-def _with_lot(
-    lots: tuple[Lot, ...], expires_on: date | None, available_on: date | None, points: int
-) -> tuple[Lot, ...]:
-    """Add ``points`` (positive or negative) to the lot with these dates; an emptied lot disappears."""
-    merged: list[Lot] = []
-    found = False
-    for lot in lots:
-        if (lot.expires_on, lot.available_on) == (expires_on, available_on):
-            found = True
-            lot = replace(lot, points=lot.points + points)
-        if lot.points:
-            merged.append(lot)
-    if not found and points:
-        merged.append(Lot(expires_on, available_on, points))
-    assert all(lot.points > 0 for lot in merged), "a lot never holds negative points"
-    return tuple(sorted(merged, key=_spending_order))
+def _with_lots(lots: tuple[Lot, ...], changes: list[Draw]) -> tuple[Lot, ...]:
+    """Add each change's points (positive or negative) to the lot with its dates, all in one pass (an operation on
+    thousands of lots stays linear); an emptied lot disappears."""
+    held = {(lot.expires_on, lot.available_on): lot.points for lot in lots}
+    for change in changes:
+        dates = (change.expires_on, change.available_on)
+        held[dates] = held.get(dates, 0) + change.points
+    assert all(points >= 0 for points in held.values()), "a lot never holds negative points"
+    return tuple(sorted((Lot(*dates, points) for dates, points in held.items() if points), key=_spending_order))
+
+
+def _taken(draw: Draw) -> Draw:
+    """The change a draw makes to its lot: its points taken away."""
+    return replace(draw, points=-draw.points)
 
 
 def credit(account: Account, points: int, expires_on: date | None, available_on: date | None = None) -> Account:
     """Add earned points: they pay off any debt first, the rest becomes (part of) a lot."""
-    assert points > 0
-    paid = min(points, account.debt)
-    lots = _with_lot(account.lots, expires_on, available_on, points - paid)
-    return replace(account, lots=lots, debt=account.debt - paid, earned=account.earned + points)
+    return credit_lots(account, [Draw(expires_on, available_on, points)])
+
+
+def credit_lots(account: Account, credits: list[Draw]) -> Account:
+    """Add earned points lot by lot, as ``credit`` one after the other: each pays off what debt is left first."""
+    owed, changes = account.debt, []
+    for each in credits:
+        assert each.points > 0
+        paid = min(each.points, owed)
+        owed -= paid
+        changes.append(replace(each, points=each.points - paid))
+    earned = sum(each.points for each in credits)
+    return replace(account, lots=_with_lots(account.lots, changes), debt=owed, earned=account.earned + earned)
 
 
 def spend(account: Account, points: int, today: date) -> tuple[Account, list[Draw]]:
@@ -126,15 +133,14 @@ def spend(account: Account, points: int, today: date) -> tuple[Account, list[Dra
     assert points > 0
     if account.available(today) < points:
         raise InsufficientPoints(f"{account.available(today)} points are available, {points} asked")
-    lots, draws, left = account.lots, [], points
+    draws, left = [], points
     for lot in sorted((lot for lot in account.lots if lot.spendable(today)), key=_spending_order):
         taken = min(left, lot.points)
-        lots = _with_lot(lots, lot.expires_on, lot.available_on, -taken)
         draws.append(Draw(lot.expires_on, lot.available_on, taken))
         left -= taken
         if not left:
             break
-    return replace(account, lots=lots), draws
+    return replace(account, lots=_with_lots(account.lots, [_taken(draw) for draw in draws])), draws
 
 
 def redeem(account: Account, points: int, today: date) -> tuple[Account, list[Draw]]:
@@ -146,11 +152,12 @@ def restore(account: Account, draws: list[Draw]) -> Account:
     """Undo a redemption: its points go back to the lots they came from, with their expiry dates (points
     whose date has passed meanwhile come back expired, and the nightly job books them). Like any credit they
     pay off debt first, taken from the latest-expiring of them."""
-    lots, owed = account.lots, account.debt
+    owed, changes = account.debt, []
     for draw in sorted(draws, key=lambda d: _spending_order(Lot(d.expires_on, d.available_on, d.points)), reverse=True):
         repaid = min(owed, draw.points)
         owed -= repaid
-        lots = _with_lot(lots, draw.expires_on, draw.available_on, draw.points - repaid)
+        changes.append(replace(draw, points=draw.points - repaid))
+    lots = _with_lots(account.lots, changes)
     return replace(account, lots=lots, debt=owed, redeemed=account.redeemed - sum(draw.points for draw in draws))
 
 
@@ -167,7 +174,7 @@ def claw_back(account: Account, points: int, today: date) -> tuple[Account, list
     """Take back points a refund cancels: pending points first (the newest, most likely the refunded
     order's), then spendable points soonest expiry first; what is not there becomes debt."""
     assert points > 0
-    lots, draws, left = account.lots, [], points
+    draws, left = [], points
     pending = sorted((lot for lot in account.lots if lot.pending(today)), key=lambda lot: lot.available_on or today,
                      reverse=True)  # fmt: skip
     spendable = sorted((lot for lot in account.lots if lot.spendable(today)), key=_spending_order)
@@ -175,9 +182,9 @@ def claw_back(account: Account, points: int, today: date) -> tuple[Account, list
         if not left:
             break
         taken = min(left, lot.points)
-        lots = _with_lot(lots, lot.expires_on, lot.available_on, -taken)
         draws.append(Draw(lot.expires_on, lot.available_on, taken))
         left -= taken
+    lots = _with_lots(account.lots, [_taken(draw) for draw in draws])
     return replace(account, lots=lots, debt=account.debt + left, deducted=account.deducted + points), draws
 
 
@@ -194,10 +201,7 @@ def expire(account: Account, through: date) -> tuple[Account, list[Draw]]:
 
 def mature(account: Account, through: date) -> tuple[Account, list[Draw]]:
     """Make pending lots whose date is ``through`` or earlier plainly available (balances do not change)."""
-    lots, moved = account.lots, []
-    for lot in account.lots:
-        if lot.available_on is not None and lot.available_on <= through:
-            lots = _with_lot(lots, lot.expires_on, lot.available_on, -lot.points)
-            lots = _with_lot(lots, lot.expires_on, None, lot.points)
-            moved.append(Draw(lot.expires_on, lot.available_on, lot.points))
-    return replace(account, lots=lots), moved
+    moved = [Draw(lot.expires_on, lot.available_on, lot.points) for lot in account.lots
+             if lot.available_on is not None and lot.available_on <= through]  # fmt: skip
+    changes = [change for draw in moved for change in (_taken(draw), replace(draw, available_on=None))]
+    return replace(account, lots=_with_lots(account.lots, changes)), moved
