@@ -98,7 +98,9 @@ class Account:
 def _with_lots(lots: tuple[Lot, ...], changes: list[Draw]) -> tuple[Lot, ...]:
     """Add each change's points (positive or negative) to the lot with its dates, all in one pass (an operation on
     thousands of lots stays linear); an emptied lot disappears."""
-    held = {(lot.expires_on, lot.available_on): lot.points for lot in lots}
+    held: dict[tuple[date | None, date | None], int] = {}
+    for lot in lots:  # one lot per pair of dates; should a stored account hold two, they add up
+        held[(lot.expires_on, lot.available_on)] = held.get((lot.expires_on, lot.available_on), 0) + lot.points
     for change in changes:
         dates = (change.expires_on, change.available_on)
         held[dates] = held.get(dates, 0) + change.points

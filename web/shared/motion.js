@@ -6,7 +6,7 @@
 const QUERY = '(prefers-reduced-motion: reduce)'
 
 /** Whether the visitor asked for reduced motion, now. */
-export function reducedMotion() {
+function reducedMotion() {
   return typeof window !== 'undefined' && Boolean(window.matchMedia?.(QUERY).matches)
 }
 
