@@ -4,7 +4,8 @@ Tables come from ``registered_tables()``, queues and the topic from ``topology``
 ``errors``: the emulator and AWS read the same classes, so they cannot drift. ``chalice package`` writes
 the functions, roles and the REST API; ``render_merge_template`` adds everything else (including the stage's
 customer managed KMS key, which wraps members' data keys; locally a key file does) and is deep-merged into that
-template by ``chalice package --merge-template`` (it only adds keys, never replaces one).
+template by Chalice's own merger, as ``chalice package --merge-template`` would (it only adds keys, never replaces
+one).
 """
 
 from __future__ import annotations
@@ -675,7 +676,7 @@ def _function_id(function_ids: dict[str, str], chalice_name: str) -> str:
 
 
 def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
-    """What ``chalice package --merge-template`` adds to Chalice's template for ``stage``.
+    """What is merged into Chalice's template for ``stage`` (as ``chalice package --merge-template`` would).
 
     ``function_ids`` maps each Chalice function name to its logical id (``function_ids_from_package``). Every
     function gets the topic ARN, the jobs and imports queue URLs, the imports bucket and the KMS key ARN in its
@@ -1052,27 +1053,27 @@ def check_merge(generated: Template, merge: Template, function_ids: dict[str, st
 def package(project_dir: Path, stage: str, out_dir: Path) -> Path:
     """Build the deployable template of ``stage`` in ``out_dir`` and return its path.
 
-    Runs ``chalice package`` once plainly to learn the function ids, renders the merge template into
-    ``out_dir`` and runs it again with ``--merge-template``, then adds compiled bytecode to the deployment zip
-    (``add_bytecode``). Offline once Chalice's dependency cache (``.chalice/deployments``) or a local wheel
-    index holds requirements.txt; no AWS call is made.
-    Chalice imports app.py, which validates settings: placeholders stand in for the values only the stack knows.
+    Runs ``chalice package`` once, which writes Chalice's template and the deployment zip; renders the merge template
+    for the function ids that template names into ``out_dir``, checks it adds keys only, and merges it in with
+    Chalice's own merger and serializer (what ``--merge-template`` does as the last step of a second run, which
+    would build the same zip again); then adds compiled bytecode to the deployment zip (``add_bytecode``). Offline
+    once Chalice's dependency cache (``.chalice/deployments``) or a local wheel index holds requirements.txt; no AWS
+    call is made. Chalice imports app.py, which validates settings: placeholders stand in for the values only the
+    stack knows.
     """
+    from chalice.package import JSONTemplateSerializer, TemplateDeepMerger
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="chalice-plain-") as plain:
-        _chalice(project_dir, "package", "--stage", stage, "--pkg-format", "cloudformation", plain)
-        generated = json.loads((Path(plain) / TEMPLATE_NAME).read_text(encoding="utf-8"))
+    _chalice(project_dir, "package", "--stage", stage, "--pkg-format", "cloudformation", str(out_dir.resolve()))
+    template = out_dir / TEMPLATE_NAME
+    generated = json.loads(template.read_text(encoding="utf-8"))
     function_ids = function_ids_from_package(generated)
     merge = render_merge_template(stage, function_ids)
     check_merge(generated, merge, function_ids)
-    merge_path = out_dir / MERGE_TEMPLATE_NAME
-    merge_path.write_text(json.dumps(merge, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    _chalice(
-        project_dir, "package", "--stage", stage, "--pkg-format", "cloudformation",
-        "--merge-template", str(merge_path.resolve()), str(out_dir.resolve()),
-    )  # fmt: skip
-    template = out_dir / TEMPLATE_NAME
-    add_bytecode(out_dir / DEPLOYMENT_ZIP, _runtime(json.loads(template.read_text(encoding="utf-8"))))
+    (out_dir / MERGE_TEMPLATE_NAME).write_text(json.dumps(merge, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    merged = TemplateDeepMerger().merge(merge, generated)
+    template.write_text(JSONTemplateSerializer().serialize_template(merged), encoding="utf-8")
+    add_bytecode(out_dir / DEPLOYMENT_ZIP, _runtime(merged))
     return template
 
 
