@@ -10,7 +10,10 @@ function reducedMotion() {
   return typeof window !== 'undefined' && Boolean(window.matchMedia?.(QUERY).matches)
 }
 
-/** An ECharts option drawn at once when the visitor asked for reduced motion, and as given otherwise. */
-export function chartMotion(option) {
-  return reducedMotion() ? { ...option, animation: false } : option
+/** Set `option` on an ECharts `chart` (`replace`: not merged with the option before), drawn at once, without
+ * animation, for a visitor who asked for reduced motion; answers whether the chart animates, as ECharts now holds it
+ * (what a chart's `data-animated` shows). */
+export function setChartOption(chart, option, replace = false) {
+  chart.setOption(reducedMotion() ? { ...option, animation: false } : option, replace)
+  return chart.getOption().animation !== false
 }
