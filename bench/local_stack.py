@@ -190,9 +190,10 @@ def figures(members: int, idle_seconds: float, *, seed: bool = True) -> dict[str
                 "idle_seconds": idle_seconds,
                 "idle_cpu_percent": cpu_percent_when_idle(cold, idle_seconds),
             }
-            if not seed:
-                cold.make_stores(STORES)  # the members file's, which the demo data holds
-            cold.settle()  # the demo month consumed, so the template's items are the imported members' alone
+            if seed:
+                cold.settle()  # the demo month consumed, so the template's items are the imported members' alone
+            else:
+                cold.make_stores(STORES)  # the members file's, which the demo data holds (it settles after them)
             template = member_items(cold, Path(scratch))
         seeded_gold = gold_members(local_dir)
         members = write_data(local_dir, template, members)
