@@ -57,7 +57,10 @@ from chalicelib.wallet import rules as wallet  # noqa: E402
 from chalicelib.wallet.rules import BONUS, GIFTS, PRINCIPAL, REFUNDABLE, Parts  # noqa: E402
 
 BOOKS: dict[str, Any] = {"points": PointsBook(), "growth": GrowthBook(), "tier": TierBook(), **wallet.BOOKS}
-FAULT_RATES = {"read:throttle": 0.01, "commit:throttle": 0.01, "commit:conflict": 0.01, "committed:lost": 0.02}
+FAULT_RATES = {
+    "read:throttle": 0.01, "read-claim:throttle": 0.05, "commit:throttle": 0.01, "commit:conflict": 0.01,
+    "committed:lost": 0.02,
+}  # fmt: skip
 START = date(2026, 3, 1)
 KINDS = ("order", "redeem", "refund", "adjust", "top-up", "pay", "wallet-refund", "cash-refund")
 

@@ -10,6 +10,7 @@ Retrying is the engine's: a conflict or throttle surfaces as ``Throttled``, a lo
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -46,7 +47,7 @@ from chalicelib.ledger.store import (
 from chalicelib.shared import clock
 from chalicelib.shared.dateindex import due_in as shared_due_in
 from chalicelib.shared.dateindex import indexed, shard_of
-from chalicelib.shared.db import Transaction, TransientWriteError, UnconfirmedWrite, one_page
+from chalicelib.shared.db import Transaction, TransientWriteError, UnconfirmedWrite, is_throttled, one_page
 from chalicelib.shared.errors import PreconditionFailed, Unavailable
 from chalicelib.shared.events import emit_all
 from chalicelib.shared.settings import get_settings
@@ -65,13 +66,26 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+@contextlib.contextmanager
+def _reading() -> Iterator[None]:
+    """A read DynamoDB refused for now (throughput) surfaces as ``Throttled``, retried by the engine's policy."""
+    try:
+        yield
+    except Exception as e:
+        if is_throttled(e):
+            raise Throttled() from e
+        raise
+
+
 @dataclass(frozen=True)
 class DynamoStore:
     guard: Guard | None = None
 
+    @_reading()
     def read(self, holder: str) -> Account:
         return _account(holder, A.find(holder))
 
+    @_reading()
     def read_many(self, holders: Sequence[str]) -> dict[str, Account]:
         """One ``BatchGetItem`` (strongly consistent) for up to 100 holders; one ``GetItem`` for one."""
         if len(holders) == 1:
@@ -98,6 +112,7 @@ class DynamoStore:
         tx.update(A(holder), actions, condition=condition,
                   on_fail=PreconditionFailed("The member's account changed meanwhile"))  # fmt: skip
 
+    @_reading()
     def read_claim(self, key: str, keeper: ClaimKeeper | None = None) -> StoredClaim | None:
         if keeper is not None:
             return keeper.find(key)
@@ -155,16 +170,19 @@ class DynamoStore:
             actions += indexed(month, due, day, write.holder)
         tx.update(A(write.holder), actions, condition=condition, on_fail=Stale(write.holder))
 
+    @_reading()
     def entry(self, holder: str, book: str, seq: int) -> Entry | None:
         record = E.find(f"{holder}|{book}", seq)
         return _entry(holder, book, record) if record else None
 
+    @_reading()
     def page(self, holder: str, book: str, limit: int, after: Any = None) -> Page:
         start = {"account": {"S": f"{holder}|{book}"}, "seq": {"N": str(int(after))}} if after else None
         results = E.query(f"{holder}|{book}", scan_index_forward=False, limit=limit, last_evaluated_key=start)
         records, last = one_page(E, results)
         return Page([_entry(holder, book, r) for r in records], int(last["seq"]["N"]) if last else None)
 
+    @_reading()
     def entries_between(self, holder: str, book: str, first: int, last: int) -> list[Entry]:
         results = E.query(f"{holder}|{book}", E.seq.between(first, last), consistent_read=True)
         return [_entry(holder, book, record) for record in results]

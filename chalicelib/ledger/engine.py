@@ -147,14 +147,14 @@ class Ledger:
                 self.pause(attempt)
             except ClaimTaken:
                 assert claim is not None
-                replayed = self.replay(claim)
+                replayed = self._reading(functools.partial(self.replay, claim))
                 if replayed is not None:
                     return replayed
                 self.pause(attempt)  # the claim lapsed meanwhile: post afresh
             except Uncertain:
                 if claim is None:
                     raise LedgerBusy("The ledger did not confirm the write; check before retrying") from None
-                replayed = self.replay(claim)
+                replayed = self._reading(functools.partial(self.replay, claim))
                 if replayed is not None:
                     return replayed
                 self.pause(attempt)
@@ -179,13 +179,13 @@ class Ledger:
         return self.post(postings, claim=claim, require=require, result=result, announce=announce)
 
     def holdings(self, *holders: str) -> Holdings:
-        return Holdings(self.books, self.store.read_many(list(holders)))
+        return Holdings(self.books, self._reading(lambda: self.store.read_many(list(holders))))
 
     def balance(self, holder: str, book: str) -> int:
         return self.holdings(holder).balance(holder, book)
 
     def page(self, holder: str, book: str, limit: int, after: Any = None) -> tuple[list[Entry], Any]:
-        page = self.store.page(holder, book, limit, after)
+        page = self._reading(lambda: self.store.page(holder, book, limit, after))
         return page.entries, page.cursor
 
     def amend(

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 from pynamodb.connection import Connection, TableConnection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
@@ -189,6 +189,12 @@ def _is_retryable(error: Exception) -> bool:
     if isinstance(error, (PutError, UpdateError)):
         return error.cause_response_code in _RETRYABLE
     return False
+
+
+def is_throttled(error: Exception) -> bool:
+    """DynamoDB refused the request for now (throughput, a request limit) once botocore's own retries ran out:
+    asking again later is safe, whatever the request."""
+    return isinstance(error, PynamoDBException) and error.cause_response_code in _RETRYABLE
 
 
 def back_off(attempt: int, cap: float = 0.5) -> None:

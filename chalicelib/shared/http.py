@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, fie
 
 from chalicelib.shared.context import Origin, acting_as
 from chalicelib.shared.crypto import lookup_hash
+from chalicelib.shared.db import is_throttled
 from chalicelib.shared.errors import (
     DomainError,
     InternalError,
@@ -33,6 +34,7 @@ from chalicelib.shared.errors import (
     PayloadTooLarge,
     PreconditionFailed,
     PreconditionRequired,
+    Unavailable,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -289,7 +291,10 @@ def endpoint(
                 return response
             except DomainError as e:
                 return problem_response(e, instance=concrete_path(request))
-            except Exception:
+            except Exception as e:
+                if is_throttled(e):  # a read or write DynamoDB kept refusing: nothing was applied
+                    logger.warning("throttled", extra={"route": request.path})
+                    return problem_response(Unavailable(THROTTLED_DETAIL), instance=concrete_path(request))
                 logger.exception("unhandled error", extra={"route": request.path})
                 return _internal_error(concrete_path(request))
 
@@ -506,6 +511,7 @@ def problem_response(error: DomainError, instance: str | None = None) -> Respons
 
 
 INTERNAL_DETAIL = "The request failed unexpectedly; nothing was applied if it was a write. Retry later."
+THROTTLED_DETAIL = "The store is busy; nothing was applied if it was a write. Retry shortly."
 
 
 def _internal_error(instance: str) -> Response:

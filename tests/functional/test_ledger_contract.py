@@ -365,7 +365,7 @@ def test_a_checkpoint_commit_that_cannot_get_through_moves_nothing(
 
 
 def test_throttling_and_lost_answers_are_retried_without_duplicates() -> None:
-    faults = iter(["read:throttle", "commit:throttle", "committed:lost"])
+    faults = iter(["read:throttle", "commit:throttle", "committed:lost", "read-claim:throttle"])
     pending = next(faults)
 
     def fault(step: str) -> None:
