@@ -424,7 +424,7 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
             "points": -claw,
         }))  # fmt: skip
         progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id, "退款扣回成长值",
-                            cause=purchase.order_key)  # fmt: skip
+                            cause=purchase.order_key, cause_at=purchase.created_at)  # fmt: skip
         clawed = [Posting(member_id, POINTS, -claw, "refund", source, "退款扣回积分")] if claw else []
         return [Posting(order, ORDER, sum(this_fen), "refund", source, "退款", detail=after), *clawed,
                 *points.with_progress(holdings, booking, progress, today)]  # fmt: skip

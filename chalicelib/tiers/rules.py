@@ -202,11 +202,11 @@ def on_metric_change(
 def on_refund(
     programme: Programme, standing: Standing, value: int, before_upgrade: Standing | None, today: date
 ) -> tuple[Standing, Change | None]:
-    """A refund took the metric back to ``value``. When the refunded purchase's upgrade brought the member to
-    the tier they hold (``before_upgrade``: where they stood before it) and what remains no longer qualifies
-    for that tier, the upgrade is undone: back to the standing before it, or to the highest tier the rest
-    still qualifies for if that is higher (keeping the upgrade's dates). The change's ``gift_points`` are the
-    gifts of the tiers left, to take back. A refund never undoes what other purchases or staff did."""
+    """A refund took the metric back to ``value``. When upgrades that counted the refunded purchase brought the
+    member to the tier they hold (``before_upgrade``: where they stood before the first of them) and what remains
+    no longer qualifies for that tier, they are undone: back to the standing before them, or to the highest tier
+    the rest still qualifies for if that is higher (keeping the upgrade's dates). The change's ``gift_points``
+    are the gifts of the tiers left, to take back. A refund never undoes what staff or a review did."""
     current = programme.rank(standing.tier)
     if before_upgrade is None or value >= programme.tiers[current].qualify_at:
         return standing, None

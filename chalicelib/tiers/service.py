@@ -104,6 +104,7 @@ class Progress:
     source_id: str
     reason: str
     cause: str = ""  # the purchase behind it (``<partner>#<order id>``): a refund may undo its upgrade
+    cause_at: str = ""  # when that purchase was recorded (ISO): a refund may undo every upgrade since
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
         standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
     elif progress.cause:
         value = after.value(programme, today)
-        before_upgrade = _before_upgrade_by(member_id, progress.cause, standing, programme, value)
+        before_upgrade = _before_upgrades_since(member_id, progress.cause, progress.cause_at, standing, programme,
+                                                value)  # fmt: skip
         standing, change = on_refund(programme, standing, value, before_upgrade, today)
     source = Source(progress.source_kind, progress.source_id)
     growth = after.growth - before.growth
@@ -169,33 +171,39 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
     return Advance(postings, history, _changed_event(member_id, change, change_id, programme), gift_reason)
 
 
-HISTORY_WALK = 20  # changes read back from the newest: refunds and undone upgrades between a refund and its upgrade
+HISTORY_WALK = 20  # changes read back from the newest: the upgrades and refunds since the refunded purchase
 
 
-def _before_upgrade_by(
-    member_id: str, cause: str, standing: Standing, programme: Programme, value: int
+def _before_upgrades_since(
+    member_id: str, cause: str, cause_at: str, standing: Standing, programme: Programme, value: int
 ) -> Standing | None:
-    """Where the member stood before ``cause`` upgraded them, if that upgrade still holds some of the tier they hold
-    and nothing since stands on it: the history back to it holds only refunds (an earlier refund of the same order
-    took part of it back) and upgrades that refunds undid whole. Reads the history only when a refund leaves the
-    member short of their tier's threshold (otherwise nothing could be undone), at most ``HISTORY_WALK`` changes."""
+    """Where the member stood before the first upgrade that counted the refunded purchase ``cause`` (its own, and
+    every upgrade made since it was recorded at ``cause_at``), when the history back to it holds only upgrades and
+    refunds: a refund never undoes a staff change or a review, nor an upgrade the member had before that purchase.
+    An upgrade a refund undid whole since is no longer part of the tier held. So a refund of the purchase that
+    made a later small one reach a tier takes that tier back too, unless what remains still qualifies for it.
+    Reads the history only when a refund leaves the member short of their tier's threshold (otherwise nothing
+    could be undone), at most ``HISTORY_WALK`` changes."""
     held = programme.rank(standing.tier)
     if held == 0 or value >= programme.tier(standing.tier).qualify_at:
         return None
     changes = TierChangeRecord.query(member_id, scan_index_forward=False, limit=HISTORY_WALK, consistent_read=True)
+    before: Standing | None = None
     for change in changes:
+        if change.occurred_at < cause_at and change.cause != cause:
+            break  # made before the refunded purchase: it counted none of it
         if change.reason == "refund":
             continue
         if change.reason != "upgrade" or not programme.knows(change.tier) or not programme.knows(change.previous):
-            return None
+            return before  # a staff change or a review since stands, and what came before it
         if held <= programme.rank(change.previous):
             continue  # undone whole by a refund since: no longer part of the tier held
-        if change.cause != cause or held > programme.rank(change.tier):
-            return None  # another purchase's upgrade holds the tier (a refund never undoes what it did)
         since = date.fromisoformat(change.previous_since) if change.previous_since else standing.since
         until = date.fromisoformat(change.previous_until) if change.previous_until else None
-        return Standing(change.previous, since, until)
-    return None
+        before = Standing(change.previous, since, until)
+        if change.cause == cause:
+            break  # the refunded purchase's own upgrade: nothing before it counted that purchase
+    return before
 
 
 def _history(member_id: str, change: Change, change_id: str, programme: Programme, now: str, actor: str,

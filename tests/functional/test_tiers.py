@@ -152,13 +152,40 @@ def test_an_upgrade_refunded_in_two_steps_is_undone_whole_with_every_gift(api, p
     assert sum(points for kind, points, source in ledger(other) if source == "tier") == 0
 
 
-def test_a_refund_never_undoes_what_a_later_purchase_did(api, partner):
+def test_a_refund_takes_back_a_tier_a_later_purchase_reached_only_with_the_refunded_money(api, partner):
+    """Buy 7,999.99 CNY (gold), then 0.01 CNY (diamond), refund the first: the penny did not earn diamond, so every
+    upgrade since the refunded order is undone with its gift; a refund of an earlier order leaves the tier the rest
+    still qualifies for."""
     member_id, _ = member_token("13900000023")
-    buy(api, partner, member_id, "G-3", 1_000 * CNY)  # silver
-    buy(api, partner, member_id, "G-4", 2_000 * CNY)  # gold, caused by this one
-    refund_all(api, partner, "G-3", 1_000 * CNY)  # 2,000 left: no longer gold, but G-3 did not make them gold
+    buy(api, partner, member_id, "G-3", 8_000 * CNY - 1)  # gold, through silver
+    buy(api, partner, member_id, "G-4", 1)  # diamond, caused by the penny
+    assert ledger_views.account(member_id).tier == "diamond"
+    refund_all(api, partner, "G-3", 8_000 * CNY - 1)
+    account = ledger_views.account(member_id)
+    assert (account.tier, account.tier_until) == ("normal", None)
+    assert sum(points for kind, points, source in ledger(member_id) if source == "tier") == 0
+    assert [e.reason for e in TierChangeRecord.query(member_id)] == ["upgrade", "upgrade", "refund"]
+    other, _ = member_token("13900000026")
+    buy(api, partner, other, "G-8", 1_000 * CNY)  # silver
+    buy(api, partner, other, "G-9", 2_000 * CNY)  # gold, caused by this one with the first's money
+    refund_all(api, partner, "G-8", 1_000 * CNY, "R-8")  # 2,000 left: silver, and gold's 300 points back
+    assert ledger_views.account(other).tier == "silver"
+    assert sum(points for kind, points, source in ledger(other) if source == "tier") == 100
+
+
+def test_a_refund_never_takes_back_a_tier_held_before_its_purchase(api, partner):
+    """Gold from staff (a floor, lifted: the tier stays until its review) stands, whatever is refunded of the
+    purchases made before or since."""
+    member_id, _ = member_token("13900000027")
+    buy(api, partner, member_id, "G-10", 500 * CNY)
+    floor = {"kind": "floor", "tier": "gold", "until": "2027-06-30", "reason": "品牌大使"}
+    assert api.call("PUT", f"/v1/members/{member_id}/tier/override", floor).status == 200
+    assert api.call("DELETE", f"/v1/members/{member_id}/tier/override").status == 200
+    buy(api, partner, member_id, "G-11", 600 * CNY)
+    refund_all(api, partner, "G-10", 500 * CNY, "R-10")
+    refund_all(api, partner, "G-11", 600 * CNY, "R-11")
     assert ledger_views.account(member_id).tier == "gold"
-    assert [e.reason for e in TierChangeRecord.query(member_id)] == ["upgrade", "upgrade"]
+    assert "refund" not in [e.reason for e in TierChangeRecord.query(member_id)]
 
 
 def test_a_check_in_earns_growth_by_the_programme(api):
