@@ -621,4 +621,10 @@ def infra_publish_web(bucket: str) -> None:
 
 
 if __name__ == "__main__":
+    import signal
+    import sys
+
+    # A termination ends the process as Ctrl-C does, through its handlers: a job run under way is marked failed, so
+    # the next run takes over at once instead of waiting for it to go stale.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     cli()

@@ -23,12 +23,15 @@ from pathlib import Path
 
 from chalicelib.members import service as members
 from chalicelib.points import service
-from chalicelib.points.schemas import MAX_POINTS
+from pydantic import ValidationError
+
+from chalicelib.points.schemas import MAX_POINTS, Reason
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.csvfiles import ImportReport, read_rows
 from chalicelib.shared.errors import DomainError
 from chalicelib.shared.fields import within_calendar
+from chalicelib.shared.http import Input
 
 ADJUST_COLUMNS = ("member_id", "phone", "points", "reason", "expires_on")
 OPENING_COLUMNS = ("member_id", "phone", "points", "expires_on", "reason")
@@ -88,6 +91,24 @@ def _expiry(row: dict[str, str], *, blank: date | None = None, never: bool = Fal
         raise RowError("expires_on", str(e)) from None
 
 
+class _ReasonCell(Input):
+    """A row's reason, held to what the API's bodies hold it to (1-200 characters, no control characters)."""
+
+    reason: Reason
+
+
+def _reason(row: dict[str, str], default: str | None = None) -> str:
+    text = row.get("reason") or ""
+    if not text.strip() and default is not None:
+        return default
+    if not text.strip():
+        raise RowError("reason", "a reason is required")
+    try:
+        return _ReasonCell(reason=text).reason
+    except ValidationError as e:
+        raise RowError("reason", str(e.errors()[0]["msg"]).removeprefix("Value error, ")) from None
+
+
 def adjust_file(path: Path, encoding: str, progress: Callable[[int], None]) -> ImportReport:
     report, started, occurrences = ImportReport(), time.monotonic(), Counter[str]()
     for number, row in read_rows(path, encoding, ADJUST_COLUMNS, ("points", "reason")):
@@ -101,11 +122,10 @@ def adjust_file(path: Path, encoding: str, progress: Callable[[int], None]) -> I
             content = f"{member_id}|{points}|{row.get('reason', '')}|{expires_on}"  # the member, however named
             occurrences[content] += 1
             once = lookup_hash("points-adjust-row", f"{content}#{occurrences[content]}")
-            if not row.get("reason"):
-                raise RowError("reason", "a reason is required")
+            reason = _reason(row)
             if expires_on and points < 0:
                 raise RowError("expires_on", "only credits take an expiry date")
-            service.adjust(member_id, points, row["reason"], None, source_kind="import", source_id=path.name,
+            service.adjust(member_id, points, reason, None, source_kind="import", source_id=path.name,
                            expires_on=expires_on, once=once)  # fmt: skip
             report.imported += 1
         except service.AlreadyApplied:
@@ -145,7 +165,7 @@ def import_balances(path: Path, encoding: str, progress: Callable[[int], None]) 
         rows_of[member_id].append(number)
         try:
             lots[member_id].append((_points(row, signed=False), _expiry(row, blank=policy, never=True)))
-            reasons.setdefault(member_id, row.get("reason") or OPENING_REASON)
+            reasons.setdefault(member_id, _reason(row, default=OPENING_REASON))
         except RowError as e:
             report.errors.append((number, e.field, f"{e} (none of this member's rows were imported)"))
             broken.add(member_id)

@@ -288,8 +288,8 @@ def run_job(
             JobRecord.batches.set(len(messages)),
         ]))  # fmt: skip
         _dispatch(messages, fan_out)
-    except Exception as e:
-        _fail(job.name, run_id, f"{type(e).__name__}: {e}")
+    except BaseException as e:  # an interrupt (Ctrl-C, SIGTERM) too: a run is never left "running" by its own process
+        _fail(job.name, run_id, _described(e))
         raise
     _complete_if_done(job.name, run_id)
     report = get_report(job.name, run_id)
@@ -330,11 +330,15 @@ def run_keys(job: Job, keys: list[str], *, fan_out: bool = False) -> RunReport:
     ).save()  # fmt: skip
     try:
         _dispatch(messages, fan_out)
-    except Exception as e:
-        _fail(job.name, run_id, f"{type(e).__name__}: {e}")
+    except BaseException as e:
+        _fail(job.name, run_id, _described(e))
         raise
     _complete_if_done(job.name, run_id)
     return get_report(job.name, run_id)
+
+
+def _described(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else f"{type(error).__name__} (interrupted)"
 
 
 def _messages(job: Job, run_id: str, as_of: date, keys: Iterator[str], fan_out: bool) -> list[BatchMessage]:

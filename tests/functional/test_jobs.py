@@ -72,17 +72,27 @@ def test_nothing_is_purged_before_it_expires(records):
     assert IdempotencyRecord.count() == 9
 
 
-def test_a_run_that_crashes_is_marked_failed_and_the_next_run_does_the_work(records, monkeypatch):
-    def crash(keys, as_of):
-        raise RuntimeError("the database went away")
+@pytest.mark.parametrize(
+    ("crash", "error"),
+    [(RuntimeError("the database went away"), "RuntimeError: the database went away"),
+     (KeyboardInterrupt(), "KeyboardInterrupt (interrupted)"), (SystemExit(143), "SystemExit: 143")],
+)  # fmt: skip
+def test_a_run_that_crashes_or_is_interrupted_is_marked_failed_and_the_next_run_does_the_work(
+    records, monkeypatch, crash, error
+):
+    """A crash, a Ctrl-C or a SIGTERM (the CLI turns it into ``SystemExit``) fails the run at once: the next run
+    goes ahead without waiting for it to go stale."""
+
+    def process(keys, as_of):
+        raise crash
 
     with clock.frozen(DAY0 + timedelta(days=60)):
-        monkeypatch.setattr(purge, "process", crash)
-        with pytest.raises(RuntimeError):
+        monkeypatch.setattr(purge, "process", process)
+        with pytest.raises(type(crash)):
             jobs.run_job(purge, expiry_day(DAY0))
         monkeypatch.undo()
         failed = jobs.recent_reports(purge.name)[0]
-        assert (failed.status, failed.error) == ("failed", "RuntimeError: the database went away")
+        assert (failed.status, failed.error) == ("failed", error)
         assert jobs.watermark(purge) is None
         again = jobs.run_job(purge, expiry_day(DAY0))
     assert (again.status, again.processed, again.first_day) == ("completed", 3, failed.first_day)

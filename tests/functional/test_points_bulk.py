@@ -70,3 +70,26 @@ def test_an_expiry_beyond_the_platforms_calendar_is_a_row_error(aws, tmp_path):
     assert [(field, message) for _, field, message in report.errors] == [
         ("expires_on", "a date between 1900-01-01 and 2100-12-31")]  # fmt: skip
     assert types(member_id) == []
+
+
+def test_a_reason_is_held_to_what_the_api_holds_it_to(aws, tmp_path):
+    """Control characters and reasons over 200 characters are row errors in both files, as they are 422 on the API:
+    nothing of those rows reaches the ledger."""
+    member_id, _ = member_token("13900000006")
+    opened, _ = member_token("13900000007")
+    text = (
+        "member_id,phone,points,reason,expires_on\n"
+        f"{member_id},,10,补发\x00,\n"
+        f"{member_id},,10,\x1b[31m补发,\n"
+        f"{member_id},,10,{'长' * 201},\n"
+        f"{member_id},,10,  补发  ,\n"
+    )
+    report = bulk.adjust_file(write(tmp_path, "adjust.csv", text), "utf-8", lambda n: None)
+    assert (report.imported, report.failed) == (1, 3)
+    assert [(number, field) for number, field, _ in report.errors] == [(2, "reason"), (3, "reason"), (4, "reason")]
+    assert "control characters" in report.errors[0][2]
+    assert [(entry.reason, int(entry.points)) for entry in ledger_views.entries(member_id)] == [("补发", 10)]
+    opening = f"member_id,points,reason\n{opened},100,迁移\x07\n"
+    refused = bulk.import_balances(write(tmp_path, "opening.csv", opening), "utf-8", lambda n: None)
+    assert (refused.imported, refused.failed, refused.errors[0][1]) == (0, 1, "reason")
+    assert types(opened) == []
