@@ -243,6 +243,7 @@ def reports_export(report: str, out: Path | None, **given: Any) -> None:
     from pydantic import ValidationError
 
     from chalicelib.exports import files, rules
+    from chalicelib.local.files import write_private_bytes
     from chalicelib.local.localdir import connect
     from chalicelib.shared.errors import ValidationFailed
     from chalicelib.stats import service
@@ -266,8 +267,7 @@ def reports_export(report: str, out: Path | None, **given: Any) -> None:
         raise click.UsageError("; ".join(problems)) from None
     columns, rows = rules.report_table(json.loads(json.dumps(answer, default=str)))
     target = out or files.folder() / "reports" / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(rules.csv_file(columns, rows))
+    write_private_bytes(target, rules.csv_file(columns, rows))
     click.echo(f"wrote {len(rows)} rows to {target}")
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from chalicelib.local.files import write_private_bytes
 from chalicelib.shared import clock
 from chalicelib.shared.settings import get_settings
 
@@ -56,10 +56,7 @@ def put(key: str, data: bytes, content_type: str) -> str:
     path = (folder() / key).resolve()
     if not path.is_relative_to(folder()):
         raise ValueError(f"{key!r} is not a key within the exports folder")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    write_private_bytes(path, data)  # members' figures, on a developer's machine: the owner's alone
     return str(path)
 
 

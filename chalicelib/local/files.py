@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -21,4 +22,16 @@ def private_file(path: Path) -> Iterator[TextIO]:
         yield file
         file.flush()
         os.fsync(file.fileno())
+    os.replace(temporary, path)
+
+
+def write_private_bytes(path: Path, data: bytes) -> None:
+    """Write ``path`` anew with ``data``, mode 0600 (an export or a report of members' figures), swapped in whole;
+    several writers of one folder (the local stack's workers) each use a temporary of their own."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(handle, 0o600)
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
     os.replace(temporary, path)

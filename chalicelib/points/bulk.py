@@ -21,10 +21,10 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from chalicelib.members import service as members
-from chalicelib.points import service
 from pydantic import ValidationError
 
+from chalicelib.members import service as members
+from chalicelib.points import service
 from chalicelib.points.schemas import MAX_POINTS, Reason
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash

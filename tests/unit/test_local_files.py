@@ -55,3 +55,15 @@ def test_a_failed_write_keeps_the_file_as_it_was(tmp_path):
     with pytest.raises(RuntimeError):
         write(path, "half", fail=True)
     assert path.read_text() == "old"
+
+
+def test_an_export_or_a_report_file_is_its_owner_s_alone(tmp_path, monkeypatch):
+    from chalicelib.exports import files
+
+    monkeypatch.setattr(files, "folder", lambda: tmp_path / "exports")
+    monkeypatch.setattr(files, "_bucket", lambda: None)
+    written = files.put("bi/2026-12-01/members.csv", "member,tier\n".encode(), "text/csv")
+    assert mode(tmp_path / "exports" / "bi" / "2026-12-01" / "members.csv") == "0o600"
+    assert files.read("bi/2026-12-01/members.csv") == b"member,tier\n"
+    assert sorted(p.name for p in (tmp_path / "exports" / "bi" / "2026-12-01").iterdir()) == ["members.csv"]
+    assert written.endswith("members.csv")
