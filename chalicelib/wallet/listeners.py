@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
+from chalicelib.shared.logs import logger
 from chalicelib.wallet.statements import WALLET_EVENTS, count_movement
 
 
@@ -15,11 +16,19 @@ def keep_statement(tx: Transaction, event: Event) -> None:
 @consumer("wallet-card-refund", queue="wallet", types=["membership.card-cancelled"])
 def refund_cancelled_card(tx: Transaction, event: Event) -> None:
     """A cancelled membership card's refund of the parts its member paid from the wallet goes back to the wallet,
-    once per cancellation and payment (the refund's own claim); a partner refunds its own payments' parts."""
-    from chalicelib.wallet.service import refund_card_payment
+    once per cancellation and payment (the refund's own claim); a partner refunds its own payments' parts. A member
+    erased before the refund landed has no wallet to take it: it is logged for finance to pay out, not retried
+    forever (which would only park the message on the dead-letter queue)."""
+    from chalicelib.wallet.service import HolderUnavailable, refund_card_payment
 
     for part in event.payload.get("parts", []):
         if part.get("method") == "wallet" and int(part["amount_fen"]) > 0:
-            refund_card_payment(str(event.payload["wallet_partner"]), str(event.payload["cancel_id"]),
-                                str(part["payment_id"]), int(part["amount_fen"]),
-                                member_id=event.payload.get("member_id"))  # fmt: skip
+            try:
+                refund_card_payment(str(event.payload["wallet_partner"]), str(event.payload["cancel_id"]),
+                                    str(part["payment_id"]), int(part["amount_fen"]),
+                                    member_id=event.payload.get("member_id"))  # fmt: skip
+            except HolderUnavailable:
+                logger.error("a card's wallet refund found its member erased: pay it out by hand", extra={
+                    "member_id": event.payload.get("member_id"), "cancel_id": event.payload["cancel_id"],
+                    "payment_id": part["payment_id"], "amount_fen": int(part["amount_fen"]),
+                })  # fmt: skip

@@ -305,6 +305,26 @@ class TestMemberPages:
             online = ok(admin.get("/v1/wallet/statements?store_id=membership"))["principal"]  # no store sold the card
             assert (online["payments_fen"], online["refunds_fen"]) == (29_900, cancelled["refund_fen"])
 
+    def test_a_card_s_wallet_refund_for_a_member_erased_meanwhile_is_logged_not_retried_forever(
+        self, aws, api, admin, partner, plan_id, member, caplog
+    ):
+        """The member spent all their principal on a card, staff cancelled it, and the member was erased before the
+        wallet's consumer took the refund: the refund has no wallet to go to, so it is logged for finance."""
+        member_id, client = member
+        with clock.frozen(DAY1):
+            top = {"payment_id": "T-9", "member": {"member_id": member_id}, "store_id": "SH-001",
+                   "occurred_at": DAY1.isoformat(), "amount_fen": 29_900}  # fmt: skip
+            raw = json.dumps(top).encode()
+            ok(api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw, headers=signed_headers(*partner, raw)))
+            bought = ok(client.post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "wallet"},
+                                    headers={"idempotency-key": "buy-card-9"}), 201)  # fmt: skip
+            cancel = {"cancel_id": "C-9", "reason": "注销账户"}
+            ok(admin.post(f"/v1/members/{member_id}/cards/{bought['card_id']}/cancellation", cancel))
+            assert admin.call("DELETE", f"/v1/members/{member_id}").status == 204
+            deliver(aws, "wallet")  # every message handled: none left to fail again and again
+        [logged] = [r for r in caplog.records if "erased" in r.getMessage()]
+        assert (logged.member_id, logged.cancel_id) == (member_id, "C-9")
+
     def test_automatic_renewal_is_announced_and_never_charged_inside_its_notice_window(self, api, partner, plan_id,
                                                                                       member):  # fmt: skip
         member_id, client = member
