@@ -53,7 +53,8 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                         "points.redemption-reversed", "points.clawed-back", "points.expired", "points.matured"),
                        ("seq", "points", "balance_after", "reason", "source_kind", "source_id", "expires_on",
                         "effective_from")),
-    "wallet_entries": (("wallet.topped-up", "wallet.paid", "wallet.refunded", "wallet.cash-refunded"),
+    "wallet_entries": (("wallet.topped-up", "wallet.paid", "wallet.refunded", "wallet.cash-refunded",
+                        "wallet.forfeited"),
                        ("partner_id", "payment_id", "plan_id", "order_id", "refund_id", "principal_fen", "bonus_fen",
                         "balance_after_fen", "gift_points", "reason")),
     "coupons": (("coupon.issued", "coupon.redeemed", "coupon.returned", "coupon.expired", "coupon.voided"),
@@ -113,7 +114,11 @@ def member_of(event: Mapping[str, Any]) -> str | None:
     return subject.removeprefix("member/") if subject.startswith("member/") else None
 
 
-SPENT_FROM_WALLET = ("wallet.paid", "wallet.cash-refunded")  # their rows' amounts are negative, as the books have them
+SPENT_FROM_WALLET = (
+    "wallet.paid",
+    "wallet.cash-refunded",
+    "wallet.forfeited",
+)  # their rows' amounts are negative, as the books have them
 
 
 def fact_row(event: Mapping[str, Any], tz: ZoneInfo, key: bytes) -> tuple[str, dict[str, Any]] | None:

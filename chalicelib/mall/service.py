@@ -80,9 +80,10 @@ from chalicelib.shared.unique import UniqueRecord
 from chalicelib.stores.service import not_open, store_exists
 from chalicelib.tiers import service as tiers
 from chalicelib.wallet import service as wallet
+from chalicelib.wallet.rules import MALL_SCOPE
 
 MALL_PARTNER = "mall"  # the wallet payments the mall takes, apart from every partner system's
-MALL_STORE = "mall"  # where the wallet books a payment for an order no store collects (the statement's scope)
+MALL_STORE = MALL_SCOPE  # where the wallet books a payment for an order no store collects (the statement's scope)
 RELEASE_SHARDS = 4  # the release index's partitions per day: a run reads 4 a day, however few orders are due
 READ_BATCH = 100  # accounts per BatchGetItem
 READS_PER_PAGE = 25

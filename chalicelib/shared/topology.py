@@ -55,7 +55,7 @@ QUEUES: tuple[QueueSpec, ...] = (
               batch_size=EVENT_BATCH, batching_window=EVENT_BATCHING_WINDOW),
     QueueSpec("wallet", "wallet_events", subscribes_to_events=True,
               event_types=("wallet.topped-up", "wallet.paid", "wallet.refunded", "wallet.cash-refunded",
-                           "membership.card-cancelled")),
+                           "wallet.forfeited", "membership.card-cancelled", "member.erased")),
     QueueSpec("mall", "mall_events", subscribes_to_events=True, event_types=("mall.order-placed", "mall.order-paid")),
     QueueSpec("coupons", "coupon_events", subscribes_to_events=True,
               event_types=("coupon.issued", "coupon.redeemed", "coupon.returned", "coupon.expired", "coupon.voided",

@@ -68,7 +68,8 @@ POINTS_EVENTS = frozenset({
     "points.earned", "points.opened", "points.adjusted", "points.redeemed", "points.redemption-reversed",
     "points.clawed-back", "points.expired",
 })  # fmt: skip
-WALLET_SIGNS = {"wallet.topped-up": 1, "wallet.paid": -1, "wallet.refunded": 1, "wallet.cash-refunded": -1}
+WALLET_SIGNS = {"wallet.topped-up": 1, "wallet.paid": -1, "wallet.refunded": 1, "wallet.cash-refunded": -1,
+                "wallet.forfeited": -1}  # fmt: skip
 MEMBERSHIP_EVENTS = frozenset({"member.registered", "member.erased", "member.updated", "tier.changed"})
 
 

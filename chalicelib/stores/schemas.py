@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.stores.model import Store as StoreModel
 from chalicelib.stores.model import StoreStatus
 
-StoreId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")]
+# Ids of what no store did, kept apart in the stored-value statement (paid cards bought on the member pages, points-mall
+# orders no store collects, bonus forfeited on erasure): no store may take one, or their figures would mix.
+RESERVED_STORE_IDS = frozenset({"membership", "mall", "erasure"})
+
+
+def _not_reserved(value: str) -> str:
+    if value.lower() in RESERVED_STORE_IDS:
+        raise ValueError(f"{value!r} is kept for figures no store made: choose another id")
+    return value
+
+
+StoreId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"), AfterValidator(_not_reserved)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Trimmed]
 Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Trimmed]
 STORE_ID = "the store's id (门店编号): the business's own store code, e.g. `SH-001`, or one made for it (`st_…`)"

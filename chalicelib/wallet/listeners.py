@@ -13,6 +13,14 @@ def keep_statement(tx: Transaction, event: Event) -> None:
     count_movement(tx, event)
 
 
+@consumer("wallet-forfeit", queue="wallet", types=["member.erased"])
+def forfeit_bonus_of_the_erased(tx: Transaction, event: Event) -> None:
+    """An erased member's bonus is forfeited, once (the forfeiture's own claim)."""
+    from chalicelib.wallet.service import wallets
+
+    wallets().forfeit(str(event.payload["member_id"]))
+
+
 @consumer("wallet-card-refund", queue="wallet", types=["membership.card-cancelled"])
 def refund_cancelled_card(tx: Transaction, event: Event) -> None:
     """A cancelled membership card's refund of the parts its member paid from the wallet goes back to the wallet,

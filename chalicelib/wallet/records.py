@@ -54,7 +54,9 @@ class WalletFigureRecord(Record):
     principal_payments = NumberAttribute(default=0)
     principal_refunds = NumberAttribute(default=0)
     principal_cash_refunds = NumberAttribute(default=0)
+    principal_forfeited = NumberAttribute(default=0)  # never moves: principal is never forfeited
     bonus_top_ups = NumberAttribute(default=0)
     bonus_payments = NumberAttribute(default=0)
     bonus_refunds = NumberAttribute(default=0)
     bonus_cash_refunds = NumberAttribute(default=0)
+    bonus_forfeited = NumberAttribute(default=0)

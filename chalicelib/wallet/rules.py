@@ -326,8 +326,11 @@ class Plan:
 # --- the statement ---------------------------------------------------------------------------------------------
 
 ONLINE_STORE = "membership"  # where the statement books wallet payments no store took (paid cards on the member pages)
+MALL_SCOPE = "mall"  # where it books wallet payments for points-mall orders no store collects
+ERASURE_SCOPE = "erasure"  # where it books the bonus forfeited when its member was erased
+SCOPES_OF_NO_STORE = (ONLINE_STORE, MALL_SCOPE, ERASURE_SCOPE)  # store ids the stores domain keeps from every store
 STATEMENT_SHARDS = 8  # the chain's figures are spread over this many partitions, so none is a hot key
-MOVEMENTS = ("top_ups", "payments", "refunds", "cash_refunds")
+MOVEMENTS = ("top_ups", "payments", "refunds", "cash_refunds", "forfeited")
 
 
 @dataclass(frozen=True)
@@ -338,11 +341,12 @@ class Movements:
     payments: int = 0
     refunds: int = 0
     cash_refunds: int = 0
+    forfeited: int = 0  # bonus that left with no money paid: its member was erased
 
     @property
     def net(self) -> int:
-        """The change of the float: top-ups − payments + refunds − cash refunds."""
-        return self.top_ups - self.payments + self.refunds - self.cash_refunds
+        """The change of the float: top-ups − payments + refunds − cash refunds − forfeited."""
+        return self.top_ups - self.payments + self.refunds - self.cash_refunds - self.forfeited
 
     def __add__(self, other: Movements) -> Movements:
         return Movements(*(getattr(self, name) + getattr(other, name) for name in MOVEMENTS))
@@ -353,6 +357,7 @@ MOVEMENT_OF_EVENT = {
     "wallet.paid": "payments",
     "wallet.refunded": "refunds",
     "wallet.cash-refunded": "cash_refunds",
+    "wallet.forfeited": "forfeited",
 }
 
 

@@ -343,11 +343,16 @@ class WalletStatementQuery(Input):
     """Which day's statement, for the chain or one store."""
 
     day: Day | None = Field(default=None, description=f"the business day; default today; {BUSINESS_DATE}")
-    store_id: Id | None = Field(default=None, description="one store's figures; default the whole chain")
+    store_id: Id | None = Field(
+        default=None,
+        description="one store's figures, or what no store did: `membership` (paid cards bought on the member "
+        "pages), `mall` (points-mall orders no store hands over), `erasure` (bonus forfeited on erasure); default the "
+        "whole chain",
+    )
 
 
 class WalletBookFigures(Schema):
-    """One book's float over the day: opening + top-ups − payments + refunds − cash refunds = closing."""
+    """One book's float over the day: opening + top-ups − payments + refunds − cash refunds − forfeited = closing."""
 
     opening_fen: int = Field(description=f"the float at the start of the day; {FEN}")
     top_ups_fen: int = Field(description=f"added by top-ups (充值); {FEN}")
@@ -355,6 +360,9 @@ class WalletBookFigures(Schema):
     refunds_fen: int = Field(description=f"given back to wallets by refunds (退款); {FEN}")
     cash_refunds_fen: int = Field(
         description=f"taken out by cash refunds (退卡): principal paid out, or bonus forfeited with it; {FEN}"
+    )
+    forfeited_fen: int = Field(
+        description=f"bonus forfeited (作废) when its member was erased, with no money paid; never principal; {FEN}"
     )
     closing_fen: int = Field(description=f"the float at the end of the day (so far, when provisional); {FEN}")
 

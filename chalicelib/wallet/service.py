@@ -4,10 +4,10 @@ refunds, and reading wallets and their entries.
 ``Wallets`` holds the verbs on one ledger (DynamoDB in the app, memory in service tests). Each write is one
 ``Ledger.post``: one read of the accounts it touches and one transaction holding the entries, the claim that makes
 it happen once, the member check and its event (``wallet.topped-up``, ``wallet.paid``, ``wallet.refunded``,
-``wallet.cash-refunded``, with ids and amounts only; a payment that earns top-up gift points, or a refund that
-takes them back, adds the points event of its entry). The functions after it take requests as the API parses them:
-they resolve the partner's store, the member and the plan, and turn the engine's refusals into domain errors;
-they never return HTTP statuses.
+``wallet.cash-refunded``, ``wallet.forfeited``, with ids and amounts only; a payment that earns top-up gift points,
+or a refund that takes them back, adds the points event of its entry). The functions after it take requests as the
+API parses them: they resolve the partner's store, the member and the plan, and turn the engine's refusals into
+domain errors; they never return HTTP statuses.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Announce, Attach, Holdings, Ledger, Plan, Result
 from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
-from chalicelib.ledger.store import HolderUnavailable, Requirement
+from chalicelib.ledger.store import HolderUnavailable as HolderUnavailable  # what callers catch
+from chalicelib.ledger.store import Requirement
 from chalicelib.members import service as members
 from chalicelib.members.model import Status
 from chalicelib.points import service as points
@@ -53,6 +54,7 @@ from chalicelib.wallet import plans
 from chalicelib.wallet.rules import (
     BONUS,
     BOOK_NAMES,
+    ERASURE_SCOPE,
     GIFTS,
     PRINCIPAL,
     REFUNDABLE,
@@ -451,6 +453,30 @@ class Wallets:
             return [new_event("wallet.cash-refunded", f"member/{member_id}", payload)]
 
         return dict(self._post(postings, [member_id], claim, {member_id: "present"}, result, announce).result)
+
+    def forfeit(self, member_id: str) -> dict[str, Any]:
+        """The bonus (赠送金) an erased member still held, forfeited once: no money was paid for it and nobody is left
+        to spend it, so it leaves the float (``wallet.forfeited``, booked in the statement's ``erasure`` scope).
+        Principal is never forfeited: erasure waits until it is paid out."""
+        forfeited = before = Parts()
+
+        def postings(holdings: Holdings) -> list[Posting]:
+            nonlocal forfeited, before
+            before = _wallet(holdings, member_id)
+            forfeited = Parts(0, max(before.bonus, 0))
+            return _moves(member_id, Parts(0, -forfeited.bonus), "forfeit", Source("erasure", member_id),
+                          "会员注销·赠送金作废")  # fmt: skip
+
+        def result(answer: Answer) -> dict[str, Any]:
+            return {"member_id": member_id, **forfeited.to_json()}
+
+        def announce(answer: Answer) -> list[Event]:
+            payload = {"member_id": member_id, "store_id": ERASURE_SCOPE, **forfeited.to_json(),
+                       "balance_after_fen": _after(answer, member_id, before).total}  # fmt: skip
+            return [new_event("wallet.forfeited", f"member/{member_id}", payload)]
+
+        claim = Claim.of(f"wallet-forfeit|{member_id}", {"member_id": member_id})
+        return dict(self._post(postings, [member_id], claim, {}, result, announce).result)
 
     def wallet(self, member_id: str) -> Parts | None:
         """The member's wallet as of now, in one read; None when nothing was ever posted to any of the holder's

@@ -1,6 +1,7 @@
 """The daily stored-value statement (储值日报), kept from the wallet's events.
 
-Each wallet event (``wallet.topped-up``, ``wallet.paid``, ``wallet.refunded``, ``wallet.cash-refunded``) is
+Each wallet event (``wallet.topped-up``, ``wallet.paid``, ``wallet.refunded``, ``wallet.cash-refunded``,
+``wallet.forfeited``) is
 counted once by the ``wallet-statement`` consumer (its marker commits with the counts, ``shared.events``), by
 the business day it was booked, into two scopes: its store (``store#<id>``) and one of the chain's shards
 (``chain#<n>``, chosen by the event id, so no item takes every wallet write). In each scope it adds to three
@@ -28,7 +29,7 @@ from chalicelib.wallet.records import WalletFigureRecord
 from chalicelib.wallet.rules import (
     MOVEMENT_OF_EVENT,
     MOVEMENTS,
-    ONLINE_STORE,
+    SCOPES_OF_NO_STORE,
     STATEMENT_SHARDS,
     Movements,
     Parts,
@@ -74,13 +75,15 @@ def _movements(record: WalletFigureRecord, book: str) -> Movements:
 
 def known_scope(store_id: str) -> bool:
     """Whether a store has a statement to tell: a store of the chain (stores are never deleted; a new one answers
-    zeros), or ``membership``: paid cards bought with the wallet on the member pages, which no store sold."""
-    return store_id == ONLINE_STORE or store_exists(store_id)
+    zeros), or a scope of what no store did (``SCOPES_OF_NO_STORE``): ``membership`` (paid cards bought with the
+    wallet on the member pages), ``mall`` (points-mall orders no store collects) and ``erasure`` (bonus forfeited
+    when its member was erased). Store ids never take these names."""
+    return store_id in SCOPES_OF_NO_STORE or store_exists(store_id)
 
 
 def statement(day: date, store_id: str | None) -> dict[str, Any]:
     """The statement of ``day`` for one store or the whole chain: per book, opening + top-ups − payments + refunds −
-    cash refunds = closing. The day under way is provisional."""
+    cash refunds − forfeited = closing. The day under way is provisional."""
     month = day.isoformat()[:7]
     month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
     figures = {
@@ -107,6 +110,7 @@ def statement(day: date, store_id: str | None) -> dict[str, Any]:
             "payments_fen": booked.movements.payments,
             "refunds_fen": booked.movements.refunds,
             "cash_refunds_fen": booked.movements.cash_refunds,
+            "forfeited_fen": booked.movements.forfeited,
             "closing_fen": booked.closing,
         }
     return answer

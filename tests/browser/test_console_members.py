@@ -206,7 +206,8 @@ def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site
     ).wait_for()
     page.locator("[data-test=statement-check]").get_by_text("已核平").wait_for()
     for book in ("principal", "bonus"):
-        for column, field in (("opening", "opening_fen"), ("topUps", "top_ups_fen"), ("closing", "closing_fen")):
+        for column, field in (("opening", "opening_fen"), ("topUps", "top_ups_fen"), ("forfeited", "forfeited_fen"),
+                              ("closing", "closing_fen")):  # fmt: skip
             assert page.locator(f"[data-figure='{book}.{column}']").inner_text() == f"¥{chain[book][field] / 100:.2f}"
     expect(page.locator("[data-test=statement-scope]")).to_contain_text("全部门店（连锁）")
     console.shot("wallet-statement")
@@ -215,3 +216,8 @@ def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site
     store = site.api("GET", "/v1/wallet/statements?store_id=SH-001")
     closing = f"¥{store['principal']['closing_fen'] / 100:.2f}"
     page.locator("[data-figure='principal.closing']").get_by_text(closing, exact=True).wait_for()
+    page.locator("[data-test=statement-scope]").click()
+    page.get_by_role("option", name="会员注销（赠送金作废）").click()  # what no store did has a statement of its own
+    erasures = site.api("GET", "/v1/wallet/statements?store_id=erasure")["bonus"]
+    page.locator("[data-figure='bonus.forfeited']").get_by_text(f"¥{erasures['forfeited_fen'] / 100:.2f}").wait_for()
+    page.locator("[data-test=statement-check]").get_by_text("已核平").wait_for()

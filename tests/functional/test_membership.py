@@ -315,7 +315,11 @@ class TestMemberPages:
             top = {"payment_id": "T-9", "member": {"member_id": member_id}, "store_id": "SH-001",
                    "occurred_at": DAY1.isoformat(), "amount_fen": 29_900}  # fmt: skip
             raw = json.dumps(top).encode()
-            ok(api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw, headers=signed_headers(*partner, raw)))
+            ok(
+                api.as_(None).call(
+                    "POST", "/v1/webhooks/wallet/top-ups", raw=raw, headers=signed_headers(*partner, raw)
+                )
+            )
             bought = ok(client.post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "wallet"},
                                     headers={"idempotency-key": "buy-card-9"}), 201)  # fmt: skip
             cancel = {"cancel_id": "C-9", "reason": "注销账户"}

@@ -622,6 +622,7 @@ class TestStatements:
             "payments_fen": 5_000,
             "refunds_fen": 0,
             "cash_refunds_fen": 0,
+            "forfeited_fen": 0,
             "closing_fen": 10_000,
         }
         assert day1["bonus"] == {
@@ -630,6 +631,7 @@ class TestStatements:
             "payments_fen": 1_000,
             "refunds_fen": 0,
             "cash_refunds_fen": 0,
+            "forfeited_fen": 0,
             "closing_fen": 1_000,
         }
         for book in ("principal", "bonus"):
@@ -642,6 +644,7 @@ class TestStatements:
                     - figures["payments_fen"]
                     + figures["refunds_fen"]
                     - figures["cash_refunds_fen"]
+                    - figures["forfeited_fen"]
                     == figures["closing_fen"]
                 )
             wallets = sum(wallet(api, m)[f"{book}_fen"] for m in (first, second))
@@ -651,6 +654,38 @@ class TestStatements:
             assert sum(stores) == wallets
         assert today["principal"]["cash_refunds_fen"] == 4_000
         assert statement("2026-11-21", "BJ-001")["principal"]["refunds_fen"] == 1_000
+
+    def test_an_erased_member_s_bonus_is_forfeited_once_and_leaves_the_float(
+        self, api, aws, partner, plan, monkeypatch
+    ):
+        """Spending principal first leaves the bonus (赠送金) alone; erasing the member forfeits it, once: the chain's
+        closing balance is still the sum of the wallets, and the ``erasure`` scope says what left it."""
+        from chalicelib.stats.service import liability
+        from chalicelib.wallet import service
+        from chalicelib.wallet.rules import Policy
+
+        monkeypatch.setattr(service, "policy", lambda: Policy(split="principal-first"))
+        member_id, _ = member_token("13900000013")
+        with clock.frozen(self.DAY1):
+            ok(top_up(api, partner, {"member_id": member_id}, 10_000, "T-9", plan["plan_id"], at=self.DAY1))
+            ok(pay(api, partner, {"member_id": member_id}, 10_000, "P-9", at=self.DAY1))
+        held = wallet(api, member_id)
+        assert (held["principal_fen"], held["bonus_fen"]) == (0, 2_000)
+        assert api.call("DELETE", f"/v1/members/{member_id}").status == 204
+        deliver(aws, "wallet", times=2)  # redelivered: forfeited once
+        deliver(aws, "wallet")  # the forfeiture's own event, to the statement
+        deliver(aws, "statistics")
+        today = clock.business_today().isoformat()
+        chain = ok(api.get(f"/v1/wallet/statements?day={today}"))["bonus"]
+        erasure = ok(api.get(f"/v1/wallet/statements?day={today}&store_id=erasure"))["bonus"]
+        assert (chain["forfeited_fen"], chain["closing_fen"]) == (2_000, 0)
+        assert (erasure["forfeited_fen"], erasure["closing_fen"]) == (2_000, -2_000)  # the net booked there
+        [newest, *_] = service.wallets().ledger.page(member_id, "wallet-bonus", 5)[0]
+        assert (newest.kind, newest.amount, newest.balance_after) == ("forfeit", -2_000, 0)
+        assert [e["payload"]["bonus_fen"] for e in events("wallet.forfeited")] == [2_000]
+        assert liability(None)["wallet"]["bonus_fen"] == 0
+        store = api.post("/v1/stores", {"store_id": "erasure", "name": "x", "city": "上海", "region": "华东"})
+        assert (store.status, store.body["errors"][0]["field"]) == (422, "store_id")  # kept for the statement's scope
 
     def test_a_day_not_begun_is_422_and_scoped_finance_names_one_of_their_stores(self, api, partner):
         tomorrow = (clock.business_today() + timedelta(days=1)).isoformat()

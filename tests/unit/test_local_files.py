@@ -62,7 +62,7 @@ def test_an_export_or_a_report_file_is_its_owner_s_alone(tmp_path, monkeypatch):
 
     monkeypatch.setattr(files, "folder", lambda: tmp_path / "exports")
     monkeypatch.setattr(files, "_bucket", lambda: None)
-    written = files.put("bi/2026-12-01/members.csv", "member,tier\n".encode(), "text/csv")
+    written = files.put("bi/2026-12-01/members.csv", b"member,tier\n", "text/csv")
     assert mode(tmp_path / "exports" / "bi" / "2026-12-01" / "members.csv") == "0o600"
     assert files.read("bi/2026-12-01/members.csv") == b"member,tier\n"
     assert sorted(p.name for p in (tmp_path / "exports" / "bi" / "2026-12-01").iterdir()) == ["members.csv"]
