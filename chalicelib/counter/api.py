@@ -17,6 +17,7 @@ from chalicelib.tiers import service as tiers
 from chalicelib.wallet import service as wallet
 
 SERVE = Staff(Permission.MEMBERS_READ, serves=True)
+COUPONS_SHOWN, COUPON_QUERIES = 20, 2  # the usable coupons the view lists, and the queries it may spend finding them
 
 
 @endpoint("/v1/members/{member_id}/counter", "GET",
@@ -26,9 +27,11 @@ def counter_view(ctx: RequestContext, member_id: str) -> Reply:
     """The counter view (收银台视图) a cashier serves a member from, at any store of the chain: member number,
     name, masked phone, status, home store, tier (会员等级) with its valid-until date and benefits (权益), points
     (积分): available, pending, debt and the next expiry, stored value (储值): principal and bonus, and the usable
-    coupons (优惠券). Reached by member id, usually after a lookup by member code (会员码) or phone. Three reads: the
-    profile, the member's books (points, tier and wallet are books of one ledger account) and their coupons; a
-    fourth for the names of the coupon templates the tier's benefits name, when it names any.
+    coupons (优惠券). Reached by member id, usually after a lookup by member code (会员码) or phone. Reads: the
+    profile, the member's books (points, tier and wallet are books of one ledger account), their newest coupons (at
+    most 40 looked at, in two queries, however many they have used: ``more`` says there may be other usable ones,
+    listed on the member's coupon page) with the templates of those shown, and the names of the coupon templates
+    the tier's benefits name, when it names any.
 
     Errors: 404 for an unknown or erased member."""
     member = members.get_member(member_id)
@@ -39,7 +42,8 @@ def counter_view(ctx: RequestContext, member_id: str) -> Reply:
     standing = tiers.status(member_id, with_history=False, holdings=holdings)
     stored = wallet.parts_of(holdings, member_id)
     soonest = balance.expiring[0] if balance.expiring else None
-    usable, more = coupons.member_coupons(member_id, "available", 20, None, ctx.language)
+    usable, more = coupons.member_coupons(member_id, "available", COUPONS_SHOWN, None, ctx.language,
+                                          queries=COUPON_QUERIES)  # fmt: skip
     view = CounterView(
         member_id=member.member_id, member_no=member.member_no, name=member.name,
         phone_masked=mask_phone(member.phone) if member.phone else None, status=str(member.status),

@@ -499,18 +499,20 @@ def _coupon_of(record: CouponRecord) -> Coupon:
 
 
 def member_coupons(
-    member_id: str, status: str | None, limit: int, cursor: str | None, language: str
+    member_id: str, status: str | None, limit: int, cursor: str | None, language: str, *, queries: int | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A member's coupons, newest first, in the status they have now (a coupon past its last day is expired
-    before the nightly job books it). A status filter reads on until the page is full or the list ends; the next
+    before the nightly job books it). A status filter reads on until the page is full or the list ends, or after
+    ``queries`` queries (a view that must answer at once, whatever the member's history of used coupons); the next
     page continues after the last coupon looked at."""
     now, today = clock.iso(clock.now()), clock.business_today()
     start = decode_cursor(f"coupons:{member_id}", cursor)
     found: list[Coupon] = []
     templates: dict[str, Template] = {}
     last_seen: CouponRecord | None = None
-    more = True
-    while more and len(found) < limit:
+    more, asked = True, 0
+    while more and len(found) < limit and (queries is None or asked < queries):
+        asked += 1
         results = CouponRecord.by_member.query(
             member_id, scan_index_forward=False, limit=limit, last_evaluated_key=start
         )

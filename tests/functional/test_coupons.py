@@ -426,6 +426,24 @@ def test_the_counter_view_lists_the_members_usable_coupons(api, member):
     assert view["coupons"]["more"] is False
 
 
+def test_the_counter_view_looks_at_a_bounded_number_of_coupons_however_many_the_member_used(api, member, monkeypatch):
+    """A member whose newest 45 coupons have expired and whose only usable one is older: the view answers after two
+    queries of 20, saying there may be more, where the member's own list reads on to find it."""
+    lasting = template(api, name="长期券", validity={"days_after_issue": 365})["template_id"]
+    brief = template(api, name="当日券", validity={"days_after_issue": 1}, stock=100)["template_id"]
+    issue(api, lasting, member, "S-old")
+    for n in range(45):
+        assert issue(api, brief, member, f"S-{n}").status == 201
+    queries = []
+    original = CouponRecord.by_member.query
+    monkeypatch.setattr(CouponRecord.by_member, "query", lambda *a, **k: queries.append(1) or original(*a, **k))
+    with clock.frozen(clock.now() + timedelta(days=3)):
+        view = api.as_(token_for(["cashier"])).get(f"/v1/members/{member}/counter").body
+        assert (view["coupons"]["available"], view["coupons"]["more"], len(queries)) == ([], True, 2)
+        mine = api.as_(token_for(["admin"])).get(f"/v1/members/{member}/coupons?status=available").body["items"]
+    assert [c["template_id"] for c in mine] == [lasting]
+
+
 def test_a_codes_batch_makes_bearer_coupons_once_with_a_report_and_lists_their_codes(api, aws, partner):
     created = template(api, stock=60)
     batch = api.post(f"/v1/coupons/templates/{created['template_id']}/batches", {"kind": "codes", "count": 55})
