@@ -47,6 +47,7 @@ from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.jobs import lower_oldest, platform_epoch, recorded_oldest
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.ratelimit import Limit, refusal_now, take
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 from chalicelib.stores.service import not_open
@@ -649,9 +650,30 @@ def lookup(
     member = get_member(member_id)
     if member.status is Status.ERASED:
         raise NotFound(NO_MATCH)
-    if code is not None and not codes.is_current(code, member_id, clock.real_now(), get_settings().lookup_hash_key):
+    if code is not None and not _code_is_current(member_id, code):
         raise NotFound(NO_MATCH)
     return member
+
+
+# Wrong codes for one member (a lookup by code, or a payment's proof that the member is there) per 10 minutes: past
+# them every code of theirs is refused (429) until the window ends. A code's one-time part is 6 digits with two
+# current at a time, so a guess succeeds one time in 500,000: ten tries per 10 minutes put a staff login that
+# guesses a member's code for a payment out of reach, while a cashier's mistyped scans never come close.
+CODE_MISSES = Limit(10, 600, "Too many wrong codes for this member: scan the code their pages show in a few minutes")
+
+
+def _code_is_current(member_id: str, code: str) -> bool:
+    """Whether ``code`` is the member's current code, counting a miss against the member (``CODE_MISSES``)."""
+    bucket = f"member-code:{member_id}"
+    refused = refusal_now(bucket, CODE_MISSES)
+    if refused is not None:
+        raise refused
+    if codes.is_current(code, member_id, clock.real_now(), get_settings().lookup_hash_key):
+        return True
+    tx = Transaction()
+    take(tx, bucket, CODE_MISSES)
+    tx.commit()
+    return False
 
 
 class MemberCodeNotCurrent(ValidationFailed):
@@ -663,9 +685,10 @@ class MemberCodeNotCurrent(ValidationFailed):
 
 def require_present(member_id: str, code: str) -> None:
     """The member is at the counter: ``code`` is the code their pages show them now (accepted its minute and the
-    next), and it is this member's. An expired, forged or another member's code is 422 ``member-code-not-current``.
-    Reads nothing: the code's one-time value is keyed by the member's id."""
-    if not codes.is_current(code, member_id, clock.real_now(), get_settings().lookup_hash_key):
+    next), and it is this member's. An expired, forged or another member's code is 422 ``member-code-not-current``;
+    after ``CODE_MISSES`` every code of the member's is 429 until the window ends. One read (the misses' counter):
+    the code's one-time value is keyed by the member's id."""
+    if not _code_is_current(member_id, code):
         raise MemberCodeNotCurrent("This code is expired or not the member's: scan the code their pages show now")
 
 

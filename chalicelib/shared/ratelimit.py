@@ -49,6 +49,17 @@ def take_in_window(tx: Transaction, key: str, limit: int, until: datetime, refus
     tx.update(RateRecord(key), actions, condition=below, on_fail=refusal)
 
 
+def refusal_now(bucket: str, limit: Limit) -> RateLimited | None:
+    """The refusal ``take`` would give ``bucket`` now when ``limit``'s window is full (one consistent read), else None:
+    for a check that counts only failures, yet must refuse a success once they reached the limit."""
+    now = int(clock.now().timestamp())
+    window = now // limit.seconds
+    counter = RateRecord.find(f"{bucket}#{limit.seconds}#{window}")
+    if counter is None or int(counter.used or 0) < limit.count:
+        return None
+    return RateLimited(limit.refusal, retry_after=max(1, (window + 1) * limit.seconds - now))
+
+
 def take(tx: Transaction, bucket: str, *limits: Limit) -> None:
     """Count one request against each of ``limits`` for ``bucket`` when ``tx`` commits."""
     now = clock.now()

@@ -346,7 +346,7 @@ class TestCounterPayments:
             answer = self.pay(api, member, 100, key=f"till-code-{i}", order_id=f"O-{i}", code=code, token=cashier)
             problem = refused(answer, 422, "member-code-not-current")
             assert [error["field"] for error in problem["errors"]] == ["member_code"]
-        assert item_counts() == before
+        assert item_counts() == {**before, "rates": before["rates"] + 1}  # only the member's count of wrong codes
         assert wallet(api, member)["total_fen"] == 1_000
         missing = {"store_id": "BJ-001", "amount_fen": 100, "order_id": "O-9"}
         cashier = api.as_(token_for(["cashier"], ("BJ-001",)))
@@ -354,6 +354,27 @@ class TestCounterPayments:
             f"/v1/members/{member}/wallet/payments", missing, headers={"idempotency-key": "till-code-9"}
         )
         assert refused(answer, 422, "validation-failed")["errors"][0]["field"] == "member_code"
+
+    def test_guessing_a_member_s_code_is_cut_off_after_ten_wrong_codes(self, api, partner, member):
+        """Ten wrong codes in ten minutes (scanned for a payment, or looked up) and even the right one is 429 until the
+        window ends: a staff login cannot try its way to the one-in-500,000 code that proves the member is there."""
+        ok(top_up(api, partner, {"member_id": member}, 1_000))
+        cashier = token_for(["cashier"], ("BJ-001",))
+        current = shown_code(member)
+        wrong = [current[:-6] + f"{(int(current[-6:]) + n) % 1_000_000:06d}" for n in range(1, 11)]
+        for i, code in enumerate(wrong[:5]):
+            refused(self.pay(api, member, 100, key=f"till-guess-{i}", order_id=f"G-{i}", code=code, token=cashier), 422,
+                    "member-code-not-current")  # fmt: skip
+        staff = api.as_(cashier)
+        for code in wrong[5:]:
+            assert staff.post("/v1/members/lookup", {"code": code}).status == 404
+        locked = self.pay(api, member, 100, key="guess-right", order_id="G-R", code=shown_code(member), token=cashier)
+        assert 0 < int(locked.headers["retry-after"]) <= 600
+        refused(locked, 429, "rate-limited")
+        assert staff.post("/v1/members/lookup", {"code": shown_code(member)}).status == 429
+        assert wallet(api, member)["total_fen"] == 1_000
+        with clock.frozen(clock.now() + timedelta(minutes=10)):
+            ok(self.pay(api, member, 100, key="after-the-window", order_id="G-W", token=token_for(["cashier"])), 201)
 
     def test_a_till_order_is_paid_once_from_any_tab_or_key(self, api, partner, member):
         ok(top_up(api, partner, {"member_id": member}, 1_000))
