@@ -25,6 +25,7 @@ from chalicelib.shared.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    RateLimited,
     ValidationFailed,
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
@@ -134,14 +135,15 @@ def erase_member(ctx: RequestContext, member_id: str) -> Reply:
 @endpoint("/v1/members/lookup", "POST", summary="Find a member by phone, member number, email or member code",
           tag="members", access=FIND,
           body=Lookup, response=MemberOut, etag=True,
-          errors=(NotFound, ValidationFailed, service.AmbiguousEmail))  # fmt: skip
+          errors=(NotFound, ValidationFailed, service.AmbiguousEmail, RateLimited))  # fmt: skip
 def lookup_member(ctx: RequestContext) -> Reply:
     """Find a member by exactly one of phone, member number (会员卡号), email or member code (会员码 as
     scanned at the counter), in the body so personal data never enters a URL. Any member of the chain is found,
     whatever the caller's stores.
 
     Errors: 404 `No member matches` for every miss alike (nobody, an erased member, an expired or forged code); 409
-    `ambiguous-email` when several members share the email."""
+    `ambiguous-email` when several members share the email; 429 after 10 wrong codes for one member in 10 minutes,
+    whatever the code, until the window ends."""
     query: Lookup = ctx.body
     member = service.lookup(phone=query.phone, member_no=query.member_no, email=query.email, code=query.code)
     return _member_reply(ctx.caller, member)

@@ -15,6 +15,7 @@ from chalicelib.shared.errors import (
     InvalidCursor,
     NotFound,
     PreconditionRequired,
+    RateLimited,
     Unauthenticated,
     ValidationFailed,
 )
@@ -200,6 +201,7 @@ def get_my_wallet_entries(ctx: RequestContext) -> Reply:
         PreconditionRequired,
         ValidationFailed,
         MemberCodeNotCurrent,
+        RateLimited,
         service.MemberNotEligible,
         service.InsufficientBalance,
         service.PaymentConflict,
@@ -217,7 +219,8 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     Errors: 422 `member-code-not-current` for an expired, forged or another member's code, and nothing is taken; 409
     `insufficient-balance` with `available_fen` when the wallet holds less; 409 `payment-conflict` for an order paid
     before with another member or amount; 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen
-    member; 422 for a store that does not exist; 428 without `Idempotency-Key`."""
+    member; 422 for a store that does not exist; 428 without `Idempotency-Key`; 429 after 10 wrong codes for the
+    member in 10 minutes, whatever the code, until the window ends."""
     answer = service.pay_at_counter(member_id, ctx.body)
     return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
 
