@@ -47,7 +47,7 @@ from chalicelib.ledger.store import (
 from chalicelib.shared import clock
 from chalicelib.shared.dateindex import due_in as shared_due_in
 from chalicelib.shared.dateindex import indexed, shard_of
-from chalicelib.shared.db import Transaction, TransientWriteError, UnconfirmedWrite, is_throttled, one_page
+from chalicelib.shared.db import Record, Transaction, TransientWriteError, UnconfirmedWrite, is_throttled, one_page
 from chalicelib.shared.errors import PreconditionFailed, Unavailable
 from chalicelib.shared.events import emit_all
 from chalicelib.shared.settings import get_settings
@@ -75,6 +75,34 @@ def _reading() -> Iterator[None]:
         if is_throttled(e):
             raise Throttled() from e
         raise
+
+
+@dataclass(frozen=True)
+class RecordKeeper:
+    """A ``ClaimKeeper`` for a record that is unique per source anyway (a purchase per order, a refund per refund id,
+    an activity per event id): the record is written with the post on the condition that its key is new, holding the
+    claim's content hash (``body_hash``) and the entries it posted (``ledger_entries``), and read back for a repeat,
+    so the claim costs no item of its own. ``record_of`` makes the record from the claim (the post's answer and
+    entries); ``answer_of`` gives the first answer back from the record. A keeper made only to read (a repeat caught
+    before its post is planned) needs no ``record_of``."""
+
+    record_class: type[Record]
+    key: str
+    answer_of: Callable[[Any], Mapping[str, Any]]
+    record_of: Callable[[StoredClaim], Record] | None = None
+
+    def keep(self, tx: Transaction, claim: StoredClaim, on_fail: Exception) -> None:
+        if self.record_of is None:
+            raise TypeError("a keeper made to read cannot keep a claim")
+        hash_key = self.record_class.get_attributes()[str(self.record_class._hash_keyname)]
+        tx.put(self.record_of(claim), condition=hash_key.does_not_exist(), on_fail=on_fail, decisive=True)
+
+    def find(self, key: str) -> StoredClaim | None:
+        record: Any = self.record_class.find(self.key)
+        if record is None:
+            return None
+        entries = tuple((holder, book, int(seq)) for holder, book, seq in json.loads(record.ledger_entries or "[]"))
+        return StoredClaim(key, record.body_hash, dict(self.answer_of(record)), entries)
 
 
 @dataclass(frozen=True)

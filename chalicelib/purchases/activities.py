@@ -19,14 +19,18 @@ card's floor included), growth as the programme says, and, through its event, th
 from __future__ import annotations
 
 import calendar
+import json
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from chalicelib.identity.access import Caller
+from chalicelib.ledger.dynamo import RecordKeeper
 from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Answer, Claim, Entry, Posting
 from chalicelib.ledger.model import Source as EntrySource
+from chalicelib.ledger.registry import ledger
+from chalicelib.ledger.store import StoredClaim
 from chalicelib.members import service as members
 from chalicelib.points import service as points
 from chalicelib.points.book import BOOK as POINTS
@@ -34,7 +38,7 @@ from chalicelib.purchases.records import ActivityRecord
 from chalicelib.purchases.schemas import ActivityReport
 from chalicelib.purchases.service import MemberNotEligible, body_hash_of, member_for_partner, rules_at
 from chalicelib.shared import clock
-from chalicelib.shared.db import Transaction
+from chalicelib.shared.db import Record, Transaction
 from chalicelib.shared.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.shared.events import new_event
 from chalicelib.shared.ratelimit import take_in_window
@@ -130,20 +134,28 @@ def _book(
         return {"member_id": member_id, "kind": kind, "points_awarded": entry.amount if entry else 0,
                 "ledger_entry_id": entry.entry_id if entry else None, "limited": limited}  # fmt: skip
 
-    def records(answer: Answer) -> list[Callable[[Transaction], None]]:
-        entry = entry_of(answer)
-        record = ActivityRecord(
-            key, member_id=member_id, kind=kind, occurred_at=clock.iso(occurred_at), body_hash=digest,
-            points_awarded=entry.amount if entry else 0, limited=limited,
-            ledger_entry_id=entry.entry_id if entry else None, created_at=clock.iso(clock.now()),
+    def record_of(claim: StoredClaim) -> ActivityRecord:
+        return ActivityRecord(
+            key, member_id=member_id, kind=kind, occurred_at=clock.iso(occurred_at), body_hash=claim.content,
+            points_awarded=claim.result["points_awarded"], limited=limited,
+            ledger_entry_id=claim.result["ledger_entry_id"], created_at=clock.iso(clock.now()),
+            ledger_entries=json.dumps([list(entry) for entry in claim.entries]),
         )  # fmt: skip
-        joined = [lambda tx: tx.extend(alongside)] if alongside is not None else []
-        return [lambda tx: tx.put(record, condition=ActivityRecord.activity_key.does_not_exist()), *joined]
 
-    claim = Claim(f"activity:{key}", digest, conflict=ActivityConflict("This event id was reported before with "
-                                                                     "other content"))  # fmt: skip
+    def records(answer: Answer) -> list[Callable[[Transaction], None]]:
+        return [lambda tx: tx.extend(alongside)] if alongside is not None else []
+
+    claim = _activity_claim(key, digest, record_of)
     answer = points.post(member_id, plan, claim=claim, require="active", result=result, records=records)
     return {**answer.result, "duplicate": answer.duplicate}
+
+
+def _activity_claim(key: str, digest: str, record_of: Callable[[StoredClaim], Record] | None = None) -> Claim:
+    """An activity's claim, kept by its record (no claim item of its own): once per source and event id, for good;
+    other content under the event id is 409 ``activity-conflict``."""
+    keeper = RecordKeeper(ActivityRecord, key, _first_answer, record_of)
+    return Claim(f"activity:{key}", digest, keeper=keeper,
+                 conflict=ActivityConflict("This event id was reported before with other content"))  # fmt: skip
 
 
 def _cap(key: str, limit: int, ends: datetime) -> Callable[[Transaction], None]:
@@ -154,12 +166,9 @@ def _month_end(day: date) -> date:
     return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
-def _repeat(existing: ActivityRecord, digest: str) -> dict[str, Any]:
-    if existing.body_hash != digest:
-        raise ActivityConflict("This event id was reported before with other content")
-    return {"member_id": existing.member_id, "kind": existing.kind, "points_awarded": int(existing.points_awarded),
-            "ledger_entry_id": existing.ledger_entry_id, "limited": bool(existing.limited),
-            "duplicate": True}  # fmt: skip
+def _first_answer(record: ActivityRecord) -> dict[str, Any]:
+    return {"member_id": record.member_id, "kind": record.kind, "points_awarded": int(record.points_awarded),
+            "ledger_entry_id": record.ledger_entry_id, "limited": bool(record.limited)}  # fmt: skip
 
 
 def report(partner: Caller, reported: ActivityReport) -> dict[str, Any]:
@@ -167,9 +176,9 @@ def report(partner: Caller, reported: ActivityReport) -> dict[str, Any]:
     counts only in the month of the member's birthday on record (business time zone). A repeat answers the
     first answer, whatever became of the member since."""
     body = reported.model_dump(mode="json")
-    booked = ActivityRecord.find(f"{partner.id}#{reported.event_id}")
-    if booked is not None:
-        return _repeat(booked, body_hash_of(body))
+    first = ledger().replay(_activity_claim(f"{partner.id}#{reported.event_id}", body_hash_of(body)))
+    if first is not None:  # whatever became of the member, and however late the repeat
+        return {**first.result, "duplicate": True}
     if reported.occurred_at < clock.now() - ACTIVITY_MAX_AGE:
         detail = f"An activity may be reported at most {ACTIVITY_MAX_AGE.days} days after it happened"
         raise ValidationFailed([{"field": "occurred_at", "in": "body", "message": detail}], detail)

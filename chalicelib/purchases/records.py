@@ -86,7 +86,7 @@ class PurchaseRecord(Record):
 
 @table
 class RefundRecord(Record):
-    """A refund, once per partner and refund id (the key)."""
+    """A refund, once per partner and refund id (the key): it keeps the refund's ledger claim."""
 
     logical_name = "refunds"
 
@@ -106,6 +106,7 @@ class RefundRecord(Record):
     points_clawed_back = NumberAttribute()
     debt_after = NumberAttribute()
     ledger_entry_id = UnicodeAttribute(null=True)
+    ledger_entries = UnicodeAttribute(null=True)  # JSON [[holder, book, seq], ...] its claim posted
     created_at = UnicodeAttribute()
 
     by_member = _RefundsByMember()
@@ -113,7 +114,8 @@ class RefundRecord(Record):
 
 @table
 class ActivityRecord(Record):
-    """A rewarded activity (registration, birthday, review, share, check-in), once per source and event id."""
+    """A rewarded activity (registration, birthday, review, share, check-in), once per source and event id: it keeps
+    the activity's ledger claim."""
 
     logical_name = "activities"
 
@@ -128,6 +130,7 @@ class ActivityRecord(Record):
     points_awarded = NumberAttribute()
     limited = BooleanAttribute(default=False)
     ledger_entry_id = UnicodeAttribute(null=True)
+    ledger_entries = UnicodeAttribute(null=True)  # JSON [[holder, book, seq], ...] its claim posted
     created_at = UnicodeAttribute()
 
 

@@ -12,16 +12,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from chalicelib.identity.access import Caller
+from chalicelib.ledger.dynamo import RecordKeeper
 from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Answer, Claim, Entry, Posting
 from chalicelib.ledger.model import Source as EntrySource
+from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import StoredClaim
 from chalicelib.members import service as members
 from chalicelib.members.model import Source
@@ -37,7 +39,7 @@ from chalicelib.purchases.rules import EarnRules, Line
 from chalicelib.purchases.schemas import CLOCK_SKEW, MemberRef, Purchase, Refund, RulesIn
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
-from chalicelib.shared.db import Transaction
+from chalicelib.shared.db import Record, Transaction
 from chalicelib.shared.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.settings import get_settings
@@ -66,7 +68,11 @@ class MemberNotEligible(ValidationFailed):
 
 
 class _Duplicate(Exception):
-    pass
+    """A repeat of a booked order found before its post (``answer``: the first answer)."""
+
+    def __init__(self, answer: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self.answer = answer
 
 
 def body_hash(model: Purchase | Refund) -> str:
@@ -213,9 +219,9 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
     order_key, digest = f"{partner.id}#{purchase.order_id}", body_hash(purchase)
     try:
-        member_id = _member_of(partner, purchase.member, purchase.store_id, order_key)
-    except _Duplicate:
-        return _repeat(order_key, digest)
+        member_id = _member_of(partner, purchase.member, purchase.store_id, _order_claim(order_key, digest))
+    except _Duplicate as repeat:
+        return {**(repeat.answer or {}), "duplicate": True}
     version = rules_at(purchase.occurred_at)
     lines = _lines(purchase)
     shares = rules.spread(purchase.paid_fen, [line.amount_fen for line in lines])
@@ -267,8 +273,7 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
             ledger_entries=json.dumps([list(key) for key in claim.entries]), created_at=clock.iso(clock.now()),
         )  # fmt: skip
 
-    claim = Claim(f"order:{order_key}", digest, keeper=PurchaseKeeper(order_key, record_of),
-                  conflict=OrderConflict("This order id was reported before with other content"))  # fmt: skip
+    claim = _order_claim(order_key, digest, record_of)
     try:
         answer = points.post(member_id, plan, claim=claim, require="active", result=result)
     except (NotFound, points.MemberNotActive) as e:
@@ -276,39 +281,17 @@ def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
     return {**answer.result, "duplicate": answer.duplicate}
 
 
-@dataclass(frozen=True)
-class PurchaseKeeper:
-    """The purchase record keeps its order's claim: written with the purchase's post on the condition that the
-    order is new, read back for a repeat (a purchase booked before the record kept claims lists no entries)."""
-
-    order_key: str
-    record_of: Callable[[StoredClaim], PurchaseRecord]
-
-    def keep(self, tx: Transaction, claim: StoredClaim, on_fail: Exception) -> None:
-        tx.put(self.record_of(claim), condition=PurchaseRecord.order_key.does_not_exist(), on_fail=on_fail,
-               decisive=True)  # fmt: skip
-
-    def find(self, key: str) -> StoredClaim | None:
-        record = PurchaseRecord.find(self.order_key)
-        if record is None:
-            return None
-        answer = _purchase_answer(record, duplicate=False)
-        del answer["duplicate"]
-        entries = tuple((h, b, int(n)) for h, b, n in json.loads(record.ledger_entries or "[]"))
-        return StoredClaim(key, record.body_hash, answer, entries)
+def _order_claim(order_key: str, digest: str, record_of: Callable[[StoredClaim], Record] | None = None) -> Claim:
+    """An order's claim, kept by its purchase record (no claim item of its own): once per partner and order id, for
+    good; other content under the order id is 409 ``order-conflict``."""
+    keeper = RecordKeeper(PurchaseRecord, order_key, _first_answer, record_of)
+    return Claim(f"order:{order_key}", digest, keeper=keeper,
+                 conflict=OrderConflict("This order id was reported before with other content"))  # fmt: skip
 
 
-def _repeat(order_key: str, digest: str) -> dict[str, Any]:
-    first = PurchaseRecord.get(order_key, consistent_read=True)
-    if first.body_hash != digest:
-        raise OrderConflict("This order id was reported before with other content")
-    return _purchase_answer(first, duplicate=True)
-
-
-def _purchase_answer(record: PurchaseRecord, *, duplicate: bool) -> dict[str, Any]:
+def _first_answer(record: PurchaseRecord) -> dict[str, Any]:
     return {"order_id": record.order_id, "member_id": record.member_id, "points_awarded": int(record.points_awarded),
-            "pending_points": int(record.pending_points), "ledger_entry_id": record.ledger_entry_id,
-            "duplicate": duplicate}  # fmt: skip
+            "pending_points": int(record.pending_points), "ledger_entry_id": record.ledger_entry_id}  # fmt: skip
 
 
 def bi_details(orders: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -323,15 +306,16 @@ def bi_details(orders: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[
     return found
 
 
-def _member_of(partner: Caller, ref: MemberRef, store_id: str, order_key: str) -> str:
+def _member_of(partner: Caller, ref: MemberRef, store_id: str, claim: Claim) -> str:
     """The member a purchase names. An unknown phone joins when the partner may enrol members (home store:
     the purchase's store); otherwise, and for unknown member numbers, 422. A repeat of a booked order never
-    enrols anyone, even if its phone has no member any more (``_Duplicate``: answer the first answer)."""
+    enrols anyone, even if its phone has no member any more (``_Duplicate``: the engine's replay of its claim
+    gives the first answer, or the conflict of other content)."""
     found = ref.member_id or members.holder(phone=ref.phone, member_no=ref.member_no)
     if found is not None:
         return found
-    if PurchaseRecord.find(order_key) is not None:
-        raise _Duplicate
+    if (first := ledger().replay(claim)) is not None:
+        raise _Duplicate(first.result)
     from chalicelib.identity.partners import enrols_members
 
     if ref.phone is None or not enrols_members(partner.id):
@@ -437,20 +421,27 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
                 "points_clawed_back": kept["claw"], "debt_after": kept["debt_after"],
                 "ledger_entry_id": entry_id(answer)}  # fmt: skip
 
-    def records(answer: Answer) -> list[Callable[[Transaction], None]]:
-        record = RefundRecord(
+    def record_of(claim: StoredClaim) -> RefundRecord:
+        return RefundRecord(
             refund_key, order_key=purchase.order_key, partner_id=partner.id, member_id=member_id,
             store_id=purchase.store_id, payment_method=purchase.payment_method,
             occurred_at=clock.iso(refund.occurred_at), amount_fen=refund.amount_fen, lines=json.dumps(kept["this"]),
-            body_hash=digest, points_clawed_back=kept["claw"], debt_after=kept["debt_after"],
-            ledger_entry_id=entry_id(answer), created_at=clock.iso(clock.now()),
+            body_hash=claim.content, points_clawed_back=kept["claw"], debt_after=kept["debt_after"],
+            ledger_entry_id=claim.result["ledger_entry_id"], created_at=clock.iso(clock.now()),
+            ledger_entries=json.dumps([list(key) for key in claim.entries]),
         )  # fmt: skip
-        return [lambda tx: tx.put(record, condition=RefundRecord.refund_key.does_not_exist())]
 
-    claim = Claim(f"refund:{refund_key}", digest, conflict=RefundConflict("This refund id was reported before with "
-                                                                        "other content"))  # fmt: skip
-    answer = points.post(member_id, plan, claim=claim, require=None, result=result, records=records, holders=[order])
+    keeper = RecordKeeper(RefundRecord, refund_key, _first_refund_answer, record_of)
+    claim = Claim(f"refund:{refund_key}", digest, keeper=keeper,
+                  conflict=RefundConflict("This refund id was reported before with other content"))  # fmt: skip
+    answer = points.post(member_id, plan, claim=claim, require=None, result=result, holders=[order])
     return {**answer.result, "duplicate": answer.duplicate}
+
+
+def _first_refund_answer(record: RefundRecord) -> dict[str, Any]:
+    return {"refund_id": record.refund_key.partition("#")[2], "order_id": record.order_key.partition("#")[2],
+            "member_id": record.member_id, "points_clawed_back": int(record.points_clawed_back),
+            "debt_after": int(record.debt_after), "ledger_entry_id": record.ledger_entry_id}  # fmt: skip
 
 
 def _refund_split(refund: Refund, lines: list[Line], shares: list[int], before_fen: list[int], before_qty: list[int]

@@ -8,7 +8,7 @@ import pytest
 from chalicelib.shared import clock
 from chalicelib.shared.settings import get_settings
 from tests import ledger_views
-from tests.conftest import deliver, member_token, signed_headers
+from tests.conftest import deliver, item_counts, member_token, signed_headers
 from tests.functional.test_purchases import publish, signed
 
 TZ = get_settings().tz
@@ -49,6 +49,17 @@ def test_reviews_earn_within_their_daily_and_monthly_limits_once_per_event(api, 
     assert [later["points_awarded"], limited["limited"], next_month["points_awarded"]] == [10, True, 10]
     assert earned(member_id) == [("earn", 10, "评价奖励")] * 4
     assert report(api, partner, "rv-0", "share", member_id).status == 409  # same event id, other content
+
+
+def test_the_activity_record_keeps_the_claim_so_an_activity_writes_no_claim_item(api, partner, rules):
+    member_id = shanghai_member(api, "13900000009")
+    before = item_counts()
+    first = report(api, partner, "sh-9", "share", member_id).body
+    after = item_counts()
+    assert (after["ledger-claims"], after["activities"]) == (before["ledger-claims"], before["activities"] + 1)
+    late = report(api, partner, "sh-9", "share", member_id, received_at=DAY + timedelta(days=30))  # past the week
+    assert late.body == {**first, "duplicate": True}
+    assert item_counts() == after
 
 
 def test_an_activity_without_a_rule_earns_nothing(api, partner, rules):

@@ -276,6 +276,17 @@ class TestRefunds:
         assert self.refund(api, partner, "F-1", 100).status == 409
         assert balance(bought) == 60
 
+    def test_the_refund_record_keeps_the_claim_so_a_repeat_costs_no_claim_item(self, api, partner, bought):
+        """One dedupe path, the engine's: the refund record is the claim (no ledger claim item of its own), a repeat
+        is answered from it, and a repeat of the whole refund still answers after nothing is left to refund."""
+        before = item_counts()
+        first = self.refund(api, partner, "F-9", 10_000)
+        after = item_counts()
+        assert (after["ledger-claims"], after["refunds"]) == (before["ledger-claims"], before["refunds"] + 1)
+        assert self.refund(api, partner, "F-9", 10_000).body == {**first.body, "duplicate": True}
+        assert self.refund(api, partner, "F-9", 5_000).body["type"].endswith("/refund-conflict")
+        assert item_counts() == after
+
     def test_a_proportional_refund_and_then_the_rest(self, api, partner, bought):
         assert self.refund(api, partner, "F-1", 2_500).body["points_clawed_back"] == 25
         assert self.refund(api, partner, "F-2", 7_500).body["points_clawed_back"] == 75
