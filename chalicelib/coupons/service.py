@@ -64,11 +64,11 @@ from chalicelib.shared.errors import (
     ValidationFailed,
 )
 from chalicelib.shared.events import Event, new_event
-from chalicelib.shared.http import IfMatch
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
+from chalicelib.shared.versions import Expected
 from chalicelib.stores.service import not_open, store_exists
 
 
@@ -405,7 +405,7 @@ def _listed(templates: list[Template], language: str, member_id: str | None) -> 
     return items
 
 
-def change_template(template_id: str, changes: Mapping[str, Any], if_match: IfMatch, language: str) -> dict[str, Any]:
+def change_template(template_id: str, changes: Mapping[str, Any], if_match: Expected, language: str) -> dict[str, Any]:
     """Edit a template's words or claimability, or stop (停发) or void (作废) it; neither goes back (a stopped
     template may still be voided). Voiding makes every unused coupon of it unusable at once; the ``void-coupons``
     job books them voided."""

@@ -14,12 +14,12 @@ from chalicelib.shared import clock
 from chalicelib.shared.db import FilledPage, Transaction, one_page
 from chalicelib.shared.errors import Conflict, NotFound, PreconditionFailed, RateLimited
 from chalicelib.shared.events import emit, new_event
-from chalicelib.shared.http import IfMatch
 from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.ratelimit import take_in_window
 from chalicelib.shared.settings import get_settings
+from chalicelib.shared.versions import Expected
 
 READS_PER_PAGE = 25
 
@@ -35,7 +35,7 @@ def submit(
     it remembers the member's home store, so staff scoped to stores read their members' messages. With an
     Idempotency-Key a retried submit answers the first answer: nothing is kept twice or counted twice."""
 
-    def perform(tx: Transaction) -> tuple[int, dict[str, Any]]:
+    def perform(tx: Transaction) -> dict[str, Any]:
         now = clock.now()
         today = clock.business_date(now, get_settings().tz)
         day_ends = clock.end_of_business_day(today, get_settings().tz)
@@ -53,9 +53,9 @@ def submit(
             "feedback_id": feedback_id, "member_id": member_id, "category": str(category), "contact_ok": contact_ok,
             "home_store_id": record.home_store_id,
         }))  # fmt: skip
-        return 201, own_view(record)
+        return own_view(record)
 
-    (_, answer), _ = run_once(key, perform)
+    answer, _ = run_once(key, perform)
     return answer
 
 
@@ -102,7 +102,7 @@ def desk(caller: Caller, status: Status, limit: int, cursor: str | None) -> tupl
     return _desk_views(page.records), encode_cursor(scope, key)
 
 
-def close(caller: Caller, feedback_id: str, reply: str | None, if_match: IfMatch) -> dict[str, Any]:
+def close(caller: Caller, feedback_id: str, reply: str | None, if_match: Expected) -> dict[str, Any]:
     """Close an open message, with a reply the member reads, under ``If-Match`` (412 when it changed); closing a
     closed one is 409. Staff scoped to stores close their stores' members' messages (others are 404). The event
     names who closed it and whether they answered, for the audit log (not the words)."""

@@ -170,6 +170,7 @@ def update_staff(ctx: RequestContext, staff_id: str) -> Reply:
     beyond their stores, or would widen one past them."""
     patch: StaffPatch = ctx.body
     changes, caller = patch.changes(), ctx.caller
+    assert ctx.if_match is not None
     return _staff_reply(service.update_staff(staff_id, changes, ctx.if_match, by=caller.id, scope=caller.stores))
 
 

@@ -23,10 +23,10 @@ from chalicelib.shared.crypto import Sealer, keyring
 from chalicelib.shared.db import Transaction, one_page
 from chalicelib.shared.errors import AlreadyExists, Conflict, NotFound, PreconditionFailed, Unauthenticated
 from chalicelib.shared.events import change_summary, emit, new_event
-from chalicelib.shared.http import IfMatch
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.versions import Expected
 
 MAX_ACTIVE_SECRETS = 2
 CACHE_SECONDS = 30.0
@@ -109,7 +109,7 @@ def list_partners(limit: int, cursor: str | None) -> tuple[list[Partner], str | 
 
 
 def update_partner(
-    partner_id: str, changes: dict[str, Any], if_match: IfMatch, *, scope: frozenset[str] = frozenset()
+    partner_id: str, changes: dict[str, Any], if_match: Expected, *, scope: frozenset[str] = frozenset()
 ) -> Partner:
     """Rename, re-scope, disable or enable a partner at the version ``if_match`` names; a caller scoped to stores
     (``scope``) only a partner within them, and only within them (403)."""

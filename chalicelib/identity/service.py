@@ -39,6 +39,7 @@ from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
+from chalicelib.shared.versions import Expected
 
 BAD_LOGIN = "Wrong username or password"
 SESSION_CACHE_SECONDS = 30.0
@@ -207,7 +208,7 @@ class LockingOut(Conflict):
 
 
 def update_staff(
-    staff_id: str, changes: dict[str, Any], if_match: Any, *, by: str, scope: frozenset[str] = frozenset()
+    staff_id: str, changes: dict[str, Any], if_match: Expected, *, by: str, scope: frozenset[str] = frozenset()
 ) -> StaffRecord:
     """Re-role, re-scope, rename, disable or enable, if the account is at a version ``if_match`` names. A caller
     scoped to stores (``scope``) edits only accounts within them, and re-scopes only within them (403).

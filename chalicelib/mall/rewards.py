@@ -36,10 +36,10 @@ from chalicelib.points import service as points
 from chalicelib.shared import clock
 from chalicelib.shared.db import one_page
 from chalicelib.shared.errors import NotFound, PreconditionFailed, ValidationFailed
-from chalicelib.shared.http import IfMatch
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.versions import Expected
 from chalicelib.tiers import service as tiers
 
 READ_BATCH = 100  # accounts per BatchGetItem
@@ -184,7 +184,7 @@ TERM_FIELDS = (
 )
 
 
-def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any], if_match: IfMatch) -> dict[str, Any]:
+def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any], if_match: Expected) -> dict[str, Any]:
     """Apply a merge patch under ``If-Match``: terms and stock on the reward's account, pictures and description on
     its record, in one transaction (a version seen by two edits is 412 for the second, so a retried ``add_stock``
     adds nothing twice)."""

@@ -42,7 +42,6 @@ from chalicelib.shared.dateindex import shard_of
 from chalicelib.shared.db import FilledPage, Transaction
 from chalicelib.shared.errors import Conflict, DomainError, NotFound, PreconditionFailed, Unavailable, ValidationFailed
 from chalicelib.shared.events import change_summary, emit, new_event
-from chalicelib.shared.http import IfMatch
 from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.jobs import lower_oldest, platform_epoch, recorded_oldest
@@ -50,6 +49,7 @@ from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.ratelimit import Limit, refusal_now, take
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
+from chalicelib.shared.versions import Expected
 from chalicelib.stores.service import not_open
 
 DEFAULT_TIER = "normal"
@@ -103,7 +103,7 @@ def register(
         try:
             perform = functools.partial(_register, data=data, member_no=member_no, fingerprint=import_fingerprint,
                                         opening=opening, import_id=import_id)  # fmt: skip
-            (_, answer), replayed = run_once(key, perform)
+            answer, replayed = run_once(key, perform)
         except MemberNoTaken:
             if data.member_no:
                 raise
@@ -121,7 +121,7 @@ def _register(
     opening: Opening | None,
     data_key: tuple[bytes, WrappedKey] | None = None,
     import_id: str | None = None,
-) -> tuple[int, dict[str, Any]]:
+) -> dict[str, Any]:
     now = clock.iso(clock.now())
     registered_at = clock.iso(data.registered_at) if data.registered_at else now
     member = Member(
@@ -155,7 +155,7 @@ def _register(
         "consent_source": _consent_stamp(data, now)[1], "import_id": import_id,
         "born_this_month": member.birthday is not None and member.birthday.month == clock.business_today().month,
     }))  # fmt: skip
-    return 201, {"member_id": member.member_id}
+    return {"member_id": member.member_id}
 
 
 def _registered_month(data: MemberCreate) -> str:
@@ -470,7 +470,7 @@ def get_member(member_id: str) -> Member:
     return repository.to_member(get_record(member_id))
 
 
-def update(member_id: str, changes: dict[str, Any], if_match: IfMatch) -> Member:
+def update(member_id: str, changes: dict[str, Any], if_match: Expected) -> Member:
     """Apply a merge patch if the member's version is one ``if_match`` names (its ETag); else 412.
 
     Only the changed attributes are written, so a concurrent change of other items (balances, tier) is
@@ -569,6 +569,22 @@ def erasure_checks() -> list[Callable[[str], None]]:
     return list(_erasure_checks)
 
 
+_erasure_writes: list[Callable[[Transaction, str], None]] = []
+
+
+def on_erasure(write: Callable[[Transaction, str], None]) -> Callable[[Transaction, str], None]:
+    """Register ``write(tx, member_id)``: what another domain removes of the member in the erasure's own transaction
+    (identity: the member's password, which must not outlive them), from that domain's ``erasure`` module, so the
+    members domain never touches another domain's records."""
+    _erasure_writes.append(write)
+    return write
+
+
+def erasure_writes() -> list[Callable[[Transaction, str], None]]:
+    _discover_erasure_checks()
+    return list(_erasure_writes)
+
+
 def erase(member_id: str) -> None:
     """Erase a member (PIPL/GDPR): anonymise the profile, release the phone, destroy the data key.
 
@@ -610,9 +626,8 @@ def _erase_once(record: MemberRecord, seen: Account) -> None:
     tx.update(versioned, _set_or_remove(erased), on_fail=PreconditionFailed("The member changed while being erased"))
     if record.phone_hash:
         _release(tx, f"phone:{record.phone_hash}", member_id)
-    from chalicelib.identity.records import MemberCredentialRecord  # a password must not outlive the member
-
-    tx.delete(MemberCredentialRecord(member_id))
+    for write in erasure_writes():  # what other domains remove with the member (identity: their password)
+        write(tx, member_id)
     mark_in(tx, member_id, str(Status.ERASED), unchanged_since=seen)
     emit(tx, new_event("member.erased", f"member/{member_id}", {
         "member_id": member_id, "erased_at": now, "home_store_id": record.home_store_id, "tier": record.tier,

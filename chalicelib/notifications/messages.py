@@ -185,7 +185,7 @@ def announce(title: str, text: str, member_ids: list[str], key: IdempotencyKey |
         raise ValidationFailed([problem], "None of the member ids is a member")
     wanted, unknown = sorted(known), sorted(set(member_ids) - known)
 
-    def perform(tx: Transaction) -> tuple[int, dict[str, Any]]:
+    def perform(tx: Transaction) -> dict[str, Any]:
         announcement_id = new_id("an_")
         events = [
             new_event(
@@ -201,7 +201,7 @@ def announce(title: str, text: str, member_ids: list[str], key: IdempotencyKey |
             for start in range(0, len(wanted), ANNOUNCEMENT_CHUNK)
         ]
         emit_all(tx, events)
-        return 202, {"announcement_id": announcement_id, "members": len(wanted), "unknown": unknown}
+        return {"announcement_id": announcement_id, "members": len(wanted), "unknown": unknown}
 
-    (_, answer), _ = run_once(key, perform)
+    answer, _ = run_once(key, perform)
     return answer

@@ -27,7 +27,7 @@ from chalicelib.shared.context import current_origin
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.shared.events import emit, new_event
-from chalicelib.shared.http import IfMatch
+from chalicelib.shared.versions import Expected
 
 POLICY, TEMPLATES = "policy", "templates"
 
@@ -114,7 +114,7 @@ def policy_json(current: Policy) -> dict[str, Any]:
     }
 
 
-def set_policy(changes: Mapping[str, Any], if_match: IfMatch | None) -> dict[str, Any]:
+def set_policy(changes: Mapping[str, Any], if_match: Expected | None) -> dict[str, Any]:
     """Change the policy (消息策略). Quiet hours must cover 22:00–08:00 (when providers refuse marketing SMS);
     a kind's channels are known channels; login codes stay on SMS and on. A new consent wording needs a new
     ``wording_version``: consents given to the old wording keep its version as their proof."""
@@ -221,7 +221,7 @@ def _channels_of(kind: Kind) -> tuple[str, ...]:
     return ("sms",) if kind.purpose is Purpose.LOGIN else CHANNELS
 
 
-def set_template(kind_name: str, channel: str, body: Mapping[str, Any], if_match: IfMatch | None) -> Template:
+def set_template(kind_name: str, channel: str, body: Mapping[str, Any], if_match: Expected | None) -> Template:
     """Replace a kind's words on a channel. Every language's words may use only the kind's variables; a
     marketing SMS must carry the opt-out wording its provider requires; the provider's params name our variables."""
     kind = _known(kind_name, channel)

@@ -32,7 +32,6 @@ from chalicelib.shared.errors import (
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
-    PreconditionFailed,
     PreconditionRequired,
     Unavailable,
     UnsupportedMediaType,
@@ -43,6 +42,7 @@ from chalicelib.shared.idempotency import IdempotencyKey as IdempotencyKey  # wh
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
+from chalicelib.shared.versions import Expected
 
 PROBLEM_JSON = "application/problem+json"
 JSON_TYPES = ["application/json", "application/merge-patch+json"]
@@ -150,19 +150,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class IfMatch:
-    """An If-Match precondition (RFC 9110): ``*`` matches any version; otherwise one of its strong ETags."""
-
-    tags: frozenset[str] | None  # None stands for "*"
-
-    def allows(self, version: int) -> bool:
-        return self.tags is None or etag(version) in self.tags
-
-    def require(self, version: int, what: str) -> None:
-        """Raise 412 unless the current ``version`` of ``what`` is one the caller named."""
-        if not self.allows(version):
-            raise PreconditionFailed(f"The {what} is at version {version} (ETag {etag(version)})")
+IfMatch = Expected  # the If-Match header as the services take it: the versions named (None: "*")
 
 
 class AccessRule(Protocol):
@@ -469,11 +457,12 @@ def _if_match(request: Request) -> IfMatch:
     if value is None:
         raise PreconditionRequired("This operation requires an If-Match header with the resource's ETag")
     if value.strip() == "*":
-        return IfMatch(None)
+        return Expected(None)
     tags = [tag.strip() for tag in value.split(",")]
     if not all(re.fullmatch(r'(?:W/)?"[\x21\x23-\x7e]*"', tag) for tag in tags):
         raise ValidationFailed([{"field": "If-Match", "in": "header", "message": 'ETags such as "3", or *'}])
-    return IfMatch(frozenset(tag for tag in tags if not tag.startswith("W/")))  # weak tags never match
+    strong = (tag.strip('"') for tag in tags if not tag.startswith("W/"))  # weak tags never match
+    return Expected(frozenset(int(tag) for tag in strong if re.fullmatch(r"0|[1-9][0-9]{0,17}", tag)))  # as etag()
 
 
 def etag(version: int) -> str:

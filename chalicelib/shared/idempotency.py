@@ -61,7 +61,7 @@ class IdempotencyRecord(Record):
 
     key = UnicodeAttribute(hash_key=True)
     request_hash = UnicodeAttribute()
-    status = NumberAttribute()
+    status = NumberAttribute(null=True)  # written by versions that kept the HTTP status: the api says it now
     body = UnicodeAttribute()
     created_at = UnicodeAttribute()
     expires_at = TTLAttribute()
@@ -74,14 +74,14 @@ def purge_bucket(key: str, expires_day: str) -> str:
     return f"{expires_day}#{zlib.crc32(key.encode()) % PURGE_SHARDS}"
 
 
-StoredAnswer = tuple[int, dict[str, Any]]
+StoredAnswer = dict[str, Any]  # a use case's answer, never an HTTP status: the api maps that
 
 
 def run_once(key: IdempotencyKey | None, perform: Callable[[Transaction], StoredAnswer]) -> tuple[StoredAnswer, bool]:
     """Apply ``perform``'s writes and remember its answer under ``key``, exactly once.
 
-    ``perform`` adds its writes to the transaction and returns ``(status, body)``. Returns that answer
-    and False, or the first answer and True when the key was seen before. Keys are kept per caller and
+    ``perform`` adds its writes to the transaction and returns its answer. Returns that answer and False, or the
+    first answer and True when the key was seen before. Keys are kept per caller and
     operation, so one caller's key never replays another's answer.
     """
     if key is None:
@@ -100,8 +100,7 @@ def run_once(key: IdempotencyKey | None, perform: Callable[[Transaction], Stored
     record = IdempotencyRecord(
         record_key,
         request_hash=key.request_hash,
-        status=answer[0],
-        body=json.dumps(answer[1], separators=(",", ":")),
+        body=json.dumps(answer, separators=(",", ":")),
         created_at=clock.iso(now),
         expires_at=expires,
         purge_bucket=purge_bucket(record_key, clock.business_date(expires, get_settings().tz).isoformat()),
@@ -122,4 +121,4 @@ class _KeyTaken(Exception):
 def _replay(record: IdempotencyRecord, key: IdempotencyKey) -> StoredAnswer:
     if record.request_hash != key.request_hash:
         raise IdempotencyKeyReused("This Idempotency-Key was used with a different request")
-    return int(record.status), json.loads(record.body)
+    return dict(json.loads(record.body))

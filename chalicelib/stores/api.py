@@ -36,8 +36,8 @@ def create_store(ctx: RequestContext) -> Reply:
     made. With an `Idempotency-Key`, a repeat answers the first creation.
 
     Errors: 409 `already-exists` when the store id is taken; 422 `idempotency-key-reused`."""
-    status, body = service.create_store(ctx.body, ctx.idempotency)
-    return _store_reply(Store.model_validate(body), status)
+    body = service.create_store(ctx.body, ctx.idempotency)
+    return _store_reply(Store.model_validate(body), 201)
 
 
 @endpoint("/v1/stores/{store_id}", "GET", summary="Read a store", tag="stores", access=READ, response=Store,

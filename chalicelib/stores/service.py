@@ -9,10 +9,10 @@ from chalicelib.shared.cache import CachedByKey
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import AlreadyExists, NotFound, PreconditionFailed
 from chalicelib.shared.events import change_summary, emit, new_event
-from chalicelib.shared.http import IfMatch
 from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.versions import Expected
 from chalicelib.stores import repository
 from chalicelib.stores.model import EDITABLE_FIELDS, Store, StoreStatus, apply_changes
 from chalicelib.stores.records import StoreRecord
@@ -28,10 +28,10 @@ def _event_payload(store: Store) -> dict[str, Any]:
             "status": str(store.status)}  # fmt: skip
 
 
-def create_store(data: StoreCreate, key: IdempotencyKey | None = None) -> tuple[int, dict[str, Any]]:
-    """Create a store; a store id already taken is 409. Returns the (status, body) answered, once per key."""
+def create_store(data: StoreCreate, key: IdempotencyKey | None = None) -> dict[str, Any]:
+    """Create a store; a store id already taken is ``AlreadyExists``. Returns the store created, once per key."""
 
-    def perform(tx: Transaction) -> tuple[int, dict[str, Any]]:
+    def perform(tx: Transaction) -> dict[str, Any]:
         now = clock.iso(clock.now())
         store = Store(
             store_id=data.store_id or new_id("st_"), name=data.name, city=data.city, region=data.region,
@@ -45,7 +45,7 @@ def create_store(data: StoreCreate, key: IdempotencyKey | None = None) -> tuple[
         )
         created = Store(**{**store.__dict__, "version": 1})
         emit(tx, new_event("store.created", f"store/{store.store_id}", _event_payload(created)))
-        return 201, StoreOut.of(created).model_dump(mode="json")
+        return StoreOut.of(created).model_dump(mode="json")
 
     answer, _ = run_once(key, perform)
     return answer
@@ -88,7 +88,7 @@ def get_store(store_id: str) -> Store:
     return store
 
 
-def update_store(store_id: str, changes: dict[str, Any], if_match: IfMatch) -> Store:
+def update_store(store_id: str, changes: dict[str, Any], if_match: Expected) -> Store:
     """Apply a merge patch if the store's version is one ``if_match`` names; else 412. Unchanged values
     change nothing: no new version, no event."""
     current = get_store(store_id)

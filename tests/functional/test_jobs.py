@@ -21,7 +21,7 @@ def remember(n: int, at: datetime) -> None:
     with clock.frozen(at):
         for i in range(n):
             key = IdempotencyKey(key=f"key-{at:%Y%m%d}-{i:04d}", operation="test", request_hash="h")
-            run_once(key, lambda tx: (200, {}))
+            run_once(key, lambda tx: {})
 
 
 def expiry_day(at: datetime) -> date:
