@@ -98,6 +98,11 @@ def _rewrite(member_id: str, change: Any) -> None:
     record.save()
 
 
+def rewrite_books(member_id: str, change: Any) -> None:
+    """A bug elsewhere: ``change`` rewrites the account's books (a dict of book -> state) without an entry."""
+    _rewrite(member_id, change)
+
+
 def bump_rev(member_id: str) -> None:
     """Another writer committed: the account moved on."""
     LedgerAccountRecord(member_id).update(actions=[LedgerAccountRecord.rev.add(1)])

@@ -151,6 +151,40 @@ def test_reconciliation_moves_its_checkpoint_and_reports_drift(aws, rolling, cap
     assert any("balance 126" in problem for problem in drift["problems"])
 
 
+@pytest.mark.parametrize(
+    ("book", "amount", "detail", "broken", "metric", "event"),
+    [("growth", 10, {"growth": 10, "paid_fen": 1_000, "month": "2026-03"},
+      lambda books: books["growth"].update(growth=books["growth"]["growth"] + 3), "GrowthDrift", "growth.drift"),
+     ("wallet-principal", 500, None, lambda books: books.update({"wallet-principal": 499}), "WalletPrincipalDrift",
+      "wallet.drift")],
+)  # fmt: skip
+def test_reconciliation_checks_every_book_not_only_points(aws, rolling, capsys, book, amount, detail, broken, metric,
+                                                          event):  # fmt: skip
+    """Growth value and stored value are reconciled like points: a clean book moves its checkpoint, a book whose
+    balance is not the sum of its entries is drift, with its own metric and event."""
+    from chalicelib.ledger.jobs import reconcile_ledger
+    from chalicelib.ledger.model import Posting, Source
+    from chalicelib.ledger.registry import ledger
+
+    member_id, _ = member_token("13900000016")
+    with clock.frozen(at(date(2026, 3, 1))):
+        ledger().post([Posting(member_id, book, amount, "earn", Source("test", "t-1"), "test", detail)])
+    with clock.frozen(at(date(2026, 3, 2))):
+        assert run_job(reconcile_ledger, date(2026, 3, 1)).processed >= 1
+    assert json.loads(ledger_views.account(member_id).record.checked)[book] == [1, amount]
+    assert events(event) == []
+    ledger_views.rewrite_books(member_id, broken)  # a bug elsewhere
+    with clock.frozen(at(date(2026, 3, 3))):
+        ledger().post([Posting(member_id, book, amount, "earn", Source("test", "t-2"), "test", detail)])
+    with clock.frozen(at(date(2026, 3, 4))):
+        run_job(reconcile_ledger, date(2026, 3, 3))
+    [drift] = events(event)
+    assert (drift["member_id"], drift["book"]) == (member_id, book)
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [m[metric] for m in metrics] == [[1.0]]
+    assert json.loads(ledger_views.account(member_id).record.checked)[book] == [1, amount]  # the checkpoint stays
+
+
 def test_an_erased_members_points_expire_without_stopping_the_run(api, aws, rolling):
     erased, _ = member_token("13900000007")
     kept, _ = member_token("13900000008")
