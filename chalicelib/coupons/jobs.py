@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 from chalicelib.coupons import batches, service
 from chalicelib.ledger.registry import ledger
@@ -55,6 +56,24 @@ class ExpireCoupons(Job):
                     found["noticed" if service.notice(account) else "unchanged"] += 1
         found["changed"] = found["expired"] + found["noticed"]
         return found
+
+    def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
+        """The coupons a run for ``as_of`` would expire, and the members it would tell of a coupon expiring in
+        ``NOTICE_DAYS`` (the ``coupon.expiring`` message), as the coupons stand now."""
+        store = ledger().store
+        for key in keys:
+            action, _, partition = key.partition("@")
+            for account in store.due_accounts("coupon_expiry", partition):
+                coupon = service.coupon_of(account)
+                would = service.would_expire(coupon, as_of) if action == "expire" else service.would_notice(coupon)
+                if would:
+                    yield {
+                        "code": coupon.code,
+                        "member_id": coupon.member_id,
+                        "template_id": coupon.template_id,
+                        "valid_until": coupon.valid_until,
+                        "outcome": "expire" if action == "expire" else "notice",
+                    }
 
 
 class VoidCoupons(Job):

@@ -1104,11 +1104,26 @@ def reverse_redemption(
 # --- nightly -------------------------------------------------------------------------------------------------------
 
 
+def coupon_of(account: Account) -> Coupon:
+    """The coupon an account holds (a nightly job's read of it)."""
+    return COUPON_BOOK.load(account.books.get(COUPON))
+
+
+def would_expire(coupon: Coupon, as_of: date) -> bool:
+    """Whether a run for ``as_of`` books the coupon expired: still usable, and ``as_of`` is after its last day."""
+    return coupon.status in ("available", "reserved") and date.fromisoformat(coupon.valid_until) < as_of
+
+
+def would_notice(coupon: Coupon) -> bool:
+    """Whether the coupon's member is still to be told it expires soon (once, while it is usable)."""
+    return coupon.status in ("available", "reserved") and not coupon.noticed and bool(coupon.member_id)
+
+
 def expire(account: Account, as_of: date, face_values: Mapping[str, int]) -> bool:
     """Book a coupon expired once the day after its last day has begun (as of ``as_of``), from its account as a
     nightly job read it (``face_values`` by template, for the event); True if it changed."""
-    coupon: Coupon = COUPON_BOOK.load(account.books.get(COUPON))
-    if coupon.status not in ("available", "reserved") or date.fromisoformat(coupon.valid_until) >= as_of:
+    coupon = coupon_of(account)
+    if not would_expire(coupon, as_of):
         return False
     try:
         coupons().change(
@@ -1203,7 +1218,7 @@ def notice(account: Account) -> bool:
     found: dict[str, Coupon] = {}
 
     def change(state: Coupon) -> Coupon:
-        if state.status not in ("available", "reserved") or state.noticed or not state.member_id:
+        if not would_notice(state):
             return state
         found["coupon"] = replace(state, noticed=True)
         return found["coupon"]

@@ -58,6 +58,26 @@ def test_a_preview_lists_the_points_that_would_expire_and_the_reminders_that_wou
     assert [(f["outcome"], f["points"], f["expires_on"]) for f in reminders.findings] == [("remind", 100, "2026-03-31")]
 
 
+def test_a_preview_lists_the_coupons_that_would_expire_and_the_notices_that_would_go_out(api):
+    """The coupons' night too: which coupons a future day's run expires, and whom it tells of one expiring in 3 days."""
+    from chalicelib.coupons import jobs as coupon_jobs
+    from tests.functional.test_coupons import issue, template
+
+    member_id, _ = member_token("13900000002")
+    issued = issue(api, template(api, validity={"days_after_issue": 10})["template_id"], member_id).body
+    last_day = date.fromisoformat(issued["valid_until"])
+    before = item_counts()
+    noticed = jobs.preview_job(coupon_jobs.expire_coupons, last_day - timedelta(days=coupon_jobs.NOTICE_DAYS))
+    expired = jobs.preview_job(coupon_jobs.expire_coupons, last_day + timedelta(days=1))
+    quiet = jobs.preview_job(coupon_jobs.expire_coupons, clock.business_today())
+    assert item_counts() == before
+    assert [(f["outcome"], f["member_id"], f["code"]) for f in noticed.findings] == [
+        ("notice", member_id, issued["code"])
+    ]
+    assert sorted(f["outcome"] for f in expired.findings) == ["expire", "notice"]  # a run that day does both, once
+    assert quiet.findings == []
+
+
 def test_a_job_without_a_preview_says_so(aws):
     with pytest.raises(jobs.NoPreview):
         jobs.preview_job(jobs.get_job("purge-idempotency-records"), date(2026, 3, 1))
