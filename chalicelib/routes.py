@@ -33,6 +33,7 @@ ROUTES = (
     Route("/v1/feedback/{feedback_id}", "PATCH", "close_feedback", "chalicelib.feedback.api"),
     Route("/v1/health", "GET", "health", "chalicelib.platform.api"),
     Route("/v1/jobs", "GET", "list_jobs", "chalicelib.platform.jobs_api"),
+    Route("/v1/jobs/{job}/preview", "GET", "preview_job", "chalicelib.platform.jobs_api"),
     Route("/v1/jobs/{job}/runs", "GET", "list_job_runs", "chalicelib.platform.jobs_api"),
     Route("/v1/jobs/{job}/runs", "POST", "run_job_by_hand", "chalicelib.platform.jobs_api"),
     Route("/v1/jobs/{job}/runs/{run_id}", "GET", "get_job_run", "chalicelib.platform.jobs_api"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from chalicelib.identity.access import Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.platform import runs
-from chalicelib.platform.schemas import JobList, JobRun, JobRunCreate, JobRuns, RunsQuery
+from chalicelib.platform.schemas import JobList, JobPreview, JobRun, JobRunCreate, JobRuns, PreviewQuery, RunsQuery
 from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, endpoint
-from chalicelib.shared.jobs import FutureDay, RunUnderWay
+from chalicelib.shared.jobs import FutureDay, NoPreview, RunUnderWay
 
 RUN = Staff(Permission.JOBS_RUN, chain=True)
 
@@ -35,6 +35,17 @@ def run_job_by_hand(ctx: RequestContext, job: str) -> Reply:
     Errors: 404 for an unknown job; 422 `job-day-in-future` for a day after today (a preview shows what it would do);
     422 `job-on-request` for a job that runs from its own route; 409 `job-run-under-way` while a run progresses."""
     return Reply(JobRun.model_validate(runs.request_run(job, ctx.body.as_of)), status=202)
+
+
+@endpoint("/v1/jobs/{job}/preview", "GET", summary="Rehearse a job for any day, writing nothing", tag="jobs",
+          access=RUN, query=PreviewQuery, response=JobPreview, errors=(NotFound, NoPreview))  # fmt: skip
+def preview_job(ctx: RequestContext, job: str) -> Reply:
+    """What a run of the job for `as_of` would do to the data as it stands now (预演), the future included, writing
+    nothing: whose points would expire or become available, who would be reminded, warned, downgraded or kept, which
+    coupons would expire and whom they would be told of, with tallies by outcome. The CLI's `jobs preview` answers
+    the same. Errors: 404 for an unknown job; 422 `job-has-no-preview` for a job whose runs only report what they
+    did (`previewable` in the list says which have one)."""
+    return Reply(JobPreview.model_validate(runs.preview(job, ctx.query.as_of)))
 
 
 @endpoint("/v1/jobs/{job}/runs", "GET", summary="A job's newest runs", tag="jobs", access=RUN,

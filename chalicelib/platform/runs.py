@@ -23,6 +23,8 @@ from chalicelib.shared.jobs import (
     all_jobs,
     get_job,
     get_report,
+    preview_job,
+    previewable,
     recent_reports,
     run_job,
     scheduled_day,
@@ -59,9 +61,21 @@ def listing() -> list[dict[str, Any]]:
             "name": job.name, "description": job.description, "schedule": job.schedule or None,
             "watermark": (done := watermark(job)) and done.isoformat(),
             "last_runs": [_report(job, report) for report in recent_reports(job.name, LAST_RUNS)],
+            "previewable": previewable(job),
         }
         for job in all_jobs()
     ]  # fmt: skip
+
+
+PREVIEW_FINDINGS = 500  # findings a preview over the API lists (the tallies count them all)
+
+
+def preview(name: str, as_of: date) -> dict[str, Any]:
+    """What a run of ``name`` for ``as_of`` (the future included) would do, writing nothing; 404 for an unknown job,
+    422 ``job-has-no-preview`` for a job whose runs only report what they did."""
+    report = preview_job(get_job(name), as_of).model_dump()
+    return {**report, "findings": report["findings"][:PREVIEW_FINDINGS],
+            "truncated": len(report["findings"]) > PREVIEW_FINDINGS}  # fmt: skip
 
 
 def request_run(name: str, as_of: date | None) -> dict[str, Any]:

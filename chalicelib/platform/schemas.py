@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ConfigDict, Field
 
 from chalicelib.shared.fields import BUSINESS_DATE, UTC_INSTANT, Day
@@ -40,6 +42,7 @@ class JobOut(Schema):
     schedule: str | None = Field(description="when it runs by itself: an EventBridge cron, in UTC; null: on request")
     watermark: str | None = Field(description=f"the last day a run completed through; {BUSINESS_DATE}; null: never")
     last_runs: list[JobRun] = Field(description="its newest runs (at most 3), newest first")
+    previewable: bool = Field(description="whether it has a preview (`GET /v1/jobs/{job}/preview`)")
 
 
 class JobList(Schema):
@@ -58,6 +61,28 @@ class JobRunCreate(Input):
         description=f"process what is due through this day, never after today; left out: the day the schedule "
         f"would run it for (yesterday, or today for reviews and reminders); {BUSINESS_DATE}",
     )
+
+
+class PreviewQuery(Input):
+    """The day a preview rehearses."""
+
+    as_of: Day = Field(description=f"the day a run would be for, the future included; {BUSINESS_DATE}")
+
+
+class JobPreview(Schema):
+    """What a run of the job for ``as_of`` would do to the data as it stands now (预演), writing nothing."""
+
+    job: str = Field(description="the job's name")
+    as_of: str = Field(description=f"the day rehearsed; {BUSINESS_DATE}")
+    first_day: str = Field(description=f"the first day a run would cover (after the last one done); {BUSINESS_DATE}")
+    today: str = Field(description=f"the platform's today (a test clock's, where one is set); {BUSINESS_DATE}")
+    items: int = Field(description="how many findings in all")
+    tallies: dict[str, int] = Field(description="findings by outcome, e.g. `expire`, `remind`, `downgrade`, `notice`")
+    findings: list[dict[str, Any]] = Field(
+        description="the first findings (at most 500), one per member or coupon: `outcome`, `member_id` and what "
+        "would happen (points and dates, tiers, a coupon's code and last day)"
+    )
+    truncated: bool = Field(description="true when there were more findings than listed")
 
 
 class RunsQuery(Input):

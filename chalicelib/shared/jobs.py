@@ -357,10 +357,15 @@ def _dispatch(messages: list[BatchMessage], fan_out: bool) -> None:
             process_batch(message)
 
 
+def previewable(job: Job) -> bool:
+    """Whether ``job`` says what a run would do before it runs (``Job.preview``)."""
+    return type(job).preview is not Job.preview
+
+
 def preview_job(job: Job, as_of: date) -> PreviewReport:
     """What a run for ``as_of`` (any day, the future included) would do to the data as it stands now, item by
     item. Writes nothing: the watermark, the run reports and the data stay as they are."""
-    if type(job).preview is Job.preview:
+    if not previewable(job):
         raise NoPreview(f"{job.name} has no preview; its runs report what they did")
     first_day = first_day_of(job, min(as_of, clock.business_today()))  # from where the next run would start
     findings = [finding for keys in _chunks(job.due(first_day, as_of), BATCH_SIZE)

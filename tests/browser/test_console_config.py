@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,31 @@ def test_a_job_is_run_for_today_and_its_report_read(site: Site, console: Screens
     shot(console, "job-report")
     page.keyboard.press("Escape")
     page.locator(f"[data-test=run-{run_id}]").wait_for()  # listed among the job's latest runs
+
+
+def test_a_job_is_previewed_for_a_day_to_come_and_nothing_is_written(site: Site, console: Screens) -> None:
+    """预演: an admin asks what the points expiry would do a year and a half from now; the screen lists what the API
+    answers (the demo month's points expire by then), and the job's watermark does not move."""
+    page = log_in(console, site)
+    open_screen(page, "jobs")
+    day = (date.today() + timedelta(days=550)).isoformat()
+    before = next(job for job in site.api("GET", "/v1/jobs")["items"] if job["name"] == "expire-points")["watermark"]
+    page.locator("[data-test=job-preview-expire-points]").click()
+    picker = page.get_by_label("预演日期")
+    picker.fill(day)
+    picker.press("Enter")
+    page.locator("[data-test=job-preview-start]").click()
+    answer = site.api("GET", f"/v1/jobs/expire-points/preview?as_of={day}")
+    assert answer["items"] > 0  # the demo's points have expired by then
+    tallies = page.locator("[data-test=job-preview-tallies]")
+    tallies.get_by_text(f"{day} 共 {answer['items']} 项").wait_for()
+    tallies.locator("[data-tally=expire]").get_by_text(f"过期: {answer['tallies']['expire']}").wait_for()
+    rows = page.locator("[data-test=job-preview-findings] tbody tr")
+    assert rows.count() == len(answer["findings"])
+    assert answer["findings"][0]["member_id"] in rows.first.inner_text()
+    shot(console, "job-preview")
+    after = next(job for job in site.api("GET", "/v1/jobs")["items"] if job["name"] == "expire-points")["watermark"]
+    assert after == before
 
 
 def test_feedback_is_answered_and_closed(site: Site, console: Screens) -> None:

@@ -207,7 +207,7 @@ CHAIN_ROUTES = {  # the whole chain's configuration, figures, lists and jobs: no
     ("/v1/coupons/templates/{template_id}/issues", "POST"), ("/v1/coupons/batches/{batch_id}", "GET"),
     ("/v1/coupons/batches/{batch_id}/codes", "GET"), ("/v1/coupons/batches/{batch_id}/start", "POST"),
     ("/v1/jobs", "GET"), ("/v1/jobs/{job}/runs", "GET"), ("/v1/jobs/{job}/runs", "POST"),
-    ("/v1/jobs/{job}/runs/{run_id}", "GET"),
+    ("/v1/jobs/{job}/runs/{run_id}", "GET"), ("/v1/jobs/{job}/preview", "GET"),
     ("/v1/mall/rewards", "GET"), ("/v1/mall/rewards", "POST"), ("/v1/mall/rewards/{reward_id}", "GET"),
     ("/v1/mall/rewards/{reward_id}", "PATCH"),
     ("/v1/membership/plans", "POST"), ("/v1/membership/plans/{plan_id}", "PATCH"),

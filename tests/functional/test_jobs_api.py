@@ -67,6 +67,30 @@ def test_an_admin_runs_a_job_for_a_day_as_the_schedule_does(api, aws, jobs_queue
     assert api.get(f"/v1/members/{member_id}/points").body["expired"] == 80
 
 
+def test_an_admin_previews_a_job_for_any_day_and_nothing_is_written(api, expired_yesterday):
+    """The console's 预演: what a run would do, the future included, as the CLI's preview says it; a job without a
+    preview is 422 and the list says which have one."""
+    member_id, yesterday = expired_yesterday
+    before = item_counts()
+    future = (clock.business_today() + timedelta(days=400)).isoformat()
+    answer = api.get(f"/v1/jobs/expire-points/preview?as_of={future}")
+    assert answer.status == 200, answer.body
+    body = answer.body
+    assert (body["job"], body["as_of"], body["items"], body["tallies"], body["truncated"]) == (
+        "expire-points", future, 1, {"expire": 1}, False)  # fmt: skip
+    assert [(f["member_id"], f["points"], f["expires_on"]) for f in body["findings"]] == [
+        (member_id, 80, yesterday.isoformat())]  # fmt: skip
+    refused = api.get(f"/v1/jobs/purge-idempotency-records/preview?as_of={future}")
+    assert (refused.status, refused.body["type"].rsplit("/", 1)[1]) == (422, "job-has-no-preview")
+    assert api.get("/v1/jobs/no-such-job/preview?as_of=2026-12-01").status == 404
+    assert api.get("/v1/jobs/expire-points/preview").status == 422  # the day is required
+    assert item_counts() == before
+    listed = {job["name"]: job["previewable"] for job in api.get("/v1/jobs").body["items"]}
+    previewable = [name for name in ("expire-points", "expire-coupons", "purge-idempotency-records") if listed[name]]
+    assert previewable == ["expire-points", "expire-coupons"]
+    assert api.as_(token_for(["cashier"])).get(f"/v1/jobs/expire-points/preview?as_of={future}").status == 403
+
+
 def test_who_asked_is_audited_and_what_the_job_booked_is_the_systems(api, aws, jobs_queue, expired_yesterday):
     started = api.post("/v1/jobs/expire-points/runs", {}).body
     drain_jobs(aws)

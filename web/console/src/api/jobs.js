@@ -12,5 +12,8 @@ export const listRuns = (job, limit = 20) => api.get(`${at(job)}/runs`, { limit 
 /** Run a scheduled job for everything due through `asOf` (YYYY-MM-DD, never after today; omitted: as scheduled). */
 export const runJob = (job, asOf) => api.post(`${at(job)}/runs`, asOf ? { as_of: asOf } : {})
 
+/** What a run for `asOf` (YYYY-MM-DD, the future included) would do, writing nothing: `{tallies, findings, items, truncated}`. */
+export const previewJob = (job, asOf) => api.get(`${at(job)}/preview`, { as_of: asOf })
+
 /** One run's report. */
 export const getJobRun = (job, runId) => api.get(`${at(job)}/runs/${encodeURIComponent(runId)}`)
