@@ -3,7 +3,8 @@
 The header names the API's fields: name, phone (required), email, gender, birthday, city, store_id,
 source, registered_at and member_no (optional), and what a member brings from the old system (optional):
 tags (separated by ``;``), consents (the channels granted, ``;``-separated: sms, email, push, wechat) with
-consented_at and consent_source as their proof, tier with tier_valid_until (an opening standing, reviewed
+consented_at and consent_source as their proof (or, for a channel given apart, its own consented_at_<channel> and
+consent_source_<channel>, e.g. consented_at_sms), tier with tier_valid_until (an opening standing, reviewed
 like any other), and this period's period_paid_fen and period_growth (an opening growth entry). Rows become
 registrations through the same service as the API, in one transaction with their opening standing, so every
 rule holds (unique phones, sealed personal data, events). A phone held by a member registered another way
@@ -25,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from chalicelib.members import service
-from chalicelib.members.model import InvalidPhone, Source, normalise_phone
+from chalicelib.members.model import CONSENT_CHANNELS, InvalidPhone, Source, normalise_phone
 from chalicelib.members.schemas import MemberCreate
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.csvfiles import ImportReport, read_rows
@@ -49,6 +50,8 @@ COLUMNS = (
     "consents",
     "consented_at",
     "consent_source",
+    *(f"consented_at_{channel}" for channel in CONSENT_CHANNELS),
+    *(f"consent_source_{channel}" for channel in CONSENT_CHANNELS),
     "tier",
     "tier_valid_until",
     "period_paid_fen",
@@ -81,6 +84,13 @@ def to_registration(row: dict[str, str]) -> MemberCreate:
     consented_at, source = values.pop("consented_at", None), values.pop("consent_source", None)
     if consented_at or source:
         values["consent_proof"] = {"given_at": _instant(consented_at or ""), "source": source or ""}
+    proofs = {}
+    for channel in CONSENT_CHANNELS:
+        at, where = values.pop(f"consented_at_{channel}", None), values.pop(f"consent_source_{channel}", None)
+        if at or where:
+            proofs[channel] = {"given_at": _instant(at or ""), "source": where or ""}
+    if proofs:
+        values["consent_proofs"] = proofs
     return MemberCreate.model_validate(values)
 
 
@@ -136,7 +146,7 @@ def phone_of(row: dict[str, str]) -> str | None:
 
 UNPROVEN_CONSENT = (
     "a consent migrated needs its proof: consented_at and consent_source (when and where the member "
-    "gave it), or leave consents empty"
+    "gave it), or a granted channel's own consented_at_<channel> and consent_source_<channel>, or leave consents empty"
 )
 
 
@@ -156,7 +166,8 @@ def prepared(
                 (number, _COLUMN_OF.get(name, name.partition(".")[0]), error["msg"].removeprefix("Value error, "))
             )
         return errors
-    if any(registration.consents.values()) and registration.consent_proof is None:
+    proven = set(registration.consent_proofs) if registration.consent_proof is None else set(CONSENT_CHANNELS)
+    if any(granted and channel not in proven for channel, granted in registration.consents.items()):
         return [(number, "consented_at", UNPROVEN_CONSENT)]
     opening = to_opening(row)
     if isinstance(opening, list):
@@ -201,8 +212,11 @@ def import_members(
     return report
 
 
-_COLUMN_OF = {"home_store_id": "store_id", "consent_proof.given_at": "consented_at",
-              "consent_proof.source": "consent_source"}  # fmt: skip
+_COLUMN_OF = {
+    "home_store_id": "store_id", "consent_proof.given_at": "consented_at", "consent_proof.source": "consent_source",
+    **{f"consent_proofs.{channel}.given_at": f"consented_at_{channel}" for channel in CONSENT_CHANNELS},
+    **{f"consent_proofs.{channel}.source": f"consent_source_{channel}" for channel in CONSENT_CHANNELS},
+}  # fmt: skip
 
 
 def _collect(pending: list[Any], report: ImportReport, progress: Callable[[int], None]) -> None:

@@ -106,7 +106,8 @@ class Address(Input):
     )
 
 
-Consents = dict[Annotated[str, StringConstraints(pattern="^(" + "|".join(CONSENT_CHANNELS) + ")$")], bool]
+ConsentChannel = Annotated[str, StringConstraints(pattern="^(" + "|".join(CONSENT_CHANNELS) + ")$")]
+Consents = dict[ConsentChannel, bool]
 
 
 class ConsentProof(Input):
@@ -174,6 +175,11 @@ class MemberCreate(Input):
     consents: Consents = Field(default_factory=dict, description=CONSENTS)
     consent_proof: ConsentProof | None = Field(default=None, description="when and where the consents were "
                                                "given, if not by this request (migration, paper form)")  # fmt: skip
+    consent_proofs: dict[ConsentChannel, ConsentProof] = Field(
+        default_factory=dict,
+        description="a proof per channel, where each was given apart (a migrated system that kept one date per "
+        "channel); a channel named here takes its own proof instead of `consent_proof`",
+    )
     member_no: MemberNo | None = Field(default=None, description="keep an existing card number; else one is made")
 
     @field_validator("registered_at")

@@ -130,7 +130,7 @@ def _register(
         addresses=[address.model_dump(exclude_none=True) for address in data.addresses], source=data.source,
         referrer_id=data.referrer_id, home_store_id=data.home_store_id, registered_at=registered_at,
         status=Status.ACTIVE, tier=DEFAULT_TIER, tags=sorted(set(data.tags)),
-        consents=merge_consents({}, dict(data.consents), *_consent_stamp(data, now)), created_at=now, updated_at=now,
+        consents=_stamped_consents(data, now), created_at=now, updated_at=now,
         version=1,
     )  # fmt: skip
     plain_key, wrapped = data_key or keyring().new_data_key()
@@ -153,6 +153,8 @@ def _register(
         "source": str(member.source), "referrer_id": member.referrer_id, "registered_at": registered_at,
         "consents": dict(data.consents), "consented_at": _consent_stamp(data, now)[0],
         "consent_source": _consent_stamp(data, now)[1], "import_id": import_id,
+        "consent_proofs": {channel: dict(zip(("given_at", "source"), _consent_stamp(data, now, channel), strict=True))
+                           for channel in data.consent_proofs},
         "born_this_month": member.birthday is not None and member.birthday.month == clock.business_today().month,
     }))  # fmt: skip
     return {"member_id": member.member_id}
@@ -185,9 +187,19 @@ def _note_registered(months: list[str]) -> None:
         _oldest_known.forget()  # an older month was recorded meanwhile
 
 
-def _consent_stamp(data: MemberCreate, now: str) -> tuple[str, str | None]:
-    proof = data.consent_proof
+def _consent_stamp(data: MemberCreate, now: str, channel: str | None = None) -> tuple[str, str | None]:
+    """When and where a channel's consent was given: its own proof, else the registration's, else now, here."""
+    proof = data.consent_proofs.get(channel) if channel else None
+    proof = proof or data.consent_proof
     return (clock.iso(proof.given_at), proof.source) if proof else (now, None)
+
+
+def _stamped_consents(data: MemberCreate, now: str) -> dict[str, dict[str, Any]]:
+    """A new member's consents, each channel stamped with its proof."""
+    merged: dict[str, dict[str, Any]] = {}
+    for channel, granted in data.consents.items():
+        merged |= merge_consents({}, {channel: granted}, *_consent_stamp(data, now, channel))
+    return merged
 
 
 @dataclass(frozen=True)

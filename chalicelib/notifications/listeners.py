@@ -40,10 +40,12 @@ def record_profile_consents(tx: Transaction, event: Event) -> None:
     the queue of the profile's events (deliveries of 100, one transaction each): an import of a million members
     costs it a marker each, not a request each."""
     payload = event.payload
+    apart: dict[str, dict[str, str]] = {}  # channels given apart, each with its own date and source
     if event.type == "member.registered":
         given, at = payload.get("consents") or {}, payload.get("consented_at")
         source = "import" if payload.get("import_id") else "registration"
         note = f"proof: {payload['consent_source']}" if payload.get("consent_source") else None
+        apart = payload.get("consent_proofs") or {}
     else:
         if "consents" not in payload.get("changed", []):
             return
@@ -55,11 +57,20 @@ def record_profile_consents(tx: Transaction, event: Event) -> None:
         }
         at, source = event.occurred_at, "staff" if event.actor.startswith("staff:") else "member-page"
         note = None
-    changes = [profiles.ConsentChange(channel, "marketing", bool(granted)) for channel, granted in given.items()]
+    changes = [
+        profiles.ConsentChange(channel, "marketing", bool(granted), (apart.get(channel) or {}).get("given_at"),
+                               _proof_note((apart.get(channel) or {}).get("source")))
+        for channel, granted in given.items()
+    ]  # fmt: skip
     if changes:
-        wording = None if note else settings.policy().wording_version  # a migrated system's wording is unknown
+        migrated = note or any(change.note for change in changes)
+        wording = None if migrated else settings.policy().wording_version  # a migrated system's wording is unknown
         proof = profiles.Proof(source, wording_version=wording, note=note, at=at, actor=event.actor)
         profiles.record_in(tx, str(payload["member_id"]), changes, proof)
+
+
+def _proof_note(source: str | None) -> str | None:
+    return f"proof: {source}" if source else None
 
 
 @consumer("messaging-erasure", queue="notifications", types=["member.erased"])

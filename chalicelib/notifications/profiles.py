@@ -42,6 +42,8 @@ class ConsentChange:
     channel: str
     purpose: str
     granted: bool
+    given_at: str | None = None  # when this answer was given, where it differs from its proof's (a migrated channel)
+    note: str | None = None  # this answer's own proof note, likewise
 
 
 @dataclass(frozen=True)
@@ -120,34 +122,39 @@ def record_in(
     current = profile(member_id)
     when, actor = proof.at or clock.iso(clock.now()), proof.actor or current_origin().actor
 
+    def given_at(c: ConsentChange) -> str | None:
+        return c.given_at or proof.at
+
     def moves(c: ConsentChange) -> bool:
         """A different answer, and not older than the one recorded (an event delivered late changes nothing)."""
         said = current.consents.get(f"{c.channel}:{c.purpose}", {})
-        return said.get("granted") != c.granted and not (proof.at and str(said.get("at", "")) > proof.at)
+        at = given_at(c)
+        return said.get("granted") != c.granted and not (at and str(said.get("at", "")) > at)
 
     moved = [c for c in wanted if moves(c)]
     if not moved and (language is None or language == current.language):
         return current
     consents = dict(current.consents)
     for c in moved:
+        at = given_at(c) or when
         consents[f"{c.channel}:{c.purpose}"] = {
             "granted": c.granted,
-            "at": when,
+            "at": at,
             "source": proof.source,
             "wording_version": proof.wording_version,
         }
         tx.put(
             MessagingProfileRecord(
                 member_id,
-                f"{HISTORY}{when}#{new_id('')}",
+                f"{HISTORY}{at}#{new_id('')}",
                 channel=c.channel,
                 purpose=c.purpose,
                 granted=c.granted,
                 source=proof.source,
                 wording_version=proof.wording_version,
                 actor=actor,
-                note=proof.note,
-                at=when,
+                note=c.note or proof.note,
+                at=at,
             )
         )
     _write_profile(tx, current, consents=json.dumps(consents, sort_keys=True), language=language)

@@ -214,6 +214,30 @@ def test_migrated_members_keep_their_tier_consents_tags_and_this_periods_spend(t
                                                                       "diamond": 0}  # fmt: skip
 
 
+def test_a_channel_given_apart_keeps_its_own_proof(tmp_path, store, api, aws):
+    """An old system that kept a date per channel: each consent arrives with its own date and source (the row's
+    shared proof for the others), on the profile and in the consent history; a granted channel with no proof of
+    its own nor a shared one refuses the row."""
+    path = tmp_path / "channels.csv"
+    path.write_text(
+        "name,phone,consents,consented_at,consent_source,consented_at_email,consent_source_email,consented_at_sms\n"
+        "两证,13800000021,sms;email;wechat,2022-01-05 09:00,门店纸质表单,2023-06-01 20:00,官网订阅,\n"
+        "各证,13800000022,sms;email,,,2023-06-01 20:00,官网订阅,2021-03-01\n",
+        encoding="utf-8",
+    )
+    report = import_members(path, workers=1)
+    assert (report.imported, report.failed, report.errors) == (1, 1, [(3, "consent_source_sms", report.errors[0][2])])
+    both = api.post("/v1/members/lookup", {"phone": "13800000021"}).body
+    consents = both["consents"]
+    assert (consents["email"]["updated_at"], consents["email"]["source"]) == ("2023-06-01T12:00:00.000Z", "官网订阅")
+    assert (consents["sms"]["updated_at"], consents["sms"]["source"]) == ("2022-01-05T01:00:00.000Z", "门店纸质表单")
+    assert consents["wechat"]["source"] == "门店纸质表单"
+    deliver(aws, "points")  # the consent ledger records each with its proof
+    history = api.get(f"/v1/members/{both['member_id']}/consent-history").body["items"]
+    notes = {item["channel"]: item.get("note") for item in history}
+    assert notes == {"sms": "proof: 门店纸质表单", "email": "proof: 官网订阅", "wechat": "proof: 门店纸质表单"}
+
+
 def test_rows_go_in_batches_one_marker_read_one_key_call_and_a_transaction_per_hundred_items(
     tmp_path, store, monkeypatch
 ):
