@@ -54,6 +54,7 @@ class Permission(StrEnum):
     WALLET_STATEMENTS = "wallet:statements"
     WALLET_CASH_REFUND = "wallet:cash-refund"
     WALLET_PAY = "wallet:pay"
+    WALLET_REFUND = "wallet:refund"
     REPORTS_READ = "reports:read"
     REPORTS_MONEY = "reports:money"
     JOBS_RUN = "jobs:run"
@@ -95,7 +96,10 @@ _FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND, P.MEMBER
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
     Role.STORE_MANAGER: frozenset(
-        _CASHIER | _FEEDBACK | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE, P.REPORTS_READ}
+        _CASHIER
+        | _FEEDBACK
+        | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE, P.REPORTS_READ}
+        | {P.WALLET_REFUND}
     ),
     Role.MARKETING: frozenset(
         {P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE, P.REPORTS_READ, P.COUPONS_MANAGE, P.MALL_MANAGE}
@@ -105,7 +109,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _CASHIER
         | _FEEDBACK
         | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}
-        | {P.MEMBERSHIP_CANCEL}
+        | {P.MEMBERSHIP_CANCEL, P.WALLET_REFUND}
     ),
     Role.FINANCE: frozenset(_FINANCE),
     Role.ADMIN: frozenset(Permission),
@@ -139,6 +143,7 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.WALLET_STATEMENTS: ("储值日报", "Stored-value statements"),
     P.WALLET_CASH_REFUND: ("退卡/退余额", "Cash refunds of stored value"),
     P.WALLET_PAY: ("储值支付", "Wallet payments at the counter"),
+    P.WALLET_REFUND: ("储值退款", "Refunds of counter payments to the wallet"),
     P.REPORTS_READ: ("经营报表", "Reports and dashboard"),
     P.REPORTS_MONEY: ("报表金额与负债", "Money in reports, and the liability"),
     P.JOBS_RUN: ("运行任务", "Run jobs"),

@@ -54,6 +54,7 @@ PATH_PARAMETERS = {
     "kind": "The message kind (消息类型), e.g. `points-expiring` (`GET /v1/notifications/templates` lists them)",
     "channel": "The channel: `sms`, `email`, `push`, `wechat` or `inbox`",
     "plan_id": "The paid membership plan's id (`mp_…`), as creating it answered it",
+    "payment_id": "The wallet payment's id (`wp_…`), as the payment answered it (its wallet entries' `source.id`)",
     "card_id": "The membership card's id (`mc_…`), as buying it answered it (one per member and plan)",
     "benefit_id": "The benefit's code (权益), e.g. `pt-session`, as `GET …/benefits` lists it",
     "use_id": "The benefit use's id, as the caller gave it when recording the use",

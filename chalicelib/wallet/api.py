@@ -27,6 +27,7 @@ from chalicelib.wallet.schemas import (
     WalletCashRefund,
     WalletCashRefundCreate,
     WalletCounterPayment,
+    WalletCounterRefund,
     WalletEntryPage,
     WalletPayment,
     WalletPaymentAnswer,
@@ -47,6 +48,7 @@ READ_PLANS = Staff(Permission.STORES_READ)
 WRITE_PLANS = Staff(Permission.WALLET_PLANS)
 STATEMENTS = Staff(Permission.WALLET_STATEMENTS)
 PAY = Staff(Permission.WALLET_PAY, serves=True)
+REFUND = Staff(Permission.WALLET_REFUND, serves=True)
 WEBHOOK_ERRORS = (Unauthenticated, Forbidden, ValidationFailed, service.MemberNotEligible)
 
 
@@ -223,6 +225,41 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     member in 10 minutes, whatever the code, until the window ends."""
     answer = service.pay_at_counter(member_id, ctx.body)
     return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
+
+
+@endpoint(
+    "/v1/members/{member_id}/wallet/payments/{payment_id}/refunds",
+    "POST",
+    summary="Give a counter payment back to the wallet (退款至储值)",
+    tag="wallet",
+    access=REFUND,
+    body=WalletCounterRefund,
+    response=WalletRefundAnswer,
+    status=201,
+    idempotency="required",
+    errors=(
+        NotFound,
+        PreconditionRequired,
+        ValidationFailed,
+        IdempotencyKeyReused,
+        service.MemberNotEligible,
+        service.RefundExceedsPayment,
+    ),
+)
+def wallet_counter_refund(ctx: RequestContext, member_id: str, payment_id: str) -> Reply:
+    """Goods paid from the wallet at a till come back (at any store of the chain): `amount_fen` of that counter
+    payment (`payment_id`, as its payment answered, or the `source.id` of its wallet entries) goes back to the
+    wallet it came from, principal and bonus in the proportion the payment has left, as a partner's refund does. A
+    payment is refunded in parts, never beyond what it took; the member reads `reason` in their entries and the
+    audit log records who gave it back (`wallet.refunded`). Once per `Idempotency-Key`.
+
+    Errors: 404 for a payment not taken at the counter for this member (a partner's is refunded through its own
+    webhook), or an unknown member; 422 `refund-exceeds-payment` with `refundable_fen` for more than the payment has
+    left; 422 `member-not-eligible` for an erased member; 428 without `Idempotency-Key`, 422
+    `idempotency-key-reused` with another body."""
+    assert ctx.idempotency is not None  # required: the request was refused without one
+    answer = service.refund_at_counter(member_id, payment_id, ctx.body, ctx.idempotency)
+    return Reply(WalletRefundAnswer.model_validate(answer), status=201)
 
 
 @endpoint(

@@ -232,6 +232,15 @@ class WalletCounterPayment(Input):
     )  # fmt: skip
 
 
+class WalletCounterRefund(Input):
+    """A counter payment given back to the wallet it came from (退款至储值): goods returned at the till."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount_fen": 3000, "reason": "退货：尺码不合适"}]})
+
+    amount_fen: Amount = Field(description=f"how much of the payment goes back, never more than it has left; {FEN}")
+    reason: Reason = Field(description="why, in words the member reads in their wallet entries")
+
+
 class WalletCashRefundCreate(Input):
     """A cash refund of principal (退卡/退余额) by finance."""
 

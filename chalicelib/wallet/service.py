@@ -76,6 +76,7 @@ from chalicelib.wallet.rules import Plan as TopUpPlan
 from chalicelib.wallet.schemas import (
     WalletCashRefundCreate,
     WalletCounterPayment,
+    WalletCounterRefund,
     WalletPayment,
     WalletRefund,
     WalletTopUp,
@@ -319,7 +320,7 @@ class Wallets:
 
     def refund(
         self, partner_id: str, refund_id: str, payment_id: str, amount: int, occurred_at: datetime, claim: Claim,
-        joined: Joined | None = None, member_id: str | None = None,
+        joined: Joined | None = None, member_id: str | None = None, reason: str | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """Give ``amount`` of a wallet payment back to the wallet it was paid from, once per claim: principal and
         bonus in the proportion the payment has left of each, with what ``joined`` posts beside it. More than it has
@@ -366,7 +367,7 @@ class Wallets:
                 given["gift"] = -unearned
             return [
                 Posting(holder, REFUNDABLE, -amount, "refund", source, "退款", given),
-                *_moves(owner, back, "refund", source, "储值退款"),
+                *_moves(owner, back, "refund", source, f"储值退款：{reason}" if reason else "储值退款"),
                 *_gift(owner, gifts, gifts_after),
                 *(
                     [Posting(owner, POINTS, -gift_points, "refund", source, "储值退款·扣回赠送积分")]
@@ -675,6 +676,28 @@ def pay_at_counter(member_id: str, request: WalletCounterPayment) -> dict[str, A
         if members.status_of(member_id) != Status.ACTIVE:
             raise _not_eligible(HolderUnavailable(member_id)) from None
         raise
+
+
+def refund_at_counter(
+    member_id: str, payment_id: str, request: WalletCounterRefund, key: IdempotencyKey
+) -> dict[str, Any]:
+    """A payment taken at the counter given back to the wallet it came from (goods returned at any store of the chain):
+    principal and bonus in the proportion the payment has left, in parts, never beyond what it took, as a partner's
+    refund. Once per Idempotency-Key (another request under it: 422 ``idempotency-key-reused``). Only the counter's
+    payments: a partner refunds its own through its webhook, so another payment id is 404 here."""
+    refund_id = "wr_" + hashlib.sha256(f"{key.caller}\n{key.key}".encode()).hexdigest()[:26]
+    reused = IdempotencyKeyReused("This Idempotency-Key was used with a different request")
+    claim = Claim(f"wallet-refund|{COUNTER}|{refund_id}", key.request_hash, None, reused)
+    try:
+        return wallets().refund(COUNTER, refund_id, payment_id, request.amount_fen, clock.now(), claim,
+                                member_id=member_id, reason=request.reason)  # fmt: skip
+    except ValidationFailed as e:
+        if any(error.get("field") == "member_id" for error in e.extensions.get("errors", [])):
+            raise NotFound(f"No counter payment {payment_id!r} of this member") from None  # another member's
+        raise
+    except HolderUnavailable:
+        _require_member(member_id)
+        raise _not_eligible(HolderUnavailable(member_id)) from None
 
 
 def counter_payment_id(store_id: str, order_id: str) -> str:

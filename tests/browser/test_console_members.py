@@ -150,6 +150,35 @@ def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(s
     assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["total_fen"] == 16350
 
 
+def test_a_store_manager_gives_a_counter_payment_back_to_the_wallet(site: Site, console: Screens) -> None:
+    """退款至储值: goods paid from the wallet at the till come back; a store manager opens the member's wallet tab,
+    refunds part of the payment from its entry (more than it has left is said plainly), and the wallet shows it."""
+    member = new_member(site, "吴退货")
+    top_up(site, member["member_id"], 20000)
+    till = {"store_id": "SH-001", "amount_fen": 8000, "order_id": f"T-{secrets.token_hex(3)}",
+            "member_code": member_code(site, member["phone"])}  # fmt: skip
+    paid = site.api("POST", f"/v1/members/{member['member_id']}/wallet/payments", till)  # the cashier's, by the API
+    page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.get_by_role("tab", name="储值").click()
+    page.locator("[data-test=wallet-balance]").get_by_text("本金 ¥120.00").wait_for()
+    page.locator(f"[data-test=payment-refund-{paid['payment_id']}]").click()
+    dialog = page.get_by_role("dialog")
+    assert unlabelled_inputs(page) == []
+    expect(dialog.get_by_label("退回金额（元）")).to_have_value("80.00")  # the whole payment by default
+    dialog.get_by_label("退回金额（元）").fill("80.01")
+    dialog.get_by_label("原因").fill("退货：尺码不合适")
+    dialog.locator("[data-test=payment-refund-save]").click()
+    dialog.locator("[data-test=payment-refund-error]").get_by_text("该笔支付最多还可退 ¥80.00").wait_for()
+    dialog.get_by_label("退回金额（元）").fill("30")
+    console.shot("wallet-payment-refund")
+    dialog.locator("[data-test=payment-refund-save]").click()
+    page.get_by_text("已退回储值：本金 ¥30.00，赠送金 ¥0.00").wait_for()
+    page.locator("[data-test=wallet-balance]").get_by_text("本金 ¥150.00").wait_for()
+    page.get_by_role("cell", name="储值退款：退货：尺码不合适").first.wait_for()
+    assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["principal_fen"] == 15000
+
+
 def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site: Site, console: Screens) -> None:
     """The counter's 退余额: finance pays part of a member's principal out at a store (the bonus and the top-up plan's
     gift points not yet earned going with it, as the message says), the wallet tab shows what is left, and the

@@ -144,6 +144,7 @@ SERVE_ROUTES = {  # a chain serves its members at every store: these reach any m
     ("/v1/members/{member_id}/tier", "GET"), ("/v1/members/{member_id}/growth", "GET"),
     ("/v1/members/{member_id}/purchases", "GET"), ("/v1/members/{member_id}/wallet", "GET"),
     ("/v1/members/{member_id}/wallet/entries", "GET"), ("/v1/members/{member_id}/wallet/payments", "POST"),
+    ("/v1/members/{member_id}/wallet/payments/{payment_id}/refunds", "POST"),
     ("/v1/members/{member_id}/mall/orders", "GET"),
     ("/v1/members/{member_id}/coupons", "GET"),
     ("/v1/members/{member_id}/messages", "GET"), ("/v1/members/{member_id}/message-preferences", "GET"),
@@ -166,6 +167,7 @@ VALID_BODIES = {
     ("/v1/members/{member_id}/wallet/payments", "POST"): {"store_id": "SH-001", "amount_fen": 1, "order_id": "x",
                                                           "member_code": "shown now"},
     ("/v1/members/{member_id}/cards/{card_id}/cancellation", "POST"): {"cancel_id": "x", "reason": "x"},
+    ("/v1/members/{member_id}/wallet/payments/{payment_id}/refunds", "POST"): {"amount_fen": 1, "reason": "x"},
     ("/v1/members/{member_id}/benefits/{benefit_id}/uses", "POST"): {"use_id": "x"},
 }  # fmt: skip
 

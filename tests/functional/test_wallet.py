@@ -376,6 +376,51 @@ class TestCounterPayments:
         with clock.frozen(clock.now() + timedelta(minutes=10)):
             ok(self.pay(api, member, 100, key="after-the-window", order_id="G-W", token=token_for(["cashier"])), 201)
 
+    def test_goods_returned_at_any_store_give_the_payment_back_in_parts_once_per_key(self, api, aws, partner, member,
+                                                                                       plan):  # fmt: skip
+        """退款至储值 at the till: a store manager of another store gives part of a counter payment back (principal and
+        bonus in the payment's proportion), then the rest; never more than it took, once per key; a partner's
+        payment, another member's or a cashier's try is refused and writes nothing."""
+        ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"]))  # 10,000 + 2,000 bonus
+        paid = ok(self.pay(api, member, 6_000), 201)  # 5,000 principal + 1,000 bonus, at BJ-001
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+        path = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"
+        body = {"amount_fen": 3_000, "reason": "退货：尺码不合适"}
+        first = ok(manager.post(path, body, headers={"idempotency-key": "return-0001"}), 201)
+        assert (first["principal_fen"], first["bonus_fen"], first["duplicate"]) == (2_500, 500, False)
+        again = ok(manager.post(path, body, headers={"idempotency-key": "return-0001"}), 201)
+        assert again == {**first, "duplicate": True}
+        refused(manager.post(path, {**body, "amount_fen": 1}, headers={"idempotency-key": "return-0001"}), 422,
+                "idempotency-key-reused")  # fmt: skip
+        webhook = ok(pay(api, partner, {"member_id": member}, 100, "P-9"))
+        other, _ = member_token("13900000003")
+        cashier = api.as_(token_for(["cashier"], ("BJ-001",)))
+        before = item_counts()
+        more = manager.post(path, {**body, "amount_fen": 3_001}, headers={"idempotency-key": "return-0002"})
+        too_much = refused(more, 422, "refund-exceeds-payment")
+        assert too_much["refundable_fen"] == 3_000
+        refused(manager.post(f"/v1/members/{other}/wallet/payments/{paid['payment_id']}/refunds", body,
+                             headers={"idempotency-key": "return-0003"}), 404, "not-found")  # fmt: skip
+        refused(
+            manager.post(
+                f"/v1/members/{member}/wallet/payments/{webhook['payment_id']}/refunds",
+                body,
+                headers={"idempotency-key": "return-0004"},
+            ),
+            404,
+            "not-found",
+        )  # a partner's: its webhook
+        assert cashier.post(path, body, headers={"idempotency-key": "return-0005"}).status == 403
+        assert item_counts() == before
+        rest = ok(manager.post(path, body, headers={"idempotency-key": "return-0006"}), 201)
+        assert (rest["principal_fen"], rest["bonus_fen"]) == (2_500, 500)
+        assert wallet(api, member)["total_fen"] == 12_000 - 100  # all of the counter payment back, the webhook's not
+        assert_books_are_the_sum_of_their_entries(api, member)
+        entries = all_entries(api, f"/v1/members/{member}/wallet/entries")
+        assert entries[0]["reason"] == "储值退款：退货：尺码不合适"
+        refunded = [e for e in events("wallet.refunded") if e["payload"]["payment_id"] == paid["payment_id"]]
+        assert [(e["payload"]["store_id"], e["actor"].startswith("staff:")) for e in refunded] == [("BJ-001", True)] * 2
+
     def test_a_till_order_is_paid_once_from_any_tab_or_key(self, api, partner, member):
         ok(top_up(api, partner, {"member_id": member}, 1_000))
         first = ok(self.pay(api, member, 300, key="tab-1-key"), 201)

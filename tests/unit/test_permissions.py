@@ -68,6 +68,7 @@ def test_only_admins_import_member_files():
         (Permission.FEEDBACK_READ, {Role.STORE_MANAGER, Role.CUSTOMER_SERVICE, Role.ADMIN}),
         (Permission.FEEDBACK_REPLY, {Role.STORE_MANAGER, Role.CUSTOMER_SERVICE, Role.ADMIN}),
         (Permission.WALLET_PAY, {Role.CASHIER, Role.STORE_MANAGER, Role.CUSTOMER_SERVICE, Role.ADMIN}),
+        (Permission.WALLET_REFUND, {Role.STORE_MANAGER, Role.CUSTOMER_SERVICE, Role.ADMIN}),
     ],
 )
 def test_the_console_permissions_go_to_the_roles_that_need_them(permission, roles):

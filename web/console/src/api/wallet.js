@@ -8,5 +8,8 @@ export const payFromWallet = (memberId, body, key) =>
 /** Pay principal out in cash (退卡/退余额): `{store_id, amount_fen?, reason}`, once per key (finance). */
 export const cashRefund = (memberId, body, key) =>
   api.post(`/members/${memberId}/wallet/cash-refunds`, body, { 'Idempotency-Key': key })
+/** A counter payment given back to the wallet (`wallet:refund`): `{amount_fen, reason}`, once per key. */
+export const refundPayment = (memberId, paymentId, body, key) =>
+  api.post(`/members/${memberId}/wallet/payments/${encodeURIComponent(paymentId)}/refunds`, body, { 'Idempotency-Key': key })
 /** A business day's stored-value statement, for the chain (`storeId` null) or one store (finance). */
 export const statement = (day, storeId) => api.get('/wallet/statements', { day, ...(storeId ? { store_id: storeId } : {}) })
