@@ -178,6 +178,7 @@ ROUTES = (
     Route("/v1/unsubscribe", "POST", "unsubscribe", "chalicelib.notifications.api", accepts=("*/*",)),
     Route("/v1/wallet/plans", "GET", "list_wallet_plans", "chalicelib.wallet.api"),
     Route("/v1/wallet/plans", "POST", "create_wallet_plan", "chalicelib.wallet.api"),
+    Route("/v1/wallet/plans/{plan_id}/end", "POST", "end_wallet_plan", "chalicelib.wallet.api"),
     Route("/v1/wallet/statements", "GET", "get_wallet_statement", "chalicelib.wallet.api"),
     Route("/v1/webhooks/activities", "POST", "activity", "chalicelib.purchases.api"),
     Route("/v1/webhooks/mall/payments", "POST", "mall_payment", "chalicelib.mall.api"),

@@ -14,6 +14,7 @@ from chalicelib.shared.errors import (
     IdempotencyKeyReused,
     InvalidCursor,
     NotFound,
+    PreconditionFailed,
     PreconditionRequired,
     RateLimited,
     Unauthenticated,
@@ -33,6 +34,7 @@ from chalicelib.wallet.schemas import (
     WalletPaymentAnswer,
     WalletPlan,
     WalletPlanCreate,
+    WalletPlanEnd,
     WalletPlanList,
     WalletRefund,
     WalletRefundAnswer,
@@ -316,6 +318,26 @@ def create_wallet_plan(ctx: RequestContext) -> Reply:
     Errors: 409 `already-exists` when the plan id is taken; 422 for a store outside the caller's stores or that does
     not exist, or `ends_on` before `starts_on`."""
     return Reply(WalletPlan.model_validate(plans.create(ctx.caller, ctx.body)), status=201)
+
+
+@endpoint(
+    "/v1/wallet/plans/{plan_id}/end",
+    "POST",
+    summary="Take a top-up plan off sale (停售)",
+    tag="wallet",
+    access=WRITE_PLANS,
+    body=WalletPlanEnd,
+    response=WalletPlan,
+    errors=(NotFound, ValidationFailed, PreconditionFailed),
+)
+def end_wallet_plan(ctx: RequestContext, plan_id: str) -> Reply:
+    """Stop selling a top-up plan after `last_day` (default today): a promotion ended early. Its price, bonus and
+    gift points never change, so top-ups booked on it keep what they got; a top-up dated after its last day no longer
+    takes it (422 `plan-not-applicable`). Plans are cached 30 seconds. Audited (`wallet.plan-ended`).
+
+    Errors: 404 for an unknown plan (or, for staff scoped to stores, one sold beyond their stores); 422 for a day
+    before today, before its first day on sale or after the day it already ends; 412 when it changed meanwhile."""
+    return Reply(WalletPlan.model_validate(plans.end(ctx.caller, plan_id, ctx.body)))
 
 
 @endpoint(

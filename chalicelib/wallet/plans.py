@@ -10,12 +10,12 @@ from chalicelib.identity.access import Caller
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
 from chalicelib.shared.db import Transaction
-from chalicelib.shared.errors import AlreadyExists, ValidationFailed
+from chalicelib.shared.errors import AlreadyExists, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.stores.service import not_open
 from chalicelib.wallet.records import PLANS_SCOPE, WalletPlanRecord
 from chalicelib.wallet.rules import Plan
-from chalicelib.wallet.schemas import WalletPlanCreate
+from chalicelib.wallet.schemas import WalletPlanCreate, WalletPlanEnd
 
 PLANS_CACHE_SECONDS = 30.0
 
@@ -118,6 +118,38 @@ def create(caller: Caller, data: WalletPlanCreate) -> dict[str, Any]:
     tx.commit()
     forget_plans()
     return _plan_json(plan, now, caller.scope, clock.business_today())
+
+
+def end(caller: Caller, plan_id: str, data: WalletPlanEnd) -> dict[str, Any]:
+    """Take a plan off sale after ``last_day`` (default today): never before today, nor before it went on sale, nor
+    later than it already ends. Its terms never change (top-ups booked on it keep what they got); ending it again
+    earlier is allowed. Staff scoped to stores end only plans sold at their stores alone (404 for others, as unseen)."""
+    record = WalletPlanRecord.find(PLANS_SCOPE, plan_id)
+    stores = json.loads(record.stores) if record else []
+    if record is None or (caller.stores and not (stores and set(stores) <= caller.stores)):
+        raise NotFound(f"No top-up plan {plan_id!r}")
+    today = clock.business_today()
+    last_day = data.last_day or today
+    ends_on = date.fromisoformat(record.ends_on) if record.ends_on else None
+    problem = (
+        "before today: a plan's past sales stay as they were" if last_day < today
+        else "before its first day on sale" if last_day < date.fromisoformat(record.starts_on)
+        else f"after its last day on sale ({ends_on})" if ends_on and last_day > ends_on
+        else None
+    )  # fmt: skip
+    if problem:
+        raise ValidationFailed([{"field": "last_day", "in": "body", "message": problem}])
+    tx = Transaction()
+    was = WalletPlanRecord.ends_on == record.ends_on if record.ends_on else WalletPlanRecord.ends_on.does_not_exist()
+    tx.update(WalletPlanRecord(PLANS_SCOPE, plan_id), [WalletPlanRecord.ends_on.set(last_day.isoformat())],
+              condition=was, on_fail=PreconditionFailed("The plan changed meanwhile; read it again"))  # fmt: skip
+    emit(tx, new_event("wallet.plan-ended", f"wallet-plan/{plan_id}", {
+        "plan_id": plan_id, "last_day": last_day.isoformat(), "was_ending": record.ends_on,
+    }))  # fmt: skip
+    tx.commit()
+    forget_plans()
+    record.ends_on = last_day.isoformat()
+    return _plan_json(_plan(record), record.created_at, record.created_by, today)
 
 
 def _plan_json(plan: Plan, created_at: str, created_by: str, today: date) -> dict[str, Any]:

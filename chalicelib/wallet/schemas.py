@@ -323,6 +323,16 @@ class WalletPlanCreate(Input):
         return self
 
 
+class WalletPlanEnd(Input):
+    """A plan taken off sale early (停售): its last day on sale, never before today."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"last_day": "2026-12-15"}, {}]})
+
+    last_day: Day | None = Field(
+        default=None, description=f"the last day it is on sale; default today; {BUSINESS_DATE}"
+    )
+
+
 class WalletPlan(Schema):
     """A top-up plan (充值方案)."""
 

@@ -7,7 +7,7 @@ import json
 import re
 import secrets
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import expect
@@ -177,6 +177,29 @@ def test_a_store_manager_gives_a_counter_payment_back_to_the_wallet(site: Site, 
     page.locator("[data-test=wallet-balance]").get_by_text("本金 ¥150.00").wait_for()
     page.get_by_role("cell", name="储值退款：退货：尺码不合适").first.wait_for()
     assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["principal_fen"] == 15000
+
+
+def test_finance_takes_a_top_up_plan_off_sale(site: Site, console: Screens) -> None:
+    """停售: a promotion ends early; the plan's last day becomes the one chosen (today by default, never a day gone
+    by), and the screen shows it."""
+    plan_id = f"CZ-END-{secrets.token_hex(3)}"
+    site.api("POST", "/v1/wallet/plans", {"plan_id": plan_id, "name": "充500送80", "pay_fen": 50000, "bonus_fen": 8000})
+    page = log_in(console, site, staff_account(site, ["finance"], []))
+    page.goto(f"{site.base}/console/#/wallet-plans")
+    page.locator(f"[data-test=plan-end-{plan_id}]").click()
+    dialog = page.get_by_role("dialog")
+    assert unlabelled_inputs(page) == []
+    today = {date.today().isoformat(), (date.today() + timedelta(days=1)).isoformat()}  # Shanghai's day, ahead of UTC
+    expect(dialog.get_by_label("最后售卖日")).not_to_have_value("")
+    console.shot("wallet-plan-end")
+    page.locator("[data-test=plan-end-confirm]").click()
+    page.get_by_text("充500送80 将于").wait_for()
+    plan = next(p for p in site.api("GET", "/v1/wallet/plans")["items"] if p["plan_id"] == plan_id)
+    assert plan["ends_on"] in today
+    expect(page.locator("[data-test=plans]").get_by_role("row").filter(has_text=plan_id)).to_contain_text(
+        plan["ends_on"]
+    )
+    expect(page.locator(f"[data-test=plan-end-{plan_id}]")).to_have_count(0)  # nothing more to end
 
 
 def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site: Site, console: Screens) -> None:

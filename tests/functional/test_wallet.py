@@ -634,6 +634,36 @@ class TestPlans:
         assert [p["plan_id"] for p in ok(api.get("/v1/wallet/plans"))["items"]] == ["BJ-ONLY", "CZ-100-20"]
         assert cashier.post("/v1/wallet/plans", {**PLAN, "plan_id": "X"}).status == 403
 
+    def test_finance_takes_a_plan_off_sale_early_and_later_top_ups_no_longer_take_it(self, api, partner, member):
+        """停售: the plan's last day becomes today (or a later day it chooses), never a day gone by; what was booked
+        on it stays; a top-up after its last day is refused the plan."""
+        finance = api.as_(token_for(["finance"]))
+        ok(finance.post("/v1/wallet/plans", PLAN), 201)
+        ok(top_up(api, partner, {"member_id": member}, 10_000, "T-1", PLAN["plan_id"]))
+        today = clock.business_today()
+        cashier = api.as_(token_for(["cashier"]))
+        scoped = api.as_(token_for(["finance"], ("SH-001",)))
+        before = item_counts()
+        for body, status in (({"last_day": (today - timedelta(days=1)).isoformat()}, 422),
+                             ({"last_day": "2026-10-31"}, 422)):  # fmt: skip
+            problem = refused(finance.post("/v1/wallet/plans/CZ-100-20/end", body), status, "validation-failed")
+            assert problem["errors"][0]["field"] == "last_day"
+        refused(finance.post("/v1/wallet/plans/NO-SUCH/end", {}), 404, "not-found")
+        refused(scoped.post("/v1/wallet/plans/CZ-100-20/end", {}), 404, "not-found")  # sold beyond their store
+        assert cashier.post("/v1/wallet/plans/CZ-100-20/end", {}).status == 403
+        assert item_counts() == before
+        later = (today + timedelta(days=5)).isoformat()
+        ok(finance.post("/v1/wallet/plans/CZ-100-20/end", {"last_day": later}))
+        ended = ok(finance.post("/v1/wallet/plans/CZ-100-20/end", {}))  # earlier again: today
+        assert (ended["ends_on"], ended["on_sale"], ended["bonus_fen"]) == (today.isoformat(), True, 2_000)
+        refused(finance.post("/v1/wallet/plans/CZ-100-20/end", {"last_day": later}), 422, "validation-failed")
+        assert wallet(api, member)["bonus_fen"] == 2_000  # what was booked on it stays
+        tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), TZ) + timedelta(hours=10)
+        with clock.frozen(tomorrow):
+            late = top_up(api, partner, {"member_id": member}, 10_000, "T-2", PLAN["plan_id"], at=tomorrow)
+            refused(late, 422, "plan-not-applicable")
+        assert [e["payload"]["last_day"] for e in events("wallet.plan-ended")] == [later, today.isoformat()]
+
     def test_a_plan_is_refused_for_unknown_or_foreign_stores_and_dates_out_of_order(self, api, partner):
         scoped = api.as_(token_for(["finance"], ("SH-001",)))
         before = item_counts()
