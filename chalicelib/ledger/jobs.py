@@ -54,15 +54,21 @@ class ReconcileLedger(Job):
         store, through = ledger().store, min(as_of, last_ended_day())
         # once each: an index that lags may list a holder in two partitions of the batch
         holders = list(dict.fromkeys(holder for partition in keys for holder in store.due_in("touched", partition)))
-        checkpoints = []
+        checkpoints, drifted = [], {}
         for start in range(0, len(holders), 100):
             for account in store.read_many(holders[start : start + 100]).values():
-                if (point := check(account, through)[1]) is not None:
+                found, point = check(account, through, report=False)
+                drifted[account.holder] = found
+                if point is not None:
                     checkpoints.append(point)
         for chunk in _chunks(checkpoints):
-            if not store.checkpoint(chunk):  # a concurrent run moved one: each on its own, afresh
+            if not store.checkpoint(chunk):  # a concurrent run moved one: each on its own, afresh (and reported so)
                 for point in chunk:
                     reconcile(point.holder, through)
+                    drifted.pop(point.holder, None)
+        for holder, found in drifted.items():  # each account's drift reported once, from its last check
+            for name, problems in found.items():
+                _report_drift(holder, name, problems)
         return len(holders)
 
 
@@ -77,11 +83,14 @@ def reconcile(holder: str, through: date | None = None) -> dict[str, list[str]]:
     raise LedgerBusy(f"the checkpoint of {holder} kept meeting its posts; the batch is retried")
 
 
-def check(account: Account, through: date | None = None) -> tuple[dict[str, list[str]], Checkpoint | None]:
+def check(
+    account: Account, through: date | None = None, *, report: bool = True
+) -> tuple[dict[str, list[str]], Checkpoint | None]:
     """Check an account's books from their checkpoints: what is wrong per book (announced as drift), and the
     checkpoint to record (None: nothing moved). A book that adds up moves its checkpoint to its last entry made by
     the end of ``through`` (the business day that ended, by default), so the books' totals stand at a day's end; a
-    later entry is checked now and again next time. A book that does not add up keeps its checkpoint."""
+    later entry is checked now and again next time. A book that does not add up keeps its checkpoint. ``report``
+    False leaves reporting the drift to the caller (a batch reports each account once, from its last check)."""
     engine, through, holder = ledger(), through or last_ended_day(), account.holder
     if account.rev is None:
         return {}, None
@@ -111,7 +120,8 @@ def check(account: Account, through: date | None = None) -> tuple[dict[str, list
         problems += list(getattr(book, "problems", lambda state: [])(state))
         if problems:
             found[name] = problems
-            _report_drift(holder, name, problems)
+            if report:
+                _report_drift(holder, name, problems)
         else:
             checked[name] = cut
     point = Checkpoint(holder, account.checked, checked)

@@ -185,6 +185,35 @@ def test_reconciliation_checks_every_book_not_only_points(aws, rolling, capsys, 
     assert json.loads(ledger_views.account(member_id).record.checked)[book] == [1, amount]  # the checkpoint stays
 
 
+def test_an_account_s_drift_is_reported_once_when_its_batch_checkpoint_is_refused(aws, rolling, monkeypatch):
+    """The batch's checkpoint commit meets a concurrent run: the account is checked again on its own, and its drift
+    is reported once, from that last check, not once per check."""
+    from chalicelib.ledger.dynamo import DynamoStore
+    from chalicelib.ledger.jobs import reconcile_ledger
+    from chalicelib.ledger.model import Posting, Source
+    from chalicelib.ledger.registry import ledger
+
+    member_id, _ = member_token("13900000017")
+    earn(member_id, 100, date(2026, 3, 1), "o1")
+    with clock.frozen(at(date(2026, 3, 1))):  # growth that adds up, so the account has a checkpoint to move
+        ledger().post([Posting(member_id, "growth", 10, "earn", Source("test", "g-1"), "test",
+                               {"growth": 10, "paid_fen": 1_000, "month": "2026-03"})])  # fmt: skip
+    ledger_views.break_points_balance(member_id, 1)  # a bug elsewhere
+    refused, original = [], DynamoStore.checkpoint
+
+    def once_refused(self, checkpoints):
+        if not refused:
+            refused.append(len(checkpoints))
+            return False
+        return original(self, checkpoints)
+
+    monkeypatch.setattr(DynamoStore, "checkpoint", once_refused)
+    with clock.frozen(at(date(2026, 3, 2))):
+        run_job(reconcile_ledger, date(2026, 3, 1))
+    assert refused == [1]
+    assert [drift["member_id"] for drift in events("points.drift")] == [member_id]
+
+
 def test_an_erased_members_points_expire_without_stopping_the_run(api, aws, rolling):
     erased, _ = member_token("13900000007")
     kept, _ = member_token("13900000008")
