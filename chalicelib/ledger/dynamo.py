@@ -145,8 +145,8 @@ class DynamoStore:
         if keeper is not None:
             return keeper.find(key)
         record = C.find(key)
-        if record is None:
-            return None
+        if record is None or (record.expires_at is not None and record.expires_at <= clock.now()):
+            return None  # none, or lapsed: TTL deletes it within days, but it stopped counting at its time
         entries = tuple((holder, book, int(seq)) for holder, book, seq in json.loads(record.entries))
         return StoredClaim(record.key, record.content, json.loads(record.result), entries)
 
@@ -172,10 +172,19 @@ class DynamoStore:
         elif unit.claim is not None:
             stored, expires_on = unit.claim.claim, unit.claim.expires_on
             expires_at = datetime.combine(expires_on, time(), get_settings().tz) if expires_on else None
-            tx.put(C(
-                stored.key, content=stored.content, result=_dumps(stored.result),
-                entries=_dumps([list(key) for key in stored.entries]), created_at=now, expires_at=expires_at,
-            ), condition=C.key.does_not_exist(), on_fail=ClaimTaken(stored.key), decisive=True)  # fmt: skip
+            tx.put(
+                C(
+                    stored.key,
+                    content=stored.content,
+                    result=_dumps(stored.result),
+                    entries=_dumps([list(key) for key in stored.entries]),
+                    created_at=now,
+                    expires_at=expires_at,
+                ),
+                condition=C.key.does_not_exist() | (C.expires_at <= clock.now()),
+                on_fail=ClaimTaken(stored.key),
+                decisive=True,
+            )  # fmt: skip  a lapsed claim (not yet deleted by TTL) is claimed afresh
         for holder, requirement in unit.requirements:
             if self.guard is None:
                 raise HolderUnavailable(holder)  # a store without a guard cannot vouch for any holder

@@ -30,6 +30,7 @@ from chalicelib.ledger.store import (
     checkpoint_items,
     meets,
 )
+from chalicelib.shared import clock
 from chalicelib.shared.dateindex import due_keys
 from chalicelib.shared.events import Event
 
@@ -89,13 +90,20 @@ class MemoryStore:
     def read_claim(self, key: str, keeper: Any = None) -> StoredClaim | None:
         self.fault("read-claim")  # a keeper's record is DynamoDB's: in memory, every claim is kept here
         with self._lock:
-            found = self.claims.get(key)
+            found = self._live_claim(key)
             return found[0] if found else None
+
+    def _live_claim(self, key: str) -> tuple[StoredClaim, date | None] | None:
+        """The claim on ``key`` unless it lapsed: a claim kept until a day stops counting as that day begins."""
+        found = self.claims.get(key)
+        if found is None or (found[1] is not None and found[1] <= clock.business_today()):
+            return None
+        return found
 
     def commit(self, unit: Unit) -> None:
         self.fault("commit")
         with self._lock:
-            if unit.claim is not None and unit.claim.claim.key in self.claims:
+            if unit.claim is not None and self._live_claim(unit.claim.claim.key) is not None:
                 raise ClaimTaken(unit.claim.claim.key)
             for write in unit.accounts:
                 current = self.accounts.get(write.holder)

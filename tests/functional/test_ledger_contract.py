@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -235,6 +235,33 @@ def test_a_reversal_undoes_every_entry_of_a_claim_once(store: Store) -> None:
     assert ledger.balance("h1", "bonus") == 0
     with pytest.raises(KeyError):
         ledger.reverse("pay:unknown", claim=Claim.of("reverse:pay:unknown", 1), reason="x")
+    assert_books_add_up(store, "h1")
+
+
+def test_a_claim_kept_for_some_days_lapses_then_on_either_store(store: Store) -> None:
+    """An Idempotency-Key's claim lives its retention: a repeat within it answers the first answer; from the day it
+    lapses (whether or not DynamoDB's TTL has deleted the item yet) the key is a new request, on both stores alike."""
+    from datetime import datetime
+
+    from chalicelib.shared import clock
+    from chalicelib.shared.settings import get_settings
+
+    day = datetime(2026, 6, 1, 12, tzinfo=get_settings().tz)
+    ledger = Ledger(store, BOOKS, pause=lambda attempt: None)  # filed under the clock's day: kept 2 days from it
+    with clock.frozen(day):
+        first = ledger.post([post("h1", "cash", 5, "k-1")], claim=Claim.of("idem:k", {"n": 1}, keep_days=2),
+                            result=lambda answer: {"n": 1})  # fmt: skip
+    with clock.frozen(day + timedelta(days=1)):
+        again = ledger.post([post("h1", "cash", 5, "k-1")], claim=Claim.of("idem:k", {"n": 1}, keep_days=2))
+        assert (again.duplicate, again.result) == (True, first.result)
+        with pytest.raises(SourceConflict):
+            ledger.post([post("h1", "cash", 7, "k-2")], claim=Claim.of("idem:k", {"n": 2}, keep_days=2))
+    with clock.frozen(day + timedelta(days=2)):
+        later = ledger.post([post("h1", "cash", 7, "k-2")], claim=Claim.of("idem:k", {"n": 2}, keep_days=2),
+                            result=lambda answer: {"n": 2})  # fmt: skip
+        assert (later.duplicate, later.result) == (False, {"n": 2})
+        assert ledger.post([post("h1", "cash", 7, "k-2")], claim=Claim.of("idem:k", {"n": 2}, keep_days=2)).duplicate
+    assert ledger.balance("h1", "cash") == 12
     assert_books_add_up(store, "h1")
 
 
