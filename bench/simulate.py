@@ -1,8 +1,9 @@
 """The seeded fault simulation of the ledger: many operations on every kind of book, with faults injected.
 
-Drives the ledger engine with the platform's books (points, growth value, tier standing, stored value and a
-payment's refundable amounts) on the in-memory store: earns with their growth, redemptions, refunds that
-claw back (and may leave debt), reversals, adjustments, the expiry and maturity jobs, wallet top-ups,
+Drives the ledger engine with the platform's books (points, growth value, tier standing, stored value, a
+payment's refundable amounts and paid cards' counted benefit uses) on the in-memory store: earns with their growth,
+redemptions, refunds that claw back (and may leave debt), reversals (of redemptions and of benefit uses), adjustments,
+benefit uses within their period's allowance, the expiry and maturity jobs, wallet top-ups,
 payments split between principal and bonus (earning the top-up gift points pending), refunds of payments (taking
 them back), cash refunds (forfeiting what is pending), repeats of the same business key (same
 content, and other content), and jumps of the clock. Faults are injected between the engine's steps: the
@@ -50,19 +51,22 @@ from chalicelib.ledger.engine import Holdings, Ledger, LedgerBusy, SourceConflic
 from chalicelib.ledger.memory import MemoryStore  # noqa: E402
 from chalicelib.ledger.model import Claim, Insufficient, Posting, Source  # noqa: E402
 from chalicelib.ledger.store import Stale, Throttled, Uncertain  # noqa: E402
+from chalicelib.membership.book import USES, UsesBook  # noqa: E402
 from chalicelib.points import rules as points_rules  # noqa: E402
 from chalicelib.points.book import PointsBook  # noqa: E402
 from chalicelib.tiers.book import GrowthBook, TierBook  # noqa: E402
 from chalicelib.wallet import rules as wallet  # noqa: E402
 from chalicelib.wallet.rules import BONUS, GIFTS, PRINCIPAL, REFUNDABLE, Parts  # noqa: E402
 
-BOOKS: dict[str, Any] = {"points": PointsBook(), "growth": GrowthBook(), "tier": TierBook(), **wallet.BOOKS}
+BOOKS: dict[str, Any] = {"points": PointsBook(), "growth": GrowthBook(), "tier": TierBook(), **wallet.BOOKS,
+                         USES: UsesBook()}  # fmt: skip
+ALLOWED_USES = 3  # a counted benefit's uses a month (私教课 3 次/月)
 FAULT_RATES = {
     "read:throttle": 0.01, "read-claim:throttle": 0.05, "commit:throttle": 0.01, "commit:conflict": 0.01,
     "committed:lost": 0.02,
 }  # fmt: skip
 START = date(2026, 3, 1)
-KINDS = ("order", "redeem", "refund", "adjust", "top-up", "pay", "wallet-refund", "cash-refund")
+KINDS = ("order", "redeem", "refund", "adjust", "top-up", "pay", "wallet-refund", "cash-refund", "use")
 
 
 class SimulationFailed(AssertionError):
@@ -221,6 +225,15 @@ class Run:
                 self.figures.outcomes["duplicate"] += 1
             return None
         raise SimulationFailed(f"seed {self.seed} step {self.step}: reversal of {original} never got an answer")
+
+    def use_benefit(self) -> None:
+        """A counted benefit used at the till: +1 in this month's count, refused past the month's allowance."""
+        member, key = self.rng.choice(self.members[:3]), self.next_key("use")  # a few regulars: allowances run out
+        detail = {"key": "card|pt-session", "period": self.today.replace(day=1).isoformat(), "allowed": ALLOWED_USES}
+        self.post(key, [Posting(member, USES, 1, "use", Source("use", key), "use", detail=detail)], [member],
+                  {"member": member})  # fmt: skip
+        if key in self.expected:
+            self.redeemed.append(key)  # a use is reversed as a redemption is (its claim's entries undone once)
 
     def adjust(self) -> None:
         member, points, key = self.member(), self.rng.randint(-100, 100) or 1, self.next_key("adjust")
@@ -403,6 +416,10 @@ class Run:
                 if book == REFUNDABLE:
                     left = state.left
                     self._require(left.principal >= 0 and left.bonus >= 0, f"{holder}: a part below zero")
+                if book == USES:
+                    self._require(state.net >= 0, f"{holder} benefit uses below zero: {state.net}")
+                    for usage in state.by_key.values():
+                        self._require(0 <= usage.used <= ALLOWED_USES, f"{holder} used {usage.used} in a period")
                 if book == "points":
                     self._require(state.available(self.today) >= 0, f"{holder} points available below zero")
                     self._require(not BOOKS["points"].problems(state), f"{holder} points counters do not add up")
@@ -427,6 +444,7 @@ class Run:
         choices: list[tuple[Callable[[], None], int]] = [
             (self.earn, 20), (self.redeem, 12), (self.refund, 5), (self.reverse, 4), (self.adjust, 6),
             (self.top_up, 10), (self.pay, 12), (self.refund_payment, 5), (self.cash_refund, 2), (self.repeat, 12),
+            (self.use_benefit, 6),
             (lambda: self.run_job(self.expire), 2), (lambda: self.run_job(self.mature), 2), (self.jump, 3),
         ]  # fmt: skip
         actions, weights = zip(*choices, strict=True)

@@ -53,3 +53,21 @@ def test_a_book_that_breaks_its_rules_fails_the_run_naming_the_seed(monkeypatch)
     monkeypatch.setitem(simulation.BOOKS, simulation.BONUS, Leaky(simulation.BONUS))
     with pytest.raises(simulation.SimulationFailed, match=r"seed 4 step \d+: .*replay: python bench/simulate.py"):
         simulation.simulate([4], 2_000)
+
+
+def test_counted_benefit_uses_are_simulated_and_a_use_past_the_allowance_would_be_caught(monkeypatch):
+    """The run drives paid cards' benefit uses too; a book that let a fourth use of a month through fails it."""
+    run = simulation.Run(3, simulation.Figures(seeds=[3]))
+    run.run(1_500)
+    uses = [entry for (_, book), entries in run.store.entries.items() if book == simulation.USES for entry in entries]
+    assert {"use", "reverse"} <= {entry.kind for entry in uses}
+
+    class Generous(type(simulation.BOOKS[simulation.USES])):
+        def apply(self, state, posting, today):
+            return super().apply(state, simulation.Posting(
+                posting.holder, posting.book, posting.amount, posting.kind, posting.source, posting.reason,
+                {**posting.detail, "allowed": 99}), today)  # fmt: skip
+
+    monkeypatch.setitem(simulation.BOOKS, simulation.USES, Generous())
+    with pytest.raises(simulation.SimulationFailed, match="used 4 in a period"):
+        simulation.simulate([3], 1_500)
