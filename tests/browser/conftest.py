@@ -103,13 +103,12 @@ class Site:
                 capture_output=True, text=True, check=True,
             ).stdout  # fmt: skip
             texts = [message["text"] for message in json.loads(out) if phone[-4:] in message["recipient"]]
-            if texts or time.monotonic() > deadline:
+            codes = [found.group(0) for text in texts if (found := re.search(r"(?<!\d)\d{6}(?!\d)", text))]
+            if codes or time.monotonic() > deadline:  # the member's other texts (a top-up's receipt) hold no code
                 break
             time.sleep(0.3)
-        assert texts, out
-        found = re.search(r"\d{6}", texts[-1])
-        assert found, texts[-1]
-        return found.group(0)
+        assert codes, texts or out
+        return codes[-1]
 
 
 def choose(page: Any, select: Any, option: str) -> None:
