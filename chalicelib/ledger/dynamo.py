@@ -40,6 +40,7 @@ from chalicelib.ledger.store import (
     Stale,
     StoredClaim,
     Throttled,
+    TooManyItems,
     Uncertain,
     Unit,
     checkpoint_items,
@@ -153,6 +154,8 @@ class DynamoStore:
     def commit(self, unit: Unit) -> None:
         tx = Transaction()
         self.add_to(tx, unit)
+        if len(tx) > MAX_ITEMS:
+            raise TooManyItems(f"a post holds at most {MAX_ITEMS} items, this one {len(tx)}")
         try:
             tx.commit(retry=False)
         except TransientWriteError:

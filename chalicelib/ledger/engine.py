@@ -43,6 +43,7 @@ from chalicelib.ledger.store import (
     Store,
     StoredClaim,
     Throttled,
+    TooManyItems,
     Uncertain,
     Unit,
     meets,
@@ -75,10 +76,6 @@ def idempotency_claim(key: IdempotencyKey | None) -> Claim | None:
     return Claim(f"idem:{key.caller}#{key.operation}#{key.key}", key.request_hash,
                  keep_days=get_settings().idempotency_retention_days,
                  conflict=IdempotencyKeyReused("This Idempotency-Key was used with a different request"))  # fmt: skip
-
-
-class TooManyItems(Exception):
-    """A post would need more than a transaction's 100 items: a design error, raised before any write."""
 
 
 class Holdings:

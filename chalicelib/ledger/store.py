@@ -108,6 +108,12 @@ class Page:
 # --- how a commit fails ----------------------------------------------------------------------------------------
 
 
+class TooManyItems(Exception):
+    """A post would need more than a transaction's 100 items: a design error, raised before any write. The engine
+    counts a unit's items before it commits; the DynamoDB store counts the writes themselves (a caller's attachment
+    may add several), so neither store ever sends a transaction DynamoDB would refuse for its size."""
+
+
 class StoreFailure(Exception):
     """Base of a store's commit failures; nothing of the unit was applied unless said otherwise."""
 

@@ -561,6 +561,27 @@ def test_an_attachment_s_failed_condition_fails_the_post_whole(aws: Any) -> None
     assert_books_add_up(store, "h1")
 
 
+def test_dynamodb_counts_an_attachment_s_writes_against_the_100_items(aws: Any) -> None:
+    """An attachment may add many writes (a consumer's marker with its own, a coupon pack): the DynamoDB store counts
+    the writes themselves, so a post that would exceed a transaction is refused before anything is written."""
+    from chalicelib.ledger.dynamo import DynamoStore
+
+    ledger = ledger_on(DynamoStore())
+
+    def markers(count: int) -> Any:
+        def write(tx: Transaction) -> None:
+            for n in range(count):
+                tx.put(UniqueRecord(f"pack:{n}", owner="h1", created_at="2026-06-01T00:00:00Z"))
+
+        return write
+
+    with pytest.raises(TooManyItems, match="this one 101"):  # the account, the entry and 99 markers
+        ledger.post([post("h1", "cash", 1)], attach=lambda answer: [markers(99)])
+    assert (ledger.store.read("h1").rev, UniqueRecord.find("pack:0")) == (None, None)
+    ledger.post([post("h1", "cash", 1)], attach=lambda answer: [markers(98)])  # the account, the entry, 98: 100
+    assert UniqueRecord.find("pack:97") is not None
+
+
 def test_a_process_that_imported_no_domain_still_knows_every_book() -> None:
     """The CLI running reconciliation, or a job's function, imports only what it needs: the registry finds
     every domain's books itself."""
