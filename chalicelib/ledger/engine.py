@@ -144,14 +144,14 @@ class Ledger:
                 self.pause(attempt)
             except ClaimTaken:
                 assert claim is not None
-                replayed = self._reading(functools.partial(self.replay, claim))
+                replayed = self.replay(claim)
                 if replayed is not None:
                     return replayed
                 self.pause(attempt)  # the claim lapsed meanwhile: post afresh
             except Uncertain:
                 if claim is None:
                     raise LedgerBusy("The ledger did not confirm the write; check before retrying") from None
-                replayed = self._reading(functools.partial(self.replay, claim))
+                replayed = self.replay(claim)
                 if replayed is not None:
                     return replayed
                 self.pause(attempt)
@@ -239,8 +239,8 @@ class Ledger:
 
     def replay(self, claim: Claim) -> Answer | None:
         """The first answer of a claimed post (``duplicate``), or None when nothing was posted under its key; other
-        content under the key raises the claim's conflict."""
-        stored = self.store.read_claim(claim.key, claim.keeper)
+        content under the key raises the claim's conflict. A throttled read is retried like a post's."""
+        stored = self._reading(lambda: self.store.read_claim(claim.key, claim.keeper))
         if stored is None:
             return None
         if stored.content != claim.content:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, Literal, Protocol
 
 from chalicelib.ledger.model import Account, Entry
+from chalicelib.shared.errors import Unavailable
 from chalicelib.shared.events import Event
 
 Requirement = Literal["active", "present"]  # active: may earn and spend; present: not erased
@@ -134,8 +135,12 @@ class HolderUnavailable(StoreFailure):
         self.holder = holder
 
 
-class Throttled(StoreFailure):
-    """The store refused the request for now (throughput, a transaction conflict); retry with back-off."""
+class Throttled(StoreFailure, Unavailable):
+    """The store refused the request for now (throughput, a transaction conflict); retry with back-off. The engine
+    retries it; one that escapes a read made outside a post answers 503 with Retry-After, as every refusal for now."""
+
+    def __init__(self, detail: str = "The ledger is busy; retry shortly") -> None:
+        Unavailable.__init__(self, detail, retry_after=1)
 
 
 class Uncertain(StoreFailure):

@@ -80,11 +80,12 @@ def throttled_reads(monkeypatch):
 
     from chalicelib.ledger import engine
 
-    state = {"left": 0, "refused": 0}
+    state = {"left": 0, "refused": 0, "table": ""}  # "table": only reads of tables whose name holds it
     original = Connection._make_api_call
 
     def refusing(self, operation_name, operation_kwargs):
-        if operation_name in {"GetItem", "BatchGetItem", "Query"} and state["left"] > 0:
+        table = str(operation_kwargs.get("TableName") or operation_kwargs.get("RequestItems") or "")
+        if operation_name in {"GetItem", "BatchGetItem", "Query"} and state["left"] > 0 and state["table"] in table:
             state["left"] -= 1
             state["refused"] += 1
             error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "Rate exceeded"}}
@@ -117,3 +118,11 @@ def test_the_ledger_retries_a_throttled_read_like_a_throttled_write(api, throttl
     repeat = api.post(f"/v1/members/{member_id}/points/adjustments", {"points": 50, "reason": "goodwill"}, headers=key)
     assert (repeat.status, repeat.body) == (first.status, first.body)
     assert throttled_reads["refused"] == 3
+
+
+def test_a_ledger_read_outside_a_post_that_dynamodb_keeps_refusing_answers_503(api, throttled_reads):
+    """A coupon looked up by its code reads its ledger account directly: refused throughout, it is 503, not 500."""
+    throttled_reads.update(left=1_000, table="ledger-accounts")
+    answer = api.get("/v1/coupons/NO-SUCH-CODE")
+    assert (answer.status, answer.headers["retry-after"]) == (503, "1")
+    assert answer.body["type"].endswith("/unavailable")
