@@ -37,6 +37,7 @@ from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import MemberCreate, MemberListQuery, MemberSearch
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
+from chalicelib.shared.context import current_origin
 from chalicelib.shared.crypto import Sealer, WrappedKey, keyring, lookup_hash, unwrapped_keys
 from chalicelib.shared.dateindex import shard_of
 from chalicelib.shared.db import FilledPage, Transaction
@@ -682,23 +683,35 @@ def lookup(
     return member
 
 
-# Wrong codes for one member (a lookup by code, or a payment's proof that the member is there) per 10 minutes: past
-# them every code of theirs is refused (429) until the window ends. A code's one-time part is 6 digits with two
-# current at a time, so a guess succeeds one time in 500,000: ten tries per 10 minutes put a staff login that
-# guesses a member's code for a payment out of reach, while a cashier's mistyped scans never come close.
+# Wrong codes (a lookup by code, or a payment's proof that the member is there) per 10-minute window, for one
+# member and for one caller: past either, every code of that member, or every code that caller sends, is refused
+# (429) until the window ends. A code's one-time part is 6 digits with two current at a time, so a guess succeeds
+# one time in 500,000: a staff login gets 30 tries a window across all the members it may guess at, and a
+# cashier's mistyped scans never come close.
 CODE_MISSES = Limit(10, 600, "Too many wrong codes for this member: scan the code their pages show in a few minutes")
+CALLER_CODE_MISSES = Limit(30, 600, "Too many wrong member codes from this account: try again in a few minutes")
+
+
+def code_matches(member_id: str, code: str) -> bool:
+    """Whether ``code`` is the member's current code, judged alone: counting nothing (a repeat checks its claim
+    first, so a retry of a payment taken while its code was current is never a miss)."""
+    return codes.is_current(code, member_id, clock.real_now(), get_settings().lookup_hash_key)
 
 
 def _code_is_current(member_id: str, code: str) -> bool:
-    """Whether ``code`` is the member's current code, counting a miss against the member (``CODE_MISSES``)."""
-    bucket = f"member-code:{member_id}"
-    refused = refusal_now(bucket, CODE_MISSES)
-    if refused is not None:
-        raise refused
-    if codes.is_current(code, member_id, clock.real_now(), get_settings().lookup_hash_key):
+    """Whether ``code`` is the member's current code, counting a miss against the member and the caller."""
+    buckets = (
+        (f"member-code:{member_id}", CODE_MISSES),
+        (f"member-code-by:{current_origin().actor}", CALLER_CODE_MISSES),
+    )
+    for bucket, limit in buckets:
+        if (refused := refusal_now(bucket, limit)) is not None:
+            raise refused
+    if code_matches(member_id, code):
         return True
     tx = Transaction()
-    take(tx, bucket, CODE_MISSES)
+    for bucket, limit in buckets:
+        take(tx, bucket, limit)
     tx.commit()
     return False
 
