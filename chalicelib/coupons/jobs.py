@@ -65,7 +65,8 @@ class ExpireCoupons(Job):
             action, _, partition = key.partition("@")
             for account in store.due_accounts("coupon_expiry", partition):
                 coupon = service.coupon_of(account)
-                would = service.would_expire(coupon, as_of) if action == "expire" else service.would_notice(coupon)
+                expires = service.would_expire(coupon, as_of)  # a coupon the run expires is told nothing more
+                would = expires if action == "expire" else service.would_notice(coupon) and not expires
                 if would:
                     yield {
                         "code": coupon.code,

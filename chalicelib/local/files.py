@@ -26,9 +26,10 @@ def private_file(path: Path) -> Iterator[TextIO]:
 
 
 def write_private_bytes(path: Path, data: bytes) -> None:
-    """Write ``path`` anew with ``data``, mode 0600 (an export or a report of members' figures), swapped in whole;
-    several writers of one folder (the local stack's workers) each use a temporary of their own."""
+    """Write ``path`` anew with ``data``, mode 0600 in a 0700 folder (an export or a report of members' figures),
+    swapped in whole; several writers of one folder (the local stack's workers) each use a temporary of their own."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.chmod(0o700)  # a folder made before (or by a umask) is its owner's alone too
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(handle, 0o600)

@@ -8,7 +8,7 @@ from chalicelib.platform import runs
 from chalicelib.platform.schemas import JobList, JobPreview, JobRun, JobRunCreate, JobRuns, PreviewQuery, RunsQuery
 from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, endpoint
-from chalicelib.shared.jobs import FutureDay, NoPreview, RunUnderWay
+from chalicelib.shared.jobs import FutureDay, NoPreview, PreviewTooFar, RunUnderWay
 
 RUN = Staff(Permission.JOBS_RUN, chain=True)
 
@@ -38,13 +38,13 @@ def run_job_by_hand(ctx: RequestContext, job: str) -> Reply:
 
 
 @endpoint("/v1/jobs/{job}/preview", "GET", summary="Rehearse a job for any day, writing nothing", tag="jobs",
-          access=RUN, query=PreviewQuery, response=JobPreview, errors=(NotFound, NoPreview))  # fmt: skip
+          access=RUN, query=PreviewQuery, response=JobPreview, errors=(NotFound, NoPreview, PreviewTooFar))  # fmt: skip
 def preview_job(ctx: RequestContext, job: str) -> Reply:
     """What a run of the job for `as_of` would do to the data as it stands now (预演), the future included, writing
     nothing: whose points would expire or become available, who would be reminded, warned, downgraded or kept, which
     coupons would expire and whom they would be told of, with tallies by outcome. The CLI's `jobs preview` answers
     the same. Errors: 404 for an unknown job; 422 `job-has-no-preview` for a job whose runs only report what they
-    did (`previewable` in the list says which have one)."""
+    did (`previewable` in the list says which have one); 422 `job-preview-too-far` past three years ahead."""
     return Reply(JobPreview.model_validate(runs.preview(job, ctx.query.as_of)))
 
 

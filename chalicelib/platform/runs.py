@@ -71,11 +71,10 @@ PREVIEW_FINDINGS = 500  # findings a preview over the API lists (the tallies cou
 
 
 def preview(name: str, as_of: date) -> dict[str, Any]:
-    """What a run of ``name`` for ``as_of`` (the future included) would do, writing nothing; 404 for an unknown job,
-    422 ``job-has-no-preview`` for a job whose runs only report what they did."""
-    report = preview_job(get_job(name), as_of).model_dump()
-    return {**report, "findings": report["findings"][:PREVIEW_FINDINGS],
-            "truncated": len(report["findings"]) > PREVIEW_FINDINGS}  # fmt: skip
+    """What a run of ``name`` for ``as_of`` (the future included, up to three years ahead: else 422
+    ``job-preview-too-far``) would do, writing nothing; 404 for an unknown job, 422 ``job-has-no-preview`` for a job
+    whose runs only report what they did."""
+    return preview_job(get_job(name), as_of, keep=PREVIEW_FINDINGS).model_dump()
 
 
 def request_run(name: str, as_of: date | None) -> dict[str, Any]:

@@ -159,6 +159,7 @@ class PreviewReport(BaseModel):
     items: int
     tallies: dict[str, int]
     findings: list[dict[str, Any]]
+    truncated: bool = False  # more findings than kept (the tallies count them all)
 
 
 class BatchMessage(BaseModel):
@@ -362,18 +363,34 @@ def previewable(job: Job) -> bool:
     return type(job).preview is not Job.preview
 
 
-def preview_job(job: Job, as_of: date) -> PreviewReport:
-    """What a run for ``as_of`` (any day, the future included) would do to the data as it stands now, item by
-    item. Writes nothing: the watermark, the run reports and the data stay as they are."""
+PREVIEW_REACH = timedelta(days=3 * 366)  # how far ahead a preview looks: a rehearsal, not a scan of the calendar
+
+
+class PreviewTooFar(DomainError):
+    slug, title, status = "job-preview-too-far", "A preview looks at most three years ahead", 422
+
+
+def preview_job(job: Job, as_of: date, *, keep: int | None = None) -> PreviewReport:
+    """What a run for ``as_of`` (any day up to three years ahead) would do to the data as it stands now, item by
+    item, keeping the first ``keep`` findings (all: None) and counting every one. Writes nothing: the watermark, the
+    run reports and the data stay as they are."""
     if not previewable(job):
         raise NoPreview(f"{job.name} has no preview; its runs report what they did")
-    first_day = first_day_of(job, min(as_of, clock.business_today()))  # from where the next run would start
-    findings = [finding for keys in _chunks(job.due(first_day, as_of), BATCH_SIZE)
-                for finding in job.preview(keys, as_of)]  # fmt: skip
-    tallies = Counter(str(finding.get("outcome", "due")) for finding in findings)
+    today = clock.business_today()
+    if as_of > today + PREVIEW_REACH:
+        raise PreviewTooFar(f"preview a day before {today + PREVIEW_REACH}")
+    first_day = first_day_of(job, min(as_of, today))  # from where the next run would start
+    findings: list[dict[str, Any]] = []
+    tallies: Counter[str] = Counter()
+    for keys in _chunks(job.due(first_day, as_of), BATCH_SIZE):
+        for finding in job.preview(keys, as_of):
+            tallies[str(finding.get("outcome", "due"))] += 1
+            if keep is None or len(findings) < keep:
+                findings.append(finding)
+    items = sum(tallies.values())
     return PreviewReport(job=job.name, as_of=as_of.isoformat(), first_day=first_day.isoformat(),
-                         today=clock.business_today().isoformat(), items=len(findings), tallies=dict(tallies),
-                         findings=findings)  # fmt: skip
+                         today=today.isoformat(), items=items, tallies=dict(tallies), findings=findings,
+                         truncated=items > len(findings))  # fmt: skip
 
 
 def _settle_unfinished_runs(job: Job) -> None:

@@ -351,10 +351,12 @@ def end_wallet_plan(ctx: RequestContext, plan_id: str) -> Reply:
 )
 def get_wallet_statement(ctx: RequestContext) -> Reply:
     """The stored-value statement (储值日报) of a business day, for the chain or one store: for the principal (本金)
-    and the bonus (赠送金) apart, opening balance + top-ups − payments + refunds − cash refunds = closing balance.
-    The chain's closing balances are the float owed to members (a liability): the sum of every wallet. A store's
-    are the net of the movements booked there; `store_id=membership` reads the paid cards members bought with their
-    wallet on the member pages, which no store sold (the chain's figures include them). The day under way answers
+    and the bonus (赠送金) apart, opening balance + top-ups − payments + refunds − cash refunds − forfeited = closing
+    balance. The chain's closing balances are the float owed to members (a liability): the sum of every wallet. A
+    store's are the net of the movements booked there; three scopes read what no store did (the chain's figures
+    include them): `membership` (paid cards bought with the wallet on the member pages), `mall` (points-mall orders
+    paid from the wallet that no store hands over) and `erasure` (bonus forfeited when its member was erased). The
+    day under way answers
     too, marked `provisional`; figures follow the wallet's events within seconds.
 
     Errors: 422 for a day after today, a store that is no store of the chain, or, for staff scoped to stores, a store

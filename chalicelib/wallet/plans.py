@@ -121,9 +121,10 @@ def create(caller: Caller, data: WalletPlanCreate) -> dict[str, Any]:
 
 
 def end(caller: Caller, plan_id: str, data: WalletPlanEnd) -> dict[str, Any]:
-    """Take a plan off sale after ``last_day`` (default today): never before today, nor before it went on sale, nor
-    later than it already ends. Its terms never change (top-ups booked on it keep what they got); ending it again
-    earlier is allowed. Staff scoped to stores end only plans sold at their stores alone (404 for others, as unseen)."""
+    """Take a plan off sale after ``last_day`` (default today): never before today, nor later than it already ends.
+    A plan not on sale yet whose last day comes before its first is withdrawn (never sold). Its terms never change
+    (top-ups booked on it keep what they got); ending it again earlier is allowed, and the same day again changes
+    nothing. Staff scoped to stores end only plans sold at their stores alone (404 for others, as unseen)."""
     record = WalletPlanRecord.find(PLANS_SCOPE, plan_id)
     stores = json.loads(record.stores) if record else []
     if record is None or (caller.stores and not (stores and set(stores) <= caller.stores)):
@@ -133,12 +134,13 @@ def end(caller: Caller, plan_id: str, data: WalletPlanEnd) -> dict[str, Any]:
     ends_on = date.fromisoformat(record.ends_on) if record.ends_on else None
     problem = (
         "before today: a plan's past sales stay as they were" if last_day < today
-        else "before its first day on sale" if last_day < date.fromisoformat(record.starts_on)
         else f"after its last day on sale ({ends_on})" if ends_on and last_day > ends_on
         else None
     )  # fmt: skip
     if problem:
         raise ValidationFailed([{"field": "last_day", "in": "body", "message": problem}])
+    if ends_on == last_day:  # asked again: it ends that day already
+        return _plan_json(_plan(record), record.created_at, record.created_by, today)
     tx = Transaction()
     was = WalletPlanRecord.ends_on == record.ends_on if record.ends_on else WalletPlanRecord.ends_on.does_not_exist()
     tx.update(WalletPlanRecord(PLANS_SCOPE, plan_id), [WalletPlanRecord.ends_on.set(last_day.isoformat())],

@@ -685,7 +685,8 @@ def refund_at_counter(
     payments: a partner refunds its own through its webhook, so another payment id is 404 here."""
     refund_id = "wr_" + hashlib.sha256(f"{key.caller}\n{key.key}".encode()).hexdigest()[:26]
     reused = IdempotencyKeyReused("This Idempotency-Key was used with a different request")
-    claim = Claim(f"wallet-refund|{COUNTER}|{refund_id}", key.request_hash, None, reused)
+    retention = get_settings().idempotency_retention_days  # as every Idempotency-Key, kept for its retention
+    claim = Claim(f"wallet-refund|{COUNTER}|{refund_id}", key.request_hash, retention, reused)
     try:
         return wallets().refund(COUNTER, refund_id, payment_id, request.amount_fen, clock.now(), claim,
                                 member_id=member_id, reason=request.reason)  # fmt: skip

@@ -84,6 +84,9 @@ def test_an_admin_previews_a_job_for_any_day_and_nothing_is_written(api, expired
     assert (refused.status, refused.body["type"].rsplit("/", 1)[1]) == (422, "job-has-no-preview")
     assert api.get("/v1/jobs/no-such-job/preview?as_of=2026-12-01").status == 404
     assert api.get("/v1/jobs/expire-points/preview").status == 422  # the day is required
+    too_far = (clock.business_today() + timedelta(days=3 * 366 + 1)).isoformat()
+    far = api.get(f"/v1/jobs/expire-points/preview?as_of={too_far}")
+    assert (far.status, far.body["type"].rsplit("/", 1)[1]) == (422, "job-preview-too-far")
     assert item_counts() == before
     listed = {job["name"]: job["previewable"] for job in api.get("/v1/jobs").body["items"]}
     previewable = [name for name in ("expire-points", "expire-coupons", "purge-idempotency-records") if listed[name]]

@@ -682,7 +682,13 @@ class TestPlans:
         with clock.frozen(tomorrow):
             late = top_up(api, partner, {"member_id": member}, 10_000, "T-2", PLAN["plan_id"], at=tomorrow)
             refused(late, 422, "plan-not-applicable")
-        assert [e["payload"]["last_day"] for e in events("wallet.plan-ended")] == [later, today.isoformat()]
+        assert ok(finance.post("/v1/wallet/plans/CZ-100-20/end", {}))["ends_on"] == today.isoformat()  # again: as is
+        coming = {**PLAN, "plan_id": "CZ-SOON", "starts_on": (today + timedelta(days=10)).isoformat()}
+        ok(finance.post("/v1/wallet/plans", coming), 201)
+        withdrawn = ok(finance.post("/v1/wallet/plans/CZ-SOON/end", {}))  # not on sale yet: never will be
+        assert (withdrawn["ends_on"], withdrawn["on_sale"]) == (today.isoformat(), False)
+        ended_days = [e["payload"]["last_day"] for e in events("wallet.plan-ended")]
+        assert sorted(ended_days) == sorted([later, today.isoformat(), today.isoformat()])  # the repeat: nothing
 
     def test_a_plan_is_refused_for_unknown_or_foreign_stores_and_dates_out_of_order(self, api, partner):
         scoped = api.as_(token_for(["finance"], ("SH-001",)))
