@@ -63,8 +63,7 @@ def record_profile_consents(tx: Transaction, event: Event) -> None:
         for channel, granted in given.items()
     ]  # fmt: skip
     if changes:
-        migrated = note or any(change.note for change in changes)
-        wording = None if migrated else settings.policy().wording_version  # a migrated system's wording is unknown
+        wording = None if note else settings.policy().wording_version  # a migrated system's wording is unknown
         proof = profiles.Proof(source, wording_version=wording, note=note, at=at, actor=event.actor)
         profiles.record_in(tx, str(payload["member_id"]), changes, proof)
 

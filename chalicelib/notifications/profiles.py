@@ -137,11 +137,12 @@ def record_in(
     consents = dict(current.consents)
     for c in moved:
         at = given_at(c) or when
+        wording = None if c.note else proof.wording_version  # an answer with a proof of its own: wording unknown
         consents[f"{c.channel}:{c.purpose}"] = {
             "granted": c.granted,
             "at": at,
             "source": proof.source,
-            "wording_version": proof.wording_version,
+            "wording_version": wording,
         }
         tx.put(
             MessagingProfileRecord(
@@ -151,7 +152,7 @@ def record_in(
                 purpose=c.purpose,
                 granted=c.granted,
                 source=proof.source,
-                wording_version=proof.wording_version,
+                wording_version=wording,
                 actor=actor,
                 note=c.note or proof.note,
                 at=at,

@@ -238,6 +238,22 @@ def test_a_channel_given_apart_keeps_its_own_proof(tmp_path, store, api, aws):
     assert notes == {"sms": "proof: 门店纸质表单", "email": "proof: 官网订阅", "wechat": "proof: 门店纸质表单"}
 
 
+def test_a_registration_with_one_channel_proven_apart_keeps_the_current_wording_for_the_others(api, aws):
+    """Over the API: sms given years ago elsewhere (its own proof, its wording unknown), email given now on this
+    registration (the current wording): each is recorded as it was given."""
+    from chalicelib.members import service
+    from chalicelib.members.schemas import MemberCreate
+
+    proof = {"given_at": "2021-03-01T10:00:00+08:00", "source": "old-crm: paper form"}
+    asked = MemberCreate(name="分证", phone="13800000031", consents={"sms": True, "email": True},
+                         consent_proofs={"sms": proof})  # fmt: skip
+    member_id, _ = service.register(asked)
+    deliver(aws, "points")
+    history = {item["channel"]: item for item in api.get(f"/v1/members/{member_id}/consent-history").body["items"]}
+    assert (history["sms"]["note"], history["sms"]["wording_version"]) == ("proof: old-crm: paper form", None)
+    assert (history["email"]["note"], history["email"]["wording_version"] is not None) == (None, True)
+
+
 def test_rows_go_in_batches_one_marker_read_one_key_call_and_a_transaction_per_hundred_items(
     tmp_path, store, monkeypatch
 ):
