@@ -11,11 +11,12 @@ from typing import TextIO
 
 
 @contextlib.contextmanager
-def private_file(path: Path) -> Iterator[TextIO]:
+def private_file(path: Path, temporary: Path | None = None) -> Iterator[TextIO]:
     """Write ``path`` anew through the yielded file: mode 0600 from its first byte (it holds secrets or members'
-    data), swapped in whole once written (a reader sees the old file or the new one, never half of one)."""
+    data), swapped in whole once written (a reader sees the old file or the new one, never half of one) from
+    ``temporary`` (default ``<name>.tmp``; concurrent writers of one folder each name their own)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
+    temporary = temporary or path.with_name(path.name + ".tmp")
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(handle, 0o600)  # a temporary left by a killed run may have been made with another mode
     with os.fdopen(handle, "w", encoding="utf-8") as file:
@@ -30,9 +31,5 @@ def write_private_bytes(path: Path, data: bytes) -> None:
     swapped in whole; several writers of one folder (the local stack's workers) each use a temporary of their own."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.parent.chmod(0o700)  # a folder made before (or by a umask) is its owner's alone too
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(handle, 0o600)
-    with os.fdopen(handle, "wb") as file:
-        file.write(data)
-    os.replace(temporary, path)
+    with private_file(path, path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")) as file:
+        file.buffer.write(data)

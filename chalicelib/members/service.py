@@ -704,9 +704,8 @@ def _code_is_current(member_id: str, code: str) -> bool:
         (f"member-code:{member_id}", CODE_MISSES),
         (f"member-code-by:{current_origin().actor}", CALLER_CODE_MISSES),
     )
-    for bucket, limit in buckets:
-        if (refused := refusal_now(bucket, limit)) is not None:
-            raise refused
+    if (refused := refusal_now(*buckets)) is not None:
+        raise refused
     if code_matches(member_id, code):
         return True
     tx = Transaction()

@@ -186,9 +186,7 @@ def _is_retryable(error: Exception) -> bool:
     if isinstance(error, TransactWriteError):
         codes = set(reason_codes(error)) | {error.cause_response_code}
         return bool(codes & _RETRYABLE) and "ConditionalCheckFailed" not in codes
-    if isinstance(error, (PutError, UpdateError)):
-        return error.cause_response_code in _RETRYABLE
-    return False
+    return is_throttled(error)
 
 
 def is_throttled(error: Exception) -> bool:

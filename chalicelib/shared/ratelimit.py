@@ -49,15 +49,18 @@ def take_in_window(tx: Transaction, key: str, limit: int, until: datetime, refus
     tx.update(RateRecord(key), actions, condition=below, on_fail=refusal)
 
 
-def refusal_now(bucket: str, limit: Limit) -> RateLimited | None:
-    """The refusal ``take`` would give ``bucket`` now when ``limit``'s window is full (one consistent read), else None:
-    for a check that counts only failures, yet must refuse a success once they reached the limit."""
+def refusal_now(*limits: tuple[str, Limit]) -> RateLimited | None:
+    """The refusal ``take`` would give now for the first (bucket, limit) whose window is full, else None, in one
+    consistent read of them all: for a check that counts only failures, yet must refuse a success once they reached
+    the limit."""
     now = int(clock.now().timestamp())
-    window = now // limit.seconds
-    counter = RateRecord.find(f"{bucket}#{limit.seconds}#{window}")
-    if counter is None or int(counter.used or 0) < limit.count:
-        return None
-    return RateLimited(limit.refusal, retry_after=max(1, (window + 1) * limit.seconds - now))
+    wanted = {f"{bucket}#{limit.seconds}#{now // limit.seconds}": limit for bucket, limit in limits}
+    full = {counter.key for counter in RateRecord.batch_get(list(wanted), consistent_read=True)
+            if int(counter.used or 0) >= wanted[counter.key].count}  # fmt: skip
+    for key, limit in wanted.items():
+        if key in full:
+            return RateLimited(limit.refusal, retry_after=max(1, (now // limit.seconds + 1) * limit.seconds - now))
+    return None
 
 
 def take(tx: Transaction, bucket: str, *limits: Limit) -> None:

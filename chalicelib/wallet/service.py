@@ -103,6 +103,14 @@ class BalanceLimitExceeded(DomainError):
     slug, title, status = "balance-limit-exceeded", "The top-up would take the wallet over its limit", 422
 
 
+class PaymentOfAnotherMember(ValidationFailed):
+    """A refund names a member, and the payment was another member's."""
+
+    def __init__(self) -> None:
+        detail = "The payment was made by another member"
+        super().__init__([{"field": "member_id", "in": "body", "message": detail}], detail)
+
+
 class RefundExceedsPayment(DomainError):
     slug, title, status = "refund-exceeds-payment", "More than the payment has left to refund", 422
 
@@ -347,8 +355,7 @@ class Wallets:
             if not payment.member_id:
                 raise NotFound(f"No wallet payment {payment_id!r} from this partner (yet)")
             if payment.member_id != owner:
-                detail = "The payment was made by another member"
-                raise ValidationFailed([{"field": "member_id", "in": "body", "message": detail}], detail)
+                raise PaymentOfAnotherMember()
             beside = joined.postings(holdings) if joined else []
             before, store_id = _wallet(holdings, owner), payment.store_id
             if occurred_at < datetime.fromisoformat(payment.paid_at) - CLOCK_SKEW:
@@ -690,10 +697,8 @@ def refund_at_counter(
     try:
         return wallets().refund(COUNTER, refund_id, payment_id, request.amount_fen, clock.now(), claim,
                                 member_id=member_id, reason=request.reason)  # fmt: skip
-    except ValidationFailed as e:
-        if any(error.get("field") == "member_id" for error in e.extensions.get("errors", [])):
-            raise NotFound(f"No counter payment {payment_id!r} of this member") from None  # another member's
-        raise
+    except PaymentOfAnotherMember:
+        raise NotFound(f"No counter payment {payment_id!r} of this member") from None
     except HolderUnavailable:
         _require_member(member_id)
         raise _not_eligible(HolderUnavailable(member_id)) from None

@@ -248,3 +248,12 @@ def test_a_payment_s_refundable_book_keeps_what_it_earned_and_gives_it_back_once
     with pytest.raises(ValueError, match="cannot give back"):
         book.apply(refunded, Posting("pay", "wallet-refundable", 0, "refund", Source("refund", "r2"), "",
                                      {"gift": -1}), TODAY)  # fmt: skip
+
+
+def test_the_statement_s_scopes_of_no_store_are_ids_no_store_may_take():
+    """The stores domain keeps the ids the statement books what no store did under; it names them itself, so this
+    says the two lists agree."""
+    from chalicelib.stores.schemas import RESERVED_STORE_IDS
+    from chalicelib.wallet.rules import SCOPES_OF_NO_STORE
+
+    assert set(SCOPES_OF_NO_STORE) == RESERVED_STORE_IDS
