@@ -1,19 +1,28 @@
 """The seeded fault simulation of the ledger: many operations on every kind of book, with faults injected.
 
 Drives the ledger engine with the platform's books (points, growth value, tier standing, stored value, a
-payment's refundable amounts and paid cards' counted benefit uses) on the in-memory store: earns with their growth,
-redemptions, refunds that claw back (and may leave debt), reversals (of redemptions and of benefit uses), adjustments,
-benefit uses within their period's allowance, the expiry and maturity jobs, wallet top-ups,
+payment's refundable amounts, paid cards' counted benefit uses, coupons with their template's stock, a member's
+share and an order's coupons, and the points mall's stock, per-member limits and orders) on the in-memory store: earns
+with their growth, redemptions, refunds that claw back (and may leave debt), reversals (of redemptions and of benefit
+uses), adjustments, benefit uses within their period's allowance, the expiry and maturity jobs, wallet top-ups,
 payments split between principal and bonus (earning the top-up gift points pending), refunds of payments (taking
-them back), cash refunds (forfeiting what is pending), repeats of the same business key (same
-content, and other content), and jumps of the clock. Faults are injected between the engine's steps: the
+them back), cash refunds (forfeiting what is pending), coupons claimed from a limited stock, used on orders (stacking
+up to the order's total), given back and expired by their nightly job, points-mall exchanges (points, stock and the
+member's limit taken with the order placed) moved through shipping, cancellation and after-sale refunds (giving
+back what they took), repeats of the same business key (same content, and other content), and jumps of the clock.
+Coupon uses and order moves are made once by their own state, as the services make them (a caller whose answer was
+lost looks before trying again); the rest by their claims. Faults are injected between the engine's steps: the
 store throttles a read or a commit, a commit loses a race, a response is lost after the commit (the caller
 retries), and a job crashes between two members (it is run again).
 
 After every operation, for every account it touched: each book's balance equals the sum of its entries,
 entries are numbered without gaps with exact running balances, nothing is negative, and every business key
-has had at most one effect (exactly one once it succeeded). A failure names its seed and step; the same
-seed replays the same run: ``python bench/simulate.py --seed N``.
+has had at most one effect (exactly one once it succeeded). Across books: a template's stock left and its coupons
+issued add up to what it was stocked with, a member holds no more of its coupons than the limit (and the count says
+how many), a used coupon is on exactly the order that used it; a reward's units sold are the units of its orders
+standing, a member's limit counts the units of their orders standing, and an order holds its points while it stands.
+Staff restock now and then (a new coupon template, more units of the reward). A failure names its seed and step; the
+same seed replays the same run: ``python bench/simulate.py --seed N``.
 
 Prints JSON: seeds, operations and faults checked (``python bench/simulate.py --seeds 5 --operations 100000``).
 """
@@ -47,26 +56,35 @@ for name, value in {  # settings the platform requires; nothing here reaches AWS
 }.items():  # fmt: skip
     os.environ.setdefault(name, value)
 
+from chalicelib.coupons import rules as coupons  # noqa: E402
+from chalicelib.coupons.rules import COUPON, Coupon, CouponRefused  # noqa: E402
 from chalicelib.ledger.engine import Holdings, Ledger, LedgerBusy, SourceConflict  # noqa: E402
 from chalicelib.ledger.memory import MemoryStore  # noqa: E402
 from chalicelib.ledger.model import Claim, Insufficient, Posting, Source  # noqa: E402
 from chalicelib.ledger.store import Stale, Throttled, Uncertain  # noqa: E402
+from chalicelib.mall import rules as mall  # noqa: E402
+from chalicelib.mall.rules import Action, NotAllowed, Order  # noqa: E402
 from chalicelib.membership.book import USES, UsesBook  # noqa: E402
 from chalicelib.points import rules as points_rules  # noqa: E402
-from chalicelib.points.book import PointsBook  # noqa: E402
+from chalicelib.points.book import PointsBook, dumped  # noqa: E402
 from chalicelib.tiers.book import GrowthBook, TierBook  # noqa: E402
 from chalicelib.wallet import rules as wallet  # noqa: E402
 from chalicelib.wallet.rules import BONUS, GIFTS, PRINCIPAL, REFUNDABLE, Parts  # noqa: E402
 
 BOOKS: dict[str, Any] = {"points": PointsBook(), "growth": GrowthBook(), "tier": TierBook(), **wallet.BOOKS,
-                         USES: UsesBook()}  # fmt: skip
+                         USES: UsesBook(), **coupons.BOOKS, **mall.BOOKS}  # fmt: skip
 ALLOWED_USES = 3  # a counted benefit's uses a month (私教课 3 次/月)
+SHARDS, STOCKED, COUPON_LIMIT = 2, 20, 4  # a coupon template: 2 stock shards of 20, 4 coupons a member
+ORDER_TOTAL, COUPON_OFF = 3_000, 1_000  # a till order of 30 CNY takes at most three 10 CNY coupons
+REWARD, REWARD_STOCK, REWARD_LIMIT, PRICE = "rw-sim", 20, 3, 150  # a mall reward: restocked by 20, 3 a member a month
+REFUSALS = (Insufficient, CouponRefused, NotAllowed)  # what a book refuses as the state read stands
 FAULT_RATES = {
     "read:throttle": 0.01, "read-claim:throttle": 0.05, "commit:throttle": 0.01, "commit:conflict": 0.01,
     "committed:lost": 0.02,
 }  # fmt: skip
 START = date(2026, 3, 1)
-KINDS = ("order", "redeem", "refund", "adjust", "top-up", "pay", "wallet-refund", "cash-refund", "use")
+KINDS = ("order", "redeem", "refund", "adjust", "top-up", "pay", "wallet-refund", "cash-refund", "use", "coupon",
+         "coupon-use", "coupon-return", "exchange", "order-move", "restock")  # fmt: skip
 
 
 class SimulationFailed(AssertionError):
@@ -81,6 +99,7 @@ class Figures:
     outcomes: Counter[str] = field(default_factory=Counter)
     checks: int = 0
     entries: int = 0
+    effects: Counter[str] = field(default_factory=Counter)  # business keys that took effect, by kind
 
 
 class Faults:
@@ -121,6 +140,7 @@ class Run:
         self.today = START
         self.ledger = Ledger(self.store, BOOKS, pause=lambda attempt: None, today=lambda: self.today, attempts=200)
         self.keys: dict[str, tuple[list[Posting] | Callable[[Holdings], list[Posting]], Claim, list[str]]] = {}
+        self.claimed: list[str] = []  # the keys of self.keys, in the order first posted
         self.effects: Counter[str] = Counter()  # entries per business key (their source ids)
         self.expected: dict[str, int] = {}  # entries a business key's one effect made
         self.seen: dict[tuple[str, str], int] = {}  # entries checked so far per (holder, book)
@@ -130,6 +150,44 @@ class Run:
         self.serial = 0
         self.step = 0
         self.rng_split: wallet.Split = self.rng.choice(["proportional", "principal-first", "bonus-first"])
+        self.templates: list[str] = []  # coupon templates, the last one issuing
+        self.stocks: dict[str, str] = {}  # their stock shards: holder -> template
+        self.reward = mall.reward_holder(REWARD)
+        self.codes: dict[str, str] = {}  # coupons issued (as the checks find them): code -> template
+        self.usable: set[str] = set()  # coupons available or reserved (the expiry job's index)
+        self.uses: list[tuple[str, str]] = []  # (code, till order) of coupons used
+        self.tills = [f"till-{n}" for n in range(8)]  # a few till orders, so coupons meet on one
+        self.mall_orders: dict[str, None] = {}  # mall orders placed (as the checks find them), in order
+        self.standing: dict[str, tuple[str, int]] = {}  # mall orders standing: order id -> (member, units)
+        self.planned: dict[str, int] = {}  # the entries the last plan of a key made (a post that is once by state)
+        self.stocking()
+
+    def stocking(self) -> None:
+        """The reward on sale, before the run (no faults), and the first template with its stock."""
+        self.faults.enabled = False
+        terms = mall.Terms("保温杯", "goods", PRICE, per_member_limit=REWARD_LIMIT, limit_period="month",
+                           fulfilment="shipping")  # fmt: skip
+        self.ledger.post(
+            [Posting(self.reward, mall.STOCK, 0, "terms", Source("job", "setup"), "上架", terms.to_json())]
+        )
+        self.faults.enabled = True
+        self.restock()
+
+    @staticmethod
+    def shards(template: str) -> list[str]:
+        return [coupons.stock_holder(template, n) for n in range(SHARDS)]
+
+    def restock(self) -> None:
+        """Staff restock (补货): a new coupon template issuing from its own stock, and more units of the reward."""
+        key = self.next_key("restock")
+        template, source = f"tpl-{self.serial}", Source("restock", key)
+        self.post(key, [*(Posting(shard, coupons.STOCK, STOCKED, "stock", source, "初始库存")
+                          for shard in self.shards(template)),
+                        Posting(self.reward, mall.STOCK, REWARD_STOCK, "stock", source, "补货")], [],
+                  {"template": template})  # fmt: skip
+        if key in self.expected:
+            self.templates.append(template)
+            self.stocks.update(dict.fromkeys(self.shards(template), template))
 
     # --- operations ----------------------------------------------------------------------------------------
 
@@ -144,13 +202,14 @@ class Run:
         """Post once per business key, retrying a lost answer as a caller would; remember what it did."""
         claim = Claim.of(key, content)
         self.keys[key] = (plan, claim, holders)
+        self.claimed.append(key)
         self._post(key, plan, claim, holders)
 
     def _post(self, key: str, plan: Any, claim: Claim, holders: list[str]) -> None:
         for _ in range(10):  # a caller retries what failed without an answer
             try:
                 answer = self.ledger.post(plan, holders=holders, claim=claim)
-            except Insufficient:
+            except REFUSALS:
                 self.figures.outcomes["refused"] += 1
                 return
             except SourceConflict:  # the key went to other content after this request was refused
@@ -326,10 +385,191 @@ class Run:
 
         self.post(key, plan, [member], {"member": member, "amount": amount})
 
+    # --- coupons and the points mall --------------------------------------------------------------------------
+
+    def peek(self, holder: str, book: str) -> Any:
+        """A book's state as it stands, read without a fault (a caller looking before it tries again)."""
+        self.faults.enabled, enabled = False, self.faults.enabled
+        try:
+            return BOOKS[book].load(self.store.read(holder).books.get(book))
+        finally:
+            self.faults.enabled = enabled
+
+    def once_by_state(self, key: str, done: Callable[[], bool], plan: Callable[[Holdings], list[Posting]],
+                      holders: list[str]) -> None:  # fmt: skip
+        """Post without a claim, as a coupon's use or an order's move is: the state read makes it once. A lost answer
+        (``LedgerBusy``) is retried after a look: ``done`` says whether the lost attempt had its effect."""
+
+        def planning(holdings: Holdings) -> list[Posting]:
+            postings = plan(holdings)
+            self.planned[key] = sum(1 for posting in postings if posting.amount or posting.kept)
+            return postings
+
+        for attempt in range(10):
+            if attempt and done():
+                self.figures.outcomes["duplicate"] += 1
+                self.expected[key] = self.planned[key]
+                return
+            try:
+                answer = self.ledger.post(planning, holders=holders)
+            except REFUSALS:
+                self.figures.outcomes["refused"] += 1
+                return
+            except LedgerBusy:
+                self.figures.outcomes["busy-retried"] += 1
+                continue
+            self.figures.outcomes["posted"] += 1
+            self.expected[key] = len(answer.entries)
+            return
+        raise SimulationFailed(f"seed {self.seed} step {self.step}: {key} never got an answer")
+
+    def claim_coupon(self) -> None:
+        """A member receives a coupon: one from a stock shard with some left, within the member's limit."""
+        member, key = self.member(), self.next_key("coupon")
+        code, source = f"C{self.serial}", Source("coupon", key)
+        valid_until = self.today + timedelta(days=self.rng.randint(0, 30))
+        template, shards = self.templates[-1], self.shards(self.templates[-1])
+        coupon = Coupon(code, template, member, "available", self.today.isoformat(), valid_until.isoformat(),
+                        f"{self.today}T08:00:00Z", "claim", key)  # fmt: skip
+        taken = coupons.taken_holder(template, member)
+
+        def plan(holdings: Holdings) -> list[Posting]:
+            shard = coupons.pick_shard([holdings.balance(holder, coupons.STOCK) for holder in shards], code)
+            if shard is None:
+                raise Insufficient(coupons.STOCK, 0, 1)
+            return [Posting(shards[shard], coupons.STOCK, -1, "issue", source, f"发券 {code}"),
+                    Posting(taken, coupons.TAKEN, 1, "issue", source, f"获得 {code}", COUPON_LIMIT),
+                    coupons.issuing(coupon, source, "领券")]  # fmt: skip
+
+        self.post(key, plan, [*shards, taken, coupons.coupon_holder(code)], {"member": member})
+
+    def use_coupon(self) -> None:
+        """A coupon used on a till order (核销): refused when used, expired, or past what the order may take off."""
+        if not self.codes:
+            return self.claim_coupon()
+        usable = sorted(self.usable)  # mostly a usable one; now and then a recent one that may be used or expired
+        code = self.rng.choice(usable if usable and self.rng.random() < 0.8 else list(self.codes)[-40:])
+        till, key = self.rng.choice(self.tills), self.next_key("coupon-use")
+        holder, at = coupons.coupon_holder(code), f"{self.today}T12:00:00Z"
+        source = Source("coupon-use", key)
+        detail = {"redemption_id": key, "order_id": till, "store_id": "s1", "discount_fen": COUPON_OFF, "at": at}
+        on_order = {"code": code, "stacks": True, "discount_fen": COUPON_OFF, "total_fen": ORDER_TOTAL,
+                    "shipping_fen": 0, "on_shipping": False}  # fmt: skip
+
+        def used() -> bool:
+            coupon: Coupon = self.peek(holder, COUPON)
+            return coupon.redemption is not None and coupon.redemption.redemption_id == key
+
+        self.once_by_state(key, used, lambda holdings: [
+            Posting(holder, COUPON, -1, "redeem", source, "核销", {**detail, "now": at}, kept=True),
+            Posting(coupons.order_holder(till), coupons.ORDER, 1, "redeem", source, "核销", on_order),
+        ], [holder, coupons.order_holder(till)])  # fmt: skip
+        if key in self.expected:
+            self.uses.append((code, till))
+        return None
+
+    def return_coupon(self) -> None:
+        """A used coupon given back by its order's refund (退券): usable again, or expired past its last day."""
+        if not self.uses:
+            return self.use_coupon()
+        code, till = self.uses.pop(self.rng.randrange(len(self.uses)))
+        key, holder = self.next_key("coupon-return"), coupons.coupon_holder(code)
+        source = Source("coupon-return", key)
+
+        def plan(holdings: Holdings) -> list[Posting]:
+            coupon: Coupon = holdings.state(holder, COUPON)
+            back = 1 if date.fromisoformat(coupon.valid_until) >= self.today else 0
+            return [Posting(holder, COUPON, back, "return", source, "退券", {"order_id": till, "voided": False},
+                            kept=True),
+                    Posting(coupons.order_holder(till), coupons.ORDER, -1, "return", source, "退券",
+                            {"code": code})]  # fmt: skip
+
+        def returned() -> bool:
+            coupon: Coupon = self.peek(holder, COUPON)
+            return coupon.returned_from == till and coupon.status != "used"
+
+        self.once_by_state(key, returned, plan, [holder, coupons.order_holder(till)])
+        return None
+
+    def coupons_due(self) -> list[str]:
+        """The coupons the expiry job finds due (its index: usable ones past their last day)."""
+        return sorted(
+            code
+            for code in self.usable
+            if date.fromisoformat(self.peek(coupons.coupon_holder(code), COUPON).valid_until) < self.today
+        )
+
+    def expire_coupon(self, code: str) -> None:
+        """The nightly job: a coupon still usable the day after its last day is booked expired."""
+        holder = coupons.coupon_holder(code)
+        coupon: Coupon = self.peek(holder, COUPON)
+        if coupon.status not in ("available", "reserved") or date.fromisoformat(coupon.valid_until) >= self.today:
+            return
+        source = Source("job", f"coupon-expiry:{self.today}")
+        self.ledger.post([Posting(holder, COUPON, -1, "expire", source, "过期", {}, kept=True)], holders=[holder])
+
+    def exchange(self) -> None:
+        """A points-mall exchange (兑换): points spent from their lots, units taken from the stock and counted against
+        the member's monthly limit, and the order placed holding the points."""
+        member, quantity, key = self.member(), self.rng.randint(1, 2), self.next_key("exchange")
+        order_id, source, at = f"mo-{self.serial}", Source("exchange", key), f"{self.today}T12:00:00Z"
+        period, quota, price = f"{self.today:%Y-%m}", mall.limit_holder(REWARD, member), PRICE * quantity
+
+        def plan(holdings: Holdings) -> list[Posting]:
+            try:
+                _, draws = points_rules.redeem(holdings.state(member, "points"), price, self.today)
+            except points_rules.InsufficientPoints:
+                raise Insufficient("points", 0, price) from None
+            order = Order(order_id, member, REWARD, "保温杯", "goods", quantity, price, 0, at, fulfilment="shipping",
+                          draws=dumped(draws), limit_period=period)  # fmt: skip
+            placing = {"action": "place", "at": at, "by": key, "changes": order.to_json()}
+            return [Posting(member, "points", -price, "redeem", source, "积分商城兑换"),
+                    Posting(self.reward, mall.STOCK, -quantity, "sale", source, "兑换"),
+                    Posting(quota, mall.LIMIT, quantity, "count", source, "兑换",
+                            {"period": period, "limit": REWARD_LIMIT}),
+                    Posting(mall.order_holder(order_id), mall.ORDER, price, "place", source, "兑换",
+                            placing)]  # fmt: skip
+
+        self.post(key, plan, [member, self.reward, quota, mall.order_holder(order_id)],
+                  {"member": member, "quantity": quantity})  # fmt: skip
+
+    def move_order(self) -> None:
+        """An order moved on: shipped, received, cancelled before it ships, or refunded after sale. Cancelling and
+        refunding give back the points (to their lots), the units and the member's limit; the order's own status
+        (its book's state machine) refuses a second give-back."""
+        if not self.mall_orders:
+            return self.exchange()
+        order_id = self.rng.choice(list(self.mall_orders)[-60:])  # the recent ones: older ones are done with
+        action = self.rng.choice([Action.SHIP, Action.COMPLETE, Action.CANCEL, Action.REFUND])
+        key, holder = self.next_key("order-move"), mall.order_holder(order_id)
+        source, at = Source("order-move", key), f"{self.today}T18:00:00Z"
+        first: Order | None = self.peek(holder, mall.ORDER)
+        assert first is not None
+        quota = mall.limit_holder(REWARD, first.member_id)
+
+        def plan(holdings: Holdings) -> list[Posting]:
+            order: Order = holdings.state(holder, mall.ORDER)
+            detail = {"action": str(action), "at": at, "by": key, "changes": {}}
+            if action not in mall.GIVING_BACK:
+                return [Posting(holder, mall.ORDER, 0, str(action), source, str(action), detail, kept=True)]
+            period = {"period": order.limit_period}
+            return [Posting(order.member_id, "points", order.held, "reverse", source, "退回积分",
+                            detail={"draws": [list(draw) for draw in order.draws]}),
+                    Posting(self.reward, mall.STOCK, order.quantity, "return", source, "退回库存"),
+                    Posting(quota, mall.LIMIT, -order.quantity, "uncount", source, "退回限购", period),
+                    Posting(holder, mall.ORDER, -order.held, str(action), source, str(action), detail)]  # fmt: skip
+
+        def moved() -> bool:
+            order: Order = self.peek(holder, mall.ORDER)
+            return any(step["by"] == key for step in order.history)
+
+        self.once_by_state(key, moved, plan, [holder, first.member_id, self.reward, quota])
+        return None
+
     def repeat(self) -> None:
         if not self.keys:
             return self.earn()
-        key = self.rng.choice(sorted(self.keys))
+        key = self.rng.choice(self.claimed)
         plan, claim, holders = self.keys[key]
         if self.rng.random() < 0.7:
             self._post(key, plan, claim, holders)  # the same request again: at most one effect
@@ -340,7 +580,7 @@ class Run:
         except SourceConflict:
             self.figures.outcomes["conflict"] += 1
             return None
-        except (Insufficient, LedgerBusy):
+        except (*REFUSALS, LedgerBusy):
             self.figures.outcomes["refused"] += 1
             return None
         if answer.duplicate:  # posted before (an earlier repeat's), or this post's own answer was lost
@@ -352,15 +592,16 @@ class Run:
         self.expected[key] = -1  # the first attempt was refused: this content is now the key's one effect
         return None
 
-    def run_job(self, job: Callable[[str], None]) -> None:
-        """A nightly job over every member; it may crash between two of them, and is then run again."""
+    def run_job(self, job: Callable[[str], None], over: list[str] | None = None) -> None:
+        """A nightly job over every member (or ``over`` those); it may crash between two of them, and is then run
+        again."""
         for _ in range(20):
             try:
-                for member in self.members:
+                for holder in self.members if over is None else over:
                     if self.rng.random() < 0.01:
                         self.figures.faults["job:crash"] += 1
                         raise RuntimeError("the job's worker died")
-                    job(member)
+                    job(holder)
                 return
             except (RuntimeError, LedgerBusy):
                 continue
@@ -423,6 +664,16 @@ class Run:
                 if book == "points":
                     self._require(state.available(self.today) >= 0, f"{holder} points available below zero")
                     self._require(not BOOKS["points"].problems(state), f"{holder} points counters do not add up")
+                if book in (COUPON, coupons.STOCK, coupons.ORDER, mall.STOCK, mall.LIMIT):
+                    self._require(balance >= 0, f"{holder} {book} is negative: {balance}")
+                if book == COUPON:
+                    self._require(balance <= 1, f"{holder} is usable {balance} times")
+                if book == coupons.TAKEN:
+                    self._require(0 <= balance <= COUPON_LIMIT, f"{holder} holds {balance} coupons of the template")
+                if book == mall.STOCK:
+                    self._require(not BOOKS[book].problems(state), f"{holder}: units left differ from stocked - sold")
+                if book == mall.LIMIT:
+                    self._require(state.in_period <= REWARD_LIMIT, f"{holder}: {state.in_period} units in a month")
             for key in keys | {f"{kind}:{self.serial}" for kind in KINDS}:
                 made, expected = self.effects.get(key, 0), self.expected.get(key)
                 if key.startswith("undo:"):
@@ -431,9 +682,75 @@ class Run:
                     self._require(made == expected, f"{key}: {made} entries, its one effect made {expected}")
                 else:
                     self._require(expected == -1 or made == 0, f"{key}: {made} entries from a refused request")
+            self.notice_new_assets()
+            self.check_across_books()
             self.touched.clear()
         finally:
             self.faults.enabled = True
+
+    def notice_new_assets(self) -> None:
+        """The coupons issued and mall orders placed by the step (a repeat with other content, after a refusal, makes
+        them too), and which coupons are usable now."""
+        for holder, book in sorted(self.touched):
+            if book == COUPON:
+                coupon: Coupon = self.peek(holder, COUPON)
+                self.codes.setdefault(coupon.code, coupon.template_id)
+                (self.usable.add if coupon.status in ("available", "reserved") else self.usable.discard)(coupon.code)
+            if book == mall.ORDER:
+                self.mall_orders.setdefault(holder.removeprefix("mall-order:"))
+
+    def check_across_books(self) -> None:
+        """What several books must agree on, for the coupons and mall orders the step touched: nothing issued or sold
+        that the stock did not give, no limit passed, and a used coupon on exactly its order."""
+        touched = {holder for holder, _ in self.touched}
+        used = {holder.removeprefix("coupon:") for holder, book in self.touched if book == COUPON}
+        templates = {self.codes[code] for code in used}
+        templates.update(self.stocks[holder] for holder in touched if holder in self.stocks)
+        for template in templates:
+            issued = [
+                self.peek(coupons.coupon_holder(code), COUPON) for code, of in self.codes.items() if of == template
+            ]
+            left = sum(self.peek(shard, coupons.STOCK).balance for shard in self.shards(template))
+            stocked = SHARDS * STOCKED
+            self._require(
+                left + len(issued) == stocked, f"{template}: {left} left and {len(issued)} issued of {stocked}"
+            )
+            for member in self.members:
+                held = sum(1 for coupon in issued if coupon.member_id == member)
+                taken = self.peek(coupons.taken_holder(template, member), coupons.TAKEN)
+                self._require(taken == held <= COUPON_LIMIT, f"{member} holds {held} of {template}, counted {taken}")
+        for code in used:
+            coupon: Coupon = self.peek(coupons.coupon_holder(code), COUPON)
+            if coupon.status == "used":
+                assert coupon.redemption is not None
+                till = coupon.redemption.order_id
+                self._require(code in self.peek(coupons.order_holder(till), coupons.ORDER),
+                              f"{code} is used by {till}, which does not hold it")  # fmt: skip
+        for till in self.tills:
+            if coupons.order_holder(till) not in touched:
+                continue
+            for code in self.peek(coupons.order_holder(till), coupons.ORDER):
+                coupon = self.peek(coupons.coupon_holder(code), COUPON)
+                on_it = coupon.status == "used" and coupon.redemption is not None and coupon.redemption.order_id == till
+                self._require(on_it, f"{till} holds {code}, which is {coupon.status}")
+        orders = [holder.removeprefix("mall-order:") for holder, book in sorted(self.touched) if book == mall.ORDER]
+        if self.reward not in touched and not orders:
+            return
+        for order_id in orders:
+            order: Order = self.peek(mall.order_holder(order_id), mall.ORDER)
+            self._require(order.held == (order.points if order.live else 0),
+                          f"{order_id} is {order.status} and holds {order.held} points")  # fmt: skip
+            if order.status in (mall.Status.CANCELLED, mall.Status.REFUNDED):
+                self.standing.pop(order_id, None)
+            else:
+                self.standing[order_id] = (order.member_id, order.quantity)
+        stock = self.peek(self.reward, mall.STOCK)
+        units = sum(quantity for _, quantity in self.standing.values())
+        self._require(stock.sold == units, f"the reward sold {stock.sold} units; its standing orders hold {units}")
+        for member in self.members:
+            counted = self.peek(mall.limit_holder(REWARD, member), mall.LIMIT).used
+            ordered = sum(quantity for owner, quantity in self.standing.values() if owner == member)
+            self._require(counted == ordered, f"{member}'s limit counts {counted} units, their orders hold {ordered}")
 
     def _require(self, condition: bool, problem: str) -> None:
         if not condition:
@@ -444,8 +761,10 @@ class Run:
         choices: list[tuple[Callable[[], None], int]] = [
             (self.earn, 20), (self.redeem, 12), (self.refund, 5), (self.reverse, 4), (self.adjust, 6),
             (self.top_up, 10), (self.pay, 12), (self.refund_payment, 5), (self.cash_refund, 2), (self.repeat, 12),
-            (self.use_benefit, 6),
+            (self.use_benefit, 6), (self.claim_coupon, 5), (self.use_coupon, 5), (self.return_coupon, 3),
+            (self.exchange, 5), (self.move_order, 5),
             (lambda: self.run_job(self.expire), 2), (lambda: self.run_job(self.mature), 2), (self.jump, 3),
+            (lambda: self.run_job(self.expire_coupon, self.coupons_due()), 1), (self.restock, 1),
         ]  # fmt: skip
         actions, weights = zip(*choices, strict=True)
         for self.step in range(1, operations + 1):
@@ -453,6 +772,7 @@ class Run:
             self.figures.operations += 1
             self.check()
         self.figures.entries += sum(len(entries) for entries in self.store.entries.values())
+        self.figures.effects.update(key.split(":")[0] for key in self.expected)
 
 
 def simulate(seeds: list[int], operations: int) -> Figures:
@@ -476,7 +796,8 @@ def main() -> None:
         "bench": "simulate", "seeds": figures.seeds, "operations_per_seed": args.operations,
         "operations": figures.operations, "entries": figures.entries, "entry_checks": figures.checks,
         "faults_injected": sum(figures.faults.values()), "faults": dict(figures.faults),
-        "outcomes": dict(figures.outcomes), "cpu_seconds": round(time.process_time() - started, 1),
+        "outcomes": dict(figures.outcomes), "effects_by_kind": dict(sorted(figures.effects.items())),
+        "cpu_seconds": round(time.process_time() - started, 1),
     }, indent=2))  # fmt: skip
 
 

@@ -168,6 +168,9 @@ def test_the_simulation_runs_from_a_bare_shell_and_prints_what_it_checked():
     assert (figures["seeds"], figures["operations"]) == ([1, 2], 600)
     assert figures["entry_checks"] == figures["entries"] > 0
     assert figures["faults_injected"] == sum(figures["faults"].values()) > 0
+    assert {"order", "pay", "coupon", "coupon-use", "coupon-return", "exchange", "order-move"} <= set(
+        figures["effects_by_kind"]
+    )  # every asset's changes took effect, the coupons' and the mall's too
 
 
 def test_the_front_ends_load_nothing_from_another_host():

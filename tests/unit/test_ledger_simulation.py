@@ -71,3 +71,38 @@ def test_counted_benefit_uses_are_simulated_and_a_use_past_the_allowance_would_b
     monkeypatch.setitem(simulation.BOOKS, simulation.USES, Generous())
     with pytest.raises(simulation.SimulationFailed, match="used 4 in a period"):
         simulation.simulate([3], 1_500)
+
+
+def test_coupons_and_mall_orders_are_simulated_through_every_change():
+    """The run claims coupons from a limited stock, uses them on orders, gives them back and expires them, and moves
+    mall exchanges through shipping, cancellation and after-sale refunds."""
+    run = simulation.Run(5, simulation.Figures(seeds=[5]))
+    run.run(2_000)
+    changes = {(book, entry.kind) for (_, book), entries in run.store.entries.items() for entry in entries}
+    assert {("coupon", kind) for kind in ("issue", "redeem", "return", "expire")} <= changes
+    assert {("coupon-stock", "issue"), ("coupon-taken", "issue"), ("coupon-order", "redeem"),
+            ("coupon-order", "return")} <= changes  # fmt: skip
+    assert {("mall-order", kind) for kind in ("place", "ship", "complete", "cancel", "refund")} <= changes
+    assert {("mall-stock", "sale"), ("mall-stock", "return"), ("mall-limit", "count"),
+            ("mall-limit", "uncount"), ("points", "reverse")} <= changes  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("forgotten", "kind", "problem"),
+    [
+        ("mall-stock", "return", "the reward sold"),  # units back on the shelf while the order still counts them
+        ("mall-limit", "uncount", "limit counts"),  # the member's limit still counting a cancelled order
+        ("coupon-taken", "issue", r"holds \d+ of tpl-\d+, counted"),  # a coupon the member's limit never counted
+    ],
+)
+def test_a_change_that_forgets_one_of_its_books_fails_the_run(monkeypatch, forgotten, kind, problem):
+    """A post that leaves out one book's part (it posts nothing there) keeps every book adding up on its own and makes
+    as many entries as its answer says: the checks across books catch it."""
+    posting = simulation.Posting
+
+    def forgetting(holder, book, amount, change, *rest, **named):
+        return posting(holder, book, 0 if (book, change) == (forgotten, kind) else amount, change, *rest, **named)
+
+    monkeypatch.setattr(simulation, "Posting", forgetting)
+    with pytest.raises(simulation.SimulationFailed, match=problem):
+        simulation.simulate([5], 1_500)
