@@ -1,12 +1,14 @@
 """The seeded fault simulation of the ledger: many operations on every kind of book, with faults injected.
 
-Drives the ledger engine with the platform's books (points, growth value, tier standing, stored value, a
-payment's refundable amounts, paid cards' counted benefit uses, coupons with their template's stock, a member's
-share and an order's coupons, and the points mall's stock, per-member limits and orders) on the in-memory store: earns
-with their growth, redemptions, refunds that claw back (and may leave debt), reversals (of redemptions and of benefit
-uses), adjustments, benefit uses within their period's allowance, the expiry and maturity jobs, wallet top-ups,
-payments split between principal and bonus (earning the top-up gift points pending), refunds of payments (taking
-them back), cash refunds (forfeiting what is pending), coupons claimed from a limited stock, used on orders (stacking
+Drives the ledger engine with the platform's books (points, growth value, stored value, a payment's refundable
+amounts, an order's refunds, paid cards and their counted benefit uses, coupons with their template's stock, a member's
+share and an order's coupons, and the points mall's stock, per-member limits and orders; not the tier standing, a
+state without a balance) on the in-memory store: earns with their growth, redemptions, partial refunds of orders that
+claw back in proportion (and may leave debt), reversals (of redemptions and of benefit uses), adjustments, benefit
+uses within their period's allowance, the expiry and maturity jobs, wallet top-ups, payments split between principal
+and bonus (earning the top-up gift points pending), refunds of payments (taking them back), cash refunds (forfeiting
+what is pending), paid cards bought and renewed from the wallet, cancelled with a pro-rata refund that the wallet's
+listener gives back (delivered at least once), coupons claimed from a limited stock, used on orders (stacking
 up to the order's total), given back and expired by their nightly job, points-mall exchanges (points, stock and the
 member's limit taken with the order placed) moved through shipping, cancellation and after-sale refunds (giving
 back what they took), repeats of the same business key (same content, and other content), and jumps of the clock.
@@ -17,10 +19,13 @@ retries), and a job crashes between two members (it is run again).
 
 After every operation, for every account it touched: each book's balance equals the sum of its entries,
 entries are numbered without gaps with exact running balances, nothing is negative, and every business key
-has had at most one effect (exactly one once it succeeded). Across books: a template's stock left and its coupons
-issued add up to what it was stocked with, a member holds no more of its coupons than the limit (and the count says
-how many), a used coupon is on exactly the order that used it; a reward's units sold are the units of its orders
-standing, a member's limit counts the units of their orders standing, and an order holds its points while it stands.
+has had at most one effect (exactly one once it succeeded), an order's refunds never pass what it paid nor take back
+more points than it earned, and a member's cards say what their book holds. Across books: a card payment's wallet has
+given back what its cancellation refunded once the event was delivered (and nothing before); a template's stock left
+and its coupons issued add up to what it was stocked with, a member holds no more of its coupons than the limit (and
+the count says how many), a used coupon is on exactly the order that used it; a reward's units sold are the units of
+its orders standing, a member's limit counts the units of their orders standing, and an order holds its points while
+it stands.
 Staff restock now and then (a new coupon template, more units of the reward). A failure names its seed and step; the
 same seed replays the same run: ``python bench/simulate.py --seed N``.
 
@@ -30,6 +35,7 @@ Prints JSON: seeds, operations and faults checked (``python bench/simulate.py --
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -64,27 +70,39 @@ from chalicelib.ledger.model import Claim, Insufficient, Posting, Source  # noqa
 from chalicelib.ledger.store import Stale, Throttled, Uncertain  # noqa: E402
 from chalicelib.mall import rules as mall  # noqa: E402
 from chalicelib.mall.rules import Action, NotAllowed, Order  # noqa: E402
-from chalicelib.membership.book import USES, UsesBook  # noqa: E402
+from chalicelib.membership import rules as cards  # noqa: E402
+from chalicelib.membership.book import MEMBERSHIP, USES, MembershipBook, UsesBook  # noqa: E402
 from chalicelib.points import rules as points_rules  # noqa: E402
 from chalicelib.points.book import PointsBook, dumped  # noqa: E402
+from chalicelib.purchases.book import ORDER as ORDER_REFUNDS  # noqa: E402
+from chalicelib.purchases.book import OrderRefundsBook  # noqa: E402
+from chalicelib.purchases.book import order_holder as order_refunds_holder  # noqa: E402
 from chalicelib.tiers.book import GrowthBook, TierBook  # noqa: E402
 from chalicelib.wallet import rules as wallet  # noqa: E402
 from chalicelib.wallet.rules import BONUS, GIFTS, PRINCIPAL, REFUNDABLE, Parts  # noqa: E402
 
 BOOKS: dict[str, Any] = {"points": PointsBook(), "growth": GrowthBook(), "tier": TierBook(), **wallet.BOOKS,
-                         USES: UsesBook(), **coupons.BOOKS, **mall.BOOKS}  # fmt: skip
+                         USES: UsesBook(), MEMBERSHIP: MembershipBook(), ORDER_REFUNDS: OrderRefundsBook(),
+                         **coupons.BOOKS, **mall.BOOKS}  # fmt: skip
 ALLOWED_USES = 3  # a counted benefit's uses a month (私教课 3 次/月)
 SHARDS, STOCKED, COUPON_LIMIT = 2, 20, 4  # a coupon template: 2 stock shards of 20, 4 coupons a member
 ORDER_TOTAL, COUPON_OFF = 3_000, 1_000  # a till order of 30 CNY takes at most three 10 CNY coupons
 REWARD, REWARD_STOCK, REWARD_LIMIT, PRICE = "rw-sim", 20, 3, 150  # a mall reward: restocked by 20, 3 a member a month
-REFUSALS = (Insufficient, CouponRefused, NotAllowed)  # what a book refuses as the state read stands
+CARD_PLAN = cards.Plan("plan-sim", "月卡", cards.Term(months=1), 9_900, refund=cards.RefundPolicy("pro_rata"))
+
+
+class NoCardToCancel(Exception):
+    """A cancellation of a card that is not running (none, cancelled or lapsed)."""
+
+
+REFUSALS = (Insufficient, CouponRefused, NotAllowed, NoCardToCancel)  # what is refused as the state read stands
 FAULT_RATES = {
     "read:throttle": 0.01, "read-claim:throttle": 0.05, "commit:throttle": 0.01, "commit:conflict": 0.01,
     "committed:lost": 0.02,
 }  # fmt: skip
 START = date(2026, 3, 1)
 KINDS = ("order", "redeem", "refund", "adjust", "top-up", "pay", "wallet-refund", "cash-refund", "use", "coupon",
-         "coupon-use", "coupon-return", "exchange", "order-move", "restock")  # fmt: skip
+         "coupon-use", "coupon-return", "exchange", "order-move", "restock", "card", "card-cancel")  # fmt: skip
 
 
 class SimulationFailed(AssertionError):
@@ -144,8 +162,11 @@ class Run:
         self.effects: Counter[str] = Counter()  # entries per business key (their source ids)
         self.expected: dict[str, int] = {}  # entries a business key's one effect made
         self.seen: dict[tuple[str, str], int] = {}  # entries checked so far per (holder, book)
+        self.checked_states: dict[tuple[str, str], Any] = {}  # each book's state as last checked
         self.sums: dict[tuple[str, str], int] = {}
         self.redeemed: list[str] = []
+        self.sales: list[tuple[str, str, int]] = []  # orders that earned: (key, member, points; paid 100 fen a point)
+        self.sold: dict[str, tuple[int, int]] = {}  # their refunds' holders: the fen paid and the points earned
         self.payments: list[tuple[str, str]] = []  # (claim key, member)
         self.serial = 0
         self.step = 0
@@ -159,6 +180,9 @@ class Run:
         self.tills = [f"till-{n}" for n in range(8)]  # a few till orders, so coupons meet on one
         self.mall_orders: dict[str, None] = {}  # mall orders placed (as the checks find them), in order
         self.standing: dict[str, tuple[str, int]] = {}  # mall orders standing: order id -> (member, units)
+        self.owed: dict[str, tuple[tuple[str, int], ...]] = {}  # a card cancellation's refund parts, as it posted
+        self.deliveries: list[tuple[str, str]] = []  # card cancellations whose wallet refund is to be delivered
+        self.delivered: set[str] = set()  # the card payments whose refund was given back to the wallet
         self.planned: dict[str, int] = {}  # the entries the last plan of a key made (a post that is once by state)
         self.stocking()
 
@@ -245,6 +269,9 @@ class Run:
                             detail={"growth": points, "paid_fen": points * 100, "month": month})]  # fmt: skip
 
         self.post(key, plan, [member], {"member": member, "points": points})
+        if key in self.expected:
+            self.sales.append((key, member, points))
+            self.sold[order_refunds_holder(key)] = (points * 100, points)
 
     def redeem(self) -> None:
         member, points, key = self.member(), self.rng.randint(1, 300), self.next_key("redeem")
@@ -254,17 +281,33 @@ class Run:
             self.redeemed.append(key)
 
     def refund(self) -> None:
-        member, points, key = self.member(), self.rng.randint(1, 200), self.next_key("refund")
-        month = f"{self.today:%Y-%m}"
+        """A refund of part of an earlier order (退货): its fen on the order's refunds book, never past what was paid
+        (two refunds of one order cannot both spend the same money), and the points and growth it earned taken back
+        in proportion (points spent meanwhile leave a debt)."""
+        if not self.sales:
+            return self.earn()
+        original, member, points = self.rng.choice(self.sales[-50:])
+        paid, key = points * 100, self.next_key("refund")
+        fen, holder = self.rng.randint(1, paid), order_refunds_holder(original)
+        source, month = Source("refund", key), f"{self.today:%Y-%m}"
 
         def plan(holdings: Holdings) -> list[Posting]:
-            before = holdings.state(member, "growth")
-            growth = before.add(month, -points, -points * 100, self.today).growth - before.growth
-            return [Posting(member, "points", -points, "refund", Source("refund", key), "claw back"),
-                    Posting(member, "growth", growth, "reverse", Source("refund", key), "growth back",
-                            detail={"growth": -points, "paid_fen": -points * 100, "month": month})]  # fmt: skip
+            state = holdings.state(holder, ORDER_REFUNDS)
+            before = BOOKS[ORDER_REFUNDS].balance(state)
+            if before + fen > paid:
+                raise Insufficient(ORDER_REFUNDS, paid - before, fen)
+            clawed = points * (before + fen) // paid - state["points"]  # this simulation's orders earn growth = points
+            growth = holdings.state(member, "growth")
+            growth_back = growth.add(month, -clawed, -fen, self.today).growth - growth.growth
+            refunded = {"lines": {"1": [before + fen, 0]}, "points": state["points"] + clawed,
+                        "growth": state["growth"] + clawed}  # fmt: skip
+            return [Posting(holder, ORDER_REFUNDS, fen, "refund", source, "退货", refunded),
+                    *([Posting(member, "points", -clawed, "refund", source, "claw back")] if clawed else []),
+                    Posting(member, "growth", growth_back, "reverse", source, "growth back",
+                            detail={"growth": -clawed, "paid_fen": -fen, "month": month})]  # fmt: skip
 
-        self.post(key, plan, [member], {"member": member, "points": points})
+        self.post(key, plan, [holder, member], {"order": original, "fen": fen})
+        return None
 
     def reverse(self) -> None:
         if not self.redeemed:
@@ -313,30 +356,50 @@ class Run:
 
         self.post(key, plan, [member], {"member": member, "paid": paid})
 
+    def paying(self, holdings: Holdings, member: str, amount: int, source: Source) -> list[Posting]:
+        """A payment from the wallet: principal and bonus split by the run's order, the payment's own account
+        keeping what it took (to refund), and the gift points its principal earns."""
+        balance = Parts(holdings.balance(member, PRINCIPAL), holdings.balance(member, BONUS))
+        if amount > balance.total:
+            raise Insufficient(PRINCIPAL, balance.total, amount)
+        taken = wallet.split_payment(amount, balance, self.rng_split)
+        gifts, earned, points = wallet.gift_on_payment(holdings.state(member, GIFTS), taken.principal,
+                                                       balance.principal)  # fmt: skip
+        refundable = {"principal": taken.principal, "bonus": taken.bonus, "member_id": member, "gift": earned}
+        credit = [Posting(member, "points", points, "earn", source, "gift earned",
+                          detail={"lots": [[None, None, points]]})] if points else []  # fmt: skip
+        return [
+            Posting(member, PRINCIPAL, -taken.principal, "payment", source, "pay"),
+            Posting(member, BONUS, -taken.bonus, "payment", source, "pay"),
+            Posting(f"payment:{source.id}", REFUNDABLE, amount, "payment", source, "refundable", detail=refundable),
+            Posting(member, GIFTS, 0, "gift", source, "", gifts.to_json()),
+            *credit,
+        ]
+
+    def refunding(self, holdings: Holdings, payment: str, member: str, amount: int, source: Source) -> list[Posting]:
+        """A payment given back to the wallet, in part: never more than it has left of principal or bonus, and the
+        gift points its principal earned taken back in proportion."""
+        paid = holdings.state(payment, REFUNDABLE)
+        left = paid.left
+        if amount > left.total:
+            raise Insufficient(REFUNDABLE, left.total, amount)
+        back = wallet.split_refund(amount, left)
+        gifts, unearned, points = wallet.gift_on_refund(holdings.state(member, GIFTS), paid.gift, back.principal,
+                                                        left.principal)  # fmt: skip
+        given = {"principal": -back.principal, "bonus": -back.bonus, "gift": -unearned}
+        clawed = [Posting(member, "points", -points, "refund", source, "gift taken back")] if points else []
+        return [
+            Posting(payment, REFUNDABLE, -amount, "refund", source, "refunded", detail=given),
+            Posting(member, PRINCIPAL, back.principal, "refund", source, "refund"),
+            Posting(member, BONUS, back.bonus, "refund", source, "refund"),
+            Posting(member, GIFTS, 0, "gift", source, "", gifts.to_json()),
+            *clawed,
+        ]
+
     def pay(self) -> None:
         member, amount, key = self.member(), self.rng.randint(1, 30) * 500, self.next_key("pay")
-        payment = f"payment:{key}"
-
-        def plan(holdings: Holdings) -> list[Posting]:
-            balance = Parts(holdings.balance(member, PRINCIPAL), holdings.balance(member, BONUS))
-            if amount > balance.total:
-                raise Insufficient(PRINCIPAL, balance.total, amount)
-            taken = wallet.split_payment(amount, balance, self.rng_split)
-            source = Source("payment", key)
-            gifts, earned, points = wallet.gift_on_payment(holdings.state(member, GIFTS), taken.principal,
-                                                           balance.principal)  # fmt: skip
-            refundable = {"principal": taken.principal, "bonus": taken.bonus, "member_id": member, "gift": earned}
-            credit = [Posting(member, "points", points, "earn", source, "gift earned",
-                              detail={"lots": [[None, None, points]]})] if points else []  # fmt: skip
-            return [
-                Posting(member, PRINCIPAL, -taken.principal, "payment", source, "pay"),
-                Posting(member, BONUS, -taken.bonus, "payment", source, "pay"),
-                Posting(payment, REFUNDABLE, amount, "payment", source, "refundable", detail=refundable),
-                Posting(member, GIFTS, 0, "gift", source, "", gifts.to_json()),
-                *credit,
-            ]
-
-        self.post(key, plan, [member, payment], {"member": member, "amount": amount})
+        self.post(key, lambda holdings: self.paying(holdings, member, amount, Source("payment", key)),
+                  [member, f"payment:{key}"], {"member": member, "amount": amount})  # fmt: skip
         if key in self.expected:
             self.payments.append((key, member))
 
@@ -345,27 +408,64 @@ class Run:
             return self.top_up()
         original, member = self.rng.choice(self.payments)
         payment, amount, key = f"payment:{original}", self.rng.randint(1, 10) * 500, self.next_key("wallet-refund")
+        self.post(key, lambda holdings: self.refunding(holdings, payment, member, amount, Source("refund", key)),
+                  [payment, member], {"payment": original, "amount": amount})  # fmt: skip
+        return None
+
+    def buy_card(self) -> None:
+        """A paid card (付费会员卡) bought, or renewed while it runs, from the wallet in the wallet's own payment: the
+        card's book holds the money paid for it."""
+        member, key = self.rng.choice(self.members[:8]), self.next_key("card")  # a few regulars
+        source, price = Source("payment", key), CARD_PLAN.price_fen
 
         def plan(holdings: Holdings) -> list[Posting]:
-            paid = holdings.state(payment, REFUNDABLE)
-            left = paid.left
-            if amount > left.total:
-                raise Insufficient(REFUNDABLE, left.total, amount)
-            back = wallet.split_refund(amount, left)
-            source = Source("refund", key)
-            gifts, unearned, points = wallet.gift_on_refund(holdings.state(member, GIFTS), paid.gift, back.principal,
-                                                            left.principal)  # fmt: skip
-            given = {"principal": -back.principal, "bonus": -back.bonus, "gift": -unearned}
-            clawed = [Posting(member, "points", -points, "refund", source, "gift taken back")] if points else []
-            return [
-                Posting(payment, REFUNDABLE, -amount, "refund", source, "refunded", detail=given),
-                Posting(member, PRINCIPAL, back.principal, "refund", source, "refund"),
-                Posting(member, BONUS, back.bonus, "refund", source, "refund"),
-                Posting(member, GIFTS, 0, "gift", source, "", gifts.to_json()),
-                *clawed,
-            ]
+            current = holdings.state(member, MEMBERSHIP).cards.get(f"card-{member}")
+            live = current is not None and current.status(self.today) not in ("lapsed", "cancelled")
+            kind = "renewal" if live else "purchase"
+            card = cards.extend(current, CARD_PLAN, card_id=f"card-{member}", payment_id=key, kind=kind,
+                                amount_fen=price, paid_at=f"{self.today}T10:00:00Z", today=self.today,
+                                method="wallet")  # fmt: skip
+            bought = Posting(member, MEMBERSHIP, price, kind, source, "开通会员卡", {"card": card.to_json()}, kept=True)
+            return [*self.paying(holdings, member, price, source), bought]
 
-        self.post(key, plan, [payment, member], {"payment": original, "amount": amount})
+        self.post(key, plan, [member, f"payment:{key}"], {"member": member})
+
+    def cancel_card(self) -> None:
+        """A card cancelled (退卡): the unused days' share of each payment refunded, every payment settled so none is
+        refunded twice. The wallet's part goes back by the event's listener (``deliver_card_refund``)."""
+        member, key = self.rng.choice(self.members[:8]), self.next_key("card-cancel")
+        source = Source("cancellation", key)
+
+        def plan(holdings: Holdings) -> list[Posting]:
+            card = holdings.state(member, MEMBERSHIP).cards.get(f"card-{member}")
+            if card is None or card.status(self.today) in ("cancelled", "lapsed"):
+                raise NoCardToCancel(member)
+            refund = cards.refund_for(card, CARD_PLAN.refund, self.today, 0)
+            self.owed.setdefault(
+                key, refund.parts
+            )  # the plan that posts is the first: a repeat's replans change nothing
+            after = cards.refunded(card, refund, self.today)
+            return [Posting(member, MEMBERSHIP, -refund.amount_fen, "refund", source, "退卡",
+                            {"card": after.to_json(), "refund": list(refund.parts)}, kept=True)]  # fmt: skip
+
+        self.post(key, plan, [member], {"member": member})
+        if key in self.expected and key in self.owed:
+            self.deliveries.append((key, member))
+
+    def deliver_card_refund(self) -> None:
+        """The card-cancelled event reaching the wallet's listener: each paid part goes back to the wallet from its
+        payment, once per cancellation and payment however often the event is delivered (at least once)."""
+        if not self.deliveries:
+            return self.buy_card()
+        at = self.rng.randrange(len(self.deliveries))
+        cancel, member = self.deliveries[at] if self.rng.random() < 0.3 else self.deliveries.pop(at)  # again, later
+        for payment_id, fen in self.owed[cancel]:
+            key, payment = f"card-refund:{cancel}:{payment_id}", f"payment:{payment_id}"
+            source = Source("card-refund", key)
+            plan = functools.partial(self.refunding, payment=payment, member=member, amount=fen, source=source)
+            self.post(key, plan, [payment, member], {"cancel": cancel, "payment": payment_id, "fen": fen})
+            if key in self.expected:
+                self.delivered.add(payment_id)
         return None
 
     def cash_refund(self) -> None:
@@ -647,9 +747,13 @@ class Run:
                         key = f"undo:{entry.source.id}" if undid else entry.source.id
                         self.effects[key] += 1
                         keys.add(key)
+                grew = len(entries) > seen
                 self.seen[(holder, book)], self.sums[(holder, book)] = len(entries), total
-                account = self.store.read(holder)
-                state = BOOKS[book].load(account.books.get(book))
+                raw = self.store.read(holder).books.get(book)
+                if not grew and book != "points" and raw == self.checked_states.get((holder, book)):
+                    continue  # as checked before (only the points' checks depend on the day)
+                self.checked_states[(holder, book)] = raw
+                state = BOOKS[book].load(raw)
                 balance = BOOKS[book].balance(state)
                 self._require(balance == total, f"{holder} {book}: balance {balance}, entries {total}")
                 if book in (PRINCIPAL, BONUS, REFUNDABLE, "growth"):
@@ -672,6 +776,15 @@ class Run:
                     self._require(0 <= balance <= COUPON_LIMIT, f"{holder} holds {balance} coupons of the template")
                 if book == mall.STOCK:
                     self._require(not BOOKS[book].problems(state), f"{holder}: units left differ from stocked - sold")
+                if book == ORDER_REFUNDS:
+                    paid, earned = self.sold[holder]
+                    self._require(balance <= paid, f"{holder}: {balance} fen refunded of {paid} paid")
+                    self._require(
+                        0 <= state["points"] <= earned, f"{holder}: {state['points']} of {earned} points back"
+                    )
+                if book == MEMBERSHIP:
+                    paid = sum(card.paid_fen for card in state.cards.values())
+                    self._require(state.held_fen == paid, f"{holder} holds {state.held_fen} for cards paid {paid}")
                 if book == mall.LIMIT:
                     self._require(state.in_period <= REWARD_LIMIT, f"{holder}: {state.in_period} units in a month")
             for key in keys | {f"{kind}:{self.serial}" for kind in KINDS}:
@@ -699,10 +812,24 @@ class Run:
             if book == mall.ORDER:
                 self.mall_orders.setdefault(holder.removeprefix("mall-order:"))
 
+    def check_card_refund(self, payment_id: str) -> None:
+        """A card payment's wallet has given back what its cancellation refunded once the event was delivered, and
+        nothing before."""
+        owner = self.peek(f"payment:{payment_id}", REFUNDABLE).member_id
+        payment = next(p for card in self.peek(owner, MEMBERSHIP).cards.values() for p in card.payments
+                       if p.payment_id == payment_id)  # fmt: skip
+        left = self.peek(f"payment:{payment_id}", REFUNDABLE).left.total
+        given = payment.refunded_fen if payment_id in self.delivered else 0
+        self._require(payment.amount_fen - left == given, f"card payment {payment_id} gave "
+                      f"{payment.amount_fen - left} back to the wallet; its cancellation refunded {given}")  # fmt: skip
+
     def check_across_books(self) -> None:
         """What several books must agree on, for the coupons and mall orders the step touched: nothing issued or sold
         that the stock did not give, no limit passed, and a used coupon on exactly its order."""
         touched = {holder for holder, _ in self.touched}
+        for holder in sorted(touched):
+            if holder.startswith("payment:card:"):
+                self.check_card_refund(holder.removeprefix("payment:"))
         used = {holder.removeprefix("coupon:") for holder, book in self.touched if book == COUPON}
         templates = {self.codes[code] for code in used}
         templates.update(self.stocks[holder] for holder in touched if holder in self.stocks)
@@ -762,7 +889,8 @@ class Run:
             (self.earn, 20), (self.redeem, 12), (self.refund, 5), (self.reverse, 4), (self.adjust, 6),
             (self.top_up, 10), (self.pay, 12), (self.refund_payment, 5), (self.cash_refund, 2), (self.repeat, 12),
             (self.use_benefit, 6), (self.claim_coupon, 5), (self.use_coupon, 5), (self.return_coupon, 3),
-            (self.exchange, 5), (self.move_order, 5),
+            (self.exchange, 5), (self.move_order, 5), (self.buy_card, 3), (self.cancel_card, 2),
+            (self.deliver_card_refund, 2),
             (lambda: self.run_job(self.expire), 2), (lambda: self.run_job(self.mature), 2), (self.jump, 3),
             (lambda: self.run_job(self.expire_coupon, self.coupons_due()), 1), (self.restock, 1),
         ]  # fmt: skip

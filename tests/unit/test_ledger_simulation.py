@@ -106,3 +106,24 @@ def test_a_change_that_forgets_one_of_its_books_fails_the_run(monkeypatch, forgo
     monkeypatch.setattr(simulation, "Posting", forgetting)
     with pytest.raises(simulation.SimulationFailed, match=problem):
         simulation.simulate([5], 1_500)
+
+
+def test_paid_cards_are_simulated_and_a_card_that_misstates_its_refund_would_be_caught(monkeypatch):
+    """Cards are bought from the wallet, cancelled with a pro-rata refund and the refund delivered to the wallet (at
+    least once); a cancellation that wrote on the card less than the money it took off the card's book is caught."""
+    run = simulation.Run(6, simulation.Figures(seeds=[6]))
+    run.run(2_000)
+    kinds = {
+        entry.kind for (_, book), entries in run.store.entries.items() if book == "membership" for entry in entries
+    }
+    assert {"purchase", "renewal", "refund"} <= kinds
+    assert any(key.startswith("card-refund:") for key in run.expected)
+
+    refunded = simulation.cards.refunded
+
+    def halved(card, refund, today):
+        return refunded(card, dataclasses.replace(refund, parts=tuple((p, fen // 2) for p, fen in refund.parts)), today)
+
+    monkeypatch.setattr(simulation.cards, "refunded", halved)
+    with pytest.raises(simulation.SimulationFailed, match=r"holds \d+ for cards paid \d+"):
+        simulation.simulate([6], 2_000)
