@@ -1,7 +1,8 @@
 """Paid membership figures: DynamoDB requests (and the items each write's transaction holds) per card renewal (the
-signed payment webhook), per benefit use and per benefits read; the items the nightly ``settle-membership-cards``
-reads per card due, among many members whose cards are not due; and in-process latency of a use next to a raw
-GetItem.
+signed payment webhook), per benefit use and per benefits read; the size of the member's ledger account (read and
+written with every purchase) once its card was renewed some sixty times; the items the nightly
+``settle-membership-cards`` reads per card due, among many members whose cards are not due; and in-process latency
+of a use next to a raw GetItem.
 
 Every call goes through the whole HTTP path in-process, on a warm function. Prints one JSON object. Latencies are
 in-process against the moto emulator on a shared machine: compare them as ratios to ``raw_get_p50`` from the same
@@ -15,8 +16,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from harness import ITEMS_READ, TRANSACTIONS, admin_auth, emulator, latency_ms, requests_of, scaled
+from harness import ITEMS_READ, TRANSACTIONS, admin_auth, emulator, item_size, latency_ms, requests_of, scaled
 
+RENEWALS = 60  # five years of a monthly card
 PLAN = {
     "name": "健身金卡·月卡",
     "term": {"months": 1},
@@ -100,6 +102,22 @@ def figures() -> dict[str, object]:
                 "benefit_use": latency_ms(use, runs=100),
                 "renewal": latency_ms(renew, runs=50),
             }
+            # a member who renewed on the first of every month for five years: their ledger account (read and written
+            # by every purchase) keeps the payments a refund may touch, not all sixty
+            loyal, _ = members.register(MemberCreate(name="会员", phone="13700000002"))
+            today = clock.business_today()
+            for n in range(RENEWALS, 0, -1):
+                month = (today.year * 12 + today.month - 1) - n
+                first = datetime(month // 12, month % 12 + 1, 1, 12, tzinfo=get_settings().tz)
+                with clock.frozen(first):
+                    pay(loyal)
+            account = raw.get_item(TableName="loyalty-bench-ledger-accounts", Key={"holder": {"S": loyal}},
+                                   ConsistentRead=True)["Item"]  # fmt: skip
+            card = next(iter(json.loads(account["books"]["S"])["membership"]["cards"].values()))
+            result["account_after_monthly_renewals"] = {
+                "payments": len(card["payments"]) + card.get("earlier", {}).get("count", 0),
+                "payments_listed": len(card["payments"]), "account_item_bytes": item_size(account),
+            }  # fmt: skip
 
             # the nightly job: cards ending in a week (a reminder each), among members whose cards are not due
             due, quiet = scaled(200, least=20), scaled(400, least=40)

@@ -159,8 +159,35 @@ class Payment:
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """The payments a card no longer lists one by one (``compact``): how many, the money they kept (paid less
+    refunded), and of that what no cancellation has settled yet (``open_fen``, paid since ``open_since``): a
+    cancellation that gives back all a cycle paid must count it, and a full refund's window runs from it."""
+
+    count: int = 0
+    kept_fen: int = 0
+    open_fen: int = 0
+    open_since: date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"count": self.count, "kept_fen": self.kept_fen, "open_fen": self.open_fen,
+                "open_since": _day(self.open_since)}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any] | None) -> Earlier:
+        raw = raw or {}
+        return cls(int(raw.get("count", 0)), int(raw.get("kept_fen", 0)), int(raw.get("open_fen", 0)),
+                   _date(raw.get("open_since")))  # fmt: skip
+
+    def settled(self) -> Earlier:
+        """As a cancellation (or a new cycle) leaves it: nothing of it open any more."""
+        return replace(self, open_fen=0, open_since=None)
+
+
+@dataclass(frozen=True)
 class Card:
-    """A member's card of one plan, as its ledger book keeps it."""
+    """A member's card of one plan, as its ledger book keeps it (on the member's ledger account, read with every
+    purchase: ``compact`` keeps it from growing with every renewal)."""
 
     card_id: str
     plan_id: str
@@ -175,6 +202,7 @@ class Card:
     lapsed_on: date | None = None  # set by the nightly job when it announced the lapse
     uses_counted_fen: int = 0  # the value of the uses a cancellation counted (kept back or not): never counted twice
     cycle: int = 0  # how many times the card was bought again after a cancellation or a lapse
+    earlier: Earlier = Earlier()  # payments folded out of ``payments``
 
     def status(self, today: date) -> str:
         if self.cancelled_on is not None:
@@ -196,7 +224,12 @@ class Card:
 
     @property
     def paid_fen(self) -> int:
-        return sum(p.amount_fen - p.refunded_fen for p in self.payments)
+        return self.earlier.kept_fen + sum(p.amount_fen - p.refunded_fen for p in self.payments)
+
+    @property
+    def open_fen(self) -> int:
+        """What the payments no cancellation settled yet hold: all a cancellation could ever give back."""
+        return self.earlier.open_fen + sum(p.amount_fen - p.refunded_fen for p in self.payments if not p.settled)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -205,6 +238,7 @@ class Card:
             "cancelled_on": _day(self.cancelled_on), "payments": [p.to_json() for p in self.payments],
             "notified": list(self.notified), "packs": list(self.packs), "lapsed_on": _day(self.lapsed_on),
             "uses_counted_fen": self.uses_counted_fen, "cycle": self.cycle,
+            **({"earlier": self.earlier.to_json()} if self.earlier.count else {}),
         }  # fmt: skip
 
     @classmethod
@@ -214,7 +248,7 @@ class Card:
             int(raw["grace_days"]), bool(raw.get("auto_renew")), _date(raw.get("cancelled_on")),
             tuple(Payment.from_json(p) for p in raw.get("payments", [])), tuple(raw.get("notified", [])),
             tuple(raw.get("packs", [])), _date(raw.get("lapsed_on")), int(raw.get("uses_counted_fen", 0)),
-            int(raw.get("cycle", 0)),
+            int(raw.get("cycle", 0)), Earlier.from_json(raw.get("earlier")),
         )  # fmt: skip
 
 
@@ -273,7 +307,8 @@ def extend(
         counted = used_value_fen if card else 0
         return Card(card.card_id if card else card_id, plan.plan_id, first, last, plan.grace_days,
                     auto_renew=card.auto_renew if card and live else False, payments=(*previous, payment),
-                    uses_counted_fen=counted, cycle=card.cycle + 1 if card else 0)  # fmt: skip
+                    uses_counted_fen=counted, cycle=card.cycle + 1 if card else 0,
+                    earlier=card.earlier.settled() if card else Earlier())  # fmt: skip
     return replace(card, valid_until=last, grace_days=plan.grace_days, payments=(*card.payments, payment))
 
 
@@ -424,7 +459,8 @@ def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: in
             parts.append((p.payment_id, min(share, p.amount_fen - p.refunded_fen)))
         why = "按未使用天数比例退款"
     elif policy.kind == "full_within_days":
-        first = min((p.first_day for p in open_payments if p.kind != "trial"), default=today)
+        firsts = [p.first_day for p in open_payments if p.kind != "trial"]
+        first = min([*firsts, *([card.earlier.open_since] if card.earlier.open_since else [])], default=today)
         within = (today - first).days <= policy.days
         parts = [(p.payment_id, p.amount_fen - p.refunded_fen) for p in open_payments] if within else []
         why = f"开卡{policy.days}天内全额退款" if within else f"已超过开卡{policy.days}天，不予退款"
@@ -452,8 +488,44 @@ def refunded(card: Card, refund: Refund, today: date) -> Card:
     back = dict(refund.parts)
     payments = tuple(replace(p, refunded_fen=p.refunded_fen + back.get(p.payment_id, 0), settled=True)
                      for p in card.payments)  # fmt: skip
-    return replace(card, cancelled_on=today, auto_renew=False, payments=payments,
+    return replace(card, cancelled_on=today, auto_renew=False, payments=payments, earlier=card.earlier.settled(),
                    uses_counted_fen=max(card.uses_counted_fen, refund.uses_counted_fen))  # fmt: skip
+
+
+LISTED = 3  # payments a card keeps listing one by one, at least
+
+
+def compact(card: Card, policy: RefundPolicy, today: date, *, listed: int = LISTED) -> Card:
+    """The card with what no rule reads one by one any more folded away, so that a card renewed every month for
+    years stays the size of a few payments: the oldest payments beyond ``listed`` that no refund can touch (settled
+    by a cancellation, or every day of them past while a full refund's window is closed for good: a pro-rata
+    refund gives nothing back of a day gone) go into ``Earlier``, and notes about an earlier end are dropped (each
+    reminder is owed once per end). Every refund, status and sum reads the same before and after (under the policy
+    given: a plan whose policy later becomes a full refund within N days refunds only the payments still listed)."""
+
+    def counts(p: Payment) -> bool:  # a payment a full refund's window runs from, as ``refund_for`` reads them
+        return not p.settled and p.amount_fen > p.refunded_fen and p.kind != "trial"
+
+    open_firsts = [p.first_day for p in card.payments if counts(p)]
+    since = min([*open_firsts, *([card.earlier.open_since] if card.earlier.open_since else [])], default=None)
+    window_open = policy.kind == "full_within_days" and since is not None and (today - since).days <= policy.days
+
+    def foldable(p: Payment) -> bool:
+        return p.settled or (not window_open and p.last_day is not None and p.last_day < today)
+
+    kept, earlier, spare = [], card.earlier, len(card.payments) - listed
+    for p in card.payments:
+        if spare > 0 and foldable(p):
+            spare -= 1
+            held = p.amount_fen - p.refunded_fen
+            firsts = [d for d in (earlier.open_since, p.first_day if counts(p) else None) if d]
+            earlier = Earlier(earlier.count + 1, earlier.kept_fen + held, earlier.open_fen + (0 if p.settled else held),
+                              min(firsts, default=None))  # fmt: skip
+        else:
+            kept.append(p)
+    end = _day(card.valid_until)
+    notes = tuple(n for n in card.notified if n.partition(":")[2].partition("@")[0] == end)
+    return replace(card, payments=tuple(kept), earlier=earlier, notified=notes)
 
 
 # --- what the nightly job owes a card ----------------------------------------------------------------------------
@@ -504,7 +576,7 @@ def packs_taken_back(card: Card, plan: Plan, refund: Refund, today: date) -> lis
     unused days were refunded, the periods before were kept)."""
     if refund.amount_fen <= 0:
         return []
-    everything = refund.amount_fen >= sum(p.amount_fen - p.refunded_fen for p in card.payments if not p.settled)
+    everything = refund.amount_fen >= card.open_fen
     taken: list[dict[str, str]] = []
     for benefit in plan.benefits:
         if benefit.kind != "coupon_pack" or benefit.period is None or benefit.template_id is None:

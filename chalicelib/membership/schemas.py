@@ -269,6 +269,13 @@ class PaymentOut(Schema):
     )
 
 
+class EarlierPayments(Schema):
+    """A card's payments that no refund can touch any more, beyond the latest listed: how many, and what they kept."""
+
+    count: int = Field(description="how many")
+    paid_fen: int = Field(description=f"paid by them and not refunded; {FEN}")
+
+
 class CardOut(Schema):
     """A member's paid card (付费会员卡)."""
 
@@ -285,7 +292,11 @@ class CardOut(Schema):
     charge_not_before: date | None = Field(description="the first day an automatic renewal may be charged")
     cancelled_on: date | None = Field(description="the day it was cancelled (退卡)")
     paid_fen: int = Field(description=f"paid for it and not refunded; {FEN}")
-    payments: list[PaymentOut] = Field(description="the payments that made and extended it, oldest first")
+    payments: list[PaymentOut] = Field(
+        description="the payments that made and extended it, oldest first (the "
+        "latest three at least, and every one a refund may still touch)"
+    )
+    earlier_payments: EarlierPayments = Field(description="the earlier payments, no longer listed one by one")
 
 
 class CardList(Schema):

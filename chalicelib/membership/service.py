@@ -113,6 +113,7 @@ def card_json(member_id: str, card: Card, today: date) -> dict[str, Any]:
         "charge_not_before": sent + timedelta(days=rules.LEAST_NOTICE_DAYS) if sent else None,
         "cancelled_on": card.cancelled_on, "paid_fen": card.paid_fen,
         "payments": [p.to_json() for p in card.payments],
+        "earlier_payments": {"count": card.earlier.count, "paid_fen": card.earlier.kept_fen},
     }  # fmt: skip
 
 
@@ -177,6 +178,7 @@ def _card_posting(member_id: str, plan: Plan, paid: Paid, holdings: Holdings, to
         card = rules.extend(current, plan, card_id=new_id("mc_"), payment_id=paid.payment_id, kind=kind,
                             amount_fen=paid.amount_fen, paid_at=clock.iso(paid.paid_at), today=today,
                             trials=state.trials, method=paid.method, used_value_fen=used)  # fmt: skip
+        card = rules.compact(card, plan.refund, today)
     except NotRenewable as e:
         raise CardNotRenewable(str(e), why=e.why) from None
     reasons = {"purchase": "开通会员卡", "renewal": "续费会员卡", "auto-renewal": "自动续费", "trial": "免费试用"}

@@ -192,6 +192,9 @@ def test_membership_one_transaction_per_renewal_and_use_and_the_nightly_job_read
     nightly = figures["nightly"]
     assert nightly["reminded"] == nightly["cards_due"]
     assert nightly["items_read_per_card_due"] <= 2.5  # its index item, its account, and the run's own few reads
+    loyal = figures["account_after_monthly_renewals"]  # five years of monthly renewals
+    assert (loyal["payments"], loyal["payments_listed"]) == (60, 3)
+    assert loyal["account_item_bytes"] < 2_048  # two write units' worth, not the fifteen sixty listed payments took
 
 
 def test_birthday_gifts_read_the_months_birthdays_only_and_once():

@@ -153,6 +153,27 @@ class TestCards:
             renewed = ok(paid(api, partner, member_id, plan_id, "P-3", at=datetime(2027, 4, 4, 10, tzinfo=TZ)))
             assert renewed["valid_until"] == "2027-05-03"  # after a lapse it starts again today
 
+    def test_a_card_renewed_every_month_lists_its_latest_payments_and_refunds_as_if_it_listed_all(
+        self, api, admin, partner, plan_id, member
+    ):
+        """A year of monthly renewals: the card (kept on the member's ledger account, read by every purchase) lists
+        the payments a refund may still touch and counts the rest; its cancellation refunds the unused days."""
+        member_id, client = member
+        for month in range(12):
+            at = datetime(2027, 1 + month, 1, 10, tzinfo=TZ)
+            with clock.frozen(at):
+                ok(paid(api, partner, member_id, plan_id, f"P-{month}", at=at))
+        with clock.frozen(datetime(2027, 12, 11, 10, tzinfo=TZ)):
+            [card] = ok(client.get("/v1/me/cards"))["items"]
+            assert (card["valid_until"], card["paid_fen"]) == ("2027-12-31", 12 * 29_900)
+            assert [p["payment_id"] for p in card["payments"]] == ["P-9", "P-10", "P-11"]
+            assert card["earlier_payments"] == {"count": 9, "paid_fen": 9 * 29_900}
+            cancelled = ok(admin.post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation",
+                                      {"cancel_id": "C-1", "reason": "搬家"}))  # fmt: skip
+        assert cancelled["refund_fen"] == 29_900 * 20 // 31  # December's 20 days left, nothing of months gone by
+        assert cancelled["card"]["paid_fen"] == 12 * 29_900 - cancelled["refund_fen"]
+        balances_add_up(member_id)
+
     def test_the_trial_is_once_per_member_and_plan(self, api, plan_id, member):
         _, client = member
         with clock.frozen(DAY1):

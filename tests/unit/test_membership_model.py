@@ -1,11 +1,14 @@
 """A Hypothesis model of one member's card across purchases, early and late renewals, grace, lapses, cancellations
 with refunds, and counted uses, on the ledger engine in memory: the card's dates follow the rules, money held is
-what was paid less what was refunded, uses never pass the period's quota, every book adds up."""
+what was paid less what was refunded, uses never pass the period's quota, every book adds up; and the card as kept
+(compacted at each payment) answers every refund, status and sum as a twin that lists every payment does."""
 
+import json
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -27,6 +30,8 @@ PLANS = {
     "ten-days": Plan("ten-days", "十日卡", Term(days=10), 3_000,
                      (PlanBenefit("class", "课程", "quota", quota=1, period="day", rolls_over=True),),
                      grace_days=0, refund=RefundPolicy("full_within_days", days=3)),
+    "two-days": Plan("two-days", "两日卡", Term(days=2), 500, grace_days=1,
+                     refund=RefundPolicy("full_within_days", days=10)),  # its window outlasts its term
 }  # fmt: skip
 
 
@@ -42,6 +47,7 @@ class CardModel(RuleBasedStateMachine):
         self.payments = 0
         self.uses: list[tuple[str, str, date, str]] = []  # (use id, key, period start, benefit id)
         self.reversed: set[str] = set()
+        self.twins: dict[str, Card] = {}  # each card as it would be never compacted
 
     # --- the model's view -------------------------------------------------------------------------------------
 
@@ -73,13 +79,15 @@ class CardModel(RuleBasedStateMachine):
         self.payments += 1
         payment_id = f"p{self.payments}"
         state = self.ledger.holdings(MEMBER).state(MEMBER, MEMBERSHIP)
+        paying = {"card_id": f"mc_{plan_id}", "payment_id": payment_id, "kind": kind, "paid_at": "t",
+                  "amount_fen": 0 if trial else plan.price_fen, "today": self.today, "trials": state.trials,
+                  "used_value_fen": self.used_value(plan_id)}  # fmt: skip
         try:
-            card = rules.extend(before, plan, card_id=f"mc_{plan_id}", payment_id=payment_id, kind=kind,
-                                amount_fen=0 if trial else plan.price_fen, paid_at="t", today=self.today,
-                                trials=state.trials, used_value_fen=self.used_value(plan_id))  # fmt: skip
+            card = rules.compact(rules.extend(before, plan, **paying), plan.refund, self.today, listed=2)
         except NotRenewable:
             assert trial
             return
+        self.twins[plan_id] = rules.extend(self.twins.get(plan_id), plan, **paying)
         amount = 0 if trial else plan.price_fen
         self.ledger.post(
             [
@@ -147,8 +155,9 @@ class CardModel(RuleBasedStateMachine):
             return
         plan = PLANS[plan_id]
         refund = rules.refund_for(card, plan.refund, self.today, self.used_value(plan_id))
-        assert 0 <= refund.amount_fen <= sum(p.amount_fen - p.refunded_fen for p in card.payments if not p.settled)
+        assert 0 <= refund.amount_fen <= card.open_fen
         after = rules.refunded(card, refund, self.today)
+        self.twins[plan_id] = rules.refunded(self.twins[plan_id], refund, self.today)
         kept = {p.payment_id: p.refunded_fen for p in card.payments if p.settled}  # an earlier cycle's: never again
         assert all(p.refunded_fen == kept[p.payment_id] for p in after.payments if p.payment_id in kept)
         assert all(p.settled for p in after.payments)
@@ -178,6 +187,18 @@ class CardModel(RuleBasedStateMachine):
             benefit = next(b for p in PLANS.values() for b in p.benefits if key.endswith(f"|{b.benefit_id}"))
             assert 0 <= usage.used <= (benefit.quota or 0) + usage.carried
             assert usage.carried <= (benefit.quota or 0)
+
+    @invariant()
+    def a_compacted_card_answers_as_its_twin_listing_every_payment(self) -> None:
+        for card in self.cards().values():
+            twin, plan = self.twins[card.plan_id], PLANS[card.plan_id]
+            used = self.used_value(card.plan_id)
+            assert rules.refund_for(card, plan.refund, self.today, used) == rules.refund_for(
+                twin, plan.refund, self.today, used)  # fmt: skip
+            assert (card.status(self.today), card.valid_until, card.paid_fen, card.open_fen) == (
+                twin.status(self.today), twin.valid_until, twin.paid_fen, twin.open_fen)  # fmt: skip
+            assert rules.notices_due(card, self.today) == rules.notices_due(twin, self.today)
+            assert card.earlier.count + len(card.payments) == len(twin.payments)
 
     @invariant()
     def a_card_s_days_run_forward(self) -> None:
@@ -248,3 +269,39 @@ def test_a_card_bought_again_owes_its_packs_afresh_under_sources_of_its_cycle() 
     renewed = rules.extend(given, plan, card_id="mc_new", payment_id="p3", kind="renewal", amount_fen=3_000,
                            paid_at="t", today=START)  # fmt: skip
     assert (renewed.cycle, renewed.packs) == (1, given.packs)  # a renewal of a live card is the same cycle
+
+
+def test_a_card_renewed_every_month_for_five_years_stays_the_size_of_a_few_payments() -> None:
+    """The card rides on the member's ledger account, read and written with every purchase: sixty renewals leave it
+    listing three payments, and it refunds what a card listing all sixty would."""
+    plan = PLANS["monthly"]
+    card, twin, today = None, None, START
+    for n in range(60):
+        paying = {"card_id": "mc_monthly", "payment_id": f"p{n}", "kind": "renewal" if card else "purchase",
+                  "amount_fen": plan.price_fen, "paid_at": "t", "today": today}  # fmt: skip
+        card = rules.compact(rules.extend(card, plan, **paying), plan.refund, today)
+        twin = rules.extend(twin, plan, **paying)
+        today = card.valid_until - timedelta(days=3)  # renewed three days before each end
+    assert card is not None
+    assert twin is not None
+    assert (len(card.payments), card.earlier.count, len(twin.payments)) == (rules.LISTED, 57, 60)
+    assert len(json.dumps(card.to_json())) < 2_000 < len(json.dumps(twin.to_json())) // 5
+    assert rules.refund_for(card, plan.refund, today, 0) == rules.refund_for(twin, plan.refund, today, 0)
+    assert card.paid_fen == twin.paid_fen == 60 * plan.price_fen
+
+
+@pytest.mark.parametrize("plan_id", sorted(PLANS))
+def test_what_a_card_folds_away_no_refund_of_any_later_day_gives_back(plan_id: str) -> None:
+    """Paid early, late, in runs and after gaps, compacted at every payment down to two listed: on every day after,
+    its refund (pro rata, or in full within a window that may outlast its term) is the uncompacted twin's."""
+    plan, card, twin = PLANS[plan_id], None, None
+    for n, day in enumerate(START + timedelta(days=d) for d in (0, 0, 0, 5, 5, 9, 12, 12, 12, 14, 30, 31, 45)):
+        live = card is not None and card.status(day) not in ("lapsed", "cancelled")
+        paying = {"card_id": "mc", "payment_id": f"p{n}", "kind": "renewal" if live else "purchase",
+                  "amount_fen": plan.price_fen, "paid_at": "t", "today": day}  # fmt: skip
+        card = rules.compact(rules.extend(card, plan, **paying), plan.refund, day, listed=2)
+        twin = rules.extend(twin, plan, **paying)
+        for later in (day + timedelta(days=d) for d in range(40)):
+            assert rules.refund_for(card, plan.refund, later, 0) == rules.refund_for(twin, plan.refund, later, 0)
+    assert card is not None
+    assert card.earlier.count > 0  # something was folded
