@@ -182,7 +182,8 @@ class Run:
         self.standing: dict[str, tuple[str, int]] = {}  # mall orders standing: order id -> (member, units)
         self.owed: dict[str, tuple[tuple[str, int], ...]] = {}  # a card cancellation's refund parts, as it posted
         self.deliveries: list[tuple[str, str]] = []  # card cancellations whose wallet refund is to be delivered
-        self.delivered: set[str] = set()  # the card payments whose refund was given back to the wallet
+        self.given: set[tuple[str, str]] = set()  # the (cancellation, payment) refunds that took effect
+        self.delivered: Counter[str] = Counter()  # what card cancellations gave back to each payment's wallet
         self.planned: dict[str, int] = {}  # the entries the last plan of a key made (a post that is once by state)
         self.stocking()
 
@@ -425,6 +426,7 @@ class Run:
             card = cards.extend(current, CARD_PLAN, card_id=f"card-{member}", payment_id=key, kind=kind,
                                 amount_fen=price, paid_at=f"{self.today}T10:00:00Z", today=self.today,
                                 method="wallet")  # fmt: skip
+            card = cards.compact(card, CARD_PLAN.refund, self.today)  # as the service keeps it
             bought = Posting(member, MEMBERSHIP, price, kind, source, "开通会员卡", {"card": card.to_json()}, kept=True)
             return [*self.paying(holdings, member, price, source), bought]
 
@@ -452,6 +454,11 @@ class Run:
         if key in self.expected and key in self.owed:
             self.deliveries.append((key, member))
 
+    @staticmethod
+    def card_refund_key(cancel: str, payment_id: str) -> str:
+        """The listener's business key: one refund per cancellation and payment."""
+        return f"card-refund:{cancel}:{payment_id}"
+
     def deliver_card_refund(self) -> None:
         """The card-cancelled event reaching the wallet's listener: each paid part goes back to the wallet from its
         payment, once per cancellation and payment however often the event is delivered (at least once)."""
@@ -460,12 +467,13 @@ class Run:
         at = self.rng.randrange(len(self.deliveries))
         cancel, member = self.deliveries[at] if self.rng.random() < 0.3 else self.deliveries.pop(at)  # again, later
         for payment_id, fen in self.owed[cancel]:
-            key, payment = f"card-refund:{cancel}:{payment_id}", f"payment:{payment_id}"
+            key, payment = self.card_refund_key(cancel, payment_id), f"payment:{payment_id}"
             source = Source("card-refund", key)
             plan = functools.partial(self.refunding, payment=payment, member=member, amount=fen, source=source)
             self.post(key, plan, [payment, member], {"cancel": cancel, "payment": payment_id, "fen": fen})
-            if key in self.expected:
-                self.delivered.add(payment_id)
+            if key in self.expected and (cancel, payment_id) not in self.given:  # what the cancellation owed it
+                self.given.add((cancel, payment_id))
+                self.delivered[payment_id] += fen
         return None
 
     def cash_refund(self) -> None:
@@ -813,15 +821,12 @@ class Run:
                 self.mall_orders.setdefault(holder.removeprefix("mall-order:"))
 
     def check_card_refund(self, payment_id: str) -> None:
-        """A card payment's wallet has given back what its cancellation refunded once the event was delivered, and
-        nothing before."""
-        owner = self.peek(f"payment:{payment_id}", REFUNDABLE).member_id
-        payment = next(p for card in self.peek(owner, MEMBERSHIP).cards.values() for p in card.payments
-                       if p.payment_id == payment_id)  # fmt: skip
+        """A card payment's wallet has given back what the cancellations of its card refunded of it once their events
+        were delivered, and nothing before, however often they were delivered."""
         left = self.peek(f"payment:{payment_id}", REFUNDABLE).left.total
-        given = payment.refunded_fen if payment_id in self.delivered else 0
-        self._require(payment.amount_fen - left == given, f"card payment {payment_id} gave "
-                      f"{payment.amount_fen - left} back to the wallet; its cancellation refunded {given}")  # fmt: skip
+        given, back = self.delivered[payment_id], CARD_PLAN.price_fen - left
+        self._require(back == given, f"card payment {payment_id} gave {back} back to the wallet; the cancellations "
+                      f"delivered refunded {given}")  # fmt: skip
 
     def check_across_books(self) -> None:
         """What several books must agree on, for the coupons and mall orders the step touched: nothing issued or sold

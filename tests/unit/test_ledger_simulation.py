@@ -127,3 +127,16 @@ def test_paid_cards_are_simulated_and_a_card_that_misstates_its_refund_would_be_
     monkeypatch.setattr(simulation.cards, "refunded", halved)
     with pytest.raises(simulation.SimulationFailed, match=r"holds \d+ for cards paid \d+"):
         simulation.simulate([6], 2_000)
+
+
+def test_a_card_refund_listener_that_gives_back_twice_when_its_event_comes_again_fails_the_run(monkeypatch):
+    """The card-cancelled event is delivered at least once: a listener keyed on each delivery instead of on the
+    cancellation and payment refunds the wallet again, which the run catches."""
+    deliveries = iter(range(1_000_000))
+
+    def each_delivery(cancel, payment_id):
+        return f"card-refund:{cancel}:{payment_id}:{next(deliveries)}"
+
+    monkeypatch.setattr(simulation.Run, "card_refund_key", staticmethod(each_delivery))
+    with pytest.raises(simulation.SimulationFailed, match=r"gave \d+ back to the wallet; the cancellations delivered"):
+        simulation.simulate([1], 3_000)
