@@ -426,7 +426,7 @@ class Run:
             card = cards.extend(current, CARD_PLAN, card_id=f"card-{member}", payment_id=key, kind=kind,
                                 amount_fen=price, paid_at=f"{self.today}T10:00:00Z", today=self.today,
                                 method="wallet")  # fmt: skip
-            card = cards.compact(card, CARD_PLAN.refund, self.today)  # as the service keeps it
+            card = cards.compact(card, CARD_PLAN, self.today)  # as the service keeps it
             bought = Posting(member, MEMBERSHIP, price, kind, source, "开通会员卡", {"card": card.to_json()}, kept=True)
             return [*self.paying(holdings, member, price, source), bought]
 

@@ -75,7 +75,7 @@ def settle_card(member_id: str, card: Card, today: date) -> tuple[Card, list[Eve
                 "source": rules.pack_source(card, pack),
             }))  # fmt: skip
             done.append("coupon-pack")
-    return rules.compact(card, plan.refund if plan else rules.RefundPolicy(), today), events, done
+    return (rules.compact(card, plan, today) if plan else card), events, done
 
 
 def settle(member_id: str, today: date, known: Account | None = None) -> Counter[str]:

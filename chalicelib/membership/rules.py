@@ -160,28 +160,30 @@ class Payment:
 
 @dataclass(frozen=True)
 class Earlier:
-    """The payments a card no longer lists one by one (``compact``): how many, the money they kept (paid less
-    refunded), and of that what no cancellation has settled yet (``open_fen``, paid since ``open_since``): a
-    cancellation that gives back all a cycle paid must count it, and a full refund's window runs from it."""
+    """The payments a card no longer lists one by one (``compact``): how many (``settled`` of them by a
+    cancellation), the money they kept (paid less refunded), and of that what no cancellation has settled yet
+    (``open_fen``, paid since ``open_since``): a cancellation that gives back all a cycle paid must count it, and a
+    full refund's window runs from it."""
 
     count: int = 0
     kept_fen: int = 0
     open_fen: int = 0
     open_since: date | None = None
+    settled_count: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"count": self.count, "kept_fen": self.kept_fen, "open_fen": self.open_fen,
-                "open_since": _day(self.open_since)}  # fmt: skip
+                "open_since": _day(self.open_since), "settled": self.settled_count}  # fmt: skip
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any] | None) -> Earlier:
         raw = raw or {}
         return cls(int(raw.get("count", 0)), int(raw.get("kept_fen", 0)), int(raw.get("open_fen", 0)),
-                   _date(raw.get("open_since")))  # fmt: skip
+                   _date(raw.get("open_since")), int(raw.get("settled", 0)))  # fmt: skip
 
     def settled(self) -> Earlier:
-        """As a cancellation (or a new cycle) leaves it: nothing of it open any more."""
-        return replace(self, open_fen=0, open_since=None)
+        """As a cancellation (or a new cycle) leaves it: every one of them settled, nothing open any more."""
+        return replace(self, open_fen=0, open_since=None, settled_count=self.count)
 
 
 @dataclass(frozen=True)
@@ -495,13 +497,16 @@ def refunded(card: Card, refund: Refund, today: date) -> Card:
 LISTED = 3  # payments a card keeps listing one by one, at least
 
 
-def compact(card: Card, policy: RefundPolicy, today: date, *, listed: int = LISTED) -> Card:
+def compact(card: Card, plan: Plan, today: date, *, listed: int = LISTED) -> Card:
     """The card with what no rule reads one by one any more folded away, so that a card renewed every month for
     years stays the size of a few payments: the oldest payments beyond ``listed`` that no refund can touch (settled
     by a cancellation, or every day of them past while a full refund's window is closed for good: a pro-rata
-    refund gives nothing back of a day gone) go into ``Earlier``, and notes about an earlier end are dropped (each
-    reminder is owed once per end). Every refund, status and sum reads the same before and after (under the policy
-    given: a plan whose policy later becomes a full refund within N days refunds only the payments still listed)."""
+    refund gives nothing back of a day gone) go into ``Earlier``; notes about an earlier end are dropped (each
+    reminder is owed once per end); and once no refund of the cycle can give back all it paid, so that a
+    cancellation takes back only the packs of the period it ends in, the coupon packs of periods gone are dropped.
+    Every refund, status, sum and pack taken back reads the same before and after, on every day after (under the
+    plan's refund policy: were it to become a full refund within N days, only the payments listed would count)."""
+    policy = plan.refund
 
     def counts(p: Payment) -> bool:  # a payment a full refund's window runs from, as ``refund_for`` reads them
         return not p.settled and p.amount_fen > p.refunded_fen and p.kind != "trial"
@@ -520,12 +525,25 @@ def compact(card: Card, policy: RefundPolicy, today: date, *, listed: int = LIST
             held = p.amount_fen - p.refunded_fen
             firsts = [d for d in (earlier.open_since, p.first_day if counts(p) else None) if d]
             earlier = Earlier(earlier.count + 1, earlier.kept_fen + held, earlier.open_fen + (0 if p.settled else held),
-                              min(firsts, default=None))  # fmt: skip
+                              min(firsts, default=None), earlier.settled_count + p.settled)  # fmt: skip
         else:
             kept.append(p)
     end = _day(card.valid_until)
     notes = tuple(n for n in card.notified if n.partition(":")[2].partition("@")[0] == end)
-    return replace(card, payments=tuple(kept), earlier=earlier, notified=notes)
+    begun = any(counts(p) and p.first_day <= today for p in card.payments) or card.earlier.open_fen > 0
+    never_all = policy.kind == "none" or (policy.kind == "pro_rata" and begun) or (
+        policy.kind == "full_within_days" and since is not None and not window_open)  # fmt: skip
+    packs = tuple(pack for pack in card.packs if not never_all or not _pack_gone(pack, plan, today))
+    return replace(card, payments=tuple(kept), earlier=earlier, notified=notes, packs=packs)
+
+
+def _pack_gone(pack: str, plan: Plan, today: date) -> bool:
+    """Whether a coupon pack noted on a card (``<benefit_id>:<period start>``) is of a period before today's."""
+    benefit_id, _, first = pack.partition(":")
+    benefit = plan.benefit(benefit_id)
+    if benefit is None or benefit.period is None:
+        return False
+    return date.fromisoformat(first) < period_of(benefit.period, today)[0]
 
 
 # --- what the nightly job owes a card ----------------------------------------------------------------------------

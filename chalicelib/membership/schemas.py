@@ -270,9 +270,11 @@ class PaymentOut(Schema):
 
 
 class EarlierPayments(Schema):
-    """A card's payments that no refund can touch any more, beyond the latest listed: how many, and what they kept."""
+    """A card's earlier payments, no longer listed one by one: settled by a cancellation, or every day of them gone
+    while no full refund's window is open (a refund gives nothing back of them)."""
 
     count: int = Field(description="how many")
+    settled: int = Field(description="how many of them a cancellation settled")
     paid_fen: int = Field(description=f"paid by them and not refunded; {FEN}")
 
 

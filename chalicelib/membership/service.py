@@ -113,7 +113,8 @@ def card_json(member_id: str, card: Card, today: date) -> dict[str, Any]:
         "charge_not_before": sent + timedelta(days=rules.LEAST_NOTICE_DAYS) if sent else None,
         "cancelled_on": card.cancelled_on, "paid_fen": card.paid_fen,
         "payments": [p.to_json() for p in card.payments],
-        "earlier_payments": {"count": card.earlier.count, "paid_fen": card.earlier.kept_fen},
+        "earlier_payments": {"count": card.earlier.count, "settled": card.earlier.settled_count,
+                             "paid_fen": card.earlier.kept_fen},
     }  # fmt: skip
 
 
@@ -178,7 +179,7 @@ def _card_posting(member_id: str, plan: Plan, paid: Paid, holdings: Holdings, to
         card = rules.extend(current, plan, card_id=new_id("mc_"), payment_id=paid.payment_id, kind=kind,
                             amount_fen=paid.amount_fen, paid_at=clock.iso(paid.paid_at), today=today,
                             trials=state.trials, method=paid.method, used_value_fen=used)  # fmt: skip
-        card = rules.compact(card, plan.refund, today)
+        card = rules.compact(card, plan, today)
     except NotRenewable as e:
         raise CardNotRenewable(str(e), why=e.why) from None
     reasons = {"purchase": "开通会员卡", "renewal": "续费会员卡", "auto-renewal": "自动续费", "trial": "免费试用"}
@@ -223,13 +224,14 @@ def _buy(member_id: str, plan: Plan, paid: Paid, claim: Claim, joined_with_walle
 
         payment = wallet.PartnerPayment(WALLET_PARTNER, paid.payment_id, WALLET_STORE, paid.paid_at,
                                         paid_for=f"会员卡「{plan.name}」")  # fmt: skip
-        joined = wallet.Joined([member_id], plan_postings, announce)
+        joined = wallet.Joined([member_id], plan_postings, announce, result=lambda answer: {"card": result(answer)})
         try:
             answer = wallet.wallets().pay(member_id, payment, paid.amount_fen, claim, joined)
         except HolderUnavailable as e:
             raise MemberNotEligible(f"Member {e.holder!r} is frozen, erased or unknown") from None
         if answer["duplicate"]:
-            return {**_replayed_card(member_id, plan.plan_id, paid.payment_id), "duplicate": True}
+            kept = answer.get("card") or _replayed_card(member_id, plan.plan_id, paid.payment_id)  # an older claim
+            return {**kept, "duplicate": True}
         return {**result(Answer({})), "duplicate": False}
     try:
         posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "active"},

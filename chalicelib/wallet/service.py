@@ -213,6 +213,7 @@ class Joined:
     plan: Plan
     announce: Announce | None = None
     attach: Attach | None = None
+    result: Result | None = None  # its part of the answer, kept with the payment's claim: a repeat answers it too
 
     def postings(self, holdings: Holdings) -> list[Posting]:
         return list(self.plan(holdings))
@@ -310,7 +311,8 @@ class Wallets:
             ]
 
         def result(answer: Answer) -> dict[str, Any]:
-            return payment.answer(member_id, taken, _after(answer, member_id, before))
+            theirs = joined.result(answer) if joined and joined.result else {}
+            return {**payment.answer(member_id, taken, _after(answer, member_id, before)), **theirs}
 
         def announce(answer: Answer) -> list[Event]:
             after = _after(answer, member_id, before).total

@@ -167,7 +167,7 @@ class TestCards:
             [card] = ok(client.get("/v1/me/cards"))["items"]
             assert (card["valid_until"], card["paid_fen"]) == ("2027-12-31", 12 * 29_900)
             assert [p["payment_id"] for p in card["payments"]] == ["P-9", "P-10", "P-11"]
-            assert card["earlier_payments"] == {"count": 9, "paid_fen": 9 * 29_900}
+            assert card["earlier_payments"] == {"count": 9, "settled": 0, "paid_fen": 9 * 29_900}
             cancelled = ok(admin.post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation",
                                       {"cancel_id": "C-1", "reason": "搬家"}))  # fmt: skip
         assert cancelled["refund_fen"] == 29_900 * 20 // 31  # December's 20 days left, nothing of months gone by
@@ -325,6 +325,33 @@ class TestMemberPages:
             assert ok(client.get("/v1/me/wallet"))["principal_fen"] == 50_000 - 29_900 + cancelled["refund_fen"]
             online = ok(admin.get("/v1/wallet/statements?store_id=membership"))["principal"]  # no store sold the card
             assert (online["payments_fen"], online["refunds_fen"]) == (29_900, cancelled["refund_fen"])
+
+    def test_a_wallet_purchase_repeated_after_months_of_renewals_answers_what_it_first_answered(
+        self, api, partner, plan_id, member
+    ):
+        """The card lists only its latest payments after a while; a repeat of the first purchase still answers the
+        card as that purchase left it (its answer is kept with the wallet payment's claim)."""
+        member_id, client = member
+        buy = {"plan_id": plan_id, "pay_with": "wallet"}
+        with clock.frozen(DAY1):
+            top = {"payment_id": "T-1", "member": {"member_id": member_id}, "store_id": "SH-001",
+                   "occurred_at": DAY1.isoformat(), "amount_fen": 200_000}  # fmt: skip
+            raw = json.dumps(top).encode()
+            ok(
+                api.as_(None).call(
+                    "POST", "/v1/webhooks/wallet/top-ups", raw=raw, headers=signed_headers(*partner, raw)
+                )
+            )
+            first = ok(client.post("/v1/me/cards", buy, headers={"idempotency-key": "buy-card-first"}), 201)
+        for month in range(1, 5):
+            with clock.frozen(datetime(2027, 3 + month, 1, 10, tzinfo=TZ)):
+                ok(client.post("/v1/me/cards", buy, headers={"idempotency-key": f"renew-card-{month}"}), 201)
+        with clock.frozen(datetime(2027, 7, 2, 10, tzinfo=TZ)):
+            [card] = ok(client.get("/v1/me/cards"))["items"]
+            assert card["earlier_payments"]["count"] == 2  # the first purchase among them
+            again = ok(client.post("/v1/me/cards", buy, headers={"idempotency-key": "buy-card-first"}), 201)
+        assert again == {**first, "duplicate": True}
+        assert first["valid_until"] == "2027-03-31"
 
     def test_a_card_s_wallet_refund_for_a_member_erased_meanwhile_is_logged_not_retried_forever(
         self, aws, api, admin, partner, plan_id, member, caplog

@@ -83,7 +83,7 @@ class CardModel(RuleBasedStateMachine):
                   "amount_fen": 0 if trial else plan.price_fen, "today": self.today, "trials": state.trials,
                   "used_value_fen": self.used_value(plan_id)}  # fmt: skip
         try:
-            card = rules.compact(rules.extend(before, plan, **paying), plan.refund, self.today, listed=2)
+            card = rules.compact(rules.extend(before, plan, **paying), plan, self.today, listed=2)
         except NotRenewable:
             assert trial
             return
@@ -279,7 +279,7 @@ def test_a_card_renewed_every_month_for_five_years_stays_the_size_of_a_few_payme
     for n in range(60):
         paying = {"card_id": "mc_monthly", "payment_id": f"p{n}", "kind": "renewal" if card else "purchase",
                   "amount_fen": plan.price_fen, "paid_at": "t", "today": today}  # fmt: skip
-        card = rules.compact(rules.extend(card, plan, **paying), plan.refund, today)
+        card = rules.compact(rules.extend(card, plan, **paying), plan, today)
         twin = rules.extend(twin, plan, **paying)
         today = card.valid_until - timedelta(days=3)  # renewed three days before each end
     assert card is not None
@@ -299,7 +299,7 @@ def test_what_a_card_folds_away_no_refund_of_any_later_day_gives_back(plan_id: s
         live = card is not None and card.status(day) not in ("lapsed", "cancelled")
         paying = {"card_id": "mc", "payment_id": f"p{n}", "kind": "renewal" if live else "purchase",
                   "amount_fen": plan.price_fen, "paid_at": "t", "today": day}  # fmt: skip
-        card = rules.compact(rules.extend(card, plan, **paying), plan.refund, day, listed=2)
+        card = rules.compact(rules.extend(card, plan, **paying), plan, day, listed=2)
         twin = rules.extend(twin, plan, **paying)
         for later in (day + timedelta(days=d) for d in range(40)):
             assert rules.refund_for(card, plan.refund, later, 0) == rules.refund_for(twin, plan.refund, later, 0)
