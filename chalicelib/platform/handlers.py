@@ -16,7 +16,8 @@ from chalice.app import Blueprint, CloudWatchEvent
 from chalicelib.shared import schedules
 from chalicelib.shared.db import ensure_tables_bound
 from chalicelib.shared.events import handle_sqs_batch, relay
-from chalicelib.shared.jobs import get_job, handle_job_messages, run_job, scheduled_day
+from chalicelib.shared.jobs import RunUnderWay, get_job, handle_job_messages, run_job, scheduled_day
+from chalicelib.shared.logs import logger
 from chalicelib.shared.topology import queue_spec
 
 bp = Blueprint(__name__)
@@ -104,8 +105,13 @@ def member_imports(event: dict[str, Any], context: Any) -> dict[str, list[dict[s
 
 
 def _run_on_schedule(job_name: str) -> None:
+    """The scheduled run of a job. A schedule delivered twice (EventBridge delivers at least once) or beside a run
+    already under way finds it and stops there: not a failure, so the schedule does not retry it."""
     job = get_job(job_name)
-    run_job(job, scheduled_day(job), fan_out=True)
+    try:
+        run_job(job, scheduled_day(job), fan_out=True)
+    except RunUnderWay as under_way:
+        logger.info("scheduled run skipped", extra={"job": job_name, "why": under_way.detail})
 
 
 @bp.schedule(schedules.PURGE_IDEMPOTENCY_RECORDS, name="purge_idempotency_records")

@@ -12,6 +12,7 @@ business day that has ended if that is earlier.
 from __future__ import annotations
 
 import abc
+import contextlib
 import json
 import time
 from collections import Counter
@@ -21,7 +22,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from chalicelib.shared import clock
 from chalicelib.shared.db import Record, Transaction, table, with_retries
@@ -36,7 +37,9 @@ BATCH_SIZE = 100
 INLINE_BATCHES = 1  # a run with more batches than this fans out when asked to
 STALE_AFTER = timedelta(minutes=15)  # a run without progress this long was abandoned (the queue's visibility)
 WAIT_POLL_SECONDS = 1.0  # how often a caller waiting for a run under way looks again
+START_LEASE = timedelta(seconds=60)  # a run's start holds its job's lease at most this long (its holder died)
 PLATFORM, EPOCH = "~platform", "epoch"  # platform-wide items of the jobs table (no job has this name)
+LEASE = "lease"  # a job's item while a run of it starts
 
 
 class Job(abc.ABC):
@@ -107,7 +110,8 @@ def _import_all_jobs() -> None:
 
 @table
 class JobRecord(Record):
-    """Per job: a watermark item, a report item per run and a marker per processed batch."""
+    """Per job: a watermark item, a report item per run, a marker per processed batch, and a lease while a run
+    starts."""
 
     logical_name = "jobs"
 
@@ -115,7 +119,7 @@ class JobRecord(Record):
         table_name = "jobs"
 
     job = UnicodeAttribute(hash_key=True)
-    item = UnicodeAttribute(range_key=True)  # "watermark" | "run#<run_id>" | "batch#<run_id>#<n>"
+    item = UnicodeAttribute(range_key=True)  # "watermark" | "run#<run_id>" | "batch#<run_id>#<n>" | "lease"
     as_of = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
     first_day = UnicodeAttribute(null=True)
@@ -265,21 +269,22 @@ def run_job(
             f"{job.name} cannot run for {as_of}: today is {today}. "
             f"`jobs preview {job.name} --as-of {as_of}` shows what it would do, writing nothing"
         )
-    _settle_unfinished_runs(job)
-    first_day = first_day_of(job, as_of)
     run_id = new_id("run_")
-    started = clock.iso(clock.now())
-    planning = JobRecord(
-        job.name, f"run#{run_id}", as_of=as_of.isoformat(), status="planning", first_day=first_day.isoformat(),
-        started_at=started, planned=0, batches=0, batches_done=0, processed=0, updated_at=_progress_stamp(),
-    )  # fmt: skip
-    if announce is None:
-        planning.save()
-    else:
-        tx = Transaction()
-        tx.put(planning)
-        emit(tx, announce(run_id))
-        tx.commit()
+    with _starting(job):  # one start at a time: the next one finds this run's record and is refused
+        _settle_unfinished_runs(job)
+        first_day = first_day_of(job, as_of)
+        planning = JobRecord(
+            job.name, f"run#{run_id}", as_of=as_of.isoformat(), status="planning", first_day=first_day.isoformat(),
+            started_at=clock.iso(clock.now()), planned=0, batches=0, batches_done=0, processed=0,
+            updated_at=_progress_stamp(),
+        )  # fmt: skip
+        if announce is None:
+            planning.save()
+        else:
+            tx = Transaction()
+            tx.put(planning)
+            emit(tx, announce(run_id))
+            tx.commit()
     try:
         messages = _messages(job, run_id, as_of, job.due(first_day, as_of), fan_out)
         run = JobRecord(job.name, f"run#{run_id}")
@@ -391,6 +396,29 @@ def preview_job(job: Job, as_of: date, *, keep: int | None = None) -> PreviewRep
     return PreviewReport(job=job.name, as_of=as_of.isoformat(), first_day=first_day.isoformat(),
                          today=today.isoformat(), items=items, tallies=dict(tallies), findings=findings,
                          truncated=items > len(findings))  # fmt: skip
+
+
+@contextlib.contextmanager
+def _starting(job: Job) -> Iterator[None]:
+    """Hold ``job``'s start lease (an item of the jobs table, taken conditionally) while a run starts: two starts at
+    once (a schedule delivered twice, an operator's run beside it) would each find no run under way and both run.
+    The second is refused as a run under way. A lease its holder left (a crash) lapses after ``START_LEASE``."""
+    holder, now = new_id("lease_"), clock.real_now()
+    lease = JobRecord(job.name, LEASE, status=holder, updated_at=clock.iso(now + START_LEASE))
+    try:
+        lease.save(condition=JobRecord.item.does_not_exist() | (JobRecord.updated_at < clock.iso(now)))
+    except PutError as e:
+        if e.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise RunUnderWay(f"a run of {job.name} is starting") from None
+    try:
+        yield
+    finally:
+        try:
+            JobRecord(job.name, LEASE).delete(condition=JobRecord.status == holder)
+        except DeleteError as e:
+            if e.cause_response_code != "ConditionalCheckFailedException":
+                raise  # a lease that lapsed and was taken by another start stays theirs
 
 
 def _settle_unfinished_runs(job: Job) -> None:

@@ -116,6 +116,47 @@ def test_a_run_killed_mid_way_is_marked_failed_when_the_job_runs_again(records):
     assert abandoned.error.startswith("abandoned")
 
 
+def test_two_starts_at_once_make_one_run(records, monkeypatch):
+    """A schedule delivered twice, or an operator's run beside the schedule's: a second start arriving after the
+    first found no run under way, but before it recorded its own, is refused; a lease its holder left lapses."""
+    settle, inner = jobs._settle_unfinished_runs, []
+
+    def another_start_slips_in(job):
+        settle(job)
+        if not inner:
+            inner.append(None)
+            with pytest.raises(jobs.RunUnderWay, match="is starting"):
+                jobs.run_job(purge, expiry_day(DAY0))
+
+    with clock.frozen(DAY0 + timedelta(days=60)):
+        monkeypatch.setattr(jobs, "_settle_unfinished_runs", another_start_slips_in)
+        report = jobs.run_job(purge, expiry_day(DAY0))
+        monkeypatch.undo()
+        assert (report.status, report.processed, inner) == ("completed", 3, [None])
+        assert [r.run_id for r in jobs.recent_reports(purge.name)] == [report.run_id]  # one run, not two
+        assert jobs.JobRecord.find(purge.name, jobs.LEASE) is None  # released
+        left = clock.iso(clock.real_now() + timedelta(seconds=30))  # a start that died holding the lease
+        jobs.JobRecord(purge.name, jobs.LEASE, status="lease_dead", updated_at=left).save()
+        with pytest.raises(jobs.RunUnderWay):
+            jobs.run_job(purge, expiry_day(DAY0))
+        lapsed = clock.iso(clock.real_now() - timedelta(seconds=1))
+        jobs.JobRecord(purge.name, jobs.LEASE, status="lease_dead", updated_at=lapsed).save()
+        assert jobs.run_job(purge, expiry_day(DAY0)).status == "completed"
+
+
+def test_a_schedule_delivered_while_a_run_is_under_way_skips_quietly(records):
+    """EventBridge delivers a schedule at least once: the second delivery finds the run and stops, not an error the
+    schedule would retry."""
+    from chalicelib.platform import handlers
+
+    with clock.frozen(DAY0 + timedelta(days=60)):
+        live = jobs.JobRecord(purge.name, "run#run_0live", as_of=expiry_day(DAY0).isoformat(), status="running",
+                              started_at=clock.iso(clock.now()), updated_at=clock.iso(clock.real_now()))  # fmt: skip
+        live.save()
+        handlers._run_on_schedule(purge.name)
+        assert [r.run_id for r in jobs.recent_reports(purge.name)] == ["run_0live"]
+
+
 def test_the_cli_waits_for_a_run_under_way_then_runs_what_it_left_due(records, monkeypatch):
     """`jobs run` while a schedule's run of the job is under way (the local stack runs some once a minute) waits
     for it to end instead of refusing, says so, then runs; out of patience it is refused as before."""
