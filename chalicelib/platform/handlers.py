@@ -111,7 +111,9 @@ def _run_on_schedule(job_name: str) -> None:
     try:
         run_job(job, scheduled_day(job), fan_out=True)
     except RunUnderWay as under_way:
-        logger.info("scheduled run skipped", extra={"job": job_name, "why": under_way.detail})
+        logger.warning(
+            "scheduled run skipped: its days wait for the next", extra={"job": job_name, "why": under_way.detail}
+        )
 
 
 @bp.schedule(schedules.PURGE_IDEMPOTENCY_RECORDS, name="purge_idempotency_records")

@@ -17,7 +17,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -402,8 +402,9 @@ def preview_job(job: Job, as_of: date, *, keep: int | None = None) -> PreviewRep
 def _starting(job: Job) -> Iterator[None]:
     """Hold ``job``'s start lease (an item of the jobs table, taken conditionally) while a run starts: two starts at
     once (a schedule delivered twice, an operator's run beside it) would each find no run under way and both run.
-    The second is refused as a run under way. A lease its holder left (a crash) lapses after ``START_LEASE``."""
-    holder, now = new_id("lease_"), clock.real_now()
+    The second is refused as a run under way. A lease its holder left (a crash) lapses after ``START_LEASE``. Its
+    times are the wall clock's, whatever a test clock or a frozen one says."""
+    holder, now = new_id("lease_"), datetime.now(UTC)
     lease = JobRecord(job.name, LEASE, status=holder, updated_at=clock.iso(now + START_LEASE))
     try:
         lease.save(condition=JobRecord.item.does_not_exist() | (JobRecord.updated_at < clock.iso(now)))
@@ -415,16 +416,18 @@ def _starting(job: Job) -> Iterator[None]:
         yield
     finally:
         try:
-            JobRecord(job.name, LEASE).delete(condition=JobRecord.status == holder)
-        except DeleteError as e:
-            if e.cause_response_code != "ConditionalCheckFailedException":
-                raise  # a lease that lapsed and was taken by another start stays theirs
+            JobRecord(job.name, LEASE).delete(condition=JobRecord.status == holder)  # not one another start took
+        except DeleteError as e:  # left, it lapses: never hide what the start itself raised
+            logger.warning("job lease not released", extra={"job": job.name, "error": e.cause_response_code})
 
 
 def _settle_unfinished_runs(job: Job) -> None:
     """Mark runs that stopped making progress (a crash, a killed CLI) failed; refuse while one progresses."""
     cutoff = clock.real_now() - STALE_AFTER
-    for record in JobRecord.query(job.name, JobRecord.item.startswith("run#"), scan_index_forward=False, limit=20):
+    runs = JobRecord.query(
+        job.name, JobRecord.item.startswith("run#"), scan_index_forward=False, limit=20, consistent_read=True
+    )  # a run whose start just released the lease is seen
+    for record in runs:
         if record.status not in ("planning", "running"):
             continue
         progressed = datetime.fromisoformat((record.updated_at or record.started_at or "").replace("Z", "+00:00"))
@@ -546,7 +549,9 @@ def get_report(job_name: str, run_id: str) -> RunReport:
 
 def recent_reports(job_name: str, limit: int = 10) -> list[RunReport]:
     """The newest runs of a job, newest first."""
-    records = JobRecord.query(job_name, JobRecord.item.startswith("run#"), scan_index_forward=False, limit=limit)
+    records = JobRecord.query(
+        job_name, JobRecord.item.startswith("run#"), scan_index_forward=False, limit=limit, consistent_read=True
+    )
     return [_report(record) for record in records]
 
 

@@ -213,7 +213,7 @@ class Joined:
     plan: Plan
     announce: Announce | None = None
     attach: Attach | None = None
-    result: Result | None = None  # its part of the answer, kept with the payment's claim: a repeat answers it too
+    result: Result | None = None  # its part of a payment's answer, kept with the claim (a refund answers its own)
 
     def postings(self, holdings: Holdings) -> list[Posting]:
         return list(self.plan(holdings))
@@ -312,7 +312,7 @@ class Wallets:
 
         def result(answer: Answer) -> dict[str, Any]:
             theirs = joined.result(answer) if joined and joined.result else {}
-            return {**payment.answer(member_id, taken, _after(answer, member_id, before)), **theirs}
+            return {**theirs, **payment.answer(member_id, taken, _after(answer, member_id, before))}  # ours win
 
         def announce(answer: Answer) -> list[Event]:
             after = _after(answer, member_id, before).total

@@ -135,11 +135,11 @@ def test_two_starts_at_once_make_one_run(records, monkeypatch):
         assert (report.status, report.processed, inner) == ("completed", 3, [None])
         assert [r.run_id for r in jobs.recent_reports(purge.name)] == [report.run_id]  # one run, not two
         assert jobs.JobRecord.find(purge.name, jobs.LEASE) is None  # released
-        left = clock.iso(clock.real_now() + timedelta(seconds=30))  # a start that died holding the lease
+        left = clock.iso(datetime.now(UTC) + timedelta(seconds=30))  # a start that died holding the lease
         jobs.JobRecord(purge.name, jobs.LEASE, status="lease_dead", updated_at=left).save()
         with pytest.raises(jobs.RunUnderWay):
             jobs.run_job(purge, expiry_day(DAY0))
-        lapsed = clock.iso(clock.real_now() - timedelta(seconds=1))
+        lapsed = clock.iso(datetime.now(UTC) - timedelta(seconds=1))
         jobs.JobRecord(purge.name, jobs.LEASE, status="lease_dead", updated_at=lapsed).save()
         assert jobs.run_job(purge, expiry_day(DAY0)).status == "completed"
 
