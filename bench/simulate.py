@@ -77,11 +77,11 @@ from chalicelib.points.book import PointsBook, dumped  # noqa: E402
 from chalicelib.purchases.book import ORDER as ORDER_REFUNDS  # noqa: E402
 from chalicelib.purchases.book import OrderRefundsBook  # noqa: E402
 from chalicelib.purchases.book import order_holder as order_refunds_holder  # noqa: E402
-from chalicelib.tiers.book import GrowthBook, TierBook  # noqa: E402
+from chalicelib.tiers.book import GrowthBook  # noqa: E402
 from chalicelib.wallet import rules as wallet  # noqa: E402
 from chalicelib.wallet.rules import BONUS, GIFTS, PRINCIPAL, REFUNDABLE, Parts  # noqa: E402
 
-BOOKS: dict[str, Any] = {"points": PointsBook(), "growth": GrowthBook(), "tier": TierBook(), **wallet.BOOKS,
+BOOKS: dict[str, Any] = {"points": PointsBook(), "growth": GrowthBook(), **wallet.BOOKS,
                          USES: UsesBook(), MEMBERSHIP: MembershipBook(), ORDER_REFUNDS: OrderRefundsBook(),
                          **coupons.BOOKS, **mall.BOOKS}  # fmt: skip
 ALLOWED_USES = 3  # a counted benefit's uses a month (私教课 3 次/月)
