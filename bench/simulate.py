@@ -14,8 +14,9 @@ member's limit taken with the order placed) moved through shipping, cancellation
 back what they took), repeats of the same business key (same content, and other content), and jumps of the clock.
 Coupon uses and order moves are made once by their own state, as the services make them (a caller whose answer was
 lost looks before trying again); the rest by their claims. Faults are injected between the engine's steps: the
-store throttles a read or a commit, a commit loses a race, a response is lost after the commit (the caller
-retries), and a job crashes between two members (it is run again).
+store throttles a read or a commit, a commit loses a race, a commit is lost before it is applied or its answer after
+(the caller cannot tell which, and retries), and a job crashes between two members (it is run again). A book or the
+engine raising anything else fails the run, naming its seed and step.
 
 After every operation, for every account it touched: each book's balance equals the sum of its entries,
 entries are numbered without gaps with exact running balances, nothing is negative, and every business key
@@ -98,7 +99,7 @@ class NoCardToCancel(Exception):
 REFUSALS = (Insufficient, CouponRefused, NotAllowed, NoCardToCancel)  # what is refused as the state read stands
 FAULT_RATES = {
     "read:throttle": 0.01, "read-claim:throttle": 0.05, "commit:throttle": 0.01, "commit:conflict": 0.01,
-    "committed:lost": 0.02,
+    "commit:lost": 0.01, "committed:lost": 0.02,
 }  # fmt: skip
 START = date(2026, 3, 1)
 KINDS = ("order", "redeem", "refund", "adjust", "top-up", "pay", "wallet-refund", "cash-refund", "use", "coupon",
@@ -697,7 +698,7 @@ class Run:
             return None
         if key in self.expected:
             raise SimulationFailed(f"seed {self.seed} step {self.step}: {key} with other content was posted again")
-        self.expected[key] = -1  # the first attempt was refused: this content is now the key's one effect
+        self.expected[key] = len(answer.entries)  # the first attempt was refused: this content is its one effect
         return None
 
     def run_job(self, job: Callable[[str], None], over: list[str] | None = None) -> None:
@@ -901,7 +902,12 @@ class Run:
         ]  # fmt: skip
         actions, weights = zip(*choices, strict=True)
         for self.step in range(1, operations + 1):
-            self.rng.choices(actions, weights)[0]()
+            try:
+                self.rng.choices(actions, weights)[0]()
+            except SimulationFailed:
+                raise
+            except Exception as broken:  # a book or the engine breaking its own rules: name the seed all the same
+                self._require(False, f"{type(broken).__name__}: {broken}")
             self.figures.operations += 1
             self.check()
         self.figures.entries += sum(len(entries) for entries in self.store.entries.values())

@@ -171,6 +171,11 @@ def test_the_simulation_runs_from_a_bare_shell_and_prints_what_it_checked():
     assert {"order", "pay", "coupon", "coupon-use", "coupon-return", "exchange", "order-move"} <= set(
         figures["effects_by_kind"]
     )  # every asset's changes took effect, the coupons' and the mall's too
+    again = subprocess.run([sys.executable, "bench/simulate.py", "--seeds", "2", "--operations", "300"], cwd=PROJECT,
+                           env={**bare, "PYTHONHASHSEED": "7"}, capture_output=True, text=True, timeout=600,
+                           check=True)  # fmt: skip
+    replayed = json.loads(again.stdout)
+    assert {**replayed, "cpu_seconds": 0} == {**figures, "cpu_seconds": 0}  # a seed replays in another process too
 
 
 def test_the_front_ends_load_nothing_from_another_host():
