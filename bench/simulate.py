@@ -184,6 +184,7 @@ class Run:
         self.owed: dict[str, tuple[tuple[str, int], ...]] = {}  # a card cancellation's refund parts, as it posted
         self.deliveries: list[tuple[str, str]] = []  # card cancellations whose wallet refund is to be delivered
         self.given: set[tuple[str, str]] = set()  # the (cancellation, payment) refunds that took effect
+        self.card_refunds: dict[str, tuple[str, str]] = {}  # a card refund's key -> (cancellation, payment)
         self.delivered: Counter[str] = Counter()  # what card cancellations gave back to each payment's wallet
         self.planned: dict[str, int] = {}  # the entries the last plan of a key made (a post that is once by state)
         self.stocking()
@@ -469,13 +470,18 @@ class Run:
         cancel, member = self.deliveries[at] if self.rng.random() < 0.3 else self.deliveries.pop(at)  # again, later
         for payment_id, fen in self.owed[cancel]:
             key, payment = self.card_refund_key(cancel, payment_id), f"payment:{payment_id}"
+            self.card_refunds[key] = (cancel, payment_id)
             source = Source("card-refund", key)
             plan = functools.partial(self.refunding, payment=payment, member=member, amount=fen, source=source)
             self.post(key, plan, [payment, member], {"cancel": cancel, "payment": payment_id, "fen": fen})
-            if key in self.expected and (cancel, payment_id) not in self.given:  # what the cancellation owed it
-                self.given.add((cancel, payment_id))
-                self.delivered[payment_id] += fen
+            self.card_refund_given(key, cancel, payment_id, fen)
         return None
+
+    def card_refund_given(self, key: str, cancel: str, payment_id: str, fen: int) -> None:
+        """Count what a cancellation owed a payment once its refund took effect (by its delivery, or by a repeat)."""
+        if key in self.expected and (cancel, payment_id) not in self.given:
+            self.given.add((cancel, payment_id))
+            self.delivered[payment_id] += fen
 
     def cash_refund(self) -> None:
         """退余额: principal paid out in cash, with the bonus that goes with it (prorated)."""
@@ -699,6 +705,9 @@ class Run:
         if key in self.expected:
             raise SimulationFailed(f"seed {self.seed} step {self.step}: {key} with other content was posted again")
         self.expected[key] = len(answer.entries)  # the first attempt was refused: this content is its one effect
+        if key.startswith("card-refund:"):
+            cancel, payment_id = self.card_refunds[key]
+            self.card_refund_given(key, cancel, payment_id, dict(self.owed[cancel])[payment_id])
         return None
 
     def run_job(self, job: Callable[[str], None], over: list[str] | None = None) -> None:
