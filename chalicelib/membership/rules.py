@@ -233,6 +233,13 @@ class Card:
         """What the payments no cancellation settled yet hold: all a cancellation could ever give back."""
         return self.earlier.open_fen + sum(p.amount_fen - p.refunded_fen for p in self.payments if not p.settled)
 
+    @property
+    def first_open_day(self) -> date | None:
+        """The first day of the earliest payment not settled nor refunded (a trial aside), folded ones included:
+        where a full refund's window runs from."""
+        firsts = [p.first_day for p in self.payments if _opens_window(p)]
+        return min([*firsts, *([self.earlier.open_since] if self.earlier.open_since else [])], default=None)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "card_id": self.card_id, "plan_id": self.plan_id, "started_on": self.started_on.isoformat(),
@@ -461,8 +468,7 @@ def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: in
             parts.append((p.payment_id, min(share, p.amount_fen - p.refunded_fen)))
         why = "按未使用天数比例退款"
     elif policy.kind == "full_within_days":
-        firsts = [p.first_day for p in open_payments if p.kind != "trial"]
-        first = min([*firsts, *([card.earlier.open_since] if card.earlier.open_since else [])], default=today)
+        first = card.first_open_day or today
         within = (today - first).days <= policy.days
         parts = [(p.payment_id, p.amount_fen - p.refunded_fen) for p in open_payments] if within else []
         why = f"开卡{policy.days}天内全额退款" if within else f"已超过开卡{policy.days}天，不予退款"
@@ -508,11 +514,7 @@ def compact(card: Card, plan: Plan, today: date, *, listed: int = LISTED) -> Car
     plan's refund policy: were it to become a full refund within N days, only the payments listed would count)."""
     policy = plan.refund
 
-    def counts(p: Payment) -> bool:  # a payment a full refund's window runs from, as ``refund_for`` reads them
-        return not p.settled and p.amount_fen > p.refunded_fen and p.kind != "trial"
-
-    open_firsts = [p.first_day for p in card.payments if counts(p)]
-    since = min([*open_firsts, *([card.earlier.open_since] if card.earlier.open_since else [])], default=None)
+    since = card.first_open_day
     window_open = policy.kind == "full_within_days" and since is not None and (today - since).days <= policy.days
 
     def foldable(p: Payment) -> bool:
@@ -523,18 +525,23 @@ def compact(card: Card, plan: Plan, today: date, *, listed: int = LISTED) -> Car
         if spare > 0 and foldable(p):
             spare -= 1
             held = p.amount_fen - p.refunded_fen
-            firsts = [d for d in (earlier.open_since, p.first_day if counts(p) else None) if d]
+            firsts = [d for d in (earlier.open_since, p.first_day if _opens_window(p) else None) if d]
             earlier = Earlier(earlier.count + 1, earlier.kept_fen + held, earlier.open_fen + (0 if p.settled else held),
                               min(firsts, default=None), earlier.settled_count + p.settled)  # fmt: skip
         else:
             kept.append(p)
     end = _day(card.valid_until)
     notes = tuple(n for n in card.notified if n.partition(":")[2].partition("@")[0] == end)
-    begun = any(counts(p) and p.first_day <= today for p in card.payments) or card.earlier.open_fen > 0
+    begun = any(_opens_window(p) and p.first_day <= today for p in card.payments) or card.earlier.open_fen > 0
     never_all = policy.kind == "none" or (policy.kind == "pro_rata" and begun) or (
         policy.kind == "full_within_days" and since is not None and not window_open)  # fmt: skip
     packs = tuple(pack for pack in card.packs if not never_all or not _pack_gone(pack, plan, today))
     return replace(card, payments=tuple(kept), earlier=earlier, notified=notes, packs=packs)
+
+
+def _opens_window(p: Payment) -> bool:
+    """A payment a full refund's window runs from: not settled, something left to refund, not a trial."""
+    return not p.settled and p.amount_fen > p.refunded_fen and p.kind != "trial"
 
 
 def _pack_gone(pack: str, plan: Plan, today: date) -> bool:

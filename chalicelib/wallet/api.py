@@ -356,8 +356,7 @@ def get_wallet_statement(ctx: RequestContext) -> Reply:
     store's are the net of the movements booked there; three scopes read what no store did (the chain's figures
     include them): `membership` (paid cards bought with the wallet on the member pages), `mall` (points-mall orders
     paid from the wallet that no store hands over) and `erasure` (bonus forfeited when its member was erased). The
-    day under way answers
-    too, marked `provisional`; figures follow the wallet's events within seconds.
+    day under way answers too, marked `provisional`; figures follow the wallet's events within seconds.
 
     Errors: 422 for a day after today, a store that is no store of the chain, or, for staff scoped to stores, a store
     outside them (or none named)."""

@@ -54,6 +54,14 @@ def paid(api, partner, member_id, plan_id, payment_id, amount=29_900, at=DAY1, *
                               headers=signed_headers(*partner, raw))  # fmt: skip
 
 
+def topped_up(api, partner, member_id, payment_id, amount, at=DAY1):
+    """The partner's signed top-up of the member's wallet."""
+    body = {"payment_id": payment_id, "member": {"member_id": member_id}, "store_id": "SH-001",
+            "occurred_at": at.isoformat(), "amount_fen": amount}  # fmt: skip
+    raw = json.dumps(body).encode()
+    return api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw, headers=signed_headers(*partner, raw))
+
+
 def pack_plan(api):
     """The gold card's terms with a pack of two 10-yuan coupons a month (月度券包) instead of its benefits."""
     coupon = {"name": "会员月券", "kind": "amount_off", "amount_off_fen": 1_000, "validity": {"days_after_issue": 30}}
@@ -298,14 +306,7 @@ class TestMemberPages:
                                                                                     plan_id, member):  # fmt: skip
         member_id, client = member
         with clock.frozen(DAY1):
-            top = {"payment_id": "T-1", "member": {"member_id": member_id}, "store_id": "SH-001",
-                   "occurred_at": DAY1.isoformat(), "amount_fen": 50_000}  # fmt: skip
-            raw = json.dumps(top).encode()
-            ok(
-                api.as_(None).call(
-                    "POST", "/v1/webhooks/wallet/top-ups", raw=raw, headers=signed_headers(*partner, raw)
-                )
-            )
+            ok(topped_up(api, partner, member_id, "T-1", 50_000))
             buy = {"plan_id": plan_id, "pay_with": "wallet"}
             bought = ok(client.post("/v1/me/cards", buy, headers={"idempotency-key": "buy-card-1"}), 201)
             again = ok(client.post("/v1/me/cards", buy, headers={"idempotency-key": "buy-card-1"}), 201)
@@ -334,14 +335,7 @@ class TestMemberPages:
         member_id, client = member
         buy = {"plan_id": plan_id, "pay_with": "wallet"}
         with clock.frozen(DAY1):
-            top = {"payment_id": "T-1", "member": {"member_id": member_id}, "store_id": "SH-001",
-                   "occurred_at": DAY1.isoformat(), "amount_fen": 200_000}  # fmt: skip
-            raw = json.dumps(top).encode()
-            ok(
-                api.as_(None).call(
-                    "POST", "/v1/webhooks/wallet/top-ups", raw=raw, headers=signed_headers(*partner, raw)
-                )
-            )
+            ok(topped_up(api, partner, member_id, "T-1", 200_000))
             first = ok(client.post("/v1/me/cards", buy, headers={"idempotency-key": "buy-card-first"}), 201)
         for month in range(1, 5):
             with clock.frozen(datetime(2027, 3 + month, 1, 10, tzinfo=TZ)):
@@ -360,14 +354,7 @@ class TestMemberPages:
         wallet's consumer took the refund: the refund has no wallet to go to, so it is logged for finance."""
         member_id, client = member
         with clock.frozen(DAY1):
-            top = {"payment_id": "T-9", "member": {"member_id": member_id}, "store_id": "SH-001",
-                   "occurred_at": DAY1.isoformat(), "amount_fen": 29_900}  # fmt: skip
-            raw = json.dumps(top).encode()
-            ok(
-                api.as_(None).call(
-                    "POST", "/v1/webhooks/wallet/top-ups", raw=raw, headers=signed_headers(*partner, raw)
-                )
-            )
+            ok(topped_up(api, partner, member_id, "T-9", 29_900))
             bought = ok(client.post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "wallet"},
                                     headers={"idempotency-key": "buy-card-9"}), 201)  # fmt: skip
             cancel = {"cancel_id": "C-9", "reason": "注销账户"}
