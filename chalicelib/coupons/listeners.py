@@ -83,10 +83,23 @@ def registration_gift(tx: Transaction, event: Event) -> None:
 @consumer("coupon-upgrade-gift", queue="coupons", types=["tier.changed"], batched=True)
 def upgrade_gift(tx: Transaction, event: Event) -> None:
     """The new tier's exclusive coupons (the programme's `exclusive_coupons`, naming templates), once per change
-    upward."""
+    upward. A refund that undid upgrades (``undoes``) takes back what they gave: their coupons still usable are
+    voided (a used one stays used), and each undone upgrade is remembered, so its gift arriving after the refund (a
+    retried delivery) is not issued at all. A refund would otherwise let a member buy, take the tier's coupons,
+    return the goods and do it again."""
     payload = event.payload
-    template_ids = service.upgrade_gifts(str(payload["tier"]), payload.get("previous"))
-    _give(template_ids, str(payload["member_id"]), "tier-upgrade", str(payload["change_id"]))
+    member_id = str(payload["member_id"])
+    if payload.get("reason") == "refund":
+        for change_id in payload.get("undoes") or []:
+            tx.put(UniqueRecord(_taken_back(f"tier-upgrade:{change_id}"), owner=member_id,
+                                created_at=event.occurred_at))  # fmt: skip
+            service.void_upgrade_coupons(member_id, str(change_id))
+        return
+    change_id = str(payload["change_id"])
+    if UniqueRecord.find(_taken_back(f"tier-upgrade:{change_id}")) is None:
+        _give(
+            service.upgrade_gifts(str(payload["tier"]), payload.get("previous")), member_id, "tier-upgrade", change_id
+        )
 
 
 @consumer("coupon-top-up-gift", queue="coupons", types=["wallet.topped-up"], batched=True)

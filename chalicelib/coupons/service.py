@@ -1187,6 +1187,18 @@ def void_pack_coupons(member_id: str, packs: Iterable[tuple[str, str]]) -> int:
     return voided
 
 
+def void_upgrade_coupons(member_id: str, change_id: str) -> int:
+    """Void the coupons a tier upgrade gave (source ``tier-upgrade``, its change id) that are still usable, reserved
+    for an order included (退款撤销升级礼): a refund undid the upgrade. Found through the member's coupon list, since
+    the programme that named their templates may have changed since; once each; how many it voided."""
+    listed = CouponRecord.by_member.query(
+        member_id,
+        filter_condition=(CouponRecord.source_kind == "tier-upgrade") & (CouponRecord.source_id == change_id)
+        & CouponRecord.status.is_in("available", "reserved"),
+    )  # fmt: skip
+    return sum(_void_if_usable(record.code, Source("tier-refund", change_id), "退款撤销升级礼券") for record in listed)
+
+
 def void_member_coupons(member_id: str) -> int:
     """Void an erased member's coupons still usable, reserved for an order included (注销作废): nobody may use a
     coupon issued to a member who no longer exists, and the liability stops counting them. Found through the

@@ -142,12 +142,13 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
     month = month_of(progress.occurred_on)
     after = before.add(month, progress.growth, progress.paid_fen, today)
     change: Change | None = None
+    counted: list[tuple[str, str]] = []
     if progress.growth > 0 or progress.paid_fen > 0:
         standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
     elif progress.cause:
         value = after.value(programme, today)
-        before_upgrade = _before_upgrades_since(member_id, progress.cause, progress.cause_at, standing, programme,
-                                                value)  # fmt: skip
+        before_upgrade, counted = _before_upgrades_since(member_id, progress.cause, progress.cause_at, standing,
+                                                         programme, value)  # fmt: skip
         standing, change = on_refund(programme, standing, value, before_upgrade, today)
     source = Source(progress.source_kind, progress.source_id)
     growth = after.growth - before.growth
@@ -168,7 +169,9 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
         gift_reason = f"升级礼遇：{programme.tier(change.tier).name_zh}"
     else:
         gift_reason = f"退款撤销升级礼遇：{programme.tier(change.previous).name_zh}"
-    return Advance(postings, history, _changed_event(member_id, change, change_id, programme), gift_reason)
+    undoes = [upgrade for upgrade, tier in counted if programme.rank(tier) > programme.rank(change.tier)]
+    event = _changed_event(member_id, change, change_id, programme, undoes)
+    return Advance(postings, history, event, gift_reason)
 
 
 HISTORY_WALK = 20  # changes read back from the newest: the upgrades and refunds since the refunded purchase
@@ -176,34 +179,37 @@ HISTORY_WALK = 20  # changes read back from the newest: the upgrades and refunds
 
 def _before_upgrades_since(
     member_id: str, cause: str, cause_at: str, standing: Standing, programme: Programme, value: int
-) -> Standing | None:
+) -> tuple[Standing | None, list[tuple[str, str]]]:
     """Where the member stood before the first upgrade that counted the refunded purchase ``cause`` (its own, and
     every upgrade made since it was recorded at ``cause_at``), when the history back to it holds only upgrades and
     refunds: a refund never undoes a staff change or a review, nor an upgrade the member had before that purchase.
     An upgrade a refund undid whole since is no longer part of the tier held. So a refund of the purchase that
     made a later small one reach a tier takes that tier back too, unless what remains still qualifies for it.
-    Reads the history only when a refund leaves the member short of their tier's threshold (otherwise nothing
-    could be undone), at most ``HISTORY_WALK`` changes."""
+    Besides, those upgrades (change id and tier reached), which a refund to below a tier they reached undoes with
+    what they gave. Reads the history only when a refund leaves the member short of their tier's threshold
+    (otherwise nothing could be undone), at most ``HISTORY_WALK`` changes."""
     held = programme.rank(standing.tier)
     if held == 0 or value >= programme.tier(standing.tier).qualify_at:
-        return None
+        return None, []
     changes = TierChangeRecord.query(member_id, scan_index_forward=False, limit=HISTORY_WALK, consistent_read=True)
     before: Standing | None = None
+    counted: list[tuple[str, str]] = []
     for change in changes:
         if change.occurred_at < cause_at and change.cause != cause:
             break  # made before the refunded purchase: it counted none of it
         if change.reason == "refund":
             continue
         if change.reason != "upgrade" or not programme.knows(change.tier) or not programme.knows(change.previous):
-            return before  # a staff change or a review since stands, and what came before it
+            return before, counted  # a staff change or a review since stands, and what came before it
         if held <= programme.rank(change.previous):
             continue  # undone whole by a refund since: no longer part of the tier held
         since = date.fromisoformat(change.previous_since) if change.previous_since else standing.since
         until = date.fromisoformat(change.previous_until) if change.previous_until else None
         before = Standing(change.previous, since, until)
+        counted.append((change.change_id, change.tier))
         if change.cause == cause:
             break  # the refunded purchase's own upgrade: nothing before it counted that purchase
-    return before
+    return before, counted
 
 
 def _history(member_id: str, change: Change, change_id: str, programme: Programme, now: str, actor: str,
@@ -215,11 +221,14 @@ def _history(member_id: str, change: Change, change_id: str, programme: Programm
     )  # fmt: skip
 
 
-def _changed_event(member_id: str, change: Change, change_id: str, programme: Programme) -> Event:
+def _changed_event(
+    member_id: str, change: Change, change_id: str, programme: Programme, undoes: list[str] | None = None
+) -> Event:
+    """``tier.changed``; a refund's names the upgrades it undid (``undoes``), whose gifts go back with them."""
     return new_event("tier.changed", f"member/{member_id}", {
         "member_id": member_id, "change_id": change_id, "tier": change.tier, "previous": change.previous,
         "reason": change.reason, "gift_points": change.gift_points, "programme_version": programme.version,
-        **_names(programme, change.tier),
+        **_names(programme, change.tier), **({"undoes": undoes} if change.reason == "refund" else {}),
     })  # fmt: skip
 
 

@@ -307,3 +307,47 @@ def drain_jobs(aws):
         sqs.delete_message_batch(QueueUrl=aws.queue_urls["jobs"],
                                  Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
                                           for i, m in enumerate(batch)])  # fmt: skip
+
+
+def test_a_refund_that_undoes_an_upgrade_voids_the_coupons_it_gave_however_often_it_is_done(api, partner, aws):
+    """Found by a review: buying 1,000 CNY, taking silver's exclusive coupon and returning the goods, three times
+    over, left three usable coupons on a normal member. The refund's ``tier.changed`` names the upgrade it undid,
+    whose coupons still usable are voided; one the refund's event reaches first is never issued."""
+    from chalicelib.coupons.listeners import upgrade_gift
+    from chalicelib.shared.db import Transaction
+    from chalicelib.shared.events import Event
+    from chalicelib.tiers.programmes import clothing
+    from tests.functional.test_coupons import template
+
+    gift = template(api, name="白银专享")["template_id"]
+    document = clothing().model_dump(mode="json")
+    document["tiers"][1]["benefits"]["exclusive_coupons"] = [gift]
+    assert (
+        api.post(f"/v1/tiers/programmes/{api.post('/v1/tiers/programmes', document).body['version']}/apply").status
+        == 202
+    )
+    member_id, token = member_token("13900000031")
+
+    def coupons():
+        return sorted((c["source_kind"], c["status"]) for c in api.as_(token).get("/v1/me/coupons").body["items"])
+
+    for n in range(2):
+        buy(api, partner, member_id, f"U-{n}", 1_200 * CNY)
+        deliver(aws, "coupons")
+        assert ("tier-upgrade", "available") in coupons()
+        refund_all(api, partner, f"U-{n}", 1_200 * CNY, refund_id=f"R-U-{n}")
+        deliver(aws, "coupons")
+        assert ledger_views.account(member_id).tier == "normal"
+        assert coupons() == [("tier-upgrade", "voided")] * (n + 1)
+    undoing = events("tier.changed")[-1]["payload"]
+    assert (undoing["reason"], len(undoing["undoes"])) == ("refund", 1)
+
+    buy(api, partner, member_id, "U-2", 1_200 * CNY)
+    refund_all(api, partner, "U-2", 1_200 * CNY, refund_id="R-U-2")
+    upgrade, refund = [Event.model_validate(e) for e in events("tier.changed")[-2:]]
+    assert (upgrade.payload["reason"], refund.payload["undoes"]) == ("upgrade", [upgrade.payload["change_id"]])
+    for arriving in (refund, upgrade, refund):  # the refund's event first, then the upgrade's (redelivered after)
+        tx = Transaction()
+        upgrade_gift(tx, arriving)
+        tx.commit()
+    assert coupons() == [("tier-upgrade", "voided")] * 2  # the third upgrade's coupon was never issued
