@@ -386,7 +386,7 @@ class Run:
         left = paid.left
         if amount > left.total:
             raise Insufficient(REFUNDABLE, left.total, amount)
-        back = wallet.split_refund(amount, left)
+        back = wallet.split_refund(amount, left, paid.paid)
         gifts, unearned, points = wallet.gift_on_refund(holdings.state(member, GIFTS), paid.gift, back.principal,
                                                         left.principal)  # fmt: skip
         given = {"principal": -back.principal, "bonus": -back.bonus, "gift": -unearned}

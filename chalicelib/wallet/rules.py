@@ -83,14 +83,16 @@ class GiftState:
 @dataclass(frozen=True)
 class Refundable:
     """What a wallet payment may still have refunded, and where refunds go: the member it was paid by, the store
-    it was paid at, when (UTC ISO 8601); and the millionths of gift points its principal earned (``gift``), which a
-    refund of that principal takes back."""
+    it was paid at, when (UTC ISO 8601); the millionths of gift points its principal earned (``gift``), which a
+    refund of that principal takes back; and what it took of each part (``paid``: none for a payment recorded before
+    it was kept), which its refunds give back in proportion."""
 
     left: Parts = Parts()
     member_id: str = ""
     store_id: str = ""
     paid_at: str = ""
     gift: int = 0
+    paid: Parts | None = None
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,9 @@ class RefundableBook:
     def load(self, raw: Any) -> Refundable:
         raw = raw or {}
         left = Parts(int(raw.get("principal", 0)), int(raw.get("bonus", 0)))
+        paid = Parts(*map(int, raw["paid"])) if raw.get("paid") else None
         return Refundable(left, raw.get("member_id", ""), raw.get("store_id", ""), raw.get("paid_at", ""),
-                          int(raw.get("gift", 0)))  # fmt: skip
+                          int(raw.get("gift", 0)), paid)  # fmt: skip
 
     def dump(self, state: Refundable) -> dict[str, Any]:
         return {
@@ -116,6 +119,7 @@ class RefundableBook:
             "store_id": state.store_id,
             "paid_at": state.paid_at,
             **({"gift": state.gift} if state.gift else {}),
+            **({"paid": [state.paid.principal, state.paid.bonus]} if state.paid else {}),
         }
 
     def apply(self, state: Refundable, posting: Posting, today: date) -> tuple[Refundable, Any]:
@@ -135,6 +139,7 @@ class RefundableBook:
             detail.get("store_id", state.store_id),
             detail.get("paid_at", state.paid_at),
             state.gift + gift,
+            change if "member_id" in detail else state.paid,  # the payment itself names its member
         )
         recorded = {"principal": change.principal, "bonus": change.bonus}
         return after, {**recorded, "gift": gift} if gift else recorded
@@ -264,13 +269,22 @@ def split_payment(amount: int, wallet: Parts, order: Split) -> Parts:
     return Parts(principal, amount - principal)
 
 
-def split_refund(amount: int, left: Parts) -> Parts:
+def split_refund(amount: int, left: Parts, paid: Parts | None = None) -> Parts:
     """What a refund of ``amount`` (at most what the payment has left) gives back: principal and bonus in the
-    proportion the payment has left of each, principal rounded up; refunding all that is left gives back exactly
-    what is left of each."""
+    proportion the payment took them (``paid``), counted over all its refunds: the principal its refunds give back
+    in all is the refunded total's share of the payment's principal, rounded up. So refunds in pieces give back
+    what one refund of their sum would (rounding each piece up gave a hundred 1-fen refunds of a half-bonus payment
+    back as principal alone, bonus the member had spent turned into principal they could cash out). Without
+    ``paid`` (a payment recorded before it was kept), in the proportion the payment has left, principal rounded up.
+    Refunding all that is left gives back exactly what is left of each."""
     if not 0 < amount <= left.total:
         raise ValueError(f"a refund of {amount} from a payment with {left.total} left")
-    principal = -(-amount * left.principal // left.total)
+    if paid is None or paid.total < left.total:
+        principal = -(-amount * left.principal // left.total)
+    else:
+        refunded = paid.total - left.total + amount
+        principal = -(-refunded * paid.principal // paid.total) - (paid.principal - left.principal)
+    principal = min(max(principal, amount - left.bonus, 0), left.principal, amount)  # within what is left of each
     return Parts(principal, amount - principal)
 
 

@@ -366,7 +366,7 @@ class Wallets:
             if amount > payment.left.total:
                 detail = f"The payment has {payment.left.total} fen left to refund, not {amount}"
                 raise RefundExceedsPayment(detail, refundable_fen=payment.left.total)
-            back = split_refund(amount, payment.left)
+            back = split_refund(amount, payment.left, payment.paid)
             source = Source("refund", refund_id)
             gifts = holdings.state(owner, GIFTS)
             gifts_after, unearned, gift_points = gift_on_refund(gifts, payment.gift, back.principal,

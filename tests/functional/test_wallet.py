@@ -509,6 +509,14 @@ class TestRefunds:
         assert [e["payload"]["store_id"] for e in events("wallet.refunded")] == ["SH-001", "SH-001"]
         assert reconcile(member) == reconcile(f"wallet-payment:{partner[0]}:P-1") == {}  # every book adds up
 
+    def test_refunds_of_a_fen_at_a_time_give_back_bonus_in_its_share_of_the_payment(self, api, partner, member, paid):
+        """The 6,000-fen payment took 5,000 of principal and 1,000 of bonus: twelve 1-fen refunds give back 10 and 2,
+        as one refund of 12 would, not 12 of principal (each fen's principal rounded up, bonus spent became cash)."""
+        pieces = [ok(refund(api, partner, 1, f"R-{n}")) for n in range(12)]
+        assert sum(piece["principal_fen"] for piece in pieces) == 10
+        assert sum(piece["bonus_fen"] for piece in pieces) == 2
+        assert ok(refund(api, partner, 5_988, "R-rest"))["wallet"] == {"principal_fen": 10_000, "bonus_fen": 2_000}
+
     def test_an_unknown_payment_is_404_and_another_partners_payment_unknown(self, api, partner, member, paid):
         other = api.post("/v1/partners", {"name": "Shop", "all_stores": True}).body
         before = item_counts()

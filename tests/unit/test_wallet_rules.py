@@ -1,6 +1,7 @@
 """Stored value's pure rules: how payments, refunds and cash refunds split between principal and bonus, plans, the
 balance limit and the statement's arithmetic."""
 
+import random
 from datetime import date
 
 import pytest
@@ -85,6 +86,34 @@ def test_refunding_a_payment_in_parts_gives_back_exactly_what_it_took():
         left = Parts(left.principal - part.principal, left.bonus - part.bonus)
         assert min(left.principal, left.bonus) >= 0
     assert (back, left) == (Parts(917, 183), Parts(0, 0))
+
+
+def test_refunds_in_pieces_give_back_what_one_refund_of_their_sum_would():
+    """Found by a review: a hundred 1-fen refunds of a payment that took 100 fen of principal and 100 of bonus gave
+    back 100 of principal and none of bonus (each piece's principal rounded up), bonus the member had spent turned
+    into principal they could cash out. Counted over the payment's refunds, the pieces add up as one refund does."""
+    paid = Parts(100, 100)
+    left, back = paid, Parts()
+    for _ in range(100):
+        part = split_refund(1, left, paid)
+        back = Parts(back.principal + part.principal, back.bonus + part.bonus)
+        left = Parts(left.principal - part.principal, left.bonus - part.bonus)
+    assert back == split_refund(100, paid, paid) == Parts(50, 50)
+    chosen = random.Random(11)
+    for _ in range(300):
+        paid = Parts(chosen.randint(0, 900), chosen.randint(0, 300))
+        if not paid.total:
+            continue
+        left, back, refunded = paid, Parts(), 0
+        while left.total:
+            amount = chosen.randint(1, min(left.total, chosen.choice((1, 3, 50, 1000))))
+            part = split_refund(amount, left, paid)
+            assert 0 <= part.principal <= left.principal
+            assert 0 <= part.bonus <= left.bonus
+            back, refunded = Parts(back.principal + part.principal, back.bonus + part.bonus), refunded + amount
+            left = Parts(left.principal - part.principal, left.bonus - part.bonus)
+            assert back == split_refund(refunded, paid, paid), (paid, refunded)
+        assert back == paid
 
 
 def test_a_cash_refund_forfeits_the_bonus_that_goes_with_the_principal():
