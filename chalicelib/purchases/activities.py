@@ -44,7 +44,7 @@ from chalicelib.shared.events import new_event
 from chalicelib.shared.ratelimit import take_in_window
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import programmes
-from chalicelib.tiers.service import Progress
+from chalicelib.tiers.service import Progress, noting_birthday
 
 REASONS = {"registration": "注册奖励", "birthday": "生日奖励", "review": "评价奖励", "share": "晒单奖励",
            "checkin": "签到奖励", "profile": "完善资料奖励"}  # fmt: skip
@@ -110,21 +110,25 @@ def _book(
             for month_end in sorted({_month_end(counted) for counted in counted_days}):
                 ends = datetime.combine(month_end + timedelta(days=1), time(), tz)
                 booking.attachments.append(_cap(f"activity:{member_id}:{kind}:{month_end:%Y-%m}", per_month, ends))
-        total, tier = amount, None
+        total, tier, bonus = amount, None, 0
         if kind == "birthday" and not limited:
             ends = datetime.combine(date(day.year + 1, 1, 1), time(), tz)
             booking.attachments.append(_cap(f"activity:{member_id}:birthday:{day.year}", 1, ends))
             from chalicelib.membership.service import tier_of_benefits  # here: the other activities need none of it
 
             tier = tier_of_benefits(holdings, member_id, today)
-            total += int(programmes.programme().tier(tier).benefits.get("birthday_bonus_points") or 0)
+            bonus = int(programmes.programme().tier(tier).benefits.get("birthday_bonus_points") or 0)
+            total += bonus
         booking.events.append(new_event("activity.recorded", f"member/{member_id}", {
             "member_id": member_id, "kind": kind, "points": max(total, 0), "limited": limited,
             "activity_key": key, **({"tier": tier} if tier else {}),
         }))  # fmt: skip
         earned = [points.credit(member_id, total, "earn", source, reason, expires_on=expires_on,
                                 available_on=available_on)] if total > 0 else []  # fmt: skip
-        return [*earned, *points.with_progress(holdings, booking, progress, today)]
+        progressed = points.with_progress(holdings, booking, progress, today)
+        if tier is not None:  # the tier's part is kept on the standing: a refund undoing that tier takes it back
+            progressed = noting_birthday(holdings, member_id, tier, bonus, source, progressed)
+        return [*earned, *progressed]
 
     def entry_of(answer: Answer) -> Entry | None:
         return next((e for e in answer.entries if e.book == POINTS and e.source == source), None)

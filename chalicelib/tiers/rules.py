@@ -130,13 +130,40 @@ class Override:
 
 @dataclass(frozen=True)
 class Standing:
-    """Where a member stands: their tier, since when, until when it is valid, and any override."""
+    """Where a member stands: their tier, since when, until when it is valid, and any override; and the birthday
+    points their last birthday gift had for their earned tier (``birthday``)."""
 
     tier: str
     since: date
     valid_until: date | None  # None: the lowest tier, never reviewed
     override: Override | None = None
     warned_for: date | None = None  # the review date a downgrade warning was sent for
+    birthday: BirthdayBonus | None = None
+
+
+@dataclass(frozen=True)
+class BirthdayBonus:
+    """What a birthday gift booked at ``given_at`` (UTC ISO 8601) had for the earned ``tier``: its
+    ``birthday_bonus_points`` (``bonus``)."""
+
+    given_at: str
+    tier: str
+    bonus: int
+
+
+def birthday_on_refund(
+    programme: Programme, given: BirthdayBonus | None, undone_since: str, tier_left: str
+) -> tuple[int, BirthdayBonus | None]:
+    """What a refund that undid the upgrades made since ``undone_since`` takes back of a birthday gift booked since
+    then at a tier above ``tier_left``: its tier's birthday points beyond those of the tier left, and the gift as it
+    then stands. Buying a tier just before the birthday gift and returning the goods keeps no more than the tier
+    left would have had."""
+    if given is None or given.given_at < undone_since or not programme.knows(given.tier):
+        return 0, given
+    if programme.rank(given.tier) <= programme.rank(tier_left):
+        return 0, given
+    kept = min(given.bonus, int(programme.tier(tier_left).benefits.get("birthday_bonus_points") or 0))
+    return given.bonus - kept, BirthdayBonus(given.given_at, tier_left, kept)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from chalicelib.tiers import programmes
 from chalicelib.tiers.book import GROWTH, TIER
 from chalicelib.tiers.records import TierChangeRecord
 from chalicelib.tiers.rules import (
+    BirthdayBonus,
     Change,
     Metrics,
     Override,
@@ -35,6 +36,7 @@ from chalicelib.tiers.rules import (
     Standing,
     Tier,
     apply_override,
+    birthday_on_refund,
     month_of,
     on_metric_change,
     on_refund,
@@ -55,6 +57,7 @@ def standing_of(state: dict[str, Any], programme: Programme) -> Standing:
         state["tier"], since or clock.business_today(),
         date.fromisoformat(state["until"]) if state.get("until") else None, override,
         date.fromisoformat(state["warned_for"]) if state.get("warned_for") else None,
+        BirthdayBonus(*state["birthday"]) if state.get("birthday") else None,
     )  # fmt: skip
 
 
@@ -77,6 +80,8 @@ def tier_state(standing: Standing, programme: Programme) -> dict[str, Any]:
                      "reason": override.reason} if override else None,
         "warned_for": standing.warned_for.isoformat() if standing.warned_for else None,
         "programme": programme.version, "review": due.isoformat() if due else None,
+        **({"birthday": [standing.birthday.given_at, standing.birthday.tier, standing.birthday.bonus]}
+           if standing.birthday else {}),
     }  # fmt: skip
 
 
@@ -87,6 +92,25 @@ def tier_in(holdings: Holdings, member_id: str) -> str:
 
 def _standing_posting(member_id: str, standing: Standing, programme: Programme, source: Source) -> Posting:
     return Posting(member_id, TIER, 0, "standing", source, "", detail=tier_state(standing, programme))
+
+
+def noting_birthday(
+    holdings: Holdings, member_id: str, tier: str, bonus: int, source: Source, postings: list[Posting]
+) -> list[Posting]:
+    """``postings`` (a birthday gift's) with the gift's ``bonus`` for ``tier`` kept on the member's standing, when
+    that is their earned tier: a refund that undoes the upgrade that reached it takes the bonus back
+    (``rules.birthday_on_refund``). A card's floor is no refund's to undo."""
+    programme = programmes.programme()
+    standing = standing_of(holdings.state(member_id, TIER), programme)
+    if bonus <= 0 or standing.tier != tier:
+        return postings
+    given = BirthdayBonus(clock.iso(clock.now()), tier, bonus)
+    noted = [given.given_at, given.tier, given.bonus]
+    for n, posting in enumerate(postings):
+        if posting.book == TIER and posting.holder == member_id:  # the gift's growth moved the standing too
+            return [*postings[:n], replace(posting, detail={**(posting.detail or {}), "birthday": noted}),
+                    *postings[n + 1 :]]  # fmt: skip
+    return [*postings, _standing_posting(member_id, replace(standing, birthday=given), programme, source)]
 
 
 # --- what a write adds -----------------------------------------------------------------------------------------
@@ -142,7 +166,7 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
     month = month_of(progress.occurred_on)
     after = before.add(month, progress.growth, progress.paid_fen, today)
     change: Change | None = None
-    counted: list[tuple[str, str]] = []
+    counted: list[tuple[str, str, str]] = []
     if progress.growth > 0 or progress.paid_fen > 0:
         standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
     elif progress.cause:
@@ -150,6 +174,12 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
         before_upgrade, counted = _before_upgrades_since(member_id, progress.cause, progress.cause_at, standing,
                                                          programme, value)  # fmt: skip
         standing, change = on_refund(programme, standing, value, before_upgrade, today)
+        if change is not None:  # the standing before the upgrades knows no later birthday gift: the one held does
+            undone = [at for _, tier, at in counted if programme.rank(tier) > programme.rank(change.tier)]
+            taken, birthday = (birthday_on_refund(programme, previous.birthday, min(undone), change.tier) if undone
+                               else (0, previous.birthday))  # fmt: skip
+            standing = replace(standing, birthday=birthday)
+            change = replace(change, gift_points=change.gift_points + taken)
     source = Source(progress.source_kind, progress.source_id)
     growth = after.growth - before.growth
     kind = "earn" if growth > 0 else "reverse"
@@ -169,7 +199,7 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
         gift_reason = f"升级礼遇：{programme.tier(change.tier).name_zh}"
     else:
         gift_reason = f"退款撤销升级礼遇：{programme.tier(change.previous).name_zh}"
-    undoes = [upgrade for upgrade, tier in counted if programme.rank(tier) > programme.rank(change.tier)]
+    undoes = [upgrade for upgrade, tier, _ in counted if programme.rank(tier) > programme.rank(change.tier)]
     event = _changed_event(member_id, change, change_id, programme, undoes)
     return Advance(postings, history, event, gift_reason)
 
@@ -179,13 +209,13 @@ HISTORY_WALK = 20  # changes read back from the newest: the upgrades and refunds
 
 def _before_upgrades_since(
     member_id: str, cause: str, cause_at: str, standing: Standing, programme: Programme, value: int
-) -> tuple[Standing | None, list[tuple[str, str]]]:
+) -> tuple[Standing | None, list[tuple[str, str, str]]]:
     """Where the member stood before the first upgrade that counted the refunded purchase ``cause`` (its own, and
     every upgrade made since it was recorded at ``cause_at``), when the history back to it holds only upgrades and
     refunds: a refund never undoes a staff change or a review, nor an upgrade the member had before that purchase.
     An upgrade a refund undid whole since is no longer part of the tier held. So a refund of the purchase that
     made a later small one reach a tier takes that tier back too, unless what remains still qualifies for it.
-    Besides, those upgrades (change id and tier reached), which a refund to below a tier they reached undoes with
+    Besides, those upgrades (change id, tier reached and when), which a refund to below a tier they reached undoes with
     what they gave. Reads the history only when a refund leaves the member short of their tier's threshold
     (otherwise nothing could be undone), at most ``HISTORY_WALK`` changes."""
     held = programme.rank(standing.tier)
@@ -193,7 +223,7 @@ def _before_upgrades_since(
         return None, []
     changes = TierChangeRecord.query(member_id, scan_index_forward=False, limit=HISTORY_WALK, consistent_read=True)
     before: Standing | None = None
-    counted: list[tuple[str, str]] = []
+    counted: list[tuple[str, str, str]] = []
     for change in changes:
         if change.occurred_at < cause_at and change.cause != cause:
             break  # made before the refunded purchase: it counted none of it
@@ -206,7 +236,7 @@ def _before_upgrades_since(
         since = date.fromisoformat(change.previous_since) if change.previous_since else standing.since
         until = date.fromisoformat(change.previous_until) if change.previous_until else None
         before = Standing(change.previous, since, until)
-        counted.append((change.change_id, change.tier))
+        counted.append((change.change_id, change.tier, change.occurred_at))
         if change.cause == cause:
             break  # the refunded purchase's own upgrade: nothing before it counted that purchase
     return before, counted

@@ -155,3 +155,46 @@ def test_the_tiers_birthday_coupons_come_with_its_gift(api, aws, partner, born):
     given = {who: [c["template_id"] for c in api.get(f"/v1/members/{born[who]}/coupons").body["items"]]
              for who in ("june", "july")}  # fmt: skip
     assert given == {"june": [coupon], "july": []}  # gold's coupon; the July member is not gold
+
+
+def refunded(api, partner, order_id, paid_fen):
+    body = {"refund_id": f"R-{order_id}", "order_id": order_id, "occurred_at": clock.now().isoformat(),
+            "amount_fen": paid_fen}  # fmt: skip
+    raw = json.dumps(body).encode()
+    answer = api.as_(None).call("POST", "/v1/webhooks/refunds", raw=raw, headers=signed_headers(*partner, raw))
+    assert answer.status == 200, answer.body
+
+
+def test_a_refund_that_undoes_the_tier_a_birthday_gift_was_given_at_takes_its_tiers_part_back(api, partner, born):
+    """Found by a review: buying diamond just before the birthday gift (800 of diamond's birthday points besides the
+    rules' 100) and returning the goods kept the 800. The refund that undoes the upgrade takes them back with the
+    upgrade's gifts; a gift given before the undone upgrade keeps its tier's points."""
+    late = joined("13900000034", date(1991, 6, 9))
+    with clock.frozen(JUNE_1 - timedelta(hours=12)):
+        bought(api, partner, late, 8_000_00)  # diamond: 1,200 of upgrade gifts (silver, gold and diamond)
+    with clock.frozen(JUNE_1 + timedelta(hours=10)):  # the late one's upgrade came after the June member's gift
+        run_on(JUNE_1.date())
+    assert gifts(late) == [(100 + 800, "生日奖励")]
+    assert gifts(born["june"]) == [(100 + GOLD_BIRTHDAY_POINTS, "生日奖励")]
+    with clock.frozen(JUNE_1 + timedelta(days=1)):
+        refunded(api, partner, f"O-{late}", 8_000_00)
+        body = {"order_id": "O-more", "member": {"member_id": born["june"]}, "store_id": "SH-001",
+                "occurred_at": clock.now().isoformat(), "total_fen": 8_000_00, "paid_fen": 8_000_00,
+                "payment_method": "wechat"}  # fmt: skip
+        raw = json.dumps(body).encode()
+        assert api.as_(None).call("POST", "/v1/webhooks/purchases", raw=raw,
+                                  headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
+        assert ledger_views.account(born["june"]).tier == "diamond"
+        refunded(api, partner, "O-more", 8_000_00)
+
+    def taken_back(member_id):
+        return [int(e.points) for e in ledger_views.entries(member_id) if e.source_kind == "tier" and e.points < 0]
+
+    assert ledger_views.account(late).tier == "normal"
+    assert taken_back(late) == [-(1_200 + 800)]
+    assert int(ledger_views.account(late).balance) == 100  # the rules' birthday points alone are kept
+    assert ledger_views.account(born["june"]).tier == "gold"
+    assert taken_back(born["june"]) == [-800]  # diamond's upgrade gift; the gift at gold keeps gold's 300
+    for member_id in (late, born["june"]):
+        entries, _ = ledger().page(member_id, "points", 100)
+        assert ledger().balance(member_id, "points") == sum(e.amount for e in entries)

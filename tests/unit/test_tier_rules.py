@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from chalicelib.tiers.rules import (
+    BirthdayBonus,
     Growth,
     Metrics,
     Override,
@@ -15,6 +16,7 @@ from chalicelib.tiers.rules import (
     Tier,
     add_months,
     apply_override,
+    birthday_on_refund,
     direction,
     on_metric_change,
     on_refund,
@@ -224,3 +226,30 @@ def test_a_refund_undoes_only_the_upgrade_its_purchase_caused_down_to_what_the_r
     assert on_refund(CLOTHING, diamond, 0, None, today) == (diamond, None)  # not this purchase's upgrade
     pinned = replace(diamond, override=Override("floor", "diamond", date(2027, 1, 1), "VIP"))
     assert on_refund(CLOTHING, pinned, 0, before, today) == (pinned, None)  # staff's floor holds
+
+
+def test_a_refund_takes_back_what_a_birthday_gift_had_for_a_tier_it_undid_and_only_that():
+    """A gift booked at diamond after the first undone upgrade gives back diamond's birthday points beyond the tier
+    left's; one booked before it, at a tier not above the tier left, or of a tier the programme lost keeps them."""
+    gold, diamond = 300, 800
+    bonus = {"gold": {"birthday_bonus_points": gold}, "diamond": {"birthday_bonus_points": diamond}}
+    programme = replace(CLOTHING, tiers=tuple(replace(t, benefits=bonus.get(t.code, {})) for t in CLOTHING.tiers))
+    given = BirthdayBonus("2027-06-01T02:00:00Z", "diamond", diamond)
+    assert birthday_on_refund(programme, given, "2027-05-31T04:00:00Z", "normal") == (
+        diamond,
+        BirthdayBonus(given.given_at, "normal", 0),
+    )
+    assert birthday_on_refund(programme, given, "2027-05-31T04:00:00Z", "gold") == (
+        diamond - gold,
+        BirthdayBonus(given.given_at, "gold", gold),
+    )
+    assert birthday_on_refund(programme, given, "2027-06-01T03:00:00Z", "normal") == (0, given)  # before the upgrade
+    assert birthday_on_refund(programme, given, "2027-05-31T04:00:00Z", "diamond") == (0, given)
+    assert birthday_on_refund(programme, None, "2027-05-31T04:00:00Z", "normal") == (0, None)
+    lost = BirthdayBonus(given.given_at, "platinum", 900)
+    assert birthday_on_refund(programme, lost, "2027-05-31T04:00:00Z", "normal") == (0, lost)
+    once = birthday_on_refund(programme, given, "2027-05-31T04:00:00Z", "gold")[1]
+    assert birthday_on_refund(programme, once, "2027-05-31T04:00:00Z", "normal") == (
+        gold,
+        BirthdayBonus(given.given_at, "normal", 0),
+    )  # a later refund takes only what the first left
