@@ -8,7 +8,9 @@ handling an event again gives nothing twice."""
 
 from __future__ import annotations
 
+import functools
 import zlib
+from collections.abc import Callable
 from datetime import datetime
 
 from chalicelib.coupons import service
@@ -84,22 +86,22 @@ def registration_gift(tx: Transaction, event: Event) -> None:
 def upgrade_gift(tx: Transaction, event: Event) -> None:
     """The new tier's exclusive coupons (the programme's `exclusive_coupons`, naming templates), once per change
     upward. A refund that undid upgrades (``undoes``) takes back what they gave: their coupons still usable are
-    voided (a used one stays used), and each undone upgrade is remembered, so its gift arriving after the refund (a
-    retried delivery) is not issued at all. A refund would otherwise let a member buy, take the tier's coupons,
-    return the goods and do it again."""
+    voided (a used one stays used), and each undone upgrade is remembered, so its gift is not issued after the
+    refund, whatever order the two events come in (``_take_back``). A refund would otherwise let a member buy,
+    take the tier's coupons, return the goods and do it again."""
     payload = event.payload
     member_id = str(payload["member_id"])
     if payload.get("reason") == "refund":
-        for change_id in payload.get("undoes") or []:
-            tx.put(UniqueRecord(_taken_back(f"tier-upgrade:{change_id}"), owner=member_id,
-                                created_at=event.occurred_at))  # fmt: skip
-            service.void_upgrade_coupons(member_id, str(change_id))
+        for undone in payload.get("undoes") or []:
+            change_id = str(undone["change_id"])
+            templates = service.upgrade_gifts(str(undone["tier"]), undone.get("previous"))
+            _take_back(member_id, f"tier-upgrade:{change_id}", event.occurred_at,
+                       functools.partial(service.void_upgrade_coupons, member_id, change_id, templates))  # fmt: skip
         return
     change_id = str(payload["change_id"])
-    if UniqueRecord.find(_taken_back(f"tier-upgrade:{change_id}")) is None:
-        _give(
-            service.upgrade_gifts(str(payload["tier"]), payload.get("previous")), member_id, "tier-upgrade", change_id
-        )
+    templates = service.upgrade_gifts(str(payload["tier"]), payload.get("previous"))
+    void = functools.partial(service.void_upgrade_coupons, member_id, change_id, templates)
+    _give_unless_taken_back(templates, member_id, "tier-upgrade", change_id, f"tier-upgrade:{change_id}", void)
 
 
 @consumer("coupon-top-up-gift", queue="coupons", types=["wallet.topped-up"], batched=True)
@@ -133,18 +135,37 @@ def void_erased_members_coupons(tx: Transaction, event: Event) -> None:
 @consumer("coupon-card-cancelled", queue="coupons", types=["membership.card-cancelled"], batched=True)
 def void_cancelled_card_packs(tx: Transaction, event: Event) -> None:
     """A paid card's cancellation takes back the coupon packs it names (those it refunded: none when nothing went
-    back), their coupons still usable voided. Each pack taken back is remembered, so a pack whose issue arrives
-    after the cancellation (a retried delivery) is not issued at all."""
+    back), their coupons still usable voided. Each pack taken back is remembered, so a pack is not issued after the
+    cancellation, whatever order the two events come in (``_take_back``)."""
     p = event.payload
     member_id = str(p["member_id"])
-    packs = [(str(pack["template_id"]), str(pack["source"])) for pack in p.get("packs_taken_back") or []]
-    for _, source in packs:
-        tx.put(UniqueRecord(_taken_back(source), owner=member_id, created_at=event.occurred_at))
-    service.void_pack_coupons(member_id, packs)
+    for pack in p.get("packs_taken_back") or []:
+        taken = (str(pack["template_id"]), str(pack["source"]))
+        _take_back(member_id, taken[1], event.occurred_at,
+                   functools.partial(service.void_pack_coupons, member_id, [taken]))  # fmt: skip
 
 
 def _taken_back(source: str) -> str:
     return f"coupon-pack-taken-back:{source}"
+
+
+def _take_back(member_id: str, marker: str, at: str, void: Callable[[], object]) -> None:
+    """Remember that the gift ``marker`` names is taken back, then ``void`` what of it was given. The mark is its own
+    write, made before the voiding: a gift handled meanwhile (another delivery, or later in this one, whose batch's
+    transaction commits at its end) looks for the mark before giving and again after (``_give_unless_taken_back``),
+    so every order of the two ends with the gift voided or never given."""
+    UniqueRecord(_taken_back(marker), owner=member_id, created_at=at).save()
+    void()
+
+
+def _give_unless_taken_back(template_ids: list[str], member_id: str, kind: str, source_id: str, marker: str,
+                            void: Callable[[], object]) -> None:  # fmt: skip
+    """``_give``, unless the gift ``marker`` names was taken back; taken back while it was being given, voided."""
+    if UniqueRecord.find(_taken_back(marker)) is not None:
+        return
+    _give(template_ids, member_id, kind, source_id)
+    if UniqueRecord.find(_taken_back(marker)) is not None:
+        void()
 
 
 @consumer("coupon-membership-pack", queue="coupons", types=["membership.coupon-pack-due"], batched=True)
@@ -154,7 +175,14 @@ def membership_pack(tx: Transaction, event: Event) -> None:
     p = event.payload
     member_id = str(p["member_id"])
     pack = p.get("source") or f"{p['card_id']}:{p['benefit_id']}:{p['period']}"  # events from before cycles
+    template_id = str(p["template_id"])
     for n in range(int(p.get("count", 1))):
-        source = f"{pack}:{n}"
-        if UniqueRecord.find(_taken_back(source)) is None:  # its card's cancellation took it back already
-            _give([str(p["template_id"])], member_id, "membership-pack", source)
+        source = f"{pack}:{n}"  # its card's cancellation may take it back, before or while it is given
+        _give_unless_taken_back(
+            [template_id],
+            member_id,
+            "membership-pack",
+            source,
+            source,
+            functools.partial(service.void_pack_coupons, member_id, [(template_id, source)]),
+        )

@@ -1187,16 +1187,23 @@ def void_pack_coupons(member_id: str, packs: Iterable[tuple[str, str]]) -> int:
     return voided
 
 
-def void_upgrade_coupons(member_id: str, change_id: str) -> int:
+def void_upgrade_coupons(member_id: str, change_id: str, template_ids: Iterable[str]) -> int:
     """Void the coupons a tier upgrade gave (source ``tier-upgrade``, its change id) that are still usable, reserved
-    for an order included (退款撤销升级礼): a refund undid the upgrade. Found through the member's coupon list, since
-    the programme that named their templates may have changed since; once each; how many it voided."""
+    for an order included (退款撤销升级礼): a refund undid the upgrade. Found by their issues' claims for the templates
+    the upgrade's tier names (a coupon issued a moment ago, which the member's list may not show yet), and through
+    that list for templates the programme has stopped naming since; once each; how many it voided."""
+    codes = {
+        str(issued["code"])
+        for template_id in template_ids
+        if (issued := coupons().replay(_issue_claim(template_id, member_id, "tier-upgrade", change_id))) is not None
+    }
     listed = CouponRecord.by_member.query(
         member_id,
         filter_condition=(CouponRecord.source_kind == "tier-upgrade") & (CouponRecord.source_id == change_id)
         & CouponRecord.status.is_in("available", "reserved"),
     )  # fmt: skip
-    return sum(_void_if_usable(record.code, Source("tier-refund", change_id), "退款撤销升级礼券") for record in listed)
+    codes.update(record.code for record in listed)
+    return sum(_void_if_usable(code, Source("tier-refund", change_id), "退款撤销升级礼券") for code in sorted(codes))
 
 
 def void_member_coupons(member_id: str) -> int:

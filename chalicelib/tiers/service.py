@@ -166,7 +166,7 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
     month = month_of(progress.occurred_on)
     after = before.add(month, progress.growth, progress.paid_fen, today)
     change: Change | None = None
-    counted: list[tuple[str, str, str]] = []
+    counted: list[TierChangeRecord] = []
     if progress.growth > 0 or progress.paid_fen > 0:
         standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
     elif progress.cause:
@@ -175,7 +175,7 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
                                                          programme, value)  # fmt: skip
         standing, change = on_refund(programme, standing, value, before_upgrade, today)
         if change is not None:  # the standing before the upgrades knows no later birthday gift: the one held does
-            undone = [at for _, tier, at in counted if programme.rank(tier) > programme.rank(change.tier)]
+            undone = [c.occurred_at for c in counted if programme.rank(c.tier) > programme.rank(change.tier)]
             taken, birthday = (birthday_on_refund(programme, previous.birthday, min(undone), change.tier) if undone
                                else (0, previous.birthday))  # fmt: skip
             standing = replace(standing, birthday=birthday)
@@ -199,7 +199,8 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
         gift_reason = f"升级礼遇：{programme.tier(change.tier).name_zh}"
     else:
         gift_reason = f"退款撤销升级礼遇：{programme.tier(change.previous).name_zh}"
-    undoes = [upgrade for upgrade, tier, _ in counted if programme.rank(tier) > programme.rank(change.tier)]
+    undoes = [{"change_id": c.change_id, "tier": c.tier, "previous": c.previous} for c in counted
+              if programme.rank(c.tier) > programme.rank(change.tier)]  # fmt: skip
     event = _changed_event(member_id, change, change_id, programme, undoes)
     return Advance(postings, history, event, gift_reason)
 
@@ -209,13 +210,13 @@ HISTORY_WALK = 20  # changes read back from the newest: the upgrades and refunds
 
 def _before_upgrades_since(
     member_id: str, cause: str, cause_at: str, standing: Standing, programme: Programme, value: int
-) -> tuple[Standing | None, list[tuple[str, str, str]]]:
+) -> tuple[Standing | None, list[TierChangeRecord]]:
     """Where the member stood before the first upgrade that counted the refunded purchase ``cause`` (its own, and
     every upgrade made since it was recorded at ``cause_at``), when the history back to it holds only upgrades and
     refunds: a refund never undoes a staff change or a review, nor an upgrade the member had before that purchase.
     An upgrade a refund undid whole since is no longer part of the tier held. So a refund of the purchase that
     made a later small one reach a tier takes that tier back too, unless what remains still qualifies for it.
-    Besides, those upgrades (change id, tier reached and when), which a refund to below a tier they reached undoes with
+    Besides, those upgrades, which a refund to below a tier they reached undoes with
     what they gave. Reads the history only when a refund leaves the member short of their tier's threshold
     (otherwise nothing could be undone), at most ``HISTORY_WALK`` changes."""
     held = programme.rank(standing.tier)
@@ -223,7 +224,7 @@ def _before_upgrades_since(
         return None, []
     changes = TierChangeRecord.query(member_id, scan_index_forward=False, limit=HISTORY_WALK, consistent_read=True)
     before: Standing | None = None
-    counted: list[tuple[str, str, str]] = []
+    counted: list[TierChangeRecord] = []
     for change in changes:
         if change.occurred_at < cause_at and change.cause != cause:
             break  # made before the refunded purchase: it counted none of it
@@ -236,7 +237,7 @@ def _before_upgrades_since(
         since = date.fromisoformat(change.previous_since) if change.previous_since else standing.since
         until = date.fromisoformat(change.previous_until) if change.previous_until else None
         before = Standing(change.previous, since, until)
-        counted.append((change.change_id, change.tier, change.occurred_at))
+        counted.append(change)
         if change.cause == cause:
             break  # the refunded purchase's own upgrade: nothing before it counted that purchase
     return before, counted
@@ -252,7 +253,7 @@ def _history(member_id: str, change: Change, change_id: str, programme: Programm
 
 
 def _changed_event(
-    member_id: str, change: Change, change_id: str, programme: Programme, undoes: list[str] | None = None
+    member_id: str, change: Change, change_id: str, programme: Programme, undoes: list[dict[str, str]] | None = None
 ) -> Event:
     """``tier.changed``; a refund's names the upgrades it undid (``undoes``), whose gifts go back with them."""
     return new_event("tier.changed", f"member/{member_id}", {

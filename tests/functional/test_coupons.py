@@ -517,6 +517,37 @@ def test_reaching_a_tier_gives_its_exclusive_coupons_once_and_a_move_down_gives_
     assert [(c["template_id"], c["source_kind"]) for c in given] == [(gift, "tier-upgrade")]
 
 
+def test_an_upgrade_gift_taken_back_while_it_is_being_given_ends_voided(api, member, monkeypatch):
+    """Another delivery's refund marks the upgrade taken back after the gift looked and before it issued (and finds
+    nothing to void yet): the gift looks again once issued and voids its coupon."""
+    from chalicelib.coupons import listeners
+    from chalicelib.shared.db import Transaction
+    from chalicelib.shared.events import new_event
+    from chalicelib.tiers import programmes
+    from chalicelib.tiers.rules import Programme, Tier
+
+    gift = template(api, name="钻石专享")["template_id"]
+    ladder = Programme((Tier("normal", "普通", "Normal"), Tier("silver", "白银", "Silver", 100),
+                        Tier("diamond", "钻石", "Diamond", 800, benefits={"exclusive_coupons": [gift]})))  # fmt: skip
+    monkeypatch.setattr(programmes, "programme", lambda: ladder)
+    upgrade = new_event("tier.changed", f"member/{member}", {"member_id": member, "change_id": "tc_1",
+                                                             "tier": "diamond", "previous": "silver"})  # fmt: skip
+    refund = new_event("tier.changed", f"member/{member}", {
+        "member_id": member, "change_id": "tc_2", "tier": "silver", "previous": "diamond", "reason": "refund",
+        "undoes": [{"change_id": "tc_1", "tier": "diamond", "previous": "silver"}],
+    })  # fmt: skip
+    given = listeners._give
+
+    def refunded_meanwhile(*arguments):
+        listeners.upgrade_gift(Transaction(), refund)
+        given(*arguments)
+
+    monkeypatch.setattr(listeners, "_give", refunded_meanwhile)
+    listeners.upgrade_gift(Transaction(), upgrade)
+    found = api.get(f"/v1/members/{member}/coupons").body["items"]
+    assert [(c["template_id"], c["status"]) for c in found] == [(gift, "voided")]
+
+
 def test_the_tier_screens_get_the_names_of_the_coupon_templates_a_tier_gives(api, member_and_token):
     from chalicelib.tiers.programmes import clothing
 
