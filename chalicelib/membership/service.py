@@ -404,10 +404,13 @@ def _tier_source(tier: str, since: date) -> rules.Source:
     return rules.Source(f"tier:{tier}", found.name_zh, since, None, tuple(benefits))
 
 
-def sources_of(holdings: Holdings, member_id: str, today: date) -> tuple[list[rules.Source], Combined, str]:
+def sources_of(
+    holdings: Holdings, member_id: str, today: date, earned: str | None = None
+) -> tuple[list[rules.Source], Combined, str]:
     """The sources of the member's benefits now (their cards giving benefits, then their tier) and how they
-    combine; the tier whose benefits apply is the highest of the earned tier and the cards' floors."""
-    earned = tier_in(holdings, member_id)
+    combine; the tier whose benefits apply is the highest of the earned tier (``earned``: as if it were that) and
+    the cards' floors."""
+    earned = earned or tier_in(holdings, member_id)
     programme = programmes.programme()
     rank = {tier.code: i for i, tier in enumerate(programme.tiers)}
     card_sources = []
@@ -423,12 +426,12 @@ def sources_of(holdings: Holdings, member_id: str, today: date) -> tuple[list[ru
     return sources, rules.combine(sources, rank, earned), earned
 
 
-def tier_of_benefits(holdings: Holdings, member_id: str, today: date) -> str:
-    """The tier whose benefits the member has now: the earned tier, or a higher floor an active card gives. Read
-    from holdings the caller read anyway."""
+def tier_of_benefits(holdings: Holdings, member_id: str, today: date, earned: str | None = None) -> str:
+    """The tier whose benefits the member has now: the earned tier (``earned``: as if it were that), or a higher
+    floor an active card gives. Read from holdings the caller read anyway."""
     if not _cards(holdings, member_id).cards:
-        return tier_in(holdings, member_id)
-    _, combined, earned = sources_of(holdings, member_id, today)
+        return earned or tier_in(holdings, member_id)
+    _, combined, earned = sources_of(holdings, member_id, today, earned)
     return combined.tier or earned
 
 

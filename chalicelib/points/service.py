@@ -121,6 +121,9 @@ def with_progress(holdings: Holdings, booking: Booking, progress: Progress | Non
     if change is not None and advance.gift_back:  # a refund undid the upgrade: its gift goes back as debt allows
         postings.append(Posting(booking.member_id, BOOK, -advance.gift_back, "refund",
                                 Source("tier", change.change_id), advance.gift_reason))  # fmt: skip
+    if change is not None and advance.birthday_back:  # and a birthday gift's part for the tier it undid
+        postings.append(Posting(booking.member_id, BOOK, -advance.birthday_back, "refund",
+                                Source("tier", change.change_id), "退款撤销生日等级礼遇"))  # fmt: skip
     return postings
 
 

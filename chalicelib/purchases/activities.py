@@ -110,14 +110,17 @@ def _book(
             for month_end in sorted({_month_end(counted) for counted in counted_days}):
                 ends = datetime.combine(month_end + timedelta(days=1), time(), tz)
                 booking.attachments.append(_cap(f"activity:{member_id}:{kind}:{month_end:%Y-%m}", per_month, ends))
-        total, tier, bonus = amount, None, 0
+        total, tier, bonus, floor_bonus = amount, None, 0, 0
         if kind == "birthday" and not limited:
             ends = datetime.combine(date(day.year + 1, 1, 1), time(), tz)
             booking.attachments.append(_cap(f"activity:{member_id}:birthday:{day.year}", 1, ends))
             from chalicelib.membership.service import tier_of_benefits  # here: the other activities need none of it
 
+            programme = programmes.programme()
             tier = tier_of_benefits(holdings, member_id, today)
-            bonus = int(programmes.programme().tier(tier).benefits.get("birthday_bonus_points") or 0)
+            bonus = int(programme.tier(tier).benefits.get("birthday_bonus_points") or 0)
+            floor = tier_of_benefits(holdings, member_id, today, earned=programme.tiers[0].code)  # the cards' alone
+            floor_bonus = min(bonus, int(programme.tier(floor).benefits.get("birthday_bonus_points") or 0))
             total += bonus
         booking.events.append(new_event("activity.recorded", f"member/{member_id}", {
             "member_id": member_id, "kind": kind, "points": max(total, 0), "limited": limited,
@@ -127,7 +130,7 @@ def _book(
                                 available_on=available_on)] if total > 0 else []  # fmt: skip
         progressed = points.with_progress(holdings, booking, progress, today)
         if tier is not None:  # the tier's part is kept on the standing: a refund undoing that tier takes it back
-            progressed = noting_birthday(holdings, member_id, tier, bonus, source, progressed)
+            progressed = noting_birthday(holdings, member_id, tier, bonus, floor_bonus, source, progressed)
         return [*earned, *progressed]
 
     def entry_of(answer: Answer) -> Entry | None:

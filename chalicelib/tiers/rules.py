@@ -144,26 +144,28 @@ class Standing:
 @dataclass(frozen=True)
 class BirthdayBonus:
     """What a birthday gift booked at ``given_at`` (UTC ISO 8601) had for the earned ``tier``: its
-    ``birthday_bonus_points`` (``bonus``)."""
+    ``birthday_bonus_points`` (``bonus``), of which a paid card's tier floor alone would have given ``floor``."""
 
     given_at: str
     tier: str
     bonus: int
+    floor: int = 0
 
 
 def birthday_on_refund(
     programme: Programme, given: BirthdayBonus | None, undone_since: str, tier_left: str
 ) -> tuple[int, BirthdayBonus | None]:
     """What a refund that undid the upgrades made since ``undone_since`` takes back of a birthday gift booked since
-    then at a tier above ``tier_left``: its tier's birthday points beyond those of the tier left, and the gift as it
-    then stands. Buying a tier just before the birthday gift and returning the goods keeps no more than the tier
-    left would have had."""
+    then at a tier above ``tier_left``: its tier's birthday points beyond what the tier left, or the card's floor
+    then, would have given; and the gift as it then stands. Buying a tier just before the birthday gift and
+    returning the goods keeps what the gift would have been without that tier."""
     if given is None or given.given_at < undone_since or not programme.knows(given.tier):
         return 0, given
     if programme.rank(given.tier) <= programme.rank(tier_left):
         return 0, given
-    kept = min(given.bonus, int(programme.tier(tier_left).benefits.get("birthday_bonus_points") or 0))
-    return given.bonus - kept, BirthdayBonus(given.given_at, tier_left, kept)
+    left = int(programme.tier(tier_left).benefits.get("birthday_bonus_points") or 0)
+    kept = min(given.bonus, max(left, given.floor))
+    return given.bonus - kept, BirthdayBonus(given.given_at, tier_left, kept, given.floor)
 
 
 @dataclass(frozen=True)

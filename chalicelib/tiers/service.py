@@ -80,7 +80,8 @@ def tier_state(standing: Standing, programme: Programme) -> dict[str, Any]:
                      "reason": override.reason} if override else None,
         "warned_for": standing.warned_for.isoformat() if standing.warned_for else None,
         "programme": programme.version, "review": due.isoformat() if due else None,
-        **({"birthday": [standing.birthday.given_at, standing.birthday.tier, standing.birthday.bonus]}
+        **({"birthday": [standing.birthday.given_at, standing.birthday.tier, standing.birthday.bonus,
+                         standing.birthday.floor]}
            if standing.birthday else {}),
     }  # fmt: skip
 
@@ -95,20 +96,24 @@ def _standing_posting(member_id: str, standing: Standing, programme: Programme, 
 
 
 def noting_birthday(
-    holdings: Holdings, member_id: str, tier: str, bonus: int, source: Source, postings: list[Posting]
+    holdings: Holdings, member_id: str, tier: str, bonus: int, floor: int, source: Source, postings: list[Posting]
 ) -> list[Posting]:
-    """``postings`` (a birthday gift's) with the gift's ``bonus`` for ``tier`` kept on the member's standing, when
-    that is their earned tier: a refund that undoes the upgrade that reached it takes the bonus back
-    (``rules.birthday_on_refund``). A card's floor is no refund's to undo."""
+    """``postings`` (a birthday gift's) with the gift kept on the member's standing, when its ``bonus`` came from
+    their earned ``tier`` beyond what a card's floor alone gives (``floor``): a refund that undoes the upgrade that
+    reached the tier takes that part back (``rules.birthday_on_refund``). Otherwise an earlier gift kept there is
+    forgotten: no refund can undo this one, and an older one is not this year's."""
     programme = programmes.programme()
     standing = standing_of(holdings.state(member_id, TIER), programme)
-    if bonus <= 0 or standing.tier != tier:
+    given = (
+        BirthdayBonus(clock.iso(clock.now()), tier, bonus, floor) if standing.tier == tier and bonus > floor else None
+    )
+    if given is None and standing.birthday is None:
         return postings
-    given = BirthdayBonus(clock.iso(clock.now()), tier, bonus)
-    noted = [given.given_at, given.tier, given.bonus]
+    noted = [given.given_at, given.tier, given.bonus, given.floor] if given else None
     for n, posting in enumerate(postings):
         if posting.book == TIER and posting.holder == member_id:  # the gift's growth moved the standing too
-            return [*postings[:n], replace(posting, detail={**(posting.detail or {}), "birthday": noted}),
+            detail = {name: value for name, value in (posting.detail or {}).items() if name != "birthday"}
+            return [*postings[:n], replace(posting, detail={**detail, **({"birthday": noted} if noted else {})}),
                     *postings[n + 1 :]]  # fmt: skip
     return [*postings, _standing_posting(member_id, replace(standing, birthday=given), programme, source)]
 
@@ -141,6 +146,7 @@ class Advance:
     change: TierChangeRecord | None = None
     announce: Event | None = None
     gift_reason: str = ""
+    birthday_back: int = 0  # a refund's: what a birthday gift had for a tier it undid (``rules.birthday_on_refund``)
 
     @property
     def gift_points(self) -> int:
@@ -167,6 +173,7 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
     after = before.add(month, progress.growth, progress.paid_fen, today)
     change: Change | None = None
     counted: list[TierChangeRecord] = []
+    birthday_back = 0
     if progress.growth > 0 or progress.paid_fen > 0:
         standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
     elif progress.cause:
@@ -178,8 +185,7 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
             undone = [c.occurred_at for c in counted if programme.rank(c.tier) > programme.rank(change.tier)]
             taken, birthday = (birthday_on_refund(programme, previous.birthday, min(undone), change.tier) if undone
                                else (0, previous.birthday))  # fmt: skip
-            standing = replace(standing, birthday=birthday)
-            change = replace(change, gift_points=change.gift_points + taken)
+            standing, birthday_back = replace(standing, birthday=birthday), taken
     source = Source(progress.source_kind, progress.source_id)
     growth = after.growth - before.growth
     kind = "earn" if growth > 0 else "reverse"
@@ -202,7 +208,7 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
     undoes = [{"change_id": c.change_id, "tier": c.tier, "previous": c.previous} for c in counted
               if programme.rank(c.tier) > programme.rank(change.tier)]  # fmt: skip
     event = _changed_event(member_id, change, change_id, programme, undoes)
-    return Advance(postings, history, event, gift_reason)
+    return Advance(postings, history, event, gift_reason, birthday_back)
 
 
 HISTORY_WALK = 20  # changes read back from the newest: the upgrades and refunds since the refunded purchase

@@ -191,10 +191,31 @@ def test_a_refund_that_undoes_the_tier_a_birthday_gift_was_given_at_takes_its_ti
         return [int(e.points) for e in ledger_views.entries(member_id) if e.source_kind == "tier" and e.points < 0]
 
     assert ledger_views.account(late).tier == "normal"
-    assert taken_back(late) == [-(1_200 + 800)]
+    assert taken_back(late) == [-1_200, -800]  # the upgrades' gifts, then diamond's birthday points
     assert int(ledger_views.account(late).balance) == 100  # the rules' birthday points alone are kept
     assert ledger_views.account(born["june"]).tier == "gold"
     assert taken_back(born["june"]) == [-800]  # diamond's upgrade gift; the gift at gold keeps gold's 300
     for member_id in (late, born["june"]):
         entries, _ = ledger().page(member_id, "points", 100)
         assert ledger().balance(member_id, "points") == sum(e.amount for e in entries)
+
+
+def test_a_refund_leaves_a_birthday_gift_what_a_paid_cards_tier_floor_gives(api, partner, born):
+    """Found by a review of the change: a gold card's member who bought diamond before the gift lost gold's 300
+    too when the refund took diamond back, though the card still gives gold. Only diamond's part beyond it goes."""
+    from tests.functional.test_membership import GOLD_CARD, paid
+
+    carded = joined("13900000035", date(1992, 6, 20))
+    plan_id = api.post("/v1/membership/plans", GOLD_CARD).body["plan_id"]
+    at = JUNE_1 - timedelta(days=2)
+    with clock.frozen(at):
+        assert paid(api, partner, carded, plan_id, "CARD-1", at=at).status == 200
+    with clock.frozen(JUNE_1 - timedelta(hours=12)):
+        bought(api, partner, carded, 8_000_00)
+    with clock.frozen(JUNE_1 + timedelta(hours=10)):
+        run_on(JUNE_1.date())
+    assert gifts(carded) == [(100 + 800, "生日奖励")]
+    with clock.frozen(JUNE_1 + timedelta(days=1)):
+        refunded(api, partner, f"O-{carded}", 8_000_00)
+    birthday_back = [int(e.points) for e in ledger_views.entries(carded) if e.reason == "退款撤销生日等级礼遇"]
+    assert birthday_back == [-(800 - GOLD_BIRTHDAY_POINTS)]

@@ -248,6 +248,11 @@ def test_a_refund_takes_back_what_a_birthday_gift_had_for_a_tier_it_undid_and_on
     assert birthday_on_refund(programme, None, "2027-05-31T04:00:00Z", "normal") == (0, None)
     lost = BirthdayBonus(given.given_at, "platinum", 900)
     assert birthday_on_refund(programme, lost, "2027-05-31T04:00:00Z", "normal") == (0, lost)
+    carded = BirthdayBonus(given.given_at, "diamond", diamond, floor=gold)  # a card's gold floor gave 300 anyway
+    assert birthday_on_refund(programme, carded, "2027-05-31T04:00:00Z", "normal") == (
+        diamond - gold,
+        BirthdayBonus(given.given_at, "normal", gold, gold),
+    )
     once = birthday_on_refund(programme, given, "2027-05-31T04:00:00Z", "gold")[1]
     assert birthday_on_refund(programme, once, "2027-05-31T04:00:00Z", "normal") == (
         gold,
