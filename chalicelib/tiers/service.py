@@ -99,23 +99,23 @@ def noting_birthday(
     holdings: Holdings, member_id: str, tier: str, bonus: int, floor: int, source: Source, postings: list[Posting]
 ) -> list[Posting]:
     """``postings`` (a birthday gift's) with the gift kept on the member's standing, when its ``bonus`` came from
-    their earned ``tier`` beyond what a card's floor alone gives (``floor``): a refund that undoes the upgrade that
-    reached the tier takes that part back (``rules.birthday_on_refund``). Otherwise an earlier gift kept there is
-    forgotten: no refund can undo this one, and an older one is not this year's."""
+    their earned ``tier`` above the lowest, beyond what a card's floor alone gives (``floor``): a refund that undoes
+    the upgrade that reached the tier takes that part back (``rules.birthday_on_refund``). Otherwise an earlier
+    gift kept there is forgotten: no refund can undo this one, and an older one is not this year's. The rest of the
+    standing is left as it was stored (a gift judges no tier)."""
     programme = programmes.programme()
-    standing = standing_of(holdings.state(member_id, TIER), programme)
-    given = (
-        BirthdayBonus(clock.iso(clock.now()), tier, bonus, floor) if standing.tier == tier and bonus > floor else None
-    )
-    if given is None and standing.birthday is None:
+    stored = holdings.state(member_id, TIER)
+    earned = standing_of(stored, programme).tier
+    given = tier == earned and programme.rank(tier) > 0 and bonus > floor
+    if not given and not stored.get("birthday"):
         return postings
-    noted = [given.given_at, given.tier, given.bonus, given.floor] if given else None
+    noted = {"birthday": [clock.iso(clock.now()), tier, bonus, floor]} if given else {}
     for n, posting in enumerate(postings):
         if posting.book == TIER and posting.holder == member_id:  # the gift's growth moved the standing too
             detail = {name: value for name, value in (posting.detail or {}).items() if name != "birthday"}
-            return [*postings[:n], replace(posting, detail={**detail, **({"birthday": noted} if noted else {})}),
-                    *postings[n + 1 :]]  # fmt: skip
-    return [*postings, _standing_posting(member_id, replace(standing, birthday=given), programme, source)]
+            return [*postings[:n], replace(posting, detail={**detail, **noted}), *postings[n + 1 :]]
+    kept = {name: value for name, value in stored.items() if name != "birthday"}
+    return [*postings, Posting(member_id, TIER, 0, "standing", source, "", detail={**kept, **noted})]
 
 
 # --- what a write adds -----------------------------------------------------------------------------------------

@@ -172,9 +172,12 @@ def test_a_refund_that_undoes_the_tier_a_birthday_gift_was_given_at_takes_its_ti
     late = joined("13900000034", date(1991, 6, 9))
     with clock.frozen(JUNE_1 - timedelta(hours=12)):
         bought(api, partner, late, 8_000_00)  # diamond: 1,200 of upgrade gifts (silver, gold and diamond)
+    standing = ledger().holdings(late).state(late, "tier")
     with clock.frozen(JUNE_1 + timedelta(hours=10)):  # the late one's upgrade came after the June member's gift
         run_on(JUNE_1.date())
     assert gifts(late) == [(100 + 800, "生日奖励")]
+    noted = ledger().holdings(late).state(late, "tier")
+    assert ({**noted, "birthday": None}, noted["birthday"][1:]) == ({**standing, "birthday": None}, ["diamond", 800, 0])
     assert gifts(born["june"]) == [(100 + GOLD_BIRTHDAY_POINTS, "生日奖励")]
     with clock.frozen(JUNE_1 + timedelta(days=1)):
         refunded(api, partner, f"O-{late}", 8_000_00)
