@@ -93,8 +93,10 @@ def upgrade_gift(tx: Transaction, event: Event) -> None:
     member_id = str(payload["member_id"])
     if payload.get("reason") == "refund":
         for undone in payload.get("undoes") or []:
+            if isinstance(undone, str):  # the change id alone, as the first refunds that named them did
+                undone = {"change_id": undone}
             change_id = str(undone["change_id"])
-            templates = service.upgrade_gifts(str(undone["tier"]), undone.get("previous"))
+            templates = service.upgrade_gifts(str(undone["tier"]), undone.get("previous")) if "tier" in undone else []
             _take_back(member_id, f"tier-upgrade:{change_id}", event.occurred_at,
                        functools.partial(service.void_upgrade_coupons, member_id, change_id, templates))  # fmt: skip
         return
@@ -160,8 +162,11 @@ def _take_back(member_id: str, marker: str, at: str, void: Callable[[], object])
 
 def _give_unless_taken_back(template_ids: list[str], member_id: str, kind: str, source_id: str, marker: str,
                             void: Callable[[], object]) -> None:  # fmt: skip
-    """``_give``, unless the gift ``marker`` names was taken back; taken back while it was being given, voided."""
+    """``_give``, unless the gift ``marker`` names was taken back; taken back while it was being given, voided. Found
+    taken back at first, what an earlier attempt gave before it failed is voided too (the take-back, done by then,
+    found nothing to void)."""
     if UniqueRecord.find(_taken_back(marker)) is not None:
+        void()
         return
     _give(template_ids, member_id, kind, source_id)
     if UniqueRecord.find(_taken_back(marker)) is not None:

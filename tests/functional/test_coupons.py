@@ -548,6 +548,44 @@ def test_an_upgrade_gift_taken_back_while_it_is_being_given_ends_voided(api, mem
     assert [(c["template_id"], c["status"]) for c in found] == [(gift, "voided")]
 
 
+def test_an_upgrade_gift_that_failed_after_issuing_and_came_again_after_the_take_back_is_voided(
+    api, member, monkeypatch
+):
+    """Found by a review: the gift issued its coupon, then its attempt failed (a timeout, a throttled second
+    template); the refund's take-back ran meanwhile and found nothing to void; the gift's redelivery saw the mark and
+    gave nothing, leaving the coupon usable. Seeing the mark, it now voids what an earlier attempt gave."""
+    from chalicelib.coupons import listeners
+    from chalicelib.shared.db import Transaction
+    from chalicelib.shared.events import new_event
+    from chalicelib.tiers import programmes
+    from chalicelib.tiers.rules import Programme, Tier
+
+    gift = template(api, name="钻石专享")["template_id"]
+    ladder = Programme((Tier("normal", "普通", "Normal"), Tier("silver", "白银", "Silver", 100),
+                        Tier("diamond", "钻石", "Diamond", 800, benefits={"exclusive_coupons": [gift]})))  # fmt: skip
+    monkeypatch.setattr(programmes, "programme", lambda: ladder)
+    upgrade = new_event("tier.changed", f"member/{member}", {"member_id": member, "change_id": "tc_1",
+                                                             "tier": "diamond", "previous": "silver"})  # fmt: skip
+    refund = new_event("tier.changed", f"member/{member}", {
+        "member_id": member, "change_id": "tc_2", "tier": "silver", "previous": "diamond", "reason": "refund",
+        "undoes": ["tc_1"],  # the first form of ``undoes`` (change ids alone) is read too
+    })  # fmt: skip
+    given = listeners._give
+
+    def issued_then_failed(*arguments):
+        listeners.upgrade_gift(Transaction(), refund)  # another delivery takes it back meanwhile: nothing to void yet
+        given(*arguments)
+        raise TimeoutError("the function ran out of time")
+
+    monkeypatch.setattr(listeners, "_give", issued_then_failed)
+    with pytest.raises(TimeoutError):
+        listeners.upgrade_gift(Transaction(), upgrade)
+    monkeypatch.setattr(listeners, "_give", given)
+    listeners.upgrade_gift(Transaction(), upgrade)  # delivered again
+    found = api.get(f"/v1/members/{member}/coupons").body["items"]
+    assert [(c["template_id"], c["status"]) for c in found] == [(gift, "voided")]
+
+
 def test_the_tier_screens_get_the_names_of_the_coupon_templates_a_tier_gives(api, member_and_token):
     from chalicelib.tiers.programmes import clothing
 
