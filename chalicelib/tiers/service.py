@@ -105,8 +105,7 @@ def noting_birthday(
     standing is left as it was stored (a gift judges no tier)."""
     programme = programmes.programme()
     stored = holdings.state(member_id, TIER)
-    earned = standing_of(stored, programme).tier
-    given = tier == earned and programme.rank(tier) > 0 and bonus > floor
+    given = tier == tier_in(holdings, member_id) and programme.rank(tier) > 0 and bonus > floor
     if not given and not stored.get("birthday"):
         return postings
     noted = {"birthday": [clock.iso(clock.now()), tier, bonus, floor]} if given else {}

@@ -494,10 +494,9 @@ def test_a_members_batch_issues_to_each_row_of_the_csv_once_and_reports_each_out
     assert len(api.get(f"/v1/members/{other}/coupons").body["items"]) == 1
 
 
-def test_reaching_a_tier_gives_its_exclusive_coupons_once_and_a_move_down_gives_none(api, member, monkeypatch):
-    from chalicelib.coupons import listeners
-    from chalicelib.shared.db import Transaction
-    from chalicelib.shared.events import new_event
+@pytest.fixture
+def diamond_gift(api, monkeypatch):
+    """A ladder whose diamond tier gives an exclusive coupon: the template's id."""
     from chalicelib.tiers import programmes
     from chalicelib.tiers.rules import Programme, Tier
 
@@ -505,85 +504,76 @@ def test_reaching_a_tier_gives_its_exclusive_coupons_once_and_a_move_down_gives_
     ladder = Programme((Tier("normal", "普通", "Normal"), Tier("silver", "白银", "Silver", 100),
                         Tier("diamond", "钻石", "Diamond", 800, benefits={"exclusive_coupons": [gift]})))  # fmt: skip
     monkeypatch.setattr(programmes, "programme", lambda: ladder)
+    return gift
 
-    def changed(change_id, tier, previous):
-        payload = {"member_id": member, "change_id": change_id, "tier": tier, "previous": previous}
-        listeners.upgrade_gift(Transaction(), new_event("tier.changed", f"member/{member}", payload))
 
-    changed("tc_1", "diamond", "silver")
-    changed("tc_1", "diamond", "silver")  # the same change delivered again
-    changed("tc_2", "silver", "diamond")  # down: nothing
+def tier_changed(member_id, change_id, tier, previous, **more):
+    """A ``tier.changed`` event of ``member_id``'s, handed to the upgrade gift's consumer by the caller."""
+    from chalicelib.shared.events import new_event
+
+    payload = {"member_id": member_id, "change_id": change_id, "tier": tier, "previous": previous, **more}
+    return new_event("tier.changed", f"member/{member_id}", payload)
+
+
+def gift_handled(event):
+    from chalicelib.coupons import listeners
+    from chalicelib.shared.db import Transaction
+
+    listeners.upgrade_gift(Transaction(), event)
+
+
+def test_reaching_a_tier_gives_its_exclusive_coupons_once_and_a_move_down_gives_none(api, member, diamond_gift):
+    gift_handled(tier_changed(member, "tc_1", "diamond", "silver"))
+    gift_handled(tier_changed(member, "tc_1", "diamond", "silver"))  # the same change delivered again
+    gift_handled(tier_changed(member, "tc_2", "silver", "diamond"))  # down: nothing
     given = api.get(f"/v1/members/{member}/coupons").body["items"]
-    assert [(c["template_id"], c["source_kind"]) for c in given] == [(gift, "tier-upgrade")]
+    assert [(c["template_id"], c["source_kind"]) for c in given] == [(diamond_gift, "tier-upgrade")]
 
 
-def test_an_upgrade_gift_taken_back_while_it_is_being_given_ends_voided(api, member, monkeypatch):
+def test_an_upgrade_gift_taken_back_while_it_is_being_given_ends_voided(api, member, diamond_gift, monkeypatch):
     """Another delivery's refund marks the upgrade taken back after the gift looked and before it issued (and finds
     nothing to void yet): the gift looks again once issued and voids its coupon."""
     from chalicelib.coupons import listeners
-    from chalicelib.shared.db import Transaction
-    from chalicelib.shared.events import new_event
-    from chalicelib.tiers import programmes
-    from chalicelib.tiers.rules import Programme, Tier
 
-    gift = template(api, name="钻石专享")["template_id"]
-    ladder = Programme((Tier("normal", "普通", "Normal"), Tier("silver", "白银", "Silver", 100),
-                        Tier("diamond", "钻石", "Diamond", 800, benefits={"exclusive_coupons": [gift]})))  # fmt: skip
-    monkeypatch.setattr(programmes, "programme", lambda: ladder)
-    upgrade = new_event("tier.changed", f"member/{member}", {"member_id": member, "change_id": "tc_1",
-                                                             "tier": "diamond", "previous": "silver"})  # fmt: skip
-    refund = new_event("tier.changed", f"member/{member}", {
-        "member_id": member, "change_id": "tc_2", "tier": "silver", "previous": "diamond", "reason": "refund",
-        "undoes": [{"change_id": "tc_1", "tier": "diamond", "previous": "silver"}],
-    })  # fmt: skip
+    undoes = [{"change_id": "tc_1", "tier": "diamond", "previous": "silver"}]
+    refund = tier_changed(member, "tc_2", "silver", "diamond", reason="refund", undoes=undoes)
     given = listeners._give
 
     def refunded_meanwhile(*arguments):
-        listeners.upgrade_gift(Transaction(), refund)
+        gift_handled(refund)
         given(*arguments)
 
     monkeypatch.setattr(listeners, "_give", refunded_meanwhile)
-    listeners.upgrade_gift(Transaction(), upgrade)
+    gift_handled(tier_changed(member, "tc_1", "diamond", "silver"))
     found = api.get(f"/v1/members/{member}/coupons").body["items"]
-    assert [(c["template_id"], c["status"]) for c in found] == [(gift, "voided")]
+    assert [(c["template_id"], c["status"]) for c in found] == [(diamond_gift, "voided")]
 
 
 def test_an_upgrade_gift_that_failed_after_issuing_and_came_again_after_the_take_back_is_voided(
-    api, member, monkeypatch
+    api, member, diamond_gift, monkeypatch
 ):
     """Found by a review: the gift issued its coupon, then its attempt failed (a timeout, a throttled second
     template); the refund's take-back ran meanwhile and found nothing to void; the gift's redelivery saw the mark and
     gave nothing, leaving the coupon usable. Seeing the mark, it now voids what an earlier attempt gave."""
     from chalicelib.coupons import listeners
-    from chalicelib.shared.db import Transaction
-    from chalicelib.shared.events import new_event
-    from chalicelib.tiers import programmes
-    from chalicelib.tiers.rules import Programme, Tier
 
-    gift = template(api, name="钻石专享")["template_id"]
-    ladder = Programme((Tier("normal", "普通", "Normal"), Tier("silver", "白银", "Silver", 100),
-                        Tier("diamond", "钻石", "Diamond", 800, benefits={"exclusive_coupons": [gift]})))  # fmt: skip
-    monkeypatch.setattr(programmes, "programme", lambda: ladder)
-    upgrade = new_event("tier.changed", f"member/{member}", {"member_id": member, "change_id": "tc_1",
-                                                             "tier": "diamond", "previous": "silver"})  # fmt: skip
-    refund = new_event("tier.changed", f"member/{member}", {
-        "member_id": member, "change_id": "tc_2", "tier": "silver", "previous": "diamond", "reason": "refund",
-        "undoes": ["tc_1"],  # the first form of ``undoes`` (change ids alone) is read too
-    })  # fmt: skip
+    upgrade = tier_changed(member, "tc_1", "diamond", "silver")
+    # the first form of ``undoes`` (change ids alone) is read too
+    refund = tier_changed(member, "tc_2", "silver", "diamond", reason="refund", undoes=["tc_1"])
     given = listeners._give
 
     def issued_then_failed(*arguments):
-        listeners.upgrade_gift(Transaction(), refund)  # another delivery takes it back meanwhile: nothing to void yet
+        gift_handled(refund)  # another delivery takes it back meanwhile: nothing to void yet
         given(*arguments)
         raise TimeoutError("the function ran out of time")
 
     monkeypatch.setattr(listeners, "_give", issued_then_failed)
     with pytest.raises(TimeoutError):
-        listeners.upgrade_gift(Transaction(), upgrade)
+        gift_handled(upgrade)
     monkeypatch.setattr(listeners, "_give", given)
-    listeners.upgrade_gift(Transaction(), upgrade)  # delivered again
+    gift_handled(upgrade)  # delivered again
     found = api.get(f"/v1/members/{member}/coupons").body["items"]
-    assert [(c["template_id"], c["status"]) for c in found] == [(gift, "voided")]
+    assert [(c["template_id"], c["status"]) for c in found] == [(diamond_gift, "voided")]
 
 
 def test_the_tier_screens_get_the_names_of_the_coupon_templates_a_tier_gives(api, member_and_token):
