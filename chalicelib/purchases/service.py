@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -358,25 +358,24 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
     raw_lines = json.loads(purchase.lines)
     lines = [Line(l[0], l[1], l[2], l[3], int(l[4]), int(l[5])) for l in raw_lines]  # noqa: E741
     shares = [int(l[6]) for l in raw_lines]  # noqa: E741
-    earn_rules = rules_version(int(purchase.rules_version)).rules
-    if purchase.tier_multiplier:  # the programme's multiplier applied: score the rest with it too
-        multipliers = {**earn_rules.tier_multipliers, purchase.tier: Decimal(purchase.tier_multiplier)}
-        earn_rules = replace(earn_rules, tier_multipliers=multipliers)
+    version_rules = rules_version(int(purchase.rules_version)).rules
     member_id, order, paid = purchase.member_id, order_holder(purchase.order_key), int(purchase.paid_fen)
     occurred_on = clock.business_date(datetime.fromisoformat(purchase.occurred_at), get_settings().tz)
     source = EntrySource("refund", refund.refund_id)
     kept: dict[str, Any] = {}
+    others: _LaterOrders | None = None  # read when the refund undoes an upgrade: the orders placed at its tier
 
     def plan(holdings: Holdings, booking: points.Booking, today: date) -> list[Posting]:
         before = holdings.state(order, ORDER)
+        tier = before.get("tier", purchase.tier)  # a refund that undid the tier this order earned at rescored it
+        earn_rules = _earning(version_rules, tier, before.get("multiplier", purchase.tier_multiplier))
         before_fen = [int(before["lines"].get(line.line_id, [0, 0])[0]) for line in lines]
         before_qty = [int(before["lines"].get(line.line_id, [0, 0])[1]) for line in lines]
         this_fen, this_qty = _refund_split(refund, lines, shares, before_fen, before_qty)
         after_fen = [a + b for a, b in zip(before_fen, this_fen, strict=True)]
         after_qty = [a + b for a, b in zip(before_qty, this_qty, strict=True)]
         ordered_at = datetime.fromisoformat(purchase.occurred_at)
-        remaining = rules.remaining_score(earn_rules, lines, shares, after_fen, after_qty, ordered_at,
-                                          purchase.tier).total  # fmt: skip
+        remaining = rules.remaining_score(earn_rules, lines, shares, after_fen, after_qty, ordered_at, tier).total
         claw = max(0, int(purchase.points_awarded) - int(before["points"]) - remaining)
         last_day = points.policy_dates(ordered_at)[0]
         if last_day is not None and last_day < today:  # the order's points are past their last day: none left of
@@ -395,7 +394,7 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
         refunded = {line.line_id: [after_fen[i], after_qty[i]] for i, line in enumerate(lines)
                     if after_fen[i] or after_qty[i]}  # fmt: skip
         clawed_points, clawed_growth = int(before["points"]) + claw, int(before["growth"]) + growth_back
-        after = {"lines": refunded, "points": clawed_points, "growth": clawed_growth}
+        after = {**before, "lines": refunded, "points": clawed_points, "growth": clawed_growth}
         P = PurchaseRecord  # a copy for the consumption history; the order's book is what refunds plan on
         booking.attachments.append(lambda tx: tx.update(P(purchase.order_key), [
             P.refunded.set(json.dumps(refunded)), P.refunded_fen.set(sum(after_fen)),
@@ -410,8 +409,13 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
         progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id, "退款扣回成长值",
                             cause=purchase.order_key, cause_at=purchase.created_at)  # fmt: skip
         clawed = [Posting(member_id, POINTS, -claw, "refund", source, "退款扣回积分")] if claw else []
-        return [Posting(order, ORDER, sum(this_fen), "refund", source, "退款", detail=after), *clawed,
-                *points.with_progress(holdings, booking, progress, today)]  # fmt: skip
+        tiered = points.with_progress(holdings, booking, progress, today)
+        since = booking.advance.undone_since if booking.advance else ""
+        if since and (others is None or others.since > since):
+            raise _NeedLaterOrders(since)
+        rescored = others.rescore(holdings, booking, since, source, today) if since and others else []
+        return [Posting(order, ORDER, sum(this_fen), "refund", source, "退款", detail=after), *clawed, *tiered,
+                *rescored]  # fmt: skip
 
     def entry_id(answer: Answer) -> str | None:
         return next((e.entry_id for e in answer.entries if e.book == POINTS and e.source == source), None)
@@ -434,8 +438,108 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
     keeper = RecordKeeper(RefundRecord, refund_key, _first_refund_answer, record_of)
     claim = Claim(f"refund:{refund_key}", digest, keeper=keeper,
                   conflict=RefundConflict("This refund id was reported before with other content"))  # fmt: skip
-    answer = points.post(member_id, plan, claim=claim, require=None, result=result, holders=[order])
-    return {**answer.result, "duplicate": answer.duplicate}
+    for _ in range(3):  # the first plan learns whether the refund undoes an upgrade; the orders since are read then
+        try:
+            answer = points.post(member_id, plan, claim=claim, require=None, result=result,
+                                 holders=[order, *(others.holders if others else ())])  # fmt: skip
+            return {**answer.result, "duplicate": answer.duplicate}
+        except _NeedLaterOrders as need:
+            others = _LaterOrders.since_upgrade(member_id, need.since, purchase.order_key)
+    raise Unavailable("The member's tier is changing concurrently; retry", retry_after=1)
+
+
+class _NeedLaterOrders(Exception):
+    """A refund's plan undid an upgrade made at ``since`` (ISO): the orders recorded since are to be read with it."""
+
+    def __init__(self, since: str) -> None:
+        super().__init__(since)
+        self.since = since
+
+
+def _earning(version_rules: EarnRules, tier: str, multiplier: str | None) -> EarnRules:
+    """The earn rules an order is scored with: its version's, with the multiplier it earned with at ``tier``."""
+    if not multiplier:
+        return version_rules
+    return replace(version_rules, tier_multipliers={**version_rules.tier_multipliers, tier: Decimal(multiplier)})
+
+
+RESCORED_ORDERS = 25  # later orders one refund rescores: three items each (the order's book, its record, an entry)
+LATE_REPORTS = timedelta(days=31)  # how long before it was recorded an order may have happened (offline tills)
+
+
+@dataclass(frozen=True)
+class _LaterOrders:
+    """The member's orders recorded since the first upgrade a refund undid, earned with a multiplier.
+
+    A purchase earns at the tier held when buying; a refund that takes that tier back shows it was never the
+    member's to hold, so those orders keep only what they would have earned at the tier the refund leaves (with
+    the member's paid cards), the rest taken back as a claw-back (debt if spent). Their later refunds score at
+    that tier too. An order whose multiplier a card gave, not the tier, keeps it; so does one whose points are
+    past their last day. At most ``RESCORED_ORDERS`` orders, the first recorded."""
+
+    since: str
+    records: tuple[PurchaseRecord, ...]
+
+    @property
+    def holders(self) -> list[str]:
+        return [order_holder(record.order_key) for record in self.records]
+
+    @classmethod
+    def since_upgrade(cls, member_id: str, since: str, refunded: str) -> _LaterOrders:
+        """Read from the member's purchases index: an order recorded in the last moment may be missed."""
+        earliest = clock.iso(datetime.fromisoformat(since) - LATE_REPORTS)
+        found = [record for record in PurchaseRecord.by_member.query(member_id, PurchaseRecord.occurred_at >= earliest)
+                 if record.order_key != refunded and record.created_at >= since and record.tier_multiplier]  # fmt: skip
+        found.sort(key=lambda record: record.created_at)
+        return cls(since, tuple(found[:RESCORED_ORDERS]))
+
+    def rescore(self, holdings: Holdings, booking: points.Booking, since: str, source: EntrySource, today: date
+                ) -> list[Posting]:  # fmt: skip
+        advance, programme = booking.advance, programmes.programme()
+        assert advance is not None, "rescored only when a refund undid an upgrade"
+        assert advance.change is not None, "rescored only when a refund undid an upgrade"
+        tier, member_id = advance.change.tier, booking.member_id
+        postings: list[Posting] = []
+        for record in self.records:
+            holder = order_holder(record.order_key)
+            state = holdings.state(holder, ORDER)
+            held = state.get("tier", record.tier)
+            known = programme.knows(held) and programme.knows(tier)
+            ordered_at = datetime.fromisoformat(record.occurred_at)
+            last_day = points.policy_dates(ordered_at)[0]
+            if record.created_at < since or not known or programme.rank(held) <= programme.rank(tier) or (
+                    last_day is not None and last_day < today):  # fmt: skip
+                continue
+            version_rules = rules_version(int(record.rules_version)).rules
+            multiplier = state.get("multiplier", record.tier_multiplier)
+            tier_alone = with_tier_multiplier(version_rules, programme, held).tier_multipliers.get(held, Decimal(1))
+            if multiplier and Decimal(multiplier) > tier_alone:
+                continue  # a paid card's multiplier made it, not the tier
+            ordered_on = clock.business_date(ordered_at, get_settings().tz)
+            earning = with_card_multiplier(with_tier_multiplier(version_rules, programme, tier), holdings, member_id,
+                                           tier, ordered_on)  # fmt: skip
+            raw = json.loads(record.lines)
+            lines = [Line(l[0], l[1], l[2], l[3], int(l[4]), int(l[5])) for l in raw]  # noqa: E741
+            refunded = [state["lines"].get(line.line_id, [0, 0]) for line in lines]
+            entitled = rules.remaining_score(earning, lines, [int(l[6]) for l in raw], [int(r[0]) for r in refunded],  # noqa: E741
+                                             [int(r[1]) for r in refunded], ordered_at, tier).total  # fmt: skip
+            extra = int(record.points_awarded) - int(state["points"]) - entitled
+            if extra <= 0:
+                continue
+            corrected = earning.tier_multipliers.get(tier)
+            detail = {**state, "points": int(state["points"]) + extra, "tier": tier,
+                      "multiplier": str(corrected) if corrected else None}  # fmt: skip
+            postings += [Posting(holder, ORDER, 0, "refund", source, "退款撤销等级：订单按新等级重算", detail=detail),
+                         Posting(member_id, POINTS, -extra, "refund", EntrySource("order", record.order_id),
+                                 "退款撤销等级倍率积分")]  # fmt: skip
+            booking.attachments.append(_history_copy(record.order_key, int(detail["points"])))
+        return postings
+
+
+def _history_copy(order_key: str, points_taken: int) -> Callable[[Transaction], None]:
+    """The consumption history's copy of what was taken back from an order's points."""
+    P = PurchaseRecord
+    return lambda tx: tx.update(P(order_key), [P.points_clawed_back.set(points_taken)])
 
 
 def _first_refund_answer(record: RefundRecord) -> dict[str, Any]:

@@ -146,6 +146,7 @@ class Advance:
     announce: Event | None = None
     gift_reason: str = ""
     birthday_back: int = 0  # a refund's: what a birthday gift had for a tier it undid (``rules.birthday_on_refund``)
+    undone_since: str = ""  # a refund's: when the first upgrade it undid was made (ISO), if it undid one
 
     @property
     def gift_points(self) -> int:
@@ -172,7 +173,7 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
     after = before.add(month, progress.growth, progress.paid_fen, today)
     change: Change | None = None
     counted: list[TierChangeRecord] = []
-    birthday_back = 0
+    birthday_back, undone_since = 0, ""
     if progress.growth > 0 or progress.paid_fen > 0:
         standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
     elif progress.cause:
@@ -182,7 +183,8 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
         standing, change = on_refund(programme, standing, value, before_upgrade, today)
         if change is not None:  # the standing before the upgrades knows no later birthday gift: the one held does
             undone = [c.occurred_at for c in counted if programme.rank(c.tier) > programme.rank(change.tier)]
-            taken, birthday = (birthday_on_refund(programme, previous.birthday, min(undone), change.tier) if undone
+            undone_since = min(undone, default="")
+            taken, birthday = (birthday_on_refund(programme, previous.birthday, undone_since, change.tier) if undone
                                else (0, previous.birthday))  # fmt: skip
             standing, birthday_back = replace(standing, birthday=birthday), taken
     source = Source(progress.source_kind, progress.source_id)
@@ -207,7 +209,7 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
     undoes = [{"change_id": c.change_id, "tier": c.tier, "previous": c.previous} for c in counted
               if programme.rank(c.tier) > programme.rank(change.tier)]  # fmt: skip
     event = _changed_event(member_id, change, change_id, programme, undoes)
-    return Advance(postings, history, event, gift_reason, birthday_back)
+    return Advance(postings, history, event, gift_reason, birthday_back, undone_since)
 
 
 HISTORY_WALK = 20  # changes read back from the newest: the upgrades and refunds since the refunded purchase

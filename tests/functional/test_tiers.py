@@ -173,6 +173,28 @@ def test_a_refund_takes_back_a_tier_a_later_purchase_reached_only_with_the_refun
     assert sum(points for kind, points, source in ledger(other) if source == "tier") == 100
 
 
+def test_a_refund_that_undoes_a_tier_rescores_the_orders_placed_at_it(api, partner):
+    """Buy 8,000 CNY (diamond, ×2), then 1,000 CNY at diamond (2,000 points), refund the first: what remains qualifies
+    for silver only, so the second order keeps silver's ×1.2 (1,200) and 800 go back, once; its own refunds later
+    take what is left of it at silver's rate, so in the end it brought nothing."""
+    member_id, _ = member_token("13900000028")
+    buy(api, partner, member_id, "G-12", 8_000 * CNY)
+    assert buy(api, partner, member_id, "G-13", 1_000 * CNY)["points_awarded"] == 2_000
+    refund_all(api, partner, "G-12", 8_000 * CNY, "R-12")
+    assert refund_all(api, partner, "G-12", 8_000 * CNY, "R-12")["duplicate"] is True
+    assert ledger_views.account(member_id).tier == "silver"
+    rescored = [(kind, points) for kind, points, source in ledger(member_id) if source == "order"]
+    assert rescored == [("earn", 8_000), ("earn", 2_000), ("refund", -800)]
+    half = {"refund_id": "R-13A", "order_id": "G-13", "occurred_at": NOW.isoformat(), "amount_fen": 500 * CNY}
+    assert signed(api, partner, "/v1/webhooks/refunds", half).body["points_clawed_back"] == 600
+    assert refund_all(api, partner, "G-13", 500 * CNY, "R-13B")["points_clawed_back"] == 600
+    assert sum(points for _, points, source in ledger(member_id) if source != "tier") == 0
+    account = ledger_views.account(member_id)
+    assert int(account.balance) == sum(points for _, points, _ in ledger(member_id))
+    (history,) = [p for p in api.get(f"/v1/members/{member_id}/purchases").body["items"] if p["order_id"] == "G-13"]
+    assert (history["points_awarded"], history["points_clawed_back"]) == (2_000, 2_000)
+
+
 def test_a_refund_never_takes_back_a_tier_held_before_its_purchase(api, partner):
     """Gold from staff (a floor, lifted: the tier stays until its review) stands, whatever is refunded of the
     purchases made before or since."""
