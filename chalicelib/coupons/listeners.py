@@ -99,6 +99,11 @@ def upgrade_gift(tx: Transaction, event: Event) -> None:
             templates = service.upgrade_gifts(str(undone["tier"]), undone.get("previous")) if "tier" in undone else []
             _take_back(member_id, f"tier-upgrade:{change_id}", event.occurred_at,
                        functools.partial(service.void_upgrade_coupons, member_id, change_id, templates))  # fmt: skip
+        if birthday := payload.get("birthday"):  # and the birthday coupons of the tier it took from a birthday gift
+            general, year = set(service.gift_templates("birthday")), int(birthday["year"])
+            for template_id in [str(t) for t in birthday.get("templates") or [] if str(t) not in general]:
+                void = functools.partial(service.void_birthday_coupons, member_id, year, [template_id])
+                _take_back(member_id, _birthday_marker(member_id, year, template_id), event.occurred_at, void)
         return
     change_id = str(payload["change_id"])
     templates = service.upgrade_gifts(str(payload["tier"]), payload.get("previous"))
@@ -118,14 +123,24 @@ def top_up_gift(tx: Transaction, event: Event) -> None:
 @consumer("coupon-birthday-gift", queue="coupons", types=["activity.recorded"], batched=True)
 def birthday_gift(tx: Transaction, event: Event) -> None:
     """Templates marked as a birthday gift and the member's tier's `birthday_coupons`, once a member and year, on the
-    birthday activity (the platform's own gift in the birthday month, or a partner's report in it)."""
+    birthday activity (the platform's own gift in the birthday month, or a partner's report in it). A refund that
+    undoes the tier takes its coupons back (``tier.changed``'s ``birthday``), before or after they are given."""
     payload = event.payload
     if payload.get("kind") != "birthday" or payload.get("limited"):
         return
     year = clock.business_date(datetime.fromisoformat(event.occurred_at.replace("Z", "+00:00")), get_settings().tz).year
     member_id = str(payload["member_id"])
-    templates = [*service.gift_templates("birthday"), *service.birthday_gifts(payload.get("tier"))]
-    _give(list(dict.fromkeys(templates)), member_id, "birthday", f"{member_id}:{year}")
+    general = service.gift_templates("birthday")
+    _give(general, member_id, "birthday", f"{member_id}:{year}")
+    for template_id in dict.fromkeys(service.birthday_gifts(payload.get("tier"))):
+        if template_id not in general:  # the tier's: a refund that undoes the tier takes it back (``_take_back``)
+            void = functools.partial(service.void_birthday_coupons, member_id, year, [template_id])
+            _give_unless_taken_back([template_id], member_id, "birthday", f"{member_id}:{year}",
+                                    _birthday_marker(member_id, year, template_id), void)  # fmt: skip
+
+
+def _birthday_marker(member_id: str, year: int, template_id: str) -> str:
+    return f"birthday:{member_id}:{year}:{template_id}"
 
 
 @consumer("coupon-member-erased", queue="coupons", types=["member.erased"])

@@ -1187,6 +1187,17 @@ def void_pack_coupons(member_id: str, packs: Iterable[tuple[str, str]]) -> int:
     return voided
 
 
+def void_birthday_coupons(member_id: str, year: int, template_ids: Iterable[str]) -> int:
+    """Void the coupons of ``template_ids`` a member's birthday gift of ``year`` gave that are still usable, reserved
+    for an order included (退款撤销生日等级礼券): a refund undid the tier that named them. Found by their issues'
+    claims; once each; how many it voided."""
+    source, voided = f"{member_id}:{year}", 0
+    for template_id in dict.fromkeys(template_ids):
+        if (issued := coupons().replay(_issue_claim(template_id, member_id, "birthday", source))) is not None:
+            voided += _void_if_usable(str(issued["code"]), Source("tier-refund", source), "退款撤销生日等级礼券")
+    return voided
+
+
 def void_upgrade_coupons(member_id: str, change_id: str, template_ids: Iterable[str]) -> int:
     """Void the coupons a tier upgrade gave (source ``tier-upgrade``, its change id) that are still usable, reserved
     for an order included (退款撤销升级礼): a refund undid the upgrade. Found by their issues' claims for the templates

@@ -110,7 +110,7 @@ def _book(
             for month_end in sorted({_month_end(counted) for counted in counted_days}):
                 ends = datetime.combine(month_end + timedelta(days=1), time(), tz)
                 booking.attachments.append(_cap(f"activity:{member_id}:{kind}:{month_end:%Y-%m}", per_month, ends))
-        total, tier, bonus, floor_bonus = amount, None, 0, 0
+        total, tier, bonus, floor, floor_bonus = amount, None, 0, "", 0
         if kind == "birthday" and not limited:
             ends = datetime.combine(date(day.year + 1, 1, 1), time(), tz)
             booking.attachments.append(_cap(f"activity:{member_id}:birthday:{day.year}", 1, ends))
@@ -130,7 +130,7 @@ def _book(
                                 available_on=available_on)] if total > 0 else []  # fmt: skip
         progressed = points.with_progress(holdings, booking, progress, today)
         if tier is not None:  # the tier's part is kept on the standing: a refund undoing that tier takes it back
-            progressed = noting_birthday(holdings, member_id, tier, bonus, floor_bonus, source, progressed)
+            progressed = noting_birthday(holdings, member_id, tier, bonus, (floor, floor_bonus), source, progressed)
         return [*earned, *progressed]
 
     def entry_of(answer: Answer) -> Entry | None:

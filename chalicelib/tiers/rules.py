@@ -144,12 +144,23 @@ class Standing:
 @dataclass(frozen=True)
 class BirthdayBonus:
     """What a birthday gift booked at ``given_at`` (UTC ISO 8601) had for the earned ``tier``: its
-    ``birthday_bonus_points`` (``bonus``), of which a paid card's tier floor alone would have given ``floor``."""
+    ``birthday_bonus_points`` (``bonus``), of which a paid card's tier floor alone (``floor_tier``) would have given
+    ``floor``; and the tier's ``birthday_coupons``, those the floor's name too kept whatever happens."""
 
     given_at: str
     tier: str
     bonus: int
     floor: int = 0
+    floor_tier: str = ""
+
+
+def birthday_coupons_beyond(programme: Programme, tier: str, *kept: str) -> list[str]:
+    """The templates ``tier``'s ``birthday_coupons`` name that none of the ``kept`` tiers' name."""
+    named = [str(template) for template in (programme.tier(tier).benefits.get("birthday_coupons") or [])
+             ] if programme.knows(tier) else []  # fmt: skip
+    keeps = {str(template) for other in kept if programme.knows(other)
+             for template in programme.tier(other).benefits.get("birthday_coupons") or []}  # fmt: skip
+    return [template for template in dict.fromkeys(named) if template not in keeps]
 
 
 def birthday_on_refund(
@@ -157,15 +168,16 @@ def birthday_on_refund(
 ) -> tuple[int, BirthdayBonus | None]:
     """What a refund that undid the upgrades made since ``undone_since`` takes back of a birthday gift booked since
     then at a tier above ``tier_left``: its tier's birthday points beyond what the tier left, or the card's floor
-    then, would have given; and the gift as it then stands. Buying a tier just before the birthday gift and
-    returning the goods keeps what the gift would have been without that tier."""
+    then, would have given; and the gift as it then stands (its coupons beyond those tiers' go back too:
+    ``birthday_coupons_beyond``). Buying a tier just before the birthday gift and returning the goods keeps what the
+    gift would have been without that tier."""
     if given is None or given.given_at < undone_since or not programme.knows(given.tier):
         return 0, given
     if programme.rank(given.tier) <= programme.rank(tier_left):
         return 0, given
     left = int(programme.tier(tier_left).benefits.get("birthday_bonus_points") or 0)
     kept = min(given.bonus, max(left, given.floor))
-    return given.bonus - kept, BirthdayBonus(given.given_at, tier_left, kept, given.floor)
+    return given.bonus - kept, BirthdayBonus(given.given_at, tier_left, kept, given.floor, given.floor_tier)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.ledger.engine import Holdings
@@ -24,6 +24,7 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, change_summary, emit, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import programmes
 from chalicelib.tiers.book import GROWTH, TIER
 from chalicelib.tiers.records import TierChangeRecord
@@ -36,6 +37,7 @@ from chalicelib.tiers.rules import (
     Standing,
     Tier,
     apply_override,
+    birthday_coupons_beyond,
     birthday_on_refund,
     month_of,
     on_metric_change,
@@ -80,10 +82,12 @@ def tier_state(standing: Standing, programme: Programme) -> dict[str, Any]:
                      "reason": override.reason} if override else None,
         "warned_for": standing.warned_for.isoformat() if standing.warned_for else None,
         "programme": programme.version, "review": due.isoformat() if due else None,
-        **({"birthday": [standing.birthday.given_at, standing.birthday.tier, standing.birthday.bonus,
-                         standing.birthday.floor]}
-           if standing.birthday else {}),
+        **({"birthday": _birthday_state(standing.birthday)} if standing.birthday else {}),
     }  # fmt: skip
+
+
+def _birthday_state(gift: BirthdayBonus) -> list[Any]:
+    return [gift.given_at, gift.tier, gift.bonus, gift.floor, *([gift.floor_tier] if gift.floor_tier else [])]
 
 
 def tier_in(holdings: Holdings, member_id: str) -> str:
@@ -96,19 +100,25 @@ def _standing_posting(member_id: str, standing: Standing, programme: Programme, 
 
 
 def noting_birthday(
-    holdings: Holdings, member_id: str, tier: str, bonus: int, floor: int, source: Source, postings: list[Posting]
-) -> list[Posting]:
-    """``postings`` (a birthday gift's) with the gift kept on the member's standing, when its ``bonus`` came from
-    their earned ``tier`` above the lowest, beyond what a card's floor alone gives (``floor``): a refund that undoes
-    the upgrade that reached the tier takes that part back (``rules.birthday_on_refund``). Otherwise an earlier
+    holdings: Holdings, member_id: str, tier: str, bonus: int, floor: tuple[str, int], source: Source,
+    postings: list[Posting],
+) -> list[Posting]:  # fmt: skip
+    """``postings`` (a birthday gift's) with the gift kept on the member's standing, when its ``bonus`` or birthday
+    coupons came from their earned ``tier`` above the lowest, beyond what a card's floor alone gives (``floor``: its
+    tier and points): a refund that undoes the upgrade that reached the tier takes that part back
+    (``rules.birthday_on_refund``). Otherwise an earlier
     gift kept there is forgotten: no refund can undo this one, and an older one is not this year's. The rest of the
     standing is left as it was stored (a gift judges no tier)."""
     programme = programmes.programme()
     stored = holdings.state(member_id, TIER)
-    given = tier == tier_in(holdings, member_id) and programme.rank(tier) > 0 and bonus > floor
+    floor_tier, floor_bonus = floor  # the lowest tier as a floor is no card's: the tier left keeps its coupons
+    floor_tier = floor_tier if programme.knows(floor_tier) and programme.rank(floor_tier) > 0 else ""
+    beyond = bonus > floor_bonus or bool(birthday_coupons_beyond(programme, tier, floor_tier))
+    given = tier == tier_in(holdings, member_id) and programme.rank(tier) > 0 and beyond
     if not given and not stored.get("birthday"):
         return postings
-    noted = {"birthday": [clock.iso(clock.now()), tier, bonus, floor]} if given else {}
+    gift = BirthdayBonus(clock.iso(clock.now()), tier, bonus, floor_bonus, floor_tier)
+    noted = {"birthday": _birthday_state(gift)} if given else {}
     for n, posting in enumerate(postings):
         if posting.book == TIER and posting.holder == member_id:  # the gift's growth moved the standing too
             detail = {name: value for name, value in (posting.detail or {}).items() if name != "birthday"}
@@ -173,7 +183,7 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
     after = before.add(month, progress.growth, progress.paid_fen, today)
     change: Change | None = None
     counted: list[TierChangeRecord] = []
-    birthday_back, undone_since = 0, ""
+    birthday_back, undone_since, birthday_coupons = 0, "", None
     if progress.growth > 0 or progress.paid_fen > 0:
         standing, change = on_metric_change(programme, standing, after.value(programme, today), today)
     elif progress.cause:
@@ -187,6 +197,8 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
             taken, birthday = (birthday_on_refund(programme, previous.birthday, undone_since, change.tier) if undone
                                else (0, previous.birthday))  # fmt: skip
             standing, birthday_back = replace(standing, birthday=birthday), taken
+            if previous.birthday is not None and birthday != previous.birthday:
+                birthday_coupons = _birthday_coupons_back(programme, previous.birthday, change.tier)
     source = Source(progress.source_kind, progress.source_id)
     growth = after.growth - before.growth
     kind = "earn" if growth > 0 else "reverse"
@@ -208,8 +220,18 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
         gift_reason = f"退款撤销升级礼遇：{programme.tier(change.previous).name_zh}"
     undoes = [{"change_id": c.change_id, "tier": c.tier, "previous": c.previous} for c in counted
               if programme.rank(c.tier) > programme.rank(change.tier)]  # fmt: skip
-    event = _changed_event(member_id, change, change_id, programme, undoes)
+    event = _changed_event(member_id, change, change_id, programme, undoes, birthday_coupons)
     return Advance(postings, history, event, gift_reason, birthday_back, undone_since)
+
+
+def _birthday_coupons_back(programme: Programme, gift: BirthdayBonus, tier_left: str) -> dict[str, Any] | None:
+    """The birthday coupons a refund takes back with the tier ``gift`` was given at: those the tier left and the card's
+    floor then do not name, identified by the gift's business year (the coupons' source)."""
+    templates = birthday_coupons_beyond(programme, gift.tier, tier_left, gift.floor_tier)
+    if not templates:
+        return None
+    year = clock.business_date(datetime.fromisoformat(gift.given_at), get_settings().tz).year
+    return {"year": year, "templates": templates}
 
 
 HISTORY_WALK = 20  # changes read back from the newest: the upgrades and refunds since the refunded purchase
@@ -260,13 +282,16 @@ def _history(member_id: str, change: Change, change_id: str, programme: Programm
 
 
 def _changed_event(
-    member_id: str, change: Change, change_id: str, programme: Programme, undoes: list[dict[str, str]] | None = None
-) -> Event:
-    """``tier.changed``; a refund's names the upgrades it undid (``undoes``), whose gifts go back with them."""
+    member_id: str, change: Change, change_id: str, programme: Programme, undoes: list[dict[str, str]] | None = None,
+    birthday: dict[str, Any] | None = None,
+) -> Event:  # fmt: skip
+    """``tier.changed``; a refund's names the upgrades it undid (``undoes``), whose gifts go back with them, and the
+    birthday coupons of the tier it took from a birthday gift (``birthday``: its year and templates)."""
     return new_event("tier.changed", f"member/{member_id}", {
         "member_id": member_id, "change_id": change_id, "tier": change.tier, "previous": change.previous,
         "reason": change.reason, "gift_points": change.gift_points, "programme_version": programme.version,
         **_names(programme, change.tier), **({"undoes": undoes} if change.reason == "refund" else {}),
+        **({"birthday": birthday} if birthday else {}),
     })  # fmt: skip
 
 

@@ -222,3 +222,49 @@ def test_a_refund_leaves_a_birthday_gift_what_a_paid_cards_tier_floor_gives(api,
         refunded(api, partner, f"O-{carded}", 8_000_00)
     birthday_back = [int(e.points) for e in ledger_views.entries(carded) if e.reason == "退款撤销生日等级礼遇"]
     assert birthday_back == [-(800 - GOLD_BIRTHDAY_POINTS)]
+
+
+def test_a_refund_that_undoes_the_tier_a_birthday_gift_was_given_at_voids_that_tiers_birthday_coupons(
+    api, aws, partner, born
+):
+    """Diamond's birthday coupon came with a gift given at diamond, reached the day before with goods then returned:
+    the refund voids it with diamond's points. Gold's coupon, which diamond names too, goes with it from a member the
+    refund leaves below gold, and stays with the gold member whose gift came at gold."""
+    from chalicelib.tiers.programmes import clothing
+
+    gold_coupon = template(api, name="黄金生日券")["template_id"]
+    diamond_coupon = template(api, name="钻石生日券")["template_id"]
+    document = clothing().model_dump(mode="json")
+    for tier in document["tiers"]:
+        tier["benefits"]["birthday_coupons"] = {"gold": [gold_coupon], "diamond": [gold_coupon, diamond_coupon]}.get(
+            tier["code"], [])  # fmt: skip
+    version = api.post("/v1/tiers/programmes", document).body["version"]
+    assert api.post(f"/v1/tiers/programmes/{version}/apply").status == 202
+    late = joined("13900000036", date(1991, 6, 9))
+    with clock.frozen(JUNE_1 - timedelta(hours=12)):
+        bought(api, partner, late, 8_000_00)  # diamond
+    with clock.frozen(JUNE_1 + timedelta(hours=10)):
+        run_on(JUNE_1.date())
+        deliver(aws, "coupons", times=2)
+
+    def coupons(member_id):
+        return sorted(
+            (c["template_id"], c["status"]) for c in api.get(f"/v1/members/{member_id}/coupons").body["items"]
+        )
+
+    assert coupons(late) == sorted([(gold_coupon, "available"), (diamond_coupon, "available")])
+    assert coupons(born["june"]) == [(gold_coupon, "available")]
+    with clock.frozen(JUNE_1 + timedelta(days=1)):
+        refunded(api, partner, f"O-{late}", 8_000_00)
+        body = {"order_id": "O-more", "member": {"member_id": born["june"]}, "store_id": "SH-001",
+                "occurred_at": clock.now().isoformat(), "total_fen": 8_000_00, "paid_fen": 8_000_00,
+                "payment_method": "wechat"}  # fmt: skip
+        raw = json.dumps(body).encode()
+        assert api.as_(None).call("POST", "/v1/webhooks/purchases", raw=raw,
+                                  headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
+        refunded(api, partner, "O-more", 8_000_00)
+        deliver(aws, "coupons", times=2)
+    assert ledger_views.account(late).tier == "normal"
+    assert coupons(late) == sorted([(gold_coupon, "voided"), (diamond_coupon, "voided")])
+    assert ledger_views.account(born["june"]).tier == "gold"
+    assert coupons(born["june"]) == [(gold_coupon, "available")]

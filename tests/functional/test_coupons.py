@@ -576,6 +576,36 @@ def test_an_upgrade_gift_that_failed_after_issuing_and_came_again_after_the_take
     assert [(c["template_id"], c["status"]) for c in found] == [(diamond_gift, "voided")]
 
 
+def test_a_birthday_coupon_of_a_tier_a_refund_undid_is_voided_or_never_given_whichever_event_comes_first(
+    api, partner, member, monkeypatch
+):
+    """A refund undid the diamond tier a birthday gift was given at: diamond's birthday coupon is voided if the gift
+    came first, never given if the refund's event did; the general birthday gift is kept either way."""
+    from chalicelib.coupons import listeners
+    from chalicelib.shared.db import Transaction
+    from chalicelib.shared.events import new_event
+    from chalicelib.tiers import programmes
+    from chalicelib.tiers.rules import Programme, Tier
+
+    birthday = template(api, name="钻石生日券")["template_id"]
+    general = template(api, name="生日券", gift={"on": "birthday"})["template_id"]
+    diamond = Tier("diamond", "钻石", "Diamond", 800, benefits={"birthday_coupons": [birthday, general]})
+    ladder = Programme((Tier("normal", "普通", "Normal"), diamond))
+    monkeypatch.setattr(programmes, "programme", lambda: ladder)
+    year = clock.business_today().year
+    other, _ = member_token("13900000002")
+    for first, who in ((True, member), (False, other)):
+        gift = new_event("activity.recorded", f"member/{who}", {"member_id": who, "kind": "birthday", "points": 0,
+                                                                 "limited": False, "tier": "diamond"})  # fmt: skip
+        refund = tier_changed(who, "tc_9", "normal", "diamond", reason="refund", undoes=[],
+                              birthday={"year": year, "templates": [birthday, general]})  # fmt: skip
+        for event in (gift, refund) if first else (refund, gift):
+            (listeners.birthday_gift if event is gift else listeners.upgrade_gift)(Transaction(), event)
+        found = api.get(f"/v1/members/{who}/coupons").body["items"]
+        given = sorted((c["template_id"], c["status"]) for c in found)
+        assert given == sorted([(general, "available"), *([(birthday, "voided")] if first else [])]), first
+
+
 def test_the_tier_screens_get_the_names_of_the_coupon_templates_a_tier_gives(api, member_and_token):
     from chalicelib.tiers.programmes import clothing
 

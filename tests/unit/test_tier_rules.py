@@ -16,6 +16,7 @@ from chalicelib.tiers.rules import (
     Tier,
     add_months,
     apply_override,
+    birthday_coupons_beyond,
     birthday_on_refund,
     direction,
     on_metric_change,
@@ -248,13 +249,24 @@ def test_a_refund_takes_back_what_a_birthday_gift_had_for_a_tier_it_undid_and_on
     assert birthday_on_refund(programme, None, "2027-05-31T04:00:00Z", "normal") == (0, None)
     lost = BirthdayBonus(given.given_at, "platinum", 900)
     assert birthday_on_refund(programme, lost, "2027-05-31T04:00:00Z", "normal") == (0, lost)
-    carded = BirthdayBonus(given.given_at, "diamond", diamond, floor=gold)  # a card's gold floor gave 300 anyway
+    carded = BirthdayBonus(given.given_at, "diamond", diamond, floor=gold, floor_tier="gold")  # a gold card's floor
     assert birthday_on_refund(programme, carded, "2027-05-31T04:00:00Z", "normal") == (
         diamond - gold,
-        BirthdayBonus(given.given_at, "normal", gold, gold),
+        BirthdayBonus(given.given_at, "normal", gold, gold, "gold"),
     )
     once = birthday_on_refund(programme, given, "2027-05-31T04:00:00Z", "gold")[1]
     assert birthday_on_refund(programme, once, "2027-05-31T04:00:00Z", "normal") == (
         gold,
         BirthdayBonus(given.given_at, "normal", 0),
     )  # a later refund takes only what the first left
+
+
+def test_a_tiers_birthday_coupons_beyond_the_tiers_kept_are_those_no_kept_tier_names():
+    coupons = {"silver": ["ct_s"], "gold": ["ct_g", "ct_s"], "diamond": ["ct_d", "ct_g", "ct_d"]}
+    programme = replace(CLOTHING, tiers=tuple(replace(t, benefits={"birthday_coupons": coupons.get(t.code, [])})
+                                              for t in CLOTHING.tiers))  # fmt: skip
+    assert birthday_coupons_beyond(programme, "diamond", "normal") == ["ct_d", "ct_g"]
+    assert birthday_coupons_beyond(programme, "diamond", "silver", "gold") == ["ct_d"]  # the tier left, a card's floor
+    assert birthday_coupons_beyond(programme, "diamond", "normal", "") == ["ct_d", "ct_g"]  # no card
+    assert birthday_coupons_beyond(programme, "silver", "gold") == []
+    assert birthday_coupons_beyond(programme, "platinum", "normal") == []  # a tier the programme lost
