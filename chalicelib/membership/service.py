@@ -405,18 +405,18 @@ def _tier_source(tier: str, since: date) -> rules.Source:
 
 
 def sources_of(
-    holdings: Holdings, member_id: str, today: date, earned: str | None = None
+    holdings: Holdings, member_id: str, today: date, earned: str | None = None, *, every_card: bool = False
 ) -> tuple[list[rules.Source], Combined, str]:
     """The sources of the member's benefits now (their cards giving benefits, then their tier) and how they
     combine; the tier whose benefits apply is the highest of the earned tier (``earned``: as if it were that) and
-    the cards' floors."""
+    the cards' floors. With ``every_card``, each card the member holds or held counts, whatever its state now."""
     earned = earned or tier_in(holdings, member_id)
     programme = programmes.programme()
     rank = {tier.code: i for i, tier in enumerate(programme.tiers)}
     card_sources = []
     for card in _cards(holdings, member_id).cards.values():
         plan = plan_store.find_or_none(card.plan_id)
-        if plan is None or not card.gives_benefits(today):
+        if plan is None or not (every_card or card.gives_benefits(today)):
             continue
         card_sources.append(rules.Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on,
                                          plan.benefits))  # fmt: skip
@@ -479,13 +479,17 @@ def _key(source: rules.Source, benefit: PlanBenefit) -> str:
     return f"card|{source_id}|{benefit.benefit_id}" if kind == "card" else f"tier|{benefit.benefit_id}"
 
 
-def points_multiplier(holdings: Holdings, member_id: str, tier_multiplier: Decimal, today: date) -> Decimal:
-    """The multiplier a purchase earns with: the tier's and the active cards' combined (best wins, stacking ones
-    multiply). Read from the holdings the purchase read anyway: no request of its own."""
+def points_multiplier(
+    holdings: Holdings, member_id: str, tier_multiplier: Decimal, today: date, earned: str | None = None, *,
+    every_card: bool = False,
+) -> Decimal:  # fmt: skip
+    """The multiplier a purchase earns with: the tier's (``earned``, the member's as read unless named) and the active
+    cards' combined (best wins, stacking ones multiply); with ``every_card``, every card held or once held. Read from
+    the holdings the purchase read anyway: no request of its own."""
     state = _cards(holdings, member_id)
     if not state.cards:
         return tier_multiplier
-    _, combined, _ = sources_of(holdings, member_id, today)
+    _, combined, _ = sources_of(holdings, member_id, today, earned, every_card=every_card)
     return max(combined.points_multiplier, tier_multiplier)
 
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -185,10 +185,11 @@ def with_tier_multiplier(earn_rules: EarnRules, programme: Programme, tier: str)
 
 
 def with_card_multiplier(
-    earn_rules: EarnRules, holdings: Holdings, member_id: str, tier: str, today: date
+    earn_rules: EarnRules, holdings: Holdings, member_id: str, tier: str, today: date, *, every_card: bool = False
 ) -> EarnRules:
-    """The earn rules with the member's paid cards' multiplier combined with the tier's (the best applies; those
-    that stack multiply), read from the account the purchase read anyway. A member without cards earns with the
+    """The earn rules with the member's paid cards' multiplier combined with the ``tier``'s (the best applies; those
+    that stack multiply), read from the account the purchase read anyway; with ``every_card``, every card the member
+    holds or held counts (a rescoring, which never takes back what a card gave). A member without cards earns with the
     tier's, and the membership service (its plans and their schemas) is not imported for them: most purchases, and
     on a cold start about 50 ms of CPU on the slow machine."""
     if not holdings.state(member_id, MEMBERSHIP).cards:
@@ -196,7 +197,7 @@ def with_card_multiplier(
     from chalicelib.membership.service import points_multiplier
 
     current = earn_rules.tier_multipliers.get(tier, Decimal(1))
-    combined = points_multiplier(holdings, member_id, current, today)
+    combined = points_multiplier(holdings, member_id, current, today, tier, every_card=every_card)
     if combined == current:
         return earn_rules
     return replace(earn_rules, tier_multipliers={**earn_rules.tier_multipliers, tier: combined})
@@ -382,11 +383,8 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
             claw = 0  # them to take back (what was not spent expired; another order's points are not taken)
         growth_left = int(purchase.growth_awarded) * (paid - sum(after_fen)) // paid if paid else 0
         growth_back = int(purchase.growth_awarded) - int(before["growth"]) - growth_left
-        account = holdings.state(member_id, POINTS)
-        debt_after = points_rules.claw_back(account, claw, today)[0].debt if claw else account.debt
         kept.update(
             claw=claw,
-            debt_after=debt_after,
             this={
                 line.line_id: [this_fen[i], this_qty[i]] for i, line in enumerate(lines) if this_fen[i] or this_qty[i]
             },
@@ -414,8 +412,12 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
         if since and (others is None or others.since > since):
             raise _NeedLaterOrders(since)
         rescored = others.rescore(holdings, booking, since, source, today) if since and others else []
-        return [Posting(order, ORDER, sum(this_fen), "refund", source, "退款", detail=after), *clawed, *tiered,
-                *rescored]  # fmt: skip
+        postings = [Posting(order, ORDER, sum(this_fen), "refund", source, "退款", detail=after), *clawed, *tiered,
+                    *rescored]  # fmt: skip
+        account = holdings.state(member_id, POINTS)  # what the member owes once all of it is taken back
+        taken = -sum(p.amount for p in postings if p.holder == member_id and p.book == POINTS and p.amount < 0)
+        kept["debt_after"] = points_rules.claw_back(account, taken, today)[0].debt if taken else account.debt
+        return postings
 
     def entry_id(answer: Answer) -> str | None:
         return next((e.entry_id for e in answer.entries if e.book == POINTS and e.source == source), None)
@@ -463,8 +465,9 @@ def _earning(version_rules: EarnRules, tier: str, multiplier: str | None) -> Ear
     return replace(version_rules, tier_multipliers={**version_rules.tier_multipliers, tier: Decimal(multiplier)})
 
 
-RESCORED_ORDERS = 25  # later orders one refund rescores: three items each (the order's book, its record, an entry)
-LATE_REPORTS = timedelta(days=31)  # how long before it was recorded an order may have happened (offline tills)
+RESCORED_ORDERS = (
+    18  # later orders one refund rescores: four items each (the order's book, its record, an entry, its event)
+)
 
 
 @dataclass(frozen=True)
@@ -472,10 +475,10 @@ class _LaterOrders:
     """The member's orders recorded since the first upgrade a refund undid, earned with a multiplier.
 
     A purchase earns at the tier held when buying; a refund that takes that tier back shows it was never the
-    member's to hold, so those orders keep only what they would have earned at the tier the refund leaves (with
-    the member's paid cards), the rest taken back as a claw-back (debt if spent). Their later refunds score at
-    that tier too. An order whose multiplier a card gave, not the tier, keeps it; so does one whose points are
-    past their last day. At most ``RESCORED_ORDERS`` orders, the first recorded."""
+    member's to hold, so those orders keep only what they would have earned at the tier the refund leaves, with
+    every paid card the member holds or held (never less than a card gave), the rest taken back as a claw-back (debt
+    if spent). Their later refunds score at that tier too. An order whose points are past their last day keeps them.
+    At most ``RESCORED_ORDERS`` orders, those holding the most points."""
 
     since: str
     records: tuple[PurchaseRecord, ...]
@@ -486,11 +489,13 @@ class _LaterOrders:
 
     @classmethod
     def since_upgrade(cls, member_id: str, since: str, refunded: str) -> _LaterOrders:
-        """Read from the member's purchases index: an order recorded in the last moment may be missed."""
-        earliest = clock.iso(datetime.fromisoformat(since) - LATE_REPORTS)
-        found = [record for record in PurchaseRecord.by_member.query(member_id, PurchaseRecord.occurred_at >= earliest)
-                 if record.order_key != refunded and record.created_at >= since and record.tier_multiplier]  # fmt: skip
-        found.sort(key=lambda record: record.created_at)
+        """Read from the member's purchases index, whatever the orders' dates (a till may report one long after): an
+        order recorded in the last moment may be missed. A refund undoing an upgrade is rare, so is this read."""
+        P = PurchaseRecord
+        found = [record for record in P.by_member.query(member_id, filter_condition=P.created_at >= since)
+                 if record.order_key != refunded and record.tier_multiplier and _points_held(record) > 0
+                 and int(record.refunded_fen) < int(record.paid_fen)]  # fmt: skip
+        found.sort(key=_points_held, reverse=True)
         return cls(since, tuple(found[:RESCORED_ORDERS]))
 
     def rescore(self, holdings: Holdings, booking: points.Booking, since: str, source: EntrySource, today: date
@@ -511,13 +516,9 @@ class _LaterOrders:
                     last_day is not None and last_day < today):  # fmt: skip
                 continue
             version_rules = rules_version(int(record.rules_version)).rules
-            multiplier = state.get("multiplier", record.tier_multiplier)
-            tier_alone = with_tier_multiplier(version_rules, programme, held).tier_multipliers.get(held, Decimal(1))
-            if multiplier and Decimal(multiplier) > tier_alone:
-                continue  # a paid card's multiplier made it, not the tier
             ordered_on = clock.business_date(ordered_at, get_settings().tz)
             earning = with_card_multiplier(with_tier_multiplier(version_rules, programme, tier), holdings, member_id,
-                                           tier, ordered_on)  # fmt: skip
+                                           tier, ordered_on, every_card=True)  # fmt: skip
             raw = json.loads(record.lines)
             lines = [Line(l[0], l[1], l[2], l[3], int(l[4]), int(l[5])) for l in raw]  # noqa: E741
             refunded = [state["lines"].get(line.line_id, [0, 0]) for line in lines]
@@ -534,6 +535,11 @@ class _LaterOrders:
                                  "退款撤销等级倍率积分")]  # fmt: skip
             booking.attachments.append(_history_copy(record.order_key, int(detail["points"])))
         return postings
+
+
+def _points_held(record: PurchaseRecord) -> int:
+    """What an order's points are now, as its record's copy says (a rescoring chooses the orders holding most)."""
+    return int(record.points_awarded) - int(record.points_clawed_back)
 
 
 def _history_copy(order_key: str, points_taken: int) -> Callable[[Transaction], None]:

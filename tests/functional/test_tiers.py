@@ -4,10 +4,11 @@ The default programme is the clothing retailer's: paid amount over the calendar 
 黄金 3,000 CNY, 钻石 8,000 CNY, valid through the end of the next year, 15 grace days, warnings 30 days ahead.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import boto3
 
+from chalicelib.purchases.service import RESCORED_ORDERS
 from chalicelib.shared import clock
 from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.jobs import run_job
@@ -193,6 +194,55 @@ def test_a_refund_that_undoes_a_tier_rescores_the_orders_placed_at_it(api, partn
     assert int(account.balance) == sum(points for _, points, _ in ledger(member_id))
     (history,) = [p for p in api.get(f"/v1/members/{member_id}/purchases").body["items"] if p["order_id"] == "G-13"]
     assert (history["points_awarded"], history["points_clawed_back"]) == (2_000, 2_000)
+
+
+def paid_card(api, partner, member_id, benefits, payment_id):
+    """A paid card of ``benefits`` bought for the member through the signed payment webhook."""
+    plan = {"name": f"卡 {payment_id}", "term": {"months": 1}, "price_fen": 1_000, "benefits": benefits,
+            "auto_renew": False, "grace_days": 0, "refund": {"kind": "none"}}  # fmt: skip
+    plan_id = api.post("/v1/membership/plans", plan).body["plan_id"]
+    body = {"payment_id": payment_id, "member": {"member_id": member_id}, "plan_id": plan_id,
+            "occurred_at": NOW.isoformat(), "amount_fen": plan["price_fen"]}  # fmt: skip
+    answer = signed(api, partner, "/v1/webhooks/membership/payments", body)
+    assert answer.status in (200, 201), answer.body
+
+
+def test_a_rescoring_counts_the_members_cards_at_the_tier_left_and_chooses_the_orders_holding_most(api, partner):
+    """Found by a review: any paid card stopped the rescoring (its multiplier was worked out at the tier as read,
+    still diamond), a stacking card's orders were skipped, orders dated long before they were reported were not found,
+    and 0-point orders took the places of those owing points. A card without a multiplier changes nothing; a stacking
+    ×1.1 keeps 1.2 × 1.1 of the order; the refund's debt counts all that goes back."""
+    discount = [{"benefit_id": "discount", "name": "购物95折", "kind": "discount", "rate": "0.95"}]
+    stacking = [{"benefit_id": "more", "name": "积分加成", "kind": "points_multiplier", "rate": "1.1", "stacks": True}]
+    for n, (benefits, awarded, back) in enumerate(((discount, 2_000, 800), (stacking, 2_200, 880))):
+        member_id, _ = member_token(f"1390000004{n}")
+        paid_card(api, partner, member_id, benefits, f"CARD-{n}")
+        buy(api, partner, member_id, f"C{n}-0", 8_000 * CNY)
+        for k in range(RESCORED_ORDERS + 2):  # pennies at diamond, 0 points each: none is rescored
+            buy(api, partner, member_id, f"C{n}-P{k}", 1)
+        late = buy(api, partner, member_id, f"C{n}-1", 1_000 * CNY, at=NOW - timedelta(days=40))  # a late report
+        assert late["points_awarded"] == awarded
+        spent = api.post(f"/v1/members/{member_id}/points/redemptions", {"points": 9_000, "reason": "换购"},
+                         headers={"idempotency-key": f"spend-rescored-{n}"})  # fmt: skip
+        assert spent.status == 201, spent.body
+        refund = refund_all(api, partner, f"C{n}-0", 8_000 * CNY, f"RC{n}-0")
+        assert ledger_views.account(member_id).tier == "silver"
+        assert [(kind, points) for kind, points, source in ledger(member_id) if source == "order"][-1] == (
+            "refund", -back)  # fmt: skip
+        assert refund["debt_after"] == ledger_views.account(member_id).debt  # the gifts and the rescoring counted
+        held = 8_000 + 1_200 + awarded - 9_000  # the orders' points and gifts, less what was spent
+        assert int(ledger_views.account(member_id).debt) == 8_000 + (1_200 - 100) + back - held  # silver's gift kept
+
+
+def test_a_refund_rescores_as_many_orders_as_one_transaction_holds_those_holding_most_first(api, partner):
+    member_id, _ = member_token("13900000042")
+    buy(api, partner, member_id, "M-0", 8_000 * CNY)
+    for n in range(RESCORED_ORDERS + 4):  # 20 to 41 CNY at ×2; each keeps half once the refund leaves normal
+        buy(api, partner, member_id, f"M-{n + 1}", (20 + n) * CNY)
+    refund_all(api, partner, "M-0", 8_000 * CNY, "RM-0")
+    assert ledger_views.account(member_id).tier == "normal"
+    taken = [-points for kind, points, source in ledger(member_id) if source == "order" and kind == "refund"]
+    assert sorted(taken) == list(range(24, 24 + RESCORED_ORDERS))  # the 18 largest, each giving back its ×2 half
 
 
 def test_a_refund_never_takes_back_a_tier_held_before_its_purchase(api, partner):
