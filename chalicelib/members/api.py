@@ -195,17 +195,18 @@ def get_me(ctx: RequestContext) -> Reply:
 
 @endpoint("/v1/me", "PATCH", summary="Edit my profile (JSON merge patch)", tag="me", access=MEMBER,
           body=MyProfilePatch, response=MemberOut, if_match=True, etag=True,
-          errors=(PreconditionFailed, PreconditionRequired))  # fmt: skip
+          errors=(PreconditionFailed, PreconditionRequired, service.BirthdayOnRecord))  # fmt: skip
 def update_me(ctx: RequestContext) -> Reply:
     """The member edits their own profile (JSON merge patch, `If-Match`): name, email, gender, birthday, city,
     region, addresses and marketing consents (营销授权). Anything else (phone, tier, points, status, store, tags,
     member number) is 422 and changes nothing. Completing the profile (gender, city, birthday and email) may earn
-    growth value once.
+    growth value once. The birthday is recorded once: staff correct one on record.
 
-    Errors: 412 on a stale `ETag`, 428 without `If-Match`."""
+    Errors: 412 on a stale `ETag`, 428 without `If-Match`, 409 `birthday-on-record` for a change of the birthday on
+    record."""
     patch: MyProfilePatch = ctx.body
     assert ctx.if_match is not None
-    return _member_reply(ctx.caller, service.update(ctx.caller.id, patch.changes(), ctx.if_match))
+    return _member_reply(ctx.caller, service.update(ctx.caller.id, patch.changes(), ctx.if_match, own=True))
 
 
 @endpoint("/v1/me/code", "GET", summary="My member code (会员码) for the counter, refreshed every minute",

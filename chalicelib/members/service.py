@@ -69,6 +69,10 @@ class MemberNoTaken(Conflict):
     slug, title = "member-no-taken", "This member number is already in use"
 
 
+class BirthdayOnRecord(Conflict):
+    slug, title = "birthday-on-record", "The birthday is on record: a member records it once, staff correct it"
+
+
 class MemberErased(Conflict):
     slug, title = "member-erased", "The member was erased"
 
@@ -483,8 +487,12 @@ def get_member(member_id: str) -> Member:
     return repository.to_member(get_record(member_id))
 
 
-def update(member_id: str, changes: dict[str, Any], if_match: Expected) -> Member:
+def update(member_id: str, changes: dict[str, Any], if_match: Expected, *, own: bool = False) -> Member:
     """Apply a merge patch if the member's version is one ``if_match`` names (its ETag); else 412.
+
+    A member editing their ``own`` profile records their birthday once: changing or clearing one on record is 409
+    ``birthday-on-record`` (staff correct it, audited), so the birthday gift (生日礼) cannot be moved to the month
+    that suits, at a tier borrowed for it.
 
     Only the changed attributes are written, so a concurrent change of other items (balances, tier) is
     never overwritten. A new phone claims its uniqueness item and releases the old one in the same commit.
@@ -494,6 +502,8 @@ def update(member_id: str, changes: dict[str, Any], if_match: Expected) -> Membe
     record = get_record(member_id)
     current = repository.to_member(record)
     if_match.require(current.version, "member")
+    if own and "birthday" in changes and current.birthday is not None and changes["birthday"] != current.birthday:
+        raise BirthdayOnRecord("Your birthday is on record; ask a store to correct it")
     granted = [channel for channel, given in (changes.get("consents") or {}).items()
                if given and not (current.consents.get(channel) or {}).get("granted")]  # fmt: skip
     if granted:

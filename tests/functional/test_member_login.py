@@ -285,6 +285,22 @@ class TestMyProfile:
         assert edited.body["consents"]["sms"]["granted"] is False
         assert member.patch("/v1/me", {"city": "苏州"}, headers={**PATCH, "if-match": '"1"'}).status == 412
 
+    def test_a_member_records_their_birthday_once_and_staff_correct_it(self, api, member):
+        """Found by a review: a member moved their birthday to the month that suited (a borrowed tier's gift, then
+        another); now they record it once, and a change or a clearing of it is 409 with nothing written."""
+        recorded = member.patch("/v1/me", {"birthday": "1990-05-01"}, headers={**PATCH, "if-match": '"1"'})
+        assert recorded.status == 200
+        again = member.patch("/v1/me", {"birthday": "1990-05-01", "city": "杭州"}, headers={**PATCH, "if-match": '"2"'})
+        assert again.status == 200  # the same birthday is no change
+        for change in ("1990-12-01", None):
+            moved = member.patch("/v1/me", {"birthday": change}, headers={**PATCH, "if-match": '"3"'})
+            assert (moved.status, moved.body["type"].rsplit("/", 1)[1]) == (409, "birthday-on-record")
+        mine = member.get("/v1/me")
+        assert (mine.body["birthday"], mine.headers["etag"]) == ("1990-05-01", '"3"')
+        fixed = api.patch(f"/v1/members/{mine.body['member_id']}", {"birthday": "1990-06-01"},
+                          headers={**PATCH, "if-match": '"3"'})  # fmt: skip
+        assert (fixed.status, fixed.body["birthday"]) == (200, "1990-06-01")
+
     def test_marketing_consent_is_given_with_the_wording_shown_never_on_the_profile(self, member):
         """Found by a probe: a grant through the profile was recorded against whatever wording was current, which
         the member may never have seen. Withdrawing there stays possible."""
