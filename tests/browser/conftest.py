@@ -254,6 +254,9 @@ def _screens(shared: SharedContext, request: pytest.FixtureRequest) -> Iterator[
     page = shared.context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    missing: list[str] = []  # the front ends' own files that failed (a picture's name taken for its address)
+    page.on("response", lambda answer: missing.append(f"{answer.status} {answer.url}")
+            if answer.status >= 400 and "/v1/" not in answer.url else None)  # fmt: skip
     page.set_default_timeout(15_000)
     screens = Screens(page, SCREENSHOTS / request.node.name)
     try:
@@ -263,6 +266,7 @@ def _screens(shared: SharedContext, request: pytest.FixtureRequest) -> Iterator[
     finally:
         shared.forget()
     assert not errors, f"the page raised: {errors}"
+    assert not missing, f"the page asked for what is not there: {missing}"
 
 
 @pytest.fixture

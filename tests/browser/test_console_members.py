@@ -72,9 +72,17 @@ def test_a_member_is_found_adjusted_and_the_ledger_shows_the_entry(site: Site, c
 
     page.get_by_label("查找").fill("韩梅梅")  # a whole name searches (through the body, never the URL)
     page.get_by_role("button", name="搜索").click()
+    row = page.locator("[data-test=members] tr", has_text="韩梅梅")
+    lowest = site.api("GET", "/v1/tiers/programmes")["current"]["tiers"][0]
+    expect(row.locator("[data-test=member-tier]")).to_have_text(lowest["name_zh"])  # the tier's name, not its code
     page.get_by_role("cell", name="韩梅梅").click()
     page.locator("[data-test=member-name]").get_by_text("韩梅梅").wait_for()
     expect(page).to_have_title("会员详情 · 会员管理后台")
+    expect(page.locator("[data-test=member-source]")).to_have_text("门店")  # in words, as the consents are
+    consents = site.api("GET", f"/v1/members/{member['member_id']}")["consents"]
+    channels = {"sms": "短信", "email": "邮件", "push": "App推送", "wechat": "微信"}
+    shown = [f"{channels[channel]} {'✓' if consent['granted'] else '✗'}" for channel, consent in consents.items()]
+    expect(page.locator("[data-test=member-consent]")).to_have_text(shown)
     console.shot("member-profile")
 
     page.locator("[data-test=adjust]").click()

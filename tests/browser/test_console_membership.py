@@ -224,6 +224,10 @@ def test_a_cashier_records_a_use_at_the_counter_until_the_quota_is_exhausted_and
     pt = benefits.locator("[data-test=benefit-rows] tr", has_text=PT)
     expect(pt.locator("[data-test=benefit-remaining]")).to_have_text("1 / 1 次")
     expect(pt).to_contain_text(plan["name"])  # where it comes from
+    served = page.locator("[data-test=counter-view] [data-test=summary-effective]")  # the top card: what applies
+    expect(served).to_contain_text("折扣 9 折")  # the card's, not the tier's (a review: a cashier read the tier's)
+    expect(served).to_contain_text("积分 1.5 倍")
+    expect(served).to_contain_text("按黄金会员享受等级权益")
     assert unlabelled_inputs(page) == []
     pt.get_by_role("button", name=f"记录使用：{PT}").click()
     expect(benefits.locator("[data-test=benefit-used]")).to_contain_text("本期剩余 0 次")

@@ -95,6 +95,13 @@ def test_a_member_buys_the_gym_card_from_the_wallet_turns_auto_renewal_on_and_re
     expect(page.locator("[data-test=effective-tier]")).to_have_text("黄金会员等级权益")  # the card's floor
     check_screen(settled(mobile), "我的权益", "benefits")
 
+    home = open_as(mobile, site, tokens, "/home")  # the tier card shows the tier's perks; the card's are said by it
+    perks = home.locator("[data-test=home-benefits-now]")
+    expect(perks).to_contain_text("会员卡权益生效中")
+    expect(perks).to_contain_text(f"9 折 · 积分 {float(benefits['effective']['points_multiplier']):g} 倍")
+    perks.click()
+    expect(home).to_have_title("我的权益 · 会员中心")
+
     switch_back = open_as(mobile, site, tokens, "/membership")
     switch_back.locator("[data-test=my-card] .van-switch").click()  # and off again, at once
     expect(switch).to_have_attribute("aria-checked", "false")

@@ -145,7 +145,7 @@ export default {
       noAffordable: 'Nothing your points can pay for yet',
       points: '{n} pts',
       plusCash: '+ ¥{amount}',
-      kinds: { coupon: 'Coupon', shipping: 'Delivered', pickup: 'Store pickup', service: 'In store' },
+      kinds: { coupon: 'Coupon', shipping: 'Home delivery', pickup: 'Store pickup', service: 'In store' },
       tierOnly: 'Tier only',
       soldOut: 'Sold out',
       limitReached: 'Limit reached',

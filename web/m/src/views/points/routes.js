@@ -1,4 +1,5 @@
 export default [
   { path: '/points', name: 'points', component: () => import('./PointsView.vue'), meta: { title: 'points.title', tab: true } },
-  { path: '/points/redeem', name: 'redeem', component: () => import('./RedeemView.vue'), meta: { title: 'points.redeemTitle', back: '/points' } },
+  // Points buy what the mall offers: the free-form redemption that bought nothing led members to expect a reward.
+  { path: '/points/redeem', redirect: '/mall' },
 ]
