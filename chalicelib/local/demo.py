@@ -23,6 +23,7 @@ from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import StaffGrant
 from chalicelib.shared import clock
 from chalicelib.shared.context import Origin, acting_as
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import DomainError
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.settings import get_settings
@@ -56,6 +57,11 @@ COUPON_TEMPLATES = {  # name -> template: a claimable welcome coupon, and a perc
 }  # fmt: skip
 CLAIMERS = (0, 2, 4, 6, 9, 13, 18, 22, 30)  # members who claim the welcome coupon the day they join
 GIFTED = (0, 5, 12, 21)  # members marketing gives the 9折 coupon (the big spenders, and the demo member)
+EARN_RULES = {  # a point a yuan; a check-in, a review and a share earn a little, once a day
+    "base_rate": 1,
+    "activities": {"checkin": {"points": 5, "per_day": 1}, "review": {"points": 20, "per_day": 1},
+                   "share": {"points": 10, "per_day": 1}},
+}  # fmt: skip
 MALL_REWARDS = {  # name -> reward: the 9折 coupon for points, a tote bag picked up in store, a cup for points + cash
     "会员专享9折券": {"kind": "coupon", "template": "会员专享9折", "points": 300, "stock": 100, "per_member_limit": 1,
                  "limit_period": "month", "description": "兑换后立即发放到「我的优惠券」，14 天内有效，最多减 50 元"},
@@ -147,6 +153,7 @@ def _steps(start: date, cast: Cast) -> list[Step]:
         steps.append(Step(min(moment, now - timedelta(minutes=5)), len(steps), run, staff))
 
     trial_ends = start + timedelta(days=TRIAL_DAYS)
+    at(_at(start, 8, 55), story.publish_earn_rules)
     at(_at(start, 9, 0), partial(story.create_plan, start), "finance")
     at(_at(start, 9, 5), story.create_coupon_templates, "marketing")
     at(_at(start, 9, 10), story.create_mall_rewards, "marketing")
@@ -298,9 +305,19 @@ class Story:
 
         membership.use(self.ids[i], benefit_id, f"demo-use-{i}-{benefit_id}", "私教课 · 静安店")
 
+    def publish_earn_rules(self) -> None:
+        """The chain's earn rules: a point a yuan, as before any version, and points for a daily check-in (签到), a
+        review and a share, so the member pages' check-in earns something."""
+        from chalicelib.purchases.schemas import RulesIn
+        from chalicelib.purchases.service import publish, versions
+
+        if not versions():
+            publish(RulesIn.model_validate(EARN_RULES), "demo")
+
     def register(self, i: int, name: str, phone: str, store: str) -> None:
         from chalicelib.members import service as members
         from chalicelib.members.schemas import MemberCreate
+        from chalicelib.purchases.activities import reward_registration
 
         data = MemberCreate(name=name, phone=phone, home_store_id=store, consents={"sms": i % 3 != 0,
                                                                                    "wechat": i % 2 == 0})  # fmt: skip
@@ -308,6 +325,12 @@ class Story:
             self.ids[i] = members.register(data)[0]
         except members.PhoneTaken:  # registered before the seeding was cut short
             self.ids[i] = str(members.holder(phone=data.phone))
+        # booked at the story's moment, as its consumer would have then (it finds it booked): booked by the consumer
+        # once the story is told, every member's registration would count them active on the day the stack started.
+        # It earns nothing here, so the story's own note of it is what makes the booking a write
+        noted = Transaction()
+        noted.put(UniqueRecord(f"demo-registered:{self.ids[i]}", owner=self.ids[i], created_at=clock.iso(clock.now())))
+        reward_registration(self.ids[i], clock.now(), "store", alongside=noted)
 
     def trial(self, i: int, expires_on: date) -> None:
         from chalicelib.points import service as points

@@ -24,12 +24,23 @@ def test_the_demo_chain_is_seeded_once_with_logins_for_every_role_and_a_month_th
     created = seed_demo_data(credentials)  # its cost is printed by `make run` (no wall-clock limit in a test)
     assert created > 40
     logins_work(api, credentials)
+    deliver(aws, "points")  # first: what its consumers announce is counted too
     deliver(aws, "statistics")
-    deliver(aws, "points")
     dashboard_agrees_with_the_ledgers(api)
+    the_days_activity_is_when_it_happened(api)
     before = item_counts()
     assert seed_demo_data(credentials) == 0
     assert item_counts() == before
+
+
+def the_days_activity_is_when_it_happened(api):
+    """Found by a walkthrough: every member counted active on the day the stack started, their registrations booked
+    by the consumer once the story was told. A check-in earns the rules' points (none were published)."""
+    today = clock.business_today()
+    report = api.get(f"/v1/reports/members?from={today}&to={today}&granularity=day").body
+    (day,) = report["items"]
+    assert day["active"] < len(demo.NAMES) // 2
+    assert api.get("/v1/points/rules").body["current"]["activities"]["checkin"]["points"] == 5
 
 
 def logins_work(api, credentials):
