@@ -160,7 +160,10 @@ def remaining_score(
     rules: EarnRules, lines: list[Line], shares: list[int], refunded_fen: list[int], refunded_qty: list[int],
     at: datetime, tier: str,
 ) -> Score:  # fmt: skip
-    """What the part of an order not refunded would have earned."""
+    """What the part of an order not refunded would have earned. A line that was paid for and whose money all went
+    back earns no per-unit bonus, whatever units were named as returned (a refund of a line's money that names no
+    units would otherwise keep them; the goods may still be returned after)."""
     left_paid = [share - refunded for share, refunded in zip(shares, refunded_fen, strict=True)]
-    left_qty = [line.quantity - qty for line, qty in zip(lines, refunded_qty, strict=True)]
+    left_qty = [0 if share > 0 and paid <= 0 else line.quantity - qty
+                for line, share, paid, qty in zip(lines, shares, left_paid, refunded_qty, strict=True)]  # fmt: skip
     return score(rules, lines, left_paid, left_qty, at, tier)

@@ -145,7 +145,7 @@ class RefundItem(Input):
 
     line_id: Id = Field(description="the order line's id, as the purchase reported it")
     quantity: int = Field(ge=0, le=100_000, description="units returned; 0: a price adjustment that keeps the units "
-                          "(a line paid back whole gives back every unit left, whatever this says)")  # fmt: skip
+                          "(a line whose money all went back keeps no per-unit bonus, whatever this says)")  # fmt: skip
     amount_fen: Fen = Field(description=f"money given back on this line; {FEN}")
 
 

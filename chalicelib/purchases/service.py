@@ -556,9 +556,7 @@ def _first_refund_answer(record: RefundRecord) -> dict[str, Any]:
 
 def _refund_split(refund: Refund, lines: list[Line], shares: list[int], before_fen: list[int], before_qty: list[int]
                   ) -> tuple[list[int], list[int]]:  # fmt: skip
-    """Fen and units this refund gives back per line; 422 when it is more than is left to refund. A line whose paid
-    fen all go back gives back every unit left of it, whatever count the refund names (else a refund of a line's
-    money with no units would keep its per-unit bonuses)."""
+    """Fen and units this refund gives back per line; 422 when it is more than is left to refund."""
     left = [share - done for share, done in zip(shares, before_fen, strict=True)]
     if refund.amount_fen > sum(left):
         detail = f"Only {sum(left)} fen of this order are left to refund"
@@ -578,8 +576,6 @@ def _refund_split(refund: Refund, lines: list[Line], shares: list[int], before_f
             problems.append({"field": f"items.{n}", "in": "body", "message": "more than is left of this line"})
             continue
         fen[i], qty[i] = item.amount_fen, item.quantity
-        if 0 < left[i] == item.amount_fen:  # a line paid back whole: its units go back with it, and their bonuses
-            qty[i] = lines[i].quantity - before_qty[i]
     if problems:
         raise ValidationFailed(problems, "The refund's lines do not fit what is left of the order")
     return fen, qty

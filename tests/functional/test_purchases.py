@@ -365,9 +365,7 @@ class TestRefunds:
         assert balance(member) == 0
         assert json.loads(PurchaseRecord.get(f"{partner[0]}#P-1").refunded) == {"1": [10_000, 10]}
 
-    def test_a_line_paid_back_whole_gives_back_its_units_and_their_bonuses_whatever_count_is_named(
-        self, api, partner, member
-    ):
+    def test_a_line_paid_back_whole_keeps_no_per_unit_bonus_whatever_count_is_named(self, api, partner, member):
         publish(api, category_bonuses={"drinks": 7})
         items = [{"line_id": "1", "category": "drinks", "quantity": 10, "amount_fen": 10_000},
                  {"line_id": "2", "category": "misc", "quantity": 1, "amount_fen": 5_000}]  # fmt: skip
@@ -375,10 +373,13 @@ class TestRefunds:
         assert bought.body["points_awarded"] == 150 + 70
         part = [{"line_id": "1", "quantity": 0, "amount_fen": 4_000}]  # money without units: the units stay
         assert self.refund(api, partner, "F-1", 4_000, part, order_id="P-2").body["points_clawed_back"] == 40
-        rest = [{"line_id": "1", "quantity": 0, "amount_fen": 6_000}]  # the rest of the line: its units go too
+        rest = [{"line_id": "1", "quantity": 0, "amount_fen": 6_000}]  # the rest of the money: the bonus goes too
         assert self.refund(api, partner, "F-2", 6_000, rest, order_id="P-2").body["points_clawed_back"] == 60 + 70
         assert balance(member) == 50
-        assert json.loads(PurchaseRecord.get(f"{partner[0]}#P-2").refunded) == {"1": [10_000, 10]}
+        goods = [{"line_id": "1", "quantity": 10, "amount_fen": 0}, {"line_id": "2", "quantity": 0, "amount_fen": 1}]
+        later = self.refund(api, partner, "F-3", 1, goods, order_id="P-2")  # the goods come back after their money
+        assert (later.status, later.body["points_clawed_back"]) == (200, 1)  # the fen's: 49.99 points round down
+        assert json.loads(PurchaseRecord.get(f"{partner[0]}#P-2").refunded) == {"1": [10_000, 10], "2": [1, 0]}
 
     def test_a_refund_that_takes_the_order_below_the_minimum_takes_everything(self, api, partner, member):
         publish(api, min_paid_fen=5_000)
