@@ -12,6 +12,7 @@ import functools
 import zlib
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from chalicelib.coupons import service
 from chalicelib.coupons.records import CouponFigureRecord
@@ -97,18 +98,29 @@ def upgrade_gift(tx: Transaction, event: Event) -> None:
                 undone = {"change_id": undone}
             change_id = str(undone["change_id"])
             templates = service.upgrade_gifts(str(undone["tier"]), undone.get("previous")) if "tier" in undone else []
-            _take_back(member_id, f"tier-upgrade:{change_id}", event.occurred_at,
+            mark = service.taken_back_mark("tier-upgrade", change_id, "")
+            _take_back(member_id, mark, event.occurred_at,
                        functools.partial(service.void_upgrade_coupons, member_id, change_id, templates))  # fmt: skip
-        if birthday := payload.get("birthday"):  # and the birthday coupons of the tier it took from a birthday gift
-            general, year = set(service.gift_templates("birthday")), int(birthday["year"])
-            for template_id in [str(t) for t in birthday.get("templates") or [] if str(t) not in general]:
-                void = functools.partial(service.void_birthday_coupons, member_id, year, [template_id])
-                _take_back(member_id, _birthday_marker(member_id, year, template_id), event.occurred_at, void)
+        if birthday := payload.get("birthday"):  # and a birthday gift's coupons for the tier the refund took away
+            _birthday_taken_back(member_id, birthday, event.occurred_at)
         return
     change_id = str(payload["change_id"])
     templates = service.upgrade_gifts(str(payload["tier"]), payload.get("previous"))
     void = functools.partial(service.void_upgrade_coupons, member_id, change_id, templates)
-    _give_unless_taken_back(templates, member_id, "tier-upgrade", change_id, f"tier-upgrade:{change_id}", void)
+    _give_unless_taken_back(templates, member_id, "tier-upgrade", change_id, void)
+
+
+def _birthday_taken_back(member_id: str, birthday: dict[str, Any], at: str) -> None:
+    """A birthday gift's tier coupons a refund took back (``templates``: voided, or never given), and the tier's it
+    leaves that the gift's tier did not name (``give``: what the gift would have been without the undone tier)."""
+    year, source = int(birthday["year"]), f"{member_id}:{birthday['year']}"
+    for template_id in dict.fromkeys(str(t) for t in birthday.get("templates") or []):
+        void = functools.partial(service.void_birthday_coupons, member_id, year, [template_id])
+        _take_back(member_id, service.taken_back_mark(service.BIRTHDAY_TIER, source, template_id), at, void)
+    general = set(service.gift_templates("birthday"))
+    for template_id in dict.fromkeys(str(t) for t in birthday.get("give") or [] if str(t) not in general):
+        void = functools.partial(service.void_birthday_coupons, member_id, year, [template_id])
+        _give_unless_taken_back([template_id], member_id, service.BIRTHDAY_TIER, source, void)
 
 
 @consumer("coupon-top-up-gift", queue="coupons", types=["wallet.topped-up"], batched=True)
@@ -133,14 +145,9 @@ def birthday_gift(tx: Transaction, event: Event) -> None:
     general = service.gift_templates("birthday")
     _give(general, member_id, "birthday", f"{member_id}:{year}")
     for template_id in dict.fromkeys(service.birthday_gifts(payload.get("tier"))):
-        if template_id not in general:  # the tier's: a refund that undoes the tier takes it back (``_take_back``)
+        if template_id not in general:  # the tier's, issued as such: a refund that undoes the tier takes it back
             void = functools.partial(service.void_birthday_coupons, member_id, year, [template_id])
-            _give_unless_taken_back([template_id], member_id, "birthday", f"{member_id}:{year}",
-                                    _birthday_marker(member_id, year, template_id), void)  # fmt: skip
-
-
-def _birthday_marker(member_id: str, year: int, template_id: str) -> str:
-    return f"birthday:{member_id}:{year}:{template_id}"
+            _give_unless_taken_back([template_id], member_id, service.BIRTHDAY_TIER, f"{member_id}:{year}", void)
 
 
 @consumer("coupon-member-erased", queue="coupons", types=["member.erased"])
@@ -158,33 +165,36 @@ def void_cancelled_card_packs(tx: Transaction, event: Event) -> None:
     member_id = str(p["member_id"])
     for pack in p.get("packs_taken_back") or []:
         taken = (str(pack["template_id"]), str(pack["source"]))
-        _take_back(member_id, taken[1], event.occurred_at,
+        _take_back(member_id, service.taken_back_mark("membership-pack", taken[1], taken[0]), event.occurred_at,
                    functools.partial(service.void_pack_coupons, member_id, [taken]))  # fmt: skip
 
 
-def _taken_back(source: str) -> str:
-    return f"coupon-pack-taken-back:{source}"
-
-
-def _take_back(member_id: str, marker: str, at: str, void: Callable[[], object]) -> None:
-    """Remember that the gift ``marker`` names is taken back, then ``void`` what of it was given. The mark is its own
-    write, made before the voiding: a gift handled meanwhile (another delivery, or later in this one, whose batch's
-    transaction commits at its end) looks for the mark before giving and again after (``_give_unless_taken_back``),
-    so every order of the two ends with the gift voided or never given."""
-    UniqueRecord(_taken_back(marker), owner=member_id, created_at=at).save()
+def _take_back(member_id: str, mark: str | None, at: str, void: Callable[[], object]) -> None:
+    """Remember that the gift is taken back (``mark``: ``service.taken_back_mark``), then ``void`` what of it was
+    given. The mark is its own write, made before the voiding: a gift handled meanwhile (another delivery, or later in
+    this one, whose batch's transaction commits at its end) looks for the mark before giving and again after
+    (``_give_unless_taken_back``), so every order of the two ends with the gift voided or never given; a coupon of it
+    given back by a refund of the order that used it comes back voided (``service.reverse_redemption``)."""
+    assert mark is not None, "a gift that can be taken back has a mark"
+    UniqueRecord(mark, owner=member_id, created_at=at).save()
     void()
 
 
-def _give_unless_taken_back(template_ids: list[str], member_id: str, kind: str, source_id: str, marker: str,
+def _give_unless_taken_back(template_ids: list[str], member_id: str, kind: str, source_id: str,
                             void: Callable[[], object]) -> None:  # fmt: skip
-    """``_give``, unless the gift ``marker`` names was taken back; taken back while it was being given, voided. Found
-    taken back at first, what an earlier attempt gave before it failed is voided too (the take-back, done by then,
-    found nothing to void)."""
-    if UniqueRecord.find(_taken_back(marker)) is not None:
+    """``_give``, unless the gift was taken back (its coupons' mark); taken back while it was being given, voided.
+    Found taken back at first, what an earlier attempt gave before it failed is voided too (the take-back, done by
+    then, found nothing to void)."""
+    marks = {mark for t in template_ids if (mark := service.taken_back_mark(kind, source_id, t)) is not None}
+
+    def taken_back() -> bool:
+        return any(UniqueRecord.find(mark) is not None for mark in sorted(marks))
+
+    if taken_back():
         void()
         return
     _give(template_ids, member_id, kind, source_id)
-    if UniqueRecord.find(_taken_back(marker)) is not None:
+    if taken_back():
         void()
 
 
@@ -202,7 +212,6 @@ def membership_pack(tx: Transaction, event: Event) -> None:
             [template_id],
             member_id,
             "membership-pack",
-            source,
             source,
             functools.partial(service.void_pack_coupons, member_id, [(template_id, source)]),
         )

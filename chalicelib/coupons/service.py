@@ -68,6 +68,7 @@ from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
+from chalicelib.shared.unique import UniqueRecord
 from chalicelib.shared.versions import Expected
 from chalicelib.stores.service import not_open, store_exists
 
@@ -1056,7 +1057,8 @@ def reverse_redemption(
     caller: Any, code: str, order_id: str, reason: str, note: str | None, language: str
 ) -> dict[str, Any]:
     """Give a used coupon back, once per use: the order was refunded (退券回流) or the redemption was a mistake
-    (撤销核销). It is usable again until its last day; past it, it comes back expired (of a voided template, voided).
+    (撤销核销). It is usable again until its last day; past it, it comes back expired (of a voided template, or of a
+    gift taken back since it was used, voided).
     A repeat, while the coupon has not been used again, answers the coupon as it is."""
     coupon, account = read_coupon_account(code)
     redemption = coupon.redemption
@@ -1069,7 +1071,9 @@ def reverse_redemption(
     _check_store(caller, redemption.store_id)
     template = get_template(coupon.template_id)
     today = clock.business_today()
-    voided = template.status == "voided"
+    mark = taken_back_mark(coupon.source_kind, coupon.source_id, coupon.template_id)
+    taken_back = mark is not None and UniqueRecord.find(mark) is not None  # its gift was taken back since it was used
+    voided = template.status == "voided" or taken_back
     back = 1 if date.fromisoformat(coupon.valid_until) >= today and not voided else 0
     words = {"refund": "退款退券", "mistake": "撤销核销"}[reason]
     try:
@@ -1187,13 +1191,25 @@ def void_pack_coupons(member_id: str, packs: Iterable[tuple[str, str]]) -> int:
     return voided
 
 
+BIRTHDAY_TIER = "birthday-tier"  # how a tier's birthday coupon is issued, told apart from the general birthday gift's
+
+
+def taken_back_mark(source_kind: str, source_id: str, template_id: str) -> str | None:
+    """The key of the mark saying that the gift a coupon was issued from is taken back (a refund undid the upgrade,
+    or the tier a birthday gift was given at; a card's cancellation refunded its pack), by how it was issued; None for
+    coupons no take-back concerns. A gift given after the mark is voided, and so is a coupon given back after it."""
+    suffix = {"tier-upgrade": f"tier-upgrade:{source_id}", "membership-pack": source_id,
+              BIRTHDAY_TIER: f"birthday:{source_id}:{template_id}"}.get(source_kind)  # fmt: skip
+    return f"coupon-pack-taken-back:{suffix}" if suffix else None
+
+
 def void_birthday_coupons(member_id: str, year: int, template_ids: Iterable[str]) -> int:
-    """Void the coupons of ``template_ids`` a member's birthday gift of ``year`` gave that are still usable, reserved
-    for an order included (退款撤销生日等级礼券): a refund undid the tier that named them. Found by their issues'
-    claims; once each; how many it voided."""
+    """Void the coupons of ``template_ids`` a member's birthday gift of ``year`` gave as its tier's (``BIRTHDAY_TIER``:
+    never the general gift's) that are still usable, reserved for an order included (退款撤销生日等级礼券): a refund
+    undid the tier that named them. Found by their issues' claims; once each; how many it voided."""
     source, voided = f"{member_id}:{year}", 0
     for template_id in dict.fromkeys(template_ids):
-        if (issued := coupons().replay(_issue_claim(template_id, member_id, "birthday", source))) is not None:
+        if (issued := coupons().replay(_issue_claim(template_id, member_id, BIRTHDAY_TIER, source))) is not None:
             voided += _void_if_usable(str(issued["code"]), Source("tier-refund", source), "退款撤销生日等级礼券")
     return voided
 

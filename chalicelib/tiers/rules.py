@@ -151,7 +151,7 @@ class BirthdayBonus:
     tier: str
     bonus: int
     floor: int = 0
-    floor_tier: str = ""
+    floor_tier: str | None = None  # "" for no card's floor; None: noted before floors were kept (its coupons stay)
 
 
 def birthday_coupons_beyond(programme: Programme, tier: str, *kept: str) -> list[str]:

@@ -87,7 +87,13 @@ def tier_state(standing: Standing, programme: Programme) -> dict[str, Any]:
 
 
 def _birthday_state(gift: BirthdayBonus) -> list[Any]:
-    return [gift.given_at, gift.tier, gift.bonus, gift.floor, *([gift.floor_tier] if gift.floor_tier else [])]
+    return [
+        gift.given_at,
+        gift.tier,
+        gift.bonus,
+        gift.floor,
+        *([gift.floor_tier] if gift.floor_tier is not None else []),
+    ]
 
 
 def tier_in(holdings: Holdings, member_id: str) -> str:
@@ -225,13 +231,19 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
 
 
 def _birthday_coupons_back(programme: Programme, gift: BirthdayBonus, tier_left: str) -> dict[str, Any] | None:
-    """The birthday coupons a refund takes back with the tier ``gift`` was given at: those the tier left and the card's
-    floor then do not name, identified by the gift's business year (the coupons' source)."""
+    """What a refund does to the coupons of a birthday gift given at the tier it takes away, by the gift's business
+    year (the coupons' source): those the tier left and the card's floor then do not name go back (``templates``),
+    and those the tier whose benefits apply now names and the gift's did not are given (``give``), so the gift is
+    what it would have been without the undone tier. A gift noted before floors were kept keeps its coupons."""
+    if gift.floor_tier is None:
+        return None
+    applies = max((tier for tier in (tier_left, gift.floor_tier) if programme.knows(tier)), key=programme.rank)
     templates = birthday_coupons_beyond(programme, gift.tier, tier_left, gift.floor_tier)
-    if not templates:
+    give = birthday_coupons_beyond(programme, applies, gift.tier)
+    if not templates and not give:
         return None
     year = clock.business_date(datetime.fromisoformat(gift.given_at), get_settings().tz).year
-    return {"year": year, "templates": templates}
+    return {"year": year, "templates": templates, "give": give}
 
 
 HISTORY_WALK = 20  # changes read back from the newest: the upgrades and refunds since the refunded purchase

@@ -15,7 +15,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.jobs import get_job, preview_job, run_job
 from chalicelib.shared.settings import get_settings
 from tests import ledger_views
-from tests.conftest import deliver, signed_headers
+from tests.conftest import deliver, signed_headers, token_for
 from tests.functional.test_coupons import template
 from tests.functional.test_purchases import publish
 
@@ -177,7 +177,8 @@ def test_a_refund_that_undoes_the_tier_a_birthday_gift_was_given_at_takes_its_ti
         run_on(JUNE_1.date())
     assert gifts(late) == [(100 + 800, "生日奖励")]
     noted = ledger().holdings(late).state(late, "tier")
-    assert ({**noted, "birthday": None}, noted["birthday"][1:]) == ({**standing, "birthday": None}, ["diamond", 800, 0])
+    assert ({**noted, "birthday": None}, noted["birthday"][1:]) == (
+        {**standing, "birthday": None}, ["diamond", 800, 0, ""])  # fmt: skip
     assert gifts(born["june"]) == [(100 + GOLD_BIRTHDAY_POINTS, "生日奖励")]
     with clock.frozen(JUNE_1 + timedelta(days=1)):
         refunded(api, partner, f"O-{late}", 8_000_00)
@@ -268,3 +269,59 @@ def test_a_refund_that_undoes_the_tier_a_birthday_gift_was_given_at_voids_that_t
     assert coupons(late) == sorted([(gold_coupon, "voided"), (diamond_coupon, "voided")])
     assert ledger_views.account(born["june"]).tier == "gold"
     assert coupons(born["june"]) == [(gold_coupon, "available")]
+
+
+def test_a_refund_leaves_the_birthday_gift_the_coupons_of_the_tier_it_leaves_and_never_takes_the_general_ones(
+    api, aws, partner, born
+):
+    """Found by a review: a gold member who bought diamond just before the gift, then returned it, lost diamond's
+    coupon but never had gold's; the general birthday coupon, which diamond also names, was voided once its template
+    stopped; and diamond's coupon, used before the refund, came back usable when its order was refunded."""
+    from chalicelib.tiers.programmes import clothing
+    from tests.functional.test_coupons import ORDER
+
+    gold_coupon, diamond_coupon = (template(api, name=name)["template_id"] for name in ("黄金生日券", "钻石生日券"))
+    general = template(api, name="生日礼券", gift={"on": "birthday"})["template_id"]
+    document = clothing().model_dump(mode="json")
+    for tier in document["tiers"]:
+        tier["benefits"]["birthday_coupons"] = {"gold": [gold_coupon], "diamond": [diamond_coupon, general]}.get(
+            tier["code"], [])  # fmt: skip
+    version = api.post("/v1/tiers/programmes", document).body["version"]
+    assert api.post(f"/v1/tiers/programmes/{version}/apply").status == 202
+    member = joined("13900000037", date(1991, 6, 9))
+
+    def coupons():  # read as staff at the frozen moment (a token of the real day would have expired by then)
+        found = api.as_(token_for(["admin"])).get(f"/v1/members/{member}/coupons").body["items"]
+        return {c["template_id"]: (c["status"], c["code"]) for c in found}
+
+    with clock.frozen(JUNE_1 - timedelta(days=3)):
+        bought(api, partner, member, 3_000_00)  # gold, held before the gift
+    with clock.frozen(JUNE_1 - timedelta(hours=12)):
+        body = {"order_id": "O-diamond", "member": {"member_id": member}, "store_id": "SH-001",
+                "occurred_at": clock.now().isoformat(), "total_fen": 5_000_00, "paid_fen": 5_000_00,
+                "payment_method": "wechat"}  # fmt: skip
+        raw = json.dumps(body).encode()
+        assert api.as_(None).call("POST", "/v1/webhooks/purchases", raw=raw,
+                                  headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
+    assert ledger_views.account(member).tier == "diamond"
+    with clock.frozen(JUNE_1 + timedelta(hours=10)):
+        run_on(JUNE_1.date())
+        deliver(aws, "coupons", times=2)
+        given = coupons()
+        assert {t: status for t, (status, _) in given.items()} == {diamond_coupon: "available", general: "available"}
+        staff = api.as_(token_for(["admin"]))
+        used = staff.post(f"/v1/coupons/{given[diamond_coupon][1]}/redemptions", {"order_id": "O-use", "order": ORDER})
+        assert used.status == 201, used.body
+        headers = {"content-type": "application/merge-patch+json", "if-match": '"1"'}
+        stopped = staff.patch(f"/v1/coupons/templates/{general}", {"status": "stopped"}, headers=headers)
+        assert stopped.status == 200, stopped.body
+    with clock.frozen(JUNE_1 + timedelta(days=1)):
+        refunded(api, partner, "O-diamond", 5_000_00)
+        deliver(aws, "coupons", times=2)
+        assert ledger_views.account(member).tier == "gold"
+        back = api.as_(token_for(["admin"])).post(
+            f"/v1/coupons/{given[diamond_coupon][1]}/redemptions/O-use/reversal", {"reason": "refund"}
+        )
+        assert back.status == 200, back.body
+        after = {t: status for t, (status, _) in coupons().items()}
+    assert after == {diamond_coupon: "voided", general: "available", gold_coupon: "available"}

@@ -270,3 +270,26 @@ def test_a_tiers_birthday_coupons_beyond_the_tiers_kept_are_those_no_kept_tier_n
     assert birthday_coupons_beyond(programme, "diamond", "normal", "") == ["ct_d", "ct_g"]  # no card
     assert birthday_coupons_beyond(programme, "silver", "gold") == []
     assert birthday_coupons_beyond(programme, "platinum", "normal") == []  # a tier the programme lost
+
+
+def test_a_birthday_gift_noted_before_card_floors_were_kept_keeps_its_coupons_and_reads_back_as_it_was():
+    """Found by a review: a note of the earlier four-element form read back as "no card's floor", so a refund voided
+    coupons a paid card still gave; it now takes no coupon back, and a new note keeps the floor, even none."""
+    from chalicelib.tiers.service import _birthday_coupons_back, _birthday_state, standing_of
+
+    coupons = {"gold": ["ct_g"], "diamond": ["ct_d", "ct_g"]}
+    programme = replace(CLOTHING, tiers=tuple(replace(t, benefits={"birthday_coupons": coupons.get(t.code, [])})
+                                              for t in CLOTHING.tiers))  # fmt: skip
+    state = {"tier": "diamond", "since": "2027-05-31", "until": "2028-12-31"}
+    old = standing_of({**state, "birthday": ["2027-06-01T02:00:00Z", "diamond", 800, 300]}, programme).birthday
+    assert old is not None
+    assert old.floor_tier is None
+    assert _birthday_coupons_back(programme, old, "normal") is None
+    carded = replace(old, floor_tier="gold")
+    assert _birthday_coupons_back(programme, carded, "normal") == {"year": 2027, "templates": ["ct_d"], "give": []}
+    no_card = replace(old, floor_tier="")
+    assert _birthday_state(no_card)[4:] == [""]
+    assert _birthday_coupons_back(programme, no_card, "gold") == {"year": 2027, "templates": ["ct_d"], "give": []}
+    held_gold = replace(CLOTHING, tiers=tuple(replace(t, benefits={"birthday_coupons": {"gold": ["ct_g"], "diamond": [
+        "ct_d"]}.get(t.code, [])}) for t in CLOTHING.tiers))  # fmt: skip
+    assert _birthday_coupons_back(held_gold, no_card, "gold") == {"year": 2027, "templates": ["ct_d"], "give": ["ct_g"]}

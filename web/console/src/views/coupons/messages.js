@@ -145,7 +145,7 @@ export default {
       issuedAt: '发放时间',
       usedOn: '使用订单',
       reservedFor: '为订单 {order} 锁定至 {until}',
-      sources: { staff: '员工发放', claim: '会员领取', registration: '注册礼', 'tier-upgrade': '升级礼', birthday: '生日礼', 'mall-order': '积分商城', 'top-up': '充值赠送' },
+      sources: { staff: '员工发放', claim: '会员领取', registration: '注册礼', 'tier-upgrade': '升级礼', birthday: '生日礼', 'birthday-tier': '等级生日礼', 'membership-pack': '会员卡券包', 'mall-order': '积分商城', 'top-up': '充值赠送' },
 
       atCounter: '优惠券核销',
       availableCount: '可用 {n} 张',
@@ -336,7 +336,7 @@ export default {
       issuedAt: 'Issued',
       usedOn: 'Used on',
       reservedFor: 'Held for order {order} until {until}',
-      sources: { staff: 'By staff', claim: 'Claimed', registration: 'Welcome gift', 'tier-upgrade': 'Upgrade gift', birthday: 'Birthday gift', 'mall-order': 'Points mall', 'top-up': 'Top-up gift' },
+      sources: { staff: 'By staff', claim: 'Claimed', registration: 'Welcome gift', 'tier-upgrade': 'Upgrade gift', birthday: 'Birthday gift', 'birthday-tier': 'Tier birthday gift', 'membership-pack': 'Card coupon pack', 'mall-order': 'Points mall', 'top-up': 'Top-up gift' },
 
       atCounter: 'Coupons',
       availableCount: '{n} available',
