@@ -140,7 +140,8 @@ def birthday_gift(tx: Transaction, event: Event) -> None:
     payload = event.payload
     if payload.get("kind") != "birthday" or payload.get("limited"):
         return
-    year = clock.business_date(datetime.fromisoformat(event.occurred_at.replace("Z", "+00:00")), get_settings().tz).year
+    booked = clock.business_date(datetime.fromisoformat(event.occurred_at.replace("Z", "+00:00")), get_settings().tz)
+    year = int(payload.get("year") or booked.year)  # the year it counts in: a late report of 30 December is that year's
     member_id = str(payload["member_id"])
     general = service.gift_templates("birthday")
     _give(general, member_id, "birthday", f"{member_id}:{year}")

@@ -125,12 +125,14 @@ def _book(
         booking.events.append(new_event("activity.recorded", f"member/{member_id}", {
             "member_id": member_id, "kind": kind, "points": max(total, 0), "limited": limited,
             "activity_key": key, **({"tier": tier} if tier else {}),
+            **({"year": day.year} if kind == "birthday" else {}),  # the year the gift counts in (once a year)
         }))  # fmt: skip
         earned = [points.credit(member_id, total, "earn", source, reason, expires_on=expires_on,
                                 available_on=available_on)] if total > 0 else []  # fmt: skip
         progressed = points.with_progress(holdings, booking, progress, today)
         if tier is not None:  # the tier's part is kept on the standing: a refund undoing that tier takes it back
-            progressed = noting_birthday(holdings, member_id, tier, bonus, (floor, floor_bonus), source, progressed)
+            progressed = noting_birthday(holdings, member_id, tier, bonus, (floor, floor_bonus), source, progressed,
+                                         day.year)  # fmt: skip
         return [*earned, *progressed]
 
     def entry_of(answer: Answer) -> Entry | None:

@@ -152,6 +152,7 @@ class BirthdayBonus:
     bonus: int
     floor: int = 0
     floor_tier: str | None = None  # "" for no card's floor; None: noted before floors were kept (its coupons stay)
+    year: int | None = None  # the year the gift counts in (its coupons' source); None: the year it was booked in
 
 
 def birthday_coupons_beyond(programme: Programme, tier: str, *kept: str) -> list[str]:
@@ -177,7 +178,7 @@ def birthday_on_refund(
         return 0, given
     left = int(programme.tier(tier_left).benefits.get("birthday_bonus_points") or 0)
     kept = min(given.bonus, max(left, given.floor))
-    return given.bonus - kept, BirthdayBonus(given.given_at, tier_left, kept, given.floor, given.floor_tier)
+    return given.bonus - kept, replace(given, tier=tier_left, bonus=kept)
 
 
 @dataclass(frozen=True)

@@ -87,13 +87,9 @@ def tier_state(standing: Standing, programme: Programme) -> dict[str, Any]:
 
 
 def _birthday_state(gift: BirthdayBonus) -> list[Any]:
-    return [
-        gift.given_at,
-        gift.tier,
-        gift.bonus,
-        gift.floor,
-        *([gift.floor_tier] if gift.floor_tier is not None else []),
-    ]
+    if gift.floor_tier is None:  # noted before floors were kept: as it was
+        return [gift.given_at, gift.tier, gift.bonus, gift.floor]
+    return [gift.given_at, gift.tier, gift.bonus, gift.floor, gift.floor_tier, *([gift.year] if gift.year else [])]
 
 
 def tier_in(holdings: Holdings, member_id: str) -> str:
@@ -107,7 +103,7 @@ def _standing_posting(member_id: str, standing: Standing, programme: Programme, 
 
 def noting_birthday(
     holdings: Holdings, member_id: str, tier: str, bonus: int, floor: tuple[str, int], source: Source,
-    postings: list[Posting],
+    postings: list[Posting], year: int | None = None,
 ) -> list[Posting]:  # fmt: skip
     """``postings`` (a birthday gift's) with the gift kept on the member's standing, when its ``bonus`` or birthday
     coupons came from their earned ``tier`` above the lowest, beyond what a card's floor alone gives (``floor``: its
@@ -123,7 +119,7 @@ def noting_birthday(
     given = tier == tier_in(holdings, member_id) and programme.rank(tier) > 0 and beyond
     if not given and not stored.get("birthday"):
         return postings
-    gift = BirthdayBonus(clock.iso(clock.now()), tier, bonus, floor_bonus, floor_tier)
+    gift = BirthdayBonus(clock.iso(clock.now()), tier, bonus, floor_bonus, floor_tier, year)
     noted = {"birthday": _birthday_state(gift)} if given else {}
     for n, posting in enumerate(postings):
         if posting.book == TIER and posting.holder == member_id:  # the gift's growth moved the standing too
@@ -242,7 +238,7 @@ def _birthday_coupons_back(programme: Programme, gift: BirthdayBonus, tier_left:
     give = birthday_coupons_beyond(programme, applies, gift.tier)
     if not templates and not give:
         return None
-    year = clock.business_date(datetime.fromisoformat(gift.given_at), get_settings().tz).year
+    year = gift.year or clock.business_date(datetime.fromisoformat(gift.given_at), get_settings().tz).year
     return {"year": year, "templates": templates, "give": give}
 
 

@@ -178,7 +178,7 @@ def test_a_refund_that_undoes_the_tier_a_birthday_gift_was_given_at_takes_its_ti
     assert gifts(late) == [(100 + 800, "生日奖励")]
     noted = ledger().holdings(late).state(late, "tier")
     assert ({**noted, "birthday": None}, noted["birthday"][1:]) == (
-        {**standing, "birthday": None}, ["diamond", 800, 0, ""])  # fmt: skip
+        {**standing, "birthday": None}, ["diamond", 800, 0, "", 2027])  # fmt: skip
     assert gifts(born["june"]) == [(100 + GOLD_BIRTHDAY_POINTS, "生日奖励")]
     with clock.frozen(JUNE_1 + timedelta(days=1)):
         refunded(api, partner, f"O-{late}", 8_000_00)
@@ -325,3 +325,24 @@ def test_a_refund_leaves_the_birthday_gift_the_coupons_of_the_tier_it_leaves_and
         assert back.status == 200, back.body
         after = {t: status for t, (status, _) in coupons().items()}
     assert after == {diamond_coupon: "voided", general: "available", gold_coupon: "available"}
+
+
+def test_a_partners_late_report_of_a_december_birthday_brings_that_years_coupons(api, aws, partner):
+    """Found by a review: a report of 30 December's birthday booked on 2 January gave its coupon as the new year's,
+    so that year's own gift, months later, brought none."""
+    publish(api, activities={"birthday": {"points": 100, "per_month": 1}})
+    general = template(api, name="生日券", gift={"on": "birthday"})["template_id"]
+    member_id = joined("13900000038", date(1990, 12, 30))
+    with clock.frozen(datetime(2027, 1, 2, 10, tzinfo=TZ)):  # booked in the new year
+        body = {"event_id": "bd-late", "kind": "birthday", "member": {"member_id": member_id},
+                "occurred_at": datetime(2026, 12, 30, 12, tzinfo=TZ).isoformat()}  # fmt: skip
+        raw = json.dumps(body).encode()
+        late = api.as_(None).call("POST", "/v1/webhooks/activities", raw=raw, headers=signed_headers(*partner, raw))
+        assert late.status == 200, late.body
+        deliver(aws, "coupons", times=2)
+    run_on(date(2027, 12, 1))
+    with clock.frozen(datetime(2027, 12, 1, 10, tzinfo=TZ)):
+        deliver(aws, "coupons", times=2)
+        found = api.as_(token_for(["admin"])).get(f"/v1/members/{member_id}/coupons").body["items"]
+    assert len(gifts(member_id)) == 2
+    assert [c["template_id"] for c in found] == [general, general]

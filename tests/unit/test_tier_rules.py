@@ -293,3 +293,6 @@ def test_a_birthday_gift_noted_before_card_floors_were_kept_keeps_its_coupons_an
     held_gold = replace(CLOTHING, tiers=tuple(replace(t, benefits={"birthday_coupons": {"gold": ["ct_g"], "diamond": [
         "ct_d"]}.get(t.code, [])}) for t in CLOTHING.tiers))  # fmt: skip
     assert _birthday_coupons_back(held_gold, no_card, "gold") == {"year": 2027, "templates": ["ct_d"], "give": ["ct_g"]}
+    late = replace(no_card, given_at="2027-01-02T02:00:00Z", year=2026)  # a report of 30 December booked on 2 January
+    assert _birthday_coupons_back(programme, late, "normal")["year"] == 2026  # the year its coupons were given in
+    assert _birthday_state(late)[4:] == ["", 2026]
