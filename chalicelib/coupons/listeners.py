@@ -119,6 +119,8 @@ def _birthday_taken_back(member_id: str, birthday: dict[str, Any], at: str) -> N
         _take_back(member_id, service.taken_back_mark(service.BIRTHDAY_TIER, source, template_id), at, void)
     general = set(service.gift_templates("birthday"))
     for template_id in dict.fromkeys(str(t) for t in birthday.get("give") or [] if str(t) not in general):
+        if service.birthday_given(member_id, year, template_id):
+            continue  # the gift gave it already, as the general gift it then was
         void = functools.partial(service.void_birthday_coupons, member_id, year, [template_id])
         _give_unless_taken_back([template_id], member_id, service.BIRTHDAY_TIER, source, void)
 

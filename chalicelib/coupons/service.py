@@ -1205,13 +1205,22 @@ def taken_back_mark(source_kind: str, source_id: str, template_id: str) -> str |
 
 def void_birthday_coupons(member_id: str, year: int, template_ids: Iterable[str]) -> int:
     """Void the coupons of ``template_ids`` a member's birthday gift of ``year`` gave as its tier's (``BIRTHDAY_TIER``:
-    never the general gift's) that are still usable, reserved for an order included (退款撤销生日等级礼券): a refund
-    undid the tier that named them. Found by their issues' claims; once each; how many it voided."""
+    never the general gift's, whatever became of its template since) that are still usable, reserved for an order
+    included (退款撤销生日等级礼券): a refund undid the tier that named them. Found by their issues' claims; once each;
+    how many it voided."""
     source, voided = f"{member_id}:{year}", 0
     for template_id in dict.fromkeys(template_ids):
         if (issued := coupons().replay(_issue_claim(template_id, member_id, BIRTHDAY_TIER, source))) is not None:
             voided += _void_if_usable(str(issued["code"]), Source("tier-refund", source), "退款撤销生日等级礼券")
     return voided
+
+
+def birthday_given(member_id: str, year: int, template_id: str) -> bool:
+    """Whether a member's birthday gift of ``year`` gave a coupon of ``template_id``, as the general gift or as its
+    tier's: a refund's gift of the coupons of the tier it leaves gives none twice."""
+    source = f"{member_id}:{year}"
+    return any(coupons().replay(_issue_claim(template_id, member_id, kind, source)) is not None
+               for kind in (BIRTHDAY_TIER, "birthday"))  # fmt: skip
 
 
 def void_upgrade_coupons(member_id: str, change_id: str, template_ids: Iterable[str]) -> int:

@@ -59,7 +59,7 @@ def standing_of(state: dict[str, Any], programme: Programme) -> Standing:
         state["tier"], since or clock.business_today(),
         date.fromisoformat(state["until"]) if state.get("until") else None, override,
         date.fromisoformat(state["warned_for"]) if state.get("warned_for") else None,
-        BirthdayBonus(*state["birthday"]) if state.get("birthday") else None,
+        BirthdayBonus(*state["birthday"][:6]) if state.get("birthday") else None,  # a later form's more: not read
     )  # fmt: skip
 
 
@@ -89,7 +89,11 @@ def tier_state(standing: Standing, programme: Programme) -> dict[str, Any]:
 def _birthday_state(gift: BirthdayBonus) -> list[Any]:
     if gift.floor_tier is None:  # noted before floors were kept: as it was
         return [gift.given_at, gift.tier, gift.bonus, gift.floor]
-    return [gift.given_at, gift.tier, gift.bonus, gift.floor, gift.floor_tier, *([gift.year] if gift.year else [])]
+    booked = clock.business_date(datetime.fromisoformat(gift.given_at), get_settings().tz).year
+    odd_year = (
+        gift.year is not None and gift.year != booked
+    )  # a late report across new year's: rare, and only then kept
+    return [gift.given_at, gift.tier, gift.bonus, gift.floor, gift.floor_tier, *([gift.year] if odd_year else [])]
 
 
 def tier_in(holdings: Holdings, member_id: str) -> str:

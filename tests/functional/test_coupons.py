@@ -606,6 +606,38 @@ def test_a_birthday_coupon_of_a_tier_a_refund_undid_is_voided_or_never_given_whi
         assert given == sorted([(general, "available"), *([(birthday, "voided")] if first else [])]), first
 
 
+def test_a_refund_gives_no_birthday_coupon_twice_when_its_template_was_the_general_gift_at_the_gift(
+    api, member, monkeypatch
+):
+    """Found by a review: the tier the refund leaves names a template the gift gave as the general birthday gift; once
+    staff made it a gift no more, the refund gave it again as the tier's."""
+    from chalicelib.coupons import listeners
+    from chalicelib.coupons import service as coupon_service
+    from chalicelib.shared.db import Transaction
+    from chalicelib.shared.events import new_event
+    from chalicelib.tiers import programmes
+    from chalicelib.tiers.rules import Programme, Tier
+
+    diamond_coupon = template(api, name="钻石生日券")["template_id"]
+    general = template(api, name="生日券", gift={"on": "birthday"})["template_id"]
+    ladder = Programme((Tier("normal", "普通", "Normal"), Tier("gold", "黄金", "Gold", 300, benefits={
+        "birthday_coupons": [general]}), Tier("diamond", "钻石", "Diamond", 800, benefits={
+        "birthday_coupons": [diamond_coupon]})))  # fmt: skip
+    monkeypatch.setattr(programmes, "programme", lambda: ladder)
+    year = clock.business_today().year
+    payload = {"member_id": member, "kind": "birthday", "points": 0, "limited": False, "tier": "diamond", "year": year}
+    gift = new_event("activity.recorded", f"member/{member}", payload)
+    listeners.birthday_gift(Transaction(), gift)
+    headers = {**MERGE_PATCH, "if-match": '"1"'}
+    assert api.patch(f"/v1/coupons/templates/{general}", {"gift": None}, headers=headers).status == 200
+    coupon_service.GIFTS.forget()
+    birthday = {"year": year, "templates": [diamond_coupon], "give": [general]}
+    listeners.upgrade_gift(Transaction(), tier_changed(member, "tc_9", "gold", "diamond", reason="refund", undoes=[],
+                                                       birthday=birthday))  # fmt: skip
+    found = sorted((c["template_id"], c["status"]) for c in api.get(f"/v1/members/{member}/coupons").body["items"])
+    assert found == sorted([(diamond_coupon, "voided"), (general, "available")])
+
+
 def test_the_tier_screens_get_the_names_of_the_coupon_templates_a_tier_gives(api, member_and_token):
     from chalicelib.tiers.programmes import clothing
 
