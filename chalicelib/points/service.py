@@ -9,7 +9,7 @@ a write that lost a race on a fresh read; this module says what each use case po
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -100,6 +100,7 @@ class Booking:
 
     member_id: str
     store_id: str | None = None
+    stores: dict[Source, str] = field(default_factory=dict)  # an entry's own store, by its source (a rescored order's)
     advance: tiers.Advance | None = None
     attachments: list[Callable[[Transaction], None]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
@@ -145,13 +146,15 @@ def post(
 
     def planned(holdings: Holdings) -> Sequence[Posting]:
         booking.advance, booking.attachments[:], booking.events[:] = None, [], []
+        booking.stores.clear()
         return plan(holdings, booking, clock.business_today())
 
     try:
         return ledger().post(
             planned, holders=[member_id, *holders], claim=claim, require={member_id: require} if require else None,
             result=(lambda answer: result(answer, booking)) if result else None,
-            announce=lambda answer: [*booking.events, *announce(answer, booking.store_id), *_tier_events(booking)],
+            announce=lambda answer: [*booking.events, *announce(answer, booking.store_id, booking.stores),
+                                     *_tier_events(booking)],
             attach=lambda answer: [*booking.attachments, *(records(answer) if records else []),
                                    *_tier_records(booking)],
             known={member_id: known} if known is not None else None,
@@ -174,10 +177,13 @@ def _tier_records(booking: Booking) -> list[Callable[[Transaction], None]]:
     return [advance.write] if advance is not None and advance.change is not None else []
 
 
-def announce(answer: Answer, store_id: str | None = None) -> Iterable[Event]:
-    """The event of each points entry a post made; ``store_id`` names the store it happened at, when there was one."""
-    at_store = {"store_id": store_id} if store_id else {}
+def announce(answer: Answer, store_id: str | None = None, stores: Mapping[Source, str] | None = None
+             ) -> Iterable[Event]:  # fmt: skip
+    """The event of each points entry a post made; ``store_id`` names the store it happened at, when there was one,
+    unless ``stores`` names the entry's own by its source."""
     for entry in answer.entries:
+        store = (stores or {}).get(entry.source, store_id)
+        at_store = {"store_id": store} if store else {}
         if entry.book == BOOK:
             yield new_event(EVENT_OF[entry.kind], f"member/{entry.holder}", {
                 "member_id": entry.holder, "points": entry.amount, "seq": entry.seq,

@@ -534,6 +534,7 @@ class _LaterOrders:
                          Posting(member_id, POINTS, -extra, "refund", EntrySource("order", record.order_id),
                                  "退款撤销等级倍率积分")]  # fmt: skip
             booking.attachments.append(_history_copy(record.order_key, int(detail["points"])))
+            booking.stores[EntrySource("order", record.order_id)] = record.store_id  # its store's figures
         return postings
 
 

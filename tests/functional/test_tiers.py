@@ -180,15 +180,22 @@ def test_a_refund_that_undoes_a_tier_rescores_the_orders_placed_at_it(api, partn
     take what is left of it at silver's rate, so in the end it brought nothing."""
     member_id, _ = member_token("13900000028")
     buy(api, partner, member_id, "G-12", 8_000 * CNY)
-    assert buy(api, partner, member_id, "G-13", 1_000 * CNY)["points_awarded"] == 2_000
+    beijing = api.post("/v1/partners", {"name": "POS 北京", "stores": ["BJ-001"]}).body
+    at_bj = order({"member_id": member_id}, order_id="G-13", paid=1_000 * CNY, items=[], at=NOW, store="BJ-001")
+    bought = signed(api, (beijing["partner_id"], beijing["secret"]), "/v1/webhooks/purchases", at_bj)
+    assert bought.body["points_awarded"] == 2_000
     refund_all(api, partner, "G-12", 8_000 * CNY, "R-12")
+    (rescored_event,) = [e for e in events("points.clawed-back") if e["payload"]["source_kind"] == "order"]
+    assert rescored_event["payload"]["store_id"] == "BJ-001"  # the rescored order's store, for its figures
     assert refund_all(api, partner, "G-12", 8_000 * CNY, "R-12")["duplicate"] is True
     assert ledger_views.account(member_id).tier == "silver"
     rescored = [(kind, points) for kind, points, source in ledger(member_id) if source == "order"]
     assert rescored == [("earn", 8_000), ("earn", 2_000), ("refund", -800)]
     half = {"refund_id": "R-13A", "order_id": "G-13", "occurred_at": NOW.isoformat(), "amount_fen": 500 * CNY}
-    assert signed(api, partner, "/v1/webhooks/refunds", half).body["points_clawed_back"] == 600
-    assert refund_all(api, partner, "G-13", 500 * CNY, "R-13B")["points_clawed_back"] == 600
+    beijing_pos = (beijing["partner_id"], beijing["secret"])
+    assert signed(api, beijing_pos, "/v1/webhooks/refunds", half).body["points_clawed_back"] == 600
+    rest = {**half, "refund_id": "R-13B"}
+    assert signed(api, beijing_pos, "/v1/webhooks/refunds", rest).body["points_clawed_back"] == 600
     assert sum(points for _, points, source in ledger(member_id) if source != "tier") == 0
     account = ledger_views.account(member_id)
     assert int(account.balance) == sum(points for _, points, _ in ledger(member_id))
