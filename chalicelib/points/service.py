@@ -182,9 +182,9 @@ def announce(answer: Answer, store_id: str | None = None, stores: Mapping[Source
     """The event of each points entry a post made; ``store_id`` names the store it happened at, when there was one,
     unless ``stores`` names the entry's own by its source."""
     for entry in answer.entries:
-        store = (stores or {}).get(entry.source, store_id)
-        at_store = {"store_id": store} if store else {}
         if entry.book == BOOK:
+            store = (stores or {}).get(entry.source, store_id)
+            at_store = {"store_id": store} if store else {}
             yield new_event(EVENT_OF[entry.kind], f"member/{entry.holder}", {
                 "member_id": entry.holder, "points": entry.amount, "seq": entry.seq,
                 "balance_after": entry.balance_after, "type": entry.kind, "source_kind": entry.source.kind,
