@@ -1,5 +1,6 @@
 """The figures checked against the events they were kept from: a business day's figures are counted afresh from the
-day's events as the BI export landed them (``rules.recount``) and compared, scope by scope, with what the statistics
+day's events as the BI export landed them (``rules.recount``; an expiry of points booked the next night counts in
+the day, ``rules.figure_day``) and compared, scope by scope, with what the statistics
 consumer kept. Each event is committed with the ledger entry or the purchase it describes (the outbox), and each book
 is checked against its entries by ``reconcile-ledger``, so a day that agrees here agrees with the ledgers.
 
@@ -15,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.exports.service import landed_day, landed_since, rewritable
 from chalicelib.ledger.jobs import checked_totals
 from chalicelib.shared import clock
+from chalicelib.shared.clock import business_date
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import ValidationFailed
 from chalicelib.shared.events import emit, new_event
@@ -49,9 +51,26 @@ class Drift:
     counted: int
 
 
+def day_events(day: date) -> tuple[list[tuple[str, Any]], int]:
+    """The events (type and payload) whose figures count in ``day`` (``rules.figure_day``): those landed on it, less
+    the expiries counting the day before, and the expiries landed on the next day that count in it; and the points
+    those next-day expiries took, which the ledgers still held at the day's end (they book by the entry's time)."""
+    tz = get_settings().tz
+
+    def counts_in(event: dict[str, Any]) -> bool:
+        booked = business_date(datetime.fromisoformat(event["occurred_at"]), tz)
+        return rules.figure_day(event["type"], event["payload"], booked) == day
+
+    own = [event for event in landed_day(day) if counts_in(event)]
+    early = [event for event in landed_day(day + timedelta(days=1)) if event["type"] in rules.COUNTED_EARLIER
+             and counts_in(event)]  # fmt: skip
+    taken_later = sum(int(event["payload"].get("points") or 0) for event in early)
+    return [(event["type"], event["payload"]) for event in [*own, *early]], taken_later
+
+
 def counted(day: date) -> dict[str, dict[str, int]]:
-    """The day's figures per scope, counted from its landed events."""
-    return rules.recount((event["type"], event["payload"]) for event in landed_day(day))
+    """The day's figures per scope, counted from the events that count in it."""
+    return rules.recount(day_events(day)[0])
 
 
 def breakdown_drift(day: date, events: Iterable[tuple[str, Any]]) -> list[Drift]:
@@ -75,16 +94,18 @@ def breakdown_drift(day: date, events: Iterable[tuple[str, Any]]) -> list[Drift]
     return found
 
 
-def ledger_drift(day: date) -> list[Drift]:
+def ledger_drift(day: date, taken_later: int = 0) -> list[Drift]:
     """The liability's points outstanding and stored value at the end of ``day`` that are not the sums of their books
     over every member (``kept``: the figures; ``counted``: the ledger), when reconciliation's totals stand at that
-    day's end (it last completed for ``day``; else nothing to compare)."""
+    day's end (it last completed for ``day``; else nothing to compare). ``taken_later``: the points of expiries booked
+    the next night, which count in ``day`` but were still on the ledgers at its end."""
     ledger = checked_totals(day)
     if ledger is None:  # a later night compares: the totals are cumulative, so what drifted by then still shows
         logger.info("liability not compared with the ledgers", extra={"day": day.isoformat(),
                     "reason": "reconcile-ledger's totals do not stand at this day's end"})  # fmt: skip
         return []
     held = held_totals(day)
+    held["points_outstanding"] -= taken_later
     return [Drift("liability-vs-ledger", name, held[name], ledger.get(book, 0))
             for name, book in LEDGER_BOOKS.items() if held[name] != ledger.get(book, 0)]  # fmt: skip
 
@@ -111,8 +132,8 @@ def drift_of(day: date, recounted: dict[str, dict[str, int]] | None = None) -> l
 def check_day(day: date) -> list[Drift]:
     """Check a day's figures, the liability's breakdowns, and the liability against the ledgers when their totals
     stand at that day; drift is logged, counted and announced."""
-    events = [(event["type"], event["payload"]) for event in landed_day(day)]
-    found = drift_of(day, rules.recount(events)) + breakdown_drift(day, events) + ledger_drift(day)
+    events, taken_later = day_events(day)
+    found = drift_of(day, rules.recount(events)) + breakdown_drift(day, events) + ledger_drift(day, taken_later)
     if found:
         from aws_lambda_powertools.metrics import MetricUnit, single_metric  # only a drift needs it
 
@@ -135,7 +156,7 @@ def rebuild_day(day: date) -> list[Drift]:
     if day >= clock.business_today() or not rewritable(day) or day < landed_since():
         message = f"a day that has ended, whose events are all landed (from {landed_since()}) and kept (35 days)"
         raise ValidationFailed([{"field": "day", "in": "option", "message": message}])
-    events = [(event["type"], event["payload"]) for event in landed_day(day)]
+    events = day_events(day)[0]
     recounted = rules.recount(events)
     found = drift_of(day, recounted)
     mended = breakdown_drift(day, events)

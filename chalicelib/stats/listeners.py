@@ -46,10 +46,10 @@ MARKERS_KEPT = timedelta(days=400)  # a month's markers outlive the month by a y
 
 @consumer("daily-stats", queue="statistics", types=[ALL_EVENTS], batched=True)
 def count_event(tx: Transaction, event: Event) -> None:
-    day = business_date(datetime.fromisoformat(event.occurred_at), get_settings().tz).isoformat()
+    booked = business_date(datetime.fromisoformat(event.occurred_at), get_settings().tz)
     for metric in metrics_of(event):
-        tx.count(DailyCountRecord(day, metric), "total")
-    fold_figures(tx, event, day)
+        tx.count(DailyCountRecord(booked.isoformat(), metric), "total")
+    fold_figures(tx, event, rules.figure_day(event.type, event.payload, booked).isoformat())
 
 
 def fold_figures(tx: Transaction, event: Event, day: str) -> None:

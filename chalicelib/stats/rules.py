@@ -3,7 +3,8 @@ which store, and writes the sums.
 
 - **Day figures** (``DAILY``) add up what was booked on a business day: members registered, purchases and their paid
   amounts, refunds, points issued, redeemed (net of reversals), expired and deducted (negative adjustments, refund
-  claw-backs), wallet top-ups and payments. They count on the chain and, when the event names one, on its store.
+  claw-backs), wallet top-ups and payments. They count on the chain and, when the event names one, on its store. An
+  expiry of points counts in the day its points stopped being owed, the night before it was booked (``figure_day``).
 - **Standing figures** (``STANDING``) are running totals of everything booked so far, kept for the chain: the points
   outstanding (every points entry's signed amount, so the total is the sum over every member's points ledger: their
   booked balance, available and pending, debt counted negative) and the stored-value float (principal and bonus).
@@ -31,7 +32,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 MAX_DAYS = 92  # a period's longest: a quarter
@@ -71,6 +72,23 @@ POINTS_EVENTS = frozenset({
 WALLET_SIGNS = {"wallet.topped-up": 1, "wallet.paid": -1, "wallet.refunded": 1, "wallet.cash-refunded": -1,
                 "wallet.forfeited": -1}  # fmt: skip
 MEMBERSHIP_EVENTS = frozenset({"member.registered", "member.erased", "member.updated", "tier.changed"})
+
+
+COUNTED_EARLIER = frozenset({"points.expired"})  # the events ``figure_day`` may count the day before their booking
+
+
+def figure_day(event_type: str, payload: Mapping[str, Any], booked: date) -> date:
+    """The business day an event's figures count in: the day it was booked, except an expiry of points. Points are
+    spendable through their last day and stop being owed at its end; the nightly job books that minutes into the next
+    day, so the expiry counts in the day before its booking: the liability at a day's end leaves out what expired at
+    that end (a year's closing leaves out the year's expiring points), and a month's expired points are those whose
+    last day fell in it. Never earlier (a late catch-up counts the day before it ran), so a day's figures are counted
+    again from the events landed on it and on the next (``stats.checks``)."""
+    if event_type in COUNTED_EARLIER:
+        lots = payload.get("lots")
+        if isinstance(lots, list) and lots and all(lot[0] and lot[0] < booked.isoformat() for lot in lots):
+            return booked - timedelta(days=1)
+    return booked
 
 
 def _number(payload: Mapping[str, Any], name: str) -> int:

@@ -312,6 +312,46 @@ def test_the_liability_is_checked_against_the_sums_of_the_ledgers(api, aws, part
         assert checked_totals(yesterday) is None  # a later run may have moved some checkpoints past the day
 
 
+def test_points_that_expire_at_a_days_end_leave_its_liability_and_count_as_expired_that_day(api, aws):
+    """Points are spendable through their last day, and the nightly job books their expiry minutes into the next. The
+    liability at that day's end leaves them out (a year's closing leaves out the year's expiring points), the day's
+    figures count them as expired, and the nightly checks agree with the events and with the ledgers' totals."""
+    from datetime import date
+
+    from chalicelib.ledger.jobs import checked_totals, reconcile_ledger
+    from chalicelib.points import jobs as points_jobs
+    from chalicelib.points import service as points
+    from chalicelib.shared.jobs import set_epoch
+    from chalicelib.stats import checks
+    from chalicelib.stats.jobs import CheckFigures
+    from tests.conftest import deliver, member_token
+
+    yesterday = clock.business_today() - timedelta(days=1)
+    set_epoch(yesterday - timedelta(days=3))
+    with clock.frozen(at(yesterday, 10)):
+        member_id = member_token("13900000001")[0]
+        points.adjust(member_id, 500, "赠送", None, expires_on=yesterday)
+        points.adjust(member_id, 300, "赠送", None, expires_on=date(yesterday.year + 1, 12, 31))
+    with clock.frozen(at(yesterday + timedelta(days=1), 0.1)):
+        assert run_job(points_jobs.expire_points, yesterday).status == "completed"
+    assert ledger().balance(member_id, "points") == 300
+    deliver(aws, "statistics")
+    owed = api.get(f"/v1/reports/liability?as_of={yesterday}").body["points"]
+    assert owed["outstanding"] == 300
+    quarter = f"{yesterday.year}-Q{(yesterday.month - 1) // 3 + 1}"
+    assert quarter not in {row["expires"] for row in owed["by_expiry"]}
+    assert api.get(f"/v1/reports/liability?as_of={yesterday - timedelta(days=1)}").body["points"]["outstanding"] == 0
+    daily = api.get(f"/v1/reports/points?from={yesterday}&to={yesterday + timedelta(days=1)}").body["items"]
+    assert [(row["expired"], row["outstanding"]) for row in daily] == [(500, 300), (0, 300)]
+    with clock.frozen(at(yesterday + timedelta(days=1), 0.2)):
+        assert run_job(reconcile_ledger, yesterday).status == "completed"
+        assert checked_totals(yesterday)["points"] == 800  # the ledger booked the expiry after the day's end
+        set_landed_since(yesterday)
+        assert run_job(CheckFigures(), yesterday).tallies["drifted-figures"] == 0
+        assert checks.check_day(yesterday) == []
+        assert checks.rebuild_day(yesterday) == []  # counted again from the events landed that day and the next
+
+
 def test_the_totals_are_counted_from_the_cli_but_not_while_reconciliation_runs(aws, monkeypatch):
     """`cli ledger count-totals` counts the books' checked totals from the checkpoints (a platform reconciled before
     the totals were kept); while a reconcile-ledger run is under way its checkpoints would move under the count, so

@@ -99,20 +99,22 @@ class Month:
         self.entries = [e for member_id in self.joined for e in ledger().page(member_id, "points", 500)[0]]
 
     def booked(self, first, last, kinds, sign=1, positive=None):
-        """The points entries of ``kinds`` booked from ``first`` through ``last`` (business days), summed."""
+        """The points entries of ``kinds`` counting from ``first`` through ``last`` (business days), summed."""
         total = 0
         for e in self.entries:
-            day = clock.business_date(datetime.fromisoformat(e.occurred_at.replace("Z", "+00:00")), TZ)
-            if first <= day <= last and e.kind in kinds and (positive is None or (e.amount > 0) == positive):
+            if first <= counts_on(e) <= last and e.kind in kinds and (positive is None or (e.amount > 0) == positive):
                 total += sign * e.amount
         return total
 
     def outstanding(self, through):
-        return sum(
-            e.amount
-            for e in self.entries
-            if clock.business_date(datetime.fromisoformat(e.occurred_at.replace("Z", "+00:00")), TZ) <= through
-        )
+        return sum(e.amount for e in self.entries if counts_on(e) <= through)
+
+
+def counts_on(entry):
+    """The business day a points entry counts in: the day it was booked, and an expiry (booked the night after its
+    points' last day) the day before, when its points stopped being owed."""
+    booked = clock.business_date(datetime.fromisoformat(entry.occurred_at.replace("Z", "+00:00")), TZ)
+    return booked - timedelta(days=1) if entry.kind == "expire" else booked
 
 
 @pytest.fixture
@@ -230,7 +232,7 @@ def test_every_report_equals_what_the_ledgers_and_purchases_say_and_money_is_for
     was = report(api, "liability", as_of=halfway)["points"]
     booked = defaultdict(int)
     for e in m.entries:
-        if clock.business_date(datetime.fromisoformat(e.occurred_at.replace("Z", "+00:00")), TZ) <= halfway:
+        if counts_on(e) <= halfway:
             for expires_on, moved in points.lot_moves(e):
                 booked[quarter(expires_on)] += moved
             booked["debt"] += e.amount - sum(moved for _, moved in points.lot_moves(e))

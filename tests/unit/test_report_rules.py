@@ -165,3 +165,14 @@ def test_the_liability_by_expiry_month_is_what_the_lots_hold_and_the_debt_what_m
             name: amount for name, amount in held.items() if amount
         }
         assert sum(buckets.values()) == book.balance(state)
+
+
+def test_an_expiry_counts_in_the_day_its_points_stopped_being_owed_never_earlier_than_the_night_before():
+    booked = date(2027, 1, 1)
+    year_end = {"points": -500, "lots": [["2026-12-31", -500]]}
+    assert rules.figure_day("points.expired", year_end, booked) == date(2026, 12, 31)
+    caught_up = {"points": -80, "lots": [["2026-12-20", -30], ["2026-12-31", -50]]}
+    assert rules.figure_day("points.expired", caught_up, booked) == date(2026, 12, 31)  # a catch-up: the night before
+    assert rules.figure_day("points.expired", {"points": -5}, booked) == booked  # booked before events named lots
+    assert rules.figure_day("points.expired", {"lots": [["2027-01-01", -5]]}, booked) == booked  # not yet over
+    assert rules.figure_day("points.earned", {"points": 5, "lots": [["2026-12-31", 5]]}, booked) == booked
