@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.coupons import book as _books  # noqa: F401  registers the coupon books
 from chalicelib.coupons.records import TEMPLATES_SCOPE, CouponFigureRecord, CouponRecord, CouponTemplateRecord
 from chalicelib.coupons.rules import (
@@ -54,6 +52,7 @@ from chalicelib.members import service as members
 from chalicelib.members.model import Status as MemberStatus
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import (
     Conflict,
     DomainError,
@@ -63,7 +62,7 @@ from chalicelib.shared.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from chalicelib.shared.events import Event, new_event
+from chalicelib.shared.events import Event, change_summary, emit, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
@@ -341,8 +340,15 @@ def create_template(
     def attach(answer: Answer) -> list[Any]:
         return [lambda tx: tx.put(record, condition=CouponTemplateRecord.template_id.does_not_exist())]
 
+    created = {"template_id": template_id, "name": record.name, "kind": terms.get("kind"), "stock": stock,
+               "per_member_limit": record.per_member_limit, "claimable": record.claimable == "yes",
+               "valid_until": None if until is None else str(until)}  # fmt: skip
     answer = ledger().post(
-        postings, claim=idempotency_claim(key), attach=attach, result=lambda answer: {"template_id": template_id}
+        postings,
+        claim=idempotency_claim(key),
+        attach=attach,
+        result=lambda answer: {"template_id": template_id},
+        announce=lambda answer: [new_event("coupon.template-created", f"coupon-template/{template_id}", created)],
     )
     GIFTS.forget()
     saved = get_template(str(answer.result["template_id"]))  # a repeat of the same key: the first template
@@ -406,6 +412,19 @@ def _listed(templates: list[Template], language: str, member_id: str | None) -> 
     return items
 
 
+def _changeable(record: CouponTemplateRecord) -> dict[str, Any]:
+    """What a change of a template may change, as its event and the audit log show it (templates hold no personal
+    data)."""
+    return {
+        "name": record.name,
+        "description": record.description,
+        "status": record.status,
+        "claimable": record.claimable == "yes",
+        "gift_on": record.gift_on,
+        "gift_min_fen": record.gift_min_fen,
+    }
+
+
 def change_template(template_id: str, changes: Mapping[str, Any], if_match: Expected, language: str) -> dict[str, Any]:
     """Edit a template's words or claimability, or stop (停发) or void (作废) it; neither goes back (a stopped
     template may still be voided). Voiding makes every unused coupon of it unusable at once; the ``void-coupons``
@@ -414,6 +433,7 @@ def change_template(template_id: str, changes: Mapping[str, Any], if_match: Expe
     if record is None:
         raise TemplateNotFound(f"No coupon template {template_id!r}")
     if_match.require(int(record.version or 0), "coupon template")
+    before = _changeable(record)
     status = changes.get("status")
     if status is not None and status != record.status:
         allowed = {"issuing": {"stopped", "voided"}, "stopped": {"voided"}, "voided": set()}[record.status]
@@ -429,12 +449,13 @@ def change_template(template_id: str, changes: Mapping[str, Any], if_match: Expe
         gift = changes["gift"] or {}
         record.gift_on, record.gift_min_fen = gift.get("on"), gift.get("min_top_up_fen")
     record.updated_at = clock.iso(clock.now())
-    try:
-        record.save()
-    except PutError as e:
-        if e.cause_response_code == "ConditionalCheckFailedException":
-            raise PreconditionFailed("The template changed meanwhile") from None
-        raise
+    after = _changeable(record)
+    changed = [name for name in after if after[name] != before[name]]
+    tx = Transaction()
+    tx.put(record, on_fail=PreconditionFailed("The template changed meanwhile"))
+    emit(tx, new_event("coupon.template-changed", f"coupon-template/{template_id}",
+                       {"template_id": template_id, **change_summary(changed, before, after, after)}))  # fmt: skip
+    tx.commit()
     GIFTS.forget()
     template = _template(record)
     return template_json(template, language, stock_left(template))

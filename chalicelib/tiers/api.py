@@ -3,6 +3,8 @@ programme's versions with their preview and apply jobs (marketing)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import MEMBER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
@@ -10,8 +12,9 @@ from chalicelib.members.api import reachable
 from chalicelib.platform.schemas import JobRun
 from chalicelib.shared import clock
 from chalicelib.shared.errors import InvalidCursor, NotFound, ValidationFailed
+from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.http import Reply, RequestContext, endpoint
-from chalicelib.shared.jobs import RunReport, get_report, run_job
+from chalicelib.shared.jobs import Job, RunReport, get_report, run_job
 from chalicelib.shared.pagination import PageQuery
 from chalicelib.tiers import programmes, service
 from chalicelib.tiers.jobs import ApplyTierProgramme, PreviewTierProgramme
@@ -150,7 +153,7 @@ def preview_programme(ctx: RequestContext) -> Reply:
     Errors: 404 for an unknown version."""
     version = programmes.get(ctx.body.version)
     job = PreviewTierProgramme(version.version, programmes.current().version)
-    return _run(run_job(job, clock.business_today(), fan_out=True))
+    return _run(run_job(job, clock.business_today(), fan_out=True, announce=_requested(job)))
 
 
 @endpoint("/v1/tiers/programmes/{version}/apply", "POST", summary="Make a draft current and re-judge members",
@@ -167,7 +170,14 @@ def apply_programme(ctx: RequestContext, version: str) -> Reply:
     previous = programmes.current().version
     chosen = programmes.make_current(int(version), ctx.caller.scope)
     job = ApplyTierProgramme(chosen.version, previous)
-    return _run(run_job(job, clock.business_today(), fan_out=True))
+    return _run(run_job(job, clock.business_today(), fan_out=True, announce=_requested(job)))
+
+
+def _requested(job: Job) -> Callable[[str], Event]:
+    """The run's request as the caller made it (``job.run-requested``, in the audit log), committed as it starts."""
+    today = clock.business_today().isoformat()
+    return lambda run_id: new_event("job.run-requested", f"job/{job.name}",
+                                    {"job": job.name, "run_id": run_id, "as_of": today})  # fmt: skip
 
 
 @endpoint("/v1/tiers/runs/{run_id}", "GET", summary="A programme preview's or application's report",

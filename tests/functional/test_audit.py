@@ -129,3 +129,34 @@ def test_a_partner_edit_shows_before_and_after_and_never_a_secret(api, aws):
     assert summary["before"] == {"stores": [], "status": "active"}
     assert summary["after"] == {"stores": ["SH-001"], "status": "disabled"}
     assert issued["secret"] not in json.dumps(read_log(api).body)
+
+
+def test_a_coupon_templates_creation_and_every_change_are_recorded_with_before_and_after(api, aws):
+    from chalicelib.coupons.schemas import CouponTemplateCreate
+
+    marketing = api.as_(token_for(["marketing"]))
+    body = CouponTemplateCreate.model_json_schema()["examples"][0]
+    created = marketing.post("/v1/coupons/templates", body, headers={"idempotency-key": "audit-template"})
+    assert created.status == 201, created.body
+    target = f"coupon-template/{created.body['template_id']}"
+    path = f"/v1/coupons/templates/{created.body['template_id']}"
+    flipped = {"name": "改名", "claimable": not body.get("claimable", False)}
+    for version, change in enumerate((flipped, {"status": "voided"}), start=1):
+        assert marketing.patch(path, change, headers={**PATCH, "if-match": f'"{version}"'}).status == 200
+    (made,) = entries_about(api, aws, target, "coupon.template-created")
+    assert made["actor"].startswith("staff:") and made["summary"]["name"] == body["name"]
+    renamed, voided = sorted((e for e in entries_about(api, aws, target, "coupon.template-changed")),
+                             key=lambda e: e["summary"]["changed"])  # fmt: skip
+    assert renamed["summary"]["changed"] == ["claimable", "name"]
+    assert (renamed["summary"]["before"]["name"], renamed["summary"]["after"]["name"]) == (body["name"], "改名")
+    assert (voided["summary"]["before"]["status"], voided["summary"]["after"]["status"]) == ("issuing", "voided")
+
+
+def test_a_tier_programmes_preview_and_application_are_recorded_as_asked(api, aws):
+    tiers = [{"code": "normal", "name_zh": "普通", "name_en": "Member"},
+             {"code": "silver", "name_zh": "白银", "name_en": "Silver", "qualify_at": 50_000}]  # fmt: skip
+    draft = api.post("/v1/tiers/programmes", {"metric": "paid_fen", "window": "calendar-year", "tiers": tiers})
+    started = api.post("/v1/tiers/preview", {"version": draft.body["version"]})
+    assert started.status == 202, started.body
+    (asked,) = entries_about(api, aws, "job/preview-tier-programme", "job.run-requested")
+    assert asked["actor"].startswith("staff:") and asked["summary"]["run_id"] == started.body["run_id"]
