@@ -109,10 +109,11 @@ def create_import(encoding: str, created_by: str, stores: frozenset[str]) -> tup
     return _status(record), uploads.upload_for(record.object_key or "", UPLOAD_SECONDS)
 
 
-def start_import(import_id: str) -> ImportStatus:
+def start_import(import_id: str, scope: frozenset[str] = frozenset()) -> ImportStatus:
     """Start an import whose file was uploaded: a worker plans it (the answer says ``planning``). An import
-    starts once; a file over ``MAX_FILE_BYTES`` is refused (413), a missing one is 409."""
-    record = _import_record(import_id)
+    starts once; a file over ``MAX_FILE_BYTES`` is refused (413), a missing one is 409. ``scope``: the stores of the
+    staff starting it (``_import_record``)."""
+    record = _import_record(import_id, scope)
     if record.status != "awaiting-file":
         raise ImportAlreadyStarted(f"Import {import_id} is {record.status}")
     size = uploads.size_of(record.object_key or "")
@@ -335,15 +336,17 @@ def _progress_stamp() -> str:
     return clock.iso(clock.real_now())
 
 
-def _import_record(import_id: str) -> MemberImportRecord:
+def _import_record(import_id: str, scope: frozenset[str] = frozenset()) -> MemberImportRecord:
+    """The import, as staff scoped to ``scope``'s stores may reach it (none: any import): only an import made by staff
+    scoped within their stores, whose rows are held to those stores; another is 404, as an unknown one."""
     record = MemberImportRecord.find(import_id, IMPORT)
-    if record is None:
+    if record is None or (scope and not (record.stores and set(record.stores) <= scope)):
         raise NotFound(f"No import {import_id!r}")
     return record
 
 
-def get_import(import_id: str) -> ImportStatus:
-    return _status(_import_record(import_id))
+def get_import(import_id: str, scope: frozenset[str] = frozenset()) -> ImportStatus:
+    return _status(_import_record(import_id, scope))
 
 
 def _status(record: MemberImportRecord) -> ImportStatus:
@@ -369,18 +372,18 @@ def _status(record: MemberImportRecord) -> ImportStatus:
     )  # fmt: skip
 
 
-def error_rows(import_id: str) -> Iterator[importer.ErrorRow]:
+def error_rows(import_id: str, scope: frozenset[str] = frozenset()) -> Iterator[importer.ErrorRow]:
     """The import's error rows, in file order: (line, column, reason), as the CLI's report holds them."""
-    _import_record(import_id)
+    _import_record(import_id, scope)
     rows: list[importer.ErrorRow] = []
     for chunk in MemberImportRecord.query(import_id, MemberImportRecord.item.startswith("chunk#")):
         rows += [(int(row), str(column), str(reason)) for row, column, reason in json.loads(chunk.error_rows or "[]")]
     yield from sorted(rows)
 
 
-def error_report(import_id: str) -> str:
+def error_report(import_id: str, scope: frozenset[str] = frozenset()) -> str:
     """The error rows as the CSV file the CLI writes (row, field, reason)."""
-    return error_report_text(list(error_rows(import_id)))
+    return error_report_text(list(error_rows(import_id, scope)))
 
 
 def handle_import_messages(records: list[dict[str, Any]], max_receives: int) -> dict[str, list[dict[str, str]]]:

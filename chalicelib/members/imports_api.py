@@ -45,9 +45,11 @@ def start_import(ctx: RequestContext, import_id: str) -> Reply:
     splits it into parts of 500 rows and queues one message per part; workers import the parts in parallel, each
     exactly once, through the same rules as a registration. Follow it with `GET /v1/members/imports/{import_id}`.
 
-    Errors: 404 for an unknown import; 409 `import-already-started`; 409 `import-file-missing` before the upload;
-    413 `import-file-too-large` over 64 MiB."""
-    return Reply(ImportOut(**asdict(imports.start_import(import_id))), status=202)
+    Staff scoped to stores reach only imports made within their stores.
+
+    Errors: 404 for an unknown import (or one beyond the caller's stores); 409 `import-already-started`; 409
+    `import-file-missing` before the upload; 413 `import-file-too-large` over 64 MiB."""
+    return Reply(ImportOut(**asdict(imports.start_import(import_id, ctx.caller.stores))), status=202)
 
 
 @endpoint("/v1/members/imports/{import_id}", "GET", summary="A member import's progress", tag="member imports",
@@ -58,8 +60,8 @@ def get_import(ctx: RequestContext, import_id: str) -> Reply:
     and finish times. An import that made no progress for 15 minutes is `failed` (a local stack stopped during an
     import loses its queued parts; import the file again: rows already in are skipped).
 
-    Errors: 404 for an unknown import."""
-    return Reply(ImportOut(**asdict(imports.get_import(import_id))))
+    Errors: 404 for an unknown import (or one beyond the caller's stores)."""
+    return Reply(ImportOut(**asdict(imports.get_import(import_id, ctx.caller.stores))))
 
 
 @endpoint("/v1/members/imports/{import_id}/errors", "GET", summary="A member import's error report (CSV)",
@@ -69,9 +71,9 @@ def get_import_errors(ctx: RequestContext, import_id: str) -> Response:
     file, the header being line 1), `field` (the column) and `reason`, in file order: the same report the CLI
     writes next to the file. It names lines and columns, never a row's values. Complete once the import is.
 
-    Errors: 404 for an unknown import."""
+    Errors: 404 for an unknown import (or one beyond the caller's stores)."""
     return Response(
-        body=imports.error_report(import_id), status_code=200,
+        body=imports.error_report(import_id, ctx.caller.stores), status_code=200,
         headers={"Content-Type": "text/csv; charset=utf-8",
                  "Content-Disposition": f'attachment; filename="{import_id}.errors.csv"'},
     )  # fmt: skip

@@ -144,7 +144,8 @@ def test_a_coupon_templates_creation_and_every_change_are_recorded_with_before_a
     for version, change in enumerate((flipped, {"status": "voided"}), start=1):
         assert marketing.patch(path, change, headers={**PATCH, "if-match": f'"{version}"'}).status == 200
     (made,) = entries_about(api, aws, target, "coupon.template-created")
-    assert made["actor"].startswith("staff:") and made["summary"]["name"] == body["name"]
+    assert made["actor"].startswith("staff:")
+    assert made["summary"]["name"] == body["name"]
     renamed, voided = sorted((e for e in entries_about(api, aws, target, "coupon.template-changed")),
                              key=lambda e: e["summary"]["changed"])  # fmt: skip
     assert renamed["summary"]["changed"] == ["claimable", "name"]
@@ -159,4 +160,5 @@ def test_a_tier_programmes_preview_and_application_are_recorded_as_asked(api, aw
     started = api.post("/v1/tiers/preview", {"version": draft.body["version"]})
     assert started.status == 202, started.body
     (asked,) = entries_about(api, aws, "job/preview-tier-programme", "job.run-requested")
-    assert asked["actor"].startswith("staff:") and asked["summary"]["run_id"] == started.body["run_id"]
+    assert asked["actor"].startswith("staff:")
+    assert asked["summary"]["run_id"] == started.body["run_id"]

@@ -203,6 +203,21 @@ def test_staff_scoped_to_stores_import_only_members_of_their_stores(aws, api, st
         1, [(3, "store_id", "not one of the importer's stores")])  # fmt: skip
 
 
+def test_staff_scoped_to_stores_reach_only_imports_made_within_their_stores(aws, api, store):
+    chain_wide = api.post("/v1/members/imports").body  # an admin of the whole chain: its rows may name any store
+    upload(chain_wide, (HEADER + ROWS[0]).encode())
+    mine = api.as_(token_for(["admin"], ("SH-001",))).post("/v1/members/imports").body
+    for stores, reached in ((("SH-001",), [mine]), (("SH-001", "BJ-001"), [mine]), (("BJ-001",), [])):
+        scoped = api.as_(token_for(["admin"], stores))
+        for made in (chain_wide, mine):
+            path = f"/v1/members/imports/{made['import_id']}"
+            expected = 200 if made in reached else 404
+            assert (scoped.get(path).status, scoped.get(f"{path}/errors").status) == (expected, expected)
+    scoped = api.as_(token_for(["admin"], ("SH-001",)))
+    assert scoped.post(f"/v1/members/imports/{chain_wide['import_id']}/start").status == 404
+    assert imports.get_import(chain_wide["import_id"]).status == "awaiting-file"  # nothing started
+
+
 def test_cashiers_may_not_import_and_nothing_is_created(aws, api):
     cashier = api.as_(token_for(["cashier"]))
     assert cashier.post("/v1/members/imports").status == 403
