@@ -47,7 +47,7 @@ from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.jobs import lower_oldest, platform_epoch, recorded_oldest
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
-from chalicelib.shared.ratelimit import Limit, refusal_now, take
+from chalicelib.shared.ratelimit import Limit, refusal_now, take, take_in_window
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 from chalicelib.shared.versions import Expected
@@ -730,6 +730,23 @@ class MemberCodeNotCurrent(ValidationFailed):
 
     def __init__(self, detail: str) -> None:
         super().__init__([{"field": "member_code", "in": "body", "message": detail}], detail)
+
+
+class MemberCodeUsed(ValidationFailed):
+    slug, title = "member-code-used", "The member code has paid already"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__([{"field": "member_code", "in": "body", "message": detail}], detail)
+
+
+def spending_code(code: str) -> Callable[[Transaction], None]:
+    """The write that spends a member's code on a payment, for the payment's own transaction: a code pays once, as
+    the payment codes members know do, so a code scanned or photographed at the till cannot pay again while it is
+    current (the member pages show a new one every minute). A second payment with it is 422 ``member-code-used``,
+    writing nothing; a repeat of the same payment is answered from its claim before this is written."""
+    used = MemberCodeUsed("This code has paid already: ask the member for the new code their pages show")
+    until = clock.real_now() + codes.lifetime()
+    return lambda tx: take_in_window(tx, f"member-code-paid:{code}", 1, until, used)
 
 
 def require_present(member_id: str, code: str) -> None:

@@ -655,7 +655,8 @@ def pay_at_counter(member_id: str, request: WalletCounterPayment) -> dict[str, A
     Once per store and till order, for good, whatever Idempotency-Key or browser tab it comes from: its payment id is
     made from them (``counter_payment_id``), a repeat answers the first answer and the same order with another member
     or amount is 409 ``payment-conflict``, as a partner's payment id is. A repeat is answered even once the code it
-    carried has expired. An unknown or erased member is 404, a frozen one 422 ``member-not-eligible``."""
+    carried has expired. A code pays once (another payment with it: 422 ``member-code-used``). An unknown or erased
+    member is 404, a frozen one 422 ``member-not-eligible``."""
     if (why := not_open(request.store_id)) is not None:
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
     payment_id = counter_payment_id(request.store_id, request.order_id)
@@ -673,8 +674,11 @@ def pay_at_counter(member_id: str, request: WalletCounterPayment) -> dict[str, A
             return replayed
     members.require_present(member_id, request.member_code)  # the limits on wrong codes, and a miss counted
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id)
+    code = Joined(
+        holders=(), plan=lambda holdings: [], attach=lambda answer: [members.spending_code(request.member_code)]
+    )
     try:
-        return on.pay(member_id, payment, request.amount_fen, claim)
+        return on.pay(member_id, payment, request.amount_fen, claim, code)
     except HolderUnavailable:
         _require_member(member_id)
         raise _not_eligible(HolderUnavailable(member_id)) from None

@@ -453,10 +453,31 @@ class TestCounterPayments:
         other, _ = member_token("13900000002")
         ok(top_up(api, partner, {"member_id": other}, 1_000, payment_id="T-2"))
         refused(self.pay(api, other, 300, key="tab-5-key"), 409, "payment-conflict")  # same order, other member
-        elsewhere = ok(self.pay(api, member, 300, key="tab-6-key", store="SH-001"), 201)  # the same number elsewhere
+        elsewhere = ok(self.pay(api, member, 300, key="tab-6-key", store="SH-001", code=another_code(member)), 201)
         assert elsewhere["payment_id"] != first["payment_id"]
         assert wallet(api, member)["total_fen"] == 400
         assert [e["payload"]["order_id"] for e in events("wallet.paid")] == ["BJ001-0042", "BJ001-0042"]
+        assert_books_are_the_sum_of_their_entries(api, member)
+
+    def test_a_code_pays_once_as_the_payment_codes_members_know(self, api, partner, member):
+        """A code scanned or photographed at the till cannot pay again while it is current: another order with it is
+        422 ``member-code-used`` and writes nothing; a retry of the payment it made is still its answer, and the
+        member's next code pays."""
+        ok(top_up(api, partner, {"member_id": member}, 1_000))
+        shown, cashier = shown_code(member), token_for(["cashier"], ("BJ-001",))
+        first = ok(self.pay(api, member, 300, code=shown, token=cashier), 201)
+        before = item_counts()
+        for n, store in enumerate(("BJ-001", "SH-001")):
+            again = self.pay(api, member, 300, key=f"till-again-{n}", order_id=f"O-AGAIN-{n}", store=store, code=shown,
+                             token=cashier)  # fmt: skip
+            assert [error["field"] for error in refused(again, 422, "member-code-used")["errors"]] == ["member_code"]
+        assert item_counts() == before
+        assert ok(self.pay(api, member, 300, key="till-retry", code=shown, token=cashier), 201) == {
+            **first,
+            "duplicate": True,
+        }
+        ok(self.pay(api, member, 300, key="till-next", order_id="O-NEXT", code=another_code(member, shown)), 201)
+        assert wallet(api, member)["total_fen"] == 400
         assert_books_are_the_sum_of_their_entries(api, member)
 
     def test_the_audit_log_says_who_took_it(self, api, aws, partner, member):
@@ -473,6 +494,16 @@ class TestCounterPayments:
 def shown_code(member_id):
     """The code the member's pages show now (`GET /v1/me/code`), as the cashier scans it."""
     return members.member_code(member_id).code
+
+
+def another_code(member_id, spent=None):
+    """A code of the member's that is still accepted and is not ``spent`` (by default the one shown now): the one
+    shown now or the one of the minute before."""
+    key, now = get_settings().lookup_hash_key, clock.real_now()
+    spent = spent or shown_code(member_id)
+    number = spent[2:-6]
+    shown = (codes.issue(member_id, number, now - timedelta(minutes=back), key).code for back in (0, 1))
+    return next(code for code in shown if code != spent)
 
 
 def member_no(api, member_id):

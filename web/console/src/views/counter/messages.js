@@ -6,7 +6,7 @@ export default {
       redeemed: '已兑换 {points} 积分', insufficient: '可用积分不足', frozen: '会员已冻结，不能消费', pay: '储值支付', payAmount: '支付金额（元）',
       order: '订单号', paid: '已从储值扣款 ¥{amount}（本金 ¥{principal}，赠送金 ¥{bonus}）', walletShort: '储值余额不足', benefits: '等级权益', benefitsNow: '当前享受',
       tier: '会员等级', another: '下一位', store: '收银门店', storeHint: '请选择门店', memberCode: '会员码', memberCodeHint: '扫描会员出示的会员码',
-      codeStale: '会员码已过期或不属于该会员，请会员刷新后重新扫描', orderPaid: '该订单已用储值支付过（金额或内容不同）',
+      codeStale: '会员码已过期或不属于该会员，请会员刷新后重新扫描', codeUsed: '该会员码已付过一笔款，请会员出示新的会员码', orderPaid: '该订单已用储值支付过（金额或内容不同）',
     },
   },
   en: {
@@ -16,7 +16,7 @@ export default {
       redeemed: '{points} points redeemed', insufficient: 'Not enough available points', frozen: 'The member is frozen and cannot spend', pay: 'Pay from stored value', payAmount: 'Amount (yuan)',
       order: 'Order no.', paid: '¥{amount} paid from stored value (principal ¥{principal}, bonus ¥{bonus})', walletShort: 'Not enough stored value', benefits: 'Tier benefits', benefitsNow: 'Applies now',
       tier: 'Tier', another: 'Next customer', store: 'Till store', storeHint: 'Choose the store', memberCode: 'Member code', memberCodeHint: 'Scan the code the member shows',
-      codeStale: 'The member code has expired or is not this member\'s: ask them to refresh it and scan again', orderPaid: 'This order was paid from stored value before, with other details',
+      codeStale: 'The member code has expired or is not this member\'s: ask them to refresh it and scan again', codeUsed: 'This member code has paid already: ask the member for their new code', orderPaid: 'This order was paid from stored value before, with other details',
     },
   },
 }
