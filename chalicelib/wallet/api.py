@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members.api import reachable
-from chalicelib.members.service import MemberCodeNotCurrent
+from chalicelib.members.service import MemberCodeNotCurrent, MemberCodeUsed
 from chalicelib.shared import clock
 from chalicelib.shared.errors import (
     AlreadyExists,
@@ -205,6 +205,7 @@ def get_my_wallet_entries(ctx: RequestContext) -> Reply:
         PreconditionRequired,
         ValidationFailed,
         MemberCodeNotCurrent,
+        MemberCodeUsed,
         RateLimited,
         service.MemberNotEligible,
         service.InsufficientBalance,
@@ -220,7 +221,9 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     every spending write) answers the first answer with `duplicate: true` and takes nothing again. The audit log
     records who took it (`wallet.paid`, with the order id).
 
-    Errors: 422 `member-code-not-current` for an expired, forged or another member's code, and nothing is taken; 409
+    Errors: 422 `member-code-not-current` for an expired, forged or another member's code, and nothing is taken; 422
+    `member-code-used` for a code that paid for another order already (a code pays once: the member shows their next
+    one); 409
     `insufficient-balance` with `available_fen` when the wallet holds less; 409 `payment-conflict` for an order paid
     before with another member or amount; 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen
     member; 422 for a store that does not exist; 428 without `Idempotency-Key`; 429 after 10 wrong codes for the
