@@ -402,7 +402,7 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
         booking.events.append(new_event("refund.recorded", f"member/{member_id}", {
             "member_id": member_id, "partner_id": partner.id, "order_id": refund.order_id,
             "refund_id": refund.refund_id, "store_id": purchase.store_id, "amount_fen": refund.amount_fen,
-            "points": -claw,
+            "points": -claw, "payment_method": purchase.payment_method, "tier": purchase.tier,
         }))  # fmt: skip
         progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id, "退款扣回成长值",
                             cause=purchase.order_key, cause_at=purchase.created_at)  # fmt: skip

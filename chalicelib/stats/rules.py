@@ -65,6 +65,7 @@ DISTINCT = ("active", "buyers", "repeat_buyers")
 STANDING = ("points_outstanding", "wallet_principal_fen", "wallet_bonus_fen", "points_issued_total",
             "points_expired_total", "points_redeemed_total")  # fmt: skip
 SALES = frozenset({"purchases", "sales_fen", "total_fen"})  # what a purchase counts by its tier and payment method
+REFUNDS = frozenset({"refunds", "refunded_fen"})  # what a refund counts by its order's tier and payment method
 POINTS_EVENTS = frozenset({
     "points.earned", "points.opened", "points.adjusted", "points.redeemed", "points.redemption-reversed",
     "points.clawed-back", "points.expired",
@@ -198,16 +199,18 @@ def _programme_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str,
 def scopes_of(event_type: str, payload: Mapping[str, Any]) -> list[tuple[str, frozenset[str] | None]]:
     """Where an event's day figures count, each with the figures that count there (None: all of them): the chain,
     its store (``store#<id>``, see ``store_of``), and for a purchase its member's tier (``tier#<code>``) and its
-    payment method (``pay#<method>``), for its sales figures only."""
+    payment method (``pay#<method>``), for its sales figures only; a refund in its order's, for its refund figures (a
+    refund booked before its event named them counts in neither)."""
     scopes: list[tuple[str, frozenset[str] | None]] = [("chain", None)]
     store_id = store_of(event_type, payload)
     if store_id:
         scopes.append((f"store#{store_id}", None))
-    if event_type == "purchase.recorded":
+    only = {"purchase.recorded": SALES, "refund.recorded": REFUNDS}.get(event_type)
+    if only is not None:
         for dimension, name in (("tier", "tier"), ("pay", "payment_method")):
             value = payload.get(name)
             if isinstance(value, str) and value:
-                scopes.append((f"{dimension}#{value}", SALES))
+                scopes.append((f"{dimension}#{value}", only))
     return scopes
 
 

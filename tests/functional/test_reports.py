@@ -178,6 +178,11 @@ def test_every_report_equals_what_the_ledgers_and_purchases_say_and_money_is_for
     by_tier = [report(api, "sales", **{"from": FIRST, "to": LAST, "granularity": "month", "tier": tier})
                for tier in ("normal", "silver", "gold", "diamond")]  # fmt: skip
     assert sum(r["totals"]["paid_fen"] for r in by_tier) == sum(p[3] for p in m.purchases)
+    chain = row  # ... and a refund counts by its order's payment method and tier, as the order did
+    assert 0 < chain["refunds"] == sum(r["totals"]["refunds"] for r in by_method) == sum(
+        r["totals"]["refunds"] for r in by_tier)  # fmt: skip
+    assert chain["refunded_fen"] == sum(r["totals"]["refunded_fen"] for r in by_method) == sum(
+        r["totals"]["refunded_fen"] for r in by_tier)  # fmt: skip
 
     city = report(api, "sales", **{"from": FIRST, "to": LAST, "granularity": "month", "city": "c"})["totals"]
     assert city["paid_fen"] == sum(p[3] for p in m.purchases)  # every store is in city "c"
