@@ -54,6 +54,8 @@ class FigureRecord(Record):
     wallet_bonus_fen = NumberAttribute(null=True)
     members = NumberAttribute(null=True)
     erased_members = NumberAttribute(null=True)
+    members_moved_in = NumberAttribute(null=True)
+    members_moved_out = NumberAttribute(null=True)
     total_fen = NumberAttribute(null=True)
     points_clawed_back = NumberAttribute(null=True)
     points_adjusted_out = NumberAttribute(null=True)

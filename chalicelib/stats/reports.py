@@ -46,10 +46,10 @@ from chalicelib.shared import clock
 from chalicelib.stats import rules
 from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, sharded
 from chalicelib.stats.records import FigureRecord
-from chalicelib.stats.rules import DAILY, DISTINCT, RECENT_WINDOWS, REPORTED, SHARDS, SOURCES, STANDING
+from chalicelib.stats.rules import DAILY, DISTINCT, MOVES, RECENT_WINDOWS, REPORTED, SHARDS, SOURCES, STANDING
 
 Granularity = Literal["day", "week", "month"]
-ADDITIVE = (*DAILY, *REPORTED)
+ADDITIVE = (*DAILY, *REPORTED, *MOVES)
 LONGEST = {"day": 92, "week": 371, "month": 731}  # the days a report of each granularity may span
 
 
@@ -191,7 +191,8 @@ def members_report(scope: Scope, first: date, last: date, granularity: Granulari
         items.append({
             "period": row.label, "from": row.first, "to": row.last, **_moves(summed, scope.chain),
             "active": figures.distinct[row.key]["active"] if scope.distinct else None,
-            "total": now_total - moved_after["new_members"] + moved_after["erased_members"],
+            "total": now_total - moved_after["new_members"] + moved_after["erased_members"]
+            - moved_after["members_moved_in"] + moved_after["members_moved_out"],
         })  # fmt: skip
     totals = {**_moves(figures.summed(first, last), scope.chain), "total": items[-1]["total"] if items else now_total,
               "recently_active": recently_active(clock.business_today()) if scope.chain else None}  # fmt: skip

@@ -62,6 +62,9 @@ REPORTED = (
 """Day figures the reports add to the dashboard's: erasures, order totals, where points came from and went, and the
 signed movements that give a standing at any past day (``points_net``, the wallet's nets)."""
 DISTINCT = ("active", "buyers", "repeat_buyers")
+MOVES = ("members_moved_in", "members_moved_out")
+"""Day figures of a store's members who moved their home store: in, to it; out, from it (a store's members at a past
+day's end are those now, less what joined, moved in and out since, plus what was erased)."""
 STANDING = ("points_outstanding", "wallet_principal_fen", "wallet_bonus_fen", "points_issued_total",
             "points_expired_total", "points_redeemed_total")  # fmt: skip
 SALES = frozenset({"purchases", "sales_fen", "total_fen"})  # what a purchase counts by its tier and payment method
@@ -139,6 +142,8 @@ def day_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
             figures[f"new_members_{payload['source']}"] = 1
     elif event_type == "member.erased":
         figures = {"erased_members": 1}
+    elif _home_move(event_type, payload) is not None:
+        figures = {"members_moved_in": 1, "members_moved_out": 1}
     elif event_type == "purchase.recorded":
         paid, total = _number(payload, "paid_fen"), _number(payload, "total_fen")
         figures = {"purchases": 1, "sales_fen": paid, "total_fen": total}
@@ -201,6 +206,17 @@ def scopes_of(event_type: str, payload: Mapping[str, Any]) -> list[tuple[str, fr
     its store (``store#<id>``, see ``store_of``), and for a purchase its member's tier (``tier#<code>``) and its
     payment method (``pay#<method>``), for its sales figures only; a refund in its order's, for its refund figures (a
     refund booked before its event named them counts in neither)."""
+    moved = _home_move(event_type, payload)
+    if moved is not None:  # the chain's members do not change
+        before, after = moved
+        return [
+            ("chain", frozenset()),
+            *(
+                (f"store#{store}", frozenset({name}))
+                for store, name in ((before, "members_moved_out"), (after, "members_moved_in"))
+                if store
+            ),
+        ]
     scopes: list[tuple[str, frozenset[str] | None]] = [("chain", None)]
     store_id = store_of(event_type, payload)
     if store_id:
@@ -212,6 +228,15 @@ def scopes_of(event_type: str, payload: Mapping[str, Any]) -> list[tuple[str, fr
             if isinstance(value, str) and value:
                 scopes.append((f"{dimension}#{value}", only))
     return scopes
+
+
+def _home_move(event_type: str, payload: Mapping[str, Any]) -> tuple[str | None, str | None] | None:
+    """The home stores a member moved from and to (either may be none: a member who joined online), if the event
+    moved them."""
+    if event_type != "member.updated" or "home_store_id" not in payload.get("changed", []):
+        return None
+    before, after = payload.get("before", {}).get("home_store_id"), payload.get("after", {}).get("home_store_id")
+    return (before or None, after or None) if before != after else None
 
 
 def activity_of(event_type: str, payload: Mapping[str, Any]) -> tuple[str, str | None, bool] | None:
@@ -373,11 +398,10 @@ def tier_moves(
     if event_type == "tier.changed":
         previous, tier = known(payload.get("previous")), str(payload["tier"])
         return [*_both(home_store, previous, -1), *_both(home_store, tier, 1)]
-    if event_type == "member.updated" and "home_store_id" in payload.get("changed", []):
+    moved = _home_move(event_type, payload)
+    if moved is not None:
         tier = known(payload.get("tier"))
-        before, after = payload["before"].get("home_store_id"), payload["after"].get("home_store_id")
-        moves = [TierMove(before, tier, -1)] if before else []
-        return [*moves, TierMove(after, tier, 1)] if after else moves
+        return [TierMove(store, tier, members) for store, members in zip(moved, (-1, 1), strict=True) if store]
     return []
 
 

@@ -15,7 +15,7 @@ from chalicelib.shared.settings import get_settings
 from chalicelib.stats import reports
 from chalicelib.stats.listeners import CHAIN, scope_of
 from chalicelib.stats.reports import Figures, members_by_tier, read_day, standing
-from chalicelib.stats.rules import DAILY, DISTINCT, REPORTED
+from chalicelib.stats.rules import DAILY, DISTINCT, MOVES, REPORTED
 from chalicelib.stats.schemas import ReportQuery
 from chalicelib.stores.service import all_stores, stores_in_city, stores_in_region
 from chalicelib.tiers import programmes
@@ -61,7 +61,12 @@ def summary(store_id: str | None, money: bool = True) -> dict[str, Any]:
     return figures
 
 
-FIGURE_NAMES = (*DAILY, *REPORTED, *DISTINCT)  # a day's figures, as the BI export's ``daily_figures`` lists them
+FIGURE_NAMES = (
+    *DAILY,
+    *REPORTED,
+    *DISTINCT,
+    *MOVES,
+)  # a day's figures, as BI's ``daily_figures`` lists them (new last)
 
 
 def day_figures(day: date, scopes: list[str]) -> list[dict[str, Any]]:

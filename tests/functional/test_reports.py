@@ -286,3 +286,29 @@ def test_bad_report_queries_are_422(api, query):
     answer = api.get(f"/v1/reports/sales?{query}")
     assert answer.status == 422, answer.body
     assert answer.body["type"].endswith("/validation-failed")
+
+
+def test_a_stores_members_at_a_past_days_end_follow_a_move_of_home_store(api, aws):
+    """A member who joined at one store and moved to another counts at the first until the move and at the second
+    from it, in every past day's total; a region holding both counts them throughout."""
+    from chalicelib.shared.versions import ANY_VERSION
+
+    for store_id, region in STORES.items():
+        api.post("/v1/stores", {"store_id": store_id, "name": store_id, "city": "c", "region": region})
+    today = clock.business_today()
+    first = today - timedelta(days=3)
+    with clock.frozen(at(first, 10)):
+        moved, _ = members.register(MemberCreate(name="搬家", phone="13900000001", home_store_id="SH-001"))
+        members.register(MemberCreate(name="留下", phone="13900000002", home_store_id="SH-001"))
+    with clock.frozen(at(first + timedelta(days=2), 10)):
+        members.update(moved, {"home_store_id": "BJ-001"}, ANY_VERSION)
+    deliver(aws, "statistics", times=2)
+
+    def totals(**scope):
+        return [row["total"] for row in report(api, "members", **{"from": first, "to": today, **scope})["items"]]
+
+    assert totals(store_id="SH-001") == [2, 2, 1, 1]
+    assert totals(store_id="BJ-001") == [0, 0, 1, 1]
+    assert totals(store_id="HZ-001") == [0, 0, 0, 0]
+    assert totals() == [2, 2, 2, 2]
+    assert totals(region="华东") == [2, 2, 1, 1]  # SH-001 and HZ-001
