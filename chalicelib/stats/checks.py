@@ -149,10 +149,11 @@ def check_day(day: date) -> list[Drift]:
 
 
 def rebuild_day(day: date) -> list[Drift]:
-    """Write a day's figures anew from its events: each scope's counts in its first shard, its other shards emptied;
-    and the liability's breakdowns corrected by what they miss, in the day's moves and in the standing alike (the
-    standing is the sum of every day's moves). For a day that has ended and whose events are all still landed; week and
-    month distinct counts are left as kept. Returns what it corrected."""
+    """Write a day's figures anew from its events: each scope's counts in its first shard, its other shards emptied,
+    the chain's standing corrected by what its day's moves were off; and the liability's breakdowns corrected by what
+    they miss, in the day's moves and in the standing alike (the standing is the sum of every day's moves). For a day
+    that has ended and whose events are all still landed; week and month distinct counts are left as kept. Returns
+    what it corrected."""
     if day >= clock.business_today() or not rewritable(day) or day < landed_since():
         message = f"a day that has ended, whose events are all landed (from {landed_since()}) and kept (35 days)"
         raise ValidationFailed([{"field": "day", "in": "option", "message": message}])
@@ -174,5 +175,17 @@ def rebuild_day(day: date) -> list[Drift]:
         tx.put(FigureRecord(sharded(scope, 0), f"day#{day.isoformat()}", **figures))
         for shard in range(1, rules.SHARDS):
             tx.delete(FigureRecord(sharded(scope, shard), f"day#{day.isoformat()}"))
+        if scope == CHAIN:  # the standing is the sum of every day's moves: mended by what the day's were off
+            for drift in found:
+                if drift.scope == CHAIN and drift.figure in STANDING_OF:
+                    tx.count(
+                        FigureRecord(sharded(CHAIN, 0), "now"), STANDING_OF[drift.figure], drift.counted - drift.kept
+                    )
         tx.commit()
     return found + mended
+
+
+STANDING_OF = {"points_net": "points_outstanding", "wallet_principal_net_fen": "wallet_principal_fen",
+               "wallet_bonus_net_fen": "wallet_bonus_fen", "points_issued": "points_issued_total",
+               "points_expired": "points_expired_total", "points_redeemed": "points_redeemed_total"}  # fmt: skip
+"""The chain's day figures whose moves the standing (``now``) adds up, and the standing figure each moves."""

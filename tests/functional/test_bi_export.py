@@ -389,3 +389,42 @@ def test_the_totals_count_from_zero_only_from_the_first_reconciliation_ever(aws)
         record.delete()
     assert run_job(reconcile_ledger, yesterday).status == "completed"
     assert ledger().store.totals() == {}
+
+
+def test_a_rebuild_mends_the_chains_standing_by_what_the_days_moves_were_off(api, aws, partner):
+    """A consumer that counted a purchase's points twice left the day's figures and the chain's standing (what the
+    liability reads) both off: the rebuild writes the day anew and takes the same off the standing, so the liability
+    and the earlier days agree with the ledgers again."""
+    from chalicelib.shared.db import Transaction
+    from chalicelib.stats import checks
+    from chalicelib.stats import service as stats
+    from chalicelib.stats.records import FigureRecord
+    from tests.conftest import deliver
+    from tests.functional.test_reports import signed
+
+    yesterday = clock.business_today() - timedelta(days=1)
+    with clock.frozen(at(yesterday, 12)):
+        signed(api, partner, "/v1/webhooks/purchases", {
+            "order_id": "O-1", "member": {"phone": "13900000001"}, "store_id": "SH-001", "currency": "CNY",
+            "occurred_at": clock.iso(clock.now()), "total_fen": 8_800, "paid_fen": 8_800, "payment_method": "cash",
+        })  # fmt: skip
+    deliver(aws, "statistics")
+    earned = stats.summary(None)["points_outstanding"]
+    assert earned > 0
+    tx = Transaction()  # the earn counted twice, in the day's moves and the standing, as one consumer commit does
+    tx.count(FigureRecord("chain@1", f"day#{yesterday}"), "points_net", earned)
+    tx.count(FigureRecord("chain@1", f"day#{yesterday}"), "points_issued", earned)
+    tx.count(FigureRecord("chain@1", "now"), "points_outstanding", earned)
+    tx.count(FigureRecord("chain@1", "now"), "points_issued_total", earned)
+    tx.commit()
+    with clock.frozen(at(yesterday + timedelta(days=1), 3.5)):
+        set_landed_since(yesterday)
+        drifted = {(drift.scope, drift.figure) for drift in checks.check_day(yesterday)}
+        assert {("chain", "points_net"), ("chain", "points_issued")} <= drifted
+        checks.rebuild_day(yesterday)
+        assert checks.check_day(yesterday) == []
+    assert stats.summary(None)["points_outstanding"] == earned
+    owed = api.get(f"/v1/reports/liability?as_of={yesterday}").body["points"]
+    assert (owed["outstanding"], owed["undated"]) == (earned, 0)
+    before = api.get(f"/v1/reports/points?from={yesterday - timedelta(days=1)}&to={yesterday}").body["items"]
+    assert [row["outstanding"] for row in before] == [0, earned]
