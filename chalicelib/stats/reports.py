@@ -88,17 +88,17 @@ def _figures(record: FigureRecord, names: Iterable[str]) -> dict[str, int]:
 
 
 class Figures:
-    """What the figures of some scopes hold from ``first`` through today, each scope's shards added up: the day
-    sums, the distinct counts of the periods asked, the standing and the members by tier."""
+    """What the figures of some scopes hold from ``first`` on (through ``through``), each scope's shards added up: the
+    day sums, the distinct counts of the periods asked, the standing and the members by tier."""
 
     def __init__(self, scopes: list[str], first: date, distinct_keys: list[str], through: date | None = None) -> None:
         self.days: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ADDITIVE, 0))
         self.distinct: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DISTINCT, 0))
-        today = through or clock.business_today()
-        for scope in scopes:
+        last = f"day#{through.isoformat()}" if through else "day#\uffff"  # every day kept: a test clock moved back
+        for scope in scopes:  # leaves days after its today, which a standing at an earlier day must take off too
             for shard in range(SHARDS):
                 partition = sharded(scope, shard)
-                condition = FigureRecord.key.between(f"day#{first.isoformat()}", f"day#{today.isoformat()}")
+                condition = FigureRecord.key.between(f"day#{first.isoformat()}", last)
                 for record in FigureRecord.query(partition, condition, consistent_read=True):
                     day = self.days[record.key.removeprefix("day#")]
                     for name, amount in _figures(record, ADDITIVE).items():
@@ -125,7 +125,7 @@ class Figures:
         return totals
 
     def after(self, day: date) -> dict[str, int]:
-        """What moved after ``day`` through today."""
+        """What moved after ``day``."""
         return self.summed(day + timedelta(days=1), date.max)
 
 
@@ -310,7 +310,7 @@ def programme_report(scope: Scope, first: date, last: date, granularity: Granula
 def held_at(scope: str, as_of: date, names: Iterable[str]) -> dict[str, dict[str, int]]:
     """What each bucket of a liability breakdown (``BY_EXPIRY``, ``BY_STORE``) held at the end of ``as_of``: now, less
     what moved after it. Two queries a shard, whatever the members: items grow with the buckets and the days since."""
-    today, wanted = clock.business_today(), tuple(names)
+    wanted = tuple(names)
     held: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(wanted, 0))
     for shard in range(SHARDS):
         partition = sharded(scope, shard)
@@ -318,12 +318,11 @@ def held_at(scope: str, as_of: date, names: Iterable[str]) -> dict[str, dict[str
             figures = held[record.key.removeprefix("now#")]
             for name, amount in _figures(record, wanted).items():
                 figures[name] += amount
-        if as_of < today:
-            after = FigureRecord.key.between(f"day#{as_of + timedelta(days=1)}#", f"day#{today}#\uffff")
-            for record in FigureRecord.query(partition, after, consistent_read=True):
-                figures = held[record.key.split("#", 2)[2]]
-                for name, amount in _figures(record, wanted).items():
-                    figures[name] -= amount
+        after = FigureRecord.key.between(f"day#{as_of + timedelta(days=1)}#", "day#\uffff")  # (see ``Figures``)
+        for record in FigureRecord.query(partition, after, consistent_read=True):
+            figures = held[record.key.split("#", 2)[2]]
+            for name, amount in _figures(record, wanted).items():
+                figures[name] -= amount
     return {bucket: figures for bucket, figures in held.items() if any(figures.values())}
 
 

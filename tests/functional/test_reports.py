@@ -312,3 +312,25 @@ def test_a_stores_members_at_a_past_days_end_follow_a_move_of_home_store(api, aw
     assert totals(store_id="HZ-001") == [0, 0, 0, 0]
     assert totals() == [2, 2, 2, 2]
     assert totals(region="华东") == [2, 2, 1, 1]  # SH-001 and HZ-001
+
+
+def test_a_test_clock_moved_back_leaves_the_standing_at_its_today_as_the_ledgers_had_it(api, aws):
+    """A rehearsal moved the clock ahead and booked there; moved back, the liability at the day it says is today, and
+    the days before it, leave out what was booked after it, as the wallet statement does."""
+    created = api.post("/v1/partners", {"name": "POS", "all_stores": True}).body
+    partner = created["partner_id"], created["secret"]
+    api.post("/v1/stores", {"store_id": "SH-001", "name": "SH-001", "city": "c", "region": "华东"})
+    moved_to = clock.business_today() - timedelta(days=5)
+    with clock.frozen(at(moved_to, 9)):
+        members.register(MemberCreate(name="储值", phone="13900000001", home_store_id="SH-001"))
+    for n, (day, amount) in enumerate(((moved_to, 10_000), (moved_to + timedelta(days=3), 7_000))):
+        with clock.frozen(at(day, 12)):
+            signed(api, partner, "/v1/webhooks/wallet/top-ups", {
+                "payment_id": f"T-{n}", "member": {"phone": "13900000001"}, "store_id": "SH-001",
+                "occurred_at": clock.iso(clock.now()), "amount_fen": amount})  # fmt: skip
+    deliver(aws, "statistics")
+    with clock.frozen(at(moved_to, 15)):  # the clock moved back, after the rehearsal
+        assert reports.held_totals(moved_to)["wallet_principal_fen"] == 10_000
+        assert reports.held_totals(moved_to - timedelta(days=1))["wallet_principal_fen"] == 0
+        assert reports.held_at("liability-by-store", moved_to, ["wallet_principal_fen"]) == {
+            "SH-001": {"wallet_principal_fen": 10_000}}  # fmt: skip
