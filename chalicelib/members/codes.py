@@ -45,12 +45,20 @@ def member_no_in(code: str) -> str | None:
 
 def is_current(code: str, member_id: str, now: datetime, key: str) -> bool:
     """Whether ``code`` is one the member was shown within the accepted minutes."""
+    return shown_at(code, member_id, now, key) is not None
+
+
+def shown_at(code: str, member_id: str, now: datetime, key: str) -> int | None:
+    """The minute (its number since the epoch) the member was shown ``code`` in, if it is one of the accepted minutes':
+    what identifies a code whatever else its text says (its one-time value proves it, the number only finds the
+    member), so a code spent once is known however it is written again."""
     match = SHAPE.match(code)
     if match is None:
-        return False
+        return None
     step = _step(now)
-    return any(hmac.compare_digest(match.group(2), _one_time(member_id, step - back, key))
-               for back in range(ACCEPTED_STEPS))  # fmt: skip
+    shown = [step - back for back in range(ACCEPTED_STEPS)
+             if hmac.compare_digest(match.group(2), _one_time(member_id, step - back, key))]  # fmt: skip
+    return shown[0] if shown else None
 
 
 def _step(now: datetime) -> int:

@@ -739,14 +739,18 @@ class MemberCodeUsed(ValidationFailed):
         super().__init__([{"field": "member_code", "in": "body", "message": detail}], detail)
 
 
-def spending_code(code: str) -> Callable[[Transaction], None]:
-    """The write that spends a member's code on a payment, for the payment's own transaction: a code pays once, as
-    the payment codes members know do, so a code scanned or photographed at the till cannot pay again while it is
-    current (the member pages show a new one every minute). A second payment with it is 422 ``member-code-used``,
-    writing nothing; a repeat of the same payment is answered from its claim before this is written."""
-    used = MemberCodeUsed("This code has paid already: ask the member for the new code their pages show")
-    until = clock.real_now() + codes.lifetime()
-    return lambda tx: take_in_window(tx, f"member-code-paid:{code}", 1, until, used)
+def spending_code(member_id: str, code: str) -> Callable[[Transaction], None]:
+    """The write that spends a member's current code on a payment, for the payment's own transaction: a code pays
+    once, as the payment codes members know do, so a code scanned or photographed at the till cannot pay again while
+    it is current (the member pages show a new one every minute). The code is known by the member and the minute it
+    was shown in, however its text is written. A second payment with it is 422 ``member-code-used``, writing nothing;
+    a repeat of the same payment is answered from its claim before this is written."""
+    now = clock.real_now()
+    shown = codes.shown_at(code, member_id, now, get_settings().lookup_hash_key)
+    if shown is None:
+        raise MemberCodeNotCurrent("This code is expired or not the member's: scan the code their pages show now")
+    used = MemberCodeUsed("This code has paid already: ask the member for the next code their pages show")
+    return lambda tx: take_in_window(tx, f"member-code-paid:{member_id}:{shown}", 1, now + codes.lifetime(), used)
 
 
 def require_present(member_id: str, code: str) -> None:

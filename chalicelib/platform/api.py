@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,7 @@ from chalice.app import Response
 from pydantic import Field
 
 from chalicelib.identity.access import PUBLIC
+from chalicelib.shared import clock
 from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, Schema, endpoint
 from chalicelib.shared.openapi import build_document
@@ -36,6 +38,8 @@ class Health(Schema):
     version: str = Field(description="the platform's version")
     storage: Literal["emulator", "aws"] = Field(description="`emulator` locally, `aws` when deployed")
     stage: str = Field(description="the deployment stage, e.g. `dev`, `prod`, `local`")
+    today: date = Field(description="the business day the platform's clock says it is (a test clock moves it)")
+    time_zone: str = Field(description="the business time zone its days are counted in (`LOYALTY_TZ`)")
 
 
 @endpoint(
@@ -47,10 +51,13 @@ class Health(Schema):
     response=Health,
 )
 def health(ctx: RequestContext) -> Reply:
-    """Whether the API answers, its version, its storage (`emulator` locally, `aws` deployed) and its stage.
-    Reads no table, so it stays up when the database is slow; use it for load balancer and uptime checks."""
+    """Whether the API answers, its version, its storage (`emulator` locally, `aws` deployed), its stage, and the
+    business day it is there (the front ends' "today", moved by a test clock on a stage that allows one). Reads no
+    table (but a moved test clock's, at most every two seconds), so it stays up when the database is slow; use it for
+    load balancer and uptime checks."""
     settings = get_settings()
-    return Reply(Health(status="ok", version=settings.version, storage=settings.storage, stage=settings.stage))
+    return Reply(Health(status="ok", version=settings.version, storage=settings.storage, stage=settings.stage,
+                        today=clock.business_today(), time_zone=settings.tz.key))  # fmt: skip
 
 
 @functools.cache

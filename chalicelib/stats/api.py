@@ -40,9 +40,11 @@ def get_daily_stats(ctx: RequestContext) -> Reply:
     top-ups and payments, with the period's totals. Amounts are null for staff without `reports:money`, as in the
     reports (finance and admins see money; marketing and store managers see counts). Days without events are zeros.
     A day counts what was booked on it (a late purchase upload counts on the day it arrived, as the ledger books
-    it). A store counts its purchases and refunds, the points they earned or took back, its wallet movements, and
-    the members registered with it as their home store; points redeemed, adjusted or expired belong to no store and
-    count for the chain only. Kept from the event stream (figures follow writes within seconds); one query a period.
+    it), except an expiry of points: booked by the nightly job minutes into the next day, it counts in the day whose
+    end the points expired at. A store counts its purchases and refunds, the points they earned or took back, its
+    wallet movements, and the members registered with it as their home store; points redeemed, adjusted or expired
+    belong to no store and count for the chain only. Kept from the event stream (figures follow writes within
+    seconds); one query a period.
 
     Errors: 422 for `to` before `from` or more than 92 days, and, for staff scoped to stores, a store outside
     them (or none named when they have several)."""

@@ -54,7 +54,9 @@ class DayFigures(Schema):
     points_redeemed: int = Field(
         description="points redeemed (兑换积分), net of reversals that day (a day with only a reversal is negative)"
     )
-    points_expired: int = Field(description="points booked as expired (过期积分) by the nightly job")
+    points_expired: int = Field(
+        description="points expired (过期积分) at the day's end, which the nightly job books minutes into the next day"
+    )
     points_deducted: int = Field(
         description="points taken by negative adjustments and refund claw-backs (扣减积分); issued − redeemed − "
         "expired − deducted is the change of the points outstanding"

@@ -674,9 +674,8 @@ def pay_at_counter(member_id: str, request: WalletCounterPayment) -> dict[str, A
             return replayed
     members.require_present(member_id, request.member_code)  # the limits on wrong codes, and a miss counted
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id)
-    code = Joined(
-        holders=(), plan=lambda holdings: [], attach=lambda answer: [members.spending_code(request.member_code)]
-    )
+    spent = members.spending_code(member_id, request.member_code)  # the code pays once
+    code = Joined(holders=(), plan=lambda holdings: [], attach=lambda answer: [spent])
     try:
         return on.pay(member_id, payment, request.amount_fen, claim, code)
     except HolderUnavailable:

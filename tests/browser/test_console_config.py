@@ -5,7 +5,11 @@ and feedback; each menu entry and page by permission."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,7 +17,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Screens, Site
+from tests.browser.conftest import PROJECT, Screens, Site
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.conftest import signed_headers
 from tests.http import send
@@ -224,6 +228,37 @@ def test_a_job_is_previewed_for_a_day_to_come_and_nothing_is_written(site: Site,
     shot(console, "job-preview")
     after = next(job for job in site.api("GET", "/v1/jobs")["items"] if job["name"] == "expire-points")["watermark"]
     assert after == before
+
+
+def test_a_rehearsal_moves_the_screens_today_with_the_test_clock(site: Site, console: Screens) -> None:
+    """排练: `cli clock set` moves the platform's "today" (the local stack allows test clocks), and the console's days
+    follow it: a job runs for the moved today by default, and a day up to it may be chosen; reset, today is today."""
+    later = (date.fromisoformat(send("GET", f"{site.base}/v1/health")[1]["today"]) + timedelta(days=40)).isoformat()
+    moved = cli(site, "clock", "set", later)
+    assert moved.returncode == 0, moved.stderr
+    try:
+        time.sleep(2.2)  # the stack reads a moved clock again at most every two seconds
+        assert send("GET", f"{site.base}/v1/health")[1]["today"] == later
+        page = log_in(console, site)
+        open_screen(page, "jobs")
+        page.locator("[data-test=job-run-expire-points]").click()
+        expect(page.get_by_label("处理至日期")).to_have_value(later)
+        shot(console, "job-run-rehearsed-today")
+        page.keyboard.press("Escape")
+    finally:
+        assert cli(site, "clock", "reset").returncode == 0
+        time.sleep(2.2)
+    page.reload()
+    open_screen(page, "jobs")
+    page.locator("[data-test=job-run-expire-points]").click()
+    expect(page.get_by_label("处理至日期")).to_have_value(send("GET", f"{site.base}/v1/health")[1]["today"])
+    page.keyboard.press("Escape")
+
+
+def cli(site: Site, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI against the test's local stack, as an operator runs it beside `make run`."""
+    return subprocess.run([sys.executable, "-m", "chalicelib.cli", *args], cwd=PROJECT, capture_output=True, text=True,
+                          env={**os.environ, "LOYALTY_LOCAL_DIR": str(site.local_dir)}, check=False)  # fmt: skip
 
 
 def test_feedback_is_answered_and_closed(site: Site, console: Screens) -> None:

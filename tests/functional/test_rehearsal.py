@@ -95,9 +95,12 @@ def test_the_test_clock_moves_today_for_the_api_and_the_jobs_until_reset(api, pa
     assert api.get(f"/v1/members/{gold}/tier").body["tier"]["code"] == "normal"  # what the member would see
     with pytest.raises(jobs.FutureDay):
         jobs.run_job(tier_jobs.recalculate_tiers, date(2028, 1, 17))  # never after the moved today
+    health = api.as_(None).get("/v1/health").body  # the front ends' "today"
+    assert (health["today"], health["time_zone"]) == ("2028-01-16", "Asia/Shanghai")
     testclock.reset()
     assert clock.business_today() == clock.business_date(clock.real_now(), TZ)
     assert NOW.date() <= clock.business_today() < date(2028, 1, 16)
+    assert api.as_(None).get("/v1/health").body["today"] == clock.business_today().isoformat()
 
 
 def test_test_clocks_are_refused_where_the_stage_does_not_allow_them(aws):

@@ -467,8 +467,12 @@ class TestCounterPayments:
         shown, cashier = shown_code(member), token_for(["cashier"], ("BJ-001",))
         first = ok(self.pay(api, member, 300, code=shown, token=cashier), 201)
         before = item_counts()
-        for n, store in enumerate(("BJ-001", "SH-001")):
-            again = self.pay(api, member, 300, key=f"till-again-{n}", order_id=f"O-AGAIN-{n}", store=store, code=shown,
+        one_time = shown[-6:]  # the same code written otherwise: its one-time value is what proves it
+        spellings = (shown, shown, f"66ZZZZ{one_time}", f"660{shown[2:-6]}{one_time}", f"66{shown[2:-6]}-{one_time}")
+        for n, (store, code) in enumerate(
+            zip(("BJ-001", "SH-001", "BJ-001", "BJ-001", "SH-001"), spellings, strict=True)
+        ):
+            again = self.pay(api, member, 300, key=f"till-again-{n}", order_id=f"O-AGAIN-{n}", store=store, code=code,
                              token=cashier)  # fmt: skip
             assert [error["field"] for error in refused(again, 422, "member-code-used")["errors"]] == ["member_code"]
         assert item_counts() == before

@@ -3,6 +3,7 @@ import ElementPlus from 'element-plus'
 import 'element-plus/dist/index.css'
 import { createApp } from 'vue'
 import '@shared/motion.css'
+import { askPlatformDay } from '@shared/businessday'
 import App from './App.vue'
 import { i18n } from './i18n'
 import { router } from './router'
@@ -10,4 +11,4 @@ import { router } from './router'
 const app = createApp(App)
 for (const [name, component] of Object.entries(icons)) app.component(name, component)
 app.use(ElementPlus).use(i18n).use(router)
-app.mount('#app')
+askPlatformDay().then(() => app.mount('#app'))

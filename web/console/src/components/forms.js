@@ -8,6 +8,8 @@ import { ApiError, yuan } from '@shared/session'
 import { allStores } from '../api/stores'
 import { i18n } from '../i18n'
 
+export { businessToday } from '@shared/businessday' // the platform's day (a test clock moves it)
+
 const t = (key, values) => i18n.global.t(key, values)
 
 /** The field errors of a 422 as `{ name: 'message', 'items.0.amount_fen': '…', items: '…' }` ('' for the whole body). */
@@ -142,11 +144,6 @@ export function when(iso) {
   if (Number.isNaN(at.getTime())) return iso
   const pad = (n) => String(n).padStart(2, '0')
   return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}`
-}
-
-/** Today as the business sees it (Asia/Shanghai), YYYY-MM-DD. */
-export function businessToday() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date())
 }
 
 /** Fen as `¥123.45`. */
