@@ -8,7 +8,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from chalicelib.members.schemas import Phone
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, Label
-from chalicelib.shared.fields import FEN, NEXT_CURSOR, UTC_INSTANT, Instant, Trimmed
+from chalicelib.shared.fields import FEN, NEXT_CURSOR, UTC_INSTANT, Instant, Reason, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.shared.pagination import PageQuery
 
@@ -16,7 +16,6 @@ Points = Annotated[int, Field(ge=1, le=10**9)]
 CashFen = Annotated[int, Field(ge=0, le=10**9)]
 Units = Annotated[int, Field(ge=0, le=10**9)]
 Limit = Annotated[int, Field(ge=1, le=10**6)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Trimmed]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), Trimmed]
 Kind = Literal["coupon", "goods", "service"]
 Fulfilment = Literal["shipping", "pickup"]

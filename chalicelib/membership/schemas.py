@@ -9,12 +9,11 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, UTC_INSTANT, Trimmed
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, UTC_INSTANT, Reason, Trimmed
 from chalicelib.shared.http import Input, Schema
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Trimmed]
 Period = Literal["day", "week", "month", "quarter", "year"]
 
 PLAN_ID = "the plan's id (`mp_…`)"

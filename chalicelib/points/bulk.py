@@ -25,12 +25,12 @@ from pydantic import ValidationError
 
 from chalicelib.members import service as members
 from chalicelib.points import service
-from chalicelib.points.schemas import MAX_POINTS, Reason
+from chalicelib.points.schemas import MAX_POINTS
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.csvfiles import ImportReport, read_rows
 from chalicelib.shared.errors import DomainError
-from chalicelib.shared.fields import within_calendar
+from chalicelib.shared.fields import Reason, within_calendar
 from chalicelib.shared.http import Input
 
 ADJUST_COLUMNS = ("member_id", "phone", "points", "reason", "expires_on")

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.shared import clock
-from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, UTC_INSTANT, Day, Trimmed
+from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, UTC_INSTANT, Day, Reason
 from chalicelib.shared.http import Input, Schema
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Trimmed]
 MAX_POINTS = 100_000_000
 REASON = "why, in words the member reads in their ledger (write no personal data)"
 

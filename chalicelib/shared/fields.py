@@ -13,7 +13,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2100, 12, 31)
@@ -77,3 +77,36 @@ UTC_INSTANT = "a UTC instant, ISO 8601"
 GIVEN_INSTANT = "ISO 8601 with a UTC offset, e.g. 2026-11-11T10:30:00+08:00"
 VERSION = 'the version, which the `ETag` header quotes (`"7"`): send it back in `If-Match` to edit'
 NEXT_CURSOR = "give it as `cursor` to read the next page; null on the last page"
+
+
+# Personal data a reason must not carry: a mainland mobile number, an email address, a resident ID number (its check
+# digit right). Digits may be spaced or hyphenated; a longer run of digits (an order number) is not a phone.
+_JOINED_DIGITS = re.compile(r"(?<=\d)[\s-](?=\d)")
+_MOBILE = re.compile(r"(?<!\d)(?:0{0,2}86)?1[3-9]\d{9}(?!\d)")  # with China's country code too
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
+_RESIDENT_ID = re.compile(r"(?<!\d)(\d{17})([\dXx])(?!\d)")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _resident_id(match: re.Match[str]) -> bool:
+    body, check = match.group(1), match.group(2).upper()
+    return "10X98765432"[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11] == check
+
+
+def without_personal_data(text: str) -> str:
+    """``text`` if it holds no phone number, email address or resident ID number; ValueError otherwise. A reason staff
+    type is shown to the member and travels in the write's event to the audit log, the BI files and every consumer,
+    which never hold personal data: a person is named by their member id, not by their phone."""
+    digits = _JOINED_DIGITS.sub("", text)
+    found = ("a phone number" if _MOBILE.search(digits) else "an email address" if _EMAIL.search(text)
+             else "an ID number" if any(_resident_id(m) for m in _RESIDENT_ID.finditer(digits)) else None)  # fmt: skip
+    if found:
+        raise ValueError(f"leave personal data out ({found}): reasons are kept in the audit log and the history")
+    return text
+
+
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Trimmed,
+    AfterValidator(without_personal_data),
+]  # fmt: skip
+"""Why staff (or a member) did something, in words: shown in the member's history and kept with the write's event."""

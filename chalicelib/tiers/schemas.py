@@ -13,7 +13,7 @@ from pydantic.config import JsonDict
 
 from chalicelib.purchases.schemas import Label
 from chalicelib.shared import clock
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day, Trimmed
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day, Reason, Trimmed
 from chalicelib.shared.http import Input, Schema
 from chalicelib.tiers.rules import Growth, Programme, Tier
 
@@ -264,9 +264,7 @@ class OverrideIn(Input):
     until: Annotated[Day, AfterValidator(_override_end)] = Field(
         description=f"the last day it holds, from today to at most {OVERRIDE_YEARS} years ahead; {BUSINESS_DATE}"
     )
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Trimmed] = Field(
-        description="why, kept in the tier history and the audit log (write no personal data)"
-    )
+    reason: Reason = Field(description="why, kept in the tier history and the audit log (write no personal data)")
 
 
 class TierView(Schema):

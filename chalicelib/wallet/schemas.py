@@ -8,12 +8,11 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day, Trimmed
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day, Reason, Trimmed
 from chalicelib.shared.http import Input, Schema
 
 Amount = Annotated[int, Field(gt=0, le=10**10)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Trimmed]
 
 MEMBER_ID = "the member's id (`mb_…`)"
 MEMBER = "the member, by exactly one of id, phone and member number"

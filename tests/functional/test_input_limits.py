@@ -129,3 +129,32 @@ class TestNullInMergePatches:
             answer = api.patch(f"/v1/partners/{partner[0]}", {field: None}, headers={**MERGE_PATCH, "if-match": '"1"'})
             assert_refused(answer, field)
         assert api.get(f"/v1/partners/{partner[0]}").body == before
+
+
+class TestPersonalDataInReasons:
+    """A reason staff type is shown to the member and travels in the write's event to the audit log and the BI files,
+    which hold no personal data: a phone number, an email address or an ID number in one is 422, and nothing is
+    written. An order number is not a phone."""
+
+    @pytest.mark.parametrize("reason", ["张三 13812345678 投诉补偿", "回电 138-1234-5678", "邮件 zhang@example.com",
+                                        "身份证 11010519491231002X 核实"])  # fmt: skip
+    def test_a_reason_holding_personal_data_is_422_and_writes_nothing(self, api, member, reason):
+        before = item_counts()
+        for path, body in (
+            (f"/v1/members/{member}/points/adjustments", {"points": 10, "reason": reason}),
+            (
+                f"/v1/members/{member}/tier/override",
+                {"kind": "floor", "tier": "gold", "until": "2030-12-31", "reason": reason},
+            ),
+        ):
+            method = "PUT" if path.endswith("override") else "POST"
+            answer = api.call(method, path, body, headers={"idempotency-key": f"pii-{hash(reason)}-{method}"})
+            assert_refused(answer, "reason")
+            assert "personal data" in answer.body["errors"][0]["message"]
+        assert item_counts() == before
+
+    def test_an_order_number_in_a_reason_is_not_personal_data(self, api, member):
+        for n, reason in enumerate(("美团订单 123456789012345678 退款补偿", "订单 20261202138123456789 补积分")):
+            answer = api.post(f"/v1/members/{member}/points/adjustments", {"points": 10, "reason": reason},
+                              headers={"idempotency-key": f"order-number-{n}"})  # fmt: skip
+            assert answer.status == 201, answer.body

@@ -131,3 +131,20 @@ def test_text_is_trimmed_of_invisible_characters_at_its_ends_only():
     assert adapter.validate_python("\ufeff\u200b 张三\u200d ") == "张三"
     family = "👨\u200d👩\u200d👧"
     assert adapter.validate_python(f" {family}\u200b") == family
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("张三 13812345678", "a phone number"), ("电话138 1234 5678", "a phone number"),
+    ("tel:+86-13812345678", "a phone number"),
+    ("mail z.s@shop.example.cn", "an email address"), ("ID 11010519491231002x", "an ID number"),
+    ("订单 123456789012345678", None), ("订单 213812345678", None), ("补 1380 分", None), ("会员 mb_01JD000", None),
+])  # fmt: skip
+def test_a_reason_refuses_personal_data_and_takes_order_numbers(text, found):
+    from chalicelib.shared.fields import Reason
+
+    adapter = TypeAdapter(Reason)
+    if found is None:
+        assert adapter.validate_python(text) == text
+    else:
+        with pytest.raises(ValidationError, match=found):
+            adapter.validate_python(text)
