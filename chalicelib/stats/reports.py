@@ -327,14 +327,16 @@ def held_at(scope: str, as_of: date, names: Iterable[str]) -> dict[str, dict[str
 
 
 def held_totals(as_of: date, now: dict[str, int] | None = None) -> dict[str, int]:
-    """The chain's points outstanding, stored-value principal and bonus at the end of ``as_of`` (``rules.HELD``):
-    the standing (``now``, read if not given) less what moved after that day."""
+    """The chain's points outstanding, stored-value principal and bonus at the end of ``as_of`` (``rules.HELD``), and
+    the points issued and expired by then: the standing (``now``, read if not given) less what moved after that day."""
     now = standing(CHAIN) if now is None else now
     after = Figures([CHAIN], as_of, []).after(as_of)
     return {
         "points_outstanding": now["points_outstanding"] - after["points_net"],
         "wallet_principal_fen": now["wallet_principal_fen"] - after["wallet_principal_net_fen"],
         "wallet_bonus_fen": now["wallet_bonus_fen"] - after["wallet_bonus_net_fen"],
+        "points_issued_total": now["points_issued_total"] - after["points_issued"],
+        "points_expired_total": now["points_expired_total"] - after["points_expired"],
     }
 
 
@@ -392,8 +394,8 @@ def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int
     totals = held_totals(as_of, now)
     outstanding, principal, bonus = (totals[name] for name in rules.HELD)
     value = _worth(outstanding, point_value_fen)
-    expiry_rate = (Decimal(now["points_expired_total"]) / Decimal(now["points_issued_total"])
-                   if now["points_issued_total"] else Decimal(0))  # fmt: skip
+    expiry_rate = (Decimal(totals["points_expired_total"]) / Decimal(totals["points_issued_total"])
+                   if totals["points_issued_total"] else Decimal(0))  # fmt: skip  # as it stood that day
     breakage = int((Decimal(max(outstanding, 0)) * expiry_rate).to_integral_value(ROUND_FLOOR))
     recent = (clock.business_today() - as_of).days <= BREAKDOWN_DAYS  # older days: no breakdowns (null)
     unbroken: dict[str, Any] = dict.fromkeys(("debt", "undated", "quarters"))

@@ -335,14 +335,16 @@ def test_points_that_expire_at_a_days_end_leave_its_liability_and_count_as_expir
     with clock.frozen(at(yesterday + timedelta(days=1), 0.1)):
         assert run_job(points_jobs.expire_points, yesterday).status == "completed"
     assert ledger().balance(member_id, "points") == 300
+    points.adjust(member_id, 200, "赠送", None)  # today: the rate points expired at falls; yesterday's stays
     deliver(aws, "statistics")
     owed = api.get(f"/v1/reports/liability?as_of={yesterday}").body["points"]
-    assert owed["outstanding"] == 300
+    assert (owed["outstanding"], owed["expiry_rate"]) == (300, "0.6250")  # 500 of 800 issued by then
+    assert api.get("/v1/reports/liability").body["points"]["expiry_rate"] == "0.5000"
     quarter = f"{yesterday.year}-Q{(yesterday.month - 1) // 3 + 1}"
     assert quarter not in {row["expires"] for row in owed["by_expiry"]}
     assert api.get(f"/v1/reports/liability?as_of={yesterday - timedelta(days=1)}").body["points"]["outstanding"] == 0
     daily = api.get(f"/v1/reports/points?from={yesterday}&to={yesterday + timedelta(days=1)}").body["items"]
-    assert [(row["expired"], row["outstanding"]) for row in daily] == [(500, 300), (0, 300)]
+    assert [(row["expired"], row["outstanding"]) for row in daily] == [(500, 300), (0, 500)]
     with clock.frozen(at(yesterday + timedelta(days=1), 0.2)):
         assert run_job(reconcile_ledger, yesterday).status == "completed"
         assert checked_totals(yesterday)["points"] == 800  # the ledger booked the expiry after the day's end
