@@ -425,9 +425,10 @@ def change_policy(ctx: RequestContext) -> Reply:
 )
 def announce(ctx: RequestContext) -> Reply:
     """A marketing message (营销消息) to up to 1,000 members. Each member's message is decided on its own: it needs
-    their marketing consent on a channel, waits out the quiet hours, counts against the caps, and lands in the inbox
-    when no channel may carry it. The report of the day shows who received it and who was suppressed, and why.
-    Once per `Idempotency-Key` (required): a retry answers the first announcement and sends nothing again."""
+    their marketing consent on a channel, waits out the quiet hours and counts against the caps; it lands in the inbox
+    when no channel may carry it only if the policy lists the inbox among the announcement's channels (not by default:
+    marketing reaches those who agreed to it). The report of the day shows who received it and who was suppressed,
+    and why. Once per `Idempotency-Key` (required): a retry answers the first announcement and sends nothing again."""
     body = ctx.body
     answer = messages.announce(body.title, body.text, list(body.member_ids), ctx.idempotency)
     return Reply(Announcement.model_validate(answer), status=202)

@@ -46,6 +46,9 @@ class ConsentChange:
     note: str | None = None  # this answer's own proof note, likewise
 
 
+JOINING = frozenset({"registration", "import"})  # consent sources of the answers a member gives as they join
+
+
 @dataclass(frozen=True)
 class Profile:
     member_id: str
@@ -58,8 +61,11 @@ class Profile:
     version: int = 0
 
     def states(self) -> dict[str, bool]:
-        """What the member said per ``channel:purpose`` (absent: never asked)."""
-        return {key: bool(value["granted"]) for key, value in self.consents.items()}
+        """What the member said per ``channel:purpose`` (absent: never agreed). A marketing "no" given as they joined
+        (registration, an import) is left out: they declined, they did not withdraw (``no-consent``, not
+        ``opted-out``)."""
+        return {key: bool(value["granted"]) for key, value in self.consents.items()
+                if value["granted"] or not (key.endswith(":marketing") and value.get("source") in JOINING)}  # fmt: skip
 
 
 class _Changed(DomainError):

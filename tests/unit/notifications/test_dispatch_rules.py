@@ -149,3 +149,19 @@ def test_events_give_one_notice_each_keyed_by_what_makes_it_once():
         == []
     )
     assert notices_of("coupon.issued", {"template_id": "t", "count": 3, "batch_id": "b"}, TZ, 0) == []
+
+
+@pytest.mark.parametrize(("source", "reason"), [("registration", "no-consent"), ("import", "no-consent"),
+                                                ("member-page", "opted-out"), ("sms-reply", "opted-out")])  # fmt: skip
+def test_a_marketing_no_given_on_joining_is_no_consent_and_a_later_one_is_opted_out(source, reason):
+    """The report says why a member got no marketing: one who declined as they joined never agreed; one who said no
+    later (their pages, a reply T, a link) withdrew."""
+    from chalicelib.notifications.kinds import Purpose
+    from chalicelib.notifications.profiles import Profile
+    from chalicelib.notifications.rules import consent_reason
+
+    said = {"granted": False, "at": "2026-11-03T10:00:00.000Z", "source": source, "wording_version": "2026-11"}
+    service = {"granted": False, "at": "2026-11-03T10:00:00.000Z", "source": source, "wording_version": "2026-11"}
+    states = Profile("mb_1", consents={"sms:marketing": said, "email:service": service}).states()
+    assert consent_reason("sms", Purpose.MARKETING, states) == reason
+    assert consent_reason("email", Purpose.SERVICE, states) == "opted-out"  # a service "no" is a switch turned off
