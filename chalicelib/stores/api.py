@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.identity.access import Staff
+from chalicelib.identity.access import MEMBER, Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.shared.errors import (
     AlreadyExists,
@@ -15,7 +15,7 @@ from chalicelib.shared.errors import (
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
 from chalicelib.shared.pagination import PageQuery
 from chalicelib.stores import service
-from chalicelib.stores.schemas import Store, StoreCreate, StorePage, StorePatch
+from chalicelib.stores.schemas import Store, StoreCreate, StoreDirectory, StoreListed, StorePage, StorePatch
 
 READ = Staff(Permission.STORES_READ)
 WRITE = Staff(Permission.STORES_WRITE)
@@ -74,3 +74,15 @@ def list_stores(ctx: RequestContext) -> Reply:
         return Reply(StorePage(items=[Store.of(store) for store in stores], next_cursor=None))
     stores, next_cursor = service.list_stores(query.limit, query.cursor)
     return Reply(StorePage(items=[Store.of(store) for store in stores], next_cursor=next_cursor))
+
+
+@endpoint("/v1/me/stores", "GET", summary="The chain's open stores, for a member to choose one", tag="stores",
+          access=MEMBER, response=StoreDirectory)  # fmt: skip
+def store_directory(ctx: RequestContext) -> Reply:
+    """Every open store of the chain, by city and then store code (its id, name and city): what the member pages
+    show where a member chooses a store (a points-mall reward's pickup store) and name the stores of their orders. A
+    chain's stores are hundreds, read a hundred a page."""
+    listed = sorted(
+        (store for store in service.all_stores() if store.status == "open"), key=lambda s: (s.city, s.store_id)
+    )
+    return Reply(StoreDirectory(items=[StoreListed(store_id=s.store_id, name=s.name, city=s.city) for s in listed]))

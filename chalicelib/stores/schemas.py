@@ -81,3 +81,17 @@ class StorePage(Schema):
 
     items: list[Store] = Field(description="this page's stores")
     next_cursor: str | None = Field(description=NEXT_CURSOR)
+
+
+class StoreListed(Schema):
+    """An open store as members choose among them: its id, name and city."""
+
+    store_id: str = Field(description=STORE_ID)
+    name: str = Field(description=NAME)
+    city: str = Field(description=CITY)
+
+
+class StoreDirectory(Schema):
+    """The chain's open stores, by city and store code."""
+
+    items: list[StoreListed] = Field(description="every open store of the chain, by city, then store code")

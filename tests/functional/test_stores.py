@@ -116,3 +116,27 @@ def test_listing_walks_every_store_once_with_cursors(api):
             break
     assert sorted(seen) == sorted(created)
     assert pages >= 3
+
+
+def test_a_member_chooses_among_the_chains_open_stores_by_name(api):
+    """The member pages name stores and let a member choose one (a pickup store) without knowing its code: every open
+    store by city and code; a closed one is left out; staff tokens are for the staff routes."""
+    from tests.conftest import member_token
+
+    made = (
+        ("SH-002", "徐汇店", "上海"),
+        ("BJ-001", "国贸店", "北京"),
+        ("SH-001", "静安店", "上海"),
+        ("HZ-001", "西湖店", "杭州"),
+    )
+    for store_id, name, city in made:
+        assert api.post("/v1/stores", {"store_id": store_id, "name": name, "city": city, "region": "r"}).status == 201
+    closed = api.patch("/v1/stores/HZ-001", {"status": "closed"},
+                       headers={"content-type": "application/merge-patch+json", "if-match": '"1"'})  # fmt: skip
+    assert closed.status == 200, closed.body
+    _, token = member_token("13900000001")
+    listed = api.as_(token).get("/v1/me/stores")
+    assert listed.status == 200, listed.body
+    assert [(s["store_id"], s["name"], s["city"]) for s in listed.body["items"]] == [
+        ("SH-001", "静安店", "上海"), ("SH-002", "徐汇店", "上海"), ("BJ-001", "国贸店", "北京")]  # fmt: skip
+    assert api.get("/v1/me/stores").status == 403
