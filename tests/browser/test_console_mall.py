@@ -15,7 +15,7 @@ from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_coupons import template
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.browser.test_member_mall import exchange_as, reward, shopper
-from tests.browser.test_member_pages import me_api, open_as
+from tests.browser.test_member_pages import exchange_on, me_api, open_as
 from tests.http import send
 
 TITLE = "积分商城 · 会员管理后台"
@@ -67,7 +67,7 @@ def test_marketing_puts_a_coupon_on_sale_the_demo_member_exchanges_it_and_market
     assert status == 200, tokens
     phone = open_as(mobile, site, tokens, "/mall")
     phone.locator("[data-test=reward-card]", has_text=name).click()
-    phone.locator("[data-test=exchange-submit]").click()
+    exchange_on(phone)
     expect(phone.locator("[data-test=order-status]")).to_have_text("已完成")  # a coupon is issued at once
     orders = me_api(site, tokens["access_token"], "/v1/me/mall/orders")["items"]
     (order,) = [item for item in orders if item["reward_id"] == made["reward_id"]]
@@ -179,7 +179,7 @@ def test_a_cashier_verifies_the_pickup_code_a_member_shows_and_the_member_sees_t
 
     phone = open_as(mobile, site, tokens, f"/mall/rewards/{bag['reward_id']}")
     expect(phone.locator("[data-test=store-SH-001]")).to_contain_text("我的门店")
-    phone.locator("[data-test=exchange-submit]").click()
+    exchange_on(phone)
     shown = phone.locator("[data-test=pickup-code]")
     expect(shown).to_have_text(re.compile(r"^\d{4} \d{4} \d{4} \d{4}$"))
     orders = me_api(site, tokens["access_token"], "/v1/me/mall/orders")["items"]

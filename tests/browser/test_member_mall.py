@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from chalicelib.local.demo import MALL_REWARDS, PICKED
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_members import new_member, top_up
-from tests.browser.test_member_pages import check_screen, me_api, member_tokens, open_as
+from tests.browser.test_member_pages import check_screen, exchange_on, me_api, member_tokens, open_as
 from tests.http import send
 
 
@@ -75,7 +75,7 @@ def test_the_demo_member_browses_the_mall_with_their_points_and_finds_the_bag_to
     code = me_api(site, tokens["access_token"], f"/v1/me/mall/orders/{bag['order_id']}")["pickup_code"]
     expect(page.locator("[data-test=pickup-code]")).to_have_text(" ".join(re.findall(r"\d{4}", code)))
     page.locator("[data-test=pickup-qr]").wait_for()
-    expect(page.locator("[data-test=pickup]")).to_contain_text("在 SH-001 门店出示")
+    expect(page.locator("[data-test=pickup]")).to_contain_text("在上海静安旗舰店出示")  # stores by name, not code
     check_screen(mobile, "兑换详情", "mall-order-pickup")
 
     page.goto(f"{site.base}/m/#/me")
@@ -128,6 +128,29 @@ def test_a_reward_out_of_reach_one_sold_out_and_one_at_its_limit_are_said_plainl
     check_screen(mobile, "商品详情", "reward-out-of-reach")
 
 
+def test_a_member_picks_up_at_another_store_found_by_its_name(site: Site, mobile: Screens) -> None:
+    """A member of 上海静安旗舰店 collects in Beijing: their own store is offered by name, any other open store is
+    found by its name or city, and the order says where to show the code, by name."""
+    tokens, _ = shopper(site, "出差取货", 100)
+    mug = reward(site, f"随行杯·{secrets.token_hex(2)}", points=30, stock=5)
+    page = open_as(mobile, site, tokens, f"/mall/rewards/{mug['reward_id']}")
+    expect(page.locator("[data-test=store-SH-001]")).to_contain_text("上海静安旗舰店（我的门店）")
+    page.locator("[data-test=store-other]").click()
+    page.get_by_label("找门店").fill("三里屯")
+    expect(page.locator("[data-test=other-stores] .van-cell")).to_have_count(1)
+    page.locator("[data-test=other-store-BJ-001]").click()
+    check_screen(mobile, "商品详情", "reward-other-store")
+    page.get_by_label("找门店").fill("no such store")
+    expect(page.locator("[data-test=no-store-found]")).to_be_visible()
+    page.get_by_label("找门店").fill("北京")
+    page.locator("[data-test=other-store-BJ-001]").click()
+    exchange_on(page)
+    expect(page.locator("[data-test=pickup]")).to_contain_text("在北京三里屯店出示")
+    (order,) = [o for o in me_api(site, tokens["access_token"], "/v1/me/mall/orders")["items"]
+                if o["reward_id"] == mug["reward_id"]]  # fmt: skip
+    assert order["pickup_store_id"] == "BJ-001"
+
+
 def test_the_last_unit_taken_by_someone_else_is_said_on_the_exchange(site: Site, mobile: Screens) -> None:
     tokens, _ = shopper(site, "慢一步", 100)
     quicker, _ = shopper(site, "快一步", 100)
@@ -135,7 +158,7 @@ def test_the_last_unit_taken_by_someone_else_is_said_on_the_exchange(site: Site,
     page = open_as(mobile, site, tokens, f"/mall/rewards/{last['reward_id']}")
     expect(page.locator("[data-test=pickup-stores] [role=radio][aria-checked=true]")).to_have_count(1)  # their store
     exchange_as(site, quicker, {"reward_id": last["reward_id"], "quantity": 1, "pickup_store_id": "SH-001"})
-    page.locator("[data-test=exchange-submit]").click()
+    exchange_on(page)
     expect(page.locator("[data-test=exchange-error]")).to_have_text("来晚了，这件商品已经兑完了")
     expect(page.locator("[data-test=exchange-submit]")).to_be_disabled()
     check_screen(mobile, "商品详情", "reward-sold-out-at-the-last-moment")
@@ -153,7 +176,7 @@ def test_a_points_and_cash_order_is_paid_from_the_wallet_in_time_then_cancelled_
     page = open_as(mobile, site, tokens, f"/mall/rewards/{service['reward_id']}")
     expect(page.locator("[data-test=exchange-total]")).to_contain_text("100 积分 + ¥9.90")
     check_screen(mobile, "商品详情", "reward-points-and-cash")
-    page.locator("[data-test=exchange-submit]").click()
+    exchange_on(page)
 
     payment = page.locator("[data-test=order-payment]")
     expect(payment.locator("[data-test=order-due]")).to_have_text("¥9.90")
@@ -197,7 +220,7 @@ def test_goods_go_to_the_address_given_and_the_member_confirms_receipt(site: Sit
     expect(page.locator("[data-test=quantity]")).to_have_text("2")
     expect(page.locator("[data-test=exchange-total]")).to_contain_text("120 积分")
     check_screen(mobile, "商品详情", "reward-shipping")
-    page.locator("[data-test=exchange-submit]").click()
+    exchange_on(page)
 
     expect(page.locator("[data-test=order-status]")).to_have_text("待发货")
     assert len(keys) == 1  # one exchange,

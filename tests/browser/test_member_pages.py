@@ -138,7 +138,7 @@ def test_a_new_member_joins_earns_points_sees_the_chart_and_redeems(site: Site, 
     page.wait_for_url(re.compile("#/mall$"))
     page.locator("[data-test=reward-card]", has_text=COUPON_REWARD).click()
     check_screen(mobile, "商品详情", "redeem")
-    page.locator("[data-test=exchange-submit]").click()
+    exchange_on(page)
     expect(page.locator("[data-test=order-status]")).to_have_text("已完成")
     price = MALL_REWARDS[COUPON_REWARD]["points"]
     (order,) = me_api(site, token, "/v1/me/mall/orders")["items"]
@@ -358,3 +358,11 @@ def test_feedback_is_sent_and_the_staff_reply_is_read(site: Site, mobile: Screen
     page.locator("[data-test=feedback-reply]").get_by_text("已转告门店，感谢建议！").wait_for()
     assert "已处理" in page.locator("[data-test=feedback-item]").first.inner_text()
     mobile.shot("feedback-answered")
+
+
+def exchange_on(page: Any) -> None:
+    """Exchange the reward on screen: the button, then yes to what it costs (the points are spent at once)."""
+    page.locator("[data-test=exchange-submit]").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("积分在确认后立即扣除")
+    dialog.get_by_role("button", name="确认兑换").click()
