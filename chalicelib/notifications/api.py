@@ -430,7 +430,7 @@ def announce(ctx: RequestContext) -> Reply:
     marketing reaches those who agreed to it). The report of the day shows who received it and who was suppressed,
     and why. Once per `Idempotency-Key` (required): a retry answers the first announcement and sends nothing again."""
     body = ctx.body
-    answer = messages.announce(body.title, body.text, list(body.member_ids), ctx.idempotency)
+    answer = messages.announce(body.title, body.text, list(body.member_ids), ctx.idempotency, list(body.member_nos))
     return Reply(Announcement.model_validate(answer), status=202)
 
 

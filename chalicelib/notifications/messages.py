@@ -173,17 +173,23 @@ def unsent(day: date, kind: str, limit: int, cursor: str | None) -> tuple[list[d
     return [message_json(record) for record in found], encode_cursor(scope, found.last_evaluated_key)
 
 
-def announce(title: str, text: str, member_ids: list[str], key: IdempotencyKey | None) -> dict[str, Any]:
-    """A marketing message to members (营销消息): each is decided on its own (consent, caps, quiet hours), once
-    per member; the events carry ten members each, in one outbox write. Ids of no member (or an erased one) are
-    answered as ``unknown`` and sent nothing; none known is 422. Once per Idempotency-Key: a retried request
-    answers the first announcement and sends nothing again."""
-
-    known = members.current_members(member_ids)
+def announce(
+    title: str, text: str, member_ids: list[str], key: IdempotencyKey | None, member_nos: list[str] | None = None
+) -> dict[str, Any]:
+    """A marketing message to members (营销消息), named by id or by member number (会员号): each is decided on its own
+    (consent, caps, quiet hours), once per member; the events carry ten members each, in one outbox write. Ids and
+    numbers of no member (or an erased one) are answered as ``unknown`` and sent nothing; none known is 422. Once per
+    Idempotency-Key: a retried request answers the first announcement and sends nothing again."""
+    by_number = members.holders_of_member_nos(member_nos or [])
+    asked = set(member_ids) | set(by_number.values())
+    known = members.current_members(asked)
     if not known:
-        problem = {"field": "member_ids", "in": "body", "message": "none of these is a member"}
-        raise ValidationFailed([problem], "None of the member ids is a member")
-    wanted, unknown = sorted(known), sorted(set(member_ids) - known)
+        field = "member_ids" if member_ids else "member_nos"
+        raise ValidationFailed([{"field": field, "in": "body", "message": "none of these is a member"}],
+                               "None of the members named is a member")  # fmt: skip
+    gone = {no for no, member_id in by_number.items() if member_id not in known}
+    unknown = sorted(set(member_ids) - known) + sorted({*(member_nos or [])} - set(by_number) | gone)
+    wanted = sorted(known)
 
     def perform(tx: Transaction) -> dict[str, Any]:
         announcement_id = new_id("an_")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from chalicelib.members.schemas import MemberNo
 from chalicelib.shared.fields import FEN, NEXT_CURSOR, UTC_INSTANT, Day, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.shared.pagination import PageQuery
@@ -480,7 +481,19 @@ class AnnouncementIn(Input):
 
     title: Title = Field(description=TITLE)
     text: Text = Field(description="the text (a marketing SMS gets the opt-out wording added)")
-    member_ids: list[MemberId] = Field(min_length=1, max_length=1000, description="the members (`mb_…`)")
+    member_ids: list[MemberId] = Field(default_factory=list, max_length=1000, description="the members (`mb_…`)")
+    member_nos: list[MemberNo] = Field(
+        default_factory=list, max_length=1000,
+        description="the members by member number (会员号, as the member list shows it), with or instead of ids",
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _someone(self) -> AnnouncementIn:
+        if not self.member_ids and not self.member_nos:
+            raise ValueError("name at least one member, by member_ids or member_nos")
+        if len(self.member_ids) + len(self.member_nos) > 1000:
+            raise ValueError("at most 1,000 members, ids and numbers together")
+        return self
 
 
 class Announcement(Schema):
@@ -488,5 +501,5 @@ class Announcement(Schema):
 
     announcement_id: str = Field(description="its id (`an_…`)")
     members: int = Field(description="the members it goes to")
-    unknown: list[str] = Field(default_factory=list, description="ids given that are no member's (or an erased one's): "
-                               "sent nothing")  # fmt: skip
+    unknown: list[str] = Field(default_factory=list, description="ids and member numbers given that are no member's "
+                               "(or an erased one's): sent nothing")  # fmt: skip

@@ -130,13 +130,15 @@ def test_a_marketing_message_is_reported_its_unsent_member_opened_and_their_cons
     dialog = page.get_by_role("dialog", name="发送营销消息")
     dialog.get_by_label("标题").fill("周末双倍积分")
     dialog.get_by_label("正文").fill("本周末到店消费享双倍积分。")
-    dialog.get_by_label("会员编号").fill(f"{member['member_id']}\n{demo['member_id']}, {member['member_id']}")
-    dialog.get_by_text("2 个会员").wait_for()  # the same id twice is one member
+    addressed = f"{member['member_no']}\n{demo['member_id']}, {member['member_no']}, 9999999999"  # 会员号 or ids
+    dialog.get_by_label("会员", exact=True).fill(addressed)
+    dialog.get_by_text("3 个会员").wait_for()  # the same number twice is one member
     assert unlabelled_inputs(page) == []
     console.shot("announcement")
     page.locator("[data-test=announce-send]").click()
     result = dialog.locator("[data-test=announce-result]")
     expect(result).to_contain_text("2 位会员")
+    expect(result.locator("[data-test=announce-unknown]")).to_have_text("以下不是会员，未发送：9999999999")
     console.shot("announcement-sent")
     page.locator("[data-test=announce-send]").click()  # 关闭
 

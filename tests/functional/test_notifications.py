@@ -283,6 +283,22 @@ class TestConsent:
         refused(api.post("/v1/notifications/announcements", nobody, headers={"idempotency-key": "ann-nobody"}), 422,
                 "validation-failed")  # fmt: skip
 
+    def test_an_announcement_is_addressed_by_the_member_numbers_staff_see(self, api, member):
+        """Found by a walkthrough: marketing pasted the 会员号 of the member list and got them refused as ids."""
+        member_id, _ = member
+        number = ok(api.get(f"/v1/members/{member_id}"))["member_no"]
+        body = {"title": "新品", "text": "新品到店", "member_nos": [number, "9999999999"]}
+        answer = ok(api.post("/v1/notifications/announcements", body, headers={"idempotency-key": "ann-numbers"}), 202)
+        assert (answer["members"], answer["unknown"]) == (1, ["9999999999"])
+        both = {**body, "member_ids": [member_id], "member_nos": [number]}  # the same member twice: one message
+        answer = ok(api.post("/v1/notifications/announcements", both, headers={"idempotency-key": "ann-both"}), 202)
+        assert (answer["members"], answer["unknown"]) == (1, [])
+        before = item_counts()
+        for wrong in ({"title": "t", "text": "x"}, {"title": "t", "text": "x", "member_nos": ["9999999999"]}):
+            key = {"idempotency-key": f"ann-{len(wrong)}"}
+            refused(api.post("/v1/notifications/announcements", wrong, headers=key), 422, "validation-failed")
+        assert item_counts() == before
+
     def test_granting_marketing_needs_the_wording_shown(self, member):
         _, client = member
         grant = {"consents": [{"channel": "sms", "purpose": "marketing", "granted": True}], "wording_version": "old"}

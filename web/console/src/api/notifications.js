@@ -25,8 +25,8 @@ export const patchPolicy = (patch, version) => api.patch('/notifications/policy'
 
 /** A marketing message to up to 1,000 members, once per `key` (an Idempotency-Key kept across retries of one
  * intended message): `{announcement_id, members}` (each decided on its own). */
-export const announce = (title, text, memberIds, key) =>
-  api.post('/notifications/announcements', { title, text, member_ids: memberIds }, { 'Idempotency-Key': key })
+export const announce = (title, text, memberIds, memberNos, key) =>
+  api.post('/notifications/announcements', { title, text, member_ids: memberIds, member_nos: memberNos }, { 'Idempotency-Key': key })
 
 /** A business day's messages per kind: `{day, kinds: [{kind, outcomes, reasons}]}`. */
 export const dayReport = (day) => api.get('/notifications/report', { day })
