@@ -67,7 +67,7 @@ def test_a_member_buys_the_gym_card_from_the_wallet_turns_auto_renewal_on_and_re
     expect(card.locator("[data-test=card-status]")).to_have_text("生效中")
     (bought,) = me_api(site, token, "/v1/me/cards")["items"]
     assert (bought["status"], bought["paid_fen"], bought["payments"][0]["method"]) == ("active", 29_900, "wallet")
-    expect(card.locator("[data-test=card-until]")).to_have_text(f"有效期至 {shown_day(bought['valid_until'])}")
+    expect(card.locator("[data-test=card-until]")).to_have_text(until_text(bought))
     assert me_api(site, token, "/v1/me/wallet")["total_fen"] == 50_000 - 29_900
     expect(plan.get_by_role("button", name="储值续费 ¥299.00")).to_be_visible()  # another payment renews it
     expect(plan.get_by_role("button", name="免费试用 7 天")).to_have_count(0)  # no trial once a card was had
@@ -127,7 +127,7 @@ def test_a_balance_too_small_is_said_before_paying_and_the_free_trial_starts_onc
     expect(card.locator("[data-test=card-status]")).to_have_text("生效中")
     (trial,) = me_api(site, tokens["access_token"], "/v1/me/cards")["items"]
     assert ([p["kind"] for p in trial["payments"]], trial["paid_fen"]) == (["trial"], 0)
-    expect(card.locator("[data-test=card-until]")).to_have_text(f"有效期至 {shown_day(trial['valid_until'])}")
+    expect(card.locator("[data-test=card-until]")).to_have_text(until_text(trial))
     expect(plan.get_by_role("button", name="免费试用 7 天")).to_have_count(0)
     headers = {"Idempotency-Key": secrets.token_hex(8)}  # another phone trying the trial again is refused
     body = {"plan_id": trial["plan_id"], "pay_with": "trial"}
@@ -144,7 +144,7 @@ def test_the_demo_member_finds_the_card_they_bought_and_the_class_they_used(site
     (card,) = me_api(site, tokens["access_token"], "/v1/me/cards")["items"]
     shown = page.locator("[data-test=my-card]", has_text=MEMBERSHIP_PLAN["name"])
     expect(shown.locator("[data-test=card-status]")).to_have_text("生效中")
-    expect(shown.locator("[data-test=card-until]")).to_have_text(f"有效期至 {shown_day(card['valid_until'])}")
+    expect(shown.locator("[data-test=card-until]")).to_have_text(until_text(card))
     page.locator("[data-test=go-benefits]").click()
     benefits = me_api(site, tokens["access_token"], "/v1/me/benefits")["items"]
     (pt,) = [item for item in benefits if item["benefit_id"] == "pt-session"]
@@ -152,3 +152,11 @@ def test_the_demo_member_finds_the_card_they_bought_and_the_class_they_used(site
     expect(page.locator("[data-test=benefit]", has_text=PT).locator("[data-test=benefit-remaining]")).to_have_text(said)
     assert [payment["method"] for payment in card["payments"]] == ["wallet"]  # paid from their wallet
     check_screen(mobile, "我的权益", "demo-benefits")
+
+
+def until_text(card: dict[str, Any]) -> str:
+    """How the member pages say a live card's end, and how long its benefits outlast it (its grace)."""
+    shown = f"有效期至 {shown_day(card['valid_until'])}"
+    if card["grace_ends_on"] and card["grace_ends_on"] > card["valid_until"]:
+        shown += f"，到期后权益保留至 {shown_day(card['grace_ends_on'])}"
+    return shown
