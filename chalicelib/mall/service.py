@@ -195,9 +195,10 @@ def _events(order: Order, action: Action) -> list[Event]:
     if action in GIVING_BACK:
         payload |= {"cash_refund_due_fen": order.cash_refund_due_fen}
     subject = f"member/{order.member_id}"
-    events = [new_event(EVENT_OF[action], subject, payload)]
+    named = {"reward_name": order.reward_name} if action is Action.SHIP else {}  # the member's message names it
+    events = [new_event(EVENT_OF[action], subject, {**payload, **named})]
     if order.status == Status.READY_FOR_PICKUP:
-        ready = {**payload, "pickup_store_id": order.pickup_store_id}
+        ready = {**payload, "pickup_store_id": order.pickup_store_id, "reward_name": order.reward_name}
         events.append(new_event("mall.order-ready-for-pickup", subject, ready))
     return events
 

@@ -66,9 +66,11 @@ def _kind(
     enabled: bool = True,
     description: str = "",
     inbox_copy: bool = True,
+    also: tuple[str, ...] = (),
 ) -> Kind:
+    """A kind whose variables are those its texts name, and ``also`` those its own templates may name besides."""
     words = {"zh-CN": Words(*zh), "en": Words(*en)}
-    variables = tuple(sorted({name for w in words.values() for name in _names(w.title + w.text)}))
+    variables = tuple(sorted({*also, *(name for w in words.values() for name in _names(w.title + w.text))}))
     return Kind(name, purpose, timing, channels, words, variables, enabled, description, inbox_copy)
 
 
@@ -185,17 +187,19 @@ KINDS: dict[str, Kind] = {
             "mall-order-shipped",
             S,
             DAY,
-            ("订单已发货", "您的积分商城订单{order_id}已发货。"),
-            ("Order shipped", "Your points-mall order {order_id} has shipped."),
+            ("订单已发货", "您在积分商城兑换的{reward}已发货。"),
+            ("Order shipped", "Your {reward} from the points mall has shipped."),
             description="a points-mall order was shipped",
+            also=("order_id",),
         ),
         _kind(
             "mall-order-ready",
             S,
             DAY,
-            ("订单待自提", "您的积分商城订单{order_id}已可到店自提，请出示取货码。"),
-            ("Ready for pickup", "Your points-mall order {order_id} is ready: show its pickup code in store."),
+            ("订单待自提", "您在积分商城兑换的{reward}已可到店自提，请出示取货码。"),
+            ("Ready for pickup", "Your {reward} from the points mall is ready: show its pickup code in store."),
             description="a points-mall order is ready for pickup",
+            also=("order_id",),
         ),
         _kind(
             "membership-card-paid",

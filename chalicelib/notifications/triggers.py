@@ -91,7 +91,8 @@ def _coupon_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 def _mall(kind: str) -> Callable[[Payload, ZoneInfo, int], list[Notice]]:
     def notices(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-        return [Notice(p["member_id"], kind, p["order_id"], {"order_id": p["order_id"]})]
+        variables = {"order_id": p["order_id"], "reward": p.get("reward_name") or p["order_id"]}
+        return [Notice(p["member_id"], kind, p["order_id"], variables)]
 
     return notices
 

@@ -165,3 +165,20 @@ def test_a_marketing_no_given_on_joining_is_no_consent_and_a_later_one_is_opted_
     states = Profile("mb_1", consents={"sms:marketing": said, "email:service": service}).states()
     assert consent_reason("sms", Purpose.MARKETING, states) == reason
     assert consent_reason("email", Purpose.SERVICE, states) == "opted-out"  # a service "no" is a switch turned off
+
+
+def test_a_mall_order_s_message_names_what_was_exchanged_not_the_order_id():
+    """Found by a walkthrough: the inbox read 您的积分商城订单mo_01M8…已可到店自提."""
+    ready = {
+        "member_id": "mb_1",
+        "order_id": "mo_01M8TG8FA0CZ",
+        "reward_name": "品牌帆布袋",
+        "pickup_store_id": "SH-001",
+    }
+    (notice,) = notices_of("mall.order-ready-for-pickup", ready, TZ, 2_000)
+    text = render(KINDS["mall-order-ready"].words["zh-CN"], notice.variables).text
+    assert text == "您在积分商城兑换的品牌帆布袋已可到店自提，请出示取货码。"
+    assert "mo_" not in text
+    assert "order_id" in KINDS["mall-order-ready"].variables  # an operator's template may still name the order
+    (older,) = notices_of("mall.order-shipped", {"member_id": "mb_1", "order_id": "mo_2"}, TZ, 2_000)
+    assert older.variables["reward"] == "mo_2"  # an event from before names no reward: the order id stands in
