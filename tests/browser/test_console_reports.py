@@ -122,6 +122,9 @@ def test_marketing_sees_counts_but_no_money(site: Site, console: Screens) -> Non
     expect(page.get_by_role("tab", name="负债")).to_have_count(0)
     page.get_by_role("tab", name="销售").click()
     expect(page.locator("[data-test=reports-table] [data-cell=paid]").first).to_have_text("—")
+    expect(page.locator("[data-test=money-hidden]")).to_have_text("金额仅财务与管理员可见")
+    page.get_by_role("tab", name="权益与储值").click()  # its dashes are said too (found by a walkthrough)
+    expect(page.locator("[data-test=money-hidden]")).to_have_text("金额仅财务与管理员可见")
     page.goto(f"{site.base}/console/#/dashboard")  # the dashboard says what the reports say: counts, no money
     page.locator("[data-figure=purchases]").wait_for()
     expect(page.locator("[data-figure=sales_fen]")).to_have_count(0)
