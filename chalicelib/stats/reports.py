@@ -253,23 +253,26 @@ def points_report(scope: Scope, first: date, last: date, granularity: Granularit
     figures = Figures(scope.scopes, first, [])
     now = standing(CHAIN) if scope.chain else None
 
-    def line(summed: dict[str, int], end: date) -> dict[str, Any]:
-        outstanding = now["points_outstanding"] - figures.after(end)["points_net"] if now is not None else None
+    def held_at_end_of(day: date) -> int | None:
+        return now["points_outstanding"] - figures.after(day)["points_net"] if now is not None else None
+
+    def line(summed: dict[str, int], start: date, end: date) -> dict[str, Any]:
         return {
+            "opening": held_at_end_of(start - timedelta(days=1)),
             "issued": summed["points_issued"],
             "issued_by_source": {source: summed[f"points_issued_{source}"] for source in
                                  ("purchases", "activities", "gifts", "adjustments", "opening")},
             "redeemed": summed["points_redeemed"], "expired": summed["points_expired"],
             "clawed_back": summed["points_clawed_back"], "adjusted_out": summed["points_adjusted_out"],
-            "outstanding": outstanding,
+            "outstanding": held_at_end_of(end),
         }  # fmt: skip
 
     items = [{"period": row.label, "from": row.first, "to": row.last,
-              **line(figures.summed(row.first, row.last), row.last)} for row in rows]  # fmt: skip
+              **line(figures.summed(row.first, row.last), row.first, row.last)} for row in rows]  # fmt: skip
     summed = figures.summed(first, last)
     cumulative = _ratio(now["points_redeemed_total"], now["points_issued_total"]) if now else None
-    totals = {**line(summed, last), "consumption_rate": _ratio(summed["points_redeemed"], summed["points_issued"]),
-              "cumulative_consumption_rate": cumulative}  # fmt: skip
+    totals = {**line(summed, first, last), "cumulative_consumption_rate": cumulative,
+              "consumption_rate": _ratio(summed["points_redeemed"], summed["points_issued"])}  # fmt: skip
     return {"items": items, "totals": totals}
 
 

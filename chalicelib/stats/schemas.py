@@ -268,6 +268,10 @@ class IssuedBySource(Schema):
 class PointsLine(Schema):
     """Points in a period (积分)."""
 
+    opening: int | None = Field(
+        description="points members held at the start of the period (期初积分余额): opening + issued − redeemed − "
+        "expired − clawed_back − adjusted_out = outstanding; null for a store or region"
+    )
     issued: int = Field(description="points credited (发放积分)")
     issued_by_source: IssuedBySource = Field(description="the points issued, by where they came from")
     redeemed: int = Field(description="points redeemed, net of reversals (兑换积分)")

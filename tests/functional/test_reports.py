@@ -145,6 +145,9 @@ def test_every_report_equals_what_the_ledgers_and_purchases_say_and_money_is_for
         assert row["expired"] == m.booked(first, last, {"expire"}, sign=-1)
         assert row["clawed_back"] == m.booked(first, last, {"refund"}, sign=-1)
         assert row["outstanding"] == m.outstanding(last)
+        assert row["opening"] == m.outstanding(first - timedelta(days=1))  # 期初: the roll-forward adds up
+        moved = row["issued"] - row["redeemed"] - row["expired"] - row["clawed_back"] - row["adjusted_out"]
+        assert row["opening"] + moved == row["outstanding"]
     totals = weekly["totals"]
     assert min(totals["expired"], totals["clawed_back"], totals["redeemed"]) > 0  # the month has them all
     assert sum(totals["issued_by_source"].values()) == totals["issued"]

@@ -8,7 +8,7 @@ export default {
       columns: {
         period: '期间', new: '新增会员', active: '活跃会员', total: '会员总数', purchases: '消费笔数', paid: '实收（元）',
         average: '客单价（元）', buyers: '消费会员', repeat: '复购会员', repurchase: '复购率', refunds: '退款笔数',
-        issued: '发放积分', redeemed: '兑换积分', expired: '过期积分', clawedBack: '退款扣回', outstanding: '期末积分余额',
+        opening: '期初积分余额', issued: '发放积分', redeemed: '兑换积分', expired: '过期积分', clawedBack: '退款扣回', adjustedOut: '人工扣减', outstanding: '期末积分余额',
         tierUps: '升级人数', tierDowns: '降级人数', couponsIssued: '发券', couponsUsed: '核销', discount: '优惠金额（元）',
         mallPlaced: '兑换订单', mallCancelled: '取消/退款', cardsSold: '开卡', cardsRenewed: '续费', cardsLapsed: '到期未续',
         topUps: '储值充值（元）', walletPayments: '储值消费（元）',
@@ -36,7 +36,7 @@ export default {
       columns: {
         period: 'Period', new: 'New', active: 'Active', total: 'Members', purchases: 'Purchases', paid: 'Paid (yuan)',
         average: 'Average order (yuan)', buyers: 'Buyers', repeat: 'Repeat buyers', repurchase: 'Repurchase rate', refunds: 'Refunds',
-        issued: 'Issued', redeemed: 'Redeemed', expired: 'Expired', clawedBack: 'Clawed back', outstanding: 'Outstanding at end',
+        opening: 'Outstanding at start', issued: 'Issued', redeemed: 'Redeemed', expired: 'Expired', clawedBack: 'Clawed back', adjustedOut: 'Debited by hand', outstanding: 'Outstanding at end',
         tierUps: 'Moved up', tierDowns: 'Moved down', couponsIssued: 'Coupons issued', couponsUsed: 'Coupons used', discount: 'Discount (yuan)',
         mallPlaced: 'Mall orders', mallCancelled: 'Cancelled or refunded', cardsSold: 'Cards sold', cardsRenewed: 'Renewed', cardsLapsed: 'Lapsed',
         topUps: 'Top-ups (yuan)', walletPayments: 'Wallet payments (yuan)',
