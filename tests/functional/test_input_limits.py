@@ -140,15 +140,14 @@ class TestPersonalDataInReasons:
                                         "身份证 11010519491231002X 核实"])  # fmt: skip
     def test_a_reason_holding_personal_data_is_422_and_writes_nothing(self, api, member, reason):
         before = item_counts()
-        for path, body in (
+        for n, (path, body) in enumerate((
             (f"/v1/members/{member}/points/adjustments", {"points": 10, "reason": reason}),
-            (
-                f"/v1/members/{member}/tier/override",
-                {"kind": "floor", "tier": "gold", "until": "2030-12-31", "reason": reason},
-            ),
-        ):
+            (f"/v1/members/{member}/points/redemptions", {"points": 1, "reason": reason}),
+            (f"/v1/members/{member}/tier/override", {"kind": "floor", "tier": "gold", "until": "2030-12-31",
+                                                     "reason": reason}),
+        )):  # fmt: skip
             method = "PUT" if path.endswith("override") else "POST"
-            answer = api.call(method, path, body, headers={"idempotency-key": f"pii-{hash(reason)}-{method}"})
+            answer = api.call(method, path, body, headers={"idempotency-key": f"pii-{hash(reason)}-{n}"})
             assert_refused(answer, "reason")
             assert "personal data" in answer.body["errors"][0]["message"]
         assert item_counts() == before
