@@ -58,7 +58,7 @@ def test_a_member_claims_a_coupon_sees_it_available_and_cannot_claim_beyond_the_
 
     ticket.get_by_role("button", name="领取").click()
     page.get_by_text("领取成功").wait_for()
-    expect(ticket.locator("[data-test=claimed]")).to_have_text("已有 1 张")
+    expect(ticket.locator("[data-test=claimed]")).to_have_text("已领 1 张")
     expect(ticket.locator("[data-test=stock-left]")).to_have_text("剩 99 张")
     expect(ticket.get_by_role("button", name="已领满")).to_be_disabled()  # one per member: said at once, no tap needed
     page.reload()

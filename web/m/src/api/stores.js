@@ -13,9 +13,9 @@ export function openStores() {
   return directory
 }
 
-/** A reactive map of store code to name, filled once the directory is read (a code it lacks shows as itself). */
-export function useStoreNames() {
+/** A store's name by its code, once the directory is read; `coded(id)` says a code it lacks (a closed store). */
+export function useStoreNames(coded) {
   const names = ref({})
   openStores().then((stores) => (names.value = Object.fromEntries(stores.map((s) => [s.store_id, s.name])))).catch(() => {})
-  return (storeId) => names.value[storeId] || storeId
+  return (storeId) => names.value[storeId] || coded(storeId)
 }

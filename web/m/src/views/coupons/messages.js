@@ -20,7 +20,7 @@ export default {
       noneClaimable: '暂时没有可领取的优惠券，过几天再来看看',
       left: '剩 {n} 张',
       claim: '领取',
-      haveTag: '已有 {n} 张',
+      haveTag: '已领 {n} 张',
       claimedToast: '领取成功',
       claimedBefore: '您已领过「{name}」',
       refused: {
@@ -57,7 +57,7 @@ export default {
       noneClaimable: 'Nothing to claim right now; come back in a few days',
       left: '{n} left',
       claim: 'Claim',
-      haveTag: '{n} held',
+      haveTag: '{n} received',
       claimedToast: 'Claimed',
       claimedBefore: 'You claimed "{name}" before',
       refused: {
