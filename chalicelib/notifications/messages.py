@@ -50,6 +50,7 @@ def inbox_item(record: MessageRecord) -> dict[str, Any]:
         "text": record.text or "",
         "created_at": record.created_at,
         "read_at": record.read_at,
+        "about": record.occurrence if str(record.kind).startswith("mall-order") else None,  # its order's id
     }
 
 

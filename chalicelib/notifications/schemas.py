@@ -69,6 +69,9 @@ class InboxMessage(Schema):
     text: str = Field(description=TEXT)
     created_at: str = Field(description=f"when it was decided; {UTC_INSTANT}")
     read_at: str | None = Field(description="when the member read it; null: unread")
+    about: str | None = Field(
+        default=None, description="the order a points-mall order's message is about (`mo_…`), for the pages to open it"
+    )
 
 
 class InboxPage(Schema):

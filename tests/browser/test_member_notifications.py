@@ -71,6 +71,9 @@ def test_the_demo_member_reads_the_inbox_and_switches_marketing_sms_on_and_off(s
     expect(page.locator("[data-test=inbox-unread]")).to_have_text("0 条未读")
     expect(page.locator("[data-test=unread-dot]")).to_have_count(0)
     assert me_api(site, token, "/v1/me/inbox")["unread"] == 0
+    newest.locator("[data-test=inbox-go]").click()  # an opened receipt links to what it is about: the wallet
+    expect(page).to_have_title("储值钱包 · 会员中心")
+    page.go_back()
 
     page.locator("[data-test=go-settings]").click()
     preferences = me_api(site, token, "/v1/me/message-preferences")

@@ -182,3 +182,12 @@ def test_a_mall_order_s_message_names_what_was_exchanged_not_the_order_id():
     assert "order_id" in KINDS["mall-order-ready"].variables  # an operator's template may still name the order
     (older,) = notices_of("mall.order-shipped", {"member_id": "mb_1", "order_id": "mo_2"}, TZ, 2_000)
     assert older.variables["reward"] == "mo_2"  # an event from before names no reward: the order id stands in
+
+
+def test_an_inbox_message_about_a_mall_order_names_it_for_the_pages_to_open():
+    from chalicelib.notifications.messages import inbox_item
+    from chalicelib.notifications.records import MessageRecord
+
+    ready = MessageRecord("ms_1", kind="mall-order-ready", occurrence="mo_01M8", purpose="service", created_at="t")
+    receipt = MessageRecord("ms_2", kind="wallet-paid", occurrence="wp_01", purpose="service", created_at="t")
+    assert (inbox_item(ready)["about"], inbox_item(receipt)["about"]) == ("mo_01M8", None)

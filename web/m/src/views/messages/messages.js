@@ -2,6 +2,7 @@ export default {
   'zh-CN': {
     messages: {
       inbox: '消息中心',
+      go: '查看',
       settings: '消息设置',
       history: '授权记录',
       unsubscribe: '退订',
@@ -49,6 +50,7 @@ export default {
   en: {
     messages: {
       inbox: 'Messages',
+      go: 'View',
       settings: 'Message settings',
       history: 'Consent history',
       unsubscribe: 'Unsubscribe',
