@@ -41,7 +41,8 @@ def inbox(member_id: str, limit: int, cursor: str | None, unread_only: bool) -> 
     return items, encode_cursor(scope, found.last_evaluated_key)
 
 
-def inbox_item(record: MessageRecord) -> dict[str, Any]:
+def _shown(record: MessageRecord) -> dict[str, Any]:
+    """What the inbox and staff's message lists both show of a message."""
     return {
         "message_id": record.message_id,
         "kind": record.kind,
@@ -50,8 +51,12 @@ def inbox_item(record: MessageRecord) -> dict[str, Any]:
         "text": record.text or "",
         "created_at": record.created_at,
         "read_at": record.read_at,
-        "about": record.occurrence if str(record.kind).startswith("mall-order") else None,  # its order's id
     }
+
+
+def inbox_item(record: MessageRecord) -> dict[str, Any]:
+    """A message as the member's inbox shows it, with the order a mall order's message is about."""
+    return {**_shown(record), "about": record.occurrence if str(record.kind).startswith("mall-order") else None}
 
 
 def unread(member_id: str) -> int:
@@ -128,7 +133,7 @@ def history(member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[s
 
 def message_json(record: MessageRecord) -> dict[str, Any]:
     return {
-        **inbox_item(record),
+        **_shown(record),
         "member_id": record.member_id,
         "channel": record.channel,
         "status": record.status,

@@ -159,6 +159,7 @@ def test_a_marketing_message_is_reported_its_unsent_member_opened_and_their_cons
     unsent = page.get_by_role("dialog", name=f"未发送明细：营销消息 · {today}")
     line = unsent.locator("[data-test=unsent] tr", has_text=member["member_id"])
     expect(line.locator("[data-test=unsent-reason]")).to_have_text("未获授权")
+    expect(line.locator("[data-test=unsent-title]")).to_have_text("周末双倍积分")  # which announcement it was
     expect(line).to_contain_text("短信 · 未获授权")  # each channel passed over, and why
     console.shot("unsent")
     line.locator("[data-test=unsent-member]").click()
