@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.shared import clock
-from chalicelib.shared.cache import CachedByKey
+from chalicelib.shared.cache import Cached, CachedByKey
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import AlreadyExists, NotFound, PreconditionFailed
 from chalicelib.shared.events import change_summary, emit, new_event
@@ -48,6 +48,7 @@ def create_store(data: StoreCreate, key: IdempotencyKey | None = None) -> dict[s
         return StoreOut.of(created).model_dump(mode="json")
 
     answer, _ = run_once(key, perform)
+    _directory.forget()  # the writer sees its store listed at once
     return answer
 
 
@@ -103,6 +104,7 @@ def update_store(store_id: str, changes: dict[str, Any], if_match: Expected) -> 
     emit(tx, new_event("store.updated", f"store/{store_id}", {**_event_payload(saved), **summary}))
     tx.commit()
     _known.forget(store_id)
+    _directory.forget()
     return saved
 
 
@@ -120,6 +122,19 @@ def stores_in_region(region: str) -> list[str]:
 def stores_in_city(city: str) -> list[str]:
     """The ids of the stores of ``city``, in id order."""
     return sorted(store.store_id for store in all_stores() if store.city == city)
+
+
+def open_stores() -> list[Store]:
+    """The chain's open stores by city and code, as read at most a minute ago in this process (what the member pages
+    list on every visit; a store opened or closed shows within that time, as ``not_open`` holds)."""
+    return _directory.get()
+
+
+def _read_open_stores() -> list[Store]:
+    return sorted((s for s in all_stores() if s.status == "open"), key=lambda s: (s.city, s.store_id))
+
+
+_directory: Cached[list[Store]] = Cached(_read_open_stores, STORE_CACHE_SECONDS)
 
 
 def all_stores() -> list[Store]:
