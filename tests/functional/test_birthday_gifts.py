@@ -140,14 +140,8 @@ def test_members_recorded_before_the_index_are_indexed_once_and_erasure_takes_th
 
 
 def test_the_tiers_birthday_coupons_come_with_its_gift(api, aws, partner, born):
-    from chalicelib.tiers.programmes import clothing
-
     coupon = template(api, name="黄金生日券")["template_id"]
-    document = clothing().model_dump(mode="json")
-    gold = next(tier for tier in document["tiers"] if tier["code"] == "gold")
-    gold["benefits"]["birthday_coupons"] = [coupon]
-    version = api.post("/v1/tiers/programmes", document).body["version"]
-    assert api.post(f"/v1/tiers/programmes/{version}/apply").status == 202
+    with_birthday_coupons(api, {"gold": [coupon]})
     run_on(JUNE_1.date())
     run_on(date(2027, 7, 1))
     with clock.frozen(JUNE_1 + timedelta(days=30, hours=10)):
@@ -155,6 +149,17 @@ def test_the_tiers_birthday_coupons_come_with_its_gift(api, aws, partner, born):
     given = {who: [c["template_id"] for c in api.get(f"/v1/members/{born[who]}/coupons").body["items"]]
              for who in ("june", "july")}  # fmt: skip
     assert given == {"june": [coupon], "july": []}  # gold's coupon; the July member is not gold
+
+
+def with_birthday_coupons(api, coupons_by_tier):
+    """The clothing programme with these birthday coupons per tier code (the others none), made current."""
+    from chalicelib.tiers.programmes import clothing
+
+    document = clothing().model_dump(mode="json")
+    for tier in document["tiers"]:
+        tier["benefits"]["birthday_coupons"] = coupons_by_tier.get(tier["code"], [])
+    version = api.post("/v1/tiers/programmes", document).body["version"]
+    assert api.post(f"/v1/tiers/programmes/{version}/apply").status == 202
 
 
 def refunded(api, partner, order_id, paid_fen):
@@ -226,16 +231,9 @@ def test_a_refund_that_undoes_the_tier_a_birthday_gift_was_given_at_voids_that_t
     """Diamond's birthday coupon came with a gift given at diamond, reached the day before with goods then returned:
     the refund voids it with diamond's points. Gold's coupon, which diamond names too, goes with it from a member the
     refund leaves below gold, and stays with the gold member whose gift came at gold."""
-    from chalicelib.tiers.programmes import clothing
-
     gold_coupon = template(api, name="黄金生日券")["template_id"]
     diamond_coupon = template(api, name="钻石生日券")["template_id"]
-    document = clothing().model_dump(mode="json")
-    for tier in document["tiers"]:
-        tier["benefits"]["birthday_coupons"] = {"gold": [gold_coupon], "diamond": [gold_coupon, diamond_coupon]}.get(
-            tier["code"], [])  # fmt: skip
-    version = api.post("/v1/tiers/programmes", document).body["version"]
-    assert api.post(f"/v1/tiers/programmes/{version}/apply").status == 202
+    with_birthday_coupons(api, {"gold": [gold_coupon], "diamond": [gold_coupon, diamond_coupon]})
     late = joined("13900000036", date(1991, 6, 9))
     with clock.frozen(JUNE_1 - timedelta(hours=12)):
         bought(api, partner, late, 8_000_00)  # diamond
@@ -267,17 +265,11 @@ def test_a_refund_leaves_the_birthday_gift_the_coupons_of_the_tier_it_leaves_and
     """Found by a review: a gold member who bought diamond just before the gift, then returned it, lost diamond's
     coupon but never had gold's; the general birthday coupon, which diamond also names, was voided once its template
     stopped; and diamond's coupon, used before the refund, came back usable when its order was refunded."""
-    from chalicelib.tiers.programmes import clothing
     from tests.functional.test_coupons import ORDER
 
     gold_coupon, diamond_coupon = (template(api, name=name)["template_id"] for name in ("黄金生日券", "钻石生日券"))
     general = template(api, name="生日礼券", gift={"on": "birthday"})["template_id"]
-    document = clothing().model_dump(mode="json")
-    for tier in document["tiers"]:
-        tier["benefits"]["birthday_coupons"] = {"gold": [gold_coupon], "diamond": [diamond_coupon, general]}.get(
-            tier["code"], [])  # fmt: skip
-    version = api.post("/v1/tiers/programmes", document).body["version"]
-    assert api.post(f"/v1/tiers/programmes/{version}/apply").status == 202
+    with_birthday_coupons(api, {"gold": [gold_coupon], "diamond": [diamond_coupon, general]})
     member = joined("13900000037", date(1991, 6, 9))
 
     def coupons():  # read as staff at the frozen moment (a token of the real day would have expired by then)
