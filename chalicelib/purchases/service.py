@@ -356,9 +356,7 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
     if refund.occurred_at < datetime.fromisoformat(purchase.occurred_at) - CLOCK_SKEW:
         detail = "A refund cannot happen before its order"
         raise ValidationFailed([{"field": "occurred_at", "in": "body", "message": detail}], detail)
-    raw_lines = json.loads(purchase.lines)
-    lines = [Line(l[0], l[1], l[2], l[3], int(l[4]), int(l[5])) for l in raw_lines]  # noqa: E741
-    shares = [int(l[6]) for l in raw_lines]  # noqa: E741
+    lines, shares = _stored_lines(purchase)
     version_rules = rules_version(int(purchase.rules_version)).rules
     member_id, order, paid = purchase.member_id, order_holder(purchase.order_key), int(purchase.paid_fen)
     occurred_on = clock.business_date(datetime.fromisoformat(purchase.occurred_at), get_settings().tz)
@@ -519,10 +517,9 @@ class _LaterOrders:
             ordered_on = clock.business_date(ordered_at, get_settings().tz)
             earning = with_card_multiplier(with_tier_multiplier(version_rules, programme, tier), holdings, member_id,
                                            tier, ordered_on, every_card=True)  # fmt: skip
-            raw = json.loads(record.lines)
-            lines = [Line(l[0], l[1], l[2], l[3], int(l[4]), int(l[5])) for l in raw]  # noqa: E741
+            lines, shares = _stored_lines(record)
             refunded = [state["lines"].get(line.line_id, [0, 0]) for line in lines]
-            entitled = rules.remaining_score(earning, lines, [int(l[6]) for l in raw], [int(r[0]) for r in refunded],  # noqa: E741
+            entitled = rules.remaining_score(earning, lines, shares, [int(r[0]) for r in refunded],
                                              [int(r[1]) for r in refunded], ordered_at, tier).total  # fmt: skip
             extra = int(record.points_awarded) - int(state["points"]) - entitled
             if extra <= 0:
@@ -536,6 +533,12 @@ class _LaterOrders:
             booking.attachments.append(_history_copy(record.order_key, int(detail["points"])))
             booking.stores[EntrySource("order", record.order_id)] = record.store_id  # its store's figures
         return postings
+
+
+def _stored_lines(record: PurchaseRecord) -> tuple[list[Line], list[int]]:
+    """An order's lines as its record keeps them, and each line's share of what was paid."""
+    raw = json.loads(record.lines)
+    return [Line(l[0], l[1], l[2], l[3], int(l[4]), int(l[5])) for l in raw], [int(l[6]) for l in raw]  # noqa: E741
 
 
 def _points_held(record: PurchaseRecord) -> int:
