@@ -453,8 +453,11 @@ def change_template(template_id: str, changes: Mapping[str, Any], if_match: Expe
     changed = [name for name in after if after[name] != before[name]]
     tx = Transaction()
     tx.put(record, on_fail=PreconditionFailed("The template changed meanwhile"))
-    emit(tx, new_event("coupon.template-changed", f"coupon-template/{template_id}",
-                       {"template_id": template_id, **change_summary(changed, before, after, after)}))  # fmt: skip
+    summary = change_summary(changed, before, after, shown=after.keys())  # templates hold no personal data
+    emit(
+        tx,
+        new_event("coupon.template-changed", f"coupon-template/{template_id}", {"template_id": template_id, **summary}),
+    )
     tx.commit()
     GIFTS.forget()
     template = _template(record)

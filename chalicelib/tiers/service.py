@@ -89,11 +89,13 @@ def tier_state(standing: Standing, programme: Programme) -> dict[str, Any]:
 def _birthday_state(gift: BirthdayBonus) -> list[Any]:
     if gift.floor_tier is None:  # noted before floors were kept: as it was
         return [gift.given_at, gift.tier, gift.bonus, gift.floor]
-    booked = clock.business_date(datetime.fromisoformat(gift.given_at), get_settings().tz).year
-    odd_year = (
-        gift.year is not None and gift.year != booked
-    )  # a late report across new year's: rare, and only then kept
-    return [gift.given_at, gift.tier, gift.bonus, gift.floor, gift.floor_tier, *([gift.year] if odd_year else [])]
+    other_year = [gift.year] if gift.year not in (None, _booked_year(gift)) else []  # a late report across new year's
+    return [gift.given_at, gift.tier, gift.bonus, gift.floor, gift.floor_tier, *other_year]
+
+
+def _booked_year(gift: BirthdayBonus) -> int:
+    """The business year a gift was booked in (the year it counts in, unless it says another)."""
+    return clock.business_date(datetime.fromisoformat(gift.given_at), get_settings().tz).year
 
 
 def tier_in(holdings: Holdings, member_id: str) -> str:
@@ -242,8 +244,7 @@ def _birthday_coupons_back(programme: Programme, gift: BirthdayBonus, tier_left:
     give = birthday_coupons_beyond(programme, applies, gift.tier)
     if not templates and not give:
         return None
-    year = gift.year or clock.business_date(datetime.fromisoformat(gift.given_at), get_settings().tz).year
-    return {"year": year, "templates": templates, "give": give}
+    return {"year": gift.year or _booked_year(gift), "templates": templates, "give": give}
 
 
 HISTORY_WALK = 20  # changes read back from the newest: the upgrades and refunds since the refunded purchase
