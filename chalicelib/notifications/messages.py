@@ -193,8 +193,9 @@ def announce(
         field = "member_ids" if member_ids else "member_nos"
         raise ValidationFailed([{"field": field, "in": "body", "message": "none of these is a member"}],
                                "None of the members named is a member")  # fmt: skip
-    gone = {no for no, member_id in by_number.items() if member_id not in known}
-    unknown = sorted(set(member_ids) - known) + sorted({*(member_nos or [])} - set(by_number) | gone)
+    unknown = sorted(set(member_ids) - known) + sorted(
+        {no for no in member_nos or [] if by_number.get(no) not in known}
+    )
     wanted = sorted(known)
 
     def perform(tx: Transaction) -> dict[str, Any]:
