@@ -5,6 +5,9 @@ these routes with Chalice and imports a route's module on its first request."""
 from chalicelib.shared.http import Route
 
 ROUTES = (
+    Route("/v1/agreements", "GET", "current_agreements", "chalicelib.agreements.api"),
+    Route("/v1/agreements", "POST", "publish_agreement", "chalicelib.agreements.api"),
+    Route("/v1/agreements/{kind}/versions", "GET", "agreement_versions", "chalicelib.agreements.api"),
     Route("/v1/audit", "GET", "read_audit", "chalicelib.audit.api"),
     Route("/v1/auth/logout", "POST", "log_out", "chalicelib.identity.api"),
     Route("/v1/auth/member-token", "POST", "member_token", "chalicelib.identity.api"),
@@ -50,6 +53,8 @@ ROUTES = (
     Route("/v1/mall/rewards/{reward_id}", "PATCH", "update_reward", "chalicelib.mall.api"),
     Route("/v1/me", "GET", "get_me", "chalicelib.members.api"),
     Route("/v1/me", "PATCH", "update_me", "chalicelib.members.api"),
+    Route("/v1/me/agreements", "GET", "my_agreements", "chalicelib.agreements.api"),
+    Route("/v1/me/agreements", "POST", "accept_agreements", "chalicelib.agreements.api"),
     Route("/v1/me/benefits", "GET", "my_benefits", "chalicelib.membership.api"),
     Route("/v1/me/cards", "GET", "list_my_cards", "chalicelib.membership.api"),
     Route("/v1/me/cards", "POST", "buy_my_card", "chalicelib.membership.api"),
@@ -99,6 +104,7 @@ ROUTES = (
     Route("/v1/members/{member_id}", "DELETE", "erase_member", "chalicelib.members.api"),
     Route("/v1/members/{member_id}", "GET", "get_member", "chalicelib.members.api"),
     Route("/v1/members/{member_id}", "PATCH", "update_member", "chalicelib.members.api"),
+    Route("/v1/members/{member_id}/agreements", "GET", "member_agreements", "chalicelib.agreements.api"),
     Route("/v1/members/{member_id}/benefits", "GET", "member_benefits", "chalicelib.membership.api"),
     Route("/v1/members/{member_id}/benefits/{benefit_id}/uses", "POST", "use_benefit", "chalicelib.membership.api"),
     Route("/v1/members/{member_id}/benefits/{benefit_id}/uses/{use_id}", "DELETE", "reverse_benefit_use", "chalicelib.membership.api"),

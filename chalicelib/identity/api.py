@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.agreements.service import AgreementsRequired
 from chalicelib.identity import member_auth, service
 from chalicelib.identity.access import ANY_STAFF, MEMBER, PUBLIC, Staff
 from chalicelib.identity.records import StaffRecord
@@ -96,20 +97,25 @@ def request_code(ctx: RequestContext) -> Reply:
 @endpoint("/v1/auth/member-token", "POST", summary="Log in (or join) as a member with a code or password",
           tag="auth", access=PUBLIC, body=MemberLogin, response=Tokens,
           errors=(Unauthenticated, RateLimited, ValidationFailed, member_auth.RegistrationClosed,
-                  member_auth.MembershipFrozen))  # fmt: skip
+                  member_auth.MembershipFrozen, AgreementsRequired))  # fmt: skip
 def member_token(ctx: RequestContext) -> Reply:
     """A member logs in with their phone and either the code just texted or their password, and gets
     tokens. With a code, a phone that is no member's joins (source `online`, named `name` or 会员 + the last four
-    digits, lowest tier) while self-registration is open.
+    digits, lowest tier) while self-registration is open. Once the membership agreement or the privacy policy is
+    published, a code log-in names their current versions in `agreed` (the tick box of the log-in page), and the
+    member's acceptance is kept as proof; a password log-in may name them too (members who owe an acceptance are
+    asked on their pages: `GET /v1/me/agreements`).
 
-    Errors: 401 for a wrong, expired or burnt code or a wrong password; 429 after five wrong passwords for a phone
-    (locked 15 minutes) or past the per-address limit; 403 `registration-closed` when joining is off, 403
-    `membership-frozen` for a frozen member."""
+    Errors: 422 `agreements-required` when a code log-in leaves out a current version or names another, checked
+    before the code is used (it stays valid); 401 for a wrong, expired or burnt code or a wrong password; 429 after
+    five wrong passwords for a phone (locked 15 minutes) or past the per-address limit; 403 `registration-closed`
+    when joining is off, 403 `membership-frozen` for a frozen member."""
     login: MemberLogin = ctx.body
+    agreed = None if login.agreed is None else [(v.kind, v.version) for v in login.agreed]
     if login.code is not None:
-        return Reply(member_auth.log_in_with_code(login.phone, login.code, login.name))
+        return Reply(member_auth.log_in_with_code(login.phone, login.code, login.name, agreed))
     assert login.password is not None
-    return Reply(member_auth.log_in_with_password(login.phone, login.password, source_ip(ctx.request)))
+    return Reply(member_auth.log_in_with_password(login.phone, login.password, source_ip(ctx.request), agreed))
 
 
 @endpoint("/v1/me/password", "PUT", summary="Set or change my password (ends my other sessions)", tag="me",

@@ -28,6 +28,8 @@ from datetime import timedelta
 
 from pynamodb.exceptions import DeleteError, UpdateError
 
+from chalicelib.agreements import service as agreements
+from chalicelib.agreements.model import Kind
 from chalicelib.identity import lockout
 from chalicelib.identity.passwords import hash_password, strong_enough, verify_password
 from chalicelib.identity.records import MemberCredentialRecord, OneTimeCodeRecord
@@ -136,15 +138,25 @@ def redeem_code(phone: str, code: str) -> None:
         raise
 
 
-def log_in_with_code(phone: str, code: str, name: str | None = None) -> Tokens:
+def log_in_with_code(
+    phone: str, code: str, name: str | None = None, agreed: list[tuple[Kind, int]] | None = None
+) -> Tokens:
+    """Tokens for the phone's member, who joins when there is none. The current agreements must be named (checked
+    before the code is used, for every phone alike) and the member's acceptance is kept."""
+    accepted = agreements.require_agreed(agreed)
     redeem_code(phone, code)
     member_id = members.holder(phone=phone) or _self_register(phone, name)
-    return issue_tokens(member_claims(member_id, clock.real_now().timestamp()))
+    tokens = issue_tokens(member_claims(member_id, clock.real_now().timestamp()))
+    agreements.accept(member_id, accepted, "code-login")
+    return tokens
 
 
-def log_in_with_password(phone: str, password: str, address: str | None) -> Tokens:
+def log_in_with_password(
+    phone: str, password: str, address: str | None, agreed: list[tuple[Kind, int]] | None = None
+) -> Tokens:
     """Tokens for the member holding ``phone`` whose password matches. Attempts are counted per phone, member
-    or not, so a lockout tells nothing, and per client address."""
+    or not, so a lockout tells nothing, and per client address. Agreements named are checked first and kept."""
+    accepted = agreements.require_agreed(agreed) if agreed else []
     if address:
         tx = Transaction()
         take(tx, f"login-address:{_address_bucket(address)}", PASSWORD_LOGINS_PER_ADDRESS)
@@ -156,7 +168,9 @@ def log_in_with_password(phone: str, password: str, address: str | None) -> Toke
     if not verify_password(credential.password_hash if credential else None, password) or member_id is None:
         raise Unauthenticated(BAD_LOGIN)
     lockout.clear(subject)
-    return issue_tokens(member_claims(member_id, clock.real_now().timestamp()))
+    tokens = issue_tokens(member_claims(member_id, clock.real_now().timestamp()))
+    agreements.accept(member_id, accepted, "password-login")
+    return tokens
 
 
 def member_claims(member_id: str, auth_time: float) -> Claims:

@@ -69,6 +69,7 @@ class Permission(StrEnum):
     MEMBERSHIP_PLANS = "membership:plans"
     MEMBERSHIP_CANCEL = "membership:cancel"
     BENEFITS_USE = "benefits:use"
+    AGREEMENTS_PUBLISH = "agreements:publish"
 
 
 SESSION_FIELDS = ("roles", "stores", "status")  # what a staff token's grant depends on
@@ -158,6 +159,7 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.MEMBERSHIP_PLANS: ("付费会员卡方案", "Paid membership plans"),
     P.MEMBERSHIP_CANCEL: ("会员卡退卡退款", "Cancel and refund membership cards"),
     P.BENEFITS_USE: ("核销会员权益", "Record benefit uses at the counter"),
+    P.AGREEMENTS_PUBLISH: ("发布会员协议与隐私政策", "Publish the membership agreement and privacy policy"),
 }
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from chalicelib.agreements.schemas import AgreedVersion
 from chalicelib.identity.rules import Permission, Role
 from chalicelib.members.schemas import Name, Phone
 from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION, Trimmed
@@ -210,14 +211,20 @@ class CodeSent(Schema):
 
 class MemberLogin(Input):
     """Log in with the phone and either the code just sent or the member's password. With a code, a phone
-    that is not yet a member's joins (``name`` optional, else 会员 + the last four digits)."""
+    that is not yet a member's joins (``name`` optional, else 会员 + the last four digits), accepting the current
+    agreement and privacy policy (``agreed``)."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {"phone": "13800138000", "code": "123456"},
                 {"phone": "13800138000", "password": "my own long passphrase"},
-                {"phone": "13900139000", "code": "654321", "name": "王芳"},
+                {
+                    "phone": "13900139000",
+                    "code": "654321",
+                    "name": "王芳",
+                    "agreed": [{"kind": "terms", "version": 1}, {"kind": "privacy", "version": 2}],
+                },
             ]
         }
     )
@@ -226,6 +233,12 @@ class MemberLogin(Input):
     code: Code | None = Field(default=None, description=f"{SMS_CODE}; or give `password`")
     password: Password | None = Field(default=None, description="the password the member set; or give `code`")
     name: Name | None = Field(default=None, description="the name (姓名) to join with, with a code only")
+    agreed: list[AgreedVersion] | None = Field(
+        default=None, max_length=10,
+        description="the current versions of the membership agreement and privacy policy the member accepts (the "
+        "log-in page's tick box), as `GET /v1/agreements` lists them: required with a code once any is published "
+        "(joining or not, so the answer never tells whether the phone is a member's); optional with a password",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _one_proof(self) -> MemberLogin:

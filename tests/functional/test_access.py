@@ -47,6 +47,8 @@ PUBLIC_ROUTES = {  # the issue's list: health, OpenAPI, docs, staff login, membe
     # a signed unsubscribe link's token is its own proof; SMS providers sign nothing, so their callback URL holds
     # our secret token (both checked by the route, 422 / 401 without)
     ("/v1/unsubscribe", "GET"), ("/v1/unsubscribe", "POST"), ("/v1/notifications/sms-replies/{provider}", "POST"),
+    # what joining accepts is read before anyone logs in: the membership agreement and privacy policy, published text
+    ("/v1/agreements", "GET"), ("/v1/agreements/{kind}/versions", "GET"),
 }  # fmt: skip
 FALLBACK_PATHS = {"/", "/{proxy+}"}  # answer 404 problem+json for paths no route serves
 
@@ -203,8 +205,8 @@ def test_store_scope_limits_whom_staff_manage_never_whom_they_serve(api, path, m
 
 
 CHAIN_ROUTES = {  # the whole chain's configuration, figures, lists and jobs: no store scope can limit them
-    ("/v1/audit", "GET"), ("/v1/coupons/liability", "GET"), ("/v1/reports/liability", "GET"),
-    ("/v1/coupons/templates", "GET"), ("/v1/coupons/templates", "POST"), ("/v1/coupons/templates/{template_id}", "GET"),
+    ("/v1/agreements", "POST"), ("/v1/audit", "GET"), ("/v1/coupons/liability", "GET"),
+    ("/v1/reports/liability", "GET"), ("/v1/coupons/templates", "GET"), ("/v1/coupons/templates", "POST"), ("/v1/coupons/templates/{template_id}", "GET"),
     ("/v1/coupons/templates/{template_id}", "PATCH"), ("/v1/coupons/templates/{template_id}/batches", "POST"),
     ("/v1/coupons/templates/{template_id}/issues", "POST"), ("/v1/coupons/batches/{batch_id}", "GET"),
     ("/v1/coupons/batches/{batch_id}/codes", "GET"), ("/v1/coupons/batches/{batch_id}/start", "POST"),
