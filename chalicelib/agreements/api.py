@@ -73,11 +73,10 @@ def my_agreements(ctx: RequestContext) -> Reply:
           access=MEMBER, body=AgreementsAccept, response=MyAgreements,
           errors=(service.AgreementsRequired,))  # fmt: skip
 def accept_agreements(ctx: RequestContext) -> Reply:
-    """The member accepts (同意) the current version of every published document, as `GET /v1/agreements` lists
-    them: each acceptance is kept once, with when and how it was given. Accepting again changes nothing.
+    """The member accepts (同意) current versions, as `GET /v1/agreements` lists them (those `due`, or every one):
+    each acceptance is kept once, with when and how it was given. Accepting again changes nothing.
 
-    Errors: 422 `agreements-required` when `agreed` leaves out a current version or names another (`current` lists
-    what to name)."""
+    Errors: 422 `agreements-required` when `agreed` names a version that is not current (`current` lists them)."""
     body: AgreementsAccept = ctx.body
     agreed = [(v.kind, v.version) for v in body.agreed]
     return Reply(MyAgreements.model_validate(service.accept_current(ctx.caller.id, agreed)))

@@ -112,7 +112,7 @@ class AgreementsAccept(Input):
         }
     )
 
-    agreed: Agreed = Field(description="the current version of every published document")
+    agreed: Agreed = Field(description="current versions: those the member owes (`due`), or every one")
 
 
 class Acceptance(Schema):

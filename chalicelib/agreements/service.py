@@ -93,16 +93,21 @@ def _sorted(records: Iterable[AgreementRecord]) -> list[AgreementRecord]:
     return sorted(records, key=lambda r: (order.index(Kind(r.kind)), int(r.version)))
 
 
-def require_agreed(agreed: Iterable[tuple[Kind, int]] | None) -> list[tuple[Kind, int]]:
-    """What a log-in that joins must accept, checked before its code is used (so a refusal leaves the code valid
-    and says nothing of whether the phone is a member's): every current version, and no other. Nothing while no
-    document is published. 422 ``agreements-required`` otherwise, naming the current versions."""
+def require_agreed(agreed: Iterable[tuple[Kind, int]] | None, every: bool = True) -> list[tuple[Kind, int]]:
+    """What a log-in must accept, checked before its code is used (so a refusal leaves the code valid and says
+    nothing of whether the phone is a member's): every current version (``every``; else at least those named),
+    and no other. Nothing while no document is published. 422 ``agreements-required`` otherwise, naming the
+    current versions."""
     named = sorted(set(agreed or ()))
     versions = [_version(r) for r in _published.get()]
-    if named and (missing(versions, named) or stale(versions, named)):
+
+    def refused() -> tuple[list[Version], list[tuple[Kind, int]]]:
+        return (missing(versions, named) if every else []), stale(versions, named)
+
+    if named and any(refused()):
         _published.forget()  # a version published by another process a moment ago: read again before refusing
         versions = [_version(r) for r in _published.get()]
-    wanted, wrong = missing(versions, named), stale(versions, named)
+    wanted, wrong = refused()
     if wanted or wrong:
         raise AgreementsRequired(wanted, wrong, [found for _, found in in_order(current(versions))])
     return named
@@ -137,8 +142,9 @@ class _AlreadyKept(Conflict):
 
 
 def accept_current(member_id: str, agreed: Iterable[tuple[Kind, int]]) -> dict[str, Any]:
-    """The member accepts the current versions on their pages (422 ``agreements-required`` for anything else)."""
-    accept(member_id, require_agreed(agreed), "member-pages")
+    """The member accepts current versions on their pages, those they owe or more (422 ``agreements-required`` for
+    a version that is not current)."""
+    accept(member_id, require_agreed(agreed, every=False), "member-pages")
     return of_member(member_id, full=True)
 
 

@@ -84,6 +84,30 @@ MEMBERSHIP_PLAN = {  # the paid card (付费会员卡) the demo member bought fr
 }  # fmt: skip
 
 
+AGREEMENTS = {  # what members accept when they join online (会员协议, 隐私政策), as a chain's lawyer might start them
+    "terms": ("会员协议", [
+        "欢迎加入本品牌会员计划。本协议是您与本品牌就会员服务达成的约定，请您在注册前仔细阅读。",
+        "一、会员资格：年满十四周岁、持有中国大陆手机号的个人均可注册成为会员，一个手机号只能注册一个会员账户。",
+        "二、积分：消费实付金额每 1 元累积 1 积分，退货时扣回相应积分。"
+        "积分有效期与兑换规则以会员中心公布的为准，积分不可转让、不可兑换现金。",
+        "三、等级与权益：会员等级按成长值评定，每年复核一次；各等级权益以会员中心公布的为准。",
+        "四、储值：储值余额分为本金与赠送金，本金可按规定申请退还，赠送金不可提现。储值卡为记名卡，余额上限 5,000 元。",
+        "五、账户安全：请妥善保管验证码与密码，因您泄露造成的损失由您自行承担；发现异常请及时联系客服。",
+        "六、协议变更：本协议如有重大变更，我们会在会员中心提示，经您同意后生效。",
+        "七、客服热线：400-000-0000（每日 9:00–21:00）。",
+    ]),
+    "privacy": ("隐私政策", [
+        "本政策说明我们在会员服务中如何收集、使用、保存和保护您的个人信息，以及您享有的权利。",
+        "一、我们收集的信息：手机号（用于注册登录与身份核验）、姓名、生日与性别（选填，用于生日礼遇与服务），以及消费、积分、储值与优惠券记录。",
+        "二、使用目的：提供会员服务、计算积分与等级、发放权益、处理退款；经您单独同意后，向您发送营销消息，您可随时在「消息设置」中关闭。",
+        "三、保存与保护：个人信息加密存储于中国境内，员工按岗位最小权限访问，手机号等信息在后台默认脱敏显示。",
+        "四、共享：除法律法规要求外，我们不会向第三方出售或提供您的个人信息。",
+        "五、您的权利：您可以查阅、更正个人信息，撤回营销同意，或申请注销会员；注销后我们将删除或匿名化您的个人信息。",
+        "六、联系我们：如对本政策有疑问，请通过会员中心「意见反馈」或客服热线与我们联系。",
+    ]),
+}  # fmt: skip
+
+
 @dataclass(order=True)
 class Step:
     """One thing that happens at ``at``."""
@@ -153,6 +177,7 @@ def _steps(start: date, cast: Cast) -> list[Step]:
         steps.append(Step(min(moment, now - timedelta(minutes=5)), len(steps), run, staff))
 
     trial_ends = start + timedelta(days=TRIAL_DAYS)
+    at(_at(start, 8, 50), story.publish_agreements)
     at(_at(start, 8, 55), story.publish_earn_rules)
     at(_at(start, 9, 0), partial(story.create_plan, start), "finance")
     at(_at(start, 9, 5), story.create_coupon_templates, "marketing")
@@ -163,6 +188,8 @@ def _steps(start: date, cast: Cast) -> list[Step]:
         joined = _at(day, 10 + rng.randrange(10), rng.randrange(60))
         home = STORES[i % len(STORES)]
         at(joined, partial(story.register, i, name, DEMO_PHONE if i == 0 else f"1370000{i:04d}", home))
+        if i == 0:  # joined at a store, then agreed on the member pages; the others are asked at their first log-in
+            at(joined + timedelta(minutes=2), partial(story.accept_agreements, i))
         if day < trial_ends:
             at(joined + timedelta(minutes=1), partial(story.trial, i, trial_ends))
         if i in TOPPED_UP:
@@ -304,6 +331,21 @@ class Story:
         from chalicelib.membership import service as membership
 
         membership.use(self.ids[i], benefit_id, f"demo-use-{i}-{benefit_id}", "私教课 · 静安店")
+
+    def publish_agreements(self) -> None:
+        """The membership agreement and the privacy policy, version 1 of each."""
+        from chalicelib.agreements import service as agreements
+        from chalicelib.agreements.model import Kind
+
+        if not agreements.current_documents():
+            for kind, (title, paragraphs) in AGREEMENTS.items():
+                agreements.publish("demo", Kind(kind), title, paragraphs, requires_acceptance=True)
+
+    def accept_agreements(self, i: int) -> None:
+        from chalicelib.agreements import service as agreements
+
+        current = [(d["kind"], d["version"]) for d in agreements.current_documents()]
+        agreements.accept_current(self.ids[i], current)
 
     def publish_earn_rules(self) -> None:
         """The chain's earn rules: a point a yuan, as before any version, and points for a daily check-in (签到), a

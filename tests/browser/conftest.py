@@ -92,6 +92,18 @@ class Site:
         process idle for ``seconds``). A page then shows what the API answers."""
         wait_quiet(json.loads((self.local_dir / "stack.json").read_text())["pid"], seconds)
 
+    def member_tokens(self, phone: str) -> dict[str, Any]:
+        """Log a member in with a texted code (joining if new), accepting the current agreements as the log-in
+        page's tick box does."""
+        status, answer = send("POST", f"{self.base}/v1/auth/otp", {"phone": phone})
+        assert status == 202, answer
+        status, current = send("GET", f"{self.base}/v1/agreements")
+        agreed = [{"kind": d["kind"], "version": d["version"]} for d in current["items"]]
+        body = {"phone": phone, "code": self.sms_code(phone), "agreed": agreed}
+        status, tokens = send("POST", f"{self.base}/v1/auth/member-token", body)
+        assert status == 200, tokens
+        return dict(tokens)
+
     def sms_code(self, phone: str) -> str:
         """The newest login code texted to ``phone``, read from the local stack's dev outbox (the CLI). The text is
         sent after the request is answered, so a code asked for a moment ago is waited for (a few seconds)."""

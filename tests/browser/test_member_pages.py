@@ -73,12 +73,7 @@ def purchase(site: Site, phone: str, order_id: str, paid_fen: int) -> Any:
 
 def member_tokens(site: Site, phone: str) -> dict[str, Any]:
     """Log a member in (joining if new) through the public API, as the log-in page does."""
-    status, answer = send("POST", f"{site.base}/v1/auth/otp", {"phone": phone})
-    assert status == 202, answer
-    body = {"phone": phone, "code": site.sms_code(phone)}
-    status, tokens = send("POST", f"{site.base}/v1/auth/member-token", body)
-    assert status == 200, tokens
-    return dict(tokens)
+    return site.member_tokens(phone)
 
 
 def open_as(mobile: Screens, site: Site, tokens: dict[str, Any], path: str) -> Any:
@@ -117,7 +112,19 @@ def test_a_new_member_joins_earns_points_sees_the_chart_and_redeems(site: Site, 
     page.get_by_label("验证码", exact=True).fill(site.sms_code(phone))
     page.get_by_label("姓名").fill("林小满")
     page.get_by_role("button", name="登录 / 注册").click()
+    page.get_by_text("请先阅读并同意《会员协议》和《隐私政策》").wait_for()  # nothing is sent unticked
+    page.locator("[data-test=read-privacy]").click()  # the policy reads before joining
+    page.locator("[data-test=agreement]").get_by_text("本政策说明我们在会员服务中如何").wait_for()
+    check_screen(mobile, "隐私政策", "privacy-policy")
+    page.go_back()
+    page.get_by_label("手机号").fill(phone)  # the form as it was left (the page was left for the policy)
+    page.get_by_label("验证码", exact=True).fill(site.sms_code(phone))
+    page.get_by_label("姓名").fill("林小满")
+    page.locator("[data-test=agree] .van-checkbox__icon").click()
+    page.get_by_role("button", name="登录 / 注册").click()
     page.get_by_text("你好，林小满").wait_for()
+    accepted = me_api(site, browser_token(page), "/v1/me/agreements")
+    assert (accepted["due"], {a["via"] for a in accepted["accepted"]}) == ([], {"code-login"})
     assert page.locator("[data-test=available-points]").inner_text() == "0"
     check_screen(mobile, "首页", "home-new-member")
 
@@ -160,6 +167,7 @@ def test_a_wrong_code_or_password_is_said_plainly(site: Site, mobile: Screens) -
     page.locator("[data-test=send-code]").click()
     page.get_by_text("秒后重发").wait_for()
     page.get_by_label("验证码", exact=True).fill("000000" if site.sms_code(phone) != "000000" else "111111")
+    page.locator("[data-test=agree] .van-checkbox__icon").click()
     page.get_by_role("button", name="登录 / 注册").click()
     page.get_by_text("验证码不正确或已过期，请重新获取").wait_for()
     mobile.shot("wrong-code")
@@ -181,6 +189,7 @@ def test_a_member_sets_a_password_and_logs_in_with_it(site: Site, mobile: Screen
     page.locator("[data-test=password-save]").click()
     page.locator("[data-test=logout]").click()  # back on 我的 after saving
     page.get_by_role("tab", name="密码登录").click()
+    page.locator("[data-test=agree] .van-checkbox__icon").click()
     page.locator("#pw-phone").fill(phone)
     page.get_by_label("密码", exact=True).fill("a long passphrase 42")
     page.get_by_role("button", name="登录", exact=True).click()

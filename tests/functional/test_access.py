@@ -206,7 +206,8 @@ def test_store_scope_limits_whom_staff_manage_never_whom_they_serve(api, path, m
 
 CHAIN_ROUTES = {  # the whole chain's configuration, figures, lists and jobs: no store scope can limit them
     ("/v1/agreements", "POST"), ("/v1/audit", "GET"), ("/v1/coupons/liability", "GET"),
-    ("/v1/reports/liability", "GET"), ("/v1/coupons/templates", "GET"), ("/v1/coupons/templates", "POST"), ("/v1/coupons/templates/{template_id}", "GET"),
+    ("/v1/reports/liability", "GET"),
+    ("/v1/coupons/templates", "GET"), ("/v1/coupons/templates", "POST"), ("/v1/coupons/templates/{template_id}", "GET"),
     ("/v1/coupons/templates/{template_id}", "PATCH"), ("/v1/coupons/templates/{template_id}/batches", "POST"),
     ("/v1/coupons/templates/{template_id}/issues", "POST"), ("/v1/coupons/batches/{batch_id}", "GET"),
     ("/v1/coupons/batches/{batch_id}/codes", "GET"), ("/v1/coupons/batches/{batch_id}/start", "POST"),

@@ -49,9 +49,11 @@ def test_joining_accepts_the_current_versions_and_keeps_the_proof(api, aws):
     member_id = api.as_(tokens.body["access_token"]).get("/v1/me").body["member_id"]
     proof = api.as_(token_for(["customer_service"])).get(f"/v1/members/{member_id}/agreements")
     assert proof.status == 200, proof.body
-    assert proof.body["accepted"] == mine["accepted"] and proof.body["due"] == []
+    assert proof.body["accepted"] == mine["accepted"]
+    assert proof.body["due"] == []
     events = [r.envelope for r in OutboxRecord.scan() if '"member.agreed"' in r.envelope]
-    assert len(events) == 1 and PHONE[3:] not in events[0]
+    assert len(events) == 1
+    assert PHONE[3:] not in events[0]
 
 
 def test_a_code_log_in_without_the_current_versions_is_refused_and_its_code_still_works(api, aws):
@@ -79,16 +81,18 @@ def test_a_new_version_is_owed_accepted_once_and_a_correction_asks_no_one(api, a
     (owed,) = member.get("/v1/me/agreements").body["due"]
     assert (owed["kind"], owed["version"], owed["paragraphs"]) == ("privacy", 2, ["我们更新了第三方共享的说明。"])
     stale = member.post("/v1/me/agreements", {"agreed": agreed})
-    assert stale.status == 422 and stale.body["type"].endswith("/agreements-required")
-    now = [{"kind": "terms", "version": 1}, {"kind": "privacy", "version": 2}]
+    assert stale.status == 422
+    assert stale.body["type"].endswith("/agreements-required")
+    now = [{"kind": "privacy", "version": 2}]  # what is owed is enough
     first = member.post("/v1/me/agreements", {"agreed": now})
     assert first.status == 200, first.body
     assert first.body["due"] == []
     assert member.post("/v1/me/agreements", {"agreed": now}).body == first.body  # kept once: the first moment stays
-    assert AcceptanceRecord.count() == 3
+    assert AcceptanceRecord.count() == 3  # terms 1 and privacy 1 when joining, privacy 2 now
     correction = api.post("/v1/agreements", {**TERMS, "paragraphs": ["第一条 会员权益以本协议为准（错字更正）。"],
                                              "requires_acceptance": False})  # fmt: skip
-    assert correction.status == 201 and correction.body["version"] == 2
+    assert correction.status == 201
+    assert correction.body["version"] == 2
     assert member.get("/v1/me/agreements").body["due"] == []
     history = api.as_(None).get("/v1/agreements/terms/versions").body["items"]
     assert [(v["version"], v["requires_acceptance"]) for v in history] == [(2, False), (1, True)]

@@ -20,7 +20,9 @@ def test_a_member_owes_the_current_version_of_each_document_whose_binding_one_th
 
 
 def test_joining_must_name_every_current_version_and_nothing_else():
-    assert missing(PUBLISHED, [(T, 2), (P, 3)]) == [] and stale(PUBLISHED, [(T, 2), (P, 3)]) == []
+    assert missing(PUBLISHED, [(T, 2), (P, 3)]) == []
+    assert stale(PUBLISHED, [(T, 2), (P, 3)]) == []
     assert missing(PUBLISHED, [(T, 1), (P, 3)]) == [Version(T, 2, False)]  # an older version is not enough
     assert stale(PUBLISHED, [(T, 1), (P, 3), (P, 9)]) == [(P, 9), (T, 1)]
-    assert missing([], []) == [] and stale([], [(T, 1)]) == [(T, 1)]
+    assert missing([], []) == []
+    assert stale([], [(T, 1)]) == [(T, 1)]

@@ -1,0 +1,38 @@
+export default {
+  'zh-CN': {
+    agreements: {
+      terms: '会员协议',
+      privacy: '隐私政策',
+      tick: '我已阅读并同意',
+      and: '和',
+      mustTick: '请先阅读并同意《会员协议》和《隐私政策》',
+      changed: '协议已更新，请重新阅读并勾选同意',
+      version: '第 {v} 版 · {date} 发布',
+      none: '暂未发布',
+      updatedTitle: '协议更新',
+      updatedIntro: '为继续使用会员服务，请阅读并同意以下内容：',
+      read: '阅读全文',
+      agree: '同意并继续',
+      decline: '不同意，退出登录',
+      declineNote: '不同意将无法继续使用会员中心，您可以随时重新登录后同意。',
+    },
+  },
+  en: {
+    agreements: {
+      terms: 'Membership agreement',
+      privacy: 'Privacy policy',
+      tick: 'I have read and agree to the',
+      and: 'and the',
+      mustTick: 'Please read and agree to the membership agreement and the privacy policy first',
+      changed: 'The agreements were updated: please read them and tick again',
+      version: 'Version {v} · published {date}',
+      none: 'Not published yet',
+      updatedTitle: 'Updated agreements',
+      updatedIntro: 'To go on using your membership, please read and agree to:',
+      read: 'Read in full',
+      agree: 'Agree and continue',
+      decline: 'Disagree and log out',
+      declineNote: 'Without agreeing you cannot use the member pages; log in again whenever you wish to agree.',
+    },
+  },
+}
