@@ -64,6 +64,7 @@ class Permission(StrEnum):
     COUPONS_REDEEM = "coupons:redeem"
     MALL_MANAGE = "mall:manage"
     MALL_FULFIL = "mall:fulfil"
+    MALL_REFUND = "mall:refund"
     NOTIFICATIONS_READ = "notifications:read"
     NOTIFICATIONS_MANAGE = "notifications:manage"
     MEMBERSHIP_PLANS = "membership:plans"
@@ -100,7 +101,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _CASHIER
         | _FEEDBACK
         | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE, P.REPORTS_READ}
-        | {P.WALLET_REFUND}
+        | {P.WALLET_REFUND, P.MALL_REFUND}
     ),
     Role.MARKETING: frozenset(
         {P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE, P.REPORTS_READ, P.COUPONS_MANAGE, P.MALL_MANAGE}
@@ -110,7 +111,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _CASHIER
         | _FEEDBACK
         | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}
-        | {P.MEMBERSHIP_CANCEL, P.WALLET_REFUND}
+        | {P.MEMBERSHIP_CANCEL, P.WALLET_REFUND, P.MALL_REFUND}
     ),
     Role.FINANCE: frozenset(_FINANCE),
     Role.ADMIN: frozenset(Permission),
@@ -154,6 +155,7 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.COUPONS_REDEEM: ("核销优惠券", "Redeem coupons at the till"),
     P.MALL_MANAGE: ("积分商城商品", "Points-mall rewards"),
     P.MALL_FULFIL: ("兑换订单发货与核销", "Fulfil points-mall orders"),
+    P.MALL_REFUND: ("兑换订单售后退款", "Refund points-mall goods after sale"),
     P.NOTIFICATIONS_READ: ("消息记录与授权", "Message history and consents"),
     P.NOTIFICATIONS_MANAGE: ("消息模板、策略与营销消息", "Message templates, policy and marketing messages"),
     P.MEMBERSHIP_PLANS: ("付费会员卡方案", "Paid membership plans"),

@@ -43,6 +43,7 @@ from chalicelib.wallet.service import InsufficientBalance
 
 MANAGE = Staff(Permission.MALL_MANAGE, chain=True)
 FULFIL = Staff(Permission.MALL_FULFIL)
+REFUND = Staff(Permission.MALL_REFUND)  # goods handed over come back: not the cashier who handed them over alone
 READ_MEMBER = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 MOVE_ERRORS = (NotFound, service.OrderStateConflict)
 
@@ -465,7 +466,7 @@ def cancel_order(ctx: RequestContext, order_id: str) -> Reply:
     "POST",
     summary="Refund shipped or completed goods after sale (售后退款)",
     tag="mall",
-    access=FULFIL,
+    access=REFUND,
     body=MallReason,
     response=MallOrder,
     errors=MOVE_ERRORS,
@@ -473,7 +474,10 @@ def cancel_order(ctx: RequestContext, order_id: str) -> Reply:
 def refund_order(ctx: RequestContext, order_id: str) -> Reply:
     """An after-sale refund of goods (shipped, or completed): as a cancellation, the points, stock and limit's count
     back exactly once, and a paid cash part back to the wallet, owed back by the partner, or owed back in cash at a
-    store when the wallet it came from was closed (`cash_refund_due_fen`, `cash_refund_to`).
+    store when the wallet it came from was closed (`cash_refund_due_fen`, `cash_refund_to`: its principal part only,
+    what its bonus paid being forfeited with the wallet). Store managers, customer service and administrators
+    (`mall:refund`): a cashier verifies pickups and cancels orders not yet fulfilled, but cannot give back what was
+    handed over.
 
     Errors: 409 `order-state-conflict` for an order not shipped or completed, or not goods; 404 for no such order."""
     return _order(service.refund(ctx.caller, order_id, ctx.body.reason))

@@ -495,8 +495,9 @@ class Mall:
         refund it after sale, exactly once: in one transaction the points go back to the lots they came from (with
         their expiry dates), the units back to the stock and out of the member's count, and the order holds nothing.
         A cash part paid from the wallet goes back to the wallet in that same transaction (the wallet's refund with
-        the order's change joined); one paid through a partner, or to the wallet of a member erased since (their
-        wallet is closed), is owed back (``cash_refund_due_fen``). A way back the order's status refuses is 409
+        the order's change joined); one paid through a partner is owed back (``cash_refund_due_fen``), and so is the
+        principal part of one paid from the wallet of a member erased since (their wallet is closed; what its bonus
+        paid is forfeited with it). A way back the order's status refuses is 409
         ``order-state-conflict``, for a wallet-paid order too (its refund's claim names the way back it was for).
 
         ``decide`` checks the order as read, or says False when there is nothing to do (released already, paid
@@ -515,7 +516,7 @@ class Mall:
         by_wallet = first is not None and first.payment is not None and first.payment["method"] == "wallet"
         moved: list[Order] = []
         seen: list[Order] = []
-        till: dict[str, bool] = {}  # {"refund_at_till": True} once the member's wallet is found closed
+        till: dict[str, Any] = {}  # once the member's wallet is found closed: owed back at the till, and how much
 
         def plan(holdings: Holdings) -> list[Posting]:
             order: Order | None = holdings.state(holder, ORDER)
@@ -559,8 +560,12 @@ class Mall:
             assert first is not None
             try:
                 self._refund_to_wallet(first, plan, records, moved, action)
-            except HolderUnavailable:  # an erased member's wallet is closed: the cash part is owed back at the till
-                till["refund_at_till"] = True
+            except HolderUnavailable:  # an erased member's wallet is closed: what it paid is owed back at the till,
+                assert first.payment is not None  # its principal only (the bonus is forfeited, as erasure forfeits it)
+                principal = wallet.wallets().principal_of_refund(
+                    MALL_PARTNER, str(first.payment["payment_id"]), int(first.payment["amount_fen"])
+                )
+                till.update(refund_at_till=True, cash_refund_due_fen=principal)
                 without_wallet()
         else:
             without_wallet()

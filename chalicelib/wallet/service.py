@@ -516,6 +516,15 @@ class Wallets:
         after = _positions_after(page, read)
         return page, after if any(position > 1 for position in after.values()) else None
 
+    def principal_of_refund(self, partner_id: str, payment_id: str, amount: int) -> int:
+        """What of a refund of ``amount`` from a wallet payment is principal (本金), as ``refund`` would give it back:
+        all of it that may be paid out in cash once the wallet it came from is closed (an erased member's, whose
+        bonus is forfeited). 0 for a payment unknown or with nothing left."""
+        holder = payment_holder(partner_id, payment_id)
+        payment: Refundable = self.ledger.holdings(holder).state(holder, REFUNDABLE)
+        amount = min(amount, payment.left.total)
+        return split_refund(amount, payment.left, payment.paid).principal if amount > 0 else 0
+
     def replay(self, claim: Claim) -> dict[str, Any] | None:
         """The first answer of a claimed post, marked a duplicate, if it was posted (other content: the claim's
         conflict)."""

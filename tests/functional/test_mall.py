@@ -283,6 +283,10 @@ class TestShipping:
         refused(client.post(f"/v1/me/mall/orders/{order['order_id']}/cancellation", {}), 409, "order-state-conflict")
         received = ok(client.post(f"/v1/me/mall/orders/{order['order_id']}/completion"))
         assert received["status"] == "completed"
+        cashier = api.as_(token_for(["cashier"]))  # hands goods over, but cannot give them back after sale alone
+        before = item_counts()
+        refused(cashier.post(f"{path}/refund", {"reason": "质量问题"}), 403, "forbidden")
+        assert item_counts() == before
         refunded = ok(api.post(f"{path}/refund", {"reason": "质量问题"}))
         assert (refunded["status"], refunded["points_held"]) == ("refunded", 0)
         assert [(step["action"], step["status"], step["why"]) for step in refunded["history"]] == [

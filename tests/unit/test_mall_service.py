@@ -48,7 +48,7 @@ from chalicelib.points.service import InsufficientPoints
 from chalicelib.shared import clock
 from chalicelib.shared.errors import Conflict, DomainError, NotFound, Unavailable, ValidationFailed
 from chalicelib.wallet import service as wallet
-from chalicelib.wallet.rules import BONUS, PRINCIPAL
+from chalicelib.wallet.rules import BONUS, PRINCIPAL, Plan
 from chalicelib.wallet.service import InsufficientBalance, PartnerPayment
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -395,8 +395,6 @@ def test_a_wallet_paid_order_earns_top_up_gift_points_and_its_cancellation_takes
     entries (a review found the claw-back published twice, which would count it twice in the figures)."""
     from datetime import date
 
-    from chalicelib.wallet.rules import Plan
-
     earn(1_000)
     top_up(5_000, plan=Plan("CZ-50", "充50送100积分", 5_000, 0, 100, date(2026, 1, 1), None, ()))
     open_reward(mall, terms=POINTS_AND_CASH)
@@ -435,6 +433,24 @@ def test_an_erased_members_wallet_paid_order_is_refunded_with_its_cash_part_owed
     assert refund_to(refunded) == "till"
     assert state(store, reward_holder("rw_cup"), STOCK).units == 5
     assert wallet_of() == left  # the closed wallet takes nothing back
+    assert_books_add_up(store)
+
+
+def test_what_a_bonus_paid_is_never_owed_back_in_cash_when_the_wallet_is_closed(store, mall):
+    """Found by a probe: a wallet topped up 充1000送500 paid an order's 1,500 cash part; the member was erased and the
+    order refunded after sale, and the till was told to pay back 1,500 in cash for 1,000 paid in. Only the principal
+    the payment took is cash; its bonus is forfeited, as a cash refund and erasure forfeit it."""
+    earn(1_000)
+    top_up(5_000, plan=Plan("CZ-50", "充50送25", 5_000, 2_500, 0, date(2026, 1, 1), None, ()))
+    open_reward(mall, terms=POINTS_AND_CASH)
+    order = exchange(mall)
+    mall.pay_from_wallet(MEMBER, order.order_id)  # 990: 660 principal and 330 bonus, as the wallet held them
+    mall.move(order.order_id, Action.SHIP, "发货", changes=lambda o: {"shipment": {"carrier": "SF"}})
+    mall.move(order.order_id, Action.COMPLETE, "签收")
+    wallet.wallets().cash_refund(MEMBER, "SH-001", None, "退卡", Claim.of("cash-refund|all", "all"))
+    store.mark(MEMBER, "erased")
+    refunded, _ = mall.give_back(order.order_id, Action.REFUND, "质量问题", decide=lambda o: True)
+    assert (refund_to(refunded), refunded.cash_refund_due_fen) == ("till", 660)
     assert_books_add_up(store)
 
 
