@@ -173,7 +173,15 @@ KINDS: dict[str, Kind] = {
             DAY,
             ("优惠券到账", "您获得一张优惠券：{name}，有效期至{valid_until}。"),
             ("Coupon received", "You received a coupon: {name}, valid until {valid_until}."),
-            description="a coupon issued to the member",
+            description="a coupon the member claimed, exchanged or earned (a gift of the programme's own rules)",
+        ),
+        _kind(
+            "coupon-gift",
+            M,
+            DAY,
+            ("优惠券到账", "送您一张优惠券：{name}，有效期至{valid_until}。"),
+            ("A coupon for you", "Here is a coupon for you: {name}, valid until {valid_until}."),
+            description="a coupon staff gave the member, one by one or in a bulk issue: marketing, by consent",
         ),
         _kind(
             "coupon-expiring",

@@ -75,11 +75,18 @@ def _paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return notices
 
 
+PUSHED_COUPONS = frozenset({"staff", "batch"})  # coupons staff chose to give: marketing, whatever their words
+
+
 def _coupon_issued(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """A coupon the member claimed, exchanged or earned by the programme's rules is a service notice; one staff gave
+    (one by one, or a bulk issue to a file of members) is marketing, so it reaches only members who consented, within
+    the caps and with the opt-out wording (a template's name is free text: it must not carry an advert past them)."""
     if not p.get("member_id") or not p.get("code"):
-        return []  # a bearer coupon, or a bulk issue (its campaign tells its members)
+        return []  # a bearer coupon (a codes batch: whoever hands the codes out tells their holders)
+    kind = "coupon-gift" if p.get("source_kind") in PUSHED_COUPONS else "coupon-issued"
     variables = {"name": p.get("name", ""), "valid_until": p.get("valid_until")}
-    return [Notice(p["member_id"], "coupon-issued", p["code"], variables)]
+    return [Notice(p["member_id"], kind, p["code"], variables)]
 
 
 def _coupon_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:

@@ -762,6 +762,27 @@ def test_an_erased_member_s_devices_are_forgotten(aws, api, member):
 
 
 class TestAfterReview:
+    def test_a_coupon_staff_gave_is_marketing_and_reaches_only_those_who_consented(self, aws, api, member):
+        """Found by a probe: a template named 双12全场5折！回复Y抢购 issued to a member who had declined marketing went
+        out as a service text, past their consent, the caps and the opt-out wording."""
+        member_id, _ = member
+        advert = {"code": "GIFT1", "template_id": "ct_1", "name": "双12全场5折！回复Y抢购", "valid_until": "2026-12-31",
+                  "face_value_fen": 1, "member_id": member_id}  # fmt: skip
+        with clock.frozen(NOON):
+            for source_kind in ("staff", "batch"):
+                _emit("coupon.issued", member_id, {**advert, "code": source_kind, "source_kind": source_kind})
+            through(aws)
+        assert {(m.kind, m.status, m.reason) for m in messages_of(member_id)} == {
+            ("coupon-gift", "suppressed", "no-consent")}  # fmt: skip
+        assert sent_to("0001") == []
+        profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", True)], profiles.Proof("member-page"))
+        with clock.frozen(NOON):
+            _emit("coupon.issued", member_id, {**advert, "code": "GIFT2", "source_kind": "staff"})
+            through(aws)
+        (text,) = [m.text for m in sent_to("0001")]
+        assert "双12全场5折" in text
+        assert text.endswith("拒收请回复R")
+
     def test_a_held_marketing_message_is_not_sent_once_the_member_replied_t_overnight(self, aws, api, member):
         member_id, _ = member
         profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", True)], profiles.Proof("member-page"))
