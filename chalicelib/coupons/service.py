@@ -1215,6 +1215,20 @@ def void_pack_coupons(member_id: str, packs: Iterable[tuple[str, str]]) -> int:
     return voided
 
 
+def pack_discounts(member_id: str, packs: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """What each coupon of a paid card's packs (template, source, as the membership domain names them) took off the
+    order that used it, by source; coupons never issued, or not used, are left out. Found by their issues' claims."""
+    found: dict[str, int] = {}
+    for template_id, source in packs:
+        issued = coupons().replay(_issue_claim(template_id, member_id, "membership-pack", source))
+        if issued is None:
+            continue
+        coupon = read_coupon(str(issued["code"]))
+        if coupon.status == "used" and coupon.redemption is not None:
+            found[source] = coupon.redemption.discount_fen
+    return found
+
+
 BIRTHDAY_TIER = "birthday-tier"  # how a tier's birthday coupon is issued, told apart from the general birthday gift's
 
 

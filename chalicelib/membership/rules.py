@@ -476,19 +476,38 @@ def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: in
         why = "该卡不支持退款"
     deducted, uncounted = 0, used_value_fen - card.uses_counted_fen
     if policy.deduct_used and uncounted > 0:
-        remaining = uncounted
-        kept: list[tuple[str, int]] = []
-        for payment_id, fen in reversed(parts):
-            take = min(fen, remaining)
-            remaining -= take
-            deducted += take
-            kept.append((payment_id, fen - take))
-        parts = list(reversed(kept))
+        parts, deducted = _kept_back(parts, uncounted)
     parts = [(payment_id, fen) for payment_id, fen in parts if fen > 0]
     total = sum(fen for _, fen in parts)
     if deducted:
         why += f"，扣除已使用权益{deducted / 100:.2f}元"
     return Refund(total, tuple(parts), f"{why}：退款{total / 100:.2f}元", used_value_fen)
+
+
+def _kept_back(parts: list[tuple[str, int]], amount: int) -> tuple[list[tuple[str, int]], int]:
+    """``parts`` less ``amount`` kept back, from the latest payments' parts first, and how much was kept back."""
+    remaining, kept = amount, []
+    for payment_id, fen in reversed(parts):
+        take = min(fen, remaining)
+        remaining -= take
+        kept.append((payment_id, fen - take))
+    return list(reversed(kept)), amount - remaining
+
+
+def keeping_back_used_packs(refund: Refund, taken: Sequence[Mapping[str, str]], discounts: Mapping[str, int]) -> Refund:
+    """The refund less what the pack coupons it takes back gave off orders when they were used already (by their
+    source: ``discounts``): a pack taken back is one whose period the refund pays back, so a coupon of it used cannot
+    be voided and its value is kept back instead, whatever the policy says of other benefits (a card bought, its pack
+    used and the card refunded at once would otherwise turn a day's price into the pack's value, again and again)."""
+    used = sum(discounts.get(pack["source"], 0) for pack in taken)
+    if used <= 0 or refund.amount_fen <= 0:
+        return refund
+    parts, deducted = _kept_back(list(refund.parts), used)
+    parts = [(payment_id, fen) for payment_id, fen in parts if fen > 0]
+    total = sum(fen for _, fen in parts)
+    why = refund.explanation.rpartition("：")[0]
+    return replace(refund, amount_fen=total, parts=tuple(parts),
+                   explanation=f"{why}，扣除已使用券包优惠{deducted / 100:.2f}元：退款{total / 100:.2f}元")  # fmt: skip
 
 
 def refunded(card: Card, refund: Refund, today: date) -> Card:
@@ -602,17 +621,23 @@ def packs_taken_back(card: Card, plan: Plan, refund: Refund, today: date) -> lis
     if refund.amount_fen <= 0:
         return []
     everything = refund.amount_fen >= card.open_fen
-    taken: list[dict[str, str]] = []
+    return pack_coupons(card, plan, since=None if everything else today)
+
+
+def pack_coupons(card: Card, plan: Plan, since: date | None = None) -> list[dict[str, str]]:
+    """The coupons the card's packs gave in this cycle (of periods from the one ``since`` falls in; None: all), each
+    as its template and the source it was issued under."""
+    given: list[dict[str, str]] = []
     for benefit in plan.benefits:
         if benefit.kind != "coupon_pack" or benefit.period is None or benefit.template_id is None:
             continue
-        since, _ = period_of(benefit.period, card.started_on if everything else today)
-        for given in card.packs:
-            benefit_id, _, first = given.partition(":")
-            if benefit_id == benefit.benefit_id and date.fromisoformat(first) >= since:
-                taken += [{"template_id": benefit.template_id, "source": f"{pack_source(card, given)}:{n}"}
+        first_period, _ = period_of(benefit.period, since or card.started_on)
+        for pack in card.packs:
+            benefit_id, _, first = pack.partition(":")
+            if benefit_id == benefit.benefit_id and date.fromisoformat(first) >= first_period:
+                given += [{"template_id": benefit.template_id, "source": f"{pack_source(card, pack)}:{n}"}
                           for n in range(benefit.count)]  # fmt: skip
-    return taken
+    return given
 
 
 def next_due(card: Card, plan: Plan | None, today: date) -> date | None:

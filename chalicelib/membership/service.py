@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Answer, Claim, Insufficient, Posting, Source
@@ -329,6 +330,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
     claim = Claim.of(f"membership-cancel|{member_id}|{request.cancel_id}", content,
                      conflict=Conflict("This cancel id was used before for another card"))  # fmt: skip
     worked: list[tuple[Card, rules.Refund, list[dict[str, str]]]] = []
+    discounts = _pack_discounts(member_id, card_id)
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
         today = clock.business_today()
@@ -341,8 +343,10 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         policy = plan.refund if request.refund == "policy" else rules.RefundPolicy()
         used = _used_value(holdings.state(member_id, USES), card, plan)
         refund = rules.refund_for(card, policy, today, used)
+        taken = rules.packs_taken_back(card, plan, refund, today)
+        refund = rules.keeping_back_used_packs(refund, taken, discounts)
         after = rules.refunded(card, refund, today)
-        worked[:] = [(after, refund, rules.packs_taken_back(card, plan, refund, today))]
+        worked[:] = [(after, refund, taken)]
         reason = f"退卡：{request.reason}。{refund.explanation}"
         detail = {"card": after.to_json(), "refund": list(refund.parts)}
         return [Posting(member_id, MEMBERSHIP, -refund.amount_fen, "refund", Source("cancellation", request.cancel_id),
@@ -371,6 +375,16 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
                            result=result, announce=announce)  # fmt: skip
     card = card_of(member_id, card_id) if posted.duplicate else worked[0][0]  # a repeat reads the card as it is
     return {**posted.result, "card": card_json(member_id, card, clock.business_today()), "duplicate": posted.duplicate}
+
+
+def _pack_discounts(member_id: str, card_id: str) -> dict[str, int]:
+    """What the card's pack coupons used so far took off orders, by source (read before the cancellation's post: a
+    coupon used in the moment between is not kept back)."""
+    card = _cards(ledger().holdings(member_id), member_id).cards.get(card_id)
+    if card is None or not card.packs:
+        return {}
+    packs = rules.pack_coupons(card, plan_store.find(card.plan_id))
+    return coupons.pack_discounts(member_id, [(p["template_id"], p["source"]) for p in packs])
 
 
 def _used_value(uses: Uses, card: Card, plan: Plan) -> int:

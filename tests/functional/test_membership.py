@@ -432,6 +432,35 @@ class TestPlans:
         assert sorted(c["status"] for c in mine) == ["available", "available", "voided", "voided"]
         assert {c["source_kind"] for c in mine} == {"membership-pack"}
 
+    def test_a_used_coupon_of_a_pack_the_cancellation_takes_back_is_kept_back_from_the_refund(
+        self, aws, api, admin, partner, member
+    ):
+        """Found by a probe: buy, use the month's pack, cancel for a pro-rata refund, buy again: each round turned a
+        day's price into the pack's value. A pack the refund pays back cannot be voided once used: its discount is
+        kept back instead, whatever the plan says of other benefits."""
+        member_id, client = member
+        cards, packs = [], []
+        for n in (1, 2):  # the same terms, one pack used and one not
+            packs.append(pack_plan(api))
+            plan = ok(api.post("/v1/membership/plans", {**packs[-1], "name": f"券包卡{n}"}), 201)["plan_id"]
+            with clock.frozen(DAY1):
+                cards.append(ok(paid(api, partner, member_id, plan, f"P-{n}"))["card_id"])
+        day2 = DAY1 + timedelta(days=1)
+        with clock.frozen(day2):
+            run_job_now(day2.date())
+            deliver(aws, "coupons")
+            first_template = packs[0]["benefits"][0]["template_id"]
+            (code, _) = sorted(c["code"] for c in ok(client.get("/v1/me/coupons?status=available"))["items"]
+                               if c["template_id"] == first_template)  # fmt: skip
+            order = {"store_id": "SH-001", "total_fen": 5_000}
+            used = ok(admin.post(f"/v1/coupons/{code}/redemptions", {"order_id": "ORD-1", "order": order}), 201)
+            assert used["discount_fen"] == 1_000
+            cancel = f"/v1/members/{member_id}/cards/{{}}/cancellation"
+            with_use = ok(admin.post(cancel.format(cards[0]), {"cancel_id": "C-1", "reason": "退卡"}))
+            without = ok(admin.post(cancel.format(cards[1]), {"cancel_id": "C-2", "reason": "退卡"}))
+        assert with_use["refund_fen"] == without["refund_fen"] - 1_000
+        assert "扣除已使用券包优惠10.00元" in with_use["explanation"]
+
     def test_a_card_bought_again_after_a_refunded_cancellation_gets_the_periods_pack_afresh(
         self, aws, api, admin, partner, member
     ):
