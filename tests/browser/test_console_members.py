@@ -13,6 +13,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Screens, Site
+from tests.browser.test_console_config import settle
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.conftest import signed_headers
 from tests.http import send
@@ -264,10 +265,16 @@ def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site
     ).wait_for()
     page.locator("[data-test=statement-check]").get_by_text("已核平").wait_for()
     for book in ("principal", "bonus"):
-        for column, field in (("opening", "opening_fen"), ("topUps", "top_ups_fen"), ("forfeited", "forfeited_fen"),
-                              ("closing", "closing_fen")):  # fmt: skip
+        for column, field in (("opening", "opening_fen"), ("topUps", "top_ups_fen"), ("closing", "closing_fen")):
             assert page.locator(f"[data-figure='{book}.{column}']").inner_text() == f"¥{chain[book][field] / 100:.2f}"
+    # a cash refund pays principal out; the bonus that goes with it is forfeited (作废), never cash
+    forfeited = chain["bonus"]["cash_refunds_fen"] + chain["bonus"]["forfeited_fen"]
+    assert page.locator("[data-figure='bonus.forfeited']").inner_text() == f"¥{forfeited / 100:.2f}"
+    assert page.locator("[data-figure='bonus.cashRefunds']").inner_text() == "¥0.00"
+    paid_out = f"¥{chain['principal']['cash_refunds_fen'] / 100:.2f}"
+    assert page.locator("[data-figure='total.cashRefunds']").inner_text() == paid_out
     expect(page.locator("[data-test=statement-scope]")).to_contain_text("全部门店（连锁）")
+    settle(page)
     console.shot("wallet-statement")
     page.locator("[data-test=statement-scope]").click()
     page.get_by_role("option", name="门店 · 上海静安旗舰店").click()
