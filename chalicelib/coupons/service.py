@@ -860,10 +860,13 @@ def _holder(member_id: str | None) -> tuple[str | None, bool]:
 
 
 def _check_store(caller: Any, store_id: str, *, trading: bool = False) -> None:
-    """A partner serves only its own stores (staff at the till serve any member of the chain, at any store). An
-    order (``trading``) needs the store open; giving back what happened at a closed one only needs it to exist."""
+    """A partner serves only its own stores; staff at the till serve any member of the chain, at their own stores
+    (any, for staff of the whole chain). An order (``trading``) needs the store open; giving back what happened at a
+    closed one only needs it to exist."""
     if caller.kind == "partner" and not caller.covers_store(store_id):
         raise Forbidden(f"Store {store_id} is not one of this partner's stores")
+    if trading:
+        caller.require_trading_at(store_id, "order.store_id")
     why = not_open(store_id) if trading else (None if store_exists(store_id) else "no such store")
     if why is not None:
         raise ValidationFailed([{"field": "order.store_id", "in": "body", "message": why}], why)

@@ -30,7 +30,7 @@ from chalice.app import Request
 
 from chalicelib.identity.rules import Permission, StaffGrant, grant_of, require_within
 from chalicelib.identity.tokens import Claims, verify_access_token
-from chalicelib.shared.errors import Forbidden, NotFound, TokenRejected
+from chalicelib.shared.errors import Forbidden, NotFound, TokenRejected, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,14 @@ class Caller:
     def require_within(self, stores: Iterable[str], what: str) -> None:
         """A store-scoped caller grants only within its own stores (``rules.within``); 403 otherwise."""
         require_within(self.stores, stores, what)
+
+    def require_trading_at(self, store_id: str, field: str) -> None:
+        """Staff scoped to stores serve every member, but trade at their own tills: a payment or a coupon booked at
+        another store would land in that store's statement and figures. 422 on ``field`` otherwise; unscoped staff
+        (head office) trade at any store, and partners are held to theirs where each trade is checked."""
+        if self.kind == "staff" and self.stores and not self.covers_store(store_id):
+            raise ValidationFailed([{"field": field, "in": "body", "message": "not one of your stores"}],
+                                   f"Store {store_id} is not one of your stores")  # fmt: skip
 
     @property
     def scope(self) -> str:

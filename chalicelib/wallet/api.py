@@ -213,7 +213,8 @@ def get_my_wallet_entries(ctx: RequestContext) -> Reply:
     ),
 )
 def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
-    """A cashier takes a payment from the member's stored value for an order of the till, at any store of the chain:
+    """A cashier takes a payment from the member's stored value for an order of the till (any member of the chain; the
+    till one of the cashier's stores, or any store for staff of the whole chain):
     the same payment as a partner's `POST /v1/webhooks/wallet/payments` (principal and bonus split by the configured
     order, never below zero) and the same answer. The member must be there: `member_code` is the code their pages
     show now (`GET /v1/me/code`, scanned or typed), checked for this member. Once per store and `order_id`, for good:
@@ -226,8 +227,10 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     one); 409
     `insufficient-balance` with `available_fen` when the wallet holds less; 409 `payment-conflict` for an order paid
     before with another member or amount; 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen
-    member; 422 for a store that does not exist; 428 without `Idempotency-Key`; 429 after 10 wrong codes for the
-    member in 10 minutes, whatever the code, until the window ends."""
+    member; 422 for a store that does not exist or is not one of a store-scoped cashier's; 428 without
+    `Idempotency-Key`; 429 after 10 wrong codes for the member in 10 minutes, whatever the code, until the window ends.
+    """
+    ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
     answer = service.pay_at_counter(member_id, ctx.body)
     return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
 

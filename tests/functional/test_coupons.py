@@ -188,7 +188,7 @@ def test_the_till_sees_usable_coupons_with_their_discount_and_the_others_with_th
     shoes = template(api, name="鞋类满减", applies_to={"categories": ["shoes"]})
     codes = {t["name"]: issue(api, t["template_id"], member, f"S-{n}").body["code"]
              for n, t in enumerate((threshold, percent, elsewhere, shoes))}  # fmt: skip
-    cashier = api.as_(token_for(["cashier"], ("BJ-001",)))  # a cashier of another store serves the member too
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))  # at their own till: a member joined online is served too
     order = {**ORDER, "items": [{"sku": "T1", "category": "shirts", "amount_fen": 25000}]}
     found = cashier.post("/v1/coupons/eligibility", {"member_id": member, "order": order}).body
     assert [(c["code"], c["discount_fen"]) for c in found["usable"]] == [
@@ -199,6 +199,11 @@ def test_the_till_sees_usable_coupons_with_their_discount_and_the_others_with_th
     assert reasons == {codes["北京专享"]: "store-not-applicable", codes["鞋类满减"]: "no-applicable-items"}
     small = cashier.post("/v1/coupons/eligibility", {"member_id": member, "order": {**ORDER, "total_fen": 15000}})
     assert {c["code"]: c["reason"] for c in small.body["unusable"]}[codes["满200减30"]] == "below-minimum-spend"
+    elsewhere = api.as_(token_for(["cashier"], ("BJ-001",))).post(  # not their till: its figures are another's
+        f"/v1/coupons/{codes['8折']}/redemptions", {"order_id": "O-BJ", "order": ORDER}
+    )
+    assert elsewhere.status == 422
+    assert elsewhere.body["errors"][0] == {"field": "order.store_id", "in": "body", "message": "not one of your stores"}
 
 
 def test_a_coupon_is_redeemed_once_per_code_and_the_same_order_gets_the_same_answer(api, member):

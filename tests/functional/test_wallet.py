@@ -321,6 +321,8 @@ class TestCounterPayments:
         assert problem["available_fen"] == 1_000
         nowhere = self.pay(api, member, 100, key="till-0002", store="NOWHERE", token=cashier)
         assert refused(nowhere, 422, "validation-failed")["errors"][0]["field"] == "store_id"
+        elsewhere = self.pay(api, member, 100, key="till-0006", store="SH-001", token=cashier)  # not their till
+        assert refused(elsewhere, 422, "validation-failed")["errors"][0]["message"] == "not one of your stores"
         nobody = codes.issue("mb_nobody", "80000009", clock.real_now(), get_settings().lookup_hash_key).code
         refused(self.pay(api, "mb_nobody", 100, key="till-0003", token=cashier, code=nobody), 404, "not-found")
         assert item_counts() == before
@@ -453,7 +455,18 @@ class TestCounterPayments:
         other, _ = member_token("13900000002")
         ok(top_up(api, partner, {"member_id": other}, 1_000, payment_id="T-2"))
         refused(self.pay(api, other, 300, key="tab-5-key"), 409, "payment-conflict")  # same order, other member
-        elsewhere = ok(self.pay(api, member, 300, key="tab-6-key", store="SH-001", code=another_code(member)), 201)
+        elsewhere = ok(
+            self.pay(
+                api,
+                member,
+                300,
+                key="tab-6-key",
+                store="SH-001",
+                code=another_code(member),
+                token=token_for(["cashier"]),
+            ),
+            201,
+        )  # staff of the whole chain, at another till
         assert elsewhere["payment_id"] != first["payment_id"]
         assert wallet(api, member)["total_fen"] == 400
         assert [e["payload"]["order_id"] for e in events("wallet.paid")] == ["BJ001-0042", "BJ001-0042"]
@@ -464,7 +477,7 @@ class TestCounterPayments:
         422 ``member-code-used`` and writes nothing; a retry of the payment it made is still its answer, and the
         member's next code pays."""
         ok(top_up(api, partner, {"member_id": member}, 1_000))
-        shown, cashier = shown_code(member), token_for(["cashier"], ("BJ-001",))
+        shown, cashier = shown_code(member), token_for(["cashier"])  # of the whole chain: at either till
         first = ok(self.pay(api, member, 300, code=shown, token=cashier), 201)
         before = item_counts()
         one_time = shown[-6:]  # the same code written otherwise: its one-time value is what proves it
