@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 Kind = Literal["quota", "discount", "points_multiplier", "tier_floor", "coupon_pack"]
-Period = Literal["day", "week", "month", "quarter", "year"]
+Period = Literal["day", "week", "month", "quarter", "year", "term"]  # term: a card's paid term (counted uses only)
 RefundKind = Literal["none", "pro_rata", "full_within_days"]
 
 RENEWAL_NOTICE_DAYS = 7  # an automatic renewal is announced a week before the card ends
@@ -225,6 +225,12 @@ class Card:
         return None if self.valid_until is None else self.valid_until + timedelta(days=self.grace_days)
 
     @property
+    def paid_terms(self) -> tuple[tuple[date, date | None], ...]:
+        """The terms this cycle's payments paid for (a purchase, each renewal; a trial's days are a term of their own):
+        what a quota counted per ``term`` counts in."""
+        return tuple((p.first_day, p.last_day) for p in self.payments if not p.settled)
+
+    @property
     def paid_fen(self) -> int:
         return self.earlier.kept_fen + sum(p.amount_fen - p.refunded_fen for p in self.payments)
 
@@ -351,6 +357,17 @@ def period_of(period: Period, day: date) -> tuple[date, date]:
     return start, add_months(start, months) - timedelta(days=1)
 
 
+def span_of(period: Period, day: date, terms: Sequence[tuple[date, date | None]] = ()) -> tuple[date, date]:
+    """The first and last day of the period a counted benefit counts in on ``day``: a calendar period, or for
+    ``term`` the card's paid term holding it (a purchase's days, then each renewal's: a 10-class card gives 10
+    classes a term, however the calendar falls; its grace days count in its last term)."""
+    if period != "term":
+        return period_of(period, day)
+    begun = [term for term in terms if term[0] <= day]
+    first, last = max(begun) if begun else min(terms, default=(day, day))
+    return first, last or date.max
+
+
 @dataclass(frozen=True)
 class Usage:
     """A counted benefit's uses: the period they count in (its first day) and how many; ``carried`` what the
@@ -361,19 +378,21 @@ class Usage:
     carried: int = 0
 
 
-def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source_since: date) -> tuple[int, int, date]:
+def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: Source) -> tuple[int, int, date]:
     """(uses allowed this period, uses so far, the period's last day) for a counted benefit. A new period starts
     from nothing, unless the benefit rolls over: then the previous period's unused quota (at most one quota) is
-    carried, when the source gave the benefit through that whole period."""
+    carried, when the source gave the benefit through that whole period. The last day said is never after the
+    source's (a card's): its benefits end with it."""
     assert benefit.quota is not None
     assert benefit.period is not None
-    first, last = period_of(benefit.period, today)
+    first, last = span_of(benefit.period, today, source.terms)
+    last = min(last, source.until) if source.until else last
     if usage is not None and usage.period == first:
         return benefit.quota + usage.carried, usage.used, last
     carried = 0
     if benefit.rolls_over:
-        previous_first, _ = period_of(benefit.period, first - timedelta(days=1))
-        if source_since <= previous_first:
+        previous_first, _ = span_of(benefit.period, first - timedelta(days=1), source.terms)
+        if source.since <= previous_first < first:
             used_before = usage.used if usage is not None and usage.period == previous_first else 0
             before = usage.carried if usage is not None and usage.period == previous_first else 0
             carried = min(benefit.quota, max(0, benefit.quota + before - used_before))
@@ -392,6 +411,7 @@ class Source:
     since: date
     until: date | None
     benefits: tuple[PlanBenefit, ...]
+    terms: tuple[tuple[date, date | None], ...] = ()  # a card's paid terms (first and last day), for ``term`` quotas
 
 
 @dataclass(frozen=True)

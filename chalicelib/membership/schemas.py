@@ -14,7 +14,7 @@ from chalicelib.shared.http import Input, Schema
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
-Period = Literal["day", "week", "month", "quarter", "year"]
+Period = Literal["day", "week", "month", "quarter", "year", "term"]
 
 PLAN_ID = "the plan's id (`mp_…`)"
 CARD_ID = "the card's id (`mc_…`): one per member and plan, kept across renewals"
@@ -48,7 +48,12 @@ class BenefitIn(Input):
         description="quota (counted uses per period), discount, points_multiplier, tier_floor or coupon_pack"
     )
     quota: int | None = Field(default=None, ge=1, le=10_000, description="uses per period (quota)")
-    period: Period | None = Field(default=None, description="the period a quota counts in, or a pack is issued in")
+    period: Period | None = Field(
+        default=None,
+        description="the period a quota counts in (`day`, `week`, `month`, `quarter`, `year`: calendar periods; "
+        "`term`: each paid term of the card, a purchase's or a renewal's days, as a 10-class card 次卡 counts), or a "
+        "pack is issued in (calendar periods only)",
+    )
     rolls_over: bool = Field(default=False, description="a quota's unused uses carry into the next period (one)")
     rate: Decimal | None = Field(default=None, gt=0, le=100, max_digits=8, decimal_places=4,
                                  description="discount: price factor below 1; multiplier: factor above 1")  # fmt: skip
@@ -67,6 +72,8 @@ class BenefitIn(Input):
         missing = [name for name in needs if getattr(self, name) is None]
         if missing:
             raise ValueError(f"a {self.kind} benefit needs {', '.join(missing)}")
+        if self.kind == "coupon_pack" and self.period == "term":
+            raise ValueError("a coupon pack is issued per calendar period: day, week, month, quarter or year")
         if self.kind == "discount" and self.rate is not None and self.rate >= 1:
             raise ValueError("a discount's rate is a price factor below 1, e.g. 0.9 for 10% off")
         if self.kind == "points_multiplier" and self.rate is not None and self.rate <= 1:
@@ -147,7 +154,9 @@ class BenefitOut(Schema):
     name: str = Field(description="its name as members see it (权益名称)")
     kind: str = Field(description="quota, discount, points_multiplier, tier_floor or coupon_pack")
     quota: int | None = Field(default=None, description="uses per period (quota); null otherwise")
-    period: str | None = Field(default=None, description="day, week, month, quarter or year (quota, coupon_pack)")
+    period: str | None = Field(
+        default=None, description="day, week, month, quarter or year (quota, coupon_pack); term (quota: per paid term)"
+    )
     rolls_over: bool = Field(default=False, description="a quota's unused uses carry into the next period (one)")
     rate: str | None = Field(default=None, description="a discount's price factor or a multiplier's factor")
     stacks: bool = Field(default=False, description="a multiplier that multiplies with the others")

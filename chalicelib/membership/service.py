@@ -433,7 +433,7 @@ def sources_of(
         if plan is None or not (every_card or card.gives_benefits(today)):
             continue
         card_sources.append(rules.Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on,
-                                         plan.benefits))  # fmt: skip
+                                         plan.benefits, card.paid_terms))  # fmt: skip
     floors = rules.combine(card_sources, rank, earned)
     tier_source = _tier_source(floors.tier or earned, date.min)
     sources = [*card_sources, tier_source]
@@ -462,7 +462,7 @@ def benefits_of(member_id: str) -> dict[str, Any]:
         for b in source.benefits:
             remaining = period_ends = None
             if b.kind == "quota":
-                allowed, used, period_ends = rules.allowance(b, uses.by_key.get(_key(source, b)), today, source.since)
+                allowed, used, period_ends = rules.allowance(b, uses.by_key.get(_key(source, b)), today, source)
                 remaining = max(0, allowed - used)
             applies = _applies(b, source, combined)
             items.append({
@@ -530,14 +530,14 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
         chosen = None
         for source, b in offering:
             usage = uses.by_key.get(_key(source, b))
-            allowed, used, ends = rules.allowance(b, usage, today, source.since)
+            allowed, used, ends = rules.allowance(b, usage, today, source)
             left_total += max(0, allowed - used)
             if chosen is None and used < allowed:
                 chosen = (source, b, allowed, ends, usage)
         if chosen is None:
             raise QuotaExhausted(f"No uses of {benefit_id!r} are left this period", remaining=0)
         source, b, allowed, ends, usage = chosen
-        first, _ = rules.period_of(b.period or "day", today)
+        first, _ = rules.span_of(b.period or "day", today, source.terms)
         carried = allowed - (b.quota or 0)
         drawn[:] = [(source.key, left_total - 1, ends)]
         detail = {"key": _key(source, b), "period": first.isoformat(), "allowed": allowed, "carried": carried,

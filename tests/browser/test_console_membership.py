@@ -63,10 +63,10 @@ def test_a_plan_is_created_with_benefits_by_kind_renamed_and_taken_off_sale_then
     dialog.get_by_label("价格（元）").fill("599")
     dialog.locator("[data-test=benefit-add]").click()  # a counted benefit: the row's fields are a quota's
     dialog.locator("#mb-0-id").fill("yoga-class")
-    dialog.locator("#mb-0-name").fill("瑜伽课每月8次")
-    dialog.locator("#mb-0-quota").fill("8")
+    dialog.locator("#mb-0-name").fill("瑜伽课24节（季卡）")
+    dialog.locator("#mb-0-quota").fill("24")
     dialog.locator("#mb-0-quota").press("Tab")
-    choose(page, dialog.locator("#mb-0-period"), "每月")
+    choose(page, dialog.locator("#mb-0-period"), "每个卡期")  # a 次卡: 24 classes over each term it is paid for
     dialog.locator("#mb-0-value").fill("50")
     dialog.locator("[data-test=benefit-add]").click()  # a tier floor: a tier to choose
     choose(page, dialog.locator("#mb-1-kind"), "等级保底")
@@ -99,15 +99,15 @@ def test_a_plan_is_created_with_benefits_by_kind_renamed_and_taken_off_sale_then
         ("yoga-class", "quota"), ("floor", "tier_floor"), ("discount", "discount")
     ]  # fmt: skip
     assert (made["benefits"][0]["quota"], made["benefits"][0]["period"], made["benefits"][0]["value_fen"]) == (
-        8,
-        "month",
+        24,
+        "term",
         5_000,
     )
     assert (made["benefits"][1]["tier"], made["benefits"][2]["rate"]) == ("silver", "0.95")
     row = plans.locator("tr", has_text=name)
     expect(row.locator("[data-test=plan-term]")).to_have_text("3 个月")
     expect(row.locator("[data-test=plan-price]")).to_have_text("¥599.00")
-    expect(row.locator("[data-test=plan-benefits]")).to_contain_text("瑜伽课每月8次 · 8 次/月")
+    expect(row.locator("[data-test=plan-benefits]")).to_contain_text("瑜伽课24节（季卡） · 24 次/卡期")
     expect(row.locator("[data-test=plan-refund]")).to_have_text("7 天内全额退款")
     page.locator(".el-message").first.wait_for(state="hidden")
     settle(page)

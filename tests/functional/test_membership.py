@@ -219,6 +219,32 @@ class TestBenefits:
             assert ok(client.get("/v1/me/benefits"))["items"][0]["remaining"] == 1
         balances_add_up(member_id)
 
+    def test_a_ten_class_card_counts_its_classes_over_its_term_not_the_calendar(self, api, partner, member):
+        """Found by a walkthrough: a 次卡 of 10 classes for a quarter could only count per calendar quarter, so one
+        bought in the quarter's last month gave 10 more on the next quarter's first day."""
+        member_id, client = member
+        plan = {
+            **GOLD_CARD,
+            "name": "私教季卡",
+            "term": {"months": 3},
+            "benefits": [{"benefit_id": "pt", "name": "私教课10节", "kind": "quota", "quota": 10, "period": "term"}],
+        }
+        plan_id = ok(api.post("/v1/membership/plans", plan), 201)["plan_id"]
+        cashier = Staff(api, ["cashier"], stores=("SH-001",))
+        bought = DAY1 + timedelta(days=20)  # 21 March: the quarter ends in ten days
+        with clock.frozen(bought):
+            ok(paid(api, partner, member_id, plan_id, "P-1"))
+            for n in range(10):
+                ok(cashier.post(f"/v1/members/{member_id}/benefits/pt/uses", {"use_id": f"U-{n}"}), 201)
+        with clock.frozen(bought + timedelta(days=15)):  # April: a new calendar quarter, the same term
+            (pt,) = ok(client.get("/v1/me/benefits"))["items"][:1]
+            assert (pt["remaining"], pt["period"], pt["period_ends_on"]) == (0, "term", "2027-06-20")
+            refused(cashier.post(f"/v1/members/{member_id}/benefits/pt/uses", {"use_id": "U-10"}), 409,
+                    "quota-exhausted")  # fmt: skip
+        pack = {**plan, "benefits": [{"benefit_id": "p", "name": "券包", "kind": "coupon_pack", "period": "term",
+                                      "template_id": "ct_x"}]}  # fmt: skip
+        refused(api.post("/v1/membership/plans", pack), 422, "validation-failed")  # packs follow the calendar
+
     def test_a_purchase_earns_with_the_card_s_multiplier(self, api, partner, plan_id, member):
         member_id, _ = member
         with clock.frozen(DAY1):

@@ -30,8 +30,9 @@ PLANS = {
     "ten-days": Plan("ten-days", "十日卡", Term(days=10), 3_000,
                      (PlanBenefit("class", "课程", "quota", quota=1, period="day", rolls_over=True),),
                      grace_days=0, refund=RefundPolicy("full_within_days", days=3)),
-    "two-days": Plan("two-days", "两日卡", Term(days=2), 500, grace_days=1,
-                     refund=RefundPolicy("full_within_days", days=10)),  # its window outlasts its term
+    "two-days": Plan("two-days", "两日卡", Term(days=2), 500,
+                     (PlanBenefit("pt", "私教课", "quota", quota=3, period="term"),),  # 3 a term: a 次卡
+                     grace_days=1, refund=RefundPolicy("full_within_days", days=10)),  # its window outlasts its term
 }  # fmt: skip
 
 
@@ -113,7 +114,9 @@ class CardModel(RuleBasedStateMachine):
             assert card.started_on == self.today
         assert card.status(self.today) in ("active", "renewal-due")
 
-    @rule(plan_id=st.sampled_from(sorted(PLANS)), benefit=st.sampled_from(["wash", "class"]), n=st.integers(0, 999))
+    @rule(
+        plan_id=st.sampled_from(sorted(PLANS)), benefit=st.sampled_from(["wash", "class", "pt"]), n=st.integers(0, 999)
+    )
     def use(self, plan_id: str, benefit: str, n: int) -> None:
         card = self.card_of(plan_id)
         plan = PLANS[plan_id]
@@ -122,8 +125,10 @@ class CardModel(RuleBasedStateMachine):
             return
         key = f"card|{card.card_id}|{benefit}"
         uses = self.ledger.holdings(MEMBER).state(MEMBER, USES)
-        allowed, used, _ = rules.allowance(found, uses.by_key.get(key), self.today, card.started_on)
-        first, _ = rules.period_of(found.period or "day", self.today)
+        source = rules.Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on, plan.benefits,
+                              card.paid_terms)  # fmt: skip
+        allowed, used, _ = rules.allowance(found, uses.by_key.get(key), self.today, source)
+        first, _ = rules.span_of(found.period or "day", self.today, source.terms)
         use_id = f"u{len(self.uses)}-{n}"
         detail = {"key": key, "period": first.isoformat(), "allowed": allowed, "carried": allowed - (found.quota or 0)}
         try:
@@ -305,3 +310,20 @@ def test_what_a_card_folds_away_no_refund_of_any_later_day_gives_back(plan_id: s
             assert rules.refund_for(card, plan.refund, later, 0) == rules.refund_for(twin, plan.refund, later, 0)
     assert card is not None
     assert card.earlier.count > 0  # something was folded
+
+
+def test_a_quota_per_term_counts_over_each_paid_term_whatever_the_calendar():
+    """Found by a walkthrough: a 10-class card could only count per calendar period, so a card bought in December with
+    10 classes a quarter gave 10 more on 1 January."""
+    classes = PlanBenefit("pt", "私教课10节", "quota", quota=10, period="term")
+    bought = (date(2026, 12, 3), date(2027, 3, 2))
+    card = rules.Source("card:c1", "私教季卡", bought[0], date(2027, 3, 5), (classes,), (bought,))
+    used_up = rules.Usage(period=bought[0], used=10)
+    assert rules.allowance(classes, used_up, date(2026, 12, 3), card) == (10, 10, date(2027, 3, 2))
+    assert rules.allowance(classes, used_up, date(2027, 1, 5), card) == (10, 10, date(2027, 3, 2))  # the same term
+    assert rules.allowance(classes, used_up, date(2027, 3, 4), card)[:2] == (10, 10)  # grace counts in the last term
+    renewed = replace(card, until=date(2027, 6, 5), terms=(bought, (date(2027, 3, 3), date(2027, 6, 2))))
+    assert rules.allowance(classes, used_up, date(2027, 3, 10), renewed) == (10, 0, date(2027, 6, 2))  # paid again
+    quarterly = PlanBenefit("pt", "私教课", "quota", quota=10, period="quarter")
+    short = replace(card, until=date(2027, 1, 20))
+    assert rules.allowance(quarterly, None, date(2027, 1, 5), short)[2] == date(2027, 1, 20)  # never past the card

@@ -51,8 +51,8 @@ export default {
       benefit: {
         quota: '{n} 次/{per}', discount: '{zhe} 折', points_multiplier: '积分 {x} 倍', coupon_pack: '每{per} {n} 张券',
       },
-      per: { day: '日', week: '周', month: '月', quarter: '季', year: '年' },
-      thisPeriod: { day: '今日', week: '本周', month: '本月', quarter: '本季', year: '本年' },
+      per: { day: '日', week: '周', month: '月', quarter: '季', year: '年', term: '卡期' },
+      thisPeriod: { day: '今日', week: '本周', month: '本月', quarter: '本季', year: '本年', term: '本卡期' },
       effective: '当前享受',
       discount: '{zhe} 折',
       noDiscount: '无折扣',
@@ -122,8 +122,8 @@ export default {
       benefit: {
         quota: '{n} per {per}', discount: '{off}% off', points_multiplier: '{x}× points', coupon_pack: '{n} coupon(s) a {per}',
       },
-      per: { day: 'day', week: 'week', month: 'month', quarter: 'quarter', year: 'year' },
-      thisPeriod: { day: 'today', week: 'this week', month: 'this month', quarter: 'this quarter', year: 'this year' },
+      per: { day: 'day', week: 'week', month: 'month', quarter: 'quarter', year: 'year', term: 'term' },
+      thisPeriod: { day: 'today', week: 'this week', month: 'this month', quarter: 'this quarter', year: 'this year', term: 'this term' },
       effective: 'You enjoy now',
       discount: '{off}% off',
       noDiscount: 'No discount',
