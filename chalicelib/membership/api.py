@@ -13,6 +13,8 @@ from chalicelib.membership.schemas import (
     BenefitUse,
     BenefitUseAnswer,
     CancellationAnswer,
+    CancellationQuery,
+    CancellationQuote,
     CardCancellation,
     CardHistory,
     CardList,
@@ -199,6 +201,28 @@ def cancel_card(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
     Errors: 404 `card-not-found`; 409 `card-not-cancellable` for a card cancelled or lapsed already."""
     answer = service.cancel(ctx.caller, reachable(ctx.caller, member_id), card_id, ctx.body)
     return Reply(CancellationAnswer.model_validate(answer))
+
+
+@endpoint(
+    "/v1/members/{member_id}/cards/{card_id}/cancellation-quote",
+    "GET",
+    summary="What cancelling a card now would refund, and why",
+    tag="membership",
+    access=CANCEL,
+    query=CancellationQuery,
+    response=CancellationQuote,
+    errors=(NotFound, service.CardNotFound, service.CardNotCancellable),
+)
+def quote_cancellation(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
+    """The refund a cancellation today would give (退卡试算), worked out exactly as `POST …/cancellation` would: the
+    policy's refund, less the counted benefits used where the policy says so and the used coupons of the packs it
+    takes back, with the explanation the card's history would show. Nothing is written: the counter tells the member
+    before they agree. A use or a payment in between changes the figure the cancellation finds.
+
+    Errors: 404 `card-not-found`; 409 `card-not-cancellable` for a card cancelled or lapsed already."""
+    query: CancellationQuery = ctx.query
+    quote = service.quote_cancellation(reachable(ctx.caller, member_id), card_id, query.refund)
+    return Reply(CancellationQuote.model_validate(quote))
 
 
 @endpoint("/v1/me/benefits", "GET", summary="My benefits now", tag="me", access=MEMBER, response=BenefitList)

@@ -332,6 +332,22 @@ class CardHistory(Schema):
     items: list[CardHistoryItem] = Field(description="what happened")
 
 
+class CancellationQuery(Input):
+    """Which refund a cancellation quote is for."""
+
+    refund: Literal["policy", "none"] = Field(
+        default="policy", description="policy: what the plan's policy gives; none: a cancellation without refund"
+    )
+
+
+class CancellationQuote(Schema):
+    """What cancelling the card now would refund, and why: nothing is written."""
+
+    refund_fen: int = Field(description=f"what the business would owe back; {FEN}")
+    explanation: str = Field(description="how it is worked out, in words, as the cancellation would write it")
+    packs_taken_back: int = Field(description="coupons of the card's packs the cancellation would take back")
+
+
 class CancellationAnswer(Schema):
     """A cancelled card and its refund."""
 

@@ -334,17 +334,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
         today = clock.business_today()
-        card = _cards(holdings, member_id).cards.get(card_id)
-        if card is None:
-            raise CardNotFound(f"No card {card_id!r} for this member")
-        if card.status(today) in ("cancelled", "lapsed"):
-            raise CardNotCancellable(f"card {card_id} is {card.status(today)}")
-        plan = plan_store.find(card.plan_id)
-        policy = plan.refund if request.refund == "policy" else rules.RefundPolicy()
-        used = _used_value(holdings.state(member_id, USES), card, plan)
-        refund = rules.refund_for(card, policy, today, used)
-        taken = rules.packs_taken_back(card, plan, refund, today)
-        refund = rules.keeping_back_used_packs(refund, taken, discounts)
+        card, refund, taken = _cancellation(holdings, member_id, card_id, request.refund, discounts, today)
         after = rules.refunded(card, refund, today)
         worked[:] = [(after, refund, taken)]
         reason = f"退卡：{request.reason}。{refund.explanation}"
@@ -375,6 +365,33 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
                            result=result, announce=announce)  # fmt: skip
     card = card_of(member_id, card_id) if posted.duplicate else worked[0][0]  # a repeat reads the card as it is
     return {**posted.result, "card": card_json(member_id, card, clock.business_today()), "duplicate": posted.duplicate}
+
+
+def _cancellation(
+    holdings: Holdings, member_id: str, card_id: str, refund_as: str, discounts: dict[str, int], today: date
+) -> tuple[Card, rules.Refund, list[dict[str, str]]]:
+    """What cancelling a card today comes to: the card, its refund (``refund_as`` the policy's, or none) less the
+    used coupons of the packs it takes back, and those packs. 404 ``card-not-found``; 409 ``card-not-cancellable``
+    for a card cancelled or lapsed already."""
+    card = _cards(holdings, member_id).cards.get(card_id)
+    if card is None:
+        raise CardNotFound(f"No card {card_id!r} for this member")
+    if card.status(today) in ("cancelled", "lapsed"):
+        raise CardNotCancellable(f"card {card_id} is {card.status(today)}")
+    plan = plan_store.find(card.plan_id)
+    policy = plan.refund if refund_as == "policy" else rules.RefundPolicy()
+    refund = rules.refund_for(card, policy, today, _used_value(holdings.state(member_id, USES), card, plan))
+    taken = rules.packs_taken_back(card, plan, refund, today)
+    return card, rules.keeping_back_used_packs(refund, taken, discounts), taken
+
+
+def quote_cancellation(member_id: str, card_id: str, refund_as: str) -> dict[str, Any]:
+    """What cancelling the card now would refund and why, as ``cancel`` works it out, writing nothing (the counter
+    tells the member before they agree)."""
+    today = clock.business_today()
+    _, refund, taken = _cancellation(ledger().holdings(member_id), member_id, card_id, refund_as,
+                                     _pack_discounts(member_id, card_id), today)  # fmt: skip
+    return {"refund_fen": refund.amount_fen, "explanation": refund.explanation, "packs_taken_back": len(taken)}
 
 
 def _pack_discounts(member_id: str, card_id: str) -> dict[str, int]:

@@ -11,7 +11,7 @@ from chalicelib.membership.book import MEMBERSHIP, USES
 from chalicelib.shared import clock
 from chalicelib.shared.jobs import run_job
 from chalicelib.shared.settings import get_settings
-from tests.conftest import deliver, member_token, signed_headers, token_for
+from tests.conftest import deliver, item_counts, member_token, signed_headers, token_for
 
 TZ = get_settings().tz
 DAY1 = datetime(2027, 3, 1, 10, 0, tzinfo=TZ)  # a Monday, after the tokens are made
@@ -268,8 +268,17 @@ class TestCancellation:
             ok(admin.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-1"}), 201)
         with clock.frozen(DAY1 + timedelta(days=9)):  # 31 days paid, 9 used and today: 21 unused
             body = {"cancel_id": "C-1", "reason": "搬家"}
+            books = ("ledger-accounts", "ledger-entries", "ledger-claims")
+            before = [item_counts()[table] for table in books]  # the counter tells the member first, writing nothing
+            quote = ok(admin.get(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation-quote"))
+            none = ok(admin.get(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation-quote?refund=none"))
+            assert [item_counts()[table] for table in books] == before
             cancelled = ok(admin.post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation", body))
+            refused(admin.get(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation-quote"), 409,
+                    "card-not-cancellable")  # fmt: skip
             again = ok(admin.post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation", body))
+        assert (quote["refund_fen"], none["refund_fen"]) == (cancelled["refund_fen"], 0)
+        assert quote["explanation"] == cancelled["explanation"]
         assert cancelled["refund_fen"] == 29_900 * 21 // 31 - 10_000
         assert cancelled["card"]["status"] == "cancelled"
         assert again["duplicate"] is True

@@ -21,6 +21,11 @@ export const cardHistory = (memberId, cardId) => api.get(`/members/${path(member
 
 /** Cancel a card today (`membership:cancel`), once per `cancel_id`; `refund`: `policy` (the plan's) or `none`.
  * Answers `{card, refund_fen, explanation, duplicate}`. */
+/** What cancelling a card now would refund and why, writing nothing (`membership:cancel`): `{refund_fen,
+ * explanation, packs_taken_back}`; `refund`: `policy` or `none`. */
+export const cancellationQuote = (memberId, cardId, refund) =>
+  api.get(`/members/${path(memberId)}/cards/${path(cardId)}/cancellation-quote`, { refund })
+
 export const cancelCard = (memberId, cardId, body) =>
   api.post(`/members/${path(memberId)}/cards/${path(cardId)}/cancellation`, body)
 
