@@ -330,7 +330,7 @@ class Story:
     def use_benefit(self, i: int, benefit_id: str) -> None:
         from chalicelib.membership import service as membership
 
-        membership.use(self.ids[i], benefit_id, f"demo-use-{i}-{benefit_id}", "私教课 · 静安店")
+        membership.use(self.ids[i], benefit_id, f"demo-use-{i}-{benefit_id}", "私教课 · 王教练", STORES[0])
 
     def publish_agreements(self) -> None:
         """The membership agreement and the privacy policy, version 1 of each."""

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
+from chalicelib.members import service as members
 from chalicelib.members.api import reachable
 from chalicelib.membership import plans, service
 from chalicelib.membership.schemas import (
     BenefitList,
     BenefitUse,
     BenefitUseAnswer,
+    BenefitUsePage,
     CancellationAnswer,
     CancellationQuery,
     CancellationQuote,
@@ -30,12 +32,15 @@ from chalicelib.membership.schemas import (
 )
 from chalicelib.shared.errors import (
     Forbidden,
+    InvalidCursor,
     NotFound,
     PreconditionRequired,
     Unauthenticated,
     ValidationFailed,
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint
+from chalicelib.shared.pagination import PageQuery
+from chalicelib.stores.service import store_exists
 from chalicelib.tiers import programmes
 from chalicelib.wallet.service import InsufficientBalance
 
@@ -225,6 +230,32 @@ def quote_cancellation(ctx: RequestContext, member_id: str, card_id: str) -> Rep
     return Reply(CancellationQuote.model_validate(quote))
 
 
+@endpoint("/v1/members/{member_id}/benefits/uses", "GET", summary="A member's use record (消课记录)",
+          tag="membership", access=READ, query=PageQuery, response=BenefitUsePage,
+          errors=(NotFound, InvalidCursor))  # fmt: skip
+def member_benefit_uses(ctx: RequestContext, member_id: str) -> Reply:
+    """Every use of the member's counted benefits and every reversal, newest first: which benefit and card, when, at
+    which store, what for and who recorded it, so a disputed class can be answered and coaches and stores settled.
+
+    Errors: 404 for an unknown member, or another member's id from a member token."""
+    query: PageQuery = ctx.query
+    member_id = reachable(ctx.caller, member_id)
+    if members.status_of(member_id) is None:
+        raise NotFound(f"No member {member_id!r}")
+    items, cursor = service.uses_page(member_id, query.limit, query.cursor, for_member=ctx.caller.is_member)
+    return Reply(BenefitUsePage.model_validate({"items": items, "next_cursor": cursor}))
+
+
+@endpoint("/v1/me/benefits/uses", "GET", summary="My use record (消课记录)", tag="me", access=MEMBER,
+          query=PageQuery, response=BenefitUsePage, errors=(InvalidCursor,))  # fmt: skip
+def my_benefit_uses(ctx: RequestContext) -> Reply:
+    """The member's uses of their counted benefits and their reversals, newest first (who recorded each is not
+    shown)."""
+    query: PageQuery = ctx.query
+    items, cursor = service.uses_page(ctx.caller.id, query.limit, query.cursor, for_member=True)
+    return Reply(BenefitUsePage.model_validate({"items": items, "next_cursor": cursor}))
+
+
 @endpoint("/v1/me/benefits", "GET", summary="My benefits now", tag="me", access=MEMBER, response=BenefitList)
 def my_benefits(ctx: RequestContext) -> Reply:
     """Every benefit the member has now (权益): from their tier and their active cards, which applies, and for
@@ -253,14 +284,21 @@ def member_benefits(ctx: RequestContext, member_id: str) -> Reply:
     errors=(service.MemberUnavailable, service.BenefitNotHeld, service.QuotaExhausted, service.UseConflict),
 )
 def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
-    """A cashier records one use of a counted benefit (a class, a car wash) for the member in front of them, at any
-    store: drawn from the source that ends first. Once per `use_id`: the same id again answers the same answer
+    """A cashier records one use of a counted benefit (a class, a car wash) for the member in front of them, any member
+    of the chain, at one of their stores (`store_id`, kept on the use record with the note and who recorded it):
+    drawn from the source that ends first. Once per `use_id`: the same id again answers the same answer
     (`duplicate: true`).
 
     Errors: 409 `quota-exhausted` when none are left this period (nothing recorded); 404 `benefit-not-held` when
     the member has no such counted benefit now; 404 `member-unavailable` for an unknown, frozen or erased member;
-    409 `use-conflict` for a use id recorded for another benefit."""
-    answer = service.use(member_id, benefit_id, ctx.body.use_id, ctx.body.note)
+    409 `use-conflict` for a use id recorded for another benefit; 422 for a store that does not exist or is not one of
+    a store-scoped caller's."""
+    body: BenefitUse = ctx.body
+    if body.store_id is not None:
+        ctx.caller.require_trading_at(body.store_id, "store_id")
+        if not store_exists(body.store_id):
+            raise ValidationFailed([{"field": "store_id", "in": "body", "message": "no such store"}])
+    answer = service.use(member_id, benefit_id, body.use_id, body.note, body.store_id)
     return Reply(BenefitUseAnswer.model_validate(answer), status=201)
 
 

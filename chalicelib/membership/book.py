@@ -88,6 +88,9 @@ class Uses:
     totals: dict[str, int] = field(default_factory=dict)  # uses ever per key (what a refund may deduct)
 
 
+USE_RECORD = ("benefit_id", "note", "store_id")  # what an entry keeps of its use, besides its key and period
+
+
 class UsesBook:
     """A use posts +1 with ``detail`` {key, period, allowed}: refused (``Insufficient``) when the period's uses
     reached what is allowed. A reversal takes the use back from its period's count while that period lasts."""
@@ -121,7 +124,8 @@ class UsesBook:
             raise Insufficient(self.name, max(0, int(detail["allowed"]) - usage.used), posting.amount)
         by_key = {**state.by_key, key: replace(usage, used=max(0, used))}
         totals = {**state.totals, key: state.totals.get(key, 0) + posting.amount}
-        return Uses(by_key, state.net + posting.amount, totals), {"key": key, "period": detail["period"]}
+        kept = {name: detail[name] for name in USE_RECORD if detail.get(name)}  # the use record (消课记录) lists them
+        return Uses(by_key, state.net + posting.amount, totals), {"key": key, "period": detail["period"], **kept}
 
     def undo(self, state: Uses, entry: Entry, today: date) -> tuple[Uses, Any]:
         """Give a use back: to its period's count when that period is still the one counted, else only to the net."""
@@ -131,7 +135,8 @@ class UsesBook:
         if usage is not None and usage.period == period:
             by_key[key] = replace(usage, used=max(0, usage.used - entry.amount))
         totals = {**state.totals, key: state.totals.get(key, 0) - entry.amount}
-        undone = {"key": key, "period": entry.detail["period"], "undoes": entry.entry_id}
+        undone = {"key": key, "period": entry.detail["period"], "undoes": entry.entry_id,
+                  **{name: entry.detail[name] for name in USE_RECORD if entry.detail.get(name)}}  # fmt: skip
         return Uses(by_key, state.net - entry.amount, totals), undone
 
     def balance(self, state: Uses) -> int:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, UTC_INSTANT, Reason, Trimmed
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Reason, Trimmed
 from chalicelib.shared.http import Input, Schema
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
@@ -398,7 +398,36 @@ class BenefitUse(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"use_id": "BOOKING-20261130-17", "note": "私教课"}]})
 
     use_id: Id = Field(description="the caller's id for this use (e.g. the class booking): counted once per id")
-    note: str = Field(default="", max_length=200, description="what it was used for")
+    note: str = Field(default="", max_length=200, description="what it was used for (the class, the coach)")
+    store_id: Id | None = Field(
+        default=None,
+        description="the store (门店) it was used at, one of a store-scoped caller's; the use record shows it",
+    )
+
+
+class BenefitUseRecord(Schema):
+    """A use of a counted benefit, or its reversal, as the use record (消课记录) lists it."""
+
+    kind: Literal["use", "reversal"] = Field(description="`use` (one counted), or `reversal` (one taken back)")
+    use_id: str | None = Field(description="the use's id, as recorded (a use); null for a reversal")
+    undoes: str | None = Field(description="the entry of the use a reversal took back (`entry_id`); null for a use")
+    entry_id: str = Field(description="this record's entry (`bu_…`)")
+    benefit_id: str = Field(description="the benefit's code")
+    source_id: str | None = Field(description="the card it was drawn from (`mc_…`); null: the tier's own benefit")
+    reason: str = Field(description="in words, e.g. 使用权益「私教课每周1次」 or 撤销权益使用")
+    note: str | None = Field(description="what it was used for, as recorded")
+    store_id: str | None = Field(description="the store it was used at, when recorded")
+    at: str = Field(description=f"when it was recorded; {UTC_INSTANT}")
+    recorded_by: str | None = Field(
+        description="who recorded it (`staff:<id>`, a partner or the CLI); null for members"
+    )
+
+
+class BenefitUsePage(Schema):
+    """A page of the use record, newest first."""
+
+    items: list[BenefitUseRecord] = Field(description="this page's uses and reversals")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 class BenefitUseAnswer(Schema):

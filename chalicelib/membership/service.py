@@ -17,7 +17,7 @@ from typing import Any
 from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Holdings
-from chalicelib.ledger.model import Answer, Claim, Insufficient, Posting, Source
+from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
@@ -32,6 +32,7 @@ from chalicelib.shared.errors import Conflict, DomainError, NotFound, Validation
 from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.tiers import programmes
 from chalicelib.tiers.service import tier_in
 from chalicelib.wallet.rules import ONLINE_STORE
@@ -600,6 +601,30 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str) -> dict[str, Any]:
                               announce=announce)  # fmt: skip
     remaining = benefits_remaining(member_id, benefit_id)
     return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}
+
+
+def uses_page(
+    member_id: str, limit: int, cursor: str | None, *, for_member: bool = False
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The member's counted-benefit uses and their reversals (消课记录), newest first: which benefit, when, at which
+    store, what for, and (for staff) who recorded it; a reversal names the use it took back."""
+    scope = f"benefit-uses|{member_id}"
+    position = decode_cursor(scope, cursor)
+    entries, after = ledger().page(member_id, USES, limit, position["seq"] if position else None)
+    return [_use_json(entry, for_member) for entry in entries], encode_cursor(scope, {"seq": after} if after else None)
+
+
+def _use_json(entry: Entry, for_member: bool) -> dict[str, Any]:
+    detail = entry.detail or {}
+    use_id = entry.source.id if entry.kind == "use" else None
+    return {
+        "kind": "use" if entry.amount > 0 else "reversal", "use_id": use_id, "undoes": detail.get("undoes"),
+        "entry_id": entry.entry_id, "benefit_id": detail.get("benefit_id") or str(detail["key"]).rpartition("|")[2],
+        "source_id": str(detail["key"]).split("|")[1] if str(detail["key"]).startswith("card|") else None,
+        "reason": entry.reason, "note": detail.get("note") or None, "store_id": detail.get("store_id"),
+        "at": entry.occurred_at,
+        "recorded_by": None if for_member else entry.actor,
+    }  # fmt: skip
 
 
 def benefits_remaining(member_id: str, benefit_id: str) -> int:

@@ -171,6 +171,11 @@ def test_a_members_card_is_used_until_none_is_left_then_cancelled_with_its_refun
     failure = benefits.locator("[data-test=benefit-failure]")
     expect(failure).to_have_text(f"「{PT}」本期次数已用完，{left['period_ends_on']} 之后可再使用")
     console.shot("quota-exhausted")
+    benefits.locator("[data-test=use-record-toggle]").click()  # 消课记录: the uses and the one taken back
+    record = benefits.locator("[data-test=use-record] tbody tr")
+    expect(record).to_have_count(3)
+    expect(record.nth(1)).to_contain_text("撤销")
+    expect(record.first).to_contain_text(f"使用权益「{PT}」")
 
     card.get_by_role("button", name="历史").click()
     history = page.get_by_role("dialog", name=f"会员卡历史：{plan['name']}")
@@ -243,6 +248,8 @@ def test_a_cashier_records_a_use_at_the_counter_until_the_quota_is_exhausted_and
     expect(benefits.locator("[data-test=benefit-used]")).to_contain_text("本期剩余 0 次")
     pt.get_by_role("button", name=f"记录使用：{PT}").click()
     expect(benefits.locator("[data-test=benefit-failure]")).to_contain_text(f"「{PT}」本期次数已用完")
+    benefits.locator("[data-test=use-record-toggle]").click()
+    expect(benefits.locator("[data-test=use-record] tbody tr").first).to_contain_text("上海静安旗舰店")  # the till's
     settle(page)
     console.shot("counter-benefits")
     (left,) = [

@@ -151,6 +151,11 @@ def test_the_demo_member_finds_the_card_they_bought_and_the_class_they_used(site
     said = "本周已用完" if pt["remaining"] == 0 else f"本周剩余 {pt['remaining']} 次"  # the class was last week or this
     expect(page.locator("[data-test=benefit]", has_text=PT).locator("[data-test=benefit-remaining]")).to_have_text(said)
     assert [payment["method"] for payment in card["payments"]] == ["wallet"]  # paid from their wallet
+    used = page.locator("[data-test=use-entry]").first  # the class, with what it was and where (消课记录)
+    expect(used).to_contain_text(f"使用权益「{PT}」")
+    expect(used).to_contain_text("私教课 · 王教练")
+    expect(used).to_contain_text("已使用 1 次")
+    expect(used).to_contain_text("上海静安旗舰店")
     check_screen(mobile, "我的权益", "demo-benefits")
 
 

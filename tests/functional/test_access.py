@@ -154,6 +154,7 @@ SERVE_ROUTES = {  # a chain serves its members at every store: these reach any m
     ("/v1/members/{member_id}/cards", "GET"), ("/v1/members/{member_id}/cards/{card_id}/history", "GET"),
     ("/v1/members/{member_id}/cards/{card_id}/cancellation", "POST"), ("/v1/members/{member_id}/benefits", "GET"),
     ("/v1/members/{member_id}/cards/{card_id}/cancellation-quote", "GET"),
+    ("/v1/members/{member_id}/benefits/uses", "GET"),
     ("/v1/members/{member_id}/benefits/{benefit_id}/uses", "POST"),
     ("/v1/members/{member_id}/benefits/{benefit_id}/uses/{use_id}", "DELETE"),
 }  # fmt: skip

@@ -245,6 +245,36 @@ class TestBenefits:
                                       "template_id": "ct_x"}]}  # fmt: skip
         refused(api.post("/v1/membership/plans", pack), 422, "validation-failed")  # packs follow the calendar
 
+    def test_each_use_is_recorded_with_its_store_and_note_and_listed_with_its_reversal(
+        self, api, partner, plan_id, member
+    ):
+        """Found by a walkthrough: a use kept neither its store nor its note and no one could list them, so a member's
+        "I never took that class" could not be answered, nor coaches and stores settled."""
+        member_id, client = member
+        cashier = Staff(api, ["cashier"], stores=("SH-001",))
+        uses = f"/v1/members/{member_id}/benefits/pt-session/uses"
+        with clock.frozen(DAY1):
+            ok(paid(api, partner, member_id, plan_id, "P-1"))
+            body = {"use_id": "BOOK-1", "note": "私教课 · 王教练", "store_id": "SH-001"}
+            head_office = Staff(api, ["admin"])
+            for who, store, why in (
+                (cashier, "BJ-001", "not one of your stores"),
+                (head_office, "NOWHERE", "no such store"),
+            ):
+                problem = refused(who.post(uses, {**body, "store_id": store}), 422, "validation-failed")
+                assert problem["errors"][0] == {"field": "store_id", "in": "body", "message": why}
+            ok(cashier.post(uses, body), 201)
+            ok(cashier.call("DELETE", f"{uses}/BOOK-1"))
+            record = ok(cashier.get(f"/v1/members/{member_id}/benefits/uses"))["items"]
+            mine = ok(client.get("/v1/me/benefits/uses"))["items"]
+        reversal, use = record
+        assert (use["kind"], use["use_id"], use["benefit_id"], use["note"], use["store_id"]) == (
+            "use", "BOOK-1", "pt-session", "私教课 · 王教练", "SH-001")  # fmt: skip
+        assert use["recorded_by"].startswith("staff:")
+        assert use["reason"] == "使用权益「私教课每周1次」"
+        assert (reversal["kind"], reversal["undoes"], reversal["store_id"]) == ("reversal", use["entry_id"], "SH-001")
+        assert [m["recorded_by"] for m in mine] == [None, None]  # the member sees what, where and when, not who
+
     def test_a_purchase_earns_with_the_card_s_multiplier(self, api, partner, plan_id, member):
         member_id, _ = member
         with clock.frozen(DAY1):

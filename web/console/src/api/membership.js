@@ -32,10 +32,14 @@ export const cancelCard = (memberId, cardId, body) =>
 /** `{items, effective}`: a member's benefits now, from their tier and cards; counted ones with what is left. */
 export const memberBenefits = (memberId) => api.get(`/members/${path(memberId)}/benefits`)
 
-/** Record one use of a counted benefit (`benefits:use`), once per `useId`: the same id again answers the same use.
- * 409 `quota-exhausted` when none are left this period. */
-export const recordUse = (memberId, benefitId, useId, note = '') =>
-  api.post(`/members/${path(memberId)}/benefits/${path(benefitId)}/uses`, { use_id: useId, note })
+/** Record one use of a counted benefit (`benefits:use`), once per `useId`: the same id again answers the same use,
+ * at `storeId` (the till's; one of a store-scoped caller's). 409 `quota-exhausted` when none are left this period. */
+export const recordUse = (memberId, benefitId, useId, storeId = null, note = '') =>
+  api.post(`/members/${path(memberId)}/benefits/${path(benefitId)}/uses`, { use_id: useId, note, ...(storeId ? { store_id: storeId } : {}) })
+
+/** The member's use record (消课记录), newest first: `{items: [{kind, use_id, reason, note, store_id, at, recorded_by}],
+ * next_cursor}`. */
+export const benefitUses = (memberId, cursor, limit = 20) => api.get(`/members/${path(memberId)}/benefits/uses`, { cursor, limit })
 
 /** Take a recorded use back (the class was cancelled): it counts again while its period lasts. */
 export const reverseUse = (memberId, benefitId, useId) =>

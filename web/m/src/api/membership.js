@@ -20,3 +20,7 @@ export const setAutoRenew = (cardId, on) => api.patch(`/me/cards/${path(cardId)}
 /** `GET /v1/me/benefits`: `{items, effective}`, each benefit with its source, whether it applies and, for counted
  * ones, what is left this period and until when. */
 export const benefits = () => api.get('/me/benefits')
+
+/** `GET /v1/me/benefits/uses`: the member's use record (消课记录), newest first: `{items: [{kind (use or reversal),
+ * reason, note, store_id, at}], next_cursor}`. */
+export const uses = (cursor) => api.get('/me/benefits/uses', { cursor, limit: 20 })
