@@ -209,7 +209,11 @@ def _steps(start: date, cast: Cast) -> list[Step]:
             order_id, category = f"DEMO-{i:02d}-{n}", rng.choice(("tops", "outerwear", "shoes", "accessories"))
             store = home if rng.random() < 0.8 else rng.choice(STORES)  # members shop at any store of the chain
             if n == 0 and i in CLAIMERS and i != 0 and paid >= 10_000:  # the welcome coupon on the first order
-                at(moment - timedelta(minutes=1), partial(story.use_coupon, i, order_id, paid, store), "cashier")
+                at(
+                    moment - timedelta(minutes=1),
+                    partial(story.use_coupon, i, order_id, paid, store),
+                    "cashier" if store == STORES[0] else None,
+                )  # elsewhere the store's POS redeems it
             at(moment, partial(story.buy, i, order_id, paid, store, category))
             spent += paid
             if i % 9 == 4 and n == 0 and paid >= 19_900:  # half of it returned two days later
@@ -278,11 +282,11 @@ class Story:
     def use_coupon(self, i: int, order_id: str, paid: int, store: str) -> None:
         from chalicelib.coupons import service as coupons
 
-        found = coupons.eligibility(self.cast.staff("cashier"), self.ids[i], {"store_id": store, "total_fen": paid},
-                                    None, "zh-CN")  # fmt: skip
+        till = self.cast.staff("cashier") if store == STORES[0] else self.pos  # the demo cashier works at SH-001
+        found = coupons.eligibility(till, self.ids[i], {"store_id": store, "total_fen": paid}, None, "zh-CN")
         if found["usable"]:
             code = found["usable"][0]["code"]
-            coupons.redeem(self.cast.staff("cashier"), code, order_id, {"store_id": store, "total_fen": paid}, "zh-CN")
+            coupons.redeem(till, code, order_id, {"store_id": store, "total_fen": paid}, "zh-CN")
 
     def create_mall_rewards(self) -> None:
         from chalicelib.mall import rewards

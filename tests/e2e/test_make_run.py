@@ -238,8 +238,11 @@ def test_a_member_joins_by_sms_code_and_the_demo_partner_signs(running):
     assert texts, running.log.read_text()
     assert set(texts[0]) >= {"channel", "recipient", "text", "created_at"}
     code = re.search(r"\d{6}", texts[0]["text"]).group()
-    status, tokens = send("POST", f"{base}/v1/auth/member-token", {"phone": "13912345678", "code": code})
-    assert status == 200, tokens
+    login = {"phone": "13912345678", "code": code}
+    refused, problem = send("POST", f"{base}/v1/auth/member-token", login)  # the demo published its agreements
+    assert (refused, problem["type"].rsplit("/", 1)[1]) == (422, "agreements-required")
+    status, tokens = send("POST", f"{base}/v1/auth/member-token", {**login, "agreed": problem["current"]})
+    assert status == 200, tokens  # the same code: a refusal for the agreements does not use it up
     status, me = send("GET", f"{base}/v1/me", token=tokens["access_token"])
     assert (status, me["phone"], me["source"]) == (200, "+8613912345678", "online")
 

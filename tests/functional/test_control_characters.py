@@ -120,7 +120,8 @@ def test_every_write_route_refuses_a_control_character_in_any_text_field_and_wri
         ("POST", "/v1/coupons/templates/{template_id}/batches"),
         ("PATCH", "/v1/me/cards/{card_id}"),
         ("POST", "/v1/wallet/plans/{plan_id}/end"),
-    }  # any object; a number; a choice of encodings; a day; a kind and a count; a switch; a day
+        ("POST", "/v1/me/agreements"),
+    }  # any object; a number; a choice of encodings; a day; a kind and a count; a switch; a day; kinds and versions
     assert {("/v1/members", "name"), ("/v1/stores", "name"), ("/v1/webhooks/purchases", "payment_method"),
             ("/v1/members/{member_id}/points/adjustments", "reason")} <= named_the_rule  # fmt: skip
 
