@@ -89,10 +89,14 @@ def get_plan(ctx: RequestContext, plan_id: str) -> Reply:
 
 
 @endpoint("/v1/membership/plans/{plan_id}", "PATCH", summary="Rename a plan or take it off sale", tag="membership",
-          access=WRITE_PLANS, body=PlanPatch, response=PlanOut, errors=(plans.PlanNotFound,))  # fmt: skip
+          access=WRITE_PLANS, body=PlanPatch, response=PlanOut,
+          errors=(plans.PlanNotFound, plans.PlanChanged))  # fmt: skip
 def change_plan(ctx: RequestContext, plan_id: str) -> Reply:
     """Its name, description and whether it is on sale; cards sold keep their terms and benefits, and a plan off
-    sale still renews the cards it sold. Errors: 404 `plan-not-found`."""
+    sale still renews the cards it sold. The fields sent change, the others stay as stored.
+
+    Errors: 404 `plan-not-found`; 409 `plan-changed` when another change landed while this one was made (read the
+    plan again)."""
     return Reply(PlanOut.model_validate(plans.change(ctx.caller, plan_id, ctx.body)))
 
 

@@ -14,7 +14,7 @@ from chalicelib.membership.schemas import PlanCreate, PlanPatch
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
 from chalicelib.shared.db import Transaction
-from chalicelib.shared.errors import NotFound, ValidationFailed
+from chalicelib.shared.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ids import new_id
 
@@ -146,21 +146,29 @@ def create(caller: Caller, data: PlanCreate, known_tiers: set[str], coupon_exist
     return {**doc, "created_at": now, "created_by": caller.scope}
 
 
+class PlanChanged(Conflict):
+    slug, title = "plan-changed", "The plan changed meanwhile"
+
+
 def change(caller: Caller, plan_id: str, patch: PlanPatch) -> dict[str, Any]:
-    """Rename a plan, reword it, or take it off (or back on) sale; cards sold keep what they were sold."""
-    current = document(plan_id)
+    """Rename a plan, reword it, or take it off (or back on) sale; cards sold keep what they were sold. The plan is
+    read as stored, not as a cache holds it, and written only if it is still that: another change in between is 409
+    ``plan-changed`` (read it again), never undone by this one."""
+    stored = MembershipPlanRecord.find(PLANS_SCOPE, plan_id)
+    if stored is None:
+        raise PlanNotFound(f"No membership plan {plan_id!r}")
     changed = patch.model_dump(exclude_unset=True, exclude_none=True)
-    doc = {key: value for key, value in current.items() if key not in ("created_at", "created_by")}
-    doc.update(changed)
+    doc = {**json.loads(stored.document), **changed}
     now = clock.iso(clock.now())
     record = MembershipPlanRecord(
-        PLANS_SCOPE, plan_id, document=json.dumps(doc, ensure_ascii=False), created_at=current["created_at"],
-        created_by=current["created_by"], updated_at=now,
+        PLANS_SCOPE, plan_id, document=json.dumps(doc, ensure_ascii=False), created_at=stored.created_at,
+        created_by=stored.created_by, updated_at=now,
     )  # fmt: skip
     tx = Transaction()
-    tx.put(record, condition=MembershipPlanRecord.plan_id.exists())
+    refused = PlanChanged(f"Plan {plan_id} changed while this change was made: read it again")
+    tx.put(record, condition=MembershipPlanRecord.document == stored.document, on_fail=refused)
     emit(tx, new_event("membership.plan-changed", f"membership-plan/{plan_id}",
                        {"plan_id": plan_id, "changed": sorted(changed)}))  # fmt: skip
     tx.commit()
     forget_plans()
-    return {**doc, "created_at": current["created_at"], "created_by": current["created_by"]}
+    return {**doc, "created_at": stored.created_at, "created_by": stored.created_by}

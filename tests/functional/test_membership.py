@@ -461,6 +461,21 @@ class TestPlans:
         assert ok(api.get("/v1/membership/plans"))["items"] == []
         refused(api.as_(token_for(["cashier"])).post("/v1/membership/plans", GOLD_CARD), 403, "forbidden")
 
+    def test_a_change_never_undoes_another_made_elsewhere_a_moment_before(self, api, plan_id):
+        """Found by a review: a change read the plan from a cache up to 30 s old and wrote it whole, so renaming a plan
+        in one process put back on sale the plan another had just taken off."""
+        from chalicelib.membership import plans
+        from chalicelib.membership.records import PLANS_SCOPE, MembershipPlanRecord
+
+        assert plans.document(plan_id)["on_sale"] is True  # this process caches it on sale
+        stored = MembershipPlanRecord.find(PLANS_SCOPE, plan_id)
+        stored.document = json.dumps({**json.loads(stored.document), "on_sale": False}, ensure_ascii=False)
+        stored.save()  # another process takes it off sale
+        renamed = ok(api.patch(f"/v1/membership/plans/{plan_id}", {"name": "金卡（新）"},
+                               headers={"content-type": "application/merge-patch+json"}))  # fmt: skip
+        assert (renamed["name"], renamed["on_sale"]) == ("金卡（新）", False)
+        assert ok(api.get(f"/v1/membership/plans/{plan_id}"))["on_sale"] is False
+
     def test_a_plan_off_sale_renews_the_cards_it_sold_but_sells_no_new_ones(self, api, partner, plan_id, member):
         member_id, _ = member
         other, _ = member_token("13900000002")
