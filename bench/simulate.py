@@ -633,7 +633,7 @@ class Run:
         def plan(holdings: Holdings) -> list[Posting]:
             try:
                 _, draws = points_rules.redeem(holdings.state(member, "points"), price, self.today)
-            except points_rules.InsufficientPoints:
+            except points_rules.ShortOfPoints:
                 raise Insufficient("points", 0, price) from None
             order = Order(order_id, member, REWARD, "保温杯", "goods", quantity, price, 0, at, fulfilment="shipping",
                           draws=dumped(draws), limit_period=period)  # fmt: skip

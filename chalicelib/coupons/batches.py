@@ -36,7 +36,6 @@ from chalicelib.shared.pagination import decode_cursor, encode_cursor
 
 CODES_PER_CHUNK = 20  # 20 coupons (account, entry, list record each) and 16 stock shards' writes fit 100 items
 ROWS_PER_CHUNK = 100
-MAX_CODES = 100_000
 MAX_FILE_BYTES = 4 * 1024 * 1024
 UPLOAD_SECONDS = 900
 

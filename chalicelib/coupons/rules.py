@@ -32,6 +32,7 @@ Status = Literal["available", "reserved", "used", "expired", "voided"]
 STATUSES: tuple[Status, ...] = ("available", "reserved", "used", "expired", "voided")
 DEFAULT_CHARSET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed at a till
 MIN_CODE_BITS = 40  # a code of fewer bits of chance could be guessed by trying
+MAX_CODES = 100_000  # bearer codes one batch makes
 MAX_SHARDS = 16
 UNITS_PER_SHARD = 50  # a template's stock gets a shard per this many coupons, up to MAX_SHARDS
 WEEKDAYS_ZH = "一二三四五六日"

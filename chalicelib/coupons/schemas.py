@@ -3,12 +3,12 @@ reservation, redemption and its reversal, and the liability."""
 
 from __future__ import annotations
 
-import math
 from datetime import time
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from chalicelib.coupons.rules import DEFAULT_CHARSET, MAX_CODES, MIN_CODE_BITS, CodeFormat
 from chalicelib.purchases.schemas import Id
 from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, VERSION, Day, Trimmed
 from chalicelib.shared.http import Input, Schema
@@ -87,7 +87,7 @@ class CouponCodeFormat(Input):
 
     length: int = Field(default=12, ge=6, le=32, description="characters drawn at random")
     charset: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{10,62}$")] = Field(
-        default="ABCDEFGHJKLMNPQRSTUVWXYZ23456789", description="the characters codes are drawn from"
+        default=DEFAULT_CHARSET, description="the characters codes are drawn from"
     )
     prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{0,8}$")] = Field(
         default="", description="a fixed start, e.g. `YH-`"
@@ -95,8 +95,8 @@ class CouponCodeFormat(Input):
 
     @model_validator(mode="after")
     def _unguessable(self) -> CouponCodeFormat:
-        if self.length * math.log2(len(set(self.charset))) < 40:
-            raise ValueError("codes need at least 40 bits of chance: more characters or a larger charset")
+        if CodeFormat(self.length, self.charset, self.prefix).bits < MIN_CODE_BITS:
+            raise ValueError(f"codes need at least {MIN_CODE_BITS} bits of chance: more characters or a larger charset")
         return self
 
 
@@ -528,7 +528,7 @@ class CouponBatchCreate(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"kind": "codes", "count": 100000}]})
 
     kind: Literal["codes", "members"] = Field(description="codes (bearer codes) or members (a CSV of members)")
-    count: int | None = Field(default=None, ge=1, le=100_000, description="codes: how many (at most 100,000)")
+    count: int | None = Field(default=None, ge=1, le=MAX_CODES, description=f"codes: how many (at most {MAX_CODES:,})")
 
     @model_validator(mode="after")
     def _count_for_codes(self) -> CouponBatchCreate:

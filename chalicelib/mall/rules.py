@@ -279,7 +279,6 @@ class Action(StrEnum):
 
 LIVE = frozenset({Status.AWAITING_PAYMENT, Status.PENDING, Status.READY_FOR_PICKUP, Status.SHIPPED, Status.COMPLETED})
 GIVING_BACK = frozenset({Action.CANCEL, Action.RELEASE, Action.FAIL, Action.REFUND})  # points and stock come back
-MEMBER_ACTIONS = frozenset({Action.CANCEL, Action.COMPLETE})  # what a member may do to their own order
 UNFULFILLED = frozenset({Status.AWAITING_PAYMENT, Status.PENDING, Status.READY_FOR_PICKUP})
 
 

@@ -57,10 +57,6 @@ class ImportFileTooLarge(DomainError):
     slug, title, status = "import-file-too-large", "The import file is too large", 413
 
 
-class ImportNotDone(Conflict):
-    slug, title = "import-not-done", "The import has not finished"
-
-
 @dataclass(frozen=True)
 class ImportStatus:
     """An import as its owner follows it. ``running`` once a chunk is counted; ``failed`` when the file was

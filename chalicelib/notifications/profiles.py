@@ -23,7 +23,7 @@ from chalicelib.notifications.records import MessagingProfileRecord
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
 from chalicelib.shared.db import Transaction, with_retries
-from chalicelib.shared.errors import Conflict, DomainError, InvalidCursor, NotFound, ValidationFailed
+from chalicelib.shared.errors import Conflict, InvalidCursor, NotFound, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
@@ -68,8 +68,8 @@ class Profile:
                 if value["granted"] or not (key.endswith(":marketing") and value.get("source") in JOINING)}  # fmt: skip
 
 
-class _Changed(DomainError):
-    status = 409
+class _Changed(Exception):
+    """The profile changed between its read and this write: read it again (never an answer of its own)."""
 
 
 def profile(member_id: str) -> Profile:

@@ -83,7 +83,7 @@ class PointsBook:
                 draws = added(state, after)
             else:
                 raise ValueError(f"the points book has no {kind!r} of {amount}")
-        except rules.InsufficientPoints:
+        except rules.ShortOfPoints:
             raise Insufficient(BOOK, state.available(today), -amount) from None
         return after, dumped(draws)
 

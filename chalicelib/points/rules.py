@@ -19,8 +19,8 @@ from datetime import date
 from chalicelib.shared.validity import ExpiryPolicy as ExpiryPolicy  # points expire by it (re-exported)
 
 
-class InsufficientPoints(Exception):
-    """Fewer points are available than asked for."""
+class ShortOfPoints(Exception):
+    """Fewer points are available than asked for (the pure rule's; the service answers 409 ``InsufficientPoints``)."""
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,10 @@ def credit_lots(account: Account, credits: list[Draw]) -> Account:
 
 
 def spend(account: Account, points: int, today: date) -> tuple[Account, list[Draw]]:
-    """Take ``points`` from the available lots, soonest expiry first; InsufficientPoints if they fall short."""
+    """Take ``points`` from the available lots, soonest expiry first; ShortOfPoints if they fall short."""
     assert points > 0
     if account.available(today) < points:
-        raise InsufficientPoints(f"{account.available(today)} points are available, {points} asked")
+        raise ShortOfPoints(f"{account.available(today)} points are available, {points} asked")
     draws, left = [], points
     for lot in sorted((lot for lot in account.lots if lot.spendable(today)), key=_spending_order):
         taken = min(left, lot.points)

@@ -214,7 +214,7 @@ def spending(
     account: Account = holdings.state(member_id, BOOK)
     try:
         _, draws = rules.redeem(account, points, today)
-    except rules.InsufficientPoints:
+    except rules.ShortOfPoints:
         available = account.available(today)
         raise InsufficientPoints(f"{available} points are available, {points} asked", available=available) from None
     return Posting(member_id, BOOK, -points, "redeem", source, reason), dumped(draws)

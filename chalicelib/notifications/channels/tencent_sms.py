@@ -22,7 +22,6 @@ from chalicelib.notifications.channels.delivery import (
     failure_for,
 )
 
-API_VERSION = "2021-01-11"
 SENT = "Ok"
 # A code's own entry wins over its prefix's (LimitExceeded.PhoneNumberDailyLimit before LimitExceeded).
 ERRORS = {
