@@ -220,6 +220,11 @@ class Card:
     def gives_benefits(self, today: date) -> bool:
         return self.status(today) in ("active", "renewal-due", "grace")
 
+    def on_trial(self, today: date) -> bool:
+        """Whether the days running now (or the last ones, in grace) are its free trial's: nothing was paid for them."""
+        begun = [p for p in self.payments if not p.settled and p.first_day <= today]
+        return bool(begun) and max(begun, key=lambda p: p.first_day).kind == "trial"
+
     @property
     def grace_ends_on(self) -> date | None:
         return None if self.valid_until is None else self.valid_until + timedelta(days=self.grace_days)

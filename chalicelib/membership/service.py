@@ -437,18 +437,20 @@ def _tier_source(tier: str, since: date) -> rules.Source:
 
 
 def sources_of(
-    holdings: Holdings, member_id: str, today: date, earned: str | None = None, *, every_card: bool = False
-) -> tuple[list[rules.Source], Combined, str]:
+    holdings: Holdings, member_id: str, today: date, earned: str | None = None, *, every_card: bool = False,
+    paid_only: bool = False,
+) -> tuple[list[rules.Source], Combined, str]:  # fmt: skip
     """The sources of the member's benefits now (their cards giving benefits, then their tier) and how they
     combine; the tier whose benefits apply is the highest of the earned tier (``earned``: as if it were that) and
-    the cards' floors. With ``every_card``, each card the member holds or held counts, whatever its state now."""
+    the cards' floors. With ``every_card``, each card the member holds or held counts, whatever its state now; with
+    ``paid_only``, a card on its free trial does not."""
     earned = earned or tier_in(holdings, member_id)
     programme = programmes.programme()
     rank = {tier.code: i for i, tier in enumerate(programme.tiers)}
     card_sources = []
     for card in _cards(holdings, member_id).cards.values():
         plan = plan_store.find_or_none(card.plan_id)
-        if plan is None or not (every_card or card.gives_benefits(today)):
+        if plan is None or not (every_card or card.gives_benefits(today)) or (paid_only and card.on_trial(today)):
             continue
         card_sources.append(rules.Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on,
                                          plan.benefits, card.paid_terms))  # fmt: skip
@@ -458,12 +460,15 @@ def sources_of(
     return sources, rules.combine(sources, rank, earned), earned
 
 
-def tier_of_benefits(holdings: Holdings, member_id: str, today: date, earned: str | None = None) -> str:
+def tier_of_benefits(
+    holdings: Holdings, member_id: str, today: date, earned: str | None = None, *, paid_only: bool = False
+) -> str:
     """The tier whose benefits the member has now: the earned tier (``earned``: as if it were that), or a higher
-    floor an active card gives. Read from holdings the caller read anyway."""
+    floor an active card gives (``paid_only``: a card paid for, not on its free trial). Read from holdings the caller
+    read anyway."""
     if not _cards(holdings, member_id).cards:
         return earned or tier_in(holdings, member_id)
-    _, combined, earned = sources_of(holdings, member_id, today, earned)
+    _, combined, earned = sources_of(holdings, member_id, today, earned, paid_only=paid_only)
     return combined.tier or earned
 
 

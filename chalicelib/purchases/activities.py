@@ -117,9 +117,10 @@ def _book(
             from chalicelib.membership.service import tier_of_benefits  # here: the other activities need none of it
 
             programme = programmes.programme()
-            tier = tier_of_benefits(holdings, member_id, today)
+            # a card's floor gives its tier's birthday points only once paid for: a free trial's floor gives none
+            tier = tier_of_benefits(holdings, member_id, today, paid_only=True)
             bonus = int(programme.tier(tier).benefits.get("birthday_bonus_points") or 0)
-            floor = tier_of_benefits(holdings, member_id, today, earned=programme.tiers[0].code)  # the cards' alone
+            floor = tier_of_benefits(holdings, member_id, today, earned=programme.tiers[0].code, paid_only=True)
             floor_bonus = min(bonus, int(programme.tier(floor).benefits.get("birthday_bonus_points") or 0))
             total += bonus
         booking.events.append(new_event("activity.recorded", f"member/{member_id}", {

@@ -323,3 +323,22 @@ def test_a_partners_late_report_of_a_december_birthday_brings_that_years_coupons
         found = api.as_(token_for(["admin"])).get(f"/v1/members/{member_id}/coupons").body["items"]
     assert len(gifts(member_id)) == 2
     assert [c["template_id"] for c in found] == [general, general]
+
+
+def test_a_cards_free_trial_gives_no_birthday_points_of_its_tier_floor(api, born):
+    """Found by a probe: a plan with a free trial and a diamond floor gave diamond's birthday points for nothing at
+    all. A floor counts for the gift once the card is paid for; a trial's members get their earned tier's."""
+    from chalicelib.identity.member_auth import member_claims
+    from chalicelib.identity.service import issue_tokens
+    from tests.functional.test_membership import GOLD_CARD
+
+    trying = joined("13900000037", date(1993, 6, 15))
+    plan_id = api.post("/v1/membership/plans", GOLD_CARD).body["plan_id"]
+    with clock.frozen(JUNE_1 - timedelta(days=2)):
+        member = api.as_(issue_tokens(member_claims(trying, clock.now().timestamp())).access_token)
+        started = member.post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "trial"},
+                              headers={"idempotency-key": "trial-birthday"})  # fmt: skip
+        assert started.status == 201, started.body
+    with clock.frozen(JUNE_1 + timedelta(hours=10)):
+        run_on(JUNE_1.date())
+    assert gifts(trying) == [(100, "生日奖励")]  # not gold's 300 on top
