@@ -9,8 +9,10 @@ from chalicelib.identity.rules import Permission
 from chalicelib.ledger.registry import ledger
 from chalicelib.members import service as members
 from chalicelib.members.model import Status, mask_phone
+from chalicelib.membership import service as membership
 from chalicelib.points import service as points
 from chalicelib.points.book import BOOK as POINTS
+from chalicelib.shared import clock
 from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.tiers import service as tiers
@@ -56,5 +58,6 @@ def counter_view(ctx: RequestContext, member_id: str) -> Reply:
         wallet=CounterWallet(**stored.to_json(), total_fen=stored.total),
         coupons=CounterCoupons(available=[{key: c[key] for key in ("code", "name", "rules", "valid_until")}
                                           for c in usable], more=more is not None),
+        cards=membership.cards_at_counter(holdings, member_id, clock.business_today()),
     )  # fmt: skip
     return Reply(view)

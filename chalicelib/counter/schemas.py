@@ -60,6 +60,19 @@ class CounterCoupons(Schema):
     more: bool = Field(description="true when the member holds more than those listed")
 
 
+class CounterCard(Schema):
+    """A paid card (付费会员卡) the member holds or held, as the till says it."""
+
+    card_id: str = Field(description="the card's id (`mc_…`)")
+    plan_name: str = Field(description="its plan's name")
+    status: str = Field(
+        description="active, renewal-due, grace (ended, its benefits kept a few days), lapsed or cancelled"
+    )
+    valid_until: date | None = Field(description=f"its last day; null: lifetime; {BUSINESS_DATE}")
+    grace_ends_on: date | None = Field(description=f"the last day its benefits outlast it; {BUSINESS_DATE}")
+    cancelled_on: date | None = Field(description=f"the day it was cancelled (退卡), if it was; {BUSINESS_DATE}")
+
+
 class CounterView(Schema):
     """What a cashier needs to serve a member at any store of the chain: who they are (phone masked), their
     tier and benefits, their points, their stored value and their usable coupons."""
@@ -76,3 +89,6 @@ class CounterView(Schema):
     points: CounterPoints = Field(description="their points (积分)")
     wallet: CounterWallet = Field(description="stored value (储值): principal and bonus, as they pay at the till")
     coupons: CounterCoupons = Field(description="usable coupons (优惠券), as the member code shows them to the till")
+    cards: list[CounterCard] = Field(
+        description="the paid cards the member holds or held, newest first (a lapsed one: the cashier offers 续费)"
+    )

@@ -120,6 +120,15 @@ def card_json(member_id: str, card: Card, today: date) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def cards_at_counter(holdings: Holdings, member_id: str, today: date) -> list[dict[str, Any]]:
+    """The member's cards as the counter says them, newest first, from the account the caller read: the plan, its
+    state now and its dates, so a cashier tells a lapsed card (续费) from one that never was."""
+    cards = sorted(_cards(holdings, member_id).cards.values(), key=lambda card: card.started_on, reverse=True)
+    return [{key: shown[key] for key in ("card_id", "plan_name", "status", "valid_until", "grace_ends_on",
+                                         "cancelled_on")}
+            for shown in (card_json(member_id, card, today) for card in cards)]  # fmt: skip
+
+
 def cards_of(member_id: str) -> list[dict[str, Any]]:
     """The member's cards, newest first (404 for no such member)."""
     _require_member(member_id)

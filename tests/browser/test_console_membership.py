@@ -243,6 +243,7 @@ def test_a_cashier_records_a_use_at_the_counter_until_the_quota_is_exhausted_and
     expect(served).to_contain_text("折扣 9 折")  # the card's, not the tier's (a review: a cashier read the tier's)
     expect(served).to_contain_text("积分 1.5 倍")
     expect(served).to_contain_text("按黄金会员享受等级权益")
+    expect(page.locator("[data-test=counter-card]", has_text=plan["name"])).to_contain_text("生效中")
     assert unlabelled_inputs(page) == []
     pt.get_by_role("button", name=f"记录使用：{PT}").click()
     expect(benefits.locator("[data-test=benefit-used]")).to_contain_text("本期剩余 0 次")

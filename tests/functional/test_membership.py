@@ -275,6 +275,20 @@ class TestBenefits:
         assert (reversal["kind"], reversal["undoes"], reversal["store_id"]) == ("reversal", use["entry_id"], "SH-001")
         assert [m["recorded_by"] for m in mine] == [None, None]  # the member sees what, where and when, not who
 
+    def test_the_counter_says_a_card_lapsed_so_the_cashier_offers_a_renewal(self, api, partner, plan_id, member):
+        """Found by a walkthrough: once a card lapsed the counter said only that the member had no benefits."""
+        member_id, _ = member
+        cashier = Staff(api, ["cashier"], stores=("SH-001",))
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan_id, "P-1"))
+            (shown,) = ok(cashier.get(f"/v1/members/{member_id}/counter"))["cards"]
+            assert (shown["plan_name"], shown["status"], shown["valid_until"]) == (GOLD_CARD["name"], "active",
+                                                                                    card["valid_until"])  # fmt: skip
+        with clock.frozen(DAY1 + timedelta(days=60)):
+            (shown,) = ok(cashier.get(f"/v1/members/{member_id}/counter"))["cards"]
+            assert (shown["status"], shown["valid_until"]) == ("lapsed", card["valid_until"])
+            assert shown["grace_ends_on"] > shown["valid_until"]
+
     def test_a_purchase_earns_with_the_card_s_multiplier(self, api, partner, plan_id, member):
         member_id, _ = member
         with clock.frozen(DAY1):
