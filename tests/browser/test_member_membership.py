@@ -60,6 +60,9 @@ def test_a_member_buys_the_gym_card_from_the_wallet_turns_auto_renewal_on_and_re
     expect(confirm.locator("[data-test=confirm-price]")).to_have_text("¥299.00")
     expect(confirm.locator("[data-test=confirm-balance]")).to_have_text("¥500.00")
     expect(confirm).to_contain_text("¥201.00")  # what the wallet keeps
+    # the terms the member agrees to, before paying: the demo plan refunds pro rata less the classes used
+    expect(confirm.locator("[data-test=confirm-refund]")).to_have_text("退卡按未使用天数比例退款，扣除已使用权益")
+    expect(confirm.locator("[data-test=confirm-auto-renew]")).to_have_text("默认关闭，可在会员卡页开启")
     settled(mobile).shot("buy-confirm")
     page.locator(".van-dialog").get_by_role("button", name="确认支付").click()
 
@@ -106,6 +109,12 @@ def test_a_member_buys_the_gym_card_from_the_wallet_turns_auto_renewal_on_and_re
     switch_back.locator("[data-test=my-card] .van-switch").click()  # and off again, at once
     expect(switch).to_have_attribute("aria-checked", "false")
     assert me_api(site, token, "/v1/me/cards")["items"][0]["auto_renew"] is False
+
+    cancelled = site.api("POST", f"/v1/members/{bought['member_id']}/cards/{bought['card_id']}/cancellation",
+                         {"cancel_id": f"m-cancel-{bought['card_id']}", "reason": "搬家"}, who="admin")  # fmt: skip
+    page = open_as(mobile, site, tokens, "/membership")  # what came back, said on the card
+    shown = page.locator("[data-test=my-card]", has_text=MEMBERSHIP_PLAN["name"]).locator("[data-test=card-until]")
+    expect(shown).to_contain_text(f"已退卡，退款 ¥{cancelled['refund_fen'] / 100:.2f}")
 
 
 def test_a_balance_too_small_is_said_before_paying_and_the_free_trial_starts_once(site: Site, mobile: Screens) -> None:

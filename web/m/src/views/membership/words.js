@@ -12,6 +12,13 @@ export function termText(term) {
   return term.months ? t('membership.termOf.months', { n: term.months }) : t('membership.termOf.days', { n: term.days })
 }
 
+/** A plan's refund policy in the member's words, read before paying: `退卡按未使用天数比例退款，扣除已使用权益`. */
+export function refundText(refund) {
+  const kind = refund?.kind || 'none'
+  const text = t(`membership.refundOf.${kind}`, { days: refund?.days || 0 })
+  return kind !== 'none' && refund.deduct_used ? text + t('membership.refundDeducts') : text
+}
+
 /** What a benefit gives, shortly (`1 次/周`, `9 折`, `积分 2 倍`, `每月 2 张券`); a tier floor says it by its name. */
 export function benefitDetail(benefit) {
   const rate = Number(benefit.rate)
