@@ -34,8 +34,9 @@ SCREENS = {
     "audit": "审计日志",
     "member-imports": "会员导入",
     "feedback": "意见反馈",
+    "agreements": "会员协议与隐私政策",
 }
-ADMIN_ONLY = ("staff", "partners", "jobs", "audit")
+ADMIN_ONLY = ("staff", "partners", "jobs", "audit", "agreements")
 
 
 def open_screen(page: Any, name: str) -> None:
@@ -352,6 +353,8 @@ def test_an_admin_opens_every_configuration_screen(site: Site, console: Screens)
         shot(console, name)
     open_screen(page, "wallet-plans")  # a probe found its create button missing (the page threw on load)
     expect(page.locator("[data-test=plan-create]")).to_be_visible()
+    open_screen(page, "staff")  # stores said by name, as the pickers say them (a walkthrough read codes here)
+    expect(page.locator(".el-main tr", has_text="收银员 陈晓")).to_contain_text("上海静安旗舰店")
     page.get_by_role("button", name="English").click()  # and in English, the open page's title at once
     page.wait_for_function("document.title.endsWith(' · Loyalty back office')")
     page.locator("[data-menu=jobs]").click()

@@ -94,6 +94,14 @@ export function useStoreChoices() {
   }
 }
 
+/** Stores said by name where a list holds codes: `named(ids)` joins their names once the stores are read (a code no
+ * store of the caller's has stays a code). */
+export function useStoreNames() {
+  const names = ref({})
+  allStores().then((stores) => (names.value = Object.fromEntries(stores.map((s) => [s.store_id, s.name])))).catch(() => {})
+  return (ids) => ids.map((id) => names.value[id] || id).join('、')
+}
+
 /**
  * Pages of a list the API pages with `limit` and `cursor`: `load(params)` answers `{items, next_cursor}`.
  * Keeps the cursors of the pages seen so that "previous" goes back without the API having to.
