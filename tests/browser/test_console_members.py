@@ -261,17 +261,17 @@ def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site
         time.sleep(0.2)
     page.get_by_role("button", name="刷新").click()
     page.locator("[data-figure='principal.cashRefunds']").get_by_text(
-        f"¥{chain['principal']['cash_refunds_fen'] / 100:.2f}"
+        f"¥{chain['principal']['cash_refunds_fen'] / 100:,.2f}"
     ).wait_for()
     page.locator("[data-test=statement-check]").get_by_text("已核平").wait_for()
     for book in ("principal", "bonus"):
         for column, field in (("opening", "opening_fen"), ("topUps", "top_ups_fen"), ("closing", "closing_fen")):
-            assert page.locator(f"[data-figure='{book}.{column}']").inner_text() == f"¥{chain[book][field] / 100:.2f}"
+            assert page.locator(f"[data-figure='{book}.{column}']").inner_text() == f"¥{chain[book][field] / 100:,.2f}"
     # a cash refund pays principal out; the bonus that goes with it is forfeited (作废), never cash
     forfeited = chain["bonus"]["cash_refunds_fen"] + chain["bonus"]["forfeited_fen"]
-    assert page.locator("[data-figure='bonus.forfeited']").inner_text() == f"¥{forfeited / 100:.2f}"
+    assert page.locator("[data-figure='bonus.forfeited']").inner_text() == f"¥{forfeited / 100:,.2f}"
     assert page.locator("[data-figure='bonus.cashRefunds']").inner_text() == "¥0.00"
-    paid_out = f"¥{chain['principal']['cash_refunds_fen'] / 100:.2f}"
+    paid_out = f"¥{chain['principal']['cash_refunds_fen'] / 100:,.2f}"
     assert page.locator("[data-figure='total.cashRefunds']").inner_text() == paid_out
     expect(page.locator("[data-test=statement-scope]")).to_contain_text("全部门店（连锁）")
     settle(page)
@@ -279,10 +279,10 @@ def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site
     page.locator("[data-test=statement-scope]").click()
     page.get_by_role("option", name="门店 · 上海静安旗舰店").click()
     store = site.api("GET", "/v1/wallet/statements?store_id=SH-001")
-    closing = f"¥{store['principal']['closing_fen'] / 100:.2f}"
+    closing = f"¥{store['principal']['closing_fen'] / 100:,.2f}"
     page.locator("[data-figure='principal.closing']").get_by_text(closing, exact=True).wait_for()
     page.locator("[data-test=statement-scope]").click()
     page.get_by_role("option", name="会员注销（赠送金作废）").click()  # what no store did has a statement of its own
     erasures = site.api("GET", "/v1/wallet/statements?store_id=erasure")["bonus"]
-    page.locator("[data-figure='bonus.forfeited']").get_by_text(f"¥{erasures['forfeited_fen'] / 100:.2f}").wait_for()
+    page.locator("[data-figure='bonus.forfeited']").get_by_text(f"¥{erasures['forfeited_fen'] / 100:,.2f}").wait_for()
     page.locator("[data-test=statement-check]").get_by_text("已核平").wait_for()

@@ -154,9 +154,16 @@ export function when(iso) {
   return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}`
 }
 
-/** Fen as `¥123.45`. */
+/** A change of a balance in fen, signed: `+¥100.00`, `−¥1,665.83`. */
+export function signedMoney(fen) {
+  return `${fen < 0 ? '−' : '+'}${money(Math.abs(fen))}`
+}
+
+/** Fen as money reads on a screen, with thousands separated as the dashboard and the member pages write it:
+ * `¥2,531.83` (`yuan` stays plain, for inputs and CSV files). */
 export function money(fen) {
-  return `¥${yuan(fen)}`
+  const grouped = (Number(fen || 0) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+  return `¥${grouped}`
 }
 
 /** Yuan typed by a person (`123.45`) as whole fen, or NaN. */
