@@ -17,7 +17,7 @@ from chalicelib.members import service as members
 from chalicelib.notifications import profiles, service
 from chalicelib.notifications.records import MessageCountRecord, MessageRecord
 from chalicelib.shared import clock
-from chalicelib.shared.db import Transaction, with_retries
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import NotFound, ValidationFailed
 from chalicelib.shared.events import emit_all, new_event
 from chalicelib.shared.idempotency import IdempotencyKey, run_once
@@ -106,7 +106,7 @@ def _read(member_id: str, message_ids: list[str], now: str) -> int:
                 on_fail=_ReadMeanwhile(),
             )
         profiles.add_unread(tx, member_id, -len(ids))
-        with_retries(tx.commit)
+        tx.commit()
 
     try:
         commit(message_ids)

@@ -22,7 +22,7 @@ from chalicelib.notifications.kinds import EXTERNAL_CHANNELS, LANGUAGES, Purpose
 from chalicelib.notifications.records import MessagingProfileRecord
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
-from chalicelib.shared.db import Transaction, with_retries
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, InvalidCursor, NotFound, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ids import new_id
@@ -217,9 +217,11 @@ def _write_profile(tx: Transaction, current: Profile, **values: Any) -> None:
 
 
 def _retrying(attempt: Any) -> Profile:
+    """Run ``attempt`` (a read, then a write conditional on it) again while the profile changed in between, at most
+    five times; a transient conflict or throttle is the commit's own to retry (its one policy)."""
     for _ in range(5):
         try:
-            result: Profile = with_retries(attempt)
+            result: Profile = attempt()
             return result
         except _Changed:
             continue
@@ -343,7 +345,7 @@ def add_wechat_grants(member_id: str, openid: str, template_ids: list[str]) -> P
         _write_profile(tx, current, wechat_openid=openid)
     for template_id in template_ids:
         tx.count(MessagingProfileRecord(member_id, f"{GRANTS}{template_id}"), "grants", 1)
-    with_retries(tx.commit)
+    tx.commit()
     return profile(member_id)
 
 
