@@ -215,6 +215,9 @@ class MembershipPayment(Input):
     auto_renewal: bool = Field(
         default=False, description="an automatic renewal's charge: refused until 5 days after its notice"
     )
+    store_id: Id | None = Field(
+        default=None, description="the store (门店) that sold it, one of the partner's: its figures count the sale"
+    )
 
 
 class MembershipPaymentAnswer(Schema):

@@ -28,11 +28,12 @@ from chalicelib.membership.rules import Card, Combined, NotRenewable, Plan, Plan
 from chalicelib.membership.schemas import CardCancellation, MembershipPayment
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
-from chalicelib.shared.errors import Conflict, DomainError, NotFound, ValidationFailed
+from chalicelib.shared.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.stores.service import store_exists
 from chalicelib.tiers import programmes
 from chalicelib.tiers.service import tier_in
 from chalicelib.wallet.rules import ONLINE_STORE
@@ -177,6 +178,7 @@ class Paid:
     amount_fen: int
     paid_at: datetime
     method: str  # partner:<id>, wallet, trial
+    store_id: str | None = None  # the store that sold it, when a partner's till says so
 
 
 def _card_posting(member_id: str, plan: Plan, paid: Paid, holdings: Holdings, today: date) -> tuple[Posting, Card]:
@@ -208,6 +210,7 @@ def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str) -
         "member_id": member_id, "card_id": card.card_id, "plan_id": plan.plan_id, "payment_id": paid.payment_id,
         "plan_name": plan.name, "kind": kind, "amount_fen": paid.amount_fen, "method": paid.method.partition(":")[0],
         "valid_until": card.valid_until.isoformat() if card.valid_until else None,
+        **({"store_id": paid.store_id} if paid.store_id else {}),
     })  # fmt: skip
 
 
@@ -262,8 +265,15 @@ def _replayed_card(member_id: str, plan_id: str, payment_id: str) -> dict[str, A
 
 def pay(partner: Caller, request: MembershipPayment) -> dict[str, Any]:
     """A partner's card payment, booked once per payment id (other content: 409). The amount must be the plan's
-    price (422); a plan off sale still renews the cards it sold, but sells no new ones."""
-    canonical = request.model_dump_json()
+    price (422); a plan off sale still renews the cards it sold, but sells no new ones. The store that sold it
+    (``store_id``, one of the partner's: 403 otherwise; 422 for no such store) counts the sale in its figures."""
+    if request.store_id is not None:
+        if not partner.covers_store(request.store_id):
+            raise Forbidden(f"Store {request.store_id} is not one of this partner's stores")
+        if not store_exists(request.store_id):
+            raise ValidationFailed([{"field": "store_id", "in": "body", "message": "no such store"}])
+    # the content a payment id is held to, as before stores were named (a retry of an older report still matches)
+    canonical = request.model_dump_json(exclude={"store_id"} if request.store_id is None else None)
     claim = Claim(f"membership-payment|{partner.id}|{request.payment_id}",
                   lookup_hash("membership-payment", canonical), conflict=PaymentConflict())  # fmt: skip
     member_id = request.member.member_id or members.holder(phone=request.member.phone,
@@ -278,7 +288,8 @@ def pay(partner: Caller, request: MembershipPayment) -> dict[str, Any]:
         raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen")
     _on_sale_or_held(member_id, plan)
     kind = "auto-renewal" if request.auto_renewal else "purchase"
-    paid = Paid(request.payment_id, kind, request.amount_fen, request.occurred_at, f"partner:{partner.id}")
+    paid = Paid(request.payment_id, kind, request.amount_fen, request.occurred_at, f"partner:{partner.id}",
+                request.store_id)  # fmt: skip
     return _buy(member_id, plan, paid, claim)
 
 

@@ -475,6 +475,20 @@ class TestPlans:
         assert ok(api.get("/v1/membership/plans"))["items"] == []
         refused(api.as_(token_for(["cashier"])).post("/v1/membership/plans", GOLD_CARD), 403, "forbidden")
 
+    def test_a_card_sold_at_a_till_counts_in_that_stores_figures(self, api, partner, plan_id, member):
+        """Found by a walkthrough: a partner's card sale named no store, so no store's figures counted card sales."""
+        from chalicelib.shared.events import OutboxRecord
+        from chalicelib.stats.rules import store_of
+
+        member_id, _ = member
+        with clock.frozen(DAY1):
+            refused(paid(api, partner, member_id, plan_id, "P-BJ", store_id="BJ-001"), 403, "forbidden")  # not its own
+            ok(paid(api, partner, member_id, plan_id, "P-SH", store_id="SH-001"))
+            assert ok(paid(api, partner, member_id, plan_id, "P-SH", store_id="SH-001"))["duplicate"] is True
+            refused(paid(api, partner, member_id, plan_id, "P-SH"), 409, "membership-payment-conflict")  # other content
+        (sold,) = [e for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == "membership.card-paid"]
+        assert store_of(sold["type"], sold["payload"]) == "SH-001"
+
     def test_a_change_never_undoes_another_made_elsewhere_a_moment_before(self, api, plan_id):
         """Found by a review: a change read the plan from a cache up to 30 s old and wrote it whole, so renaming a plan
         in one process put back on sale the plan another had just taken off."""
