@@ -46,6 +46,7 @@ from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Forbidden, TokenRejected, Unauthenticated, ValidationFailed
 from chalicelib.shared.ids import new_id
+from chalicelib.shared.logs import logger
 from chalicelib.shared.ratelimit import Limit, take
 from chalicelib.shared.settings import get_settings
 
@@ -147,7 +148,7 @@ def log_in_with_code(
     redeem_code(phone, code)
     member_id = members.holder(phone=phone) or _self_register(phone, name)
     tokens = issue_tokens(member_claims(member_id, clock.real_now().timestamp()))
-    agreements.accept(member_id, accepted, "code-login")
+    _keep_acceptance(member_id, accepted, "code-login")
     return tokens
 
 
@@ -169,8 +170,17 @@ def log_in_with_password(
         raise Unauthenticated(BAD_LOGIN)
     lockout.clear(subject)
     tokens = issue_tokens(member_claims(member_id, clock.real_now().timestamp()))
-    agreements.accept(member_id, accepted, "password-login")
+    _keep_acceptance(member_id, accepted, "password-login")
     return tokens
+
+
+def _keep_acceptance(member_id: str, accepted: list[tuple[Kind, int]], via: str) -> None:
+    """Keep what the log-in accepted, never deciding its answer: the code is used and the session made, so a write
+    that fails is logged and the member's pages ask again (the versions stay due)."""
+    try:
+        agreements.accept(member_id, accepted, via)
+    except Exception:  # any failure: the log-in still answers with its tokens
+        logger.warning("an acceptance of the agreements was not kept", extra={"member_id": member_id, "via": via})
 
 
 def member_claims(member_id: str, auth_time: float) -> Claims:

@@ -296,8 +296,11 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
     Errors: 409 `quota-exhausted` when none are left this period (nothing recorded); 404 `benefit-not-held` when
     the member has no such counted benefit now; 404 `member-unavailable` for an unknown, frozen or erased member;
     409 `use-conflict` for a use id recorded for another benefit; 422 for a store that does not exist or is not one of
-    a store-scoped caller's."""
+    a store-scoped caller's, or none named by staff scoped to stores."""
     body: BenefitUse = ctx.body
+    if body.store_id is None and ctx.caller.kind == "staff" and ctx.caller.stores:
+        detail = "Staff scoped to stores say which of theirs the use is at"
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": "required: one of your stores"}], detail)
     if body.store_id is not None:
         ctx.caller.require_trading_at(body.store_id, "store_id")
         if not store_exists(body.store_id):

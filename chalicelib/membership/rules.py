@@ -231,9 +231,18 @@ class Card:
 
     @property
     def paid_terms(self) -> tuple[tuple[date, date | None], ...]:
-        """The terms this cycle's payments paid for (a purchase, each renewal; a trial's days are a term of their own):
-        what a quota counted per ``term`` counts in."""
-        return tuple((p.first_day, p.last_day) for p in self.payments if not p.settled)
+        """The terms this cycle's payments paid for (a purchase, each renewal): what a quota counted per ``term``
+        counts in. A free trial's days count in the term paid right after them, so a trial gives no quota of its own
+        beside the first paid term's; a trial not followed by a payment is a term alone."""
+        terms: list[tuple[date, date | None]] = []
+        after_trial = False
+        for p in sorted((p for p in self.payments if not p.settled), key=lambda p: p.first_day):
+            if after_trial and terms:
+                terms[-1] = (terms[-1][0], p.last_day)  # the trial's days and this payment's: one term
+            else:
+                terms.append((p.first_day, p.last_day))
+            after_trial = p.kind == "trial"
+        return tuple(terms)
 
     @property
     def paid_fen(self) -> int:

@@ -339,14 +339,18 @@ def forget_contacts(tx: Transaction, member_id: str) -> None:
 def add_wechat_grants(member_id: str, openid: str, template_ids: list[str]) -> Profile:
     """Count the one-time subscribe grants the member just gave in WeChat (one per template accepted), and
     remember their openid. Each message on WeChat spends one grant of its template."""
-    current = profile(member_id)
-    tx = Transaction()
-    if current.wechat_openid != openid:
-        _write_profile(tx, current, wechat_openid=openid)
-    for template_id in template_ids:
-        tx.count(MessagingProfileRecord(member_id, f"{GRANTS}{template_id}"), "grants", 1)
-    tx.commit()
-    return profile(member_id)
+
+    def attempt() -> Profile:
+        current = profile(member_id)
+        tx = Transaction()
+        if current.wechat_openid != openid:
+            _write_profile(tx, current, wechat_openid=openid)
+        for template_id in template_ids:
+            tx.count(MessagingProfileRecord(member_id, f"{GRANTS}{template_id}"), "grants", 1)
+        tx.commit()  # all or nothing: a change in between counted no grant, and the attempt runs again
+        return profile(member_id)
+
+    return _retrying(attempt)
 
 
 def spend_grant(tx: Transaction, member_id: str, template_id: str, count: int, on_fail: Exception) -> None:

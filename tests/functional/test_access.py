@@ -172,7 +172,7 @@ VALID_BODIES = {
                                                           "member_code": "shown now"},
     ("/v1/members/{member_id}/cards/{card_id}/cancellation", "POST"): {"cancel_id": "x", "reason": "x"},
     ("/v1/members/{member_id}/wallet/payments/{payment_id}/refunds", "POST"): {"amount_fen": 1, "reason": "x"},
-    ("/v1/members/{member_id}/benefits/{benefit_id}/uses", "POST"): {"use_id": "x"},
+    ("/v1/members/{member_id}/benefits/{benefit_id}/uses", "POST"): {"use_id": "x", "store_id": "SH-001"},
 }  # fmt: skip
 
 

@@ -195,7 +195,7 @@ class TestCards:
 class TestBenefits:
     def test_benefits_combine_the_tier_and_the_card_and_a_quota_is_counted(self, api, partner, plan_id, member):
         member_id, client = member
-        cashier = Staff(api, ["cashier"], stores=("BJ-009",))
+        cashier = Staff(api, ["cashier"], stores=("BJ-001",))  # another store's: the member is served anywhere
         with clock.frozen(DAY1):
             ok(paid(api, partner, member_id, plan_id, "P-1"))
             benefits = ok(client.get("/v1/me/benefits"))
@@ -205,16 +205,24 @@ class TestBenefits:
             assert benefits["effective"]["tier"] == "gold"
             assert benefits["effective"]["discount_rate"] == "0.9"  # better than gold's 0.95
             assert by_id["tier-discount"]["applies"] is False
-            used = ok(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-1"}), 201)
-            again = ok(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-1"}), 201)
+            used = ok(
+                cashier.post(
+                    f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-1", "store_id": "BJ-001"}
+                ),
+                201,
+            )
+            again = ok(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses",
+                                    {"use_id": "U-1", "store_id": "BJ-001"}), 201)  # fmt: skip
             assert (used["remaining"], again["duplicate"]) == (0, True)
-            refused(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-2"}), 409,
+            refused(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses",
+                                 {"use_id": "U-2", "store_id": "BJ-001"}), 409,
                     "quota-exhausted")  # fmt: skip
             back = ok(cashier.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-1"))
             assert (back["reversed"], back["remaining"]) == (True, 1)
             twice = ok(cashier.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-1"))
             assert (twice["duplicate"], twice["remaining"]) == (True, 1)
-            ok(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-3"}), 201)
+            at_till = {"use_id": "U-3", "store_id": "BJ-001"}
+            ok(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses", at_till), 201)
         with clock.frozen(DAY1 + timedelta(days=7)):  # a new week: the quota starts again, nothing rolls over
             assert ok(client.get("/v1/me/benefits"))["items"][0]["remaining"] == 1
         balances_add_up(member_id)
@@ -235,11 +243,13 @@ class TestBenefits:
         with clock.frozen(bought):
             ok(paid(api, partner, member_id, plan_id, "P-1"))
             for n in range(10):
-                ok(cashier.post(f"/v1/members/{member_id}/benefits/pt/uses", {"use_id": f"U-{n}"}), 201)
+                at_till = {"use_id": f"U-{n}", "store_id": "SH-001"}
+                ok(cashier.post(f"/v1/members/{member_id}/benefits/pt/uses", at_till), 201)
         with clock.frozen(bought + timedelta(days=15)):  # April: a new calendar quarter, the same term
             (pt,) = ok(client.get("/v1/me/benefits"))["items"][:1]
             assert (pt["remaining"], pt["period"], pt["period_ends_on"]) == (0, "term", "2027-06-20")
-            refused(cashier.post(f"/v1/members/{member_id}/benefits/pt/uses", {"use_id": "U-10"}), 409,
+            refused(cashier.post(f"/v1/members/{member_id}/benefits/pt/uses", {"use_id": "U-10", "store_id": "SH-001"}),
+                    409,
                     "quota-exhausted")  # fmt: skip
         pack = {**plan, "benefits": [{"benefit_id": "p", "name": "券包", "kind": "coupon_pack", "period": "term",
                                       "template_id": "ct_x"}]}  # fmt: skip
@@ -263,6 +273,8 @@ class TestBenefits:
             ):
                 problem = refused(who.post(uses, {**body, "store_id": store}), 422, "validation-failed")
                 assert problem["errors"][0] == {"field": "store_id", "in": "body", "message": why}
+            unnamed = refused(cashier.post(uses, {"use_id": "BOOK-0"}), 422, "validation-failed")  # say where
+            assert unnamed["errors"][0]["message"] == "required: one of your stores"
             ok(cashier.post(uses, body), 201)
             ok(cashier.call("DELETE", f"{uses}/BOOK-1"))
             record = ok(cashier.get(f"/v1/members/{member_id}/benefits/uses"))["items"]

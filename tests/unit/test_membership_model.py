@@ -18,7 +18,7 @@ from chalicelib.ledger.memory import MemoryStore
 from chalicelib.ledger.model import Claim, Insufficient, Posting, Source
 from chalicelib.membership import rules
 from chalicelib.membership.book import MEMBERSHIP, USES, MembershipBook, UsesBook
-from chalicelib.membership.rules import Card, NotRenewable, Plan, PlanBenefit, RefundPolicy, Term
+from chalicelib.membership.rules import Card, NotRenewable, Payment, Plan, PlanBenefit, RefundPolicy, Term
 
 MEMBER = "mb_model"
 START = date(2027, 1, 1)
@@ -327,3 +327,14 @@ def test_a_quota_per_term_counts_over_each_paid_term_whatever_the_calendar():
     quarterly = PlanBenefit("pt", "私教课", "quota", quota=10, period="quarter")
     short = replace(card, until=date(2027, 1, 20))
     assert rules.allowance(quarterly, None, date(2027, 1, 5), short)[2] == date(2027, 1, 20)  # never past the card
+
+
+def test_a_free_trials_days_count_in_the_term_paid_after_them():
+    """Found by a review: a 10-class card with a free trial gave 10 classes in the trial and 10 more once paid."""
+    trial = Payment("tr", "trial", 0, date(2027, 1, 1), date(2027, 1, 7), "", method="trial")
+    bought = Payment("p1", "purchase", 199_900, date(2027, 1, 8), date(2027, 4, 7), "")
+    renewed = Payment("p2", "renewal", 199_900, date(2027, 4, 8), date(2027, 7, 7), "")
+    assert Card("c1", "pt", date(2027, 1, 1), date(2027, 1, 7), 3, payments=(trial,)).paid_terms == (
+        (date(2027, 1, 1), date(2027, 1, 7)),)  # fmt: skip
+    paid = Card("c1", "pt", date(2027, 1, 1), date(2027, 7, 7), 3, payments=(trial, bought, renewed))
+    assert paid.paid_terms == ((date(2027, 1, 1), date(2027, 4, 7)), (date(2027, 4, 8), date(2027, 7, 7)))
