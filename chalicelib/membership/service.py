@@ -351,6 +351,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
     claim = Claim.of(f"membership-cancel|{member_id}|{request.cancel_id}", content,
                      conflict=Conflict("This cancel id was used before for another card"))  # fmt: skip
     worked: list[tuple[Card, rules.Refund, list[dict[str, str]]]] = []
+    whole: list[str] = []  # the cycle's first day, when all it paid goes back: the card counts as never held
     discounts = _pack_discounts(member_id, card_id)
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
@@ -358,6 +359,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         card, refund, taken = _cancellation(holdings, member_id, card_id, request.refund, discounts, today)
         after = rules.refunded(card, refund, today)
         worked[:] = [(after, refund, taken)]
+        whole[:] = [card.started_on.isoformat()] if 0 < card.open_fen <= refund.amount_fen else []
         reason = f"退卡：{request.reason}。{refund.explanation}"
         detail = {"card": after.to_json(), "refund": list(refund.parts)}
         return [Posting(member_id, MEMBERSHIP, -refund.amount_fen, "refund", Source("cancellation", request.cancel_id),
@@ -379,7 +381,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
             "member_id": member_id, "card_id": card_id, "plan_id": card.plan_id, "cancel_id": request.cancel_id,
             "plan_name": plan_store.document(card.plan_id)["name"],
             "refund_fen": refund.amount_fen, "parts": parts, "wallet_partner": WALLET_PARTNER,
-            "packs_taken_back": packs,
+            "packs_taken_back": packs, **({"refunded_in_full_since": whole[0]} if whole else {}),
         })]  # fmt: skip
 
     posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "present"},
@@ -458,12 +460,13 @@ def _tier_source(tier: str, since: date) -> rules.Source:
 
 def sources_of(
     holdings: Holdings, member_id: str, today: date, earned: str | None = None, *, every_card: bool = False,
-    paid_only: bool = False,
+    paid_only: bool = False, excluding: str | None = None,
 ) -> tuple[list[rules.Source], Combined, str]:  # fmt: skip
     """The sources of the member's benefits now (their cards giving benefits, then their tier) and how they
     combine; the tier whose benefits apply is the highest of the earned tier (``earned``: as if it were that) and
     the cards' floors. With ``every_card``, each card the member holds or held counts, whatever its state now; with
-    ``paid_only``, a card on its free trial does not."""
+    ``paid_only``, a card on its free trial does not; ``excluding`` names a card that counts for nothing (one
+    cancelled with all it was paid refunded)."""
     earned = earned or tier_in(holdings, member_id)
     programme = programmes.programme()
     rank = {tier.code: i for i, tier in enumerate(programme.tiers)}
@@ -471,6 +474,8 @@ def sources_of(
     for card in _cards(holdings, member_id).cards.values():
         plan = plan_store.find_or_none(card.plan_id)
         if plan is None or not (every_card or card.gives_benefits(today)) or (paid_only and card.on_trial(today)):
+            continue
+        if card.card_id == excluding:
             continue
         card_sources.append(rules.Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on,
                                          plan.benefits, card.paid_terms))  # fmt: skip
@@ -538,7 +543,7 @@ def _key(source: rules.Source, benefit: PlanBenefit) -> str:
 
 def points_multiplier(
     holdings: Holdings, member_id: str, tier_multiplier: Decimal, today: date, earned: str | None = None, *,
-    every_card: bool = False,
+    every_card: bool = False, excluding: str | None = None,
 ) -> Decimal:  # fmt: skip
     """The multiplier a purchase earns with: the tier's (``earned``, the member's as read unless named) and the active
     cards' combined (best wins, stacking ones multiply); with ``every_card``, every card held or once held. Read from
@@ -546,7 +551,7 @@ def points_multiplier(
     state = _cards(holdings, member_id)
     if not state.cards:
         return tier_multiplier
-    _, combined, _ = sources_of(holdings, member_id, today, earned, every_card=every_card)
+    _, combined, _ = sources_of(holdings, member_id, today, earned, every_card=every_card, excluding=excluding)
     return max(combined.points_multiplier, tier_multiplier)
 
 

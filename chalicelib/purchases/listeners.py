@@ -5,10 +5,10 @@ handled exactly once whether the write or the marker is what a redelivery finds.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from chalicelib.purchases.activities import PROFILE_COMPLETING, give_birthday_gift, reward_profile, reward_registration
-from chalicelib.purchases.service import MemberNotEligible
+from chalicelib.purchases.service import MemberNotEligible, take_back_card_points
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
@@ -59,4 +59,19 @@ def birthday_recorded(tx: Transaction, event: Event) -> None:
         if booked is None or booked["duplicate"]:
             tx.extend(marker)
     except MemberNotEligible:
+        tx.extend(marker)
+
+
+@consumer("card-cancellation-points", queue="points", types=["membership.card-cancelled"], batched=True)
+def card_refunded_in_full(tx: Transaction, event: Event) -> None:
+    """A card cancelled with all it was paid refunded: the points its multiplier added to the orders of its cycle go
+    back (``take_back_card_points``), once per cancellation; a partial refund leaves them (the days used were paid)."""
+    payload = event.payload
+    since = payload.get("refunded_in_full_since")
+    if not since:
+        return
+    marker = tx.drain()
+    booked = take_back_card_points(str(payload["member_id"]), str(payload["card_id"]), date.fromisoformat(since),
+                                   str(payload["cancel_id"]), alongside=marker)  # fmt: skip
+    if booked is None or booked["duplicate"]:
         tx.extend(marker)

@@ -185,8 +185,9 @@ def with_tier_multiplier(earn_rules: EarnRules, programme: Programme, tier: str)
 
 
 def with_card_multiplier(
-    earn_rules: EarnRules, holdings: Holdings, member_id: str, tier: str, today: date, *, every_card: bool = False
-) -> EarnRules:
+    earn_rules: EarnRules, holdings: Holdings, member_id: str, tier: str, today: date, *, every_card: bool = False,
+    excluding: str | None = None,
+) -> EarnRules:  # fmt: skip
     """The earn rules with the member's paid cards' multiplier combined with the ``tier``'s (the best applies; those
     that stack multiply), read from the account the purchase read anyway; with ``every_card``, every card the member
     holds or held counts (a rescoring, which never takes back what a card gave). A member without cards earns with the
@@ -197,7 +198,7 @@ def with_card_multiplier(
     from chalicelib.membership.service import points_multiplier
 
     current = earn_rules.tier_multipliers.get(tier, Decimal(1))
-    combined = points_multiplier(holdings, member_id, current, today, tier, every_card=every_card)
+    combined = points_multiplier(holdings, member_id, current, today, tier, every_card=every_card, excluding=excluding)
     if combined == current:
         return earn_rules
     return replace(earn_rules, tier_multipliers={**earn_rules.tier_multipliers, tier: combined})
@@ -533,6 +534,66 @@ class _LaterOrders:
             booking.attachments.append(_history_copy(record.order_key, int(detail["points"])))
             booking.stores[EntrySource("order", record.order_id)] = record.store_id  # its store's figures
         return postings
+
+
+def take_back_card_points(
+    member_id: str, card_id: str, since: date, cancel_id: str, alongside: Transaction | None = None
+) -> dict[str, Any] | None:
+    """A paid card cancelled with all it was paid refunded counts as never held: what its points multiplier (its own,
+    or its tier floor's) added to the orders placed since its cycle began goes back, each order rescored with every
+    other card the member holds or held, as a claw-back (debt if spent) named for the order and its store. Once per
+    cancellation; at most ``RESCORED_ORDERS`` orders, those holding the most points; an order whose points are past
+    their last day keeps them. A card refunded in part keeps what it gave: the days used were paid for."""
+    P = PurchaseRecord
+    start = clock.iso(datetime.combine(since, datetime.min.time(), get_settings().tz))
+    found = [record for record in P.by_member.query(member_id, filter_condition=P.occurred_at >= start)
+             if record.tier_multiplier and _points_held(record) > 0
+             and int(record.refunded_fen) < int(record.paid_fen)]  # fmt: skip
+    if not found:
+        return None
+    found.sort(key=_points_held, reverse=True)
+    records = found[:RESCORED_ORDERS]
+    source = EntrySource("card-cancellation", cancel_id)
+
+    def plan(holdings: Holdings, booking: points.Booking, today: date) -> list[Posting]:
+        programme, postings = programmes.programme(), []
+        for record in records:
+            holder = order_holder(record.order_key)
+            state = holdings.state(holder, ORDER)
+            tier = state.get("tier", record.tier)
+            ordered_at = datetime.fromisoformat(record.occurred_at)
+            last_day = points.policy_dates(ordered_at)[0]
+            if not programme.knows(tier) or (last_day is not None and last_day < today):
+                continue
+            ordered_on = clock.business_date(ordered_at, get_settings().tz)
+            earning = with_card_multiplier(with_tier_multiplier(rules_version(int(record.rules_version)).rules,
+                                                                programme, tier),
+                                           holdings, member_id, tier, ordered_on, every_card=True,
+                                           excluding=card_id)  # fmt: skip
+            lines, shares = _stored_lines(record)
+            refunded = [state["lines"].get(line.line_id, [0, 0]) for line in lines]
+            entitled = rules.remaining_score(earning, lines, shares, [int(r[0]) for r in refunded],
+                                             [int(r[1]) for r in refunded], ordered_at, tier).total  # fmt: skip
+            extra = int(record.points_awarded) - int(state["points"]) - entitled
+            if extra <= 0:
+                continue
+            corrected = earning.tier_multipliers.get(tier)
+            detail = {**state, "points": int(state["points"]) + extra,
+                      "multiplier": str(corrected) if corrected else None}  # fmt: skip
+            postings += [Posting(holder, ORDER, 0, "refund", source, "退卡：订单不按会员卡倍率重算", detail=detail),
+                         Posting(member_id, POINTS, -extra, "refund", EntrySource("order", record.order_id),
+                                 "退卡撤销会员卡倍率积分")]  # fmt: skip
+            booking.attachments.append(_history_copy(record.order_key, int(detail["points"])))
+            booking.stores[EntrySource("order", record.order_id)] = record.store_id  # its store's figures
+        if alongside is not None:
+            booking.attachments.append(lambda tx: tx.extend(alongside))
+        return postings
+
+    claim = Claim(f"card-cancellation-points|{member_id}|{cancel_id}", card_id)
+    answer = points.post(member_id, plan, claim=claim, require=None,
+                         holders=[order_holder(record.order_key) for record in records],
+                         result=lambda answer, booking: {"entries": len(answer.entries)})  # fmt: skip
+    return {**answer.result, "duplicate": answer.duplicate}
 
 
 def _stored_lines(record: PurchaseRecord) -> tuple[list[Line], list[int]]:

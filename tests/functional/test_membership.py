@@ -301,6 +301,38 @@ class TestBenefits:
             assert (shown["status"], shown["valid_until"]) == ("lapsed", card["valid_until"])
             assert shown["grace_ends_on"] > shown["valid_until"]
 
+    def test_a_card_refunded_in_full_takes_back_what_its_multiplier_added_and_one_refunded_in_part_does_not(
+        self, aws, api, admin, partner, member
+    ):
+        """Found by a probe: buy a card that doubles points, buy goods, cancel the card within its full-refund window:
+        the member kept the doubled points for nothing. A card refunded in full counts as never held; one refunded in
+        part keeps what it gave (the days used were paid for)."""
+        from chalicelib.points import service as points
+
+        member_id, _ = member
+        full = {**GOLD_CARD, "name": "七天无理由卡", "refund": {"kind": "full_within_days", "days": 7}}
+        plans = [ok(api.post("/v1/membership/plans", plan), 201)["plan_id"] for plan in (full, GOLD_CARD)]
+        other, _ = member_token("13900000002")
+        for who, plan, n in ((member_id, plans[0], 1), (other, plans[1], 2)):
+            with clock.frozen(DAY1):
+                card = ok(paid(api, partner, who, plan, f"P-{n}"))
+                order = {"order_id": f"O-{n}", "member": {"member_id": who}, "store_id": "SH-001",
+                         "occurred_at": DAY1.isoformat(), "total_fen": 10_000, "paid_fen": 10_000,
+                         "payment_method": "cash"}  # fmt: skip
+                raw = json.dumps(order).encode()
+                bought = api.as_(None).call("POST", "/v1/webhooks/purchases", raw=raw,
+                                            headers=signed_headers(*partner, raw))  # fmt: skip
+                assert bought.body["points_awarded"] == 200  # doubled by the card
+            with clock.frozen(DAY1 + timedelta(days=2)):
+                cancelled = ok(admin.post(f"/v1/members/{who}/cards/{card['card_id']}/cancellation",
+                                          {"cancel_id": f"C-{n}", "reason": "不想要了"}))  # fmt: skip
+                deliver(aws, "points", times=2)  # a redelivery takes nothing more
+            assert cancelled["refund_fen"] > 0
+        assert points.balance(member_id).available == 100  # all refunded: the card's 100 went back
+        assert points.balance(other).available == 200  # refunded pro rata: what the days used gave stays
+        back = [(e.amount, e.reason) for e in ledger().page(member_id, "points", 10)[0] if e.kind == "refund"]
+        assert back == [(-100, "退卡撤销会员卡倍率积分")]
+
     def test_a_purchase_earns_with_the_card_s_multiplier(self, api, partner, plan_id, member):
         member_id, _ = member
         with clock.frozen(DAY1):
