@@ -17,7 +17,7 @@ from chalicelib.agreements.schemas import (
 from chalicelib.identity.access import MEMBER, PUBLIC, Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
-from chalicelib.members.api import reachable
+from chalicelib.members.service import reachable
 from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 

@@ -30,7 +30,7 @@ from chalicelib.coupons.schemas import (
 )
 from chalicelib.identity.access import MEMBER, PartnerOrStaff, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
-from chalicelib.members.api import reachable
+from chalicelib.members.service import reachable
 from chalicelib.shared.errors import (
     Forbidden,
     IdempotencyKeyReused,

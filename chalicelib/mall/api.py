@@ -26,7 +26,7 @@ from chalicelib.mall.schemas import (
     MallRewardPatch,
     MallShipmentIn,
 )
-from chalicelib.members.api import reachable
+from chalicelib.members.service import reachable
 from chalicelib.points.service import InsufficientPoints, MemberNotActive
 from chalicelib.shared.errors import (
     IdempotencyKeyReused,

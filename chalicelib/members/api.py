@@ -7,7 +7,6 @@ from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service
 from chalicelib.members.model import Member, mask_email, mask_phone
-from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import (
     Lookup,
     MemberCodeOut,
@@ -55,17 +54,6 @@ def _member_reply(caller: Caller, member: Member, status: int = 200) -> Reply:
     return Reply(body, status=status, headers=headers)
 
 
-def reachable(caller: Caller, member_id: str) -> str:
-    """``member_id`` if the caller may reach that member: a route that serves reaches every member of the
-    chain; one that manages, called by staff scoped to stores, reaches only members of those stores (others
-    are 404, as if absent; the profile is read unopened); anyone else passes here."""
-    if caller.stores and not caller.serving:
-        member = MemberRecord.find(member_id)
-        if member is None or not caller.covers_store(member.home_store_id):
-            raise NotFound(f"No member {member_id!r}")
-    return member_id
-
-
 @endpoint("/v1/members", "POST", summary="Register a member", tag="members", access=REGISTER, body=MemberCreate,
           response=MemberOut, status=201, idempotency="optional", etag=True,
           errors=(service.PhoneTaken, service.MemberNoTaken, IdempotencyKeyReused))  # fmt: skip
@@ -111,7 +99,7 @@ def update_member(ctx: RequestContext, member_id: str) -> Reply:
     member outside the caller's stores; 422 for a home store outside them."""
     patch: MemberPatch = ctx.body
     assert ctx.if_match is not None
-    reachable(ctx.caller, member_id)
+    service.reachable(ctx.caller, member_id)
     if "home_store_id" in patch.model_fields_set and not ctx.caller.covers_store(patch.home_store_id):
         raise ValidationFailed([{"field": "home_store_id", "in": "body", "message": "not one of your stores"}])
     return _member_reply(ctx.caller, service.update(member_id, patch.changes(), ctx.if_match))
@@ -127,7 +115,7 @@ def erase_member(ctx: RequestContext, member_id: str) -> Reply:
     Errors: 404 for an unknown id or a member outside the caller's stores; 409 `member-holds-value` while the
     member's stored value (储值) holds principal, which only a cash refund (退余额) may pay out (`principal_fen`), or
     while a points-mall order of theirs is under way (`open_orders`: complete or cancel them first)."""
-    reachable(ctx.caller, member_id)
+    service.reachable(ctx.caller, member_id)
     service.erase(member_id)
     return Reply(status=204)
 

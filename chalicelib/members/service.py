@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
@@ -49,6 +49,9 @@ from chalicelib.shared.jobs import lower_oldest, platform_epoch, recorded_oldest
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.ratelimit import Limit, refusal_now, take, take_in_window
 from chalicelib.shared.settings import get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.identity.access import Caller
 from chalicelib.shared.unique import UniqueRecord
 from chalicelib.shared.versions import Expected
 from chalicelib.stores.service import not_open
@@ -342,6 +345,17 @@ def require(tx: Transaction, member_id: str, requirement: str, on_fail: Exceptio
 
 
 register_guard(require)
+
+
+def reachable(caller: Caller, member_id: str) -> str:
+    """``member_id`` if the caller may reach that member: a route that serves reaches every member of the
+    chain; one that manages, called by staff scoped to stores, reaches only members of those stores (others
+    are 404, as if absent; the profile is read unopened); anyone else passes here."""
+    if caller.stores and not caller.serving:
+        member = MemberRecord.find(member_id)
+        if member is None or not caller.covers_store(member.home_store_id):
+            raise NotFound(f"No member {member_id!r}")
+    return member_id
 
 
 def status_of(member_id: str) -> Status | None:

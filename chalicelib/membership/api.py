@@ -7,7 +7,7 @@ from __future__ import annotations
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
-from chalicelib.members.api import reachable
+from chalicelib.members.service import reachable
 from chalicelib.membership import plans, service
 from chalicelib.membership.schemas import (
     BenefitList,

@@ -10,8 +10,8 @@ from chalicelib.identity.access import MEMBER, PUBLIC, MemberSelf, Staff, StaffO
 from chalicelib.identity.member_auth import MembershipFrozen
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
-from chalicelib.members.api import reachable
 from chalicelib.members.model import Status as MemberStatus
+from chalicelib.members.service import reachable
 from chalicelib.notifications import messages, profiles, settings
 from chalicelib.notifications.profiles import ConsentChange, Proof, TooManyDevices
 from chalicelib.notifications.schemas import (

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
-from chalicelib.members.api import reachable
+from chalicelib.members.service import reachable
 from chalicelib.points import service
 from chalicelib.points.schemas import (
     AdjustmentCreate,

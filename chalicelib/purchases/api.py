@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
-from chalicelib.members.api import reachable
+from chalicelib.members.service import reachable
 from chalicelib.purchases import activities, history, service
 from chalicelib.purchases.rules import Line
 from chalicelib.purchases.schemas import (

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import MEMBER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
-from chalicelib.members.api import reachable
+from chalicelib.members.service import reachable
 from chalicelib.platform.schemas import JobRun
 from chalicelib.shared import clock
 from chalicelib.shared.errors import InvalidCursor, NotFound, ValidationFailed

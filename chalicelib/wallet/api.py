@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
-from chalicelib.members.api import reachable
-from chalicelib.members.service import MemberCodeNotCurrent, MemberCodeUsed
+from chalicelib.members.service import MemberCodeNotCurrent, MemberCodeUsed, reachable
 from chalicelib.shared import clock
 from chalicelib.shared.errors import (
     AlreadyExists,

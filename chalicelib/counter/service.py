@@ -1,0 +1,48 @@
+"""The counter view's use case: one member as a till serves them, read from their profile, their one ledger account
+(points, tier, wallet and cards are its books), their newest coupons and the names their benefits need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.coupons import service as coupons
+from chalicelib.ledger.registry import ledger
+from chalicelib.members import service as members
+from chalicelib.members.model import Status, mask_phone
+from chalicelib.membership import service as membership
+from chalicelib.points import service as points
+from chalicelib.points.book import BOOK as POINTS
+from chalicelib.shared import clock
+from chalicelib.shared.errors import NotFound
+from chalicelib.tiers import service as tiers
+from chalicelib.wallet import service as wallet
+
+COUPONS_SHOWN, COUPON_QUERIES = 20, 2  # the usable coupons the view lists, and the queries it may spend finding them
+
+
+def serve(member_id: str, language: str) -> dict[str, Any]:
+    """Who the member is (phone masked), their tier and benefits, points with the next expiry, stored value, up to
+    ``COUPONS_SHOWN`` usable coupons and their paid cards. 404 for an unknown or erased member."""
+    member = members.get_member(member_id)
+    if member.status is Status.ERASED:
+        raise NotFound(f"No member {member_id!r}")
+    holdings = ledger().holdings(member_id)
+    balance = points.balance_of(holdings.state(member_id, POINTS))
+    standing = tiers.status(member_id, with_history=False, holdings=holdings)
+    stored = wallet.parts_of(holdings, member_id)
+    soonest = balance.expiring[0] if balance.expiring else None
+    usable, more = coupons.member_coupons(member_id, "available", COUPONS_SHOWN, None, language,
+                                          queries=COUPON_QUERIES)  # fmt: skip
+    return {
+        "member_id": member.member_id, "member_no": member.member_no, "name": member.name,
+        "phone_masked": mask_phone(member.phone) if member.phone else None, "status": str(member.status),
+        "home_store_id": member.home_store_id,
+        "tier": {**standing["tier"], "valid_until": standing["valid_until"], "benefits": standing["benefits"],
+                 "coupon_names": coupons.template_names(tiers.coupon_templates(standing["benefits"]))},
+        "points": {"available": balance.available, "pending": balance.pending, "debt": balance.debt,
+                   "next_expiry": soonest[0] if soonest else None, "next_expiry_points": soonest[1] if soonest else 0},
+        "wallet": {**stored.to_json(), "total_fen": stored.total},
+        "coupons": {"available": [{key: c[key] for key in ("code", "name", "rules", "valid_until")} for c in usable],
+                    "more": more is not None},
+        "cards": membership.cards_at_counter(holdings, member_id, clock.business_today()),
+    }  # fmt: skip
