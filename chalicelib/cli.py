@@ -243,9 +243,9 @@ def reports_export(report: str, out: Path | None, **given: Any) -> None:
     from pydantic import ValidationError
 
     from chalicelib.exports import files, rules
-    from chalicelib.local.files import write_private_bytes
     from chalicelib.local.localdir import connect
     from chalicelib.shared.errors import ValidationFailed
+    from chalicelib.shared.files import write_private_bytes
     from chalicelib.stats import service
     from chalicelib.stats.schemas import ReportExportIn
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from chalicelib.local.files import write_private_bytes
 from chalicelib.shared import clock
+from chalicelib.shared.files import write_private_bytes
 from chalicelib.shared.settings import get_settings
 
 LOCAL_PREFIX = "/local-exports/"

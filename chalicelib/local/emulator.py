@@ -37,7 +37,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from chalicelib.local import arrivals, queries, queues, transactions
-from chalicelib.local.files import private_file
+from chalicelib.shared.files import private_file
 
 _LIST_MOTO_MODULES = _moto_backends.list_of_moto_modules
 _FRAMING = {"connection", "transfer-encoding", "content-length"}  # the kept-alive handler sets its own

@@ -17,8 +17,8 @@ from typing import Any
 from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import grant_of
 from chalicelib.local import demo
-from chalicelib.local.files import private_file
 from chalicelib.shared.errors import AlreadyExists, DomainError
+from chalicelib.shared.files import private_file
 from chalicelib.stores import service as stores
 from chalicelib.stores.schemas import StoreCreate
 

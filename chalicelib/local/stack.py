@@ -25,11 +25,11 @@ from typing import Any
 
 from chalicelib.local.arrivals import QUEUE_MESSAGES, STREAM_RECORDS, Bell
 from chalicelib.local.emulator import LockedEmulator, save
-from chalicelib.local.files import private_file
 from chalicelib.local.localdir import PROJECT_DIR, LocalDir
 from chalicelib.local.poller import QueuePoller, WorkerProcesses, default_workers
 from chalicelib.local.provision import Provisioned, provision
 from chalicelib.local.relay import OutboxRelay
+from chalicelib.shared.files import private_file
 
 REGION = "cn-north-1"
 PREFIX = "loyalty-local"

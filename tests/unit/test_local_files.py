@@ -7,7 +7,7 @@ import os
 import pytest
 
 from chalicelib.local.emulator import save
-from chalicelib.local.files import private_file
+from chalicelib.shared.files import private_file
 
 ITEMS = {"loyalty-local-members": [{"member_id": {"S": "mb_1"}, "name": {"S": "张三"}}]}
 

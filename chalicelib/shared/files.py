@@ -1,4 +1,4 @@
-"""Files the local stack keeps under ``.local/``: replaced whole, and readable by their owner only."""
+"""Files written whole and readable by their owner only: the local stack's state (``.local/``), exported files."""
 
 from __future__ import annotations
 
