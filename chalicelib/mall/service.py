@@ -33,7 +33,7 @@ from chalicelib.ledger.model import Answer, Claim, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.mall import book as _books  # noqa: F401  registers the mall's books
-from chalicelib.mall.orders import Viewer, code_of, listed, order_view, reach
+from chalicelib.mall.orders import Viewer, code_of, find_order, listed, order_view, reach
 from chalicelib.mall.records import MallOrderRecord
 from chalicelib.mall.rules import (
     BOOKS,
@@ -670,8 +670,7 @@ class Mall:
 
     def order(self, order_id: str) -> Order | None:
         """The order as it stands (one read of its account)."""
-        found: Order | None = ledger().holdings(order_holder(order_id)).state(order_holder(order_id), ORDER)
-        return found
+        return find_order(order_id)
 
     def _order_or_404(self, order_id: str) -> Order:
         found = self.order(order_id)
