@@ -43,6 +43,7 @@ from chalicelib.shared.db import Record, Transaction
 from chalicelib.shared.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.settings import get_settings
+from chalicelib.shared.versions import append_version
 from chalicelib.stores.service import not_open
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import Programme
@@ -148,24 +149,25 @@ def rules_version(number: int) -> RulesVersion:
 def publish(document: RulesIn, by: str) -> RulesVersion:
     """Add a version; it applies to purchases from its ``effective_from`` (default now)."""
     effective = document.effective_from or clock.now()
-    for _ in range(5):
-        latest = max((v.version for v in _fresh_versions()), default=0)
+    written: list[EarnRulesRecord] = []
+
+    def write(number: int) -> Transaction:
         record = EarnRulesRecord(
-            RULES_SCOPE, latest + 1, document=document.model_dump_json(exclude={"effective_from"}),
+            RULES_SCOPE, number, document=document.model_dump_json(exclude={"effective_from"}),
             effective_from=clock.iso(effective), created_at=clock.iso(clock.now()), created_by=by,
         )  # fmt: skip
+        written[:] = [record]
         tx = Transaction()
         tx.put(record, condition=EarnRulesRecord.version.does_not_exist(), on_fail=_Duplicate())
-        emit(tx, new_event("points.rules-published", f"earn-rules/{latest + 1}", {
-            "version": latest + 1, "effective_from": clock.iso(effective),
+        emit(tx, new_event("points.rules-published", f"earn-rules/{number}", {
+            "version": number, "effective_from": clock.iso(effective),
         }))  # fmt: skip
-        try:
-            tx.commit()
-        except _Duplicate:
-            continue
-        forget_rules()
-        return _version(record)
-    raise Unavailable("Rules are being published concurrently; retry", retry_after=1)
+        return tx
+
+    append_version(lambda: max((v.version for v in _fresh_versions()), default=0), write, _Duplicate,
+                   "Rules are being published concurrently; retry")  # fmt: skip
+    forget_rules()
+    return _version(written[0])
 
 
 def _fresh_versions() -> list[RulesVersion]:

@@ -16,6 +16,7 @@ from chalicelib.shared.cache import Cached
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, NotFound, Unavailable
 from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.versions import append_version
 from chalicelib.tiers.records import TierProgrammeRecord
 from chalicelib.tiers.rules import Programme
 from chalicelib.tiers.schemas import Benefits, GrowthIn, ProgrammeIn, TierIn
@@ -114,20 +115,21 @@ def get(number: int) -> Version:
 
 def create(document: ProgrammeIn, by: str) -> Version:
     """Store a draft; nothing changes for members until it is applied."""
-    for _ in range(5):
-        latest = max((v.version for v in _load()), default=0)
-        record = TierProgrammeRecord(SCOPE, latest + 1, document=document.model_dump_json(), status="draft",
+    written: list[TierProgrammeRecord] = []
+
+    def write(number: int) -> Transaction:
+        record = TierProgrammeRecord(SCOPE, number, document=document.model_dump_json(), status="draft",
                                      created_at=clock.iso(clock.now()), created_by=by)  # fmt: skip
+        written[:] = [record]
         tx = Transaction()
         tx.put(record, condition=TierProgrammeRecord.version.does_not_exist(), on_fail=_Taken())
-        emit(tx, new_event("tier.programme-drafted", f"tier-programme/{latest + 1}", {"version": latest + 1}))
-        try:
-            tx.commit()
-        except _Taken:
-            continue
-        forget()
-        return _version(record)
-    raise Unavailable("Programme versions are being written concurrently; retry", retry_after=1)
+        emit(tx, new_event("tier.programme-drafted", f"tier-programme/{number}", {"version": number}))
+        return tx
+
+    append_version(lambda: max((v.version for v in _load()), default=0), write, _Taken,
+                   "Programme versions are being written concurrently; retry")  # fmt: skip
+    forget()
+    return _version(written[0])
 
 
 class _Taken(Exception):
