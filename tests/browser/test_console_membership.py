@@ -245,12 +245,14 @@ def test_a_cashier_records_a_use_at_the_counter_until_the_quota_is_exhausted_and
     expect(served).to_contain_text("按黄金会员享受等级权益")
     expect(page.locator("[data-test=counter-card]", has_text=plan["name"])).to_contain_text("生效中")
     assert unlabelled_inputs(page) == []
+    benefits.get_by_label("使用备注").fill("私教课 · 王教练")  # kept on the use record
     pt.get_by_role("button", name=f"记录使用：{PT}").click()
     expect(benefits.locator("[data-test=benefit-used]")).to_contain_text("本期剩余 0 次")
     pt.get_by_role("button", name=f"记录使用：{PT}").click()
     expect(benefits.locator("[data-test=benefit-failure]")).to_contain_text(f"「{PT}」本期次数已用完")
     benefits.locator("[data-test=use-record-toggle]").click()
     expect(benefits.locator("[data-test=use-record] tbody tr").first).to_contain_text("上海静安旗舰店")  # the till's
+    expect(benefits.locator("[data-test=use-record] tbody tr").first).to_contain_text("私教课 · 王教练")
     settle(page)
     console.shot("counter-benefits")
     (left,) = [

@@ -113,14 +113,16 @@ def test_a_new_member_joins_earns_points_sees_the_chart_and_redeems(site: Site, 
     page.get_by_label("姓名").fill("林小满")
     page.get_by_role("button", name="登录 / 注册").click()
     page.get_by_text("请先阅读并同意《会员协议》和《隐私政策》").wait_for()  # nothing is sent unticked
-    page.locator("[data-test=read-privacy]").click()  # the policy reads before joining
-    page.locator("[data-test=agreement]").get_by_text("本政策说明我们在会员服务中如何").wait_for()
-    check_screen(mobile, "隐私政策", "privacy-policy")
-    page.go_back()
-    page.get_by_label("手机号").fill(phone)  # the form as it was left (the page was left for the policy)
-    page.get_by_label("验证码", exact=True).fill(site.sms_code(phone))
-    page.get_by_label("姓名").fill("林小满")
-    page.locator("[data-test=agree] .van-checkbox__icon").click()
+    page.locator("[data-test=read-privacy]").click()  # the policy reads in place before joining
+    sheet = page.locator("[data-test=agreement-sheet]")
+    sheet.get_by_text("本政策说明我们在会员服务中如何").wait_for()
+    mobile.shot("privacy-policy")
+    sheet.locator(".van-popup__close-icon").click()
+    expect(sheet).to_be_hidden()
+    expect(page.get_by_label("姓名")).to_have_value("林小满")  # a walkthrough lost the form reading it elsewhere
+    expect(page.locator("[data-test=agree] .van-checkbox__icon--checked")).to_have_count(0)
+    page.locator("[data-test=agree] .van-checkbox__label").click(position={"x": 6, "y": 8})  # the words tick it too
+    expect(page.locator("[data-test=agree] .van-checkbox__icon--checked")).to_have_count(1)
     page.get_by_role("button", name="登录 / 注册").click()
     page.get_by_text("你好，林小满").wait_for()
     accepted = me_api(site, browser_token(page), "/v1/me/agreements")
