@@ -504,38 +504,49 @@ class _LaterOrders:
         advance, programme = booking.advance, programmes.programme()
         assert advance is not None, "rescored only when a refund undid an upgrade"
         assert advance.change is not None, "rescored only when a refund undid an upgrade"
-        tier, member_id = advance.change.tier, booking.member_id
-        postings: list[Posting] = []
+        tier, postings = advance.change.tier, []
         for record in self.records:
-            holder = order_holder(record.order_key)
-            state = holdings.state(holder, ORDER)
-            held = state.get("tier", record.tier)
+            held = holdings.state(order_holder(record.order_key), ORDER).get("tier", record.tier)
             known = programme.knows(held) and programme.knows(tier)
-            ordered_at = datetime.fromisoformat(record.occurred_at)
-            last_day = points.policy_dates(ordered_at)[0]
-            if record.created_at < since or not known or programme.rank(held) <= programme.rank(tier) or (
-                    last_day is not None and last_day < today):  # fmt: skip
+            if record.created_at < since or not known or programme.rank(held) <= programme.rank(tier):
                 continue
-            version_rules = rules_version(int(record.rules_version)).rules
-            ordered_on = clock.business_date(ordered_at, get_settings().tz)
-            earning = with_card_multiplier(with_tier_multiplier(version_rules, programme, tier), holdings, member_id,
-                                           tier, ordered_on, every_card=True)  # fmt: skip
-            lines, shares = _stored_lines(record)
-            refunded = [state["lines"].get(line.line_id, [0, 0]) for line in lines]
-            entitled = rules.remaining_score(earning, lines, shares, [int(r[0]) for r in refunded],
-                                             [int(r[1]) for r in refunded], ordered_at, tier).total  # fmt: skip
-            extra = int(record.points_awarded) - int(state["points"]) - entitled
-            if extra <= 0:
-                continue
-            corrected = earning.tier_multipliers.get(tier)
-            detail = {**state, "points": int(state["points"]) + extra, "tier": tier,
-                      "multiplier": str(corrected) if corrected else None}  # fmt: skip
-            postings += [Posting(holder, ORDER, 0, "refund", source, "退款撤销等级：订单按新等级重算", detail=detail),
-                         Posting(member_id, POINTS, -extra, "refund", EntrySource("order", record.order_id),
-                                 "退款撤销等级倍率积分")]  # fmt: skip
-            booking.attachments.append(_history_copy(record.order_key, int(detail["points"])))
-            booking.stores[EntrySource("order", record.order_id)] = record.store_id  # its store's figures
+            postings += _rescored(holdings, booking, record, tier, source,
+                                  ("退款撤销等级：订单按新等级重算", "退款撤销等级倍率积分"), today)  # fmt: skip
         return postings
+
+
+def _rescored(
+    holdings: Holdings, booking: points.Booking, record: PurchaseRecord, tier: str, source: EntrySource,
+    reasons: tuple[str, str], today: date, excluding: str | None = None,
+) -> list[Posting]:  # fmt: skip
+    """An order scored again at ``tier`` with every paid card the member holds or held (but ``excluding``): what it
+    holds beyond that goes back as a claw-back from the order (debt if spent), the order's book remembering the tier
+    and multiplier its later refunds score at (``reasons``: the order's entry's and the points'). None for an order
+    whose points are past their last day, or that holds no more than it is entitled to."""
+    holder, member_id = order_holder(record.order_key), booking.member_id
+    state = holdings.state(holder, ORDER)
+    ordered_at = datetime.fromisoformat(record.occurred_at)
+    last_day = points.policy_dates(ordered_at)[0]
+    if last_day is not None and last_day < today:
+        return []
+    ordered_on = clock.business_date(ordered_at, get_settings().tz)
+    version_rules = rules_version(int(record.rules_version)).rules
+    earning = with_card_multiplier(with_tier_multiplier(version_rules, programmes.programme(), tier), holdings,
+                                   member_id, tier, ordered_on, every_card=True, excluding=excluding)  # fmt: skip
+    lines, shares = _stored_lines(record)
+    refunded = [state["lines"].get(line.line_id, [0, 0]) for line in lines]
+    entitled = rules.remaining_score(earning, lines, shares, [int(r[0]) for r in refunded],
+                                     [int(r[1]) for r in refunded], ordered_at, tier).total  # fmt: skip
+    extra = int(record.points_awarded) - int(state["points"]) - entitled
+    if extra <= 0:
+        return []
+    corrected = earning.tier_multipliers.get(tier)
+    detail = {**state, "points": int(state["points"]) + extra, "tier": tier,
+              "multiplier": str(corrected) if corrected else None}  # fmt: skip
+    booking.attachments.append(_history_copy(record.order_key, int(detail["points"])))
+    booking.stores[EntrySource("order", record.order_id)] = record.store_id  # its store's figures
+    taken = Posting(member_id, POINTS, -extra, "refund", EntrySource("order", record.order_id), reasons[1])
+    return [Posting(holder, ORDER, 0, "refund", source, reasons[0], detail=detail), taken]
 
 
 def take_back_card_points(
@@ -560,33 +571,10 @@ def take_back_card_points(
     def plan(holdings: Holdings, booking: points.Booking, today: date) -> list[Posting]:
         programme, postings = programmes.programme(), []
         for record in records:
-            holder = order_holder(record.order_key)
-            state = holdings.state(holder, ORDER)
-            tier = state.get("tier", record.tier)
-            ordered_at = datetime.fromisoformat(record.occurred_at)
-            last_day = points.policy_dates(ordered_at)[0]
-            if not programme.knows(tier) or (last_day is not None and last_day < today):
-                continue
-            ordered_on = clock.business_date(ordered_at, get_settings().tz)
-            earning = with_card_multiplier(with_tier_multiplier(rules_version(int(record.rules_version)).rules,
-                                                                programme, tier),
-                                           holdings, member_id, tier, ordered_on, every_card=True,
-                                           excluding=card_id)  # fmt: skip
-            lines, shares = _stored_lines(record)
-            refunded = [state["lines"].get(line.line_id, [0, 0]) for line in lines]
-            entitled = rules.remaining_score(earning, lines, shares, [int(r[0]) for r in refunded],
-                                             [int(r[1]) for r in refunded], ordered_at, tier).total  # fmt: skip
-            extra = int(record.points_awarded) - int(state["points"]) - entitled
-            if extra <= 0:
-                continue
-            corrected = earning.tier_multipliers.get(tier)
-            detail = {**state, "points": int(state["points"]) + extra,
-                      "multiplier": str(corrected) if corrected else None}  # fmt: skip
-            postings += [Posting(holder, ORDER, 0, "refund", source, "退卡：订单不按会员卡倍率重算", detail=detail),
-                         Posting(member_id, POINTS, -extra, "refund", EntrySource("order", record.order_id),
-                                 "退卡撤销会员卡倍率积分")]  # fmt: skip
-            booking.attachments.append(_history_copy(record.order_key, int(detail["points"])))
-            booking.stores[EntrySource("order", record.order_id)] = record.store_id  # its store's figures
+            tier = holdings.state(order_holder(record.order_key), ORDER).get("tier", record.tier)
+            if programme.knows(tier):
+                why = ("退卡：订单不按会员卡倍率重算", "退卡撤销会员卡倍率积分")
+                postings += _rescored(holdings, booking, record, tier, source, why, today, card_id)
         if alongside is not None:
             booking.attachments.append(lambda tx: tx.extend(alongside))
         return postings
