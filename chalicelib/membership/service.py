@@ -411,16 +411,16 @@ def _cancellation(
 def quote_cancellation(member_id: str, card_id: str, refund_as: str) -> dict[str, Any]:
     """What cancelling the card now would refund and why, as ``cancel`` works it out, writing nothing (the counter
     tells the member before they agree)."""
-    today = clock.business_today()
-    _, refund, taken = _cancellation(ledger().holdings(member_id), member_id, card_id, refund_as,
-                                     _pack_discounts(member_id, card_id), today)  # fmt: skip
+    today, holdings = clock.business_today(), ledger().holdings(member_id)
+    discounts = _pack_discounts(member_id, card_id, holdings)
+    _, refund, taken = _cancellation(holdings, member_id, card_id, refund_as, discounts, today)
     return {"refund_fen": refund.amount_fen, "explanation": refund.explanation, "packs_taken_back": len(taken)}
 
 
-def _pack_discounts(member_id: str, card_id: str) -> dict[str, int]:
+def _pack_discounts(member_id: str, card_id: str, holdings: Holdings | None = None) -> dict[str, int]:
     """What the card's pack coupons used so far took off orders, by source (read before the cancellation's post: a
-    coupon used in the moment between is not kept back)."""
-    card = _cards(ledger().holdings(member_id), member_id).cards.get(card_id)
+    coupon used in the moment between is not kept back), from ``holdings`` when the caller read them."""
+    card = _cards(holdings or ledger().holdings(member_id), member_id).cards.get(card_id)
     if card is None or not card.packs:
         return {}
     packs = rules.pack_coupons(card, plan_store.find(card.plan_id))
