@@ -98,8 +98,14 @@ export function useStoreChoices() {
  * store of the caller's has stays a code). */
 export function useStoreNames() {
   const names = ref({})
-  allStores().then((stores) => (names.value = Object.fromEntries(stores.map((s) => [s.store_id, s.name])))).catch(() => {})
-  return (ids) => ids.map((id) => names.value[id] || id).join('、')
+  let asked = false // read when a name is first wanted: a screen that names no store reads none
+  return (ids) => {
+    if (!asked) {
+      asked = true
+      allStores().then((stores) => (names.value = Object.fromEntries(stores.map((s) => [s.store_id, s.name])))).catch(() => {})
+    }
+    return ids.map((id) => names.value[id] || id).join('、')
+  }
 }
 
 /**
