@@ -157,6 +157,47 @@ def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(s
     assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["total_fen"] == 16350
 
 
+def test_a_cashier_registers_a_walk_in_customer_from_the_counter_and_serves_them_at_once(
+    site: Site, console: Screens
+) -> None:
+    """开卡 at the till: a phone no member has offers a registration with the phone filled in and the cashier's store
+    as home store; the customer's yes to SMS marketing is kept as a consent; the counter then serves the new member.
+    The same phone again, from the member list, is said to be a member already, on its field."""
+    phone = "137" + "".join(secrets.choice("0123456789") for _ in range(8))
+    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(phone)
+    page.get_by_role("button", name="搜索").click()
+    page.locator("[data-test=counter-register]").click()
+    dialog = page.get_by_role("dialog")
+    assert unlabelled_inputs(page) == []
+    expect(dialog.get_by_label("手机号")).to_have_value(phone)
+    expect(dialog.get_by_label("归属门店")).to_be_visible()
+    dialog.locator("[data-test=register-save]").click()
+    dialog.get_by_text("必填").first.wait_for()  # no name: nothing is sent
+    dialog.get_by_label("姓名").fill("陈到店")
+    dialog.locator("[data-test=register-sms]").click()
+    console.shot("counter-register")
+    dialog.locator("[data-test=register-save]").click()
+    page.locator("[data-test=counter-view]").get_by_text("陈到店").wait_for()
+    expect(page.locator("[data-test=counter-available]")).to_have_text("0")
+
+    member = site.api("POST", "/v1/members/lookup", {"phone": phone})
+    profile = site.api("GET", f"/v1/members/{member['member_id']}")
+    assert (profile["name"], profile["home_store_id"], profile["source"]) == ("陈到店", "SH-001", "store")
+    assert profile["consents"]["sms"]["granted"] is True
+    assert set(profile["consents"]) == {"sms"}  # nothing the customer was not asked about
+
+    page.goto(f"{site.base}/console/#/members")
+    page.locator("[data-test=register]").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("手机号").fill(phone)
+    dialog.get_by_label("姓名").fill("陈重复")
+    dialog.locator("[data-test=register-save]").click()
+    dialog.get_by_text("该手机号已是会员").wait_for()
+    assert site.api("GET", f"/v1/members/{member['member_id']}")["name"] == "陈到店"
+
+
 def test_a_store_manager_gives_a_counter_payment_back_to_the_wallet(site: Site, console: Screens) -> None:
     """退款至储值: goods paid from the wallet at the till come back; a store manager opens the member's wallet tab,
     refunds part of the payment from its entry (more than it has left is said plainly), and the wallet shows it."""

@@ -1,10 +1,12 @@
-/** Members: list and search (manage), lookup and counter view (serve), read, edit with If-Match, erase. */
+/** Members: list and search (manage), lookup and counter view (serve), register, read, edit with If-Match, erase. */
 import { api } from '../session'
 
 export const listMembers = (params) => api.get('/members', params)
 /** A name (or phone, member number) search within the caller's stores: the terms travel in the body. */
 export const searchMembers = (body) => api.post('/members/search', body)
 export const lookupMember = (query) => api.post('/members/lookup', query)
+/** Register a member (a walk-in customer at the till): the new member, 409 `phone-taken` for a known phone. */
+export const registerMember = (member, key) => api.post('/members', member, { 'Idempotency-Key': key })
 export const getMember = (memberId) => api.getVersioned(`/members/${memberId}`)
 export const editMember = (memberId, patch, etag) => api.patch(`/members/${memberId}`, patch, { 'If-Match': etag })
 export const eraseMember = (memberId) => api.delete(`/members/${memberId}`)
