@@ -169,6 +169,7 @@ ROUTES = (
     Route("/v1/staff", "GET", "list_staff", "chalicelib.identity.api"),
     Route("/v1/staff", "POST", "create_staff", "chalicelib.identity.api"),
     Route("/v1/staff/me", "GET", "get_staff_me", "chalicelib.identity.api"),
+    Route("/v1/staff/names", "POST", "staff_names", "chalicelib.identity.api"),
     Route("/v1/staff/{staff_id}", "GET", "get_staff", "chalicelib.identity.api"),
     Route("/v1/staff/{staff_id}", "PATCH", "update_staff", "chalicelib.identity.api"),
     Route("/v1/staff/{staff_id}/password", "PUT", "reset_password", "chalicelib.identity.api"),

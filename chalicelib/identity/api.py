@@ -18,6 +18,8 @@ from chalicelib.identity.schemas import (
     RoleMatrix,
     StaffCreate,
     StaffMe,
+    StaffNames,
+    StaffNamesQuery,
     StaffPage,
     StaffPatch,
     Tokens,
@@ -201,6 +203,15 @@ def get_staff_me(ctx: RequestContext) -> Reply:
     permissions = sorted(grant.permissions)
     return Reply(StaffMe(staff_id=record.staff_id, username=record.username, name=record.display_name,
                          roles=sorted(grant.roles), stores=sorted(grant.stores), permissions=permissions))  # fmt: skip
+
+
+@endpoint("/v1/staff/names", "POST", summary="Colleagues' display names", tag="staff", access=ANY_STAFF,
+          body=StaffNamesQuery, response=StaffNames)  # fmt: skip
+def staff_names(ctx: RequestContext) -> Reply:
+    """The display names of up to 100 staff accounts, by id, for any staff member: the back office says who recorded
+    an entry (a use of a benefit, a card's history, a consent) by name rather than by account id. Names only, never
+    roles, stores or usernames; an id no account has is left out. Reads the accounts in one batch."""
+    return Reply(StaffNames(names=service.display_names(ctx.body.ids)))
 
 
 @endpoint("/v1/roles", "GET", summary="The roles and the permissions each grants", tag="staff",

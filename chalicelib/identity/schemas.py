@@ -122,6 +122,23 @@ class StaffPatch(MergePatch):
     status: Literal["active", "disabled"] | None = Field(default=None, description=STAFF_STATUS)
 
 
+StaffId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class StaffNamesQuery(Input):
+    """Staff accounts whose names a screen wants, e.g. those who recorded the entries it lists."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"ids": ["sf_3k9x2m7q", "sf_8h2n5c1r"]}]})
+
+    ids: list[StaffId] = Field(min_length=1, max_length=100, description="account ids (`sf_…`), at most 100")
+
+
+class StaffNames(Schema):
+    """Display names by account id; an id no account has is left out."""
+
+    names: dict[str, str] = Field(description=f"{DISPLAY_NAME}, by account id")
+
+
 class PasswordReset(Input):
     """A staff account's new password."""
 

@@ -279,6 +279,12 @@ def reset_password(staff_id: str, password: str, *, scope: frozenset[str] = froz
     lockout.clear(username_key(staff.username))
 
 
+def display_names(staff_ids: list[str]) -> dict[str, str]:
+    """Colleagues' display names by account id, for screens that say who recorded something (one batch read); an
+    unknown id is left out."""
+    return {record.staff_id: record.display_name for record in StaffRecord.batch_get(sorted(set(staff_ids)))}
+
+
 def list_staff(limit: int, cursor: str | None) -> tuple[list[StaffRecord], str | None]:
     records, last = one_page(
         StaffRecord, StaffRecord.scan(page_size=limit, last_evaluated_key=decode_cursor("staff", cursor))

@@ -355,6 +355,8 @@ def test_an_admin_opens_every_configuration_screen(site: Site, console: Screens)
     expect(page.locator("[data-test=plan-create]")).to_be_visible()
     open_screen(page, "staff")  # stores said by name, as the pickers say them (a walkthrough read codes here)
     expect(page.locator(".el-main tr", has_text="收银员 陈晓")).to_contain_text("上海静安旗舰店")
+    open_screen(page, "audit")  # who did it, by name, with the account id the filter takes (the demo's payment)
+    expect(page.locator(".el-main tr", has_text="员工 收银员 陈晓").first).to_contain_text("staff:sf_")
     page.get_by_role("button", name="English").click()  # and in English, the open page's title at once
     page.wait_for_function("document.title.endsWith(' · Loyalty back office')")
     page.locator("[data-menu=jobs]").click()

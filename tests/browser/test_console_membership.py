@@ -253,6 +253,7 @@ def test_a_cashier_records_a_use_at_the_counter_until_the_quota_is_exhausted_and
     benefits.locator("[data-test=use-record-toggle]").click()
     expect(benefits.locator("[data-test=use-record] tbody tr").first).to_contain_text("上海静安旗舰店")  # the till's
     expect(benefits.locator("[data-test=use-record] tbody tr").first).to_contain_text("私教课 · 王教练")
+    expect(benefits.locator("[data-test=use-record] tbody tr").first).to_contain_text("员工 测试cashier")  # by name
     settle(page)
     console.shot("counter-benefits")
     (left,) = [

@@ -185,5 +185,7 @@ def test_a_marketing_message_is_reported_its_unsent_member_opened_and_their_cons
     assert latest["wording_version"] == site.api("GET", "/v1/notifications/policy")["wording_version"]
     listed = page.locator("[data-test=consent-history] tr", has_text="会员在门店口头同意接收短信活动")
     expect(listed).to_contain_text("员工代录")
-    expect(listed).to_contain_text(f"员工 {latest['actor'].split(':')[1]}")  # who recorded it, in words
+    staff_id = latest["actor"].split(":")[1]
+    name = site.api("POST", "/v1/staff/names", {"ids": [staff_id]})["names"][staff_id]
+    expect(listed).to_contain_text(f"员工 {name}")  # who recorded it, by name
     console.shot("member-messages")

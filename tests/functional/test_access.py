@@ -637,6 +637,17 @@ class TestWhoAmI:
         assert [row["permission"] for row in matrix["permissions"]] == [p.value for p in Permission]
         assert all(row["label"]["zh-CN"] and row["label"]["en"] for row in matrix["permissions"])
 
+    def test_any_staff_reads_colleagues_names_by_id_and_nothing_else(self, api):
+        body = {"username": "zhao.yun", "display_name": "赵云", "password": STAFF_PASSWORD, "roles": ["admin"]}
+        zhao = api.post("/v1/staff", body).body["staff_id"]
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        answer = cashier.post("/v1/staff/names", {"ids": [zhao, "sf_nobody", zhao]})
+        assert (answer.status, answer.body) == (200, {"names": {zhao: "赵云"}})  # no roles, stores or username
+        assert cashier.post("/v1/staff/names", {"ids": []}).status == 422
+        assert cashier.post("/v1/staff/names", {"ids": [f"sf_{n}" for n in range(101)]}).status == 422
+        _, token = member_token()
+        assert api.as_(token).post("/v1/staff/names", {"ids": [zhao]}).status == 403
+
     def test_a_member_is_not_staff(self, api):
         _, token = member_token()
         assert api.as_(token).get("/v1/staff/me").status == 403

@@ -9,6 +9,7 @@ export default {
     benefits: { discount: '{rate} 折', multiplier: '积分 {factor} 倍', birthday: '生日送 {points} 积分', birthdayCoupon: '生日券 {name}', coupon: '专属券 {name}', freeShipping: '包邮', priority: '优先购', quota: '{name} {quota} 次/{period}', per: { day: '日', week: '周', month: '月', quarter: '季', year: '年', term: '卡期' } },
     entryTypes: { earn: '获得', earnOrder: '消费获得', earnActivity: '活动奖励', earnGift: '赠送', redeem: '兑换', expire: '过期', adjust: '调整', refund: '退款扣回', reverse: '撤销兑换', opening: '期初迁移' },
     memberStatus: { active: '正常', frozen: '已冻结', erased: '已注销' },
+    actors: { staff: '员工 {name}', member: '会员本人', partner: '合作方 {id}', system: '系统', cli: '命令行' },
     roles: { cashier: '收银员', store_manager: '店长', marketing: '市场', customer_service: '客服', finance: '财务', admin: '管理员' },
     common: {
       search: '搜索', reset: '重置', save: '保存', cancel: '取消', confirm: '确定', create: '新建', edit: '编辑',
@@ -47,6 +48,7 @@ export default {
     benefits: { discount: '{rate}% of the price', multiplier: '{factor}× points', birthday: '{points} birthday points', birthdayCoupon: 'Birthday coupon {name}', coupon: 'Exclusive coupon {name}', freeShipping: 'Free shipping', priority: 'Early access', quota: '{name} {quota} per {period}', per: { day: 'day', week: 'week', month: 'month', quarter: 'quarter', year: 'year', term: 'term' } },
     entryTypes: { earn: 'Earned', earnOrder: 'Earned on a purchase', earnActivity: 'Activity reward', earnGift: 'Gift', redeem: 'Redeemed', expire: 'Expired', adjust: 'Adjusted', refund: 'Refund claw-back', reverse: 'Redemption reversed', opening: 'Opening balance' },
     memberStatus: { active: 'Active', frozen: 'Frozen', erased: 'Erased' },
+    actors: { staff: 'Staff {name}', member: 'The member', partner: 'Partner {id}', system: 'System', cli: 'Command line' },
     roles: { cashier: 'Cashier', store_manager: 'Store manager', marketing: 'Marketing', customer_service: 'Customer service', finance: 'Finance', admin: 'Admin' },
     common: {
       search: 'Search', reset: 'Reset', save: 'Save', cancel: 'Cancel', confirm: 'Confirm', create: 'New', edit: 'Edit',

@@ -133,7 +133,6 @@ export default {
         place: '下单', pay: '支付', ship: '发货', complete: '签收', verify: '门店核销', issue: '发券', cancel: '取消',
         release: '超时未支付', fail: '发放失败', refund: '售后退款',
       },
-      by: { member: '会员', staff: '员工', partner: '支付方', system: '系统' },
 
       pickupCode: '积分商城提货码',
       pickupCodeHint: '扫描或输入会员出示的提货码',
@@ -287,7 +286,6 @@ export default {
         place: 'Placed', pay: 'Paid', ship: 'Shipped', complete: 'Received', verify: 'Collected in store', issue: 'Coupon issued',
         cancel: 'Cancelled', release: 'Not paid in time', fail: 'Could not issue', refund: 'Refunded after sale',
       },
-      by: { member: 'member', staff: 'staff', partner: 'payment partner', system: 'system' },
 
       pickupCode: 'Mall pickup code',
       pickupCodeHint: 'Scan or type the code the member shows',

@@ -26,10 +26,3 @@ export const ORDER_TAG = {
   cancelled: 'info', refunded: 'info',
 }
 
-/** Who moved an order: the member, a staff member, a payment partner or the platform's job. */
-export function actorText(by) {
-  const [who, id] = String(by || '').split(':')
-  const name = { member: 'mall.by.member', staff: 'mall.by.staff', partner: 'mall.by.partner', system: 'mall.by.system' }[who]
-  if (!name) return by
-  return id ? `${t(name)} ${id}` : t(name)
-}
