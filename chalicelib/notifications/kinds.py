@@ -160,6 +160,34 @@ KINDS: dict[str, Kind] = {
             description="a receipt for a stored-value payment",
         ),
         _kind(
+            "wallet-refunded",
+            S,
+            NOW,
+            ("储值退款", "您的一笔储值支付退回{amount}元（本金{principal}元，赠送金{bonus}元），当前余额{balance}元。"),
+            (
+                "Wallet refund",
+                "{amount} CNY of a wallet payment came back to your wallet (principal {principal}, "
+                "bonus {bonus}); your balance is {balance} CNY.",
+            ),
+            description="goods paid from the wallet were refunded to it",
+        ),
+        _kind(
+            "wallet-cash-refunded",
+            S,
+            NOW,
+            (
+                "储值退款已办理",
+                "已为您退还储值本金{principal}元，赠送金{bonus}元随之作废，当前余额{balance}元。"
+                "如非本人办理，请立即联系门店。",
+            ),
+            (
+                "Stored value paid out",
+                "{principal} CNY of your stored value was paid back to you and {bonus} CNY of "
+                "bonus went with it; your balance is {balance} CNY. If this was not you, contact the store at once.",
+            ),
+            description="principal paid out in cash (退余额/退卡), with the bonus forfeited",
+        ),
+        _kind(
             "wallet-low-balance",
             S,
             NOW,

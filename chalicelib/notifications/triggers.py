@@ -75,6 +75,20 @@ def _paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return notices
 
 
+def _refunded(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    principal, bonus = int(p["principal_fen"]), int(p.get("bonus_fen", 0))
+    variables = {"amount": yuan(principal + bonus), "principal": yuan(principal), "bonus": yuan(bonus),
+                 "balance": yuan(p.get("balance_after_fen", 0))}  # fmt: skip
+    return [Notice(p["member_id"], "wallet-refunded", f"{p['partner_id']}:{p['refund_id']}", variables)]
+
+
+def _cash_refunded(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """A receipt for principal paid out in cash, which also tells a member who did not ask for it."""
+    variables = {"principal": yuan(p["principal_fen"]), "bonus": yuan(p.get("bonus_fen", 0)),
+                 "balance": yuan(p.get("balance_after_fen", 0))}  # fmt: skip
+    return [Notice(p["member_id"], "wallet-cash-refunded", str(p["cash_refund_id"]), variables)]
+
+
 PUSHED_COUPONS = frozenset({"staff", "batch"})  # coupons staff chose to give: marketing, whatever their words
 
 
@@ -150,6 +164,8 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "tier.downgrade-warning": _downgrade_warning,
     "wallet.topped-up": _topped_up,
     "wallet.paid": _paid,
+    "wallet.refunded": _refunded,
+    "wallet.cash-refunded": _cash_refunded,
     "coupon.issued": _coupon_issued,
     "coupon.expiring": _coupon_expiring,
     "mall.order-shipped": _mall("mall-order-shipped"),

@@ -119,6 +119,30 @@ class TestTriggers:
         kinds = sorted(m.kind for m in messages_of(member_id))
         assert kinds == ["wallet-low-balance", "wallet-paid", "wallet-topped-up"]
 
+    def test_a_refund_to_the_wallet_and_a_cash_refund_each_send_a_receipt_once(self, aws, api, partner, member):
+        """储值退款 and 退余额 move the member's money as much as a payment does: each sends its receipt, once however
+        often its event is delivered; the cash refund's says whom to call if the member did not ask for it."""
+        member_id, client = member
+        with clock.frozen(NOON):
+            top_up(api, partner, member_id, 10_000, "T-1")
+            pay(api, partner, member_id, 4_000, "P-1")
+            body = {"refund_id": "R-1", "payment_id": "P-1", "occurred_at": NOON.isoformat(), "amount_fen": 1_500}
+            ok(signed(api, partner, "/v1/webhooks/wallet/refunds", body))
+        out = {"store_id": "SH-001", "amount_fen": 2_000, "reason": "会员申请退余额"}  # now: staff tokens are of now
+        ok(
+            api.post(f"/v1/members/{member_id}/wallet/cash-refunds", out, headers={"idempotency-key": "cash-out-1"}),
+            201,
+        )
+        through(aws, times=2)
+
+        receipts = {m.kind: m for m in messages_of(member_id)}
+        assert receipts.keys() >= {"wallet-refunded", "wallet-cash-refunded"}
+        texts = [m.text for m in sent_to("0001")]
+        assert sum("退回15.00元" in text and "当前余额" in text for text in texts) == 1
+        assert sum("已为您退还储值本金20.00元" in text and "如非本人办理" in text for text in texts) == 1
+        titles = [m["title"] for m in ok(client.get("/v1/me/inbox"))["items"]]
+        assert (titles.count("储值退款"), titles.count("储值退款已办理")) == (1, 1)
+
     def test_points_expiring_are_held_through_the_night_and_sent_when_the_quiet_hours_end(self, aws, api, member):
         member_id, _ = member
         tx_event = {"member_id": member_id, "expires_on": "2026-11-27", "points": 120}

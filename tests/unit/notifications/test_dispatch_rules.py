@@ -141,6 +141,20 @@ def test_events_give_one_notice_each_keyed_by_what_makes_it_once():
         ("wallet-paid", "pt_1:P-1", {"amount": "15.00", "balance": "9.00"}),
         ("wallet-low-balance", "pt_1:P-1", {"balance": "9.00"}),
     ]
+    back = {**paid, "refund_id": "R-1", "principal_fen": 1_000, "bonus_fen": 200, "balance_after_fen": 2_100}
+    assert [(n.kind, n.occurrence, dict(n.variables)) for n in notices_of("wallet.refunded", back, TZ, 2_000)] == [
+        ("wallet-refunded", "pt_1:R-1", {"amount": "12.00", "principal": "10.00", "bonus": "2.00", "balance": "21.00"})
+    ]  # a refund never warns of a low balance: it raised it
+    out = {
+        "member_id": "mb_1",
+        "cash_refund_id": "wc_1",
+        "principal_fen": 5_000,
+        "bonus_fen": 500,
+        "balance_after_fen": 0,
+    }
+    assert [(n.kind, n.occurrence, dict(n.variables)) for n in notices_of("wallet.cash-refunded", out, TZ, 2_000)] == [
+        ("wallet-cash-refunded", "wc_1", {"principal": "50.00", "bonus": "5.00", "balance": "0.00"})
+    ]
     expiring = notices_of("points.expiring", {"member_id": "mb_1", "expires_on": "2026-12-01", "points": 5}, TZ, 0)
     assert expiring[0].send_by == datetime(2026, 12, 2, 0, 0, tzinfo=TZ)
     assert notices_of("points.earned", {"member_id": "mb_1", "points": 5, "seq": 3, "source_kind": "gift"}, TZ, 0) == []
