@@ -205,6 +205,7 @@ class Card:
     uses_counted_fen: int = 0  # the value of the uses a cancellation counted (kept back or not): never counted twice
     cycle: int = 0  # how many times the card was bought again after a cancellation or a lapse
     earlier: Earlier = Earlier()  # payments folded out of ``payments``
+    birthdays: tuple[tuple[int, int], ...] = ()  # (year, points) its tier floor added to birthday gifts this cycle
 
     def status(self, today: date) -> str:
         if self.cancelled_on is not None:
@@ -268,6 +269,7 @@ class Card:
             "notified": list(self.notified), "packs": list(self.packs), "lapsed_on": _day(self.lapsed_on),
             "uses_counted_fen": self.uses_counted_fen, "cycle": self.cycle,
             **({"earlier": self.earlier.to_json()} if self.earlier.count else {}),
+            **({"birthdays": [list(given) for given in self.birthdays]} if self.birthdays else {}),
         }  # fmt: skip
 
     @classmethod
@@ -278,6 +280,7 @@ class Card:
             tuple(Payment.from_json(p) for p in raw.get("payments", [])), tuple(raw.get("notified", [])),
             tuple(raw.get("packs", [])), _date(raw.get("lapsed_on")), int(raw.get("uses_counted_fen", 0)),
             int(raw.get("cycle", 0)), Earlier.from_json(raw.get("earlier")),
+            tuple((int(year), int(points)) for year, points in raw.get("birthdays", [])),
         )  # fmt: skip
 
 
@@ -562,9 +565,10 @@ def compact(card: Card, plan: Plan, today: date, *, listed: int = LISTED) -> Car
     by a cancellation, or every day of them past while a full refund's window is closed for good: a pro-rata
     refund gives nothing back of a day gone) go into ``Earlier``; notes about an earlier end are dropped (each
     reminder is owed once per end); and once no refund of the cycle can give back all it paid, so that a
-    cancellation takes back only the packs of the period it ends in, the coupon packs of periods gone are dropped.
-    Every refund, status, sum and pack taken back reads the same before and after, on every day after (under the
-    plan's refund policy: were it to become a full refund within N days, only the payments listed would count)."""
+    cancellation takes back only the packs of the period it ends in, the coupon packs of periods gone are dropped,
+    and so are the birthday points its floor gave (only a cancellation giving all back takes them). Every refund,
+    status, sum and pack taken back reads the same before and after, on every day after (under the plan's refund
+    policy: were it to become a full refund within N days, only the payments listed would count)."""
     policy = plan.refund
 
     since = card.first_open_day
@@ -589,7 +593,8 @@ def compact(card: Card, plan: Plan, today: date, *, listed: int = LISTED) -> Car
     never_all = policy.kind == "none" or (policy.kind == "pro_rata" and begun) or (
         policy.kind == "full_within_days" and since is not None and not window_open)  # fmt: skip
     packs = tuple(pack for pack in card.packs if not never_all or not _pack_gone(pack, plan, today))
-    return replace(card, payments=tuple(kept), earlier=earlier, notified=notes, packs=packs)
+    birthdays = () if never_all else card.birthdays  # no cancellation can give all back and take them any more
+    return replace(card, payments=tuple(kept), earlier=earlier, notified=notes, packs=packs, birthdays=birthdays)
 
 
 def _opens_window(p: Payment) -> bool:

@@ -322,7 +322,10 @@ class CardHistoryItem(Schema):
     """One thing that happened to a card."""
 
     entry_id: str = Field(description="the ledger entry's id (`me_…`)")
-    kind: str = Field(description="purchase, renewal, auto-renewal, trial or refund")
+    kind: str = Field(
+        description="purchase, renewal, auto-renewal, trial, refund, notice, lapse, or birthday (the points its tier "
+        "floor added to a birthday gift, which a cancellation refunding all it was paid takes back; amount 0)"
+    )
     amount_fen: int = Field(description=f"money paid (positive) or refunded (negative); {FEN}")
     reason: str = Field(description="what happened, in words (a refund explains how it was worked out)")
     actor: str = Field(description="who did it (`staff:<id>`, `partner:<id>`, `member:<id>`, `system`)")

@@ -9,6 +9,7 @@ refused. Services return domain results, never HTTP statuses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -382,6 +383,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
             "plan_name": plan_store.document(card.plan_id)["name"],
             "refund_fen": refund.amount_fen, "parts": parts, "wallet_partner": WALLET_PARTNER,
             "packs_taken_back": packs, **({"refunded_in_full_since": whole[0]} if whole else {}),
+            **({"birthday_points": sum(points for _, points in card.birthdays)} if whole and card.birthdays else {}),
         })]  # fmt: skip
 
     posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "present"},
@@ -486,15 +488,36 @@ def sources_of(
 
 
 def tier_of_benefits(
-    holdings: Holdings, member_id: str, today: date, earned: str | None = None, *, paid_only: bool = False
-) -> str:
+    holdings: Holdings, member_id: str, today: date, earned: str | None = None, *, paid_only: bool = False,
+    excluding: str | None = None,
+) -> str:  # fmt: skip
     """The tier whose benefits the member has now: the earned tier (``earned``: as if it were that), or a higher
-    floor an active card gives (``paid_only``: a card paid for, not on its free trial). Read from holdings the caller
-    read anyway."""
+    floor an active card gives (``paid_only``: a card paid for, not on its free trial; ``excluding``: but that
+    card). Read from holdings the caller read anyway."""
     if not _cards(holdings, member_id).cards:
         return earned or tier_in(holdings, member_id)
-    _, combined, earned = sources_of(holdings, member_id, today, earned, paid_only=paid_only)
+    _, combined, earned = sources_of(holdings, member_id, today, earned, paid_only=paid_only, excluding=excluding)
     return combined.tier or earned
+
+
+def noting_card_birthday(
+    holdings: Holdings, member_id: str, today: date, year: int, bonus_of: Callable[[str], int], source: Source
+) -> list[Posting]:
+    """A birthday gift's points that a paid card's tier floor alone gave (the gift's tier points, less what they
+    would be without that card), noted on the card: a cancellation that gives back all the card was paid takes them
+    back, as it takes back what its multiplier added. None when no card was decisive (no floor above the earned
+    tier, or two cards giving the same one)."""
+    given = bonus_of(tier_of_benefits(holdings, member_id, today, paid_only=True))
+    postings = []
+    for card in _cards(holdings, member_id).cards.values():
+        if not card.gives_benefits(today) or card.on_trial(today):
+            continue
+        part = given - bonus_of(tier_of_benefits(holdings, member_id, today, paid_only=True, excluding=card.card_id))
+        if part > 0:
+            noted = replace(card, birthdays=(*card.birthdays, (year, part)))
+            reason = f"生日礼：会员卡等级加赠 {part} 积分"
+            postings.append(Posting(member_id, MEMBERSHIP, 0, "birthday", source, reason, {"card": noted.to_json()}))
+    return postings
 
 
 def benefits_of(member_id: str) -> dict[str, Any]:

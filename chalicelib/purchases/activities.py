@@ -110,19 +110,24 @@ def _book(
             for month_end in sorted({_month_end(counted) for counted in counted_days}):
                 ends = datetime.combine(month_end + timedelta(days=1), time(), tz)
                 booking.attachments.append(_cap(f"activity:{member_id}:{kind}:{month_end:%Y-%m}", per_month, ends))
-        total, tier, bonus, floor, floor_bonus = amount, None, 0, "", 0
+        total, tier, bonus, floor, floor_bonus, carded = amount, None, 0, "", 0, []
         if kind == "birthday" and not limited:
             ends = datetime.combine(date(day.year + 1, 1, 1), time(), tz)
             booking.attachments.append(_cap(f"activity:{member_id}:birthday:{day.year}", 1, ends))
-            from chalicelib.membership.service import tier_of_benefits  # here: the other activities need none of it
+            from chalicelib.membership.service import noting_card_birthday, tier_of_benefits  # the others need none
 
             programme = programmes.programme()
+
+            def bonus_of(tier: str) -> int:
+                return int(programme.tier(tier).benefits.get("birthday_bonus_points") or 0)
+
             # a card's floor gives its tier's birthday points only once paid for: a free trial's floor gives none
             tier = tier_of_benefits(holdings, member_id, today, paid_only=True)
-            bonus = int(programme.tier(tier).benefits.get("birthday_bonus_points") or 0)
+            bonus = bonus_of(tier)
             floor = tier_of_benefits(holdings, member_id, today, earned=programme.tiers[0].code, paid_only=True)
-            floor_bonus = min(bonus, int(programme.tier(floor).benefits.get("birthday_bonus_points") or 0))
+            floor_bonus = min(bonus, bonus_of(floor))
             total += bonus
+            carded = noting_card_birthday(holdings, member_id, today, day.year, bonus_of, source)
         booking.events.append(new_event("activity.recorded", f"member/{member_id}", {
             "member_id": member_id, "kind": kind, "points": max(total, 0), "limited": limited,
             "activity_key": key, **({"tier": tier} if tier else {}),
@@ -134,7 +139,7 @@ def _book(
         if tier is not None:  # the tier's part is kept on the standing: a refund undoing that tier takes it back
             progressed = noting_birthday(holdings, member_id, tier, bonus, (floor, floor_bonus), source, progressed,
                                          day.year)  # fmt: skip
-        return [*earned, *progressed]
+        return [*earned, *progressed, *carded]
 
     def entry_of(answer: Answer) -> Entry | None:
         return next((e for e in answer.entries if e.book == POINTS and e.source == source), None)

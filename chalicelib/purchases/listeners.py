@@ -64,14 +64,16 @@ def birthday_recorded(tx: Transaction, event: Event) -> None:
 
 @consumer("card-cancellation-points", queue="points", types=["membership.card-cancelled"], batched=True)
 def card_refunded_in_full(tx: Transaction, event: Event) -> None:
-    """A card cancelled with all it was paid refunded: the points its multiplier added to the orders of its cycle go
-    back (``take_back_card_points``), once per cancellation; a partial refund leaves them (the days used were paid)."""
+    """A card cancelled with all it was paid refunded: the points its multiplier added to the orders of its cycle,
+    and those its floor added to a birthday gift, go back (``take_back_card_points``), once per cancellation; a
+    partial refund leaves them (the days used were paid)."""
     payload = event.payload
     since = payload.get("refunded_in_full_since")
     if not since:
         return
     marker = tx.drain()
     booked = take_back_card_points(str(payload["member_id"]), str(payload["card_id"]), date.fromisoformat(since),
-                                   str(payload["cancel_id"]), alongside=marker)  # fmt: skip
+                                   str(payload["cancel_id"]), int(payload.get("birthday_points") or 0),
+                                   alongside=marker)  # fmt: skip
     if booked is None or booked["duplicate"]:
         tx.extend(marker)

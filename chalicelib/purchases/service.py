@@ -550,26 +550,30 @@ def _rescored(
 
 
 def take_back_card_points(
-    member_id: str, card_id: str, since: date, cancel_id: str, alongside: Transaction | None = None
-) -> dict[str, Any] | None:
+    member_id: str, card_id: str, since: date, cancel_id: str, birthday_points: int = 0,
+    alongside: Transaction | None = None,
+) -> dict[str, Any] | None:  # fmt: skip
     """A paid card cancelled with all it was paid refunded counts as never held: what its points multiplier (its own,
     or its tier floor's) added to the orders placed since its cycle began goes back, each order rescored with every
-    other card the member holds or held, as a claw-back (debt if spent) named for the order and its store. Once per
-    cancellation; at most ``RESCORED_ORDERS`` orders, those holding the most points; an order whose points are past
-    their last day keeps them. A card refunded in part keeps what it gave: the days used were paid for."""
+    other card the member holds or held, as a claw-back (debt if spent) named for the order and its store; and so do
+    the ``birthday_points`` its floor added to a birthday gift. Once per cancellation; at most ``RESCORED_ORDERS``
+    orders, those holding the most points; an order whose points are past their last day keeps them. A card
+    refunded in part keeps what it gave: the days used were paid for."""
     P = PurchaseRecord
     start = clock.iso(datetime.combine(since, datetime.min.time(), get_settings().tz))
     found = [record for record in P.by_member.query(member_id, filter_condition=P.occurred_at >= start)
              if record.tier_multiplier and _points_held(record) > 0
              and int(record.refunded_fen) < int(record.paid_fen)]  # fmt: skip
-    if not found:
+    if not found and birthday_points <= 0:
         return None
     found.sort(key=_points_held, reverse=True)
     records = found[:RESCORED_ORDERS]
     source = EntrySource("card-cancellation", cancel_id)
 
     def plan(holdings: Holdings, booking: points.Booking, today: date) -> list[Posting]:
-        programme, postings = programmes.programme(), []
+        programme = programmes.programme()
+        postings = [Posting(member_id, POINTS, -birthday_points, "refund", source, "退卡撤销会员卡等级生日礼积分")
+                    ] if birthday_points > 0 else []  # fmt: skip
         for record in records:
             tier = holdings.state(order_holder(record.order_key), ORDER).get("tier", record.tier)
             if programme.knows(tier):

@@ -342,3 +342,40 @@ def test_a_cards_free_trial_gives_no_birthday_points_of_its_tier_floor(api, born
     with clock.frozen(JUNE_1 + timedelta(hours=10)):
         run_on(JUNE_1.date())
     assert gifts(trying) == [(100, "生日奖励")]  # not gold's 300 on top
+
+
+def test_a_card_refunded_in_full_takes_back_the_birthday_points_its_floor_gave_and_one_refunded_in_part_does_not(
+    api, aws, partner, born
+):
+    """Found by a review: buy a gold card in the month of one's birthday, take gold's birthday points, cancel the card
+    within its full-refund window: the member kept 300 points for nothing, every year. A card refunded in full counts
+    as never held (its floor's part of the gift goes back, as a claw-back); one refunded in part keeps it (the days
+    used were paid for), as its multiplier's points."""
+    from chalicelib.points import service as points
+    from tests.functional.test_membership import GOLD_CARD, paid
+
+    admin = api.as_(token_for(["admin"]))
+    full = {**GOLD_CARD, "name": "七天无理由金卡", "refund": {"kind": "full_within_days", "days": 7}}
+    plans = [api.post("/v1/membership/plans", plan).body["plan_id"] for plan in (full, GOLD_CARD)]
+    members = [joined("13900000041", date(1991, 6, 9)), joined("13900000042", date(1992, 6, 20))]
+    bought_on = JUNE_1 - timedelta(days=1)
+    with clock.frozen(bought_on + timedelta(hours=10)):
+        for n, (member_id, plan_id) in enumerate(zip(members, plans, strict=True)):
+            assert paid(api, partner, member_id, plan_id, f"P-{n}", at=bought_on).status == 200
+    with clock.frozen(JUNE_1 + timedelta(hours=10)):
+        run_on(JUNE_1.date())
+    assert [gifts(m) for m in members] == [[(100 + GOLD_BIRTHDAY_POINTS, "生日奖励")]] * 2  # gold's, by the card
+    cards = [admin.get(f"/v1/members/{m}/cards").body["items"][0]["card_id"] for m in members]
+    with clock.frozen(JUNE_1 + timedelta(days=2, hours=10)):
+        admin = api.as_(token_for(["admin"]))  # a token of that day
+        for n, (member_id, card_id) in enumerate(zip(members, cards, strict=True)):
+            cancelled = admin.post(f"/v1/members/{member_id}/cards/{card_id}/cancellation",
+                                   {"cancel_id": f"C-{n}", "reason": "不想要了"})  # fmt: skip
+            assert cancelled.status == 200, cancelled.body
+        deliver(aws, "points", times=2)  # a redelivery takes nothing more
+    assert [points.balance(m).available for m in members] == [100, 100 + GOLD_BIRTHDAY_POINTS]
+    back = [(e.amount, e.reason) for e in ledger().page(members[0], "points", 10)[0] if e.kind == "refund"]
+    assert back == [(-GOLD_BIRTHDAY_POINTS, "退卡撤销会员卡等级生日礼积分")]
+    for member_id in members:
+        entries, _ = ledger().page(member_id, "points", 100)
+        assert ledger().balance(member_id, "points") == sum(e.amount for e in entries)
