@@ -588,6 +588,12 @@ class TakenBook:
         return {}
 
 
+def stacks_with(on_order: Mapping[str, list[Any]], stacks: bool) -> bool:
+    """Whether a coupon (``stacks``: it stacks) may join the coupons already on an order (the order book's state):
+    on an empty order any may; else only one that stacks, and only onto coupons that all stack."""
+    return not on_order or (stacks and all(value[0] for value in on_order.values()))
+
+
 @dataclass(frozen=True)
 class OrderBook:
     """The coupons redeemed on one order: ``{code: [stacks, discount_fen, total_fen, shipping_fen, on_shipping]}``.
@@ -617,7 +623,7 @@ class OrderBook:
         if posting.amount < 0:
             return others, None
         stacks, off = bool(detail["stacks"]), int(detail.get("discount_fen", 0))
-        if others and (not stacks or not all(value[0] for value in others.values())):
+        if not stacks_with(others, stacks):
             raise CouponRefused("not-stackable")
         total, shipping = detail.get("total_fen"), detail.get("shipping_fen")
         after = {**others, code: [stacks, off, total, shipping, bool(detail.get("on_shipping"))]}

@@ -18,6 +18,7 @@ from typing import Any
 from chalicelib.coupons import book as _books  # noqa: F401  registers the coupon books
 from chalicelib.coupons.records import TEMPLATES_SCOPE, CouponFigureRecord, CouponRecord, CouponTemplateRecord
 from chalicelib.coupons.rules import (
+    BOOKS,
     COUPON,
     COUPON_BOOK,
     ORDER,
@@ -41,6 +42,7 @@ from chalicelib.coupons.rules import (
     pick_shard,
     shards_for,
     spread,
+    stacks_with,
     stock_holder,
     taken_holder,
 )
@@ -877,7 +879,9 @@ def eligibility(
 ) -> dict[str, Any]:
     """Every coupon of the member that could be used now, each either usable on the order (with what it takes
     off, best first) or not (with the reason). Reads the member's coupons from their list records: the
-    redemption decides on the coupon's own account."""
+    redemption decides on the coupon's own account. For a named order already holding coupons (the till redeeming
+    one after another), one that would not stack with them is unusable (``not-stackable``), as its redemption
+    would be refused."""
     order = order_of(order_data)
     _check_store(caller, order.store_id, trading=True)
     tier, frozen = _holder(member_id)
@@ -885,6 +889,7 @@ def eligibility(
     records = list(
         CouponRecord.by_member.query(member_id, filter_condition=CouponRecord.status.is_in("available", "reserved"))
     )
+    on_order = BOOKS[ORDER].load(ledger().store.read(order_holder(order_id)).books.get(ORDER)) if order_id else {}
     templates = templates_by_id(record.template_id for record in records)
     usable: list[dict[str, Any]] = []
     unusable: list[dict[str, Any]] = []
@@ -898,6 +903,8 @@ def eligibility(
             fit = replace(fit, reason="voided")
         elif frozen:
             fit = replace(fit, reason="member-frozen")
+        elif fit.usable and not stacks_with(on_order, template.terms.stacks):
+            fit = replace(fit, reason="not-stackable")
         shown = {
             "code": coupon.code,
             "name": template.name,

@@ -265,6 +265,9 @@ def test_coupons_that_do_not_stack_are_refused_on_an_order_that_has_one(api, mem
     second = issue(api, stacking["template_id"], member, "S-3").body["code"]
     assert redeem(api, first).status == 201
     assert redeem(api, second).status == 201  # two that stack
+    query = {"member_id": member, "order": ORDER, "order_id": "O-1"}  # the till asks what else fits the order
+    unusable = {c["code"]: c["reason"] for c in api.post("/v1/coupons/eligibility", query).body["unusable"]}
+    assert unusable[alone] == "not-stackable"  # found by a walkthrough: it was offered, then refused
     refused = redeem(api, alone)
     assert (refused.status, refused.body["reason"]) == (409, "not-stackable")
 
