@@ -27,6 +27,7 @@ from chalicelib.wallet.schemas import (
     WalletCashRefund,
     WalletCashRefundCreate,
     WalletCounterPayment,
+    WalletCounterPaymentOut,
     WalletCounterRefund,
     WalletEntryPage,
     WalletPayment,
@@ -232,6 +233,17 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
     answer = service.pay_at_counter(member_id, ctx.body)
     return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
+
+
+@endpoint("/v1/members/{member_id}/wallet/payments/{payment_id}", "GET", summary="Read a counter payment",
+          tag="wallet", access=REFUND, response=WalletCounterPaymentOut, errors=(NotFound,))  # fmt: skip
+def get_wallet_counter_payment(ctx: RequestContext, member_id: str, payment_id: str) -> Reply:
+    """A payment taken at the counter (`payment_id` as its wallet entries name it, `source.id`), with what it took of
+    principal and bonus and what refunds may still give back (`refundable_fen`): the refund a store manager is about
+    to give fills in the whole of it. Reads the payment once, writes nothing.
+
+    Errors: 404 for a payment not taken at the counter for this member (a partner's, another member's, or none)."""
+    return Reply(WalletCounterPaymentOut.model_validate(service.counter_payment(member_id, payment_id)))
 
 
 @endpoint(

@@ -93,6 +93,7 @@ class Refundable:
     paid_at: str = ""
     gift: int = 0
     paid: Parts | None = None
+    order_id: str = ""  # the till's order, for a payment taken at the counter
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class RefundableBook:
         left = Parts(int(raw.get("principal", 0)), int(raw.get("bonus", 0)))
         paid = Parts(*map(int, raw["paid"])) if raw.get("paid") else None
         return Refundable(left, raw.get("member_id", ""), raw.get("store_id", ""), raw.get("paid_at", ""),
-                          int(raw.get("gift", 0)), paid)  # fmt: skip
+                          int(raw.get("gift", 0)), paid, raw.get("order_id", ""))  # fmt: skip
 
     def dump(self, state: Refundable) -> dict[str, Any]:
         return {
@@ -120,6 +121,7 @@ class RefundableBook:
             "paid_at": state.paid_at,
             **({"gift": state.gift} if state.gift else {}),
             **({"paid": [state.paid.principal, state.paid.bonus]} if state.paid else {}),
+            **({"order_id": state.order_id} if state.order_id else {}),
         }
 
     def apply(self, state: Refundable, posting: Posting, today: date) -> tuple[Refundable, Any]:
@@ -140,6 +142,7 @@ class RefundableBook:
             detail.get("paid_at", state.paid_at),
             state.gift + gift,
             change if "member_id" in detail else state.paid,  # the payment itself names its member
+            detail.get("order_id", state.order_id),
         )
         recorded = {"principal": change.principal, "bonus": change.bonus}
         return after, {**recorded, "gift": gift} if gift else recorded

@@ -140,6 +140,20 @@ class WalletRefund(Input):
     )
 
 
+class WalletCounterPaymentOut(Schema):
+    """A payment taken at the counter, with what is left of it to refund."""
+
+    payment_id: str = Field(description="the payment (`wp_…`)")
+    member_id: str = Field(description=MEMBER_ID)
+    order_id: str | None = Field(description="the till's order it paid (null for one recorded before it was kept)")
+    store_id: str = Field(description="the store it was paid at")
+    paid_at: str = Field(description="when it was paid (UTC ISO 8601)")
+    paid: WalletParts | None = Field(description="what it took of each part; null for a payment recorded before "
+                                     "that was kept")  # fmt: skip
+    refundable: WalletParts = Field(description="what refunds may still give back of each part")
+    refundable_fen: int = Field(description=f"what refunds may still give back in all; {FEN}")
+
+
 class WalletRefundAnswer(Schema):
     """The split a refund gave back."""
 

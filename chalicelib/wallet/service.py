@@ -298,10 +298,12 @@ class Wallets:
                 "member_id": member_id,
                 "store_id": payment.store_id,
                 "paid_at": clock.iso(payment.paid_at),
+                **({"order_id": payment.order_id} if payment.order_id else {}),
                 **({"gift": earned} if earned else {}),
             }
             spent = Parts(-taken.principal, -taken.bonus)
-            reason = f"储值支付·{payment.paid_for}" if payment.paid_for else "储值支付"
+            paid_for = payment.paid_for or (f"订单 {payment.order_id}" if payment.order_id else None)
+            reason = f"储值支付·{paid_for}" if paid_for else "储值支付"
             return [
                 *_moves(member_id, spent, "payment", source, reason),
                 Posting(holder, REFUNDABLE, amount, "payment", source, "可退金额", refundable),
@@ -716,6 +718,19 @@ def refund_at_counter(
     except HolderUnavailable:
         _require_member(member_id)
         raise _not_eligible(HolderUnavailable(member_id)) from None
+
+
+def counter_payment(member_id: str, payment_id: str) -> dict[str, Any]:
+    """A counter payment of this member and what is left of it to refund (one read of its account): the console's
+    refund fills in the whole of what is left. 404 for another member's, a partner's or an unknown payment."""
+    holder = payment_holder(COUNTER, payment_id)
+    payment: Refundable = wallets().ledger.holdings(holder).state(holder, REFUNDABLE)
+    if payment.member_id != member_id:
+        raise NotFound(f"No counter payment {payment_id!r} of this member")
+    return {"payment_id": payment_id, "member_id": member_id, "order_id": payment.order_id or None,
+            "store_id": payment.store_id, "paid_at": payment.paid_at,
+            "paid": payment.paid.to_json() if payment.paid else None, "refundable": payment.left.to_json(),
+            "refundable_fen": payment.left.total}  # fmt: skip
 
 
 def counter_payment_id(store_id: str, order_id: str) -> str:

@@ -225,6 +225,11 @@ def test_a_store_manager_gives_a_counter_payment_back_to_the_wallet(site: Site, 
     page.locator("[data-test=wallet-balance]").get_by_text("本金 ¥150.00").wait_for()
     page.get_by_role("cell", name="储值退款：退货：尺码不合适").first.wait_for()
     assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["principal_fen"] == 15000
+    page.locator(f"[data-test=payment-refund-{paid['payment_id']}]").click()  # the rest: what is left, filled in
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("[data-test=payment-refundable]")).to_contain_text("尚可退 ¥50.00")
+    expect(dialog.get_by_label("退回金额（元）")).to_have_value("50.00")
+    expect(dialog).to_contain_text(till["order_id"])  # the payment named by its till order (as its entry is)
 
 
 def test_finance_takes_a_top_up_plan_off_sale(site: Site, console: Screens) -> None:

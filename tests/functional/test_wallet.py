@@ -422,6 +422,18 @@ class TestCounterPayments:
             "not-found",
         )  # a partner's: its webhook
         assert cashier.post(path, body, headers={"idempotency-key": "return-0005"}).status == 403
+        read = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}"  # what the refund dialog fills in
+        left = ok(manager.get(read))
+        assert left["order_id"] == "BJ001-0042"  # the till's order, as its entries say it
+        assert (left["paid"], left["refundable"], left["refundable_fen"]) == (
+            {"principal_fen": 5_000, "bonus_fen": 1_000},
+            {"principal_fen": 2_500, "bonus_fen": 500},
+            3_000,
+        )
+        for elsewhere in (f"/v1/members/{other}/wallet/payments/{paid['payment_id']}",
+                          f"/v1/members/{member}/wallet/payments/{webhook['payment_id']}"):  # fmt: skip
+            refused(manager.get(elsewhere), 404, "not-found")
+        assert cashier.get(read).status == 403
         assert item_counts() == before
         rest = ok(manager.post(path, body, headers={"idempotency-key": "return-0006"}), 201)
         assert (rest["principal_fen"], rest["bonus_fen"]) == (2_500, 500)
@@ -429,6 +441,7 @@ class TestCounterPayments:
         assert_books_are_the_sum_of_their_entries(api, member)
         entries = all_entries(api, f"/v1/members/{member}/wallet/entries")
         assert entries[0]["reason"] == "储值退款：退货：尺码不合适"
+        assert {e["reason"] for e in entries if e["source"]["id"] == paid["payment_id"]} == {"储值支付·订单 BJ001-0042"}
         refunded = [e for e in events("wallet.refunded") if e["payload"]["payment_id"] == paid["payment_id"]]
         assert [(e["payload"]["store_id"], e["actor"].startswith("staff:")) for e in refunded] == [("BJ-001", True)] * 2
 

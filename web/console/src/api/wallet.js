@@ -9,6 +9,8 @@ export const payFromWallet = (memberId, body, key) =>
 export const cashRefund = (memberId, body, key) =>
   api.post(`/members/${memberId}/wallet/cash-refunds`, body, { 'Idempotency-Key': key })
 /** A counter payment given back to the wallet (`wallet:refund`): `{amount_fen, reason}`, once per key. */
+/** A counter payment and what is left of it to refund: `{paid, refundable, refundable_fen, store_id, paid_at}`. */
+export const counterPayment = (memberId, paymentId) => api.get(`/members/${memberId}/wallet/payments/${paymentId}`)
 export const refundPayment = (memberId, paymentId, body, key) =>
   api.post(`/members/${memberId}/wallet/payments/${encodeURIComponent(paymentId)}/refunds`, body, { 'Idempotency-Key': key })
 /** A business day's stored-value statement, for the chain (`storeId` null) or one store (finance). */
