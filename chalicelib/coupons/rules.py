@@ -148,7 +148,8 @@ class Terms:
     - ``amount_off``: ``amount_off_fen`` off what the coupon applies to (never more than that).
     - ``percent_off``: ``percent_off`` % off what it applies to, rounded down to the fen, at most ``cap_fen``.
     - ``threshold`` (满减): ``amount_off_fen`` off once what it applies to reaches ``threshold_fen``.
-    - ``exchange`` (兑换券): one unit of ``exchange_sku`` free, when the order holds it.
+    - ``exchange`` (兑换券): one unit of ``exchange_sku`` (``exchange_name`` as members read it) free, when the order
+      holds it.
     - ``free_shipping``: the order's shipping fee.
     ``min_spend_fen`` (any kind) is what the covered items must add up to first."""
 
@@ -158,6 +159,7 @@ class Terms:
     cap_fen: int | None = None
     threshold_fen: int = 0
     exchange_sku: str | None = None
+    exchange_name: str | None = None
     min_spend_fen: int = 0
     stacks: bool = False
     validity: Validity = field(default_factory=lambda: Validity(days_after_issue=30))
@@ -389,7 +391,10 @@ def in_words(terms: Terms, language: str = "zh-CN") -> str:
             else f"¥{yuan(terms.amount_off_fen)} off orders of ¥{yuan(terms.threshold_fen)} or more"
         )
     elif terms.kind == "exchange":
-        head = f"兑换商品 {terms.exchange_sku}" if zh else f"one {terms.exchange_sku} free"
+        item = f"{terms.exchange_name}（{terms.exchange_sku}）" if terms.exchange_name else terms.exchange_sku
+        if not zh:
+            item = f"{terms.exchange_name} ({terms.exchange_sku})" if terms.exchange_name else terms.exchange_sku
+        head = f"兑换商品 {item}" if zh else f"one {item} free"
     else:
         head = "免运费" if zh else "free shipping"
     parts = [head]

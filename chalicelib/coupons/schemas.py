@@ -138,6 +138,9 @@ class CouponTemplateCreate(Input):
     cap_fen: Fen | None = Field(default=None, description=f"percent_off: the most it takes off; {FEN}")
     threshold_fen: Fen | None = Field(default=None, description=f"threshold: what the order must reach (满); {FEN}")
     exchange_sku: Label | None = Field(default=None, description="exchange: the SKU one unit of which is free")
+    exchange_name: Name | None = Field(
+        default=None, description="exchange: the item as members read it, e.g. 招牌奶茶一杯 (default: the SKU)"
+    )
     min_spend_fen: Fen = Field(default=0, description=f"any kind: what the qualifying items must add up to; {FEN}")
     face_value_fen: Fen | None = Field(
         default=None,
@@ -168,10 +171,11 @@ class CouponTemplateCreate(Input):
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
             raise ValueError(f"a {self.kind} coupon needs {', '.join(missing)}")
-        allowed = {*needed, *(("cap_fen",) if self.kind == "percent_off" else ())}
+        allowed = {*needed, *(("cap_fen",) if self.kind == "percent_off" else ()),
+                   *(("exchange_name",) if self.kind == "exchange" else ())}  # fmt: skip
         extra = [
             n
-            for n in ("amount_off_fen", "percent_off", "cap_fen", "threshold_fen", "exchange_sku")
+            for n in ("amount_off_fen", "percent_off", "cap_fen", "threshold_fen", "exchange_sku", "exchange_name")
             if getattr(self, n) is not None and n not in allowed
         ]
         if extra:
@@ -216,6 +220,7 @@ class CouponTemplate(Schema):
     cap_fen: int | None = Field(description=f"the most a percent coupon takes off; {FEN}")
     threshold_fen: int | None = Field(description=f"what the order must reach (threshold, 满); {FEN}")
     exchange_sku: str | None = Field(description="the SKU one unit of which is free (exchange)")
+    exchange_name: str | None = Field(description="the item as members read it (exchange; null: the SKU)")
     min_spend_fen: int = Field(description=f"what the qualifying items must add up to; {FEN}")
     face_value_fen: int = Field(description=f"what one usable coupon counts for in the liability; {FEN}")
     validity: dict[str, Any] = Field(description="`{days_after_issue}` or `{from, until}`")

@@ -212,6 +212,64 @@ def test_a_cashier_redeems_a_coupon_at_the_counter_sees_it_used_and_reverses_it(
     console.shot("counter-reversed")
 
 
+def test_a_free_drink_coupon_is_made_with_its_price_and_redeemed_at_the_counter_on_the_item_it_gives(
+    site: Site, console: Screens
+) -> None:
+    """兑换券 at a tea shop (found by a walkthrough): marketing names the item members read and must give its price,
+    which the liability counts; at the counter the order's lines hold the item, so the voucher is usable (without
+    them it never was) and takes the item's price off."""
+    page = log_in(console, site)
+    page.locator("[data-menu=coupons]").click()
+    name = f"招牌奶茶兑换券·{secrets.token_hex(2)}"
+    sku = f"TEA-{secrets.token_hex(3).upper()}"
+    page.locator("[data-test=template-create]").click()
+    dialog = page.get_by_role("dialog", name="新建券模板")
+    dialog.get_by_label("名称", exact=True).fill(name)
+    dialog.locator("[data-test=tpl-kind]").get_by_text("兑换券").click()
+    dialog.get_by_label("兑换商品 SKU").fill(sku)
+    dialog.get_by_label("兑换商品名称").fill("招牌奶茶一杯")
+    dialog.get_by_label("有效天数").fill("30")
+    assert unlabelled_inputs(page) == []
+    page.locator("[data-test=template-save]").click()
+    dialog.get_by_text("请输入金额").first.wait_for()  # no price: finance could not count it
+    dialog.get_by_label("记账面值（元）").fill("18")
+    page.locator("[data-test=template-save]").click()
+    row = page.locator("[data-test=templates] tr", has_text=name)
+    expect(row.locator("[data-test=template-rules]")).to_contain_text(f"兑换商品 招牌奶茶一杯（{sku}）")
+    listed = site.api("GET", "/v1/coupons/templates?status=issuing&limit=200")["items"]
+    (made,) = [item for item in listed if item["name"] == name]
+    assert (made["exchange_sku"], made["exchange_name"], made["face_value_fen"]) == (sku, "招牌奶茶一杯", 1800)
+
+    member = new_member(site, "奶茶控")
+    coupon = issue(site, made["template_id"], member["member_id"])
+    page.get_by_role("button", name="退出登录").click()
+    page = log_in(console, site, "cashier")
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_role("button", name="搜索").click()
+    cards = page.locator("[data-test=counter-coupons]")
+    page.get_by_label("订单金额（元）").fill("30")
+    cards.locator("[data-test=coupon-check]").click()
+    cards.get_by_text("不可用的券").click()
+    expect(cards.locator("[data-test=unusable-coupons] tr", has_text=name)).to_contain_text("订单中没有可兑换商品")
+    cards.locator("[data-test=coupon-add-item]").click()  # the order by its lines: the tea and a cake
+    cards.get_by_label("商品编码 1").fill(sku)
+    cards.get_by_label("金额（元） 1").fill("18")
+    cards.locator("[data-test=coupon-add-item]").click()
+    cards.get_by_label("商品编码 2").fill("CAKE-01")
+    cards.get_by_label("金额（元） 2").fill("12")
+    expect(page.get_by_label("订单金额（元）")).to_have_value("30.00")  # the lines' total
+    assert unlabelled_inputs(page) == []
+    cards.locator("[data-test=coupon-check]").click()
+    usable = cards.locator("[data-test=usable-coupons] tr", has_text=name)
+    expect(usable).to_contain_text("−¥18.00")
+    console.shot("counter-exchange")
+    usable.get_by_role("button", name="核销").click()
+    page.get_by_text(f"已核销「{name}」").wait_for()
+    held = site.api("GET", f"/v1/coupons/{coupon['code']}")["coupon"]
+    assert (held["status"], held["redemption"]["discount_fen"]) == ("used", 1800)
+
+
 def test_a_bulk_issue_makes_codes_to_download_and_issues_to_a_csv_of_members(
     site: Site, console: Screens, tmp_path: Any
 ) -> None:

@@ -82,6 +82,7 @@ def test_creating_a_template_with_an_idempotency_key_makes_it_once(api):
         ({"kind": "threshold", "amount_off_fen": 30000}, "the amount off must be less than the threshold"),
         ({"kind": "percent_off", "percent_off": 20, "threshold_fen": None, "amount_off_fen": None,
           "cap_fen": 100, "exchange_sku": "X"}, "takes no exchange_sku"),
+        ({"kind": "threshold", "exchange_name": "奶茶"}, "takes no exchange_name"),
         ({"code": {"length": 6, "charset": "0123456789"}}, "40 bits"),
         ({"validity": {"from": "2026-12-10", "until": "2026-12-01"}}, "until is before from"),
     ],

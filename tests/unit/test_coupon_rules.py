@@ -93,6 +93,12 @@ def test_rules_read_as_members_read_them():
                   validity=Validity(7, weekdays=(1, 2)))  # fmt: skip
     assert in_words(terms) == "8.5折，最多减20元 · 满100元可用 · 限周一、周二 · 可与其他券叠加"
     assert in_words(terms, "en") == "15% off, at most ¥20 · on ¥100 or more · Mon, Tue only · stacks with other coupons"
+    tea = Terms("exchange", exchange_sku="TEA-MILK-001", exchange_name="招牌奶茶一杯")  # the item by name, and its SKU
+    assert (in_words(tea), in_words(Terms("exchange", exchange_sku="TEA-MILK-001"))) == (
+        "兑换商品 招牌奶茶一杯（TEA-MILK-001） · 不可与其他券叠加",
+        "兑换商品 TEA-MILK-001 · 不可与其他券叠加",
+    )
+    assert in_words(tea, "en").startswith("one 招牌奶茶一杯 (TEA-MILK-001) free")
 
 
 def test_codes_are_drawn_from_their_charset_and_stock_spreads_evenly():
