@@ -67,4 +67,5 @@ def purchase_json(record: PurchaseRecord) -> dict[str, Any]:
         "total_fen": int(record.total_fen), "paid_fen": int(record.paid_fen), "payment_method": record.payment_method,
         "items": lines, "points_awarded": int(record.points_awarded), "growth_awarded": int(record.growth_awarded),
         "refunded_fen": int(record.refunded_fen), "points_clawed_back": int(record.points_clawed_back),
+        "growth_clawed_back": int(record.growth_clawed_back or 0),
     }  # fmt: skip

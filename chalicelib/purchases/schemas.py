@@ -443,6 +443,7 @@ class PurchaseView(Schema):
     growth_awarded: int = Field(description="growth value (成长值) it earned")
     refunded_fen: int = Field(description=f"what refunds (退款) gave back so far; {FEN}")
     points_clawed_back: int = Field(description="points refunds took back so far")
+    growth_clawed_back: int = Field(description="growth value refunds took back so far")
 
 
 class PurchasePage(Schema):

@@ -192,7 +192,8 @@ def test_a_cashier_redeems_a_coupon_at_the_counter_sees_it_used_and_reverses_it(
 
     lookup = page.locator("[data-test=coupon-lookup]")  # the coupon just redeemed is looked up at once
     expect(lookup.locator("[data-test=lookup-status]")).to_have_text("已使用")
-    expect(lookup.locator("[data-test=lookup-redemption]")).to_contain_text(order_id)
+    expect(lookup.locator("[data-test=lookup-redemption]")).to_contain_text(f"{order_id} · 上海静安旗舰店")
+    expect(lookup.locator("[data-test=lookup-member]")).to_contain_text("钱多券 · 139****")  # whose, by name
     held = site.api("GET", f"/v1/coupons/{coupon['code']}")["coupon"]
     assert held["status"] == "used"
     assert (held["redemption"]["order_id"], held["redemption"]["store_id"]) == (order_id, "SH-001")

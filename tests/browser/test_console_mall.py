@@ -194,6 +194,8 @@ def test_a_cashier_verifies_the_pickup_code_a_member_shows_and_the_member_sees_t
     page.get_by_label("积分商城提货码").fill(shown.inner_text())  # as shown, spaces and all
     counter.locator("[data-test=pickup-verify]").click()
     expect(counter.locator("[data-test=pickup-verified]")).to_contain_text(f"核销成功：请交付「{bag['name']}」× 1")
+    expect(counter.locator("[data-test=pickup-verified]")).to_contain_text("会员 到店自提 · ")  # whose, by name
+    expect(counter.locator("[data-test=pickup-verified]")).to_contain_text("门店 上海静安旗舰店")
     assert unlabelled_inputs(page) == []
     console.shot("counter-pickup-verified")
     verified = site.api("GET", f"/v1/mall/orders/{here['order_id']}")

@@ -162,6 +162,27 @@ def test_a_new_member_joins_earns_points_sees_the_chart_and_redeems(site: Site, 
     page.wait_for_url(re.compile("#/mall$"))
 
 
+def test_a_refunded_purchase_shows_the_points_it_kept_not_those_it_earned(site: Site, mobile: Screens) -> None:
+    """Found by a walkthrough: an order refunded in full still read +87 积分 on the phone, though its points were
+    taken back. The history shows what each order keeps, and what a refund took back."""
+    phone = "136" + "".join(secrets.choice("0123456789") for _ in range(8))
+    tokens = member_tokens(site, phone)
+    kept_id, refunded_id = f"KEEP-{secrets.token_hex(3)}", f"BACK-{secrets.token_hex(3)}"
+    purchase(site, phone, kept_id, 5_000)
+    earned = purchase(site, phone, refunded_id, 8_700)["points_awarded"]
+    now = datetime.now(UTC).isoformat()
+    partner(site, "/v1/webhooks/refunds", {"refund_id": f"R-{refunded_id}", "order_id": refunded_id,
+                                           "occurred_at": now, "amount_fen": 8_700})  # fmt: skip
+    page = open_as(mobile, site, tokens, "/purchases")
+    back = page.locator("[data-test=purchase]", has_text=refunded_id)
+    expect(back.locator("[data-test=purchase-points-back]")).to_have_text(f"退款扣回 {earned} 积分")
+    expect(back.locator("[data-test=purchase-points]")).to_have_count(0)  # nothing kept
+    expect(page.locator("[data-test=purchase]", has_text=kept_id).locator("[data-test=purchase-points]")).to_have_text(
+        "+50 积分"
+    )
+    check_screen(mobile, "消费记录", "purchases-refunded")
+
+
 def test_a_wrong_code_or_password_is_said_plainly(site: Site, mobile: Screens) -> None:
     page, phone = mobile.page, "13700000202"
     page.goto(f"{site.base}/m/#/login")
