@@ -55,6 +55,8 @@ class Permission(StrEnum):
     WALLET_CASH_REFUND = "wallet:cash-refund"
     WALLET_PAY = "wallet:pay"
     WALLET_REFUND = "wallet:refund"
+    PURCHASES_RECORD = "purchases:record"
+    PURCHASES_REFUND = "purchases:refund"
     REPORTS_READ = "reports:read"
     REPORTS_MONEY = "reports:money"
     JOBS_RUN = "jobs:run"
@@ -91,7 +93,7 @@ class Role(StrEnum):
 
 P = Permission
 _CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM, P.WALLET_PAY, P.COUPONS_REDEEM}
-_CASHIER |= {P.MALL_FULFIL, P.BENEFITS_USE}
+_CASHIER |= {P.MALL_FULFIL, P.BENEFITS_USE, P.PURCHASES_RECORD}
 _FEEDBACK = {P.FEEDBACK_READ, P.FEEDBACK_REPLY, P.NOTIFICATIONS_READ}
 _FINANCE = {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.REPORTS_READ, P.REPORTS_MONEY}
 _FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND, P.MEMBERSHIP_CANCEL}
@@ -101,7 +103,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _CASHIER
         | _FEEDBACK
         | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE, P.REPORTS_READ}
-        | {P.WALLET_REFUND, P.MALL_REFUND}
+        | {P.WALLET_REFUND, P.MALL_REFUND, P.PURCHASES_REFUND}
     ),
     Role.MARKETING: frozenset(
         {P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE, P.REPORTS_READ, P.COUPONS_MANAGE, P.MALL_MANAGE}
@@ -111,7 +113,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _CASHIER
         | _FEEDBACK
         | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}
-        | {P.MEMBERSHIP_CANCEL, P.WALLET_REFUND, P.MALL_REFUND}
+        | {P.MEMBERSHIP_CANCEL, P.WALLET_REFUND, P.MALL_REFUND, P.PURCHASES_REFUND}
     ),
     Role.FINANCE: frozenset(_FINANCE),
     Role.ADMIN: frozenset(Permission),
@@ -134,6 +136,8 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.MEMBERS_ERASE: ("注销会员", "Erase members"),
     P.MEMBERS_IMPORT: ("导入会员", "Import members"),
     P.PII_READ: ("查看完整个人信息", "Read full personal data"),
+    P.PURCHASES_RECORD: ("消费记账", "Record purchases at the counter"),
+    P.PURCHASES_REFUND: ("消费退款", "Refund purchases recorded at the counter"),
     P.POINTS_REDEEM: ("积分兑换", "Redeem points"),
     P.POINTS_ADJUST: ("积分调整与冲正", "Adjust points and reverse redemptions"),
     P.RULES_WRITE: ("积分规则", "Earn rules"),

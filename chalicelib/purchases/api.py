@@ -10,6 +10,8 @@ from chalicelib.purchases.rules import Line
 from chalicelib.purchases.schemas import (
     ActivityAnswer,
     ActivityReport,
+    CounterPurchase,
+    CounterRefund,
     Preview,
     PreviewOrder,
     Purchase,
@@ -22,7 +24,15 @@ from chalicelib.purchases.schemas import (
     RulesVersions,
     StorePurchasesQuery,
 )
-from chalicelib.shared.errors import Forbidden, InvalidCursor, NotFound, Unauthenticated, ValidationFailed
+from chalicelib.shared.errors import (
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidCursor,
+    NotFound,
+    PreconditionRequired,
+    Unauthenticated,
+    ValidationFailed,
+)
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
 from chalicelib.stores.service import store_exists
@@ -31,6 +41,8 @@ READ_RULES = Staff(Permission.STORES_READ)
 WRITE_RULES = Staff(Permission.RULES_WRITE, chain=True)
 HISTORY = StaffOrSelf(Permission.MEMBERS_READ, serves=True)  # purchases listed: those in the caller's stores
 STORE_HISTORY = Staff(Permission.MEMBERS_READ)
+RECORD = Staff(Permission.PURCHASES_RECORD, serves=True)
+REFUND = Staff(Permission.PURCHASES_REFUND, serves=True)
 
 
 @endpoint("/v1/webhooks/purchases", "POST", summary="Report a purchase (points once per order id)",
@@ -60,6 +72,40 @@ def refund(ctx: RequestContext) -> Reply:
     Errors: 404 for an unknown order (retry later); 422 for more than is left of the order or a line, or a refund
     dated before its order; 409 `refund-conflict` for the same refund id with other content."""
     return Reply(RefundAnswer.model_validate(service.record_refund(ctx.caller, ctx.body)))
+
+
+@endpoint("/v1/members/{member_id}/purchases", "POST", summary="Record a purchase at the counter (消费记账)",
+          tag="purchases", access=RECORD, body=CounterPurchase, response=PurchaseAnswer,
+          errors=(ValidationFailed, service.MemberNotEligible, service.OrderConflict))  # fmt: skip
+def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
+    """A cashier records a purchase at the till for any member of the chain, as a partner reports one (a chain whose
+    till system reports nothing gives points this way): the earn rules in force at `occurred_at` turn `paid_fen` into
+    points, growth value and possibly an upgrade. Once per till order (`order_id`, unique in the chain): the same
+    order again answers the first answer with `duplicate: true`. Store-scoped staff record at their own stores. The
+    audit log records who did it (`purchase.recorded`, actor `staff:<id>`).
+
+    Errors: 422 for a store that does not exist or is not one of a store-scoped cashier's; 422 `member-not-eligible`
+    for a frozen, erased or unknown member; 409 `order-conflict` for the same order with other content."""
+    ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
+    return Reply(PurchaseAnswer.model_validate(service.record_at_counter(member_id, ctx.body)))
+
+
+@endpoint("/v1/members/{member_id}/purchases/{order_id}/refunds", "POST",
+          summary="Refund a purchase recorded at the counter", tag="purchases", access=REFUND, body=CounterRefund,
+          response=RefundAnswer, status=201, idempotency="required",
+          errors=(NotFound, ValidationFailed, PreconditionRequired, IdempotencyKeyReused))  # fmt: skip
+def refund_counter_purchase(ctx: RequestContext, member_id: str, order_id: str) -> Reply:
+    """Money given back at the till (at any store of the chain) on an order recorded there: the points and growth
+    value the refunded part earned go back (pending points first, then available ones; what was spent becomes
+    debt), and an upgrade the order alone reached is undone, as a partner's refund does. By line, or in proportion
+    to what each line was paid. Once per `Idempotency-Key`.
+
+    Errors: 404 for an order not recorded at the counter for this member (a partner's is refunded through its
+    webhook); 422 for more than is left of the order or a line, or a refund dated before its order; 428 without
+    `Idempotency-Key`, 422 `idempotency-key-reused` with another body."""
+    assert ctx.idempotency is not None  # required: the request was refused without one
+    answer = service.refund_at_counter(member_id, order_id, ctx.body, ctx.idempotency)
+    return Reply(RefundAnswer.model_validate(answer), status=201)
 
 
 def _version_body(version: service.RulesVersion) -> RulesVersion:

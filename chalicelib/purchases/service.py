@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.identity.access import Caller
+from chalicelib.identity.rules import StaffGrant
 from chalicelib.ledger.dynamo import RecordKeeper
 from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Answer, Claim, Entry, Posting
@@ -36,12 +37,28 @@ from chalicelib.purchases import rules
 from chalicelib.purchases.book import ORDER, order_holder
 from chalicelib.purchases.records import EarnRulesRecord, PurchaseRecord, RefundRecord
 from chalicelib.purchases.rules import EarnRules, Line
-from chalicelib.purchases.schemas import CLOCK_SKEW, MemberRef, Purchase, Refund, RulesIn
+from chalicelib.purchases.schemas import (
+    CLOCK_SKEW,
+    CounterPurchase,
+    CounterRefund,
+    MemberRef,
+    Purchase,
+    Refund,
+    RulesIn,
+)
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
 from chalicelib.shared.db import Record, Transaction
-from chalicelib.shared.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
+from chalicelib.shared.errors import (
+    Conflict,
+    Forbidden,
+    IdempotencyKeyReused,
+    NotFound,
+    Unavailable,
+    ValidationFailed,
+)
 from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.versions import append_version
 from chalicelib.stores.service import not_open
@@ -310,6 +327,29 @@ def bi_details(orders: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[
     return found
 
 
+COUNTER = "counter"  # purchases staff record at the till, apart from every partner system's (as wallet payments)
+_AT_THE_COUNTER = Caller("partner", COUNTER, StaffGrant(frozenset(), frozenset()))  # every store; enrols nobody
+
+
+def record_at_counter(member_id: str, purchase: CounterPurchase) -> dict[str, Any]:
+    """A purchase a cashier records at the till (消费记账) for any member of the chain: scored and booked exactly as
+    a partner's, once per till order (its order number, unique in the chain: a repeat answers the first answer,
+    other content is 409 ``order-conflict``). A frozen, erased or unknown member is 422 ``member-not-eligible``."""
+    return record_purchase(_AT_THE_COUNTER, purchase.as_purchase(member_id))
+
+
+def refund_at_counter(member_id: str, order_id: str, refund: CounterRefund, key: IdempotencyKey) -> dict[str, Any]:
+    """Money given back at the till on an order recorded there: the points and growth value the refunded part earned
+    go back as a partner's refund takes them, once per Idempotency-Key. Only the counter's orders of this member:
+    a partner's order is refunded through its webhook, so another order is 404 here."""
+    purchase = PurchaseRecord.find(f"{COUNTER}#{order_id}")
+    if purchase is None or purchase.member_id != member_id:
+        raise NotFound(f"No order {order_id!r} recorded at the counter for this member")
+    refund_id = "rf_" + hashlib.sha256(f"{key.caller}\n{key.key}".encode()).hexdigest()[:26]
+    reused = IdempotencyKeyReused("This Idempotency-Key was used with a different request")
+    return record_refund(_AT_THE_COUNTER, refund.as_refund(refund_id, order_id), reused)
+
+
 def _member_of(partner: Caller, ref: MemberRef, store_id: str, claim: Claim) -> str:
     """The member a purchase names. An unknown phone joins when the partner may enrol members (home store:
     the purchase's store); otherwise, and for unknown member numbers, 422. A repeat of a booked order never
@@ -346,8 +386,9 @@ def member_for_partner(partner: Caller, ref: MemberRef) -> str:
 # --- refunds ---------------------------------------------------------------------------------------------------
 
 
-def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
-    """Claw back the points and growth of the refunded part, once per refund id (see ``rules`` for how much).
+def record_refund(partner: Caller, refund: Refund, conflict: Exception | None = None) -> dict[str, Any]:
+    """Claw back the points and growth of the refunded part, once per refund id (see ``rules`` for how much); the
+    refund id again with other content raises ``conflict`` (default 409 ``refund-conflict``).
 
     One post: the fen refunded on the order's book, the claw-back on the member's books, the refund record.
     It is planned on what earlier refunds of the order left (read with the member's books), so a concurrent
@@ -439,8 +480,8 @@ def record_refund(partner: Caller, refund: Refund) -> dict[str, Any]:
         )  # fmt: skip
 
     keeper = RecordKeeper(RefundRecord, refund_key, _first_refund_answer, record_of)
-    claim = Claim(f"refund:{refund_key}", digest, keeper=keeper,
-                  conflict=RefundConflict("This refund id was reported before with other content"))  # fmt: skip
+    conflict = conflict or RefundConflict("This refund id was reported before with other content")
+    claim = Claim(f"refund:{refund_key}", digest, keeper=keeper, conflict=conflict)
     for _ in range(3):  # the first plan learns whether the refund undoes an upgrade; the orders since are read then
         try:
             answer = points.post(member_id, plan, claim=claim, require=None, result=result,

@@ -148,6 +148,7 @@ SERVE_ROUTES = {  # a chain serves its members at every store: these reach any m
     ("/v1/members/{member_id}/wallet/entries", "GET"), ("/v1/members/{member_id}/wallet/payments", "POST"),
     ("/v1/members/{member_id}/wallet/payments/{payment_id}/refunds", "POST"),
     ("/v1/members/{member_id}/wallet/payments/{payment_id}", "GET"),
+    ("/v1/members/{member_id}/purchases", "POST"), ("/v1/members/{member_id}/purchases/{order_id}/refunds", "POST"),
     ("/v1/members/{member_id}/mall/orders", "GET"),
     ("/v1/members/{member_id}/coupons", "GET"),
     ("/v1/members/{member_id}/messages", "GET"), ("/v1/members/{member_id}/message-preferences", "GET"),
@@ -174,6 +175,9 @@ VALID_BODIES = {
     ("/v1/members/{member_id}/cards/{card_id}/cancellation", "POST"): {"cancel_id": "x", "reason": "x"},
     ("/v1/members/{member_id}/wallet/payments/{payment_id}/refunds", "POST"): {"amount_fen": 1, "reason": "x"},
     ("/v1/members/{member_id}/benefits/{benefit_id}/uses", "POST"): {"use_id": "x", "store_id": "SH-001"},
+    ("/v1/members/{member_id}/purchases", "POST"): {"order_id": "x", "store_id": "SH-001", "occurred_at": "now",
+                                                   "total_fen": 100, "paid_fen": 100, "payment_method": "cash"},
+    ("/v1/members/{member_id}/purchases/{order_id}/refunds", "POST"): {"occurred_at": "now", "amount_fen": 1},
 }  # fmt: skip
 
 
@@ -182,6 +186,8 @@ def valid_body(path, method, member_id):
     body = VALID_BODIES.get((path, method))
     if body and "member_code" in body:
         return {**body, "member_code": members.member_code(member_id).code}
+    if body and body.get("occurred_at") == "now":
+        return {**body, "occurred_at": clock.now().isoformat()}
     return body
 
 

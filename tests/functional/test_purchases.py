@@ -253,6 +253,70 @@ class TestRules:
         assert api.post("/v1/points/rules", {"base_rate": "-1"}).status == 422
 
 
+class TestAtTheCounter:
+    """消费记账 (found by a walkthrough): a chain whose till reports nothing could give no points at all. A cashier
+    records the purchase for any member of the chain at their own till, once per till order, and a store manager
+    refunds it there, once per Idempotency-Key."""
+
+    def counter_order(self, order_id="POS-1", paid=3_000, store="SH-001", at=None):
+        at = at or clock.now() - timedelta(minutes=1)
+        return {"order_id": order_id, "store_id": store, "occurred_at": at.isoformat(), "total_fen": paid,
+                "paid_fen": paid, "payment_method": "cash"}  # fmt: skip
+
+    def test_a_cashier_records_a_purchase_once_at_their_own_till_for_any_member(self, api, partner, member):
+        api.post("/v1/stores", {"store_id": "BJ-001", "name": "BJ", "city": "c", "region": "r"})
+        elsewhere = api.post("/v1/members", {"name": "京", "phone": "13800000009", "home_store_id": "BJ-001"}).body
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        path = f"/v1/members/{elsewhere['member_id']}/purchases"
+        body = self.counter_order()
+        first = cashier.post(path, body)
+        assert (first.status, first.body["points_awarded"], first.body["duplicate"]) == (200, 30, False)
+        again = cashier.post(path, body)
+        assert again.body == {**first.body, "duplicate": True}
+        marketing = api.as_(token_for(["marketing"]))
+        before = item_counts()
+        assert cashier.post(path, {**body, "paid_fen": 2_000, "total_fen": 2_000}).body["type"].endswith(
+            "/order-conflict")  # fmt: skip
+        refused = cashier.post(path, self.counter_order("POS-2", store="BJ-001"))  # not their till
+        assert (refused.status, refused.body["errors"][0]["field"]) == (422, "store_id")
+        assert cashier.post("/v1/members/mb_nobody/purchases", self.counter_order("POS-3")).body["type"].endswith(
+            "/member-not-eligible")  # fmt: skip
+        assert marketing.post(path, self.counter_order("POS-4")).status == 403
+        assert item_counts() == before
+        (listed,) = api.get(f"/v1/members/{elsewhere['member_id']}/purchases").body["items"]
+        assert (listed["order_id"], listed["partner_id"], listed["points_awarded"]) == ("POS-1", "counter", 30)
+        assert balance(elsewhere["member_id"]) == 30
+
+    def test_a_store_manager_refunds_a_counter_purchase_once_per_key(self, api, partner, member):
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        assert cashier.post(f"/v1/members/{member}/purchases", self.counter_order(paid=5_000)).status == 200
+        assert signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "A-9")).status == 200
+        manager = api.as_(token_for(["store_manager"], ("BJ-001",)))  # of another store: refunds anywhere
+        path = f"/v1/members/{member}/purchases/POS-1/refunds"
+        body = {"occurred_at": clock.now().isoformat(), "amount_fen": 1_800}
+        first = manager.post(path, body, headers={"idempotency-key": "till-refund-1"})
+        assert (first.status, first.body["points_clawed_back"], first.body["duplicate"]) == (201, 18, False)
+        again = manager.post(path, body, headers={"idempotency-key": "till-refund-1"})
+        assert (again.status, again.body) == (201, {**first.body, "duplicate": True})
+        other, _ = member_token("13900000002")
+        before = item_counts()
+        reused = manager.post(path, {**body, "amount_fen": 100}, headers={"idempotency-key": "till-refund-1"})
+        assert (reused.status, reused.body["type"].split("/")[-1]) == (422, "idempotency-key-reused")
+        for elsewhere in (
+            f"/v1/members/{other}/purchases/POS-1/refunds",
+            f"/v1/members/{member}/purchases/A-9/refunds",
+        ):
+            assert manager.post(elsewhere, body, headers={"idempotency-key": "till-refund-2"}).status == 404
+        assert cashier.post(path, body, headers={"idempotency-key": "till-refund-3"}).status == 403
+        assert (
+            manager.post(path, {**body, "amount_fen": 3_201}, headers={"idempotency-key": "till-refund-4"}).status
+            == 422
+        )
+        assert manager.post(path, body).status == 428
+        assert item_counts() == before
+        assert balance(member) == 50 - 18 + 100
+
+
 class TestRefunds:
     @pytest.fixture
     def bought(self, api, partner, member):
