@@ -200,6 +200,11 @@ def test_a_cashier_redeems_a_coupon_at_the_counter_sees_it_used_and_reverses_it(
     assert held["redemption"]["discount_fen"] == 2000
     expect(cards.locator("[data-test=counter-coupon-count]")).to_contain_text(f"可用 {available - 1} 张")
     expect(cards.locator("[data-test=on-order]")).to_contain_text("合计优惠 ¥20.00")  # what comes off the bill
+    sale = page.locator("[data-test=counter-purchase]")  # the rest of the sale: what is left to pay, filled in
+    expect(sale.get_by_label("实付金额（元）")).to_have_value("108.00")
+    expect(sale.get_by_label("订单原价（元）")).to_have_value("128.00")
+    expect(page.get_by_label("支付金额（元）")).to_have_value("108.00")
+    expect(sale).to_contain_text(f"订单 {order_id}")
     console.shot("counter-redeemed")
 
     lookup.get_by_text("核销有误，撤销").click()

@@ -12,6 +12,11 @@ export const editMember = (memberId, patch, etag) => api.patch(`/members/${membe
 export const eraseMember = (memberId) => api.delete(`/members/${memberId}`)
 export const counterView = (memberId) => api.get(`/members/${memberId}/counter`)
 export const memberPurchases = (memberId, cursor) => api.get(`/members/${memberId}/purchases`, { cursor })
+/** 消费记账: a purchase recorded at the till, once per till order (send the same order and time to retry). */
+export const recordPurchase = (memberId, purchase) => api.post(`/members/${memberId}/purchases`, purchase)
+/** 消费退款 on an order recorded at the till, once per Idempotency-Key. */
+export const refundPurchase = (memberId, orderId, refund, key) =>
+  api.post(`/members/${memberId}/purchases/${encodeURIComponent(orderId)}/refunds`, refund, { 'Idempotency-Key': key })
 
 /** What the counter's box holds: a phone (11 digits from 1), a member code (66…, shown by the member pages) or a
  * member number (with a digit); else null. The counter serves any member of the chain, so it looks up. */
