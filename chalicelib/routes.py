@@ -139,6 +139,7 @@ ROUTES = (
     Route("/v1/members/{member_id}/wallet/payments", "POST", "wallet_counter_payment", "chalicelib.wallet.api"),
     Route("/v1/members/{member_id}/wallet/payments/{payment_id}", "GET", "get_wallet_counter_payment", "chalicelib.wallet.api"),
     Route("/v1/members/{member_id}/wallet/payments/{payment_id}/refunds", "POST", "wallet_counter_refund", "chalicelib.wallet.api"),
+    Route("/v1/members/{member_id}/wallet/top-ups", "POST", "wallet_counter_top_up", "chalicelib.wallet.api"),
     Route("/v1/membership/plans", "GET", "list_plans", "chalicelib.membership.api"),
     Route("/v1/membership/plans", "POST", "create_plan", "chalicelib.membership.api"),
     Route("/v1/membership/plans/{plan_id}", "GET", "get_plan", "chalicelib.membership.api"),

@@ -55,6 +55,7 @@ class Permission(StrEnum):
     WALLET_CASH_REFUND = "wallet:cash-refund"
     WALLET_PAY = "wallet:pay"
     WALLET_REFUND = "wallet:refund"
+    WALLET_TOP_UP = "wallet:top-up"
     PURCHASES_RECORD = "purchases:record"
     PURCHASES_REFUND = "purchases:refund"
     REPORTS_READ = "reports:read"
@@ -93,7 +94,7 @@ class Role(StrEnum):
 
 P = Permission
 _CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM, P.WALLET_PAY, P.COUPONS_REDEEM}
-_CASHIER |= {P.MALL_FULFIL, P.BENEFITS_USE, P.PURCHASES_RECORD}
+_CASHIER |= {P.MALL_FULFIL, P.BENEFITS_USE, P.PURCHASES_RECORD, P.WALLET_TOP_UP}
 _FEEDBACK = {P.FEEDBACK_READ, P.FEEDBACK_REPLY, P.NOTIFICATIONS_READ}
 _FINANCE = {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.REPORTS_READ, P.REPORTS_MONEY}
 _FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND, P.MEMBERSHIP_CANCEL}
@@ -137,6 +138,7 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.MEMBERS_IMPORT: ("导入会员", "Import members"),
     P.PII_READ: ("查看完整个人信息", "Read full personal data"),
     P.PURCHASES_RECORD: ("消费记账", "Record purchases at the counter"),
+    P.WALLET_TOP_UP: ("储值充值", "Take stored-value top-ups at the counter"),
     P.PURCHASES_REFUND: ("消费退款", "Refund purchases recorded at the counter"),
     P.POINTS_REDEEM: ("积分兑换", "Redeem points"),
     P.POINTS_ADJUST: ("积分调整与冲正", "Adjust points and reverse redemptions"),

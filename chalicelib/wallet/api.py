@@ -29,6 +29,7 @@ from chalicelib.wallet.schemas import (
     WalletCounterPayment,
     WalletCounterPaymentOut,
     WalletCounterRefund,
+    WalletCounterTopUp,
     WalletEntryPage,
     WalletPayment,
     WalletPaymentAnswer,
@@ -51,6 +52,7 @@ WRITE_PLANS = Staff(Permission.WALLET_PLANS)
 STATEMENTS = Staff(Permission.WALLET_STATEMENTS)
 PAY = Staff(Permission.WALLET_PAY, serves=True)
 REFUND = Staff(Permission.WALLET_REFUND, serves=True)
+TOP_UP = Staff(Permission.WALLET_TOP_UP, serves=True)
 WEBHOOK_ERRORS = (Unauthenticated, Forbidden, ValidationFailed, service.MemberNotEligible)
 
 
@@ -233,6 +235,25 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
     answer = service.pay_at_counter(member_id, ctx.body)
     return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
+
+
+@endpoint("/v1/members/{member_id}/wallet/top-ups", "POST", summary="Take a top-up at the counter (储值充值)",
+          tag="wallet", access=TOP_UP, body=WalletCounterTopUp, response=WalletTopUpAnswer, status=201,
+          errors=(NotFound, ValidationFailed, service.TopUpConflict, service.MemberNotEligible,
+                  service.BalanceLimitExceeded, plans.PlanNotApplicable))  # fmt: skip
+def wallet_counter_top_up(ctx: RequestContext, member_id: str) -> Reply:
+    """A cashier takes a top-up at the till for any member of the chain (a chain whose till reports nothing sells
+    stored value this way): `amount_fen` of principal, and a plan's bonus and gift points when `plan_id` names one
+    on sale today at the store (the amount its price), within the balance limit, as a partner's top-up. Once per
+    store and till order, for good (`order_id`): a repeat answers the first answer; the same order with another
+    member, amount or plan is 409 `top-up-conflict`. Store-scoped staff take it at their own stores. The audit log
+    records who (`wallet.topped-up`, actor `staff:<id>`); the member gets the receipt.
+
+    Errors: 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen one; 422 for a store that
+    does not exist or is not one of a store-scoped cashier's; 422 `plan-not-applicable`; 422
+    `balance-limit-exceeded` with `room_fen` past the balance limit."""
+    ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
+    return Reply(WalletTopUpAnswer.model_validate(service.top_up_at_counter(member_id, ctx.body)), status=201)
 
 
 @endpoint("/v1/members/{member_id}/wallet/payments/{payment_id}", "GET", summary="Read a counter payment",

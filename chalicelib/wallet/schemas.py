@@ -216,6 +216,31 @@ class WalletEntryPage(Schema):
     next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
+class WalletCounterTopUp(Input):
+    """A top-up (储值充值) a cashier takes at the counter (cash, a bank card…), for a receipt of the till."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "store_id": "SH-001",
+                    "order_id": "POS-20261120113859-UQKH",
+                    "amount_fen": 10000,
+                    "plan_id": "CZ-100-20",
+                }
+            ]
+        }
+    )
+
+    store_id: Id = Field(description="the store (门店) taking the money: one of a store-scoped cashier's")
+    order_id: Id = Field(
+        description="the till's order or receipt number (订单号) the money was taken under: one top-up per store and "
+        "order, for good"
+    )
+    amount_fen: Amount = Field(description=f"what the member paid (充值金额), all of it principal; {FEN}")
+    plan_id: Id | None = Field(default=None, description=f"{PLAN_ID}: its bonus is added; the amount must be its price")
+
+
 class WalletCounterPayment(Input):
     """A payment from the wallet (储值支付) a cashier takes at the counter, for an order of the till, with the member
     there to show their code."""

@@ -77,6 +77,7 @@ from chalicelib.wallet.schemas import (
     WalletCashRefundCreate,
     WalletCounterPayment,
     WalletCounterRefund,
+    WalletCounterTopUp,
     WalletPayment,
     WalletRefund,
     WalletTopUp,
@@ -147,6 +148,13 @@ class PartnerPayment:
             **({"order_id": self.order_id} if self.order_id else {}),
             **moved.to_json(),
         }
+
+
+def _top_up_reason(plan: TopUpPlan | None, payment: PartnerPayment) -> str:
+    """A top-up in the member's words: its plan, and the till's order for one taken at the counter."""
+    return "".join(
+        ("储值充值", f" {plan.name}" if plan else "", f"·订单 {payment.order_id}" if payment.order_id else "")
+    )
 
 
 def _wallet(holdings: Holdings, member_id: str) -> Parts:
@@ -253,7 +261,7 @@ class Wallets:
             source = Source("top-up", payment.payment_id)
             gifts = holdings.state(member_id, GIFTS)
             return [
-                *_moves(member_id, added, "top-up", source, f"储值充值 {plan.name}" if plan else "储值充值"),
+                *_moves(member_id, added, "top-up", source, _top_up_reason(plan, payment)),
                 *_gift(member_id, gifts, gift_on_top_up(gifts, gift)),
             ]
 
@@ -715,6 +723,31 @@ def refund_at_counter(
                                 member_id=member_id, reason=request.reason)  # fmt: skip
     except PaymentOfAnotherMember:
         raise NotFound(f"No counter payment {payment_id!r} of this member") from None
+    except HolderUnavailable:
+        _require_member(member_id)
+        raise _not_eligible(HolderUnavailable(member_id)) from None
+
+
+def top_up_at_counter(member_id: str, request: WalletCounterTopUp) -> dict[str, Any]:
+    """储值充值 at the till: the money a cashier took added to any member's wallet with its plan's bonus (the plan on
+    sale today at that store, the amount its price), as a partner's top-up: within the balance limit, once per store
+    and till order, for good (its payment id is made from them: a repeat answers the first answer, the same order
+    with another member, amount or plan is 409 ``top-up-conflict``). A frozen member is 422, an unknown one 404."""
+    if (why := not_open(request.store_id)) is not None:
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
+    payment_id = "wt_" + hashlib.sha256(f"{request.store_id}\n{request.order_id}".encode()).hexdigest()[:26]
+    content = {"member_id": member_id, **request.model_dump(mode="json")}
+    claim = Claim.of(f"wallet-top-up|{COUNTER}|{payment_id}", content, conflict=TopUpConflict())
+    plan = None
+    if request.plan_id is not None:
+        plan = plans.find(request.plan_id)
+        refusal = "no such plan" if plan is None else plan.refusal(request.amount_fen, request.store_id,
+                                                                   clock.business_today())  # fmt: skip
+        if refusal is not None:
+            raise plans.PlanNotApplicable(refusal)
+    payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id)
+    try:
+        return wallets().top_up(member_id, payment, request.amount_fen, plan, claim)
     except HolderUnavailable:
         _require_member(member_id)
         raise _not_eligible(HolderUnavailable(member_id)) from None

@@ -240,6 +240,29 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it(site
     assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 0
 
 
+def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Screens) -> None:
+    """储值充值 at the till (found by a walkthrough: a chain without a till integration could sell no stored value):
+    a plan on sale at the store fills in its price; the wallet gets the principal and the bonus, once per order."""
+    plan_id = f"CZ-TILL-{secrets.token_hex(3)}"
+    site.api("POST", "/v1/wallet/plans", {"plan_id": plan_id, "name": "充200送30", "pay_fen": 20000, "bonus_fen": 3000})
+    member = new_member(site, "充值会员")
+    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_role("button", name="搜索").click()
+    card = page.locator("[data-test=counter-top-up]")
+    card.locator(".el-select").click()
+    page.get_by_role("option", name="充200送30").click()
+    expect(card.get_by_label("充值金额（元）")).to_have_value("200.00")  # its price
+    assert unlabelled_inputs(page) == []
+    console.shot("counter-top-up")
+    card.locator("[data-test=take-top-up]").click()
+    page.get_by_text("已充值：本金 ¥200.00，赠送金 ¥30.00").wait_for()
+    expect(page.locator("[data-test=counter-wallet]")).to_have_text("230.00")
+    wallet = site.api("GET", f"/v1/members/{member['member_id']}/wallet")
+    assert (wallet["principal_fen"], wallet["bonus_fen"]) == (20000, 3000)
+
+
 def test_a_store_manager_gives_a_counter_payment_back_to_the_wallet(site: Site, console: Screens) -> None:
     """退款至储值: goods paid from the wallet at the till come back; a store manager opens the member's wallet tab,
     refunds part of the payment from its entry (more than it has left is said plainly), and the wallet shows it."""

@@ -247,6 +247,38 @@ class TestTopUps:
         assert item_counts() == before
 
 
+class TestCounterTopUps:
+    """储值充值 at the till (found by a walkthrough: a chain whose till reports nothing could sell no stored value)."""
+
+    def test_a_cashier_takes_a_top_up_with_its_plan_once_per_till_order_at_their_own_store(self, api, partner,
+                                                                                          member, plan):  # fmt: skip
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        path = f"/v1/members/{member}/wallet/top-ups"
+        body = {
+            "store_id": "SH-001",
+            "order_id": "POS-TOP-1",
+            "amount_fen": PLAN["pay_fen"],
+            "plan_id": plan["plan_id"],
+        }
+        first = ok(cashier.post(path, body), 201)
+        assert (first["principal_fen"], first["bonus_fen"], first["duplicate"]) == (PLAN["pay_fen"], PLAN["bonus_fen"],
+                                                                                     False)  # fmt: skip
+        assert ok(cashier.post(path, body), 201) == {**first, "duplicate": True}
+        marketing = api.as_(token_for(["marketing"]))
+        before = item_counts()
+        refused(cashier.post(path, {**body, "amount_fen": 5_000, "plan_id": None}), 409, "top-up-conflict")
+        wrong_till = refused(cashier.post(path, {**body, "order_id": "POS-TOP-2", "store_id": "BJ-001"}), 422,
+                             "validation-failed")  # fmt: skip
+        assert wrong_till["errors"][0]["field"] == "store_id"
+        refused(cashier.post(path, {**body, "order_id": "POS-TOP-3", "amount_fen": 1}), 422, "plan-not-applicable")
+        assert marketing.post(path, {**body, "order_id": "POS-TOP-4"}).status == 403
+        assert item_counts() == before
+        assert wallet(api, member)["total_fen"] == PLAN["pay_fen"] + PLAN["bonus_fen"]
+        entries = all_entries(api, f"/v1/members/{member}/wallet/entries")
+        assert {e["reason"] for e in entries} == {f"储值充值 {PLAN['name']}·订单 POS-TOP-1"}
+        assert_books_are_the_sum_of_their_entries(api, member)
+
+
 class TestPayments:
     def test_a_payment_takes_bonus_in_proportion_once_and_a_repeat_answers_the_split(self, api, partner, member, plan):
         ok(top_up(api, partner, {"member_id": member}, 10_000, plan_id=plan["plan_id"]))

@@ -10,6 +10,8 @@ export const cashRefund = (memberId, body, key) =>
   api.post(`/members/${memberId}/wallet/cash-refunds`, body, { 'Idempotency-Key': key })
 /** A counter payment given back to the wallet (`wallet:refund`): `{amount_fen, reason}`, once per key. */
 /** A counter payment and what is left of it to refund: `{paid, refundable, refundable_fen, store_id, paid_at}`. */
+/** 储值充值 at the till: once per store and till order (a repeat answers the first top-up). */
+export const topUpAtCounter = (memberId, body) => api.post(`/members/${memberId}/wallet/top-ups`, body)
 export const counterPayment = (memberId, paymentId) => api.get(`/members/${memberId}/wallet/payments/${paymentId}`)
 export const refundPayment = (memberId, paymentId, body, key) =>
   api.post(`/members/${memberId}/wallet/payments/${encodeURIComponent(paymentId)}/refunds`, body, { 'Idempotency-Key': key })
