@@ -1055,13 +1055,15 @@ def package(project_dir: Path, stage: str, out_dir: Path) -> Path:
 
     Runs ``chalice package`` once, which writes Chalice's template and the deployment zip; renders the merge template
     for the function ids that template names into ``out_dir``, checks it adds keys only, and merges it in with
-    Chalice's own merger and serializer (what ``--merge-template`` does as the last step of a second run, which
-    would build the same zip again); then adds compiled bytecode to the deployment zip (``add_bytecode``). Offline
+    Chalice's own merger (what ``--merge-template`` does as the last step of a second run, which would build the same
+    zip again), written without indentation (half the size: CloudFormation takes a template of at most 1 MB, and
+    the API's description alone is a quarter of one); then adds compiled bytecode to the deployment zip
+    (``add_bytecode``). Offline
     once Chalice's dependency cache (``.chalice/deployments``) or a local wheel index holds requirements.txt; no AWS
     call is made. Chalice imports app.py, which validates settings: placeholders stand in for the values only the
     stack knows.
     """
-    from chalice.package import JSONTemplateSerializer, TemplateDeepMerger
+    from chalice.package import TemplateDeepMerger
 
     out_dir.mkdir(parents=True, exist_ok=True)
     _chalice(project_dir, "package", "--stage", stage, "--pkg-format", "cloudformation", str(out_dir.resolve()))
@@ -1072,7 +1074,7 @@ def package(project_dir: Path, stage: str, out_dir: Path) -> Path:
     check_merge(generated, merge, function_ids)
     (out_dir / MERGE_TEMPLATE_NAME).write_text(json.dumps(merge, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     merged = TemplateDeepMerger().merge(merge, generated)
-    template.write_text(JSONTemplateSerializer().serialize_template(merged), encoding="utf-8")
+    template.write_text(json.dumps(merged, separators=(",", ":")) + "\n", encoding="utf-8")  # CloudFormation: ≤ 1 MB
     add_bytecode(out_dir / DEPLOYMENT_ZIP, _runtime(merged))
     return template
 
