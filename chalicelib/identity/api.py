@@ -37,6 +37,7 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag, source_ip
 from chalicelib.shared.pagination import PageQuery
+from chalicelib.shared.settings import get_settings
 
 ADMIN = Staff(Permission.STAFF_ADMIN)
 
@@ -196,11 +197,13 @@ def reset_password(ctx: RequestContext, staff_id: str) -> Reply:
           access=ANY_STAFF, response=StaffMe)  # fmt: skip
 def get_staff_me(ctx: RequestContext) -> Reply:
     """The calling staff member's account (id, username, display name) with the roles and stores their session
-    holds and every permission those roles grant, sorted: the back office shows its menus and buttons by them. Reads
+    holds and every permission those roles grant, sorted: the back office shows its menus and buttons by them (less
+    what the chain's configuration turns off: `purchases:record` when its tills report purchases themselves). Reads
     the account once; changes nothing."""
     grant = ctx.caller.grant
     record = service.get_staff(ctx.caller.id)
-    permissions = sorted(grant.permissions)
+    off = set() if get_settings().counter_purchases else {Permission.PURCHASES_RECORD}
+    permissions = sorted(grant.permissions - off)
     return Reply(StaffMe(staff_id=record.staff_id, username=record.username, name=record.display_name,
                          roles=sorted(grant.roles), stores=sorted(grant.stores), permissions=permissions))  # fmt: skip
 

@@ -75,19 +75,24 @@ def refund(ctx: RequestContext) -> Reply:
 
 
 @endpoint("/v1/members/{member_id}/purchases", "POST", summary="Record a purchase at the counter (消费记账)",
-          tag="purchases", access=RECORD, body=CounterPurchase, response=PurchaseAnswer,
-          errors=(ValidationFailed, service.MemberNotEligible, service.OrderConflict))  # fmt: skip
+          tag="purchases", access=RECORD, body=CounterPurchase, response=PurchaseAnswer, status=201,
+          errors=(NotFound, ValidationFailed, service.MemberNotEligible, service.OrderConflict,
+                  service.CounterPurchasesOff))  # fmt: skip
 def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
     """A cashier records a purchase at the till for any member of the chain, as a partner reports one (a chain whose
-    till system reports nothing gives points this way): the earn rules in force at `occurred_at` turn `paid_fen` into
-    points, growth value and possibly an upgrade. Once per till order (`order_id`, unique in the chain): the same
-    order again answers the first answer with `duplicate: true`. Store-scoped staff record at their own stores. The
-    audit log records who did it (`purchase.recorded`, actor `staff:<id>`).
+    till system reports nothing gives points this way): the earn rules in force now (the platform's clock stamps it:
+    never a day the till says) turn `paid_fen` into points, growth value and possibly an upgrade. Once per till order
+    (`order_id`, unique in the chain): the same order again answers the first answer with `duplicate: true`.
+    Store-scoped staff record at their own stores. The audit log records who did it (`purchase.recorded`, actor
+    `staff:<id>`). A chain whose till reports its purchases turns this off (`LOYALTY_COUNTER_PURCHASES=false`), so no
+    sale earns twice.
 
-    Errors: 422 for a store that does not exist or is not one of a store-scoped cashier's; 422 `member-not-eligible`
-    for a frozen, erased or unknown member; 409 `order-conflict` for the same order with other content."""
+    Errors: 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen one; 422 for a store that does
+    not exist or is not one of a store-scoped cashier's; 409 `order-conflict` for the same order with other content;
+    403 `counter-purchases-off` when the chain turned it off."""
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
-    return Reply(PurchaseAnswer.model_validate(service.record_at_counter(member_id, ctx.body)))
+    answer = service.record_at_counter(member_id, ctx.body)
+    return Reply(PurchaseAnswer.model_validate(answer), status=201)
 
 
 @endpoint("/v1/members/{member_id}/purchases/{order_id}/refunds", "POST",
@@ -101,8 +106,8 @@ def refund_counter_purchase(ctx: RequestContext, member_id: str, order_id: str) 
     to what each line was paid. Once per `Idempotency-Key`.
 
     Errors: 404 for an order not recorded at the counter for this member (a partner's is refunded through its
-    webhook); 422 for more than is left of the order or a line, or a refund dated before its order; 428 without
-    `Idempotency-Key`, 422 `idempotency-key-reused` with another body."""
+    webhook); 422 for more than is left of the order or a line; 428 without `Idempotency-Key`, 422
+    `idempotency-key-reused` with another body."""
     assert ctx.idempotency is not None  # required: the request was refused without one
     answer = service.refund_at_counter(member_id, order_id, ctx.body, ctx.idempotency)
     return Reply(RefundAnswer.model_validate(answer), status=201)

@@ -131,8 +131,8 @@ class Purchase(Input):
 
 class CounterPurchase(Input):
     """A purchase a cashier records at the till (消费记账), for a chain whose till reports nothing itself: a partner's
-    purchase without ``member`` (the path names the member). Send the same ``order_id`` and ``occurred_at`` again to
-    retry safely."""
+    purchase without ``member`` (the path names the member) nor ``occurred_at`` (the platform stamps it when it is
+    first booked). The same body again answers the first answer."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -140,7 +140,6 @@ class CounterPurchase(Input):
                 {
                     "order_id": "POS-20261120113859-UQKH",
                     "store_id": "SH-001",
-                    "occurred_at": "2026-11-20T11:38:59+08:00",
                     "total_fen": 3000,
                     "paid_fen": 3000,
                     "payment_method": "cash",
@@ -151,17 +150,18 @@ class CounterPurchase(Input):
 
     order_id: Id = Field(description="the till's order number, unique in the chain (the console makes one)")
     store_id: Id = Field(description="the store (门店) where it was bought, one of a store-scoped cashier's")
-    occurred_at: Happened = Field(description=f"when it was paid; points are dated from it; {HAPPENED}")
     total_fen: Fen = Field(description=f"the order's amount before discounts (订单金额); {FEN}")
     paid_fen: Fen = Field(description=f"what the member paid after discounts (实付金额), which earns points; {FEN}")
-    payment_method: Label = Field(description="how they paid (支付方式), e.g. `cash`, `wechat_pay`, `alipay`, `card`")
+    payment_method: Label = Field(
+        description="how they paid (支付方式), e.g. `cash`, `wechat_pay`, `alipay`, `card`, `wallet`, `mixed`"
+    )
     items: list[Item] = Field(
         default_factory=list, max_length=500, description="the order lines, adding up to total_fen; may be left out"
     )
 
-    def as_purchase(self, member_id: str) -> Purchase:
+    def as_purchase(self, member_id: str, at: datetime) -> Purchase:
         return Purchase(order_id=self.order_id, member=MemberRef(member_id=member_id), store_id=self.store_id,
-                        occurred_at=self.occurred_at, total_fen=self.total_fen, paid_fen=self.paid_fen,
+                        occurred_at=at, total_fen=self.total_fen, paid_fen=self.paid_fen,
                         payment_method=self.payment_method, items=self.items)  # fmt: skip
 
 
@@ -230,21 +230,18 @@ class Refund(Input):
 
 class CounterRefund(Input):
     """Money given back at the till on an order recorded there: a partner's refund without ids (the path names the
-    order; the Idempotency-Key makes it once)."""
+    order; the Idempotency-Key makes it once) nor time (now)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"occurred_at": "2026-11-20T15:02:00+08:00", "amount_fen": 1800}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"amount_fen": 1800}]})
 
-    occurred_at: Happened = Field(description=f"when the money was given back, not before the order; {HAPPENED}")
     amount_fen: Fen = Field(gt=0, description=f"the money given back (退款金额); {FEN}")
     items: list[RefundItem] | None = Field(
         default=None, max_length=500,
         description="by line, adding up to amount_fen; null: spread over the lines by what each has left",
     )  # fmt: skip
 
-    def as_refund(self, refund_id: str, order_id: str) -> Refund:
-        return Refund(refund_id=refund_id, order_id=order_id, occurred_at=self.occurred_at,
+    def as_refund(self, refund_id: str, order_id: str, at: datetime) -> Refund:
+        return Refund(refund_id=refund_id, order_id=order_id, occurred_at=at,
                       amount_fen=self.amount_fen, items=self.items)  # fmt: skip
 
 

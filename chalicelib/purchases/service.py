@@ -28,6 +28,7 @@ from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import StoredClaim
 from chalicelib.members import service as members
 from chalicelib.members.model import Source
+from chalicelib.members.model import Status as MemberStatus
 from chalicelib.members.schemas import MemberCreate
 from chalicelib.membership.book import MEMBERSHIP
 from chalicelib.points import rules as points_rules
@@ -232,13 +233,17 @@ def _lines(purchase: Purchase) -> list[Line]:
     return [Line(i.line_id, i.sku, i.category, i.brand, i.quantity, i.amount_fen) for i in purchase.items]
 
 
-def record_purchase(partner: Caller, purchase: Purchase) -> dict[str, Any]:
-    """Score and book a purchase once; a repeat answers the first answer (or 409 for other content)."""
+def record_purchase(partner: Caller, purchase: Purchase, digest: str | None = None) -> dict[str, Any]:
+    """Score and book a purchase once; a repeat answers the first answer (or 409 for other content). ``digest`` is
+    its content when not the whole purchase (the counter's, whose time the platform stamps). A store closed since
+    still answers a repeat."""
     if not partner.covers_store(purchase.store_id):
         raise Forbidden(f"Store {purchase.store_id!r} is not one of this partner's stores")
+    order_key, digest = f"{partner.id}#{purchase.order_id}", digest or body_hash(purchase)
     if (why := not_open(purchase.store_id)) is not None:
+        if (first := ledger().replay(_order_claim(order_key, digest))) is not None:
+            return {**first.result, "duplicate": True}
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
-    order_key, digest = f"{partner.id}#{purchase.order_id}", body_hash(purchase)
     try:
         member_id = _member_of(partner, purchase.member, purchase.store_id, _order_claim(order_key, digest))
     except _Duplicate as repeat:
@@ -327,15 +332,29 @@ def bi_details(orders: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[
     return found
 
 
+class CounterPurchasesOff(Forbidden):
+    slug, title = "counter-purchases-off", "Purchases are not recorded at the counter in this chain"
+
+
 COUNTER = "counter"  # purchases staff record at the till, apart from every partner system's (as wallet payments)
 _AT_THE_COUNTER = Caller("partner", COUNTER, StaffGrant(frozenset(), frozenset()))  # every store; enrols nobody
 
 
 def record_at_counter(member_id: str, purchase: CounterPurchase) -> dict[str, Any]:
     """A purchase a cashier records at the till (消费记账) for any member of the chain: scored and booked exactly as
-    a partner's, once per till order (its order number, unique in the chain: a repeat answers the first answer,
-    other content is 409 ``order-conflict``). A frozen, erased or unknown member is 422 ``member-not-eligible``."""
-    return record_purchase(_AT_THE_COUNTER, purchase.as_purchase(member_id))
+    a partner's, at the moment it is first booked (the platform's clock, never the till's: an earlier day would
+    choose other rules, tier windows and cards), once per till order (its order number, unique in the chain: a repeat
+    answers the first answer, other content is 409 ``order-conflict``). An unknown or erased member is 404, a frozen
+    one 422 ``member-not-eligible``."""
+    if not get_settings().counter_purchases:
+        raise CounterPurchasesOff("This chain's tills report their purchases: the counter records none")
+    digest = body_hash_of({"member_id": member_id, **purchase.model_dump(mode="json")})
+    try:
+        return record_purchase(_AT_THE_COUNTER, purchase.as_purchase(member_id, clock.now()), digest)
+    except MemberNotEligible:
+        if members.status_of(member_id) in (None, MemberStatus.ERASED):
+            raise NotFound(f"No member {member_id!r}") from None
+        raise
 
 
 def refund_at_counter(member_id: str, order_id: str, refund: CounterRefund, key: IdempotencyKey) -> dict[str, Any]:
@@ -347,7 +366,8 @@ def refund_at_counter(member_id: str, order_id: str, refund: CounterRefund, key:
         raise NotFound(f"No order {order_id!r} recorded at the counter for this member")
     refund_id = "rf_" + hashlib.sha256(f"{key.caller}\n{key.key}".encode()).hexdigest()[:26]
     reused = IdempotencyKeyReused("This Idempotency-Key was used with a different request")
-    return record_refund(_AT_THE_COUNTER, refund.as_refund(refund_id, order_id), reused)
+    return record_refund(_AT_THE_COUNTER, refund.as_refund(refund_id, order_id, clock.now()), reused,
+                         key.request_hash)  # fmt: skip
 
 
 def _member_of(partner: Caller, ref: MemberRef, store_id: str, claim: Claim) -> str:
@@ -386,14 +406,17 @@ def member_for_partner(partner: Caller, ref: MemberRef) -> str:
 # --- refunds ---------------------------------------------------------------------------------------------------
 
 
-def record_refund(partner: Caller, refund: Refund, conflict: Exception | None = None) -> dict[str, Any]:
+def record_refund(
+    partner: Caller, refund: Refund, conflict: Exception | None = None, digest: str | None = None
+) -> dict[str, Any]:
     """Claw back the points and growth of the refunded part, once per refund id (see ``rules`` for how much); the
-    refund id again with other content raises ``conflict`` (default 409 ``refund-conflict``).
+    refund id again with other content (``digest``: its content, when not the whole refund) raises ``conflict``
+    (default 409 ``refund-conflict``).
 
     One post: the fen refunded on the order's book, the claw-back on the member's books, the refund record.
     It is planned on what earlier refunds of the order left (read with the member's books), so a concurrent
     refund of the same order makes this one re-plan rather than spend the same money twice."""
-    refund_key, digest = f"{partner.id}#{refund.refund_id}", body_hash(refund)
+    refund_key, digest = f"{partner.id}#{refund.refund_id}", digest or body_hash(refund)
     purchase = PurchaseRecord.find(f"{partner.id}#{refund.order_id}")
     if purchase is None:
         raise NotFound(f"No order {refund.order_id!r} from this partner (yet)")

@@ -732,12 +732,16 @@ def top_up_at_counter(member_id: str, request: WalletCounterTopUp) -> dict[str, 
     """储值充值 at the till: the money a cashier took added to any member's wallet with its plan's bonus (the plan on
     sale today at that store, the amount its price), as a partner's top-up: within the balance limit, once per store
     and till order, for good (its payment id is made from them: a repeat answers the first answer, the same order
-    with another member, amount or plan is 409 ``top-up-conflict``). A frozen member is 422, an unknown one 404."""
-    if (why := not_open(request.store_id)) is not None:
-        raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
+    with another member, amount or plan is 409 ``top-up-conflict``), answered even once its plan or store has closed
+    (a retry after a lost answer must not be refused and taken again). A frozen member is 422, an unknown one 404."""
     payment_id = "wt_" + hashlib.sha256(f"{request.store_id}\n{request.order_id}".encode()).hexdigest()[:26]
     content = {"member_id": member_id, **request.model_dump(mode="json")}
     claim = Claim.of(f"wallet-top-up|{COUNTER}|{payment_id}", content, conflict=TopUpConflict())
+    on = wallets()
+    if (replayed := on.replay(claim)) is not None:
+        return replayed
+    if (why := not_open(request.store_id)) is not None:
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
     plan = None
     if request.plan_id is not None:
         plan = plans.find(request.plan_id)
@@ -747,7 +751,7 @@ def top_up_at_counter(member_id: str, request: WalletCounterTopUp) -> dict[str, 
             raise plans.PlanNotApplicable(refusal)
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id)
     try:
-        return wallets().top_up(member_id, payment, request.amount_fen, plan, claim)
+        return on.top_up(member_id, payment, request.amount_fen, plan, claim)
     except HolderUnavailable:
         _require_member(member_id)
         raise _not_eligible(HolderUnavailable(member_id)) from None

@@ -251,6 +251,8 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     page.get_by_label("查找会员").fill(member["phone"])
     page.get_by_role("button", name="搜索").click()
     card = page.locator("[data-test=counter-top-up]")
+    sale_order = page.get_by_label("订单号").input_value()  # the sale under way keeps its number (a review found
+    assert sale_order not in card.inner_text()  # a top-up taking it, cutting off the sale's coupons and payment)
     card.locator(".el-select").click()
     page.get_by_role("option", name="充200送30").click()
     expect(card.get_by_label("充值金额（元）")).to_have_value("200.00")  # its price
@@ -259,6 +261,7 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     card.locator("[data-test=take-top-up]").click()
     page.get_by_text("已充值：本金 ¥200.00，赠送金 ¥30.00").wait_for()
     expect(page.locator("[data-test=counter-wallet]")).to_have_text("230.00")
+    expect(page.get_by_label("订单号")).to_have_value(sale_order)
     wallet = site.api("GET", f"/v1/members/{member['member_id']}/wallet")
     assert (wallet["principal_fen"], wallet["bonus_fen"]) == (20000, 3000)
 

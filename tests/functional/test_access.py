@@ -177,9 +177,9 @@ VALID_BODIES = {
     ("/v1/members/{member_id}/wallet/payments/{payment_id}/refunds", "POST"): {"amount_fen": 1, "reason": "x"},
     ("/v1/members/{member_id}/benefits/{benefit_id}/uses", "POST"): {"use_id": "x", "store_id": "SH-001"},
     ("/v1/members/{member_id}/wallet/top-ups", "POST"): {"store_id": "SH-001", "order_id": "x", "amount_fen": 1},
-    ("/v1/members/{member_id}/purchases", "POST"): {"order_id": "x", "store_id": "SH-001", "occurred_at": "now",
-                                                   "total_fen": 100, "paid_fen": 100, "payment_method": "cash"},
-    ("/v1/members/{member_id}/purchases/{order_id}/refunds", "POST"): {"occurred_at": "now", "amount_fen": 1},
+    ("/v1/members/{member_id}/purchases", "POST"): {"order_id": "x", "store_id": "SH-001", "total_fen": 100,
+                                                   "paid_fen": 100, "payment_method": "cash"},
+    ("/v1/members/{member_id}/purchases/{order_id}/refunds", "POST"): {"amount_fen": 1},
 }  # fmt: skip
 
 
@@ -188,8 +188,6 @@ def valid_body(path, method, member_id):
     body = VALID_BODIES.get((path, method))
     if body and "member_code" in body:
         return {**body, "member_code": members.member_code(member_id).code}
-    if body and body.get("occurred_at") == "now":
-        return {**body, "occurred_at": clock.now().isoformat()}
     return body
 
 

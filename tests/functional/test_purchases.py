@@ -258,10 +258,8 @@ class TestAtTheCounter:
     records the purchase for any member of the chain at their own till, once per till order, and a store manager
     refunds it there, once per Idempotency-Key."""
 
-    def counter_order(self, order_id="POS-1", paid=3_000, store="SH-001", at=None):
-        at = at or clock.now() - timedelta(minutes=1)
-        return {"order_id": order_id, "store_id": store, "occurred_at": at.isoformat(), "total_fen": paid,
-                "paid_fen": paid, "payment_method": "cash"}  # fmt: skip
+    def counter_order(self, order_id="POS-1", paid=3_000, store="SH-001"):
+        return {"order_id": order_id, "store_id": store, "total_fen": paid, "paid_fen": paid, "payment_method": "cash"}
 
     def test_a_cashier_records_a_purchase_once_at_their_own_till_for_any_member(self, api, partner, member):
         api.post("/v1/stores", {"store_id": "BJ-001", "name": "BJ", "city": "c", "region": "r"})
@@ -269,31 +267,34 @@ class TestAtTheCounter:
         cashier = api.as_(token_for(["cashier"], ("SH-001",)))
         path = f"/v1/members/{elsewhere['member_id']}/purchases"
         body = self.counter_order()
-        first = cashier.post(path, body)
-        assert (first.status, first.body["points_awarded"], first.body["duplicate"]) == (200, 30, False)
-        again = cashier.post(path, body)
-        assert again.body == {**first.body, "duplicate": True}
+        with clock.frozen(clock.now() - timedelta(hours=1)):
+            first = api.as_(token_for(["cashier"], ("SH-001",))).post(path, body)  # booked at the platform's time
+        assert (first.status, first.body["points_awarded"], first.body["duplicate"]) == (201, 30, False)
+        again = cashier.post(path, body)  # a retry later: the first answer, not a conflict
+        assert (again.status, again.body) == (201, {**first.body, "duplicate": True})
         marketing = api.as_(token_for(["marketing"]))
         before = item_counts()
         assert cashier.post(path, {**body, "paid_fen": 2_000, "total_fen": 2_000}).body["type"].endswith(
             "/order-conflict")  # fmt: skip
         refused = cashier.post(path, self.counter_order("POS-2", store="BJ-001"))  # not their till
         assert (refused.status, refused.body["errors"][0]["field"]) == (422, "store_id")
-        assert cashier.post("/v1/members/mb_nobody/purchases", self.counter_order("POS-3")).body["type"].endswith(
-            "/member-not-eligible")  # fmt: skip
+        backdated = cashier.post(path, {**self.counter_order("POS-5"), "occurred_at": "2026-01-01T10:00:00+08:00"})
+        assert backdated.status == 422  # the till's clock never chooses the rules, tier window or cards
+        assert cashier.post("/v1/members/mb_nobody/purchases", self.counter_order("POS-3")).status == 404
         assert marketing.post(path, self.counter_order("POS-4")).status == 403
         assert item_counts() == before
         (listed,) = api.get(f"/v1/members/{elsewhere['member_id']}/purchases").body["items"]
         assert (listed["order_id"], listed["partner_id"], listed["points_awarded"]) == ("POS-1", "counter", 30)
+        assert listed["occurred_at"] < clock.iso(clock.now() - timedelta(minutes=50))  # the first booking's time
         assert balance(elsewhere["member_id"]) == 30
 
     def test_a_store_manager_refunds_a_counter_purchase_once_per_key(self, api, partner, member):
         cashier = api.as_(token_for(["cashier"], ("SH-001",)))
-        assert cashier.post(f"/v1/members/{member}/purchases", self.counter_order(paid=5_000)).status == 200
+        assert cashier.post(f"/v1/members/{member}/purchases", self.counter_order(paid=5_000)).status == 201
         assert signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "A-9")).status == 200
         manager = api.as_(token_for(["store_manager"], ("BJ-001",)))  # of another store: refunds anywhere
         path = f"/v1/members/{member}/purchases/POS-1/refunds"
-        body = {"occurred_at": clock.now().isoformat(), "amount_fen": 1_800}
+        body = {"amount_fen": 1_800}
         first = manager.post(path, body, headers={"idempotency-key": "till-refund-1"})
         assert (first.status, first.body["points_clawed_back"], first.body["duplicate"]) == (201, 18, False)
         again = manager.post(path, body, headers={"idempotency-key": "till-refund-1"})
@@ -315,6 +316,24 @@ class TestAtTheCounter:
         assert manager.post(path, body).status == 428
         assert item_counts() == before
         assert balance(member) == 50 - 18 + 100
+
+    def test_a_chain_whose_tills_report_purchases_turns_the_counter_off(self, api, member, monkeypatch):
+        """No sale earns twice: with LOYALTY_COUNTER_PURCHASES=false the route refuses and the console hides it."""
+        from chalicelib.shared.settings import get_settings
+
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        monkeypatch.setenv("LOYALTY_COUNTER_PURCHASES", "false")
+        get_settings.cache_clear()
+        try:
+            before = item_counts()
+            refused = cashier.post(f"/v1/members/{member}/purchases", self.counter_order())
+            assert (refused.status, refused.body["type"].split("/")[-1]) == (403, "counter-purchases-off")
+            assert "purchases:record" not in cashier.get("/v1/staff/me").body["permissions"]
+            assert item_counts() == before
+        finally:
+            monkeypatch.delenv("LOYALTY_COUNTER_PURCHASES")
+            get_settings.cache_clear()
+        assert "purchases:record" in cashier.get("/v1/staff/me").body["permissions"]
 
 
 class TestRefunds:

@@ -278,6 +278,23 @@ class TestCounterTopUps:
         assert {e["reason"] for e in entries} == {f"储值充值 {PLAN['name']}·订单 POS-TOP-1"}
         assert_books_are_the_sum_of_their_entries(api, member)
 
+    def test_a_retry_after_the_plan_ended_answers_the_first_top_up(self, api, partner, member, plan):
+        """Found by a review: a top-up whose answer was lost, retried after its plan went off sale, was refused, and
+        the cashier taking it again under a new number would have credited it twice."""
+        body = {
+            "store_id": "SH-001",
+            "order_id": "POS-TOP-9",
+            "amount_fen": PLAN["pay_fen"],
+            "plan_id": plan["plan_id"],
+        }
+        path = f"/v1/members/{member}/wallet/top-ups"
+        first = ok(api.as_(token_for(["cashier"], ("SH-001",))).post(path, body), 201)
+        ok(api.post(f"/v1/wallet/plans/{plan['plan_id']}/end", {}))  # its last day today
+        with clock.frozen(clock.now() + timedelta(days=2)):
+            again = api.as_(token_for(["cashier"], ("SH-001",))).post(path, body)
+            assert (again.status, again.body) == (201, {**first, "duplicate": True})
+        assert wallet(api, member)["total_fen"] == PLAN["pay_fen"] + PLAN["bonus_fen"]
+
 
 class TestPayments:
     def test_a_payment_takes_bonus_in_proportion_once_and_a_repeat_answers_the_split(self, api, partner, member, plan):
