@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
+from chalicelib.purchases.schemas import PurchaseView
 from chalicelib.shared.fields import BUSINESS_DATE
-from chalicelib.shared.http import Schema
+from chalicelib.shared.http import Input, Schema
+from chalicelib.wallet.schemas import WalletCounterPaymentOut
+
+FEN = "integer fen (分, 1/100 CNY)"
 
 
 class CounterTier(Schema):
@@ -92,3 +96,34 @@ class CounterView(Schema):
     cards: list[CounterCard] = Field(
         description="the paid cards the member holds or held, newest first (a lapsed one: the cashier offers 续费)"
     )
+
+
+class SaleQuery(Input):
+    """Where the till order was taken."""
+
+    store_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = Field(
+        default=None,
+        description="the store whose till took the order (its wallet payment is the store's and the order's); "
+        "default: the store of the purchase recorded at the counter",
+    )
+
+
+class SaleCoupon(Schema):
+    """A coupon used on the order."""
+
+    code: str = Field(description="the coupon's code")
+    name: str = Field(description="its template's name")
+    discount_fen: int = Field(description=f"what it took off the order; {FEN}")
+    store_id: str = Field(description="the store it was used at")
+
+
+class Sale(Schema):
+    """A till order as the counter made it: what a refund of it all gives back."""
+
+    order_id: str = Field(description="the till's order number")
+    store_id: str | None = Field(description="the store asked about, or the purchase's; null: neither")
+    purchase: PurchaseView | None = Field(description="the purchase recorded at the counter (消费记账); null if none")
+    wallet_payment: WalletCounterPaymentOut | None = Field(
+        description="the wallet payment taken at the store's till for it, with what is left to refund; null if none"
+    )
+    coupons: list[SaleCoupon] = Field(description="the member's coupons used on it now")

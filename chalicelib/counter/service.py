@@ -12,6 +12,7 @@ from chalicelib.members.model import Status, mask_phone
 from chalicelib.membership import service as membership
 from chalicelib.points import service as points
 from chalicelib.points.book import BOOK as POINTS
+from chalicelib.purchases import service as purchases
 from chalicelib.shared import clock
 from chalicelib.shared.errors import NotFound
 from chalicelib.tiers import service as tiers
@@ -46,3 +47,14 @@ def serve(member_id: str, language: str) -> dict[str, Any]:
                     "more": more is not None},
         "cards": membership.cards_at_counter(holdings, member_id, clock.business_today()),
     }  # fmt: skip
+
+
+def sale(member_id: str, store_id: str | None, order_id: str) -> dict[str, Any]:
+    """A till order of the member as the counter made it, for a refund that undoes it all: the purchase recorded at
+    the counter (null if none), the wallet payment taken for it at the store (default: the purchase's) with what is
+    left to refund (null if none), and the coupons used on it. Writes nothing."""
+    purchase = purchases.counter_order(member_id, order_id)
+    store_id = store_id or (purchase["store_id"] if purchase else None)
+    paid = wallet.counter_payment_of_order(member_id, store_id, order_id) if store_id else None
+    return {"order_id": order_id, "store_id": store_id, "purchase": purchase, "wallet_payment": paid,
+            "coupons": coupons.used_on_order(member_id, order_id)}  # fmt: skip

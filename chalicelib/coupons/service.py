@@ -571,6 +571,18 @@ def member_coupons(
     return items, encode_cursor(f"coupons:{member_id}", next_key)
 
 
+def used_on_order(member_id: str, order_id: str) -> list[dict[str, Any]]:
+    """The member's coupons used on an order now (its coupons' book names them; each coupon is read to be sure it is
+    still the member's and still used there): code, template name, what it took off and the store."""
+    on_order = BOOKS[ORDER].load(ledger().store.read(order_holder(order_id)).books.get(ORDER))
+    used = [coupon for coupon in (read_coupon(code) for code in sorted(on_order))
+            if coupon.member_id == member_id and coupon.status == "used" and coupon.redemption is not None
+            and coupon.redemption.order_id == order_id]  # fmt: skip
+    names = template_names(coupon.template_id for coupon in used)
+    return [{"code": c.code, "name": names.get(c.template_id, c.template_id), "discount_fen": c.redemption.discount_fen,
+             "store_id": c.redemption.store_id} for c in used if c.redemption is not None]  # fmt: skip
+
+
 def read_coupon(code: str) -> Coupon:
     """A coupon as its book has it now (one consistent read of its account)."""
     return read_coupon_account(code)[0]

@@ -357,6 +357,14 @@ def record_at_counter(member_id: str, purchase: CounterPurchase) -> dict[str, An
         raise
 
 
+def counter_order(member_id: str, order_id: str) -> dict[str, Any] | None:
+    """The member's order recorded at the counter, as the purchase history shows it; None for none."""
+    from chalicelib.purchases.history import purchase_json
+
+    record = PurchaseRecord.find(f"{COUNTER}#{order_id}")
+    return purchase_json(record) if record is not None and record.member_id == member_id else None
+
+
 def refund_at_counter(member_id: str, order_id: str, refund: CounterRefund, key: IdempotencyKey) -> dict[str, Any]:
     """Money given back at the till on an order recorded there: the points and growth value the refunded part earned
     go back as a partner's refund takes them, once per Idempotency-Key. Only the counter's orders of this member:

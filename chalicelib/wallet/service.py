@@ -770,6 +770,14 @@ def counter_payment(member_id: str, payment_id: str) -> dict[str, Any]:
             "refundable_fen": payment.left.total}  # fmt: skip
 
 
+def counter_payment_of_order(member_id: str, store_id: str, order_id: str) -> dict[str, Any] | None:
+    """The member's counter payment of a till order at a store, as ``counter_payment`` reads it; None without one."""
+    try:
+        return counter_payment(member_id, counter_payment_id(store_id, order_id))
+    except NotFound:
+        return None
+
+
 def counter_payment_id(store_id: str, order_id: str) -> str:
     """The payment id of a till order paid at the counter: the same store and order always make the same id."""
     return "wp_" + hashlib.sha256(f"{store_id}\n{order_id}".encode()).hexdigest()[:26]

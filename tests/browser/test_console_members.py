@@ -198,33 +198,48 @@ def test_a_cashier_registers_a_walk_in_customer_from_the_counter_and_serves_them
     assert site.api("GET", f"/v1/members/{member['member_id']}")["name"] == "陈到店"
 
 
-def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it(site: Site, console: Screens) -> None:
-    """消费记账 for a chain whose till reports nothing (found by a walkthrough: no points could be given at all): the
-    sale has one order number for its coupons, its payment and its record; recording it earns the points and starts
-    the next sale; a store manager refunds it from the member's purchases and the points go back."""
+def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(site: Site, console: Screens) -> None:
+    """消费记账 for a chain whose till reports nothing (found by a walkthrough: no points could be given at all, and a
+    refund took three screens and two people): one order number for the sale's coupon, its wallet payment and its
+    record; what is left to pay filled in after the coupon; recording it earns the points and starts the next sale.
+    A store manager refunds it from the member's purchases, and with it the wallet payment and the coupon."""
     member = new_member(site, "记账会员")
+    top_up(site, member["member_id"], 20000)
+    body = {"name": f"满100减20·{secrets.token_hex(2)}", "kind": "threshold", "threshold_fen": 10000,
+            "amount_off_fen": 2000, "validity": {"days_after_issue": 30}}  # fmt: skip
+    made = site.api("POST", "/v1/coupons/templates", body)
+    coupon = site.api("POST", f"/v1/coupons/templates/{made['template_id']}/issues",
+                      {"member_id": member["member_id"], "source_id": f"t-{secrets.token_hex(4)}"})  # fmt: skip
     page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
     page.goto(f"{site.base}/console/#/counter")
-    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_label("查找会员").fill(member_code(site, member["phone"]))  # scanned: the member is there
     page.get_by_role("button", name="搜索").click()
     sale = page.locator("[data-test=counter-purchase]")
     order_id = page.get_by_label("核销单号").input_value()  # one number for the whole sale
     expect(sale).to_contain_text(f"订单 {order_id}")
     expect(page.get_by_label("订单号")).to_have_value(order_id)
     assert unlabelled_inputs(page) == []
-    sale.get_by_label("实付金额（元）").fill("36.5")
-    sale.get_by_label("订单原价（元）").fill("30")
+    page.get_by_label("订单金额（元）").fill("128")
+    page.locator("[data-test=coupon-check]").click()
+    page.locator(f"[data-test=redeem-{coupon['code']}]").click()
+    expect(page.get_by_label("支付金额（元）")).to_have_value("108.00")  # what is left to pay, after the coupon
+    page.locator("[data-test=pay]").click()
+    page.locator("[data-test=counter-wallet]").get_by_text("92.00").wait_for()
+    expect(sale.get_by_label("实付金额（元）")).to_have_value("108.00")
+    expect(sale.get_by_label("订单原价（元）")).to_have_value("128.00")
+    expect(sale.locator(".el-select")).to_contain_text("储值")  # paid from the wallet
+    sale.get_by_label("订单原价（元）").fill("100")
     sale.locator("[data-test=record-purchase]").click()
     sale.get_by_text("订单原价不能小于实付金额").wait_for()  # nothing sent
-    sale.get_by_label("订单原价（元）").fill("40")
+    sale.get_by_label("订单原价（元）").fill("128")
     console.shot("counter-record-purchase")
     sale.locator("[data-test=record-purchase]").click()
-    page.get_by_text(f"订单 {order_id} 已记账，获得 36 积分").wait_for()
-    expect(page.locator("[data-test=counter-available]")).to_have_text("36")
+    page.get_by_text(f"订单 {order_id} 已记账，获得 108 积分").wait_for()
+    expect(page.locator("[data-test=counter-available]")).to_have_text("108")
     expect(sale).not_to_contain_text(f"订单 {order_id}")  # the next sale has its own number
     (recorded,) = site.api("GET", f"/v1/members/{member['member_id']}/purchases")["items"]
     assert (recorded["order_id"], recorded["partner_id"], recorded["paid_fen"], recorded["total_fen"]) == (
-        order_id, "counter", 3650, 4000)  # fmt: skip
+        order_id, "counter", 10800, 12800)  # fmt: skip
 
     page.get_by_role("button", name="退出登录").click()
     page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))  # where it was bought
@@ -232,12 +247,17 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it(site
     page.get_by_role("tab", name="消费记录").click()
     page.locator(f"[data-test=purchase-refund-{order_id}]").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_label("退回金额（元）")).to_have_value("36.50")  # all that is left
+    expect(dialog.get_by_label("退回金额（元）")).to_have_value("108.00")  # all that is left
+    expect(dialog.locator("[data-test=sale-wallet]")).to_contain_text("同时退回储值 ¥108.00")
+    expect(dialog.locator("[data-test=sale-coupons]")).to_contain_text(body["name"])
     assert unlabelled_inputs(page) == []
+    console.shot("purchase-refund-all")
     dialog.locator("[data-test=purchase-refund-save]").click()
-    page.get_by_text("已退款 ¥36.50，扣回 36 积分").wait_for()
-    expect(page.locator("[data-test=purchase-points-back]")).to_have_text(" −36")
+    page.get_by_text("已退款 ¥108.00，扣回 108 积分；已退回储值 ¥108.00；已退还 1 张券").wait_for()
+    expect(page.locator("[data-test=purchase-points-back]")).to_have_text(" −108")
     assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 0
+    assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["total_fen"] == 20000
+    assert site.api("GET", f"/v1/coupons/{coupon['code']}")["coupon"]["status"] == "available"
 
 
 def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Screens) -> None:

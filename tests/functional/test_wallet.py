@@ -494,6 +494,33 @@ class TestCounterPayments:
         refunded = [e for e in events("wallet.refunded") if e["payload"]["payment_id"] == paid["payment_id"]]
         assert [(e["payload"]["store_id"], e["actor"].startswith("staff:")) for e in refunded] == [("BJ-001", True)] * 2
 
+    def test_a_sale_reads_what_the_counter_made_of_a_till_order(self, api, partner, member, plan):
+        """What a refund of a whole sale gives back (found by a walkthrough: a refund took three screens and two
+        people): the purchase recorded at the counter, the wallet payment taken for it and the coupons used on it."""
+        from tests.functional.test_coupons import issue, template
+
+        ok(top_up(api, partner, {"member_id": member}, 10_000))
+        code = issue(api, template(api)["template_id"], member).body["code"]
+        cashier = api.as_(token_for(["cashier"], ("BJ-001",)))
+        order = {"store_id": "BJ-001", "total_fen": 25_000}
+        assert cashier.post(f"/v1/coupons/{code}/redemptions", {"order_id": "BJ001-0042", "order": order}).status == 201
+        ok(self.pay(api, member, 6_000), 201)  # order BJ001-0042 at BJ-001
+        body = {"order_id": "BJ001-0042", "store_id": "BJ-001", "total_fen": 25_000, "paid_fen": 6_000,
+                "payment_method": "wallet"}  # fmt: skip
+        ok(cashier.post(f"/v1/members/{member}/purchases", body), 201)
+        other, _ = member_token("13900000004")
+        before = item_counts()
+        sale = ok(cashier.get(f"/v1/members/{member}/sales/BJ001-0042?store_id=BJ-001"))
+        assert (sale["purchase"]["paid_fen"], sale["purchase"]["partner_id"]) == (6_000, "counter")
+        assert (sale["wallet_payment"]["refundable_fen"], sale["wallet_payment"]["order_id"]) == (6_000, "BJ001-0042")
+        assert [(c["code"], c["store_id"]) for c in sale["coupons"]] == [(code, "BJ-001")]
+        nothing = ok(cashier.get(f"/v1/members/{other}/sales/BJ001-0042?store_id=BJ-001"))  # another member's: none
+        assert (nothing["purchase"], nothing["wallet_payment"], nothing["coupons"]) == (None, None, [])
+        assert ok(cashier.get(f"/v1/members/{member}/sales/BJ001-0042?store_id=SH-001"))["wallet_payment"] is None
+        by_its_purchase = ok(cashier.get(f"/v1/members/{member}/sales/BJ001-0042"))  # the store the purchase names
+        assert (by_its_purchase["store_id"], by_its_purchase["wallet_payment"]) == ("BJ-001", sale["wallet_payment"])
+        assert item_counts() == before
+
     def test_one_staff_login_guessing_across_members_is_cut_off_after_thirty_wrong_codes(self, api, partner):
         """Ten a member would let a login try 10 codes on every member of the chain: the login has 30 a window."""
         guesser = api.as_(token_for(["cashier"], ("BJ-001",)))

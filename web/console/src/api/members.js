@@ -14,6 +14,8 @@ export const counterView = (memberId) => api.get(`/members/${memberId}/counter`)
 export const memberPurchases = (memberId, cursor) => api.get(`/members/${memberId}/purchases`, { cursor })
 /** 消费记账: a purchase recorded at the till, once per till order (send the same order and time to retry). */
 export const recordPurchase = (memberId, purchase) => api.post(`/members/${memberId}/purchases`, purchase)
+/** A till order as the counter made it: `{purchase, wallet_payment, coupons}` (the store: the purchase's by default). */
+export const saleOf = (memberId, orderId, storeId) => api.get(`/members/${memberId}/sales/${encodeURIComponent(orderId)}`, { store_id: storeId })
 /** 消费退款 on an order recorded at the till, once per Idempotency-Key. */
 export const refundPurchase = (memberId, orderId, refund, key) =>
   api.post(`/members/${memberId}/purchases/${encodeURIComponent(orderId)}/refunds`, refund, { 'Idempotency-Key': key })
