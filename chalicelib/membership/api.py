@@ -136,6 +136,15 @@ def list_my_cards(ctx: RequestContext) -> Reply:
     return Reply(CardList.model_validate({"items": service.cards_of(ctx.caller.id)}))
 
 
+@endpoint("/v1/me/cards/{card_id}/history", "GET", summary="What happened to my card", tag="me", access=MEMBER,
+          response=CardHistory, errors=(service.CardNotFound,))  # fmt: skip
+def my_card_history(ctx: RequestContext, card_id: str) -> Reply:
+    """The member's card's history, oldest first: each purchase, renewal, trial and refund with its amount and why
+    (a cancellation says how its refund was worked out: the days used, the uses deducted, the coupons kept back);
+    who did it by kind only (`staff`, `partner`, `member`, `system`). Errors: 404 `card-not-found`."""
+    return Reply(CardHistory.model_validate({"items": service.history(ctx.caller.id, card_id, for_member=True)}))
+
+
 @endpoint(
     "/v1/me/cards",
     "POST",

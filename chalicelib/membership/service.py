@@ -147,15 +147,16 @@ def card_of(member_id: str, card_id: str) -> Card:
     return found
 
 
-def history(member_id: str, card_id: str) -> list[dict[str, Any]]:
-    """What happened to a card, oldest first: payments, refunds with how they were worked out, lapses."""
+def history(member_id: str, card_id: str, *, for_member: bool = False) -> list[dict[str, Any]]:
+    """What happened to a card, oldest first: payments, refunds with how they were worked out, lapses. The member
+    reads who by kind only (staff, partner, system), never which staff member."""
     card_of(member_id, card_id)
     items, cursor = [], None
     while True:
         entries, cursor = ledger().page(member_id, MEMBERSHIP, 100, cursor)
         items += [
-            {"entry_id": e.entry_id, "kind": e.kind, "amount_fen": e.amount, "reason": e.reason, "actor": e.actor,
-             "occurred_at": e.occurred_at}
+            {"entry_id": e.entry_id, "kind": e.kind, "amount_fen": e.amount, "reason": e.reason,
+             "actor": e.actor.partition(":")[0] if for_member else e.actor, "occurred_at": e.occurred_at}
             for e in entries if (e.detail or {}).get("card_id") == card_id
         ]  # fmt: skip
         if cursor is None:

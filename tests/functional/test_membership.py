@@ -350,7 +350,7 @@ class TestBenefits:
 
 class TestCancellation:
     def test_a_pro_rata_refund_deducts_what_was_used_and_says_so(self, api, admin, partner, plan_id, member):
-        member_id, _ = member
+        member_id, client = member
         with clock.frozen(DAY1):
             card = ok(paid(api, partner, member_id, plan_id, "P-1"))
             ok(admin.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {"use_id": "U-1"}), 201)
@@ -374,6 +374,10 @@ class TestCancellation:
         history = ok(admin.get(f"/v1/members/{member_id}/cards/{card['card_id']}/history"))["items"]
         assert [h["kind"] for h in history] == ["purchase", "refund"]
         assert "扣除已使用权益100.00元" in history[-1]["reason"]
+        mine = ok(client.get(f"/v1/me/cards/{card['card_id']}/history"))["items"]  # the member reads how, not who
+        assert [(h["kind"], h["reason"]) for h in mine] == [(h["kind"], h["reason"]) for h in history]
+        assert (history[-1]["actor"][:6], mine[-1]["actor"]) == ("staff:", "staff")
+        refused(client.get("/v1/me/cards/mc_nobody/history"), 404, "card-not-found")
         balances_add_up(member_id)
         assert ledger().balance(member_id, MEMBERSHIP) == 29_900 - cancelled["refund_fen"]
 
