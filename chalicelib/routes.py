@@ -129,7 +129,7 @@ ROUTES = (
     Route("/v1/members/{member_id}/points/redemptions", "POST", "redeem", "chalicelib.points.api"),
     Route("/v1/members/{member_id}/points/redemptions/{redemption_id}/reversal", "POST", "reverse", "chalicelib.points.api"),
     Route("/v1/members/{member_id}/purchases", "GET", "member_purchases", "chalicelib.purchases.api"),
-    Route("/v1/members/{member_id}/purchases", "POST", "record_counter_purchase", "chalicelib.purchases.api"),
+    Route("/v1/members/{member_id}/purchases", "POST", "record_counter_purchase", "chalicelib.counter.api"),
     Route("/v1/members/{member_id}/purchases/{order_id}/refunds", "POST", "refund_counter_purchase", "chalicelib.purchases.api"),
     Route("/v1/members/{member_id}/sales/{order_id}", "GET", "sale", "chalicelib.counter.api"),
     Route("/v1/members/{member_id}/tier", "GET", "get_tier", "chalicelib.tiers.api"),

@@ -6,10 +6,13 @@ from chalicelib.counter import service
 from chalicelib.counter.schemas import CounterView, Sale, SaleQuery
 from chalicelib.identity.access import Staff
 from chalicelib.identity.rules import Permission
-from chalicelib.shared.errors import NotFound
+from chalicelib.purchases import service as purchases
+from chalicelib.purchases.schemas import CounterPurchase, PurchaseAnswer
+from chalicelib.shared.errors import NotFound, ValidationFailed
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 
 SERVE = Staff(Permission.MEMBERS_READ, serves=True)
+RECORD = Staff(Permission.PURCHASES_RECORD, serves=True)
 
 
 @endpoint("/v1/members/{member_id}/counter", "GET",
@@ -39,3 +42,25 @@ def sale(ctx: RequestContext, member_id: str, order_id: str) -> Reply:
     to the member, each by its own route. Any member of the chain (a serve read); writes nothing, and answers
     nulls and no coupons for an order the counter never made."""
     return Reply(Sale.model_validate(service.sale(member_id, ctx.query.store_id, order_id)))
+
+
+@endpoint("/v1/members/{member_id}/purchases", "POST", summary="Record a purchase at the counter (消费记账)",
+          tag="purchases", access=RECORD, body=CounterPurchase, response=PurchaseAnswer, status=201,
+          errors=(NotFound, ValidationFailed, purchases.MemberNotEligible, purchases.OrderConflict,
+                  purchases.CounterPurchasesOff))  # fmt: skip
+def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
+    """A cashier records a purchase at the till for any member of the chain, as a partner reports one (a chain whose
+    till system reports nothing gives points this way): the earn rules in force now (the platform's clock stamps it:
+    never a day the till says) turn `paid_fen` into points, growth value and possibly an upgrade. Once per till order
+    (`order_id`, unique in the chain): the same order again answers the first answer with `duplicate: true`.
+    Store-scoped staff record at their own stores. The audit log records who did it (`purchase.recorded`, actor
+    `staff:<id>`). A chain whose till reports its purchases turns this off (`LOYALTY_COUNTER_PURCHASES=false`), so no
+    sale earns twice. What was paid is at least what the wallet took for the order at that store.
+
+    Errors: 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen one; 422 for a store that does
+    not exist or is not one of a store-scoped cashier's, or `paid_fen` below the order's wallet payment; 409
+    `order-conflict` for the same order with other content; 403 `counter-purchases-off` when the chain turned it off.
+    """
+    ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
+    answer = service.record_sale(member_id, ctx.body)
+    return Reply(PurchaseAnswer.model_validate(answer), status=201)

@@ -13,8 +13,9 @@ from chalicelib.membership import service as membership
 from chalicelib.points import service as points
 from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases import service as purchases
+from chalicelib.purchases.schemas import CounterPurchase
 from chalicelib.shared import clock
-from chalicelib.shared.errors import NotFound
+from chalicelib.shared.errors import NotFound, ValidationFailed
 from chalicelib.tiers import service as tiers
 from chalicelib.wallet import service as wallet
 
@@ -58,3 +59,15 @@ def sale(member_id: str, store_id: str | None, order_id: str) -> dict[str, Any]:
     paid = wallet.counter_payment_of_order(member_id, store_id, order_id) if store_id else None
     return {"order_id": order_id, "store_id": store_id, "purchase": purchase, "wallet_payment": paid,
             "coupons": coupons.used_on_order(member_id, order_id)}  # fmt: skip
+
+
+def record_sale(member_id: str, purchase: CounterPurchase) -> dict[str, Any]:
+    """消费记账: the sale recorded for points at the till (``purchases.record_at_counter``), once its paid amount is at
+    least what the wallet took for the order at that store: a sale recorded below its wallet payment could never be
+    refunded whole. 422 on ``paid_fen`` otherwise."""
+    paid = wallet.counter_payment_of_order(member_id, purchase.store_id, purchase.order_id)
+    taken = sum(paid["paid"].values()) if paid and paid["paid"] else 0
+    if purchase.paid_fen < taken:
+        detail = f"the wallet paid {taken} fen of this order: paid_fen cannot be less"
+        raise ValidationFailed([{"field": "paid_fen", "in": "body", "message": detail}], detail)
+    return purchases.record_at_counter(member_id, purchase)

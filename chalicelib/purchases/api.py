@@ -10,7 +10,6 @@ from chalicelib.purchases.rules import Line
 from chalicelib.purchases.schemas import (
     ActivityAnswer,
     ActivityReport,
-    CounterPurchase,
     CounterRefund,
     Preview,
     PreviewOrder,
@@ -41,7 +40,6 @@ READ_RULES = Staff(Permission.STORES_READ)
 WRITE_RULES = Staff(Permission.RULES_WRITE, chain=True)
 HISTORY = StaffOrSelf(Permission.MEMBERS_READ, serves=True)  # purchases listed: those in the caller's stores
 STORE_HISTORY = Staff(Permission.MEMBERS_READ)
-RECORD = Staff(Permission.PURCHASES_RECORD, serves=True)
 REFUND = Staff(Permission.PURCHASES_REFUND, serves=True)
 
 
@@ -72,27 +70,6 @@ def refund(ctx: RequestContext) -> Reply:
     Errors: 404 for an unknown order (retry later); 422 for more than is left of the order or a line, or a refund
     dated before its order; 409 `refund-conflict` for the same refund id with other content."""
     return Reply(RefundAnswer.model_validate(service.record_refund(ctx.caller, ctx.body)))
-
-
-@endpoint("/v1/members/{member_id}/purchases", "POST", summary="Record a purchase at the counter (消费记账)",
-          tag="purchases", access=RECORD, body=CounterPurchase, response=PurchaseAnswer, status=201,
-          errors=(NotFound, ValidationFailed, service.MemberNotEligible, service.OrderConflict,
-                  service.CounterPurchasesOff))  # fmt: skip
-def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
-    """A cashier records a purchase at the till for any member of the chain, as a partner reports one (a chain whose
-    till system reports nothing gives points this way): the earn rules in force now (the platform's clock stamps it:
-    never a day the till says) turn `paid_fen` into points, growth value and possibly an upgrade. Once per till order
-    (`order_id`, unique in the chain): the same order again answers the first answer with `duplicate: true`.
-    Store-scoped staff record at their own stores. The audit log records who did it (`purchase.recorded`, actor
-    `staff:<id>`). A chain whose till reports its purchases turns this off (`LOYALTY_COUNTER_PURCHASES=false`), so no
-    sale earns twice.
-
-    Errors: 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen one; 422 for a store that does
-    not exist or is not one of a store-scoped cashier's; 409 `order-conflict` for the same order with other content;
-    403 `counter-purchases-off` when the chain turned it off."""
-    ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
-    answer = service.record_at_counter(member_id, ctx.body)
-    return Reply(PurchaseAnswer.model_validate(answer), status=201)
 
 
 @endpoint("/v1/members/{member_id}/purchases/{order_id}/refunds", "POST",

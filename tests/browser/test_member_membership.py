@@ -115,6 +115,11 @@ def test_a_member_buys_the_gym_card_from_the_wallet_turns_auto_renewal_on_and_re
     page = open_as(mobile, site, tokens, "/membership")  # what came back, said on the card
     shown = page.locator("[data-test=my-card]", has_text=MEMBERSHIP_PLAN["name"]).locator("[data-test=card-until]")
     expect(shown).to_contain_text(f"已退卡，退款 ¥{cancelled['refund_fen'] / 100:.2f}")
+    page.locator("[data-test=my-card]", has_text=MEMBERSHIP_PLAN["name"]).locator("[data-test=card-history]").click()
+    sheet = page.locator("[data-test=card-history-sheet]")  # how it was worked out, as the refund explained it
+    expect(sheet).to_contain_text(cancelled["explanation"][:12])
+    expect(sheet).to_contain_text("退卡退款")
+    mobile.shot("card-refund-history")
 
 
 def test_a_balance_too_small_is_said_before_paying_and_the_free_trial_starts_once(site: Site, mobile: Screens) -> None:

@@ -507,6 +507,10 @@ class TestCounterPayments:
         ok(self.pay(api, member, 6_000), 201)  # order BJ001-0042 at BJ-001
         body = {"order_id": "BJ001-0042", "store_id": "BJ-001", "total_fen": 25_000, "paid_fen": 6_000,
                 "payment_method": "wallet"}  # fmt: skip
+        below = cashier.post(
+            f"/v1/members/{member}/purchases", {**body, "paid_fen": 5_000}
+        )  # less than the wallet took
+        assert (below.status, below.body["errors"][0]["field"]) == (422, "paid_fen")  # (found by a walkthrough)
         ok(cashier.post(f"/v1/members/{member}/purchases", body), 201)
         other, _ = member_token("13900000004")
         before = item_counts()
