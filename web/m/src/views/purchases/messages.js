@@ -8,7 +8,7 @@ export default {
       refunded: '已退款 ¥{amount}', pointsBack: '退款扣回 {n} 积分',
       order: '订单 {id}',
       store: '{id}', storeCoded: '门店 {id}',
-      method: { wechat_pay: '微信支付', alipay: '支付宝', card: '银行卡', cash: '现金', wallet: '储值余额' },
+      method: { wechat_pay: '微信支付', alipay: '支付宝', card: '银行卡', cash: '现金', wallet: '储值余额', mixed: '组合支付' },
     },
   },
   en: {
@@ -20,7 +20,7 @@ export default {
       refunded: 'Refunded ¥{amount}', pointsBack: '{n} points taken back by the refund',
       order: 'Order {id}',
       store: '{id}', storeCoded: 'Store {id}',
-      method: { wechat_pay: 'WeChat Pay', alipay: 'Alipay', card: 'Card', cash: 'Cash', wallet: 'Wallet' },
+      method: { wechat_pay: 'WeChat Pay', alipay: 'Alipay', card: 'Card', cash: 'Cash', wallet: 'Wallet', mixed: 'Mixed' },
     },
   },
 }
