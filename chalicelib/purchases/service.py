@@ -477,9 +477,10 @@ def record_refund(
             "refund_id": refund.refund_id, "store_id": purchase.store_id, "amount_fen": refund.amount_fen,
             "points": -claw, "payment_method": purchase.payment_method, "tier": purchase.tier,
         }))  # fmt: skip
-        progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id, "退款扣回成长值",
-                            cause=purchase.order_key, cause_at=purchase.created_at)  # fmt: skip
-        clawed = [Posting(member_id, POINTS, -claw, "refund", source, "退款扣回积分")] if claw else []
+        why = f"·订单 {refund.order_id}"  # which order: the ledger says what was taken back for what
+        progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id,
+                            f"退款扣回成长值{why}", cause=purchase.order_key, cause_at=purchase.created_at)  # fmt: skip
+        clawed = [Posting(member_id, POINTS, -claw, "refund", source, f"退款扣回积分{why}")] if claw else []
         tiered = points.with_progress(holdings, booking, progress, today)
         since = booking.advance.undone_since if booking.advance else ""
         if since and (others is None or others.since > since):

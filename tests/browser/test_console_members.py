@@ -353,6 +353,13 @@ def test_a_store_manager_gives_a_counter_payment_back_to_the_wallet(site: Site, 
     expect(dialog.locator("[data-test=payment-refundable]")).to_contain_text("尚可退 ¥50.00")
     expect(dialog.get_by_label("退回金额（元）")).to_have_value("50.00")
     expect(dialog).to_contain_text(till["order_id"])  # the payment named by its till order (as its entry is)
+    dialog.get_by_label("原因").fill("退货：另一件")
+    dialog.locator("[data-test=payment-refund-save]").click()
+    page.get_by_text("已退回储值：本金 ¥50.00，赠送金 ¥0.00").wait_for()
+    page.locator(f"[data-test=payment-refund-{paid['payment_id']}]").click()  # nothing left: said, nothing to send
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("[data-test=payment-refund-error]")).to_have_text("这笔支付已全部退回储值")
+    expect(dialog.locator("[data-test=payment-refund-save]")).to_be_disabled()
 
 
 def test_finance_takes_a_top_up_plan_off_sale(site: Site, console: Screens) -> None:

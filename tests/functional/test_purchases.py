@@ -316,6 +316,7 @@ class TestAtTheCounter:
         assert manager.post(path, body).status == 428
         assert item_counts() == before
         assert balance(member) == 50 - 18 + 100
+        assert [e.reason for e in ledger_views.entries(member) if int(e.points) < 0] == ["退款扣回积分·订单 POS-1"]
 
     def test_a_chain_whose_tills_report_purchases_turns_the_counter_off(self, api, member, monkeypatch):
         """No sale earns twice: with LOYALTY_COUNTER_PURCHASES=false the route refuses and the console hides it."""
