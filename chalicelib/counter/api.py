@@ -33,15 +33,16 @@ def counter_view(ctx: RequestContext, member_id: str) -> Reply:
 
 
 @endpoint("/v1/members/{member_id}/sales/{order_id}", "GET", summary="A till order: what a refund of it all gives back",
-          tag="counter", access=SERVE, query=SaleQuery, response=Sale)  # fmt: skip
+          tag="counter", access=SERVE, query=SaleQuery, response=Sale, errors=(NotFound,))  # fmt: skip
 def sale(ctx: RequestContext, member_id: str, order_id: str) -> Reply:
     """A member's till order (`order_id`, at the till of `store_id`, by default the store of the purchase recorded at
     the counter) as the counter made it: the purchase recorded at
     the counter (消费记账), the wallet payment taken for it with what is left to refund, and the coupons used on it.
     The console refunds it all from there: the purchase's points, the payment back to the wallet, the coupons back
-    to the member, each by its own route. Any member of the chain (a serve read); writes nothing, and answers
-    nulls and no coupons for an order the counter never made."""
-    return Reply(Sale.model_validate(service.sale(member_id, ctx.query.store_id, order_id)))
+    to the member, each by its own route. Any member of the chain (a serve read); another store's purchase only to
+    staff who refund purchases (`purchases:refund`). Writes nothing, and answers nulls and no coupons for an order the
+    counter never made. Errors: 404 for an unknown or erased member."""
+    return Reply(Sale.model_validate(service.sale(ctx.caller, member_id, ctx.query.store_id, order_id)))
 
 
 @endpoint("/v1/members/{member_id}/purchases", "POST", summary="Record a purchase at the counter (消费记账)",

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.coupons import service as coupons
+from chalicelib.identity.access import Caller
+from chalicelib.identity.rules import Permission
 from chalicelib.ledger.registry import ledger
 from chalicelib.members import service as members
 from chalicelib.members.model import Status, mask_phone
@@ -50,11 +52,16 @@ def serve(member_id: str, language: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def sale(member_id: str, store_id: str | None, order_id: str) -> dict[str, Any]:
+def sale(caller: Caller, member_id: str, store_id: str | None, order_id: str) -> dict[str, Any]:
     """A till order of the member as the counter made it, for a refund that undoes it all: the purchase recorded at
-    the counter (null if none), the wallet payment taken for it at the store (default: the purchase's) with what is
-    left to refund (null if none), and the coupons used on it. Writes nothing."""
+    the counter (null if none; another store's only to staff who refund purchases, as the purchase list shows staff
+    their stores'), the wallet payment taken for it at the store (default: the purchase's) with what is left to
+    refund (null if none), and the coupons used on it. 404 for an unknown or erased member. Writes nothing."""
+    if members.status_of(member_id) in (None, Status.ERASED):
+        raise NotFound(f"No member {member_id!r}")
     purchase = purchases.counter_order(member_id, order_id)
+    if purchase and not caller.covers_store(purchase["store_id"]) and not caller.may(Permission.PURCHASES_REFUND):
+        purchase = None
     store_id = store_id or (purchase["store_id"] if purchase else None)
     paid = wallet.counter_payment_of_order(member_id, store_id, order_id) if store_id else None
     return {"order_id": order_id, "store_id": store_id, "purchase": purchase, "wallet_payment": paid,
@@ -66,7 +73,7 @@ def record_sale(member_id: str, purchase: CounterPurchase) -> dict[str, Any]:
     least what the wallet took for the order at that store: a sale recorded below its wallet payment could never be
     refunded whole. 422 on ``paid_fen`` otherwise."""
     paid = wallet.counter_payment_of_order(member_id, purchase.store_id, purchase.order_id)
-    taken = sum(paid["paid"].values()) if paid and paid["paid"] else 0
+    taken = (sum(paid["paid"].values()) if paid["paid"] else paid["refundable_fen"]) if paid else 0
     if purchase.paid_fen < taken:
         detail = f"the wallet paid {taken} fen of this order: paid_fen cannot be less"
         raise ValidationFailed([{"field": "paid_fen", "in": "body", "message": detail}], detail)

@@ -46,6 +46,7 @@ from chalicelib.coupons.rules import (
     stock_holder,
     taken_holder,
 )
+from chalicelib.identity.rules import Permission
 from chalicelib.ledger.engine import Holdings, Ledger, idempotency_claim
 from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
@@ -1107,8 +1108,9 @@ def reverse_redemption(
 ) -> dict[str, Any]:
     """Give a used coupon back, once per use: the order was refunded (退券回流) or the redemption was a mistake
     (撤销核销). It is usable again until its last day; past it, it comes back expired (of a voided template, or of a
-    gift taken back since it was used, voided). A refund's coupon comes back at any store; a mistake is undone by
-    staff of the store that made it (or of the whole chain): a cashier elsewhere gets 422 on ``reason``.
+    gift taken back since it was used, voided). A mistake is undone by staff of the store that made it (or of the
+    whole chain); at another store a coupon comes back only with a refund, by staff who refund purchases (a store
+    manager, customer service): anyone else gets 422 on ``reason``.
     A repeat, while the coupon has not been used again, answers the coupon as it is."""
     coupon, account = read_coupon_account(code)
     redemption = coupon.redemption
@@ -1119,8 +1121,10 @@ def reverse_redemption(
             return coupon_json(coupon, template, language, now, today)
         raise NotReversible(f"Coupon {code} is not used on order {order_id}")
     _check_store(caller, redemption.store_id)
-    if reason == "mistake" and caller.kind == "staff":  # a refund gives back at any store; a mistake, where it was made
-        caller.require_trading_at(redemption.store_id, "reason")
+    elsewhere = caller.kind == "staff" and not caller.covers_store(redemption.store_id)  # another store's redemption
+    if elsewhere and (reason == "mistake" or not caller.may(Permission.PURCHASES_REFUND)):  # a refund, by who refunds
+        detail = "another store's redemption comes back only with a refund, by staff who refund purchases"
+        raise ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
     template = get_template(coupon.template_id)
     today = clock.business_today()
     mark = taken_back_mark(coupon.source_kind, coupon.source_id, coupon.template_id)

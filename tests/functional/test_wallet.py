@@ -513,8 +513,14 @@ class TestCounterPayments:
         assert (below.status, below.body["errors"][0]["field"]) == (422, "paid_fen")  # (found by a walkthrough)
         ok(cashier.post(f"/v1/members/{member}/purchases", body), 201)
         other, _ = member_token("13900000004")
+        other_till = api.as_(token_for(["cashier"], ("SH-001",)))
+        other_manager = api.as_(token_for(["store_manager"], ("SH-001",)))
         before = item_counts()
         sale = ok(cashier.get(f"/v1/members/{member}/sales/BJ001-0042?store_id=BJ-001"))
+        path = f"/v1/members/{member}/sales/BJ001-0042?store_id=BJ-001"  # another store's purchase: only to who
+        assert ok(other_till.get(path))["purchase"] is None  # refunds (a review: wider than the purchase list)
+        assert ok(other_manager.get(path))["purchase"]["order_id"] == "BJ001-0042"
+        refused(cashier.get("/v1/members/mb_nobody/sales/BJ001-0042"), 404, "not-found")
         assert (sale["purchase"]["paid_fen"], sale["purchase"]["partner_id"]) == (6_000, "counter")
         assert (sale["wallet_payment"]["refundable_fen"], sale["wallet_payment"]["order_id"]) == (6_000, "BJ001-0042")
         assert [(c["code"], c["store_id"]) for c in sale["coupons"]] == [(code, "BJ-001")]

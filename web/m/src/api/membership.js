@@ -15,9 +15,9 @@ export const cards = () => api.get('/me/cards')
 export const buy = (planId, payWith, key) => api.post('/me/cards', { plan_id: planId, pay_with: payWith }, { 'Idempotency-Key': key })
 
 /** `PATCH /v1/me/cards/{id}` `{auto_renew}`: automatic renewal on (where the plan offers it) or off. */
+export const setAutoRenew = (cardId, on) => api.patch(`/me/cards/${path(cardId)}`, { auto_renew: on })
 /** What happened to a card, oldest first: `{items: [{kind, amount_fen, reason, occurred_at}]}` (a refund says how). */
 export const cardHistory = (cardId) => api.get(`/me/cards/${path(cardId)}/history`)
-export const setAutoRenew = (cardId, on) => api.patch(`/me/cards/${path(cardId)}`, { auto_renew: on })
 
 /** `GET /v1/me/benefits`: `{items, effective}`, each benefit with its source, whether it applies and, for counted
  * ones, what is left this period and until when. */
