@@ -68,6 +68,11 @@ class LedgerEntry(Schema):
     source: Source = Field(description="what booked it")
     reason: str = Field(description="why, as shown to the member")
     occurred_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
+    recorded_by: str | None = Field(
+        default=None,
+        description="who booked it (`staff:<id>`, `partner:<id>`, `system`, `cli`), in the ledger staff read; null for "
+        "the member, and in the answer of the write that booked it",
+    )
 
 
 class LedgerPage(Schema):

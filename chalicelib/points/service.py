@@ -425,12 +425,13 @@ INTERNAL_SOURCES = frozenset({"staff", "import"})  # their ids name a staff memb
 
 def ledger_page(member_id: str, limit: int, cursor: str | None, *, for_member: bool = False
                 ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
-    """The member's entries, newest first. The member themself sees that staff or an import booked an entry,
-    not who or which file (``source.id`` null)."""
+    """The member's entries, newest first, with who booked each (``recorded_by``: `staff:<id>`, a partner, `system`).
+    The member themself sees that staff or an import booked an entry, not who or which file (``source.id`` and
+    ``recorded_by`` null)."""
     scope = f"points-ledger|{member_id}"
     position = decode_cursor(scope, cursor)
     entries, after = ledger().page(member_id, BOOK, limit, position["seq"] if position else None)
-    items = [entry_json(entry) for entry in entries]
+    items = [{**entry_json(entry), "recorded_by": None if for_member else entry.actor} for entry in entries]
     if for_member:
         items = [{**e, "source": {**e["source"], "id": None}} if e["source"]["kind"] in INTERNAL_SOURCES else e
                  for e in items]  # fmt: skip

@@ -94,6 +94,8 @@ def test_a_member_is_found_adjusted_and_the_ledger_shows_the_entry(site: Site, c
     row = page.locator("[data-test=ledger] tr", has_text="门店活动补发")
     row.wait_for()
     assert "+320" in row.inner_text()
+    me = site.api("GET", "/v1/staff/me")
+    expect(row.locator("[data-test=ledger-by]")).to_have_text(f"员工 {me['name']}")  # who booked it, by name
     page.locator("[data-test=available]").get_by_text("320").wait_for()
     (lot,) = site.api("GET", f"/v1/members/{member['member_id']}/points")["expiring"]
     page.get_by_text(f"{lot['date']} · 320").wait_for()  # the points, with the day they expire

@@ -243,9 +243,10 @@ class TestAdjustments:
         api.post(f"/v1/members/{member_id}/points/adjustments", {"points": 5, "reason": "补发"}, headers=key("w1"))
         [staff_view] = api.get(f"/v1/members/{member_id}/points/ledger").body["items"]
         assert staff_view["source"]["id"].startswith("staff:")
+        assert staff_view["recorded_by"] == staff_view["source"]["id"]  # staff read who, by name in the console
         for path in ("/v1/me/points/ledger", f"/v1/members/{member_id}/points/ledger"):  # both ways to their own
             [own_view] = me.get(path).body["items"]
-            assert own_view == {**staff_view, "source": {"kind": "staff", "id": None}}, path
+            assert own_view == {**staff_view, "source": {"kind": "staff", "id": None}, "recorded_by": None}, path
 
 
 class TestLedger:
@@ -260,7 +261,9 @@ class TestLedger:
         rest = me.get(f"/v1/me/points/ledger?limit=3&cursor={first['next_cursor']}").body
         assert [(e["type"], e["points"]) for e in rest["items"]] == [("earn", 10)]
         assert rest["next_cursor"] is None
-        assert api.get(f"/v1/members/{member_id}/points/ledger").body["items"] == first["items"] + rest["items"]
+        staff_read = api.get(f"/v1/members/{member_id}/points/ledger").body["items"]
+        assert [{**e, "recorded_by": None} for e in staff_read] == first["items"] + rest["items"]
+        assert staff_read[0]["recorded_by"] == f"member:{member_id}"  # the member's own redemption
         assert_invariants(member_id)
 
 
