@@ -154,8 +154,8 @@ def get_my_wallet(ctx: RequestContext) -> Reply:
     return Reply(Wallet.model_validate(service.wallet_of(ctx.caller.id)))
 
 
-def _entries(member_id: str, query: PageQuery) -> Reply:
-    items, cursor = service.entries_of(member_id, query.limit, query.cursor)
+def _entries(member_id: str, query: PageQuery, for_member: bool) -> Reply:
+    items, cursor = service.entries_of(member_id, query.limit, query.cursor, for_member=for_member)
     return Reply(WalletEntryPage.model_validate({"items": items, "next_cursor": cursor}))
 
 
@@ -174,7 +174,7 @@ def get_wallet_entries(ctx: RequestContext, member_id: str) -> Reply:
     bonus), signed amount, the book's balance after it, what booked it and why.
 
     Errors: 404 for an unknown or erased member, or another member's id from a member token."""
-    return _entries(reachable(ctx.caller, member_id), ctx.query)
+    return _entries(reachable(ctx.caller, member_id), ctx.query, for_member=ctx.caller.is_member)
 
 
 @endpoint(
@@ -189,7 +189,7 @@ def get_wallet_entries(ctx: RequestContext, member_id: str) -> Reply:
 )
 def get_my_wallet_entries(ctx: RequestContext) -> Reply:
     """The member's own stored-value history (储值流水), both books newest first."""
-    return _entries(ctx.caller.id, ctx.query)
+    return _entries(ctx.caller.id, ctx.query, for_member=True)
 
 
 @endpoint(

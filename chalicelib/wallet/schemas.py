@@ -207,6 +207,10 @@ class WalletEntry(Schema):
     source: WalletEntrySource = Field(description="what booked it")
     reason: str = Field(description="why, as shown to the member")
     occurred_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
+    recorded_by: str | None = Field(
+        default=None,
+        description="who booked it (`staff:<id>`, `partner:<id>`, `member:<id>`, `system`); null for the member",
+    )
 
 
 class WalletEntryPage(Schema):

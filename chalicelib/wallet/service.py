@@ -851,8 +851,11 @@ def wallet_of(member_id: str) -> dict[str, Any]:
             "gift_points_pending": pending}  # fmt: skip
 
 
-def entries_of(member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """The member's wallet entries, both books, newest first: two queries a page (one per book)."""
+def entries_of(
+    member_id: str, limit: int, cursor: str | None, *, for_member: bool = False
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The member's wallet entries, both books, newest first: two queries a page (one per book); staff read who booked
+    each (``recorded_by``), the member not."""
     scope = f"wallet-entries|{member_id}"
     positions = decode_cursor(scope, cursor)
     if positions is not None and not all(isinstance(positions.get(name), int) for name in BOOK_NAMES.values()):
@@ -871,6 +874,7 @@ def entries_of(member_id: str, limit: int, cursor: str | None) -> tuple[list[dic
             "source": {"kind": e.source.kind, "id": e.source.id},
             "reason": e.reason,
             "occurred_at": e.occurred_at,
+            "recorded_by": None if for_member else e.actor,
         }
         for e in found
     ]

@@ -490,6 +490,13 @@ class TestCounterPayments:
         assert_books_are_the_sum_of_their_entries(api, member)
         entries = all_entries(api, f"/v1/members/{member}/wallet/entries")
         assert entries[0]["reason"] == "储值退款：退货：尺码不合适"
+        assert entries[0]["recorded_by"].startswith("staff:")  # staff read who gave it back; the member not:
+        from chalicelib.identity.member_auth import member_claims
+        from chalicelib.identity.service import issue_tokens
+
+        token = issue_tokens(member_claims(member, clock.now().timestamp())).access_token
+        mine = api.as_(token).get("/v1/me/wallet/entries").body["items"]
+        assert {e["recorded_by"] for e in mine} == {None}
         assert {e["reason"] for e in entries if e["source"]["id"] == paid["payment_id"]} == {"储值支付·订单 BJ001-0042"}
         refunded = [e for e in events("wallet.refunded") if e["payload"]["payment_id"] == paid["payment_id"]]
         assert [(e["payload"]["store_id"], e["actor"].startswith("staff:")) for e in refunded] == [("BJ-001", True)] * 2
