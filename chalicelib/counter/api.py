@@ -48,7 +48,7 @@ def sale(ctx: RequestContext, member_id: str, order_id: str) -> Reply:
 @endpoint("/v1/members/{member_id}/purchases", "POST", summary="Record a purchase at the counter (消费记账)",
           tag="purchases", access=RECORD, body=CounterPurchase, response=PurchaseAnswer, status=201,
           errors=(NotFound, ValidationFailed, purchases.MemberNotEligible, purchases.OrderConflict,
-                  purchases.CounterPurchasesOff))  # fmt: skip
+                  purchases.CounterPurchasesOff, service.OverCounterLimit))  # fmt: skip
 def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
     """A cashier records a purchase at the till for any member of the chain, as a partner reports one (a chain whose
     till system reports nothing gives points this way): the earn rules in force now (the platform's clock stamps it:
@@ -56,12 +56,15 @@ def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
     (`order_id`, unique in the chain): the same order again answers the first answer with `duplicate: true`.
     Store-scoped staff record at their own stores. The audit log records who did it (`purchase.recorded`, actor
     `staff:<id>`). A chain whose till reports its purchases turns this off (`LOYALTY_COUNTER_PURCHASES=false`), so no
-    sale earns twice. What was paid is at least what the wallet took for the order at that store.
+    sale earns twice. What was paid is at least what the wallet took for the order at that store, and above the
+    chain's limit (`LOYALTY_COUNTER_PURCHASE_LIMIT_FEN`, default 5,000 CNY; `/v1/staff/me` says the caller's) only
+    staff who record large purchases (`purchases:record-large`: store managers) record it.
 
     Errors: 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen one; 422 for a store that does
     not exist or is not one of a store-scoped cashier's, or `paid_fen` below the order's wallet payment; 409
-    `order-conflict` for the same order with other content; 403 `counter-purchases-off` when the chain turned it off.
+    `order-conflict` for the same order with other content; 403 `counter-purchases-off` when the chain turned it off;
+    403 `counter-purchase-over-limit` (with `limit_fen`) above the caller's limit.
     """
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
-    answer = service.record_sale(member_id, ctx.body)
+    answer = service.record_sale(ctx.caller, member_id, ctx.body)
     return Reply(PurchaseAnswer.model_validate(answer), status=201)

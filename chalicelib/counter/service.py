@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import Caller
-from chalicelib.identity.rules import Permission
+from chalicelib.identity.rules import Permission, counter_purchase_cap
 from chalicelib.ledger.registry import ledger
 from chalicelib.members import service as members
 from chalicelib.members.model import Status, mask_phone
@@ -17,9 +17,15 @@ from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases import service as purchases
 from chalicelib.purchases.schemas import CounterPurchase
 from chalicelib.shared import clock
-from chalicelib.shared.errors import NotFound, ValidationFailed
+from chalicelib.shared.errors import Forbidden, NotFound, ValidationFailed
+from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import service as tiers
 from chalicelib.wallet import service as wallet
+
+
+class OverCounterLimit(Forbidden):
+    slug, title = "counter-purchase-over-limit", "A sale this large is recorded at the counter by a store manager"
+
 
 COUPONS_SHOWN, COUPON_QUERIES = 20, 2  # the usable coupons the view lists, and the queries it may spend finding them
 
@@ -68,10 +74,15 @@ def sale(caller: Caller, member_id: str, store_id: str | None, order_id: str) ->
             "coupons": coupons.used_on_order(member_id, order_id)}  # fmt: skip
 
 
-def record_sale(member_id: str, purchase: CounterPurchase) -> dict[str, Any]:
+def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> dict[str, Any]:
     """消费记账: the sale recorded for points at the till (``purchases.record_at_counter``), once its paid amount is at
-    least what the wallet took for the order at that store: a sale recorded below its wallet payment could never be
-    refunded whole. 422 on ``paid_fen`` otherwise."""
+    least what the wallet took for the order at that store (a sale recorded below its wallet payment could never be
+    refunded whole: 422 on ``paid_fen`` otherwise) and at most what the caller may record in one sale (above the
+    chain's limit only staff who record large purchases: 403 ``counter-purchase-over-limit``, with ``limit_fen``)."""
+    cap = counter_purchase_cap(caller.grant, get_settings().counter_purchase_limit_fen) if caller.grant else None
+    if cap is not None and purchase.paid_fen > cap:
+        raise OverCounterLimit(f"Above {cap / 100:,.2f} CNY paid, a sale is recorded by staff with "
+                               f"{Permission.PURCHASES_RECORD_LARGE} (a store manager)", limit_fen=cap)  # fmt: skip
     paid = wallet.counter_payment_of_order(member_id, purchase.store_id, purchase.order_id)
     taken = (sum(paid["paid"].values()) if paid["paid"] else paid["refundable_fen"]) if paid else 0
     if purchase.paid_fen < taken:

@@ -6,7 +6,14 @@ from chalicelib.agreements.service import AgreementsRequired
 from chalicelib.identity import member_auth, service
 from chalicelib.identity.access import ANY_STAFF, MEMBER, PUBLIC, Staff
 from chalicelib.identity.records import StaffRecord
-from chalicelib.identity.rules import PERMISSION_LABELS, PERMISSIONS, ROLE_LABELS, Permission, Role
+from chalicelib.identity.rules import (
+    PERMISSION_LABELS,
+    PERMISSIONS,
+    ROLE_LABELS,
+    Permission,
+    Role,
+    counter_purchase_cap,
+)
 from chalicelib.identity.schemas import (
     CodeRequest,
     CodeSent,
@@ -198,14 +205,17 @@ def reset_password(ctx: RequestContext, staff_id: str) -> Reply:
 def get_staff_me(ctx: RequestContext) -> Reply:
     """The calling staff member's account (id, username, display name) with the roles and stores their session
     holds and every permission those roles grant, sorted: the back office shows its menus and buttons by them (less
-    what the chain's configuration turns off: `purchases:record` when its tills report purchases themselves). Reads
-    the account once; changes nothing."""
+    what the chain's configuration turns off: `purchases:record` when its tills report purchases themselves), and the
+    most they may record as paid in one sale at the counter. Reads the account once; changes nothing."""
     grant = ctx.caller.grant
     record = service.get_staff(ctx.caller.id)
-    off = set() if get_settings().counter_purchases else {Permission.PURCHASES_RECORD}
+    settings = get_settings()
+    off = set() if settings.counter_purchases else {Permission.PURCHASES_RECORD}
     permissions = sorted(grant.permissions - off)
+    cap = counter_purchase_cap(grant, settings.counter_purchase_limit_fen)
     return Reply(StaffMe(staff_id=record.staff_id, username=record.username, name=record.display_name,
-                         roles=sorted(grant.roles), stores=sorted(grant.stores), permissions=permissions))  # fmt: skip
+                         roles=sorted(grant.roles), stores=sorted(grant.stores), permissions=permissions,
+                         counter_purchase_limit_fen=cap))  # fmt: skip
 
 
 @endpoint("/v1/staff/names", "POST", summary="Colleagues' display names", tag="staff", access=ANY_STAFF,

@@ -58,6 +58,7 @@ class Permission(StrEnum):
     WALLET_TOP_UP = "wallet:top-up"
     PURCHASES_RECORD = "purchases:record"
     PURCHASES_REFUND = "purchases:refund"
+    PURCHASES_RECORD_LARGE = "purchases:record-large"
     REPORTS_READ = "reports:read"
     REPORTS_MONEY = "reports:money"
     JOBS_RUN = "jobs:run"
@@ -104,7 +105,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _CASHIER
         | _FEEDBACK
         | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE, P.REPORTS_READ}
-        | {P.WALLET_REFUND, P.MALL_REFUND, P.PURCHASES_REFUND}
+        | {P.WALLET_REFUND, P.MALL_REFUND, P.PURCHASES_REFUND, P.PURCHASES_RECORD_LARGE}
     ),
     Role.MARKETING: frozenset(
         {P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE, P.REPORTS_READ, P.COUPONS_MANAGE, P.MALL_MANAGE}
@@ -140,6 +141,7 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.PURCHASES_RECORD: ("消费记账", "Record purchases at the counter"),
     P.WALLET_TOP_UP: ("储值充值", "Take stored-value top-ups at the counter"),
     P.PURCHASES_REFUND: ("消费退款", "Refund purchases recorded at the counter"),
+    P.PURCHASES_RECORD_LARGE: ("大额消费记账", "Record purchases above the counter's limit"),
     P.POINTS_REDEEM: ("积分兑换", "Redeem points"),
     P.POINTS_ADJUST: ("积分调整与冲正", "Adjust points and reverse redemptions"),
     P.RULES_WRITE: ("积分规则", "Earn rules"),
@@ -188,6 +190,13 @@ class StaffGrant:
     def covers_store(self, store_id: str | None) -> bool:
         """Whether a store is in scope. A member without a home store is only in an unscoped caller's view."""
         return not self.stores or (store_id is not None and store_id in self.stores)
+
+
+def counter_purchase_cap(grant: StaffGrant, limit_fen: int) -> int | None:
+    """The most a caller may record as paid at the counter (消费记账) in one sale: the chain's limit
+    (``LOYALTY_COUNTER_PURCHASE_LIMIT_FEN``; 0: none), unless their roles record large purchases (a store manager's):
+    a cashier alone cannot give a friend the points of a sale that never happened above it. None: no cap."""
+    return limit_fen if limit_fen and not grant.may(Permission.PURCHASES_RECORD_LARGE) else None
 
 
 def grant_of(roles: Iterable[str], stores: Iterable[str] = ()) -> StaffGrant:

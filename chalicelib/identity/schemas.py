@@ -171,6 +171,10 @@ class StaffMe(Schema):
     roles: list[Role] = Field(description="the roles (员工角色) this session holds")
     stores: list[str] = Field(description="the stores (门店) this session manages within; empty: every store")
     permissions: list[Permission] = Field(description="every permission the roles grant, sorted")
+    counter_purchase_limit_fen: int | None = Field(
+        description="the most this caller may record as paid in one sale at the counter (消费记账), in fen; null: no "
+        "limit (the chain set none, or the roles record large purchases: `purchases:record-large`)"
+    )
 
 
 class Label(Schema):

@@ -318,6 +318,40 @@ class TestAtTheCounter:
         assert balance(member) == 50 - 18 + 100
         assert [e.reason for e in ledger_views.entries(member) if int(e.points) < 0] == ["退款扣回积分·订单 POS-1"]
 
+    def test_above_the_chains_limit_only_a_store_manager_records_a_sale(self, api, member, monkeypatch):
+        """A cashier cannot give a friend the points of a large sale that never happened: above
+        LOYALTY_COUNTER_PURCHASE_LIMIT_FEN the route refuses them (and /v1/staff/me says their limit), nothing is
+        written; a store manager records it; 0 is no limit."""
+        from chalicelib.shared.settings import get_settings
+
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+        monkeypatch.setenv("LOYALTY_COUNTER_PURCHASE_LIMIT_FEN", "100000")
+        get_settings.cache_clear()
+        try:
+            assert cashier.get("/v1/staff/me").body["counter_purchase_limit_fen"] == 100_000
+            assert manager.get("/v1/staff/me").body["counter_purchase_limit_fen"] is None
+            before = item_counts()
+            refused = cashier.post(f"/v1/members/{member}/purchases", self.counter_order(paid=100_001))
+            assert (refused.status, refused.body["type"].split("/")[-1]) == (403, "counter-purchase-over-limit")
+            assert (refused.body["limit_fen"], "1,000.00 CNY" in refused.body["detail"]) == (100_000, True)
+            assert item_counts() == before
+            assert cashier.post(f"/v1/members/{member}/purchases", self.counter_order(paid=100_000)).status == 201
+            large = manager.post(
+                f"/v1/members/{member}/purchases", {**self.counter_order(paid=100_001), "order_id": "POS-2"}
+            )
+            assert (large.status, large.body["duplicate"]) == (201, False)
+            monkeypatch.setenv("LOYALTY_COUNTER_PURCHASE_LIMIT_FEN", "0")
+            get_settings.cache_clear()
+            assert cashier.get("/v1/staff/me").body["counter_purchase_limit_fen"] is None
+            unlimited = cashier.post(
+                f"/v1/members/{member}/purchases", {**self.counter_order(paid=100_001), "order_id": "POS-3"}
+            )
+            assert unlimited.status == 201
+        finally:
+            monkeypatch.delenv("LOYALTY_COUNTER_PURCHASE_LIMIT_FEN")
+            get_settings.cache_clear()
+
     def test_a_chain_whose_tills_report_purchases_turns_the_counter_off(self, api, member, monkeypatch):
         """No sale earns twice: with LOYALTY_COUNTER_PURCHASES=false the route refuses and the console hides it."""
         from chalicelib.shared.settings import get_settings
