@@ -21,9 +21,16 @@ from chalicelib.shared import clock
 from chalicelib.shared.cache import CachedByKey
 from chalicelib.shared.crypto import Sealer, keyring
 from chalicelib.shared.db import Transaction, one_page
-from chalicelib.shared.errors import AlreadyExists, Conflict, NotFound, PreconditionFailed, Unauthenticated
+from chalicelib.shared.errors import (
+    AlreadyExists,
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    Unauthenticated,
+    ValidationFailed,
+)
 from chalicelib.shared.events import change_summary, emit, new_event
-from chalicelib.shared.ids import new_id
+from chalicelib.shared.ids import COUNTER, new_id
 from chalicelib.shared.logs import logger
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.versions import Expected
@@ -77,7 +84,11 @@ def create_partner(
     name: str, stores: list[str], *, partner_id: str | None = None, secret: str | None = None,
     enrols_members: bool = False, accepts_v1: bool = False,
 ) -> Issued:  # fmt: skip
-    """A new partner and its first secret (``partner_id`` and ``secret`` are given only by the local bootstrap)."""
+    """A new partner and its first secret (``partner_id`` and ``secret`` are given only by the local bootstrap). Never
+    under the counter's id: that partner's webhooks would reach the sales and payments cashiers booked."""
+    if partner_id == COUNTER:
+        raise ValidationFailed([{"field": "partner_id", "in": "body", "message": "reserved for the counter"}],
+                               f"{COUNTER!r} is the counter's: no partner takes it")  # fmt: skip
     partner_id = partner_id or new_id("pt_")
     secret = secret or new_secret()
     data_key, wrapped = keyring().new_data_key()

@@ -60,6 +60,7 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
+from chalicelib.shared.ids import COUNTER
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.versions import append_version
 from chalicelib.stores.service import not_open
@@ -336,7 +337,6 @@ class CounterPurchasesOff(Forbidden):
     slug, title = "counter-purchases-off", "Purchases are not recorded at the counter in this chain"
 
 
-COUNTER = "counter"  # purchases staff record at the till, apart from every partner system's (as wallet payments)
 _AT_THE_COUNTER = Caller("partner", COUNTER, StaffGrant(frozenset(), frozenset()))  # every store; enrols nobody
 
 

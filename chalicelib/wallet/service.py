@@ -45,7 +45,7 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
-from chalicelib.shared.ids import new_id
+from chalicelib.shared.ids import COUNTER, new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 from chalicelib.stores.service import not_open
@@ -661,9 +661,6 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
         if members.status_of(member_id) != Status.ACTIVE:  # an empty wallet of nobody, or of a frozen member
             raise _not_eligible(HolderUnavailable(member_id)) from None
         raise
-
-
-COUNTER = "counter"  # the payments cashiers take at the counter, apart from every partner system's
 
 
 def pay_at_counter(member_id: str, request: WalletCounterPayment) -> dict[str, Any]:

@@ -166,3 +166,14 @@ def test_a_signature_that_is_not_hex_is_401_not_a_crash(api, partner):
     body = b"{}"
     headers = {"x-partner-id": partner["partner_id"], "x-signature": f"t={int(clock.now().timestamp())},v1={'é' * 64}"}
     assert api.as_(None).call("POST", "/v1/webhooks/ping", raw=body, headers=headers).status == 401
+
+
+def test_no_partner_takes_the_counters_id(aws):
+    """The counter books its sales, wallet payments and top-ups as the seller `counter`: a partner under that id (the
+    local bootstrap names its demo partner from LOYALTY_DEMO_PARTNER_ID) would refund them by webhook."""
+    from chalicelib.shared.errors import ValidationFailed
+    from chalicelib.shared.ids import COUNTER
+
+    with pytest.raises(ValidationFailed, match="the counter's"):
+        partners.ensure_partner(COUNTER, "s" * 32)
+    assert PartnerRecord.find(COUNTER) is None
