@@ -110,12 +110,14 @@ def upgrade_gift(tx: Transaction, event: Event) -> None:
     _give_unless_taken_back(templates, member_id, "tier-upgrade", change_id, void)
 
 
-def _birthday_taken_back(member_id: str, birthday: dict[str, Any], at: str) -> None:
+def _birthday_taken_back(
+    member_id: str, birthday: dict[str, Any], at: str, reason: str = "退款撤销生日等级礼券"
+) -> None:
     """A birthday gift's tier coupons a refund took back (``templates``: voided, or never given), and the tier's it
     leaves that the gift's tier did not name (``give``: what the gift would have been without the undone tier)."""
     year, source = int(birthday["year"]), f"{member_id}:{birthday['year']}"
     for template_id in dict.fromkeys(str(t) for t in birthday.get("templates") or []):
-        void = functools.partial(service.void_birthday_coupons, member_id, year, [template_id])
+        void = functools.partial(service.void_birthday_coupons, member_id, year, [template_id], reason)
         _take_back(member_id, service.taken_back_mark(service.BIRTHDAY_TIER, source, template_id), at, void)
     general = set(service.gift_templates("birthday"))
     for template_id in dict.fromkeys(str(t) for t in birthday.get("give") or [] if str(t) not in general):
@@ -162,14 +164,17 @@ def void_erased_members_coupons(tx: Transaction, event: Event) -> None:
 @consumer("coupon-card-cancelled", queue="coupons", types=["membership.card-cancelled"], batched=True)
 def void_cancelled_card_packs(tx: Transaction, event: Event) -> None:
     """A paid card's cancellation takes back the coupon packs it names (those it refunded: none when nothing went
-    back), their coupons still usable voided. Each pack taken back is remembered, so a pack is not issued after the
-    cancellation, whatever order the two events come in (``_take_back``)."""
+    back), their coupons still usable voided, and, refunded in full, the birthday coupons its tier floor gave
+    (``birthday_coupons``, as a refund undoing a tier takes them). Each pack or coupon taken back is remembered, so
+    it is not issued after the cancellation, whatever order the two events come in (``_take_back``)."""
     p = event.payload
     member_id = str(p["member_id"])
     for pack in p.get("packs_taken_back") or []:
         taken = (str(pack["template_id"]), str(pack["source"]))
         _take_back(member_id, service.taken_back_mark("membership-pack", taken[1], taken[0]), event.occurred_at,
                    functools.partial(service.void_pack_coupons, member_id, [taken]))  # fmt: skip
+    for birthday in p.get("birthday_coupons") or []:
+        _birthday_taken_back(member_id, birthday, event.occurred_at, "退卡撤销会员卡等级生日礼券")
 
 
 def _take_back(member_id: str, mark: str | None, at: str, void: Callable[[], object]) -> None:

@@ -1273,15 +1273,17 @@ def taken_back_mark(source_kind: str, source_id: str, template_id: str) -> str |
     return f"coupon-pack-taken-back:{suffix}" if suffix else None
 
 
-def void_birthday_coupons(member_id: str, year: int, template_ids: Iterable[str]) -> int:
+def void_birthday_coupons(
+    member_id: str, year: int, template_ids: Iterable[str], reason: str = "退款撤销生日等级礼券"
+) -> int:
     """Void the coupons of ``template_ids`` a member's birthday gift of ``year`` gave as its tier's (``BIRTHDAY_TIER``:
     never the general gift's, whatever became of its template since) that are still usable, reserved for an order
-    included (退款撤销生日等级礼券): a refund undid the tier that named them. Found by their issues' claims; once each;
-    how many it voided."""
+    included (退款撤销生日等级礼券): a refund undid the tier that named them, or a card's cancellation refunded the card
+    whose floor did (``reason`` says which). Found by their issues' claims; once each; how many it voided."""
     source, voided = f"{member_id}:{year}", 0
     for template_id in dict.fromkeys(template_ids):
         if (issued := coupons().replay(_issue_claim(template_id, member_id, BIRTHDAY_TIER, source))) is not None:
-            voided += _void_if_usable(str(issued["code"]), Source("tier-refund", source), "退款撤销生日等级礼券")
+            voided += _void_if_usable(str(issued["code"]), Source("tier-refund", source), reason)
     return voided
 
 

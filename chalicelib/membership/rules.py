@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Kind = Literal["quota", "discount", "points_multiplier", "tier_floor", "coupon_pack"]
 Period = Literal["day", "week", "month", "quarter", "year", "term"]  # term: a card's paid term (counted uses only)
@@ -186,6 +186,17 @@ class Earlier:
         return replace(self, open_fen=0, open_since=None, settled_count=self.count)
 
 
+class CardBirthday(NamedTuple):
+    """What a card's tier floor added to a birthday gift of ``year``: its ``points``, and the gift's ``tier`` next to
+    the tier it would have been given at ``without`` the card (their birthday coupons differ by what the floor gave;
+    both empty for a gift noted before they were kept)."""
+
+    year: int
+    points: int
+    tier: str = ""
+    without: str = ""
+
+
 @dataclass(frozen=True)
 class Card:
     """A member's card of one plan, as its ledger book keeps it (on the member's ledger account, read with every
@@ -205,7 +216,7 @@ class Card:
     uses_counted_fen: int = 0  # the value of the uses a cancellation counted (kept back or not): never counted twice
     cycle: int = 0  # how many times the card was bought again after a cancellation or a lapse
     earlier: Earlier = Earlier()  # payments folded out of ``payments``
-    birthdays: tuple[tuple[int, int], ...] = ()  # (year, points) its tier floor added to birthday gifts this cycle
+    birthdays: tuple[CardBirthday, ...] = ()  # what its tier floor added to birthday gifts this cycle
 
     def status(self, today: date) -> str:
         if self.cancelled_on is not None:
@@ -280,7 +291,7 @@ class Card:
             tuple(Payment.from_json(p) for p in raw.get("payments", [])), tuple(raw.get("notified", [])),
             tuple(raw.get("packs", [])), _date(raw.get("lapsed_on")), int(raw.get("uses_counted_fen", 0)),
             int(raw.get("cycle", 0)), Earlier.from_json(raw.get("earlier")),
-            tuple((int(year), int(points)) for year, points in raw.get("birthdays", [])),
+            tuple(CardBirthday(int(b[0]), int(b[1]), *map(str, b[2:4])) for b in raw.get("birthdays", [])),
         )  # fmt: skip
 
 

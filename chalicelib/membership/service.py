@@ -36,6 +36,7 @@ from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.stores.service import store_exists
 from chalicelib.tiers import programmes
+from chalicelib.tiers.rules import birthday_coupons_beyond
 from chalicelib.tiers.service import tier_in
 from chalicelib.wallet.rules import ONLINE_STORE
 
@@ -384,7 +385,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
             "plan_name": plan_store.document(card.plan_id)["name"],
             "refund_fen": refund.amount_fen, "parts": parts, "wallet_partner": WALLET_PARTNER,
             "packs_taken_back": packs, **({"refunded_in_full_since": whole[0]} if whole else {}),
-            **({"birthday_points": sum(points for _, points in card.birthdays)} if whole and card.birthdays else {}),
+            **(_birthdays_back(card) if whole and card.birthdays else {}),
         })]  # fmt: skip
 
     posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "present"},
@@ -504,21 +505,39 @@ def tier_of_benefits(
 def noting_card_birthday(
     holdings: Holdings, member_id: str, today: date, year: int, bonus_of: Callable[[str], int], source: Source
 ) -> list[Posting]:
-    """A birthday gift's points that a paid card's tier floor alone gave (the gift's tier points, less what they
-    would be without that card), noted on the card: a cancellation that gives back all the card was paid takes them
-    back, as it takes back what its multiplier added. None when no card was decisive (no floor above the earned
-    tier, or two cards giving the same one)."""
-    given = bonus_of(tier_of_benefits(holdings, member_id, today, paid_only=True))
+    """What a paid card's tier floor alone added to a birthday gift (the gift's tier points less what they would be
+    without that card, and the birthday coupons its tier names that the tier without it does not), noted on the card:
+    a cancellation that gives back all the card was paid takes them back, as it takes back what its multiplier added.
+    None when no card was decisive (no floor above the earned tier, or two cards giving the same one) or it added
+    nothing."""
+    tier = tier_of_benefits(holdings, member_id, today, paid_only=True)
+    given, programme = bonus_of(tier), programmes.programme()
     postings = []
     for card in _cards(holdings, member_id).cards.values():
         if not card.gives_benefits(today) or card.on_trial(today):
             continue
-        part = given - bonus_of(tier_of_benefits(holdings, member_id, today, paid_only=True, excluding=card.card_id))
-        if part > 0:
-            noted = replace(card, birthdays=(*card.birthdays, (year, part)))
-            reason = f"生日礼：会员卡等级加赠 {part} 积分"
+        without = tier_of_benefits(holdings, member_id, today, paid_only=True, excluding=card.card_id)
+        part = max(given - bonus_of(without), 0)
+        if part > 0 or birthday_coupons_beyond(programme, tier, without):
+            noted = replace(card, birthdays=(*card.birthdays, rules.CardBirthday(year, part, tier, without)))
+            reason = f"生日礼：会员卡等级加赠 {part} 积分" if part else "生日礼：会员卡等级生日礼券"
             postings.append(Posting(member_id, MEMBERSHIP, 0, "birthday", source, reason, {"card": noted.to_json()}))
     return postings
+
+
+def _birthdays_back(card: Card) -> dict[str, Any]:
+    """What a cancellation giving back all a card was paid takes back of the birthday gifts its floor added, for the
+    cancellation's event: the points (``birthday_points``), and by year the birthday coupons its floor's tier named
+    beyond the tier without it (``templates``: voided if still usable) with those the tier without it names beyond the
+    floor's (``give``), so each gift is what it would have been without the card."""
+    programme = programmes.programme()
+    coupons_back = [
+        {"year": given.year, "templates": birthday_coupons_beyond(programme, given.tier, given.without),
+         "give": birthday_coupons_beyond(programme, given.without, given.tier)}
+        for given in card.birthdays if given.tier
+    ]  # fmt: skip
+    return {"birthday_points": sum(given.points for given in card.birthdays),
+            **({"birthday_coupons": coupons_back} if coupons_back else {})}  # fmt: skip
 
 
 def benefits_of(member_id: str) -> dict[str, Any]:
