@@ -62,7 +62,8 @@ class MembershipBook:
                 trials = (*trials, card.plan_id)
         if "plan" in detail:
             plans[detail["plan"]["plan_id"]] = detail["plan"]
-        return Cards(cards, trials, held, plans), {"card_id": detail.get("card", {}).get("card_id")}
+        said = {"explanation": detail["explanation"]} if "explanation" in detail else {}  # a refund's, for the member
+        return Cards(cards, trials, held, plans), {"card_id": detail.get("card", {}).get("card_id"), **said}
 
     def undo(self, state: Cards, entry: Entry, today: date) -> tuple[Cards, Any]:
         raise NotImplementedError("a card's payments are refunded by a cancellation, never reversed")

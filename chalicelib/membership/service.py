@@ -150,18 +150,26 @@ def card_of(member_id: str, card_id: str) -> Card:
 
 def history(member_id: str, card_id: str, *, for_member: bool = False) -> list[dict[str, Any]]:
     """What happened to a card, oldest first: payments, refunds with how they were worked out, lapses. The member
-    reads who by kind only (staff, partner, system), never which staff member."""
+    reads who by kind only (staff, partner, system), never which staff member, and a cancellation's refund worked out
+    without the reason staff typed (an internal note)."""
     card_of(member_id, card_id)
     items, cursor = [], None
     while True:
         entries, cursor = ledger().page(member_id, MEMBERSHIP, 100, cursor)
         items += [
-            {"entry_id": e.entry_id, "kind": e.kind, "amount_fen": e.amount, "reason": e.reason,
+            {"entry_id": e.entry_id, "kind": e.kind, "amount_fen": e.amount, "reason": _reason(e, for_member),
              "actor": e.actor.partition(":")[0] if for_member else e.actor, "occurred_at": e.occurred_at}
             for e in entries if (e.detail or {}).get("card_id") == card_id
         ]  # fmt: skip
         if cursor is None:
             return sorted(items, key=lambda item: item["occurred_at"])
+
+
+def _reason(entry: Entry, for_member: bool) -> str:
+    """An entry's reason as its reader may read it: a member reads a cancellation as 退卡 and how its refund was worked
+    out, not the reason staff typed."""
+    explanation = (entry.detail or {}).get("explanation")
+    return f"退卡。{explanation}" if for_member and explanation is not None else entry.reason
 
 
 def _require_member(member_id: str) -> None:
@@ -364,7 +372,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         worked[:] = [(after, refund, taken)]
         whole[:] = [card.started_on.isoformat()] if 0 < card.open_fen <= refund.amount_fen else []
         reason = f"退卡：{request.reason}。{refund.explanation}"
-        detail = {"card": after.to_json(), "refund": list(refund.parts)}
+        detail = {"card": after.to_json(), "refund": list(refund.parts), "explanation": refund.explanation}
         return [Posting(member_id, MEMBERSHIP, -refund.amount_fen, "refund", Source("cancellation", request.cancel_id),
                         reason, detail, kept=True)]  # fmt: skip
 

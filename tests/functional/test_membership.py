@@ -374,8 +374,11 @@ class TestCancellation:
         history = ok(admin.get(f"/v1/members/{member_id}/cards/{card['card_id']}/history"))["items"]
         assert [h["kind"] for h in history] == ["purchase", "refund"]
         assert "扣除已使用权益100.00元" in history[-1]["reason"]
+        assert history[-1]["reason"].startswith("退卡：搬家。")
         mine = ok(client.get(f"/v1/me/cards/{card['card_id']}/history"))["items"]  # the member reads how, not who
-        assert [(h["kind"], h["reason"]) for h in mine] == [(h["kind"], h["reason"]) for h in history]
+        assert [h["kind"] for h in mine] == [h["kind"] for h in history]
+        assert mine[0]["reason"] == history[0]["reason"]
+        assert mine[-1]["reason"] == f"退卡。{cancelled['explanation']}"  # not the note staff typed (搬家)
         assert (history[-1]["actor"][:6], mine[-1]["actor"]) == ("staff:", "staff")
         refused(client.get("/v1/me/cards/mc_nobody/history"), 404, "card-not-found")
         balances_add_up(member_id)
