@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Literal
 
-from chalicelib.ledger.model import CounterBook, Entry, Insufficient, Posting
+from chalicelib.ledger.model import Counter, CounterBook, Entry, Insufficient, Posting
 
 PRINCIPAL = "wallet-principal"
 BONUS = "wallet-bonus"
@@ -33,9 +33,15 @@ BonusOnCashRefund = Literal["prorate", "forfeit"]
 
 
 class WalletBook(CounterBook):
-    """A wallet book: a balance that never goes below zero; its entries are ``we_…``."""
+    """A wallet book: a balance that never goes below zero; its entries are ``we_…`` and name the store each
+    happened at (the posting's ``store_id``)."""
 
     entry_prefix: ClassVar[str] = "we_"
+
+    def apply(self, state: Counter, posting: Posting, today: date) -> tuple[Counter, Any]:
+        after, _ = super().apply(state, posting, today)
+        store_id = (posting.detail or {}).get("store_id")
+        return after, {"store_id": store_id} if store_id else None
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,11 @@ class WalletEntry(Schema):
     source: WalletEntrySource = Field(description="what booked it")
     reason: str = Field(description="why, as shown to the member")
     occurred_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
+    store_id: str | None = Field(
+        default=None,
+        description="the store (门店) it happened at: the top-up's, the payment's (its refunds too) or the cash "
+        "refund's; null for an erasure's forfeit and entries booked before stores were kept",
+    )
     recorded_by: str | None = Field(
         default=None,
         description="who booked it (`staff:<id>`, `partner:<id>`, `member:<id>`, `system`); null for the member",

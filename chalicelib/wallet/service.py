@@ -167,11 +167,15 @@ def _after(answer: Answer, member_id: str, before: Parts) -> Parts:
     return Parts(balances.get((member_id, PRINCIPAL), before.principal), balances.get((member_id, BONUS), before.bonus))
 
 
-def _moves(member_id: str, parts: Parts, kind: str, source: Source, reason: str, bonus_kind: str = "") -> list[Posting]:
-    """The postings moving ``parts`` (signed) on the member's two books; a part of 0 posts nothing."""
+def _moves(
+    member_id: str, parts: Parts, kind: str, source: Source, reason: str, store_id: str | None, bonus_kind: str = ""
+) -> list[Posting]:
+    """The postings moving ``parts`` (signed) on the member's two books, each entry naming the store it happened at
+    (None: none did, as an erasure's forfeit); a part of 0 posts nothing."""
     books = ((PRINCIPAL, parts.principal, kind), (BONUS, parts.bonus, bonus_kind or kind))
+    at = {"store_id": store_id} if store_id else None
     return [
-        Posting(member_id, book, amount, entry_kind, source, reason) for book, amount, entry_kind in books if amount
+        Posting(member_id, book, amount, entry_kind, source, reason, at) for book, amount, entry_kind in books if amount
     ]
 
 
@@ -261,7 +265,7 @@ class Wallets:
             source = Source("top-up", payment.payment_id)
             gifts = holdings.state(member_id, GIFTS)
             return [
-                *_moves(member_id, added, "top-up", source, _top_up_reason(plan, payment)),
+                *_moves(member_id, added, "top-up", source, _top_up_reason(plan, payment), payment.store_id),
                 *_gift(member_id, gifts, gift_on_top_up(gifts, gift)),
             ]
 
@@ -313,7 +317,7 @@ class Wallets:
             paid_for = payment.paid_for or (f"订单 {payment.order_id}" if payment.order_id else None)
             reason = f"储值支付·{paid_for}" if paid_for else "储值支付"
             return [
-                *_moves(member_id, spent, "payment", source, reason),
+                *_moves(member_id, spent, "payment", source, reason, payment.store_id),
                 Posting(holder, REFUNDABLE, amount, "payment", source, "可退金额", refundable),
                 *_gift(member_id, gifts, gifts_after),
                 *credited,
@@ -386,7 +390,7 @@ class Wallets:
                 given["gift"] = -unearned
             return [
                 Posting(holder, REFUNDABLE, -amount, "refund", source, "退款", given),
-                *_moves(owner, back, "refund", source, f"储值退款：{reason}" if reason else "储值退款"),
+                *_moves(owner, back, "refund", source, f"储值退款：{reason}" if reason else "储值退款", store_id),
                 *_gift(owner, gifts, gifts_after),
                 *(
                     [Posting(owner, POINTS, -gift_points, "refund", source, "储值退款·扣回赠送积分")]
@@ -450,7 +454,15 @@ class Wallets:
             gifts = holdings.state(member_id, GIFTS)
             gifts_after, forfeited = gift_on_cash_refund(gifts, out.principal, before.principal)
             return [
-                *_moves(member_id, Parts(-out.principal, -out.bonus), "cash-refund", source, reason, "bonus-forfeit"),
+                *_moves(
+                    member_id,
+                    Parts(-out.principal, -out.bonus),
+                    "cash-refund",
+                    source,
+                    reason,
+                    store_id,
+                    "bonus-forfeit",
+                ),
                 *_gift(member_id, gifts, gifts_after),
             ]
 
@@ -485,7 +497,7 @@ class Wallets:
             before = _wallet(holdings, member_id)
             forfeited = Parts(0, max(before.bonus, 0))
             return _moves(member_id, Parts(0, -forfeited.bonus), "forfeit", Source("erasure", member_id),
-                          "会员注销·赠送金作废")  # fmt: skip
+                          "会员注销·赠送金作废", None)  # fmt: skip
 
         def result(answer: Answer) -> dict[str, Any]:
             return {"member_id": member_id, **forfeited.to_json()}
@@ -871,6 +883,7 @@ def entries_of(
             "source": {"kind": e.source.kind, "id": e.source.id},
             "reason": e.reason,
             "occurred_at": e.occurred_at,
+            "store_id": (e.detail or {}).get("store_id"),
             "recorded_by": None if for_member else e.actor,
         }
         for e in found

@@ -362,6 +362,7 @@ def test_a_store_manager_gives_a_counter_payment_back_to_the_wallet(site: Site, 
     page.get_by_role("cell", name="储值退款：退货：尺码不合适").first.wait_for()
     refunded = page.locator("tr", has_text="储值退款：退货：尺码不合适").first
     expect(refunded.locator("[data-test=wallet-by]")).to_have_text("员工 测试store_manager")  # who gave it back
+    expect(refunded.locator("[data-test=wallet-store]")).to_have_text("上海静安旗舰店")  # where: the payment's store
     assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["principal_fen"] == 15000
     page.locator(f"[data-test=payment-refund-{paid['payment_id']}]").click()  # the rest: what is left, filled in
     dialog = page.get_by_role("dialog")

@@ -349,6 +349,7 @@ def test_every_screen_has_a_title_labelled_inputs_and_fits_a_phone(site: Site, m
     page.goto(f"{site.base}/m/#/wallet")
     expect(page.locator("[data-test=wallet-principal]")).to_have_text("¥500.00")
     expect(page.locator("[data-test=wallet-gift-pending]")).to_have_text("待到账赠送积分 100：使用本金消费时按比例到账")
+    expect(page.locator("[data-test=wallet-entries] .van-cell").first).to_contain_text(" · 上海静安旗舰店")  # where
     page.goto(f"{site.base}/m/#/points")
     page.locator("[data-test=check-in]").click()
     page.get_by_role("button", name="今日已签到").wait_for()

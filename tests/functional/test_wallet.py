@@ -498,6 +498,9 @@ class TestCounterPayments:
         mine = api.as_(token).get("/v1/me/wallet/entries").body["items"]
         assert {e["recorded_by"] for e in mine} == {None}
         assert {e["reason"] for e in entries if e["source"]["id"] == paid["payment_id"]} == {"储值支付·订单 BJ001-0042"}
+        stores = {(e["kind"], e["store_id"]) for e in entries}  # each names its store: a refund its payment's
+        assert stores == {("top-up", "SH-001"), ("payment", "BJ-001"), ("refund", "BJ-001"), ("payment", "SH-001")}
+        assert [e["store_id"] for e in mine] == [e["store_id"] for e in entries]  # the member reads where too
         refunded = [e for e in events("wallet.refunded") if e["payload"]["payment_id"] == paid["payment_id"]]
         assert [(e["payload"]["store_id"], e["actor"].startswith("staff:")) for e in refunded] == [("BJ-001", True)] * 2
 
