@@ -56,14 +56,16 @@ def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
     (`order_id`, unique in the chain): the same order again answers the first answer with `duplicate: true`.
     Store-scoped staff record at their own stores. The audit log records who did it (`purchase.recorded`, actor
     `staff:<id>`). A chain whose till reports its purchases turns this off (`LOYALTY_COUNTER_PURCHASES=false`), so no
-    sale earns twice. What was paid is at least what the wallet took for the order at that store, and above the
-    chain's limit (`LOYALTY_COUNTER_PURCHASE_LIMIT_FEN`, default 5,000 CNY; `/v1/staff/me` says the caller's) only
-    staff who record large purchases (`purchases:record-large`: store managers) record it.
+    sale earns twice. What was paid is at least what the wallet took for the order at that store, its payment
+    method `wallet` when the wallet paid all of it and `mixed` when it paid part (never `wallet` when it paid none),
+    and above the chain's limit (`LOYALTY_COUNTER_PURCHASE_LIMIT_FEN`, default 5,000 CNY; `/v1/staff/me` says the
+    caller's) only staff who record large purchases (`purchases:record-large`: store managers) record it.
 
     Errors: 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen one; 422 for a store that does
-    not exist or is not one of a store-scoped cashier's, or `paid_fen` below the order's wallet payment; 409
-    `order-conflict` for the same order with other content; 403 `counter-purchases-off` when the chain turned it off;
-    403 `counter-purchase-over-limit` (with `limit_fen`) above the caller's limit.
+    not exist or is not one of a store-scoped cashier's, `paid_fen` below the order's wallet payment, or a
+    `payment_method` that disagrees with it; 409 `order-conflict` for the same order with other content; 403
+    `counter-purchases-off` when the chain turned it off; 403 `counter-purchase-over-limit` (with `limit_fen`) above
+    the caller's limit.
     """
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
     answer = service.record_sale(ctx.caller, member_id, ctx.body)

@@ -74,11 +74,22 @@ def sale(caller: Caller, member_id: str, store_id: str | None, order_id: str) ->
             "coupons": coupons.used_on_order(member_id, order_id)}  # fmt: skip
 
 
+def paid_with(wallet_fen: int, paid_fen: int) -> str | None:
+    """The payment method a sale the wallet paid ``wallet_fen`` of is recorded with: `wallet` for all of it, `mixed`
+    for part (the sales report by method must agree with the stored-value statement: found by a walkthrough, a
+    wallet-paid sale recorded as cash showed cash the drawer never took); None when the wallet paid none of it."""
+    if wallet_fen <= 0:
+        return None
+    return "wallet" if wallet_fen >= paid_fen else "mixed"
+
+
 def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> dict[str, Any]:
     """消费记账: the sale recorded for points at the till (``purchases.record_at_counter``), once its paid amount is at
     least what the wallet took for the order at that store (a sale recorded below its wallet payment could never be
-    refunded whole: 422 on ``paid_fen`` otherwise) and at most what the caller may record in one sale (above the
-    chain's limit only staff who record large purchases: 403 ``counter-purchase-over-limit``, with ``limit_fen``)."""
+    refunded whole: 422 on ``paid_fen`` otherwise), its method says what the wallet paid (``paid_with``; `wallet`
+    with no wallet payment is refused: 422 on ``payment_method``) and at most what the caller may record in one sale
+    (above the chain's limit only staff who record large purchases: 403 ``counter-purchase-over-limit``, with
+    ``limit_fen``)."""
     cap = counter_purchase_cap(caller.grant, get_settings().counter_purchase_limit_fen) if caller.grant else None
     if cap is not None and purchase.paid_fen > cap:
         raise OverCounterLimit(f"Above {cap / 100:,.2f} CNY paid, a sale is recorded by staff with "
@@ -88,4 +99,10 @@ def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> di
     if purchase.paid_fen < taken:
         detail = f"the wallet paid {taken} fen of this order: paid_fen cannot be less"
         raise ValidationFailed([{"field": "paid_fen", "in": "body", "message": detail}], detail)
+    if (method := paid_with(taken, purchase.paid_fen)) not in (None, purchase.payment_method):
+        detail = f"the wallet paid {taken} fen of this order's {purchase.paid_fen}: payment_method is {method}"
+        raise ValidationFailed([{"field": "payment_method", "in": "body", "message": detail}], detail)
+    if taken == 0 and purchase.payment_method == "wallet":
+        detail = "the wallet paid nothing of this order at this store: take the payment first (储值支付)"
+        raise ValidationFailed([{"field": "payment_method", "in": "body", "message": detail}], detail)
     return purchases.record_at_counter(member_id, purchase)

@@ -521,6 +521,13 @@ class TestCounterPayments:
             f"/v1/members/{member}/purchases", {**body, "paid_fen": 5_000}
         )  # less than the wallet took
         assert (below.status, below.body["errors"][0]["field"]) == (422, "paid_fen")  # (found by a walkthrough)
+        for method, paid in (("cash", 6_000), ("mixed", 6_000), ("wallet", 7_000)):  # its method says the wallet's
+            wrong = cashier.post(
+                f"/v1/members/{member}/purchases", {**body, "payment_method": method, "paid_fen": paid}
+            )
+            assert (wrong.status, wrong.body["errors"][0]["field"]) == (422, "payment_method"), method
+        nothing_paid = cashier.post(f"/v1/members/{member}/purchases", {**body, "order_id": "BJ001-0043"})
+        assert (nothing_paid.status, nothing_paid.body["errors"][0]["field"]) == (422, "payment_method")
         ok(cashier.post(f"/v1/members/{member}/purchases", body), 201)
         other, _ = member_token("13900000004")
         other_till = api.as_(token_for(["cashier"], ("SH-001",)))
