@@ -4,10 +4,10 @@ refunds, and reading wallets and their entries.
 ``Wallets`` holds the verbs on one ledger (DynamoDB in the app, memory in service tests). Each write is one
 ``Ledger.post``: one read of the accounts it touches and one transaction holding the entries, the claim that makes
 it happen once, the member check and its event (``wallet.topped-up``, ``wallet.paid``, ``wallet.refunded``,
-``wallet.cash-refunded``, ``wallet.forfeited``, with ids and amounts only; a payment that earns top-up gift points,
-or a refund that takes them back, adds the points event of its entry). The functions after it take requests as the
-API parses them: they resolve the partner's store, the member and the plan, and turn the engine's refusals into
-domain errors; they never return HTTP statuses.
+``wallet.cash-refunded``, ``wallet.forfeited``, with ids, amounts and the entries' reason; a payment that earns
+top-up gift points, or a refund that takes them back, adds the points event of its entry). The functions after it
+take requests as the API parses them: they resolve the partner's store, the member and the plan, and turn the
+engine's refusals into domain errors; they never return HTTP statuses.
 """
 
 from __future__ import annotations
@@ -179,6 +179,12 @@ def _moves(
     ]
 
 
+def _reason_of(answer: Answer) -> str | None:
+    """Why the wallet moved, as its entries say it to the member: the event carries it to the audit log and the BI
+    files (a reason staff typed holds no personal data: ``Reason``)."""
+    return next((e.reason for e in answer.entries if e.book in (PRINCIPAL, BONUS)), None)
+
+
 def _gift(member_id: str, before: GiftState, after: GiftState) -> list[Posting]:
     """The posting that keeps the gift points the member has yet to earn, when they moved."""
     if after == before:
@@ -275,7 +281,8 @@ class Wallets:
         def announce(answer: Answer) -> list[Event]:
             given = {"plan_id": plan.plan_id if plan else None, "gift_points": gift}
             after = _after(answer, member_id, before)
-            payload = {**payment.payload(member_id, added), **given, "balance_after_fen": after.total}
+            payload = {**payment.payload(member_id, added), **given, "balance_after_fen": after.total,
+                       "reason": _reason_of(answer)}  # fmt: skip
             return [new_event("wallet.topped-up", f"member/{member_id}", payload)]
 
         answer = self._post(postings, [member_id], claim, {member_id: "active"}, result, announce)
@@ -330,7 +337,7 @@ class Wallets:
 
         def announce(answer: Answer) -> list[Event]:
             after = _after(answer, member_id, before).total
-            payload = {**payment.payload(member_id, taken), "balance_after_fen": after}
+            payload = {**payment.payload(member_id, taken), "balance_after_fen": after, "reason": _reason_of(answer)}
             paid = new_event("wallet.paid", f"member/{member_id}", payload)
             return [
                 paid,
@@ -419,6 +426,7 @@ class Wallets:
                 "store_id": store_id,
                 **back.to_json(),
                 "balance_after_fen": _after(answer, owner, before).total,
+                "reason": _reason_of(answer),
             }
             refunded = new_event("wallet.refunded", f"member/{owner}", payload)
             return [
@@ -481,7 +489,8 @@ class Wallets:
         def announce(answer: Answer) -> list[Event]:
             after = _after(answer, member_id, before).total
             payload = {"member_id": member_id, "cash_refund_id": cash_refund_id, "store_id": store_id, **out.to_json(),
-                       "gift_points_forfeited": forfeited, "balance_after_fen": after}  # fmt: skip
+                       "gift_points_forfeited": forfeited, "balance_after_fen": after,
+                       "reason": _reason_of(answer)}  # fmt: skip
             return [new_event("wallet.cash-refunded", f"member/{member_id}", payload)]
 
         return dict(self._post(postings, [member_id], claim, {member_id: "present"}, result, announce).result)
@@ -504,7 +513,8 @@ class Wallets:
 
         def announce(answer: Answer) -> list[Event]:
             payload = {"member_id": member_id, "store_id": ERASURE_SCOPE, **forfeited.to_json(),
-                       "balance_after_fen": _after(answer, member_id, before).total}  # fmt: skip
+                       "balance_after_fen": _after(answer, member_id, before).total,
+                       "reason": _reason_of(answer)}  # fmt: skip
             return [new_event("wallet.forfeited", f"member/{member_id}", payload)]
 
         claim = Claim.of(f"wallet-forfeit|{member_id}", {"member_id": member_id})

@@ -170,6 +170,7 @@ class TestTopUps:
             "plan_id": "CZ-100-20",
             "gift_points": 50,
             "balance_after_fen": 12_000,  # for the receipt the member is sent
+            "reason": "储值充值 充100送20",  # as the entries say it, for the audit log and the BI files
         }
         entries = ok(api.get(f"/v1/members/{member}/wallet/entries"))["items"]
         assert [(e["book"], e["kind"], e["amount_fen"], e["source"]) for e in entries[-2:]] == [
@@ -793,7 +794,9 @@ class TestCashRefunds:
         deliver(aws, "audit")
         day = clock.business_today().isoformat()
         audited = ok(api.get(f"/v1/audit?from={day}&to={day}"))["items"]
-        assert sum(entry["action"] == "wallet.cash-refunded" for entry in audited) == 2
+        cash_refunds = [entry for entry in audited if entry["action"] == "wallet.cash-refunded"]
+        said = json.dumps(cash_refunds, ensure_ascii=False)  # the reasons staff typed (a walkthrough: none were kept)
+        assert (len(cash_refunds), '"退余额"' in said, '"退卡"' in said) == (2, True, True)
 
     def test_an_unknown_member_is_404_and_a_store_outside_the_callers_is_422(self, api, partner):
         local = {"name": "沪", "phone": "13900000021", "home_store_id": "SH-001"}
