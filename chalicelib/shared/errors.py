@@ -89,7 +89,20 @@ class ValidationFailed(DomainError):
     slug, title, status = "validation-failed", "Validation failed", 422
 
     def __init__(self, errors: list[dict[str, str]], detail: str = "") -> None:
-        super().__init__(detail or "The request does not match the schema", errors=errors)
+        super().__init__(detail or _said(errors), errors=errors)
+
+
+def _said(errors: list[dict[str, str]]) -> str:
+    """A detail a person reads: the one field wrong and why (a walkthrough read only "does not match the schema"
+    where the reason was plain, "a day that has begun"), or how many are wrong (each is in ``errors``)."""
+    if len(errors) == 1 and errors[0].get("message"):
+        field = errors[0].get("field")
+        return f"{field}: {errors[0]['message']}" if field else str(errors[0]["message"])
+    return (
+        f"The request does not match the schema ({len(errors)} errors)"
+        if errors
+        else "The request does not match the schema"
+    )
 
 
 class IdempotencyKeyReused(DomainError):
