@@ -30,6 +30,7 @@ class ExportBi(Job):
     first_run_lookback_days = REWRITABLE.days - 1  # a first run (for yesterday) writes every day still writable
     batch_size = 1  # a part a worker: the day's parts are written at once
     tallied = True
+    ended_days_only = True  # a day under way would give partial files and false drift
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         """Every part of the days through ``as_of``; a day too old to write (a catch-up after a long outage) is due

@@ -8,7 +8,7 @@ from chalicelib.platform import runs
 from chalicelib.platform.schemas import JobList, JobPreview, JobRun, JobRunCreate, JobRuns, PreviewQuery, RunsQuery
 from chalicelib.shared.errors import NotFound
 from chalicelib.shared.http import Reply, RequestContext, endpoint
-from chalicelib.shared.jobs import FutureDay, NoPreview, PreviewTooFar, RunUnderWay
+from chalicelib.shared.jobs import DayUnderWay, FutureDay, NoPreview, PreviewTooFar, RunUnderWay
 
 RUN = Staff(Permission.JOBS_RUN, chain=True)
 
@@ -24,7 +24,7 @@ def list_jobs(ctx: RequestContext) -> Reply:
 
 @endpoint("/v1/jobs/{job}/runs", "POST", summary="Run a job by hand for a day", tag="jobs", access=RUN,
           body=JobRunCreate, response=JobRun, status=202,
-          errors=(NotFound, FutureDay, RunUnderWay, runs.OnRequestOnly))  # fmt: skip
+          errors=(NotFound, FutureDay, DayUnderWay, RunUnderWay, runs.OnRequestOnly))  # fmt: skip
 def run_job_by_hand(ctx: RequestContext, job: str) -> Reply:
     """Run a scheduled job (补跑) for everything due through `as_of` (default: the day its schedule would run it for),
     exactly as the schedule runs it: from the day after its watermark, a missed night caught up, small runs at once
@@ -33,6 +33,7 @@ def run_job_by_hand(ctx: RequestContext, job: str) -> Reply:
     who asked (`job.run-requested`); what the job itself books is the system's, as on schedule.
 
     Errors: 404 for an unknown job; 422 `job-day-in-future` for a day after today (a preview shows what it would do);
+    422 `job-day-under-way` for today with a job that writes or checks whole days (`export-bi`, `check-figures`);
     422 `job-on-request` for a job that runs from its own route; 409 `job-run-under-way` while a run progresses."""
     return Reply(JobRun.model_validate(runs.request_run(job, ctx.body.as_of)), status=202)
 

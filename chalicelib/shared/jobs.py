@@ -52,6 +52,7 @@ class Job(abc.ABC):
     batch_size: ClassVar[int | None] = None  # keys per SQS message when fanned out (default and inline: BATCH_SIZE)
     tallied: ClassVar[bool] = False  # process returns tallies, which its reports add up from the batches
     as_the_day_begins: ClassVar[bool] = False  # scheduled runs are for today, not for the business day that ended
+    ended_days_only: ClassVar[bool] = False  # it writes or checks whole days: a day under way would be partial
 
     @abc.abstractmethod
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
@@ -180,6 +181,10 @@ class FutureDay(DomainError):
     slug, title, status = "job-day-in-future", "A job cannot run for a day that has not come", 422
 
 
+class DayUnderWay(DomainError):
+    slug, title, status = "job-day-under-way", "This job runs for days that have ended", 422
+
+
 class RunUnderWay(Conflict):
     slug, title = "job-run-under-way", "A run of this job is under way"
 
@@ -269,6 +274,9 @@ def run_job(
             f"{job.name} cannot run for {as_of}: today is {today}. "
             f"`jobs preview {job.name} --as-of {as_of}` shows what it would do, writing nothing"
         )
+    if job.ended_days_only and as_of >= today:
+        raise DayUnderWay(f"{job.name} runs for days that have ended, and {as_of} is under way: its files and checks "
+                          f"would be partial. The last day that ended is {today - timedelta(days=1)}")  # fmt: skip
     run_id = new_id("run_")
     with _starting(job):  # one start at a time: the next one finds this run's record and is refused
         _settle_unfinished_runs(job)

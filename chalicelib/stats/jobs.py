@@ -21,6 +21,7 @@ class CheckFigures(Job):
     schedule = schedules.CHECK_FIGURES
     description = "Check the reports' figures of the day against its events (drift is alarmed)"
     tallied = True
+    ended_days_only = True  # a day under way would give partial files and false drift
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         """The days from ``first_day`` whose every event is landed (from the day after the landing was deployed)

@@ -431,3 +431,19 @@ def test_a_rebuild_mends_the_chains_standing_by_what_the_days_moves_were_off(api
     assert (owed["outstanding"], owed["undated"]) == (earned, 0)
     before = api.get(f"/v1/reports/points?from={yesterday - timedelta(days=1)}&to={yesterday}").body["items"]
     assert [row["outstanding"] for row in before] == [0, earned]
+
+
+def test_a_day_under_way_is_neither_exported_nor_checked(api, aws):
+    """Found by a walkthrough: `jobs run export-bi --as-of <today>` wrote partial files for the day under way and
+    reported them completed. Jobs that write or check whole days refuse it, by the API as by the CLI, writing nothing."""
+    from chalicelib.shared.jobs import DayUnderWay, get_job
+
+    today = clock.business_today()
+    for name in ("export-bi", "check-figures"):
+        with pytest.raises(DayUnderWay, match="under way"):
+            run_job(get_job(name), today)
+    admin = api.as_(token_for(["admin"]))
+    refused = admin.post("/v1/jobs/export-bi/runs", {"as_of": today.isoformat()})
+    assert (refused.status, refused.body["type"].split("/")[-1]) == (422, "job-day-under-way")
+    assert admin.get("/v1/jobs").body["items"]  # listed as before; the day that ended still runs:
+    assert run_job(get_job("export-bi"), today - timedelta(days=1)).status == "completed"
