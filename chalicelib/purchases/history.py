@@ -21,7 +21,7 @@ IN_LIMIT = 100  # values one DynamoDB IN comparison takes
 def of_member(member_id: str, stores: frozenset[str], limit: int, cursor: str | None, *, for_member: bool = False
               ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
     """The member's purchases; with ``stores`` (staff scoped to stores) only those made there. The member
-    themself is not shown which partner system reported a purchase."""
+    themself is not shown which partner system reported a purchase, nor which cashier recorded it."""
     scope = f"purchases|member|{member_id}|{','.join(sorted(stores))}"
     results = PurchaseRecord.by_member.query(
         member_id, filter_condition=_made_in(sorted(stores)), scan_index_forward=False, page_size=limit,
@@ -30,7 +30,7 @@ def of_member(member_id: str, stores: frozenset[str], limit: int, cursor: str | 
     records, last = one_page(PurchaseRecord, results)
     items = [purchase_json(record) for record in records]
     if for_member:
-        items = [{**item, "partner_id": None} for item in items]
+        items = [{**item, "partner_id": None, "recorded_by": None} for item in items]
     return items, encode_cursor(scope, last)
 
 
@@ -67,5 +67,5 @@ def purchase_json(record: PurchaseRecord) -> dict[str, Any]:
         "total_fen": int(record.total_fen), "paid_fen": int(record.paid_fen), "payment_method": record.payment_method,
         "items": lines, "points_awarded": int(record.points_awarded), "growth_awarded": int(record.growth_awarded),
         "refunded_fen": int(record.refunded_fen), "points_clawed_back": int(record.points_clawed_back),
-        "growth_clawed_back": int(record.growth_clawed_back or 0),
+        "growth_clawed_back": int(record.growth_clawed_back or 0), "recorded_by": record.recorded_by,
     }  # fmt: skip

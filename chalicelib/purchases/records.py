@@ -79,6 +79,7 @@ class PurchaseRecord(Record):
     refunded_fen = NumberAttribute(default=0)
     points_clawed_back = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
+    recorded_by = UnicodeAttribute(null=True)  # who recorded a purchase at the counter (``staff:<id>``)
 
     by_member = _ByMember()
     by_store = _ByStore()

@@ -497,6 +497,11 @@ class PurchaseView(Schema):
     refunded_fen: int = Field(description=f"what refunds (退款) gave back so far; {FEN}")
     points_clawed_back: int = Field(description="points refunds took back so far")
     growth_clawed_back: int = Field(description="growth value refunds took back so far")
+    recorded_by: str | None = Field(
+        default=None,
+        description="who recorded it at the counter (消费记账: `staff:<id>`, named in the console); null for a "
+        "partner's, for one recorded before it was kept, and for the member",
+    )
 
 
 class PurchasePage(Schema):

@@ -49,6 +49,7 @@ from chalicelib.purchases.schemas import (
 )
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
+from chalicelib.shared.context import current_origin
 from chalicelib.shared.db import Record, Transaction
 from chalicelib.shared.errors import (
     Conflict,
@@ -298,6 +299,7 @@ def record_purchase(partner: Caller, purchase: Purchase, digest: str | None = No
             tier_multiplier=str(scored["multiplier"]) if scored["multiplier"] else None, growth_awarded=growth,
             pending_points=int(claim.result["pending_points"]), ledger_entry_id=claim.result["ledger_entry_id"],
             ledger_entries=json.dumps([list(key) for key in claim.entries]), created_at=clock.iso(clock.now()),
+            recorded_by=current_origin().actor if partner.id == COUNTER else None,
         )  # fmt: skip
 
     claim = _order_claim(order_key, digest, record_of)

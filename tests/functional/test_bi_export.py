@@ -435,7 +435,8 @@ def test_a_rebuild_mends_the_chains_standing_by_what_the_days_moves_were_off(api
 
 def test_a_day_under_way_is_neither_exported_nor_checked(api, aws):
     """Found by a walkthrough: `jobs run export-bi --as-of <today>` wrote partial files for the day under way and
-    reported them completed. Jobs that write or check whole days refuse it, by the API as by the CLI, writing nothing."""
+    reported them completed. Jobs that write or check whole days refuse it, by the API as by the CLI, writing
+    nothing."""
     from chalicelib.shared.jobs import DayUnderWay, get_job
 
     today = clock.business_today()

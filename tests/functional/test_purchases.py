@@ -285,6 +285,13 @@ class TestAtTheCounter:
         assert item_counts() == before
         (listed,) = api.get(f"/v1/members/{elsewhere['member_id']}/purchases").body["items"]
         assert (listed["order_id"], listed["partner_id"], listed["points_awarded"]) == ("POS-1", "counter", 30)
+        assert listed["recorded_by"].startswith("staff:")  # who rang it up, for the store's journal
+        from chalicelib.identity.member_auth import member_claims
+        from chalicelib.identity.service import issue_tokens
+
+        token = issue_tokens(member_claims(elsewhere["member_id"], clock.now().timestamp())).access_token
+        (mine,) = api.as_(token).get("/v1/me/purchases").body["items"]
+        assert (mine["order_id"], mine["recorded_by"]) == ("POS-1", None)  # the member is not told which cashier
         assert listed["occurred_at"] < clock.iso(clock.now() - timedelta(minutes=50))  # the first booking's time
         assert balance(elsewhere["member_id"]) == 30
 
