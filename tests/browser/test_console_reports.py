@@ -53,6 +53,12 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     expect(page.locator("[data-test=reports-table] [data-cell=purchases]")).to_have_count(len(sales["items"]))
     assert cells(page, "purchases") == [str(row["purchases"]) for row in sales["items"]]
     assert cells(page, "paid") == [f"{row['paid_fen'] / 100:.2f}" for row in sales["items"]]
+    net = [f"{(row['paid_fen'] - row['refunded_fen']) / 100:.2f}" for row in sales["items"]]
+    assert cells(page, "net") == net  # what refunds left (a walkthrough: only their count was shown)
+    assert cells(page, "refunded") == [f"{row['refunded_fen'] / 100:.2f}" for row in sales["items"]]
+    summary = page.locator("[data-test=reports-table] .el-table__footer")  # the window's totals, as the API sums them
+    expect(summary).to_contain_text("合计")
+    expect(summary).to_contain_text(f"{sales['totals']['paid_fen'] / 100:.2f}")
     console.shot("reports-sales")  # docs/screenshots/console-reports.png
 
     with page.expect_download() as downloading:
@@ -60,8 +66,9 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     raw = downloading.value.path().read_bytes()
     assert raw.startswith("\ufeff".encode())  # UTF-8 with a BOM: Excel opens it in Chinese
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert table[0][:3] == ["期间", "消费笔数", "实收（元）"]
-    assert [row[1] for row in table[1:]] == [str(row["purchases"]) for row in sales["items"]]
+    assert table[0][:6] == ["期间", "消费笔数", "应收（元）", "实收（元）", "退款笔数", "退款金额（元）"]
+    assert [row[1] for row in table[1:-1]] == [str(row["purchases"]) for row in sales["items"]]
+    assert table[-1][:2] == ["合计", str(sales["totals"]["purchases"])]  # and the totals row
 
     page.locator("[data-test=reports-export]").click()  # the same report, written on the server behind a link
     link = page.locator("[data-test=reports-exported-link]")

@@ -8,11 +8,13 @@ export default {
       columns: {
         period: '期间', new: '新增会员', active: '活跃会员', total: '会员总数', purchases: '消费笔数', paid: '实收（元）',
         average: '客单价（元）', buyers: '消费会员', repeat: '复购会员', repurchase: '复购率', refunds: '退款笔数',
+        ordered: '应收（元）', refunded: '退款金额（元）', net: '净收（元）',
         opening: '期初积分余额', issued: '发放积分', redeemed: '兑换积分', expired: '过期积分', clawedBack: '退款扣回', adjustedOut: '人工扣减', outstanding: '期末积分余额',
         tierUps: '升级人数', tierDowns: '降级人数', couponsIssued: '发券', couponsUsed: '核销', discount: '优惠金额（元）',
         mallPlaced: '兑换订单', mallCancelled: '取消/退款', cardsSold: '开卡', cardsRenewed: '续费', cardsLapsed: '到期未续',
-        topUps: '储值充值（元）', walletPayments: '储值消费（元）',
+        topUps: '储值充值本金（元）', walletPayments: '储值消费（本金+赠送金，元）',
       },
+      totals: '合计',
       consumption: '积分消耗率 {window}（累计 {cumulative}）', asOf: '负债日期', hidden: '金额仅财务与管理员可见',
       liability: {
         points: '积分负债（元）', pointsNote: '{points} 积分 × {value} 分/积分，预计过期 {breakage} 积分',
@@ -36,11 +38,13 @@ export default {
       columns: {
         period: 'Period', new: 'New', active: 'Active', total: 'Members', purchases: 'Purchases', paid: 'Paid (yuan)',
         average: 'Average order (yuan)', buyers: 'Buyers', repeat: 'Repeat buyers', repurchase: 'Repurchase rate', refunds: 'Refunds',
+        ordered: 'Ordered (yuan)', refunded: 'Refunded (yuan)', net: 'Net (yuan)',
         opening: 'Outstanding at start', issued: 'Issued', redeemed: 'Redeemed', expired: 'Expired', clawedBack: 'Clawed back', adjustedOut: 'Debited by hand', outstanding: 'Outstanding at end',
         tierUps: 'Moved up', tierDowns: 'Moved down', couponsIssued: 'Coupons issued', couponsUsed: 'Coupons used', discount: 'Discount (yuan)',
         mallPlaced: 'Mall orders', mallCancelled: 'Cancelled or refunded', cardsSold: 'Cards sold', cardsRenewed: 'Renewed', cardsLapsed: 'Lapsed',
-        topUps: 'Top-ups (yuan)', walletPayments: 'Wallet payments (yuan)',
+        topUps: 'Top-ups, principal (yuan)', walletPayments: 'Wallet payments, principal and bonus (yuan)',
       },
+      totals: 'Total',
       consumption: 'Consumption rate {window} (cumulative {cumulative})', asOf: 'As of', hidden: 'Amounts are for finance and admins',
       liability: {
         points: 'Points (yuan)', pointsNote: '{points} points × {value} fen each; {breakage} expected to expire',
