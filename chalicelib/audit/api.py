@@ -15,12 +15,21 @@ from chalicelib.shared.http import Input, Reply, RequestContext, Schema, endpoin
 
 
 class AuditQuery(Input):
-    """Entries between two business days (at most 366 apart), optionally of one actor (``staff:<id>``)."""
+    """Entries between two business days (at most 366 apart), optionally of one actor (``staff:<id>``), of one kind of
+    action (``wallet.``: every stored-value entry) and on one target (``member/<id>``)."""
 
     from_: Day = Field(alias="from", description=f"the first day; {BUSINESS_DATE}")
     to: Day = Field(description=f"the last day, at most 366 days after `from`; {BUSINESS_DATE}")
     actor: Annotated[str, StringConstraints(pattern=r"^[a-z]+:[A-Za-z0-9_-]{1,64}$")] | None = Field(
         default=None, description="only this actor's entries, e.g. `staff:sf_01J…`"
+    )
+    action: Annotated[str, StringConstraints(pattern=r"^[a-z-]+(\.[a-z-]*)?$")] | None = Field(
+        default=None,
+        description="only entries whose action is this or begins with it: `wallet.` for every "
+        "stored-value entry, `wallet.cash-refunded` for cash refunds",
+    )
+    target: Annotated[str, StringConstraints(pattern=r"^[a-z-]+/[A-Za-z0-9_.:#-]{1,128}$")] | None = Field(
+        default=None, description="only entries on this target, e.g. `member/mb_01J…`"
     )
     limit: int = Field(default=100, ge=1, le=500, description="the most entries a page holds")
     cursor: str | None = Field(default=None, max_length=4096, description="the previous page's `next_cursor`")
@@ -61,12 +70,15 @@ READ_AUDIT = Staff(Permission.AUDIT_READ, chain=True)  # the whole chain's log: 
           query=AuditQuery, response=AuditPage, errors=(InvalidCursor,))  # fmt: skip
 def read_audit(ctx: RequestContext) -> Reply:
     """Audit log entries (审计日志) between two business days, newest first, optionally of one actor
-    (`staff:<id>`, `member:<id>` or `partner:<id>`). Each says who did what on what (`member/<id>`), a summary
+    (`staff:<id>`, `member:<id>` or `partner:<id>`), of one kind of action (`action`: the action or its beginning,
+    `wallet.` for every stored-value entry) and on one target (`member/<id>`): the filters read the same days, so a
+    page may be short while `next_cursor` goes on. Each says who did what on what (`member/<id>`), a summary
     without personal data (changed fields by name; old and new values only of fields that are not personal data),
     when, the request id and the client address. Staff writes are recorded from their events, so none is missed or
     recorded twice; each showing of a member's full phone is recorded as it happens.
 
     Errors: 422 when `to` is before `from` or more than 366 days after it; 400 for a cursor from another list."""
     query: AuditQuery = ctx.query
-    rows, cursor = service.entries(query.from_, query.to, query.actor, query.limit, query.cursor)
+    rows, cursor = service.entries(query.from_, query.to, service.Filter(query.actor, query.action, query.target),
+                                   query.limit, query.cursor)  # fmt: skip
     return Reply(AuditPage.model_validate({"items": rows, "next_cursor": cursor}))

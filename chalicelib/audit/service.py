@@ -7,9 +7,14 @@ happen. Entries carry ids, field names and non-personal values only (events neve
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.audit.records import AuditRecord
 from chalicelib.shared import clock
@@ -50,21 +55,38 @@ def record_read(action: str, target: str) -> None:
     ).save()  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Filter:
+    """Which entries a reader asks for: of one actor, of an action or its beginning (``wallet.``), on one target."""
+
+    actor: str | None = None
+    action: str | None = None
+    target: str | None = None
+
+    def condition(self) -> Condition | None:
+        found = [condition for condition in (
+            AuditRecord.actor == self.actor if self.actor else None,
+            AuditRecord.action.startswith(self.action) if self.action else None,
+            AuditRecord.target == self.target if self.target else None,
+        ) if condition is not None]  # fmt: skip
+        return functools.reduce(operator.and_, found) if found else None
+
+
 def entries(
-    first: date, last: date, actor: str | None, limit: int, cursor: str | None
+    first: date, last: date, only: Filter, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Entries from ``last`` back to ``first``, newest first, optionally of one actor.
+    """Entries from ``last`` back to ``first``, newest first, optionally only some (``only``).
 
     A page reads at most ``DAYS_PER_PAGE`` day partitions, so it may be short while ``next_cursor`` goes on.
     """
-    scope = f"audit|{first}|{last}|{actor}"
+    scope = f"audit|{first}|{last}|{only.actor}|{only.action}|{only.target}"
     start = decode_cursor(scope, cursor) or {}
     day = date.fromisoformat(start["day"]) if "day" in start else last
     last_key = start.get("key")
     rows: list[dict[str, Any]] = []
     for _ in range(DAYS_PER_PAGE):
         results = AuditRecord.query(
-            day.isoformat(), filter_condition=(AuditRecord.actor == actor) if actor else None,
+            day.isoformat(), filter_condition=only.condition(),
             scan_index_forward=False, last_evaluated_key=last_key, page_size=limit - len(rows),
         )  # fmt: skip
         records, last_key = one_page(AuditRecord, results)

@@ -17,7 +17,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PROJECT, Screens, Site
+from tests.browser.conftest import PROJECT, Screens, Site, choose
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.conftest import signed_headers
 from tests.http import send
@@ -357,6 +357,11 @@ def test_an_admin_opens_every_configuration_screen(site: Site, console: Screens)
     expect(page.locator(".el-main tr", has_text="收银员 陈晓")).to_contain_text("上海静安旗舰店")
     open_screen(page, "audit")  # who did it, by name, with the account id the filter takes (the demo's payment)
     expect(page.locator(".el-main tr", has_text="员工 收银员 陈晓").first).to_contain_text("staff:sf_")
+    choose(page, page.get_by_role("combobox", name="操作"), "储值（全部）")  # one kind of action (a walkthrough:
+    page.locator("[data-test=audit-search]").click()  # cash refunds were lost among the phone reads)
+    actions = page.locator("[data-test=audit] tbody tr td:nth-child(3)")
+    expect(actions.first).to_contain_text("wallet.")
+    expect(actions.filter(has_not_text="wallet.")).to_have_count(0)
     page.get_by_role("button", name="English").click()  # and in English, the open page's title at once
     page.wait_for_function("document.title.endsWith(' · Loyalty back office')")
     page.locator("[data-menu=jobs]").click()

@@ -61,6 +61,24 @@ def test_finance_reads_the_log_and_a_cashier_may_not(api):
     assert read_log(api.as_(token_for(["cashier"]))).status == 403
 
 
+def test_the_log_is_read_for_one_kind_of_action_and_one_target(api, aws, member):
+    """Found by a finance walkthrough: cash refunds were lost among every phone read, with no way to ask for them."""
+    other = api.post("/v1/members", {"name": "李四", "phone": "13812345679", "home_store_id": "SH-001"}).body
+    api.as_(token_for(["customer_service"])).get(f"/v1/members/{member['member_id']}")  # a phone read
+    deliver(aws)
+    members = read_log(api, action="member.").body["items"]
+    assert {e["action"] for e in members} == {"member.registered", "member.phone-read"}
+    assert [e["action"] for e in read_log(api, action="member.registered").body["items"]] == ["member.registered"] * 2
+    on_one = read_log(api, target=f"member/{other['member_id']}").body["items"]
+    assert {e["target"] for e in on_one} == {f"member/{other['member_id']}"}  # its registration (and its answer's
+    assert "member.registered" in {e["action"] for e in on_one}  # full phone, shown to the admin), nothing else
+    both = read_log(api, action="member.phone-read", target=f"member/{member['member_id']}").body["items"]
+    assert {(e["action"], e["target"]) for e in both} == {("member.phone-read", f"member/{member['member_id']}")}
+    assert read_log(api, action="store.").body["items"][0]["action"] == "store.created"
+    for bad in ({"action": "Member;"}, {"target": "member"}):
+        assert read_log(api, **bad).status == 422
+
+
 def test_events_nobody_on_the_staff_caused_are_not_audited(api, aws):
     from chalicelib.stores import service
     from chalicelib.stores.schemas import StoreCreate
