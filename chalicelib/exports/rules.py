@@ -56,7 +56,7 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "wallet_entries": (("wallet.topped-up", "wallet.paid", "wallet.refunded", "wallet.cash-refunded",
                         "wallet.forfeited"),
                        ("partner_id", "payment_id", "plan_id", "order_id", "refund_id", "principal_fen", "bonus_fen",
-                        "balance_after_fen", "gift_points", "reason")),
+                        "balance_after_fen", "gift_points", "reason", "payment_method")),
     "coupons": (("coupon.issued", "coupon.redeemed", "coupon.returned", "coupon.expired", "coupon.voided"),
                 ("coupon_ref", "template_id", "source_kind", "count", "face_value_fen", "discount_fen", "order_id",
                  "redemption_id", "valid_until", "reason")),

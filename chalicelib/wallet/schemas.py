@@ -236,6 +236,7 @@ class WalletCounterTopUp(Input):
                     "order_id": "POS-20261120113859-UQKH",
                     "amount_fen": 10000,
                     "plan_id": "CZ-100-20",
+                    "payment_method": "wechat_pay",
                 }
             ]
         }
@@ -248,6 +249,11 @@ class WalletCounterTopUp(Input):
     )
     amount_fen: Amount = Field(description=f"what the member paid (充值金额), all of it principal; {FEN}")
     plan_id: Id | None = Field(default=None, description=f"{PLAN_ID}: its bonus is added; the amount must be its price")
+    payment_method: Literal["cash", "wechat_pay", "alipay", "card", "mixed"] | None = Field(
+        default=None,
+        description="how the money was taken (支付方式): the till's cash drawer and its payment terminals are "
+        "reconciled by it (the event and the BI `wallet_entries` file carry it); left out: not said",
+    )
 
 
 class WalletCounterPayment(Input):

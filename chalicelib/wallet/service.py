@@ -133,6 +133,7 @@ class PartnerPayment:
     paid_at: datetime
     order_id: str | None = None  # the till's order it pays, when a cashier took it at the counter
     paid_for: str | None = None  # what it paid for, in the member's words on their entries (a card's plan)
+    method: str | None = None  # how a top-up's money was taken at the counter (cash, wechat_pay…), when said
 
     def answer(self, member_id: str, moved: Parts, wallet: Parts) -> dict[str, Any]:
         """What a webhook answers about it: what it moved and the wallet after."""
@@ -146,6 +147,7 @@ class PartnerPayment:
             "payment_id": self.payment_id,
             "store_id": self.store_id,
             **({"order_id": self.order_id} if self.order_id else {}),
+            **({"payment_method": self.method} if self.method else {}),
             **moved.to_json(),
         }
 
@@ -754,7 +756,8 @@ def top_up_at_counter(member_id: str, request: WalletCounterTopUp) -> dict[str, 
     with another member, amount or plan is 409 ``top-up-conflict``), answered even once its plan or store has closed
     (a retry after a lost answer must not be refused and taken again). A frozen member is 422, an unknown one 404."""
     payment_id = "wt_" + hashlib.sha256(f"{request.store_id}\n{request.order_id}".encode()).hexdigest()[:26]
-    content = {"member_id": member_id, **request.model_dump(mode="json")}
+    unsaid = {"payment_method"} if request.payment_method is None else set()  # a retry from before it was asked
+    content = {"member_id": member_id, **request.model_dump(mode="json", exclude=unsaid)}
     claim = Claim.of(f"wallet-top-up|{COUNTER}|{payment_id}", content, conflict=TopUpConflict())
     on = wallets()
     if (replayed := on.replay(claim)) is not None:
@@ -768,7 +771,8 @@ def top_up_at_counter(member_id: str, request: WalletCounterTopUp) -> dict[str, 
                                                                    clock.business_today())  # fmt: skip
         if refusal is not None:
             raise plans.PlanNotApplicable(refusal)
-    payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id)
+    payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id,
+                             method=request.payment_method)  # fmt: skip
     try:
         return on.top_up(member_id, payment, request.amount_fen, plan, claim)
     except HolderUnavailable:

@@ -9,10 +9,12 @@ import secrets
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Screens, Site
+from chalicelib.shared.clock import business_date
+from tests.browser.conftest import Screens, Site, choose
 from tests.browser.test_console_config import settle
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.conftest import signed_headers
@@ -325,9 +327,12 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     card = page.locator("[data-test=counter-top-up]")
     sale_order = page.get_by_label("订单号").input_value()  # the sale under way keeps its number (a review found
     assert sale_order not in card.inner_text()  # a top-up taking it, cutting off the sale's coupons and payment)
-    card.locator(".el-select").click()
+    card.locator(".el-select").first.click()
     page.get_by_role("option", name="充200送30").click()
     expect(card.get_by_label("充值金额（元）")).to_have_value("200.00")  # its price
+    expect(card.get_by_role("combobox", name="充值支付方式")).to_have_value("")  # cash by default, shown as chosen:
+    expect(card.locator("[data-test=top-up-method]")).to_contain_text("现金")
+    choose(page, card.get_by_role("combobox", name="充值支付方式"), "微信支付")  # how the money was taken
     assert unlabelled_inputs(page) == []
     console.shot("counter-top-up")
     card.locator("[data-test=take-top-up]").click()
@@ -336,6 +341,13 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     expect(page.get_by_label("订单号")).to_have_value(sale_order)
     wallet = site.api("GET", f"/v1/members/{member['member_id']}/wallet")
     assert (wallet["principal_fen"], wallet["bonus_fen"]) == (20000, 3000)
+    day = business_date(datetime.now(UTC), ZoneInfo("Asia/Shanghai")).isoformat()
+    query = f"/v1/audit?from={day}&to={day}&action=wallet.topped-up&target=member/{member['member_id']}"
+    for _ in range(50):  # the audit log reads the top-up's event as it is relayed
+        if logged := site.api("GET", query)["items"]:
+            break
+        time.sleep(0.2)
+    assert [entry["summary"]["payment_method"] for entry in logged] == ["wechat_pay"]  # for the drawer
 
 
 def test_a_store_manager_gives_a_counter_payment_back_to_the_wallet(site: Site, console: Screens) -> None:

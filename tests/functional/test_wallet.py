@@ -279,6 +279,27 @@ class TestCounterTopUps:
         assert {e["reason"] for e in entries} == {f"储值充值 {PLAN['name']}·订单 POS-TOP-1"}
         assert_books_are_the_sum_of_their_entries(api, member)
 
+    def test_a_top_up_says_how_its_money_was_taken_for_the_drawer_and_the_bi_files(self, api, member):
+        """Found by a finance walkthrough: nothing said whether a top-up came in cash or by WeChat, so the drawer
+        could not be reconciled. The method rides in the event (and the BI file); another method is another top-up
+        for the same order (409), and a body without it answers as before."""
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        path = f"/v1/members/{member}/wallet/top-ups"
+        body = {"store_id": "SH-001", "order_id": "POS-TOP-M", "amount_fen": 5_000, "payment_method": "wechat_pay"}
+        ok(cashier.post(path, body), 201)
+        refused(cashier.post(path, {**body, "payment_method": "cash"}), 409, "top-up-conflict")
+        refused(cashier.post(path, {**body, "order_id": "POS-TOP-N", "payment_method": "wallet"}), 422,
+                "validation-failed")  # fmt: skip
+        unsaid = {key: value for key, value in body.items() if key != "payment_method"}
+        ok(cashier.post(path, {**unsaid, "order_id": "POS-TOP-U"}), 201)
+        said = {e["payload"]["order_id"]: e["payload"].get("payment_method") for e in events("wallet.topped-up")}
+        assert said == {"POS-TOP-M": "wechat_pay", "POS-TOP-U": None}
+        from chalicelib.exports import rules
+
+        rows = [rules.fact_row(event, get_settings().tz, b"k") for event in events("wallet.topped-up")]
+        assert sorted((row[1]["order_id"], row[1]["payment_method"]) for row in rows if row) == [
+            ("POS-TOP-M", "wechat_pay"), ("POS-TOP-U", None)]  # fmt: skip
+
     def test_a_retry_after_the_plan_ended_answers_the_first_top_up(self, api, partner, member, plan):
         """Found by a review: a top-up whose answer was lost, retried after its plan went off sale, was refused, and
         the cashier taking it again under a new number would have credited it twice."""
