@@ -381,7 +381,7 @@ def end_wallet_plan(ctx: RequestContext, plan_id: str) -> Reply:
 @endpoint(
     "/v1/wallet/statements",
     "GET",
-    summary="A day's stored-value statement",
+    summary="A day's (or a period's) stored-value statement",
     tag="wallet",
     access=STATEMENTS,
     query=WalletStatementQuery,
@@ -394,17 +394,22 @@ def get_wallet_statement(ctx: RequestContext) -> Reply:
     store's are the net of the movements booked there; three scopes read what no store did (the chain's figures
     include them): `membership` (paid cards bought with the wallet on the member pages), `mall` (points-mall orders
     paid from the wallet that no store hands over) and `erasure` (bonus forfeited when its member was erased). The
-    day under way answers too, marked `provisional`; figures follow the wallet's events within seconds.
+    day under way answers too, marked `provisional`; figures follow the wallet's events within seconds. With `to`, the
+    statement of the days `day` through `to` (a month's close): the first day's opening, the period's movements and the
+    last day's closing.
 
-    Errors: 422 for a day after today, a store that is no store of the chain, or, for staff scoped to stores, a store
-    outside them (or none named)."""
+    Errors: 422 for a day after today, a `to` before `day`, after today or more than 366 days after it, a store that
+    is no store of the chain, or, for staff scoped to stores, a store outside them (or none named)."""
     query: WalletStatementQuery = ctx.query
     today = clock.business_today()
     day = query.day or today
     if day > today:
         raise ValidationFailed([{"field": "day", "in": "query", "message": "a day that has begun"}])
+    if query.to is not None and not (day <= query.to <= today and (query.to - day).days <= 366):
+        message = "on or after `day`, at most 366 days later, and begun"
+        raise ValidationFailed([{"field": "to", "in": "query", "message": message}])
     if ctx.caller.stores and (query.store_id is None or not ctx.caller.covers_store(query.store_id)):
         raise ValidationFailed([{"field": "store_id", "in": "query", "message": "name one of your stores"}])
     if query.store_id is not None and not statements.known_scope(query.store_id):
         raise ValidationFailed([{"field": "store_id", "in": "query", "message": "no store of the chain"}])
-    return Reply(WalletStatement.model_validate(statements.statement(day, query.store_id)))
+    return Reply(WalletStatement.model_validate(statements.statement(day, query.store_id, query.to)))

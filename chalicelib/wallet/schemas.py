@@ -415,6 +415,11 @@ class WalletStatementQuery(Input):
     """Which day's statement, for the chain or one store."""
 
     day: Day | None = Field(default=None, description=f"the business day; default today; {BUSINESS_DATE}")
+    to: Day | None = Field(
+        default=None,
+        description=f"the last day of a period's statement (a month's close): from `day` through `to`, at most 366 "
+        f"days apart; default `day`; {BUSINESS_DATE}",
+    )
     store_id: Id | None = Field(
         default=None,
         description="one store's figures, or what no store did: `membership` (paid cards bought on the member "
@@ -443,8 +448,9 @@ class WalletStatement(Schema):
     """A day's stored-value statement (储值日报): the float owed to members, a liability, principal and bonus apart.
     For the chain, the closing balances are the sum of every wallet; for a store, its movements' net."""
 
-    day: date = Field(description=f"the business day; {BUSINESS_DATE}")
+    day: date = Field(description=f"the business day, or a period's first; {BUSINESS_DATE}")
+    to: date = Field(description=f"the period's last day: `day` for a day's statement; {BUSINESS_DATE}")
     store_id: str | None = Field(description="the store; null: the whole chain")
-    provisional: bool = Field(description="true for the day under way: its figures still move")
+    provisional: bool = Field(description="true when its last day is under way: its figures still move")
     principal: WalletBookFigures = Field(description="the principal (本金)")
     bonus: WalletBookFigures = Field(description="the bonus (赠送金)")

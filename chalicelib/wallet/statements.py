@@ -81,27 +81,32 @@ def known_scope(store_id: str) -> bool:
     return store_id in SCOPES_OF_NO_STORE or store_exists(store_id)
 
 
-def statement(day: date, store_id: str | None) -> dict[str, Any]:
-    """The statement of ``day`` for one store or the whole chain: per book, opening + top-ups − payments + refunds −
-    cash refunds − forfeited = closing. The day under way is provisional."""
-    month = day.isoformat()[:7]
-    month_end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+def statement(day: date, store_id: str | None, to: date | None = None) -> dict[str, Any]:
+    """The statement of ``day`` (or of the days ``day`` through ``to``: a month's close) for one store or the whole
+    chain: per book, opening + top-ups − payments + refunds − cash refunds − forfeited = closing, the opening that of
+    the first day and the closing that of the last. A period under way is provisional. Reads the days from ``day`` to
+    the end of the last day's month and one item per later month (per shard for the chain)."""
+    last = to or day
+    month = last.isoformat()[:7]
+    month_end = last.replace(day=calendar.monthrange(last.year, last.month)[1])
     figures = {
         book: {"day": Movements(), "after": Movements(), "total": Movements()} for book in ("principal", "bonus")
     }
     for scope in [_store_scope(store_id)] if store_id else _chain_scopes():
-        in_month = WalletFigureRecord.query(
+        days = WalletFigureRecord.query(
             scope,
             WalletFigureRecord.period.between(f"d#{day.isoformat()}", f"d#{month_end.isoformat()}"),
             consistent_read=True,
         )
         later = WalletFigureRecord.query(scope, WalletFigureRecord.period > f"m#{month}", consistent_read=True)
-        for records, on_the_day in ((in_month, f"d#{day.isoformat()}"), (later, None)):
+        for records, in_period in ((days, f"d#{last.isoformat()}"), (later, None)):
             for record in records:
-                part = "day" if record.period == on_the_day else "total" if record.period == TOTAL else "after"
+                part = ("total" if record.period == TOTAL else
+                        "day" if in_period and record.period <= in_period else "after")  # fmt: skip
                 for book, sums in figures.items():
                     sums[part] = sums[part] + _movements(record, book)
-    answer: dict[str, Any] = {"day": day, "store_id": store_id, "provisional": day >= clock.business_today()}
+    provisional = last >= clock.business_today()
+    answer: dict[str, Any] = {"day": day, "to": last, "store_id": store_id, "provisional": provisional}
     for book, sums in figures.items():
         booked = book_statement(sums["day"], sums["after"], sums["total"])
         answer[book] = {

@@ -484,6 +484,25 @@ def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site
     expect(page.locator("[data-test=statement-scope]")).to_contain_text("全部门店（连锁）")
     settle(page)
     console.shot("wallet-statement")
+    page.locator("[data-test=statement-last-month]").click()  # a month's close (a walkthrough: one day at a time)
+    this_month = business_date(datetime.now(UTC), ZoneInfo("Asia/Shanghai")).replace(day=1)
+    last_day = this_month - timedelta(days=1)
+    first_day = last_day.replace(day=1)
+    expect(page.locator("[data-test=statement-period]")).to_contain_text(f"{first_day} ~ {last_day}")
+    closed = site.api("GET", f"/v1/wallet/statements?day={first_day}&to={last_day}")
+    expect(page.locator("[data-test=statement-state]")).to_contain_text("已结束")
+    for book in ("principal", "bonus"):
+        closing = f"¥{closed[book]['closing_fen'] / 100:,.2f}"
+        expect(page.locator(f"[data-figure='{book}.closing']")).to_have_text(closing)
+        opening = f"¥{closed[book]['opening_fen'] / 100:,.2f}"
+        expect(page.locator(f"[data-figure='{book}.opening']")).to_have_text(opening)
+    page.locator("[data-test=statement-check]").get_by_text("已核平").wait_for()
+    with page.expect_download() as saved:
+        page.locator("[data-test=statement-download]").click()
+    text = saved.value.path().read_text(encoding="utf-8-sig")
+    assert f"{first_day} ~ {last_day}" in text  # the file says its period and scope, not only its name
+    page.locator("[data-test=statement-today]").click()  # and back to the day under way
+    expect(page.locator("[data-test=statement-state]")).to_contain_text("今日未结束")
     page.locator("[data-test=statement-scope]").click()
     page.get_by_role("option", name="门店 · 上海静安旗舰店").click()
     store = site.api("GET", "/v1/wallet/statements?store_id=SH-001")

@@ -972,6 +972,19 @@ class TestStatements:
             assert sum(stores) == wallets
         assert today["principal"]["cash_refunds_fen"] == 4_000
         assert statement("2026-11-21", "BJ-001")["principal"]["refunds_fen"] == 1_000
+        # a period's statement (a month's close, here across months): the first day's opening, the days' movements
+        # added up and the last day's closing (found by a finance walkthrough: one day at a time only)
+        period = ok(finance.get(f"/v1/wallet/statements?day=2026-11-20&to={today['day']}"))
+        assert (period["day"], period["to"], period["provisional"]) == ("2026-11-20", today["day"], True)
+        ended = ok(finance.get("/v1/wallet/statements?day=2026-11-01&to=2026-11-21&store_id=BJ-001"))
+        assert (ended["provisional"], ended["principal"]["refunds_fen"]) == (False, 1_000)
+        for book in ("principal", "bonus"):
+            assert period[book]["opening_fen"] == day1[book]["opening_fen"]
+            assert period[book]["closing_fen"] == today[book]["closing_fen"]
+            for field in ("top_ups_fen", "payments_fen", "refunds_fen", "cash_refunds_fen", "forfeited_fen"):
+                assert period[book][field] == day1[book][field] + day2[book][field] + today[book][field], field
+        for bad in (f"day={today['day']}&to=2026-11-20", "day=2025-11-01&to=2026-11-21"):
+            refused(finance.get(f"/v1/wallet/statements?{bad}"), 422, "validation-failed")
 
     def test_an_erased_member_s_bonus_is_forfeited_once_and_leaves_the_float(
         self, api, aws, partner, plan, monkeypatch

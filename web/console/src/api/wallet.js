@@ -16,4 +16,4 @@ export const counterPayment = (memberId, paymentId) => api.get(`/members/${membe
 export const refundPayment = (memberId, paymentId, body, key) =>
   api.post(`/members/${memberId}/wallet/payments/${encodeURIComponent(paymentId)}/refunds`, body, { 'Idempotency-Key': key })
 /** A business day's stored-value statement, for the chain (`storeId` null) or one store (finance). */
-export const statement = (day, storeId) => api.get('/wallet/statements', { day, ...(storeId ? { store_id: storeId } : {}) })
+export const statement = (day, storeId, to) => api.get('/wallet/statements', { day, ...(to ? { to } : {}), ...(storeId ? { store_id: storeId } : {}) })
