@@ -1028,6 +1028,11 @@ class TestStatements:
         refused(scoped.get("/v1/wallet/statements"), 422, "validation-failed")
         refused(scoped.get("/v1/wallet/statements?store_id=BJ-001"), 422, "validation-failed")
         assert ok(scoped.get("/v1/wallet/statements?store_id=SH-001"))["principal"]["closing_fen"] == 0
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))  # closes their store's day, only theirs
+        assert ok(manager.get("/v1/wallet/statements?store_id=SH-001"))["store_id"] == "SH-001"
+        refused(manager.get("/v1/wallet/statements"), 422, "validation-failed")
+        refused(api.as_(token_for(["cashier"], ("SH-001",))).get("/v1/wallet/statements?store_id=SH-001"), 403,
+                "forbidden")  # fmt: skip
 
 
 def test_the_wallet_examples_tell_a_story_the_api_accepts(api):
