@@ -85,6 +85,11 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     expect(page.locator("[data-test=reports-table] [data-cell=purchases]")).to_have_text(
         [str(row["purchases"]) for row in by_tier["items"]])  # fmt: skip
     assert 0 < sum(row["purchases"] for row in by_tier["items"]) < sum(row["purchases"] for row in sales["items"])
+    by_method = site.api("GET", f"/v1/reports/sales?{query}&granularity=week&payment_method=wallet")  # and by how
+    page.locator("[data-test=reports-scope]").click()  # they paid (a walkthrough: the API had it, the screen not)
+    page.get_by_role("option", name="支付方式 · 储值").click()
+    expect(page.locator("[data-test=reports-table] [data-cell=purchases]")).to_have_text(
+        [str(row["purchases"]) for row in by_method["items"]])  # fmt: skip
 
     page.get_by_role("tab", name="积分").click()  # a tier scope is the sales report's: back to the whole chain
     expect(page.locator("[data-test=reports-scope]")).to_contain_text("全部门店")
