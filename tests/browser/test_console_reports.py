@@ -108,6 +108,7 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     page.get_by_role("tab", name="负债").click()
     total = page.locator("[data-figure=total] .el-statistic__number")
     expect(total).to_have_text(f"{owed['total_fen'] / 100:,.2f}")
+    expect(page.locator("[data-test=liability-as-of]")).to_contain_text(f"截至 {owed['as_of']} 日终")  # which day
     held, expiring = owed["by_store"], owed["points"]["by_expiry"]
     assert held["stores"], "the demo's purchases and top-ups give the breakdowns something to show"
     assert expiring

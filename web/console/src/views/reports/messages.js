@@ -14,7 +14,7 @@ export default {
         mallPlaced: '兑换订单', mallCancelled: '取消/退款', cardsSold: '开卡', cardsRenewed: '续费', cardsLapsed: '到期未续',
         topUps: '储值充值本金（元）', walletPayments: '储值消费（本金+赠送金，元）',
       },
-      totals: '合计', paidBy: '支付方式',
+      totals: '合计', paidBy: '支付方式', liabilityAsOf: '截至 {day} 日终（统计期间的最后一天；今天则为此刻）的负债',
       consumption: '积分消耗率 {window}（累计 {cumulative}）', asOf: '负债日期', hidden: '金额仅财务与管理员可见',
       liability: {
         points: '积分负债（元）', pointsNote: '{points} 积分 × {value} 分/积分，预计过期 {breakage} 积分',
@@ -44,7 +44,7 @@ export default {
         mallPlaced: 'Mall orders', mallCancelled: 'Cancelled or refunded', cardsSold: 'Cards sold', cardsRenewed: 'Renewed', cardsLapsed: 'Lapsed',
         topUps: 'Top-ups, principal (yuan)', walletPayments: 'Wallet payments, principal and bonus (yuan)',
       },
-      totals: 'Total', paidBy: 'Paid by',
+      totals: 'Total', paidBy: 'Paid by', liabilityAsOf: 'Owed at the end of {day} (the period\'s last day; today: now)',
       consumption: 'Consumption rate {window} (cumulative {cumulative})', asOf: 'As of', hidden: 'Amounts are for finance and admins',
       liability: {
         points: 'Points (yuan)', pointsNote: '{points} points × {value} fen each; {breakage} expected to expire',
