@@ -221,6 +221,8 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     page.get_by_role("button", name="搜索").click()
     sale = page.locator("[data-test=counter-purchase]")
     order_id = page.get_by_label("核销单号").input_value()  # one number for the whole sale
+    stamped = datetime.strptime(order_id[4:18], "%Y%m%d%H%M%S").replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert abs((datetime.now(UTC) - stamped).total_seconds()) < 600  # the store's time, whatever the workstation's
     expect(sale).to_contain_text(f"订单 {order_id}")
     expect(page.get_by_label("订单号")).to_have_value(order_id)
     assert unlabelled_inputs(page) == []

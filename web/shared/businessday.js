@@ -24,6 +24,15 @@ export function businessToday() {
   return new Date(Date.parse(deviceDay()) + offsetDays * DAY_MS).toISOString().slice(0, 10)
 }
 
+/** The business zone's wall clock as `YYYYMMDDHHmmss` (a till's order numbers read as the store's time, whatever
+ * zone the workstation is set to). */
+export function businessStamp(now = new Date()) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).formatToParts(now).map((part) => [part.type, part.value]))
+  return `${parts.year}${parts.month}${parts.day}${parts.hour}${parts.minute}${parts.second}`
+}
+
 /** Ask the platform its day before the app mounts (a screen reads "today" as it opens); never keeps the app from
  * starting: without an answer in two seconds, or an answer at all, the device's day is used. */
 export async function askPlatformDay(base = '/v1') {

@@ -4,6 +4,7 @@
  */
 import { ElMessageBox } from 'element-plus'
 import { computed, reactive, ref, shallowRef } from 'vue'
+import { businessStamp } from '@shared/businessday'
 import { ApiError, yuan } from '@shared/session'
 import { allStores } from '../api/stores'
 import { i18n } from '../i18n'
@@ -151,12 +152,10 @@ export function useCursorPages(load, { limit = 20 } = {}) {
   }
 }
 
-/** A till order number the console makes for a sale (``POS-20261203113859-UQKH``): the coupons redeemed on it, the
+/** A till order number the console makes for a sale (``POS-20261203113859-UQKH``, the store's time): the coupons redeemed on it, the
  * wallet payment and the purchase recorded all name it. */
 export function tillOrderNumber(now = new Date()) {
-  const pad = (n) => String(n).padStart(2, '0')
-  const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`
-  return `POS-${stamp}-${Math.random().toString(36).slice(2, 6).toUpperCase()}`
+  return `POS-${businessStamp(now)}-${Math.random().toString(36).slice(2, 6).toUpperCase()}`
 }
 
 /** An instant for reading: `2026-11-30 14:05` in the browser's zone. */
