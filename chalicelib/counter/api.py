@@ -48,7 +48,7 @@ def sale(ctx: RequestContext, member_id: str, order_id: str) -> Reply:
 @endpoint("/v1/members/{member_id}/purchases", "POST", summary="Record a purchase at the counter (消费记账)",
           tag="purchases", access=RECORD, body=CounterPurchase, response=PurchaseAnswer, status=201,
           errors=(NotFound, ValidationFailed, purchases.MemberNotEligible, purchases.OrderConflict,
-                  purchases.CounterPurchasesOff, service.OverCounterLimit))  # fmt: skip
+                  purchases.CounterPurchasesOff, service.OverCounterLimit, service.OverCounterDailyLimit))  # fmt: skip
 def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
     """A cashier records a purchase at the till for any member of the chain, as a partner reports one (a chain whose
     till system reports nothing gives points this way): the earn rules in force now (the platform's clock stamps it:
@@ -59,13 +59,16 @@ def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
     sale earns twice. What was paid is at least what the wallet took for the order at that store, its payment
     method `wallet` when the wallet paid all of it and `mixed` when it paid part (never `wallet` when it paid none),
     and above the chain's limit (`LOYALTY_COUNTER_PURCHASE_LIMIT_FEN`, default 5,000 CNY; `/v1/staff/me` says the
-    caller's) only staff who record large purchases (`purchases:record-large`: store managers) record it.
+    caller's) only staff who record large purchases (`purchases:record-large`: store managers) record it; the others
+    record at most `LOYALTY_COUNTER_DAILY_LIMIT_FEN` a day, so a large sale split into small orders stops there.
 
     Errors: 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen one; 422 for a store that does
     not exist or is not one of a store-scoped cashier's, `paid_fen` below the order's wallet payment, or a
     `payment_method` that disagrees with it; 409 `order-conflict` for the same order with other content; 403
     `counter-purchases-off` when the chain turned it off; 403 `counter-purchase-over-limit` (with `limit_fen`) above
-    the caller's limit.
+    the caller's limit for one sale, 403 `counter-daily-limit` (with `limit_fen`) past their day's
+    (`LOYALTY_COUNTER_DAILY_LIMIT_FEN`, default 50,000 CNY, counted with the sale). A repeat of a booked order
+    answers its first answer whatever the limits became.
     """
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
     answer = service.record_sale(ctx.caller, member_id, ctx.body)

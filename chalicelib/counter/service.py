@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from chalicelib.coupons import service as coupons
@@ -17,7 +19,9 @@ from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases import service as purchases
 from chalicelib.purchases.schemas import CounterPurchase
 from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Forbidden, NotFound, ValidationFailed
+from chalicelib.shared.ratelimit import take_in_window
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import service as tiers
 from chalicelib.wallet import service as wallet
@@ -25,6 +29,10 @@ from chalicelib.wallet import service as wallet
 
 class OverCounterLimit(Forbidden):
     slug, title = "counter-purchase-over-limit", "A sale this large is recorded at the counter by a store manager"
+
+
+class OverCounterDailyLimit(Forbidden):
+    slug, title = "counter-daily-limit", "Today's sales recorded at the counter reached the cashier's limit"
 
 
 COUPONS_SHOWN, COUPON_QUERIES = 20, 2  # the usable coupons the view lists, and the queries it may spend finding them
@@ -84,18 +92,23 @@ def paid_with(wallet_fen: int, paid_fen: int) -> str | None:
 
 
 def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> dict[str, Any]:
-    """消费记账: the sale recorded for points at the till (``purchases.record_at_counter``), once its paid amount is at
-    least what the wallet took for the order at that store (a sale recorded below its wallet payment could never be
-    refunded whole: 422 on ``paid_fen`` otherwise), its method says what the wallet paid (``paid_with``; `wallet`
-    with no wallet payment is refused: 422 on ``payment_method``) and at most what the caller may record in one sale
-    (above the chain's limit only staff who record large purchases: 403 ``counter-purchase-over-limit``, with
-    ``limit_fen``)."""
-    cap = counter_purchase_cap(caller.grant, get_settings().counter_purchase_limit_fen) if caller.grant else None
+    """消费记账: the sale recorded for points at the till (``purchases.record_at_counter``). A repeat of an order the
+    counter booked answers its first answer (or 409), whatever the limits or its wallet payment became since. A new
+    one: paid at least what the wallet payment taken for the order at that store has left (422 on ``paid_fen``:
+    a sale recorded below it could never be refunded whole), its method saying what the wallet paid (``paid_with``;
+    `wallet` with no wallet payment is refused: 422 on ``payment_method``), and, for staff who do not record large
+    purchases, at most the chain's limit for one sale (403 ``counter-purchase-over-limit``) and for their day
+    (403 ``counter-daily-limit``, counted in the sale's own transaction: a large sale split into orders under the
+    one-sale limit still stops there), each with ``limit_fen``."""
+    if purchases.counter_order(member_id, purchase.order_id) is not None:
+        return purchases.record_at_counter(member_id, purchase)
+    settings = get_settings()
+    cap = counter_purchase_cap(caller.grant, settings.counter_purchase_limit_fen) if caller.grant else None
     if cap is not None and purchase.paid_fen > cap:
         raise OverCounterLimit(f"Above {cap / 100:,.2f} CNY paid, a sale is recorded by staff with "
                                f"{Permission.PURCHASES_RECORD_LARGE} (a store manager)", limit_fen=cap)  # fmt: skip
     paid = wallet.counter_payment_of_order(member_id, purchase.store_id, purchase.order_id)
-    taken = (sum(paid["paid"].values()) if paid["paid"] else paid["refundable_fen"]) if paid else 0
+    taken = paid["refundable_fen"] if paid else 0  # what the wallet still holds of the order: refunds gave the rest
     if purchase.paid_fen < taken:
         detail = f"the wallet paid {taken} fen of this order: paid_fen cannot be less"
         raise ValidationFailed([{"field": "paid_fen", "in": "body", "message": detail}], detail)
@@ -105,4 +118,18 @@ def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> di
     if taken == 0 and purchase.payment_method == "wallet":
         detail = "the wallet paid nothing of this order at this store: take the payment first (储值支付)"
         raise ValidationFailed([{"field": "payment_method", "in": "body", "message": detail}], detail)
-    return purchases.record_at_counter(member_id, purchase)
+    day = _day_of_sales(caller, purchase.paid_fen) if cap is not None else None
+    return purchases.record_at_counter(member_id, purchase, day)
+
+
+def _day_of_sales(caller: Caller, paid_fen: int) -> Callable[[Transaction], None] | None:
+    """The cashier's day of counter sales, counted with the sale (``LOYALTY_COUNTER_DAILY_LIMIT_FEN``; 0: none)."""
+    limit = get_settings().counter_daily_limit_fen
+    if not limit:
+        return None
+    today = clock.business_today()
+    ends = datetime.combine(today + timedelta(days=1), time(), get_settings().tz)
+    refusal = OverCounterDailyLimit(f"Your sales recorded at the counter today would pass {limit / 100:,.2f} CNY: a "
+                                    "store manager records the rest", limit_fen=limit)  # fmt: skip
+    key = f"counter-sales:{caller.id}:{today.isoformat()}"
+    return lambda tx: take_in_window(tx, key, limit, ends, refusal, paid_fen)

@@ -235,10 +235,14 @@ def _lines(purchase: Purchase) -> list[Line]:
     return [Line(i.line_id, i.sku, i.category, i.brand, i.quantity, i.amount_fen) for i in purchase.items]
 
 
-def record_purchase(partner: Caller, purchase: Purchase, digest: str | None = None) -> dict[str, Any]:
+def record_purchase(
+    partner: Caller, purchase: Purchase, digest: str | None = None,
+    alongside: Callable[[Transaction], None] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """Score and book a purchase once; a repeat answers the first answer (or 409 for other content). ``digest`` is
-    its content when not the whole purchase (the counter's, whose time the platform stamps). A store closed since
-    still answers a repeat."""
+    its content when not the whole purchase (the counter's, whose time the platform stamps); ``alongside`` adds a
+    write that must commit with it (a cashier's day of counter sales). A store closed since still answers a
+    repeat."""
     if not partner.covers_store(purchase.store_id):
         raise Forbidden(f"Store {purchase.store_id!r} is not one of this partner's stores")
     order_key, digest = f"{partner.id}#{purchase.order_id}", digest or body_hash(purchase)
@@ -268,6 +272,8 @@ def record_purchase(partner: Caller, purchase: Purchase, digest: str | None = No
         score = rules.score(earn_rules, lines, shares, [line.quantity for line in lines], purchase.occurred_at, tier)
         scored.update(total=score.total, tier=tier, multiplier=earn_rules.tier_multipliers.get(tier))
         booking.store_id = purchase.store_id
+        if alongside is not None:
+            booking.attachments.append(alongside)
         booking.events.append(new_event("purchase.recorded", f"member/{member_id}", {
             "member_id": member_id, "partner_id": partner.id, "order_id": purchase.order_id,
             "store_id": purchase.store_id, "paid_fen": purchase.paid_fen, "total_fen": purchase.total_fen,
@@ -342,7 +348,9 @@ class CounterPurchasesOff(Forbidden):
 _AT_THE_COUNTER = Caller("partner", COUNTER, StaffGrant(frozenset(), frozenset()))  # every store; enrols nobody
 
 
-def record_at_counter(member_id: str, purchase: CounterPurchase) -> dict[str, Any]:
+def record_at_counter(
+    member_id: str, purchase: CounterPurchase, alongside: Callable[[Transaction], None] | None = None
+) -> dict[str, Any]:
     """A purchase a cashier records at the till (消费记账) for any member of the chain: scored and booked exactly as
     a partner's, at the moment it is first booked (the platform's clock, never the till's: an earlier day would
     choose other rules, tier windows and cards), once per till order (its order number, unique in the chain: a repeat
@@ -352,7 +360,7 @@ def record_at_counter(member_id: str, purchase: CounterPurchase) -> dict[str, An
         raise CounterPurchasesOff("This chain's tills report their purchases: the counter records none")
     digest = body_hash_of({"member_id": member_id, **purchase.model_dump(mode="json")})
     try:
-        return record_purchase(_AT_THE_COUNTER, purchase.as_purchase(member_id, clock.now()), digest)
+        return record_purchase(_AT_THE_COUNTER, purchase.as_purchase(member_id, clock.now()), digest, alongside)
     except MemberNotEligible:
         if members.status_of(member_id) in (None, MemberStatus.ERASED):
             raise NotFound(f"No member {member_id!r}") from None

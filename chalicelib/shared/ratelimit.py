@@ -40,12 +40,14 @@ class Limit:
     refusal: str
 
 
-def take_in_window(tx: Transaction, key: str, limit: int, until: datetime, refusal: Exception) -> None:
-    """Count one against ``limit`` for a window the caller names in ``key`` (a business day, a month), which
-    ends at ``until``; ``refusal`` is raised when it is full."""
+def take_in_window(tx: Transaction, key: str, limit: int, until: datetime, refusal: Exception, amount: int = 1) -> None:
+    """Count ``amount`` (one, or fen of a sale) against ``limit`` for a window the caller names in ``key`` (a
+    business day, a month), which ends at ``until``; ``refusal`` is raised when it would pass the limit."""
+    if amount > limit:
+        raise refusal
     keep_until = max(until, clock.now()) + timedelta(days=35)  # a back-dated window is kept as long as a new one
-    actions = [RateRecord.used.add(1), RateRecord.expires_at.set(keep_until)]
-    below = RateRecord.used.does_not_exist() | (RateRecord.used < limit)
+    actions = [RateRecord.used.add(amount), RateRecord.expires_at.set(keep_until)]
+    below = RateRecord.used.does_not_exist() | (RateRecord.used <= limit - amount)
     tx.update(RateRecord(key), actions, condition=below, on_fail=refusal)
 
 

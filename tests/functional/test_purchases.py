@@ -348,6 +348,20 @@ class TestAtTheCounter:
                 f"/v1/members/{member}/purchases", {**self.counter_order(paid=100_001), "order_id": "POS-2"}
             )
             assert (large.status, large.body["duplicate"]) == (201, False)
+            monkeypatch.setenv("LOYALTY_COUNTER_DAILY_LIMIT_FEN", "150000")  # and a day's: a sale split in two
+            get_settings.cache_clear()  # under the one-sale limit stops there (found by a review)
+            assert (
+                cashier.post(f"/v1/members/{member}/purchases", self.counter_order("POS-6", paid=50_000)).status == 201
+            )
+            before = item_counts()
+            over = cashier.post(f"/v1/members/{member}/purchases", self.counter_order("POS-7", paid=1))
+            assert (over.status, over.body["type"].split("/")[-1], over.body["limit_fen"]) == (
+                403, "counter-daily-limit", 150_000)  # fmt: skip
+            assert item_counts() == before
+            again = cashier.post(f"/v1/members/{member}/purchases", self.counter_order(paid=100_000))  # a repeat:
+            assert (again.status, again.body["duplicate"]) == (201, True)  # its first answer, whatever the limits
+            assert manager.post(f"/v1/members/{member}/purchases", self.counter_order("POS-8", paid=1)).status == 201
+            monkeypatch.setenv("LOYALTY_COUNTER_DAILY_LIMIT_FEN", "0")
             monkeypatch.setenv("LOYALTY_COUNTER_PURCHASE_LIMIT_FEN", "0")
             get_settings.cache_clear()
             assert cashier.get("/v1/staff/me").body["counter_purchase_limit_fen"] is None
@@ -357,6 +371,7 @@ class TestAtTheCounter:
             assert unlimited.status == 201
         finally:
             monkeypatch.delenv("LOYALTY_COUNTER_PURCHASE_LIMIT_FEN")
+            monkeypatch.delenv("LOYALTY_COUNTER_DAILY_LIMIT_FEN", raising=False)
             get_settings.cache_clear()
 
     def test_a_chain_whose_tills_report_purchases_turns_the_counter_off(self, api, member, monkeypatch):

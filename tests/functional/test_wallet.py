@@ -570,6 +570,24 @@ class TestCounterPayments:
         assert (by_its_purchase["store_id"], by_its_purchase["wallet_payment"]) == ("BJ-001", sale["wallet_payment"])
         assert item_counts() == before
 
+    def test_a_sale_whose_wallet_payment_went_back_is_recorded_as_paid_otherwise(self, api, partner, member):
+        """Found by a review: the method rule read what the wallet first took, so a payment given back (the member paid
+        by WeChat instead) still obliged the sale to say `wallet`, and the report by method disagreed again."""
+        ok(top_up(api, partner, {"member_id": member}, 10_000))
+        paid = ok(self.pay(api, member, 5_000), 201)
+        manager = api.as_(token_for(["store_manager"], ("BJ-001",)))
+        back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"
+        ok(
+            manager.post(back, {"amount_fen": 5_000, "reason": "改用微信支付"}, headers={"idempotency-key": "give-it-back-1"}),
+            201,
+        )
+        sale = {"order_id": "BJ001-0042", "store_id": "BJ-001", "total_fen": 5_000, "paid_fen": 5_000,
+                "payment_method": "wechat_pay"}  # fmt: skip
+        cashier = api.as_(token_for(["cashier"], ("BJ-001",)))
+        refused(cashier.post(f"/v1/members/{member}/purchases", {**sale, "payment_method": "wallet"}), 422,
+                "validation-failed")  # fmt: skip
+        ok(cashier.post(f"/v1/members/{member}/purchases", sale), 201)
+
     def test_one_staff_login_guessing_across_members_is_cut_off_after_thirty_wrong_codes(self, api, partner):
         """Ten a member would let a login try 10 codes on every member of the chain: the login has 30 a window."""
         guesser = api.as_(token_for(["cashier"], ("BJ-001",)))
