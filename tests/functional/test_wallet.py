@@ -577,10 +577,8 @@ class TestCounterPayments:
         paid = ok(self.pay(api, member, 5_000), 201)
         manager = api.as_(token_for(["store_manager"], ("BJ-001",)))
         back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"
-        ok(
-            manager.post(back, {"amount_fen": 5_000, "reason": "改用微信支付"}, headers={"idempotency-key": "give-it-back-1"}),
-            201,
-        )
+        key = {"idempotency-key": "give-it-back-1"}
+        ok(manager.post(back, {"amount_fen": 5_000, "reason": "改用微信支付"}, headers=key), 201)
         sale = {"order_id": "BJ001-0042", "store_id": "BJ-001", "total_fen": 5_000, "paid_fen": 5_000,
                 "payment_method": "wechat_pay"}  # fmt: skip
         cashier = api.as_(token_for(["cashier"], ("BJ-001",)))
