@@ -59,6 +59,7 @@ class Permission(StrEnum):
     PURCHASES_RECORD = "purchases:record"
     PURCHASES_REFUND = "purchases:refund"
     PURCHASES_RECORD_LARGE = "purchases:record-large"
+    SALES_JOURNAL = "sales:journal"
     REPORTS_READ = "reports:read"
     REPORTS_MONEY = "reports:money"
     JOBS_RUN = "jobs:run"
@@ -98,7 +99,7 @@ _CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM, 
 _CASHIER |= {P.MALL_FULFIL, P.BENEFITS_USE, P.PURCHASES_RECORD, P.WALLET_TOP_UP}
 _FEEDBACK = {P.FEEDBACK_READ, P.FEEDBACK_REPLY, P.NOTIFICATIONS_READ}
 _FINANCE = {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.REPORTS_READ, P.REPORTS_MONEY}
-_FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND, P.MEMBERSHIP_CANCEL}
+_FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND, P.MEMBERSHIP_CANCEL, P.SALES_JOURNAL}
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
     Role.STORE_MANAGER: frozenset(
@@ -106,7 +107,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | _FEEDBACK
         | {P.MEMBERS_WRITE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE, P.REPORTS_READ}
         | {P.WALLET_REFUND, P.MALL_REFUND, P.PURCHASES_REFUND, P.PURCHASES_RECORD_LARGE}
-        | {P.WALLET_STATEMENTS}  # their own stores' (a store closes its day; found by a walkthrough)
+        | {P.WALLET_STATEMENTS, P.SALES_JOURNAL}  # their own stores' (a store closes its day; found by a walkthrough)
     ),
     Role.MARKETING: frozenset(
         {P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE, P.REPORTS_READ, P.COUPONS_MANAGE, P.MALL_MANAGE}
@@ -143,6 +144,7 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.WALLET_TOP_UP: ("储值充值", "Take stored-value top-ups at the counter"),
     P.PURCHASES_REFUND: ("消费退款", "Refund purchases recorded at the counter"),
     P.PURCHASES_RECORD_LARGE: ("大额消费记账", "Record purchases above the counter's limit"),
+    P.SALES_JOURNAL: ("门店流水", "A store's sales journal, with totals by method and cashier"),
     P.POINTS_REDEEM: ("积分兑换", "Redeem points"),
     P.POINTS_ADJUST: ("积分调整与冲正", "Adjust points and reverse redemptions"),
     P.RULES_WRITE: ("积分规则", "Earn rules"),

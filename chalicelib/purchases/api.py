@@ -39,7 +39,7 @@ from chalicelib.stores.service import store_exists
 READ_RULES = Staff(Permission.STORES_READ)
 WRITE_RULES = Staff(Permission.RULES_WRITE, chain=True)
 HISTORY = StaffOrSelf(Permission.MEMBERS_READ, serves=True)  # purchases listed: those in the caller's stores
-STORE_HISTORY = Staff(Permission.MEMBERS_READ)
+STORE_HISTORY = Staff(Permission.SALES_JOURNAL)  # who close a store's day: its managers, finance, admins
 REFUND = Staff(Permission.PURCHASES_REFUND, serves=True)
 
 
@@ -184,7 +184,8 @@ def my_purchases(ctx: RequestContext) -> Reply:
           tag="purchases", access=STORE_HISTORY, query=StorePurchasesQuery, response=PurchasePage,
           errors=(NotFound, InvalidCursor))  # fmt: skip
 def store_purchases(ctx: RequestContext, store_id: str) -> Reply:
-    """A store's purchases (门店消费) between two business days, newest first.
+    """A store's purchases (门店消费) between two business days, newest first: its sales journal (`sales:journal`:
+    store managers of their stores, finance and admins, who close a store's day).
 
     Errors: 404 for an unknown store or one outside the caller's stores; 422 when `to` is before `from` or more
     than 366 days after it."""

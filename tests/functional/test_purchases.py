@@ -594,7 +594,10 @@ class TestHistory:
         shanghai = api.as_(token_for(["cashier"], ("SH-001",)))
         seen = shanghai.get(f"/v1/members/{member_id}/purchases").body["items"]
         assert [p["order_id"] for p in seen] == ["H-3", "H-1"]
-        assert shanghai.get("/v1/stores/BJ-001/purchases?from=2026-11-01&to=2026-11-30").status == 404
+        assert shanghai.get("/v1/stores/SH-001/purchases?from=2026-11-01&to=2026-11-30").status == 403  # no journal
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))  # theirs only
+        assert manager.get("/v1/stores/BJ-001/purchases?from=2026-11-01&to=2026-11-30").status == 404
+        assert manager.get("/v1/stores/SH-001/purchases?from=2026-11-01&to=2026-11-30").status == 200
         beijing = api.as_(token_for(["cashier"], ("BJ-001",)))
         made_in_beijing = [p["order_id"] for p in api.get(f"/v1/members/{member_id}/purchases").body["items"]
                            if p["store_id"] == "BJ-001"]  # fmt: skip
