@@ -19,13 +19,14 @@ from pynamodb.expressions.condition import Condition
 from chalicelib.audit.records import AuditRecord
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
-from chalicelib.shared.db import Transaction, one_page
+from chalicelib.shared.db import FilledPage, Transaction
 from chalicelib.shared.events import Event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 
 DAYS_PER_PAGE = 31
+READS_PER_PAGE = 10  # requests a page may make once it holds an entry
 
 
 def _day(instant: str) -> str:
@@ -77,28 +78,29 @@ def entries(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Entries from ``last`` back to ``first``, newest first, optionally only some (``only``).
 
-    A page reads at most ``DAYS_PER_PAGE`` day partitions, so it may be short while ``next_cursor`` goes on.
+    A page is filled however few entries a filter lets by (DynamoDB limits before it filters: a day of phone reads
+    would otherwise give empty pages with more to come), reading at most ``READS_PER_PAGE`` requests and
+    ``DAYS_PER_PAGE`` day partitions once it found something, so it may be short while ``next_cursor`` goes on.
     """
     scope = f"audit|{first}|{last}|{only.actor}|{only.action}|{only.target}"
     start = decode_cursor(scope, cursor) or {}
     day = date.fromisoformat(start["day"]) if "day" in start else last
-    last_key = start.get("key")
-    rows: list[dict[str, Any]] = []
+    key = start.get("key")
+    page = FilledPage(AuditRecord, limit, READS_PER_PAGE)
     for _ in range(DAYS_PER_PAGE):
         results = AuditRecord.query(
-            day.isoformat(), filter_condition=only.condition(),
-            scan_index_forward=False, last_evaluated_key=last_key, page_size=limit - len(rows),
-        )  # fmt: skip
-        records, last_key = one_page(AuditRecord, results)
-        rows += [_row(record) for record in records]
-        if last_key:
-            return rows, encode_cursor(scope, {"day": day.isoformat(), "key": last_key})
+            day.isoformat(), filter_condition=only.condition(), scan_index_forward=False, last_evaluated_key=key
+        )
+        key = page.read(results)
+        rows = [_row(record) for record in page.records]
+        if key:
+            return rows, encode_cursor(scope, {"day": day.isoformat(), "key": key})
         if day <= first:
             return rows, None
         day -= timedelta(days=1)
-        if len(rows) >= limit:
+        if page.full:
             break
-    return rows, encode_cursor(scope, {"day": day.isoformat()})
+    return [_row(record) for record in page.records], encode_cursor(scope, {"day": day.isoformat()})
 
 
 def _row(record: AuditRecord) -> dict[str, Any]:
