@@ -96,11 +96,13 @@ def jobs_list() -> None:
 )
 def jobs_run(names: tuple[str, ...], every: bool, as_of: date | None, fan_out: bool, wait_seconds: int) -> None:
     """Run each job NAME (or --all) for everything due through --as-of; prints the run report as JSON (one job) or a
-    JSON array of them, in order; exits 1 if a run failed. A run of the job under way is waited for (--wait)."""
+    JSON array of them, in order; exits 1 if a run failed. A run of the job under way is waited for (--wait). With
+    --all and a day under way, the jobs that write or check whole days (export-bi, check-figures) run for the day
+    before it."""
     from datetime import timedelta
 
     from chalicelib.local.localdir import connect
-    from chalicelib.shared.jobs import all_jobs, get_job, in_nightly_order, run_job_when_free, scheduled_day
+    from chalicelib.shared.jobs import all_jobs, get_job, in_nightly_order, night_day, run_job_when_free, scheduled_day
 
     if every == bool(names):
         raise click.UsageError("name the jobs to run, or say --all")
@@ -108,8 +110,8 @@ def jobs_run(names: tuple[str, ...], every: bool, as_of: date | None, fan_out: b
     with _usage_errors():
         chosen = in_nightly_order(all_jobs()) if every else [get_job(name) for name in names]
         reports = [
-            run_job_when_free(job, as_of or scheduled_day(job), fan_out=fan_out,
-                              patience=timedelta(seconds=wait_seconds), on_wait=_say_waiting)
+            run_job_when_free(job, night_day(job, as_of) if as_of and every else as_of or scheduled_day(job),
+                              fan_out=fan_out, patience=timedelta(seconds=wait_seconds), on_wait=_say_waiting)
             for job in chosen
         ]  # fmt: skip
     if len(reports) == 1 and not every:

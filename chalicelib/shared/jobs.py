@@ -542,6 +542,12 @@ def scheduled_day(job: Job) -> date:
     return clock.business_today() if job.as_the_day_begins else last_ended_day()
 
 
+def night_day(job: Job, as_of: date) -> date:
+    """The day a night of every job (``jobs run --all --as-of``) runs ``job`` for: ``as_of``, but the last day that
+    ended for jobs that write or check whole days, when ``as_of`` is under way (a rehearsal of today runs the rest)."""
+    return min(as_of, last_ended_day()) if job.ended_days_only else as_of
+
+
 def get_report(job_name: str, run_id: str) -> RunReport:
     """A run's report; for a tallied job, with the tallies of its batches added up."""
     record = JobRecord.find(job_name, f"run#{run_id}")

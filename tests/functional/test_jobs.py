@@ -293,3 +293,15 @@ def test_the_cli_names_an_unknown_job_in_words(aws, monkeypatch):
     assert result.exit_code == 2  # a usage error, no traceback
     assert "nope" in result.output
     assert isinstance(result.exception, SystemExit)
+
+
+def test_a_night_rehearsed_for_today_runs_the_whole_day_jobs_for_the_day_before():
+    """Found by a review: `jobs run --all --as-of <today>` stopped at export-bi (a day under way is refused) and the
+    jobs after it never ran. A night runs those for the last day that ended, the others for the day asked."""
+    today = clock.business_today()
+    whole_days = {job.name for job in jobs.all_jobs() if job.ended_days_only}
+    assert whole_days == {"export-bi", "check-figures"}
+    for job in jobs.in_nightly_order(jobs.all_jobs()):
+        expected = today - timedelta(days=1) if job.name in whole_days else today
+        assert jobs.night_day(job, today) == expected, job.name
+        assert jobs.night_day(job, today - timedelta(days=3)) == today - timedelta(days=3)
