@@ -210,7 +210,8 @@ class WalletEntry(Schema):
     store_id: str | None = Field(
         default=None,
         description="the store (门店) it happened at: the top-up's, the payment's (its refunds too) or the cash "
-        "refund's; null for an erasure's forfeit and entries booked before stores were kept",
+        "refund's; null where no store did it (a card bought on the member pages, a mall order delivered, an "
+        "erasure's forfeit) and for entries booked before stores were kept",
     )
     recorded_by: str | None = Field(
         default=None,

@@ -58,6 +58,7 @@ from chalicelib.wallet.rules import (
     GIFTS,
     PRINCIPAL,
     REFUNDABLE,
+    SCOPES_OF_NO_STORE,
     GiftState,
     Parts,
     Policy,
@@ -874,6 +875,13 @@ def wallet_of(member_id: str) -> dict[str, Any]:
             "gift_points_pending": pending}  # fmt: skip
 
 
+def _store_of(entry: Entry) -> str | None:
+    """The store an entry happened at; None where none did (what the member pages or the mall took from the wallet
+    is booked under a statement's scope of its own, which is no store)."""
+    store = (entry.detail or {}).get("store_id")
+    return None if store in SCOPES_OF_NO_STORE else store
+
+
 def entries_of(
     member_id: str, limit: int, cursor: str | None, *, for_member: bool = False
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -897,7 +905,7 @@ def entries_of(
             "source": {"kind": e.source.kind, "id": e.source.id},
             "reason": e.reason,
             "occurred_at": e.occurred_at,
-            "store_id": (e.detail or {}).get("store_id"),
+            "store_id": _store_of(e),
             "recorded_by": None if for_member else e.actor,
         }
         for e in found

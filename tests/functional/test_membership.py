@@ -445,6 +445,7 @@ class TestMemberPages:
             assert ok(client.get("/v1/me/wallet"))["principal_fen"] == 50_000 - 29_900
             entries = ok(client.get("/v1/me/wallet/entries"))["items"]
             assert entries[0]["reason"] == "储值支付·会员卡「健身金卡·月卡」"  # the member sees what they paid for
+            assert entries[0]["store_id"] is None  # no store: not the statement's scope `membership` (a review)
             refused(client.post("/v1/me/cards", buy, headers={"idempotency-key": "buy-card-2"}), 409,
                     "insufficient-balance")  # fmt: skip
             cancel = {"cancel_id": "C-1", "reason": "不想要了"}
