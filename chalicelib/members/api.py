@@ -37,15 +37,15 @@ WRITE = Staff(Permission.MEMBERS_WRITE)
 ERASE = Staff(Permission.MEMBERS_ERASE)
 
 
-def _member_reply(caller: Caller, member: Member, status: int = 200) -> Reply:
+def _member_reply(caller: Caller, member: Member, status: int = 200, masked: bool = False) -> Reply:
     """The member as this caller may see them: the member themself sees everything; staff without
-    ``pii:read``, or serving a member whose home store is outside their stores, see the phone and email
-    masked and neither birthday nor addresses; staff with it see the full phone, and that read is recorded in
-    the audit log."""
+    ``pii:read``, serving a member whose home store is outside their stores, or asking ``masked`` (the counter),
+    see the phone and email masked and neither birthday nor addresses; staff with it see the full phone, and that
+    read is recorded in the audit log."""
     body = MemberOut.of(member, phone_masked=mask_phone(member.phone) if member.phone else None)
     if caller.is_member:
         pass
-    elif not caller.may(Permission.PII_READ) or not caller.covers_store(member.home_store_id):
+    elif masked or not caller.may(Permission.PII_READ) or not caller.covers_store(member.home_store_id):
         body = body.model_copy(update={"phone": body.phone_masked, "email": mask_email(member.email),
                                        "birthday": None, "addresses": []})  # fmt: skip
     elif member.phone:
@@ -127,14 +127,15 @@ def erase_member(ctx: RequestContext, member_id: str) -> Reply:
 def lookup_member(ctx: RequestContext) -> Reply:
     """Find a member by exactly one of phone, member number (会员卡号), email or member code (会员码 as
     scanned at the counter), in the body so personal data never enters a URL. Any member of the chain is found,
-    whatever the caller's stores.
+    whatever the caller's stores. With `masked` (the counter's), the answer masks personal data whatever the caller
+    may read and records no read of a full phone.
 
     Errors: 404 `No member matches` for every miss alike (nobody, an erased member, an expired or forged code); 409
     `ambiguous-email` when several members share the email; 429 after 10 wrong codes for one member in 10 minutes,
     whatever the code, until the window ends."""
     query: Lookup = ctx.body
     member = service.lookup(phone=query.phone, member_no=query.member_no, email=query.email, code=query.code)
-    return _member_reply(ctx.caller, member)
+    return _member_reply(ctx.caller, member, masked=query.masked)
 
 
 @endpoint("/v1/members", "GET", summary="List members", tag="members", access=LIST, query=MemberListQuery,

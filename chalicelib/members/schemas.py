@@ -394,6 +394,11 @@ class Lookup(Input):
     email: Email | None = Field(default=None, description="email address (case does not matter)")
     code: str | None = Field(default=None, max_length=40, pattern=r"^[0-9A-Za-z-]+$",
                              description="the member's code (会员码) as scanned from the member pages")  # fmt: skip
+    masked: bool = Field(
+        default=False,
+        description="true: the member answered as the counter shows them, phone and email masked, whatever the "
+        "caller may read, and no read of a full phone recorded (the counter never shows one)",
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Lookup:

@@ -255,6 +255,7 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     expect(sale.locator("[data-test=record-limit]")).to_have_text("单笔上限 ¥5,000.00")  # a cashier's, by the chain
     sale.get_by_label("订单原价（元）").fill("5000.01")
     sale.get_by_label("实付金额（元）").fill("5000.01")
+    expect(sale.locator(".el-select")).to_contain_text("组合支付")  # the wallet paid part of it (a walkthrough)
     sale.locator("[data-test=record-purchase]").click()
     sale.get_by_text("单笔实付超过 ¥5,000.00 的消费需由店长记账").wait_for()  # a store manager records it
     sale.get_by_label("订单原价（元）").fill("128")

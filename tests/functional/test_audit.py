@@ -56,6 +56,20 @@ def test_reading_a_full_phone_is_recorded_and_a_masked_one_is_not(api, member):
     assert any(e["target"] == f"member/{member['member_id']}" and e["actor"].startswith("staff:") for e in reads)
 
 
+def test_a_lookup_for_the_counter_shows_and_records_no_full_phone(api, member):
+    """Found by a walkthrough: every counter search by a store manager was logged as 查看完整手机号, and the full
+    phone went to a browser that only ever showed the masked one. ``masked`` answers as the counter shows."""
+    manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+    before = len(read_log(api, action="member.phone-read").body["items"])
+    found = manager.post("/v1/members/lookup", {"phone": "13812345678", "masked": True}).body
+    assert (found["member_id"], found["phone"], found["phone_masked"]) == (member["member_id"], "138****5678",
+                                                                           "138****5678")  # fmt: skip
+    assert len(read_log(api, action="member.phone-read").body["items"]) == before
+    full = manager.post("/v1/members/lookup", {"phone": "13812345678"}).body  # asked in full: read, and recorded
+    assert full["phone"] == "+8613812345678"
+    assert len(read_log(api, action="member.phone-read").body["items"]) == before + 1
+
+
 def test_finance_reads_the_log_and_a_cashier_may_not(api):
     assert read_log(api.as_(token_for(["finance"]))).status == 200
     assert read_log(api.as_(token_for(["cashier"]))).status == 403
