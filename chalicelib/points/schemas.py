@@ -37,6 +37,10 @@ class PointsBalance(Schema):
     )
     redeemed: int = Field(description="points ever redeemed (兑换), net of reversals")
     expired: int = Field(description="points ever expired (过期), including those past their day not yet booked")
+    deducted: int = Field(
+        description="points ever taken back by refunds (退款扣回) or debited by hand (扣减): lifetime_earned − "
+        "redeemed − expired − deducted = available + pending − debt"
+    )
     debt: int = Field(
         description="points owed after refunds (退款) took back more than was left; credits repay it first"
     )

@@ -386,6 +386,7 @@ class Balance:
     lifetime_earned: int
     redeemed: int
     expired: int
+    deducted: int
     debt: int
 
 
@@ -416,7 +417,7 @@ def balance_of(account: Account) -> Balance:
     return Balance(
         available=available, pending=account.pending(today), expiring=account.expiring(today),
         lifetime_earned=account.earned, redeemed=account.redeemed, expired=account.expired + unbooked,
-        debt=account.debt,
+        deducted=account.deducted, debt=account.debt,
     )  # fmt: skip
 
 

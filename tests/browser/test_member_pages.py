@@ -350,7 +350,15 @@ def test_every_screen_has_a_title_labelled_inputs_and_fits_a_phone(site: Site, m
     expect(page.locator("[data-test=wallet-principal]")).to_have_text("¥500.00")
     expect(page.locator("[data-test=wallet-gift-pending]")).to_have_text("待到账赠送积分 100：使用本金消费时按比例到账")
     expect(page.locator("[data-test=wallet-entries] .van-cell").first).to_contain_text(" · 上海静安旗舰店")  # where
+    refund = {"refund_id": "m-refund-606", "order_id": "m-order-606", "occurred_at": datetime.now(UTC).isoformat(),
+              "amount_fen": 10_000}  # fmt: skip
+    partner(site, "/v1/webhooks/refunds", refund)
     page.goto(f"{site.base}/m/#/points")
+    status, held = send("GET", f"{site.base}/v1/me/points", None, token=tokens["access_token"])
+    assert (status, held["deducted"] > 0) == (200, True)
+    deducted = page.locator("[data-test=points-deducted]")  # what the refund took back, so the counters add up
+    expect(deducted).to_contain_text("已扣回")
+    expect(deducted.locator("b")).to_have_text(str(held["deducted"]))
     page.locator("[data-test=check-in]").click()
     page.get_by_role("button", name="今日已签到").wait_for()
 

@@ -61,7 +61,7 @@ class TestBalance:
         member_id, _ = member
         body = api.get(f"/v1/members/{member_id}/points").body
         assert body == {"available": 0, "pending": 0, "expiring": [], "lifetime_earned": 0, "redeemed": 0,
-                        "expired": 0, "debt": 0}  # fmt: skip
+                        "expired": 0, "deducted": 0, "debt": 0}  # fmt: skip
 
     def test_points_past_their_date_are_gone_before_the_job_runs(self, api, member):
         member_id, me = member
@@ -222,6 +222,10 @@ class TestAdjustments:
         )
         assert api.as_(token_for(["cashier"])).post(path, {"points": 1, "reason": "x"}, headers=key("a7")).status == 403
         assert api.get(f"/v1/members/{member_id}/points").body["expiring"] == [{"date": "2030-06-30", "points": 300}]
+        held = api.get(f"/v1/members/{member_id}/points").body  # the summary adds up (a walkthrough: a claw-back
+        assert held["deducted"] == 200  # was in no figure, so the member pages' counters did not)
+        assert held["lifetime_earned"] - held["redeemed"] - held["expired"] - held["deducted"] == (
+            held["available"] + held["pending"] - held["debt"])  # fmt: skip
         yesterday = (today() - timedelta(days=1)).isoformat()
         past = api.post(path, {"points": 5, "reason": "x", "expires_on": yesterday}, headers=key("a8"))
         assert (past.status, past.body["errors"][0]["field"]) == (422, "expires_on")
