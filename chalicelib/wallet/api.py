@@ -21,7 +21,8 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
-from chalicelib.wallet import plans, service, statements
+from chalicelib.stores.service import store_exists
+from chalicelib.wallet import journal, plans, service, statements
 from chalicelib.wallet.schemas import (
     Wallet,
     WalletCashRefund,
@@ -31,6 +32,8 @@ from chalicelib.wallet.schemas import (
     WalletCounterRefund,
     WalletCounterTopUp,
     WalletEntryPage,
+    WalletJournalPage,
+    WalletJournalQuery,
     WalletPayment,
     WalletPaymentAnswer,
     WalletPlan,
@@ -50,6 +53,7 @@ CASH_REFUND = Staff(Permission.WALLET_CASH_REFUND)
 READ_PLANS = Staff(Permission.STORES_READ)
 WRITE_PLANS = Staff(Permission.WALLET_PLANS)
 STATEMENTS = Staff(Permission.WALLET_STATEMENTS)
+JOURNAL = Staff(Permission.SALES_JOURNAL)  # who close a store's day: its managers, finance, admins
 PAY = Staff(Permission.WALLET_PAY, serves=True)
 REFUND = Staff(Permission.WALLET_REFUND, serves=True)
 TOP_UP = Staff(Permission.WALLET_TOP_UP, serves=True)
@@ -413,3 +417,21 @@ def get_wallet_statement(ctx: RequestContext) -> Reply:
     if query.store_id is not None and not statements.known_scope(query.store_id):
         raise ValidationFailed([{"field": "store_id", "in": "query", "message": "no store of the chain"}])
     return Reply(WalletStatement.model_validate(statements.statement(day, query.store_id, query.to)))
+
+
+@endpoint("/v1/stores/{store_id}/wallet/journal", "GET", summary="A store's stored-value movements, one by one",
+          tag="wallet", access=JOURNAL, query=WalletJournalQuery, response=WalletJournalPage,
+          errors=(NotFound, InvalidCursor))  # fmt: skip
+def store_wallet_journal(ctx: RequestContext, store_id: str) -> Reply:
+    """A store's journal of stored value (储值流水) between two business days, newest first: each top-up (with how its
+    money was taken, `payment_method`), payment, refund back to the wallet and cash refund booked at its tills, with
+    the order, who booked it and why, so a store closes its day against its drawer and terminals (the statement gives
+    the day's totals). Kept from the wallet's events within seconds, 400 days.
+
+    Errors: 404 for an unknown store or one outside the caller's stores; 422 when `to` is before `from` or more
+    than 31 days after it; 400 for a cursor from another list."""
+    query: WalletJournalQuery = ctx.query
+    if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
+        raise NotFound(f"No store {store_id!r}")
+    rows, cursor = journal.lines(store_id, query.from_, query.to, query.limit, query.cursor)
+    return Reply(WalletJournalPage.model_validate({"items": rows, "next_cursor": cursor}))

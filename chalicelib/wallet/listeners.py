@@ -1,16 +1,23 @@
-"""The statement consumer: every wallet event counted once into its day, month and all time (``statements``)."""
+"""The statement consumer: every wallet event counted once into its day, month and all time (``statements``); the
+journal's, a store's movements one by one (``journal``); and the wallet's reactions to erasures and cancelled cards."""
 
 from __future__ import annotations
 
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
 from chalicelib.shared.logs import logger
+from chalicelib.wallet import journal
 from chalicelib.wallet.statements import WALLET_EVENTS, count_movement
 
 
 @consumer("wallet-statement", queue="wallet", types=WALLET_EVENTS)
 def keep_statement(tx: Transaction, event: Event) -> None:
     count_movement(tx, event)
+
+
+@consumer("wallet-journal", queue="wallet", types=tuple(journal.KINDS))
+def keep_journal(tx: Transaction, event: Event) -> None:
+    journal.keep(tx, event)
 
 
 @consumer("wallet-forfeit", queue="wallet", types=["member.erased"])

@@ -5,7 +5,7 @@ The wallets themselves (balances, entries, claims) are the ledger engine's items
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 
 from chalicelib.shared.db import Record, table
 
@@ -60,3 +60,30 @@ class WalletFigureRecord(Record):
     bonus_refunds = NumberAttribute(default=0)
     bonus_cash_refunds = NumberAttribute(default=0)
     bonus_forfeited = NumberAttribute(default=0)
+
+
+@table
+class WalletJournalRecord(Record):
+    """One movement of stored value at a store's till, for the store's journal (储值流水): a top-up, a payment, a
+    refund back to the wallet or a cash refund, by business day (``scope`` ``<store id>#<YYYY-MM-DD>``), in the
+    order booked (``entry`` ``<instant>#<event id>``). Only the journal consumer writes them, once per event; kept
+    400 days (the BI files keep the rest)."""
+
+    logical_name = "wallet-journal"
+    ttl_attribute = "expires_at"
+
+    class Meta:
+        table_name = "wallet-journal"
+
+    scope = UnicodeAttribute(hash_key=True)
+    entry = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # top-up, payment, refund, cash-refund
+    member_id = UnicodeAttribute()
+    principal_fen = NumberAttribute()  # signed as the wallet moved: money in positive
+    bonus_fen = NumberAttribute()
+    payment_method = UnicodeAttribute(null=True)  # how a top-up's money was taken, when said
+    order_id = UnicodeAttribute(null=True)
+    reference = UnicodeAttribute()  # the payment, refund or cash refund id
+    actor = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()

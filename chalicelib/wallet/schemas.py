@@ -455,3 +455,42 @@ class WalletStatement(Schema):
     provisional: bool = Field(description="true when its last day is under way: its figures still move")
     principal: WalletBookFigures = Field(description="the principal (本金)")
     bonus: WalletBookFigures = Field(description="the bonus (赠送金)")
+
+
+class WalletJournalQuery(Input):
+    """A store's journal of stored value on business days ``from`` through ``to`` (at most 31 days apart)."""
+
+    from_: Day = Field(alias="from", description=f"the first day; {BUSINESS_DATE}")
+    to: Day = Field(description=f"the last day, at most 31 days after `from`; {BUSINESS_DATE}")
+    limit: int = Field(default=100, ge=1, le=500, description="the most lines a page holds")
+    cursor: str | None = Field(default=None, max_length=2048, description="the previous page's `next_cursor`")
+
+    @model_validator(mode="after")
+    def _span(self) -> WalletJournalQuery:
+        if not 0 <= (self.to - self.from_).days <= 31:
+            raise ValueError("'to' must be on or after 'from', at most 31 days later")
+        return self
+
+
+class WalletJournalLine(Schema):
+    """One movement of stored value at the store's till (储值流水)."""
+
+    occurred_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
+    kind: Literal["top-up", "payment", "refund", "cash-refund"] = Field(
+        description="top-up (充值), payment (支付), refund (退款 back to the wallet), cash-refund (退卡/退余额)"
+    )
+    member_id: str = Field(description="whose wallet (`mb_…`)")
+    principal_fen: int = Field(description=f"the principal (本金) it moved, signed: money in positive; {FEN}")
+    bonus_fen: int = Field(description=f"the bonus (赠送金) it moved, signed; {FEN}")
+    payment_method: str | None = Field(description="how a top-up's money was taken (支付方式), when said")
+    order_id: str | None = Field(description="the till's order it belongs to, when one")
+    reference: str = Field(description="the payment, refund or cash refund id")
+    recorded_by: str = Field(description="who booked it (`staff:<id>`, `partner:<id>`, `member:<id>`, `system`)")
+    reason: str | None = Field(description="why, as the member's wallet entries say it")
+
+
+class WalletJournalPage(Schema):
+    """A page of a store's journal of stored value, newest first."""
+
+    items: list[WalletJournalLine] = Field(description="this page's lines")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)

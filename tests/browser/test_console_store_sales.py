@@ -22,6 +22,9 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
         sale = {"order_id": order_id, "store_id": "SH-001", "total_fen": paid, "paid_fen": paid,
                 "payment_method": method}  # fmt: skip
         site.api("POST", f"/v1/members/{member['member_id']}/purchases", sale, who=cashier)
+    top_up = {"store_id": "SH-001", "order_id": f"JT-{secrets.token_hex(4)}", "amount_fen": 30000,
+              "payment_method": "wechat_pay"}  # fmt: skip
+    site.api("POST", f"/v1/members/{member['member_id']}/wallet/top-ups", top_up, who=cashier)
     page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))
     page.locator("[data-menu=store-sales]").click()
     rows = page.locator("[data-test=sales] tbody tr")
@@ -43,3 +46,19 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
     assert orders["wechat_pay"] in text
     assert orders["cash"] not in text
     assert "员工 测试cashier" in text
+
+    page.get_by_role("tab", name="储值流水").click()  # the stored value taken at the till, line by line (two
+    journal = page.locator("[data-test=wallet-journal] tbody tr")  # walkthroughs: no way to reconcile top-ups)
+    for _ in range(50):  # the journal follows the top-up's event
+        if journal.filter(has_text=top_up["order_id"]).count():
+            break
+        page.get_by_role("button", name="刷新").click()
+        page.wait_for_timeout(200)
+    line = journal.filter(has_text=top_up["order_id"])
+    expect(line).to_contain_text("充值")
+    expect(line).to_contain_text("+¥300.00")
+    expect(line).to_contain_text("微信支付")
+    expect(line.locator("[data-test=journal-recorder]")).to_have_text("员工 测试cashier")
+    expect(page.locator("[data-test=wallet-top-ups-by-method]")).to_contain_text("微信支付")
+    assert unlabelled_inputs(page) == []
+    console.shot("store-wallet-journal")

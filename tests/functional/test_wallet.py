@@ -1050,6 +1050,36 @@ class TestStatements:
         refused(api.as_(token_for(["cashier"], ("SH-001",))).get("/v1/wallet/statements?store_id=SH-001"), 403,
                 "forbidden")  # fmt: skip
 
+    def test_a_stores_journal_lists_each_movement_once_with_how_it_was_paid_and_who(self, api, aws, member):
+        """Found by two walkthroughs: a store could not reconcile its drawer and terminals against the top-ups (the
+        statement gives totals; the method was in the audit log alone). The journal lists each movement at the
+        store's tills, once however often its event comes, to who close the store's day."""
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        top = {"store_id": "SH-001", "order_id": "J-TOP-1", "amount_fen": 20_000, "payment_method": "wechat_pay"}
+        ok(cashier.post(f"/v1/members/{member}/wallet/top-ups", top), 201)
+        ok(cashier.post(f"/v1/members/{member}/wallet/top-ups", {**top, "order_id": "J-TOP-2", "payment_method": None,
+                                                                  "amount_fen": 5_000}), 201)  # fmt: skip
+        finance = api.as_(token_for(["finance"]))
+        out = {"store_id": "SH-001", "amount_fen": 1_000, "reason": "退余额"}
+        ok(
+            finance.post(f"/v1/members/{member}/wallet/cash-refunds", out, headers={"idempotency-key": "journal-1"}),
+            201,
+        )
+        deliver(aws, "wallet", times=2)  # a redelivery writes no line twice
+        day = clock.business_today().isoformat()
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+        lines = ok(manager.get(f"/v1/stores/SH-001/wallet/journal?from={day}&to={day}"))["items"]
+        assert [(line["kind"], line["principal_fen"], line["payment_method"]) for line in lines] == [
+            ("cash-refund", -1_000, None), ("top-up", 5_000, None), ("top-up", 20_000, "wechat_pay")]  # fmt: skip
+        assert (lines[0]["reason"], lines[2]["order_id"]) == ("退余额", "J-TOP-1")
+        assert all(line["recorded_by"].startswith("staff:") and line["member_id"] == member for line in lines)
+        page = ok(manager.get(f"/v1/stores/SH-001/wallet/journal?from={day}&to={day}&limit=2"))
+        rest = ok(manager.get(f"/v1/stores/SH-001/wallet/journal?from={day}&to={day}&cursor={page['next_cursor']}"))
+        assert page["items"] + rest["items"] == lines
+        refused(manager.get(f"/v1/stores/BJ-001/wallet/journal?from={day}&to={day}"), 404, "not-found")
+        assert cashier.get(f"/v1/stores/SH-001/wallet/journal?from={day}&to={day}").status == 403
+        refused(finance.get(f"/v1/stores/SH-001/wallet/journal?from=2026-01-01&to={day}"), 422, "validation-failed")
+
 
 def test_the_wallet_examples_tell_a_story_the_api_accepts(api):
     """A store, a member, a partner and a plan; the member tops up with the plan, pays, is refunded part of it and
