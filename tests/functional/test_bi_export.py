@@ -76,7 +76,8 @@ def test_the_nightly_files_hold_every_event_once_and_agree_with_the_ledgers_and_
     for row in sorted(wallet, key=lambda row: row["occurred_at"]):
         principal[row["member_id"]] += int(row["principal_fen"])  # signed as the books have them
         last[row["member_id"]] = int(row["balance_after_fen"])
-    assert all(row["reason"] for row in wallet)  # why, as the entries say it (a walkthrough found none in the files)
+    assert wallet  # and each says why, as the entries say it (a walkthrough found none in the files)
+    assert all(row["reason"] for row in wallet)
     assert dict(principal) == {member_id: ledger().balance(member_id, "wallet-principal") for member_id in principal}
     assert last == {member_id: ledger().balance(member_id, "wallet-principal") + ledger().balance(member_id,
                     "wallet-bonus") for member_id in last}  # fmt: skip

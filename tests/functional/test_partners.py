@@ -177,3 +177,10 @@ def test_no_partner_takes_the_counters_id(aws):
     with pytest.raises(ValidationFailed, match="the counter's"):
         partners.ensure_partner(COUNTER, "s" * 32)
     assert PartnerRecord.find(COUNTER) is None
+
+
+def test_no_signature_passes_under_the_counters_id(api, partner, monkeypatch):
+    """A partner left under the reserved id from before it was reserved signs nothing (found by a review)."""
+    assert ping(api, partner["partner_id"], partner["secret"]).status == 200
+    monkeypatch.setattr(partners, "COUNTER", partner["partner_id"])  # as if this partner held the counter's id
+    assert ping(api, partner["partner_id"], partner["secret"]).status == 401
