@@ -15,7 +15,7 @@ def keep_statement(tx: Transaction, event: Event) -> None:
     count_movement(tx, event)
 
 
-@consumer("wallet-journal", queue="wallet", types=tuple(journal.KINDS))
+@consumer("wallet-journal", queue="wallet", types=tuple(journal.KINDS), marked=False)  # its line is keyed by the event
 def keep_journal(tx: Transaction, event: Event) -> None:
     journal.keep(tx, event)
 

@@ -374,16 +374,17 @@ class Wallets:
         owner = member_id
         back = before = Parts()
         store_id: str | None = None
+        order_id = ""
 
         def postings(holdings: Holdings) -> list[Posting]:
-            nonlocal back, before, store_id
+            nonlocal back, before, store_id, order_id
             payment: Refundable = holdings.state(holder, REFUNDABLE)
             if not payment.member_id:
                 raise NotFound(f"No wallet payment {payment_id!r} from this partner (yet)")
             if payment.member_id != owner:
                 raise PaymentOfAnotherMember()
             beside = joined.postings(holdings) if joined else []
-            before, store_id = _wallet(holdings, owner), payment.store_id
+            before, store_id, order_id = _wallet(holdings, owner), payment.store_id, payment.order_id
             if occurred_at < datetime.fromisoformat(payment.paid_at) - CLOCK_SKEW:
                 detail = "A refund cannot happen before its payment"
                 raise ValidationFailed([{"field": "occurred_at", "in": "body", "message": detail}], detail)
@@ -427,6 +428,7 @@ class Wallets:
                 "refund_id": refund_id,
                 "payment_id": payment_id,
                 "store_id": store_id,
+                **({"order_id": order_id} if order_id else {}),  # the till's order it gives back on
                 **back.to_json(),
                 "balance_after_fen": _after(answer, owner, before).total,
                 "reason": _reason_of(answer),

@@ -361,8 +361,11 @@ class TestAtTheCounter:
             again = cashier.post(f"/v1/members/{member}/purchases", self.counter_order(paid=100_000))  # a repeat:
             assert (again.status, again.body["duplicate"]) == (201, True)  # its first answer, whatever the limits
             assert manager.post(f"/v1/members/{member}/purchases", self.counter_order("POS-8", paid=1)).status == 201
+            monkeypatch.setenv("LOYALTY_COUNTER_PURCHASE_LIMIT_FEN", "0")  # no limit on one sale: the day's holds
+            get_settings.cache_clear()  # (found by a review: it went with the other)
+            daily = cashier.post(f"/v1/members/{member}/purchases", self.counter_order("POS-9", paid=1))
+            assert (daily.status, daily.body["type"].split("/")[-1]) == (403, "counter-daily-limit")
             monkeypatch.setenv("LOYALTY_COUNTER_DAILY_LIMIT_FEN", "0")
-            monkeypatch.setenv("LOYALTY_COUNTER_PURCHASE_LIMIT_FEN", "0")
             get_settings.cache_clear()
             assert cashier.get("/v1/staff/me").body["counter_purchase_limit_fen"] is None
             unlimited = cashier.post(

@@ -1065,13 +1065,22 @@ class TestStatements:
             finance.post(f"/v1/members/{member}/wallet/cash-refunds", out, headers={"idempotency-key": "journal-1"}),
             201,
         )
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+        sale = {"store_id": "SH-001", "amount_fen": 2_000, "order_id": "J-SALE-1", "member_code": shown_code(member)}
+        paid = ok(cashier.post(f"/v1/members/{member}/wallet/payments", sale, headers={"idempotency-key": "journal-2"}),
+                  201)  # fmt: skip
+        back = {"amount_fen": 500, "reason": "退货"}
+        ok(manager.post(f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds", back,
+                        headers={"idempotency-key": "journal-3"}), 201)  # fmt: skip
         deliver(aws, "wallet", times=2)  # a redelivery writes no line twice
         day = clock.business_today().isoformat()
-        manager = api.as_(token_for(["store_manager"], ("SH-001",)))
         lines = ok(manager.get(f"/v1/stores/SH-001/wallet/journal?from={day}&to={day}"))["items"]
-        assert [(line["kind"], line["principal_fen"], line["payment_method"]) for line in lines] == [
-            ("cash-refund", -1_000, None), ("top-up", 5_000, None), ("top-up", 20_000, "wechat_pay")]  # fmt: skip
-        assert (lines[0]["reason"], lines[2]["order_id"]) == ("退余额", "J-TOP-1")
+        assert [(line["kind"], line["principal_fen"] + line["bonus_fen"], line["payment_method"], line["order_id"])
+                for line in lines] == [
+            ("refund", 500, None, "J-SALE-1"), ("payment", -2_000, None, "J-SALE-1"),
+            ("cash-refund", -1_000, None, None), ("top-up", 5_000, None, "J-TOP-2"),
+            ("top-up", 20_000, "wechat_pay", "J-TOP-1")]  # fmt: skip
+        assert lines[2]["reason"] == "退余额"
         assert all(line["recorded_by"].startswith("staff:") and line["member_id"] == member for line in lines)
         page = ok(manager.get(f"/v1/stores/SH-001/wallet/journal?from={day}&to={day}&limit=2"))
         rest = ok(manager.get(f"/v1/stores/SH-001/wallet/journal?from={day}&to={day}&cursor={page['next_cursor']}"))
