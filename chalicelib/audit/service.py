@@ -27,6 +27,7 @@ from chalicelib.shared.settings import get_settings
 
 DAYS_PER_PAGE = 31
 READS_PER_PAGE = 10  # requests a page may make once it holds an entry
+MOST_READS = 40  # requests a page makes at most, found or not: a filter matching nothing in a busy month goes on
 
 
 def _day(instant: str) -> str:
@@ -80,13 +81,14 @@ def entries(
 
     A page is filled however few entries a filter lets by (DynamoDB limits before it filters: a day of phone reads
     would otherwise give empty pages with more to come), reading at most ``READS_PER_PAGE`` requests and
-    ``DAYS_PER_PAGE`` day partitions once it found something, so it may be short while ``next_cursor`` goes on.
+    ``DAYS_PER_PAGE`` day partitions once it found something, and ``MOST_READS`` requests in all, so it may be short
+    (even empty, after a long stretch the filter matches nothing in) while ``next_cursor`` goes on.
     """
     scope = f"audit|{first}|{last}|{only.actor}|{only.action}|{only.target}"
     start = decode_cursor(scope, cursor) or {}
     day = date.fromisoformat(start["day"]) if "day" in start else last
     key = start.get("key")
-    page = FilledPage(AuditRecord, limit, READS_PER_PAGE)
+    page = FilledPage(AuditRecord, limit, READS_PER_PAGE, give_up_after=MOST_READS)
     for _ in range(DAYS_PER_PAGE):
         results = AuditRecord.query(
             day.isoformat(), filter_condition=only.condition(), scan_index_forward=False, last_evaluated_key=key

@@ -410,22 +410,25 @@ class FilledPage(Generic[R]):
 
     It reads until it holds ``limit`` records, or until it holds at least one and has made ``most_reads``
     requests: so a page is empty only at the end of the list, and a page that found something costs a bounded
-    number of requests. DynamoDB applies ``Limit`` before the filter, so after a request whose filter turned
-    items away the next one asks for twice as many (up to ``LARGEST_READ``); a request that brings more than
-    the page needs is cut after the last record taken, and the list goes on from there.
+    number of requests. With ``give_up_after``, it also stops after that many requests however few it found (an
+    empty page whose cursor goes on: a filter that matches nothing in a long list never times a request out).
+    DynamoDB applies ``Limit`` before the filter, so after a request whose filter turned items away the next one
+    asks for twice as many (up to ``LARGEST_READ``); a request that brings more than the page needs is cut after
+    the last record taken, and the list goes on from there.
     """
 
     LARGEST_READ = 1000
 
-    def __init__(self, cls: type[R], limit: int, most_reads: int) -> None:
-        self._cls, self.limit, self.most_reads = cls, limit, most_reads
+    def __init__(self, cls: type[R], limit: int, most_reads: int, give_up_after: int | None = None) -> None:
+        self._cls, self.limit, self.most_reads, self.give_up_after = cls, limit, most_reads, give_up_after
         self.records: list[R] = []
         self.reads = 0
         self._read_size = 0
 
     @property
     def full(self) -> bool:
-        return len(self.records) >= self.limit or (bool(self.records) and self.reads >= self.most_reads)
+        given_up = self.give_up_after is not None and self.reads >= self.give_up_after
+        return len(self.records) >= self.limit or (bool(self.records) and self.reads >= self.most_reads) or given_up
 
     def read(self, results: ResultIterator[R]) -> dict[str, Any] | None:
         """Take records from ``results`` until the page is full; the key to go on from, or None once the query
