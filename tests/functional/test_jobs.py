@@ -305,3 +305,22 @@ def test_a_night_rehearsed_for_today_runs_the_whole_day_jobs_for_the_day_before(
         expected = today - timedelta(days=1) if job.name in whole_days else today
         assert jobs.night_day(job, today) == expected, job.name
         assert jobs.night_day(job, today - timedelta(days=3)) == today - timedelta(days=3)
+
+
+def test_the_cli_rehearses_a_night_for_today_without_stopping_at_the_whole_day_jobs(aws, monkeypatch):
+    """The CLI's `jobs run --all --as-of <today>` runs export-bi for the day before and the others for today."""
+    from click.testing import CliRunner
+
+    from chalicelib.cli import cli
+
+    monkeypatch.setattr("chalicelib.local.localdir.connect", lambda: {})
+    night = [jobs.get_job("export-bi"), jobs.get_job("purge-idempotency-records")]
+    monkeypatch.setattr(jobs, "in_nightly_order", lambda _: night)
+    today = clock.business_today()
+    ran = CliRunner().invoke(cli, ["jobs", "run", "--all", "--as-of", today.isoformat()])
+    assert ran.exit_code == 0, ran.output
+    reports = json.loads(ran.stdout)
+    assert [(report["job"], report["as_of"]) for report in reports] == [
+        ("export-bi", (today - timedelta(days=1)).isoformat()),
+        ("purge-idempotency-records", today.isoformat()),
+    ]
