@@ -292,9 +292,10 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     expect(dialog.get_by_label("退回金额（元）")).to_have_value("108.00")  # all that is left
     expect(dialog.locator("[data-test=sale-wallet]")).to_contain_text("同时退回储值 ¥108.00")
     expect(dialog.locator("[data-test=sale-rest]")).to_have_count(0)  # the wallet takes it all back
-    dialog.locator("[data-test=sale-wallet]").click()  # untick it: the till gives it back itself, and is told so
-    expect(dialog.locator("[data-test=sale-rest]")).to_contain_text("其余 ¥108.00 请按原支付方式")  # (a walkthrough:
-    dialog.locator("[data-test=sale-wallet]").click()  # a mixed sale's other part was never mentioned)
+    dialog.locator("[data-test=sale-wallet]").click()  # untick it: said what becomes of it (a walkthrough: the
+    rest = dialog.locator("[data-test=sale-rest]")  # part the wallet did not take back was never mentioned)
+    expect(rest).to_contain_text("其余 ¥108.00 不退还：储值支付的部分只能退回储值")
+    dialog.locator("[data-test=sale-wallet]").click()
     expect(dialog.locator("[data-test=sale-rest]")).to_have_count(0)
     expect(dialog.locator("[data-test=sale-coupons]")).to_contain_text(body["name"])
     assert unlabelled_inputs(page) == []

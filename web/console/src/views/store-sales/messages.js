@@ -28,7 +28,7 @@ export default {
       salesTab: '消费', walletTab: '储值流水', kind: '类型', principal: '本金', bonus: '赠送金', reason: '原因',
       kinds: { 'top-up': '充值', payment: '储值支付', refund: '退回储值', 'cash-refund': '退卡付现' },
       walletTotals: '合计 {n} 笔 · 收入储值 {in} · 支出储值 {out}', byKind: '按类型', topUpsByMethod: '充值收款（本金）按支付方式',
-      notSaid: '未注明', walletEmpty: '这段时间没有储值变动',
+      notSaid: '未注明', walletEmpty: '这段时间没有储值变动', walletRange: '储值流水一次最多查看 31 天：请缩短日期范围',
     },
   },
   en: {
@@ -60,7 +60,7 @@ export default {
       salesTab: 'Sales', walletTab: 'Stored value', kind: 'Kind', principal: 'Principal', bonus: 'Bonus', reason: 'Reason',
       kinds: { 'top-up': 'Top-up', payment: 'Wallet payment', refund: 'Back to wallet', 'cash-refund': 'Cash refund' },
       walletTotals: '{n} lines · into wallets {in} · out of wallets {out}', byKind: 'By kind', topUpsByMethod: 'Top-ups taken (principal) by method',
-      notSaid: 'Not said', walletEmpty: 'No stored-value movements in these days',
+      notSaid: 'Not said', walletEmpty: 'No stored-value movements in these days', walletRange: 'The stored-value journal shows at most 31 days at a time: choose fewer days',
     },
   },
 }
