@@ -212,10 +212,12 @@ def get_staff_me(ctx: RequestContext) -> Reply:
     settings = get_settings()
     off = set() if settings.counter_purchases else {Permission.PURCHASES_RECORD}
     permissions = sorted(grant.permissions - off)
-    cap = counter_purchase_cap(grant, settings.counter_purchase_limit_fen)
+    records = Permission.PURCHASES_RECORD in permissions  # limits say nothing to who records no sale
+    cap = counter_purchase_cap(grant, settings.counter_purchase_limit_fen) if records else None
+    daily = counter_purchase_cap(grant, settings.counter_daily_limit_fen) if records else None
     return Reply(StaffMe(staff_id=record.staff_id, username=record.username, name=record.display_name,
                          roles=sorted(grant.roles), stores=sorted(grant.stores), permissions=permissions,
-                         counter_purchase_limit_fen=cap))  # fmt: skip
+                         counter_purchase_limit_fen=cap, counter_daily_limit_fen=daily))  # fmt: skip
 
 
 @endpoint("/v1/staff/names", "POST", summary="Colleagues' display names", tag="staff", access=ANY_STAFF,

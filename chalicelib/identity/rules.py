@@ -196,9 +196,10 @@ class StaffGrant:
 
 
 def counter_purchase_cap(grant: StaffGrant, limit_fen: int) -> int | None:
-    """The most a caller may record as paid at the counter (消费记账) in one sale: the chain's limit
-    (``LOYALTY_COUNTER_PURCHASE_LIMIT_FEN``; 0: none), unless their roles record large purchases (a store manager's):
-    a cashier alone cannot give a friend the points of a sale that never happened above it. None: no cap."""
+    """The most a caller may record as paid at the counter (消费记账) under one of the chain's limits (a sale's:
+    ``LOYALTY_COUNTER_PURCHASE_LIMIT_FEN``, or a day's; 0: none), unless their roles record large purchases (a
+    store manager's): a cashier alone cannot give a friend the points of a sale that never happened above it.
+    None: no cap."""
     return limit_fen if limit_fen and not grant.may(Permission.PURCHASES_RECORD_LARGE) else None
 
 

@@ -173,7 +173,11 @@ class StaffMe(Schema):
     permissions: list[Permission] = Field(description="every permission the roles grant, sorted")
     counter_purchase_limit_fen: int | None = Field(
         description="the most this caller may record as paid in one sale at the counter (消费记账), in fen; null: no "
-        "limit (the chain set none, or the roles record large purchases: `purchases:record-large`)"
+        "limit (the chain set none, the roles record large purchases: `purchases:record-large`, or none at all)"
+    )
+    counter_daily_limit_fen: int | None = Field(
+        default=None,
+        description="the most this caller may record at the counter in a business day, in fen; null as above",
     )
 
 

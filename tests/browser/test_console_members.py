@@ -252,7 +252,8 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     page.locator("[data-test=pay]").click()
     page.get_by_text("已从储值扣款 ¥108.00").last.wait_for()
     expect(page.locator("[data-test=counter-wallet]")).to_have_text("92.00")  # taken once
-    expect(sale.locator("[data-test=record-limit]")).to_have_text("单笔上限 ¥5,000.00")  # a cashier's, by the chain
+    limits = "单笔上限 ¥5,000.00 · 每日上限 ¥50,000.00"  # a cashier's, by the chain
+    expect(sale.locator("[data-test=record-limit]")).to_have_text(limits)
     sale.get_by_label("订单原价（元）").fill("5000.01")
     sale.get_by_label("实付金额（元）").fill("5000.01")
     expect(sale.locator(".el-select")).to_contain_text("组合支付")  # the wallet paid part of it (a walkthrough)

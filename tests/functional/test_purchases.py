@@ -336,8 +336,11 @@ class TestAtTheCounter:
         monkeypatch.setenv("LOYALTY_COUNTER_PURCHASE_LIMIT_FEN", "100000")
         get_settings.cache_clear()
         try:
-            assert cashier.get("/v1/staff/me").body["counter_purchase_limit_fen"] == 100_000
+            me = cashier.get("/v1/staff/me").body
+            assert (me["counter_purchase_limit_fen"], me["counter_daily_limit_fen"]) == (100_000, 5_000_000)
             assert manager.get("/v1/staff/me").body["counter_purchase_limit_fen"] is None
+            finance = api.as_(token_for(["finance"])).get("/v1/staff/me").body  # records no sale: no limit to say
+            assert (finance["counter_purchase_limit_fen"], finance["counter_daily_limit_fen"]) == (None, None)
             before = item_counts()
             refused = cashier.post(f"/v1/members/{member}/purchases", self.counter_order(paid=100_001))
             assert (refused.status, refused.body["type"].split("/")[-1]) == (403, "counter-purchase-over-limit")
