@@ -529,3 +529,26 @@ def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site
     erasures = site.api("GET", "/v1/wallet/statements?store_id=erasure")["bonus"]
     page.locator("[data-figure='bonus.forfeited']").get_by_text(f"¥{erasures['forfeited_fen'] / 100:,.2f}").wait_for()
     page.locator("[data-test=statement-check]").get_by_text("已核平").wait_for()
+
+
+def test_a_store_manager_freezes_their_member_after_confirming_and_is_offered_no_edit_of_another_stores(
+    site: Site, console: Screens
+) -> None:
+    """Found by a walkthrough: one click on 冻结 froze a member at once, and a store manager was offered edits of
+    another store's member that could only answer 404 (in English)."""
+    ours, theirs = new_member(site, "本店会员"), new_member(site, "外店会员", store="BJ-001")
+    page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/members/{theirs['member_id']}")
+    page.get_by_text("外店会员").first.wait_for()
+    expect(page.locator("[data-test=adjust]")).to_be_visible()  # served: points at any store
+    for managed in ("edit", "freeze", "erase"):
+        expect(page.locator(f"[data-test={managed}]")).to_have_count(0)
+    page.goto(f"{site.base}/console/#/members/{ours['member_id']}")
+    page.locator("[data-test=freeze]").click()
+    page.get_by_role("button", name="取消").click()  # a click is not a decision
+    assert site.api("GET", f"/v1/members/{ours['member_id']}")["status"] == "active"
+    page.locator("[data-test=freeze]").click()
+    page.get_by_role("dialog").get_by_text("确定冻结").wait_for()
+    page.get_by_role("button", name="确定").click()
+    expect(page.locator("[data-test=freeze]")).to_contain_text("解冻")
+    assert site.api("GET", f"/v1/members/{ours['member_id']}")["status"] == "frozen"
