@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -355,6 +356,19 @@ def test_an_admin_opens_every_configuration_screen(site: Site, console: Screens)
     expect(page.locator("[data-test=plan-create]")).to_be_visible()
     open_screen(page, "staff")  # stores said by name, as the pickers say them (a walkthrough read codes here)
     expect(page.locator(".el-main tr", has_text="收银员 陈晓")).to_contain_text("上海静安旗舰店")
+    page.locator("[data-test=staff-create]").click()  # a cashier saved with no store is asked about (a walkthrough:
+    dialog = page.get_by_role("dialog")  # one forgotten click made a cashier of every store)
+    username = f"nostore-{secrets.token_hex(3)}"
+    dialog.get_by_label("登录名").fill(username)
+    dialog.get_by_label("姓名").fill("无门店收银")
+    dialog.get_by_label("初始密码").fill("Str0ng-Passw0rd!")
+    dialog.get_by_label("再次输入密码").fill("Str0ng-Passw0rd!")
+    dialog.locator("[data-test=role-cashier]").click()
+    dialog.locator("[data-test=staff-save]").click()
+    page.get_by_text("该收银员/店长将管辖全部门店").wait_for()
+    page.get_by_role("button", name="取消").last.click()
+    assert username not in json.dumps(site.api("GET", "/v1/staff?limit=200"))  # not saved
+    dialog.get_by_role("button", name="取消").click()
     open_screen(page, "audit")  # who did it, by name, with the account id the filter takes (the demo's payment)
     expect(page.locator(".el-main tr", has_text="员工 收银员 陈晓").first).to_contain_text("staff:sf_")
     choose(page, page.get_by_role("combobox", name="操作"), "储值（全部）")  # one kind of action (a walkthrough:
