@@ -6,6 +6,7 @@ consent they then gave at the counter, with its note."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -189,3 +190,19 @@ def test_a_marketing_message_is_reported_its_unsent_member_opened_and_their_cons
     name = site.api("POST", "/v1/staff/names", {"ids": [staff_id]})["names"][staff_id]
     expect(listed).to_contain_text(f"员工 {name}")  # who recorded it, by name
     console.shot("member-messages")
+
+
+def test_customer_service_reads_the_message_policy_and_can_toggle_nothing_on_it(site: Site, console: Screens) -> None:
+    """Found by a walkthrough: on the read-only policy the switches still flipped and channels could be removed."""
+    from tests.browser.test_console_members import staff_account
+
+    page = log_in(console, site, staff_account(site, ["customer_service"], []))
+    page.goto(f"{site.base}/console/#/notifications")
+    page.get_by_role("tab", name="消息策略").click()
+    kinds = page.locator("[data-test=policy-kinds]")
+    kinds.get_by_text("积分到账").wait_for()
+    switches = kinds.locator(".el-switch")
+    expect(switches.first).to_have_class(re.compile("is-disabled"))
+    expect(kinds.locator(".el-switch:not(.is-disabled)")).to_have_count(0)
+    expect(kinds.locator(".el-select__wrapper:not(.is-disabled)")).to_have_count(0)
+    expect(page.locator("[data-test=policy-save]")).to_have_count(0)
