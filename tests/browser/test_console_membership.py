@@ -244,6 +244,9 @@ def test_a_cashier_records_a_use_at_the_counter_until_the_quota_is_exhausted_and
     expect(served).to_contain_text("积分 1.5 倍")
     expect(served).to_contain_text("按黄金会员享受等级权益")
     expect(page.locator("[data-test=counter-card]", has_text=plan["name"])).to_contain_text("生效中")
+    shown_card = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"][0]  # its grace, as the benefits
+    expect(page.locator("[data-test=counter-card]", has_text=plan["name"])).to_contain_text(  # beside it say it
+        f"有效期至 {shown_card['valid_until']}（权益保留至 {shown_card['grace_ends_on']}）")  # fmt: skip
     assert unlabelled_inputs(page) == []
     benefits.get_by_label("使用备注").fill("私教课 · 王教练")  # kept on the use record
     pt.get_by_role("button", name=f"记录使用：{PT}").click()
