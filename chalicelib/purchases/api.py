@@ -22,6 +22,7 @@ from chalicelib.purchases.schemas import (
     RulesVersion,
     RulesVersions,
     StorePurchasesQuery,
+    TillRefundPage,
 )
 from chalicelib.shared.errors import (
     Forbidden,
@@ -80,13 +81,21 @@ def refund_counter_purchase(ctx: RequestContext, member_id: str, order_id: str) 
     """Money given back at the till (at any store of the chain) on an order recorded there: the points and growth
     value the refunded part earned go back (pending points first, then available ones; what was spent becomes
     debt), and an upgrade the order alone reached is undone, as a partner's refund does. By line, or in proportion
-    to what each line was paid. Once per `Idempotency-Key`.
+    to what each line was paid. Once per `Idempotency-Key`. The money leaves the till of `store_id` (default the
+    caller's only store, else the sale's): that store's journal of refunds (`GET /v1/stores/{id}/refunds`) lists it
+    with who gave it back, whichever store made the sale, whose figures keep it.
 
     Errors: 404 for an order not recorded at the counter for this member (a partner's is refunded through its
-    webhook); 422 for more than is left of the order or a line; 428 without `Idempotency-Key`, 422
-    `idempotency-key-reused` with another body."""
+    webhook); 422 for more than is left of the order or a line, or a `store_id` that is no store or not one of a
+    store-scoped caller's; 428 without `Idempotency-Key`, 422 `idempotency-key-reused` with another body."""
     assert ctx.idempotency is not None  # required: the request was refused without one
-    answer = service.refund_at_counter(member_id, order_id, ctx.body, ctx.idempotency)
+    body: CounterRefund = ctx.body
+    only = next(iter(ctx.caller.stores)) if len(ctx.caller.stores) == 1 else None
+    till = body.store_id or only or service.counter_sale_store(member_id, order_id)
+    if body.store_id is not None and not store_exists(body.store_id):
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": "no store of the chain"}])
+    ctx.caller.require_trading_at(till, "store_id")
+    answer = service.refund_at_counter(member_id, order_id, body, ctx.idempotency, till)
     return Reply(RefundAnswer.model_validate(answer), status=201)
 
 
@@ -193,3 +202,20 @@ def store_purchases(ctx: RequestContext, store_id: str) -> Reply:
     if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
         raise NotFound(f"No store {store_id!r}")
     return _page(history.of_store(store_id, query.from_, query.to, query.limit, query.cursor))
+
+
+@endpoint("/v1/stores/{store_id}/refunds", "GET", summary="The refunds given back at a store's till, newest first",
+          tag="purchases", access=STORE_HISTORY, query=StorePurchasesQuery, response=TillRefundPage,
+          errors=(NotFound, InvalidCursor))  # fmt: skip
+def store_refunds(ctx: RequestContext, store_id: str) -> Reply:
+    """The refunds given back at a store's till (门店退款) between two business days, newest first, whichever store
+    made the sale (a chain serves everywhere): the money that left its drawer, with who gave it back
+    (`sales:journal`). A partner's refunds go back through its own till and are not listed.
+
+    Errors: 404 for an unknown store or one outside the caller's stores; 422 when `to` is before `from` or more
+    than 366 days after it."""
+    query: StorePurchasesQuery = ctx.query
+    if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
+        raise NotFound(f"No store {store_id!r}")
+    rows, cursor = history.refunds_at(store_id, query.from_, query.to, query.limit, query.cursor)
+    return Reply(TillRefundPage.model_validate({"items": rows, "next_cursor": cursor}))

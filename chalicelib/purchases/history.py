@@ -9,9 +9,9 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.purchases.records import PurchaseRecord
+from chalicelib.purchases.records import PurchaseRecord, RefundRecord
 from chalicelib.shared import clock
-from chalicelib.shared.db import one_page
+from chalicelib.shared.db import FilledPage, one_page
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 
@@ -68,4 +68,35 @@ def purchase_json(record: PurchaseRecord) -> dict[str, Any]:
         "items": lines, "points_awarded": int(record.points_awarded), "growth_awarded": int(record.growth_awarded),
         "refunded_fen": int(record.refunded_fen), "points_clawed_back": int(record.points_clawed_back),
         "growth_clawed_back": int(record.growth_clawed_back or 0), "recorded_by": record.recorded_by,
+    }  # fmt: skip
+
+
+def refunds_at(store_id: str, first: date, last: date, limit: int, cursor: str | None
+               ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
+    """The refunds given back at a store's till (at the counter) from ``last`` back to ``first``, newest first,
+    whichever store made the sale: the money that left its drawer, and who gave it."""
+    scope = f"refunds|till|{store_id}|{first}|{last}"
+    start = decode_cursor(scope, cursor) or {}
+    day = date.fromisoformat(start["day"]) if "day" in start else last
+    key = start.get("key")
+    page = FilledPage(RefundRecord, limit, 10)
+    while True:
+        key = page.read(RefundRecord.by_till.query(f"{store_id}#{day.isoformat()}", scan_index_forward=False,
+                                                   last_evaluated_key=key))  # fmt: skip
+        rows = [_refund_json(record) for record in page.records]
+        if key:
+            return rows, encode_cursor(scope, {"day": day.isoformat(), "key": key})
+        if day <= first:
+            return rows, None
+        day -= timedelta(days=1)
+        if page.full:
+            return rows, encode_cursor(scope, {"day": day.isoformat()})
+
+
+def _refund_json(record: RefundRecord) -> dict[str, Any]:
+    return {
+        "refund_id": record.refund_key.partition("#")[2], "order_id": record.order_key.partition("#")[2],
+        "member_id": record.member_id, "sale_store_id": record.store_id, "amount_fen": int(record.amount_fen),
+        "points_clawed_back": int(record.points_clawed_back), "payment_method": record.payment_method,
+        "occurred_at": record.occurred_at, "recorded_by": record.recorded_by,
     }  # fmt: skip

@@ -31,6 +31,18 @@ class _ByStore(GlobalSecondaryIndex["PurchaseRecord"]):  # type: ignore[no-untyp
     occurred_at = UnicodeAttribute(range_key=True)
 
 
+class _RefundsAtTill(GlobalSecondaryIndex["RefundRecord"]):  # type: ignore[no-untyped-call]
+    """The refunds given back at a store's till by business day (counter refunds only: a sparse index), whole: what
+    its journal lists, whichever store made the sale."""
+
+    class Meta:
+        index_name = "by-till"
+        projection = AllProjection()
+
+    till_day = UnicodeAttribute(hash_key=True)  # "<store id>#<YYYY-MM-DD>"
+    created_at = UnicodeAttribute(range_key=True)
+
+
 class _RefundsByMember(GlobalSecondaryIndex["RefundRecord"]):  # type: ignore[no-untyped-call]
     """A member's refunds by time, next to their purchases."""
 
@@ -109,8 +121,11 @@ class RefundRecord(Record):
     ledger_entry_id = UnicodeAttribute(null=True)
     ledger_entries = UnicodeAttribute(null=True)  # JSON [[holder, book, seq], ...] its claim posted
     created_at = UnicodeAttribute()
+    till_day = UnicodeAttribute(null=True)  # a counter refund's: the store that gave the money back, and the day
+    recorded_by = UnicodeAttribute(null=True)  # a counter refund's: who gave it back
 
     by_member = _RefundsByMember()
+    by_till = _RefundsAtTill()
 
 
 @table

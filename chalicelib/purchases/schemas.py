@@ -239,6 +239,11 @@ class CounterRefund(Input):
         default=None, max_length=500,
         description="by line, adding up to amount_fen; null: spread over the lines by what each has left",
     )  # fmt: skip
+    store_id: Id | None = Field(
+        default=None,
+        description="the store (门店) whose till gives the money back, one of a store-scoped caller's: its journal of "
+        "refunds lists it; default the caller's only store, else the sale's",
+    )
 
     def as_refund(self, refund_id: str, order_id: str, at: datetime) -> Refund:
         return Refund(refund_id=refund_id, order_id=order_id, occurred_at=at,
@@ -524,3 +529,24 @@ class StorePurchasesQuery(Input):
         if not 0 <= (self.to - self.from_).days <= 366:
             raise ValueError("'to' must be on or after 'from', at most 366 days later")
         return self
+
+
+class TillRefund(Schema):
+    """Money given back at the store's till on a sale recorded at the counter (门店退款)."""
+
+    refund_id: str = Field(description="the refund's id (`rf_…`)")
+    order_id: str = Field(description="the till order it refunds")
+    member_id: str = Field(description=MEMBER_ID)
+    sale_store_id: str = Field(description="the store that made the sale (its figures keep the refund)")
+    amount_fen: int = Field(description=f"the money given back (退款金额); {FEN}")
+    points_clawed_back: int = Field(description="points (积分) it took back")
+    payment_method: str = Field(description="how the sale was paid: the money goes back that way")
+    occurred_at: str = Field(description=f"when it was given back; {UTC_INSTANT}")
+    recorded_by: str | None = Field(description="who gave it back (`staff:<id>`)")
+
+
+class TillRefundPage(Schema):
+    """A page of a store's refunds, newest first."""
+
+    items: list[TillRefund] = Field(description="this page's refunds")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)

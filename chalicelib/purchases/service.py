@@ -375,17 +375,28 @@ def counter_order(member_id: str, order_id: str) -> dict[str, Any] | None:
     return purchase_json(record) if record is not None and record.member_id == member_id else None
 
 
-def refund_at_counter(member_id: str, order_id: str, refund: CounterRefund, key: IdempotencyKey) -> dict[str, Any]:
-    """Money given back at the till on an order recorded there: the points and growth value the refunded part earned
-    go back as a partner's refund takes them, once per Idempotency-Key. Only the counter's orders of this member:
-    a partner's order is refunded through its webhook, so another order is 404 here."""
+def counter_sale_store(member_id: str, order_id: str) -> str:
+    """The store of an order the counter recorded for this member (404 for none: a partner's order is refunded
+    through its webhook)."""
     purchase = PurchaseRecord.find(f"{COUNTER}#{order_id}")
     if purchase is None or purchase.member_id != member_id:
         raise NotFound(f"No order {order_id!r} recorded at the counter for this member")
+    return str(purchase.store_id)
+
+
+def refund_at_counter(
+    member_id: str, order_id: str, refund: CounterRefund, key: IdempotencyKey, till_store: str
+) -> dict[str, Any]:
+    """Money given back at the till of ``till_store`` (any store of the chain) on an order recorded at the counter:
+    the points and growth value the refunded part earned go back as a partner's refund takes them, once per
+    Idempotency-Key; the refund is listed in that store's journal of refunds with who gave it, whichever store made
+    the sale (its figures stay the sale's store's). Only the counter's orders of this member: another order is
+    404."""
+    counter_sale_store(member_id, order_id)
     refund_id = "rf_" + hashlib.sha256(f"{key.caller}\n{key.key}".encode()).hexdigest()[:26]
     reused = IdempotencyKeyReused("This Idempotency-Key was used with a different request")
     return record_refund(_AT_THE_COUNTER, refund.as_refund(refund_id, order_id, clock.now()), reused,
-                         key.request_hash)  # fmt: skip
+                         key.request_hash, till_store=till_store)  # fmt: skip
 
 
 def _member_of(partner: Caller, ref: MemberRef, store_id: str, claim: Claim) -> str:
@@ -425,8 +436,9 @@ def member_for_partner(partner: Caller, ref: MemberRef) -> str:
 
 
 def record_refund(
-    partner: Caller, refund: Refund, conflict: Exception | None = None, digest: str | None = None
-) -> dict[str, Any]:
+    partner: Caller, refund: Refund, conflict: Exception | None = None, digest: str | None = None,
+    till_store: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """Claw back the points and growth of the refunded part, once per refund id (see ``rules`` for how much); the
     refund id again with other content (``digest``: its content, when not the whole refund) raises ``conflict``
     (default 409 ``refund-conflict``).
@@ -486,6 +498,7 @@ def record_refund(
             "member_id": member_id, "partner_id": partner.id, "order_id": refund.order_id,
             "refund_id": refund.refund_id, "store_id": purchase.store_id, "amount_fen": refund.amount_fen,
             "points": -claw, "payment_method": purchase.payment_method, "tier": purchase.tier,
+            **({"till_store_id": till_store} if till_store else {}),  # where a counter refund's money left
         }))  # fmt: skip
         why = f"·订单 {refund.order_id}"  # which order: the ledger says what was taken back for what
         progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id,
@@ -519,6 +532,8 @@ def record_refund(
             body_hash=claim.content, points_clawed_back=kept["claw"], debt_after=kept["debt_after"],
             ledger_entry_id=claim.result["ledger_entry_id"], created_at=clock.iso(clock.now()),
             ledger_entries=json.dumps([list(key) for key in claim.entries]),
+            till_day=f"{till_store}#{clock.business_today().isoformat()}" if till_store else None,
+            recorded_by=current_origin().actor if till_store else None,
         )  # fmt: skip
 
     keeper = RecordKeeper(RefundRecord, refund_key, _first_refund_answer, record_of)

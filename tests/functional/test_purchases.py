@@ -325,6 +325,35 @@ class TestAtTheCounter:
         assert balance(member) == 50 - 18 + 100
         assert [e.reason for e in ledger_views.entries(member) if int(e.points) < 0] == ["退款扣回积分·订单 POS-1"]
 
+    def test_a_refund_given_at_another_stores_till_is_listed_there_with_who_gave_it(self, api, partner, member):
+        """Found by an owner's walkthrough: a refund BJ-001's manager gave on SH-001's sale left BJ-001's drawer, yet
+        only SH-001's day showed it, naming no one. The refund is listed at the till that gave the money back."""
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        assert cashier.post(f"/v1/members/{member}/purchases", self.counter_order(paid=5_000)).status == 201
+        beijing = api.as_(token_for(["store_manager"], ("BJ-001",)))
+        path = f"/v1/members/{member}/purchases/POS-1/refunds"
+        refused = beijing.post(
+            path, {"amount_fen": 1_000, "store_id": "SH-001"}, headers={"idempotency-key": "till-refund-elsewhere-1"}
+        )
+        assert (refused.status, refused.body["errors"][0]["field"]) == (422, "store_id")  # not their till
+        given = beijing.post(
+            path, {"amount_fen": 1_000}, headers={"idempotency-key": "till-refund-elsewhere-2"}
+        )  # theirs
+        assert given.status == 201
+        day = clock.business_today().isoformat()
+        (line,) = beijing.get(f"/v1/stores/BJ-001/refunds?from={day}&to={day}").body["items"]
+        assert (line["order_id"], line["sale_store_id"], line["amount_fen"]) == ("POS-1", "SH-001", 1_000)
+        assert line["recorded_by"].startswith("staff:")
+        assert api.get(f"/v1/stores/SH-001/refunds?from={day}&to={day}").body["items"] == []
+        assert beijing.get(f"/v1/stores/SH-001/refunds?from={day}&to={day}").status == 404  # not their store
+        assert cashier.get(f"/v1/stores/SH-001/refunds?from={day}&to={day}").status == 403
+        (sale,) = api.get(f"/v1/stores/SH-001/purchases?from={day}&to={day}").body["items"]
+        assert sale["refunded_fen"] == 1_000  # the sale's store keeps it in its figures
+        from chalicelib.shared.events import OutboxRecord
+
+        [event] = [e for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == "refund.recorded"]
+        assert (event["payload"]["store_id"], event["payload"]["till_store_id"]) == ("SH-001", "BJ-001")
+
     def test_above_the_chains_limit_only_a_store_manager_records_a_sale(self, api, member, monkeypatch):
         """A cashier cannot give a friend the points of a large sale that never happened: above
         LOYALTY_COUNTER_PURCHASE_LIMIT_FEN the route refuses them (and /v1/staff/me says their limit), nothing is
