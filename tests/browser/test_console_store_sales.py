@@ -62,3 +62,14 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
     expect(page.locator("[data-test=wallet-top-ups-by-method]")).to_contain_text("微信支付")
     assert unlabelled_inputs(page) == []
     console.shot("store-wallet-journal")
+
+    beijing = staff_account(site, ["store_manager"], ["BJ-001"])  # gives money back on a Shanghai sale at its till
+    refund = {"amount_fen": 2000}
+    site.api("POST", f"/v1/members/{member['member_id']}/purchases/{orders['cash']}/refunds", refund, who=beijing)
+    page.get_by_role("button", name="退出登录").click()
+    page = log_in(console, site, beijing)
+    page.locator("[data-menu=store-sales]").click()
+    given = page.locator("[data-test=till-refunds] tbody tr", has_text=orders["cash"])  # (an owner's walkthrough:
+    expect(given).to_contain_text("SH-001")  # it showed only in Shanghai's day, naming no one)
+    expect(given).to_contain_text("¥20.00")
+    expect(given.locator("[data-test=till-refund-by]")).to_have_text("员工 测试store_manager")

@@ -14,6 +14,8 @@ export const counterView = (memberId) => api.get(`/members/${memberId}/counter`)
 export const memberPurchases = (memberId, cursor) => api.get(`/members/${memberId}/purchases`, { cursor })
 /** A store's purchases on business days `from` through `to`, newest first: `{items, next_cursor}`. */
 export const storePurchases = (storeId, params) => api.get(`/stores/${encodeURIComponent(storeId)}/purchases`, params)
+/** The refunds given back at a store's till on business days `from` through `to`, whichever store made the sale. */
+export const storeRefunds = (storeId, params) => api.get(`/stores/${encodeURIComponent(storeId)}/refunds`, params)
 /** A store's stored-value movements on business days `from` through `to` (at most 31 days), newest first. */
 export const storeWalletJournal = (storeId, params) => api.get(`/stores/${encodeURIComponent(storeId)}/wallet/journal`, params)
 /** 消费记账: a purchase recorded at the till, once per till order (send the same order and time to retry). */
