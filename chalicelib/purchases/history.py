@@ -11,7 +11,7 @@ from pynamodb.expressions.condition import Condition
 
 from chalicelib.purchases.records import PurchaseRecord, RefundRecord
 from chalicelib.shared import clock
-from chalicelib.shared.db import FilledPage, one_page
+from chalicelib.shared.db import one_page
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 
@@ -71,26 +71,20 @@ def purchase_json(record: PurchaseRecord) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def refunds_at(store_id: str, first: date, last: date, limit: int, cursor: str | None
+def refunds_at(store_id: str, first_day: date, last_day: date, limit: int, cursor: str | None
                ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
-    """The refunds given back at a store's till (at the counter) from ``last`` back to ``first``, newest first,
-    whichever store made the sale: the money that left its drawer, and who gave it."""
-    scope = f"refunds|till|{store_id}|{first}|{last}"
-    start = decode_cursor(scope, cursor) or {}
-    day = date.fromisoformat(start["day"]) if "day" in start else last
-    key = start.get("key")
-    page = FilledPage(RefundRecord, limit, 10)
-    while True:
-        key = page.read(RefundRecord.by_till.query(f"{store_id}#{day.isoformat()}", scan_index_forward=False,
-                                                   last_evaluated_key=key))  # fmt: skip
-        rows = [_refund_json(record) for record in page.records]
-        if key:
-            return rows, encode_cursor(scope, {"day": day.isoformat(), "key": key})
-        if day <= first:
-            return rows, None
-        day -= timedelta(days=1)
-        if page.full:
-            return rows, encode_cursor(scope, {"day": day.isoformat()})
+    """The refunds given back at a store's till (at the counter) on business days ``first_day`` through
+    ``last_day``, newest first, whichever store made the sale, and who gave each: one query a page."""
+    tz = get_settings().tz
+    starts = clock.iso(datetime.combine(first_day, time(), tz))
+    ends = clock.iso(datetime.combine(last_day + timedelta(days=1), time(), tz) - timedelta(milliseconds=1))
+    scope = f"refunds|till|{store_id}|{first_day}|{last_day}"
+    results = RefundRecord.by_till.query(
+        store_id, RefundRecord.occurred_at.between(starts, ends), scan_index_forward=False, page_size=limit,
+        last_evaluated_key=decode_cursor(scope, cursor),
+    )  # fmt: skip
+    records, last = one_page(RefundRecord, results)
+    return [_refund_json(record) for record in records], encode_cursor(scope, last)
 
 
 def _refund_json(record: RefundRecord) -> dict[str, Any]:

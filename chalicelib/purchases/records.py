@@ -32,15 +32,15 @@ class _ByStore(GlobalSecondaryIndex["PurchaseRecord"]):  # type: ignore[no-untyp
 
 
 class _RefundsAtTill(GlobalSecondaryIndex["RefundRecord"]):  # type: ignore[no-untyped-call]
-    """The refunds given back at a store's till by business day (counter refunds only: a sparse index), whole: what
-    its journal lists, whichever store made the sale."""
+    """The refunds given back at a store's till by time (counter refunds only: a sparse index), whole: what its
+    journal lists, whichever store made the sale; a range of days is one query."""
 
     class Meta:
         index_name = "by-till"
         projection = AllProjection()
 
-    till_day = UnicodeAttribute(hash_key=True)  # "<store id>#<YYYY-MM-DD>"
-    created_at = UnicodeAttribute(range_key=True)
+    till_store = UnicodeAttribute(hash_key=True)
+    occurred_at = UnicodeAttribute(range_key=True)
 
 
 class _RefundsByMember(GlobalSecondaryIndex["RefundRecord"]):  # type: ignore[no-untyped-call]
@@ -121,7 +121,7 @@ class RefundRecord(Record):
     ledger_entry_id = UnicodeAttribute(null=True)
     ledger_entries = UnicodeAttribute(null=True)  # JSON [[holder, book, seq], ...] its claim posted
     created_at = UnicodeAttribute()
-    till_day = UnicodeAttribute(null=True)  # a counter refund's: the store that gave the money back, and the day
+    till_store = UnicodeAttribute(null=True)  # a counter refund's: the store whose till gave the money back
     recorded_by = UnicodeAttribute(null=True)  # a counter refund's: who gave it back
 
     by_member = _RefundsByMember()

@@ -384,6 +384,16 @@ def counter_sale_store(member_id: str, order_id: str) -> str:
     return str(purchase.store_id)
 
 
+def _counter_refund_id(key: IdempotencyKey) -> str:
+    return "rf_" + hashlib.sha256(f"{key.caller}\n{key.key}".encode()).hexdigest()[:26]
+
+
+def counter_refund_booked(key: IdempotencyKey) -> bool:
+    """Whether a counter refund under this Idempotency-Key was booked: its retry answers the first answer, whatever
+    the caller's stores became since."""
+    return RefundRecord.find(f"{COUNTER}#{_counter_refund_id(key)}") is not None
+
+
 def refund_at_counter(
     member_id: str, order_id: str, refund: CounterRefund, key: IdempotencyKey, till_store: str
 ) -> dict[str, Any]:
@@ -393,10 +403,10 @@ def refund_at_counter(
     the sale (its figures stay the sale's store's). Only the counter's orders of this member: another order is
     404."""
     counter_sale_store(member_id, order_id)
-    refund_id = "rf_" + hashlib.sha256(f"{key.caller}\n{key.key}".encode()).hexdigest()[:26]
+    refund_id = _counter_refund_id(key)
     reused = IdempotencyKeyReused("This Idempotency-Key was used with a different request")
     return record_refund(_AT_THE_COUNTER, refund.as_refund(refund_id, order_id, clock.now()), reused,
-                         key.request_hash, till_store=till_store)  # fmt: skip
+                         key.request_hash, till_store=till_store or None)  # fmt: skip
 
 
 def _member_of(partner: Caller, ref: MemberRef, store_id: str, claim: Claim) -> str:
@@ -532,7 +542,7 @@ def record_refund(
             body_hash=claim.content, points_clawed_back=kept["claw"], debt_after=kept["debt_after"],
             ledger_entry_id=claim.result["ledger_entry_id"], created_at=clock.iso(clock.now()),
             ledger_entries=json.dumps([list(key) for key in claim.entries]),
-            till_day=f"{till_store}#{clock.business_today().isoformat()}" if till_store else None,
+            till_store=till_store,
             recorded_by=current_origin().actor if till_store else None,
         )  # fmt: skip
 

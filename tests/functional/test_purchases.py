@@ -345,6 +345,12 @@ class TestAtTheCounter:
         assert (line["order_id"], line["sale_store_id"], line["amount_fen"]) == ("POS-1", "SH-001", 1_000)
         assert line["recorded_by"].startswith("staff:")
         assert api.get(f"/v1/stores/SH-001/refunds?from={day}&to={day}").body["items"] == []
+        month = (clock.business_today() - timedelta(days=30)).isoformat()
+        assert [
+            r["order_id"] for r in beijing.get(f"/v1/stores/BJ-001/refunds?from={month}&to={day}").body["items"]
+        ] == ["POS-1"]  # fmt: skip  a range of days is one query
+        earlier = (clock.business_today() - timedelta(days=1)).isoformat()
+        assert beijing.get(f"/v1/stores/BJ-001/refunds?from={month}&to={earlier}").body["items"] == []
         assert beijing.get(f"/v1/stores/SH-001/refunds?from={day}&to={day}").status == 404  # not their store
         assert cashier.get(f"/v1/stores/SH-001/refunds?from={day}&to={day}").status == 403
         (sale,) = api.get(f"/v1/stores/SH-001/purchases?from={day}&to={day}").body["items"]
