@@ -121,20 +121,23 @@ export function useCursorPages(load, { limit = 20 } = {}) {
   const page = ref(0)
   const next = ref(null)
 
+  let asked = 0 // the latest request: an earlier one's answer (a reload overtaken by a filter's change) is dropped
   async function open(index) {
+    const mine = ++asked
     loading.value = true
     error.value = ''
     try {
       const answer = await load({ limit, cursor: cursors.value[index] || undefined })
+      if (mine !== asked) return
       items.value = answer.items
       next.value = answer.next_cursor
       page.value = index
       cursors.value = cursors.value.slice(0, index + 1)
       if (answer.next_cursor) cursors.value.push(answer.next_cursor)
     } catch (e) {
-      error.value = explain(e)
+      if (mine === asked) error.value = explain(e)
     } finally {
-      loading.value = false
+      if (mine === asked) loading.value = false
     }
   }
 
