@@ -89,15 +89,7 @@ def refund_counter_purchase(ctx: RequestContext, member_id: str, order_id: str) 
     webhook); 422 for more than is left of the order or a line, or a `store_id` that is no store or not one of a
     store-scoped caller's; 428 without `Idempotency-Key`, 422 `idempotency-key-reused` with another body."""
     assert ctx.idempotency is not None  # required: the request was refused without one
-    body: CounterRefund = ctx.body
-    till = ""  # a retry answers its first answer, whatever the caller's stores became since
-    if not service.counter_refund_booked(ctx.idempotency):
-        only = next(iter(ctx.caller.stores)) if len(ctx.caller.stores) == 1 else None
-        till = body.store_id or only or service.counter_sale_store(member_id, order_id)
-        if body.store_id is not None and not store_exists(body.store_id):
-            raise ValidationFailed([{"field": "store_id", "in": "body", "message": "no store of the chain"}])
-        ctx.caller.require_trading_at(till, "store_id")
-    answer = service.refund_at_counter(member_id, order_id, body, ctx.idempotency, till)
+    answer = service.refund_at_counter(ctx.caller, member_id, order_id, ctx.body, ctx.idempotency)
     return Reply(RefundAnswer.model_validate(answer), status=201)
 
 

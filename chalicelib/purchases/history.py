@@ -4,7 +4,7 @@ with what refunds took back so far. Read from the purchase indexes, one request 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
@@ -46,9 +46,7 @@ def _made_in(stores: list[str]) -> Condition | None:
 def of_store(store_id: str, first_day: date, last_day: date, limit: int, cursor: str | None
              ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
     """The store's purchases made on business days ``first_day`` through ``last_day``."""
-    tz = get_settings().tz
-    starts = clock.iso(datetime.combine(first_day, time(), tz))
-    ends = clock.iso(datetime.combine(last_day + timedelta(days=1), time(), tz) - timedelta(milliseconds=1))
+    starts, ends = clock.business_days_span(first_day, last_day, get_settings().tz)
     scope = f"purchases|store|{store_id}|{first_day}|{last_day}"
     results = PurchaseRecord.by_store.query(
         store_id, PurchaseRecord.occurred_at.between(starts, ends), scan_index_forward=False, page_size=limit,
@@ -75,9 +73,7 @@ def refunds_at(store_id: str, first_day: date, last_day: date, limit: int, curso
                ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
     """The refunds given back at a store's till (at the counter) on business days ``first_day`` through
     ``last_day``, newest first, whichever store made the sale, and who gave each: one query a page."""
-    tz = get_settings().tz
-    starts = clock.iso(datetime.combine(first_day, time(), tz))
-    ends = clock.iso(datetime.combine(last_day + timedelta(days=1), time(), tz) - timedelta(milliseconds=1))
+    starts, ends = clock.business_days_span(first_day, last_day, get_settings().tz)
     scope = f"refunds|till|{store_id}|{first_day}|{last_day}"
     results = RefundRecord.by_till.query(
         store_id, RefundRecord.occurred_at.between(starts, ends), scan_index_forward=False, page_size=limit,

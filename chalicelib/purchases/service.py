@@ -64,7 +64,7 @@ from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import COUNTER
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.versions import append_version
-from chalicelib.stores.service import not_open
+from chalicelib.stores.service import not_open, store_exists
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import Programme
 from chalicelib.tiers.service import Progress
@@ -375,38 +375,29 @@ def counter_order(member_id: str, order_id: str) -> dict[str, Any] | None:
     return purchase_json(record) if record is not None and record.member_id == member_id else None
 
 
-def counter_sale_store(member_id: str, order_id: str) -> str:
-    """The store of an order the counter recorded for this member (404 for none: a partner's order is refunded
-    through its webhook)."""
-    purchase = PurchaseRecord.find(f"{COUNTER}#{order_id}")
-    if purchase is None or purchase.member_id != member_id:
-        raise NotFound(f"No order {order_id!r} recorded at the counter for this member")
-    return str(purchase.store_id)
-
-
-def _counter_refund_id(key: IdempotencyKey) -> str:
-    return "rf_" + hashlib.sha256(f"{key.caller}\n{key.key}".encode()).hexdigest()[:26]
-
-
-def counter_refund_booked(key: IdempotencyKey) -> bool:
-    """Whether a counter refund under this Idempotency-Key was booked: its retry answers the first answer, whatever
-    the caller's stores became since."""
-    return RefundRecord.find(f"{COUNTER}#{_counter_refund_id(key)}") is not None
-
-
 def refund_at_counter(
-    member_id: str, order_id: str, refund: CounterRefund, key: IdempotencyKey, till_store: str
+    caller: Caller, member_id: str, order_id: str, refund: CounterRefund, key: IdempotencyKey
 ) -> dict[str, Any]:
-    """Money given back at the till of ``till_store`` (any store of the chain) on an order recorded at the counter:
-    the points and growth value the refunded part earned go back as a partner's refund takes them, once per
-    Idempotency-Key; the refund is listed in that store's journal of refunds with who gave it, whichever store made
-    the sale (its figures stay the sale's store's). Only the counter's orders of this member: another order is
-    404."""
-    counter_sale_store(member_id, order_id)
-    refund_id = _counter_refund_id(key)
+    """Money given back at a till (any store of the chain) on an order the counter recorded for this member (another
+    order is 404: a partner's is refunded through its webhook): the points and growth value the refunded part earned
+    go back as a partner's refund takes them, once per Idempotency-Key (a retry answers its first answer, whatever
+    the caller's stores became since). The till is ``store_id``, else the caller's only store, else the sale's; it
+    must be a store of the chain and one of a store-scoped caller's (422). Its store's journal of refunds lists the
+    refund with who gave it, whichever store made the sale (whose figures keep it)."""
+    refund_id = "rf_" + hashlib.sha256(f"{key.caller}\n{key.key}".encode()).hexdigest()[:26]
+    till = None
+    if RefundRecord.find(f"{COUNTER}#{refund_id}") is None:
+        purchase = PurchaseRecord.find(f"{COUNTER}#{order_id}")
+        if purchase is None or purchase.member_id != member_id:
+            raise NotFound(f"No order {order_id!r} recorded at the counter for this member")
+        only = next(iter(caller.stores)) if len(caller.stores) == 1 else None
+        till = refund.store_id or only or str(purchase.store_id)
+        if refund.store_id is not None and not store_exists(refund.store_id):
+            raise ValidationFailed([{"field": "store_id", "in": "body", "message": "no store of the chain"}])
+        caller.require_trading_at(till, "store_id")
     reused = IdempotencyKeyReused("This Idempotency-Key was used with a different request")
     return record_refund(_AT_THE_COUNTER, refund.as_refund(refund_id, order_id, clock.now()), reused,
-                         key.request_hash, till_store=till_store or None)  # fmt: skip
+                         key.request_hash, till_store=till)  # fmt: skip
 
 
 def _member_of(partner: Caller, ref: MemberRef, store_id: str, claim: Claim) -> str:

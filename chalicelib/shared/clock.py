@@ -53,6 +53,13 @@ def end_of_business_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz).astimezone(UTC)
 
 
+def business_days_span(first: date, last: date, tz: ZoneInfo) -> tuple[str, str]:
+    """The stored instants (``iso``) from the start of business day ``first`` to the last millisecond of ``last``:
+    a range condition for records keyed by when they happened."""
+    starts = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+    return iso(starts), iso(end_of_business_day(last, tz) - timedelta(milliseconds=1))
+
+
 @contextlib.contextmanager
 def frozen(instant: datetime) -> Iterator[None]:
     """Pin ``now()`` for a test or a replayed job."""

@@ -65,9 +65,9 @@ class WalletFigureRecord(Record):
 @table
 class WalletJournalRecord(Record):
     """One movement of stored value at a store's till, for the store's journal (储值流水): a top-up, a payment, a
-    refund back to the wallet or a cash refund, by business day (``scope`` ``<store id>#<YYYY-MM-DD>``), in the
-    order booked (``entry`` ``<instant>#<event id>``). Only the journal consumer writes them, once per event; kept
-    400 days (the BI files keep the rest)."""
+    refund back to the wallet or a cash refund, by store in the order booked (``entry`` ``<instant>#<event id>``:
+    a range of days is one query). Only the journal consumer writes them, once per event; kept 400 days (the BI
+    files keep the rest)."""
 
     logical_name = "wallet-journal"
     ttl_attribute = "expires_at"
@@ -75,7 +75,7 @@ class WalletJournalRecord(Record):
     class Meta:
         table_name = "wallet-journal"
 
-    scope = UnicodeAttribute(hash_key=True)
+    store_id = UnicodeAttribute(hash_key=True)
     entry = UnicodeAttribute(range_key=True)
     kind = UnicodeAttribute()  # top-up, payment, refund, cash-refund
     member_id = UnicodeAttribute()

@@ -352,26 +352,11 @@ def test_a_card_refunded_in_full_takes_back_the_birthday_points_its_floor_gave_a
     as never held (its floor's part of the gift goes back, as a claw-back); one refunded in part keeps it (the days
     used were paid for), as its multiplier's points."""
     from chalicelib.points import service as points
-    from tests.functional.test_membership import GOLD_CARD, paid
 
-    admin = api.as_(token_for(["admin"]))
-    full = {**GOLD_CARD, "name": "七天无理由金卡", "refund": {"kind": "full_within_days", "days": 7}}
-    plans = [api.post("/v1/membership/plans", plan).body["plan_id"] for plan in (full, GOLD_CARD)]
-    members = [joined("13900000041", date(1991, 6, 9)), joined("13900000042", date(1992, 6, 20))]
-    bought_on = JUNE_1 - timedelta(days=1)
-    with clock.frozen(bought_on + timedelta(hours=10)):
-        for n, (member_id, plan_id) in enumerate(zip(members, plans, strict=True)):
-            assert paid(api, partner, member_id, plan_id, f"P-{n}", at=bought_on).status == 200
-    with clock.frozen(JUNE_1 + timedelta(hours=10)):
-        run_on(JUNE_1.date())
+    members = gold_cards_before_the_gift(api, partner, "13900000041", "13900000042")
     assert [gifts(m) for m in members] == [[(100 + GOLD_BIRTHDAY_POINTS, "生日奖励")]] * 2  # gold's, by the card
-    cards = [admin.get(f"/v1/members/{m}/cards").body["items"][0]["card_id"] for m in members]
     with clock.frozen(JUNE_1 + timedelta(days=2, hours=10)):
-        admin = api.as_(token_for(["admin"]))  # a token of that day
-        for n, (member_id, card_id) in enumerate(zip(members, cards, strict=True)):
-            cancelled = admin.post(f"/v1/members/{member_id}/cards/{card_id}/cancellation",
-                                   {"cancel_id": f"C-{n}", "reason": "不想要了"})  # fmt: skip
-            assert cancelled.status == 200, cancelled.body
+        cancel_cards(api, members)
         deliver(aws, "points", times=2)  # a redelivery takes nothing more
     assert [points.balance(m).available for m in members] == [100, 100 + GOLD_BIRTHDAY_POINTS]
     back = [(e.amount, e.reason) for e in ledger().page(members[0], "points", 10)[0] if e.kind == "refund"]
@@ -385,21 +370,12 @@ def test_a_card_refunded_in_full_takes_back_the_birthday_coupons_its_floor_gave(
     """Found by a review (left alone then): the points of a gold card's birthday gift went back with a full refund,
     but gold's birthday coupon stayed. Now it is voided (a redelivery voids nothing more), the coupon of the tier the
     member has without the card is given instead, and a card refunded in part keeps its gift."""
-    from tests.functional.test_membership import GOLD_CARD, paid
-
     gold_coupon, member_coupon = (template(api, name=name)["template_id"] for name in ("黄金生日券", "会员生日券"))
     with_birthday_coupons(api, {"normal": [member_coupon], "gold": [gold_coupon]})
-    admin = api.as_(token_for(["admin"]))
-    full = {**GOLD_CARD, "name": "七天无理由金卡", "refund": {"kind": "full_within_days", "days": 7}}
-    plans = [api.post("/v1/membership/plans", plan).body["plan_id"] for plan in (full, GOLD_CARD)]
-    members = [joined("13900000043", date(1991, 6, 9)), joined("13900000044", date(1992, 6, 20))]
-    bought_on = JUNE_1 - timedelta(days=1)
-    with clock.frozen(bought_on + timedelta(hours=10)):
-        for n, (member_id, plan_id) in enumerate(zip(members, plans, strict=True)):
-            assert paid(api, partner, member_id, plan_id, f"P-{n}", at=bought_on).status == 200
+    members = gold_cards_before_the_gift(api, partner, "13900000043", "13900000044")
     with clock.frozen(JUNE_1 + timedelta(hours=10)):
-        run_on(JUNE_1.date())
         deliver(aws, "coupons", times=2)
+    admin = api.as_(token_for(["admin"]))
 
     def coupons(member_id):
         return sorted(
@@ -408,12 +384,7 @@ def test_a_card_refunded_in_full_takes_back_the_birthday_coupons_its_floor_gave(
 
     assert [coupons(m) for m in members] == [[(gold_coupon, "available")]] * 2  # gold's, by the card
     with clock.frozen(JUNE_1 + timedelta(days=2, hours=10)):
-        admin = api.as_(token_for(["admin"]))  # a token of that day
-        cards = [admin.get(f"/v1/members/{m}/cards").body["items"][0]["card_id"] for m in members]
-        for n, (member_id, card_id) in enumerate(zip(members, cards, strict=True)):
-            cancelled = admin.post(f"/v1/members/{member_id}/cards/{card_id}/cancellation",
-                                   {"cancel_id": f"C-{n}", "reason": "不想要了"})  # fmt: skip
-            assert cancelled.status == 200, cancelled.body
+        admin = cancel_cards(api, members)
         deliver(aws, "coupons", times=2)  # a redelivery voids and gives nothing more
         assert coupons(members[0]) == sorted([(gold_coupon, "voided"), (member_coupon, "available")])
         assert coupons(members[1]) == [(gold_coupon, "available")]  # refunded in part: the days used were paid for
@@ -421,3 +392,31 @@ def test_a_card_refunded_in_full_takes_back_the_birthday_coupons_its_floor_gave(
         (code,) = [c["code"] for c in voided]
         history = admin.get(f"/v1/coupons/{code}").body
     assert "退卡撤销会员卡等级生日礼券" in json.dumps(history, ensure_ascii=False)
+
+
+def gold_cards_before_the_gift(api, partner, *phones):
+    """Two members born in June, each sold a gold card the day before the month's gift: the first card refundable in
+    full within 7 days, the second pro rata; the gift then given (June 1st)."""
+    from tests.functional.test_membership import GOLD_CARD, paid
+
+    full = {**GOLD_CARD, "name": "七天无理由金卡", "refund": {"kind": "full_within_days", "days": 7}}
+    plans = [api.post("/v1/membership/plans", plan).body["plan_id"] for plan in (full, GOLD_CARD)]
+    members = [joined(phones[0], date(1991, 6, 9)), joined(phones[1], date(1992, 6, 20))]
+    bought_on = JUNE_1 - timedelta(days=1)
+    with clock.frozen(bought_on + timedelta(hours=10)):
+        for n, (member_id, plan_id) in enumerate(zip(members, plans, strict=True)):
+            assert paid(api, partner, member_id, plan_id, f"P-{n}", at=bought_on).status == 200
+    with clock.frozen(JUNE_1 + timedelta(hours=10)):
+        run_on(JUNE_1.date())
+    return members
+
+
+def cancel_cards(api, members):
+    """Cancel each member's card now, by its plan's policy; the admin client of this moment."""
+    admin = api.as_(token_for(["admin"]))  # a token of the frozen day
+    for n, member_id in enumerate(members):
+        card_id = admin.get(f"/v1/members/{member_id}/cards").body["items"][0]["card_id"]
+        cancelled = admin.post(f"/v1/members/{member_id}/cards/{card_id}/cancellation",
+                               {"cancel_id": f"C-{n}", "reason": "不想要了"})  # fmt: skip
+        assert cancelled.status == 200, cancelled.body
+    return admin
