@@ -41,7 +41,7 @@ from chalicelib.shared.errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
-from chalicelib.shared.events import OutboxRecord
+from chalicelib.shared.events import OutboxRecord, relayed_tables
 from chalicelib.shared.http import ORIGIN_VERIFY_HEADER
 from chalicelib.shared.topology import (
     QUEUES,
@@ -326,14 +326,15 @@ def _queue_resources(spec: QueueSpec, stage: str, function_ids: dict[str, str]) 
 
 
 def _relay_resources(stage: str, function_ids: dict[str, str]) -> Template:
-    """The outbox stream feeding the relay; a batch that keeps failing is recorded in a failure queue.
+    """The streams feeding the relay (the outbox's, and the ledger accounts' whose items carry a post's events where
+    they have room); a batch that keeps failing is recorded in a failure queue.
 
     The failure queue receives where the failed records are (shard and sequence numbers), not the records; the
     stream keeps them 24 hours and the outbox table keeps each envelope for its retention, to re-publish from.
     """
     if not OutboxRecord.stream:
         raise ValueError("the outbox table needs a stream for the relay")
-    return {
+    resources: Template = {
         RELAY_DLQ_ID: {
             "Type": "AWS::SQS::Queue",
             "Properties": {
@@ -342,10 +343,12 @@ def _relay_resources(stage: str, function_ids: dict[str, str]) -> Template:
                 "SqsManagedSseEnabled": True,
             },
         },
-        "OutboxStreamMapping": {
+    }
+    for cls in relayed_tables():
+        resources[f"{_camel(cls.logical_name)}StreamMapping"] = {
             "Type": "AWS::Lambda::EventSourceMapping",
             "Properties": {
-                "EventSourceArn": {"Fn::GetAtt": [table_id(OutboxRecord), "StreamArn"]},
+                "EventSourceArn": {"Fn::GetAtt": [table_id(cls), "StreamArn"]},
                 "FunctionName": {"Ref": _function_id(function_ids, RELAY_FUNCTION)},
                 "StartingPosition": "TRIM_HORIZON",
                 "BatchSize": 100,
@@ -355,8 +358,8 @@ def _relay_resources(stage: str, function_ids: dict[str, str]) -> Template:
                 "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [RELAY_DLQ_ID, "Arn"]}}},
                 "Enabled": True,
             },
-        },
-    }
+        }
+    return resources
 
 
 PRIVATE_BUCKET = {  # encrypted, every public access blocked, objects owned by the bucket's account
@@ -854,7 +857,9 @@ def render_policy(stage: str) -> Template:
         for cls in tables
         if cls._get_schema()["global_secondary_indexes"]
     ]
-    outbox_stream = _arn("dynamodb", f"table/{physical_name(prefix, OutboxRecord.logical_name)}/stream/*")
+    streams = [
+        _arn("dynamodb", f"table/{physical_name(prefix, cls.logical_name)}/stream/*") for cls in relayed_tables()
+    ]
 
     def queue_arn(name: str) -> str:
         return f"arn:*:sqs:*:*:{name}"
@@ -890,7 +895,7 @@ def render_policy(stage: str) -> Template:
         },
         {"Sid": "QueryIndexes", "Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": index_arns},
         {
-            "Sid": "ReadOutboxStream",
+            "Sid": "ReadRelayedStreams",
             "Effect": "Allow",
             "Action": [
                 "dynamodb:DescribeStream",
@@ -898,7 +903,7 @@ def render_policy(stage: str) -> Template:
                 "dynamodb:GetShardIterator",
                 "dynamodb:ListStreams",
             ],
-            "Resource": [outbox_stream],
+            "Resource": streams,
         },
         {
             "Sid": "PublishEvents",

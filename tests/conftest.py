@@ -360,12 +360,9 @@ def deliver(aws: Provisioned, queue: str, times: int = 1) -> list[dict[str, Any]
     """Relay the outbox to the topic, then hand ``queue``'s messages to its Lambda handler ``times`` times (a
     repeat is a redelivery). Returns the messages."""
     from chalicelib.platform import handlers
-    from chalicelib.shared.events import OutboxRecord
     from chalicelib.shared.topology import QUEUES
 
-    records = [{"eventName": "INSERT", "dynamodb": {"NewImage": {"envelope": {"S": r.envelope}}}}
-               for r in OutboxRecord.scan()]  # fmt: skip
-    handlers.outbox_relay({"Records": records}, None)
+    handlers.outbox_relay({"Records": stream_records()}, None)
     sqs = emulator_client("sqs")
     messages: list[dict[str, Any]] = []
     while batch := sqs.receive_message(QueueUrl=aws.queue_urls[queue], MaxNumberOfMessages=10).get("Messages"):
@@ -376,6 +373,30 @@ def deliver(aws: Provisioned, queue: str, times: int = 1) -> list[dict[str, Any]
     for _ in range(times):
         assert handler({"Records": messages}, None) == {"batchItemFailures": []}
     return messages
+
+
+def stream_records() -> list[dict[str, Any]]:
+    """What the relay's streams hand it, as if nothing had been relayed yet: each outbox item as its insertion,
+    then the records of the other relayed tables' streams (ledger accounts carrying a post's events), as the
+    emulator keeps them (emptied between tests)."""
+    from chalicelib.shared.events import OutboxRecord, relayed_tables
+
+    records = [{"eventName": "INSERT", "dynamodb": {"NewImage": {"envelope": {"S": r.envelope}}}}
+               for r in OutboxRecord.scan()]  # fmt: skip
+    tables = _dynamodb_backend().tables
+    for cls in relayed_tables():
+        if cls is not OutboxRecord:
+            records += [
+                record.to_json() for record in tables[physical_name(PREFIX, cls.logical_name)].stream_shard.items
+            ]
+    return records
+
+
+def published_envelopes() -> list[dict[str, Any]]:
+    """Every event written so far, as the relay publishes them (``stream_records``)."""
+    from chalicelib.shared.events import relayed_envelopes
+
+    return relayed_envelopes(stream_records())
 
 
 @functools.cache

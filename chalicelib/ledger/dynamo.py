@@ -6,6 +6,11 @@ that the holder's own domain supplies (``Guard``): the ledger never reads anothe
 proves its holder's status when the holder's domain keeps it there (``mark_in``, in the commit that changes
 the status, moving the revision on): then the revision condition alone shows the status read still holds.
 Retrying is the engine's: a conflict or throttle surfaces as ``Throttled``, a lost answer as ``Uncertain``.
+
+A post's events ride on one of its accounts (packed, ``events.CARRIED``) when that adds no kilobyte to the item,
+so no outbox item is written: the accounts table's stream relays them. An account a whole-item index copies (a
+coupon's) carries none, since the index would copy them too; a post's write removes what an earlier post's
+events left on the account, so an account carries at most one post's events, until its next post.
 """
 
 from __future__ import annotations
@@ -47,10 +52,10 @@ from chalicelib.ledger.store import (
 )
 from chalicelib.shared import clock
 from chalicelib.shared.dateindex import due_in as shared_due_in
-from chalicelib.shared.dateindex import indexed, shard_of
+from chalicelib.shared.dateindex import due_keys, indexed, shard_of
 from chalicelib.shared.db import Record, Transaction, TransientWriteError, UnconfirmedWrite, is_throttled, one_page
 from chalicelib.shared.errors import PreconditionFailed, Unavailable
-from chalicelib.shared.events import emit_all
+from chalicelib.shared.events import CARRIED, emit_all, packed
 from chalicelib.shared.settings import get_settings
 
 Guard = Callable[[Transaction, str, Requirement, Exception], None]
@@ -61,6 +66,21 @@ write's ``on_fail`` (``Stale`` makes the engine read and plan again)."""
 
 A, E, C, T = LedgerAccountRecord, LedgerEntryRecord, LedgerClaimRecord, LedgerTotalRecord
 WHOLE = "~whole"  # the totals' item saying they count from zero
+KB = 1024
+WHOLE_ITEM_INDEXES = frozenset(name for name, (index, _, _) in DUE_INDEXES.items()
+                               if isinstance(index.Meta.projection, AllProjection))  # fmt: skip
+_REWRITTEN = frozenset({"books", "seqs", "rev", "updated_at", CARRIED})  # what every post's write replaces
+
+
+def _bytes(name: str, value: Any) -> int:
+    """What DynamoDB counts of an attribute: its name and value (a number about one byte per two digits)."""
+    if value is None:
+        return 0
+    if isinstance(value, bytes):
+        return len(name) + len(value)
+    if isinstance(value, int | float):
+        return len(name) + len(str(value)) // 2 + 2
+    return len(name) + len(str(value).encode())
 
 
 def _dumps(value: Any) -> str:
@@ -166,8 +186,11 @@ class DynamoStore:
     def add_to(self, tx: Transaction, unit: Unit) -> None:
         """Add ``unit``'s writes to a transaction the caller commits (a registration opening an account)."""
         now = clock.iso(clock.now())
+        events = packed(unit.events) if unit.events else None
+        carrier = next((w.holder for w in unit.accounts if events and _has_room(w, now, len(events))), None)
+        carried = None if carrier is None else events
         for write in unit.accounts:
-            self._update_account(tx, write, now)
+            self._update_account(tx, write, now, carried if write.holder == carrier else None)
         for entry in unit.entries:
             tx.put(_entry_record(entry), condition=E.seq.does_not_exist(), on_fail=Stale(entry.holder))
         if unit.claim is not None and unit.claim.keeper is not None:
@@ -192,16 +215,18 @@ class DynamoStore:
             if self.guard is None:
                 raise HolderUnavailable(holder)  # a store without a guard cannot vouch for any holder
             self.guard(tx, holder, requirement, HolderUnavailable(holder))
-        emit_all(tx, unit.events)  # one outbox item for the post's events
+        if carried is None:
+            emit_all(tx, unit.events)  # one outbox item for the post's events
         for attachment in unit.attachments:
             attachment(tx)
 
     @staticmethod
-    def _update_account(tx: Transaction, write: AccountWrite, now: str) -> None:
+    def _update_account(tx: Transaction, write: AccountWrite, now: str, events: bytes | None) -> None:
         condition = A.holder.does_not_exist() if write.expected_rev is None else A.rev == write.expected_rev
         actions = [
             A.rev.set((write.expected_rev or 0) + 1), A.books.set(_dumps(write.books)),
             A.seqs.set(_dumps(write.seqs)), A.updated_at.set(now),
+            A.events.set(events) if events is not None else A.events.remove(),
         ]  # fmt: skip
         if write.status is not None:
             actions.append(A.member_status.set(write.status))
@@ -305,14 +330,43 @@ def _checked_is(was: Mapping[str, tuple[int, int]]) -> Any:
     return A.checked == _checked(was)
 
 
+def _has_room(write: AccountWrite, now: str, events: int) -> bool:
+    """Whether the account ``write`` leaves has room for ``events`` bytes in its last kilobyte (an estimate that errs
+    large: the date index attributes it sets are counted in full, even those it replaces)."""
+    if write.kept_bytes is None or any(write.due.get(name) for name in WHOLE_ITEM_INDEXES):
+        return False
+    size = write.kept_bytes + _bytes("books", _dumps(write.books)) + _bytes("seqs", _dumps(write.seqs))
+    size += (
+        _bytes("rev", (write.expected_rev or 0) + 1) + _bytes("updated_at", now) + _bytes("member_status", write.status)
+    )
+    for name, day in write.due.items():
+        if day is not None:
+            _, month, due = DUE_INDEXES[name]
+            month_key, day_key = due_keys(day, write.holder)
+            size += _bytes(month.attr_name, month_key) + _bytes(due.attr_name, day_key)
+    return -(-(size + len(CARRIED) + events) // KB) == -(-size // KB)
+
+
+def _kept_bytes(holder: str, record: LedgerAccountRecord | None) -> int | None:
+    """What a post's write keeps of the stored account (None: it may carry no events, a whole-item index copies it)."""
+    if record is None:
+        return _bytes("holder", holder)
+    values = record.attribute_values
+    if any(values.get(DUE_INDEXES[name][1].attr_name) for name in WHOLE_ITEM_INDEXES):
+        return None
+    return sum(_bytes(name, value) for name, value in values.items() if name not in _REWRITTEN)
+
+
 def _account(holder: str, record: LedgerAccountRecord | None) -> Account:
     if record is None:
-        return Account(holder)
+        return Account(holder, kept_bytes=_kept_bytes(holder, None))
     checked = {book: (int(pair[0]), int(pair[1])) for book, pair in json.loads(record.checked or "{}").items()}
     due = {name: date.fromisoformat(key.partition("#")[0]) if (key := getattr(record, day.attr_name)) else None
            for name, (_, _, day) in DUE_INDEXES.items()}  # fmt: skip
     books, seqs = json.loads(record.books or "{}"), json.loads(record.seqs or "{}")  # a status alone: no books yet
-    return Account(holder, int(record.rev), books, seqs, checked, due, record.member_status)
+    return Account(
+        holder, int(record.rev), books, seqs, checked, due, record.member_status, _kept_bytes(holder, record)
+    )
 
 
 def _entry_record(entry: Entry) -> LedgerEntryRecord:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.shared.db import Record, table
@@ -79,9 +79,11 @@ class _ByCouponExpiry(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ign
 @table
 class LedgerAccountRecord(Record):
     """A holder's books (JSON: book -> state), their entry counts and reconciliation checkpoints. Every write
-    is conditional on the ``rev`` it read and moves it on."""
+    is conditional on the ``rev`` it read and moves it on. ``events`` carries the last post's events where it had
+    room (``shared.events.packed``); the stream (both images) feeds the events relay."""
 
     logical_name = "ledger-accounts"
+    stream = "NEW_AND_OLD_IMAGES"
 
     class Meta:
         table_name = "ledger-accounts"
@@ -105,6 +107,7 @@ class LedgerAccountRecord(Record):
     cards_due = UnicodeAttribute(null=True)
     member_status = UnicodeAttribute(null=True)  # the holder's status, kept by its domain's own commits (``mark_in``)
     updated_at = UnicodeAttribute(null=True)
+    events = BinaryAttribute(null=True, legacy_encoding=False)
 
     by_touched = _ByTouched()
     by_expiry = _ByExpiry()

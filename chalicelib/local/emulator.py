@@ -12,6 +12,7 @@ sending one request per 25 items, and a snapshot copies items without sorting ta
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import gc
@@ -37,6 +38,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from chalicelib.local import arrivals, queries, queues, transactions
+from chalicelib.shared.events import published_from
 from chalicelib.shared.files import private_file
 
 _LIST_MOTO_MODULES = _moto_backends.list_of_moto_modules
@@ -268,16 +270,21 @@ class LockedEmulator(ThreadedMotoServer):
             if name in backend.tables
         }
 
-    def forget(self, region: str, table_name: str, keys: list[dict[str, Any]]) -> None:
-        """Drop the items with these keys (DynamoDB JSON) from a table, leaving no record on its stream."""
+    def forget(self, region: str, table_name: str, relayed: list[tuple[dict[str, Any], str | None]]) -> None:
+        """Forget what the relay published, leaving no record on the table's stream: for each key (DynamoDB JSON),
+        the item (an outbox item), or the events it carried (base64) if it still carries those."""
+        from chalicelib.shared.events import CARRIED
+
         with self._lock:
             table = _dynamodb(region).tables[table_name]
-            for key in keys:
+            for key, carried in relayed:
                 hash_key = DynamoType(key[table.hash_key_attr])
-                if table.range_key_attr is None:
-                    table.items.pop(hash_key, None)
-                else:
-                    table.items.get(hash_key, {}).pop(DynamoType(key[table.range_key_attr]), None)
+                found: Any = table.items if table.range_key_attr is None else table.items.get(hash_key, {})
+                item_key = hash_key if table.range_key_attr is None else DynamoType(key[table.range_key_attr])
+                if carried is None:
+                    found.pop(item_key, None)
+                elif (item := found.get(item_key)) is not None and _base64(item.attrs.get(CARRIED)) == carried:
+                    del item.attrs[CARRIED]
             self._writes_to[table_name] += 1
             queries.items_changed()
 
@@ -300,9 +307,10 @@ class LockedEmulator(ThreadedMotoServer):
         again, which its consumers take as the repeat it is.
 
         The items go straight into the emulator's tables: they were accepted when they were written, so they
-        are not checked again. A table with a stream records each one as PutItem would (the outbox relays
-        what it held when it was saved). The items then live as long as the emulator, so they are frozen out
-        of the garbage collector's passes, which would otherwise walk millions of objects again and again.
+        are not checked again. A table with a stream records each item the relay publishes from as PutItem would
+        (the outbox, and the events an account carried, that were not relayed when they were saved). The items
+        then live as long as the emulator, so they are frozen out of the garbage collector's passes, which would
+        otherwise walk millions of objects again and again.
         """
         if not path.exists():
             return 0
@@ -548,6 +556,13 @@ def _copied(value: DynamoType) -> dict[str, Any]:
     return value.to_json()
 
 
+def _base64(value: DynamoType | None) -> str | None:
+    """A binary value as base64 text (moto keeps what the request sent: text, or bytes from a reload)."""
+    if value is None:
+        return None
+    return value.value if isinstance(value.value, str) else base64.b64encode(value.value).decode()
+
+
 def _put(table: Table, attributes: dict[str, Any]) -> None:
     values = {name: DynamoType(value) for name, value in attributes.items()}
     hash_key = values[table.hash_key_attr]
@@ -559,7 +574,7 @@ def _put(table: Table, attributes: dict[str, Any]) -> None:
         table.items[hash_key] = item  # type: ignore[assignment]  # moto types only range-keyed tables
     else:
         table.items[hash_key][range_key] = item
-    if table.stream_shard is not None:
+    if table.stream_shard is not None and published_from(attributes):
         table.stream_shard.add(None, item)
 
 

@@ -1,23 +1,26 @@
-"""The local stand-in for the outbox stream's trigger: read the stream, call the same relay function as Lambda.
+"""The local stand-in for the relay's stream triggers: read the streams, call the same relay function as Lambda.
 
-``StreamReader`` does what the trigger and the relay function do (read new records, publish their events); it
+``StreamReader`` does what a trigger and the relay function do (read new records, publish their events); it
 runs in a worker process of its own, so its work is not the emulator's process's. ``OutboxRelay``, in the
-stack's process, asks it to read on and then drops the relayed items from the emulator (which ignores TTL), so
-the outbox saved on stop holds only events not yet relayed, and they are relayed on the next start. They are
-dropped from the emulator's memory, not deleted through the API: a deletion would put a removal on the stream
-for every event, which the relay would read back and skip (half of what it read).
+stack's process, asks it to read on and then has the emulator forget what it relayed (the outbox items, which
+the emulator keeps past their TTL, and the events an account carried), so the tables saved on stop hold only
+events not yet relayed, and they are relayed on the next start. They are dropped from the emulator's memory,
+not deleted through the API: a deletion would put a record on the stream for every event, which the relay
+would read back and skip (half of what it read).
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalicelib.local.poller import WorkerProcesses
 
 BATCH = 100  # records a call, as the stream's event source mapping hands the relay on AWS
+Relayed = tuple[dict[str, Any], str | None]  # an item's key, and the events it carried (base64; None: outbox item)
 
 
 class StreamReader:
@@ -35,19 +38,26 @@ class StreamReader:
             for shard in shards
         ]
 
-    def relay(self) -> list[dict[str, Any]]:
-        """Relay the records that came since the last call; the keys of the items they inserted."""
+    def relay(self) -> list[Relayed]:
+        """Relay the records that came since the last call; what the items they published from held."""
         from chalicelib.platform.handlers import outbox_relay
+        from chalicelib.shared.events import CARRIED, envelopes_in
 
-        relayed = []
+        relayed: list[Relayed] = []
         for index, iterator in enumerate(self._iterators):
             result = self._streams.get_records(ShardIterator=iterator, Limit=BATCH)
             records = result["Records"]
             if records:
                 outbox_relay({"Records": records}, None)
-                relayed += [record["dynamodb"]["Keys"] for record in records if record["eventName"] == "INSERT"]
+                for record in filter(envelopes_in, records):
+                    carried = record["dynamodb"]["NewImage"].get(CARRIED)
+                    relayed.append((record["dynamodb"]["Keys"], _text(carried["B"]) if carried else None))
             self._iterators[index] = result.get("NextShardIterator", iterator)
         return relayed
+
+
+def _text(value: bytes | str) -> str:
+    return value if isinstance(value, str) else base64.b64encode(value).decode()
 
 
 @functools.cache
@@ -57,22 +67,24 @@ def reader(stream_arn: str) -> StreamReader:
 
 
 class OutboxRelay:
-    """Relays the outbox stream, in ``process`` (none: in this thread), and forgets what it relayed."""
+    """Relays the streams (stream ARN -> how to forget what was relayed from its table), in ``process`` (none: in
+    this thread), and forgets what it relayed."""
 
-    def __init__(
-        self, stream_arn: str, forget: Callable[[list[dict[str, Any]]], None], process: WorkerProcesses | None
-    ) -> None:
-        self._stream_arn, self._forget, self._process = stream_arn, forget, process
+    def __init__(self, streams: Mapping[str, Callable[[list[Relayed]], None]], process: WorkerProcesses | None) -> None:
+        self._streams, self._process = streams, process
 
     def step(self) -> bool:
         """Relay what came; whether there was anything."""
-        if self._process is None:
-            keys = reader(self._stream_arn).relay()
-        else:
-            keys = self._process.submit({"relay": self._stream_arn}).result()
-        if keys:
-            self._forget(keys)
-        return bool(keys)
+        anything = False
+        for stream_arn, forget in self._streams.items():
+            if self._process is None:
+                relayed = reader(stream_arn).relay()
+            else:
+                relayed = [(key, carried) for key, carried in self._process.submit({"relay": stream_arn}).result()]
+            if relayed:
+                forget(relayed)
+                anything = True
+        return anything
 
     def stop(self) -> None:
         if self._process is not None:

@@ -12,6 +12,7 @@ Production data lives in DynamoDB; nothing here is meant for it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -199,6 +200,7 @@ def running_stack(
         environment = stack_environment(local, endpoint, provisioned, public_url)
         os.environ.update(environment)
         from chalicelib.shared.db import bind_tables, physical_name, registered_tables
+        from chalicelib.shared.events import relayed_tables
         from chalicelib.shared.settings import get_settings
 
         get_settings.cache_clear()
@@ -219,9 +221,9 @@ def running_stack(
             created = seed_demo_data(local.credentials)
             took = time.monotonic() - seeding
             say(f"Demo data: {created} new items in {took:.1f} s" if created else "Demo data already present")
-        outbox = physical_name(PREFIX, "outbox")
-        relay = OutboxRelay(provisioned.stream_arns["outbox"], lambda keys: emulator.forget(REGION, outbox, keys),
-                            WorkerProcesses(1, {**os.environ, **environment}) if workers else None)  # fmt: skip
+        streams = {provisioned.stream_arns[cls.logical_name]: functools.partial(
+            emulator.forget, REGION, physical_name(PREFIX, cls.logical_name)) for cls in relayed_tables()}  # fmt: skip
+        relay = OutboxRelay(streams, WorkerProcesses(1, {**os.environ, **environment}) if workers else None)
         poller = QueuePoller(provisioned.queue_urls, {**os.environ, **environment}, workers)
         threads = [
             Worker("outbox-relay", relay.step, STREAM_RECORDS, idle=RECHECK_SECONDS),

@@ -19,9 +19,8 @@ from chalicelib.exports.service import landed_since, set_landed_since
 from chalicelib.ledger.registry import ledger
 from chalicelib.shared import clock
 from chalicelib.shared.errors import ValidationFailed
-from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.jobs import run_job
-from tests.conftest import token_for
+from tests.conftest import published_envelopes, token_for
 from tests.functional.test_reports import FIRST, LAST, TZ, Month, at
 
 EXPORT = export_jobs.ExportBi()
@@ -145,7 +144,7 @@ def test_a_report_exports_as_a_csv_file_behind_a_link_with_what_the_caller_may_s
     tampered = owed.body["url"].replace("signature=", "signature=0")
     assert download(tampered) is None
     assert files.local_file("../secrets.json", "9999999999", "x") is None
-    exported = [e for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == "report.exported"]
+    exported = [e for e in published_envelopes() if e["type"] == "report.exported"]
     assert {e["payload"]["report"] for e in exported} == {"sales", "liability"}  # the audit log records who
 
 
@@ -196,7 +195,7 @@ def test_the_nightly_check_finds_a_figure_counted_twice_and_a_rebuild_from_the_e
         tx.count(FigureRecord("chain@1", f"day#{yesterday}"), "purchases", 1)
         tx.commit()
         assert checks.check_day(yesterday) == [checks.Drift("chain", "purchases", 4, 3)]
-        assert [e["payload"]["day"] for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == "stats.drift"]
+        assert [e["payload"]["day"] for e in published_envelopes() if e["type"] == "stats.drift"]
         corrected = checks.rebuild_day(yesterday)
         assert checks.check_day(yesterday) == []
         held = stats.liability(None)["by_store"]["stores"]

@@ -11,7 +11,7 @@ from chalicelib.coupons.records import CouponRecord
 from chalicelib.ledger.jobs import reconcile
 from chalicelib.ledger.registry import ledger
 from chalicelib.shared import clock
-from tests.conftest import deliver, item_counts, member_token, signed_headers, token_for
+from tests.conftest import deliver, item_counts, member_token, published_envelopes, signed_headers, token_for
 
 TEMPLATE = {"name": "满200减30", "kind": "threshold", "threshold_fen": 20000, "amount_off_fen": 3000,
             "validity": {"days_after_issue": 30}}  # fmt: skip
@@ -354,9 +354,7 @@ def test_a_coupon_past_its_last_day_is_expired_at_once_and_the_job_books_it(api,
 
 
 def deliver_types():
-    from chalicelib.shared.events import OutboxRecord, envelopes_of
-
-    return [{"body": json.dumps(e)} for r in OutboxRecord.scan() for e in envelopes_of(r.envelope)]
+    return [{"body": json.dumps(e)} for e in published_envelopes()]
 
 
 def test_stopping_a_template_ends_issuing_and_voiding_it_ends_its_coupons(api, member):

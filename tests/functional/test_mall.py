@@ -12,9 +12,8 @@ from chalicelib.ledger.jobs import reconcile
 from chalicelib.mall import jobs as mall_jobs
 from chalicelib.mall.rules import order_holder, reward_holder
 from chalicelib.shared import clock
-from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.jobs import run_job, scheduled_day
-from tests.conftest import deliver, item_counts, member_token, signed_headers, token_for
+from tests.conftest import deliver, item_counts, member_token, published_envelopes, signed_headers, token_for
 
 MERGE_PATCH = {"content-type": "application/merge-patch+json"}
 CUP = {"name": "保温杯", "kind": "goods", "points": 300, "stock": 5, "fulfilment": "shipping"}
@@ -71,7 +70,7 @@ def stock_of(api, reward_id):
 
 
 def events(kind):
-    return [e for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == kind]
+    return [e for e in published_envelopes() if e["type"] == kind]
 
 
 def assert_reconciled(*holders):

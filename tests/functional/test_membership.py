@@ -11,7 +11,7 @@ from chalicelib.membership.book import MEMBERSHIP, USES
 from chalicelib.shared import clock
 from chalicelib.shared.jobs import run_job
 from chalicelib.shared.settings import get_settings
-from tests.conftest import deliver, item_counts, member_token, signed_headers, token_for
+from tests.conftest import deliver, item_counts, member_token, published_envelopes, signed_headers, token_for
 
 TZ = get_settings().tz
 DAY1 = datetime(2027, 3, 1, 10, 0, tzinfo=TZ)  # a Monday, after the tokens are made
@@ -529,7 +529,6 @@ class TestPlans:
 
     def test_a_card_sold_at_a_till_counts_in_that_stores_figures(self, api, partner, plan_id, member):
         """Found by a walkthrough: a partner's card sale named no store, so no store's figures counted card sales."""
-        from chalicelib.shared.events import OutboxRecord
         from chalicelib.stats.rules import store_of
 
         member_id, _ = member
@@ -538,7 +537,7 @@ class TestPlans:
             ok(paid(api, partner, member_id, plan_id, "P-SH", store_id="SH-001"))
             assert ok(paid(api, partner, member_id, plan_id, "P-SH", store_id="SH-001"))["duplicate"] is True
             refused(paid(api, partner, member_id, plan_id, "P-SH"), 409, "membership-payment-conflict")  # other content
-        (sold,) = [e for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == "membership.card-paid"]
+        (sold,) = [e for e in published_envelopes() if e["type"] == "membership.card-paid"]
         assert store_of(sold["type"], sold["payload"]) == "SH-001"
 
     def test_a_change_never_undoes_another_made_elsewhere_a_moment_before(self, api, plan_id):
@@ -648,7 +647,7 @@ class TestPlans:
     ):
         from chalicelib.coupons.listeners import void_cancelled_card_packs
         from chalicelib.shared.db import Transaction
-        from chalicelib.shared.events import Event, OutboxRecord
+        from chalicelib.shared.events import Event
 
         member_id, client = member
         pack = pack_plan(api)
@@ -660,7 +659,7 @@ class TestPlans:
             run_job_now(day2.date())  # the pack is due: its event waits on the queue
             cancel = {"cancel_id": "C-1", "reason": "退卡"}
             assert ok(admin.post(f"/v1/members/{member_id}/cards/{card}/cancellation", cancel))["refund_fen"] > 0
-            (cancelled,) = [Event(**e) for r in OutboxRecord.scan() for e in r.envelopes()
+            (cancelled,) = [Event(**e) for e in published_envelopes()
                             if e["type"] == "membership.card-cancelled"]  # fmt: skip
             tx = Transaction()
             void_cancelled_card_packs(tx, cancelled)  # the cancellation's delivery comes first

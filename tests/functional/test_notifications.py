@@ -18,7 +18,7 @@ from chalicelib.platform import handlers
 from chalicelib.shared import clock, sqs
 from chalicelib.shared.jobs import run_job
 from chalicelib.shared.settings import get_settings
-from tests.conftest import deliver, item_counts, member_token, signed_headers, token_for
+from tests.conftest import deliver, item_counts, member_token, published_envelopes, signed_headers, token_for
 
 TZ = get_settings().tz
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=TZ)
@@ -538,13 +538,9 @@ class _Refusing:
 
 def _deliver_reporting(aws):
     """Hand the notifications queue's messages to its handler once; return the failed ones' records."""
-    from chalicelib.shared.events import OutboxRecord
-    from tests.conftest import emulator_client
+    from tests.conftest import emulator_client, stream_records
 
-    records = [
-        {"eventName": "INSERT", "dynamodb": {"NewImage": {"envelope": {"S": r.envelope}}}} for r in OutboxRecord.scan()
-    ]
-    handlers.outbox_relay({"Records": records}, None)
+    handlers.outbox_relay({"Records": stream_records()}, None)
     sqs = emulator_client("sqs")
     batch = []
     while found := sqs.receive_message(
@@ -621,9 +617,7 @@ def test_a_dead_lettered_message_is_redriven_to_its_queue_and_sent(aws, api, par
 
 
 def _outbox_envelopes():
-    from chalicelib.shared.events import OutboxRecord, envelopes_of
-
-    return [json.dumps(e) for record in OutboxRecord.scan() for e in envelopes_of(record.envelope)]
+    return [json.dumps(e) for e in published_envelopes()]
 
 
 # every event that concerns a member, as its domain emits it, and the words its message carries

@@ -8,9 +8,8 @@ import boto3
 
 from chalicelib.platform.handlers import outbox_relay
 from chalicelib.shared.db import physical_name, registered_tables
-from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.logs import logger
-from tests.conftest import PREFIX, REGION
+from tests.conftest import PREFIX, REGION, stream_records
 
 SECRETS = ["+8613812345678", "13812345678", "8613812345678", "+8613900000000", "13900000000", "zhang.san@example.com",
            "Zhang.San", "1990-05-01", "南京西路1号", "+8618600000000", "18600000000", "li@example.com"]  # fmt: skip
@@ -55,10 +54,7 @@ def test_nothing_personal_is_stored_published_or_logged_in_the_clear(api, aws):
         logger.removeHandler(handler)
         logger.setLevel(previous)
 
-    records = [
-        {"eventName": "INSERT", "dynamodb": {"NewImage": {"envelope": {"S": r.envelope}}}} for r in OutboxRecord.scan()
-    ]
-    outbox_relay({"Records": records}, None)
+    outbox_relay({"Records": stream_records()}, None)
     sqs = boto3.client("sqs", region_name=REGION)
     published = sqs.receive_message(QueueUrl=aws.queue_urls["statistics"], MaxNumberOfMessages=10)["Messages"]
     assert len(published) >= 4

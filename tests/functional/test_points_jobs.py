@@ -7,11 +7,10 @@ import pytest
 
 from chalicelib.points import jobs, service
 from chalicelib.shared import clock
-from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.jobs import run_job, scheduled_day
 from chalicelib.shared.settings import get_settings
 from tests import ledger_views
-from tests.conftest import member_token
+from tests.conftest import member_token, published_envelopes
 
 TZ = get_settings().tz
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=TZ)
@@ -27,7 +26,7 @@ def earn(member_id, points, on, source):
 
 
 def events(type_):
-    envelopes = (envelope for record in OutboxRecord.scan() for envelope in record.envelopes())
+    envelopes = iter(published_envelopes())
     return [envelope["payload"] for envelope in envelopes if envelope["type"] == type_]
 
 

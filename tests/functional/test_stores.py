@@ -2,15 +2,14 @@
 
 import pytest
 
-from chalicelib.shared.events import OutboxRecord
-from tests.conftest import item_counts
+from tests.conftest import item_counts, published_envelopes
 
 STORE = {"name": "上海静安旗舰店", "city": "上海", "region": "华东"}
 
 
 def outbox_types():
     """The store events in the outbox (the admin the fixture made has its own)."""
-    types = (envelope["type"] for record in OutboxRecord.scan() for envelope in record.envelopes())
+    types = (envelope["type"] for envelope in published_envelopes())
     return sorted(type_ for type_ in types if type_.startswith("store."))
 
 

@@ -10,13 +10,12 @@ import boto3
 
 from chalicelib.purchases.service import RESCORED_ORDERS
 from chalicelib.shared import clock
-from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.jobs import run_job
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import jobs
 from chalicelib.tiers.records import TierChangeRecord
 from tests import ledger_views
-from tests.conftest import REGION, deliver, member_token
+from tests.conftest import REGION, deliver, member_token, published_envelopes
 from tests.functional.test_purchases import order, signed
 
 TZ = get_settings().tz
@@ -32,7 +31,7 @@ def buy(api, partner, member_id, order_id, paid_fen, at=NOW):
 
 
 def events(kind):
-    return [e for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == kind]
+    return [e for e in published_envelopes() if e["type"] == kind]
 
 
 def ledger(member_id):

@@ -10,9 +10,8 @@ from chalicelib.ledger.jobs import reconcile
 from chalicelib.members import codes
 from chalicelib.members import service as members
 from chalicelib.shared import clock
-from chalicelib.shared.events import OutboxRecord
 from chalicelib.shared.settings import get_settings
-from tests.conftest import deliver, item_counts, member_token, signed_headers, token_for
+from tests.conftest import deliver, item_counts, member_token, published_envelopes, signed_headers, token_for
 
 TZ = get_settings().tz
 AT = datetime(2026, 11, 20, 14, 0, tzinfo=TZ)
@@ -116,7 +115,7 @@ def assert_books_are_the_sum_of_their_entries(api, member_id):
 
 
 def events(kind):
-    return [e for r in OutboxRecord.scan() for e in r.envelopes() if e["type"] == kind]
+    return [e for e in published_envelopes() if e["type"] == kind]
 
 
 class TestTopUps:
