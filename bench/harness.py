@@ -185,7 +185,34 @@ def emulator(*, as_the_local_stack: bool = False) -> Iterator[None]:
     with mock_aws():
         provision("loyalty-bench", "cn-north-1")
         bind_tables("loyalty-bench", "cn-north-1")
+        _TAKEN.clear()  # new tables: their streams start again
         yield
+
+
+_TAKEN: Counter[str] = Counter()  # stream records already taken, by table
+
+
+def take_events() -> list[dict[str, Any]]:
+    """The events written since the last call, as the relay would publish them (for a bench handing events to
+    consumers itself): each outbox item's, the item then deleted as the local relay forgets it, and those the other
+    relayed tables' streams recorded since (ledger accounts carrying a post's events)."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    from chalicelib.shared.db import physical_name
+    from chalicelib.shared.events import OutboxRecord, relayed_envelopes, relayed_tables
+
+    records: list[dict[str, Any]] = []
+    for record in OutboxRecord.scan():
+        records.append({"eventName": "INSERT", "dynamodb": {"NewImage": {"envelope": {"S": record.envelope}}}})
+        record.delete()
+    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID]["cn-north-1"].tables
+    for cls in relayed_tables():
+        if cls is not OutboxRecord:
+            shard = tables[physical_name("loyalty-bench", cls.logical_name)].stream_shard
+            records += [record.to_json() for record in shard.items[_TAKEN[cls.logical_name] :]]
+            _TAKEN[cls.logical_name] = len(shard.items)
+    return relayed_envelopes(records)
 
 
 def requests_of(operation: Callable[[], Any]) -> tuple[int, dict[str, int]]:

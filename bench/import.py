@@ -102,12 +102,12 @@ def request_figures(rows: int) -> dict[str, Any]:
     """The job path in-process: the plan and chunk messages handed to the imports handler as Lambda would."""
     import boto3
     import requests
-    from harness import emulator
+    from harness import emulator, take_events
 
     from chalicelib.members import imports
     from chalicelib.platform import handlers
     from chalicelib.shared.context import Origin, acting_as
-    from chalicelib.shared.events import OutboxRecord, consume_delivery
+    from chalicelib.shared.events import consume_delivery
     from chalicelib.shared.jobs import platform_epoch
     from chalicelib.shared.settings import get_settings
     from chalicelib.shared.topology import QUEUES
@@ -118,8 +118,7 @@ def request_figures(rows: int) -> dict[str, Any]:
         for store in STORES:
             create_store(StoreCreate(store_id=store, name=store, city="c", region="r"))
         platform_epoch()  # recorded the first time anything asks (the first nightly job): not a cost of the rows
-        for record in OutboxRecord.scan():
-            record.delete()
+        take_events()  # what the stores' creation announced
         path = write_members_csv(Path(scratch) / "members.csv", rows)
         sqs = boto3.client("sqs", region_name="cn-north-1")
         queue = get_settings().imports_queue_url
@@ -141,7 +140,7 @@ def request_figures(rows: int) -> dict[str, Any]:
         assert status.status == "completed", status
         import_requests = dict(REQUESTS)
         written = _bytes_written_per_row(status.imported)
-        events = [(envelope["event_id"], envelope) for record in OutboxRecord.scan() for envelope in record.envelopes()]
+        events = [(envelope["event_id"], envelope) for envelope in take_events()]
         registered = [envelope for _, envelope in events if envelope["type"] == "member.registered"]
         from chalicelib.shared.events import Event
 

@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from harness import ITEMS_READ, TRANSACTIONS, emulator, latency_ms, requests_of, scaled, write_units_of
+from harness import ITEMS_READ, TRANSACTIONS, emulator, latency_ms, requests_of, scaled, take_events, write_units_of
 
 
 def figures() -> dict[str, object]:
@@ -26,7 +26,7 @@ def figures() -> dict[str, object]:
     from chalicelib.notifications import messages, profiles
     from chalicelib.notifications.jobs import release_held_messages
     from chalicelib.shared import clock
-    from chalicelib.shared.events import Event, OutboxRecord, consume_delivery, envelopes_of, new_event
+    from chalicelib.shared.events import Event, consume_delivery, new_event
     from chalicelib.shared.jobs import run_job
     from chalicelib.shared.settings import get_settings
 
@@ -39,9 +39,7 @@ def figures() -> dict[str, object]:
         for member_id in member_ids:
             granted = [profiles.ConsentChange("sms", "marketing", True)]
             profiles.change(member_id, granted, profiles.Proof("import", wording_version="2026-12"))
-        OutboxRecord.scan()  # warm
-        for record in OutboxRecord.scan():
-            record.delete()
+        take_events()  # what registering them announced
 
         def paid(member_id: str, n: int) -> Event:
             return new_event(
@@ -72,10 +70,7 @@ def figures() -> dict[str, object]:
 
         def requested() -> list[Event]:
             """The send requests the decisions left in the outbox (as the relay would publish them), taken out."""
-            found = []
-            for record in OutboxRecord.scan():
-                found += [Event.model_validate(e) for e in envelopes_of(record.envelope)]
-                record.delete()
+            found = [Event.model_validate(e) for e in take_events()]
             return [event for event in found if event.type == "notification.requested"]
 
         def deliver(events: list[Event]) -> None:

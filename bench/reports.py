@@ -15,17 +15,15 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from harness import ITEMS_READ, REQUESTS, emulator, requests_of, scaled, signed_purchases, warm_requests_of
+from harness import ITEMS_READ, REQUESTS, emulator, requests_of, scaled, signed_purchases, take_events, warm_requests_of
 
 
 def _consume(batch: int) -> tuple[int, int]:
     """Hand every event in the outbox not yet consumed to the statistics consumer, ``batch`` at a time; returns the
     events and the DynamoDB requests they took."""
-    from chalicelib.shared.events import Event, OutboxRecord, consume_delivery, envelopes_of
+    from chalicelib.shared.events import Event, consume_delivery
 
-    events = [Event.model_validate(e) for record in OutboxRecord.scan() for e in envelopes_of(record.envelope)]
-    for record in OutboxRecord.scan():
-        record.delete()
+    events = [Event.model_validate(e) for e in take_events()]
     REQUESTS.clear()
     for start in range(0, len(events), batch):
         chunk = events[start : start + batch]

@@ -42,6 +42,11 @@ def test_points_one_transaction_per_write_and_reads_that_grow_with_what_is_due()
     assert figures["reconcile_requests_per_account"] <= 1.7  # and a query of each account's new entries
     assert figures["reconcile_write_units_per_account"] <= 2.2
     assert set(figures["latency_ms"]) >= {"raw_get", "balance_read", "redemption", "purchase_webhook"}
+    units = figures["write_units_per_purchase"]  # the goal: at most 10
+    assert units["total"] <= 10, units
+    assert [item["table"] for item in units["items"] if item["table"] in ("outbox", "ledger-accounts")] == [
+        "ledger-accounts"
+    ]  # the events ride on the account, within its kilobyte
 
 
 def test_tiers_an_upgrade_is_one_transaction_and_reviews_read_the_members_due():
