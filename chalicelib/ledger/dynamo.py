@@ -186,8 +186,9 @@ class DynamoStore:
     def add_to(self, tx: Transaction, unit: Unit) -> None:
         """Add ``unit``'s writes to a transaction the caller commits (a registration opening an account)."""
         now = clock.iso(clock.now())
-        events = packed(unit.events) if unit.events else None
-        carrier = next((w.holder for w in unit.accounts if events and _has_room(w, now, len(events))), None)
+        candidates = [write for write in unit.accounts if _may_carry(write)] if unit.events else []
+        events = packed(unit.events) if candidates else b""
+        carrier = next((write.holder for write in candidates if _has_room(write, now, len(events))), None)
         carried = None if carrier is None else events
         for write in unit.accounts:
             self._update_account(tx, write, now, carried if write.holder == carrier else None)
@@ -330,12 +331,15 @@ def _checked_is(was: Mapping[str, tuple[int, int]]) -> Any:
     return A.checked == _checked(was)
 
 
+def _may_carry(write: AccountWrite) -> bool:
+    """Whether the account may carry events at all: not one a whole-item index lists, as read or as written."""
+    return write.kept_bytes is not None and not any(write.due.get(name) for name in WHOLE_ITEM_INDEXES)
+
+
 def _has_room(write: AccountWrite, now: str, events: int) -> bool:
     """Whether the account ``write`` leaves has room for ``events`` bytes in its last kilobyte (an estimate that errs
     large: the date index attributes it sets are counted in full, even those it replaces)."""
-    if write.kept_bytes is None or any(write.due.get(name) for name in WHOLE_ITEM_INDEXES):
-        return False
-    size = write.kept_bytes + _bytes("books", _dumps(write.books)) + _bytes("seqs", _dumps(write.seqs))
+    size = (write.kept_bytes or 0) + _bytes("books", _dumps(write.books)) + _bytes("seqs", _dumps(write.seqs))
     size += (
         _bytes("rev", (write.expected_rev or 0) + 1) + _bytes("updated_at", now) + _bytes("member_status", write.status)
     )
