@@ -77,8 +77,28 @@ def _count_items(http_response: Any, parsed: dict[str, Any], model: Any, **kwarg
 TRANSACTIONS: list[list[dict[str, Any]]] = []
 
 
+BEFORE: list[list[int]] = []  # the size of each item of each captured transaction as it stood before it (0: none)
+
+
 def _capture_transaction(params: dict[str, Any], **kwargs: Any) -> None:
     TRANSACTIONS.append(list(params.get("TransactItems", [])))
+    BEFORE.append([_size_before(entry) for entry in TRANSACTIONS[-1]])
+
+
+def _size_before(entry: dict[str, Any]) -> int:
+    """The size of the item a transaction item writes, as it is now in the in-process emulator (0: none, or not
+    in this process)."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    kind, body = next(iter(entry.items()))
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["cn-north-1"]
+    if kind == "ConditionCheck" or body["TableName"] not in backend.tables:
+        return 0
+    table = backend.tables[body["TableName"]]
+    key = body.get("Key") or {name: body["Item"][name] for name in (table.hash_key_attr, table.range_key_attr) if name}
+    found = backend.get_item(body["TableName"], key)
+    return item_size(found.to_json()["Attributes"]) if found is not None else 0
 
 
 # Every botocore session created from here on counts its DynamoDB requests and the items they read.
@@ -110,20 +130,21 @@ def item_size(item: dict[str, Any]) -> int:
 
 
 def write_units_of(operation: Callable[[], Any]) -> dict[str, Any]:
-    """The write units one call of ``operation``'s transactions cost, computed from the items they write (read
-    back after the commit) and the indexes those writes touch: DynamoDB bills a transactional write at 2 units
-    per KB of item (a condition check too) and an index write at 1 unit per KB of what it projects. An update
-    touches an index when it sets one of the index's key attributes or a projected attribute (every attribute
-    for ALL); a put, every index whose keys the item has."""
+    """The write units one call of ``operation``'s transactions cost, computed from the items they write (as they
+    were before, and read back after the commit) and the indexes those writes touch: DynamoDB bills a transactional
+    write at 2 units per KB of the larger of the item before and after (a condition check too) and an index write
+    at 1 unit per KB of what it projects. An update touches an index when it sets one of the index's key attributes
+    or a projected attribute (every attribute for ALL); a put, every index whose keys the item has."""
     import boto3
 
     TRANSACTIONS.clear()
+    BEFORE.clear()
     operation()
     client = boto3.client("dynamodb", region_name="cn-north-1")
     tables: dict[str, Any] = {}
     items, transactional, indexed = [], 0, 0
-    for transaction in TRANSACTIONS:
-        for entry in transaction:
+    for transaction, sizes_before in zip(TRANSACTIONS, BEFORE, strict=True):
+        for entry, size_before in zip(transaction, sizes_before, strict=True):
             kind, body = next(iter(entry.items()))
             table = body["TableName"]
             if table not in tables:
@@ -133,7 +154,7 @@ def write_units_of(operation: Callable[[], Any]) -> dict[str, Any]:
             else:
                 stored = client.get_item(TableName=table, Key=body["Key"], ConsistentRead=True).get("Item", body["Key"])
             size = item_size(stored)
-            units = 2 * -(-size // 1024)
+            units = 2 * -(-max(size, size_before) // 1024)  # an update is billed the larger of before and after
             named = set(body.get("ExpressionAttributeNames", {}).values())
             touched = []
             for index in tables[table].get("GlobalSecondaryIndexes", []):
@@ -152,7 +173,7 @@ def write_units_of(operation: Callable[[], Any]) -> dict[str, Any]:
                     indexed += -(-item_size(shown) // 1024)
             transactional += units
             items.append({"kind": kind, "table": table.removeprefix("loyalty-bench-"), "bytes": size,
-                          "units": units, "indexes": touched})  # fmt: skip
+                          "bytes_before": size_before, "units": units, "indexes": touched})  # fmt: skip
     return {"total": transactional + indexed, "transactional_units": transactional, "index_units": indexed,
             "items": items}  # fmt: skip
 

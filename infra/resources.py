@@ -327,10 +327,13 @@ def _queue_resources(spec: QueueSpec, stage: str, function_ids: dict[str, str]) 
 
 def _relay_resources(stage: str, function_ids: dict[str, str]) -> Template:
     """The streams feeding the relay (the outbox's, and the ledger accounts' whose items carry a post's events where
-    they have room); a batch that keeps failing is recorded in a failure queue.
+    they have room); a batch that keeps failing is recorded in a failure queue. Every other function depends on
+    these mappings, so a deploy turns the accounts' stream on and the relay to it before any code carries events
+    there, and a rollback undoes the code first.
 
     The failure queue receives where the failed records are (shard and sequence numbers), not the records; the
-    stream keeps them 24 hours and the outbox table keeps each envelope for its retention, to re-publish from.
+    stream keeps them 24 hours and the outbox table keeps each envelope for its retention, to re-publish from (the
+    relay parks in the outbox the events an account carried when it cannot publish them).
     """
     if not OutboxRecord.stream:
         raise ValueError("the outbox table needs a stream for the relay")
@@ -713,11 +716,14 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
         "LOYALTY_KMS_KEY_ID": {"Fn::GetAtt": [PII_KEY_ID, "Arn"]},
     }
     retention = LOG_RETENTION_DAYS.get(stage, DEFAULT_LOG_RETENTION_DAYS)
+    mappings = sorted(name for name in resources if name.endswith("StreamMapping"))
     for chalice_name, logical_id in sorted(function_ids.items()):
         name = function_name(stage, chalice_name)
         resources[logical_id] = {
             "Properties": {"FunctionName": name, "Environment": {"Variables": dict(environment)}},
         }
+        if chalice_name != RELAY_FUNCTION:  # updated once the relay reads every stream (and undone before it)
+            resources[logical_id]["DependsOn"] = mappings
         resources[f"{logical_id}LogGroup"] = {
             "Type": "AWS::Logs::LogGroup",
             "Properties": {"LogGroupName": f"/aws/lambda/{name}", "RetentionInDays": retention},

@@ -9,8 +9,9 @@ Retrying is the engine's: a conflict or throttle surfaces as ``Throttled``, a lo
 
 A post's events ride on one of its accounts (packed, ``events.CARRIED``) when that adds no kilobyte to the item,
 so no outbox item is written: the accounts table's stream relays them. An account a whole-item index copies (a
-coupon's) carries none, since the index would copy them too; a post's write removes what an earlier post's
-events left on the account, so an account carries at most one post's events, until its next post.
+coupon's) carries none, since the index would copy them too. Every other write of an account removes what a post's
+events left on it (its stream record holds them), so an account carries at most one post's events, until its next
+write: a status kept (an erasure among them), a checkpoint, the next post.
 """
 
 from __future__ import annotations
@@ -67,19 +68,20 @@ write's ``on_fail`` (``Stale`` makes the engine read and plan again)."""
 A, E, C, T = LedgerAccountRecord, LedgerEntryRecord, LedgerClaimRecord, LedgerTotalRecord
 WHOLE = "~whole"  # the totals' item saying they count from zero
 KB = 1024
+MARGIN = 64  # bytes a size may be off by: a checkpoint between a post's read and its commit grows ``checked``
 WHOLE_ITEM_INDEXES = frozenset(name for name, (index, _, _) in DUE_INDEXES.items()
                                if isinstance(index.Meta.projection, AllProjection))  # fmt: skip
 _REWRITTEN = frozenset({"books", "seqs", "rev", "updated_at", CARRIED})  # what every post's write replaces
 
 
 def _bytes(name: str, value: Any) -> int:
-    """What DynamoDB counts of an attribute: its name and value (a number about one byte per two digits)."""
+    """What DynamoDB counts of an attribute: its name and value (a number one byte per two digits, and one)."""
     if value is None:
         return 0
     if isinstance(value, bytes):
         return len(name) + len(value)
     if isinstance(value, int | float):
-        return len(name) + len(str(value)) // 2 + 2
+        return len(name) + -(-len(str(abs(value)).replace(".", "")) // 2) + 1
     return len(name) + len(str(value).encode())
 
 
@@ -152,7 +154,12 @@ class DynamoStore:
         """Keep ``status`` on the holder's account in ``tx``, the holder's domain's own commit of the change; with
         ``unchanged_since``, only while the account is still as it was read then (else the commit fails with
         ``PreconditionFailed``: the domain decided on what it read, and a post came in between)."""
-        actions = [A.member_status.set(status), A.rev.add(1), A.updated_at.set(clock.iso(clock.now()))]
+        actions = [
+            A.member_status.set(status),
+            A.rev.add(1),
+            A.updated_at.set(clock.iso(clock.now())),
+            A.events.remove(),
+        ]
         if unchanged_since is None:
             tx.update(A(holder), actions)
             return
@@ -287,7 +294,7 @@ class DynamoStore:
             raise ValueError("a checkpoint commit holds each account once")  # as DynamoDB requires of a transaction
         tx, moved = Transaction(), Counter[str]()
         for checkpoint in checkpoints:
-            tx.update(A(checkpoint.holder), [A.checked.set(_checked(checkpoint.now))],
+            tx.update(A(checkpoint.holder), [A.checked.set(_checked(checkpoint.now)), A.events.remove()],
                       condition=_checked_is(checkpoint.was), on_fail=Stale(checkpoint.holder))  # fmt: skip
             moved.update(checkpoint.moved())
         shard = shard_of(checkpoints[0].holder)
@@ -333,43 +340,51 @@ def _checked_is(was: Mapping[str, tuple[int, int]]) -> Any:
 
 def _may_carry(write: AccountWrite) -> bool:
     """Whether the account may carry events at all: not one a whole-item index lists, as read or as written."""
-    return write.kept_bytes is not None and not any(write.due.get(name) for name in WHOLE_ITEM_INDEXES)
+    return write.stored_sizes is not None and not any(write.due.get(name) for name in WHOLE_ITEM_INDEXES)
 
 
 def _has_room(write: AccountWrite, now: str, events: int) -> bool:
-    """Whether the account ``write`` leaves has room for ``events`` bytes in its last kilobyte (an estimate that errs
-    large: the date index attributes it sets are counted in full, even those it replaces)."""
-    size = (write.kept_bytes or 0) + _bytes("books", _dumps(write.books)) + _bytes("seqs", _dumps(write.seqs))
-    size += (
-        _bytes("rev", (write.expected_rev or 0) + 1) + _bytes("updated_at", now) + _bytes("member_status", write.status)
-    )
+    """Whether ``events`` bytes fit in the last kilobyte of the account ``write`` leaves, even were its size off by
+    ``MARGIN`` either way: the item with them is billed the kilobytes it is billed without them, and a later write
+    (before or after image) never crosses a kilobyte because of them."""
+    sizes = {name: size for name, size in (write.stored_sizes or {}).items() if name not in _REWRITTEN}
+    sizes.update(books=_bytes("books", _dumps(write.books)), seqs=_bytes("seqs", _dumps(write.seqs)),
+                 rev=_bytes("rev", (write.expected_rev or 0) + 1), updated_at=_bytes("updated_at", now))  # fmt: skip
+    if write.status is not None:
+        sizes["member_status"] = _bytes("member_status", write.status)
     for name, day in write.due.items():
+        _, month, due = DUE_INDEXES[name]
+        for attribute in (month, due):
+            sizes.pop(attribute.attr_name, None)
         if day is not None:
-            _, month, due = DUE_INDEXES[name]
             month_key, day_key = due_keys(day, write.holder)
-            size += _bytes(month.attr_name, month_key) + _bytes(due.attr_name, day_key)
-    return -(-(size + len(CARRIED) + events) // KB) == -(-size // KB)
+            sizes.update(
+                {month.attr_name: _bytes(month.attr_name, month_key), due.attr_name: _bytes(due.attr_name, day_key)}
+            )
+    size = sum(sizes.values())
+    return -(-(size + MARGIN + len(CARRIED) + events) // KB) == -(-max(1, size - MARGIN) // KB)
 
 
-def _kept_bytes(holder: str, record: LedgerAccountRecord | None) -> int | None:
-    """What a post's write keeps of the stored account (None: it may carry no events, a whole-item index copies it)."""
+def _stored_sizes(holder: str, record: LedgerAccountRecord | None) -> dict[str, int] | None:
+    """The stored account's attributes and their sizes; None where it may carry no events (a whole-item index lists
+    it). A new account is its key."""
     if record is None:
-        return _bytes("holder", holder)
+        return {"holder": _bytes("holder", holder)}
     values = record.attribute_values
     if any(values.get(DUE_INDEXES[name][1].attr_name) for name in WHOLE_ITEM_INDEXES):
         return None
-    return sum(_bytes(name, value) for name, value in values.items() if name not in _REWRITTEN)
+    return {name: _bytes(name, value) for name, value in values.items() if value is not None}
 
 
 def _account(holder: str, record: LedgerAccountRecord | None) -> Account:
     if record is None:
-        return Account(holder, kept_bytes=_kept_bytes(holder, None))
+        return Account(holder, stored_sizes=_stored_sizes(holder, None))
     checked = {book: (int(pair[0]), int(pair[1])) for book, pair in json.loads(record.checked or "{}").items()}
     due = {name: date.fromisoformat(key.partition("#")[0]) if (key := getattr(record, day.attr_name)) else None
            for name, (_, _, day) in DUE_INDEXES.items()}  # fmt: skip
     books, seqs = json.loads(record.books or "{}"), json.loads(record.seqs or "{}")  # a status alone: no books yet
     return Account(
-        holder, int(record.rev), books, seqs, checked, due, record.member_status, _kept_bytes(holder, record)
+        holder, int(record.rev), books, seqs, checked, due, record.member_status, _stored_sizes(holder, record)
     )
 
 

@@ -367,7 +367,7 @@ class Ledger:
                 for index, day in self.books[name].due(self.books[name].load(raw), today).items():
                     due[index] = max(day, today) if day is not None else None
             moved = {index: day for index, day in due.items() if account.rev is None or account.due.get(index) != day}
-            writes.append(AccountWrite(holder, account.rev, books, seqs, moved, kept_bytes=account.kept_bytes))
+            writes.append(AccountWrite(holder, account.rev, books, seqs, moved, stored_sizes=account.stored_sizes))
         return writes
 
 

@@ -180,8 +180,8 @@ class Account:
     checked: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # book -> (seq, sum) reconciled
     due: Mapping[str, date | None] = field(default_factory=dict)  # date index -> the day it lists the account
     status: str | None = None  # the holder's status as its domain keeps it here (None: not kept, so checked apart)
-    # the bytes of the stored account a post's write keeps (its store's measure); None: it may carry no events
-    kept_bytes: int | None = field(default=None, compare=False)
+    # the stored account's attributes and their sizes, as its store counts them; None: it may carry no events
+    stored_sizes: Mapping[str, int] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

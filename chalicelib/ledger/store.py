@@ -3,7 +3,7 @@
 A store reads accounts, claims and entries, and commits a ``Unit`` whole or not at all: every account
 update conditional on the revision it was read at, the entries (new keys only), the claim (a new key only),
 the holders' status requirements and the events (DynamoDB lets an account carry them where it has room,
-``Account.kept_bytes``). Two stores implement it — DynamoDB (one
+``Account.stored_sizes``). Two stores implement it — DynamoDB (one
 ``TransactWriteItems``) and memory (for fast tests and the fault simulation) — and pass one contract suite.
 """
 
@@ -35,7 +35,7 @@ class AccountWrite:
     seqs: Mapping[str, int]
     due: Mapping[str, date | None]
     status: str | None = None  # a status the post proved by its requirement check, kept on the account from now on
-    kept_bytes: int | None = field(default=None, compare=False)  # ``Account.kept_bytes`` of the account read
+    stored_sizes: Mapping[str, int] | None = field(default=None, compare=False)  # ``Account.stored_sizes`` as read
 
 
 @dataclass(frozen=True)

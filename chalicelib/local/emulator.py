@@ -270,9 +270,13 @@ class LockedEmulator(ThreadedMotoServer):
             if name in backend.tables
         }
 
-    def forget(self, region: str, table_name: str, relayed: list[tuple[dict[str, Any], str | None]]) -> None:
+    def forget(
+        self, region: str, table_name: str, relayed: list[tuple[dict[str, Any], str | None]], through: int | None = None
+    ) -> None:
         """Forget what the relay published, leaving no record on the table's stream: for each key (DynamoDB JSON),
-        the item (an outbox item), or the events it carried (base64) if it still carries those."""
+        the item (an outbox item), or the events it carried (base64) if it still carries those; and the stream's
+        records up to sequence number ``through``, which the relay has read (the emulator keeps every record else:
+        about a kilobyte for each write of an account)."""
         from chalicelib.shared.events import CARRIED
 
         with self._lock:
@@ -285,8 +289,13 @@ class LockedEmulator(ThreadedMotoServer):
                     found.pop(item_key, None)
                 elif (item := found.get(item_key)) is not None and _base64(item.attrs.get(CARRIED)) == carried:
                     del item.attrs[CARRIED]
-            self._writes_to[table_name] += 1
-            queries.items_changed()
+            shard = table.stream_shard
+            if through is not None and shard is not None and (read := through - shard.starting_sequence_number + 1) > 0:
+                del shard.items[:read]
+                shard.starting_sequence_number += read
+            if relayed:
+                self._writes_to[table_name] += 1
+                queries.items_changed()
 
     @staticmethod
     def _queued(region: str, prefix: str) -> dict[str, list[dict[str, Any]]]:

@@ -38,12 +38,14 @@ class StreamReader:
             for shard in shards
         ]
 
-    def relay(self) -> list[Relayed]:
-        """Relay the records that came since the last call; what the items they published from held."""
+    def relay(self) -> dict[str, Any]:
+        """Relay the records that came since the last call: ``relayed``, what the items they published from held, and
+        ``through``, the last sequence number read (None: none came)."""
         from chalicelib.platform.handlers import outbox_relay
         from chalicelib.shared.events import CARRIED, envelopes_in
 
         relayed: list[Relayed] = []
+        through = None
         for index, iterator in enumerate(self._iterators):
             result = self._streams.get_records(ShardIterator=iterator, Limit=BATCH)
             records = result["Records"]
@@ -52,8 +54,9 @@ class StreamReader:
                 for record in filter(envelopes_in, records):
                     carried = record["dynamodb"]["NewImage"].get(CARRIED)
                     relayed.append((record["dynamodb"]["Keys"], _text(carried["B"]) if carried else None))
+                through = int(records[-1]["dynamodb"]["SequenceNumber"])
             self._iterators[index] = result.get("NextShardIterator", iterator)
-        return relayed
+        return {"relayed": relayed, "through": through}
 
 
 def _text(value: bytes | str) -> str:
@@ -70,20 +73,24 @@ class OutboxRelay:
     """Relays the streams (stream ARN -> how to forget what was relayed from its table), in ``process`` (none: in
     this thread), and forgets what it relayed."""
 
-    def __init__(self, streams: Mapping[str, Callable[[list[Relayed]], None]], process: WorkerProcesses | None) -> None:
+    def __init__(
+        self, streams: Mapping[str, Callable[[list[Relayed], int], None]], process: WorkerProcesses | None
+    ) -> None:
         self._streams, self._process = streams, process
 
     def step(self) -> bool:
-        """Relay what came; whether there was anything."""
+        """Relay what came; whether anything was published."""
         anything = False
         for stream_arn, forget in self._streams.items():
-            if self._process is None:
-                relayed = reader(stream_arn).relay()
-            else:
-                relayed = [(key, carried) for key, carried in self._process.submit({"relay": stream_arn}).result()]
-            if relayed:
-                forget(relayed)
-                anything = True
+            read = (
+                reader(stream_arn).relay()
+                if self._process is None
+                else self._process.submit({"relay": stream_arn}).result()
+            )
+            relayed = [(key, carried) for key, carried in read["relayed"]]
+            if read["through"] is not None:
+                forget(relayed, read["through"])
+            anything = anything or bool(relayed)
         return anything
 
     def stop(self) -> None:

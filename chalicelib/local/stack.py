@@ -1,7 +1,8 @@
 """``make run``: the whole platform on one machine, for development only.
 
 Starts the locked emulator, creates the tables, topic, queues and imports bucket from the infra definitions,
-reloads the data saved under ``.local/``, seeds demo data once, relays the outbox stream to the topic and
+reloads the data saved under ``.local/``, seeds demo data once, relays the streams of the outbox and of the ledger
+accounts (their carried events) to the topic and
 feeds the queues to the same handler functions Lambda runs (in worker processes, see ``poller``), and serves
 the API with Chalice's local server. On
 SIGINT or SIGTERM it stops serving, relays what is left in the outbox, empties the queues into their

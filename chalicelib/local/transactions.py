@@ -78,6 +78,8 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
         raise TransactionCanceledException(errors)
 
     applied: list[tuple[str, dict[str, Any], Any]] = []
+    shards = [shard for name in {p[2] for p in planned} if (shard := self.get_table(name).stream_shard) is not None]
+    recorded = [(shard, len(shard.items)) for shard in shards]
     try:
         for op_type, op, table_name, key in planned:
             if op_type == "ConditionCheck":
@@ -87,6 +89,8 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
     except Exception:
         for table_name, key, previous in reversed(applied):
             _restore(self, table_name, key, previous)
+        for shard, length in recorded:  # nor do its writes reach the streams
+            del shard.items[length:]
         raise
 
 

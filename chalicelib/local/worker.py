@@ -1,9 +1,9 @@
 """A local stack's worker process: does the work its stack sends, one JSON line in, one out.
 
 ``{"deliver": {queue_url, handler, batch_size}}``: a delivery (``poller.deliver``), answered with how many
-messages it received; ``{"relay": stream_arn}``: a relay step (``relay.StreamReader``), answered with the keys
-of the items it relayed. Ends when its input closes (the stack stopped or died); ignores Ctrl-C and SIGTERM,
-which reach the whole process group while the stack drains its workers.
+messages it received; ``{"relay": stream_arn}``: a relay step (``relay.StreamReader``), answered with what
+the items it relayed held and how far it read. Ends when its input closes (the stack stopped or died); ignores
+Ctrl-C and SIGTERM, which reach the whole process group while the stack drains its workers.
 """
 
 from __future__ import annotations

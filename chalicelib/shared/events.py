@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
@@ -225,17 +225,48 @@ def _sns() -> Any:
 def relay(stream_records: Iterable[dict[str, Any]]) -> int:
     """Publish the envelopes stream records bring (``relayed_envelopes``) to the events topic; return how many.
 
-    Takes DynamoDB stream records (``eventName``, ``dynamodb.NewImage`` and ``OldImage``). Any failure raises, so
-    the stream retries the batch: a repeat publish is harmless because consumers dedupe by event id. Each message
-    carries the event's ``type`` and ``actor`` as attributes, for the queues' subscription filters.
+    Takes DynamoDB stream records (``eventName``, ``dynamodb.NewImage`` and ``OldImage``). A failure raises, so the
+    stream retries the batch: a repeat publish is harmless because consumers dedupe by event id. Events an item
+    carried are first parked in the outbox (``park``), since the item keeps them only until its next write while the
+    outbox keeps them for days: a batch of those alone then succeeds, and the outbox's stream publishes them. Each
+    message carries the event's ``type`` and ``actor`` as attributes, for the queues' subscription filters.
     """
-    envelopes = [json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
-                 for envelope in relayed_envelopes(stream_records)]  # fmt: skip
+    records = list(stream_records)
+    try:
+        return _publish(relayed_envelopes(records))
+    except Exception:
+        carried = [found for record in records if not _outbox_item(record) and (found := envelopes_in(record))]
+        if not carried:
+            raise
+        park(carried)
+        if any(_outbox_item(record) for record in records):
+            raise
+        logger.warning("events carried on items parked in the outbox", extra={"groups": len(carried)})
+        return 0
+
+
+def _outbox_item(stream_record: Mapping[str, Any]) -> bool:
+    return "envelope" in ((stream_record.get("dynamodb") or {}).get("NewImage") or {})
+
+
+def park(groups: Sequence[list[dict[str, Any]]]) -> None:
+    """Put each group of envelopes (one item's) in the outbox as the item it would have been, unless it is there."""
+    for envelopes in groups:
+        stored = json.dumps({"shared": {}, "events": envelopes}, ensure_ascii=False, separators=(",", ":"))
+        record = OutboxRecord(envelopes[0]["event_id"], envelope=stored, expires_at=clock.now() + OUTBOX_RETENTION)
+        try:
+            record.save(condition=OutboxRecord.event_id.does_not_exist())
+        except PutError as e:
+            if e.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+
+def _publish(envelopes: Sequence[dict[str, Any]]) -> int:
     topic = get_settings().events_topic_arn
     for start in range(0, len(envelopes), 10):
         chunk = envelopes[start : start + 10]
-        entries = [{"Id": str(index), "Message": envelope, "MessageAttributes": _attributes(json.loads(envelope))}
-                   for index, envelope in enumerate(chunk)]  # fmt: skip
+        entries = [{"Id": str(index), "Message": json.dumps(envelope, ensure_ascii=False, separators=(",", ":")),
+                    "MessageAttributes": _attributes(envelope)} for index, envelope in enumerate(chunk)]  # fmt: skip
         result = _sns().publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
         if result.get("Failed"):
             raise RuntimeError(f"SNS refused {len(result['Failed'])} events: {result['Failed'][0].get('Code')}")

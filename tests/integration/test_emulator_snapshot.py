@@ -171,15 +171,27 @@ def test_items_reloaded_into_a_table_with_a_stream_are_on_its_stream_if_the_rela
 
 def test_an_account_forgets_the_events_relayed_only_while_it_still_carries_them(emulator, dynamodb, accounts):
     """The relay relayed what two accounts carried; one was written again meanwhile with a new post's events, which
-    stay for the relay's next step. Forgetting leaves no record on the stream."""
+    stay for the relay's next step. Forgetting leaves no record on the stream, and lets go of the records read."""
     for holder in ("mb-1", "mb-2"):
         dynamodb.put_item(TableName=accounts, Item={"holder": {"S": holder}, "events": {"B": b"\x01old"}})
     dynamodb.update_item(TableName=accounts, Key={"holder": {"S": "mb-2"}}, UpdateExpression="SET events = :e",
                          ExpressionAttributeValues={":e": {"B": b"\x01new"}})  # fmt: skip
-    emulator.forget(REGION, accounts, [({"holder": {"S": h}}, "AW9sZA==") for h in ("mb-1", "mb-2")])  # b"\x01old"
+    assert [name for name, _, _ in stream_of(emulator, dynamodb, accounts)] == ["INSERT", "INSERT", "MODIFY"]
+    second = emulator_table(accounts).stream_shard.items[1].record["dynamodb"]["SequenceNumber"]
+    relayed = [({"holder": {"S": h}}, "AW9sZA==") for h in ("mb-1", "mb-2")]  # b"\x01old", read through the inserts
+    emulator.forget(REGION, accounts, relayed, through=int(second))
     items = {i["holder"]["S"]: i for i in dynamodb.scan(TableName=accounts, ConsistentRead=True)["Items"]}
     assert items == {"mb-1": {"holder": {"S": "mb-1"}}, "mb-2": {"holder": {"S": "mb-2"}, "events": {"B": b"\x01new"}}}
-    assert [name for name, _, _ in stream_of(emulator, dynamodb, accounts)] == ["INSERT", "INSERT", "MODIFY"]
+    assert [name for name, _, _ in stream_of(emulator, dynamodb, accounts)] == ["MODIFY"]  # what was read is let go
+    dynamodb.put_item(TableName=accounts, Item={"holder": {"S": "mb-3"}})
+    assert [name for name, _, _ in stream_of(emulator, dynamodb, accounts)] == ["MODIFY", "INSERT"]
+
+
+def emulator_table(name):
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables[name]
 
 
 def test_writes_after_a_snapshot_do_not_reach_into_it(emulator, dynamodb):

@@ -4,7 +4,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from moto.dynamodb.models import DynamoDBBackend
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 
 from chalicelib.local import transactions
 
@@ -88,3 +89,24 @@ def test_a_failed_transaction_leaves_no_trace():
     outcome, state = run(transactions.transact_write_items, SCENARIOS["a later item's condition fails"])
     assert outcome == ("TransactionCanceledException", ["None", "ConditionalCheckFailed"])
     assert state["ledger"] == [str({"pk": {"S": "e0"}})]
+
+
+def test_a_transaction_that_fails_while_applying_puts_nothing_on_a_stream():
+    """Its first write was applied, then undone when a later one failed: the stream (what the relay reads) shows
+    neither, as DynamoDB's shows nothing of a transaction that did not commit."""
+    DynamoDBBackend.transact_write_items = transactions.transact_write_items
+    try:
+        with mock_aws():
+            client = boto3.client("dynamodb", region_name="cn-north-1")
+            stream = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+            for table in TABLES:
+                client.create_table(TableName=table, BillingMode="PAY_PER_REQUEST", StreamSpecification=stream,
+                                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])  # fmt: skip
+            client.put_item(TableName="accounts", Item={"pk": {"S": "a"}, "balance": {"N": "100"}, "note": {"S": "x"}})
+            with pytest.raises(ClientError):
+                client.transact_write_items(TransactItems=SCENARIOS["a type error while applying"])
+            tables = dynamodb_backends[DEFAULT_ACCOUNT_ID]["cn-north-1"].tables
+            assert [len(tables[table].stream_shard.items) for table in TABLES] == [1, 0]  # the account's put only
+    finally:
+        DynamoDBBackend.transact_write_items = ORIGINAL

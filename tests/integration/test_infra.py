@@ -116,6 +116,27 @@ def test_every_queue_feeds_its_handler_with_partial_batch_failures(resources: di
 
 @pytest.mark.package
 @pytest.mark.xdist_group("infra-package")
+def test_the_relay_reads_the_outbox_and_the_ledger_accounts_before_any_function_carries_events(
+    resources: dict[str, Any],
+) -> None:
+    """Both streams feed the relay; every other function waits for both mappings, so a deploy enables the accounts'
+    stream and its relay before code that carries events there runs, and a rollback removes that code first."""
+    function_ids = function_ids_from_package({"Resources": resources})
+    relay = function_ids["outbox_relay"]
+    mappings = {logical_id: m for logical_id, m in _of_type(resources, "AWS::Lambda::EventSourceMapping").items()
+                if m["FunctionName"]["Ref"] == relay}  # fmt: skip
+    tables = {m["EventSourceArn"]["Fn::GetAtt"][0] for m in mappings.values()}
+    assert tables == {"OutboxTable", "LedgerAccountsTable"}
+    assert resources["LedgerAccountsTable"]["Properties"]["StreamSpecification"] == {
+        "StreamViewType": "NEW_AND_OLD_IMAGES"
+    }
+    for name, logical_id in function_ids.items():
+        if name != "outbox_relay":
+            assert set(resources[logical_id].get("DependsOn", [])) >= set(mappings), name
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
 def test_every_function_learns_the_topic_jobs_queue_and_key_from_the_stack(resources: dict[str, Any]) -> None:
     functions = _of_type(resources, "AWS::Serverless::Function")
     assert {"OutboxRelay", "StatisticsEvents", "JobBatches", "APIHandler"} <= set(functions)
