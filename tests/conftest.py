@@ -376,20 +376,21 @@ def deliver(aws: Provisioned, queue: str, times: int = 1) -> list[dict[str, Any]
 
 
 def stream_records() -> list[dict[str, Any]]:
-    """What the relay's streams hand it, as if nothing had been relayed yet: each outbox item as its insertion,
-    then the records of the other relayed tables' streams (ledger accounts carrying a post's events), as the
-    emulator keeps them (emptied between tests)."""
+    """What the relay's streams hand it, as if nothing had been relayed yet, in the order they were written: the
+    records of every relayed table's stream as the emulator keeps them (emptied between tests), leaving out the
+    insertions of outbox items a test deleted since."""
     from chalicelib.shared.events import OutboxRecord, relayed_tables
 
-    records = [{"eventName": "INSERT", "dynamodb": {"NewImage": {"envelope": {"S": r.envelope}}}}
-               for r in OutboxRecord.scan()]  # fmt: skip
+    present = {record.event_id for record in OutboxRecord.scan()}
     tables = _dynamodb_backend().tables
+    records = []
     for cls in relayed_tables():
-        if cls is not OutboxRecord:
-            records += [
-                record.to_json() for record in tables[physical_name(PREFIX, cls.logical_name)].stream_shard.items
-            ]
-    return records
+        for record in tables[physical_name(PREFIX, cls.logical_name)].stream_shard.items:
+            found = record.to_json()
+            if cls is OutboxRecord and found["dynamodb"]["Keys"]["event_id"]["S"] not in present:
+                continue
+            records.append(found)
+    return sorted(records, key=lambda found: found["dynamodb"]["ApproximateCreationDateTime"])
 
 
 def published_envelopes() -> list[dict[str, Any]]:
