@@ -180,7 +180,7 @@ def issue_coupon(ctx: RequestContext, template_id: str) -> Reply:
 def list_claimable(ctx: RequestContext) -> Reply:
     """Templates open to claims and issuing, newest first, with the stock they have left, how many of each the
     member received (`claimed_by_me`) and whether they may claim one now (`may_claim`: stock left and under their
-    limit)."""
+    limit). Templates for other tiers than the member's are left out."""
     items, cursor = service.list_templates(
         None, ctx.query.limit, ctx.query.cursor, ctx.language, claimable=True, member_id=ctx.caller.id
     )
@@ -204,14 +204,16 @@ def list_claimable(ctx: RequestContext) -> Reply:
         service.OutOfStock,
         service.LimitReached,
         service.TemplateNotIssuing,
+        service.TierNotApplicable,
     ),
 )
 def claim_coupon(ctx: RequestContext) -> Reply:
     """The member claims one coupon of a claimable template. With an `Idempotency-Key`, a repeat answers the same
     coupon. Never beyond the stock: when the last ones go, concurrent claims beyond them get 409 `out-of-stock`.
+    A template for some tiers only (`applies_to.tiers`) is claimed by members of those tiers only.
 
-    Errors: 409 `out-of-stock`, `limit-reached` or `template-not-issuing`; 422 `template-not-claimable`; 404 for
-    an unknown template."""
+    Errors: 409 `out-of-stock`, `limit-reached`, `template-not-issuing` or `tier-not-applicable`; 422
+    `template-not-claimable`; 404 for an unknown template."""
     answer = service.claim(ctx.caller.id, ctx.body.template_id, ctx.idempotency, ctx.language)
     return Reply(Coupon.model_validate(answer), status=201)
 

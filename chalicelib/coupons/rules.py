@@ -374,8 +374,12 @@ def fits(
     return discount(terms, order)
 
 
-def in_words(terms: Terms, language: str = "zh-CN") -> str:
-    """A template's rules as a member reads them, e.g. ``满200减30 · 限周六、周日 · 仅限 SH-001``."""
+def in_words(
+    terms: Terms, language: str = "zh-CN", *, stores: Mapping[str, str] | None = None,
+    tiers: Mapping[str, str] | None = None,
+) -> str:  # fmt: skip
+    """A template's rules as a member reads them, e.g. ``满200减30 · 限周六、周日 · 限门店 静安店``: stores and tiers
+    by the names given (else their codes)."""
     zh = language.startswith("zh")
     yuan = _yuan
     if terms.kind == "amount_off":
@@ -408,13 +412,14 @@ def in_words(terms: Terms, language: str = "zh-CN") -> str:
     if validity.hours:
         span = f"{validity.hours[0]:%H:%M}-{validity.hours[1]:%H:%M}"
         parts.append(f"限{span}使用" if zh else f"{span} only")
-    for names, zh_label, en_label in (
-        (scope.stores, "限门店", "stores"),
-        (scope.categories, "限品类", "categories"),
-        (scope.brands, "限品牌", "brands"),
-        (scope.skus, "限商品", "items"),
-        (scope.tiers, "限等级", "tiers"),
+    for codes, zh_label, en_label, named in (
+        (scope.stores, "限门店", "stores", stores or {}),
+        (scope.categories, "限品类", "categories", {}),
+        (scope.brands, "限品牌", "brands", {}),
+        (scope.skus, "限商品", "items", {}),
+        (scope.tiers, "限等级", "tiers", tiers or {}),
     ):
+        names = [named.get(code, code) for code in codes]
         if names:
             parts.append(f"{zh_label} {'、'.join(names)}" if zh else f"{en_label}: {', '.join(names)}")
     parts.append(

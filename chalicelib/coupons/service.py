@@ -72,7 +72,7 @@ from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 from chalicelib.shared.versions import Expected
-from chalicelib.stores.service import not_open, store_exists
+from chalicelib.stores.service import not_open, open_stores, store_exists
 
 
 class TemplateNotFound(NotFound):
@@ -97,6 +97,10 @@ class TemplateNotIssuing(Conflict):
 
 class NotClaimable(DomainError):
     slug, title, status = "template-not-claimable", "Members cannot claim this template's coupons", 422
+
+
+class TierNotApplicable(Conflict):
+    slug, title = "tier-not-applicable", "The template's coupons are for members of other tiers"
 
 
 class IssueConflict(Conflict):
@@ -293,7 +297,7 @@ def template_json(template: Template, language: str, left: int | None = None) ->
         "per_member_limit": template.per_member_limit,
         "claimable": template.claimable,
         "status": template.status,
-        "rules": in_words(template.terms, language),
+        "rules": rules_in_words(template.terms, language),
         "code": {
             "length": template.code_format.length,
             "charset": template.code_format.charset,
@@ -373,7 +377,8 @@ def list_templates(
     """Templates newest first (ids sort by time), ``status`` and ``claimable`` filtering; each with its stock left
     (one read of the page's stock shards). For a member (the claim centre), each also says how many of its coupons
     they received and whether they may claim one now, and templates whose coupons' last day has passed are left out:
-    it reads on until the page is full (or the list ends), up to ``CLAIM_CENTRE_ROUNDS`` queries."""
+    it reads on until the page is full (or the list ends), up to ``CLAIM_CENTRE_ROUNDS`` queries. Nor are a member
+    offered templates for other tiers than theirs."""
     condition = None
     if status is not None:
         condition = CouponTemplateRecord.status == status
@@ -382,6 +387,7 @@ def list_templates(
         condition = claim_filter if condition is None else condition & claim_filter
     kept: list[Template] = []
     key, today = decode_cursor("coupon-templates", cursor), clock.business_today()
+    tier: list[str | None] = []  # the member's, read once when a template is for some tiers only
     for _ in range(CLAIM_CENTRE_ROUNDS):  # the claim centre leaves out templates past their coupons' last day
         results = CouponTemplateRecord.query(
             TEMPLATES_SCOPE,
@@ -392,7 +398,12 @@ def list_templates(
         )
         templates = [_template(record) for record in results]
         key = results.last_evaluated_key
-        kept += [t for t in templates if member_id is None or t.terms.validity.issuable_on(today)]
+        if member_id is not None:
+            templates = [t for t in templates if t.terms.validity.issuable_on(today)]
+            if not tier and any(t.terms.scope.tiers for t in templates):
+                tier.append(_holder(member_id)[0])
+            templates = [t for t in templates if not t.terms.scope.tiers or tier[0] in t.terms.scope.tiers]
+        kept += templates
         if len(kept) >= limit or key is None:
             break
     return _listed(kept, language, member_id), encode_cursor("coupon-templates", key)
@@ -497,6 +508,19 @@ def keep(coupon: Coupon, new: bool = False) -> Any:
     return lambda tx: tx.put(record, condition=condition)
 
 
+def rules_in_words(terms: Terms, language: str) -> str:
+    """A template's rules as a member reads them (``rules.in_words``), its stores and tiers by their names."""
+    stores = {store.store_id: store.name for store in open_stores()} if terms.scope.stores else {}
+    tiers: dict[str, str] = {}
+    if terms.scope.tiers:
+        from chalicelib.tiers.programmes import programme
+
+        current = programme()
+        for code in filter(current.knows, terms.scope.tiers):
+            tiers[code] = current.tier(code).name_zh if _zh(language) else current.tier(code).name_en
+    return in_words(terms, language, stores=stores, tiers=tiers)
+
+
 def coupon_json(coupon: Coupon, template: Template | None, language: str, now: str, today: date) -> dict[str, Any]:
     terms = template.terms if template else None
     return {
@@ -504,7 +528,7 @@ def coupon_json(coupon: Coupon, template: Template | None, language: str, now: s
         "template_id": coupon.template_id,
         "name": template.name if template else "",
         "kind": terms.kind if terms else "amount_off",
-        "rules": in_words(terms, language) if terms else "",
+        "rules": rules_in_words(terms, language) if terms else "",
         "face_value_fen": terms.face_value if terms else 0,
         "amount_off_fen": (terms.amount_off_fen or None) if terms else None,
         "percent_off": (terms.percent_off or None) if terms else None,
@@ -831,8 +855,8 @@ def _issue_claim(template_id: str, member_id: str | None, source_kind: str, sour
 
 def claim(member_id: str, template_id: str, key: IdempotencyKey | None, language: str) -> dict[str, Any]:
     """A member claims a coupon of a claimable, issuing template (领券): once per Idempotency-Key when given (a repeat
-    answers the same coupon, whatever became of the template since; the key with another template is 422), and
-    never beyond the template's stock or the member's limit."""
+    answers the same coupon, whatever became of the template since; the key with another template is 422), never
+    beyond the template's stock or the member's limit, and only for a member of a tier its coupons are for."""
     engine = coupons()
     source_id = key.key if key else new_id("cl_")
     once = Claim.of(
@@ -846,6 +870,9 @@ def claim(member_id: str, template_id: str, key: IdempotencyKey | None, language
     template = get_template(template_id)
     if not template.claimable:
         raise NotClaimable(f"Template {template_id} is not open to claims")
+    if template.terms.scope.tiers and (tier := _holder(member_id)[0]) not in template.terms.scope.tiers:
+        raise TierNotApplicable(f"Template {template_id} is for members of {', '.join(template.terms.scope.tiers)}, "
+                                f"not {tier}")  # fmt: skip
     return engine.issue(template, member_id, Source("claim", f"{member_id}:{source_id}"), once, language, reason="领券")
 
 
@@ -924,7 +951,7 @@ def eligibility(
         shown = {
             "code": coupon.code,
             "name": template.name,
-            "rules": in_words(template.terms, language),
+            "rules": rules_in_words(template.terms, language),
             "valid_until": coupon.valid_until,
         }
         if fit.usable:

@@ -131,6 +131,28 @@ def test_members_claim_within_the_stock_and_their_limit(api, member_and_token):
     assert mine[0]["rules"].startswith("满200减30")
 
 
+def test_a_coupon_for_some_tiers_is_offered_to_and_claimed_by_their_members_only(aws, api, partner):
+    """Found by a member's walkthrough: a silver member claimed 钻石专享 (stock gone) that the till then refused; its
+    rules read "限等级 diamond"."""
+    assert (
+        api.post("/v1/stores", {"store_id": "SH-009", "name": "静安店", "city": "上海", "region": "华东"}).status == 201
+    )
+    created = template(api, name="钻石专享", claimable=True, applies_to={"tiers": ["diamond"], "stores": ["SH-009"]})
+    assert created["rules"] == "满200减30 · 限门店 静安店 · 限等级 钻石会员 · 不可与其他券叠加"
+    member_id, token = member_token("13900000021")
+    me = api.as_(token)
+    assert me.get("/v1/me/coupons/claimable").body["items"] == []
+    before = item_counts()
+    refused = me.post("/v1/me/coupons/claims", {"template_id": created["template_id"]})
+    assert (refused.status, refused.body["type"].rsplit("/", 1)[1]) == (409, "tier-not-applicable")
+    assert item_counts() == before
+    pin = {"kind": "pin", "tier": "diamond", "until": "2027-03-31", "reason": "员工等级"}
+    assert api.call("PUT", f"/v1/members/{member_id}/tier/override", pin).status == 200
+    deliver(aws, "points")  # the member's tier, as the till reads it too
+    assert [t["name"] for t in me.get("/v1/me/coupons/claimable").body["items"]] == ["钻石专享"]
+    assert me.post("/v1/me/coupons/claims", {"template_id": created["template_id"]}).status == 201
+
+
 def test_the_claim_centre_leaves_out_a_template_whose_coupons_last_day_has_passed(api, member_and_token):
     """Found by a probe: such a template was offered (may_claim true), then refused with "is issuing; it issues no
     coupons"; and one could be created with its window already over."""
