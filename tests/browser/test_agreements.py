@@ -70,6 +70,10 @@ def test_a_member_who_owes_a_new_version_is_asked_until_they_agree(site: Site, m
         page.locator("[data-test=tab-me]").click()
         page.locator("[data-test=me-privacy]").click()
         page.locator("[data-test=agreement]").get_by_text("使用位置信息推荐附近门店").wait_for()
+        terms = next(d for d in site.api("GET", "/v1/agreements")["items"] if d["kind"] == "terms")
+        page.evaluate("location.hash = '#/agreements/terms'")  # from one document to the other (it kept the first)
+        expect(page.locator("[data-test=agreement] h1")).to_have_text(terms["title"])
+        expect(page.locator("[data-test=agreement]")).not_to_contain_text("使用位置信息推荐附近门店")
 
         page = open_as(mobile, site, declining, "/home")
         page.locator("[data-test=agreement-decline]").click()
