@@ -256,9 +256,16 @@ def test_the_profile_and_a_consent_round_trip(site: Site, mobile: Screens) -> No
     assert (me["name"], me["email"], me["gender"]) == ("周一鸣", "yiming@example.com", "female")
     check_screen(mobile, "个人资料", "profile")
 
-    page.get_by_label("生日").click()  # recorded once: afterwards a store corrects it
+    page.get_by_label("生日").click()  # recorded once: afterwards a store corrects it, so the page asks first
     page.locator(".van-picker__confirm").click()
     page.locator("[data-test=profile-save]").click()
+    asked = page.locator(".van-dialog")
+    asked.get_by_text("生日 1990-01-01 保存后不能自行修改").wait_for()
+    asked.get_by_role("button", name="取消").click()
+    expect(asked).to_be_hidden()
+    assert me_api(site, tokens["access_token"])["birthday"] is None
+    page.locator("[data-test=profile-save]").click()
+    asked.get_by_role("button", name="确认").click()
     deadline = time.monotonic() + 10
     while me_api(site, tokens["access_token"])["birthday"] != "1990-01-01":
         assert time.monotonic() < deadline, "the birthday was never saved"
