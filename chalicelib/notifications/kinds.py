@@ -144,6 +144,14 @@ KINDS: dict[str, Kind] = {
             description="a member moved down a tier",
         ),
         _kind(
+            "tier-refunded",
+            S,
+            DAY,
+            ("会员等级变更", "因订单退款，您的会员等级已调整为{tier}{gift_taken}。"),
+            ("Tier changed", "After a refund, your tier is {tier_en} again{gift_taken_en}."),
+            description="a refund undid the upgrade its purchase caused (and took its gift points back)",
+        ),
+        _kind(
             "wallet-topped-up",
             S,
             NOW,

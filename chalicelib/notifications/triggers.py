@@ -46,8 +46,14 @@ def _tier_names(p: Payload) -> dict[str, Any]:
 
 
 def _tier_changed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    kind = {"upgrade": "tier-upgraded", "downgrade": "tier-downgraded"}.get(p.get("reason", ""))
-    variables = {**_tier_names(p), "previous": p.get("previous")}
+    """A move up or down, or a refund undoing the upgrade its purchase caused (with the gift points taken back)."""
+    kind = {"upgrade": "tier-upgraded", "downgrade": "tier-downgraded", "refund": "tier-refunded"}.get(
+        p.get("reason", "")
+    )
+    taken = int(p.get("gift_points") or 0) if p.get("reason") == "refund" else 0
+    variables = {**_tier_names(p), "previous": p.get("previous"),
+                 "gift_taken": f"，升级礼{taken}积分已扣回" if taken else "",
+                 "gift_taken_en": f"; its {taken} gift points were taken back" if taken else ""}  # fmt: skip
     return [Notice(p["member_id"], kind, p["change_id"], variables)] if kind else []
 
 

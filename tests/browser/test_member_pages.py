@@ -183,6 +183,24 @@ def test_a_refunded_purchase_shows_the_points_it_kept_not_those_it_earned(site: 
     check_screen(mobile, "消费记录", "purchases-refunded")
 
 
+def test_a_refund_that_undoes_an_upgrade_says_so_and_that_its_gift_was_taken_back(site: Site, mobile: Screens) -> None:
+    """Found by a member's walkthrough: the history read "退款后调整为… · 升级礼 300 积分", as if a gift had come, and
+    no message said the tier had gone (the message is `tier-refunded`, tested with every trigger)."""
+    phone = "136" + "".join(secrets.choice("0123456789") for _ in range(8))
+    tokens = member_tokens(site, phone)
+    order_id = f"UP-{secrets.token_hex(3)}"
+    purchase(site, phone, order_id, 120_000)  # ¥1,200: silver, and its gift
+    now = datetime.now(UTC).isoformat()
+    partner(site, "/v1/webhooks/refunds", {"refund_id": f"R-{order_id}", "order_id": order_id, "occurred_at": now,
+                                           "amount_fen": 120_000})  # fmt: skip
+    page = open_as(mobile, site, tokens, "/tier")
+    newest = page.locator(".van-step").first
+    expect(newest).to_contain_text("退款后调整为普通会员")
+    expect(newest.locator("[data-test=tier-gift]")).to_have_text("· 升级礼 100 积分已扣回")
+    expect(page.locator(".van-step").nth(1).locator("[data-test=tier-gift]")).to_have_text("· 升级礼 100 积分")
+    check_screen(mobile, "会员等级", "tier-refunded")
+
+
 def test_a_wrong_code_or_password_is_said_plainly(site: Site, mobile: Screens) -> None:
     page, phone = mobile.page, "13700000202"
     page.goto(f"{site.base}/m/#/login")

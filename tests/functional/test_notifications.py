@@ -680,6 +680,22 @@ TRIGGERS = [
         "您的会员等级已调整为silver。",
     ),
     (
+        "tier.changed",  # a refund undid the upgrade it caused: found by a member's walkthrough, nothing was said
+        {
+            "change_id": "tc-3",
+            "tier": "silver",
+            "previous": "gold",
+            "reason": "refund",
+            "gift_points": 300,
+            "programme_version": 1,
+            "tier_name_zh": "白银会员",
+            "tier_name_en": "Silver",
+            "undoes": [{"change_id": "tc-1", "tier": "gold", "previous": "silver"}],
+        },
+        "tier-refunded",
+        "因订单退款，您的会员等级已调整为白银会员，升级礼300积分已扣回。",
+    ),
+    (
         "activity.recorded",
         {"kind": "birthday", "points": 400, "limited": False, "activity_key": "birthday#m:2027", "tier": "gold"},
         "birthday-gift",

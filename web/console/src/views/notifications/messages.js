@@ -37,7 +37,7 @@ export default {
       purposes: { login: '登录', service: '服务通知', marketing: '营销' },
       kinds: {
         'login-code': '登录验证码', 'points-earned': '积分到账', 'points-expiring': '积分即将过期', 'points-expired': '积分已过期',
-        'tier-upgraded': '会员升级', 'tier-downgrade-warning': '降级预警', 'tier-downgraded': '会员降级',
+        'tier-upgraded': '会员升级', 'tier-downgrade-warning': '降级预警', 'tier-downgraded': '会员降级', 'tier-refunded': '退款调整等级',
         'wallet-topped-up': '储值到账', 'wallet-paid': '储值消费', 'wallet-refunded': '储值退款', 'wallet-cash-refunded': '储值退款已办理', 'wallet-low-balance': '余额不足提醒',
         'coupon-issued': '优惠券到账', 'coupon-gift': '员工赠券（营销）', 'coupon-expiring': '优惠券即将过期', 'mall-order-shipped': '商城订单发货',
         'mall-order-ready': '商城订单待自提', announcement: '营销消息', 'birthday-gift': '生日礼',
@@ -47,7 +47,8 @@ export default {
       kindDescriptions: {
         'login-code': '会员登录时的一次性验证码', 'points-earned': '消费或活动获得积分（默认关闭：会员消费频繁）',
         'points-expiring': '一周内（提前 7 天）将过期的积分', 'points-expired': '已过期的积分', 'tier-upgraded': '会员升级',
-        'tier-downgrade-warning': '临近会导致降级的等级复核', 'tier-downgraded': '会员降级', 'wallet-topped-up': '储值充值的到账通知',
+        'tier-downgrade-warning': '临近会导致降级的等级复核', 'tier-downgraded': '会员降级', 'tier-refunded': '退款撤销了订单带来的升级：等级回调，升级礼积分扣回',
+        'wallet-topped-up': '储值充值的到账通知',
         'wallet-paid': '储值支付的消费通知', 'wallet-refunded': '储值支付的商品退款退回储值', 'wallet-cash-refunded': '退余额/退卡：本金以现金退还，赠送金随之作废', 'wallet-low-balance': '支付后余额低于设定值', 'coupon-issued': '会员领取、兑换或按规则获得的优惠券', 'coupon-gift': '员工发放或批量发放给会员的优惠券：按营销消息发送，需会员授权',
         'coupon-expiring': '3 天内将过期的优惠券', 'mall-order-shipped': '积分商城订单已发货', 'mall-order-ready': '积分商城订单可到店自提',
         'membership-card-paid': '付费会员卡开通、续费或开始试用', 'membership-expiring': '付费会员卡 7 天后到期，1 天前再提醒一次',
@@ -179,7 +180,7 @@ export default {
       purposes: { login: 'Sign-in', service: 'Service', marketing: 'Marketing' },
       kinds: {
         'login-code': 'Sign-in code', 'points-earned': 'Points earned', 'points-expiring': 'Points expiring', 'points-expired': 'Points expired',
-        'tier-upgraded': 'Tier upgraded', 'tier-downgrade-warning': 'Tier review ahead', 'tier-downgraded': 'Tier downgraded',
+        'tier-upgraded': 'Tier upgraded', 'tier-downgrade-warning': 'Tier review ahead', 'tier-downgraded': 'Tier downgraded', 'tier-refunded': 'Tier undone by a refund',
         'wallet-topped-up': 'Top-up received', 'wallet-paid': 'Wallet payment', 'wallet-refunded': 'Wallet refund', 'wallet-cash-refunded': 'Stored value paid out', 'wallet-low-balance': 'Low balance',
         'coupon-issued': 'Coupon received', 'coupon-gift': 'Coupon given by staff (marketing)', 'coupon-expiring': 'Coupon expiring', 'mall-order-shipped': 'Mall order shipped',
         'mall-order-ready': 'Mall order ready', announcement: 'Marketing message', 'birthday-gift': 'Birthday gift',
