@@ -182,6 +182,23 @@ def test_a_refunded_purchase_shows_the_points_it_kept_not_those_it_earned(site: 
     )
     check_screen(mobile, "消费记录", "purchases-refunded")
 
+    # The refunded order's points were spent meanwhile: the refund leaves a debt, and the points page says why its
+    # history shows a negative balance while the member has 0 available (it said nothing).
+    spent_id = f"SPENT-{secrets.token_hex(3)}"
+    spent = purchase(site, phone, spent_id, 6_000)
+    member_id = spent["member_id"]
+    available = site.api("GET", f"/v1/members/{member_id}/points")["available"]
+    site.api("POST", f"/v1/members/{member_id}/points/redemptions", {"points": available, "reason": "兑换礼品"})
+    refund = {"refund_id": f"R-{spent_id}", "order_id": spent_id, "occurred_at": datetime.now(UTC).isoformat(),
+              "amount_fen": 6_000}  # fmt: skip
+    partner(site, "/v1/webhooks/refunds", refund)
+    owed = site.api("GET", f"/v1/members/{member_id}/points")["debt"]
+    assert owed == spent["points_awarded"]
+    page = open_as(mobile, site, tokens, "/points")
+    expect(page.locator("[data-test=points-available]")).to_have_text("0")
+    expect(page.locator("[data-test=points-debt]")).to_contain_text(f"待抵扣 {owed} 积分")
+    check_screen(mobile, "我的积分", "points-owed")
+
 
 def test_a_refund_that_undoes_an_upgrade_says_so_and_that_its_gift_was_taken_back(site: Site, mobile: Screens) -> None:
     """Found by a member's walkthrough: the history read "退款后调整为… · 升级礼 300 积分", as if a gift had come, and
