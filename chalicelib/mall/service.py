@@ -656,8 +656,9 @@ class Mall:
         content = {"member_id": member_id, "order_id": order_id, "amount_fen": order.cash_fen}
         claim = Claim.of(f"wallet-payment|{MALL_PARTNER}|{payment_id}", content, conflict=MallPaymentConflict())
         payment = wallet.PartnerPayment(
-            MALL_PARTNER, payment_id, order.pickup_store_id or MALL_STORE, paid_at, order_id
-        )
+            MALL_PARTNER, payment_id, order.pickup_store_id or MALL_STORE, paid_at, order_id,
+            paid_for=f"积分商城 {order.reward_name}",
+        )  # fmt: skip
         joined = wallet.Joined(
             [holder], plan, lambda answer: _events(moved[0], Action.PAY), lambda answer: [_copy(moved[0])]
         )

@@ -463,6 +463,8 @@ class TestPointsAndCash:
         assert (paid["status"], paid["payment"]["method"], paid["payment"]["amount_fen"]) == ("pending", "wallet", 990)
         assert ok(client.post(path)) == paid  # once per order
         assert ok(client.get("/v1/me/wallet"))["total_fen"] == 5_000 - 990
+        entries = ok(client.get("/v1/me/wallet/entries"))["items"]  # what it paid for, in words (it read mo_01…)
+        assert {e["reason"] for e in entries if e["kind"] == "payment"} == {f"储值支付·积分商城 {CUP['name']}"}
         cancelled = ok(client.post(f"/v1/me/mall/orders/{order['order_id']}/cancellation"))
         assert (cancelled["cash_refund_due_fen"], cancelled["cash_refund_to"]) == (990, "wallet")
         assert ok(client.get("/v1/me/wallet"))["total_fen"] == 5_000
