@@ -240,7 +240,7 @@ KINDS: dict[str, Kind] = {
             "mall-order-ready",
             S,
             DAY,
-            ("订单待自提", "您在积分商城兑换的{reward}已可到店自提，请出示取货码。"),
+            ("订单待自提", "您在积分商城兑换的{reward}已可到店自提，请在会员中心的兑换订单里出示提货码。"),
             ("Ready for pickup", "Your {reward} from the points mall is ready: show its pickup code in store."),
             description="a points-mall order is ready for pickup",
             also=("order_id",),

@@ -69,6 +69,7 @@ def test_the_demo_member_browses_the_mall_with_their_points_and_finds_the_bag_to
     (bag,) = [order for order in orders if order["reward_name"] == PICKED]
     row = page.locator("[data-test=mall-order]", has_text=PICKED)
     expect(row.locator("[data-test=order-status]")).to_have_text("待提货")
+    expect(row.locator(".hint")).to_have_text("点开订单，到店出示提货码即可领取")  # the code is on the order, not here
     check_screen(mobile, "我的兑换", "mall-orders")
 
     row.click()

@@ -191,7 +191,7 @@ def test_a_mall_order_s_message_names_what_was_exchanged_not_the_order_id():
     }
     (notice,) = notices_of("mall.order-ready-for-pickup", ready, TZ, 2_000)
     text = render(KINDS["mall-order-ready"].words["zh-CN"], notice.variables).text
-    assert text == "您在积分商城兑换的品牌帆布袋已可到店自提，请出示取货码。"
+    assert text == "您在积分商城兑换的品牌帆布袋已可到店自提，请在会员中心的兑换订单里出示提货码。"
     assert "mo_" not in text
     assert "order_id" in KINDS["mall-order-ready"].variables  # an operator's template may still name the order
     (older,) = notices_of("mall.order-shipped", {"member_id": "mb_1", "order_id": "mo_2"}, TZ, 2_000)

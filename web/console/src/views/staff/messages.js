@@ -12,7 +12,7 @@ export default {
       password: '初始密码',
       newPassword: '新密码',
       passwordAgain: '再次输入密码',
-      passwordRule: '至少 10 个字符，且包含 4 种以上不同字符',
+      passwordRule: '至少 10 个字符，且至少含 4 个互不相同的字符',
       passwordMismatch: '两次输入的密码不一致',
       roles: '角色',
       rolesRule: '请选择 1 至 6 个角色',

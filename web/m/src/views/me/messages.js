@@ -39,7 +39,7 @@ export default {
       confirm: '确认密码',
       confirmPlaceholder: '再输入一次',
       mismatch: '两次输入的密码不一致',
-      weak: '密码太简单：至少 10 位，并包含 4 种以上不同字符',
+      weak: '密码太简单：至少 10 位，且至少含 4 个互不相同的字符',
       proof: '验证身份（二选一）',
       current: '当前密码',
       currentPlaceholder: '修改密码时填写',
