@@ -218,6 +218,35 @@ def test_a_refund_that_undoes_an_upgrade_says_so_and_that_its_gift_was_taken_bac
     check_screen(mobile, "会员等级", "tier-refunded")
 
 
+def test_a_wallet_payment_reads_as_one_row_of_what_was_paid_split_below(site: Site, mobile: Screens) -> None:
+    """Found by a member's walkthrough: a ¥29.90 payment read as two rows, −27.18 and −2.72 (its principal and its
+    bonus entries)."""
+    phone = "136" + "".join(secrets.choice("0123456789") for _ in range(8))
+    tokens = member_tokens(site, phone)
+    now = datetime.now(UTC).isoformat()
+    plan = {"plan_id": f"CZ-100-{secrets.token_hex(3)}", "name": "充100送20", "pay_fen": 10_000, "bonus_fen": 2_000}
+    site.api("POST", "/v1/wallet/plans", plan)
+    partner(site, "/v1/webhooks/wallet/top-ups", {"payment_id": f"T-{secrets.token_hex(3)}", "member": {"phone": phone},
+                                                  "store_id": "SH-001", "occurred_at": now, "amount_fen": 10_000,
+                                                  "plan_id": plan["plan_id"]})  # fmt: skip
+    paid = partner(site, "/v1/webhooks/wallet/payments", {"payment_id": f"P-{secrets.token_hex(3)}",
+                                                          "member": {"phone": phone}, "store_id": "SH-001",
+                                                          "occurred_at": now, "amount_fen": 2_990})  # fmt: skip
+    assert paid["principal_fen"] > 0
+    assert paid["bonus_fen"] > 0
+    page = open_as(mobile, site, tokens, "/wallet")
+    payment, top_up = page.locator("[data-test=wallet-move]").nth(0), page.locator("[data-test=wallet-move]").nth(1)
+    expect(payment.locator(".amount")).to_have_text("−¥29.90")
+    principal, bonus = paid["principal_fen"] / 100, paid["bonus_fen"] / 100
+    expect(payment.locator("[data-test=wallet-move-split]")).to_have_text(
+        f"本金 −¥{principal:.2f} · 赠送金 −¥{bonus:.2f}"
+    )
+    expect(payment).to_contain_text("余额 ¥90.10")  # the wallet's, after it
+    expect(top_up.locator(".amount")).to_have_text("+¥120.00")
+    expect(page.locator("[data-test=wallet-move]")).to_have_count(2)
+    check_screen(mobile, "储值钱包", "wallet-moves")
+
+
 def test_a_wrong_code_or_password_is_said_plainly(site: Site, mobile: Screens) -> None:
     page, phone = mobile.page, "13700000202"
     page.goto(f"{site.base}/m/#/login")
