@@ -288,7 +288,7 @@ KINDS: dict[str, Kind] = {
             "birthday-gift",
             S,
             DAY,
-            ("生日快乐", "祝您生日快乐！您的生日礼{points}积分已到账，生日月内还有专属礼券等您使用。"),
+            ("生日快乐", "祝您生日快乐！您的生日礼{points}积分已到账。"),
             ("Happy birthday", "Happy birthday! Your birthday gift of {points} points is in your account."),
             description="the birthday gift (生日礼) given in the member's birthday month, once a year",
         ),
