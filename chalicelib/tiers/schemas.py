@@ -293,6 +293,12 @@ class Retention(Schema):
     missing: int = Field(description=f"what it lacks to keep the tier (0 when kept), {METRIC_VALUE}")
     review_on: str = Field(description=f"the day the tier is reviewed, after the grace days; {BUSINESS_DATE}")
     at_risk: bool = Field(description="whether the member would move down were the review today")
+    counted: int = Field(
+        description="what the review will judge, as counted so far: the value over the window ending on the last "
+        f"valid day (in the grace days, or over the window ending today if more), {METRIC_VALUE}; for a "
+        "calendar-year window, the spending of the year the tier runs through, not of this year"
+    )
+    counted_missing: int = Field(description=f"what that lacks to keep the tier (0 when kept), {METRIC_VALUE}")
 
 
 class OverrideView(Schema):

@@ -44,6 +44,7 @@ from chalicelib.tiers.rules import (
     on_refund,
     qualifying,
     review_date,
+    review_value,
 )
 
 # --- the standing as its book keeps it ---------------------------------------------------------------------------
@@ -500,8 +501,11 @@ def status(member_id: str, *, with_history: bool = True, holdings: Holdings | No
     retention = None
     if standing.valid_until is not None:
         review_on = standing.valid_until + timedelta(days=programme.grace_days + 1)
+        judged = (metrics.value(programme, standing.valid_until) if standing.valid_until >= today
+                  else review_value(programme, standing, metrics, today))  # fmt: skip
         retention = {"retain_at": tier.retain_at, "value": value, "missing": max(0, tier.retain_at - value),
-                     "review_on": review_on.isoformat(), "at_risk": value < tier.retain_at}  # fmt: skip
+                     "review_on": review_on.isoformat(), "at_risk": value < tier.retain_at,
+                     "counted": judged, "counted_missing": max(0, tier.retain_at - judged)}  # fmt: skip
     override = standing.override
     return {
         "programme_version": version.version, "metric": programme.metric, "window": programme.window,

@@ -206,11 +206,16 @@ def test_a_refund_that_undoes_an_upgrade_says_so_and_that_its_gift_was_taken_bac
     phone = "136" + "".join(secrets.choice("0123456789") for _ in range(8))
     tokens = member_tokens(site, phone)
     order_id = f"UP-{secrets.token_hex(3)}"
-    purchase(site, phone, order_id, 120_000)  # ¥1,200: silver, and its gift
+    member_id = purchase(site, phone, order_id, 120_000)["member_id"]  # ¥1,200: silver, and its gift
+    page = open_as(mobile, site, tokens, "/tier")  # kept by next year's spending, of which there is none yet
+    review_on = site.api("GET", f"/v1/members/{member_id}/tier")["retention"]["review_on"]
+    expect(page.locator("[data-test=retention]")).to_have_text(
+        f"在 {review_on.replace('-', '/')} 复核前再达到 ¥800.00 即可保级"
+    )
     now = datetime.now(UTC).isoformat()
     partner(site, "/v1/webhooks/refunds", {"refund_id": f"R-{order_id}", "order_id": order_id, "occurred_at": now,
                                            "amount_fen": 120_000})  # fmt: skip
-    page = open_as(mobile, site, tokens, "/tier")
+    page.reload()
     newest = page.locator(".van-step").first
     expect(newest).to_contain_text("退款后调整为普通会员")
     expect(newest.locator("[data-test=tier-gift]")).to_have_text("· 升级礼 100 积分已扣回")

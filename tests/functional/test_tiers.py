@@ -15,7 +15,7 @@ from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import jobs
 from chalicelib.tiers.records import TierChangeRecord
 from tests import ledger_views
-from tests.conftest import REGION, deliver, member_token, published_envelopes
+from tests.conftest import REGION, deliver, member_token, published_envelopes, token_for
 from tests.functional.test_purchases import order, signed
 
 TZ = get_settings().tz
@@ -58,7 +58,17 @@ def test_a_purchase_that_crosses_a_threshold_upgrades_at_once_with_its_gift_exac
     assert (mine["value"], mine["next"]["code"], mine["next"]["missing"]) == (1_200 * CNY, "gold", 1_800 * CNY)
     assert mine["benefits"]["points_multiplier"] == "1.2"
     assert [h["reason"] for h in mine["history"]] == ["upgrade"]
+    # kept at the review in January 2028 by 2027's spending: none counted yet (this year's 1,200 CNY is not 2027's;
+    # found by a member's walkthrough: the page said the tier was kept already)
+    retention = mine["retention"]
+    assert (retention["review_on"], retention["value"], retention["missing"]) == ("2028-01-16", 1_200 * CNY, 0)
+    assert (retention["counted"], retention["counted_missing"]) == (0, 800 * CNY)
     assert api.get(f"/v1/members/{member_id}/tier").body == mine
+    in_2027 = datetime(2027, 6, 1, 12, 0, tzinfo=TZ)
+    with clock.frozen(in_2027 + timedelta(hours=1)):
+        buy(api, partner, member_id, "A-2027", 500 * CNY, at=in_2027)
+        retention = api.as_(token_for(["admin"])).get(f"/v1/members/{member_id}/tier").body["retention"]
+    assert (retention["counted"], retention["counted_missing"]) == (500 * CNY, 300 * CNY)
     second = buy(api, partner, member_id, "A-2", 100 * CNY)
     assert second["points_awarded"] == 120  # silver's multiplier from the programme's benefits
 
