@@ -274,4 +274,4 @@ def browse(
                 "tiers": list(terms.tiers),
             }
         )
-    return {"items": items, "available_points": available}
+    return {"items": items, "available_points": available, "points_owed": points.owed_in(holdings, member_id)}

@@ -209,6 +209,11 @@ class MallMemberRewardList(Schema):
 
     items: list[MallMemberReward] = Field(description="rewards")
     available_points: int = Field(description="the member's points available now (可用积分)")
+    points_owed: int = Field(
+        0,
+        description="points the member owes (待抵扣: a refund took back more than was available); points earned "
+        "pay this first, so a reward needs this much more earned",
+    )
 
 
 class MallAddressIn(Input):

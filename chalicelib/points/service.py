@@ -226,6 +226,12 @@ def available_in(holdings: Holdings, member_id: str, today: date) -> int:
     return account.available(today)
 
 
+def owed_in(holdings: Holdings, member_id: str) -> int:
+    """The points the member owes (a refund took back more than was available): points earned pay this first."""
+    account: Account = holdings.state(member_id, BOOK)
+    return int(account.debt)
+
+
 def spent_as_planned(answer: Answer, draws: list[list[Any]]) -> None:
     """Make the post plan again (on a fresh read) when its spend drew other lots than ``spending`` said: the business
     day turned between the plan and the posting. Call it from the post's ``result``, before anything is committed."""

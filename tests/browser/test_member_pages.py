@@ -198,6 +198,12 @@ def test_a_refunded_purchase_shows_the_points_it_kept_not_those_it_earned(site: 
     expect(page.locator("[data-test=points-available]")).to_have_text("0")
     expect(page.locator("[data-test=points-debt]")).to_contain_text(f"待抵扣 {owed} 积分")
     check_screen(mobile, "我的积分", "points-owed")
+    mall = me_api(site, tokens["access_token"], "/v1/me/mall/rewards")  # a reward needs the debt earned too
+    assert mall["points_owed"] == owed
+    reward = next(r for r in mall["items"] if r["in_stock"] and r["remaining_for_member"] != 0)
+    page.goto(f"{site.base}/m/#/mall")
+    card = page.locator("[data-test=reward-card]", has_text=reward["name"]).first
+    expect(card.locator("[data-test=reward-blocked]")).to_have_text(f"积分不足，还差 {reward['points'] + owed:,}")
 
 
 def test_a_refund_that_undoes_an_upgrade_says_so_and_that_its_gift_was_taken_back(site: Site, mobile: Screens) -> None:

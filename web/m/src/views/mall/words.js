@@ -14,10 +14,11 @@ export function priceText(points, cashFen, quantity = 1) {
 export const deliveryOf = (reward) => (reward.kind === 'goods' ? reward.fulfilment : reward.kind)
 
 /** Why the member cannot exchange a reward now, plainly (sold out, their limit reached, their points short), or ''. */
-export function blockedText(reward, available) {
+export function blockedText(reward, available, owed = 0) {
   if (!reward.in_stock) return t('mall.soldOut')
   if (reward.remaining_for_member === 0) return t('mall.limitReached')
-  if (!reward.affordable) return t('mall.short', { n: number(Math.max(1, reward.points - available)) })
+  // points owed (a refund's debt) are paid first by what is earned next: a reward needs that much more
+  if (!reward.affordable) return t('mall.short', { n: number(Math.max(1, reward.points - available + owed)) })
   return ''
 }
 
