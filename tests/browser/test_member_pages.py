@@ -182,6 +182,18 @@ def test_a_refunded_purchase_shows_the_points_it_kept_not_those_it_earned(site: 
     )
     check_screen(mobile, "消费记录", "purchases-refunded")
 
+    # A part refunded: what it keeps, and what the refund took of what it earned ("+25" beside "扣回 75" read as
+    # two unrelated figures)
+    part_id = f"PART-{secrets.token_hex(3)}"
+    part_earned = purchase(site, phone, part_id, 10_000)["points_awarded"]
+    refund = {"refund_id": f"R-{part_id}", "order_id": part_id, "occurred_at": datetime.now(UTC).isoformat(),
+              "amount_fen": 7_500}  # fmt: skip
+    taken = partner(site, "/v1/webhooks/refunds", refund)["points_clawed_back"]
+    page.reload()
+    part = page.locator("[data-test=purchase]", has_text=part_id)
+    expect(part.locator("[data-test=purchase-points]")).to_have_text(f"+{part_earned - taken} 积分")
+    expect(part.locator("[data-test=purchase-points-back]")).to_have_text(f"原得 {part_earned}，退款扣回 {taken} 积分")
+
     # The refunded order's points were spent meanwhile: the refund leaves a debt, and the points page says why its
     # history shows a negative balance while the member has 0 available (it said nothing).
     spent_id = f"SPENT-{secrets.token_hex(3)}"
