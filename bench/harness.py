@@ -77,12 +77,14 @@ def _count_items(http_response: Any, parsed: dict[str, Any], model: Any, **kwarg
 TRANSACTIONS: list[list[dict[str, Any]]] = []
 
 
-BEFORE: list[list[int]] = []  # the size of each item of each captured transaction as it stood before it (0: none)
+BEFORE: list[list[int]] = []  # while ``write_units_of`` measures: each item's size before its transaction (0: none)
+_SIZING: list[bool] = []  # non-empty while ``write_units_of`` measures (the sizes cost a read of every item)
 
 
 def _capture_transaction(params: dict[str, Any], **kwargs: Any) -> None:
     TRANSACTIONS.append(list(params.get("TransactItems", [])))
-    BEFORE.append([_size_before(entry) for entry in TRANSACTIONS[-1]])
+    if _SIZING:
+        BEFORE.append([_size_before(entry) for entry in TRANSACTIONS[-1]])
 
 
 def _size_before(entry: dict[str, Any]) -> int:
@@ -139,7 +141,11 @@ def write_units_of(operation: Callable[[], Any]) -> dict[str, Any]:
 
     TRANSACTIONS.clear()
     BEFORE.clear()
-    operation()
+    _SIZING.append(True)
+    try:
+        operation()
+    finally:
+        _SIZING.clear()
     client = boto3.client("dynamodb", region_name="cn-north-1")
     tables: dict[str, Any] = {}
     items, transactional, indexed = [], 0, 0

@@ -387,7 +387,7 @@ def list_templates(
         condition = claim_filter if condition is None else condition & claim_filter
     kept: list[Template] = []
     key, today = decode_cursor("coupon-templates", cursor), clock.business_today()
-    tier: list[str | None] = []  # the member's, read once when a template is for some tiers only
+    tier: object = _UNREAD  # the member's, read once when a template is for some tiers only
     for _ in range(CLAIM_CENTRE_ROUNDS):  # the claim centre leaves out templates past their coupons' last day
         results = CouponTemplateRecord.query(
             TEMPLATES_SCOPE,
@@ -400,15 +400,16 @@ def list_templates(
         key = results.last_evaluated_key
         if member_id is not None:
             templates = [t for t in templates if t.terms.validity.issuable_on(today)]
-            if not tier and any(t.terms.scope.tiers for t in templates):
-                tier.append(_holder(member_id)[0])
-            templates = [t for t in templates if not t.terms.scope.tiers or tier[0] in t.terms.scope.tiers]
+            if tier is _UNREAD and any(t.terms.scope.tiers for t in templates):
+                tier = _holder(member_id)[0]
+            templates = [t for t in templates if not t.terms.scope.tiers or tier in t.terms.scope.tiers]
         kept += templates
         if len(kept) >= limit or key is None:
             break
     return _listed(kept, language, member_id), encode_cursor("coupon-templates", key)
 
 
+_UNREAD = object()  # a value not read yet
 CLAIM_CENTRE_ROUNDS = 10  # reads of templates past their last day before a short page is answered (with its cursor)
 
 

@@ -46,14 +46,25 @@ def _made_in(stores: list[str]) -> Condition | None:
 def of_store(store_id: str, first_day: date, last_day: date, limit: int, cursor: str | None
              ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
     """The store's purchases made on business days ``first_day`` through ``last_day``."""
-    starts, ends = clock.business_days_span(first_day, last_day, get_settings().tz)
     scope = f"purchases|store|{store_id}|{first_day}|{last_day}"
-    results = PurchaseRecord.by_store.query(
-        store_id, PurchaseRecord.occurred_at.between(starts, ends), scan_index_forward=False, page_size=limit,
+    records, after = _on_days(
+        PurchaseRecord, PurchaseRecord.by_store, store_id, first_day, last_day, scope, limit, cursor
+    )
+    return [purchase_json(record) for record in records], after
+
+
+def _on_days(
+    cls: Any, index: Any, store_id: str, first_day: date, last_day: date, scope: str, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    """One page, newest first, of the items ``index`` lists for the store with ``occurred_at`` on business days
+    ``first_day`` through ``last_day``: one request."""
+    starts, ends = clock.business_days_span(first_day, last_day, get_settings().tz)
+    results = index.query(
+        store_id, cls.occurred_at.between(starts, ends), scan_index_forward=False, page_size=limit,
         last_evaluated_key=decode_cursor(scope, cursor),
     )  # fmt: skip
-    records, last = one_page(PurchaseRecord, results)
-    return [purchase_json(record) for record in records], encode_cursor(scope, last)
+    records, last = one_page(cls, results)
+    return records, encode_cursor(scope, last)
 
 
 def purchase_json(record: PurchaseRecord) -> dict[str, Any]:
@@ -73,14 +84,9 @@ def refunds_at(store_id: str, first_day: date, last_day: date, limit: int, curso
                ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
     """The refunds given back at a store's till (at the counter) on business days ``first_day`` through
     ``last_day``, newest first, whichever store made the sale, and who gave each: one query a page."""
-    starts, ends = clock.business_days_span(first_day, last_day, get_settings().tz)
     scope = f"refunds|till|{store_id}|{first_day}|{last_day}"
-    results = RefundRecord.by_till.query(
-        store_id, RefundRecord.occurred_at.between(starts, ends), scan_index_forward=False, page_size=limit,
-        last_evaluated_key=decode_cursor(scope, cursor),
-    )  # fmt: skip
-    records, last = one_page(RefundRecord, results)
-    return [_refund_json(record) for record in records], encode_cursor(scope, last)
+    records, after = _on_days(RefundRecord, RefundRecord.by_till, store_id, first_day, last_day, scope, limit, cursor)
+    return [_refund_json(record) for record in records], after
 
 
 def _refund_json(record: RefundRecord) -> dict[str, Any]:
