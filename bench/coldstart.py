@@ -6,9 +6,9 @@
 - the first signed purchase webhook of a fresh process (an API Gateway event handed to the app, as Lambda
   does), then warm webhooks next to one raw ``GetItem``, against the locked emulator over HTTP in this process
   (its CPU is not counted: it stands in for DynamoDB);
-- where a warm webhook's CPU goes (``warm_request_split``): inside botocore's call, per DynamoDB operation (timed
-  around ``BaseClient._make_api_call``), and the rest (the app, pynamodb's models, chalice), each also as raw
-  ``GetItem``s;
+- where a warm webhook's CPU goes (``warm_request_split``): inside the DynamoDB client's call, per operation (timed
+  around pynamodb's ``Connection._make_api_call``: the request built, signed, sent and its answer read), and the rest
+  (the app, pynamodb's models, chalice), each also as raw ``GetItem``s;
 - botocore sessions and clients the process made for DynamoDB, and TCP connections it opened.
 
 Each figure is the median over fresh processes (``bench/fresh_process.py``). Prints one JSON object.
@@ -95,16 +95,16 @@ def median(runs: list[dict[str, Any]], name: str) -> float:
 
 
 def split(runs: list[dict[str, Any]], raw_get_ms: float) -> dict[str, Any]:
-    """Where a warm purchase's CPU goes (means over its warm requests, the median run): inside botocore's call for
+    """Where a warm purchase's CPU goes (means over its warm requests, the median run): inside the client's call for
     each DynamoDB operation, and the rest (the app, pynamodb's models, chalice); each also as raw ``GetItem``s."""
-    operations = sorted({op for run in runs for op in run["warm_request_botocore_mean_cpu_ms"]})
-    by_operation = {op: median([{"ms": run["warm_request_botocore_mean_cpu_ms"].get(op, 0.0)} for run in runs], "ms")
+    operations = sorted({op for run in runs for op in run["warm_request_client_mean_cpu_ms"]})
+    by_operation = {op: median([{"ms": run["warm_request_client_mean_cpu_ms"].get(op, 0.0)} for run in runs], "ms")
                     for op in operations}  # fmt: skip
-    rest = median([{"ms": run["warm_request_mean_cpu_ms"] - sum(run["warm_request_botocore_mean_cpu_ms"].values())}
+    rest = median([{"ms": run["warm_request_mean_cpu_ms"] - sum(run["warm_request_client_mean_cpu_ms"].values())}
                    for run in runs], "ms")  # fmt: skip
     return {
-        "botocore_cpu_ms": by_operation,
-        "botocore_vs_raw_get": round(sum(by_operation.values()) / raw_get_ms, 2),
+        "dynamodb_client_cpu_ms": by_operation,
+        "dynamodb_client_vs_raw_get": round(sum(by_operation.values()) / raw_get_ms, 2),
         "rest_cpu_ms": rest,
         "rest_vs_raw_get": round(rest / raw_get_ms, 2),
     }

@@ -27,6 +27,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.shared.errors import Unavailable
 from chalicelib.shared.logs import logger
+from chalicelib.shared.wire import WireClient
 
 T = TypeVar("T")
 R = TypeVar("R", bound="Record")
@@ -168,11 +169,24 @@ def connection() -> Connection:
         return _shared_connection()
 
 
+class _Connection(Connection):
+    """pynamodb's connection, sending its item operations the short way (``wire``)."""
+
+    _wire: WireClient | None = None
+
+    @property
+    def client(self) -> Any:
+        made = super().client  # a new botocore client where pynamodb replaces it (credentials lost)
+        if self._wire is None or self._wire.botocore is not made:
+            self._wire = WireClient(made)
+        return self._wire
+
+
 @functools.cache
 def _shared_connection() -> Connection:
     from chalicelib.shared.settings import get_settings
 
-    shared = Connection(region=_binding[1] if _binding else get_settings().region)
+    shared = _Connection(region=_binding[1] if _binding else get_settings().region)
     shared.client  # noqa: B018  made now, under the lock
     return shared
 
