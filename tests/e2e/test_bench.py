@@ -135,8 +135,8 @@ def test_a_fresh_process_makes_one_botocore_client_and_a_warm_purchase_two_reque
     assert all(figures[name] > 0 for name in ("import_app_cpu_ms", "import_frameworks_cpu_ms", "raw_get_cpu_ms"))
     assert set(figures["goals"]) == {"import_app_vs_frameworks", "first_request_cpu_ms", "warm_request_vs_raw_get"}
     split = figures["warm_request_split"]  # where a warm purchase's CPU goes: its two calls, and the rest
-    assert set(split["botocore_cpu_ms"]) == {"GetItem", "TransactWriteItems"}
-    assert all(ms > 0 for ms in split["botocore_cpu_ms"].values())
+    assert set(split["dynamodb_client_cpu_ms"]) == {"GetItem", "TransactWriteItems"}
+    assert all(ms > 0 for ms in split["dynamodb_client_cpu_ms"].values())
     assert split["rest_cpu_ms"] > 0
 
 
