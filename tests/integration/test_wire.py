@@ -180,3 +180,24 @@ def test_other_operations_and_attributes_are_the_clients_own(clients):
     described = wire.describe_table(TableName=TABLE)["Table"]
     assert isinstance(described["CreationDateTime"], datetime.datetime)  # parsed by botocore's model
     assert wire.meta is wire.botocore.meta
+
+
+def test_the_request_signs_and_carries_what_botocores_own_request_does(clients):
+    """Same method, URL, body and signed headers as botocore's request for the same call: DynamoDB verifies the
+    signature over them (moto does not), so they must not differ."""
+    plain, wire = clients
+    ours, botocores = _sends(wire), _sends(plain)
+    params = {"TableName": TABLE, "Key": KEY, "ConsistentRead": True}
+    wire._make_api_call("GetItem", params)
+    plain._make_api_call("GetItem", params)
+    (sent,), (expected,) = ours, botocores
+    assert (sent.method, sent.url) == (expected.method, expected.url)
+    assert json.loads(sent.body) == json.loads(expected.body)
+
+    def signed(request):
+        authorization = request.headers["Authorization"].decode()
+        names = authorization.split("SignedHeaders=")[1].split(",")[0].split(";")
+        return {name: request.headers.get(name) for name in names if name not in {"x-amz-date", "host"}}, names
+
+    assert signed(sent) == signed(expected)
+    assert "x-amz-date" in signed(sent)[1]
