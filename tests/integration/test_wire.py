@@ -6,9 +6,10 @@ import json
 import zlib
 
 import boto3
+import botocore.endpoint
 import pytest
 from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ClientError, ConnectionClosedError
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
 from moto import mock_aws
 
 from chalicelib.shared.wire import WireClient
@@ -44,7 +45,11 @@ def clients():
 
 
 def _answer(parsed):
-    return {name: value for name, value in parsed.items() if name != "ResponseMetadata"}
+    """An answer without what differs from one request to the next (the request id, the date)."""
+    metadata = parsed.get("ResponseMetadata", {})
+    kept = {name: value for name, value in metadata.items() if name not in {"RequestId", "HTTPHeaders"}}
+    headers = sorted(name for name in metadata.get("HTTPHeaders", {}) if name not in {"date", "x-amzn-requestid"})
+    return {**parsed, "ResponseMetadata": {**kept, "headers": headers}}
 
 
 def _sends(client):
@@ -76,7 +81,7 @@ def test_an_item_operation_answers_what_botocore_answers_binary_values_as_bytes(
 
 def test_what_the_short_way_writes_is_what_botocore_writes(clients):
     plain, wire = clients
-    wire.put_item(TableName=TABLE, Item={**ITEM, "sk": {"N": "2"}})
+    wire._make_api_call("PutItem", {"TableName": TABLE, "Item": {**ITEM, "sk": {"N": "2"}}})
     wire._make_api_call("TransactWriteItems", {"TransactItems": [
         {"Put": {"TableName": TABLE, "Item": {**ITEM, "sk": {"N": "3"}}}},
         {"Update": {"TableName": TABLE, "Key": KEY, "UpdateExpression": "SET #k = :k",
@@ -142,6 +147,10 @@ def _lost() -> AWSResponse:
     raise ConnectionClosedError(endpoint_url="https://dynamodb")
 
 
+def _refused() -> AWSResponse:
+    raise EndpointConnectionError(endpoint_url="https://dynamodb")
+
+
 class _Raw:
     def __init__(self, body: bytes) -> None:
         self.body = body
@@ -150,20 +159,36 @@ class _Raw:
         yield self.body
 
 
-@pytest.mark.parametrize("first", [_throttled, _damaged, _lost], ids=["throttled", "damaged", "lost"])
-def test_an_outcome_botocore_retries_is_sent_again_through_botocores_own_call(clients, first):
-    plain, wire = clients
-    wire.meta.config.retries = {"total_max_attempts": 1}  # botocore's call makes one attempt of its own
+def _faulty(client, fault, times):
+    """The attempts ``client`` sends, the first ``times`` of them answered by ``fault`` (the rest by moto)."""
     attempts = []
 
-    def once(request, **_):
+    def answer(request, **_):
         attempts.append(request)
-        return first() if len(attempts) == 1 else None  # then moto answers
+        return fault() if len(attempts) <= times else None
 
-    wire.meta.events.register_first("before-send.dynamodb", once)
-    params = {"TableName": TABLE, "Key": KEY}
-    assert _answer(wire._make_api_call("GetItem", params)) == _answer(plain.get_item(**params))
-    assert len(attempts) == 2
+    client.meta.events.register_first("before-send.dynamodb", answer)
+    return attempts
+
+
+@pytest.mark.parametrize(
+    "fault", [_throttled, _damaged, _lost, _refused], ids=["throttled", "damaged", "lost", "refused"]
+)
+@pytest.mark.parametrize("times", [1, 10], ids=["once", "throughout"])
+def test_a_fault_is_retried_as_botocore_retries_it(clients, monkeypatch, fault, times):
+    """botocore's own retries, attempt for attempt: the configured attempts, then botocore's exception."""
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda seconds: None)
+    plain, wire = clients
+    outcomes = []
+    for client in (plain, wire):
+        attempts = _faulty(client, fault, times)
+        try:
+            outcome = _answer(client._make_api_call("GetItem", {"TableName": TABLE, "Key": KEY}))
+        except Exception as e:
+            outcome = type(e)
+        outcomes.append((outcome, len(attempts)))
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[0][1] == (2 if times == 1 else 4)  # botocore's standard mode: four attempts in all
 
 
 def test_a_refusal_botocore_does_not_retry_is_sent_once(clients):
@@ -182,22 +207,28 @@ def test_other_operations_and_attributes_are_the_clients_own(clients):
     assert wire.meta is wire.botocore.meta
 
 
-def test_the_request_signs_and_carries_what_botocores_own_request_does(clients):
-    """Same method, URL, body and signed headers as botocore's request for the same call: DynamoDB verifies the
-    signature over them (moto does not), so they must not differ."""
+def test_the_request_is_botocores_own_request_for_the_same_call(clients):
+    """Same method, URL, body and headers (their values too, but for the date, the signature over it, the
+    invocation's id and the user agent's metrics): DynamoDB verifies the signature (moto does not)."""
     plain, wire = clients
     ours, botocores = _sends(wire), _sends(plain)
     params = {"TableName": TABLE, "Key": KEY, "ConsistentRead": True}
     wire._make_api_call("GetItem", params)
     plain._make_api_call("GetItem", params)
     (sent,), (expected,) = ours, botocores
-    assert (sent.method, sent.url) == (expected.method, expected.url)
-    assert json.loads(sent.body) == json.loads(expected.body)
+    assert (sent.method, sent.url, sent.body) == (expected.method, expected.url, expected.body)
+    varying = {"X-Amz-Date", "Authorization", "amz-sdk-invocation-id"}
+
+    def headers(request):
+        kept = {name: value for name, value in request.headers.items() if name not in varying}
+        agent = kept.pop("User-Agent").split(b" ")  # less its business metrics (m/...): botocore counts the
+        return kept, [part for part in agent if not part.startswith(b"m/")]  # credentials' each time it resolves
+
+    assert headers(sent) == headers(expected)
+    assert set(sent.headers) == set(expected.headers)
 
     def signed(request):
-        authorization = request.headers["Authorization"].decode()
-        names = authorization.split("SignedHeaders=")[1].split(",")[0].split(";")
-        return {name: request.headers.get(name) for name in names if name not in {"x-amz-date", "host"}}, names
+        return request.headers["Authorization"].decode().split("SignedHeaders=")[1].split(",")[0]
 
     assert signed(sent) == signed(expected)
-    assert "x-amz-date" in signed(sent)[1]
+    assert "x-amz-target" in signed(sent).split(";")
