@@ -123,6 +123,7 @@ ROUTES = (
     Route("/v1/members/{member_id}/message-preferences", "GET", "member_preferences", "chalicelib.notifications.api"),
     Route("/v1/members/{member_id}/message-preferences", "PATCH", "change_member_preferences", "chalicelib.notifications.api"),
     Route("/v1/members/{member_id}/messages", "GET", "member_messages", "chalicelib.notifications.api"),
+    Route("/v1/members/{member_id}/open-sales", "GET", "open_sales", "chalicelib.counter.api"),
     Route("/v1/members/{member_id}/points", "GET", "get_balance", "chalicelib.points.api"),
     Route("/v1/members/{member_id}/points/adjustments", "POST", "adjust", "chalicelib.points.api"),
     Route("/v1/members/{member_id}/points/ledger", "GET", "get_ledger", "chalicelib.points.api"),

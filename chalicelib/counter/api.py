@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.counter import service
-from chalicelib.counter.schemas import CounterView, Sale, SaleQuery
+from chalicelib.counter.schemas import CounterView, OpenSales, OpenSalesQuery, Sale, SaleQuery
 from chalicelib.identity.access import Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.purchases import service as purchases
@@ -43,6 +43,20 @@ def sale(ctx: RequestContext, member_id: str, order_id: str) -> Reply:
     staff who refund purchases (`purchases:refund`). Writes nothing, and answers nulls and no coupons for an order the
     counter never made. Errors: 404 for an unknown or erased member."""
     return Reply(Sale.model_validate(service.sale(ctx.caller, member_id, ctx.query.store_id, order_id)))
+
+
+@endpoint("/v1/members/{member_id}/open-sales", "GET", summary="A member's till orders begun today and not recorded",
+          tag="counter", access=SERVE, query=OpenSalesQuery, response=OpenSales, errors=(NotFound,))  # fmt: skip
+def open_sales(ctx: RequestContext, member_id: str) -> Reply:
+    """The member's till orders begun today at the tills of `store_id` (default: of any store) and not recorded
+    (消费记账): a wallet payment (储值支付) taken or a coupon used on the order, and no purchase recorded for it;
+    newest first (by what was done on them last), each as `GET /v1/members/{member_id}/sales/{order_id}` answers it.
+    The console's counter offers to take one up again when it finds the member, in whatever tab or browser, so a
+    payment taken for a sale is never left tied to no sale. Looks at the wallet's 20 newest entries and the member's
+    20 newest coupons (an older order is taken up by typing its number). Any member of the chain (a serve read).
+    Writes nothing. Errors: 404 for an unknown or erased member."""
+    items = service.open_sales(ctx.caller, member_id, ctx.query.store_id)
+    return Reply(OpenSales.model_validate({"items": items}))
 
 
 @endpoint("/v1/members/{member_id}/purchases", "POST", summary="Record a purchase at the counter (消费记账)",

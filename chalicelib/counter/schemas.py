@@ -127,3 +127,17 @@ class Sale(Schema):
         description="the wallet payment taken at the store's till for it, with what is left to refund; null if none"
     )
     coupons: list[SaleCoupon] = Field(description="the member's coupons used on it now")
+
+
+class OpenSalesQuery(Input):
+    """Whose till is asking."""
+
+    store_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = Field(
+        default=None, description="the store whose till asks: the orders begun at its tills; default: at any store"
+    )
+
+
+class OpenSales(Schema):
+    """The member's till orders begun at the store today and not yet recorded (消费记账)."""
+
+    items: list[Sale] = Field(description="newest first; each with its wallet payment and the coupons used on it")

@@ -9,6 +9,7 @@ inputs and answer dicts the API validates; they never return HTTP statuses.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -607,6 +608,16 @@ def used_on_order(member_id: str, order_id: str) -> list[dict[str, Any]]:
     names = template_names(coupon.template_id for coupon in used)
     return [{"code": c.code, "name": names.get(c.template_id, c.template_id), "discount_fen": c.redemption.discount_fen,
              "store_id": c.redemption.store_id} for c in used if c.redemption is not None]  # fmt: skip
+
+
+def used_since(member_id: str, store_id: str | None, since: str, look: int = 20) -> list[tuple[str, str, str]]:
+    """The orders the member's coupons were used on at a store (None: any) since ``since`` (an instant), each with
+    its store and when: found among their ``look`` newest coupons (one query), so an older coupon used today is left
+    out."""
+    records = CouponRecord.by_member.query(member_id, scan_index_forward=False, limit=look)
+    coupons = [_coupon_of(record) for record in itertools.islice(records, look)]
+    used = [c.redemption for c in coupons if c.status == "used" and c.redemption is not None]
+    return [(r.order_id, r.store_id, r.at) for r in used if store_id in (None, r.store_id) and r.at >= since]
 
 
 def read_coupon(code: str) -> Coupon:

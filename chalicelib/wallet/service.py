@@ -804,6 +804,22 @@ def counter_payment_of_order(member_id: str, store_id: str, order_id: str) -> di
         return None
 
 
+def counter_payments_since(member_id: str, since: str, store_id: str | None, look: int = 20) -> list[dict[str, Any]]:
+    """The member's counter payments taken at a store's till (None: any store's) since ``since`` (an instant,
+    ``clock.iso``), newest first, as ``counter_payment`` reads each: found among the wallet's newest ``look`` entries
+    (two queries), so a member paying at the till more often than that in a day has their older ones left out."""
+    found, _ = wallets().entries(member_id, look, None)
+    paid = [e.source.id for e in found if e.source.kind == "payment" and e.source.id and e.occurred_at >= since
+            and store_id in (None, _store_of(e))]  # fmt: skip
+    payments = []
+    for payment_id in dict.fromkeys(paid):  # a payment's principal and bonus entries share it
+        try:
+            payments.append(counter_payment(member_id, payment_id))
+        except NotFound:  # a partner's payment at that store, not the counter's
+            continue
+    return payments
+
+
 def counter_payment_id(store_id: str, order_id: str) -> str:
     """The payment id of a till order paid at the counter: the same store and order always make the same id."""
     return "wp_" + hashlib.sha256(f"{store_id}\n{order_id}".encode()).hexdigest()[:26]

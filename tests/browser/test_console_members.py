@@ -202,6 +202,40 @@ def test_a_cashier_registers_a_walk_in_customer_from_the_counter_and_serves_them
     assert site.api("GET", f"/v1/members/{member['member_id']}")["name"] == "陈到店"
 
 
+def test_a_sale_begun_in_another_tab_is_offered_to_be_taken_up_and_recorded(site: Site, console: Screens) -> None:
+    """Found by a walkthrough: the open sale lived in the tab that began it, so a new tab (or another browser) began a
+    new order and the wallet payment taken for the first stayed tied to no sale. Finding the member offers each
+    order begun today at the till's store and not recorded; taking it up reads back its payment."""
+    member = new_member(site, "另一窗口会员")
+    top_up(site, member["member_id"], 10000)
+    cashier = staff_account(site, ["cashier"], ["SH-001"])
+    order_id = f"POS-{secrets.token_hex(4)}"
+    payment = {"store_id": "SH-001", "amount_fen": 5000, "order_id": order_id,
+               "member_code": member_code(site, member["phone"])}  # fmt: skip
+    site.api("POST", f"/v1/members/{member['member_id']}/wallet/payments", payment, who=cashier)  # the tab since gone
+    page = log_in(console, site, cashier)
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_role("button", name="搜索").click()
+    begun = page.locator("[data-test=begun-sale]")
+    expect(begun).to_have_text(f"该会员今天在本店有未记账的订单 {order_id}（储值已付 ¥50.00）继续这一单")
+    assert page.get_by_label("核销单号").input_value() != order_id  # a new order was begun, as before
+    console.shot("counter-begun-sale")
+    begun.locator("[data-test=take-up-sale]").click()
+    expect(page.get_by_label("核销单号")).to_have_value(order_id)
+    expect(begun).to_have_count(0)  # the one being served is not offered
+    sale = page.locator("[data-test=counter-purchase]")
+    expect(sale.get_by_label("实付金额（元）")).to_have_value("50.00")  # its payment, read back
+    expect(sale.locator(".el-select")).to_contain_text("储值")
+    sale.get_by_label("实付金额（元）").fill("80")
+    expect(sale.locator(".el-select")).to_contain_text("组合支付")
+    sale.locator("[data-test=record-purchase]").click()
+    page.get_by_text(f"订单 {order_id} 已记账").first.wait_for()
+    expect(begun).to_have_count(0)  # recorded: no longer open anywhere
+    found = site.api("GET", f"/v1/members/{member['member_id']}/open-sales?store_id=SH-001", who=cashier)
+    assert found["items"] == []
+
+
 def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(site: Site, console: Screens) -> None:
     """消费记账 for a chain whose till reports nothing (found by a walkthrough: no points could be given at all, and a
     refund took three screens and two people): one order number for the sale's coupon, its wallet payment and its

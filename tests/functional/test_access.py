@@ -150,7 +150,7 @@ SERVE_ROUTES = {  # a chain serves its members at every store: these reach any m
     ("/v1/members/{member_id}/wallet/payments/{payment_id}", "GET"),
     ("/v1/members/{member_id}/purchases", "POST"), ("/v1/members/{member_id}/purchases/{order_id}/refunds", "POST"),
     ("/v1/members/{member_id}/wallet/top-ups", "POST"),
-    ("/v1/members/{member_id}/sales/{order_id}", "GET"),
+    ("/v1/members/{member_id}/sales/{order_id}", "GET"), ("/v1/members/{member_id}/open-sales", "GET"),
     ("/v1/members/{member_id}/mall/orders", "GET"),
     ("/v1/members/{member_id}/coupons", "GET"),
     ("/v1/members/{member_id}/messages", "GET"), ("/v1/members/{member_id}/message-preferences", "GET"),

@@ -569,6 +569,43 @@ class TestCounterPayments:
         assert (by_its_purchase["store_id"], by_its_purchase["wallet_payment"]) == ("BJ-001", sale["wallet_payment"])
         assert item_counts() == before
 
+    def test_the_counter_finds_the_orders_a_till_began_and_did_not_record(self, api, partner, member, plan):
+        """Found by a walkthrough: the open sale lived in the browser tab, so a new tab began a new order and the
+        wallet payment stayed on the old one, tied to no sale. The platform lists the member's orders begun today at
+        the store's tills (a wallet payment or a coupon used) and not recorded."""
+        from tests.functional.test_coupons import issue, template
+
+        ok(top_up(api, partner, {"member_id": member}, 10_000))
+        first, second = (issue(api, template(api)["template_id"], member).body["code"] for _ in range(2))
+        cashier = api.as_(token_for(["cashier"], ("BJ-001",)))
+        open_sales = f"/v1/members/{member}/open-sales?store_id=BJ-001"
+        assert ok(cashier.get(open_sales))["items"] == []
+        order = {"store_id": "BJ-001", "total_fen": 25_000}
+        ok(self.pay(api, member, 6_000), 201)  # order BJ001-0042: paid from the wallet, not recorded
+        began = clock.now()
+        with clock.frozen(began + timedelta(minutes=2)):  # newest first: the order touched last
+            ok(cashier.post(f"/v1/coupons/{second}/redemptions", {"order_id": "BJ001-0043", "order": order}), 201)
+        with clock.frozen(began + timedelta(minutes=1)):
+            ok(cashier.post(f"/v1/coupons/{first}/redemptions", {"order_id": "BJ001-0042", "order": order}), 201)
+        ok(pay(api, partner, {"member_id": member}, 100))  # a partner's payment at SH-001: not a till's
+        before = item_counts()
+        found = ok(cashier.get(open_sales))["items"]
+        assert [(s["order_id"], s["purchase"]) for s in found] == [("BJ001-0043", None), ("BJ001-0042", None)]
+        assert [c["code"] for c in found[1]["coupons"]] == [first]
+        assert (found[1]["wallet_payment"]["refundable_fen"], found[0]["wallet_payment"]) == (6_000, None)
+        assert ok(cashier.get(f"/v1/members/{member}/open-sales?store_id=SH-001"))["items"] == []  # the partner's
+        assert item_counts() == before
+        sale = {"order_id": "BJ001-0042", "store_id": "BJ-001", "total_fen": 25_000, "paid_fen": 6_000,
+                "payment_method": "wallet"}  # fmt: skip
+        ok(cashier.post(f"/v1/members/{member}/purchases", sale), 201)  # recorded: no longer open
+        assert [s["order_id"] for s in ok(cashier.get(open_sales))["items"]] == ["BJ001-0043"]
+        refused(cashier.get("/v1/members/mb_nobody/open-sales?store_id=BJ-001"), 404, "not-found")
+        anywhere = ok(cashier.get(f"/v1/members/{member}/open-sales"))["items"]  # at any store's till
+        assert [(s["order_id"], s["store_id"]) for s in anywhere] == [("BJ001-0043", "BJ-001")]
+        with clock.frozen(clock.now() + timedelta(days=1)):  # begun yesterday: taken up by typing its number
+            tomorrow = api.as_(token_for(["cashier"], ("BJ-001",)))
+            assert ok(tomorrow.get(open_sales))["items"] == []
+
     def test_a_sale_whose_wallet_payment_went_back_is_recorded_as_paid_otherwise(self, api, partner, member):
         """Found by a review: the method rule read what the wallet first took, so a payment given back (the member paid
         by WeChat instead) still obliged the sale to say `wallet`, and the report by method disagreed again."""

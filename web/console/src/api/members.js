@@ -21,6 +21,8 @@ export const storeWalletJournal = (storeId, params) => api.get(`/stores/${encode
 /** 消费记账: a purchase recorded at the till, once per till order (send the same order and time to retry). */
 export const recordPurchase = (memberId, purchase) => api.post(`/members/${memberId}/purchases`, purchase)
 /** A till order as the counter made it: `{purchase, wallet_payment, coupons}` (the store: the purchase's by default). */
+/** The member's till orders begun today at the store and not recorded (a wallet payment or a coupon on them). */
+export const openSales = (memberId, storeId) => api.get(`/members/${memberId}/open-sales`, { store_id: storeId })
 export const saleOf = (memberId, orderId, storeId) => api.get(`/members/${memberId}/sales/${encodeURIComponent(orderId)}`, { store_id: storeId })
 /** 消费退款 on an order recorded at the till, once per Idempotency-Key. */
 export const refundPurchase = (memberId, orderId, refund, key) =>
