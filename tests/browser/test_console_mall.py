@@ -223,10 +223,14 @@ def test_a_cashier_verifies_the_pickup_code_a_member_shows_and_the_member_sees_t
     expect(rows).to_have_count(2)
     expect(rows.filter(has_text="已完成")).to_have_count(1)
     expect(rows.filter(has_text="待提货")).to_have_count(1)
+    expect(rows.filter(has_text="已完成")).to_contain_text("上海静安旗舰店 自提")  # by name, where the cashier may
+    expect(rows.filter(has_text="待提货")).to_contain_text("BJ-001 自提")  # list the store (a walkthrough)
     console.shot("member-mall-orders")
 
     page.locator("[data-menu=mall-orders]").click()  # a cashier's list is their store's
     expect(page.locator("[data-test=order-store-filter]")).to_contain_text("SH-001")
-    expect(page.locator("[data-test=orders] tr", has_text=here["order_id"])).to_contain_text("已完成")
+    listed = page.locator("[data-test=orders] tr", has_text=here["order_id"])
+    expect(listed).to_contain_text("已完成")
+    expect(listed.locator("[data-test=order-member]")).to_have_text(f"到店自提 · {member['member_no']}")  # not an id
     expect(page.locator("[data-test=orders] tr", has_text=elsewhere["order_id"])).to_have_count(0)
     console.shot("cashier-orders")

@@ -367,6 +367,11 @@ class TestPickup:
         assert len(events("mall.order-completed")) == 1
         listed = ok(cashier.get("/v1/mall/orders?store_id=SH-001"))["items"]
         assert [item["order_id"] for item in listed] == [order["order_id"]]
+        whose = {"member_no": ok(api.get(f"/v1/members/{member[0]}"))["member_no"], "name": "会员",
+                 "phone_masked": "139****0001"}  # fmt: skip
+        assert listed[0]["member"] == whose  # named, not an id (found by a walkthrough)
+        assert ok(cashier.get(f"/v1/mall/orders/{order['order_id']}"))["member"] == whose
+        assert ok(client.get(f"/v1/me/mall/orders/{order['order_id']}"))["member"] is None  # the member's own
         refused(cashier.get("/v1/mall/orders"), 422, "validation-failed")  # scoped staff name one of their stores
 
     def test_a_service_is_verified_at_any_store(self, api, member):
