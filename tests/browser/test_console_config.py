@@ -372,12 +372,19 @@ def test_an_admin_opens_every_configuration_screen(site: Site, console: Screens)
     assert username not in json.dumps(site.api("GET", "/v1/staff?limit=200"))  # not saved
     page.get_by_role("dialog", name="新建员工").get_by_role("button", name="取消").click()
     open_screen(page, "audit")  # who did it, by name, with the account id the filter takes (the demo's payment)
-    expect(page.locator(".el-main tr", has_text="员工 收银员 陈晓").first).to_contain_text("staff:sf_")
+    by_cashier = page.locator(".el-main tr", has_text="员工 收银员 陈晓").first.locator(".actor")
+    expect(by_cashier).to_have_attribute("title", re.compile(r"staff:sf_"))
     choose(page, page.get_by_role("combobox", name="操作"), "储值（全部）")  # one kind of action (a walkthrough:
     page.locator("[data-test=audit-search]").click()  # cash refunds were lost among the phone reads)
     actions = page.locator("[data-test=audit] tbody tr td:nth-child(3)")
     expect(actions.first).to_contain_text("wallet.")
     expect(actions.filter(has_not_text="wallet.")).to_have_count(0)
+    words = page.locator("[data-test=audit-action-text]")  # in words, the code beneath (a walkthrough: finance
+    expect(words.first).to_have_text(re.compile("^(储值|退卡)"))  # read `points.clawed-back` and `…_fen: 22300`)
+    summaries = page.locator("[data-test=audit] tbody tr td:nth-child(5)")
+    expect(summaries.first).to_contain_text("¥")
+    expect(summaries.filter(has_text="_fen")).to_have_count(0)
+    shot(console, "audit-in-words")
     page.get_by_role("button", name="English").click()  # and in English, the open page's title at once
     page.wait_for_function("document.title.endsWith(' · Loyalty back office')")
     page.locator("[data-menu=jobs]").click()
