@@ -193,6 +193,11 @@ def test_a_partner_is_created_and_its_secret_shown_once(site: Site, console: Scr
 def test_a_job_is_run_for_today_and_its_report_read(site: Site, console: Screens) -> None:
     page = log_in(console, site)
     open_screen(page, "jobs")
+    rows = page.locator(".el-main tbody tr")  # in words, on the business's clock (a walkthrough read English and
+    expect(rows.filter(has_text="expire-points")).to_contain_text("到期积分作废每天 00:05")  # UTC cron expressions)
+    expect(rows.filter(has_text="release-held-messages")).to_contain_text("每 15 分钟")
+    descriptions = [row.locator(".desc").first.inner_text() for row in rows.all()]
+    assert all(re.search(r"[\u4e00-\u9fff]", text) for text in descriptions), descriptions
     page.locator("[data-test=job-run-expire-points]").click()
     page.get_by_label("处理至日期").wait_for()  # today by default
     page.locator("[data-test=job-run-start]").click()

@@ -19,6 +19,12 @@ export function followPlatformDay(health) {
   offsetDays = Math.round((Date.parse(health.today) - Date.parse(deviceDay())) / DAY_MS)
 }
 
+/** A time of day in UTC (a schedule's) on the business zone's clock, HH:MM. */
+export function businessTimeOf(hour, minute) {
+  const at = new Date(Date.UTC(2026, 0, 15, hour, minute))
+  return new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at)
+}
+
 /** Today as the business sees it, YYYY-MM-DD. */
 export function businessToday() {
   return new Date(Date.parse(deviceDay()) + offsetDays * DAY_MS).toISOString().slice(0, 10)
