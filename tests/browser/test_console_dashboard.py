@@ -7,10 +7,18 @@ from datetime import datetime, timedelta
 from playwright.sync_api import expect
 
 from chalicelib.shared.settings import get_settings
-from tests.browser.conftest import Screens, Site
+from tests.browser.conftest import Screens, Site, choose
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 
-FIGURES = ("new_members", "purchases", "sales_fen", "points_issued", "points_redeemed", "points_expired")
+FIGURES = (
+    "new_members",
+    "purchases",
+    "sales_fen",
+    "points_issued",
+    "points_redeemed",
+    "points_expired",
+    "points_deducted",
+)
 
 
 def shown(screens: Screens, key: str) -> float:
@@ -44,6 +52,12 @@ def test_the_dashboard_shows_what_the_api_counts(site: Site, console: Screens) -
     assert shown(console, "points_outstanding") == summary["points_outstanding"]
     assert shown(console, "wallet_float_fen") == summary["wallet_float_fen"]["total_fen"] / 100
     assert summary["members_total"] > 0, "the demo data gives the dashboard something to show"
+    expect(page.locator("[data-figure=points_redeemed] .note")).to_have_count(0)
+    choose(page, page.get_by_label("门店"), "上海静安旗舰店")  # a store's 0 redeemed says why (a walkthrough)
+    expect(page.locator("[data-figure=points_redeemed] .note")).to_have_text(
+        "仅统计全连锁：会员积分不归属门店，选门店时为 0"
+    )
+    expect(page.locator("[data-figure=points_deducted] .note")).to_have_text("退款扣回与手动扣减")
 
     # The tests' browser asks for reduced motion, as a visitor's system can: the charts are drawn at once (each chart
     # says what ECharts was set to) and every transition ends at once. Asked for nothing, the charts animate and the
