@@ -173,7 +173,7 @@ def staff_order(caller: Caller, order_id: str) -> dict[str, Any]:
         from chalicelib.audit.service import record_read
 
         record_read("mall-order.address-read", f"mall-order/{order_id}")
-    return _with_members([order_view(order, viewer)])[0]
+    return members.with_briefs([order_view(order, viewer)])[0]
 
 
 def _rows(records: Iterable[MallOrderRecord]) -> list[dict[str, Any]]:
@@ -221,18 +221,7 @@ def list_orders(
         position = {"key": key} if key else None
     else:
         position = _read_months(page, start.get("month", clock.iso(clock.now())[:7]), start.get("key"))
-    return _with_members(_rows(page.records)), encode_cursor(scope, position)
-
-
-def _with_members(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows with whose each is, as member lists show them (one batch read): a list of the chain's orders names the
-    member, not an id (found by a walkthrough)."""
-    found = members.summaries(row["member_id"] for row in rows)
-    for row in rows:
-        summary = found.get(row["member_id"], {})
-        row["member"] = {"member_no": summary.get("member_no"), "name": summary.get("name", ""),
-                         "phone_masked": summary.get("phone_masked")}  # fmt: skip
-    return rows
+    return members.with_briefs(_rows(page.records)), encode_cursor(scope, position)
 
 
 FIRST_MONTH = "2026-01"  # no order is older than the mall

@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from chalicelib.members.schemas import Phone
+from chalicelib.members.schemas import MemberBrief, Phone
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, Label
 from chalicelib.shared.fields import FEN, NEXT_CURSOR, UTC_INSTANT, Instant, Reason, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
@@ -292,14 +292,6 @@ class MallHistoryStep(Schema):
     why: str = Field(description="the reason given or recorded")
 
 
-class MallOrderMember(Schema):
-    """Whose order it is, as member lists show them."""
-
-    member_no: str | None = Field(description="their member number; null once erased")
-    name: str = Field(description="their name (empty once erased)")
-    phone_masked: str | None = Field(description="their phone, masked")
-
-
 class MallOrderSummary(Schema):
     """An order as lists show it."""
 
@@ -320,7 +312,7 @@ class MallOrderSummary(Schema):
     address: MallAddressOut | None = Field(description="where it ships (masked in lists)")
     shipment: MallShipmentOut | None = Field(description="carrier and tracking number, once shipped")
     coupon_code: str | None = Field(description="the coupon it issued (coupon rewards)")
-    member: MallOrderMember | None = Field(
+    member: MemberBrief | None = Field(
         default=None,
         description="whose order, to staff reading the chain's orders (`GET /v1/mall/orders` and one "
         "order); null in a member's own list",

@@ -313,6 +313,15 @@ class MemberOut(Schema):
         return cls.model_validate({**fields, "phone_masked": phone_masked})
 
 
+class MemberBrief(Schema):
+    """Whose row it is, as member lists show them: a list of a store's sales or the chain's orders names the member,
+    not an id."""
+
+    member_no: str | None = Field(description="their member number; null once erased or unknown")
+    name: str = Field(description="their name (empty once erased)")
+    phone_masked: str | None = Field(description=PHONE_MASKED)
+
+
 class MemberSummary(Schema):
     """A list row: what staff scan, with the phone masked and nothing to decrypt."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
+from chalicelib.members import service as members
 from chalicelib.members.service import reachable
 from chalicelib.purchases import activities, history, service
 from chalicelib.purchases.rules import Line
@@ -195,7 +196,8 @@ def store_purchases(ctx: RequestContext, store_id: str) -> Reply:
     query: StorePurchasesQuery = ctx.query
     if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
         raise NotFound(f"No store {store_id!r}")
-    return _page(history.of_store(store_id, query.from_, query.to, query.limit, query.cursor))
+    rows, cursor = history.of_store(store_id, query.from_, query.to, query.limit, query.cursor)
+    return _page((members.with_briefs(rows), cursor))
 
 
 @endpoint("/v1/stores/{store_id}/refunds", "GET", summary="The refunds given back at a store's till, newest first",
@@ -212,4 +214,4 @@ def store_refunds(ctx: RequestContext, store_id: str) -> Reply:
     if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
         raise NotFound(f"No store {store_id!r}")
     rows, cursor = history.refunds_at(store_id, query.from_, query.to, query.limit, query.cursor)
-    return Reply(TillRefundPage.model_validate({"items": rows, "next_cursor": cursor}))
+    return Reply(TillRefundPage.model_validate({"items": members.with_briefs(rows), "next_cursor": cursor}))

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, ConfigDict, Field, JsonValue, StringConstraints, model_validator
 from pydantic.config import JsonDict
 
-from chalicelib.members.schemas import MemberNo, Phone
+from chalicelib.members.schemas import MemberBrief, MemberNo, Phone
 from chalicelib.purchases.rules import Activity, EarnRules, Window
 from chalicelib.shared import clock
 from chalicelib.shared.fields import BUSINESS_DATE, FEN, GIVEN_INSTANT, NEXT_CURSOR, UTC_INSTANT, Day, Instant, Trimmed
@@ -507,6 +507,7 @@ class PurchaseView(Schema):
         description="who recorded it at the counter (消费记账: `staff:<id>`, named in the console); null for a "
         "partner's, for one recorded before it was kept, and for the member",
     )
+    member: MemberBrief | None = Field(default=None, description="whose purchase, in a store's list; else null")
 
 
 class PurchasePage(Schema):
@@ -543,6 +544,7 @@ class TillRefund(Schema):
     payment_method: str = Field(description="how the sale was paid: the money goes back that way")
     occurred_at: str = Field(description=f"when it was given back; {UTC_INSTANT}")
     recorded_by: str | None = Field(description="who gave it back (`staff:<id>`)")
+    member: MemberBrief | None = Field(default=None, description="whose purchase it refunded")
 
 
 class TillRefundPage(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
+from chalicelib.members import service as members
 from chalicelib.members.service import MemberCodeNotCurrent, MemberCodeUsed, reachable
 from chalicelib.shared import clock
 from chalicelib.shared.errors import (
@@ -434,4 +435,4 @@ def store_wallet_journal(ctx: RequestContext, store_id: str) -> Reply:
     if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
         raise NotFound(f"No store {store_id!r}")
     rows, cursor = journal.lines(store_id, query.from_, query.to, query.limit, query.cursor)
-    return Reply(WalletJournalPage.model_validate({"items": rows, "next_cursor": cursor}))
+    return Reply(WalletJournalPage.model_validate({"items": members.with_briefs(rows), "next_cursor": cursor}))

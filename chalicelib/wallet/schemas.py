@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from chalicelib.members.schemas import MemberBrief
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
 from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day, Reason, Trimmed
 from chalicelib.shared.http import Input, Schema
@@ -487,6 +488,7 @@ class WalletJournalLine(Schema):
     reference: str = Field(description="the payment, refund or cash refund id")
     recorded_by: str = Field(description="who booked it (`staff:<id>`, `partner:<id>`, `member:<id>`, `system`)")
     reason: str | None = Field(description="why, as the member's wallet entries say it")
+    member: MemberBrief | None = Field(default=None, description="whose wallet, as member lists show them")
 
 
 class WalletJournalPage(Schema):

@@ -32,6 +32,8 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
     expect(cash).to_contain_text("¥120.00")
     expect(cash).to_contain_text("现金")
     expect(cash.locator("[data-test=sale-recorder]")).to_have_text("员工 测试cashier")  # who rang it up
+    whose = f"流水会员 · {member['member_no']}"  # by name, not a bare link (a walkthrough)
+    expect(cash.locator("[data-test=sale-member]")).to_have_text(whose)
     expect(page.locator("[data-test=sales-by-method]")).to_contain_text("微信支付")
     expect(page.locator("[data-test=sales-totals]")).to_contain_text("合计")
     assert unlabelled_inputs(page) == []
@@ -46,6 +48,7 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
     assert orders["wechat_pay"] in text
     assert orders["cash"] not in text
     assert "员工 测试cashier" in text
+    assert whose in text  # the file names the member too (it held a bare `mb_` id)
 
     page.get_by_role("tab", name="储值流水").click()  # the stored value taken at the till, line by line (two
     journal = page.locator("[data-test=wallet-journal] tbody tr")  # walkthroughs: no way to reconcile top-ups)
@@ -59,6 +62,7 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
     expect(line).to_contain_text("+¥300.00")
     expect(line).to_contain_text("微信支付")
     expect(line.locator("[data-test=journal-recorder]")).to_have_text("员工 测试cashier")
+    expect(line.locator("[data-test=sale-member]")).to_have_text(whose)
     expect(page.locator("[data-test=wallet-top-ups-by-method]")).to_contain_text("微信支付")
     assert unlabelled_inputs(page) == []
     console.shot("store-wallet-journal")

@@ -355,6 +355,10 @@ class TestAtTheCounter:
         assert cashier.get(f"/v1/stores/SH-001/refunds?from={day}&to={day}").status == 403
         (sale,) = api.get(f"/v1/stores/SH-001/purchases?from={day}&to={day}").body["items"]
         assert sale["refunded_fen"] == 1_000  # the sale's store keeps it in its figures
+        whose = {"member_no": api.get(f"/v1/members/{member}").body["member_no"], "name": "会员",
+                 "phone_masked": "139****0001"}  # fmt: skip
+        assert sale["member"] == line["member"] == whose  # named, not an id (found by a walkthrough)
+        assert api.get(f"/v1/members/{member}/purchases").body["items"][0]["member"] is None  # the member's own list
 
         [event] = [e for e in published_envelopes() if e["type"] == "refund.recorded"]
         assert (event["payload"]["store_id"], event["payload"]["till_store_id"]) == ("SH-001", "BJ-001")

@@ -1118,6 +1118,7 @@ class TestStatements:
             ("top-up", 20_000, "wechat_pay", "J-TOP-1")]  # fmt: skip
         assert lines[2]["reason"] == "退余额"
         assert all(line["recorded_by"].startswith("staff:") and line["member_id"] == member for line in lines)
+        assert {line["member"]["name"] for line in lines} == {ok(api.get(f"/v1/members/{member}"))["name"]}  # named
         page = ok(manager.get(f"/v1/stores/SH-001/wallet/journal?from={day}&to={day}&limit=2"))
         rest = ok(manager.get(f"/v1/stores/SH-001/wallet/journal?from={day}&to={day}&cursor={page['next_cursor']}"))
         assert page["items"] + rest["items"] == lines
