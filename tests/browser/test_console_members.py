@@ -111,6 +111,8 @@ def test_an_edit_against_a_stale_version_is_reloaded_and_said_kindly(site: Site,
     member = new_member(site, "李雷")
     page = log_in(console, site)
     page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    phone = member["phone"]  # the admin reads it whole, grouped as people read it (a walkthrough: +8613800138000)
+    expect(page.locator("[data-test=member-phone]")).to_have_text(f"{phone[3:6]} {phone[6:10]} {phone[10:]}")
     page.locator("[data-test=edit]").click()
     page.get_by_label("姓名").fill("李雷雷")
     site.api("PATCH", f"/v1/members/{member['member_id']}", {"city": "杭州"})  # someone else saves first
