@@ -123,6 +123,9 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     expect(page.locator("[data-test=liability-by-expiry] [data-cell=points]")).to_have_text(
         [str(row["points"]) for row in expiring] + [str(points) for points in owing]
     )
+    breakage = owed["points"]["expected_breakage"]  # what the estimate is (a walkthrough read 预计过期 as due soon)
+    expect(page.locator("[data-figure=points] .note")).to_contain_text(f"预计其中 {breakage} 积分终将过期未用")
+    expect(page.locator("[data-test=reports-download]")).to_have_count(0)  # its tables are in the exported file
     expect(page.locator("[data-test=reports-liability] .el-loading-mask")).to_be_hidden()
     console.shot("reports-liability")
 

@@ -17,10 +17,10 @@ export default {
       totals: '合计', paidBy: '支付方式', liabilityAsOf: '截至 {day} 日终（统计期间的最后一天；今天则为此刻）的负债',
       consumption: '积分消耗率 {window}（累计 {cumulative}）', asOf: '负债日期', hidden: '金额仅财务与管理员可见',
       liability: {
-        points: '积分负债（元）', pointsNote: '{points} 积分 × {value} 分/积分，预计过期 {breakage} 积分',
+        points: '积分负债（元）', pointsNote: '{points} 积分 × {value} 分/积分；按迄今 {rate}% 的过期率，预计其中 {breakage} 积分终将过期未用（下方为到期时间）',
         principal: '储值本金（元）', bonus: '储值赠送金（元）', coupons: '可用优惠券面值（元）', mall: '未履约兑换订单（元）',
         mallNote: '{open} 笔订单（7 天内 {week}，8–30 天 {month}，更早 {older}）', total: '合计（元）',
-        byStore: '按门店（跨店结算）', byStoreNote: '各门店收银带来的积分（扣除退款扣回）与储值（充值减消费）；其他：线上或手工兑换、赠送、过期等',
+        byStore: '按门店（跨店结算）', byStoreNote: '各门店收银带来的积分（扣除退款扣回）与储值（充值减消费）；其他：不经门店收银的变动（线上或手工兑换、赠送、过期等），兑换与过期多于赠送时为负，合计仍等于总负债',
         held: { points: '积分', principal: '储值本金（元）', bonus: '赠送金（元）', total: '合计（元）' }, elsewhere: '其他',
         byExpiry: '积分账龄（按到期季度）', expires: '到期季度', expiringPoints: '积分', expiringValue: '价值（元）',
         never: '永不过期', debt: '会员欠分', undated: '早于统计的积分',
@@ -47,7 +47,7 @@ export default {
       totals: 'Total', paidBy: 'Paid by', liabilityAsOf: 'Owed at the end of {day} (the period\'s last day; today: now)',
       consumption: 'Consumption rate {window} (cumulative {cumulative})', asOf: 'As of', hidden: 'Amounts are for finance and admins',
       liability: {
-        points: 'Points (yuan)', pointsNote: '{points} points × {value} fen each; {breakage} expected to expire',
+        points: 'Points (yuan)', pointsNote: '{points} points × {value} fen each; at the {rate}% expired so far, {breakage} of them are expected to expire unused (when they expire: below)',
         principal: 'Stored-value principal (yuan)', bonus: 'Stored-value bonus (yuan)', coupons: 'Usable coupons (yuan)', mall: 'Unfulfilled mall orders (yuan)',
         mallNote: '{open} orders ({week} within 7 days, {month} in 8–30 days, {older} older)', total: 'Total (yuan)',
         byStore: 'By store (settlement between stores)', byStoreNote: "Each store's counter: points of its purchases net of refunds' claw-backs, stored value paid in less paid out; elsewhere: redemptions online or by hand, gifts, expiry",
