@@ -124,6 +124,27 @@ def test_an_edit_against_a_stale_version_is_reloaded_and_said_kindly(site: Site,
     page.locator("[data-test=save]").click()
     page.locator("[data-test=member-name]").get_by_text("李雷雷").wait_for()
 
+    other = new_member(site, "韩梅梅")  # the phone and the tags are edited too (a walkthrough found neither)
+    page.locator("[data-test=edit]").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("手机号")).to_have_value(phone[3:])  # as the member says it
+    dialog.get_by_label("手机号").fill(other["phone"][3:])
+    dialog.locator("[data-test=save]").click()
+    dialog.get_by_text("该手机号已属于另一位会员").wait_for()  # nothing saved
+    fresh = "139" + "".join(secrets.choice("0123456789") for _ in range(8))
+    dialog.get_by_label("手机号").fill(fresh)
+    tags = dialog.get_by_role("combobox", name="标签")
+    for tag in ("VIP", "老客"):  # typed (a fill empties the box first, which takes the last tag off)
+        tags.press_sequentially(tag)
+        tags.press("Enter")
+    dialog.get_by_label("姓名").click()  # the tags' list closes
+    console.shot("edit-phone-and-tags")
+    dialog.locator("[data-test=save]").click()
+    expect(page.locator("[data-test=member-tags]")).to_have_text("VIP老客")
+    expect(page.locator("[data-test=member-phone]")).to_have_text(f"{fresh[:3]} {fresh[3:7]} {fresh[7:]}")
+    saved = site.api("GET", f"/v1/members/{member['member_id']}")
+    assert (saved["phone"], saved["tags"]) == (f"+86{fresh}", ["VIP", "老客"])
+
 
 def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(site: Site, console: Screens) -> None:
     member = new_member(site, "王芳", store="BJ-001")
