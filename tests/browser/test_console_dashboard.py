@@ -46,9 +46,9 @@ def test_the_dashboard_shows_what_the_api_counts(site: Site, console: Screens) -
         assert shown(console, key) == expected, key
     assert shown(console, "members_total") == summary["members_total"]
     totals = daily["totals"]  # what refunds gave back, beside the gross (a walkthrough: no refunds anywhere)
-    net = f"¥{(totals['sales_fen'] - totals['refunded_fen']) / 100:.2f}"
+    net = f"¥{(totals['sales_fen'] - totals['refunded_fen']) / 100:,.2f}"  # grouped, as the figures are
     expect(page.locator("[data-figure=sales_fen] .note")).to_have_text(
-        f"退款 {totals['refunds']} 笔 ¥{totals['refunded_fen'] / 100:.2f}，净额 {net}")  # fmt: skip
+        f"退款 {totals['refunds']} 笔 ¥{totals['refunded_fen'] / 100:,.2f}，净额 {net}")  # fmt: skip
     assert shown(console, "points_outstanding") == summary["points_outstanding"]
     assert shown(console, "wallet_float_fen") == summary["wallet_float_fen"]["total_fen"] / 100
     assert summary["members_total"] > 0, "the demo data gives the dashboard something to show"
