@@ -313,6 +313,16 @@ class MemberOut(Schema):
         return cls.model_validate({**fields, "phone_masked": phone_masked})
 
 
+class MemberReadQuery(Input):
+    """How a member is read."""
+
+    masked: bool = Field(
+        default=False,
+        description="mask personal data whatever the caller may read, and record no read (a profile opened before "
+        "anyone asks to see the phone)",
+    )
+
+
 class MemberBrief(Schema):
     """Whose row it is, as member lists show them: a list of a store's sales or the chain's orders names the member,
     not an id."""

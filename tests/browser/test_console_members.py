@@ -109,10 +109,18 @@ def test_a_member_is_found_adjusted_and_the_ledger_shows_the_entry(site: Site, c
 
 def test_an_edit_against_a_stale_version_is_reloaded_and_said_kindly(site: Site, console: Screens) -> None:
     member = new_member(site, "李雷")
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the registration's answer logged a read of its own
+    reads = f"/v1/audit?from={day}&to={day}&action=member.phone-read&target=member/{member['member_id']}"
+    before = len(site.api("GET", reads)["items"])
     page = log_in(console, site)
     page.goto(f"{site.base}/console/#/members/{member['member_id']}")
-    phone = member["phone"]  # the admin reads it whole, grouped as people read it (a walkthrough: +8613800138000)
+    phone = member["phone"]  # masked until asked, so the audit log holds the reads someone wanted (a walkthrough:
+    expect(page.locator("[data-test=member-phone]")).to_have_text(f"{phone[3:6]}****{phone[-4:]}")  # every visit
+    assert len(site.api("GET", reads)["items"]) == before  # logged one)
+    page.locator("[data-test=reveal]").click()  # the admin reads it whole, grouped as people read it
     expect(page.locator("[data-test=member-phone]")).to_have_text(f"{phone[3:6]} {phone[6:10]} {phone[10:]}")
+    expect(page.locator("[data-test=reveal]")).to_have_count(0)
+    assert len(site.api("GET", reads)["items"]) == before + 1
     page.locator("[data-test=edit]").click()
     page.get_by_label("姓名").fill("李雷雷")
     site.api("PATCH", f"/v1/members/{member['member_id']}", {"city": "杭州"})  # someone else saves first

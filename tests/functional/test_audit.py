@@ -68,6 +68,11 @@ def test_a_lookup_for_the_counter_shows_and_records_no_full_phone(api, member):
     full = manager.post("/v1/members/lookup", {"phone": "13812345678"}).body  # asked in full: read, and recorded
     assert full["phone"] == "+8613812345678"
     assert len(read_log(api, action="member.phone-read").body["items"]) == before + 1
+    profile = manager.get(f"/v1/members/{member['member_id']}?masked=true").body  # a profile opened masked
+    assert (profile["phone"], profile["birthday"]) == ("138****5678", None)  # (a walkthrough: every visit logged)
+    assert len(read_log(api, action="member.phone-read").body["items"]) == before + 1
+    assert manager.get(f"/v1/members/{member['member_id']}").body["phone"] == "+8613812345678"  # shown when asked
+    assert len(read_log(api, action="member.phone-read").body["items"]) == before + 2
 
 
 def test_finance_reads_the_log_and_a_cashier_may_not(api):

@@ -1,7 +1,7 @@
 export default {
   'zh-CN': {
     members: {
-      tags: '标签', tagsHint: '输入后回车添加，如 VIP、老客', phoneTakenEdit: '该手机号已属于另一位会员',
+      reveal: '显示完整资料', tags: '标签', tagsHint: '输入后回车添加，如 VIP、老客', phoneTakenEdit: '该手机号已属于另一位会员',
       register: {
         open: '登记会员', title: '登记新会员', save: '登记', noStore: '不归属门店', phonePattern: '请输入 11 位中国大陆手机号',
         phoneTaken: '该手机号已是会员：请在收银台按手机号查找', done: '已登记，会员号 {no}',
@@ -32,7 +32,7 @@ export default {
   },
   en: {
     members: {
-      tags: 'Tags', tagsHint: 'Type one and press Enter, e.g. VIP', phoneTakenEdit: 'This phone belongs to another member',
+      reveal: 'Show in full', tags: 'Tags', tagsHint: 'Type one and press Enter, e.g. VIP', phoneTakenEdit: 'This phone belongs to another member',
       register: {
         open: 'Register a member', title: 'Register a new member', save: 'Register', noStore: 'No home store', phonePattern: 'A mainland mobile number of 11 digits',
         phoneTaken: 'This phone is already a member: find them at the counter by phone', done: 'Registered, member no. {no}',
