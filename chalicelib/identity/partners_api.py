@@ -120,8 +120,9 @@ def revoke_secret(ctx: RequestContext, partner_id: str, secret_id: str) -> Reply
           access=PARTNER, body=WebhookPing, response=PingAnswer, errors=(Unauthenticated,))  # fmt: skip
 def ping(ctx: RequestContext) -> Reply:
     """Check request signing before using the real webhooks: any JSON object, signed with `X-Partner-Id` and
-    `X-Signature` (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + the raw body, keyed by the secret>`), answers
-    which partner signed it and its stores. Writes nothing.
+    `X-Signature` (`t=<unix seconds>,v2=<hex HMAC-SHA256, keyed by the secret, of "<t>.POST /v1/webhooks/ping." +
+    the raw body>`, as the `partnerSignature` scheme says), answers which partner signed it and its stores (`[]`: no
+    limit, every store of the chain). Writes nothing.
 
     Errors: 401 for an unknown partner, a wrong or revoked secret, a changed body or a timestamp more than 300
     seconds from the server's clock."""

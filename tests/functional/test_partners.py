@@ -37,6 +37,22 @@ def test_a_signed_request_names_its_partner_and_stores(api, partner):
     assert (answer.body["partner_id"], answer.body["stores"]) == (partner["partner_id"], ["SH-001", "SH-002"])
 
 
+def test_a_partner_signing_as_the_openapi_description_says_is_let_in(api, partner):
+    """Found by an integrator: the description said `v1` over "<t>." + body, which a new partner is refused. Signed
+    from the description alone (its example message), as an integrator writes it, the ping answers 200."""
+    import hashlib
+    import hmac
+    import time
+
+    scheme = api.get("/v1/openapi.json").body["components"]["securitySchemes"]["partnerSignature"]["description"]
+    assert "`1767225600.POST /v1/webhooks/purchases.` + body" in scheme
+    body, t = b'{"hello": "pos"}', int(time.time())
+    digest = hmac.new(partner["secret"].encode(), f"{t}.POST /v1/webhooks/ping.".encode() + body, hashlib.sha256)
+    headers = {"content-type": "application/json", "x-partner-id": partner["partner_id"],
+               "x-signature": f"t={t},v2={digest.hexdigest()}"}  # fmt: skip
+    assert api.as_(None).call("POST", "/v1/webhooks/ping", raw=body, headers=headers).status == 200
+
+
 def test_a_signed_request_cannot_be_replayed_onto_another_route(api, partner):
     """Found by a probe: the same signed bytes made a wallet payment and then a top-up (the signature covered the
     body alone). v2 signs the method and path: replayed elsewhere, the request is 401 and changes nothing."""
