@@ -140,11 +140,12 @@ def build_document() -> dict[str, Any]:
 
 
 SIGNATURE = (
-    "`t=<unix seconds>,v2=<hex>`: hex is HMAC-SHA256, keyed by the secret's UTF-8 bytes, over `<t>.<METHOD> <path>.` "
-    "then the raw body bytes (the method in capitals; the path from `/v1/` on, percent-decoded, without the query), e.g. "
-    "`1767225600.POST /v1/webhooks/purchases.` + body. Several `v2=` values may be sent while a secret is rotated. A "
-    "timestamp more than 300 seconds from the server's clock is refused. The older `v1=<hex>` (over `<t>.` + body "
-    "alone) passes only for a partner created or changed with `accepts_v1: true`."
+    "`t=<unix seconds>,v2=<hex>`: hex is HMAC-SHA256, keyed by the secret's UTF-8 bytes, over "
+    "`<t>.<METHOD> <path>.` then the raw body bytes (the method in capitals; the path from `/v1/` on, "
+    "percent-decoded, without the query), e.g. `1767225600.POST /v1/webhooks/purchases.` + body. Several `v2=` "
+    "values may be sent while a secret is rotated. A timestamp more than 300 seconds from the server's clock is "
+    "refused. The older `v1=<hex>` (over `<t>.` + body alone) passes only for a partner created or changed with "
+    "`accepts_v1: true`."
 )
 
 
