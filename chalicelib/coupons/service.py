@@ -643,8 +643,17 @@ def coupon_history(code: str, language: str, within: frozenset[str] | None = Non
     engine = ledger()
     entries = engine.store.entries_between(coupon_holder(code), COUPON, 1, 1000)
 
+    # an entry naming an order but no store (a reversal) was made where the order was used; an order of no known
+    # store is another's (found by an integrator: a reversal at another store showed its order and who)
+    stores_of = {e.detail["order_id"]: e.detail["store_id"] for e in entries
+                 if isinstance(e.detail, dict) and e.detail.get("order_id") and e.detail.get("store_id")}  # fmt: skip
+
     def shown(detail: Any) -> bool:
-        return within is None or not isinstance(detail, dict) or detail.get("store_id") in (None, *within)
+        if within is None or not isinstance(detail, dict):
+            return True
+        order = detail.get("order_id")
+        store = detail["store_id"] if "store_id" in detail else stores_of.get(order, "") if order else None
+        return store in (None, *within)
 
     now = coupon_json(coupon, template, language, clock.iso(clock.now()), clock.business_today())
     for order in ("reservation", "redemption"):  # the order another store holds it for or used it on

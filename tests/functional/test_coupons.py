@@ -267,6 +267,12 @@ def test_a_partner_reads_what_happened_to_a_coupon_at_another_store_without_who_
     assert issued["actor"] is not None  # issued at no store: shown whole
     staff = api.get(f"/v1/coupons/{code}").body["entries"][1]
     assert (staff["detail"]["order_id"], staff["actor"][:6]) == ("BJ-ORDER-1", "staff:")
+    back = api.post(f"/v1/coupons/{code}/redemptions/BJ-ORDER-1/reversal", {"reason": "refund"})  # at BJ-001's
+    assert back.status in (200, 201), back.body  # order: its entry names the order, not the store (an integrator
+    read = api.as_(None).call("GET", f"/v1/coupons/{code}", headers=signed_headers(*partner, b""))  # read both)
+    returned = read.body["entries"][-1]
+    assert (returned["detail"], returned["actor"], returned["reason"]) == (None, None, returned["kind"])
+    assert "BJ-ORDER-1" not in json.dumps(read.body)
 
 
 def test_an_erased_members_coupons_are_voided(api, aws, member):
