@@ -672,7 +672,10 @@ def top_up(partner: Caller, request: WalletTopUp) -> dict[str, Any]:
 
 
 def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
-    """A partner's wallet payment, booked once per payment id (other content: 409 ``payment-conflict``)."""
+    """A partner's wallet payment, booked once per payment id (other content: 409 ``payment-conflict``). Too little
+    in the wallet is 409 ``insufficient-balance`` with ``available_fen``, except to a partner limited to stores when
+    the member's home store is another: what a wallet holds is a read, and a partner's reads stay within its stores
+    (an integrator probed balances across the chain with payments too large to book)."""
     _at_partner_store(partner, request.store_id)
     on = wallets()
     claim = _claim("payment", partner.id, request.payment_id, request, PaymentConflict())
@@ -687,6 +690,9 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
     except InsufficientBalance:
         if members.status_of(member_id) != Status.ACTIVE:  # an empty wallet of nobody, or of a frozen member
             raise _not_eligible(HolderUnavailable(member_id)) from None
+        home = members.home_store_of(member_id)
+        if partner.stores and home is not None and not partner.covers_store(home):  # another store's member's
+            raise InsufficientBalance("The wallet holds less than the payment asks") from None  # balance: a read
         raise
 
 

@@ -343,6 +343,18 @@ class TestPayments:
         ok(pay(api, partner, {"member_id": member}, 1_000))
         assert wallet(api, member)["total_fen"] == 0
 
+    def test_a_partner_learns_no_balance_of_another_stores_member_from_a_payment_too_large(self, api, partner):
+        """Found by an integrator: a partner of one store read any phone's balance with payments too large to book.
+        Its own store's members (and those of no store) are told what the wallet holds, as its till needs."""
+        beijing = api.post("/v1/members", {"name": "京", "phone": "13800000009", "home_store_id": "BJ-001"}).body
+        shanghai = api.post("/v1/members", {"name": "沪", "phone": "13800000008", "home_store_id": "SH-001"}).body
+        for member in (beijing, shanghai):
+            ok(top_up(api, partner, {"member_id": member["member_id"]}, 1_000, payment_id=f"T-{member['member_no']}"))
+        far = refused(pay(api, partner, {"phone": "13800000009"}, 9_999_999, "P-9"), 409, "insufficient-balance")
+        near = refused(pay(api, partner, {"phone": "13800000008"}, 9_999_999, "P-8"), 409, "insufficient-balance")
+        assert ("available_fen" not in far, "1000" in far["detail"]) == (True, False)
+        assert near["available_fen"] == 1_000
+
     def test_the_same_payment_id_with_other_content_is_409(self, api, partner, member):
         ok(top_up(api, partner, {"member_id": member}, 1_000))
         ok(pay(api, partner, {"member_id": member}, 100))
