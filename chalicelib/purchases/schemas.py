@@ -112,8 +112,14 @@ class Purchase(Input):
     occurred_at: Happened = Field(description=f"when it was paid; points are dated from it; {HAPPENED}")
     currency: Literal["CNY"] = Field(default="CNY", description="always CNY (人民币)")
     total_fen: Fen = Field(description=f"the order's amount before discounts (订单金额); {FEN}")
-    paid_fen: Fen = Field(description=f"what the member paid after discounts (实付金额), which earns points; {FEN}")
-    payment_method: Label = Field(description="how they paid (支付方式), e.g. `wechat_pay`, `alipay`, `card`, `cash`")
+    paid_fen: Fen = Field(
+        description="what the member paid after discounts (实付金额), which earns points: what they paid from their "
+        f"stored value too (its wallet payment is its own webhook); {FEN}"
+    )
+    payment_method: Label = Field(
+        description="how they paid (支付方式), e.g. `wechat_pay`, `alipay`, `card`, `cash`, `wallet` (all from stored "
+        "value), `mixed` (part from it); the reports group sales by it"
+    )
     items: list[Item] = Field(
         default_factory=list, max_length=500, description="the order lines, adding up to total_fen; may be left out"
     )
@@ -182,7 +188,11 @@ class RefundItem(Input):
     line_id: Id = Field(description="the order line's id, as the purchase reported it")
     quantity: int = Field(ge=0, le=100_000, description="units returned; 0: a price adjustment that keeps the units "
                           "(a line whose money all went back keeps no per-unit bonus, whatever this says)")  # fmt: skip
-    amount_fen: Fen = Field(description=f"money given back on this line; {FEN}")
+    amount_fen: Fen = Field(
+        description="money given back on this line, at most what is left of what the member paid for it: its "
+        "paid share (its amount less its share of the order's discounts, as the purchase's lines answer "
+        f"`paid_fen`) less what refunds gave back on it already; {FEN}"
+    )
 
 
 class Refund(Input):
