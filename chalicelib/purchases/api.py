@@ -67,7 +67,9 @@ def refund(ctx: RequestContext) -> Reply:
     """A partner reports a refund (退款) of an order, by line or in proportion to what each line was paid. It
     takes back the points and growth value the refunded part earned (pending points first, then available ones);
     what was already spent becomes debt, repaid by later credits. A refund that leaves the order short of its
-    upgrade's threshold undoes that upgrade. Once per refund id: a repeat answers the first answer.
+    upgrade's threshold undoes that upgrade. Once per refund id: a repeat answers the first answer. It moves no
+    money and returns nothing else: stored value paid for the order goes back by `POST /v1/webhooks/wallet/refunds`,
+    a coupon used on it by `POST /v1/coupons/{code}/redemptions/{order_id}/reversal` (with `reason: refund`).
 
     Errors: 404 for an unknown order (retry later); 422 for more than is left of the order or a line, or a refund
     dated before its order; 409 `refund-conflict` for the same refund id with other content."""
