@@ -202,6 +202,7 @@ ROUTES = (
     Route("/v1/wallet/statements", "GET", "get_wallet_statement", "chalicelib.wallet.api"),
     Route("/v1/webhooks/activities", "POST", "activity", "chalicelib.purchases.api"),
     Route("/v1/webhooks/mall/payments", "POST", "mall_payment", "chalicelib.mall.api"),
+    Route("/v1/webhooks/members/lookup", "POST", "partner_lookup", "chalicelib.counter.api"),
     Route("/v1/webhooks/membership/payments", "POST", "membership_payment", "chalicelib.membership.api"),
     Route("/v1/webhooks/ping", "POST", "ping", "chalicelib.identity.partners_api"),
     Route("/v1/webhooks/purchases", "POST", "purchase", "chalicelib.purchases.api"),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from chalicelib.counter import service
-from chalicelib.counter.schemas import CounterView, OpenSales, OpenSalesQuery, Sale, SaleQuery
-from chalicelib.identity.access import Staff
+from chalicelib.counter.schemas import CounterView, OpenSales, OpenSalesQuery, PartnerMemberLookup, Sale, SaleQuery
+from chalicelib.identity.access import PARTNER, Staff
 from chalicelib.identity.rules import Permission
+from chalicelib.members import service as members
 from chalicelib.purchases import service as purchases
 from chalicelib.purchases.schemas import CounterPurchase, PurchaseAnswer
-from chalicelib.shared.errors import NotFound, ValidationFailed
+from chalicelib.shared.errors import NotFound, RateLimited, ValidationFailed
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 
 SERVE = Staff(Permission.MEMBERS_READ, serves=True)
@@ -30,6 +31,23 @@ def counter_view(ctx: RequestContext, member_id: str) -> Reply:
 
     Errors: 404 for an unknown or erased member."""
     return Reply(CounterView.model_validate(service.serve(member_id, ctx.language)))
+
+
+@endpoint("/v1/webhooks/members/lookup", "POST", summary="Serve the member whose code a partner's till scanned",
+          tag="webhooks", access=PARTNER, body=PartnerMemberLookup, response=CounterView,
+          errors=(NotFound, ValidationFailed, RateLimited))  # fmt: skip
+def partner_lookup(ctx: RequestContext) -> Reply:
+    """What a partner's till shows the member standing at it: the counter view (收银台视图) of the member whose code
+    (会员码, from their member pages, current for a minute) it scanned: member number, name, masked phone, tier and
+    benefits, points (积分) with the next expiry, stored value (储值), usable coupons and paid cards. Any member of the
+    chain, whatever the partner's stores: the code proves they are there. Only a code finds a member here (a phone
+    or member number would let a till read anyone's points and balance); the till then reports by `member_id`.
+    Writes nothing but a wrong code's count.
+
+    Errors: 404 `No member matches` for every miss alike (no such code, an expired one, an erased member); 429 after
+    10 wrong codes for one member, or 30 from one partner, in 10 minutes."""
+    member = members.lookup(code=ctx.body.code)
+    return Reply(CounterView.model_validate(service.serve(member.member_id, ctx.language)))
 
 
 @endpoint("/v1/members/{member_id}/sales/{order_id}", "GET", summary="A till order: what a refund of it all gives back",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.purchases.schemas import PurchaseView
 from chalicelib.shared.fields import BUSINESS_DATE
@@ -141,3 +141,14 @@ class OpenSales(Schema):
     """The member's till orders begun at the store today and not yet recorded (消费记账)."""
 
     items: list[Sale] = Field(description="newest first; each with its wallet payment and the coupons used on it")
+
+
+class PartnerMemberLookup(Input):
+    """A member a partner's till serves, found by the code their pages show (会员码)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "668000123458493817"}]})
+
+    code: str = Field(
+        max_length=40, pattern=r"^[0-9A-Za-z-]+$",
+        description="the member's code (会员码) as scanned from the member pages (current for a minute)",
+    )  # fmt: skip

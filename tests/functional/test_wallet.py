@@ -634,6 +634,24 @@ class TestCounterPayments:
                 "validation-failed")  # fmt: skip
         ok(cashier.post(f"/v1/members/{member}/purchases", sale), 201)
 
+    def test_a_partners_till_serves_the_member_whose_code_it_scanned_and_no_one_else(self, api, partner, member):
+        """Found by an integrator: a till could report for a member but not show them their points or balance, nor
+        resolve the code they show. A code (which proves the member is there) finds any member of the chain; a phone
+        finds no one; a wrong or stale code is the same 404, and a partner guessing is cut off as a staff login is."""
+        ok(top_up(api, partner, {"member_id": member}, 2_500))
+        lookup = "/v1/webhooks/members/lookup"
+        served = ok(signed(api, partner, lookup, {"code": shown_code(member)}))
+        assert (served["member_id"], served["wallet"]["total_fen"]) == (member, 2_500)
+        assert served["phone_masked"] == "139****0001"
+        assert "phone" not in served
+        assert served == ok(api.get(f"/v1/members/{member}/counter"))  # what the counter shows a cashier
+        refused(signed(api, partner, lookup, {"phone": "13900000001"}), 422, "validation-failed")  # no phone
+        numbers = shown_code(member)[2:-6]
+        for n in range(10):  # wrong codes: the same answer as nobody, until the member's limit
+            refused(signed(api, partner, lookup, {"code": f"66{numbers}{n:06d}"}), 404, "not-found")
+        refused(signed(api, partner, lookup, {"code": shown_code(member)}), 429, "rate-limited")
+        assert api.as_(None).call("POST", lookup, raw=b'{"code": "1"}').status == 401  # unsigned
+
     def test_one_staff_login_guessing_across_members_is_cut_off_after_thirty_wrong_codes(self, api, partner):
         """Ten a member would let a login try 10 codes on every member of the chain: the login has 30 a window."""
         guesser = api.as_(token_for(["cashier"], ("BJ-001",)))
