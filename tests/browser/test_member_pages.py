@@ -397,6 +397,8 @@ def test_the_member_code_shows_a_qr_and_its_digits(site: Site, mobile: Screens) 
     member_no = me_api(site, tokens["access_token"])["member_no"]
     assert digits.startswith("66" + member_no)
     check_screen(mobile, "会员码", "member-code")
+    served = partner(site, "/v1/webhooks/members/lookup", {"code": digits})  # a partner's till scans it: the member
+    assert (served["member_no"], served["phone_masked"]) == (member_no, "137****0505")  # and what to show them
 
 
 SCREENS = [  # path, title (zh-CN, en), a locator that shows the screen has its data
