@@ -27,7 +27,7 @@ export default {
       note: '门店的消费记录：收银台记账（消费记账，记账人为收银员）与合作方系统上报的消费；储值流水列出在本店充值、储值支付、退回储值与退卡付现的每一笔。',
       salesTab: '消费', walletTab: '储值流水', kind: '类型', principal: '本金', bonus: '赠送金', reason: '原因',
       kinds: { 'top-up': '充值', payment: '储值支付', refund: '退回储值', 'cash-refund': '退卡付现' },
-      walletTotals: '合计 {n} 笔 · 收入储值 {in} · 支出储值 {out}', byKind: '按类型', topUpsByMethod: '充值收款（本金）按支付方式',
+      walletTotals: '合计 {n} 笔 · 存入会员储值 {in}（充值、退回储值） · 从会员储值扣出 {out}（储值支付、退余额）', byKind: '按类型', topUpsByMethod: '充值收款（本金）按支付方式',
       tillRefunds: '本店退款（含他店销售）{n} 笔 · {amount}', noTillRefunds: '这段时间本店没有退款', saleStore: '销售门店', givenBy: '退款人',
       notSaid: '未注明', walletEmpty: '这段时间没有储值变动', walletRange: '储值流水一次最多查看 31 天：请缩短日期范围',
     },
