@@ -84,11 +84,12 @@ def sale(caller: Caller, member_id: str, store_id: str | None, order_id: str) ->
 
 def open_sales(caller: Caller, member_id: str, store_id: str | None) -> list[dict[str, Any]]:
     """The member's till orders begun today at the store (None: at any store) and not recorded (消费记账), newest first
-    (by what was done on them last), each as ``sale`` reads it: a wallet payment taken or a coupon used on the order,
-    and no purchase. The counter offers to take one up again wherever it is opened (the tab that began it may be
-    gone: found by a walkthrough, a new tab began a new order and the payment stayed on the old one, tied to no sale).
-    Looks at the wallet's newest 20 entries and the member's newest 20 coupons; an order older or begun otherwise is
-    taken up by typing its number. 404 for an unknown or erased member. Writes nothing."""
+    (by what was done on them last), each as ``sale`` reads it: a wallet payment taken or a coupon used at the counter
+    on the order, and no purchase (one whose payment went back whole and holds no coupon is over; a partner's till
+    reports its own orders). The counter offers to take one up again wherever it is opened (the tab that began it may
+    be gone: found by a walkthrough, a new tab began a new order and the payment stayed on the old one, tied to no
+    sale). Looks at the wallet's newest 20 entries and the member's newest 20 coupons; an order older or begun
+    otherwise is taken up by typing its number. 404 for an unknown or erased member. Writes nothing."""
     if members.status_of(member_id) in (None, Status.ERASED):
         raise NotFound(f"No member {member_id!r}")
     since = clock.iso(datetime.combine(clock.business_today(), time.min, tzinfo=get_settings().tz))
@@ -99,7 +100,8 @@ def open_sales(caller: Caller, member_id: str, store_id: str | None) -> list[dic
         last[order, store] = max(at, last.get((order, store), at))
     newest_first = sorted(last, key=lambda order: last[order], reverse=True)
     unrecorded = [(order, store) for order, store in newest_first if purchases.counter_order(member_id, order) is None]
-    return [sale(caller, member_id, store, order) for order, store in unrecorded]
+    begun = [sale(caller, member_id, store, order) for order, store in unrecorded]
+    return [order for order in begun if order["coupons"] or (order["wallet_payment"] or {}).get("refundable_fen")]
 
 
 def paid_with(wallet_fen: int, paid_fen: int) -> str | None:

@@ -293,6 +293,9 @@ class Redemption:
     discount_fen: int
     at: str
     order_hash: str = ""  # the order's content as redeemed: the same order again with other content is a conflict
+    partner_id: str | None = (
+        None  # the partner whose till used it; None: the counter (staff), or used before it was kept
+    )
 
 
 @dataclass(frozen=True)

@@ -545,7 +545,7 @@ def coupon_json(coupon: Coupon, template: Template | None, language: str, now: s
         "issued_at": coupon.issued_at,
         "source_kind": coupon.source_kind,
         "reservation": vars(coupon.reservation) if coupon.held_for(now) else None,
-        "redemption": {k: v for k, v in vars(coupon.redemption).items() if k != "order_hash"}
+        "redemption": {k: v for k, v in vars(coupon.redemption).items() if k not in ("order_hash", "partner_id")}
         if coupon.redemption and coupon.status == "used"
         else None,
     }
@@ -611,13 +611,14 @@ def used_on_order(member_id: str, order_id: str) -> list[dict[str, Any]]:
 
 
 def used_since(member_id: str, store_id: str | None, since: str, look: int = 20) -> list[tuple[str, str, str]]:
-    """The orders the member's coupons were used on at a store (None: any) since ``since`` (an instant), each with
-    its store and when: found among their ``look`` newest coupons (one query), so an older coupon used today is left
-    out."""
+    """The orders the counter used the member's coupons on at a store (None: any) since ``since`` (an instant), each
+    with its store and when (a partner's till uses them on orders it reports itself): found among their ``look``
+    newest coupons (one query), so an older coupon used today is left out."""
     records = CouponRecord.by_member.query(member_id, scan_index_forward=False, limit=look)
     coupons = [_coupon_of(record) for record in itertools.islice(records, look)]
     used = [c.redemption for c in coupons if c.status == "used" and c.redemption is not None]
-    return [(r.order_id, r.store_id, r.at) for r in used if store_id in (None, r.store_id) and r.at >= since]
+    return [(r.order_id, r.store_id, r.at) for r in used
+            if r.partner_id is None and store_id in (None, r.store_id) and r.at >= since]  # fmt: skip
 
 
 def read_coupon(code: str) -> Coupon:
@@ -645,14 +646,23 @@ def coupon_history(code: str, language: str, within: frozenset[str] | None = Non
 
     # an entry naming an order but no store (a reversal) was made where the order was used; an order of no known
     # store is another's (found by an integrator: a reversal at another store showed its order and who)
-    stores_of = {e.detail["order_id"]: e.detail["store_id"] for e in entries
-                 if isinstance(e.detail, dict) and e.detail.get("order_id") and e.detail.get("store_id")}  # fmt: skip
+    # (the entry before it of the same order: order numbers repeat across stores, a review found)
+    store_of: dict[int, str | None] = {}
+    last_at: dict[str, str] = {}
+    for e in entries:
+        detail = e.detail if isinstance(e.detail, dict) else {}
+        order = detail.get("order_id")
+        if "store_id" in detail:
+            store_of[e.seq] = detail["store_id"]
+            if order:
+                last_at[order] = detail["store_id"]
+        else:
+            store_of[e.seq] = last_at.get(order, "") if order else None
 
-    def shown(detail: Any) -> bool:
+    def shown(detail: Any, seq: int | None = None) -> bool:
         if within is None or not isinstance(detail, dict):
             return True
-        order = detail.get("order_id")
-        store = detail["store_id"] if "store_id" in detail else stores_of.get(order, "") if order else None
+        store = store_of.get(seq, detail.get("store_id")) if seq is not None else detail.get("store_id")
         return store in (None, *within)
 
     now = coupon_json(coupon, template, language, clock.iso(clock.now()), clock.business_today())
@@ -667,9 +677,9 @@ def coupon_history(code: str, language: str, within: frozenset[str] | None = Non
                 "kind": e.kind,
                 "amount": e.amount,
                 "usable_after": e.balance_after,
-                "reason": e.reason if shown(e.detail) else e.kind,
-                "detail": e.detail if isinstance(e.detail, dict) and shown(e.detail) else None,
-                "actor": e.actor if shown(e.detail) else None,
+                "reason": e.reason if shown(e.detail, e.seq) else e.kind,
+                "detail": e.detail if isinstance(e.detail, dict) and shown(e.detail, e.seq) else None,
+                "actor": e.actor if shown(e.detail, e.seq) else None,
                 "occurred_at": e.occurred_at,
             }
             for e in entries
@@ -1112,6 +1122,7 @@ def redeem(caller: Any, code: str, order_id: str, order_data: Mapping[str, Any],
         "discount_fen": discount_fen,
         "at": now,
         "order_hash": _order_hash(order_data),
+        **({"partner_id": caller.id} if getattr(caller, "kind", None) == "partner" else {}),
     }
     try:
         used = coupons().change(

@@ -391,6 +391,8 @@ def with_briefs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = summaries(row["member_id"] for row in rows)
     for row in rows:
         summary = found.get(row["member_id"], {})
+        if summary.get("status") == Status.ERASED:  # erasure keeps the number for the books, not for lists
+            summary = {}
         row["member"] = {"member_no": summary.get("member_no"), "name": summary.get("name", ""),
                          "phone_masked": summary.get("phone_masked")}  # fmt: skip
     return rows

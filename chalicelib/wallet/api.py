@@ -102,7 +102,7 @@ def wallet_payment(ctx: RequestContext) -> Reply:
     below zero.
 
     Errors: 409 `insufficient-balance` when the wallet holds less than the amount, with `available_fen` (not to a
-    partner limited to stores when the member's home store is another: a partner reads within its stores); 403 for
+    partner limited to stores for a member of another store or of none: a partner reads within its stores); 403 for
     a store outside the partner's stores; 422 for a store that does not exist; 422 `member-not-eligible` for a
     frozen, erased or unknown member; 409 `payment-conflict` for the same payment id with other content."""
     return Reply(WalletPaymentAnswer.model_validate(service.pay(ctx.caller, ctx.body)))

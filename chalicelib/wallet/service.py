@@ -646,7 +646,9 @@ PLAN_MAX_AGE = timedelta(days=7)  # how late a till offline may report a top-up 
 
 
 def top_up(partner: Caller, request: WalletTopUp) -> dict[str, Any]:
-    """A partner's top-up, booked once per payment id (other content: 409 ``top-up-conflict``). A plan applies as it
+    """A partner's top-up, booked once per payment id (other content: 409 ``top-up-conflict``); past the wallet's
+    limit, 422 ``balance-limit-exceeded`` with ``room_fen`` (none to a partner that does not read the member's
+    wallet, ``_reads_wallet_of``). A plan applies as it
     stood on the day paid, for a top-up reported within ``PLAN_MAX_AGE`` of it (a till back online); an older one
     is 422 ``plan-not-applicable`` (send it without ``plan_id``: its principal is the member's all the same)."""
     _at_partner_store(partner, request.store_id)
@@ -669,13 +671,23 @@ def top_up(partner: Caller, request: WalletTopUp) -> dict[str, Any]:
         return on.top_up(member_id, payment, request.amount_fen, plan, claim)
     except HolderUnavailable as e:
         raise _not_eligible(e) from None
+    except BalanceLimitExceeded:
+        if not _reads_wallet_of(partner, member_id):  # the room left says the balance (a review)
+            raise BalanceLimitExceeded("The top-up would take the wallet past its limit") from None
+        raise
+
+
+def _reads_wallet_of(partner: Caller, member_id: str) -> bool:
+    """Whether a partner may read what the member's wallet holds: a partner limited to stores reads the members of
+    its stores only (one of no store is none of theirs, as staff scoped to stores see them), so its refusals say no
+    balance and no room for the others (found by an integrator: balances probed across the chain)."""
+    return not partner.stores or partner.covers_store(members.home_store_of(member_id))
 
 
 def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
     """A partner's wallet payment, booked once per payment id (other content: 409 ``payment-conflict``). Too little
-    in the wallet is 409 ``insufficient-balance`` with ``available_fen``, except to a partner limited to stores when
-    the member's home store is another: what a wallet holds is a read, and a partner's reads stay within its stores
-    (an integrator probed balances across the chain with payments too large to book)."""
+    in the wallet is 409 ``insufficient-balance`` with ``available_fen``, except to a partner that does not read the
+    member's wallet (``_reads_wallet_of``)."""
     _at_partner_store(partner, request.store_id)
     on = wallets()
     claim = _claim("payment", partner.id, request.payment_id, request, PaymentConflict())
@@ -690,9 +702,8 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
     except InsufficientBalance:
         if members.status_of(member_id) != Status.ACTIVE:  # an empty wallet of nobody, or of a frozen member
             raise _not_eligible(HolderUnavailable(member_id)) from None
-        home = members.home_store_of(member_id)
-        if partner.stores and home is not None and not partner.covers_store(home):  # another store's member's
-            raise InsufficientBalance("The wallet holds less than the payment asks") from None  # balance: a read
+        if not _reads_wallet_of(partner, member_id):
+            raise InsufficientBalance("The wallet holds less than the payment asks") from None
         raise
 
 

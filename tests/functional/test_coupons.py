@@ -274,6 +274,20 @@ def test_a_partner_reads_what_happened_to_a_coupon_at_another_store_without_who_
     assert (returned["detail"], returned["actor"], returned["reason"]) == (None, None, returned["kind"])
     assert "BJ-ORDER-1" not in json.dumps(read.body)
 
+    def signed(path, body):
+        raw = json.dumps(body).encode()
+        return api.as_(None).call("POST", path, raw=raw, headers=signed_headers(*partner, raw))
+
+    # an order number another store used too (a review): each entry is judged by the use it follows, not the number
+    assert signed(f"/v1/coupons/{code}/redemptions", {"order_id": "BJ-ORDER-1", "order": ORDER}).status == 201
+    assert signed(f"/v1/coupons/{code}/redemptions/BJ-ORDER-1/reversal", {"reason": "refund"}).status in (200, 201)
+    assert redeem(api, code, "BJ-ORDER-1", {**ORDER, "store_id": "BJ-001"}).status == 201  # BJ-001 again
+    assert api.post(f"/v1/coupons/{code}/redemptions/BJ-ORDER-1/reversal", {"reason": "refund"}).status in (200, 201)
+    read = api.as_(None).call("GET", f"/v1/coupons/{code}", headers=signed_headers(*partner, b""))
+    *_, own_use, own_return, other_use, other_return = read.body["entries"]
+    assert (own_use["actor"], own_return["actor"]) == (f"partner:{partner[0]}", f"partner:{partner[0]}")
+    assert (other_use["actor"], other_return["actor"], other_return["detail"]) == (None, None, None)
+
 
 def test_an_erased_members_coupons_are_voided(api, aws, member):
     """Found by a probe: an erased member's coupons stayed usable (bearer codes at any till) and in the liability."""

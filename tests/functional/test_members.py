@@ -236,6 +236,18 @@ class TestErasure:
         assert edit(api, member["member_id"], {"city": "x"}, '"2"').status == 409
         assert api.call("DELETE", "/v1/members/mb_nobody").status == 404
 
+    def test_an_erased_member_is_named_in_no_list_row(self, api):
+        """Found by a review: the briefs a store's sales and the mall's orders carry kept an erased member's number."""
+        from chalicelib.members import service
+
+        member, other = register(api).body, register(api, phone="13900000077").body
+        api.call("DELETE", f"/v1/members/{member['member_id']}")
+        rows = service.with_briefs([{"member_id": member["member_id"]}, {"member_id": other["member_id"]}])
+        assert [row["member"] for row in rows] == [
+            {"member_no": None, "name": "", "phone_masked": None},
+            {"member_no": other["member_no"], "name": other["name"], "phone_masked": other["phone_masked"]},
+        ]
+
 
 class TestListing:
     @pytest.fixture
