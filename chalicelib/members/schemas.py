@@ -327,6 +327,7 @@ class MemberBrief(Schema):
     """Whose row it is, as member lists show them: a list of a store's sales or the chain's orders names the member,
     not an id."""
 
+    confidential = True  # a name with a masked phone points at one person: answers carrying it are not cached
     member_no: str | None = Field(description="their member number; null once erased or unknown")
     name: str = Field(description="their name (empty once erased)")
     phone_masked: str | None = Field(description=PHONE_MASKED)
