@@ -74,6 +74,7 @@ def purchase_json(record: PurchaseRecord) -> dict[str, Any]:
         "order_id": record.order_id, "partner_id": record.partner_id, "member_id": record.member_id,
         "store_id": record.store_id, "occurred_at": record.occurred_at, "currency": record.currency,
         "total_fen": int(record.total_fen), "paid_fen": int(record.paid_fen), "payment_method": record.payment_method,
+        "other_method": record.other_method,
         "items": lines, "points_awarded": int(record.points_awarded), "growth_awarded": int(record.growth_awarded),
         "refunded_fen": int(record.refunded_fen), "points_clawed_back": int(record.points_clawed_back),
         "growth_clawed_back": int(record.growth_clawed_back or 0), "recorded_by": record.recorded_by,

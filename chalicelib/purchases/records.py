@@ -76,6 +76,7 @@ class PurchaseRecord(Record):
     total_fen = NumberAttribute()
     paid_fen = NumberAttribute()
     payment_method = UnicodeAttribute()
+    other_method = UnicodeAttribute(null=True)  # with mixed: how the rest was paid (None: not said)
     lines = UnicodeAttribute()
     body_hash = UnicodeAttribute()
     rules_version = NumberAttribute()

@@ -84,6 +84,13 @@ EXAMPLE_LINES: list[JsonValue] = [  # the order lines the examples share: a jack
 ]  # fmt: skip
 
 
+OTHER_METHOD = (
+    "with `mixed`: how the part stored value did not pay was paid (`cash`, `wechat_pay`, `alipay`, `card` ...), so a "
+    "store's takings by method and a refund's rest can say it; null: not said"
+)
+MIXED_PARTS = frozenset({"wallet", "mixed"})  # what the rest of a mixed payment is not
+
+
 class Purchase(Input):
     """A purchase a partner reports. ``items`` add up to ``total_fen``; ``paid_fen`` (after discounts, what
     earns points) is at most ``total_fen``."""
@@ -120,6 +127,7 @@ class Purchase(Input):
         description="how they paid (支付方式), e.g. `wechat_pay`, `alipay`, `card`, `cash`, `wallet` (all from stored "
         "value), `mixed` (part from it); the reports group sales by it"
     )
+    other_method: Label | None = Field(default=None, description=OTHER_METHOD)
     items: list[Item] = Field(
         default_factory=list, max_length=500, description="the order lines, adding up to total_fen; may be left out"
     )
@@ -128,6 +136,8 @@ class Purchase(Input):
     def _consistent(self) -> Purchase:
         if self.paid_fen > self.total_fen:
             raise ValueError("paid_fen is more than total_fen")
+        if self.other_method is not None and (self.payment_method != "mixed" or self.other_method in MIXED_PARTS):
+            raise ValueError("other_method goes with payment_method mixed, and names a method other than stored value")
         if self.items and sum(item.amount_fen for item in self.items) != self.total_fen:
             raise ValueError("the items' amount_fen add up to something else than total_fen")
         if len({item.line_id for item in self.items}) != len(self.items):
@@ -161,14 +171,22 @@ class CounterPurchase(Input):
     payment_method: Label = Field(
         description="how they paid (支付方式), e.g. `cash`, `wechat_pay`, `alipay`, `card`, `wallet`, `mixed`"
     )
+    other_method: Label | None = Field(default=None, description=OTHER_METHOD)
     items: list[Item] = Field(
         default_factory=list, max_length=500, description="the order lines, adding up to total_fen; may be left out"
     )
 
+    @model_validator(mode="after")
+    def _rest_of_mixed(self) -> CounterPurchase:
+        if self.other_method is not None and (self.payment_method != "mixed" or self.other_method in MIXED_PARTS):
+            raise ValueError("other_method goes with payment_method mixed, and names a method other than stored value")
+        return self
+
     def as_purchase(self, member_id: str, at: datetime) -> Purchase:
         return Purchase(order_id=self.order_id, member=MemberRef(member_id=member_id), store_id=self.store_id,
                         occurred_at=at, total_fen=self.total_fen, paid_fen=self.paid_fen,
-                        payment_method=self.payment_method, items=self.items)  # fmt: skip
+                        payment_method=self.payment_method, other_method=self.other_method,
+                        items=self.items)  # fmt: skip
 
 
 class PurchaseAnswer(Schema):
@@ -517,6 +535,7 @@ class PurchaseView(Schema):
         description="who recorded it at the counter (消费记账: `staff:<id>`, named in the console); null for a "
         "partner's, for one recorded before it was kept, and for the member",
     )
+    other_method: str | None = Field(default=None, description="with `mixed`: how the rest was paid; null: not said")
     member: MemberBrief | None = Field(default=None, description="whose purchase, in a store's list; else null")
 
 

@@ -97,7 +97,13 @@ class _Duplicate(Exception):
 
 
 def body_hash(model: Purchase | Refund) -> str:
-    return body_hash_of(model.model_dump(mode="json"))
+    return body_hash_of(_without_unsaid(model.model_dump(mode="json")))
+
+
+def _without_unsaid(body: dict[str, Any]) -> dict[str, Any]:
+    """A body as its fingerprint reads it: ``other_method`` left out when not said, so a body sent before it existed
+    is the same body after."""
+    return {name: value for name, value in body.items() if not (name == "other_method" and value is None)}
 
 
 def body_hash_of(body: dict[str, Any]) -> str:
@@ -299,6 +305,7 @@ def record_purchase(
             order_key, partner_id=partner.id, order_id=purchase.order_id, member_id=member_id,
             store_id=purchase.store_id, occurred_at=clock.iso(purchase.occurred_at), currency=purchase.currency,
             total_fen=purchase.total_fen, paid_fen=purchase.paid_fen, payment_method=purchase.payment_method,
+            other_method=purchase.other_method,
             lines=json.dumps([[line.line_id, line.sku, line.category, line.brand, line.quantity, line.amount_fen,
                                share] for line, share in zip(lines, shares, strict=True)], ensure_ascii=False),
             body_hash=claim.content, rules_version=version.version, tier=scored["tier"], points_awarded=awarded,
@@ -358,7 +365,7 @@ def record_at_counter(
     one 422 ``member-not-eligible``."""
     if not get_settings().counter_purchases:
         raise CounterPurchasesOff("This chain's tills report their purchases: the counter records none")
-    digest = body_hash_of({"member_id": member_id, **purchase.model_dump(mode="json")})
+    digest = body_hash_of({"member_id": member_id, **_without_unsaid(purchase.model_dump(mode="json"))})
     try:
         return record_purchase(_AT_THE_COUNTER, purchase.as_purchase(member_id, clock.now()), digest, alongside)
     except MemberNotEligible:

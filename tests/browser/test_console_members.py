@@ -265,11 +265,17 @@ def test_a_sale_begun_in_another_tab_is_offered_to_be_taken_up_and_recorded(site
     expect(begun).to_have_count(0)  # the one being served is not offered
     sale = page.locator("[data-test=counter-purchase]")
     expect(sale.get_by_label("实付金额（元）")).to_have_value("50.00")  # its payment, read back
-    expect(sale.locator(".el-select")).to_contain_text("储值")
+    expect(sale.locator(".el-select").first).to_contain_text("储值")
     sale.get_by_label("实付金额（元）").fill("80")
-    expect(sale.locator(".el-select")).to_contain_text("组合支付")
+    expect(sale.locator(".el-select").first).to_contain_text("组合支付")
+    rest = sale.locator("[data-test=other-method]")  # and how the rest was paid (a walkthrough: the drawer's cash
+    expect(rest).to_contain_text("现金")  # could not be told from it)
+    choose(page, page.get_by_role("combobox", name="其余支付"), "微信支付")
     sale.locator("[data-test=record-purchase]").click()
     page.get_by_text(f"订单 {order_id} 已记账").first.wait_for()
+    (recorded,) = [p for p in site.api("GET", f"/v1/members/{member['member_id']}/purchases")["items"]
+                   if p["order_id"] == order_id]  # fmt: skip
+    assert (recorded["payment_method"], recorded["other_method"]) == ("mixed", "wechat_pay")
     expect(begun).to_have_count(0)  # recorded: no longer open anywhere
     found = site.api("GET", f"/v1/members/{member['member_id']}/open-sales?store_id=SH-001", who=cashier)
     assert found["items"] == []
@@ -317,7 +323,7 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     expect(sale.get_by_label("实付金额（元）")).to_have_value("108.00")
     page.reload()  # and once the wallet paid (a walkthrough: a reload forgot the payment, recorded as cash)
     page.locator("[data-test=resume-sale]").click()
-    expect(sale.locator(".el-select")).to_contain_text("储值")  # the payment read back
+    expect(sale.locator(".el-select").first).to_contain_text("储值")  # the payment read back
     expect(sale.get_by_label("实付金额（元）")).to_have_value("108.00")
     page.get_by_label("查找会员").fill(code)  # scanned once more and paid again by mistake (a review: the console
     page.get_by_role("button", name="搜索").click()  # added the same payment twice)
@@ -329,7 +335,7 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     expect(sale.locator("[data-test=record-limit]")).to_have_text(limits)
     sale.get_by_label("订单原价（元）").fill("5000.01")
     sale.get_by_label("实付金额（元）").fill("5000.01")
-    expect(sale.locator(".el-select")).to_contain_text("组合支付")  # the wallet paid part of it (a walkthrough)
+    expect(sale.locator(".el-select").first).to_contain_text("组合支付")  # the wallet paid part of it (a walkthrough)
     sale.locator("[data-test=record-purchase]").click()
     sale.get_by_text("单笔实付超过 ¥5,000.00 的消费需由店长记账").wait_for()  # a store manager records it
     sale.get_by_label("订单原价（元）").fill("128")
@@ -337,7 +343,7 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     sale.locator("[data-test=record-purchase]").click()
     sale.get_by_text("实付金额不能少于本单储值已付 ¥108.00").wait_for()
     sale.get_by_label("实付金额（元）").fill("108")
-    expect(sale.locator(".el-select")).to_contain_text("储值")  # paid from the wallet
+    expect(sale.locator(".el-select").first).to_contain_text("储值")  # paid from the wallet
     sale.get_by_label("订单原价（元）").fill("100")
     sale.locator("[data-test=record-purchase]").click()
     sale.get_by_text("订单原价不能小于实付金额").wait_for()  # nothing sent

@@ -8,7 +8,7 @@ import secrets
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Screens, Site, choose
-from tests.browser.test_console_members import new_member, staff_account
+from tests.browser.test_console_members import member_code, new_member, staff_account
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 
 
@@ -25,6 +25,13 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
     top_up = {"store_id": "SH-001", "order_id": f"JT-{secrets.token_hex(4)}", "amount_fen": 30000,
               "payment_method": "wechat_pay"}  # fmt: skip
     site.api("POST", f"/v1/members/{member['member_id']}/wallet/top-ups", top_up, who=cashier)
+    mixed = f"J-{secrets.token_hex(4)}"  # part from the wallet, the rest in cash (a walkthrough: the drawer's cash
+    payment = {"store_id": "SH-001", "amount_fen": 5000, "order_id": mixed,  # could not be told from 组合支付)
+               "member_code": member_code(site, member["phone"])}  # fmt: skip
+    site.api("POST", f"/v1/members/{member['member_id']}/wallet/payments", payment, who=cashier)
+    sale = {"order_id": mixed, "store_id": "SH-001", "total_fen": 18000, "paid_fen": 18000,
+            "payment_method": "mixed", "other_method": "cash"}  # fmt: skip
+    site.api("POST", f"/v1/members/{member['member_id']}/purchases", sale, who=cashier)
     page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))
     page.locator("[data-menu=store-sales]").click()
     rows = page.locator("[data-test=sales] tbody tr")
@@ -35,6 +42,8 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
     whose = f"流水会员 · {member['member_no']}"  # by name, not a bare link (a walkthrough)
     expect(cash.locator("[data-test=sale-member]")).to_have_text(whose)
     expect(page.locator("[data-test=sales-by-method]")).to_contain_text("微信支付")
+    expect(rows.filter(has_text=mixed).locator("[data-test=sale-method]")).to_have_text("组合支付（储值+现金）")
+    expect(page.locator("[data-test=sales-by-method]")).to_contain_text("组合支付（储值+现金） 1 笔")
     expect(page.locator("[data-test=sales-totals]")).to_contain_text("合计")
     assert unlabelled_inputs(page) == []
     console.shot("store-sales")

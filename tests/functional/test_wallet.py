@@ -652,6 +652,39 @@ class TestCounterPayments:
         )
         assert ok(cashier.get(open_sales))["items"] == []  # given back whole: over
 
+    def test_a_mixed_sale_says_how_the_rest_was_paid(self, api, partner, member):
+        """Found by two walkthroughs: a sale paid partly from the wallet recorded no method for the rest, so the
+        drawer could not be reconciled by method, nor a refund's rest given back the way it came."""
+        ok(top_up(api, partner, {"member_id": member}, 10_000))
+        ok(self.pay(api, member, 5_000), 201)  # order BJ001-0042 at BJ-001
+        cashier = api.as_(token_for(["cashier"], ("BJ-001",)))
+        sale = {"order_id": "BJ001-0042", "store_id": "BJ-001", "total_fen": 18_000, "paid_fen": 18_000,
+                "payment_method": "mixed", "other_method": "cash"}  # fmt: skip
+        for wrong in ({"payment_method": "cash", "paid_fen": 18_000}, {"other_method": "wallet"}):
+            answer = cashier.post(f"/v1/members/{member}/purchases", {**sale, **wrong})
+            assert answer.status == 422, answer.body  # the rest of a mixed payment only, and not stored value
+        first = ok(cashier.post(f"/v1/members/{member}/purchases", sale), 201)
+        assert ok(cashier.post(f"/v1/members/{member}/purchases", sale), 201) == {**first, "duplicate": True}
+        day = clock.business_today().isoformat()
+        manager = api.as_(token_for(["store_manager"], ("BJ-001",)))
+        (listed,) = ok(manager.get(f"/v1/stores/BJ-001/purchases?from={day}&to={day}"))["items"]
+        assert (listed["payment_method"], listed["other_method"]) == ("mixed", "cash")
+        plain = {
+            "order_id": "BJ001-0043",
+            "store_id": "BJ-001",
+            "total_fen": 100,
+            "paid_fen": 100,
+            "payment_method": "cash",
+        }  # fmt: skip  not said: as before (and the same body, the same hash)
+        ok(cashier.post(f"/v1/members/{member}/purchases", plain), 201)
+        assert ok(cashier.post(f"/v1/members/{member}/purchases", plain), 201)["duplicate"] is True
+        from chalicelib.purchases.schemas import Purchase
+        from chalicelib.purchases.service import body_hash, body_hash_of
+
+        reported = Purchase.model_validate({**plain, "member": {"member_id": member}, "occurred_at": AT.isoformat()})
+        before = {k: v for k, v in reported.model_dump(mode="json").items() if k != "other_method"}
+        assert body_hash(reported) == body_hash_of(before)  # a purchase sent before the field is the same body
+
     def test_a_sale_whose_wallet_payment_went_back_is_recorded_as_paid_otherwise(self, api, partner, member):
         """Found by a review: the method rule read what the wallet first took, so a payment given back (the member paid
         by WeChat instead) still obliged the sale to say `wallet`, and the report by method disagreed again."""
