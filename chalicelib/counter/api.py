@@ -73,7 +73,7 @@ def open_sales(ctx: RequestContext, member_id: str) -> Reply:
     payment taken for a sale is never left tied to no sale. Looks at the wallet's 20 newest entries and the member's
     20 newest coupons (an older order is taken up by typing its number). Any member of the chain (a serve read).
     Writes nothing. Errors: 404 for an unknown or erased member."""
-    items = service.open_sales(ctx.caller, member_id, ctx.query.store_id)
+    items = service.open_sales(member_id, ctx.query.store_id)
     return Reply(OpenSales.model_validate({"items": items}))
 
 

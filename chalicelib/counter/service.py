@@ -82,26 +82,32 @@ def sale(caller: Caller, member_id: str, store_id: str | None, order_id: str) ->
             "coupons": coupons.used_on_order(member_id, order_id)}  # fmt: skip
 
 
-def open_sales(caller: Caller, member_id: str, store_id: str | None) -> list[dict[str, Any]]:
+def open_sales(member_id: str, store_id: str | None) -> list[dict[str, Any]]:
     """The member's till orders begun today at the store (None: at any store) and not recorded (消费记账), newest first
     (by what was done on them last), each as ``sale`` reads it: a wallet payment taken or a coupon used at the counter
     on the order, and no purchase (one whose payment went back whole and holds no coupon is over; a partner's till
     reports its own orders). The counter offers to take one up again wherever it is opened (the tab that began it may
     be gone: found by a walkthrough, a new tab began a new order and the payment stayed on the old one, tied to no
     sale). Looks at the wallet's newest 20 entries and the member's newest 20 coupons; an order older or begun
-    otherwise is taken up by typing its number. 404 for an unknown or erased member. Writes nothing."""
+    otherwise is taken up by typing its number. 404 for an unknown or erased member. Writes nothing; reads each
+    payment once (the wallet's entries name them) and each order's purchase and coupons."""
     if members.status_of(member_id) in (None, Status.ERASED):
         raise NotFound(f"No member {member_id!r}")
     since = clock.iso(datetime.combine(clock.business_today(), time.min, tzinfo=get_settings().tz))
-    paid = wallet.counter_payments_since(member_id, since, store_id)
-    touched = [(p["order_id"], p["store_id"], p["paid_at"]) for p in paid if p["order_id"]]
-    last: dict[tuple[str, str], str] = {}
-    for order, store, at in [*touched, *coupons.used_since(member_id, store_id, since)]:
+    paid = {(p["order_id"], p["store_id"]): p for p in wallet.counter_payments_since(member_id, since, store_id)
+            if p["order_id"]}  # fmt: skip
+    last = {order: payment["paid_at"] for order, payment in paid.items()}
+    for order, store, at in coupons.used_since(member_id, store_id, since):
         last[order, store] = max(at, last.get((order, store), at))
-    newest_first = sorted(last, key=lambda order: last[order], reverse=True)
-    unrecorded = [(order, store) for order, store in newest_first if purchases.counter_order(member_id, order) is None]
-    begun = [sale(caller, member_id, store, order) for order, store in unrecorded]
-    return [order for order in begun if order["coupons"] or (order["wallet_payment"] or {}).get("refundable_fen")]
+    begun = []
+    for order_id, store in sorted(last, key=lambda order: last[order], reverse=True):  # newest first
+        if purchases.counter_order(member_id, order_id) is None:
+            payment = paid.get((order_id, store)) or wallet.counter_payment_of_order(member_id, store, order_id)
+            held = {"order_id": order_id, "store_id": store, "purchase": None, "wallet_payment": payment,
+                    "coupons": coupons.used_on_order(member_id, order_id)}  # fmt: skip
+            if held["coupons"] or (held["wallet_payment"] or {}).get("refundable_fen"):
+                begun.append(held)
+    return begun
 
 
 def paid_with(wallet_fen: int, paid_fen: int) -> str | None:

@@ -644,9 +644,9 @@ def coupon_history(code: str, language: str, within: frozenset[str] | None = Non
     engine = ledger()
     entries = engine.store.entries_between(coupon_holder(code), COUPON, 1, 1000)
 
-    # an entry naming an order but no store (a reversal) was made where the order was used; an order of no known
-    # store is another's (found by an integrator: a reversal at another store showed its order and who)
-    # (the entry before it of the same order: order numbers repeat across stores, a review found)
+    # The store each entry was made at: one naming an order but no store (a reversal) was made where the use it
+    # follows was (found by an integrator: a reversal at another store showed its order and who; order numbers repeat
+    # across stores, a review found); an order of no known store is another's.
     store_of: dict[int, str | None] = {}
     last_at: dict[str, str] = {}
     for e in entries:
@@ -659,15 +659,13 @@ def coupon_history(code: str, language: str, within: frozenset[str] | None = Non
         else:
             store_of[e.seq] = last_at.get(order, "") if order else None
 
-    def shown(detail: Any, seq: int | None = None) -> bool:
-        if within is None or not isinstance(detail, dict):
-            return True
-        store = store_of.get(seq, detail.get("store_id")) if seq is not None else detail.get("store_id")
-        return store in (None, *within)
+    def shown(store: str | None) -> bool:
+        return within is None or store in (None, *within)
 
     now = coupon_json(coupon, template, language, clock.iso(clock.now()), clock.business_today())
     for order in ("reservation", "redemption"):  # the order another store holds it for or used it on
-        if not shown(now.get(order)):
+        held = now.get(order)
+        if isinstance(held, dict) and not shown(held.get("store_id")):
             now[order] = None
     return {
         "coupon": now,
@@ -677,9 +675,9 @@ def coupon_history(code: str, language: str, within: frozenset[str] | None = Non
                 "kind": e.kind,
                 "amount": e.amount,
                 "usable_after": e.balance_after,
-                "reason": e.reason if shown(e.detail, e.seq) else e.kind,
-                "detail": e.detail if isinstance(e.detail, dict) and shown(e.detail, e.seq) else None,
-                "actor": e.actor if shown(e.detail, e.seq) else None,
+                "reason": e.reason if shown(store_of[e.seq]) else e.kind,
+                "detail": e.detail if isinstance(e.detail, dict) and shown(store_of[e.seq]) else None,
+                "actor": e.actor if shown(store_of[e.seq]) else None,
                 "occurred_at": e.occurred_at,
             }
             for e in entries

@@ -88,7 +88,12 @@ OTHER_METHOD = (
     "with `mixed`: how the part stored value did not pay was paid (`cash`, `wechat_pay`, `alipay`, `card` ...), so a "
     "store's takings by method and a refund's rest can say it; null: not said"
 )
-MIXED_PARTS = frozenset({"wallet", "mixed"})  # what the rest of a mixed payment is not
+
+
+def _check_rest(payment_method: str, other_method: str | None) -> None:
+    """``other_method`` goes with ``mixed`` alone, and names a method other than stored value."""
+    if other_method is not None and (payment_method != "mixed" or other_method in ("wallet", "mixed")):
+        raise ValueError("other_method goes with payment_method mixed, and names a method other than stored value")
 
 
 class Purchase(Input):
@@ -136,8 +141,7 @@ class Purchase(Input):
     def _consistent(self) -> Purchase:
         if self.paid_fen > self.total_fen:
             raise ValueError("paid_fen is more than total_fen")
-        if self.other_method is not None and (self.payment_method != "mixed" or self.other_method in MIXED_PARTS):
-            raise ValueError("other_method goes with payment_method mixed, and names a method other than stored value")
+        _check_rest(self.payment_method, self.other_method)
         if self.items and sum(item.amount_fen for item in self.items) != self.total_fen:
             raise ValueError("the items' amount_fen add up to something else than total_fen")
         if len({item.line_id for item in self.items}) != len(self.items):
@@ -178,8 +182,7 @@ class CounterPurchase(Input):
 
     @model_validator(mode="after")
     def _rest_of_mixed(self) -> CounterPurchase:
-        if self.other_method is not None and (self.payment_method != "mixed" or self.other_method in MIXED_PARTS):
-            raise ValueError("other_method goes with payment_method mixed, and names a method other than stored value")
+        _check_rest(self.payment_method, self.other_method)
         return self
 
     def as_purchase(self, member_id: str, at: datetime) -> Purchase:
