@@ -31,6 +31,15 @@ class WalletParts(Schema):
 
 
 WALLET_AFTER = "the member's wallet after it"
+TILL_ORDER = (
+    "the till's order or receipt number (订单号) it belongs to: the member's wallet entries, the event, the store's "
+    "journal and the BI `wallet_entries` file name it, so the drawer and the order can be matched"
+)
+TAKEN_BY = (
+    "how the money was taken (支付方式): the till's cash drawer and its payment terminals are reconciled by it (the "
+    "event, the store's journal and the BI `wallet_entries` file carry it); left out: not said"
+)
+PaymentMethod = Literal["cash", "wechat_pay", "alipay", "card", "mixed"]
 
 # --- webhooks --------------------------------------------------------------------------------------------------
 
@@ -48,6 +57,7 @@ class WalletTopUp(Input):
                     "occurred_at": "2026-11-11T10:00:00+08:00",
                     "amount_fen": 10000,
                     "plan_id": "CZ-100-20",
+                    "payment_method": "wechat_pay",
                 }
             ]
         }
@@ -61,6 +71,8 @@ class WalletTopUp(Input):
     )
     amount_fen: Amount = Field(description=f"what the member paid (充值金额), all of it principal; {FEN}")
     plan_id: Id | None = Field(default=None, description=f"{PLAN_ID}: its bonus is added; the amount must be its price")
+    order_id: Id | None = Field(default=None, description=f"optional: {TILL_ORDER}")
+    payment_method: PaymentMethod | None = Field(default=None, description=f"optional: {TAKEN_BY}")
 
 
 class WalletTopUpAnswer(Schema):
@@ -91,6 +103,7 @@ class WalletPayment(Input):
                     "store_id": "SH-001",
                     "occurred_at": "2026-11-12T12:30:00+08:00",
                     "amount_fen": 3600,
+                    "order_id": "SH001-20261112-0042",
                 }
             ]
         }
@@ -101,6 +114,7 @@ class WalletPayment(Input):
     store_id: Id = Field(description="the store (门店) where it was paid, one of the partner's")
     occurred_at: Happened = Field(description=f"when it was paid; {HAPPENED}")
     amount_fen: Amount = Field(description=f"what the wallet pays (支付金额); {FEN}")
+    order_id: Id | None = Field(default=None, description=f"optional: {TILL_ORDER}")
 
 
 class WalletPaymentAnswer(Schema):
@@ -251,11 +265,7 @@ class WalletCounterTopUp(Input):
     )
     amount_fen: Amount = Field(description=f"what the member paid (充值金额), all of it principal; {FEN}")
     plan_id: Id | None = Field(default=None, description=f"{PLAN_ID}: its bonus is added; the amount must be its price")
-    payment_method: Literal["cash", "wechat_pay", "alipay", "card", "mixed"] | None = Field(
-        default=None,
-        description="how the money was taken (支付方式): the till's cash drawer and its payment terminals are "
-        "reconciled by it (the event and the BI `wallet_entries` file carry it); left out: not said",
-    )
+    payment_method: PaymentMethod | None = Field(default=None, description=TAKEN_BY)
 
 
 class WalletCounterPayment(Input):

@@ -132,9 +132,9 @@ class PartnerPayment:
     payment_id: str
     store_id: str
     paid_at: datetime
-    order_id: str | None = None  # the till's order it pays, when a cashier took it at the counter
+    order_id: str | None = None  # the till's order it belongs to, when said
     paid_for: str | None = None  # what it paid for, in the member's words on their entries (a card's plan)
-    method: str | None = None  # how a top-up's money was taken at the counter (cash, wechat_pay…), when said
+    method: str | None = None  # how a top-up's money was taken (cash, wechat_pay…), when said
 
     def answer(self, member_id: str, moved: Parts, wallet: Parts) -> dict[str, Any]:
         """What a webhook answers about it: what it moved and the wallet after."""
@@ -610,9 +610,11 @@ def _claim(
 ) -> Claim:
     """Once per partner and source id, for good; the content is a keyed hash of the body as canonical JSON (it may
     name a phone, so a plain hash could be reversed by guessing). A refund's ``member_id`` only says where to look: a
-    repeat with or without it is the same refund."""
-    hint = {"member_id"} if isinstance(body, WalletRefund) else None
-    dumped = body.model_dump(mode="json", exclude=hint)
+    repeat with or without it is the same refund. A top-up's or payment's ``order_id`` and ``payment_method`` are
+    content only when said, so a body from before they were asked keeps its content."""
+    hint = {"member_id"} if isinstance(body, WalletRefund) else set()
+    unsaid = {name for name in ("order_id", "payment_method") if getattr(body, name, None) is None}
+    dumped = body.model_dump(mode="json", exclude=hint | unsaid)
     canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     content = lookup_hash(f"wallet-{kind}", canonical)
     return Claim(f"wallet-{kind}|{partner_id}|{source_id}", content, conflict=conflict)
@@ -666,7 +668,8 @@ def top_up(partner: Caller, request: WalletTopUp) -> dict[str, Any]:
             refusal = f"a plan applies to a top-up reported within {PLAN_MAX_AGE.days} days of it"
         if refusal is not None:
             raise plans.PlanNotApplicable(refusal)
-    payment = PartnerPayment(partner.id, request.payment_id, request.store_id, request.occurred_at)
+    payment = PartnerPayment(partner.id, request.payment_id, request.store_id, request.occurred_at, request.order_id,
+                             method=request.payment_method)  # fmt: skip
     try:
         return on.top_up(member_id, payment, request.amount_fen, plan, claim)
     except HolderUnavailable as e:
@@ -694,7 +697,7 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
     member_id = _member_id(request.member)
     if member_id is None:
         return _repeat_or_nobody(on, claim)
-    payment = PartnerPayment(partner.id, request.payment_id, request.store_id, request.occurred_at)
+    payment = PartnerPayment(partner.id, request.payment_id, request.store_id, request.occurred_at, request.order_id)
     try:
         return on.pay(member_id, payment, request.amount_fen, claim)
     except HolderUnavailable as e:

@@ -368,6 +368,32 @@ class TestPayments:
         refused(pay(api, partner, {"member_id": member}, 200), 409, "payment-conflict")
         assert wallet(api, member)["principal_fen"] == 900
 
+    def test_a_partner_names_the_tills_order_and_how_a_top_up_was_paid(self, api, partner, member):
+        """Left open by an integrator: a partner's wallet payment could not name the till's order it paid, nor a
+        top-up how its money was taken, so neither the drawer nor the order matched the wallet. Both are optional,
+        ride in the member's entries and the events, and a body without them keeps the content it had."""
+        said = {"order_id": "POS-0042", "payment_method": "alipay"}
+        ok(signed(api, partner, "/v1/webhooks/wallet/top-ups", report({"member_id": member}, 5_000, "T-5", "SH-001",
+                                                                      AT, **said)))  # fmt: skip
+        paid = report({"member_id": member}, 1_200, "P-5", "SH-001", AT, order_id="POS-0043")
+        ok(signed(api, partner, "/v1/webhooks/wallet/payments", paid))
+        refused(signed(api, partner, "/v1/webhooks/wallet/payments", {**paid, "order_id": "POS-0044"}), 409,
+                "payment-conflict")  # fmt: skip
+        ok(refund(api, partner, 200, refund_id="R-5", payment_id="P-5"))
+        payload = {e["type"]: e["payload"] for e in published_envelopes()}
+        assert (payload["wallet.topped-up"]["order_id"], payload["wallet.topped-up"]["payment_method"]) == (
+            "POS-0042", "alipay")  # fmt: skip
+        assert payload["wallet.paid"]["order_id"] == payload["wallet.refunded"]["order_id"] == "POS-0043"
+        reasons = {e["reason"] for e in all_entries(api, f"/v1/members/{member}/wallet/entries")}
+        assert {"储值充值·订单 POS-0042", "储值支付·订单 POS-0043"} <= reasons, reasons
+        from chalicelib.shared.crypto import lookup_hash
+        from chalicelib.wallet import schemas, service
+
+        before = schemas.WalletPayment.model_validate(report({"member_id": member}, 100, "P-6", "SH-001", AT))
+        as_it_was = before.model_dump(mode="json", exclude={"order_id"})  # the fields a till sent before it was asked
+        canonical = json.dumps(as_it_was, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert service._claim("payment", "p", "P-6", before, None).content == lookup_hash("wallet-payment", canonical)
+
     def test_a_frozen_member_cannot_pay(self, api, partner, member):
         ok(top_up(api, partner, {"member_id": member}, 1_000))
         ok(api.patch(f"/v1/members/{member}", {"status": "frozen"}, headers={**MERGE_PATCH, "if-match": '"1"'}))
