@@ -54,11 +54,16 @@ class LocalDir:
 
 
 def connect(local: LocalDir | None = None) -> dict[str, Any]:
-    """Point this process at a running local stack (for the CLI); exit with a hint if none is running."""
+    """Point this process at a running local stack (for the CLI), with the settings the stack runs with (a
+    different value in this process's own environment is said and left unused); exit with a hint if none is
+    running, also when a killed stack left its ``stack.json`` behind."""
     local = local or LocalDir.default()
-    if not local.stack.exists():
-        sys.exit(f"No local stack is running (no {local.stack}); start it with `make run`.")
+    if not local.stack.exists() or not _held(local.root / "stack.lock"):
+        sys.exit(f"No local stack is running on {local.root}; start it with `make run`.")
     stack: dict[str, Any] = json.loads(local.stack.read_text())
+    for name, value in sorted(stack["environment"].items()):
+        if name.startswith("LOYALTY_") and os.environ.get(name, value) != value:
+            print(f"{name}={os.environ[name]} ignored: the running stack has {value!r}", file=sys.stderr)
     os.environ.update(stack["environment"])
     from chalicelib.shared.db import bind_tables
     from chalicelib.shared.settings import get_settings
@@ -67,3 +72,17 @@ def connect(local: LocalDir | None = None) -> dict[str, Any]:
     settings = get_settings()
     bind_tables(settings.table_prefix, settings.region)
     return stack
+
+
+def _held(lock: Path) -> bool:
+    """Whether a running stack holds ``lock`` (it does for as long as it runs; a killed one holds nothing)."""
+    import fcntl
+
+    try:
+        with lock.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except FileNotFoundError:
+        return False
+    return False

@@ -58,13 +58,25 @@ def local_secrets(local: LocalDir) -> dict[str, str]:
     return existing
 
 
+# where the stack is and what starts it, not how the platform behaves: kept out of what the CLI is given
+NOT_SETTINGS = frozenset({"LOYALTY_LOCAL_DIR", "LOYALTY_ADMIN_PASSWORD", "LOYALTY_DEMO_PARTNER_SECRET"})
+
+
 def stack_environment(
     local: LocalDir, endpoint_url: str, provisioned: Provisioned, public_url: str | None = None
 ) -> dict[str, str]:
     """The environment that points the platform's code at the emulator and the local secrets, and its links (the
-    member pages', the export files') at the local server."""
+    member pages', the export files') at the local server, with the operator's own settings (every other
+    ``LOYALTY_`` variable given to ``make run``): the CLI joining the stack runs with them too. The export folder,
+    the test clock and the public URL are the operator's when given."""
     kept = local_secrets(local)
+    operators = {name: value for name, value in os.environ.items()
+                 if name.startswith("LOYALTY_") and name not in NOT_SETTINGS}  # fmt: skip
     return {
+        "LOYALTY_EXPORTS": str(local.exports),
+        "LOYALTY_TEST_CLOCK": "true",
+        **({"LOYALTY_PUBLIC_URL": public_url} if public_url else {}),
+        **operators,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": REGION,
@@ -76,13 +88,10 @@ def stack_environment(
         "LOYALTY_JOBS_QUEUE_URL": provisioned.queue_urls["jobs"],
         "LOYALTY_IMPORTS_QUEUE_URL": provisioned.queue_urls["imports"],
         "LOYALTY_IMPORTS_BUCKET": provisioned.imports_bucket,
-        "LOYALTY_EXPORTS": str(local.exports),
-        **({"LOYALTY_PUBLIC_URL": public_url} if public_url and "LOYALTY_PUBLIC_URL" not in os.environ else {}),
         "LOYALTY_CURSOR_SECRET": kept["cursor_secret"],
         "LOYALTY_LOOKUP_HASH_KEY": kept["lookup_hash_key"],
         "LOYALTY_JWT_SECRET": kept["jwt_secret"],
         "LOYALTY_LOCAL_KEY_FILE": str(local.master_key),
-        "LOYALTY_TEST_CLOCK": "true",
     }
 
 
