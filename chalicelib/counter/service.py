@@ -143,7 +143,7 @@ def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> di
     if (method := paid_with(taken, purchase.paid_fen)) not in (None, purchase.payment_method):
         detail = f"the wallet paid {taken} fen of this order's {purchase.paid_fen}: payment_method is {method}"
         raise ValidationFailed([{"field": "payment_method", "in": "body", "message": detail}], detail)
-    if taken == 0 and purchase.payment_method == "wallet":
+    if taken == 0 and purchase.payment_method.casefold() in ("wallet", "mixed"):
         detail = "the wallet paid nothing of this order at this store: take the payment first (储值支付)"
         raise ValidationFailed([{"field": "payment_method", "in": "body", "message": detail}], detail)
     large = caller.grant is None or caller.grant.may(Permission.PURCHASES_RECORD_LARGE)  # a store manager's

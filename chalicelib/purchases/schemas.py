@@ -96,6 +96,19 @@ def _check_rest(payment_method: str, other_method: str | None) -> None:
         raise ValueError("other_method goes with payment_method mixed, and names a method other than stored value")
 
 
+def _check_order(total_fen: int, paid_fen: int, payment_method: str, other_method: str | None,
+                 items: list[Item]) -> None:  # fmt: skip
+    """An order adds up: paid at most its total, the rest of a mixed payment said rightly, lines adding up to the
+    total with no line id twice."""
+    if paid_fen > total_fen:
+        raise ValueError("paid_fen is more than total_fen")
+    _check_rest(payment_method, other_method)
+    if items and sum(item.amount_fen for item in items) != total_fen:
+        raise ValueError("the items' amount_fen add up to something else than total_fen")
+    if len({item.line_id for item in items}) != len(items):
+        raise ValueError("line_id repeats")
+
+
 class Purchase(Input):
     """A purchase a partner reports. ``items`` add up to ``total_fen``; ``paid_fen`` (after discounts, what
     earns points) is at most ``total_fen``."""
@@ -139,13 +152,7 @@ class Purchase(Input):
 
     @model_validator(mode="after")
     def _consistent(self) -> Purchase:
-        if self.paid_fen > self.total_fen:
-            raise ValueError("paid_fen is more than total_fen")
-        _check_rest(self.payment_method, self.other_method)
-        if self.items and sum(item.amount_fen for item in self.items) != self.total_fen:
-            raise ValueError("the items' amount_fen add up to something else than total_fen")
-        if len({item.line_id for item in self.items}) != len(self.items):
-            raise ValueError("line_id repeats")
+        _check_order(self.total_fen, self.paid_fen, self.payment_method, self.other_method, self.items)
         return self
 
 
@@ -181,8 +188,8 @@ class CounterPurchase(Input):
     )
 
     @model_validator(mode="after")
-    def _rest_of_mixed(self) -> CounterPurchase:
-        _check_rest(self.payment_method, self.other_method)
+    def _consistent(self) -> CounterPurchase:
+        _check_order(self.total_fen, self.paid_fen, self.payment_method, self.other_method, self.items)
         return self
 
     def as_purchase(self, member_id: str, at: datetime) -> Purchase:

@@ -592,8 +592,14 @@ class TestCounterPayments:
                 f"/v1/members/{member}/purchases", {**body, "payment_method": method, "paid_fen": paid}
             )
             assert (wrong.status, wrong.body["errors"][0]["field"]) == (422, "payment_method"), method
-        nothing_paid = cashier.post(f"/v1/members/{member}/purchases", {**body, "order_id": "BJ001-0043"})
-        assert (nothing_paid.status, nothing_paid.body["errors"][0]["field"]) == (422, "payment_method")
+        for method in ("wallet", "Wallet", "mixed"):  # a probe: a cash sale recorded as 组合支付 with no wallet part
+            nothing_paid = cashier.post(f"/v1/members/{member}/purchases",
+                                        {**body, "order_id": "BJ001-0043", "payment_method": method,
+                                         **({"other_method": "cash"} if method == "mixed" else {})})  # fmt: skip
+            assert (nothing_paid.status, nothing_paid.body["errors"][0]["field"]) == (422, "payment_method"), method
+        cash = {**body, "order_id": "BJ001-0043", "payment_method": "cash"}
+        for wrong in ({"paid_fen": 25_001}, {"items": [{"line_id": "1", "sku": "A", "quantity": 1, "amount_fen": 9}]}):
+            refused(cashier.post(f"/v1/members/{member}/purchases", {**cash, **wrong}), 422, "validation-failed")
         ok(cashier.post(f"/v1/members/{member}/purchases", body), 201)
         other, _ = member_token("13900000004")
         other_till = api.as_(token_for(["cashier"], ("SH-001",)))
