@@ -154,14 +154,14 @@ def _usage_errors() -> Iterator[None]:
 @click.argument("name")
 @click.option("--limit", type=click.IntRange(1, 100), default=10)
 def jobs_runs(name: str, limit: int) -> None:
-    """The newest run reports of job NAME as a JSON array."""
+    """The newest run reports of job NAME as a JSON array, with their tallies (as `GET /v1/jobs/NAME/runs`)."""
     from chalicelib.local.localdir import connect
-    from chalicelib.shared.jobs import get_job, recent_reports
+    from chalicelib.platform.runs import runs_of
 
     connect()
     with _usage_errors():
-        reports = recent_reports(get_job(name).name, limit)
-    click.echo(json.dumps([report.model_dump() for report in reports], indent=2))
+        reports = runs_of(name, limit)
+    click.echo(json.dumps(reports, indent=2))
 
 
 @cli.group()

@@ -40,7 +40,9 @@ MAX_FILE_BYTES = 64 * 1024 * 1024  # about 600,000 rows; a planner reads the who
 UPLOAD_SECONDS = 900
 STALLED_AFTER = timedelta(minutes=15)  # the imports queue's visibility: no progress that long, nothing is coming
 KEPT_FOR = timedelta(days=90)
-MAX_ERROR_ROWS_KEPT = 2000  # per chunk (500 rows): an item stays far below DynamoDB's 400 KB
+MAX_ERROR_ROWS_KEPT = 2000  # per chunk (500 rows)
+MAX_ERRORS_BYTES = 300_000  # what a chunk's error rows take at most: its item stays below DynamoDB's 400 KB
+MAX_REASON = 1000  # characters of one reason (the longest the importer says is some 200)
 IMPORT = "import"
 Status = Literal["awaiting-file", "planning", "planned", "running", "completed", "failed"]
 
@@ -262,16 +264,27 @@ def _import_batch(batch: list[tuple[int, service.ImportRow]], report: _ChunkRepo
         report.add(outcome)
 
 
+def kept_errors(errors: list[importer.ErrorRow]) -> list[importer.ErrorRow]:
+    """A chunk's error rows as its item keeps them, in row order: each reason whole (at most ``MAX_REASON``
+    characters: the fix a reason ends with is the point of it), as many as ``MAX_ERROR_ROWS_KEPT`` and
+    ``MAX_ERRORS_BYTES`` allow, then a row saying how many more there were."""
+    kept: list[importer.ErrorRow] = []
+    size = 0
+    for row, column, reason in sorted(errors):
+        size += len(json.dumps([row, column, reason[:MAX_REASON]], ensure_ascii=False).encode())
+        if len(kept) == MAX_ERROR_ROWS_KEPT or size > MAX_ERRORS_BYTES:
+            more = len(errors) - len(kept)
+            return [*kept, (kept[-1][0] if kept else row, "", f"{more} more error rows in this part of the file")]
+        kept.append((row, column, reason[:MAX_REASON]))
+    return kept
+
+
 class _ChunkCounted(Exception):
     pass
 
 
 def _count(message: ChunkMessage, report: _ChunkReport) -> None:
-    errors = sorted(report.errors)
-    kept = errors[:MAX_ERROR_ROWS_KEPT]
-    if len(errors) > len(kept):
-        kept.append((kept[-1][0], "", f"{len(errors) - len(kept)} more error rows in this part of the file"))
-    kept = [(row, column, reason[:200]) for row, column, reason in kept]
+    kept = kept_errors(report.errors)
     now = clock.iso(clock.now())
     chunk = MemberImportRecord(
         message.import_id, _chunk_item(message.chunk), imported=report.imported, skipped=report.skipped,

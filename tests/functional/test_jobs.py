@@ -295,6 +295,23 @@ def test_the_cli_names_an_unknown_job_in_words(aws, monkeypatch):
     assert isinstance(result.exception, SystemExit)
 
 
+def test_the_cli_lists_a_jobs_runs_with_their_tallies_as_the_api_does(aws, api, monkeypatch):
+    """Found by an operator: `jobs runs recalculate-tiers` printed `"tallies": {}` for a run whose `jobs run` had
+    printed its tallies (the API adds them up from the batches; the CLI did not)."""
+    from click.testing import CliRunner
+
+    from chalicelib.cli import cli
+
+    monkeypatch.setattr("chalicelib.local.localdir.connect", lambda: {})
+    job = jobs.get_job("expire-coupons")
+    assert job.tallied
+    jobs.run_job(job, clock.business_today())
+    listed = CliRunner().invoke(cli, ["jobs", "runs", job.name, "--limit", "1"])
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout) == api.get(f"/v1/jobs/{job.name}/runs?limit=1").body["items"]
+    assert json.loads(listed.stdout)[0]["tallies"]  # the batches' tallies, added up
+
+
 def test_a_night_rehearsed_for_today_runs_the_whole_day_jobs_for_the_day_before():
     """Found by a review: `jobs run --all --as-of <today>` stopped at export-bi (a day under way is refused) and the
     jobs after it never ran. A night runs those for the last day that ended, the others for the day asked."""

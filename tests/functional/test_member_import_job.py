@@ -296,3 +296,27 @@ class TestCommand:
 def test_a_file_of_no_rows_completes_at_once(aws, api, store):
     status = imported(api, HEADER.encode(), aws)
     assert (status["status"], status["rows"], status["chunks"], status["imported"]) == ("completed", 0, 0, 0)
+
+
+def test_a_reason_reaches_the_error_file_whole_with_the_fix_it_ends_with(aws, api, store):
+    """Found by an operator: the job's error file cut reasons at 200 characters, the fix ("…or leave consents
+    empty") with them, where the CLI's direct import said it whole."""
+    from chalicelib.members.importer import UNPROVEN_CONSENT
+
+    content = "name,phone,store_id,consents\n王五,13700000001,SH-001,sms\n".encode()
+    status = imported(api, content, aws)
+    assert (status["imported"], status["failed"]) == (0, 1)
+    report = api.get(f"/v1/members/imports/{status['import_id']}/errors").body
+    rows = list(csv.reader(io.StringIO(report.lstrip("\ufeff"))))
+    assert len(UNPROVEN_CONSENT) > 200
+    assert rows[1][2].endswith(UNPROVEN_CONSENT), rows
+
+
+def test_a_flood_of_error_rows_is_kept_within_an_item_and_says_how_many_more():
+    from chalicelib.members.imports import MAX_ERRORS_BYTES, kept_errors
+
+    flood = [(row, "name", "名" * 900) for row in range(2, 502)]
+    kept = kept_errors(flood)
+    assert len(json.dumps(kept, ensure_ascii=False).encode()) < MAX_ERRORS_BYTES + 1_000
+    assert kept[:-1] == flood[: len(kept) - 1]  # whole reasons, in row order
+    assert kept[-1][2] == f"{len(flood) - len(kept) + 1} more error rows in this part of the file"
