@@ -12,7 +12,7 @@ from chalicelib.coupons import batches, service
 from chalicelib.ledger.registry import ledger
 from chalicelib.shared import schedules
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
-from chalicelib.shared.jobs import Job, register
+from chalicelib.shared.jobs import SINCE_THE_FIRST_DAY, Job, register
 
 CLOSE = "close:"  # a void-coupons key closing a template's voiding (codes never hold a colon)
 NOTICE_DAYS = 3  # coupon.expiring goes out this many days before a coupon's last day
@@ -26,15 +26,19 @@ class ExpireCoupons(Job):
     name = "expire-coupons"
     schedule = schedules.EXPIRE_COUPONS
     description = "Expire coupons past their last day; announce those expiring in 3 days"
+    first_run_lookback_days = SINCE_THE_FIRST_DAY
     batch_size = PARTITIONS_PER_BATCH
     tallied = True
     as_the_day_begins = True  # 00:15 on the day after a coupon's last day expires it
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        """Coupons past their last day since ``first_day`` (however long ago: a coupon lapsed is owed its expiry),
+        and notices for those whose last day is ``NOTICE_DAYS`` away or nearer and not yet passed (a run that
+        finds them late sends no notice of a coupon already over)."""
         for partition in partitions(first_day, as_of):
             yield f"expire@{partition}"
         ahead = timedelta(days=NOTICE_DAYS + 1)  # listed on the day after the last day
-        for partition in partitions(first_day + ahead, as_of + ahead):
+        for partition in partitions(max(first_day + ahead, as_of + timedelta(days=1)), as_of + ahead):
             yield f"notice@{partition}"
 
     def process(self, keys: list[str], as_of: date) -> Counter[str]:

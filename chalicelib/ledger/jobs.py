@@ -22,7 +22,7 @@ from chalicelib.shared.clock import business_date
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import emit, new_event
-from chalicelib.shared.jobs import Job, last_ended_day, recent_reports, register, watermark
+from chalicelib.shared.jobs import SINCE_THE_FIRST_DAY, Job, last_ended_day, recent_reports, register, watermark
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 
@@ -36,7 +36,7 @@ class ReconcileLedger(Job):
     schedule = schedules.RECONCILE_LEDGER
     description = "Check every book's balance against its entries"
     batch_size = PARTITIONS_PER_BATCH
-    first_run_lookback_days = 36_500  # back to the platform's first day: the totals need every account checked
+    first_run_lookback_days = SINCE_THE_FIRST_DAY  # the totals need every account checked
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         """Accounts last written through today: one written every night before this run (or on the days since

@@ -26,7 +26,7 @@ from chalicelib.membership.rules import Card
 from chalicelib.shared import clock, schedules
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
 from chalicelib.shared.events import Event, new_event
-from chalicelib.shared.jobs import Job, register
+from chalicelib.shared.jobs import SINCE_THE_FIRST_DAY, Job, register
 
 READ_BATCH = 100
 
@@ -104,7 +104,7 @@ class SettleMembershipCards(Job):
     name = "settle-membership-cards"
     schedule = schedules.SETTLE_MEMBERSHIP_CARDS
     description = "Card reminders (7 and 1 days ahead), renewal notices, lapses after grace, monthly coupon packs"
-    first_run_lookback_days = 7
+    first_run_lookback_days = SINCE_THE_FIRST_DAY  # lapses are owed however late; stale reminders are skipped
     batch_size = PARTITIONS_PER_BATCH
     tallied = True
     as_the_day_begins = True  # tonight's lapses and reminders are for the day that begins

@@ -29,7 +29,7 @@ from chalicelib.shared import clock, schedules
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import emit, new_event
-from chalicelib.shared.jobs import Job, register
+from chalicelib.shared.jobs import SINCE_THE_FIRST_DAY, Job, register
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 
@@ -56,7 +56,7 @@ class ExpirePoints(Job):
     name = "expire-points"
     schedule = schedules.EXPIRE_POINTS
     description = "Book points past their expiry date as expired"
-    first_run_lookback_days = 366
+    first_run_lookback_days = SINCE_THE_FIRST_DAY
     batch_size = PARTITIONS_PER_BATCH
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
@@ -91,7 +91,7 @@ class MaturePendingPoints(Job):
     name = "mature-pending-points"
     schedule = schedules.MATURE_PENDING_POINTS
     description = "Move pending points to available on their date"
-    first_run_lookback_days = 366
+    first_run_lookback_days = SINCE_THE_FIRST_DAY
     batch_size = PARTITIONS_PER_BATCH
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:

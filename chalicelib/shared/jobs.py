@@ -42,13 +42,19 @@ PLATFORM, EPOCH = "~platform", "epoch"  # platform-wide items of the jobs table 
 LEASE = "lease"  # a job's item while a run of it starts
 
 
+# a first run's lookback reaching the platform's first day (``first_day_of`` never starts before it): expiries,
+# lapses and reviews are owed however late a first run finds them (a stack that never ran its nights, a test clock
+# moved a year on); reading back costs a query per month and shard, not per day
+SINCE_THE_FIRST_DAY = 36_500
+
+
 class Job(abc.ABC):
     """A nightly job. Subclasses state which items are due and how to process a batch of them."""
 
     name: ClassVar[str]
     schedule: ClassVar[str]  # EventBridge cron, UTC
     description: ClassVar[str]
-    first_run_lookback_days: ClassVar[int] = 7
+    first_run_lookback_days: ClassVar[int] = 7  # SINCE_THE_FIRST_DAY for work that is due however late it is found
     batch_size: ClassVar[int | None] = None  # keys per SQS message when fanned out (default and inline: BATCH_SIZE)
     tallied: ClassVar[bool] = False  # process returns tallies, which its reports add up from the batches
     as_the_day_begins: ClassVar[bool] = False  # scheduled runs are for today, not for the business day that ended

@@ -18,7 +18,7 @@ from chalicelib.ledger.model import Account
 from chalicelib.ledger.registry import ledger
 from chalicelib.shared import clock, schedules
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
-from chalicelib.shared.jobs import Job, register
+from chalicelib.shared.jobs import SINCE_THE_FIRST_DAY, Job, register
 from chalicelib.tiers import programmes
 from chalicelib.tiers.book import GROWTH, TIER
 from chalicelib.tiers.rules import (
@@ -86,7 +86,7 @@ class RecalculateTiers(Job):
     name = "recalculate-tiers"
     schedule = schedules.RECALCULATE_TIERS
     description = "Review tiers at period end (retain, downgrade after grace) and warn before"
-    first_run_lookback_days = 366
+    first_run_lookback_days = SINCE_THE_FIRST_DAY
     batch_size = PARTITIONS_PER_BATCH
     tallied = True
     as_the_day_begins = True  # reviews are due the day after the last valid day (plus grace): today's

@@ -121,3 +121,28 @@ def test_a_token_outlives_a_moved_clock(api, test_clock):
     does not log the console out."""
     testclock.set_today(clock.business_today() + timedelta(days=365))
     assert api.get("/v1/stores").status == 200
+
+
+def test_a_first_run_a_year_on_expires_what_lapsed_long_before_as_its_preview_said_and_tells_no_one_late(
+    api, test_clock
+):
+    """Found by an operator: a preview listed 3 coupons to expire, then the first run under a test clock moved
+    two years on looked back 7 days, expired none, and the coupon liability counted them usable for good."""
+    from chalicelib.coupons import jobs as coupon_jobs
+    from tests.conftest import published_envelopes
+    from tests.functional.test_coupons import issue, template
+
+    jobs.set_epoch(clock.business_today())
+    member_id, _ = member_token("13900000003")
+    issued = issue(api, template(api, validity={"days_after_issue": 10})["template_id"], member_id).body
+    later = issue(api, template(api, validity={"days_after_issue": 720})["template_id"], member_id, "S-2").body
+    night = date.fromisoformat(issued["valid_until"]) + timedelta(days=400)
+    testclock.set_today(night)
+    preview = jobs.preview_job(coupon_jobs.expire_coupons, night)
+    assert [(f["code"], f["outcome"]) for f in preview.findings] == [(issued["code"], "expire")]
+    report = jobs.run_job(coupon_jobs.expire_coupons, night)
+    assert (report.tallies["expired"], report.tallies.get("noticed", 0)) == (1, 0)
+    assert date.fromisoformat(report.first_day) <= date.fromisoformat(issued["valid_until"])
+    assert api.get(f"/v1/coupons/{issued['code']}").body["coupon"]["status"] == "expired"
+    assert api.get(f"/v1/coupons/{later['code']}").body["coupon"]["status"] == "available"
+    assert not [e for e in published_envelopes() if e["type"] == "coupon.expiring"]  # no notice of one long over
