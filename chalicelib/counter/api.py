@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.counter import service
+from chalicelib.counter import limits, service
 from chalicelib.counter.schemas import CounterView, OpenSales, OpenSalesQuery, PartnerMemberLookup, Sale, SaleQuery
 from chalicelib.identity.access import PARTNER, Staff
 from chalicelib.identity.rules import Permission
@@ -80,7 +80,7 @@ def open_sales(ctx: RequestContext, member_id: str) -> Reply:
 @endpoint("/v1/members/{member_id}/purchases", "POST", summary="Record a purchase at the counter (消费记账)",
           tag="purchases", access=RECORD, body=CounterPurchase, response=PurchaseAnswer, status=201,
           errors=(NotFound, ValidationFailed, purchases.MemberNotEligible, purchases.OrderConflict,
-                  purchases.CounterPurchasesOff, service.OverCounterLimit, service.OverCounterDailyLimit))  # fmt: skip
+                  purchases.CounterPurchasesOff, limits.OverCounterLimit, limits.OverCounterDailyLimit))  # fmt: skip
 def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
     """A cashier records a purchase at the till for any member of the chain, as a partner reports one (a chain whose
     till system reports nothing gives points this way): the earn rules in force now (the platform's clock stamps it:

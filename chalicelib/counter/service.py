@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
 
+from chalicelib.counter.limits import counter_takings
 from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import Caller
-from chalicelib.identity.rules import Permission, counter_purchase_cap
+from chalicelib.identity.rules import Permission
 from chalicelib.ledger.registry import ledger
 from chalicelib.members import service as members
 from chalicelib.members.model import Status, mask_phone
@@ -19,21 +19,10 @@ from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases import service as purchases
 from chalicelib.purchases.schemas import CounterPurchase
 from chalicelib.shared import clock
-from chalicelib.shared.db import Transaction
-from chalicelib.shared.errors import Forbidden, NotFound, ValidationFailed
-from chalicelib.shared.ratelimit import take_in_window
+from chalicelib.shared.errors import NotFound, ValidationFailed
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import service as tiers
 from chalicelib.wallet import service as wallet
-
-
-class OverCounterLimit(Forbidden):
-    slug, title = "counter-purchase-over-limit", "A sale this large is recorded at the counter by a store manager"
-
-
-class OverCounterDailyLimit(Forbidden):
-    slug, title = "counter-daily-limit", "Today's sales recorded at the counter reached the cashier's limit"
-
 
 COUPONS_SHOWN, COUPON_QUERIES = 20, 2  # the usable coupons the view lists, and the queries it may spend finding them
 
@@ -130,11 +119,7 @@ def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> di
     one-sale limit still stops there), each with ``limit_fen``."""
     if purchases.counter_order(member_id, purchase.order_id) is not None:
         return purchases.record_at_counter(member_id, purchase)
-    settings = get_settings()
-    cap = counter_purchase_cap(caller.grant, settings.counter_purchase_limit_fen) if caller.grant else None
-    if cap is not None and purchase.paid_fen > cap:
-        raise OverCounterLimit(f"Above {cap / 100:,.2f} CNY paid, a sale is recorded by staff with "
-                               f"{Permission.PURCHASES_RECORD_LARGE} (a store manager)", limit_fen=cap)  # fmt: skip
+    day = counter_takings(caller, purchase.paid_fen, "sale")  # whatever the one-sale limit (a review)
     paid = wallet.counter_payment_of_order(member_id, purchase.store_id, purchase.order_id)
     taken = paid["refundable_fen"] if paid else 0  # what the wallet still holds of the order: refunds gave the rest
     if purchase.paid_fen < taken:
@@ -146,19 +131,4 @@ def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> di
     if taken == 0 and purchase.payment_method.casefold() in ("wallet", "mixed"):
         detail = "the wallet paid nothing of this order at this store: take the payment first (储值支付)"
         raise ValidationFailed([{"field": "payment_method", "in": "body", "message": detail}], detail)
-    large = caller.grant is None or caller.grant.may(Permission.PURCHASES_RECORD_LARGE)  # a store manager's
-    day = None if large else _day_of_sales(caller, purchase.paid_fen)  # whatever the one-sale limit (a review)
     return purchases.record_at_counter(member_id, purchase, day)
-
-
-def _day_of_sales(caller: Caller, paid_fen: int) -> Callable[[Transaction], None] | None:
-    """The cashier's day of counter sales, counted with the sale (``LOYALTY_COUNTER_DAILY_LIMIT_FEN``; 0: none)."""
-    limit = get_settings().counter_daily_limit_fen
-    if not limit:
-        return None
-    today = clock.business_today()
-    ends = datetime.combine(today + timedelta(days=1), time(), get_settings().tz)
-    refusal = OverCounterDailyLimit(f"Your sales recorded at the counter today would pass {limit / 100:,.2f} CNY: a "
-                                    "store manager records the rest", limit_fen=limit)  # fmt: skip
-    key = f"counter-sales:{caller.id}:{today.isoformat()}"
-    return lambda tx: take_in_window(tx, key, limit, ends, refusal, paid_fen)

@@ -3,6 +3,7 @@ counter, or the member), cash refunds, top-up plans and the daily statement (fin
 
 from __future__ import annotations
 
+from chalicelib.counter import limits
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
@@ -246,7 +247,8 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
 @endpoint("/v1/members/{member_id}/wallet/top-ups", "POST", summary="Take a top-up at the counter (储值充值)",
           tag="wallet", access=TOP_UP, body=WalletCounterTopUp, response=WalletTopUpAnswer, status=201,
           errors=(NotFound, ValidationFailed, service.TopUpConflict, service.MemberNotEligible,
-                  service.BalanceLimitExceeded, plans.PlanNotApplicable))  # fmt: skip
+                  service.BalanceLimitExceeded, plans.PlanNotApplicable, limits.OverCounterLimit,
+                  limits.OverCounterDailyLimit))  # fmt: skip
 def wallet_counter_top_up(ctx: RequestContext, member_id: str) -> Reply:
     """A cashier takes a top-up at the till for any member of the chain (a chain whose till reports nothing sells
     stored value this way): `amount_fen` of principal, and a plan's bonus and gift points when `plan_id` names one
@@ -255,11 +257,18 @@ def wallet_counter_top_up(ctx: RequestContext, member_id: str) -> Reply:
     member, amount or plan is 409 `top-up-conflict`. Store-scoped staff take it at their own stores. The audit log
     records who (`wallet.topped-up`, actor `staff:<id>`); the member gets the receipt.
 
+    Staff who do not record large purchases (cashiers) take a top-up within the counter's limits, as a sale: at most
+    `LOYALTY_COUNTER_PURCHASE_LIMIT_FEN` (403 `counter-purchase-over-limit`), and their day's sales and top-ups
+    together at most `LOYALTY_COUNTER_DAILY_LIMIT_FEN` (403 `counter-daily-limit`), each with `limit_fen`: a cashier
+    alone cannot make stored value for money never taken (a probe: 55,500 CNY in a day, bonus and gifts besides).
+
     Errors: 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen one; 422 for a store that
     does not exist or is not one of a store-scoped cashier's; 422 `plan-not-applicable`; 422
-    `balance-limit-exceeded` with `room_fen` past the balance limit."""
+    `balance-limit-exceeded` with `room_fen` past the balance limit; 403 past the counter's limits."""
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
-    return Reply(WalletTopUpAnswer.model_validate(service.top_up_at_counter(member_id, ctx.body)), status=201)
+    takings = limits.counter_takings(ctx.caller, ctx.body.amount_fen, "top-up")
+    return Reply(WalletTopUpAnswer.model_validate(service.top_up_at_counter(member_id, ctx.body, takings)),
+                 status=201)  # fmt: skip
 
 
 @endpoint("/v1/members/{member_id}/wallet/payments/{payment_id}", "GET", summary="Read a counter payment",

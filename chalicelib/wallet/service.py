@@ -16,7 +16,7 @@ import hashlib
 import heapq
 import itertools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +34,7 @@ from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases.schemas import CLOCK_SKEW, MemberRef
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import (
     Conflict,
     DomainError,
@@ -255,10 +256,12 @@ class Wallets:
     policy: Policy
 
     def top_up(
-        self, member_id: str, payment: PartnerPayment, amount: int, plan: TopUpPlan | None, claim: Claim
-    ) -> dict[str, Any]:
+        self, member_id: str, payment: PartnerPayment, amount: int, plan: TopUpPlan | None, claim: Claim,
+        joined: Joined | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
         """Add ``amount`` of principal and the plan's bonus, once per claim, unless it takes the wallet over the
-        limit (422). The plan's gift points are the member's to earn as the principal is spent (see ``pay``)."""
+        limit (422), with what ``joined`` writes beside it. The plan's gift points are the member's to earn as the
+        principal is spent (see ``pay``)."""
         added = Parts(amount, plan.bonus_fen if plan else 0)
         gift = plan.gift_points if plan else 0
         before = Parts()
@@ -288,7 +291,7 @@ class Wallets:
                        "reason": _reason_of(answer)}  # fmt: skip
             return [new_event("wallet.topped-up", f"member/{member_id}", payload)]
 
-        answer = self._post(postings, [member_id], claim, {member_id: "active"}, result, announce)
+        answer = self._post(postings, [member_id], claim, {member_id: "active"}, result, announce, joined)
         return {**answer.result, "duplicate": answer.duplicate}
 
     def pay(
@@ -772,12 +775,15 @@ def refund_at_counter(
         raise _not_eligible(HolderUnavailable(member_id)) from None
 
 
-def top_up_at_counter(member_id: str, request: WalletCounterTopUp) -> dict[str, Any]:
+def top_up_at_counter(
+    member_id: str, request: WalletCounterTopUp, takings: Callable[[Transaction], None] | None = None
+) -> dict[str, Any]:
     """储值充值 at the till: the money a cashier took added to any member's wallet with its plan's bonus (the plan on
     sale today at that store, the amount its price), as a partner's top-up: within the balance limit, once per store
     and till order, for good (its payment id is made from them: a repeat answers the first answer, the same order
     with another member, amount or plan is 409 ``top-up-conflict``), answered even once its plan or store has closed
-    (a retry after a lost answer must not be refused and taken again). A frozen member is 422, an unknown one 404."""
+    (a retry after a lost answer must not be refused and taken again). A frozen member is 422, an unknown one 404.
+    ``takings`` counts it in the cashier's day, in its transaction (the counter's limits)."""
     payment_id = "wt_" + hashlib.sha256(f"{request.store_id}\n{request.order_id}".encode()).hexdigest()[:26]
     unsaid = {"payment_method"} if request.payment_method is None else set()  # a retry from before it was asked
     content = {"member_id": member_id, **request.model_dump(mode="json", exclude=unsaid)}
@@ -796,8 +802,9 @@ def top_up_at_counter(member_id: str, request: WalletCounterTopUp) -> dict[str, 
             raise plans.PlanNotApplicable(refusal)
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id,
                              method=request.payment_method)  # fmt: skip
+    counted = Joined(holders=(), plan=lambda holdings: [], attach=lambda answer: [takings]) if takings else None
     try:
-        return on.top_up(member_id, payment, request.amount_fen, plan, claim)
+        return on.top_up(member_id, payment, request.amount_fen, plan, claim, counted)
     except HolderUnavailable:
         _require_member(member_id)
         raise _not_eligible(HolderUnavailable(member_id)) from None

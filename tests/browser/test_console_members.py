@@ -422,6 +422,9 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     card = page.locator("[data-test=counter-top-up]")
     sale_order = page.get_by_label("订单号").input_value()  # the sale under way keeps its number (a review found
     assert sale_order not in card.inner_text()  # a top-up taking it, cutting off the sale's coupons and payment)
+    card.get_by_label("充值金额（元）").fill("5000.01")  # above a cashier's one top-up (a probe: stored value made
+    card.locator("[data-test=take-top-up]").click()  # for money never taken)
+    expect(card).to_contain_text("单笔超过 ¥5,000.00 的充值需由店长办理")
     card.locator(".el-select").first.click()
     page.get_by_role("option", name="充200送30").click()
     expect(card.get_by_label("充值金额（元）")).to_have_value("200.00")  # its price

@@ -301,6 +301,39 @@ class TestCounterTopUps:
         assert sorted((row[1]["order_id"], row[1]["payment_method"]) for row in rows if row) == [
             ("POS-TOP-M", "wechat_pay"), ("POS-TOP-U", None)]  # fmt: skip
 
+    def test_a_cashier_takes_top_ups_within_the_counters_limits_counted_with_the_days_sales(
+        self, api, member, monkeypatch
+    ):
+        """Found by a probe: a cashier whose 5,000.01 CNY sale was refused took 55,500 CNY of top-ups in a day (bonus
+        and gift coupons besides), stored value for money never taken. A top-up is held to the one-sale limit and
+        counts in the cashier's day with their sales; a store manager takes it; a repeat answers whatever the day."""
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+        monkeypatch.setenv("LOYALTY_COUNTER_PURCHASE_LIMIT_FEN", "100000")
+        monkeypatch.setenv("LOYALTY_COUNTER_DAILY_LIMIT_FEN", "150000")
+        get_settings.cache_clear()
+        path = f"/v1/members/{member}/wallet/top-ups"
+        try:
+            before = item_counts()
+            over = refused(cashier.post(path, {"store_id": "SH-001", "order_id": "T-1", "amount_fen": 100_001}), 403,
+                           "counter-purchase-over-limit")  # fmt: skip
+            assert (over["limit_fen"], "top-up" in over["detail"]) == (100_000, True)
+            assert item_counts() == before
+            first = ok(cashier.post(path, {"store_id": "SH-001", "order_id": "T-2", "amount_fen": 100_000}), 201)
+            sale = {"order_id": "S-1", "store_id": "SH-001", "total_fen": 50_000, "paid_fen": 50_000,
+                    "payment_method": "cash"}  # fmt: skip
+            ok(cashier.post(f"/v1/members/{member}/purchases", sale), 201)  # the day: 150,000 of 150,000
+            before = item_counts()
+            refused(cashier.post(path, {"store_id": "SH-001", "order_id": "T-3", "amount_fen": 1}), 403,
+                    "counter-daily-limit")  # fmt: skip
+            assert item_counts() == before
+            again = ok(cashier.post(path, {"store_id": "SH-001", "order_id": "T-2", "amount_fen": 100_000}), 201)
+            assert again == {**first, "duplicate": True}
+            ok(manager.post(path, {"store_id": "SH-001", "order_id": "T-4", "amount_fen": 200_000}), 201)
+            assert wallet(api, member)["principal_fen"] == 300_000
+        finally:
+            get_settings.cache_clear()
+
     def test_a_retry_after_the_plan_ended_answers_the_first_top_up(self, api, partner, member, plan):
         """Found by a review: a top-up whose answer was lost, retried after its plan went off sale, was refused, and
         the cashier taking it again under a new number would have credited it twice."""

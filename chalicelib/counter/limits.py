@@ -1,0 +1,54 @@
+"""The limits on money a cashier records at the counter: a sale's paid amount (消费记账) and a top-up (储值充值) alike.
+
+A cashier alone must not give a friend the points of a sale that never happened, nor stored value for money never
+taken: one sale or top-up is at most ``LOYALTY_COUNTER_PURCHASE_LIMIT_FEN``, and a cashier's day of them together at
+most ``LOYALTY_COUNTER_DAILY_LIMIT_FEN`` (0: none), counted in the write's own transaction, so a burst of requests
+cannot pass it. Staff whose roles record large purchases (a store manager's) are held to neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from chalicelib.identity.access import Caller
+from chalicelib.identity.rules import Permission, counter_purchase_cap
+from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.errors import Forbidden
+from chalicelib.shared.ratelimit import take_in_window
+from chalicelib.shared.settings import get_settings
+
+
+class OverCounterLimit(Forbidden):
+    slug, title = "counter-purchase-over-limit", "A sale this large is recorded at the counter by a store manager"
+
+
+class OverCounterDailyLimit(Forbidden):
+    slug, title = "counter-daily-limit", "Today's sales and top-ups taken at the counter reached the cashier's limit"
+
+
+Takings = Callable[[Transaction], None]  # counts an amount in the cashier's day, in the write's transaction
+
+
+def counter_takings(caller: Caller, amount_fen: int, what: str) -> Takings | None:
+    """The limits on ``amount_fen`` recorded at the counter as ``what`` (a sale, a top-up): 403
+    ``counter-purchase-over-limit`` (with ``limit_fen``) above the one-sale limit, and the count of the cashier's day
+    to commit with the write (403 ``counter-daily-limit`` at commit when the day would pass its limit). None for
+    staff who record large amounts, and callers who are not staff."""
+    if caller.grant is None or caller.grant.may(Permission.PURCHASES_RECORD_LARGE):
+        return None
+    settings = get_settings()
+    cap = counter_purchase_cap(caller.grant, settings.counter_purchase_limit_fen)
+    if cap is not None and amount_fen > cap:
+        raise OverCounterLimit(f"Above {cap / 100:,.2f} CNY, a {what} is recorded at the counter by staff with "
+                               f"{Permission.PURCHASES_RECORD_LARGE} (a store manager)", limit_fen=cap)  # fmt: skip
+    limit = settings.counter_daily_limit_fen
+    if not limit:
+        return None
+    today = clock.business_today()
+    ends = datetime.combine(today + timedelta(days=1), time(), settings.tz)
+    refusal = OverCounterDailyLimit(f"Your sales and top-ups taken at the counter today would pass {limit / 100:,.2f} "
+                                    "CNY: a store manager records the rest", limit_fen=limit)  # fmt: skip
+    key = f"counter-sales:{caller.id}:{today.isoformat()}"  # the name it had when it counted sales alone
+    return lambda tx: take_in_window(tx, key, limit, ends, refusal, amount_fen)
