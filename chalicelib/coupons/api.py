@@ -391,9 +391,19 @@ def reverse_redemption(ctx: RequestContext, code: str, order_id: str) -> Reply:
     coupon is usable again until its last day — past it, it comes back expired. Once per redemption: a repeat
     answers the coupon as it is.
 
-    Errors: 409 `not-reversible` when the coupon was not used on that order; 404 for an unknown code."""
+    Staff give a coupon back by mistake (撤销核销) only while the order is open: once the counter has recorded the
+    member's sale for the order (消费记账), or at another store, it comes back only with a refund (`reason:
+    refund`), by staff who refund purchases (a store manager, customer service); anyone else gets 422 on `reason`.
+
+    Errors: 409 `not-reversible` when the coupon was not used on that order; 404 for an unknown code; 422 on
+    `reason` as above."""
+    from chalicelib.purchases.service import counter_order  # the counter's record of the member's sale
+
+    def recorded(member_id: str, order: str) -> bool:
+        return counter_order(member_id, order) is not None
+
     body = ctx.body
-    answer = service.reverse_redemption(ctx.caller, code, order_id, body.reason, body.note, ctx.language)
+    answer = service.reverse_redemption(ctx.caller, code, order_id, body.reason, body.note, ctx.language, recorded)
     return Reply(Coupon.model_validate(answer))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -1161,13 +1161,16 @@ def redeem(caller: Any, code: str, order_id: str, order_data: Mapping[str, Any],
 
 
 def reverse_redemption(
-    caller: Any, code: str, order_id: str, reason: str, note: str | None, language: str
-) -> dict[str, Any]:
+    caller: Any, code: str, order_id: str, reason: str, note: str | None, language: str,
+    recorded: Callable[[str, str], bool] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """Give a used coupon back, once per use: the order was refunded (退券回流) or the redemption was a mistake
     (撤销核销). It is usable again until its last day; past it, it comes back expired (of a voided template, or of a
     gift taken back since it was used, voided). A mistake is undone by staff of the store that made it (or of the
     whole chain); at another store a coupon comes back only with a refund, by staff who refund purchases (a store
-    manager, customer service): anyone else gets 422 on ``reason``.
+    manager, customer service): anyone else gets 422 on ``reason``. So does a coupon of an order the counter has
+    recorded as the member's sale (``recorded(member_id, order_id)``): the sale is closed, so only its refund gives
+    the coupon back (a probe: a cashier gave one coupon back after each recorded sale and used it again and again).
     A repeat, while the coupon has not been used again, answers the coupon as it is."""
     coupon, account = read_coupon_account(code)
     redemption = coupon.redemption
@@ -1179,8 +1182,14 @@ def reverse_redemption(
         raise NotReversible(f"Coupon {code} is not used on order {order_id}")
     _check_store(caller, redemption.store_id)
     elsewhere = caller.kind == "staff" and not caller.covers_store(redemption.store_id)  # another store's redemption
-    if elsewhere and (reason == "mistake" or not caller.may(Permission.PURCHASES_REFUND)):  # a refund, by who refunds
+    refunds = reason == "refund" and caller.may(Permission.PURCHASES_REFUND)  # a refund, by who refunds
+    if elsewhere and not refunds:
         detail = "another store's redemption comes back only with a refund, by staff who refund purchases"
+        raise ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
+    closed = caller.kind == "staff" and recorded is not None and coupon.member_id and recorded(coupon.member_id,
+                                                                                                order_id)  # fmt: skip
+    if closed and not refunds:
+        detail = "the sale was recorded: its coupon comes back only with its refund, by staff who refund purchases"
         raise ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
     template = get_template(coupon.template_id)
     today = clock.business_today()

@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import Caller
+from chalicelib.identity.rules import Permission
 from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
@@ -34,6 +35,7 @@ from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.settings import get_settings
 from chalicelib.stores.service import store_exists
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import birthday_coupons_beyond
@@ -665,23 +667,49 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
     return {**posted.result, "reversed": False, "duplicate": posted.duplicate}
 
 
-def reverse_use(member_id: str, benefit_id: str, use_id: str) -> dict[str, Any]:
-    """Take a use back (a class cancelled), once: its period's count goes down while that period lasts."""
+TAKE_BACK_ANY_USE = (Permission.PURCHASES_REFUND, Permission.MEMBERSHIP_CANCEL)  # store managers, service, finance
+
+
+class UseNotReversible(Forbidden):
+    slug, title = "use-not-reversible", "A use of an earlier day is taken back by a store manager"
+
+
+def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | None = None) -> dict[str, Any]:
+    """Take a use back (a class cancelled, a mistake at the till), once: its period's count goes down while that
+    period lasts. Staff who neither refund purchases nor cancel cards (cashiers) take back only a use of today, the
+    mistake at the till; an earlier one is a store manager's (403 ``use-not-reversible``): a use taken back raises
+    what a cancellation refunds and gives the quota again (a probe: a cashier took back classes already given)."""
     original = f"benefit-use|{member_id}|{use_id}"
-    first = ledger().replay(Claim.of(original, {"benefit_id": benefit_id},
-                                     conflict=UseNotFound(f"No use {use_id!r} of {benefit_id!r}")))  # fmt: skip
+    engine = ledger()
+    first = engine.replay(Claim.of(original, {"benefit_id": benefit_id},
+                                   conflict=UseNotFound(f"No use {use_id!r} of {benefit_id!r}")))  # fmt: skip
     if first is None:
         raise UseNotFound(f"No use {use_id!r} of {benefit_id!r}")
     claim = Claim.of(f"benefit-use-reversal|{member_id}|{use_id}", {"benefit_id": benefit_id})
+    undoes = caller is None or caller.kind != "staff" or any(map(caller.may, TAKE_BACK_ANY_USE))
+    at_the_till = not undoes
+    if at_the_till and engine.replay(claim) is None and _use_day(original) != clock.business_today():  # a repeat
+        raise UseNotReversible("Only a use recorded today is taken back at the till; a store manager takes back "
+                                   "an earlier one")  # fmt: skip
 
     def announce(answer: Answer) -> list[Event]:
         return [new_event("membership.benefit-use-reversed", f"member/{member_id}",
                           {"member_id": member_id, "benefit_id": benefit_id, "use_id": use_id})]  # fmt: skip
 
-    posted = ledger().reverse(original, claim=claim, reason="撤销权益使用", result=lambda answer: dict(first.result),
-                              announce=announce)  # fmt: skip
+    posted = engine.reverse(original, claim=claim, reason="撤销权益使用", result=lambda answer: dict(first.result),
+                            announce=announce)  # fmt: skip
     remaining = benefits_remaining(member_id, benefit_id)
     return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}
+
+
+def _use_day(original: str) -> date | None:
+    """The business day a use was recorded on, from its entry."""
+    stored = ledger().store.read_claim(original)
+    for key in stored.entries if stored else ():
+        entry = ledger().store.entry(*key)
+        if entry is not None:
+            return clock.business_date(datetime.fromisoformat(entry.occurred_at), get_settings().tz)
+    return None
 
 
 def uses_page(

@@ -733,6 +733,28 @@ def test_a_redemption_given_back_by_mistake_can_be_redone_on_the_same_order_and_
     assert coupon_entries_add_up(code) == ["issue", "redeem", "return", "redeem"]
 
 
+def test_once_the_counter_recorded_the_sale_its_coupon_comes_back_only_with_its_refund(api, member):
+    """Found by a probe: a cashier used a coupon on an order, recorded the sale for points, gave the coupon back as a
+    mistake and used it on the next sale, three sales off one coupon. A recorded sale is closed: its coupon comes
+    back only with a refund, by staff who refund purchases."""
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    assert redeem(cashier, code, "POS-1").status == 201
+    back = cashier.post(f"/v1/coupons/{code}/redemptions/POS-1/reversal", {"reason": "mistake"})
+    assert back.body["status"] == "available"  # the order still open: a mistake at the till is undone
+    assert redeem(cashier, code, "POS-1").status == 201
+    sale = {"order_id": "POS-1", "store_id": "SH-001", "total_fen": 25_000, "paid_fen": 22_000,
+            "payment_method": "cash"}  # fmt: skip
+    assert cashier.post(f"/v1/members/{member}/purchases", sale).status == 201
+    before = item_counts()
+    for who, reason in ((cashier, "mistake"), (cashier, "refund"), (manager, "mistake")):
+        refused = who.post(f"/v1/coupons/{code}/redemptions/POS-1/reversal", {"reason": reason})
+        assert (refused.status, refused.body["errors"][0]["field"]) == (422, "reason"), reason
+    assert item_counts() == before
+    assert manager.post(f"/v1/coupons/{code}/redemptions/POS-1/reversal", {"reason": "refund"}).status == 200
+
+
 def test_stacked_coupons_never_take_more_than_the_order_costs_and_lines_add_up_to_its_total(api, member):
     """Found by a probe: three stacking 50-yuan coupons took 150 yuan off a 60-yuan order, and an order whose one
     line claimed 200 yuan of a 1-yuan total let a 50-yuan coupon through."""

@@ -223,6 +223,16 @@ class TestBenefits:
             assert (twice["duplicate"], twice["remaining"]) == (True, 1)
             at_till = {"use_id": "U-3", "store_id": "BJ-001"}
             ok(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses", at_till), 201)
+        with clock.frozen(DAY1 + timedelta(days=1)):  # a class given yesterday: a cashier no longer takes it back
+            till = api.as_(token_for(["cashier"], ("BJ-001",)))  # (a probe: taking back classes given raised the
+            before = item_counts()  # card's refund)
+            refused(till.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-3"), 403,
+                    "use-not-reversible")  # fmt: skip
+            assert item_counts() == before
+            ok(cashier.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-1"))  # a repeat: answered
+            manager = api.as_(token_for(["store_manager"], ("BJ-001",)))
+            assert ok(manager.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-3"))["reversed"]
+            ok(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses", {**at_till, "use_id": "U-4"}), 201)
         with clock.frozen(DAY1 + timedelta(days=7)):  # a new week: the quota starts again, nothing rolls over
             assert ok(client.get("/v1/me/benefits"))["items"][0]["remaining"] == 1
         balances_add_up(member_id)
