@@ -136,6 +136,13 @@ def top_up_gift(tx: Transaction, event: Event) -> None:
     _give(template_ids, str(payload["member_id"]), "top-up", source)
 
 
+@consumer("coupon-top-up-gift-taken-back", queue="coupons", types=["wallet.cash-refunded"], batched=True)
+def top_up_gifts_taken_back(tx: Transaction, event: Event) -> None:
+    """Stored value paid back in cash takes back the top-up gift coupons still usable (``void_top_up_gifts``)."""
+    payload = event.payload
+    service.void_top_up_gifts(str(payload["member_id"]), str(payload.get("cash_refund_id") or event.event_id))
+
+
 @consumer("coupon-birthday-gift", queue="coupons", types=["activity.recorded"], batched=True)
 def birthday_gift(tx: Transaction, event: Event) -> None:
     """Templates marked as a birthday gift and the member's tier's `birthday_coupons`, once a member and year, on the

@@ -1380,6 +1380,20 @@ def void_upgrade_coupons(member_id: str, change_id: str, template_ids: Iterable[
     return sum(_void_if_usable(code, Source("tier-refund", change_id), "退款撤销升级礼券") for code in sorted(codes))
 
 
+def void_top_up_gifts(member_id: str, cash_refund_id: str) -> int:
+    """Void the member's top-up gift coupons (充值送券) still usable, reserved for an order included: stored value paid
+    back in cash (退余额) takes with it what topping up gave, as it forfeits the bonus and the gift points (a probe:
+    top up, take the coupon, cash the top-up out, again and again). A used one stays used. Found through the
+    member's coupon list, so a gift still being issued as the refund is booked (seconds) is kept; once each; how
+    many it voided."""
+    listed = CouponRecord.by_member.query(
+        member_id,
+        filter_condition=(CouponRecord.source_kind == "top-up") & CouponRecord.status.is_in("available", "reserved"),
+    )
+    source = Source("cash-refund", cash_refund_id)
+    return sum(_void_if_usable(record.code, source, "退余额收回充值赠券") for record in listed)
+
+
 def void_member_coupons(member_id: str) -> int:
     """Void an erased member's coupons still usable, reserved for an order included (注销作废): nobody may use a
     coupon issued to a member who no longer exists, and the liability stops counting them. Found through the

@@ -61,8 +61,9 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec("mall", "mall_events", subscribes_to_events=True, event_types=("mall.order-placed", "mall.order-paid")),
     QueueSpec("coupons", "coupon_events", subscribes_to_events=True,
               event_types=("coupon.issued", "coupon.redeemed", "coupon.returned", "coupon.expired", "coupon.voided",
-                           "member.registered", "tier.changed", "wallet.topped-up", "activity.recorded",
-                           "membership.coupon-pack-due", "membership.card-cancelled", "member.erased"),
+                           "member.registered", "tier.changed", "wallet.topped-up", "wallet.cash-refunded",
+                           "activity.recorded", "membership.coupon-pack-due", "membership.card-cancelled",
+                           "member.erased"),
               batch_size=EVENT_BATCH, batching_window=EVENT_BATCHING_WINDOW),
 )  # fmt: skip
 

@@ -485,6 +485,31 @@ def test_a_birthday_gift_comes_once_a_year_and_a_top_up_gift_with_each_top_up_la
     assert sorted(given) == sorted([birthday, top_up, top_up])  # the 100-yuan top-up is below the least
 
 
+def test_a_cash_refund_of_the_stored_value_takes_back_the_top_up_gifts_still_usable(api, aws, partner, member):
+    """Found by a probe: top up 500 CNY, receive the 50 CNY gift coupon, have finance pay the principal back in cash,
+    again and again: each round kept a coupon for nothing. A cash refund takes back the usable top-up gifts (as it
+    forfeits the bonus); a used one stays used."""
+    gift = template(api, name="充值礼", gift={"on": "top_up", "min_top_up_fen": 50_000})["template_id"]
+    for n in range(2):
+        body = {"payment_id": f"TU-{n}", "member": {"member_id": member}, "store_id": "SH-001",
+                "occurred_at": clock.now().isoformat(), "amount_fen": 50_000}  # fmt: skip
+        raw = json.dumps(body).encode()
+        assert api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw,
+                                  headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
+    deliver(aws, "coupons")
+    used, kept = sorted(c["code"] for c in api.get(f"/v1/members/{member}/coupons").body["items"])
+    assert redeem(api, used).status == 201
+    finance = api.as_(token_for(["finance"]))
+    paid_out = finance.call("POST", f"/v1/members/{member}/wallet/cash-refunds", {"store_id": "SH-001",
+                            "reason": "退余额"}, headers={"Idempotency-Key": "cash-refund-1"})  # fmt: skip
+    assert paid_out.status == 201, paid_out.body
+    deliver(aws, "coupons", times=2)  # a redelivery voids nothing twice
+    assert api.get(f"/v1/coupons/{kept}").body["coupon"]["status"] == "voided"
+    assert api.get(f"/v1/coupons/{used}").body["coupon"]["status"] == "used"
+    assert coupon_entries_add_up(kept) == ["issue", "void"]
+    assert gift in {c["template_id"] for c in api.get(f"/v1/members/{member}/coupons").body["items"]}
+
+
 def test_the_counter_view_lists_the_members_usable_coupons(api, member):
     code = issue(api, template(api)["template_id"], member).body["code"]
     view = api.as_(token_for(["cashier"])).get(f"/v1/members/{member}/counter").body
