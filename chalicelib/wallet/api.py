@@ -310,10 +310,17 @@ def wallet_counter_refund(ctx: RequestContext, member_id: str, payment_id: str) 
 
     Errors: 404 for a payment not taken at the counter for this member (a partner's is refunded through its own
     webhook), or an unknown member; 422 `refund-exceeds-payment` with `refundable_fen` for more than the payment has
-    left; 422 `member-not-eligible` for an erased member; 428 without `Idempotency-Key`, 422
-    `idempotency-key-reused` with another body."""
+    left, or, once its order was recorded as a sale (消费记账), for more than the sale's refunds gave back (refund the
+    sale first: the console gives the wallet part back with it); 422 `member-not-eligible` for an erased member; 428
+    without `Idempotency-Key`, 422 `idempotency-key-reused` with another body."""
+    from chalicelib.purchases.service import counter_order  # the counter's record of the member's sale
+
+    def sale_refunded(store_id: str, order_id: str) -> int | None:
+        sale = counter_order(member_id, order_id)
+        return int(sale["refunded_fen"]) if sale is not None and sale["store_id"] == store_id else None
+
     assert ctx.idempotency is not None  # required: the request was refused without one
-    answer = service.refund_at_counter(member_id, payment_id, ctx.body, ctx.idempotency)
+    answer = service.refund_at_counter(member_id, payment_id, ctx.body, ctx.idempotency, sale_refunded)
     return Reply(WalletRefundAnswer.model_validate(answer), status=201)
 
 

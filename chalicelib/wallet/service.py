@@ -154,6 +154,21 @@ class PartnerPayment:
         }
 
 
+SaleRefunded = Callable[[str, str], int | None]  # (store, till order) -> what the recorded sale's refunds gave back
+
+
+def refund_room(payment: Refundable, sale_refunded: int | None) -> int:
+    """What a wallet payment may still give back: what it has left, and, once its order was recorded as a sale,
+    no more in all than the sale's refunds gave back (``sale_refunded``). The sale's refund is where money goes back:
+    a wallet part given back on its own, and then the sale refunded whole, gave a mixed sale back twice over, the
+    till paying the whole refund by its other payment (a probe); and the points of a sale refunded by the wallet
+    alone stayed. None: no sale recorded, the payment's own left."""
+    if sale_refunded is None:
+        return payment.left.total
+    given_back = (payment.paid.total if payment.paid else payment.left.total) - payment.left.total
+    return max(0, min(payment.left.total, sale_refunded - given_back))
+
+
 def _top_up_reason(plan: TopUpPlan | None, payment: PartnerPayment) -> str:
     """A top-up in the member's words: its plan, and the till's order for one taken at the counter."""
     return "".join(
@@ -358,13 +373,16 @@ class Wallets:
     def refund(
         self, partner_id: str, refund_id: str, payment_id: str, amount: int, occurred_at: datetime, claim: Claim,
         joined: Joined | None = None, member_id: str | None = None, reason: str | None = None,
+        sale_refunded: SaleRefunded | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """Give ``amount`` of a wallet payment back to the wallet it was paid from, once per claim: principal and
         bonus in the proportion the payment has left of each, with what ``joined`` posts beside it. More than it has
         left is 422, an unknown payment 404. The member must still be a member (frozen is fine: it is their money).
         A caller who knows whose payment it was says so (``member_id``): the payment and the wallet are then read
         together, one request fewer; a payment another member made is 422. The top-up gift points the refunded
-        principal earned are pending again, their whole points taken back (a claw-back, as a purchase refund's)."""
+        principal earned are pending again, their whole points taken back (a claw-back, as a purchase refund's).
+        ``sale_refunded`` says, for a payment whose order was recorded as a sale, what the sale's refunds gave back so
+        far: the payment gives back at most that in all (``refund_room``)."""
         holder = payment_holder(partner_id, payment_id)
         if member_id is None:
             paid: Refundable = self.ledger.holdings(holder).state(holder, REFUNDABLE)  # whose wallet it goes back to
@@ -394,6 +412,13 @@ class Wallets:
             if amount > payment.left.total:
                 detail = f"The payment has {payment.left.total} fen left to refund, not {amount}"
                 raise RefundExceedsPayment(detail, refundable_fen=payment.left.total)
+            refunded = sale_refunded(payment.store_id, payment.order_id) if sale_refunded and payment.order_id else None
+            if (room := refund_room(payment, refunded)) < amount:
+                detail = (
+                    f"The order's sale was recorded and its refunds gave back {refunded} fen: the wallet gives "
+                    f"back {room} fen more at most; refund the sale first (退款), and its wallet part with it"
+                )
+                raise RefundExceedsPayment(detail, refundable_fen=room)
             back = split_refund(amount, payment.left, payment.paid)
             source = Source("refund", refund_id)
             gifts = holdings.state(owner, GIFTS)
@@ -755,19 +780,21 @@ def pay_at_counter(member_id: str, request: WalletCounterPayment) -> dict[str, A
 
 
 def refund_at_counter(
-    member_id: str, payment_id: str, request: WalletCounterRefund, key: IdempotencyKey
-) -> dict[str, Any]:
+    member_id: str, payment_id: str, request: WalletCounterRefund, key: IdempotencyKey,
+    sale_refunded: SaleRefunded | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """A payment taken at the counter given back to the wallet it came from (goods returned at any store of the chain):
     principal and bonus in the proportion the payment has left, in parts, never beyond what it took, as a partner's
     refund. Once per Idempotency-Key (another request under it: 422 ``idempotency-key-reused``). Only the counter's
-    payments: a partner refunds its own through its webhook, so another payment id is 404 here."""
+    payments: a partner refunds its own through its webhook, so another payment id is 404 here. Once the order was
+    recorded as a sale, the payment gives back no more than the sale's refunds have (``refund_room``)."""
     refund_id = "wr_" + hashlib.sha256(f"{key.caller}\n{key.key}".encode()).hexdigest()[:26]
     reused = IdempotencyKeyReused("This Idempotency-Key was used with a different request")
     retention = get_settings().idempotency_retention_days  # as every Idempotency-Key, kept for its retention
     claim = Claim(f"wallet-refund|{COUNTER}|{refund_id}", key.request_hash, retention, reused)
     try:
         return wallets().refund(COUNTER, refund_id, payment_id, request.amount_fen, clock.now(), claim,
-                                member_id=member_id, reason=request.reason)  # fmt: skip
+                                member_id=member_id, reason=request.reason, sale_refunded=sale_refunded)  # fmt: skip
     except PaymentOfAnotherMember:
         raise NotFound(f"No counter payment {payment_id!r} of this member") from None
     except HolderUnavailable:

@@ -490,6 +490,22 @@ def test_a_store_manager_gives_a_counter_payment_back_to_the_wallet(site: Site, 
     dialog = page.get_by_role("dialog")
     expect(dialog.locator("[data-test=payment-refund-error]")).to_have_text("这笔支付已全部退回储值")
     expect(dialog.locator("[data-test=payment-refund-save]")).to_be_disabled()
+    page.keyboard.press("Escape")
+    buyer = new_member(site, "郑记账")  # an order recorded as a sale: its wallet part goes back with the sale's refund
+    top_up(site, buyer["member_id"], 5000)  # (a probe: given back beside it, a mixed sale went back twice)
+    sold = {"store_id": "SH-001", "amount_fen": 2000, "order_id": f"T-{secrets.token_hex(3)}",
+            "member_code": member_code(site, buyer["phone"])}  # fmt: skip
+    recorded = site.api("POST", f"/v1/members/{buyer['member_id']}/wallet/payments", sold)
+    sale = {"order_id": sold["order_id"], "store_id": "SH-001", "total_fen": 2000, "paid_fen": 2000,
+            "payment_method": "wallet"}  # fmt: skip
+    site.api("POST", f"/v1/members/{buyer['member_id']}/purchases", sale)
+    page.goto(f"{site.base}/console/#/members/{buyer['member_id']}")
+    page.get_by_role("tab", name="储值").click()
+    page.locator(f"[data-test=payment-refund-{recorded['payment_id']}]").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("原因").fill("退货")
+    dialog.locator("[data-test=payment-refund-save]").click()
+    expect(dialog.locator("[data-test=payment-refund-error]")).to_contain_text("该订单已消费记账")
 
 
 def test_finance_takes_a_top_up_plan_off_sale(site: Site, console: Screens) -> None:

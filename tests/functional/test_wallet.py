@@ -717,6 +717,37 @@ class TestCounterPayments:
         )
         assert ok(cashier.get(open_sales))["items"] == []  # given back whole: over
 
+    def test_a_recorded_sales_wallet_part_goes_back_with_the_sales_refund_never_beside_it(self, api, partner, member):
+        """Found by a probe: a mixed sale's wallet part (300) given back on its own, then the sale refunded whole
+        (500), and the till paid the whole refund by its other payment: 800 back on a 500 sale, the points of a sale
+        refunded by the wallet alone kept. Once recorded, the wallet gives back no more than the sale's refunds did."""
+        ok(top_up(api, partner, {"member_id": member}, 10_000))
+        paid = ok(self.pay(api, member, 300, store="SH-001", order_id="SH001-0100",
+                           token=token_for(["cashier"], ("SH-001",))), 201)  # fmt: skip
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        sale = {"order_id": "SH001-0100", "store_id": "SH-001", "total_fen": 500, "paid_fen": 500,
+                "payment_method": "mixed", "other_method": "cash"}  # fmt: skip
+        ok(cashier.post(f"/v1/members/{member}/purchases", sale), 201)
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+        back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"
+
+        def wallet_back(amount, key):
+            return manager.post(back, {"amount_fen": amount, "reason": "退货"}, headers={"idempotency-key": key})
+
+        before = item_counts()
+        alone = refused(wallet_back(300, "wallet-alone"), 422, "refund-exceeds-payment")
+        assert alone["refundable_fen"] == 0
+        assert item_counts() == before
+        refund = f"/v1/members/{member}/purchases/SH001-0100/refunds"
+        ok(manager.post(refund, {"amount_fen": 100}, headers={"idempotency-key": "sale-part"}), 201)
+        assert refused(wallet_back(150, "wallet-150"), 422, "refund-exceeds-payment")["refundable_fen"] == 100
+        ok(wallet_back(100, "wallet-100"), 201)
+        ok(manager.post(refund, {"amount_fen": 400}, headers={"idempotency-key": "sale-rest"}), 201)
+        ok(wallet_back(200, "wallet-200"), 201)
+        assert refused(wallet_back(1, "wallet-more"), 422, "refund-exceeds-payment")["refundable_fen"] == 0
+        assert wallet(api, member)["total_fen"] == 10_000  # the 300 paid from it, and no more, came back
+        assert_books_are_the_sum_of_their_entries(api, member)
+
     def test_a_mixed_sale_says_how_the_rest_was_paid(self, api, partner, member):
         """Found by two walkthroughs: a sale paid partly from the wallet recorded no method for the rest, so the
         drawer could not be reconciled by method, nor a refund's rest given back the way it came."""
