@@ -30,6 +30,7 @@ from chalicelib.coupons.schemas import (
 )
 from chalicelib.identity.access import MEMBER, PartnerOrStaff, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
+from chalicelib.members import service as members
 from chalicelib.members.service import reachable
 from chalicelib.shared.errors import (
     Forbidden,
@@ -370,9 +371,17 @@ def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
 
     Errors: 409 `coupon-used`; 409 `coupon-unusable` with its `reason` (expired, voided, reserved for another
     order, below the minimum spend, not stackable …); 409 `redemption-conflict` for the same order with another
-    body; 403 for a store outside a partner's stores; 404 for an unknown code."""
+    body; 403 for a store outside a partner's stores; 404 for an unknown code. A cashier uses a member's coupon only
+    with the member there: 422 on `member_code` without one, 422 `member-code-not-current` for a code that is not
+    the member's now (staff who adjust points, partners and bearer coupons need none)."""
     body = ctx.body
-    answer = service.redeem(ctx.caller, code, body.order_id, body.order.model_dump(), ctx.language)
+    present = None
+    if members.in_person_required(ctx.caller):  # a cashier: the member is there (a repeat is answered first)
+
+        def present(member_id: str) -> None:
+            members.require_in_person(member_id, body.member_code)
+
+    answer = service.redeem(ctx.caller, code, body.order_id, body.order.model_dump(), ctx.language, present)
     return Reply(CouponRedemption.model_validate(answer), status=201)
 
 

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.coupons.rules import DEFAULT_CHARSET, MAX_CODES, MIN_CODE_BITS, CodeFormat
 from chalicelib.purchases.schemas import Id
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, VERSION, Day, Trimmed
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, VERSION, Day, MemberCode, Trimmed
 from chalicelib.shared.http import Input, Schema
 from chalicelib.shared.pagination import PageQuery
 
@@ -458,6 +458,11 @@ class CouponRedemptionCreate(Input):
 
     order_id: Id = Field(description=ORDER_ID)
     order: CouponOrder = Field(description="the order as priced before coupons")
+    member_code: MemberCode | None = Field(
+        default=None,
+        description="the member's code (会员码) as their pages show it now: a cashier uses a member's coupon only with "
+        "the member there (a bearer coupon, staff who adjust points, and partners need none); not part of the order",
+    )
 
 
 class CouponRedemption(Schema):

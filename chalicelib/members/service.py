@@ -796,6 +796,24 @@ def require_present(member_id: str, code: str) -> None:
         raise MemberCodeNotCurrent("This code is expired or not the member's: scan the code their pages show now")
 
 
+def in_person_required(caller: Caller) -> bool:
+    """Whether the caller spends a member's points or coupons only with the member there (their code): a cashier,
+    whom anyone's phone number reaches at the counter (a probe: a cashier spent a stranger's points and coupons on a
+    friend's sale). Staff who adjust points by hand (store managers, customer service, admins), partners and the
+    member themselves need no code."""
+    from chalicelib.identity.rules import Permission
+
+    return caller.kind == "staff" and not caller.may(Permission.POINTS_ADJUST)
+
+
+def require_in_person(member_id: str, code: str | None) -> None:
+    """The member is at the counter to spend (``require_present``): 422 on ``member_code`` when none is given."""
+    if not code:
+        detail = "the member's code (会员码) shows they are here: scan the code their pages show to spend for them"
+        raise ValidationFailed([{"field": "member_code", "in": "body", "message": detail}], detail)
+    require_present(member_id, code)
+
+
 def member_code(member_id: str) -> codes.MemberCode:
     """The code the member pages show now (the member number and a one-time value of this minute)."""
     member = get_member(member_id)

@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
+from chalicelib.members import service as members
 from chalicelib.members.service import reachable
 from chalicelib.points import service
 from chalicelib.points.schemas import (
@@ -93,10 +94,17 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     """Spend points (积分兑换), soonest-expiring first. Requires an `Idempotency-Key`: a repeat with the same key
     and body answers the first redemption and spends nothing more. Never takes the balance below zero.
 
+    A cashier spends a member's points only with the member there: `member_code`, the code their pages show now
+    (staff who adjust points, and the member themselves, need none). A retry answers whatever became of the code.
+
     Errors: 409 `insufficient-points`; 409 `member-not-active` for a frozen member; 428 without `Idempotency-Key`,
-    422 `idempotency-key-reused` with another body; 404 for an unknown member."""
+    422 `idempotency-key-reused` with another body; 404 for an unknown member; 422 on `member_code` without one,
+    422 `member-code-not-current` for a code that is not the member's now (429 after ten)."""
     body: RedemptionCreate = ctx.body
-    answer, _ = service.redeem(reachable(ctx.caller, member_id), body.points, body.reason, ctx.idempotency)
+    member_id = reachable(ctx.caller, member_id)
+    if members.in_person_required(ctx.caller) and not service.repeats(ctx.idempotency):
+        members.require_in_person(member_id, body.member_code)
+    answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency)
     return _created(answer, Redemption)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.shared import clock
-from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, UTC_INSTANT, Day, Reason
+from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, UTC_INSTANT, Day, MemberCode, Reason
 from chalicelib.shared.http import Input, Schema
 
 MAX_POINTS = 100_000_000
@@ -93,6 +93,12 @@ class RedemptionCreate(Input):
 
     points: int = Field(gt=0, le=MAX_POINTS, description="how many points (积分) to spend")
     reason: Reason = Field(description=f"{REASON}, e.g. 兑换 50 元代金券")
+    member_code: MemberCode | None = Field(
+        default=None,
+        description="the member's code (会员码) as their pages show it now: a cashier spends a member's points only "
+        "with the member there (staff who adjust points, and the member themselves, need none); not part of the "
+        "request's content, so a retry with the next minute's code is the same redemption",
+    )
 
 
 class Redemption(Schema):

@@ -317,6 +317,12 @@ def redeem(member_id: str, points: int, reason: str, key: IdempotencyKey | None)
     return _created(answer)
 
 
+def repeats(key: IdempotencyKey | None) -> bool:
+    """Whether a post under ``key`` was made already (its repeat is answered as it was, whatever changed since)."""
+    claim = idempotency_claim(key)
+    return claim is not None and ledger().replay(claim) is not None
+
+
 def redemption_json(entry: dict[str, Any]) -> dict[str, Any]:
     return {"redemption_id": entry["source"]["id"], "points": -entry["points"], "reason": entry["reason"],
             "status": "completed", "created_at": entry["occurred_at"], "entry": entry}  # fmt: skip

@@ -123,3 +123,7 @@ Reason = Annotated[
     AfterValidator(without_personal_data),
 ]  # fmt: skip
 """Why staff (or a member) did something, in words: shown in the member's history and kept with the write's event."""
+
+
+MemberCode = Annotated[str, StringConstraints(max_length=40, pattern=r"^[0-9A-Za-z-]+$")]
+"""A member's code (会员码) as scanned or typed from their pages (`GET /v1/me/code`): proof the member is there."""

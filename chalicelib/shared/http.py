@@ -427,13 +427,20 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+PROOFS = frozenset({"member_code"})  # a body's proof that the member is there: a new one every minute, not content
+
+
 def request_hash(request: Request, raw: bytes) -> str:
-    """Fingerprint of a request: method, path and the body as canonical JSON (key order and spacing ignored).
+    """Fingerprint of a request: method, path and the body as canonical JSON (key order and spacing ignored),
+    without its proofs (``PROOFS``): a retry carrying the next minute's member code is the same request.
 
     Keyed, because it is stored: a plain hash of a body holding a phone could be reversed by guessing.
     """
     try:
-        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        body = json.loads(raw)
+        if isinstance(body, dict):
+            body = {name: value for name, value in body.items() if name not in PROOFS}
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except ValueError:
         canonical = raw.decode(errors="replace")
     return lookup_hash("request", f"{request.method} {concrete_path(request)}\n{canonical}")

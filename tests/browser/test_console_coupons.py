@@ -11,7 +11,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Screens, Site
-from tests.browser.test_console_members import new_member
+from tests.browser.test_console_members import member_code, new_member
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 
 DEMO_PHONE = "13800138000"  # the demo member (chalicelib.local.demo)
@@ -158,7 +158,7 @@ def test_a_cashier_redeems_a_coupon_at_the_counter_sees_it_used_and_reverses_it(
     coupon = issue(site, made["template_id"], member["member_id"])
     page = log_in(console, site, "cashier")  # the demo cashier, at SH-001
     page.goto(f"{site.base}/console/#/counter")
-    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_label("查找会员").fill(member_code(site, member["phone"]))  # scanned: the member is there
     page.get_by_role("button", name="搜索").click()
     cards = page.locator("[data-test=counter-coupons]")
     held_now = site.api("GET", f"/v1/members/{member['member_id']}/coupons?status=available")["items"]
@@ -251,7 +251,7 @@ def test_a_free_drink_coupon_is_made_with_its_price_and_redeemed_at_the_counter_
     page.get_by_role("button", name="退出登录").click()
     page = log_in(console, site, "cashier")
     page.goto(f"{site.base}/console/#/counter")
-    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_label("查找会员").fill(member_code(site, member["phone"]))  # scanned: the member is there
     page.get_by_role("button", name="搜索").click()
     cards = page.locator("[data-test=counter-coupons]")
     page.get_by_label("订单金额（元）").fill("30")

@@ -183,15 +183,18 @@ def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(s
     assert unlabelled_inputs(page) == []
     page.get_by_label("兑换积分").fill("200")
     page.get_by_label("兑换内容").fill("兑换帆布袋")
+    assert page.locator("[data-test=redeem]").is_disabled()  # found by phone: the member's points and stored value
+    expect(page.locator("[data-test=code-first]")).to_contain_text("请先扫描会员出示的会员码")  # need them there
+    assert page.locator("[data-test=pay]").is_disabled()  # (a probe: a stranger's points spent on a friend's sale)
+    page.get_by_label("查找会员").fill(member_code(site, member["phone"]))  # the member shows their code: scanned
+    page.get_by_role("button", name="搜索").click()
+    expect(page.get_by_label("会员码", exact=True)).to_have_value(re.compile(r"^66\d+$"))  # filled by the scan
+    page.get_by_label("兑换积分").fill("200")
+    page.get_by_label("兑换内容").fill("兑换帆布袋")
     page.locator("[data-test=redeem]").click()
     page.locator("[data-test=counter-available]").get_by_text("300").wait_for()
     console.shot("counter-redeemed")
     assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 300
-
-    assert page.locator("[data-test=pay]").is_disabled()  # a stored-value payment needs the member there
-    page.get_by_label("查找会员").fill(member_code(site, member["phone"]))  # the member shows their code: scanned
-    page.get_by_role("button", name="搜索").click()
-    expect(page.get_by_label("会员码", exact=True)).to_have_value(re.compile(r"^66\d+$"))  # filled by the scan
     page.get_by_label("支付金额（元）").fill("36.50")
     page.get_by_label("订单号").fill(f"POS-{secrets.token_hex(4)}")
     page.locator("[data-test=pay]").click()

@@ -565,7 +565,11 @@ class TestScopeAndMasking:
         assert (view["name"], view["phone_masked"], view["points"]["available"]) == ("京", "138****0002", 500)
         assert view["tier"]["code"] == "normal"
         path = f"/v1/members/{beijing['member_id']}/points/redemptions"
-        redeemed = cashier.post(path, {"points": 200, "reason": "换购"}, headers={"idempotency-key": "redeem-bj-1"})
+        from chalicelib.members import service as member_service
+
+        code = member_service.member_code(beijing["member_id"]).code  # the member there, showing their code
+        redeemed = cashier.post(path, {"points": 200, "reason": "换购", "member_code": code},
+                                headers={"idempotency-key": "redeem-bj-1"})  # fmt: skip
         assert redeemed.status == 201, redeemed.body
         assert cashier.get(f"/v1/members/{beijing['member_id']}/points").body["available"] == 300
 

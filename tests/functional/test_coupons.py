@@ -39,8 +39,17 @@ def issue(api, template_id, member_id, source_id="S-1"):
     return api.post(f"/v1/coupons/templates/{template_id}/issues", {"member_id": member_id, "source_id": source_id})
 
 
-def redeem(api, code, order_id="O-1", order=ORDER):
-    return api.post(f"/v1/coupons/{code}/redemptions", {"order_id": order_id, "order": order})
+def redeem(api, code, order_id="O-1", order=ORDER, member_code=None):
+    """Use ``code`` on an order; a cashier shows the member is there with ``member_code`` (their pages' code)."""
+    body = {"order_id": order_id, "order": order, **({"member_code": member_code} if member_code else {})}
+    return api.post(f"/v1/coupons/{code}/redemptions", body)
+
+
+def shown(member_id):
+    """The code the member's pages show now, as a cashier scans it."""
+    from chalicelib.members import service as members
+
+    return members.member_code(member_id).code
 
 
 def coupon_entries_add_up(code):
@@ -232,13 +241,17 @@ def test_the_till_sees_usable_coupons_with_their_discount_and_the_others_with_th
 def test_a_coupon_is_redeemed_once_per_code_and_the_same_order_gets_the_same_answer(api, member):
     code = issue(api, template(api)["template_id"], member).body["code"]
     cashier = api.as_(token_for(["cashier"]))
-    first = redeem(cashier, code)
+    before = item_counts()  # a probe: a cashier used a stranger's coupon, the member not there
+    missing = redeem(cashier, code)
+    assert (missing.status, missing.body["errors"][0]["field"]) == (422, "member_code")
+    assert item_counts() == before
+    first = redeem(cashier, code, member_code=shown(member))
     assert (first.status, first.body["discount_fen"], first.body["duplicate"]) == (201, 3000, False)
-    again = redeem(cashier, code)
+    again = redeem(cashier, code)  # a repeat is answered, code or none
     assert (again.body["redemption_id"], again.body["duplicate"]) == (first.body["redemption_id"], True)
-    other = redeem(cashier, code, "O-2")
+    other = redeem(cashier, code, "O-2", member_code=shown(member))
     assert (other.status, other.body["type"].rsplit("/", 1)[1]) == (409, "coupon-used")
-    changed = redeem(cashier, code, "O-1", {**ORDER, "total_fen": 30000})
+    changed = redeem(cashier, code, "O-1", {**ORDER, "total_fen": 30000}, member_code=shown(member))
     assert changed.body["type"].endswith("/redemption-conflict")
     assert api.get(f"/v1/members/{member}/coupons?status=used").body["items"][0]["code"] == code
     assert coupon_entries_add_up(code) == ["issue", "redeem"]
@@ -765,10 +778,10 @@ def test_once_the_counter_recorded_the_sale_its_coupon_comes_back_only_with_its_
     cashier = api.as_(token_for(["cashier"], ("SH-001",)))
     manager = api.as_(token_for(["store_manager"], ("SH-001",)))
     code = issue(api, template(api)["template_id"], member).body["code"]
-    assert redeem(cashier, code, "POS-1").status == 201
+    assert redeem(cashier, code, "POS-1", member_code=shown(member)).status == 201
     back = cashier.post(f"/v1/coupons/{code}/redemptions/POS-1/reversal", {"reason": "mistake"})
     assert back.body["status"] == "available"  # the order still open: a mistake at the till is undone
-    assert redeem(cashier, code, "POS-1").status == 201
+    assert redeem(cashier, code, "POS-1", member_code=shown(member)).status == 201
     sale = {"order_id": "POS-1", "store_id": "SH-001", "total_fen": 25_000, "paid_fen": 22_000,
             "payment_method": "cash"}  # fmt: skip
     assert cashier.post(f"/v1/members/{member}/purchases", sale).status == 201

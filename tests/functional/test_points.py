@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from chalicelib.ledger import engine
+from chalicelib.members import service as members
 from chalicelib.points import service
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
@@ -128,8 +129,23 @@ class TestRedemption:
         member_id, me = member
         earn(member_id, 100)
         cashier = api.as_(token_for(["cashier"]))
-        assert cashier.post(f"/v1/members/{member_id}/points/redemptions", {"points": 10, "reason": "x"},
-                            headers=key("till")).status == 201  # fmt: skip
+        path = f"/v1/members/{member_id}/points/redemptions"
+        before = item_counts()  # a probe: a cashier spent a stranger's points found by phone, the member not there
+        missing = cashier.post(path, {"points": 10, "reason": "x"}, headers=key("till"))
+        assert (missing.status, missing.body["errors"][0]["field"]) == (422, "member_code")
+        wrong = cashier.post(path, {"points": 10, "reason": "x", "member_code": "0000000000"}, headers=key("till"))
+        assert (wrong.status, wrong.body["type"].split("/")[-1]) == (422, "member-code-not-current")
+        assert {k: v for k, v in item_counts().items() if k != "rates"} == {
+            k: v for k, v in before.items() if k != "rates"
+        }  # fmt: skip  (the miss is counted, nothing else)
+        shown = members.member_code(member_id).code
+        paid = cashier.post(path, {"points": 10, "reason": "x", "member_code": shown}, headers=key("till"))
+        assert paid.status == 201, paid.body
+        with clock.frozen(clock.now() + timedelta(minutes=5)):  # a retry, its code long expired, is answered
+            again = cashier.post(path, {"points": 10, "reason": "x", "member_code": "0000000000"}, headers=key("till"))
+            assert (again.status, again.body["redemption_id"]) == (201, paid.body["redemption_id"])
+        manager = api.as_(token_for(["store_manager"]))  # who adjusts points by hand needs no code
+        assert manager.post(path, {"points": 1, "reason": "x"}, headers=key("manager")).status == 201
         other_id, _ = member_token("13900000002")
         assert me.post(f"/v1/members/{other_id}/points/redemptions", {"points": 1, "reason": "x"},
                        headers=key("other")).status == 404  # fmt: skip

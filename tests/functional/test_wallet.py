@@ -612,7 +612,8 @@ class TestCounterPayments:
         code = issue(api, template(api)["template_id"], member).body["code"]
         cashier = api.as_(token_for(["cashier"], ("BJ-001",)))
         order = {"store_id": "BJ-001", "total_fen": 25_000}
-        assert cashier.post(f"/v1/coupons/{code}/redemptions", {"order_id": "BJ001-0042", "order": order}).status == 201
+        used = {"order_id": "BJ001-0042", "order": order, "member_code": shown_code(member)}
+        assert cashier.post(f"/v1/coupons/{code}/redemptions", used).status == 201
         ok(self.pay(api, member, 6_000), 201)  # order BJ001-0042 at BJ-001
         body = {"order_id": "BJ001-0042", "store_id": "BJ-001", "total_fen": 25_000, "paid_fen": 6_000,
                 "payment_method": "wallet"}  # fmt: skip
@@ -668,9 +669,11 @@ class TestCounterPayments:
         ok(self.pay(api, member, 6_000), 201)  # order BJ001-0042: paid from the wallet, not recorded
         began = clock.now()
         with clock.frozen(began + timedelta(minutes=2)):  # newest first: the order touched last
-            ok(cashier.post(f"/v1/coupons/{second}/redemptions", {"order_id": "BJ001-0043", "order": order}), 201)
+            used = {"order_id": "BJ001-0043", "order": order, "member_code": shown_code(member)}
+            ok(cashier.post(f"/v1/coupons/{second}/redemptions", used), 201)
         with clock.frozen(began + timedelta(minutes=1)):
-            ok(cashier.post(f"/v1/coupons/{first}/redemptions", {"order_id": "BJ001-0042", "order": order}), 201)
+            used = {"order_id": "BJ001-0042", "order": order, "member_code": shown_code(member)}
+            ok(cashier.post(f"/v1/coupons/{first}/redemptions", used), 201)
         ok(pay(api, partner, {"member_id": member}, 100))  # a partner's payment at SH-001: not a till's
         before = item_counts()
         found = ok(cashier.get(open_sales))["items"]

@@ -37,7 +37,8 @@ export const eligibility = (memberId, order, orderId) =>
 export const couponByCode = (code) => api.get(`/coupons/${path(code)}`)
 
 /** Use a coupon on an order (核销), once per code: the same order again answers the same redemption. */
-export const redeemCoupon = (code, orderId, order) => api.post(`/coupons/${path(code)}/redemptions`, { order_id: orderId, order })
+export const redeemCoupon = (code, orderId, order, memberCode) =>
+  api.post(`/coupons/${path(code)}/redemptions`, { order_id: orderId, order, ...(memberCode ? { member_code: memberCode } : {}) })
 
 /** Give a used coupon back (`reason`: refund 退款退券, mistake 撤销核销): answers the coupon. */
 export const reverseRedemption = (code, orderId, reason, note) =>
