@@ -604,10 +604,14 @@ def infra_render() -> None:
 @click.option("--stage", type=click.Choice(["dev", "prod"]), default="dev", show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="dist", show_default=True)
 def infra_package(stage: str, out_dir: Path) -> None:
-    """Build the stage's CloudFormation template and deployment package into --out (no AWS call)."""
-    from infra.resources import package
+    """Build the stage's CloudFormation template and deployment package into --out (no AWS call). The stage needs
+    LOYALTY_PUBLIC_URL, where its member pages are served: in its config, or in this command's environment."""
+    from infra.resources import PublicUrlMissing, package
 
-    click.echo(f"wrote {package(PROJECT_DIR, stage, out_dir)}")
+    try:
+        click.echo(f"wrote {package(PROJECT_DIR, stage, out_dir)}")
+    except PublicUrlMissing as missing:
+        raise click.UsageError(str(missing)) from None
 
 
 @infra.command("publish-web")

@@ -681,7 +681,7 @@ def _function_id(function_ids: dict[str, str], chalice_name: str) -> str:
         ) from None
 
 
-def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
+def render_merge_template(stage: str, function_ids: dict[str, str], public_url: str | None = None) -> Template:
     """What is merged into Chalice's template for ``stage`` (as ``chalice package --merge-template`` would).
 
     ``function_ids`` maps each Chalice function name to its logical id (``function_ids_from_package``). Every
@@ -714,6 +714,7 @@ def render_merge_template(stage: str, function_ids: dict[str, str]) -> Template:
         "LOYALTY_IMPORTS_BUCKET": {"Ref": IMPORTS_BUCKET_ID},
         "LOYALTY_EXPORTS": {"Fn::Sub": f"s3://${{{EXPORTS_BUCKET_ID}}}"},
         "LOYALTY_KMS_KEY_ID": {"Fn::GetAtt": [PII_KEY_ID, "Arn"]},
+        **({"LOYALTY_PUBLIC_URL": public_url} if public_url else {}),
     }
     retention = LOG_RETENTION_DAYS.get(stage, DEFAULT_LOG_RETENTION_DAYS)
     mappings = sorted(name for name in resources if name.endswith("StreamMapping"))
@@ -1061,6 +1062,30 @@ def check_merge(generated: Template, merge: Template, function_ids: dict[str, st
             raise ValueError(f"queue {spec.logical_name}: visibility {spec.visibility_timeout}s < {timeout}s timeout")
 
 
+class PublicUrlMissing(ValueError):
+    """A stage packaged without the address its member pages are served at."""
+
+
+def stage_public_url(project_dir: Path, stage: str) -> str | None:
+    """Where a stage's member pages are served (``LOYALTY_PUBLIC_URL``): the stage's own setting in
+    ``.chalice/config.json``, else the one ``make package`` is run with, which the functions are then given (None:
+    the stage sets it). An https address is required: unsubscribe links and the member pages' links in texts point
+    there, and the default (the local server) would send members to 127.0.0.1 (an operator found a packaged stage
+    doing so). The distribution's domain cannot be wired in by the template (the functions would depend on the
+    distribution, which depends on the API and so on them), and in the China regions it is an ICP-filed domain."""
+    config = json.loads((project_dir / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    configured = config.get("stages", {}).get(stage, {}).get("environment_variables", {}).get("LOYALTY_PUBLIC_URL")
+    url = configured or os.environ.get("LOYALTY_PUBLIC_URL")
+    if not url or not url.startswith("https://") or "127.0.0.1" in url or "localhost" in url:
+        raise PublicUrlMissing(
+            f"Stage {stage!r} needs LOYALTY_PUBLIC_URL, the https address its member pages are served at (its "
+            "ICP-filed domain in the China regions, or the ConsoleUrl output's domain after a first deploy): set it "
+            f"in .chalice/config.json under stages.{stage}.environment_variables, or run "
+            f"`LOYALTY_PUBLIC_URL=https://vip.example.cn make package STAGE={stage}`; not {url!r}"
+        )
+    return None if configured else url
+
+
 def package(project_dir: Path, stage: str, out_dir: Path) -> Path:
     """Build the deployable template of ``stage`` in ``out_dir`` and return its path.
 
@@ -1076,12 +1101,13 @@ def package(project_dir: Path, stage: str, out_dir: Path) -> Path:
     """
     from chalice.package import TemplateDeepMerger
 
+    public_url = stage_public_url(project_dir, stage)  # refused before the slow part
     out_dir.mkdir(parents=True, exist_ok=True)
     _chalice(project_dir, "package", "--stage", stage, "--pkg-format", "cloudformation", str(out_dir.resolve()))
     template = out_dir / TEMPLATE_NAME
     generated = json.loads(template.read_text(encoding="utf-8"))
     function_ids = function_ids_from_package(generated)
-    merge = render_merge_template(stage, function_ids)
+    merge = render_merge_template(stage, function_ids, public_url)
     check_merge(generated, merge, function_ids)
     (out_dir / MERGE_TEMPLATE_NAME).write_text(json.dumps(merge, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     merged = TemplateDeepMerger().merge(merge, generated)

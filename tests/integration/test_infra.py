@@ -6,6 +6,7 @@ import importlib.util
 import json
 import sys
 import zipfile
+from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from infra.resources import (
     ALL_VIEWER_EXCEPT_HOST_HEADER,
     PII_KEY_ID,
     POLICY_STAGES,
+    PublicUrlMissing,
     function_ids_from_package,
     package,
     pii_key_alias,
@@ -28,6 +30,7 @@ from infra.resources import (
     policy_text,
     render_policy,
     stack_prefix,
+    stage_public_url,
 )
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -36,9 +39,34 @@ STAGE = "dev"
 LINT_REGIONS = ["cn-north-1", "cn-northwest-1", "us-east-1"]
 
 
+PUBLIC_URL = "https://vip.example.cn"
+
+
 @pytest.fixture(scope="module")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return package(PROJECT_DIR, STAGE, tmp_path_factory.mktemp("package"))
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LOYALTY_PUBLIC_URL", PUBLIC_URL)  # as `LOYALTY_PUBLIC_URL=… make package` gives it
+        yield package(PROJECT_DIR, STAGE, tmp_path_factory.mktemp("package"))
+
+
+@pytest.mark.parametrize("given", [None, "http://127.0.0.1:8000", "http://vip.example.cn", "https://localhost"])
+def test_a_stage_is_not_packaged_without_the_https_address_of_its_member_pages(given, monkeypatch) -> None:
+    """Found by an operator: a packaged stage sent its unsubscribe links to http://127.0.0.1:8000, the default."""
+    monkeypatch.delenv("LOYALTY_PUBLIC_URL", raising=False)
+    if given:
+        monkeypatch.setenv("LOYALTY_PUBLIC_URL", given)
+    with pytest.raises(PublicUrlMissing, match="LOYALTY_PUBLIC_URL"):
+        stage_public_url(PROJECT_DIR, STAGE)
+    monkeypatch.setenv("LOYALTY_PUBLIC_URL", PUBLIC_URL)
+    assert stage_public_url(PROJECT_DIR, STAGE) == PUBLIC_URL  # given to the functions by the template
+
+
+@pytest.mark.package
+@pytest.mark.xdist_group("infra-package")
+def test_every_function_is_given_the_member_pages_address(resources: dict[str, Any]) -> None:
+    functions = _of_type(resources, "AWS::Serverless::Function")
+    assert functions
+    assert {f["Environment"]["Variables"].get("LOYALTY_PUBLIC_URL") for f in functions.values()} == {PUBLIC_URL}
 
 
 @pytest.fixture(scope="module")
