@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from chalicelib.shared import clock
-from chalicelib.shared.errors import Conflict
+from chalicelib.shared.errors import Conflict, ValidationFailed
 from chalicelib.shared.jobs import PLATFORM, JobRecord
 from chalicelib.shared.settings import get_settings
 
@@ -28,9 +28,14 @@ def stored_offset() -> timedelta:
 
 
 def set_today(today: date) -> timedelta:
-    """Move the platform's "today" to ``today`` (the time of day keeps running); returns the offset."""
+    """Move the platform's "today" to ``today`` (the time of day keeps running); returns the offset. Only forward, as
+    payment platforms' test clocks go: a day before the real today would date new entries before those kept, and
+    run nights for days the platform held no data yet (an operator ran expiry for a day before its first)."""
     _require_allowed()
     real_today = clock.business_date(clock.real_now(), get_settings().tz)
+    if today < real_today:
+        detail = f"a test clock moves today forward, to rehearse what comes: not before {real_today.isoformat()}"
+        raise ValidationFailed([{"field": "day", "in": "body", "message": detail}], detail)
     offset_days = (today - real_today).days
     JobRecord(PLATFORM, CLOCK_ITEM, offset_days=offset_days, as_of=today.isoformat()).save()
     clock.forget_test_clock()

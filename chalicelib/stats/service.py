@@ -17,7 +17,7 @@ from chalicelib.stats.listeners import CHAIN, scope_of
 from chalicelib.stats.reports import Figures, members_by_tier, read_day, standing
 from chalicelib.stats.rules import DAILY, DISTINCT, MOVES, REPORTED
 from chalicelib.stats.schemas import ReportQuery
-from chalicelib.stores.service import all_stores, stores_in_city, stores_in_region
+from chalicelib.stores.service import all_stores, store_exists, stores_in_city, stores_in_region
 from chalicelib.tiers import programmes
 
 
@@ -90,6 +90,8 @@ def store_in_scope(stores: frozenset[str], store_id: str | None, where: str = "q
     if scope and store_id not in scope:
         message = f"one of your stores: {', '.join(scope)}" if store_id is None else "not one of your stores"
         raise ValidationFailed([{"field": "store_id", "in": where, "message": message}])
+    if store_id is not None and not store_exists(store_id):  # a typo read as a store of zeros (an operator)
+        raise ValidationFailed([{"field": "store_id", "in": where, "message": "no such store"}])
     return store_id
 
 

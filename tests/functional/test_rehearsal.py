@@ -8,6 +8,7 @@ import pytest
 from chalicelib.points import jobs as points_jobs
 from chalicelib.points import service as points
 from chalicelib.shared import clock, jobs, testclock
+from chalicelib.shared.errors import ValidationFailed
 from chalicelib.shared.settings import SettingsError, get_settings, load_settings
 from chalicelib.tiers import jobs as tier_jobs
 from tests.conftest import item_counts, member_token
@@ -101,6 +102,15 @@ def test_the_test_clock_moves_today_for_the_api_and_the_jobs_until_reset(api, pa
     assert clock.business_today() == clock.business_date(clock.real_now(), TZ)
     assert NOW.date() <= clock.business_today() < date(2028, 1, 16)
     assert api.as_(None).get("/v1/health").body["today"] == clock.business_today().isoformat()
+
+
+def test_a_test_clock_only_moves_forward(aws, test_clock):
+    """Found by an operator: a clock set before the platform's first day ran the nights for days it held no data."""
+    real_today = clock.business_date(clock.real_now(), TZ)
+    with pytest.raises(ValidationFailed, match="forward"):
+        testclock.set_today(real_today - timedelta(days=1))
+    assert clock.business_today() == real_today
+    assert testclock.set_today(real_today) == timedelta(0)
 
 
 def test_test_clocks_are_refused_where_the_stage_does_not_allow_them(aws):
