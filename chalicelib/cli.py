@@ -45,8 +45,12 @@ def local() -> None:
 def local_up(port: int, seed: bool) -> None:
     """Start the emulator, relay, poller and API; Ctrl-C or SIGTERM stops and saves."""
     from chalicelib.local.stack import serve
+    from chalicelib.shared.settings import SettingsError
 
-    serve(port, seed=seed)
+    try:
+        serve(port, seed=seed)
+    except SettingsError as bad:  # a LOYALTY_ variable given wrong: said in words, the data saved as it was
+        raise click.ClickException(str(bad)) from None
 
 
 @cli.command()

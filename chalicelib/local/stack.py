@@ -348,10 +348,10 @@ def _announce(local: LocalDir, port: int, stack: dict[str, Any]) -> None:
         f"  Health       http://127.0.0.1:{port}/v1/health",
         f"  API docs     http://127.0.0.1:{port}/v1/docs",
         f"  OpenAPI      http://127.0.0.1:{port}/v1/openapi.json",
-        f"  Emulator     {stack['endpoint_url']} (DynamoDB, SQS, SNS)",
+        f"  Emulator     {stack['endpoint_url']} (DynamoDB, SQS, SNS, S3)",
         f"  Local data   {local.data} (saved on stop and every {SAVE_INTERVAL_SECONDS:.0f} s after writes)",
         f"  Credentials  {local.credentials}: {json.dumps(credentials) if credentials else 'none yet'}",
-        "  CLI          python -m chalicelib.cli --help   (acts on this running stack)",
+        "  CLI          .venv/bin/python -m chalicelib.cli --help   (acts on this running stack, with its settings)",
         "Press Ctrl-C to stop.",
         "",
     ]
