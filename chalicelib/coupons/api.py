@@ -406,13 +406,11 @@ def reverse_redemption(ctx: RequestContext, code: str, order_id: str) -> Reply:
 
     Errors: 409 `not-reversible` when the coupon was not used on that order; 404 for an unknown code; 422 on
     `reason` as above."""
-    from chalicelib.purchases.service import counter_order  # the counter's record of the member's sale
-
-    def recorded(member_id: str, order: str) -> bool:
-        return counter_order(member_id, order) is not None
+    from chalicelib.purchases.service import counter_order_recorded  # the counter's record of a sale
 
     body = ctx.body
-    answer = service.reverse_redemption(ctx.caller, code, order_id, body.reason, body.note, ctx.language, recorded)
+    answer = service.reverse_redemption(ctx.caller, code, order_id, body.reason, body.note, ctx.language,
+                                        counter_order_recorded)  # fmt: skip
     return Reply(Coupon.model_validate(answer))
 
 

@@ -1168,16 +1168,16 @@ def redeem(
 
 def reverse_redemption(
     caller: Any, code: str, order_id: str, reason: str, note: str | None, language: str,
-    recorded: Callable[[str, str], bool] | None = None,
+    recorded: Callable[[str], bool] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Give a used coupon back, once per use: the order was refunded (退券回流) or the redemption was a mistake
     (撤销核销). It is usable again until its last day; past it, it comes back expired (of a voided template, or of a
     gift taken back since it was used, voided). A mistake is undone by staff of the store that made it (or of the
     whole chain); at another store a coupon comes back only with a refund, by staff who refund purchases (a store
     manager, customer service): anyone else gets 422 on ``reason``. So does a coupon of an order the counter has
-    recorded as the member's sale (``recorded(member_id, order_id)``): the sale is closed, so only its refund gives
-    the coupon back (a probe: a cashier gave one coupon back after each recorded sale and used it again and again).
-    A repeat, while the coupon has not been used again, answers the coupon as it is."""
+    recorded as a sale, whoever's (``recorded(order_id)``; asked only where it decides): the sale is closed, so only
+    its refund gives the coupon back (a probe: a cashier gave one coupon back after each recorded sale and used it
+    again and again). A repeat, while the coupon has not been used again, answers the coupon as it is."""
     coupon, account = read_coupon_account(code)
     redemption = coupon.redemption
     if coupon.status != "used" or redemption is None or redemption.order_id != order_id:
@@ -1192,9 +1192,7 @@ def reverse_redemption(
     if elsewhere and not refunds:
         detail = "another store's redemption comes back only with a refund, by staff who refund purchases"
         raise ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
-    closed = caller.kind == "staff" and recorded is not None and coupon.member_id and recorded(coupon.member_id,
-                                                                                                order_id)  # fmt: skip
-    if closed and not refunds:
+    if caller.kind == "staff" and not refunds and recorded is not None and recorded(order_id):
         detail = "the sale was recorded: its coupon comes back only with its refund, by staff who refund purchases"
         raise ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
     template = get_template(coupon.template_id)
@@ -1341,7 +1339,8 @@ def taken_back_mark(source_kind: str, source_id: str, template_id: str) -> str |
     or the tier a birthday gift was given at; a card's cancellation refunded its pack), by how it was issued; None for
     coupons no take-back concerns. A gift given after the mark is voided, and so is a coupon given back after it."""
     suffix = {"tier-upgrade": f"tier-upgrade:{source_id}", "membership-pack": source_id,
-              BIRTHDAY_TIER: f"birthday:{source_id}:{template_id}"}.get(source_kind)  # fmt: skip
+              BIRTHDAY_TIER: f"birthday:{source_id}:{template_id}", "top-up": f"top-up:{source_id}"}.get(
+        source_kind)  # fmt: skip
     return f"coupon-pack-taken-back:{suffix}" if suffix else None
 
 
@@ -1391,13 +1390,17 @@ def void_top_up_gifts(member_id: str, cash_refund_id: str) -> int:
     back in cash (退余额) takes with it what topping up gave, as it forfeits the bonus and the gift points (a probe:
     top up, take the coupon, cash the top-up out, again and again). A used one stays used. Found through the
     member's coupon list, so a gift still being issued as the refund is booked (seconds) is kept; once each; how
-    many it voided."""
-    listed = CouponRecord.by_member.query(
-        member_id,
-        filter_condition=(CouponRecord.source_kind == "top-up") & CouponRecord.status.is_in("available", "reserved"),
-    )
+    many it voided. Each gift's take-back is marked first, so one used before and given back by its order's refund
+    later comes back voided (``reverse_redemption``)."""
+    listed = list(CouponRecord.by_member.query(member_id, filter_condition=CouponRecord.source_kind == "top-up"))
+    now = clock.iso(clock.now())
+    for mark in sorted(
+        {m for r in listed if r.source_id and (m := taken_back_mark("top-up", r.source_id, r.template_id))}
+    ):
+        UniqueRecord(mark, owner=member_id, created_at=now).save()  # one used comes back voided (a review)
     source = Source("cash-refund", cash_refund_id)
-    return sum(_void_if_usable(record.code, source, "退余额收回充值赠券") for record in listed)
+    usable = [record for record in listed if record.status in ("available", "reserved")]
+    return sum(_void_if_usable(record.code, source, "退余额收回充值赠券") for record in usable)
 
 
 def void_member_coupons(member_id: str) -> int:

@@ -54,20 +54,23 @@ class LocalDir:
 
 
 def connect(local: LocalDir | None = None) -> dict[str, Any]:
-    """Point this process at a running local stack (for the CLI), with the settings the stack runs with (a
-    different value in this process's own environment is said and left unused); exit with a hint if none is
-    running, also when a killed stack left its ``stack.json`` behind."""
+    """Point this process at a running local stack (for the CLI), with the settings the stack runs with (one set
+    otherwise in this process's own environment, or set here and not there, is said and left unused); exit with a
+    hint if none is running, also when a killed stack left its ``stack.json`` behind."""
     local = local or LocalDir.default()
     if not local.stack.exists() or not _held(local.root / "stack.lock"):
         sys.exit(f"No local stack is running on {local.root}; start it with `make run`.")
-    stack: dict[str, Any] = json.loads(local.stack.read_text())
-    for name, value in sorted(stack["environment"].items()):
-        if name.startswith("LOYALTY_") and os.environ.get(name, value) != value:
-            print(f"{name}={os.environ[name]} ignored: the running stack has {value!r}", file=sys.stderr)
-    os.environ.update(stack["environment"])
     from chalicelib.shared.db import bind_tables
-    from chalicelib.shared.settings import get_settings
+    from chalicelib.shared.settings import get_settings, setting_names
 
+    stack: dict[str, Any] = json.loads(local.stack.read_text())
+    theirs: dict[str, str] = stack["environment"]
+    for name in sorted(setting_names() & set(os.environ)):
+        if name not in theirs:  # the stack runs on the default (a review: the CLI used its own, silently)
+            print(f"{name}={os.environ.pop(name)} ignored: the running stack was not given it", file=sys.stderr)
+        elif os.environ[name] != theirs[name]:
+            print(f"{name}={os.environ[name]} ignored: the running stack has {theirs[name]!r}", file=sys.stderr)
+    os.environ.update(theirs)
     get_settings.cache_clear()
     settings = get_settings()
     bind_tables(settings.table_prefix, settings.region)

@@ -382,6 +382,11 @@ def counter_order(member_id: str, order_id: str) -> dict[str, Any] | None:
     return purchase_json(record) if record is not None and record.member_id == member_id else None
 
 
+def counter_order_recorded(order_id: str) -> bool:
+    """Whether the counter recorded a sale under this till order number (unique in the chain), whoever's it is."""
+    return PurchaseRecord.find(f"{COUNTER}#{order_id}") is not None
+
+
 def refund_at_counter(
     caller: Caller, member_id: str, order_id: str, refund: CounterRefund, key: IdempotencyKey
 ) -> dict[str, Any]:

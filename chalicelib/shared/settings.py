@@ -172,6 +172,14 @@ class Settings(BaseModel):
         return ZoneInfo(self.business_timezone)
 
 
+def setting_names() -> frozenset[str]:
+    """The environment variables the settings are read from (upper case)."""
+    return frozenset(
+        (field.validation_alias if isinstance(field.validation_alias, str) else ENV_PREFIX + name).upper()
+        for name, field in Settings.model_fields.items()
+    )
+
+
 def from_environment() -> dict[str, str]:
     """The environment's value of each setting, keyed by field name (by its alias where it has one)."""
     environment = {name.lower(): value for name, value in os.environ.items()}

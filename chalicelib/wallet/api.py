@@ -266,9 +266,9 @@ def wallet_counter_top_up(ctx: RequestContext, member_id: str) -> Reply:
     does not exist or is not one of a store-scoped cashier's; 422 `plan-not-applicable`; 422
     `balance-limit-exceeded` with `room_fen` past the balance limit; 403 past the counter's limits."""
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
-    takings = limits.counter_takings(ctx.caller, ctx.body.amount_fen, "top-up")
-    return Reply(WalletTopUpAnswer.model_validate(service.top_up_at_counter(member_id, ctx.body, takings)),
-                 status=201)  # fmt: skip
+    caller, amount = ctx.caller, ctx.body.amount_fen
+    answer = service.top_up_at_counter(member_id, ctx.body, lambda: limits.counter_takings(caller, amount, "top-up"))
+    return Reply(WalletTopUpAnswer.model_validate(answer), status=201)
 
 
 @endpoint("/v1/members/{member_id}/wallet/payments/{payment_id}", "GET", summary="Read a counter payment",
@@ -315,9 +315,9 @@ def wallet_counter_refund(ctx: RequestContext, member_id: str, payment_id: str) 
     without `Idempotency-Key`, 422 `idempotency-key-reused` with another body."""
     from chalicelib.purchases.service import counter_order  # the counter's record of the member's sale
 
-    def sale_refunded(store_id: str, order_id: str) -> int | None:
-        sale = counter_order(member_id, order_id)
-        return int(sale["refunded_fen"]) if sale is not None and sale["store_id"] == store_id else None
+    def sale_refunded(store_id: str, order_id: str) -> int | None:  # the order's sale, at whichever store it was
+        sale = counter_order(member_id, order_id)  # recorded (a review: one recorded at another store escaped)
+        return int(sale["refunded_fen"]) if sale is not None else None
 
     assert ctx.idempotency is not None  # required: the request was refused without one
     answer = service.refund_at_counter(member_id, payment_id, ctx.body, ctx.idempotency, sale_refunded)

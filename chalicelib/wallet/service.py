@@ -803,14 +803,16 @@ def refund_at_counter(
 
 
 def top_up_at_counter(
-    member_id: str, request: WalletCounterTopUp, takings: Callable[[Transaction], None] | None = None
-) -> dict[str, Any]:
+    member_id: str, request: WalletCounterTopUp,
+    limits: Callable[[], Callable[[Transaction], None] | None] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """储值充值 at the till: the money a cashier took added to any member's wallet with its plan's bonus (the plan on
     sale today at that store, the amount its price), as a partner's top-up: within the balance limit, once per store
     and till order, for good (its payment id is made from them: a repeat answers the first answer, the same order
     with another member, amount or plan is 409 ``top-up-conflict``), answered even once its plan or store has closed
     (a retry after a lost answer must not be refused and taken again). A frozen member is 422, an unknown one 404.
-    ``takings`` counts it in the cashier's day, in its transaction (the counter's limits)."""
+    ``limits`` are the counter's, applied to a new top-up only (a repeat is answered whatever they became): they
+    refuse it, or give the count of the cashier's day to write in its transaction."""
     payment_id = "wt_" + hashlib.sha256(f"{request.store_id}\n{request.order_id}".encode()).hexdigest()[:26]
     unsaid = {"payment_method"} if request.payment_method is None else set()  # a retry from before it was asked
     content = {"member_id": member_id, **request.model_dump(mode="json", exclude=unsaid)}
@@ -829,6 +831,7 @@ def top_up_at_counter(
             raise plans.PlanNotApplicable(refusal)
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id,
                              method=request.payment_method)  # fmt: skip
+    takings = limits() if limits else None
     counted = Joined(holders=(), plan=lambda holdings: [], attach=lambda answer: [takings]) if takings else None
     try:
         return on.top_up(member_id, payment, request.amount_fen, plan, claim, counted)

@@ -521,6 +521,8 @@ def test_a_cash_refund_of_the_stored_value_takes_back_the_top_up_gifts_still_usa
     assert api.get(f"/v1/coupons/{used}").body["coupon"]["status"] == "used"
     assert coupon_entries_add_up(kept) == ["issue", "void"]
     assert gift in {c["template_id"] for c in api.get(f"/v1/members/{member}/coupons").body["items"]}
+    back = api.post(f"/v1/coupons/{used}/redemptions/O-1/reversal", {"reason": "refund"})  # its order refunded
+    assert back.body["status"] == "voided"  # later: the gift went with the cash (a review: it came back usable)
 
 
 def test_the_counter_view_lists_the_members_usable_coupons(api, member):
@@ -791,6 +793,11 @@ def test_once_the_counter_recorded_the_sale_its_coupon_comes_back_only_with_its_
         assert (refused.status, refused.body["errors"][0]["field"]) == (422, "reason"), reason
     assert item_counts() == before
     assert manager.post(f"/v1/coupons/{code}/redemptions/POS-1/reversal", {"reason": "refund"}).status == 200
+    other, _ = member_token("13900000007")  # the coupon used on an order recorded as another member's sale: closed
+    assert redeem(cashier, code, "POS-2", member_code=shown(member)).status == 201  # too (a review)
+    sale = {**sale, "order_id": "POS-2"}
+    assert cashier.post(f"/v1/members/{other}/purchases", sale).status == 201
+    assert cashier.post(f"/v1/coupons/{code}/redemptions/POS-2/reversal", {"reason": "mistake"}).status == 422
 
 
 def test_stacked_coupons_never_take_more_than_the_order_costs_and_lines_add_up_to_its_total(api, member):

@@ -329,6 +329,10 @@ class TestCounterTopUps:
             assert item_counts() == before
             again = ok(cashier.post(path, {"store_id": "SH-001", "order_id": "T-2", "amount_fen": 100_000}), 201)
             assert again == {**first, "duplicate": True}
+            monkeypatch.setenv("LOYALTY_COUNTER_PURCHASE_LIMIT_FEN", "50000")  # lowered since: a repeat is still
+            get_settings.cache_clear()  # answered (a review: the limits were judged before the repeat)
+            again = ok(cashier.post(path, {"store_id": "SH-001", "order_id": "T-2", "amount_fen": 100_000}), 201)
+            assert again == {**first, "duplicate": True}
             ok(manager.post(path, {"store_id": "SH-001", "order_id": "T-4", "amount_fen": 200_000}), 201)
             assert wallet(api, member)["principal_fen"] == 300_000
         finally:
@@ -750,6 +754,13 @@ class TestCounterPayments:
         assert refused(wallet_back(1, "wallet-more"), 422, "refund-exceeds-payment")["refundable_fen"] == 0
         assert wallet(api, member)["total_fen"] == 10_000  # the 300 paid from it, and no more, came back
         assert_books_are_the_sum_of_their_entries(api, member)
+        paid = ok(self.pay(api, member, 300, store="SH-001", order_id="SH001-0101", code=another_code(member),
+                           token=token_for(["cashier"], ("SH-001",))), 201)  # fmt: skip
+        elsewhere = {**sale, "order_id": "SH001-0101", "store_id": "BJ-001", "payment_method": "cash"}
+        del elsewhere["other_method"]
+        ok(api.as_(token_for(["cashier"])).post(f"/v1/members/{member}/purchases", elsewhere), 201)
+        back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"  # the order recorded at another
+        refused(wallet_back(300, "wallet-elsewhere"), 422, "refund-exceeds-payment")  # store: its sale (a review)
 
     def test_a_mixed_sale_says_how_the_rest_was_paid(self, api, partner, member):
         """Found by two walkthroughs: a sale paid partly from the wallet recorded no method for the rest, so the

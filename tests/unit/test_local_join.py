@@ -56,6 +56,7 @@ def test_the_operators_settings_reach_the_cli_and_the_stacks_own_stay_its_own(lo
     for name in ("LOYALTY_POINT_VALUE_FEN", "LOYALTY_TEST_CLOCK", "LOYALTY_EXPORTS", "LOYALTY_STORAGE"):
         del environ[name]
     environ["LOYALTY_EXPORTS"] = "/tmp/elsewhere"
+    environ["LOYALTY_COUNTER_DAILY_LIMIT_FEN"] = "1"  # the stack was not given it: runs on the default (a review)
     lock = running(local)
     try:
         localdir.connect(local)
@@ -63,7 +64,10 @@ def test_the_operators_settings_reach_the_cli_and_the_stacks_own_stay_its_own(lo
         lock.close()
     settings = get_settings()
     assert (settings.point_value_fen, settings.test_clock, str(settings.exports)) == (2, False, "/srv/exports")
-    assert "LOYALTY_EXPORTS=/tmp/elsewhere ignored: the running stack has '/srv/exports'" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "LOYALTY_EXPORTS=/tmp/elsewhere ignored: the running stack has '/srv/exports'" in said
+    assert "LOYALTY_COUNTER_DAILY_LIMIT_FEN=1 ignored: the running stack was not given it" in said
+    assert settings.counter_daily_limit_fen == 5_000_000
 
 
 def test_a_stack_killed_or_stopped_is_said_plainly(local, environ):
