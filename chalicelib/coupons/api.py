@@ -371,14 +371,14 @@ def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
 
     Errors: 409 `coupon-used`; 409 `coupon-unusable` with its `reason` (expired, voided, reserved for another
     order, below the minimum spend, not stackable …); 409 `redemption-conflict` for the same order with another
-    body; 403 for a store outside a partner's stores; 404 for an unknown code. A cashier uses a member's coupon only
-    with the member there: 422 on `member_code` without one, 422 `member-code-not-current` for a code that is not
-    the member's now (staff who adjust points, partners and bearer coupons need none)."""
+    body; 403 for a store outside a partner's stores; 404 for an unknown code. A cashier, and a partner limited to
+    stores using a coupon of a member of none of them, uses a member's coupon only with the member there: 422 on
+    `member_code` without one, 422 `member-code-not-current` for a code that is not the member's now (staff who
+    adjust points, partners at the member's stores and bearer coupons need none)."""
     body = ctx.body
-    present = None
-    if members.in_person_required(ctx.caller):  # a cashier: the member is there (a repeat is answered first)
 
-        def present(member_id: str) -> None:
+    def present(member_id: str) -> None:  # a cashier, or a partner at another store's member: the member is there
+        if members.in_person_required(ctx.caller, member_id):
             members.require_in_person(member_id, body.member_code)
 
     answer = service.redeem(ctx.caller, code, body.order_id, body.order.model_dump(), ctx.language, present)

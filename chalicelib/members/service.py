@@ -796,14 +796,21 @@ def require_present(member_id: str, code: str) -> None:
         raise MemberCodeNotCurrent("This code is expired or not the member's: scan the code their pages show now")
 
 
-def in_person_required(caller: Caller) -> bool:
-    """Whether the caller spends a member's points or coupons only with the member there (their code): a cashier,
-    whom anyone's phone number reaches at the counter (a probe: a cashier spent a stranger's points and coupons on a
-    friend's sale). Staff who adjust points by hand (store managers, customer service, admins), partners and the
-    member themselves need no code."""
+def in_person_required(caller: Caller, member_id: str | None = None) -> bool:
+    """Whether the caller spends a member's points, coupons or stored value only with the member there (their
+    code): a cashier, whom anyone's phone number reaches at the counter (a probe: a cashier spent a stranger's
+    points and coupons on a friend's sale), and a partner limited to stores spending for a member of no store of
+    its (a probe: a franchise's till spent other stores' members' wallets and coupons by their phone numbers; one
+    read of the member's home store). Staff who adjust points by hand (store managers, customer service, admins),
+    partners at the member's own stores and the member themselves need no code."""
     from chalicelib.identity.rules import Permission
 
-    return caller.kind == "staff" and not caller.may(Permission.POINTS_ADJUST)
+    if caller.kind == "staff":
+        return not caller.may(Permission.POINTS_ADJUST)
+    if caller.kind == "partner" and caller.stores and member_id is not None:
+        member = MemberRecord.find(member_id)  # nobody: nothing to spend (refused as such after)
+        return member is not None and not caller.covers_store(member.home_store_id)
+    return False
 
 
 def require_in_person(member_id: str, code: str | None) -> None:

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.members.schemas import MemberBrief
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day, Reason, Trimmed
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day, MemberCode, Reason, Trimmed
 from chalicelib.shared.http import Input, Schema
 
 Amount = Annotated[int, Field(gt=0, le=10**10)]
@@ -115,6 +115,12 @@ class WalletPayment(Input):
     occurred_at: Happened = Field(description=f"when it was paid; {HAPPENED}")
     amount_fen: Amount = Field(description=f"what the wallet pays (支付金额); {FEN}")
     order_id: Id | None = Field(default=None, description=f"optional: {TILL_ORDER}")
+    member_code: MemberCode | None = Field(
+        default=None,
+        description="the member's code (会员码) as their pages show it now: a partner limited to stores takes a "
+        "payment from the wallet of a member of none of its stores only with the member there; not part of the "
+        "payment's content (a retry with the next minute's code is the same payment)",
+    )
 
 
 class WalletPaymentAnswer(Schema):

@@ -642,7 +642,7 @@ def _claim(
     content only when said, so a body from before they were asked keeps its content."""
     hint = {"member_id"} if isinstance(body, WalletRefund) else set()
     unsaid = {name for name in ("order_id", "payment_method") if getattr(body, name, None) is None}
-    dumped = body.model_dump(mode="json", exclude=hint | unsaid)
+    dumped = body.model_dump(mode="json", exclude=hint | unsaid | {"member_code"})  # a proof, not content
     canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     content = lookup_hash(f"wallet-{kind}", canonical)
     return Claim(f"wallet-{kind}|{partner_id}|{source_id}", content, conflict=conflict)
@@ -718,13 +718,18 @@ def _reads_wallet_of(partner: Caller, member_id: str) -> bool:
 def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
     """A partner's wallet payment, booked once per payment id (other content: 409 ``payment-conflict``). Too little
     in the wallet is 409 ``insufficient-balance`` with ``available_fen``, except to a partner that does not read the
-    member's wallet (``_reads_wallet_of``)."""
+    member's wallet (``_reads_wallet_of``). A partner limited to stores pays from the wallet of a member of none of
+    them only with the member there (``member_code``; a repeat is answered whatever became of its code)."""
     _at_partner_store(partner, request.store_id)
     on = wallets()
     claim = _claim("payment", partner.id, request.payment_id, request, PaymentConflict())
     member_id = _member_id(request.member)
     if member_id is None:
         return _repeat_or_nobody(on, claim)
+    if members.in_person_required(partner, member_id):  # another store's member, by phone alone: no (a probe)
+        if (replayed := on.replay(claim)) is not None:
+            return replayed  # a retry, whatever became of its code
+        members.require_in_person(member_id, request.member_code)
     payment = PartnerPayment(partner.id, request.payment_id, request.store_id, request.occurred_at, request.order_id)
     try:
         return on.pay(member_id, payment, request.amount_fen, claim)

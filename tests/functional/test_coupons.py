@@ -260,13 +260,17 @@ def test_a_coupon_is_redeemed_once_per_code_and_the_same_order_gets_the_same_ans
 def test_a_partner_redeems_only_at_its_stores(api, member, partner):
     code = issue(api, template(api)["template_id"], member).body["code"]
 
-    def signed(order):
-        raw = json.dumps({"order_id": "E-1", "order": order}).encode()
+    def signed(order, **more):
+        raw = json.dumps({"order_id": "E-1", "order": order, **more}).encode()
         return api.as_(None).call("POST", f"/v1/coupons/{code}/redemptions", raw=raw,
                                   headers=signed_headers(*partner, raw))  # fmt: skip
 
     assert signed({**ORDER, "store_id": "BJ-001"}).status == 403
-    assert signed(ORDER).status == 201
+    before = item_counts()  # a member of none of the partner's stores, by their coupon alone (a probe: a franchise's
+    absent = signed(ORDER)  # till used other stores' members' coupons)
+    assert (absent.status, absent.body["errors"][0]["field"]) == (422, "member_code")
+    assert item_counts() == before
+    assert signed(ORDER, member_code=shown(member)).status == 201
 
 
 def test_a_partner_reads_what_happened_to_a_coupon_at_another_store_without_who_or_the_order(api, member, partner):
@@ -292,7 +296,8 @@ def test_a_partner_reads_what_happened_to_a_coupon_at_another_store_without_who_
         return api.as_(None).call("POST", path, raw=raw, headers=signed_headers(*partner, raw))
 
     # an order number another store used too (a review): each entry is judged by the use it follows, not the number
-    assert signed(f"/v1/coupons/{code}/redemptions", {"order_id": "BJ-ORDER-1", "order": ORDER}).status == 201
+    used = {"order_id": "BJ-ORDER-1", "order": ORDER, "member_code": shown(member)}
+    assert signed(f"/v1/coupons/{code}/redemptions", used).status == 201
     assert signed(f"/v1/coupons/{code}/redemptions/BJ-ORDER-1/reversal", {"reason": "refund"}).status in (200, 201)
     assert redeem(api, code, "BJ-ORDER-1", {**ORDER, "store_id": "BJ-001"}).status == 201  # BJ-001 again
     assert api.post(f"/v1/coupons/{code}/redemptions/BJ-ORDER-1/reversal", {"reason": "refund"}).status in (200, 201)

@@ -64,7 +64,11 @@ def pay(api, partner, member_id, amount, payment_id, at=NOON):
 
 
 def _wallet_webhook(api, partner, what, member_id, amount, payment_id, at):
+    from chalicelib.members import service as members
+
+    shown = {"member_code": members.member_code(member_id).code} if what == "payments" else {}  # the member there
     body = {
+        **shown,
         "payment_id": payment_id,
         "member": {"member_id": member_id},
         "store_id": "SH-001",

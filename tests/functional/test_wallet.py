@@ -69,8 +69,15 @@ def top_up(api, partner, member_ref, amount, payment_id="T-1", plan_id=None, sto
     return signed(api, partner, "/v1/webhooks/wallet/top-ups", body)
 
 
-def pay(api, partner, member_ref, amount, payment_id="P-1", store="SH-001", at=AT):
-    return signed(api, partner, "/v1/webhooks/wallet/payments", report(member_ref, amount, payment_id, store, at))
+def pay(api, partner, member_ref, amount, payment_id="P-1", store="SH-001", at=AT, present=True):
+    """A partner's wallet payment; ``present``: the member shows their code (the test partner is SH-001's, and a
+    member of none of its stores pays there only so)."""
+    phone = member_ref.get("phone")
+    holder = member_ref.get("member_id") or members.holder(phone=phone and f"+86{phone[-11:]}",
+                                                           member_no=member_ref.get("member_no"))  # fmt: skip
+    shown = {"member_code": shown_code(holder)} if present and holder and members.status_of(holder) else {}
+    return signed(api, partner, "/v1/webhooks/wallet/payments",
+                  report(member_ref, amount, payment_id, store, at, **shown))  # fmt: skip
 
 
 def refund(api, partner, amount, refund_id="R-1", payment_id="P-1", at=AT, **more):
@@ -399,6 +406,24 @@ class TestPayments:
                                "balance-limit-exceeded")  # fmt: skip
             assert ("room_fen" in too_much) is (phone == "13800000008"), too_much
 
+    def test_a_partner_of_other_stores_takes_a_payment_only_with_the_member_there(self, api, partner):
+        """Found by a probe: a till limited to one store paid from any member's wallet knowing their phone (1 fen
+        told the balance; coupons went the same way). For a member of none of its stores it needs their code, as
+        the counter does; a retry is answered whatever became of its code; its own store's members need none."""
+        beijing = api.post("/v1/members", {"name": "京", "phone": "13800000009", "home_store_id": "BJ-001"}).body
+        shanghai = api.post("/v1/members", {"name": "沪", "phone": "13800000008", "home_store_id": "SH-001"}).body
+        for member in (beijing, shanghai):
+            ok(top_up(api, partner, {"member_id": member["member_id"]}, 1_000, payment_id=f"T-{member['member_no']}"))
+        before = item_counts()
+        absent = pay(api, partner, {"phone": "13800000009"}, 1, "P-9", present=False)
+        assert (absent.status, absent.body["errors"][0]["field"]) == (422, "member_code")
+        assert item_counts() == before
+        first = ok(pay(api, partner, {"phone": "13800000009"}, 1, "P-9"))
+        with clock.frozen(clock.now() + timedelta(minutes=5)):
+            later = report({"phone": "13800000009"}, 1, "P-9", "SH-001", AT, member_code="66000000000000000")
+            assert ok(signed(api, partner, "/v1/webhooks/wallet/payments", later)) == {**first, "duplicate": True}
+        ok(pay(api, partner, {"phone": "13800000008"}, 1, "P-8", present=False))  # its own store's member
+
     def test_the_same_payment_id_with_other_content_is_409(self, api, partner, member):
         ok(top_up(api, partner, {"member_id": member}, 1_000))
         ok(pay(api, partner, {"member_id": member}, 100))
@@ -412,7 +437,8 @@ class TestPayments:
         said = {"order_id": "POS-0042", "payment_method": "alipay"}
         ok(signed(api, partner, "/v1/webhooks/wallet/top-ups", report({"member_id": member}, 5_000, "T-5", "SH-001",
                                                                       AT, **said)))  # fmt: skip
-        paid = report({"member_id": member}, 1_200, "P-5", "SH-001", AT, order_id="POS-0043")
+        paid = report({"member_id": member}, 1_200, "P-5", "SH-001", AT, order_id="POS-0043",
+                      member_code=shown_code(member))  # fmt: skip
         ok(signed(api, partner, "/v1/webhooks/wallet/payments", paid))
         refused(signed(api, partner, "/v1/webhooks/wallet/payments", {**paid, "order_id": "POS-0044"}), 409,
                 "payment-conflict")  # fmt: skip
@@ -427,7 +453,7 @@ class TestPayments:
         from chalicelib.wallet import schemas, service
 
         before = schemas.WalletPayment.model_validate(report({"member_id": member}, 100, "P-6", "SH-001", AT))
-        as_it_was = before.model_dump(mode="json", exclude={"order_id"})  # the fields a till sent before it was asked
+        as_it_was = before.model_dump(mode="json", exclude={"order_id", "member_code"})  # as before they were asked
         canonical = json.dumps(as_it_was, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert service._claim("payment", "p", "P-6", before, None).content == lookup_hash("wallet-payment", canonical)
 
@@ -704,7 +730,8 @@ class TestCounterPayments:
 
         ok(top_up(api, partner, {"member_id": member}, 10_000))
         code = issue(api, template(api)["template_id"], member).body["code"]
-        raw = json.dumps({"order_id": "POS-77", "order": {"store_id": "SH-001", "total_fen": 25_000}}).encode()
+        raw = json.dumps({"order_id": "POS-77", "order": {"store_id": "SH-001", "total_fen": 25_000},
+                          "member_code": shown_code(member)}).encode()  # fmt: skip
         used = api.as_(None).call(
             "POST", f"/v1/coupons/{code}/redemptions", raw=raw, headers=signed_headers(*partner, raw)
         )
