@@ -305,8 +305,12 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
     Errors: 409 `quota-exhausted` when none are left this period (nothing recorded); 404 `benefit-not-held` when
     the member has no such counted benefit now; 404 `member-unavailable` for an unknown, frozen or erased member;
     409 `use-conflict` for a use id recorded for another benefit; 422 for a store that does not exist or is not one of
-    a store-scoped caller's, or none named by staff scoped to stores."""
+    a store-scoped caller's, or none named by staff scoped to stores. A cashier uses a member's benefit only with the
+    member there (`member_code`: 422 on it without one, 422 `member-code-not-current`), as points and coupons; a
+    repeat of a use is answered whatever became of its code."""
     body: BenefitUse = ctx.body
+    if members.in_person_required(ctx.caller) and not service.use_recorded(member_id, body.use_id):
+        members.require_in_person(member_id, body.member_code)  # a free class or coffee is value too (a review)
     if body.store_id is None and ctx.caller.kind == "staff" and ctx.caller.stores:
         detail = "Staff scoped to stores say which of theirs the use is at"
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": "required: one of your stores"}], detail)

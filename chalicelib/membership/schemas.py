@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Reason, Trimmed
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, MemberCode, Reason, Trimmed
 from chalicelib.shared.http import Input, Schema
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
@@ -408,6 +408,11 @@ class BenefitUse(Input):
     store_id: Id | None = Field(
         default=None,
         description="the store (门店) it was used at, one of a store-scoped caller's; the use record shows it",
+    )
+    member_code: MemberCode | None = Field(
+        default=None,
+        description="the member's code (会员码) as their pages show it now: a cashier uses a member's benefit only "
+        "with the member there (staff who adjust points need none); not part of the use's content",
     )
 
 

@@ -611,6 +611,11 @@ def points_multiplier(
 # --- using a counted benefit ------------------------------------------------------------------------------------
 
 
+def use_recorded(member_id: str, use_id: str) -> bool:
+    """Whether a use under ``use_id`` was recorded for the member already (its repeat is answered as it was)."""
+    return ledger().store.read_claim(f"benefit-use|{member_id}|{use_id}") is not None
+
+
 def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str | None = None) -> dict[str, Any]:
     """Record one use of a counted benefit, once per use id: drawn from the source that ends first (a card before
     the tier), never beyond the period's quota (409 ``quota-exhausted``), under races too. One read of the member's

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from chalicelib.local.demo import MEMBERSHIP_PLAN
 from tests.browser.conftest import Screens, Site, choose
 from tests.browser.test_console_config import settle
-from tests.browser.test_console_members import new_member, staff_account
+from tests.browser.test_console_members import member_code, new_member, staff_account
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.browser.test_member_pages import partner
 
@@ -233,7 +233,7 @@ def test_a_cashier_records_a_use_at_the_counter_until_the_quota_is_exhausted_and
     cashier = staff_account(site, ["cashier"], ["SH-001"])
     page = log_in(console, site, cashier)
     page.goto(f"{site.base}/console/#/counter")
-    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_label("查找会员").fill(member_code(site, member["phone"]))  # scanned: the member is there to use it
     page.get_by_role("button", name="搜索").click()
     benefits = page.locator("[data-test=counter-benefits]")
     pt = benefits.locator("[data-test=benefit-rows] tr", has_text=PT)

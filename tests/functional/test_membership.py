@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from chalicelib.ledger.registry import ledger
+from chalicelib.members import service as members_service
 from chalicelib.membership.book import MEMBERSHIP, USES
 from chalicelib.shared import clock
 from chalicelib.shared.jobs import run_job
@@ -90,13 +91,24 @@ class Member:
 
 
 class Staff:
-    """A staff client with ``roles`` whose token is made at the (frozen) time of each call."""
+    """A staff client with ``roles`` whose token is made at the (frozen) time of each call. A cashier's uses of a
+    member's benefits carry the code the member shows (``shows_code``), as at the till."""
 
-    def __init__(self, api, roles, stores=()):
-        self.api, self.roles, self.stores = api, roles, stores
+    def __init__(self, api, roles, stores=(), shows_code=True):
+        self.api, self.roles, self.stores, self.shows_code = api, roles, stores, shows_code
 
     def __getattr__(self, verb):
-        return getattr(self.api.as_(token_for(self.roles, stores=self.stores)), verb)
+        client = self.api.as_(token_for(self.roles, stores=self.stores))
+        if verb != "post" or not self.shows_code:
+            return getattr(client, verb)
+
+        def post(path, body=None, **kwargs):
+            parts = path.split("/")
+            if body is not None and parts[-1] == "uses" and parts[2] == "members":
+                body = {"member_code": members_service.member_code(parts[3]).code, **body}
+            return client.post(path, body, **kwargs)
+
+        return post
 
 
 @pytest.fixture
@@ -217,6 +229,12 @@ class TestBenefits:
             refused(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses",
                                  {"use_id": "U-2", "store_id": "BJ-001"}), 409,
                     "quota-exhausted")  # fmt: skip
+            absent = Staff(api, ["cashier"], stores=("BJ-001",), shows_code=False)  # a probe: a stranger's class
+            refused(absent.post(f"/v1/members/{member_id}/benefits/pt-session/uses",  # or coffee taken by phone
+                                {"use_id": "U-9", "store_id": "BJ-001"}), 422, "validation-failed")  # fmt: skip
+            repeat = ok(absent.post(f"/v1/members/{member_id}/benefits/pt-session/uses",
+                                    {"use_id": "U-1", "store_id": "BJ-001"}), 201)  # fmt: skip
+            assert repeat["duplicate"] is True  # a repeat is answered, code or none
             back = ok(cashier.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-1"))
             assert (back["reversed"], back["remaining"]) == (True, 1)
             twice = ok(cashier.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-1"))

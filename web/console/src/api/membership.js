@@ -34,8 +34,9 @@ export const memberBenefits = (memberId) => api.get(`/members/${path(memberId)}/
 
 /** Record one use of a counted benefit (`benefits:use`), once per `useId`: the same id again answers the same use,
  * at `storeId` (the till's; one of a store-scoped caller's). 409 `quota-exhausted` when none are left this period. */
-export const recordUse = (memberId, benefitId, useId, storeId = null, note = '') =>
-  api.post(`/members/${path(memberId)}/benefits/${path(benefitId)}/uses`, { use_id: useId, note, ...(storeId ? { store_id: storeId } : {}) })
+export const recordUse = (memberId, benefitId, useId, storeId = null, note = '', memberCode = '') =>
+  api.post(`/members/${path(memberId)}/benefits/${path(benefitId)}/uses`,
+    { use_id: useId, note, ...(storeId ? { store_id: storeId } : {}), ...(memberCode ? { member_code: memberCode } : {}) })
 
 /** The member's use record (消课记录), newest first: `{items: [{kind, use_id, reason, note, store_id, at, recorded_by}],
  * next_cursor}`. */
