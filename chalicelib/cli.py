@@ -194,8 +194,12 @@ def clock_reset() -> None:
 
     connect()
     with _usage_errors():
-        reset()
+        ahead = reset()
     click.echo("the platform runs on real time")
+    if ahead:
+        days = ", ".join(f"{name} through {day.isoformat()}" for name, day in ahead.items())
+        click.echo(f"jobs the rehearsal ran stay done for days to come ({days}): their nights will not run again on "
+                   "this data; put back the .local/data.json kept aside before `clock set`", err=True)  # fmt: skip
 
 
 @clock.command("show")

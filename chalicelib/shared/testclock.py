@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from chalicelib.shared import clock
 from chalicelib.shared.errors import Conflict, ValidationFailed
-from chalicelib.shared.jobs import PLATFORM, JobRecord
+from chalicelib.shared.jobs import PLATFORM, JobRecord, all_jobs, watermark
 from chalicelib.shared.settings import get_settings
 
 CLOCK_ITEM = "test-clock"
@@ -42,11 +42,16 @@ def set_today(today: date) -> timedelta:
     return timedelta(days=offset_days)
 
 
-def reset() -> None:
-    """Return the platform to real time."""
+def reset() -> dict[str, date]:
+    """Return the platform to real time. Returns the jobs whose runs reached days after the real today (a rehearsal
+    ran them): their watermarks stay, so the nights for those days will not run again on this data (an operator
+    found no word of it); restoring the data kept aside before ``clock set`` undoes them."""
     _require_allowed()
     JobRecord(PLATFORM, CLOCK_ITEM).delete()
     clock.forget_test_clock()
+    today = clock.business_today()
+    ahead = {job.name: last for job in all_jobs() if (last := watermark(job)) is not None and last > today}
+    return dict(sorted(ahead.items()))
 
 
 def _require_allowed() -> None:

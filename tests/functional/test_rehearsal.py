@@ -156,3 +156,14 @@ def test_a_first_run_a_year_on_expires_what_lapsed_long_before_as_its_preview_sa
     assert api.get(f"/v1/coupons/{issued['code']}").body["coupon"]["status"] == "expired"
     assert api.get(f"/v1/coupons/{later['code']}").body["coupon"]["status"] == "available"
     assert not [e for e in published_envelopes() if e["type"] == "coupon.expiring"]  # no notice of one long over
+
+
+def test_a_reset_says_which_jobs_the_rehearsal_ran_ahead(aws, test_clock):
+    """Found by an operator: after a rehearsal a year on, `clock reset` said nothing of the watermarks left a year
+    ahead, so the real nights of that year would not run on this data."""
+    night = clock.business_date(clock.real_now(), TZ) + timedelta(days=30)
+    testclock.set_today(night)
+    jobs.run_job(points_jobs.expire_points, night)
+    ahead = testclock.reset()
+    assert list(ahead) == ["expire-points"]
+    assert ahead["expire-points"] > clock.business_today()  # back on real time, the watermark a month on
