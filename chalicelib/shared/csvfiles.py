@@ -65,6 +65,9 @@ def _codec(encoding: str) -> str:
 def checked_header(cells: list[str], columns: tuple[str, ...], required: tuple[str, ...]) -> list[str]:
     """The header's column names; unknown, missing or repeated ones are a usage error."""
     header = [name.strip() for name in cells]
+    if required and not any(header):  # an empty file, or an empty first line (an operator read "missing name, …")
+        raise ImportUsageError(f"the file is empty, or its first line is: it starts with the header (at least "
+                               f"{', '.join(required)}; allowed: {', '.join(columns)})")  # fmt: skip
     unknown = [name for name in header if name not in columns]
     missing = [name for name in required if name not in header]
     repeated = sorted({name for name in header if header.count(name) > 1})

@@ -134,6 +134,15 @@ def test_a_bad_header_is_a_usage_error(tmp_path):
         import_members(path, workers=1)
 
 
+@pytest.mark.parametrize("content", ["", "\nname,phone\nA,13800000001\n"])
+def test_an_empty_file_or_first_line_is_said_so(tmp_path, content):
+    """Found by an operator: an empty file was refused as a header missing name and phone."""
+    path = tmp_path / "empty.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ImportUsageError, match="the file is empty, or its first line is"):
+        import_members(path, workers=1)
+
+
 class TestCommand:
     @pytest.fixture(autouse=True)
     def in_process(self, monkeypatch, store):
