@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
@@ -125,5 +125,12 @@ Reason = Annotated[
 """Why staff (or a member) did something, in words: shown in the member's history and kept with the write's event."""
 
 
-MemberCode = Annotated[str, StringConstraints(max_length=40, pattern=r"^[0-9A-Za-z-]+$")]
-"""A member's code (会员码) as scanned or typed from their pages (`GET /v1/me/code`): proof the member is there."""
+def _without_spaces(value: Any) -> Any:
+    return "".join(value.split()) if isinstance(value, str) else value
+
+
+MemberCode = Annotated[
+    str, BeforeValidator(_without_spaces), StringConstraints(max_length=40, pattern=r"^[0-9A-Za-z-]+$")
+]  # fmt: skip
+"""A member's code (会员码) as scanned or typed from their pages (`GET /v1/me/code`), spaces as the pages group it
+left out (a walkthrough: typed as shown, it was refused): proof the member is there."""

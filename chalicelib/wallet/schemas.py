@@ -296,11 +296,10 @@ class WalletCounterPayment(Input):
     order_id: Id = Field(
         description="the till's order or receipt number (订单号) it pays: one payment per store and order, for good"
     )
-    member_code: str = Field(
-        max_length=40, pattern=r"^[0-9A-Za-z-]+$",
+    member_code: MemberCode = Field(
         description="the member's code (会员码) as scanned or typed from the member's pages now (`GET /v1/me/code`): "
         "the member is there; accepted its minute and the next",
-    )  # fmt: skip
+    )
 
 
 class WalletCounterRefund(Input):

@@ -836,7 +836,15 @@ def top_up_at_counter(
             raise plans.PlanNotApplicable(refusal)
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id,
                              method=request.payment_method)  # fmt: skip
-    takings = limits() if limits else None
+    try:
+        takings = limits() if limits else None
+    except DomainError:  # the wallet's own limit is the first word: no one may take it past (a walkthrough: a cashier
+        added = Parts(request.amount_fen, plan.bonus_fen if plan else 0)  # was sent to a manager who could not)
+        held, most = _wallet(on.ledger.holdings(member_id), member_id), on.policy.max_balance_fen
+        if over_limit(held, added, most):
+            raise BalanceLimitExceeded("The top-up would take the wallet past its limit",
+                                       room_fen=max(0, most - held.total)) from None  # fmt: skip
+        raise
     counted = Joined(holders=(), plan=lambda holdings: [], attach=lambda answer: [takings]) if takings else None
     try:
         return on.top_up(member_id, payment, request.amount_fen, plan, claim, counted)

@@ -425,9 +425,11 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     card = page.locator("[data-test=counter-top-up]")
     sale_order = page.get_by_label("订单号").input_value()  # the sale under way keeps its number (a review found
     assert sale_order not in card.inner_text()  # a top-up taking it, cutting off the sale's coupons and payment)
-    card.get_by_label("充值金额（元）").fill("5000.01")  # above a cashier's one top-up (a probe: stored value made
-    card.locator("[data-test=take-top-up]").click()  # for money never taken)
-    expect(card).to_contain_text("单笔超过 ¥5,000.00 的充值需由店长办理")
+    card.get_by_label("充值金额（元）").fill("5000.01")  # above a cashier's one top-up, and the wallet's limit: the
+    card.locator(
+        "[data-test=take-top-up]"
+    ).click()  # limit no one may pass is said, not a store manager's (a walkthrough)
+    expect(card).to_contain_text("超过储值余额上限，最多还可充 ¥5,000.00")
     card.locator(".el-select").first.click()
     page.get_by_role("option", name="充200送30").click()
     expect(card.get_by_label("充值金额（元）")).to_have_value("200.00")  # its price
@@ -505,10 +507,11 @@ def test_a_store_manager_gives_a_counter_payment_back_to_the_wallet(site: Site, 
     page.goto(f"{site.base}/console/#/members/{buyer['member_id']}")
     page.get_by_role("tab", name="储值").click()
     page.locator(f"[data-test=payment-refund-{recorded['payment_id']}]").click()
-    dialog = page.get_by_role("dialog")
-    dialog.get_by_label("原因").fill("退货")
-    dialog.locator("[data-test=payment-refund-save]").click()
+    dialog = page.get_by_role("dialog")  # said as it opens, before the form is filled in (a walkthrough)
     expect(dialog.locator("[data-test=payment-refund-error]")).to_contain_text("该订单已消费记账")
+    expect(dialog.locator("[data-test=payment-refund-error]")).to_contain_text("现可退 ¥0.00")
+    dialog.get_by_label("原因").fill("退货")
+    expect(dialog.locator("[data-test=payment-refund-save]")).to_be_disabled()
 
 
 def test_finance_takes_a_top_up_plan_off_sale(site: Site, console: Screens) -> None:

@@ -342,6 +342,9 @@ class TestCounterTopUps:
             assert again == {**first, "duplicate": True}
             ok(manager.post(path, {"store_id": "SH-001", "order_id": "T-4", "amount_fen": 200_000}), 201)
             assert wallet(api, member)["principal_fen"] == 300_000
+            past_the_cap = cashier.post(path, {"store_id": "SH-001", "order_id": "T-5", "amount_fen": 200_001})
+            assert refused(past_the_cap, 422, "balance-limit-exceeded")["room_fen"] == 200_000  # the wallet's limit
+            # first: a store manager could not take it either (a walkthrough: the cashier was sent to one)
         finally:
             get_settings.cache_clear()
 
@@ -538,6 +541,10 @@ class TestCounterPayments:
             f"/v1/members/{member}/wallet/payments", missing, headers={"idempotency-key": "till-code-9"}
         )
         assert refused(answer, 422, "validation-failed")["errors"][0]["field"] == "member_code"
+        shown = shown_code(member)  # typed as the member pages group it (a walkthrough: refused as malformed)
+        spaced = " ".join(shown[i : i + 4] for i in range(0, len(shown), 4))
+        ok(self.pay(api, member, 100, key="till-code-spaced", order_id="O-S", code=spaced,
+                    token=token_for(["cashier"], ("BJ-001",))), 201)  # fmt: skip
 
     def test_guessing_a_member_s_code_is_cut_off_after_ten_wrong_codes(self, api, partner, member):
         """Ten wrong codes in ten minutes (scanned for a payment, or looked up) and even the right one is 429 until the
