@@ -274,6 +274,7 @@ def test_a_sale_begun_in_another_tab_is_offered_to_be_taken_up_and_recorded(site
     rest = sale.locator("[data-test=other-method]")  # and how the rest was paid (a walkthrough: the drawer's cash
     expect(rest).to_contain_text("现金")  # could not be told from it)
     choose(page, page.get_by_role("combobox", name="其余支付"), "微信支付")
+    expect(sale.locator("[data-test=rest-due]")).to_have_text("应收微信支付 ¥30.00")  # what the till takes itself
     sale.locator("[data-test=record-purchase]").click()
     page.get_by_text(f"订单 {order_id} 已记账").first.wait_for()
     (recorded,) = [p for p in site.api("GET", f"/v1/members/{member['member_id']}/purchases")["items"]
