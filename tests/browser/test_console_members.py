@@ -186,6 +186,7 @@ def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(s
     assert page.locator("[data-test=redeem]").is_disabled()  # found by phone: the member's points and stored value
     expect(page.locator("[data-test=code-first]")).to_contain_text("请先扫描会员出示的会员码")  # need them there
     assert page.locator("[data-test=pay]").is_disabled()  # (a probe: a stranger's points spent on a friend's sale)
+    expect(page.locator("[data-test=pay-code-first]")).to_contain_text("请先扫描会员出示的会员码")  # and says why
     page.get_by_label("查找会员").fill(member_code(site, member["phone"]))  # the member shows their code: scanned
     page.get_by_role("button", name="搜索").click()
     expect(page.get_by_label("会员码", exact=True)).to_have_value(re.compile(r"^66\d+$"))  # filled by the scan

@@ -45,7 +45,7 @@ export default {
   en: {
     app: { name: 'Loyalty back office', logout: 'Log out', language: '中文', forbidden: 'You may not open this page', notFound: 'No such page', back: 'Back to the start' },
     menu: { overview: 'Overview', members: 'Members', operations: 'Operations', marketing: 'Marketing', configuration: 'Configuration', system: 'System' },
-    benefits: { discount: '{rate}% of the price', multiplier: '{factor}× points', birthday: '{points} birthday points', birthdayCoupon: 'Birthday coupon {name}', coupon: 'Exclusive coupon {name}', freeShipping: 'Free shipping', priority: 'Early access', quota: '{name} {quota} per {period}', per: { day: 'day', week: 'week', month: 'month', quarter: 'quarter', year: 'year', term: 'term' } },
+    benefits: { discount: '{percent}% of the price', multiplier: '{factor}× points', birthday: '{points} birthday points', birthdayCoupon: 'Birthday coupon {name}', coupon: 'Exclusive coupon {name}', freeShipping: 'Free shipping', priority: 'Early access', quota: '{name} {quota} per {period}', per: { day: 'day', week: 'week', month: 'month', quarter: 'quarter', year: 'year', term: 'term' } },
     entryTypes: { earn: 'Earned', earnOrder: 'Earned on a purchase', earnActivity: 'Activity reward', earnGift: 'Gift', redeem: 'Redeemed', expire: 'Expired', adjust: 'Adjusted', refund: 'Refund claw-back', reverse: 'Redemption reversed', opening: 'Opening balance' },
     memberStatus: { active: 'Active', frozen: 'Frozen', erased: 'Erased' },
     actors: { staff: 'Staff {name}', member: 'The member', partner: 'Partner {id}', system: 'System', cli: 'Command line' },
