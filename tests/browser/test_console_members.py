@@ -372,6 +372,8 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))  # where it was bought
     page.goto(f"{site.base}/console/#/members/{member['member_id']}")
     page.get_by_role("tab", name="消费记录").click()
+    paid_by = page.locator("tr", has_text=order_id).locator("[data-test=purchase-method]")  # how it was paid, in
+    expect(paid_by).to_have_text("储值")  # the list (a walkthrough: only the refund dialog said it)
     page.locator(f"[data-test=purchase-refund-{order_id}]").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_label("退回金额（元）")).to_have_value("108.00")  # all that is left
@@ -383,6 +385,11 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     dialog.locator("[data-test=sale-wallet]").click()
     expect(dialog.locator("[data-test=sale-rest]")).to_have_count(0)
     expect(dialog.locator("[data-test=sale-coupons]")).to_contain_text(body["name"])
+    dialog.get_by_label("退回金额（元）").fill("50")  # a part: its coupons stay, and the box is not ticked beside
+    expect(dialog.locator("[data-test=sale-coupons]")).to_contain_text("整单退款时才退还券")  # saying so (a
+    expect(dialog.locator("[data-test=sale-coupons] input")).not_to_be_checked()  # walkthrough: it read as given back)
+    dialog.get_by_label("退回金额（元）").fill("108")
+    expect(dialog.locator("[data-test=sale-coupons] input")).to_be_checked()
     assert unlabelled_inputs(page) == []
     console.shot("purchase-refund-all")
     dialog.locator("[data-test=purchase-refund-save]").click()
