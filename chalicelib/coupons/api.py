@@ -331,7 +331,13 @@ def reserve_coupon(ctx: RequestContext, code: str) -> Reply:
     Errors: 409 `coupon-unusable` with its `reason` (e.g. `reserved` for another order, `below-minimum-spend`);
     409 `coupon-used`; 404 for an unknown code."""
     body = ctx.body
-    answer = service.reserve(ctx.caller, code, body.order_id, body.order.model_dump(), body.minutes, ctx.language)
+
+    def present(member_id: str) -> None:  # a cashier holds a member's coupon with the member there (a review: a
+        if ctx.caller.kind == "staff" and members.in_person_required(ctx.caller):  # stranger's, for a day)
+            members.require_in_person(member_id, body.member_code)
+
+    answer = service.reserve(ctx.caller, code, body.order_id, body.order.model_dump(), body.minutes, ctx.language,
+                             present)  # fmt: skip
     return Reply(CouponReservation.model_validate(answer), status=201)
 
 

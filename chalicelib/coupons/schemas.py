@@ -435,6 +435,11 @@ class CouponReservationCreate(Input):
     order_id: Id = Field(description=ORDER_ID)
     order: CouponOrder = Field(description="the order as priced before coupons")
     minutes: int = Field(default=15, ge=1, le=1440, description="how long it holds (default 15 minutes)")
+    member_code: MemberCode | None = Field(
+        default=None,
+        description="the member's code (会员码) as their pages show it now: a cashier holds a member's coupon only "
+        "with the member there (partners, store managers, and the order already holding it need none)",
+    )
 
 
 class CouponReservation(Schema):

@@ -1015,12 +1015,17 @@ def _till_order(caller: Any, order_data: Mapping[str, Any]) -> Order:
 
 
 def reserve(
-    caller: Any, code: str, order_id: str, order_data: Mapping[str, Any], minutes: int, language: str
-) -> dict[str, Any]:
+    caller: Any, code: str, order_id: str, order_data: Mapping[str, Any], minutes: int, language: str,
+    present: Callable[[str], None] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """Hold a coupon for an order while it is paid: no other order may use it until ``minutes`` pass or it is
-    released; the same order may reserve it again (the hold is extended)."""
+    released; the same order may reserve it again (the hold is extended). ``present`` checks that the member
+    holding it is there, unless the order holds it already (a cashier's hold)."""
     order = _till_order(caller, order_data)
     coupon, account = read_coupon_account(code)
+    held = coupon.held_for(clock.iso(clock.now()))
+    if present is not None and coupon.member_id and (held is None or held.order_id != order_id):
+        present(coupon.member_id)
     _, discount_fen = _fit_now(coupon, order, order_id, language)
     until = clock.iso(clock.now() + timedelta(minutes=minutes))
     detail = {"order_id": order_id, "store_id": order.store_id, "until": until, "now": clock.iso(clock.now())}

@@ -348,6 +348,19 @@ def test_a_reservation_holds_the_coupon_for_its_order_until_released(api, member
     assert coupon_entries_add_up(code) == ["issue", "reserve", "release", "redeem"]
 
 
+def test_a_cashier_holds_a_members_coupon_only_with_the_member_there(api, member):
+    """Found by a review: a cashier could hold any member's coupon for a day, again and again, knowing its code."""
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    body = {"order_id": "O-1", "order": ORDER, "minutes": 1440}
+    before = item_counts()
+    absent = cashier.post(f"/v1/coupons/{code}/reservations", body)
+    assert (absent.status, absent.body["errors"][0]["field"]) == (422, "member_code")
+    assert item_counts() == before
+    assert cashier.post(f"/v1/coupons/{code}/reservations", {**body, "member_code": shown(member)}).status == 201
+    assert cashier.post(f"/v1/coupons/{code}/reservations", body).status == 201  # its order extends it, code or none
+
+
 def test_a_lapsed_reservation_frees_the_coupon(api, member):
     code = issue(api, template(api)["template_id"], member).body["code"]
     assert api.post(f"/v1/coupons/{code}/reservations", {"order_id": "O-1", "order": ORDER, "minutes": 1}).status == 201
