@@ -333,8 +333,7 @@ def reserve_coupon(ctx: RequestContext, code: str) -> Reply:
     body = ctx.body
 
     def present(member_id: str) -> None:  # a cashier holds a member's coupon with the member there (a review: a
-        if ctx.caller.kind == "staff" and members.in_person_required(ctx.caller):  # stranger's, for a day)
-            members.require_in_person(member_id, body.member_code)
+        members.check_in_person(ctx.caller, member_id, body.member_code, partners=False)  # stranger's, for a day)
 
     answer = service.reserve(ctx.caller, code, body.order_id, body.order.model_dump(), body.minutes, ctx.language,
                              present)  # fmt: skip
@@ -384,8 +383,7 @@ def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
     body = ctx.body
 
     def present(member_id: str) -> None:  # a cashier, or a partner at another store's member: the member is there
-        if members.in_person_required(ctx.caller, member_id):
-            members.require_in_person(member_id, body.member_code)
+        members.check_in_person(ctx.caller, member_id, body.member_code)
 
     answer = service.redeem(ctx.caller, code, body.order_id, body.order.model_dump(), ctx.language, present)
     return Reply(CouponRedemption.model_validate(answer), status=201)

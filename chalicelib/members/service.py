@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.identity.rules import Permission
 from chalicelib.ledger.model import Account
 from chalicelib.ledger.registry import account as ledger_account
 from chalicelib.ledger.registry import mark_in, register_guard
@@ -803,8 +804,6 @@ def in_person_required(caller: Caller, member_id: str | None = None) -> bool:
     its (a probe: a franchise's till spent other stores' members' wallets and coupons by their phone numbers; one
     read of the member's home store). Staff who adjust points by hand (store managers, customer service, admins),
     partners at the member's own stores and the member themselves need no code."""
-    from chalicelib.identity.rules import Permission
-
     if caller.kind == "staff":
         return not caller.may(Permission.POINTS_ADJUST)
     if caller.kind == "partner" and caller.stores and member_id is not None:
@@ -819,6 +818,19 @@ def require_in_person(member_id: str, code: str | None) -> None:
         detail = "the member's code (会员码) shows they are here: scan the code their pages show to spend for them"
         raise ValidationFailed([{"field": "member_code", "in": "body", "message": detail}], detail)
     require_present(member_id, code)
+
+
+def check_in_person(
+    caller: Caller, member_id: str, code: str | None, *, repeated: Callable[[], bool] | None = None,
+    partners: bool = True,
+) -> None:  # fmt: skip
+    """Every spend's rule: where ``in_person_required``, the member is there (``require_in_person``), unless the
+    request repeats one answered already (``repeated``: its code may have expired since). ``partners`` False leaves
+    partners out (a coupon's hold, which an e-shop makes for members who are online)."""
+    if caller.kind == "partner" and not partners:
+        return
+    if in_person_required(caller, member_id) and not (repeated is not None and repeated()):
+        require_in_person(member_id, code)
 
 
 def member_code(member_id: str) -> codes.MemberCode:

@@ -309,8 +309,8 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
     member there (`member_code`: 422 on it without one, 422 `member-code-not-current`), as points and coupons; a
     repeat of a use is answered whatever became of its code."""
     body: BenefitUse = ctx.body
-    if members.in_person_required(ctx.caller) and not service.use_recorded(member_id, body.use_id):
-        members.require_in_person(member_id, body.member_code)  # a free class or coffee is value too (a review)
+    members.check_in_person(ctx.caller, member_id, body.member_code,  # a free class or coffee is value too (a review)
+                            repeated=lambda: service.use_recorded(member_id, body.use_id))  # fmt: skip
     if body.store_id is None and ctx.caller.kind == "staff" and ctx.caller.stores:
         detail = "Staff scoped to stores say which of theirs the use is at"
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": "required: one of your stores"}], detail)

@@ -691,8 +691,7 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
     if first is None:
         raise UseNotFound(f"No use {use_id!r} of {benefit_id!r}")
     claim = Claim.of(f"benefit-use-reversal|{member_id}|{use_id}", {"benefit_id": benefit_id})
-    undoes = caller is None or caller.kind != "staff" or any(map(caller.may, TAKE_BACK_ANY_USE))
-    at_the_till = not undoes
+    at_the_till = caller is not None and caller.kind == "staff" and not any(map(caller.may, TAKE_BACK_ANY_USE))
     if at_the_till and engine.replay(claim) is None and _use_day(original) != clock.business_today():  # a repeat
         raise UseNotReversible("Only a use recorded today is taken back at the till; a store manager takes back "
                                    "an earlier one")  # fmt: skip

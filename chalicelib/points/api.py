@@ -102,8 +102,7 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     422 `member-code-not-current` for a code that is not the member's now (429 after ten)."""
     body: RedemptionCreate = ctx.body
     member_id = reachable(ctx.caller, member_id)
-    if members.in_person_required(ctx.caller) and not service.repeats(ctx.idempotency):
-        members.require_in_person(member_id, body.member_code)
+    members.check_in_person(ctx.caller, member_id, body.member_code, repeated=lambda: service.repeats(ctx.idempotency))
     answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency)
     return _created(answer, Redemption)
 

@@ -315,8 +315,8 @@ def wallet_counter_refund(ctx: RequestContext, member_id: str, payment_id: str) 
     without `Idempotency-Key`, 422 `idempotency-key-reused` with another body."""
     from chalicelib.purchases.service import counter_order  # the counter's record of the member's sale
 
-    def sale_refunded(store_id: str, order_id: str) -> int | None:  # the order's sale, at whichever store it was
-        sale = counter_order(member_id, order_id)  # recorded (a review: one recorded at another store escaped)
+    def sale_refunded(order_id: str) -> int | None:  # the order's sale, at whichever store it was recorded (a
+        sale = counter_order(member_id, order_id)  # review: one recorded at another store escaped)
         return int(sale["refunded_fen"]) if sale is not None else None
 
     assert ctx.idempotency is not None  # required: the request was refused without one

@@ -154,7 +154,7 @@ class PartnerPayment:
         }
 
 
-SaleRefunded = Callable[[str, str], int | None]  # (store, till order) -> what the recorded sale's refunds gave back
+SaleRefunded = Callable[[str], int | None]  # a till order -> what its recorded sale's refunds gave back (None: none)
 
 
 def refund_room(payment: Refundable, sale_refunded: int | None) -> int:
@@ -412,7 +412,7 @@ class Wallets:
             if amount > payment.left.total:
                 detail = f"The payment has {payment.left.total} fen left to refund, not {amount}"
                 raise RefundExceedsPayment(detail, refundable_fen=payment.left.total)
-            refunded = sale_refunded(payment.store_id, payment.order_id) if sale_refunded and payment.order_id else None
+            refunded = sale_refunded(payment.order_id) if sale_refunded and payment.order_id else None
             if (room := refund_room(payment, refunded)) < amount:
                 detail = (
                     f"The order's sale was recorded and its refunds gave back {refunded} fen: the wallet gives "
