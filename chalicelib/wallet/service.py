@@ -275,8 +275,8 @@ class Wallets:
         joined: Joined | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """Add ``amount`` of principal and the plan's bonus, once per claim, unless it takes the wallet over the
-        limit (422), with what ``joined`` writes beside it. The plan's gift points are the member's to earn as the
-        principal is spent (see ``pay``)."""
+        limit (422), with what ``joined`` plans (after the wallet's limit is judged) and writes beside it. The plan's
+        gift points are the member's to earn as the principal is spent (see ``pay``)."""
         added = Parts(amount, plan.bonus_fen if plan else 0)
         gift = plan.gift_points if plan else 0
         before = Parts()
@@ -289,11 +289,13 @@ class Wallets:
                 room = max(0, limit - before.total)
                 detail = f"A wallet holds at most {limit} fen; this top-up adds {added.total}, room for {room}"
                 raise BalanceLimitExceeded(detail, room_fen=room)
+            beside = joined.postings(holdings) if joined else []  # planned after the wallet's limit, said first
             source = Source("top-up", payment.payment_id)
             gifts = holdings.state(member_id, GIFTS)
             return [
                 *_moves(member_id, added, "top-up", source, _top_up_reason(plan, payment), payment.store_id),
                 *_gift(member_id, gifts, gift_on_top_up(gifts, gift)),
+                *beside,
             ]
 
         def result(answer: Answer) -> dict[str, Any]:
@@ -836,16 +838,15 @@ def top_up_at_counter(
             raise plans.PlanNotApplicable(refusal)
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id,
                              method=request.payment_method)  # fmt: skip
-    try:
-        takings = limits() if limits else None
-    except DomainError:  # the wallet's own limit is the first word: no one may take it past (a walkthrough: a cashier
-        added = Parts(request.amount_fen, plan.bonus_fen if plan else 0)  # was sent to a manager who could not)
-        held, most = _wallet(on.ledger.holdings(member_id), member_id), on.policy.max_balance_fen
-        if over_limit(held, added, most):
-            raise BalanceLimitExceeded("The top-up would take the wallet past its limit",
-                                       room_fen=max(0, most - held.total)) from None  # fmt: skip
-        raise
-    counted = Joined(holders=(), plan=lambda holdings: [], attach=lambda answer: [takings]) if takings else None
+    takings: list[Callable[[Transaction], None]] = []
+
+    def within_limits(holdings: Holdings) -> list[Posting]:
+        """The counter's limits, judged after the wallet's own (a walkthrough: a cashier past both was sent to a
+        manager who could not take it either); the day's count is written with the top-up."""
+        takings[:] = [counted_in_day] if limits and (counted_in_day := limits()) else []
+        return []
+
+    counted = Joined(holders=(), plan=within_limits, attach=lambda answer: list(takings)) if limits else None
     try:
         return on.top_up(member_id, payment, request.amount_fen, plan, claim, counted)
     except HolderUnavailable:
