@@ -11,6 +11,7 @@ from chalicelib.purchases import service as purchases
 from chalicelib.purchases.schemas import CounterPurchase, PurchaseAnswer
 from chalicelib.shared.errors import NotFound, RateLimited, ValidationFailed
 from chalicelib.shared.http import Reply, RequestContext, endpoint
+from chalicelib.wallet import service as wallet
 
 SERVE = Staff(Permission.MEMBERS_READ, serves=True)
 RECORD = Staff(Permission.PURCHASES_RECORD, serves=True)
@@ -80,7 +81,8 @@ def open_sales(ctx: RequestContext, member_id: str) -> Reply:
 @endpoint("/v1/members/{member_id}/purchases", "POST", summary="Record a purchase at the counter (消费记账)",
           tag="purchases", access=RECORD, body=CounterPurchase, response=PurchaseAnswer, status=201,
           errors=(NotFound, ValidationFailed, purchases.MemberNotEligible, purchases.OrderConflict,
-                  purchases.CounterPurchasesOff, limits.OverCounterLimit, limits.OverCounterDailyLimit))  # fmt: skip
+                  purchases.CounterPurchasesOff, limits.OverCounterLimit, limits.OverCounterDailyLimit,
+                  wallet.PaymentMoved))  # fmt: skip
 def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
     """A cashier records a purchase at the till for any member of the chain, as a partner reports one (a chain whose
     till system reports nothing gives points this way): the earn rules in force now (the platform's clock stamps it:
@@ -99,8 +101,9 @@ def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
     `payment_method` that disagrees with it; 409 `order-conflict` for the same order with other content; 403
     `counter-purchases-off` when the chain turned it off; 403 `counter-purchase-over-limit` (with `limit_fen`) above
     the caller's limit for one sale, 403 `counter-daily-limit` (with `limit_fen`) past their day's
-    (`LOYALTY_COUNTER_DAILY_LIMIT_FEN`, default 50,000 CNY, counted with the sale). A repeat of a booked order
-    answers its first answer whatever the limits became.
+    (`LOYALTY_COUNTER_DAILY_LIMIT_FEN`, default 50,000 CNY, counted with the sale); 409 `conflict` when the order's
+    wallet payment kept changing while the sale was recorded (it is judged again twice: retry). A repeat of a booked
+    order answers its first answer whatever the limits became.
     """
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
     answer = service.record_sale(ctx.caller, member_id, ctx.body)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from chalicelib.counter.limits import counter_takings
+from chalicelib.counter.limits import Takings, counter_takings
 from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import Permission
@@ -19,12 +19,14 @@ from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases import service as purchases
 from chalicelib.purchases.schemas import CounterPurchase
 from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import NotFound, ValidationFailed
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import service as tiers
 from chalicelib.wallet import service as wallet
 
 COUPONS_SHOWN, COUPON_QUERIES = 20, 2  # the usable coupons the view lists, and the queries it may spend finding them
+WALLET_ATTEMPTS = 3  # a sale judged again on its order's wallet payment, when a refund came in between (409 after)
 
 
 def serve(member_id: str, language: str) -> dict[str, Any]:
@@ -116,11 +118,24 @@ def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> di
     `wallet` with no wallet payment is refused: 422 on ``payment_method``), and, for staff who do not record large
     purchases, at most the chain's limit for one sale (403 ``counter-purchase-over-limit``) and for their day
     (403 ``counter-daily-limit``, counted in the sale's own transaction: a large sale split into orders under the
-    one-sale limit still stops there), each with ``limit_fen``."""
+    one-sale limit still stops there), each with ``limit_fen``. The wallet payment is read again when a refund of it
+    came in before the sale committed (``_record_sale``); 409 when it kept changing."""
     if purchases.counter_order(member_id, purchase.order_id) is not None:
         return purchases.record_at_counter(member_id, purchase)
     day = counter_takings(caller, purchase.paid_fen, "sale")  # whatever the one-sale limit (a review)
-    paid = wallet.counter_payment_of_order(member_id, purchase.store_id, purchase.order_id)
+    for attempt in range(WALLET_ATTEMPTS):
+        try:
+            return _record_sale(member_id, purchase, day)
+        except wallet.PaymentMoved:
+            if attempt == WALLET_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record_sale(member_id: str, purchase: CounterPurchase, day: Takings | None) -> dict[str, Any]:
+    """The sale judged on its order's wallet payment as it stands, committed only while it still does (a refund
+    between the two: ``wallet.PaymentMoved``, judged again)."""
+    paid, unchanged = wallet.counter_payment_held(member_id, purchase.store_id, purchase.order_id)
     taken = paid["refundable_fen"] if paid else 0  # what the wallet still holds of the order: refunds gave the rest
     if purchase.paid_fen < taken:
         detail = f"the wallet paid {taken} fen of this order: paid_fen cannot be less"
@@ -131,4 +146,10 @@ def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> di
     if taken == 0 and purchase.payment_method.casefold() in ("wallet", "mixed"):
         detail = "the wallet paid nothing of this order at this store: take the payment first (储值支付)"
         raise ValidationFailed([{"field": "payment_method", "in": "body", "message": detail}], detail)
-    return purchases.record_at_counter(member_id, purchase, day)
+
+    def alongside(tx: Transaction) -> None:
+        unchanged(tx)
+        if day is not None:
+            day(tx)
+
+    return purchases.record_at_counter(member_id, purchase, alongside)

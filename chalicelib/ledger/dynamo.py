@@ -168,6 +168,13 @@ class DynamoStore:
         tx.update(A(holder), actions, condition=condition,
                   on_fail=PreconditionFailed("The member's account changed meanwhile"))  # fmt: skip
 
+    @staticmethod
+    def unchanged_in(tx: Transaction, holder: str, seen: Account, on_fail: Exception) -> None:
+        """Require in ``tx`` that the holder's account is still as ``seen`` (none yet, when it had none): a domain
+        that decided on it commits only while no post came in since, else ``on_fail``. Writes nothing to it."""
+        condition = A.rev.does_not_exist() if seen.rev is None else A.rev == seen.rev
+        tx.check(A, holder, condition=condition, on_fail=on_fail)
+
     @_reading()
     def read_claim(self, key: str, keeper: ClaimKeeper | None = None) -> StoredClaim | None:
         if keeper is not None:

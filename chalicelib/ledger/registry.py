@@ -68,6 +68,14 @@ def mark_in(tx: Transaction, holder: str, status: str, unchanged_since: Account 
     store.mark_in(tx, holder, status, unchanged_since)
 
 
+def unchanged_in(tx: Transaction, holder: str, seen: Account, on_fail: Exception) -> None:
+    """Commit ``tx`` only while the holder's account is still as ``seen`` (``on_fail`` otherwise): a decision made on
+    a holder the commit does not post to (a sale judged on its order's wallet payment)."""
+    store = _store[0] if _store else DynamoStore(guard=_guarded)
+    assert isinstance(store, DynamoStore), "a condition joins a DynamoDB transaction"
+    store.unchanged_in(tx, holder, seen, on_fail)
+
+
 def account(holder: str) -> Account:
     """The holder's account as it stands (its revision: None when it has none yet)."""
     return ledger().store.read(holder)

@@ -24,7 +24,7 @@ from typing import Any
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Announce, Attach, Holdings, Ledger, Plan, Result
 from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
-from chalicelib.ledger.registry import ledger
+from chalicelib.ledger.registry import ledger, unchanged_in
 from chalicelib.ledger.store import HolderUnavailable as HolderUnavailable  # what callers catch
 from chalicelib.ledger.store import Requirement
 from chalicelib.members import service as members
@@ -112,6 +112,12 @@ class PaymentOfAnotherMember(ValidationFailed):
     def __init__(self) -> None:
         detail = "The payment was made by another member"
         super().__init__([{"field": "member_id", "in": "body", "message": detail}], detail)
+
+
+class PaymentMoved(Conflict):
+    """A decision made on a counter payment met it changed at commit (a refund came in between): decide again."""
+
+    title = "The order's wallet payment changed meanwhile; try again"
 
 
 class RefundExceedsPayment(DomainError):
@@ -857,8 +863,11 @@ def top_up_at_counter(
 def counter_payment(member_id: str, payment_id: str) -> dict[str, Any]:
     """A counter payment of this member and what is left of it to refund (one read of its account): the console's
     refund fills in the whole of what is left. 404 for another member's, a partner's or an unknown payment."""
-    holder = payment_holder(COUNTER, payment_id)
-    payment: Refundable = wallets().ledger.holdings(holder).state(holder, REFUNDABLE)
+    return _counter_payment(member_id, payment_id, wallets().ledger.holdings(payment_holder(COUNTER, payment_id)))
+
+
+def _counter_payment(member_id: str, payment_id: str, holdings: Holdings) -> dict[str, Any]:
+    payment: Refundable = holdings.state(payment_holder(COUNTER, payment_id), REFUNDABLE)
     if payment.member_id != member_id:
         raise NotFound(f"No counter payment {payment_id!r} of this member")
     return {"payment_id": payment_id, "member_id": member_id, "order_id": payment.order_id or None,
@@ -873,6 +882,23 @@ def counter_payment_of_order(member_id: str, store_id: str, order_id: str) -> di
         return counter_payment(member_id, counter_payment_id(store_id, order_id))
     except NotFound:
         return None
+
+
+def counter_payment_held(
+    member_id: str, store_id: str, order_id: str
+) -> tuple[dict[str, Any] | None, Callable[[Transaction], None]]:
+    """The member's counter payment of a till order, as ``counter_payment_of_order`` reads it, and the condition a
+    decision made on it commits with: the payment still as read (none still none), else ``PaymentMoved``. A sale
+    judged on the wallet's part of its order was recorded as paid from the wallet after that part went back (a
+    refund between the read and the commit), and its refund paid the wallet part again."""
+    holder = payment_holder(COUNTER, counter_payment_id(store_id, order_id))
+    holdings = wallets().ledger.holdings(holder)
+    try:
+        paid: dict[str, Any] | None = _counter_payment(member_id, counter_payment_id(store_id, order_id), holdings)
+    except NotFound:
+        paid = None
+    seen = holdings.accounts[holder]
+    return paid, lambda tx: unchanged_in(tx, holder, seen, PaymentMoved("The order's wallet payment changed meanwhile"))
 
 
 def counter_payments_since(member_id: str, since: str, store_id: str | None, look: int = 20) -> list[dict[str, Any]]:

@@ -466,6 +466,16 @@ class TestPayments:
         refused(pay(api, partner, {"member_id": member}, 100), 422, "member-not-eligible")
 
 
+MIXED_SALE = {
+    "order_id": "SH001-0200",
+    "store_id": "SH-001",
+    "total_fen": 500,
+    "paid_fen": 500,
+    "payment_method": "mixed",
+    "other_method": "cash",
+}  # fmt: skip  paid 300 from the wallet, the rest in cash
+
+
 class TestCounterPayments:
     """A cashier takes a wallet payment at the counter: the webhook's payment and answer, once per Idempotency-Key."""
 
@@ -795,6 +805,88 @@ class TestCounterPayments:
         ok(api.as_(token_for(["cashier"])).post(f"/v1/members/{member}/purchases", elsewhere), 201)
         back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"  # the order recorded at another
         refused(wallet_back(300, "wallet-elsewhere"), 422, "refund-exceeds-payment")  # store: its sale (a review)
+
+    def test_a_sale_recorded_while_its_payment_goes_back_stops_the_refund(self, api, partner, member, monkeypatch):
+        """A race left open by the session before, this way round held already: the wallet refund found no sale, the
+        sale was recorded before the refund committed. Both post to the member's account, so the refund plans again,
+        sees the sale and keeps to its refunds (else the wallet part went back beside the sale, then with it)."""
+        from chalicelib.purchases import service as purchases
+
+        ok(top_up(api, partner, {"member_id": member}, 10_000))
+        paid = ok(self.pay(api, member, 300, store="SH-001", order_id="SH001-0200",
+                           token=token_for(["cashier"], ("SH-001",))), 201)  # fmt: skip
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        order_of, recorded = purchases.counter_order, []
+
+        def racing(member_id, order_id):
+            found = order_of(member_id, order_id)
+            if found is None and not recorded:  # the refund found no sale: the till records it now
+                recorded.append("racing")
+                recorded.append(ok(cashier.post(f"/v1/members/{member}/purchases", MIXED_SALE), 201))
+            return found
+
+        monkeypatch.setattr(purchases, "counter_order", racing)
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+        back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"
+        answer = manager.post(back, {"amount_fen": 300, "reason": "退货"}, headers={"idempotency-key": "racing-back"})
+        assert len(recorded) == 2, "the sale was recorded inside the refund"
+        assert refused(answer, 422, "refund-exceeds-payment")["refundable_fen"] == 0
+        assert wallet(api, member)["total_fen"] == 9_700  # paid for the sale; it goes back with the sale's refund
+        assert_books_are_the_sum_of_their_entries(api, member)
+
+    def test_a_payment_given_back_while_its_sale_is_recorded_stops_the_sale(self, api, partner, member, monkeypatch):
+        """The other way round: the sale read the wallet's 300 of the order, the payment went back whole before the
+        sale committed, and the sale was recorded as paid partly from the wallet (its refund then paid the wallet part
+        again in cash). The sale reads the payment again and is judged on what it holds now."""
+        from chalicelib.purchases import service as purchases
+
+        ok(top_up(api, partner, {"member_id": member}, 10_000))
+        paid = ok(self.pay(api, member, 300, store="SH-001", order_id="SH001-0200",
+                           token=token_for(["cashier"], ("SH-001",))), 201)  # fmt: skip
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+        back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"
+        record, given = purchases.record_at_counter, []
+
+        def racing(*args, **kwargs):
+            if not given:  # the sale was judged on the payment as it was: it goes back now
+                given.append("racing")
+                given.append(ok(manager.post(back, {"amount_fen": 300, "reason": "改用现金"},
+                                             headers={"idempotency-key": "racing-back"}), 201))  # fmt: skip
+            return record(*args, **kwargs)
+
+        monkeypatch.setattr(purchases, "record_at_counter", racing)
+        before = item_counts()
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        answer = cashier.post(f"/v1/members/{member}/purchases", MIXED_SALE)
+        assert len(given) == 2, "the payment went back inside the sale"
+        assert refused(answer, 422, "validation-failed")["errors"][0]["field"] == "payment_method"
+        assert item_counts()["purchases"] == before["purchases"]  # no sale recorded
+        assert wallet(api, member)["total_fen"] == 10_000
+        cash = {key: value for key, value in MIXED_SALE.items() if key != "other_method"}
+        ok(cashier.post(f"/v1/members/{member}/purchases", {**cash, "payment_method": "cash"}), 201)
+
+    def test_a_sale_whose_payment_keeps_changing_is_refused_after_three_tries(self, api, partner, member, monkeypatch):
+        """A refund lands before each of the sale's three commits: 409 `conflict`, nothing recorded, retry later."""
+        from chalicelib.purchases import service as purchases
+
+        ok(top_up(api, partner, {"member_id": member}, 10_000))
+        paid = ok(self.pay(api, member, 300, store="SH-001", order_id="SH001-0200",
+                           token=token_for(["cashier"], ("SH-001",))), 201)  # fmt: skip
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+        back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"
+        record, given = purchases.record_at_counter, []
+
+        def racing(*args, **kwargs):
+            given.append(ok(manager.post(back, {"amount_fen": 10, "reason": "退货"},
+                                         headers={"idempotency-key": f"racing-{len(given)}"}), 201))  # fmt: skip
+            return record(*args, **kwargs)
+
+        monkeypatch.setattr(purchases, "record_at_counter", racing)
+        before = item_counts()["purchases"]
+        sale = {**MIXED_SALE, "total_fen": 400, "paid_fen": 400}  # mixed, whatever the refunds gave back
+        refused(api.as_(token_for(["cashier"], ("SH-001",))).post(f"/v1/members/{member}/purchases", sale), 409,
+                "conflict")  # fmt: skip
+        assert (len(given), item_counts()["purchases"]) == (3, before)
 
     def test_a_mixed_sale_says_how_the_rest_was_paid(self, api, partner, member):
         """Found by two walkthroughs: a sale paid partly from the wallet recorded no method for the rest, so the
