@@ -22,6 +22,7 @@ from chalicelib.shared.events import Event, consumer
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
+from chalicelib.wallet import service as wallet
 
 FIGURE_SHARDS = 8
 FIGURE_OF_EVENT = {
@@ -129,18 +130,30 @@ def _birthday_taken_back(
 
 @consumer("coupon-top-up-gift", queue="coupons", types=["wallet.topped-up"], batched=True)
 def top_up_gift(tx: Transaction, event: Event) -> None:
-    """Templates marked as a top-up gift whose least top-up the principal reaches, once per payment."""
+    """Templates marked as a top-up gift whose least top-up the principal reaches, once per payment; none once the
+    stored value was paid out in cash after the top-up (退余额: a gift arriving after the cash refund was kept)."""
     payload = event.payload
     template_ids = service.gift_templates("top_up", int(payload.get("principal_fen") or 0))
-    source = f"{payload.get('partner_id')}:{payload.get('payment_id')}"
-    _give(template_ids, str(payload["member_id"]), "top-up", source)
+    if not template_ids:
+        return
+    member_id, source = str(payload["member_id"]), f"{payload.get('partner_id')}:{payload.get('payment_id')}"
+
+    def cashed_out() -> str | None:  # the stored value paid out in cash since: the gift goes with it
+        return wallet.cashed_out_after_top_up(member_id, str(payload.get("payment_id")))
+
+    if (cash_refund_id := cashed_out()) is None:
+        _give(template_ids, member_id, "top-up", source)
+        cash_refund_id = cashed_out()  # paid out while it was given: its take-back may have found nothing
+    if cash_refund_id is not None:  # what an earlier attempt gave, too; a later top-up's gift stays
+        service.void_top_up_gifts(member_id, cash_refund_id, wallet.top_ups_after(member_id, cash_refund_id))
 
 
 @consumer("coupon-top-up-gift-taken-back", queue="coupons", types=["wallet.cash-refunded"], batched=True)
 def top_up_gifts_taken_back(tx: Transaction, event: Event) -> None:
-    """Stored value paid back in cash takes back the top-up gift coupons still usable (``void_top_up_gifts``)."""
-    payload = event.payload
-    service.void_top_up_gifts(str(payload["member_id"]), str(payload.get("cash_refund_id") or event.event_id))
+    """Stored value paid back in cash takes back the top-up gift coupons still usable (``void_top_up_gifts``), but not
+    those of top-ups after it (a delivery late or repeated voided a later top-up's gift)."""
+    member_id, cash_refund_id = str(event.payload["member_id"]), str(event.payload.get("cash_refund_id"))
+    service.void_top_up_gifts(member_id, cash_refund_id, wallet.top_ups_after(member_id, cash_refund_id))
 
 
 @consumer("coupon-birthday-gift", queue="coupons", types=["activity.recorded"], batched=True)

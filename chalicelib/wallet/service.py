@@ -16,7 +16,7 @@ import hashlib
 import heapq
 import itertools
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -915,6 +915,40 @@ def counter_payments_since(member_id: str, since: str, store_id: str | None, loo
         except NotFound:  # a partner's payment at that store, not the counter's
             continue
     return payments
+
+
+def cashed_out_after_top_up(member_id: str, payment_id: str) -> str | None:
+    """The cash refund (退余额) that paid the member's stored value out after their top-up ``payment_id`` (the newest),
+    None for none (or no such top-up): its gift still to be given is not given then (a cash refund booked while the
+    gift was in the queue found no coupon to take back, and the gift came after it, kept)."""
+    for entry in _principal_newest_first(member_id):
+        if entry.kind == "cash-refund":
+            return entry.source.id
+        if entry.kind == "top-up" and entry.source.id == payment_id:
+            return None
+    return None
+
+
+def top_ups_after(member_id: str, cash_refund_id: str) -> set[str]:
+    """The top-ups (payment ids) booked after the cash refund ``cash_refund_id``: their gifts are not its to take back
+    (its event, delivered late or again, voided a later top-up's gift)."""
+    later = set()
+    for entry in _principal_newest_first(member_id):
+        if entry.kind == "cash-refund" and entry.source.id == cash_refund_id:
+            break
+        if entry.kind == "top-up":
+            later.add(str(entry.source.id))
+    return later
+
+
+def _principal_newest_first(member_id: str, look: int = 20) -> Iterator[Entry]:
+    """The member's principal entries, newest first, read ``look`` a page as they are wanted."""
+    below = None
+    while True:
+        found, below = wallets().ledger.page(member_id, PRINCIPAL, look, below)
+        yield from found
+        if below is None:
+            return
 
 
 def counter_payment_id(store_id: str, order_id: str) -> str:

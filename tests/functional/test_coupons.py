@@ -543,6 +543,45 @@ def test_a_cash_refund_of_the_stored_value_takes_back_the_top_up_gifts_still_usa
     assert back.body["status"] == "voided"  # later: the gift went with the cash (a review: it came back usable)
 
 
+def test_a_top_up_gift_still_to_come_when_the_stored_value_is_paid_out_in_cash_is_never_given(
+    api, aws, partner, member, monkeypatch
+):
+    """Left by the session before: the cash refund took back the gift coupons it found, and a gift still in the queue
+    came after it, kept (top up, cash out at once, keep the coupon). A gift comes only while the top-up's money is
+    still in the wallet; a later top-up brings its own, which the cash refund's event, delivered again, leaves be."""
+    from chalicelib.coupons import listeners
+    from chalicelib.shared.db import Transaction
+    from chalicelib.shared.events import new_event
+
+    gift = template(api, name="充值礼", gift={"on": "top_up", "min_top_up_fen": 50_000})["template_id"]
+
+    def top_up(payment_id):
+        body = {"payment_id": payment_id, "member": {"member_id": member}, "store_id": "SH-001",
+                "occurred_at": clock.now().isoformat(), "amount_fen": 50_000}  # fmt: skip
+        raw = json.dumps(body).encode()
+        assert api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw,
+                                  headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
+
+    top_up("TU-0")
+    with monkeypatch.context() as held:  # its gift is still in the queue when finance pays the principal out
+        held.setattr(listeners.service, "gift_templates", lambda *on: [])
+        paid_out = api.as_(token_for(["finance"])).call(
+            "POST",
+            f"/v1/members/{member}/wallet/cash-refunds",
+            {"store_id": "SH-001", "reason": "退余额"},
+            headers={"Idempotency-Key": "cash-refund-1"},
+        )
+        assert paid_out.status == 201, paid_out.body
+        deliver(aws, "coupons")  # the cash refund's take-back finds nothing to take
+    late = {"member_id": member, "partner_id": partner[0], "payment_id": "TU-0", "principal_fen": 50_000}
+    listeners.top_up_gift(Transaction(), new_event("wallet.topped-up", f"member/{member}", late))  # the gift now
+    assert [c for c in api.get(f"/v1/members/{member}/coupons").body["items"] if c["status"] != "voided"] == []
+    top_up("TU-1")
+    deliver(aws, "coupons", times=2)  # the cash refund's event again, after the later top-up
+    (given,) = api.get(f"/v1/members/{member}/coupons?status=available").body["items"]
+    assert given["template_id"] == gift
+
+
 def test_the_counter_view_lists_the_members_usable_coupons(api, member):
     code = issue(api, template(api)["template_id"], member).body["code"]
     view = api.as_(token_for(["cashier"])).get(f"/v1/members/{member}/counter").body
