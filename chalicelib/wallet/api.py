@@ -237,10 +237,13 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     `insufficient-balance` with `available_fen` when the wallet holds less; 409 `payment-conflict` for an order paid
     before with another member or amount; 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen
     member; 422 for a store that does not exist or is not one of a store-scoped cashier's; 428 without
-    `Idempotency-Key`; 429 after 10 wrong codes for the member in 10 minutes, whatever the code, until the window ends.
+    `Idempotency-Key`; 429 after 10 wrong codes for the member in 10 minutes, whatever the code, until the window ends;
+    422 on `order_id` for an order whose sale the counter recorded already (消费记账: the wallet pays first).
     """
+    from chalicelib.purchases.service import counter_order_recorded  # the counter's record of a sale
+
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
-    answer = service.pay_at_counter(member_id, ctx.body)
+    answer = service.pay_at_counter(member_id, ctx.body, counter_order_recorded)
     return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
 
 

@@ -751,7 +751,9 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
         raise
 
 
-def pay_at_counter(member_id: str, request: WalletCounterPayment) -> dict[str, Any]:
+def pay_at_counter(
+    member_id: str, request: WalletCounterPayment, sale_recorded: Callable[[str], bool] | None = None
+) -> dict[str, Any]:
     """A wallet payment a cashier takes at the counter: the partner webhook's payment exactly (the split by the
     policy, never below zero, the payment's own refundable account, ``wallet.paid``), at any store of the chain that
     exists, with the member there (their current member code, else 422 ``member-code-not-current``).
@@ -760,7 +762,9 @@ def pay_at_counter(member_id: str, request: WalletCounterPayment) -> dict[str, A
     made from them (``counter_payment_id``), a repeat answers the first answer and the same order with another member
     or amount is 409 ``payment-conflict``, as a partner's payment id is. A repeat is answered even once the code it
     carried has expired. A code pays once (another payment with it: 422 ``member-code-used``). An unknown or erased
-    member is 404, a frozen one 422 ``member-not-eligible``."""
+    member is 404, a frozen one 422 ``member-not-eligible``. A till order whose sale was recorded (``sale_recorded``)
+    takes no new payment (422 on ``order_id``): the wallet's part of a recorded sale goes back only with its refunds
+    (``refund_room``), so a payment after it held the member's money."""
     if (why := not_open(request.store_id)) is not None:
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
     payment_id = counter_payment_id(request.store_id, request.order_id)
@@ -772,6 +776,11 @@ def pay_at_counter(member_id: str, request: WalletCounterPayment) -> dict[str, A
         "amount_fen": request.amount_fen,
     }  # fmt: skip  the code changes every minute: not content
     claim = Claim.of(f"wallet-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
+    if sale_recorded is not None and sale_recorded(request.order_id):
+        if (replayed := on.replay(claim)) is not None:
+            return replayed
+        detail = "this order's sale is recorded (消费记账): the wallet pays before the sale is recorded"
+        raise ValidationFailed([{"field": "order_id", "in": "body", "message": detail}], detail)
     if not members.code_matches(member_id, request.member_code):
         replayed = on.replay(claim)  # a retry of a payment taken while the code was current: no miss, no lockout
         if replayed is not None:

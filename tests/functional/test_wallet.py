@@ -806,6 +806,36 @@ class TestCounterPayments:
         back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"  # the order recorded at another
         refused(wallet_back(300, "wallet-elsewhere"), 422, "refund-exceeds-payment")  # store: its sale (a review)
 
+    def test_no_wallet_payment_is_taken_for_an_order_already_recorded_as_a_sale(self, api, partner, member):
+        """Found on rereading: a sale recorded in cash, then the wallet paid for the same order, held the member's money
+        where only the sale's refund could give it back. A payment comes before its sale; a repeat of one taken before
+        the sale was recorded is still answered."""
+        ok(top_up(api, partner, {"member_id": member}, 10_000))
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        first = ok(self.pay(api, member, 300, store="SH-001", order_id="SH001-0200",
+                            token=token_for(["cashier"], ("SH-001",))), 201)  # fmt: skip
+        ok(cashier.post(f"/v1/members/{member}/purchases", MIXED_SALE), 201)
+        repeat = self.pay(api, member, 300, store="SH-001", order_id="SH001-0200", code=another_code(member),
+                          token=token_for(["cashier"], ("SH-001",)))  # fmt: skip
+        assert ok(repeat, 201) == {**first, "duplicate": True}
+        cash = {**{key: value for key, value in MIXED_SALE.items() if key != "other_method"}, "order_id": "SH001-0201"}
+        ok(cashier.post(f"/v1/members/{member}/purchases", {**cash, "payment_method": "cash"}), 201)
+        token = token_for(["cashier"], ("SH-001",))
+        before = item_counts()
+        late = self.pay(
+            api,
+            member,
+            300,
+            key="till-0002",
+            store="SH-001",
+            order_id="SH001-0201",
+            token=token,
+            code=another_code(member),
+        )
+        assert refused(late, 422, "validation-failed")["errors"][0]["field"] == "order_id"
+        assert item_counts() == before
+        assert wallet(api, member)["total_fen"] == 9_700
+
     def test_a_sale_recorded_while_its_payment_goes_back_stops_the_refund(self, api, partner, member, monkeypatch):
         """A race left open by the session before, this way round held already: the wallet refund found no sale, the
         sale was recorded before the refund committed. Both post to the member's account, so the refund plans again,

@@ -20,6 +20,7 @@ export default {
       recorded: '订单 {order} 已记账，获得 {points} 积分', recordedBefore: '订单 {order} 已记过账（获得 {points} 积分）',
       totalBelowPaid: '订单原价不能小于实付金额', orderRecorded: '该单号已记过另一笔消费：请点“新单号”',
       codeStale: '会员码已过期或不属于该会员，请会员刷新后重新扫描', codeUsed: '该会员码已付过一笔款，请会员出示新的会员码', orderPaid: '该订单已用储值支付过（金额或内容不同）',
+      paidAfterRecord: '该单号已消费记账：储值支付需在记账前完成，请点“新单号”', paymentMoved: '该订单的储值支付刚有变动（如退回），请核对后重新记账',
     },
   },
   en: {
@@ -43,6 +44,7 @@ export default {
       recorded: 'Order {order} recorded: {points} points earned', recordedBefore: 'Order {order} was recorded already ({points} points)',
       totalBelowPaid: 'The order total cannot be less than what was paid', orderRecorded: 'This order number recorded another purchase: take a new order number',
       codeStale: 'The member code has expired or is not this member\'s: ask them to refresh it and scan again', codeUsed: 'This member code has paid already: ask the member for their new code', orderPaid: 'This order was paid from stored value before, with other details',
+      paidAfterRecord: 'This order\'s sale is recorded: the wallet pays before the sale is recorded; take a new order number', paymentMoved: 'This order\'s wallet payment just changed (given back?): check it and record again',
     },
   },
 }
