@@ -379,13 +379,21 @@ def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
     body; 403 for a store outside a partner's stores; 404 for an unknown code. A cashier, and a partner limited to
     stores using a coupon of a member of none of them, uses a member's coupon only with the member there: 422 on
     `member_code` without one, 422 `member-code-not-current` for a code that is not the member's now (staff who
-    adjust points, partners at the member's stores and bearer coupons need none)."""
+    adjust points, partners at the member's stores and bearer coupons need none). Staff use no coupon on a till order
+    whose sale the counter recorded already (消费记账: 422 on `order_id`; the coupon comes before the sale, which a
+    coupon used after it would not have discounted); a repeat of a use is answered whatever became of the order."""
+    from chalicelib.purchases.service import counter_order_recorded  # the counter's record of a sale
+
     body = ctx.body
 
-    def present(member_id: str) -> None:  # a cashier, or a partner at another store's member: the member is there
-        members.check_in_person(ctx.caller, member_id, body.member_code)
+    def new_use(member_id: str | None) -> None:  # a cashier, or a partner at another store's member: the member is
+        if member_id:  # there; and staff use it before the counter's sale is recorded
+            members.check_in_person(ctx.caller, member_id, body.member_code)
+        if ctx.caller.grant is not None and counter_order_recorded(body.order_id):
+            detail = "this order's sale is recorded (消费记账): coupons are used before the sale is recorded"
+            raise ValidationFailed([{"field": "order_id", "in": "body", "message": detail}], detail)
 
-    answer = service.redeem(ctx.caller, code, body.order_id, body.order.model_dump(), ctx.language, present)
+    answer = service.redeem(ctx.caller, code, body.order_id, body.order.model_dump(), ctx.language, new_use)
     return Reply(CouponRedemption.model_validate(answer), status=201)
 
 

@@ -1107,20 +1107,20 @@ def _redemption_answer(coupon: Coupon, redemption: Redemption, *, duplicate: boo
 
 def redeem(
     caller: Any, code: str, order_id: str, order_data: Mapping[str, Any], language: str,
-    present: Callable[[str], None] | None = None,
+    new_use: Callable[[str | None], None] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Use a coupon on an order (核销), once: the coupon's own state is what makes it once. While its use by this order
     stands, the same order again answers the same redemption (``duplicate``); another order gets 409 ``coupon-used``.
     Once given back, the coupon may be used again, by this order too. The discount is the coupon's on this order,
-    and the order refuses a coupon that does not stack with those already on it. ``present`` checks that the
-    member holding it is there (a cashier's use), after a repeat is answered."""
+    and the order refuses a coupon that does not stack with those already on it. ``new_use`` checks a use that is no
+    repeat, given the member holding the coupon (None: a bearer coupon): the member there, the order still open."""
     order = _till_order(caller, order_data)
     coupon, account = read_coupon_account(code)
     repeated = _repeat(coupon, order_id, order_data)
     if repeated is not None:
         return repeated
-    if present is not None and coupon.member_id:
-        present(coupon.member_id)
+    if new_use is not None:
+        new_use(coupon.member_id or None)
     template, discount_fen = _fit_now(coupon, order, order_id, language)
     redemption_id = new_id("cr_")
     now = clock.iso(clock.now())

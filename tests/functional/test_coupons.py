@@ -830,7 +830,7 @@ def test_a_redemption_given_back_by_mistake_can_be_redone_on_the_same_order_and_
     assert coupon_entries_add_up(code) == ["issue", "redeem", "return", "redeem"]
 
 
-def test_once_the_counter_recorded_the_sale_its_coupon_comes_back_only_with_its_refund(api, member):
+def test_once_the_counter_recorded_the_sale_its_coupon_comes_back_only_with_its_refund_and_none_is_used(api, member):
     """Found by a probe: a cashier used a coupon on an order, recorded the sale for points, gave the coupon back as a
     mistake and used it on the next sale, three sales off one coupon. A recorded sale is closed: its coupon comes
     back only with a refund, by staff who refund purchases."""
@@ -844,12 +844,15 @@ def test_once_the_counter_recorded_the_sale_its_coupon_comes_back_only_with_its_
     sale = {"order_id": "POS-1", "store_id": "SH-001", "total_fen": 25_000, "paid_fen": 22_000,
             "payment_method": "cash"}  # fmt: skip
     assert cashier.post(f"/v1/members/{member}/purchases", sale).status == 201
+    assert redeem(cashier, code, "POS-1", member_code=shown(member)).body["duplicate"] is True  # a repeat: answered
     before = item_counts()
     for who, reason in ((cashier, "mistake"), (cashier, "refund"), (manager, "mistake")):
         refused = who.post(f"/v1/coupons/{code}/redemptions/POS-1/reversal", {"reason": reason})
         assert (refused.status, refused.body["errors"][0]["field"]) == (422, "reason"), reason
     assert item_counts() == before
     assert manager.post(f"/v1/coupons/{code}/redemptions/POS-1/reversal", {"reason": "refund"}).status == 200
+    after = redeem(cashier, code, "POS-1", member_code=shown(member))  # no coupon once the sale is recorded: the
+    assert (after.status, after.body["errors"][0]["field"]) == (422, "order_id")  # sale it did not discount (a read)
     other, _ = member_token("13900000007")  # the coupon used on an order recorded as another member's sale: closed
     assert redeem(cashier, code, "POS-2", member_code=shown(member)).status == 201  # too (a review)
     sale = {**sale, "order_id": "POS-2"}

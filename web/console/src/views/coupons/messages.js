@@ -174,6 +174,7 @@ export default {
       unusableNow: '这张券现在不能用于该订单：{reason}',
       unusableNoReason: '这张券现在不能用于该订单',
       usedElsewhere: '这张券已在其他订单使用',
+      afterRecord: '该单号已消费记账：用券需在记账前完成，请点“新单号”',
       redemptionConflict: '这张券已用在该订单上，但订单内容不同：请开新单号',
 
       lookup: '按券码查询 / 撤销核销',
@@ -368,6 +369,7 @@ export default {
       unusableNow: 'This coupon cannot be used on this order now: {reason}',
       unusableNoReason: 'This coupon cannot be used on this order now',
       usedElsewhere: 'This coupon was used on another order',
+      afterRecord: 'This order\'s sale is recorded: coupons are used before the sale is recorded; take a new order number',
       redemptionConflict: 'This coupon was used on this order with other details: start a new order number',
 
       lookup: 'Find a coupon / reverse a redemption',
