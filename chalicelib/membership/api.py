@@ -334,7 +334,8 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
 def reverse_benefit_use(ctx: RequestContext, member_id: str, benefit_id: str, use_id: str) -> Reply:
     """Take a recorded use back (the class was cancelled, a mistake at the till), once: it counts again in its
     period while that period lasts. Cashiers take back a use of today only; an earlier one is taken back by staff
-    who refund purchases or cancel cards (a store manager, customer service, finance).
+    who record benefit uses and also refund purchases or cancel cards (a store manager, customer service; finance,
+    who records none, takes none back).
 
     Errors: 404 `use-not-found`; 403 `use-not-reversible` for an earlier day's use taken back by a cashier."""
     return Reply(BenefitUseAnswer.model_validate(service.reverse_use(member_id, benefit_id, use_id, ctx.caller)))

@@ -672,7 +672,7 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
     return {**posted.result, "reversed": False, "duplicate": posted.duplicate}
 
 
-TAKE_BACK_ANY_USE = (Permission.PURCHASES_REFUND, Permission.MEMBERSHIP_CANCEL)  # store managers, service, finance
+TAKE_BACK_ANY_USE = (Permission.PURCHASES_REFUND, Permission.MEMBERSHIP_CANCEL)  # store managers, customer service
 
 
 class UseNotReversible(Forbidden):
