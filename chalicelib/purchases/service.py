@@ -382,6 +382,24 @@ def counter_order(member_id: str, order_id: str) -> dict[str, Any] | None:
     return purchase_json(record) if record is not None and record.member_id == member_id else None
 
 
+class OrderRecorded(ValidationFailed):
+    """The counter recorded the sale of this till order: it is closed to new payments and coupon uses."""
+
+    def __init__(self, what: str) -> None:
+        detail = f"this order's sale is recorded (消费记账): {what} before the sale is recorded"
+        super().__init__([{"field": "order_id", "in": "body", "message": detail}], detail)
+
+
+def counter_order_open(order_id: str, what: str) -> Callable[[Transaction], None]:
+    """The condition a write on a till order commits with: no sale recorded under it (``OrderRecorded``, saying
+    ``what`` is done first, otherwise). Raises it at once for one recorded now."""
+    if counter_order_recorded(order_id):
+        raise OrderRecorded(what)
+    key = f"{COUNTER}#{order_id}"
+    return lambda tx: tx.check(PurchaseRecord, key, condition=PurchaseRecord.order_key.does_not_exist(),
+                               on_fail=OrderRecorded(what))  # fmt: skip
+
+
 def counter_order_recorded(order_id: str) -> bool:
     """Whether the counter recorded a sale under this till order number (unique in the chain), whoever's it is."""
     return PurchaseRecord.find(f"{COUNTER}#{order_id}") is not None

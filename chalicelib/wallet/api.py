@@ -240,10 +240,10 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     `Idempotency-Key`; 429 after 10 wrong codes for the member in 10 minutes, whatever the code, until the window ends;
     422 on `order_id` for an order whose sale the counter recorded already (消费记账: the wallet pays first).
     """
-    from chalicelib.purchases.service import counter_order_recorded  # the counter's record of a sale
+    from chalicelib.purchases.service import counter_order_open  # the counter's record of a sale
 
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
-    answer = service.pay_at_counter(member_id, ctx.body, counter_order_recorded)
+    answer = service.pay_at_counter(member_id, ctx.body, lambda order: counter_order_open(order, "the wallet pays"))
     return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
 
 

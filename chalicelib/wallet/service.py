@@ -752,7 +752,9 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
 
 
 def pay_at_counter(
-    member_id: str, request: WalletCounterPayment, sale_recorded: Callable[[str], bool] | None = None
+    member_id: str,
+    request: WalletCounterPayment,
+    order_open: Callable[[str], Callable[[Transaction], None]] | None = None,
 ) -> dict[str, Any]:
     """A wallet payment a cashier takes at the counter: the partner webhook's payment exactly (the split by the
     policy, never below zero, the payment's own refundable account, ``wallet.paid``), at any store of the chain that
@@ -762,9 +764,10 @@ def pay_at_counter(
     made from them (``counter_payment_id``), a repeat answers the first answer and the same order with another member
     or amount is 409 ``payment-conflict``, as a partner's payment id is. A repeat is answered even once the code it
     carried has expired. A code pays once (another payment with it: 422 ``member-code-used``). An unknown or erased
-    member is 404, a frozen one 422 ``member-not-eligible``. A till order whose sale was recorded (``sale_recorded``)
-    takes no new payment (422 on ``order_id``): the wallet's part of a recorded sale goes back only with its refunds
-    (``refund_room``), so a payment after it held the member's money."""
+    member is 404, a frozen one 422 ``member-not-eligible``. A till order whose sale was recorded takes no new payment
+    (``order_open`` refuses it, or gives the condition the payment commits with: 422 on ``order_id``): the wallet's
+    part of a recorded sale goes back only with its refunds (``refund_room``), so a payment after it held the
+    member's money."""
     if (why := not_open(request.store_id)) is not None:
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
     payment_id = counter_payment_id(request.store_id, request.order_id)
@@ -776,11 +779,12 @@ def pay_at_counter(
         "amount_fen": request.amount_fen,
     }  # fmt: skip  the code changes every minute: not content
     claim = Claim.of(f"wallet-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
-    if sale_recorded is not None and sale_recorded(request.order_id):
+    try:
+        still_open = order_open(request.order_id) if order_open is not None else None
+    except ValidationFailed:
         if (replayed := on.replay(claim)) is not None:
             return replayed
-        detail = "this order's sale is recorded (消费记账): the wallet pays before the sale is recorded"
-        raise ValidationFailed([{"field": "order_id", "in": "body", "message": detail}], detail)
+        raise
     if not members.code_matches(member_id, request.member_code):
         replayed = on.replay(claim)  # a retry of a payment taken while the code was current: no miss, no lockout
         if replayed is not None:
@@ -788,7 +792,9 @@ def pay_at_counter(
     members.require_present(member_id, request.member_code)  # the limits on wrong codes, and a miss counted
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id)
     spent = members.spending_code(member_id, request.member_code)  # the code pays once
-    code = Joined(holders=(), plan=lambda holdings: [], attach=lambda answer: [spent])
+    code = Joined(
+        holders=(), plan=lambda holdings: [], attach=lambda answer: [spent, *([still_open] if still_open else [])]
+    )
     try:
         return on.pay(member_id, payment, request.amount_fen, claim, code)
     except HolderUnavailable:

@@ -836,6 +836,32 @@ class TestCounterPayments:
         assert item_counts() == before
         assert wallet(api, member)["total_fen"] == 9_700
 
+    def test_a_sale_recorded_while_a_payment_is_taken_for_its_order_stops_the_payment(
+        self, api, partner, member, monkeypatch
+    ):
+        """The payment found the order open, the sale was recorded in cash before the payment committed: it commits
+        only while no sale is recorded under its order (422 on ``order_id``), and nothing is taken."""
+        from chalicelib.members import service as members
+
+        ok(top_up(api, partner, {"member_id": member}, 10_000))
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        cash = {**{key: value for key, value in MIXED_SALE.items() if key != "other_method"}, "payment_method": "cash"}
+        spending, recorded = members.spending_code, []
+
+        def racing(*args):
+            if not recorded:  # the payment found the order open: the other tab records the sale now
+                recorded.append("racing")
+                recorded.append(ok(cashier.post(f"/v1/members/{member}/purchases", cash), 201))
+            return spending(*args)
+
+        monkeypatch.setattr(members, "spending_code", racing)
+        late = self.pay(
+            api, member, 300, store="SH-001", order_id="SH001-0200", token=token_for(["cashier"], ("SH-001",))
+        )
+        assert len(recorded) == 2, "the sale was recorded inside the payment"
+        assert refused(late, 422, "validation-failed")["errors"][0]["field"] == "order_id"
+        assert wallet(api, member)["total_fen"] == 10_000
+
     def test_a_sale_recorded_while_its_payment_goes_back_stops_the_refund(self, api, partner, member, monkeypatch):
         """A race left open by the session before, this way round held already: the wallet refund found no sale, the
         sale was recorded before the refund committed. Both post to the member's account, so the refund plans again,
