@@ -76,7 +76,7 @@ def fold_figures(tx: Transaction, event: Event, day: str) -> None:
     if event.type in rules.MEMBERSHIP_EVENTS:
         tiers = [tier.code for tier in programmes.programme().tiers]
         home = members.home_store_of(str(payload["member_id"])) if event.type == "tier.changed" else None
-        for move in rules.tier_moves(event.type, payload, tiers, home):
+        for move in rules.tier_moves(event.type, payload, tiers, home, programmes.codes_ever()):
             record = FigureRecord(sharded(scope_of(move.store_id), shard), f"tier#{move.tier}")
             tx.count(record, "members", move.members)
     activity = rules.activity_of(event.type, payload)

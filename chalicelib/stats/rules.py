@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -380,16 +380,19 @@ def _both(store_id: str | None, tier: str, members: int) -> list[TierMove]:
 
 
 def tier_moves(
-    event_type: str, payload: Mapping[str, Any], tiers: Sequence[str], home_store: str | None
-) -> list[TierMove]:
+    event_type: str, payload: Mapping[str, Any], tiers: Sequence[str], home_store: str | None,
+    ever: Collection[str] = (),
+) -> list[TierMove]:  # fmt: skip
     """How an event moves the members counted by tier. ``tiers`` are the programme's tier codes, lowest first: a
-    new member starts at the lowest, and a tier the event names that the programme does not know counts as the
-    lowest (the profile's default copy, before the member's first change). ``home_store`` is the member's home store
-    where the event does not say (a tier change)."""
+    new member starts at the lowest, and a tier the event names that no programme version had (``ever``, besides
+    ``tiers``) counts as the lowest (the profile's default copy, before the member's first change). A tier a new
+    version dropped counts as itself: its members leave it when re-judged (a walkthrough's dashboard kept a diamond
+    member after diamond went). ``home_store`` is the member's home store where the event does not say (a tier
+    change)."""
     lowest = tiers[0]
 
     def known(code: object) -> str:
-        return code if isinstance(code, str) and code in tiers else lowest
+        return code if isinstance(code, str) and (code in tiers or code in ever) else lowest
 
     if event_type == "member.registered":
         return _both(store_of(event_type, payload), lowest, 1)

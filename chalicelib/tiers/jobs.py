@@ -45,8 +45,8 @@ def _due(keys: list[str]) -> Iterator[tuple[str, Account]]:
             yield from engine.store.read_many(holders[start : start + READ_BATCH]).items()
 
 
-def _standing(image: Account, programme: Programme) -> Standing:
-    return standing_of(ledger().books[TIER].load(image.books.get(TIER)), programme)
+def _standing(image: Account, programme: Programme, *, dropped: bool = False) -> Standing:
+    return standing_of(ledger().books[TIER].load(image.books.get(TIER)), programme, dropped=dropped)
 
 
 def _metrics(image: Account) -> Metrics:
@@ -162,10 +162,10 @@ class _ProgrammeJob(Job):
         def judge(programme: Programme, standing: Standing, metrics: Metrics, today: date) -> Verdict:
             return Verdict(*rejudge(programme, standing, metrics.value(programme, today), today))
 
-        if self.apply:
-            verdict = settle(image.holder, judge, image=image, programme=new)
+        if self.apply:  # a tier the new version dropped is seen as it is: its members move, from there
+            verdict = settle(image.holder, judge, image=image, programme=new, dropped=True)
         else:
-            verdict = judge(new, _standing(image, new), _metrics(image), clock.business_today())
+            verdict = judge(new, _standing(image, new, dropped=True), _metrics(image), clock.business_today())
         after = verdict.standing.tier if verdict else _standing(image, new).tier
         return direction(old, new, _standing(image, old).tier, after)
 

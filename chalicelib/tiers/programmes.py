@@ -103,6 +103,12 @@ def programme() -> Programme:
     return current().programme
 
 
+def codes_ever() -> frozenset[str]:
+    """The tier codes of the built-in programme and of every version applied since (drafts never were)."""
+    applied = [version for version in (default_version(), *versions()) if version.applied_at or not version.version]
+    return frozenset(tier.code for version in applied for tier in version.programme.tiers)
+
+
 def get(number: int) -> Version:
     """A stored version (0: the built-in default)."""
     if number == 0:

@@ -50,11 +50,12 @@ from chalicelib.tiers.rules import (
 # --- the standing as its book keeps it ---------------------------------------------------------------------------
 
 
-def standing_of(state: dict[str, Any], programme: Programme) -> Standing:
-    """The member's standing; a tier the programme no longer has reads as its lowest (until re-judged)."""
+def standing_of(state: dict[str, Any], programme: Programme, *, dropped: bool = False) -> Standing:
+    """The member's standing; a tier the programme no longer has reads as its lowest (until re-judged), or as it is
+    with ``dropped`` (the re-judging by a new programme, which moves its members and says from where)."""
     since = date.fromisoformat(state["since"]) if state.get("since") else None
     override = _override(state)
-    if not state.get("tier") or not programme.knows(state["tier"]):
+    if not state.get("tier") or not (dropped or programme.knows(state["tier"])):
         return Standing(programme.tiers[0].code, since or clock.business_today(), None, override)
     return Standing(
         state["tier"], since or clock.business_today(),
@@ -402,10 +403,11 @@ Judge = Callable[[Programme, Standing, Metrics, date], Verdict]
 
 
 def settle(member_id: str, judge: Judge, *, image: Account | None = None, programme: Programme | None = None,
-           create: bool = False, today: date | None = None) -> Verdict | None:  # fmt: skip
+           create: bool = False, today: date | None = None, dropped: bool = False) -> Verdict | None:  # fmt: skip
     """Judge the member's standing and write what changed, conditional on the books as read (``image``, an
     account a job read in a batch, serves the first attempt). ``create``: the member may have no books yet
-    (staff overrides); otherwise a member without any has nothing to settle. None when nothing changed."""
+    (staff overrides); otherwise a member without any has nothing to settle. ``dropped``: the judge sees a tier
+    the programme no longer has as it is (``standing_of``). None when nothing changed."""
     found: list[Verdict] = []
 
     def plan(holdings: Holdings) -> list[Posting]:
@@ -414,7 +416,7 @@ def settle(member_id: str, judge: Judge, *, image: Account | None = None, progra
             return []
         chosen = programme or programmes.programme()
         stored = holdings.state(member_id, TIER)
-        standing = standing_of(stored, chosen)
+        standing = standing_of(stored, chosen, dropped=dropped)
         verdict = judge(chosen, standing, holdings.state(member_id, GROWTH), today or clock.business_today())
         if (verdict.standing == standing and verdict.change is None and not verdict.warn
                 and stored.get("programme") == chosen.version):  # fmt: skip

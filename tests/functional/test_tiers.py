@@ -385,6 +385,33 @@ def test_a_programme_version_is_previewed_then_applied_by_jobs_with_reports(api,
         get_settings.cache_clear()
 
 
+def test_a_tier_a_new_programme_drops_moves_its_members_with_a_change_the_figures_count(api, partner, aws, monkeypatch):
+    """Found by a walkthrough: a programme without diamond moved the diamond member down as a member of the lowest
+    tier already (no change, no history, no event), and the dashboard kept counting one diamond member."""
+    monkeypatch.setenv("LOYALTY_JOBS_QUEUE_URL", aws.queue_urls["jobs"])
+    get_settings.cache_clear()
+    try:
+        member_id, _ = member_token("13900000008")
+        buy(api, partner, member_id, "D-1", 8_000 * CNY)
+        assert ledger_views.account(member_id).tier == "diamond"
+        deliver(aws, "statistics")
+        assert api.get("/v1/stats/summary").body["tier_distribution"]["diamond"] == 1
+        draft = api.post("/v1/tiers/programmes", {
+            "metric": "paid_fen", "window": "calendar-year", "tiers": [
+                {"code": "normal", "name_zh": "普通", "name_en": "Member"},
+                {"code": "silver", "name_zh": "白银", "name_en": "Silver", "qualify_at": 10_000 * CNY}]})  # fmt: skip
+        assert api.post(f"/v1/tiers/programmes/{draft.body['version']}/apply").status == 202
+        drain_jobs(aws)
+        assert ledger_views.account(member_id).tier == "normal"
+        (change,) = [c for c in TierChangeRecord.query(member_id) if c.reason == "programme"]
+        assert (change.previous, change.tier) == ("diamond", "normal")
+        deliver(aws, "statistics")
+        figures = api.get("/v1/stats/summary").body["tier_distribution"]
+        assert (figures.get("diamond", 0), figures["normal"]) == (0, 1)
+    finally:
+        get_settings.cache_clear()
+
+
 def drain_jobs(aws):
     from chalicelib.platform.handlers import job_batches
 

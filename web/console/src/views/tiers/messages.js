@@ -49,7 +49,7 @@ export default {
       downDone: '已降级',
       runError: '运行失败：{error}',
       runFor: '版本 {version} 的{kind}',
-      counts: '试算按会员人数统计升降级情况。',
+      counts: '按有消费或成长值记录的会员统计；从未消费的会员仍在最低等级，不计入。',
     },
   },
   en: {
@@ -102,7 +102,7 @@ export default {
       downDone: 'Moved down',
       runError: 'The run failed: {error}',
       runFor: 'Version {version}: {kind}',
-      counts: 'The dry run counts the members who would move up or down.',
+      counts: 'Counts the members with purchases or growth; members who never bought stay at the lowest tier and are not counted.',
     },
   },
 }
