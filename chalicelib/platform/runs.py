@@ -62,6 +62,7 @@ def listing() -> list[dict[str, Any]]:
             "watermark": (done := watermark(job)) and done.isoformat(),
             "last_runs": [_report(job, report) for report in recent_reports(job.name, LAST_RUNS)],
             "previewable": previewable(job),
+            "ended_days_only": job.ended_days_only,
         }
         for job in all_jobs()
     ]  # fmt: skip

@@ -43,6 +43,9 @@ class JobOut(Schema):
     watermark: str | None = Field(description=f"the last day a run completed through; {BUSINESS_DATE}; null: never")
     last_runs: list[JobRun] = Field(description="its newest runs (at most 3), newest first")
     previewable: bool = Field(description="whether it has a preview (`GET /v1/jobs/{job}/preview`)")
+    ended_days_only: bool = Field(
+        default=False, description="whether it runs only for days that have ended (today: 422 `job-day-under-way`)"
+    )
 
 
 class JobList(Schema):
