@@ -204,6 +204,22 @@ def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(s
     assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["total_fen"] == 16350
 
 
+def test_a_till_store_chosen_at_the_counter_is_kept_for_the_next_visit(site: Site, console: Screens) -> None:
+    """Found by a walkthrough: staff of several stores chose their till's store again at every visit."""
+    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001", "BJ-001"]))
+    page.goto(f"{site.base}/console/#/counter")
+    till = page.get_by_label("收银门店")
+    shown = till.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' el-select ')][1]")
+    expect(shown).to_contain_text("请选择门店")
+    name = site.api("GET", "/v1/stores/BJ-001")["name"]
+    choose(page, till, name)
+    page.goto(f"{site.base}/console/#/members")
+    page.reload()
+    page.locator("[data-menu=counter]").click()
+    page.get_by_label("查找会员").wait_for()
+    expect(shown).to_contain_text(name)
+
+
 def test_a_cashier_registers_a_walk_in_customer_from_the_counter_and_serves_them_at_once(
     site: Site, console: Screens
 ) -> None:

@@ -176,6 +176,7 @@ def test_a_points_and_cash_order_is_paid_from_the_wallet_in_time_then_cancelled_
     service = reward(site, name, kind="service", fulfilment=None, points=100, cash_fen=990, stock=5)
     page = open_as(mobile, site, tokens, f"/mall/rewards/{service['reward_id']}")
     expect(page.locator("[data-test=exchange-total]")).to_contain_text("100 积分 + ¥9.90")
+    expect(page.locator("[data-test=exchange-submit]")).to_have_text("100 积分 + ¥9.90 兑换")  # the cash said too
     check_screen(mobile, "商品详情", "reward-points-and-cash")
     exchange_on(page)
 
@@ -188,7 +189,9 @@ def test_a_points_and_cash_order_is_paid_from_the_wallet_in_time_then_cancelled_
     assert placed["pay_by"]
     check_screen(mobile, "兑换详情", "order-awaiting-payment")
 
-    payment.locator("[data-test=pay-wallet]").click()
+    payment.locator("[data-test=pay-wallet]").click()  # money goes on a yes to its amount, never on one tap
+    dialog = page.get_by_role("dialog").filter(has_text="从储值余额支付 ¥9.90？")  # (beside the exchange's toast)
+    dialog.get_by_role("button", name="确认支付").click()
     expect(page.locator("[data-test=order-status]")).to_have_text("待提货")
     paid = me_api(site, tokens["access_token"], f"/v1/me/mall/orders/{placed['order_id']}")
     assert (paid["payment"]["method"], paid["payment"]["amount_fen"]) == ("wallet", 990)

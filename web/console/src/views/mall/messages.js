@@ -136,7 +136,7 @@ export default {
 
       pickupCode: '积分商城提货码',
       pickupCodeHint: '扫描或输入会员出示的提货码',
-      pickupCodeRule: '提货码为数字（可含空格或 -）',
+      pickupCodeRule: '提货码为 8 位以上数字（可含空格或 -），请核对后重新输入',
       verify: '核销',
       chooseStore: '请先在上方选择收银门店',
       verified: '核销成功：请交付「{name}」× {quantity}',

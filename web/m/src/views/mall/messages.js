@@ -64,7 +64,7 @@ export default {
       total: '合计',
       after: '兑换后剩余 {n} 积分',
       exchange: '立即兑换',
-      exchangeFor: '{points} 积分兑换',
+      exchangeFor: '{price} 兑换',
       exchanged: '兑换成功',
       refused: {
         insufficient: '积分不足：可用 {available} 积分，需要 {needed} 积分',
@@ -105,6 +105,7 @@ export default {
       walletBalance: '储值余额 ¥{amount}',
       walletShort: '储值余额不足（¥{amount}），可到门店充值后再支付',
       payWallet: '储值支付 ¥{amount}',
+      payAsk: '从储值余额支付 ¥{amount}？支付后订单生效；取消兑换时退回储值。', payConfirm: '确认支付',
       paid: '支付成功',
       notAwaiting: '订单已不在待支付状态（已支付、已取消或已超时），没有扣款',
       balanceShort: '储值余额不足',
@@ -201,7 +202,7 @@ export default {
       total: 'Total',
       after: '{n} pts left after',
       exchange: 'Exchange now',
-      exchangeFor: 'Exchange for {points} pts',
+      exchangeFor: 'Exchange for {price}',
       exchanged: 'Exchanged',
       refused: {
         insufficient: 'Not enough points: {available} available, {needed} needed',
@@ -242,6 +243,7 @@ export default {
       walletBalance: 'Stored value ¥{amount}',
       walletShort: 'Not enough stored value (¥{amount}): top up in store, then pay',
       payWallet: 'Pay ¥{amount} from stored value',
+      payAsk: 'Pay ¥{amount} from your stored value? The order then stands; cancelling it gives the money back.', payConfirm: 'Pay',
       paid: 'Paid',
       notAwaiting: 'The order is no longer awaiting payment (paid, cancelled or timed out): nothing was taken',
       balanceShort: 'Not enough stored value',

@@ -6,7 +6,7 @@ const t = (key, values) => i18n.global.t(key, values)
 
 /** `500 积分`, or `500 积分 + ¥9.90` (points + cash), for `quantity` units. */
 export function priceText(points, cashFen, quantity = 1) {
-  const inPoints = t('mall.points', { n: points * quantity })
+  const inPoints = t('mall.points', { n: number(points * quantity) })
   return cashFen ? `${inPoints} ${t('mall.plusCash', { amount: yuan(cashFen * quantity) })}` : inPoints
 }
 
