@@ -311,6 +311,7 @@ class Coupon(Schema):
     name: str = Field(description="the template's name")
     kind: Kind = Field(description=KIND)
     rules: str = Field(description="its rules in words, in the caller's language")
+    description: str | None = Field(default=None, description="the template's more words for members (说明)")
     face_value_fen: int = Field(description=FEN)
     amount_off_fen: int | None = Field(default=None, description=f"what comes off (amount_off, threshold); {FEN}")
     percent_off: int | None = Field(default=None, description="% taken off (percent_off; 20: 8折)")

@@ -531,6 +531,7 @@ def coupon_json(coupon: Coupon, template: Template | None, language: str, now: s
         "name": template.name if template else "",
         "kind": terms.kind if terms else "amount_off",
         "rules": rules_in_words(terms, language) if terms else "",
+        "description": template.description if template else None,
         "face_value_fen": terms.face_value if terms else 0,
         "amount_off_fen": (terms.amount_off_fen or None) if terms else None,
         "percent_off": (terms.percent_off or None) if terms else None,

@@ -5,6 +5,7 @@ plainly, a used coupon stamped under 已使用, and the member code counting the
 from __future__ import annotations
 
 import secrets
+from datetime import date, timedelta
 from typing import Any
 
 from playwright.sync_api import expect
@@ -141,3 +142,26 @@ def test_the_demo_member_finds_the_demo_coupons_to_use_and_the_welcome_one_claim
     expect(welcome.locator("[data-test=claimed]")).to_be_visible()  # one per member, and they had theirs
     expect(welcome.get_by_role("button")).to_be_disabled()
     check_screen(mobile, "领券中心", "demo-member-claim-centre")
+
+
+def test_a_coupon_for_days_to_come_says_so_and_its_words_for_members_show(site: Site, mobile: Screens) -> None:
+    """Found by a walkthrough: a voucher valid from next week was listed as usable with only its last day, so a member
+    would try it today; and the template's words for members (说明) were shown nowhere."""
+    today = date.fromisoformat(send("GET", f"{site.base}/v1/health")[1]["today"])
+    starts, ends = today + timedelta(days=3), today + timedelta(days=10)
+    name = f"下周美式券·{secrets.token_hex(2)}"
+    made = welcome_template(site, name, claimable=False, description="到店出示即可，不与其他优惠同享",
+                            validity={"from": starts.isoformat(), "until": ends.isoformat()})  # fmt: skip
+    tokens = member_tokens(site, "13700000615")
+    member_id = me_api(site, tokens["access_token"], "/v1/me")["member_id"]
+    site.api(
+        "POST",
+        f"/v1/coupons/templates/{made['template_id']}/issues",
+        {"member_id": member_id, "source_id": "next-week"},
+    )
+    page = open_as(mobile, site, tokens, "/coupons")
+    ticket = page.locator("[data-test=coupons-available] [data-test=coupon-ticket]", has_text=name)
+    expect(ticket.locator("[data-test=coupon-not-yet]")).to_have_text("未到使用日期")
+    expect(ticket.locator("[data-test=coupon-valid]")).to_contain_text(f"{starts:%Y/%m/%d} 至 {ends:%Y/%m/%d} 有效")
+    expect(ticket.locator("[data-test=coupon-description]")).to_have_text("到店出示即可，不与其他优惠同享")
+    check_screen(mobile, "我的优惠券", "coupon-not-yet-valid")
