@@ -21,7 +21,7 @@ twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -39,13 +39,20 @@ class Line:
 
 @dataclass(frozen=True)
 class Window:
+    """A promotion window (活动时段): from ``starts_at`` to ``ends_at``, on every day or only on ``weekdays`` (ISO: 1
+    Monday … 7 Sunday, as the day is in ``tz``, the business's time zone: 周三会员日 is ``{3}``)."""
+
     name: str
     starts_at: datetime
     ends_at: datetime
     factor: Decimal
+    weekdays: frozenset[int] = frozenset()
+    tz: tzinfo = UTC
 
     def open_at(self, instant: datetime) -> bool:
-        return self.starts_at <= instant < self.ends_at
+        if not self.starts_at <= instant < self.ends_at:
+            return False
+        return not self.weekdays or instant.astimezone(self.tz).isoweekday() in self.weekdays
 
 
 @dataclass(frozen=True)

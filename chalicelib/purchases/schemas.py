@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -14,6 +14,7 @@ from chalicelib.purchases.rules import Activity, EarnRules, Window
 from chalicelib.shared import clock
 from chalicelib.shared.fields import BUSINESS_DATE, FEN, GIVEN_INSTANT, NEXT_CURSOR, UTC_INSTANT, Day, Instant, Trimmed
 from chalicelib.shared.http import Input, Schema
+from chalicelib.shared.settings import get_settings
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
@@ -324,6 +325,17 @@ class WindowIn(Input):
     starts_at: Instant = Field(description=f"when it opens; {GIVEN_INSTANT}")
     ends_at: Instant = Field(description=f"when it closes, after starts_at; {GIVEN_INSTANT}")
     factor: Factor = Field(description=f"{FACTOR}, applied to purchases paid inside the window")
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=list, max_length=7,
+        description="only on these days of the week (1 Monday … 7 Sunday, in the business time zone), inside the "
+        "window: a weekly members' day (会员日), e.g. `[3]` for Wednesdays; empty: every day",
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _weekdays_once(self) -> WindowIn:
+        if len(set(self.weekdays)) != len(self.weekdays):
+            raise ValueError("each day of the week once")
+        return self
 
 
 class ActivityIn(Input):
@@ -380,11 +392,16 @@ class RulesIn(Input):
                 raise ValueError(f"window {window.name!r} ends before it starts")
         return self
 
-    def to_rules(self) -> EarnRules:
+    def to_rules(self, tz: tzinfo | None = None) -> EarnRules:
+        """The rules to score with; windows' days of the week are the business's (``tz``, default the settings')."""
+        zone = tz or get_settings().tz
+        windows = tuple(
+            Window(w.name, w.starts_at, w.ends_at, w.factor, frozenset(w.weekdays), zone) for w in self.windows
+        )
         return EarnRules(
             base_rate=self.base_rate, category_rates=dict(self.category_rates), brand_rates=dict(self.brand_rates),
             category_bonuses=dict(self.category_bonuses), brand_bonuses=dict(self.brand_bonuses),
-            windows=tuple(Window(w.name, w.starts_at, w.ends_at, w.factor) for w in self.windows),
+            windows=windows,
             tier_multipliers=dict(self.tier_multipliers), min_paid_fen=self.min_paid_fen,
             excluded_categories=frozenset(self.excluded_categories),
             activities={name: Activity(a.points, a.per_day, a.per_month) for name, a in self.activities.items()},

@@ -64,6 +64,7 @@ def test_a_sample_order_is_scored_rule_by_rule(site: Site, console: Screens) -> 
     page = log_in(console, site)
     open_screen(page, "rules")
     page.locator("[data-test=rules-publish]").click()
+    page.get_by_role("tab", name="JSON（高级）").click()
     editor = page.get_by_label("规则（JSON）")
     editor.fill('{"base_rate": 1, "category_rates": {"outerwear": 2}, "nonsense": 1}')
     page.locator("[data-test=rules-publish-save]").click()
@@ -96,6 +97,41 @@ def test_a_sample_order_is_scored_rule_by_rule(site: Site, console: Screens) -> 
     points = [float(text) for text in page.locator("[data-test=line-points]").all_inner_texts()]
     assert points == [line["points"] for line in expected["lines"]]
     shot(console, "preview")
+
+
+def test_a_cafe_sets_its_rules_in_the_form_with_a_wednesday_members_day(site: Site, console: Screens) -> None:
+    """Found by a walkthrough: the rules were raw JSON only (`base_rate`, amounts in fen), and a weekly 周三双倍积分 a
+    window typed for each Wednesday. The form says it in a café manager's words, and what it leaves unsaid is said
+    in Chinese before anything is sent."""
+    page = log_in(console, site)
+    open_screen(page, "rules")
+    page.locator("[data-test=rules-publish]").click()
+    page.get_by_label("基础积分").fill("1")
+    page.get_by_label("最低实付（低于不积分）").fill("5")
+    page.locator("[data-test=rules-add-window]").click()
+    page.locator("[data-test=rules-publish-save]").click()
+    expect(page.locator("[data-test=rules-form-problem]")).to_contain_text("请填写第 1 个活动的名称")
+    window = page.locator("[data-test=rules-window]")
+    page.get_by_label("第 1 个活动名称").fill("周三会员日")
+    today = date.fromisoformat(send("GET", f"{site.base}/v1/health")[1]["today"])
+    window.get_by_placeholder("开始").fill(f"{today:%Y-%m-%d} 00:00:00")
+    window.get_by_placeholder("结束").fill(f"{today + timedelta(days=60):%Y-%m-%d} 00:00:00")
+    window.get_by_placeholder("结束").press("Enter")
+    window.locator("label", has_text="三").click()
+    page.get_by_label("签到 每次积分").fill("5")
+    page.get_by_label("签到 每天最多次数").fill("1")
+    shot(console, "rules-form")
+    page.locator("[data-test=rules-publish-save]").click()
+    page.locator(".el-message-box").get_by_role("button", name="发布新版本").click()
+    current = page.locator("[data-test=rules-current]")
+    expect(current.locator("[data-test=rules-summary-window]")).to_contain_text("周三会员日 × 2")
+    expect(current.locator("[data-test=rules-summary-window]")).to_contain_text("每周三")
+    expect(current).to_contain_text("签到: 每次积分 5，每天最多次数 1")
+    published = site.api("GET", "/v1/points/rules")["current"]
+    (members_day,) = published["windows"]
+    assert (members_day["weekdays"], members_day["factor"], published["min_paid_fen"]) == ([3], "2", 500)
+    assert published["activities"]["checkin"]["points"] == 5
+    shot(console, "rules-published")
 
 
 def test_the_tier_programme_is_dry_run(site: Site, console: Screens) -> None:

@@ -172,7 +172,8 @@ def test_a_marketing_message_is_reported_its_unsent_member_opened_and_their_cons
     expect(history.locator("[data-test=message-reason]")).to_have_text("未获授权")
     switch = page.get_by_role("switch", name="短信营销")
     expect(switch).not_to_be_checked()
-    expect(page.locator("[data-test=unreachable-wechat]")).to_contain_text("未绑定微信")  # consent there reaches nothing
+    unbound = page.locator("[data-test=unreachable-wechat]")  # WeChat consent would reach nothing: none bound
+    expect(unbound).to_contain_text("未绑定微信")
     page.locator("[data-test=consent-sms-marketing]").click()
     prompt = page.get_by_role("dialog", name="记录会员授权")
     prompt.get_by_role("textbox").fill("会员在门店口头同意接收短信活动")

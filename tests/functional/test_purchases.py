@@ -252,6 +252,25 @@ class TestRules:
         assert item_counts() == before
         assert api.post("/v1/points/rules", {"base_rate": "-1"}).status == 422
 
+    def test_a_weekly_members_day_doubles_points_on_its_weekday_only(self, api):
+        """Found by a walkthrough: a café's 周三双倍积分 needed a window typed for each Wednesday by hand."""
+        window = {"name": "周三会员日", "starts_at": "2026-12-01T00:00:00+08:00",
+                  "ends_at": "2027-01-01T00:00:00+08:00", "factor": "2", "weekdays": [3]}  # fmt: skip
+        draft = {"base_rate": "1", "windows": [window]}
+
+        def preview(at):
+            answer = api.post("/v1/points/rules/preview", {"paid_fen": 3_800, "occurred_at": at, "rules": draft})
+            assert answer.status == 200, answer.body
+            return answer.body["total"]
+
+        assert preview("2026-12-09T23:30:00+08:00") == 76  # a Wednesday
+        assert preview("2026-12-10T00:30:00+08:00") == 38  # Thursday
+        for wrong in ([8], [3, 3]):
+            bad = {**draft, "windows": [{**window, "weekdays": wrong}]}
+            assert api.post("/v1/points/rules", bad).status == 422
+        assert api.post("/v1/points/rules", draft).status == 201
+        assert api.get("/v1/points/rules").body["versions"][-1]["windows"][0]["weekdays"] == [3]
+
 
 class TestAtTheCounter:
     """消费记账 (found by a walkthrough): a chain whose till reports nothing could give no points at all. A cashier

@@ -2,11 +2,12 @@
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.purchases.rules import EarnRules, Line, remaining_score, score_order, spread
+from chalicelib.purchases.rules import EarnRules, Line, Window, remaining_score, score_order, spread
 
 AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 
@@ -41,3 +42,24 @@ def test_a_full_refund_takes_back_everything_and_a_partial_one_the_difference():
     assert food_back == 90  # 60 CNY x 1.5, no bonus left
     below_minimum = remaining_score(rules, lines, shares, [0, 6_000], [0, 1], AT, "normal").total
     assert below_minimum == 0  # 40 CNY left is under the 50 CNY minimum
+
+
+def test_a_weekly_members_day_multiplies_on_its_weekday_in_the_business_time_zone_only():
+    """周三会员日 ×2 through December: a Wednesday in Shanghai, even at 23:30 there (15:30 UTC) and from 00:00 (Tuesday
+    16:00 UTC), never a Tuesday or a Thursday there, nor after the window."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    window = Window("周三会员日", datetime(2026, 12, 1, tzinfo=shanghai), datetime(2027, 1, 1, tzinfo=shanghai),
+                    Decimal(2), frozenset({3}), shanghai)  # fmt: skip
+    rules = EarnRules(windows=(window,))
+    lines = [Line("1", None, None, None, 1, 1_000)]
+
+    def points(at):
+        return score_order(rules, lines, 1_000, at, "normal").total
+
+    wednesday = datetime(2026, 12, 9, tzinfo=shanghai)
+    assert points(wednesday) == points(wednesday.replace(hour=23, minute=30)) == 20
+    assert points(datetime(2026, 12, 8, 16, 0, tzinfo=UTC)) == 20  # 00:00 Wednesday in Shanghai
+    assert points(datetime(2026, 12, 8, 15, 59, tzinfo=UTC)) == 10  # still Tuesday there
+    assert points(datetime(2026, 12, 10, 9, tzinfo=shanghai)) == 10  # Thursday
+    assert points(datetime(2027, 1, 6, 12, tzinfo=shanghai)) == 10  # a Wednesday after the window
+    assert points(datetime(2026, 12, 9, 12, tzinfo=shanghai)) == 20
