@@ -134,10 +134,50 @@ def test_a_cafe_sets_its_rules_in_the_form_with_a_wednesday_members_day(site: Si
     shot(console, "rules-published")
 
 
+def test_a_cafe_drafts_its_tiers_in_the_form_in_yuan_and_zhe(site: Site, console: Screens) -> None:
+    """Found by a walkthrough: tiers were JSON only, bars in fen with no hint and codes to make up. The form takes
+    yuan when tiers go by the amount paid, a discount in 折, names a new tier's code itself, and says a bar that does
+    not rise in Chinese before anything is sent; the coupons it does not show are kept."""
+    page = log_in(console, site)
+    open_screen(page, "tiers")
+    current = site.api("GET", "/v1/tiers/programmes")["current"]
+    page.locator("[data-test=tiers-draft]").click()
+    form = page.locator("[data-test=tiers-form]")
+    choose(page, page.get_by_label("评定依据"), "消费金额")
+    page.get_by_label("体系名称（会员可见）").fill("咖啡会员")
+    count = len(current["tiers"])
+    page.get_by_label("第 2 个等级升级门槛（元（实付金额））").fill("500")
+    page.get_by_label("第 2 个等级保级门槛（元（实付金额））").fill("")
+    page.get_by_label("第 2 个等级折扣（折）").fill("9.8")
+    page.locator("[data-test=tiers-add]").click()
+    n = count + 1
+    page.get_by_label(f"第 {n} 个等级等级名称").fill("咖啡金卡")
+    page.get_by_label(f"第 {n} 个等级升级门槛（元（实付金额））").fill("1")  # below the tier before
+    page.locator("[data-test=tiers-draft-save]").click()
+    expect(page.locator("[data-test=tiers-form-problem]")).to_contain_text(f"第 {n} 个等级的升级门槛须高于上一个等级")
+    page.get_by_label(f"第 {n} 个等级升级门槛（元（实付金额））").fill("100000")
+    page.get_by_label(f"第 {n} 个等级积分倍率").fill("1.5")
+    shot(console, "tiers-form")
+    page.locator("[data-test=tiers-draft-save]").click()
+    page.get_by_text(re.compile("已保存草稿版本")).wait_for()
+    draft = site.api("GET", "/v1/tiers/programmes")["versions"][0]
+    assert (draft["status"], draft["name"], draft["metric"]) == ("draft", "咖啡会员", "paid_fen")
+    silver, added = draft["tiers"][1], draft["tiers"][-1]
+    assert (silver["qualify_at"], silver["benefits"]["discount_rate"]) == (50_000, "0.98")
+    assert (added["name_zh"], added["qualify_at"], added["benefits"]["points_multiplier"]) == (
+        "咖啡金卡",
+        10_000_000,
+        "1.5",
+    )
+    assert added["code"] not in {tier["code"] for tier in current["tiers"]}
+    expect(form).to_have_count(0)
+
+
 def test_the_tier_programme_is_dry_run(site: Site, console: Screens) -> None:
     page = log_in(console, site)
     open_screen(page, "tiers")
     page.locator("[data-test=tiers-draft]").click()
+    page.get_by_role("tab", name="JSON（高级）").click()
     editor = page.get_by_label("等级体系（JSON）")
     programme = json.loads(editor.input_value())  # the current version, to start from
     programme["tiers"][1]["qualify_at"] = programme["tiers"][1]["retain_at"] = 50_000
