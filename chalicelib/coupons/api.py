@@ -3,6 +3,8 @@ the till's eligibility, reservation, redemption and reversal (a signed partner o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalicelib.coupons import batches, service
 from chalicelib.coupons.schemas import (
     Coupon,
@@ -32,6 +34,7 @@ from chalicelib.identity.access import MEMBER, PartnerOrStaff, Staff, StaffOrSel
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
 from chalicelib.members.service import reachable
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import (
     Forbidden,
     IdempotencyKeyReused,
@@ -386,11 +389,10 @@ def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
 
     body = ctx.body
 
-    def new_use(member_id: str | None) -> None:  # a cashier, or a partner at another store's member: the member is
-        if member_id:  # there; and staff use it before the counter's sale is recorded
+    def new_use(member_id: str | None) -> Callable[[Transaction], None] | None:  # a cashier, or a partner at another
+        if member_id:  # store's member: the member is there; and staff use it while the counter's sale is unrecorded
             members.check_in_person(ctx.caller, member_id, body.member_code)
-        if ctx.caller.grant is not None:  # checked, not held: a coupon's use commits on the coupon's own account
-            counter_order_open(body.order_id, "coupons are used")
+        return counter_order_open(body.order_id, "coupons are used") if ctx.caller.grant is not None else None
 
     answer = service.redeem(ctx.caller, code, body.order_id, body.order.model_dump(), ctx.language, new_use)
     return Reply(CouponRedemption.model_validate(answer), status=201)

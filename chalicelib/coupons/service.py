@@ -799,11 +799,13 @@ class Coupons:
         event: str | None = None,
         payload: Mapping[str, Any] | None = None,
         known: Account | None = None,
+        alongside: Callable[[Transaction], None] | None = None,
     ) -> Coupon:
         """Post one change of the coupon ``code`` (and, for a redemption or its reversal, of its order's coupons:
         ``order`` is (order holder, +1/-1, what the order book needs: whether it stacks, its discount and the order's
         total)), keeping its list record in step; the coupon after
-        it. ``known`` is its account as just read (the commit checks its revision)."""
+        it. ``known`` is its account as just read (the commit checks its revision); ``alongside`` a condition or
+        write of another domain's that commits with it (the till order still open)."""
         holder = coupon_holder(code)
         changed: dict[str, Coupon] = {}
 
@@ -831,7 +833,7 @@ class Coupons:
             plan,
             holders=[holder, *([order[0]] if order else [])],
             announce=announce,
-            attach=lambda answer: [keep(changed["after"])],
+            attach=lambda answer: [keep(changed["after"]), *([alongside] if alongside else [])],
             known={holder: known} if known is not None else None,
         )
         return changed["after"]
@@ -1108,20 +1110,20 @@ def _redemption_answer(coupon: Coupon, redemption: Redemption, *, duplicate: boo
 
 def redeem(
     caller: Any, code: str, order_id: str, order_data: Mapping[str, Any], language: str,
-    new_use: Callable[[str | None], None] | None = None,
+    new_use: Callable[[str | None], Callable[[Transaction], None] | None] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Use a coupon on an order (核销), once: the coupon's own state is what makes it once. While its use by this order
     stands, the same order again answers the same redemption (``duplicate``); another order gets 409 ``coupon-used``.
     Once given back, the coupon may be used again, by this order too. The discount is the coupon's on this order,
     and the order refuses a coupon that does not stack with those already on it. ``new_use`` checks a use that is no
-    repeat, given the member holding the coupon (None: a bearer coupon): the member there, the order still open."""
+    repeat, given the member holding the coupon (None: a bearer coupon): the member there; it may give a condition
+    the use commits with (the order still open)."""
     order = _till_order(caller, order_data)
     coupon, account = read_coupon_account(code)
     repeated = _repeat(coupon, order_id, order_data)
     if repeated is not None:
         return repeated
-    if new_use is not None:
-        new_use(coupon.member_id or None)
+    alongside = new_use(coupon.member_id or None) if new_use is not None else None
     template, discount_fen = _fit_now(coupon, order, order_id, language)
     redemption_id = new_id("cr_")
     now = clock.iso(clock.now())
@@ -1162,6 +1164,7 @@ def redeem(
                 "face_value_fen": template.terms.face_value,
             },
             known=account,
+            alongside=alongside,
         )
     except CouponRefused as refused:
         repeated = _repeat(read_coupon(code), order_id, order_data)  # a concurrent repeat of this order won

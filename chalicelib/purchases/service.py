@@ -392,9 +392,7 @@ class OrderRecorded(ValidationFailed):
 
 def counter_order_open(order_id: str, what: str) -> Callable[[Transaction], None]:
     """The condition a write on a till order commits with: no sale recorded under it (``OrderRecorded``, saying
-    ``what`` is done first, otherwise). Raises it at once for one recorded now."""
-    if counter_order_recorded(order_id):
-        raise OrderRecorded(what)
+    ``what`` is done first, otherwise). A condition, not a read: it costs no request."""
     key = f"{COUNTER}#{order_id}"
     return lambda tx: tx.check(PurchaseRecord, key, condition=PurchaseRecord.order_key.does_not_exist(),
                                on_fail=OrderRecorded(what))  # fmt: skip

@@ -779,12 +779,7 @@ def pay_at_counter(
         "amount_fen": request.amount_fen,
     }  # fmt: skip  the code changes every minute: not content
     claim = Claim.of(f"wallet-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
-    try:
-        still_open = order_open(request.order_id) if order_open is not None else None
-    except ValidationFailed:
-        if (replayed := on.replay(claim)) is not None:
-            return replayed
-        raise
+    still_open = order_open(request.order_id) if order_open is not None else None
     if not members.code_matches(member_id, request.member_code):
         replayed = on.replay(claim)  # a retry of a payment taken while the code was current: no miss, no lockout
         if replayed is not None:
@@ -797,6 +792,10 @@ def pay_at_counter(
     )
     try:
         return on.pay(member_id, payment, request.amount_fen, claim, code)
+    except ValidationFailed:  # the order's sale was recorded (``order_open``): a repeat is answered all the same
+        if (replayed := on.replay(claim)) is not None:
+            return replayed
+        raise
     except HolderUnavailable:
         _require_member(member_id)
         raise _not_eligible(HolderUnavailable(member_id)) from None

@@ -62,6 +62,7 @@ def test_a_plan_is_created_with_benefits_by_kind_renamed_and_taken_off_sale_then
     dialog.get_by_label("时长").press("Tab")
     dialog.get_by_label("价格（元）").fill("599")
     dialog.locator("[data-test=benefit-add]").click()  # a counted benefit: the row's fields are a quota's
+    expect(dialog.locator("#mb-0-id")).to_have_value("benefit-1")  # a code made for it (a Chinese one was refused)
     dialog.locator("#mb-0-id").fill("yoga-class")
     dialog.locator("#mb-0-name").fill("瑜伽课24节（季卡）")
     dialog.locator("#mb-0-quota").fill("24")
