@@ -58,7 +58,8 @@ def test_a_template_is_edited_past_an_unknown_variable_then_restored_and_the_qui
     expect(text).to_have_value(sms_template(site, "wallet-topped-up")["words"]["zh-CN"]["text"])
     text.fill("您已充值{amount}元，赠送{gift}元。")
     page.locator("[data-test=template-save]").click()
-    dialog.locator(".el-form-item__error", has_text="unknown variables ['gift']").wait_for()  # on the field, as said
+    dialog.locator(".el-form-item__error", has_text="未知变量 {gift}").wait_for()  # on the field, in Chinese, unsent
+    expect(dialog.locator("[data-test=template-variables]")).to_contain_text("金额（元）")  # what each is
     assert sms_template(site, "wallet-topped-up")["custom"] is False
     assert unlabelled_inputs(page) == []
     console.shot("template-unknown-variable")

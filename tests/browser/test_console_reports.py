@@ -38,9 +38,9 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     expect(page).to_have_title("经营报表 · 会员管理后台")
     page.locator("[data-test=reports-chart] svg").wait_for()
     assert unlabelled_inputs(page) == []
-    assert cells(page, "new") == [str(row["new"]) for row in members["items"]]
+    assert cells(page, "new") == [f"{row['new']:,}" for row in members["items"]]  # thousands grouped
     assert sum(row["new"] for row in members["items"]) > 0, "the demo data gives the reports something to show"
-    assert cells(page, "tierUps") == [str(row["tier_ups"]) for row in members["items"]]
+    assert cells(page, "tierUps") == [f"{row['tier_ups']:,}" for row in members["items"]]
     recent = members["totals"]["recently_active"]
     expect(page.locator("[data-test=reports-recent]")).to_contain_text(
         f"近 7 天活跃 {recent['last_7_days']} 人，近 30 天 {recent['last_30_days']} 人"
@@ -51,14 +51,14 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     page.get_by_role("tab", name="销售").click()
     page.locator("[data-test=reports-granularity]").get_by_text("按周").click()
     expect(page.locator("[data-test=reports-table] [data-cell=purchases]")).to_have_count(len(sales["items"]))
-    assert cells(page, "purchases") == [str(row["purchases"]) for row in sales["items"]]
-    assert cells(page, "paid") == [f"{row['paid_fen'] / 100:.2f}" for row in sales["items"]]
-    net = [f"{(row['paid_fen'] - row['refunded_fen']) / 100:.2f}" for row in sales["items"]]
+    assert cells(page, "purchases") == [f"{row['purchases']:,}" for row in sales["items"]]
+    assert cells(page, "paid") == [f"{row['paid_fen'] / 100:,.2f}" for row in sales["items"]]
+    net = [f"{(row['paid_fen'] - row['refunded_fen']) / 100:,.2f}" for row in sales["items"]]
     assert cells(page, "net") == net  # what refunds left (a walkthrough: only their count was shown)
-    assert cells(page, "refunded") == [f"{row['refunded_fen'] / 100:.2f}" for row in sales["items"]]
+    assert cells(page, "refunded") == [f"{row['refunded_fen'] / 100:,.2f}" for row in sales["items"]]
     summary = page.locator("[data-test=reports-table] .el-table__footer")  # the window's totals, as the API sums them
     expect(summary).to_contain_text("合计")
-    expect(summary).to_contain_text(f"{sales['totals']['paid_fen'] / 100:.2f}")
+    expect(summary).to_contain_text(f"{sales['totals']['paid_fen'] / 100:,.2f}")
     console.shot("reports-sales")  # docs/screenshots/console-reports.png
 
     with page.expect_download() as downloading:
@@ -83,25 +83,25 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     page.locator("[data-test=reports-scope]").click()
     page.get_by_role("option", name="会员等级 · 普通会员").click()
     expect(page.locator("[data-test=reports-table] [data-cell=purchases]")).to_have_text(
-        [str(row["purchases"]) for row in by_tier["items"]])  # fmt: skip
+        [f"{row['purchases']:,}" for row in by_tier["items"]])  # fmt: skip
     assert 0 < sum(row["purchases"] for row in by_tier["items"]) < sum(row["purchases"] for row in sales["items"])
     by_method = site.api("GET", f"/v1/reports/sales?{query}&granularity=week&payment_method=wallet")  # and by how
     page.locator("[data-test=reports-scope]").click()  # they paid (a walkthrough: the API had it, the screen not)
     page.get_by_role("option", name="支付方式 · 储值").click()
     expect(page.locator("[data-test=reports-table] [data-cell=purchases]")).to_have_text(
-        [str(row["purchases"]) for row in by_method["items"]])  # fmt: skip
+        [f"{row['purchases']:,}" for row in by_method["items"]])  # fmt: skip
 
     page.get_by_role("tab", name="积分").click()  # a tier scope is the sales report's: back to the whole chain
     expect(page.locator("[data-test=reports-scope]")).to_contain_text("全部门店")
     page.locator("[data-test=reports-granularity]").get_by_text("按月").click()
     expect(page.locator("[data-test=reports-table] [data-cell=issued]")).to_have_count(len(points["items"]))
-    assert cells(page, "outstanding") == [str(row["outstanding"]) for row in points["items"]]
+    assert cells(page, "outstanding") == [f"{row['outstanding']:,}" for row in points["items"]]
 
     page.get_by_role("tab", name="权益与储值").click()  # still by month
     expect(page.locator("[data-test=reports-table] [data-cell=couponsUsed]")).to_have_count(len(assets["items"]))
-    assert cells(page, "couponsUsed") == [str(row["coupons"]["used"]) for row in assets["items"]]
-    assert cells(page, "cardsSold") == [str(row["cards"]["sold"]) for row in assets["items"]]
-    assert cells(page, "topUps") == [f"{row['wallet']['top_ups_fen'] / 100:.2f}" for row in assets["items"]]
+    assert cells(page, "couponsUsed") == [f"{row['coupons']['used']:,}" for row in assets["items"]]
+    assert cells(page, "cardsSold") == [f"{row['cards']['sold']:,}" for row in assets["items"]]
+    assert cells(page, "topUps") == [f"{row['wallet']['top_ups_fen'] / 100:,.2f}" for row in assets["items"]]
     assert assets["totals"]["coupons"]["used"] > 0
     console.shot("reports-programme")  # docs/screenshots/console-programme.png
 
@@ -114,14 +114,14 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     assert expiring
     by_store = page.locator("[data-test=liability-by-store]")
     expect(by_store.locator("[data-cell=points]")).to_have_text(
-        [str(row["points"]) for row in [*held["stores"], held["elsewhere"]]]
+        [f"{row['points']:,}" for row in [*held["stores"], held["elsewhere"]]]
     )
     expect(by_store.locator("[data-cell=principal]")).to_have_text(
-        [f"{row['principal_fen'] / 100:.2f}" for row in [*held["stores"], held["elsewhere"]]]
+        [f"{row['principal_fen'] / 100:,.2f}" for row in [*held["stores"], held["elsewhere"]]]
     )
     owing = [-owed["points"]["debt"]] if owed["points"]["debt"] else []
     expect(page.locator("[data-test=liability-by-expiry] [data-cell=points]")).to_have_text(
-        [str(row["points"]) for row in expiring] + [str(points) for points in owing]
+        [f"{row['points']:,}" for row in expiring] + [f"{points:,}" for points in owing]
     )
     breakage = owed["points"]["expected_breakage"]  # what the estimate is (a walkthrough read 预计过期 as due soon)
     expect(page.locator("[data-figure=points] .note")).to_contain_text(f"预计其中 {breakage} 积分终将过期未用")

@@ -2,8 +2,8 @@ export default {
   'zh-CN': {
     reports: {
       title: '经营报表', period: '统计期间', granularity: '粒度', scope: '范围', chain: '全部门店', store: '门店', region: '大区',
-      granularities: { day: '按日', week: '按周', month: '按月' }, download: '下载 CSV',
-      exportFile: '导出文件', exported: '{file}（{rows} 行）已生成，链接 15 分钟内有效', fetch: '下载',
+      granularities: { day: '按日', week: '按周', month: '按月' }, download: '下载 CSV', downloadHint: '下载屏幕上的这张表（中文表头，金额以元计），用 Excel 打开',
+      exportFile: '导出文件', exportHint: '在服务器生成完整数据文件（英文字段名，金额以分计），供财务系统或 BI 工具导入；负债报表含全部明细', exported: '{file}（{rows} 行）已生成，链接 15 分钟内有效', fetch: '下载',
       tabs: { members: '会员', sales: '销售', points: '积分', programme: '权益与储值', liability: '负债' }, city: '城市', tier: '会员等级',
       columns: {
         period: '期间', new: '新增会员', active: '活跃会员', total: '会员总数', purchases: '消费笔数', paid: '实收（元）',
@@ -32,8 +32,8 @@ export default {
   en: {
     reports: {
       title: 'Reports', period: 'Period', granularity: 'By', scope: 'Scope', chain: 'All stores', store: 'Store', region: 'Region',
-      granularities: { day: 'Day', week: 'Week', month: 'Month' }, download: 'Download CSV',
-      exportFile: 'Export file', exported: '{file} ({rows} rows) is ready; the link works for 15 minutes', fetch: 'Download',
+      granularities: { day: 'Day', week: 'Week', month: 'Month' }, download: 'Download CSV', downloadHint: 'This table as on screen (column names in words, amounts in CNY), for Excel',
+      exportFile: 'Export file', exportHint: 'The whole data written on the server (field names, amounts in fen), for a finance system or BI tool; the liability report with all its breakdowns', exported: '{file} ({rows} rows) is ready; the link works for 15 minutes', fetch: 'Download',
       tabs: { members: 'Members', sales: 'Sales', points: 'Points', programme: 'Coupons, mall, cards, wallet', liability: 'Liability' }, city: 'City', tier: 'Tier',
       columns: {
         period: 'Period', new: 'New', active: 'Active', total: 'Members', purchases: 'Purchases', paid: 'Paid (yuan)',
