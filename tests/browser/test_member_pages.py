@@ -137,7 +137,7 @@ def test_a_new_member_joins_earns_points_sees_the_chart_and_redeems(site: Site, 
     page.reload()
     page.locator("[data-test=points-chart] svg path[stroke='#c8102e']").first.wait_for()  # the balance line
     expect(page.locator("[data-test=points-chart]")).to_have_attribute("data-animated", "false")  # reduced motion
-    assert page.locator("[data-test=available-points]").inner_text() == str(points["available"])
+    assert page.locator("[data-test=available-points]").inner_text() == f"{points['available']:,}"  # grouped
     assert page.locator("[data-test=tier-name]").inner_text() == me_api(site, token, "/v1/me/tier")["tier"]["name_zh"]
     check_screen(mobile, "首页", "home-with-points")
 
@@ -156,7 +156,7 @@ def test_a_new_member_joins_earns_points_sees_the_chart_and_redeems(site: Site, 
     top = page.locator("[data-test=ledger] .van-cell").first
     expect(top).to_contain_text(f"−{price}")
     expect(top).to_contain_text(COUPON_REWARD)
-    assert page.locator("[data-test=points-available]").inner_text() == str(points["available"] - price)
+    assert page.locator("[data-test=points-available]").inner_text() == f"{points['available'] - price:,}"
     check_screen(mobile, "我的积分", "points-after-redeem")
     page.goto(f"{site.base}/m/#/points/redeem")  # the old address of the free-form redemption leads to the mall too
     page.wait_for_url(re.compile("#/mall$"))

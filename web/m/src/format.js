@@ -23,9 +23,9 @@ export function day(ymd) {
   return new Intl.DateTimeFormat(locale(), { year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(y, m - 1, d))
 }
 
-/** Points with their sign: +120, −50. */
+/** Points with their sign, thousands separated: +1,280, −50. */
 export function signed(points) {
-  return points > 0 ? `+${points}` : points < 0 ? `−${Math.abs(points)}` : '0'
+  return points > 0 ? `+${number(points)}` : points < 0 ? `−${number(Math.abs(points))}` : '0'
 }
 
 /** Money with its sign, in yuan: +¥12.00, −¥3.50. */
