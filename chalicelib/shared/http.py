@@ -401,17 +401,29 @@ def parse_model(model: type[BaseModel], data: dict[str, Any], *, location: str) 
         raise ValidationFailed(_field_errors(e, location)) from None
 
 
+LIMITS = ("ge", "gt", "le", "lt", "min_length", "max_length")  # the bound a schema error names, when it names one
+
+
 def _field_errors(error: ValidationError, location: str) -> list[dict[str, str]]:
-    return [
-        {
-            "field": ".".join(str(part) for part in item["loc"]),
-            "in": location,
-            "message": "unknown field"
-            if item["type"] == "extra_forbidden"
-            else item["msg"].removeprefix("Value error, "),
-        }
-        for item in error.errors(include_url=False)
-    ]
+    """Each schema problem with its field, its English message, its ``code`` (the validator's stable error type, e.g.
+    ``greater_than_equal``: clients say it in their own language; a walkthrough's console showed pydantic's English)
+    and the ``limit`` it names, if any."""
+    found = []
+    for item in error.errors(include_url=False):
+        context = item.get("ctx") or {}
+        limit = next((str(context[name]) for name in LIMITS if name in context), None)
+        found.append(
+            {
+                "field": ".".join(str(part) for part in item["loc"]),
+                "in": location,
+                "message": "unknown field"
+                if item["type"] == "extra_forbidden"
+                else item["msg"].removeprefix("Value error, "),
+                "code": item["type"],
+                **({"limit": limit} if limit is not None else {}),
+            }
+        )
+    return found
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -74,7 +74,9 @@ class Problem(Schema):
     errors: list[dict[str, str]] | None = Field(
         default=None,
         description="on 422: one object per problem, with `field` (a dotted path, e.g. `items.0.amount_fen`), "
-        "`in` (`body`, `query` or `header`) and `message`",
+        "`in` (`body`, `query` or `header`) and `message` (English); a schema problem also has `code`, the "
+        "validator's stable error type (`missing`, `greater_than_equal`, `string_too_long`, `datetime_parsing` …) "
+        "to say it in the client's language, and `limit`, the bound it names, when it names one",
     )
 
 

@@ -73,7 +73,8 @@ def test_a_sample_order_is_scored_rule_by_rule(site: Site, console: Screens) -> 
     page.locator("[data-test=rules-publish-save]").click()
     page.locator(".el-message-box").get_by_role("button", name="发布新版本").click()
     # the API's 422, listed by its path
-    page.locator("[data-test=json-server-problem]").filter(has_text="min_paid_fen").wait_for()
+    problem = page.locator("[data-test=json-server-problem]").filter(has_text="min_paid_fen")
+    expect(problem).to_contain_text("不能小于 0")  # by its code, in Chinese (a walkthrough read pydantic's English)
     editor.fill('{"base_rate": 1, "category_rates": {"outerwear": 2}}')
     page.locator("[data-test=rules-publish-save]").click()
     page.locator(".el-message-box").get_by_role("button", name="发布新版本").click()

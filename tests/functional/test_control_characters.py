@@ -131,7 +131,9 @@ class TestOverHttp:
         before = item_counts()
         answer = api.post("/v1/members", {"name": "Zhang\u0000San", "phone": "13900000002"})
         assert answer.status == 422
-        assert answer.body["errors"] == [{"field": "name", "in": "body", "message": CONTROL_CHARACTERS_REFUSED}]
+        assert answer.body["errors"] == [
+            {"field": "name", "in": "body", "message": CONTROL_CHARACTERS_REFUSED, "code": "value_error"}
+        ]
         assert item_counts() == before
 
     def test_a_name_of_invisible_characters_only_is_refused_and_one_with_them_at_its_ends_is_trimmed(self, api):
@@ -170,7 +172,9 @@ class TestOverHttp:
     def test_a_direction_override_in_a_name_or_feedback_is_refused(self, api):
         before = item_counts()
         answer = api.post("/v1/members", {"name": "\u202e三张", "phone": "13900000006"})
-        assert answer.body["errors"] == [{"field": "name", "in": "body", "message": CONTROL_CHARACTERS_REFUSED}]
+        assert answer.body["errors"] == [
+            {"field": "name", "in": "body", "message": CONTROL_CHARACTERS_REFUSED, "code": "value_error"}
+        ]
         assert item_counts() == before
         _, token = member_token("13900000007")
         counted = item_counts()

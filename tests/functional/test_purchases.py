@@ -250,7 +250,10 @@ class TestRules:
         draft = api.post("/v1/points/rules/preview", {"paid_fen": 1_000, "rules": {"base_rate": "5"}})
         assert (draft.body["total"], draft.body["rules_version"]) == (50, None)
         assert item_counts() == before
-        assert api.post("/v1/points/rules", {"base_rate": "-1"}).status == 422
+        refused = api.post("/v1/points/rules", {"base_rate": "-1"})
+        assert refused.status == 422
+        (problem,) = refused.body["errors"]  # its code and bound, for a client to say in its own language
+        assert (problem["field"], problem["code"], problem["limit"]) == ("base_rate", "greater_than_equal", "0")
 
     def test_a_weekly_members_day_doubles_points_on_its_weekday_only(self, api):
         """Found by a walkthrough: a café's 周三双倍积分 needed a window typed for each Wednesday by hand."""

@@ -65,7 +65,7 @@ def test_a_json_body_with_an_escaped_nul_is_a_422_with_the_field():
     with pytest.raises(ValidationFailed) as caught:
         parse_body(Order, b'{"note": "a\\u0000b"}')
     assert caught.value.extensions["errors"] == [
-        {"field": "note", "in": "body", "message": CONTROL_CHARACTERS_REFUSED}]  # fmt: skip
+        {"field": "note", "in": "body", "message": CONTROL_CHARACTERS_REFUSED, "code": "value_error"}]  # fmt: skip
 
 
 def test_responses_are_not_input_and_show_what_is_stored():

@@ -19,6 +19,17 @@ export default {
       conflict: '此记录已被他人修改，已为您载入最新版本，请核对后重新保存。',
     },
     config: {
+      codes: {
+        missing: '必填', extra_forbidden: '未知字段', string_too_short: '至少 {limit} 个字符', string_too_long: '最多 {limit} 个字符',
+        string_pattern_mismatch: '格式不对', greater_than: '须大于 {limit}', greater_than_equal: '不能小于 {limit}', less_than: '须小于 {limit}',
+        less_than_equal: '不能大于 {limit}', int_parsing: '须为整数', int_type: '须为整数', int_from_float: '须为整数', float_parsing: '须为数字',
+        float_type: '须为数字', decimal_parsing: '须为数字', decimal_type: '须为数字', decimal_max_places: '小数位太多', decimal_max_digits: '位数太多',
+        datetime_parsing: '须为日期和时间（如 2026-12-01T00:00:00+08:00）', datetime_type: '须为日期和时间（如 2026-12-01T00:00:00+08:00）',
+        datetime_from_date_parsing: '须为日期和时间（如 2026-12-01T00:00:00+08:00）', timezone_aware: '须带时区（如 +08:00）',
+        date_parsing: '须为日期（如 2026-12-01）', date_type: '须为日期（如 2026-12-01）', date_from_datetime_parsing: '须为日期（如 2026-12-01）',
+        bool_parsing: '须为是或否', bool_type: '须为是或否', literal_error: '不是可选的值', enum: '不是可选的值', too_short: '至少 {limit} 项',
+        too_long: '最多 {limit} 项', string_type: '须为文字', list_type: '须为列表', dict_type: '须为对象', model_type: '须为对象',
+      },
       pager: { label: '分页', prev: '上一页', next: '下一页', page: '第 {n} 页' },
       problems: {
         forbidden: '您没有执行此操作的权限。',
@@ -58,6 +69,17 @@ export default {
       conflict: 'Someone else changed this record; its latest version is loaded. Check it and save again.',
     },
     config: {
+      codes: {
+        missing: 'required', extra_forbidden: 'unknown field', string_too_short: 'at least {limit} characters', string_too_long: 'at most {limit} characters',
+        string_pattern_mismatch: 'not in the right form', greater_than: 'must be above {limit}', greater_than_equal: 'must be at least {limit}', less_than: 'must be below {limit}',
+        less_than_equal: 'must be at most {limit}', int_parsing: 'a whole number', int_type: 'a whole number', int_from_float: 'a whole number', float_parsing: 'a number',
+        float_type: 'a number', decimal_parsing: 'a number', decimal_type: 'a number', decimal_max_places: 'too many decimals', decimal_max_digits: 'too many digits',
+        datetime_parsing: 'a date and time (2026-12-01T00:00:00+08:00)', datetime_type: 'a date and time (2026-12-01T00:00:00+08:00)',
+        datetime_from_date_parsing: 'a date and time (2026-12-01T00:00:00+08:00)', timezone_aware: 'with a time zone (+08:00)',
+        date_parsing: 'a date (2026-12-01)', date_type: 'a date (2026-12-01)', date_from_datetime_parsing: 'a date (2026-12-01)',
+        bool_parsing: 'yes or no', bool_type: 'yes or no', literal_error: 'not one of the choices', enum: 'not one of the choices', too_short: 'at least {limit} items',
+        too_long: 'at most {limit} items', string_type: 'text', list_type: 'a list', dict_type: 'an object', model_type: 'an object',
+      },
       pager: { label: 'Pages', prev: 'Previous', next: 'Next', page: 'Page {n}' },
       problems: {
         forbidden: 'You may not do this.',

@@ -13,12 +13,21 @@ export { businessToday } from '@shared/businessday' // the platform's day (a tes
 
 const t = (key, values) => i18n.global.t(key, values)
 
+/** A 422's field problem in the console's language: by its `code` (the API's stable validator type, with the
+ * `limit` it names) when the console has words for it (found by a walkthrough: pydantic's English on the rules
+ * editor), else the API's message. */
+export function fieldMessage({ code, limit, message }) {
+  return code && i18n.global.te(`config.codes.${code}`) ? t(`config.codes.${code}`, { limit }) : message
+}
+
 /** The field errors of a 422 as `{ name: 'message', 'items.0.amount_fen': '…', items: '…' }` ('' for the whole body). */
 export function fieldErrors(error) {
   const found = {}
   const add = (field, message) => (found[field] = found[field] ? `${found[field]}; ${message}` : message)
   if (error instanceof ApiError && error.status === 422) {
-    for (const { field = '', message } of error.fields) {
+    for (const problem of error.fields) {
+      const field = problem.field || ''
+      const message = fieldMessage(problem)
       add(field || '', message)
       const root = (field || '').split('.')[0]
       if (root !== field) add(root, message) // `stores.0` is shown on the stores field too
