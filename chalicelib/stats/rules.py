@@ -384,14 +384,17 @@ def tier_moves(
     ever: Collection[str] = (),
 ) -> list[TierMove]:  # fmt: skip
     """How an event moves the members counted by tier. ``tiers`` are the programme's tier codes, lowest first: a
-    new member starts at the lowest, and a tier the event names that no programme version had (``ever``, besides
-    ``tiers``) counts as the lowest (the profile's default copy, before the member's first change). A tier a new
-    version dropped counts as itself: its members leave it when re-judged (a walkthrough's dashboard kept a diamond
-    member after diamond went). ``home_store`` is the member's home store where the event does not say (a tier
-    change)."""
+    new member starts at the lowest, and a tier the profile's copy names that the programme does not know counts as
+    the lowest (its default, before the member's first change: an erasure, a move of home store). A change's tier
+    left counts as itself when some programme version had it (``ever``): a tier a new version dropped, whose
+    members leave it when first written (a walkthrough's dashboard kept a diamond member after diamond went).
+    ``home_store`` is the member's home store where the event does not say (a tier change)."""
     lowest = tiers[0]
 
-    def known(code: object) -> str:
+    def known(code: object) -> str:  # a profile's copy: its default (`normal`) until the first change
+        return code if isinstance(code, str) and code in tiers else lowest
+
+    def counted(code: object) -> str:  # a change's tier left: one a programme had, as the ledger held it
         return code if isinstance(code, str) and (code in tiers or code in ever) else lowest
 
     if event_type == "member.registered":
@@ -399,7 +402,7 @@ def tier_moves(
     if event_type == "member.erased":
         return _both(store_of(event_type, payload), known(payload.get("tier")), -1)
     if event_type == "tier.changed":
-        previous, tier = known(payload.get("previous")), str(payload["tier"])
+        previous, tier = counted(payload.get("previous")), str(payload["tier"])
         return [*_both(home_store, previous, -1), *_both(home_store, tier, 1)]
     moved = _home_move(event_type, payload)
     if moved is not None:

@@ -65,6 +65,20 @@ def standing_of(state: dict[str, Any], programme: Programme, *, dropped: bool = 
     )  # fmt: skip
 
 
+def naming_dropped(stored: dict[str, Any], programme: Programme, standing: Standing,
+                   change: Change | None) -> Change | None:  # fmt: skip
+    """A write that moves a member off a tier the programme dropped says so: its change names that tier as the one
+    left (``standing_of`` reads it as the lowest), or, when judging changed nothing else, is a ``programme`` change
+    from it. Whatever path writes first (the apply job, a purchase, a review, an override), the member's history and
+    the members counted by tier leave the dropped tier (a walkthrough's dashboard kept a diamond member)."""
+    left = stored.get("tier")
+    if not left or programme.knows(left) or left == standing.tier:
+        return change
+    if change is not None:
+        return replace(change, previous=left)
+    return Change(standing.tier, left, "programme")
+
+
 def _override(state: dict[str, Any]) -> Override | None:
     raw = state.get("override")
     if not raw:
@@ -209,6 +223,7 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
             standing, birthday_back = replace(standing, birthday=birthday), taken
             if previous.birthday is not None and birthday != previous.birthday:
                 birthday_coupons = _birthday_coupons_back(programme, previous.birthday, change.tier)
+    change = naming_dropped(stored, programme, standing, change)
     source = Source(progress.source_kind, progress.source_id)
     growth = after.growth - before.growth
     kind = "earn" if growth > 0 else "reverse"
@@ -226,8 +241,8 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
         history.previous_since = previous.since.isoformat()
         history.previous_until = previous.valid_until.isoformat() if previous.valid_until else None
         gift_reason = f"升级礼遇：{programme.tier(change.tier).name_zh}"
-    else:
-        gift_reason = f"退款撤销升级礼遇：{programme.tier(change.previous).name_zh}"
+    else:  # a refund's (a programme change carries no gift)
+        gift_reason = f"退款撤销升级礼遇：{_names(programme, change.previous)['tier_name_zh']}"
     undoes = [{"change_id": c.change_id, "tier": c.tier, "previous": c.previous} for c in counted
               if programme.rank(c.tier) > programme.rank(change.tier)]  # fmt: skip
     event = _changed_event(member_id, change, change_id, programme, undoes, birthday_coupons)
@@ -418,6 +433,7 @@ def settle(member_id: str, judge: Judge, *, image: Account | None = None, progra
         stored = holdings.state(member_id, TIER)
         standing = standing_of(stored, chosen, dropped=dropped)
         verdict = judge(chosen, standing, holdings.state(member_id, GROWTH), today or clock.business_today())
+        verdict = replace(verdict, change=naming_dropped(stored, chosen, verdict.standing, verdict.change))
         if (verdict.standing == standing and verdict.change is None and not verdict.warn
                 and stored.get("programme") == chosen.version):  # fmt: skip
             return []

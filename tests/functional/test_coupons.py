@@ -943,3 +943,15 @@ def test_a_codes_chunk_fits_a_transaction_however_the_stock_is_spread(api):
     assert batch.body["report"]["tallies"]["issued"] == 30  # a chunk drawing on all 16 shards
     assert process(f"{batch.body['batch_id']}#0")["duplicate"] == 20
     assert api.get(f"/v1/coupons/batches/{batch.body['batch_id']}").body["chunks_done"] == 2
+
+
+def test_a_partners_order_numbered_as_a_recorded_counter_sale_still_takes_its_coupon(api, partner, member):
+    """Found by a review: the counter's open-order condition went to every caller with a grant, and partners hold
+    one (their stores): a partner's own order numbered like a till order the counter recorded was refused its coupon."""
+    cashier = api.as_(token_for(["cashier"]))
+    sale = {"order_id": "1001", "store_id": "SH-001", "total_fen": 25_000, "paid_fen": 25_000, "payment_method": "cash"}
+    assert cashier.post(f"/v1/members/{member}/purchases", sale).status == 201
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    raw = json.dumps({"order_id": "1001", "order": ORDER, "member_code": shown(member)}).encode()
+    used = api.as_(None).call("POST", f"/v1/coupons/{code}/redemptions", raw=raw, headers=signed_headers(*partner, raw))
+    assert used.status == 201, used.body

@@ -465,3 +465,54 @@ def test_a_refund_that_undoes_an_upgrade_voids_the_coupons_it_gave_however_often
     assert consume_delivery("coupons", [(refund.event_id, refund), (upgrade.event_id, upgrade)]) == {}
     assert consume_delivery("coupons", [(upgrade.event_id, upgrade)]) == {}
     assert coupons() == [("tier-upgrade", "voided")] * 2  # the third upgrade's coupon was never issued
+
+
+def test_a_never_judged_member_erased_under_a_programme_whose_lowest_is_not_normal_leaves_the_lowest(
+    api, aws, monkeypatch
+):
+    """Found by a review: the profile's copy says `normal` until a first change, and `normal` is a code a programme
+    had (the built-in one), so the erasure was taken off `normal`, not the lowest tier the registration counted."""
+    monkeypatch.setenv("LOYALTY_JOBS_QUEUE_URL", aws.queue_urls["jobs"])
+    get_settings.cache_clear()
+    try:
+        draft = api.post("/v1/tiers/programmes", {
+            "metric": "paid_fen", "window": "calendar-year", "tiers": [
+                {"code": "bronze", "name_zh": "铜", "name_en": "Bronze"},
+                {"code": "silver", "name_zh": "白银", "name_en": "Silver", "qualify_at": 10_000 * CNY}]})  # fmt: skip
+        assert api.post(f"/v1/tiers/programmes/{draft.body['version']}/apply").status == 202
+        drain_jobs(aws)
+        member_id, _ = member_token("13900000091")
+        deliver(aws, "statistics")
+        assert api.get("/v1/stats/summary").body["tier_distribution"].get("bronze") == 1
+        assert api.call("DELETE", f"/v1/members/{member_id}").status == 204
+        deliver(aws, "statistics")
+        figures = api.get("/v1/stats/summary").body["tier_distribution"]
+        assert (figures.get("bronze"), figures.get("normal", 0)) == (0, 0), figures
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_dropped_tier_member_who_buys_before_the_apply_job_reaches_them_leaves_it_all_the_same(
+    api, partner, aws, monkeypatch
+):
+    """Found by a review: only the apply job read a dropped tier as itself; a purchase between the switch and the
+    job read it as the lowest, so its tier.changed said it left `normal`, and diamond was never taken off."""
+    monkeypatch.setenv("LOYALTY_JOBS_QUEUE_URL", aws.queue_urls["jobs"])
+    get_settings.cache_clear()
+    try:
+        member_id, _ = member_token("13900000092")
+        buy(api, partner, member_id, "DR-1", 8_000 * CNY)
+        deliver(aws, "statistics")
+        draft = api.post("/v1/tiers/programmes", {
+            "metric": "paid_fen", "window": "calendar-year", "tiers": [
+                {"code": "normal", "name_zh": "普通", "name_en": "Member"},
+                {"code": "silver", "name_zh": "白银", "name_en": "Silver", "qualify_at": 10_000 * CNY}]})  # fmt: skip
+        assert api.post(f"/v1/tiers/programmes/{draft.body['version']}/apply").status == 202
+        buy(api, partner, member_id, "DR-2", 2_500 * CNY)  # before the job reached this member
+        drain_jobs(aws)
+        assert ledger_views.account(member_id).tier == "silver"
+        deliver(aws, "statistics")
+        figures = api.get("/v1/stats/summary").body["tier_distribution"]
+        assert (figures.get("diamond", 0), figures.get("normal"), figures.get("silver")) == (0, 0, 1), figures
+    finally:
+        get_settings.cache_clear()
