@@ -55,10 +55,12 @@ def count_coupon(tx: Transaction, event: Event) -> None:
         tx.count(CouponFigureRecord(str(payload["template_id"]), shard), str(figure), int(payload.get("count", 1)))
 
 
-def _give(template_ids: list[str], member_id: str, kind: str, source_id: str) -> None:
+def _give(template_ids: list[str], member_id: str, kind: str, source_id: str) -> list[str]:
+    """Issue each template's gift once per source (what cannot be given is logged); the codes given, or given before."""
+    codes = []
     for template_id in template_ids:
         try:
-            service.issue_for(template_id, member_id, source_kind=kind, source_id=source_id)
+            codes.append(str(service.issue_for(template_id, member_id, source_kind=kind, source_id=source_id)["code"]))
         except (
             service.OutOfStock,
             service.LimitReached,
@@ -75,6 +77,7 @@ def _give(template_ids: list[str], member_id: str, kind: str, source_id: str) ->
                     "reason": type(refused).__name__,
                 },
             )
+    return codes
 
 
 @consumer("coupon-registration-gift", queue="coupons", types=["member.registered"], batched=True)
@@ -141,11 +144,13 @@ def top_up_gift(tx: Transaction, event: Event) -> None:
     def cashed_out() -> str | None:  # the stored value paid out in cash since: the gift goes with it
         return wallet.cashed_out_after_top_up(member_id, str(payload.get("payment_id")))
 
+    given: list[str] = []
     if (cash_refund_id := cashed_out()) is None:
-        _give(template_ids, member_id, "top-up", source)
+        given = _give(template_ids, member_id, "top-up", source)
         cash_refund_id = cashed_out()  # paid out while it was given: its take-back may have found nothing
-    if cash_refund_id is not None:  # what an earlier attempt gave, too; a later top-up's gift stays
-        service.void_top_up_gifts(member_id, cash_refund_id, wallet.top_ups_after(member_id, cash_refund_id))
+    if cash_refund_id is not None:  # what an earlier attempt gave, too, and what this one just gave (by its codes: the
+        refund_id = cash_refund_id  # member's list is an index a new coupon may not be in yet); a later top-up's stays
+        service.void_top_up_gifts(member_id, refund_id, lambda: wallet.top_ups_after(member_id, refund_id), given)
 
 
 @consumer("coupon-top-up-gift-taken-back", queue="coupons", types=["wallet.cash-refunded"], batched=True)
@@ -153,7 +158,7 @@ def top_up_gifts_taken_back(tx: Transaction, event: Event) -> None:
     """Stored value paid back in cash takes back the top-up gift coupons still usable (``void_top_up_gifts``), but not
     those of top-ups after it (a delivery late or repeated voided a later top-up's gift)."""
     member_id, cash_refund_id = str(event.payload["member_id"]), str(event.payload.get("cash_refund_id"))
-    service.void_top_up_gifts(member_id, cash_refund_id, wallet.top_ups_after(member_id, cash_refund_id))
+    service.void_top_up_gifts(member_id, cash_refund_id, lambda: wallet.top_ups_after(member_id, cash_refund_id))
 
 
 @consumer("coupon-birthday-gift", queue="coupons", types=["activity.recorded"], batched=True)

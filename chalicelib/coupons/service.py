@@ -1394,25 +1394,27 @@ def void_upgrade_coupons(member_id: str, change_id: str, template_ids: Iterable[
     return sum(_void_if_usable(code, Source("tier-refund", change_id), "退款撤销升级礼券") for code in sorted(codes))
 
 
-def void_top_up_gifts(member_id: str, cash_refund_id: str, later: Collection[str] = ()) -> int:
+def void_top_up_gifts(
+    member_id: str, cash_refund_id: str, later: Callable[[], Collection[str]] = tuple, given: Collection[str] = ()
+) -> int:
     """Void the member's top-up gift coupons (充值送券) still usable, reserved for an order included: stored value paid
     back in cash (退余额) takes with it what topping up gave, as it forfeits the bonus and the gift points (a probe:
     top up, take the coupon, cash the top-up out, again and again). A used one stays used. Found through the
-    member's coupon list, so a gift still being issued as the refund is booked (seconds) is kept; once each; how
-    many it voided. Each gift's take-back is marked first, so one used before and given back by its order's refund
-    later comes back voided (``reverse_redemption``). The gifts of ``later`` top-ups (payment ids, booked after the
-    cash refund) stay."""
-    listed = [record for record in CouponRecord.by_member.query(member_id,
-                                                                 filter_condition=CouponRecord.source_kind == "top-up")
-              if (record.source_id or "").partition(":")[2] not in later]  # fmt: skip
+    member's coupon list, and ``given`` (codes a gift just issued, which that list, an index, may not show yet); once
+    each; how many it voided. Each gift's take-back is marked first, so one used before and given back by its order's
+    refund later comes back voided (``reverse_redemption``). The gifts of top-ups booked after the cash refund stay:
+    ``later`` says which (payment ids), asked after the list is read, so a top-up landing meanwhile is among them."""
+    listed = list(CouponRecord.by_member.query(member_id, filter_condition=CouponRecord.source_kind == "top-up"))
+    kept = set(later())
+    listed = [record for record in listed if (record.source_id or "").partition(":")[2] not in kept]
     now = clock.iso(clock.now())
     for mark in sorted(
         {m for r in listed if r.source_id and (m := taken_back_mark("top-up", r.source_id, r.template_id))}
     ):
         UniqueRecord(mark, owner=member_id, created_at=now).save()  # one used comes back voided (a review)
     source = Source("cash-refund", cash_refund_id)
-    usable = [record for record in listed if record.status in ("available", "reserved")]
-    return sum(_void_if_usable(record.code, source, "退余额收回充值赠券") for record in usable)
+    usable = [record.code for record in listed if record.status in ("available", "reserved")]
+    return sum(_void_if_usable(code, source, "退余额收回充值赠券") for code in dict.fromkeys([*usable, *given]))
 
 
 def void_member_coupons(member_id: str) -> int:

@@ -955,3 +955,37 @@ def test_a_partners_order_numbered_as_a_recorded_counter_sale_still_takes_its_co
     raw = json.dumps({"order_id": "1001", "order": ORDER, "member_code": shown(member)}).encode()
     used = api.as_(None).call("POST", f"/v1/coupons/{code}/redemptions", raw=raw, headers=signed_headers(*partner, raw))
     assert used.status == 201, used.body
+
+
+def test_a_gift_given_as_the_stored_value_is_paid_out_is_voided_by_its_code_whatever_the_index_shows(
+    api, aws, partner, member, monkeypatch
+):
+    """Found by a review: the gift looked for a cash refund (none yet), the refund's take-back found nothing, the gift
+    was given, and the second look saw the refund, but the member's coupon list is an index that may not show a coupon
+    just given: it stayed usable. What the gift gave is voided by its own codes."""
+    from chalicelib.coupons import listeners
+    from chalicelib.shared.db import Transaction
+    from chalicelib.shared.events import new_event
+    from chalicelib.wallet import service as wallets
+
+    gift = template(api, name="充值礼", gift={"on": "top_up", "min_top_up_fen": 50_000})["template_id"]
+    body = {"payment_id": "TU-0", "member": {"member_id": member}, "store_id": "SH-001",
+            "occurred_at": clock.now().isoformat(), "amount_fen": 50_000}  # fmt: skip
+    raw = json.dumps(body).encode()
+    assert api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw,
+                              headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
+    paid_out = api.as_(token_for(["finance"])).call(
+        "POST",
+        f"/v1/members/{member}/wallet/cash-refunds",
+        {"store_id": "SH-001", "reason": "退余额"},
+        headers={"Idempotency-Key": "cash-refund-1"},
+    )
+    assert paid_out.status == 201, paid_out.body
+    looks = iter([None, paid_out.body["cash_refund_id"]])  # the first look came before the refund, the second after
+    monkeypatch.setattr(wallets, "cashed_out_after_top_up", lambda *args: next(looks))
+    monkeypatch.setattr(CouponRecord.by_member, "query", lambda *args, **kwargs: iter(()))  # the index lags
+    event = {"member_id": member, "partner_id": partner[0], "payment_id": "TU-0", "principal_fen": 50_000}
+    listeners.top_up_gift(Transaction(), new_event("wallet.topped-up", f"member/{member}", event))
+    monkeypatch.undo()
+    (given,) = [c for c in api.get(f"/v1/members/{member}/coupons").body["items"] if c["template_id"] == gift]
+    assert given["status"] == "voided"
