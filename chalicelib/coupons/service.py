@@ -1171,6 +1171,11 @@ def redeem(
         if repeated is not None:
             return repeated
         raise _refusal(refused.reason, language) from None
+    except ValidationFailed:  # the till order closed (``new_use``'s condition): a concurrent repeat that won is said
+        repeated = _repeat(read_coupon(code), order_id, order_data)
+        if repeated is not None:
+            return repeated
+        raise
     assert used.redemption is not None
     return _redemption_answer(used, used.redemption, duplicate=False)
 
