@@ -62,6 +62,7 @@ ROUTES = (
     Route("/v1/me/cards/{card_id}", "PATCH", "change_my_card", "chalicelib.membership.api"),
     Route("/v1/me/cards/{card_id}/history", "GET", "my_card_history", "chalicelib.membership.api"),
     Route("/v1/me/check-ins", "POST", "check_in", "chalicelib.purchases.api"),
+    Route("/v1/me/closure", "POST", "close_my_membership", "chalicelib.identity.api"),
     Route("/v1/me/code", "GET", "get_my_code", "chalicelib.members.api"),
     Route("/v1/me/consent-history", "GET", "my_consent_history", "chalicelib.notifications.api"),
     Route("/v1/me/coupons", "GET", "my_coupons", "chalicelib.coupons.api"),

@@ -20,6 +20,7 @@ from chalicelib.identity.schemas import (
     LoginRequest,
     MemberLogin,
     MemberPasswordSet,
+    MembershipClose,
     PasswordReset,
     RefreshRequest,
     RoleMatrix,
@@ -32,6 +33,7 @@ from chalicelib.identity.schemas import (
     Tokens,
 )
 from chalicelib.identity.schemas import Staff as StaffOut
+from chalicelib.members import service as members
 from chalicelib.shared.errors import (
     AlreadyExists,
     InvalidCursor,
@@ -142,6 +144,22 @@ def set_my_password(ctx: RequestContext) -> Reply:
     body: MemberPasswordSet = ctx.body
     caller = ctx.caller
     return Reply(member_auth.set_password(caller.id, body.password, body.current_password, body.code, caller.auth_time))
+
+
+@endpoint("/v1/me/closure", "POST", summary="Close my membership (注销会员)", tag="me", access=MEMBER,
+          body=MembershipClose, status=204,
+          errors=(Unauthenticated, ValidationFailed, RateLimited, members.MemberHoldsValue))  # fmt: skip
+def close_my_membership(ctx: RequestContext) -> Reply:
+    """The member erases their own membership (PIPL 删除权), as `DELETE /v1/members/{id}` does for staff: the profile
+    is anonymised, the phone released, the data key destroyed, and every session of theirs ends. It needs a log-in at
+    most 10 minutes old (a refresh is not a log-in) or a fresh `code` (`POST /v1/auth/otp`).
+
+    Errors: 409 `member-holds-value` while stored value holds principal (`principal_fen`: a store pays it out first,
+    退余额) or a points-mall order is under way (`open_orders`); 422 on `code` for an older log-in without one; 401 for
+    a wrong code; 429 after repeated wrong codes."""
+    body: MembershipClose = ctx.body
+    member_auth.close_membership(ctx.caller.id, body.code, ctx.caller.auth_time)
+    return Reply(status=204)
 
 
 @endpoint("/v1/staff", "POST", summary="Create a staff account", tag="staff", access=ADMIN,

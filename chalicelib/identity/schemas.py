@@ -293,6 +293,14 @@ class MemberPasswordSet(Input):
     code: Code | None = Field(default=None, description=f"{SMS_CODE}, instead of the current password")
 
 
+class MembershipClose(Input):
+    """The member closes their membership (注销会员): a log-in at most 10 minutes old, or a fresh ``code``."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "123456"}, {}]})
+
+    code: Code | None = Field(default=None, description=f"{SMS_CODE}, when the log-in is older than 10 minutes")
+
+
 class PartnerCreate(Input):
     """A partner system, acting for the ``stores`` named, or for every store with ``all_stores``."""
 

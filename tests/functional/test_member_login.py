@@ -356,6 +356,33 @@ class TestMembershipChanges:
         assert refused.status == 403
         assert refused.body["type"].endswith("/membership-frozen")
 
+    def test_a_member_closes_their_membership_with_a_recent_log_in_or_a_code(self, api, aws, joined, monkeypatch):
+        """Found by a walkthrough: the privacy policy offered 注销 and the member pages had no way to it. A member
+        closes it themself once they prove it is them now; what it holds is said first; their sessions end."""
+        member, me, _ = joined
+
+        with clock.frozen(clock.now() + timedelta(minutes=11)):  # a log-in too old, and no code
+            stale = member.post("/v1/me/closure", {})
+            assert (stale.status, stale.body["errors"][0]["field"]) == (422, "code")
+            assert request_code(api).status == 202
+            wrong = member.post("/v1/me/closure", {"code": "000000"})
+            assert wrong.status == 401
+        assert api.get(f"/v1/members/{me['member_id']}").body["status"] == "active"
+        assert member.post("/v1/me/closure", {}).status == 204  # within 10 minutes of the log-in
+        assert api.get(f"/v1/members/{me['member_id']}").body["status"] == "erased"
+        later(monkeypatch)
+        assert member.get("/v1/me").status == 401  # every session ended
+
+    def test_a_member_holding_stored_value_is_told_to_have_it_paid_out_first(self, api, partner, joined):
+        member, me, _ = joined
+        from tests.functional.test_wallet import top_up
+
+        assert top_up(api, partner, {"member_id": me["member_id"]}, 10_000).status == 200
+        held = member.post("/v1/me/closure", {})
+        assert (held.status, held.body["principal_fen"]) == (409, 10_000)
+        assert held.body["type"].endswith("/member-holds-value")
+        assert api.get(f"/v1/members/{me['member_id']}").body["status"] == "active"
+
     def test_a_first_password_needs_a_recent_log_in_or_a_code(self, api, aws, joined):
         member, _, _ = joined
         with clock.frozen(clock.now() + timedelta(minutes=11)):
