@@ -503,3 +503,42 @@ def exchange_on(page: Any) -> None:
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("积分在确认后立即扣除")
     dialog.get_by_role("button", name="确认兑换").click()
+
+
+def test_a_member_downloads_their_data_and_closes_the_membership_once_the_wallet_is_paid_out(
+    site: Site, mobile: Screens
+) -> None:
+    """Found by a walkthrough: the privacy policy offered a copy of one's data and 注销, and nothing led there. 账号与
+    隐私 downloads what the member pages read of the member, and closes the membership after saying what it does;
+    stored value's principal is said to be paid out first, at a store."""
+    phone = "136" + "".join(secrets.choice("0123456789") for _ in range(8))
+    tokens = member_tokens(site, phone)
+    now = datetime.now(UTC).isoformat()
+    top_up = {"payment_id": f"T-{secrets.token_hex(3)}", "member": {"phone": phone}, "store_id": "SH-001",
+              "occurred_at": now, "amount_fen": 10_000}  # fmt: skip
+    partner(site, "/v1/webhooks/wallet/top-ups", top_up)
+    me = me_api(site, tokens["access_token"])
+    page = open_as(mobile, site, tokens, "/me")
+    page.locator("[data-test=me-account-privacy]").click()
+    check_screen(mobile, "账号与隐私", "privacy")
+    with page.expect_download() as downloading:
+        page.locator("[data-test=privacy-export]").click()
+    data = json.loads(downloading.value.path().read_text(encoding="utf-8"))
+    assert (data["profile"]["member_no"], data["wallet"]["principal_fen"]) == (me["member_no"], 10_000)
+    assert downloading.value.suggested_filename == f"my-data-{me['member_no']}.json"
+
+    page.locator("[data-test=privacy-close]").click()
+    page.get_by_role("dialog").get_by_role("button", name="注销会员").click()
+    expect(page.locator("[data-test=privacy-problem]")).to_have_text(
+        "您的储值本金 ¥100.00 尚未退还：请到门店办理退余额后再注销。"
+    )
+    assert site.api("GET", f"/v1/members/{me['member_id']}")["status"] == "active"
+    mobile.shot("privacy-holds-value")
+    paid_out = {"store_id": "SH-001", "reason": "退卡"}  # at a store, by finance
+    refunded = site.api("POST", f"/v1/members/{me['member_id']}/wallet/cash-refunds", paid_out)
+    assert refunded["principal_fen"] == 10_000
+    page.locator("[data-test=privacy-close]").click()
+    page.get_by_role("dialog").get_by_role("button", name="注销会员").click()
+    page.get_by_text("会员已注销").wait_for()
+    expect(page).to_have_url(re.compile(r"/m/#/login"))
+    assert site.api("GET", f"/v1/members/{me['member_id']}")["status"] == "erased"

@@ -1,5 +1,22 @@
 export default {
   'zh-CN': {
+    privacy: {
+      title: '账号与隐私', entry: '账号与隐私（导出数据、注销会员）',
+      exportTitle: '导出我的数据', exportText: '下载我们保存的您的资料、积分、优惠券、储值、消费、会员卡、兑换订单与授权记录（JSON 文件）。',
+      export: '导出我的数据', exported: '已导出',
+      closeTitle: '注销会员',
+      effects: {
+        1: '注销后，您的姓名、手机号等个人信息将被删除，手机号可重新注册。',
+        2: '积分、成长值、等级、优惠券与会员卡权益将全部作废，且无法恢复。',
+        3: '储值本金须先到门店办理退余额；进行中的兑换订单须先完成或取消。',
+        4: '交易与账务记录仅以匿名会员编号保留，用于对账与法定留存。',
+      },
+      close: '注销会员', confirm: '注销后无法恢复，确定注销会员吗？', closed: '会员已注销',
+      code: '验证码', codeHint: '请输入 6 位短信验证码', sendCode: '获取验证码', resend: '{n} 秒后重发',
+      needCode: '为确认是您本人，请获取短信验证码后再注销。', wrongCode: '验证码不正确或已过期，请重新获取。',
+      wait: '验证码发送太频繁，请稍后再试。',
+      holdsValue: '您的储值本金 ¥{amount} 尚未退还：请到门店办理退余额后再注销。', openOrders: '您有进行中的兑换订单：请先完成或取消后再注销。',
+    },
     me: {
       title: '我的',
       memberNo: '卡号 {no}',
@@ -65,6 +82,23 @@ export default {
     },
   },
   en: {
+    privacy: {
+      title: 'Account & privacy', entry: 'Account & privacy (your data, closing)',
+      exportTitle: 'Your data', exportText: 'Download what we hold of you: profile, points, coupons, stored value, purchases, cards, exchanges and consents (a JSON file).',
+      export: 'Download my data', exported: 'Downloaded',
+      closeTitle: 'Close my membership',
+      effects: {
+        1: 'Your name, phone and other personal data are deleted; the phone may join again.',
+        2: 'Points, growth, tier, coupons and card benefits are forfeited for good.',
+        3: 'Stored value\'s principal is paid out at a store first; exchanges under way are completed or cancelled first.',
+        4: 'Transactions stay under an anonymous member id only, for the accounts and the law.',
+      },
+      close: 'Close my membership', confirm: 'This cannot be undone. Close your membership?', closed: 'Membership closed',
+      code: 'Code', codeHint: 'Enter the 6-digit SMS code', sendCode: 'Send code', resend: 'Again in {n}s',
+      needCode: 'To be sure it is you, get an SMS code, then close.', wrongCode: 'The code is wrong or expired; get a new one.',
+      wait: 'Codes were sent too often; try again shortly.',
+      holdsValue: 'Your stored value\'s principal of ¥{amount} is not paid out yet: have a store pay it out first.', openOrders: 'You have an exchange under way: complete or cancel it first.',
+    },
     me: {
       title: 'Me',
       memberNo: 'No. {no}',
