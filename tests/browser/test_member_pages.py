@@ -454,7 +454,7 @@ def test_every_screen_has_a_title_labelled_inputs_and_fits_a_phone(site: Site, m
     assert (status, held["deducted"] > 0) == (200, True)
     deducted = page.locator("[data-test=points-deducted]")  # what the refund took back, so the counters add up
     expect(deducted).to_contain_text("已扣回")
-    expect(deducted.locator("b")).to_have_text(str(held["deducted"]))
+    expect(deducted.locator("b")).to_have_text(f"{held['deducted']:,}")
     page.locator("[data-test=check-in]").click()
     page.get_by_role("button", name="今日已签到").wait_for()
 
@@ -539,6 +539,17 @@ def test_a_member_downloads_their_data_and_closes_the_membership_once_the_wallet
     assert refunded["principal_fen"] == 10_000
     page.locator("[data-test=privacy-close]").click()
     page.get_by_role("dialog").get_by_role("button", name="注销会员").click()
-    page.get_by_text("会员已注销").wait_for()
-    expect(page).to_have_url(re.compile(r"/m/#/login"))
+    expect(page).to_have_url(re.compile(r"/m/#/login"))  # logged out once closed (said in a toast)
     assert site.api("GET", f"/v1/members/{me['member_id']}")["status"] == "erased"
+
+
+def test_the_home_pages_check_in_checks_in(site: Site, mobile: Screens) -> None:
+    """Found by a walkthrough: 每日签到 among the home page's links only opened the points page; a second tap there
+    checked in."""
+    phone = "136" + "".join(secrets.choice("0123456789") for _ in range(8))
+    tokens = member_tokens(site, phone)
+    page = open_as(mobile, site, tokens, "/home")
+    page.locator("[data-test=home-link-checkIn]").click()
+    page.get_by_role("button", name="今日已签到").wait_for()
+    entries = me_api(site, tokens["access_token"], "/v1/me/points/ledger")["items"]
+    assert any("签到" in entry["reason"] for entry in entries), entries
