@@ -77,7 +77,10 @@ def test_a_member_buys_the_gym_card_from_the_wallet_turns_auto_renewal_on_and_re
 
     switch = card.get_by_role("switch", name=f"{MEMBERSHIP_PLAN['name']} 自动续费")
     expect(switch).to_have_attribute("aria-checked", "false")
-    switch.click()
+    switch.click()  # a recurring charge: said with its price and when, on a yes (a walkthrough: one tap, a toast)
+    asked = page.get_by_role("dialog").filter(has_text="自动续费")
+    expect(asked).to_contain_text("自动扣费 ¥299.00")
+    asked.get_by_role("button", name="开启").click()
     expect(switch).to_have_attribute("aria-checked", "true")
     (renewing,) = me_api(site, token, "/v1/me/cards")["items"]
     assert renewing["auto_renew"] is True
