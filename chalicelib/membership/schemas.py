@@ -380,6 +380,11 @@ class BenefitNow(Schema):
     remaining: int | None = Field(description="uses left this period (quota); null: not counted")
     period_ends_on: date | None = Field(description="the last day of the period the quota counts in")
     until: date | None = Field(description="the source's last day (a card's end, grace included); null: open")
+    through_card: str | None = Field(
+        default=None,
+        description="for a tier's benefits that a card's tier floor (等级保底) gives: the card's plan name; `until` is "
+        "then the card's last day",
+    )
 
 
 class Effective(Schema):

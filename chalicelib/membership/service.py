@@ -557,21 +557,36 @@ def benefits_of(member_id: str) -> dict[str, Any]:
     holdings = ledger().holdings(member_id)
     sources, combined, earned = sources_of(holdings, member_id, today)
     uses: Uses = holdings.state(member_id, USES)
+    floor = next((s for s in sources if s.key == combined.tier_from), None) if combined.tier_from else None
     items = []
     for source in sources:
         kind_of_source, _, source_id = source.key.partition(":")
+        through = floor if kind_of_source == "tier" and floor is not None and floor.key != source.key else None
         for b in source.benefits:
             remaining = period_ends = None
             if b.kind == "quota":
                 allowed, used, period_ends = rules.allowance(b, uses.by_key.get(_key(source, b)), today, source)
                 remaining = max(0, allowed - used)
             applies = _applies(b, source, combined)
-            items.append({
-                "benefit_id": b.benefit_id, "name": b.name, "kind": b.kind, "source": kind_of_source,
-                "source_id": source_id, "source_name": source.name, "applies": applies,
-                "rate": str(b.rate) if b.rate is not None else None, "tier": b.tier, "quota": b.quota,
-                "period": b.period, "remaining": remaining, "period_ends_on": period_ends, "until": source.until,
-            })  # fmt: skip
+            items.append(
+                {
+                    "benefit_id": b.benefit_id,
+                    "name": b.name,
+                    "kind": b.kind,
+                    "source": kind_of_source,
+                    "source_id": source_id,
+                    "source_name": source.name,
+                    "applies": applies,
+                    "rate": str(b.rate) if b.rate is not None else None,
+                    "tier": b.tier,
+                    "quota": b.quota,
+                    "period": b.period,
+                    "remaining": remaining,
+                    "period_ends_on": period_ends,
+                    "until": through.until if through else source.until,
+                    "through_card": through.name if through else None,
+                }
+            )  # fmt: skip  a tier a card's floor gives lasts as the card (a walkthrough read 长期有效 from the tier)
     effective = {"discount_rate": str(combined.discount_rate), "points_multiplier": str(combined.points_multiplier),
                  "tier": combined.tier or earned, "earned_tier": earned}  # fmt: skip
     return {"items": items, "effective": effective}

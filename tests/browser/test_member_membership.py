@@ -99,6 +99,11 @@ def test_a_member_buys_the_gym_card_from_the_wallet_turns_auto_renewal_on_and_re
     expect(row).to_contain_text(f"来自会员卡「{MEMBERSHIP_PLAN['name']}」")
     expect(page.locator("[data-test=effective]")).to_contain_text("9 折")
     expect(page.locator("[data-test=effective-tier]")).to_have_text("黄金会员等级权益")  # the card's floor
+    gold = [item for item in benefits["items"] if item["source"] == "tier"]
+    assert gold, "the demo's gold tier gives benefits of its own"
+    row = page.locator("[data-test=benefit]", has_text=gold[0]["name"])  # they say the card, and last as it (a
+    expect(row).to_contain_text(f"会员卡「{MEMBERSHIP_PLAN['name']}」享「黄金会员」权益")  # walkthrough read 长期有效)
+    expect(row).not_to_contain_text("长期有效")
     check_screen(settled(mobile), "我的权益", "benefits")
 
     home = open_as(mobile, site, tokens, "/home")  # the tier card shows the tier's perks; the card's are said by it

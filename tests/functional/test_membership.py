@@ -161,7 +161,14 @@ class TestCards:
         member_id, client = member
         with clock.frozen(DAY1):
             ok(paid(api, partner, member_id, plan_id, "P-1"))
-            assert ok(client.get("/v1/me/benefits"))["effective"]["tier"] == "gold"
+            benefits = ok(client.get("/v1/me/benefits"))
+            assert benefits["effective"]["tier"] == "gold"
+            card = ok(client.get("/v1/me/cards"))["items"][0]
+            from_tier = [item for item in benefits["items"] if item["source"] == "tier"]
+            assert from_tier, "gold's own benefits, through the card's floor"
+            assert {(item["through_card"], item["until"]) for item in from_tier} == {  # a walkthrough read 长期有效
+                (GOLD_CARD["name"], card["grace_ends_on"] or card["valid_until"])
+            }
         with clock.frozen(datetime(2027, 4, 2, 10, tzinfo=TZ)):
             assert ok(client.get("/v1/me/cards"))["items"][0]["status"] == "grace"
             assert ok(client.get("/v1/me/benefits"))["effective"]["discount_rate"] == "0.9"
