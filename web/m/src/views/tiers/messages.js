@@ -10,7 +10,7 @@ export default {
       growToNext: '再获得 {missing} 成长值即可升级{tier}',
       top: '您已是最高等级，感谢支持',
       validUntil: '有效期至 {day}',
-      since: '{day} 起',
+      since: '{day} 起长期有效',
       atRisk: '保级提醒',
       benefitsOf: '{tier}权益',
       noBenefits: '此等级暂无专属权益',
