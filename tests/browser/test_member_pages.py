@@ -344,6 +344,7 @@ def test_the_profile_and_a_consent_round_trip(site: Site, mobile: Screens) -> No
     check_screen(mobile, "个人资料", "profile")
 
     page.get_by_label("生日").click()  # recorded once: afterwards a store corrects it, so the page asks first
+    expect(page.locator(".van-picker-column__item", has_text="1990年")).to_have_count(1)  # columns say what they are
     page.locator(".van-picker__confirm").click()
     page.locator("[data-test=profile-save]").click()
     asked = page.locator(".van-dialog")

@@ -29,6 +29,7 @@ export default {
       logout: '退出登录',
     },
     profile: {
+      column: { year: '{n}年', month: '{n}月', day: '{n}日' },
       title: '个人资料',
       phone: '手机号',
       memberNo: '会员卡号',
@@ -111,6 +112,7 @@ export default {
       logout: 'Log out',
     },
     profile: {
+      column: { year: '{n}', month: '{n}', day: '{n}' },
       title: 'Profile',
       phone: 'Phone',
       memberNo: 'Member no.',
