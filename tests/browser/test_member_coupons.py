@@ -4,6 +4,7 @@ plainly, a used coupon stamped under 已使用, and the member code counting the
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, timedelta
 from typing import Any
@@ -77,6 +78,9 @@ def test_a_member_claims_a_coupon_sees_it_available_and_cannot_claim_beyond_the_
     assert "¥10" in shown.inner_text()
     expect(page.locator("[data-test=coupons-available] [data-test=coupon-ticket]")).to_have_count(len(mine))
     check_screen(mobile, "我的优惠券", "my-coupons-available")
+    shown.locator("[data-test=coupon-use]").click()  # how one is used: the code the till scans (a walkthrough)
+    expect(page).to_have_url(re.compile(r"/m/#/code"))
+    page.go_back()
 
     page.get_by_role("tab", name="已过期").click()
     page.locator("[data-test=coupons-expired]").get_by_text("没有过期的优惠券").wait_for()
