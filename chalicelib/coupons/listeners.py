@@ -149,8 +149,8 @@ def top_up_gift(tx: Transaction, event: Event) -> None:
         given = _give(template_ids, member_id, "top-up", source)
         cash_refund_id = cashed_out()  # paid out while it was given: its take-back may have found nothing
     if cash_refund_id is not None:  # what an earlier attempt gave, too, and what this one just gave (by its codes: the
-        refund_id = cash_refund_id  # member's list is an index a new coupon may not be in yet); a later top-up's stays
-        service.void_top_up_gifts(member_id, refund_id, lambda: wallet.top_ups_after(member_id, refund_id), given)
+        later = functools.partial(wallet.top_ups_after, member_id, cash_refund_id)  # member's list is an index a new
+        service.void_top_up_gifts(member_id, cash_refund_id, later, given)  # coupon may not be in yet); later ones stay
 
 
 @consumer("coupon-top-up-gift-taken-back", queue="coupons", types=["wallet.cash-refunded"], batched=True)
@@ -158,7 +158,9 @@ def top_up_gifts_taken_back(tx: Transaction, event: Event) -> None:
     """Stored value paid back in cash takes back the top-up gift coupons still usable (``void_top_up_gifts``), but not
     those of top-ups after it (a delivery late or repeated voided a later top-up's gift)."""
     member_id, cash_refund_id = str(event.payload["member_id"]), str(event.payload.get("cash_refund_id"))
-    service.void_top_up_gifts(member_id, cash_refund_id, lambda: wallet.top_ups_after(member_id, cash_refund_id))
+    service.void_top_up_gifts(
+        member_id, cash_refund_id, functools.partial(wallet.top_ups_after, member_id, cash_refund_id)
+    )
 
 
 @consumer("coupon-birthday-gift", queue="coupons", types=["activity.recorded"], batched=True)

@@ -243,7 +243,7 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     from chalicelib.purchases.service import counter_order_open  # the counter's record of a sale
 
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
-    answer = service.pay_at_counter(member_id, ctx.body, lambda order: counter_order_open(order, "the wallet pays"))
+    answer = service.pay_at_counter(member_id, ctx.body, counter_order_open(ctx.body.order_id, "the wallet pays"))
     return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
 
 

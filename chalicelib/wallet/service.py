@@ -754,7 +754,7 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
 def pay_at_counter(
     member_id: str,
     request: WalletCounterPayment,
-    order_open: Callable[[str], Callable[[Transaction], None]] | None = None,
+    order_open: Callable[[Transaction], None] | None = None,
 ) -> dict[str, Any]:
     """A wallet payment a cashier takes at the counter: the partner webhook's payment exactly (the split by the
     policy, never below zero, the payment's own refundable account, ``wallet.paid``), at any store of the chain that
@@ -765,7 +765,7 @@ def pay_at_counter(
     or amount is 409 ``payment-conflict``, as a partner's payment id is. A repeat is answered even once the code it
     carried has expired. A code pays once (another payment with it: 422 ``member-code-used``). An unknown or erased
     member is 404, a frozen one 422 ``member-not-eligible``. A till order whose sale was recorded takes no new payment
-    (``order_open`` refuses it, or gives the condition the payment commits with: 422 on ``order_id``): the wallet's
+    (``order_open``, the condition the payment commits with: 422 on ``order_id``): the wallet's
     part of a recorded sale goes back only with its refunds (``refund_room``), so a payment after it held the
     member's money."""
     if (why := not_open(request.store_id)) is not None:
@@ -779,7 +779,6 @@ def pay_at_counter(
         "amount_fen": request.amount_fen,
     }  # fmt: skip  the code changes every minute: not content
     claim = Claim.of(f"wallet-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
-    still_open = order_open(request.order_id) if order_open is not None else None
     if not members.code_matches(member_id, request.member_code):
         replayed = on.replay(claim)  # a retry of a payment taken while the code was current: no miss, no lockout
         if replayed is not None:
@@ -788,7 +787,7 @@ def pay_at_counter(
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id)
     spent = members.spending_code(member_id, request.member_code)  # the code pays once
     code = Joined(
-        holders=(), plan=lambda holdings: [], attach=lambda answer: [spent, *([still_open] if still_open else [])]
+        holders=(), plan=lambda holdings: [], attach=lambda answer: [spent, *([order_open] if order_open else [])]
     )
     try:
         return on.pay(member_id, payment, request.amount_fen, claim, code)
@@ -892,10 +891,7 @@ def _counter_payment(member_id: str, payment_id: str, holdings: Holdings) -> dic
 
 def counter_payment_of_order(member_id: str, store_id: str, order_id: str) -> dict[str, Any] | None:
     """The member's counter payment of a till order at a store, as ``counter_payment`` reads it; None without one."""
-    try:
-        return counter_payment(member_id, counter_payment_id(store_id, order_id))
-    except NotFound:
-        return None
+    return counter_payment_held(member_id, store_id, order_id)[0]
 
 
 def counter_payment_held(
@@ -905,10 +901,11 @@ def counter_payment_held(
     decision made on it commits with: the payment still as read (none still none), else ``PaymentMoved``. A sale
     judged on the wallet's part of its order was recorded as paid from the wallet after that part went back (a
     refund between the read and the commit), and its refund paid the wallet part again."""
-    holder = payment_holder(COUNTER, counter_payment_id(store_id, order_id))
+    payment_id = counter_payment_id(store_id, order_id)
+    holder = payment_holder(COUNTER, payment_id)
     holdings = wallets().ledger.holdings(holder)
     try:
-        paid: dict[str, Any] | None = _counter_payment(member_id, counter_payment_id(store_id, order_id), holdings)
+        paid: dict[str, Any] | None = _counter_payment(member_id, payment_id, holdings)
     except NotFound:
         paid = None
     seen = holdings.accounts[holder]

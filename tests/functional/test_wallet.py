@@ -806,14 +806,18 @@ class TestCounterPayments:
         back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"  # the order recorded at another
         refused(wallet_back(300, "wallet-elsewhere"), 422, "refund-exceeds-payment")  # store: its sale (a review)
 
+    def paid_for_mixed_sale(self, api, partner, member):
+        """10,000 topped up, then 300 of it paid at SH-001's till for ``MIXED_SALE``'s order: the payment's answer."""
+        ok(top_up(api, partner, {"member_id": member}, 10_000))
+        cashier = token_for(["cashier"], ("SH-001",))
+        return ok(self.pay(api, member, 300, store="SH-001", order_id=MIXED_SALE["order_id"], token=cashier), 201)
+
     def test_no_wallet_payment_is_taken_for_an_order_already_recorded_as_a_sale(self, api, partner, member):
         """Found on rereading: a sale recorded in cash, then the wallet paid for the same order, held the member's money
         where only the sale's refund could give it back. A payment comes before its sale; a repeat of one taken before
         the sale was recorded is still answered."""
-        ok(top_up(api, partner, {"member_id": member}, 10_000))
         cashier = api.as_(token_for(["cashier"], ("SH-001",)))
-        first = ok(self.pay(api, member, 300, store="SH-001", order_id="SH001-0200",
-                            token=token_for(["cashier"], ("SH-001",))), 201)  # fmt: skip
+        first = self.paid_for_mixed_sale(api, partner, member)
         ok(cashier.post(f"/v1/members/{member}/purchases", MIXED_SALE), 201)
         repeat = self.pay(api, member, 300, store="SH-001", order_id="SH001-0200", code=another_code(member),
                           token=token_for(["cashier"], ("SH-001",)))  # fmt: skip
@@ -868,9 +872,7 @@ class TestCounterPayments:
         sees the sale and keeps to its refunds (else the wallet part went back beside the sale, then with it)."""
         from chalicelib.purchases import service as purchases
 
-        ok(top_up(api, partner, {"member_id": member}, 10_000))
-        paid = ok(self.pay(api, member, 300, store="SH-001", order_id="SH001-0200",
-                           token=token_for(["cashier"], ("SH-001",))), 201)  # fmt: skip
+        paid = self.paid_for_mixed_sale(api, partner, member)
         cashier = api.as_(token_for(["cashier"], ("SH-001",)))
         order_of, recorded = purchases.counter_order, []
 
@@ -896,9 +898,7 @@ class TestCounterPayments:
         again in cash). The sale reads the payment again and is judged on what it holds now."""
         from chalicelib.purchases import service as purchases
 
-        ok(top_up(api, partner, {"member_id": member}, 10_000))
-        paid = ok(self.pay(api, member, 300, store="SH-001", order_id="SH001-0200",
-                           token=token_for(["cashier"], ("SH-001",))), 201)  # fmt: skip
+        paid = self.paid_for_mixed_sale(api, partner, member)
         manager = api.as_(token_for(["store_manager"], ("SH-001",)))
         back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"
         record, given = purchases.record_at_counter, []
@@ -925,9 +925,7 @@ class TestCounterPayments:
         """A refund lands before each of the sale's three commits: 409 `conflict`, nothing recorded, retry later."""
         from chalicelib.purchases import service as purchases
 
-        ok(top_up(api, partner, {"member_id": member}, 10_000))
-        paid = ok(self.pay(api, member, 300, store="SH-001", order_id="SH001-0200",
-                           token=token_for(["cashier"], ("SH-001",))), 201)  # fmt: skip
+        paid = self.paid_for_mixed_sale(api, partner, member)
         manager = api.as_(token_for(["store_manager"], ("SH-001",)))
         back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"
         record, given = purchases.record_at_counter, []
