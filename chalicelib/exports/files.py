@@ -42,9 +42,9 @@ def folder() -> Path:
 
 @functools.cache
 def _s3(region: str) -> Any:
-    import boto3
+    from chalicelib.shared import aws
 
-    return boto3.client("s3", region_name=region)
+    return aws.client("s3", region)
 
 
 def put(key: str, data: bytes, content_type: str) -> str:

@@ -19,7 +19,20 @@ from chalicelib.ledger.model import Account, Book
 from chalicelib.ledger.store import Requirement, Store
 from chalicelib.shared.db import Transaction, import_each
 
-_books: dict[str, Book[Any]] = {}
+
+class _Books(dict[str, Book[Any]]):
+    """The registered books by name. A book not registered yet is looked for in every domain's ``book`` module, so a
+    process that imported only some domains (a purchase's cold start, the CLI running reconciliation, a job's
+    function) still finds every book it may read, and imports the others' rules only when it meets one of them."""
+
+    def __missing__(self, name: str) -> Book[Any]:
+        _discover()
+        if name in self:
+            return self[name]
+        raise KeyError(name)
+
+
+_books = _Books()
 _guard: list[Guard] = []
 _store: list[Store] = []
 
@@ -41,14 +54,12 @@ def _guarded(tx: Transaction, holder: str, requirement: Requirement, on_fail: Ex
 
 @functools.cache
 def _discover() -> None:
-    """Import every domain's ``book`` module, so a process that imported only some domains (the CLI running
-    reconciliation, a job's function) still knows every book it may read."""
+    """Import every domain's ``book`` module."""
     import_each("book")
 
 
 def ledger() -> Ledger:
-    """The engine over every registered book, on DynamoDB (or the store a test put in its place)."""
-    _discover()
+    """The engine over every book, on DynamoDB (or the store a test put in its place)."""
     return Ledger(_store[0] if _store else DynamoStore(guard=_guarded), _books)
 
 

@@ -122,10 +122,10 @@ class KmsKeyring(Keyring):
     """Data keys from AWS KMS (GenerateDataKey / Decrypt under one customer managed key)."""
 
     def __init__(self, key_id: str) -> None:
-        import boto3
+        from chalicelib.shared import aws
 
         self._key_id = key_id
-        self._kms = boto3.client("kms", region_name=get_settings().region)
+        self._kms = aws.client("kms", get_settings().region)
 
     @property
     def name(self) -> str:

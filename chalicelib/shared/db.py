@@ -25,6 +25,7 @@ from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.shared import aws
 from chalicelib.shared.errors import Unavailable
 from chalicelib.shared.logs import logger
 from chalicelib.shared.wire import WireClient
@@ -187,6 +188,7 @@ def _shared_connection() -> Connection:
     from chalicelib.shared.settings import get_settings
 
     shared = _Connection(region=_binding[1] if _binding else get_settings().region)
+    shared._local.session = aws.session()  # what pynamodb would make, reading botocore's data the short way
     shared.client  # noqa: B018  made now, under the lock
     return shared
 

@@ -217,9 +217,9 @@ def relayed_tables() -> list[type[Record]]:
 
 @functools.cache
 def _sns() -> Any:
-    import boto3  # imported on first publish: it is not needed to answer most requests
+    from chalicelib.shared import aws  # imported on first publish: it is not needed to answer most requests
 
-    return boto3.client("sns", region_name=get_settings().region)
+    return aws.client("sns", get_settings().region)
 
 
 def relay(stream_records: Iterable[dict[str, Any]]) -> int:

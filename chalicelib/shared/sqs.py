@@ -11,9 +11,9 @@ from chalicelib.shared.settings import get_settings
 
 @functools.cache
 def _sqs() -> Any:
-    import boto3  # imported on first send: it is not needed to answer most requests
+    from chalicelib.shared import aws  # imported on first send: it is not needed to answer most requests
 
-    return boto3.client("sqs", region_name=get_settings().region)
+    return aws.client("sqs", get_settings().region)
 
 
 def send_messages(queue_url: str, bodies: Sequence[str]) -> None:

@@ -29,14 +29,13 @@ class Upload:
 
 @functools.cache
 def _s3(region: str, emulated: bool) -> Any:
-    import boto3
     from botocore.config import Config
+
+    from chalicelib.shared import aws
 
     # the emulator answers on 127.0.0.1, where only path-style URLs reach a bucket
     style = "path" if emulated else "virtual"
-    return boto3.client(
-        "s3", region_name=region, config=Config(signature_version="s3v4", s3={"addressing_style": style})
-    )
+    return aws.client("s3", region, config=Config(signature_version="s3v4", s3={"addressing_style": style}))
 
 
 def _client() -> Any:

@@ -13,9 +13,9 @@ from chalicelib.shared.settings import get_settings
 @functools.cache
 def client(service: str, region: str | None = None) -> Any:
     """A client of ``service`` in ``region`` (the stage's own by default)."""
-    import boto3
+    from chalicelib.shared import aws
 
-    return boto3.client(service, region_name=region or get_settings().region)
+    return aws.client(service, region or get_settings().region)
 
 
 def aws_failure(error: Exception, table: Mapping[str, Failure]) -> SendFailed:

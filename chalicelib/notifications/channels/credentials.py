@@ -37,6 +37,6 @@ def required(values: dict[str, str], secret_id: str, *names: str) -> list[str]:
 
 @functools.cache
 def _secrets() -> Any:
-    import boto3
+    from chalicelib.shared import aws
 
-    return boto3.client("secretsmanager", region_name=get_settings().region)
+    return aws.client("secretsmanager", get_settings().region)
