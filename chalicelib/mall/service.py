@@ -537,8 +537,10 @@ class Mall:
                 if order.limit_period
                 else []
             )
+            way_back = "退款" if action == Action.REFUND else "取消"  # the member's points entry names the order too
+            back = f"积分商城兑换{way_back} {order.reward_name} ×{order.quantity}: {reason}"
             return [
-                points.giving_back(order.member_id, order.held, [list(draw) for draw in order.draws], source, reason),
+                points.giving_back(order.member_id, order.held, [list(draw) for draw in order.draws], source, back),
                 Posting(reward, STOCK, order.quantity, "return", source, reason),
                 *uncounted,
                 posting,

@@ -298,6 +298,7 @@ class TestShipping:
         mine = ok(client.get(f"/v1/me/mall/orders/{order['order_id']}"))
         assert [step["by"] for step in mine["history"]] == ["member", "staff", "member", "staff"]
         assert available(client) == 1_000
+        assert ok(client.get("/v1/me/points/ledger"))["items"][0]["reason"] == "积分商城兑换退款 保温杯 ×1: 质量问题"
         assert stock_of(api, order["reward_id"]) == 5
         assert ok(api.post(f"{path}/refund", {"reason": "again"}))["history"] == refunded["history"]  # once
         assert [e["type"] for e in events("mall.order-shipped")] == ["mall.order-shipped"]
@@ -328,6 +329,8 @@ class TestShipping:
         assert ok(client.post(path)) == cancelled
         assert item_counts() == before
         assert (available(client), stock_of(api, order["reward_id"])) == (1_000, 5)
+        back = ok(client.get("/v1/me/points/ledger"))["items"][0]  # says what came back, and why
+        assert (back["points"], back["reason"]) == (300, "积分商城兑换取消 保温杯 ×1: 不想要了")
         _, other = member_token("13900000002")
         refused(api.as_(other).post(path), 404, "not-found")  # another member's order does not exist for them
         assert_reconciled(member_id, order_holder(order["order_id"]))
