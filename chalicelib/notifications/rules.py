@@ -220,12 +220,46 @@ class _Lenient(dict[str, Any]):
         return ""
 
 
-def render(words: Words, variables: Mapping[str, Any]) -> Words:
-    """The words with their ``{name}`` variables filled (a variable the event did not carry renders empty)."""
-    values = _Lenient({name: "" if value is None else value for name, value in variables.items()})
+def render(words: Words, variables: Mapping[str, Any], language: str = "zh-CN") -> Words:
+    """The words with their ``{name}`` variables filled as a member reads them in ``language`` (a variable the event
+    did not carry renders empty; a business date reads 2026年12月31日, or 31 Dec 2026 in English)."""
+    values = _Lenient({name: _shown(value, language) for name, value in variables.items()})
     return Words(
         string.Formatter().vformat(words.title, (), values), string.Formatter().vformat(words.text, (), values)
     )
+
+
+_MONTHS = (
+    "",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)  # whatever the locale
+
+
+def _shown(value: Any, language: str) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return value
+        return (
+            f"{day.year}年{day.month}月{day.day}日"
+            if language == "zh-CN"
+            else f"{day.day} {_MONTHS[day.month]} {day.year}"
+        )
+    return value
 
 
 def with_opt_out(text: str, purpose: Purpose, channel: str, wording: str) -> str:

@@ -200,7 +200,7 @@ def _record(tx: Transaction, notice: Notice, mid: str, decision: Decision, langu
 
 
 def _words(kind_name: str, channel: str, language: str, variables: Mapping[str, Any]) -> Words:
-    return render(settings.template(kind_name, channel).in_language(language), variables)
+    return render(settings.template(kind_name, channel).in_language(language), variables, language)
 
 
 def _count(tx: Transaction, mid: str, now: datetime, kind: str, status: str, reason: str | None) -> None:

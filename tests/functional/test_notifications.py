@@ -166,7 +166,7 @@ class TestTriggers:
             through(aws, times=2)
 
         [text] = sent_to("0001")
-        assert "120积分将于2026-11-27过期" in text.text
+        assert "120积分将于2026年11月27日过期" in text.text
         assert messages_of(member_id)[0].status == "sent"
 
     def test_a_held_reminder_past_its_date_is_dropped_as_too_late(self, aws, api, member):
@@ -640,7 +640,12 @@ TRIGGERS = [
         "points-earned",
         "您获得30积分，当前可用130积分。",
     ),
-    ("points.expiring", {"expires_on": "2026-11-27", "points": 40}, "points-expiring", "您有40积分将于2026-11-27过期"),
+    (
+        "points.expiring",
+        {"expires_on": "2026-11-27", "points": 40},
+        "points-expiring",
+        "您有40积分将于2026年11月27日过期",
+    ),
     (
         "points.expired",
         {
@@ -709,7 +714,7 @@ TRIGGERS = [
         "tier.downgrade-warning",
         {"tier": "gold", "review_on": "2026-12-31", "programme_version": 1},
         "tier-downgrade-warning",
-        "您的gold等级将于2026-12-31复核",
+        "您的gold等级将于2026年12月31日复核",
     ),
     (
         "coupon.issued",
@@ -728,7 +733,7 @@ TRIGGERS = [
         "coupon.expiring",
         {"code": "C0DE", "template_id": "ct_1", "valid_until": "2026-11-23"},
         "coupon-expiring",
-        "您有一张优惠券将于2026-11-23过期",
+        "您有一张优惠券将于2026年11月23日过期",
     ),
     (
         "mall.order-shipped",

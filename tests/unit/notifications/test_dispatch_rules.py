@@ -127,6 +127,14 @@ def test_words_fill_their_variables_and_marketing_sms_end_with_the_opt_out():
     assert unknown_variables("{points}{nope}", ("points",)) == ["nope"]
 
 
+def test_business_dates_read_as_members_write_them_in_their_language():
+    words = Words("{valid_until}", "{points}积分将于{expires_on}过期，{order_id}")
+    variables = {"valid_until": "2026-12-31", "expires_on": "2027-01-05", "points": 40, "order_id": "2026-13-99"}
+    assert render(words, variables) == Words("2026年12月31日", "40积分将于2027年1月5日过期，2026-13-99")
+    assert render(words, variables, "en") == Words("31 Dec 2026", "40积分将于5 Jan 2027过期，2026-13-99")
+    assert render(Words("{a}", "{a}"), {"a": "2026-12-31T10:00:00Z"}).text == "2026-12-31T10:00:00Z"  # no date
+
+
 def test_events_give_one_notice_each_keyed_by_what_makes_it_once():
     paid = {
         "member_id": "mb_1",
