@@ -2,7 +2,9 @@
 the till's eligibility with reasons, reservation, redemption once per code, reversal, expiry, voiding, gifts and
 the liability."""
 
+import concurrent.futures
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -943,6 +945,43 @@ def test_a_codes_chunk_fits_a_transaction_however_the_stock_is_spread(api):
     assert batch.body["report"]["tallies"]["issued"] == 30  # a chunk drawing on all 16 shards
     assert process(f"{batch.body['batch_id']}#0")["duplicate"] == 20
     assert api.get(f"/v1/coupons/batches/{batch.body['batch_id']}").body["chunks_done"] == 2
+
+
+def test_a_use_refused_at_commit_by_its_closed_order_answers_the_repeat_that_won_and_uses_nothing_more(
+    api, member, monkeypatch
+):
+    """A cashier's redemption and its repeat race, and the sale is recorded between: the loser's commit is refused by
+    the closed till order, yet it repeats the winner's use, so it gets the winner's answer and uses nothing more."""
+    from chalicelib.coupons.service import Coupons
+
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    sale = {"order_id": "POS-3", "store_id": "SH-001", "total_fen": 25_000, "paid_fen": 22_000,
+            "payment_method": "cash"}  # fmt: skip
+    change, paused, go_on = Coupons.change, threading.Event(), threading.Event()
+
+    def change_after_the_winner(self, *args, **kwargs):
+        if threading.current_thread() is not threading.main_thread():  # the loser: read all, about to commit
+            paused.set()
+            assert go_on.wait(60)
+        return change(self, *args, **kwargs)
+
+    monkeypatch.setattr(Coupons, "change", change_after_the_winner)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        losing = pool.submit(redeem, cashier, code, "POS-3", member_code=shown(member))
+        assert paused.wait(60)
+        won = redeem(cashier, code, "POS-3", member_code=shown(member))  # the repeat that wins, then the sale
+        assert cashier.post(f"/v1/members/{member}/purchases", sale).status == 201
+        go_on.set()
+        lost = losing.result(60)
+    assert won.status == 201, won.body
+    assert won.body["duplicate"] is False
+    assert lost.status in (200, 201), lost.body
+    assert lost.body["duplicate"] is True
+    assert lost.body["redemption_id"] == won.body["redemption_id"]
+    coupon_entries_add_up(code)
+    refused = redeem(cashier, code, "POS-4", member_code=shown(member))  # used once: no other order takes it
+    assert (refused.status, refused.body["reason"]) == (409, "used")
 
 
 def test_a_partners_order_numbered_as_a_recorded_counter_sale_still_takes_its_coupon(api, partner, member):
