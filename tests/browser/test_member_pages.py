@@ -8,7 +8,7 @@ import json
 import re
 import secrets
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import expect
@@ -226,9 +226,15 @@ def test_a_refund_that_undoes_an_upgrade_says_so_and_that_its_gift_was_taken_bac
     order_id = f"UP-{secrets.token_hex(3)}"
     member_id = purchase(site, phone, order_id, 120_000)["member_id"]  # ¥1,200: silver, and its gift
     page = open_as(mobile, site, tokens, "/tier")  # kept by next year's spending, of which there is none yet
-    review_on = site.api("GET", f"/v1/members/{member_id}/tier")["retention"]["review_on"]
+    standing = site.api("GET", f"/v1/members/{member_id}/tier")
+    review_on, until = standing["retention"]["review_on"], standing["valid_until"]
     expect(page.locator("[data-test=retention]")).to_have_text(
         f"在 {review_on.replace('-', '/')} 复核前再达到 ¥800.00 即可保级"
+    )
+    # found by a walkthrough: the card's 有效期至 the last day of next year, the review half a month later, unexplained
+    assert date.fromisoformat(review_on) == date.fromisoformat(until) + timedelta(days=16)  # the 15 grace days
+    expect(page.locator("[data-test=retention-grace]")).to_have_text(
+        f"有效期到 {until.replace('-', '/')}，此后等级保留到 {review_on.replace('-', '/')} 复核时再定"
     )
     now = datetime.now(UTC).isoformat()
     partner(site, "/v1/webhooks/refunds", {"refund_id": f"R-{order_id}", "order_id": order_id, "occurred_at": now,
