@@ -45,7 +45,9 @@ def publish_agreement(ctx: RequestContext) -> Reply:
 
     Errors: 409 `version-taken` when another version of the document was published at the same moment."""
     body: AgreementPublish = ctx.body
-    published = service.publish(ctx.caller.scope, body.kind, body.title, body.paragraphs, body.requires_acceptance)
+    published = service.publish(
+        ctx.caller.scope, body.kind, body.title, body.paragraphs, body.requires_acceptance, body.changes
+    )
     return Reply(Agreement.model_validate(published), status=201)
 
 

@@ -30,6 +30,7 @@ class AgreementRecord(Record):
     version = NumberAttribute()
     title = UnicodeAttribute()
     paragraphs = UnicodeAttribute()  # JSON: a list of one-line paragraphs
+    changes = UnicodeAttribute(null=True)  # JSON: what changed since the version before, a point per item
     requires_acceptance = BooleanAttribute()
     published_at = UnicodeAttribute()
     published_by = UnicodeAttribute()

@@ -18,6 +18,11 @@ REQUIRES = (
     "whether every member must accept this version (a material change); `false` for a correction that asks no one "
     "again (members who accepted an earlier version owe nothing). A document's first version always requires it"
 )
+CHANGES = (
+    "what changed since the version before (本次更新要点), a point per item: what members asked to accept the version "
+    "read first (PIPL asks that a change to how personal data is handled be told). Empty when not said"
+)
+MAX_CHANGES = 20
 VIA = (
     "how it was given: `code-login` (ticked on the log-in page, joining or logging in with an SMS code), "
     "`password-login`, or `member-pages` (asked on the member pages after a new version)"
@@ -48,6 +53,7 @@ class AgreementPublish(Input):
                         "一、我们收集的信息：手机号、姓名、生日（选填）和消费记录，用于提供会员服务。",
                     ],
                     "requires_acceptance": True,
+                    "changes": ["新增：生日礼所需的生日信息说明。", "调整：消费记录的保存期限改为三年。"],
                 }
             ]
         }
@@ -61,6 +67,10 @@ class AgreementPublish(Input):
         f"{MAX_PARAGRAPHS} paragraphs and {MAX_TOTAL} characters in all)",
     )  # fmt: skip
     requires_acceptance: bool = Field(default=True, description=REQUIRES)
+    changes: list[Paragraph] = Field(
+        default_factory=list, max_length=MAX_CHANGES,
+        description=f"{CHANGES}; at most {MAX_CHANGES} points of up to {MAX_PARAGRAPH} characters",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _not_too_long(self) -> Self:
@@ -77,6 +87,7 @@ class Agreement(Schema):
     title: str = Field(description="its title (标题)")
     paragraphs: list[str] = Field(description="its text, a paragraph per item")
     requires_acceptance: bool = Field(description=REQUIRES)
+    changes: list[str] = Field(description=CHANGES)
     published_at: str = Field(description=f"when it was published; {UTC_INSTANT}")
 
 
@@ -87,6 +98,7 @@ class AgreementSummary(Schema):
     version: int = Field(description=VERSION)
     title: str = Field(description="its title (标题)")
     requires_acceptance: bool = Field(description=REQUIRES)
+    changes: list[str] = Field(description=CHANGES)
     published_at: str = Field(description=f"when it was published; {UTC_INSTANT}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from chalicelib.agreements.model import KIND_NAMES, Kind, Version, current, due, in_order, missing, stale
@@ -53,17 +53,22 @@ def _full(record: AgreementRecord) -> dict[str, Any]:
 
 def _summary(record: AgreementRecord) -> dict[str, Any]:
     return {"kind": record.kind, "version": int(record.version), "title": record.title,
-            "requires_acceptance": bool(record.requires_acceptance), "published_at": record.published_at}  # fmt: skip
+            "requires_acceptance": bool(record.requires_acceptance), "changes": json.loads(record.changes or "[]"),
+            "published_at": record.published_at}  # fmt: skip
 
 
-def publish(actor: str, kind: Kind, title: str, paragraphs: list[str], requires_acceptance: bool) -> dict[str, Any]:
+def publish(
+    actor: str, kind: Kind, title: str, paragraphs: list[str], requires_acceptance: bool, changes: Sequence[str] = ()
+) -> dict[str, Any]:
     """Publish the next version of a document (1 for the first): members read it at once, and owe their acceptance
-    when it requires one (a first version always does). Two publications racing for one number: the later is 409."""
+    when it requires one (a first version always does), shown ``changes`` (what changed since the version before)
+    first. Two publications racing for one number: the later is 409."""
     records = _read_all()
     number = 1 + max((int(r.version) for r in records if r.kind == kind), default=0)
     record = AgreementRecord(
         DOCUMENTS_SCOPE, version_key(kind, number), kind=str(kind), version=number, title=title,
         paragraphs=json.dumps(paragraphs, ensure_ascii=False), requires_acceptance=requires_acceptance or number == 1,
+        changes=json.dumps(list(changes), ensure_ascii=False) if changes else None,
         published_at=clock.iso(clock.now()), published_by=actor,
     )  # fmt: skip
     tx = Transaction()

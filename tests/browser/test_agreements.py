@@ -32,12 +32,17 @@ def test_an_administrator_publishes_a_correction_and_reads_a_members_acceptance(
     text = page.get_by_label("正文")
     assert "欢迎加入本品牌会员计划" in text.input_value()  # the current text, to edit
     text.fill(text.input_value().replace("客服热线：400-000-0000", "客服热线：400-000-0001"))
+    page.get_by_label("更新要点").fill("更正客服热线号码\n\n")  # what changed, a point per line (blank ones dropped)
     page.locator("[data-test=agreement-requires] .el-switch__core").click()  # a correction: nobody asked again
     assert unlabelled_inputs(page) == []
     shot(console, "agreement-publish")
     page.locator("[data-test=agreement-save]").click()
     page.get_by_text(f"已发布会员协议第 {before + 1} 版").wait_for()
-    expect(page.locator("[data-test=agreement-versions-terms] tbody tr").first).to_contain_text("更正，无需重新同意")
+    newest = page.locator("[data-test=agreement-versions-terms] tbody tr").first
+    expect(newest).to_contain_text("更正，无需重新同意")
+    expect(newest).to_contain_text("更正客服热线号码")
+    expect(page.locator("[data-test=agreement-changes-terms]")).to_contain_text("更正客服热线号码")
+    assert site.api("GET", "/v1/agreements/terms/versions")["items"][0]["changes"] == ["更正客服热线号码"]
     expect(page.locator("[data-test=agreement-current-terms]")).to_contain_text("400-000-0001")
 
     page.goto(f"{site.base}/console/#/members/{member['member_id']}")
@@ -53,13 +58,15 @@ def test_a_member_who_owes_a_new_version_is_asked_until_they_agree(site: Site, m
     declining = site.member_tokens(f"139{uuid.uuid4().int % 10**8:08d}")
     privacy = next(d for d in site.api("GET", "/v1/agreements")["items"] if d["kind"] == "privacy")
     added = "七、新增：我们会在您同意后使用位置信息推荐附近门店。"
+    said = "新增：经您同意后，用位置信息推荐附近门店"  # what changed, said before the text (a walkthrough)
     site.api("POST", "/v1/agreements", {"kind": "privacy", "title": "隐私政策",
-                                        "paragraphs": [*privacy["paragraphs"], added]})  # fmt: skip
+                                        "paragraphs": [*privacy["paragraphs"], added], "changes": [said]})  # fmt: skip
     try:
         page = open_as(mobile, site, tokens, "/home")
         gate = page.locator("[data-test=agreement-gate]")
         gate.get_by_text("为继续使用会员服务，请阅读并同意以下内容").wait_for()
-        gate.get_by_text("《隐私政策》").click()
+        expect(gate.locator("[data-test=agreement-changes-privacy]")).to_have_text(f"《隐私政策》本次更新要点{said}")
+        gate.get_by_text("《隐私政策》", exact=True).click()
         gate.get_by_text("我们会在您同意后使用位置信息推荐附近门店").wait_for()
         check_screen(mobile, "首页", "agreement-gate")
         page.locator("[data-test=agreement-accept]").click()

@@ -77,9 +77,12 @@ def test_a_code_log_in_without_the_current_versions_is_refused_and_its_code_stil
 def test_a_new_version_is_owed_accepted_once_and_a_correction_asks_no_one(api, aws):
     agreed = published(api, TERMS, PRIVACY)
     member = api.as_(log_in(api, code=code_for(api, aws), agreed=agreed).body["access_token"])
-    published(api, {**PRIVACY, "paragraphs": ["我们更新了第三方共享的说明。"]})
+    said = ["新增：第三方共享的说明。", "调整：消费记录保存三年。"]  # what changed, read first (a walkthrough)
+    published(api, {**PRIVACY, "paragraphs": ["我们更新了第三方共享的说明。"], "changes": said})
     (owed,) = member.get("/v1/me/agreements").body["due"]
     assert (owed["kind"], owed["version"], owed["paragraphs"]) == ("privacy", 2, ["我们更新了第三方共享的说明。"])
+    assert owed["changes"] == said
+    assert [v["changes"] for v in api.as_(None).get("/v1/agreements/privacy/versions").body["items"]] == [said, []]
     stale = member.post("/v1/me/agreements", {"agreed": agreed})
     assert stale.status == 422
     assert stale.body["type"].endswith("/agreements-required")
@@ -116,7 +119,9 @@ def test_who_may_publish_and_read_and_what_is_refused(api):
     assert api.as_(token_for(["admin"], ("SH-001",))).post("/v1/agreements", TERMS).status == 403  # chain-wide
     before = item_counts()
     for bad in ({**TERMS, "kind": "cookies"}, {**TERMS, "paragraphs": []}, {**TERMS, "paragraphs": ["一\n二"]},
-                {**TERMS, "title": " "}, {**TERMS, "paragraphs": ["long " * 400] * 11}):  # fmt: skip
+                {**TERMS, "title": " "}, {**TERMS, "paragraphs": ["long " * 400] * 11},
+                {**TERMS, "changes": ["一\n二"]}, {**TERMS, "changes": ["x"] * 21}, {**TERMS, "changes": [" "]},
+                {**TERMS, "changes": "一"}):  # fmt: skip
         refused = api.post("/v1/agreements", bad)
         assert refused.status == 422, (bad, refused.body)
     assert item_counts() == before
