@@ -246,9 +246,14 @@ _MONTHS = (
 )  # whatever the locale
 
 
+FOREVER = "永久"  # a card's validity with no end, as the Chinese words say it; English: "until further notice"
+
+
 def _shown(value: Any, language: str) -> Any:
     if value is None:
         return ""
+    if value == FOREVER and language != "zh-CN":
+        return "further notice"
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             day = date.fromisoformat(value)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.notifications.rules import Notice, yuan
+from chalicelib.notifications.rules import FOREVER, Notice, yuan
 from chalicelib.shared import clock
 
 Payload = dict[str, Any]
@@ -130,7 +130,7 @@ def _announcement(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 
 def _card_paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    variables = {"plan": p.get("plan_name") or p["plan_id"], "valid_until": p.get("valid_until") or "永久"}
+    variables = {"plan": p.get("plan_name") or p["plan_id"], "valid_until": p.get("valid_until") or FOREVER}
     return [Notice(p["member_id"], "membership-card-paid", p["payment_id"], variables)]
 
 

@@ -133,6 +133,11 @@ def test_business_dates_read_as_members_write_them_in_their_language():
     assert render(words, variables) == Words("2026年12月31日", "40积分将于2027年1月5日过期，2026-13-99")
     assert render(words, variables, "en") == Words("31 Dec 2026", "40积分将于5 Jan 2027过期，2026-13-99")
     assert render(Words("{a}", "{a}"), {"a": "2026-12-31T10:00:00Z"}).text == "2026-12-31T10:00:00Z"  # no date
+    card = KINDS["membership-card-paid"].words  # a card with no end: 永久 in Chinese, not in English
+    assert render(card["zh-CN"], {"plan": "金卡", "valid_until": "永久"}).text == "您的金卡已生效，有效期至永久。"
+    assert render(card["en"], {"plan": "Gold", "valid_until": "永久"}, "en").text == (
+        "Your Gold is active until further notice."
+    )
 
 
 def test_events_give_one_notice_each_keyed_by_what_makes_it_once():
