@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from chalicelib.ledger.dynamo import DynamoStore, Guard
@@ -20,16 +20,30 @@ from chalicelib.ledger.store import Requirement, Store
 from chalicelib.shared.db import Transaction, import_each
 
 
-class _Books(dict[str, Book[Any]]):
-    """The registered books by name. A book not registered yet is looked for in every domain's ``book`` module, so a
-    process that imported only some domains (a purchase's cold start, the CLI running reconciliation, a job's
-    function) still finds every book it may read, and imports the others' rules only when it meets one of them."""
+class _Books(Mapping[str, Book[Any]]):
+    """Every book by name. A name not registered yet is looked for in every domain's ``book`` module, and so is the
+    whole set when it is listed or counted: a process that imported only some domains (a purchase's cold start, the
+    CLI running reconciliation, a job's function, the drift alarms declared) still finds every book it may read, and a
+    purchase imports the other domains' rules only when an account it reads holds one of their books."""
 
-    def __missing__(self, name: str) -> Book[Any]:
+    def __init__(self) -> None:
+        self._registered: dict[str, Book[Any]] = {}
+
+    def register(self, book: Book[Any]) -> None:
+        self._registered[book.name] = book
+
+    def __getitem__(self, name: str) -> Book[Any]:
+        if name not in self._registered:
+            _discover()
+        return self._registered[name]
+
+    def __iter__(self) -> Iterator[str]:
         _discover()
-        if name in self:
-            return self[name]
-        raise KeyError(name)
+        return iter(self._registered)
+
+    def __len__(self) -> int:
+        _discover()
+        return len(self._registered)
 
 
 _books = _Books()
@@ -38,7 +52,7 @@ _store: list[Store] = []
 
 
 def register_book(book: Book[Any]) -> Book[Any]:
-    _books[book.name] = book
+    _books.register(book)
     return book
 
 

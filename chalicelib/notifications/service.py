@@ -200,7 +200,8 @@ def _record(tx: Transaction, notice: Notice, mid: str, decision: Decision, langu
 
 
 def _words(kind_name: str, channel: str, language: str, variables: Mapping[str, Any]) -> Words:
-    return render(settings.template(kind_name, channel).in_language(language), variables, language)
+    words, written_in = settings.template(kind_name, channel).in_language(language)
+    return render(words, variables, written_in)  # dates as the words are written, an English member's or not
 
 
 def _count(tx: Transaction, mid: str, now: datetime, kind: str, status: str, reason: str | None) -> None:

@@ -45,8 +45,9 @@ class Template:
     custom: bool = False
     version: int = 0
 
-    def in_language(self, language: str) -> Words:
-        return self.words.get(language) or self.words["zh-CN"]
+    def in_language(self, language: str) -> tuple[Words, str]:
+        """The words in ``language``, or the zh-CN ones where the template has none in it; and which they are."""
+        return (self.words[language], language) if self.words.get(language) else (self.words["zh-CN"], "zh-CN")
 
 
 # --- policy -----------------------------------------------------------------------------------------------------

@@ -26,9 +26,10 @@ _making = threading.Lock()  # making a client from a session is not thread-safe
 
 
 def session() -> Session:
-    """A new botocore session on the process's data loader."""
+    """A new botocore session on the process's data loader (one per data path: ``AWS_DATA_PATH`` or the config file's
+    ``data_path``, searched first, as botocore does)."""
     made = Session()
-    made.register_component("data_loader", _loader())
+    made.register_component("data_loader", _loader(made.get_config_variable("data_path")))
     return made
 
 
@@ -47,8 +48,12 @@ def _boto3_session() -> Any:
 
 
 @functools.cache
-def _loader() -> Loader:
-    return _Data(file_loader=_PlainJSONFiles())
+def _loader(data_path: str | None) -> Loader:
+    """What ``botocore.loaders.create_loader`` makes of the data path, reading the short way."""
+    extra = (
+        [os.path.expanduser(os.path.expandvars(path)) for path in data_path.split(os.pathsep)] if data_path else None
+    )
+    return _Data(extra_search_paths=extra, file_loader=_PlainJSONFiles())
 
 
 class _Data(Loader):  # type: ignore[misc]

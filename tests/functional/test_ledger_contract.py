@@ -616,3 +616,9 @@ def test_a_process_that_imported_no_domain_still_knows_every_book() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.split() == [*names, "unknown"]
+    listed = "from chalicelib.ledger.registry import ledger\nprint(*sorted(ledger().books), len(ledger().books))"
+    done = subprocess.run([sys.executable, "-c", listed], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.split() == [*names, str(len(names))]  # listed whole (the drift alarms are declared so: a review)
+    asked = "from chalicelib.ledger.registry import ledger\nprint('wallet-principal' in ledger().books)"
+    done = subprocess.run([sys.executable, "-c", asked], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.split() == ["True"]

@@ -4,6 +4,7 @@ reads no file again."""
 
 import itertools
 import json
+import os
 
 import pytest
 from botocore.exceptions import UnknownServiceError
@@ -18,7 +19,7 @@ TYPES = ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2")
 @pytest.mark.parametrize("type_name", TYPES)
 def test_a_service_is_known_exactly_when_botocore_lists_it(type_name):
     botocores = Loader().list_available_services(type_name)
-    ours = aws._loader().list_available_services(type_name)
+    ours = aws._loader(None).list_available_services(type_name)
     every = {directory for path in Loader().search_paths for directory in _directories(path)}
     assert len(botocores) > 100
     if type_name == "paginators-1":
@@ -31,7 +32,7 @@ def test_a_service_is_known_exactly_when_botocore_lists_it(type_name):
 
 @pytest.mark.parametrize("name", ["", ".", "..", "nope", "dynamodb/2012-08-10", "../data/dynamodb", 5, None])
 def test_what_is_no_service_is_not_known(name):
-    assert name not in aws._loader().list_available_services("service-2")
+    assert name not in aws._loader(None).list_available_services("service-2")
 
 
 def test_files_are_read_as_botocore_reads_them_in_the_same_order():
@@ -77,3 +78,24 @@ def _directories(path):
     import os
 
     return [name for name in os.listdir(path) if os.path.isdir(os.path.join(path, name))] if os.path.isdir(path) else []
+
+
+def test_a_data_path_is_searched_first_as_botocore_searches_it(tmp_path, monkeypatch):
+    """Found by a review: botocore searches ``AWS_DATA_PATH`` (or the config file's ``data_path``) before its own data;
+    the shared loader did not, so a model placed there was unknown."""
+    model = tmp_path / "mydb" / "2024-01-01"
+    model.mkdir(parents=True)
+    source = f"{Loader.BUILTIN_DATA_PATH}/sdb/2009-04-15/service-2.json"
+    shape = JSONFileLoader().load_file(source.removesuffix(".json"))
+    shape["metadata"] = {**shape["metadata"], "endpointPrefix": "mydb", "serviceId": "MyDB", "signingName": "mydb"}
+    (model / "service-2.json").write_text(json.dumps(shape))
+    monkeypatch.setenv("AWS_DATA_PATH", f"{tmp_path}{os.pathsep}/nowhere")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
+    made = aws.session()
+    assert made.get_component("data_loader").search_paths[:2] == [str(tmp_path), "/nowhere"]
+    assert "mydb" in made.get_component("data_loader").list_available_services("service-2")
+    assert made.create_client(
+        "mydb", "us-east-1", endpoint_url="http://127.0.0.1:1"
+    ).meta.service_model.service_name == ("mydb")
+    assert Session().get_component("data_loader").search_paths[:2] == [str(tmp_path), "/nowhere"]  # as botocore's

@@ -218,3 +218,18 @@ def test_an_inbox_message_about_a_mall_order_names_it_for_the_pages_to_open():
     ready = MessageRecord("ms_1", kind="mall-order-ready", occurrence="mo_01M8", purpose="service", created_at="t")
     receipt = MessageRecord("ms_2", kind="wallet-paid", occurrence="wp_01", purpose="service", created_at="t")
     assert (inbox_item(ready)["about"], inbox_item(receipt)["about"]) == ("mo_01M8", None)
+
+
+def test_a_template_without_english_words_keeps_its_dates_chinese_for_an_english_member(monkeypatch):
+    """Found by a review: staff's templates need no English words, and an English member then reads the Chinese ones,
+    whose dates must read as Chinese does."""
+    from chalicelib.notifications import service, settings
+
+    chinese = Words("积分即将过期", "您有{points}积分将于{expires_on}过期")
+    zh_only = settings.Template("points-expiring", "sms", {"zh-CN": chinese}, custom=True)
+    monkeypatch.setattr(settings, "template", lambda kind, channel: zh_only)
+    words = service._words("points-expiring", "sms", "en", {"points": 40, "expires_on": "2026-12-31"})
+    assert words.text == "您有40积分将于2026年12月31日过期"
+    both = settings.Template("points-expiring", "sms", {**zh_only.words, "en": Words("Expiring", "by {expires_on}")})
+    monkeypatch.setattr(settings, "template", lambda kind, channel: both)
+    assert service._words("points-expiring", "sms", "en", {"expires_on": "2026-12-31"}).text == "by 31 Dec 2026"
