@@ -256,11 +256,12 @@ class DynamoStore:
         return _entry(holder, book, record) if record else None
 
     @_reading()
-    def page(self, holder: str, book: str, limit: int, after: Any = None) -> Page:
+    def page(self, holder: str, book: str, limit: int, after: Any = None, *, consistent: bool = True) -> Page:
         start = {"account": {"S": f"{holder}|{book}"}, "seq": {"N": str(int(after))}} if after else None
         results = E.query(
-            f"{holder}|{book}", scan_index_forward=False, limit=limit, last_evaluated_key=start, consistent_read=True
-        )  # fmt: skip  a decision may rest on it (a gift after a cash refund)
+            f"{holder}|{book}", scan_index_forward=False, limit=limit, last_evaluated_key=start,
+            consistent_read=consistent,
+        )  # fmt: skip
         records, last = one_page(E, results)
         return Page([_entry(holder, book, r) for r in records], int(last["seq"]["N"]) if last else None)
 

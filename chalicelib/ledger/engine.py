@@ -181,8 +181,11 @@ class Ledger:
     def balance(self, holder: str, book: str) -> int:
         return self.holdings(holder).balance(holder, book)
 
-    def page(self, holder: str, book: str, limit: int, after: Any = None) -> tuple[list[Entry], Any]:
-        page = self._reading(lambda: self.store.page(holder, book, limit, after))
+    def page(
+        self, holder: str, book: str, limit: int, after: Any = None, *, consistent: bool = True
+    ) -> tuple[list[Entry], Any]:
+        """A page of a book's entries, newest first (``Store.page``: ``consistent=False`` for a history page)."""
+        page = self._reading(lambda: self.store.page(holder, book, limit, after, consistent=consistent))
         return page.entries, page.cursor
 
     def amend(

@@ -137,7 +137,7 @@ class MemoryStore:
             entries = self.entries.get((holder, book), [])
             return entries[seq - 1] if 0 < seq <= len(entries) else None
 
-    def page(self, holder: str, book: str, limit: int, after: Any = None) -> Page:
+    def page(self, holder: str, book: str, limit: int, after: Any = None, *, consistent: bool = True) -> Page:
         with self._lock:
             entries = self.entries.get((holder, book), [])
             end = len(entries) if after is None else int(after) - 1

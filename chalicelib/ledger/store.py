@@ -178,8 +178,10 @@ class Store(Protocol):
 
     def entry(self, holder: str, book: str, seq: int) -> Entry | None: ...
 
-    def page(self, holder: str, book: str, limit: int, after: Any = None) -> Page:
-        """Entries newest first, ``limit`` at most, continuing after the position ``after``."""
+    def page(self, holder: str, book: str, limit: int, after: Any = None, *, consistent: bool = True) -> Page:
+        """Entries newest first, ``limit`` at most, continuing after the position ``after``; read consistently (what a
+        decision rests on: a gift after a cash refund) unless ``consistent`` is False (a history page, at half the
+        read units: an entry committed a moment ago may show a moment later)."""
         ...
 
     def entries_between(self, holder: str, book: str, first: int, last: int) -> list[Entry]:

@@ -157,7 +157,7 @@ def history(member_id: str, card_id: str, *, for_member: bool = False) -> list[d
     card_of(member_id, card_id)
     items, cursor = [], None
     while True:
-        entries, cursor = ledger().page(member_id, MEMBERSHIP, 100, cursor)
+        entries, cursor = ledger().page(member_id, MEMBERSHIP, 100, cursor, consistent=False)
         items += [
             {"entry_id": e.entry_id, "kind": e.kind, "amount_fen": e.amount, "reason": _reason(e, for_member),
              "actor": e.actor.partition(":")[0] if for_member else e.actor, "occurred_at": e.occurred_at}
@@ -738,7 +738,7 @@ def uses_page(
     store, what for, and (for staff) who recorded it; a reversal names the use it took back."""
     scope = f"benefit-uses|{member_id}"
     position = decode_cursor(scope, cursor)
-    entries, after = ledger().page(member_id, USES, limit, position["seq"] if position else None)
+    entries, after = ledger().page(member_id, USES, limit, position["seq"] if position else None, consistent=False)
     return [_use_json(entry, for_member) for entry in entries], encode_cursor(scope, {"seq": after} if after else None)
 
 

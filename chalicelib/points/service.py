@@ -443,7 +443,7 @@ def ledger_page(member_id: str, limit: int, cursor: str | None, *, for_member: b
     ``recorded_by`` null)."""
     scope = f"points-ledger|{member_id}"
     position = decode_cursor(scope, cursor)
-    entries, after = ledger().page(member_id, BOOK, limit, position["seq"] if position else None)
+    entries, after = ledger().page(member_id, BOOK, limit, position["seq"] if position else None, consistent=False)
     items = [{**entry_json(entry), "recorded_by": None if for_member else entry.actor} for entry in entries]
     if for_member:
         items = [{**e, "source": {**e["source"], "id": None}} if e["source"]["kind"] in INTERNAL_SOURCES else e

@@ -574,5 +574,5 @@ def growth_entry_json(entry: Any) -> dict[str, Any]:
 def growth_entries(member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     scope = f"growth-ledger|{member_id}"
     position = decode_cursor(scope, cursor)
-    entries, after = ledger().page(member_id, GROWTH, limit, position["seq"] if position else None)
+    entries, after = ledger().page(member_id, GROWTH, limit, position["seq"] if position else None, consistent=False)
     return [growth_entry_json(entry) for entry in entries], encode_cursor(scope, {"seq": after} if after else None)

@@ -1,5 +1,6 @@
 """The points account through the API: balances as of now, redemptions, reversals, adjustments, the ledger."""
 
+import json
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -285,6 +286,30 @@ class TestLedger:
         assert [{**e, "recorded_by": None} for e in staff_read] == first["items"] + rest["items"]
         assert staff_read[0]["recorded_by"] == f"member:{member_id}"  # the member's own redemption
         assert_invariants(member_id)
+
+    def test_a_history_page_reads_at_half_the_units_and_a_decision_reads_consistently(self, api, member):
+        """A history page is read eventually consistent (half the read units: an entry committed a moment ago may
+        show a moment later); what a decision rests on (the wallet's entries before a top-up's gift) is read
+        consistently."""
+        from chalicelib.shared.db import connection
+        from chalicelib.wallet.service import cashed_out_after_top_up
+
+        member_id, me = member
+        earn(member_id, 10)
+        queries = []
+        events = connection().client.meta.events
+        spy = lambda request, **_: queries.append(json.loads(request.body))  # noqa: E731
+        events.register("before-send.dynamodb.Query", spy)
+        try:
+            for path in ("/v1/me/points/ledger", "/v1/me/growth", "/v1/me/benefits/uses"):
+                assert me.get(path).status == 200, path
+            histories = [q.get("ConsistentRead", False) for q in queries if q["TableName"].endswith("-ledger-entries")]
+            queries.clear()
+            assert cashed_out_after_top_up(member_id, "no-such-top-up") is None
+        finally:
+            events.unregister("before-send.dynamodb.Query", spy)
+        assert histories == [False, False, False]
+        assert [q.get("ConsistentRead") for q in queries if q["TableName"].endswith("-ledger-entries")] == [True]
 
 
 def test_expiry_policies():
