@@ -54,6 +54,25 @@ def shown(member_id):
     return members.member_code(member_id).code
 
 
+def top_up(api, partner, member_id, payment_id, amount_fen=50_000):
+    """A partner's top-up of the member's stored value (储值), signed as the webhook takes it."""
+    body = {"payment_id": payment_id, "member": {"member_id": member_id}, "store_id": "SH-001",
+            "occurred_at": clock.now().isoformat(), "amount_fen": amount_fen}  # fmt: skip
+    raw = json.dumps(body).encode()
+    answer = api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw, headers=signed_headers(*partner, raw))
+    assert answer.status == 200, answer.body
+
+
+def cash_out(api, member_id):
+    """Finance pays the member's stored value back in cash (退余额); the cash refund's answer."""
+    paid_out = api.as_(token_for(["finance"])).call(
+        "POST", f"/v1/members/{member_id}/wallet/cash-refunds", {"store_id": "SH-001", "reason": "退余额"},
+        headers={"Idempotency-Key": "cash-refund-1"},
+    )  # fmt: skip
+    assert paid_out.status == 201, paid_out.body
+    return paid_out.body
+
+
 def coupon_entries_add_up(code):
     """The coupon's book: its balance (1 usable, 0 not) is the sum of its entries, and reconciliation agrees."""
     holder = f"coupon:{code}"
@@ -496,7 +515,7 @@ def test_the_platform_gives_registration_gifts_once(api, aws, partner):
 
 def test_a_birthday_gift_comes_once_a_year_and_a_top_up_gift_with_each_top_up_large_enough(api, aws, partner):
     birthday = template(api, name="生日礼", gift={"on": "birthday"})["template_id"]
-    top_up = template(api, name="充值礼", gift={"on": "top_up", "min_top_up_fen": 50_000})["template_id"]
+    top_up_gift = template(api, name="充值礼", gift={"on": "top_up", "min_top_up_fen": 50_000})["template_id"]
     today = clock.business_today()
     born = today.replace(year=1990, day=min(today.day, 28)).isoformat()  # a birthday in this month, any year
     profile = {"name": "寿星", "phone": "13900000019", "home_store_id": "SH-001", "birthday": born}
@@ -508,14 +527,10 @@ def test_a_birthday_gift_comes_once_a_year_and_a_top_up_gift_with_each_top_up_la
         assert api.as_(None).call("POST", "/v1/webhooks/activities", raw=raw,
                                   headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
     for n, amount in enumerate((50_000, 10_000, 60_000)):
-        body = {"payment_id": f"TU-{n}", "member": {"member_id": member_id}, "store_id": "SH-001",
-                "occurred_at": clock.now().isoformat(), "amount_fen": amount}  # fmt: skip
-        raw = json.dumps(body).encode()
-        assert api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw,
-                                  headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
+        top_up(api, partner, member_id, f"TU-{n}", amount)
     deliver(aws, "coupons", times=2)
     given = [c["template_id"] for c in api.get(f"/v1/members/{member_id}/coupons").body["items"]]
-    assert sorted(given) == sorted([birthday, top_up, top_up])  # the 100-yuan top-up is below the least
+    assert sorted(given) == sorted([birthday, top_up_gift, top_up_gift])  # the 100-yuan top-up is below the least
 
 
 def test_a_cash_refund_of_the_stored_value_takes_back_the_top_up_gifts_still_usable(api, aws, partner, member):
@@ -524,18 +539,11 @@ def test_a_cash_refund_of_the_stored_value_takes_back_the_top_up_gifts_still_usa
     forfeits the bonus); a used one stays used."""
     gift = template(api, name="充值礼", gift={"on": "top_up", "min_top_up_fen": 50_000})["template_id"]
     for n in range(2):
-        body = {"payment_id": f"TU-{n}", "member": {"member_id": member}, "store_id": "SH-001",
-                "occurred_at": clock.now().isoformat(), "amount_fen": 50_000}  # fmt: skip
-        raw = json.dumps(body).encode()
-        assert api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw,
-                                  headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
+        top_up(api, partner, member, f"TU-{n}")
     deliver(aws, "coupons")
     used, kept = sorted(c["code"] for c in api.get(f"/v1/members/{member}/coupons").body["items"])
     assert redeem(api, used).status == 201
-    finance = api.as_(token_for(["finance"]))
-    paid_out = finance.call("POST", f"/v1/members/{member}/wallet/cash-refunds", {"store_id": "SH-001",
-                            "reason": "退余额"}, headers={"Idempotency-Key": "cash-refund-1"})  # fmt: skip
-    assert paid_out.status == 201, paid_out.body
+    cash_out(api, member)
     deliver(aws, "coupons", times=2)  # a redelivery voids nothing twice
     assert api.get(f"/v1/coupons/{kept}").body["coupon"]["status"] == "voided"
     assert api.get(f"/v1/coupons/{used}").body["coupon"]["status"] == "used"
@@ -556,29 +564,15 @@ def test_a_top_up_gift_still_to_come_when_the_stored_value_is_paid_out_in_cash_i
     from chalicelib.shared.events import new_event
 
     gift = template(api, name="充值礼", gift={"on": "top_up", "min_top_up_fen": 50_000})["template_id"]
-
-    def top_up(payment_id):
-        body = {"payment_id": payment_id, "member": {"member_id": member}, "store_id": "SH-001",
-                "occurred_at": clock.now().isoformat(), "amount_fen": 50_000}  # fmt: skip
-        raw = json.dumps(body).encode()
-        assert api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw,
-                                  headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
-
-    top_up("TU-0")
+    top_up(api, partner, member, "TU-0")
     with monkeypatch.context() as held:  # its gift is still in the queue when finance pays the principal out
         held.setattr(listeners.service, "gift_templates", lambda *on: [])
-        paid_out = api.as_(token_for(["finance"])).call(
-            "POST",
-            f"/v1/members/{member}/wallet/cash-refunds",
-            {"store_id": "SH-001", "reason": "退余额"},
-            headers={"Idempotency-Key": "cash-refund-1"},
-        )
-        assert paid_out.status == 201, paid_out.body
+        cash_out(api, member)
         deliver(aws, "coupons")  # the cash refund's take-back finds nothing to take
     late = {"member_id": member, "partner_id": partner[0], "payment_id": "TU-0", "principal_fen": 50_000}
     listeners.top_up_gift(Transaction(), new_event("wallet.topped-up", f"member/{member}", late))  # the gift now
     assert [c for c in api.get(f"/v1/members/{member}/coupons").body["items"] if c["status"] != "voided"] == []
-    top_up("TU-1")
+    top_up(api, partner, member, "TU-1")
     deliver(aws, "coupons", times=2)  # the cash refund's event again, after the later top-up
     (given,) = api.get(f"/v1/members/{member}/coupons?status=available").body["items"]
     assert given["template_id"] == gift
@@ -1008,19 +1002,10 @@ def test_a_gift_given_as_the_stored_value_is_paid_out_is_voided_by_its_code_what
     from chalicelib.wallet import service as wallets
 
     gift = template(api, name="充值礼", gift={"on": "top_up", "min_top_up_fen": 50_000})["template_id"]
-    body = {"payment_id": "TU-0", "member": {"member_id": member}, "store_id": "SH-001",
-            "occurred_at": clock.now().isoformat(), "amount_fen": 50_000}  # fmt: skip
-    raw = json.dumps(body).encode()
-    assert api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw,
-                              headers=signed_headers(*partner, raw)).status == 200  # fmt: skip
-    paid_out = api.as_(token_for(["finance"])).call(
-        "POST",
-        f"/v1/members/{member}/wallet/cash-refunds",
-        {"store_id": "SH-001", "reason": "退余额"},
-        headers={"Idempotency-Key": "cash-refund-1"},
-    )
-    assert paid_out.status == 201, paid_out.body
-    looks = iter([None, paid_out.body["cash_refund_id"]])  # the first look came before the refund, the second after
+    top_up(api, partner, member, "TU-0")
+    looks = iter(
+        [None, cash_out(api, member)["cash_refund_id"]]
+    )  # the first look came before the refund, the second after
     monkeypatch.setattr(wallets, "cashed_out_after_top_up", lambda *args: next(looks))
     monkeypatch.setattr(CouponRecord.by_member, "query", lambda *args, **kwargs: iter(()))  # the index lags
     event = {"member_id": member, "partner_id": partner[0], "payment_id": "TU-0", "principal_fen": 50_000}
