@@ -385,6 +385,16 @@ def test_a_programme_version_is_previewed_then_applied_by_jobs_with_reports(api,
         get_settings.cache_clear()
 
 
+def apply_silver_over(api, lowest):
+    """Apply a new programme of two tiers on the amount paid this year: ``lowest`` (code, Chinese and English names)
+    and silver from 10,000 CNY; its members are judged again by the jobs (``drain_jobs``)."""
+    tiers = [dict(zip(("code", "name_zh", "name_en"), lowest, strict=True)),
+             {"code": "silver", "name_zh": "白银", "name_en": "Silver", "qualify_at": 10_000 * CNY}]  # fmt: skip
+    draft = api.post("/v1/tiers/programmes", {"metric": "paid_fen", "window": "calendar-year", "tiers": tiers})
+    assert draft.status == 201, draft.body
+    assert api.post(f"/v1/tiers/programmes/{draft.body['version']}/apply").status == 202
+
+
 def test_a_tier_a_new_programme_drops_moves_its_members_with_a_change_the_figures_count(api, partner, aws, monkeypatch):
     """Found by a walkthrough: a programme without diamond moved the diamond member down as a member of the lowest
     tier already (no change, no history, no event), and the dashboard kept counting one diamond member."""
@@ -396,11 +406,7 @@ def test_a_tier_a_new_programme_drops_moves_its_members_with_a_change_the_figure
         assert ledger_views.account(member_id).tier == "diamond"
         deliver(aws, "statistics")
         assert api.get("/v1/stats/summary").body["tier_distribution"]["diamond"] == 1
-        draft = api.post("/v1/tiers/programmes", {
-            "metric": "paid_fen", "window": "calendar-year", "tiers": [
-                {"code": "normal", "name_zh": "普通", "name_en": "Member"},
-                {"code": "silver", "name_zh": "白银", "name_en": "Silver", "qualify_at": 10_000 * CNY}]})  # fmt: skip
-        assert api.post(f"/v1/tiers/programmes/{draft.body['version']}/apply").status == 202
+        apply_silver_over(api, ("normal", "普通", "Member"))  # a programme without diamond
         drain_jobs(aws)
         assert ledger_views.account(member_id).tier == "normal"
         (change,) = [c for c in TierChangeRecord.query(member_id) if c.reason == "programme"]
@@ -475,11 +481,7 @@ def test_a_never_judged_member_erased_under_a_programme_whose_lowest_is_not_norm
     monkeypatch.setenv("LOYALTY_JOBS_QUEUE_URL", aws.queue_urls["jobs"])
     get_settings.cache_clear()
     try:
-        draft = api.post("/v1/tiers/programmes", {
-            "metric": "paid_fen", "window": "calendar-year", "tiers": [
-                {"code": "bronze", "name_zh": "铜", "name_en": "Bronze"},
-                {"code": "silver", "name_zh": "白银", "name_en": "Silver", "qualify_at": 10_000 * CNY}]})  # fmt: skip
-        assert api.post(f"/v1/tiers/programmes/{draft.body['version']}/apply").status == 202
+        apply_silver_over(api, ("bronze", "铜", "Bronze"))  # a programme without diamond
         drain_jobs(aws)
         member_id, _ = member_token("13900000091")
         deliver(aws, "statistics")
@@ -503,11 +505,7 @@ def test_a_dropped_tier_member_who_buys_before_the_apply_job_reaches_them_leaves
         member_id, _ = member_token("13900000092")
         buy(api, partner, member_id, "DR-1", 8_000 * CNY)
         deliver(aws, "statistics")
-        draft = api.post("/v1/tiers/programmes", {
-            "metric": "paid_fen", "window": "calendar-year", "tiers": [
-                {"code": "normal", "name_zh": "普通", "name_en": "Member"},
-                {"code": "silver", "name_zh": "白银", "name_en": "Silver", "qualify_at": 10_000 * CNY}]})  # fmt: skip
-        assert api.post(f"/v1/tiers/programmes/{draft.body['version']}/apply").status == 202
+        apply_silver_over(api, ("normal", "普通", "Member"))  # a programme without diamond
         buy(api, partner, member_id, "DR-2", 2_500 * CNY)  # before the job reached this member
         drain_jobs(aws)
         assert ledger_views.account(member_id).tier == "silver"
