@@ -402,8 +402,8 @@ def _entry_record(entry: Entry) -> LedgerEntryRecord:
     return E(
         f"{entry.holder}|{entry.book}", entry.seq, entry_id=entry.entry_id, kind=entry.kind, amount=entry.amount,
         balance_after=entry.balance_after, source_kind=entry.source.kind, source_id=entry.source.id,
-        reason=entry.reason, detail=None if entry.detail is None else _dumps(entry.detail), actor=entry.actor,
-        occurred_at=entry.occurred_at, group=entry.group,
+        reason=entry.reason, reason_en=entry.reason_en, detail=None if entry.detail is None else _dumps(entry.detail),
+        actor=entry.actor, occurred_at=entry.occurred_at, group=entry.group,
     )  # fmt: skip
 
 
@@ -412,4 +412,5 @@ def _entry(holder: str, book: str, record: LedgerEntryRecord) -> Entry:
         holder, book, int(record.seq), record.entry_id, record.kind, int(record.amount), int(record.balance_after),
         Source(record.source_kind, record.source_id), record.reason,
         json.loads(record.detail) if record.detail else None, record.actor, record.occurred_at, record.group,
+        record.reason_en,
     )  # fmt: skip

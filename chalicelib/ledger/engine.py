@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from chalicelib.ledger.model import Account, Answer, Book, Claim, Entry, Posting, Source
+from chalicelib.ledger.model import Account, Answer, Book, Claim, Entry, Posting, Source, english
 from chalicelib.ledger.store import (
     MAX_ITEMS,
     AccountWrite,
@@ -347,7 +347,7 @@ class Ledger:
             entries.append(Entry(
                 posting.holder, posting.book, seqs[key], new_id(getattr(book, "entry_prefix", "le_")), posting.kind,
                 posting.amount, book.balance(states[key]), posting.source, posting.reason, detail, actor,
-                occurred_at, group,
+                occurred_at, group, english(posting.reason),
             ))  # fmt: skip
         return entries, states
 

@@ -36,9 +36,30 @@ class Source:
     id: str | None = None
 
 
+class Phrase(str):
+    """Words the platform writes for members (an entry's reason): the Chinese, which the phrase is as a string,
+    and the English (``en``), which English pages show. Joined with other text it is a plain string again."""
+
+    en: str
+
+    def __new__(cls, zh: str, en: str) -> Phrase:
+        phrase = super().__new__(cls, zh)
+        phrase.en = en
+        return phrase
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return str(self), self.en
+
+
+def english(reason: str) -> str | None:
+    """A reason's English, when the platform wrote it (a ``Phrase``)."""
+    return reason.en if isinstance(reason, Phrase) else None
+
+
 @dataclass(frozen=True)
 class Posting:
-    """A signed change of one holder's book. ``detail`` is book-specific input (a points credit's dates)."""
+    """A signed change of one holder's book. ``detail`` is book-specific input (a points credit's dates). A reason
+    the platform writes is a ``Phrase``, so that its entry keeps it in English too; a person's is as they gave it."""
 
     holder: str
     book: str
@@ -69,6 +90,7 @@ class Entry:
     actor: str
     occurred_at: str
     group: str  # the postings of one call share it
+    reason_en: str | None = None  # the reason in English where the platform wrote it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +98,7 @@ class Entry:
             "kind": self.kind, "amount": self.amount, "balance_after": self.balance_after,
             "source": {"kind": self.source.kind, "id": self.source.id}, "reason": self.reason,
             "detail": self.detail, "actor": self.actor, "occurred_at": self.occurred_at, "group": self.group,
+            **({"reason_en": self.reason_en} if self.reason_en is not None else {}),
         }  # fmt: skip
 
     @classmethod
@@ -84,7 +107,7 @@ class Entry:
         return cls(
             raw["holder"], raw["book"], int(raw["seq"]), raw["entry_id"], raw["kind"], int(raw["amount"]),
             int(raw["balance_after"]), Source(source["kind"], source["id"]), raw["reason"], raw["detail"],
-            raw["actor"], raw["occurred_at"], raw["group"],
+            raw["actor"], raw["occurred_at"], raw["group"], raw.get("reason_en"),
         )  # fmt: skip
 
 

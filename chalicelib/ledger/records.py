@@ -149,6 +149,7 @@ class LedgerEntryRecord(Record):
     source_kind = UnicodeAttribute()
     source_id = UnicodeAttribute(null=True)
     reason = UnicodeAttribute()
+    reason_en = UnicodeAttribute(null=True)  # the reason in English where the platform wrote it
     detail = UnicodeAttribute(null=True)  # JSON
     actor = UnicodeAttribute()
     occurred_at = UnicodeAttribute()

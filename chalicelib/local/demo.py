@@ -21,6 +21,7 @@ from typing import Any
 
 from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import StaffGrant
+from chalicelib.ledger.model import Phrase
 from chalicelib.shared import clock
 from chalicelib.shared.context import Origin, acting_as
 from chalicelib.shared.db import Transaction
@@ -381,7 +382,8 @@ class Story:
     def trial(self, i: int, expires_on: date) -> None:
         from chalicelib.points import service as points
 
-        points.adjust(self.ids[i], TRIAL_POINTS, "限时体验积分", None, source_kind="activity", source_id="demo-trial",
+        reason = Phrase("限时体验积分", "Trial points")
+        points.adjust(self.ids[i], TRIAL_POINTS, reason, None, source_kind="activity", source_id="demo-trial",
                       expires_on=expires_on, once=f"demo-trial-{i}")  # fmt: skip
 
     def buy(self, i: int, order_id: str, paid: int, store: str, category: str) -> None:
@@ -405,7 +407,9 @@ class Story:
     def redeem(self, i: int, points_asked: int) -> None:
         from chalicelib.points import service as points
 
-        points.redeem(self.ids[i], points_asked, "积分换购 帆布袋", self._key(f"redeem-{i}"))
+        points.redeem(
+            self.ids[i], points_asked, Phrase("积分换购 帆布袋", "Exchanged: canvas bag"), self._key(f"redeem-{i}")
+        )
 
     def top_up(self, i: int, store: str) -> None:
         from chalicelib.wallet import service as wallet

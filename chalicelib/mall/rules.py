@@ -23,7 +23,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
-from chalicelib.ledger.model import Entry, Insufficient, Posting
+from chalicelib.ledger.model import Entry, Insufficient, Posting, english
 
 STOCK, LIMIT, ORDER = "mall-stock", "mall-limit", "mall-order"
 
@@ -433,7 +433,9 @@ class OrderBook:
         if held != (order.points if to in LIVE else 0):
             raise ValueError(f"an order holding {held} points after {action}, not what {to} holds")
         changes = {} if action is Action.PLACE else dict(detail.get("changes") or {})
-        step = {"status": str(to), "action": str(action), "at": detail["at"], "by": detail["by"], "why": posting.reason}
+        why, why_en = posting.reason, english(posting.reason)
+        step = {"status": str(to), "action": str(action), "at": detail["at"], "by": detail["by"], "why": why,
+                **({"why_en": why_en} if why_en else {})}  # fmt: skip
         moved = replace(order, **changes, status=str(to), held=held, history=(*order.history, step))
         return moved, {"action": str(action), "status": str(to)}
 

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from chalicelib.members.schemas import MemberBrief, Phone
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, Label
-from chalicelib.shared.fields import FEN, NEXT_CURSOR, UTC_INSTANT, Instant, Reason, Trimmed
+from chalicelib.shared.fields import FEN, NEXT_CURSOR, REASON_EN, UTC_INSTANT, Instant, Reason, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.shared.pagination import PageQuery
 
@@ -290,6 +290,7 @@ class MallHistoryStep(Schema):
     at: str = Field(description=f"when; {UTC_INSTANT}")
     by: str = Field(description="who: `member`, `staff:<id>` (`staff` to members), `partner:<id>` or `system` (a job)")
     why: str = Field(description="the reason given or recorded")
+    why_en: str | None = Field(default=None, description=REASON_EN)
 
 
 class MallOrderSummary(Schema):

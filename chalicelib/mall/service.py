@@ -29,7 +29,7 @@ from typing import Any
 
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Holdings, idempotency_claim
-from chalicelib.ledger.model import Answer, Claim, Posting, Source
+from chalicelib.ledger.model import Answer, Claim, Phrase, Posting, Source, english
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.mall import book as _books  # noqa: F401  registers the mall's books
@@ -370,7 +370,7 @@ class Mall:
                         f"{left} more units of {terms.name} this {terms.limit_period}, not {quantity}", remaining=left
                     )
             price, cash = terms.price(quantity)
-            reason = f"积分商城兑换 {terms.name} ×{quantity}"
+            reason = Phrase(f"积分商城兑换 {terms.name} ×{quantity}", f"Points mall: {terms.name} ×{quantity}")
             spend, draws = points.spending(holdings, member_id, price, source, reason, today)
             pay_by = clock.iso(now + timedelta(minutes=self._payment_minutes())) if cash else None
             order = Order(
@@ -537,8 +537,12 @@ class Mall:
                 if order.limit_period
                 else []
             )
-            way_back = "退款" if action == Action.REFUND else "取消"  # the member's points entry names the order too
-            back = f"积分商城兑换{way_back} {order.reward_name} ×{order.quantity}: {reason}"
+            way_back = ("退款", "refunded") if action == Action.REFUND else ("取消", "cancelled")  # names the order too
+            named = f"{order.reward_name} ×{order.quantity}"
+            back = Phrase(
+                f"积分商城兑换{way_back[0]} {named}: {reason}",
+                f"Points mall exchange {way_back[1]}: {named}: {english(reason) or reason}",
+            )
             return [
                 points.giving_back(order.member_id, order.held, [list(draw) for draw in order.draws], source, back),
                 Posting(reward, STOCK, order.quantity, "return", source, reason),
@@ -651,7 +655,9 @@ class Mall:
                 "amount_fen": current.cash_fen,
                 "paid_at": clock.iso(paid_at),
             }
-            posting, after = _moving(current, None, Action.PAY, 0, "储值支付", {"payment": paid})
+            posting, after = _moving(
+                current, None, Action.PAY, 0, Phrase("储值支付", "Paid from the wallet"), {"payment": paid}
+            )
             moved[:] = [after]
             return [posting]
 
@@ -659,7 +665,7 @@ class Mall:
         claim = Claim.of(f"wallet-payment|{MALL_PARTNER}|{payment_id}", content, conflict=MallPaymentConflict())
         payment = wallet.PartnerPayment(
             MALL_PARTNER, payment_id, order.pickup_store_id or MALL_STORE, paid_at, order_id,
-            paid_for=f"积分商城 {order.reward_name}",
+            paid_for=Phrase(f"积分商城 {order.reward_name}", f"points mall: {order.reward_name}"),
         )  # fmt: skip
         joined = wallet.Joined(
             [holder], plan, lambda answer: _events(moved[0], Action.PAY), lambda answer: [_copy(moved[0])]
@@ -748,13 +754,13 @@ def issue_coupon(order_id: str) -> Order | None:
     except Unavailable:
         raise
     except DomainError as refused:
-        reason = f"优惠券未能发放: {refused.detail}"
+        reason = Phrase(f"优惠券未能发放: {refused.detail}", f"The coupon could not be issued: {refused.detail}")
         return engine.give_back(order_id, Action.FAIL, reason, decide=lambda now: now.status == Status.PENDING)[0]
     code = str(coupon["code"])
     return engine.move(
         order_id,
         Action.ISSUE,
-        "优惠券已发放",
+        Phrase("优惠券已发放", "Coupon issued"),
         decide=lambda now: now.status == Status.PENDING,
         changes=lambda now: {"coupon_code": code},
     )[0]
@@ -803,7 +809,12 @@ def pay_by_partner(partner: Caller, body: Any) -> dict[str, Any]:
         return True
 
     order, _ = mall().move(
-        body.order_id, Action.PAY, "现金支付", decide=decide, changes=lambda order: {"payment": paid}, claim=claim
+        body.order_id,
+        Action.PAY,
+        Phrase("现金支付", "Paid in cash"),
+        decide=decide,
+        changes=lambda order: {"payment": paid},
+        claim=claim,
     )
     reach(partner, order)  # a repeat too: a partner whose stores changed since reads only what it still reaches
     if order.kind == "coupon" and order.status == Status.PENDING:
@@ -823,7 +834,7 @@ def ship(caller: Caller, order_id: str, body: Any) -> dict[str, Any]:
     order, _ = mall().move(
         order_id,
         Action.SHIP,
-        f"已发货 {body.carrier} {body.tracking_no}",
+        Phrase(f"已发货 {body.carrier} {body.tracking_no}", f"Shipped: {body.carrier} {body.tracking_no}"),
         decide=decide,
         changes=lambda order: {"shipment": {**shipment, "shipped_at": clock.iso(clock.now())}},
     )
@@ -839,7 +850,7 @@ def complete(caller: Caller, order_id: str) -> dict[str, Any]:
         reach(caller, order)
         return order.status != Status.COMPLETED
 
-    why = "会员确认收货" if caller.is_member else "已签收"
+    why = Phrase("会员确认收货", "Receipt confirmed") if caller.is_member else Phrase("已签收", "Delivered")
     order, _ = mall().move(order_id, Action.COMPLETE, why, decide=decide)
     return order_view(order, Viewer.answering(caller))
 
@@ -875,7 +886,7 @@ def verify_pickup(caller: Caller, body: Any) -> dict[str, Any]:
     order, _ = mall().move(
         found.owner,
         Action.VERIFY,
-        f"门店核销 {body.store_id}",
+        Phrase(f"门店核销 {body.store_id}", f"Collected at store {body.store_id}"),
         decide=decide,
         changes=lambda order: {"pickup_store_id": body.store_id},
     )
@@ -915,7 +926,6 @@ def release(order_id: str, member_id: str, reward_id: str, now: datetime) -> boo
     def decide(order: Order) -> bool:
         return order.status == Status.AWAITING_PAYMENT and order.pay_by is not None and order.pay_by <= clock.iso(now)
 
-    _, unchanged = mall().give_back(
-        order_id, Action.RELEASE, f"未在 {minutes} 分钟内支付, 自动取消", decide=decide, named=(member_id, reward_id)
-    )
+    why = Phrase(f"未在 {minutes} 分钟内支付, 自动取消", f"Not paid within {minutes} minutes: cancelled")
+    _, unchanged = mall().give_back(order_id, Action.RELEASE, why, decide=decide, named=(member_id, reward_id))
     return not unchanged

@@ -28,6 +28,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
+from chalicelib.ledger.model import Phrase
+
 Kind = Literal["quota", "discount", "points_multiplier", "tier_floor", "coupon_pack"]
 Period = Literal["day", "week", "month", "quarter", "year", "term"]  # term: a card's paid term (counted uses only)
 RefundKind = Literal["none", "pro_rata", "full_within_days"]
@@ -494,7 +496,7 @@ class Refund:
 
     amount_fen: int
     parts: tuple[tuple[str, int], ...]  # (payment id, fen)
-    explanation: str
+    explanation: Phrase
     uses_counted_fen: int = 0  # the value of every use of the card so far, counted by this cancellation
 
 
@@ -514,22 +516,30 @@ def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: in
             unused = days if today < p.first_day else max(0, (p.last_day - today).days)
             share = (p.amount_fen - p.refunded_fen) * unused // days if days else 0
             parts.append((p.payment_id, min(share, p.amount_fen - p.refunded_fen)))
-        why = "按未使用天数比例退款"
+        why = Phrase("按未使用天数比例退款", "Refunded pro rata for the days not used")
     elif policy.kind == "full_within_days":
         first = card.first_open_day or today
         within = (today - first).days <= policy.days
         parts = [(p.payment_id, p.amount_fen - p.refunded_fen) for p in open_payments] if within else []
-        why = f"开卡{policy.days}天内全额退款" if within else f"已超过开卡{policy.days}天，不予退款"
+        why = (Phrase(f"开卡{policy.days}天内全额退款", f"Refunded in full within {policy.days} days of opening")
+               if within else Phrase(f"已超过开卡{policy.days}天，不予退款",
+                                     f"More than {policy.days} days since opening: no refund"))  # fmt: skip
     else:
-        why = "该卡不支持退款"
+        why = Phrase("该卡不支持退款", "This card is not refundable")
     deducted, uncounted = 0, used_value_fen - card.uses_counted_fen
     if policy.deduct_used and uncounted > 0:
         parts, deducted = _kept_back(parts, uncounted)
     parts = [(payment_id, fen) for payment_id, fen in parts if fen > 0]
     total = sum(fen for _, fen in parts)
     if deducted:
-        why += f"，扣除已使用权益{deducted / 100:.2f}元"
-    return Refund(total, tuple(parts), f"{why}：退款{total / 100:.2f}元", used_value_fen)
+        why = Phrase(
+            f"{why}，扣除已使用权益{deducted / 100:.2f}元", f"{why.en}, less {deducted / 100:.2f} CNY of benefits used"
+        )
+    return Refund(total, tuple(parts), _refunding(why, total), used_value_fen)
+
+
+def _refunding(why: Phrase, total: int) -> Phrase:
+    return Phrase(f"{why}：退款{total / 100:.2f}元", f"{why.en}: {total / 100:.2f} CNY refunded")
 
 
 def _kept_back(parts: list[tuple[str, int]], amount: int) -> tuple[list[tuple[str, int]], int]:
@@ -553,9 +563,10 @@ def keeping_back_used_packs(refund: Refund, taken: Sequence[Mapping[str, str]], 
     parts, deducted = _kept_back(list(refund.parts), used)
     parts = [(payment_id, fen) for payment_id, fen in parts if fen > 0]
     total = sum(fen for _, fen in parts)
-    why = refund.explanation.rpartition("：")[0]
-    return replace(refund, amount_fen=total, parts=tuple(parts),
-                   explanation=f"{why}，扣除已使用券包优惠{deducted / 100:.2f}元：退款{total / 100:.2f}元")  # fmt: skip
+    said = refund.explanation
+    why = Phrase(f"{said.rpartition('：')[0]}，扣除已使用券包优惠{deducted / 100:.2f}元",
+                 f"{said.en.rpartition(':')[0]}, less {deducted / 100:.2f} CNY of pack coupons used")  # fmt: skip
+    return replace(refund, amount_fen=total, parts=tuple(parts), explanation=_refunding(why, total))
 
 
 def refunded(card: Card, refund: Refund, today: date) -> Card:

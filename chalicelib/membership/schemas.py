@@ -9,7 +9,16 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, MemberCode, Reason, Trimmed
+from chalicelib.shared.fields import (
+    BUSINESS_DATE,
+    FEN,
+    NEXT_CURSOR,
+    REASON_EN,
+    UTC_INSTANT,
+    MemberCode,
+    Reason,
+    Trimmed,
+)  # fmt: skip
 from chalicelib.shared.http import Input, Schema
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
@@ -328,6 +337,7 @@ class CardHistoryItem(Schema):
     )
     amount_fen: int = Field(description=f"money paid (positive) or refunded (negative); {FEN}")
     reason: str = Field(description="what happened, in words (a refund explains how it was worked out)")
+    reason_en: str | None = Field(default=None, description=REASON_EN)
     actor: str = Field(description="who did it (`staff:<id>`, `partner:<id>`, `member:<id>`, `system`)")
     occurred_at: str = Field(description=UTC_INSTANT)
 
@@ -351,6 +361,7 @@ class CancellationQuote(Schema):
 
     refund_fen: int = Field(description=f"what the business would owe back; {FEN}")
     explanation: str = Field(description="how it is worked out, in words, as the cancellation would write it")
+    explanation_en: str = Field(description="the same in English")
     packs_taken_back: int = Field(description="coupons of the card's packs the cancellation would take back")
 
 
@@ -360,6 +371,10 @@ class CancellationAnswer(Schema):
     card: CardOut = Field(description="the card after it")
     refund_fen: int = Field(description=f"what the business owes back; {FEN}")
     explanation: str = Field(description="how the refund was worked out, in words")
+    explanation_en: str | None = Field(
+        default=None,
+        description="the same in English (null in an answer given again for a cancellation made before it was added)",
+    )
     duplicate: bool = Field(description="true when this repeats an earlier cancellation: the first answer")
 
 
@@ -431,6 +446,7 @@ class BenefitUseRecord(Schema):
     benefit_id: str = Field(description="the benefit's code")
     source_id: str | None = Field(description="the card it was drawn from (`mc_…`); null: the tier's own benefit")
     reason: str = Field(description="in words, e.g. 使用权益「私教课每周1次」 or 撤销权益使用")
+    reason_en: str | None = Field(default=None, description=REASON_EN)
     note: str | None = Field(description="what it was used for, as recorded")
     store_id: str | None = Field(description="the store it was used at, when recorded")
     at: str = Field(description=f"when it was recorded; {UTC_INSTANT}")

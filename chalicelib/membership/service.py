@@ -19,7 +19,7 @@ from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import Permission
 from chalicelib.ledger.engine import Holdings
-from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
+from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Phrase, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
@@ -44,6 +44,11 @@ from chalicelib.wallet.rules import ONLINE_STORE
 
 WALLET_PARTNER = "membership"  # the wallet payments for cards bought on the member pages
 WALLET_STORE = ONLINE_STORE  # where the wallet statement books them: no store sold the card
+USE_REVERSED = Phrase("撤销权益使用", "Use reversed")
+CARD_REASONS = {  # a card's payment in the member's words
+    "purchase": ("开通会员卡", "Card bought"), "renewal": ("续费会员卡", "Card renewed"),
+    "auto-renewal": ("自动续费", "Renewed automatically"), "trial": ("免费试用", "Free trial"),
+}  # fmt: skip
 
 
 class PaymentConflict(Conflict):
@@ -159,7 +164,7 @@ def history(member_id: str, card_id: str, *, for_member: bool = False) -> list[d
     while True:
         entries, cursor = ledger().page(member_id, MEMBERSHIP, 100, cursor, consistent=False)
         items += [
-            {"entry_id": e.entry_id, "kind": e.kind, "amount_fen": e.amount, "reason": _reason(e, for_member),
+            {"entry_id": e.entry_id, "kind": e.kind, "amount_fen": e.amount, **_reasons(e, for_member),
              "actor": e.actor.partition(":")[0] if for_member else e.actor, "occurred_at": e.occurred_at}
             for e in entries if (e.detail or {}).get("card_id") == card_id
         ]  # fmt: skip
@@ -167,11 +172,15 @@ def history(member_id: str, card_id: str, *, for_member: bool = False) -> list[d
             return sorted(items, key=lambda item: item["occurred_at"])
 
 
-def _reason(entry: Entry, for_member: bool) -> str:
-    """An entry's reason as its reader may read it: a member reads a cancellation as 退卡 and how its refund was worked
-    out, not the reason staff typed."""
-    explanation = (entry.detail or {}).get("explanation")
-    return f"退卡。{explanation}" if for_member and explanation is not None else entry.reason
+def _reasons(entry: Entry, for_member: bool) -> dict[str, str | None]:
+    """An entry's reason (and its English) as its reader may read it: a member reads a cancellation as 退卡 and how
+    its refund was worked out, not the reason staff typed."""
+    detail = entry.detail or {}
+    explanation = detail.get("explanation")
+    if for_member and explanation is not None:
+        english = detail.get("explanation_en")
+        return {"reason": f"退卡。{explanation}", "reason_en": f"Card cancelled. {english}" if english else None}
+    return {"reason": entry.reason, "reason_en": entry.reason_en}
 
 
 def _require_member(member_id: str) -> None:
@@ -208,9 +217,10 @@ def _card_posting(member_id: str, plan: Plan, paid: Paid, holdings: Holdings, to
         card = rules.compact(card, plan, today)
     except NotRenewable as e:
         raise CardNotRenewable(str(e), why=e.why) from None
-    reasons = {"purchase": "开通会员卡", "renewal": "续费会员卡", "auto-renewal": "自动续费", "trial": "免费试用"}
-    until = card.valid_until.isoformat() if card.valid_until else "永久"
-    reason = f"{reasons[kind]}「{plan.name}」，有效期至{until}"
+    zh, en = CARD_REASONS[kind]
+    until = card.valid_until.isoformat() if card.valid_until else None
+    reason = Phrase(f"{zh}「{plan.name}」，有效期至{until or '永久'}",
+                    f"{en}: {plan.name}, " + (f"valid until {until}" if until else "no end date"))  # fmt: skip
     detail = {"card": card.to_json(), "plan": plan_store.due_part(plan), "trial": kind == "trial",
               "method": paid.method}  # fmt: skip
     posting = Posting(member_id, MEMBERSHIP, paid.amount_fen, kind, Source("payment", paid.payment_id), reason,
@@ -249,8 +259,8 @@ def _buy(member_id: str, plan: Plan, paid: Paid, claim: Claim, joined_with_walle
     if joined_with_wallet:
         from chalicelib.wallet import service as wallet
 
-        payment = wallet.PartnerPayment(WALLET_PARTNER, paid.payment_id, WALLET_STORE, paid.paid_at,
-                                        paid_for=f"会员卡「{plan.name}」")  # fmt: skip
+        paid_for = Phrase(f"会员卡「{plan.name}」", f"membership card {plan.name}")
+        payment = wallet.PartnerPayment(WALLET_PARTNER, paid.payment_id, WALLET_STORE, paid.paid_at, paid_for=paid_for)
         joined = wallet.Joined([member_id], plan_postings, announce, result=lambda answer: {"card": result(answer)})
         try:
             answer = wallet.wallets().pay(member_id, payment, paid.amount_fen, claim, joined)
@@ -373,14 +383,17 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         after = rules.refunded(card, refund, today)
         worked[:] = [(after, refund, taken)]
         whole[:] = [card.started_on.isoformat()] if 0 < card.open_fen <= refund.amount_fen else []
-        reason = f"退卡：{request.reason}。{refund.explanation}"
-        detail = {"card": after.to_json(), "refund": list(refund.parts), "explanation": refund.explanation}
+        said = refund.explanation
+        reason = Phrase(f"退卡：{request.reason}。{said}", f"Card cancelled: {request.reason}. {said.en}")
+        detail = {"card": after.to_json(), "refund": list(refund.parts), "explanation": said,
+                  "explanation_en": said.en}  # fmt: skip
         return [Posting(member_id, MEMBERSHIP, -refund.amount_fen, "refund", Source("cancellation", request.cancel_id),
                         reason, detail, kept=True)]  # fmt: skip
 
     def result(answer: Answer) -> dict[str, Any]:
         _, refund, _ = worked[0]
-        return {"refund_fen": refund.amount_fen, "explanation": refund.explanation}
+        return {"refund_fen": refund.amount_fen, "explanation": refund.explanation,
+                "explanation_en": refund.explanation.en}  # fmt: skip
 
     def announce(answer: Answer) -> list[Event]:
         card, refund, packs = worked[0]
@@ -428,7 +441,8 @@ def quote_cancellation(member_id: str, card_id: str, refund_as: str) -> dict[str
     today, holdings = clock.business_today(), ledger().holdings(member_id)
     discounts = _pack_discounts(member_id, card_id, holdings)
     _, refund, taken = _cancellation(holdings, member_id, card_id, refund_as, discounts, today)
-    return {"refund_fen": refund.amount_fen, "explanation": refund.explanation, "packs_taken_back": len(taken)}
+    return {"refund_fen": refund.amount_fen, "explanation": refund.explanation, "explanation_en": refund.explanation.en,
+            "packs_taken_back": len(taken)}  # fmt: skip
 
 
 def _pack_discounts(member_id: str, card_id: str, holdings: Holdings | None = None) -> dict[str, int]:
@@ -530,7 +544,11 @@ def noting_card_birthday(
         part = max(given - bonus_of(without), 0)
         if part > 0 or birthday_coupons_beyond(programme, tier, without):
             noted = replace(card, birthdays=(*card.birthdays, rules.CardBirthday(year, part, tier, without)))
-            reason = f"生日礼：会员卡等级加赠 {part} 积分" if part else "生日礼：会员卡等级生日礼券"
+            reason = (
+                Phrase(f"生日礼：会员卡等级加赠 {part} 积分", f"Birthday gift: {part} more points from the card's tier")
+                if part
+                else Phrase("生日礼：会员卡等级生日礼券", "Birthday gift: the card tier's coupons")
+            )
             postings.append(Posting(member_id, MEMBERSHIP, 0, "birthday", source, reason, {"card": noted.to_json()}))
     return postings
 
@@ -663,7 +681,17 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
         drawn[:] = [(source.key, left_total - 1, ends)]
         detail = {"key": _key(source, b), "period": first.isoformat(), "allowed": allowed, "carried": carried,
                   "benefit_id": benefit_id, "use_id": use_id, "note": note, "store_id": store_id}  # fmt: skip
-        return [Posting(member_id, USES, 1, "use", Source("use", use_id), f"使用权益「{b.name}」", detail)]
+        return [
+            Posting(
+                member_id,
+                USES,
+                1,
+                "use",
+                Source("use", use_id),
+                Phrase(f"使用权益「{b.name}」", f"Used: {b.name}"),
+                detail,
+            )
+        ]
 
     def result(answer: Answer) -> dict[str, Any]:
         key, left, ends = drawn[0]
@@ -715,7 +743,7 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
         return [new_event("membership.benefit-use-reversed", f"member/{member_id}",
                           {"member_id": member_id, "benefit_id": benefit_id, "use_id": use_id})]  # fmt: skip
 
-    posted = engine.reverse(original, claim=claim, reason="撤销权益使用", result=lambda answer: dict(first.result),
+    posted = engine.reverse(original, claim=claim, reason=USE_REVERSED, result=lambda answer: dict(first.result),
                             announce=announce)  # fmt: skip
     remaining = benefits_remaining(member_id, benefit_id)
     return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}
@@ -749,7 +777,8 @@ def _use_json(entry: Entry, for_member: bool) -> dict[str, Any]:
         "kind": "use" if entry.amount > 0 else "reversal", "use_id": use_id, "undoes": detail.get("undoes"),
         "entry_id": entry.entry_id, "benefit_id": detail.get("benefit_id") or str(detail["key"]).rpartition("|")[2],
         "source_id": str(detail["key"]).split("|")[1] if str(detail["key"]).startswith("card|") else None,
-        "reason": entry.reason, "note": detail.get("note") or None, "store_id": detail.get("store_id"),
+        "reason": entry.reason, "reason_en": entry.reason_en, "note": detail.get("note") or None,
+        "store_id": detail.get("store_id"),
         "at": entry.occurred_at,
         "recorded_by": None if for_member else entry.actor,
     }  # fmt: skip

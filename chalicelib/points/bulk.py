@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from chalicelib.ledger.model import Phrase
 from chalicelib.members import service as members
 from chalicelib.points import service
 from chalicelib.points.schemas import MAX_POINTS
@@ -35,7 +36,7 @@ from chalicelib.shared.http import Input
 
 ADJUST_COLUMNS = ("member_id", "phone", "points", "reason", "expires_on")
 OPENING_COLUMNS = ("member_id", "phone", "points", "expires_on", "reason")
-OPENING_REASON = "期初积分导入"
+OPENING_REASON = Phrase("期初积分导入", "Opening points (migration)")
 NEVER = "never"
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from chalicelib.ledger.jobs import reconcile_ledger
 from chalicelib.ledger.model import Account as Image
-from chalicelib.ledger.model import Posting, Source
+from chalicelib.ledger.model import Phrase, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.points import service
 from chalicelib.points.book import BOOK
@@ -77,7 +77,7 @@ def _expire(member_id: str, image: Image, as_of: date) -> int:
         through = min(as_of, today - timedelta(days=1))
         _, draws = expire(holdings.state(member_id, BOOK), through)
         points = sum(draw.points for draw in draws)
-        return [Posting(member_id, BOOK, -points, "expire", source, "积分过期",
+        return [Posting(member_id, BOOK, -points, "expire", source, Phrase("积分过期", "Points expired"),
                         detail={"through": through.isoformat()})] if points else []  # fmt: skip
 
     answer = service.post(member_id, plan, require=None, known=image)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.shared import clock
-from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, UTC_INSTANT, Day, MemberCode, Reason
+from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, REASON_EN, UTC_INSTANT, Day, MemberCode, Reason
 from chalicelib.shared.http import Input, Schema
 
 MAX_POINTS = 100_000_000
@@ -71,6 +71,7 @@ class LedgerEntry(Schema):
     balance_after: int = Field(description="the member's booked balance after this entry, net of debt")
     source: Source = Field(description="what booked it")
     reason: str = Field(description="why, as shown to the member")
+    reason_en: str | None = Field(default=None, description=REASON_EN)
     occurred_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
     recorded_by: str | None = Field(
         default=None,

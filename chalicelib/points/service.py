@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.ledger.engine import Holdings, idempotency_claim
-from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
+from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Phrase, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable, Requirement, Stale
 from chalicelib.members import service as members
@@ -57,6 +57,7 @@ class AlreadyApplied(Conflict):
     slug, title = "already-applied", "This operation was applied before"
 
 
+BIRTHDAY_GIFT_BACK = Phrase("退款撤销生日等级礼遇", "Birthday tier gift taken back (refund)")
 EVENT_OF = {  # the event each kind of points entry publishes
     "earn": "points.earned", "redeem": "points.redeemed", "reverse": "points.redemption-reversed",
     "adjust": "points.adjusted", "refund": "points.clawed-back", "opening": "points.opened",
@@ -124,7 +125,7 @@ def with_progress(holdings: Holdings, booking: Booking, progress: Progress | Non
                                 Source("tier", change.change_id), advance.gift_reason))  # fmt: skip
     if change is not None and advance.birthday_back:  # and a birthday gift's part for the tier it undid
         postings.append(Posting(booking.member_id, BOOK, -advance.birthday_back, "refund",
-                                Source("tier", change.change_id), "退款撤销生日等级礼遇"))  # fmt: skip
+                                Source("tier", change.change_id), BIRTHDAY_GIFT_BACK))  # fmt: skip
     return postings
 
 
@@ -255,7 +256,7 @@ def entry_json(entry: Entry) -> dict[str, Any]:
     return {
         "entry_id": entry.entry_id, "seq": entry.seq, "type": entry.kind, "points": entry.amount,
         "balance_after": entry.balance_after, "source": {"kind": entry.source.kind, "id": entry.source.id},
-        "reason": entry.reason, "occurred_at": entry.occurred_at,
+        "reason": entry.reason, "reason_en": entry.reason_en, "occurred_at": entry.occurred_at,
     }  # fmt: skip
 
 

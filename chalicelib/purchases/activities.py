@@ -27,7 +27,7 @@ from typing import Any
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.dynamo import RecordKeeper
 from chalicelib.ledger.engine import Holdings
-from chalicelib.ledger.model import Answer, Claim, Entry, Posting
+from chalicelib.ledger.model import Answer, Claim, Entry, Phrase, Posting
 from chalicelib.ledger.model import Source as EntrySource
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import StoredClaim
@@ -46,8 +46,11 @@ from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import programmes
 from chalicelib.tiers.service import Progress, noting_birthday
 
-REASONS = {"registration": "注册奖励", "birthday": "生日奖励", "review": "评价奖励", "share": "晒单奖励",
-           "checkin": "签到奖励", "profile": "完善资料奖励"}  # fmt: skip
+REASONS = {
+    "registration": Phrase("注册奖励", "Welcome reward"), "birthday": Phrase("生日奖励", "Birthday reward"),
+    "review": Phrase("评价奖励", "Review reward"), "share": Phrase("晒单奖励", "Shared-purchase reward"),
+    "checkin": Phrase("签到奖励", "Check-in reward"), "profile": Phrase("完善资料奖励", "Profile completed"),
+}  # fmt: skip
 
 
 ACTIVITY_MAX_AGE = timedelta(days=7)

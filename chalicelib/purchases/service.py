@@ -22,7 +22,7 @@ from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import StaffGrant
 from chalicelib.ledger.dynamo import RecordKeeper
 from chalicelib.ledger.engine import Holdings
-from chalicelib.ledger.model import Answer, Claim, Entry, Posting
+from chalicelib.ledger.model import Answer, Claim, Entry, Phrase, Posting
 from chalicelib.ledger.model import Source as EntrySource
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import StoredClaim
@@ -71,6 +71,7 @@ from chalicelib.tiers.service import Progress
 
 RULES_CACHE_SECONDS = 30.0
 RULES_SCOPE = "earn"
+EARNED, GROWN = Phrase("消费积分", "Purchase"), Phrase("消费成长值", "Purchase")  # an order's points and growth
 
 
 class OrderConflict(Conflict):
@@ -267,7 +268,7 @@ def record_purchase(
     growth = programme.growth.for_paid(purchase.paid_fen)
     expires_on, available_on = points.policy_dates(purchase.occurred_at)
     progress = Progress(growth, purchase.paid_fen, clock.business_date(purchase.occurred_at, get_settings().tz),
-                        "order", purchase.order_id, "消费成长值", cause=order_key)  # fmt: skip
+                        "order", purchase.order_id, GROWN, cause=order_key)  # fmt: skip
     source = EntrySource("order", purchase.order_id)
     scored: dict[str, Any] = {}
 
@@ -285,7 +286,7 @@ def record_purchase(
             "store_id": purchase.store_id, "paid_fen": purchase.paid_fen, "total_fen": purchase.total_fen,
             "points": score.total, "tier": tier, "payment_method": purchase.payment_method,
         }))  # fmt: skip
-        earned = [points.credit(member_id, score.total, "earn", source, "消费积分", expires_on=expires_on,
+        earned = [points.credit(member_id, score.total, "earn", source, EARNED, expires_on=expires_on,
                                 available_on=available_on)] if score.total > 0 else []  # fmt: skip
         return [*earned, *points.with_progress(holdings, booking, progress, today)]
 
@@ -529,10 +530,12 @@ def record_refund(
             "points": -claw, "payment_method": purchase.payment_method, "tier": purchase.tier,
             **({"till_store_id": till_store} if till_store else {}),  # where a counter refund's money left
         }))  # fmt: skip
-        why = f"·订单 {refund.order_id}"  # which order: the ledger says what was taken back for what
-        progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id,
-                            f"退款扣回成长值{why}", cause=purchase.order_key, cause_at=purchase.created_at)  # fmt: skip
-        clawed = [Posting(member_id, POINTS, -claw, "refund", source, f"退款扣回积分{why}")] if claw else []
+        order_id = refund.order_id  # which order: the ledger says what was taken back for what
+        growth_why = Phrase(f"退款扣回成长值·订单 {order_id}", f"Refund of order {order_id}")
+        progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id, growth_why,
+                            cause=purchase.order_key, cause_at=purchase.created_at)  # fmt: skip
+        points_why = Phrase(f"退款扣回积分·订单 {order_id}", f"Points taken back: refund of order {order_id}")
+        clawed = [Posting(member_id, POINTS, -claw, "refund", source, points_why)] if claw else []
         tiered = points.with_progress(holdings, booking, progress, today)
         since = booking.advance.undone_since if booking.advance else ""
         if since and (others is None or others.since > since):
@@ -637,8 +640,11 @@ class _LaterOrders:
             known = programme.knows(held) and programme.knows(tier)
             if record.created_at < since or not known or programme.rank(held) <= programme.rank(tier):
                 continue
-            postings += _rescored(holdings, booking, record, tier, source,
-                                  ("退款撤销等级：订单按新等级重算", "退款撤销等级倍率积分"), today)  # fmt: skip
+            why = (
+                Phrase("退款撤销等级：订单按新等级重算", "Tier undone by a refund: order rescored at the new tier"),
+                Phrase("退款撤销等级倍率积分", "Tier undone by a refund: its multiplier's points taken back"),
+            )
+            postings += _rescored(holdings, booking, record, tier, source, why, today)
         return postings
 
 
@@ -699,12 +705,16 @@ def take_back_card_points(
 
     def plan(holdings: Holdings, booking: points.Booking, today: date) -> list[Posting]:
         programme = programmes.programme()
-        postings = [Posting(member_id, POINTS, -birthday_points, "refund", source, "退卡撤销会员卡等级生日礼积分")
+        postings = [Posting(member_id, POINTS, -birthday_points, "refund", source, Phrase(
+            "退卡撤销会员卡等级生日礼积分", "Card cancelled: its tier's birthday points taken back"))
                     ] if birthday_points > 0 else []  # fmt: skip
         for record in records:
             tier = holdings.state(order_holder(record.order_key), ORDER).get("tier", record.tier)
             if programme.knows(tier):
-                why = ("退卡：订单不按会员卡倍率重算", "退卡撤销会员卡倍率积分")
+                why = (
+                    Phrase("退卡：订单不按会员卡倍率重算", "Card cancelled: order rescored without its multiplier"),
+                    Phrase("退卡撤销会员卡倍率积分", "Card cancelled: its multiplier's points taken back"),
+                )
                 postings += _rescored(holdings, booking, record, tier, source, why, today, card_id)
         if alongside is not None:
             booking.attachments.append(lambda tx: tx.extend(alongside))

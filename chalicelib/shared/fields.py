@@ -74,6 +74,10 @@ Trimmed = BeforeValidator(trim_invisible)
 FEN = "integer fen (分, 1/100 CNY)"
 BUSINESS_DATE = "a business date, YYYY-MM-DD in the business time zone"
 UTC_INSTANT = "a UTC instant, ISO 8601"
+REASON_EN = (
+    "the reason in English where the platform wrote it (English pages show it); null where a person or a partner wrote "
+    "it, and on entries older than this field"
+)
 GIVEN_INSTANT = "ISO 8601 with a UTC offset, e.g. 2026-11-11T10:30:00+08:00"
 VERSION = 'the version, which the `ETag` header quotes (`"7"`): send it back in `If-Match` to edit'
 NEXT_CURSOR = "give it as `cursor` to read the next page; null on the last page"

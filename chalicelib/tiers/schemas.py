@@ -13,7 +13,7 @@ from pydantic.config import JsonDict
 
 from chalicelib.purchases.schemas import Label
 from chalicelib.shared import clock
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day, Reason, Trimmed
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, REASON_EN, UTC_INSTANT, Day, Reason, Trimmed
 from chalicelib.shared.http import Input, Schema
 from chalicelib.tiers.rules import Growth, Programme, Tier
 
@@ -358,6 +358,7 @@ class GrowthEntry(Schema):
     month: str = Field(description="the business month it counts in, YYYY-MM")
     source: dict[str, str | None] = Field(description="what booked it: `kind` (order, refund, activity …) and `id`")
     reason: str = Field(description="why, in words")
+    reason_en: str | None = Field(default=None, description=REASON_EN)
     occurred_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
 
 

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.ledger.engine import Holdings
-from chalicelib.ledger.model import Account, Posting, Source
+from chalicelib.ledger.model import Account, Phrase, Posting, Source
 from chalicelib.ledger.registry import ledger, open_in
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
@@ -240,9 +240,13 @@ def advance(holdings: Holdings, member_id: str, progress: Progress, today: date)
         history.cause = progress.cause or None
         history.previous_since = previous.since.isoformat()
         history.previous_until = previous.valid_until.isoformat() if previous.valid_until else None
-        gift_reason = f"升级礼遇：{programme.tier(change.tier).name_zh}"
+        names = _names(programme, change.tier)
+        gift_reason = Phrase(f"升级礼遇：{names['tier_name_zh']}", f"Upgrade gift: {names['tier_name_en']}")
     else:  # a refund's (a programme change carries no gift)
-        gift_reason = f"退款撤销升级礼遇：{_names(programme, change.previous)['tier_name_zh']}"
+        names = _names(programme, change.previous)
+        gift_reason = Phrase(
+            f"退款撤销升级礼遇：{names['tier_name_zh']}", f"Upgrade gift taken back (refund): {names['tier_name_en']}"
+        )
     undoes = [{"change_id": c.change_id, "tier": c.tier, "previous": c.previous} for c in counted
               if programme.rank(c.tier) > programme.rank(change.tier)]  # fmt: skip
     event = _changed_event(member_id, change, change_id, programme, undoes, birthday_coupons)
@@ -379,7 +383,16 @@ def open_account(tx: Transaction, member_id: str, opening: OpeningStanding) -> N
     growth = metrics.growth
     detail = {"growth": opening.growth, "paid_fen": opening.paid_fen, "month": month}
     postings = [
-        Posting(member_id, GROWTH, growth, "opening", source, "迁移期初成长值", detail=detail, kept=True),
+        Posting(
+            member_id,
+            GROWTH,
+            growth,
+            "opening",
+            source,
+            Phrase("迁移期初成长值", "Opening growth (migration)"),
+            detail=detail,
+            kept=True,
+        ),
         _standing_posting(member_id, Standing(tier, today, until), programme, source),
     ]
     open_in(tx, member_id, postings)
@@ -567,7 +580,7 @@ def growth_entry_json(entry: Any) -> dict[str, Any]:
         "entry_id": entry.entry_id, "seq": entry.seq, "type": entry.kind, "growth": entry.amount,
         "value_after": entry.balance_after, "paid_fen": int(entry.detail["paid_fen"]), "month": entry.detail["month"],
         "source": {"kind": entry.source.kind, "id": entry.source.id}, "reason": entry.reason,
-        "occurred_at": entry.occurred_at,
+        "reason_en": entry.reason_en, "occurred_at": entry.occurred_at,
     }  # fmt: skip
 
 

@@ -9,7 +9,17 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.members.schemas import MemberBrief
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Day, MemberCode, Reason, Trimmed
+from chalicelib.shared.fields import (
+    BUSINESS_DATE,
+    FEN,
+    NEXT_CURSOR,
+    REASON_EN,
+    UTC_INSTANT,
+    Day,
+    MemberCode,
+    Reason,
+    Trimmed,
+)  # fmt: skip
 from chalicelib.shared.http import Input, Schema
 
 Amount = Annotated[int, Field(gt=0, le=10**10)]
@@ -227,6 +237,7 @@ class WalletEntry(Schema):
     balance_after_fen: int = Field(description=f"the book's balance after this entry; {FEN}")
     source: WalletEntrySource = Field(description="what booked it")
     reason: str = Field(description="why, as shown to the member")
+    reason_en: str | None = Field(default=None, description=REASON_EN)
     occurred_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
     store_id: str | None = Field(
         default=None,

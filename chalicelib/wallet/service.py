@@ -23,7 +23,7 @@ from typing import Any
 
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Announce, Attach, Holdings, Ledger, Plan, Result
-from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
+from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Phrase, Posting, Source, english
 from chalicelib.ledger.registry import ledger, unchanged_in
 from chalicelib.ledger.store import HolderUnavailable as HolderUnavailable  # what callers catch
 from chalicelib.ledger.store import Requirement
@@ -175,11 +175,11 @@ def refund_room(payment: Refundable, sale_refunded: int | None) -> int:
     return max(0, min(payment.left.total, sale_refunded - given_back))
 
 
-def _top_up_reason(plan: TopUpPlan | None, payment: PartnerPayment) -> str:
+def _top_up_reason(plan: TopUpPlan | None, payment: PartnerPayment) -> Phrase:
     """A top-up in the member's words: its plan, and the till's order for one taken at the counter."""
-    return "".join(
-        ("储值充值", f" {plan.name}" if plan else "", f"·订单 {payment.order_id}" if payment.order_id else "")
-    )
+    named, order = f" {plan.name}" if plan else "", payment.order_id
+    return Phrase(f"储值充值{named}" + (f"·订单 {order}" if order else ""),
+                  f"Top-up{named}" + (f", order {order}" if order else ""))  # fmt: skip
 
 
 def _wallet(holdings: Holdings, member_id: str) -> Parts:
@@ -221,8 +221,10 @@ def _gift_earned(member_id: str, gift_points: int, source: Source) -> Posting:
     """The credit of top-up gift points a payment earned: dated from now by the points' policy, however late the
     payment is reported (the policy is read only for a payment that earns some)."""
     expires_on, available_on = points.policy_dates(None)
-    return points.credit(member_id, gift_points, "earn", source, "储值消费·充值赠送积分到账", expires_on=expires_on,
-                         available_on=available_on)  # fmt: skip
+    reason = Phrase("储值消费·充值赠送积分到账", "Top-up gift points, earned by spending")
+    return points.credit(
+        member_id, gift_points, "earn", source, reason, expires_on=expires_on, available_on=available_on
+    )
 
 
 def _points_events(answer: Answer, source: Source, store_id: str | None) -> list[Event]:
@@ -350,8 +352,13 @@ class Wallets:
                 **({"gift": earned} if earned else {}),
             }
             spent = Parts(-taken.principal, -taken.bonus)
-            paid_for = payment.paid_for or (f"订单 {payment.order_id}" if payment.order_id else None)
-            reason = f"储值支付·{paid_for}" if paid_for else "储值支付"
+            order = payment.order_id
+            paid_for = payment.paid_for or (Phrase(f"订单 {order}", f"order {order}") if order else None)
+            reason = (
+                Phrase(f"储值支付·{paid_for}", f"Wallet payment: {english(paid_for) or paid_for}")
+                if paid_for
+                else Phrase("储值支付", "Wallet payment")
+            )
             return [
                 *_moves(member_id, spent, "payment", source, reason, payment.store_id),
                 Posting(holder, REFUNDABLE, amount, "payment", source, "可退金额", refundable),
@@ -435,12 +442,26 @@ class Wallets:
             given: dict[str, Any] = {"principal": -back.principal, "bonus": -back.bonus}
             if unearned:
                 given["gift"] = -unearned
+            refund_reason = (
+                Phrase(f"储值退款：{reason}", f"Wallet refund: {reason}")
+                if reason
+                else Phrase("储值退款", "Wallet refund")
+            )
             return [
                 Posting(holder, REFUNDABLE, -amount, "refund", source, "退款", given),
-                *_moves(owner, back, "refund", source, f"储值退款：{reason}" if reason else "储值退款", store_id),
+                *_moves(owner, back, "refund", source, refund_reason, store_id),
                 *_gift(owner, gifts, gifts_after),
                 *(
-                    [Posting(owner, POINTS, -gift_points, "refund", source, "储值退款·扣回赠送积分")]
+                    [
+                        Posting(
+                            owner,
+                            POINTS,
+                            -gift_points,
+                            "refund",
+                            source,
+                            Phrase("储值退款·扣回赠送积分", "Wallet refund: top-up gift points taken back"),
+                        )
+                    ]
                     if gift_points
                     else []
                 ),
@@ -547,7 +568,7 @@ class Wallets:
             before = _wallet(holdings, member_id)
             forfeited = Parts(0, max(before.bonus, 0))
             return _moves(member_id, Parts(0, -forfeited.bonus), "forfeit", Source("erasure", member_id),
-                          "会员注销·赠送金作废", None)  # fmt: skip
+                          Phrase("会员注销·赠送金作废", "Account closed: bonus forfeited"), None)  # fmt: skip
 
         def result(answer: Answer) -> dict[str, Any]:
             return {"member_id": member_id, **forfeited.to_json()}
@@ -1064,6 +1085,7 @@ def entries_of(
             "balance_after_fen": e.balance_after,
             "source": {"kind": e.source.kind, "id": e.source.id},
             "reason": e.reason,
+            "reason_en": e.reason_en,
             "occurred_at": e.occurred_at,
             "store_id": _store_of(e),
             "recorded_by": None if for_member else e.actor,

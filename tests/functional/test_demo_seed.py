@@ -7,9 +7,12 @@ from datetime import timedelta
 from chalicelib.ledger.registry import ledger
 from chalicelib.local import demo
 from chalicelib.local.seed import DEMO_STAFF, seed_demo_data
-from chalicelib.membership.book import USES
+from chalicelib.membership.book import MEMBERSHIP, USES
+from chalicelib.points.book import BOOK as POINTS
 from chalicelib.shared import clock
 from chalicelib.shared.jobs import set_epoch
+from chalicelib.tiers.book import GROWTH
+from chalicelib.wallet.rules import BONUS, PRINCIPAL
 from tests.conftest import deliver, item_counts
 
 
@@ -59,6 +62,21 @@ def logins_work(api, credentials):
     assert api.as_(login.body["access_token"]).get("/v1/me").body["name"] == "张伟"
 
 
+def every_entry_reads_in_english_too(api, member_ids, member_id):
+    """What the platform wrote on the members' ledgers it wrote in English too, for English pages: the month's
+    purchases and refunds, expiries, gifts, top-ups, wallet payments, the card and its use, the mall's exchange."""
+    books = (POINTS, GROWTH, PRINCIPAL, BONUS, MEMBERSHIP, USES)
+    entries = [entry for holder in member_ids for book in books for entry in ledger().page(holder, book, 500)[0]]
+    assert {entry.book for entry in entries} == set(books)
+    assert [(entry.book, entry.kind, entry.reason) for entry in entries if not entry.reason_en] == []
+    points = api.get(f"/v1/members/{member_id}/points/ledger?limit=100").body["items"]
+    assert {"消费积分": "Purchase", "积分商城兑换 品牌帆布袋 ×1": "Points mall: 品牌帆布袋 ×1"}.items() <= {
+        entry["reason"]: entry["reason_en"] for entry in points
+    }.items()
+    wallet = api.get(f"/v1/members/{member_id}/wallet/entries").body["items"]
+    assert {entry["reason_en"].partition(":")[0] for entry in wallet} >= {"Top-up 充500送50", "Wallet payment"}
+
+
 def dashboard_agrees_with_the_ledgers(api):
     summary = api.get("/v1/stats/summary").body
     assert summary["members_total"] == len(demo.NAMES)
@@ -99,6 +117,7 @@ def dashboard_agrees_with_the_ledgers(api):
     assert any(b["benefit_id"] == "pt-session" and b["source"] == "card" for b in benefits["items"])
     uses, _ = ledger().page(member_id, USES, 10)
     assert [(use.kind, use.amount) for use in uses] == [("use", 1)]
+    every_entry_reads_in_english_too(api, [m["member_id"] for m in members], member_id)
 
     # The programme report counts the month's coupons, cards and stored value as the members' accounts show them.
     month = f"from={today - timedelta(days=demo.DAYS)}&to={today}&granularity=month"

@@ -16,7 +16,7 @@ import pytest
 from chalicelib.ledger.dynamo import DynamoStore
 from chalicelib.ledger.engine import Ledger, LedgerBusy, SourceConflict, TooManyItems
 from chalicelib.ledger.memory import MemoryStore
-from chalicelib.ledger.model import Claim, CounterBook, Insufficient, Posting, Source
+from chalicelib.ledger.model import Claim, CounterBook, Entry, Insufficient, Phrase, Posting, Source
 from chalicelib.ledger.store import (
     Checkpoint,
     HolderUnavailable,
@@ -263,6 +263,23 @@ def test_a_claim_kept_for_some_days_lapses_then_on_either_store(store: Store) ->
         assert ledger.post([post("h1", "cash", 7, "k-2")], claim=Claim.of("idem:k", {"n": 2}, keep_days=2)).duplicate
     assert ledger.balance("h1", "cash") == 12
     assert_books_add_up(store, "h1")
+
+
+def test_a_reason_the_platform_wrote_is_kept_in_english_too_and_a_persons_as_given(store: Store) -> None:
+    ledger = ledger_on(store)
+    written = Posting("h1", "cash", 100, "earn", Source("order", "o1"), Phrase("消费积分", "Purchase"))
+    given = Posting("h1", "bonus", 5, "adjust", Source("staff", "s1"), "客诉补偿")
+    answer = ledger.post([written, given], claim=Claim.of("pay:r", 1))
+    assert [(e.reason, e.reason_en) for e in answer.entries] == [("消费积分", "Purchase"), ("客诉补偿", None)]
+    undone = ledger.reverse("pay:r", claim=Claim.of("undo", 1), reason=Phrase("撤销", "Reversed"))
+    assert {(e.reason, e.reason_en) for e in undone.entries} == {("撤销", "Reversed")}
+    read = [store.entry("h1", "cash", 1), store.entry("h1", "bonus", 1), store.entry("h1", "cash", 2)]
+    assert [(e.reason, e.reason_en) for e in read if e] == [
+        ("消费积分", "Purchase"),
+        ("客诉补偿", None),
+        ("撤销", "Reversed"),
+    ]
+    assert all(Entry.from_json(e.to_json()) == e for e in read if e)
 
 
 def test_pages_run_newest_first_and_cover_every_entry_once(store: Store) -> None:

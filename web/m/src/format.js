@@ -37,3 +37,9 @@ export function signedYuan(fen) {
 export function number(n) {
   return Number(n || 0).toLocaleString(locale())
 }
+
+/** What an entry says in the member's language: the platform writes its reasons in English too (`reason_en`, a mall
+ * step's `why_en`); what a person wrote reads as they wrote it. */
+export function localized(item, field = 'reason') {
+  return (i18n.global.locale.value === 'en' && item[`${field}_en`]) || item[field]
+}
