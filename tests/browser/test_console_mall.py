@@ -169,6 +169,17 @@ def test_staff_ship_an_order_mark_it_received_refund_it_and_cancel_another_with_
     assert (member_view["status"], member_view["history"][-1]["why"]) == ("cancelled", "缺货，与会员协商取消")
     console.shot("order-cancelled")
 
+    # what the platform wrote on the history reads in English too, what staff wrote as they wrote it
+    assert [step["why_en"] for step in refunded["history"]][1:] == ["Shipped: 顺丰速运 SF2026113099", "Delivered", None]
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="English").click()
+    page.goto(f"{site.base}/console/#/mall/orders?order={shipped['order_id']}")
+    history = drawer.locator("[data-test=order-history]")
+    expect(history).to_contain_text("Shipped: 顺丰速运 SF2026113099")
+    expect(history).to_contain_text("杯盖破损，退货退积分")
+    expect(history).not_to_contain_text("已发货")
+    console.shot("order-history-english")
+
 
 def test_a_cashier_verifies_the_pickup_code_a_member_shows_and_the_member_sees_the_order_completed(
     site: Site, console: Screens, mobile: Screens

@@ -477,6 +477,15 @@ def test_every_screen_has_a_title_labelled_inputs_and_fits_a_phone(site: Site, m
         page.locator(ready).first.wait_for()
         expect(page).to_have_title(f"{title} · Member centre")
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+    # found by a walkthrough: what the platform wrote on the member's entries read in Chinese on English pages
+    page.goto(f"{site.base}/m/#/points")
+    ledger = page.locator("[data-test=ledger]")
+    for reason in ("Check-in reward", "Points taken back: refund of order m-order-606", "Purchase"):
+        expect(ledger.locator(".reason", has_text=reason).first).to_be_visible()
+    expect(ledger).not_to_contain_text("消费积分")
+    mobile.shot("points-english")
+    page.goto(f"{site.base}/m/#/wallet")
+    expect(page.locator("[data-test=wallet-move]").first).to_contain_text("Top-up 充500送100积分")  # the plan's name
 
 
 def test_feedback_is_sent_and_the_staff_reply_is_read(site: Site, mobile: Screens) -> None:
