@@ -22,7 +22,7 @@ from chalicelib.coupons import service
 from chalicelib.coupons.records import CouponBatchRecord, CouponBatchRowsRecord, CouponRecord
 from chalicelib.coupons.rules import STOCK, Coupon, coupon_holder, issuing
 from chalicelib.ledger.engine import Holdings
-from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Posting, Source
+from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Phrase, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.members import service as members
 from chalicelib.members.model import InvalidPhone, normalise_phone
@@ -296,7 +296,7 @@ def _codes_chunk(record: CouponBatchRecord, template: service.Template, chunk: i
                 wanted -= take
         if wanted:
             raise service.OutOfStock(f"Template {template.template_id} has too few coupons left for this chunk")
-        return [*postings, *(issuing(coupon, source, "批量发券") for coupon in coupons)]
+        return [*postings, *(issuing(coupon, source, Phrase("批量发券", "Bulk issue")) for coupon in coupons)]
 
     def announce(answer: Answer) -> list[Event]:
         payload = {

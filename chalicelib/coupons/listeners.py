@@ -115,7 +115,7 @@ def upgrade_gift(tx: Transaction, event: Event) -> None:
 
 
 def _birthday_taken_back(
-    member_id: str, birthday: dict[str, Any], at: str, reason: str = "退款撤销生日等级礼券"
+    member_id: str, birthday: dict[str, Any], at: str, reason: str = service.VOIDED_BIRTHDAY
 ) -> None:
     """A birthday gift's tier coupons a refund took back (``templates``: voided, or never given), and the tier's it
     leaves that the gift's tier did not name (``give``: what the gift would have been without the undone tier)."""
@@ -201,7 +201,7 @@ def void_cancelled_card_packs(tx: Transaction, event: Event) -> None:
         _take_back(member_id, service.taken_back_mark("membership-pack", taken[1], taken[0]), event.occurred_at,
                    functools.partial(service.void_pack_coupons, member_id, [taken]))  # fmt: skip
     for birthday in p.get("birthday_coupons") or []:
-        _birthday_taken_back(member_id, birthday, event.occurred_at, "退卡撤销会员卡等级生日礼券")
+        _birthday_taken_back(member_id, birthday, event.occurred_at, service.VOIDED_CARD_BIRTHDAY)
 
 
 def _take_back(member_id: str, mark: str | None, at: str, void: Callable[[], object]) -> None:

@@ -10,7 +10,17 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.coupons.rules import DEFAULT_CHARSET, MAX_CODES, MIN_CODE_BITS, CodeFormat
 from chalicelib.purchases.schemas import Id
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, VERSION, Day, MemberCode, Trimmed
+from chalicelib.shared.fields import (
+    BUSINESS_DATE,
+    FEN,
+    NEXT_CURSOR,
+    REASON_EN,
+    UTC_INSTANT,
+    VERSION,
+    Day,
+    MemberCode,
+    Trimmed,
+)  # fmt: skip
 from chalicelib.shared.http import Input, Schema
 from chalicelib.shared.pagination import PageQuery
 
@@ -500,6 +510,7 @@ class CouponEntry(Schema):
     amount: int = Field(description="+1 while usable, -1 when it stops being usable, 0 for a change of state")
     usable_after: int = Field(description="1 when usable after it, 0 when not")
     reason: str = Field(description="why, in words")
+    reason_en: str | None = Field(default=None, description=REASON_EN)
     detail: dict[str, Any] | None = Field(description="what the change recorded (the order, the hold's end …)")
     actor: str | None = Field(
         description="who caused it (`staff:…`, `partner:…`, `member:…`, a job); null when a partner reads an entry "

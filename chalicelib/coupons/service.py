@@ -49,7 +49,7 @@ from chalicelib.coupons.rules import (
 )
 from chalicelib.identity.rules import Permission
 from chalicelib.ledger.engine import Holdings, Ledger, idempotency_claim
-from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Posting, Source
+from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Phrase, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
@@ -205,6 +205,21 @@ def terms_of(raw: Mapping[str, Any]) -> Terms:
     )
 
 
+ISSUED = Phrase("发券", "Issued")
+ISSUED_BY = {  # a coupon's first entry, by what issued it
+    "staff": Phrase("员工发券", "Given by staff"), "claim": Phrase("领券", "Claimed"),
+    "registration": Phrase("注册礼", "Welcome gift"), "tier-upgrade": Phrase("升级礼", "Upgrade gift"),
+    "mall-order": Phrase("积分兑换", "Exchanged for points"), "top-up": Phrase("充值礼", "Top-up gift"),
+    "birthday": Phrase("生日礼", "Birthday gift"), "membership-pack": Phrase("会员卡券包", "Card's coupon pack"),
+}  # fmt: skip
+VOIDED_CARD = Phrase("会员卡退卡作废", "Voided: the card was cancelled")
+VOIDED_BIRTHDAY = Phrase("退款撤销生日等级礼券", "Voided: a refund undid the tier of the birthday gift")
+VOIDED_CARD_BIRTHDAY = Phrase(
+    "退卡撤销会员卡等级生日礼券", "Voided: the card that gave the birthday tier was cancelled"
+)
+VOIDED_UPGRADE = Phrase("退款撤销升级礼券", "Voided: a refund undid the upgrade")
+VOIDED_CASH_OUT = Phrase("退余额收回充值赠券", "Voided: the top-up was paid out in cash")
+VOIDED_CLOSED = Phrase("会员注销作废", "Voided: the membership was closed")
 TERM_FIELDS = (
     "kind",
     "amount_off_fen",
@@ -677,6 +692,7 @@ def coupon_history(code: str, language: str, within: frozenset[str] | None = Non
                 "amount": e.amount,
                 "usable_after": e.balance_after,
                 "reason": e.reason if shown(store_of[e.seq]) else e.kind,
+                "reason_en": e.reason_en if shown(store_of[e.seq]) else None,
                 "detail": e.detail if isinstance(e.detail, dict) and shown(store_of[e.seq]) else None,
                 "actor": e.actor if shown(store_of[e.seq]) else None,
                 "occurred_at": e.occurred_at,
@@ -703,7 +719,7 @@ class Coupons:
         claim: Claim,
         language: str,
         *,
-        reason: str = "发券",
+        reason: str = ISSUED,
     ) -> dict[str, Any]:
         """Issue one coupon of ``template`` to ``member_id`` (None: a bearer coupon), once per ``claim``: a repeat
         answers the same coupon with ``duplicate``. Takes one from a stock shard with some left (409 out of stock)
@@ -856,23 +872,13 @@ def issue_for(
     platform's own gifts (registration, tier upgrade), the points mall. Repeats answer the same coupon."""
     template = get_template(template_id)
     claim = _issue_claim(template_id, member_id, source_kind, source_id)
-    reasons = {
-        "staff": "员工发券",
-        "claim": "领券",
-        "registration": "注册礼",
-        "tier-upgrade": "升级礼",
-        "mall-order": "积分兑换",
-        "top-up": "充值礼",
-        "birthday": "生日礼",
-        "membership-pack": "会员卡券包",
-    }
     return coupons().issue(
         template,
         member_id,
         Source(source_kind, source_id),
         claim,
         language,
-        reason=reason or reasons.get(source_kind, "发券"),
+        reason=reason or ISSUED_BY.get(source_kind, ISSUED),
     )
 
 
@@ -905,7 +911,9 @@ def claim(member_id: str, template_id: str, key: IdempotencyKey | None, language
     if template.terms.scope.tiers and (tier := _holder(member_id)[0]) not in template.terms.scope.tiers:
         raise TierNotApplicable(f"Template {template_id} is for members of {', '.join(template.terms.scope.tiers)}, "
                                 f"not {tier}")  # fmt: skip
-    return engine.issue(template, member_id, Source("claim", f"{member_id}:{source_id}"), once, language, reason="领券")
+    return engine.issue(
+        template, member_id, Source("claim", f"{member_id}:{source_id}"), once, language, reason=ISSUED_BY["claim"]
+    )
 
 
 # --- at the till -----------------------------------------------------------------------------------------------
@@ -1039,7 +1047,7 @@ def reserve(
             0,
             detail,
             Source("order", order_id),
-            f"锁定 订单{order_id}",
+            Phrase(f"锁定 订单{order_id}", f"Reserved for order {order_id}"),
             event="coupon.reserved",
             payload={"order_id": order_id, "until": until},
             known=account,
@@ -1072,7 +1080,7 @@ def release(caller: Any, code: str, order_id: str) -> None:
             0,
             {"order_id": order_id},
             Source("order", order_id),
-            f"解锁 订单{order_id}",
+            Phrase(f"解锁 订单{order_id}", f"Released from order {order_id}"),
             event="coupon.released",
             payload={"order_id": order_id},
             known=account,
@@ -1143,7 +1151,7 @@ def redeem(
             -1,
             {**detail, "now": now},
             Source("order", order_id),
-            f"核销 订单{order_id}",
+            Phrase(f"核销 订单{order_id}", f"Used on order {order_id}"),
             order=(
                 order_holder(order_id),
                 1,
@@ -1215,7 +1223,7 @@ def reverse_redemption(
     taken_back = mark is not None and UniqueRecord.find(mark) is not None  # its gift was taken back since it was used
     voided = template.status == "voided" or taken_back
     back = 1 if date.fromisoformat(coupon.valid_until) >= today and not voided else 0
-    words = {"refund": "退款退券", "mistake": "撤销核销"}[reason]
+    words = {"refund": ("退款退券", "Returned by a refund of"), "mistake": ("撤销核销", "Use reversed on")}[reason]
     try:
         returned = coupons().change(
             code,
@@ -1223,7 +1231,7 @@ def reverse_redemption(
             back,
             {"order_id": order_id, "reason": reason, "note": note, "voided": voided},
             Source("order", order_id),
-            f"{words} 订单{order_id}",
+            Phrase(f"{words[0]} 订单{order_id}", f"{words[1]} order {order_id}"),
             order=(order_holder(order_id), -1, {"stacks": template.terms.stacks}),
             event="coupon.returned",
             payload={
@@ -1276,7 +1284,7 @@ def expire(account: Account, as_of: date, face_values: Mapping[str, int]) -> boo
             -1,
             {},
             Source("job", f"expire-coupons:{as_of}"),
-            "过期",
+            Phrase("过期", "Expired"),
             event="coupon.expired",
             payload={"face_value_fen": face_values.get(coupon.template_id, 0)},
             known=account,
@@ -1307,7 +1315,7 @@ def void(code: str, face_values: Mapping[str, int]) -> bool:
             -1,
             {},
             Source("template", coupon.template_id),
-            "作废",
+            Phrase("作废", "Voided"),
             event="coupon.voided",
             payload={"face_value_fen": face_values.get(coupon.template_id, 0)},
             known=account,
@@ -1327,7 +1335,7 @@ def void_pack_coupons(member_id: str, packs: Iterable[tuple[str, str]]) -> int:
         issued = coupons().replay(_issue_claim(template_id, member_id, "membership-pack", source))
         if issued is None:
             continue  # never issued: the taken-back mark keeps it so
-        voided += _void_if_usable(str(issued["code"]), Source("membership-card", source), "会员卡退卡作废")
+        voided += _void_if_usable(str(issued["code"]), Source("membership-card", source), VOIDED_CARD)
     return voided
 
 
@@ -1358,9 +1366,7 @@ def taken_back_mark(source_kind: str, source_id: str, template_id: str) -> str |
     return f"coupon-pack-taken-back:{suffix}" if suffix else None
 
 
-def void_birthday_coupons(
-    member_id: str, year: int, template_ids: Iterable[str], reason: str = "退款撤销生日等级礼券"
-) -> int:
+def void_birthday_coupons(member_id: str, year: int, template_ids: Iterable[str], reason: str = VOIDED_BIRTHDAY) -> int:
     """Void the coupons of ``template_ids`` a member's birthday gift of ``year`` gave as its tier's (``BIRTHDAY_TIER``:
     never the general gift's, whatever became of its template since) that are still usable, reserved for an order
     included (退款撤销生日等级礼券): a refund undid the tier that named them, or a card's cancellation refunded the card
@@ -1396,7 +1402,7 @@ def void_upgrade_coupons(member_id: str, change_id: str, template_ids: Iterable[
         & CouponRecord.status.is_in("available", "reserved"),
     )  # fmt: skip
     codes.update(record.code for record in listed)
-    return sum(_void_if_usable(code, Source("tier-refund", change_id), "退款撤销升级礼券") for code in sorted(codes))
+    return sum(_void_if_usable(code, Source("tier-refund", change_id), VOIDED_UPGRADE) for code in sorted(codes))
 
 
 def void_top_up_gifts(
@@ -1419,7 +1425,7 @@ def void_top_up_gifts(
         UniqueRecord(mark, owner=member_id, created_at=now).save()  # one used comes back voided (a review)
     source = Source("cash-refund", cash_refund_id)
     usable = [record.code for record in listed if record.status in ("available", "reserved")]
-    return sum(_void_if_usable(code, source, "退余额收回充值赠券") for code in dict.fromkeys([*usable, *given]))
+    return sum(_void_if_usable(code, source, VOIDED_CASH_OUT) for code in dict.fromkeys([*usable, *given]))
 
 
 def void_member_coupons(member_id: str) -> int:
@@ -1429,7 +1435,7 @@ def void_member_coupons(member_id: str) -> int:
     listed = CouponRecord.by_member.query(
         member_id, filter_condition=CouponRecord.status.is_in("available", "reserved")
     )
-    return sum(_void_if_usable(record.code, Source("member", member_id), "会员注销作废") for record in listed)
+    return sum(_void_if_usable(record.code, Source("member", member_id), VOIDED_CLOSED) for record in listed)
 
 
 def _void_if_usable(code: str, source: Source, reason: str) -> int:

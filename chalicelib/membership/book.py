@@ -73,7 +73,9 @@ class MembershipBook:
                 trials = (*trials, card.plan_id)
         if "plan" in detail:
             plans[detail["plan"]["plan_id"]] = detail["plan"]
-        said = {"explanation": detail["explanation"]} if "explanation" in detail else {}  # a refund's, for the member
+        said = {
+            key: detail[key] for key in ("explanation", "explanation_en") if key in detail
+        }  # a refund's, for the member
         return Cards(cards, trials, held, plans), {"card_id": detail.get("card", {}).get("card_id"), **said}
 
     def undo(self, state: Cards, entry: Entry, today: date) -> tuple[Cards, Any]:

@@ -305,6 +305,7 @@ def test_a_partner_reads_what_happened_to_a_coupon_at_another_store_without_who_
     assert issued["actor"] is not None  # issued at no store: shown whole
     staff = api.get(f"/v1/coupons/{code}").body["entries"][1]
     assert (staff["detail"]["order_id"], staff["actor"][:6]) == ("BJ-ORDER-1", "staff:")
+    assert (staff["reason"], staff["reason_en"]) == ("核销 订单BJ-ORDER-1", "Used on order BJ-ORDER-1")  # for English
     back = api.post(f"/v1/coupons/{code}/redemptions/BJ-ORDER-1/reversal", {"reason": "refund"})  # at BJ-001's
     assert back.status in (200, 201), back.body  # order: its entry names the order, not the store (an integrator
     read = api.as_(None).call("GET", f"/v1/coupons/{code}", headers=signed_headers(*partner, b""))  # read both)

@@ -319,6 +319,8 @@ class TestBenefits:
             "use", "BOOK-1", "pt-session", "私教课 · 王教练", "SH-001")  # fmt: skip
         assert use["recorded_by"].startswith("staff:")
         assert use["reason"] == "使用权益「私教课每周1次」"
+        in_english = [("撤销权益使用", "Use reversed"), ("使用权益「私教课每周1次」", "Used: 私教课每周1次")]
+        assert [(m["reason"], m["reason_en"]) for m in mine] == in_english  # what the platform wrote, in English too
         assert (reversal["kind"], reversal["undoes"], reversal["store_id"]) == ("reversal", use["entry_id"], "SH-001")
         assert [m["recorded_by"] for m in mine] == [None, None]  # the member sees what, where and when, not who
 
@@ -414,6 +416,11 @@ class TestCancellation:
         assert [h["kind"] for h in mine] == [h["kind"] for h in history]
         assert mine[0]["reason"] == history[0]["reason"]
         assert mine[-1]["reason"] == f"退卡。{cancelled['explanation']}"  # not the note staff typed (搬家)
+        assert quote["explanation_en"] == cancelled["explanation_en"]  # and in English, for English pages
+        assert mine[-1]["reason_en"] == f"Card cancelled. {cancelled['explanation_en']}"
+        assert "less 100.00 CNY of benefits used" in cancelled["explanation_en"]
+        assert history[-1]["reason_en"].startswith("Card cancelled: 搬家. ")  # the staff's words as they typed them
+        assert mine[0]["reason_en"].startswith("Card bought: ")
         assert (history[-1]["actor"][:6], mine[-1]["actor"]) == ("staff:", "staff")
         refused(client.get("/v1/me/cards/mc_nobody/history"), 404, "card-not-found")
         balances_add_up(member_id)
