@@ -331,6 +331,7 @@ class TestShipping:
         assert (available(client), stock_of(api, order["reward_id"])) == (1_000, 5)
         back = ok(client.get("/v1/me/points/ledger"))["items"][0]  # says what came back, and why
         assert (back["points"], back["reason"]) == (300, "积分商城兑换取消 保温杯 ×1: 不想要了")
+        assert back["reason_en"] == "Points mall exchange cancelled: 保温杯 ×1: 不想要了"  # the member's words as given
         _, other = member_token("13900000002")
         refused(api.as_(other).post(path), 404, "not-found")  # another member's order does not exist for them
         assert_reconciled(member_id, order_holder(order["order_id"]))
