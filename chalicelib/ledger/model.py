@@ -56,6 +56,11 @@ def english(reason: str) -> str | None:
     return reason.en if isinstance(reason, Phrase) else None
 
 
+def phrased(reason: str, *defaults: Phrase) -> str:
+    """A reason as given, or the platform's phrase it is (an API's default reason, kept with its English)."""
+    return next((phrase for phrase in defaults if phrase == reason), reason)
+
+
 @dataclass(frozen=True)
 class Posting:
     """A signed change of one holder's book. ``detail`` is book-specific input (a points credit's dates). A reason

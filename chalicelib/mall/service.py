@@ -29,7 +29,7 @@ from typing import Any
 
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Holdings, idempotency_claim
-from chalicelib.ledger.model import Answer, Claim, Phrase, Posting, Source, english
+from chalicelib.ledger.model import Answer, Claim, Phrase, Posting, Source, english, phrased
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.mall import book as _books  # noqa: F401  registers the mall's books
@@ -87,6 +87,7 @@ MALL_STORE = MALL_SCOPE  # where the wallet books a payment for an order no stor
 RELEASE_SHARDS = 4  # the release index's partitions per day: a run reads 4 a day, however few orders are due
 READ_BATCH = 100  # accounts per BatchGetItem
 READS_PER_PAGE = 25
+MEMBER_CANCELLED = Phrase("会员取消", "Cancelled by the member")  # a cancellation's reason when none is given
 
 
 class OutOfStock(Conflict):
@@ -896,6 +897,7 @@ def verify_pickup(caller: Caller, body: Any) -> dict[str, Any]:
 def cancel(caller: Caller, order_id: str, reason: str) -> dict[str, Any]:
     """Cancel an order not yet fulfilled (staff, or the member their own): points, stock and the limit's count back,
     exactly once (a cancelled order again answers as it is); a paid cash part back to the wallet or owed back."""
+    reason = phrased(reason, MEMBER_CANCELLED)
 
     def decide(order: Order) -> bool:
         if caller.is_member and order.member_id != caller.id:

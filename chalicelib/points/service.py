@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.ledger.engine import Holdings, idempotency_claim
-from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Phrase, Posting, Source
+from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Phrase, Posting, Source, phrased
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable, Requirement, Stale
 from chalicelib.members import service as members
@@ -57,6 +57,7 @@ class AlreadyApplied(Conflict):
     slug, title = "already-applied", "This operation was applied before"
 
 
+REVERSED = Phrase("撤销兑换", "Redemption reversed")  # a reversal's reason when none is given
 BIRTHDAY_GIFT_BACK = Phrase("退款撤销生日等级礼遇", "Birthday tier gift taken back (refund)")
 EVENT_OF = {  # the event each kind of points entry publishes
     "earn": "points.earned", "redeem": "points.redeemed", "reverse": "points.redemption-reversed",
@@ -331,6 +332,7 @@ def redemption_json(entry: dict[str, Any]) -> dict[str, Any]:
 
 def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey | None) -> Outcome:
     """Give a redemption's points back to the lots they came from, exactly once."""
+    reason = phrased(reason, REVERSED)
     redemption = RedemptionRecord.find(redemption_id)
     if redemption is None or redemption.member_id != member_id:
         raise NotFound(f"No redemption {redemption_id!r} for member {member_id!r}")

@@ -330,6 +330,7 @@ class TestShipping:
         assert item_counts() == before
         assert (available(client), stock_of(api, order["reward_id"])) == (1_000, 5)
         back = ok(client.get("/v1/me/points/ledger"))["items"][0]  # says what came back, and why
+        assert ok(client.get(f"/v1/me/mall/orders/{order['order_id']}"))["history"][-1]["why_en"] is None  # as given
         assert (back["points"], back["reason"]) == (300, "积分商城兑换取消 保温杯 ×1: 不想要了")
         assert back["reason_en"] == "Points mall exchange cancelled: 保温杯 ×1: 不想要了"  # the member's words as given
         _, other = member_token("13900000002")
@@ -343,6 +344,12 @@ class TestShipping:
         _, other = member_token("13900000002")
         refused(api.as_(other).post(path, {"reason": "x"}), 404, "not-found")
         assert ok(client.post(path, {"reason": "不想要了"}))["status"] == "cancelled"
+        other_order = placed(client, reward(api)["reward_id"], address=ADDRESS)
+        cancelled = ok(client.post(f"/v1/me/mall/orders/{other_order['order_id']}/cancellation"))  # no body
+        assert (cancelled["history"][-1]["why"], cancelled["history"][-1]["why_en"]) == (
+            "会员取消",
+            "Cancelled by the member",
+        )
         assert (available(client), stock_of(api, order["reward_id"])) == (1_000, 5)
 
 

@@ -182,6 +182,9 @@ class TestReversal:
                            headers=key("no-body")).body  # fmt: skip
         reversed_ = api.post(f"/v1/members/{member_id}/points/redemptions/{redeemed['redemption_id']}/reversal")
         assert (reversed_.status, reversed_.body["points"], reversed_.body["reason"]) == (201, 60, "撤销兑换")
+        assert (
+            reversed_.body["reason_en"] == "Redemption reversed"
+        )  # the default is the platform's words: in English too
         assert_invariants(member_id)
 
     def test_a_write_that_keeps_losing_races_answers_503_and_a_retry_succeeds(self, api, member, monkeypatch):
