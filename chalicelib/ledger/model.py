@@ -57,8 +57,9 @@ def english(reason: str) -> str | None:
 
 
 def phrased(reason: str, *defaults: Phrase) -> str:
-    """A reason as given, or the platform's phrase it is (an API's default reason, kept with its English)."""
-    return next((phrase for phrase in defaults if phrase == reason), reason)
+    """A reason as given, or the platform's phrase it is in either language (an API's default reason, which the
+    English console fills in in English): kept with both."""
+    return next((phrase for phrase in defaults if reason in (phrase, phrase.en)), reason)
 
 
 @dataclass(frozen=True)

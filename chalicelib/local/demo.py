@@ -408,7 +408,7 @@ class Story:
         from chalicelib.points import service as points
 
         points.redeem(
-            self.ids[i], points_asked, Phrase("积分换购 帆布袋", "Exchanged: canvas bag"), self._key(f"redeem-{i}")
+            self.ids[i], points_asked, Phrase("积分换购 帆布袋", "Points exchange: 帆布袋"), self._key(f"redeem-{i}")
         )
 
     def top_up(self, i: int, store: str) -> None:

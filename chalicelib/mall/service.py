@@ -539,10 +539,10 @@ class Mall:
                 else []
             )
             way_back = ("退款", "refunded") if action == Action.REFUND else ("取消", "cancelled")  # names the order too
-            named = f"{order.reward_name} ×{order.quantity}"
+            item = f"{order.reward_name} ×{order.quantity}"
             back = Phrase(
-                f"积分商城兑换{way_back[0]} {named}: {reason}",
-                f"Points mall exchange {way_back[1]}: {named}: {english(reason) or reason}",
+                f"积分商城兑换{way_back[0]} {item}: {reason}",
+                f"Points mall exchange {way_back[1]}: {item}: {english(reason) or reason}",
             )
             return [
                 points.giving_back(order.member_id, order.held, [list(draw) for draw in order.draws], source, back),
@@ -666,7 +666,7 @@ class Mall:
         claim = Claim.of(f"wallet-payment|{MALL_PARTNER}|{payment_id}", content, conflict=MallPaymentConflict())
         payment = wallet.PartnerPayment(
             MALL_PARTNER, payment_id, order.pickup_store_id or MALL_STORE, paid_at, order_id,
-            paid_for=Phrase(f"积分商城 {order.reward_name}", f"points mall: {order.reward_name}"),
+            paid_for=Phrase(f"积分商城 {order.reward_name}", f"{order.reward_name} (points mall)"),
         )  # fmt: skip
         joined = wallet.Joined(
             [holder], plan, lambda answer: _events(moved[0], Action.PAY), lambda answer: [_copy(moved[0])]

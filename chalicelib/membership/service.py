@@ -178,8 +178,8 @@ def _reasons(entry: Entry, for_member: bool) -> dict[str, str | None]:
     detail = entry.detail or {}
     explanation = detail.get("explanation")
     if for_member and explanation is not None:
-        english = detail.get("explanation_en")
-        return {"reason": f"退卡。{explanation}", "reason_en": f"Card cancelled. {english}" if english else None}
+        explained = detail.get("explanation_en")
+        return {"reason": f"退卡。{explanation}", "reason_en": f"Card cancelled. {explained}" if explained else None}
     return {"reason": entry.reason, "reason_en": entry.reason_en}
 
 

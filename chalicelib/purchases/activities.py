@@ -48,8 +48,8 @@ from chalicelib.tiers.service import Progress, noting_birthday
 
 REASONS = {
     "registration": Phrase("注册奖励", "Welcome reward"), "birthday": Phrase("生日奖励", "Birthday reward"),
-    "review": Phrase("评价奖励", "Review reward"), "share": Phrase("晒单奖励", "Shared-purchase reward"),
-    "checkin": Phrase("签到奖励", "Check-in reward"), "profile": Phrase("完善资料奖励", "Profile completed"),
+    "review": Phrase("评价奖励", "Review reward"), "share": Phrase("晒单奖励", "Share reward"),
+    "checkin": Phrase("签到奖励", "Check-in reward"), "profile": Phrase("完善资料奖励", "Profile completion reward"),
 }  # fmt: skip
 
 

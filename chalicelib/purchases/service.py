@@ -531,7 +531,7 @@ def record_refund(
             **({"till_store_id": till_store} if till_store else {}),  # where a counter refund's money left
         }))  # fmt: skip
         order_id = refund.order_id  # which order: the ledger says what was taken back for what
-        growth_why = Phrase(f"退款扣回成长值·订单 {order_id}", f"Refund of order {order_id}")
+        growth_why = Phrase(f"退款扣回成长值·订单 {order_id}", f"Growth taken back: refund of order {order_id}")
         progress = Progress(-growth_back, -sum(this_fen), occurred_on, "refund", refund.refund_id, growth_why,
                             cause=purchase.order_key, cause_at=purchase.created_at)  # fmt: skip
         points_why = Phrase(f"退款扣回积分·订单 {order_id}", f"Points taken back: refund of order {order_id}")

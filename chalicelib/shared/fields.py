@@ -75,8 +75,9 @@ FEN = "integer fen (分, 1/100 CNY)"
 BUSINESS_DATE = "a business date, YYYY-MM-DD in the business time zone"
 UTC_INSTANT = "a UTC instant, ISO 8601"
 REASON_EN = (
-    "the reason in English where the platform wrote it (English pages show it); null where a person or a partner wrote "
-    "it, and on entries older than this field"
+    "the reason in English where the platform wrote it, words a person typed kept as typed inside it (English pages "
+    "show it); null where the reason is a person's or a partner's words alone, where `reason` is withheld, and on "
+    "entries older than this field"
 )
 GIVEN_INSTANT = "ISO 8601 with a UTC offset, e.g. 2026-11-11T10:30:00+08:00"
 VERSION = 'the version, which the `ETag` header quotes (`"7"`): send it back in `If-Match` to edit'

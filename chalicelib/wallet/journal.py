@@ -42,7 +42,8 @@ def keep(tx: Transaction, event: Event) -> None:
         member_id=str(payload["member_id"]), principal_fen=sign * int(payload["principal_fen"]),
         bonus_fen=sign * int(payload["bonus_fen"]), payment_method=payload.get("payment_method"),
         order_id=payload.get("order_id"), reference=str(reference or ""), actor=event.actor,
-        reason=payload.get("reason"), expires_at=datetime.fromisoformat(event.occurred_at) + KEPT,
+        reason=payload.get("reason"), reason_en=payload.get("reason_en"),
+        expires_at=datetime.fromisoformat(event.occurred_at) + KEPT,
     ))  # fmt: skip
 
 
@@ -64,6 +65,7 @@ def _rows(records: list[WalletJournalRecord]) -> list[dict[str, Any]]:
     return [
         {"occurred_at": r.entry.rpartition("#")[0], "kind": r.kind, "member_id": r.member_id,
          "principal_fen": int(r.principal_fen), "bonus_fen": int(r.bonus_fen), "payment_method": r.payment_method,
-         "order_id": r.order_id, "reference": r.reference, "recorded_by": r.actor, "reason": r.reason}
+         "order_id": r.order_id, "reference": r.reference, "recorded_by": r.actor, "reason": r.reason,
+         "reason_en": r.reason_en}
         for r in records
     ]  # fmt: skip

@@ -86,4 +86,5 @@ class WalletJournalRecord(Record):
     reference = UnicodeAttribute()  # the payment, refund or cash refund id
     actor = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)
+    reason_en = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()

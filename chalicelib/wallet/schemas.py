@@ -514,6 +514,7 @@ class WalletJournalLine(Schema):
     reference: str = Field(description="the payment, refund or cash refund id")
     recorded_by: str = Field(description="who booked it (`staff:<id>`, `partner:<id>`, `member:<id>`, `system`)")
     reason: str | None = Field(description="why, as the member's wallet entries say it")
+    reason_en: str | None = Field(default=None, description=REASON_EN)
     member: MemberBrief | None = Field(default=None, description="whose wallet, as member lists show them")
 
 

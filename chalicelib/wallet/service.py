@@ -204,10 +204,14 @@ def _moves(
     ]
 
 
-def _reason_of(answer: Answer) -> str | None:
-    """Why the wallet moved, as its entries say it to the member: the event carries it to the audit log and the BI
-    files (a reason staff typed holds no personal data: ``Reason``)."""
-    return next((e.reason for e in answer.entries if e.book in (PRINCIPAL, BONUS)), None)
+def _reasons_of(answer: Answer) -> dict[str, str | None]:
+    """Why the wallet moved, as its entries say it to the member (``reason``, and ``reason_en`` where the platform
+    wrote it): the event carries it to the store's journal, the audit log and the BI files (a reason staff typed holds
+    no personal data: ``Reason``)."""
+    moved = next((e for e in answer.entries if e.book in (PRINCIPAL, BONUS)), None)
+    if moved is None:
+        return {"reason": None}
+    return {"reason": moved.reason, **({"reason_en": moved.reason_en} if moved.reason_en else {})}
 
 
 def _gift(member_id: str, before: GiftState, after: GiftState) -> list[Posting]:
@@ -313,7 +317,7 @@ class Wallets:
             given = {"plan_id": plan.plan_id if plan else None, "gift_points": gift}
             after = _after(answer, member_id, before)
             payload = {**payment.payload(member_id, added), **given, "balance_after_fen": after.total,
-                       "reason": _reason_of(answer)}  # fmt: skip
+                       **_reasons_of(answer)}  # fmt: skip
             return [new_event("wallet.topped-up", f"member/{member_id}", payload)]
 
         answer = self._post(postings, [member_id], claim, {member_id: "active"}, result, announce, joined)
@@ -355,7 +359,7 @@ class Wallets:
             order = payment.order_id
             paid_for = payment.paid_for or (Phrase(f"订单 {order}", f"order {order}") if order else None)
             reason = (
-                Phrase(f"储值支付·{paid_for}", f"Wallet payment: {english(paid_for) or paid_for}")
+                Phrase(f"储值支付·{paid_for}", f"Wallet payment for {english(paid_for) or paid_for}")
                 if paid_for
                 else Phrase("储值支付", "Wallet payment")
             )
@@ -373,7 +377,7 @@ class Wallets:
 
         def announce(answer: Answer) -> list[Event]:
             after = _after(answer, member_id, before).total
-            payload = {**payment.payload(member_id, taken), "balance_after_fen": after, "reason": _reason_of(answer)}
+            payload = {**payment.payload(member_id, taken), "balance_after_fen": after, **_reasons_of(answer)}
             paid = new_event("wallet.paid", f"member/{member_id}", payload)
             return [
                 paid,
@@ -488,7 +492,7 @@ class Wallets:
                 **({"order_id": order_id} if order_id else {}),  # the till's order it gives back on
                 **back.to_json(),
                 "balance_after_fen": _after(answer, owner, before).total,
-                "reason": _reason_of(answer),
+                **_reasons_of(answer),
             }
             refunded = new_event("wallet.refunded", f"member/{owner}", payload)
             return [
@@ -552,7 +556,7 @@ class Wallets:
             after = _after(answer, member_id, before).total
             payload = {"member_id": member_id, "cash_refund_id": cash_refund_id, "store_id": store_id, **out.to_json(),
                        "gift_points_forfeited": forfeited, "balance_after_fen": after,
-                       "reason": _reason_of(answer)}  # fmt: skip
+                       **_reasons_of(answer)}  # fmt: skip
             return [new_event("wallet.cash-refunded", f"member/{member_id}", payload)]
 
         return dict(self._post(postings, [member_id], claim, {member_id: "present"}, result, announce).result)
@@ -576,7 +580,7 @@ class Wallets:
         def announce(answer: Answer) -> list[Event]:
             payload = {"member_id": member_id, "store_id": ERASURE_SCOPE, **forfeited.to_json(),
                        "balance_after_fen": _after(answer, member_id, before).total,
-                       "reason": _reason_of(answer)}  # fmt: skip
+                       **_reasons_of(answer)}  # fmt: skip
             return [new_event("wallet.forfeited", f"member/{member_id}", payload)]
 
         claim = Claim.of(f"wallet-forfeit|{member_id}", {"member_id": member_id})

@@ -65,6 +65,7 @@ def test_a_member_buys_the_gym_card_from_the_wallet_turns_auto_renewal_on_and_re
     expect(confirm.locator("[data-test=confirm-auto-renew]")).to_have_text("默认关闭，可在会员卡页开启")
     settled(mobile).shot("buy-confirm")
     page.locator(".van-dialog").get_by_role("button", name="确认支付").click()
+    expect(page.locator(".van-toast").first).to_contain_text("已开通，有效期至 ")  # a review found it said "undefined"
 
     card = page.locator("[data-test=my-card]", has_text=MEMBERSHIP_PLAN["name"])
     expect(card.locator("[data-test=card-status]")).to_have_text("生效中")

@@ -74,7 +74,10 @@ def every_entry_reads_in_english_too(api, member_ids, member_id):
         entry["reason"]: entry["reason_en"] for entry in points
     }.items()
     wallet = api.get(f"/v1/members/{member_id}/wallet/entries").body["items"]
-    assert {entry["reason_en"].partition(":")[0] for entry in wallet} >= {"Top-up 充500送50", "Wallet payment"}
+    assert {entry["reason_en"].partition(" for ")[0].partition(":")[0] for entry in wallet} >= {
+        "Top-up 充500送50",
+        "Wallet payment",
+    }
 
 
 def dashboard_agrees_with_the_ledgers(api):

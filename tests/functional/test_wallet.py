@@ -177,6 +177,7 @@ class TestTopUps:
             "gift_points": 50,
             "balance_after_fen": 12_000,  # for the receipt the member is sent
             "reason": "储值充值 充100送20",  # as the entries say it, for the audit log and the BI files
+            "reason_en": "Top-up 充100送20",  # and for the store's journal in English
         }
         entries = ok(api.get(f"/v1/members/{member}/wallet/entries"))["items"]
         assert [(e["book"], e["kind"], e["amount_fen"], e["source"]) for e in entries[-2:]] == [
@@ -1504,6 +1505,8 @@ class TestStatements:
             ("cash-refund", -1_000, None, None), ("top-up", 5_000, None, "J-TOP-2"),
             ("top-up", 20_000, "wechat_pay", "J-TOP-1")]  # fmt: skip
         assert lines[2]["reason"] == "退余额"
+        assert [line["reason_en"] for line in lines][1:] == [
+            "Wallet payment for order J-SALE-1", None, "Top-up, order J-TOP-2", "Top-up, order J-TOP-1"]  # fmt: skip
         assert all(line["recorded_by"].startswith("staff:") and line["member_id"] == member for line in lines)
         assert {line["member"]["name"] for line in lines} == {ok(api.get(f"/v1/members/{member}"))["name"]}  # named
         page = ok(manager.get(f"/v1/stores/SH-001/wallet/journal?from={day}&to={day}&limit=2"))

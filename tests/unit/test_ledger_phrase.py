@@ -5,7 +5,7 @@ import copy
 import json
 import pickle
 
-from chalicelib.ledger.model import Phrase, english
+from chalicelib.ledger.model import Phrase, english, phrased
 from chalicelib.membership.rules import Refund, keeping_back_used_packs
 
 
@@ -23,6 +23,15 @@ def test_words_a_person_gave_and_a_phrase_joined_with_text_have_no_english() -> 
     assert english("客诉补偿") is None
     assert english(f"{Phrase('退款', 'Refund')}：尺码不合适") is None
     assert english(Phrase("退款", "Refund") + "：尺码不合适") is None
+
+
+def test_a_default_reason_given_back_in_either_language_is_the_platforms_phrase() -> None:
+    """The English console fills in a reversal's default reason in English: it is still the platform's words."""
+    reversed_ = Phrase("撤销兑换", "Redemption reversed")
+    for given in ("撤销兑换", "Redemption reversed"):
+        kept = phrased(given, reversed_)
+        assert (kept, english(kept)) == ("撤销兑换", "Redemption reversed")
+    assert english(phrased("顾客取消兑换", reversed_)) is None
 
 
 def test_a_card_refund_explained_in_both_languages_keeps_both_when_its_used_packs_are_kept_back() -> None:
