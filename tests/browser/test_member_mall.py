@@ -87,6 +87,9 @@ def test_the_demo_member_browses_the_mall_with_their_points_and_finds_the_bag_to
     page.locator("[data-test=language]").click()
     page.get_by_role("button", name="English").click()
     page.locator(".van-action-sheet").wait_for(state="hidden")
+    page.locator(".van-dialog").get_by_role("button", name="Keep as they are").click()  # messages stay in Chinese
+    expect(page.locator(".van-dialog")).to_be_hidden()
+    assert me_api(site, tokens["access_token"], "/v1/me/message-preferences")["language"] == "zh-CN"
     bag_page = f"/mall/rewards/{bag['reward_id']}"
     for path, title in (("/mall", "Points mall"), (bag_page, "Reward"), ("/mall/orders", "My exchanges")):
         page.goto(f"{site.base}/m/#{path}")

@@ -470,6 +470,11 @@ def test_every_screen_has_a_title_labelled_inputs_and_fits_a_phone(site: Site, m
     page.get_by_role("button", name="English").click()
     page.get_by_text("Log out").wait_for()
     page.locator(".van-action-sheet").wait_for(state="hidden")
+    # the pages' language is the phone's, the messages' the member's: switching one offers the other
+    asked = page.locator(".van-dialog", has_text="Receive your messages in English too?")
+    asked.get_by_role("button", name="Yes, in English").click()
+    page.get_by_text("Messages will come in English").wait_for()
+    assert me_api(site, tokens["access_token"], "/v1/me/message-preferences")["language"] == "en"
     expect(page).to_have_title("Me · Member centre")
     mobile.shot("me-english")
     for path, _, title, ready in SCREENS:  # English words are longer: every screen still fits

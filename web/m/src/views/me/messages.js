@@ -27,6 +27,9 @@ export default {
       code: '会员码',
       feedback: '意见反馈',
       logout: '退出登录',
+      messagesToo: '消息也改用{language}发送吗？',
+      messagesTooYes: '改用{language}',
+      messagesTooNo: '保持不变',
     },
     profile: {
       column: { year: '{n}年', month: '{n}月', day: '{n}日' },
@@ -110,6 +113,9 @@ export default {
       code: 'Member code',
       feedback: 'Feedback',
       logout: 'Log out',
+      messagesToo: 'Receive your messages in {language} too?',
+      messagesTooYes: 'Yes, in {language}',
+      messagesTooNo: 'Keep as they are',
     },
     profile: {
       column: { year: '{n}', month: '{n}', day: '{n}' },
