@@ -125,7 +125,7 @@ def member_token(ctx: RequestContext) -> Reply:
     login: MemberLogin = ctx.body
     agreed = None if login.agreed is None else [(v.kind, v.version) for v in login.agreed]
     if login.code is not None:
-        return Reply(member_auth.log_in_with_code(login.phone, login.code, login.name, agreed))
+        return Reply(member_auth.log_in_with_code(login.phone, login.code, login.name, agreed, login.language))
     assert login.password is not None
     return Reply(member_auth.log_in_with_password(login.phone, login.password, source_ip(ctx.request), agreed))
 

@@ -38,7 +38,7 @@ from chalicelib.identity.service import SESSION_CACHE_SECONDS, SESSIONS_ENDED, S
 from chalicelib.identity.tokens import Claims
 from chalicelib.members import service as members
 from chalicelib.members.model import Source, Status
-from chalicelib.members.schemas import MemberCreate
+from chalicelib.members.schemas import MemberCreate, MessageLanguage
 from chalicelib.notifications import service as notifications
 from chalicelib.shared import clock
 from chalicelib.shared.cache import CachedByKey
@@ -140,13 +140,17 @@ def redeem_code(phone: str, code: str) -> None:
 
 
 def log_in_with_code(
-    phone: str, code: str, name: str | None = None, agreed: list[tuple[Kind, int]] | None = None
+    phone: str,
+    code: str,
+    name: str | None = None,
+    agreed: list[tuple[Kind, int]] | None = None,
+    language: MessageLanguage | None = None,
 ) -> Tokens:
     """Tokens for the phone's member, who joins when there is none. The current agreements must be named (checked
     before the code is used, for every phone alike) and the member's acceptance is kept."""
     accepted = agreements.require_agreed(agreed)
     redeem_code(phone, code)
-    member_id = members.holder(phone=phone) or _self_register(phone, name)
+    member_id = members.holder(phone=phone) or _self_register(phone, name, language)
     tokens = issue_tokens(member_claims(member_id, clock.real_now().timestamp()))
     _keep_acceptance(member_id, accepted, "code-login")
     return tokens
@@ -199,10 +203,12 @@ def _generation(credential: MemberCredentialRecord | None) -> int:
     return int(credential.session_generation or 0) if credential else 0  # no password yet: generation 0
 
 
-def _self_register(phone: str, name: str | None) -> str:
+def _self_register(phone: str, name: str | None, language: MessageLanguage | None) -> str:
     if not get_settings().self_registration:
         raise RegistrationClosed("This phone is not a member's, and joining online is closed; join at a store")
-    return members.join(MemberCreate(name=name or f"会员{phone[-4:]}", phone=phone, source=Source.ONLINE))
+    return members.join(
+        MemberCreate(name=name or f"会员{phone[-4:]}", phone=phone, source=Source.ONLINE, language=language)
+    )
 
 
 def set_password(

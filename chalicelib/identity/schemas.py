@@ -8,7 +8,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from chalicelib.agreements.schemas import AgreedVersion
 from chalicelib.identity.rules import Permission, Role
-from chalicelib.members.schemas import Name, Phone
+from chalicelib.members.schemas import MESSAGE_LANGUAGE, MessageLanguage, Name, Phone
 from chalicelib.shared.fields import NEXT_CURSOR, UTC_INSTANT, VERSION, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
 
@@ -258,6 +258,9 @@ class MemberLogin(Input):
     code: Code | None = Field(default=None, description=f"{SMS_CODE}; or give `password`")
     password: Password | None = Field(default=None, description="the password the member set; or give `code`")
     name: Name | None = Field(default=None, description="the name (姓名) to join with, with a code only")
+    language: MessageLanguage | None = Field(
+        default=None, description=f"for a phone that joins now: {MESSAGE_LANGUAGE}; a member's own stays as it is"
+    )
     agreed: list[AgreedVersion] | None = Field(
         default=None, max_length=10,
         description="the current versions of the membership agreement and privacy policy the member accepts (the "

@@ -62,6 +62,11 @@ MemberNo = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{4,20}$")]
 Birthday = Annotated[Day, AfterValidator(_not_future)]
 
 NAME = "the member's name (姓名) as they give it; receipts and lists show it"
+MessageLanguage = Literal["zh-CN", "en"]
+MESSAGE_LANGUAGE = (
+    "the language their messages come in (消息语言), `zh-CN` or `en`, as they join (the member pages' own); null: "
+    "zh-CN. They change it in their message settings, and it stays as they set it there"
+)
 PHONE_IN = "mobile phone (手机号); mainland numbers may omit +86, e.g. `13800138000`; unique among members"
 EMAIL = "email address, stored in lower case"
 GENDER = "gender (性别)"
@@ -181,6 +186,7 @@ class MemberCreate(Input):
         "channel); a channel named here takes its own proof instead of `consent_proof`",
     )
     member_no: MemberNo | None = Field(default=None, description="keep an existing card number; else one is made")
+    language: MessageLanguage | None = Field(default=None, description=MESSAGE_LANGUAGE)
 
     @field_validator("registered_at")
     @classmethod

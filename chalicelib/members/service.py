@@ -165,6 +165,7 @@ def _register(
         "consent_proofs": {channel: dict(zip(("given_at", "source"), _consent_stamp(data, now, channel), strict=True))
                            for channel in data.consent_proofs},
         "born_this_month": member.birthday is not None and member.birthday.month == clock.business_today().month,
+        **({"language": data.language} if data.language else {}),
     }))  # fmt: skip
     return {"member_id": member.member_id}
 

@@ -36,12 +36,15 @@ def send_login_code(tx: Transaction, event: Event) -> None:
 @consumer("consent-ledger", queue="points", types=["member.registered", "member.updated"], batched=True)
 def record_profile_consents(tx: Transaction, event: Event) -> None:
     """Marketing consents given on the registration form (or a migrated system's, or an import) and changed on the
-    profile by staff or the member are recorded with their proof, unless the ledger already holds them. It rides
+    profile by staff or the member are recorded with their proof, unless the ledger already holds them; so is the
+    language a member joined in, unless their messaging profile was written first. It rides
     the queue of the profile's events (deliveries of 100, one transaction each): an import of a million members
     costs it a marker each, not a request each."""
     payload = event.payload
     apart: dict[str, dict[str, str]] = {}  # channels given apart, each with its own date and source
+    language = None
     if event.type == "member.registered":
+        language = payload.get("language")  # as they joined
         given, at = payload.get("consents") or {}, payload.get("consented_at")
         source = "import" if payload.get("import_id") else "registration"
         note = f"proof: {payload['consent_source']}" if payload.get("consent_source") else None
@@ -62,10 +65,10 @@ def record_profile_consents(tx: Transaction, event: Event) -> None:
                                _proof_note((apart.get(channel) or {}).get("source")))
         for channel, granted in given.items()
     ]  # fmt: skip
-    if changes:
+    if changes or language:
         wording = None if note else settings.policy().wording_version  # a migrated system's wording is unknown
         proof = profiles.Proof(source, wording_version=wording, note=note, at=at, actor=event.actor)
-        profiles.record_in(tx, str(payload["member_id"]), changes, proof)
+        profiles.record_in(tx, str(payload["member_id"]), changes, proof, joined_in=language)
 
 
 def _proof_note(source: str | None) -> str | None:

@@ -121,11 +121,19 @@ def change(member_id: str, changes: Iterable[ConsentChange], proof: Proof, langu
 
 
 def record_in(
-    tx: Transaction, member_id: str, wanted: list[ConsentChange], proof: Proof, language: str | None = None
+    tx: Transaction,
+    member_id: str,
+    wanted: list[ConsentChange],
+    proof: Proof,
+    language: str | None = None,
+    joined_in: str | None = None,
 ) -> Profile:
     """Add to ``tx`` the answers that change something, with their history and ``consent.changed``, on condition
-    the profile is still as read (a race refuses ``tx`` whole); returns the profile as read."""
+    the profile is still as read (a race refuses ``tx`` whole); returns the profile as read. ``joined_in``, the
+    language a member joined in, is set only on a profile never written: one the member set since stands."""
     current = profile(member_id)
+    if joined_in is not None and current.version == 0:
+        language = joined_in
     when, actor = proof.at or clock.iso(clock.now()), proof.actor or current_origin().actor
 
     def given_at(c: ConsentChange) -> str | None:
@@ -138,8 +146,8 @@ def record_in(
         return said.get("granted") != c.granted and not (at and str(said.get("at", "")) > at)
 
     moved = [c for c in wanted if moves(c)]
-    if not moved and (language is None or language == current.language):
-        return current
+    if not moved and (language is None or (language == current.language and current.version)):
+        return current  # a language said on a profile never written is kept: a language joined in then yields to it
     consents = dict(current.consents)
     for c in moved:
         at = given_at(c) or when

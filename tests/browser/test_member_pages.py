@@ -162,6 +162,21 @@ def test_a_new_member_joins_earns_points_sees_the_chart_and_redeems(site: Site, 
     page.wait_for_url(re.compile("#/mall$"))
 
 
+def test_a_member_who_joins_on_the_english_page_gets_their_messages_in_english(site: Site, mobile: Screens) -> None:
+    """Found by a walkthrough: joining on the English log-in page left the member's messages in Chinese."""
+    page, phone = mobile.page, "135" + "".join(secrets.choice("0123456789") for _ in range(8))
+    page.goto(f"{site.base}/m/")
+    page.locator("[data-test=language]").click()
+    page.get_by_label("Phone").fill(phone)
+    page.locator("[data-test=send-code]").click()
+    page.get_by_label("Code", exact=True).fill(site.sms_code(phone))
+    page.locator("[data-test=agree] .van-checkbox__label").click(position={"x": 6, "y": 8})
+    page.get_by_role("button", name="Log in / Join").click()
+    page.wait_for_url(re.compile("#/home$"))
+    site.quiet()  # the messaging profile's consumer records it, as it does the consents given on joining
+    assert me_api(site, browser_token(page), "/v1/me/message-preferences")["language"] == "en"
+
+
 def test_a_refunded_purchase_shows_the_points_it_kept_not_those_it_earned(site: Site, mobile: Screens) -> None:
     """Found by a walkthrough: an order refunded in full still read +87 积分 on the phone, though its points were
     taken back. The history shows what each order keeps, and what a refund took back."""

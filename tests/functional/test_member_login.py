@@ -121,6 +121,24 @@ class TestCodes:
                 assert log_in(api, code=first).status == 401
             assert log_in(api, code=second).status == 200
 
+    def test_a_phone_that_joins_in_english_gets_its_messages_in_english_unless_it_chose_first(self, api, aws, codes):
+        """Found by a walkthrough: a member who joined on the English log-in page got their messages in Chinese."""
+        joined = api.as_(log_in(api, code=codes(), language="en").body["access_token"])
+        deliver(aws, "points")
+        assert joined.get("/v1/me/message-preferences").body["language"] == "en"
+        with clock.frozen(clock.now() + timedelta(seconds=61)):  # a code a minute
+            assert log_in(api, code=codes(), language="zh-CN").status == 200  # a member's own stays as it is
+        deliver(aws, "points")
+        assert joined.get("/v1/me/message-preferences").body["language"] == "en"
+
+        other = "+8613912340000"  # chose Chinese in their message settings before the event came: theirs stands
+        chose = api.as_(log_in(api, other, code=codes(other), language="en").body["access_token"])
+        assert chose.call("PATCH", "/v1/me/message-preferences", {"language": "zh-CN"}).status == 200
+        deliver(aws, "points")
+        assert chose.get("/v1/me/message-preferences").body["language"] == "zh-CN"
+        refused = log_in(api, "+8613912340001", code="123456", language="fr")
+        assert (refused.status, refused.body["errors"][0]["field"]) == (422, "language")
+
     def test_a_known_phone_logs_in_to_its_member(self, api, codes):
         registered = api.post("/v1/members", {"name": "张三", "phone": "13912345678"}).body
         tokens = log_in(api, code=codes()).body
