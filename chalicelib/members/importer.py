@@ -1,7 +1,8 @@
 """Import existing members from a CSV file, exactly once per phone, with an error report.
 
 The header names the API's fields: name, phone (required), email, gender, birthday, city, store_id,
-source, registered_at and member_no (optional), and what a member brings from the old system (optional):
+source, registered_at, member_no and language (their messages', zh-CN or en) (optional), and what a member brings
+from the old system (optional):
 tags (separated by ``;``), consents (the channels granted, ``;``-separated: sms, email, push, wechat) with
 consented_at and consent_source as their proof (or, for a channel given apart, its own consented_at_<channel> and
 consent_source_<channel>, e.g. consented_at_sms), tier with tier_valid_until (an opening standing, reviewed
@@ -46,6 +47,7 @@ COLUMNS = (
     "source",
     "registered_at",
     "member_no",
+    "language",
     "tags",
     "consents",
     "consented_at",
@@ -58,12 +60,15 @@ COLUMNS = (
     "period_growth",
 )
 OPENING_COLUMNS = ("tier", "tier_valid_until", "period_paid_fen", "period_growth")
+LATER_FIELDS = ("language",)  # registration fields added after rows were first imported (their fingerprints lack them)
 REQUIRED = ("name", "phone")
 
 
 def fingerprint(registration: MemberCreate, opening: OpeningStanding) -> str:
-    """A keyed hash of what a row registers: equal rows match, nothing personal can be read back."""
-    canonical = registration.model_dump_json(exclude={"source"})
+    """A keyed hash of what a row registers: equal rows match, nothing personal can be read back. A field added since
+    the first imports counts only when a row gives it, so a row imported before matches itself again."""
+    canonical = registration.model_dump_json(exclude={"source", *(name for name in LATER_FIELDS
+                                                                  if getattr(registration, name) is None)})  # fmt: skip
     if opening != OpeningStanding():  # rows without an opening keep the fingerprints they always had
         canonical += repr(opening)
     return lookup_hash("import-row", canonical)

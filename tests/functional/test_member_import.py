@@ -7,9 +7,13 @@ import pytest
 from click.testing import CliRunner
 
 from chalicelib import cli
-from chalicelib.members.importer import import_members
+from chalicelib.members.importer import fingerprint, import_members
 from chalicelib.members.records import MemberRecord
+from chalicelib.members.schemas import MemberCreate
+from chalicelib.notifications import profiles
+from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.csvfiles import ImportUsageError
+from chalicelib.tiers.service import OpeningStanding
 from tests.conftest import deliver
 
 HEADER = "name,phone,email,birthday,city,store_id,registered_at,member_no\n"
@@ -53,6 +57,31 @@ def test_running_the_same_file_again_adds_nothing(tmp_path, store):
     again = import_members(path, workers=1)
     assert (again.imported, again.skipped, again.failed) == (0, 2, 3)
     assert MemberRecord.count() == 2
+
+
+def test_a_row_imported_before_a_field_was_added_matches_itself_again():
+    """The fingerprint of a row is what it registered then: a field added since (`language`) counts only when given,
+    else a file imported before would read as other rows for its phones (errors, not skips)."""
+    row = MemberCreate.model_validate({"name": "张三", "phone": "13800138000", "tags": ["vip"],
+                                       "consents": {"sms": True}, "source": "import"})  # fmt: skip
+    before = (
+        '{"name":"张三","phone":"+8613800138000","email":null,"gender":"undisclosed","birthday":null,"city":null,'
+        '"region":null,"addresses":[],"referrer_id":null,"home_store_id":null,"registered_at":null,"tags":["vip"],'
+        '"consents":{"sms":true},"consent_proof":null,"consent_proofs":{},"member_no":null}'
+    )  # as 0c98b5c dumped it, before `language`
+    assert fingerprint(row, OpeningStanding()) == lookup_hash("import-row", before)
+    english = row.model_copy(update={"language": "en"})
+    assert fingerprint(english, OpeningStanding()) != fingerprint(row, OpeningStanding())
+
+
+def test_a_row_s_language_is_the_one_its_messages_come_in(tmp_path, store, api, aws):
+    path = tmp_path / "members.csv"
+    path.write_text("name,phone,language\n张三,13800000001,en\n李四,13800000002,\n王五,13800000003,fr\n", "utf-8")
+    report = import_members(path, workers=1)
+    assert (report.imported, report.errors[0][:2]) == (2, (4, "language"))
+    deliver(aws, "points")
+    languages = {profiles.profile(r.member_id).language for r in MemberRecord.scan()}
+    assert sorted(languages) == ["en", "zh-CN"]
 
 
 def test_a_phone_of_a_member_registered_otherwise_is_an_error_not_a_skip(tmp_path, store, api):
