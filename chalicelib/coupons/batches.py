@@ -22,7 +22,7 @@ from chalicelib.coupons import service
 from chalicelib.coupons.records import CouponBatchRecord, CouponBatchRowsRecord, CouponRecord
 from chalicelib.coupons.rules import STOCK, Coupon, coupon_holder, issuing
 from chalicelib.ledger.engine import Holdings
-from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Phrase, Posting, Source
+from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.members import service as members
 from chalicelib.members.model import InvalidPhone, normalise_phone
@@ -33,6 +33,7 @@ from chalicelib.shared.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.phrases import Phrase
 
 CODES_PER_CHUNK = 20  # 20 coupons (account, entry, list record each) and 16 stock shards' writes fit 100 items
 ROWS_PER_CHUNK = 100

@@ -49,7 +49,7 @@ from chalicelib.coupons.rules import (
 )
 from chalicelib.identity.rules import Permission
 from chalicelib.ledger.engine import Holdings, Ledger, idempotency_claim
-from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Phrase, Posting, Source
+from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
@@ -70,6 +70,7 @@ from chalicelib.shared.events import Event, change_summary, emit, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 from chalicelib.shared.versions import Expected

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from chalicelib.ledger.model import Account, Answer, Book, Claim, Entry, Posting, Source, english
+from chalicelib.ledger.model import Account, Answer, Book, Claim, Entry, Posting, Source
 from chalicelib.ledger.store import (
     MAX_ITEMS,
     AccountWrite,
@@ -54,6 +54,7 @@ from chalicelib.shared.errors import Conflict, IdempotencyKeyReused, Unavailable
 from chalicelib.shared.events import Event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
+from chalicelib.shared.phrases import english
 from chalicelib.shared.settings import get_settings
 
 MAX_ATTEMPTS = 64

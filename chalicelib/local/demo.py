@@ -21,12 +21,12 @@ from typing import Any
 
 from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import StaffGrant
-from chalicelib.ledger.model import Phrase
 from chalicelib.shared import clock
 from chalicelib.shared.context import Origin, acting_as
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import DomainError
 from chalicelib.shared.idempotency import IdempotencyKey
+from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 

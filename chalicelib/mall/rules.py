@@ -23,7 +23,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
-from chalicelib.ledger.model import Entry, Insufficient, Posting, english
+from chalicelib.ledger.model import Entry, Insufficient, Posting
+from chalicelib.shared.phrases import english
 
 STOCK, LIMIT, ORDER = "mall-stock", "mall-limit", "mall-order"
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Holdings, idempotency_claim
-from chalicelib.ledger.model import Answer, Claim, Phrase, Posting, Source, english, phrased
+from chalicelib.ledger.model import Answer, Claim, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.mall import book as _books  # noqa: F401  registers the mall's books
@@ -75,6 +75,7 @@ from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
+from chalicelib.shared.phrases import Phrase, english, phrased
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 from chalicelib.stores.service import not_open, store_exists

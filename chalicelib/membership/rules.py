@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
-from chalicelib.ledger.model import Phrase
+from chalicelib.shared.phrases import Phrase
 
 Kind = Literal["quota", "discount", "points_multiplier", "tier_floor", "coupon_pack"]
 Period = Literal["day", "week", "month", "quarter", "year", "term"]  # term: a card's paid term (counted uses only)
@@ -498,6 +498,10 @@ class Refund:
     parts: tuple[tuple[str, int], ...]  # (payment id, fen)
     explanation: Phrase
     uses_counted_fen: int = 0  # the value of every use of the card so far, counted by this cancellation
+
+    def explained(self) -> dict[str, str]:
+        """How it was worked out, in both languages, as answers and the cancellation's entry keep it."""
+        return {"explanation": str(self.explanation), "explanation_en": self.explanation.en}
 
 
 def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: int) -> Refund:

@@ -19,7 +19,7 @@ from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import Permission
 from chalicelib.ledger.engine import Holdings
-from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Phrase, Posting, Source
+from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
@@ -35,6 +35,7 @@ from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.settings import get_settings
 from chalicelib.stores.service import store_exists
 from chalicelib.tiers import programmes
@@ -385,15 +386,13 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         whole[:] = [card.started_on.isoformat()] if 0 < card.open_fen <= refund.amount_fen else []
         said = refund.explanation
         reason = Phrase(f"退卡：{request.reason}。{said}", f"Card cancelled: {request.reason}. {said.en}")
-        detail = {"card": after.to_json(), "refund": list(refund.parts), "explanation": said,
-                  "explanation_en": said.en}  # fmt: skip
+        detail = {"card": after.to_json(), "refund": list(refund.parts), **refund.explained()}
         return [Posting(member_id, MEMBERSHIP, -refund.amount_fen, "refund", Source("cancellation", request.cancel_id),
                         reason, detail, kept=True)]  # fmt: skip
 
     def result(answer: Answer) -> dict[str, Any]:
         _, refund, _ = worked[0]
-        return {"refund_fen": refund.amount_fen, "explanation": refund.explanation,
-                "explanation_en": refund.explanation.en}  # fmt: skip
+        return {"refund_fen": refund.amount_fen, **refund.explained()}
 
     def announce(answer: Answer) -> list[Event]:
         card, refund, packs = worked[0]
@@ -441,7 +440,7 @@ def quote_cancellation(member_id: str, card_id: str, refund_as: str) -> dict[str
     today, holdings = clock.business_today(), ledger().holdings(member_id)
     discounts = _pack_discounts(member_id, card_id, holdings)
     _, refund, taken = _cancellation(holdings, member_id, card_id, refund_as, discounts, today)
-    return {"refund_fen": refund.amount_fen, "explanation": refund.explanation, "explanation_en": refund.explanation.en,
+    return {"refund_fen": refund.amount_fen, **refund.explained(),
             "packs_taken_back": len(taken)}  # fmt: skip
 
 

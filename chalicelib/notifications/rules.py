@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from chalicelib.notifications.kinds import EXTERNAL_CHANNELS, OPT_OUT_WORDINGS, Kind, Purpose, Timing, Words
+from chalicelib.shared.phrases import Phrase
 
 Outcome = Literal["send", "hold", "inbox", "suppressed"]
 PROVIDER_WINDOW = (time(8, 0), time(22, 0))  # Chinese SMS providers refuse promotional texts outside it
@@ -229,31 +230,14 @@ def render(words: Words, variables: Mapping[str, Any], language: str = "zh-CN") 
     )
 
 
-_MONTHS = (
-    "",
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)  # whatever the locale
-
-
-FOREVER = "永久"  # a card's validity with no end, as the Chinese words say it; English: "until further notice"
+_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # any locale
 
 
 def _shown(value: Any, language: str) -> Any:
     if value is None:
         return ""
-    if value == FOREVER and language != "zh-CN":
-        return "further notice"
+    if isinstance(value, Phrase):  # the platform's words, in the language of the words around them
+        return str(value) if language == "zh-CN" else value.en
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             day = date.fromisoformat(value)

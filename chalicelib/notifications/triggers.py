@@ -13,8 +13,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.notifications.rules import FOREVER, Notice, yuan
+from chalicelib.notifications.rules import Notice, yuan
 from chalicelib.shared import clock
+from chalicelib.shared.phrases import Phrase
 
 Payload = dict[str, Any]
 
@@ -127,6 +128,11 @@ def _mall(kind: str) -> Callable[[Payload, ZoneInfo, int], list[Notice]]:
 def _announcement(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     variables = {"title": p["title"], "text": p["text"]}
     return [Notice(member_id, "announcement", p["announcement_id"], variables) for member_id in p["member_ids"]]
+
+
+FOREVER = Phrase(
+    "永久", "further notice"
+)  # a card's validity with no end: "有效期至永久", "active until further notice"
 
 
 def _card_paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from chalicelib.ledger.model import Phrase
 from chalicelib.members import service as members
 from chalicelib.points import service
 from chalicelib.points.schemas import MAX_POINTS
@@ -33,6 +32,7 @@ from chalicelib.shared.csvfiles import ImportReport, read_rows
 from chalicelib.shared.errors import DomainError
 from chalicelib.shared.fields import Reason, within_calendar
 from chalicelib.shared.http import Input
+from chalicelib.shared.phrases import Phrase
 
 ADJUST_COLUMNS = ("member_id", "phone", "points", "reason", "expires_on")
 OPENING_COLUMNS = ("member_id", "phone", "points", "expires_on", "reason")

@@ -20,7 +20,7 @@ from typing import Any
 
 from chalicelib.ledger.jobs import reconcile_ledger
 from chalicelib.ledger.model import Account as Image
-from chalicelib.ledger.model import Phrase, Posting, Source
+from chalicelib.ledger.model import Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.points import service
 from chalicelib.points.book import BOOK
@@ -30,6 +30,7 @@ from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.jobs import SINCE_THE_FIRST_DAY, Job, register
+from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.ledger.engine import Holdings, idempotency_claim
-from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Phrase, Posting, Source, phrased
+from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable, Requirement, Stale
 from chalicelib.members import service as members
@@ -32,6 +32,7 @@ from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.phrases import Phrase, phrased
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import service as tiers
 from chalicelib.tiers.service import Progress

@@ -27,7 +27,7 @@ from typing import Any
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.dynamo import RecordKeeper
 from chalicelib.ledger.engine import Holdings
-from chalicelib.ledger.model import Answer, Claim, Entry, Phrase, Posting
+from chalicelib.ledger.model import Answer, Claim, Entry, Posting
 from chalicelib.ledger.model import Source as EntrySource
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import StoredClaim
@@ -41,6 +41,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.db import Record, Transaction
 from chalicelib.shared.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.shared.events import new_event
+from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.ratelimit import take_in_window
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import programmes

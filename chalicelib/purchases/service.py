@@ -22,7 +22,7 @@ from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import StaffGrant
 from chalicelib.ledger.dynamo import RecordKeeper
 from chalicelib.ledger.engine import Holdings
-from chalicelib.ledger.model import Answer, Claim, Entry, Phrase, Posting
+from chalicelib.ledger.model import Answer, Claim, Entry, Posting
 from chalicelib.ledger.model import Source as EntrySource
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import StoredClaim
@@ -62,6 +62,7 @@ from chalicelib.shared.errors import (
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import COUNTER
+from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.versions import append_version
 from chalicelib.stores.service import not_open, store_exists
@@ -72,6 +73,15 @@ from chalicelib.tiers.service import Progress
 RULES_CACHE_SECONDS = 30.0
 RULES_SCOPE = "earn"
 EARNED, GROWN = Phrase("消费积分", "Purchase"), Phrase("消费成长值", "Purchase")  # an order's points and growth
+RESCORED_BY_REFUND = (  # an order rescored at the tier a refund left (its own entry's reason, the points')
+    Phrase("退款撤销等级：订单按新等级重算", "Tier undone by a refund: order rescored at the new tier"),
+    Phrase("退款撤销等级倍率积分", "Tier undone by a refund: its multiplier's points taken back"),
+)
+RESCORED_BY_CARD = (  # and one rescored without a cancelled card's multiplier
+    Phrase("退卡：订单不按会员卡倍率重算", "Card cancelled: order rescored without its multiplier"),
+    Phrase("退卡撤销会员卡倍率积分", "Card cancelled: its multiplier's points taken back"),
+)
+CARD_BIRTHDAY_BACK = Phrase("退卡撤销会员卡等级生日礼积分", "Card cancelled: its tier's birthday points taken back")
 
 
 class OrderConflict(Conflict):
@@ -640,11 +650,7 @@ class _LaterOrders:
             known = programme.knows(held) and programme.knows(tier)
             if record.created_at < since or not known or programme.rank(held) <= programme.rank(tier):
                 continue
-            why = (
-                Phrase("退款撤销等级：订单按新等级重算", "Tier undone by a refund: order rescored at the new tier"),
-                Phrase("退款撤销等级倍率积分", "Tier undone by a refund: its multiplier's points taken back"),
-            )
-            postings += _rescored(holdings, booking, record, tier, source, why, today)
+            postings += _rescored(holdings, booking, record, tier, source, RESCORED_BY_REFUND, today)
         return postings
 
 
@@ -705,17 +711,12 @@ def take_back_card_points(
 
     def plan(holdings: Holdings, booking: points.Booking, today: date) -> list[Posting]:
         programme = programmes.programme()
-        postings = [Posting(member_id, POINTS, -birthday_points, "refund", source, Phrase(
-            "退卡撤销会员卡等级生日礼积分", "Card cancelled: its tier's birthday points taken back"))
+        postings = [Posting(member_id, POINTS, -birthday_points, "refund", source, CARD_BIRTHDAY_BACK)
                     ] if birthday_points > 0 else []  # fmt: skip
         for record in records:
             tier = holdings.state(order_holder(record.order_key), ORDER).get("tier", record.tier)
             if programme.knows(tier):
-                why = (
-                    Phrase("退卡：订单不按会员卡倍率重算", "Card cancelled: order rescored without its multiplier"),
-                    Phrase("退卡撤销会员卡倍率积分", "Card cancelled: its multiplier's points taken back"),
-                )
-                postings += _rescored(holdings, booking, record, tier, source, why, today, card_id)
+                postings += _rescored(holdings, booking, record, tier, source, RESCORED_BY_CARD, today, card_id)
         if alongside is not None:
             booking.attachments.append(lambda tx: tx.extend(alongside))
         return postings

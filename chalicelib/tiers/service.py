@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.ledger.engine import Holdings
-from chalicelib.ledger.model import Account, Phrase, Posting, Source
+from chalicelib.ledger.model import Account, Posting, Source
 from chalicelib.ledger.registry import ledger, open_in
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
@@ -24,6 +24,7 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, change_summary, emit, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import programmes
 from chalicelib.tiers.book import GROWTH, TIER
@@ -269,6 +270,7 @@ def _birthday_coupons_back(programme: Programme, gift: BirthdayBonus, tier_left:
 
 
 HISTORY_WALK = 20  # changes read back from the newest: the upgrades and refunds since the refunded purchase
+OPENING_GROWTH = Phrase("迁移期初成长值", "Opening growth (migration)")  # a migrated member's growth entry
 
 
 def _before_upgrades_since(
@@ -383,16 +385,7 @@ def open_account(tx: Transaction, member_id: str, opening: OpeningStanding) -> N
     growth = metrics.growth
     detail = {"growth": opening.growth, "paid_fen": opening.paid_fen, "month": month}
     postings = [
-        Posting(
-            member_id,
-            GROWTH,
-            growth,
-            "opening",
-            source,
-            Phrase("迁移期初成长值", "Opening growth (migration)"),
-            detail=detail,
-            kept=True,
-        ),
+        Posting(member_id, GROWTH, growth, "opening", source, OPENING_GROWTH, detail=detail, kept=True),
         _standing_posting(member_id, Standing(tier, today, until), programme, source),
     ]
     open_in(tx, member_id, postings)

@@ -23,7 +23,7 @@ from typing import Any
 
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Announce, Attach, Holdings, Ledger, Plan, Result
-from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Phrase, Posting, Source, english
+from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger, unchanged_in
 from chalicelib.ledger.store import HolderUnavailable as HolderUnavailable  # what callers catch
 from chalicelib.ledger.store import Requirement
@@ -48,6 +48,7 @@ from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import COUNTER, new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.phrases import Phrase, english
 from chalicelib.shared.settings import get_settings
 from chalicelib.stores.service import not_open
 from chalicelib.wallet import book as _books  # noqa: F401  registers the wallet's books

@@ -16,7 +16,7 @@ import pytest
 from chalicelib.ledger.dynamo import DynamoStore
 from chalicelib.ledger.engine import Ledger, LedgerBusy, SourceConflict, TooManyItems
 from chalicelib.ledger.memory import MemoryStore
-from chalicelib.ledger.model import Claim, CounterBook, Entry, Insufficient, Phrase, Posting, Source
+from chalicelib.ledger.model import Claim, CounterBook, Entry, Insufficient, Posting, Source
 from chalicelib.ledger.store import (
     Checkpoint,
     HolderUnavailable,
@@ -28,6 +28,7 @@ from chalicelib.ledger.store import (
     Uncertain,
 )
 from chalicelib.shared.db import Transaction
+from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.unique import UniqueRecord
 
 BOOKS: dict[str, Any] = {"cash": CounterBook("cash"), "bonus": CounterBook("bonus"), "stock": CounterBook("stock")}

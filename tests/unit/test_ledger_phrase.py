@@ -5,8 +5,8 @@ import copy
 import json
 import pickle
 
-from chalicelib.ledger.model import Phrase, english, phrased
 from chalicelib.membership.rules import Refund, keeping_back_used_packs
+from chalicelib.shared.phrases import Phrase, english, phrased
 
 
 def test_a_phrase_is_its_chinese_wherever_a_string_goes_and_keeps_its_english() -> None:

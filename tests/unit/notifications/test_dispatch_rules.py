@@ -20,6 +20,7 @@ from chalicelib.notifications.rules import (
     with_opt_out,
 )
 from chalicelib.notifications.triggers import notices_of
+from chalicelib.shared.phrases import Phrase
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = datetime(2026, 11, 20, 14, 0, tzinfo=TZ)
@@ -134,10 +135,16 @@ def test_business_dates_read_as_members_write_them_in_their_language():
     assert render(words, variables, "en") == Words("31 Dec 2026", "40积分将于5 Jan 2027过期，2026-13-99")
     assert render(Words("{a}", "{a}"), {"a": "2026-12-31T10:00:00Z"}).text == "2026-12-31T10:00:00Z"  # no date
     card = KINDS["membership-card-paid"].words  # a card with no end: 永久 in Chinese, not in English
-    assert render(card["zh-CN"], {"plan": "金卡", "valid_until": "永久"}).text == "您的金卡已生效，有效期至永久。"
-    assert render(card["en"], {"plan": "Gold", "valid_until": "永久"}, "en").text == (
+    forever = Phrase("永久", "further notice")  # the platform's words render in the language of the words around
+    assert render(card["zh-CN"], {"plan": "金卡", "valid_until": forever}).text == "您的金卡已生效，有效期至永久。"
+    assert render(card["en"], {"plan": "Gold", "valid_until": forever}, "en").text == (
         "Your Gold is active until further notice."
     )
+    assert render(Words("{a}", "{a}"), {"a": "永久"}, "en").text == "永久"  # text that only reads the same stays
+    (lifetime,) = notices_of(
+        "membership.card-paid", {"member_id": "mb_1", "payment_id": "p1", "plan_name": "金卡"}, TZ, 0
+    )
+    assert render(card["en"], lifetime.variables, "en").text == "Your 金卡 is active until further notice."
 
 
 def test_events_give_one_notice_each_keyed_by_what_makes_it_once():

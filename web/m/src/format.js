@@ -1,4 +1,5 @@
 /** Display helpers: instants in the member's time zone, signed points, money. */
+import { localizedWith } from '@shared/phrases'
 import { i18n } from './i18n'
 
 const locale = () => (i18n.global.locale.value === 'en' ? 'en-GB' : 'zh-CN')
@@ -38,8 +39,5 @@ export function number(n) {
   return Number(n || 0).toLocaleString(locale())
 }
 
-/** What an entry says in the member's language: the platform writes its reasons in English too (`reason_en`, a mall
- * step's `why_en`); what a person wrote reads as they wrote it. */
-export function localized(item, field = 'reason') {
-  return (i18n.global.locale.value === 'en' && item[`${field}_en`]) || item[field]
-}
+/** What an entry says in the reader's language (the platform's words in English too). */
+export const localized = localizedWith(i18n)

@@ -1,4 +1,5 @@
 /** Display helpers for the screens: instants in the browser's zone, money in yuan (one implementation each). */
+import { localizedWith } from '@shared/phrases'
 import { i18n } from '../i18n'
 
 export { yuan } from '@shared/session'
@@ -10,8 +11,5 @@ export function phoneText(phone) {
   return mobile ? mobile.slice(1).join(' ') : phone
 }
 
-/** What an entry says in the console's language: the platform writes its reasons in English too (`reason_en`, a
- * mall step's `why_en`, a refund's `explanation_en`); what a person wrote reads as they wrote it. */
-export function localized(item, field = 'reason') {
-  return (i18n.global.locale.value === 'en' && item[`${field}_en`]) || item[field]
-}
+/** What an entry says in the reader's language (the platform's words in English too). */
+export const localized = localizedWith(i18n)
