@@ -83,6 +83,7 @@ class MemberRecord(Record):
     source = UnicodeAttribute()
     referrer_id = UnicodeAttribute(null=True)
     home_store_id = UnicodeAttribute(null=True)
+    joined_in = UnicodeAttribute(null=True)  # the language a member joined in: their messages' until they choose one
     registered_at = UnicodeAttribute()
     registered_month = UnicodeAttribute()
     registered_key = UnicodeAttribute()

@@ -81,7 +81,7 @@ def plain_values(member: Member, fields: set[str]) -> dict[str, Any]:
     return values
 
 
-def new_record(member: Member, wrapped: WrappedKey, sealer: Sealer) -> MemberRecord:
+def new_record(member: Member, wrapped: WrappedKey, sealer: Sealer, joined_in: str | None = None) -> MemberRecord:
     everything = set(Member.__dataclass_fields__) - {"member_id", "version", "changed", "erased_at"}
     attributes = {**plain_values(member, everything - set(SEALED_FIELDS)), **sealed_values(member, sealer, everything)}
     registered_month = member.registered_at[:7]
@@ -91,6 +91,7 @@ def new_record(member: Member, wrapped: WrappedKey, sealer: Sealer) -> MemberRec
         registered_month=registered_month,
         registered_key=f"{member.registered_at}#{member.member_id}",
         data_key=wrapped.stored,
+        joined_in=joined_in,
     )
 
 

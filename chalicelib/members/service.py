@@ -144,7 +144,9 @@ def _register(
     )  # fmt: skip
     plain_key, wrapped = data_key or keyring().new_data_key()
     sealer = Sealer(member.member_id, plain_key)
-    tx.put(repository.new_record(member, wrapped, sealer), condition=MemberRecord.member_id.does_not_exist())
+    tx.put(
+        repository.new_record(member, wrapped, sealer, data.language), condition=MemberRecord.member_id.does_not_exist()
+    )
     assert member.phone is not None
     _claim(tx, repository.phone_key(member.phone), member.member_id, now, PhoneTaken())
     _claim(tx, repository.member_no_key(member_no), member.member_id, now, MemberNoTaken())
@@ -429,14 +431,15 @@ class Reach:
     status: Status
     has_phone: bool
     has_email: bool
+    joined_in: str | None = None  # the language they joined in, if they said one
 
 
 def reach_of(member_id: str) -> Reach | None:
-    """Whether the member has a phone and an email (None: no such member)."""
+    """Whether the member has a phone and an email, and the language they joined in (None: no such member)."""
     record = MemberRecord.find(member_id)
     if record is None:
         return None
-    return Reach(Status(record.status), bool(record.phone_sealed), bool(record.email_sealed))
+    return Reach(Status(record.status), bool(record.phone_sealed), bool(record.email_sealed), record.joined_in)
 
 
 def address_of(member_id: str, channel: str) -> tuple[str, str] | None:

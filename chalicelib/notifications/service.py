@@ -100,7 +100,7 @@ def dispatch(tx: Transaction, notice: Notice, grants_spent: Counter[tuple[str, s
     ):
         situation = replace(situation, capped=situation.capped | {decision.channel})
         decision = decide(situation)
-    _record(tx, notice, mid, decision, profile.language, now)
+    _record(tx, notice, mid, decision, _language(profile, reach), now)
     if decision.channel and kind.purpose is Purpose.MARKETING and (cap := policy.cap(decision.channel)):
         counter = MessageCountRecord(
             f"cap#{notice.member_id}#{decision.channel}",
@@ -116,6 +116,13 @@ def dispatch(tx: Transaction, notice: Notice, grants_spent: Counter[tuple[str, s
     if decision.channel == "wechat" and wechat:
         grants_spent[(notice.member_id, wechat)] += 1
     return decision
+
+
+def _language(profile: profiles.Profile, reach: members.Reach) -> str:
+    """The language a message comes in: the profile's once it was written, before that the one the member joined in
+    (a message caused by the joining itself, such as a registration coupon's, may be decided before the consumer
+    that puts that language on the profile has run)."""
+    return profile.language if profile.version else (reach.joined_in or profile.language)
 
 
 def _grants_left(profile: profiles.Profile, template_id: str, spent: Counter[tuple[str, str]]) -> int:

@@ -805,6 +805,26 @@ def test_an_erased_member_s_devices_are_forgotten(aws, api, member):
 
 
 class TestAfterReview:
+    def test_a_member_who_joined_in_english_is_written_in_english_before_their_profile_says_so(self, aws, api, partner):
+        """A message caused by the joining (a registration coupon's) may be decided before the consumer that puts the
+        language joined in on the messaging profile has run: it came in Chinese. The member record keeps that
+        language, and a profile the member has written still decides."""
+        from chalicelib.members import service as members
+        from chalicelib.members.schemas import MemberCreate
+
+        joined, _ = members.register(MemberCreate(name="Ann Lee", phone="13900000002", language="en"))
+        chose, _ = members.register(MemberCreate(name="Bo Li", phone="13900000003", language="en"))
+        profiles.change(chose, [], profiles.Proof("member-page"), "zh-CN")
+        with clock.frozen(NOON):
+            top_up(api, partner, joined, 10_000, "T-EN")
+            top_up(api, partner, chose, 10_000, "T-ZH")
+            through(aws)  # the notifications queue only: the profiles' consumer has not run
+        assert profiles.profile(joined).version == 0
+        assert [m.text for m in sent_to("0002")] == [
+            "You topped up 100.00 CNY (+0.00 bonus); your balance is 100.00 CNY."
+        ]
+        assert [m.text for m in sent_to("0003")] == ["您已充值100.00元，赠送0.00元，当前余额100.00元。"]
+
     def test_a_coupon_staff_gave_is_marketing_and_reaches_only_those_who_consented(self, aws, api, member):
         """Found by a probe: a template named 双12全场5折！回复Y抢购 issued to a member who had declined marketing went
         out as a service text, past their consent, the caps and the opt-out wording."""
