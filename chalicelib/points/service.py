@@ -192,6 +192,7 @@ def announce(answer: Answer, store_id: str | None = None, stores: Mapping[Source
                 "member_id": entry.holder, "points": entry.amount, "seq": entry.seq,
                 "balance_after": entry.balance_after, "type": entry.kind, "source_kind": entry.source.kind,
                 "source_id": entry.source.id, "reason": entry.reason, "lots": lot_moves(entry), **at_store,
+                **({"reason_en": entry.reason_en} if entry.reason_en else {}),
             })  # fmt: skip
 
 

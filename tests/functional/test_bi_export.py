@@ -67,6 +67,14 @@ def test_the_nightly_files_hold_every_event_once_and_agree_with_the_ledgers_and_
     for row in points:
         by_member[row["member_id"]] += int(row["points"])
     assert dict(by_member) == {member_id: ledger().balance(member_id, "points") for member_id in by_member}
+    books = {
+        (member_id, entry.seq): entry
+        for member_id in by_member
+        for entry in ledger().page(member_id, "points", 1000)[0]
+    }
+    assert all(row["reason_en"] == (books[(row["member_id"], int(row["seq"]))].reason_en or "") for row in points)
+    assert {(r["event_type"], r["reason"]) for r in points if not r["reason_en"]} == {("points.redeemed", "换购")}
+    # the test's redemptions say 换购 as the till typed it; every other reason is the platform's, in English too
     kinds = Counter(r["event_type"] for r in points)
     assert {"points.earned", "points.redeemed", "points.expired", "points.clawed-back"} <= set(kinds)
 
@@ -76,7 +84,7 @@ def test_the_nightly_files_hold_every_event_once_and_agree_with_the_ledgers_and_
         principal[row["member_id"]] += int(row["principal_fen"])  # signed as the books have them
         last[row["member_id"]] = int(row["balance_after_fen"])
     assert wallet  # and each says why, as the entries say it (a walkthrough found none in the files)
-    assert all(row["reason"] for row in wallet)
+    assert all(row["reason"] and row["reason_en"] for row in wallet)
     assert dict(principal) == {member_id: ledger().balance(member_id, "wallet-principal") for member_id in principal}
     assert last == {member_id: ledger().balance(member_id, "wallet-principal") + ledger().balance(member_id,
                     "wallet-bonus") for member_id in last}  # fmt: skip
