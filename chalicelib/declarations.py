@@ -12,7 +12,7 @@ ROUTE_MODULES = (
     "chalicelib.stores.api", "chalicelib.members.api", "chalicelib.members.imports_api", "chalicelib.points.api",
     "chalicelib.tiers.api", "chalicelib.purchases.api", "chalicelib.wallet.api", "chalicelib.counter.api",
     "chalicelib.audit.api", "chalicelib.stats.api", "chalicelib.platform.jobs_api", "chalicelib.feedback.api",
-    "chalicelib.mall.api", "chalicelib.agreements.api",
+    "chalicelib.mall.api", "chalicelib.media.api", "chalicelib.agreements.api",
     "chalicelib.coupons.api", "chalicelib.notifications.api", "chalicelib.membership.api",
 )  # fmt: skip
 

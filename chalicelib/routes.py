@@ -96,6 +96,8 @@ ROUTES = (
     Route("/v1/me/wallet", "GET", "get_my_wallet", "chalicelib.wallet.api"),
     Route("/v1/me/wallet/entries", "GET", "get_my_wallet_entries", "chalicelib.wallet.api"),
     Route("/v1/me/wechat-grants", "POST", "add_wechat_grants", "chalicelib.notifications.api"),
+    Route("/v1/media/pictures", "POST", "publish_picture", "chalicelib.media.api"),
+    Route("/v1/media/uploads", "POST", "create_upload", "chalicelib.media.api"),
     Route("/v1/members", "GET", "list_members", "chalicelib.members.api"),
     Route("/v1/members", "POST", "register_member", "chalicelib.members.api"),
     Route("/v1/members/imports", "POST", "create_import", "chalicelib.members.imports_api"),

@@ -715,6 +715,7 @@ def render_merge_template(stage: str, function_ids: dict[str, str], public_url: 
         "LOYALTY_EXPORTS": {"Fn::Sub": f"s3://${{{EXPORTS_BUCKET_ID}}}"},
         "LOYALTY_KMS_KEY_ID": {"Fn::GetAtt": [PII_KEY_ID, "Arn"]},
         **({"LOYALTY_PUBLIC_URL": public_url} if public_url else {}),
+        **({"LOYALTY_MEDIA": {"Fn::Sub": f"s3://${{{WEB_BUCKET_ID}}}"}} if WEB_BUCKET_ID in resources else {}),
     }
     retention = LOG_RETENTION_DAYS.get(stage, DEFAULT_LOG_RETENTION_DAYS)
     mappings = sorted(name for name in resources if name.endswith("StreamMapping"))
@@ -971,6 +972,18 @@ def render_policy(stage: str) -> Template:
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:PutObject"],  # PutObject: the presigned uploads the API hands out
             "Resource": [f"arn:*:s3:::{prefix}-imports-*/members/*"],
+        },
+        {
+            "Sid": "PictureUploads",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],  # PutObject: the presigned uploads the API hands out
+            "Resource": [f"arn:*:s3:::{prefix}-imports-*/media/*"],
+        },
+        {
+            "Sid": "PublishedPictures",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],  # served by the distribution at /media/ (chalicelib.media)
+            "Resource": [f"arn:*:s3:::{prefix}-web-*/media/*"],
         },
         {
             "Sid": "ExportFiles",

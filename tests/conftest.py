@@ -5,9 +5,12 @@ import os
 import shutil
 import tempfile
 
-SCRATCH = tempfile.mkdtemp(prefix="loyalty-test-")  # the master key and exports; removed when the process ends
+SCRATCH = tempfile.mkdtemp(
+    prefix="loyalty-test-"
+)  # the master key, exports and pictures; removed when the process ends
 atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 os.mkdir(os.path.join(SCRATCH, "exports"))
+os.mkdir(os.path.join(SCRATCH, "media"))
 os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
     AWS_SECRET_ACCESS_KEY="testing",
@@ -26,6 +29,7 @@ os.environ.update(
     LOYALTY_JWT_SECRET="test-jwt-secret-test-jwt-secret-test-jwt",
     LOYALTY_LOCAL_KEY_FILE=os.path.join(SCRATCH, "master.key"),
     LOYALTY_EXPORTS=os.path.join(SCRATCH, "exports"),
+    LOYALTY_MEDIA=os.path.join(SCRATCH, "media"),
     LOYALTY_PASSWORD_HASHING="test",  # argon2 at small costs: the tests hash many passwords
     POWERTOOLS_LOG_LEVEL="WARNING",
 )

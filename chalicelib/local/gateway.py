@@ -11,6 +11,8 @@
   them from S3 beside the API when deployed.
 - Export files: ``/local-exports/<key>`` answers a file of the local exports folder through its signed link
   (``exports.files.link``), as S3 answers a pre-signed GET when deployed.
+- Pictures: ``/media/<name>`` answers a picture published to the local media folder (``chalicelib.media``), as
+  CloudFront answers it from the web bucket when deployed.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class GreedyRouteMatcher(RouteMatcher):
 
 
 LISTEN_BACKLOG = 256
+PICTURES = "/media/"  # published pictures (``chalicelib.media``)
 _log_message = ChaliceRequestHandler.log_message
 
 
@@ -54,12 +57,29 @@ def _handle_with_sites(self: ChaliceRequestHandler) -> None:
     if self.command in ("GET", "HEAD") and self.path.startswith(files.LOCAL_PREFIX):
         _send_export(self)
         return
+    if self.command in ("GET", "HEAD") and self.path.startswith(PICTURES):
+        _send_picture(self)
+        return
     if self.command not in ("GET", "HEAD") or sites.site_of(self.path) is None:
         _generic_handle(self)
         return
     emulator = os.environ.get("AWS_ENDPOINT_URL")  # the local imports bucket, where the console PUTs a file
     found = sites.answer(self.path, uploads=(emulator,) if emulator else ())
     self._send_http_response(found.status, found.headers, b"" if self.command == "HEAD" else found.body)
+
+
+def _send_picture(self: ChaliceRequestHandler) -> None:
+    """A published picture, as CloudFront serves it from the web bucket when deployed: cached for good, never
+    sniffed as anything else."""
+    from chalicelib.media.service import CACHED_FOR_GOOD, local_picture
+
+    found = local_picture(urlparse(self.path).path.removeprefix(PICTURES))
+    if found is None:
+        self._send_http_response(404, {"Content-Type": "text/plain; charset=utf-8"}, b"Not found")
+        return
+    body, kind = found
+    headers = {"Content-Type": kind, "Cache-Control": CACHED_FOR_GOOD, **sites.SECURITY_HEADERS}
+    self._send_http_response(200, headers, b"" if self.command == "HEAD" else body)
 
 
 def _send_export(self: ChaliceRequestHandler) -> None:

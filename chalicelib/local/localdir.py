@@ -40,6 +40,11 @@ class LocalDir:
         return self.root / "exports"
 
     @property
+    def media(self) -> Path:
+        """Where published pictures land (``chalicelib.media``), served at ``/media/``."""
+        return self.root / "media"
+
+    @property
     def secrets(self) -> Path:
         return self.root / "secrets.json"
 

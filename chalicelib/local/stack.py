@@ -74,6 +74,7 @@ def stack_environment(
                  if name.startswith("LOYALTY_") and name not in NOT_SETTINGS}  # fmt: skip
     return {
         "LOYALTY_EXPORTS": str(local.exports),
+        "LOYALTY_MEDIA": str(local.media),
         "LOYALTY_TEST_CLOCK": "true",
         **({"LOYALTY_PUBLIC_URL": public_url} if public_url else {}),
         **operators,

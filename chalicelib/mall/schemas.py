@@ -6,6 +6,8 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from chalicelib.media.rules import PATH_PREFIX as PICTURE_PATH
+from chalicelib.media.rules import PUBLISHED as PUBLISHED_PICTURE
 from chalicelib.members.schemas import MemberBrief, Phone
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, Label
 from chalicelib.shared.fields import FEN, NEXT_CURSOR, REASON_EN, UTC_INSTANT, Instant, Reason, Trimmed
@@ -23,13 +25,17 @@ Period = Literal["day", "week", "month", "year", "ever"]
 Status = Literal["awaiting_payment", "pending", "ready_for_pickup", "shipped", "completed", "cancelled", "refunded"]
 
 
-def _https(url: str) -> str:
+def _picture(url: str) -> str:
+    if url.startswith(PICTURE_PATH):
+        if not PUBLISHED_PICTURE.match(url):
+            raise ValueError("a picture published with POST /v1/media/pictures, as its url says it")
+        return url
     if not url.startswith("https://") or len(url) <= len("https://") or " " in url:
-        raise ValueError("an https:// URL")
+        raise ValueError("an https:// URL, or a picture's url of POST /v1/media/pictures")
     return url
 
 
-ImageUrl = Annotated[str, StringConstraints(max_length=500), AfterValidator(_https)]
+ImageUrl = Annotated[str, StringConstraints(max_length=500), AfterValidator(_picture)]
 
 REWARD_ID = "the reward's id (`rw_…`)"
 ORDER_ID = "the order's id (兑换订单号, `mo_…`)"
@@ -45,7 +51,10 @@ PERIOD = "the period of the per-member limit: `day`, `week` (ISO week), `month`,
 TIERS = "the tiers (会员等级 codes, e.g. `gold`) that may exchange it; empty: every tier"
 SALE_FROM = "when its sale begins (上架时间); null: already"
 SALE_UNTIL = "when its sale ends (下架时间); null: no end"
-IMAGES = "its pictures: https URLs, at most 9"
+IMAGES = (
+    "its pictures, at most 9, the first shown first: each an https URL, or a picture published here "
+    "(`/media/<name>`, the url of `POST /v1/media/pictures`)"
+)
 FULFILMENT = "for goods: `shipping` (an address to ship to) or `pickup` (collected in store with a pickup code)"
 TEMPLATE = "for coupon rewards: the coupon template (优惠券模板) whose coupon an exchange issues"
 STORE = "the store (门店) where it is collected"

@@ -81,6 +81,7 @@ class Settings(BaseModel):
     points_reminder_days: int = Field(default=7, ge=1, le=90)
     point_value_fen: Decimal = Field(default=Decimal(1), ge=0, le=10_000)  # what a point is worth, for the liability
     exports: str = Field(default=".local/exports", min_length=1)  # export files: "s3://<bucket>" or a local folder
+    media: str = Field(default=".local/media", min_length=1)  # published pictures: "s3://<bucket>" or a local folder
     refund_policy: Literal["debt", "negative-balance"] = "debt"
     wallet_max_balance_fen: int = Field(default=500_000, ge=0)  # 5,000 CNY, a named prepaid card's limit; 0: none
     wallet_split: Literal["proportional", "principal-first", "bonus-first"] = "proportional"

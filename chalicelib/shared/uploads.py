@@ -1,4 +1,4 @@
-"""Files clients upload (member imports): a presigned PUT to the imports bucket, then ranged reads by workers.
+"""Files clients upload (member imports, pictures): a presigned PUT to the imports bucket, then ranged reads by workers.
 
 The bucket is S3 on AWS and the emulator's S3 locally; a client uploads with a plain HTTP PUT to the URL it
 was given, so neither the API nor its 64 KiB body limit carries the file.
@@ -43,13 +43,13 @@ def _client() -> Any:
     return _s3(settings.region, settings.storage == "emulator")
 
 
-def upload_for(key: str, seconds: int) -> Upload:
-    """A presigned PUT of a CSV file to ``key``, valid ``seconds``."""
+def upload_for(key: str, seconds: int, content_type: str = CSV) -> Upload:
+    """A presigned PUT of a file of ``content_type`` (a CSV file by default) to ``key``, valid ``seconds``."""
     url = _client().generate_presigned_url(
-        "put_object", Params={"Bucket": get_settings().imports_bucket, "Key": key, "ContentType": CSV},
+        "put_object", Params={"Bucket": get_settings().imports_bucket, "Key": key, "ContentType": content_type},
         ExpiresIn=seconds,
     )  # fmt: skip
-    return Upload(url, "PUT", {"Content-Type": CSV}, clock.real_now() + timedelta(seconds=seconds))
+    return Upload(url, "PUT", {"Content-Type": content_type}, clock.real_now() + timedelta(seconds=seconds))
 
 
 def size_of(key: str) -> int | None:

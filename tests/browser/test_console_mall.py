@@ -11,12 +11,14 @@ import secrets
 
 from playwright.sync_api import expect
 
+from chalicelib.media import rules
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_coupons import template
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.browser.test_member_mall import exchange_as, reward, shopper
 from tests.browser.test_member_pages import exchange_on, me_api, open_as
 from tests.http import send
+from tests.pictures import png
 
 TITLE = "积分商城 · 会员管理后台"
 ORDERS_TITLE = "兑换订单 · 会员管理后台"
@@ -245,3 +247,66 @@ def test_a_cashier_verifies_the_pickup_code_a_member_shows_and_the_member_sees_t
     expect(listed.locator("[data-test=order-member]")).to_have_text(f"到店自提 · {member['member_no']}")  # not an id
     expect(page.locator("[data-test=orders] tr", has_text=elsewhere["order_id"])).to_have_count(0)
     console.shot("cashier-orders")
+
+
+def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_platform_s_own_origin(
+    site: Site, console: Screens, mobile: Screens
+) -> None:
+    """Pictures were links typed one a line, so a shop with no web host had none. Now they are uploaded, checked by
+    their bytes, published under /media/ and shown on the rewards list and the member pages."""
+    name = f"保温杯·{secrets.token_hex(2)}"
+    page = log_in(console, site, "marketing")
+    page.locator("[data-menu=mall]").click()
+    page.locator("[data-test=reward-create]").click()
+    dialog = page.get_by_role("dialog", name="新建积分商品")
+    dialog.get_by_label("商品名称").fill(name)
+    dialog.get_by_label("所需积分（每件）").fill("10")
+    dialog.get_by_label("库存（件）").fill("5")
+
+    files = dialog.locator("[data-test=picture-file]")
+    files.set_input_files([{"name": "fake.png", "mimeType": "image/png", "buffer": b"<html>not a picture</html>"}])
+    expect(page.locator(".el-message--error")).to_contain_text("文件内容不是 JPG、PNG 或 WebP 图片")
+    expect(dialog.locator("[data-test=reward-picture]")).to_have_count(0)
+    red, blue = png((200, 40, 40), 64), png((40, 40, 200), 64)
+    files.set_input_files([{"name": "red.png", "mimeType": "image/png", "buffer": red},
+                           {"name": "blue.png", "mimeType": "image/png", "buffer": blue}])  # fmt: skip
+    pictures = dialog.locator("[data-test=reward-picture]")
+    expect(pictures).to_have_count(2)
+    pictures.nth(1).get_by_role("button", name="设为封面").click()  # the blue one first
+    expect(pictures.nth(0).locator("img")).to_have_attribute("src", re.compile(r"^/media/[0-9a-f]{32}\.png$"))
+    assert _shown(pictures.nth(0).locator("img"))
+    assert _shown(pictures.nth(1).locator("img"))
+    assert unlabelled_inputs(page) == []
+    console.shot("reward-pictures")
+    page.locator("[data-test=reward-save]").click()
+
+    row = page.locator("[data-test=rewards] tr", has_text=name)
+    expect(row.locator("[data-test=reward-cover]")).to_be_visible()
+    assert _shown(row.locator("[data-test=reward-cover]"))
+    (made,) = [item for item in site.api("GET", "/v1/mall/rewards?limit=100")["items"] if item["name"] == name]
+    assert made["images"] == [f"/media/{rules.published_name(picture, 'image/png')}" for picture in (blue, red)]
+    cover = made["images"][0]
+    served = page.request.get(site.base + cover)
+    assert (served.status, served.headers["content-type"], served.headers["x-content-type-options"]) == (
+        200, "image/png", "nosniff")  # fmt: skip
+    assert served.body() == blue
+    assert page.request.get(site.base + "/media/" + "0" * 32 + ".png").status == 404
+    console.shot("reward-with-pictures")
+
+    status, tokens = send("POST", f"{site.base}/v1/auth/member-token", site.credentials["member"])  # the demo member
+    assert status == 200, tokens
+    phone = open_as(mobile, site, tokens, "/mall")
+    card = phone.locator("[data-test=reward-card]", has_text=name)
+    expect(card.locator("img")).to_have_attribute("src", cover)
+    assert _shown(card.locator("img"))
+    mobile.shot("mall-reward-picture")
+
+
+def _shown(img) -> bool:
+    """Whether the browser decoded the picture (a broken one has no natural width)."""
+    img.scroll_into_view_if_needed()
+    width = (
+        "(el) => el.complete ? el.naturalWidth"
+        " : new Promise((ok) => el.addEventListener('load', () => ok(el.naturalWidth)))"
+    )
+    return bool(img.evaluate(width))

@@ -121,7 +121,9 @@ def test_every_write_route_refuses_a_control_character_in_any_text_field_and_wri
         ("PATCH", "/v1/me/cards/{card_id}"),
         ("POST", "/v1/wallet/plans/{plan_id}/end"),
         ("POST", "/v1/me/agreements"),
-    }  # any object; a number; a choice of encodings; a day; a kind and a count; a switch; a day; kinds and versions
+        ("POST", "/v1/media/uploads"),
+    }  # any object; a number; a choice of encodings; a day; a kind and a count; a switch; a day; kinds and versions;
+    # a picture's kind
     assert {("/v1/members", "name"), ("/v1/stores", "name"), ("/v1/webhooks/purchases", "payment_method"),
             ("/v1/members/{member_id}/points/adjustments", "reason")} <= named_the_rule  # fmt: skip
 

@@ -1,0 +1,122 @@
+"""Uploading and publishing pictures.
+
+Staff ask for an upload (a presigned PUT to the imports bucket, ``media/<upload id>``, valid 15 minutes: the file
+never passes through the API), send the file, then publish it: its size and first bytes are checked (``rules``) and
+it is written where the platform serves it from, ``LOYALTY_MEDIA``: ``s3://<bucket>`` (the stage's web bucket, under
+``media/``, which its CloudFront distribution serves at ``/media/``) or a folder (the local stack's gateway serves
+it). Nothing unchecked is ever served: an upload is private, and the bucket's lifecycle deletes it after 7 days.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chalicelib.media import rules
+from chalicelib.shared import uploads
+from chalicelib.shared.db import Transaction
+from chalicelib.shared.errors import Conflict, DomainError, NotFound
+from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.ids import new_id
+from chalicelib.shared.settings import get_settings
+
+UPLOAD_SECONDS = 15 * 60
+CACHED_FOR_GOOD = "public, max-age=31536000, immutable"  # a published name never shows anything else
+
+
+class PictureMissing(Conflict):
+    slug, title = "picture-missing", "Nothing was uploaded for this upload"
+
+
+class PictureTooLarge(DomainError):
+    slug, title, status = "picture-too-large", "The picture is too large", 413
+
+
+class NotAPicture(DomainError):
+    slug, title, status = "not-a-picture", "The file is not a JPEG, PNG or WebP picture", 422
+
+
+@dataclass(frozen=True)
+class Published:
+    url: str
+    content_type: str
+    size_bytes: int
+
+
+def new_upload(content_type: str) -> tuple[str, uploads.Upload]:
+    """A new upload of a picture of ``content_type`` and where to send it (a presigned PUT)."""
+    upload_id = new_id("up_")
+    return upload_id, uploads.upload_for(_upload_key(upload_id), UPLOAD_SECONDS, content_type)
+
+
+def publish(upload_id: str) -> Published:
+    """Check an uploaded file and publish it under its name (``rules.published_name``). Publishing the same upload,
+    or the same picture, again answers the same. 404 for what is no upload id, 409 ``picture-missing`` when nothing
+    was sent to it, 413 ``picture-too-large`` over ``rules.MAX_BYTES``, 422 ``not-a-picture``."""
+    if not re.match(rules.UPLOAD_ID, upload_id):
+        raise NotFound(f"No upload {upload_id}")
+    size = uploads.size_of(_upload_key(upload_id))
+    if size is None:
+        raise PictureMissing("Send the file to the upload's URL first (PUT, with the upload's Content-Type)")
+    if size > rules.MAX_BYTES:
+        raise PictureTooLarge(f"The file holds {size} bytes; a picture may hold {rules.MAX_BYTES} at most")
+    data = uploads.read(_upload_key(upload_id))
+    kind = rules.sniffed(data[:16])
+    if kind is None:
+        raise NotAPicture("Upload a JPEG, PNG or WebP picture (its bytes say what it is, not its name)")
+    name = rules.published_name(data, kind)
+    _store(name, data, kind)
+    tx = Transaction()
+    emit(tx, new_event("media.picture-published", f"media/{name}", {
+        "upload_id": upload_id, "url": rules.PATH_PREFIX + name, "content_type": kind, "size_bytes": len(data),
+    }))  # fmt: skip
+    tx.commit()
+    return Published(rules.PATH_PREFIX + name, kind, len(data))
+
+
+def _upload_key(upload_id: str) -> str:
+    return f"media/{upload_id}"
+
+
+def _bucket() -> str | None:
+    target = get_settings().media
+    return target.removeprefix("s3://").strip("/") if target.startswith("s3://") else None
+
+
+def folder() -> Path:
+    """The local folder pictures are published to (relative paths are the working directory's)."""
+    return Path(get_settings().media).resolve()
+
+
+@functools.cache
+def _s3(region: str) -> Any:
+    from chalicelib.shared import aws
+
+    return aws.client("s3", region)
+
+
+def _store(name: str, data: bytes, content_type: str) -> None:
+    bucket = _bucket()
+    if bucket is not None:
+        _s3(get_settings().region).put_object(Bucket=bucket, Key=f"media/{name}", Body=data, ContentType=content_type,
+                                              CacheControl=CACHED_FOR_GOOD)  # fmt: skip
+        return
+    path = folder() / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{name}.{os.getpid()}.tmp")
+    partial.write_bytes(data)
+    os.replace(partial, path)  # a reader sees the whole picture or none
+
+
+def local_picture(name: str) -> tuple[bytes, str] | None:
+    """A picture published to the local folder and its Content-Type, for the local gateway; None when there is none
+    by that name (or the name is not one the platform gives)."""
+    content_type = rules.content_type_of(name)
+    if content_type is None or _bucket() is not None:
+        return None
+    path = folder() / name
+    return (path.read_bytes(), content_type) if path.is_file() else None

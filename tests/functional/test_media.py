@@ -1,0 +1,101 @@
+"""Pictures: staff who manage the mall upload a file straight to storage, publish it once checked (its size, its
+first bytes), and a reward shows it from the platform's own origin; nothing unchecked is ever published."""
+
+import os
+from pathlib import Path
+
+import pytest
+import requests
+
+from chalicelib.media import rules
+from chalicelib.media.service import local_picture
+from tests.conftest import member_token, published_envelopes, token_for
+from tests.pictures import png
+
+CUP = {"name": "保温杯", "kind": "goods", "points": 300, "stock": 5, "fulfilment": "shipping"}
+
+
+def ok(answer, status=200):
+    assert answer.status == status, answer.body
+    return answer.body
+
+
+def refused(answer, status, slug):
+    assert answer.status == status, answer.body
+    assert answer.body["type"].endswith("/" + slug), answer.body
+    return answer.body
+
+
+def uploaded(client, data, content_type="image/png", declared=None):
+    """An upload made and its file sent: the upload's id."""
+    created = ok(client.post("/v1/media/uploads", {"content_type": declared or content_type}), 201)
+    assert created["upload"]["headers"] == {"Content-Type": declared or content_type}
+    sent = requests.put(created["upload"]["url"], data=data, headers=created["upload"]["headers"], timeout=10)
+    assert sent.status_code == 200, sent.text
+    return created["upload_id"]
+
+
+def published_files():
+    return sorted(path.name for path in Path(os.environ["LOYALTY_MEDIA"]).glob("*") if not path.name.startswith("."))
+
+
+@pytest.fixture(autouse=True)
+def _empty_media_folder():
+    for path in Path(os.environ["LOYALTY_MEDIA"]).glob("*"):
+        path.unlink()
+
+
+def test_a_picture_is_uploaded_published_once_by_its_bytes_and_shown_on_a_reward(api):
+    manager = api.as_(token_for(["marketing"]))
+    red, blue = png((200, 40, 40)), png((40, 40, 200))
+
+    first = ok(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, red)}), 201)
+    assert first["url"] == f"/media/{rules.published_name(red, 'image/png')}"
+    assert (first["content_type"], first["size_bytes"]) == ("image/png", len(red))
+    assert local_picture(first["url"].removeprefix("/media/")) == (red, "image/png")
+    again = ok(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, red)}), 201)
+    assert again == first  # the same picture is one file
+    other = ok(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, blue, declared="image/jpeg")}), 201)
+    assert other["content_type"] == "image/png"  # its bytes say what it is
+    assert other["url"].endswith(".png")
+    assert len(published_files()) == 2
+
+    reward = ok(
+        manager.post("/v1/mall/rewards", {**CUP, "images": [first["url"], "https://cdn.example.com/a.jpg"]}), 201
+    )
+    assert reward["images"] == [first["url"], "https://cdn.example.com/a.jpg"]
+    published = [e for e in published_envelopes() if e["type"] == "media.picture-published"]
+    assert len(published) == 3
+    assert all(e["actor"].startswith("staff:") for e in published)  # for the audit log
+
+
+def test_what_is_not_a_picture_or_too_large_or_not_sent_is_never_published(api):
+    manager = api.as_(token_for(["marketing"]))
+    page = b"<html><script>alert(1)</script></html>"
+    refused(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, page)}), 422, "not-a-picture")
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    refused(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, svg)}), 422, "not-a-picture")
+    large = png() + b"\x00" * rules.MAX_BYTES
+    refused(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, large)}), 413, "picture-too-large")
+    waiting = ok(manager.post("/v1/media/uploads", {"content_type": "image/webp"}), 201)["upload_id"]
+    refused(manager.post("/v1/media/pictures", {"upload_id": waiting}), 409, "picture-missing")
+    refused(manager.post("/v1/media/pictures", {"upload_id": "up_01JDZ6X3K9V8Q2M4N5P6R7S8T9"}), 409, "picture-missing")
+    for unknown in ("../members/im_1.csv", "up_01JDZ6X3K9V8Q2M4N5P6R7S8T9/../x", "im_01JDZ6X3K9V8Q2M4N5P6R7S8T9"):
+        refused(manager.post("/v1/media/pictures", {"upload_id": unknown}), 422, "validation-failed")
+    refused(manager.post("/v1/media/uploads", {"content_type": "image/svg+xml"}), 422, "validation-failed")
+    assert published_files() == []
+    assert not [e for e in published_envelopes() if e["type"] == "media.picture-published"]
+
+
+@pytest.mark.parametrize("url", ["/media/../members.json", "/media/abc.png", "/media/" + "a" * 32 + ".svg",
+                                 "/etc/passwd", "http://cdn.example.com/a.jpg", "javascript:alert(1)"])  # fmt: skip
+def test_a_reward_takes_https_pictures_and_ours_only(api, url):
+    answer = refused(api.post("/v1/mall/rewards", {**CUP, "images": [url]}), 422, "validation-failed")
+    assert answer["errors"][0]["field"].startswith("images")
+
+
+def test_only_staff_who_manage_the_mall_upload_and_publish(api):
+    member = api.as_(member_token("13900000001")[1])
+    for client in (api.as_(token_for(["cashier"])), api.as_(token_for(["customer_service"])), member):
+        refused(client.post("/v1/media/uploads", {"content_type": "image/png"}), 403, "forbidden")
+        refused(client.post("/v1/media/pictures", {"upload_id": "up_01JDZ6X3K9V8Q2M4N5P6R7S8T9"}), 403, "forbidden")
