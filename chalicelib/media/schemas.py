@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import ConfigDict, Field
+from pydantic.config import JsonDict
 
 from chalicelib.media.rules import MAX_BYTES, UPLOAD_ID
 from chalicelib.shared.fields import UTC_INSTANT
@@ -49,7 +50,11 @@ class PictureCreate(Input):
     )
 
 
-EXAMPLE = {"url": "/media/3f1c0a9b7e2d4c6a8b0e1f2a3b4c5d6e.jpg", "content_type": "image/jpeg", "size_bytes": 183412}
+EXAMPLE: JsonDict = {
+    "url": "/media/3f1c0a9b7e2d4c6a8b0e1f2a3b4c5d6e.jpg",
+    "content_type": "image/jpeg",
+    "size_bytes": 183412,
+}
 URL = (
     "where it is served, on the platform's own origin: `/media/<name>`, a name made from its bytes (the same picture "
     "is one file; cached for good); a reward's `images` take it"
