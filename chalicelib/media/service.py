@@ -64,7 +64,9 @@ def publish(upload_id: str) -> Published:
         raise PictureMissing("Send the file to the upload's URL first (PUT, with the upload's Content-Type)")
     if size > rules.MAX_BYTES:
         raise PictureTooLarge(f"The file holds {size} bytes; a picture may hold {rules.MAX_BYTES} at most")
-    data = uploads.read(_upload_key(upload_id))
+    data = uploads.read(_upload_key(upload_id), 0, rules.MAX_BYTES + 1)  # a file sent again since is read no further
+    if len(data) > rules.MAX_BYTES:
+        raise PictureTooLarge(f"The file holds more than {rules.MAX_BYTES} bytes, the most a picture may hold")
     kind = rules.sniffed(data[:16])
     if kind is None:
         raise NotAPicture("Upload a JPEG, PNG or WebP picture (its bytes say what it is, not its name)")

@@ -99,3 +99,19 @@ def test_only_staff_who_manage_the_mall_upload_and_publish(api):
     for client in (api.as_(token_for(["cashier"])), api.as_(token_for(["customer_service"])), member):
         refused(client.post("/v1/media/uploads", {"content_type": "image/png"}), 403, "forbidden")
         refused(client.post("/v1/media/pictures", {"upload_id": "up_01JDZ6X3K9V8Q2M4N5P6R7S8T9"}), 403, "forbidden")
+
+
+def test_a_file_sent_again_larger_after_its_size_was_read_is_read_no_further(api, monkeypatch):
+    """The upload URL takes PUTs for 15 minutes: a file replaced between the size check and the read must not bring
+    a gigabyte into the function's memory."""
+    from chalicelib.shared import uploads
+
+    manager = api.as_(token_for(["marketing"]))
+    upload_id = uploaded(manager, png() + b"\x00" * rules.MAX_BYTES)
+    monkeypatch.setattr(uploads, "size_of", lambda key: 100)  # as it was when its size was read
+    read = uploads.read
+    lengths = []
+    monkeypatch.setattr(uploads, "read", lambda *a: lengths.append(len(found := read(*a))) or found)
+    refused(manager.post("/v1/media/pictures", {"upload_id": upload_id}), 413, "picture-too-large")
+    assert lengths == [rules.MAX_BYTES + 1]
+    assert published_files() == []
