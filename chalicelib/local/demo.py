@@ -63,12 +63,15 @@ EARN_RULES = {  # a point a yuan; a check-in, a review and a share earn a little
     "activities": {"checkin": {"points": 5, "per_day": 1}, "review": {"points": 20, "per_day": 1},
                    "share": {"points": 10, "per_day": 1}},
 }  # fmt: skip
-MALL_REWARDS = {  # name -> reward: the 9折 coupon for points, a tote bag picked up in store, a cup for points + cash
+MALL_REWARDS = {  # name -> reward: the 9折 coupon for points, a tote bag picked up in store, a cup for points + cash;
+    # "picture": the drawing of ``pictures`` published as its picture
     "会员专享9折券": {"kind": "coupon", "template": "会员专享9折", "points": 300, "stock": 100, "per_member_limit": 1,
-                 "limit_period": "month", "description": "兑换后立即发放到「我的优惠券」，14 天内有效，最多减 50 元"},
+                 "limit_period": "month", "picture": "coupon",
+                 "description": "兑换后立即发放到「我的优惠券」，14 天内有效，最多减 50 元"},
     "品牌帆布袋": {"kind": "goods", "fulfilment": "pickup", "points": 500, "stock": 50, "per_member_limit": 2,
-              "description": "加厚帆布，容量 15 升。兑换后凭提货码到所选门店领取。"},
+              "picture": "tote_bag", "description": "加厚帆布，容量 15 升。兑换后凭提货码到所选门店领取。"},
     "保温杯（积分+现金）": {"kind": "goods", "fulfilment": "shipping", "points": 800, "cash_fen": 2_990, "stock": 30,
+                   "picture": "vacuum_cup",
                    "description": "304 不锈钢，500 毫升，包邮到家。兑换后请在规定时间内支付现金部分。"},
 }  # fmt: skip
 PICKED = "品牌帆布袋"  # the reward the demo member exchanged yesterday and has yet to pick up at their store
@@ -130,6 +133,19 @@ class Cast:
 
 def _at(day: date, hour: int, minute: int) -> datetime:
     return datetime.combine(day, datetime.min.time(), get_settings().tz) + timedelta(hours=hour, minutes=minute)
+
+
+def _published(drawing: str) -> str:
+    """One of ``pictures``' drawings published as staff publish a picture: uploaded to its presigned URL, then checked
+    and published (the same picture again is the same file); its url."""
+    import requests
+
+    from chalicelib.local import pictures
+    from chalicelib.media import service as media
+
+    upload_id, upload = media.new_upload("image/png")
+    requests.put(upload.url, data=getattr(pictures, drawing)(), headers=upload.headers, timeout=30).raise_for_status()
+    return media.publish(upload_id).url
 
 
 def _started_on() -> date | None:
@@ -296,9 +312,10 @@ class Story:
         made = {reward["name"] for reward in rewards.list_rewards(50, None)[0]}
         for name, terms in MALL_REWARDS.items():
             if name not in made:  # not made before the seeding was cut short
-                body = {key: value for key, value in terms.items() if key != "template"}
+                body = {key: value for key, value in terms.items() if key not in ("template", "picture")}
                 if "template" in terms:
                     body["template_id"] = self._template_id(str(terms["template"]))
+                body["images"] = [_published(str(terms["picture"]))]
                 data = MallRewardCreate.model_validate({"name": name, **body})
                 rewards.create_reward(self.cast.staff("marketing"), data, None)
 

@@ -31,6 +31,7 @@ def test_the_demo_chain_is_seeded_once_with_logins_for_every_role_and_a_month_th
     deliver(aws, "statistics")
     dashboard_agrees_with_the_ledgers(api)
     the_days_activity_is_when_it_happened(api)
+    the_rewards_have_pictures(api)
     before = item_counts()
     assert seed_demo_data(credentials) == 0
     assert item_counts() == before
@@ -44,6 +45,17 @@ def the_days_activity_is_when_it_happened(api):
     (day,) = report["items"]
     assert day["active"] < len(demo.NAMES) // 2
     assert api.get("/v1/points/rules").body["current"]["activities"]["checkin"]["points"] == 5
+
+
+def the_rewards_have_pictures(api):
+    """The mall's rewards each show a picture of its own, published as staff publish one (served at /media/)."""
+    from chalicelib.media.service import local_picture
+
+    rewards = api.get("/v1/mall/rewards?limit=50").body["items"]
+    assert {reward["name"] for reward in rewards} == set(demo.MALL_REWARDS)
+    shown = [local_picture(reward["images"][0].removeprefix("/media/")) for reward in rewards]
+    assert [kind for _, kind in shown] == ["image/png"] * len(rewards)
+    assert len({picture for picture, _ in shown}) == len(rewards)
 
 
 def logins_work(api, credentials):
