@@ -59,6 +59,7 @@ class Profile:
     devices: list[dict[str, Any]] = field(default_factory=list)
     unread: int = 0
     version: int = 0
+    language_set: bool = False  # whether a language was ever recorded (else ``language`` is the default)
 
     def states(self) -> dict[str, bool]:
         """What the member said per ``channel:purpose`` (absent: never agreed). A marketing "no" given as they joined
@@ -88,6 +89,7 @@ def profile(member_id: str) -> Profile:
         json.loads(main.devices or "[]"),
         int(main.unread or 0),
         int(main.version or 0),
+        main.language is not None,
     )
 
 
@@ -130,9 +132,10 @@ def record_in(
 ) -> Profile:
     """Add to ``tx`` the answers that change something, with their history and ``consent.changed``, on condition
     the profile is still as read (a race refuses ``tx`` whole); returns the profile as read. ``joined_in``, the
-    language a member joined in, is set only on a profile never written: one the member set since stands."""
+    language a member joined in, is set only on a profile that holds no language yet (a device or a WeChat openid
+    recorded first holds none): one the member set since stands."""
     current = profile(member_id)
-    if joined_in is not None and current.version == 0:
+    if joined_in is not None and not current.language_set:
         language = joined_in
     when, actor = proof.at or clock.iso(clock.now()), proof.actor or current_origin().actor
 
@@ -146,8 +149,8 @@ def record_in(
         return said.get("granted") != c.granted and not (at and str(said.get("at", "")) > at)
 
     moved = [c for c in wanted if moves(c)]
-    if not moved and (language is None or (language == current.language and current.version)):
-        return current  # a language said on a profile never written is kept: a language joined in then yields to it
+    if not moved and (language is None or (language == current.language and current.language_set)):
+        return current  # a language said on a profile holding none is kept: a language joined in then yields to it
     consents = dict(current.consents)
     for c in moved:
         at = given_at(c) or when

@@ -119,10 +119,10 @@ def dispatch(tx: Transaction, notice: Notice, grants_spent: Counter[tuple[str, s
 
 
 def _language(profile: profiles.Profile, reach: members.Reach) -> str:
-    """The language a message comes in: the profile's once it was written, before that the one the member joined in
-    (a message caused by the joining itself, such as a registration coupon's, may be decided before the consumer
-    that puts that language on the profile has run)."""
-    return profile.language if profile.version else (reach.joined_in or profile.language)
+    """The language a message comes in: the profile's once one was recorded there, before that the one the member
+    joined in (a message caused by the joining itself, such as a registration coupon's, may be decided before the
+    consumer that puts that language on the profile has run)."""
+    return profile.language if profile.language_set else (reach.joined_in or profile.language)
 
 
 def _grants_left(profile: profiles.Profile, template_id: str, spent: Counter[tuple[str, str]]) -> int:

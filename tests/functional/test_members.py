@@ -229,9 +229,13 @@ class TestErasure:
         assert register(api, phone="13900000000", member_no=member["member_no"]).status == 409
 
     def test_erasing_twice_is_fine_and_editing_an_erased_member_is_409(self, api):
-        member = register(api).body
+        from chalicelib.members.records import MemberRecord
+
+        member = register(api, language="en").body
+        assert MemberRecord.get(member["member_id"]).joined_in == "en"
         path = f"/v1/members/{member['member_id']}"
         assert api.call("DELETE", path).status == 204
+        assert MemberRecord.get(member["member_id"]).joined_in is None  # nothing kept that erasure need not keep
         assert api.call("DELETE", path).status == 204
         assert edit(api, member["member_id"], {"city": "x"}, '"2"').status == 409
         assert api.call("DELETE", "/v1/members/mb_nobody").status == 404

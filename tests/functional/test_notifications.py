@@ -814,16 +814,20 @@ class TestAfterReview:
 
         joined, _ = members.register(MemberCreate(name="Ann Lee", phone="13900000002", language="en"))
         chose, _ = members.register(MemberCreate(name="Bo Li", phone="13900000003", language="en"))
+        pushed, _ = members.register(MemberCreate(name="Cy Wu", phone="13900000004", language="en"))
         profiles.change(chose, [], profiles.Proof("member-page"), "zh-CN")
+        profiles.add_device(pushed, "fcm", "device-token-0004")  # an app's token, recorded before the language
         with clock.frozen(NOON):
-            top_up(api, partner, joined, 10_000, "T-EN")
-            top_up(api, partner, chose, 10_000, "T-ZH")
+            for member_id in (joined, chose, pushed):
+                top_up(api, partner, member_id, 10_000, f"T-{member_id}")
             through(aws)  # the notifications queue only: the profiles' consumer has not run
         assert profiles.profile(joined).version == 0
-        assert [m.text for m in sent_to("0002")] == [
-            "You topped up 100.00 CNY (+0.00 bonus); your balance is 100.00 CNY."
-        ]
+        english = "You topped up 100.00 CNY (+0.00 bonus); your balance is 100.00 CNY."
+        assert [m.text for m in sent_to("0002")] == [english]
         assert [m.text for m in sent_to("0003")] == ["您已充值100.00元，赠送0.00元，当前余额100.00元。"]
+        assert [(m.language, m.text) for m in messages_of(pushed)] == [("en", english)]
+        deliver(aws, "points")  # the profiles' consumer: the language joined in, where none was recorded
+        assert [profiles.profile(m).language for m in (joined, chose, pushed)] == ["en", "zh-CN", "en"]
 
     def test_a_coupon_staff_gave_is_marketing_and_reaches_only_those_who_consented(self, aws, api, member):
         """Found by a probe: a template named 双12全场5折！回复Y抢购 issued to a member who had declined marketing went
