@@ -741,7 +741,11 @@ def render_merge_template(stage: str, function_ids: dict[str, str], public_url: 
 def _web_outputs() -> Template:
     site = {"Fn::GetAtt": [WEB_DISTRIBUTION_ID, "DomainName"]}
     return {
-        f"{WEB_BUCKET_ID}Name": {"Description": "Publish web/dist here (aws s3 sync)", "Value": {"Ref": WEB_BUCKET_ID}},
+        f"{WEB_BUCKET_ID}Name": {
+            "Description": "Publish web/dist here with `cli infra publish-web` (never a sync with --delete: "
+            "media/ holds the pictures staff published)",
+            "Value": {"Ref": WEB_BUCKET_ID},
+        },
         "ConsoleUrl": {
             "Description": "The back office",
             "Value": {"Fn::Sub": ["https://${Site}/console/", {"Site": site}]},
@@ -972,6 +976,13 @@ def render_policy(stage: str) -> Template:
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:PutObject"],  # PutObject: the presigned uploads the API hands out
             "Resource": [f"arn:*:s3:::{prefix}-imports-*/members/*"],
+        },
+        {
+            "Sid": "UploadsMissingAreNotFound",  # without it S3 answers a HEAD of a file never sent 403, not 404
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": [f"arn:*:s3:::{prefix}-imports-*"],
+            "Condition": {"StringLike": {"s3:prefix": ["members/*", "coupon-batches/*", "media/*"]}},
         },
         {
             "Sid": "PictureUploads",

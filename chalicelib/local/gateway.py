@@ -78,7 +78,12 @@ def _send_picture(self: ChaliceRequestHandler) -> None:
         self._send_http_response(404, {"Content-Type": "text/plain; charset=utf-8"}, b"Not found")
         return
     body, kind = found
-    headers = {"Content-Type": kind, "Cache-Control": CACHED_FOR_GOOD, **sites.SECURITY_HEADERS}
+    headers = {
+        "Content-Type": kind,
+        "Cache-Control": CACHED_FOR_GOOD,
+        **sites.SECURITY_HEADERS,
+        "Content-Security-Policy": sites.content_security_policy(),
+    }  # as CloudFront's headers policy adds it
     self._send_http_response(200, headers, b"" if self.command == "HEAD" else body)
 
 

@@ -27,7 +27,7 @@ Status = Literal["awaiting_payment", "pending", "ready_for_pickup", "shipped", "
 
 def _picture(url: str) -> str:
     if url.startswith(PICTURE_PATH):
-        if not PUBLISHED_PICTURE.match(url):
+        if not PUBLISHED_PICTURE.fullmatch(url):
             raise ValueError("a picture published with POST /v1/media/pictures, as its url says it")
         return url
     if not url.startswith("https://") or len(url) <= len("https://") or " " in url:

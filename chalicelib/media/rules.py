@@ -13,8 +13,8 @@ import re
 MAX_BYTES = 2 * 1024 * 1024  # 2 MiB: a product photo for a phone screen
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 PATH_PREFIX = "/media/"
-UPLOAD_ID = r"^up_[0-9A-Z]{26}$"  # an upload's id: its key in the imports bucket is made of it
-PUBLISHED = re.compile(r"^/media/[0-9a-f]{32}\.(?:jpg|png|webp)$")
+UPLOAD_ID = r"up_[0-9A-Z]{26}"  # an upload's id, whole (its key in the imports bucket is made of it)
+PUBLISHED = re.compile(r"/media/[0-9a-f]{32}\.(?:jpg|png|webp)")  # whole
 
 
 def sniffed(head: bytes) -> str | None:
@@ -35,12 +35,7 @@ def published_name(data: bytes, content_type: str) -> str:
 
 def content_type_of(name: str) -> str | None:
     """The Content-Type a published name is served with (None: not a published name)."""
-    if not PUBLISHED.match(PATH_PREFIX + name):
+    if not PUBLISHED.fullmatch(PATH_PREFIX + name):
         return None
     extension = name.rsplit(".", 1)[1]
     return next(kind for kind, known in EXTENSIONS.items() if known == extension)
-
-
-def is_published_path(url: str) -> bool:
-    """Whether ``url`` is a picture published here (``/media/<name>``, on the platform's own origin)."""
-    return bool(PUBLISHED.match(url))

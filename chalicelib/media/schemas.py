@@ -46,7 +46,7 @@ class PictureCreate(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"upload_id": "up_01JDZ6X3K9V8Q2M4N5P6R7S8T9"}]})
 
     upload_id: str = Field(
-        pattern=UPLOAD_ID, description="the upload's id (`up_…`), as `POST /v1/media/uploads` gave it"
+        pattern=f"^{UPLOAD_ID}$", description="the upload's id (`up_…`), as `POST /v1/media/uploads` gave it"
     )
 
 

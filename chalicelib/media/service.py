@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from chalicelib.media import rules
 from chalicelib.shared import uploads
 from chalicelib.shared.db import Transaction
-from chalicelib.shared.errors import Conflict, DomainError, NotFound
+from chalicelib.shared.errors import Conflict, DomainError, NotFound, PayloadTooLarge
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.settings import get_settings
@@ -32,8 +33,8 @@ class PictureMissing(Conflict):
     slug, title = "picture-missing", "Nothing was uploaded for this upload"
 
 
-class PictureTooLarge(DomainError):
-    slug, title, status = "picture-too-large", "The picture is too large", 413
+class PictureTooLarge(PayloadTooLarge):
+    slug, title = "picture-too-large", "The picture is too large"
 
 
 class NotAPicture(DomainError):
@@ -57,11 +58,13 @@ def publish(upload_id: str) -> Published:
     """Check an uploaded file and publish it under its name (``rules.published_name``). Publishing the same upload,
     or the same picture, again answers the same. 404 for what is no upload id, 409 ``picture-missing`` when nothing
     was sent to it, 413 ``picture-too-large`` over ``rules.MAX_BYTES``, 422 ``not-a-picture``."""
-    if not re.match(rules.UPLOAD_ID, upload_id):
+    if not re.fullmatch(rules.UPLOAD_ID, upload_id):
         raise NotFound(f"No upload {upload_id}")
     size = uploads.size_of(_upload_key(upload_id))
     if size is None:
         raise PictureMissing("Send the file to the upload's URL first (PUT, with the upload's Content-Type)")
+    if size == 0:
+        raise NotAPicture("The file sent is empty")
     if size > rules.MAX_BYTES:
         raise PictureTooLarge(f"The file holds {size} bytes; a picture may hold {rules.MAX_BYTES} at most")
     data = uploads.read(_upload_key(upload_id), 0, rules.MAX_BYTES + 1)  # a file sent again since is read no further
@@ -107,11 +110,12 @@ def _store(name: str, data: bytes, content_type: str) -> None:
         _s3(get_settings().region).put_object(Bucket=bucket, Key=f"media/{name}", Body=data, ContentType=content_type,
                                               CacheControl=CACHED_FOR_GOOD)  # fmt: skip
         return
-    path = folder() / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{name}.{os.getpid()}.tmp")
-    partial.write_bytes(data)
-    os.replace(partial, path)  # a reader sees the whole picture or none
+    folder().mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=folder(), prefix=f".{name}.")  # one of its own for each writer
+    with os.fdopen(handle, "wb") as file:
+        file.write(data)
+    os.chmod(partial, 0o644)  # published: anyone may read it
+    os.replace(partial, folder() / name)  # a reader sees the whole picture or none
 
 
 def local_picture(name: str) -> tuple[bytes, str] | None:

@@ -303,10 +303,11 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
 
 
 def _shown(img) -> bool:
-    """Whether the browser decoded the picture (a broken one has no natural width)."""
+    """Whether the browser decoded the picture (a broken one has no natural width, and fails at once)."""
     img.scroll_into_view_if_needed()
     width = (
         "(el) => el.complete ? el.naturalWidth"
-        " : new Promise((ok) => el.addEventListener('load', () => ok(el.naturalWidth)))"
+        " : new Promise((ok) => { el.addEventListener('load', () => ok(el.naturalWidth));"
+        " el.addEventListener('error', () => ok(0)) })"
     )
     return bool(img.evaluate(width))

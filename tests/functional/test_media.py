@@ -75,6 +75,7 @@ def test_what_is_not_a_picture_or_too_large_or_not_sent_is_never_published(api):
     refused(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, page)}), 422, "not-a-picture")
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     refused(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, svg)}), 422, "not-a-picture")
+    refused(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, b"")}), 422, "not-a-picture")
     large = png() + b"\x00" * rules.MAX_BYTES
     refused(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, large)}), 413, "picture-too-large")
     waiting = ok(manager.post("/v1/media/uploads", {"content_type": "image/webp"}), 201)["upload_id"]
@@ -115,3 +116,18 @@ def test_a_file_sent_again_larger_after_its_size_was_read_is_read_no_further(api
     refused(manager.post("/v1/media/pictures", {"upload_id": upload_id}), 413, "picture-too-large")
     assert lengths == [rules.MAX_BYTES + 1]
     assert published_files() == []
+
+
+@pytest.mark.parametrize("name", ["../credentials.json", "..%2Fdata.json", "0" * 32 + ".png/../../x", "0" * 32 + ".svg",
+                                  "0" * 32 + ".png\n", "0" * 31 + ".png", "0" * 32 + ".PNG", ""])  # fmt: skip
+def test_the_local_gateway_answers_only_names_the_platform_gives(name):
+    """What /media/ serves locally: a published name whose file exists, nothing else of the folder or beyond it."""
+    (Path(os.environ["LOYALTY_MEDIA"]).parent / "credentials.json").write_text("{}")  # a file beside the folder
+    assert local_picture(name) is None
+
+
+def test_a_published_picture_is_served_with_its_kind(api):
+    manager = api.as_(token_for(["marketing"]))
+    url = ok(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, png())}), 201)["url"]
+    assert local_picture(url.removeprefix("/media/")) == (png(), "image/png")
+    assert local_picture("f" * 32 + ".png") is None  # a name it could give, of a picture never published

@@ -261,6 +261,21 @@ def test_policy_lets_every_index_be_queried(stage: str) -> None:
 
 
 @pytest.mark.parametrize("stage", POLICY_STAGES)
+def test_pictures_are_written_only_under_the_web_bucket_s_media_and_uploads_read_where_they_are_sent(
+    stage: str,
+) -> None:
+    """The functions check an upload (a missing one is a 404 to them only with ListBucket) and write the picture
+    under the web bucket's media/, which the distribution serves; nothing else of the web bucket."""
+    statements = render_policy(stage)["Statement"]
+    web = [(s["Action"], s["Resource"]) for s in statements if any("-web-" in r for r in s["Resource"])]
+    assert web == [(["s3:PutObject"], [f"arn:*:s3:::loyalty-{stage}-web-*/media/*"])]
+    (listing,) = [s for s in statements if s["Action"] == ["s3:ListBucket"]]
+    assert "media/*" in listing["Condition"]["StringLike"]["s3:prefix"]
+    uploads = [s for s in statements if f"arn:*:s3:::loyalty-{stage}-imports-*/media/*" in s["Resource"]]
+    assert [s["Action"] for s in uploads] == [["s3:GetObject", "s3:PutObject"]]
+
+
+@pytest.mark.parametrize("stage", POLICY_STAGES)
 def test_committed_policy_matches_the_definitions(stage: str) -> None:
     path = policy_path(PROJECT_DIR, stage)
     committed = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -350,6 +365,8 @@ def test_one_distribution_serves_both_apps_from_a_private_bucket_and_the_api_unc
     assert "POST" in api["AllowedMethods"]
     (bucket,) = [b for b in _of_type(resources, "AWS::S3::Bucket").values() if "-web-" in json.dumps(b["BucketName"])]
     assert all(bucket["PublicAccessBlockConfiguration"].values())
+    for logical_id, properties in _of_type(resources, "AWS::Serverless::Function").items():  # pictures: /media/*
+        assert properties["Environment"]["Variables"]["LOYALTY_MEDIA"] == {"Fn::Sub": "s3://${WebBucket}"}, logical_id
 
 
 def test_publishing_the_apps_writes_assets_first_and_each_index_under_its_folder_too(tmp_path: Path) -> None:
