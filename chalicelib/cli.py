@@ -534,6 +534,38 @@ def points_import_balances(file: Path, encoding: str) -> None:
 
 
 @cli.group()
+def media() -> None:
+    """The pictures staff published (POST /v1/media/pictures)."""
+
+
+@media.command("withdraw")
+@click.argument("url")
+@click.option("--reason", required=True, help="Why, for the audit log (e.g. a customer's face shown by mistake).")
+def media_withdraw(url: str, reason: str) -> None:
+    """Delete the published picture URL (/media/<name>), and name the rewards that still show it."""
+    from chalicelib.mall.rewards import list_rewards
+    from chalicelib.media.service import withdraw
+    from chalicelib.shared.context import Origin, acting_as
+
+    if os.environ.get("LOYALTY_STORAGE") != "aws":
+        from chalicelib.local.localdir import connect
+
+        connect()
+    url = url if url.startswith("/media/") else f"/media/{url}"
+    with _usage_errors(), acting_as(Origin("cli")):
+        withdrawn = withdraw(url, reason)
+    showing, cursor = [], None
+    while True:
+        page, cursor = list_rewards(100, cursor)
+        showing += [reward["reward_id"] for reward in page if url in reward["images"]]
+        if not cursor:
+            break
+    click.echo(json.dumps({"url": url, "withdrawn": withdrawn, "rewards_showing_it": showing,
+                           "then": f"deployed: aws cloudfront create-invalidation --distribution-id <WebDistribution> "
+                                   f"--paths {url}; edit the rewards that show it"}, indent=2))  # fmt: skip
+
+
+@cli.group()
 def queues() -> None:
     """The message queues."""
 

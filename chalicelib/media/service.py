@@ -118,6 +118,35 @@ def _store(name: str, data: bytes, content_type: str) -> None:
     os.replace(partial, folder() / name)  # a reader sees the whole picture or none
 
 
+def withdraw(url: str, reason: str) -> bool:
+    """Delete a published picture (``/media/<name>`` or its name): one uploaded by mistake, or that shows what it must
+    not. Answers whether there was one; the audit log records who withdrew it and why. An operator's act (the CLI),
+    with the operator's own credentials: the functions may not delete. Browsers that showed it may keep it until it
+    leaves their cache, and a CDN until it is invalidated."""
+    name = url.removeprefix(rules.PATH_PREFIX)
+    if rules.content_type_of(name) is None:
+        raise NotFound(f"{url} is no picture published here (/media/<32 hex digits>.jpg|png|webp)")
+    bucket = _bucket()
+    if bucket is not None:
+        from botocore.exceptions import ClientError
+
+        try:
+            _s3(get_settings().region).head_object(Bucket=bucket, Key=f"media/{name}")
+        except ClientError:
+            return False
+        _s3(get_settings().region).delete_object(Bucket=bucket, Key=f"media/{name}")
+    else:
+        path = folder() / name
+        if not path.is_file():
+            return False
+        path.unlink()
+    tx = Transaction()
+    emit(tx, new_event("media.picture-withdrawn", f"media/{name}", {"url": rules.PATH_PREFIX + name,
+                                                                      "reason": reason}))  # fmt: skip
+    tx.commit()
+    return True
+
+
 def local_picture(name: str) -> tuple[bytes, str] | None:
     """A picture published to the local folder and its Content-Type, for the local gateway; None when there is none
     by that name (or the name is not one the platform gives)."""

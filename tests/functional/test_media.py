@@ -1,6 +1,7 @@
 """Pictures: staff who manage the mall upload a file straight to storage, publish it once checked (its size, its
 first bytes), and a reward shows it from the platform's own origin; nothing unchecked is ever published."""
 
+import json
 import os
 from pathlib import Path
 
@@ -131,3 +132,31 @@ def test_a_published_picture_is_served_with_its_kind(api):
     url = ok(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, png())}), 201)["url"]
     assert local_picture(url.removeprefix("/media/")) == (png(), "image/png")
     assert local_picture("f" * 32 + ".png") is None  # a name it could give, of a picture never published
+
+
+def test_an_operator_withdraws_a_picture_published_by_mistake_and_learns_which_rewards_show_it(api, monkeypatch):
+    """A photo with a customer's face in it, published: the operator deletes it from the CLI, with a reason the audit
+    log keeps, and is told which rewards still name it."""
+    from click.testing import CliRunner
+
+    from chalicelib import cli
+
+    monkeypatch.setattr("chalicelib.local.localdir.connect", lambda: {})
+    manager = api.as_(token_for(["marketing"]))
+    url = ok(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, png())}), 201)["url"]
+    reward = ok(manager.post("/v1/mall/rewards", {**CUP, "images": [url]}), 201)
+
+    done = CliRunner().invoke(cli.cli, ["media", "withdraw", url, "--reason", "a customer's face"])
+    assert done.exit_code == 0, done.output
+    answer = json.loads(done.stdout)
+    assert (answer["withdrawn"], answer["rewards_showing_it"]) == (True, [reward["reward_id"]])
+    assert local_picture(url.removeprefix("/media/")) is None
+    assert published_files() == []
+    (withdrawn,) = [e for e in published_envelopes() if e["type"] == "media.picture-withdrawn"]
+    assert (withdrawn["actor"], withdrawn["payload"]["reason"]) == ("cli", "a customer's face")
+
+    again = CliRunner().invoke(cli.cli, ["media", "withdraw", url.removeprefix("/media/"), "--reason", "again"])
+    assert json.loads(again.stdout)["withdrawn"] is False  # nothing twice
+    refused = CliRunner().invoke(cli.cli, ["media", "withdraw", "/media/../data.json", "--reason", "x"])
+    assert refused.exit_code == 2
+    assert "no picture published here" in refused.output

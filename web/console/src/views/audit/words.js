@@ -12,7 +12,7 @@ const ACTION_WORDS = {
     'job.run-requested': '手动运行任务', 'mall-order.address-read': '查看收货地址', 'mall.order-placed': '积分商城下单',
     'mall.order-paid': '商城订单付款', 'mall.order-shipped': '商城订单发货', 'mall.order-ready-for-pickup': '商城订单待提货',
     'mall.order-completed': '商城订单完成', 'mall.order-cancelled': '取消商城订单', 'mall.order-refunded': '商城订单退款',
-    'mall.reward-created': '上架商品', 'mall.reward-updated': '修改商品', 'media.picture-published': '上传商品图片', 'member.registered': '登记会员', 'member.updated': '修改会员资料',
+    'mall.reward-created': '上架商品', 'mall.reward-updated': '修改商品', 'media.picture-published': '上传商品图片', 'media.picture-withdrawn': '撤下图片', 'member.registered': '登记会员', 'member.updated': '修改会员资料',
     'member.erased': '注销会员', 'member.agreed': '会员同意协议', 'member.phone-read': '查看完整手机号',
     'member.import-created': '创建会员导入', 'member.import-started': '开始会员导入', 'member.import-completed': '会员导入完成',
     'membership.plan-created': '创建会员卡方案', 'membership.plan-changed': '修改会员卡方案', 'membership.card-paid': '开通/续费会员卡',
