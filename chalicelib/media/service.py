@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.media import rules
+from chalicelib.media import formats, rules
 from chalicelib.shared import uploads
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, DomainError, NotFound, PayloadTooLarge
@@ -41,6 +41,10 @@ class NotAPicture(DomainError):
     slug, title, status = "not-a-picture", "The file is not a JPEG, PNG or WebP picture", 422
 
 
+class PictureTooManyPixels(DomainError):
+    slug, title, status = "picture-too-many-pixels", "The picture has more pixels than a phone can show", 422
+
+
 @dataclass(frozen=True)
 class Published:
     url: str
@@ -55,9 +59,10 @@ def new_upload(content_type: str) -> tuple[str, uploads.Upload]:
 
 
 def publish(upload_id: str) -> Published:
-    """Check an uploaded file and publish it under its name (``rules.published_name``). Publishing the same upload,
-    or the same picture, again answers the same. 404 for what is no upload id, 409 ``picture-missing`` when nothing
-    was sent to it, 413 ``picture-too-large`` over ``rules.MAX_BYTES``, 422 ``not-a-picture``."""
+    """Check an uploaded file and publish it without its metadata (``formats.without_metadata``) under its name
+    (``rules.published_name``). Publishing the same upload, or the same picture, again answers the same. 404 for what
+    is no upload id, 409 ``picture-missing`` when nothing was sent to it, 413 ``picture-too-large`` over
+    ``rules.MAX_BYTES``, 422 ``not-a-picture`` and ``picture-too-many-pixels`` (over ``formats.MAX_SIDE`` a side)."""
     if not re.fullmatch(rules.UPLOAD_ID, upload_id):
         raise NotFound(f"No upload {upload_id}")
     size = uploads.size_of(_upload_key(upload_id))
@@ -73,6 +78,13 @@ def publish(upload_id: str) -> Published:
     kind = rules.sniffed(data[:16])
     if kind is None:
         raise NotAPicture("Upload a JPEG, PNG or WebP picture (its bytes say what it is, not its name)")
+    try:
+        width, height = formats.size_of(data, kind)
+        data = formats.without_metadata(data, kind)  # where and when a photo was taken is nobody's business
+    except formats.Unreadable as e:
+        raise NotAPicture(f"The file begins as a picture but is not one: {e}") from None
+    if not 0 < width <= formats.MAX_SIDE or not 0 < height <= formats.MAX_SIDE:
+        raise PictureTooManyPixels(f"The picture is {width} × {height}; at most {formats.MAX_SIDE} pixels a side")
     name = rules.published_name(data, kind)
     _store(name, data, kind)
     tx = Transaction()

@@ -276,6 +276,12 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
     expect(pictures.nth(0).locator("img")).to_have_attribute("src", re.compile(r"^/media/[0-9a-f]{32}\.png$"))
     assert _shown(pictures.nth(0).locator("img"))
     assert _shown(pictures.nth(1).locator("img"))
+    photo = _photo_turned_a_quarter(page)  # as a phone writes it: 64 × 32 stored, EXIF says turn it, and where
+    files.set_input_files([{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    expect(pictures).to_have_count(3)
+    assert _shown(pictures.nth(2).locator("img"))
+    turned = pictures.nth(2).locator("img").evaluate("(el) => [el.naturalWidth, el.naturalHeight]")
+    assert turned == [32, 64]  # its orientation kept as the metadata went
     assert unlabelled_inputs(page) == []
     console.shot("reward-pictures")
     page.locator("[data-test=reward-save]").click()
@@ -284,7 +290,11 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
     expect(row.locator("[data-test=reward-cover]")).to_be_visible()
     assert _shown(row.locator("[data-test=reward-cover]"))
     (made,) = [item for item in site.api("GET", "/v1/mall/rewards?limit=100")["items"] if item["name"] == name]
-    assert made["images"] == [f"/media/{rules.published_name(picture, 'image/png')}" for picture in (blue, red)]
+    assert made["images"][:2] == [f"/media/{rules.published_name(picture, 'image/png')}" for picture in (blue, red)]
+    assert re.fullmatch(r"/media/[0-9a-f]{32}\.jpg", made["images"][2])
+    published_photo = page.request.get(site.base + made["images"][2]).body()
+    assert b"31.2304" not in published_photo  # where it was taken
+    assert published_photo.endswith(photo[-200:])  # its pixels as they were
     cover = made["images"][0]
     served = page.request.get(site.base + cover)
     assert (served.status, served.headers["content-type"], served.headers["x-content-type-options"]) == (
@@ -300,6 +310,20 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
     expect(card.locator("img")).to_have_attribute("src", cover)
     assert _shown(card.locator("img"))
     mobile.shot("mall-reward-picture")
+
+
+def _photo_turned_a_quarter(page) -> bytes:
+    """A JPEG the browser draws (64 × 32, green), with an EXIF block saying "turn it a quarter" and where it was taken,
+    as a phone's camera writes them."""
+    import base64
+
+    from tests.unit.test_media_formats import exif, segment
+
+    url = page.evaluate("""() => { const c = document.createElement('canvas'); c.width = 64; c.height = 32;
+        const g = c.getContext('2d'); g.fillStyle = '#2a9d3a'; g.fillRect(0, 0, 64, 32); g.fillStyle = '#ffffff';
+        g.fillRect(0, 0, 16, 32); return c.toDataURL('image/jpeg', 0.9) }""")
+    drawn = base64.b64decode(url.split(",", 1)[1])
+    return drawn[:2] + segment(0xE1, exif(6)) + drawn[2:]
 
 
 def _shown(img) -> bool:

@@ -3,6 +3,7 @@ first bytes), and a reward shows it from the platform's own origin; nothing unch
 
 import json
 import os
+import struct
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,25 @@ def test_an_operator_withdraws_a_picture_published_by_mistake_and_learns_which_r
     refused = CliRunner().invoke(cli.cli, ["media", "withdraw", "/media/../data.json", "--reason", "x"])
     assert refused.exit_code == 2
     assert "no picture published here" in refused.output
+
+
+def test_a_photo_is_published_without_where_it_was_taken_and_a_picture_too_large_to_decode_is_refused(api):
+    from tests.unit.test_media_formats import exif, jpeg, segment
+
+    manager = api.as_(token_for(["marketing"]))
+    photo = jpeg(segment(0xE1, exif(6)), segment(0xFE, b"shot by Li Lei"))
+    published = ok(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, photo, "image/jpeg")}), 201)
+    served, kind = local_picture(published["url"].removeprefix("/media/"))
+    assert kind == "image/jpeg"
+    assert b"31.2304" not in served
+    assert b"Li Lei" not in served
+    assert published["size_bytes"] == len(served) < len(photo)
+    assert published["url"] == f"/media/{rules.published_name(served, 'image/jpeg')}"
+
+    claims = png()[:16] + struct.pack(">II", 60_000, 60_000) + png()[24:]  # a bomb for a phone's memory
+    answer = manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, claims)})
+    assert "60000 × 60000" in refused(answer, 422, "picture-too-many-pixels")["detail"]
+    broken = jpeg()[:40]  # begins as a JPEG, is none
+    refused(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, broken, "image/jpeg")}), 422,
+            "not-a-picture")  # fmt: skip
+    assert published_files() == [published["url"].removeprefix("/media/")]
