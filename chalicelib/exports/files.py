@@ -6,17 +6,15 @@ and handed out through a link that expires: S3's pre-signed GET on AWS; locally 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from chalicelib.shared import clock
-from chalicelib.shared.files import write_private_bytes
+from chalicelib.shared.files import bucket_of, folder_of, s3_client, write_private_bytes
 from chalicelib.shared.settings import get_settings
 
 LOCAL_PREFIX = "/local-exports/"
@@ -31,27 +29,19 @@ class Link:
 
 
 def _bucket() -> str | None:
-    target = get_settings().exports
-    return target.removeprefix("s3://").strip("/") if target.startswith("s3://") else None
+    return bucket_of(get_settings().exports)
 
 
 def folder() -> Path:
-    """The local folder files land in (relative paths are the working directory's: the repository for the CLI)."""
-    return Path(get_settings().exports).resolve()
-
-
-@functools.cache
-def _s3(region: str) -> Any:
-    from chalicelib.shared import aws
-
-    return aws.client("s3", region)
+    """The local folder files land in."""
+    return folder_of(get_settings().exports)
 
 
 def put(key: str, data: bytes, content_type: str) -> str:
     """Write ``data`` to ``key``; returns where it went (an ``s3://`` URL or a path)."""
     bucket = _bucket()
     if bucket is not None:
-        _s3(get_settings().region).put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
+        s3_client(get_settings().region).put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
         return f"s3://{bucket}/{key}"
     path = (folder() / key).resolve()
     if not path.is_relative_to(folder()):
@@ -69,7 +59,7 @@ def read(key: str) -> bytes | None:
     from botocore.exceptions import ClientError
 
     try:
-        return bytes(_s3(get_settings().region).get_object(Bucket=bucket, Key=key)["Body"].read())
+        return bytes(s3_client(get_settings().region).get_object(Bucket=bucket, Key=key)["Body"].read())
     except ClientError as e:
         if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return None
@@ -81,7 +71,7 @@ def link(key: str, seconds: int, filename: str) -> Link:
     expires_at = clock.real_now() + timedelta(seconds=seconds)
     bucket = _bucket()
     if bucket is not None:
-        url = _s3(get_settings().region).generate_presigned_url("get_object", Params={
+        url = s3_client(get_settings().region).generate_presigned_url("get_object", Params={
             "Bucket": bucket, "Key": key,
             "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(filename)}",
         }, ExpiresIn=seconds)  # fmt: skip

@@ -9,19 +9,18 @@ it). Nothing unchecked is ever served: an upload is private, and the bucket's li
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from chalicelib.media import formats, rules
 from chalicelib.shared import uploads
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, DomainError, NotFound, PayloadTooLarge
 from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.files import bucket_of, folder_of, s3_client
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.settings import get_settings
 
@@ -100,27 +99,20 @@ def _upload_key(upload_id: str) -> str:
 
 
 def _bucket() -> str | None:
-    target = get_settings().media
-    return target.removeprefix("s3://").strip("/") if target.startswith("s3://") else None
+    return bucket_of(get_settings().media)
 
 
 def folder() -> Path:
-    """The local folder pictures are published to (relative paths are the working directory's)."""
-    return Path(get_settings().media).resolve()
-
-
-@functools.cache
-def _s3(region: str) -> Any:
-    from chalicelib.shared import aws
-
-    return aws.client("s3", region)
+    """The local folder pictures are published to."""
+    return folder_of(get_settings().media)
 
 
 def _store(name: str, data: bytes, content_type: str) -> None:
     bucket = _bucket()
     if bucket is not None:
-        _s3(get_settings().region).put_object(Bucket=bucket, Key=f"media/{name}", Body=data, ContentType=content_type,
-                                              CacheControl=CACHED_FOR_GOOD)  # fmt: skip
+        s3 = s3_client(get_settings().region)
+        s3.put_object(Bucket=bucket, Key=f"media/{name}", Body=data, ContentType=content_type,
+                      CacheControl=CACHED_FOR_GOOD)  # fmt: skip
         return
     folder().mkdir(parents=True, exist_ok=True)
     handle, partial = tempfile.mkstemp(dir=folder(), prefix=f".{name}.")  # one of its own for each writer
@@ -143,10 +135,10 @@ def withdraw(url: str, reason: str) -> bool:
         from botocore.exceptions import ClientError
 
         try:
-            _s3(get_settings().region).head_object(Bucket=bucket, Key=f"media/{name}")
+            s3_client(get_settings().region).head_object(Bucket=bucket, Key=f"media/{name}")
         except ClientError:
             return False
-        _s3(get_settings().region).delete_object(Bucket=bucket, Key=f"media/{name}")
+        s3_client(get_settings().region).delete_object(Bucket=bucket, Key=f"media/{name}")
     else:
         path = folder() / name
         if not path.is_file():

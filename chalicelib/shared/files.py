@@ -1,13 +1,15 @@
-"""Files written whole and readable by their owner only: the local stack's state (``.local/``), exported files."""
+"""Files written whole and readable by their owner only (the local stack's state in ``.local/``, exported files), and
+where a setting says files land: ``s3://<bucket>`` on AWS, a folder locally (``LOYALTY_EXPORTS``, ``LOYALTY_MEDIA``)."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 
 @contextlib.contextmanager
@@ -33,3 +35,21 @@ def write_private_bytes(path: Path, data: bytes) -> None:
     path.parent.chmod(0o700)  # a folder made before (or by a umask) is its owner's alone too
     with private_file(path, path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")) as file:
         file.buffer.write(data)
+
+
+def bucket_of(place: str) -> str | None:
+    """The bucket a place setting names (``s3://<bucket>``); None for a folder."""
+    return place.removeprefix("s3://").strip("/") if place.startswith("s3://") else None
+
+
+def folder_of(place: str) -> Path:
+    """The folder a place setting names (a relative one is the working directory's: the repository for the CLI)."""
+    return Path(place).resolve()
+
+
+@functools.cache
+def s3_client(region: str) -> Any:
+    """The S3 client of the places that are buckets (made once a process)."""
+    from chalicelib.shared import aws
+
+    return aws.client("s3", region)
