@@ -5,9 +5,8 @@ import os
 import shutil
 import tempfile
 
-SCRATCH = tempfile.mkdtemp(
-    prefix="loyalty-test-"
-)  # the master key, exports and pictures; removed when the process ends
+# the master key, exports and pictures; removed when the process ends
+SCRATCH = tempfile.mkdtemp(prefix="loyalty-test-")
 atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 os.mkdir(os.path.join(SCRATCH, "exports"))
 os.mkdir(os.path.join(SCRATCH, "media"))
