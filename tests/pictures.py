@@ -4,12 +4,27 @@ import struct
 import zlib
 
 
-def png(rgb: tuple[int, int, int] = (200, 40, 40), size: int = 8) -> bytes:
-    """A ``size``×``size`` PNG of one colour, as any browser decodes it."""
-
+def _png(width: int, height: int, rows: bytes, level: int = 6) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    rows = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, level)) + chunk(b"IEND", b"")
+    )
+
+
+def png(rgb: tuple[int, int, int] = (200, 40, 40), size: int = 8) -> bytes:
+    """A ``size``×``size`` PNG of one colour, as any browser decodes it."""
+    return _png(size, size, b"".join(b"\x00" + bytes(rgb) * size for _ in range(size)))
+
+
+def large_photo(width: int, height: int) -> bytes:
+    """A PNG as large as a phone's photo (3 bytes a pixel): a gradient stored without compression."""
+    reds = bytes(x * 255 // width for x in range(width))
+    rows = bytearray()
+    for y in range(height):
+        row = bytearray(3 * width)
+        row[0::3], row[1::3], row[2::3] = reds, bytes([y * 255 // height]) * width, b"\xa0" * width
+        rows += b"\x00" + row
+    return _png(width, height, bytes(rows), level=0)

@@ -18,7 +18,7 @@ from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.browser.test_member_mall import exchange_as, reward, shopper
 from tests.browser.test_member_pages import exchange_on, me_api, open_as
 from tests.http import send
-from tests.pictures import png
+from tests.pictures import large_photo, png
 
 TITLE = "积分商城 · 会员管理后台"
 ORDERS_TITLE = "兑换订单 · 会员管理后台"
@@ -265,7 +265,7 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
 
     files = dialog.locator("[data-test=picture-file]")
     files.set_input_files([{"name": "fake.png", "mimeType": "image/png", "buffer": b"<html>not a picture</html>"}])
-    expect(page.locator(".el-message--error")).to_contain_text("文件内容不是 JPG、PNG 或 WebP 图片")
+    expect(page.locator(".el-message--error")).to_contain_text("fake.png 无法作为图片读取")
     expect(dialog.locator("[data-test=reward-picture]")).to_have_count(0)
     red, blue = png((200, 40, 40), 64), png((40, 40, 200), 64)
     files.set_input_files([{"name": "red.png", "mimeType": "image/png", "buffer": red},
@@ -282,6 +282,11 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
     assert _shown(pictures.nth(2).locator("img"))
     turned = pictures.nth(2).locator("img").evaluate("(el) => [el.naturalWidth, el.naturalHeight]")
     assert turned == [32, 64]  # its orientation kept as the metadata went
+    large = large_photo(2000, 1200)  # 7 MB: over what the server takes, so the console makes it smaller first
+    files.set_input_files([{"name": "large.png", "mimeType": "image/png", "buffer": large}])
+    expect(pictures).to_have_count(4)
+    assert _shown(pictures.nth(3).locator("img"))
+    assert pictures.nth(3).locator("img").evaluate("(el) => [el.naturalWidth, el.naturalHeight]") == [1600, 960]
     assert unlabelled_inputs(page) == []
     console.shot("reward-pictures")
     page.locator("[data-test=reward-save]").click()
@@ -292,6 +297,8 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
     (made,) = [item for item in site.api("GET", "/v1/mall/rewards?limit=100")["items"] if item["name"] == name]
     assert made["images"][:2] == [f"/media/{rules.published_name(picture, 'image/png')}" for picture in (blue, red)]
     assert re.fullmatch(r"/media/[0-9a-f]{32}\.jpg", made["images"][2])
+    assert re.fullmatch(r"/media/[0-9a-f]{32}\.jpg", made["images"][3])  # drawn again as a JPEG
+    assert len(page.request.get(site.base + made["images"][3]).body()) < len(large) // 10
     published_photo = page.request.get(site.base + made["images"][2]).body()
     assert b"31.2304" not in published_photo  # where it was taken
     assert published_photo.endswith(photo[-200:])  # its pixels as they were
