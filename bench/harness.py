@@ -41,6 +41,7 @@ os.environ.update(
     LOYALTY_LOOKUP_HASH_KEY="bench-lookup-hash-key-bench-lookup-hash",
     LOYALTY_JWT_SECRET="bench-jwt-secret-bench-jwt-secret-bench",
     LOYALTY_LOCAL_KEY_FILE=os.path.join(SCRATCH, "master.key"), LOYALTY_EXPORTS=os.path.join(SCRATCH, "exports"),
+    LOYALTY_MEDIA=os.path.join(SCRATCH, "media"),
 )  # fmt: skip
 os.environ.pop("AWS_ENDPOINT_URL", None)
 SCALE = float(os.environ.get("LOYALTY_BENCH_SCALE", "1"))  # below 1: the smoke run of `make test`
@@ -103,8 +104,16 @@ def _size_before(entry: dict[str, Any]) -> int:
     return item_size(found.to_json()["Attributes"]) if found is not None else 0
 
 
-# Every botocore session created from here on counts its DynamoDB requests and the items they read.
+S3_REQUESTS: Counter[str] = Counter()  # by method: apart from DynamoDB's, which the figures per operation count
+
+
+def _count_s3(request: Any, **kwargs: Any) -> None:
+    S3_REQUESTS[request.method] += 1
+
+
+# Every botocore session created from here on counts its DynamoDB requests and the items they read (and S3's).
 botocore.handlers.BUILTIN_HANDLERS.append(("before-send.dynamodb", _count))
+botocore.handlers.BUILTIN_HANDLERS.append(("before-send.s3", _count_s3))
 botocore.handlers.BUILTIN_HANDLERS.append(("after-call.dynamodb", _count_items))
 botocore.handlers.BUILTIN_HANDLERS.append(("provide-client-params.dynamodb.TransactWriteItems", _capture_transaction))
 
@@ -243,8 +252,10 @@ def take_events() -> list[dict[str, Any]]:
 
 
 def requests_of(operation: Callable[[], Any]) -> tuple[int, dict[str, int]]:
-    """DynamoDB requests one call of ``operation`` makes, in total and by API operation."""
+    """DynamoDB requests one call of ``operation`` makes, in total and by API operation (``S3_REQUESTS`` counts S3's
+    apart, cleared here too)."""
     REQUESTS.clear()
+    S3_REQUESTS.clear()
     operation()
     counted = dict(REQUESTS)
     return sum(counted.values()), counted

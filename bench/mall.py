@@ -1,7 +1,8 @@
 """Points mall figures: DynamoDB requests, transactions, the items each write's transaction holds and the write units
 it costs, per exchange (points only, points + cash, picked up in store), per payment of the cash part (wallet, partner),
 per shipment, per cancellation (with and without a wallet refund) and per pickup verification; what the release job
-reads per order due; and in-process latency of an exchange next to a raw GetItem.
+reads per order due; requests per picture published (a phone photo's size); and in-process latency of an exchange and
+of a picture's publication next to a raw GetItem.
 
 Every call goes through the whole HTTP path in-process, on a warm function. Prints one JSON object. Latencies are
 in-process against the moto emulator on a shared machine: compare them as ratios to ``raw_get_p50`` from the same run,
@@ -19,6 +20,7 @@ from typing import Any
 
 from harness import (
     ITEMS_READ,
+    S3_REQUESTS,
     STORE,
     TRANSACTIONS,
     admin_auth,
@@ -38,8 +40,22 @@ def _item(item: dict[str, Any]) -> str:
     return f"{item['table']} {item['kind']} {item['bytes']} B{indexes}"
 
 
+def _stored_png(width: int, height: int) -> bytes:
+    """A PNG of a phone photo's size (3 bytes a pixel, stored without compression): a gradient."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes([y % 256, 128, 200]) * width for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 0)) + chunk(b"IEND", b"")
+
+
 def figures() -> dict[str, object]:
     import boto3
+    import requests
     from chalice.test import Client
 
     from chalicelib.identity.member_auth import member_claims
@@ -222,6 +238,23 @@ def figures() -> dict[str, object]:
                 "raw_get": latency_ms(lambda i: raw.get_item(TableName="loyalty-bench-ledger-accounts", Key=key)),
                 "exchange": latency_ms(exchange, runs=100),
             }
+
+            # a picture published: its upload's size and bytes read from storage (S3's HEAD and ranged GET),
+            # its metadata walked, then one transaction (its event for the audit log)
+            picture = _stored_png(1000, 600)
+            upload = call("post", "/v1/media/uploads", {"content_type": "image/png"})
+            sent = requests.put(upload["upload"]["url"], data=picture, headers=upload["upload"]["headers"], timeout=30)
+            sent.raise_for_status()
+
+            def publish(_: int = 0) -> Any:
+                return call("post", "/v1/media/pictures", {"upload_id": upload["upload_id"]})
+
+            total, by_operation = requests_of(publish)
+            result["requests_per_picture_published"] = {
+                "total": total, "by_operation": by_operation, "s3_by_method": dict(S3_REQUESTS),
+                "picture_bytes": len(picture),
+            }  # fmt: skip
+            latencies["picture_published"] = latency_ms(publish, runs=20)
 
             # the release job: orders awaiting payment, all due
             orders["cash"].clear()
