@@ -542,7 +542,8 @@ def media() -> None:
 @click.argument("url")
 @click.option("--reason", required=True, help="Why, for the audit log (e.g. a customer's face shown by mistake).")
 def media_withdraw(url: str, reason: str) -> None:
-    """Delete the published picture URL (/media/<name>), and name the rewards that still show it."""
+    """Delete the published picture URL (/media/<name>, its name, or its whole address) for good, and name the rewards
+    that still show it."""
     from chalicelib.mall.rewards import list_rewards
     from chalicelib.media.service import withdraw
     from chalicelib.shared.context import Origin, acting_as
@@ -551,18 +552,21 @@ def media_withdraw(url: str, reason: str) -> None:
         from chalicelib.local.localdir import connect
 
         connect()
-    url = url if url.startswith("/media/") else f"/media/{url}"
+    if not reason.strip():
+        raise click.BadParameter("say why, for the audit log", param_hint="--reason")
+    url = "/media/" + url.rpartition("/media/")[2] if "/media/" in url else f"/media/{url}"
     with _usage_errors(), acting_as(Origin("cli")):
-        withdrawn = withdraw(url, reason)
+        withdrawn = withdraw(url, reason.strip())
     showing, cursor = [], None
     while True:
         page, cursor = list_rewards(100, cursor)
         showing += [reward["reward_id"] for reward in page if url in reward["images"]]
         if not cursor:
             break
-    click.echo(json.dumps({"url": url, "withdrawn": withdrawn, "rewards_showing_it": showing,
-                           "then": f"deployed: aws cloudfront create-invalidation --distribution-id <WebDistribution> "
-                                   f"--paths {url}; edit the rewards that show it"}, indent=2))  # fmt: skip
+    then = [f"deployed: aws cloudfront create-invalidation --distribution-id <WebDistribution> --paths {url}"]
+    then += ["edit the rewards that show it (the member pages show their kind's icon meanwhile)"] if showing else []
+    click.echo(json.dumps({"url": url, "withdrawn": withdrawn, "rewards_showing_it": showing, "then": then},
+                          indent=2))  # fmt: skip
 
 
 @cli.group()

@@ -993,7 +993,8 @@ def render_policy(stage: str) -> Template:
         {
             "Sid": "PublishedPictures",
             "Effect": "Allow",
-            "Action": ["s3:PutObject"],  # served by the distribution at /media/ (chalicelib.media)
+            # served by the distribution at /media/ (chalicelib.media); deleted when withdrawn while being published
+            "Action": ["s3:PutObject", "s3:DeleteObject"],
             "Resource": [f"arn:*:s3:::{prefix}-web-*/media/*"],
         },
         {

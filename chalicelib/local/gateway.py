@@ -65,7 +65,19 @@ def _handle_with_sites(self: ChaliceRequestHandler) -> None:
         return
     emulator = os.environ.get("AWS_ENDPOINT_URL")  # the local imports bucket, where the console PUTs a file
     found = sites.answer(self.path, uploads=(emulator,) if emulator else ())
-    self._send_http_response(found.status, found.headers, b"" if self.command == "HEAD" else found.body)
+    _answer(self, found.status, found.headers, found.body)
+
+
+def _answer(self: ChaliceRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
+    """A file's answer; to a HEAD its headers alone, with the length its GET would have (as S3 and CloudFront say)."""
+    if self.command != "HEAD":
+        self._send_http_response(status, headers, body)
+        return
+    self.send_response(status)
+    self.send_header("Content-Length", str(len(body)))
+    for name, value in headers.items():
+        self.send_header(name, value)
+    self.end_headers()
 
 
 def _send_picture(self: ChaliceRequestHandler) -> None:
@@ -84,7 +96,7 @@ def _send_picture(self: ChaliceRequestHandler) -> None:
         **sites.SECURITY_HEADERS,
         "Content-Security-Policy": sites.content_security_policy(),
     }  # as CloudFront's headers policy adds it
-    self._send_http_response(200, headers, b"" if self.command == "HEAD" else body)
+    _answer(self, 200, headers, body)
 
 
 def _send_export(self: ChaliceRequestHandler) -> None:
@@ -99,7 +111,7 @@ def _send_export(self: ChaliceRequestHandler) -> None:
     kind = "application/gzip" if found.name.endswith(".gz") else "text/csv; charset=utf-8"
     headers = {"Content-Type": kind, "Cache-Control": "no-store",
                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.name)}"}  # fmt: skip
-    self._send_http_response(200, headers, b"" if self.command == "HEAD" else found.read_bytes())
+    _answer(self, 200, headers, found.read_bytes())
 
 
 def install() -> None:

@@ -32,6 +32,7 @@ from chalicelib.mall.rules import (
     reward_holder,
 )
 from chalicelib.mall.service import mall
+from chalicelib.media import service as media
 from chalicelib.points import service as points
 from chalicelib.shared import clock
 from chalicelib.shared.db import one_page
@@ -100,6 +101,7 @@ def create_reward(caller: Caller, body: Any, key: IdempotencyKey | None) -> dict
     if body.template_id is not None:
         _require_template(body.template_id)
     _require_tiers(body.tiers)
+    media.require_published(body.images, "images")
     reward_id, now = new_id("rw_"), clock.iso(clock.now())
     terms = Terms(
         name=body.name,
@@ -195,6 +197,7 @@ def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any], if_ma
     if not changes:
         return get_reward(reward_id)
     _require_tiers(changes.get("tiers") or ())
+    media.require_published(changes.get("images") or [], "images")
     terms_changed = {name: changes[name] for name in TERM_FIELDS if name in changes}
 
     def change(terms: Terms) -> Terms:

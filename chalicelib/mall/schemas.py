@@ -37,6 +37,15 @@ def _picture(url: str) -> str:
 
 ImageUrl = Annotated[str, StringConstraints(max_length=500), AfterValidator(_picture)]
 
+
+def _distinct(urls: list[str] | None) -> list[str] | None:
+    if urls and len(set(urls)) < len(urls):
+        raise ValueError("each picture once")
+    return urls
+
+
+Images = Annotated[list[ImageUrl], AfterValidator(_distinct)]
+
 REWARD_ID = "the reward's id (`rw_…`)"
 ORDER_ID = "the order's id (兑换订单号, `mo_…`)"
 MEMBER_ID = "the member's id (`mb_…`)"
@@ -100,7 +109,7 @@ class MallRewardCreate(Input):
     tiers: list[Id] = Field(default=[], max_length=20, description=TIERS)
     on_sale_from: Instant | None = Field(default=None, description=SALE_FROM)
     on_sale_until: Instant | None = Field(default=None, description=SALE_UNTIL)
-    images: list[ImageUrl] = Field(default=[], max_length=9, description=IMAGES)
+    images: Images = Field(default=[], max_length=9, description=IMAGES)
     description: Description | None = Field(default=None, description="what members read about it (商品详情)")
     fulfilment: Fulfilment | None = Field(default=None, description=f"{FULFILMENT}; required for goods only")
 
@@ -141,7 +150,7 @@ class MallRewardPatch(MergePatch):
     tiers: list[Id] | None = Field(default=None, max_length=20, description=TIERS)
     on_sale_from: Instant | None = Field(default=None, description=f"{SALE_FROM}; null clears it")
     on_sale_until: Instant | None = Field(default=None, description=f"{SALE_UNTIL}; null clears it")
-    images: list[ImageUrl] | None = Field(default=None, max_length=9, description=IMAGES)
+    images: Images | None = Field(default=None, max_length=9, description=IMAGES)
     description: Description | None = Field(default=None, description="what members read about it; null clears it")
     status: Literal["on_sale", "stopped"] | None = Field(default=None, description="`stopped` stops selling (停售)")
     add_stock: Annotated[int, Field(ge=-(10**9), le=10**9)] | None = Field(

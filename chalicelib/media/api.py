@@ -28,7 +28,7 @@ def create_upload(ctx: RequestContext) -> Reply:
 
 @endpoint("/v1/media/pictures", "POST", summary="Publish an uploaded picture", tag="media", access=UPLOAD,
           body=PictureCreate, response=Picture, status=201,
-          errors=(service.PictureMissing, service.PictureTooLarge, service.NotAPicture,
+          errors=(service.PictureMissing, service.PictureWithdrawn, service.PictureTooLarge, service.NotAPicture,
                   service.PictureTooManyPixels))  # fmt: skip
 def publish_picture(ctx: RequestContext) -> Reply:
     """Check an uploaded file and publish it: at most 2 MiB, a JPEG, PNG or WebP picture by its bytes (whatever its
@@ -36,9 +36,11 @@ def publish_picture(ctx: RequestContext) -> Reply:
     editor wrote in it is taken out first (EXIF with its GPS position, XMP, IPTC, comments, PNG text; a JPEG keeps
     its orientation), so the published file says nothing of where or when it was taken. The answer's `url`
     (`/media/<name>`, on the platform's own origin, cached for good) goes into a reward's `images`. Publishing the
-    same upload or the same picture again answers the same `url`. The audit log records who published what.
+    same upload or the same picture again answers the same `url`; a picture an operator withdrew is never published
+    again (the same bytes have the same name). The audit log records who published what.
 
-    Errors: 409 `picture-missing` when nothing was sent to the upload (yet); 413 `picture-too-large`;
+    Errors: 409 `picture-missing` when nothing was sent to the upload (yet), `picture-withdrawn`; 413
+    `picture-too-large`;
     422 `not-a-picture`, `picture-too-many-pixels`."""
     body: PictureCreate = ctx.body
     published = service.publish(body.upload_id)

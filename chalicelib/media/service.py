@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chalicelib.media import formats, rules
-from chalicelib.shared import uploads
+from chalicelib.media.records import PictureRecord
+from chalicelib.shared import clock, uploads
 from chalicelib.shared.db import Transaction
-from chalicelib.shared.errors import Conflict, DomainError, NotFound, PayloadTooLarge
+from chalicelib.shared.errors import Conflict, DomainError, NotFound, PayloadTooLarge, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.files import bucket_of, folder_of, s3_client
 from chalicelib.shared.ids import new_id
@@ -42,6 +43,10 @@ class NotAPicture(DomainError):
 
 class PictureTooManyPixels(DomainError):
     slug, title, status = "picture-too-many-pixels", "The picture has more pixels than a phone can show", 422
+
+
+class PictureWithdrawn(Conflict):
+    slug, title = "picture-withdrawn", "This picture was withdrawn and is not published again"
 
 
 @dataclass(frozen=True)
@@ -85,13 +90,37 @@ def publish(upload_id: str) -> Published:
     if not 0 < width <= formats.MAX_SIDE or not 0 < height <= formats.MAX_SIDE:
         raise PictureTooManyPixels(f"The picture is {width} × {height}; at most {formats.MAX_SIDE} pixels a side")
     name = rules.published_name(data, kind)
+    found = PictureRecord.find(name)
+    if found is not None and found.withdrawn_at:
+        raise PictureWithdrawn(f"{rules.PATH_PREFIX}{name} was withdrawn on {found.withdrawn_at[:10]}")
     _store(name, data, kind)
     tx = Transaction()
+    now = found.published_at if found else clock.iso(clock.now())
+    tx.put(PictureRecord(name, content_type=kind, size_bytes=len(data), published_at=now),
+           condition=PictureRecord.withdrawn_at.does_not_exist(), on_fail=PictureWithdrawn())  # fmt: skip
     emit(tx, new_event("media.picture-published", f"media/{name}", {
         "upload_id": upload_id, "url": rules.PATH_PREFIX + name, "content_type": kind, "size_bytes": len(data),
     }))  # fmt: skip
-    tx.commit()
+    try:
+        tx.commit()
+    except PictureWithdrawn:
+        _delete(name)  # withdrawn meanwhile: the file just written goes too
+        raise
     return Published(rules.PATH_PREFIX + name, kind, len(data))
+
+
+def require_published(urls: list[str], field: str) -> None:
+    """422 on ``field`` when one of ``urls`` is a picture of ours (``/media/…``) that was never published or was
+    withdrawn (one read for them all); https links are the caller's to vouch for."""
+    names = {url.removeprefix(rules.PATH_PREFIX) for url in urls if url.startswith(rules.PATH_PREFIX)}
+    shown = {r.name for r in PictureRecord.batch_get(sorted(names)) if not r.withdrawn_at} if names else set()
+    problems = [
+        {"field": f"{field}.{index}", "in": "body", "message": "no picture published here by that name (or withdrawn)"}
+        for index, url in enumerate(urls)
+        if url.startswith(rules.PATH_PREFIX) and url.removeprefix(rules.PATH_PREFIX) not in shown
+    ]
+    if problems:
+        raise ValidationFailed(problems, "A picture named is not published")
 
 
 def _upload_key(upload_id: str) -> str:
@@ -124,31 +153,36 @@ def _store(name: str, data: bytes, content_type: str) -> None:
 
 def withdraw(url: str, reason: str) -> bool:
     """Delete a published picture (``/media/<name>`` or its name): one uploaded by mistake, or that shows what it must
-    not. Answers whether there was one; the audit log records who withdrew it and why. An operator's act (the CLI),
+    not, for good: it is never published again, nor named by a reward. Answers whether it was published (a picture
+    withdrawn before answers False, its file removed again if one was left); the audit log records who withdrew it and
+    why. An operator's act (the CLI),
     with the operator's own credentials: the functions may not delete. Browsers that showed it may keep it until it
     leaves their cache, and a CDN until it is invalidated."""
     name = url.removeprefix(rules.PATH_PREFIX)
-    if rules.content_type_of(name) is None:
+    kind = rules.content_type_of(name)
+    if kind is None:
         raise NotFound(f"{url} is no picture published here (/media/<32 hex digits>.jpg|png|webp)")
-    bucket = _bucket()
-    if bucket is not None:
-        from botocore.exceptions import ClientError
-
-        try:
-            s3_client(get_settings().region).head_object(Bucket=bucket, Key=f"media/{name}")
-        except ClientError:
-            return False
-        s3_client(get_settings().region).delete_object(Bucket=bucket, Key=f"media/{name}")
-    else:
-        path = folder() / name
-        if not path.is_file():
-            return False
-        path.unlink()
-    tx = Transaction()
+    found = PictureRecord.find(name)
+    if found is not None and found.withdrawn_at:
+        _delete(name)
+        return False
+    tx = Transaction()  # kept withdrawn before the file goes: a publication meanwhile is refused, or removes its file
+    tx.put(PictureRecord(name, content_type=kind, size_bytes=int(found.size_bytes) if found else 0,
+                         published_at=found.published_at if found else "", withdrawn_at=clock.iso(clock.now()),
+                         withdrawn_reason=reason))  # fmt: skip
     emit(tx, new_event("media.picture-withdrawn", f"media/{name}", {"url": rules.PATH_PREFIX + name,
                                                                       "reason": reason}))  # fmt: skip
     tx.commit()
-    return True
+    _delete(name)
+    return found is not None
+
+
+def _delete(name: str) -> None:
+    bucket = _bucket()
+    if bucket is not None:
+        s3_client(get_settings().region).delete_object(Bucket=bucket, Key=f"media/{name}")
+    else:
+        (folder() / name).unlink(missing_ok=True)
 
 
 def local_picture(name: str) -> tuple[bytes, str] | None:

@@ -272,7 +272,7 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
                            {"name": "blue.png", "mimeType": "image/png", "buffer": blue}])  # fmt: skip
     pictures = dialog.locator("[data-test=reward-picture]")
     expect(pictures).to_have_count(2)
-    pictures.nth(1).get_by_role("button", name="设为封面").click()  # the blue one first
+    pictures.nth(1).get_by_role("button", name="第 2 张前移").click()  # the blue one first
     expect(pictures.nth(0).locator("img")).to_have_attribute("src", re.compile(r"^/media/[0-9a-f]{32}\.png$"))
     assert _shown(pictures.nth(0).locator("img"))
     assert _shown(pictures.nth(1).locator("img"))
@@ -287,6 +287,17 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
     expect(pictures).to_have_count(4)
     assert _shown(pictures.nth(3).locator("img"))
     assert pictures.nth(3).locator("img").evaluate("(el) => [el.naturalWidth, el.naturalHeight]") == [1600, 960]
+    dialog.locator("[data-test=picture-link]").fill("https://127.0.0.1:9/gone.png")  # a link that shows nothing
+    dialog.locator("[data-test=picture-link-add]").click()
+    expect(pictures.nth(4).locator("[data-test=picture-missing]")).to_have_text("图片无法显示")  # said, not broken
+    pictures.nth(4).get_by_role("button", name="删除第 5 张图片").click()
+    more = [{"name": f"more-{n}.png", "mimeType": "image/png", "buffer": png((n * 40, 90, 90), 16)} for n in range(6)]
+    files.set_input_files(more)  # 6 for the 5 places left
+    expect(page.locator(".el-message--warning")).to_contain_text("最多 9 张，另外 1 张未上传")
+    expect(pictures).to_have_count(9)
+    for _ in range(5):
+        pictures.nth(4).get_by_role("button", name="删除第 5 张图片").click()
+    expect(pictures).to_have_count(4)
     assert unlabelled_inputs(page) == []
     console.shot("reward-pictures")
     page.locator("[data-test=reward-save]").click()

@@ -158,9 +158,17 @@ def test_an_operator_withdraws_a_picture_published_by_mistake_and_learns_which_r
 
     again = CliRunner().invoke(cli.cli, ["media", "withdraw", url.removeprefix("/media/"), "--reason", "again"])
     assert json.loads(again.stdout)["withdrawn"] is False  # nothing twice
-    refused = CliRunner().invoke(cli.cli, ["media", "withdraw", "/media/../data.json", "--reason", "x"])
-    assert refused.exit_code == 2
-    assert "no picture published here" in refused.output
+    refused(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, png())}), 409, "picture-withdrawn")
+    assert published_files() == []  # the same bytes are the same name: withdrawn for good
+    answer = refused(manager.post("/v1/mall/rewards", {**CUP, "images": [url]}), 422, "validation-failed")
+    assert answer["errors"][0]["field"] == "images.0"
+    unknown = CliRunner().invoke(cli.cli, ["media", "withdraw", "/media/../data.json", "--reason", "x"])
+    assert unknown.exit_code == 2
+    assert "no picture published here" in unknown.output
+    silent = CliRunner().invoke(cli.cli, ["media", "withdraw", url, "--reason", "  "])
+    assert (silent.exit_code, "say why" in silent.output) == (2, True)
+    whole = CliRunner().invoke(cli.cli, ["media", "withdraw", f"https://loyalty.example{url}", "--reason", "again"])
+    assert json.loads(whole.stdout)["url"] == url  # its whole address names it too
 
 
 def test_a_photo_is_published_without_where_it_was_taken_and_a_picture_too_large_to_decode_is_refused(api):
@@ -183,3 +191,19 @@ def test_a_photo_is_published_without_where_it_was_taken_and_a_picture_too_large
     refused(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, broken, "image/jpeg")}), 422,
             "not-a-picture")  # fmt: skip
     assert published_files() == [published["url"].removeprefix("/media/")]
+
+
+def test_a_reward_names_only_pictures_published_here_each_once(api):
+    """Found by a walkthrough: a reward took a /media/ name nobody published (a broken picture on sale) and the same
+    picture twice."""
+    manager = api.as_(token_for(["marketing"]))
+    url = ok(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, png())}), 201)["url"]
+    never = "/media/" + "0123456789abcdef" * 2 + ".png"
+    answer = refused(manager.post("/v1/mall/rewards", {**CUP, "images": [url, never]}), 422, "validation-failed")
+    assert [error["field"] for error in answer["errors"]] == ["images.1"]
+    refused(manager.post("/v1/mall/rewards", {**CUP, "images": [url, url]}), 422, "validation-failed")
+    reward = ok(manager.post("/v1/mall/rewards", {**CUP, "images": [url]}), 201)
+    path, patch = f"/v1/mall/rewards/{reward['reward_id']}", {"content-type": "application/merge-patch+json"}
+    changed = manager.call("PATCH", path, {"images": [never]}, headers={**patch, "if-match": '"1"'})
+    assert refused(changed, 422, "validation-failed")["errors"][0]["field"] == "images.0"
+    assert ok(manager.get(path))["images"] == [url]

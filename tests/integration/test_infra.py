@@ -268,7 +268,7 @@ def test_pictures_are_written_only_under_the_web_bucket_s_media_and_uploads_read
     under the web bucket's media/, which the distribution serves; nothing else of the web bucket."""
     statements = render_policy(stage)["Statement"]
     web = [(s["Action"], s["Resource"]) for s in statements if any("-web-" in r for r in s["Resource"])]
-    assert web == [(["s3:PutObject"], [f"arn:*:s3:::loyalty-{stage}-web-*/media/*"])]
+    assert web == [(["s3:PutObject", "s3:DeleteObject"], [f"arn:*:s3:::loyalty-{stage}-web-*/media/*"])]
     (listing,) = [s for s in statements if s["Action"] == ["s3:ListBucket"]]
     assert "media/*" in listing["Condition"]["StringLike"]["s3:prefix"]
     uploads = [s for s in statements if f"arn:*:s3:::loyalty-{stage}-imports-*/media/*" in s["Resource"]]

@@ -268,7 +268,7 @@ export default {
       },
       history: 'History',
       actions: {
-        place: 'Placed', pay: 'Paid', ship: 'Shipped', complete: 'Received', verify: 'Collected in store', issue: 'Coupon issued', cancel: 'Cancelled',
+        place: 'Placed', pay: 'Paid', ship: 'Shipped', complete: 'Received', verify: 'Collected in store', issue: 'Issued', cancel: 'Cancelled',
         release: 'Not paid in time: cancelled', fail: 'Could not be issued: cancelled', refund: 'Refunded after sale',
       },
       cancel: 'Cancel order',
