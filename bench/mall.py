@@ -239,8 +239,8 @@ def figures() -> dict[str, object]:
                 "exchange": latency_ms(exchange, runs=100),
             }
 
-            # a picture published: its upload's size and bytes read from storage (S3's HEAD and ranged GET),
-            # its metadata walked, then one transaction (its event for the audit log)
+            # a picture published: its upload's size and bytes read from storage (S3's HEAD and ranged GET), its
+            # metadata walked, its thumbnail made, its item read (withdrawn?), one transaction (item, event)
             picture = _stored_png(1000, 600)
             upload = call("post", "/v1/media/uploads", {"content_type": "image/png"})
             sent = requests.put(upload["upload"]["url"], data=picture, headers=upload["upload"]["headers"], timeout=30)

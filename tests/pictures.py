@@ -19,6 +19,20 @@ def png(rgb: tuple[int, int, int] = (200, 40, 40), size: int = 8) -> bytes:
     return _png(size, size, b"".join(b"\x00" + bytes(rgb) * size for _ in range(size)))
 
 
+def photo(width: int, height: int, *segments: bytes) -> bytes:
+    """A JPEG as a camera writes one (Pillow's), with ``segments`` (an EXIF block ...) after its start."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    picture = Image.new("RGB", (width, height), (42, 157, 58))
+    picture.paste((255, 255, 255), (0, 0, width // 4, height))  # a white band on the left: which way is up
+    picture.save(out, "JPEG", quality=90)
+    data = out.getvalue()
+    return data[:2] + b"".join(segments) + data[2:]
+
+
 def large_photo(width: int, height: int) -> bytes:
     """A PNG as large as a phone's photo (3 bytes a pixel): a gradient stored without compression."""
     reds = bytes(x * 255 // width for x in range(width))

@@ -32,6 +32,7 @@ from chalicelib.mall.rules import (
     reward_holder,
 )
 from chalicelib.mall.service import mall
+from chalicelib.media import rules as media_rules
 from chalicelib.media import service as media
 from chalicelib.points import service as points
 from chalicelib.shared import clock
@@ -76,12 +77,18 @@ def _reward_view(record: MallRewardRecord, stock: Stock, version: int | None = N
         "sold": stock.sold,
         "status": "on_sale" if terms.selling else "stopped",
         "on_sale_now": terms.refusal(clock.iso(clock.now()), "") in (None, Refusal.TIER),
-        "images": json.loads(record.images or "[]"),
+        **_pictures(record),
         "description": record.description,
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "version": version if version is not None else int(record.version or 0),
     }
+
+
+def _pictures(record: MallRewardRecord) -> dict[str, list[str]]:
+    """A reward's pictures, and what lists show of each (a thumbnail of one published here)."""
+    images = json.loads(record.images or "[]")
+    return {"images": images, "thumbnails": [media_rules.thumbnail_of(url) for url in images]}
 
 
 def _require_tiers(codes: Sequence[str]) -> None:
@@ -265,7 +272,7 @@ def browse(
                 "kind": terms.kind,
                 "points": terms.points,
                 "cash_fen": terms.cash_fen,
-                "images": json.loads(record.images or "[]"),
+                **_pictures(record),
                 "description": record.description,
                 "fulfilment": terms.fulfilment,
                 "on_sale_until": terms.on_sale_until,

@@ -46,6 +46,10 @@ def _distinct(urls: list[str] | None) -> list[str] | None:
 
 Images = Annotated[list[ImageUrl], AfterValidator(_distinct)]
 
+THUMBNAILS = (
+    "what a list shows of each picture, in order: a picture published here its thumbnail (a JPEG at most 480 pixels "
+    "a side, `/media/<name>-480.jpg`), a link itself"
+)
 REWARD_ID = "the reward's id (`rw_…`)"
 ORDER_ID = "the order's id (兑换订单号, `mo_…`)"
 MEMBER_ID = "the member's id (`mb_…`)"
@@ -178,6 +182,7 @@ class MallReward(Schema):
     on_sale_from: str | None = Field(description=f"{SALE_FROM}; {UTC_INSTANT}")
     on_sale_until: str | None = Field(description=f"{SALE_UNTIL}; {UTC_INSTANT}")
     images: list[str] = Field(description=IMAGES)
+    thumbnails: list[str] = Field(description=THUMBNAILS)
     description: str | None = Field(description="what members read about it")
     fulfilment: Fulfilment | None = Field(description=FULFILMENT)
     status: Literal["on_sale", "stopped"] = Field(description="`stopped` when staff stopped selling it (停售)")
@@ -209,6 +214,7 @@ class MallMemberReward(Schema):
     points: int = Field(description=POINTS)
     cash_fen: int = Field(description=CASH)
     images: list[str] = Field(description=IMAGES)
+    thumbnails: list[str] = Field(description=THUMBNAILS)
     description: str | None = Field(description="what members read about it")
     fulfilment: Fulfilment | None = Field(description=FULFILMENT)
     on_sale_until: str | None = Field(description=f"{SALE_UNTIL}; {UTC_INSTANT}")

@@ -44,5 +44,5 @@ def publish_picture(ctx: RequestContext) -> Reply:
     422 `not-a-picture`, `picture-too-many-pixels`."""
     body: PictureCreate = ctx.body
     published = service.publish(body.upload_id)
-    return Reply(Picture(url=published.url, content_type=published.content_type, size_bytes=published.size_bytes),
-                 status=201)  # fmt: skip
+    return Reply(Picture(url=published.url, content_type=published.content_type, size_bytes=published.size_bytes,
+                         thumbnail_url=published.thumbnail_url), status=201)  # fmt: skip

@@ -14,7 +14,9 @@ MAX_BYTES = 2 * 1024 * 1024  # 2 MiB: a product photo for a phone screen
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 PATH_PREFIX = "/media/"
 UPLOAD_ID = r"up_[0-9A-Z]{26}"  # an upload's id, whole (its key in the imports bucket is made of it)
-PUBLISHED = re.compile(r"/media/[0-9a-f]{32}\.(?:jpg|png|webp)")  # whole
+PUBLISHED = re.compile(r"/media/[0-9a-f]{32}\.(?:jpg|png|webp)")  # a picture's url, whole
+THUMBNAIL_SIDE = 480  # pixels a side at most: a list's card on a phone (about 170 points wide, 3 pixels a point)
+SERVED = re.compile(rf"/media/[0-9a-f]{{32}}(?:\.(?:jpg|png|webp)|-{THUMBNAIL_SIDE}\.jpg)")  # pictures, thumbnails
 
 
 def sniffed(head: bytes) -> str | None:
@@ -34,8 +36,18 @@ def published_name(data: bytes, content_type: str) -> str:
 
 
 def content_type_of(name: str) -> str | None:
-    """The Content-Type a published name is served with (None: not a published name)."""
-    if not PUBLISHED.fullmatch(PATH_PREFIX + name):
+    """The Content-Type a published name (a picture's or its thumbnail's) is served with (None: not one)."""
+    if not SERVED.fullmatch(PATH_PREFIX + name):
         return None
     extension = name.rsplit(".", 1)[1]
     return next(kind for kind, known in EXTENSIONS.items() if known == extension)
+
+
+def thumbnail_name(name: str) -> str:
+    """The name of a picture's thumbnail (a JPEG at most ``THUMBNAIL_SIDE`` a side)."""
+    return f"{name.rsplit('.', 1)[0]}-{THUMBNAIL_SIDE}.jpg"
+
+
+def thumbnail_of(url: str) -> str:
+    """What a list shows for a picture: the thumbnail of one published here, a link itself."""
+    return PATH_PREFIX + thumbnail_name(url.removeprefix(PATH_PREFIX)) if PUBLISHED.fullmatch(url) else url

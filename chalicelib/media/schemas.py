@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
-from chalicelib.media.rules import MAX_BYTES, UPLOAD_ID
+from chalicelib.media.rules import MAX_BYTES, THUMBNAIL_SIDE, UPLOAD_ID
 from chalicelib.shared.fields import UTC_INSTANT
 from chalicelib.shared.http import Input, Schema
 
@@ -54,6 +54,7 @@ EXAMPLE: JsonDict = {
     "url": "/media/3f1c0a9b7e2d4c6a8b0e1f2a3b4c5d6e.jpg",
     "content_type": "image/jpeg",
     "size_bytes": 183412,
+    "thumbnail_url": "/media/3f1c0a9b7e2d4c6a8b0e1f2a3b4c5d6e-480.jpg",
 }
 URL = (
     "where it is served, on the platform's own origin: `/media/<name>`, a name made from its bytes (the same picture "
@@ -69,3 +70,5 @@ class Picture(Schema):
     url: str = Field(description=URL)
     content_type: str = Field(description=f"what its bytes are: {KINDS}")
     size_bytes: int = Field(description="its size in bytes")
+    thumbnail_url: str = Field(description=f"its thumbnail, what lists show: a JPEG at most {THUMBNAIL_SIDE} pixels a "
+                               "side, turned upright (`/media/<name>-480.jpg`)")  # fmt: skip

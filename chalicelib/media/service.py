@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from chalicelib.media import formats, rules
+from chalicelib.media import formats, rules, thumbnails
 from chalicelib.media.records import PictureRecord
 from chalicelib.shared import clock, uploads
 from chalicelib.shared.db import Transaction
@@ -54,6 +54,7 @@ class Published:
     url: str
     content_type: str
     size_bytes: int
+    thumbnail_url: str
 
 
 def new_upload(content_type: str) -> tuple[str, uploads.Upload]:
@@ -64,9 +65,10 @@ def new_upload(content_type: str) -> tuple[str, uploads.Upload]:
 
 def publish(upload_id: str) -> Published:
     """Check an uploaded file and publish it without its metadata (``formats.without_metadata``) under its name
-    (``rules.published_name``). Publishing the same upload, or the same picture, again answers the same. 404 for what
-    is no upload id, 409 ``picture-missing`` when nothing was sent to it, 413 ``picture-too-large`` over
-    ``rules.MAX_BYTES``, 422 ``not-a-picture`` and ``picture-too-many-pixels`` (over ``formats.MAX_SIDE`` a side)."""
+    (``rules.published_name``), with its thumbnail (``thumbnails``). Publishing the same upload, or the same picture,
+    again answers the same. 404 for what is no upload id, 409 ``picture-missing`` when nothing was sent to it and
+    ``picture-withdrawn``, 413 ``picture-too-large`` over ``rules.MAX_BYTES``, 422 ``not-a-picture`` (its pixels
+    too) and ``picture-too-many-pixels`` (over ``formats.MAX_SIDE`` a side)."""
     if not re.fullmatch(rules.UPLOAD_ID, upload_id):
         raise NotFound(f"No upload {upload_id}")
     size = uploads.size_of(_upload_key(upload_id))
@@ -89,11 +91,16 @@ def publish(upload_id: str) -> Published:
         raise NotAPicture(f"The file begins as a picture but is not one: {e}") from None
     if not 0 < width <= formats.MAX_SIDE or not 0 < height <= formats.MAX_SIDE:
         raise PictureTooManyPixels(f"The picture is {width} × {height}; at most {formats.MAX_SIDE} pixels a side")
+    try:
+        small = thumbnails.thumbnail(data)
+    except thumbnails.Undecodable as e:
+        raise NotAPicture(f"The picture's pixels cannot be read: {e}") from None
     name = rules.published_name(data, kind)
     found = PictureRecord.find(name)
     if found is not None and found.withdrawn_at:
         raise PictureWithdrawn(f"{rules.PATH_PREFIX}{name} was withdrawn on {found.withdrawn_at[:10]}")
     _store(name, data, kind)
+    _store(rules.thumbnail_name(name), small, "image/jpeg")
     tx = Transaction()
     now = found.published_at if found else clock.iso(clock.now())
     tx.put(PictureRecord(name, content_type=kind, size_bytes=len(data), published_at=now),
@@ -106,7 +113,7 @@ def publish(upload_id: str) -> Published:
     except PictureWithdrawn:
         _delete(name)  # withdrawn meanwhile: the file just written goes too
         raise
-    return Published(rules.PATH_PREFIX + name, kind, len(data))
+    return Published(rules.PATH_PREFIX + name, kind, len(data), rules.thumbnail_of(rules.PATH_PREFIX + name))
 
 
 def require_published(urls: list[str], field: str) -> None:
@@ -178,11 +185,13 @@ def withdraw(url: str, reason: str) -> bool:
 
 
 def _delete(name: str) -> None:
+    """The picture and its thumbnail gone."""
     bucket = _bucket()
-    if bucket is not None:
-        s3_client(get_settings().region).delete_object(Bucket=bucket, Key=f"media/{name}")
-    else:
-        (folder() / name).unlink(missing_ok=True)
+    for each in (name, rules.thumbnail_name(name)):
+        if bucket is not None:
+            s3_client(get_settings().region).delete_object(Bucket=bucket, Key=f"media/{each}")
+        else:
+            (folder() / each).unlink(missing_ok=True)
 
 
 def local_picture(name: str) -> tuple[bytes, str] | None:

@@ -318,6 +318,8 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
     assert (served.status, served.headers["content-type"], served.headers["x-content-type-options"]) == (
         200, "image/png", "nosniff")  # fmt: skip
     assert served.body() == blue
+    small = page.request.get(site.base + rules.thumbnail_of(cover))
+    assert (small.status, small.headers["content-type"]) == (200, "image/jpeg")
     assert page.request.get(site.base + "/media/" + "0" * 32 + ".png").status == 404
     console.shot("reward-with-pictures")
 
@@ -325,7 +327,7 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
     assert status == 200, tokens
     phone = open_as(mobile, site, tokens, "/mall")
     card = phone.locator("[data-test=reward-card]", has_text=name)
-    expect(card.locator("img")).to_have_attribute("src", cover)
+    expect(card.locator("img")).to_have_attribute("src", rules.thumbnail_of(cover))  # a list shows thumbnails
     assert _shown(card.locator("img"))
     mobile.shot("mall-reward-picture")
 

@@ -1,6 +1,7 @@
 """Pictures: staff who manage the mall upload a file straight to storage, publish it once checked (its size, its
 first bytes), and a reward shows it from the platform's own origin; nothing unchecked is ever published."""
 
+import io
 import json
 import os
 import struct
@@ -38,7 +39,11 @@ def uploaded(client, data, content_type="image/png", declared=None):
 
 
 def published_files():
-    return sorted(path.name for path in Path(os.environ["LOYALTY_MEDIA"]).glob("*") if not path.name.startswith("."))
+    """The pictures published (each with its thumbnail beside it, which this checks)."""
+    names = {path.name for path in Path(os.environ["LOYALTY_MEDIA"]).glob("*") if not path.name.startswith(".")}
+    pictures = sorted(name for name in names if not name.endswith(f"-{rules.THUMBNAIL_SIDE}.jpg"))
+    assert names == {*pictures, *(rules.thumbnail_name(name) for name in pictures)}
+    return pictures
 
 
 @pytest.fixture(autouse=True)
@@ -66,6 +71,7 @@ def test_a_picture_is_uploaded_published_once_by_its_bytes_and_shown_on_a_reward
         manager.post("/v1/mall/rewards", {**CUP, "images": [first["url"], "https://cdn.example.com/a.jpg"]}), 201
     )
     assert reward["images"] == [first["url"], "https://cdn.example.com/a.jpg"]
+    assert reward["thumbnails"] == [first["thumbnail_url"], "https://cdn.example.com/a.jpg"]  # what lists show
     published = [e for e in published_envelopes() if e["type"] == "media.picture-published"]
     assert len(published) == 3
     assert all(e["actor"].startswith("staff:") for e in published)  # for the audit log
@@ -172,24 +178,32 @@ def test_an_operator_withdraws_a_picture_published_by_mistake_and_learns_which_r
 
 
 def test_a_photo_is_published_without_where_it_was_taken_and_a_picture_too_large_to_decode_is_refused(api):
+    from PIL import Image
+
+    from tests.pictures import photo
     from tests.unit.test_media_formats import exif, jpeg, segment
 
     manager = api.as_(token_for(["marketing"]))
-    photo = jpeg(segment(0xE1, exif(6)), segment(0xFE, b"shot by Li Lei"))
-    published = ok(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, photo, "image/jpeg")}), 201)
+    taken = photo(64, 32, segment(0xE1, exif(6)), segment(0xFE, b"shot by Li Lei"))  # to be turned a quarter
+    published = ok(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, taken, "image/jpeg")}), 201)
     served, kind = local_picture(published["url"].removeprefix("/media/"))
     assert kind == "image/jpeg"
     assert b"31.2304" not in served
     assert b"Li Lei" not in served
-    assert published["size_bytes"] == len(served) < len(photo)
+    assert published["size_bytes"] == len(served) < len(taken)
     assert published["url"] == f"/media/{rules.published_name(served, 'image/jpeg')}"
+    small, small_kind = local_picture(published["thumbnail_url"].removeprefix("/media/"))
+    thumbnail = Image.open(io.BytesIO(small))
+    assert (small_kind, thumbnail.format, thumbnail.size) == ("image/jpeg", "JPEG", (32, 64))  # turned upright
+    assert thumbnail.getpixel((16, 4))[0] > 200  # the white band, on top once turned
+    assert not thumbnail.getexif()  # it says nothing more
 
     claims = png()[:16] + struct.pack(">II", 60_000, 60_000) + png()[24:]  # a bomb for a phone's memory
     answer = manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, claims)})
     assert "60000 × 60000" in refused(answer, 422, "picture-too-many-pixels")["detail"]
-    broken = jpeg()[:40]  # begins as a JPEG, is none
-    refused(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, broken, "image/jpeg")}), 422,
-            "not-a-picture")  # fmt: skip
+    for broken in (jpeg()[:40], jpeg()):  # begins as a JPEG, is none; a JPEG's structure around no pixels
+        refused(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, broken, "image/jpeg")}), 422,
+                "not-a-picture")  # fmt: skip
     assert published_files() == [published["url"].removeprefix("/media/")]
 
 
