@@ -40,19 +40,6 @@ def _item(item: dict[str, Any]) -> str:
     return f"{item['table']} {item['kind']} {item['bytes']} B{indexes}"
 
 
-def _stored_png(width: int, height: int) -> bytes:
-    """A PNG of a phone photo's size (3 bytes a pixel, stored without compression): a gradient."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + bytes([y % 256, 128, 200]) * width for y in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 0)) + chunk(b"IEND", b"")
-
-
 def figures() -> dict[str, object]:
     import boto3
     import requests
@@ -70,6 +57,7 @@ def figures() -> dict[str, object]:
     from chalicelib.shared.jobs import run_job, scheduled_day
     from chalicelib.stores.schemas import StoreCreate
     from chalicelib.stores.service import create_store
+    from tests.pictures import large_photo
 
     result: dict[str, Any] = {}
     with emulator():
@@ -241,7 +229,7 @@ def figures() -> dict[str, object]:
 
             # a picture published: its upload's size and bytes read from storage (S3's HEAD and ranged GET), its
             # metadata walked, its thumbnail made, its item read (withdrawn?), one transaction (item, event)
-            picture = _stored_png(1000, 600)
+            picture = large_photo(1000, 600)  # a phone photo's size, stored without compression
             upload = call("post", "/v1/media/uploads", {"content_type": "image/png"})
             sent = requests.put(upload["upload"]["url"], data=picture, headers=upload["upload"]["headers"], timeout=30)
             sent.raise_for_status()

@@ -545,6 +545,7 @@ def media_withdraw(url: str, reason: str) -> None:
     """Delete the published picture URL (/media/<name>, its name, or its whole address) for good, and name the rewards
     that still show it."""
     from chalicelib.mall.rewards import list_rewards
+    from chalicelib.media.rules import PATH_PREFIX, thumbnail_of
     from chalicelib.media.service import withdraw
     from chalicelib.shared.context import Origin, acting_as
 
@@ -554,16 +555,18 @@ def media_withdraw(url: str, reason: str) -> None:
         connect()
     if not reason.strip():
         raise click.BadParameter("say why, for the audit log", param_hint="--reason")
-    url = "/media/" + url.rpartition("/media/")[2] if "/media/" in url else f"/media/{url}"
+    url = PATH_PREFIX + url.rpartition(PATH_PREFIX)[2] if PATH_PREFIX in url else f"{PATH_PREFIX}{url}"
     with _usage_errors(), acting_as(Origin("cli")):
-        withdrawn = withdraw(url, reason.strip())
+        withdrawn, withdrawn_url = withdraw(url, reason.strip())
     showing, cursor = [], None
     while True:
         page, cursor = list_rewards(100, cursor)
         showing += [reward["reward_id"] for reward in page if url in reward["images"]]
         if not cursor:
             break
-    then = [f"deployed: aws cloudfront create-invalidation --distribution-id <WebDistribution> --paths {url}"]
+    url = withdrawn_url  # a thumbnail's names its picture
+    then = [f"deployed: aws cloudfront create-invalidation --distribution-id <WebDistribution> --paths {url} "
+            f"{thumbnail_of(url)}"]  # fmt: skip
     then += ["edit the rewards that show it (the member pages show their kind's icon meanwhile)"] if showing else []
     click.echo(json.dumps({"url": url, "withdrawn": withdrawn, "rewards_showing_it": showing, "then": then},
                           indent=2))  # fmt: skip

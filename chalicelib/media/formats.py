@@ -1,24 +1,31 @@
-"""Inside a picture file, as pure functions over its bytes: how many pixels it is, and the file without what a
-camera or an editor wrote about it.
+"""Inside a picture file, as pure functions over its bytes: how many pixels it is, and the file with only what shows
+the picture.
 
-Nothing is decoded: each format is walked by its structure (JPEG's segments, PNG's chunks, WebP's RIFF chunks). A
-file whose structure cannot be walked is no picture. What is taken out is what can say where and when a photo was
-taken and who made it (EXIF with its GPS position, XMP, IPTC, comments, PNG's text chunks); a JPEG keeps the one
-thing its EXIF says that changes how it looks, its orientation, in a minimal EXIF of its own.
+Nothing is decoded: each format is walked by its structure (JPEG's segments and scans to its end, PNG's chunks,
+WebP's RIFF chunks). A file whose structure cannot be walked is no picture, nor one that says its size twice (a
+decoder would believe the other). What is kept is what a decoder needs to show the picture as it was made (its
+pixels, colour profile, transparency, animation); everything else goes: EXIF with its GPS position, XMP, IPTC,
+comments, text, and whatever follows the picture's end (a second picture, a motion photo's video). A JPEG keeps the
+one thing its EXIF says that changes how it looks, its orientation, in a minimal EXIF of its own.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 
 MAX_SIDE = 6000  # pixels a side: more than a phone shows, small enough for one to decode (a 2 MiB PNG of one colour
 # can otherwise claim 60,000 × 60,000)
 
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}  # frame headers: the size
-_STANDALONE = {0x01, *range(0xD0, 0xD8)}  # markers without a length
-_JPEG_DROPPED = {0xE1, 0xED, 0xFE}  # APP1 (EXIF, XMP), APP13 (IPTC), COM
-_PNG_DROPPED = {b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"}
-_WEBP_DROPPED = {b"EXIF", b"XMP "}
+_SOS, _EOI, _APP0, _APP1, _APP2, _APP14 = 0xDA, 0xD9, 0xE0, 0xE1, 0xE2, 0xEE
+_JPEG_KEPT = {*_SOF, 0xC4, 0xCC, 0xDB, 0xDD, 0xDC, _SOS}  # tables (Huffman, arithmetic, quantisation), restarts, lines
+_JPEG_KEPT_APPS = {_APP0: b"JFIF\x00", _APP2: b"ICC_PROFILE\x00", _APP14: b"Adobe"}  # by what their payload begins with
+_PNG_KEPT = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"bKGD",
+             b"pHYs", b"cICP", b"acTL", b"fcTL", b"fdAT"}  # fmt: skip
+_WEBP_KEPT = {b"VP8X", b"ICCP", b"ANIM", b"ANMF", b"ALPH", b"VP8 ", b"VP8L"}
+_WEBP_FRAMES = {b"VP8 ", b"VP8L"}
+_VP8X_EXIF_XMP = 0x0C  # VP8X's flags for EXIF (0x08) and XMP (0x04)
 
 
 class Unreadable(ValueError):
@@ -26,12 +33,10 @@ class Unreadable(ValueError):
 
 
 def size_of(data: bytes, kind: str) -> tuple[int, int]:
-    """The picture's width and height in pixels. ``Unreadable`` when its structure says none."""
+    """The picture's width and height in pixels. ``Unreadable`` when its structure says none, or says it twice."""
     try:
         if kind == "image/png":
-            if data[12:16] != b"IHDR":
-                raise Unreadable("no IHDR chunk first")
-            return struct.unpack(">II", data[16:24])
+            return _png_size(data)
         if kind == "image/jpeg":
             return _jpeg_size(data)
         return _webp_size(data)
@@ -39,61 +44,9 @@ def size_of(data: bytes, kind: str) -> tuple[int, int]:
         raise Unreadable(str(e)) from None
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int]:
-    for marker, _, payload, _ in _jpeg_segments(data):
-        if marker in _SOF:
-            height, width = struct.unpack(">HH", data[payload + 1 : payload + 5])
-            return width, height
-    raise Unreadable("no frame header before the image data")
-
-
-def _webp_size(data: bytes) -> tuple[int, int]:
-    kind = data[12:16]
-    if kind == b"VP8X":
-        return 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
-    if kind == b"VP8 ":
-        if data[23:26] != b"\x9d\x01\x2a":
-            raise Unreadable("no VP8 start code")
-        width, height = struct.unpack("<HH", data[26:30])
-        return width & 0x3FFF, height & 0x3FFF
-    if kind == b"VP8L":
-        if data[20] != 0x2F:
-            raise Unreadable("no VP8L signature")
-        bits = int.from_bytes(data[21:25], "little")
-        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
-    raise Unreadable("no VP8, VP8L or VP8X chunk first")
-
-
-def _jpeg_segments(data: bytes) -> list[tuple[int, int, int, int]]:
-    """The segments from the start of image to the start of scan: (marker, where the segment starts, where its
-    payload starts, where it ends); the start of scan's runs on to the end of the file (the image data)."""
-    if data[:2] != b"\xff\xd8":
-        raise Unreadable("no start of image")
-    segments, at = [], 2
-    while True:
-        if at + 4 > len(data) or data[at] != 0xFF:
-            raise Unreadable("a segment does not start with a marker")
-        marker = data[at + 1]
-        if marker == 0xFF:  # a fill byte before a marker
-            at += 1
-            continue
-        if marker in _STANDALONE:
-            segments.append((marker, at, at + 2, at + 2))
-            at += 2
-            continue
-        length = struct.unpack(">H", data[at + 2 : at + 4])[0]
-        if length < 2 or at + 2 + length > len(data):
-            raise Unreadable("a segment runs past the end of the file")
-        if marker == 0xDA:
-            segments.append((marker, at, at + 4, len(data)))
-            return segments
-        segments.append((marker, at, at + 4, at + 2 + length))
-        at += 2 + length
-
-
 def without_metadata(data: bytes, kind: str) -> bytes:
-    """The file without what it says about where, when and by whom it was made (see the module); its pixels and
-    colour profile unchanged. ``Unreadable`` when its structure cannot be walked."""
+    """The file with only what shows the picture (see the module), its pixels unchanged. ``Unreadable`` when its
+    structure cannot be walked."""
     try:
         if kind == "image/jpeg":
             return _jpeg_without(data)
@@ -104,16 +57,75 @@ def without_metadata(data: bytes, kind: str) -> bytes:
         raise Unreadable(str(e)) from None
 
 
+# --- JPEG ---------------------------------------------------------------------------------------------------------
+
+
+def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int, int, int]]:
+    """Each segment from after the start of image to the end of image: (marker, where the segment starts, where its
+    payload starts, where it ends); a start of scan's segment ends where its image data does (at the next marker)."""
+    if data[:2] != b"\xff\xd8":
+        raise Unreadable("no start of image")
+    at = 2
+    while True:
+        if at + 2 > len(data) or data[at] != 0xFF:
+            raise Unreadable("a segment does not start with a marker")
+        marker = data[at + 1]
+        if marker == 0xFF:  # a fill byte before a marker
+            at += 1
+            continue
+        if marker == _EOI:
+            yield marker, at, at + 2, at + 2
+            return
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length, outside a scan: nothing to keep
+            at += 2
+            continue
+        if at + 4 > len(data):
+            raise Unreadable("the file ends inside a segment")
+        length = struct.unpack(">H", data[at + 2 : at + 4])[0]
+        if length < 2 or at + 2 + length > len(data):
+            raise Unreadable("a segment runs past the end of the file")
+        end = at + 2 + length
+        if marker == _SOS:
+            end = _scan_end(data, end)
+        yield marker, at, at + 4, end
+        at = end
+
+
+def _scan_end(data: bytes, at: int) -> int:
+    """Where a scan's image data ends: its next marker (``FF`` followed by neither ``00``, a stuffed byte, nor a
+    restart marker ``D0``-``D7``); the end of the file when it has none."""
+    while True:
+        at = data.find(b"\xff", at)
+        if at < 0 or at + 1 >= len(data):
+            raise Unreadable("the image data has no end of image")
+        following = data[at + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+            at += 1 if following == 0xFF else 2
+            continue
+        return at
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    frames = [(payload, end) for marker, _, payload, end in _jpeg_segments(data) if marker in _SOF]
+    if len(frames) != 1:
+        raise Unreadable("no frame header" if not frames else "more than one frame header")
+    payload, end = frames[0]
+    if end - payload < 6:
+        raise Unreadable("a frame header too short to say the size")
+    height, width = struct.unpack(">HH", data[payload + 1 : payload + 5])
+    return width, height
+
+
 def _jpeg_without(data: bytes) -> bytes:
     kept = [data[:2]]
     for marker, start, payload, end in _jpeg_segments(data):
-        if marker == 0xE1 and data[payload : payload + 6] == b"Exif\x00\x00":
+        if marker == _APP1 and data[payload : payload + 6] == b"Exif\x00\x00":
             turned = _orientation(data[payload + 6 : end])
             if turned not in (None, 1):
                 kept.append(_minimal_exif(turned))
-        elif marker not in _JPEG_DROPPED:
+        elif marker in _JPEG_KEPT or marker == _EOI or data[payload:end].startswith(_JPEG_KEPT_APPS.get(marker, b"-")):
             kept.append(data[start:end])
-    return b"".join(kept)
+    return b"".join(kept)  # what follows the end of image (a second picture, a video) is not kept
 
 
 def _orientation(tiff: bytes) -> int | None:
@@ -142,33 +154,82 @@ def _minimal_exif(orientation: int) -> bytes:
     return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
 
 
-def _png_without(data: bytes) -> bytes:
-    kept, at = [data[:8]], 8
-    while at < len(data):
+# --- PNG ----------------------------------------------------------------------------------------------------------
+
+
+def _png_chunks(data: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """Each chunk to the image's end: (its type, where it starts, where it ends)."""
+    at = 8
+    while True:
+        if at + 8 > len(data):
+            raise Unreadable("the file ends before its IEND chunk")
         (length,) = struct.unpack(">I", data[at : at + 4])
         kind, end = data[at + 4 : at + 8], at + 12 + length
         if end > len(data):
             raise Unreadable("a chunk runs past the end of the file")
-        if kind not in _PNG_DROPPED:
-            kept.append(data[at:end])
-        at = end
+        yield kind, at, end
         if kind == b"IEND":
-            break
-    return b"".join(kept)
+            return
+        at = end
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    if data[12:16] != b"IHDR":
+        raise Unreadable("no IHDR chunk first")
+    if sum(1 for kind, _, _ in _png_chunks(data) if kind == b"IHDR") != 1:
+        raise Unreadable("more than one IHDR chunk")
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+def _png_without(data: bytes) -> bytes:
+    return data[:8] + b"".join(data[start:end] for kind, start, end in _png_chunks(data) if kind in _PNG_KEPT)
+
+
+# --- WebP ---------------------------------------------------------------------------------------------------------
+
+
+def _webp_chunks(data: bytes) -> list[tuple[bytes, int, int]]:
+    """The RIFF container's chunks (as far as it says it runs): (type, start, end with its padding)."""
+    (riff,) = struct.unpack("<I", data[4:8])
+    last = min(len(data), 8 + riff)
+    chunks, at = [], 12
+    while at + 8 <= last:
+        kind, (length,) = data[at : at + 4], struct.unpack("<I", data[at + 4 : at + 8])
+        end = at + 8 + length + (length & 1)  # chunks are padded to an even length
+        if end > last:
+            raise Unreadable("a chunk runs past the end of the file")
+        chunks.append((kind, at, end))
+        at = end
+    if not chunks:
+        raise Unreadable("no chunk")
+    return chunks
+
+
+def _webp_size(data: bytes) -> tuple[int, int]:
+    kind, start, _ = _webp_chunks(data)[0]
+    if kind == b"VP8X":
+        at = start + 8
+        return 1 + int.from_bytes(data[at + 4 : at + 7], "little"), 1 + int.from_bytes(data[at + 7 : at + 10], "little")
+    if kind == b"VP8 ":
+        if data[start + 11 : start + 14] != b"\x9d\x01\x2a":
+            raise Unreadable("no VP8 start code")
+        width, height = struct.unpack("<HH", data[start + 14 : start + 18])
+        return width & 0x3FFF, height & 0x3FFF
+    if kind == b"VP8L":
+        if data[start + 8] != 0x2F:
+            raise Unreadable("no VP8L signature")
+        bits = int.from_bytes(data[start + 9 : start + 13], "little")
+        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    raise Unreadable("no VP8, VP8L or VP8X chunk first")
 
 
 def _webp_without(data: bytes) -> bytes:
-    if data[12:16] != b"VP8X":
-        return data  # a simple WebP holds its picture alone: nothing else to take out
-    chunks, at = [], 12
-    while at + 8 <= len(data):
-        kind, (length,) = data[at : at + 4], struct.unpack("<I", data[at + 4 : at + 8])
-        end = at + 8 + length + (length & 1)  # chunks are padded to an even length
-        if end > len(data):
-            raise Unreadable("a chunk runs past the end of the file")
-        if kind not in _WEBP_DROPPED:
-            chunks.append(bytearray(data[at:end]))
-        at = end
-    chunks[0][8] &= ~0x0C & 0xFF  # VP8X's flags: no EXIF (0x08), no XMP (0x04)
-    body = b"WEBP" + b"".join(chunks)
+    chunks = _webp_chunks(data)
+    if chunks[0][0] in _WEBP_FRAMES:  # a simple WebP: its frame alone is the picture
+        chunks = chunks[:1]
+    kept = [bytearray(data[start:end]) for kind, start, end in chunks if kind in _WEBP_KEPT]
+    if kept[0][:4] == b"VP8X":
+        kept[0][8] &= ~_VP8X_EXIF_XMP & 0xFF
+    body = b"WEBP" + b"".join(kept)
     return b"RIFF" + struct.pack("<I", len(body)) + body

@@ -19,7 +19,7 @@ class PictureRecord(Record):
 
     name = UnicodeAttribute(hash_key=True)
     content_type = UnicodeAttribute()
-    size_bytes = NumberAttribute()
-    published_at = UnicodeAttribute()
+    size_bytes = NumberAttribute(null=True)  # none for a name withdrawn before it was ever published
+    published_at = UnicodeAttribute(null=True)
     withdrawn_at = UnicodeAttribute(null=True)
     withdrawn_reason = UnicodeAttribute(null=True)

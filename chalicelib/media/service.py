@@ -89,10 +89,12 @@ def publish(upload_id: str) -> Published:
         data = formats.without_metadata(data, kind)  # where and when a photo was taken is nobody's business
     except formats.Unreadable as e:
         raise NotAPicture(f"The file begins as a picture but is not one: {e}") from None
-    if not 0 < width <= formats.MAX_SIDE or not 0 < height <= formats.MAX_SIDE:
+    if not width or not height:
+        raise NotAPicture("The picture says it has no pixels")
+    if width > formats.MAX_SIDE or height > formats.MAX_SIDE:
         raise PictureTooManyPixels(f"The picture is {width} × {height}; at most {formats.MAX_SIDE} pixels a side")
     try:
-        small = thumbnails.thumbnail(data)
+        small = thumbnails.thumbnail(data, (width, height))
     except thumbnails.Undecodable as e:
         raise NotAPicture(f"The picture's pixels cannot be read: {e}") from None
     name = rules.published_name(data, kind)
@@ -120,7 +122,8 @@ def require_published(urls: list[str], field: str) -> None:
     """422 on ``field`` when one of ``urls`` is a picture of ours (``/media/…``) that was never published or was
     withdrawn (one read for them all); https links are the caller's to vouch for."""
     names = {url.removeprefix(rules.PATH_PREFIX) for url in urls if url.startswith(rules.PATH_PREFIX)}
-    shown = {r.name for r in PictureRecord.batch_get(sorted(names)) if not r.withdrawn_at} if names else set()
+    found = PictureRecord.batch_get(sorted(names), consistent_read=True) if names else []
+    shown = {record.name for record in found if not record.withdrawn_at}
     problems = [
         {"field": f"{field}.{index}", "in": "body", "message": "no picture published here by that name (or withdrawn)"}
         for index, url in enumerate(urls)
@@ -158,30 +161,45 @@ def _store(name: str, data: bytes, content_type: str) -> None:
     os.replace(partial, folder() / name)  # a reader sees the whole picture or none
 
 
-def withdraw(url: str, reason: str) -> bool:
-    """Delete a published picture (``/media/<name>`` or its name): one uploaded by mistake, or that shows what it must
-    not, for good: it is never published again, nor named by a reward. Answers whether it was published (a picture
-    withdrawn before answers False, its file removed again if one was left); the audit log records who withdrew it and
-    why. An operator's act (the CLI),
-    with the operator's own credentials: the functions may not delete. Browsers that showed it may keep it until it
-    leaves their cache, and a CDN until it is invalidated."""
-    name = url.removeprefix(rules.PATH_PREFIX)
-    kind = rules.content_type_of(name)
-    if kind is None:
-        raise NotFound(f"{url} is no picture published here (/media/<32 hex digits>.jpg|png|webp)")
+def withdraw(url: str, reason: str) -> tuple[bool, str]:
+    """Delete a published picture (``/media/<name>`` or its name) for good: one uploaded by mistake, or that shows
+    what it must not. It is never published again, nor named by a reward; its thumbnail's url names it too. Answers
+    whether it was published (one withdrawn before answers False, its files removed again if any were left) and the
+    picture's url; the audit log records who withdrew it and why. An operator's act (the CLI), with the operator's
+    own credentials. Browsers that showed it may keep it until it leaves their cache, and a CDN until it is
+    invalidated."""
+    name = _picture_named(url.removeprefix(rules.PATH_PREFIX))
     found = PictureRecord.find(name)
     if found is not None and found.withdrawn_at:
         _delete(name)
-        return False
+        return False, rules.PATH_PREFIX + name
     tx = Transaction()  # kept withdrawn before the file goes: a publication meanwhile is refused, or removes its file
-    tx.put(PictureRecord(name, content_type=kind, size_bytes=int(found.size_bytes) if found else 0,
-                         published_at=found.published_at if found else "", withdrawn_at=clock.iso(clock.now()),
-                         withdrawn_reason=reason))  # fmt: skip
+    tx.put(PictureRecord(name, content_type=rules.content_type_of(name), size_bytes=found.size_bytes if found else None,
+                         published_at=found.published_at if found else None, withdrawn_at=clock.iso(clock.now()),
+                         withdrawn_reason=reason),
+           condition=PictureRecord.withdrawn_at.does_not_exist(), on_fail=Conflict("Withdrawn meanwhile"))  # fmt: skip
     emit(tx, new_event("media.picture-withdrawn", f"media/{name}", {"url": rules.PATH_PREFIX + name,
                                                                       "reason": reason}))  # fmt: skip
-    tx.commit()
+    try:
+        tx.commit()
+    except Conflict:
+        return False, rules.PATH_PREFIX + name  # another withdrawal came first
     _delete(name)
-    return found is not None
+    return found is not None, rules.PATH_PREFIX + name
+
+
+def _picture_named(name: str) -> str:
+    """The picture a name names: its own, or that of the picture a thumbnail's name is of (looked up among the
+    kinds it may be). 404 for what is neither."""
+    if rules.PUBLISHED.fullmatch(rules.PATH_PREFIX + name):
+        return name
+    if rules.content_type_of(name) is not None:  # a thumbnail
+        stem = name.removesuffix(f"-{rules.THUMBNAIL_SIDE}.jpg")
+        candidates = [f"{stem}.{extension}" for extension in rules.EXTENSIONS.values()]
+        found = list(PictureRecord.batch_get(candidates, consistent_read=True))
+        if found:
+            return str(found[0].name)
+    raise NotFound(f"/media/{name} is no picture published here (/media/<32 hex digits>.jpg|png|webp)")
 
 
 def _delete(name: str) -> None:

@@ -6,9 +6,11 @@ order completed, and a code used before or for another store is said plainly."""
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
 
+from PIL import Image
 from playwright.sync_api import expect
 
 from chalicelib.media import rules
@@ -273,7 +275,7 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
     pictures = dialog.locator("[data-test=reward-picture]")
     expect(pictures).to_have_count(2)
     pictures.nth(1).get_by_role("button", name="第 2 张前移").click()  # the blue one first
-    expect(pictures.nth(0).locator("img")).to_have_attribute("src", re.compile(r"^/media/[0-9a-f]{32}\.png$"))
+    expect(pictures.nth(0).locator("img")).to_have_attribute("src", re.compile(r"^/media/[0-9a-f]{32}-480\.jpg$"))
     assert _shown(pictures.nth(0).locator("img"))
     assert _shown(pictures.nth(1).locator("img"))
     photo = _photo_turned_a_quarter(page)  # as a phone writes it: 64 × 32 stored, EXIF says turn it, and where
@@ -281,12 +283,12 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
     expect(pictures).to_have_count(3)
     assert _shown(pictures.nth(2).locator("img"))
     turned = pictures.nth(2).locator("img").evaluate("(el) => [el.naturalWidth, el.naturalHeight]")
-    assert turned == [32, 64]  # its orientation kept as the metadata went
+    assert turned == [32, 64]  # its thumbnail, turned upright
     large = large_photo(2000, 1200)  # 7 MB: over what the server takes, so the console makes it smaller first
     files.set_input_files([{"name": "large.png", "mimeType": "image/png", "buffer": large}])
     expect(pictures).to_have_count(4)
     assert _shown(pictures.nth(3).locator("img"))
-    assert pictures.nth(3).locator("img").evaluate("(el) => [el.naturalWidth, el.naturalHeight]") == [1600, 960]
+    assert pictures.nth(3).locator("img").evaluate("(el) => [el.naturalWidth, el.naturalHeight]") == [480, 288]
     dialog.locator("[data-test=picture-link]").fill("https://127.0.0.1:9/gone.png")  # a link that shows nothing
     dialog.locator("[data-test=picture-link-add]").click()
     expect(pictures.nth(4).locator("[data-test=picture-missing]")).to_have_text("图片无法显示")  # said, not broken
@@ -309,8 +311,11 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
     assert made["images"][:2] == [f"/media/{rules.published_name(picture, 'image/png')}" for picture in (blue, red)]
     assert re.fullmatch(r"/media/[0-9a-f]{32}\.jpg", made["images"][2])
     assert re.fullmatch(r"/media/[0-9a-f]{32}\.jpg", made["images"][3])  # drawn again as a JPEG
-    assert len(page.request.get(site.base + made["images"][3]).body()) < len(large) // 10
+    drawn_again = page.request.get(site.base + made["images"][3]).body()
+    assert len(drawn_again) < len(large) // 10
+    assert Image.open(io.BytesIO(drawn_again)).size == (1600, 960)  # at most 1,600 pixels a side
     published_photo = page.request.get(site.base + made["images"][2]).body()
+    assert Image.open(io.BytesIO(published_photo)).getexif().get(0x0112) == 6  # its orientation kept
     assert b"31.2304" not in published_photo  # where it was taken
     assert published_photo.endswith(photo[-200:])  # its pixels as they were
     cover = made["images"][0]

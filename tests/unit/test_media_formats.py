@@ -2,12 +2,11 @@
 when taken out, the pixels kept as they were (crafted files: each format's structure, not real photos)."""
 
 import struct
-import zlib
 
 import pytest
 
 from chalicelib.media import formats
-from tests.pictures import png
+from tests.pictures import chunk, png
 
 IMAGE_DATA = b"\x12\x34" * 50 + b"\xff\xd9"  # what follows the start of scan, kept byte for byte
 
@@ -35,10 +34,6 @@ def jpeg(*extra: bytes, width: int = 640, height: int = 480) -> bytes:
     scan = segment(0xDA, b"\x03\x01\x00\x02\x11\x03\x11\x00\x3f\x00")
     return b"\xff\xd8" + segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00") + b"".join(extra) + table + (
         frame + scan + IMAGE_DATA)  # fmt: skip
-
-
-def chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def test_a_jpeg_s_size_is_its_frame_s_and_its_metadata_goes_but_its_orientation_stays():
@@ -112,3 +107,47 @@ def test_a_webp_s_size_in_each_of_its_forms_and_its_exif_and_xmp_go():
 
 def _segments(data):
     return [(marker, data[payload:end]) for marker, _, payload, end in formats._jpeg_segments(data)]
+
+
+def test_what_follows_a_jpeg_s_end_and_what_no_decoder_needs_goes_what_it_needs_stays():
+    """Found by a review: a second picture with its own GPS after the end (a motion photo's video, a phone's depth
+    map), a comment between a progressive JPEG's scans, and segments of kinds no list named all stayed."""
+    icc = segment(0xE2, b"ICC_PROFILE\x00\x01\x01profile")
+    scan = segment(0xDA, b"\x03\x01\x00\x02\x11\x03\x11\x00\x3f\x00") + b"\x12\xff\x00\x34\xff\xd0\x56"  # stuffed, RST
+    huffman = segment(0xC4, b"\x00" + bytes(16))
+    second = jpeg(segment(0xE1, exif(6)))  # its GPS after the first picture's end
+    first = jpeg(icc, segment(0xE2, b"MPF\x00"), segment(0xEB, b"JPc2pa"), segment(0xEF, b"x"))[:-2]  # no end yet
+    progressive = first + segment(0xFE, b"Li Lei") + huffman + scan + b"\xff\xd9" + second
+    kept = formats.without_metadata(progressive, "image/jpeg")
+    assert kept.endswith(huffman + scan + b"\xff\xd9")  # the second scan and its table kept, to the end of image
+    assert icc in kept
+    for gone in (b"31.2304", b"Li Lei", b"MPF", b"c2pa", second[:40]):
+        assert gone not in kept
+    assert formats.size_of(kept, "image/jpeg") == (640, 480)
+
+
+def test_a_jpeg_that_says_its_size_twice_or_too_shortly_is_unreadable():
+    twice = jpeg(segment(0xC0, b"\x08" + struct.pack(">HH", 60_000, 60_000) + b"\x01\x01\x11\x00"))
+    short = b"\xff\xd8" + segment(0xC0, b"\x08\x00") + jpeg()[2:].replace(segment(0xC0, b"")[:2], b"\xff\xfe", 1)
+    for file in (twice, short):
+        with pytest.raises(formats.Unreadable):
+            formats.size_of(file, "image/jpeg")
+
+
+def test_a_png_that_says_its_size_twice_is_unreadable_and_only_its_picture_s_chunks_stay():
+    picture = png(size=12)
+    private = chunk(b"prIv", b"where it was taken") + chunk(b"caBX", b"provenance")
+    marked = picture[:33] + private + picture[33:] + b"trailing: a second file"
+    assert formats.without_metadata(marked, "image/png") == picture
+    twice = picture[:33] + chunk(b"IHDR", struct.pack(">IIBBBBB", 60_000, 60_000, 8, 2, 0, 0, 0)) + picture[33:]
+    with pytest.raises(formats.Unreadable):
+        formats.size_of(twice, "image/png")
+
+
+def test_a_simple_webp_keeps_its_frame_alone_and_an_extended_one_only_the_chunks_that_show_it():
+    frame = riff(b"VP8 ", b"\x10\x02\x00\x9d\x01\x2a" + struct.pack("<HH", 320, 240) + bytes(8))
+    assert formats.without_metadata(webp(frame, riff(b"EXIF", exif(6)[6:])), "image/webp") == webp(frame)
+    extended = riff(b"VP8X", bytes([0x20, 0, 0, 0]) + (319).to_bytes(3, "little") + (239).to_bytes(3, "little"))
+    icc = riff(b"ICCP", b"profile")
+    assert formats.without_metadata(webp(extended, icc, frame, riff(b"C2PA", b"x")), "image/webp") == webp(
+        extended, icc, frame)  # fmt: skip

@@ -18,22 +18,28 @@ export async function fitted(file) {
     return null
   }
   const { width, height } = bitmap
-  if (file.size <= MAX_PICTURE_BYTES && Math.max(width, height) <= MAX_SIDE) return file
-  const scale = Math.min(1, FIT_SIDE / Math.max(width, height))
   const canvas = document.createElement('canvas')
-  canvas.width = Math.round(width * scale)
-  canvas.height = Math.round(height * scale)
-  const pen = canvas.getContext('2d')
-  pen.fillStyle = '#ffffff' // what was transparent, on white (a JPEG has no transparency)
-  pen.fillRect(0, 0, canvas.width, canvas.height)
-  pen.drawImage(bitmap, 0, 0, canvas.width, canvas.height)
-  bitmap.close()
+  try {
+    if (file.size <= MAX_PICTURE_BYTES && Math.max(width, height) <= MAX_SIDE) return file
+    const scale = Math.min(1, FIT_SIDE / Math.max(width, height))
+    canvas.width = Math.round(width * scale)
+    canvas.height = Math.round(height * scale)
+    const pen = canvas.getContext('2d')
+    pen.fillStyle = '#ffffff' // what was transparent, on white (a JPEG has no transparency)
+    pen.fillRect(0, 0, canvas.width, canvas.height)
+    pen.drawImage(bitmap, 0, 0, canvas.width, canvas.height)
+  } finally {
+    bitmap.close()
+  }
   const blob = await new Promise((done) => canvas.toBlob(done, 'image/jpeg', 0.85))
   return new File([blob], file.name.replace(/\.[^.]*$/, '') + '.jpg', { type: 'image/jpeg' })
 }
 
-/** Upload a picture file and publish it (`mall:manage`): answers `{url, content_type, size_bytes}`, `url` being
- * `/media/<name>` on this origin. The server judges the file by its bytes: 422 `not-a-picture`, 413 `picture-too-large`. */
+/** What a list shows of a picture: the thumbnail of one published here (`/media/<name>-480.jpg`), a link itself. */
+export const thumbnailOf = (url) => url.replace(/^(\/media\/[0-9a-f]{32})\.(jpg|png|webp)$/, '$1-480.jpg')
+
+/** Upload a picture file and publish it (`mall:manage`): answers `{url, content_type, size_bytes, thumbnail_url}`,
+ * `url` being `/media/<name>` on this origin. The server judges the file by its bytes: 422 `not-a-picture`, 413 `picture-too-large`. */
 export async function publishPicture(file) {
   const created = await api.post('/media/uploads', { content_type: file.type })
   await uploadFile(created.upload, file)
