@@ -335,6 +335,14 @@ def test_marketing_uploads_a_reward_s_pictures_and_members_see_them_from_the_pla
     expect(card.locator("img")).to_have_attribute("src", rules.thumbnail_of(cover))  # a list shows thumbnails
     assert _shown(card.locator("img"))
     mobile.shot("mall-reward-picture")
+    card.click()  # the reward's page: its pictures whole, a tap shows them full size
+    phone.locator("[data-test=reward-picture]").first.click()
+    preview = phone.locator(".van-image-preview")
+    expect(preview).to_be_visible()
+    expect(preview.locator("img").first).to_have_attribute("src", cover)
+    mobile.shot("mall-reward-picture-whole")
+    preview.locator(".van-image-preview__close-icon").click()
+    expect(preview).to_be_hidden()
 
 
 def _photo_turned_a_quarter(page) -> bytes:

@@ -25,6 +25,7 @@ export default {
       until: '{at} 截止兑换',
       gone: '该商品已下架，或不对您的会员等级开放',
       backToMall: '返回积分商城',
+      enlarge: '查看大图',
       howItComes: '兑换方式',
       delivery: {
         coupon: '兑换后立即发放到「我的优惠券」',
@@ -163,6 +164,7 @@ export default {
       until: 'until {at}',
       gone: 'This reward is no longer on sale, or not for your tier',
       backToMall: 'Back to the mall',
+      enlarge: 'See the pictures whole',
       howItComes: 'How it comes',
       delivery: {
         coupon: 'issued at once to My coupons',
