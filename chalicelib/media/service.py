@@ -1,10 +1,12 @@
 """Uploading and publishing pictures.
 
 Staff ask for an upload (a presigned PUT to the imports bucket, ``media/<upload id>``, valid 15 minutes: the file
-never passes through the API), send the file, then publish it: its size and first bytes are checked (``rules``) and
-it is written where the platform serves it from, ``LOYALTY_MEDIA``: ``s3://<bucket>`` (the stage's web bucket, under
-``media/``, which its CloudFront distribution serves at ``/media/``) or a folder (the local stack's gateway serves
-it). Nothing unchecked is ever served: an upload is private, and the bucket's lifecycle deletes it after 7 days.
+never passes through the API), send the file, then publish it: checked (its size, its kind by its bytes, its size in
+pixels, its structure: ``rules``, ``formats``), without its metadata, with its thumbnail (``thumbnails``), written
+where the platform serves it from, ``LOYALTY_MEDIA``: ``s3://<bucket>`` (the stage's web bucket, under ``media/``,
+which its CloudFront distribution serves at ``/media/``) or a folder (the local stack's gateway serves it), and kept
+as an item of the ``pictures`` table (withdrawn for good by an operator, ``withdraw``). Nothing unchecked is ever
+served: an upload is private, and the bucket's lifecycle deletes it after 7 days.
 """
 
 from __future__ import annotations
@@ -79,24 +81,7 @@ def publish(upload_id: str) -> Published:
     if size > rules.MAX_BYTES:
         raise PictureTooLarge(f"The file holds {size} bytes; a picture may hold {rules.MAX_BYTES} at most")
     data = uploads.read(_upload_key(upload_id), 0, rules.MAX_BYTES + 1)  # a file sent again since is read no further
-    if len(data) > rules.MAX_BYTES:
-        raise PictureTooLarge(f"The file holds more than {rules.MAX_BYTES} bytes, the most a picture may hold")
-    kind = rules.sniffed(data[:16])
-    if kind is None:
-        raise NotAPicture("Upload a JPEG, PNG or WebP picture (its bytes say what it is, not its name)")
-    try:
-        width, height = formats.size_of(data, kind)
-        data = formats.without_metadata(data, kind)  # where and when a photo was taken is nobody's business
-    except formats.Unreadable as e:
-        raise NotAPicture(f"The file begins as a picture but is not one: {e}") from None
-    if not width or not height:
-        raise NotAPicture("The picture says it has no pixels")
-    if width > formats.MAX_SIDE or height > formats.MAX_SIDE:
-        raise PictureTooManyPixels(f"The picture is {width} × {height}; at most {formats.MAX_SIDE} pixels a side")
-    try:
-        small = thumbnails.thumbnail(data, (width, height))
-    except thumbnails.Undecodable as e:
-        raise NotAPicture(f"The picture's pixels cannot be read: {e}") from None
+    kind, data, small = _checked(data)
     name = rules.published_name(data, kind)
     found = PictureRecord.find(name)
     if found is not None and found.withdrawn_at:
@@ -116,6 +101,28 @@ def publish(upload_id: str) -> Published:
         _delete(name)  # withdrawn meanwhile: the file just written goes too
         raise
     return Published(rules.PATH_PREFIX + name, kind, len(data), rules.thumbnail_of(rules.PATH_PREFIX + name))
+
+
+def _checked(data: bytes) -> tuple[str, bytes, bytes]:
+    """A file sent as a picture, checked: its kind, its bytes without metadata and its thumbnail (413, 422 else)."""
+    if len(data) > rules.MAX_BYTES:
+        raise PictureTooLarge(f"The file holds more than {rules.MAX_BYTES} bytes, the most a picture may hold")
+    kind = rules.sniffed(data[:16])
+    if kind is None:
+        raise NotAPicture("Upload a JPEG, PNG or WebP picture (its bytes say what it is, not its name)")
+    try:
+        width, height = formats.size_of(data, kind)
+        data = formats.without_metadata(data, kind)  # where and when a photo was taken is nobody's business
+    except formats.Unreadable as e:
+        raise NotAPicture(f"The file begins as a picture but is not one: {e}") from None
+    if not width or not height:
+        raise NotAPicture("The picture says it has no pixels")
+    if width > formats.MAX_SIDE or height > formats.MAX_SIDE:
+        raise PictureTooManyPixels(f"The picture is {width} × {height}; at most {formats.MAX_SIDE} pixels a side")
+    try:
+        return kind, data, thumbnails.thumbnail(data, (width, height))
+    except thumbnails.Undecodable as e:
+        raise NotAPicture(f"The picture's pixels cannot be read: {e}") from None
 
 
 def require_published(urls: list[str], field: str) -> None:
