@@ -557,14 +557,13 @@ def media_withdraw(url: str, reason: str) -> None:
         raise click.BadParameter("say why, for the audit log", param_hint="--reason")
     url = PATH_PREFIX + url.rpartition(PATH_PREFIX)[2] if PATH_PREFIX in url else f"{PATH_PREFIX}{url}"
     with _usage_errors(), acting_as(Origin("cli")):
-        withdrawn, withdrawn_url = withdraw(url, reason.strip())
+        withdrawn, url = withdraw(url, reason.strip())  # a thumbnail's url names its picture
     showing, cursor = [], None
     while True:
         page, cursor = list_rewards(100, cursor)
         showing += [reward["reward_id"] for reward in page if url in reward["images"]]
         if not cursor:
             break
-    url = withdrawn_url  # a thumbnail's names its picture
     then = [f"deployed: aws cloudfront create-invalidation --distribution-id <WebDistribution> --paths {url} "
             f"{thumbnail_of(url)}"]  # fmt: skip
     then += ["edit the rewards that show it (the member pages show their kind's icon meanwhile)"] if showing else []

@@ -1,24 +1,13 @@
 """Real pictures made in a few bytes, for the tests that upload them."""
 
-import struct
-import zlib
+from chalicelib.local.pictures import chunk, png_of
 
-
-def chunk(kind: bytes, data: bytes) -> bytes:
-    """A PNG chunk: its length, type, data and CRC."""
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def _png(width: int, height: int, rows: bytes, level: int = 6) -> bytes:
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, level)) + chunk(b"IEND", b"")
-    )
+__all__ = ["chunk", "large_photo", "photo", "png"]
 
 
 def png(rgb: tuple[int, int, int] = (200, 40, 40), size: int = 8) -> bytes:
     """A ``size``×``size`` PNG of one colour, as any browser decodes it."""
-    return _png(size, size, b"".join(b"\x00" + bytes(rgb) * size for _ in range(size)))
+    return png_of(size, size, b"".join(b"\x00" + bytes(rgb) * size for _ in range(size)), 6)
 
 
 def photo(width: int, height: int, *segments: bytes) -> bytes:
@@ -43,4 +32,4 @@ def large_photo(width: int, height: int) -> bytes:
         row = bytearray(3 * width)
         row[0::3], row[1::3], row[2::3] = reds, bytes([y * 255 // height]) * width, b"\xa0" * width
         rows += b"\x00" + row
-    return _png(width, height, bytes(rows), level=0)
+    return png_of(width, height, bytes(rows), level=0)

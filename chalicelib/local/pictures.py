@@ -43,12 +43,19 @@ class Canvas:
                 row[3 * x : 3 * x + 3] = bytes(paint if d <= -0.5 else mix(was, paint, 0.5 - d))
 
     def png(self) -> bytes:
-        def chunk(kind: bytes, data: bytes) -> bytes:
-            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return png_of(WIDTH, HEIGHT, b"".join(b"\x00" + bytes(row) for row in self.rows))
 
-        header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 2, 0, 0, 0)  # 8-bit RGB
-        pixels = zlib.compress(b"".join(b"\x00" + bytes(row) for row in self.rows), 9)
-        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    """A PNG chunk: its length, type, data and CRC."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_of(width: int, height: int, rows: bytes, level: int = 9) -> bytes:
+    """An 8-bit RGB PNG of ``rows`` (each a filter byte, then its pixels), compressed at ``level`` (0: stored)."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, level))
+            + chunk(b"IEND", b""))  # fmt: skip
 
 
 def box(cx: float, cy: float, half_w: float, half_h: float, radius: float) -> Shape:

@@ -176,23 +176,23 @@ def withdraw(url: str, reason: str) -> tuple[bool, str]:
     own credentials. Browsers that showed it may keep it until it leaves their cache, and a CDN until it is
     invalidated."""
     name = _picture_named(url.removeprefix(rules.PATH_PREFIX))
+    url = rules.PATH_PREFIX + name
     found = PictureRecord.find(name)
     if found is not None and found.withdrawn_at:
         _delete(name)
-        return False, rules.PATH_PREFIX + name
+        return False, url
     tx = Transaction()  # kept withdrawn before the file goes: a publication meanwhile is refused, or removes its file
     tx.put(PictureRecord(name, content_type=rules.content_type_of(name), size_bytes=found.size_bytes if found else None,
                          published_at=found.published_at if found else None, withdrawn_at=clock.iso(clock.now()),
                          withdrawn_reason=reason),
            condition=PictureRecord.withdrawn_at.does_not_exist(), on_fail=Conflict("Withdrawn meanwhile"))  # fmt: skip
-    emit(tx, new_event("media.picture-withdrawn", f"media/{name}", {"url": rules.PATH_PREFIX + name,
-                                                                      "reason": reason}))  # fmt: skip
+    emit(tx, new_event("media.picture-withdrawn", f"media/{name}", {"url": url, "reason": reason}))
     try:
         tx.commit()
     except Conflict:
-        return False, rules.PATH_PREFIX + name  # another withdrawal came first
+        return False, url  # another withdrawal came first
     _delete(name)
-    return found is not None, rules.PATH_PREFIX + name
+    return found is not None, url
 
 
 def _picture_named(name: str) -> str:

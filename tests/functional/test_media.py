@@ -236,9 +236,11 @@ def test_a_thumbnail_s_address_withdraws_its_picture_and_a_publication_withdrawn
     monkeypatch.setattr("chalicelib.local.localdir.connect", lambda: {})
     manager = api.as_(token_for(["marketing"]))
     first = ok(manager.post("/v1/media/pictures", {"upload_id": uploaded(manager, png((1, 2, 3)))}), 201)
+    reward = ok(manager.post("/v1/mall/rewards", {**CUP, "images": [first["url"]]}), 201)
     done = CliRunner().invoke(cli.cli, ["media", "withdraw", first["thumbnail_url"], "--reason", "a face"])
     answer = json.loads(done.stdout)
     assert (answer["url"], answer["withdrawn"]) == (first["url"], True)
+    assert answer["rewards_showing_it"] == [reward["reward_id"]]
     assert first["thumbnail_url"] in answer["then"][0]  # the CDN forgets both
     assert published_files() == []
 
