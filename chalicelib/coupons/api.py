@@ -17,6 +17,7 @@ from chalicelib.coupons.schemas import (
     CouponHistory,
     CouponIssue,
     CouponLiability,
+    CouponOffer,
     CouponPage,
     CouponQuery,
     CouponRedemption,
@@ -29,6 +30,7 @@ from chalicelib.coupons.schemas import (
     CouponTemplatePage,
     CouponTemplatePatch,
     CouponTemplateQuery,
+    FriendGift,
 )
 from chalicelib.identity.access import MEMBER, PartnerOrStaff, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
@@ -239,6 +241,86 @@ def my_coupons(ctx: RequestContext) -> Reply:
         ctx.caller.id, ctx.query.status, ctx.query.limit, ctx.query.cursor, ctx.language
     )
     return Reply(CouponPage.model_validate({"items": items, "next_cursor": cursor}))
+
+
+@endpoint(
+    "/v1/me/coupons/{code}/offer",
+    "POST",
+    summary="Offer one of my coupons to a friend (转赠)",
+    tag="me",
+    access=MEMBER,
+    response=CouponOffer,
+    status=201,
+    errors=(NotFound, service.NotTransferable, service.CouponUnusable, service.CouponUsed),
+)
+def offer_coupon(ctx: RequestContext, code: str) -> Reply:
+    """Make a link a friend opens to take the coupon (`/m/#/gifts/{token}`), open 24 hours; the coupon cannot be used
+    or held for an order meanwhile (409 `coupon-unusable`, reason `offered`, at a till). Offering it again makes a new
+    link and ends the first. Only coupons of a template that lets them be given (`transferable`), never one received
+    from a friend, and only one usable now.
+
+    Errors: 409 `coupon-not-transferable` (`reason`: template or received); 409 `coupon-unusable` or `coupon-used`
+    (with its `reason`: reserved for an order, expired, voided …); 404 for a coupon that is not the member's."""
+    return Reply(CouponOffer.model_validate(service.offer_gift(ctx.caller.id, code, ctx.language)), status=201)
+
+
+@endpoint(
+    "/v1/me/coupons/{code}/offer",
+    "DELETE",
+    summary="Take back an offer to a friend (收回转赠)",
+    tag="me",
+    access=MEMBER,
+    response=Coupon,
+    errors=(NotFound,),
+)
+def withdraw_offer(ctx: RequestContext, code: str) -> Reply:
+    """The coupon is usable again at once and its link says withdrawn. A coupon not offered, or taken meanwhile, is
+    answered as it is (`transferred` once taken)."""
+    return Reply(Coupon.model_validate(service.withdraw_gift(ctx.caller.id, code, ctx.language)))
+
+
+@endpoint(
+    "/v1/me/gifts/{token}",
+    "GET",
+    summary="A friend's coupon gift, before taking it",
+    tag="me",
+    access=MEMBER,
+    response=FriendGift,
+    errors=(NotFound,),
+)
+def friend_gift(ctx: RequestContext, token: str) -> Reply:
+    """What the link's coupon is (its terms, never its code nor whose it is) and whether it may be taken now
+    (`status`); once taken by the caller, their coupon's code. 404 for a token never offered."""
+    return Reply(FriendGift.model_validate(service.gift_preview(ctx.caller.id, token, ctx.language)))
+
+
+@endpoint(
+    "/v1/me/gifts/{token}/acceptance",
+    "POST",
+    summary="Take a friend's coupon gift (领取转赠)",
+    tag="me",
+    access=MEMBER,
+    response=Coupon,
+    status=201,
+    errors=(
+        NotFound,
+        service.GiftOver,
+        service.OwnGift,
+        service.LimitReached,
+        service.TierNotApplicable,
+        service.MemberNotEligible,
+    ),
+)
+def accept_gift(ctx: RequestContext, token: str) -> Reply:
+    """The member gets a coupon of their own for the friend's (a new code; the same template and last day), and the
+    friend's ends `transferred`, in one transaction; once per link: the same member again is answered the same
+    coupon (`duplicate`), anyone else 409 `gift-over`. It counts against the member's limit of the template
+    (`per_member_limit`).
+
+    Errors: 409 `gift-over` (`reason`: taken, withdrawn, lapsed or unusable); 409 `own-gift` for the member who
+    offered it; 409 `limit-reached`; 409 `tier-not-applicable` for a member of a tier the template is not for; 422
+    `member-not-eligible` when either member is frozen; 404 for a token never offered."""
+    return Reply(Coupon.model_validate(service.accept_gift(ctx.caller.id, token, ctx.language)), status=201)
 
 
 @endpoint(

@@ -36,6 +36,7 @@ class CouponTemplateRecord(Record):
     shards = NumberAttribute(default=1)
     per_member_limit = NumberAttribute(null=True)
     claimable = UnicodeAttribute(default="no")  # "yes": members may claim it (领券)
+    transferable = UnicodeAttribute(null=True)  # "yes": members may give its coupons to a friend (转赠)
     status = UnicodeAttribute(default="issuing")
     gift_on = UnicodeAttribute(null=True)  # "registration" | "top_up": the platform gives it on that event
     gift_min_fen = NumberAttribute(null=True)  # a top-up gift's least principal

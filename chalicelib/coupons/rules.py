@@ -5,7 +5,10 @@ Every coupon is a holder of its own on the ledger engine (``coupon:<code>``) wit
 state is the coupon and whose balance is 1 while it can be used (available or reserved) and 0 once used,
 expired or voided. Every change is an entry: issue +1, redeem -1, a reversed redemption +1, expiry -1, voiding
 -1; a reservation and its release change the state alone and are kept as entries of 0, so a coupon's history
-explains every state it was in. Hence, per template: issued = available + reserved + used + expired + voided.
+explains every state it was in. A coupon given to a friend (转赠) ends ``transferred`` (-1) in the transaction that
+issues the friend a coupon of its own (+1, a new code: the giver has seen the first), so a template's usable coupons
+are unchanged by it. Hence, per template: issued + transfers = available + reserved + used + expired + voided +
+transferred.
 
 A template's stock is spread over shards (holders ``coupon-stock:<template>:<n>``, each a plain balance that
 never goes below zero) so a flash sale's claims do not all write one item; a member's coupons of a template are
@@ -28,8 +31,8 @@ from chalicelib.ledger.model import CounterBook, Entry, Insufficient, Posting, S
 
 COUPON, STOCK, TAKEN, ORDER = "coupon", "coupon-stock", "coupon-taken", "coupon-order"
 Kind = Literal["amount_off", "percent_off", "threshold", "exchange", "free_shipping"]
-Status = Literal["available", "reserved", "used", "expired", "voided"]
-STATUSES: tuple[Status, ...] = ("available", "reserved", "used", "expired", "voided")
+Status = Literal["available", "reserved", "used", "expired", "voided", "transferred"]
+STATUSES: tuple[Status, ...] = ("available", "reserved", "used", "expired", "voided", "transferred")
 DEFAULT_CHARSET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed at a till
 MIN_CODE_BITS = 40  # a code of fewer bits of chance could be guessed by trying
 MAX_CODES = 100_000  # bearer codes one batch makes
@@ -228,6 +231,8 @@ REASONS = {  # the stable codes an unusable coupon answers, and what they mean (
     "used": ("已使用", "already used"),
     "expired": ("已过期", "expired"),
     "voided": ("已作废", "voided by the business"),
+    "transferred": ("已转赠", "given to a friend"),
+    "offered": ("转赠中，好友领取前不可使用", "offered to a friend: not usable until the offer is withdrawn"),
     "reserved": ("已被其他订单锁定", "reserved for another order"),
     "not-yet-valid": ("未到可用日期", "not valid yet"),
     "not-on-this-day": ("今天不可用", "not valid on this day of the week"),
@@ -299,6 +304,18 @@ class Redemption:
 
 
 @dataclass(frozen=True)
+class Offer:
+    """A coupon offered to a friend (转赠): whoever opens the link holding ``token`` (kept as its SHA-256,
+    ``token_hash``) before ``until`` (UTC ISO 8601) may take it."""
+
+    token_hash: str
+    until: str
+
+
+GIFT_HOURS = 24  # how long an offer to a friend stays open
+
+
+@dataclass(frozen=True)
 class Coupon:
     """A coupon's state as its book keeps it. ``status`` is as last booked; ``status_at`` reads it as of a moment
     (an available coupon whose last day has passed is expired even before the nightly job books it, and a
@@ -317,6 +334,8 @@ class Coupon:
     redemption: Redemption | None = None
     returned_from: str | None = None  # the order whose use of it was last given back (a repeat answers as it is)
     noticed: bool = False  # its expiry reminder was announced
+    offer: Offer | None = None  # offered to a friend (转赠), while ``offer.until`` has not passed
+    transferred_to: str | None = None  # the code the friend received for it
 
     @property
     def usable_count(self) -> int:
@@ -334,6 +353,12 @@ class Coupon:
         if self.status == "reserved" and self.held_for(now) is None:
             return "available"
         return self.status
+
+    def offered(self, now: str) -> Offer | None:
+        """The offer to a friend still open at ``now`` (UTC ISO 8601): the coupon waits for them, unusable."""
+        if self.status == "available" and self.offer is not None and self.offer.until > now:
+            return self.offer
+        return None
 
     def held_for(self, now: str) -> Reservation | None:
         """The reservation still holding the coupon at ``now`` (UTC ISO 8601)."""
@@ -363,6 +388,8 @@ def fits(
             return Fit(reason="reserved")
     elif status != "available":
         return Fit(reason=status)
+    if coupon.offered(now):
+        return Fit(reason="offered")
     if coupon.valid_from and today < date.fromisoformat(coupon.valid_from):
         return Fit(reason="not-yet-valid")
     validity = terms.validity
@@ -449,7 +476,9 @@ def _zhe(percent_off: int) -> str:
 def issuing(coupon: Coupon, source: Source, reason: str) -> Posting:
     """The posting that issues ``coupon``: +1 on its own new account, its fields as the entry's detail."""
     fields = {
-        name: getattr(coupon, name) for name in coupon.__dataclass_fields__ if name not in ("reservation", "redemption")
+        name: getattr(coupon, name)
+        for name in coupon.__dataclass_fields__
+        if name not in ("reservation", "redemption", "offer")
     }
     return Posting(coupon_holder(coupon.code), COUPON, 1, "issue", source, reason, fields)
 
@@ -474,7 +503,12 @@ class CouponBook:
       reserved for that order.
     - ``return`` (+1, or 0 when its last day has passed or its template was voided: then it is booked expired or
       voided): ``{"order_id", "voided"?}``, the order that used it, once (``returned_from`` remembers the order).
-    - ``expire`` / ``void`` (-1): an available or reserved coupon.
+    - ``expire`` / ``void`` (-1): an available or reserved coupon (an offer to a friend ends with it).
+    - ``offer`` (0): ``{"token_hash", "until", "now"}``; an available coupon (a lapsed reservation left), offered to a
+      friend until ``until`` (转赠), in place of any offer before it; it cannot be reserved or used meanwhile.
+    - ``withdraw`` (0): ``{"now"}``; the coupon's offer, open or lapsed, taken back.
+    - ``transfer`` (-1): ``{"token_hash", "to_code", "to_member_id", "now"}``; the coupon offered with that token,
+      the offer still open: it ends ``transferred``, ``transferred_to`` naming the friend's coupon.
     """
 
     name: str = COUPON
@@ -484,10 +518,12 @@ class CouponBook:
         raw = dict(raw or {})
         reservation = raw.pop("reservation", None)
         redemption = raw.pop("redemption", None)
+        offer = raw.pop("offer", None)
         return Coupon(
             **raw,
             reservation=Reservation(**reservation) if reservation else None,
             redemption=Redemption(**redemption) if redemption else None,
+            offer=Offer(**offer) if offer else None,
         )
 
     def dump(self, state: Coupon) -> dict[str, Any] | None:
@@ -496,6 +532,7 @@ class CouponBook:
         raw = {name: getattr(state, name) for name in state.__dataclass_fields__}
         raw["reservation"] = vars(state.reservation).copy() if state.reservation else None
         raw["redemption"] = vars(state.redemption).copy() if state.redemption else None
+        raw["offer"] = vars(state.offer).copy() if state.offer else None
         return raw
 
     def apply(self, state: Coupon, posting: Posting, today: date) -> tuple[Coupon, Any]:
@@ -514,6 +551,10 @@ class CouponBook:
         ):
             current = "expired"
         lapsed = state.status == "reserved" and state.reservation is not None and state.reservation.until <= now
+        if kind in ("reserve", "redeem") and state.offered(now):
+            raise CouponRefused("offered")
+        if kind in ("offer", "transfer", "withdraw"):
+            return self._gift(state, kind, detail, "available" if current == "reserved" and lapsed else current, now)
         if kind == "reserve":
             held = state.reservation if state.status == "reserved" and not lapsed else None
             if current not in ("available", "reserved") or (held and held.order_id != detail["order_id"]):
@@ -548,8 +589,28 @@ class CouponBook:
         if kind in ("expire", "void"):
             if state.status not in ("available", "reserved"):
                 raise CouponRefused(state.status)
-            return replace(state, status="expired" if kind == "expire" else "voided", reservation=None), detail
+            ended: Status = "expired" if kind == "expire" else "voided"
+            return replace(state, status=ended, reservation=None, offer=None), detail
         raise ValueError(f"unknown coupon change {kind!r}")
+
+    @staticmethod
+    def _gift(state: Coupon, kind: str, detail: dict[str, Any], current: Status, now: str) -> tuple[Coupon, Any]:
+        """An offer to a friend, its withdrawal, or the transfer the friend's acceptance makes (``current``: the
+        status as of the change, a lapsed reservation read as available)."""
+        if kind == "withdraw":
+            if state.offer is None:
+                raise CouponRefused("not-offered")
+            return replace(state, offer=None), detail
+        if current != "available":
+            raise CouponRefused(current)
+        if kind == "offer":
+            offer = Offer(detail["token_hash"], detail["until"])
+            return replace(state, status="available", reservation=None, offer=offer), detail
+        open_offer = state.offered(now) if state.status == "available" else None
+        if open_offer is None or open_offer.token_hash != detail["token_hash"]:
+            raise CouponRefused("not-offered")
+        return replace(state, status="transferred", reservation=None, offer=None,
+                       transferred_to=detail["to_code"]), detail  # fmt: skip
 
     def undo(self, state: Coupon, entry: Entry, today: date) -> tuple[Coupon, Any]:
         raise CouponRefused("not-reversible")  # a coupon is changed forward only (a return, never an undo)

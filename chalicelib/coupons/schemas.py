@@ -30,7 +30,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), Trimmed]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,40}$")]
 Kind = Literal["amount_off", "percent_off", "threshold", "exchange", "free_shipping"]
-Status = Literal["available", "reserved", "used", "expired", "voided"]
+Status = Literal["available", "reserved", "used", "expired", "voided", "transferred"]
 TemplateStatus = Literal["issuing", "stopped", "voided"]
 
 KIND = (
@@ -39,7 +39,8 @@ KIND = (
 )
 STATUS = (
     "available (可用), reserved (locked for an order until it is redeemed or released), used (已使用), "
-    "expired (已过期) or voided (已作废)"
+    "expired (已过期), voided (已作废) or transferred (已转赠: given to a friend, who holds a coupon of their own "
+    "for it)"
 )
 CODE = "the coupon's code (券码), unique and unguessable"
 MEMBER_ID = "the member's id (`mb_…`)"
@@ -166,6 +167,9 @@ class CouponTemplateCreate(Input):
     stock: int | None = Field(default=None, ge=1, le=10_000_000, description="coupons it may issue; absent: unlimited")
     per_member_limit: int | None = Field(default=None, ge=1, le=1000, description="coupons one member may receive")
     claimable: bool = Field(default=False, description="members may claim it themselves (领券中心)")
+    transferable: bool = Field(
+        default=False, description="members may give its coupons to a friend (转赠), each coupon once"
+    )
     code: CouponCodeFormat = Field(default_factory=CouponCodeFormat, description="how its codes look")
     gift: CouponGift | None = Field(default=None, description="issued by the platform on registration or a top-up")
 
@@ -206,6 +210,9 @@ class CouponTemplatePatch(Input):
     name: Name | None = Field(default=None, description="the new name")
     description: Text | None = Field(default=None, description="the new words for members")
     claimable: bool | None = Field(default=None, description="whether members may claim it (领券)")
+    transferable: bool | None = Field(
+        default=None, description="whether members may give its coupons to a friend (转赠; offers open stay open)"
+    )
     status: Literal["stopped", "voided"] | None = Field(default=None, description="stop issuing, or void")
     gift: CouponGift | None = Field(
         default=None, description="issued by the platform on registration or a top-up (null: not)"
@@ -244,6 +251,7 @@ class CouponTemplate(Schema):
     stock_left: int | None = Field(description="what it may still issue (null: unlimited)")
     per_member_limit: int | None = Field(description="coupons one member may receive (null: no limit)")
     claimable: bool = Field(description="members may claim it (领券中心)")
+    transferable: bool = Field(description="members may give its coupons to a friend (转赠)")
     status: TemplateStatus = Field(description="issuing, stopped (停发) or voided (作废)")
     rules: str = Field(description="its rules in words, in the caller's language")
     code: dict[str, Any] = Field(description="how its codes look")
@@ -335,6 +343,14 @@ class Coupon(Schema):
     source_kind: str = Field(description="how it was issued: staff, claim, registration, tier-upgrade, mall-order …")
     reservation: CouponReservationOut | None = Field(default=None, description="the order holding it now, if any")
     redemption: CouponRedemptionOut | None = Field(default=None, description="the order it was used on, when used")
+    offered_until: str | None = Field(
+        default=None,
+        description=f"offered to a friend (转赠中) until then, unusable meanwhile; null: not offered; {UTC_INSTANT}",
+    )
+    transferable: bool = Field(
+        default=False,
+        description="its template lets its coupons be given to a friend and it was not received from one (转赠)",
+    )
     duplicate: bool = Field(default=False, description="true when this repeats an earlier issue: nothing issued again")
 
 
@@ -596,3 +612,46 @@ class CouponCodePage(Schema):
 
     items: list[str] = Field(description="codes (券码)")
     next_cursor: str | None = Field(description=NEXT_CURSOR)
+
+
+class CouponOffer(Schema):
+    """A coupon offered to a friend (转赠): the link to send them holds ``token``, shown this once."""
+
+    confidential: ClassVar[bool] = True
+
+    token: str = Field(description="the offer's secret: whoever opens `/m/#/gifts/{token}` logged in may take it")
+    expires_at: str = Field(description=f"the offer lapses then (24 hours), the coupon usable again; {UTC_INSTANT}")
+    coupon: Coupon = Field(description="the coupon as offered (`offered_until`)")
+
+
+class CouponOfferTerms(Schema):
+    """What a gift is, as the friend sees it before taking it: never its code nor whose it is."""
+
+    template_id: str = Field(description="its template (`ct_…`)")
+    name: str = Field(description="the template's name")
+    kind: Kind = Field(description=KIND)
+    rules: str = Field(description="its rules in words, in the caller's language")
+    description: str | None = Field(description="the template's more words for members (说明)")
+    face_value_fen: int = Field(description=FEN)
+    amount_off_fen: int | None = Field(description=f"what comes off (amount_off, threshold); {FEN}")
+    percent_off: int | None = Field(description="% taken off (percent_off; 20: 8折)")
+    cap_fen: int | None = Field(description=f"the most a percent coupon takes off; {FEN}")
+    min_spend_fen: int = Field(description=f"what the qualifying items must reach (满); {FEN}")
+    valid_from: str = Field(description=BUSINESS_DATE)
+    valid_until: str = Field(description=f"the last valid day, the gift's too; {BUSINESS_DATE}")
+
+
+class FriendGift(Schema):
+    """A friend's gift as the member opening its link sees it."""
+
+    confidential: ClassVar[bool] = True
+
+    status: Literal["open", "received", "taken", "withdrawn", "lapsed", "unusable"] = Field(
+        description="open (may be taken now), received (the caller took it), taken (by someone else), withdrawn "
+        "(收回, or offered again with another link), lapsed (24 hours passed) or unusable (the coupon was used, "
+        "expired or voided)"
+    )
+    from_me: bool = Field(description="the caller offered it (they cannot take it)")
+    expires_at: str | None = Field(description=f"when the offer lapses; {UTC_INSTANT}")
+    received_code: str | None = Field(description="received: the code of the caller's coupon")
+    coupon: CouponOfferTerms = Field(description="the coupon's terms")

@@ -9,8 +9,10 @@ inputs and answer dicts the API validates; they never return HTTP statuses.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
+import secrets
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -22,6 +24,7 @@ from chalicelib.coupons.rules import (
     BOOKS,
     COUPON,
     COUPON_BOOK,
+    GIFT_HOURS,
     ORDER,
     REASONS,
     STOCK,
@@ -129,6 +132,18 @@ class NotReserved(Conflict):
     slug, title = "not-reserved", "The coupon is not reserved for this order"
 
 
+class NotTransferable(Conflict):
+    slug, title = "coupon-not-transferable", "This coupon cannot be given to a friend"
+
+
+class GiftOver(Conflict):
+    slug, title = "gift-over", "The gift was taken, withdrawn or has lapsed"
+
+
+class OwnGift(Conflict):
+    slug, title = "own-gift", "A member cannot take a coupon they offered themselves"
+
+
 class MemberNotEligible(ValidationFailed):
     slug, title = "member-not-eligible", "The member cannot receive coupons"
 
@@ -169,6 +184,7 @@ class Template:
     created_at: str
     created_by: str
     version: int
+    transferable: bool = False  # members may give its coupons to a friend (转赠)
 
     @property
     def stock_holders(self) -> list[str]:
@@ -212,7 +228,12 @@ ISSUED_BY = {  # a coupon's first entry, by what issued it
     "registration": Phrase("注册礼", "Welcome gift"), "tier-upgrade": Phrase("升级礼", "Upgrade gift"),
     "mall-order": Phrase("积分兑换", "Exchanged for points"), "top-up": Phrase("充值礼", "Top-up gift"),
     "birthday": Phrase("生日礼", "Birthday gift"), "membership-pack": Phrase("会员卡券包", "Card's coupon pack"),
+    "transfer": Phrase("好友转赠", "Given by a friend"),
 }  # fmt: skip
+TRANSFER = "transfer"  # how a coupon a friend gave is issued (its ``source_id``: the code the friend gave)
+OFFERED = Phrase("转赠给好友，待领取", "Offered to a friend")
+WITHDRAWN = Phrase("收回转赠", "Offer to a friend withdrawn")
+TRANSFERRED = Phrase("好友已领取转赠", "Taken by a friend")
 VOIDED_CARD = Phrase("会员卡退卡作废", "Voided: the card was cancelled")
 VOIDED_BIRTHDAY = Phrase("退款撤销生日等级礼券", "Voided: a refund undid the tier of the birthday gift")
 VOIDED_CARD_BIRTHDAY = Phrase(
@@ -259,6 +280,7 @@ def _template(record: CouponTemplateRecord) -> Template:
         record.created_at,
         record.created_by,
         int(record.version or 0),
+        transferable=record.transferable == "yes",
     )
 
 
@@ -313,6 +335,7 @@ def template_json(template: Template, language: str, left: int | None = None) ->
         "stock_left": left,
         "per_member_limit": template.per_member_limit,
         "claimable": template.claimable,
+        "transferable": template.transferable,
         "status": template.status,
         "rules": rules_in_words(template.terms, language),
         "code": {
@@ -351,6 +374,7 @@ def create_template(
         shards=shards,
         per_member_limit=data.get("per_member_limit"),
         claimable="yes" if data.get("claimable") else "no",
+        transferable="yes" if data.get("transferable") else None,
         status="issuing",
         gift_on=(data.get("gift") or {}).get("on"),
         gift_min_fen=(data.get("gift") or {}).get("min_top_up_fen"),
@@ -369,6 +393,7 @@ def create_template(
 
     created = {"template_id": template_id, "name": record.name, "kind": terms.get("kind"), "stock": stock,
                "per_member_limit": record.per_member_limit, "claimable": record.claimable == "yes",
+               "transferable": record.transferable == "yes",
                "valid_until": None if until is None else str(until)}  # fmt: skip
     answer = ledger().post(
         postings,
@@ -455,6 +480,7 @@ def _changeable(record: CouponTemplateRecord) -> dict[str, Any]:
         "description": record.description,
         "status": record.status,
         "claimable": record.claimable == "yes",
+        "transferable": record.transferable == "yes",
         "gift_on": record.gift_on,
         "gift_min_fen": record.gift_min_fen,
     }
@@ -480,6 +506,8 @@ def change_template(template_id: str, changes: Mapping[str, Any], if_match: Expe
             setattr(record, name, changes[name])
     if changes.get("claimable") is not None:
         record.claimable = "yes" if changes["claimable"] else "no"
+    if changes.get("transferable") is not None:
+        record.transferable = "yes" if changes["transferable"] else None
     if "gift" in changes:
         gift = changes["gift"] or {}
         record.gift_on, record.gift_min_fen = gift.get("on"), gift.get("min_top_up_fen")
@@ -562,6 +590,8 @@ def coupon_json(coupon: Coupon, template: Template | None, language: str, now: s
         "issued_at": coupon.issued_at,
         "source_kind": coupon.source_kind,
         "reservation": vars(coupon.reservation) if coupon.held_for(now) else None,
+        "offered_until": offer.until if (offer := coupon.offered(now)) else None,
+        "transferable": bool(template and template.transferable and coupon.source_kind != TRANSFER),
         "redemption": {k: v for k, v in vars(coupon.redemption).items() if k not in ("order_hash", "partner_id")}
         if coupon.redemption and coupon.status == "used"
         else None,
@@ -652,6 +682,11 @@ def read_coupon_account(code: str) -> tuple[Coupon, Account]:
     return coupon, account
 
 
+def _shown_detail(detail: dict[str, Any]) -> dict[str, Any]:
+    """An entry's detail as a till reads it: never an offer's token nor the code a friend received (bearer secrets)."""
+    return {name: value for name, value in detail.items() if name not in ("token_hash", "to_code")}
+
+
 def coupon_history(code: str, language: str, within: frozenset[str] | None = None) -> dict[str, Any]:
     """A coupon and every entry of its history. For a caller ``within`` some stores (a partner scoped to them), an
     entry made at another store shows what happened and when, not its details or who did it, and the coupon does
@@ -694,7 +729,7 @@ def coupon_history(code: str, language: str, within: frozenset[str] | None = Non
                 "usable_after": e.balance_after,
                 "reason": e.reason if shown(store_of[e.seq]) else e.kind,
                 "reason_en": e.reason_en if shown(store_of[e.seq]) else None,
-                "detail": e.detail if isinstance(e.detail, dict) and shown(store_of[e.seq]) else None,
+                "detail": _shown_detail(e.detail) if isinstance(e.detail, dict) and shown(store_of[e.seq]) else None,
                 "actor": e.actor if shown(store_of[e.seq]) else None,
                 "occurred_at": e.occurred_at,
             }
@@ -915,6 +950,193 @@ def claim(member_id: str, template_id: str, key: IdempotencyKey | None, language
     return engine.issue(
         template, member_id, Source("claim", f"{member_id}:{source_id}"), once, language, reason=ISSUED_BY["claim"]
     )
+
+
+# --- gifts to a friend (转赠) ---------------------------------------------------------------------------------------
+
+
+def _gift_key(token_hash: str) -> str:
+    return f"coupon-gift:{token_hash}"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _gift_claim(token_hash: str, member_id: str) -> Claim:
+    """Once per offer: the member who takes it; a repeat of theirs answers their coupon, anyone else's is 409."""
+    return Claim.of(
+        f"coupon-gift:{token_hash}",
+        {"member_id": member_id},
+        conflict=GiftOver("Another member took this gift", reason="taken"),
+    )
+
+
+def _own(member_id: str, code: str) -> tuple[Coupon, Account]:
+    coupon, account = read_coupon_account(code)
+    if coupon.member_id != member_id:
+        raise CouponNotFound(f"No coupon {code!r}")
+    return coupon, account
+
+
+def offer_gift(member_id: str, code: str, language: str) -> dict[str, Any]:
+    """Offer one of the member's own coupons to a friend (转赠): a link holding a new random token, open
+    ``GIFT_HOURS`` hours, in place of any offer of it before. Only a template's that lets its coupons be given, never a
+    coupon received from a friend (one gift per coupon: coupons do not circulate), and only one usable now; it cannot
+    be used or held for an order while offered. The token is answered once and kept only as its hash."""
+    coupon, account = _own(member_id, code)
+    template = get_template(coupon.template_id)
+    if not template.transferable:
+        raise NotTransferable("This template's coupons cannot be given to a friend", reason="template")
+    if coupon.source_kind == TRANSFER:
+        raise NotTransferable("A coupon received from a friend cannot be given on", reason="received")
+    now, _, today = _moment()
+    status = coupon_json(coupon, template, language, now, today)["status"]
+    if status != "available":
+        raise _refusal(status, language)
+    token = secrets.token_urlsafe(24)
+    hashed = _token_hash(token)
+    until = clock.iso(clock.now() + timedelta(hours=GIFT_HOURS))
+    marker = UniqueRecord(_gift_key(hashed), owner=code, created_at=now)
+    try:
+        offered = coupons().change(
+            code, "offer", 0, {"token_hash": hashed, "until": until, "now": now}, Source("member", member_id), OFFERED,
+            known=account, alongside=lambda tx: tx.put(marker, condition=UniqueRecord.key.does_not_exist()),
+        )  # fmt: skip
+    except CouponRefused as refused:
+        raise _refusal(refused.reason, language) from None
+    return {"token": token, "expires_at": until, "coupon": coupon_json(offered, template, language, now, today)}
+
+
+def withdraw_gift(member_id: str, code: str, language: str) -> dict[str, Any]:
+    """Take back an offer of the member's coupon (收回转赠): usable again at once; a coupon not offered, or taken
+    meanwhile, is answered as it is."""
+    coupon, account = _own(member_id, code)
+    now, _, today = _moment()
+    if coupon.offer is not None:
+        try:
+            coupon = coupons().change(code, "withdraw", 0, {"now": now}, Source("member", member_id), WITHDRAWN,
+                                      known=account)  # fmt: skip
+        except CouponRefused:
+            coupon = read_coupon(code)  # withdrawn or taken meanwhile
+    template = templates_by_id([coupon.template_id]).get(coupon.template_id)
+    return coupon_json(coupon, template, language, now, today)
+
+
+def _gift(token: str) -> tuple[str, Coupon, Account]:
+    """The offer's token hash, and the coupon offered with it and its account; 404 for a token never offered."""
+    hashed = _token_hash(token)
+    marker = UniqueRecord.find(_gift_key(hashed))
+    if marker is None:
+        raise NotFound("No such gift")
+    coupon, account = read_coupon_account(marker.owner)
+    return hashed, coupon, account
+
+
+def _gift_state(coupon: Coupon, hashed: str, template: Template | None, now: str, today: date) -> str:
+    """Where an offer stands: open, taken (by whoever), withdrawn (or offered again since), lapsed, or unusable (the
+    coupon was used, expired or voided)."""
+    if coupon.status == "transferred":
+        return "taken"
+    if coupon.offer is None or coupon.offer.token_hash != hashed:
+        return "withdrawn"
+    if coupon_json(coupon, template, "en", now, today)["status"] != "available":
+        return "unusable"
+    return "open" if coupon.offered(now) else "lapsed"
+
+
+def _gift_terms(coupon: Coupon, template: Template | None, language: str, now: str, today: date) -> dict[str, Any]:
+    """What a gift is as its taker sees it before taking it: never its code nor whose it is."""
+    shown = coupon_json(coupon, template, language, now, today)
+    kept = ("template_id", "name", "kind", "rules", "description", "face_value_fen", "amount_off_fen", "percent_off",
+            "cap_fen", "min_spend_fen", "valid_from", "valid_until")  # fmt: skip
+    return {name: shown[name] for name in kept}
+
+
+def gift_preview(member_id: str, token: str, language: str) -> dict[str, Any]:
+    """An offer as the member opening its link sees it: the coupon's terms, whether it is open, and, once taken,
+    whether they took it (``received``: their coupon's code)."""
+    hashed, coupon, _ = _gift(token)
+    template = templates_by_id([coupon.template_id]).get(coupon.template_id)
+    now, _, today = _moment()
+    state, received = _gift_state(coupon, hashed, template, now, today), None
+    if state == "taken":
+        try:
+            answer = coupons().replay(_gift_claim(hashed, member_id))
+        except GiftOver:
+            answer = None
+        if answer is not None:
+            state, received = "received", str(answer["code"])
+    until = coupon.offer.until if coupon.offer is not None and coupon.offer.token_hash == hashed else None
+    return {"status": state, "from_me": coupon.member_id == member_id, "expires_at": until, "received_code": received,
+            "coupon": _gift_terms(coupon, template, language, now, today)}  # fmt: skip
+
+
+def accept_gift(member_id: str, token: str, language: str) -> dict[str, Any]:
+    """Take a friend's gift (领取转赠): in one transaction the friend's coupon ends ``transferred`` and the member
+    gets a coupon of their own (a new code, the same template and days), counted against their limit of the
+    template; once per offer (a repeat of theirs answers the same coupon, anyone else gets 409 ``gift-over``). The
+    giver's count of the template stays (a gift does not make room for another claim). Refused for the giver
+    themselves, a member of a tier the template is not for, and when either cannot hold coupons (frozen)."""
+    hashed = _token_hash(token)
+    claim = _gift_claim(hashed, member_id)
+    engine = coupons()
+    replayed = engine.replay(claim)
+    if replayed is not None:
+        return replayed
+    _, coupon, account = _gift(token)
+    if coupon.member_id == member_id:
+        raise OwnGift("This is your own coupon: send the link to a friend")
+    template = get_template(coupon.template_id)
+    now, _, today = _moment()
+    state = _gift_state(coupon, hashed, template, now, today)
+    if state != "open":
+        raise GiftOver(f"The gift is {state}", reason=state)
+    if template.terms.scope.tiers and (tier := _holder(member_id)[0]) not in template.terms.scope.tiers:
+        raise TierNotApplicable(f"The coupon is for members of {', '.join(template.terms.scope.tiers)}, not {tier}")
+    code = template.code_format.new_code()
+    received = Coupon(code, template.template_id, member_id, "available", coupon.valid_from, coupon.valid_until, now,
+                      TRANSFER, coupon.code)  # fmt: skip
+    given, holder = coupon_holder(coupon.code), coupon_holder(code)
+    taken = taken_holder(template.template_id, member_id)
+    source = Source(TRANSFER, coupon.code)
+    after: dict[str, Coupon] = {}
+
+    def plan(holdings: Holdings) -> list[Posting]:
+        detail = {"token_hash": hashed, "to_code": code, "to_member_id": member_id, "now": now}
+        posting = Posting(given, COUPON, -1, "transfer", source, TRANSFERRED, detail)
+        after["given"], _ = COUPON_BOOK.apply(holdings.state(given, COUPON), posting, today)
+        return [
+            posting,
+            Posting(taken, TAKEN, 1, "transfer", source, f"获得 {code}", template.per_member_limit),
+            issuing(received, source, ISSUED_BY[TRANSFER]),
+        ]
+
+    def announce(answer: Answer) -> list[Event]:
+        facts = {"code": coupon.code, "to_code": code, "template_id": template.template_id,
+                 "member_id": coupon.member_id, "to_member_id": member_id, "valid_until": coupon.valid_until,
+                 "face_value_fen": template.terms.face_value}  # fmt: skip
+        return [new_event("coupon.transferred", f"member/{coupon.member_id}", facts)]
+
+    try:
+        answer = engine.ledger.post(
+            plan,
+            holders=[given, taken, holder],
+            claim=claim,
+            require={member_id: "active", **({coupon.member_id: "active"} if coupon.member_id else {})},
+            result=lambda answer: coupon_json(received, template, language, now, today),
+            announce=announce,
+            attach=lambda answer: [keep(after["given"]), keep(received, new=True)],
+            known={given: account, holder: Account(holder)},
+        )
+    except CouponRefused:  # taken, withdrawn or used meanwhile
+        state = _gift_state(read_coupon(coupon.code), hashed, template, now, today)
+        raise GiftOver(f"The gift is {state}", reason=state) from None
+    except Insufficient:
+        raise LimitReached(f"A member may receive {template.per_member_limit} of these coupons") from None
+    except HolderUnavailable:
+        raise MemberNotEligible("The giver or the member taking the gift cannot hold coupons now (frozen)") from None
+    return {**answer.result, "duplicate": answer.duplicate}
 
 
 # --- at the till -----------------------------------------------------------------------------------------------
@@ -1220,7 +1442,8 @@ def reverse_redemption(
         raise ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
     template = get_template(coupon.template_id)
     today = clock.business_today()
-    mark = taken_back_mark(coupon.source_kind, coupon.source_id, coupon.template_id)
+    origin = read_coupon(coupon.source_id) if coupon.source_kind == TRANSFER else coupon  # a friend's gift: its own
+    mark = taken_back_mark(origin.source_kind, origin.source_id, origin.template_id)
     taken_back = mark is not None and UniqueRecord.find(mark) is not None  # its gift was taken back since it was used
     voided = template.status == "voided" or taken_back
     back = 1 if date.fromisoformat(coupon.valid_until) >= today and not voided else 0
@@ -1349,6 +1572,8 @@ def pack_discounts(member_id: str, packs: Iterable[tuple[str, str]]) -> dict[str
         if issued is None:
             continue
         coupon = read_coupon(str(issued["code"]))
+        if coupon.status == "transferred" and coupon.transferred_to:  # the friend's use counts as the member's
+            coupon = read_coupon(coupon.transferred_to)
         if coupon.status == "used" and coupon.redemption is not None:
             found[source] = coupon.redemption.discount_fen
     return found
@@ -1400,7 +1625,7 @@ def void_upgrade_coupons(member_id: str, change_id: str, template_ids: Iterable[
     listed = CouponRecord.by_member.query(
         member_id,
         filter_condition=(CouponRecord.source_kind == "tier-upgrade") & (CouponRecord.source_id == change_id)
-        & CouponRecord.status.is_in("available", "reserved"),
+        & CouponRecord.status.is_in("available", "reserved", "transferred"),
     )  # fmt: skip
     codes.update(record.code for record in listed)
     return sum(_void_if_usable(code, Source("tier-refund", change_id), VOIDED_UPGRADE) for code in sorted(codes))
@@ -1425,7 +1650,7 @@ def void_top_up_gifts(
     ):
         UniqueRecord(mark, owner=member_id, created_at=now).save()  # one used comes back voided (a review)
     source = Source("cash-refund", cash_refund_id)
-    usable = [record.code for record in listed if record.status in ("available", "reserved")]
+    usable = [record.code for record in listed if record.status in ("available", "reserved", "transferred")]
     return sum(_void_if_usable(code, source, VOIDED_CASH_OUT) for code in dict.fromkeys([*usable, *given]))
 
 
@@ -1436,13 +1661,18 @@ def void_member_coupons(member_id: str) -> int:
     listed = CouponRecord.by_member.query(
         member_id, filter_condition=CouponRecord.status.is_in("available", "reserved")
     )
-    return sum(_void_if_usable(record.code, Source("member", member_id), VOIDED_CLOSED) for record in listed)
+    closed = Source("member", member_id)  # a coupon given to a friend is theirs now
+    return sum(_void_if_usable(record.code, closed, VOIDED_CLOSED, follow=False) for record in listed)
 
 
-def _void_if_usable(code: str, source: Source, reason: str) -> int:
+def _void_if_usable(code: str, source: Source, reason: str, *, follow: bool = True) -> int:
     """Void one coupon if its own account says it is still usable (reserved included); 1 when it did. The list a
-    caller found it in only points at it: the decision is the account's, in the post that voids it."""
+    caller found it in only points at it: the decision is the account's, in the post that voids it. A take-back
+    (``follow``) follows a coupon given to a friend to the coupon the friend received (a probe's game otherwise: top
+    up, give the gift coupon away, cash the top-up out)."""
     coupon, account = read_coupon_account(code)
+    if follow and coupon.status == "transferred" and coupon.transferred_to:
+        return _void_if_usable(coupon.transferred_to, source, reason, follow=False)
     if coupon.status not in ("available", "reserved"):
         return 0
     value = face_values([coupon.template_id]).get(coupon.template_id, 0)

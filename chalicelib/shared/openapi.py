@@ -48,6 +48,7 @@ PATH_PARAMETERS = {
     "batch_id": "The coupon batch's id (`cb_…`), as creating the batch answered it",
     "template_id": "The coupon template's id (`ct_…`), as creating it answered it",
     "code": "The coupon's code (券码), as issued (printed, shown to the member or scanned at the till)",
+    "token": "A coupon gift's secret (转赠链接), from the link the friend sent (`/m/#/gifts/{token}`)",
     "message_id": "The inbox message's id (`ms_…`), as the inbox lists it",
     "device_id": "The device's id (`dv_…`), as registering it answered it",
     "provider": "The SMS provider posting replies: `tencent` or `aliyun`",

@@ -85,3 +85,35 @@ def test_a_coupon_redeemed_by_several_orders_at_once_is_used_by_one(shop):
     assert {body["type"].rsplit("/", 1)[1] for status, body in answers if status == 409} == {"coupon-used"}
     entries = ledger().store.entries_between(f"coupon:{coupon['code']}", "coupon", 1, 100)
     assert [e.kind for e in entries] == ["issue", "redeem"]
+
+
+def test_a_gift_taken_by_several_friends_while_its_giver_withdraws_it_goes_to_one_or_none(shop):
+    """A friend's coupon gift (转赠) under a race: eight friends take the link while the giver takes it back; the
+    giver's coupon ends either transferred to exactly one friend or withdrawn and usable, never both, never two."""
+    base, token, _, giver = shop
+    created = template(shop, 5)
+    status, _ = send("PATCH", f"{base}/v1/coupons/templates/{created['template_id']}", {"transferable": True},
+                     {"content-type": "application/merge-patch+json", "if-match": '"1"'}, token=token)  # fmt: skip
+    assert status == 200
+    status, coupon = claim_many(shop, created["template_id"], 1)[0]
+    status, offer = send("POST", f"{base}/v1/me/coupons/{coupon['code']}/offer", token=giver)
+    assert status == 201, offer
+    friends = [member_token(f"137000002{n:02d}")[1] for n in range(8)]
+
+    def take(n):
+        if n == len(friends):
+            return send("DELETE", f"{base}/v1/me/coupons/{coupon['code']}/offer", token=giver)
+        return send("POST", f"{base}/v1/me/gifts/{offer['token']}/acceptance", token=friends[n])
+
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        *taken, withdrawn = list(pool.map(take, range(len(friends) + 1)))
+    won = [body for status, body in taken if status == 201]
+    assert {(status, body["type"].rsplit("/", 1)[1]) for status, body in taken if status != 201} <= {
+        (409, "gift-over")
+    }  # never a 5xx
+    kinds = [e.kind for e in ledger().store.entries_between(f"coupon:{coupon['code']}", "coupon", 1, 100)]
+    if won:
+        assert (len(won), kinds, withdrawn[1]["status"]) == (1, ["issue", "offer", "transfer"], "transferred")
+        assert ledger().balance(f"coupon:{won[0]['code']}", "coupon") == 1
+    else:
+        assert (kinds, withdrawn[1]["status"]) == (["issue", "offer", "withdraw"], "available")

@@ -116,7 +116,8 @@ def test_codes_are_drawn_from_their_charset_and_stock_spreads_evenly():
 TEMPLATE = Template("ct_1", "立减10", None, Terms("amount_off", amount_off_fen=1_000, validity=Validity(3)), {},
                     CodeFormat(), 4, 1, None, False, "issuing", None, "", "", 1)  # fmt: skip
 STEPS = st.lists(st.tuples(st.sampled_from(["issue", "reserve", "release", "redeem", "return", "expire", "void",
-                                            "day"]), st.integers(0, 4), st.integers(0, 2)), max_size=40)  # fmt: skip
+                                            "offer", "withdraw", "transfer", "day"]), st.integers(0, 4),
+                           st.integers(0, 2)), max_size=40)  # fmt: skip
 
 
 def counts(store):
@@ -129,8 +130,8 @@ def counts(store):
 @settings(max_examples=60, deadline=None)
 @given(STEPS)
 def test_every_coupon_is_in_exactly_one_state_and_the_books_add_up(steps):
-    """issued = available + reserved + used + expired + voided; stock left + issued = the stock; each coupon's
-    balance is the sum of its entries and is 1 exactly while it can be used."""
+    """issued = available + reserved + used + expired + voided + transferred; stock left + issued = the stock; each
+    coupon's balance is the sum of its entries and is 1 exactly while it can be used."""
     store = MemoryStore()
     engine = Ledger(store, BOOKS, pause=lambda attempt: None)
     verbs = Coupons(engine)
@@ -163,8 +164,12 @@ def test_every_coupon_is_in_exactly_one_state_and_the_books_add_up(steps):
                 "release": {"order_id": order_id}, "return": {"order_id": order_id},
                 "redeem": {"redemption_id": f"r{order}", "order_id": order_id, "store_id": "S", "discount_fen": 1,
                            "at": now, "now": now},
+                "offer": {"token_hash": f"t{order}", "until": clock.iso(clock.now() + timedelta(hours=30)), "now": now},
+                "withdraw": {"now": now},
+                "transfer": {"token_hash": f"t{order}", "to_code": "FRIEND", "to_member_id": "mb_2", "now": now},
             }.get(verb, {})  # fmt: skip
-            amount = {"reserve": 0, "release": 0, "redeem": -1, "return": 1, "expire": -1, "void": -1}[verb]
+            amount = {"reserve": 0, "release": 0, "redeem": -1, "return": 1, "expire": -1, "void": -1, "offer": 0,
+                      "withdraw": 0, "transfer": -1}[verb]  # fmt: skip
             with contextlib.suppress(CouponRefused):
                 verbs.change(code, verb, amount, detail, Source("test", order_id), verb)
         found = counts(store)
@@ -178,6 +183,41 @@ def test_every_coupon_is_in_exactly_one_state_and_the_books_add_up(steps):
             assert balance == sum(e.amount for e in entries)
             state = BOOKS[COUPON].load(store.accounts[holder].books[COUPON])
             assert balance == (1 if state.status in ("available", "reserved") else 0)
+
+
+def test_an_offered_coupon_waits_for_the_friend_holding_its_token_until_the_offer_lapses():
+    """While offered (转赠中) a coupon fits no order and cannot be held or used; only the offer's token transfers it,
+    while the offer is open; a withdrawal, a lapse or its end (expiry, voiding) frees it or ends the offer."""
+    book = BOOKS[COUPON]
+    source = Source("member", "mb_1")
+    later = "2026-11-20T05:00:00.000Z"
+
+    def change(state, kind, amount=0, now=NOW, **detail):
+        return book.apply(state, Posting("coupon:C1", COUPON, amount, kind, source, kind, {**detail, "now": now}),
+                          TODAY)[0]  # fmt: skip
+
+    offered = change(coupon(), "offer", token_hash="t1", until=later)
+    assert fits(offered, Terms("amount_off", amount_off_fen=1_000), ORDER, tier=None, local=LOCAL, now=NOW,
+                today=TODAY).reason == "offered"  # fmt: skip
+    for kind, amount in (("reserve", 0), ("redeem", -1)):
+        with pytest.raises(CouponRefused, match="offered"):
+            change(offered, kind, amount, order_id="O-1", store_id="S", until=later, redemption_id="r", at=NOW,
+                   discount_fen=1)  # fmt: skip
+    with pytest.raises(CouponRefused, match="not-offered"):
+        change(offered, "transfer", -1, token_hash="t2", to_code="C2", to_member_id="mb_2")
+    with pytest.raises(CouponRefused, match="not-offered"):  # lapsed
+        change(offered, "transfer", -1, now="2026-11-20T05:00:00.001Z", token_hash="t1", to_code="C2",
+               to_member_id="mb_2")  # fmt: skip
+    assert change(offered, "redeem", -1, now=later, order_id="O-1", store_id="S", redemption_id="r", at=later,
+                  discount_fen=1).status == "used"  # fmt: skip
+    given_away = change(offered, "transfer", -1, token_hash="t1", to_code="C2", to_member_id="mb_2")
+    assert (given_away.status, given_away.transferred_to, given_away.offer, given_away.usable_count) == (
+        "transferred", "C2", None, 0)  # fmt: skip
+    with pytest.raises(CouponRefused, match="transferred"):
+        change(given_away, "offer", token_hash="t3", until=later)
+    assert change(offered, "withdraw").offer is None
+    assert change(offered, "void", -1).offer is None
+    assert book.load(book.dump(offered)) == offered  # kept and read back whole
 
 
 def _stock_posting():
