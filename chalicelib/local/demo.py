@@ -50,11 +50,12 @@ FEEDBACK = (
     (14, "praise", "天河店的店员很耐心，帮我找到了合适的尺码，谢谢！", False),
 )
 ANSWER = "已转告门店，周末营业时间将延长至晚上十点，感谢您的建议！"
-COUPON_TEMPLATES = {  # name -> template: a claimable welcome coupon, and a percent coupon marketing gives out
+COUPON_TEMPLATES = {  # name -> template: a claimable welcome coupon, and a percent coupon marketing gives out (which
+    # members may give to a friend, 转赠)
     "新人满100减10": {"kind": "threshold", "threshold_fen": 10_000, "amount_off_fen": 1_000,
                   "validity": {"days_after_issue": 30}, "stock": 500, "per_member_limit": 1, "claimable": True},
     "会员专享9折": {"kind": "percent_off", "percent_off": 10, "cap_fen": 5_000, "validity": {"days_after_issue": 14},
-                "stock": 200, "description": "最多减50元"},
+                "stock": 200, "description": "最多减50元", "transferable": True},
 }  # fmt: skip
 CLAIMERS = (0, 2, 4, 6, 9, 13, 18, 22, 30)  # members who claim the welcome coupon the day they join
 GIFTED = (0, 5, 12, 21)  # members marketing gives the 9折 coupon (the big spenders, and the demo member)

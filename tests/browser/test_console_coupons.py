@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_members import member_code, new_member
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
+from tests.http import send
 
 DEMO_PHONE = "13800138000"  # the demo member (chalicelib.local.demo)
 TITLE = "优惠券 · 会员管理后台"
@@ -59,6 +60,7 @@ def test_a_template_is_created_issued_to_the_demo_member_and_shown_on_their_page
     dialog.get_by_text("周日").click()
     dialog.get_by_label("库存（张）").fill("50")
     dialog.get_by_label("每人限领（张）").fill("2")
+    dialog.locator("[data-test=tpl-transferable]").click()
     assert unlabelled_inputs(page) == []
     console.shot("template-create")
     page.locator("[data-test=template-save]").click()
@@ -69,7 +71,7 @@ def test_a_template_is_created_issued_to_the_demo_member_and_shown_on_their_page
     (made,) = [item for item in listed if item["name"] == name]
     assert (made["kind"], made["threshold_fen"], made["amount_off_fen"]) == ("threshold", 10000, 1500)
     assert (made["validity"], made["weekdays"]) == ({"days_after_issue": 30}, [6, 7])
-    assert (made["stock"], made["per_member_limit"]) == (50, 2)
+    assert (made["stock"], made["per_member_limit"], made["transferable"]) == (50, 2, True)
     assert row.locator("[data-test=template-rules]").inner_text() == made["rules"]  # in words, as the API says
     assert row.locator("[data-test=stock-left]").inner_text() == "50 / 50"
     console.shot("template-created")
@@ -108,6 +110,18 @@ def test_a_template_is_created_issued_to_the_demo_member_and_shown_on_their_page
     assert "可用" in shown.inner_text()
     assert coupon["valid_until"] in shown.inner_text()
     console.shot("member-coupons")
+
+    status, tokens = send("POST", f"{site.base}/v1/auth/member-token", site.credentials["member"])  # 转赠 by the member
+    assert status == 200, tokens
+    status, offered = send("POST", f"{site.base}/v1/me/coupons/{coupon['code']}/offer", token=tokens["access_token"])
+    assert status == 201, offered
+    page.locator("[data-test=member-coupons]").get_by_role("button", name="刷新").click()
+    expect(shown.locator("[data-test=member-coupon-offered]")).to_contain_text("转赠给好友中")
+    friend = site.member_tokens("13700000618")["access_token"]
+    status, _ = send("POST", f"{site.base}/v1/me/gifts/{offered['token']}/acceptance", token=friend)
+    assert status == 201
+    page.locator("[data-test=member-coupon-status]").get_by_text("已转赠").click()
+    expect(shown).to_contain_text("已转赠")
 
 
 def test_a_template_stops_then_is_voided_when_confirmed_and_the_liability_follows(site: Site, console: Screens) -> None:

@@ -169,3 +169,61 @@ def test_a_coupon_for_days_to_come_says_so_and_its_words_for_members_show(site: 
     expect(ticket.locator("[data-test=coupon-valid]")).to_contain_text(f"{starts:%Y/%m/%d} 至 {ends:%Y/%m/%d} 有效")
     expect(ticket.locator("[data-test=coupon-description]")).to_have_text("到店出示即可，不与其他优惠同享")
     check_screen(mobile, "我的优惠券", "coupon-not-yet-valid")
+
+
+def test_a_member_gives_a_coupon_to_a_friend_who_logs_in_from_the_link_and_takes_it(
+    site: Site, mobile: Screens
+) -> None:
+    """转赠: the giver's ticket offers it after saying what that means, the link's page asks a friend who is not logged
+    in to log in and brings them back, the friend takes it once, and each side's list says what became of it."""
+    name = f"好友券·{secrets.token_hex(2)}"
+    made = welcome_template(site, name, claimable=False, per_member_limit=None, transferable=True)
+    giver = member_tokens(site, "13700000616")
+    giver_id = me_api(site, giver["access_token"], "/v1/me")["member_id"]
+    issued = site.api("POST", f"/v1/coupons/templates/{made['template_id']}/issues",
+                      {"member_id": giver_id, "source_id": f"gift-{secrets.token_hex(4)}"})  # fmt: skip
+
+    page = open_as(mobile, site, giver, "/coupons")
+    ticket = page.locator("[data-test=coupons-available] [data-test=coupon-ticket]", has_text=name)
+    ticket.locator("[data-test=coupon-give]").click()
+    page.get_by_role("dialog").get_by_text("24 小时内有效").wait_for()
+    page.get_by_role("button", name="生成领取链接").click()
+    share = page.locator("[data-test=gift-share]")
+    link = share.locator("[data-test=gift-link]").inner_text()
+    assert re.fullmatch(rf"{re.escape(site.base)}/m/#/gifts/[A-Za-z0-9_-]{{32}}", link), link
+    share.locator("[data-test=gift-qr]").wait_for()
+    mobile.shot("gift-share")
+    share.locator(".van-popup__close-icon").click()
+    expect(share).to_be_hidden()
+    expect(ticket.locator("[data-test=coupon-offered]")).to_have_text("转赠中")
+    expect(ticket.locator("[data-test=coupon-offer-note]")).to_contain_text("等待好友领取")
+    assert issued["code"] not in ticket.inner_text()  # not shown while a friend may take it
+    expect(ticket.locator("[data-test=coupon-withdraw]")).to_be_visible()
+    check_screen(mobile, "我的优惠券", "my-coupons-offered")
+
+    page.evaluate("localStorage.clear()")  # a friend with no session opens the link
+    page.goto("about:blank")
+    page.goto(link)
+    expect(page).to_have_url(re.compile(r"#/login\?next=/gifts/"))
+    friend = member_tokens(site, "13700000617")
+    page = open_as(mobile, site, friend, "/" + link.split("#/", 1)[1])
+    expect(page.locator("[data-test=gift-state]")).to_contain_text("前可领取")
+    expect(page.locator("[data-test=coupon-ticket]")).to_contain_text(name)
+    assert issued["code"] not in page.content()
+    check_screen(mobile, "好友送券", "gift-open")
+    page.locator("[data-test=gift-accept]").click()
+    page.get_by_text("领取成功").wait_for()
+    expect(page.locator("[data-test=gift-state]")).to_have_text("您已领取这张券，可在「我的优惠券」中查看")
+    page.locator("[data-test=gift-mine]").click()
+    mine = page.locator("[data-test=coupons-available] [data-test=coupon-ticket]", has_text=name)
+    expect(mine.locator("[data-test=coupon-from-friend]")).to_have_text("好友赠送")
+    expect(mine.locator("[data-test=coupon-give]")).to_have_count(0)  # never given on
+    (received,) = [c for c in me_api(site, friend["access_token"], "/v1/me/coupons")["items"] if c["name"] == name]
+    assert (received["source_kind"], received["valid_until"]) == ("transfer", issued["valid_until"])
+
+    page = open_as(mobile, site, giver, "/coupons?tab=transferred")
+    given = page.locator("[data-test=coupons-transferred] [data-test=coupon-ticket]", has_text=name)
+    expect(given.locator("[data-test=coupon-stamp]")).to_have_text("已转赠")
+    page.goto("about:blank")
+    page.goto(link)
+    expect(page.locator("[data-test=gift-state]")).to_have_text("好友已领取这张券")  # the giver's own link, once taken

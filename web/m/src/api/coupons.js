@@ -16,3 +16,20 @@ export async function availableCount() {
   const page = await coupons('available', undefined, 50)
   return { count: page.items.length, more: Boolean(page.next_cursor) }
 }
+
+/** `POST /v1/me/coupons/{code}/offer`: `{token, expires_at, coupon}`, a link a friend opens to take the coupon
+ * (转赠), open 24 hours; the coupon waits for them meanwhile (409 `coupon-not-transferable`, `coupon-unusable`). */
+export const offer = (code) => api.post(`/me/coupons/${encodeURIComponent(code)}/offer`)
+
+/** `DELETE /v1/me/coupons/{code}/offer`: the coupon, usable again (收回转赠). */
+export const withdraw = (code) => api.delete(`/me/coupons/${encodeURIComponent(code)}/offer`)
+
+/** `GET /v1/me/gifts/{token}`: `{status, from_me, expires_at, received_code, coupon}`, a friend's gift before taking it. */
+export const gift = (token) => api.get(`/me/gifts/${encodeURIComponent(token)}`)
+
+/** `POST /v1/me/gifts/{token}/acceptance`: the member's own coupon for the friend's (409 `gift-over` with its
+ * `reason`, `own-gift`, `limit-reached`); a repeat answers the same coupon. */
+export const accept = (token) => api.post(`/me/gifts/${encodeURIComponent(token)}/acceptance`)
+
+/** The address a friend opens to take a gift: these member pages, wherever they are served. */
+export const giftLink = (token) => `${location.origin}${location.pathname}#/gifts/${token}`

@@ -11,7 +11,7 @@ export function validityText(validity) {
 }
 
 /** The el-tag type of a coupon's status. */
-export const COUPON_TAG = { available: 'success', reserved: 'warning', used: 'info', expired: 'info', voided: 'danger' }
+export const COUPON_TAG = { available: 'success', reserved: 'warning', used: 'info', expired: 'info', voided: 'danger', transferred: 'info' }
 
 /** A template the platform issues itself: on registration, or on a top-up of at least so much. */
 export function giftText(gift) {
