@@ -1113,7 +1113,7 @@ def accept_gift(member_id: str, token: str, language: str) -> dict[str, Any]:
         ]
 
     def announce(answer: Answer) -> list[Event]:
-        facts = {"code": coupon.code, "to_code": code, "template_id": template.template_id,
+        facts = {"code": coupon.code, "to_code": code, "template_id": template.template_id, "name": template.name,
                  "member_id": coupon.member_id, "to_member_id": member_id, "valid_until": coupon.valid_until,
                  "face_value_fen": template.terms.face_value}  # fmt: skip
         return [new_event("coupon.transferred", f"member/{coupon.member_id}", facts)]

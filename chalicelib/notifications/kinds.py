@@ -220,6 +220,14 @@ KINDS: dict[str, Kind] = {
             description="a coupon staff gave the member, one by one or in a bulk issue: marketing, by consent",
         ),
         _kind(
+            "coupon-transferred",
+            S,
+            DAY,
+            ("转赠已领取", "您送出的优惠券「{name}」已被好友领取。"),
+            ("Your gift was taken", "Your friend took the coupon you gave them: {name}."),
+            description="a coupon the member offered a friend was taken (转赠)",
+        ),
+        _kind(
             "coupon-expiring",
             S,
             DAY,

@@ -110,6 +110,11 @@ def _coupon_issued(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], kind, p["code"], variables)]
 
 
+def _coupon_transferred(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """The giver hears that a friend took their coupon (转赠): a service notice, once per coupon."""
+    return [Notice(p["member_id"], "coupon-transferred", p["code"], {"name": p.get("name", "")})]
+
+
 def _coupon_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     if not p.get("member_id"):
         return []
@@ -180,6 +185,7 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "wallet.cash-refunded": _cash_refunded,
     "coupon.issued": _coupon_issued,
     "coupon.expiring": _coupon_expiring,
+    "coupon.transferred": _coupon_transferred,
     "mall.order-shipped": _mall("mall-order-shipped"),
     "mall.order-ready-for-pickup": _mall("mall-order-ready"),
     "messaging.announced": _announcement,

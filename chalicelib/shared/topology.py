@@ -45,7 +45,7 @@ QUEUES: tuple[QueueSpec, ...] = (
               event_types=("notification.requested", "member.erased", "points.earned",
                            "points.expiring", "points.expired", "tier.changed", "tier.downgrade-warning",
                            "wallet.topped-up", "wallet.paid", "wallet.refunded", "wallet.cash-refunded",
-                           "coupon.issued", "coupon.expiring", "mall.order-shipped",
+                           "coupon.issued", "coupon.expiring", "coupon.transferred", "mall.order-shipped",
                            "mall.order-ready-for-pickup", "messaging.announced", "membership.card-paid",
                            "membership.card-expiring", "membership.renewal-notice", "membership.card-lapsed",
                            "membership.card-cancelled", "activity.recorded")),

@@ -730,6 +730,20 @@ TRIGGERS = [
         "您获得一张优惠券：满100减10",
     ),
     (
+        "coupon.transferred",  # 转赠: the giver hears their friend took it
+        {
+            "code": "C0DE",
+            "to_code": "N3W",
+            "template_id": "ct_1",
+            "name": "满100减10",
+            "to_member_id": "mb_2",
+            "valid_until": "2026-12-31",
+            "face_value_fen": 1_000,
+        },
+        "coupon-transferred",
+        "您送出的优惠券「满100减10」已被好友领取。",
+    ),
+    (
         "coupon.expiring",
         {"code": "C0DE", "template_id": "ct_1", "valid_until": "2026-11-23"},
         "coupon-expiring",
