@@ -1,6 +1,7 @@
 """Coupon figures: DynamoDB requests (and the items each write's transaction holds) per member claim, staff issue,
-eligibility, reservation, redemption and reversal; the items the nightly ``expire-coupons`` reads per coupon due;
-and in-process latency of a claim and a redemption next to a raw GetItem.
+eligibility, reservation, redemption, reversal, an offer to a friend and the friend taking it (转赠); the items the
+nightly ``expire-coupons`` reads per coupon due; and in-process latency of a claim and a redemption next to a raw
+GetItem.
 
 Every call goes through the whole HTTP path in-process, on a warm function. Prints one JSON object. Latencies are
 in-process against the moto emulator on a shared machine: compare them as ratios to ``raw_get_p50`` from the same
@@ -46,6 +47,10 @@ def figures() -> dict[str, object]:
         member = {
             "authorization": f"Bearer {issue_tokens(member_claims(member_id, clock.now().timestamp())).access_token}"
         }
+        friend_id, _ = members.register(MemberCreate(name="好友", phone="13700000002"))
+        friend = {
+            "authorization": f"Bearer {issue_tokens(member_claims(friend_id, clock.now().timestamp())).access_token}"
+        }
         auth = {"content-type": "application/json", **admin_auth()}
         ids = itertools.count()
         with Client(app.app, stage_name="local") as client:
@@ -62,6 +67,21 @@ def figures() -> dict[str, object]:
                 "validity": {"days_after_issue": 30}, "stock": 1_000_000, "claimable": True,
             })["template_id"]  # fmt: skip
             codes: list[str] = []
+            giftable = call("post", "/v1/coupons/templates", {
+                "name": "好友券", "kind": "amount_off", "amount_off_fen": 1_000, "validity": {"days_after_issue": 30},
+                "stock": 1_000_000, "transferable": True,
+            })["template_id"]  # fmt: skip
+            issues = f"/v1/coupons/templates/{giftable}/issues"
+            to_give = [
+                call("post", issues, {"member_id": member_id, "source_id": f"give-{n}"})["code"] for n in range(8)
+            ]
+            tokens: list[str] = []
+
+            def offer(i: int = 0) -> None:
+                tokens.append(call("post", f"/v1/me/coupons/{to_give.pop()}/offer", None, member)["token"])
+
+            def take(i: int = 0) -> None:
+                call("post", f"/v1/me/gifts/{tokens.pop()}/acceptance", None, friend)
 
             def claim(i: int = 0) -> None:
                 codes.append(call("post", "/v1/me/coupons/claims", {"template_id": template},
@@ -88,12 +108,13 @@ def figures() -> dict[str, object]:
             def eligibility(i: int = 0) -> None:
                 call("post", "/v1/coupons/eligibility", {"member_id": member_id, "order": ORDER})
 
-            for warm in (claim, issue, claim, redeem, reserve, reverse, eligibility):
+            for warm in (claim, issue, claim, redeem, reserve, reverse, eligibility, offer, take):
                 warm()  # the template, the staff session and the member's token are cached from here on
             for _ in range(20):
                 claim()  # the member holds 20 coupons: what eligibility and the counter view list
             measured = {"claim": claim, "staff_issue": issue, "reservation": reserve, "redemption": redeem,
-                        "reversal": reverse, "eligibility": eligibility}  # fmt: skip
+                        "reversal": reverse, "eligibility": eligibility, "gift_offer": offer,
+                        "gift_acceptance": take}  # fmt: skip
             for name, operation in measured.items():
                 TRANSACTIONS.clear()
                 total, by_operation = requests_of(operation)

@@ -1078,13 +1078,13 @@ def accept_gift(member_id: str, token: str, language: str) -> dict[str, Any]:
     template; once per offer (a repeat of theirs answers the same coupon, anyone else gets 409 ``gift-over``). The
     giver's count of the template stays (a gift does not make room for another claim). Refused for the giver
     themselves, a member of a tier the template is not for, and when either cannot hold coupons (frozen)."""
-    hashed = _token_hash(token)
+    hashed, coupon, account = _gift(token)
     claim = _gift_claim(hashed, member_id)
     engine = coupons()
-    replayed = engine.replay(claim)
-    if replayed is not None:
-        return replayed
-    _, coupon, account = _gift(token)
+    if coupon.status == "transferred":  # taken (the claim commits with the transfer): by this member, a repeat
+        replayed = engine.replay(claim)  # answered as the first time; by another, 409
+        if replayed is not None:
+            return replayed
     if coupon.member_id == member_id:
         raise OwnGift("This is your own coupon: send the link to a friend")
     template = get_template(coupon.template_id)

@@ -57,7 +57,8 @@ def test_tiers_an_upgrade_is_one_transaction_and_reviews_read_the_members_due():
 
 def test_coupons_one_transaction_per_write_path_and_expiry_reads_each_coupon_due_once():
     figures = bench("coupons", scale="0.04")
-    for write, most in (("claim", 4), ("staff_issue", 3), ("reservation", 4), ("redemption", 5), ("reversal", 4)):
+    for write, most in (("claim", 4), ("staff_issue", 3), ("reservation", 4), ("redemption", 5), ("reversal", 4),
+                        ("gift_offer", 3), ("gift_acceptance", 5)):  # fmt: skip
         figure = figures[f"requests_per_{write}"]
         assert one_transaction(figure, most), write
         assert figure["transactions"] == 1, write
