@@ -51,7 +51,8 @@ def serve(member_id: str, language: str) -> dict[str, Any]:
         "points": {"available": balance.available, "pending": balance.pending, "debt": balance.debt,
                    "next_expiry": soonest[0] if soonest else None, "next_expiry_points": soonest[1] if soonest else 0},
         "wallet": {**stored.to_json(), "total_fen": stored.total},
-        "coupons": {"available": [{key: c[key] for key in ("code", "name", "rules", "valid_until")} for c in usable],
+        "coupons": {"available": [{key: c[key] for key in ("code", "name", "rules", "valid_until")} for c in usable
+                                    if not c.get("offered_until")],  # one offered to a friend waits for them
                     "more": more is not None},
         "cards": membership.cards_at_counter(holdings, member_id, clock.business_today()),
     }  # fmt: skip

@@ -683,8 +683,9 @@ def read_coupon_account(code: str) -> tuple[Coupon, Account]:
 
 
 def _shown_detail(detail: dict[str, Any]) -> dict[str, Any]:
-    """An entry's detail as a till reads it: never an offer's token nor the code a friend received (bearer secrets)."""
-    return {name: value for name, value in detail.items() if name not in ("token_hash", "to_code")}
+    """An entry's detail as a till reads it: never an offer's token nor the code a friend received (bearer secrets),
+    nor who received it."""
+    return {name: value for name, value in detail.items() if name not in ("token_hash", "to_code", "to_member_id")}
 
 
 def coupon_history(code: str, language: str, within: frozenset[str] | None = None) -> dict[str, Any]:
@@ -996,7 +997,8 @@ def offer_gift(member_id: str, code: str, language: str) -> dict[str, Any]:
         raise _refusal(status, language)
     token = secrets.token_urlsafe(24)
     hashed = _token_hash(token)
-    until = clock.iso(clock.now() + timedelta(hours=GIFT_HOURS))
+    last = clock.end_of_business_day(date.fromisoformat(coupon.valid_until), get_settings().tz)  # never past it
+    until = clock.iso(min(clock.now() + timedelta(hours=GIFT_HOURS), last))
     marker = UniqueRecord(_gift_key(hashed), owner=code, created_at=now)
     try:
         offered = coupons().change(
@@ -1060,13 +1062,15 @@ def gift_preview(member_id: str, token: str, language: str) -> dict[str, Any]:
     template = templates_by_id([coupon.template_id]).get(coupon.template_id)
     now, _, today = _moment()
     state, received = _gift_state(coupon, hashed, template, now, today), None
-    if state == "taken":
+    if state == "taken":  # by this link (its claim commits with the transfer) or after another link of the coupon
         try:
             answer = coupons().replay(_gift_claim(hashed, member_id))
-        except GiftOver:
+        except GiftOver:  # this link, another member
             answer = None
+        else:
+            state = "withdrawn" if answer is None else "received"
         if answer is not None:
-            state, received = "received", str(answer["code"])
+            received = str(answer["code"])
     until = coupon.offer.until if coupon.offer is not None and coupon.offer.token_hash == hashed else None
     return {"status": state, "from_me": coupon.member_id == member_id, "expires_at": until, "received_code": received,
             "coupon": _gift_terms(coupon, template, language, now, today)}  # fmt: skip
@@ -1082,9 +1086,10 @@ def accept_gift(member_id: str, token: str, language: str) -> dict[str, Any]:
     claim = _gift_claim(hashed, member_id)
     engine = coupons()
     if coupon.status == "transferred":  # taken (the claim commits with the transfer): by this member, a repeat
-        replayed = engine.replay(claim)  # answered as the first time; by another, 409
+        replayed = engine.replay(claim)  # answered as the first time; by another, 409; by another link, withdrawn
         if replayed is not None:
             return replayed
+        raise GiftOver("The gift is withdrawn", reason="withdrawn")
     if coupon.member_id == member_id:
         raise OwnGift("This is your own coupon: send the link to a friend")
     template = get_template(coupon.template_id)
@@ -1679,7 +1684,10 @@ def _void_if_usable(code: str, source: Source, reason: str, *, follow: bool = Tr
     try:
         coupons().change(code, "void", -1, {}, source, reason, event="coupon.voided",
                          payload={"face_value_fen": value}, known=account)  # fmt: skip
-    except CouponRefused:
+    except CouponRefused:  # changed meanwhile: given to a friend in the instant (a review's race) is followed
+        now = read_coupon(code)
+        if follow and now.status == "transferred" and now.transferred_to:
+            return _void_if_usable(now.transferred_to, source, reason, follow=False)
         return 0
     return 1
 

@@ -205,6 +205,7 @@ def test_a_member_gives_a_coupon_to_a_friend_who_logs_in_from_the_link_and_takes
     page.goto("about:blank")
     page.goto(link)
     expect(page).to_have_url(re.compile(r"#/login\?next=/gifts/"))
+    expect(page.locator("[data-test=login-for-gift]")).to_contain_text("好友送你一张优惠券")  # why to log in
     friend = member_tokens(site, "13700000617")
     page = open_as(mobile, site, friend, "/" + link.split("#/", 1)[1])
     expect(page.locator("[data-test=gift-state]")).to_contain_text("前可领取")

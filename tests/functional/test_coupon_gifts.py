@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.shared import clock
+from chalicelib.shared.settings import get_settings
 from tests.conftest import deliver, member_token, published_envelopes, token_for
 from tests.functional.test_coupons import cash_out, coupon_entries_add_up, redeem, template, top_up
 
@@ -80,6 +81,7 @@ def test_a_friend_takes_an_offered_coupon_once_under_a_new_code_and_the_givers_e
     assert coupon_entries_add_up(received["code"]) == ["issue"]
     history = api.get(f"/v1/coupons/{code}").body
     assert received["code"] not in str(history)  # the till reading the old code never learns the new one
+    assert friend[0] not in str([e["detail"] for e in history["entries"]])  # nor whom it went to (a review)
     assert redeem(api, code).body["type"].endswith("/coupon-unusable")
     assert redeem(api, received["code"]).status == 201
     transferred = [e for e in published_envelopes() if e["type"] == "coupon.transferred"]
@@ -94,10 +96,18 @@ def test_anyone_else_finds_the_gift_taken_and_the_giver_cannot_take_their_own(ap
     own = as_member(api, giver[1]).post(f"/v1/me/gifts/{token}/acceptance")
     assert (own.status, own.body["type"].rsplit("/", 1)[1]) == (409, "own-gift")
     assert as_member(api, friend[1]).post(f"/v1/me/gifts/{token}/acceptance").status == 201
+    withdrawn = offer(api, giver[1], given(api, giver[0], name="另一张"))["token"]
     third = member_token("13900000003")[1]
     late = as_member(api, third).post(f"/v1/me/gifts/{token}/acceptance")
     assert (late.status, late.body["type"].rsplit("/", 1)[1], late.body["reason"]) == (409, "gift-over", "taken")
     assert as_member(api, third).get(f"/v1/me/gifts/{token}").body["status"] == "taken"
+    # a link the giver replaced before the friend took the new one says withdrawn, not taken (a walkthrough)
+    code_two = as_member(api, giver[1]).get("/v1/me/coupons?status=available").body["items"][0]["code"]
+    newer = offer(api, giver[1], code_two)["token"]
+    assert as_member(api, friend[1]).post(f"/v1/me/gifts/{newer}/acceptance").status == 201
+    assert as_member(api, third).get(f"/v1/me/gifts/{withdrawn}").body["status"] == "withdrawn"
+    late = as_member(api, third).post(f"/v1/me/gifts/{withdrawn}/acceptance")
+    assert (late.status, late.body["reason"]) == (409, "withdrawn")
     unknown = as_member(api, third).get("/v1/me/gifts/not-a-token-at-all-0000000000")
     assert unknown.status == 404
 
@@ -119,6 +129,9 @@ def test_an_offered_coupon_waits_for_the_friend_and_a_withdrawal_or_a_lapse_give
     second = offer(api, giver[1], code)["token"]
     third = offer(api, giver[1], code)["token"]  # offering again ends the link before
     assert as_member(api, friend[1]).get(f"/v1/me/gifts/{second}").body["status"] == "withdrawn"
+    assert as_member(api, friend[1]).get(f"/v1/me/gifts/{third}").body["expires_at"] <= clock.iso(
+        clock.end_of_business_day(clock.business_today() + timedelta(days=29), get_settings().tz)
+    )  # never past the coupon's last day
     with clock.frozen(clock.now() + timedelta(hours=25)):
         lapsed = as_member(api, fresh_token(friend[0])).post(f"/v1/me/gifts/{third}/acceptance")
         assert (lapsed.status, lapsed.body["reason"]) == (409, "lapsed")
@@ -191,3 +204,25 @@ def test_the_liability_and_the_templates_figures_are_unchanged_by_a_gift(api, aw
     deliver(aws, "coupons")
     after = api.get("/v1/coupons/liability").body
     assert {**after, "as_of": None} == {**before, "as_of": None}
+
+
+def test_a_take_back_follows_a_coupon_given_away_in_the_instant_after_it_read_it(api, giver, friend, monkeypatch):
+    """Found by a review: a take-back that read the coupon usable, then met the friend's acceptance committed
+    meanwhile, gave up, and the friend kept a coupon whose source was taken back."""
+    from chalicelib.coupons import service
+    from chalicelib.ledger.model import Source
+
+    code = given(api, giver[0])
+    token = offer(api, giver[1], code)["token"]
+    real, taken = service.read_coupon_account, []
+
+    def read_then_given(read_code):
+        answer = real(read_code)
+        if read_code == code and not taken:
+            taken.append(True)
+            taken.append(as_member(api, friend[1]).post(f"/v1/me/gifts/{token}/acceptance").body["code"])
+        return answer
+
+    monkeypatch.setattr(service, "read_coupon_account", read_then_given)
+    assert service._void_if_usable(code, Source("cash-refund", "cr-1"), service.VOIDED_CASH_OUT) == 1
+    assert api.get(f"/v1/coupons/{taken[1]}").body["coupon"]["status"] == "voided"

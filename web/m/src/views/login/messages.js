@@ -3,6 +3,7 @@ export default {
     login: {
       title: '登录 / 注册',
       welcome: '积分、等级、储值，一站查看',
+      forGift: '好友送你一张优惠券：用手机号登录（新用户自动注册）后即可领取',
       bySms: '验证码登录',
       byPassword: '密码登录',
       phone: '手机号',
@@ -37,6 +38,7 @@ export default {
     login: {
       title: 'Log in / Join',
       welcome: 'Points, tier and wallet in one place',
+      forGift: 'A friend sent you a coupon: log in with your phone number (new members join at once) to take it',
       bySms: 'SMS code',
       byPassword: 'Password',
       phone: 'Phone',
