@@ -522,7 +522,9 @@ class CouponEntry(Schema):
     """One entry of a coupon's history: a change of its state, never edited."""
 
     seq: int = Field(description="the entry's number in the coupon's history, from 1")
-    kind: str = Field(description="issue, reserve, release, redeem, return, expire or void")
+    kind: str = Field(
+        description="issue, reserve, release, redeem, return, expire, void, or offer, withdraw and transfer (转赠)"
+    )
     amount: int = Field(description="+1 while usable, -1 when it stops being usable, 0 for a change of state")
     usable_after: int = Field(description="1 when usable after it, 0 when not")
     reason: str = Field(description="why, in words")
