@@ -133,7 +133,7 @@ def test_a_template_stops_then_is_voided_when_confirmed_and_the_liability_follow
     row = page.locator("[data-test=templates] tr", has_text=name)
     switch = row.get_by_role("switch", name=f"{name} 开放会员领取")  # named for a screen reader
     expect(switch).not_to_be_checked()
-    row.locator(".el-switch").click()  # members may claim it from now on
+    row.locator("[data-test=template-claimable]").click()  # members may claim it from now on
     page.get_by_text(f"「{name}」已开放会员领取").wait_for()
     assert site.api("GET", f"/v1/coupons/templates/{made['template_id']}")["claimable"] is True
     expect(switch).to_be_checked()
