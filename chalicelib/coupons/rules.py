@@ -606,7 +606,7 @@ class CouponBook:
         if kind == "offer":
             offer = Offer(detail["token_hash"], detail["until"])
             return replace(state, status="available", reservation=None, offer=offer), detail
-        open_offer = state.offered(now) if state.status == "available" else None
+        open_offer = state.offered(now)
         if open_offer is None or open_offer.token_hash != detail["token_hash"]:
             raise CouponRefused("not-offered")
         return replace(state, status="transferred", reservation=None, offer=None,

@@ -567,6 +567,13 @@ def rules_in_words(terms: Terms, language: str) -> str:
     return in_words(terms, language, stores=stores, tiers=tiers)
 
 
+def status_now(coupon: Coupon, template: Template | None, now: str, today: date) -> str:
+    """A coupon's status as members and tills read it at ``now``: as of the moment (``Coupon.status_at``), and voided
+    while usable once its template is voided (before the nightly job books it)."""
+    status = coupon.status_at(now, today)
+    return "voided" if template and template.status == "voided" and status in ("available", "reserved") else status
+
+
 def coupon_json(coupon: Coupon, template: Template | None, language: str, now: str, today: date) -> dict[str, Any]:
     terms = template.terms if template else None
     return {
@@ -582,9 +589,7 @@ def coupon_json(coupon: Coupon, template: Template | None, language: str, now: s
         "cap_fen": terms.cap_fen if terms else None,
         "min_spend_fen": terms.least_spend_fen if terms else 0,
         "member_id": coupon.member_id,
-        "status": "voided"
-        if template and template.status == "voided" and coupon.status_at(now, today) in ("available", "reserved")
-        else coupon.status_at(now, today),
+        "status": status_now(coupon, template, now, today),
         "valid_from": coupon.valid_from,
         "valid_until": coupon.valid_until,
         "issued_at": coupon.issued_at,
@@ -624,7 +629,7 @@ def member_coupons(
         templates |= templates_by_id({record.template_id for record in page} - set(templates))
         for n, record in enumerate(page):
             coupon = _coupon_of(record)
-            shown = coupon_json(coupon, templates.get(coupon.template_id), language, now, today)["status"]
+            shown = status_now(coupon, templates.get(coupon.template_id), now, today)
             last_seen = record
             if status is None or shown == status:
                 found.append(coupon)
@@ -992,7 +997,7 @@ def offer_gift(member_id: str, code: str, language: str) -> dict[str, Any]:
     if coupon.source_kind == TRANSFER:
         raise NotTransferable("A coupon received from a friend cannot be given on", reason="received")
     now, _, today = _moment()
-    status = coupon_json(coupon, template, language, now, today)["status"]
+    status = status_now(coupon, template, now, today)
     if status != "available":
         raise _refusal(status, language)
     token = secrets.token_urlsafe(24)
@@ -1042,7 +1047,7 @@ def _gift_state(coupon: Coupon, hashed: str, template: Template | None, now: str
         return "taken"
     if coupon.offer is None or coupon.offer.token_hash != hashed:
         return "withdrawn"
-    if coupon_json(coupon, template, "en", now, today)["status"] != "available":
+    if status_now(coupon, template, now, today) != "available":
         return "unusable"
     return "open" if coupon.offered(now) else "lapsed"
 
@@ -1065,15 +1070,22 @@ def gift_preview(member_id: str, token: str, language: str) -> dict[str, Any]:
     if state == "taken":  # by this link (its claim commits with the transfer) or after another link of the coupon
         try:
             answer = coupons().replay(_gift_claim(hashed, member_id))
-        except GiftOver:  # this link, another member
-            answer = None
+        except GiftOver:  # this link, by another member
+            pass
         else:
-            state = "withdrawn" if answer is None else "received"
-        if answer is not None:
-            received = str(answer["code"])
+            state, received = ("withdrawn", None) if answer is None else ("received", str(answer["code"]))
     until = coupon.offer.until if coupon.offer is not None and coupon.offer.token_hash == hashed else None
     return {"status": state, "from_me": coupon.member_id == member_id, "expires_at": until, "received_code": received,
             "coupon": _gift_terms(coupon, template, language, now, today)}  # fmt: skip
+
+
+def _taken(engine: Coupons, claim: Claim) -> dict[str, Any]:
+    """A link whose coupon was given: the claim commits with the transfer, so this member's repeat is answered as the
+    first time, another member's is 409 taken (the claim's conflict), and after another link of it, withdrawn."""
+    replayed = engine.replay(claim)
+    if replayed is None:
+        raise GiftOver("The gift is withdrawn", reason="withdrawn")
+    return replayed
 
 
 def accept_gift(member_id: str, token: str, language: str) -> dict[str, Any]:
@@ -1085,11 +1097,8 @@ def accept_gift(member_id: str, token: str, language: str) -> dict[str, Any]:
     hashed, coupon, account = _gift(token)
     claim = _gift_claim(hashed, member_id)
     engine = coupons()
-    if coupon.status == "transferred":  # taken (the claim commits with the transfer): by this member, a repeat
-        replayed = engine.replay(claim)  # answered as the first time; by another, 409; by another link, withdrawn
-        if replayed is not None:
-            return replayed
-        raise GiftOver("The gift is withdrawn", reason="withdrawn")
+    if coupon.status == "transferred":
+        return _taken(engine, claim)
     if coupon.member_id == member_id:
         raise OwnGift("This is your own coupon: send the link to a friend")
     template = get_template(coupon.template_id)
@@ -1134,7 +1143,7 @@ def accept_gift(member_id: str, token: str, language: str) -> dict[str, Any]:
             attach=lambda answer: [keep(after["given"]), keep(received, new=True)],
             known={given: account, holder: Account(holder)},
         )
-    except CouponRefused:  # taken, withdrawn or used meanwhile
+    except CouponRefused:  # taken by another member, withdrawn or used meanwhile (this member's repeat: its claim)
         state = _gift_state(read_coupon(coupon.code), hashed, template, now, today)
         raise GiftOver(f"The gift is {state}", reason=state) from None
     except Insufficient:
@@ -1684,11 +1693,8 @@ def _void_if_usable(code: str, source: Source, reason: str, *, follow: bool = Tr
     try:
         coupons().change(code, "void", -1, {}, source, reason, event="coupon.voided",
                          payload={"face_value_fen": value}, known=account)  # fmt: skip
-    except CouponRefused:  # changed meanwhile: given to a friend in the instant (a review's race) is followed
-        now = read_coupon(code)
-        if follow and now.status == "transferred" and now.transferred_to:
-            return _void_if_usable(now.transferred_to, source, reason, follow=False)
-        return 0
+    except CouponRefused:  # changed meanwhile: read again, so one given to a friend in that instant is followed
+        return _void_if_usable(code, source, reason) if follow else 0  # (a review's race)
     return 1
 
 

@@ -226,3 +226,18 @@ def test_a_take_back_follows_a_coupon_given_away_in_the_instant_after_it_read_it
     monkeypatch.setattr(service, "read_coupon_account", read_then_given)
     assert service._void_if_usable(code, Source("cash-refund", "cr-1"), service.VOIDED_CASH_OUT) == 1
     assert api.get(f"/v1/coupons/{taken[1]}").body["coupon"]["status"] == "voided"
+
+
+def test_a_friend_s_repeat_that_read_the_gift_before_their_first_took_it_gets_the_same_coupon(
+    api, giver, friend, monkeypatch
+):
+    """A double tap: the second read the coupon still offered, then met the transfer its twin had committed; the
+    claim committed with the transfer answers it the same coupon, not 409."""
+    from chalicelib.coupons import service
+
+    token = offer(api, giver[1], given(api, giver[0]))["token"]
+    before = service._gift(token)
+    first = as_member(api, friend[1]).post(f"/v1/me/gifts/{token}/acceptance")
+    monkeypatch.setattr(service, "_gift", lambda _: before)  # as read before the first committed
+    again = as_member(api, friend[1]).post(f"/v1/me/gifts/{token}/acceptance")
+    assert (again.status, again.body["code"], again.body["duplicate"]) == (201, first.body["code"], True)
