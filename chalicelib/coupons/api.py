@@ -290,7 +290,8 @@ def withdraw_offer(ctx: RequestContext, code: str) -> Reply:
 )
 def friend_gift(ctx: RequestContext, token: str) -> Reply:
     """What the link's coupon is (its terms, never its code nor whose it is) and whether it may be taken now
-    (`status`); once taken by the caller, their coupon's code. 404 for a token never offered."""
+    (`status`), and if not by the caller, why (`refusal`); once taken by the caller, their coupon's code. 404 for a
+    token never offered."""
     return Reply(FriendGift.model_validate(service.gift_preview(ctx.caller.id, token, ctx.language)))
 
 
@@ -317,7 +318,7 @@ def accept_gift(ctx: RequestContext, token: str) -> Reply:
     coupon (`duplicate`), anyone else 409 `gift-over`. It counts against the member's limit of the template
     (`per_member_limit`).
 
-    Errors: 409 `gift-over` (`reason`: taken, withdrawn, lapsed or unusable); 409 `own-gift` for the member who
+    Errors: 409 `gift-over` (`reason`: taken, withdrawn, lapsed, unusable or closed); 409 `own-gift` for the member who
     offered it; 409 `limit-reached`; 409 `tier-not-applicable` for a member of a tier the template is not for; 422
     `member-not-eligible` when either member is frozen; 404 for a token never offered."""
     return Reply(Coupon.model_validate(service.accept_gift(ctx.caller.id, token, ctx.language)), status=201)

@@ -648,12 +648,16 @@ class FriendGift(Schema):
 
     confidential: ClassVar[bool] = True
 
-    status: Literal["open", "received", "taken", "withdrawn", "lapsed", "unusable"] = Field(
+    status: Literal["open", "received", "taken", "withdrawn", "lapsed", "unusable", "closed"] = Field(
         description="open (may be taken now), received (the caller took it), taken (by someone else), withdrawn "
-        "(收回, or offered again with another link), lapsed (24 hours passed) or unusable (the coupon was used, "
-        "expired or voided)"
+        "(收回, or offered again with another link), lapsed (24 hours passed), unusable (the coupon was used, "
+        "expired or voided) or closed (the business no longer lets this coupon be given)"
     )
     from_me: bool = Field(description="the caller offered it (they cannot take it)")
     expires_at: str | None = Field(description=f"when the offer lapses; {UTC_INSTANT}")
     received_code: str | None = Field(description="received: the code of the caller's coupon")
+    refusal: Literal["tier-not-applicable", "limit-reached", "member-not-eligible"] | None = Field(
+        description="open: why the caller could not take it, as taking it would answer (a tier the coupon is not "
+        "for, their limit of the template reached, their membership frozen); null when they may"
+    )
     coupon: CouponOfferTerms = Field(description="the coupon's terms")

@@ -113,7 +113,7 @@ class IssueConflict(Conflict):
 
 
 class CouponUnusable(Conflict):
-    slug, title = "coupon-unusable", "The coupon cannot be used on this order"
+    slug, title = "coupon-unusable", "The coupon cannot be used now"
 
 
 class CouponUsed(Conflict):
@@ -1041,14 +1041,17 @@ def _gift(token: str) -> tuple[str, Coupon, Account]:
 
 
 def _gift_state(coupon: Coupon, hashed: str, template: Template | None, now: str, today: date) -> str:
-    """Where an offer stands: open, taken (by whoever), withdrawn (or offered again since), lapsed, or unusable (the
-    coupon was used, expired or voided)."""
+    """Where an offer stands: open, taken (by whoever), withdrawn (or offered again since), lapsed, unusable (the
+    coupon was used, expired or voided) or closed (the business stopped gifts of the template since: an open link
+    closes with it)."""
     if coupon.status == "transferred":
         return "taken"
     if coupon.offer is None or coupon.offer.token_hash != hashed:
         return "withdrawn"
     if status_now(coupon, template, now, today) != "available":
         return "unusable"
+    if template is None or not template.transferable:
+        return "closed"
     return "open" if coupon.offered(now) else "lapsed"
 
 
@@ -1060,9 +1063,25 @@ def _gift_terms(coupon: Coupon, template: Template | None, language: str, now: s
     return {name: shown[name] for name in kept}
 
 
+def _gift_refusal(member_id: str, template: Template) -> str | None:
+    """Why the member could not take an open gift of the template, as taking it would answer (the problem's slug):
+    a tier the template is not for, their limit of it reached, or a membership frozen; None when they may."""
+    tier, frozen = _holder(member_id)
+    if template.terms.scope.tiers and tier not in template.terms.scope.tiers:
+        return TierNotApplicable.slug
+    if frozen:
+        return MemberNotEligible.slug
+    if template.per_member_limit is not None:
+        taken = ledger().holdings(holder := taken_holder(template.template_id, member_id)).balance(holder, TAKEN)
+        if taken >= template.per_member_limit:
+            return LimitReached.slug
+    return None
+
+
 def gift_preview(member_id: str, token: str, language: str) -> dict[str, Any]:
     """An offer as the member opening its link sees it: the coupon's terms, whether it is open, and, once taken,
-    whether they took it (``received``: their coupon's code)."""
+    whether they took it (``received``: their coupon's code); while open, why they could not take it
+    (``refusal``), so the page says so before the member taps."""
     hashed, coupon, _ = _gift(token)
     template = templates_by_id([coupon.template_id]).get(coupon.template_id)
     now, _, today = _moment()
@@ -1075,7 +1094,9 @@ def gift_preview(member_id: str, token: str, language: str) -> dict[str, Any]:
         else:
             state, received = ("withdrawn", None) if answer is None else ("received", str(answer["code"]))
     until = coupon.offer.until if coupon.offer is not None and coupon.offer.token_hash == hashed else None
-    return {"status": state, "from_me": coupon.member_id == member_id, "expires_at": until, "received_code": received,
+    from_me = coupon.member_id == member_id
+    refusal = _gift_refusal(member_id, template) if state == "open" and not from_me and template else None
+    return {"status": state, "from_me": from_me, "expires_at": until, "received_code": received, "refusal": refusal,
             "coupon": _gift_terms(coupon, template, language, now, today)}  # fmt: skip
 
 

@@ -228,3 +228,16 @@ def test_a_member_gives_a_coupon_to_a_friend_who_logs_in_from_the_link_and_takes
     page.goto("about:blank")
     page.goto(link)
     expect(page.locator("[data-test=gift-state]")).to_have_text("好友已领取这张券")  # the giver's own link, once taken
+
+    limited = welcome_template(site, f"限领券·{secrets.token_hex(2)}", claimable=False, transferable=True)
+    for member_id in (giver_id, received["member_id"]):  # one each: the friend is at the limit of one
+        site.api("POST", f"/v1/coupons/templates/{limited['template_id']}/issues",
+                 {"member_id": member_id, "source_id": f"gift-{secrets.token_hex(4)}"})  # fmt: skip
+    (second,) = [
+        c for c in me_api(site, giver["access_token"], "/v1/me/coupons")["items"] if c["name"] == limited["name"]
+    ]
+    status, offered = send("POST", f"{site.base}/v1/me/coupons/{second['code']}/offer", token=giver["access_token"])
+    assert status == 201, offered
+    page = open_as(mobile, site, friend, f"/gifts/{offered['token']}")
+    expect(page.locator("[data-test=gift-state]")).to_have_text("这张券每人限领的张数您已领满")  # before any tap
+    expect(page.locator("[data-test=gift-accept]")).to_have_count(0)

@@ -8,7 +8,7 @@ import pytest
 from chalicelib.shared import clock
 from chalicelib.shared.settings import get_settings
 from tests.conftest import deliver, member_token, published_envelopes, token_for
-from tests.functional.test_coupons import cash_out, coupon_entries_add_up, redeem, template, top_up
+from tests.functional.test_coupons import MERGE_PATCH, cash_out, coupon_entries_add_up, redeem, template, top_up
 
 
 @pytest.fixture
@@ -164,6 +164,8 @@ def test_a_gift_counts_against_the_friends_limit_and_never_makes_room_for_the_gi
     theirs = as_member(api, friend[1]).post("/v1/me/coupons/claims", claim)
     assert theirs.status == 201
     token = offer(api, giver[1], mine)["token"]
+    seen = as_member(api, friend[1]).get(f"/v1/me/gifts/{token}").body
+    assert (seen["status"], seen["refusal"]) == ("open", "limit-reached")  # said before the member taps
     full = as_member(api, friend[1]).post(f"/v1/me/gifts/{token}/acceptance")
     assert (full.status, full.body["type"].rsplit("/", 1)[1]) == (409, "limit-reached")
     assert as_member(api, giver[1]).get("/v1/me/coupons").body["items"][0]["offered_until"]  # still offered
@@ -176,11 +178,29 @@ def test_a_gift_for_some_tiers_is_taken_only_by_their_members(api, giver, friend
     token = offer(api, giver[1], code)["token"]
     from chalicelib.members.records import MemberRecord
 
+    assert as_member(api, friend[1]).get(f"/v1/me/gifts/{token}").body["refusal"] is None
     record = MemberRecord.find(friend[0])
     record.tier = "gold"
     record.save()
+    assert as_member(api, friend[1]).get(f"/v1/me/gifts/{token}").body["refusal"] == "tier-not-applicable"
     refused = as_member(api, friend[1]).post(f"/v1/me/gifts/{token}/acceptance")
     assert (refused.status, refused.body["type"].rsplit("/", 1)[1]) == (409, "tier-not-applicable")
+
+
+def test_an_open_link_closes_when_the_business_stops_gifts_of_its_template(api, giver, friend):
+    code = given(api, giver[0])
+    token = offer(api, giver[1], code)["token"]
+    template_id = as_member(api, giver[1]).get("/v1/me/coupons").body["items"][0]["template_id"]
+    changed = api.patch(f"/v1/coupons/templates/{template_id}", {"transferable": False},
+                        headers={**MERGE_PATCH, "if-match": '"1"'})  # fmt: skip
+    assert changed.status == 200, changed.body
+    seen = as_member(api, friend[1]).get(f"/v1/me/gifts/{token}").body
+    assert (seen["status"], seen["refusal"]) == ("closed", None)
+    refused = as_member(api, friend[1]).post(f"/v1/me/gifts/{token}/acceptance")
+    assert (refused.status, refused.body["reason"]) == (409, "closed")
+    assert coupon_entries_add_up(code) == ["issue", "offer"]  # nothing written
+    withdrawn = as_member(api, giver[1]).call("DELETE", f"/v1/me/coupons/{code}/offer").body
+    assert (withdrawn["status"], withdrawn["offered_until"], withdrawn["transferable"]) == ("available", None, False)
 
 
 def test_a_cash_refund_takes_back_a_top_up_gift_the_member_gave_a_friend(api, aws, partner, giver, friend):
