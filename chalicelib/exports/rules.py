@@ -60,7 +60,7 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "coupons": (("coupon.issued", "coupon.redeemed", "coupon.returned", "coupon.expired", "coupon.voided",
                  "coupon.transferred"),
                 ("coupon_ref", "template_id", "source_kind", "count", "face_value_fen", "discount_fen", "order_id",
-                 "redemption_id", "valid_until", "reason")),
+                 "redemption_id", "valid_until", "reason", "to_member_id", "to_coupon_ref")),
     "mall_orders": (("mall.order-placed", "mall.order-paid", "mall.order-shipped", "mall.order-ready-for-pickup",
                      "mall.order-completed", "mall.order-cancelled", "mall.order-refunded"),
                     ("order_id", "reward_id", "kind", "quantity", "points", "cash_fen", "status", "pickup_store_id")),
@@ -142,9 +142,14 @@ def fact_row(event: Mapping[str, Any], tz: ZoneInfo, key: bytes) -> tuple[str, d
     if event["type"] == "wallet.cash-refunded" and payload.get("gift_points_forfeited"):  # pending gift points lost
         row["gift_points"] = -int(payload["gift_points_forfeited"])
     if entity == "coupons":  # a coupon's code is what redeems it: the files name it by a keyed hash instead
-        code = payload.get("code")
-        row["coupon_ref"] = hmac.new(key, str(code).encode(), hashlib.sha256).hexdigest()[:24] if code else None
+        row["coupon_ref"] = coupon_ref(payload.get("code"), key)
+        row["to_coupon_ref"] = coupon_ref(payload.get("to_code"), key)  # a friend's coupon, in place of the giver's
     return entity, row
+
+
+def coupon_ref(code: Any, key: bytes) -> str | None:
+    """A coupon's name in the files: a keyed hash of its code, the same in every file."""
+    return hmac.new(key, str(code).encode(), hashlib.sha256).hexdigest()[:24] if code else None
 
 
 def actor_kind(actor: str) -> str:

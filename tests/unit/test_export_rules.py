@@ -54,6 +54,16 @@ def test_a_coupon_is_named_by_a_keyed_reference_never_by_the_code_that_redeems_i
     assert other_key["coupon_ref"] != issued["coupon_ref"]
 
 
+def test_a_gift_to_a_friend_names_the_coupon_the_friend_received_so_its_later_use_is_traced():
+    gift = {"code": "CPN-GIVER", "to_code": "CPN-FRIEND", "member_id": "m-giver", "to_member_id": "m-friend"}
+    given = rules.fact_row(event("coupon.transferred", gift), TZ, KEY)[1]
+    used = rules.fact_row(event("coupon.redeemed", {"code": "CPN-FRIEND", "member_id": "m-friend"}), TZ, KEY)[1]
+    assert (given["member_id"], given["to_member_id"]) == ("m-giver", "m-friend")
+    assert given["to_coupon_ref"] == used["coupon_ref"] != given["coupon_ref"]
+    assert "CPN-FRIEND" not in rules.csv_file(rules.columns_of("coupons"), [given, used]).decode()
+    assert rules.fact_row(event("coupon.issued", {"code": "CPN-GIVER"}), TZ, KEY)[1]["to_coupon_ref"] is None
+
+
 def test_the_files_keep_their_columns_by_position_new_ones_only_at_the_end():
     """Athena reads a file's columns by position, and the files are kept: a column is never moved or taken out."""
     from chalicelib.exports.service import columns_of
