@@ -233,6 +233,22 @@ def test_a_cashier_redeems_a_coupon_at_the_counter_sees_it_used_and_reverses_it(
     lookup.locator("[data-test=lookup-history]").get_by_text("核销", exact=True).wait_for()  # every change kept
     console.shot("counter-reversed")
 
+    page.get_by_label("订单金额（元）").fill("80")  # in English, a reason is a sentence: whole, never cut off
+    page.get_by_role("button", name="English").click()
+    page.locator("[data-test=coupon-check]").click()
+    order = {"member_id": member["member_id"], "order": {"store_id": "SH-001", "total_fen": 8000}}
+    fit = site.api("POST", "/v1/coupons/eligibility", order, **{"Accept-Language": "en"})
+    (why,) = [item for item in fit["unusable"] if item["code"] == coupon["code"]]
+    tag = cards.locator("[data-test=unusable-coupons] tr", has_text=name).locator("[data-test=why-not]")
+    expect(tag).to_have_text(why["reason_text"])
+    if not tag.is_visible():
+        cards.locator(".unusable .el-collapse-item__header").click()
+    expect(tag).to_be_visible()
+    whole = "el => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().right <= el.closest('td').getBoundingClientRect().right"  # noqa: E501
+    assert tag.evaluate(whole)
+    console.shot("counter-unusable-english")
+    page.get_by_role("button", name="中文").click()
+
 
 def test_a_free_drink_coupon_is_made_with_its_price_and_redeemed_at_the_counter_on_the_item_it_gives(
     site: Site, console: Screens
