@@ -503,6 +503,9 @@ def test_every_screen_has_a_title_labelled_inputs_and_fits_a_phone(site: Site, m
     for reason in ("Check-in reward", "Points taken back: refund of order m-order-606", "Purchase"):
         expect(ledger.locator(".reason", has_text=reason).first).to_be_visible()
     expect(ledger).not_to_contain_text("消费积分")
+    # dates as English readers of either side of the Atlantic read them alike: 4 Dec 2026, never 04/12/2026
+    expect(ledger).to_contain_text(re.compile(r"\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4},"))
+    expect(ledger).not_to_contain_text(re.compile(r"\d{2}/\d{2}/\d{4}"))
     mobile.shot("points-english")
     page.goto(f"{site.base}/m/#/wallet")
     expect(page.locator("[data-test=wallet-move]").first).to_contain_text("Top-up 充500送100积分")  # the plan's name
