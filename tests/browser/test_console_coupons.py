@@ -45,7 +45,13 @@ def test_a_template_is_created_issued_to_the_demo_member_and_shown_on_their_page
     page = log_in(console, site)
     page.locator("[data-menu=coupons]").click()  # the marketing group's entry
     expect(page).to_have_title(TITLE)
-    page.locator("[data-test=templates]").wait_for()
+    page.locator("[data-test=templates] .el-table__row").first.wait_for()  # the demo's templates, not a spinner
+    for actions in page.locator("[data-test=templates] .el-table__row td:last-child .cell").all():
+        assert actions.evaluate("el => el.scrollHeight <= 32"), actions.inner_text()  # on one line: none wraps
+    fits = "el => el.querySelector('.el-table__body').offsetWidth <= el.clientWidth"
+    assert page.locator("[data-test=templates]").evaluate(fits)  # every column shows, none under the fixed actions
+    for cell in page.locator("[data-test=templates] th .cell, [data-test=templates] .el-tag").all():
+        assert cell.evaluate("el => el.scrollWidth <= el.clientWidth && el.offsetHeight <= 24"), cell.inner_text()
     console.shot("templates")
 
     name = f"满100减15·{secrets.token_hex(2)}"
