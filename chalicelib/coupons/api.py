@@ -256,11 +256,12 @@ def my_coupons(ctx: RequestContext) -> Reply:
 def offer_coupon(ctx: RequestContext, code: str) -> Reply:
     """Make a link a friend opens to take the coupon (`/m/#/gifts/{token}`), open 24 hours; the coupon cannot be used
     or held for an order meanwhile (409 `coupon-unusable`, reason `offered`, at a till). Offering it again makes a new
-    link and ends the first. Only coupons of a template that lets them be given (`transferable`), never one received
-    from a friend, and only one usable now.
+    link and ends the first; a coupon is offered 10 times at most. Only coupons of a template that lets them be given
+    (`transferable`), never one received from a friend, and only one usable now.
 
-    Errors: 409 `coupon-not-transferable` (`reason`: template or received); 409 `coupon-unusable` or `coupon-used`
-    (with its `reason`: reserved for an order, expired, voided …); 404 for a coupon that is not the member's."""
+    Errors: 409 `coupon-not-transferable` (`reason`: template, received or offers-used); 409 `coupon-unusable` or
+    `coupon-used` (with its `reason`: reserved for an order, expired, voided …); 404 for a coupon that is not the
+    member's."""
     return Reply(CouponOffer.model_validate(service.offer_gift(ctx.caller.id, code, ctx.language)), status=201)
 
 

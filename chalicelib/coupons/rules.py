@@ -313,6 +313,8 @@ class Offer:
 
 
 GIFT_HOURS = 24  # how long an offer to a friend stays open
+OFFERS_PER_COUPON = 10  # links a coupon may be offered with, all told: a friend who missed one gets another, while
+# a loop of offers and withdrawals cannot grow a coupon's history and its links' items without end
 
 
 @dataclass(frozen=True)
@@ -336,6 +338,7 @@ class Coupon:
     noticed: bool = False  # its expiry reminder was announced
     offer: Offer | None = None  # offered to a friend (转赠), while ``offer.until`` has not passed
     transferred_to: str | None = None  # the code the friend received for it
+    offers: int = 0  # links it was offered with (at most ``OFFERS_PER_COUPON``)
 
     @property
     def usable_count(self) -> int:
@@ -505,7 +508,8 @@ class CouponBook:
       voided): ``{"order_id", "voided"?}``, the order that used it, once (``returned_from`` remembers the order).
     - ``expire`` / ``void`` (-1): an available or reserved coupon (an offer to a friend ends with it).
     - ``offer`` (0): ``{"token_hash", "until", "now"}``; an available coupon (a lapsed reservation left), offered to a
-      friend until ``until`` (转赠), in place of any offer before it; it cannot be reserved or used meanwhile.
+      friend until ``until`` (转赠), in place of any offer before it; it cannot be reserved or used meanwhile. At
+      most ``OFFERS_PER_COUPON`` offers a coupon (refused ``offers-used``).
     - ``withdraw`` (0): ``{"now"}``; the coupon's offer, open or lapsed, taken back.
     - ``transfer`` (-1): ``{"token_hash", "to_code", "to_member_id", "now"}``; the coupon offered with that token,
       the offer still open: it ends ``transferred``, ``transferred_to`` naming the friend's coupon.
@@ -604,8 +608,10 @@ class CouponBook:
         if current != "available":
             raise CouponRefused(current)
         if kind == "offer":
+            if state.offers >= OFFERS_PER_COUPON:
+                raise CouponRefused("offers-used")
             offer = Offer(detail["token_hash"], detail["until"])
-            return replace(state, status="available", reservation=None, offer=offer), detail
+            return replace(state, status="available", reservation=None, offer=offer, offers=state.offers + 1), detail
         open_offer = state.offered(now)
         if open_offer is None or open_offer.token_hash != detail["token_hash"]:
             raise CouponRefused("not-offered")

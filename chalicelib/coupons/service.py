@@ -25,6 +25,7 @@ from chalicelib.coupons.rules import (
     COUPON,
     COUPON_BOOK,
     GIFT_HOURS,
+    OFFERS_PER_COUPON,
     ORDER,
     REASONS,
     STOCK,
@@ -989,7 +990,8 @@ def offer_gift(member_id: str, code: str, language: str) -> dict[str, Any]:
     """Offer one of the member's own coupons to a friend (转赠): a link holding a new random token, open
     ``GIFT_HOURS`` hours, in place of any offer of it before. Only a template's that lets its coupons be given, never a
     coupon received from a friend (one gift per coupon: coupons do not circulate), and only one usable now; it cannot
-    be used or held for an order while offered. The token is answered once and kept only as its hash."""
+    be used or held for an order while offered, and is offered ``OFFERS_PER_COUPON`` times at most. The token is
+    answered once and kept only as its hash."""
     coupon, account = _own(member_id, code)
     template = get_template(coupon.template_id)
     if not template.transferable:
@@ -1011,6 +1013,9 @@ def offer_gift(member_id: str, code: str, language: str) -> dict[str, Any]:
             known=account, alongside=lambda tx: tx.put(marker, condition=UniqueRecord.key.does_not_exist()),
         )  # fmt: skip
     except CouponRefused as refused:
+        if refused.reason == "offers-used":
+            used = f"This coupon was offered {OFFERS_PER_COUPON} times, the most"
+            raise NotTransferable(used, reason="offers-used") from None
         raise _refusal(refused.reason, language) from None
     return {"token": token, "expires_at": until, "coupon": coupon_json(offered, template, language, now, today)}
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.coupons.rules import OFFERS_PER_COUPON
 from chalicelib.shared import clock
 from chalicelib.shared.settings import get_settings
 from tests.conftest import deliver, member_token, published_envelopes, token_for
@@ -152,6 +153,12 @@ def test_only_a_transferable_templates_coupons_are_offered_and_a_received_one_is
     onward = as_member(api, friend[1]).post(f"/v1/me/coupons/{received.body['code']}/offer")
     assert (onward.status, onward.body["reason"]) == (409, "received")
     assert as_member(api, friend[1]).post(f"/v1/me/coupons/{code}/offer").status == 404  # not theirs
+    looped = given(api, giver[0], name="反复分享")
+    for _ in range(OFFERS_PER_COUPON):
+        offer(api, giver[1], looped)
+    refused = as_member(api, giver[1]).post(f"/v1/me/coupons/{looped}/offer")
+    assert (refused.status, refused.body["reason"]) == (409, "offers-used")
+    assert as_member(api, giver[1]).call("DELETE", f"/v1/me/coupons/{looped}/offer").body["status"] == "available"
     used = given(api, giver[0], name="已用")
     assert redeem(api, used).status == 201
     assert as_member(api, giver[1]).post(f"/v1/me/coupons/{used}/offer").body["type"].endswith("/coupon-used")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from chalicelib.coupons.rules import (
     BOOKS,
     COUPON,
+    OFFERS_PER_COUPON,
     STATUSES,
     STOCK,
     CodeFormat,
@@ -218,6 +219,24 @@ def test_an_offered_coupon_waits_for_the_friend_holding_its_token_until_the_offe
     assert change(offered, "withdraw").offer is None
     assert change(offered, "void", -1).offer is None
     assert book.load(book.dump(offered)) == offered  # kept and read back whole
+
+
+def test_a_coupon_is_offered_ten_times_at_most_whatever_became_of_each_offer():
+    """Another link for a friend who missed one, but no loop of offers and withdrawals without end."""
+    book = BOOKS[COUPON]
+    source = Source("member", "mb_1")
+    state = coupon()
+    for n in range(OFFERS_PER_COUPON):
+        state = book.apply(state, Posting("coupon:C1", COUPON, 0, "offer", source, "", {"token_hash": f"t{n}",
+                           "until": "2026-11-20T05:00:00.000Z", "now": NOW}), TODAY)[0]  # fmt: skip
+        if n % 2:
+            state = book.apply(state, Posting("coupon:C1", COUPON, 0, "withdraw", source, "", {"now": NOW}), TODAY)[0]
+    assert state.offers == OFFERS_PER_COUPON
+    with pytest.raises(CouponRefused, match="offers-used"):
+        book.apply(state, Posting("coupon:C1", COUPON, 0, "offer", source, "", {"token_hash": "t-last",
+                   "until": "2026-11-20T05:00:00.000Z", "now": NOW}), TODAY)  # fmt: skip
+    kept_before = {name: value for name, value in book.dump(coupon()).items() if name != "offers"}
+    assert book.load(kept_before).offers == 0  # a coupon kept before offers were counted
 
 
 def _stock_posting():
