@@ -337,5 +337,8 @@ def reverse_benefit_use(ctx: RequestContext, member_id: str, benefit_id: str, us
     who record benefit uses and also refund purchases or cancel cards (a store manager, customer service; finance,
     who records none, takes none back).
 
-    Errors: 404 `use-not-found`; 403 `use-not-reversible` for an earlier day's use taken back by a cashier."""
+    Staff scoped to stores take back only a use recorded at one of theirs.
+
+    Errors: 404 `use-not-found`; 403 `use-not-reversible` for an earlier day's use taken back by a cashier, or a use
+    recorded at another store taken back by staff scoped to stores."""
     return Reply(BenefitUseAnswer.model_validate(service.reverse_use(member_id, benefit_id, use_id, ctx.caller)))

@@ -109,8 +109,9 @@ USE_RECORD = ("benefit_id", "note", "store_id")  # what an entry keeps of its us
 
 
 class UsesBook:
-    """A use posts +1 with ``detail`` {key, period, allowed}: refused (``Insufficient``) when the period's uses
-    reached what is allowed. A reversal takes the use back from its period's count while that period lasts."""
+    """A use posts +1 with ``detail`` {key, period, allowed, cycle}: refused (``Insufficient``) when the period's
+    uses (of the card's cycle) reached what is allowed. A reversal takes the use back from its period's count while
+    that period (and cycle) lasts."""
 
     name = USES
     entry_prefix: ClassVar[str] = "bu_"
@@ -121,42 +122,44 @@ class UsesBook:
         if raw.get("k"):
             from chalicelib.membership.rules import Usage
 
-            by_key = {key: Usage(date.fromisoformat(value["p"]), int(value["u"]), int(value.get("c", 0)))
-                      for key, value in raw["k"].items()}  # fmt: skip
+            by_key = {key: Usage(date.fromisoformat(value["p"]), int(value["u"]), int(value.get("c", 0)),
+                                 int(value.get("y", 0))) for key, value in raw["k"].items()}  # fmt: skip
         return Uses(by_key, int(raw.get("n", 0)), {key: int(n) for key, n in raw.get("t", {}).items()})
 
     def dump(self, state: Uses) -> Any:
         if not state.by_key and not state.net:
             return None
-        keys = {key: {"p": u.period.isoformat(), "u": u.used, **({"c": u.carried} if u.carried else {})}
-                for key, u in state.by_key.items()}  # fmt: skip
+        keys = {key: {"p": u.period.isoformat(), "u": u.used, **({"c": u.carried} if u.carried else {}),
+                      **({"y": u.cycle} if u.cycle else {})} for key, u in state.by_key.items()}  # fmt: skip
         return {"k": keys, "n": state.net, "t": state.totals}
 
     def apply(self, state: Uses, posting: Posting, today: date) -> tuple[Uses, Any]:
         detail = posting.detail
-        key, period = detail["key"], date.fromisoformat(detail["period"])
+        key, period, cycle = detail["key"], date.fromisoformat(detail["period"]), int(detail.get("cycle", 0))
         usage = state.by_key.get(key)
-        if usage is None or usage.period != period:
+        if usage is None or usage.period != period or usage.cycle != cycle:
             from chalicelib.membership.rules import Usage
 
-            usage = Usage(period, 0, int(detail.get("carried", 0)))
+            usage = Usage(period, 0, int(detail.get("carried", 0)), cycle)
         used = usage.used + posting.amount
         if posting.amount > 0 and used > int(detail["allowed"]):
             raise Insufficient(self.name, max(0, int(detail["allowed"]) - usage.used), posting.amount)
         by_key = {**state.by_key, key: replace(usage, used=max(0, used))}
         totals = {**state.totals, key: state.totals.get(key, 0) + posting.amount}
         kept = {name: detail[name] for name in USE_RECORD if detail.get(name)}  # the use record (消课记录) lists them
-        return Uses(by_key, state.net + posting.amount, totals), {"key": key, "period": detail["period"], **kept}
+        said = {"key": key, "period": detail["period"], **({"cycle": cycle} if cycle else {}), **kept}
+        return Uses(by_key, state.net + posting.amount, totals), said
 
     def undo(self, state: Uses, entry: Entry, today: date) -> tuple[Uses, Any]:
         """Give a use back: to its period's count when that period is still the one counted, else only to the net."""
         key, period = entry.detail["key"], date.fromisoformat(entry.detail["period"])
         usage = state.by_key.get(key)
         by_key = dict(state.by_key)
-        if usage is not None and usage.period == period:
+        if usage is not None and usage.period == period and usage.cycle == int(entry.detail.get("cycle", 0)):
             by_key[key] = replace(usage, used=max(0, usage.used - entry.amount))
         totals = {**state.totals, key: state.totals.get(key, 0) - entry.amount}
         undone = {"key": key, "period": entry.detail["period"], "undoes": entry.entry_id,
+                  **({"cycle": entry.detail["cycle"]} if entry.detail.get("cycle") else {}),
                   **{name: entry.detail[name] for name in USE_RECORD if entry.detail.get(name)}}  # fmt: skip
         return Uses(by_key, state.net - entry.amount, totals), undone
 

@@ -401,11 +401,13 @@ def span_of(period: Period, day: date, terms: Sequence[tuple[date, date | None]]
 @dataclass(frozen=True)
 class Usage:
     """A counted benefit's uses: the period they count in (its first day) and how many; ``carried`` what the
-    previous period left over, when the benefit rolls over."""
+    previous period left over, when the benefit rolls over; ``cycle`` the card's cycle they were made in (a card
+    bought again after a cancellation or a lapse counts afresh, even from the day its last cycle began)."""
 
     period: date
     used: int = 0
     carried: int = 0
+    cycle: int = 0
 
 
 def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: Source) -> tuple[int, int, date]:
@@ -417,6 +419,8 @@ def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: So
     assert benefit.period is not None
     first, last = span_of(benefit.period, today, source.terms)
     last = min(last, source.until) if source.until else last
+    if usage is not None and usage.cycle != source.cycle:
+        usage = None  # an earlier cycle's, paid and settled with it
     if usage is not None and usage.period == first:
         return benefit.quota + usage.carried, usage.used, last
     carried = 0
@@ -442,6 +446,7 @@ class Source:
     until: date | None
     benefits: tuple[PlanBenefit, ...]
     terms: tuple[tuple[date, date | None], ...] = ()  # a card's paid terms (first and last day), for ``term`` quotas
+    cycle: int = 0  # a card's cycle (bought again after a cancellation or a lapse): its uses count afresh
 
 
 @dataclass(frozen=True)

@@ -505,7 +505,7 @@ def sources_of(
         if card.card_id == excluding:
             continue
         card_sources.append(rules.Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on,
-                                         plan.benefits, card.paid_terms))  # fmt: skip
+                                         plan.benefits, card.paid_terms, card.cycle))  # fmt: skip
     floors = rules.combine(card_sources, rank, earned)
     tier_source = _tier_source(floors.tier or earned, date.min)
     sources = [*card_sources, tier_source]
@@ -679,7 +679,8 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
         carried = allowed - (b.quota or 0)
         drawn[:] = [(source.key, left_total - 1, ends)]
         detail = {"key": _key(source, b), "period": first.isoformat(), "allowed": allowed, "carried": carried,
-                  "benefit_id": benefit_id, "use_id": use_id, "note": note, "store_id": store_id}  # fmt: skip
+                  "benefit_id": benefit_id, "use_id": use_id, "note": note, "store_id": store_id,
+                  **({"cycle": source.cycle} if source.cycle else {})}  # fmt: skip
         return [
             Posting(
                 member_id,
@@ -725,7 +726,9 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
     """Take a use back (a class cancelled, a mistake at the till), once: its period's count goes down while that
     period lasts. Staff who neither refund purchases nor cancel cards (cashiers) take back only a use of today, the
     mistake at the till; an earlier one is a store manager's (403 ``use-not-reversible``): a use taken back raises
-    what a cancellation refunds and gives the quota again (a probe: a cashier took back classes already given)."""
+    what a cancellation refunds and gives the quota again (a probe: a cashier took back classes already given). Staff
+    scoped to stores take back only a use recorded at one of theirs (a walkthrough: another store's cashier took one
+    back)."""
     original = f"benefit-use|{member_id}|{use_id}"
     engine = ledger()
     first = engine.replay(Claim.of(original, {"benefit_id": benefit_id},
@@ -733,10 +736,18 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
     if first is None:
         raise UseNotFound(f"No use {use_id!r} of {benefit_id!r}")
     claim = Claim.of(f"benefit-use-reversal|{member_id}|{use_id}", {"benefit_id": benefit_id})
-    at_the_till = caller is not None and caller.kind == "staff" and not any(map(caller.may, TAKE_BACK_ANY_USE))
-    if at_the_till and engine.replay(claim) is None and _use_day(original) != clock.business_today():  # a repeat
-        raise UseNotReversible("Only a use recorded today is taken back at the till; a store manager takes back "
+    staff = caller is not None and caller.kind == "staff"
+    at_the_till = staff and caller is not None and not any(map(caller.may, TAKE_BACK_ANY_USE))
+    scoped = staff and caller is not None and bool(caller.stores)
+    if (at_the_till or scoped) and engine.replay(claim) is None:  # not a repeat: its first time was checked
+        entry = _use_entry(original)
+        day = clock.business_date(datetime.fromisoformat(entry.occurred_at), get_settings().tz) if entry else None
+        if at_the_till and day != clock.business_today():
+            raise UseNotReversible("Only a use recorded today is taken back at the till; a store manager takes back "
                                    "an earlier one")  # fmt: skip
+        at = (entry.detail or {}).get("store_id") if entry else None
+        if scoped and caller is not None and at not in caller.stores:
+            raise UseNotReversible("A use recorded at another store is taken back there, or by staff of every store")
 
     def announce(answer: Answer) -> list[Event]:
         return [new_event("membership.benefit-use-reversed", f"member/{member_id}",
@@ -748,13 +759,13 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
     return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}
 
 
-def _use_day(original: str) -> date | None:
-    """The business day a use was recorded on, from its entry."""
+def _use_entry(original: str) -> Entry | None:
+    """A use's entry (when and at which store it was recorded), found through its claim."""
     stored = ledger().store.read_claim(original)
     for key in stored.entries if stored else ():
         entry = ledger().store.entry(*key)
         if entry is not None:
-            return clock.business_date(datetime.fromisoformat(entry.occurred_at), get_settings().tz)
+            return entry
     return None
 
 

@@ -248,6 +248,14 @@ class TestBenefits:
             assert (twice["duplicate"], twice["remaining"]) == (True, 1)
             at_till = {"use_id": "U-3", "store_id": "BJ-001"}
             ok(cashier.post(f"/v1/members/{member_id}/benefits/pt-session/uses", at_till), 201)
+            elsewhere = api.as_(token_for(["cashier"], ("SH-001",)))  # a walkthrough: another store's cashier took
+            before = item_counts()  # a use back (its store's figures and the card's refund move with it)
+            refused(elsewhere.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-3"), 403,
+                    "use-not-reversible")  # fmt: skip
+            assert item_counts() == before
+            elsewhere_manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+            refused(elsewhere_manager.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-3"), 403,
+                    "use-not-reversible")  # fmt: skip
         with clock.frozen(DAY1 + timedelta(days=1)):  # a class given yesterday: a cashier no longer takes it back
             till = api.as_(token_for(["cashier"], ("BJ-001",)))  # (a probe: taking back classes given raised the
             before = item_counts()  # card's refund)
@@ -289,6 +297,35 @@ class TestBenefits:
         pack = {**plan, "benefits": [{"benefit_id": "p", "name": "券包", "kind": "coupon_pack", "period": "term",
                                       "template_id": "ct_x"}]}  # fmt: skip
         refused(api.post("/v1/membership/plans", pack), 422, "validation-failed")  # packs follow the calendar
+
+    def test_a_ten_class_card_bought_again_the_day_it_was_cancelled_gives_ten_classes_afresh(
+        self, api, partner, member
+    ):
+        """Found by a walkthrough (a beauty salon): a 次卡 cancelled with its two facials deducted from the refund
+        and bought again the same day gave 8 facials, not 10: the new term began on the old one's first day, so the
+        old term's uses counted in it, and the member paid for those two facials twice."""
+        member_id, client = member
+        plan = {**GOLD_CARD, "name": "面部护理10次卡", "term": {"months": 12},
+                "benefits": [{"benefit_id": "facial", "name": "面部护理", "kind": "quota", "quota": 10,
+                              "period": "term", "value_fen": 38_800}]}  # fmt: skip
+        plan_id = ok(api.post("/v1/membership/plans", plan), 201)["plan_id"]
+        cashier = Staff(api, ["cashier"], stores=("SH-001",))
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan_id, "P-1"))
+            uses = f"/v1/members/{member_id}/benefits/facial/uses"
+            for n in range(2):
+                ok(cashier.post(uses, {"use_id": f"U-{n}", "store_id": "SH-001"}), 201)
+            ok(Staff(api, ["admin"]).post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation",
+                                          {"cancel_id": "C-1", "reason": "换卡"}))  # fmt: skip
+            ok(paid(api, partner, member_id, plan_id, "P-2"))
+            (facial,) = [b for b in ok(client.get("/v1/me/benefits"))["items"] if b["benefit_id"] == "facial"]
+            assert facial["remaining"] == 10
+            used = ok(cashier.post(uses, {"use_id": "U-2", "store_id": "SH-001"}), 201)
+            assert used["remaining"] == 9
+            ok(cashier.call("DELETE", f"{uses}/U-2"))  # a mistake
+            (facial,) = [b for b in ok(client.get("/v1/me/benefits"))["items"] if b["benefit_id"] == "facial"]
+            assert facial["remaining"] == 10  # given back to this cycle
+        balances_add_up(member_id)
 
     def test_each_use_is_recorded_with_its_store_and_note_and_listed_with_its_reversal(
         self, api, partner, plan_id, member
