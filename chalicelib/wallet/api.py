@@ -379,7 +379,8 @@ def create_wallet_plan(ctx: RequestContext) -> Reply:
     names it by `plan_id`; its amount must be the plan's price. Plans are cached 30 seconds.
 
     Errors: 409 `already-exists` when the plan id is taken; 422 for a store outside the caller's stores or that does
-    not exist, or `ends_on` before `starts_on`."""
+    not exist, `ends_on` before `starts_on`, or a price and bonus that together exceed the wallet's balance limit
+    (no top-up could take the plan)."""
     return Reply(WalletPlan.model_validate(plans.create(ctx.caller, ctx.body)), status=201)
 
 

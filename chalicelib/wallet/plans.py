@@ -12,6 +12,7 @@ from chalicelib.shared.cache import Cached
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import AlreadyExists, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.shared.events import emit, new_event
+from chalicelib.shared.settings import get_settings
 from chalicelib.stores.service import not_open
 from chalicelib.wallet.records import PLANS_SCOPE, WalletPlanRecord
 from chalicelib.wallet.rules import Plan
@@ -72,12 +73,18 @@ def listing(caller: Caller) -> list[dict[str, Any]]:
 
 def create(caller: Caller, data: WalletPlanCreate) -> dict[str, Any]:
     """A new plan, on sale from ``starts_on`` (default today); its id is the caller's choice and taken once (409).
-    Staff scoped to stores create plans for their stores only (422)."""
+    Staff scoped to stores create plans for their stores only (422); its price and bonus together fit in an empty
+    wallet (the balance limit per member, 422), or no top-up could take it."""
     unknown = [not_open(store) or f"{store!r} is not one of your stores" for store in data.stores
                if not caller.covers_store(store) or not_open(store) is not None]  # fmt: skip
     if unknown or (caller.stores and not data.stores):
         detail = "; ".join(unknown) if unknown else "name your stores"
         raise ValidationFailed([{"field": "stores", "in": "body", "message": detail}])
+    limit = get_settings().wallet_max_balance_fen
+    if limit and data.pay_fen + data.bonus_fen > limit:  # a walkthrough made a plan no top-up could ever take
+        field = "pay_fen" if data.pay_fen > limit else "bonus_fen"
+        detail = f"A top-up on this plan would take even an empty wallet past its limit of {limit} fen"
+        raise ValidationFailed([{"field": field, "in": "body", "message": f"price and bonus over {limit} fen"}], detail)
     now = clock.iso(clock.now())
     starts_on = data.starts_on or clock.business_today()
     if data.ends_on is not None and data.ends_on < starts_on:

@@ -1290,6 +1290,19 @@ class TestPlans:
         assert [p["plan_id"] for p in ok(api.get("/v1/wallet/plans"))["items"]] == ["BJ-ONLY", "CZ-100-20"]
         assert cashier.post("/v1/wallet/plans", {**PLAN, "plan_id": "X"}).status == 403
 
+    def test_a_plan_no_top_up_could_take_is_refused(self, api):
+        """Found by a walkthrough: 充100送10000 and a price over the limit were created, and every top-up on them
+        was then refused for the wallet's balance limit (5,000 CNY by default)."""
+        before = item_counts()
+        for changes, field in (({"pay_fen": 10_000, "bonus_fen": 1_000_000}, "bonus_fen"),
+                               ({"pay_fen": 600_000, "bonus_fen": 0}, "pay_fen")):  # fmt: skip
+            answer = refused(api.post("/v1/wallet/plans", {**PLAN, "plan_id": "TOO-MUCH", **changes}), 422,
+                             "validation-failed")  # fmt: skip
+            assert [e["field"] for e in answer["errors"]] == [field]
+        assert item_counts() == before
+        ok(api.post("/v1/wallet/plans", {**PLAN, "plan_id": "AT-LIMIT", "pay_fen": 400_000, "bonus_fen": 100_000}),
+           201)  # fmt: skip
+
     def test_finance_takes_a_plan_off_sale_early_and_later_top_ups_no_longer_take_it(self, api, partner, member):
         """停售: the plan's last day becomes today (or a later day it chooses), never a day gone by; what was booked
         on it stays; a top-up after its last day is refused the plan."""
