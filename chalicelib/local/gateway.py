@@ -7,6 +7,9 @@
   clients gets connection resets; API Gateway accepts them.
 - Access log: Chalice's server writes each request line whole to stderr, query string included; here the
   query is cut, since it may hold personal data.
+- Raw UTF-8 in a URL (``curl '…?city=上海'``): Python's server reads the request line as Latin-1, so each byte of
+  a Chinese character became a character of its own, refused as a control character; here such bytes are
+  percent-encoded first, as a browser sends them and API Gateway passes them on.
 - The front ends: ``/console/`` and ``/m/`` are answered from the built apps (``sites``), as CloudFront answers
   them from S3 beside the API when deployed.
 - Export files: ``/local-exports/<key>`` answers a file of the local exports folder through its signed link
@@ -48,6 +51,24 @@ _log_message = ChaliceRequestHandler.log_message
 
 def _log_message_without_queries(handler: ChaliceRequestHandler, template: str, *args: Any) -> None:
     _log_message(handler, template, *(without_queries(arg) if isinstance(arg, str) else arg for arg in args))
+
+
+_parse_request = ChaliceRequestHandler.parse_request
+
+
+def _parse_request_as_utf8(handler: ChaliceRequestHandler) -> bool:
+    parsed: bool = _parse_request(handler)
+    if parsed:
+        handler.path = percent_encoded(handler.path)
+    return parsed
+
+
+def percent_encoded(path: str) -> str:
+    """The request target with every byte beyond ASCII percent-encoded (the server decoded the line as Latin-1, a
+    byte a character), the rest as sent."""
+    if path.isascii():
+        return path
+    return "".join(char if char.isascii() else f"%{ord(char):02X}" for char in path)
 
 
 _generic_handle = ChaliceRequestHandler._generic_handle
@@ -118,4 +139,5 @@ def install() -> None:
     chalice.local.RouteMatcher = GreedyRouteMatcher  # type: ignore[misc]
     chalice.local.ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG
     ChaliceRequestHandler.log_message = _log_message_without_queries
+    ChaliceRequestHandler.parse_request = _parse_request_as_utf8
     ChaliceRequestHandler.do_GET = ChaliceRequestHandler.do_HEAD = _handle_with_sites
