@@ -404,6 +404,16 @@ def parse_model(model: type[BaseModel], data: dict[str, Any], *, location: str) 
 LIMITS = ("ge", "gt", "le", "lt", "min_length", "max_length")  # the bound a schema error names, when it names one
 
 
+_FIELD_PART = re.compile(r"^[a-z_][a-z0-9_]*$")  # our fields' names; a list's items are numbered
+
+
+def field_name(loc: tuple[int | str, ...]) -> str:
+    """A schema error's field as the caller wrote it (``term.months``, ``items.0.sku``): without the tags pydantic
+    puts in a union's or a validator's path (``function-after[…]``, ``literal['lifetime']``, a model's class name),
+    which a walkthrough read as ``term.function-after[_no_control_characters_in_free_form_fields(), Months].months``."""
+    return ".".join(str(part) for part in loc if isinstance(part, int) or _FIELD_PART.match(part))
+
+
 def _field_errors(error: ValidationError, location: str) -> list[dict[str, str]]:
     """Each schema problem with its field, its English message, its ``code`` (the validator's stable error type, e.g.
     ``greater_than_equal``: clients say it in their own language; a walkthrough's console showed pydantic's English)
@@ -414,7 +424,7 @@ def _field_errors(error: ValidationError, location: str) -> list[dict[str, str]]
         limit = next((str(context[name]) for name in LIMITS if name in context), None)
         found.append(
             {
-                "field": ".".join(str(part) for part in item["loc"]),
+                "field": field_name(item["loc"]),
                 "in": location,
                 "message": "unknown field"
                 if item["type"] == "extra_forbidden"

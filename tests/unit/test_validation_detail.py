@@ -9,3 +9,19 @@ def test_one_error_is_said_in_the_detail_and_several_are_counted():
     two = ValidationFailed([{"field": "a", "in": "body", "message": "x"}, {"field": "b", "in": "body", "message": "y"}])
     assert two.detail == "The request does not match the schema (2 errors)"
     assert ValidationFailed([{"field": "a", "message": "x"}], "said otherwise").detail == "said otherwise"
+
+
+def test_a_field_is_named_as_the_caller_wrote_it_never_by_the_schema_s_inner_tags():
+    """Found by a walkthrough: a card's bad term was said to be at
+    ``term.function-after[_no_control_characters_in_free_form_fields(), Months].months``."""
+    from pydantic import ValidationError
+
+    from chalicelib.membership.schemas import PlanCreate
+    from chalicelib.shared.http import field_name
+
+    try:
+        PlanCreate.model_validate({"name": "月卡", "term": {"months": 0}, "price_fen": 100, "benefits": []})
+    except ValidationError as e:
+        fields = {field_name(item["loc"]) for item in e.errors()}
+    assert fields == {"term", "term.months", "term.days"}
+    assert field_name(("items", 0, "sku")) == "items.0.sku"
