@@ -155,9 +155,10 @@ KINDS: dict[str, Kind] = {
             "wallet-topped-up",
             S,
             NOW,
-            ("储值到账", "您已充值{amount}元，赠送{bonus}元，当前余额{balance}元。"),
-            ("Top-up received", "You topped up {amount} CNY (+{bonus} bonus); your balance is {balance} CNY."),
+            ("储值到账", "您已充值{amount}元{bonus_given}，当前余额{balance}元。"),
+            ("Top-up received", "You topped up {amount} CNY{bonus_given_en}; your balance is {balance} CNY."),
             description="a receipt for a stored-value top-up",
+            also=("bonus",),  # the bonus alone, for staff's own words (a top-up without a plan has none to say)
         ),
         _kind(
             "wallet-paid",

@@ -252,10 +252,11 @@ def _shown(value: Any, language: str) -> Any:
 
 
 def with_opt_out(text: str, purpose: Purpose, channel: str, wording: str) -> str:
-    """A marketing SMS ends with the opt-out wording its provider requires (拒收请回复R / 回T退订)."""
+    """A marketing SMS ends with the opt-out wording its provider requires (拒收请回复R / 回T退订), after a space when
+    the text ends in English."""
     if purpose is not Purpose.MARKETING or channel != "sms" or has_opt_out(text):
         return text
-    return f"{text}{wording}"
+    return f"{text} {wording}" if text[-1:].isascii() else f"{text}{wording}"  # "…2 Jan 2027. 拒收请回复R"
 
 
 def has_opt_out(text: str) -> bool:

@@ -836,9 +836,9 @@ class TestAfterReview:
                 top_up(api, partner, member_id, 10_000, f"T-{member_id}")
             through(aws)  # the notifications queue only: the profiles' consumer has not run
         assert profiles.profile(joined).version == 0
-        english = "You topped up 100.00 CNY (+0.00 bonus); your balance is 100.00 CNY."
+        english = "You topped up 100.00 CNY; your balance is 100.00 CNY."  # no "(+0.00 bonus)" without a plan
         assert [m.text for m in sent_to("0002")] == [english]
-        assert [m.text for m in sent_to("0003")] == ["您已充值100.00元，赠送0.00元，当前余额100.00元。"]
+        assert [m.text for m in sent_to("0003")] == ["您已充值100.00元，当前余额100.00元。"]
         assert [(m.language, m.text) for m in messages_of(pushed)] == [("en", english)]
         deliver(aws, "points")  # the profiles' consumer: the language joined in, where none was recorded
         assert [profiles.profile(m).language for m in (joined, chose, pushed)] == ["en", "zh-CN", "en"]

@@ -123,6 +123,8 @@ def test_words_fill_their_variables_and_marketing_sms_end_with_the_opt_out():
     words = render(Words("{title}", "{text}，{missing}"), {"title": "双11", "text": "8折"})
     assert words == Words("双11", "8折，")
     assert with_opt_out("8折", MARKETING.purpose, "sms", "拒收请回复R") == "8折拒收请回复R"
+    english = "Your coupon is valid until 2 Jan 2027."  # a walkthrough read "…2 Jan 2027.拒收请回复R"
+    assert with_opt_out(english, MARKETING.purpose, "sms", "拒收请回复R") == f"{english} 拒收请回复R"
     assert with_opt_out("8折 回T退订", MARKETING.purpose, "sms", "拒收请回复R") == "8折 回T退订"
     assert with_opt_out("到账", RECEIPT.purpose, "sms", "拒收请回复R") == "到账"
     assert unknown_variables("{points}{nope}", ("points",)) == ["nope"]
