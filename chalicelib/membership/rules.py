@@ -509,12 +509,13 @@ class Refund:
         return {"explanation": str(self.explanation), "explanation_en": self.explanation.en}
 
 
-def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: int) -> Refund:
+def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: int, *, waived: bool = False) -> Refund:
     """The refund of cancelling ``card`` today under ``policy``. Pro rata: each payment gives back its share of the
     days it paid for that are not yet used (today counts as used), rounded down; a payment for days not begun gives
     all of it back. Full within N days: everything not yet refunded, when the first payment is at most N days old.
     With ``deduct_used``, the value of the benefits used is kept back, from the latest payments' parts first. Only
-    payments no cancellation settled count, and uses an earlier cancellation counted are not counted again."""
+    payments no cancellation settled count, and uses an earlier cancellation counted are not counted again.
+    ``waived``: cancelled without a refund (``policy`` none), which the explanation says as such."""
     open_payments = [p for p in card.payments if not p.settled and p.amount_fen > p.refunded_fen]
     parts: list[tuple[str, int]] = []
     if policy.kind == "pro_rata":
@@ -533,6 +534,10 @@ def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: in
         why = (Phrase(f"开卡{policy.days}天内全额退款", f"Refunded in full within {policy.days} days of opening")
                if within else Phrase(f"已超过开卡{policy.days}天，不予退款",
                                      f"More than {policy.days} days since opening: no refund"))  # fmt: skip
+    elif (
+        waived
+    ):  # staff cancelled it without a refund, whatever the plan's policy (a walkthrough read "not refundable")
+        why = Phrase("本次退卡不退款", "Cancelled without a refund")
     else:
         why = Phrase("该卡不支持退款", "This card is not refundable")
     deducted, uncounted = 0, used_value_fen - card.uses_counted_fen

@@ -429,7 +429,8 @@ def _cancellation(
         raise CardNotCancellable(f"card {card_id} is {card.status(today)}")
     plan = plan_store.find(card.plan_id)
     policy = plan.refund if refund_as == "policy" else rules.RefundPolicy()
-    refund = rules.refund_for(card, policy, today, _used_value(holdings.state(member_id, USES), card, plan))
+    used = _used_value(holdings.state(member_id, USES), card, plan)
+    refund = rules.refund_for(card, policy, today, used, waived=refund_as != "policy" and plan.refund.kind != "none")
     taken = rules.packs_taken_back(card, plan, refund, today)
     return card, rules.keeping_back_used_packs(refund, taken, discounts), taken
 

@@ -440,6 +440,7 @@ class TestCancellation:
                     "card-not-cancellable")  # fmt: skip
             again = ok(admin.post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation", body))
         assert (quote["refund_fen"], none["refund_fen"]) == (cancelled["refund_fen"], 0)
+        assert none["explanation"].startswith("本次退卡不退款")  # staff's choice, not "this card is not refundable"
         assert quote["explanation"] == cancelled["explanation"]
         assert cancelled["refund_fen"] == 29_900 * 21 // 31 - 10_000
         assert cancelled["card"]["status"] == "cancelled"
