@@ -158,7 +158,7 @@ class UsesBook:
         if usage is not None and usage.period == period and usage.cycle == int(entry.detail.get("cycle", 0)):
             by_key[key] = replace(usage, used=max(0, usage.used - entry.amount))
         totals = {**state.totals, key: state.totals.get(key, 0) - entry.amount}
-        undone = {"key": key, "period": entry.detail["period"], "undoes": entry.entry_id,
+        undone = {"key": key, "period": entry.detail["period"], "undoes": entry.entry_id, "use_id": entry.source.id,
                   **({"cycle": entry.detail["cycle"]} if entry.detail.get("cycle") else {}),
                   **{name: entry.detail[name] for name in USE_RECORD if entry.detail.get(name)}}  # fmt: skip
         return Uses(by_key, state.net - entry.amount, totals), undone

@@ -445,7 +445,7 @@ class BenefitUseRecord(Schema):
     entry_id: str = Field(description="this record's entry (`bu_…`)")
     benefit_id: str = Field(description="the benefit's code")
     source_id: str | None = Field(description="the card it was drawn from (`mc_…`); null: the tier's own benefit")
-    reason: str = Field(description="in words, e.g. 使用权益「私教课每周1次」 or 撤销权益使用")
+    reason: str = Field(description="in words, e.g. 使用权益「私教课每周1次」 or 撤销使用权益「私教课每周1次」")
     reason_en: str | None = Field(default=None, description=REASON_EN)
     note: str | None = Field(description="what it was used for, as recorded")
     store_id: str | None = Field(description="the store it was used at, when recorded")

@@ -740,8 +740,8 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
     staff = caller is not None and caller.kind == "staff"
     at_the_till = staff and caller is not None and not any(map(caller.may, TAKE_BACK_ANY_USE))
     scoped = staff and caller is not None and bool(caller.stores)
+    entry = _use_entry(original)  # when, where and what it was: the checks, the reversal's words and its event
     if (at_the_till or scoped) and engine.replay(claim) is None:  # not a repeat: its first time was checked
-        entry = _use_entry(original)
         day = clock.business_date(datetime.fromisoformat(entry.occurred_at), get_settings().tz) if entry else None
         if at_the_till and day != clock.business_today():
             raise UseNotReversible("Only a use recorded today is taken back at the till; a store manager takes back "
@@ -750,14 +750,24 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
         if scoped and caller is not None and at not in caller.stores:
             raise UseNotReversible("A use recorded at another store is taken back there, or by staff of every store")
 
+    store_id = (entry.detail or {}).get("store_id") if entry else None
+
     def announce(answer: Answer) -> list[Event]:
         return [new_event("membership.benefit-use-reversed", f"member/{member_id}",
-                          {"member_id": member_id, "benefit_id": benefit_id, "use_id": use_id})]  # fmt: skip
+                          {"member_id": member_id, "benefit_id": benefit_id, "use_id": use_id,
+                           **({"store_id": store_id} if store_id else {})})]  # fmt: skip
 
-    posted = engine.reverse(original, claim=claim, reason=USE_REVERSED, result=lambda answer: dict(first.result),
-                            announce=announce)  # fmt: skip
+    posted = engine.reverse(original, claim=claim, reason=_reversal_reason(entry),
+                            result=lambda answer: dict(first.result), announce=announce)  # fmt: skip
     remaining = benefits_remaining(member_id, benefit_id)
     return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}
+
+
+def _reversal_reason(use: Entry | None) -> Phrase:
+    """A reversal's words, naming what the use was (a walkthrough read a bare 撤销权益使用 in the use record)."""
+    if use is None or not use.reason.startswith("使用权益"):
+        return USE_REVERSED
+    return Phrase(f"撤销{use.reason}", f"Use reversed: {(use.reason_en or '').removeprefix('Used: ')}")
 
 
 def _use_entry(original: str) -> Entry | None:
@@ -783,7 +793,7 @@ def uses_page(
 
 def _use_json(entry: Entry, for_member: bool) -> dict[str, Any]:
     detail = entry.detail or {}
-    use_id = entry.source.id if entry.kind == "use" else None
+    use_id = entry.source.id if entry.kind == "use" else detail.get("use_id")  # a reversal names its use
     return {
         "kind": "use" if entry.amount > 0 else "reversal", "use_id": use_id, "undoes": detail.get("undoes"),
         "entry_id": entry.entry_id, "benefit_id": detail.get("benefit_id") or str(detail["key"]).rpartition("|")[2],

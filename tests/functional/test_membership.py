@@ -356,9 +356,13 @@ class TestBenefits:
             "use", "BOOK-1", "pt-session", "私教课 · 王教练", "SH-001")  # fmt: skip
         assert use["recorded_by"].startswith("staff:")
         assert use["reason"] == "使用权益「私教课每周1次」"
-        in_english = [("撤销权益使用", "Use reversed"), ("使用权益「私教课每周1次」", "Used: 私教课每周1次")]
+        in_english = [("撤销使用权益「私教课每周1次」", "Use reversed: 私教课每周1次"),  # what it took back
+                      ("使用权益「私教课每周1次」", "Used: 私教课每周1次")]  # fmt: skip
         assert [(m["reason"], m["reason_en"]) for m in mine] == in_english  # what the platform wrote, in English too
         assert (reversal["kind"], reversal["undoes"], reversal["store_id"]) == ("reversal", use["entry_id"], "SH-001")
+        assert reversal["use_id"] == "BOOK-1"
+        (reversed_event,) = [e for e in published_envelopes() if e["type"] == "membership.benefit-use-reversed"]
+        assert reversed_event["payload"]["store_id"] == "SH-001"  # the BI row and the store's figures say where
         assert [m["recorded_by"] for m in mine] == [None, None]  # the member sees what, where and when, not who
 
     def test_the_counter_says_a_card_lapsed_so_the_cashier_offers_a_renewal(self, api, partner, plan_id, member):
