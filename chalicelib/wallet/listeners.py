@@ -41,7 +41,8 @@ def refund_cancelled_card(tx: Transaction, event: Event) -> None:
             try:
                 refund_card_payment(str(event.payload["wallet_partner"]), str(event.payload["cancel_id"]),
                                     str(part["payment_id"]), int(part["amount_fen"]),
-                                    member_id=event.payload.get("member_id"))  # fmt: skip
+                                    member_id=event.payload.get("member_id"),
+                                    plan_name=event.payload.get("plan_name"))  # fmt: skip
             except HolderUnavailable:
                 logger.error("a card's wallet refund found its member erased: pay it out by hand", extra={
                     "member_id": event.payload.get("member_id"), "cancel_id": event.payload["cancel_id"],

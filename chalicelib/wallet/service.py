@@ -194,14 +194,21 @@ def _after(answer: Answer, member_id: str, before: Parts) -> Parts:
 
 
 def _moves(
-    member_id: str, parts: Parts, kind: str, source: Source, reason: str, store_id: str | None, bonus_kind: str = ""
-) -> list[Posting]:
+    member_id: str, parts: Parts, kind: str, source: Source, reason: str, store_id: str | None, bonus_kind: str = "",
+    bonus_reason: str | None = None,
+) -> list[Posting]:  # fmt: skip
     """The postings moving ``parts`` (signed) on the member's two books, each entry naming the store it happened at
-    (None: none did, as an erasure's forfeit); a part of 0 posts nothing."""
-    books = ((PRINCIPAL, parts.principal, kind), (BONUS, parts.bonus, bonus_kind or kind))
+    (None: none did, as an erasure's forfeit); a part of 0 posts nothing. The bonus's entry says ``bonus_reason``
+    where it differs (a bonus forfeited with a cash payout)."""
+    books = (
+        (PRINCIPAL, parts.principal, kind, reason),
+        (BONUS, parts.bonus, bonus_kind or kind, bonus_reason or reason),
+    )
     at = {"store_id": store_id} if store_id else None
     return [
-        Posting(member_id, book, amount, entry_kind, source, reason, at) for book, amount, entry_kind in books if amount
+        Posting(member_id, book, amount, entry_kind, source, said, at)
+        for book, amount, entry_kind, said in books
+        if amount
     ]
 
 
@@ -448,7 +455,7 @@ class Wallets:
             if unearned:
                 given["gift"] = -unearned
             refund_reason = (
-                Phrase(f"储值退款：{reason}", f"Wallet refund: {reason}")
+                Phrase(f"储值退款：{reason}", f"Wallet refund: {reason.en if isinstance(reason, Phrase) else reason}")
                 if reason
                 else Phrase("储值退款", "Wallet refund")
             )
@@ -528,15 +535,18 @@ class Wallets:
             source = Source("cash-refund", cash_refund_id)
             gifts = holdings.state(member_id, GIFTS)
             gifts_after, forfeited = gift_on_cash_refund(gifts, out.principal, before.principal)
+            paid_out = Phrase(f"退还储值本金：{reason}", f"Stored value paid out: {reason}")
+            forfeit = Phrase(f"赠送金随退款作废：{reason}", f"Bonus forfeited with the payout: {reason}")
             return [
                 *_moves(
                     member_id,
                     Parts(-out.principal, -out.bonus),
                     "cash-refund",
                     source,
-                    reason,
+                    paid_out,
                     store_id,
                     "bonus-forfeit",
+                    forfeit,
                 ),
                 *_gift(member_id, gifts, gifts_after),
             ]
@@ -1012,13 +1022,17 @@ def refund(partner: Caller, request: WalletRefund) -> dict[str, Any]:
 
 
 def refund_card_payment(
-    partner_id: str, cancel_id: str, payment_id: str, amount: int, member_id: str | None = None
-) -> dict[str, Any]:
-    """Give a cancelled membership card's wallet payment back (its refunded part), once per cancellation."""
+    partner_id: str, cancel_id: str, payment_id: str, amount: int, member_id: str | None = None,
+    plan_name: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Give a cancelled membership card's wallet payment back (its refunded part), once per cancellation, saying
+    which card it was (a walkthrough read a bare 储值退款 in the member's history)."""
     refund_id = f"{cancel_id}:{payment_id}"
     claim = Claim.of(f"wallet-refund|{partner_id}|{refund_id}", {"payment_id": payment_id, "amount": amount},
                      conflict=RefundConflict())  # fmt: skip
-    return wallets().refund(partner_id, refund_id, payment_id, amount, clock.now(), claim, member_id=member_id)
+    reason = Phrase(f"退卡「{plan_name}」", f"card cancelled: {plan_name}") if plan_name else None
+    return wallets().refund(partner_id, refund_id, payment_id, amount, clock.now(), claim, member_id=member_id,
+                            reason=reason)  # fmt: skip
 
 
 def cash_refund(caller: Caller, member_id: str, request: WalletCashRefundCreate, key: IdempotencyKey) -> dict[str, Any]:

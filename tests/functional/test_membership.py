@@ -539,6 +539,9 @@ class TestMemberPages:
             assert ok(client.get("/v1/me/wallet"))["principal_fen"] == 50_000 - 29_900 + cancelled["refund_fen"]
             deliver(aws, "wallet")  # redelivered: nothing more
             assert ok(client.get("/v1/me/wallet"))["principal_fen"] == 50_000 - 29_900 + cancelled["refund_fen"]
+            back = ok(client.get("/v1/me/wallet/entries"))["items"][0]  # which card it was (a walkthrough)
+            assert (back["reason"], back["reason_en"]) == ("储值退款：退卡「健身金卡·月卡」",
+                                                           "Wallet refund: card cancelled: 健身金卡·月卡")  # fmt: skip
             online = ok(admin.get("/v1/wallet/statements?store_id=membership"))["principal"]  # no store sold the card
             assert (online["payments_fen"], online["refunds_fen"]) == (29_900, cancelled["refund_fen"])
 

@@ -1248,16 +1248,16 @@ class TestCashRefunds:
             "insufficient-balance",
         )
         entries = ok(api.get(f"/v1/members/{member}/wallet/entries"))["items"]
-        assert [(e["book"], e["kind"], e["amount_fen"], e["reason"]) for e in entries[:2]] == [
-            ("principal", "cash-refund", -7_500, "退卡"),
-            ("bonus", "bonus-forfeit", -1_500, "退卡"),
-        ]
+        assert [(e["book"], e["kind"], e["amount_fen"], e["reason"], e["reason_en"]) for e in entries[:2]] == [
+            ("principal", "cash-refund", -7_500, "退还储值本金：退卡", "Stored value paid out: 退卡"),
+            ("bonus", "bonus-forfeit", -1_500, "赠送金随退款作废：退卡", "Bonus forfeited with the payout: 退卡"),
+        ]  # what happened, beside what staff typed (a walkthrough read the typed words alone, and no English)
         deliver(aws, "audit")
         day = clock.business_today().isoformat()
         audited = ok(api.get(f"/v1/audit?from={day}&to={day}"))["items"]
         cash_refunds = [entry for entry in audited if entry["action"] == "wallet.cash-refunded"]
         said = json.dumps(cash_refunds, ensure_ascii=False)  # the reasons staff typed (a walkthrough: none were kept)
-        assert (len(cash_refunds), '"退余额"' in said, '"退卡"' in said) == (2, True, True)
+        assert (len(cash_refunds), "：退余额" in said, "：退卡" in said) == (2, True, True)
 
     def test_an_unknown_member_is_404_and_a_store_outside_the_callers_is_422(self, api, partner):
         local = {"name": "沪", "phone": "13900000021", "home_store_id": "SH-001"}
@@ -1517,9 +1517,10 @@ class TestStatements:
             ("refund", 500, None, "J-SALE-1"), ("payment", -2_000, None, "J-SALE-1"),
             ("cash-refund", -1_000, None, None), ("top-up", 5_000, None, "J-TOP-2"),
             ("top-up", 20_000, "wechat_pay", "J-TOP-1")]  # fmt: skip
-        assert lines[2]["reason"] == "退余额"
+        assert lines[2]["reason"] == "退还储值本金：退余额"
         assert [line["reason_en"] for line in lines][1:] == [
-            "Wallet payment for order J-SALE-1", None, "Top-up, order J-TOP-2", "Top-up, order J-TOP-1"]  # fmt: skip
+            "Wallet payment for order J-SALE-1", "Stored value paid out: 退余额", "Top-up, order J-TOP-2",
+            "Top-up, order J-TOP-1"]  # fmt: skip
         assert all(line["recorded_by"].startswith("staff:") and line["member_id"] == member for line in lines)
         assert {line["member"]["name"] for line in lines} == {ok(api.get(f"/v1/members/{member}"))["name"]}  # named
         page = ok(manager.get(f"/v1/stores/SH-001/wallet/journal?from={day}&to={day}&limit=2"))
