@@ -68,6 +68,7 @@ class CounterCard(Schema):
     """A paid card (付费会员卡) the member holds or held, as the till says it."""
 
     card_id: str = Field(description="the card's id (`mc_…`)")
+    plan_id: str = Field(description="its plan (付费会员卡方案): a renewal at the counter names it")
     plan_name: str = Field(description="its plan's name")
     status: str = Field(
         description="active, renewal-due, grace (ended, its benefits kept a few days), lapsed or cancelled"

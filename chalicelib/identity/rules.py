@@ -75,6 +75,7 @@ class Permission(StrEnum):
     MEMBERSHIP_PLANS = "membership:plans"
     MEMBERSHIP_CANCEL = "membership:cancel"
     BENEFITS_USE = "benefits:use"
+    MEMBERSHIP_SELL = "membership:sell"
     AGREEMENTS_PUBLISH = "agreements:publish"
 
 
@@ -96,7 +97,7 @@ class Role(StrEnum):
 
 P = Permission
 _CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM, P.WALLET_PAY, P.COUPONS_REDEEM}
-_CASHIER |= {P.MALL_FULFIL, P.BENEFITS_USE, P.PURCHASES_RECORD, P.WALLET_TOP_UP}
+_CASHIER |= {P.MALL_FULFIL, P.BENEFITS_USE, P.PURCHASES_RECORD, P.WALLET_TOP_UP, P.MEMBERSHIP_SELL}
 _FEEDBACK = {P.FEEDBACK_READ, P.FEEDBACK_REPLY, P.NOTIFICATIONS_READ}
 _FINANCE = {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.REPORTS_READ, P.REPORTS_MONEY}
 _FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND, P.MEMBERSHIP_CANCEL, P.SALES_JOURNAL}
@@ -172,6 +173,7 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.MEMBERSHIP_PLANS: ("付费会员卡方案", "Paid membership plans"),
     P.MEMBERSHIP_CANCEL: ("会员卡退卡退款", "Cancel and refund membership cards"),
     P.BENEFITS_USE: ("核销会员权益", "Record benefit uses at the counter"),
+    P.MEMBERSHIP_SELL: ("柜台开卡续卡", "Sell and renew membership cards at the counter"),
     P.AGREEMENTS_PUBLISH: ("发布会员协议与隐私政策", "Publish the membership agreement and privacy policy"),
 }
 

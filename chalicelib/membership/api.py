@@ -4,6 +4,7 @@ finance, admins)."""
 
 from __future__ import annotations
 
+from chalicelib.counter import limits
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
@@ -23,6 +24,7 @@ from chalicelib.membership.schemas import (
     CardOut,
     CardPatch,
     CardPurchase,
+    CounterCardSale,
     MembershipPayment,
     MembershipPaymentAnswer,
     PlanCreate,
@@ -49,6 +51,7 @@ WRITE_PLANS = Staff(Permission.MEMBERSHIP_PLANS, chain=True)
 READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 USE = Staff(Permission.BENEFITS_USE, serves=True)
 CANCEL = Staff(Permission.MEMBERSHIP_CANCEL, serves=True)
+SELL = Staff(Permission.MEMBERSHIP_SELL, serves=True)
 
 
 def _coupon_exists(template_id: str) -> bool:
@@ -168,6 +171,42 @@ def buy_my_card(ctx: RequestContext) -> Reply:
     428 without `Idempotency-Key`."""
     assert ctx.idempotency is not None
     answer = service.buy_as_member(ctx.caller.id, ctx.body.plan_id, ctx.body.pay_with, ctx.idempotency)
+    return Reply(MembershipPaymentAnswer.model_validate(answer), status=201)
+
+
+@endpoint(
+    "/v1/members/{member_id}/cards",
+    "POST",
+    summary="Sell or renew a card at the counter (开卡 / 续卡)",
+    tag="membership",
+    access=SELL,
+    body=CounterCardSale,
+    response=MembershipPaymentAnswer,
+    status=201,
+    errors=(NotFound, ValidationFailed, plans.PlanNotFound, service.MemberNotEligible, service.PaymentNotApplicable,
+            service.PaymentConflict, service.CardNotRenewable, limits.OverCounterLimit,
+            limits.OverCounterDailyLimit),
+)  # fmt: skip
+def sell_card_at_counter(ctx: RequestContext, member_id: str) -> Reply:
+    """A cashier takes the money for a card of `plan_id` at the till (cash, WeChat Pay, a bank card …) for any member
+    of the chain, and the card starts, or extends from its current end, at once: a salon or a gym whose till reports
+    nothing sells its 次卡 this way. `amount_fen` is the plan's price, which the cashier confirms. Once per store and
+    till order, for good (`order_id`): a repeat answers the first answer (`duplicate: true`); the same order with
+    another member, plan or amount is 409 `membership-payment-conflict`. Store-scoped staff sell at their own stores;
+    the store counts the sale in its figures. A cancellation refunds what was paid here at the counter (the way it
+    was taken), by the plan's policy.
+
+    Staff who do not record large purchases (cashiers) sell within the counter's limits, as a sale: at most
+    `LOYALTY_COUNTER_PURCHASE_LIMIT_FEN` (403 `counter-purchase-over-limit`), and their day's sales, top-ups and
+    cards together at most `LOYALTY_COUNTER_DAILY_LIMIT_FEN` (403 `counter-daily-limit`).
+
+    Errors: 404 for an unknown or erased member, 404 `plan-not-found`; 422 `member-not-eligible` for a frozen one;
+    422 `payment-not-applicable` for an amount other than the price or a plan no longer sold to a member without
+    its card; 422 for a store that does not exist, is closed, or is not one of a store-scoped cashier's; 409
+    `card-not-renewable` for a lifetime card; 403 past the counter's limits."""
+    ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
+    caller, amount = ctx.caller, ctx.body.amount_fen
+    answer = service.sell_at_counter(member_id, ctx.body, lambda: limits.counter_takings(caller, amount, "card sale"))
     return Reply(MembershipPaymentAnswer.model_validate(answer), status=201)
 
 

@@ -20,6 +20,7 @@ from chalicelib.shared.fields import (
     Trimmed,
 )  # fmt: skip
 from chalicelib.shared.http import Input, Schema
+from chalicelib.wallet.schemas import TAKEN_BY, PaymentMethod
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
@@ -239,6 +240,36 @@ class MembershipPaymentAnswer(Schema):
         description=f"the card's last day after this payment; null: lifetime; {BUSINESS_DATE}"
     )
     duplicate: bool = Field(description="true when this repeats an earlier report: the first answer, nothing again")
+
+
+class CounterCardSale(Input):
+    """A card (开卡) or its renewal (续卡) sold at the counter: the money taken at the till (cash, a bank card…), the
+    card at once (a salon or a gym without a till system that reports payments)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "plan_id": "facial-10",
+                    "store_id": "SH-001",
+                    "order_id": "POS-20261204113859-UQKH",
+                    "amount_fen": 298000,
+                    "payment_method": "wechat_pay",
+                }
+            ]
+        }
+    )
+
+    plan_id: Id = Field(description="the plan (付费会员卡方案) sold: on sale, or the member's own card's to renew")
+    store_id: Id = Field(description="the store (门店) taking the money: one of a store-scoped cashier's")
+    order_id: Id = Field(
+        description="the till's order or receipt number (订单号) the money was taken under: one card payment per "
+        "store and order, for good"
+    )
+    amount_fen: int = Field(
+        ge=0, le=10**8, description=f"what the member paid: the plan's price (the cashier confirms it); {FEN}"
+    )
+    payment_method: PaymentMethod | None = Field(default=None, description=TAKEN_BY)
 
 
 class CardPurchase(Input):

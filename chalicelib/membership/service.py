@@ -9,7 +9,8 @@ refused. Services return domain results, never HTTP statuses.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -27,9 +28,10 @@ from chalicelib.membership import plans as plan_store
 from chalicelib.membership import rules
 from chalicelib.membership.book import MEMBERSHIP, USES, Cards, Uses
 from chalicelib.membership.rules import Card, Combined, NotRenewable, Plan, PlanBenefit
-from chalicelib.membership.schemas import CardCancellation, MembershipPayment
+from chalicelib.membership.schemas import CardCancellation, CounterCardSale, MembershipPayment
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
@@ -37,7 +39,7 @@ from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.settings import get_settings
-from chalicelib.stores.service import store_exists
+from chalicelib.stores.service import not_open, store_exists
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import birthday_coupons_beyond
 from chalicelib.tiers.service import tier_in
@@ -135,7 +137,7 @@ def cards_at_counter(holdings: Holdings, member_id: str, today: date) -> list[di
     """The member's cards as the counter says them, newest first, from the account the caller read: the plan, its
     state now and its dates, so a cashier tells a lapsed card (续费) from one that never was."""
     cards = sorted(_cards(holdings, member_id).cards.values(), key=lambda card: card.started_on, reverse=True)
-    return [{key: shown[key] for key in ("card_id", "plan_name", "status", "valid_until", "grace_ends_on",
+    return [{key: shown[key] for key in ("card_id", "plan_id", "plan_name", "status", "valid_until", "grace_ends_on",
                                          "cancelled_on")}
             for shown in (card_json(member_id, card, today) for card in cards)]  # fmt: skip
 
@@ -238,7 +240,10 @@ def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str) -
     })  # fmt: skip
 
 
-def _buy(member_id: str, plan: Plan, paid: Paid, claim: Claim, joined_with_wallet: bool = False) -> dict[str, Any]:
+def _buy(
+    member_id: str, plan: Plan, paid: Paid, claim: Claim, joined_with_wallet: bool = False,
+    attach: Callable[[Answer], Iterable[Any]] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """The post that makes or extends the card, once per claim (or, paid from the wallet, the plan joined to the
     wallet's payment)."""
     made: list[Card] = []
@@ -273,7 +278,7 @@ def _buy(member_id: str, plan: Plan, paid: Paid, claim: Claim, joined_with_walle
         return {**result(Answer({})), "duplicate": False}
     try:
         posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "active"},
-                               result=result, announce=announce)  # fmt: skip
+                               result=result, announce=announce, attach=attach)  # fmt: skip
     except HolderUnavailable as e:
         raise MemberNotEligible(f"Member {e.holder!r} is frozen, erased or unknown") from None
     return {**posted.result, "duplicate": posted.duplicate}
@@ -315,6 +320,36 @@ def pay(partner: Caller, request: MembershipPayment) -> dict[str, Any]:
     paid = Paid(request.payment_id, kind, request.amount_fen, request.occurred_at, f"partner:{partner.id}",
                 request.store_id)  # fmt: skip
     return _buy(member_id, plan, paid, claim)
+
+
+COUNTER = "counter"  # a card's payment taken at the counter: ``method`` counter[:<how>], refunded there
+
+
+def sell_at_counter(
+    member_id: str, request: CounterCardSale, limits: Callable[[], Callable[[Transaction], None] | None] | None = None
+) -> dict[str, Any]:
+    """开卡 / 续卡 at the till: the money a cashier took (the plan's price, 422 otherwise) starts or extends the
+    member's card as a partner's payment does, once per store and till order, for good (a repeat answers the first
+    answer, the same order with another member, plan or amount is 409 ``membership-payment-conflict``), answered even
+    once its plan or store has closed (a retry after a lost answer is never refused and taken again). A plan off
+    sale renews only the cards it sold. ``limits`` are the counter's (a cashier's one sale and day), applied to a new
+    sale only. An unknown or erased member is 404, a frozen one 422 ``member-not-eligible``."""
+    payment_id = "mk_" + hashlib.sha256(f"{request.store_id}\n{request.order_id}".encode()).hexdigest()[:26]
+    content = {"member_id": member_id, **request.model_dump(mode="json")}
+    claim = Claim.of(f"membership-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
+    if (replayed := ledger().replay(claim)) is not None:
+        return {**replayed.result, "duplicate": True}
+    members.get_record(member_id)  # 404 for nobody
+    if (why := not_open(request.store_id)) is not None:
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
+    plan = plan_store.find(request.plan_id)
+    if request.amount_fen != plan.price_fen:
+        raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen")
+    _on_sale_or_held(member_id, plan)
+    counted = limits() if limits else None
+    how = f"{COUNTER}:{request.payment_method}" if request.payment_method else COUNTER
+    paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), how, request.store_id)
+    return _buy(member_id, plan, paid, claim, attach=(lambda answer: [counted]) if counted else None)
 
 
 def _on_sale_or_held(member_id: str, plan: Plan) -> None:

@@ -18,6 +18,7 @@ from tests.browser.test_console_config import settle
 from tests.browser.test_console_members import member_code, new_member, staff_account
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.browser.test_member_pages import partner
+from tests.http import send
 
 TITLE = "付费会员卡 · 会员管理后台"
 PT = "私教课每周1次"  # the demo plan's counted benefit: one a week
@@ -273,3 +274,47 @@ def test_a_cashier_records_a_use_at_the_counter_until_the_quota_is_exhausted_and
     expect(card.locator("[data-test=card-status]")).to_have_text("有效")
     expect(card.get_by_role("button", name="历史")).to_be_visible()
     expect(page.locator(f"[data-test=cancel-{paid['card_id']}]")).to_have_count(0)
+
+
+def test_a_cashier_sells_a_card_at_the_counter_and_the_member_finds_it_on_their_pages(
+    site: Site, console: Screens, mobile: Screens
+) -> None:
+    """开卡 at the desk (a beauty salon's walkthrough: with no till reporting payments, a 次卡 could not be sold for
+    cash or WeChat Pay): the plan, its price and how it was paid, confirmed, once; the counter shows the card, and the
+    member's own pages too."""
+    member = new_member(site, "美容会员")
+    plan = plan_named(site, MEMBERSHIP_PLAN["name"])
+    cashier = staff_account(site, ["cashier"], ["SH-001"])
+    page = log_in(console, site, cashier)
+    tokens = site.member_tokens(member["phone"])  # the member logs in once: their code now, their pages later
+    shown = send("GET", f"{site.base}/v1/me/code", token=tokens["access_token"])[1]
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(str(shown["code"]))
+    page.get_by_role("button", name="搜索").click()
+    sale = page.locator("[data-test=counter-card-sale]")
+    choose(page, sale.get_by_label("会员卡方案"), plan["name"])
+    expect(sale.locator("[data-test=card-sale-price]")).to_have_text(f"¥{plan['price_fen'] / 100:,.2f}")
+    choose(page, sale.get_by_label("支付方式"), "微信支付")
+    assert unlabelled_inputs(page) == []
+    sale.locator("[data-test=card-sale-take]").click()
+    asked = page.get_by_role("dialog")
+    expect(asked).to_contain_text(f"向会员收取 ¥{plan['price_fen'] / 100:,.2f}（微信支付），开通「{plan['name']}」？")
+    console.shot("card-sale-confirm")
+    asked.get_by_role("button", name="确定").click()
+    page.get_by_text(f"已开卡「{plan['name']}」").wait_for()
+    expect(page.locator("[data-test=counter-card]", has_text=plan["name"])).to_contain_text("生效中")
+    served = page.locator("[data-test=counter-view] [data-test=summary-effective]")
+    expect(served).to_contain_text("折扣 9 折")  # what the card gives applies at once, read again
+    expect(page.locator("[data-test=counter-benefits]")).to_contain_text(PT)
+    (card,) = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
+    assert (card["status"], card["payments"][0]["method"]) == ("active", "counter:wechat_pay")
+    console.shot("card-sold")
+    choose(page, sale.get_by_label("会员卡方案"), plan["name"])  # held now: the button renews
+    expect(sale.locator("[data-test=card-sale-take]")).to_have_text("收款续卡")
+
+    from tests.browser.test_member_pages import open_as
+
+    mine = open_as(mobile, site, tokens, "/membership")
+    expect(mine.locator("body")).to_contain_text(plan["name"])
+    expect(mine.locator("body")).to_contain_text(card["valid_until"].replace("-", "/"))
+    mobile.shot("card-on-member-pages")

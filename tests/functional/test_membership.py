@@ -426,6 +426,59 @@ class TestBenefits:
         assert answer.body["points_awarded"] == 200  # 100 CNY at 1 point each, doubled by the card
 
 
+class TestCounterSales:
+    """开卡 / 续卡 at the counter (a beauty salon's walkthrough: with no till reporting payments, it could not sell its
+    次卡 for cash or WeChat Pay at the desk)."""
+
+    def test_a_cashier_sells_a_card_once_per_till_order_and_renews_it_from_its_end(self, api, plan_id, member):
+        member_id, client = member
+        cashier = Staff(api, ["cashier"], stores=("SH-001",))
+        cards = f"/v1/members/{member_id}/cards"
+        sale = {"plan_id": plan_id, "store_id": "SH-001", "order_id": "POS-1", "amount_fen": 29_900,
+                "payment_method": "wechat_pay"}  # fmt: skip
+        books = ("ledger-accounts", "ledger-entries", "ledger-claims")
+        with clock.frozen(DAY1):
+            before = [item_counts()[table] for table in books]
+            for wrong, field in (({"amount_fen": 19_900}, "amount_fen"), ({"store_id": "BJ-001"}, "store_id")):
+                answer = refused(cashier.post(cards, {**sale, **wrong}), 422, "payment-not-applicable"
+                                 if field == "amount_fen" else "validation-failed")  # fmt: skip
+                assert answer["errors"][0]["field"] == field
+            assert [item_counts()[table] for table in books] == before  # nothing written
+            sold = ok(cashier.post(cards, sale), 201)
+            again = ok(cashier.post(cards, sale), 201)
+            assert (again["duplicate"], again["card_id"], again["valid_until"]) == (True, sold["card_id"],
+                                                                                    sold["valid_until"])  # fmt: skip
+            refused(cashier.post(cards, {**sale, "payment_method": "cash"}), 409, "membership-payment-conflict")
+            (card,) = ok(client.get("/v1/me/cards"))["items"]
+            assert (card["status"], card["valid_until"]) == ("active", sold["valid_until"])
+            assert card["payments"][0]["method"] == "counter:wechat_pay"
+        with clock.frozen(DAY1 + timedelta(days=20)):  # renewed early at the counter: from the card's end
+            renewed = ok(cashier.post(cards, {**sale, "order_id": "POS-2"}), 201)
+            assert renewed["valid_until"] > sold["valid_until"]
+        (paid_event, *_) = [e for e in published_envelopes() if e["type"] == "membership.card-paid"]
+        assert (paid_event["payload"]["store_id"], paid_event["payload"]["method"]) == ("SH-001", "counter")
+        balances_add_up(member_id)
+        assert ledger().balance(member_id, MEMBERSHIP) == 2 * 29_900
+
+    def test_a_cashier_sells_within_the_counters_limits_and_a_frozen_member_is_refused(self, api, member):
+        member_id, _ = member
+        dear = ok(api.post("/v1/membership/plans", {**GOLD_CARD, "name": "钻石年卡", "price_fen": 600_000}), 201)
+        sale = {"plan_id": dear["plan_id"], "store_id": "SH-001", "order_id": "POS-9", "amount_fen": 600_000}
+        cashier = Staff(api, ["cashier"], stores=("SH-001",))
+        with clock.frozen(DAY1):
+            over = refused(cashier.post(f"/v1/members/{member_id}/cards", sale), 403, "counter-purchase-over-limit")
+            assert over["limit_fen"] == 500_000
+            manager = Staff(api, ["store_manager"], stores=("SH-001",))
+            ok(manager.post(f"/v1/members/{member_id}/cards", sale), 201)  # a store manager takes it
+            frozen = Staff(api, ["admin"]).patch(f"/v1/members/{member_id}", {"status": "frozen"},
+                               headers={"content-type": "application/merge-patch+json", "if-match": "*"})  # fmt: skip
+            assert frozen.status == 200, frozen.body
+            refused(manager.post(f"/v1/members/{member_id}/cards", {**sale, "order_id": "POS-10"}), 422,
+                    "member-not-eligible")  # fmt: skip
+            assert ok(manager.post(f"/v1/members/{member_id}/cards", sale), 201)["duplicate"] is True  # a retry
+            refused(manager.post("/v1/members/mb_nobody/cards", {**sale, "order_id": "POS-11"}), 404, "not-found")
+
+
 class TestCancellation:
     def test_a_pro_rata_refund_deducts_what_was_used_and_says_so(self, api, admin, partner, plan_id, member):
         member_id, client = member

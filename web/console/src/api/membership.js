@@ -26,6 +26,10 @@ export const cardHistory = (memberId, cardId) => api.get(`/members/${path(member
 export const cancellationQuote = (memberId, cardId, refund) =>
   api.get(`/members/${path(memberId)}/cards/${path(cardId)}/cancellation-quote`, { refund })
 
+/** 开卡 / 续卡 at the counter (`membership:sell`): `{plan_id, store_id, order_id, amount_fen, payment_method}`, the money
+ * taken at the till; once per store and order. Answers `{payment_id, card_id, valid_until, duplicate}`. */
+export const sellCard = (memberId, body) => api.post(`/members/${path(memberId)}/cards`, body)
+
 export const cancelCard = (memberId, cardId, body) =>
   api.post(`/members/${path(memberId)}/cards/${path(cardId)}/cancellation`, body)
 

@@ -126,7 +126,7 @@ export default {
       cancelConfirm: '确认退卡',
       cancelled: '已退卡，应退 ¥{amount}',
       refundWhy: '退款说明：{why}',
-      refundTo: { wallet: '储值支付的部分已退回会员储值。', partner: '合作方收款的部分由合作方原路退回。' },
+      refundTo: { wallet: '储值支付的部分已退回会员储值。', partner: '合作方收款的部分由合作方原路退回。', counter: '柜台收款的部分请在柜台按原支付方式退还会员。' },
       notCancellable: '该卡已退卡或已过期',
 
       benefitsNow: '当前权益',
@@ -154,6 +154,12 @@ export default {
       memberUnavailable: '会员已冻结或注销，不能使用权益',
       undo: '撤销这次使用',
       undone: '已撤销，「{name}」本期剩余 {left} 次',
+      sell: '开卡 / 续卡', sellPlan: '会员卡方案', sellPlanHint: '请选择方案', sellPrice: '应收', sellIt: '收款开卡', renewIt: '收款续卡',
+      sellConfirmTitle: '确认收款', sellConfirm: '向会员收取 ¥{amount}（{method}），{what}「{name}」？', sellNew: '开通', sellRenew: '续费',
+      sold: '已开卡「{name}」，有效期至 {until}', renewed: '已续卡「{name}」，有效期至 {until}', soldBefore: '该单号已办理过（有效期至 {until}）',
+      sellConflict: '该单号已办理过另一笔开卡：请点“新单号”', sellFrozen: '会员已冻结，不能开卡', sellGone: '该方案已停售，只能为已持卡会员续费',
+      sellOverLimit: '单笔超过 {limit} 的开卡需由店长办理', sellDailyLimit: '今天在收银台记账、充值和开卡已达 {limit} 的上限：其余请由店长办理',
+      sellLifetime: '会员已持有长期有效的此卡，无需续费', lifetime: '长期有效',
     },
   },
   en: {
@@ -283,7 +289,7 @@ export default {
       cancelConfirm: 'Cancel the card',
       cancelled: 'Card cancelled; refund due ¥{amount}',
       refundWhy: 'How: {why}',
-      refundTo: { wallet: 'What was paid from stored value is back in the wallet.', partner: 'What a partner took, the partner refunds.' },
+      refundTo: { wallet: 'What was paid from stored value is back in the wallet.', partner: 'What a partner took, the partner refunds.', counter: 'What the counter took, give back at the counter the way it was paid.' },
       notCancellable: 'The card is cancelled or lapsed already',
 
       benefitsNow: 'Benefits now',
@@ -311,6 +317,12 @@ export default {
       memberUnavailable: 'The member is frozen or erased: no benefit can be used',
       undo: 'Take this use back',
       undone: 'Taken back; {left} left of “{name}” this period',
+      sell: 'Sell or renew a card', sellPlan: 'Plan', sellPlanHint: 'Choose a plan', sellPrice: 'Due', sellIt: 'Take payment and open', renewIt: 'Take payment and renew',
+      sellConfirmTitle: 'Take the payment', sellConfirm: 'Take ¥{amount} ({method}) from the member to {what} "{name}"?', sellNew: 'open', sellRenew: 'renew',
+      sold: '"{name}" opened, valid until {until}', renewed: '"{name}" renewed, valid until {until}', soldBefore: 'This order was taken already (valid until {until})',
+      sellConflict: 'This order number sold another card: take a new order number', sellFrozen: 'The member is frozen: no card can be sold', sellGone: 'This plan is off sale: it only renews cards members hold',
+      sellOverLimit: 'A card above {limit} is sold by a store manager', sellDailyLimit: 'Your sales, top-ups and cards at the counter today reached {limit}: a store manager takes the rest',
+      sellLifetime: 'The member holds this card for life already', lifetime: 'for life',
     },
   },
 }
