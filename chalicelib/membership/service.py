@@ -691,6 +691,7 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
     claim = Claim.of(f"benefit-use|{member_id}|{use_id}", {"benefit_id": benefit_id},
                      conflict=UseConflict(f"Use {use_id!r} was recorded for another benefit"))  # fmt: skip
     drawn: list[tuple[str, int, date]] = []
+    named: list[str] = []  # the benefit's name, as the member reads it in the reminder (消课提醒)
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
         today = clock.business_today()
@@ -714,6 +715,7 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
         first, _ = rules.span_of(b.period or "day", today, source.terms)
         carried = allowed - (b.quota or 0)
         drawn[:] = [(source.key, left_total - 1, ends)]
+        named[:] = [b.name]
         detail = {"key": _key(source, b), "period": first.isoformat(), "allowed": allowed, "carried": carried,
                   "benefit_id": benefit_id, "use_id": use_id, "note": note, "store_id": store_id,
                   **({"cycle": source.cycle} if source.cycle else {})}  # fmt: skip
@@ -738,7 +740,7 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
         key, left, _ = drawn[0]
         return [new_event("membership.benefit-used", f"member/{member_id}", {
             "member_id": member_id, "benefit_id": benefit_id, "use_id": use_id, "source": key, "remaining": left,
-            **({"store_id": store_id} if store_id else {}),
+            "benefit_name": named[0], **({"store_id": store_id} if store_id else {}),
         })]  # fmt: skip
 
     try:

@@ -165,9 +165,27 @@ def _card_lapsed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "membership-lapsed", occurrence, {"plan": p["plan_name"]})]
 
 
+REFUND_TO = {  # where a cancelled card's refund goes, by how its payments were taken (a walkthrough: the text said not)
+    "wallet": ("，已退回储值", ", back in your stored value"),
+    "counter": ("，请在门店领取", ", given back at the store"),
+    "partner": ("，将原路退回", ", to the way you paid"),
+}
+
+
 def _card_cancelled(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    variables = {"plan": p.get("plan_name") or p["plan_id"], "refund": yuan(p["refund_fen"])}
+    ways = {part.get("method") for part in p.get("parts") or [] if int(part.get("amount_fen") or 0) > 0}
+    way = REFUND_TO.get(ways.pop(), ("", "")) if len(ways) == 1 else ("", "")
+    variables = {"plan": p.get("plan_name") or p["plan_id"], "refund": yuan(p["refund_fen"]), "refund_to": way[0],
+                 "refund_to_en": way[1]}  # fmt: skip
     return [Notice(p["member_id"], "membership-cancelled", f"{p['card_id']}:{p['cancel_id']}", variables)]
+
+
+def _benefit_used(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """消课提醒: each use recorded at the counter, with what is left, so a member hears of one they never made."""
+    if "benefit_name" not in p:  # an event from before the reminder
+        return []
+    variables = {"benefit": p["benefit_name"], "remaining": p["remaining"]}
+    return [Notice(p["member_id"], "benefit-used", str(p["use_id"]), variables)]
 
 
 def _birthday_gift(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
@@ -197,6 +215,7 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "membership.renewal-notice": _renewal_notice,
     "membership.card-lapsed": _card_lapsed,
     "membership.card-cancelled": _card_cancelled,
+    "membership.benefit-used": _benefit_used,
     "activity.recorded": _birthday_gift,
 }
 

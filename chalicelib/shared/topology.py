@@ -48,7 +48,7 @@ QUEUES: tuple[QueueSpec, ...] = (
                            "coupon.issued", "coupon.expiring", "coupon.transferred", "mall.order-shipped",
                            "mall.order-ready-for-pickup", "messaging.announced", "membership.card-paid",
                            "membership.card-expiring", "membership.renewal-notice", "membership.card-lapsed",
-                           "membership.card-cancelled", "activity.recorded")),
+                           "membership.card-cancelled", "membership.benefit-used", "activity.recorded")),
     QueueSpec("login-codes", "login_code_events", subscribes_to_events=True, visibility_timeout=30,
               event_types=("notification.code-requested",)),
     QueueSpec("points", "points_events", subscribes_to_events=True,

@@ -744,6 +744,34 @@ TRIGGERS = [
         "您送出的优惠券「满100减10」已被好友领取。",
     ),
     (
+        "membership.benefit-used",  # 消课提醒 (a salon's walkthrough: a member heard nothing of a use)
+        {
+            "benefit_id": "facial",
+            "use_id": "U-1",
+            "source": "card:mc_1",
+            "remaining": 8,
+            "benefit_name": "面部护理",
+            "store_id": "SH-001",
+        },
+        "benefit-used",
+        "您已使用「面部护理」1次，本期还剩8次。",
+    ),
+    (
+        "membership.card-cancelled",  # where the refund goes (a walkthrough: the text said not)
+        {
+            "card_id": "mc_1",
+            "plan_id": "p1",
+            "cancel_id": "C-1",
+            "plan_name": "面部护理10次卡",
+            "refund_fen": 219_583,
+            "parts": [{"payment_id": "P-1", "amount_fen": 219_583, "method": "counter", "partner_id": None}],
+            "wallet_partner": "membership",
+            "packs_taken_back": [],
+        },
+        "membership-cancelled",
+        "您的面部护理10次卡已退卡，退款2195.83元，请在门店领取。",
+    ),
+    (
         "coupon.expiring",
         {"code": "C0DE", "template_id": "ct_1", "valid_until": "2026-11-23"},
         "coupon-expiring",
