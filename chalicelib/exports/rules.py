@@ -67,7 +67,7 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "cards": (("membership.card-paid", "membership.card-lapsed", "membership.card-cancelled",
                "membership.benefit-used", "membership.benefit-use-reversed"),
               ("card_id", "plan_id", "kind", "method", "payment_id", "amount_fen", "refund_fen", "valid_until",
-               "lapsed_on", "benefit_id", "use_id", "remaining")),
+               "lapsed_on", "benefit_id", "use_id", "remaining", "payment_method", "order_id")),
     "member_changes": (("member.registered", "member.updated", "member.erased", "tier.changed", "consent.changed"),
                        ("source", "home_store_id", "registered_at", "import_id", "tier", "previous",
                         "reason", "changed", "consents", "changes", "consent_source")),

@@ -109,9 +109,10 @@ USE_RECORD = ("benefit_id", "note", "store_id")  # what an entry keeps of its us
 
 
 class UsesBook:
-    """A use posts +1 with ``detail`` {key, period, allowed, cycle}: refused (``Insufficient``) when the period's
-    uses (of the card's cycle) reached what is allowed. A reversal takes the use back from its period's count while
-    that period (and cycle) lasts."""
+    """A use posts +1 with ``detail`` {key, period, allowed, cycle?}: refused (``Insufficient``) when the period's
+    uses (of the card's cycle, for a term quota) reached what is allowed. A reversal takes the use back from its
+    period's count while that period (and cycle) lasts. A count or an entry without a cycle was kept before cycles
+    were: it counts in the cycle now."""
 
     name = USES
     entry_prefix: ClassVar[str] = "bu_"
@@ -123,31 +124,32 @@ class UsesBook:
             from chalicelib.membership.rules import Usage
 
             by_key = {key: Usage(date.fromisoformat(value["p"]), int(value["u"]), int(value.get("c", 0)),
-                                 int(value.get("y", 0))) for key, value in raw["k"].items()}  # fmt: skip
+                                 value.get("y")) for key, value in raw["k"].items()}  # fmt: skip
         return Uses(by_key, int(raw.get("n", 0)), {key: int(n) for key, n in raw.get("t", {}).items()})
 
     def dump(self, state: Uses) -> Any:
         if not state.by_key and not state.net:
             return None
         keys = {key: {"p": u.period.isoformat(), "u": u.used, **({"c": u.carried} if u.carried else {}),
-                      **({"y": u.cycle} if u.cycle else {})} for key, u in state.by_key.items()}  # fmt: skip
+                      **({"y": u.cycle} if u.cycle is not None else {})}
+                for key, u in state.by_key.items()}  # fmt: skip
         return {"k": keys, "n": state.net, "t": state.totals}
 
     def apply(self, state: Uses, posting: Posting, today: date) -> tuple[Uses, Any]:
         detail = posting.detail
-        key, period, cycle = detail["key"], date.fromisoformat(detail["period"]), int(detail.get("cycle", 0))
+        key, period, cycle = detail["key"], date.fromisoformat(detail["period"]), detail.get("cycle")
         usage = state.by_key.get(key)
-        if usage is None or usage.period != period or usage.cycle != cycle:
+        if usage is None or usage.period != period or (cycle is not None and usage.cycle not in (None, cycle)):
             from chalicelib.membership.rules import Usage
 
             usage = Usage(period, 0, int(detail.get("carried", 0)), cycle)
         used = usage.used + posting.amount
         if posting.amount > 0 and used > int(detail["allowed"]):
             raise Insufficient(self.name, max(0, int(detail["allowed"]) - usage.used), posting.amount)
-        by_key = {**state.by_key, key: replace(usage, used=max(0, used))}
+        by_key = {**state.by_key, key: replace(usage, used=max(0, used), cycle=usage.cycle if cycle is None else cycle)}
         totals = {**state.totals, key: state.totals.get(key, 0) + posting.amount}
         kept = {name: detail[name] for name in USE_RECORD if detail.get(name)}  # the use record (消课记录) lists them
-        said = {"key": key, "period": detail["period"], **({"cycle": cycle} if cycle else {}), **kept}
+        said = {"key": key, "period": detail["period"], **({"cycle": cycle} if cycle is not None else {}), **kept}
         return Uses(by_key, state.net + posting.amount, totals), said
 
     def undo(self, state: Uses, entry: Entry, today: date) -> tuple[Uses, Any]:
@@ -155,11 +157,13 @@ class UsesBook:
         key, period = entry.detail["key"], date.fromisoformat(entry.detail["period"])
         usage = state.by_key.get(key)
         by_key = dict(state.by_key)
-        if usage is not None and usage.period == period and usage.cycle == int(entry.detail.get("cycle", 0)):
+        made_in = entry.detail.get("cycle")  # None: a use recorded before cycles were kept, in the cycle counted
+        same_cycle = None in (usage.cycle, made_in) or usage.cycle == made_in if usage is not None else False
+        if usage is not None and usage.period == period and same_cycle:
             by_key[key] = replace(usage, used=max(0, usage.used - entry.amount))
         totals = {**state.totals, key: state.totals.get(key, 0) - entry.amount}
         undone = {"key": key, "period": entry.detail["period"], "undoes": entry.entry_id, "use_id": entry.source.id,
-                  **({"cycle": entry.detail["cycle"]} if entry.detail.get("cycle") else {}),
+                  **({"cycle": made_in} if made_in is not None else {}),
                   **{name: entry.detail[name] for name in USE_RECORD if entry.detail.get(name)}}  # fmt: skip
         return Uses(by_key, state.net - entry.amount, totals), undone
 

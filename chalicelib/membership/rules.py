@@ -145,19 +145,21 @@ class Payment:
     last_day: date | None
     paid_at: str
     refunded_fen: int = 0
-    method: str = ""  # partner:<id> (its system refunds it), wallet (refunded to the wallet), trial
+    method: str = ""  # partner:<id> (its system refunds it), wallet (refunded to the wallet), counter[:<how>], trial
     settled: bool = False
+    store_id: str | None = None  # the store that took it, when one did: its figures count its refund too
 
     def to_json(self) -> dict[str, Any]:
         return {"payment_id": self.payment_id, "kind": self.kind, "amount_fen": self.amount_fen,
                 "first_day": self.first_day.isoformat(), "last_day": _day(self.last_day), "paid_at": self.paid_at,
-                "refunded_fen": self.refunded_fen, "method": self.method, "settled": self.settled}  # fmt: skip
+                "refunded_fen": self.refunded_fen, "method": self.method, "settled": self.settled,
+                **({"store_id": self.store_id} if self.store_id else {})}  # fmt: skip
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Payment:
         return cls(raw["payment_id"], raw["kind"], int(raw["amount_fen"]), date.fromisoformat(raw["first_day"]),
                    _date(raw["last_day"]), raw["paid_at"], int(raw.get("refunded_fen", 0)),
-                   raw.get("method", ""), bool(raw.get("settled")))  # fmt: skip
+                   raw.get("method", ""), bool(raw.get("settled")), raw.get("store_id"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -319,7 +321,7 @@ class NotRenewable(Exception):
 
 def extend(
     card: Card | None, plan: Plan, *, card_id: str, payment_id: str, kind: str, amount_fen: int, paid_at: str,
-    today: date, trials: Sequence[str] = (), method: str = "", used_value_fen: int = 0,
+    today: date, trials: Sequence[str] = (), method: str = "", used_value_fen: int = 0, store_id: str | None = None,
 ) -> Card:  # fmt: skip
     """The card after a payment for ``plan`` (``kind`` purchase/renewal/auto-renewal, or ``trial`` for the plan's
     free trial, once per member and plan). It runs on from the card's end while active or in grace, from today
@@ -346,7 +348,7 @@ def extend(
     first = card.valid_until + timedelta(days=1) if live and card is not None and card.valid_until else today
     term = Term(days=plan.trial_days) if kind == "trial" else plan.term
     last = term.end(first)
-    payment = Payment(payment_id, kind, amount_fen, first, last, paid_at, method=method)
+    payment = Payment(payment_id, kind, amount_fen, first, last, paid_at, method=method, store_id=store_id)
     if card is None or not live:
         previous = tuple(replace(p, settled=True) for p in card.payments) if card else ()
         counted = used_value_fen if card else 0
@@ -401,13 +403,14 @@ def span_of(period: Period, day: date, terms: Sequence[tuple[date, date | None]]
 @dataclass(frozen=True)
 class Usage:
     """A counted benefit's uses: the period they count in (its first day) and how many; ``carried`` what the
-    previous period left over, when the benefit rolls over; ``cycle`` the card's cycle they were made in (a card
-    bought again after a cancellation or a lapse counts afresh, even from the day its last cycle began)."""
+    previous period left over, when the benefit rolls over; ``cycle`` the card's cycle a ``term`` quota's uses were
+    made in (a card bought again after a cancellation or a lapse counts its term afresh, even from the day its last
+    cycle began; a calendar month's uses stay the month's, or cancelling and buying again would give it twice)."""
 
     period: date
     used: int = 0
     carried: int = 0
-    cycle: int = 0
+    cycle: int | None = None  # None: counted before cycles were kept (taken as the card's cycle now)
 
 
 def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: Source) -> tuple[int, int, date]:
@@ -419,8 +422,8 @@ def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: So
     assert benefit.period is not None
     first, last = span_of(benefit.period, today, source.terms)
     last = min(last, source.until) if source.until else last
-    if usage is not None and usage.cycle != source.cycle:
-        usage = None  # an earlier cycle's, paid and settled with it
+    if benefit.period == "term" and usage is not None and usage.cycle not in (None, source.cycle):
+        usage = None  # an earlier cycle's term, paid and settled with it (a calendar period's uses stay its own)
     if usage is not None and usage.period == first:
         return benefit.quota + usage.carried, usage.used, last
     carried = 0

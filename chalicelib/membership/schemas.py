@@ -314,10 +314,14 @@ class PaymentOut(Schema):
     last_day: date | None = Field(description=f"the last day it paid for; null: lifetime; {BUSINESS_DATE}")
     paid_at: str = Field(description=UTC_INSTANT)
     refunded_fen: int = Field(description=f"what of it a cancellation refunded; {FEN}")
-    method: str = Field(description="how it was paid: wallet (stored value), partner:<partner id>, or trial")
+    method: str = Field(
+        description="how it was paid: wallet (stored value), partner:<partner id>, counter[:<how>] (taken at the "
+        "counter: cash, wechat_pay …), or trial"
+    )
     settled: bool = Field(
         default=False, description="closed by a cancellation: its refunded part went back, the rest was kept for good"
     )
+    store_id: str | None = Field(default=None, description="the store that took it, when one did (门店)")
 
 
 class EarlierPayments(Schema):

@@ -24,6 +24,7 @@ from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting,
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
+from chalicelib.members.model import Status as MemberStatus
 from chalicelib.membership import plans as plan_store
 from chalicelib.membership import rules
 from chalicelib.membership.book import MEMBERSHIP, USES, Cards, Uses
@@ -204,6 +205,7 @@ class Paid:
     paid_at: datetime
     method: str  # partner:<id>, wallet, trial
     store_id: str | None = None  # the store that sold it, when a partner's till says so
+    order_id: str | None = None  # the till's order it was taken under, at the counter
 
 
 def _card_posting(member_id: str, plan: Plan, paid: Paid, holdings: Holdings, today: date) -> tuple[Posting, Card]:
@@ -216,7 +218,8 @@ def _card_posting(member_id: str, plan: Plan, paid: Paid, holdings: Holdings, to
     try:
         card = rules.extend(current, plan, card_id=new_id("mc_"), payment_id=paid.payment_id, kind=kind,
                             amount_fen=paid.amount_fen, paid_at=clock.iso(paid.paid_at), today=today,
-                            trials=state.trials, method=paid.method, used_value_fen=used)  # fmt: skip
+                            trials=state.trials, method=paid.method, used_value_fen=used,
+                            store_id=paid.store_id)  # fmt: skip
         card = rules.compact(card, plan, today)
     except NotRenewable as e:
         raise CardNotRenewable(str(e), why=e.why) from None
@@ -237,6 +240,9 @@ def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str) -
         "plan_name": plan.name, "kind": kind, "amount_fen": paid.amount_fen, "method": paid.method.partition(":")[0],
         "valid_until": card.valid_until.isoformat() if card.valid_until else None,
         **({"store_id": paid.store_id} if paid.store_id else {}),
+        **({"order_id": paid.order_id} if paid.order_id else {}),  # the till's, so its drawer is reconciled
+        **({"payment_method": how} if (how := paid.method.partition(":")[2]) and paid.method.startswith(COUNTER)
+           else {}),
     })  # fmt: skip
 
 
@@ -339,7 +345,8 @@ def sell_at_counter(
     claim = Claim.of(f"membership-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
     if (replayed := ledger().replay(claim)) is not None:
         return {**replayed.result, "duplicate": True}
-    members.get_record(member_id)  # 404 for nobody
+    if members.get_record(member_id).status == str(MemberStatus.ERASED):  # 404 for nobody, as for one erased
+        raise NotFound(f"No member {member_id!r}")
     if (why := not_open(request.store_id)) is not None:
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
     plan = plan_store.find(request.plan_id)
@@ -348,7 +355,7 @@ def sell_at_counter(
     _on_sale_or_held(member_id, plan)
     counted = limits() if limits else None
     how = f"{COUNTER}:{request.payment_method}" if request.payment_method else COUNTER
-    paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), how, request.store_id)
+    paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), how, request.store_id, request.order_id)
     return _buy(member_id, plan, paid, claim, attach=(lambda answer: [counted]) if counted else None)
 
 
@@ -434,13 +441,17 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         methods = {p.payment_id: p for p in card.payments}
         parts = [
             {"payment_id": pid, "amount_fen": fen, "method": methods[pid].method.partition(":")[0],
-             "partner_id": methods[pid].method.partition(":")[2] or None}
+             "partner_id": methods[pid].method.partition(":")[2] or None
+             if methods[pid].method.startswith("partner") else None,
+             **({"store_id": methods[pid].store_id} if methods[pid].store_id else {})}
             for pid, fen in refund.parts
         ]  # fmt: skip
+        stores = {part.get("store_id") for part in parts}  # the store whose sale it takes back, when one sold it all
         return [new_event("membership.card-cancelled", f"member/{member_id}", {
             "member_id": member_id, "card_id": card_id, "plan_id": card.plan_id, "cancel_id": request.cancel_id,
             "plan_name": plan_store.document(card.plan_id)["name"],
             "refund_fen": refund.amount_fen, "parts": parts, "wallet_partner": WALLET_PARTNER,
+            **({"store_id": next(iter(stores))} if len(stores) == 1 and None not in stores else {}),
             "packs_taken_back": packs, **({"refunded_in_full_since": whole[0]} if whole else {}),
             **(_birthdays_back(card) if whole and card.birthdays else {}),
         })]  # fmt: skip
@@ -718,7 +729,7 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
         named[:] = [b.name]
         detail = {"key": _key(source, b), "period": first.isoformat(), "allowed": allowed, "carried": carried,
                   "benefit_id": benefit_id, "use_id": use_id, "note": note, "store_id": store_id,
-                  **({"cycle": source.cycle} if source.cycle else {})}  # fmt: skip
+                  **({"cycle": source.cycle} if b.period == "term" else {})}  # fmt: skip
         return [
             Posting(
                 member_id,

@@ -307,7 +307,9 @@ class TestBenefits:
         member_id, client = member
         plan = {**GOLD_CARD, "name": "面部护理10次卡", "term": {"months": 12},
                 "benefits": [{"benefit_id": "facial", "name": "面部护理", "kind": "quota", "quota": 10,
-                              "period": "term", "value_fen": 38_800}]}  # fmt: skip
+                              "period": "term", "value_fen": 38_800},
+                             {"benefit_id": "mask", "name": "面膜每月1次", "kind": "quota", "quota": 1,
+                              "period": "month"}]}  # fmt: skip
         plan_id = ok(api.post("/v1/membership/plans", plan), 201)["plan_id"]
         cashier = Staff(api, ["cashier"], stores=("SH-001",))
         with clock.frozen(DAY1):
@@ -315,11 +317,17 @@ class TestBenefits:
             uses = f"/v1/members/{member_id}/benefits/facial/uses"
             for n in range(2):
                 ok(cashier.post(uses, {"use_id": f"U-{n}", "store_id": "SH-001"}), 201)
+            masks = f"/v1/members/{member_id}/benefits/mask/uses"
+            ok(cashier.post(masks, {"use_id": "M-1", "store_id": "SH-001"}), 201)
             ok(Staff(api, ["admin"]).post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation",
                                           {"cancel_id": "C-1", "reason": "换卡"}))  # fmt: skip
             ok(paid(api, partner, member_id, plan_id, "P-2"))
             (facial,) = [b for b in ok(client.get("/v1/me/benefits"))["items"] if b["benefit_id"] == "facial"]
             assert facial["remaining"] == 10
+            # a calendar month's uses stay the month's (a review: cancelling and buying again gave the month twice)
+            (mask,) = [b for b in ok(client.get("/v1/me/benefits"))["items"] if b["benefit_id"] == "mask"]
+            assert mask["remaining"] == 0
+            refused(cashier.post(masks, {"use_id": "M-2", "store_id": "SH-001"}), 409, "quota-exhausted")
             used = ok(cashier.post(uses, {"use_id": "U-2", "store_id": "SH-001"}), 201)
             assert used["remaining"] == 9
             ok(cashier.call("DELETE", f"{uses}/U-2"))  # a mistake
@@ -456,9 +464,21 @@ class TestCounterSales:
             renewed = ok(cashier.post(cards, {**sale, "order_id": "POS-2"}), 201)
             assert renewed["valid_until"] > sold["valid_until"]
         (paid_event, *_) = [e for e in published_envelopes() if e["type"] == "membership.card-paid"]
-        assert (paid_event["payload"]["store_id"], paid_event["payload"]["method"]) == ("SH-001", "counter")
+        said = paid_event["payload"]
+        assert (said["store_id"], said["method"], said["payment_method"], said["order_id"]) == (
+            "SH-001", "counter", "wechat_pay", "POS-1")  # the drawer is reconciled by them (a review)  # fmt: skip
         balances_add_up(member_id)
         assert ledger().balance(member_id, MEMBERSHIP) == 2 * 29_900
+        with clock.frozen(DAY1 + timedelta(days=21)):
+            ok(
+                Staff(api, ["admin"]).post(
+                    f"{cards}/{sold['card_id']}/cancellation", {"cancel_id": "C-1", "reason": "x"}
+                )
+            )
+        (cancelled,) = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-cancelled"]
+        assert cancelled["store_id"] == "SH-001"  # the store that sold it counts its refund (a review)
+        assert {(part["method"], part["store_id"], part["partner_id"]) for part in cancelled["parts"]} == {
+            ("counter", "SH-001", None)}  # fmt: skip
 
     def test_a_cashier_sells_within_the_counters_limits_and_a_frozen_member_is_refused(self, api, member):
         member_id, _ = member

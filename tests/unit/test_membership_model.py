@@ -329,6 +329,26 @@ def test_a_quota_per_term_counts_over_each_paid_term_whatever_the_calendar():
     assert rules.allowance(quarterly, None, date(2027, 1, 5), short)[2] == date(2027, 1, 20)  # never past the card
 
 
+def test_a_term_counts_afresh_in_a_new_cycle_but_a_month_and_a_count_kept_before_cycles_do_not():
+    """A card bought again the day its cancelled term began counts its term afresh (a walkthrough: 8 of 10 facials);
+    a calendar month's uses stay the month's (a review: cancel and buy again gave the month twice); and a count kept
+    before cycles were kept counts in the cycle the card is in now (a review: re-bought cards got their uses back)."""
+    facials = PlanBenefit("facial", "面部护理", "quota", quota=10, period="term")
+    masks = PlanBenefit("mask", "面膜", "quota", quota=1, period="month")
+    term = (date(2026, 12, 4), date(2027, 12, 3))
+    again = rules.Source("card:c1", "次卡", term[0], None, (facials, masks), (term,), cycle=1)
+    assert rules.allowance(facials, rules.Usage(term[0], 2, cycle=0), term[0], again)[:2] == (10, 0)
+    assert rules.allowance(facials, rules.Usage(term[0], 2), term[0], again)[:2] == (10, 2)  # kept before cycles
+    assert rules.allowance(masks, rules.Usage(date(2026, 12, 1), 1, cycle=0), term[0], again)[:2] == (1, 1)
+    book = UsesBook()
+    kept_before = book.load({"k": {"card|c1|facial": {"p": "2026-12-04", "u": 2}}, "n": 2})
+    assert kept_before.by_key["card|c1|facial"].cycle is None
+    used = book.apply(kept_before, Posting("m", USES, 1, "use", Source("use", "U-3"), "", {
+        "key": "card|c1|facial", "period": "2026-12-04", "allowed": 10, "cycle": 1}), term[0])[0]  # fmt: skip
+    assert (used.by_key["card|c1|facial"].used, used.by_key["card|c1|facial"].cycle) == (3, 1)
+    assert book.load(book.dump(used)) == used
+
+
 def test_a_free_trials_days_count_in_the_term_paid_after_them():
     """Found by a review: a 10-class card with a free trial gave 10 classes in the trial and 10 more once paid."""
     trial = Payment("tr", "trial", 0, date(2027, 1, 1), date(2027, 1, 7), "", method="trial")
