@@ -1,8 +1,8 @@
 """Paid membership figures: DynamoDB requests (and the items each write's transaction holds) per card renewal (the
-signed payment webhook), per benefit use and per benefits read; the size of the member's ledger account (read and
-written with every purchase) once its card was renewed some sixty times; the items the nightly
-``settle-membership-cards`` reads per card due, among many members whose cards are not due; and in-process latency
-of a use next to a raw GetItem.
+signed payment webhook), per card sold or renewed at the counter, per benefit use and per benefits read; the size of
+the member's ledger account (read and written with every purchase) once its card was renewed some sixty times; the
+items the nightly ``settle-membership-cards`` reads per card due, among many members whose cards are not due; and
+in-process latency of a use next to a raw GetItem.
 
 Every call goes through the whole HTTP path in-process, on a warm function. Prints one JSON object. Latencies are
 in-process against the moto emulator on a shared machine: compare them as ratios to ``raw_get_p50`` from the same
@@ -85,9 +85,16 @@ def figures() -> dict[str, object]:
             def benefits(i: int = 0) -> None:
                 call("get", f"/v1/members/{member_id}/benefits")
 
-            for warm in (renew, renew, use, benefits):
+            call("post", "/v1/stores", {"store_id": "BENCH-1", "name": "门店", "city": "上海", "region": "华东"})
+
+            def counter_sale(i: int = 0) -> None:  # 续卡 at the counter: the till's order, the plan's price
+                call("post", f"/v1/members/{member_id}/cards", {"plan_id": plan_id, "store_id": "BENCH-1",
+                     "order_id": f"POS-{next(ids)}", "amount_fen": 29_900, "payment_method": "cash"})  # fmt: skip
+
+            for warm in (renew, renew, use, benefits, counter_sale):
                 warm()  # the plan, the partner and the staff session are cached from here on
-            for name, operation in {"renewal": renew, "benefit_use": use, "benefits_read": benefits}.items():
+            operations = {"renewal": renew, "benefit_use": use, "benefits_read": benefits, "counter_sale": counter_sale}
+            for name, operation in operations.items():
                 TRANSACTIONS.clear()
                 total, by_operation = requests_of(operation)
                 result[f"requests_per_{name}"] = {

@@ -203,6 +203,9 @@ def test_membership_one_transaction_per_renewal_and_use_and_the_nightly_job_read
     assert one_transaction(figures["requests_per_renewal"], 2)  # the member's account, then the write
     assert one_transaction(figures["requests_per_benefit_use"], 2)
     assert figures["requests_per_benefits_read"]["total"] <= 2
+    # a sale at the counter: its till order's claim (a repeat is answered whatever changed since), the member, the
+    # account, then the write
+    assert one_transaction(figures["requests_per_counter_sale"], 4)
     nightly = figures["nightly"]
     assert nightly["reminded"] == nightly["cards_due"]
     assert nightly["items_read_per_card_due"] <= 2.5  # its index item, its account, and the run's own few reads
