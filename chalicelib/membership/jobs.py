@@ -21,7 +21,7 @@ from chalicelib.ledger.model import Account
 from chalicelib.ledger.registry import ledger
 from chalicelib.membership import plans as plan_store
 from chalicelib.membership import rules
-from chalicelib.membership.book import MEMBERSHIP, Cards
+from chalicelib.membership.book import MEMBERSHIP, USES, Cards, Uses
 from chalicelib.membership.rules import Card
 from chalicelib.shared import clock, schedules
 from chalicelib.shared.dateindex import PARTITIONS_PER_BATCH, partitions
@@ -39,8 +39,11 @@ def _due(keys: list[str]) -> Iterator[tuple[str, Account]]:
             yield from engine.store.read_many(holders[start : start + READ_BATCH]).items()
 
 
-def settle_card(member_id: str, card: Card, today: date) -> tuple[Card, list[Event], list[str]]:
-    """The card after tonight's look, the events it owes and what they were (pure but for the plan's lookup)."""
+def settle_card(
+    member_id: str, card: Card, today: date, uses: Uses | None = None
+) -> tuple[Card, list[Event], list[str]]:
+    """The card after tonight's look, the events it owes and what they were (pure but for the plan's lookup); a
+    reminder says what of a per-term quota is left unused (``uses``: the member's counts)."""
     events, done = [], []
     plan = plan_store.find_or_none(card.plan_id)
     name = plan.name if plan else card.plan_id
@@ -51,7 +54,10 @@ def settle_card(member_id: str, card: Card, today: date) -> tuple[Card, list[Eve
         noted = f"{what}:{until}"
         if what.startswith("expiring-"):
             days = int(what.rpartition("-")[2])
-            events.append(new_event("membership.card-expiring", f"member/{member_id}", {**base, "days_left": days}))
+            left = rules.term_uses_left(card, plan, uses.by_key, today) if plan and uses else []
+            events.append(new_event("membership.card-expiring", f"member/{member_id}", {
+                **base, "days_left": days, "uses_left": [{"benefit": name, "left": n} for name, n in left],
+            }))  # fmt: skip
         elif what == "renewal-notice":
             noted += f"@{today.isoformat()}"
             charge = today + timedelta(days=rules.LEAST_NOTICE_DAYS)
@@ -82,13 +88,14 @@ def settle(member_id: str, today: date, known: Account | None = None) -> Counter
     """Tonight's look at every card of one member, in one conditional write with its events."""
     tallies: Counter[str] = Counter()
     owed: list[Event] = []
+    uses = ledger().books[USES].load(known.books.get(USES)) if known is not None else None
 
     def change(state: Cards) -> Cards:
         owed.clear()
         tallies.clear()
         cards = dict(state.cards)
         for card_id, card in state.cards.items():
-            after, events, done = settle_card(member_id, card, today)
+            after, events, done = settle_card(member_id, card, today, uses)
             cards[card_id] = after
             owed.extend(events)
             tallies.update(done)

@@ -436,6 +436,32 @@ def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: So
     return benefit.quota + carried, 0, last
 
 
+def uses_key(source: Source, benefit: PlanBenefit) -> str:
+    """Where a counted benefit's uses are kept: per card (``card|<card id>|<benefit>``), or the tier's whatever the
+    tier (``tier|<benefit>``)."""
+    kind, _, source_id = source.key.partition(":")
+    return f"card|{source_id}|{benefit.benefit_id}" if kind == "card" else f"tier|{benefit.benefit_id}"
+
+
+def card_source(card: Card, plan: Plan) -> Source:
+    """The benefits a card gives, as a source: from its start to the end of its grace, over this cycle's terms."""
+    return Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on, plan.benefits,
+                  card.paid_terms, card.cycle)  # fmt: skip
+
+
+def term_uses_left(card: Card, plan: Plan, by_key: Mapping[str, Usage], today: date) -> list[tuple[str, int]]:
+    """Each of the card's per-term quotas (a 次卡's classes) with the uses left of it today, those with any left: what
+    its ending would lose, so its reminder says it."""
+    source = card_source(card, plan)
+    left = []
+    for benefit in plan.benefits:
+        if benefit.kind == "quota" and benefit.period == "term":
+            allowed, used, _ = allowance(benefit, by_key.get(uses_key(source, benefit)), today, source)
+            if allowed > used:
+                left.append((benefit.name, allowed - used))
+    return left
+
+
 # --- combining benefits -----------------------------------------------------------------------------------------
 
 

@@ -551,8 +551,7 @@ def sources_of(
             continue
         if card.card_id == excluding:
             continue
-        card_sources.append(rules.Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on,
-                                         plan.benefits, card.paid_terms, card.cycle))  # fmt: skip
+        card_sources.append(rules.card_source(card, plan))
     floors = rules.combine(card_sources, rank, earned)
     tier_source = _tier_source(floors.tier or earned, date.min)
     sources = [*card_sources, tier_source]
@@ -629,7 +628,9 @@ def benefits_of(member_id: str) -> dict[str, Any]:
         for b in source.benefits:
             remaining = period_ends = None
             if b.kind == "quota":
-                allowed, used, period_ends = rules.allowance(b, uses.by_key.get(_key(source, b)), today, source)
+                allowed, used, period_ends = rules.allowance(
+                    b, uses.by_key.get(rules.uses_key(source, b)), today, source
+                )
                 remaining = max(0, allowed - used)
             applies = _applies(b, source, combined)
             items.append(
@@ -664,13 +665,6 @@ def _applies(benefit: PlanBenefit, source: rules.Source, combined: Combined) -> 
     if benefit.kind == "tier_floor":
         return combined.tier_from == source.key
     return True
-
-
-def _key(source: rules.Source, benefit: PlanBenefit) -> str:
-    """Where a counted benefit's uses are kept: per card (``card|<card id>|<benefit>``), or the tier's whatever the
-    tier (``tier|<benefit>``)."""
-    kind, _, source_id = source.key.partition(":")
-    return f"card|{source_id}|{benefit.benefit_id}" if kind == "card" else f"tier|{benefit.benefit_id}"
 
 
 def points_multiplier(
@@ -715,7 +709,7 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
         left_total = 0
         chosen = None
         for source, b in offering:
-            usage = uses.by_key.get(_key(source, b))
+            usage = uses.by_key.get(rules.uses_key(source, b))
             allowed, used, ends = rules.allowance(b, usage, today, source)
             left_total += max(0, allowed - used)
             if chosen is None and used < allowed:
@@ -727,7 +721,7 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
         carried = allowed - (b.quota or 0)
         drawn[:] = [(source.key, left_total - 1, ends)]
         named[:] = [b.name]
-        detail = {"key": _key(source, b), "period": first.isoformat(), "allowed": allowed, "carried": carried,
+        detail = {"key": rules.uses_key(source, b), "period": first.isoformat(), "allowed": allowed, "carried": carried,
                   "benefit_id": benefit_id, "use_id": use_id, "note": note, "store_id": store_id,
                   **({"cycle": source.cycle} if b.period == "term" else {})}  # fmt: skip
         return [

@@ -149,7 +149,10 @@ def _card_paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 
 def _card_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    variables = {"plan": p["plan_name"], "valid_until": p["valid_until"], "days_left": p["days_left"]}
+    left = p.get("uses_left") or []  # a 次卡's classes not used yet: what its ending loses (a salon's walkthrough)
+    variables = {"plan": p["plan_name"], "valid_until": p["valid_until"], "days_left": p["days_left"],
+                 "uses_left": "".join(f"，{u['benefit']}还剩{u['left']}次未使用" for u in left),
+                 "uses_left_en": "".join(f"; {u['left']} × {u['benefit']} not used yet" for u in left)}  # fmt: skip
     occurrence = f"{p['card_id']}@{p['valid_until']}-{p['days_left']}"
     return [Notice(p["member_id"], "membership-expiring", occurrence, variables, _end_of(p["valid_until"], tz))]
 

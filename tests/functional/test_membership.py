@@ -581,6 +581,25 @@ class TestNightlyJob:
         assert kinds.count("membership-expiring") == 2  # 7 days and 1 day ahead, the first run repeated
         assert kinds.count("membership-lapsed") == 1
 
+    def test_a_class_cards_reminder_says_the_classes_left_unused(self, aws, api, partner, member):
+        """Found by a beauty salon's walkthrough: the reminder of a 次卡 ending did not say how many facials were left,
+        which is what brings a member back before it ends."""
+        member_id, _ = member
+        plan = {**GOLD_CARD, "name": "面部护理10次卡", "auto_renew": False,
+                "benefits": [{"benefit_id": "facial", "name": "面部护理", "kind": "quota", "quota": 10,
+                              "period": "term"}]}  # fmt: skip
+        plan_id = ok(api.post("/v1/membership/plans", plan), 201)["plan_id"]
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan_id, "P-1"))
+            for n in range(2):
+                ok(Staff(api, ["admin"]).post(f"/v1/members/{member_id}/benefits/facial/uses", {"use_id": f"U-{n}"}),
+                   201)  # fmt: skip
+        week_before = date.fromisoformat(card["valid_until"]) - timedelta(days=7)
+        with clock.frozen(datetime.combine(week_before, datetime.min.time(), TZ) + timedelta(hours=1)):
+            run_job_now(week_before)
+        (reminder,) = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-expiring"]
+        assert reminder["uses_left"] == [{"benefit": "面部护理", "left": 8}]
+
 
 def run_job_now(day):
     from chalicelib.shared.jobs import get_job

@@ -757,6 +757,19 @@ TRIGGERS = [
         "您已使用「面部护理」1次，本期还剩8次。",
     ),
     (
+        "membership.card-expiring",  # what a 次卡's ending would lose (a salon's walkthrough)
+        {
+            "card_id": "mc_1",
+            "plan_id": "p1",
+            "plan_name": "面部护理10次卡",
+            "valid_until": "2027-01-03",
+            "days_left": 7,
+            "uses_left": [{"benefit": "面部护理", "left": 8}],
+        },
+        "membership-expiring",
+        "（还剩7天），面部护理还剩8次未使用，续费后权益不中断。",
+    ),
+    (
         "membership.card-cancelled",  # where the refund goes (a walkthrough: the text said not)
         {
             "card_id": "mc_1",
