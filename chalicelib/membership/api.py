@@ -9,7 +9,7 @@ from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
 from chalicelib.members.service import reachable
-from chalicelib.membership import plans, service
+from chalicelib.membership import journal, plans, service
 from chalicelib.membership.schemas import (
     BenefitList,
     BenefitUse,
@@ -25,6 +25,7 @@ from chalicelib.membership.schemas import (
     CardPatch,
     CardPurchase,
     CounterCardSale,
+    MembershipJournalPage,
     MembershipPayment,
     MembershipPaymentAnswer,
     PlanCreate,
@@ -44,6 +45,7 @@ from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
 from chalicelib.stores.service import store_exists
 from chalicelib.tiers import programmes
+from chalicelib.wallet.schemas import WalletJournalQuery
 from chalicelib.wallet.service import InsufficientBalance
 
 READ_PLANS = Staff(Permission.STORES_READ)
@@ -52,6 +54,7 @@ READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 USE = Staff(Permission.BENEFITS_USE, serves=True)
 CANCEL = Staff(Permission.MEMBERSHIP_CANCEL, serves=True)
 SELL = Staff(Permission.MEMBERSHIP_SELL, serves=True)
+JOURNAL = Staff(Permission.SALES_JOURNAL)  # who close a store's day: its managers, finance, admins
 
 
 def _coupon_exists(template_id: str) -> bool:
@@ -381,3 +384,22 @@ def reverse_benefit_use(ctx: RequestContext, member_id: str, benefit_id: str, us
     Errors: 404 `use-not-found`; 403 `use-not-reversible` for an earlier day's use taken back by a cashier, or a use
     recorded at another store taken back by staff scoped to stores."""
     return Reply(BenefitUseAnswer.model_validate(service.reverse_use(member_id, benefit_id, use_id, ctx.caller)))
+
+
+@endpoint("/v1/stores/{store_id}/cards/journal", "GET", summary="A store's paid cards sold and refunded, one by one",
+          tag="membership", access=JOURNAL, query=WalletJournalQuery, response=MembershipJournalPage,
+          errors=(NotFound, InvalidCursor))  # fmt: skip
+def store_card_journal(ctx: RequestContext, store_id: str) -> Reply:
+    """A store's journal of paid cards (会员卡流水) between two business days, newest first: each card sold or renewed
+    at its tills (at the counter, with how the money was taken, `payment_method`, and the till's order; or reported by
+    its till system with the store) and each refund a cancellation gave of such a payment, with who booked it, so a
+    store closes its day against its drawer and terminals beside its sales and stored value. Kept from the card events
+    within seconds, 400 days.
+
+    Errors: 404 for an unknown store or one outside the caller's stores; 422 when `to` is before `from` or more
+    than 31 days after it; 400 for a cursor from another list."""
+    query: WalletJournalQuery = ctx.query
+    if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
+        raise NotFound(f"No store {store_id!r}")
+    rows, cursor = journal.lines(store_id, query.from_, query.to, query.limit, query.cursor)
+    return Reply(MembershipJournalPage.model_validate({"items": members.with_briefs(rows), "next_cursor": cursor}))

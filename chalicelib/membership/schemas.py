@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from chalicelib.members.schemas import MemberBrief
 from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
 from chalicelib.shared.fields import (
     BUSINESS_DATE,
@@ -508,3 +509,31 @@ class BenefitUseAnswer(Schema):
     period_ends_on: date = Field(description=f"the last day of the period it counts in; {BUSINESS_DATE}")
     reversed: bool = Field(default=False, description="true when this took the use back")
     duplicate: bool = Field(default=False, description="true when this repeats an earlier call: the first answer")
+
+
+class MembershipJournalLine(Schema):
+    """A card sold or refunded at the store (会员卡流水)."""
+
+    occurred_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
+    kind: Literal["sale", "refund"] = Field(
+        description="sale (开卡/续卡: money taken), refund (退卡: money given back)"
+    )
+    member_id: str = Field(description="whose card (`mb_…`)")
+    card_id: str = Field(description=CARD_ID)
+    plan_name: str = Field(description="the card's plan, as members read it")
+    amount_fen: int = Field(description=f"the money, signed: taken positive, given back negative; {FEN}")
+    method: Literal["counter", "partner"] = Field(
+        description="counter (taken at this store's counter), partner (its till system took it and gives it back)"
+    )
+    payment_method: str | None = Field(description="how the counter took it (支付方式: cash, wechat_pay …), when said")
+    order_id: str | None = Field(description="the till's order it was taken under, when one")
+    reference: str = Field(description="the payment id, or `<cancel id>:<payment id>` for a refund")
+    recorded_by: str = Field(description="who booked it (`staff:<id>`, `partner:<id>`)")
+    member: MemberBrief | None = Field(default=None, description="whose card, as member lists show them")
+
+
+class MembershipJournalPage(Schema):
+    """A page of a store's journal of paid cards, newest first."""
+
+    items: list[MembershipJournalLine] = Field(description="this page's lines")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)

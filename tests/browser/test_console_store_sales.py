@@ -78,6 +78,25 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
     assert unlabelled_inputs(page) == []
     console.shot("store-wallet-journal")
 
+    plan = next(p for p in site.api("GET", "/v1/membership/plans")["items"] if p["on_sale"])  # 开卡 at the counter
+    card_sale = {"plan_id": plan["plan_id"], "store_id": "SH-001", "order_id": f"JC-{secrets.token_hex(4)}",
+                 "amount_fen": plan["price_fen"], "payment_method": "cash"}  # fmt: skip
+    site.api("POST", f"/v1/members/{member['member_id']}/cards", card_sale, who=cashier)
+    page.get_by_role("tab", name="会员卡流水").click()  # the card money the drawer holds (a review: in no journal)
+    cards = page.locator("[data-test=card-journal] tbody tr")
+    for _ in range(50):  # the journal follows the sale's event
+        if cards.filter(has_text=card_sale["order_id"]).count():
+            break
+        page.get_by_role("button", name="刷新").click()
+        page.wait_for_timeout(200)
+    sold = cards.filter(has_text=card_sale["order_id"])
+    expect(sold).to_contain_text("开卡/续卡")
+    expect(sold).to_contain_text(plan["name"])
+    expect(sold).to_contain_text(f"+¥{plan['price_fen'] / 100:,.2f}")
+    expect(sold.locator("[data-test=card-method]")).to_have_text("现金")
+    expect(page.locator("[data-test=cards-by-method]")).to_contain_text("现金 1 笔")
+    console.shot("store-card-journal")
+
     beijing = staff_account(site, ["store_manager"], ["BJ-001"])  # gives money back on a Shanghai sale at its till
     refund = {"amount_fen": 2000}
     site.api("POST", f"/v1/members/{member['member_id']}/purchases/{orders['cash']}/refunds", refund, who=beijing)

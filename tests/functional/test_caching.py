@@ -78,4 +78,5 @@ def test_the_other_routes_that_answer_with_personal_data_or_secrets_are_exactly_
         # a store's rows name their members; a partner's till reads the member it scanned (their coupons' codes)
         ("GET", "/v1/stores/{store_id}/purchases"), ("GET", "/v1/stores/{store_id}/refunds"),
         ("GET", "/v1/stores/{store_id}/wallet/journal"), ("POST", "/v1/webhooks/members/lookup"),
+        ("GET", "/v1/stores/{store_id}/cards/journal"),
     }  # fmt: skip

@@ -438,7 +438,7 @@ class TestCounterSales:
     """开卡 / 续卡 at the counter (a beauty salon's walkthrough: with no till reporting payments, it could not sell its
     次卡 for cash or WeChat Pay at the desk)."""
 
-    def test_a_cashier_sells_a_card_once_per_till_order_and_renews_it_from_its_end(self, api, plan_id, member):
+    def test_a_cashier_sells_a_card_once_per_till_order_and_renews_it_from_its_end(self, aws, api, plan_id, member):
         member_id, client = member
         cashier = Staff(api, ["cashier"], stores=("SH-001",))
         cards = f"/v1/members/{member_id}/cards"
@@ -477,6 +477,22 @@ class TestCounterSales:
             )
         (cancelled,) = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-cancelled"]
         assert cancelled["store_id"] == "SH-001"  # the store that sold it counts its refund (a review)
+        deliver(aws, "statistics", times=2)  # a redelivery writes no line twice
+        manager = Staff(api, ["store_manager"], stores=("SH-001",))
+        day, end = DAY1.date().isoformat(), (DAY1 + timedelta(days=21)).date().isoformat()
+        with clock.frozen(DAY1 + timedelta(days=21)):
+            lines = ok(manager.get(f"/v1/stores/SH-001/cards/journal?from={day}&to={end}"))["items"]
+            refused(Staff(api, ["store_manager"], stores=("BJ-001",)).get(
+                f"/v1/stores/SH-001/cards/journal?from={day}&to={end}"), 404, "not-found")  # fmt: skip
+        assert [(line["kind"], line["payment_method"], line["order_id"]) for line in lines[-2:]] == [
+            ("sale", "wechat_pay", "POS-2"),
+            ("sale", "wechat_pay", "POS-1"),
+        ]  # the drawer's card money (a review)
+        refunds = lines[:-2]  # one line a payment it gave back of (the renewal's unused term, the first's rest)
+        assert {line["kind"] for line in refunds} == {"refund"}
+        assert len(refunds) == len(cancelled["parts"])
+        assert sum(line["amount_fen"] for line in lines) == 2 * 29_900 - cancelled["refund_fen"]
+        assert all(line["member"] and line["recorded_by"].startswith("staff:") for line in lines)
         assert {(part["method"], part["store_id"], part["partner_id"]) for part in cancelled["parts"]} == {
             ("counter", "SH-001", None)}  # fmt: skip
 

@@ -19,6 +19,8 @@ export const storePurchases = (storeId, params) => api.get(`/stores/${encodeURIC
 export const storeRefunds = (storeId, params) => api.get(`/stores/${encodeURIComponent(storeId)}/refunds`, params)
 /** A store's stored-value movements on business days `from` through `to` (at most 31 days), newest first. */
 export const storeWalletJournal = (storeId, params) => api.get(`/stores/${encodeURIComponent(storeId)}/wallet/journal`, params)
+/** 会员卡流水: a store's cards sold and refunded at its tills, newest first (`sales:journal`), at most 31 days. */
+export const storeCardJournal = (storeId, params) => api.get(`/stores/${encodeURIComponent(storeId)}/cards/journal`, params)
 /** 消费记账: a purchase recorded at the till, once per till order (send the same order and time to retry). */
 export const recordPurchase = (memberId, purchase) => api.post(`/members/${memberId}/purchases`, purchase)
 /** A till order as the counter made it: `{purchase, wallet_payment, coupons}` (the store: the purchase's by default). */

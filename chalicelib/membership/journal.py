@@ -1,0 +1,68 @@
+"""A store's journal of paid cards (会员卡流水): each card sold or renewed at its tills (at the counter, or reported
+by its till system with the store) and each refund of such a payment a cancellation gave, with how the counter took
+it, the till's order and who booked it, so a store closes its day against its cash drawer and payment terminals.
+
+Kept from the card events by the ``membership-journal`` consumer (a redelivery rewrites the same lines), in the order
+booked; what no store took (the member pages' stored-value purchases, trials) has no line. A page is one query.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.membership.records import MembershipJournalRecord
+from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction, one_page
+from chalicelib.shared.events import Event
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
+from chalicelib.shared.settings import get_settings
+
+TYPES = ("membership.card-paid", "membership.card-cancelled")
+TAKEN_AT_A_STORE = ("counter", "partner")  # how a payment a store's journal lists was taken
+KEPT = timedelta(days=400)
+
+
+def keep(tx: Transaction, event: Event) -> None:
+    """The journal's lines of a card event: a sale at a store, or each refunded part of a payment a store took."""
+    payload = event.payload
+    base: dict[str, Any] = {"member_id": str(payload["member_id"]), "card_id": str(payload["card_id"]),
+            "plan_name": str(payload.get("plan_name") or payload["plan_id"]), "actor": event.actor,
+            "expires_at": datetime.fromisoformat(event.occurred_at) + KEPT}  # fmt: skip
+    lines: list[tuple[str, dict[str, Any]]] = []
+    if event.type == "membership.card-paid" and payload.get("store_id") and payload.get("method") in TAKEN_AT_A_STORE:
+        lines.append((str(payload["store_id"]), {
+            "kind": "sale", "amount_fen": int(payload["amount_fen"]), "method": payload["method"],
+            "payment_method": payload.get("payment_method"), "order_id": payload.get("order_id"),
+            "reference": str(payload["payment_id"]),
+        }))  # fmt: skip
+    elif event.type == "membership.card-cancelled":
+        for part in payload.get("parts") or []:
+            if part.get("store_id") and part.get("method") in TAKEN_AT_A_STORE and int(part["amount_fen"]) > 0:
+                lines.append((str(part["store_id"]), {
+                    "kind": "refund", "amount_fen": -int(part["amount_fen"]), "method": part["method"],
+                    "reference": f"{payload['cancel_id']}:{part['payment_id']}",
+                }))  # fmt: skip
+    for n, (store_id, line) in enumerate(lines):
+        tx.put(MembershipJournalRecord(store_id, f"{event.occurred_at}#{event.event_id}#{n}", **base, **line))
+
+
+def lines(
+    store_id: str, first: date, last: date, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The store's lines of business days ``first`` through ``last``, newest first, a page of ``limit``."""
+    starts, ends = clock.business_days_span(first, last, get_settings().tz)
+    scope = f"membership-journal|{store_id}|{first}|{last}"
+    results = MembershipJournalRecord.query(
+        store_id, MembershipJournalRecord.entry.between(starts, f"{ends}#~"), scan_index_forward=False,
+        page_size=limit, last_evaluated_key=decode_cursor(scope, cursor),
+    )  # fmt: skip
+    records, last_key = one_page(MembershipJournalRecord, results)
+    return [_row(record) for record in records], encode_cursor(scope, last_key)
+
+
+def _row(r: MembershipJournalRecord) -> dict[str, Any]:
+    return {"occurred_at": r.entry.split("#")[0], "kind": r.kind, "member_id": r.member_id, "card_id": r.card_id,
+            "plan_name": r.plan_name, "amount_fen": int(r.amount_fen), "method": r.method,
+            "payment_method": r.payment_method, "order_id": r.order_id, "reference": r.reference,
+            "recorded_by": r.actor}  # fmt: skip
