@@ -12,11 +12,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.membership.records import MembershipJournalRecord
-from chalicelib.shared import clock
-from chalicelib.shared.db import Transaction, one_page
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event
-from chalicelib.shared.pagination import decode_cursor, encode_cursor
-from chalicelib.shared.settings import get_settings
+from chalicelib.shared.journals import page_of_days
 
 TYPES = ("membership.card-paid", "membership.card-cancelled")
 TAKEN_AT_A_STORE = ("counter", "partner")  # how a payment a store's journal lists was taken
@@ -51,14 +49,10 @@ def lines(
     store_id: str, first: date, last: date, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The store's lines of business days ``first`` through ``last``, newest first, a page of ``limit``."""
-    starts, ends = clock.business_days_span(first, last, get_settings().tz)
-    scope = f"membership-journal|{store_id}|{first}|{last}"
-    results = MembershipJournalRecord.query(
-        store_id, MembershipJournalRecord.entry.between(starts, f"{ends}#~"), scan_index_forward=False,
-        page_size=limit, last_evaluated_key=decode_cursor(scope, cursor),
-    )  # fmt: skip
-    records, last_key = one_page(MembershipJournalRecord, results)
-    return [_row(record) for record in records], encode_cursor(scope, last_key)
+    records, next_cursor = page_of_days(
+        MembershipJournalRecord, "membership-journal", store_id, first, last, limit, cursor
+    )
+    return [_row(record) for record in records], next_cursor
 
 
 def _row(r: MembershipJournalRecord) -> dict[str, Any]:

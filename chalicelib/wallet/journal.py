@@ -11,11 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.shared import clock
-from chalicelib.shared.db import Transaction, one_page
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event
-from chalicelib.shared.pagination import decode_cursor, encode_cursor
-from chalicelib.shared.settings import get_settings
+from chalicelib.shared.journals import page_of_days
 from chalicelib.wallet.records import WalletJournalRecord
 from chalicelib.wallet.rules import SCOPES_OF_NO_STORE
 
@@ -51,14 +49,8 @@ def lines(
     store_id: str, first: date, last: date, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The store's lines of business days ``first`` through ``last``, newest first, a page of ``limit``."""
-    starts, ends = clock.business_days_span(first, last, get_settings().tz)
-    scope = f"wallet-journal|{store_id}|{first}|{last}"
-    results = WalletJournalRecord.query(
-        store_id, WalletJournalRecord.entry.between(starts, f"{ends}#~"), scan_index_forward=False,
-        page_size=limit, last_evaluated_key=decode_cursor(scope, cursor),
-    )  # fmt: skip
-    records, last_key = one_page(WalletJournalRecord, results)
-    return _rows(records), encode_cursor(scope, last_key)
+    records, next_cursor = page_of_days(WalletJournalRecord, "wallet-journal", store_id, first, last, limit, cursor)
+    return _rows(records), next_cursor
 
 
 def _rows(records: list[WalletJournalRecord]) -> list[dict[str, Any]]:
