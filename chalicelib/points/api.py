@@ -27,6 +27,7 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
+from chalicelib.stores.service import store_exists
 
 READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 REDEEM = StaffOrSelf(Permission.POINTS_REDEEM, serves=True)
@@ -89,21 +90,29 @@ def get_my_ledger(ctx: RequestContext) -> Reply:
 
 @endpoint("/v1/members/{member_id}/points/redemptions", "POST", summary="Redeem points", tag="points",
           access=REDEEM, body=RedemptionCreate, response=Redemption, status=201, idempotency="required",
-          errors=(*WRITE_ERRORS, service.InsufficientPoints))  # fmt: skip
+          errors=(*WRITE_ERRORS, service.InsufficientPoints, ValidationFailed))  # fmt: skip
 def redeem(ctx: RequestContext, member_id: str) -> Reply:
     """Spend points (积分兑换), soonest-expiring first. Requires an `Idempotency-Key`: a repeat with the same key
     and body answers the first redemption and spends nothing more. Never takes the balance below zero.
 
     A cashier spends a member's points only with the member there: `member_code`, the code their pages show now
     (staff who adjust points, and the member themselves, need none). A retry answers whatever became of the code.
+    `store_id` names the store where they were spent, whose figures count them (one of a store-scoped caller's; left
+    out, the only store of a caller scoped to one).
 
     Errors: 409 `insufficient-points`; 409 `member-not-active` for a frozen member; 428 without `Idempotency-Key`,
     422 `idempotency-key-reused` with another body; 404 for an unknown member; 422 on `member_code` without one,
-    422 `member-code-not-current` for a code that is not the member's now (429 after ten)."""
+    422 `member-code-not-current` for a code that is not the member's now (429 after ten); 422 on `store_id` for a
+    store that does not exist or is not one of a store-scoped caller's."""
     body: RedemptionCreate = ctx.body
     member_id = reachable(ctx.caller, member_id)
     members.check_in_person(ctx.caller, member_id, body.member_code, repeated=lambda: service.repeats(ctx.idempotency))
-    answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency)
+    store_id = body.store_id or (next(iter(ctx.caller.stores)) if len(ctx.caller.stores) == 1 else None)
+    if store_id is not None:  # the till's: its figures count the points spent there (a walkthrough: none did)
+        ctx.caller.require_trading_at(store_id, "store_id")
+        if not store_exists(store_id):
+            raise ValidationFailed([{"field": "store_id", "in": "body", "message": "no such store"}])
+    answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency, store_id)
     return _created(answer, Redemption)
 
 

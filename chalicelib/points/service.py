@@ -295,12 +295,16 @@ def earn(
     return _created(answer)
 
 
-def redeem(member_id: str, points: int, reason: str, key: IdempotencyKey | None) -> Outcome:
+def redeem(
+    member_id: str, points: int, reason: str, key: IdempotencyKey | None, store_id: str | None = None
+) -> Outcome:
     """Spend available points, soonest expiry first; 409 insufficient-points when they fall short. The
-    redemption is kept (with the lots it drew from) so that it can be reversed once."""
+    redemption is kept (with the lots it drew from) so that it can be reversed once; ``store_id``, the store where
+    they were spent, is named on its event for the store's figures."""
     redemption_id = new_id("rd_")
 
     def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
+        booking.store_id = store_id
         return [Posting(member_id, BOOK, -points, "redeem", Source("redemption", redemption_id), reason)]
 
     def kept(answer: Answer) -> list[Callable[[Transaction], None]]:

@@ -153,6 +153,28 @@ class TestRedemption:
         assert me.post(f"/v1/members/{member_id}/points/adjustments", {"points": 1000, "reason": "x"},
                        headers=key("self-credit")).status == 403  # fmt: skip
 
+    def test_points_spent_at_a_till_count_in_that_stores_figures(self, api, member):
+        """Found by a beauty salon's walkthrough: points redeemed at a till were counted for no store."""
+        from tests.conftest import published_envelopes
+
+        member_id, _ = member
+        earn(member_id, 100)
+        path = f"/v1/members/{member_id}/points/redemptions"
+        shown = members.member_code(member_id).code
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))  # one store: theirs by default
+        assert cashier.post(path, {"points": 10, "reason": "x", "member_code": shown}, headers=key("t1")).status == 201
+        elsewhere = cashier.post(path, {"points": 5, "reason": "x", "member_code": shown, "store_id": "BJ-001"},
+                                 headers=key("t2"))  # fmt: skip
+        assert (elsewhere.status, elsewhere.body["errors"][0]["field"]) == (422, "store_id")
+        head_office = api.as_(token_for(["store_manager"]))
+        assert (
+            head_office.post(path, {"points": 5, "reason": "x", "store_id": "SH-001"}, headers=key("t3")).status == 201
+        )
+        nowhere = head_office.post(path, {"points": 5, "reason": "x", "store_id": "NOWHERE"}, headers=key("t4"))
+        assert (nowhere.status, nowhere.body["errors"][0]["message"]) == (422, "no such store")
+        redeemed = [e["payload"].get("store_id") for e in published_envelopes() if e["type"] == "points.redeemed"]
+        assert redeemed == ["SH-001", "SH-001"]  # the store's daily figures count points.redeemed by its store_id
+
 
 class TestReversal:
     def test_a_reversal_restores_the_original_lots_once(self, api, member):
