@@ -878,7 +878,8 @@ def top_up_at_counter(
     payment_id = "wt_" + hashlib.sha256(f"{request.store_id}\n{request.order_id}".encode()).hexdigest()[:26]
     unsaid = {"payment_method"} if request.payment_method is None else set()  # a retry from before it was asked
     content = {"member_id": member_id, **request.model_dump(mode="json", exclude=unsaid)}
-    claim = Claim.of(f"wallet-top-up|{COUNTER}|{payment_id}", content, conflict=TopUpConflict())
+    taken = TopUpConflict(f"Till order {request.order_id} at {request.store_id} took a top-up with other content")
+    claim = Claim.of(f"wallet-top-up|{COUNTER}|{payment_id}", content, conflict=taken)  # the cashier's words
     on = wallets()
     if (replayed := on.replay(claim)) is not None:
         return replayed

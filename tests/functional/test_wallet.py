@@ -276,7 +276,9 @@ class TestCounterTopUps:
         assert ok(cashier.post(path, body), 201) == {**first, "duplicate": True}
         marketing = api.as_(token_for(["marketing"]))
         before = item_counts()
-        refused(cashier.post(path, {**body, "amount_fen": 5_000, "plan_id": None}), 409, "top-up-conflict")
+        other = refused(cashier.post(path, {**body, "amount_fen": 5_000, "plan_id": None}), 409, "top-up-conflict")
+        assert body["order_id"] in other["detail"]  # the cashier's words (a walkthrough read of a "payment id")
+        assert "payment id" not in other["detail"]
         wrong_till = refused(cashier.post(path, {**body, "order_id": "POS-TOP-2", "store_id": "BJ-001"}), 422,
                              "validation-failed")  # fmt: skip
         assert wrong_till["errors"][0]["field"] == "store_id"
