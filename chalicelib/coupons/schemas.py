@@ -9,7 +9,6 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.coupons.rules import DEFAULT_CHARSET, MAX_CODES, MIN_CODE_BITS, CodeFormat
-from chalicelib.purchases.schemas import Id
 from chalicelib.shared.fields import (
     BUSINESS_DATE,
     FEN,
@@ -18,6 +17,7 @@ from chalicelib.shared.fields import (
     UTC_INSTANT,
     VERSION,
     Day,
+    Id,
     MemberCode,
     Trimmed,
 )  # fmt: skip

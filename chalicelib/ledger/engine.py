@@ -159,18 +159,20 @@ class Ledger:
         raise LedgerBusy("The account is too busy; retry", retry_after=1)
 
     def reverse(
-        self, original: str, *, claim: Claim, reason: str, require: Mapping[str, Requirement] | None = None,
-        result: Result | None = None, announce: Announce | None = None,
+        self, original: str, *, claim: Claim, reason: str | Callable[[Entry], str],
+        require: Mapping[str, Requirement] | None = None, result: Result | None = None,
+        announce: Announce | None = None,
     ) -> Answer:  # fmt: skip
         """Undo every entry the post claimed as ``original`` posted, once (``claim``): each book puts back what
-        it took or takes back what it gave, as its ``undo`` rule says. ``KeyError`` if nothing was posted
-        under ``original``."""
+        it took or takes back what it gave, as its ``undo`` rule says; ``reason`` is the reversal's words, or gives
+        them from the entry it undoes. ``KeyError`` if nothing was posted under ``original``."""
         posted = self._reading(lambda: self.store.read_claim(original))
         if posted is None:
             raise KeyError(original)
         undone = [self._reading(functools.partial(self.store.entry, *key)) for key in posted.entries]
+        said = reason if callable(reason) else lambda e: reason
         postings = [
-            Posting(e.holder, e.book, -e.amount, "reverse", Source("entry", e.entry_id), reason, undoes=e)
+            Posting(e.holder, e.book, -e.amount, "reverse", Source("entry", e.entry_id), said(e), undoes=e)
             for e in undone
             if e is not None
         ]

@@ -9,8 +9,8 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 from chalicelib.media.rules import PATH_PREFIX as PICTURE_PATH
 from chalicelib.media.rules import PUBLISHED as PUBLISHED_PICTURE
 from chalicelib.members.schemas import MemberBrief, Phone
-from chalicelib.purchases.schemas import HAPPENED, Happened, Id, Label
-from chalicelib.shared.fields import FEN, NEXT_CURSOR, REASON_EN, UTC_INSTANT, Instant, Reason, Trimmed
+from chalicelib.purchases.schemas import HAPPENED, Happened, Label
+from chalicelib.shared.fields import FEN, NEXT_CURSOR, REASON_EN, UTC_INSTANT, Id, Instant, Reason, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.shared.pagination import PageQuery
 

@@ -139,7 +139,7 @@ class UsesBook:
         detail = posting.detail
         key, period, cycle = detail["key"], date.fromisoformat(detail["period"]), detail.get("cycle")
         usage = state.by_key.get(key)
-        if usage is None or usage.period != period or (cycle is not None and usage.cycle not in (None, cycle)):
+        if usage is None or usage.period != period or not usage.counts_in(cycle):
             from chalicelib.membership.rules import Usage
 
             usage = Usage(period, 0, int(detail.get("carried", 0)), cycle)
@@ -157,9 +157,8 @@ class UsesBook:
         key, period = entry.detail["key"], date.fromisoformat(entry.detail["period"])
         usage = state.by_key.get(key)
         by_key = dict(state.by_key)
-        made_in = entry.detail.get("cycle")  # None: a use recorded before cycles were kept, in the cycle counted
-        same_cycle = None in (usage.cycle, made_in) or usage.cycle == made_in if usage is not None else False
-        if usage is not None and usage.period == period and same_cycle:
+        made_in = entry.detail.get("cycle")  # None: a calendar quota's, or recorded before cycles were kept
+        if usage is not None and usage.period == period and usage.counts_in(made_in):
             by_key[key] = replace(usage, used=max(0, usage.used - entry.amount))
         totals = {**state.totals, key: state.totals.get(key, 0) - entry.amount}
         undone = {"key": key, "period": entry.detail["period"], "undoes": entry.entry_id, "use_id": entry.source.id,

@@ -412,6 +412,10 @@ class Usage:
     carried: int = 0
     cycle: int | None = None  # None: counted before cycles were kept (taken as the card's cycle now)
 
+    def counts_in(self, cycle: int | None) -> bool:
+        """Whether these uses count in ``cycle`` of the card (either unknown: kept before cycles were, they do)."""
+        return None in (self.cycle, cycle) or self.cycle == cycle
+
 
 def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: Source) -> tuple[int, int, date]:
     """(uses allowed this period, uses so far, the period's last day) for a counted benefit. A new period starts
@@ -422,7 +426,7 @@ def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: So
     assert benefit.period is not None
     first, last = span_of(benefit.period, today, source.terms)
     last = min(last, source.until) if source.until else last
-    if benefit.period == "term" and usage is not None and usage.cycle not in (None, source.cycle):
+    if benefit.period == "term" and usage is not None and not usage.counts_in(source.cycle):
         usage = None  # an earlier cycle's term, paid and settled with it (a calendar period's uses stay its own)
     if usage is not None and usage.period == first:
         return benefit.quota + usage.carried, usage.used, last
@@ -563,9 +567,7 @@ def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: in
         why = (Phrase(f"开卡{policy.days}天内全额退款", f"Refunded in full within {policy.days} days of opening")
                if within else Phrase(f"已超过开卡{policy.days}天，不予退款",
                                      f"More than {policy.days} days since opening: no refund"))  # fmt: skip
-    elif (
-        waived
-    ):  # staff cancelled it without a refund, whatever the plan's policy (a walkthrough read "not refundable")
+    elif waived:  # staff chose no refund, whatever the plan's policy (a walkthrough read "not refundable")
         why = Phrase("本次退卡不退款", "Cancelled without a refund")
     else:
         why = Phrase("该卡不支持退款", "This card is not refundable")

@@ -9,13 +9,14 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.members.schemas import MemberBrief
-from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
+from chalicelib.purchases.schemas import HAPPENED, Happened, MemberRef
 from chalicelib.shared.fields import (
     BUSINESS_DATE,
     FEN,
     NEXT_CURSOR,
     REASON_EN,
     UTC_INSTANT,
+    Id,
     MemberCode,
     Reason,
     Trimmed,

@@ -241,8 +241,7 @@ def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str) -
         "valid_until": card.valid_until.isoformat() if card.valid_until else None,
         **({"store_id": paid.store_id} if paid.store_id else {}),
         **({"order_id": paid.order_id} if paid.order_id else {}),  # the till's, so its drawer is reconciled
-        **({"payment_method": how} if (how := paid.method.partition(":")[2]) and paid.method.startswith(COUNTER)
-           else {}),
+        **({"payment_method": paid.method.partition(":")[2]} if paid.method.startswith(f"{COUNTER}:") else {}),
     })  # fmt: skip
 
 
@@ -439,13 +438,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
     def announce(answer: Answer) -> list[Event]:
         card, refund, packs = worked[0]
         methods = {p.payment_id: p for p in card.payments}
-        parts = [
-            {"payment_id": pid, "amount_fen": fen, "method": methods[pid].method.partition(":")[0],
-             "partner_id": methods[pid].method.partition(":")[2] or None
-             if methods[pid].method.startswith("partner") else None,
-             **({"store_id": methods[pid].store_id} if methods[pid].store_id else {})}
-            for pid, fen in refund.parts
-        ]  # fmt: skip
+        parts = [_refunded_part(methods[pid], fen) for pid, fen in refund.parts]
         stores = {part.get("store_id") for part in parts}  # the store whose sale it takes back, when one sold it all
         return [new_event("membership.card-cancelled", f"member/{member_id}", {
             "member_id": member_id, "card_id": card_id, "plan_id": card.plan_id, "cancel_id": request.cancel_id,
@@ -460,6 +453,15 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
                            result=result, announce=announce)  # fmt: skip
     card = card_of(member_id, card_id) if posted.duplicate else worked[0][0]  # a repeat reads the card as it is
     return {**posted.result, "card": card_json(member_id, card, clock.business_today()), "duplicate": posted.duplicate}
+
+
+def _refunded_part(payment: rules.Payment, fen: int) -> dict[str, Any]:
+    """A payment's part of a cancellation's refund, as its event says it: how the payment was taken (``wallet``,
+    ``partner`` with its id, ``counter``) and the store that took it."""
+    method, _, of = payment.method.partition(":")
+    return {"payment_id": payment.payment_id, "amount_fen": fen, "method": method,
+            "partner_id": (of or None) if method == "partner" else None,
+            **({"store_id": payment.store_id} if payment.store_id else {})}  # fmt: skip
 
 
 def _cancellation(
@@ -779,35 +781,33 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
     if first is None:
         raise UseNotFound(f"No use {use_id!r} of {benefit_id!r}")
     claim = Claim.of(f"benefit-use-reversal|{member_id}|{use_id}", {"benefit_id": benefit_id})
-    staff = caller is not None and caller.kind == "staff"
-    at_the_till = staff and caller is not None and not any(map(caller.may, TAKE_BACK_ANY_USE))
-    scoped = staff and caller is not None and bool(caller.stores)
-    entry = _use_entry(original)  # when, where and what it was: the checks, the reversal's words and its event
-    if (at_the_till or scoped) and engine.replay(claim) is None:  # not a repeat: its first time was checked
+    staff = caller if caller is not None and caller.kind == "staff" else None
+    at_the_till = staff is not None and not any(map(staff.may, TAKE_BACK_ANY_USE))
+    if staff is not None and (at_the_till or staff.stores) and engine.replay(claim) is None:  # a repeat was checked
+        entry = _use_entry(original)
         day = clock.business_date(datetime.fromisoformat(entry.occurred_at), get_settings().tz) if entry else None
         if at_the_till and day != clock.business_today():
             raise UseNotReversible("Only a use recorded today is taken back at the till; a store manager takes back "
                                    "an earlier one")  # fmt: skip
         at = (entry.detail or {}).get("store_id") if entry else None
-        if scoped and caller is not None and at not in caller.stores:
+        if staff.stores and at not in staff.stores:
             raise UseNotReversible("A use recorded at another store is taken back there, or by staff of every store")
 
-    store_id = (entry.detail or {}).get("store_id") if entry else None
-
     def announce(answer: Answer) -> list[Event]:
+        store_id = next((e.detail or {}).get("store_id") for e in answer.entries if e.book == USES)  # the use's
         return [new_event("membership.benefit-use-reversed", f"member/{member_id}",
                           {"member_id": member_id, "benefit_id": benefit_id, "use_id": use_id,
                            **({"store_id": store_id} if store_id else {})})]  # fmt: skip
 
-    posted = engine.reverse(original, claim=claim, reason=_reversal_reason(entry),
-                            result=lambda answer: dict(first.result), announce=announce)  # fmt: skip
+    posted = engine.reverse(original, claim=claim, reason=_reversal_reason, result=lambda answer: dict(first.result),
+                            announce=announce)  # fmt: skip
     remaining = benefits_remaining(member_id, benefit_id)
     return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}
 
 
-def _reversal_reason(use: Entry | None) -> Phrase:
+def _reversal_reason(use: Entry) -> Phrase:
     """A reversal's words, naming what the use was (a walkthrough read a bare 撤销权益使用 in the use record)."""
-    if use is None or not use.reason.startswith("使用权益"):
+    if not use.reason.startswith("使用权益"):
         return USE_REVERSED
     return Phrase(f"撤销{use.reason}", f"Use reversed: {(use.reason_en or '').removeprefix('Used: ')}")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib.shared import clock
-from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, REASON_EN, UTC_INSTANT, Day, MemberCode, Reason
+from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, REASON_EN, UTC_INSTANT, Day, Id, MemberCode, Reason
 from chalicelib.shared.http import Input, Schema
 
 MAX_POINTS = 100_000_000
@@ -94,7 +94,7 @@ class RedemptionCreate(Input):
 
     points: int = Field(gt=0, le=MAX_POINTS, description="how many points (积分) to spend")
     reason: Reason = Field(description=f"{REASON}, e.g. 兑换 50 元代金券")
-    store_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")] | None = Field(
+    store_id: Id | None = Field(
         default=None,
         description="the store (门店) where they were spent, whose figures count them: one of a store-scoped "
         "caller's (left out, the only store of a caller scoped to one)",

@@ -12,11 +12,20 @@ from pydantic.config import JsonDict
 from chalicelib.members.schemas import MemberBrief, MemberNo, Phone
 from chalicelib.purchases.rules import Activity, EarnRules, Window
 from chalicelib.shared import clock
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, GIVEN_INSTANT, NEXT_CURSOR, UTC_INSTANT, Day, Instant, Trimmed
+from chalicelib.shared.fields import (
+    BUSINESS_DATE,
+    FEN,
+    GIVEN_INSTANT,
+    NEXT_CURSOR,
+    UTC_INSTANT,
+    Day,
+    Id,
+    Instant,
+    Trimmed,
+)
 from chalicelib.shared.http import Input, Schema
 from chalicelib.shared.settings import get_settings
 
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
 Fen = Annotated[int, Field(ge=0, le=10**12)]
 Rate = Annotated[Decimal, Field(ge=0, le=1000, max_digits=12, decimal_places=4)]

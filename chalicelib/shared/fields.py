@@ -35,6 +35,8 @@ def _aware_within_calendar(value: datetime) -> datetime:
 
 
 Day = Annotated[date, AfterValidator(within_calendar)]
+# an id a caller chooses: a store's, an order's, a plan's
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 Instant = Annotated[datetime, AfterValidator(_aware_within_calendar)]
 
 # Direction overrides and isolates: they make text read otherwise than it is stored, so input refuses them

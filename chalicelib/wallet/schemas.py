@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.members.schemas import MemberBrief
-from chalicelib.purchases.schemas import HAPPENED, Happened, Id, MemberRef
+from chalicelib.purchases.schemas import HAPPENED, Happened, MemberRef
 from chalicelib.shared.fields import (
     BUSINESS_DATE,
     FEN,
@@ -16,6 +16,7 @@ from chalicelib.shared.fields import (
     REASON_EN,
     UTC_INSTANT,
     Day,
+    Id,
     MemberCode,
     Reason,
     Trimmed,
