@@ -74,7 +74,7 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }  # fmt: skip
 DETAILS: dict[str, tuple[str, ...]] = {
     "purchase_lines": ("partner_id", "order_id", "member_id", "store_id", "business_day", "line_id", "sku",
-                       "category", "brand", "quantity", "amount_fen", "paid_fen"),
+                       "category", "brand", "quantity", "amount_fen", "paid_fen", "name"),
     "members": ("business_day", "member_id", "status", "tier", "home_store_id", "city", "region", "source",
                 "registered_at", "birth_month", "tags", "consents", "erased_at"),
     "daily_figures": ("business_day", "scope"),  # then the statistics' figure names (``figure_columns``)

@@ -43,6 +43,7 @@ PRICES = (8_800, 12_900, 19_900, 25_900, 39_900, 59_900, 89_900)  # fen
 BIG_SPENDERS = {0: 128_000, 5: 329_000, 12: 168_000, 21: 812_000}  # member index -> one large order (tiers move)
 PLAN = {"plan_id": "CZ-500-50", "name": "充500送50", "pay_fen": 50_000, "bonus_fen": 5_000, "gift_points": 0}
 TRIAL_POINTS, TRIAL_DAYS = 50, 7  # 限时体验积分 for the first week's members, all expiring on one day
+PRODUCTS = {"tops": "纯棉T恤", "outerwear": "羽绒夹克", "shoes": "休闲运动鞋", "accessories": "羊毛围巾"}  # by category
 TOPPED_UP = (0, 3, 5, 10, 17, 26)  # members who buy the top-up plan the day they join
 FEEDBACK = (
     (0, "suggestion", "希望静安店周末营业到晚上十点。", True),
@@ -411,8 +412,8 @@ class Story:
         purchases.record_purchase(self.pos, Purchase.model_validate({
             "order_id": order_id, "member": {"member_id": self.ids[i]}, "store_id": store,
             "occurred_at": clock.now().isoformat(), "total_fen": paid, "paid_fen": paid, "payment_method": "wechat_pay",
-            "items": [{"line_id": "1", "sku": f"{category.upper()}-{paid}", "category": category, "brand": "Acme",
-                       "quantity": 1, "amount_fen": paid}],
+            "items": [{"line_id": "1", "sku": f"{category.upper()}-{paid}", "name": PRODUCTS[category],
+                       "category": category, "brand": "Acme", "quantity": 1, "amount_fen": paid}],
         }))  # fmt: skip
 
     def refund(self, refund_id: str, order_id: str, amount: int) -> None:

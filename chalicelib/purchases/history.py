@@ -67,9 +67,18 @@ def _on_days(
     return records, encode_cursor(scope, last)
 
 
+_LINE_FIELDS = ("line_id", "sku", "category", "brand", "quantity", "amount_fen", "paid_fen", "name")
+
+
+def lines_of(record: PurchaseRecord) -> list[dict[str, Any]]:
+    """An order's lines as its record keeps them (a line kept before product names has none)."""
+    return [
+        dict(zip(_LINE_FIELDS, [*line, None][: len(_LINE_FIELDS)], strict=True)) for line in json.loads(record.lines)
+    ]
+
+
 def purchase_json(record: PurchaseRecord) -> dict[str, Any]:
-    lines = [dict(zip(("line_id", "sku", "category", "brand", "quantity", "amount_fen", "paid_fen"), line, strict=True))
-             for line in json.loads(record.lines)]  # fmt: skip
+    lines = lines_of(record)
     return {
         "order_id": record.order_id, "partner_id": record.partner_id, "member_id": record.member_id,
         "store_id": record.store_id, "occurred_at": record.occurred_at, "currency": record.currency,

@@ -27,6 +27,7 @@ from chalicelib.shared.http import Input, Schema
 from chalicelib.shared.settings import get_settings
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
+ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), Trimmed]
 Fen = Annotated[int, Field(ge=0, le=10**12)]
 Rate = Annotated[Decimal, Field(ge=0, le=1000, max_digits=12, decimal_places=4)]
 Factor = Annotated[Decimal, Field(gt=0, le=100, max_digits=8, decimal_places=4)]
@@ -36,6 +37,7 @@ ACTIVITIES = ("registration", "birthday", "review", "share", "checkin")
 MEMBER_ID = "the member's id (`mb_…`)"
 LINE_ID = "the line's id within the order, unique in it (行号)"
 SKU = "the product's SKU (商品编码)"
+PRODUCT_NAME = "the product's name as the receipt prints it (商品名称), shown to the member beside the line"
 CATEGORY = "the product's category (品类), as the earn rules name categories"
 BRAND = "the product's brand (品牌), as the earn rules name brands"
 QUANTITY = "units bought (数量)"
@@ -81,6 +83,7 @@ class Item(Input):
 
     line_id: Id = Field(description=LINE_ID)
     sku: Label | None = Field(default=None, description=SKU)
+    name: ProductName | None = Field(default=None, description=PRODUCT_NAME)
     category: Label | None = Field(default=None, description=CATEGORY)
     brand: Label | None = Field(default=None, description=BRAND)
     quantity: int = Field(ge=1, le=100_000, description=QUANTITY)
@@ -88,9 +91,10 @@ class Item(Input):
 
 
 EXAMPLE_LINES: list[JsonValue] = [  # the order lines the examples share: a jacket and two T-shirts
-    {"line_id": "1", "sku": "JK-2026-BLK-M", "category": "outerwear", "brand": "Acme", "quantity": 1,
-     "amount_fen": 50000},
-    {"line_id": "2", "sku": "TS-001-WHT-L", "category": "tops", "brand": "Acme", "quantity": 2, "amount_fen": 10000},
+    {"line_id": "1", "sku": "JK-2026-BLK-M", "name": "羽绒夹克 黑 M", "category": "outerwear", "brand": "Acme",
+     "quantity": 1, "amount_fen": 50000},
+    {"line_id": "2", "sku": "TS-001-WHT-L", "name": "纯棉T恤 白 L", "category": "tops", "brand": "Acme", "quantity": 2,
+     "amount_fen": 10000},
 ]  # fmt: skip
 
 
@@ -540,6 +544,7 @@ class PurchaseLine(Schema):
 
     line_id: str = Field(description=LINE_ID)
     sku: str | None = Field(description=SKU)
+    name: str | None = Field(default=None, description=f"{PRODUCT_NAME}; null when not reported")
     category: str | None = Field(description=CATEGORY)
     brand: str | None = Field(description=BRAND)
     quantity: int = Field(description=QUANTITY)

@@ -34,7 +34,7 @@ from chalicelib.membership.book import MEMBERSHIP
 from chalicelib.points import rules as points_rules
 from chalicelib.points import service as points
 from chalicelib.points.book import BOOK as POINTS
-from chalicelib.purchases import rules
+from chalicelib.purchases import history, rules
 from chalicelib.purchases.book import ORDER, order_holder
 from chalicelib.purchases.records import EarnRulesRecord, PurchaseRecord, RefundRecord
 from chalicelib.purchases.rules import EarnRules, Line
@@ -112,9 +112,13 @@ def body_hash(model: Purchase | Refund) -> str:
 
 
 def _without_unsaid(body: dict[str, Any]) -> dict[str, Any]:
-    """A body as its fingerprint reads it: ``other_method`` left out when not said, so a body sent before it existed
-    is the same body after."""
-    return {name: value for name, value in body.items() if not (name == "other_method" and value is None)}
+    """A body as its fingerprint reads it: ``other_method`` and a line's ``name`` left out when not said, so a body
+    sent before they existed is the same body after."""
+    said = {name: value for name, value in body.items() if not (name == "other_method" and value is None)}
+    if said.get("items"):
+        said["items"] = [{name: value for name, value in item.items() if not (name == "name" and value is None)}
+                         for item in said["items"]]  # fmt: skip
+    return said
 
 
 def body_hash_of(body: dict[str, Any]) -> str:
@@ -252,6 +256,11 @@ def _lines(purchase: Purchase) -> list[Line]:
     return [Line(i.line_id, i.sku, i.category, i.brand, i.quantity, i.amount_fen) for i in purchase.items]
 
 
+def _names(purchase: Purchase) -> list[str | None]:
+    """The lines' product names as reported (none for an order reported without lines)."""
+    return [item.name for item in purchase.items] or [None]
+
+
 def record_purchase(
     partner: Caller, purchase: Purchase, digest: str | None = None,
     alongside: Callable[[Transaction], None] | None = None,
@@ -318,7 +327,8 @@ def record_purchase(
             total_fen=purchase.total_fen, paid_fen=purchase.paid_fen, payment_method=purchase.payment_method,
             other_method=purchase.other_method,
             lines=json.dumps([[line.line_id, line.sku, line.category, line.brand, line.quantity, line.amount_fen,
-                               share] for line, share in zip(lines, shares, strict=True)], ensure_ascii=False),
+                               share, name] for line, share, name in zip(lines, shares, _names(purchase), strict=True)],
+                             ensure_ascii=False),
             body_hash=claim.content, rules_version=version.version, tier=scored["tier"], points_awarded=awarded,
             tier_multiplier=str(scored["multiplier"]) if scored["multiplier"] else None, growth_awarded=growth,
             pending_points=int(claim.result["pending_points"]), ledger_entry_id=claim.result["ledger_entry_id"],
@@ -353,9 +363,10 @@ def bi_details(orders: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[
     keys = sorted({f"{partner_id}#{order_id}" for partner_id, order_id in orders})
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for record in PurchaseRecord.batch_get(keys) if keys else []:
-        lines = [dict(zip(("line_id", "sku", "category", "brand", "quantity", "amount_fen", "paid_fen"), line,
-                          strict=False)) for line in json.loads(record.lines)]  # fmt: skip
-        found[(record.partner_id, record.order_id)] = {"growth": int(record.growth_awarded or 0), "lines": lines}
+        found[(record.partner_id, record.order_id)] = {
+            "growth": int(record.growth_awarded or 0),
+            "lines": history.lines_of(record),
+        }
     return found
 
 
@@ -387,10 +398,8 @@ def record_at_counter(
 
 def counter_order(member_id: str, order_id: str) -> dict[str, Any] | None:
     """The member's order recorded at the counter, as the purchase history shows it; None for none."""
-    from chalicelib.purchases.history import purchase_json
-
     record = PurchaseRecord.find(f"{COUNTER}#{order_id}")
-    return purchase_json(record) if record is not None and record.member_id == member_id else None
+    return history.purchase_json(record) if record is not None and record.member_id == member_id else None
 
 
 class OrderRecorded(ValidationFailed):

@@ -437,6 +437,38 @@ def test_a_store_manager_refunds_a_sale_another_store_recorded_by_its_order_numb
     assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 0
 
 
+def test_a_purchases_lines_open_under_it_by_product_name(site: Site, console: Screens) -> None:
+    """What was bought, by name (商品名称, as the POS reports it) beside its SKU, units, amount and share of what was
+    paid; an order the POS reported without lines says so."""
+    member = new_member(site, "明细会员")
+    partner = site.credentials["partner"]
+    lines = [{"line_id": "1", "sku": "JK-2026-BLK-M", "name": "羽绒夹克 黑 M", "category": "outerwear", "quantity": 1,
+              "amount_fen": 50000},
+             {"line_id": "2", "sku": "TS-001-WHT-L", "category": "tops", "quantity": 2, "amount_fen": 10000}]  # fmt: skip
+    orders = {f"LN-{secrets.token_hex(3)}": lines, f"NL-{secrets.token_hex(3)}": []}
+    for order_id, items in orders.items():
+        body = {"order_id": order_id, "member": {"member_id": member["member_id"]}, "store_id": "SH-001",
+                "occurred_at": datetime.now(UTC).isoformat(), "total_fen": 60000, "paid_fen": 54000,
+                "payment_method": "cash", "items": items}  # fmt: skip
+        raw = json.dumps(body).encode()
+        status, answer = send("POST", f"{site.base}/v1/webhooks/purchases", body,
+                              signed_headers(partner["partner_id"], partner["secret"], raw))  # fmt: skip
+        assert status == 200, answer
+    page = log_in(console, site)
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.get_by_role("tab", name="消费记录").click()
+    with_lines, without = (page.locator("[data-test=member-purchases] tr", has_text=order_id) for order_id in orders)
+    with_lines.locator(".el-table__expand-icon").click()
+    shown = page.locator("[data-test=purchase-lines]")
+    expect(shown.locator("tbody tr")).to_have_count(2)
+    expect(shown.locator("tbody tr").first).to_contain_text("羽绒夹克 黑 M")
+    expect(shown.locator("tbody tr").first).to_contain_text("¥450.00")  # its share of the ¥540 paid
+    expect(shown.locator("tbody tr").nth(1)).to_contain_text("TS-001-WHT-L")
+    console.shot("purchase-lines")
+    without.locator(".el-table__expand-icon").click()
+    expect(page.locator("[data-test=purchase-lines]", has_text="整单（未报商品明细）")).to_have_count(1)
+
+
 def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Screens) -> None:
     """储值充值 at the till (found by a walkthrough: a chain without a till integration could sell no stored value):
     a plan on sale at the store fills in its price; the wallet gets the principal and the bonus, once per order."""

@@ -64,10 +64,10 @@ def partner(site: Site, path: str, body: dict[str, Any]) -> Any:
     return answer
 
 
-def purchase(site: Site, phone: str, order_id: str, paid_fen: int) -> Any:
+def purchase(site: Site, phone: str, order_id: str, paid_fen: int, items: list[dict[str, Any]] | None = None) -> Any:
     now = datetime.now(UTC).isoformat()
     body = {"order_id": order_id, "member": {"phone": phone}, "store_id": "SH-001", "occurred_at": now,
-            "total_fen": paid_fen, "paid_fen": paid_fen, "payment_method": "wechat_pay"}  # fmt: skip
+            "total_fen": paid_fen, "paid_fen": paid_fen, "payment_method": "wechat_pay", "items": items or []}  # fmt: skip
     return partner(site, "/v1/webhooks/purchases", body)
 
 
@@ -183,7 +183,9 @@ def test_a_refunded_purchase_shows_the_points_it_kept_not_those_it_earned(site: 
     phone = "136" + "".join(secrets.choice("0123456789") for _ in range(8))
     tokens = member_tokens(site, phone)
     kept_id, refunded_id = f"KEEP-{secrets.token_hex(3)}", f"BACK-{secrets.token_hex(3)}"
-    purchase(site, phone, kept_id, 5_000)
+    bought = [{"line_id": str(n), "sku": f"SKU-{n}", "name": name, "quantity": n, "amount_fen": 1_000 * n}
+              for n, name in enumerate(("拿铁 大杯", None, "提拉米苏", "曲奇礼盒"), start=1)]  # fmt: skip
+    purchase(site, phone, kept_id, 10_000, bought)
     earned = purchase(site, phone, refunded_id, 8_700)["points_awarded"]
     now = datetime.now(UTC).isoformat()
     partner(site, "/v1/webhooks/refunds", {"refund_id": f"R-{refunded_id}", "order_id": refunded_id,
@@ -192,9 +194,12 @@ def test_a_refunded_purchase_shows_the_points_it_kept_not_those_it_earned(site: 
     back = page.locator("[data-test=purchase]", has_text=refunded_id)
     expect(back.locator("[data-test=purchase-points-back]")).to_have_text(f"退款扣回 {earned} 积分")
     expect(back.locator("[data-test=purchase-points]")).to_have_count(0)  # nothing kept
-    expect(page.locator("[data-test=purchase]", has_text=kept_id).locator("[data-test=purchase-points]")).to_have_text(
-        "+50 积分"
-    )
+    kept = page.locator("[data-test=purchase]", has_text=kept_id)
+    expect(kept.locator("[data-test=purchase-points]")).to_have_text("+100 积分")
+    expect(kept.locator("[data-test=purchase-lines] li")).to_have_text(  # what was bought, by name (else its SKU)
+        [re.compile(r"拿铁 大杯\s*× 1\s*¥10\.00"), re.compile(r"SKU-2\s*× 2\s*¥20\.00"), re.compile("提拉米苏"),
+         "另有 1 项商品"])  # fmt: skip
+    expect(back.locator("[data-test=purchase-lines]")).to_have_count(0)  # reported without lines
     check_screen(mobile, "消费记录", "purchases-refunded")
 
     # A part refunded: what it keeps, and what the refund took of what it earned ("+25" beside "扣回 75" read as

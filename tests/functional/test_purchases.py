@@ -7,6 +7,7 @@ import pytest
 
 from chalicelib.purchases import service
 from chalicelib.purchases.records import EarnRulesRecord, PurchaseRecord, RefundRecord
+from chalicelib.purchases.schemas import Purchase
 from chalicelib.shared import cache, clock
 from chalicelib.shared.settings import get_settings
 from tests import ledger_views
@@ -72,6 +73,37 @@ class TestPurchases:
         record = PurchaseRecord.get(f"{partner[0]}#A-1")
         assert (record.store_id, record.payment_method, int(record.paid_fen)) == ("SH-001", "wechat", 9_000)
         assert [line[6] for line in json.loads(record.lines)] == [5_400, 3_600]  # paid spread by amount
+
+    def test_product_names_reach_the_history_and_a_body_without_them_is_the_body_sent_before(
+        self, api, partner, member
+    ):
+        """Members read what they bought by name (商品名称), not by SKU. A repeat of an order sent before names existed
+        is still that order (its fingerprint leaves an unsaid name out), and a line kept before then reads null."""
+        named = order({"member_id": member}, "N-1")
+        named["items"][0]["name"] = "  拿铁 大杯 "
+        assert signed(api, partner, "/v1/webhooks/purchases", named).status == 200
+        plain = order({"member_id": member}, "N-2")
+        first = signed(api, partner, "/v1/webhooks/purchases", plain).body
+        record = PurchaseRecord.get(f"{partner[0]}#N-2")
+        before = Purchase.model_validate(plain).model_dump(
+            mode="json", exclude={"other_method": True, "items": {"__all__": {"name"}}}
+        )
+        assert record.body_hash == service.body_hash_of(before)  # the fingerprint such a body had before names
+        record.update(actions=[PurchaseRecord.lines.set(json.dumps([line[:7] for line in json.loads(record.lines)]))])
+        again = signed(api, partner, "/v1/webhooks/purchases", {**plain, "items": [
+            {**line, "name": None} for line in plain["items"]]})  # fmt: skip
+        assert again.body == {**first, "duplicate": True}
+        lines = {p["order_id"]: p["items"] for p in api.get(f"/v1/members/{member}/purchases").body["items"]}
+        assert [line["name"] for line in lines["N-1"]] == ["拿铁 大杯", None]
+        assert [line["name"] for line in lines["N-2"]] == [None, None]  # kept before names: read as none
+        renamed = signed(api, partner, "/v1/webhooks/purchases", {**named, "items": [
+            {**named["items"][0], "name": "美式"}, named["items"][1]]})  # fmt: skip
+        assert renamed.status == 409  # another name is other content
+        for bad in ("", "x" * 121, "拿铁\x00"):
+            body = order({"member_id": member}, "N-3")
+            body["items"][0]["name"] = bad
+            answer = signed(api, partner, "/v1/webhooks/purchases", body)
+            assert (answer.status, answer.body["errors"][0]["field"]) == (422, "items.0.name"), answer.body
 
     def test_a_store_outside_the_partners_scope_is_403_and_writes_nothing(self, api, partner, member):
         before = item_counts()
