@@ -27,7 +27,7 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
-from chalicelib.stores.service import store_exists
+from chalicelib.stores.service import not_open
 
 READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 REDEEM = StaffOrSelf(Permission.POINTS_REDEEM, serves=True)
@@ -103,15 +103,19 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     Errors: 409 `insufficient-points`; 409 `member-not-active` for a frozen member; 428 without `Idempotency-Key`,
     422 `idempotency-key-reused` with another body; 404 for an unknown member; 422 on `member_code` without one,
     422 `member-code-not-current` for a code that is not the member's now (429 after ten); 422 on `store_id` for a
-    store that does not exist or is not one of a store-scoped caller's."""
+    store that does not exist, is closed or is not one of a store-scoped caller's, or from the member themselves."""
     body: RedemptionCreate = ctx.body
     member_id = reachable(ctx.caller, member_id)
     members.check_in_person(ctx.caller, member_id, body.member_code, repeated=lambda: service.repeats(ctx.idempotency))
+    if body.store_id is not None and ctx.caller.kind == "member":  # a member's own redemption happens at no till
+        raise ValidationFailed(
+            [{"field": "store_id", "in": "body", "message": "a store is named by staff at its till"}]
+        )
     store_id = body.store_id or (next(iter(ctx.caller.stores)) if len(ctx.caller.stores) == 1 else None)
     if store_id is not None:  # the till's: its figures count the points spent there (a walkthrough: none did)
         ctx.caller.require_trading_at(store_id, "store_id")
-        if not store_exists(store_id):
-            raise ValidationFailed([{"field": "store_id", "in": "body", "message": "no such store"}])
+        if (why := not_open(store_id)) is not None and not service.repeats(ctx.idempotency):
+            raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
     answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency, store_id)
     return _created(answer, Redemption)
 

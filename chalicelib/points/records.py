@@ -27,3 +27,4 @@ class RedemptionRecord(Record):
     entry_seq = NumberAttribute()
     created_at = UnicodeAttribute()
     reversed_at = UnicodeAttribute(null=True)
+    store_id = UnicodeAttribute(null=True)  # where they were spent: its reversal counts there too

@@ -312,7 +312,7 @@ def redeem(
         assert entry is not None
         record = RedemptionRecord(
             redemption_id, member_id=member_id, points=points, draws=json.dumps(entry.detail), reason=reason,
-            status="completed", entry_seq=entry.seq, created_at=entry.occurred_at,
+            status="completed", entry_seq=entry.seq, created_at=entry.occurred_at, store_id=store_id,
         )  # fmt: skip
         return [lambda tx: tx.put(record, condition=RedemptionRecord.redemption_id.does_not_exist())]
 
@@ -337,7 +337,8 @@ def redemption_json(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey | None) -> Outcome:
-    """Give a redemption's points back to the lots they came from, exactly once."""
+    """Give a redemption's points back to the lots they came from, exactly once; its event names the store where
+    they were spent, so that store's figures take them back."""
     reason = phrased(reason, REVERSED)
     redemption = RedemptionRecord.find(redemption_id)
     if redemption is None or redemption.member_id != member_id:
@@ -345,6 +346,7 @@ def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey
     draws = draws_of(json.loads(redemption.draws or "[]"))
 
     def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
+        booking.store_id = redemption.store_id
         booking.attachments.append(lambda tx: tx.update(
             RedemptionRecord(redemption_id), [RedemptionRecord.status.set("reversed"),
                                               RedemptionRecord.reversed_at.set(clock.iso(clock.now()))],

@@ -157,23 +157,35 @@ class TestRedemption:
         """Found by a beauty salon's walkthrough: points redeemed at a till were counted for no store."""
         from tests.conftest import published_envelopes
 
-        member_id, _ = member
+        member_id, me = member
         earn(member_id, 100)
         path = f"/v1/members/{member_id}/points/redemptions"
         shown = members.member_code(member_id).code
+        mine = me.post(path, {"points": 10, "reason": "x", "store_id": "SH-001"}, headers=key("m1"))
+        assert (mine.status, mine.body["errors"][0]["field"]) == (422, "store_id")  # a review: a member chose a store
         cashier = api.as_(token_for(["cashier"], ("SH-001",)))  # one store: theirs by default
         assert cashier.post(path, {"points": 10, "reason": "x", "member_code": shown}, headers=key("t1")).status == 201
         elsewhere = cashier.post(path, {"points": 5, "reason": "x", "member_code": shown, "store_id": "BJ-001"},
                                  headers=key("t2"))  # fmt: skip
         assert (elsewhere.status, elsewhere.body["errors"][0]["field"]) == (422, "store_id")
         head_office = api.as_(token_for(["store_manager"]))
-        assert (
-            head_office.post(path, {"points": 5, "reason": "x", "store_id": "SH-001"}, headers=key("t3")).status == 201
-        )
+        at_head_office = head_office.post(path, {"points": 5, "reason": "x", "store_id": "SH-001"}, headers=key("t3"))
+        assert at_head_office.status == 201
         nowhere = head_office.post(path, {"points": 5, "reason": "x", "store_id": "NOWHERE"}, headers=key("t4"))
-        assert (nowhere.status, nowhere.body["errors"][0]["message"]) == (422, "no such store")
+        assert (nowhere.status, nowhere.body["errors"][0]["message"]) == (422, "no store 'NOWHERE'")
         redeemed = [e["payload"].get("store_id") for e in published_envelopes() if e["type"] == "points.redeemed"]
         assert redeemed == ["SH-001", "SH-001"]  # the store's daily figures count points.redeemed by its store_id
+        redemption_id = at_head_office.body["redemption_id"]
+        back = api.post(f"{path}/{redemption_id}/reversal", {"reason": "误操作"}, headers=key("r1"))
+        assert back.status == 201, back.body
+        (reversed_,) = [e["payload"] for e in published_envelopes() if e["type"] == "points.redemption-reversed"]
+        assert reversed_.get("store_id") == "SH-001"  # a review: the store's figures never took them back
+        patch = {"content-type": "application/merge-patch+json", "if-match": '"1"'}
+        assert api.patch("/v1/stores/SH-001", {"status": "closed"}, headers=patch).status == 200
+        closed = head_office.post(path, {"points": 5, "reason": "x", "store_id": "SH-001"}, headers=key("t5"))
+        assert (closed.status, closed.body["errors"][0]["message"]) == (422, "store 'SH-001' is closed")
+        again = head_office.post(path, {"points": 5, "reason": "x", "store_id": "SH-001"}, headers=key("t3"))
+        assert (again.status, again.body) == (201, at_head_office.body)  # a repeat is answered, the store closed since
 
 
 class TestReversal:
