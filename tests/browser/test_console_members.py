@@ -442,9 +442,11 @@ def test_a_purchases_lines_open_under_it_by_product_name(site: Site, console: Sc
     paid; an order the POS reported without lines says so."""
     member = new_member(site, "明细会员")
     partner = site.credentials["partner"]
-    lines = [{"line_id": "1", "sku": "JK-2026-BLK-M", "name": "羽绒夹克 黑 M", "category": "outerwear", "quantity": 1,
-              "amount_fen": 50000},
-             {"line_id": "2", "sku": "TS-001-WHT-L", "category": "tops", "quantity": 2, "amount_fen": 10000}]  # fmt: skip
+    lines = [
+        {"line_id": "1", "sku": "JK-2026-BLK-M", "name": "羽绒夹克 黑 M", "category": "outerwear", "quantity": 1,
+         "amount_fen": 50000},
+        {"line_id": "2", "sku": "TS-001-WHT-L", "category": "tops", "quantity": 2, "amount_fen": 10000},
+    ]  # fmt: skip
     orders = {f"LN-{secrets.token_hex(3)}": lines, f"NL-{secrets.token_hex(3)}": []}
     for order_id, items in orders.items():
         body = {"order_id": order_id, "member": {"member_id": member["member_id"]}, "store_id": "SH-001",

@@ -67,7 +67,8 @@ def partner(site: Site, path: str, body: dict[str, Any]) -> Any:
 def purchase(site: Site, phone: str, order_id: str, paid_fen: int, items: list[dict[str, Any]] | None = None) -> Any:
     now = datetime.now(UTC).isoformat()
     body = {"order_id": order_id, "member": {"phone": phone}, "store_id": "SH-001", "occurred_at": now,
-            "total_fen": paid_fen, "paid_fen": paid_fen, "payment_method": "wechat_pay", "items": items or []}  # fmt: skip
+            "total_fen": paid_fen, "paid_fen": paid_fen, "payment_method": "wechat_pay",
+            "items": items or []}  # fmt: skip
     return partner(site, "/v1/webhooks/purchases", body)
 
 
