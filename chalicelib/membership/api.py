@@ -249,16 +249,19 @@ def card_history(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
     access=CANCEL,
     body=CardCancellation,
     response=CancellationAnswer,
-    errors=(NotFound, service.CardNotFound, service.CardNotCancellable),
+    errors=(NotFound, service.CardNotFound, service.CardNotCancellable, service.RefundElsewhere),
 )
 def cancel_card(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
     """Cancel a card today (退卡): its benefits stop and it is refunded as its plan's policy says (none; pro rata
     by the unused days; in full within N days of the first payment), less the value of the counted benefits used
     where the policy says so; or with `refund: none`, not at all. The history explains the refund. A part paid from
     stored value goes back to the wallet; a partner refunds its own payments' parts (the `membership.card-cancelled`
-    event lists them). Once per `cancel_id`.
+    event lists them). Once per `cancel_id`. Staff scoped to stores refund only what their stores took (a
+    cancellation without refund is any store's).
 
-    Errors: 404 `card-not-found`; 409 `card-not-cancellable` for a card cancelled or lapsed already."""
+    Errors: 404 `card-not-found`; 409 `card-not-cancellable` for a card cancelled or lapsed already; 403
+    `card-refund-elsewhere` for staff scoped to stores when the refund gives back a payment another store (or none)
+    took."""
     answer = service.cancel(ctx.caller, reachable(ctx.caller, member_id), card_id, ctx.body)
     return Reply(CancellationAnswer.model_validate(answer))
 
@@ -271,7 +274,7 @@ def cancel_card(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
     access=CANCEL,
     query=CancellationQuery,
     response=CancellationQuote,
-    errors=(NotFound, service.CardNotFound, service.CardNotCancellable),
+    errors=(NotFound, service.CardNotFound, service.CardNotCancellable, service.RefundElsewhere),
 )
 def quote_cancellation(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
     """The refund a cancellation today would give (退卡试算), worked out exactly as `POST …/cancellation` would: the
@@ -279,9 +282,10 @@ def quote_cancellation(ctx: RequestContext, member_id: str, card_id: str) -> Rep
     takes back, with the explanation the card's history would show. Nothing is written: the counter tells the member
     before they agree. A use or a payment in between changes the figure the cancellation finds.
 
-    Errors: 404 `card-not-found`; 409 `card-not-cancellable` for a card cancelled or lapsed already."""
+    Errors: 404 `card-not-found`; 409 `card-not-cancellable` for a card cancelled or lapsed already; 403
+    `card-refund-elsewhere` as the cancellation would answer."""
     query: CancellationQuery = ctx.query
-    quote = service.quote_cancellation(reachable(ctx.caller, member_id), card_id, query.refund)
+    quote = service.quote_cancellation(reachable(ctx.caller, member_id), card_id, query.refund, ctx.caller)
     return Reply(CancellationQuote.model_validate(quote))
 
 

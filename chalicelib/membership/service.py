@@ -95,6 +95,22 @@ class CardNotCancellable(Conflict):
     slug, title = "card-not-cancellable", "The card is cancelled or lapsed already"
 
 
+class RefundElsewhere(Forbidden):
+    slug, title = "card-refund-elsewhere", "The refund gives back what another store took"
+
+
+def _refunds_only_theirs(caller: Caller | None, card: Card, refund: rules.Refund) -> None:
+    """Staff scoped to stores refund only what their stores took: a card's payment taken at another store, or at
+    none (the member pages, a trial's partner), is head office's or that store's to give back (a review: another
+    store's customer service refunded a counter sale's cash, which that store's journal then paid out)."""
+    if caller is None or caller.kind != "staff" or not caller.stores:
+        return
+    taken_at = {payment.payment_id: payment.store_id for payment in card.payments}
+    if any(fen > 0 and not caller.covers_store(taken_at.get(pid) or "") for pid, fen in refund.parts):
+        raise RefundElsewhere("The card was paid at a store that is not one of yours: its refund is given there or "
+                              "by head office; a cancellation without refund is yours")  # fmt: skip
+
+
 class PaymentNotApplicable(ValidationFailed):
     slug, title = "payment-not-applicable", "The payment does not buy this plan"
 
@@ -422,6 +438,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
     def plan_postings(holdings: Holdings) -> list[Posting]:
         today = clock.business_today()
         card, refund, taken = _cancellation(holdings, member_id, card_id, request.refund, discounts, today)
+        _refunds_only_theirs(caller, card, refund)
         after = rules.refunded(card, refund, today)
         worked[:] = [(after, refund, taken)]
         whole[:] = [card.started_on.isoformat()] if 0 < card.open_fen <= refund.amount_fen else []
@@ -483,12 +500,13 @@ def _cancellation(
     return card, rules.keeping_back_used_packs(refund, taken, discounts), taken
 
 
-def quote_cancellation(member_id: str, card_id: str, refund_as: str) -> dict[str, Any]:
-    """What cancelling the card now would refund and why, as ``cancel`` works it out, writing nothing (the counter
-    tells the member before they agree)."""
+def quote_cancellation(member_id: str, card_id: str, refund_as: str, caller: Caller | None = None) -> dict[str, Any]:
+    """What cancelling the card now would refund and why, as ``cancel`` works it out (refused alike to ``caller``
+    when it would be), writing nothing (the counter tells the member before they agree)."""
     today, holdings = clock.business_today(), ledger().holdings(member_id)
     discounts = _pack_discounts(member_id, card_id, holdings)
-    _, refund, taken = _cancellation(holdings, member_id, card_id, refund_as, discounts, today)
+    card, refund, taken = _cancellation(holdings, member_id, card_id, refund_as, discounts, today)
+    _refunds_only_theirs(caller, card, refund)
     return {"refund_fen": refund.amount_fen, **refund.explained(),
             "packs_taken_back": len(taken)}  # fmt: skip
 

@@ -57,11 +57,9 @@ def fold_figures(tx: Transaction, event: Event, day: str) -> None:
     share one commit). A tier change reads the member's home store, which its event does not carry."""
     payload = event.payload
     shard = rules.shard_of(event.event_id)
-    figures = rules.day_figures(event.type, payload)
-    for scope, only in rules.scopes_of(event.type, payload):
+    for scope, figures in rules.scoped_figures(event.type, payload):
         for name, amount in figures.items():
-            if only is None or name in only:
-                tx.count(FigureRecord(sharded(scope, shard), f"day#{day}"), name, amount)
+            tx.count(FigureRecord(sharded(scope, shard), f"day#{day}"), name, amount)
     for name, amount in rules.standing_moves(event.type, payload).items():
         tx.count(FigureRecord(sharded(CHAIN, shard), "now"), name, amount)
     for bucket, amount in rules.expiry_moves(event.type, payload).items():

@@ -230,6 +230,22 @@ def scopes_of(event_type: str, payload: Mapping[str, Any]) -> list[tuple[str, fr
     return scopes
 
 
+def scoped_figures(event_type: str, payload: Mapping[str, Any]) -> list[tuple[str, dict[str, int]]]:
+    """An event's day figures in each scope they count in (``day_figures`` where ``scopes_of`` says), and a card
+    cancellation's refund, when it gives back what several stores took, in each store by its parts (a review: neither
+    store's card revenue went down)."""
+    figures = day_figures(event_type, payload)
+    counted = [(scope, {name: amount for name, amount in figures.items() if only is None or name in only})
+               for scope, only in scopes_of(event_type, payload)]  # fmt: skip
+    if event_type == "membership.card-cancelled" and store_of(event_type, payload) is None:
+        by_store: Counter[str] = Counter()
+        for part in payload.get("parts") or []:
+            if isinstance(part, Mapping) and isinstance(part.get("store_id"), str) and part["store_id"]:
+                by_store[part["store_id"]] -= _number(part, "amount_fen")
+        counted += [(f"store#{store}", {"cards_revenue_fen": fen}) for store, fen in by_store.items() if fen]
+    return counted
+
+
 def _home_move(event_type: str, payload: Mapping[str, Any]) -> tuple[str | None, str | None] | None:
     """The home stores a member moved from and to (either may be none: a member who joined online), if the event
     moved them."""
@@ -412,16 +428,15 @@ def tier_moves(
 
 
 def recount(events: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, dict[str, int]]:
-    """A day's figures counted afresh from its events (type and payload), per scope: the day sums as ``day_figures``
-    and ``scopes_of`` count them, and the day's distinct members (active, buyers, repeat buyers at the chain and at
+    """A day's figures counted afresh from its events (type and payload), per scope: the day sums as
+    ``scoped_figures`` counts them, and the day's distinct members (active, buyers, repeat buyers at the chain and at
     the store). What the statistics consumer kept for the day must equal it."""
     figures: dict[str, Counter[str]] = defaultdict(Counter)
     active: set[tuple[str, str]] = set()
     bought: Counter[tuple[str, str]] = Counter()
     for event_type, payload in events:
-        counted = day_figures(event_type, payload)
-        for scope, only in scopes_of(event_type, payload):
-            figures[scope].update({name: amount for name, amount in counted.items() if only is None or name in only})
+        for scope, counted in scoped_figures(event_type, payload):
+            figures[scope].update(counted)
         activity = activity_of(event_type, payload)
         if activity is not None:
             member_id, store_id, purchase = activity

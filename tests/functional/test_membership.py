@@ -470,11 +470,12 @@ class TestCounterSales:
         balances_add_up(member_id)
         assert ledger().balance(member_id, MEMBERSHIP) == 2 * 29_900
         with clock.frozen(DAY1 + timedelta(days=21)):
-            ok(
-                Staff(api, ["admin"]).post(
-                    f"{cards}/{sold['card_id']}/cancellation", {"cancel_id": "C-1", "reason": "x"}
-                )
-            )
+            elsewhere = Staff(api, ["customer_service"], stores=("BJ-001",))  # a review: refunded SH-001's cash
+            cancellation = f"{cards}/{sold['card_id']}/cancellation"
+            refused(elsewhere.get(f"{cancellation}-quote"), 403, "card-refund-elsewhere")
+            refused(elsewhere.post(cancellation, {"cancel_id": "C-0", "reason": "x"}), 403, "card-refund-elsewhere")
+            assert ok(Staff(api, ["customer_service"], stores=("SH-001",)).get(f"{cancellation}-quote"))["refund_fen"]
+            ok(Staff(api, ["admin"]).post(cancellation, {"cancel_id": "C-1", "reason": "x"}))
         (cancelled,) = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-cancelled"]
         assert cancelled["store_id"] == "SH-001"  # the store that sold it counts its refund (a review)
         deliver(aws, "statistics", times=2)  # a redelivery writes no line twice

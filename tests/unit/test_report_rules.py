@@ -47,6 +47,25 @@ def test_a_purchase_counts_at_the_chain_its_store_its_tier_and_its_payment_metho
     assert rules.day_figures("purchase.recorded", payload) == {"purchases": 1, "sales_fen": 100, "total_fen": 120}
 
 
+def test_a_card_refund_of_what_several_stores_took_comes_off_each_stores_card_revenue():
+    """A review: a card sold at one counter and renewed at another, then cancelled, left both stores' revenue."""
+    parts = [{"payment_id": "p1", "amount_fen": 28_935, "method": "counter", "store_id": "SH-001"},
+             {"payment_id": "p2", "amount_fen": 29_900, "method": "counter", "store_id": "BJ-001"},
+             {"payment_id": "p3", "amount_fen": 5_000, "method": "wallet"}]  # fmt: skip
+    split = {"member_id": "m", "refund_fen": 63_835, "parts": parts}
+    assert rules.scoped_figures("membership.card-cancelled", split) == [
+        ("chain", {"cards_cancelled": 1, "cards_revenue_fen": -63_835}),
+        ("store#SH-001", {"cards_revenue_fen": -28_935}),
+        ("store#BJ-001", {"cards_revenue_fen": -29_900}),
+    ]  # the wallet's part was taken at no store
+    one = {**split, "store_id": "SH-001", "refund_fen": 28_935, "parts": parts[:1]}
+    assert rules.scoped_figures("membership.card-cancelled", one) == [
+        ("chain", {"cards_cancelled": 1, "cards_revenue_fen": -28_935}),
+        ("store#SH-001", {"cards_cancelled": 1, "cards_revenue_fen": -28_935}),
+    ]
+    assert rules.recount([("membership.card-cancelled", split)])["store#BJ-001"] == {"cards_revenue_fen": -29_900}
+
+
 def test_points_count_by_source_and_their_net_moves_the_outstanding():
     earned = rules.day_figures("points.earned", {"points": 30, "source_kind": "tier"})
     assert earned == {"points_net": 30, "points_issued": 30, "points_issued_gifts": 30}
