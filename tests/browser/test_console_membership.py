@@ -318,3 +318,27 @@ def test_a_cashier_sells_a_card_at_the_counter_and_the_member_finds_it_on_their_
     expect(mine.locator("body")).to_contain_text(plan["name"])
     expect(mine.locator("body")).to_contain_text(card["valid_until"].replace("-", "/"))
     mobile.shot("card-on-member-pages")
+
+
+def test_store_customer_service_cancels_without_refund_a_card_another_till_was_paid_for(
+    site: Site, console: Screens
+) -> None:
+    """A review: customer service of one store refunded what another store's till took. Their dialog says where the
+    refund is given, and a cancellation without refund stays theirs."""
+    member = new_member(site, "外店办卡")
+    plan = plan_named(site, MEMBERSHIP_PLAN["name"])
+    card_paid(site, member["member_id"], plan)  # the POS reported it: no store of theirs took the money
+    page = log_in(console, site, staff_account(site, ["customer_service"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.get_by_role("tab", name="会员卡与权益").click()
+    page.locator("[data-test=card-rows] tr", has_text=plan["name"]).get_by_role("button", name="退卡").click()
+    cancel = page.get_by_role("dialog", name=f"退卡：{plan['name']}")
+    cancel.get_by_text("这张卡的款项不是本店收取的，退款请由收款门店或总部办理；不退款的退卡可在本店办理").wait_for()
+    expect(cancel.locator("[data-test=cancel-quote]")).to_have_count(0)
+    console.shot("refund-elsewhere")
+    cancel.get_by_text("不退款", exact=True).click()
+    expect(cancel.locator("[data-test=cancel-quote]")).to_contain_text("现在退卡将退款 ¥0.00")
+    expect(cancel.get_by_text("这张卡的款项不是本店收取的", exact=False)).to_have_count(0)
+    cancel.get_by_label("退卡原因").fill("会员要求停卡")
+    page.locator("[data-test=cancel-confirm]").click()
+    expect(cancel.locator("[data-test=cancel-result]")).to_contain_text("已退卡，应退 ¥0.00")
