@@ -175,6 +175,12 @@ class DynamoStore:
         condition = A.rev.does_not_exist() if seen.rev is None else A.rev == seen.rev
         tx.check(A, holder, condition=condition, on_fail=on_fail)
 
+    @staticmethod
+    def unclaimed_in(tx: Transaction, key: str, on_fail: Exception) -> None:
+        """Require in ``tx`` that nothing was ever posted under a claim's key (one kept for good), else ``on_fail``:
+        a write another domain's post under that key rules out."""
+        tx.check(C, key, condition=C.key.does_not_exist(), on_fail=on_fail)
+
     @_reading()
     def read_claim(self, key: str, keeper: ClaimKeeper | None = None) -> StoredClaim | None:
         if keeper is not None:

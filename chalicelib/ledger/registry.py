@@ -101,6 +101,14 @@ def unchanged_in(tx: Transaction, holder: str, seen: Account, on_fail: Exception
     store.unchanged_in(tx, holder, seen, on_fail)
 
 
+def unclaimed_in(tx: Transaction, key: str, on_fail: Exception) -> None:
+    """Commit ``tx`` only while nothing was posted under the claim's ``key`` (``on_fail`` otherwise): a write another
+    domain's sale rules out (a stored-value payment for a till order a card was sold under)."""
+    store = _store[0] if _store else DynamoStore(guard=_guarded)
+    assert isinstance(store, DynamoStore), "a condition joins a DynamoDB transaction"
+    store.unclaimed_in(tx, key, on_fail)
+
+
 def account(holder: str) -> Account:
     """The holder's account as it stands (its revision: None when it has none yet)."""
     return ledger().store.read(holder)

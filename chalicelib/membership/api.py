@@ -38,6 +38,7 @@ from chalicelib.shared.errors import (
     InvalidCursor,
     NotFound,
     PreconditionRequired,
+    RateLimited,
     Unauthenticated,
     ValidationFailed,
 )
@@ -188,7 +189,8 @@ def buy_my_card(ctx: RequestContext) -> Reply:
     status=201,
     errors=(NotFound, ValidationFailed, plans.PlanNotFound, service.MemberNotEligible, service.PaymentNotApplicable,
             service.PaymentConflict, service.CardNotRenewable, limits.OverCounterLimit,
-            limits.OverCounterDailyLimit),
+            limits.OverCounterDailyLimit, InsufficientBalance, members.MemberCodeNotCurrent, members.MemberCodeUsed,
+            RateLimited),
 )  # fmt: skip
 def sell_card_at_counter(ctx: RequestContext, member_id: str) -> Reply:
     """A cashier takes the money for a card of `plan_id` at the till (cash, WeChat Pay, a bank card …) for any member
@@ -199,14 +201,22 @@ def sell_card_at_counter(ctx: RequestContext, member_id: str) -> Reply:
     the store counts the sale in its figures. A cancellation refunds what was paid here at the counter (the way it
     was taken), by the plan's policy.
 
+    `payment_method: wallet` pays the card whole from the member's stored value (储值) in the wallet's own payment,
+    with the member there (`member_code`, which pays once): booked at the till's store in its stored-value journal,
+    and a cancellation gives its refund back to the wallet. A card is paid whole, by the till or by stored value: an
+    order stored value paid apart (`POST …/wallet/payments`) sells no card (422 on `order_id`), nor does that route
+    take a payment for an order a card was sold under (the card's refund would pay it back twice).
+
     Staff who do not record large purchases (cashiers) sell within the counter's limits, as a sale: at most
     `LOYALTY_COUNTER_PURCHASE_LIMIT_FEN` (403 `counter-purchase-over-limit`), and their day's sales, top-ups and
-    cards together at most `LOYALTY_COUNTER_DAILY_LIMIT_FEN` (403 `counter-daily-limit`).
+    cards together at most `LOYALTY_COUNTER_DAILY_LIMIT_FEN` (403 `counter-daily-limit`); a card paid from stored
+    value takes no money at the till and counts in neither.
 
     Errors: 404 for an unknown or erased member, 404 `plan-not-found`; 422 `member-not-eligible` for a frozen one;
     422 `payment-not-applicable` for an amount other than the price or a plan no longer sold to a member without
     its card; 422 for a store that does not exist, is closed, or is not one of a store-scoped cashier's; 409
-    `card-not-renewable` for a lifetime card; 403 past the counter's limits."""
+    `card-not-renewable` for a lifetime card; 403 past the counter's limits; with `wallet`: 409
+    `insufficient-balance`, 422 `member-code-not-current` / `member-code-used`, 429 after ten wrong codes."""
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
     caller, amount = ctx.caller, ctx.body.amount_fen
     answer = service.sell_at_counter(member_id, ctx.body, lambda: limits.counter_takings(caller, amount, "card sale"))

@@ -1,6 +1,7 @@
-"""A store's journal of paid cards (会员卡流水): each card sold or renewed at its tills (at the counter, or reported
-by its till system with the store) and each refund of such a payment a cancellation gave, with how the counter took
-it, the till's order and who booked it, so a store closes its day against its cash drawer and payment terminals.
+"""A store's journal of paid cards (会员卡流水): each card sold or renewed at its tills (at the counter, from stored
+value at the counter, or reported by its till system with the store) and each refund of such a payment a cancellation
+gave, with how the counter took it (and so gives it back), the till's order and who booked it, so a store closes its
+day against its cash drawer and payment terminals.
 
 Kept from the card events by the ``membership-journal`` consumer (a redelivery rewrites the same lines), in the order
 booked; what no store took (the member pages' stored-value purchases, trials) has no line. A page is one query.
@@ -17,7 +18,7 @@ from chalicelib.shared.events import Event
 from chalicelib.shared.journals import page_of_days
 
 TYPES = ("membership.card-paid", "membership.card-cancelled")
-TAKEN_AT_A_STORE = ("counter", "partner")  # how a payment a store's journal lists was taken
+TAKEN_AT_A_STORE = ("counter", "partner", "wallet")  # how a payment a store's journal lists was taken (with a store)
 KEPT = timedelta(days=400)
 
 
@@ -39,6 +40,7 @@ def keep(tx: Transaction, event: Event) -> None:
             if part.get("store_id") and part.get("method") in TAKEN_AT_A_STORE and int(part["amount_fen"]) > 0:
                 lines.append((str(part["store_id"]), {
                     "kind": "refund", "amount_fen": -int(part["amount_fen"]), "method": part["method"],
+                    "payment_method": part.get("payment_method"), "order_id": part.get("order_id"),
                     "reference": f"{payload['cancel_id']}:{part['payment_id']}",
                 }))  # fmt: skip
     for n, (store_id, line) in enumerate(lines):

@@ -148,18 +148,21 @@ class Payment:
     method: str = ""  # partner:<id> (its system refunds it), wallet (refunded to the wallet), counter[:<how>], trial
     settled: bool = False
     store_id: str | None = None  # the store that took it, when one did: its figures count its refund too
+    order_id: str | None = None  # the till's order it was taken under, at the counter: its refund names it too
 
     def to_json(self) -> dict[str, Any]:
         return {"payment_id": self.payment_id, "kind": self.kind, "amount_fen": self.amount_fen,
                 "first_day": self.first_day.isoformat(), "last_day": _day(self.last_day), "paid_at": self.paid_at,
                 "refunded_fen": self.refunded_fen, "method": self.method, "settled": self.settled,
-                **({"store_id": self.store_id} if self.store_id else {})}  # fmt: skip
+                **({"store_id": self.store_id} if self.store_id else {}),
+                **({"order_id": self.order_id} if self.order_id else {})}  # fmt: skip
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Payment:
         return cls(raw["payment_id"], raw["kind"], int(raw["amount_fen"]), date.fromisoformat(raw["first_day"]),
                    _date(raw["last_day"]), raw["paid_at"], int(raw.get("refunded_fen", 0)),
-                   raw.get("method", ""), bool(raw.get("settled")), raw.get("store_id"))  # fmt: skip
+                   raw.get("method", ""), bool(raw.get("settled")), raw.get("store_id"),
+                   raw.get("order_id"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -322,6 +325,7 @@ class NotRenewable(Exception):
 def extend(
     card: Card | None, plan: Plan, *, card_id: str, payment_id: str, kind: str, amount_fen: int, paid_at: str,
     today: date, trials: Sequence[str] = (), method: str = "", used_value_fen: int = 0, store_id: str | None = None,
+    order_id: str | None = None,
 ) -> Card:  # fmt: skip
     """The card after a payment for ``plan`` (``kind`` purchase/renewal/auto-renewal, or ``trial`` for the plan's
     free trial, once per member and plan). It runs on from the card's end while active or in grace, from today
@@ -348,7 +352,9 @@ def extend(
     first = card.valid_until + timedelta(days=1) if live and card is not None and card.valid_until else today
     term = Term(days=plan.trial_days) if kind == "trial" else plan.term
     last = term.end(first)
-    payment = Payment(payment_id, kind, amount_fen, first, last, paid_at, method=method, store_id=store_id)
+    payment = Payment(
+        payment_id, kind, amount_fen, first, last, paid_at, method=method, store_id=store_id, order_id=order_id
+    )
     if card is None or not live:
         previous = tuple(replace(p, settled=True) for p in card.payments) if card else ()
         counted = used_value_fen if card else 0

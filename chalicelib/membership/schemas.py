@@ -22,7 +22,7 @@ from chalicelib.shared.fields import (
     Trimmed,
 )  # fmt: skip
 from chalicelib.shared.http import Input, Schema
-from chalicelib.wallet.schemas import TAKEN_BY, PaymentMethod
+from chalicelib.wallet.schemas import TAKEN_BY
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
@@ -271,7 +271,22 @@ class CounterCardSale(Input):
     amount_fen: int = Field(
         ge=0, le=10**8, description=f"what the member paid: the plan's price (the cashier confirms it); {FEN}"
     )
-    payment_method: PaymentMethod | None = Field(default=None, description=TAKEN_BY)
+    payment_method: Literal["cash", "wechat_pay", "alipay", "card", "wallet"] | None = Field(
+        default=None,
+        description=f"{TAKEN_BY}; `wallet`: the member's stored value (储值) pays it whole, with `member_code` (a card "
+        "is paid whole: by the till or by stored value, never part of each)",
+    )
+    member_code: MemberCode | None = Field(
+        default=None,
+        description="with `wallet`: the member's code (会员码) their pages show now, scanned or typed (the member is "
+        "there; the code pays once)",
+    )
+
+    @model_validator(mode="after")
+    def _code_with_wallet(self) -> CounterCardSale:
+        if self.payment_method == "wallet" and self.member_code is None:
+            raise ValueError("member_code is required to pay from stored value (payment_method wallet)")
+        return self
 
 
 class CardPurchase(Input):
@@ -324,6 +339,9 @@ class PaymentOut(Schema):
         default=False, description="closed by a cancellation: its refunded part went back, the rest was kept for good"
     )
     store_id: str | None = Field(default=None, description="the store that took it, when one did (门店)")
+    order_id: str | None = Field(
+        default=None, description="the till's order (订单号) it was taken under, at the counter"
+    )
 
 
 class EarlierPayments(Schema):
@@ -523,10 +541,13 @@ class MembershipJournalLine(Schema):
     card_id: str = Field(description=CARD_ID)
     plan_name: str = Field(description="the card's plan, as members read it")
     amount_fen: int = Field(description=f"the money, signed: taken positive, given back negative; {FEN}")
-    method: Literal["counter", "partner"] = Field(
-        description="counter (taken at this store's counter), partner (its till system took it and gives it back)"
+    method: Literal["counter", "partner", "wallet"] = Field(
+        description="counter (taken at this store's counter), partner (its till system took it and gives it back), "
+        "wallet (the member's stored value at this store's counter: given back to the wallet)"
     )
-    payment_method: str | None = Field(description="how the counter took it (支付方式: cash, wechat_pay …), when said")
+    payment_method: str | None = Field(
+        description="how it was taken, and so given back (支付方式: cash, wechat_pay …, wallet), when said"
+    )
     order_id: str | None = Field(description="the till's order it was taken under, when one")
     reference: str = Field(description="the payment id, or `<cancel id>:<payment id>` for a refund")
     recorded_by: str = Field(description="who booked it (`staff:<id>`, `partner:<id>`)")

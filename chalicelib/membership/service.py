@@ -21,7 +21,7 @@ from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import Permission
 from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
-from chalicelib.ledger.registry import ledger
+from chalicelib.ledger.registry import ledger, unclaimed_in
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
 from chalicelib.members.model import Status as MemberStatus
@@ -235,7 +235,7 @@ def _card_posting(member_id: str, plan: Plan, paid: Paid, holdings: Holdings, to
         card = rules.extend(current, plan, card_id=new_id("mc_"), payment_id=paid.payment_id, kind=kind,
                             amount_fen=paid.amount_fen, paid_at=clock.iso(paid.paid_at), today=today,
                             trials=state.trials, method=paid.method, used_value_fen=used,
-                            store_id=paid.store_id)  # fmt: skip
+                            store_id=paid.store_id, order_id=paid.order_id)  # fmt: skip
         card = rules.compact(card, plan, today)
     except NotRenewable as e:
         raise CardNotRenewable(str(e), why=e.why) from None
@@ -257,8 +257,15 @@ def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str) -
         "valid_until": card.valid_until.isoformat() if card.valid_until else None,
         **({"store_id": paid.store_id} if paid.store_id else {}),
         **({"order_id": paid.order_id} if paid.order_id else {}),  # the till's, so its drawer is reconciled
-        **({"payment_method": paid.method.partition(":")[2]} if paid.method.startswith(f"{COUNTER}:") else {}),
+        **({"payment_method": how} if (how := _taken_by(paid.method)) else {}),
     })  # fmt: skip
+
+
+def _taken_by(method: str) -> str | None:
+    """How a card's payment was taken, as a till says it: the counter's way (cash, wechat_pay …), ``wallet`` for
+    stored value; None when not said (a partner's, a trial)."""
+    kind, _, how = method.partition(":")
+    return (how or None) if kind == COUNTER else "wallet" if kind == "wallet" else None
 
 
 def _buy(
@@ -266,7 +273,7 @@ def _buy(
     attach: Callable[[Answer], Iterable[Any]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The post that makes or extends the card, once per claim (or, paid from the wallet, the plan joined to the
-    wallet's payment)."""
+    wallet's payment, booked at the till's store when a cashier took it); ``attach`` commits with it."""
     made: list[Card] = []
     kinds: list[str] = []
 
@@ -287,8 +294,10 @@ def _buy(
         from chalicelib.wallet import service as wallet
 
         paid_for = Phrase(f"会员卡「{plan.name}」", f"membership card {plan.name}")
-        payment = wallet.PartnerPayment(WALLET_PARTNER, paid.payment_id, WALLET_STORE, paid.paid_at, paid_for=paid_for)
-        joined = wallet.Joined([member_id], plan_postings, announce, result=lambda answer: {"card": result(answer)})
+        payment = wallet.PartnerPayment(WALLET_PARTNER, paid.payment_id, paid.store_id or WALLET_STORE, paid.paid_at,
+                                        order_id=paid.order_id, paid_for=paid_for)  # fmt: skip
+        joined = wallet.Joined([member_id], plan_postings, announce, attach=attach,
+                               result=lambda answer: {"card": result(answer)})  # fmt: skip
         try:
             answer = wallet.wallets().pay(member_id, payment, paid.amount_fen, claim, joined)
         except HolderUnavailable as e:
@@ -355,11 +364,11 @@ def sell_at_counter(
     once its plan or store has closed (a retry after a lost answer is never refused and taken again). A plan off
     sale renews only the cards it sold. ``limits`` are the counter's (a cashier's one sale and day), applied to a new
     sale only. An unknown or erased member is 404, a frozen one 422 ``member-not-eligible``."""
-    payment_id = "mk_" + hashlib.sha256(f"{request.store_id}\n{request.order_id}".encode()).hexdigest()[:26]
-    content = {"member_id": member_id, **request.model_dump(mode="json")}
+    payment_id = counter_sale_id(request.store_id, request.order_id)
+    content = {"member_id": member_id, **request.model_dump(mode="json", exclude={"member_code"})}
     claim = Claim.of(f"membership-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
     if (replayed := ledger().replay(claim)) is not None:
-        return {**replayed.result, "duplicate": True}
+        return {**replayed.result.get("card", replayed.result), "duplicate": True}  # from the wallet: its card part
     if members.get_record(member_id).status == str(MemberStatus.ERASED):  # 404 for nobody, as for one erased
         raise NotFound(f"No member {member_id!r}")
     if (why := not_open(request.store_id)) is not None:
@@ -368,10 +377,35 @@ def sell_at_counter(
     if request.amount_fen != plan.price_fen:
         raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen")
     _on_sale_or_held(member_id, plan)
+    from chalicelib.wallet import service as wallet
+
+    why = "stored value paid this order apart: give that payment back, then sell the card with payment_method wallet"
+    paid_apart = ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
+    unpaid = wallet.counter_order_unpaid(request.store_id, request.order_id, paid_apart)  # a condition, not a read
+    if request.payment_method == "wallet":  # the member's stored value, in the wallet's own payment, code spent
+        paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), "wallet", request.store_id,
+                    request.order_id)  # fmt: skip
+        members.require_present(member_id, request.member_code or "")  # a wrong code counted, as at the wallet
+        spent = members.spending_code(member_id, request.member_code or "")
+        return _buy(member_id, plan, paid, claim, joined_with_wallet=True, attach=lambda answer: [spent, unpaid])
     counted = limits() if limits else None
     how = f"{COUNTER}:{request.payment_method}" if request.payment_method else COUNTER
     paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), how, request.store_id, request.order_id)
-    return _buy(member_id, plan, paid, claim, attach=(lambda answer: [counted]) if counted else None)
+    return _buy(member_id, plan, paid, claim, attach=lambda answer: [unpaid, *([counted] if counted else [])])
+
+
+def counter_sale_id(store_id: str, order_id: str) -> str:
+    """The payment id of a card sold at a store's till under an order: one sale per store and order, for good."""
+    return "mk_" + hashlib.sha256(f"{store_id}\n{order_id}".encode()).hexdigest()[:26]
+
+
+def no_card_sold_on(store_id: str, order_id: str) -> Callable[[Transaction], None]:
+    """The condition a stored-value payment at the store's till commits with: no card was sold under the order
+    (whoever's, however paid), whose cancellation would refund it (422 on ``order_id`` otherwise). No request."""
+    why = "a card was sold under this order: stored value pays a card in its own sale (payment_method wallet)"
+    sold = ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
+    key = f"membership-payment|{COUNTER}|{counter_sale_id(store_id, order_id)}"
+    return lambda tx: unclaimed_in(tx, key, sold)
 
 
 def _on_sale_or_held(member_id: str, plan: Plan) -> None:
@@ -478,7 +512,9 @@ def _refunded_part(payment: rules.Payment, fen: int) -> dict[str, Any]:
     method, _, of = payment.method.partition(":")
     return {"payment_id": payment.payment_id, "amount_fen": fen, "method": method,
             "partner_id": (of or None) if method == "partner" else None,
-            **({"store_id": payment.store_id} if payment.store_id else {})}  # fmt: skip
+            **({"store_id": payment.store_id} if payment.store_id else {}),
+            **({"payment_method": how} if (how := _taken_by(payment.method)) else {}),
+            **({"order_id": payment.order_id} if payment.order_id else {})}  # fmt: skip
 
 
 def _cancellation(

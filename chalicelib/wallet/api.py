@@ -238,12 +238,16 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     before with another member or amount; 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen
     member; 422 for a store that does not exist or is not one of a store-scoped cashier's; 428 without
     `Idempotency-Key`; 429 after 10 wrong codes for the member in 10 minutes, whatever the code, until the window ends;
-    422 on `order_id` for an order whose sale the counter recorded already (消费记账: the wallet pays first).
+    422 on `order_id` for an order whose sale the counter recorded already (消费记账: the wallet pays first), or under
+    which a card was sold at the store (开卡/续卡: a card is paid from stored value in its own sale).
     """
+    from chalicelib.membership.service import no_card_sold_on  # a card's cancellation would refund it again
     from chalicelib.purchases.service import counter_order_open  # the counter's record of a sale
 
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
-    answer = service.pay_at_counter(member_id, ctx.body, counter_order_open(ctx.body.order_id, "the wallet pays"))
+    conditions = (counter_order_open(ctx.body.order_id, "the wallet pays"),
+                  no_card_sold_on(ctx.body.store_id, ctx.body.order_id))  # fmt: skip
+    answer = service.pay_at_counter(member_id, ctx.body, conditions)
     return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
 
 
@@ -281,8 +285,24 @@ def get_wallet_counter_payment(ctx: RequestContext, member_id: str, payment_id: 
     principal and bonus and what refunds may still give back (`refundable_fen`): the refund a store manager is about
     to give fills in the whole of it. Reads the payment once, writes nothing.
 
+    Once its order was recorded as a sale, `refundable_fen` is what the sale's refunds let it give back (refund the
+    sale first), as its refund would allow.
+
     Errors: 404 for a payment not taken at the counter for this member (a partner's, another member's, or none)."""
-    return Reply(WalletCounterPaymentOut.model_validate(service.counter_payment(member_id, payment_id)))
+    answer = service.counter_payment(member_id, payment_id, _sale_refunded(member_id))
+    return Reply(WalletCounterPaymentOut.model_validate(answer))
+
+
+def _sale_refunded(member_id: str) -> service.SaleRefunded:
+    """What the member's sale recorded at the counter under a till order had given back (None: no sale), at whichever
+    store it was recorded (a review: one recorded at another store escaped)."""
+    from chalicelib.purchases.service import counter_order  # the counter's record of the member's sale
+
+    def refunded(order_id: str) -> int | None:
+        sale = counter_order(member_id, order_id)
+        return int(sale["refunded_fen"]) if sale is not None else None
+
+    return refunded
 
 
 @endpoint(
@@ -316,14 +336,8 @@ def wallet_counter_refund(ctx: RequestContext, member_id: str, payment_id: str) 
     left, or, once its order was recorded as a sale (消费记账), for more than the sale's refunds gave back (refund the
     sale first: the console gives the wallet part back with it); 422 `member-not-eligible` for an erased member; 428
     without `Idempotency-Key`, 422 `idempotency-key-reused` with another body."""
-    from chalicelib.purchases.service import counter_order  # the counter's record of the member's sale
-
-    def sale_refunded(order_id: str) -> int | None:  # the order's sale, at whichever store it was recorded (a
-        sale = counter_order(member_id, order_id)  # review: one recorded at another store escaped)
-        return int(sale["refunded_fen"]) if sale is not None else None
-
     assert ctx.idempotency is not None  # required: the request was refused without one
-    answer = service.refund_at_counter(member_id, payment_id, ctx.body, ctx.idempotency, sale_refunded)
+    answer = service.refund_at_counter(member_id, payment_id, ctx.body, ctx.idempotency, _sale_refunded(member_id))
     return Reply(WalletRefundAnswer.model_validate(answer), status=201)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Announce, Attach, Holdings, Ledger, Plan, Result
-from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
+from chalicelib.ledger.model import Account, Answer, Claim, Entry, Insufficient, Posting, Source
 from chalicelib.ledger.registry import ledger, unchanged_in
 from chalicelib.ledger.store import HolderUnavailable as HolderUnavailable  # what callers catch
 from chalicelib.ledger.store import Requirement
@@ -790,7 +790,7 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
 def pay_at_counter(
     member_id: str,
     request: WalletCounterPayment,
-    order_open: Callable[[Transaction], None] | None = None,
+    order_open: Sequence[Callable[[Transaction], None]] = (),
 ) -> dict[str, Any]:
     """A wallet payment a cashier takes at the counter: the partner webhook's payment exactly (the split by the
     policy, never below zero, the payment's own refundable account, ``wallet.paid``), at any store of the chain that
@@ -800,10 +800,10 @@ def pay_at_counter(
     made from them (``counter_payment_id``), a repeat answers the first answer and the same order with another member
     or amount is 409 ``payment-conflict``, as a partner's payment id is. A repeat is answered even once the code it
     carried has expired. A code pays once (another payment with it: 422 ``member-code-used``). An unknown or erased
-    member is 404, a frozen one 422 ``member-not-eligible``. A till order whose sale was recorded takes no new payment
-    (``order_open``, the condition the payment commits with: 422 on ``order_id``): the wallet's
-    part of a recorded sale goes back only with its refunds (``refund_room``), so a payment after it held the
-    member's money."""
+    member is 404, a frozen one 422 ``member-not-eligible``. A till order whose sale was recorded, or under which a
+    card was sold, takes no new payment (``order_open``, the conditions the payment commits with: 422 on
+    ``order_id``): the wallet's part of a recorded sale goes back only with its refunds (``refund_room``), so a
+    payment after it held the member's money; a card's cancellation would refund it a second time."""
     if (why := not_open(request.store_id)) is not None:
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
     payment_id = counter_payment_id(request.store_id, request.order_id)
@@ -822,12 +822,10 @@ def pay_at_counter(
     members.require_present(member_id, request.member_code)  # the limits on wrong codes, and a miss counted
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id)
     spent = members.spending_code(member_id, request.member_code)  # the code pays once
-    code = Joined(
-        holders=(), plan=lambda holdings: [], attach=lambda answer: [spent, *([order_open] if order_open else [])]
-    )
+    code = Joined(holders=(), plan=lambda holdings: [], attach=lambda answer: [spent, *order_open])
     try:
         return on.pay(member_id, payment, request.amount_fen, claim, code)
-    except ValidationFailed:  # the order's sale was recorded (``order_open``): a repeat is answered all the same
+    except ValidationFailed:  # the order's sale was recorded, or a card sold (``order_open``): a repeat is answered
         if (replayed := on.replay(claim)) is not None:
             return replayed
         raise
@@ -910,20 +908,25 @@ def top_up_at_counter(
         raise _not_eligible(HolderUnavailable(member_id)) from None
 
 
-def counter_payment(member_id: str, payment_id: str) -> dict[str, Any]:
-    """A counter payment of this member and what is left of it to refund (one read of its account): the console's
-    refund fills in the whole of what is left. 404 for another member's, a partner's or an unknown payment."""
-    return _counter_payment(member_id, payment_id, wallets().ledger.holdings(payment_holder(COUNTER, payment_id)))
+def counter_payment(member_id: str, payment_id: str, sale_refunded: SaleRefunded | None = None) -> dict[str, Any]:
+    """A counter payment of this member and what is left of it to refund (one read of its account; ``refundable_fen``
+    held to what its order's sale gave back, ``refund_room``, with ``sale_refunded``): the console's refund fills in
+    the whole of it. 404 for another member's, a partner's or an unknown payment."""
+    holdings = wallets().ledger.holdings(payment_holder(COUNTER, payment_id))
+    return _counter_payment(member_id, payment_id, holdings, sale_refunded)
 
 
-def _counter_payment(member_id: str, payment_id: str, holdings: Holdings) -> dict[str, Any]:
+def _counter_payment(
+    member_id: str, payment_id: str, holdings: Holdings, sale_refunded: SaleRefunded | None = None
+) -> dict[str, Any]:
     payment: Refundable = holdings.state(payment_holder(COUNTER, payment_id), REFUNDABLE)
     if payment.member_id != member_id:
         raise NotFound(f"No counter payment {payment_id!r} of this member")
+    refunded = sale_refunded(payment.order_id) if sale_refunded and payment.order_id else None
     return {"payment_id": payment_id, "member_id": member_id, "order_id": payment.order_id or None,
             "store_id": payment.store_id, "paid_at": payment.paid_at,
             "paid": payment.paid.to_json() if payment.paid else None, "refundable": payment.left.to_json(),
-            "refundable_fen": payment.left.total}  # fmt: skip
+            "refundable_fen": refund_room(payment, refunded)}  # fmt: skip
 
 
 def counter_payment_of_order(member_id: str, store_id: str, order_id: str) -> dict[str, Any] | None:
@@ -947,6 +950,13 @@ def counter_payment_held(
         paid = None
     seen = holdings.accounts[holder]
     return paid, lambda tx: unchanged_in(tx, holder, seen, PaymentMoved("The order's wallet payment changed meanwhile"))
+
+
+def counter_order_unpaid(store_id: str, order_id: str, on_fail: Exception) -> Callable[[Transaction], None]:
+    """The condition a sale paid apart from stored value commits with: no stored-value payment was taken at the
+    store's till under this order (``on_fail`` otherwise). A condition, not a read: it costs no request."""
+    holder = payment_holder(COUNTER, counter_payment_id(store_id, order_id))
+    return lambda tx: unchanged_in(tx, holder, Account(holder), on_fail)
 
 
 def counter_payments_since(member_id: str, since: str, store_id: str | None, look: int = 20) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from chalicelib.local.demo import MEMBERSHIP_PLAN
 from tests.browser.conftest import Screens, Site, choose
 from tests.browser.test_console_config import settle
-from tests.browser.test_console_members import member_code, new_member, staff_account
+from tests.browser.test_console_members import member_code, new_member, staff_account, top_up
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.browser.test_member_pages import partner
 from tests.http import send
@@ -311,6 +311,24 @@ def test_a_cashier_sells_a_card_at_the_counter_and_the_member_finds_it_on_their_
     console.shot("card-sold")
     choose(page, sale.get_by_label("会员卡方案"), plan["name"])  # held now: the button renews
     expect(sale.locator("[data-test=card-sale-take]")).to_have_text("收款续卡")
+    choose(page, sale.get_by_label("支付方式"), "储值")  # too little stored value: said before sending
+    sale.locator("[data-test=card-sale-take]").click()
+    sale.get_by_text("储值余额不足").wait_for()
+    top_up(site, member["member_id"], plan["price_fen"] + 10000)
+    page.get_by_role("button", name="搜索").click()  # the member read again: the code they showed is kept
+    expect(page.locator("[data-test=counter-wallet]")).to_have_text(f"{(plan['price_fen'] + 10000) / 100:,.2f}")
+    sale.scroll_into_view_if_needed()
+    choose(page, sale.get_by_label("会员卡方案"), plan["name"])
+    choose(page, sale.get_by_label("支付方式"), "储值")
+    sale.locator("[data-test=card-sale-take]").click()
+    expect(page.get_by_role("dialog")).to_contain_text(
+        f"从会员储值扣款 ¥{plan['price_fen'] / 100:,.2f}，续费「{plan['name']}」？"
+    )
+    page.get_by_role("dialog").get_by_role("button", name="确定").click()
+    page.get_by_text(f"已续卡「{plan['name']}」", exact=False).wait_for()
+    expect(page.locator("[data-test=counter-wallet]")).to_have_text("100.00")  # the card paid whole from it
+    (card,) = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
+    assert [payment["method"] for payment in card["payments"]] == ["counter:wechat_pay", "wallet"]
 
     from tests.browser.test_member_pages import open_as
 

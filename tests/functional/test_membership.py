@@ -497,6 +497,71 @@ class TestCounterSales:
         assert {(part["method"], part["store_id"], part["partner_id"]) for part in cancelled["parts"]} == {
             ("counter", "SH-001", None)}  # fmt: skip
 
+    def test_stored_value_pays_a_card_whole_in_its_own_sale_and_gets_its_refund_back(
+        self, aws, api, admin, partner, plan_id, member
+    ):
+        """A fitness chain's walkthrough: stored value taken for a till order, then the card sold under that order
+        (as `mixed`), gave the member ¥2,991.66 back for ¥1,500: the cancellation refunded it at the counter and the
+        wallet payment was refunded again. A card is paid whole, by the till or by the wallet in the card's own sale,
+        and its refund goes back the way it came."""
+        member_id, client = member
+        cashier = Staff(api, ["cashier"], stores=("SH-001",))
+        cards, wallet = f"/v1/members/{member_id}/cards", f"/v1/members/{member_id}/wallet/payments"
+        sale = {"plan_id": plan_id, "store_id": "SH-001", "amount_fen": 29_900}
+        code = lambda: members_service.member_code(member_id).code  # noqa: E731  the code their pages show now
+        with clock.frozen(DAY1):
+            ok(topped_up(api, partner, member_id, "T-1", 80_000))
+            taken = {"store_id": "SH-001", "order_id": "POS-W1", "amount_fen": 29_900, "member_code": code()}
+            ok(cashier.post(wallet, taken, headers={"idempotency-key": "wallet-pay-1"}), 201)
+            books = ("ledger-accounts", "ledger-entries", "ledger-claims")
+            before = [item_counts()[table] for table in books]
+            apart = refused(cashier.post(cards, {**sale, "order_id": "POS-W1", "payment_method": "cash"}), 422,
+                            "validation-failed")  # fmt: skip
+            assert apart["errors"][0]["field"] == "order_id"
+            mixed = refused(cashier.post(cards, {**sale, "order_id": "POS-W1", "payment_method": "mixed"}), 422,
+                            "validation-failed")  # fmt: skip
+            assert mixed["errors"][0]["field"] == "payment_method"
+            refused(cashier.post(cards, {**sale, "order_id": "POS-W2", "payment_method": "wallet"}), 422,
+                    "validation-failed")  # no member code  # fmt: skip
+            assert [item_counts()[table] for table in books] == before  # nothing written
+            ok(cashier.post(cards, {**sale, "order_id": "POS-C1", "payment_method": "cash"}), 201)
+            again = cashier.post(wallet, {**taken, "order_id": "POS-C1", "member_code": code()},
+                                 headers={"idempotency-key": "wallet-pay-2"})  # fmt: skip
+            after_card = refused(again, 422, "validation-failed")
+            assert after_card["errors"][0]["field"] == "order_id"  # the card's cancellation would refund it too
+        with clock.frozen(DAY1 + timedelta(minutes=2)):  # the next code: one pays once
+            by_wallet = {**sale, "order_id": "POS-W2", "payment_method": "wallet", "member_code": code()}
+            renewed = ok(cashier.post(cards, by_wallet), 201)
+        wallet_after = ok(client.get("/v1/me/wallet"))["total_fen"]
+        assert wallet_after == 80_000 - 29_900 - 29_900  # the order's own payment, and the card's
+        with clock.frozen(DAY1 + timedelta(minutes=9)):  # a retry once the code expired: its first answer
+            assert ok(cashier.post(cards, by_wallet), 201) == {**renewed, "duplicate": True}
+        assert ok(client.get("/v1/me/wallet"))["total_fen"] == wallet_after
+        paid_events = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-paid"]
+        assert [(p["method"], p.get("payment_method"), p.get("order_id"), p.get("store_id")) for p in paid_events] == [
+            ("counter", "cash", "POS-C1", "SH-001"), ("wallet", "wallet", "POS-W2", "SH-001")]  # fmt: skip
+        (paid_out,) = [e["payload"] for e in published_envelopes() if e["type"] == "wallet.paid"
+                       and e["payload"].get("order_id") == "POS-W2"]  # fmt: skip
+        assert paid_out["store_id"] == "SH-001"  # the till's stored-value journal lists it
+        with clock.frozen(DAY1 + timedelta(days=1)):
+            cancelled = ok(
+                admin.post(f"{cards}/{renewed['card_id']}/cancellation", {"cancel_id": "C-1", "reason": "x"})
+            )
+            deliver(aws, "wallet")
+            deliver(aws, "statistics")
+        (event,) = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-cancelled"]
+        by_way = {part["payment_method"]: part for part in event["parts"]}
+        assert set(by_way) == {"cash", "wallet"}
+        assert by_way["cash"]["order_id"] == "POS-C1"  # the drawer gives it back (a walkthrough: refunds said neither)
+        assert ok(client.get("/v1/me/wallet"))["total_fen"] == wallet_after + by_way["wallet"]["amount_fen"]
+        assert sum(part["amount_fen"] for part in event["parts"]) == cancelled["refund_fen"]
+        manager = Staff(api, ["store_manager"], stores=("SH-001",))
+        day = DAY1.date()
+        with clock.frozen(DAY1 + timedelta(days=1)):
+            lines = ok(manager.get(f"/v1/stores/SH-001/cards/journal?from={day}&to={day + timedelta(days=1)}"))
+        refunds = {(line["payment_method"], line["order_id"]) for line in lines["items"] if line["kind"] == "refund"}
+        assert refunds == {("cash", "POS-C1"), ("wallet", "POS-W2")}
+
     def test_a_cashier_sells_within_the_counters_limits_and_a_frozen_member_is_refused(self, api, member):
         member_id, _ = member
         dear = ok(api.post("/v1/membership/plans", {**GOLD_CARD, "name": "钻石年卡", "price_fen": 600_000}), 201)

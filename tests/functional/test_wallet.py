@@ -795,6 +795,10 @@ class TestCounterPayments:
         refund = f"/v1/members/{member}/purchases/SH001-0100/refunds"
         ok(manager.post(refund, {"amount_fen": 100}, headers={"idempotency-key": "sale-part"}), 201)
         assert refused(wallet_back(150, "wallet-150"), 422, "refund-exceeds-payment")["refundable_fen"] == 100
+        shown = ok(manager.get(f"/v1/members/{member}/wallet/payments/{paid['payment_id']}"))
+        assert (
+            shown["refundable_fen"] == 100
+        )  # what the refund would allow (a walkthrough: it said 300 and was refused)
         ok(wallet_back(100, "wallet-100"), 201)
         ok(manager.post(refund, {"amount_fen": 400}, headers={"idempotency-key": "sale-rest"}), 201)
         ok(wallet_back(200, "wallet-200"), 201)
