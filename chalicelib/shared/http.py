@@ -404,14 +404,15 @@ def parse_model(model: type[BaseModel], data: dict[str, Any], *, location: str) 
 LIMITS = ("ge", "gt", "le", "lt", "min_length", "max_length")  # the bound a schema error names, when it names one
 
 
-_FIELD_PART = re.compile(r"^[a-z_][a-z0-9_]*$")  # our fields' names; a list's items are numbered
+_SCHEMA_TAG = re.compile(r"[\[(]|^[A-Z][A-Za-z0-9]*$")  # pydantic's own parts of a path: ``literal[…]``, ``Months``
 
 
 def field_name(loc: tuple[int | str, ...]) -> str:
-    """A schema error's field as the caller wrote it (``term.months``, ``items.0.sku``): without the tags pydantic
-    puts in a union's or a validator's path (``function-after[…]``, ``literal['lifetime']``, a model's class name),
-    which a walkthrough read as ``term.function-after[_no_control_characters_in_free_form_fields(), Months].months``."""
-    return ".".join(str(part) for part in loc if isinstance(part, int) or _FIELD_PART.match(part))
+    """A schema error's field as the caller wrote it (``term.months``, ``items.0.sku``, a map's key as sent:
+    ``kinds.wallet-topped-up.enabled``): without the tags pydantic puts in a union's or a validator's path
+    (``function-after[…]``, ``literal['lifetime']``, a model's class name), which a walkthrough read as
+    ``term.function-after[_no_control_characters_in_free_form_fields(), Months].months``."""
+    return ".".join(str(part) for part in loc if isinstance(part, int) or not _SCHEMA_TAG.search(part))
 
 
 def _field_errors(error: ValidationError, location: str) -> list[dict[str, str]]:

@@ -25,3 +25,5 @@ def test_a_field_is_named_as_the_caller_wrote_it_never_by_the_schema_s_inner_tag
         fields = {field_name(item["loc"]) for item in e.errors()}
     assert fields == {"term", "term.months", "term.days"}
     assert field_name(("items", 0, "sku")) == "items.0.sku"
+    assert field_name(("kinds", "wallet-topped-up", "enabled")) == "kinds.wallet-topped-up.enabled"  # a map's key
+    assert field_name(("words", "zh-CN", "title")) == "words.zh-CN.title"  # (a review: both were dropped)
