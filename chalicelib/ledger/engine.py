@@ -161,22 +161,29 @@ class Ledger:
     def reverse(
         self, original: str, *, claim: Claim, reason: str | Callable[[Entry], str],
         require: Mapping[str, Requirement] | None = None, result: Result | None = None,
-        announce: Announce | None = None,
+        announce: Announce | None = None, check: Callable[[Holdings, list[Entry]], None] | None = None,
     ) -> Answer:  # fmt: skip
         """Undo every entry the post claimed as ``original`` posted, once (``claim``): each book puts back what
         it took or takes back what it gave, as its ``undo`` rule says; ``reason`` is the reversal's words, or gives
-        them from the entry it undoes. ``KeyError`` if nothing was posted under ``original``."""
+        them from the entry it undoes; ``check`` may refuse it (by raising) on the holdings as the reversal reads
+        them and the entries it undoes. ``KeyError`` if nothing was posted under ``original``."""
         posted = self._reading(lambda: self.store.read_claim(original))
         if posted is None:
             raise KeyError(original)
         undone = [self._reading(functools.partial(self.store.entry, *key)) for key in posted.entries]
         said = reason if callable(reason) else lambda e: reason
-        postings = [
-            Posting(e.holder, e.book, -e.amount, "reverse", Source("entry", e.entry_id), said(e), undoes=e)
-            for e in undone
-            if e is not None
-        ]
-        return self.post(postings, claim=claim, require=require, result=result, announce=announce)
+        found = [e for e in undone if e is not None]
+        postings = [Posting(e.holder, e.book, -e.amount, "reverse", Source("entry", e.entry_id), said(e), undoes=e)
+                    for e in found]  # fmt: skip
+        if check is None:
+            return self.post(postings, claim=claim, require=require, result=result, announce=announce)
+
+        def checked(holdings: Holdings) -> list[Posting]:
+            check(holdings, found)
+            return postings
+
+        holders = list(dict.fromkeys(p.holder for p in postings))
+        return self.post(checked, holders=holders, claim=claim, require=require, result=result, announce=announce)
 
     def holdings(self, *holders: str) -> Holdings:
         return Holdings(self.books, self._reading(lambda: self.store.read_many(list(holders))))

@@ -385,7 +385,7 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
     tag="membership",
     access=USE,
     response=BenefitUseAnswer,
-    errors=(NotFound, service.UseNotFound, service.UseNotReversible),
+    errors=(NotFound, service.UseNotFound, service.UseNotReversible, service.UseSettled),
 )
 def reverse_benefit_use(ctx: RequestContext, member_id: str, benefit_id: str, use_id: str) -> Reply:
     """Take a recorded use back (the class was cancelled, a mistake at the till), once: it counts again in its
@@ -395,8 +395,11 @@ def reverse_benefit_use(ctx: RequestContext, member_id: str, benefit_id: str, us
 
     Staff scoped to stores take back only a use recorded at one of theirs.
 
+    A use of a card cancelled since, or bought again since, stands: the cancellation's refund counted it.
+
     Errors: 404 `use-not-found`; 403 `use-not-reversible` for an earlier day's use taken back by a cashier, or a use
-    recorded at another store taken back by staff scoped to stores."""
+    recorded at another store taken back by staff scoped to stores; 409 `use-settled` for a use of a card cancelled
+    or bought again since."""
     return Reply(BenefitUseAnswer.model_validate(service.reverse_use(member_id, benefit_id, use_id, ctx.caller)))
 
 

@@ -149,7 +149,8 @@ class UsesBook:
         by_key = {**state.by_key, key: replace(usage, used=max(0, used), cycle=usage.cycle if cycle is None else cycle)}
         totals = {**state.totals, key: state.totals.get(key, 0) + posting.amount}
         kept = {name: detail[name] for name in USE_RECORD if detail.get(name)}  # the use record (消课记录) lists them
-        said = {"key": key, "period": detail["period"], **({"cycle": cycle} if cycle is not None else {}), **kept}
+        said = {"key": key, "period": detail["period"], **({"cycle": cycle} if cycle is not None else {}), **kept,
+                **({"card_cycle": detail["card_cycle"]} if "card_cycle" in detail else {})}  # fmt: skip
         return Uses(by_key, state.net + posting.amount, totals), said
 
     def undo(self, state: Uses, entry: Entry, today: date) -> tuple[Uses, Any]:

@@ -83,6 +83,10 @@ class UseConflict(Conflict):
     slug, title = "use-conflict", "This use id was recorded before for another benefit"
 
 
+class UseSettled(Conflict):
+    slug, title = "use-settled", "The use's card was cancelled or bought again since: the use stands"
+
+
 class CardNotRenewable(Conflict):
     slug, title = "card-not-renewable", "The card cannot take this payment"
 
@@ -747,8 +751,10 @@ def use_recorded(member_id: str, use_id: str) -> bool:
 
 def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str | None = None) -> dict[str, Any]:
     """Record one use of a counted benefit, once per use id: drawn from the source that ends first (a card before
-    the tier), never beyond the period's quota (409 ``quota-exhausted``), under races too. One read of the member's
-    account and one transaction (the member's status is proven by the account, or checked in the transaction)."""
+    the tier), never beyond the period's quota (409 ``quota-exhausted``), under races too; a repeat of a use taken
+    back since says ``reversed`` (a use id records one use, for good: a new use takes a new id). One read of the
+    member's account and one transaction (the member's status is proven by the account, or checked in the
+    transaction)."""
     claim = Claim.of(f"benefit-use|{member_id}|{use_id}", {"benefit_id": benefit_id},
                      conflict=UseConflict(f"Use {use_id!r} was recorded for another benefit"))  # fmt: skip
     drawn: list[tuple[str, int, date]] = []
@@ -779,7 +785,8 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
         named[:] = [b.name]
         detail = {"key": rules.uses_key(source, b), "period": first.isoformat(), "allowed": allowed, "carried": carried,
                   "benefit_id": benefit_id, "use_id": use_id, "note": note, "store_id": store_id,
-                  **({"cycle": source.cycle} if b.period == "term" else {})}  # fmt: skip
+                  **({"cycle": source.cycle} if b.period == "term" else {}),
+                  **({"card_cycle": source.cycle} if source.key.startswith("card:") else {})}  # fmt: skip
         return [
             Posting(
                 member_id,
@@ -811,6 +818,10 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
         raise QuotaExhausted(f"No uses of {benefit_id!r} are left this period", remaining=0) from None
     except HolderUnavailable:
         raise MemberUnavailable(f"No active member {member_id!r}") from None
+    if posted.duplicate and ledger().store.read_claim(f"benefit-use-reversal|{member_id}|{use_id}") is not None:
+        # taken back since: said so, with what is left now (a walkthrough's cashier read "recorded" and nothing was)
+        return {**posted.result, "remaining": benefits_remaining(member_id, benefit_id), "reversed": True,
+                "duplicate": True}  # fmt: skip
     return {**posted.result, "reversed": False, "duplicate": posted.duplicate}
 
 
@@ -818,7 +829,7 @@ TAKE_BACK_ANY_USE = (Permission.PURCHASES_REFUND, Permission.MEMBERSHIP_CANCEL) 
 
 
 class UseNotReversible(Forbidden):
-    slug, title = "use-not-reversible", "A use of an earlier day is taken back by a store manager"
+    slug, title = "use-not-reversible", "This use is not yours to take back"
 
 
 def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | None = None) -> dict[str, Any]:
@@ -854,9 +865,29 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
                            **({"store_id": store_id} if store_id else {})})]  # fmt: skip
 
     posted = engine.reverse(original, claim=claim, reason=_reversal_reason, result=lambda answer: dict(first.result),
-                            announce=announce)  # fmt: skip
+                            announce=announce, check=_unsettled)  # fmt: skip
     remaining = benefits_remaining(member_id, benefit_id)
     return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}
+
+
+def _unsettled(holdings: Holdings, undone: list[Entry]) -> None:
+    """A card's use stands once the card was cancelled, or bought again, since (409 ``use-settled``): its
+    cancellation's refund counted it at its value (a walkthrough took a class back after the refund had kept ¥150 for
+    it), and a new cycle's uses are the new cycle's."""
+    for use in undone:
+        kind, _, rest = str((use.detail or {}).get("key", "")).partition("|")
+        if kind != "card" or use.book != USES:
+            continue
+        card_id = rest.partition("|")[0]
+        card = _cards(holdings, use.holder).cards.get(card_id)
+        if card is None:
+            continue
+        made_in = (use.detail or {}).get("card_cycle", (use.detail or {}).get("cycle"))  # None: kept before cycles
+        used_on = clock.business_date(datetime.fromisoformat(use.occurred_at), get_settings().tz)
+        bought_again = made_in != card.cycle if made_in is not None else card.cycle and used_on < card.started_on
+        if card.status(clock.business_today()) == "cancelled" or bought_again:
+            raise UseSettled("The card this use was of was cancelled or bought again since: its refund counted the "
+                             "use, which stands")  # fmt: skip
 
 
 def _reversal_reason(use: Entry) -> Phrase:

@@ -333,6 +333,14 @@ class TestBenefits:
             ok(cashier.call("DELETE", f"{uses}/U-2"))  # a mistake
             (facial,) = [b for b in ok(client.get("/v1/me/benefits"))["items"] if b["benefit_id"] == "facial"]
             assert facial["remaining"] == 10  # given back to this cycle
+            again = ok(cashier.post(uses, {"use_id": "U-2", "store_id": "SH-001"}), 201)  # sent again: said taken
+            assert (again["duplicate"], again["reversed"], again["remaining"]) == (
+                True,
+                True,
+                10,
+            )  # back (a walkthrough)
+            settled = Staff(api, ["admin"]).call("DELETE", f"{uses}/U-0")  # the cancelled cycle's: its refund kept
+            refused(settled, 409, "use-settled")  # ¥388 for it (a walkthrough took such a class back after)
         balances_add_up(member_id)
 
     def test_each_use_is_recorded_with_its_store_and_note_and_listed_with_its_reversal(
@@ -598,6 +606,8 @@ class TestCancellation:
             refused(admin.get(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation-quote"), 409,
                     "card-not-cancellable")  # fmt: skip
             again = ok(admin.post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation", body))
+            taken_back = admin.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-1")
+            refused(taken_back, 409, "use-settled")  # the refund kept ¥100 for it: it stands (a walkthrough)
         assert (quote["refund_fen"], none["refund_fen"]) == (cancelled["refund_fen"], 0)
         assert none["explanation"].startswith("本次退卡不退款")  # staff's choice, not "this card is not refundable"
         assert quote["explanation"] == cancelled["explanation"]
