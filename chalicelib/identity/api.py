@@ -155,8 +155,9 @@ def close_my_membership(ctx: RequestContext) -> Reply:
     most 10 minutes old (a refresh is not a log-in) or a fresh `code` (`POST /v1/auth/otp`).
 
     Errors: 409 `member-holds-value` while stored value holds principal (`principal_fen`: a store pays it out first,
-    退余额) or a points-mall order is under way (`open_orders`); 422 on `code` for an older log-in without one; 401 for
-    a wrong code; 429 after repeated wrong codes."""
+    退余额), a points-mall order is under way (`open_orders`) or a paid card would still be refunded (`cards`: a store
+    cancels it first); 422 on `code` for an older log-in without one; 401 for a wrong code; 429 after repeated wrong
+    codes."""
     body: MembershipClose = ctx.body
     member_auth.close_membership(ctx.caller.id, body.code, ctx.caller.auth_time)
     return Reply(status=204)

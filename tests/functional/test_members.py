@@ -420,4 +420,7 @@ def test_a_process_that_imported_only_the_members_domain_runs_every_domains_eras
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=60)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.strip() == "['chalicelib.mall.erasure', 'chalicelib.wallet.erasure']"
+    assert (
+        run.stdout.strip()
+        == "['chalicelib.mall.erasure', 'chalicelib.membership.erasure', 'chalicelib.wallet.erasure']"
+    )

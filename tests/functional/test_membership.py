@@ -590,6 +590,22 @@ class TestCounterSales:
 
 
 class TestCancellation:
+    def test_a_member_holding_a_refundable_card_is_erased_only_once_it_is_cancelled(
+        self, api, admin, partner, plan_id, member
+    ):
+        """A fitness chain's walkthrough erased a member holding an unused ¥3,600 card (and a member closed their own
+        membership with a ¥2,600 次卡 unused): the card stayed active, its prepaid value stranded."""
+        member_id, client = member
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan_id, "P-1"))
+            held = refused(admin.call("DELETE", f"/v1/members/{member_id}"), 409, "member-holds-value")
+            assert held["cards"] == [card["card_id"]]
+            closing = client.post("/v1/me/closure", {})
+            refused(closing, 409, "member-holds-value")  # their own closure too
+            cancel = {"cancel_id": "C-erase", "reason": "注销", "refund": "none"}  # as the member agreed
+            ok(admin.post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation", cancel))
+            assert admin.call("DELETE", f"/v1/members/{member_id}").status == 204
+
     def test_a_pro_rata_refund_deducts_what_was_used_and_says_so(self, api, admin, partner, plan_id, member):
         member_id, client = member
         with clock.frozen(DAY1):

@@ -15,7 +15,7 @@ export default {
       code: '验证码', codeHint: '请输入 6 位短信验证码', sendCode: '获取验证码', resend: '{n} 秒后重发',
       needCode: '为确认是您本人，请获取短信验证码后再注销。', wrongCode: '验证码不正确或已过期，请重新获取。',
       wait: '验证码发送太频繁，请稍后再试。',
-      holdsValue: '您的储值本金 ¥{amount} 尚未退还：请到门店办理退余额后再注销。', openOrders: '您有进行中的兑换订单：请先完成或取消后再注销。',
+      holdsValue: '您的储值本金 ¥{amount} 尚未退还：请到门店办理退余额后再注销。', openOrders: '您有进行中的兑换订单：请先完成或取消后再注销。', holdsCards: '您有 {n} 张付费会员卡尚可退款：请到门店办理退卡后再注销。',
     },
     me: {
       title: '我的',
@@ -101,7 +101,7 @@ export default {
       code: 'Code', codeHint: 'Enter the 6-digit SMS code', sendCode: 'Send code', resend: 'Again in {n}s',
       needCode: 'To be sure it is you, get an SMS code, then close.', wrongCode: 'The code is wrong or expired; get a new one.',
       wait: 'Codes were sent too often; try again shortly.',
-      holdsValue: 'Your stored value\'s principal of ¥{amount} is not paid out yet: have a store pay it out first.', openOrders: 'You have an exchange under way: complete or cancel it first.',
+      holdsValue: 'Your stored value\'s principal of ¥{amount} is not paid out yet: have a store pay it out first.', openOrders: 'You have an exchange under way: complete or cancel it first.', holdsCards: 'You hold {n} paid card(s) still refundable: have a store cancel them first.',
     },
     me: {
       title: 'Me',

@@ -1,0 +1,23 @@
+"""What paid membership asks of an erasure (``members.before_erasure``): imported by the members domain before it
+erases."""
+
+from __future__ import annotations
+
+from chalicelib.members import service as members
+from chalicelib.membership import service
+
+
+@members.before_erasure
+def no_refundable_card(member_id: str) -> None:
+    """A member holding a paid card that a cancellation would still refund something for (a 次卡 with classes left,
+    a term not yet used) is not erased until it is cancelled (退卡, with its refund or, as the member agrees, none):
+    erasure would strand prepaid value the member paid in (a walkthrough erased a member with an unused ¥3,600
+    personal-training card, which stayed active). A trial, or a card whose refund has come to nothing, does not."""
+    held = [card["card_id"] for card in service.cards_of(member_id) if card["status"] not in ("cancelled", "lapsed")]
+    owed = [card_id for card_id in held if service.quote_cancellation(member_id, card_id, "policy")["refund_fen"] > 0]
+    if owed:
+        raise members.MemberHoldsValue(
+            f"The member holds {len(owed)} paid card(s) a cancellation would still refund: cancel them first "
+            f"(POST /v1/members/{member_id}/cards/{{card_id}}/cancellation)",
+            cards=owed,
+        )
