@@ -109,8 +109,9 @@ USE_RECORD = ("benefit_id", "note", "store_id")  # what an entry keeps of its us
 
 
 class UsesBook:
-    """A use posts +1 with ``detail`` {key, period, allowed, cycle?}: refused (``Insufficient``) when the period's
-    uses (of the card's cycle, for a term quota) reached what is allowed. A reversal takes the use back from its
+    """A use posts +1 with ``detail`` {key, period, allowed, cycle?, drawn?}: refused (``Insufficient``) when the
+    period's uses (of the card's cycle, for a term quota) reached what is allowed; a new period starts from ``drawn``,
+    the uses earlier terms drew from it (a term quota's terms paid ahead). A reversal takes the use back from its
     period's count while that period (and cycle) lasts. A count or an entry without a cycle was kept before cycles
     were: it counts in the cycle now."""
 
@@ -142,7 +143,7 @@ class UsesBook:
         if usage is None or usage.period != period or not usage.counts_in(cycle):
             from chalicelib.membership.rules import Usage
 
-            usage = Usage(period, 0, int(detail.get("carried", 0)), cycle)
+            usage = Usage(period, int(detail.get("drawn", 0)), int(detail.get("carried", 0)), cycle)
         used = usage.used + posting.amount
         if posting.amount > 0 and used > int(detail["allowed"]):
             raise Insufficient(self.name, max(0, int(detail["allowed"]) - usage.used), posting.amount)

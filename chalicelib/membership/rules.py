@@ -427,15 +427,25 @@ def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: So
     """(uses allowed this period, uses so far, the period's last day) for a counted benefit. A new period starts
     from nothing, unless the benefit rolls over: then the previous period's unused quota (at most one quota) is
     carried, when the source gave the benefit through that whole period. The last day said is never after the
-    source's (a card's): its benefits end with it."""
+    source's (a card's): its benefits end with it.
+
+    A ``term`` quota also allows, at once, the quota of every term paid ahead (a 次卡 bought again before the last
+    ran out gives its classes that day: a walkthrough's gym took ¥1,500 for ten classes usable only months later);
+    the uses drawn from a later term count in it when it begins (``used`` then starts from them), and a term's own
+    unused classes end with it."""
     assert benefit.quota is not None
     assert benefit.period is not None
     first, last = span_of(benefit.period, today, source.terms)
     last = min(last, source.until) if source.until else last
     if benefit.period == "term" and usage is not None and not usage.counts_in(source.cycle):
         usage = None  # an earlier cycle's term, paid and settled with it (a calendar period's uses stay its own)
+    ahead = paid_ahead(benefit, source, today)
     if usage is not None and usage.period == first:
-        return benefit.quota + usage.carried, usage.used, last
+        return benefit.quota + ahead + usage.carried, usage.used, last
+    drawn = 0
+    if benefit.period == "term" and usage is not None and usage.period < first:  # what earlier terms drew from this
+        passed = sum(1 for start, _ in source.terms if usage.period <= start < first)
+        drawn = max(0, usage.used - usage.carried - benefit.quota * passed)
     carried = 0
     if benefit.rolls_over:
         previous_first, _ = span_of(benefit.period, first - timedelta(days=1), source.terms)
@@ -443,7 +453,14 @@ def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: So
             used_before = usage.used if usage is not None and usage.period == previous_first else 0
             before = usage.carried if usage is not None and usage.period == previous_first else 0
             carried = min(benefit.quota, max(0, benefit.quota + before - used_before))
-    return benefit.quota + carried, 0, last
+    return benefit.quota + ahead + carried, drawn, last
+
+
+def paid_ahead(benefit: PlanBenefit, source: Source, today: date) -> int:
+    """The uses of a ``term`` quota the terms paid ahead of today give at once (none for a calendar period's)."""
+    if benefit.period != "term" or benefit.quota is None:
+        return 0
+    return benefit.quota * sum(1 for start, _ in source.terms if start > today)
 
 
 def uses_key(source: Source, benefit: PlanBenefit) -> str:

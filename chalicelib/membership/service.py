@@ -775,15 +775,17 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
             allowed, used, ends = rules.allowance(b, usage, today, source)
             left_total += max(0, allowed - used)
             if chosen is None and used < allowed:
-                chosen = (source, b, allowed, ends, usage)
+                chosen = (source, b, allowed, used, ends, usage)
         if chosen is None:
             raise QuotaExhausted(f"No uses of {benefit_id!r} are left this period", remaining=0)
-        source, b, allowed, ends, usage = chosen
+        source, b, allowed, used, ends, usage = chosen
         first, _ = rules.span_of(b.period or "day", today, source.terms)
-        carried = allowed - (b.quota or 0)
+        carried = allowed - (b.quota or 0) - rules.paid_ahead(b, source, today)
+        starts_at = used if usage is None or usage.period != first else 0  # a new term: what earlier ones drew from it
         drawn[:] = [(source.key, left_total - 1, ends)]
         named[:] = [b.name]
         detail = {"key": rules.uses_key(source, b), "period": first.isoformat(), "allowed": allowed, "carried": carried,
+                  **({"drawn": starts_at} if starts_at else {}),
                   "benefit_id": benefit_id, "use_id": use_id, "note": note, "store_id": store_id,
                   **({"cycle": source.cycle} if b.period == "term" else {}),
                   **({"card_cycle": source.cycle} if source.key.startswith("card:") else {})}  # fmt: skip

@@ -343,6 +343,32 @@ class TestBenefits:
             refused(settled, 409, "use-settled")  # ¥388 for it (a walkthrough took such a class back after)
         balances_add_up(member_id)
 
+    def test_a_class_pack_bought_again_before_the_last_ran_out_gives_its_classes_at_once(self, api, partner, member):
+        """A fitness chain's walkthrough: the second 10-class pack, sold when the first was used up, took ¥1,500 and
+        gave no class until the first pack's term ended six months later."""
+        member_id, client = member
+        plan = {**GOLD_CARD, "name": "团课10次卡", "term": {"months": 6},
+                "benefits": [{"benefit_id": "class", "name": "团课", "kind": "quota", "quota": 10,
+                              "period": "term", "value_fen": 15_000}]}  # fmt: skip
+        plan_id = ok(api.post("/v1/membership/plans", plan), 201)["plan_id"]
+        cashier = Staff(api, ["cashier"], stores=("SH-001",))
+        uses = f"/v1/members/{member_id}/benefits/class/uses"
+        with clock.frozen(DAY1):
+            ok(paid(api, partner, member_id, plan_id, "P-1"))
+            for n in range(10):
+                ok(cashier.post(uses, {"use_id": f"A-{n}", "store_id": "SH-001"}), 201)
+            refused(cashier.post(uses, {"use_id": "A-10", "store_id": "SH-001"}), 409, "quota-exhausted")
+            ok(paid(api, partner, member_id, plan_id, "P-2"))  # the second pack, its term after the first's
+            (left,) = [b for b in ok(client.get("/v1/me/benefits"))["items"] if b["benefit_id"] == "class"]
+            assert left["remaining"] == 10
+            for n in range(3):
+                assert ok(cashier.post(uses, {"use_id": f"B-{n}", "store_id": "SH-001"}), 201)["remaining"] == 9 - n
+        with clock.frozen(DAY1 + timedelta(days=200)):  # the second term: the three drawn from it count in it
+            (left,) = [b for b in ok(client.get("/v1/me/benefits"))["items"] if b["benefit_id"] == "class"]
+            assert left["remaining"] == 7
+            assert ok(cashier.post(uses, {"use_id": "C-0", "store_id": "SH-001"}), 201)["remaining"] == 6
+        balances_add_up(member_id)
+
     def test_each_use_is_recorded_with_its_store_and_note_and_listed_with_its_reversal(
         self, api, partner, plan_id, member
     ):

@@ -127,10 +127,13 @@ class CardModel(RuleBasedStateMachine):
         uses = self.ledger.holdings(MEMBER).state(MEMBER, USES)
         source = rules.Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on, plan.benefits,
                               card.paid_terms)  # fmt: skip
-        allowed, used, _ = rules.allowance(found, uses.by_key.get(key), self.today, source)
+        usage = uses.by_key.get(key)
+        allowed, used, _ = rules.allowance(found, usage, self.today, source)
         first, _ = rules.span_of(found.period or "day", self.today, source.terms)
         use_id = f"u{len(self.uses)}-{n}"
-        detail = {"key": key, "period": first.isoformat(), "allowed": allowed, "carried": allowed - (found.quota or 0)}
+        carried = allowed - (found.quota or 0) - rules.paid_ahead(found, source, self.today)
+        detail = {"key": key, "period": first.isoformat(), "allowed": allowed, "carried": carried,
+                  "drawn": used if usage is None or usage.period != first else 0}  # fmt: skip
         try:
             self.ledger.post([Posting(MEMBER, USES, 1, "use", Source("use", use_id), "", detail)],
                              claim=Claim.of(f"use|{use_id}", {}))  # fmt: skip
@@ -324,6 +327,13 @@ def test_a_quota_per_term_counts_over_each_paid_term_whatever_the_calendar():
     assert rules.allowance(classes, used_up, date(2027, 3, 4), card)[:2] == (10, 10)  # grace counts in the last term
     renewed = replace(card, until=date(2027, 6, 5), terms=(bought, (date(2027, 3, 3), date(2027, 6, 2))))
     assert rules.allowance(classes, used_up, date(2027, 3, 10), renewed) == (10, 0, date(2027, 6, 2))  # paid again
+    # bought again before the first ran out (a walkthrough: the second pack's classes waited for its term): the
+    # term paid ahead gives its classes at once, and what was drawn from it counts in it when it begins
+    assert rules.allowance(classes, used_up, date(2027, 1, 5), renewed) == (20, 10, date(2027, 3, 2))
+    drew = rules.Usage(period=bought[0], used=13)  # three of the second pack's used in the first term
+    assert rules.allowance(classes, drew, date(2027, 3, 10), renewed) == (10, 3, date(2027, 6, 2))
+    few = rules.Usage(period=bought[0], used=4)  # the first term's unused classes end with it
+    assert rules.allowance(classes, few, date(2027, 3, 10), renewed) == (10, 0, date(2027, 6, 2))
     quarterly = PlanBenefit("pt", "私教课", "quota", quota=10, period="quarter")
     short = replace(card, until=date(2027, 1, 20))
     assert rules.allowance(quarterly, None, date(2027, 1, 5), short)[2] == date(2027, 1, 20)  # never past the card
