@@ -1,4 +1,5 @@
-"""The limits on money a cashier records at the counter: a sale's paid amount (消费记账) and a top-up (储值充值) alike.
+"""The limits on money a cashier records at the counter: a sale's paid amount (消费记账) and a top-up (储值充值) alike;
+and on the points staff of a store credit by hand (积分调整).
 
 A cashier alone must not give a friend the points of a sale that never happened, nor stored value for money never
 taken: one sale or top-up is at most ``LOYALTY_COUNTER_PURCHASE_LIMIT_FEN``, and a cashier's day of them together at
@@ -52,3 +53,36 @@ def counter_takings(caller: Caller, amount_fen: int, what: str) -> Takings | Non
                                     "CNY: a store manager records the rest", limit_fen=limit)  # fmt: skip
     key = f"counter-sales:{caller.id}:{today.isoformat()}"  # the name it had when it counted sales alone
     return lambda tx: take_in_window(tx, key, limit, ends, refusal, amount_fen)
+
+
+class OverAdjustmentLimit(Forbidden):
+    slug, title = "adjustment-over-limit", "A credit this large is made by head office"
+
+
+class OverAdjustmentDailyLimit(Forbidden):
+    slug, title = "adjustment-daily-limit", "Today's credits by hand reached the limit of staff of a store"
+
+
+def adjustment_allowance(caller: Caller, points: int) -> Takings | None:
+    """The limits on points staff scoped to stores credit by hand (a store manager's goodwill, found by a walkthrough:
+    one credited a million points to a member of another store): one credit at most ``LOYALTY_ADJUST_LIMIT_POINTS``
+    (403 ``adjustment-over-limit`` with ``limit_points``), their business day's credits together at most
+    ``LOYALTY_ADJUST_DAILY_LIMIT_POINTS``, counted in the credit's own transaction (403 ``adjustment-daily-limit``).
+    Head office (staff of every store) and debits are held to neither; every adjustment is audited."""
+    if points <= 0 or caller.kind != "staff" or not caller.stores:
+        return None
+    settings = get_settings()
+    cap = settings.adjust_limit_points
+    if cap and points > cap:
+        raise OverAdjustmentLimit(f"Above {cap:,} points, a credit by hand is made by head office (staff of every "
+                                  "store)", limit_points=cap)  # fmt: skip
+    limit = settings.adjust_daily_limit_points
+    if not limit:
+        return None
+    today = clock.business_today()
+    ends = datetime.combine(today + timedelta(days=1), time(), settings.tz)
+    refusal = OverAdjustmentDailyLimit(f"Your credits by hand today would pass {limit:,} points: head office makes the "
+                                       "rest", limit_points=limit)  # fmt: skip
+    return lambda tx: take_in_window(
+        tx, f"points-credits:{caller.id}:{today.isoformat()}", limit, ends, refusal, points
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.counter import limits
 from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
@@ -135,17 +136,28 @@ def reverse(ctx: RequestContext, member_id: str, redemption_id: str) -> Reply:
 
 @endpoint("/v1/members/{member_id}/points/adjustments", "POST", summary="Credit or debit points by hand",
           tag="points", access=ADJUST, body=AdjustmentCreate, response=LedgerEntry, status=201,
-          idempotency="required", errors=(*WRITE_ERRORS, service.InsufficientPoints, ValidationFailed))  # fmt: skip
+          idempotency="required", errors=(*WRITE_ERRORS, service.InsufficientPoints, ValidationFailed,
+                                          limits.OverAdjustmentLimit, limits.OverAdjustmentDailyLimit))  # fmt: skip
 def adjust(ctx: RequestContext, member_id: str) -> Reply:
     """Credit (positive) or debit (negative) points by hand (积分调整), with a reason the member reads. A credit
     expires by the expiry policy unless `expires_on` says otherwise; a debit never takes the balance below zero.
-    Requires an `Idempotency-Key`.
+    Requires an `Idempotency-Key`. Staff scoped to stores (a store manager) credit at most
+    `LOYALTY_ADJUST_LIMIT_POINTS` at once and `LOYALTY_ADJUST_DAILY_LIMIT_POINTS` a business day; head office (staff
+    of every store) is held to neither. A repeat is answered whatever the limits became.
 
     Errors: 409 `insufficient-points` for a debit larger than what is available; 409 `member-not-active` for a
-    frozen member; 422 for `expires_on` on a debit or in the past; 428 without `Idempotency-Key`."""
+    frozen member; 422 for `expires_on` on a debit or in the past; 428 without `Idempotency-Key`; 403
+    `adjustment-over-limit` / `adjustment-daily-limit` (with `limit_points`) past a store's staff's limits."""
     body: AdjustmentCreate = ctx.body
     if body.expires_on is not None and body.points < 0:
         raise ValidationFailed([{"field": "expires_on", "in": "body", "message": "only credits take an expiry date"}])
-    answer, _ = service.adjust(reachable(ctx.caller, member_id), body.points, body.reason, ctx.idempotency,
-                               expires_on=body.expires_on)  # fmt: skip
+    member_id = reachable(ctx.caller, member_id)
+    try:
+        counted = limits.adjustment_allowance(ctx.caller, body.points)
+    except limits.OverAdjustmentLimit:
+        if not service.repeats(ctx.idempotency):  # a repeat is answered, whatever the limit became
+            raise
+        counted = None
+    answer, _ = service.adjust(member_id, body.points, body.reason, ctx.idempotency, expires_on=body.expires_on,
+                               limit=counted)  # fmt: skip
     return _created(answer, LedgerEntry)

@@ -362,8 +362,10 @@ def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey
 def adjust(
     member_id: str, points: int, reason: str, key: IdempotencyKey | None, *, source_kind: str = "staff",
     source_id: str | None = None, expires_on: date | None = None, once: str | None = None,
+    limit: Callable[[Transaction], None] | None = None,
 ) -> Outcome:  # fmt: skip
-    """Credit (into a lot dated by the policy, or ``expires_on``) or debit (never below zero) points.
+    """Credit (into a lot dated by the policy, or ``expires_on``) or debit (never below zero) points; ``limit`` is
+    the count of the caller's credits that commits with it (a store's staff's day).
 
     ``once`` names the operation for good (a bulk file's row): a second time is AlreadyApplied, however late.
     """
@@ -371,6 +373,8 @@ def adjust(
     source = Source(source_kind, source_id or current_origin().actor)
 
     def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
+        if limit is not None:
+            booking.attachments.append(limit)
         if points > 0:
             return [credit(member_id, points, "adjust", source, reason, expires_on=expires_on or by_policy)]
         return [Posting(member_id, BOOK, points, "adjust", source, reason)]

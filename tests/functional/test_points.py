@@ -285,6 +285,25 @@ class TestAdjustments:
         assert (past.status, past.body["errors"][0]["field"]) == (422, "expires_on")
         assert_invariants(member_id)
 
+    def test_a_stores_staff_credit_by_hand_within_their_limits_and_head_office_beyond(self, api, member):
+        """A fitness chain's walkthrough: a store manager credited 1,000,000 points to a member of another store."""
+        member_id, _ = member
+        path = f"/v1/members/{member_id}/points/adjustments"
+        manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+        before = item_counts()
+        over = manager.post(path, {"points": 5_001, "reason": "补偿"}, headers=key("m-over"))
+        assert (over.status, over.body["type"].split("/")[-1], over.body["limit_points"]) == (
+            403, "adjustment-over-limit", 5_000)  # fmt: skip
+        assert item_counts() == before
+        for n in range(4):
+            assert manager.post(path, {"points": 5_000, "reason": "补偿"}, headers=key(f"m-{n}")).status == 201
+        day = manager.post(path, {"points": 1, "reason": "补偿"}, headers=key("m-day"))
+        assert (day.status, day.body["type"].split("/")[-1]) == (403, "adjustment-daily-limit")
+        assert manager.post(path, {"points": 5_000, "reason": "补偿"}, headers=key("m-0")).status == 201  # a repeat
+        assert manager.post(path, {"points": -1, "reason": "误发扣回"}, headers=key("m-debit")).status == 201
+        assert api.post(path, {"points": 50_000, "reason": "总部补偿"}, headers=key("hq")).status == 201  # head office
+        assert api.get(f"/v1/members/{member_id}/points").body["available"] == 20_000 - 1 + 50_000
+
     def test_adjustments_are_audited_with_who_how_much_and_why(self, api, aws, member):
         member_id, _ = member
         api.post(f"/v1/members/{member_id}/points/adjustments", {"points": 7, "reason": "补发"}, headers=key("au"))
