@@ -44,7 +44,7 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
-from chalicelib.stores.service import store_exists
+from chalicelib.stores.service import require_theirs, store_exists
 from chalicelib.tiers import programmes
 from chalicelib.wallet.schemas import WalletJournalQuery
 from chalicelib.wallet.service import InsufficientBalance
@@ -416,7 +416,6 @@ def store_card_journal(ctx: RequestContext, store_id: str) -> Reply:
     Errors: 404 for an unknown store or one outside the caller's stores; 422 when `to` is before `from` or more
     than 31 days after it; 400 for a cursor from another list."""
     query: WalletJournalQuery = ctx.query
-    if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
-        raise NotFound(f"No store {store_id!r}")
+    require_theirs(ctx.caller, store_id)
     rows, cursor = journal.lines(store_id, query.from_, query.to, query.limit, query.cursor)
     return Reply(MembershipJournalPage.model_validate({"items": members.with_briefs(rows), "next_cursor": cursor}))

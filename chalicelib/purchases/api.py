@@ -36,7 +36,7 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
-from chalicelib.stores.service import store_exists
+from chalicelib.stores.service import require_theirs
 
 READ_RULES = Staff(Permission.STORES_READ)
 WRITE_RULES = Staff(Permission.RULES_WRITE, chain=True)
@@ -196,8 +196,7 @@ def store_purchases(ctx: RequestContext, store_id: str) -> Reply:
     Errors: 404 for an unknown store or one outside the caller's stores; 422 when `to` is before `from` or more
     than 366 days after it."""
     query: StorePurchasesQuery = ctx.query
-    if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
-        raise NotFound(f"No store {store_id!r}")
+    require_theirs(ctx.caller, store_id)
     rows, cursor = history.of_store(store_id, query.from_, query.to, query.limit, query.cursor)
     return _page((members.with_briefs(rows), cursor))
 
@@ -213,7 +212,6 @@ def store_refunds(ctx: RequestContext, store_id: str) -> Reply:
     Errors: 404 for an unknown store or one outside the caller's stores; 422 when `to` is before `from` or more
     than 366 days after it."""
     query: StorePurchasesQuery = ctx.query
-    if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
-        raise NotFound(f"No store {store_id!r}")
+    require_theirs(ctx.caller, store_id)
     rows, cursor = history.refunds_at(store_id, query.from_, query.to, query.limit, query.cursor)
     return Reply(TillRefundPage.model_validate({"items": members.with_briefs(rows), "next_cursor": cursor}))

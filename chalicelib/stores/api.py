@@ -45,7 +45,7 @@ def create_store(ctx: RequestContext) -> Reply:
 def get_store(ctx: RequestContext, store_id: str) -> Reply:
     """One store with its `ETag`. Errors: 404 for an unknown store or one outside the caller's stores."""
     if not ctx.caller.covers_store(store_id):
-        raise NotFound(f"No store {store_id!r}")  # a store outside the caller's scope does not exist for them
+        raise NotFound(f"Store {store_id!r} is not one of yours")
     return _store_reply(Store.of(service.get_store(store_id)))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.identity.access import Caller
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached, CachedByKey
 from chalicelib.shared.db import Transaction
@@ -69,6 +70,15 @@ _known: CachedByKey[str, str] = CachedByKey(_status, STORE_CACHE_SECONDS, keep=b
 def store_exists(store_id: str) -> bool:
     """Whether a store exists; a store seen in the last minute is not read again (stores are never deleted)."""
     return bool(_known.get(store_id))
+
+
+def require_theirs(caller: Caller, store_id: str) -> None:
+    """A store the caller reads the figures or journals of: one of theirs that exists, else 404, whose detail says
+    which (a walkthrough's store manager read "No store 'FIT-XH'" of a store every screen named)."""
+    if not caller.covers_store(store_id):
+        raise NotFound(f"Store {store_id!r} is not one of yours")
+    if not store_exists(store_id):
+        raise NotFound(f"No store {store_id!r}")
 
 
 def not_open(store_id: str) -> str | None:

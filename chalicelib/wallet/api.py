@@ -23,7 +23,7 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
-from chalicelib.stores.service import store_exists
+from chalicelib.stores.service import require_theirs
 from chalicelib.wallet import journal, plans, service, statements
 from chalicelib.wallet.schemas import (
     Wallet,
@@ -467,7 +467,6 @@ def store_wallet_journal(ctx: RequestContext, store_id: str) -> Reply:
     Errors: 404 for an unknown store or one outside the caller's stores; 422 when `to` is before `from` or more
     than 31 days after it; 400 for a cursor from another list."""
     query: WalletJournalQuery = ctx.query
-    if not ctx.caller.covers_store(store_id) or not store_exists(store_id):
-        raise NotFound(f"No store {store_id!r}")
+    require_theirs(ctx.caller, store_id)
     rows, cursor = journal.lines(store_id, query.from_, query.to, query.limit, query.cursor)
     return Reply(WalletJournalPage.model_validate({"items": members.with_briefs(rows), "next_cursor": cursor}))

@@ -517,8 +517,9 @@ class TestCounterSales:
         day, end = DAY1.date().isoformat(), (DAY1 + timedelta(days=21)).date().isoformat()
         with clock.frozen(DAY1 + timedelta(days=21)):
             lines = ok(manager.get(f"/v1/stores/SH-001/cards/journal?from={day}&to={end}"))["items"]
-            refused(Staff(api, ["store_manager"], stores=("BJ-001",)).get(
+            other = refused(Staff(api, ["store_manager"], stores=("BJ-001",)).get(
                 f"/v1/stores/SH-001/cards/journal?from={day}&to={end}"), 404, "not-found")  # fmt: skip
+            assert other["detail"] == "Store 'SH-001' is not one of yours"  # (a walkthrough read "No store 'SH-001'")
         assert [(line["kind"], line["payment_method"], line["order_id"]) for line in lines[-2:]] == [
             ("sale", "wechat_pay", "POS-2"),
             ("sale", "wechat_pay", "POS-1"),
