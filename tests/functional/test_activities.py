@@ -71,9 +71,11 @@ def test_an_activity_without_a_rule_earns_nothing(api, partner, rules):
 def test_a_member_checks_in_once_a_day(api, rules):
     member_id, token = member_token("13900000003")
     me = api.as_(token)
+    something = me.post("/v1/me/check-ins", {"day": "2026-12-04"})  # a body it does not take: said, nothing done
+    assert (something.status, something.body["errors"][0]["message"]) == (422, "this operation takes no body")
     first = me.post("/v1/me/check-ins")
     assert (first.status, first.body["points_awarded"]) == (200, 1)
-    assert me.post("/v1/me/check-ins").body["duplicate"] is True
+    assert me.post("/v1/me/check-ins", {}).body["duplicate"] is True  # `{}`, as many clients send: no body
     assert earned(member_id) == [("earn", 1, "签到奖励")]
 
 
