@@ -184,6 +184,12 @@ def clock_set(day: date) -> None:
     with _usage_errors():
         offset = set_today(day)
     click.echo(f"today is {day.isoformat()} ({offset.days:+d} days from real time); `clock reset` returns")
+    if offset.days > 0:  # said before the rehearsal, not only after it (a walkthrough learnt it at `clock reset`)
+        said = (
+            "jobs run on the days ahead stay done for them: on this data their nights will not run again once "
+            "real time gets there; keep a copy of .local/data.json to put back after `clock reset`"
+        )
+        click.echo(said, err=True)
 
 
 @clock.command("reset")

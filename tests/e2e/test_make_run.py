@@ -313,6 +313,7 @@ def test_every_job_runs_from_the_cli_and_the_test_clock_rehearses_a_year_end(run
 
     moved = cli(local_dir, "clock", "set", later)
     assert moved.returncode == 0, moved.stderr
+    assert "keep a copy of .local/data.json" in moved.stderr  # said before the rehearsal (a walkthrough)
     assert cli(local_dir, "clock", "show").stdout.startswith(f"today is {later}")
     run = cli(local_dir, "jobs", "run", "recalculate-tiers")  # no --as-of: the moved today
     assert json.loads(run.stdout)["as_of"] == later, run.stderr
