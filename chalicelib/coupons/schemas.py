@@ -19,6 +19,7 @@ from chalicelib.shared.fields import (
     Day,
     Id,
     MemberCode,
+    ProductName,
     Trimmed,
 )  # fmt: skip
 from chalicelib.shared.http import Input, Schema
@@ -366,8 +367,13 @@ class CouponQuery(PageQuery):
 
 
 class CouponOrderLine(Input):
-    """An order line."""
+    """An order line (the purchase's own line, with its ``line_id`` and product ``name``, is taken as it is: the
+    coupon rules read neither, so a till sends the order's lines once as it reports them)."""
 
+    line_id: Id | None = Field(default=None, description="the line's id, as the purchase reports it (not read here)")
+    name: ProductName | None = Field(
+        default=None, description="the product's name (商品名称), as the purchase reports it (not read here)"
+    )
     sku: Label | None = Field(default=None, description="the SKU")
     category: Label | None = Field(default=None, description="its category")
     brand: Label | None = Field(default=None, description="its brand")

@@ -21,13 +21,13 @@ from chalicelib.shared.fields import (
     Day,
     Id,
     Instant,
+    ProductName,
     Trimmed,
 )
 from chalicelib.shared.http import Input, Schema
 from chalicelib.shared.settings import get_settings
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
-ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), Trimmed]
 Fen = Annotated[int, Field(ge=0, le=10**12)]
 Rate = Annotated[Decimal, Field(ge=0, le=1000, max_digits=12, decimal_places=4)]
 Factor = Annotated[Decimal, Field(gt=0, le=100, max_digits=8, decimal_places=4)]

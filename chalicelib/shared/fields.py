@@ -71,6 +71,8 @@ def trim_invisible(value: object) -> object:
 # Put after a text field's StringConstraints (so the schema keeps them): it runs first, so the length counts from
 # the first to the last visible character
 Trimmed = BeforeValidator(trim_invisible)
+ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), Trimmed]
+"""A product's name as a receipt prints it (商品名称)."""
 
 # How field descriptions name units, so every schema says them alike (the OpenAPI document explains them once)
 FEN = "integer fen (分, 1/100 CNY)"

@@ -242,7 +242,10 @@ def test_the_till_sees_usable_coupons_with_their_discount_and_the_others_with_th
     codes = {t["name"]: issue(api, t["template_id"], member, f"S-{n}").body["code"]
              for n, t in enumerate((threshold, percent, elsewhere, shoes))}  # fmt: skip
     cashier = api.as_(token_for(["cashier"], ("SH-001",)))  # at their own till: a member joined online is served too
-    order = {**ORDER, "items": [{"sku": "T1", "category": "shirts", "amount_fen": 25000}]}
+    order = {
+        **ORDER,
+        "items": [{"line_id": "1", "sku": "T1", "name": "牛津纺衬衫", "category": "shirts", "amount_fen": 25000}],
+    }  # the purchase's own line (a walkthrough: line_id was 422)
     found = cashier.post("/v1/coupons/eligibility", {"member_id": member, "order": order}).body
     assert [(c["code"], c["discount_fen"]) for c in found["usable"]] == [
         (codes["满200减30"], 3000),
