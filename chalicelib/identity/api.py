@@ -225,7 +225,8 @@ def get_staff_me(ctx: RequestContext) -> Reply:
     """The calling staff member's account (id, username, display name) with the roles and stores their session
     holds and every permission those roles grant, sorted: the back office shows its menus and buttons by them (less
     what the chain's configuration turns off: `purchases:record` when its tills report purchases themselves), and the
-    most they may record as paid in one sale at the counter. Reads the account once; changes nothing."""
+    most they may record as paid in one sale at the counter and credit in points by hand. Reads the account once;
+    changes nothing."""
     grant = ctx.caller.grant
     record = service.get_staff(ctx.caller.id)
     settings = get_settings()
@@ -234,9 +235,13 @@ def get_staff_me(ctx: RequestContext) -> Reply:
     records = Permission.PURCHASES_RECORD in permissions  # limits say nothing to who records no sale
     cap = counter_purchase_cap(grant, settings.counter_purchase_limit_fen) if records else None
     daily = counter_purchase_cap(grant, settings.counter_daily_limit_fen) if records else None
+    adjusts = Permission.POINTS_ADJUST in permissions and bool(grant.stores)  # a store's staff credit within limits
     return Reply(StaffMe(staff_id=record.staff_id, username=record.username, name=record.display_name,
-                         roles=sorted(grant.roles), stores=sorted(grant.stores), permissions=permissions,
-                         counter_purchase_limit_fen=cap, counter_daily_limit_fen=daily))  # fmt: skip
+                         display_name=record.display_name, roles=sorted(grant.roles), stores=sorted(grant.stores),
+                         permissions=permissions, counter_purchase_limit_fen=cap, counter_daily_limit_fen=daily,
+                         adjust_limit_points=(settings.adjust_limit_points or None) if adjusts else None,
+                         adjust_daily_limit_points=(settings.adjust_daily_limit_points or None) if adjusts else None,
+                         ))  # fmt: skip
 
 
 @endpoint("/v1/staff/names", "POST", summary="Colleagues' display names", tag="staff", access=ANY_STAFF,

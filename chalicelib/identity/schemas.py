@@ -179,6 +179,15 @@ class StaffMe(Schema):
         default=None,
         description="the most this caller may record at the counter in a business day, in fen; null as above",
     )
+    display_name: str = Field(default="", description=f"{DISPLAY_NAME}: `name` again, as `POST /v1/staff` names it")
+    adjust_limit_points: int | None = Field(
+        default=None,
+        description="the most points (积分) this caller credits by hand at once; null: no limit (head office, or who "
+        "adjusts no points)",
+    )
+    adjust_daily_limit_points: int | None = Field(
+        default=None, description="the most points this caller credits by hand in a business day; null as above"
+    )
 
 
 class Label(Schema):

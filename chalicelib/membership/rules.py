@@ -450,15 +450,20 @@ def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: So
     if benefit.rolls_over:
         previous_first, _ = span_of(benefit.period, first - timedelta(days=1), source.terms)
         if source.since <= previous_first < first:
-            used_before = usage.used if usage is not None and usage.period == previous_first else 0
-            before = usage.carried if usage is not None and usage.period == previous_first else 0
+            used_before, before = 0, 0
+            if usage is not None and usage.period == previous_first:
+                used_before, before = usage.used, usage.carried
+            elif benefit.period == "term" and usage is not None and usage.period < previous_first:  # drawn from it
+                passed = sum(1 for start, _ in source.terms if usage.period <= start < previous_first)
+                used_before = max(0, usage.used - usage.carried - benefit.quota * passed)  # (a review: it carried all)
             carried = min(benefit.quota, max(0, benefit.quota + before - used_before))
     return benefit.quota + ahead + carried, drawn, last
 
 
 def paid_ahead(benefit: PlanBenefit, source: Source, today: date) -> int:
-    """The uses of a ``term`` quota the terms paid ahead of today give at once (none for a calendar period's)."""
-    if benefit.period != "term" or benefit.quota is None:
+    """The uses of a ``term`` quota the terms paid ahead of today give at once (none for a calendar period's, nor
+    where the source's refund would give a term not begun back whole: ``draws_ahead``)."""
+    if benefit.period != "term" or benefit.quota is None or not source.draws_ahead:
         return 0
     return benefit.quota * sum(1 for start, _ in source.terms if start > today)
 
@@ -471,9 +476,13 @@ def uses_key(source: Source, benefit: PlanBenefit) -> str:
 
 
 def card_source(card: Card, plan: Plan) -> Source:
-    """The benefits a card gives, as a source: from its start to the end of its grace, over this cycle's terms."""
+    """The benefits a card gives, as a source: from its start to the end of its grace, over this cycle's terms. Its
+    terms paid ahead give their quota at once when no cancellation could refund them unused in spite of that: the
+    plan refunds nothing, or keeps back the value of what was used (a review: pro rata by days alone refunds a term
+    not begun in full, whose classes were used)."""
+    ahead = plan.refund.kind == "none" or plan.refund.deduct_used
     return Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on, plan.benefits,
-                  card.paid_terms, card.cycle)  # fmt: skip
+                  card.paid_terms, card.cycle, draws_ahead=ahead)  # fmt: skip
 
 
 def term_uses_left(card: Card, plan: Plan, by_key: Mapping[str, Usage], today: date) -> list[tuple[str, int]]:
@@ -503,6 +512,7 @@ class Source:
     benefits: tuple[PlanBenefit, ...]
     terms: tuple[tuple[date, date | None], ...] = ()  # a card's paid terms (first and last day), for ``term`` quotas
     cycle: int = 0  # a card's cycle (bought again after a cancellation or a lapse): its uses count afresh
+    draws_ahead: bool = False  # its terms paid ahead give their quota at once (its refund counts what was used)
 
 
 @dataclass(frozen=True)

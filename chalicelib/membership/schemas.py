@@ -271,10 +271,10 @@ class CounterCardSale(Input):
     amount_fen: int = Field(
         ge=0, le=10**8, description=f"what the member paid: the plan's price (the cashier confirms it); {FEN}"
     )
-    payment_method: Literal["cash", "wechat_pay", "alipay", "card", "wallet"] | None = Field(
+    payment_method: Literal["cash", "wechat_pay", "alipay", "card", "wallet", "mixed"] | None = Field(
         default=None,
         description=f"{TAKEN_BY}; `wallet`: the member's stored value (储值) pays it whole, with `member_code` (a card "
-        "is paid whole: by the till or by stored value, never part of each)",
+        "is paid whole: by the till or by stored value, never part of each: `mixed` is 422 `payment-not-applicable`)",
     )
     member_code: MemberCode | None = Field(
         default=None,

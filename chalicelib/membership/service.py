@@ -377,13 +377,16 @@ def sell_at_counter(
         raise NotFound(f"No member {member_id!r}")
     if (why := not_open(request.store_id)) is not None:
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
+    if request.payment_method == "mixed":  # taken before; refused after its replay, so a retry is answered
+        raise PaymentNotApplicable("payment_method", "a card is paid whole: by the till or from stored value (wallet)")
     plan = plan_store.find(request.plan_id)
     if request.amount_fen != plan.price_fen:
         raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen")
     _on_sale_or_held(member_id, plan)
     from chalicelib.wallet import service as wallet
 
-    why = "stored value paid this order apart: give that payment back, then sell the card with payment_method wallet"
+    why = "stored value paid this order apart: sell the card under a new till order (payment_method wallet to pay it"
+    why += " from stored value), and give that payment back if it was for the card"
     paid_apart = ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
     unpaid = wallet.counter_order_unpaid(request.store_id, request.order_id, paid_apart)  # a condition, not a read
     if request.payment_method == "wallet":  # the member's stored value, in the wallet's own payment, code spent

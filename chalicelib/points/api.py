@@ -108,15 +108,16 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     body: RedemptionCreate = ctx.body
     member_id = reachable(ctx.caller, member_id)
     members.check_in_person(ctx.caller, member_id, body.member_code, repeated=lambda: service.repeats(ctx.idempotency))
-    if body.store_id is not None and ctx.caller.kind == "member":  # a member's own redemption happens at no till
-        raise ValidationFailed(
-            [{"field": "store_id", "in": "body", "message": "a store is named by staff at its till"}]
-        )
-    store_id = body.store_id or (next(iter(ctx.caller.stores)) if len(ctx.caller.stores) == 1 else None)
-    if store_id is not None:  # the till's: its figures count the points spent there (a walkthrough: none did)
-        ctx.caller.require_trading_at(store_id, "store_id")
-        if (why := not_open(store_id)) is not None and not service.repeats(ctx.idempotency):
+    store_id = body.store_id
+    if store_id is not None and not service.repeats(ctx.idempotency):  # a repeat is answered, whatever changed
+        if ctx.caller.kind == "member":  # a member's own redemption happens at no till
+            raise ValidationFailed([{"field": "store_id", "in": "body", "message": "a store is named by staff"}])
+        ctx.caller.require_trading_at(store_id, "store_id")  # the till's: its figures count the points spent there
+        if (why := not_open(store_id)) is not None:
             raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
+    if store_id is None and len(ctx.caller.stores) == 1:  # the till of a caller scoped to one store, while it trades
+        only = next(iter(ctx.caller.stores))
+        store_id = only if not_open(only) is None else None
     answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency, store_id)
     return _created(answer, Redemption)
 

@@ -107,6 +107,25 @@ def test_a_member_is_found_adjusted_and_the_ledger_shows_the_entry(site: Site, c
     assert balance["available"] == 320  # the screen shows what the API holds
 
 
+def test_a_store_manager_credits_points_within_the_store_staffs_limits(site: Site, console: Screens) -> None:
+    """A fitness chain's walkthrough: a store manager credited a million points by hand. The dialog says the limits
+    before they type, and a credit above them is refused on its field, nothing booked."""
+    member = new_member(site, "补偿会员")
+    page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.locator("[data-test=adjust]").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("[data-test=adjust-limits]")).to_have_text(
+        "门店员工调增积分：单次不超过 5,000，每日合计不超过 20,000"
+    )
+    dialog.get_by_label("积分", exact=True).fill("6000")
+    dialog.get_by_label("原因").fill("会员投诉补偿")
+    page.locator("[data-test=adjust-save]").click()
+    dialog.get_by_text("门店员工单次调增积分不超过 5,000，更多请由总部办理").wait_for()
+    console.shot("adjust-over-limit")
+    assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 0
+
+
 def test_an_edit_against_a_stale_version_is_reloaded_and_said_kindly(site: Site, console: Screens) -> None:
     member = new_member(site, "李雷")
     day = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the registration's answer logged a read of its own

@@ -632,13 +632,16 @@ class TestWhoAmI:
         granted = PERMISSIONS[Role.CASHIER] | PERMISSIONS[Role.FINANCE]
         assert me["permissions"] == sorted(granted)
         assert "staff:admin" not in me["permissions"]  # a cashier's console hides staff admin
+        manager = api.as_(token_for(["store_manager"], ("SH-001",))).get("/v1/staff/me").body
+        assert (manager["adjust_limit_points"], manager["adjust_daily_limit_points"]) == (5_000, 20_000)
 
     def test_the_name_and_username_are_the_accounts(self, api):
         body = {"username": "Wang.Li", "display_name": "王丽", "password": STAFF_PASSWORD, "roles": ["marketing"]}
         assert api.post("/v1/staff", body).status == 201
         token = api.as_(None).post("/v1/auth/token", {"username": "wang.li", "password": STAFF_PASSWORD}).body
         me = api.as_(token["access_token"]).get("/v1/staff/me").body
-        assert (me["username"], me["name"], me["stores"]) == ("wang.li", "王丽", [])
+        assert (me["username"], me["name"], me["display_name"], me["stores"]) == ("wang.li", "王丽", "王丽", [])
+        assert (me["adjust_limit_points"], me["adjust_daily_limit_points"]) == (None, None)  # adjusts no points
         assert "reports:read" in me["permissions"]
         assert "pii:read" not in me["permissions"]
 

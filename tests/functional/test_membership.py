@@ -553,8 +553,8 @@ class TestCounterSales:
             apart = refused(cashier.post(cards, {**sale, "order_id": "POS-W1", "payment_method": "cash"}), 422,
                             "validation-failed")  # fmt: skip
             assert apart["errors"][0]["field"] == "order_id"
-            mixed = refused(cashier.post(cards, {**sale, "order_id": "POS-W1", "payment_method": "mixed"}), 422,
-                            "validation-failed")  # fmt: skip
+            mixed = refused(cashier.post(cards, {**sale, "order_id": "POS-W3", "payment_method": "mixed"}), 422,
+                            "payment-not-applicable")  # fmt: skip
             assert mixed["errors"][0]["field"] == "payment_method"
             refused(cashier.post(cards, {**sale, "order_id": "POS-W2", "payment_method": "wallet"}), 422,
                     "validation-failed")  # no member code  # fmt: skip

@@ -125,8 +125,7 @@ class CardModel(RuleBasedStateMachine):
             return
         key = f"card|{card.card_id}|{benefit}"
         uses = self.ledger.holdings(MEMBER).state(MEMBER, USES)
-        source = rules.Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on, plan.benefits,
-                              card.paid_terms)  # fmt: skip
+        source = rules.card_source(card, plan)  # as the service reads it (terms paid ahead where the plan allows)
         usage = uses.by_key.get(key)
         allowed, used, _ = rules.allowance(found, usage, self.today, source)
         first, _ = rules.span_of(found.period or "day", self.today, source.terms)
@@ -328,12 +327,19 @@ def test_a_quota_per_term_counts_over_each_paid_term_whatever_the_calendar():
     renewed = replace(card, until=date(2027, 6, 5), terms=(bought, (date(2027, 3, 3), date(2027, 6, 2))))
     assert rules.allowance(classes, used_up, date(2027, 3, 10), renewed) == (10, 0, date(2027, 6, 2))  # paid again
     # bought again before the first ran out (a walkthrough: the second pack's classes waited for its term): the
-    # term paid ahead gives its classes at once, and what was drawn from it counts in it when it begins
-    assert rules.allowance(classes, used_up, date(2027, 1, 5), renewed) == (20, 10, date(2027, 3, 2))
+    # term paid ahead gives its classes at once, and what was drawn from it counts in it when it begins; where the
+    # plan's refund keeps back what was used (or refunds nothing), else a term not begun would be refunded whole
+    assert rules.allowance(classes, used_up, date(2027, 1, 5), renewed) == (10, 10, date(2027, 3, 2))
+    ahead = replace(renewed, draws_ahead=True)
+    assert rules.allowance(classes, used_up, date(2027, 1, 5), ahead) == (20, 10, date(2027, 3, 2))
     drew = rules.Usage(period=bought[0], used=13)  # three of the second pack's used in the first term
-    assert rules.allowance(classes, drew, date(2027, 3, 10), renewed) == (10, 3, date(2027, 6, 2))
+    assert rules.allowance(classes, drew, date(2027, 3, 10), ahead) == (10, 3, date(2027, 6, 2))
     few = rules.Usage(period=bought[0], used=4)  # the first term's unused classes end with it
-    assert rules.allowance(classes, few, date(2027, 3, 10), renewed) == (10, 0, date(2027, 6, 2))
+    assert rules.allowance(classes, few, date(2027, 3, 10), ahead) == (10, 0, date(2027, 6, 2))
+    rolling = replace(classes, rolls_over=True)  # three terms; 15 used in the first: the second had 5 left to carry
+    third = (date(2027, 6, 3), date(2027, 9, 2))
+    three = replace(ahead, until=date(2027, 9, 5), terms=(*ahead.terms, third))
+    assert rules.allowance(rolling, rules.Usage(period=bought[0], used=15), date(2027, 6, 10), three)[:2] == (15, 0)
     quarterly = PlanBenefit("pt", "私教课", "quota", quota=10, period="quarter")
     short = replace(card, until=date(2027, 1, 20))
     assert rules.allowance(quarterly, None, date(2027, 1, 5), short)[2] == date(2027, 1, 20)  # never past the card
