@@ -45,14 +45,20 @@ def counter_takings(caller: Caller, amount_fen: int, what: str) -> Takings | Non
         raise OverCounterLimit(f"Above {cap / 100:,.2f} CNY, a {what} is recorded at the counter by staff with "
                                f"{Permission.PURCHASES_RECORD_LARGE} (a store manager)", limit_fen=cap)  # fmt: skip
     limit = settings.counter_daily_limit_fen
+    refusal = OverCounterDailyLimit(f"Your sales and top-ups taken at the counter today would pass {limit / 100:,.2f} "
+                                    "CNY: a store manager records the rest", limit_fen=limit)  # fmt: skip
+    return _counted_today("counter-sales", caller, amount_fen, limit, refusal)  # the name it had for sales alone
+
+
+def _counted_today(counter: str, caller: Caller, amount: int, limit: int, refusal: Exception) -> Takings | None:
+    """The count of ``amount`` in the caller's business day under ``counter``, to commit with the write that takes it
+    (``refusal`` at commit when the day would pass ``limit``); None when there is no limit (0)."""
     if not limit:
         return None
     today = clock.business_today()
-    ends = datetime.combine(today + timedelta(days=1), time(), settings.tz)
-    refusal = OverCounterDailyLimit(f"Your sales and top-ups taken at the counter today would pass {limit / 100:,.2f} "
-                                    "CNY: a store manager records the rest", limit_fen=limit)  # fmt: skip
-    key = f"counter-sales:{caller.id}:{today.isoformat()}"  # the name it had when it counted sales alone
-    return lambda tx: take_in_window(tx, key, limit, ends, refusal, amount_fen)
+    ends = datetime.combine(today + timedelta(days=1), time(), get_settings().tz)
+    key = f"{counter}:{caller.id}:{today.isoformat()}"
+    return lambda tx: take_in_window(tx, key, limit, ends, refusal, amount)
 
 
 class OverAdjustmentLimit(Forbidden):
@@ -77,12 +83,6 @@ def adjustment_allowance(caller: Caller, points: int) -> Takings | None:
         raise OverAdjustmentLimit(f"Above {cap:,} points, a credit by hand is made by head office (staff of every "
                                   "store)", limit_points=cap)  # fmt: skip
     limit = settings.adjust_daily_limit_points
-    if not limit:
-        return None
-    today = clock.business_today()
-    ends = datetime.combine(today + timedelta(days=1), time(), settings.tz)
     refusal = OverAdjustmentDailyLimit(f"Your credits by hand today would pass {limit:,} points: head office makes the "
                                        "rest", limit_points=limit)  # fmt: skip
-    return lambda tx: take_in_window(
-        tx, f"points-credits:{caller.id}:{today.isoformat()}", limit, ends, refusal, points
-    )
+    return _counted_today("points-credits", caller, points, limit, refusal)
