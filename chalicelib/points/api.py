@@ -109,17 +109,27 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     member_id = reachable(ctx.caller, member_id)
     members.check_in_person(ctx.caller, member_id, body.member_code, repeated=lambda: service.repeats(ctx.idempotency))
     store_id = body.store_id
-    if store_id is not None and not service.repeats(ctx.idempotency):  # a repeat is answered, whatever changed
-        if ctx.caller.kind == "member":  # a member's own redemption happens at no till
-            raise ValidationFailed([{"field": "store_id", "in": "body", "message": "a store is named by staff"}])
-        ctx.caller.require_trading_at(store_id, "store_id")  # the till's: its figures count the points spent there
-        if (why := not_open(store_id)) is not None:
-            raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
+    refused = _not_a_till(ctx.caller, store_id) if store_id is not None else None
+    if refused is not None and not service.repeats(ctx.idempotency):  # a repeat is answered, whatever changed since
+        raise refused
     if store_id is None and len(ctx.caller.stores) == 1:  # the till of a caller scoped to one store, while it trades
         only = next(iter(ctx.caller.stores))
         store_id = only if not_open(only) is None else None
     answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency, store_id)
     return _created(answer, Redemption)
+
+
+def _not_a_till(caller: Caller, store_id: str) -> ValidationFailed | None:
+    """Why points cannot be spent at ``store_id`` by ``caller`` (its figures count them): a member's own redemption
+    happens at no till, a store-scoped caller's at one of theirs, and a closed store takes none; None when they can."""
+    if caller.kind == "member":
+        return ValidationFailed([{"field": "store_id", "in": "body", "message": "a store is named by staff"}])
+    try:
+        caller.require_trading_at(store_id, "store_id")
+    except ValidationFailed as e:
+        return e
+    why = not_open(store_id)
+    return ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why) if why else None
 
 
 @endpoint("/v1/members/{member_id}/points/redemptions/{redemption_id}/reversal", "POST",
