@@ -125,14 +125,15 @@ class UsesBook:
             from chalicelib.membership.rules import Usage
 
             by_key = {key: Usage(date.fromisoformat(value["p"]), int(value["u"]), int(value.get("c", 0)),
-                                 value.get("y")) for key, value in raw["k"].items()}  # fmt: skip
+                                 value.get("y"), int(value.get("d", 0)))
+                      for key, value in raw["k"].items()}  # fmt: skip
         return Uses(by_key, int(raw.get("n", 0)), {key: int(n) for key, n in raw.get("t", {}).items()})
 
     def dump(self, state: Uses) -> Any:
         if not state.by_key and not state.net:
             return None
         keys = {key: {"p": u.period.isoformat(), "u": u.used, **({"c": u.carried} if u.carried else {}),
-                      **({"y": u.cycle} if u.cycle is not None else {})}
+                      **({"y": u.cycle} if u.cycle is not None else {}), **({"d": u.drawn} if u.drawn else {})}
                 for key, u in state.by_key.items()}  # fmt: skip
         return {"k": keys, "n": state.net, "t": state.totals}
 
@@ -143,7 +144,8 @@ class UsesBook:
         if usage is None or usage.period != period or not usage.counts_in(cycle):
             from chalicelib.membership.rules import Usage
 
-            usage = Usage(period, int(detail.get("drawn", 0)), int(detail.get("carried", 0)), cycle)
+            drawn = int(detail.get("drawn", 0))
+            usage = Usage(period, drawn, int(detail.get("carried", 0)), cycle, drawn)
         used = usage.used + posting.amount
         if posting.amount > 0 and used > int(detail["allowed"]):
             raise Insufficient(self.name, max(0, int(detail["allowed"]) - usage.used), posting.amount)
@@ -155,13 +157,18 @@ class UsesBook:
         return Uses(by_key, state.net + posting.amount, totals), said
 
     def undo(self, state: Uses, entry: Entry, today: date) -> tuple[Uses, Any]:
-        """Give a use back: to its period's count when that period is still the one counted, else only to the net."""
+        """Give a use back: to its period's count when that period is still the one counted; to a later term's count
+        while it holds uses its earlier terms drew from it (one of them, then, was drawn from it: a review); else
+        only to the net."""
         key, period = entry.detail["key"], date.fromisoformat(entry.detail["period"])
         usage = state.by_key.get(key)
         by_key = dict(state.by_key)
         made_in = entry.detail.get("cycle")  # None: a calendar quota's, or recorded before cycles were kept
         if usage is not None and usage.period == period and usage.counts_in(made_in):
             by_key[key] = replace(usage, used=max(0, usage.used - entry.amount))
+        elif usage is not None and made_in is not None and usage.period > period and usage.counts_in(made_in):
+            back = min(usage.drawn, entry.amount)
+            by_key[key] = replace(usage, used=max(0, usage.used - back), drawn=usage.drawn - back)
         totals = {**state.totals, key: state.totals.get(key, 0) - entry.amount}
         undone = {"key": key, "period": entry.detail["period"], "undoes": entry.entry_id, "use_id": entry.source.id,
                   **({"cycle": made_in} if made_in is not None else {}),

@@ -417,6 +417,7 @@ class Usage:
     used: int = 0
     carried: int = 0
     cycle: int | None = None  # None: counted before cycles were kept (taken as the card's cycle now)
+    drawn: int = 0  # of ``used``, the uses earlier terms drew from this one (a term quota's terms paid ahead)
 
     def counts_in(self, cycle: int | None) -> bool:
         """Whether these uses count in ``cycle`` of the card (either unknown: kept before cycles were, they do)."""
