@@ -468,7 +468,9 @@ def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
     `member_code` without one, 422 `member-code-not-current` for a code that is not the member's now (staff who
     adjust points, partners at the member's stores and bearer coupons need none). Staff use no coupon on a till order
     whose sale the counter recorded already (消费记账: 422 on `order_id`; the coupon comes before the sale, which a
-    coupon used after it would not have discounted); a repeat of a use is answered whatever became of the order."""
+    coupon used after it would not have discounted), nor on one a card was sold under at the store (开卡: at its plan's
+    price); a repeat of a use is answered whatever became of the order."""
+    from chalicelib.membership.service import no_card_sold_on  # a card is sold at its plan's price
     from chalicelib.purchases.service import counter_order_open  # the counter's record of a sale
 
     body = ctx.body
@@ -476,7 +478,16 @@ def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
     def new_use(member_id: str | None) -> Callable[[Transaction], None] | None:  # a cashier, or a partner at another
         if member_id:  # store's member: the member is there; and staff use it while the counter's sale is unrecorded
             members.check_in_person(ctx.caller, member_id, body.member_code)
-        return counter_order_open(body.order_id, "coupons are used") if ctx.caller.kind == "staff" else None
+        if ctx.caller.kind != "staff":
+            return None
+        open_ = counter_order_open(body.order_id, "coupons are used")
+        unsold = no_card_sold_on(body.order.store_id, body.order_id)
+
+        def both(tx: Transaction) -> None:
+            open_(tx)
+            unsold(tx)
+
+        return both
 
     answer = service.redeem(ctx.caller, code, body.order_id, body.order.model_dump(), ctx.language, new_use)
     return Reply(CouponRedemption.model_validate(answer), status=201)

@@ -448,6 +448,11 @@ class BenefitNow(Schema):
     quota: int | None = Field(default=None, description="uses per period (quota)")
     period: str | None = Field(default=None, description="the period a quota counts in")
     remaining: int | None = Field(description="uses left this period (quota); null: not counted")
+    allowed: int | None = Field(
+        default=None,
+        description="the uses this period allows: its quota, what rolled over, and for a term quota the terms paid "
+        "ahead (a 次卡 bought again); null: not counted",
+    )
     period_ends_on: date | None = Field(description="the last day of the period the quota counts in")
     until: date | None = Field(description="the source's last day (a card's end, grace included); null: open")
     through_card: str | None = Field(

@@ -389,16 +389,23 @@ def sell_at_counter(
     why += " from stored value), and give that payment back if it was for the card"
     paid_apart = ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
     unpaid = wallet.counter_order_unpaid(request.store_id, request.order_id, paid_apart)  # a condition, not a read
+    why = "coupons were used on this order: a card is sold at its plan's price under a till order of its own"
+    no_coupon = coupons.no_coupon_on_order(
+        request.order_id, ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
+    )  # fmt: skip  (a walkthrough refunded the coupon too)
     if request.payment_method == "wallet":  # the member's stored value, in the wallet's own payment, code spent
         paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), "wallet", request.store_id,
                     request.order_id)  # fmt: skip
         members.require_present(member_id, request.member_code or "")  # a wrong code counted, as at the wallet
         spent = members.spending_code(member_id, request.member_code or "")
-        return _buy(member_id, plan, paid, claim, joined_with_wallet=True, attach=lambda answer: [spent, unpaid])
+        return _buy(member_id, plan, paid, claim, joined_with_wallet=True,
+                    attach=lambda answer: [spent, unpaid, no_coupon])  # fmt: skip
     counted = limits() if limits else None
     how = f"{COUNTER}:{request.payment_method}" if request.payment_method else COUNTER
     paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), how, request.store_id, request.order_id)
-    return _buy(member_id, plan, paid, claim, attach=lambda answer: [unpaid, *([counted] if counted else [])])
+    return _buy(
+        member_id, plan, paid, claim, attach=lambda answer: [unpaid, no_coupon, *([counted] if counted else [])]
+    )
 
 
 def counter_sale_id(store_id: str, order_id: str) -> str:
@@ -689,7 +696,7 @@ def benefits_of(member_id: str) -> dict[str, Any]:
         kind_of_source, _, source_id = source.key.partition(":")
         through = floor if kind_of_source == "tier" and floor is not None and floor.key != source.key else None
         for b in source.benefits:
-            remaining = period_ends = None
+            remaining = period_ends = allowed = None
             if b.kind == "quota":
                 allowed, used, period_ends = rules.allowance(
                     b, uses.by_key.get(rules.uses_key(source, b)), today, source
@@ -710,6 +717,7 @@ def benefits_of(member_id: str) -> dict[str, Any]:
                     "quota": b.quota,
                     "period": b.period,
                     "remaining": remaining,
+                    "allowed": allowed,
                     "period_ends_on": period_ends,
                     "until": through.until if through else source.until,
                     "through_card": through.name if through else None,

@@ -566,6 +566,24 @@ class TestCounterSales:
                                  headers={"idempotency-key": "wallet-pay-2"})  # fmt: skip
             after_card = refused(again, 422, "validation-failed")
             assert after_card["errors"][0]["field"] == "order_id"  # the card's cancellation would refund it too
+            off = {"name": "课时包立减50", "kind": "threshold", "threshold_fen": 10_000, "amount_off_fen": 5_000,
+                   "validity": {"days_after_issue": 30}}  # fmt: skip
+            made = ok(admin.post("/v1/coupons/templates", off), 201)["template_id"]
+            issued = [ok(admin.post(f"/v1/coupons/templates/{made}/issues", {"member_id": member_id,
+                                                                              "source_id": f"K-{n}"}), 201)["code"]
+                      for n in range(2)]  # fmt: skip
+            till = {"store_id": "SH-001", "total_fen": 29_900}
+            ok(admin.post(f"/v1/coupons/{issued[0]}/redemptions", {"order_id": "POS-K1", "order": till}), 201)
+            discounted = refused(
+                cashier.post(cards, {**sale, "order_id": "POS-K1", "payment_method": "cash"}), 422, "validation-failed"
+            )  # an education chain's walkthrough: refunded the coupon too
+            assert discounted["errors"][0]["field"] == "order_id"
+            after_sale = refused(
+                admin.post(f"/v1/coupons/{issued[1]}/redemptions", {"order_id": "POS-C1", "order": till}),
+                422,
+                "validation-failed",
+            )  # fmt: skip  a coupon on a card's order: never discounted it
+            assert after_sale["errors"][0]["field"] == "order_id"
         with clock.frozen(DAY1 + timedelta(minutes=2)):  # the next code: one pays once
             by_wallet = {**sale, "order_id": "POS-W2", "payment_method": "wallet", "member_code": code()}
             renewed = ok(cashier.post(cards, by_wallet), 201)
