@@ -188,6 +188,10 @@ def _record(tx: Transaction, notice: Notice, mid: str, decision: Decision, langu
         release = decision.release_at.astimezone(_tz())
         record.release_partition = f"{release.date().isoformat()}#{_shard(mid, HELD_SHARDS)}"
         record.release_at = clock.iso(decision.release_at)
+        # released later than the longest hold (its job late: an outage, a test clock moved on), it is too late, not
+        # sent into another night (an education chain's walkthrough: an announcement went out 357 days late at 23:04)
+        latest = clock.iso(clock.now() + settings.policy().max_delay)
+        record.send_by = min(record.send_by, latest) if record.send_by else latest
     if decision.reason:
         record.unsent_key = f"{now.date().isoformat()}#{kind.name}"
     if decision.inbox:

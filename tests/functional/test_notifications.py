@@ -4,7 +4,7 @@ recorded with its reason when it is not sent; consents with their proof, opt-out
 templates and policy, provider failures retried or recorded."""
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -168,6 +168,22 @@ class TestTriggers:
         [text] = sent_to("0001")
         assert "120积分将于2026年11月27日过期" in text.text
         assert messages_of(member_id)[0].status == "sent"
+
+    def test_a_held_message_released_later_than_the_longest_hold_is_too_late(self, aws, api, member):
+        """An education chain's walkthrough: the release job ran late (a test clock moved on; an outage alike) and a
+        held message went out 357 days later, at 23:04."""
+        member_id, _ = member
+        with clock.frozen(NIGHT):
+            _emit("points.expiring", member_id, {"member_id": member_id, "expires_on": "2027-12-31", "points": 9})
+            through(aws)
+            [held] = messages_of(member_id)
+            assert held.status == "held"
+        with clock.frozen(NIGHT + timedelta(days=30)):  # its night's release, run a month late
+            run_job(notification_jobs.release_held_messages, (NIGHT + timedelta(days=1)).date())
+            through(aws, times=2)
+        [message] = messages_of(member_id)
+        assert (message.status, message.reason) == ("suppressed", "too-late")
+        assert sent_to("0001") == []
 
     def test_a_held_reminder_past_its_date_is_dropped_as_too_late(self, aws, api, member):
         member_id, _ = member
