@@ -21,7 +21,7 @@ from chalicelib.shared.fields import (
     Reason,
     Trimmed,
 )  # fmt: skip
-from chalicelib.shared.http import Input, Schema
+from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.wallet.schemas import TAKEN_BY
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
@@ -148,9 +148,9 @@ class PlanCreate(Input):
         return self
 
 
-class PlanPatch(Input):
-    """What may change on a plan: its name, description and whether it is on sale. Terms and benefits are kept
-    as sold (make a new plan for new terms)."""
+class PlanPatch(MergePatch):
+    """What may change on a plan: its name, description and whether it is on sale (none of them null: an empty
+    description clears it). Terms and benefits are kept as sold (make a new plan for new terms)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"on_sale": False}]})
 

@@ -888,6 +888,9 @@ class TestPlans:
                                headers={"content-type": "application/merge-patch+json"}))  # fmt: skip
         assert (renamed["name"], renamed["on_sale"]) == ("金卡（新）", False)
         assert ok(api.get(f"/v1/membership/plans/{plan_id}"))["on_sale"] is False
+        nameless = api.patch(f"/v1/membership/plans/{plan_id}", {"name": None},
+                             headers={"content-type": "application/merge-patch+json"})  # fmt: skip
+        assert refused(nameless, 422, "validation-failed")["errors"][0]["field"] == "name"  # (it answered 200)
 
     def test_a_plan_off_sale_renews_the_cards_it_sold_but_sells_no_new_ones(self, api, partner, plan_id, member):
         member_id, _ = member
