@@ -395,11 +395,12 @@ def reverse_benefit_use(ctx: RequestContext, member_id: str, benefit_id: str, us
 
     Staff scoped to stores take back only a use recorded at one of theirs.
 
-    A use of a card cancelled since, or bought again since, stands: the cancellation's refund counted it.
+    A use of a card cancelled since, or bought again since, stands: the cancellation's refund counted it; so does a
+    use whose period is over, unless a later term holds uses drawn from it.
 
     Errors: 404 `use-not-found`; 403 `use-not-reversible` for an earlier day's use taken back by a cashier, or a use
     recorded at another store taken back by staff scoped to stores; 409 `use-settled` for a use of a card cancelled
-    or bought again since."""
+    or bought again since, or of a period over."""
     return Reply(BenefitUseAnswer.model_validate(service.reverse_use(member_id, benefit_id, use_id, ctx.caller)))
 
 

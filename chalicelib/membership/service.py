@@ -886,7 +886,7 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
 def _unsettled(holdings: Holdings, undone: list[Entry]) -> None:
     """A card's use stands once the card was cancelled, or bought again, since (409 ``use-settled``): its
     cancellation's refund counted it at its value (a walkthrough took a class back after the refund had kept ¥150 for
-    it), and a new cycle's uses are the new cycle's."""
+    it), and a new cycle's uses are the new cycle's; and once the period it counted in is over."""
     for use in undone:
         kind, _, rest = str((use.detail or {}).get("key", "")).partition("|")
         if kind != "card" or use.book != USES:
@@ -901,6 +901,25 @@ def _unsettled(holdings: Holdings, undone: list[Entry]) -> None:
         if card.status(clock.business_today()) == "cancelled" or bought_again:
             raise UseSettled("The card this use was of was cancelled or bought again since: its refund counted the "
                              "use, which stands")  # fmt: skip
+        if _period_over(holdings, use, card):
+            raise UseSettled("The period this use counted in is over: it stands (a cancellation's refund would "
+                             "count it back)")  # fmt: skip
+
+
+def _period_over(holdings: Holdings, use: Entry, card: Card) -> bool:
+    """Whether the period a card's use counted in is over, and nothing of it runs on: a later term holding uses drawn
+    from it takes it back (an education chain's walkthrough took back a lesson of a term a year gone, which only
+    raised what a cancellation refunds)."""
+    detail = use.detail or {}
+    benefit = plan_store.find(card.plan_id).benefit(str(detail.get("benefit_id", "")))
+    if benefit is None or benefit.period is None or "period" not in detail:
+        return False
+    today = clock.business_today()
+    current, _ = rules.span_of(benefit.period, today, card.paid_terms)
+    if date.fromisoformat(detail["period"]) >= current:
+        return False
+    usage = holdings.state(use.holder, USES).by_key.get(str(detail.get("key")))
+    return not (benefit.period == "term" and usage is not None and usage.period == current and usage.drawn > 0)
 
 
 def _reversal_reason(use: Entry) -> Phrase:
