@@ -150,9 +150,13 @@ def _card_paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 def _card_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     left = p.get("uses_left") or []  # a 次卡's classes not used yet: what its ending loses (a salon's walkthrough)
-    variables = {"plan": p["plan_name"], "valid_until": p["valid_until"], "days_left": p["days_left"],
-                 "uses_left": "".join(f"，{u['benefit']}还剩{u['left']}次未使用" for u in left),
-                 "uses_left_en": "".join(f"; {u['left']} × {u['benefit']} not used yet" for u in left)}  # fmt: skip
+    variables = {
+        "plan": p["plan_name"],
+        "valid_until": p["valid_until"],
+        "days_left": p["days_left"],
+        "uses_left": "".join(f"，{u['benefit']}还剩{u['left']}次未使用（到期作废）" for u in left),
+        "uses_left_en": "".join(f"; {u['left']} × {u['benefit']} not used yet (they end with it)" for u in left),
+    }  # fmt: skip  a renewal does not carry them (a walkthrough)
     occurrence = f"{p['card_id']}@{p['valid_until']}-{p['days_left']}"
     return [Notice(p["member_id"], "membership-expiring", occurrence, variables, _end_of(p["valid_until"], tz))]
 
@@ -173,11 +177,26 @@ REFUND_TO = {  # where a cancelled card's refund goes, by how its payments were 
     "counter": ("，请在门店领取", ", given back at the store"),
     "partner": ("，将原路退回", ", to the way you paid"),
 }
+REFUND_PART = {  # each way's share, when the refund goes back more than one way (a walkthrough: the text said neither)
+    "wallet": ("{amount}元已退回储值", "{amount} CNY back in your stored value"),
+    "counter": ("{amount}元请在门店领取", "{amount} CNY given back at the store"),
+    "partner": ("{amount}元将原路退回", "{amount} CNY to the way you paid"),
+}
 
 
 def _card_cancelled(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    ways = {part.get("method") for part in p.get("parts") or [] if int(part.get("amount_fen") or 0) > 0}
-    way = REFUND_TO.get(ways.pop(), ("", "")) if len(ways) == 1 else ("", "")
+    by_way: dict[str, int] = {}
+    for part in p.get("parts") or []:
+        if int(part.get("amount_fen") or 0) > 0 and part.get("method") in REFUND_PART:
+            by_way[part["method"]] = by_way.get(part["method"], 0) + int(part["amount_fen"])
+    if len(by_way) == 1:
+        way = REFUND_TO[next(iter(by_way))]
+    elif by_way:
+        parts = [(REFUND_PART[m][0].format(amount=yuan(f)), REFUND_PART[m][1].format(amount=yuan(f)))
+                 for m, f in sorted(by_way.items())]  # fmt: skip
+        way = ("（" + "，".join(zh for zh, _ in parts) + "）", " (" + "; ".join(en for _, en in parts) + ")")
+    else:
+        way = ("", "")
     variables = {"plan": p.get("plan_name") or p["plan_id"], "refund": yuan(p["refund_fen"]), "refund_to": way[0],
                  "refund_to_en": way[1]}  # fmt: skip
     return [Notice(p["member_id"], "membership-cancelled", f"{p['card_id']}:{p['cancel_id']}", variables)]

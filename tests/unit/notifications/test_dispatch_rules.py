@@ -242,3 +242,20 @@ def test_a_template_without_english_words_keeps_its_dates_chinese_for_an_english
     both = settings.Template("points-expiring", "sms", {**zh_only.words, "en": Words("Expiring", "by {expires_on}")})
     monkeypatch.setattr(settings, "template", lambda kind, channel: both)
     assert service._words("points-expiring", "sms", "en", {"expires_on": "2026-12-31"}).text == "by 31 Dec 2026"
+
+
+def test_a_card_refund_going_back_two_ways_says_each():
+    """An education chain's walkthrough: ¥9,200 refunded, ¥4,800 of it to stored value and ¥4,400 in cash at the
+    centre, read "退款9200.00元" and nothing of where."""
+    parts = [{"payment_id": "P-1", "amount_fen": 480_000, "method": "wallet"},
+             {"payment_id": "P-2", "amount_fen": 440_000, "method": "counter"}]  # fmt: skip
+    event = {"member_id": "m", "card_id": "c", "plan_id": "p", "cancel_id": "C-1", "plan_name": "48课时包",
+             "refund_fen": 920_000, "parts": parts}  # fmt: skip
+    (notice,) = notices_of("membership.card-cancelled", event, TZ, 2_000)
+    assert notice.variables["refund_to"] == "（4400.00元请在门店领取，4800.00元已退回储值）"
+    assert (
+        notice.variables["refund_to_en"]
+        == " (4400.00 CNY given back at the store; 4800.00 CNY back in your stored value)"
+    )
+    (one,) = notices_of("membership.card-cancelled", {**event, "parts": parts[:1], "refund_fen": 480_000}, TZ, 2_000)
+    assert one.variables["refund_to"] == "，已退回储值"
