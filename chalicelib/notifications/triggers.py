@@ -1,8 +1,8 @@
 """Which domain events concern a member, and the notice each gives: the kind, the occurrence that makes it once
 (an order, an expiry date, a ledger entry), the variables its words take, and when it becomes worthless.
 
-Pure: an event in, notices out. A wallet payment that leaves less than the policy's low balance also gives a
-low-balance notice; ``points.earned`` gives one only for points a purchase or activity earned (gifts and
+Pure: an event in, notices out. A wallet payment that leaves less than the policy's low balance (but something)
+also gives a low-balance notice; ``points.earned`` gives one only for points a purchase or activity earned (gifts and
 adjustments come with their own words).
 """
 
@@ -80,8 +80,10 @@ def _paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     paid, after = int(p["principal_fen"]) + int(p.get("bonus_fen", 0)), p.get("balance_after_fen")
     occurrence = f"{p['partner_id']}:{p['payment_id']}"
     notices = [Notice(p["member_id"], "wallet-paid", occurrence, {"amount": yuan(paid), "balance": yuan(after or 0)})]
-    if after is not None and int(after) < low:
-        notices.append(Notice(p["member_id"], "wallet-low-balance", occurrence, {"balance": yuan(after)}))
+    if after is not None and 0 < int(after) < low:  # spent to nothing, the receipt says so (a walkthrough read
+        notices.append(
+            Notice(p["member_id"], "wallet-low-balance", occurrence, {"balance": yuan(after)})
+        )  # 仅剩0.00元)
     return notices
 
 

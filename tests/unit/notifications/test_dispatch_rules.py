@@ -163,6 +163,8 @@ def test_events_give_one_notice_each_keyed_by_what_makes_it_once():
         ("wallet-paid", "pt_1:P-1", {"amount": "15.00", "balance": "9.00"}),
         ("wallet-low-balance", "pt_1:P-1", {"balance": "9.00"}),
     ]
+    emptied = notices_of("wallet.paid", {**paid, "balance_after_fen": 0}, TZ, 2_000)  # spent to nothing: the receipt
+    assert [n.kind for n in emptied] == ["wallet-paid"]  # says it (a walkthrough read 仅剩0.00元 after a card)
     back = {**paid, "refund_id": "R-1", "principal_fen": 1_000, "bonus_fen": 200, "balance_after_fen": 2_100}
     assert [(n.kind, n.occurrence, dict(n.variables)) for n in notices_of("wallet.refunded", back, TZ, 2_000)] == [
         ("wallet-refunded", "pt_1:R-1", {"amount": "12.00", "principal": "10.00", "bonus": "2.00", "balance": "21.00"})
