@@ -102,6 +102,14 @@ class RefundPolicyIn(Input):
     days: int = Field(default=0, ge=0, le=365, description="full_within_days: days after the first payment")
     deduct_used: bool = Field(default=False, description="keep back the value of the counted benefits used")
 
+    @model_validator(mode="after")
+    def _days_with_their_kind(self) -> RefundPolicyIn:
+        if self.kind == "full_within_days" and self.days < 1:
+            raise ValueError("full_within_days needs days: at least 1 (a walkthrough's 0 days refunded nothing)")
+        if self.kind != "full_within_days" and self.days:
+            raise ValueError("days go with full_within_days only")
+        return self
+
 
 class PlanCreate(Input):
     """A paid membership plan (付费会员卡方案)."""
@@ -145,6 +153,8 @@ class PlanCreate(Input):
             raise ValueError("benefit ids must be unique in a plan")
         if self.term == "lifetime" and self.auto_renew:
             raise ValueError("a lifetime card is never renewed")
+        if self.term == "lifetime" and self.refund.kind == "pro_rata":
+            raise ValueError("a lifetime card has no unused days to refund pro rata: none or full_within_days")
         return self
 
 

@@ -297,6 +297,13 @@ class TestBenefits:
         pack = {**plan, "benefits": [{"benefit_id": "p", "name": "券包", "kind": "coupon_pack", "period": "term",
                                       "template_id": "ct_x"}]}  # fmt: skip
         refused(api.post("/v1/membership/plans", pack), 422, "validation-failed")  # packs follow the calendar
+        loose = (({"kind": "full_within_days", "days": 0}, {"months": 1}),  # refunds nothing (a walkthrough)
+                 ({"kind": "pro_rata", "days": 7}, {"months": 1}),
+                 ({"kind": "pro_rata"}, "lifetime"))  # no unused days  # fmt: skip
+        for refund, term in loose:
+            refused(
+                api.post("/v1/membership/plans", {**plan, "term": term, "refund": refund}), 422, "validation-failed"
+            )
 
     def test_a_ten_class_card_bought_again_the_day_it_was_cancelled_gives_ten_classes_afresh(
         self, api, partner, member
