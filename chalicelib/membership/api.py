@@ -44,6 +44,7 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
+from chalicelib.shared.settings import get_settings
 from chalicelib.stores.service import require_theirs, store_exists
 from chalicelib.tiers import programmes
 from chalicelib.wallet.schemas import WalletJournalQuery
@@ -363,10 +364,13 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
     409 `use-conflict` for a use id recorded for another benefit; 422 for a store that does not exist or is not one of
     a store-scoped caller's, or none named by staff scoped to stores. A cashier uses a member's benefit only with the
     member there (`member_code`: 422 on it without one, 422 `member-code-not-current`), as points and coupons; a
-    repeat of a use is answered whatever became of its code."""
+    repeat of a use is answered whatever became of its code. A chain whose members attend without their phone (a
+    school's children) turns that off (`LOYALTY_BENEFIT_USES_NEED_CODE=false`): each use is still recorded with who
+    and where, and texted to the member (消课提醒)."""
     body: BenefitUse = ctx.body
-    members.check_in_person(ctx.caller, member_id, body.member_code,  # a free class or coffee is value too (a review)
-                            repeated=lambda: service.use_recorded(member_id, body.use_id))  # fmt: skip
+    if get_settings().benefit_uses_need_code:  # a free class or coffee is value too (a review)
+        members.check_in_person(ctx.caller, member_id, body.member_code,
+                                repeated=lambda: service.use_recorded(member_id, body.use_id))  # fmt: skip
     if body.store_id is None and ctx.caller.kind == "staff" and ctx.caller.stores:
         detail = "Staff scoped to stores say which of theirs the use is at"
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": "required: one of your stores"}], detail)

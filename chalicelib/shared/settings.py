@@ -89,6 +89,8 @@ class Settings(BaseModel):
     counter_purchases: bool = True  # the console records purchases at the till; off when the till reports them itself
     counter_purchase_limit_fen: int = Field(default=500_000, ge=0)  # above it, only purchases:record-large; 0: none
     counter_daily_limit_fen: int = Field(default=5_000_000, ge=0)  # what one such cashier records a day; 0: none
+    benefit_uses_need_code: bool = True  # a cashier records a counted use with the member's code; off: a school's
+    # children attend without their parent's phone (each use is still audited and texted to the member: 消课提醒)
     adjust_limit_points: int = Field(default=5_000, ge=0)  # one credit by hand of staff scoped to stores; 0: none
     adjust_daily_limit_points: int = Field(default=20_000, ge=0)  # their credits by hand in a business day; 0: none
     mall_payment_minutes: int = Field(default=30, ge=1, le=24 * 60)  # points + cash: unpaid this long, released

@@ -212,7 +212,9 @@ class TestCards:
 
 
 class TestBenefits:
-    def test_benefits_combine_the_tier_and_the_card_and_a_quota_is_counted(self, api, partner, plan_id, member):
+    def test_benefits_combine_the_tier_and_the_card_and_a_quota_is_counted(
+        self, api, partner, plan_id, member, monkeypatch
+    ):
         member_id, client = member
         cashier = Staff(api, ["cashier"], stores=("BJ-001",))  # another store's: the member is served anywhere
         with clock.frozen(DAY1):
@@ -242,6 +244,16 @@ class TestBenefits:
             repeat = ok(absent.post(f"/v1/members/{member_id}/benefits/pt-session/uses",
                                     {"use_id": "U-1", "store_id": "BJ-001"}), 201)  # fmt: skip
             assert repeat["duplicate"] is True  # a repeat is answered, code or none
+            from chalicelib.shared.settings import get_settings
+
+            monkeypatch.setenv("LOYALTY_BENEFIT_USES_NEED_CODE", "false")  # a school: children come without a phone
+            get_settings.cache_clear()
+            try:  # (an education chain's walkthrough): the code is not asked, what is left still counts
+                refused(absent.post(f"/v1/members/{member_id}/benefits/pt-session/uses",
+                                    {"use_id": "U-9", "store_id": "BJ-001"}), 409, "quota-exhausted")  # fmt: skip
+            finally:
+                monkeypatch.delenv("LOYALTY_BENEFIT_USES_NEED_CODE")
+                get_settings.cache_clear()
             back = ok(cashier.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-1"))
             assert (back["reversed"], back["remaining"]) == (True, 1)
             twice = ok(cashier.call("DELETE", f"/v1/members/{member_id}/benefits/pt-session/uses/U-1"))
