@@ -10,6 +10,7 @@ refused. Services return domain results, never HTTP statuses.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -871,14 +872,23 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
         if staff.stores and at not in staff.stores:
             raise UseNotReversible("A use recorded at another store is taken back there, or by staff of every store")
 
+    left: list[int] = []  # what is left before, as the reversal reads it: one more after
+
+    def check(holdings: Holdings, undone: list[Entry]) -> None:
+        _unsettled(holdings, undone)
+        left[:] = [_left_of(holdings, member_id, benefit_id)]
+
     def announce(answer: Answer) -> list[Event]:
-        store_id = next((e.detail or {}).get("store_id") for e in answer.entries if e.book == USES)  # the use's
-        return [new_event("membership.benefit-use-reversed", f"member/{member_id}",
-                          {"member_id": member_id, "benefit_id": benefit_id, "use_id": use_id,
-                           **({"store_id": store_id} if store_id else {})})]  # fmt: skip
+        reversal = next(e for e in answer.entries if e.book == USES)
+        named = re.search(r"「(.+)」", reversal.reason)  # the member's text names it (撤销使用权益「…」)
+        return [new_event("membership.benefit-use-reversed", f"member/{member_id}", {
+            "member_id": member_id, "benefit_id": benefit_id, "use_id": use_id, "remaining": left[0] + 1,
+            **({"benefit_name": named.group(1)} if named else {}),
+            **({"store_id": store_id} if (store_id := (reversal.detail or {}).get("store_id")) else {}),
+        })]  # fmt: skip
 
     posted = engine.reverse(original, claim=claim, reason=_reversal_reason, result=lambda answer: dict(first.result),
-                            announce=announce, check=_unsettled)  # fmt: skip
+                            announce=announce, check=check)  # fmt: skip
     remaining = benefits_remaining(member_id, benefit_id)
     return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}
 
@@ -965,5 +975,18 @@ def _use_json(entry: Entry, for_member: bool) -> dict[str, Any]:
 
 
 def benefits_remaining(member_id: str, benefit_id: str) -> int:
-    items = benefits_of(member_id)["items"]
-    return sum(item["remaining"] or 0 for item in items if item["benefit_id"] == benefit_id and item["kind"] == "quota")
+    """What is left of a counted benefit this period, every source added (one read)."""
+    return _left_of(ledger().holdings(member_id), member_id, benefit_id)
+
+
+def _left_of(holdings: Holdings, member_id: str, benefit_id: str) -> int:
+    today = clock.business_today()
+    sources, _, _ = sources_of(holdings, member_id, today)
+    uses: Uses = holdings.state(member_id, USES)
+    left = 0
+    for source in sources:
+        for b in source.benefits:
+            if b.benefit_id == benefit_id and b.kind == "quota":
+                allowed, used, _ = rules.allowance(b, uses.by_key.get(rules.uses_key(source, b)), today, source)
+                left += max(0, allowed - used)
+    return left

@@ -321,6 +321,20 @@ KINDS: dict[str, Kind] = {
             description="a counted benefit used at the counter (消课提醒), with what is left",
         ),
         _kind(
+            "benefit-use-reversed",
+            S,
+            NOW,
+            (
+                "权益使用已撤销",
+                "您的「{benefit}」使用记录已撤销1次，次数已退回，现有{remaining}次。如有疑问，请联系门店。",
+            ),
+            (
+                "Benefit use taken back",
+                "One use of {benefit} was taken back; {remaining} now. Questions? Please ask the store.",
+            ),
+            description="a counted benefit's use taken back at the counter, with what there is now",
+        ),
+        _kind(
             "announcement",
             M,
             DAY,

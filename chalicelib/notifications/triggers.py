@@ -212,6 +212,14 @@ def _benefit_used(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "benefit-used", str(p["use_id"]), variables)]
 
 
+def _benefit_use_reversed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """A use taken back, with what there is now: the member's last 消课提醒 said one fewer (a walkthrough)."""
+    if "benefit_name" not in p:  # an event from before the notice
+        return []
+    variables = {"benefit": p["benefit_name"], "remaining": p["remaining"]}
+    return [Notice(p["member_id"], "benefit-use-reversed", f"{p['use_id']}:reversed", variables)]
+
+
 def _birthday_gift(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     if p.get("kind") != "birthday" or p.get("limited") or int(p.get("points") or 0) <= 0:
         return []
@@ -240,6 +248,7 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "membership.card-lapsed": _card_lapsed,
     "membership.card-cancelled": _card_cancelled,
     "membership.benefit-used": _benefit_used,
+    "membership.benefit-use-reversed": _benefit_use_reversed,
     "activity.recorded": _birthday_gift,
 }
 

@@ -430,6 +430,8 @@ class TestBenefits:
         assert reversal["use_id"] == "BOOK-1"
         (reversed_event,) = [e for e in published_envelopes() if e["type"] == "membership.benefit-use-reversed"]
         assert reversed_event["payload"]["store_id"] == "SH-001"  # the BI row and the store's figures say where
+        said = reversed_event["payload"]
+        assert (said["benefit_name"], said["remaining"]) == ("私教课每周1次", 1)  # the member's text says what is back
         assert [m["recorded_by"] for m in mine] == [None, None]  # the member sees what, where and when, not who
 
     def test_the_counter_says_a_card_lapsed_so_the_cashier_offers_a_renewal(self, api, partner, plan_id, member):

@@ -773,6 +773,12 @@ TRIGGERS = [
         "您已使用「面部护理」1次，本期还剩8次。",
     ),
     (
+        "membership.benefit-use-reversed",  # a use taken back (an education chain's walkthrough: the last text
+        {"benefit_id": "facial", "use_id": "U-1", "remaining": 9, "benefit_name": "面部护理"},  # said one fewer)
+        "benefit-use-reversed",
+        "您的「面部护理」使用记录已撤销1次，次数已退回，现有9次。",
+    ),
+    (
         "membership.card-expiring",  # what a 次卡's ending would lose (a salon's walkthrough)
         {
             "card_id": "mc_1",

@@ -50,7 +50,7 @@ export default {
         'mall-order-ready': '商城订单待自提', announcement: '营销消息', 'birthday-gift': '生日礼',
         'membership-card-paid': '会员卡开通', 'membership-expiring': '会员卡即将到期', 'membership-renewal-notice': '自动续费提醒',
         'membership-lapsed': '会员卡已过期', 'membership-cancelled': '会员卡退卡',
-        'benefit-used': '权益使用提醒（消课提醒）', 'coupon-transferred': '转赠的券已被领取',
+        'benefit-used': '权益使用提醒（消课提醒）', 'benefit-use-reversed': '权益使用已撤销', 'coupon-transferred': '转赠的券已被领取',
       },
       kindDescriptions: {
         'login-code': '会员登录时的一次性验证码', 'points-earned': '消费或活动获得积分（默认关闭：会员消费频繁）',
@@ -62,7 +62,7 @@ export default {
         'membership-card-paid': '付费会员卡开通、续费或开始试用', 'membership-expiring': '付费会员卡 7 天后到期，1 天前再提醒一次',
         'membership-renewal-notice': '一周后自动续费（最早在本通知 5 天后扣款）', 'membership-lapsed': '付费会员卡过宽限期后失效',
         'birthday-gift': '会员生日月发放的生日礼，每年一次', 'membership-cancelled': '付费会员卡退卡及退款（退往何处）', announcement: '员工发给会员的营销消息',
-        'benefit-used': '在门店使用一次计次权益，并告知本期剩余次数', 'coupon-transferred': '会员转赠的优惠券被好友领取',
+        'benefit-used': '在门店使用一次计次权益，并告知本期剩余次数', 'benefit-use-reversed': '门店撤销一次计次权益的使用，次数退回，并告知现有次数', 'coupon-transferred': '会员转赠的优惠券被好友领取',
       },
       statuses: {
         queued: '待发送', held: '暂缓', sending: '发送中', sent: '已发送', inbox: '仅站内信', suppressed: '未发送', failed: '失败', lapsed: '已过期',
@@ -203,7 +203,7 @@ export default {
         'mall-order-ready': 'Mall order ready', announcement: 'Marketing message', 'birthday-gift': 'Birthday gift',
         'membership-card-paid': 'Membership started', 'membership-expiring': 'Membership ending', 'membership-renewal-notice': 'Renewal notice',
         'membership-lapsed': 'Membership lapsed', 'membership-cancelled': 'Membership cancelled',
-        'benefit-used': 'Benefit used', 'coupon-transferred': 'Coupon taken by a friend',
+        'benefit-used': 'Benefit used', 'benefit-use-reversed': 'Benefit use taken back', 'coupon-transferred': 'Coupon taken by a friend',
       },
       statuses: {
         queued: 'Queued', held: 'Held', sending: 'Sending', sent: 'Sent', inbox: 'Inbox only', suppressed: 'Not sent', failed: 'Failed', lapsed: 'Lapsed',
