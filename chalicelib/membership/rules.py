@@ -486,16 +486,18 @@ def card_source(card: Card, plan: Plan) -> Source:
                   card.paid_terms, card.cycle, draws_ahead=ahead)  # fmt: skip
 
 
-def term_uses_left(card: Card, plan: Plan, by_key: Mapping[str, Usage], today: date) -> list[tuple[str, int]]:
-    """Each of the card's per-term quotas (a 次卡's classes) with the uses left of it today, those with any left: what
-    its ending would lose, so its reminder says it."""
+def term_uses_left(
+    card: Card, plan: Plan, by_key: Mapping[str, Usage], today: date
+) -> list[tuple[str, int, bool]]:  # fmt: skip
+    """Each of the card's per-term quotas (a 次卡's classes) with the uses left of it today, those with any left, and
+    whether a renewal carries them (``rolls_over``): what its ending would lose, so its reminder says it."""
     source = card_source(card, plan)
     left = []
     for benefit in plan.benefits:
         if benefit.kind == "quota" and benefit.period == "term":
             allowed, used, _ = allowance(benefit, by_key.get(uses_key(source, benefit)), today, source)
             if allowed > used:
-                left.append((benefit.name, allowed - used))
+                left.append((benefit.name, allowed - used, benefit.rolls_over))
     return left
 
 

@@ -417,7 +417,7 @@ def counter_sale_id(store_id: str, order_id: str) -> str:
 def no_card_sold_on(store_id: str, order_id: str) -> Callable[[Transaction], None]:
     """The condition a stored-value payment at the store's till commits with: no card was sold under the order
     (whoever's, however paid), whose cancellation would refund it (422 on ``order_id`` otherwise). No request."""
-    why = "a card was sold under this order: stored value pays a card in its own sale (payment_method wallet)"
+    why = "a card was sold under this order at the till: a card is paid whole, in its own sale, at its plan's price"
     sold = ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
     key = f"membership-payment|{COUNTER}|{counter_sale_id(store_id, order_id)}"
     return lambda tx: unclaimed_in(tx, key, sold)
@@ -872,17 +872,21 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
         if staff.stores and at not in staff.stores:
             raise UseNotReversible("A use recorded at another store is taken back there, or by staff of every store")
 
-    left: list[int] = []  # what is left before, as the reversal reads it: one more after
+    left: list[int] = []  # what is left once it is taken back, worked out on the reversal's own read
 
     def check(holdings: Holdings, undone: list[Entry]) -> None:
         _unsettled(holdings, undone)
-        left[:] = [_left_of(holdings, member_id, benefit_id)]
+        book, today = ledger().books[USES], clock.business_today()
+        after: Uses = holdings.state(member_id, USES)
+        for entry in (e for e in undone if e.book == USES):
+            after = book.undo(after, entry, today)[0]
+        left[:] = [_left_of(holdings, member_id, benefit_id, after)]
 
     def announce(answer: Answer) -> list[Event]:
         reversal = next(e for e in answer.entries if e.book == USES)
         named = re.search(r"「(.+)」", reversal.reason)  # the member's text names it (撤销使用权益「…」)
         return [new_event("membership.benefit-use-reversed", f"member/{member_id}", {
-            "member_id": member_id, "benefit_id": benefit_id, "use_id": use_id, "remaining": left[0] + 1,
+            "member_id": member_id, "benefit_id": benefit_id, "use_id": use_id, "remaining": left[0],
             **({"benefit_name": named.group(1)} if named else {}),
             **({"store_id": store_id} if (store_id := (reversal.detail or {}).get("store_id")) else {}),
         })]  # fmt: skip
@@ -917,19 +921,31 @@ def _unsettled(holdings: Holdings, undone: list[Entry]) -> None:
 
 
 def _period_over(holdings: Holdings, use: Entry, card: Card) -> bool:
-    """Whether the period a card's use counted in is over, and nothing of it runs on: a later term holding uses drawn
-    from it takes it back (an education chain's walkthrough took back a lesson of a term a year gone, which only
-    raised what a cancellation refunds)."""
+    """Whether the period a card's use counted in is over, and nothing of it runs on (an education chain's walkthrough
+    took back a lesson of a term a year gone, which only raised what a cancellation refunds). A use of today is the
+    till's mistake whatever renewed since; a use of the term just before this one stands only while it drew nothing
+    from this one (taken back, one of those drawn comes back)."""
     detail = use.detail or {}
-    benefit = plan_store.find(card.plan_id).benefit(str(detail.get("benefit_id", "")))
+    plan = plan_store.find(card.plan_id)
+    benefit = plan.benefit(str(detail.get("benefit_id", "")))
     if benefit is None or benefit.period is None or "period" not in detail:
         return False
     today = clock.business_today()
-    current, _ = rules.span_of(benefit.period, today, card.paid_terms)
-    if date.fromisoformat(detail["period"]) >= current:
+    if clock.business_date(datetime.fromisoformat(use.occurred_at), get_settings().tz) == today:
         return False
+    current, _ = rules.span_of(benefit.period, today, card.paid_terms)
+    made_in = date.fromisoformat(detail["period"])
+    if made_in >= current:
+        return False
+    previous, _ = rules.span_of(benefit.period, current - timedelta(days=1), card.paid_terms)
+    if benefit.period != "term" or made_in != previous:
+        return True
     usage = holdings.state(use.holder, USES).by_key.get(str(detail.get("key")))
-    return not (benefit.period == "term" and usage is not None and usage.period == current and usage.drawn > 0)
+    if usage is None:
+        return True
+    drawn = usage.drawn if usage.period == current else rules.allowance(benefit, usage, today,
+                                                                          rules.card_source(card, plan))[1]  # fmt: skip
+    return drawn <= 0
 
 
 def _reversal_reason(use: Entry) -> Phrase:
@@ -979,10 +995,12 @@ def benefits_remaining(member_id: str, benefit_id: str) -> int:
     return _left_of(ledger().holdings(member_id), member_id, benefit_id)
 
 
-def _left_of(holdings: Holdings, member_id: str, benefit_id: str) -> int:
+def _left_of(holdings: Holdings, member_id: str, benefit_id: str, uses: Uses | None = None) -> int:
+    """What is left of a counted benefit this period, every source added, from ``holdings`` (with ``uses``: the
+    counts as a write about to commit leaves them)."""
     today = clock.business_today()
     sources, _, _ = sources_of(holdings, member_id, today)
-    uses: Uses = holdings.state(member_id, USES)
+    uses = uses if uses is not None else holdings.state(member_id, USES)
     left = 0
     for source in sources:
         for b in source.benefits:

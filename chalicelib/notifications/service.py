@@ -60,6 +60,9 @@ REQUESTED = "notification.requested"
 CODE_REQUESTED = "notification.code-requested"  # on a queue of its own: a bulk run never delays a login code
 
 
+RELEASE_SLACK = timedelta(hours=1)  # a held message's release job runs every 15 minutes: not too late for that
+
+
 def message_id(member_id: str, kind: str, occurrence: str) -> str:
     digest = hashlib.sha256(f"{member_id}|{kind}|{occurrence}".encode()).hexdigest()
     return f"ms_{digest[:32]}"
@@ -190,7 +193,7 @@ def _record(tx: Transaction, notice: Notice, mid: str, decision: Decision, langu
         record.release_at = clock.iso(decision.release_at)
         # released later than the longest hold (its job late: an outage, a test clock moved on), it is too late, not
         # sent into another night (an education chain's walkthrough: an announcement went out 357 days late at 23:04)
-        latest = clock.iso(clock.now() + settings.policy().max_delay)
+        latest = clock.iso(clock.now() + settings.policy().max_delay + RELEASE_SLACK)
         record.send_by = min(record.send_by, latest) if record.send_by else latest
     if decision.reason:
         record.unsent_key = f"{now.date().isoformat()}#{kind.name}"

@@ -150,15 +150,22 @@ def _card_paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "membership-card-paid", p["payment_id"], variables)]
 
 
+CARRIED = {False: ("（到期作废）", " (they end with it)"), True: ("（续费可结转）", " (a renewal carries them)")}
+
+
 def _card_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     left = p.get("uses_left") or []  # a 次卡's classes not used yet: what its ending loses (a salon's walkthrough)
     variables = {
         "plan": p["plan_name"],
         "valid_until": p["valid_until"],
         "days_left": p["days_left"],
-        "uses_left": "".join(f"，{u['benefit']}还剩{u['left']}次未使用（到期作废）" for u in left),
-        "uses_left_en": "".join(f"; {u['left']} × {u['benefit']} not used yet (they end with it)" for u in left),
-    }  # fmt: skip  a renewal does not carry them (a walkthrough)
+        "uses_left": "".join(
+            f"，{u['benefit']}还剩{u['left']}次未使用{CARRIED[bool(u.get('carries'))][0]}" for u in left
+        ),
+        "uses_left_en": "".join(
+            f"; {u['left']} × {u['benefit']} not used yet{CARRIED[bool(u.get('carries'))][1]}" for u in left
+        ),
+    }  # fmt: skip  unless the benefit rolls over, a renewal does not carry them (a walkthrough)
     occurrence = f"{p['card_id']}@{p['valid_until']}-{p['days_left']}"
     return [Notice(p["member_id"], "membership-expiring", occurrence, variables, _end_of(p["valid_until"], tz))]
 

@@ -385,13 +385,16 @@ class TestBenefits:
         with clock.frozen(DAY1 + timedelta(days=200)):  # the second term: the three drawn from it count in it
             (left,) = [b for b in ok(client.get("/v1/me/benefits"))["items"] if b["benefit_id"] == "class"]
             assert left["remaining"] == 7
-            assert ok(cashier.post(uses, {"use_id": "C-0", "store_id": "SH-001"}), 201)["remaining"] == 6
-            # one of the first term's classes taken back: one fewer drawn from this term (a review: it was lost)
+            # one of the first term's classes taken back, before this term's first use and after it: one fewer drawn
+            # from this term each time (reviews: it was lost, then refused before a use of this term)
             head_office = Staff(api, ["admin"])
-            assert ok(head_office.call("DELETE", f"{uses}/B-0"))["remaining"] == 7
+            assert ok(head_office.call("DELETE", f"{uses}/B-0"))["remaining"] == 8
+            assert ok(cashier.post(uses, {"use_id": "C-0", "store_id": "SH-001"}), 201)["remaining"] == 7
             assert [ok(head_office.call("DELETE", f"{uses}/A-{n}"))["remaining"] for n in (1, 2)] == [8, 9]
             over = head_office.call("DELETE", f"{uses}/A-3")  # none drawn from this term any more: the first term's
             refused(over, 409, "use-settled")  # own lesson stands (an education chain's walkthrough took one back)
+        reversals = [e["payload"] for e in published_envelopes() if e["type"] == "membership.benefit-use-reversed"]
+        assert [r["remaining"] for r in reversals] == [8, 8, 9]  # the member's text says what there is now
         balances_add_up(member_id)
 
     def test_each_use_is_recorded_with_its_store_and_note_and_listed_with_its_reversal(
@@ -778,7 +781,7 @@ class TestNightlyJob:
         with clock.frozen(datetime.combine(week_before, datetime.min.time(), TZ) + timedelta(hours=1)):
             run_job_now(week_before)
         (reminder,) = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-expiring"]
-        assert reminder["uses_left"] == [{"benefit": "面部护理", "left": 8}]
+        assert reminder["uses_left"] == [{"benefit": "面部护理", "left": 8, "carries": False}]
 
 
 def run_job_now(day):

@@ -261,3 +261,13 @@ def test_a_card_refund_going_back_two_ways_says_each():
     )
     (one,) = notices_of("membership.card-cancelled", {**event, "parts": parts[:1], "refund_fen": 480_000}, TZ, 2_000)
     assert one.variables["refund_to"] == "，已退回储值"
+
+
+def test_a_card_ending_says_its_unused_classes_end_with_it_unless_a_renewal_carries_them():
+    """An education chain's walkthrough renewed and still lost 38 lessons the reminder said renewing would keep; a
+    review: a benefit that rolls over does carry them."""
+    event = {"member_id": "m", "card_id": "c", "plan_name": "48课时包", "valid_until": "2027-12-03", "days_left": 7,
+             "uses_left": [{"benefit": "课时", "left": 38, "carries": False}, {"benefit": "体测", "left": 1,
+                                                                              "carries": True}]}  # fmt: skip
+    (notice,) = notices_of("membership.card-expiring", event, TZ, 2_000)
+    assert notice.variables["uses_left"] == "，课时还剩38次未使用（到期作废），体测还剩1次未使用（续费可结转）"
