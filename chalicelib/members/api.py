@@ -119,7 +119,8 @@ def erase_member(ctx: RequestContext, member_id: str) -> Reply:
     Errors: 404 for an unknown id or a member outside the caller's stores; 409 `member-holds-value` while the
     member's stored value (储值) holds principal, which only a cash refund (退余额) may pay out (`principal_fen`), or
     while a points-mall order of theirs is under way (`open_orders`: complete or cancel them first), or while they
-    hold a paid card a cancellation would still refund (`cards`: cancel them first, with or without refund)."""
+    hold a paid card a cancellation would still refund (`cards`: cancel them first, with or without refund), or a card's
+    refund to their stored value is still on its way (`cancellations`: moments)."""
     service.reachable(ctx.caller, member_id)
     service.erase(member_id)
     return Reply(status=204)

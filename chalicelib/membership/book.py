@@ -73,9 +73,9 @@ class MembershipBook:
                 trials = (*trials, card.plan_id)
         if "plan" in detail:
             plans[detail["plan"]["plan_id"]] = detail["plan"]
-        said = {
-            key: detail[key] for key in ("explanation", "explanation_en") if key in detail
-        }  # a refund's, for the member
+        said = {  # a refund's words, for the member, and the payments of it the wallet takes back (an erasure waits)
+            key: detail[key] for key in ("explanation", "explanation_en", "to_wallet") if key in detail
+        }
         return Cards(cards, trials, held, plans), {"card_id": detail.get("card", {}).get("card_id"), **said}
 
     def undo(self, state: Cards, entry: Entry, today: date) -> tuple[Cards, Any]:

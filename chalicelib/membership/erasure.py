@@ -21,3 +21,16 @@ def no_refundable_card(member_id: str) -> None:
             f"(POST /v1/members/{member_id}/cards/{{card_id}}/cancellation)",
             cards=owed,
         )
+
+
+@members.before_erasure
+def no_card_refund_on_its_way(member_id: str) -> None:
+    """A card just cancelled whose refund of what stored value paid has not reached the wallet yet holds the erasure
+    for the moment its consumer takes: erased first, the member would have no wallet to take it back (a review)."""
+    waiting = service.wallet_refunds_on_their_way(member_id)
+    if waiting:
+        raise members.MemberHoldsValue(
+            "A card's refund to the member's stored value is on its way (moments): erase once it has landed, its "
+            "principal paid out first",
+            cancellations=waiting,
+        )

@@ -493,7 +493,9 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         whole[:] = [card.started_on.isoformat()] if 0 < card.open_fen <= refund.amount_fen else []
         said = refund.explanation
         reason = Phrase(f"退卡：{request.reason}。{said}", f"Card cancelled: {request.reason}. {said.en}")
-        detail = {"card": after.to_json(), "refund": list(refund.parts), **refund.explained()}
+        to_wallet = [pid for pid, fen in refund.parts if fen > 0 and methods_of(card).get(pid) == "wallet"]
+        detail = {"card": after.to_json(), "refund": list(refund.parts), **refund.explained(),
+                  **({"to_wallet": to_wallet} if to_wallet else {})}  # fmt: skip
         return [Posting(member_id, MEMBERSHIP, -refund.amount_fen, "refund", Source("cancellation", request.cancel_id),
                         reason, detail, kept=True)]  # fmt: skip
 
@@ -519,6 +521,27 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
                            result=result, announce=announce)  # fmt: skip
     card = card_of(member_id, card_id) if posted.duplicate else worked[0][0]  # a repeat reads the card as it is
     return {**posted.result, "card": card_json(member_id, card, clock.business_today()), "duplicate": posted.duplicate}
+
+
+def methods_of(card: Card) -> dict[str, str]:
+    """How each of the card's payments was taken, by payment id."""
+    return {p.payment_id: p.method for p in card.payments}
+
+
+def wallet_refunds_on_their_way(member_id: str, within: timedelta = timedelta(days=7)) -> list[str]:
+    """The cancellations of the last ``within`` (among the member's latest 20 card entries) whose refund of what
+    stored value paid has not reached the wallet yet: its consumer gives it back moments after (an erasure waits for
+    it, or the refund would find no wallet to take it: a review)."""
+    since = clock.iso(clock.now() - within)
+    entries, _ = ledger().page(member_id, MEMBERSHIP, 20)
+    waiting = set()
+    for entry in entries:
+        if entry.source.kind != "cancellation" or entry.occurred_at < since:
+            continue
+        for payment_id in (entry.detail or {}).get("to_wallet", []):
+            if ledger().store.read_claim(f"wallet-refund|{WALLET_PARTNER}|{entry.source.id}:{payment_id}") is None:
+                waiting.add(str(entry.source.id))
+    return sorted(waiting)
 
 
 def _refunded_part(payment: rules.Payment, fen: int) -> dict[str, Any]:
