@@ -1,4 +1,5 @@
-"""The release of unpaid orders: a points + cash order not paid by its ``pay_by`` gives its points and stock back.
+"""The release of unpaid orders: a points + cash order not paid by its ``pay_by`` gives its points and stock back;
+and, each night, the cancellation of pickups not collected in time.
 
 Every five minutes a run reads the release index (orders awaiting payment by the business day and instant they fall
 due, in ``RELEASE_SHARDS`` partitions a day) for the days since the last run through today, up to now: one query per
@@ -11,11 +12,12 @@ nothing, so a retried batch or a re-run is harmless.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from chalicelib.mall import orders, service
 from chalicelib.shared import clock, schedules
 from chalicelib.shared.jobs import Job, days, register
+from chalicelib.shared.settings import get_settings
 
 
 class ReleaseUnpaidMallOrders(Job):
@@ -43,3 +45,28 @@ class ReleaseUnpaidMallOrders(Job):
 
 
 release_unpaid_mall_orders = register(ReleaseUnpaidMallOrders())
+
+
+class ExpireUncollectedMallOrders(Job):
+    """Cancel the pickup orders not collected within ``LOYALTY_MALL_PICKUP_DAYS`` of being ready (0: never): their
+    points, stock, count and any cash part go back, once, and the member is told as for any cancellation."""
+
+    name = "expire-uncollected-mall-orders"
+    schedule = schedules.EXPIRE_UNCOLLECTED_MALL_ORDERS
+    description = "Cancel points-mall pickups not collected in time (LOYALTY_MALL_PICKUP_DAYS)"
+    first_run_lookback_days = 1
+    batch_size = 1
+
+    def due(self, first_day: date, as_of: date) -> Iterator[str]:
+        yield as_of.isoformat()  # one queue: the orders waiting, oldest first (what is due does not depend on the day)
+
+    def process(self, keys: list[str], as_of: date) -> int:
+        days_ = get_settings().mall_pickup_days
+        if not days_:
+            return 0
+        now = clock.now()
+        waiting = orders.uncollected(now - timedelta(days=days_))
+        return sum(service.expire_uncollected(record.order_id, now, days_) for record in waiting)
+
+
+expire_uncollected_mall_orders = register(ExpireUncollectedMallOrders())

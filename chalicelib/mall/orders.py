@@ -246,6 +246,13 @@ def releasable(partition: str, now: datetime) -> list[MallOrderRecord]:
     return list(MallOrderRecord.by_release.query(partition, MallOrderRecord.release_key <= f"{clock.iso(now)}#~"))
 
 
+def uncollected(placed_before: datetime) -> list[MallOrderRecord]:
+    """The orders waiting to be collected (提货) that were placed before ``placed_before``: the status index's queue,
+    oldest first, up to that instant (one query a page)."""
+    return list(MallOrderRecord.by_status.query(str(Status.READY_FOR_PICKUP),
+                                                MallOrderRecord.placed_key < clock.iso(placed_before)))  # fmt: skip
+
+
 OPEN = (Status.AWAITING_PAYMENT, Status.PENDING, Status.READY_FOR_PICKUP, Status.SHIPPED)
 
 

@@ -921,6 +921,21 @@ def refund(caller: Caller, order_id: str, reason: str) -> dict[str, Any]:
     return order_view(order, Viewer.answering(caller))
 
 
+def expire_uncollected(order_id: str, now: datetime, days: int) -> bool:
+    """Cancel a pickup order not collected within ``days`` of being ready (an education chain's walkthrough: a year-old
+    one held the member's closure): points, stock, count and any cash part back, once. Nothing to do for one collected
+    or cancelled meanwhile. True when it cancelled it."""
+    since = clock.iso(now - timedelta(days=days))
+
+    def decide(order: Order) -> bool:
+        ready = [h["at"] for h in order.history if h.get("status") == Status.READY_FOR_PICKUP] or [order.placed_at]
+        return order.status == Status.READY_FOR_PICKUP and ready[-1] <= since
+
+    why = Phrase(f"超过 {days} 天未提货，订单已取消", f"Not collected within {days} days: cancelled")
+    _, unchanged = mall().give_back(order_id, Action.CANCEL, why, decide=decide)
+    return not unchanged
+
+
 def release(order_id: str, member_id: str, reward_id: str, now: datetime) -> bool:
     """Release an order whose cash part was not paid by its time: points, stock and count back, once. Nothing to do
     for an order paid or cancelled meanwhile, or not due yet. True when it released it."""

@@ -30,7 +30,7 @@ def no_card_refund_on_its_way(member_id: str) -> None:
     waiting = service.wallet_refunds_on_their_way(member_id)
     if waiting:
         raise members.MemberHoldsValue(
-            "A card's refund to the member's stored value is on its way (moments): erase once it has landed, its "
-            "principal paid out first",
+            "A card's refund to the member's stored value is on its way (moments; one that stays for minutes failed: "
+            "see the wallet queue's dead letters): erase once it has landed, its principal paid out first",
             cancellations=waiting,
         )

@@ -202,6 +202,13 @@ def release_unpaid_mall_orders_often(event: CloudWatchEvent) -> None:
     _run_on_schedule("release-unpaid-mall-orders")
 
 
+@bp.schedule(schedules.EXPIRE_UNCOLLECTED_MALL_ORDERS, name="expire_uncollected_mall_orders")
+@bound
+def expire_uncollected_mall_orders_nightly(event: CloudWatchEvent) -> None:
+    """Each night: points-mall pickups not collected in time are cancelled, their points and stock given back."""
+    _run_on_schedule("expire-uncollected-mall-orders")
+
+
 @bp.schedule(schedules.RELEASE_HELD_MESSAGES, name="release_held_messages")
 @bound
 def release_held_messages_often(event: CloudWatchEvent) -> None:

@@ -19,5 +19,6 @@ PURGE_IDEMPOTENCY_RECORDS = "cron(0 18 * * ? *)"  # 02:00 Asia/Shanghai
 RECONCILE_LEDGER = "cron(0 19 * * ? *)"  # 03:00 Asia/Shanghai, after the other nightly jobs
 CHECK_FIGURES = "cron(30 19 * * ? *)"  # 03:30: the day that ended, its events counted by then (seconds behind)
 POINTS_EXPIRY_REMINDERS = "cron(0 1 * * ? *)"  # 09:00 Asia/Shanghai, when people read messages
+EXPIRE_UNCOLLECTED_MALL_ORDERS = "cron(40 16 * * ? *)"  # 00:40 Asia/Shanghai: pickups waiting too long
 RELEASE_UNPAID_MALL_ORDERS = "rate(5 minutes)"  # points + cash orders wait 30 minutes (by default) for cash
 RELEASE_HELD_MESSAGES = "rate(15 minutes)"  # messages held through the quiet hours go out as they end

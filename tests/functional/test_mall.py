@@ -354,6 +354,27 @@ class TestShipping:
 
 
 class TestPickup:
+    def test_a_pickup_not_collected_in_time_is_cancelled_once_with_everything_back(self, api, member):
+        """An education chain's walkthrough: a ready order from a year before still held the member's closure."""
+        _, client = member
+        api.post("/v1/stores", {"store_id": "SH-001", "name": "SH-001", "city": "c", "region": "r"})
+        pickup = reward(api, fulfilment="pickup")
+        before = (available(client), stock_of(api, pickup["reward_id"]))
+        order = placed(client, pickup["reward_id"], pickup_store_id="SH-001")
+        collected = placed(client, pickup["reward_id"], pickup_store_id="SH-001")
+        ok(api.post("/v1/mall/pickups", {"code": collected["pickup_code"], "store_id": "SH-001"}))
+        job = mall_jobs.expire_uncollected_mall_orders
+        with clock.frozen(clock.now() + timedelta(days=29)):
+            assert run_job(job, clock.business_today()).processed == 0  # not due yet
+        with clock.frozen(clock.now() + timedelta(days=31)):
+            assert run_job(job, clock.business_today()).processed == 1
+            assert run_job(job, clock.business_today()).processed == 0  # once
+        expired = ok(client.get(f"/v1/me/mall/orders/{order['order_id']}"))
+        assert (expired["status"], expired["history"][-1]["why"]) == ("cancelled", "超过 30 天未提货，订单已取消")
+        assert ok(client.get(f"/v1/me/mall/orders/{collected['order_id']}"))["status"] == "completed"  # collected
+        assert available(client) == before[0] - collected["points"]  # the uncollected order's points came back
+        assert stock_of(api, pickup["reward_id"]) == before[1] - 1
+
     def test_a_cashier_verifies_the_members_pickup_code_once_at_the_chosen_store(self, api, member):
         _, client = member
         for store_id in ("SH-001", "BJ-001"):
