@@ -65,6 +65,7 @@ export default {
         'coupon-batches': '完成未完成的批量发券（券码批次、名单发放）',
         'export-bi': '导出 BI 数据文件（当日事件、消费明细、会员与报表数字，CSV.gz）',
         'release-unpaid-mall-orders': '释放超时未付款的积分商城订单',
+        'expire-uncollected-mall-orders': '取消超过期限未提货的积分商城订单（积分与库存退回）',
         'settle-membership-cards': '会员卡到期提醒（提前 7 天和 1 天）、续费通知、宽限期后失效、每月券包',
         'release-held-messages': '发送免打扰时段内暂存的消息',
         'give-birthday-gifts': '每月 1 日向当月生日的会员发放生日礼（每年一次）',
