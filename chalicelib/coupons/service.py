@@ -54,7 +54,7 @@ from chalicelib.coupons.rules import (
 from chalicelib.identity.rules import Permission
 from chalicelib.ledger.engine import Holdings, Ledger, idempotency_claim
 from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Posting, Source
-from chalicelib.ledger.registry import ledger, unchanged_in
+from chalicelib.ledger.registry import ledger, never_posted
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
 from chalicelib.members.model import Status as MemberStatus
@@ -667,7 +667,7 @@ def no_coupon_on_order(order_id: str, on_fail: Exception) -> Callable[[Transacti
     """The condition a sale that takes no coupon commits with (a card sold at the till): no coupon was ever used on
     the order (``on_fail`` otherwise). A condition, not a read: it costs no request."""
     holder = order_holder(order_id)
-    return lambda tx: unchanged_in(tx, holder, Account(holder), on_fail)
+    return never_posted(holder, on_fail)
 
 
 def used_since(member_id: str, store_id: str | None, since: str, look: int = 20) -> list[tuple[str, str, str]]:

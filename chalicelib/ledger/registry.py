@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from chalicelib.ledger.dynamo import DynamoStore, Guard
@@ -99,6 +99,12 @@ def unchanged_in(tx: Transaction, holder: str, seen: Account, on_fail: Exception
     store = _store[0] if _store else DynamoStore(guard=_guarded)
     assert isinstance(store, DynamoStore), "a condition joins a DynamoDB transaction"
     store.unchanged_in(tx, holder, seen, on_fail)
+
+
+def never_posted(holder: str, on_fail: Exception) -> Callable[[Transaction], None]:
+    """The condition a write commits with while nothing was ever posted to ``holder`` (``on_fail`` otherwise): a sale
+    another domain's account for its order rules out (stored value paid apart, a coupon used). No request."""
+    return lambda tx: unchanged_in(tx, holder, Account(holder), on_fail)
 
 
 def unclaimed_in(tx: Transaction, key: str, on_fail: Exception) -> None:

@@ -493,7 +493,8 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         whole[:] = [card.started_on.isoformat()] if 0 < card.open_fen <= refund.amount_fen else []
         said = refund.explanation
         reason = Phrase(f"退卡：{request.reason}。{said}", f"Card cancelled: {request.reason}. {said.en}")
-        to_wallet = [pid for pid, fen in refund.parts if fen > 0 and methods_of(card).get(pid) == "wallet"]
+        way_of = {p.payment_id: p.method for p in card.payments}
+        to_wallet = [pid for pid, fen in refund.parts if fen > 0 and way_of.get(pid) == "wallet"]
         detail = {"card": after.to_json(), "refund": list(refund.parts), **refund.explained(),
                   **({"to_wallet": to_wallet} if to_wallet else {})}  # fmt: skip
         return [Posting(member_id, MEMBERSHIP, -refund.amount_fen, "refund", Source("cancellation", request.cancel_id),
@@ -521,11 +522,6 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
                            result=result, announce=announce)  # fmt: skip
     card = card_of(member_id, card_id) if posted.duplicate else worked[0][0]  # a repeat reads the card as it is
     return {**posted.result, "card": card_json(member_id, card, clock.business_today()), "duplicate": posted.duplicate}
-
-
-def methods_of(card: Card) -> dict[str, str]:
-    """How each of the card's payments was taken, by payment id."""
-    return {p.payment_id: p.method for p in card.payments}
 
 
 def wallet_refunds_on_their_way(member_id: str, within: timedelta = timedelta(days=7)) -> list[str]:
@@ -916,8 +912,8 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
 
     posted = engine.reverse(original, claim=claim, reason=_reversal_reason, result=lambda answer: dict(first.result),
                             announce=announce, check=check)  # fmt: skip
-    remaining = benefits_remaining(member_id, benefit_id)
-    return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}
+    remaining = left[0] if left and not posted.duplicate else benefits_remaining(member_id, benefit_id)  # a repeat
+    return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}  # reads it now
 
 
 def _unsettled(holdings: Holdings, undone: list[Entry]) -> None:

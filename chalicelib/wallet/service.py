@@ -23,8 +23,8 @@ from typing import Any
 
 from chalicelib.identity.access import Caller
 from chalicelib.ledger.engine import Announce, Attach, Holdings, Ledger, Plan, Result
-from chalicelib.ledger.model import Account, Answer, Claim, Entry, Insufficient, Posting, Source
-from chalicelib.ledger.registry import ledger, unchanged_in
+from chalicelib.ledger.model import Answer, Claim, Entry, Insufficient, Posting, Source
+from chalicelib.ledger.registry import ledger, never_posted, unchanged_in
 from chalicelib.ledger.store import HolderUnavailable as HolderUnavailable  # what callers catch
 from chalicelib.ledger.store import Requirement
 from chalicelib.members import service as members
@@ -956,7 +956,7 @@ def counter_order_unpaid(store_id: str, order_id: str, on_fail: Exception) -> Ca
     """The condition a sale paid apart from stored value commits with: no stored-value payment was taken at the
     store's till under this order (``on_fail`` otherwise). A condition, not a read: it costs no request."""
     holder = payment_holder(COUNTER, counter_payment_id(store_id, order_id))
-    return lambda tx: unchanged_in(tx, holder, Account(holder), on_fail)
+    return never_posted(holder, on_fail)
 
 
 def counter_payments_since(member_id: str, since: str, store_id: str | None, look: int = 20) -> list[dict[str, Any]]:
