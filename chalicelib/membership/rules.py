@@ -32,7 +32,7 @@ from chalicelib.shared.phrases import Phrase
 
 Kind = Literal["quota", "discount", "points_multiplier", "tier_floor", "coupon_pack"]
 Period = Literal["day", "week", "month", "quarter", "year", "term"]  # term: a card's paid term (counted uses only)
-RefundKind = Literal["none", "pro_rata", "full_within_days"]
+RefundKind = Literal["none", "pro_rata", "full_within_days", "unused"]
 
 RENEWAL_NOTICE_DAYS = 7  # an automatic renewal is announced a week before the card ends
 LEAST_NOTICE_DAYS = 5  # and never charged sooner than 5 days after its notice (自动续费 rules: a prominent notice)
@@ -103,13 +103,24 @@ class PlanBenefit:
 
 @dataclass(frozen=True)
 class RefundPolicy:
-    """What a cancellation gives back: ``none``; ``pro_rata`` the unused days' share of what was paid; or
-    ``full_within_days`` everything when cancelled within ``days`` of the first payment (nothing after).
-    ``deduct_used``: what the card's counted benefits were used for (``value_fen`` a use) is kept back."""
+    """What a cancellation gives back: ``none``; ``pro_rata`` the unused days' share of what was paid;
+    ``full_within_days`` everything when cancelled within ``days`` of the first payment (nothing after); or
+    ``unused`` (退还未使用部分, as a class pack 次卡 refunds the classes left) everything paid at any time, less the
+    uses. ``deduct_used`` (always, for ``unused``): what the card's counted benefits were used for (``value_fen`` a
+    use) is kept back."""
 
     kind: RefundKind = "none"
     days: int = 0
     deduct_used: bool = False
+
+    @property
+    def keeps_back_used(self) -> bool:
+        return self.deduct_used or self.kind == "unused"
+
+    @property
+    def always_open(self) -> bool:
+        """Whether every payment not settled can still be refunded, whatever its days and age."""
+        return self.kind == "unused"
 
 
 @dataclass(frozen=True)
@@ -481,7 +492,7 @@ def card_source(card: Card, plan: Plan) -> Source:
     terms paid ahead give their quota at once when no cancellation could refund them unused in spite of that: the
     plan refunds nothing, or keeps back the value of what was used (a review: pro rata by days alone refunds a term
     not begun in full, whose classes were used)."""
-    ahead = plan.refund.kind == "none" or plan.refund.deduct_used
+    ahead = plan.refund.kind == "none" or plan.refund.keeps_back_used
     return Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on, plan.benefits,
                   card.paid_terms, card.cycle, draws_ahead=ahead)  # fmt: skip
 
@@ -582,8 +593,9 @@ def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: in
     """The refund of cancelling ``card`` today under ``policy``. Pro rata: each payment gives back its share of the
     days it paid for that are not yet used (today counts as used), rounded down; a payment for days not begun gives
     all of it back. Full within N days: everything not yet refunded, when the first payment is at most N days old.
-    With ``deduct_used``, the value of the benefits used is kept back, from the latest payments' parts first. Only
-    payments no cancellation settled count, and uses an earlier cancellation counted are not counted again.
+    Unused: everything not yet refunded, on any day. With ``deduct_used`` (always with unused), the value of the
+    benefits used is kept back, from the latest payments' parts first. Only payments no cancellation settled count,
+    and uses an earlier cancellation counted are not counted again.
     ``waived``: cancelled without a refund (``policy`` none), which the explanation says as such."""
     open_payments = [p for p in card.payments if not p.settled and p.amount_fen > p.refunded_fen]
     parts: list[tuple[str, int]] = []
@@ -603,12 +615,15 @@ def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: in
         why = (Phrase(f"开卡{policy.days}天内全额退款", f"Refunded in full within {policy.days} days of opening")
                if within else Phrase(f"已超过开卡{policy.days}天，不予退款",
                                      f"More than {policy.days} days since opening: no refund"))  # fmt: skip
+    elif policy.kind == "unused":
+        parts = [(p.payment_id, p.amount_fen - p.refunded_fen) for p in open_payments]
+        why = Phrase("退还未使用部分", "Refunded what was not used")
     elif waived:  # staff chose no refund, whatever the plan's policy (a walkthrough read "not refundable")
         why = Phrase("本次退卡不退款", "Cancelled without a refund")
     else:
         why = Phrase("该卡不支持退款", "This card is not refundable")
     deducted, uncounted = 0, used_value_fen - card.uses_counted_fen
-    if policy.deduct_used and uncounted > 0:
+    if policy.keeps_back_used and uncounted > 0:
         parts, deducted = _kept_back(parts, uncounted)
     parts = [(payment_id, fen) for payment_id, fen in parts if fen > 0]
     total = sum(fen for _, fen in parts)
@@ -675,7 +690,8 @@ def compact(card: Card, plan: Plan, today: date, *, listed: int = LISTED) -> Car
     policy = plan.refund
 
     since = card.first_open_day
-    window_open = policy.kind == "full_within_days" and since is not None and (today - since).days <= policy.days
+    window_open = policy.always_open or (
+        policy.kind == "full_within_days" and since is not None and (today - since).days <= policy.days)  # fmt: skip
 
     def foldable(p: Payment) -> bool:
         return p.settled or (not window_open and p.last_day is not None and p.last_day < today)

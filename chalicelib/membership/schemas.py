@@ -96,11 +96,16 @@ class BenefitIn(Input):
 class RefundPolicyIn(Input):
     """What a cancellation refunds."""
 
-    kind: Literal["none", "pro_rata", "full_within_days"] = Field(
-        default="none", description="none; pro_rata (the unused days' share); full_within_days (all within `days`)"
+    kind: Literal["none", "pro_rata", "full_within_days", "unused"] = Field(
+        default="none",
+        description="none; pro_rata (the unused days' share); full_within_days (all within `days`); unused "
+        "(退还未使用部分: all that was paid, on any day, less the value of the uses, as a class pack 次卡 refunds "
+        "the classes left)",
     )
     days: int = Field(default=0, ge=0, le=365, description="full_within_days: days after the first payment")
-    deduct_used: bool = Field(default=False, description="keep back the value of the counted benefits used")
+    deduct_used: bool = Field(
+        default=False, description="keep back the value of the counted benefits used (always, with unused)"
+    )
 
     @model_validator(mode="after")
     def _days_with_their_kind(self) -> RefundPolicyIn:
@@ -108,6 +113,10 @@ class RefundPolicyIn(Input):
             raise ValueError("full_within_days needs days: at least 1 (a walkthrough's 0 days refunded nothing)")
         if self.kind != "full_within_days" and self.days:
             raise ValueError("days go with full_within_days only")
+        if self.kind == "unused":
+            if "deduct_used" in self.model_fields_set and not self.deduct_used:
+                raise ValueError("unused always keeps back the value of the uses: deduct_used cannot be false")
+            self.deduct_used = True
         return self
 
 
@@ -154,8 +163,29 @@ class PlanCreate(Input):
         if self.term == "lifetime" and self.auto_renew:
             raise ValueError("a lifetime card is never renewed")
         if self.term == "lifetime" and self.refund.kind == "pro_rata":
-            raise ValueError("a lifetime card has no unused days to refund pro rata: none or full_within_days")
+            raise ValueError("a lifetime card has no unused days to refund pro rata: none, full_within_days or unused")
+        if self.refund.kind == "unused":
+            if self.auto_renew:  # each payment stays refundable until the card is cancelled: the card would grow
+                raise ValueError("a card refunded by its uses (unused) is bought again by hand, not renewed by itself")
+            _refundable_by_uses(self.benefits)
         return self
+
+
+def _refundable_by_uses(benefits: list[BenefitIn]) -> None:
+    """A card refunded by its uses (``unused``) gives only what has a value a use to keep back: counted benefits each
+    worth ``value_fen`` (a class without a value would be refunded though taken) and coupon packs (a coupon used is
+    kept back); a discount, a multiplier or a tier floor counts no use, so a member could buy, enjoy and refund it."""
+    if not any(b.kind == "quota" for b in benefits):
+        raise ValueError("refund unused needs a counted benefit (quota) whose uses are kept back")
+    unvalued = [b.benefit_id for b in benefits if b.kind == "quota" and b.value_fen < 1]
+    if unvalued:
+        raise ValueError(f"refund unused keeps back each use's value: give {', '.join(unvalued)} a value_fen")
+    uncounted = [b.benefit_id for b in benefits if b.kind in ("discount", "points_multiplier", "tier_floor")]
+    if uncounted:
+        raise ValueError(
+            f"refund unused counts no use of {', '.join(uncounted)} (a discount, multiplier or tier floor): "
+            "refund such a card pro rata, within days, or not at all"
+        )
 
 
 class PlanPatch(MergePatch):

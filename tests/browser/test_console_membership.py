@@ -137,6 +137,47 @@ def test_a_plan_is_created_with_benefits_by_kind_renamed_and_taken_off_sale_then
     assert plan_named(site, renamed)["on_sale"] is True
 
 
+def test_a_class_pack_is_refunded_by_what_was_not_used_and_a_discount_on_it_is_refused(
+    site: Site, console: Screens
+) -> None:
+    """A school's 10-lesson pack for life (次卡), refunded by the lessons left: each lesson needs a value, and a
+    discount on such a card, which counts no use, is refused and said."""
+    page = log_in(console, site)
+    page.locator("[data-menu=membership]").click()
+    name = f"钢琴课10次卡·{secrets.token_hex(2)}"
+    page.locator("[data-test=plan-create]").click()
+    dialog = page.get_by_role("dialog", name="新建会员卡方案")
+    dialog.get_by_label("方案名称").fill(name)
+    dialog.locator("[data-test=mp-term]").get_by_text("永久").click()
+    dialog.get_by_label("价格（元）").fill("1500")
+    dialog.locator("[data-test=benefit-add]").click()
+    dialog.locator("#mb-0-id").fill("lesson")
+    dialog.locator("#mb-0-name").fill("钢琴课")
+    dialog.locator("#mb-0-quota").fill("10")
+    dialog.locator("#mb-0-quota").press("Tab")
+    choose(page, dialog.locator("#mb-0-period"), "每个卡期")
+    dialog.locator("#mb-0-value").fill("150")
+    dialog.locator("[data-test=benefit-add]").click()
+    choose(page, dialog.locator("#mb-1-kind"), "折扣")
+    dialog.locator("#mb-1-id").fill("discount")
+    dialog.locator("#mb-1-name").fill("购物95折")
+    dialog.locator("#mb-1-rate").fill("0.95")
+    dialog.locator("#mb-1-rate").press("Tab")
+    dialog.get_by_text("退还未使用部分（次卡）").click()
+    expect(dialog.locator("[data-test=mp-unused-hint]")).to_contain_text("实付金额减去已使用次数 × 每次价值")
+    expect(dialog.locator("#mp-deduct")).to_have_count(0)  # always kept back: no switch to turn off
+    page.locator("[data-test=plan-save]").click()
+    expect(dialog.locator("[data-test=plan-error]")).to_contain_text("refund unused counts no use of discount")
+    console.shot("unused-refund-refused")
+    dialog.locator("[data-test=benefit-1]").get_by_role("button", name="删除权益 2").click()
+    page.locator("[data-test=plan-save]").click()
+    page.get_by_text(f"已创建会员卡方案 {name}").wait_for()
+    made = plan_named(site, name)
+    assert (made["term"], made["refund"]) == ("lifetime", {"kind": "unused", "days": 0, "deduct_used": True})
+    row = page.locator("[data-test=plans]").locator("tr", has_text=name)
+    expect(row.locator("[data-test=plan-refund]")).to_have_text("退还未使用部分（按次扣除）")
+
+
 def test_a_members_card_is_used_until_none_is_left_then_cancelled_with_its_refund_explained(
     site: Site, console: Screens
 ) -> None:

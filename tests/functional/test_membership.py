@@ -724,6 +724,44 @@ class TestCancellation:
         balances_add_up(member_id)
         assert ledger().balance(member_id, MEMBERSHIP) == 29_900 - cancelled["refund_fen"]
 
+    def test_a_class_pack_refunds_the_classes_left_whenever_it_is_cancelled(self, api, admin, partner, member):
+        """Left alone by an education chain's walkthrough: a 10-lesson pack bought for life could be refunded in full
+        within days, pro rata by days (never, for life) or not at all, where the school refunds the lessons left
+        (退还未使用部分): all that was paid less each lesson taken at its value, two years on as on the first day."""
+        member_id, client = member
+        pack = {**GOLD_CARD, "name": "钢琴课10次卡", "term": "lifetime", "price_fen": 150_000, "auto_renew": False,
+                "trial_days": 0, "refund": {"kind": "unused"},
+                "benefits": [{"benefit_id": "lesson", "name": "钢琴课", "kind": "quota", "quota": 10,
+                              "period": "term", "value_fen": 15_000}]}  # fmt: skip
+        plan = ok(api.post("/v1/membership/plans", pack), 201)
+        assert plan["refund"] == {"kind": "unused", "days": 0, "deduct_used": True}
+        loose = ({"auto_renew": True, "term": {"months": 6}},  # each payment would stay refundable: by hand only
+                 {"refund": {"kind": "unused", "deduct_used": False}},  # the uses are always kept back
+                 {"benefits": [{**pack["benefits"][0], "value_fen": 0}]},  # a lesson taken would be refunded
+                 {"benefits": [*pack["benefits"], GOLD_CARD["benefits"][2]]})  # a discount counts no use  # fmt: skip
+        for change in loose:
+            refused(api.post("/v1/membership/plans", {**pack, **change}), 422, "validation-failed")
+        cashier = Staff(api, ["cashier"], stores=("SH-001",))
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan["plan_id"], "P-1", amount=150_000))
+            for n in range(3):
+                ok(
+                    cashier.post(
+                        f"/v1/members/{member_id}/benefits/lesson/uses", {"use_id": f"L-{n}", "store_id": "SH-001"}
+                    ),
+                    201,
+                )
+        quote_at = f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation-quote"
+        with clock.frozen(DAY1 + timedelta(days=730)):
+            quote = ok(admin.get(quote_at))
+            cancelled = ok(admin.post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation",
+                                      {"cancel_id": "C-1", "reason": "搬家"}))  # fmt: skip
+        assert quote["refund_fen"] == cancelled["refund_fen"] == 150_000 - 3 * 15_000
+        assert cancelled["explanation"] == "退还未使用部分，扣除已使用权益450.00元：退款1050.00元"
+        assert ok(client.get("/v1/me/membership/plans"))["items"][0]["refund"]["kind"] == "unused"
+        balances_add_up(member_id)
+        assert ledger().balance(member_id, MEMBERSHIP) == 150_000 - cancelled["refund_fen"]
+
     def test_a_card_bought_again_after_a_cancellation_never_refunds_the_earlier_payment_or_its_uses_again(
         self, api, admin, partner, plan_id, member
     ):

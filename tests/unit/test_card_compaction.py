@@ -18,6 +18,7 @@ def a_plan(rng: random.Random) -> Plan:
     policy = rng.choice([
         RefundPolicy("none"), RefundPolicy("pro_rata", deduct_used=rng.random() < 0.5),
         RefundPolicy("full_within_days", days=rng.randint(0, 60), deduct_used=rng.random() < 0.5),
+        RefundPolicy("unused", deduct_used=True),
     ])  # fmt: skip
     pack = PlanBenefit("pack", "券包", "coupon_pack", period=rng.choice(["week", "month"]), template_id="t")
     benefits = (PlanBenefit("wash", "洗车", "quota", quota=2, period="week", value_fen=300), pack)

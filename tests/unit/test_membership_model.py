@@ -33,6 +33,9 @@ PLANS = {
     "two-days": Plan("two-days", "两日卡", Term(days=2), 500,
                      (PlanBenefit("pt", "私教课", "quota", quota=3, period="term"),),  # 3 a term: a 次卡
                      grace_days=1, refund=RefundPolicy("full_within_days", days=10)),  # its window outlasts its term
+    "class-pack": Plan("class-pack", "十次卡", Term(days=20), 1_500,
+                       (PlanBenefit("yoga", "瑜伽课", "quota", quota=10, period="term", value_fen=150),),
+                       grace_days=0, refund=RefundPolicy("unused", deduct_used=True)),  # classes left, any day
 }  # fmt: skip
 
 
@@ -236,6 +239,31 @@ def test_a_card_bought_again_after_a_lapse_or_an_old_cancellation_starts_a_new_c
         assert refund.parts == (("p2", 3_000),)  # within 3 days of the new cycle's first payment: all of it
 
 
+def test_a_class_pack_refunds_the_classes_left_on_any_day_of_any_term() -> None:
+    """Refund ``unused`` (退还未使用部分): all paid, less each class taken at its value, however long ago it was
+    bought, over every term paid and not refunded; the uses a cancellation counted are not counted again."""
+    plan = replace(PLANS["class-pack"], term=Term())  # for life: no days to share pro rata
+    card = rules.extend(None, plan, card_id="mc_p", payment_id="p1", kind="purchase", amount_fen=1_500, paid_at="t",
+                        today=START)  # fmt: skip
+    later = START + timedelta(days=700)
+    for used, back in ((0, 1_500), (3 * 150, 1_050), (10 * 150, 0), (12 * 150, 0)):
+        refund = rules.refund_for(card, plan.refund, later, used)
+        assert (refund.amount_fen, refund.parts) == (back, (("p1", back),) if back else ())
+    assert (
+        rules.refund_for(card, plan.refund, later, 450).explanation
+        == "退还未使用部分，扣除已使用权益4.50元：退款10.50元"
+    )
+    termed = PLANS["class-pack"]  # 20 days a term, two bought: the second's 10 classes ahead of it
+    first = rules.extend(None, termed, card_id="mc_t", payment_id="p1", kind="purchase", amount_fen=1_500,
+                         paid_at="t", today=START)  # fmt: skip
+    both = rules.extend(first, termed, card_id="mc_t", payment_id="p2", kind="renewal", amount_fen=1_500,
+                        paid_at="t", today=START + timedelta(days=5))  # fmt: skip
+    refund = rules.refund_for(both, termed.refund, START + timedelta(days=15), 4 * 150)
+    assert refund.parts == (("p1", 1_500), ("p2", 900))  # the uses kept back from the latest payment first
+    source = rules.card_source(both, termed)
+    assert source.draws_ahead  # the second term's classes are there at once: a refund keeps back what they gave
+
+
 def test_a_cancellation_takes_back_the_packs_it_refunds() -> None:
     """Nothing refunded: no pack taken back; everything refunded: every pack of the cycle; a part: the packs of the
     period the card ends in (the periods before were kept)."""
@@ -311,7 +339,7 @@ def test_what_a_card_folds_away_no_refund_of_any_later_day_gives_back(plan_id: s
         for later in (day + timedelta(days=d) for d in range(40)):
             assert rules.refund_for(card, plan.refund, later, 0) == rules.refund_for(twin, plan.refund, later, 0)
     assert card is not None
-    assert card.earlier.count > 0  # something was folded
+    assert card.earlier.count > 0 or plan.refund.always_open  # something was folded (all refundable by uses)
 
 
 def test_a_quota_per_term_counts_over_each_paid_term_whatever_the_calendar():

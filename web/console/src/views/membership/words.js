@@ -38,7 +38,7 @@ export function benefitDetail(benefit, tierName = (code) => code) {
 export function refundText(refund) {
   const kind = refund?.kind || 'none'
   const text = t(`membership.refundText.${kind}`, { days: refund?.days || 0 })
-  return kind !== 'none' && refund.deduct_used ? text + t('membership.deductText') : text
+  return !['none', 'unused'].includes(kind) && refund.deduct_used ? text + t('membership.deductText') : text
 }
 
 let tiersRead = null

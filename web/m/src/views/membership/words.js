@@ -16,7 +16,7 @@ export function termText(term) {
 export function refundText(refund) {
   const kind = refund?.kind || 'none'
   const text = t(`membership.refundOf.${kind}`, { days: refund?.days || 0 })
-  return kind !== 'none' && refund.deduct_used ? text + t('membership.refundDeducts') : text
+  return !['none', 'unused'].includes(kind) && refund.deduct_used ? text + t('membership.refundDeducts') : text
 }
 
 /** What a benefit gives, shortly (`1 次/周`, `9 折`, `积分 2 倍`, `每月 2 张券`); a tier floor says it by its name. */
