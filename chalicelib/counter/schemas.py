@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from chalicelib.membership.schemas import Effective
 from chalicelib.purchases.schemas import PurchaseView
 from chalicelib.shared.fields import BUSINESS_DATE
 from chalicelib.shared.http import Input, Schema
@@ -96,6 +97,10 @@ class CounterView(Schema):
     coupons: CounterCoupons = Field(description="usable coupons (优惠券), as the member code shows them to the till")
     cards: list[CounterCard] = Field(
         description="the paid cards the member holds or held, newest first (a lapsed one: the cashier offers 续费)"
+    )
+    effective: Effective = Field(
+        description="what applies now, the tier and the cards giving benefits combined (`tier` above is the tier "
+        "earned; a card's floor may lift the tier whose benefits apply, and its discount and multiplier count)"
     )
 
 

@@ -506,7 +506,7 @@ def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
 def reverse_redemption(ctx: RequestContext, code: str, order_id: str) -> Reply:
     """The order was refunded (退券回流, `reason: refund`) or the redemption was a mistake (撤销核销, `mistake`): the
     coupon is usable again until its last day — past it, it comes back expired. Once per redemption: a repeat
-    answers the coupon as it is.
+    answers the coupon as it is now, with `duplicate: true`, even once it was used again on another order.
 
     Staff give a coupon back by mistake (撤销核销) only while the order is open: once the counter has recorded the
     member's sale for the order (消费记账), or at another store, it comes back only with a refund (`reason:

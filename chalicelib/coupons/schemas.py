@@ -352,7 +352,10 @@ class Coupon(Schema):
         default=False,
         description="its template lets its coupons be given to a friend and it was not received from one (转赠)",
     )
-    duplicate: bool = Field(default=False, description="true when this repeats an earlier issue: nothing issued again")
+    duplicate: bool = Field(
+        default=False,
+        description="true when this repeats an earlier issue or reversal: nothing issued or given back again",
+    )
 
 
 class CouponPage(Schema):

@@ -1469,14 +1469,15 @@ def reverse_redemption(
     manager, customer service): anyone else gets 422 on ``reason``. So does a coupon of an order the counter has
     recorded as a sale, whoever's (``recorded(order_id)``; asked only where it decides): the sale is closed, so only
     its refund gives the coupon back (a probe: a cashier gave one coupon back after each recorded sale and used it
-    again and again). A repeat, while the coupon has not been used again, answers the coupon as it is."""
+    again and again). A repeat answers the coupon as it is now, ``duplicate`` (an integrator's till, its answer lost,
+    sent it again after the coupon was used on the next order and read 409)."""
     coupon, account = read_coupon_account(code)
     redemption = coupon.redemption
     if coupon.status != "used" or redemption is None or redemption.order_id != order_id:
-        if coupon.returned_from == order_id and coupon.status != "used":
+        if (coupon.returned_from == order_id and coupon.status != "used") or _returned_from(code, order_id):
             template = templates_by_id([coupon.template_id]).get(coupon.template_id)
             now, _, today = _moment()
-            return coupon_json(coupon, template, language, now, today)
+            return {**coupon_json(coupon, template, language, now, today), "duplicate": True}
         raise NotReversible(f"Coupon {code} is not used on order {order_id}")
     _check_store(caller, redemption.store_id)
     elsewhere = caller.kind == "staff" and not caller.covers_store(redemption.store_id)  # another store's redemption
@@ -1520,8 +1521,20 @@ def reverse_redemption(
         returned = read_coupon(code)
         if returned.returned_from != order_id or returned.status == "used":  # not a concurrent repeat's doing
             raise NotReversible(f"Coupon {code} is not used on order {order_id}") from None
+        now, _, today = _moment()
+        return {**coupon_json(returned, template, language, now, today), "duplicate": True}
     now, _, today = _moment()
     return coupon_json(returned, template, language, now, today)
+
+
+RETURNS_LOOKED_AT = 50  # a coupon's entries a repeated reversal reads back for its return (a coupon has a few)
+
+
+def _returned_from(code: str, order_id: str) -> bool:
+    """Whether the coupon was given back from ``order_id`` before, though used again since (one query, on a repeat
+    of a reversal only)."""
+    entries, _ = ledger().page(coupon_holder(code), COUPON, RETURNS_LOOKED_AT)
+    return any(e.kind == "return" and e.source == Source("order", order_id) for e in entries)
 
 
 # --- nightly -------------------------------------------------------------------------------------------------------

@@ -743,9 +743,19 @@ def benefits_of(member_id: str) -> dict[str, Any]:
                     "through_card": through.name if through else None,
                 }
             )  # fmt: skip  a tier a card's floor gives lasts as the card (a walkthrough read 长期有效 from the tier)
-    effective = {"discount_rate": str(combined.discount_rate), "points_multiplier": str(combined.points_multiplier),
-                 "tier": combined.tier or earned, "earned_tier": earned}  # fmt: skip
-    return {"items": items, "effective": effective}
+    return {"items": items, "effective": _effective(combined, earned)}
+
+
+def effective_now(holdings: Holdings, member_id: str, today: date) -> dict[str, str]:
+    """What applies now, the tier and every card giving benefits combined, from the account the caller read: the
+    discount, the points multiplier and the tier whose benefits apply (a card's floor, or the earned tier)."""
+    _, combined, earned = sources_of(holdings, member_id, today)
+    return _effective(combined, earned)
+
+
+def _effective(combined: Combined, earned: str) -> dict[str, str]:
+    return {"discount_rate": str(combined.discount_rate), "points_multiplier": str(combined.points_multiplier),
+            "tier": combined.tier or earned, "earned_tier": earned}  # fmt: skip
 
 
 def _applies(benefit: PlanBenefit, source: rules.Source, combined: Combined) -> bool:

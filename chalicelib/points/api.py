@@ -101,10 +101,11 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     `store_id` names the store where they were spent, whose figures count them (one of a store-scoped caller's; left
     out, the only store of a caller scoped to one).
 
-    Errors: 409 `insufficient-points`; 409 `member-not-active` for a frozen member; 428 without `Idempotency-Key`,
-    422 `idempotency-key-reused` with another body; 404 for an unknown member; 422 on `member_code` without one,
-    422 `member-code-not-current` for a code that is not the member's now (429 after ten); 422 on `store_id` for a
-    store that does not exist, is closed or is not one of a store-scoped caller's, or from the member themselves."""
+    Errors: 409 `insufficient-points` (with `available`, the points available now); 409 `member-not-active` for a
+    frozen member; 428 without `Idempotency-Key`, 422 `idempotency-key-reused` with another body; 404 for an unknown
+    member; 422 on `member_code` without one, 422 `member-code-not-current` for a code that is not the member's now
+    (429 after ten); 422 on `store_id` for a store that does not exist, is closed or is not one of a store-scoped
+    caller's, or from the member themselves."""
     body: RedemptionCreate = ctx.body
     member_id = reachable(ctx.caller, member_id)
     members.check_in_person(ctx.caller, member_id, body.member_code, repeated=lambda: service.repeats(ctx.idempotency))

@@ -163,7 +163,9 @@ def post(
             known={member_id: known} if known is not None else None,
         )  # fmt: skip
     except Insufficient as e:
-        raise InsufficientPoints(f"{e.available} points are available, {e.asked} asked") from None
+        raise InsufficientPoints(
+            f"{e.available} points are available, {e.asked} asked", available=e.available
+        ) from None
     except HolderUnavailable:
         status = members.status_of(member_id)
         if status is None or status == Status.ERASED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue, models_json_schema
 
 from chalicelib import __version__
@@ -65,7 +65,12 @@ PATH_PARAMETERS = {
 
 
 class Problem(Schema):
-    """RFC 9457 problem details; ``type`` is stable, ``errors`` lists field problems on 422."""
+    """RFC 9457 problem details; ``type`` is stable, ``errors`` lists field problems on 422. A problem type may carry
+    extension members of its own, as RFC 9457 allows (`available_fen` on `insufficient-balance`, `refundable_fen` on
+    `refund-exceeds-payment`, `reason` on `coupon-unusable` …), named where its operation says it: a client keeps
+    the members it does not know (an integrator's client, generated from this schema, refused them)."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str = Field(description="a URI naming the kind of problem, stable across releases: match on it")
     title: str = Field(description="a short English summary of the kind of problem")

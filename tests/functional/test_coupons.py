@@ -398,9 +398,12 @@ def test_a_refund_gives_the_coupon_back_once_and_it_can_be_used_again(api, membe
     assert redeem(api, code).status == 201
     path = f"/v1/coupons/{code}/redemptions/O-1/reversal"
     back = api.post(path, {"reason": "refund"})
-    assert (back.status, back.body["status"]) == (200, "available")
-    assert api.post(path, {"reason": "refund"}).body["status"] == "available"  # a repeat changes nothing
+    assert (back.status, back.body["status"], back.body["duplicate"]) == (200, "available", False)
+    again = api.post(path, {"reason": "refund"})  # a repeat changes nothing, and says so
+    assert (again.body["status"], again.body["duplicate"]) == ("available", True)
     assert redeem(api, code, "O-2").status == 201
+    late = api.post(path, {"reason": "refund"})  # its answer lost, sent after the coupon's next use (an integrator)
+    assert (late.status, late.body["status"], late.body["duplicate"]) == (200, "used", True)
     assert api.post(f"/v1/coupons/{code}/redemptions/O-9/reversal", {"reason": "mistake"}).status == 409
     assert coupon_entries_add_up(code) == ["issue", "redeem", "return", "redeem"]
 

@@ -443,13 +443,21 @@ class TestBenefits:
         cashier = Staff(api, ["cashier"], stores=("SH-001",))
         with clock.frozen(DAY1):
             card = ok(paid(api, partner, member_id, plan_id, "P-1"))
-            (shown,) = ok(cashier.get(f"/v1/members/{member_id}/counter"))["cards"]
+            view = ok(cashier.get(f"/v1/members/{member_id}/counter"))
+            (shown,) = view["cards"]
             assert (shown["plan_name"], shown["status"], shown["valid_until"]) == (GOLD_CARD["name"], "active",
                                                                                     card["valid_until"])  # fmt: skip
+            # what applies, the card's 10% off, doubled points and gold floor with the earned tier (an integrator's
+            # till read the earned tier's none)
+            assert view["effective"] == {"discount_rate": "0.9", "points_multiplier": "2", "tier": "gold",
+                                         "earned_tier": view["tier"]["code"]}  # fmt: skip
+            assert view["effective"] == ok(cashier.get(f"/v1/members/{member_id}/benefits"))["effective"]
         with clock.frozen(DAY1 + timedelta(days=60)):
-            (shown,) = ok(cashier.get(f"/v1/members/{member_id}/counter"))["cards"]
+            view = ok(cashier.get(f"/v1/members/{member_id}/counter"))
+            (shown,) = view["cards"]
             assert (shown["status"], shown["valid_until"]) == ("lapsed", card["valid_until"])
             assert shown["grace_ends_on"] > shown["valid_until"]
+            assert (view["effective"]["discount_rate"], view["effective"]["tier"]) == ("1", view["tier"]["code"])
 
     def test_a_card_refunded_in_full_takes_back_what_its_multiplier_added_and_one_refunded_in_part_does_not(
         self, aws, api, admin, partner, member

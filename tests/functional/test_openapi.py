@@ -44,6 +44,28 @@ def test_operation_ids_are_unique_and_errors_are_problems():
     assert "application/problem+json" in create["responses"]["409"]["content"]
 
 
+def test_problems_as_served_are_what_the_document_says_a_problem_is(api):
+    """Found by an integrator validating answers against the document: a problem's extension members (``available``
+    beside ``insufficient-points``) were refused by a Problem schema closed to them."""
+    from jsonschema import Draft202012Validator
+
+    document = current_document()
+    problem = {**document["components"]["schemas"]["Problem"], "components": document["components"]}
+    validator = Draft202012Validator(problem)
+    member_id = api.post("/v1/members", {"phone": "13900009999", "name": "甲"}).body["member_id"]
+    answers = [
+        api.get("/v1/members/mb_nobody"),  # 404
+        api.post("/v1/stores", {"store_id": "bad id"}),  # 422 with errors
+        api.post(f"/v1/members/{member_id}/points/redemptions", {"points": 10, "reason": "兑换"},
+                 headers={"idempotency-key": "too-many"}),  # 409 with `available`
+    ]  # fmt: skip
+    assert [a.status for a in answers] == [404, 422, 409]
+    assert answers[2].body.get("available") == 0, answers[2].body
+    for answer in answers:
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert list(validator.iter_errors(answer.body)) == [], answer.body
+
+
 def test_the_docs_page_loads_its_assets_from_this_api(api):
     page = api.get("/v1/docs")
     assert page.status == 200
