@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.counter import limits, service
 from chalicelib.counter.schemas import CounterView, OpenSales, OpenSalesQuery, PartnerMemberLookup, Sale, SaleQuery
+from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import PARTNER, Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
@@ -82,7 +83,7 @@ def open_sales(ctx: RequestContext, member_id: str) -> Reply:
           tag="purchases", access=RECORD, body=CounterPurchase, response=PurchaseAnswer, status=201,
           errors=(NotFound, ValidationFailed, purchases.MemberNotEligible, purchases.OrderConflict,
                   purchases.CounterPurchasesOff, limits.OverCounterLimit, limits.OverCounterDailyLimit,
-                  wallet.PaymentMoved))  # fmt: skip
+                  wallet.PaymentMoved, coupons.OrderCouponsMoved))  # fmt: skip
 def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
     """A cashier records a purchase at the till for any member of the chain, as a partner reports one (a chain whose
     till system reports nothing gives points this way): the earn rules in force now (the platform's clock stamps it:
@@ -90,20 +91,21 @@ def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
     (`order_id`, unique in the chain): the same order again answers the first answer with `duplicate: true`.
     Store-scoped staff record at their own stores. The audit log records who did it (`purchase.recorded`, actor
     `staff:<id>`). A chain whose till reports its purchases turns this off (`LOYALTY_COUNTER_PURCHASES=false`), so no
-    sale earns twice. What was paid is at least what the wallet took for the order at that store, its payment
-    method `wallet` when the wallet paid all of it and `mixed` when it paid part (never `wallet` when it paid none),
-    and above the chain's limit (`LOYALTY_COUNTER_PURCHASE_LIMIT_FEN`, default 5,000 CNY; `/v1/staff/me` says the
-    caller's) only staff who record large purchases (`purchases:record-large`: store managers) record it; the others
-    record at most `LOYALTY_COUNTER_DAILY_LIMIT_FEN` a day, so a large sale split into small orders stops there.
+    sale earns twice. What was paid is at least what the wallet took for the order at that store, its payment method
+    `wallet` when the wallet paid all of it and `mixed` when it paid part (never `wallet` when it paid none), its total
+    at least what was paid and what the coupons used on the order took off, and above the chain's limit
+    (`LOYALTY_COUNTER_PURCHASE_LIMIT_FEN`, default 5,000 CNY; `/v1/staff/me` says the caller's) only staff who record
+    large purchases (`purchases:record-large`: store managers) record it; the others record at most
+    `LOYALTY_COUNTER_DAILY_LIMIT_FEN` a day, so a large sale split into small orders stops there.
 
     Errors: 404 for an unknown or erased member; 422 `member-not-eligible` for a frozen one; 422 for a store that does
-    not exist or is not one of a store-scoped cashier's, `paid_fen` below the order's wallet payment, or a
-    `payment_method` that disagrees with it; 409 `order-conflict` for the same order with other content; 403
-    `counter-purchases-off` when the chain turned it off; 403 `counter-purchase-over-limit` (with `limit_fen`) above
-    the caller's limit for one sale, 403 `counter-daily-limit` (with `limit_fen`) past their day's
-    (`LOYALTY_COUNTER_DAILY_LIMIT_FEN`, default 50,000 CNY, counted with the sale); 409 `conflict` when the order's
-    wallet payment kept changing while the sale was recorded (it is judged again twice: retry). A repeat of a booked
-    order answers its first answer whatever the limits became.
+    not exist or is not one of a store-scoped cashier's, `paid_fen` below the order's wallet payment, a `payment_method`
+    that disagrees with it, or `total_fen` below `paid_fen` and the order's coupons' discount; 409 `order-conflict` for
+    the same order with other content; 403 `counter-purchases-off` when the chain turned it off; 403
+    `counter-purchase-over-limit` (with `limit_fen`) above the caller's limit for one sale, 403 `counter-daily-limit`
+    (with `limit_fen`) past their day's (`LOYALTY_COUNTER_DAILY_LIMIT_FEN`, default 50,000 CNY, counted with the sale);
+    409 `conflict` when the order's wallet payment or coupons kept changing while the sale was recorded (it is judged
+    again twice: retry). A repeat of a booked order answers its first answer whatever the limits became.
     """
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
     answer = service.record_sale(ctx.caller, member_id, ctx.body)

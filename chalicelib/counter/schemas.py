@@ -121,6 +121,11 @@ class SaleCoupon(Schema):
     name: str = Field(description="its template's name")
     discount_fen: int = Field(description=f"what it took off the order; {FEN}")
     store_id: str = Field(description="the store it was used at")
+    order_total_fen: int | None = Field(
+        default=None,
+        description=f"the order's total (订单金额) as the till said it when the coupon was used, so a till taking the "
+        f"order up again prices it as it was; null for a coupon used before it was kept; {FEN}",
+    )
 
 
 class Sale(Schema):

@@ -130,15 +130,21 @@ def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> di
     for _ in range(WALLET_ATTEMPTS - 1):
         try:
             return _record_sale(member_id, purchase, day)
-        except wallet.PaymentMoved:
+        except (wallet.PaymentMoved, coupons.OrderCouponsMoved):
             continue
     return _record_sale(member_id, purchase, day)  # its PaymentMoved is the 409
 
 
 def _record_sale(member_id: str, purchase: CounterPurchase, day: Takings | None) -> dict[str, Any]:
-    """The sale judged on its order's wallet payment as it stands, committed only while it still does (a refund
-    between the two: ``wallet.PaymentMoved``, judged again)."""
+    """The sale judged on its order's wallet payment and coupons as they stand, committed only while they still do (a
+    refund or a coupon between the two: ``wallet.PaymentMoved``, ``coupons.OrderCouponsMoved``, judged again). What
+    the coupons took off is on top of what was paid: the total is at least both (a walkthrough's cashier, resuming an
+    order, recorded ¥1.00 as its total beside a ¥7.60 coupon)."""
     paid, unchanged = wallet.counter_payment_held(member_id, purchase.store_id, purchase.order_id)
+    off, coupons_unchanged = coupons.order_discount_held(purchase.order_id)
+    if purchase.paid_fen + off > purchase.total_fen:
+        detail = f"coupons took {off} fen off this order: total_fen is at least paid_fen + {off}"
+        raise ValidationFailed([{"field": "total_fen", "in": "body", "message": detail}], detail)
     taken = paid["refundable_fen"] if paid else 0  # what the wallet still holds of the order: refunds gave the rest
     if purchase.paid_fen < taken:
         detail = f"the wallet paid {taken} fen of this order: paid_fen cannot be less"
@@ -152,6 +158,7 @@ def _record_sale(member_id: str, purchase: CounterPurchase, day: Takings | None)
 
     def alongside(tx: Transaction) -> None:
         unchanged(tx)
+        coupons_unchanged(tx)
         if day is not None:
             day(tx)
 

@@ -724,5 +724,10 @@ class OrderBook:
         return {}
 
 
+def goods_discount(on_order: Mapping[str, list[Any]]) -> int:
+    """What an order's coupons (``OrderBook``'s state) took off its goods, its shipping left out."""
+    return sum(int(value[1]) for value in on_order.values() if not bool(value[4]))
+
+
 COUPON_BOOK = CouponBook()
 BOOKS: dict[str, Any] = {COUPON: COUPON_BOOK, STOCK: StockBook(STOCK), TAKEN: TakenBook(), ORDER: OrderBook()}

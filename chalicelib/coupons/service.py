@@ -41,6 +41,7 @@ from chalicelib.coupons.rules import (
     Validity,
     coupon_holder,
     fits,
+    goods_discount,
     in_words,
     issuing,
     order_holder,
@@ -54,7 +55,7 @@ from chalicelib.coupons.rules import (
 from chalicelib.identity.rules import Permission
 from chalicelib.ledger.engine import Holdings, Ledger, idempotency_claim
 from chalicelib.ledger.model import Account, Answer, Claim, Insufficient, Posting, Source
-from chalicelib.ledger.registry import ledger, never_posted
+from chalicelib.ledger.registry import ledger, never_posted, unchanged_in
 from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
 from chalicelib.members.model import Status as MemberStatus
@@ -123,6 +124,13 @@ class CouponUsed(Conflict):
 
 class RedemptionConflict(Conflict):
     slug, title = "redemption-conflict", "This order redeemed the coupon before with other content"
+
+
+class OrderCouponsMoved(Conflict):
+    """A decision made on an order's coupons met them changed at commit (one used or given back between): decide
+    again."""
+
+    title = "The order's coupons changed meanwhile; try again"
 
 
 class NotReversible(Conflict):
@@ -653,14 +661,25 @@ def member_coupons(
 
 def used_on_order(member_id: str, order_id: str) -> list[dict[str, Any]]:
     """The member's coupons used on an order now (its coupons' book names them; each coupon is read to be sure it is
-    still the member's and still used there): code, template name, what it took off and the store."""
+    still the member's and still used there): code, template name, what it took off, the store and the order's total
+    as its redemption said it."""
     on_order = BOOKS[ORDER].load(ledger().store.read(order_holder(order_id)).books.get(ORDER))
     used = [coupon for coupon in (read_coupon(code) for code in sorted(on_order))
             if coupon.member_id == member_id and coupon.status == "used" and coupon.redemption is not None
             and coupon.redemption.order_id == order_id]  # fmt: skip
     names = template_names(coupon.template_id for coupon in used)
     return [{"code": c.code, "name": names.get(c.template_id, c.template_id), "discount_fen": c.redemption.discount_fen,
-             "store_id": c.redemption.store_id} for c in used if c.redemption is not None]  # fmt: skip
+             "store_id": c.redemption.store_id, "order_total_fen": on_order[c.code][2]}
+            for c in used if c.redemption is not None]  # fmt: skip
+
+
+def order_discount_held(order_id: str) -> tuple[int, Callable[[Transaction], None]]:
+    """What the coupons used on an order took off its goods now (one read of its coupons' book), and the condition a
+    decision made on it commits with: the order's coupons still as read, else ``OrderCouponsMoved`` (decide again)."""
+    holder = order_holder(order_id)
+    seen = ledger().store.read(holder)
+    off = goods_discount(BOOKS[ORDER].load(seen.books.get(ORDER)))
+    return off, lambda tx: unchanged_in(tx, holder, seen, OrderCouponsMoved("The order's coupons changed meanwhile"))
 
 
 def no_coupon_on_order(order_id: str, on_fail: Exception) -> Callable[[Transaction], None]:

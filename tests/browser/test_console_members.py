@@ -321,6 +321,43 @@ def test_a_sale_begun_in_another_tab_is_offered_to_be_taken_up_and_recorded(site
     assert found["items"] == []
 
 
+def test_an_order_taken_up_is_priced_as_its_coupon_left_it_and_nothing_is_paid_by_default(
+    site: Site, console: Screens
+) -> None:
+    """Found by an F&B chain's walkthrough: taking up an order a ¥7.60 coupon was used on lost its ¥38 total, the
+    payment field said ¥1.00 of itself, and the sale was paid and recorded at ¥1.00."""
+    member = new_member(site, "奶茶会员")
+    top_up(site, member["member_id"], 10000)
+    cashier = staff_account(site, ["cashier"], ["SH-001"])
+    body = {"name": f"立减7.6·{secrets.token_hex(2)}", "kind": "amount_off", "amount_off_fen": 760,
+            "validity": {"days_after_issue": 30}}  # fmt: skip
+    made = site.api("POST", "/v1/coupons/templates", body)
+    coupon = site.api("POST", f"/v1/coupons/templates/{made['template_id']}/issues",
+                      {"member_id": member["member_id"], "source_id": f"t-{secrets.token_hex(4)}"})  # fmt: skip
+    order_id = f"POS-{secrets.token_hex(4)}"
+    used = {"order_id": order_id, "order": {"store_id": "SH-001", "total_fen": 3800},
+            "member_code": member_code(site, member["phone"])}  # fmt: skip
+    site.api("POST", f"/v1/coupons/{coupon['code']}/redemptions", used, who=cashier)  # in a tab since gone
+    page = log_in(console, site, cashier)
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_role("button", name="搜索").click()
+    expect(page.locator("[data-test=pay-amount] input")).to_have_value("")  # no amount until one is known
+    page.locator("[data-test=take-up-sale]").click()
+    expect(page.get_by_label("核销单号")).to_have_value(order_id)
+    expect(page.get_by_label("订单金额（元）")).to_have_value("38.00")  # the total its coupon was used on
+    expect(page.locator("[data-test=pay-amount] input")).to_have_value("30.40")  # what is left to pay
+    sale = page.locator("[data-test=counter-purchase]")
+    expect(sale.get_by_label("订单原价（元）")).to_have_value("38.00")
+    expect(sale.get_by_label("实付金额（元）")).to_have_value("30.40")
+    console.shot("counter-order-taken-up")
+    sale.get_by_label("订单原价（元）").fill("1")  # what the platform refuses too (a test of its own)
+    sale.get_by_label("实付金额（元）").fill("1")
+    sale.locator("[data-test=record-purchase]").click()
+    sale.get_by_text("订单原价不能小于实付金额加本单优惠券优惠 ¥7.60").wait_for()
+    assert site.api("GET", f"/v1/members/{member['member_id']}/purchases")["items"] == []
+
+
 def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(site: Site, console: Screens) -> None:
     """消费记账 for a chain whose till reports nothing (found by a walkthrough: no points could be given at all, and a
     refund took three screens and two people): one order number for the sale's coupon, its wallet payment and its
@@ -373,7 +410,7 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     expect(page.locator("[data-test=counter-wallet]")).to_have_text("92.00")  # taken once
     limits = "单笔上限 ¥5,000.00 · 每日上限 ¥50,000.00"  # a cashier's, by the chain
     expect(sale.locator("[data-test=record-limit]")).to_have_text(limits)
-    sale.get_by_label("订单原价（元）").fill("5000.01")
+    sale.get_by_label("订单原价（元）").fill("5020.01")  # its coupon's ¥20 off on top of what was paid
     sale.get_by_label("实付金额（元）").fill("5000.01")
     expect(sale.locator(".el-select").first).to_contain_text("组合支付")  # the wallet paid part of it (a walkthrough)
     sale.locator("[data-test=record-purchase]").click()

@@ -863,6 +863,27 @@ def test_once_the_counter_recorded_the_sale_its_coupon_comes_back_only_with_its_
     assert cashier.post(f"/v1/coupons/{code}/redemptions/POS-2/reversal", {"reason": "mistake"}).status == 422
 
 
+def test_a_sale_recorded_on_an_order_its_coupon_discounted_totals_at_least_what_was_paid_and_taken_off(api, member):
+    """Found by an F&B chain's walkthrough: a cashier resumed an order a ¥7.60 coupon was used on, and the counter
+    recorded ¥1.00 as its total and its payment, the coupon's discount more than the order."""
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    code = issue(api, template(api)["template_id"], member).body["code"]
+    used = redeem(cashier, code, "POS-9", member_code=shown(member))
+    off = used.body["discount_fen"]
+    assert off > 100
+    before = item_counts()
+    for total, paid in ((100, 100), (25_000, 25_000 - off + 1)):
+        sale = {"order_id": "POS-9", "store_id": "SH-001", "total_fen": total, "paid_fen": paid,
+                "payment_method": "cash"}  # fmt: skip
+        refused = cashier.post(f"/v1/members/{member}/purchases", sale)
+        assert (refused.status, refused.body["errors"][0]["field"]) == (422, "total_fen"), refused.body
+        assert str(off) in refused.body["detail"]
+    assert item_counts() == before
+    sale = {"order_id": "POS-9", "store_id": "SH-001", "total_fen": 25_000, "paid_fen": 25_000 - off,
+            "payment_method": "cash"}  # fmt: skip
+    assert cashier.post(f"/v1/members/{member}/purchases", sale).status == 201
+
+
 def test_stacked_coupons_never_take_more_than_the_order_costs_and_lines_add_up_to_its_total(api, member):
     """Found by a probe: three stacking 50-yuan coupons took 150 yuan off a 60-yuan order, and an order whose one
     line claimed 200 yuan of a 1-yuan total let a 50-yuan coupon through."""
