@@ -82,7 +82,11 @@ def _give(template_ids: list[str], member_id: str, kind: str, source_id: str) ->
 
 @consumer("coupon-registration-gift", queue="coupons", types=["member.registered"], batched=True)
 def registration_gift(tx: Transaction, event: Event) -> None:
-    """Templates marked as a registration gift, once per member."""
+    """Templates marked as a registration gift, once per member: not to a migrated member (an import: they are not
+    new, as registration points are not given them either; a migration of 100,000 members would issue 100,000 新人券),
+    nor to a phone joining again after its member was erased (``returning``: once per phone)."""
+    if event.payload.get("source") == "import" or event.payload.get("returning"):
+        return
     member_id = str(event.payload["member_id"])
     _give(service.gift_templates("registration"), member_id, "registration", member_id)
 

@@ -29,6 +29,12 @@ def member_no_key(member_no: str) -> str:
     return f"member_no:{member_no}"
 
 
+def welcomed_key(phone_hash: str) -> str:
+    """The marker an erased member's phone leaves (its lookup hash, as ``phone_key`` has it), so joining again with
+    it is known as a return and gives no welcome gift again."""
+    return f"welcomed:{phone_hash}"
+
+
 def import_key(e164: str) -> str:
     """The marker an import leaves for a phone it registered."""
     return f"import:{lookup_hash('phone', e164)}"

@@ -148,6 +148,7 @@ def _register(
         repository.new_record(member, wrapped, sealer, data.language), condition=MemberRecord.member_id.does_not_exist()
     )
     assert member.phone is not None
+    returning = str(member.source) != "import" and _returned(member.phone)
     _claim(tx, repository.phone_key(member.phone), member.member_id, now, PhoneTaken())
     _claim(tx, repository.member_no_key(member_no), member.member_id, now, MemberNoTaken())
     if fingerprint:
@@ -168,8 +169,17 @@ def _register(
                            for channel in data.consent_proofs},
         "born_this_month": member.birthday is not None and member.birthday.month == clock.business_today().month,
         **({"language": data.language} if data.language else {}),
+        **({"returning": True} if returning else {}),
     }))  # fmt: skip
     return {"member_id": member.member_id}
+
+
+def _returned(phone: str) -> bool:
+    """Whether the phone was an erased member's within ``LOYALTY_WELCOME_MEMORY_DAYS`` (its marker, one read): the
+    welcome gifts (registration points and coupons, a birthday gift on joining) are once per phone, not per
+    membership (a walkthrough closed its membership and joined again a minute later for a second 新人券)."""
+    marker = UniqueRecord.find(repository.welcomed_key(lookup_hash("phone", phone)))
+    return marker is not None and (marker.expires_at is None or marker.expires_at > clock.now())
 
 
 def _registered_month(data: MemberCreate) -> str:
@@ -648,7 +658,8 @@ def erasure_writes() -> list[Callable[[Transaction, str], None]]:
 
 
 def erase(member_id: str) -> None:
-    """Erase a member (PIPL/GDPR): anonymise the profile, release the phone, destroy the data key.
+    """Erase a member (PIPL/GDPR): anonymise the profile, release the phone, destroy the data key. The phone's keyed
+    hash is kept ``LOYALTY_WELCOME_MEMORY_DAYS`` (365; 0: not kept) as a marker that it was welcomed, nothing else.
 
     Ledgers and audit records stay, keyed by the member id alone. The member number stays reserved so an
     old card can never reach someone else. Erasing an erased member changes nothing. Erasure is owed, so a
@@ -688,6 +699,9 @@ def _erase_once(record: MemberRecord, seen: Account) -> None:
     tx.update(versioned, _set_or_remove(erased), on_fail=PreconditionFailed("The member changed while being erased"))
     if record.phone_hash:
         _release(tx, f"phone:{record.phone_hash}", member_id)
+        if days := get_settings().welcome_memory_days:  # only that the phone was welcomed, for that long
+            tx.put(UniqueRecord(repository.welcomed_key(record.phone_hash), owner="erased", created_at=now,
+                                expires_at=clock.now() + timedelta(days=days)))  # fmt: skip
     for write in erasure_writes():  # what other domains remove with the member (identity: their password)
         write(tx, member_id)
     mark_in(tx, member_id, str(Status.ERASED), unchanged_since=seen)

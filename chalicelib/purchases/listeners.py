@@ -16,8 +16,11 @@ from chalicelib.shared.events import Event, consumer
 
 @consumer("registration-points", queue="points", types=["member.registered"], batched=True)
 def reward_new_member(tx: Transaction, event: Event) -> None:
-    """Books in its own transaction, exactly once by member id, so a redelivery changes nothing."""
+    """Books in its own transaction, exactly once by member id, so a redelivery changes nothing; a phone joining
+    again after its member was erased (``returning``) was welcomed before: nothing."""
     payload = event.payload
+    if payload.get("returning"):
+        return
     registered_at = datetime.fromisoformat(str(payload["registered_at"]).replace("Z", "+00:00"))
     marker = tx.drain()
     try:
@@ -48,9 +51,11 @@ def reward_complete_profile(tx: Transaction, event: Event) -> None:
 def birthday_recorded(tx: Transaction, event: Event) -> None:
     """A member who joins, or records their birthday, in their birthday month gets this year's gift now rather than
     a year later; once a member and year, so changing the birthday again gives nothing more. A migrated member (an
-    import) gets theirs from their next birthday month on: the old system gave this one."""
+    import) gets theirs from their next birthday month on: the old system gave this one; so does a phone joining again
+    after its member was erased (``returning``)."""
     payload = event.payload
-    joined = event.type == "member.registered" and payload.get("born_this_month") and payload.get("source") != "import"
+    joined = (event.type == "member.registered" and payload.get("born_this_month")
+              and payload.get("source") != "import" and not payload.get("returning"))  # fmt: skip
     if not (joined or "birthday" in payload.get("changed", [])):
         return
     marker = tx.drain()

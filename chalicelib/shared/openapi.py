@@ -225,7 +225,7 @@ def _responses(spec: EndpointSpec) -> dict[str, Any]:
     if spec.access.security():
         errors += (Unauthenticated, Forbidden)
     by_status: dict[int, list[str]] = {}
-    for error in sorted(set(errors), key=lambda e: (e.status, e.slug)):
+    for error in sorted(set(errors), key=lambda e: (e.status, e.slug, e.title)):  # one order, every run
         by_status.setdefault(error.status, []).append(f"{error.title} (`{error.slug}`)")
     for status, titles in by_status.items():
         responses.setdefault(str(status), {"description": "; ".join(titles), "content": problem_content})

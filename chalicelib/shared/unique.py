@@ -5,7 +5,7 @@ Never decided from an index: a claim is a key, so a conditional put either takes
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
 from chalicelib.shared.db import Record, table
 
@@ -16,6 +16,7 @@ class UniqueRecord(Record):
     owner's transaction."""
 
     logical_name = "unique"
+    ttl_attribute = "expires_at"
 
     class Meta:
         table_name = "unique"
@@ -24,4 +25,5 @@ class UniqueRecord(Record):
     owner = UnicodeAttribute()
     created_at = UnicodeAttribute()
     fingerprint = UnicodeAttribute(null=True)  # import markers: a keyed hash of the imported row
+    expires_at = TTLAttribute(null=True)  # a marker kept for a while (``welcomed:``); none: kept while its owner is
     imported_by = UnicodeAttribute(null=True)  # import markers: the import job that wrote it (none: the CLI's loop)

@@ -520,6 +520,41 @@ def test_the_platform_gives_registration_gifts_once(api, aws, partner):
     assert [(c["template_id"], c["source_kind"]) for c in coupons] == [(gift["template_id"], "registration")]
 
 
+def test_welcome_gifts_are_once_per_phone_and_not_for_a_migrated_member(api, aws, partner):
+    """Found by an F&B chain's walkthrough: a member closed their membership and joined again a minute later for a
+    second 新人券, and could again and again. The phone's marker, kept a year after the erasure, says it was welcomed;
+    a member imported from the old system is not new either (registration points were never given them)."""
+    from chalicelib.members import service as members
+    from chalicelib.members.schemas import MemberCreate
+    from chalicelib.points import service as points
+    from tests.functional.test_purchases import publish
+
+    publish(api, activities={"registration": {"points": 50}})
+    gift = template(api, gift={"on": "registration"})
+    phone = "13900000029"
+
+    def joined(member_id: str | None = None) -> tuple[str, list[str], int]:
+        member_id = member_id or member_token(phone)[0]
+        deliver(aws, "coupons")
+        deliver(aws, "points")
+        coupons = api.get(f"/v1/members/{member_id}/coupons").body["items"]
+        return member_id, [c["template_id"] for c in coupons], points.balance(member_id).available
+
+    first, coupons, welcome_points = joined()
+    assert (coupons, welcome_points > 0) == ([gift["template_id"]], True)  # the coupon and registration points
+    assert api.call("DELETE", f"/v1/members/{first}").status == 204
+    again, coupons, given = joined()
+    assert (again != first, coupons, given) == (True, [], 0)  # welcomed before: nothing
+    assert api.call("DELETE", f"/v1/members/{again}").status == 204
+    with clock.frozen(clock.now() + timedelta(days=366)):  # the marker is kept a year
+        later, _ = member_token(phone)
+    _, coupons, given = joined(later)
+    assert (coupons, given) == ([gift["template_id"]], welcome_points)
+    imported, _ = members.register(MemberCreate(name="老会员", phone="13900000039", source="import"))
+    deliver(aws, "coupons")
+    assert api.get(f"/v1/members/{imported}/coupons").body["items"] == []
+
+
 def test_a_birthday_gift_comes_once_a_year_and_a_top_up_gift_with_each_top_up_large_enough(api, aws, partner):
     birthday = template(api, name="生日礼", gift={"on": "birthday"})["template_id"]
     top_up_gift = template(api, name="充值礼", gift={"on": "top_up", "min_top_up_fen": 50_000})["template_id"]
