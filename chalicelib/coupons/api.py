@@ -510,15 +510,16 @@ def reverse_redemption(ctx: RequestContext, code: str, order_id: str) -> Reply:
 
     Staff give a coupon back by mistake (撤销核销) only while the order is open: once the counter has recorded the
     member's sale for the order (消费记账), or at another store, it comes back only with a refund (`reason:
-    refund`), by staff who refund purchases (a store manager, customer service); anyone else gets 422 on `reason`.
+    refund`), by staff who refund purchases (a store manager, customer service), and for a recorded sale only once
+    all of it was refunded; anyone else, or before, gets 422 on `reason`.
 
     Errors: 409 `not-reversible` when the coupon was not used on that order; 404 for an unknown code; 422 on
     `reason` as above."""
-    from chalicelib.purchases.service import counter_order_recorded  # the counter's record of a sale
+    from chalicelib.purchases.service import counter_order_unrefunded  # the counter's record of a sale
 
     body = ctx.body
     answer = service.reverse_redemption(ctx.caller, code, order_id, body.reason, body.note, ctx.language,
-                                        counter_order_recorded)  # fmt: skip
+                                        counter_order_unrefunded)  # fmt: skip
     return Reply(Coupon.model_validate(answer))
 
 

@@ -1479,17 +1479,19 @@ def redeem(
 
 def reverse_redemption(
     caller: Any, code: str, order_id: str, reason: str, note: str | None, language: str,
-    recorded: Callable[[str], bool] | None = None,
+    unrefunded: Callable[[str], int | None] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Give a used coupon back, once per use: the order was refunded (退券回流) or the redemption was a mistake
     (撤销核销). It is usable again until its last day; past it, it comes back expired (of a voided template, or of a
-    gift taken back since it was used, voided). A mistake is undone by staff of the store that made it (or of the
-    whole chain); at another store a coupon comes back only with a refund, by staff who refund purchases (a store
-    manager, customer service): anyone else gets 422 on ``reason``. So does a coupon of an order the counter has
-    recorded as a sale, whoever's (``recorded(order_id)``; asked only where it decides): the sale is closed, so only
-    its refund gives the coupon back (a probe: a cashier gave one coupon back after each recorded sale and used it
-    again and again). A repeat answers the coupon as it is now, ``duplicate`` (an integrator's till, its answer lost,
-    sent it again after the coupon was used on the next order and read 409)."""
+    gift taken back since it was used, voided). A mistake is undone by staff of the store that made it (or of the whole
+    chain); at another store a coupon comes back only with a refund, by staff who refund purchases (a store manager,
+    customer service): anyone else gets 422 on ``reason``. So does a coupon of an order the counter has recorded as a
+    sale, whoever's (``unrefunded(order_id)``: what the sale has not refunded, None for no sale; asked only where it
+    decides): the sale is closed, so only its refund gives the coupon back (a probe: a cashier gave one coupon back
+    after each recorded sale and used it again and again), and only a refund of all of it (an F&B walkthrough's member
+    kept both the coupon's discount and the coupon after half the order came back). A repeat answers the coupon as it is
+    now, ``duplicate`` (an integrator's till, its answer lost, sent it again after the coupon was used on the next order
+    and read 409)."""
     coupon, account = read_coupon_account(code)
     redemption = coupon.redemption
     if coupon.status != "used" or redemption is None or redemption.order_id != order_id:
@@ -1504,8 +1506,12 @@ def reverse_redemption(
     if elsewhere and not refunds:
         detail = "another store's redemption comes back only with a refund, by staff who refund purchases"
         raise ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
-    if caller.kind == "staff" and not refunds and recorded is not None and recorded(order_id):
+    left = unrefunded(order_id) if caller.kind == "staff" and unrefunded is not None else None
+    if left is not None and not refunds:
         detail = "the sale was recorded: its coupon comes back only with its refund, by staff who refund purchases"
+        raise ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
+    if left:
+        detail = f"the sale is not refunded whole ({left} fen left): its coupon comes back with the refund of all of it"
         raise ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
     template = get_template(coupon.template_id)
     today = clock.business_today()

@@ -888,6 +888,12 @@ def test_once_the_counter_recorded_the_sale_its_coupon_comes_back_only_with_its_
         refused = who.post(f"/v1/coupons/{code}/redemptions/POS-1/reversal", {"reason": reason})
         assert (refused.status, refused.body["errors"][0]["field"]) == (422, "reason"), reason
     assert item_counts() == before
+    refunds = f"/v1/members/{member}/purchases/POS-1/refunds"
+    assert manager.post(refunds, {"amount_fen": 11_000}, headers={"idempotency-key": "half-back"}).status == 201
+    half = manager.post(f"/v1/coupons/{code}/redemptions/POS-1/reversal", {"reason": "refund"})  # (an F&B walkthrough:
+    assert (half.status, half.body["errors"][0]["field"]) == (422, "reason")  # the discount and the coupon both kept)
+    assert "11000 fen left" in half.body["detail"]
+    assert manager.post(refunds, {"amount_fen": 11_000}, headers={"idempotency-key": "all-back"}).status == 201
     assert manager.post(f"/v1/coupons/{code}/redemptions/POS-1/reversal", {"reason": "refund"}).status == 200
     after = redeem(cashier, code, "POS-1", member_code=shown(member))  # no coupon once the sale is recorded: the
     assert (after.status, after.body["errors"][0]["field"]) == (422, "order_id")  # sale it did not discount (a read)
