@@ -67,6 +67,7 @@ def test_a_template_is_created_issued_to_the_demo_member_and_shown_on_their_page
     dialog.get_by_label("库存（张）").fill("50")
     dialog.get_by_label("每人限领（张）").fill("2")
     dialog.locator("[data-test=tpl-transferable]").click()
+    dialog.get_by_text("生日送券").click()  # a birthday coupon made here (an F&B walkthrough found it API-only)
     assert unlabelled_inputs(page) == []
     console.shot("template-create")
     page.locator("[data-test=template-save]").click()
@@ -78,6 +79,8 @@ def test_a_template_is_created_issued_to_the_demo_member_and_shown_on_their_page
     assert (made["kind"], made["threshold_fen"], made["amount_off_fen"]) == ("threshold", 10000, 1500)
     assert (made["validity"], made["weekdays"]) == ({"days_after_issue": 30}, [6, 7])
     assert (made["stock"], made["per_member_limit"], made["transferable"]) == (50, 2, True)
+    assert made["gift"]["on"] == "birthday"
+    expect(row).to_contain_text("生日送券")  # its tag in words (it showed the raw key coupons.gifts.birthday)
     assert row.locator("[data-test=template-rules]").inner_text() == made["rules"]  # in words, as the API says
     assert row.locator("[data-test=stock-left]").inner_text() == "50 / 50"
     console.shot("template-created")
