@@ -14,6 +14,7 @@ finds nothing to do, so a re-run (or a retried batch) changes nothing twice.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -52,25 +53,33 @@ def _points(image: Image) -> Account:
 
 
 class ExpirePoints(Job):
-    """Book an ``expire`` entry for the lots whose expiry date has passed (the day ``as_of`` included)."""
+    """Book an ``expire`` entry for the lots whose expiry date has passed (the day ``as_of`` included); its report
+    tallies the members whose points expired (``changed``) and the points (``points``: a walkthrough read an empty
+    report the night 28 points expired)."""
 
     name = "expire-points"
     schedule = schedules.EXPIRE_POINTS
     description = "Book points past their expiry date as expired"
     first_run_lookback_days = SINCE_THE_FIRST_DAY
     batch_size = PARTITIONS_PER_BATCH
+    tallied = True
 
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         return partitions(first_day, as_of)
 
-    def process(self, keys: list[str], as_of: date) -> int:
-        return sum(_expire(member_id, image, as_of) for member_id, image in _due("expiry", keys))
+    def process(self, keys: list[str], as_of: date) -> Counter[str]:
+        tallies: Counter[str] = Counter()
+        for member_id, image in _due("expiry", keys):
+            if points := _expire(member_id, image, as_of):
+                tallies.update(changed=1, points=points)
+        return tallies
 
     def preview(self, keys: list[str], as_of: date) -> Iterator[dict[str, Any]]:
         return _drawn(_due("expiry", keys), lambda account: expire(account, as_of), "expire")
 
 
 def _expire(member_id: str, image: Image, as_of: date) -> int:
+    """The points the member's lots due by ``as_of`` lost (0: none, or expired before)."""
     source = Source("job", f"expire-points:{as_of.isoformat()}")
 
     def plan(holdings: Any, booking: service.Booking, today: date) -> list[Posting]:
@@ -82,7 +91,7 @@ def _expire(member_id: str, image: Image, as_of: date) -> int:
                         detail={"through": through.isoformat()})] if points else []  # fmt: skip
 
     answer = service.post(member_id, plan, require=None, known=image)
-    return 1 if answer.entries else 0
+    return -sum(entry.amount for entry in answer.entries)
 
 
 class MaturePendingPoints(Job):

@@ -46,17 +46,17 @@ def test_expiry_books_what_is_due_once_and_only_that(aws, rolling):
     earn(second, 70, date(2026, 3, 5), "o3")  # expires 2026-04-04
     with clock.frozen(at(date(2026, 4, 1), 0)):
         report = run_job(jobs.expire_points, date(2026, 3, 31))
-        assert report.processed == 1
+        assert (report.processed, report.tallies) == (1, {"changed": 1, "points": 100})  # said (an empty report)
         assert service.balance(first).available == 50
         assert service.balance(first).expired == 100
         again = run_job(jobs.expire_points, date(2026, 3, 31))
-    assert again.processed == 0
+    assert (again.processed, again.tallies) == (0, {})
     expire_entries = [e for e in ledger_views.entries(first) if e.type == "expire"]
     assert [(int(e.points), int(e.balance_after)) for e in expire_entries] == [(-100, 50)]
     assert ledger_views.account(second).expired == 0
     with clock.frozen(at(date(2026, 4, 21), 0)):
         caught_up = run_job(jobs.expire_points, date(2026, 4, 20))  # a missed night is caught up
-    assert caught_up.processed == 2
+    assert (caught_up.processed, caught_up.tallies) == (2, {"changed": 2, "points": 120})
     assert [int(ledger_views.account(m).balance) for m in (first, second)] == [0, 0]
     assert len(events("points.expired")) == 3
 
