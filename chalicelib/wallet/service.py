@@ -436,11 +436,12 @@ class Wallets:
             if occurred_at < datetime.fromisoformat(payment.paid_at) - CLOCK_SKEW:
                 detail = "A refund cannot happen before its payment"
                 raise ValidationFailed([{"field": "occurred_at", "in": "body", "message": detail}], detail)
-            if amount > payment.left.total:
+            refunded = sale_refunded(payment.order_id) if sale_refunded and payment.order_id else None
+            room = refund_room(payment, refunded)  # what the sale's refunds let go back, the payment's left at most
+            if amount > payment.left.total and room >= payment.left.total:
                 detail = f"The payment has {payment.left.total} fen left to refund, not {amount}"
                 raise RefundExceedsPayment(detail, refundable_fen=payment.left.total)
-            refunded = sale_refunded(payment.order_id) if sale_refunded and payment.order_id else None
-            if (room := refund_room(payment, refunded)) < amount:
+            if room < amount:  # said first when it is what holds (a walkthrough read 1650 left, then 0)
                 detail = (
                     f"The order's sale was recorded and its refunds gave back {refunded} fen: the wallet gives "
                     f"back {room} fen more at most; refund the sale first (退款), and its wallet part with it"

@@ -791,6 +791,9 @@ class TestCounterPayments:
         before = item_counts()
         alone = refused(wallet_back(300, "wallet-alone"), 422, "refund-exceeds-payment")
         assert alone["refundable_fen"] == 0
+        above = refused(wallet_back(301, "wallet-above"), 422, "refund-exceeds-payment")  # more than it has left:
+        assert (above["refundable_fen"], "refund the sale first" in above["detail"]) == (0, True)  # what holds (an
+        # F&B walkthrough read "1650 left", sent 100 and read 0)
         assert item_counts() == before
         refund = f"/v1/members/{member}/purchases/SH001-0100/refunds"
         ok(manager.post(refund, {"amount_fen": 100}, headers={"idempotency-key": "sale-part"}), 201)
