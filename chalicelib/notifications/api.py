@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.identity.access import MEMBER, PUBLIC, MemberSelf, Staff, StaffOrSelf
+from chalicelib.identity.access import ANY_STAFF, MEMBER, PUBLIC, MemberSelf, Staff, StaffOrSelf
 from chalicelib.identity.member_auth import MembershipFrozen
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
@@ -40,6 +40,7 @@ from chalicelib.notifications.schemas import (
     Unsubscribe,
     UnsubscribeQuery,
     WechatGrantsIn,
+    Wording,
 )
 from chalicelib.shared.errors import (
     Conflict,
@@ -64,17 +65,28 @@ class StaleWording(Conflict):
     slug, title = "stale-wording", "The consent wording changed; show the current one"
 
 
+def _wording(language: str) -> dict[str, str]:
+    policy = settings.policy()
+    return {"version": policy.wording_version, "text": policy.wording.get(language) or policy.wording.get("zh-CN", "")}
+
+
+@endpoint("/v1/consent-wording", "GET", summary="The consent wording in force", tag="notifications",
+          access=ANY_STAFF, response=Wording)  # fmt: skip
+def consent_wording(ctx: RequestContext) -> Reply:
+    """The marketing consent wording (授权文案) in force, in the caller's language, with its version: what a counter
+    shows a customer beside the consent it records at registration, as the member pages show it beside the switches
+    (an F&B walkthrough's counter said 回复 TD 退订 where the wording the consent's proof names says 回复R)."""
+    return Reply(Wording.model_validate(_wording(ctx.language)))
+
+
 def _preferences(member_id: str, language: str, found: profiles.Profile | None = None) -> Reply:
     """The member's message preferences (``found``: the profile as a change just left it, read otherwise)."""
-    found, policy = found or profiles.profile(member_id), settings.policy()
+    found = found or profiles.profile(member_id)
     body = {
         "member_id": member_id,
         "language": found.language,
         "consents": profiles.consents_json(found),
-        "wording": {
-            "version": policy.wording_version,
-            "text": policy.wording.get(language) or policy.wording.get("zh-CN", ""),
-        },
+        "wording": _wording(language),
         "devices": [{k: d[k] for k in ("device_id", "platform", "registered_at")} for d in found.devices],
         "wechat_bound": bool(found.wechat_openid),
         "wechat_grants": found.wechat_grants,

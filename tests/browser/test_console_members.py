@@ -259,6 +259,9 @@ def test_a_cashier_registers_a_walk_in_customer_from_the_counter_and_serves_them
     dialog.get_by_text("必填").first.wait_for()  # no name: nothing is sent
     dialog.get_by_label("姓名").fill("陈到店")
     dialog.locator("[data-test=register-sms]").click()
+    wording = site.api("GET", "/v1/consent-wording")  # the wording the consent's proof names, read to the customer
+    expect(dialog.locator("[data-test=consent-wording]")).to_contain_text(wording["text"])  # (it said TD, not R)
+    expect(dialog.locator("[data-test=consent-wording]")).to_contain_text(f"版本 {wording['version']}")
     console.shot("counter-register")
     dialog.locator("[data-test=register-save]").click()
     page.locator("[data-test=counter-view]").get_by_text("陈到店").wait_for()

@@ -7,6 +7,7 @@ export const searchMembers = (body) => api.post('/members/search', body)
 export const lookupMember = (query) => api.post('/members/lookup', query)
 /** Register a member (a walk-in customer at the till): the new member, 409 `phone-taken` for a known phone. */
 export const registerMember = (member, key) => api.post('/members', member, { 'Idempotency-Key': key })
+export const consentWording = () => api.get('/consent-wording')
 /** A member's profile; `masked`: personal data masked and no read recorded (a profile opened, nothing asked to see). */
 export const getMember = (memberId, { masked = false } = {}) => api.getVersioned(`/members/${memberId}${masked ? '?masked=true' : ''}`)
 export const editMember = (memberId, patch, etag) => api.patch(`/members/${memberId}`, patch, { 'If-Match': etag })

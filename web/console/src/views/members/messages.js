@@ -5,7 +5,8 @@ export default {
       register: {
         open: '登记会员', title: '登记新会员', save: '登记', noStore: '不归属门店', phonePattern: '请输入 11 位中国大陆手机号',
         phoneTaken: '该手机号已是会员：请在收银台按手机号查找', done: '已登记，会员号 {no}',
-        smsConsent: '顾客同意接收短信营销消息（优惠、会员日提醒；可回复 TD 退订）',
+        smsConsent: '顾客同意接收短信营销消息（优惠、会员日提醒）',
+        wordingShown: '请向顾客出示授权文案（版本 {version}）：',
         agreements: '会员首次登录会员页面时阅读并同意《会员协议》和《隐私政策》。', offer: '登记为新会员',
       },
       title: '会员列表', detail: '会员详情', back: '会员列表', query: '查找', queryHint: '手机号 / 会员号 / 会员码 / 姓名',
@@ -36,7 +37,8 @@ export default {
       register: {
         open: 'Register a member', title: 'Register a new member', save: 'Register', noStore: 'No home store', phonePattern: 'A mainland mobile number of 11 digits',
         phoneTaken: 'This phone is already a member: find them at the counter by phone', done: 'Registered, member no. {no}',
-        smsConsent: 'The customer agrees to marketing by SMS (offers, member-day reminders; reply TD to stop)',
+        smsConsent: 'The customer agrees to marketing by SMS (offers, member-day reminders)',
+        wordingShown: 'Show the customer the consent wording (version {version}): ',
         agreements: 'The member reads and accepts the membership agreement and privacy policy when first logging in to the member pages.', offer: 'Register as a new member',
       },
       title: 'Members', detail: 'Member', back: 'Members', query: 'Find', queryHint: 'Phone / member no. / member code / name',
