@@ -792,18 +792,23 @@ class MemberCodeUsed(ValidationFailed):
         super().__init__([{"field": "member_code", "in": "body", "message": detail}], detail)
 
 
-def spending_code(member_id: str, code: str) -> Callable[[Transaction], None]:
-    """The write that spends a member's current code on a payment, for the payment's own transaction: a code pays
-    once, as the payment codes members know do, so a code scanned or photographed at the till cannot pay again while
-    it is current (the member pages show a new one every minute). The code is known by the member and the minute it
-    was shown in, however its text is written. A second payment with it is 422 ``member-code-used``, writing nothing;
-    a repeat of the same payment is answered from its claim before this is written."""
+SPENDS = {"paid": "This code has paid already", "redeemed": "This code has redeemed points already"}
+
+
+def spending_code(member_id: str, code: str, spend: str = "paid") -> Callable[[Transaction], None]:
+    """The write that spends a member's current code on a payment (``spend``: `paid`) or a points redemption
+    (`redeemed`), for its own transaction: a code does each once, as the payment codes members know do, so a code
+    scanned or photographed at the till cannot pay or redeem again while it is current (the member pages show a new
+    one every minute; an integrator's till, its answer lost, redeemed twice under a new key with one code). The code
+    is known by the member and the minute it was shown in, however its text is written. A second one with it is 422
+    ``member-code-used``, writing nothing; a repeat of the same request is answered from its claim before this is
+    written. One scan still pays, redeems and uses coupons on one order."""
     now = clock.real_now()
     shown = codes.shown_at(code, member_id, now, get_settings().lookup_hash_key)
     if shown is None:
         raise MemberCodeNotCurrent("This code is expired or not the member's: scan the code their pages show now")
-    used = MemberCodeUsed("This code has paid already: ask the member for the next code their pages show")
-    return lambda tx: take_in_window(tx, f"member-code-paid:{member_id}:{shown}", 1, now + codes.lifetime(), used)
+    used = MemberCodeUsed(f"{SPENDS[spend]}: ask the member for the next code their pages show")
+    return lambda tx: take_in_window(tx, f"member-code-{spend}:{member_id}:{shown}", 1, now + codes.lifetime(), used)
 
 
 def require_present(member_id: str, code: str) -> None:
@@ -841,14 +846,16 @@ def require_in_person(member_id: str, code: str | None) -> None:
 def check_in_person(
     caller: Caller, member_id: str, code: str | None, *, repeated: Callable[[], bool] | None = None,
     partners: bool = True,
-) -> None:  # fmt: skip
+) -> bool:  # fmt: skip
     """Every spend's rule: where ``in_person_required``, the member is there (``require_in_person``), unless the
     request repeats one answered already (``repeated``: its code may have expired since). ``partners`` False leaves
-    partners out (a coupon's hold, which an e-shop makes for members who are online)."""
+    partners out (a coupon's hold, which an e-shop makes for members who are online). Whether it checked the code."""
     if caller.kind == "partner" and not partners:
-        return
+        return False
     if in_person_required(caller, member_id) and not (repeated is not None and repeated()):
         require_in_person(member_id, code)
+        return True
+    return False
 
 
 def member_code(member_id: str) -> codes.MemberCode:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from chalicelib.counter import limits
@@ -24,6 +25,7 @@ from chalicelib.shared.errors import (
     InvalidCursor,
     NotFound,
     PreconditionRequired,
+    RateLimited,
     ValidationFailed,
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint
@@ -91,7 +93,8 @@ def get_my_ledger(ctx: RequestContext) -> Reply:
 
 @endpoint("/v1/members/{member_id}/points/redemptions", "POST", summary="Redeem points", tag="points",
           access=REDEEM, body=RedemptionCreate, response=Redemption, status=201, idempotency="required",
-          errors=(*WRITE_ERRORS, service.InsufficientPoints, ValidationFailed))  # fmt: skip
+          errors=(*WRITE_ERRORS, service.InsufficientPoints, ValidationFailed, members.MemberCodeNotCurrent,
+                  members.MemberCodeUsed, RateLimited))  # fmt: skip
 def redeem(ctx: RequestContext, member_id: str) -> Reply:
     """Spend points (积分兑换), soonest-expiring first. Requires an `Idempotency-Key`: a repeat with the same key
     and body answers the first redemption and spends nothing more. Never takes the balance below zero.
@@ -101,22 +104,26 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     `store_id` names the store where they were spent, whose figures count them (one of a store-scoped caller's; left
     out, the only store of a caller scoped to one).
 
-    Errors: 409 `insufficient-points` (with `available`, the points available now); 409 `member-not-active` for a
-    frozen member; 428 without `Idempotency-Key`, 422 `idempotency-key-reused` with another body; 404 for an unknown
-    member; 422 on `member_code` without one, 422 `member-code-not-current` for a code that is not the member's now
-    (429 after ten); 422 on `store_id` for a store that does not exist, is closed or is not one of a store-scoped
-    caller's, or from the member themselves."""
+    Errors: 409 `insufficient-points` (with `available`, the points available now); 409 `member-not-active` for a frozen
+    member; 428 without `Idempotency-Key`, 422 `idempotency-key-reused` with another body; 404 for an unknown member;
+    422 on `member_code` without one, 422 `member-code-not-current` for a code that is not the member's now (429 after
+    ten), 422 `member-code-used` for a code that redeemed already (a code redeems once, so a till that lost its key
+    cannot redeem twice with one scan; it still pays and uses coupons); 422 on `store_id` for a store that does not
+    exist, is closed or is not one of a store-scoped caller's, or from the member themselves."""
     body: RedemptionCreate = ctx.body
     member_id = reachable(ctx.caller, member_id)
-    members.check_in_person(ctx.caller, member_id, body.member_code, repeated=lambda: service.repeats(ctx.idempotency))
+    repeats = functools.cache(lambda: service.repeats(ctx.idempotency))  # read once, where asked
+    spent = None  # a code redeems once (another redemption with it: 422 member-code-used)
+    if members.check_in_person(ctx.caller, member_id, body.member_code, repeated=repeats) and body.member_code:
+        spent = members.spending_code(member_id, body.member_code, "redeemed")
     store_id = body.store_id
     refused = _not_a_till(ctx.caller, store_id) if store_id is not None else None
-    if refused is not None and not service.repeats(ctx.idempotency):  # a repeat is answered, whatever changed since
+    if refused is not None and not repeats():  # a repeat is answered, whatever changed since
         raise refused
     if store_id is None and len(ctx.caller.stores) == 1:  # the till of a caller scoped to one store, while it trades
         only = next(iter(ctx.caller.stores))
         store_id = only if not_open(only) is None else None
-    answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency, store_id)
+    answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency, store_id, spent)
     return _created(answer, Redemption)
 
 

@@ -298,11 +298,13 @@ def earn(
 
 
 def redeem(
-    member_id: str, points: int, reason: str, key: IdempotencyKey | None, store_id: str | None = None
-) -> Outcome:
+    member_id: str, points: int, reason: str, key: IdempotencyKey | None, store_id: str | None = None,
+    alongside: Callable[[Transaction], None] | None = None,
+) -> Outcome:  # fmt: skip
     """Spend available points, soonest expiry first; 409 insufficient-points when they fall short. The
     redemption is kept (with the lots it drew from) so that it can be reversed once; ``store_id``, the store where
-    they were spent, is named on its event for the store's figures."""
+    they were spent, is named on its event for the store's figures; ``alongside`` commits with it (the member code it
+    spends)."""
     redemption_id = new_id("rd_")
 
     def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
@@ -316,7 +318,8 @@ def redeem(
             redemption_id, member_id=member_id, points=points, draws=json.dumps(entry.detail), reason=reason,
             status="completed", entry_seq=entry.seq, created_at=entry.occurred_at, store_id=store_id,
         )  # fmt: skip
-        return [lambda tx: tx.put(record, condition=RedemptionRecord.redemption_id.does_not_exist())]
+        kept_record = [lambda tx: tx.put(record, condition=RedemptionRecord.redemption_id.does_not_exist())]
+        return [*kept_record, *([alongside] if alongside else [])]
 
     def result(answer: Answer, booking: Booking) -> dict[str, Any]:
         entry = points_entry(answer)

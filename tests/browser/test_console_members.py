@@ -215,6 +215,11 @@ def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(s
     page.locator("[data-test=counter-available]").get_by_text("300").wait_for()
     console.shot("counter-redeemed")
     assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 300
+    page.get_by_label("兑换积分").fill("100")  # again with the same scan: a code redeems once
+    page.get_by_label("兑换内容").fill("兑换帆布袋")
+    page.locator("[data-test=redeem]").click()
+    page.get_by_text("该会员码已兑换过一次积分，请会员出示新的会员码").wait_for()
+    assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 300
     page.get_by_label("支付金额（元）").fill("36.50")
     page.get_by_label("订单号").fill(f"POS-{secrets.token_hex(4)}")
     page.locator("[data-test=pay]").click()

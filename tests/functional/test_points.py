@@ -142,6 +142,11 @@ class TestRedemption:
         shown = members.member_code(member_id).code
         paid = cashier.post(path, {"points": 10, "reason": "x", "member_code": shown}, headers=key("till"))
         assert paid.status == 201, paid.body
+        before = item_counts()  # the same code under a new key (an integrator's till lost its key): once
+        twice = cashier.post(path, {"points": 10, "reason": "x", "member_code": shown}, headers=key("till-again"))
+        assert (twice.status, twice.body["type"].split("/")[-1]) == (422, "member-code-used")
+        assert item_counts() == before
+        assert api.get(f"/v1/members/{member_id}/points").body["available"] == 90
         with clock.frozen(clock.now() + timedelta(minutes=5)):  # a retry, its code long expired, is answered
             again = cashier.post(path, {"points": 10, "reason": "x", "member_code": "0000000000"}, headers=key("till"))
             assert (again.status, again.body["redemption_id"]) == (201, paid.body["redemption_id"])
