@@ -197,7 +197,9 @@ def _parameters(spec: EndpointSpec) -> list[dict[str, Any]]:
     if spec.idempotency:
         parameters.append({
             "name": "Idempotency-Key", "in": "header", "required": spec.idempotency == "required",
-            "description": "Repeats with the same key and body return the first answer; another body is 422.",
+            "description": "Repeats with the same key and body return the first answer; another body is 422. Make "
+                           "it from what the caller keeps across a restart (the till's refund or order number), so a "
+                           "request sent again after a lost answer is the same request.",
             "schema": {"type": "string", "minLength": 8, "maxLength": 255},
         })  # fmt: skip
     if spec.if_match:
