@@ -65,7 +65,6 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import (
     Conflict,
     DomainError,
-    Forbidden,
     IdempotencyKeyReused,
     NotFound,
     PreconditionFailed,
@@ -79,7 +78,7 @@ from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 from chalicelib.shared.versions import Expected
-from chalicelib.stores.service import not_open, open_stores, store_exists
+from chalicelib.stores.service import not_open, open_stores, require_partners, store_exists
 
 
 class TemplateNotFound(NotFound):
@@ -1237,8 +1236,8 @@ def _check_store(caller: Any, store_id: str, *, trading: bool = False) -> None:
     """A partner serves only its own stores; staff at the till serve any member of the chain, at their own stores
     (any, for staff of the whole chain). An order (``trading``) needs the store open; giving back what happened at a
     closed one only needs it to exist."""
-    if caller.kind == "partner" and not caller.covers_store(store_id):
-        raise Forbidden(f"Store {store_id} is not one of this partner's stores")
+    if caller.kind == "partner":
+        require_partners(caller, store_id, "order.store_id")
     if trading:
         caller.require_trading_at(store_id, "order.store_id")
     why = not_open(store_id) if trading else (None if store_exists(store_id) else "no such store")

@@ -41,7 +41,7 @@ from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.settings import get_settings
-from chalicelib.stores.service import not_open, store_exists
+from chalicelib.stores.service import not_open, require_partners, store_exists
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import birthday_coupons_beyond
 from chalicelib.tiers.service import tier_in
@@ -332,8 +332,7 @@ def pay(partner: Caller, request: MembershipPayment) -> dict[str, Any]:
     price (422); a plan off sale still renews the cards it sold, but sells no new ones. The store that sold it
     (``store_id``, one of the partner's: 403 otherwise; 422 for no such store) counts the sale in its figures."""
     if request.store_id is not None:
-        if not partner.covers_store(request.store_id):
-            raise Forbidden(f"Store {request.store_id} is not one of this partner's stores")
+        require_partners(partner, request.store_id)
         if not store_exists(request.store_id):
             raise ValidationFailed([{"field": "store_id", "in": "body", "message": "no such store"}])
     # the content a payment id is held to, as before stores were named (a retry of an older report still matches)

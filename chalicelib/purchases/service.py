@@ -65,7 +65,7 @@ from chalicelib.shared.ids import COUNTER
 from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.versions import append_version
-from chalicelib.stores.service import not_open, store_exists
+from chalicelib.stores.service import not_open, require_partners, store_exists
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import Programme
 from chalicelib.tiers.service import Progress
@@ -269,8 +269,7 @@ def record_purchase(
     its content when not the whole purchase (the counter's, whose time the platform stamps); ``alongside`` adds a
     write that must commit with it (a cashier's day of counter sales). A store closed since still answers a
     repeat."""
-    if not partner.covers_store(purchase.store_id):
-        raise Forbidden(f"Store {purchase.store_id!r} is not one of this partner's stores")
+    require_partners(partner, purchase.store_id)
     order_key, digest = f"{partner.id}#{purchase.order_id}", digest or body_hash(purchase)
     if (why := not_open(purchase.store_id)) is not None:
         if (first := ledger().replay(_order_claim(order_key, digest))) is not None:

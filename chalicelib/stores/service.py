@@ -8,7 +8,7 @@ from chalicelib.identity.access import Caller
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached, CachedByKey
 from chalicelib.shared.db import Transaction
-from chalicelib.shared.errors import AlreadyExists, NotFound, PreconditionFailed
+from chalicelib.shared.errors import AlreadyExists, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.shared.events import change_summary, emit, new_event
 from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
@@ -79,6 +79,17 @@ def require_theirs(caller: Caller, store_id: str) -> None:
         raise NotFound(f"Store {store_id!r} is not one of yours")
     if not store_exists(store_id):
         raise NotFound(f"No store {store_id!r}")
+
+
+def require_partners(partner: Caller, store_id: str, field: str = "store_id") -> None:
+    """A partner limited to stores names one of its own: 403 for another store of the chain, 422 on ``field`` for no
+    store at all, as for any partner (an integrator's scoped till read 403 for a store that does not exist). The
+    store is looked up only when it is not one of the partner's."""
+    if partner.covers_store(store_id):
+        return
+    if not store_exists(store_id):
+        raise ValidationFailed([{"field": field, "in": "body", "message": "no such store"}], f"No store {store_id!r}")
+    raise Forbidden(f"Store {store_id!r} is not one of this partner's stores")
 
 
 def not_open(store_id: str) -> str | None:

@@ -38,7 +38,6 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import (
     Conflict,
     DomainError,
-    Forbidden,
     IdempotencyKeyReused,
     InvalidCursor,
     NotFound,
@@ -50,7 +49,7 @@ from chalicelib.shared.ids import COUNTER, new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.phrases import Phrase, english
 from chalicelib.shared.settings import get_settings
-from chalicelib.stores.service import not_open
+from chalicelib.stores.service import not_open, require_partners
 from chalicelib.wallet import book as _books  # noqa: F401  registers the wallet's books
 from chalicelib.wallet import plans
 from chalicelib.wallet.rules import (
@@ -694,8 +693,7 @@ def _claim(
 
 
 def _at_partner_store(partner: Caller, store_id: str) -> None:
-    if not partner.covers_store(store_id):
-        raise Forbidden(f"Store {store_id!r} is not one of this partner's stores")
+    require_partners(partner, store_id)
     if (why := not_open(store_id)) is not None:
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
 

@@ -200,3 +200,22 @@ def test_no_signature_passes_under_the_counters_id(api, partner, monkeypatch):
     assert ping(api, partner["partner_id"], partner["secret"]).status == 200
     monkeypatch.setattr(partners, "COUNTER", partner["partner_id"])  # as if this partner held the counter's id
     assert ping(api, partner["partner_id"], partner["secret"]).status == 401
+
+
+def test_a_scoped_partner_naming_a_store_the_chain_does_not_have_is_told_422_not_403(api, partner):
+    """Found by an integrator: a partner limited to stores read 403 for a store that does not exist, where the README
+    promises 422 (as a partner of every store reads); another store of the chain stays 403."""
+    from chalicelib.shared import clock as platform_clock
+    from tests.functional.test_purchases import order, signed
+
+    api.post("/v1/stores", {"store_id": "BJ-001", "name": "BJ", "city": "c", "region": "r"})
+    member = {"phone": "13900000077"}
+    creds = partner["partner_id"], partner["secret"]
+    at = platform_clock.now() - timedelta(minutes=1)
+    nowhere = signed(api, creds, "/v1/webhooks/purchases", order(member, "N-1", at=at, store="XX-999"))
+    assert (nowhere.status, nowhere.body["errors"][0]["field"]) == (422, "store_id"), nowhere.body
+    elsewhere = signed(api, creds, "/v1/webhooks/purchases", order(member, "N-2", at=at, store="BJ-001"))
+    assert elsewhere.status == 403, elsewhere.body
+    top_up = {"payment_id": "T-1", "member": member, "store_id": "XX-999", "occurred_at": at.isoformat(),
+              "amount_fen": 10_000}  # fmt: skip
+    assert signed(api, creds, "/v1/webhooks/wallet/top-ups", top_up).status == 422
