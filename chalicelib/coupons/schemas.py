@@ -22,7 +22,7 @@ from chalicelib.shared.fields import (
     ProductName,
     Trimmed,
 )  # fmt: skip
-from chalicelib.shared.http import Input, Schema
+from chalicelib.shared.http import FieldInvalid, Input, Schema
 from chalicelib.shared.pagination import PageQuery
 
 Fen = Annotated[int, Field(ge=0, le=10**10)]
@@ -397,7 +397,7 @@ class CouponOrder(Input):
     @model_validator(mode="after")
     def _lines_add_up(self) -> Self:
         if self.items and sum(item.amount_fen for item in self.items) != self.total_fen:
-            raise ValueError("the items' amount_fen add up to something else than total_fen")
+            raise FieldInvalid("items", "the items' amount_fen add up to something else than total_fen")
         return self
 
 

@@ -21,7 +21,7 @@ from chalicelib.shared.fields import (
     Reason,
     Trimmed,
 )  # fmt: skip
-from chalicelib.shared.http import Input, MergePatch, Schema
+from chalicelib.shared.http import FieldInvalid, Input, MergePatch, Schema
 from chalicelib.wallet.schemas import TAKEN_BY
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
@@ -161,12 +161,16 @@ class PlanCreate(Input):
         if len(ids) != len(set(ids)):
             raise ValueError("benefit ids must be unique in a plan")
         if self.term == "lifetime" and self.auto_renew:
-            raise ValueError("a lifetime card is never renewed")
+            raise FieldInvalid("auto_renew", "a lifetime card is never renewed")
         if self.term == "lifetime" and self.refund.kind == "pro_rata":
-            raise ValueError("a lifetime card has no unused days to refund pro rata: none, full_within_days or unused")
+            raise FieldInvalid(
+                "refund.kind", "a lifetime card has no unused days to refund pro rata: none, full_within_days or unused"
+            )
         if self.refund.kind == "unused":
             if self.auto_renew:  # each payment stays refundable until the card is cancelled: the card would grow
-                raise ValueError("a card refunded by its uses (unused) is bought again by hand, not renewed by itself")
+                raise FieldInvalid(
+                    "auto_renew", "a card refunded by its uses (unused) is bought again by hand, not renewed by itself"
+                )
             _refundable_by_uses(self.benefits)
         return self
 
@@ -176,15 +180,18 @@ def _refundable_by_uses(benefits: list[BenefitIn]) -> None:
     worth ``value_fen`` (a class without a value would be refunded though taken) and coupon packs (a coupon used is
     kept back); a discount, a multiplier or a tier floor counts no use, so a member could buy, enjoy and refund it."""
     if not any(b.kind == "quota" for b in benefits):
-        raise ValueError("refund unused needs a counted benefit (quota) whose uses are kept back")
+        raise FieldInvalid("benefits", "refund unused needs a counted benefit (quota) whose uses are kept back")
     unvalued = [b.benefit_id for b in benefits if b.kind == "quota" and b.value_fen < 1]
     if unvalued:
-        raise ValueError(f"refund unused keeps back each use's value: give {', '.join(unvalued)} a value_fen")
+        raise FieldInvalid(
+            "benefits", f"refund unused keeps back each use's value: give {', '.join(unvalued)} a value_fen"
+        )
     uncounted = [b.benefit_id for b in benefits if b.kind in ("discount", "points_multiplier", "tier_floor")]
     if uncounted:
-        raise ValueError(
+        raise FieldInvalid(
+            "benefits",
             f"refund unused counts no use of {', '.join(uncounted)} (a discount, multiplier or tier floor): "
-            "refund such a card pro rata, within days, or not at all"
+            "refund such a card pro rata, within days, or not at all",
         )
 
 
@@ -325,7 +332,7 @@ class CounterCardSale(Input):
     @model_validator(mode="after")
     def _code_with_wallet(self) -> CounterCardSale:
         if self.payment_method == "wallet" and self.member_code is None:
-            raise ValueError("member_code is required to pay from stored value (payment_method wallet)")
+            raise FieldInvalid("member_code", "required to pay from stored value (payment_method wallet)")
         return self
 
 

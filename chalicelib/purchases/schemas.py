@@ -24,7 +24,7 @@ from chalicelib.shared.fields import (
     ProductName,
     Trimmed,
 )
-from chalicelib.shared.http import Input, Schema
+from chalicelib.shared.http import FieldInvalid, Input, Schema
 from chalicelib.shared.settings import get_settings
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
@@ -107,7 +107,7 @@ OTHER_METHOD = (
 def _check_rest(payment_method: str, other_method: str | None) -> None:
     """``other_method`` goes with ``mixed`` alone, and names a method other than stored value."""
     if other_method is not None and (payment_method != "mixed" or other_method in ("wallet", "mixed")):
-        raise ValueError("other_method goes with payment_method mixed, and names a method other than stored value")
+        raise FieldInvalid("other_method", "goes with payment_method mixed, and names a method other than stored value")
 
 
 def _check_order(total_fen: int, paid_fen: int, payment_method: str, other_method: str | None,
@@ -115,12 +115,12 @@ def _check_order(total_fen: int, paid_fen: int, payment_method: str, other_metho
     """An order adds up: paid at most its total, the rest of a mixed payment said rightly, lines adding up to the
     total with no line id twice."""
     if paid_fen > total_fen:
-        raise ValueError("paid_fen is more than total_fen")
+        raise FieldInvalid("paid_fen", "paid_fen is more than total_fen")
     _check_rest(payment_method, other_method)
     if items and sum(item.amount_fen for item in items) != total_fen:
-        raise ValueError("the items' amount_fen add up to something else than total_fen")
+        raise FieldInvalid("items", "the items' amount_fen add up to something else than total_fen")
     if len({item.line_id for item in items}) != len(items):
-        raise ValueError("line_id repeats")
+        raise FieldInvalid("items", "line_id repeats")
 
 
 class Purchase(Input):
@@ -274,9 +274,9 @@ class Refund(Input):
     def _consistent(self) -> Refund:
         if self.items is not None:
             if sum(item.amount_fen for item in self.items) != self.amount_fen:
-                raise ValueError("the items' amount_fen add up to something else than amount_fen")
+                raise FieldInvalid("items", "the items' amount_fen add up to something else than amount_fen")
             if len({item.line_id for item in self.items}) != len(self.items):
-                raise ValueError("line_id repeats")
+                raise FieldInvalid("items", "line_id repeats")
         return self
 
 

@@ -21,7 +21,7 @@ from chalicelib.shared.fields import (
     Reason,
     Trimmed,
 )  # fmt: skip
-from chalicelib.shared.http import Input, Schema
+from chalicelib.shared.http import FieldInvalid, Input, Schema
 
 Amount = Annotated[int, Field(gt=0, le=10**10)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
@@ -399,9 +399,9 @@ class WalletPlanCreate(Input):
     @model_validator(mode="after")
     def _dates_in_order(self) -> WalletPlanCreate:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValueError("ends_on is before starts_on")
+            raise FieldInvalid("ends_on", "ends_on is before starts_on")
         if len(set(self.stores)) != len(self.stores):
-            raise ValueError("a store repeats in stores")
+            raise FieldInvalid("stores", "a store repeats in stores")
         return self
 
 

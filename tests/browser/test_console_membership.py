@@ -167,7 +167,7 @@ def test_a_class_pack_is_refunded_by_what_was_not_used_and_a_discount_on_it_is_r
     expect(dialog.locator("[data-test=mp-unused-hint]")).to_contain_text("实付金额减去已使用次数 × 每次价值")
     expect(dialog.locator("#mp-deduct")).to_have_count(0)  # always kept back: no switch to turn off
     page.locator("[data-test=plan-save]").click()
-    expect(dialog.locator("[data-test=plan-error]")).to_contain_text("refund unused counts no use of discount")
+    expect(dialog.locator("[data-test=benefits-error]")).to_contain_text("refund unused counts no use of discount")
     console.shot("unused-refund-refused")
     dialog.locator("[data-test=benefit-1]").get_by_role("button", name="删除权益 2").click()
     page.locator("[data-test=plan-save]").click()

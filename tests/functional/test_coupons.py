@@ -938,7 +938,7 @@ def test_stacked_coupons_never_take_more_than_the_order_costs_and_lines_add_up_t
     assert [c["status"] for c in api.get(f"/v1/members/{member}/coupons").body["items"]].count("available") == 2
     lines = {"store_id": "SH-001", "total_fen": 100, "items": [{"category": "top", "amount_fen": 20000}]}
     padded = redeem(api, codes[1], "O-10", lines)
-    assert (padded.status, padded.body["errors"][0]["field"]) == (422, "order")
+    assert (padded.status, padded.body["errors"][0]["field"]) == (422, "order.items")
 
 
 def test_a_non_stacking_coupon_is_refused_on_an_order_whichever_store_names_it(api, member):

@@ -148,6 +148,13 @@ class TestPurchases:
             {**body, "occurred_at": (clock.now() + timedelta(hours=1)).isoformat()},
         ):
             assert signed(api, partner, "/v1/webhooks/purchases", bad).status == 422, bad
+        for bad, field in (  # a rule across fields names the one it finds wrong (an integrator read field "")
+            ({**body, "paid_fen": 20_000}, "paid_fen"),
+            ({**body, "total_fen": 1, "paid_fen": 1}, "items"),
+            ({**body, "other_method": "cash"}, "other_method"),
+        ):
+            answer = signed(api, partner, "/v1/webhooks/purchases", bad)
+            assert (answer.status, [e["field"] for e in answer.body["errors"]]) == (422, [field]), answer.body
 
     def test_a_repeat_after_the_member_was_erased_enrols_nobody(self, api, partner):
         body = order({"phone": "13700000003"}, order_id="E-1")

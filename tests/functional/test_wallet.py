@@ -1355,7 +1355,7 @@ class TestPlans:
             ({**PLAN, "stores": ["XX-404"]}, "stores"),
             ({**PLAN, "stores": ["BJ-001"]}, "stores"),
             (PLAN, "stores"),
-            ({**PLAN, "ends_on": "2026-10-01"}, ""),
+            ({**PLAN, "ends_on": "2026-10-01"}, "ends_on"),
         ):
             problem = refused(scoped.post("/v1/wallet/plans", body), 422, "validation-failed")
             assert problem["errors"][0]["field"] == field
