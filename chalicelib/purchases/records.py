@@ -82,6 +82,7 @@ class PurchaseRecord(Record):
     rules_version = NumberAttribute()
     tier = UnicodeAttribute()
     points_awarded = NumberAttribute()
+    upgrade_gift_points = NumberAttribute(default=0)  # what an upgrade it reached gave (升级礼遇), beside its own
     tier_multiplier = UnicodeAttribute(null=True)  # the tier's points multiplier from the programme, if it applied
     growth_awarded = NumberAttribute(default=0)
     growth_clawed_back = NumberAttribute(default=0)
@@ -118,6 +119,7 @@ class RefundRecord(Record):
     lines = UnicodeAttribute()  # {line_id: [fen, quantity]} this refund gave back
     body_hash = UnicodeAttribute()
     points_clawed_back = NumberAttribute()
+    tier_points_clawed_back = NumberAttribute(default=0)  # what the tier it undid had given, beside its own claw-back
     debt_after = NumberAttribute()
     ledger_entry_id = UnicodeAttribute(null=True)
     ledger_entries = UnicodeAttribute(null=True)  # JSON [[holder, book, seq], ...] its claim posted

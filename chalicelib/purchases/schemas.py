@@ -220,6 +220,11 @@ class PurchaseAnswer(Schema):
     member_id: str = Field(description=f"{MEMBER_ID} who earned (a new one when the phone joined)")
     points_awarded: int = Field(description="points (积分) the purchase earned")
     pending_points: int = Field(description="of those, points in a return window, spendable later")
+    upgrade_gift_points: int = Field(
+        default=0,
+        description="points an upgrade the purchase reached gave (升级礼遇), beside `points_awarded`: the member's "
+        "points grew by both (a receipt printing one alone said less)",
+    )
     ledger_entry_id: str | None = Field(description=LEDGER_ENTRY)
     duplicate: bool = Field(description=DUPLICATE)
 
@@ -309,6 +314,11 @@ class RefundAnswer(Schema):
     order_id: str = Field(description="the order it refunds")
     member_id: str = Field(description=MEMBER_ID)
     points_clawed_back: int = Field(description="points (积分) taken back, pending ones first")
+    tier_points_clawed_back: int = Field(
+        default=0,
+        description="points taken back beside those, with the upgrade the refund undid: its gift (升级礼遇), the "
+        "tier's part of a birthday gift, and what later orders earned at the tier (the member's points fell by both)",
+    )
     debt_after: int = Field(
         description="points the member owes after it (what was already spent); later credits repay it first"
     )

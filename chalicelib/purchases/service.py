@@ -316,6 +316,7 @@ def record_purchase(
         awarded = scored["total"] if entry is not None else 0
         return {"order_id": purchase.order_id, "member_id": member_id, "points_awarded": awarded,
                 "pending_points": awarded if get_settings().points_pending_days else 0,
+                "upgrade_gift_points": _beside(answer, member_id, source),
                 "ledger_entry_id": entry.entry_id if entry else None}  # fmt: skip
 
     def record_of(claim: StoredClaim) -> PurchaseRecord:
@@ -329,6 +330,7 @@ def record_purchase(
                                share, name] for line, share, name in zip(lines, shares, _names(purchase), strict=True)],
                              ensure_ascii=False),
             body_hash=claim.content, rules_version=version.version, tier=scored["tier"], points_awarded=awarded,
+            upgrade_gift_points=int(claim.result.get("upgrade_gift_points", 0)),
             tier_multiplier=str(scored["multiplier"]) if scored["multiplier"] else None, growth_awarded=growth,
             pending_points=int(claim.result["pending_points"]), ledger_entry_id=claim.result["ledger_entry_id"],
             ledger_entries=json.dumps([list(key) for key in claim.entries]), created_at=clock.iso(clock.now()),
@@ -353,7 +355,15 @@ def _order_claim(order_key: str, digest: str, record_of: Callable[[StoredClaim],
 
 def _first_answer(record: PurchaseRecord) -> dict[str, Any]:
     return {"order_id": record.order_id, "member_id": record.member_id, "points_awarded": int(record.points_awarded),
-            "pending_points": int(record.pending_points), "ledger_entry_id": record.ledger_entry_id}  # fmt: skip
+            "pending_points": int(record.pending_points), "upgrade_gift_points": int(record.upgrade_gift_points or 0),
+            "ledger_entry_id": record.ledger_entry_id}  # fmt: skip
+
+
+def _beside(answer: Answer, member_id: str, source: EntrySource) -> int:
+    """What the member's points moved by beside the order's (or refund's) own entry: an upgrade's gift, or what the
+    tier a refund undid had given, as a positive number."""
+    moved = sum(e.amount for e in answer.entries if e.book == POINTS and e.holder == member_id and e.source != source)
+    return abs(moved)
 
 
 def bi_details(orders: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -573,8 +583,8 @@ def record_refund(
 
     def result(answer: Answer, booking: points.Booking) -> dict[str, Any]:
         return {"refund_id": refund.refund_id, "order_id": refund.order_id, "member_id": member_id,
-                "points_clawed_back": kept["claw"], "debt_after": kept["debt_after"],
-                "ledger_entry_id": entry_id(answer)}  # fmt: skip
+                "points_clawed_back": kept["claw"], "tier_points_clawed_back": _beside(answer, member_id, source),
+                "debt_after": kept["debt_after"], "ledger_entry_id": entry_id(answer)}  # fmt: skip
 
     def record_of(claim: StoredClaim) -> RefundRecord:
         return RefundRecord(
@@ -582,6 +592,7 @@ def record_refund(
             store_id=purchase.store_id, payment_method=purchase.payment_method,
             occurred_at=clock.iso(refund.occurred_at), amount_fen=refund.amount_fen, lines=json.dumps(kept["this"]),
             body_hash=claim.content, points_clawed_back=kept["claw"], debt_after=kept["debt_after"],
+            tier_points_clawed_back=int(claim.result.get("tier_points_clawed_back", 0)),
             ledger_entry_id=claim.result["ledger_entry_id"], created_at=clock.iso(clock.now()),
             ledger_entries=json.dumps([list(key) for key in claim.entries]),
             till_store=till_store,
@@ -758,7 +769,8 @@ def _history_copy(order_key: str, points_taken: int) -> Callable[[Transaction], 
 def _first_refund_answer(record: RefundRecord) -> dict[str, Any]:
     return {"refund_id": record.refund_key.partition("#")[2], "order_id": record.order_key.partition("#")[2],
             "member_id": record.member_id, "points_clawed_back": int(record.points_clawed_back),
-            "debt_after": int(record.debt_after), "ledger_entry_id": record.ledger_entry_id}  # fmt: skip
+            "tier_points_clawed_back": int(record.tier_points_clawed_back or 0), "debt_after": int(record.debt_after),
+            "ledger_entry_id": record.ledger_entry_id}  # fmt: skip
 
 
 def _refund_split(refund: Refund, lines: list[Line], shares: list[int], before_fen: list[int], before_qty: list[int]

@@ -42,10 +42,11 @@ def test_a_purchase_that_crosses_a_threshold_upgrades_at_once_with_its_gift_exac
     member_id, token = member_token("13900000001")
     first = buy(api, partner, member_id, "A-1", 1_200 * CNY)
     assert first["points_awarded"] == 1_200  # earned at the tier the member had when buying
+    assert first["upgrade_gift_points"] == 100  # and the gift beside it, said (an integrator's receipt missed it)
     assert ledger(member_id) == [("earn", 1_200, "order"), ("earn", 100, "tier")]  # the gift, its own entry
     again = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member_id}, order_id="A-1",
                                                                  paid=1_200 * CNY, items=[], at=NOW))  # fmt: skip
-    assert again.body["duplicate"] is True
+    assert (again.body["duplicate"], again.body["upgrade_gift_points"]) == (True, 100)
     assert len(ledger(member_id)) == 2
     assert len(events("tier.changed")) == 1
     (changed,) = events("tier.changed")
@@ -118,7 +119,10 @@ def test_a_refund_undoes_the_upgrade_its_purchase_caused_and_takes_back_the_gift
     redeemed = api.post(f"/v1/members/{member_id}/points/redemptions", {"points": 8_500, "reason": "换购"},
                         headers={"idempotency-key": "spend-the-gift"})  # fmt: skip
     assert redeemed.status == 201
-    refund_all(api, partner, "G-1", 8_000 * CNY)
+    refunded = refund_all(api, partner, "G-1", 8_000 * CNY)
+    assert (refunded["points_clawed_back"], refunded["tier_points_clawed_back"]) == (8_000, gifts)  # both said
+    again = refund_all(api, partner, "G-1", 8_000 * CNY)
+    assert (again["duplicate"], again["tier_points_clawed_back"]) == (True, gifts)
     account = ledger_views.account(member_id)
     assert (account.tier, account.tier_until) == ("normal", None)
     assert [(kind, points) for kind, points, source in ledger(member_id) if source == "tier"][-1] == ("refund", -gifts)
