@@ -453,7 +453,13 @@ def release_coupon(ctx: RequestContext, code: str, order_id: str) -> Reply:
     body=CouponRedemptionCreate,
     response=CouponRedemption,
     status=201,
-    errors=(*TILL_ERRORS, service.CouponUnusable, service.CouponUsed, service.RedemptionConflict),
+    errors=(
+        *TILL_ERRORS,
+        service.CouponUnusable,
+        service.CouponUsed,
+        service.RedemptionConflict,
+        members.MemberCodeNotCurrent,
+    ),
 )
 def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
     """Use a coupon on an order, once per code: the same order again answers the same redemption with

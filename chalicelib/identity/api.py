@@ -72,7 +72,8 @@ def log_in(ctx: RequestContext) -> Reply:
 
 
 @endpoint("/v1/auth/refresh", "POST", summary="Exchange a refresh token for new tokens", tag="auth",
-          access=PUBLIC, body=RefreshRequest, response=Tokens, errors=(Unauthenticated,))  # fmt: skip
+          access=PUBLIC, body=RefreshRequest, response=Tokens,
+          errors=(Unauthenticated, member_auth.MembershipFrozen))  # fmt: skip
 def refresh(ctx: RequestContext) -> Reply:
     """Exchange a refresh token (staff or member) for a new pair: the one sent is revoked, and the account's
     current roles and store scope apply. A refresh keeps the session's original log-in time (`auth_time`).

@@ -351,7 +351,13 @@ def member_benefits(ctx: RequestContext, member_id: str) -> Reply:
     body=BenefitUse,
     response=BenefitUseAnswer,
     status=201,
-    errors=(service.MemberUnavailable, service.BenefitNotHeld, service.QuotaExhausted, service.UseConflict),
+    errors=(
+        service.MemberUnavailable,
+        service.BenefitNotHeld,
+        service.QuotaExhausted,
+        service.UseConflict,
+        members.MemberCodeNotCurrent,
+    ),
 )
 def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
     """A cashier records one use of a counted benefit (a class, a car wash) for the member in front of them, any member

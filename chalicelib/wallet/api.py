@@ -406,7 +406,7 @@ def create_wallet_plan(ctx: RequestContext) -> Reply:
     access=WRITE_PLANS,
     body=WalletPlanEnd,
     response=WalletPlan,
-    errors=(NotFound, ValidationFailed, PreconditionFailed),
+    errors=(NotFound, ValidationFailed, PreconditionFailed, plans.PlanNotApplicable),
 )
 def end_wallet_plan(ctx: RequestContext, plan_id: str) -> Reply:
     """Stop selling a top-up plan after `last_day` (default today): a promotion ended early. Its price, bonus and

@@ -66,6 +66,29 @@ def test_problems_as_served_are_what_the_document_says_a_problem_is(api):
         assert list(validator.iter_errors(answer.body)) == [], answer.body
 
 
+def test_every_problem_an_operation_names_is_among_its_responses():
+    """Found by an integrator: descriptions named `member-code-not-current` or `plan-not-applicable` that the
+    operation's responses did not list, so a client generated from them knew nothing of those problems."""
+    from chalicelib.shared.errors import DomainError
+
+    document = current_document()
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    slugs = {cls.slug for cls in subclasses(DomainError)}
+    missing = {}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            named = set(re.findall(r"`([a-z][a-z0-9-]+)`", operation.get("description", ""))) & slugs
+            listed = set(re.findall(r"\(`([a-z0-9-]+)`\)", json.dumps(operation["responses"])))
+            if named - listed:
+                missing[f"{method.upper()} {path}"] = sorted(named - listed)
+    assert missing == {}
+
+
 def test_the_docs_page_loads_its_assets_from_this_api(api):
     page = api.get("/v1/docs")
     assert page.status == 200
