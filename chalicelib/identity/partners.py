@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.identity.records import PartnerRecord
 from chalicelib.identity.rules import require_within
-from chalicelib.identity.signatures import BadSignature, verify
+from chalicelib.identity.signatures import TOLERANCE_SECONDS, BadSignature, ClockSkew, verify
 from chalicelib.shared import clock
 from chalicelib.shared.cache import CachedByKey
 from chalicelib.shared.crypto import Sealer, keyring
@@ -251,6 +251,11 @@ def authenticate(partner_id: str, signature: str, body: bytes, method: str, path
                accepts_v1=keys.accepts_v1)  # fmt: skip
     except BadSignature as e:
         logger.info("partner signature refused", extra={"partner_id": partner_id, "reason": str(e)})
+        if isinstance(e, ClockSkew):  # the partner's own secret signed it: its clock is off (an integrator)
+            raise Unauthenticated(
+                f"The signature's time t= is {e.seconds} seconds from the platform's clock; at most "
+                f"{TOLERANCE_SECONDS} are accepted: set the sender's clock (NTP)"
+            ) from None
         raise Unauthenticated(BAD_SIGNATURE) from None
     return keys.stores
 

@@ -33,6 +33,15 @@ class BadSignature(ValueError):
     """Why a signature was refused (for logs; callers answer a plain 401)."""
 
 
+class ClockSkew(BadSignature):
+    """A signature that matches, made ``seconds`` away from the platform's clock (negative: behind it), beyond
+    ``TOLERANCE_SECONDS``: its signer is told, as a till whose clock drifted cannot tell it from a wrong secret."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"the timestamp is {seconds} seconds from now, more than {TOLERANCE_SECONDS}")
+        self.seconds = seconds
+
+
 @dataclass(frozen=True)
 class Signed:
     """An ``X-Signature`` header as read: its timestamp and its ``v1`` and ``v2`` values."""
@@ -92,11 +101,11 @@ def parse(header: str) -> Signed:
 def verify(
     header: str, body: bytes, secrets: Iterable[str], now: float, *, method: str, path: str, accepts_v1: bool = False
 ) -> None:
-    """Return when the header signs this request with one of ``secrets`` recently enough; else raise BadSignature.
-    A header with ``v2`` values is judged by them alone; one with only ``v1`` values passes only ``accepts_v1``."""
+    """Return when the header signs this request with one of ``secrets`` recently enough; else raise BadSignature
+    (``ClockSkew`` for a signature that matches but is too old or too new: only its signer learns that its clock is
+    off). A header with ``v2`` values is judged by them alone; one with only ``v1`` values passes only
+    ``accepts_v1``."""
     signed = parse(header)
-    if abs(now - signed.timestamp) > TOLERANCE_SECONDS:
-        raise BadSignature("the timestamp is more than 300 seconds from now")
     if not signed.v2 and not accepts_v1:
         raise BadSignature("v1 signs the body alone: sign the method and path too (v2)")
     values = signed.v2 or signed.v1
@@ -110,3 +119,5 @@ def verify(
             matched |= hmac.compare_digest(expected, value)  # no early exit: timing tells nothing
     if not matched:
         raise BadSignature("no signature matches an active secret")
+    if abs(now - signed.timestamp) > TOLERANCE_SECONDS:
+        raise ClockSkew(round(signed.timestamp - now))

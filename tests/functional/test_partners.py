@@ -109,6 +109,9 @@ def test_anything_but_a_good_signature_is_401(api, partner, case):
     assert answer.status == 401
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.body["type"].endswith("/unauthenticated")
+    # only the partner's own good signature learns its clock is off (an integrator could not tell it from a wrong
+    # secret); anyone else reads the one answer
+    assert ("seconds from the platform's clock" in answer.body["detail"]) is (case == "stale")
 
 
 def test_rotation_two_secrets_then_the_old_one_revoked(api, partner):
