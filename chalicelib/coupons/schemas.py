@@ -509,6 +509,8 @@ class CouponRedemptionCreate(Input):
 class CouponRedemption(Schema):
     """A coupon used on an order."""
 
+    confidential: ClassVar[bool] = True  # its code: a bearer's, usable again if the use is reversed (an integrator)
+
     redemption_id: str = Field(description="the redemption's id (`cr_…`)")
     code: str = Field(description=CODE)
     order_id: str = Field(description=ORDER_ID)

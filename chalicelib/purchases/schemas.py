@@ -29,6 +29,7 @@ from chalicelib.shared.settings import get_settings
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
 Fen = Annotated[int, Field(ge=0, le=10**12)]
+MoneyBack = Annotated[int, Field(gt=0, le=10**12)]  # an amount given back: more than nothing
 Rate = Annotated[Decimal, Field(ge=0, le=1000, max_digits=12, decimal_places=4)]
 Factor = Annotated[Decimal, Field(gt=0, le=100, max_digits=8, decimal_places=4)]
 Bonus = Annotated[int, Field(ge=0, le=1_000_000)]
@@ -268,7 +269,7 @@ class Refund(Input):
     refund_id: Id = Field(description="the partner's refund id (退款单号): booked once per partner and refund id")
     order_id: Id = Field(description="the order it refunds, as the purchase reported it")
     occurred_at: Happened = Field(description=f"when the money was given back, not before the order; {HAPPENED}")
-    amount_fen: Fen = Field(gt=0, description=f"the money given back (退款金额); {FEN}")
+    amount_fen: MoneyBack = Field(description=f"the money given back (退款金额); {FEN}")
     items: list[RefundItem] | None = Field(
         default=None,
         max_length=500,
@@ -291,7 +292,7 @@ class CounterRefund(Input):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"amount_fen": 1800}]})
 
-    amount_fen: Fen = Field(gt=0, description=f"the money given back (退款金额); {FEN}")
+    amount_fen: MoneyBack = Field(description=f"the money given back (退款金额); {FEN}")
     items: list[RefundItem] | None = Field(
         default=None, max_length=500,
         description="by line, adding up to amount_fen; null: spread over the lines by what each has left",

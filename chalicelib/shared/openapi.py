@@ -30,7 +30,12 @@ offset (`2026-11-11T10:30:00+08:00`).
 
 Errors are RFC 9457 `application/problem+json` with a stable `type`; a refused request writes nothing.
 Lists take `limit` and an opaque `cursor` and answer `{items, next_cursor}`. Updates carry `If-Match` with the
-resource's `ETag`; PATCH bodies are JSON merge patches (RFC 7396)."""
+resource's `ETag`; PATCH bodies are JSON merge patches (RFC 7396). A problem may carry members of its own beside
+these (`available_fen`, `refundable_fen`, `limit_fen` …), named in its operation's description.
+
+The examples name the local stack's demo data where they can (store `SH-001`, the top-up plan `CZ-500-50`); their
+dates are examples: a webhook takes an `occurred_at` within the window its operation says (an activity's within 7
+days), so send today's. "Try it out" writes to the stack it runs against."""
 PATH_PARAMETERS = {
     "member_id": "The member's id (`mb_…`), as registration answered it",
     "store_id": "The store's id: its own store code (e.g. `SH-001`) or the one made for it (`st_…`)",

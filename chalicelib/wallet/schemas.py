@@ -66,8 +66,8 @@ class WalletTopUp(Input):
                     "member": {"phone": "13800138000"},
                     "store_id": "SH-001",
                     "occurred_at": "2026-11-11T10:00:00+08:00",
-                    "amount_fen": 10000,
-                    "plan_id": "CZ-100-20",
+                    "amount_fen": 50000,
+                    "plan_id": "CZ-500-50",
                     "payment_method": "wechat_pay",
                 }
             ]
@@ -268,8 +268,8 @@ class WalletCounterTopUp(Input):
                 {
                     "store_id": "SH-001",
                     "order_id": "POS-20261120113859-UQKH",
-                    "amount_fen": 10000,
-                    "plan_id": "CZ-100-20",
+                    "amount_fen": 50000,
+                    "plan_id": "CZ-500-50",
                     "payment_method": "wechat_pay",
                 }
             ]

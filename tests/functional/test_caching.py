@@ -75,6 +75,7 @@ def test_the_other_routes_that_answer_with_personal_data_or_secrets_are_exactly_
         # a coupon's code is a bearer instrument; a message's text and address are one member's
         ("GET", "/v1/coupons/{code}"), ("POST", "/v1/coupons/templates/{template_id}/issues"),
         ("POST", "/v1/coupons/{code}/redemptions/{order_id}/reversal"), ("GET", "/v1/notifications/unsent"),
+        ("POST", "/v1/coupons/{code}/redemptions"),  # (an integrator: its answer names the code too)
         # a store's rows name their members; a partner's till reads the member it scanned (their coupons' codes)
         ("GET", "/v1/stores/{store_id}/purchases"), ("GET", "/v1/stores/{store_id}/refunds"),
         ("GET", "/v1/stores/{store_id}/wallet/journal"), ("POST", "/v1/webhooks/members/lookup"),

@@ -1569,6 +1569,9 @@ def _examples_story(api):
     created = ok(api.post("/v1/partners", example(PartnerCreate)), 201)
     partner = created["partner_id"], created["secret"]
     ok(api.post("/v1/wallet/plans", example(WalletPlanCreate)), 201)
+    from chalicelib.local.demo import PLAN as DEMO_PLAN  # the top-up's example names the demo's plan (an integrator)
+
+    ok(api.post("/v1/wallet/plans", {**example(WalletPlanCreate), **DEMO_PLAN}), 201)
     assert ok(signed(api, partner, "/v1/webhooks/wallet/top-ups", example(WalletTopUp)))["member_id"] == member_id
     ok(signed(api, partner, "/v1/webhooks/wallet/payments", example(WalletPayment)))
     ok(signed(api, partner, "/v1/webhooks/wallet/refunds", example(WalletRefund)))
