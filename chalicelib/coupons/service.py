@@ -60,7 +60,7 @@ from chalicelib.ledger.store import HolderUnavailable
 from chalicelib.members import service as members
 from chalicelib.members.model import Status as MemberStatus
 from chalicelib.shared import clock
-from chalicelib.shared.cache import Cached
+from chalicelib.shared.cache import Cached, CachedByKey
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import (
     Conflict,
@@ -311,6 +311,16 @@ def stock_left(template: Template, holdings: Holdings | None = None) -> int | No
     holders = template.stock_holders
     holdings = holdings or ledger().holdings(*holders)
     return sum(holdings.balance(holder, STOCK) for holder in holders)
+
+
+def _template_name(template_id: str) -> str:
+    found = templates_by_id([template_id]).get(template_id)
+    return found.name if found else ""
+
+
+# a template's name as read at most five minutes ago: a nightly job naming each coupon it announces reads each
+# template once, not each coupon's (names change rarely; a coupon's notice may say the name of a minute before)
+NAMES: CachedByKey[str, str] = CachedByKey(_template_name, 300.0, keep=bool)
 
 
 def template_names(template_ids: Iterable[str]) -> dict[str, str]:
@@ -1783,6 +1793,7 @@ def notice(account: Account) -> bool:
         payload = {
             "code": state.code,
             "template_id": state.template_id,
+            "name": NAMES.get(state.template_id),  # the member reads which coupon (a walkthrough read "one of")
             "member_id": state.member_id,
             "valid_until": state.valid_until,
         }

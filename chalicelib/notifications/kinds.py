@@ -232,8 +232,8 @@ KINDS: dict[str, Kind] = {
             "coupon-expiring",
             S,
             DAY,
-            ("优惠券即将过期", "您有一张优惠券将于{valid_until}过期，请尽快使用。"),
-            ("Coupon expiring", "One of your coupons expires on {valid_until}. Use it before then."),
+            ("优惠券即将过期", "您的优惠券「{name}」将于{valid_until}过期，请尽快使用。"),
+            ("Coupon expiring", "Your coupon {name} expires on {valid_until}. Use it before then."),
             description="a coupon expiring in 3 days",
         ),
         _kind(

@@ -123,7 +123,7 @@ def _coupon_transferred(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 def _coupon_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     if not p.get("member_id"):
         return []
-    variables = {"valid_until": p["valid_until"]}
+    variables = {"valid_until": p["valid_until"], "name": p.get("name") or p["code"]}  # the code, for an old event
     return [Notice(p["member_id"], "coupon-expiring", p["code"], variables, _end_of(p["valid_until"], tz))]
 
 

@@ -144,6 +144,7 @@ def test_a_new_member_joins_earns_points_sees_the_chart_and_redeems(site: Site, 
 
     page.locator("[data-test=tab-points]").click()
     page.get_by_text("消费积分").wait_for()
+    expect(page.locator("[data-test=entry-order]").first).to_have_text(" · 订单 m-order-101")  # which purchase
     page.locator("[data-test=go-redeem]").click()  # points buy what the mall offers: a coupon here, at once
     page.wait_for_url(re.compile("#/mall$"))
     page.locator("[data-test=reward-card]", has_text=COUPON_REWARD).click()

@@ -808,9 +808,9 @@ TRIGGERS = [
     ),
     (
         "coupon.expiring",
-        {"code": "C0DE", "template_id": "ct_1", "valid_until": "2026-11-23"},
+        {"code": "C0DE", "template_id": "ct_1", "name": "满30减5", "valid_until": "2026-11-23"},
         "coupon-expiring",
-        "您有一张优惠券将于2026年11月23日过期",
+        "您的优惠券「满30减5」将于2026年11月23日过期",  # which one (an F&B walkthrough read "one of your coupons")
     ),
     (
         "mall.order-shipped",
