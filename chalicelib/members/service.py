@@ -217,10 +217,13 @@ def _consent_stamp(data: MemberCreate, now: str, channel: str | None = None) -> 
 
 
 def _stamped_consents(data: MemberCreate, now: str) -> dict[str, dict[str, Any]]:
-    """A new member's consents, each channel stamped with its proof."""
+    """A new member's consents, each channel stamped with its proof, or said given by this registration (an
+    ``import``'s, else ``registration``: as the consent history says; a walkthrough read none on the profile)."""
     merged: dict[str, dict[str, Any]] = {}
+    by_itself = "import" if data.source == "import" else "registration"
     for channel, granted in data.consents.items():
-        merged |= merge_consents({}, {channel: granted}, *_consent_stamp(data, now, channel))
+        given_at, source = _consent_stamp(data, now, channel)
+        merged |= merge_consents({}, {channel: granted}, given_at, source or by_itself)
     return merged
 
 

@@ -41,6 +41,7 @@ class TestRegistration:
         assert (member["status"], member["tier"], member["source"]) == ("active", "normal", "store")
         assert len(member["member_no"]) == 10
         assert member["consents"]["sms"]["granted"] is True
+        assert member["consents"]["sms"]["source"] == "registration"  # as its history says (a walkthrough read none)
         assert answer.headers["etag"] == '"1"'
         assert answer.headers["location"] == f"/v1/members/{member['member_id']}"
         assert api.get(f"/v1/members/{member['member_id']}").body == member
