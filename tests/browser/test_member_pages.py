@@ -237,7 +237,9 @@ def test_a_refunded_purchase_shows_the_points_it_kept_not_those_it_earned(site: 
     reward = next(r for r in mall["items"] if r["in_stock"] and r["remaining_for_member"] != 0)
     page.goto(f"{site.base}/m/#/mall")
     card = page.locator("[data-test=reward-card]", has_text=reward["name"]).first
-    expect(card.locator("[data-test=reward-blocked]")).to_have_text(f"积分不足，还差 {reward['points'] + owed:,}")
+    expect(card.locator("[data-test=reward-blocked]")).to_have_text(
+        f"积分不足，还差 {reward['points'] + owed:,}（含待抵扣的欠积分 {owed:,}）"  # why more than its price
+    )
 
 
 def test_a_refund_that_undoes_an_upgrade_says_so_and_that_its_gift_was_taken_back(site: Site, mobile: Screens) -> None:

@@ -18,7 +18,10 @@ export function blockedText(reward, available, owed = 0) {
   if (!reward.in_stock) return t('mall.soldOut')
   if (reward.remaining_for_member === 0) return t('mall.limitReached')
   // points owed (a refund's debt) are paid first by what is earned next: a reward needs that much more
-  if (!reward.affordable) return t('mall.short', { n: number(Math.max(1, reward.points - available + owed)) })
+  if (!reward.affordable) {
+    const n = number(Math.max(1, reward.points - available + owed))
+    return owed > 0 ? t('mall.shortOwing', { n, owed: number(owed) }) : t('mall.short', { n })
+  }
   return ''
 }
 
