@@ -521,11 +521,11 @@ def reverse_redemption(ctx: RequestContext, code: str, order_id: str) -> Reply:
 
     Errors: 409 `not-reversible` when the coupon was not used on that order; 404 for an unknown code; 422 on
     `reason` as above."""
-    from chalicelib.purchases.service import counter_order_unrefunded  # the counter's record of a sale
+    from chalicelib.purchases.service import counter_order_recorded, counter_order_refunded_whole  # the counter's sale
 
     body = ctx.body
     answer = service.reverse_redemption(ctx.caller, code, order_id, body.reason, body.note, ctx.language,
-                                        counter_order_unrefunded)  # fmt: skip
+                                        counter_order_recorded, counter_order_refunded_whole)  # fmt: skip
     return Reply(Coupon.model_validate(answer))
 
 

@@ -1488,15 +1488,16 @@ def redeem(
 
 def reverse_redemption(
     caller: Any, code: str, order_id: str, reason: str, note: str | None, language: str,
-    unrefunded: Callable[[str], int | None] | None = None,
+    recorded: Callable[[str], bool] | None = None,
+    refunded_whole: Callable[[str, Exception], Callable[[Transaction], None]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Give a used coupon back, once per use: the order was refunded (退券回流) or the redemption was a mistake
     (撤销核销). It is usable again until its last day; past it, it comes back expired (of a voided template, or of a
     gift taken back since it was used, voided). A mistake is undone by staff of the store that made it (or of the whole
     chain); at another store a coupon comes back only with a refund, by staff who refund purchases (a store manager,
     customer service): anyone else gets 422 on ``reason``. So does a coupon of an order the counter has recorded as a
-    sale, whoever's (``unrefunded(order_id)``: what the sale has not refunded, None for no sale; asked only where it
-    decides): the sale is closed, so only its refund gives the coupon back (a probe: a cashier gave one coupon back
+    sale, whoever's (``recorded(order_id)``, asked only where it decides; ``refunded_whole``, the condition the reversal
+    commits with): the sale is closed, so only its refund gives the coupon back (a probe: a cashier gave one coupon back
     after each recorded sale and used it again and again), and only a refund of all of it (an F&B walkthrough's member
     kept both the coupon's discount and the coupon after half the order came back). A repeat answers the coupon as it is
     now, ``duplicate`` (an integrator's till, its answer lost, sent it again after the coupon was used on the next order
@@ -1507,7 +1508,8 @@ def reverse_redemption(
         if (coupon.returned_from == order_id and coupon.status != "used") or _returned_from(code, order_id):
             template = templates_by_id([coupon.template_id]).get(coupon.template_id)
             now, _, today = _moment()
-            return {**coupon_json(coupon, template, language, now, today), "duplicate": True}
+            answer = {**coupon_json(coupon, template, language, now, today), "duplicate": True}
+            return {**answer, "redemption": None} if coupon.status == "used" else answer  # not its next use's order
         raise NotReversible(f"Coupon {code} is not used on order {order_id}")
     _check_store(caller, redemption.store_id)
     elsewhere = caller.kind == "staff" and not caller.covers_store(redemption.store_id)  # another store's redemption
@@ -1515,13 +1517,15 @@ def reverse_redemption(
     if elsewhere and not refunds:
         detail = "another store's redemption comes back only with a refund, by staff who refund purchases"
         raise ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
-    left = unrefunded(order_id) if caller.kind == "staff" and unrefunded is not None else None
-    if left is not None and not refunds:
+    if caller.kind == "staff" and not refunds and recorded is not None and recorded(order_id):
         detail = "the sale was recorded: its coupon comes back only with its refund, by staff who refund purchases"
         raise ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
-    if left:
-        detail = f"the sale is not refunded whole ({left} fen left): its coupon comes back with the refund of all of it"
-        raise ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
+    whole = None
+    if caller.kind == "staff" and refunded_whole is not None:
+        detail = "the sale is not refunded whole: its coupon comes back with the refund of all of it"
+        whole = refunded_whole(
+            order_id, ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
+        )
     template = get_template(coupon.template_id)
     today = clock.business_today()
     origin = read_coupon(coupon.source_id) if coupon.source_kind == TRANSFER else coupon  # a friend's gift: its own
@@ -1550,6 +1554,7 @@ def reverse_redemption(
                 "face_value_fen": template.terms.face_value,
             },
             known=account,
+            alongside=whole,
         )
     except CouponRefused:
         returned = read_coupon(code)

@@ -427,11 +427,17 @@ def counter_order_open(order_id: str, what: str) -> Callable[[Transaction], None
                                on_fail=OrderRecorded(what))  # fmt: skip
 
 
-def counter_order_unrefunded(order_id: str) -> int | None:
-    """What the sale the counter recorded under this till order number has not refunded (whoever's it is); None when
-    it recorded none."""
-    record = PurchaseRecord.find(f"{COUNTER}#{order_id}")
-    return None if record is None else int(record.paid_fen) - int(record.refunded_fen or 0)
+def counter_order_recorded(order_id: str) -> bool:
+    """Whether the counter recorded a sale under this till order number (unique in the chain), whoever's it is."""
+    return PurchaseRecord.find(f"{COUNTER}#{order_id}") is not None
+
+
+def counter_order_refunded_whole(order_id: str, on_fail: Exception) -> Callable[[Transaction], None]:
+    """The condition a write on a till order commits with: the counter recorded no sale under it, or refunded all of
+    that sale (``on_fail`` otherwise). A condition, not a read: it costs no request."""
+    key = f"{COUNTER}#{order_id}"
+    whole = PurchaseRecord.order_key.does_not_exist() | (PurchaseRecord.refunded_fen >= PurchaseRecord.paid_fen)
+    return lambda tx: tx.check(PurchaseRecord, key, condition=whole, on_fail=on_fail)
 
 
 def refund_at_counter(
