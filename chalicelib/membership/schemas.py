@@ -171,14 +171,16 @@ class PlanCreate(Input):
                 raise FieldInvalid(
                     "auto_renew", "a card refunded by its uses (unused) is bought again by hand, not renewed by itself"
                 )
-            _refundable_by_uses(self.benefits)
+            _refundable_by_uses(self.benefits, self.price_fen)
         return self
 
 
-def _refundable_by_uses(benefits: list[BenefitIn]) -> None:
-    """A card refunded by its uses (``unused``) gives only what has a value a use to keep back: counted benefits each
-    worth ``value_fen`` (a class without a value would be refunded though taken) and coupon packs (a coupon used is
-    kept back); a discount, a multiplier or a tier floor counts no use, so a member could buy, enjoy and refund it."""
+def _refundable_by_uses(benefits: list[BenefitIn], price_fen: int) -> None:
+    """A card refunded by its uses (``unused``) gives only counted benefits, each worth ``value_fen`` a use (a class
+    without a value would be refunded though taken), and a term's classes are worth its price at least (ten classes
+    at ¥0.01 each would give back ¥999.90 of ¥1,000 once all were taken: a review). A discount, a multiplier or a tier
+    floor counts no use, and a coupon pack's coupons are not counted against what a refund of all but one use keeps
+    (a review kept two months' packs so), so a member could buy, enjoy and refund them."""
     if not any(b.kind == "quota" for b in benefits):
         raise FieldInvalid("benefits", "refund unused needs a counted benefit (quota) whose uses are kept back")
     unvalued = [b.benefit_id for b in benefits if b.kind == "quota" and b.value_fen < 1]
@@ -186,11 +188,18 @@ def _refundable_by_uses(benefits: list[BenefitIn]) -> None:
         raise FieldInvalid(
             "benefits", f"refund unused keeps back each use's value: give {', '.join(unvalued)} a value_fen"
         )
-    uncounted = [b.benefit_id for b in benefits if b.kind in ("discount", "points_multiplier", "tier_floor")]
+    a_term = sum((b.quota or 0) * b.value_fen for b in benefits if b.kind == "quota" and b.period == "term")
+    if a_term and a_term < price_fen:
+        raise FieldInvalid(
+            "benefits", f"refund unused: a term's classes are worth {a_term} fen, less than its price {price_fen}"
+        )
+    uncounted = [b.benefit_id for b in benefits if b.kind in ("discount", "points_multiplier", "tier_floor",
+                                                             "coupon_pack")]  # fmt: skip
     if uncounted:
         raise FieldInvalid(
             "benefits",
-            f"refund unused counts no use of {', '.join(uncounted)} (a discount, multiplier or tier floor): "
+            f"refund unused counts no use of {', '.join(uncounted)} (a discount, multiplier, tier floor or coupon "
+            "pack): "
             "refund such a card pro rata, within days, or not at all",
         )
 

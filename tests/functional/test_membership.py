@@ -746,7 +746,10 @@ class TestCancellation:
         loose = ({"auto_renew": True, "term": {"months": 6}},  # each payment would stay refundable: by hand only
                  {"refund": {"kind": "unused", "deduct_used": False}},  # the uses are always kept back
                  {"benefits": [{**pack["benefits"][0], "value_fen": 0}]},  # a lesson taken would be refunded
-                 {"benefits": [*pack["benefits"], GOLD_CARD["benefits"][2]]})  # a discount counts no use  # fmt: skip
+                 {"benefits": [*pack["benefits"], GOLD_CARD["benefits"][2]]},  # a discount counts no use
+                 {"benefits": [{**pack["benefits"][0], "value_fen": 1}]},  # ten lessons worth ¥0.10 for ¥1,500
+                 {"benefits": [*pack["benefits"], {"benefit_id": "pack", "name": "券包", "kind": "coupon_pack",
+                                                   "template_id": "ct_x", "period": "month"}]})  # fmt: skip
         for change in loose:
             refused(api.post("/v1/membership/plans", {**pack, **change}), 422, "validation-failed")
         cashier = Staff(api, ["cashier"], stores=("SH-001",))
