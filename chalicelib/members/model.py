@@ -159,6 +159,7 @@ class Member:
     updated_at: str
     version: int
     erased_at: str | None = None
+    returning: bool = False  # joined with a phone an erased member had, so welcomed before (no welcome gift again)
     changed: set[str] = field(default_factory=set)
 
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
 from chalicelib.shared.db import Record, table
@@ -104,6 +111,7 @@ class MemberRecord(Record):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     erased_at = UnicodeAttribute(null=True)
+    returning = BooleanAttribute(null=True)  # joined with a phone an erased member had: welcomed before
     version = VersionAttribute()
 
     by_store = _ByStore()

@@ -30,9 +30,10 @@ def member_no_key(member_no: str) -> str:
 
 
 def welcomed_key(phone_hash: str) -> str:
-    """The marker an erased member's phone leaves (its lookup hash, as ``phone_key`` has it), so joining again with
-    it is known as a return and gives no welcome gift again."""
-    return f"welcomed:{phone_hash}"
+    """The marker a phone an erased member had (or a member changed from) leaves, so joining again with it is known
+    as a return and gives no welcome gift again: a keyed hash of the phone's lookup hash (``phone_key`` has that), for
+    a purpose of its own, so it matches no other item's hash (a review)."""
+    return f"welcomed:{lookup_hash('welcomed', phone_hash)}"
 
 
 def import_key(e164: str) -> str:
@@ -123,7 +124,7 @@ def to_member(record: MemberRecord) -> Member:
         registered_at=record.registered_at, status=Status(record.status), tier=record.tier,
         tags=[str(tag) for tag in record.tags or []], consents=json.loads(record.consents or "{}"),
         created_at=record.created_at, updated_at=record.updated_at, version=int(record.version or 0),
-        erased_at=record.erased_at,
+        erased_at=record.erased_at, returning=bool(record.returning),
     )  # fmt: skip
 
 

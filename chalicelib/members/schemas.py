@@ -315,7 +315,7 @@ class MemberOut(Schema):
 
     @classmethod
     def of(cls, member: Member, phone_masked: str | None) -> MemberOut:
-        fields = {name: value for name, value in member.__dict__.items() if name != "changed"}
+        fields = {name: value for name, value in member.__dict__.items() if name not in ("changed", "returning")}
         return cls.model_validate({**fields, "phone_masked": phone_masked})
 
 

@@ -144,11 +144,11 @@ def _register(
     )  # fmt: skip
     plain_key, wrapped = data_key or keyring().new_data_key()
     sealer = Sealer(member.member_id, plain_key)
-    tx.put(
-        repository.new_record(member, wrapped, sealer, data.language), condition=MemberRecord.member_id.does_not_exist()
-    )
     assert member.phone is not None
     returning = str(member.source) != "import" and _returned(member.phone)
+    record = repository.new_record(member, wrapped, sealer, data.language)
+    record.returning = True if returning else None
+    tx.put(record, condition=MemberRecord.member_id.does_not_exist())
     _claim(tx, repository.phone_key(member.phone), member.member_id, now, PhoneTaken())
     _claim(tx, repository.member_no_key(member_no), member.member_id, now, MemberNoTaken())
     if fingerprint:
@@ -180,6 +180,16 @@ def _returned(phone: str) -> bool:
     membership (a walkthrough closed its membership and joined again a minute later for a second 新人券)."""
     marker = UniqueRecord.find(repository.welcomed_key(lookup_hash("phone", phone)))
     return marker is not None and (marker.expires_at is None or marker.expires_at > clock.now())
+
+
+def _welcomed(tx: Transaction, phone_hash: str) -> None:
+    """Leave the marker that a phone was welcomed, for ``LOYALTY_WELCOME_MEMORY_DAYS``: its time is the month it ends
+    in, not the moment, so it tells nothing of when, or whose, it was (a review: it matched the erasure's time)."""
+    if days := get_settings().welcome_memory_days:
+        month = (clock.now() + timedelta(days=days)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        until = (month + timedelta(days=32)).replace(day=1)  # the first of the next month: at least the days said
+        tx.put(UniqueRecord(repository.welcomed_key(phone_hash), owner="welcomed", created_at=month.date().isoformat(),
+                            expires_at=until))  # fmt: skip
 
 
 def _registered_month(data: MemberCreate) -> str:
@@ -493,10 +503,13 @@ def copy_consents(tx: Transaction, member_id: str, given: dict[str, bool], at: s
 PROFILE_FIELDS = ("gender", "city", "birthday_sealed", "email_hash")  # what a complete profile has
 
 
-def profile_complete(member_id: str) -> bool:
-    """Gender stated, city, birthday and email given."""
+def profile_complete(member_id: str, *, first_welcome: bool = False) -> bool:
+    """Gender stated, city, birthday and email given; with ``first_welcome``, by a member who is new here (not one
+    who joined with a phone an erased member had: its reward was a welcome already)."""
     record = MemberRecord.find(member_id)
-    return record is not None and record.gender != "undisclosed" and all(getattr(record, f) for f in PROFILE_FIELDS)
+    if record is None or (first_welcome and record.returning):
+        return False
+    return record.gender != "undisclosed" and all(getattr(record, f) for f in PROFILE_FIELDS)
 
 
 def copy_tier(tx: Transaction, member_id: str, tier: str, changed_at: str) -> None:
@@ -596,6 +609,7 @@ def update(member_id: str, changes: dict[str, Any], if_match: Expected, *, own: 
         assert current.phone is not None
         _claim(tx, repository.phone_key(updated.phone), member_id, updated.updated_at, PhoneTaken())
         _release(tx, repository.phone_key(current.phone), member_id)
+        _welcomed(tx, lookup_hash("phone", current.phone))  # the phone left was welcomed (a review)
     summary = change_summary(updated.changed, vars(current), vars(updated), SHOWN_IN_AUDIT)
     emit(tx, new_event("member.updated", f"member/{member_id}", {
         "member_id": member_id, "status": str(updated.status), "tier": current.tier, **summary,
@@ -702,9 +716,7 @@ def _erase_once(record: MemberRecord, seen: Account) -> None:
     tx.update(versioned, _set_or_remove(erased), on_fail=PreconditionFailed("The member changed while being erased"))
     if record.phone_hash:
         _release(tx, f"phone:{record.phone_hash}", member_id)
-        if days := get_settings().welcome_memory_days:  # only that the phone was welcomed, for that long
-            tx.put(UniqueRecord(repository.welcomed_key(record.phone_hash), owner="erased", created_at=now,
-                                expires_at=clock.now() + timedelta(days=days)))  # fmt: skip
+        _welcomed(tx, record.phone_hash)  # only that the phone was welcomed, for that long
     for write in erasure_writes():  # what other domains remove with the member (identity: their password)
         write(tx, member_id)
     mark_in(tx, member_id, str(Status.ERASED), unchanged_since=seen)

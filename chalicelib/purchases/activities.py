@@ -32,6 +32,7 @@ from chalicelib.ledger.model import Source as EntrySource
 from chalicelib.ledger.registry import ledger
 from chalicelib.ledger.store import StoredClaim
 from chalicelib.members import service as members
+from chalicelib.members.model import Member
 from chalicelib.points import service as points
 from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases.records import ActivityRecord
@@ -223,8 +224,9 @@ PROFILE_COMPLETING = frozenset({"gender", "city", "birthday", "email"})  # as ed
 
 def reward_profile(member_id: str, alongside: Transaction | None = None) -> dict[str, Any] | None:
     """Growth (and any points the rules give) once a member's profile is complete: gender stated, city,
-    birthday and email given. Once per member, however often the profile changes afterwards."""
-    if not members.profile_complete(member_id):
+    birthday and email given. Once per member, however often the profile changes afterwards, and not to a member who
+    joined with a phone an erased member had (a review: erase, join again, complete the profile, again)."""
+    if not members.profile_complete(member_id, first_welcome=True):
         return None
     return award(member_id, "profile", source="profile", event_id=member_id, occurred_at=clock.now(),
                  body={"kind": "profile", "member_id": member_id}, alongside=alongside)  # fmt: skip
@@ -232,8 +234,12 @@ def reward_profile(member_id: str, alongside: Transaction | None = None) -> dict
 
 def give_birthday_gift(member_id: str, on: date, alongside: Transaction | None = None) -> dict[str, Any] | None:
     """The birthday gift of ``on``'s year, if ``on`` falls in the month of the member's birthday on record: once a
-    member and year (the event id is the year), and not at all if a partner's birthday report came first."""
-    if not _born_in(member_id, on.month):
+    member and year (the event id is the year), and not at all if a partner's birthday report came first, nor in the
+    year a member joined with a phone an erased member had (given to that membership: a review)."""
+    member = _member(member_id)
+    if member.birthday is None or member.birthday.month != on.month:
+        return None
+    if member.returning and member.registered_at[:4] == str(on.year):
         return None
     tz = get_settings().tz
     now = clock.now()
@@ -243,11 +249,15 @@ def give_birthday_gift(member_id: str, on: date, alongside: Transaction | None =
 
 
 def _born_in(member_id: str, month: int) -> bool:
+    birthday = _member(member_id).birthday
+    return birthday is not None and birthday.month == month
+
+
+def _member(member_id: str) -> Member:
     try:
-        birthday = members.get_member(member_id).birthday
+        return members.get_member(member_id)
     except NotFound as e:
         raise MemberNotEligible(e.detail) from None
-    return birthday is not None and birthday.month == month
 
 
 def reward_registration(member_id: str, registered_at: datetime, source: str,

@@ -547,13 +547,39 @@ def test_welcome_gifts_are_once_per_phone_and_not_for_a_migrated_member(api, aws
     again, coupons, given = joined()
     assert (again != first, coupons, given) == (True, [], 0)  # welcomed before: nothing
     assert api.call("DELETE", f"/v1/members/{again}").status == 204
-    with clock.frozen(clock.now() + timedelta(days=366)):  # the marker is kept a year
+    with clock.frozen(clock.now() + timedelta(days=366 + 31)):  # kept a year (to the end of its month)
         later, _ = member_token(phone)
     _, coupons, given = joined(later)
     assert (coupons, given) == ([gift["template_id"]], welcome_points)
     imported, _ = members.register(MemberCreate(name="老会员", phone="13900000039", source="import"))
     deliver(aws, "coupons")
     assert api.get(f"/v1/members/{imported}/coupons").body["items"] == []
+
+
+def test_a_returning_phone_gets_no_birthday_gift_that_year_and_a_phone_changed_from_is_welcomed(api, aws, partner):
+    """A review of the rule above: a member who joined again without a birthday and added one in their birthday month
+    got that year's gift again, and a member's phone changed to another left the first to join as new."""
+    from chalicelib.points import service as points
+    from tests.functional.test_purchases import publish
+
+    publish(api, activities={"registration": {"points": 50}, "birthday": {"points": 30}})
+    gift = template(api, gift={"on": "registration"})
+    first, _ = member_token("13900000049")
+    assert api.call("DELETE", f"/v1/members/{first}").status == 204
+    again, _ = member_token("13900000049")
+    born = clock.business_today().replace(year=1990, day=1).isoformat()  # this month
+    patch = {**MERGE_PATCH, "if-match": api.get(f"/v1/members/{again}").headers["etag"]}
+    assert api.patch(f"/v1/members/{again}", {"birthday": born}, headers=patch).status == 200
+    deliver(aws, "points", times=2)
+    assert points.balance(again).available == 0  # neither the welcome nor this year's birthday gift again
+    moved, _ = member_token("13900000059")
+    deliver(aws, "coupons")
+    patch = {**MERGE_PATCH, "if-match": api.get(f"/v1/members/{moved}").headers["etag"]}
+    assert api.patch(f"/v1/members/{moved}", {"phone": "13900000069"}, headers=patch).status == 200
+    newcomer, _ = member_token("13900000059")  # the phone the member left
+    deliver(aws, "coupons")
+    assert [c["template_id"] for c in api.get(f"/v1/members/{moved}/coupons").body["items"]] == [gift["template_id"]]
+    assert api.get(f"/v1/members/{newcomer}/coupons").body["items"] == []
 
 
 def test_a_birthday_gift_comes_once_a_year_and_a_top_up_gift_with_each_top_up_large_enough(api, aws, partner):
