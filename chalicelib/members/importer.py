@@ -33,6 +33,7 @@ from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.csvfiles import ImportReport, read_rows
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
+from chalicelib.stores.service import not_open
 from chalicelib.tiers import service as tiers
 from chalicelib.tiers.service import OpeningStanding
 
@@ -170,6 +171,9 @@ def prepared(
             errors.append(
                 (number, _COLUMN_OF.get(name, name.partition(".")[0]), error["msg"].removeprefix("Value error, "))
             )
+        store = (row.get("store_id") or "").strip()  # said with the rest, so the file is mended in one round (a
+        if store and all(column != "store_id" for _, column, _ in errors) and (why := not_open(store)):  # walkthrough)
+            errors.append((number, "store_id", why))
         return errors
     proven = set(registration.consent_proofs) if registration.consent_proof is None else set(CONSENT_CHANNELS)
     if any(granted and channel not in proven for channel, granted in registration.consents.items()):

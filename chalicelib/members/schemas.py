@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from chalicelib.members.model import CONSENT_CHANNELS, Gender, InvalidPhone, Member, Source, Status, normalise_phone
 from chalicelib.shared import clock
@@ -39,8 +40,8 @@ LATEST_LIST_DATE = date(2100, 12, 31)
 
 
 def _not_future(value: date) -> date:
-    if value > clock.business_today():
-        raise ValueError("a birthday between 1900 and today")
+    if value > clock.business_today():  # a code of its own, which screens say in their language (a walkthrough)
+        raise PydanticCustomError("birthday_range", "a birthday between 1900 and today")
     return value
 
 

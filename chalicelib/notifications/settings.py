@@ -152,7 +152,7 @@ def _check_policy(body: Mapping[str, Any], current: Mapping[str, Any]) -> None:
     errors = []
     start, end = (time.fromisoformat(body["quiet_hours"][edge]) for edge in ("start", "end"))
     if problem := quiet_hours_problem(start, end):
-        errors.append({"field": "quiet_hours", "in": "body", "message": problem})
+        errors.append({"field": "quiet_hours", "in": "body", "message": problem, "code": "quiet_hours_night"})
     for name, setting in body["kinds"].items():
         if name not in KINDS:
             errors.append({"field": f"kinds.{name}", "in": "body", "message": f"no message kind {name!r}"})

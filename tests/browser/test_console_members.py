@@ -136,8 +136,10 @@ def test_an_edit_against_a_stale_version_is_reloaded_and_said_kindly(site: Site,
     phone = member["phone"]  # masked until asked, so the audit log holds the reads someone wanted (a walkthrough:
     expect(page.locator("[data-test=member-phone]")).to_have_text(f"{phone[3:6]}****{phone[-4:]}")  # every visit
     assert len(site.api("GET", reads)["items"]) == before  # logged one)
+    expect(page.locator("[data-test=member-birthday]")).to_have_text("已隐藏")  # not "—": masked, not missing
     page.locator("[data-test=reveal]").click()  # the admin reads it whole, grouped as people read it
     expect(page.locator("[data-test=member-phone]")).to_have_text(f"{phone[3:6]} {phone[6:10]} {phone[10:]}")
+    expect(page.locator("[data-test=member-birthday]")).to_have_text(member.get("birthday") or "—")
     expect(page.locator("[data-test=reveal]")).to_have_count(0)
     assert len(site.api("GET", reads)["items"]) == before + 1
     page.locator("[data-test=edit]").click()

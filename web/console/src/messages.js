@@ -29,6 +29,7 @@ export default {
         date_parsing: '须为日期（如 2026-12-01）', date_type: '须为日期（如 2026-12-01）', date_from_datetime_parsing: '须为日期（如 2026-12-01）',
         bool_parsing: '须为是或否', bool_type: '须为是或否', literal_error: '不是可选的值', enum: '不是可选的值', too_short: '至少 {limit} 项',
         too_long: '最多 {limit} 项', string_type: '须为文字', list_type: '须为列表', dict_type: '须为对象', model_type: '须为对象',
+        birthday_range: '生日须在 1900 年至今天之间', quiet_hours_night: '免打扰须覆盖 22:00–08:00（运营商在此时段拒发营销短信）',
       },
       pager: { label: '分页', prev: '上一页', next: '下一页', page: '第 {n} 页' },
       problems: {
@@ -79,6 +80,7 @@ export default {
         date_parsing: 'a date (2026-12-01)', date_type: 'a date (2026-12-01)', date_from_datetime_parsing: 'a date (2026-12-01)',
         bool_parsing: 'yes or no', bool_type: 'yes or no', literal_error: 'not one of the choices', enum: 'not one of the choices', too_short: 'at least {limit} items',
         too_long: 'at most {limit} items', string_type: 'text', list_type: 'a list', dict_type: 'an object', model_type: 'an object',
+        birthday_range: 'a birthday between 1900 and today', quiet_hours_night: 'quiet hours must cover 22:00–08:00 (providers refuse marketing SMS then)',
       },
       pager: { label: 'Pages', prev: 'Previous', next: 'Next', page: 'Page {n}' },
       problems: {
