@@ -45,6 +45,29 @@ const FIELD_WORDS = {
     partner_id: '合作方', plan_id: '方案', template_id: '券模板', code: '券码', reward_id: '商品', quantity: '件数', kind: '类型',
     source: '来源', channel: '渠道', version: '版本', card_id: '会员卡', job: '任务', run_id: '运行', as_of: '业务日期',
     entry_id: '流水号', member_id: '会员', referrer_id: '推荐人', member_no: '会员号', override: '手动等级', until: '截至',
+    // a head office's walkthrough read these raw on stores, plans, templates and adjustments
+    pay_fen: '充值金额', gift_points: '赠送积分', starts_on: '开始日期', ends_on: '结束日期', claimable: '可领取', transferable: '可转赠',
+    lots: '积分批次', seq: '序号', source_id: '来源编号', source_kind: '来源类型', type: '类型', description: '说明', price_fen: '价格',
+    stock: '库存', per_member_limit: '每人限领', threshold_fen: '门槛', amount_off_fen: '减免金额', percent_off: '折扣', validity: '有效期',
+    weekdays: '可用星期', gift: '自动发放', term: '时长', benefits: '权益', refund: '退卡规则', on_sale: '在售', trial_days: '试用天数',
+    grace_days: '宽限天数', auto_renew: '自动续费', quiet_hours: '免打扰', caps: '频次上限', kinds: '消息类型', wording: '授权文案',
+    wording_version: '文案版本', sms_opt_out: '退订用语', low_balance_fen: '余额提醒线', max_delay_hours: '最长延迟（小时）',
+    address: '地址', phone_number: '电话', opening_hours: '营业时间', actor: '操作人', note: '备注', reward: '商品', cash_fen: '现金',
+  },
+  en: {},
+}
+
+// a store's, template's or plan's name is its 名称; a member's, their 姓名
+const NAMED = { 'zh-CN': { member: '姓名', staff: '姓名' }, en: {} }
+
+const VALUE_WORDS = {
+  'zh-CN': {
+    status: { open: '营业', closed: '已关闭', active: '正常', frozen: '冻结', erased: '已注销', issuing: '发放中', stopped: '已停发',
+      voided: '已作废', disabled: '已停用', enabled: '启用', completed: '已完成', cancelled: '已取消' },
+    kind: { threshold: '满减券', amount_off: '代金券', percent_off: '折扣券', exchange: '兑换券', free_shipping: '免邮券', goods: '实物',
+      coupon: '优惠券', service: '服务', adjust: '调整', earn: '获得', redeem: '兑换', expire: '过期', refund: '退款' },
+    type: { adjust: '调整', earn: '获得', redeem: '兑换', expire: '过期', refund: '退款', reverse: '撤销' },
+    source_kind: { staff: '员工', order: '订单', redemption: '兑换', job: '任务', tier: '等级', registration: '注册' },
   },
   en: {},
 }
@@ -56,15 +79,21 @@ export function actionText(action, locale) {
   return words(ACTION_WORDS, locale)[action] || action
 }
 
-/** A field of a change as the back office says it (`home_store_id` → 归属门店); an unknown one as it is. */
-export function fieldText(field, locale) {
+/** A field of a change as the back office says it (`home_store_id` → 归属门店), `name` by what ``target`` names (a
+ * member's 姓名, a store's 名称); an unknown one as it is. */
+export function fieldText(field, locale, target = '') {
+  if (field === 'name' && locale === 'zh-CN') return NAMED[locale][target.split('/')[0]] || '名称'
   return words(FIELD_WORDS, locale)[field] || field
 }
 
-/** A value of a change as read: amounts in fen as yuan (`22300` → ¥223.00), lists joined, nothing as —. */
-export function valueText(field, value) {
+/** A value of a change as read: amounts in fen as yuan (`22300` → ¥223.00), a status or kind in words, yes or no,
+ * lists joined, nothing as —. */
+export function valueText(field, value, locale = 'zh-CN') {
   if (value === undefined || value === null || value === '') return '—'
   if (field.endsWith('_fen') && typeof value === 'number') return `${value < 0 ? '−' : ''}¥${(Math.abs(value) / 100).toFixed(2)}`
+  const said = words(VALUE_WORDS, locale)[field]?.[value]
+  if (said) return said
+  if (typeof value === 'boolean' && locale === 'zh-CN') return value ? '是' : '否'
   if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join('、') || '—'
   return typeof value === 'object' ? JSON.stringify(value) : String(value)
 }
