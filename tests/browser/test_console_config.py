@@ -491,8 +491,11 @@ def test_an_admin_opens_every_configuration_screen(site: Site, console: Screens)
     expect(summaries.first).to_contain_text("¥")
     expect(summaries.filter(has_text="_fen")).to_have_count(0)
     shot(console, "audit-in-words")
+    store = f"AU-{secrets.token_hex(2)}"
+    site.api("POST", "/v1/stores", {"store_id": store, "name": "审计门店", "city": "c", "region": "r"})
     choose(page, page.get_by_role("combobox", name="操作"), "门店")  # a store's name is its 名称, not a
     page.locator("[data-test=audit-search]").click()  # person's 姓名 (a head office's walkthrough)
+    expect(actions.first).to_contain_text("store.")
     expect(summaries.first).to_contain_text("名称")
     expect(summaries.filter(has_text="姓名")).to_have_count(0)
     page.get_by_role("button", name="English").click()  # and in English, the open page's title at once

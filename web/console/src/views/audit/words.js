@@ -53,12 +53,14 @@ const FIELD_WORDS = {
     grace_days: '宽限天数', auto_renew: '自动续费', quiet_hours: '免打扰', caps: '频次上限', kinds: '消息类型', wording: '授权文案',
     wording_version: '文案版本', sms_opt_out: '退订用语', low_balance_fen: '余额提醒线', max_delay_hours: '最长延迟（小时）',
     address: '地址', phone_number: '电话', opening_hours: '营业时间', actor: '操作人', note: '备注', reward: '商品', cash_fen: '现金',
+    feedback_id: '反馈', bytes: '字节数', import_id: '导入批次', encoding: '编码', secret_id: '密钥', effective_from: '生效时间',
+    face_value_fen: '面值', reason_en: '原因（英文）', replied: '已回复', username: '用户名',
   },
   en: {},
 }
 
-// a store's, template's or plan's name is its 名称; a member's, their 姓名
-const NAMED = { 'zh-CN': { member: '姓名', staff: '姓名' }, en: {} }
+// a person's name is their 姓名 (a member's or a staff member's edits); a store's, template's or plan's, its 名称
+const NAMED = { 'zh-CN': { 'member.registered': '姓名', 'member.updated': '姓名', 'staff.created': '姓名', 'staff.updated': '姓名' }, en: {} }
 
 const VALUE_WORDS = {
   'zh-CN': {
@@ -79,10 +81,10 @@ export function actionText(action, locale) {
   return words(ACTION_WORDS, locale)[action] || action
 }
 
-/** A field of a change as the back office says it (`home_store_id` → 归属门店), `name` by what ``target`` names (a
- * member's 姓名, a store's 名称); an unknown one as it is. */
-export function fieldText(field, locale, target = '') {
-  if (field === 'name' && locale === 'zh-CN') return NAMED[locale][target.split('/')[0]] || '名称'
+/** A field of a change as the back office says it (`home_store_id` → 归属门店), `name` by what ``action`` changed (a
+ * member's 姓名, a store's or a coupon's 名称); an unknown one as it is. */
+export function fieldText(field, locale, action = '') {
+  if (field === 'name' && locale === 'zh-CN') return NAMED[locale][action] || '名称'
   return words(FIELD_WORDS, locale)[field] || field
 }
 
