@@ -3,7 +3,7 @@ export default {
     counter: {
       title: '收银台', find: '查找会员', hint: '扫描会员码，或输入手机号 / 会员号', notFound: '没有找到该会员', notALookup: '请扫描会员码或输入手机号 / 会员号；按姓名查找请到“会员列表”', available: '可用积分',
       nextExpiry: '{date} 将过期 {points}', wallet: '储值余额', redeem: '积分兑换', redeemPoints: '兑换积分', redeemFor: '兑换内容',
-      redeemed: '已兑换 {points} 积分', insufficient: '可用积分不足', frozen: '会员已冻结，不能消费', pay: '储值支付', payAmount: '支付金额（元）',
+      redeemed: '已兑换 {points} 积分', insufficient: '可用积分不足（可用 {available}）', frozen: '会员已冻结，不能消费', pay: '储值支付', payAmount: '支付金额（元）',
       order: '订单号', paid: '已从储值扣款 ¥{amount}（本金 ¥{principal}，赠送金 ¥{bonus}）', walletShort: '储值余额不足', benefits: '等级权益', benefitsNow: '当前享受', cards: '付费会员卡',
       cardStatus: { active: '生效中', 'renewal-due': '即将自动续费', grace: '已到期·宽限中', lapsed: '已过期', cancelled: '已退卡' },
       cardUntil: '有效期至 {day}', cardUntilGrace: '有效期至 {day}（权益保留至 {until}）', cardLifetime: '长期有效', cardGrace: '已于 {day} 到期，权益保留至 {until}，可续费',
@@ -27,7 +27,7 @@ export default {
     counter: {
       title: 'Counter', find: 'Find a member', hint: 'Scan the member code, or type a phone / member no.', notFound: 'No such member', notALookup: 'Scan the member code or type a phone / member no.; find a name in the member list', available: 'Available points',
       nextExpiry: '{points} expire on {date}', wallet: 'Stored value', redeem: 'Redeem points', redeemPoints: 'Points', redeemFor: 'For',
-      redeemed: '{points} points redeemed', insufficient: 'Not enough available points', frozen: 'The member is frozen and cannot spend', pay: 'Pay from stored value', payAmount: 'Amount (yuan)',
+      redeemed: '{points} points redeemed', insufficient: 'Not enough available points ({available} available)', frozen: 'The member is frozen and cannot spend', pay: 'Pay from stored value', payAmount: 'Amount (yuan)',
       order: 'Order no.', paid: '¥{amount} paid from stored value (principal ¥{principal}, bonus ¥{bonus})', walletShort: 'Not enough stored value', benefits: 'Tier benefits', benefitsNow: 'Applies now', cards: 'Paid cards',
       cardStatus: { active: 'Active', 'renewal-due': 'Renews soon', grace: 'Ended · grace', lapsed: 'Lapsed', cancelled: 'Cancelled' },
       cardUntil: 'valid until {day}', cardUntilGrace: 'valid until {day} (benefits until {until})', cardLifetime: 'for life', cardGrace: 'ended {day}, benefits kept until {until}: offer a renewal',

@@ -51,7 +51,7 @@ export default {
       runFor: '版本 {version} 的{kind}',
       form: {
         tab: '表单', jsonTab: 'JSON（高级）', name: '体系名称（会员可见）', validityMonths: '达到后保持若干个月', months: '保持月数',
-        ladderHint: '由低到高；第一个等级人人都有。门槛与保级按{unit}计，保级留空即等于门槛', yuan: '元（实付金额）', growth: '成长值',
+        ladderHint: '由低到高；第一个等级人人都有。门槛与保级按{unit}计，保级留空即等于门槛', yuan: '实付元', graceDays: '宽限期（天）', warningDays: '到期提醒（提前天数）', growth: '成长值',
         tierName: '等级名称', qualify: '升级门槛（{unit}）', retain: '保级门槛（{unit}）', retainHint: '同升级门槛', discount: '折扣（折）',
         noDiscount: '不打折', multiplier: '积分倍率', gift: '升级礼积分', birthday: '生日礼积分', field: '第 {n} 个等级{field}',
         remove: '删除第 {n} 个等级', add: '添加等级', tierN: '第 {n} 个等级 {name}',
@@ -113,7 +113,7 @@ export default {
       runFor: 'Version {version}: {kind}',
       form: {
         tab: 'Form', jsonTab: 'JSON (advanced)', name: 'Programme name (members see it)', validityMonths: 'Months after reaching it', months: 'Months',
-        ladderHint: 'lowest first; everyone has the first. Bars in {unit}; an empty bar to keep is the bar to reach', yuan: 'CNY (paid)', growth: 'growth',
+        ladderHint: 'lowest first; everyone has the first. Bars in {unit}; an empty bar to keep is the bar to reach', yuan: 'CNY (paid)', graceDays: 'Grace (days)', warningDays: 'Warning (days before)', growth: 'growth',
         tierName: 'Tier name', qualify: 'To reach ({unit})', retain: 'To keep ({unit})', retainHint: 'as to reach', discount: 'Discount (折)',
         noDiscount: 'none', multiplier: 'Points ×', gift: 'Upgrade gift points', birthday: 'Birthday points', field: 'Tier {n} {field}',
         remove: 'Remove tier {n}', add: 'Add a tier', tierN: 'Tier {n} {name}',
