@@ -157,9 +157,11 @@ UNPROVEN_CONSENT = (
 
 
 def prepared(
-    number: int, row: dict[str, str] | str, import_id: str | None = None
+    number: int, row: dict[str, str] | str, import_id: str | None = None, stores: frozenset[str] = frozenset()
 ) -> service.ImportRow | list[ErrorRow]:
-    """What line ``number`` of a file imports, or its error rows (a row that could not be read is its reason)."""
+    """What line ``number`` of a file imports, or its error rows (a row that could not be read is its reason). A row
+    refused for something else says its store's problem too (``stores``: an importer scoped to them), so the file is
+    mended in one round (a head office's walkthrough mended a gender, then read of the store)."""
     if isinstance(row, str):
         return [(number, "", row)]
     try:
@@ -171,18 +173,25 @@ def prepared(
             errors.append(
                 (number, _COLUMN_OF.get(name, name.partition(".")[0]), error["msg"].removeprefix("Value error, "))
             )
-        store = (row.get("store_id") or "").strip()  # said with the rest, so the file is mended in one round (a
-        if store and all(column != "store_id" for _, column, _ in errors) and (why := not_open(store)):  # walkthrough)
-            errors.append((number, "store_id", why))
-        return errors
+        return _with_store(number, row, errors, stores)
     proven = set(registration.consent_proofs) if registration.consent_proof is None else set(CONSENT_CHANNELS)
     if any(granted and channel not in proven for channel, granted in registration.consents.items()):
-        return [(number, "consented_at", UNPROVEN_CONSENT)]
+        return _with_store(number, row, [(number, "consented_at", UNPROVEN_CONSENT)], stores)
     opening = to_opening(row)
     if isinstance(opening, list):
-        return [(number, column, reason) for column, reason in opening]
+        return _with_store(number, row, [(number, column, reason) for column, reason in opening], stores)
     opens = functools.partial(tiers.open_account, opening=opening) if opening != OpeningStanding() else None
     return service.ImportRow(registration, fingerprint(registration, opening), opens, import_id)
+
+
+def _with_store(number: int, row: dict[str, str], errors: list[ErrorRow], stores: frozenset[str]) -> list[ErrorRow]:
+    """``errors`` and the row's store's problem, if it has one and they do not name it: outside an importer's
+    ``stores``, unknown or closed (one cached read)."""
+    store = (row.get("store_id") or "").strip()
+    if not store or any(column == "store_id" for _, column, _ in errors):
+        return errors
+    why = "not one of the importer's stores" if stores and store not in stores else not_open(store)
+    return [*errors, (number, "store_id", why)] if why else errors
 
 
 def import_members(

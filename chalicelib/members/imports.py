@@ -251,7 +251,7 @@ def _row_to_import(
 ) -> service.ImportRow | list[importer.ErrorRow]:
     if number in message.repeats:
         return [(number, "phone", f"the same phone as row {message.repeats[number]}")]
-    outcome = importer.prepared(number, row, import_id=message.import_id)
+    outcome = importer.prepared(number, row, import_id=message.import_id, stores=frozenset(message.stores or ()))
     if isinstance(outcome, list) or not message.stores:
         return outcome
     if outcome.registration.home_store_id not in message.stores:
