@@ -400,15 +400,18 @@ def preview_job(job: Job, as_of: date, *, keep: int | None = None) -> PreviewRep
         raise PreviewTooFar(f"preview a day before {today + PREVIEW_REACH}")
     first_day = first_day_of(job, min(as_of, today))  # from where the next run would start
     findings: list[dict[str, Any]] = []
-    tallies: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
+    points = 0  # what the findings that name points add up to (a head office read 34 rows and no total)
     for keys in _chunks(job.due(first_day, as_of), BATCH_SIZE):
         for finding in job.preview(keys, as_of):
-            tallies[str(finding.get("outcome", "due"))] += 1
+            outcomes[str(finding.get("outcome", "due"))] += 1
+            points += int(finding.get("points") or 0)
             if keep is None or len(findings) < keep:
                 findings.append(finding)
-    items = sum(tallies.values())
+    items = sum(outcomes.values())
+    tallies = {**outcomes, **({"points": points} if points else {})}
     return PreviewReport(job=job.name, as_of=as_of.isoformat(), first_day=first_day.isoformat(),
-                         today=today.isoformat(), items=items, tallies=dict(tallies), findings=findings,
+                         today=today.isoformat(), items=items, tallies=tallies, findings=findings,
                          truncated=items > len(findings))  # fmt: skip
 
 

@@ -330,6 +330,9 @@ def test_a_job_is_previewed_for_a_day_to_come_and_nothing_is_written(site: Site,
     tallies = page.locator("[data-test=job-preview-tallies]")
     tallies.get_by_text(f"{day} 共 {answer['items']} 项").wait_for()
     tallies.locator("[data-tally=expire]").get_by_text(f"过期: {answer['tallies']['expire']}").wait_for()
+    tallies.locator("[data-tally=points]").get_by_text(
+        f"积分（合计）: {answer['tallies']['points']}"
+    ).wait_for()  # the total
     rows = page.locator("[data-test=job-preview-findings] tbody tr")
     assert rows.count() == len(answer["findings"])
     assert answer["findings"][0]["member_id"] in rows.first.inner_text()

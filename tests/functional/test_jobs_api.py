@@ -77,7 +77,7 @@ def test_an_admin_previews_a_job_for_any_day_and_nothing_is_written(api, expired
     assert answer.status == 200, answer.body
     body = answer.body
     assert (body["job"], body["as_of"], body["items"], body["tallies"], body["truncated"]) == (
-        "expire-points", future, 1, {"expire": 1}, False)  # fmt: skip
+        "expire-points", future, 1, {"expire": 1, "points": 80}, False)  # fmt: skip
     assert [(f["member_id"], f["points"], f["expires_on"]) for f in body["findings"]] == [
         (member_id, 80, yesterday.isoformat())]  # fmt: skip
     refused = api.get(f"/v1/jobs/purge-idempotency-records/preview?as_of={future}")

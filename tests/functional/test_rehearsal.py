@@ -56,6 +56,7 @@ def test_a_preview_lists_the_points_that_would_expire_and_the_reminders_that_wou
     assert [(f["member_id"], f["points"], f["expires_on"]) for f in expiring.findings] == [
         (member_id, 100, "2026-03-31")
     ]
+    assert (expiring.items, expiring.tallies) == (1, {"expire": 1, "points": 100})  # with the total (a head office)
     assert [(f["outcome"], f["points"], f["expires_on"]) for f in reminders.findings] == [("remind", 100, "2026-03-31")]
 
 

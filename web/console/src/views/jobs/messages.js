@@ -50,7 +50,7 @@ export default {
       outcome: '结果',
       member: '会员',
       detail: '明细',
-      outcomes: { expire: '过期', mature: '转为可用', remind: '到期提醒', notice: '到期提醒', warned: '降级预警', downgrade: '降级', retained: '保级', 'birthday-gift': '生日礼', 'renewal-notice': '续费通知', lapsed: '失效', 'expiring-7': '7 天后到期', 'expiring-1': '明天到期', 'coupon-pack': '发放券包' },
+      outcomes: { expire: '过期', mature: '转为可用', remind: '到期提醒', notice: '到期提醒', warned: '降级预警', downgrade: '降级', retained: '保级', 'birthday-gift': '生日礼', 'renewal-notice': '续费通知', lapsed: '失效', 'expiring-7': '7 天后到期', 'expiring-1': '明天到期', 'coupon-pack': '发放券包', points: '积分（合计）' },
       descriptions: {
         'expire-points': '到期积分作废',
         'mature-pending-points': '待生效积分转为可用',
@@ -124,7 +124,7 @@ export default {
       outcome: 'Outcome',
       member: 'Member',
       detail: 'Detail',
-      outcomes: { expire: 'Expire', mature: 'Become available', remind: 'Expiry reminder', notice: 'Expiry notice', warned: 'Warn', downgrade: 'Downgrade', retained: 'Keep', 'birthday-gift': 'Birthday gift', 'renewal-notice': 'Renewal notice', lapsed: 'Lapse', 'expiring-7': 'Expires in 7 days', 'expiring-1': 'Expires tomorrow', 'coupon-pack': 'Coupon pack' },
+      outcomes: { expire: 'Expire', mature: 'Become available', remind: 'Expiry reminder', notice: 'Expiry notice', warned: 'Warn', downgrade: 'Downgrade', retained: 'Keep', 'birthday-gift': 'Birthday gift', 'renewal-notice': 'Renewal notice', lapsed: 'Lapse', 'expiring-7': 'Expires in 7 days', 'expiring-1': 'Expires tomorrow', 'coupon-pack': 'Coupon pack', points: 'Points (in all)' },
       descriptions: {},
     },
   },
