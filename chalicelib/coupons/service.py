@@ -313,20 +313,16 @@ def stock_left(template: Template, holdings: Holdings | None = None) -> int | No
     return sum(holdings.balance(holder, STOCK) for holder in holders)
 
 
-def _template_name(template_id: str) -> str:
-    found = templates_by_id([template_id]).get(template_id)
-    return found.name if found else ""
-
-
-# a template's name as read at most five minutes ago: a nightly job naming each coupon it announces reads each
-# template once, not each coupon's (names change rarely; a coupon's notice may say the name of a minute before)
-NAMES: CachedByKey[str, str] = CachedByKey(_template_name, 300.0, keep=bool)
-
-
 def template_names(template_ids: Iterable[str]) -> dict[str, str]:
     """The names of the templates other domains name by id (a tier's 专属券 and 生日券), for screens to show;
     an unknown id is left out."""
     return {template_id: template.name for template_id, template in templates_by_id(template_ids).items()}
+
+
+# a template's name as read at most five minutes ago: a nightly job naming each coupon it announces reads each
+# template once, not each coupon's (names change rarely; a coupon's notice may say the name of a minute before)
+NAMES: CachedByKey[str, str] = CachedByKey(lambda template_id: template_names([template_id]).get(template_id, ""),
+                                           300.0, keep=bool)  # fmt: skip
 
 
 def template_json(template: Template, language: str, left: int | None = None) -> dict[str, Any]:
@@ -1556,14 +1552,14 @@ def reverse_redemption(
             known=account,
             alongside=whole,
         )
+        duplicate = False
     except CouponRefused:
         returned = read_coupon(code)
         if returned.returned_from != order_id or returned.status == "used":  # not a concurrent repeat's doing
             raise NotReversible(f"Coupon {code} is not used on order {order_id}") from None
-        now, _, today = _moment()
-        return {**coupon_json(returned, template, language, now, today), "duplicate": True}
+        duplicate = True
     now, _, today = _moment()
-    return coupon_json(returned, template, language, now, today)
+    return {**coupon_json(returned, template, language, now, today), "duplicate": duplicate}
 
 
 RETURNS_LOOKED_AT = 50  # a coupon's entries a repeated reversal reads back for its return (a coupon has a few)

@@ -204,7 +204,7 @@ def report(partner: Caller, reported: ActivityReport) -> dict[str, Any]:
         raise ValidationFailed([{"field": "occurred_at", "in": "body", "message": detail}], detail)
     member_id = member_for_partner(partner, reported.member)
     if reported.kind == "birthday" and not _born_in(
-        member_id, clock.business_date(reported.occurred_at, get_settings().tz).month
+        _member(member_id), clock.business_date(reported.occurred_at, get_settings().tz).month
     ):
         raise NotTheirBirthday("The member has no birthday on record in the month of occurred_at")
     return award(member_id, reported.kind, source=partner.id, event_id=reported.event_id,
@@ -237,7 +237,7 @@ def give_birthday_gift(member_id: str, on: date, alongside: Transaction | None =
     member and year (the event id is the year), and not at all if a partner's birthday report came first, nor in the
     year a member joined with a phone an erased member had (given to that membership: a review)."""
     member = _member(member_id)
-    if member.birthday is None or member.birthday.month != on.month:
+    if not _born_in(member, on.month):
         return None
     if member.returning and member.registered_at[:4] == str(on.year):
         return None
@@ -248,9 +248,8 @@ def give_birthday_gift(member_id: str, on: date, alongside: Transaction | None =
                  body={"kind": "birthday", "member_id": member_id, "year": on.year}, alongside=alongside)  # fmt: skip
 
 
-def _born_in(member_id: str, month: int) -> bool:
-    birthday = _member(member_id).birthday
-    return birthday is not None and birthday.month == month
+def _born_in(member: Member, month: int) -> bool:
+    return member.birthday is not None and member.birthday.month == month
 
 
 def _member(member_id: str) -> Member:
