@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from chalicelib.shared.clock import business_date
 from tests.browser.conftest import Screens, Site, choose
@@ -51,6 +51,13 @@ def member_code(site: Site, phone: str) -> str:
     status, shown = send("GET", f"{site.base}/v1/me/code", token=tokens["access_token"])
     assert status == 200, shown
     return str(shown["code"])
+
+
+def confirm(page: Page, said: str, button: str) -> None:
+    """Money taken at the till is said once more before it goes: the dialog's words, then its button."""
+    asked = page.get_by_role("dialog")
+    expect(asked).to_contain_text(said)
+    asked.get_by_role("button", name=button).click()
 
 
 def staff_account(site: Site, roles: list[str], stores: list[str]) -> str:
@@ -223,8 +230,14 @@ def test_a_cashier_serves_a_member_of_another_store_but_never_sees_staff_admin(s
     page.get_by_text("该会员码已兑换过一次积分，请会员出示新的会员码").wait_for()
     assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 300
     page.get_by_label("支付金额（元）").fill("36.50")
-    page.get_by_label("订单号").fill(f"POS-{secrets.token_hex(4)}")
+    order = f"POS-{secrets.token_hex(4)}"
+    page.get_by_label("订单号").fill(order)
+    page.locator("[data-test=pay]").click()  # taken from the wallet only once the cashier says so again
+    page.get_by_role("dialog").get_by_role("button", name="取消").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["total_fen"] == 20000  # nothing taken
     page.locator("[data-test=pay]").click()
+    confirm(page, f"的储值扣款 ¥36.50（订单 {order}）？", "储值支付")
     page.locator("[data-test=counter-wallet]").get_by_text("163.50").wait_for()
     console.shot("counter-paid")
     assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["total_fen"] == 16350
@@ -406,6 +419,7 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     expect(page.get_by_label("核销单号")).to_have_value(order_id)
     page.get_by_label("支付金额（元）").fill("108")
     page.locator("[data-test=pay]").click()
+    confirm(page, f"储值扣款 ¥108.00（订单 {order_id}）", "储值支付")
     page.locator("[data-test=counter-wallet]").get_by_text("92.00").wait_for()
     expect(sale.get_by_label("实付金额（元）")).to_have_value("108.00")
     page.reload()  # and once the wallet paid (a walkthrough: a reload forgot the payment, recorded as cash)
@@ -416,6 +430,7 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     page.get_by_role("button", name="搜索").click()  # added the same payment twice)
     page.get_by_label("支付金额（元）").fill("108")
     page.locator("[data-test=pay]").click()
+    confirm(page, "储值扣款 ¥108.00", "储值支付")
     page.get_by_text("已从储值扣款 ¥108.00").last.wait_for()
     expect(page.locator("[data-test=counter-wallet]")).to_have_text("92.00")  # taken once
     limits = "单笔上限 ¥5,000.00 · 每日上限 ¥50,000.00"  # a cashier's, by the chain
@@ -551,9 +566,8 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     sale_order = page.get_by_label("订单号").input_value()  # the sale under way keeps its number (a review found
     assert sale_order not in card.inner_text()  # a top-up taking it, cutting off the sale's coupons and payment)
     card.get_by_label("充值金额（元）").fill("5000.01")  # above a cashier's one top-up, and the wallet's limit: the
-    card.locator(
-        "[data-test=take-top-up]"
-    ).click()  # limit no one may pass is said, not a store manager's (a walkthrough)
+    card.locator("[data-test=take-top-up]").click()  # limit no one may pass is said, not a store manager's (a
+    confirm(page, "已收取现金 ¥5000.01，为 充值会员 充值？", "充值")  # walkthrough), once the money is said taken
     expect(card).to_contain_text("超过储值余额上限，最多还可充 ¥5,000.00")
     card.locator(".el-select").first.click()
     page.get_by_role("option", name="充200送30").click()
@@ -564,6 +578,7 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     assert unlabelled_inputs(page) == []
     console.shot("counter-top-up")
     card.locator("[data-test=take-top-up]").click()
+    confirm(page, "已收取微信支付 ¥200.00，为 充值会员 充值（另赠 ¥30.00）？", "充值")
     page.get_by_text("已充值：本金 ¥200.00，赠送金 ¥30.00").wait_for()
     expect(page.locator("[data-test=counter-wallet]")).to_have_text("230.00")
     expect(page.get_by_label("订单号")).to_have_value(sale_order)
