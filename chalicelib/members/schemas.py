@@ -163,7 +163,11 @@ class MemberCreate(Input):
         }
     )
 
-    name: Name = Field(description=NAME)
+    name: Name = Field(
+        default="",
+        description=f"{NAME}; left out: 会员 and the phone's last four digits "
+        "(a walk-in who gives only a phone, as tills register them)",
+    )
     phone: Phone = Field(description=PHONE_IN)
     email: Email | None = Field(default=None, description=EMAIL)
     gender: Gender = Field(default=Gender.UNDISCLOSED, description=GENDER)
@@ -188,6 +192,13 @@ class MemberCreate(Input):
     )
     member_no: MemberNo | None = Field(default=None, description="keep an existing card number; else one is made")
     language: MessageLanguage | None = Field(default=None, description=MESSAGE_LANGUAGE)
+
+    @model_validator(mode="after")
+    def _named(self) -> MemberCreate:
+        """A customer who gives only a phone is 会员 and its last four digits (会员5678) until they say their name."""
+        if not self.name:
+            self.name = f"会员{self.phone[-4:]}"
+        return self
 
     @field_validator("registered_at")
     @classmethod

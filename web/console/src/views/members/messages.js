@@ -3,7 +3,7 @@ export default {
     members: {
       reveal: '显示完整资料', tags: '标签', tagsHint: '输入后回车添加，如 VIP、老客', phoneTakenEdit: '该手机号已属于另一位会员',
       register: {
-        open: '登记会员', title: '登记新会员', save: '登记', noStore: '不归属门店', phonePattern: '请输入 11 位中国大陆手机号',
+        open: '登记会员', title: '登记新会员', nameHint: '选填：不填则为“会员”加手机尾号，可稍后修改', save: '登记', noStore: '不归属门店', phonePattern: '请输入 11 位中国大陆手机号',
         phoneTaken: '该手机号已是会员：请在收银台按手机号查找', done: '已登记，会员号 {no}',
         smsConsent: '顾客同意接收短信营销消息（优惠、会员日提醒）',
         wordingShown: '请向顾客出示授权文案（版本 {version}）：',
@@ -35,7 +35,7 @@ export default {
     members: {
       reveal: 'Show in full', tags: 'Tags', tagsHint: 'Type one and press Enter, e.g. VIP', phoneTakenEdit: 'This phone belongs to another member',
       register: {
-        open: 'Register a member', title: 'Register a new member', save: 'Register', noStore: 'No home store', phonePattern: 'A mainland mobile number of 11 digits',
+        open: 'Register a member', title: 'Register a new member', nameHint: 'Optional: “会员” and the phone\'s last four digits until edited', save: 'Register', noStore: 'No home store', phonePattern: 'A mainland mobile number of 11 digits',
         phoneTaken: 'This phone is already a member: find them at the counter by phone', done: 'Registered, member no. {no}',
         smsConsent: 'The customer agrees to marketing by SMS (offers, member-day reminders)',
         wordingShown: 'Show the customer the consent wording (version {version}): ',
