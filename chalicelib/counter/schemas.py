@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
@@ -128,6 +128,18 @@ class SaleCoupon(Schema):
     )
 
 
+class SalePoints(Schema):
+    """Points that paid part of a till order (积分抵现)."""
+
+    redemption_id: str = Field(description="the redemption (`rd_…`)")
+    points: int = Field(description="the points spent")
+    cash_fen: int = Field(description=f"what they paid of the order; {FEN}")
+    status: Literal["completed", "reversed"] = Field(
+        description="`completed`, or `reversed`: given back (a refund of the whole sale, or by hand)"
+    )
+    created_at: str = Field(description="when they were spent")
+
+
 class Sale(Schema):
     """A till order as the counter made it: what a refund of it all gives back."""
 
@@ -138,6 +150,9 @@ class Sale(Schema):
         description="the wallet payment taken at the store's till for it, with what is left to refund; null if none"
     )
     coupons: list[SaleCoupon] = Field(description="the member's coupons used on it now")
+    points: SalePoints | None = Field(
+        default=None, description="the points that paid part of it (积分抵现); null if none"
+    )
 
 
 class OpenSalesQuery(Input):

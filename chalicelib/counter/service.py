@@ -73,8 +73,14 @@ def sale(caller: Caller, member_id: str, store_id: str | None, order_id: str) ->
         purchase = None
     store_id = store_id or (purchase["store_id"] if purchase else None)
     paid = wallet.counter_payment_of_order(member_id, store_id, order_id) if store_id else None
-    return {"order_id": order_id, "store_id": store_id, "purchase": purchase, "wallet_payment": paid,
-            "coupons": coupons.used_on_order(member_id, order_id)}  # fmt: skip
+    return {
+        "order_id": order_id,
+        "store_id": store_id,
+        "purchase": purchase,
+        "wallet_payment": paid,
+        "coupons": coupons.used_on_order(member_id, order_id),
+        "points": points.order_points(member_id, order_id),
+    }
 
 
 def open_sales(member_id: str, store_id: str | None) -> list[dict[str, Any]]:
@@ -92,15 +98,18 @@ def open_sales(member_id: str, store_id: str | None) -> list[dict[str, Any]]:
     paid = {(p["order_id"], p["store_id"]): p for p in wallet.counter_payments_since(member_id, since, store_id)
             if p["order_id"]}  # fmt: skip
     last = {order: payment["paid_at"] for order, payment in paid.items()}
-    for order, store, at in coupons.used_since(member_id, store_id, since):
+    for order, store, at in [*coupons.used_since(member_id, store_id, since),
+                             *points.orders_paid_since(member_id, store_id, since)]:  # fmt: skip
         last[order, store] = max(at, last.get((order, store), at))
     begun = []
     for order_id, store in sorted(last, key=lambda order: last[order], reverse=True):  # newest first
         if purchases.counter_order(member_id, order_id) is None:
             payment = paid.get((order_id, store)) or wallet.counter_payment_of_order(member_id, store, order_id)
             held = {"order_id": order_id, "store_id": store, "purchase": None, "wallet_payment": payment,
-                    "coupons": coupons.used_on_order(member_id, order_id)}  # fmt: skip
-            if held["coupons"] or (held["wallet_payment"] or {}).get("refundable_fen"):
+                    "coupons": coupons.used_on_order(member_id, order_id),
+                    "points": points.order_points(member_id, order_id)}  # fmt: skip
+            standing = (held["points"] or {}).get("status") == "completed"
+            if held["coupons"] or standing or (held["wallet_payment"] or {}).get("refundable_fen"):
                 begun.append(held)
     return begun
 
@@ -130,7 +139,7 @@ def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> di
     for _ in range(WALLET_ATTEMPTS - 1):
         try:
             return _record_sale(member_id, purchase, day)
-        except (wallet.PaymentMoved, coupons.OrderCouponsMoved):
+        except (wallet.PaymentMoved, coupons.OrderCouponsMoved, points.OrderPointsMoved):
             continue
     return _record_sale(member_id, purchase, day)  # its PaymentMoved is the 409
 
@@ -138,12 +147,16 @@ def record_sale(caller: Caller, member_id: str, purchase: CounterPurchase) -> di
 def _record_sale(member_id: str, purchase: CounterPurchase, day: Takings | None) -> dict[str, Any]:
     """The sale judged on its order's wallet payment and coupons as they stand, committed only while they still do (a
     refund or a coupon between the two: ``wallet.PaymentMoved``, ``coupons.OrderCouponsMoved``, judged again). What
-    the coupons took off is on top of what was paid: the total is at least both (a walkthrough's cashier, resuming an
-    order, recorded ¥1.00 as its total beside a ¥7.60 coupon)."""
+    the coupons took off, and what points paid of it (积分抵现), is on top of what was paid: the total is at least all
+    of them (a walkthrough's cashier, resuming an order, recorded ¥1.00 as its total beside a ¥7.60 coupon)."""
     paid, unchanged = wallet.counter_payment_held(member_id, purchase.store_id, purchase.order_id)
     off, coupons_unchanged = coupons.order_discount_held(purchase.order_id)
-    if purchase.paid_fen + off > purchase.total_fen:
-        detail = f"coupons took {off} fen off this order: total_fen is at least paid_fen + {off}"
+    cash, points_unchanged = points.order_cash_held(member_id, purchase.order_id)
+    if purchase.paid_fen + off + cash > purchase.total_fen:
+        took = " and ".join(
+            [*([f"coupons took {off} fen"] if off else []), *([f"points paid {cash} fen"] if cash else [])]
+        )
+        detail = f"{took} of this order: total_fen is at least paid_fen + {off + cash}"
         raise ValidationFailed([{"field": "total_fen", "in": "body", "message": detail}], detail)
     taken = paid["refundable_fen"] if paid else 0  # what the wallet still holds of the order: refunds gave the rest
     if purchase.paid_fen < taken:
@@ -159,6 +172,7 @@ def _record_sale(member_id: str, purchase: CounterPurchase, day: Takings | None)
     def alongside(tx: Transaction) -> None:
         unchanged(tx)
         coupons_unchanged(tx)
+        points_unchanged(tx)
         if day is not None:
             day(tx)
 

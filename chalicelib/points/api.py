@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.counter import limits
@@ -10,7 +11,7 @@ from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
 from chalicelib.members.service import reachable
-from chalicelib.points import service
+from chalicelib.points import rules, service
 from chalicelib.points.schemas import (
     AdjustmentCreate,
     LedgerEntry,
@@ -20,6 +21,8 @@ from chalicelib.points.schemas import (
     RedemptionCreate,
     Reversal,
 )
+from chalicelib.purchases.service import counter_order_open
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import (
     IdempotencyKeyReused,
     InvalidCursor,
@@ -30,6 +33,7 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
+from chalicelib.shared.settings import get_settings
 from chalicelib.stores.service import not_open
 
 READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
@@ -94,7 +98,7 @@ def get_my_ledger(ctx: RequestContext) -> Reply:
 @endpoint("/v1/members/{member_id}/points/redemptions", "POST", summary="Redeem points", tag="points",
           access=REDEEM, body=RedemptionCreate, response=Redemption, status=201, idempotency="required",
           errors=(*WRITE_ERRORS, service.InsufficientPoints, ValidationFailed, members.MemberCodeNotCurrent,
-                  members.MemberCodeUsed, RateLimited))  # fmt: skip
+                  members.MemberCodeUsed, RateLimited, service.OrderPointsUsed))  # fmt: skip
 def redeem(ctx: RequestContext, member_id: str) -> Reply:
     """Spend points (积分兑换), soonest-expiring first. Requires an `Idempotency-Key`: a repeat with the same key
     and body answers the first redemption and spends nothing more. Never takes the balance below zero.
@@ -109,7 +113,13 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     422 on `member_code` without one, 422 `member-code-not-current` for a code that is not the member's now (429 after
     ten), 422 `member-code-used` for a code that redeemed already (a code redeems once, so a till that lost its key
     cannot redeem twice with one scan; it still pays and uses coupons); 422 on `store_id` for a store that does not
-    exist, is closed or is not one of a store-scoped caller's, or from the member themselves."""
+    exist, is closed or is not one of a store-scoped caller's, or from the member themselves.
+
+    积分抵现: with `order_id` and `order_total_fen`, the points pay part of a till order, each worth
+    `LOYALTY_POINT_VALUE_FEN` fen, at most `LOYALTY_POINTS_CASH_MAX_PERCENT` of the order (422 on `points` past it or
+    for points not worth whole fen; 422 on `order_id` when the chain takes none, from the member themselves, or once
+    the order's sale is recorded); once per order (409 `order-points-used`, whatever the key). The sale recorded at
+    the counter (消费记账) counts what they paid; a refund of all of it gives them back."""
     body: RedemptionCreate = ctx.body
     member_id = reachable(ctx.caller, member_id)
     repeats = functools.cache(lambda: service.repeats(ctx.idempotency))  # read once, where asked
@@ -123,8 +133,39 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     if store_id is None and len(ctx.caller.stores) == 1:  # the till of a caller scoped to one store, while it trades
         only = next(iter(ctx.caller.stores))
         store_id = only if not_open(only) is None else None
-    answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency, store_id, spent)
+    order, alongside = None, spent
+    if body.order_id is not None and body.order_total_fen is not None:
+        order, alongside = (
+            _as_cash(ctx.caller, body.points, body.order_id, body.order_total_fen, repeats()),
+            _both(spent, counter_order_open(body.order_id, "points pay part of the order")),
+        )
+    answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency, store_id, alongside, order)
     return _created(answer, Redemption)
+
+
+def _as_cash(caller: Caller, points: int, order_id: str, total_fen: int, repeated: bool) -> service.OrderPart:
+    """积分抵现 as the chain allows it (a repeat is answered as it was, whatever the settings became since)."""
+    settings = get_settings()
+    try:
+        if caller.kind == "member":
+            raise rules.CashRefused("order_id", "points pay part of an order at a till, not from the member pages")
+        cash = rules.points_as_cash(points, settings.point_value_fen, total_fen, settings.points_cash_max_percent)
+    except rules.CashRefused as e:
+        if repeated:
+            return service.OrderPart(order_id, 0)
+        raise ValidationFailed([{"field": e.field, "in": "body", "message": str(e)}], str(e)) from None
+    return service.OrderPart(order_id, cash)
+
+
+def _both(*writes: Callable[[Transaction], None] | None) -> Callable[[Transaction], None]:
+    """The writes given (None for none) as one that commits them together."""
+    given = [write for write in writes if write is not None]
+
+    def commit(tx: Transaction) -> None:
+        for write in given:
+            write(tx)
+
+    return commit
 
 
 def _not_a_till(caller: Caller, store_id: str) -> ValidationFailed | None:

@@ -28,3 +28,5 @@ class RedemptionRecord(Record):
     created_at = UnicodeAttribute()
     reversed_at = UnicodeAttribute(null=True)
     store_id = UnicodeAttribute(null=True)  # where they were spent: its reversal counts there too
+    order_id = UnicodeAttribute(null=True)  # 积分抵现: the till order the points paid part of (one per order)
+    cash_fen = NumberAttribute(null=True)  # what they paid of it

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 
 from chalicelib.shared.validity import ExpiryPolicy as ExpiryPolicy  # points expire by it (re-exported)
 
@@ -207,3 +209,30 @@ def mature(account: Account, through: date) -> tuple[Account, list[Draw]]:
              if lot.available_on is not None and lot.available_on <= through]  # fmt: skip
     changes = [change for draw in moved for change in (_taken(draw), replace(draw, available_on=None))]
     return replace(account, lots=_with_lots(account.lots, changes)), moved
+
+
+class CashRefused(ValueError):
+    """Why points cannot pay part of an order, and which field of the request says so."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def points_as_cash(points: int, value_fen: Decimal, total_fen: int, max_percent: int) -> int:
+    """积分抵现: the fen ``points`` pay of a till order of ``total_fen``, each point worth ``value_fen``
+    (``LOYALTY_POINT_VALUE_FEN``). ``CashRefused`` says why not: the chain takes none (a worth or a share of 0),
+    points whose worth is not whole fen (a member never loses part of a fen), or more than ``max_percent`` of the
+    order."""
+    if not value_fen or not max_percent:
+        raise CashRefused("order_id", "this chain takes no points as cash (积分抵现)")
+    value = Fraction(value_fen)
+    worth = value * points
+    if worth.denominator != 1:
+        raise CashRefused("points", f"points are worth whole fen: a multiple of {value.denominator}")
+    most = total_fen * max_percent // 100
+    if worth > most:
+        raise CashRefused(
+            "points", f"points pay at most {max_percent}% of the order: {most} fen, {int(most / value)} points"
+        )
+    return int(worth)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.shared import clock
 from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, REASON_EN, UTC_INSTANT, Day, Id, MemberCode, Reason
-from chalicelib.shared.http import Input, Schema
+from chalicelib.shared.http import FieldInvalid, Input, Schema
 
 MAX_POINTS = 100_000_000
 REASON = "why, in words the member reads in their ledger (write no personal data)"
@@ -90,10 +90,33 @@ class LedgerPage(Schema):
 class RedemptionCreate(Input):
     """Points to spend."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"points": 500, "reason": "兑换 50 元代金券"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"points": 500, "reason": "兑换 50 元代金券"},
+                {"points": 500, "order_id": "POS-20261120113859-UQKH", "order_total_fen": 3800,
+                 "member_code": "660123456789012345", "store_id": "SH-001"},
+            ]
+        }
+    )  # fmt: skip
 
     points: int = Field(gt=0, le=MAX_POINTS, description="how many points (积分) to spend")
-    reason: Reason = Field(description=f"{REASON}, e.g. 兑换 50 元代金券")
+    reason: Reason | None = Field(
+        default=None,
+        description=f"{REASON}, e.g. 兑换 50 元代金券; left out only with `order_id` (the member reads "
+        "积分抵现 ¥5.00·订单 …)",
+    )
+    order_id: Id | None = Field(
+        default=None,
+        description="积分抵现: the till order (订单号) the points pay part of, `LOYALTY_POINT_VALUE_FEN` fen a point "
+        "(the answer's `cash_fen` comes off what is left to pay); once per order (409 `order-points-used`), before its "
+        "sale is recorded (消费记账, which counts it), and given back when that sale is refunded whole",
+    )
+    order_total_fen: int | None = Field(
+        default=None, gt=0, le=10**12,
+        description="with `order_id`, and only with it: the order's total in fen (分); points pay at most "
+        "`LOYALTY_POINTS_CASH_MAX_PERCENT` of it",
+    )  # fmt: skip
     store_id: Id | None = Field(
         default=None,
         description="the store (门店) where they were spent, whose figures count them: one of a store-scoped "
@@ -106,6 +129,15 @@ class RedemptionCreate(Input):
         "request's content, so a retry with the next minute's code is the same redemption",
     )
 
+    @model_validator(mode="after")
+    def _as_cash_or_named(self) -> RedemptionCreate:
+        if (self.order_id is None) != (self.order_total_fen is None):
+            field = "order_total_fen" if self.order_id else "order_id"
+            raise FieldInvalid(field, "order_id and order_total_fen go together (积分抵现 on a till order)")
+        if self.order_id is None and self.reason is None:
+            raise FieldInvalid("reason", "Field required: what the points are redeemed for")
+        return self
+
 
 class Redemption(Schema):
     """A redemption (积分兑换) and its ledger entry."""
@@ -114,6 +146,8 @@ class Redemption(Schema):
     points: int = Field(description="points spent")
     reason: str = Field(description="why, as given")
     status: Literal["completed"] = Field(description="always `completed`: a redemption is booked at once")
+    order_id: str | None = Field(default=None, description="积分抵现: the till order the points paid part of")
+    cash_fen: int | None = Field(default=None, description="积分抵现: what they paid of it, in fen (分)")
     created_at: str = Field(description=f"when it was booked; {UTC_INSTANT}")
     entry: LedgerEntry = Field(description="the `redeem` entry it booked")
 

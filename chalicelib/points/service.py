@@ -8,6 +8,7 @@ a write that lost a race on a fresh read; this module says what each use case po
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,14 @@ class MemberNotActive(Conflict):
 
 class AlreadyReversed(Conflict):
     slug, title = "already-reversed", "The redemption was already reversed"
+
+
+class OrderPointsUsed(Conflict):
+    slug, title = "order-points-used", "Points already paid part of this order"
+
+
+class OrderPointsMoved(Conflict):
+    slug, title = "order-points-moved", "The points paid on this order changed meanwhile: try again"
 
 
 class OpeningBalanceExists(Conflict):
@@ -297,37 +306,118 @@ def earn(
     return _created(answer)
 
 
+@dataclass(frozen=True)
+class OrderPart:
+    """积分抵现: the till order the points pay part of, and what they pay of it (``rules.points_as_cash``)."""
+
+    order_id: str
+    cash_fen: int
+
+
+def order_redemption_id(member_id: str, order_id: str) -> str:
+    """The one redemption points may pay of a member's till order: its id is the order's, so a second is refused by
+    the write itself (``OrderPointsUsed``), whatever Idempotency-Key it came with."""
+    return "rd_" + hashlib.sha256(f"order\n{member_id}\n{order_id}".encode()).hexdigest()[:26]
+
+
 def redeem(
-    member_id: str, points: int, reason: str, key: IdempotencyKey | None, store_id: str | None = None,
-    alongside: Callable[[Transaction], None] | None = None,
+    member_id: str, points: int, reason: str | None, key: IdempotencyKey | None, store_id: str | None = None,
+    alongside: Callable[[Transaction], None] | None = None, order: OrderPart | None = None,
 ) -> Outcome:  # fmt: skip
     """Spend available points, soonest expiry first; 409 insufficient-points when they fall short. The
     redemption is kept (with the lots it drew from) so that it can be reversed once; ``store_id``, the store where
     they were spent, is named on its event for the store's figures; ``alongside`` commits with it (the member code it
-    spends)."""
-    redemption_id = new_id("rd_")
+    spends). ``order``: the points pay part of a till order (积分抵现), once per order (409 ``order-points-used``);
+    the member reads 积分抵现 ¥5.00·订单 … unless a reason is given."""
+    redemption_id = order_redemption_id(member_id, order.order_id) if order else new_id("rd_")
+    if order is not None and not reason:
+        cash, order_id = f"{order.cash_fen / 100:.2f}", order.order_id
+        why: str | Phrase = Phrase(f"积分抵现 ¥{cash}·订单 {order_id}", f"Points as cash ¥{cash}: order {order_id}")
+    else:
+        why = reason or ""
 
     def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
         booking.store_id = store_id
-        return [Posting(member_id, BOOK, -points, "redeem", Source("redemption", redemption_id), reason)]
+        return [Posting(member_id, BOOK, -points, "redeem", Source("redemption", redemption_id), why)]
 
     def kept(answer: Answer) -> list[Callable[[Transaction], None]]:
         entry = points_entry(answer)
         assert entry is not None
         record = RedemptionRecord(
-            redemption_id, member_id=member_id, points=points, draws=json.dumps(entry.detail), reason=reason,
+            redemption_id, member_id=member_id, points=points, draws=json.dumps(entry.detail), reason=entry.reason,
             status="completed", entry_seq=entry.seq, created_at=entry.occurred_at, store_id=store_id,
+            order_id=order.order_id if order else None, cash_fen=order.cash_fen if order else None,
         )  # fmt: skip
-        kept_record = [lambda tx: tx.put(record, condition=RedemptionRecord.redemption_id.does_not_exist())]
+        used = OrderPointsUsed(f"Points already paid part of order {order.order_id}") if order else None
+        kept_record = [lambda tx: tx.put(record, condition=RedemptionRecord.redemption_id.does_not_exist(),
+                                         on_fail=used)]  # fmt: skip
         return [*kept_record, *([alongside] if alongside else [])]
 
     def result(answer: Answer, booking: Booking) -> dict[str, Any]:
         entry = points_entry(answer)
         assert entry is not None
-        return redemption_json(entry_json(entry))
+        return {**redemption_json(entry_json(entry)), "order_id": order.order_id if order else None,
+                "cash_fen": order.cash_fen if order else None}  # fmt: skip
 
     answer = post(member_id, plan, claim=idempotency_claim(key), require="active", result=result, records=kept)
     return _created(answer)
+
+
+def order_points(member_id: str, order_id: str) -> dict[str, Any] | None:
+    """What points paid of the member's till order (积分抵现): the redemption, its points and cash, and whether it
+    stands (`completed`) or was given back (`reversed`: by a refund of the whole sale, or by hand); None for none."""
+    record = RedemptionRecord.find(order_redemption_id(member_id, order_id))
+    if record is None or record.member_id != member_id:
+        return None
+    return {"redemption_id": record.redemption_id, "points": int(record.points), "cash_fen": int(record.cash_fen or 0),
+            "status": str(record.status), "created_at": record.created_at}  # fmt: skip
+
+
+def order_cash_held(member_id: str, order_id: str) -> tuple[int, Callable[[Transaction], None]]:
+    """What points pay of the till order now (0 for none, or given back), and the condition the order's sale commits
+    with: that stays so (``OrderPointsMoved`` otherwise: points redeemed on it meanwhile are judged again)."""
+    redemption_id = order_redemption_id(member_id, order_id)
+    record = RedemptionRecord.find(redemption_id)
+    condition: Any
+    if record is None:
+        condition = RedemptionRecord.redemption_id.does_not_exist()
+    else:
+        condition = RedemptionRecord.status == str(record.status)
+    cash = int(record.cash_fen or 0) if record is not None and record.status == "completed" else 0
+    moved = OrderPointsMoved(f"The points paid on order {order_id} changed")
+    return cash, lambda tx: tx.check(RedemptionRecord, redemption_id, condition=condition, on_fail=moved)
+
+
+def orders_paid_since(member_id: str, store_id: str | None, since: str, look: int = 20) -> list[tuple[str, str, str]]:
+    """The till orders points paid part of at a store (None: any) since ``since`` (an instant) and not given back,
+    each with its store and when: found among the member's ``look`` newest points entries (one query, and a read of
+    each such redemption), so an order begun before a run of other entries is left out."""
+    entries, _ = ledger().page(member_id, BOOK, look, None, consistent=False)
+    found = []
+    for entry in entries:
+        if entry.kind == "redeem" and entry.source.kind == "redemption" and entry.occurred_at >= since:
+            record = RedemptionRecord.find(str(entry.source.id))
+            standing = record is not None and record.order_id and record.status == "completed"
+            if record is not None and standing and store_id in (None, record.store_id):
+                found.append((str(record.order_id), str(record.store_id or ""), str(record.created_at)))
+    return found
+
+
+ORDER_REFUNDED = Phrase("退款退回抵现积分", "Points as cash given back: the order was refunded")
+
+
+def return_order_points(member_id: str, order_id: str, alongside: Transaction) -> bool:
+    """A till order's sale refunded whole gives back the points that paid part of it (积分抵现), to their lots, with
+    ``alongside`` (a consumer's marker); False when there are none to give back (none, or given back already)."""
+    redemption_id = order_redemption_id(member_id, order_id)
+    record = RedemptionRecord.find(redemption_id)
+    if record is None or record.status != "completed":
+        return False
+    try:
+        reverse(member_id, redemption_id, ORDER_REFUNDED, None, alongside=alongside, require=None)
+    except AlreadyReversed:
+        return False
+    return True
 
 
 def repeats(key: IdempotencyKey | None) -> bool:
@@ -341,10 +431,14 @@ def redemption_json(entry: dict[str, Any]) -> dict[str, Any]:
             "status": "completed", "created_at": entry["occurred_at"], "entry": entry}  # fmt: skip
 
 
-def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey | None) -> Outcome:
+def reverse(
+    member_id: str, redemption_id: str, reason: str | Phrase, key: IdempotencyKey | None,
+    alongside: Transaction | None = None, require: Requirement | None = "present",
+) -> Outcome:  # fmt: skip
     """Give a redemption's points back to the lots they came from, exactly once; its event names the store where
-    they were spent, so that store's figures take them back."""
-    reason = phrased(reason, REVERSED)
+    they were spent, so that store's figures take them back. ``alongside`` commits with it (a consumer's marker);
+    ``require`` None gives them back whatever became of the member (a refund owes them)."""
+    why = reason if isinstance(reason, Phrase) else phrased(reason, REVERSED)
     redemption = RedemptionRecord.find(redemption_id)
     if redemption is None or redemption.member_id != member_id:
         raise NotFound(f"No redemption {redemption_id!r} for member {member_id!r}")
@@ -352,6 +446,8 @@ def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey
 
     def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
         booking.store_id = redemption.store_id
+        if alongside is not None:
+            booking.attachments.append(lambda tx: tx.extend(alongside))
         booking.attachments.append(lambda tx: tx.update(
             RedemptionRecord(redemption_id), [RedemptionRecord.status.set("reversed"),
                                               RedemptionRecord.reversed_at.set(clock.iso(clock.now()))],
@@ -359,9 +455,9 @@ def reverse(member_id: str, redemption_id: str, reason: str, key: IdempotencyKey
             on_fail=AlreadyReversed(f"Redemption {redemption_id} was already reversed"),
         ))  # fmt: skip
         return [Posting(member_id, BOOK, int(redemption.points), "reverse", Source("redemption", redemption_id),
-                        reason, detail={"draws": dumped(draws)})]  # fmt: skip
+                        why, detail={"draws": dumped(draws)})]  # fmt: skip
 
-    return _created(post(member_id, plan, claim=idempotency_claim(key), result=_main_entry))
+    return _created(post(member_id, plan, claim=idempotency_claim(key), result=_main_entry, require=require))
 
 
 def adjust(

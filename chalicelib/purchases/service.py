@@ -564,6 +564,7 @@ def record_refund(
             "member_id": member_id, "partner_id": partner.id, "order_id": refund.order_id,
             "refund_id": refund.refund_id, "store_id": purchase.store_id, "amount_fen": refund.amount_fen,
             "points": -claw, "payment_method": purchase.payment_method, "tier": purchase.tier,
+            "whole": sum(after_fen) >= paid,  # the order is refunded whole now: what paid for it goes back
             **({"till_store_id": till_store} if till_store else {}),  # where a counter refund's money left
         }))  # fmt: skip
         order_id = refund.order_id  # which order: the ledger says what was taken back for what

@@ -80,6 +80,7 @@ class Settings(BaseModel):
     points_pending_days: int = Field(default=0, ge=0, le=365)
     points_reminder_days: int = Field(default=7, ge=1, le=90)
     point_value_fen: Decimal = Field(default=Decimal(1), ge=0, le=10_000)  # what a point is worth, for the liability
+    points_cash_max_percent: int = Field(default=50, ge=0, le=100)  # 积分抵现: the most of an order points pay; 0: off
     exports: str = Field(default=".local/exports", min_length=1)  # export files: "s3://<bucket>" or a local folder
     media: str = Field(default=".local/media", min_length=1)  # published pictures: "s3://<bucket>" or a local folder
     refund_policy: Literal["debt", "negative-balance"] = "debt"

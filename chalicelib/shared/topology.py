@@ -54,7 +54,7 @@ QUEUES: tuple[QueueSpec, ...] = (
               event_types=("notification.code-requested",)),
     QueueSpec("points", "points_events", subscribes_to_events=True,
               event_types=("member.registered", "member.updated", "tier.changed", "consent.changed",
-                           "membership.card-cancelled"),
+                           "membership.card-cancelled", "refund.recorded"),
               batch_size=EVENT_BATCH, batching_window=EVENT_BATCHING_WINDOW),
     QueueSpec("wallet", "wallet_events", subscribes_to_events=True,
               event_types=("wallet.topped-up", "wallet.paid", "wallet.refunded", "wallet.cash-refunded",

@@ -1,0 +1,167 @@
+"""积分抵现: points pay part of a till order, once per order, counted by the sale recorded at the counter and given
+back when that sale is refunded whole."""
+
+from contextlib import contextmanager
+
+import pytest
+
+from chalicelib.identity.member_auth import member_claims
+from chalicelib.identity.service import issue_tokens
+from chalicelib.members import service as members
+from chalicelib.points import rules
+from chalicelib.shared import clock
+from chalicelib.shared.settings import get_settings
+from tests import ledger_views
+from tests.conftest import deliver, item_counts, member_token, token_for
+
+
+@pytest.fixture
+def member(api, partner):
+    member_id, _ = member_token("13900000001")
+    credited = api.post(f"/v1/members/{member_id}/points/adjustments", {"points": 2_000, "reason": "开卡礼"},
+                        headers={"idempotency-key": "opening-points"})  # fmt: skip
+    assert credited.status == 201, credited.body
+    return member_id
+
+
+@contextmanager
+def settings(monkeypatch, **values):
+    for name, value in values.items():
+        monkeypatch.setenv(f"LOYALTY_{name.upper()}", str(value))
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for name in values:
+            monkeypatch.delenv(f"LOYALTY_{name.upper()}")
+        get_settings.cache_clear()
+
+
+def as_cash(till, member_id, points, order_id="POS-1", total=3_800, key="cash-key-1", code=True):
+    """积分抵现 at SH-001's till: a cashier's with the code the member's pages show (a code redeems once)."""
+    body = {"points": points, "order_id": order_id, "order_total_fen": total, "store_id": "SH-001",
+            **({"member_code": members.member_code(member_id).code} if code else {})}  # fmt: skip
+    return till.post(f"/v1/members/{member_id}/points/redemptions", body, headers={"idempotency-key": key})
+
+
+def sale(order_id="POS-1", paid=3_300, total=3_800):
+    return {"order_id": order_id, "store_id": "SH-001", "total_fen": total, "paid_fen": paid, "payment_method": "cash"}
+
+
+def assert_balanced(member_id):
+    """The points book's balance is the sum of its entries, and never below zero."""
+    balance = ledger_views.account(member_id).balance
+    assert balance == sum(entry.points for entry in ledger_views.entries(member_id)) >= 0
+
+
+def available(api, member_id):
+    return api.get(f"/v1/members/{member_id}/points").body["available"]
+
+
+def test_points_pay_part_of_a_till_order_once_and_its_sale_counts_them(api, member):
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    paid = as_cash(cashier, member, 500)
+    assert paid.status == 201, paid.body
+    assert (paid.body["points"], paid.body["cash_fen"], paid.body["order_id"]) == (500, 500, "POS-1")
+    assert paid.body["reason"] == "积分抵现 ¥5.00·订单 POS-1"  # what the member reads in their history
+    assert as_cash(cashier, member, 500).body == paid.body  # a retry: the same answer, nothing more spent
+    before = item_counts()
+    again = as_cash(cashier, member, 300, key="cash-key-2")  # another key on the same order: one per order
+    assert (again.status, again.body["type"].split("/")[-1]) == (409, "order-points-used")
+    assert item_counts() == before
+    assert available(api, member) == 1_500
+
+    held = cashier.get(f"/v1/members/{member}/sales/POS-1?store_id=SH-001").body
+    assert {k: held["points"][k] for k in ("points", "cash_fen", "status")} == {"points": 500, "cash_fen": 500,
+                                                                                "status": "completed"}  # fmt: skip
+    begun = cashier.get(f"/v1/members/{member}/open-sales?store_id=SH-001").body["items"]
+    assert [(order["order_id"], order["points"]["cash_fen"]) for order in begun] == [("POS-1", 500)]
+
+    path = f"/v1/members/{member}/purchases"
+    short = cashier.post(path, sale(paid=3_400))  # what points paid is on top of what was paid
+    assert (short.status, short.body["errors"][0]["field"]) == (422, "total_fen")
+    assert "points paid 500 fen" in short.body["detail"]
+    recorded = cashier.post(path, sale())
+    assert (recorded.status, recorded.body["points_awarded"]) == (201, 33)  # earned on what was paid, not the points
+    assert cashier.get(f"/v1/members/{member}/open-sales?store_id=SH-001").body["items"] == []
+
+    assert cashier.post(path, sale("POS-2", paid=1_000, total=1_000)).status == 201
+    late = as_cash(cashier, member, 100, order_id="POS-2", total=1_000, key="cash-key-3")  # its sale is recorded
+    assert (late.status, late.body["errors"][0]["field"]) == (422, "order_id")
+    assert available(api, member) == 1_500 + 33 + 10
+    assert_balanced(member)
+
+
+def test_what_points_may_pay_is_the_chains_rule(api, member, monkeypatch):
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    token = issue_tokens(member_claims(member, clock.now().timestamp())).access_token
+    before = item_counts()
+    over = as_cash(cashier, member, 1_901)  # 50% of ¥38.00 by default
+    assert (over.status, over.body["errors"][0]["field"]) == (422, "points")
+    assert "at most 50% of the order: 1900 fen, 1900 points" in over.body["detail"]
+    unpaired = cashier.post(f"/v1/members/{member}/points/redemptions", {"points": 10, "order_id": "POS-1"},
+                            headers={"idempotency-key": "cash-try-1"})  # fmt: skip
+    assert (unpaired.status, unpaired.body["errors"][0]["field"]) == (422, "order_total_fen")
+    unsaid = api.post(
+        f"/v1/members/{member}/points/redemptions", {"points": 10}, headers={"idempotency-key": "cash-try-2"}
+    )
+    assert (unsaid.status, unsaid.body["errors"][0]["field"]) == (422, "reason")
+    own = api.as_(token).post(f"/v1/members/{member}/points/redemptions",
+                              {"points": 10, "order_id": "POS-9", "order_total_fen": 1_000},
+                              headers={"idempotency-key": "cash-try-3"})  # fmt: skip
+    assert (own.status, own.body["errors"][0]["field"]) == (422, "order_id")  # at a till only
+    with settings(monkeypatch, points_cash_max_percent=0):
+        off = as_cash(cashier, member, 100, key="cash-try-4")
+        assert (off.status, off.body["errors"][0]["field"]) == (422, "order_id")
+        assert "takes no points as cash" in off.body["detail"]
+    with settings(monkeypatch, point_value_fen="0.5", points_cash_max_percent=100):
+        odd = as_cash(cashier, member, 3, key="cash-try-5")
+        assert (odd.status, odd.body["errors"][0]["field"]) == (422, "points")
+    assert item_counts() == before
+    with settings(monkeypatch, point_value_fen="0.5", points_cash_max_percent=100):
+        assert as_cash(cashier, member, 1_000, key="cash-try-6").body["cash_fen"] == 500
+
+
+def test_a_sale_refunded_whole_gives_its_points_back_once_and_a_partial_refund_keeps_them(api, aws, member):
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+    for order_id in ("POS-1", "POS-2"):
+        assert as_cash(manager, member, 500, order_id=order_id, key=f"cash-key-{order_id}", code=False).status == 201
+        assert cashier.post(f"/v1/members/{member}/purchases", sale(order_id)).status == 201
+    assert available(api, member) == 1_000 + 2 * 33
+    refund = f"/v1/members/{member}/purchases/POS-1/refunds"
+    assert manager.post(refund, {"amount_fen": 1_000}, headers={"idempotency-key": "refund-key-1"}).status == 201
+    deliver(aws, "points")
+    assert available(api, member) == 1_000 + 2 * 33 - 10  # part of it: the points stay spent
+    assert manager.post(refund, {"amount_fen": 2_300}, headers={"idempotency-key": "refund-key-2"}).status == 201
+    deliver(aws, "points", times=2)  # and a redelivery
+    assert available(api, member) == 1_000 + 33 + 500  # all of it: its points back, once
+    back = [e for e in ledger_views.entries(member) if e.type == "reverse"]
+    assert [(int(e.points), e.reason) for e in back] == [(500, "退款退回抵现积分")]
+    held = cashier.get(f"/v1/members/{member}/sales/POS-1?store_id=SH-001").body["points"]
+    assert held["status"] == "reversed"
+    assert cashier.get(f"/v1/members/{member}/sales/POS-2?store_id=SH-001").body["points"]["status"] == "completed"
+    assert_balanced(member)
+
+
+@pytest.mark.parametrize(
+    ("points", "value", "total", "percent", "cash"),
+    [(500, "1", 3_800, 50, 500), (1_900, "1", 3_800, 50, 1_900), (10, "10", 1_000, 10, 100), (4, "0.25", 100, 100, 1)],
+)
+def test_points_as_cash_is_their_worth_within_the_share(points, value, total, percent, cash):
+    from decimal import Decimal
+
+    assert rules.points_as_cash(points, Decimal(value), total, percent) == cash
+
+
+@pytest.mark.parametrize(
+    ("points", "value", "total", "percent", "field"),
+    [(1_901, "1", 3_800, 50, "points"), (3, "0.5", 1_000, 100, "points"), (1, "1", 100, 0, "order_id"),
+     (1, "0", 100, 50, "order_id"), (11, "10", 1_000, 10, "points")],
+)  # fmt: skip
+def test_points_as_cash_refuses_past_the_share_part_fen_or_when_off(points, value, total, percent, field):
+    from decimal import Decimal
+
+    with pytest.raises(rules.CashRefused) as refused:
+        rules.points_as_cash(points, Decimal(value), total, percent)
+    assert refused.value.field == field
