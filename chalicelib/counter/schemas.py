@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.membership.schemas import Effective
+from chalicelib.points.schemas import CashTerms
 from chalicelib.purchases.schemas import PurchaseView
 from chalicelib.shared.fields import BUSINESS_DATE
 from chalicelib.shared.http import Input, Schema
@@ -39,6 +40,10 @@ class CounterPoints(Schema):
     debt: int = Field(description="points owed after refunds; later credits repay it first")
     next_expiry: date | None = Field(description=f"the soonest day at whose end points expire; {BUSINESS_DATE}")
     next_expiry_points: int = Field(description="how many points expire that day")
+    cash: CashTerms | None = Field(
+        default=None,
+        description="积分抵现: what they pay of an order at most, as the chain offers it; null: it takes none",
+    )
 
 
 class CounterWallet(Schema):
@@ -134,6 +139,7 @@ class SalePoints(Schema):
     redemption_id: str = Field(description="the redemption (`rd_…`)")
     points: int = Field(description="the points spent")
     cash_fen: int = Field(description=f"what they paid of the order; {FEN}")
+    order_total_fen: int | None = Field(default=None, description=f"the order's total as the till said it; {FEN}")
     status: Literal["completed", "reversed"] = Field(
         description="`completed`, or `reversed`: given back (a refund of the whole sale, or by hand)"
     )

@@ -14,6 +14,7 @@ from chalicelib.ledger.registry import ledger
 from chalicelib.members import service as members
 from chalicelib.members.model import Status, mask_phone
 from chalicelib.membership import service as membership
+from chalicelib.points import rules as points_rules
 from chalicelib.points import service as points
 from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases import service as purchases
@@ -37,7 +38,7 @@ def serve(member_id: str, language: str) -> dict[str, Any]:
     member = members.get_member(member_id)
     if member.status is Status.ERASED:
         raise NotFound(f"No member {member_id!r}")
-    holdings, today = ledger().holdings(member_id), clock.business_today()
+    holdings, today, settings = ledger().holdings(member_id), clock.business_today(), get_settings()
     balance = points.balance_of(holdings.state(member_id, POINTS))
     standing = tiers.status(member_id, with_history=False, holdings=holdings)
     stored = wallet.parts_of(holdings, member_id)
@@ -51,7 +52,9 @@ def serve(member_id: str, language: str) -> dict[str, Any]:
         "tier": {**standing["tier"], "valid_until": standing["valid_until"], "benefits": standing["benefits"],
                  "coupon_names": coupons.template_names(tiers.coupon_templates(standing["benefits"]))},
         "points": {"available": balance.available, "pending": balance.pending, "debt": balance.debt,
-                   "next_expiry": soonest[0] if soonest else None, "next_expiry_points": soonest[1] if soonest else 0},
+                   "next_expiry": soonest[0] if soonest else None, "next_expiry_points": soonest[1] if soonest else 0,
+                   "cash": points_rules.cash_terms(balance.available, settings.point_value_fen,
+                                                   settings.points_cash_max_percent)},
         "wallet": {**stored.to_json(), "total_fen": stored.total},
         "coupons": {"available": [{key: c[key] for key in ("code", "name", "rules", "valid_until")} for c in usable
                                     if not c.get("offered_until")],  # one offered to a friend waits for them

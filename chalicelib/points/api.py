@@ -45,7 +45,9 @@ WRITE_ERRORS = (NotFound, PreconditionRequired, IdempotencyKeyReused, service.Me
 def _balance(member_id: str) -> Reply:
     view = service.balance(member_id)
     expiring = [{"date": day, "points": points} for day, points in view.expiring]
-    return Reply(PointsBalance.model_validate({**view.__dict__, "expiring": expiring}))
+    settings = get_settings()
+    cash = rules.cash_terms(view.available, settings.point_value_fen, settings.points_cash_max_percent)
+    return Reply(PointsBalance.model_validate({**view.__dict__, "expiring": expiring, "cash": cash}))
 
 
 def _ledger(caller: Caller, member_id: str, query: PageQuery) -> Reply:
@@ -152,9 +154,9 @@ def _as_cash(caller: Caller, points: int, order_id: str, total_fen: int, repeate
         cash = rules.points_as_cash(points, settings.point_value_fen, total_fen, settings.points_cash_max_percent)
     except rules.CashRefused as e:
         if repeated:
-            return service.OrderPart(order_id, 0)
+            return service.OrderPart(order_id, 0, total_fen)
         raise ValidationFailed([{"field": e.field, "in": "body", "message": str(e)}], str(e)) from None
-    return service.OrderPart(order_id, cash)
+    return service.OrderPart(order_id, cash, total_fen)
 
 
 def _both(*writes: Callable[[Transaction], None] | None) -> Callable[[Transaction], None]:

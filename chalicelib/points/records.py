@@ -30,3 +30,4 @@ class RedemptionRecord(Record):
     store_id = UnicodeAttribute(null=True)  # where they were spent: its reversal counts there too
     order_id = UnicodeAttribute(null=True)  # 积分抵现: the till order the points paid part of (one per order)
     cash_fen = NumberAttribute(null=True)  # what they paid of it
+    order_total_fen = NumberAttribute(null=True)  # the order's total as the till said it

@@ -236,3 +236,12 @@ def points_as_cash(points: int, value_fen: Decimal, total_fen: int, max_percent:
             "points", f"points pay at most {max_percent}% of the order: {most} fen, {int(most / value)} points"
         )
     return int(worth)
+
+
+def cash_terms(available: int, value_fen: Decimal, max_percent: int) -> dict[str, object] | None:
+    """积分抵现 as the chain offers it, for the till and the member: what ``available`` points pay at most (whole fen,
+    rounded down), what a point is worth and the most of an order points pay; None when the chain takes none."""
+    if not value_fen or not max_percent:
+        return None
+    worth = int(Fraction(value_fen) * max(available, 0))
+    return {"worth_fen": worth, "point_value_fen": str(value_fen), "max_percent": max_percent}

@@ -44,6 +44,19 @@ class PointsBalance(Schema):
     debt: int = Field(
         description="points owed after refunds (退款) took back more than was left; credits repay it first"
     )
+    cash: CashTerms | None = Field(
+        default=None, description="积分抵现 at a till (the member shows their code): null when the chain takes none"
+    )
+
+
+class CashTerms(Schema):
+    """积分抵现: points paying part of an order at a till, as the chain offers it."""
+
+    worth_fen: int = Field(description="what the available points pay at most, in fen (分), rounded down")
+    point_value_fen: str = Field(description="what a point pays, in fen (`LOYALTY_POINT_VALUE_FEN`, a decimal)")
+    max_percent: int = Field(
+        description="the most of an order points pay, in per cent (`LOYALTY_POINTS_CASH_MAX_PERCENT`)"
+    )
 
 
 class Source(Schema):

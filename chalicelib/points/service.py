@@ -312,6 +312,7 @@ class OrderPart:
 
     order_id: str
     cash_fen: int
+    total_fen: int
 
 
 def order_redemption_id(member_id: str, order_id: str) -> str:
@@ -347,6 +348,7 @@ def redeem(
             redemption_id, member_id=member_id, points=points, draws=json.dumps(entry.detail), reason=entry.reason,
             status="completed", entry_seq=entry.seq, created_at=entry.occurred_at, store_id=store_id,
             order_id=order.order_id if order else None, cash_fen=order.cash_fen if order else None,
+            order_total_fen=order.total_fen if order else None,
         )  # fmt: skip
         used = OrderPointsUsed(f"Points already paid part of order {order.order_id}") if order else None
         kept_record = [lambda tx: tx.put(record, condition=RedemptionRecord.redemption_id.does_not_exist(),
@@ -369,8 +371,9 @@ def order_points(member_id: str, order_id: str) -> dict[str, Any] | None:
     record = RedemptionRecord.find(order_redemption_id(member_id, order_id))
     if record is None or record.member_id != member_id:
         return None
+    total = int(record.order_total_fen) if record.order_total_fen is not None else None
     return {"redemption_id": record.redemption_id, "points": int(record.points), "cash_fen": int(record.cash_fen or 0),
-            "status": str(record.status), "created_at": record.created_at}  # fmt: skip
+            "order_total_fen": total, "status": str(record.status), "created_at": record.created_at}  # fmt: skip
 
 
 def order_cash_held(member_id: str, order_id: str) -> tuple[int, Callable[[Transaction], None]]:

@@ -513,6 +513,61 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     assert site.api("GET", f"/v1/coupons/{coupon['code']}")["coupon"]["status"] == "available"
 
 
+def test_a_cashier_takes_points_off_an_order_and_its_whole_refund_gives_them_back(site: Site, console: Screens) -> None:
+    """积分抵现 at the till (points bought nothing at a till but gifts typed in by hand): points pay part of the order,
+    at most the chain's share of it, what is left to pay follows, the sale records what was paid; a refund of all of
+    it says the points go back, and they do."""
+    member = new_member(site, "抵现会员")
+    site.api("POST", f"/v1/members/{member['member_id']}/points/adjustments", {"points": 2000, "reason": "开卡礼"})
+    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member_code(site, member["phone"]))
+    page.get_by_role("button", name="搜索").click()
+    order_id = page.get_by_label("订单号").input_value()
+    page.locator("[data-test=redeem-mode]").get_by_text("积分抵现").click()
+    page.get_by_label("本单金额（元）").fill("38")
+    page.get_by_label("抵现积分").fill("2000")  # more than half the order: held to what it allows
+    page.get_by_label("抵现积分").blur()
+    expect(page.get_by_label("抵现积分")).to_have_value("1900")
+    page.get_by_label("抵现积分").fill("500")
+    page.get_by_label("抵现积分").blur()
+    expect(page.locator("[data-test=cash-worth]")).to_have_text("抵 ¥5.00 · 本单最多可抵 ¥19.00（1900 积分）")
+    assert unlabelled_inputs(page) == []
+    console.shot("counter-points-cash")
+    page.locator("[data-test=redeem-cash]").click()
+    confirm(page, f"用 抵现会员 的 500 积分抵扣订单 {order_id} ¥5.00？", "抵扣本单")
+    expect(page.locator("[data-test=counter-available]")).to_have_text("1500")
+    expect(page.locator("[data-test=cash-worth]")).to_contain_text("本单已用积分抵现 ¥5.00")
+    sale = page.locator("[data-test=counter-purchase]")
+    expect(sale.get_by_label("实付金额（元）")).to_have_value("33.00")  # what is left to pay
+    expect(sale.get_by_label("订单原价（元）")).to_have_value("38.00")
+    sale.get_by_label("实付金额（元）").fill("34")
+    sale.locator("[data-test=record-purchase]").click()
+    sale.get_by_text("订单原价不能小于实付金额加本单优惠券与积分抵现 ¥5.00").wait_for()  # nothing sent
+    sale.get_by_label("实付金额（元）").fill("33")
+    sale.locator("[data-test=record-purchase]").click()
+    page.get_by_text(f"订单 {order_id} 已记账，获得 33 积分").wait_for()
+    expect(page.locator("[data-test=counter-available]")).to_have_text("1533")
+
+    page.get_by_role("button", name="退出登录").click()
+    page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.get_by_role("tab", name="消费记录").click()
+    page.locator(f"[data-test=purchase-refund-{order_id}]").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("[data-test=sale-points]")).to_have_text("整单退款后，抵现的 500 积分（¥5.00）自动退回会员")
+    dialog.get_by_label("退回金额（元）").fill("10")
+    expect(dialog.locator("[data-test=sale-points]")).to_have_text("整单退款时才退回抵现的 500 积分（¥5.00）")
+    dialog.get_by_label("退回金额（元）").fill("33")
+    dialog.locator("[data-test=purchase-refund-save]").click()
+    page.get_by_text("已退款 ¥33.00，扣回 33 积分").wait_for()
+    for _ in range(50):  # the points consumer gives them back as the refund's event is relayed
+        if site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 2000:
+            break
+        time.sleep(0.2)
+    assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 2000
+
+
 def test_a_store_manager_refunds_a_sale_another_store_recorded_by_its_order_number(
     site: Site, console: Screens
 ) -> None:

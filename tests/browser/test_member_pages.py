@@ -179,6 +179,24 @@ def test_a_member_who_joins_on_the_english_page_gets_their_messages_in_english(s
     assert me_api(site, browser_token(page), "/v1/me/message-preferences")["language"] == "en"
 
 
+def test_a_member_reads_what_their_points_pay_at_a_till_and_the_order_they_paid_part_of(
+    site: Site, mobile: Screens
+) -> None:
+    """积分抵现 on the phone: the points page says what the available points pay at the stores (and how much of an
+    order), and the history names the order points paid part of."""
+    phone = "136" + "".join(secrets.choice("0123456789") for _ in range(8))
+    tokens = member_tokens(site, phone)
+    member_id = me_api(site, tokens["access_token"])["member_id"]
+    site.api("POST", f"/v1/members/{member_id}/points/adjustments", {"points": 1234, "reason": "开卡礼"})
+    order_id = f"POS-{secrets.token_hex(4).upper()}"
+    site.api("POST", f"/v1/members/{member_id}/points/redemptions",
+             {"points": 300, "order_id": order_id, "order_total_fen": 2_000, "store_id": "SH-001"})  # fmt: skip
+    page = open_as(mobile, site, tokens, "/points")
+    expect(page.locator("[data-test=points-cash]")).to_have_text("到店消费可抵 ¥9.34：结账时出示会员码，每单最多抵 50%")
+    expect(page.locator("[data-test=ledger]")).to_contain_text(f"积分抵现 ¥3.00·订单 {order_id}")
+    mobile.shot("points-cash")
+
+
 def test_a_refunded_purchase_shows_the_points_it_kept_not_those_it_earned(site: Site, mobile: Screens) -> None:
     """Found by a walkthrough: an order refunded in full still read +87 积分 on the phone, though its points were
     taken back. The history shows what each order keeps, and what a refund took back."""

@@ -71,9 +71,12 @@ def test_points_pay_part_of_a_till_order_once_and_its_sale_counts_them(api, memb
     assert item_counts() == before
     assert available(api, member) == 1_500
 
-    held = cashier.get(f"/v1/members/{member}/sales/POS-1?store_id=SH-001").body
-    assert {k: held["points"][k] for k in ("points", "cash_fen", "status")} == {"points": 500, "cash_fen": 500,
-                                                                                "status": "completed"}  # fmt: skip
+    held = cashier.get(f"/v1/members/{member}/sales/POS-1?store_id=SH-001").body["points"]
+    assert {k: held[k] for k in ("points", "cash_fen", "order_total_fen", "status")} == {
+        "points": 500, "cash_fen": 500, "order_total_fen": 3_800, "status": "completed"}  # fmt: skip
+    terms = cashier.get(f"/v1/members/{member}/counter").body["points"]["cash"]  # what the till offers
+    assert terms == {"worth_fen": 1_500, "point_value_fen": "1", "max_percent": 50}
+    assert api.get(f"/v1/members/{member}/points").body["cash"]["worth_fen"] == 1_500  # and the member reads
     begun = cashier.get(f"/v1/members/{member}/open-sales?store_id=SH-001").body["items"]
     assert [(order["order_id"], order["points"]["cash_fen"]) for order in begun] == [("POS-1", 500)]
 
@@ -111,6 +114,7 @@ def test_what_points_may_pay_is_the_chains_rule(api, member, monkeypatch):
                               headers={"idempotency-key": "cash-try-3"})  # fmt: skip
     assert (own.status, own.body["errors"][0]["field"]) == (422, "order_id")  # at a till only
     with settings(monkeypatch, points_cash_max_percent=0):
+        assert api.get(f"/v1/members/{member}/points").body["cash"] is None  # nothing offered
         off = as_cash(cashier, member, 100, key="cash-try-4")
         assert (off.status, off.body["errors"][0]["field"]) == (422, "order_id")
         assert "takes no points as cash" in off.body["detail"]

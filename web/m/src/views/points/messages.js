@@ -2,7 +2,7 @@ export default {
   'zh-CN': {
     points: {
       title: '我的积分',
-      available: '可用积分',
+      available: '可用积分', cash: '到店消费可抵 ¥{amount}：结账时出示会员码，每单最多抵 {percent}%',
       checkIn: '每日签到',
       checkedIn: '今日已签到',
       checkInDone: '签到成功',
@@ -27,7 +27,7 @@ export default {
   en: {
     points: {
       title: 'My points',
-      available: 'Points available',
+      available: 'Points available', cash: 'Worth ¥{amount} at our stores: show your member code at checkout, up to {percent}% of an order',
       checkIn: 'Check in',
       checkedIn: 'Checked in today',
       checkInDone: 'Checked in',
