@@ -541,6 +541,12 @@ def test_a_cashier_takes_points_off_an_order_and_its_whole_refund_gives_them_bac
     sale = page.locator("[data-test=counter-purchase]")
     expect(sale.get_by_label("实付金额（元）")).to_have_value("33.00")  # what is left to pay
     expect(sale.get_by_label("订单原价（元）")).to_have_value("38.00")
+    page.reload()  # taken up again: the order's points are read back with it
+    page.locator("[data-test=resume-sale]").click()
+    page.locator("[data-test=redeem-mode]").get_by_text("积分抵现").click()
+    expect(page.locator("[data-test=cash-worth]")).to_contain_text("本单已用积分抵现 ¥5.00")
+    expect(sale.get_by_label("实付金额（元）")).to_have_value("33.00")
+    expect(page.locator("[data-test=redeem-cash]")).to_be_disabled()  # once per order
     sale.get_by_label("实付金额（元）").fill("34")
     sale.locator("[data-test=record-purchase]").click()
     sale.get_by_text("订单原价不能小于实付金额加本单优惠券与积分抵现 ¥5.00").wait_for()  # nothing sent
