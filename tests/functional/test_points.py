@@ -63,7 +63,8 @@ class TestBalance:
         member_id, _ = member
         body = api.get(f"/v1/members/{member_id}/points").body
         assert body == {"available": 0, "pending": 0, "expiring": [], "lifetime_earned": 0, "redeemed": 0,
-                        "expired": 0, "deducted": 0, "debt": 0}  # fmt: skip
+                        "expired": 0, "deducted": 0, "debt": 0,
+                        "cash": {"worth_fen": 0, "point_value_fen": "1", "max_percent": 50}}  # fmt: skip
 
     def test_points_past_their_date_are_gone_before_the_job_runs(self, api, member):
         member_id, me = member
