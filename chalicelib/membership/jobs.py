@@ -56,7 +56,8 @@ def settle_card(
             days = int(what.rpartition("-")[2])
             left = rules.term_uses_left(card, plan, uses.by_key, today) if plan and uses else []
             events.append(new_event("membership.card-expiring", f"member/{member_id}", {
-                **base, "days_left": days, "uses_left": [{"benefit": name, "left": n, "carries": carries}
+                **base, "days_left": days, "uses_left": [{"benefit": name, "left": n, "carries": carries,
+                                                 "refundable": bool(plan and plan.refund.always_open)}
                                                 for name, n, carries in left],
             }))  # fmt: skip
         elif what == "renewal-notice":

@@ -555,13 +555,16 @@ def _cancellation(
 ) -> tuple[Card, rules.Refund, list[dict[str, str]]]:
     """What cancelling a card today comes to: the card, its refund (``refund_as`` the policy's, or none) less the
     used coupons of the packs it takes back, and those packs. 404 ``card-not-found``; 409 ``card-not-cancellable``
-    for a card cancelled or lapsed already."""
+    for a card cancelled, or lapsed unless its plan refunds what was not used (``always_open``)."""
     card = _cards(holdings, member_id).cards.get(card_id)
     if card is None:
         raise CardNotFound(f"No card {card_id!r} for this member")
-    if card.status(today) in ("cancelled", "lapsed"):
-        raise CardNotCancellable(f"card {card_id} is {card.status(today)}")
     plan = plan_store.find(card.plan_id)
+    status = card.status(today)
+    # a card refunded by what was not used stays refundable once it lapsed: what was paid for and not used is the
+    # member's (a salon's walkthrough lost seven facials at the card's end; prepaid cards keep their balance)
+    if status == "cancelled" or (status == "lapsed" and not (refund_as == "policy" and plan.refund.always_open)):
+        raise CardNotCancellable(f"card {card_id} is {status}")
     policy = plan.refund if refund_as == "policy" else rules.RefundPolicy()
     used = _used_value(holdings.state(member_id, USES), card, plan)
     refund = rules.refund_for(card, policy, today, used, waived=refund_as != "policy" and plan.refund.kind != "none")

@@ -150,7 +150,15 @@ def _card_paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "membership-card-paid", p["payment_id"], variables)]
 
 
-CARRIED = {False: ("（到期作废）", " (they end with it)"), True: ("（续费可结转）", " (a renewal carries them)")}
+ENDING = {  # what becomes of a 次卡's classes not used at its end: carried by a renewal, refundable, or gone
+    "carries": ("（续费可结转）", " (a renewal carries them)"),
+    "refundable": ("（到期后仍可申请退还未使用部分）", " (what is not used can still be refunded after it ends)"),
+    "ends": ("（到期作废）", " (they end with it)"),
+}
+
+
+def _ending(use: dict[str, Any]) -> tuple[str, str]:
+    return ENDING["carries" if use.get("carries") else "refundable" if use.get("refundable") else "ends"]
 
 
 def _card_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
@@ -159,12 +167,8 @@ def _card_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
         "plan": p["plan_name"],
         "valid_until": p["valid_until"],
         "days_left": p["days_left"],
-        "uses_left": "".join(
-            f"，{u['benefit']}还剩{u['left']}次未使用{CARRIED[bool(u.get('carries'))][0]}" for u in left
-        ),
-        "uses_left_en": "".join(
-            f"; {u['left']} × {u['benefit']} not used yet{CARRIED[bool(u.get('carries'))][1]}" for u in left
-        ),
+        "uses_left": "".join(f"，{u['benefit']}还剩{u['left']}次未使用{_ending(u)[0]}" for u in left),
+        "uses_left_en": "".join(f"; {u['left']} × {u['benefit']} not used yet{_ending(u)[1]}" for u in left),
     }  # fmt: skip  unless the benefit rolls over, a renewal does not carry them (a walkthrough)
     occurrence = f"{p['card_id']}@{p['valid_until']}-{p['days_left']}"
     return [Notice(p["member_id"], "membership-expiring", occurrence, variables, _end_of(p["valid_until"], tz))]

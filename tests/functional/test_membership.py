@@ -773,6 +773,34 @@ class TestCancellation:
         balances_add_up(member_id)
         assert ledger().balance(member_id, MEMBERSHIP) == 150_000 - cancelled["refund_fen"]
 
+    def test_a_class_pack_with_a_term_still_refunds_its_classes_left_once_it_lapsed(self, api, admin, partner, member):
+        """Found by a beauty salon's walkthrough: a year's 10-facial card refunded by what was not used lapsed with
+        seven facials left, and could no longer be cancelled (409 card-not-cancellable): ¥1,386 paid for nothing.
+        What was paid for and not used stays the member's; a card of another refund policy still ends with its term."""
+        member_id, _ = member
+        pack = {**GOLD_CARD, "name": "面部护理10次卡", "term": {"months": 12}, "price_fen": 198_000,
+                "auto_renew": False, "trial_days": 0, "grace_days": 0, "refund": {"kind": "unused"},
+                "benefits": [{"benefit_id": "facial", "name": "面部护理", "kind": "quota", "quota": 10,
+                              "period": "term", "value_fen": 19_800}]}  # fmt: skip
+        plan = ok(api.post("/v1/membership/plans", pack), 201)
+        yearly = ok(api.post("/v1/membership/plans", {**pack, "name": "年卡", "refund": {"kind": "pro_rata"}}), 201)
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan["plan_id"], "P-1", amount=198_000))
+            other = ok(paid(api, partner, member_id, yearly["plan_id"], "P-2", amount=198_000))
+            for n in range(3):
+                ok(admin.post(f"/v1/members/{member_id}/benefits/facial/uses", {"use_id": f"U-{n}"}), 201)
+        later = DAY1 + timedelta(days=400)
+        at = f"/v1/members/{member_id}/cards/{{}}/cancellation"
+        with clock.frozen(later):
+            cards = {c["card_id"]: c["status"] for c in ok(admin.get(f"/v1/members/{member_id}/cards"))["items"]}
+            assert cards[card["card_id"]] == "lapsed"
+            refused(admin.post(at.format(other["card_id"]), {"cancel_id": "C-2", "reason": "到期"}), 409,
+                    "card-not-cancellable")  # fmt: skip
+            cancelled = ok(admin.post(at.format(card["card_id"]), {"cancel_id": "C-1", "reason": "到期退余次"}))
+        assert cancelled["refund_fen"] == 198_000 - 3 * 19_800
+        assert cancelled["explanation"] == "退还未使用部分，扣除已使用权益594.00元：退款1386.00元"
+        balances_add_up(member_id)
+
     def test_a_card_bought_again_after_a_cancellation_never_refunds_the_earlier_payment_or_its_uses_again(
         self, api, admin, partner, plan_id, member
     ):
@@ -830,7 +858,7 @@ class TestNightlyJob:
         with clock.frozen(datetime.combine(week_before, datetime.min.time(), TZ) + timedelta(hours=1)):
             run_job_now(week_before)
         (reminder,) = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-expiring"]
-        assert reminder["uses_left"] == [{"benefit": "面部护理", "left": 8, "carries": False}]
+        assert reminder["uses_left"] == [{"benefit": "面部护理", "left": 8, "carries": False, "refundable": False}]
 
 
 def run_job_now(day):
