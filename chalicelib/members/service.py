@@ -807,14 +807,19 @@ class MemberCodeUsed(ValidationFailed):
         super().__init__([{"field": "member_code", "in": "body", "message": detail}], detail)
 
 
-SPENDS = {"paid": "This code has paid already", "redeemed": "This code has redeemed points already"}
+SPENDS = {
+    "paid": "This code has paid already",
+    "redeemed": "This code has redeemed points already",
+    "used": "This code has recorded a use of this benefit already",
+}
 
 
-def spending_code(member_id: str, code: str, spend: str = "paid") -> Callable[[Transaction], None]:
-    """The write that spends a member's current code on a payment (``spend``: `paid`) or a points redemption
-    (`redeemed`), for its own transaction: a code does each once, as the payment codes members know do, so a code
-    scanned or photographed at the till cannot pay or redeem again while it is current (the member pages show a new
-    one every minute; an integrator's till, its answer lost, redeemed twice under a new key with one code). The code
+def spending_code(member_id: str, code: str, spend: str = "paid", of: str = "") -> Callable[[Transaction], None]:
+    """The write that spends a member's current code on a payment (``spend``: `paid`), a points redemption
+    (`redeemed`) or a use of the benefit ``of`` (`used`: another benefit may be used on the same scan, a facial and a
+    massage in one visit), for its own transaction: a code does each once, as the payment codes members know do, so a
+    code scanned or photographed at the till cannot pay or redeem again while it is current (the member pages show a
+    new one every minute; an integrator's till, its answer lost, redeemed twice under a new key with one code). The code
     is known by the member and the minute it was shown in, however its text is written. A second one with it is 422
     ``member-code-used``, writing nothing; a repeat of the same request is answered from its claim before this is
     written. One scan still pays, redeems and uses coupons on one order."""
@@ -823,7 +828,8 @@ def spending_code(member_id: str, code: str, spend: str = "paid") -> Callable[[T
     if shown is None:
         raise MemberCodeNotCurrent("This code is expired or not the member's: scan the code their pages show now")
     used = MemberCodeUsed(f"{SPENDS[spend]}: ask the member for the next code their pages show")
-    return lambda tx: take_in_window(tx, f"member-code-{spend}:{member_id}:{shown}", 1, now + codes.lifetime(), used)
+    key = f"member-code-{spend}{f'-{of}' if of else ''}:{member_id}:{shown}"
+    return lambda tx: take_in_window(tx, key, 1, now + codes.lifetime(), used)
 
 
 def require_present(member_id: str, code: str) -> None:

@@ -357,6 +357,7 @@ def member_benefits(ctx: RequestContext, member_id: str) -> Reply:
         service.QuotaExhausted,
         service.UseConflict,
         members.MemberCodeNotCurrent,
+        members.MemberCodeUsed,
     ),
 )
 def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
@@ -370,13 +371,21 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
     409 `use-conflict` for a use id recorded for another benefit; 422 for a store that does not exist or is not one of
     a store-scoped caller's, or none named by staff scoped to stores. A cashier uses a member's benefit only with the
     member there (`member_code`: 422 on it without one, 422 `member-code-not-current`), as points and coupons; a
-    repeat of a use is answered whatever became of its code. A chain whose members attend without their phone (a
+    code records one use of a benefit (422 `member-code-used` for a second: a till that lost its answer cannot book a
+    second class on one scan; another benefit may be used on it); a repeat of a use is answered whatever became of
+    its code. A chain whose members attend without their phone (a
     school's children) turns that off (`LOYALTY_BENEFIT_USES_NEED_CODE=false`): each use is still recorded with who
     and where, and texted to the member (消课提醒)."""
     body: BenefitUse = ctx.body
-    if get_settings().benefit_uses_need_code:  # a free class or coffee is value too (a review)
-        members.check_in_person(ctx.caller, member_id, body.member_code,
-                                repeated=lambda: service.use_recorded(member_id, body.use_id))  # fmt: skip
+    spent = None  # a code records one use of a benefit (a salon's walkthrough booked three facials on one scan)
+    if (
+        get_settings().benefit_uses_need_code
+        and members.check_in_person(  # a free class or coffee is value too
+            ctx.caller, member_id, body.member_code, repeated=lambda: service.use_recorded(member_id, body.use_id)
+        )
+        and body.member_code
+    ):
+        spent = members.spending_code(member_id, body.member_code, "used", of=benefit_id)
     if body.store_id is None and ctx.caller.kind == "staff" and ctx.caller.stores:
         detail = "Staff scoped to stores say which of theirs the use is at"
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": "required: one of your stores"}], detail)
@@ -384,7 +393,7 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
         ctx.caller.require_trading_at(body.store_id, "store_id")
         if not store_exists(body.store_id):
             raise ValidationFailed([{"field": "store_id", "in": "body", "message": "no such store"}])
-    answer = service.use(member_id, benefit_id, body.use_id, body.note, body.store_id)
+    answer = service.use(member_id, benefit_id, body.use_id, body.note, body.store_id, spent)
     return Reply(BenefitUseAnswer.model_validate(answer), status=201)
 
 

@@ -792,12 +792,15 @@ def use_recorded(member_id: str, use_id: str) -> bool:
     return ledger().store.read_claim(f"benefit-use|{member_id}|{use_id}") is not None
 
 
-def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str | None = None) -> dict[str, Any]:
+def use(
+    member_id: str, benefit_id: str, use_id: str, note: str, store_id: str | None = None,
+    alongside: Callable[[Transaction], None] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """Record one use of a counted benefit, once per use id: drawn from the source that ends first (a card before
     the tier), never beyond the period's quota (409 ``quota-exhausted``), under races too; a repeat of a use taken
     back since says ``reversed`` (a use id records one use, for good: a new use takes a new id). One read of the
     member's account and one transaction (the member's status is proven by the account, or checked in the
-    transaction)."""
+    transaction). ``alongside`` commits with it (the member code it spends)."""
     claim = Claim.of(f"benefit-use|{member_id}|{use_id}", {"benefit_id": benefit_id},
                      conflict=UseConflict(f"Use {use_id!r} was recorded for another benefit"))  # fmt: skip
     drawn: list[tuple[str, int, date]] = []
@@ -858,7 +861,8 @@ def use(member_id: str, benefit_id: str, use_id: str, note: str, store_id: str |
 
     try:
         posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "active"},
-                               result=result, announce=announce)  # fmt: skip
+                               result=result, announce=announce,
+                               attach=(lambda answer: [alongside]) if alongside else None)  # fmt: skip
     except Insufficient:
         raise QuotaExhausted(f"No uses of {benefit_id!r} are left this period", remaining=0) from None
     except HolderUnavailable:
