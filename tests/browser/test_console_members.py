@@ -499,6 +499,7 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     expect(dialog.locator("[data-test=sale-rest]")).to_have_count(0)
     expect(dialog.locator("[data-test=sale-coupons]")).to_contain_text(body["name"])
     dialog.get_by_label("退回金额（元）").fill("50")  # a part: its coupons stay, and the box is not ticked beside
+    expect(dialog.locator("[data-test=sale-wallet]")).to_contain_text("同时退回储值 ¥50.00")  # the wallet's share
     expect(dialog.locator("[data-test=sale-coupons]")).to_contain_text("整单退款时才退还券")  # saying so (a
     expect(dialog.locator("[data-test=sale-coupons] input")).not_to_be_checked()  # walkthrough: it read as given back)
     dialog.get_by_label("退回金额（元）").fill("108")
