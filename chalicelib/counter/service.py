@@ -152,7 +152,7 @@ def _record_sale(member_id: str, purchase: CounterPurchase, day: Takings | None)
     refund or a coupon between the two: ``wallet.PaymentMoved``, ``coupons.OrderCouponsMoved``, judged again). What
     the coupons took off, and what points paid of it (积分抵现), is on top of what was paid: the total is at least all
     of them (a walkthrough's cashier, resuming an order, recorded ¥1.00 as its total beside a ¥7.60 coupon)."""
-    paid, unchanged = wallet.counter_payment_held(member_id, purchase.store_id, purchase.order_id)
+    paid, unchanged = wallet.counter_payment_held(member_id, purchase.store_id, purchase.order_id, others_refused=True)
     off, coupons_unchanged = coupons.order_discount_held(purchase.order_id)
     cash, points_unchanged = points.order_cash_held(member_id, purchase.order_id)
     if purchase.paid_fen + off + cash > purchase.total_fen:

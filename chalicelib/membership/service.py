@@ -368,7 +368,7 @@ def sell_at_counter(
     once its plan or store has closed (a retry after a lost answer is never refused and taken again). A plan off
     sale renews only the cards it sold. ``limits`` are the counter's (a cashier's one sale and day), applied to a new
     sale only. An unknown or erased member is 404, a frozen one 422 ``member-not-eligible``."""
-    payment_id = counter_sale_id(request.store_id, request.order_id)
+    payment_id = counter_sale_id(request.order_id)
     content = {"member_id": member_id, **request.model_dump(mode="json", exclude={"member_code"})}
     claim = Claim.of(f"membership-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
     if (replayed := ledger().replay(claim)) is not None:
@@ -388,7 +388,16 @@ def sell_at_counter(
     why = "stored value paid this order apart: sell the card under a new till order (payment_method wallet to pay it"
     why += " from stored value), and give that payment back if it was for the card"
     paid_apart = ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
-    unpaid = wallet.counter_order_unpaid(request.store_id, request.order_id, paid_apart)  # a condition, not a read
+    paid_by_wallet = wallet.counter_order_unpaid(
+        request.store_id, request.order_id, paid_apart
+    )  # conditions, not reads
+    sold_before = PaymentConflict("A card was sold under this order before")
+    legacy = _sale_claim_keys(request.store_id, request.order_id)[1]
+
+    def unpaid(tx: Transaction) -> None:
+        paid_by_wallet(tx)
+        unclaimed_in(tx, legacy, sold_before)  # sold under it, at this store, before orders were the chain's
+
     why = "coupons were used on this order: a card is sold at its plan's price under a till order of its own"
     no_coupon = coupons.no_coupon_on_order(
         request.order_id, ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
@@ -408,18 +417,32 @@ def sell_at_counter(
     )
 
 
-def counter_sale_id(store_id: str, order_id: str) -> str:
-    """The payment id of a card sold at a store's till under an order: one sale per store and order, for good."""
-    return "mk_" + hashlib.sha256(f"{store_id}\n{order_id}".encode()).hexdigest()[:26]
+def counter_sale_id(order_id: str) -> str:
+    """The payment id of a card sold at a till under an order: one sale per order, at whichever store, for good (a
+    till order is the chain's: a probe paid an order from stored value at one store and sold a card under it at
+    another, whose cancellation refunded the payment again)."""
+    return "mk_" + hashlib.sha256(f"order\n{order_id}".encode()).hexdigest()[:26]
+
+
+def _sale_claim_keys(store_id: str, order_id: str) -> tuple[str, str]:
+    """The claims a card sold under a till order holds: the order's, and the one its store and order made before
+    orders were the chain's."""
+    before = "mk_" + hashlib.sha256(f"{store_id}\n{order_id}".encode()).hexdigest()[:26]
+    return (f"membership-payment|{COUNTER}|{counter_sale_id(order_id)}", f"membership-payment|{COUNTER}|{before}")
 
 
 def no_card_sold_on(store_id: str, order_id: str) -> Callable[[Transaction], None]:
-    """The condition a stored-value payment at the store's till commits with: no card was sold under the order
+    """The condition a stored-value payment at a till commits with: no card was sold under the order, at any store
     (whoever's, however paid), whose cancellation would refund it (422 on ``order_id`` otherwise). No request."""
     why = "a card was sold under this order at the till: a card is paid whole, in its own sale, at its plan's price"
     sold = ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
-    key = f"membership-payment|{COUNTER}|{counter_sale_id(store_id, order_id)}"
-    return lambda tx: unclaimed_in(tx, key, sold)
+    keys = _sale_claim_keys(store_id, order_id)
+
+    def unsold(tx: Transaction) -> None:
+        for key in keys:
+            unclaimed_in(tx, key, sold)
+
+    return unsold
 
 
 def _on_sale_or_held(member_id: str, plan: Plan) -> None:

@@ -795,17 +795,18 @@ def pay_at_counter(
     policy, never below zero, the payment's own refundable account, ``wallet.paid``), at any store of the chain that
     exists, with the member there (their current member code, else 422 ``member-code-not-current``).
 
-    Once per store and till order, for good, whatever Idempotency-Key or browser tab it comes from: its payment id is
-    made from them (``counter_payment_id``), a repeat answers the first answer and the same order with another member
-    or amount is 409 ``payment-conflict``, as a partner's payment id is. A repeat is answered even once the code it
-    carried has expired. A code pays once (another payment with it: 422 ``member-code-used``). An unknown or erased
-    member is 404, a frozen one 422 ``member-not-eligible``. A till order whose sale was recorded, or under which a
-    card was sold, takes no new payment (``order_open``, the conditions the payment commits with: 422 on
-    ``order_id``): the wallet's part of a recorded sale goes back only with its refunds (``refund_room``), so a
-    payment after it held the member's money; a card's cancellation would refund it a second time."""
+    Once per till order, at whichever store, for good, whatever Idempotency-Key or browser tab it comes from: its
+    payment id is made from the order (``counter_payment_id``), a repeat answers the first answer and the same order
+    with another member, store or amount is 409 ``payment-conflict``, as a partner's payment id is. A repeat is
+    answered even once the code it carried has expired. A code pays once (another payment with it: 422
+    ``member-code-used``). An unknown or erased member is 404, a frozen one 422 ``member-not-eligible``. A till order
+    whose sale was recorded, or under which a card was sold, takes no new payment (``order_open``, the conditions the
+    payment commits with: 422 on ``order_id``): the wallet's part of a recorded sale goes back only with its refunds
+    (``refund_room``), so a payment after it held the member's money; a card's cancellation would refund it a second
+    time."""
     if (why := not_open(request.store_id)) is not None:
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
-    payment_id = counter_payment_id(request.store_id, request.order_id)
+    payment_id, before = _order_payment_ids(request.store_id, request.order_id)
     on = wallets()
     content = {
         "member_id": member_id,
@@ -821,7 +822,8 @@ def pay_at_counter(
     members.require_present(member_id, request.member_code)  # the limits on wrong codes, and a miss counted
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id)
     spent = members.spending_code(member_id, request.member_code)  # the code pays once
-    code = Joined(holders=(), plan=lambda holdings: [], attach=lambda answer: [spent, *order_open])
+    paid_before = never_posted(payment_holder(COUNTER, before), PaymentConflict("This order was paid before"))
+    code = Joined(holders=(), plan=lambda holdings: [], attach=lambda answer: [spent, paid_before, *order_open])
     try:
         return on.pay(member_id, payment, request.amount_fen, claim, code)
     except ValidationFailed:  # the order's sale was recorded, or a card sold (``order_open``): a repeat is answered
@@ -934,28 +936,48 @@ def counter_payment_of_order(member_id: str, store_id: str, order_id: str) -> di
 
 
 def counter_payment_held(
-    member_id: str, store_id: str, order_id: str
+    member_id: str, store_id: str, order_id: str, *, others_refused: bool = False
 ) -> tuple[dict[str, Any] | None, Callable[[Transaction], None]]:
     """The member's counter payment of a till order, as ``counter_payment_of_order`` reads it, and the condition a
     decision made on it commits with: the payment still as read (none still none), else ``PaymentMoved``. A sale
     judged on the wallet's part of its order was recorded as paid from the wallet after that part went back (a
-    refund between the read and the commit), and its refund paid the wallet part again."""
-    payment_id = counter_payment_id(store_id, order_id)
-    holder = payment_holder(COUNTER, payment_id)
-    holdings = wallets().ledger.holdings(holder)
-    try:
-        paid: dict[str, Any] | None = _counter_payment(member_id, payment_id, holdings)
-    except NotFound:
-        paid = None
-    seen = holdings.accounts[holder]
-    return paid, lambda tx: unchanged_in(tx, holder, seen, PaymentMoved("The order's wallet payment changed meanwhile"))
+    refund between the read and the commit), and its refund paid the wallet part again. The order is the chain's: its
+    payment is found whichever store took it; one from another member's wallet is none of this member's, and with
+    ``others_refused`` 422 on ``order_id`` (a sale recorded under it would share that payment's refund room)."""
+    ids = _order_payment_ids(store_id, order_id)
+    holders = [payment_holder(COUNTER, payment_id) for payment_id in ids]
+    holdings = wallets().ledger.holdings(*holders)  # one read of both
+    paid: dict[str, Any] | None = None
+    for payment_id, holder in zip(ids, holders, strict=True):
+        if paid is None and holdings.accounts[holder].rev is not None:
+            try:
+                paid = _counter_payment(member_id, payment_id, holdings)
+            except NotFound:  # another member's wallet paid this order: it is not this member's sale
+                if not others_refused:
+                    continue
+                detail = f"order {order_id} was paid from another member's stored value: it is not this member's"
+                raise ValidationFailed([{"field": "order_id", "in": "body", "message": detail}], detail) from None
+    seen = [(holder, holdings.accounts[holder]) for holder in holders]
+    moved = PaymentMoved("The order's wallet payment changed meanwhile")
+
+    def unchanged(tx: Transaction) -> None:
+        for holder, account in seen:
+            unchanged_in(tx, holder, account, moved)
+
+    return paid, unchanged
 
 
 def counter_order_unpaid(store_id: str, order_id: str, on_fail: Exception) -> Callable[[Transaction], None]:
     """The condition a sale paid apart from stored value commits with: no stored-value payment was taken at the
     store's till under this order (``on_fail`` otherwise). A condition, not a read: it costs no request."""
-    holder = payment_holder(COUNTER, counter_payment_id(store_id, order_id))
-    return never_posted(holder, on_fail)
+    conditions = [never_posted(payment_holder(COUNTER, payment_id), on_fail)
+                  for payment_id in _order_payment_ids(store_id, order_id)]  # fmt: skip
+
+    def unpaid(tx: Transaction) -> None:
+        for condition in conditions:
+            condition(tx)
+
+    return unpaid
 
 
 def counter_payments_since(member_id: str, since: str, store_id: str | None, look: int = 20) -> list[dict[str, Any]]:
@@ -1008,9 +1030,17 @@ def _principal_newest_first(member_id: str, look: int = 20) -> Iterator[Entry]:
             return
 
 
-def counter_payment_id(store_id: str, order_id: str) -> str:
-    """The payment id of a till order paid at the counter: the same store and order always make the same id."""
-    return "wp_" + hashlib.sha256(f"{store_id}\n{order_id}".encode()).hexdigest()[:26]
+def counter_payment_id(order_id: str) -> str:
+    """The payment id of a till order paid at the counter: the order alone makes it, as a till order is the chain's
+    (a probe paid an order at one store and recorded its sale at another, whose refund then gave the money back twice:
+    as cash, and to the wallet)."""
+    return "wp_" + hashlib.sha256(f"order\n{order_id}".encode()).hexdigest()[:26]
+
+
+def _order_payment_ids(store_id: str, order_id: str) -> tuple[str, str]:
+    """The ids a till order's counter payment may have: the order's, and the one its store and order made before
+    orders were the chain's (a payment taken then is found, and held, as before)."""
+    return counter_payment_id(order_id), "wp_" + hashlib.sha256(f"{store_id}\n{order_id}".encode()).hexdigest()[:26]
 
 
 def refund(partner: Caller, request: WalletRefund) -> dict[str, Any]:

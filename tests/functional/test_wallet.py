@@ -699,7 +699,8 @@ class TestCounterPayments:
         assert [(c["code"], c["store_id"]) for c in sale["coupons"]] == [(code, "BJ-001")]
         nothing = ok(cashier.get(f"/v1/members/{other}/sales/BJ001-0042?store_id=BJ-001"))  # another member's: none
         assert (nothing["purchase"], nothing["wallet_payment"], nothing["coupons"]) == (None, None, [])
-        assert ok(cashier.get(f"/v1/members/{member}/sales/BJ001-0042?store_id=SH-001"))["wallet_payment"] is None
+        asked_elsewhere = ok(cashier.get(f"/v1/members/{member}/sales/BJ001-0042?store_id=SH-001"))  # the order is
+        assert asked_elsewhere["wallet_payment"] == sale["wallet_payment"]  # the chain's: its payment, wherever taken
         by_its_purchase = ok(cashier.get(f"/v1/members/{member}/sales/BJ001-0042"))  # the store the purchase names
         assert (by_its_purchase["store_id"], by_its_purchase["wallet_payment"]) == ("BJ-001", sale["wallet_payment"])
         assert item_counts() == before
@@ -812,7 +813,11 @@ class TestCounterPayments:
                            token=token_for(["cashier"], ("SH-001",))), 201)  # fmt: skip
         elsewhere = {**sale, "order_id": "SH001-0101", "store_id": "BJ-001", "payment_method": "cash"}
         del elsewhere["other_method"]
-        ok(api.as_(token_for(["cashier"])).post(f"/v1/members/{member}/purchases", elsewhere), 201)
+        chain = api.as_(token_for(["cashier"]))  # the order is the chain's: recorded at another store, the wallet's
+        wrong = chain.post(f"/v1/members/{member}/purchases", elsewhere)  # part is still its (a probe recorded it
+        assert refused(wrong, 422, "validation-failed")["errors"][0]["field"] == "payment_method"  # as cash there,
+        mixed = {**elsewhere, "payment_method": "mixed", "other_method": "cash"}  # and refunded it as cash and to
+        ok(chain.post(f"/v1/members/{member}/purchases", mixed), 201)  # the wallet)
         back = f"/v1/members/{member}/wallet/payments/{paid['payment_id']}/refunds"  # the order recorded at another
         refused(wallet_back(300, "wallet-elsewhere"), 422, "refund-exceeds-payment")  # store: its sale (a review)
 
@@ -1030,6 +1035,35 @@ class TestCounterPayments:
         refused(guesser.post("/v1/members/lookup", {"code": shown_code(others[3])}), 429, "rate-limited")
         assert api.post("/v1/members/lookup", {"code": shown_code(others[3])}).status == 200  # another login may
 
+    def test_a_till_order_is_the_chains_whichever_store_pays_records_or_sells_a_card_under_it(
+        self, api, partner, member
+    ):
+        """Found by a probe: stored value paid an order at SH-001's till and BJ-001 recorded its sale in cash (its
+        method rule read BJ-001's payments only); the sale's refund gave the 90 back in cash and the wallet payment's
+        refund gave them back again. A card sold at BJ-001 under an order SH-001 took stored value for was refunded
+        twice by its cancellation the same way. The order is the chain's: found and held wherever it is used."""
+        ok(top_up(api, partner, {"member_id": member}, 10_000))
+        bj = api.as_(token_for(["cashier"], ("BJ-001",)))
+        ok(self.pay(api, member, 9_000, store="SH-001", order_id="O-1", token=token_for(["cashier"], ("SH-001",))), 201)
+        cash = {"order_id": "O-1", "store_id": "BJ-001", "total_fen": 10_000, "paid_fen": 9_000,
+                "payment_method": "cash"}  # fmt: skip
+        plan = ok(api.post("/v1/membership/plans", {"name": "月卡", "term": {"months": 1}, "price_fen": 9_000,
+                                                   "benefits": [], "auto_renew": False}), 201)  # fmt: skip
+        before = item_counts()
+        refused_sale = refused(bj.post(f"/v1/members/{member}/purchases", cash), 422, "validation-failed")
+        assert refused_sale["errors"][0]["field"] == "payment_method"  # the wallet paid it: recorded as such
+        card = {"plan_id": plan["plan_id"], "store_id": "BJ-001", "order_id": "O-1", "amount_fen": 9_000,
+                "payment_method": "cash"}  # fmt: skip
+        sold = refused(bj.post(f"/v1/members/{member}/cards", card), 422, "validation-failed")
+        assert sold["errors"][0]["field"] == "order_id"
+        assert item_counts() == before
+        ok(bj.post(f"/v1/members/{member}/cards", {**card, "order_id": "O-2"}), 201)  # a card under its own order
+        late = self.pay(api, member, 500, key="till-0002", store="SH-001", order_id="O-2", code=another_code(member),
+                        token=token_for(["cashier"], ("SH-001",)))  # fmt: skip
+        assert refused(late, 422, "validation-failed")["errors"][0]["field"] == "order_id"  # sold under it elsewhere
+        assert wallet(api, member)["total_fen"] == 1_000
+        assert_books_are_the_sum_of_their_entries(api, member)
+
     def test_a_till_order_is_paid_once_from_any_tab_or_key(self, api, partner, member):
         ok(top_up(api, partner, {"member_id": member}, 1_000))
         first = ok(self.pay(api, member, 300, key="tab-1-key"), 201)
@@ -1042,21 +1076,12 @@ class TestCounterPayments:
         other, _ = member_token("13900000002")
         ok(top_up(api, partner, {"member_id": other}, 1_000, payment_id="T-2"))
         refused(self.pay(api, other, 300, key="tab-5-key"), 409, "payment-conflict")  # same order, other member
-        elsewhere = ok(
-            self.pay(
-                api,
-                member,
-                300,
-                key="tab-6-key",
-                store="SH-001",
-                code=another_code(member),
-                token=token_for(["cashier"]),
-            ),
-            201,
-        )  # staff of the whole chain, at another till
-        assert elsewhere["payment_id"] != first["payment_id"]
-        assert wallet(api, member)["total_fen"] == 400
-        assert [e["payload"]["order_id"] for e in events("wallet.paid")] == ["BJ001-0042", "BJ001-0042"]
+        elsewhere = self.pay(
+            api, member, 300, key="tab-6-key", store="SH-001", code=another_code(member), token=token_for(["cashier"])
+        )  # fmt: skip  staff of the whole chain, at another till:
+        refused(elsewhere, 409, "payment-conflict")  # the order is the chain's, paid once wherever (a probe recorded
+        assert wallet(api, member)["total_fen"] == 700  # its sale at one store and paid it at another: refunded twice)
+        assert [e["payload"]["order_id"] for e in events("wallet.paid")] == ["BJ001-0042"]
         assert_books_are_the_sum_of_their_entries(api, member)
 
     def test_a_code_pays_once_as_the_payment_codes_members_know(self, api, partner, member):
