@@ -434,9 +434,11 @@ def counter_order_recorded(order_id: str) -> bool:
 
 def counter_order_refunded_whole(order_id: str, on_fail: Exception) -> Callable[[Transaction], None]:
     """The condition a write on a till order commits with: the counter recorded no sale under it, or refunded all of
-    that sale (``on_fail`` otherwise). A condition, not a read: it costs no request."""
+    that sale (``on_fail`` otherwise; a sale paid nothing, its coupons paying it all, is never refunded: a probe took
+    its coupon back at once and used it again). A condition, not a read: it costs no request."""
     key = f"{COUNTER}#{order_id}"
-    whole = PurchaseRecord.order_key.does_not_exist() | (PurchaseRecord.refunded_fen >= PurchaseRecord.paid_fen)
+    refunded = (PurchaseRecord.refunded_fen >= PurchaseRecord.paid_fen) & (PurchaseRecord.refunded_fen > 0)
+    whole = PurchaseRecord.order_key.does_not_exist() | refunded  # a sale paid nothing was never refunded (a probe)
     return lambda tx: tx.check(PurchaseRecord, key, condition=whole, on_fail=on_fail)
 
 

@@ -931,6 +931,23 @@ def test_once_the_counter_recorded_the_sale_its_coupon_comes_back_only_with_its_
     assert cashier.post(f"/v1/coupons/{code}/redemptions/POS-2/reversal", {"reason": "mistake"}).status == 422
 
 
+def test_a_sale_its_coupon_paid_whole_never_gives_the_coupon_back(api, member):
+    """Found by a probe: a ¥10 coupon paid all of a ¥10 order, recorded as paid 0; a sale paid nothing reads as
+    refunded whole (0 of 0), so the coupon came straight back and paid the next order, again and again."""
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+    body = {"name": "10元券", "kind": "amount_off", "amount_off_fen": 1_000, "validity": {"days_after_issue": 30}}
+    code = issue(api, api.post("/v1/coupons/templates", body).body["template_id"], member).body["code"]
+    used = redeem(cashier, code, "POS-9", order={"store_id": "SH-001", "total_fen": 1_000}, member_code=shown(member))
+    assert used.status == 201, used.body
+    sale = {"order_id": "POS-9", "store_id": "SH-001", "total_fen": 1_000, "paid_fen": 0, "payment_method": "cash"}
+    assert cashier.post(f"/v1/members/{member}/purchases", sale).status == 201
+    before = item_counts()
+    back = manager.post(f"/v1/coupons/{code}/redemptions/POS-9/reversal", {"reason": "refund"})
+    assert (back.status, back.body["errors"][0]["field"]) == (422, "reason")
+    assert item_counts() == before
+
+
 def test_a_sale_recorded_on_an_order_its_coupon_discounted_totals_at_least_what_was_paid_and_taken_off(api, member):
     """Found by an F&B chain's walkthrough: a cashier resumed an order a ¥7.60 coupon was used on, and the counter
     recorded ¥1.00 as its total and its payment, the coupon's discount more than the order."""
