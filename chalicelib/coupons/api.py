@@ -517,7 +517,8 @@ def reverse_redemption(ctx: RequestContext, code: str, order_id: str) -> Reply:
     Staff give a coupon back by mistake (撤销核销) only while the order is open: once the counter has recorded the
     member's sale for the order (消费记账), or at another store, it comes back only with a refund (`reason:
     refund`), by staff who refund purchases (a store manager, customer service), and for a recorded sale only once
-    all of it was refunded; anyone else, or before, gets 422 on `reason`.
+    all of it was refunded; anyone else, or before, gets 422 on `reason`. A coupon is given back by the channel that
+    used it: a partner's till's use by that partner, the counter's by staff (422 on `order_id` otherwise).
 
     Errors: 409 `not-reversible` when the coupon was not used on that order; 404 for an unknown code; 422 on
     `reason` as above."""

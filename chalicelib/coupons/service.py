@@ -1495,9 +1495,11 @@ def reverse_redemption(
     sale, whoever's (``recorded(order_id)``, asked only where it decides; ``refunded_whole``, the condition the reversal
     commits with): the sale is closed, so only its refund gives the coupon back (a probe: a cashier gave one coupon back
     after each recorded sale and used it again and again), and only a refund of all of it (an F&B walkthrough's member
-    kept both the coupon's discount and the coupon after half the order came back). A repeat answers the coupon as it is
-    now, ``duplicate`` (an integrator's till, its answer lost, sent it again after the coupon was used on the next order
-    and read 409)."""
+    kept both the coupon's discount and the coupon after half the order came back). A redemption is given back by the
+    channel that made it, whose sale it discounted: the counter's by staff, a partner's by that partner (422 on
+    ``order_id`` otherwise: a probe's partner gave back a coupon of a sale the counter recorded, and staff one of a
+    partner's reported purchase, each used again). A repeat answers the coupon as it is now, ``duplicate`` (an
+    integrator's till, its answer lost, sent it again after the coupon was used on the next order and read 409)."""
     coupon, account = read_coupon_account(code)
     redemption = coupon.redemption
     if coupon.status != "used" or redemption is None or redemption.order_id != order_id:
@@ -1508,6 +1510,14 @@ def reverse_redemption(
             return {**answer, "redemption": None} if coupon.status == "used" else answer  # not its next use's order
         raise NotReversible(f"Coupon {code} is not used on order {order_id}")
     _check_store(caller, redemption.store_id)
+    made_by = redemption.partner_id  # None: the counter
+    if (caller.kind == "partner" and made_by != caller.id) or (caller.kind == "staff" and made_by is not None):
+        detail = (
+            "the counter used this coupon on the order: it is given back there"
+            if made_by is None
+            else "a partner's till used this coupon on the order: that till gives it back, with its refund"
+        )
+        raise ValidationFailed([{"field": "order_id", "in": "path", "message": detail}], detail)
     elsewhere = caller.kind == "staff" and not caller.covers_store(redemption.store_id)  # another store's redemption
     refunds = reason == "refund" and caller.may(Permission.PURCHASES_REFUND)  # a refund, by who refunds
     if elsewhere and not refunds:

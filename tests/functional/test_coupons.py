@@ -1126,3 +1126,28 @@ def test_a_gift_given_as_the_stored_value_is_paid_out_is_voided_by_its_code_what
     monkeypatch.undo()
     (given,) = [c for c in api.get(f"/v1/members/{member}/coupons").body["items"] if c["template_id"] == gift]
     assert given["status"] == "voided"
+
+
+def test_a_coupon_is_given_back_by_the_channel_that_used_it(api, member, partner):
+    """Found by a probe: a partner gave back a coupon a cashier used on a sale the counter recorded, and a cashier gave
+    back ('mistake') one a partner's till used on a purchase it reported; each sale stood and the coupon was used
+    again. A use is undone by whoever made it: the counter's by staff, a partner's by that partner."""
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    at_till, by_partner = (issue(api, template(api)["template_id"], member, f"S-{n}").body["code"] for n in (1, 2))
+    assert redeem(cashier, at_till, "POS-1", member_code=shown(member)).status == 201
+
+    def signed(path, body):
+        raw = json.dumps(body).encode()
+        return api.as_(None).call("POST", path, raw=raw, headers=signed_headers(*partner, raw))
+
+    used = signed(f"/v1/coupons/{by_partner}/redemptions", {"order_id": "E-1", "order": ORDER,
+                                                            "member_code": shown(member)})  # fmt: skip
+    assert used.status == 201, used.body
+    before = item_counts()
+    theirs = signed(f"/v1/coupons/{at_till}/redemptions/POS-1/reversal", {"reason": "refund"})
+    assert (theirs.status, theirs.body["errors"][0]["field"]) == (422, "order_id")
+    ours = cashier.post(f"/v1/coupons/{by_partner}/redemptions/E-1/reversal", {"reason": "mistake"})
+    assert (ours.status, ours.body["errors"][0]["field"]) == (422, "order_id")
+    assert item_counts() == before
+    assert signed(f"/v1/coupons/{by_partner}/redemptions/E-1/reversal", {"reason": "refund"}).status == 200
+    assert cashier.post(f"/v1/coupons/{at_till}/redemptions/POS-1/reversal", {"reason": "mistake"}).status == 200
