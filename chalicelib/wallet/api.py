@@ -93,7 +93,7 @@ def wallet_top_up(ctx: RequestContext) -> Reply:
     access=PARTNER,
     body=WalletPayment,
     response=WalletPaymentAnswer,
-    errors=(*WEBHOOK_ERRORS, service.InsufficientBalance, service.PaymentConflict),
+    errors=(*WEBHOOK_ERRORS, service.InsufficientBalance, service.PaymentConflict, members.MemberCodeUsed),
 )
 def wallet_payment(ctx: RequestContext) -> Reply:
     """A member pays from their stored value (储值支付) at a till or in the e-shop. The payment takes principal and
@@ -105,7 +105,8 @@ def wallet_payment(ctx: RequestContext) -> Reply:
     Errors: 409 `insufficient-balance` when the wallet holds less than the amount, with `available_fen` (not to a
     partner limited to stores for a member of another store or of none: a partner reads within its stores); 403 for
     a store outside the partner's stores; 422 for a store that does not exist; 422 `member-not-eligible` for a
-    frozen, erased or unknown member; 409 `payment-conflict` for the same payment id with other content."""
+    frozen, erased or unknown member; 409 `payment-conflict` for the same payment id with other content; 422
+    `member-code-used` for a code that paid already (a code pays once, here and at the counter)."""
     return Reply(WalletPaymentAnswer.model_validate(service.pay(ctx.caller, ctx.body)))
 
 

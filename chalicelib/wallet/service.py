@@ -762,20 +762,24 @@ def pay(partner: Caller, request: WalletPayment) -> dict[str, Any]:
     """A partner's wallet payment, booked once per payment id (other content: 409 ``payment-conflict``). Too little
     in the wallet is 409 ``insufficient-balance`` with ``available_fen``, except to a partner that does not read the
     member's wallet (``_reads_wallet_of``). A partner limited to stores pays from the wallet of a member of none of
-    them only with the member there (``member_code``; a repeat is answered whatever became of its code)."""
+    them only with the member there (``member_code``, which pays once, as at the counter: a probe's partner took three
+    payments on one code; a repeat is answered whatever became of its code)."""
     _at_partner_store(partner, request.store_id)
     on = wallets()
     claim = _claim("payment", partner.id, request.payment_id, request, PaymentConflict())
     member_id = _member_id(request.member)
     if member_id is None:
         return _repeat_or_nobody(on, claim)
+    code = None
     if members.in_person_required(partner, member_id):  # another store's member, by phone alone: no (a probe)
         if (replayed := on.replay(claim)) is not None:
             return replayed  # a retry, whatever became of its code
         members.require_in_person(member_id, request.member_code)
+        spent = members.spending_code(member_id, request.member_code or "")  # it pays once, here as at the counter
+        code = Joined(holders=(), plan=lambda holdings: [], attach=lambda answer: [spent])
     payment = PartnerPayment(partner.id, request.payment_id, request.store_id, request.occurred_at, request.order_id)
     try:
-        return on.pay(member_id, payment, request.amount_fen, claim)
+        return on.pay(member_id, payment, request.amount_fen, claim, code)
     except HolderUnavailable as e:
         raise _not_eligible(e) from None
     except InsufficientBalance:

@@ -1,7 +1,9 @@
 """Stored value (储值) through the API: partner-signed top-ups, payments and refunds exactly once, wallets and their
 entries, plans, cash refunds by finance, and the daily statement kept from the wallet's events."""
 
+import itertools
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -75,9 +77,20 @@ def pay(api, partner, member_ref, amount, payment_id="P-1", store="SH-001", at=A
     phone = member_ref.get("phone")
     holder = member_ref.get("member_id") or members.holder(phone=phone and f"+86{phone[-11:]}",
                                                            member_no=member_ref.get("member_no"))  # fmt: skip
-    shown = {"member_code": shown_code(holder)} if present and holder and members.status_of(holder) else {}
-    return signed(api, partner, "/v1/webhooks/wallet/payments",
-                  report(member_ref, amount, payment_id, store, at, **shown))  # fmt: skip
+    if not (present and holder and members.status_of(holder)):
+        return signed(api, partner, "/v1/webhooks/wallet/payments", report(member_ref, amount, payment_id, store, at))
+    if members.get_record(holder).home_store_id == "SH-001":  # the partner's own store's member: no code spent
+        shown = {"member_code": shown_code(holder)}
+        return signed(api, partner, "/v1/webhooks/wallet/payments", report(member_ref, amount, payment_id, store, at,
+                                                                         **shown))  # fmt: skip
+    minutes = SHOWN.setdefault(holder, itertools.count(2, 2))  # a code pays once: each payment shows a later one
+    with clock.frozen(clock.now() + timedelta(minutes=next(minutes))):
+        shown = {"member_code": shown_code(holder)}
+        return signed(api, partner, "/v1/webhooks/wallet/payments",
+                      report(member_ref, amount, payment_id, store, at, **shown))  # fmt: skip
+
+
+SHOWN: dict[str, Iterator[int]] = {}  # the minutes on of each member's next code shown to a partner's till
 
 
 def refund(api, partner, amount, refund_id="R-1", payment_id="P-1", at=AT, **more):
@@ -429,6 +442,26 @@ class TestPayments:
             later = report({"phone": "13800000009"}, 1, "P-9", "SH-001", AT, member_code="66000000000000000")
             assert ok(signed(api, partner, "/v1/webhooks/wallet/payments", later)) == {**first, "duplicate": True}
         ok(pay(api, partner, {"phone": "13800000008"}, 1, "P-8", present=False))  # its own store's member
+
+    def test_a_partners_payment_spends_the_members_code_as_the_counter_does(self, api, partner):
+        """Found by a probe: a partner limited to SH-001 took three payments from an online member's wallet on one
+        code, and the counter a fourth. A code pays once, wherever it is scanned; a retry is still answered."""
+        online = api.post("/v1/members", {"name": "线上", "phone": "13800000007"}).body
+        ok(top_up(api, partner, {"member_id": online["member_id"]}, 1_000, payment_id="T-7"))
+        code = shown_code(online["member_id"])
+        body = report({"member_id": online["member_id"]}, 100, "P-1", "SH-001", AT, member_code=code)
+        first = ok(signed(api, partner, "/v1/webhooks/wallet/payments", body))
+        assert ok(signed(api, partner, "/v1/webhooks/wallet/payments", body)) == {**first, "duplicate": True}
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        before = item_counts()
+        again = report({"member_id": online["member_id"]}, 100, "P-2", "SH-001", AT, member_code=code)
+        refused(signed(api, partner, "/v1/webhooks/wallet/payments", again), 422, "member-code-used")
+        till = {"store_id": "SH-001", "amount_fen": 100, "order_id": "SH001-7", "member_code": code}
+        at_counter = cashier.post(f"/v1/members/{online['member_id']}/wallet/payments", till,
+                                  headers={"idempotency-key": "till-code-7"})  # fmt: skip
+        refused(at_counter, 422, "member-code-used")
+        assert item_counts() == before
+        assert wallet(api, online["member_id"])["total_fen"] == 900
 
     def test_the_same_payment_id_with_other_content_is_409(self, api, partner, member):
         ok(top_up(api, partner, {"member_id": member}, 1_000))
@@ -1209,6 +1242,8 @@ class TestRefunds:
 class TestReads:
     def test_the_member_reads_their_wallet_and_history_newest_first_page_by_page(self, api, partner, plan):
         member_id, token = member_token("13900000002")
+        home = {"home_store_id": "SH-001"}  # the partner's store's member: paid for without a code, at the time it is
+        ok(api.patch(f"/v1/members/{member_id}", home, headers={**MERGE_PATCH, "if-match": '"1"'}))  # (ordered)
         ok(top_up(api, partner, {"member_id": member_id}, 10_000, plan_id=plan["plan_id"]))
         for n in range(4):
             ok(pay(api, partner, {"member_id": member_id}, 1_200, f"P-{n}"))
