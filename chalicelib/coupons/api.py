@@ -459,6 +459,7 @@ def release_coupon(ctx: RequestContext, code: str, order_id: str) -> Reply:
         service.CouponUsed,
         service.RedemptionConflict,
         members.MemberCodeNotCurrent,
+        members.MemberCodeUsed,
     ),
 )
 def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
@@ -472,28 +473,31 @@ def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
     body; 403 for a store outside a partner's stores; 404 for an unknown code. A cashier, and a partner limited to
     stores using a coupon of a member of none of them, uses a member's coupon only with the member there: 422 on
     `member_code` without one, 422 `member-code-not-current` for a code that is not the member's now (staff who
-    adjust points, partners at the member's stores and bearer coupons need none). Staff use no coupon on a till order
-    whose sale the counter recorded already (消费记账: 422 on `order_id`; the coupon comes before the sale, which a
-    coupon used after it would not have discounted), nor on one a card was sold under at the store (开卡: at its plan's
-    price); a repeat of a use is answered whatever became of the order."""
+    adjust points, partners at the member's stores and bearer coupons need none); a code uses coupons on one order
+    (422 `member-code-used` on another: one scan spent a member's coupons on three friends' orders). Staff use no
+    coupon on a till order whose sale the counter recorded already (消费记账: 422 on `order_id`; the coupon comes
+    before the sale, which a coupon used after it would not have discounted), nor on one a card was sold under at the
+    store (开卡: at its plan's price); a repeat of a use is answered whatever became of the order."""
     from chalicelib.membership.service import no_card_sold_on  # a card is sold at its plan's price
     from chalicelib.purchases.service import counter_order_open  # the counter's record of a sale
 
     body = ctx.body
 
     def new_use(member_id: str | None) -> Callable[[Transaction], None] | None:  # a cashier, or a partner at another
-        if member_id:  # store's member: the member is there; and staff use it while the counter's sale is unrecorded
-            members.check_in_person(ctx.caller, member_id, body.member_code)
-        if ctx.caller.kind != "staff":
+        writes = []  # store's member: the member is there, their code used on this order alone (a probe used three
+        if member_id and members.check_in_person(ctx.caller, member_id, body.member_code) and body.member_code:
+            writes.append(members.code_on_order(member_id, body.member_code, body.order_id))  # coupons on 3 orders)
+        if ctx.caller.kind == "staff":  # staff use it while the counter's sale is unrecorded
+            writes += [counter_order_open(body.order_id, "coupons are used"),
+                       no_card_sold_on(body.order.store_id, body.order_id)]  # fmt: skip
+        if not writes:
             return None
-        open_ = counter_order_open(body.order_id, "coupons are used")
-        unsold = no_card_sold_on(body.order.store_id, body.order_id)
 
-        def both(tx: Transaction) -> None:
-            open_(tx)
-            unsold(tx)
+        def all_of(tx: Transaction) -> None:
+            for write in writes:
+                write(tx)
 
-        return both
+        return all_of
 
     answer = service.redeem(ctx.caller, code, body.order_id, body.order.model_dump(), ctx.language, new_use)
     return Reply(CouponRedemption.model_validate(answer), status=201)

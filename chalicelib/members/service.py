@@ -801,7 +801,7 @@ class MemberCodeNotCurrent(ValidationFailed):
 
 
 class MemberCodeUsed(ValidationFailed):
-    slug, title = "member-code-used", "The member code has paid already"
+    slug, title = "member-code-used", "The member code was used for this already"
 
     def __init__(self, detail: str) -> None:
         super().__init__([{"field": "member_code", "in": "body", "message": detail}], detail)
@@ -830,6 +830,23 @@ def spending_code(member_id: str, code: str, spend: str = "paid", of: str = "") 
     used = MemberCodeUsed(f"{SPENDS[spend]}: ask the member for the next code their pages show")
     key = f"member-code-{spend}{f'-{of}' if of else ''}:{member_id}:{shown}"
     return lambda tx: take_in_window(tx, key, 1, now + codes.lifetime(), used)
+
+
+def code_on_order(member_id: str, code: str, order_id: str) -> Callable[[Transaction], None]:
+    """The write that ties the member's current code to one till order for their coupons: several may go on that
+    order (stacked), none on another while the code is current (422 ``member-code-used``: a probe's cashier used a
+    member's three coupons on three friends' orders on one scan). A marker of the member and the minute the code was
+    shown in, naming the order, kept while the code is."""
+    now = clock.real_now()
+    shown = codes.shown_at(code, member_id, now, get_settings().lookup_hash_key)
+    if shown is None:
+        raise MemberCodeNotCurrent("This code is expired or not the member's: scan the code their pages show now")
+    until = now + codes.lifetime() + timedelta(days=1)
+    marker = UniqueRecord(f"member-code-order:{member_id}:{shown}", owner=order_id, created_at=clock.iso(now),
+                          expires_at=until)  # fmt: skip
+    used = MemberCodeUsed("This code used coupons on another order: ask the member for the next code their pages show")
+    held = UniqueRecord.key.does_not_exist() | (UniqueRecord.owner == order_id)
+    return lambda tx: tx.put(marker, condition=held, on_fail=used)
 
 
 def require_present(member_id: str, code: str) -> None:

@@ -14,6 +14,7 @@ from chalicelib.ledger.jobs import reconcile
 from chalicelib.ledger.registry import ledger
 from chalicelib.shared import clock
 from tests.conftest import deliver, item_counts, member_token, published_envelopes, signed_headers, token_for
+from tests.functional.test_wallet import another_code
 
 TEMPLATE = {"name": "满200减30", "kind": "threshold", "threshold_fen": 20000, "amount_off_fen": 3000,
             "validity": {"days_after_issue": 30}}  # fmt: skip
@@ -925,7 +926,7 @@ def test_once_the_counter_recorded_the_sale_its_coupon_comes_back_only_with_its_
     after = redeem(cashier, code, "POS-1", member_code=shown(member))  # no coupon once the sale is recorded: the
     assert (after.status, after.body["errors"][0]["field"]) == (422, "order_id")  # sale it did not discount (a read)
     other, _ = member_token("13900000007")  # the coupon used on an order recorded as another member's sale: closed
-    assert redeem(cashier, code, "POS-2", member_code=shown(member)).status == 201  # too (a review)
+    assert redeem(cashier, code, "POS-2", member_code=another_code(member)).status == 201  # too (a review)
     sale = {**sale, "order_id": "POS-2"}
     assert cashier.post(f"/v1/members/{other}/purchases", sale).status == 201
     assert cashier.post(f"/v1/coupons/{code}/redemptions/POS-2/reversal", {"reason": "mistake"}).status == 422
@@ -1141,7 +1142,7 @@ def test_a_coupon_is_given_back_by_the_channel_that_used_it(api, member, partner
         return api.as_(None).call("POST", path, raw=raw, headers=signed_headers(*partner, raw))
 
     used = signed(f"/v1/coupons/{by_partner}/redemptions", {"order_id": "E-1", "order": ORDER,
-                                                            "member_code": shown(member)})  # fmt: skip
+                                                            "member_code": another_code(member)})  # fmt: skip
     assert used.status == 201, used.body
     before = item_counts()
     theirs = signed(f"/v1/coupons/{at_till}/redemptions/POS-1/reversal", {"reason": "refund"})
@@ -1151,3 +1152,19 @@ def test_a_coupon_is_given_back_by_the_channel_that_used_it(api, member, partner
     assert item_counts() == before
     assert signed(f"/v1/coupons/{by_partner}/redemptions/E-1/reversal", {"reason": "refund"}).status == 200
     assert cashier.post(f"/v1/coupons/{at_till}/redemptions/POS-1/reversal", {"reason": "mistake"}).status == 200
+
+
+def test_one_scan_uses_the_members_coupons_on_one_order(api, member):
+    """Found by a probe: one scan of a member's code used their three coupons on three friends' orders. A code uses
+    coupons on one order: several stack there; another order needs the member's next code."""
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    stacking = template(api, stacks=True)["template_id"]
+    first, second, third = (issue(api, stacking, member, f"S-{n}").body["code"] for n in range(3))
+    code = shown(member)
+    assert redeem(cashier, first, "POS-1", member_code=code).status == 201
+    assert redeem(cashier, second, "POS-1", member_code=code).status == 201  # stacked on the same order
+    before = item_counts()
+    elsewhere = redeem(cashier, third, "POS-2", member_code=code)
+    assert (elsewhere.status, elsewhere.body["type"].split("/")[-1]) == (422, "member-code-used")
+    assert item_counts() == before
+    assert redeem(cashier, third, "POS-2", member_code=another_code(member, code)).status == 201
