@@ -171,14 +171,30 @@ class PlanCreate(Input):
                 raise FieldInvalid(
                     "auto_renew", "a card refunded by its uses (unused) is bought again by hand, not renewed by itself"
                 )
-            _refundable_by_uses(self.benefits, self.price_fen)
+            _refundable_by_uses(self.benefits, self.price_fen, self.term)
         return self
 
 
-def _refundable_by_uses(benefits: list[BenefitIn], price_fen: int) -> None:
+def periods_in_term(period: str, term: Months | Days | str) -> int | None:
+    """How many of a calendar ``period`` (day, week, month, quarter, year) a term holds at least, whenever it starts
+    (a partial period at its start counts once); None for a lifetime card (no end). ``term`` periods: one."""
+    if period == "term":
+        return 1
+    if not isinstance(term, Months | Days):
+        return None
+    days = term.months * 28 if isinstance(term, Months) else term.days  # the fewest days N months can have
+    if period == "month" and isinstance(term, Months):
+        return term.months
+    per = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}[period]
+    return max(1, days // per)
+
+
+def _refundable_by_uses(benefits: list[BenefitIn], price_fen: int, term: Months | Days | str) -> None:
     """A card refunded by its uses (``unused``) gives only counted benefits, each worth ``value_fen`` a use (a class
     without a value would be refunded though taken), and a term's classes are worth its price at least (ten classes
-    at ¥0.01 each would give back ¥999.90 of ¥1,000 once all were taken: a review). A discount, a multiplier or a tier
+    at ¥0.01 each would give back ¥999.90 of ¥1,000 once all were taken: a review), counting a calendar quota over
+    the fewest of its periods the term holds (a probe's six-month card of one class a month, ¥100 each, for ¥1,000
+    refunded ¥400 once all six were taken). A discount, a multiplier or a tier
     floor counts no use, and a coupon pack's coupons are not counted against what a refund of all but one use keeps
     (a review kept two months' packs so), so a member could buy, enjoy and refund them."""
     if not any(b.kind == "quota" for b in benefits):
@@ -188,10 +204,13 @@ def _refundable_by_uses(benefits: list[BenefitIn], price_fen: int) -> None:
         raise FieldInvalid(
             "benefits", f"refund unused keeps back each use's value: give {', '.join(unvalued)} a value_fen"
         )
-    a_term = sum((b.quota or 0) * b.value_fen for b in benefits if b.kind == "quota" and b.period == "term")
-    if a_term and a_term < price_fen:
+    counts = [periods_in_term(b.period or "term", term) for b in benefits if b.kind == "quota"]
+    quotas = [b for b in benefits if b.kind == "quota"]
+    a_term = sum((b.quota or 0) * b.value_fen * n for b, n in zip(quotas, counts, strict=True) if n is not None)
+    if None not in counts and a_term < price_fen:  # a member using all of them would still be refunded (a probe)
         raise FieldInvalid(
-            "benefits", f"refund unused: a term's classes are worth {a_term} fen, less than its price {price_fen}"
+            "benefits",
+            f"refund unused: a term's classes are worth {a_term} fen at most, less than its price {price_fen}",
         )
     uncounted = [b.benefit_id for b in benefits if b.kind in ("discount", "points_multiplier", "tier_floor",
                                                              "coupon_pack")]  # fmt: skip

@@ -777,8 +777,14 @@ class TestCancellation:
                  {"benefits": [{**pack["benefits"][0], "value_fen": 1}]},  # ten lessons worth ¥0.10 for ¥1,500
                  {"benefits": [*pack["benefits"], {"benefit_id": "pack", "name": "券包", "kind": "coupon_pack",
                                                    "template_id": "ct_x", "period": "month"}]})  # fmt: skip
-        for change in loose:
+        monthly = {
+            "term": {"months": 6},
+            "price_fen": 100_000,  # six classes at most, ¥600 of ¥1,000 (a probe)
+            "benefits": [{**pack["benefits"][0], "period": "month", "quota": 1, "value_fen": 10_000}],
+        }
+        for change in (*loose, monthly):
             refused(api.post("/v1/membership/plans", {**pack, **change}), 422, "validation-failed")
+        ok(api.post("/v1/membership/plans", {**pack, **monthly, "price_fen": 60_000}), 201)  # worth its price
         cashier = Staff(api, ["cashier"], stores=("SH-001",))
         with clock.frozen(DAY1):
             card = ok(paid(api, partner, member_id, plan["plan_id"], "P-1", amount=150_000))
