@@ -12,6 +12,7 @@ from chalicelib.purchases import service as purchases
 from chalicelib.purchases.schemas import CounterPurchase, PurchaseAnswer
 from chalicelib.shared.errors import NotFound, RateLimited, ValidationFailed
 from chalicelib.shared.http import Reply, RequestContext, endpoint
+from chalicelib.stores.service import require_known
 from chalicelib.wallet import service as wallet
 
 SERVE = Staff(Permission.MEMBERS_READ, serves=True)
@@ -53,7 +54,7 @@ def partner_lookup(ctx: RequestContext) -> Reply:
 
 
 @endpoint("/v1/members/{member_id}/sales/{order_id}", "GET", summary="A till order: what a refund of it all gives back",
-          tag="counter", access=SERVE, query=SaleQuery, response=Sale, errors=(NotFound,))  # fmt: skip
+          tag="counter", access=SERVE, query=SaleQuery, response=Sale, errors=(NotFound, ValidationFailed))  # fmt: skip
 def sale(ctx: RequestContext, member_id: str, order_id: str) -> Reply:
     """A member's till order (`order_id`, at the till of `store_id`, by default the store of the purchase recorded at
     the counter) as the counter made it: the purchase recorded at
@@ -61,12 +62,14 @@ def sale(ctx: RequestContext, member_id: str, order_id: str) -> Reply:
     The console refunds it all from there: the purchase's points, the payment back to the wallet, the coupons back
     to the member, each by its own route. Any member of the chain (a serve read); another store's purchase only to
     staff who refund purchases (`purchases:refund`). Writes nothing, and answers nulls and no coupons for an order the
-    counter never made. Errors: 404 for an unknown or erased member."""
+    counter never made. Errors: 404 for an unknown or erased member; 422 on `store_id` for no such store."""
+    require_known(ctx.query.store_id)
     return Reply(Sale.model_validate(service.sale(ctx.caller, member_id, ctx.query.store_id, order_id)))
 
 
 @endpoint("/v1/members/{member_id}/open-sales", "GET", summary="A member's till orders begun today and not recorded",
-          tag="counter", access=SERVE, query=OpenSalesQuery, response=OpenSales, errors=(NotFound,))  # fmt: skip
+          tag="counter", access=SERVE, query=OpenSalesQuery, response=OpenSales,
+          errors=(NotFound, ValidationFailed))  # fmt: skip
 def open_sales(ctx: RequestContext, member_id: str) -> Reply:
     """The member's till orders begun today at the tills of `store_id` (default: of any store) and not recorded
     (消费记账): a wallet payment (储值支付) taken or a coupon used on the order, and no purchase recorded for it;
@@ -74,7 +77,8 @@ def open_sales(ctx: RequestContext, member_id: str) -> Reply:
     The console's counter offers to take one up again when it finds the member, in whatever tab or browser, so a
     payment taken for a sale is never left tied to no sale. Looks at the wallet's 20 newest entries and the member's
     20 newest coupons (an older order is taken up by typing its number). Any member of the chain (a serve read).
-    Writes nothing. Errors: 404 for an unknown or erased member."""
+    Writes nothing. Errors: 404 for an unknown or erased member; 422 on `store_id` for no such store."""
+    require_known(ctx.query.store_id)
     items = service.open_sales(member_id, ctx.query.store_id)
     return Reply(OpenSales.model_validate({"items": items}))
 

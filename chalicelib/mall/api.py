@@ -39,6 +39,7 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
 from chalicelib.shared.pagination import PageQuery
+from chalicelib.stores.service import require_known
 from chalicelib.wallet.service import InsufficientBalance
 
 MANAGE = Staff(Permission.MALL_MANAGE, chain=True)
@@ -381,8 +382,9 @@ def list_orders(ctx: RequestContext) -> Reply:
     """Orders newest first, of a `status` (`pending`: to ship, `ready_for_pickup`: to collect ...) and collected at a
     `store_id`, either or both; addresses masked. Staff scoped to stores list one of their stores' orders.
 
-    Errors: 422 for staff scoped to stores without one of theirs as `store_id`."""
+    Errors: 422 for staff scoped to stores without one of theirs as `store_id`, and for no such store."""
     query: MallOrderListQuery = ctx.query
+    require_known(query.store_id)
     return _page(*orders.list_orders(ctx.caller, query.status, query.store_id, query.limit, query.cursor))
 
 

@@ -72,6 +72,13 @@ def store_exists(store_id: str) -> bool:
     return bool(_known.get(store_id))
 
 
+def require_known(store_id: str | None, field: str = "store_id", where: str = "query") -> None:
+    """A store a read is filtered by, when named, exists: 422 on ``field`` otherwise (a probe read an empty list for
+    a store the chain does not have, where the statements and reports said so)."""
+    if store_id is not None and not store_exists(store_id):
+        raise ValidationFailed([{"field": field, "in": where, "message": "no such store"}], f"No store {store_id!r}")
+
+
 def require_theirs(caller: Caller, store_id: str) -> None:
     """A store the caller reads the figures or journals of: one of theirs that exists, else 404, whose detail says
     which (a walkthrough's store manager read "No store 'FIT-XH'" of a store every screen named)."""

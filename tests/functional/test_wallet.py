@@ -771,6 +771,12 @@ class TestCounterPayments:
         ok(cashier.post(f"/v1/members/{member}/purchases", sale), 201)  # recorded: no longer open
         assert [s["order_id"] for s in ok(cashier.get(open_sales))["items"]] == ["BJ001-0043"]
         refused(cashier.get("/v1/members/mb_nobody/open-sales?store_id=BJ-001"), 404, "not-found")
+        for unknown in (
+            f"/v1/members/{member}/open-sales?store_id=NOPE",
+            f"/v1/members/{member}/sales/X-1?store_id=NOPE",
+            "/v1/mall/orders?store_id=NOPE",
+        ):  # a store the chain does not have: said, not an empty
+            assert refused(api.get(unknown), 422, "validation-failed")["errors"][0]["field"] == "store_id"  # answer
         anywhere = ok(cashier.get(f"/v1/members/{member}/open-sales"))["items"]  # at any store's till
         assert [(s["order_id"], s["store_id"]) for s in anywhere] == [("BJ001-0043", "BJ-001")]
         with clock.frozen(clock.now() + timedelta(days=1)):  # begun yesterday: taken up by typing its number
