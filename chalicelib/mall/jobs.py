@@ -11,6 +11,7 @@ nothing, so a retried batch or a re-run is harmless.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -35,13 +36,16 @@ class ReleaseUnpaidMallOrders(Job):
             for shard in range(service.RELEASE_SHARDS):
                 yield f"{day.isoformat()}#{shard}"
 
-    def process(self, keys: list[str], as_of: date) -> int:
+    tallied = True  # its report says how many it cancelled (a probe read an empty one)
+
+    def process(self, keys: list[str], as_of: date) -> Counter[str]:
         now = clock.now()
-        return sum(
+        released = sum(
             service.release(record.order_id, record.member_id, record.reward_id, now)
             for partition in keys
             for record in orders.releasable(partition, now)
         )
+        return Counter(changed=released, cancelled=released) if released else Counter()
 
 
 release_unpaid_mall_orders = register(ReleaseUnpaidMallOrders())
@@ -60,13 +64,16 @@ class ExpireUncollectedMallOrders(Job):
     def due(self, first_day: date, as_of: date) -> Iterator[str]:
         yield as_of.isoformat()  # one queue: the orders waiting, oldest first (what is due does not depend on the day)
 
-    def process(self, keys: list[str], as_of: date) -> int:
+    tallied = True  # its report says how many pickups it cancelled (a probe read an empty one)
+
+    def process(self, keys: list[str], as_of: date) -> Counter[str]:
         days_ = get_settings().mall_pickup_days
         if not days_:
-            return 0
+            return Counter()
         now = clock.now()
         waiting = orders.uncollected(now - timedelta(days=days_))
-        return sum(service.expire_uncollected(record.order_id, now, days_) for record in waiting)
+        cancelled = sum(service.expire_uncollected(record.order_id, now, days_) for record in waiting)
+        return Counter(changed=cancelled, cancelled=cancelled) if cancelled else Counter()
 
 
 expire_uncollected_mall_orders = register(ExpireUncollectedMallOrders())

@@ -367,7 +367,8 @@ class TestPickup:
         with clock.frozen(clock.now() + timedelta(days=29)):
             assert run_job(job, clock.business_today()).processed == 0  # not due yet
         with clock.frozen(clock.now() + timedelta(days=31)):
-            assert run_job(job, clock.business_today()).processed == 1
+            report = run_job(job, clock.business_today())
+            assert (report.processed, report.tallies) == (1, {"changed": 1, "cancelled": 1})  # said (a probe: {})
             assert run_job(job, clock.business_today()).processed == 0  # once
         expired = ok(client.get(f"/v1/me/mall/orders/{order['order_id']}"))
         assert (expired["status"], expired["history"][-1]["why"]) == ("cancelled", "超过 30 天未提货，订单已取消")
@@ -462,7 +463,7 @@ class TestPointsAndCash:
         assert run_job(job, scheduled_day(job)).processed == 0  # not due yet
         with clock.frozen(clock.now() + timedelta(minutes=31)):
             report = run_job(job, scheduled_day(job))
-            assert (report.status, report.processed) == ("completed", 1)
+            assert (report.status, report.processed, report.tallies) == ("completed", 1, {"changed": 1, "cancelled": 1})
             assert run_job(job, scheduled_day(job)).processed == 0  # once
             before = item_counts()
             late = refused(paid_by_partner(api, pos, unpaid, "WX-late"), 409, "order-not-awaiting-payment")

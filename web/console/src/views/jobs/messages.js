@@ -21,7 +21,7 @@ export default {
       dayUnderWay: '该任务只处理已结束的日期：请选择昨天或更早，或留空按计划日期运行。',
       biWhere: 'BI 文件写入导出存储桶的 bi/ 目录（本地为 .local/exports/bi/），按表和日期分区，供 Athena、Power BI 等工具读取；统计为各表写入的行数。',
       tallyNames: {
-        changed: '已变更', unchanged: '不变', expired: '已过期', noticed: '已提醒', warned: '已预警', checked: '已检查', up: '升级', down: '降级',
+        changed: '已变更', unchanged: '不变', cancelled: '已取消', expired: '已过期', noticed: '已提醒', warned: '已预警', checked: '已检查', up: '升级', down: '降级',
         upgrade: '升级', downgrade: '降级', retained: '保级', refund: '退款撤销', issued: '已发放', days: '天数', days_skipped: '跳过的天数',
         points: '积分', due: '到期', 'out-of-stock': '库存不足', 'unknown-member': '查无会员', 'invalid-phone': '手机号无效',
         'given-before': '已发过', 'not-eligible': '不符合条件', 'not-their-month': '非生日月', 'reported-before': '已上报过', 'drifted-figures': '统计偏差',
@@ -95,6 +95,7 @@ export default {
       dayUnderWay: 'This job runs for days that have ended: choose yesterday or earlier, or leave the day empty for its scheduled day.',
       biWhere: 'BI files are written under bi/ in the exports bucket (locally .local/exports/bi/), partitioned by table and day, for Athena, Power BI and other tools; the tallies are the rows written per table.',
       tallyNames: {
+        cancelled: 'cancelled',
         changed: 'changed', unchanged: 'unchanged', expired: 'expired', noticed: 'noticed', warned: 'warned', checked: 'checked', up: 'up', down: 'down',
         upgrade: 'upgraded', downgrade: 'downgraded', retained: 'retained', refund: 'undone by refunds', issued: 'issued', days: 'days', days_skipped: 'days skipped',
         points: 'points', due: 'due', 'out-of-stock': 'out of stock', 'unknown-member': 'unknown member', 'invalid-phone': 'invalid phone',
