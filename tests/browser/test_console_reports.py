@@ -102,6 +102,9 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     assert cells(page, "couponsUsed") == [f"{row['coupons']['used']:,}" for row in assets["items"]]
     assert cells(page, "cardsSold") == [f"{row['cards']['sold']:,}" for row in assets["items"]]
     assert cells(page, "topUps") == [f"{row['wallet']['top_ups_fen'] / 100:,.2f}" for row in assets["items"]]
+    assert cells(page, "cardsCancelled") == [f"{row['cards']['cancelled']:,}" for row in assets["items"]]  # (a salon:
+    revenue = [f"{row['cards']['revenue_fen'] / 100:,.2f}" for row in assets["items"]]  # the owner saw no card
+    assert cells(page, "cardsRevenue") == revenue  # revenue nor cancellations on the screen)
     assert assets["totals"]["coupons"]["used"] > 0
     console.shot("reports-programme")  # docs/screenshots/console-programme.png
 
