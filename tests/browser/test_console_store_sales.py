@@ -25,6 +25,8 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
     top_up = {"store_id": "SH-001", "order_id": f"JT-{secrets.token_hex(4)}", "amount_fen": 30000,
               "payment_method": "wechat_pay"}  # fmt: skip
     site.api("POST", f"/v1/members/{member['member_id']}/wallet/top-ups", top_up, who=cashier)
+    withdrawal = {"store_id": "SH-001", "amount_fen": 2000, "reason": "退部分余额"}  # principal paid out in cash
+    site.api("POST", f"/v1/members/{member['member_id']}/wallet/cash-refunds", withdrawal)
     mixed = f"J-{secrets.token_hex(4)}"  # part from the wallet, the rest in cash (a walkthrough: the drawer's cash
     payment = {"store_id": "SH-001", "amount_fen": 5000, "order_id": mixed,  # could not be told from 组合支付)
                "member_code": member_code(site, member["phone"])}  # fmt: skip
@@ -73,6 +75,9 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
     expect(line.locator("[data-test=journal-recorder]")).to_have_text("员工 测试cashier")
     expect(line.locator("[data-test=sale-member]")).to_have_text(whose)
     expect(page.locator("[data-test=wallet-top-ups-by-method]")).to_contain_text("微信支付")
+    paid_out = page.locator("[data-test=wallet-kind-cash-refund]")  # the cash the drawer paid, signed as the rows
+    expect(paid_out).to_contain_text("退余额付现 1 笔 · 付现 ¥20.00")  # are (a salon: ¥-1,250.00 with the bonus)
+    expect(page.locator("[data-test=wallet-kind-top-up]")).to_contain_text("+¥300.00")
     totals = page.locator("[data-test=wallet-totals]")
     expect(totals).to_contain_text("存入会员储值")  # not 收入: a refund back to a wallet is no takings
     assert unlabelled_inputs(page) == []
