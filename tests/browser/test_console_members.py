@@ -659,6 +659,9 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     confirm(page, "已收取微信支付 ¥200.00，为 充值会员 充值（另赠 ¥30.00）？", "充值")
     page.get_by_text("已充值：本金 ¥200.00，赠送金 ¥30.00").wait_for()
     expect(page.locator("[data-test=counter-wallet]")).to_have_text("230.00")
+    expect(page.locator("[data-test=counter-wallet-parts]")).to_have_text(
+        " · 本金 ¥200.00 · 赠送金 ¥30.00"
+    )  # (a salon)
     expect(page.get_by_label("订单号")).to_have_value(sale_order)
     wallet = site.api("GET", f"/v1/members/{member['member_id']}/wallet")
     assert (wallet["principal_fen"], wallet["bonus_fen"]) == (20000, 3000)
