@@ -776,6 +776,14 @@ def test_finance_pays_principal_out_in_cash_and_the_days_statement_shows_it(site
         ("赠送金额（元）", "30"),
     ):
         form.get_by_label(label, exact=True).fill(value)
+    form.get_by_label("充值金额（元）", exact=True).fill("-5")  # a sign said as such, not as decimals (a salon)
+    form.get_by_label("充值金额（元）", exact=True).blur()
+    expect(form).to_contain_text("金额必须大于 0")
+    form.get_by_label("充值金额（元）", exact=True).fill("1,000")  # written as amounts are
+    form.get_by_label("充值金额（元）", exact=True).blur()
+    expect(form).not_to_contain_text("金额必须大于 0")
+    expect(form).not_to_contain_text("最多两位小数")
+    form.get_by_label("充值金额（元）", exact=True).fill("300")
     form.get_by_label("赠送积分", exact=True).fill("60")
     expect(form.locator("[data-test=gift-points-hint]")).to_contain_text("随储值本金消费按比例到账")
     console.shot("wallet-plan-gift-points")

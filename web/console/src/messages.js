@@ -45,7 +45,7 @@ export default {
       rules: {
         required: '必填',
         yuan: '请输入金额（元），最多两位小数',
-        positive: '金额必须大于 0',
+        positive: '金额必须大于 0', notNegative: '金额不能为负数',
         integer: '请输入不小于 0 的整数',
       },
       serverErrors: '服务器指出以下问题：',
@@ -96,7 +96,7 @@ export default {
       rules: {
         required: 'Required',
         yuan: 'An amount in yuan, at most two decimals',
-        positive: 'The amount must be above zero',
+        positive: 'The amount must be above zero', notNegative: 'The amount cannot be negative',
         integer: 'A whole number, zero or more',
       },
       serverErrors: 'The server found these problems:',

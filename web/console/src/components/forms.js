@@ -193,7 +193,8 @@ export function money(fen) {
 
 /** Yuan typed by a person (`123.45`) as whole fen, or NaN. */
 export function fenOf(yuanText) {
-  const text = String(yuanText ?? '').trim()
+  // thousands separated as amounts are written (1,000 or 1，000: a salon's walkthrough was refused), signs refused
+  const text = String(yuanText ?? '').trim().replace(/(\d)[,，](?=\d{3}(\D|$))/g, '$1')
   if (!/^\d+(\.\d{1,2})?$/.test(text)) return Number.NaN
   const [whole, part = ''] = text.split('.')
   return Number(whole) * 100 + Number(part.padEnd(2, '0'))
@@ -206,6 +207,7 @@ export function yuanRule({ zero = false, required = true } = {}) {
     validator: (_rule, value, callback) => {
       if ((value === '' || value === null || value === undefined) && !required) return callback()
       const fen = fenOf(value)
+      if (/^\s*-/.test(String(value))) return callback(new Error(t(zero ? 'config.rules.notNegative' : 'config.rules.positive'))) // -5: said as such
       if (Number.isNaN(fen)) return callback(new Error(t('config.rules.yuan')))
       if (!zero && fen <= 0) return callback(new Error(t('config.rules.positive')))
       callback()
