@@ -66,7 +66,7 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     raw = downloading.value.path().read_bytes()
     assert raw.startswith("\ufeff".encode())  # UTF-8 with a BOM: Excel opens it in Chinese
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert table[0][:6] == ["期间", "消费笔数", "应收（元）", "实收（元）", "退款笔数", "退款金额（元）"]
+    assert table[0][:6] == ["期间", "消费笔数", "应收（元）", "实付（元，含储值支付）", "退款笔数", "退款金额（元）"]
     assert [row[1] for row in table[1:-1]] == [str(row["purchases"]) for row in sales["items"]]
     assert table[-1][:2] == ["合计", str(sales["totals"]["purchases"])]  # and the totals row
 

@@ -6,7 +6,7 @@ export default {
       exportFile: '导出文件', exportHint: '在服务器生成完整数据文件（英文字段名，金额以分计），供财务系统或 BI 工具导入；负债报表含全部明细', exported: '{file}（{rows} 行）已生成，链接 15 分钟内有效', fetch: '下载',
       tabs: { members: '会员', sales: '销售', points: '积分', programme: '权益与储值', liability: '负债' }, city: '城市', tier: '会员等级',
       columns: {
-        period: '期间', new: '新增会员', active: '活跃会员', total: '会员总数', purchases: '消费笔数', paid: '实收（元）',
+        period: '期间', new: '新增会员', active: '活跃会员', total: '会员总数', purchases: '消费笔数', paid: '实付（元，含储值支付）',
         average: '客单价（元）', buyers: '消费会员', repeat: '复购会员', repurchase: '复购率', refunds: '退款笔数',
         ordered: '应收（元）', refunded: '退款金额（元）', net: '净收（元）',
         opening: '期初积分余额', issued: '发放积分', redeemed: '兑换积分', expired: '过期积分', clawedBack: '退款扣回', adjustedOut: '人工扣减', outstanding: '期末积分余额',
