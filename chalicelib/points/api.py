@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.counter import limits
+from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
@@ -137,26 +138,28 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
         store_id = only if not_open(only) is None else None
     order, alongside = None, spent
     if body.order_id is not None and body.order_total_fen is not None:
-        order, alongside = (
-            _as_cash(ctx.caller, body.points, body.order_id, body.order_total_fen, repeats()),
-            _both(spent, counter_order_open(body.order_id, "points pay part of the order")),
-        )
+        order, coupons_held = _as_cash(ctx.caller, body.points, body.order_id, body.order_total_fen, repeats())
+        alongside = _both(spent, counter_order_open(body.order_id, "points pay part of the order"), coupons_held)
     answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency, store_id, alongside, order)
     return _created(answer, Redemption)
 
 
-def _as_cash(caller: Caller, points: int, order_id: str, total_fen: int, repeated: bool) -> service.OrderPart:
-    """积分抵现 as the chain allows it (a repeat is answered as it was, whatever the settings became since)."""
+def _as_cash(
+    caller: Caller, points: int, order_id: str, total_fen: int, repeated: bool
+) -> tuple[service.OrderPart, Callable[[Transaction], None] | None]:
+    """积分抵现 as the chain allows it, within what the order's coupons left of it (read, and held unchanged to the
+    commit); a repeat is answered as it was, whatever the settings or the coupons became since."""
+    if repeated:
+        return service.OrderPart(order_id, 0, total_fen), None
     settings = get_settings()
+    off, coupons_held = coupons.order_discount_held(order_id)
     try:
         if caller.kind == "member":
             raise rules.CashRefused("order_id", "points pay part of an order at a till, not from the member pages")
-        cash = rules.points_as_cash(points, settings.point_value_fen, total_fen, settings.points_cash_max_percent)
+        cash = rules.points_as_cash(points, settings.point_value_fen, total_fen, settings.points_cash_max_percent, off)
     except rules.CashRefused as e:
-        if repeated:
-            return service.OrderPart(order_id, 0, total_fen)
         raise ValidationFailed([{"field": e.field, "in": "body", "message": str(e)}], str(e)) from None
-    return service.OrderPart(order_id, cash, total_fen)
+    return service.OrderPart(order_id, cash, total_fen), coupons_held
 
 
 def _both(*writes: Callable[[Transaction], None] | None) -> Callable[[Transaction], None]:

@@ -219,22 +219,22 @@ class CashRefused(ValueError):
         self.field = field
 
 
-def points_as_cash(points: int, value_fen: Decimal, total_fen: int, max_percent: int) -> int:
+def points_as_cash(points: int, value_fen: Decimal, total_fen: int, max_percent: int, taken_fen: int = 0) -> int:
     """积分抵现: the fen ``points`` pay of a till order of ``total_fen``, each point worth ``value_fen``
     (``LOYALTY_POINT_VALUE_FEN``). ``CashRefused`` says why not: the chain takes none (a worth or a share of 0),
     points whose worth is not whole fen (a member never loses part of a fen), or more than ``max_percent`` of the
-    order."""
+    order or than what its coupons left of it (``taken_fen`` off: the sale could not be recorded)."""
     if not value_fen or not max_percent:
         raise CashRefused("order_id", "this chain takes no points as cash (积分抵现)")
     value = Fraction(value_fen)
     worth = value * points
     if worth.denominator != 1:
         raise CashRefused("points", f"points are worth whole fen: a multiple of {value.denominator}")
-    most = total_fen * max_percent // 100
+    most = min(total_fen * max_percent // 100, max(0, total_fen - taken_fen))
     if worth > most:
-        raise CashRefused(
-            "points", f"points pay at most {max_percent}% of the order: {most} fen, {int(most / value)} points"
-        )
+        left = f" and what its coupons left of it ({total_fen - taken_fen} fen)" if taken_fen else ""
+        detail = f"points pay at most {max_percent}% of the order{left}: {most} fen, {int(most / value)} points"
+        raise CashRefused("points", detail)
     return int(worth)
 
 

@@ -169,3 +169,24 @@ def test_points_as_cash_refuses_past_the_share_part_fen_or_when_off(points, valu
     with pytest.raises(rules.CashRefused) as refused:
         rules.points_as_cash(points, Decimal(value), total, percent)
     assert refused.value.field == field
+
+
+def test_points_pay_no_more_than_the_orders_coupons_left_of_it(api, member):
+    """A review: points paid half of a ¥38.00 order its ¥30.00 coupon had already taken ¥30.00 off, and the sale could
+    never be recorded (it totals at least what coupons and points took off). Points pay within what is left."""
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    body = {"name": "30元券", "kind": "amount_off", "amount_off_fen": 3_000, "validity": {"days_after_issue": 30}}
+    template_id = api.post("/v1/coupons/templates", body).body["template_id"]
+    code = api.post(f"/v1/coupons/templates/{template_id}/issues", {"member_id": member, "source_id": "S-1"}).body[
+        "code"
+    ]
+    used = cashier.post(f"/v1/coupons/{code}/redemptions", {"order_id": "POS-7", "member_code": members.member_code(
+        member).code, "order": {"store_id": "SH-001", "total_fen": 3_800}})  # fmt: skip
+    assert used.status == 201, used.body
+    manager = api.as_(token_for(["store_manager"], ("SH-001",)))  # adjusts points: no code spent
+    over = as_cash(manager, member, 801, order_id="POS-7", code=False, key="cash-key-7a")
+    assert (over.status, over.body["errors"][0]["field"]) == (422, "points")
+    assert "what its coupons left of it (800 fen)" in over.body["detail"]
+    assert as_cash(manager, member, 800, order_id="POS-7", code=False, key="cash-key-7b").body["cash_fen"] == 800
+    recorded = cashier.post(f"/v1/members/{member}/purchases", sale("POS-7", paid=0, total=3_800))
+    assert recorded.status == 201, recorded.body
