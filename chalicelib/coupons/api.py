@@ -460,6 +460,7 @@ def release_coupon(ctx: RequestContext, code: str, order_id: str) -> Reply:
         service.RedemptionConflict,
         members.MemberCodeNotCurrent,
         members.MemberCodeUsed,
+        service.PointsOnOrder,
     ),
 )
 def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
@@ -475,10 +476,12 @@ def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
     `member_code` without one, 422 `member-code-not-current` for a code that is not the member's now (staff who
     adjust points, partners at the member's stores and bearer coupons need none); a code uses coupons on one order
     (422 `member-code-used` on another: one scan spent a member's coupons on three friends' orders). Staff use no
-    coupon on a till order whose sale the counter recorded already (消费记账: 422 on `order_id`; the coupon comes
+    coupon after points paid part of the order (422 `points-on-order`: coupons first, points pay what they leave), nor
+    on a till order whose sale the counter recorded already (消费记账: 422 on `order_id`; the coupon comes
     before the sale, which a coupon used after it would not have discounted), nor on one a card was sold under at the
     store (开卡: at its plan's price); a repeat of a use is answered whatever became of the order."""
     from chalicelib.membership.service import no_card_sold_on  # a card is sold at its plan's price
+    from chalicelib.points.service import no_points_on_order  # points pay what coupons leave (积分抵现)
     from chalicelib.purchases.service import counter_order_open  # the counter's record of a sale
 
     body = ctx.body
@@ -487,9 +490,10 @@ def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
         writes = []  # store's member: the member is there, their code used on this order alone (a probe used three
         if member_id and members.check_in_person(ctx.caller, member_id, body.member_code) and body.member_code:
             writes.append(members.code_on_order(member_id, body.member_code, body.order_id))  # coupons on 3 orders)
-        if ctx.caller.kind == "staff":  # staff use it while the counter's sale is unrecorded
+        if ctx.caller.kind == "staff":  # staff use it while the counter's sale is unrecorded, before any points
             writes += [counter_order_open(body.order_id, "coupons are used"),
-                       no_card_sold_on(body.order.store_id, body.order_id)]  # fmt: skip
+                       no_card_sold_on(body.order.store_id, body.order_id),
+                       no_points_on_order(body.order_id, service.PointsOnOrder())]  # fmt: skip
         if not writes:
             return None
 

@@ -152,6 +152,17 @@ class OwnGift(Conflict):
     slug, title = "own-gift", "A member cannot take a coupon they offered themselves"
 
 
+class PointsOnOrder(ValidationFailed):
+    """Points paid part of the order (积分抵现) before this coupon: coupons go on first, points pay what they leave (a
+    review: a coupon after points left a sale that could never be recorded)."""
+
+    slug, title = "points-on-order", "Points already paid part of this order"
+
+    def __init__(self) -> None:
+        detail = "points paid part of this order: use coupons before points (积分抵现), or start a new order"
+        super().__init__([{"field": "order_id", "in": "body", "message": detail}], detail)
+
+
 class MemberNotEligible(ValidationFailed):
     slug, title = "member-not-eligible", "The member cannot receive coupons"
 

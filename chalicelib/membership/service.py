@@ -394,9 +394,16 @@ def sell_at_counter(
     sold_before = PaymentConflict("A card was sold under this order before")
     legacy = _sale_claim_keys(request.store_id, request.order_id)[1]
 
+    from chalicelib.points.service import no_points_on_order
+
+    why = "points paid part of this order (积分抵现): a card is paid whole, at its plan's price, under its own order"
+    by_points = ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
+    no_points = no_points_on_order(request.order_id, by_points)
+
     def unpaid(tx: Transaction) -> None:
         paid_by_wallet(tx)
         unclaimed_in(tx, legacy, sold_before)  # sold under it, at this store, before orders were the chain's
+        no_points(tx)  # nor points on it (a review: the card's cancellation refunded what points had paid)
 
     why = "coupons were used on this order: a card is sold at its plan's price under a till order of its own"
     no_coupon = coupons.no_coupon_on_order(

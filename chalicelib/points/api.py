@@ -12,6 +12,7 @@ from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
 from chalicelib.members.service import reachable
+from chalicelib.membership.service import no_card_sold_on
 from chalicelib.points import rules, service
 from chalicelib.points.schemas import (
     AdjustmentCreate,
@@ -139,7 +140,10 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     order, alongside = None, spent
     if body.order_id is not None and body.order_total_fen is not None:
         order, coupons_held = _as_cash(ctx.caller, body.points, body.order_id, body.order_total_fen, repeats())
-        alongside = _both(spent, counter_order_open(body.order_id, "points pay part of the order"), coupons_held)
+        unsold = no_card_sold_on(store_id or "", body.order_id)  # a card is paid whole, at its plan's price (a review)
+        alongside = _both(
+            spent, counter_order_open(body.order_id, "points pay part of the order"), coupons_held, unsold
+        )
     answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency, store_id, alongside, order)
     return _created(answer, Redemption)
 

@@ -28,7 +28,7 @@ from chalicelib.points.rules import Account, Draw, ExpiryPolicy
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
 from chalicelib.shared.db import Transaction
-from chalicelib.shared.errors import Conflict, NotFound
+from chalicelib.shared.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
@@ -315,10 +315,11 @@ class OrderPart:
     total_fen: int
 
 
-def order_redemption_id(member_id: str, order_id: str) -> str:
-    """The one redemption points may pay of a member's till order: its id is the order's, so a second is refused by
-    the write itself (``OrderPointsUsed``), whatever Idempotency-Key it came with."""
-    return "rd_" + hashlib.sha256(f"order\n{member_id}\n{order_id}".encode()).hexdigest()[:26]
+def order_redemption_id(order_id: str) -> str:
+    """The one redemption points may pay of a till order: its id is the order's (the order is the chain's, whoever's
+    sale it becomes), so a second, by any member, is refused by the write itself (``OrderPointsUsed``), whatever
+    Idempotency-Key it came with."""
+    return "rd_" + hashlib.sha256(f"order\n{order_id}".encode()).hexdigest()[:26]
 
 
 def redeem(
@@ -330,7 +331,7 @@ def redeem(
     they were spent, is named on its event for the store's figures; ``alongside`` commits with it (the member code it
     spends). ``order``: the points pay part of a till order (积分抵现), once per order (409 ``order-points-used``);
     the member reads 积分抵现 ¥5.00·订单 … unless a reason is given."""
-    redemption_id = order_redemption_id(member_id, order.order_id) if order else new_id("rd_")
+    redemption_id = order_redemption_id(order.order_id) if order else new_id("rd_")
     if order is not None and not reason:
         cash, order_id = f"{order.cash_fen / 100:.2f}", order.order_id
         why: str | Phrase = Phrase(f"积分抵现 ¥{cash}·订单 {order_id}", f"Points as cash ¥{cash}: order {order_id}")
@@ -367,8 +368,9 @@ def redeem(
 
 def order_points(member_id: str, order_id: str) -> dict[str, Any] | None:
     """What points paid of the member's till order (积分抵现): the redemption, its points and cash, and whether it
-    stands (`completed`) or was given back (`reversed`: by a refund of the whole sale, or by hand); None for none."""
-    record = RedemptionRecord.find(order_redemption_id(member_id, order_id))
+    stands (`completed`) or was given back (`reversed`: by a refund of the whole sale, or by hand); None for none (or
+    another member's)."""
+    record = RedemptionRecord.find(order_redemption_id(order_id))
     if record is None or record.member_id != member_id:
         return None
     total = int(record.order_total_fen) if record.order_total_fen is not None else None
@@ -376,33 +378,59 @@ def order_points(member_id: str, order_id: str) -> dict[str, Any] | None:
             "order_total_fen": total, "status": str(record.status), "created_at": record.created_at}  # fmt: skip
 
 
-def order_cash_held(member_id: str, order_id: str) -> tuple[int, Callable[[Transaction], None]]:
-    """What points pay of the till order now (0 for none, or given back), and the condition the order's sale commits
-    with: that stays so (``OrderPointsMoved`` otherwise: points redeemed on it meanwhile are judged again)."""
-    redemption_id = order_redemption_id(member_id, order_id)
+@dataclass(frozen=True)
+class OrderCash:
+    """What points pay of a till order now (0: none, or given back), the total they were paid against (0: none), and
+    the condition a decision made on them commits with (``OrderPointsMoved``: judged again)."""
+
+    cash_fen: int
+    total_fen: int
+    unchanged: Callable[[Transaction], None]
+
+
+def order_cash_held(member_id: str, order_id: str) -> OrderCash:
+    """What points pay of the member's till order, for its sale (``OrderCash``); another member's points on it are
+    422 on ``order_id`` (their sale it is not: a review's member B paid part of member A's order, A's sale was
+    recorded without them and B's points were never given back). One read."""
+    redemption_id = order_redemption_id(order_id)
     record = RedemptionRecord.find(redemption_id)
     condition: Any
     if record is None:
         condition = RedemptionRecord.redemption_id.does_not_exist()
     else:
         condition = RedemptionRecord.status == str(record.status)
-    cash = int(record.cash_fen or 0) if record is not None and record.status == "completed" else 0
+    standing = record is not None and record.status == "completed"
+    if record is not None and standing and record.member_id != member_id:
+        detail = f"another member's points paid part of order {order_id}: it is not this member's sale"
+        raise ValidationFailed([{"field": "order_id", "in": "body", "message": detail}], detail)
+    cash = int(record.cash_fen or 0) if record is not None and standing else 0
+    total = int(record.order_total_fen or 0) if record is not None and standing else 0
     moved = OrderPointsMoved(f"The points paid on order {order_id} changed")
-    return cash, lambda tx: tx.check(RedemptionRecord, redemption_id, condition=condition, on_fail=moved)
+    return OrderCash(cash, total, lambda tx: tx.check(RedemptionRecord, redemption_id, condition=condition,
+                                                        on_fail=moved))  # fmt: skip
+
+
+def no_points_on_order(order_id: str, on_fail: Exception) -> Callable[[Transaction], None]:
+    """The condition a write that the order's points would undo commits with (a card sold under it at its plan's
+    price, a coupon after them): no points pay part of the order now (``on_fail`` otherwise). No request."""
+    redemption_id = order_redemption_id(order_id)
+    none = RedemptionRecord.redemption_id.does_not_exist() | (RedemptionRecord.status == "reversed")
+    return lambda tx: tx.check(RedemptionRecord, redemption_id, condition=none, on_fail=on_fail)
 
 
 def orders_paid_since(member_id: str, store_id: str | None, since: str, look: int = 20) -> list[tuple[str, str, str]]:
     """The till orders points paid part of at a store (None: any) since ``since`` (an instant) and not given back,
     each with its store and when: found among the member's ``look`` newest points entries (one query, and a read of
-    each such redemption), so an order begun before a run of other entries is left out."""
+    each such redemption), so an order begun before a run of other entries is left out. Points spent at no store
+    (staff of the whole chain naming none) belong to no till's open orders."""
     entries, _ = ledger().page(member_id, BOOK, look, None, consistent=False)
     found = []
     for entry in entries:
         if entry.kind == "redeem" and entry.source.kind == "redemption" and entry.occurred_at >= since:
             record = RedemptionRecord.find(str(entry.source.id))
-            standing = record is not None and record.order_id and record.status == "completed"
+            standing = record is not None and record.order_id and record.store_id and record.status == "completed"
             if record is not None and standing and store_id in (None, record.store_id):
-                found.append((str(record.order_id), str(record.store_id or ""), str(record.created_at)))
+                found.append((str(record.order_id), str(record.store_id), str(record.created_at)))
     return found
 
 
@@ -412,9 +440,9 @@ ORDER_REFUNDED = Phrase("退款退回抵现积分", "Points as cash given back: 
 def return_order_points(member_id: str, order_id: str, alongside: Transaction) -> bool:
     """A till order's sale refunded whole gives back the points that paid part of it (积分抵现), to their lots, with
     ``alongside`` (a consumer's marker); False when there are none to give back (none, or given back already)."""
-    redemption_id = order_redemption_id(member_id, order_id)
+    redemption_id = order_redemption_id(order_id)
     record = RedemptionRecord.find(redemption_id)
-    if record is None or record.status != "completed":
+    if record is None or record.status != "completed" or record.member_id != member_id:
         return False
     try:
         reverse(member_id, redemption_id, ORDER_REFUNDED, None, alongside=alongside, require=None)

@@ -190,3 +190,53 @@ def test_points_pay_no_more_than_the_orders_coupons_left_of_it(api, member):
     assert as_cash(manager, member, 800, order_id="POS-7", code=False, key="cash-key-7b").body["cash_fen"] == 800
     recorded = cashier.post(f"/v1/members/{member}/purchases", sale("POS-7", paid=0, total=3_800))
     assert recorded.status == 201, recorded.body
+
+
+def test_points_on_an_order_stand_beside_no_card_sold_under_it_and_no_coupon_after_them(api, member):
+    """A review: points paid part of an order a card was then sold under at full price (its cancellation refunded what
+    points had paid), a card sold first took points after it, and a coupon after points left a sale that could never
+    be recorded. Points pay what coupons left, and a card is paid whole under an order of its own."""
+    manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+    plan = api.post("/v1/membership/plans", {"name": "月卡", "term": {"months": 1}, "price_fen": 3_800, "benefits": [],
+                                             "auto_renew": False}).body  # fmt: skip
+    card = {"plan_id": plan["plan_id"], "store_id": "SH-001", "amount_fen": 3_800, "payment_method": "cash"}
+    assert as_cash(manager, member, 500, order_id="POS-C1", code=False, key="cash-key-c1").status == 201
+    body = {"name": "5元券", "kind": "amount_off", "amount_off_fen": 500, "validity": {"days_after_issue": 30}}
+    template_id = api.post("/v1/coupons/templates", body).body["template_id"]
+    code = api.post(f"/v1/coupons/templates/{template_id}/issues", {"member_id": member, "source_id": "S-1"}).body[
+        "code"
+    ]
+    before = item_counts()
+    sold = manager.post(f"/v1/members/{member}/cards", {**card, "order_id": "POS-C1"})
+    assert (sold.status, sold.body["errors"][0]["field"]) == (422, "order_id")
+    after = manager.post(
+        f"/v1/coupons/{code}/redemptions", {"order_id": "POS-C1", "order": {"store_id": "SH-001", "total_fen": 3_800}}
+    )
+    assert (after.status, after.body["type"].split("/")[-1]) == (422, "points-on-order")
+    assert item_counts() == before
+    assert manager.post(f"/v1/members/{member}/cards", {**card, "order_id": "POS-C2"}).status == 201
+    before = item_counts()
+    late = as_cash(manager, member, 500, order_id="POS-C2", code=False, key="cash-key-c2")
+    assert (late.status, late.body["errors"][0]["field"]) == (422, "order_id")
+    assert item_counts() == before
+
+
+def test_an_orders_points_are_one_members_and_its_sale_totals_what_they_were_paid_against(api, member):
+    """A review: two members' points paid parts of one order (once per member and order), the sale counted one of
+    them, and the other's were never given back; points paid half of a ¥38.00 total, then the sale was recorded at
+    ¥20.00, points 95% of it. The order's points are one member's, and its sale totals at least what they paid on."""
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+    other, _ = member_token("13900000002")
+    api.post(f"/v1/members/{other}/points/adjustments", {"points": 2_000, "reason": "开卡礼"},
+             headers={"idempotency-key": "opening-other"})  # fmt: skip
+    assert as_cash(manager, member, 1_900, order_id="POS-T", code=False, key="cash-key-t1").status == 201
+    before = item_counts()
+    second = as_cash(manager, other, 1_000, order_id="POS-T", code=False, key="cash-key-t2")
+    assert (second.status, second.body["type"].split("/")[-1]) == (409, "order-points-used")
+    theirs = cashier.post(f"/v1/members/{other}/purchases", sale("POS-T", paid=1_900))
+    assert (theirs.status, theirs.body["errors"][0]["field"]) == (422, "order_id")
+    smaller = cashier.post(f"/v1/members/{member}/purchases", sale("POS-T", paid=100, total=2_000))
+    assert (smaller.status, smaller.body["errors"][0]["field"]) == (422, "total_fen")
+    assert item_counts() == before
+    assert cashier.post(f"/v1/members/{member}/purchases", sale("POS-T", paid=1_900)).status == 201
