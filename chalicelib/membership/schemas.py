@@ -341,7 +341,7 @@ class CounterCardSale(Input):
     store_id: Id = Field(description="the store (门店) taking the money: one of a store-scoped cashier's")
     order_id: Id = Field(
         description="the till's order or receipt number (订单号) the money was taken under: one card payment per "
-        "store and order, for good"
+        "order, at whichever store, for good"
     )
     amount_fen: int = Field(
         ge=0, le=10**8, description=f"what the member paid: the plan's price (the cashier confirms it); {FEN}"

@@ -60,6 +60,10 @@ class PaymentConflict(Conflict):
     slug, title = "membership-payment-conflict", "This payment id was reported before with other content"
 
 
+class _SoldBefore(PaymentConflict):
+    """A card was sold under the order at the till before orders were the chain's (its claim keeps its store's id)."""
+
+
 class CardNotFound(NotFound):
     slug, title = "card-not-found", "No such membership card"
 
@@ -363,9 +367,9 @@ def sell_at_counter(
     member_id: str, request: CounterCardSale, limits: Callable[[], Callable[[Transaction], None] | None] | None = None
 ) -> dict[str, Any]:
     """开卡 / 续卡 at the till: the money a cashier took (the plan's price, 422 otherwise) starts or extends the
-    member's card as a partner's payment does, once per store and till order, for good (a repeat answers the first
-    answer, the same order with another member, plan or amount is 409 ``membership-payment-conflict``), answered even
-    once its plan or store has closed (a retry after a lost answer is never refused and taken again). A plan off
+    member's card as a partner's payment does, once per till order, at whichever store, for good (a repeat answers the
+    first answer, the same order with another member, plan or amount is 409 ``membership-payment-conflict``), answered
+    even once its plan or store has closed (a retry after a lost answer is never refused and taken again). A plan off
     sale renews only the cards it sold. ``limits`` are the counter's (a cashier's one sale and day), applied to a new
     sale only. An unknown or erased member is 404, a frozen one 422 ``member-not-eligible``."""
     payment_id = counter_sale_id(request.order_id)
@@ -391,7 +395,7 @@ def sell_at_counter(
     paid_by_wallet = wallet.counter_order_unpaid(
         request.store_id, request.order_id, paid_apart
     )  # conditions, not reads
-    sold_before = PaymentConflict("A card was sold under this order before")
+    sold_before = _SoldBefore("A card was sold under this order before")
     legacy = _sale_claim_keys(request.store_id, request.order_id)[1]
 
     from chalicelib.points.service import no_points_on_order
@@ -409,19 +413,24 @@ def sell_at_counter(
     no_coupon = coupons.no_coupon_on_order(
         request.order_id, ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
     )  # fmt: skip  (a walkthrough refunded the coupon too)
-    if request.payment_method == "wallet":  # the member's stored value, in the wallet's own payment, code spent
-        paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), "wallet", request.store_id,
-                    request.order_id)  # fmt: skip
-        members.require_present(member_id, request.member_code or "")  # a wrong code counted, as at the wallet
-        spent = members.spending_code(member_id, request.member_code or "")
-        return _buy(member_id, plan, paid, claim, joined_with_wallet=True,
-                    attach=lambda answer: [spent, unpaid, no_coupon])  # fmt: skip
-    counted = limits() if limits else None
-    how = f"{COUNTER}:{request.payment_method}" if request.payment_method else COUNTER
-    paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), how, request.store_id, request.order_id)
-    return _buy(
-        member_id, plan, paid, claim, attach=lambda answer: [unpaid, no_coupon, *([counted] if counted else [])]
-    )
+    try:
+        if request.payment_method == "wallet":  # the member's stored value, in the wallet's own payment, code spent
+            paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), "wallet", request.store_id,
+                        request.order_id)  # fmt: skip
+            members.require_present(member_id, request.member_code or "")  # a wrong code counted, as at the wallet
+            spent = members.spending_code(member_id, request.member_code or "")
+            return _buy(member_id, plan, paid, claim, joined_with_wallet=True,
+                        attach=lambda answer: [spent, unpaid, no_coupon])  # fmt: skip
+        counted = limits() if limits else None
+        how = f"{COUNTER}:{request.payment_method}" if request.payment_method else COUNTER
+        paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), how, request.store_id, request.order_id)
+        return _buy(
+            member_id, plan, paid, claim, attach=lambda answer: [unpaid, no_coupon, *([counted] if counted else [])]
+        )
+    except _SoldBefore:  # sold before orders were the chain's: a retry of that sale is answered as it was (a review)
+        if (replayed := ledger().replay(Claim.of(legacy, content, conflict=PaymentConflict()))) is not None:
+            return {**replayed.result.get("card", replayed.result), "duplicate": True}
+        raise PaymentConflict("A card was sold under this order before") from None
 
 
 def counter_sale_id(order_id: str) -> str:

@@ -306,7 +306,8 @@ class WalletCounterPayment(Input):
     store_id: Id = Field(description="the store (门店) where it is paid: any store of the chain, which must exist")
     amount_fen: Amount = Field(description=f"what the wallet pays (支付金额); {FEN}")
     order_id: Id = Field(
-        description="the till's order or receipt number (订单号) it pays: one payment per store and order, for good"
+        description="the till's order or receipt number (订单号) it pays: one payment per order, at whichever store, "
+        "for good"
     )
     member_code: MemberCode = Field(
         description="the member's code (会员码) as scanned or typed from the member's pages now (`GET /v1/me/code`): "

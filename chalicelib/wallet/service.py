@@ -98,6 +98,10 @@ class PaymentConflict(Conflict):
     slug, title = "payment-conflict", "This wallet payment's id was reported before with other content"
 
 
+class _PaidBefore(PaymentConflict):
+    """The order was paid at the counter before orders were the chain's (its payment keeps its store's id)."""
+
+
 class RefundConflict(Conflict):
     slug, title = "refund-conflict", "This refund id was reported before with other content"
 
@@ -826,10 +830,15 @@ def pay_at_counter(
     members.require_present(member_id, request.member_code)  # the limits on wrong codes, and a miss counted
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id)
     spent = members.spending_code(member_id, request.member_code)  # the code pays once
-    paid_before = never_posted(payment_holder(COUNTER, before), PaymentConflict("This order was paid before"))
+    paid_before = never_posted(payment_holder(COUNTER, before), _PaidBefore("This order was paid before"))
     code = Joined(holders=(), plan=lambda holdings: [], attach=lambda answer: [spent, paid_before, *order_open])
     try:
         return on.pay(member_id, payment, request.amount_fen, claim, code)
+    except _PaidBefore:  # taken before orders were the chain's: a retry of it is answered as it was (a review read 409)
+        taken_before = Claim.of(f"wallet-payment|{COUNTER}|{before}", content, conflict=PaymentConflict())
+        if (replayed := on.replay(taken_before)) is not None:
+            return replayed
+        raise PaymentConflict("This order was paid before with other content") from None
     except ValidationFailed:  # the order's sale was recorded, or a card sold (``order_open``): a repeat is answered
         if (replayed := on.replay(claim)) is not None:
             return replayed

@@ -1103,6 +1103,24 @@ class TestCounterPayments:
         assert wallet(api, member)["total_fen"] == 1_000
         assert_books_are_the_sum_of_their_entries(api, member)
 
+    def test_a_payment_taken_before_orders_were_the_chains_is_answered_to_its_retry(
+        self, api, partner, member, monkeypatch
+    ):
+        """A review: a retry of a payment taken just before the order's payment id lost its store read 409 (its new id
+        met the old payment's condition). It is answered as it was; another amount on the order is still 409."""
+        from chalicelib.wallet import service as wallet_service
+
+        ok(top_up(api, partner, {"member_id": member}, 1_000))
+        old_id = wallet_service._order_payment_ids("BJ-001", "BJ001-0042")[1]
+        with monkeypatch.context() as before:  # the payment id as it was made then: the store's and the order's
+            before.setattr(wallet_service, "_order_payment_ids", lambda store_id, order_id: (old_id, "wp_none"))
+            first = ok(self.pay(api, member, 300, key="till-old"), 201)
+        assert first["payment_id"] == old_id
+        retry = ok(self.pay(api, member, 300, key="till-old", code=another_code(member)), 201)
+        assert retry == {**first, "duplicate": True}
+        refused(self.pay(api, member, 400, key="till-new", code=another_code(member)), 409, "payment-conflict")
+        assert wallet(api, member)["total_fen"] == 700
+
     def test_a_till_order_is_paid_once_from_any_tab_or_key(self, api, partner, member):
         ok(top_up(api, partner, {"member_id": member}, 1_000))
         first = ok(self.pay(api, member, 300, key="tab-1-key"), 201)
