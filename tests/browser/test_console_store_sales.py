@@ -4,9 +4,12 @@ sales, and nothing said which cashier rang each up)."""
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
+from chalicelib.shared.clock import business_date
 from tests.browser.conftest import Screens, Site, choose
 from tests.browser.test_console_members import member_code, new_member, staff_account
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
@@ -75,8 +78,19 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
     expect(line.locator("[data-test=journal-recorder]")).to_have_text("员工 测试cashier")
     expect(line.locator("[data-test=sale-member]")).to_have_text(whose)
     expect(page.locator("[data-test=wallet-top-ups-by-method]")).to_contain_text("微信支付")
-    paid_out = page.locator("[data-test=wallet-kind-cash-refund]")  # the cash the drawer paid, signed as the rows
-    expect(paid_out).to_contain_text("退余额付现 1 笔 · 付现 ¥20.00")  # are (a salon: ¥-1,250.00 with the bonus)
+    day = business_date(datetime.now(UTC), ZoneInfo("Asia/Shanghai")).isoformat()  # the day's balance refunds here:
+    rows, cursor = [], ""  # the cash paid out, and the bonus forfeited beside it (a salon counted both as cash)
+    while True:
+        page_of = site.api("GET", f"/v1/stores/SH-001/wallet/journal?from={day}&to={day}&limit=100{cursor}")
+        rows += [row for row in page_of["items"] if row["kind"] == "cash-refund"]
+        if not page_of.get("next_cursor"):
+            break
+        cursor = f"&cursor={page_of['next_cursor']}"
+    cash, bonus = -sum(row["principal_fen"] for row in rows), -sum(row["bonus_fen"] for row in rows)
+    said = f"退余额付现 {len(rows)} 笔 · 付现 ¥{cash / 100:,.2f}" + (
+        f"（另作废赠送金 ¥{bonus / 100:,.2f}）" if bonus else ""
+    )
+    expect(page.locator("[data-test=wallet-kind-cash-refund]")).to_contain_text(said)
     expect(page.locator("[data-test=wallet-kind-top-up]")).to_contain_text("+¥300.00")
     totals = page.locator("[data-test=wallet-totals]")
     expect(totals).to_contain_text("存入会员储值")  # not 收入: a refund back to a wallet is no takings
