@@ -259,18 +259,24 @@ def test_a_till_store_chosen_at_the_counter_is_kept_for_the_next_visit(site: Sit
     expect(shown).to_contain_text(name)
 
 
-def test_a_cashier_registers_a_walk_in_customer_from_the_counter_and_serves_them_at_once(
-    site: Site, console: Screens
-) -> None:
-    """开卡 at the till: a phone no member has offers a registration with the phone filled in and the cashier's store
-    as home store; the customer's yes to SMS marketing is kept as a consent; the counter then serves the new member.
-    The same phone again, from the member list, is said to be a member already, on its field."""
+def walk_in(site: Site, console: Screens) -> tuple[str, Page]:
+    """A cashier at SH-001's counter looks up a phone no member has and opens its registration: the phone, the page."""
     phone = "137" + "".join(secrets.choice("0123456789") for _ in range(8))
     page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
     page.goto(f"{site.base}/console/#/counter")
     page.get_by_label("查找会员").fill(phone)
     page.get_by_role("button", name="搜索").click()
     page.locator("[data-test=counter-register]").click()
+    return phone, page
+
+
+def test_a_cashier_registers_a_walk_in_customer_from_the_counter_and_serves_them_at_once(
+    site: Site, console: Screens
+) -> None:
+    """开卡 at the till: a phone no member has offers a registration with the phone filled in and the cashier's store
+    as home store; the customer's yes to SMS marketing is kept as a consent; the counter then serves the new member.
+    The same phone again, from the member list, is said to be a member already, on its field."""
+    phone, page = walk_in(site, console)
     dialog = page.get_by_role("dialog")
     assert unlabelled_inputs(page) == []
     expect(dialog.get_by_label("手机号")).to_have_value(phone)
@@ -307,12 +313,7 @@ def test_a_walk_in_who_gives_only_a_phone_is_registered_as_member_and_its_last_f
 ) -> None:
     """A walkthrough's customer would not give a name at the till: the registration needed one. Now the phone alone
     registers 会员 and its last four digits, which the member or staff change later."""
-    phone = "137" + "".join(secrets.choice("0123456789") for _ in range(8))
-    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
-    page.goto(f"{site.base}/console/#/counter")
-    page.get_by_label("查找会员").fill(phone)
-    page.get_by_role("button", name="搜索").click()
-    page.locator("[data-test=counter-register]").click()
+    phone, page = walk_in(site, console)
     page.get_by_role("dialog").locator("[data-test=register-save]").click()
     page.locator("[data-test=counter-view]").get_by_text(f"会员{phone[-4:]}").wait_for()
     member = site.api("POST", "/v1/members/lookup", {"phone": phone})
