@@ -108,8 +108,11 @@ def record_counter_purchase(ctx: RequestContext, member_id: str) -> Reply:
     the same order with other content; 403 `counter-purchases-off` when the chain turned it off; 403
     `counter-purchase-over-limit` (with `limit_fen`) above the caller's limit for one sale, 403 `counter-daily-limit`
     (with `limit_fen`) past their day's (`LOYALTY_COUNTER_DAILY_LIMIT_FEN`, default 50,000 CNY, counted with the sale);
-    409 `conflict` when the order's wallet payment or coupons kept changing while the sale was recorded (it is judged
-    again twice: retry). A repeat of a booked order answers its first answer whatever the limits became.
+    409 `conflict` when the order's wallet payment, coupons or points kept changing while the sale was recorded (it is
+    judged again twice: retry). Points that paid part of the order (积分抵现) count on top of what was paid, and the
+    total is at least the one they were paid against (422 on `total_fen`); another member's wallet payment or points
+    on the order are 422 on `order_id`. A repeat of a booked order answers its first answer whatever the limits
+    became.
     """
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
     answer = service.record_sale(ctx.caller, member_id, ctx.body)

@@ -198,7 +198,8 @@ def sell_card_at_counter(ctx: RequestContext, member_id: str) -> Reply:
     of the chain, and the card starts, or extends from its current end, at once: a salon or a gym whose till reports
     nothing sells its 次卡 this way. `amount_fen` is the plan's price, which the cashier confirms. Once per till
     order, at whichever store, for good (`order_id`): a repeat answers the first answer (`duplicate: true`); the same
-    order with another member, plan or amount is 409 `membership-payment-conflict`. Store-scoped staff sell at their
+    order with another member, plan or amount is 409 `membership-payment-conflict`; none under an order stored value
+    paid apart, coupons or points (积分抵现) paid part of (422 on `order_id`). Store-scoped staff sell at their
     own stores; the store counts the sale in its figures. A cancellation refunds what was paid here at the counter
     (the way it was taken), by the plan's policy.
 

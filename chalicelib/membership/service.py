@@ -437,7 +437,7 @@ def counter_sale_id(order_id: str) -> str:
     """The payment id of a card sold at a till under an order: one sale per order, at whichever store, for good (a
     till order is the chain's: a probe paid an order from stored value at one store and sold a card under it at
     another, whose cancellation refunded the payment again)."""
-    return "mk_" + hashlib.sha256(f"order\n{order_id}".encode()).hexdigest()[:26]
+    return "mk_" + hashlib.sha256(f"#order\n{order_id}".encode()).hexdigest()[:26]  # '#': never a store's old id
 
 
 def _sale_claim_keys(store_id: str, order_id: str) -> tuple[str, str]:

@@ -122,8 +122,9 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     积分抵现: with `order_id` and `order_total_fen`, the points pay part of a till order, each worth
     `LOYALTY_POINT_VALUE_FEN` fen, at most `LOYALTY_POINTS_CASH_MAX_PERCENT` of the order (422 on `points` past it or
     for points not worth whole fen; 422 on `order_id` when the chain takes none, from the member themselves, or once
-    the order's sale is recorded); once per order (409 `order-points-used`, whatever the key). The sale recorded at
-    the counter (消费记账) counts what they paid; a refund of all of it gives them back."""
+    the order's sale is recorded or a card was sold under it); once per order, by any member (409 `order-points-used`,
+    whatever the key, even once given back), after its coupons (none after them). The sale recorded at the counter
+    (消费记账) counts what they paid; a refund of all of it gives them back."""
     body: RedemptionCreate = ctx.body
     member_id = reachable(ctx.caller, member_id)
     repeats = functools.cache(lambda: service.repeats(ctx.idempotency))  # read once, where asked

@@ -228,8 +228,9 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     the same payment as a partner's `POST /v1/webhooks/wallet/payments` (principal and bonus split by the configured
     order, never below zero) and the same answer. The member must be there: `member_code` is the code their pages
     show now (`GET /v1/me/code`, scanned or typed), checked for this member. Once per `order_id`, at whichever store,
-    for good (the order is the chain's: the same order at another store is 409 `payment-conflict`): the payment id is
-    made from it, so a repeat from any tab or under any `Idempotency-Key` (still required, as on
+    for good (the order is the chain's: the same order at another store is 409 `payment-conflict`; one paid before
+    orders were the chain's kept its store in its id, and is met at that store only): the payment id is made from
+    it, so a repeat from any tab or under any `Idempotency-Key` (still required, as on
     every spending write) answers the first answer with `duplicate: true` and takes nothing again. The audit log
     records who took it (`wallet.paid`, with the order id).
 

@@ -823,10 +823,11 @@ def pay_at_counter(
         "amount_fen": request.amount_fen,
     }  # fmt: skip  the code changes every minute: not content
     claim = Claim.of(f"wallet-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
-    if not members.code_matches(member_id, request.member_code):
-        replayed = on.replay(claim)  # a retry of a payment taken while the code was current: no miss, no lockout
-        if replayed is not None:
-            return replayed
+    if not members.code_matches(member_id, request.member_code):  # a retry of a payment taken while the code was
+        taken_before = Claim.of(f"wallet-payment|{COUNTER}|{before}", content, conflict=PaymentConflict())
+        for taken in (claim, taken_before):  # current (before orders were the chain's too): no miss, no lockout
+            if (replayed := on.replay(taken)) is not None:
+                return replayed
     members.require_present(member_id, request.member_code)  # the limits on wrong codes, and a miss counted
     payment = PartnerPayment(COUNTER, payment_id, request.store_id, clock.now(), request.order_id)
     spent = members.spending_code(member_id, request.member_code)  # the code pays once
@@ -1047,7 +1048,7 @@ def counter_payment_id(order_id: str) -> str:
     """The payment id of a till order paid at the counter: the order alone makes it, as a till order is the chain's
     (a probe paid an order at one store and recorded its sale at another, whose refund then gave the money back twice:
     as cash, and to the wallet)."""
-    return "wp_" + hashlib.sha256(f"order\n{order_id}".encode()).hexdigest()[:26]
+    return "wp_" + hashlib.sha256(f"#order\n{order_id}".encode()).hexdigest()[:26]  # '#': never a store's old id
 
 
 def _order_payment_ids(store_id: str, order_id: str) -> tuple[str, str]:

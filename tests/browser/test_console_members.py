@@ -527,6 +527,7 @@ def test_a_cashier_takes_points_off_an_order_and_its_whole_refund_gives_them_bac
     page.get_by_role("button", name="搜索").click()
     order_id = page.get_by_label("订单号").input_value()
     page.locator("[data-test=redeem-mode]").get_by_text("积分抵现").click()
+    expect(page.locator("[data-test=cash-coupons-first]")).to_contain_text("先核销本单的优惠券，再积分抵现")
     page.get_by_label("本单金额（元）").fill("38")
     page.get_by_label("抵现积分").fill("2000")  # more than half the order: held to what it allows
     page.get_by_label("抵现积分").blur()

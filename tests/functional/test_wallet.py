@@ -1118,6 +1118,10 @@ class TestCounterPayments:
         assert first["payment_id"] == old_id
         retry = ok(self.pay(api, member, 300, key="till-old", code=another_code(member)), 201)
         assert retry == {**first, "duplicate": True}
+        expired = codes.issue(member, shown_code(member)[2:-6], clock.real_now() - timedelta(minutes=5),
+                              get_settings().lookup_hash_key).code  # fmt: skip
+        late = ok(self.pay(api, member, 300, key="till-old", code=expired), 201)  # its code expired since: answered
+        assert late == {**first, "duplicate": True}
         refused(self.pay(api, member, 400, key="till-new", code=another_code(member)), 409, "payment-conflict")
         assert wallet(api, member)["total_fen"] == 700
 

@@ -1,10 +1,10 @@
 export default {
   'zh-CN': {
     counter: {
-      modeGift: '兑换礼品', modeCash: '积分抵现', cashTotal: '本单金额（元）', cashPoints: '抵现积分', cashIt: '抵扣本单',
+      modeGift: '兑换礼品', modeCash: '积分抵现', cashCouponsFirst: '先核销本单的优惠券，再积分抵现：抵现后本单不能再用券', cashTotal: '本单金额（元）', cashPoints: '抵现积分', cashIt: '抵扣本单',
       cashWorth: '抵 {amount} · 本单最多可抵 {most}（{points} 积分）', cashOnOrder: '本单已用积分抵现 {amount}，请按应付金额收款',
       cashConfirm: '用 {name} 的 {points} 积分抵扣订单 {order} ¥{amount}？', cashDone: '已用 {points} 积分抵现 ¥{amount}',
-      cashUsed: '本单已用过积分抵现', cashAfterRecord: '该单号已消费记账：积分抵现需在记账前完成，请点“新单号”', begunPoints: '积分抵现 ¥{amount}',
+      cashUsed: '本单已用过积分抵现（撤销后也不能再抵）：如需再抵请点“新单号”', cashOrderClosed: '该单号不能再积分抵现（已记账、已开卡或已有其他会员抵现）：请点“新单号”', begunPoints: '积分抵现 ¥{amount}',
       totalBelowTaken: '订单原价不能小于实付金额加本单优惠券与积分抵现 ¥{amount}',
       title: '收银台', find: '查找会员', hint: '扫描会员码，或输入手机号 / 会员号', notFound: '没有找到该会员', notALookup: '请扫描会员码或输入手机号 / 会员号；按姓名查找请到“会员列表”', available: '可用积分',
       nextExpiry: '{date} 将过期 {points}', wallet: '储值余额', redeem: '积分兑换', redeemPoints: '兑换积分', redeemFor: '兑换内容',
@@ -31,10 +31,10 @@ export default {
   },
   en: {
     counter: {
-      modeGift: 'A gift', modeCash: 'As cash', cashTotal: 'Order total (CNY)', cashPoints: 'Points', cashIt: 'Take off this order',
+      modeGift: 'A gift', modeCash: 'As cash', cashCouponsFirst: 'Use the order\'s coupons first, then points: no coupon goes on after them', cashTotal: 'Order total (CNY)', cashPoints: 'Points', cashIt: 'Take off this order',
       cashWorth: 'Pays {amount} · at most {most} of this order ({points} points)', cashOnOrder: 'Points paid {amount} of this order: take what is left to pay',
       cashConfirm: 'Take ¥{amount} off order {order} with {points} of {name}\'s points?', cashDone: '{points} points paid ¥{amount}',
-      cashUsed: 'Points already paid part of this order', cashAfterRecord: 'This order\'s sale is recorded: points pay before the sale is recorded; start a new order', begunPoints: '¥{amount} paid with points',
+      cashUsed: 'Points already paid part of this order (even reversed, it takes none again): start a new order', cashOrderClosed: 'This order takes no points (recorded, a card sold under it, or another member\'s points on it): start a new order', begunPoints: '¥{amount} paid with points',
       totalBelowTaken: 'The total cannot be less than what was paid plus the ¥{amount} coupons and points took off',
       title: 'Counter', find: 'Find a member', hint: 'Scan the member code, or type a phone / member no.', notFound: 'No such member', notALookup: 'Scan the member code or type a phone / member no.; find a name in the member list', available: 'Available points',
       nextExpiry: '{points} expire on {date}', wallet: 'Stored value', redeem: 'Redeem points', redeemPoints: 'Points', redeemFor: 'For',
