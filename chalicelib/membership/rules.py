@@ -22,7 +22,7 @@ source (the tier's entitlements and each card's benefits are counted apart).
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -138,6 +138,33 @@ class Plan:
 
     def benefit(self, benefit_id: str) -> PlanBenefit | None:
         return next((b for b in self.benefits if b.benefit_id == benefit_id), None)
+
+
+def periods_held(period: str, term: Term) -> int | None:
+    """How many of a calendar ``period`` (day, week, month, quarter, year) a term holds at least, whenever it starts
+    (a partial period at its start counts once); None for a lifetime card (no end). ``term`` periods: one."""
+    if period == "term":
+        return 1
+    if term.lifetime:
+        return None
+    if period == "month" and term.months is not None:
+        return term.months
+    days = term.months * 28 if term.months is not None else int(term.days or 0)  # the fewest days N months have
+    per = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}[period]
+    return max(1, days // per)
+
+
+def classes_worth(benefits: Iterable[PlanBenefit], term: Term) -> int | None:
+    """What a term's counted benefits are worth at most, each use at its ``value_fen``; None when they are unbounded
+    (a calendar quota on a lifetime card)."""
+    total = 0
+    for b in benefits:
+        if b.kind == "quota":
+            periods = periods_held(b.period or "term", term)
+            if periods is None:
+                return None
+            total += (b.quota or 0) * b.value_fen * periods
+    return total
 
 
 # --- cards ----------------------------------------------------------------------------------------------------

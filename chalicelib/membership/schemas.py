@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.members.schemas import MemberBrief
+from chalicelib.membership.rules import Term, periods_held
 from chalicelib.purchases.schemas import HAPPENED, Happened, MemberRef
 from chalicelib.shared.fields import (
     BUSINESS_DATE,
@@ -176,17 +177,15 @@ class PlanCreate(Input):
 
 
 def periods_in_term(period: str, term: Months | Days | str) -> int | None:
-    """How many of a calendar ``period`` (day, week, month, quarter, year) a term holds at least, whenever it starts
-    (a partial period at its start counts once); None for a lifetime card (no end). ``term`` periods: one."""
-    if period == "term":
-        return 1
-    if not isinstance(term, Months | Days):
-        return None
-    days = term.months * 28 if isinstance(term, Months) else term.days  # the fewest days N months can have
-    if period == "month" and isinstance(term, Months):
-        return term.months
-    per = {"day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}[period]
-    return max(1, days // per)
+    """How many of a calendar ``period`` a plan's term holds at least (``rules.periods_held``); None: lifetime."""
+    held = (
+        Term(months=term.months)
+        if isinstance(term, Months)
+        else Term(days=term.days)
+        if isinstance(term, Days)
+        else Term()
+    )
+    return periods_held(period, held)
 
 
 def _refundable_by_uses(benefits: list[BenefitIn], price_fen: int, term: Months | Days | str) -> None:

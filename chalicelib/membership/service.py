@@ -602,7 +602,9 @@ def _cancellation(
     status = card.status(today)
     # a card refunded by what was not used stays refundable once it lapsed: what was paid for and not used is the
     # member's (a salon's walkthrough lost seven facials at the card's end; prepaid cards keep their balance)
-    if status == "cancelled" or (status == "lapsed" and not (refund_as == "policy" and plan.refund.always_open)):
+    worth = rules.classes_worth(plan.benefits, plan.term)  # a plan made before its classes had to be worth its price
+    refundable = plan.refund.always_open and (worth is None or worth >= plan.price_fen)  # ends with its term (a review)
+    if status == "cancelled" or (status == "lapsed" and not (refund_as == "policy" and refundable)):
         raise CardNotCancellable(f"card {card_id} is {status}")
     policy = plan.refund if refund_as == "policy" else rules.RefundPolicy()
     used = _used_value(holdings.state(member_id, USES), card, plan)

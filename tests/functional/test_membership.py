@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib.ledger.registry import ledger
 from chalicelib.members import service as members_service
+from chalicelib.membership import rules as membership_rules
 from chalicelib.membership.book import MEMBERSHIP, USES
 from chalicelib.shared import clock
 from chalicelib.shared.jobs import run_job
@@ -806,7 +807,9 @@ class TestCancellation:
         balances_add_up(member_id)
         assert ledger().balance(member_id, MEMBERSHIP) == 150_000 - cancelled["refund_fen"]
 
-    def test_a_class_pack_with_a_term_still_refunds_its_classes_left_once_it_lapsed(self, api, admin, partner, member):
+    def test_a_class_pack_with_a_term_still_refunds_its_classes_left_once_it_lapsed(
+        self, api, admin, partner, member, monkeypatch
+    ):
         """Found by a beauty salon's walkthrough: a year's 10-facial card refunded by what was not used lapsed with
         seven facials left, and could no longer be cancelled (409 card-not-cancellable): ¥1,386 paid for nothing.
         What was paid for and not used stays the member's; a card of another refund policy still ends with its term."""
@@ -829,6 +832,13 @@ class TestCancellation:
             assert cards[card["card_id"]] == "lapsed"
             refused(admin.post(at.format(other["card_id"]), {"cancel_id": "C-2", "reason": "到期"}), 409,
                     "card-not-cancellable")  # fmt: skip
+            with monkeypatch.context() as older:  # a plan made before its classes had to be worth its price (a
+                older.setattr(membership_rules, "classes_worth", lambda benefits, term: 198_000 - 1)  # review): its
+                refused(
+                    admin.post(at.format(card["card_id"]), {"cancel_id": "C-0", "reason": "到期"}),
+                    409,
+                    "card-not-cancellable",
+                )  # fmt: skip  lapsed card ends with its term, as before
             cancelled = ok(admin.post(at.format(card["card_id"]), {"cancel_id": "C-1", "reason": "到期退余次"}))
         assert cancelled["refund_fen"] == 198_000 - 3 * 19_800
         assert cancelled["explanation"] == "退还未使用部分，扣除已使用权益594.00元：退款1386.00元"

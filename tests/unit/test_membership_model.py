@@ -18,7 +18,17 @@ from chalicelib.ledger.memory import MemoryStore
 from chalicelib.ledger.model import Claim, Insufficient, Posting, Source
 from chalicelib.membership import rules
 from chalicelib.membership.book import MEMBERSHIP, USES, MembershipBook, UsesBook
-from chalicelib.membership.rules import Card, NotRenewable, Payment, Plan, PlanBenefit, RefundPolicy, Term
+from chalicelib.membership.rules import (
+    Card,
+    NotRenewable,
+    Payment,
+    Plan,
+    PlanBenefit,
+    RefundPolicy,
+    Term,
+    classes_worth,
+    periods_held,
+)
 
 MEMBER = "mb_model"
 START = date(2027, 1, 1)
@@ -402,3 +412,21 @@ def test_a_free_trials_days_count_in_the_term_paid_after_them():
         (date(2027, 1, 1), date(2027, 1, 7)),)  # fmt: skip
     paid = Card("c1", "pt", date(2027, 1, 1), date(2027, 7, 7), 3, payments=(trial, bought, renewed))
     assert paid.paid_terms == ((date(2027, 1, 1), date(2027, 4, 7)), (date(2027, 4, 8), date(2027, 7, 7)))
+
+
+@pytest.mark.parametrize(
+    ("period", "term", "held"),
+    [("term", Term(), 1), ("month", Term(months=6), 6), ("week", Term(months=1), 4), ("day", Term(days=10), 10),
+     ("quarter", Term(months=1), 1), ("year", Term(months=18), 1), ("month", Term(), None)],
+)  # fmt: skip
+def test_a_term_holds_at_least_so_many_periods_whenever_it_starts(period, term, held):
+    assert periods_held(period, term) == held
+
+
+def test_classes_are_worth_their_uses_over_the_term_or_unbounded_on_a_lifetime_card():
+    """A six-month card of one ¥100 class a month is worth ¥600 at most (a probe's ¥1,000 card refunded after all six
+    were taken); a calendar quota on a lifetime card has no end."""
+    monthly = PlanBenefit("yoga", "瑜伽", "quota", quota=1, period="month", value_fen=10_000)
+    assert classes_worth([monthly], Term(months=6)) == 60_000
+    assert classes_worth([monthly], Term()) is None
+    assert classes_worth([PlanBenefit("d", "9折", "discount")], Term(months=6)) == 0
