@@ -20,7 +20,7 @@ from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases import service as purchases
 from chalicelib.purchases.schemas import CounterPurchase
 from chalicelib.shared import clock
-from chalicelib.shared.db import Transaction
+from chalicelib.shared.db import together
 from chalicelib.shared.errors import NotFound, ValidationFailed
 from chalicelib.shared.settings import get_settings
 from chalicelib.tiers import service as tiers
@@ -176,11 +176,5 @@ def _record_sale(member_id: str, purchase: CounterPurchase, day: Takings | None)
         detail = "the wallet paid nothing of this order at this store: take the payment first (储值支付)"
         raise ValidationFailed([{"field": "payment_method", "in": "body", "message": detail}], detail)
 
-    def alongside(tx: Transaction) -> None:
-        unchanged(tx)
-        coupons_unchanged(tx)
-        points_unchanged(tx)
-        if day is not None:
-            day(tx)
-
+    alongside = together(unchanged, coupons_unchanged, points_unchanged, day)
     return purchases.record_at_counter(member_id, purchase, alongside)

@@ -36,7 +36,7 @@ from chalicelib.identity.access import MEMBER, PartnerOrStaff, Staff, StaffOrSel
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
 from chalicelib.members.service import reachable
-from chalicelib.shared.db import Transaction
+from chalicelib.shared.db import Transaction, together
 from chalicelib.shared.errors import (
     Forbidden,
     IdempotencyKeyReused,
@@ -494,14 +494,7 @@ def redeem_coupon(ctx: RequestContext, code: str) -> Reply:
             writes += [counter_order_open(body.order_id, "coupons are used"),
                        no_card_sold_on(body.order.store_id, body.order_id),
                        no_points_on_order(body.order_id, service.PointsOnOrder())]  # fmt: skip
-        if not writes:
-            return None
-
-        def all_of(tx: Transaction) -> None:
-            for write in writes:
-                write(tx)
-
-        return all_of
+        return together(*writes) if writes else None
 
     answer = service.redeem(ctx.caller, code, body.order_id, body.order.model_dump(), ctx.language, new_use)
     return Reply(CouponRedemption.model_validate(answer), status=201)

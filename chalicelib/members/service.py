@@ -814,6 +814,15 @@ SPENDS = {
 }
 
 
+def _shown_minute(member_id: str, code: str, now: datetime) -> int:
+    """The minute the member's code was shown in, which its spends are keyed by; 422 ``member-code-not-current``
+    for a code that is not theirs now."""
+    shown = codes.shown_at(code, member_id, now, get_settings().lookup_hash_key)
+    if shown is None:
+        raise MemberCodeNotCurrent("This code is expired or not the member's: scan the code their pages show now")
+    return shown
+
+
 def spending_code(member_id: str, code: str, spend: str = "paid", of: str = "") -> Callable[[Transaction], None]:
     """The write that spends a member's current code on a payment (``spend``: `paid`), a points redemption
     (`redeemed`) or a use of the benefit ``of`` (`used`: another benefit may be used on the same scan, a facial and a
@@ -824,9 +833,7 @@ def spending_code(member_id: str, code: str, spend: str = "paid", of: str = "") 
     ``member-code-used``, writing nothing; a repeat of the same request is answered from its claim before this is
     written. One scan still pays, redeems and uses coupons on one order."""
     now = clock.real_now()
-    shown = codes.shown_at(code, member_id, now, get_settings().lookup_hash_key)
-    if shown is None:
-        raise MemberCodeNotCurrent("This code is expired or not the member's: scan the code their pages show now")
+    shown = _shown_minute(member_id, code, now)
     used = MemberCodeUsed(f"{SPENDS[spend]}: ask the member for the next code their pages show")
     key = f"member-code-{spend}{f'-{of}' if of else ''}:{member_id}:{shown}"
     return lambda tx: take_in_window(tx, key, 1, now + codes.lifetime(), used)
@@ -838,9 +845,7 @@ def code_on_order(member_id: str, code: str, order_id: str) -> Callable[[Transac
     member's three coupons on three friends' orders on one scan). A marker of the member and the minute the code was
     shown in, naming the order, kept while the code is."""
     now = clock.real_now()
-    shown = codes.shown_at(code, member_id, now, get_settings().lookup_hash_key)
-    if shown is None:
-        raise MemberCodeNotCurrent("This code is expired or not the member's: scan the code their pages show now")
+    shown = _shown_minute(member_id, code, now)
     until = now + codes.lifetime() + timedelta(days=1)
     marker = UniqueRecord(f"member-code-order:{member_id}:{shown}", owner=order_id, created_at=clock.iso(now),
                           expires_at=until)  # fmt: skip

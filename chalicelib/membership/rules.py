@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol
 
 from chalicelib.shared.phrases import Phrase
 
@@ -154,7 +154,20 @@ def periods_held(period: str, term: Term) -> int | None:
     return max(1, days // per)
 
 
-def classes_worth(benefits: Iterable[PlanBenefit], term: Term) -> int | None:
+class Counted(Protocol):
+    """What a benefit's worth over a term reads of it: a plan's or one being made (``schemas.BenefitIn``)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def quota(self) -> int | None: ...
+    @property
+    def period(self) -> str | None: ...
+    @property
+    def value_fen(self) -> int: ...
+
+
+def classes_worth(benefits: Iterable[Counted], term: Term) -> int | None:
     """What a term's counted benefits are worth at most, each use at its ``value_fen``; None when they are unbounded
     (a calendar quota on a lifetime card)."""
     total = 0

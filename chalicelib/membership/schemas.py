@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.members.schemas import MemberBrief
-from chalicelib.membership.rules import Term, periods_held
+from chalicelib.membership.rules import Term, classes_worth
 from chalicelib.purchases.schemas import HAPPENED, Happened, MemberRef
 from chalicelib.shared.fields import (
     BUSINESS_DATE,
@@ -176,16 +176,14 @@ class PlanCreate(Input):
         return self
 
 
-def periods_in_term(period: str, term: Months | Days | str) -> int | None:
-    """How many of a calendar ``period`` a plan's term holds at least (``rules.periods_held``); None: lifetime."""
-    held = (
+def _term_of(term: Months | Days | str) -> Term:
+    return (
         Term(months=term.months)
         if isinstance(term, Months)
         else Term(days=term.days)
         if isinstance(term, Days)
         else Term()
     )
-    return periods_held(period, held)
 
 
 def _refundable_by_uses(benefits: list[BenefitIn], price_fen: int, term: Months | Days | str) -> None:
@@ -203,10 +201,8 @@ def _refundable_by_uses(benefits: list[BenefitIn], price_fen: int, term: Months 
         raise FieldInvalid(
             "benefits", f"refund unused keeps back each use's value: give {', '.join(unvalued)} a value_fen"
         )
-    counts = [periods_in_term(b.period or "term", term) for b in benefits if b.kind == "quota"]
-    quotas = [b for b in benefits if b.kind == "quota"]
-    a_term = sum((b.quota or 0) * b.value_fen * n for b, n in zip(quotas, counts, strict=True) if n is not None)
-    if None not in counts and a_term < price_fen:  # a member using all of them would still be refunded (a probe)
+    a_term = classes_worth(benefits, _term_of(term))
+    if a_term is not None and a_term < price_fen:  # a member using all of them would still be refunded (a probe)
         raise FieldInvalid(
             "benefits",
             f"refund unused: a term's classes are worth {a_term} fen at most, less than its price {price_fen}",

@@ -9,6 +9,7 @@ refused. Services return domain results, never HTTP statuses.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -33,7 +34,7 @@ from chalicelib.membership.rules import Card, Combined, NotRenewable, Plan, Plan
 from chalicelib.membership.schemas import CardCancellation, CounterCardSale, MembershipPayment
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
-from chalicelib.shared.db import Transaction
+from chalicelib.shared.db import Transaction, together
 from chalicelib.shared.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
@@ -404,10 +405,9 @@ def sell_at_counter(
     by_points = ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
     no_points = no_points_on_order(request.order_id, by_points)
 
-    def unpaid(tx: Transaction) -> None:
-        paid_by_wallet(tx)
-        unclaimed_in(tx, legacy, sold_before)  # sold under it, at this store, before orders were the chain's
-        no_points(tx)  # nor points on it (a review: the card's cancellation refunded what points had paid)
+    unpaid = together(paid_by_wallet, functools.partial(unclaimed_in, key=legacy, on_fail=sold_before), no_points)
+    # sold under it at this store before orders were the chain's; nor points on it (a review: the card's
+    # cancellation refunded what points had paid)
 
     why = "coupons were used on this order: a card is sold at its plan's price under a till order of its own"
     no_coupon = coupons.no_coupon_on_order(
@@ -452,13 +452,8 @@ def no_card_sold_on(store_id: str, order_id: str) -> Callable[[Transaction], Non
     (whoever's, however paid), whose cancellation would refund it (422 on ``order_id`` otherwise). No request."""
     why = "a card was sold under this order at the till: a card is paid whole, in its own sale, at its plan's price"
     sold = ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
-    keys = _sale_claim_keys(store_id, order_id)
-
-    def unsold(tx: Transaction) -> None:
-        for key in keys:
-            unclaimed_in(tx, key, sold)
-
-    return unsold
+    return together(*(functools.partial(unclaimed_in, key=key, on_fail=sold)
+                      for key in _sale_claim_keys(store_id, order_id)))  # fmt: skip
 
 
 def _on_sale_or_held(member_id: str, plan: Plan) -> None:

@@ -24,7 +24,7 @@ from chalicelib.points.schemas import (
     Reversal,
 )
 from chalicelib.purchases.service import counter_order_open
-from chalicelib.shared.db import Transaction
+from chalicelib.shared.db import Transaction, together
 from chalicelib.shared.errors import (
     IdempotencyKeyReused,
     InvalidCursor,
@@ -142,7 +142,7 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     if body.order_id is not None and body.order_total_fen is not None:
         order, coupons_held = _as_cash(ctx.caller, body.points, body.order_id, body.order_total_fen, repeats())
         unsold = no_card_sold_on(store_id or "", body.order_id)  # a card is paid whole, at its plan's price (a review)
-        alongside = _both(
+        alongside = together(
             spent, counter_order_open(body.order_id, "points pay part of the order"), coupons_held, unsold
         )
     answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency, store_id, alongside, order)
@@ -165,17 +165,6 @@ def _as_cash(
     except rules.CashRefused as e:
         raise ValidationFailed([{"field": e.field, "in": "body", "message": str(e)}], str(e)) from None
     return service.OrderPart(order_id, cash, total_fen), coupons_held
-
-
-def _both(*writes: Callable[[Transaction], None] | None) -> Callable[[Transaction], None]:
-    """The writes given (None for none) as one that commits them together."""
-    given = [write for write in writes if write is not None]
-
-    def commit(tx: Transaction) -> None:
-        for write in given:
-            write(tx)
-
-    return commit
 
 
 def _not_a_till(caller: Caller, store_id: str) -> ValidationFailed | None:

@@ -420,18 +420,15 @@ def no_points_on_order(order_id: str, on_fail: Exception) -> Callable[[Transacti
 
 def orders_paid_since(member_id: str, store_id: str | None, since: str, look: int = 20) -> list[tuple[str, str, str]]:
     """The till orders points paid part of at a store (None: any) since ``since`` (an instant) and not given back,
-    each with its store and when: found among the member's ``look`` newest points entries (one query, and a read of
-    each such redemption), so an order begun before a run of other entries is left out. Points spent at no store
+    each with its store and when: found among the member's ``look`` newest points entries (one query, and one batch
+    read of their redemptions), so an order begun before a run of other entries is left out. Points spent at no store
     (staff of the whole chain naming none) belong to no till's open orders."""
     entries, _ = ledger().page(member_id, BOOK, look, None, consistent=False)
-    found = []
-    for entry in entries:
-        if entry.kind == "redeem" and entry.source.kind == "redemption" and entry.occurred_at >= since:
-            record = RedemptionRecord.find(str(entry.source.id))
-            standing = record is not None and record.order_id and record.store_id and record.status == "completed"
-            if record is not None and standing and store_id in (None, record.store_id):
-                found.append((str(record.order_id), str(record.store_id), str(record.created_at)))
-    return found
+    spent = {str(e.source.id) for e in entries if e.kind == "redeem" and e.source.kind == "redemption"
+             and e.occurred_at >= since}  # fmt: skip
+    records = RedemptionRecord.batch_get(list(spent)) if spent else []
+    return [(str(r.order_id), str(r.store_id), str(r.created_at)) for r in records
+            if r.order_id and r.store_id and r.status == "completed" and store_id in (None, r.store_id)]  # fmt: skip
 
 
 ORDER_REFUNDED = Phrase("退款退回抵现积分", "Points as cash given back: the order was refunded")
@@ -445,7 +442,7 @@ def return_order_points(member_id: str, order_id: str, alongside: Transaction) -
     if record is None or record.status != "completed" or record.member_id != member_id:
         return False
     try:
-        reverse(member_id, redemption_id, ORDER_REFUNDED, None, alongside=alongside, require=None)
+        reverse(member_id, redemption_id, ORDER_REFUNDED, None, alongside=alongside, require=None, known=record)
     except AlreadyReversed:
         return False
     return True
@@ -465,12 +462,14 @@ def redemption_json(entry: dict[str, Any]) -> dict[str, Any]:
 def reverse(
     member_id: str, redemption_id: str, reason: str | Phrase, key: IdempotencyKey | None,
     alongside: Transaction | None = None, require: Requirement | None = "present",
+    known: RedemptionRecord | None = None,
 ) -> Outcome:  # fmt: skip
     """Give a redemption's points back to the lots they came from, exactly once; its event names the store where
     they were spent, so that store's figures take them back. ``alongside`` commits with it (a consumer's marker);
-    ``require`` None gives them back whatever became of the member (a refund owes them)."""
+    ``require`` None gives them back whatever became of the member (a refund owes them); ``known``: the redemption as
+    its caller read it (its status is the write's condition either way)."""
     why = reason if isinstance(reason, Phrase) else phrased(reason, REVERSED)
-    redemption = RedemptionRecord.find(redemption_id)
+    redemption = known or RedemptionRecord.find(redemption_id)
     if redemption is None or redemption.member_id != member_id:
         raise NotFound(f"No redemption {redemption_id!r} for member {member_id!r}")
     draws = draws_of(json.loads(redemption.draws or "[]"))

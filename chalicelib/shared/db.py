@@ -383,6 +383,18 @@ class Transaction:
         return _Write("update", apply, None, False, lambda: _item_key(record))
 
 
+def together(*writes: Callable[[Transaction], None] | None) -> Callable[[Transaction], None]:
+    """The writes given (None: none) as one that adds them all to a transaction: conditions and records of several
+    domains that must commit with one post."""
+    given = [write for write in writes if write is not None]
+
+    def add(tx: Transaction) -> None:
+        for write in given:
+            write(tx)
+
+    return add
+
+
 def table_definition(cls: type[Record], name: str) -> dict[str, Any]:
     """The CreateTable arguments of a record class: keys, indexes and stream, billed on demand."""
     schema = cls._get_schema()

@@ -12,6 +12,7 @@ engine's refusals into domain errors; they never return HTTP statuses.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import itertools
@@ -34,7 +35,7 @@ from chalicelib.points.book import BOOK as POINTS
 from chalicelib.purchases.schemas import CLOCK_SKEW, MemberRef
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
-from chalicelib.shared.db import Transaction
+from chalicelib.shared.db import Transaction, together
 from chalicelib.shared.errors import (
     Conflict,
     DomainError,
@@ -971,27 +972,16 @@ def counter_payment_held(
                     continue
                 detail = f"order {order_id} was paid from another member's stored value: it is not this member's"
                 raise ValidationFailed([{"field": "order_id", "in": "body", "message": detail}], detail) from None
-    seen = [(holder, holdings.accounts[holder]) for holder in holders]
     moved = PaymentMoved("The order's wallet payment changed meanwhile")
-
-    def unchanged(tx: Transaction) -> None:
-        for holder, account in seen:
-            unchanged_in(tx, holder, account, moved)
-
-    return paid, unchanged
+    return paid, together(*(functools.partial(unchanged_in, holder=holder, seen=holdings.accounts[holder],
+                                              on_fail=moved) for holder in holders))  # fmt: skip
 
 
 def counter_order_unpaid(store_id: str, order_id: str, on_fail: Exception) -> Callable[[Transaction], None]:
     """The condition a sale paid apart from stored value commits with: no stored-value payment was taken at the
     store's till under this order (``on_fail`` otherwise). A condition, not a read: it costs no request."""
-    conditions = [never_posted(payment_holder(COUNTER, payment_id), on_fail)
-                  for payment_id in _order_payment_ids(store_id, order_id)]  # fmt: skip
-
-    def unpaid(tx: Transaction) -> None:
-        for condition in conditions:
-            condition(tx)
-
-    return unpaid
+    return together(*(never_posted(payment_holder(COUNTER, payment_id), on_fail)
+                      for payment_id in _order_payment_ids(store_id, order_id)))  # fmt: skip
 
 
 def counter_payments_since(member_id: str, since: str, store_id: str | None, look: int = 20) -> list[dict[str, Any]]:
