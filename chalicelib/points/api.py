@@ -37,6 +37,7 @@ from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
 from chalicelib.shared.settings import get_settings
 from chalicelib.stores.service import not_open
+from chalicelib.wallet import service as wallet
 
 READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 REDEEM = StaffOrSelf(Permission.POINTS_REDEEM, serves=True)
@@ -122,9 +123,10 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     积分抵现: with `order_id` and `order_total_fen`, the points pay part of a till order, each worth
     `LOYALTY_POINT_VALUE_FEN` fen, at most `LOYALTY_POINTS_CASH_MAX_PERCENT` of the order (422 on `points` past it or
     for points not worth whole fen; 422 on `order_id` when the chain takes none, from the member themselves, or once
-    the order's sale is recorded or a card was sold under it); once per order, by any member (409 `order-points-used`,
-    whatever the key, even once given back), after its coupons (none after them). The sale recorded at the counter
-    (消费记账) counts what they paid; a refund of all of it gives them back."""
+    the order's sale is recorded, a card was sold under it or another member's stored value paid it); once per
+    order, by any member (409 `order-points-used`, whatever the key, even once given back), after its coupons (none
+    after them). The sale recorded at the counter (消费记账) counts what they paid; a refund of all of it gives them
+    back."""
     body: RedemptionCreate = ctx.body
     member_id = reachable(ctx.caller, member_id)
     repeats = functools.cache(lambda: service.repeats(ctx.idempotency))  # read once, where asked
@@ -142,8 +144,9 @@ def redeem(ctx: RequestContext, member_id: str) -> Reply:
     if body.order_id is not None and body.order_total_fen is not None:
         order, coupons_held = _as_cash(ctx.caller, body.points, body.order_id, body.order_total_fen, repeats())
         unsold = no_card_sold_on(store_id or "", body.order_id)  # a card is paid whole, at its plan's price (a review)
+        paid_apart = None if repeats() else wallet.order_paid_by(member_id, store_id or "", body.order_id)
         alongside = together(
-            spent, counter_order_open(body.order_id, "points pay part of the order"), coupons_held, unsold
+            spent, counter_order_open(body.order_id, "points pay part of the order"), coupons_held, unsold, paid_apart
         )
     answer, _ = service.redeem(member_id, body.points, body.reason, ctx.idempotency, store_id, alongside, order)
     return _created(answer, Redemption)

@@ -418,6 +418,18 @@ def no_points_on_order(order_id: str, on_fail: Exception) -> Callable[[Transacti
     return lambda tx: tx.check(RedemptionRecord, redemption_id, condition=none, on_fail=on_fail)
 
 
+def no_other_members_points(member_id: str, order_id: str) -> Callable[[Transaction], None]:
+    """The condition the member's stored-value payment of a till order commits with: no other member's points pay
+    part of it now (422 on ``order_id``: a review's member B paid an order from the wallet that member A's points
+    paid part of, after which neither's sale could be recorded). No request."""
+    redemption_id = order_redemption_id(order_id)
+    theirs_or_none = (RedemptionRecord.redemption_id.does_not_exist() | (RedemptionRecord.member_id == member_id)
+                      | (RedemptionRecord.status == "reversed"))  # fmt: skip
+    detail = f"another member's points paid part of order {order_id}: it is not this member's"
+    refused = ValidationFailed([{"field": "order_id", "in": "body", "message": detail}], detail)
+    return lambda tx: tx.check(RedemptionRecord, redemption_id, condition=theirs_or_none, on_fail=refused)
+
+
 def orders_paid_since(member_id: str, store_id: str | None, since: str, look: int = 20) -> list[tuple[str, str, str]]:
     """The till orders points paid part of at a store (None: any) since ``since`` (an instant) and not given back,
     each with its store and when: found among the member's ``look`` newest points entries (one query, and one batch

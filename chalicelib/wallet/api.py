@@ -8,6 +8,7 @@ from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
 from chalicelib.members.service import MemberCodeNotCurrent, MemberCodeUsed, reachable
+from chalicelib.points import service as points
 from chalicelib.shared import clock
 from chalicelib.shared.errors import (
     AlreadyExists,
@@ -242,14 +243,18 @@ def wallet_counter_payment(ctx: RequestContext, member_id: str) -> Reply:
     member; 422 for a store that does not exist or is not one of a store-scoped cashier's; 428 without
     `Idempotency-Key`; 429 after 10 wrong codes for the member in 10 minutes, whatever the code, until the window ends;
     422 on `order_id` for an order whose sale the counter recorded already (消费记账: the wallet pays first), or under
-    which a card was sold at the store (开卡/续卡: a card is paid from stored value in its own sale).
+    which a card was sold at the store (开卡/续卡: a card is paid from stored value in its own sale), or that another
+    member's points paid part of (积分抵现: an order is one member's sale).
     """
     from chalicelib.membership.service import no_card_sold_on  # a card's cancellation would refund it again
     from chalicelib.purchases.service import counter_order_open  # the counter's record of a sale
 
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
-    conditions = (counter_order_open(ctx.body.order_id, "the wallet pays"),
-                  no_card_sold_on(ctx.body.store_id, ctx.body.order_id))  # fmt: skip
+    conditions = (
+        counter_order_open(ctx.body.order_id, "the wallet pays"),
+        no_card_sold_on(ctx.body.store_id, ctx.body.order_id),
+        points.no_other_members_points(member_id, ctx.body.order_id),
+    )  # an order is one member's
     answer = service.pay_at_counter(member_id, ctx.body, conditions)
     return Reply(WalletPaymentAnswer.model_validate(answer), status=201)
 

@@ -977,6 +977,14 @@ def counter_payment_held(
                                               on_fail=moved) for holder in holders))  # fmt: skip
 
 
+def order_paid_by(member_id: str, store_id: str, order_id: str) -> Callable[[Transaction], None]:
+    """The condition points paying part of a till order commit with (积分抵现): no other member's stored value paid
+    it (422 on ``order_id``; an order is one member's sale: a review's member A's points and member B's wallet paid
+    one order, after which neither's sale could be recorded). One read of the order's payments, held to the commit
+    (``PaymentMoved``)."""
+    return counter_payment_held(member_id, store_id, order_id, others_refused=True)[1]
+
+
 def counter_order_unpaid(store_id: str, order_id: str, on_fail: Exception) -> Callable[[Transaction], None]:
     """The condition a sale paid apart from stored value commits with: no stored-value payment was taken at the
     store's till under this order (``on_fail`` otherwise). A condition, not a read: it costs no request."""

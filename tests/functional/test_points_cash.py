@@ -240,3 +240,37 @@ def test_an_orders_points_are_one_members_and_its_sale_totals_what_they_were_pai
     assert (smaller.status, smaller.body["errors"][0]["field"]) == (422, "total_fen")
     assert item_counts() == before
     assert cashier.post(f"/v1/members/{member}/purchases", sale("POS-T", paid=1_900)).status == 201
+
+
+def test_an_order_is_one_members_whether_points_or_stored_value_came_first(api, member):
+    """A probe: member A's points paid part of an order and member B's stored value paid it too (each write checked its
+    own kind), after which neither's sale could be recorded. One member's points and wallet pay an order; another's
+    either way is 422 on `order_id`, and nothing is written."""
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    manager = api.as_(token_for(["store_manager"], ("SH-001",)))
+    other, _ = member_token("13900000002")
+    topped = {"store_id": "SH-001", "order_id": "TOP-1", "amount_fen": 10_000}
+    assert manager.post(f"/v1/members/{other}/wallet/top-ups", topped).status == 201
+    api.post(f"/v1/members/{other}/points/adjustments", {"points": 2_000, "reason": "开卡礼"},
+             headers={"idempotency-key": "opening-other"})  # fmt: skip
+
+    def pay(member_id, order_id, key):
+        body = {"store_id": "SH-001", "order_id": order_id, "amount_fen": 1_000,
+                "member_code": members.member_code(member_id).code}  # fmt: skip
+        return cashier.post(f"/v1/members/{member_id}/wallet/payments", body, headers={"idempotency-key": key})
+
+    assert as_cash(manager, member, 500, order_id="POS-A", code=False, key="cash-key-a").status == 201
+    before = item_counts()
+    theirs = pay(other, "POS-A", "till-key-a")
+    assert (theirs.status, theirs.body["errors"][0]["field"]) == (422, "order_id")
+    assert item_counts() == before
+    assert pay(other, "POS-B", "till-key-b").status == 201
+    before = item_counts()
+    mine = as_cash(manager, member, 500, order_id="POS-B", code=False, key="cash-key-b")
+    assert (mine.status, mine.body["errors"][0]["field"]) == (422, "order_id")
+    assert item_counts() == before
+    assert as_cash(manager, other, 500, order_id="POS-B", code=False, key="cash-key-b2").status == 201
+    assert cashier.post(f"/v1/members/{other}/purchases", {**sale("POS-B", paid=3_300), "payment_method": "mixed",
+                                                          "other_method": "cash"}).status == 201  # fmt: skip
+    assert_balanced(member)
+    assert_balanced(other)
