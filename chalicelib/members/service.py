@@ -258,8 +258,9 @@ MAX_TRANSACTION_ITEMS = 100
 
 def import_rows(rows: list[ImportRow]) -> list[ImportOutcome]:
     """Import a batch of rows (distinct phones): one read for their markers, one data-key call, and one
-    transaction for as many rows as fit in 100 items. When a transaction is refused (a phone or member number
-    taken meanwhile), its rows are registered one by one, so each gets its own answer. A row whose marker
+    transaction for as many rows as fit in 100 items (a member number two rows give goes in two). When a
+    transaction is refused (a phone or member number taken meanwhile, or by an earlier row), its rows are
+    registered one by one, so each gets its own answer. A row whose marker
     holds its fingerprint is ``skipped`` (``imported`` when its own import job left the marker: a retried
     chunk counts its rows once); another fingerprint is refused."""
     keys = [repository.import_key(row.registration.phone) for row in rows]
@@ -277,6 +278,7 @@ def import_rows(rows: list[ImportRow]) -> list[ImportOutcome]:
     data_keys = keyring().new_data_keys(len(fresh))
     _note_registered([_registered_month(rows[i].registration) for i in fresh])
     group: list[int] = []
+    numbers: set[str] = set()  # the member numbers the transaction holds: two rows of a file may give one
     tx = Transaction()
     for i, data_key in zip(fresh, data_keys, strict=True):
         row = rows[i]
@@ -286,14 +288,15 @@ def import_rows(rows: list[ImportRow]) -> list[ImportOutcome]:
             outcomes[i] = e
             continue
         part = Transaction()
-        _register(part, data=row.registration, member_no=row.registration.member_no or new_member_no(),
-                  fingerprint=row.fingerprint, opening=row.opening, data_key=data_key,
-                  import_id=row.import_id)  # fmt: skip
-        if len(tx) + len(part) > MAX_TRANSACTION_ITEMS:
+        member_no = row.registration.member_no or new_member_no()
+        _register(part, data=row.registration, member_no=member_no, fingerprint=row.fingerprint, opening=row.opening,
+                  data_key=data_key, import_id=row.import_id)  # fmt: skip
+        if len(tx) + len(part) > MAX_TRANSACTION_ITEMS or member_no in numbers:  # one item once a transaction
             _commit_rows(tx, group, rows, outcomes)
-            tx, group = Transaction(), []
+            tx, group, numbers = Transaction(), [], set()
         tx.extend(part)
         group.append(i)
+        numbers.add(member_no)
     _commit_rows(tx, group, rows, outcomes)
     return [outcome if outcome is not None else "imported" for outcome in outcomes]
 

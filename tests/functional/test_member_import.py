@@ -53,6 +53,16 @@ def test_good_rows_import_and_bad_rows_are_reported(tmp_path, store, api):
     assert api.post("/v1/members/lookup", {"member_no": "OLD-0002"}).body["name"] == "李四"
 
 
+def test_two_rows_giving_one_member_number_refuse_the_second_alone(tmp_path, store, api):
+    """A probe: two rows of a file with one member number put its item twice in one transaction, which DynamoDB
+    refuses whole, so every row of the batch was reported as an unexpected error and none was imported."""
+    rows = ["张三,13800000001,,,,,,OLD-1", "李四,13800000002,,,,,,", "王五,13800000003,,,,,,OLD-1"]
+    report = import_members(write(tmp_path, rows), workers=1)
+    assert (report.imported, report.failed, report.errors) == (2, 1, [(4, "member_no", "already another member's")])
+    assert api.post("/v1/members/lookup", {"member_no": "OLD-1"}).body["name"] == "张三"
+    assert api.post("/v1/members/lookup", {"phone": "13800000002"}).status == 200
+
+
 def test_running_the_same_file_again_adds_nothing(tmp_path, store):
     path = write(tmp_path, ROWS)
     import_members(path, workers=1)
