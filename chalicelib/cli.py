@@ -378,8 +378,9 @@ def members_import(file: Path, encoding: str, direct: bool, workers: int) -> Non
 
     By default the file goes through the import job, as on AWS: uploaded to the imports bucket, planned into
     parts and imported by the local stack's queue workers; progress comes from the import. Prints a JSON
-    summary; error rows go to FILE.errors.csv (row, field, reason). Exit 0 when every row was imported or
-    already there, 1 when some rows failed, 2 on a usage error (the file refused: encoding, header).
+    summary; error rows go to FILE.errors.csv (row, field, reason, 原因: the reason in Chinese). Exit 0 when
+    every row was imported or already there, 1 when some rows failed, 2 on a usage error (the file refused:
+    encoding, header).
     """
     from tqdm import tqdm
 
@@ -401,7 +402,9 @@ def members_import(file: Path, encoding: str, direct: bool, workers: int) -> Non
             raise click.UsageError(str(e)) from None
     summary = report.summary()
     if report.errors:
-        summary["error_report"] = str(write_error_report(file, report))
+        from chalicelib.members.reasons import reason_zh
+
+        summary["error_report"] = str(write_error_report(file, report, reason_zh))
     else:
         error_report_path(file).unlink(missing_ok=True)  # a report from an earlier run no longer applies
     if not direct:

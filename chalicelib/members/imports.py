@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.members import importer, service
+from chalicelib.members.reasons import reason_zh
 from chalicelib.members.records import MemberImportRecord
 from chalicelib.shared import clock, uploads
 from chalicelib.shared.csvfiles import ImportUsageError, chunk_rows, error_report_text, plan_chunks
@@ -391,8 +392,8 @@ def error_rows(import_id: str, scope: frozenset[str] = frozenset()) -> Iterator[
 
 
 def error_report(import_id: str, scope: frozenset[str] = frozenset()) -> str:
-    """The error rows as the CSV file the CLI writes (row, field, reason)."""
-    return error_report_text(list(error_rows(import_id, scope)))
+    """The error rows as the CSV file the CLI writes (row, field, reason, 原因)."""
+    return error_report_text(list(error_rows(import_id, scope)), reason_zh)
 
 
 def handle_import_messages(records: list[dict[str, Any]], max_receives: int) -> dict[str, list[dict[str, str]]]:

@@ -68,8 +68,9 @@ def get_import(ctx: RequestContext, import_id: str) -> Reply:
           tag="member imports", access=IMPORT, errors=(NotFound,), content_type="text/csv")  # fmt: skip
 def get_import_errors(ctx: RequestContext, import_id: str) -> Response:
     """The import's error rows as CSV (UTF-8 with a byte order mark, for spreadsheets): `row` (the line of the
-    file, the header being line 1), `field` (the column) and `reason`, in file order: the same report the CLI
-    writes next to the file. It names lines and columns, never a row's values. Complete once the import is.
+    file, the header being line 1), `field` (the column), `reason` and `原因` (the reason in Chinese, for the
+    operator who mends the file), in file order: the same report the CLI writes next to the file. It names lines
+    and columns, never a row's values. Complete once the import is.
 
     Errors: 404 for an unknown import (or one beyond the caller's stores)."""
     return Response(

@@ -176,17 +176,22 @@ def error_report_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.errors.csv")
 
 
-def write_error_report(path: Path, report: ImportReport) -> Path:
-    """The error rows as CSV next to the input: ``<name>.errors.csv`` with row, field, reason."""
+Explain = Callable[[str, str], str]  # (field, reason) -> the reason in Chinese
+
+
+def write_error_report(path: Path, report: ImportReport, explain: Explain | None = None) -> Path:
+    """The error rows as CSV next to the input: ``<name>.errors.csv`` with row, field, reason (and 原因)."""
     target = error_report_path(path)
-    target.write_text(error_report_text(report.errors), encoding="utf-8", newline="")
+    target.write_text(error_report_text(report.errors, explain), encoding="utf-8", newline="")
     return target
 
 
-def error_report_text(errors: list[tuple[int, str, str]]) -> str:
-    """Error rows as CSV text (row, field, reason), with a byte order mark so spreadsheets read it as UTF-8."""
+def error_report_text(errors: list[tuple[int, str, str]], explain: Explain | None = None) -> str:
+    """Error rows as CSV text (row, field, reason; with ``explain``, a fourth column 原因: the reason in Chinese),
+    with a byte order mark so spreadsheets read it as UTF-8."""
     text = io.StringIO(newline="")
     writer = csv.writer(text)
-    writer.writerow(["row", "field", "reason"])
-    writer.writerows(errors)
+    writer.writerow(["row", "field", "reason", *(["原因"] if explain else [])])
+    writer.writerows((row, column, reason, *([explain(column, reason)] if explain else []))
+                     for row, column, reason in errors)  # fmt: skip
     return "\ufeff" + text.getvalue()

@@ -407,8 +407,9 @@ def test_members_are_imported_from_a_csv_file(site: Site, console: Screens, tmp_
     with page.expect_download() as download:
         page.locator("[data-test=import-errors]").click()
     report = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    assert report.splitlines()[0] == "row,field,reason"
+    assert report.splitlines()[0] == "row,field,reason,原因"
     assert report.splitlines()[1].startswith("3,phone,")
+    assert report.splitlines()[1].endswith(",手机号只能是数字，不能含字母")
     shot(console, "import-completed")
 
 

@@ -203,7 +203,8 @@ class TestCommand:
         summary = json.loads(result.stdout)
         with open(summary["error_report"], encoding="utf-8-sig") as report:
             rows = list(csv.reader(report))
-        assert rows[0] == ["row", "field", "reason"]
+        assert rows[0] == ["row", "field", "reason", "原因"]
+        assert rows[1][3] == "不是有效的手机号"  # the reason in Chinese, for the operator who mends the file
         assert [row[:2] for row in rows[1:]] == [
             ["4", "phone"],
             ["5", "store_id"],

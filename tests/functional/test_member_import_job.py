@@ -95,8 +95,9 @@ def test_an_import_creates_an_upload_url_then_plans_imports_and_reports_like_the
     report = api.get(f"/v1/members/imports/{created['import_id']}/errors")
     assert report.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(report.body.lstrip("\ufeff"))))
-    assert rows == [["row", "field", "reason"], ["4", "phone", "not a valid phone number"],
-                    ["5", "store_id", "no store 'NO-STORE'"], ["6", "phone", "the same phone as row 2"]]  # fmt: skip
+    assert rows == [["row", "field", "reason", "原因"], ["4", "phone", "not a valid phone number", "不是有效的手机号"],
+                    ["5", "store_id", "no store 'NO-STORE'", "没有门店 NO-STORE"],
+                    ["6", "phone", "the same phone as row 2", "与第 2 行的手机号相同"]]  # fmt: skip
     assert api.post("/v1/members/lookup", {"member_no": "OLD-0002"}).body["name"] == "李四"
 
 
