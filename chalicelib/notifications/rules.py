@@ -175,7 +175,7 @@ def decide(situation: Situation) -> Decision:
         if kind.purpose is Purpose.SERVICE or (kind.purpose is Purpose.MARKETING and "inbox" in setting.channels):
             return Decision("inbox", inbox=True, reason=_telling(passed), passed_over=tuple(passed))
         return Decision("suppressed", reason=_telling(passed), passed_over=tuple(passed))
-    release = _release_at(situation, chosen)
+    release = release_at(situation.kind, policy, situation.now, chosen)
     if release is None:
         return Decision("send", chosen, with_copy, passed_over=tuple(passed))
     if release > situation.now + policy.max_delay or (situation.send_by and release > situation.send_by):
@@ -201,8 +201,10 @@ def _telling(passed: list[tuple[str, str]]) -> str:
     return next((reason for reason in REASONS if reason in reasons), "no-address")
 
 
-def _release_at(situation: Situation, channel: str) -> datetime | None:
-    kind, policy, now = situation.kind, situation.policy, situation.now
+def release_at(kind: Kind, policy: Policy, now: datetime, channel: str) -> datetime | None:
+    """When a message of ``kind`` on ``channel`` may go, if not ``now`` (business time): the end of the quiet hours,
+    and for marketing SMS of the providers' window too; None when it may go now. Asked when it is decided, and again
+    when it is released (a release job running late must not send into the next night)."""
     if kind.timing is Timing.IMMEDIATE and kind.purpose is not Purpose.MARKETING:
         return None
     release = quiet_until(now, policy)

@@ -16,6 +16,7 @@ Login codes (``request_code``) take the same path with their recipient and text 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -40,6 +41,7 @@ from chalicelib.notifications.rules import (
     Situation,
     consent_reason,
     decide,
+    release_at,
     render,
     with_opt_out,
 )
@@ -303,7 +305,8 @@ class Outgoing:
 
 
 def send(tx: Transaction, mid: str) -> str | None:
-    """Send a queued message once and add its outcome to ``tx``; returns the outcome (None: nothing to do)."""
+    """Send a queued message once and add its outcome to ``tx``; returns the outcome (None: nothing to do). Consent,
+    and for marketing the membership not frozen, are asked again: either may have changed since it was decided."""
     from chalicelib.notifications import channels
 
     record = MessageRecord.find(mid)
@@ -323,6 +326,12 @@ def send(tx: Transaction, mid: str) -> str | None:
     profile = profiles.profile(record.member_id) if record.member_id else None
     if profile is not None and (withdrawn := _consent_withdrawn(record, profile)):
         return _finish(tx, record, "suppressed", reason=withdrawn)
+    if (
+        record.member_id
+        and Purpose(record.purpose) is Purpose.MARKETING
+        and members.status_of(record.member_id) == MemberStatus.FROZEN
+    ):  # since it was decided (held overnight)
+        return _finish(tx, record, "suppressed", reason="member-frozen")
     outgoing = _outgoing(record, profile)
     if outgoing is None:
         return _finish(tx, record, "failed", reason="no-address")
@@ -478,10 +487,15 @@ def releasable(partition: str, now: datetime) -> Iterator[MessageRecord]:
 
 
 def release(record: MessageRecord, now: datetime) -> int:
-    """Queue a held message whose quiet hours ended (or drop it, too late, past its ``send_by``); once."""
+    """Queue a held message whose quiet hours ended (or drop it, too late, past its ``send_by``); once. A release
+    that finds the next night's quiet hours begun (its job ran late: a probe's messages went out at 05:42) holds it
+    again until they end, unless that is past its ``send_by`` (too late)."""
     tx = Transaction()
     local = now.astimezone(_tz())
-    late = record.send_by is not None and record.send_by < clock.iso(now)
+    quiet = release_at(KINDS[record.kind], settings.policy(), local, str(record.channel))
+    late = record.send_by is not None and record.send_by < clock.iso(quiet or now)
+    if quiet is not None and not late:
+        return _hold_again(record, quiet)
     status = "suppressed" if late else "queued"
     actions = [MessageRecord.status.set(status), MessageRecord.release_partition.remove()]
     if late:
@@ -511,6 +525,18 @@ def release(record: MessageRecord, now: datetime) -> int:
     except _AlreadyReleased:
         return 0
     return 1
+
+
+def _hold_again(record: MessageRecord, until: datetime) -> int:
+    """Keep a held message held until ``until`` (the quiet hours a late release found begun); 0: none released."""
+    partition = f"{until.astimezone(_tz()).date().isoformat()}#{_shard(record.message_id, HELD_SHARDS)}"
+    tx = Transaction()
+    tx.update(MessageRecord(record.message_id),
+              [MessageRecord.release_at.set(clock.iso(until)), MessageRecord.release_partition.set(partition)],
+              condition=MessageRecord.status == "held", on_fail=_AlreadyReleased())  # fmt: skip
+    with contextlib.suppress(_AlreadyReleased):  # released by another run meanwhile
+        tx.commit()
+    return 0
 
 
 class _AlreadyReleased(Exception):

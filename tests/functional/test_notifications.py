@@ -943,6 +943,53 @@ class TestAfterReview:
         assert (message.status, message.reason) == ("suppressed", "opted-out")
         assert sent_to("0001") == []
 
+    def test_a_held_marketing_message_is_not_sent_once_the_membership_was_frozen_overnight(self, aws, api, member):
+        """A probe: an announcement held through the night went out to a member frozen before its release."""
+        member_id, _ = member
+        profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", True)], profiles.Proof("member-page"))
+        body = {"title": "冻结前", "text": "冻结前活动", "member_ids": [member_id]}
+        ok(api.post("/v1/notifications/announcements", body, headers={"idempotency-key": "announce-frozen"}), 202)
+        with clock.frozen(NIGHT):
+            through(aws)
+        assert [m.status for m in messages_of(member_id)] == ["held"]
+        etag = api.get(f"/v1/members/{member_id}").headers["etag"]
+        ok(api.patch(f"/v1/members/{member_id}", {"status": "frozen"}, headers={**MERGE_PATCH, "if-match": etag}))
+        with clock.frozen(datetime(2026, 11, 21, 9, 15, tzinfo=TZ)):
+            run_job(notification_jobs.release_held_messages, clock.business_today())
+            through(aws)
+        [message] = messages_of(member_id)
+        assert (message.status, message.reason) == ("suppressed", "member-frozen")
+        assert sent_to("0001") == []
+
+    def test_a_late_release_in_the_next_nights_quiet_hours_holds_it_again_or_drops_it(self, aws, api, member):
+        """A probe: the release job running late (a test clock moved on) sent held messages at 05:42, inside the
+        quiet hours. A release that finds them begun holds the message until they end, or, past its send-by, drops it
+        as too late."""
+        member_id, _ = member
+        with clock.frozen(NIGHT):  # held until 09:00, to go by 00:30 the night after (the longest hold: 24 hours)
+            _emit("points.expiring", member_id, {"member_id": member_id, "expires_on": "2027-12-31", "points": 9})
+            through(aws)
+        with clock.frozen(datetime(2026, 11, 21, 21, 45, tzinfo=TZ)):  # the release ran late, in the quiet hours
+            run_job(notification_jobs.release_held_messages, clock.business_today())
+            through(aws, times=2)
+        [message] = messages_of(member_id)
+        assert (message.status, message.reason) == ("suppressed", "too-late")
+        ok(api.patch("/v1/notifications/policy", {"max_delay_hours": 72}, headers=POLICY_PATCH))
+        with clock.frozen(NIGHT):
+            _emit("points.expiring", member_id, {"member_id": member_id, "expires_on": "2027-12-30", "points": 8})
+            through(aws)
+        with clock.frozen(datetime(2026, 11, 22, 5, 42, tzinfo=TZ)):  # late again: held until 09:00, within 72 hours
+            run_job(notification_jobs.release_held_messages, clock.business_today())
+            through(aws, times=2)
+            held = [m for m in messages_of(member_id) if m.status == "held"]
+            assert [m.release_at for m in held] == [clock.iso(datetime(2026, 11, 22, 9, 0, tzinfo=TZ))]
+        assert sent_to("0001") == []
+        with clock.frozen(datetime(2026, 11, 22, 9, 15, tzinfo=TZ)):
+            run_job(notification_jobs.release_held_messages, clock.business_today())
+            through(aws, times=2)
+        [text] = sent_to("0001")
+        assert "8积分" in text.text
+
     def test_a_retried_announcement_is_sent_once(self, aws, api, member):
         member_id, _ = member
         body = {"title": "重试", "text": "只发一次", "member_ids": [member_id]}
