@@ -1,7 +1,12 @@
-/** A report's rows as a CSV file Excel opens in Chinese: UTF-8 with a byte-order mark, CRLF lines, quoted cells. */
+/**
+ * A report's rows as a CSV file Excel opens in Chinese: UTF-8 with a byte-order mark, CRLF lines, quoted cells, and
+ * text a spreadsheet would take for a formula (=, +, -, @ first; a plan or member named =HYPERLINK(…)) behind an
+ * apostrophe, as the server's exports write it; numbers (−12.50) stay numbers.
+ */
 export function csvOf(columns, rows) {
   const cell = (value) => {
-    const text = value === null || value === undefined ? '' : String(value)
+    let text = value === null || value === undefined ? '' : String(value)
+    if (/^[=+\-@\t\r]/.test(text) && !/^[+-]?\d[\d,]*(\.\d+)?$/.test(text)) text = `'${text}`
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
   }
   const lines = [columns.map((c) => cell(c.title)), ...rows.map((row) => columns.map((c) => cell(c.value(row))))]
