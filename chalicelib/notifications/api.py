@@ -4,6 +4,7 @@ member's message history and consents, and the day's report of what was and was 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.identity.access import ANY_STAFF, MEMBER, PUBLIC, MemberSelf, Staff, StaffOrSelf
@@ -49,6 +50,7 @@ from chalicelib.shared.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    RateLimited,
     Unauthenticated,
     ValidationFailed,
 )
@@ -95,9 +97,13 @@ def _preferences(member_id: str, language: str, found: profiles.Profile | None =
     return Reply(MessagePreferences.model_validate(body))
 
 
-def _change(member_id: str, patch: PreferencesPatch, source: str, note: str | None = None) -> profiles.Profile:
-    """Record the answers of ``patch``; granting marketing needs the wording version the member was shown. An erased
-    member's consents are closed (409 ``member-erased``); a frozen member may switch channels off, not on (403)."""
+def _change(
+    member_id: str, patch: PreferencesPatch, source: str, note: str | None = None,
+    marketing_granted_by: Callable[[], None] | None = None,
+) -> profiles.Profile:  # fmt: skip
+    """Record the answers of ``patch``; granting marketing needs the wording version the member was shown (and
+    ``marketing_granted_by``: the member there, for staff). An erased member's consents are closed (409
+    ``member-erased``); a frozen member may switch channels off, not on (403)."""
     reach = members.reach_of(member_id)
     if reach is None or reach.status == MemberStatus.ERASED:
         raise members.MemberErased(f"Member {member_id} was erased: nothing is sent to them")
@@ -105,6 +111,8 @@ def _change(member_id: str, patch: PreferencesPatch, source: str, note: str | No
         raise MembershipFrozen("The membership is frozen: channels may be switched off, not on")
     current = settings.policy().wording_version
     grants_marketing = any(a.granted and a.purpose == "marketing" for a in patch.consents)
+    if grants_marketing and marketing_granted_by is not None:
+        marketing_granted_by()
     if grants_marketing and patch.wording_version != current:
         raise StaleWording(f"Marketing consent is given to wording {current!r}; show it and send its version")
     changes = [ConsentChange(a.channel, a.purpose, a.granted) for a in patch.consents]
@@ -517,12 +525,26 @@ def member_preferences(ctx: RequestContext, member_id: str) -> Reply:
     access=Staff(Permission.MEMBERS_WRITE, serves=True),
     body=StaffPreferencesPatch,
     response=MessagePreferences,
-    errors=(NotFound, ValidationFailed, StaleWording),
+    errors=(NotFound, ValidationFailed, StaleWording, members.MemberCodeNotCurrent, RateLimited),
 )
 def change_member_preferences(ctx: RequestContext, member_id: str) -> Reply:
-    """Record answers the member gave staff (at the counter, on the phone), as `staff` with the note saying how."""
+    """Record answers the member gave staff (at the counter, on the phone), as `staff` with the note saying how.
+
+    A marketing consent is the member's own: staff record one granted only with the member there, `member_code` the
+    code their pages show now (422 on `member_code` without one, 422 `member-code-not-current` for another, 429
+    after ten). A probe's store manager switched marketing back on one request after the member had switched it off,
+    with a note as the only proof. Withdrawals, service messages and the language need no code: the member may ask
+    any store, or call, to stop texts."""
     body = ctx.body
-    changed = _change(reachable(ctx.caller, member_id), body, "staff", note=body.note)
+    member_id = reachable(ctx.caller, member_id)
+
+    def there() -> None:
+        if not body.member_code:
+            detail = "a marketing consent is the member's own: scan the code their pages show (会员码)"
+            raise ValidationFailed([{"field": "member_code", "in": "body", "message": detail}], detail)
+        members.require_present(member_id, body.member_code)
+
+    changed = _change(member_id, body, "staff", note=body.note, marketing_granted_by=there)
     return _preferences(member_id, ctx.language, changed)
 
 

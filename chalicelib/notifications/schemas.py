@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.members.schemas import MemberNo
-from chalicelib.shared.fields import FEN, NEXT_CURSOR, UTC_INSTANT, Day, Trimmed
+from chalicelib.shared.fields import FEN, NEXT_CURSOR, UTC_INSTANT, Day, MemberCode, Trimmed
 from chalicelib.shared.http import Input, MergePatch, Schema
 from chalicelib.shared.pagination import PageQuery
 
@@ -175,6 +175,11 @@ class StaffPreferencesPatch(PreferencesPatch):
     model_config = ConfigDict(json_schema_extra={"examples": [{**PREFERENCES_EXAMPLE, "note": "会员到店口头要求"}]})
 
     note: Note = Field(description="how the member gave the answer (kept as its proof)")
+    member_code: MemberCode | None = Field(
+        default=None,
+        description="the member's code (会员码) as their pages show it now: a marketing consent staff record is the "
+        "member's own, given with them there (withdrawals and service messages need none)",
+    )
 
 
 class ConsentChangeRow(Schema):

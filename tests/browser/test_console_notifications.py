@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_coupons import demo_member
-from tests.browser.test_console_members import new_member
+from tests.browser.test_console_members import member_code, new_member
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 
 TITLE = "消息 · 会员管理后台"
@@ -181,6 +181,18 @@ def test_a_marketing_message_is_reported_its_unsent_member_opened_and_their_cons
     unbound = page.locator("[data-test=unreachable-wechat]")  # WeChat consent would reach nothing: none bound
     expect(unbound).to_contain_text("未绑定微信")
     page.locator("[data-test=consent-sms-marketing]").click()
+    asked = page.get_by_role("dialog", name="会员本人授权")  # marketing consent is the member's own: they are there
+    asked.get_by_role("textbox").fill("0000000000000000")
+    asked.get_by_role("button", name="确定").click()
+    prompt = page.get_by_role("dialog", name="记录会员授权")
+    prompt.get_by_role("textbox").fill("会员在门店口头同意接收短信活动")
+    prompt.get_by_role("button", name="确定").click()
+    expect(page.get_by_text("会员码已过期或不是该会员的")).to_be_visible()
+    expect(switch).not_to_be_checked()
+    page.locator("[data-test=consent-sms-marketing]").click()
+    asked.get_by_role("textbox").fill(member_code(site, member["phone"]))
+    console.shot("consent-code")
+    asked.get_by_role("button", name="确定").click()
     prompt = page.get_by_role("dialog", name="记录会员授权")
     prompt.get_by_role("textbox").fill("会员在门店口头同意接收短信活动")
     console.shot("consent-note")

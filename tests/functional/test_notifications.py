@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from chalicelib.identity import member_auth
+from chalicelib.members import service as members
 from chalicelib.notifications import channels, profiles, service
 from chalicelib.notifications import jobs as notification_jobs
 from chalicelib.notifications.channels.dev_outbox import dev_outbox
@@ -384,6 +385,33 @@ class TestConsent:
         assert history[1]["at"] == "2019-03-08T06:20:00.000Z"
         assert history[0]["actor"].startswith("staff:")
         assert ok(api.get(f"/v1/members/{member_id}"))["consents"]["sms"]["granted"] is False
+
+    def test_staff_record_a_marketing_consent_only_with_the_member_there(self, aws, api, member):
+        """A probe: a store manager switched marketing back on one request after the member switched it off, a note
+        the only proof. Granting marketing takes the member's code; withdrawing and service messages do not."""
+        member_id, _ = member
+        manager = api.as_(token_for(["store_manager"], ("BJ-001",)))  # of another store: staff serve any member
+        version = ok(api.get(f"/v1/members/{member_id}/message-preferences"))["wording"]["version"]
+        grant = {"consents": [{"channel": "sms", "purpose": "marketing", "granted": True}], "note": "电话中同意",
+                 "wording_version": version}  # fmt: skip
+        before = item_counts()
+        missing = refused(manager.patch(f"/v1/members/{member_id}/message-preferences", grant, headers=MERGE_PATCH),
+                          422, "validation-failed")  # fmt: skip
+        assert missing["errors"][0]["field"] == "member_code"
+        assert item_counts() == before
+        wrong = {**grant, "member_code": "0000000000000000"}
+        refused(manager.patch(f"/v1/members/{member_id}/message-preferences", wrong, headers=MERGE_PATCH), 422,
+                "member-code-not-current")  # fmt: skip
+        assert item_counts() == {**before, "rates": before["rates"] + 2}  # a miss counted: for the member, the caller
+        there = {**grant, "note": "会员到店出示会员码", "member_code": members.member_code(member_id).code}
+        ok(manager.patch(f"/v1/members/{member_id}/message-preferences", there, headers=MERGE_PATCH))
+        off = {"consents": [{"channel": "sms", "purpose": "marketing", "granted": False}], "note": "来电要求退订"}
+        ok(manager.patch(f"/v1/members/{member_id}/message-preferences", off, headers=MERGE_PATCH))
+        history = ok(api.get(f"/v1/members/{member_id}/consent-history"))["items"]
+        assert [(h["granted"], h["note"]) for h in history[:2]] == [
+            (False, "来电要求退订"),
+            (True, "会员到店出示会员码"),
+        ]
 
     def test_an_sms_reply_of_t_withdraws_marketing_on_sms(self, api, member, monkeypatch):
         member_id, client = member
