@@ -364,8 +364,9 @@ def member_benefits(ctx: RequestContext, member_id: str) -> Reply:
 def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
     """A cashier records one use of a counted benefit (a class, a car wash) for the member in front of them, any member
     of the chain, at one of their stores (`store_id`, kept on the use record with the note and who recorded it):
-    drawn from the source that ends first. Once per `use_id`: the same id again answers the same answer
-    (`duplicate: true`).
+    drawn from `source_id` (the card or tier the benefits list names) or, left out, from the source that ends first.
+    Once per `use_id`: the same id again answers the same answer (`duplicate: true`). A code the member holds as
+    different benefits (two class packs whose classes share it, under other names) needs `source_id` (422 on it).
 
     Errors: 409 `quota-exhausted` when none are left this period (nothing recorded); 404 `benefit-not-held` when
     the member has no such counted benefit now; 404 `member-unavailable` for an unknown, frozen or erased member;
@@ -394,7 +395,7 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
         ctx.caller.require_trading_at(body.store_id, "store_id")
         if not store_exists(body.store_id):
             raise ValidationFailed([{"field": "store_id", "in": "body", "message": "no such store"}])
-    answer = service.use(member_id, benefit_id, body.use_id, body.note, body.store_id, spent)
+    answer = service.use(member_id, benefit_id, body.use_id, body.note, body.store_id, spent, body.source_id)
     return Reply(BenefitUseAnswer.model_validate(answer), status=201)
 
 

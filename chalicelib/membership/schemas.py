@@ -564,6 +564,12 @@ class BenefitUse(Input):
         description="the member's code (会员码) as their pages show it now: a cashier uses a member's benefit only "
         "with the member there (staff who adjust points need none); not part of the use's content",
     )
+    source_id: Id | None = Field(
+        default=None,
+        description="the card (`mc_…`) or tier (its code) to draw from, as the member's benefits list it "
+        "(`source_id`); left out, the source that ends first. Needed when the member holds the code as different "
+        "benefits (two class packs whose classes share a code)",
+    )
 
 
 class BenefitUseRecord(Schema):
@@ -599,7 +605,8 @@ class BenefitUseAnswer(Schema):
     member_id: str = Field(description="the member's id (`mb_…`)")
     benefit_id: str = Field(description="the benefit's code")
     source_id: str = Field(description="the tier or card whose quota it drew from")
-    remaining: int = Field(description="uses left of this benefit this period, every source added")
+    remaining: int = Field(description="uses left of this benefit this period: of the source named, else every source "
+                           "added")
     period_ends_on: date = Field(description=f"the last day of the period it counts in; {BUSINESS_DATE}")
     reversed: bool = Field(default=False, description="true when this took the use back")
     duplicate: bool = Field(default=False, description="true when this repeats an earlier call: the first answer")

@@ -830,13 +830,16 @@ def use_recorded(member_id: str, use_id: str) -> bool:
 
 def use(
     member_id: str, benefit_id: str, use_id: str, note: str, store_id: str | None = None,
-    alongside: Callable[[Transaction], None] | None = None,
+    alongside: Callable[[Transaction], None] | None = None, source_id: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Record one use of a counted benefit, once per use id: drawn from the source that ends first (a card before
-    the tier), never beyond the period's quota (409 ``quota-exhausted``), under races too; a repeat of a use taken
-    back since says ``reversed`` (a use id records one use, for good: a new use takes a new id). One read of the
-    member's account and one transaction (the member's status is proven by the account, or checked in the
-    transaction). ``alongside`` commits with it (the member code it spends)."""
+    """Record one use of a counted benefit, once per use id: drawn from ``source_id`` (a card's id, or the tier's
+    code) when named, else from the source that ends first (a card before the tier), never beyond the period's quota
+    (409 ``quota-exhausted``), under races too; a repeat of a use taken back since says ``reversed`` (a use id records
+    one use, for good: a new use takes a new id). Sources offering the code under different names are different
+    benefits (two packs' classes, each coded `benefit-1` by default: a walkthrough's 体适能课 came off the dance pack):
+    unnamed, 422 on ``source_id``. One read of the member's account and one transaction (the member's status is
+    proven by the account, or checked in the transaction). ``alongside`` commits with it (the member code it
+    spends)."""
     claim = Claim.of(f"benefit-use|{member_id}|{use_id}", {"benefit_id": benefit_id},
                      conflict=UseConflict(f"Use {use_id!r} was recorded for another benefit"))  # fmt: skip
     drawn: list[tuple[str, int, date]] = []
@@ -846,9 +849,15 @@ def use(
         today = clock.business_today()
         sources, _, _ = sources_of(holdings, member_id, today)
         uses: Uses = holdings.state(member_id, USES)
-        offering = [(s, b) for s in sources for b in s.benefits if b.benefit_id == benefit_id and b.kind == "quota"]
+        offering = [(s, b) for s in sources for b in s.benefits if b.benefit_id == benefit_id and b.kind == "quota"
+                    and source_id in (None, s.key.partition(":")[2])]  # fmt: skip
         if not offering:
-            raise BenefitNotHeld(f"The member has no counted benefit {benefit_id!r} now")
+            raise BenefitNotHeld(f"The member has no counted benefit {benefit_id!r} now"
+                                 + (f" from {source_id!r}" if source_id else ""))  # fmt: skip
+        if len({b.name for _, b in offering}) > 1:
+            held = "; ".join(f"{s.key.partition(':')[2]} ({s.name}: {b.name})" for s, b in offering)
+            said = f"{benefit_id!r} is more than one benefit of the member's: name the one to use ({held})"
+            raise ValidationFailed([{"field": "source_id", "in": "body", "message": said}], said)
         offering.sort(key=lambda found: (found[0].until or date.max, found[0].key))
         left_total = 0
         chosen = None

@@ -178,6 +178,32 @@ def test_a_class_pack_is_refunded_by_what_was_not_used_and_a_discount_on_it_is_r
     expect(row.locator("[data-test=plan-refund]")).to_have_text("退还未使用部分（按次扣除）")
 
 
+def test_a_class_is_used_from_the_pack_whose_row_was_clicked(site: Site, console: Screens) -> None:
+    """An education chain's walkthrough: two packs' classes both coded `benefit-1` (the plan form's default then),
+    and 记录使用 on the 体适能课 row took a class off the dance pack."""
+    member = new_member(site, "两张次卡")
+    packs = {}
+    for name, lesson, classes in (("体适能次卡", "体适能课", 20), ("舞蹈次卡", "舞蹈课", 10)):
+        made = site.api("POST", "/v1/membership/plans", {
+            "name": f"{name}-{secrets.token_hex(2)}", "term": {"months": 6}, "price_fen": 100_00, "auto_renew": False,
+            "benefits": [{"benefit_id": "shared-class", "name": lesson, "kind": "quota", "quota": classes,
+                          "period": "term"}]})  # fmt: skip
+        card_paid(site, member["member_id"], made)
+        packs[lesson] = made
+    page = log_in(console, site)
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.get_by_role("tab", name="会员卡与权益").click()
+    benefits = page.locator("[data-test=member-benefits]")
+    fitness = benefits.locator("[data-test=benefit-rows] tr", has_text="体适能课")
+    dance = benefits.locator("[data-test=benefit-rows] tr", has_text="舞蹈课")
+    expect(dance.locator("[data-test=benefit-remaining]")).to_have_text("10 / 10 次")
+    fitness.get_by_role("button", name="记录使用：体适能课").click()
+    expect(benefits.locator("[data-test=benefit-used]")).to_contain_text("已记录一次「体适能课」，本期剩余 19 次")
+    expect(fitness.locator("[data-test=benefit-remaining]")).to_have_text("19 / 20 次")
+    expect(dance.locator("[data-test=benefit-remaining]")).to_have_text("10 / 10 次")
+    console.shot("two-packs")
+
+
 def test_a_members_card_is_used_until_none_is_left_then_cancelled_with_its_refund_explained(
     site: Site, console: Screens
 ) -> None:

@@ -345,6 +345,44 @@ class TestBenefits:
                 api.post("/v1/membership/plans", {**plan, "term": term, "refund": refund}), 422, "validation-failed"
             )
 
+    def test_two_packs_whose_classes_share_a_code_are_used_each_from_the_pack_named(self, api, partner, member):
+        """An education chain's walkthrough: two plans' classes were both coded `benefit-1` (the console's default),
+        and a 体适能课 recorded at the counter came off the dance pack, the SMS naming 舞蹈课 and the two packs' classes
+        added together. A use names its pack; unnamed, a code held as two benefits is 422 and nothing is drawn."""
+        member_id, client = member
+        packs = {}
+        for name, classes, lesson in (("体适能20次", 20, "体适能课"), ("舞蹈10次", 10, "舞蹈课")):
+            plan = {
+                **GOLD_CARD,
+                "name": name,
+                "term": {"months": 6},
+                "benefits": [
+                    {"benefit_id": "benefit-1", "name": lesson, "kind": "quota", "quota": classes, "period": "term"}
+                ],
+            }
+            plan_id = ok(api.post("/v1/membership/plans", plan), 201)["plan_id"]
+            with clock.frozen(DAY1):
+                ok(paid(api, partner, member_id, plan_id, f"P-{classes}"))
+            packs[name] = plan_id
+        cashier = Staff(api, ["cashier"], stores=("SH-001",))
+        with clock.frozen(DAY1 + timedelta(days=1)):
+            held = {i["source_name"]: i["source_id"] for i in ok(client.get("/v1/me/benefits"))["items"]}
+            path = f"/v1/members/{member_id}/benefits/benefit-1/uses"
+            unnamed = refused(cashier.post(path, {"use_id": "U-1", "store_id": "SH-001"}), 422, "validation-failed")
+            assert unnamed["errors"][0]["field"] == "source_id"
+            assert "体适能课" in unnamed["detail"] and "舞蹈课" in unnamed["detail"]  # noqa: PT018  which to name
+            untouched = {i["source_name"]: i["remaining"] for i in ok(client.get("/v1/me/benefits"))["items"]}
+            assert untouched == {"体适能20次": 20, "舞蹈10次": 10}
+            fitness = {"use_id": "U-1", "store_id": "SH-001", "source_id": held["体适能20次"]}
+            used = ok(cashier.post(path, fitness), 201)
+            assert (used["source_id"], used["remaining"]) == (held["体适能20次"], 19)
+            left = {i["source_name"]: i["remaining"] for i in ok(client.get("/v1/me/benefits"))["items"]}
+            assert left == {"体适能20次": 19, "舞蹈10次": 10}
+            elsewhere = {"use_id": "U-2", "store_id": "SH-001", "source_id": "mc_nothing"}
+            refused(
+                cashier.post(f"/v1/members/{member_id}/benefits/benefit-1/uses", elsewhere), 404, "benefit-not-held"
+            )
+
     def test_a_ten_class_card_bought_again_the_day_it_was_cancelled_gives_ten_classes_afresh(
         self, api, partner, member
     ):

@@ -37,10 +37,12 @@ export const cancelCard = (memberId, cardId, body) =>
 export const memberBenefits = (memberId) => api.get(`/members/${path(memberId)}/benefits`)
 
 /** Record one use of a counted benefit (`benefits:use`), once per `useId`: the same id again answers the same use,
- * at `storeId` (the till's; one of a store-scoped caller's). 409 `quota-exhausted` when none are left this period. */
-export const recordUse = (memberId, benefitId, useId, storeId = null, note = '', memberCode = '') =>
+ * at `storeId` (the till's; one of a store-scoped caller's), drawn from `sourceId` (the card or tier of the row
+ * clicked: two packs' classes may share a code). 409 `quota-exhausted` when none are left this period. */
+export const recordUse = (memberId, benefitId, useId, storeId = null, note = '', memberCode = '', sourceId = '') =>
   api.post(`/members/${path(memberId)}/benefits/${path(benefitId)}/uses`,
-    { use_id: useId, note, ...(storeId ? { store_id: storeId } : {}), ...(memberCode ? { member_code: memberCode } : {}) })
+    { use_id: useId, note, ...(storeId ? { store_id: storeId } : {}), ...(memberCode ? { member_code: memberCode } : {}),
+      ...(sourceId ? { source_id: sourceId } : {}) })
 
 /** The member's use record (消课记录), newest first: `{items: [{kind, use_id, reason, note, store_id, at, recorded_by}],
  * next_cursor}`. */
