@@ -634,7 +634,7 @@ def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: in
     days it paid for that are not yet used (today counts as used), rounded down; a payment for days not begun gives
     all of it back. Full within N days: everything not yet refunded, when the first payment is at most N days old.
     Unused: everything not yet refunded, on any day. With ``deduct_used`` (always with unused), the value of the
-    benefits used is kept back, from the latest payments' parts first. Only payments no cancellation settled count,
+    benefits used is kept back, from the earliest payments' parts first. Only payments no cancellation settled count,
     and uses an earlier cancellation counted are not counted again.
     ``waived``: cancelled without a refund (``policy`` none), which the explanation says as such."""
     open_payments = [p for p in card.payments if not p.settled and p.amount_fen > p.refunded_fen]
@@ -679,13 +679,15 @@ def _refunding(why: Phrase, total: int) -> Phrase:
 
 
 def _kept_back(parts: list[tuple[str, int]], amount: int) -> tuple[list[tuple[str, int]], int]:
-    """``parts`` less ``amount`` kept back, from the latest payments' parts first, and how much was kept back."""
+    """``parts`` less ``amount`` kept back, from the earliest payments' parts first (what was used was used of them
+    first: an education chain's walkthrough read the second pack's order, at another centre maybe, charged for the
+    classes taken on the first), and how much was kept back."""
     remaining, kept = amount, []
-    for payment_id, fen in reversed(parts):
+    for payment_id, fen in parts:
         take = min(fen, remaining)
         remaining -= take
         kept.append((payment_id, fen - take))
-    return list(reversed(kept)), amount - remaining
+    return kept, amount - remaining
 
 
 def keeping_back_used_packs(refund: Refund, taken: Sequence[Mapping[str, str]], discounts: Mapping[str, int]) -> Refund:

@@ -269,7 +269,7 @@ def test_a_class_pack_refunds_the_classes_left_on_any_day_of_any_term() -> None:
     both = rules.extend(first, termed, card_id="mc_t", payment_id="p2", kind="renewal", amount_fen=1_500,
                         paid_at="t", today=START + timedelta(days=5))  # fmt: skip
     refund = rules.refund_for(both, termed.refund, START + timedelta(days=15), 4 * 150)
-    assert refund.parts == (("p1", 1_500), ("p2", 900))  # the uses kept back from the latest payment first
+    assert refund.parts == (("p1", 900), ("p2", 1_500))  # the uses kept back from the first payment, theirs
     source = rules.card_source(both, termed)
     assert source.draws_ahead  # the second term's classes are there at once: a refund keeps back what they gave
 
