@@ -185,14 +185,15 @@ def _card_lapsed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "membership-lapsed", occurrence, {"plan": p["plan_name"]})]
 
 
-REFUND_TO = {  # where a cancelled card's refund goes, by how its payments were taken (a walkthrough: the text said not)
+REFUND_TO = {  # where a cancelled card's refund goes, by how its payments were taken (a walkthrough: the text said not;
+    # a till's WeChat payment was told to collect its refund at the store: the store refunds it the way it was paid)
     "wallet": ("，已退回储值", ", back in your stored value"),
-    "counter": ("，请在门店领取", ", given back at the store"),
+    "counter": ("，由门店按原支付方式退还", ", refunded by the store the way you paid"),
     "partner": ("，将原路退回", ", to the way you paid"),
 }
 REFUND_PART = {  # each way's share, when the refund goes back more than one way (a walkthrough: the text said neither)
     "wallet": ("{amount}元已退回储值", "{amount} CNY back in your stored value"),
-    "counter": ("{amount}元请在门店领取", "{amount} CNY given back at the store"),
+    "counter": ("{amount}元由门店按原支付方式退还", "{amount} CNY refunded by the store the way you paid"),
     "partner": ("{amount}元将原路退回", "{amount} CNY to the way you paid"),
 }
 

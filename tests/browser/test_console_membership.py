@@ -284,6 +284,7 @@ def test_a_members_card_is_used_until_none_is_left_then_cancelled_with_its_refun
     console.shot("cancelled")
     page.locator("[data-test=cancel-confirm]").click()  # 关闭
     expect(card.locator("[data-test=card-status]")).to_have_text("已退卡")
+    expect(card.locator("[data-test=card-cancelled-on]")).to_contain_text("已退卡，不再有效")  # not its old end alone
     expect(card.locator("[data-test=card-payments]")).to_have_text("1 笔付款 · 1 笔已结清")  # never refunded again
     expect(card.locator("[data-test=card-paid]")).to_have_text(
         f"¥{(plan['price_fen'] + refund['amount_fen']) / 100:.2f}"

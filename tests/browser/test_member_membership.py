@@ -123,7 +123,7 @@ def test_a_member_buys_the_gym_card_from_the_wallet_turns_auto_renewal_on_and_re
                          {"cancel_id": f"m-cancel-{bought['card_id']}", "reason": "搬家"}, who="admin")  # fmt: skip
     page = open_as(mobile, site, tokens, "/membership")  # what came back, said on the card
     shown = page.locator("[data-test=my-card]", has_text=MEMBERSHIP_PLAN["name"]).locator("[data-test=card-until]")
-    expect(shown).to_contain_text(f"已退卡，退款 ¥{cancelled['refund_fen'] / 100:.2f}")
+    expect(shown).to_contain_text(f"已退卡，退款 ¥{cancelled['refund_fen'] / 100:.2f}（已退回钱包）")  # paid from it
     page.locator("[data-test=my-card]", has_text=MEMBERSHIP_PLAN["name"]).locator("[data-test=card-history]").click()
     sheet = page.locator("[data-test=card-history-sheet]")  # how it was worked out, as the refund explained it
     expect(sheet).to_contain_text(cancelled["explanation"][:12])

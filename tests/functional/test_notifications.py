@@ -832,7 +832,7 @@ TRIGGERS = [
             "packs_taken_back": [],
         },
         "membership-cancelled",
-        "您的面部护理10次卡已退卡，退款2195.83元，请在门店领取。",
+        "您的面部护理10次卡已退卡，退款2195.83元，由门店按原支付方式退还。",
     ),
     (
         "coupon.expiring",

@@ -254,10 +254,10 @@ def test_a_card_refund_going_back_two_ways_says_each():
     event = {"member_id": "m", "card_id": "c", "plan_id": "p", "cancel_id": "C-1", "plan_name": "48课时包",
              "refund_fen": 920_000, "parts": parts}  # fmt: skip
     (notice,) = notices_of("membership.card-cancelled", event, TZ, 2_000)
-    assert notice.variables["refund_to"] == "（4400.00元请在门店领取，4800.00元已退回储值）"
+    assert notice.variables["refund_to"] == "（4400.00元由门店按原支付方式退还，4800.00元已退回储值）"
     assert (
         notice.variables["refund_to_en"]
-        == " (4400.00 CNY given back at the store; 4800.00 CNY back in your stored value)"
+        == " (4400.00 CNY refunded by the store the way you paid; 4800.00 CNY back in your stored value)"
     )
     (one,) = notices_of("membership.card-cancelled", {**event, "parts": parts[:1], "refund_fen": 480_000}, TZ, 2_000)
     assert one.variables["refund_to"] == "，已退回储值"
