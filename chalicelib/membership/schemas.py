@@ -605,8 +605,9 @@ class BenefitUseAnswer(Schema):
     member_id: str = Field(description="the member's id (`mb_…`)")
     benefit_id: str = Field(description="the benefit's code")
     source_id: str = Field(description="the tier or card whose quota it drew from")
-    remaining: int = Field(description="uses left of this benefit this period: of the source named, else every source "
-                           "added")
+    remaining: int = Field(
+        description="uses left of this benefit this period: of the source named, else every source added"
+    )
     period_ends_on: date = Field(description=f"the last day of the period it counts in; {BUSINESS_DATE}")
     reversed: bool = Field(default=False, description="true when this took the use back")
     duplicate: bool = Field(default=False, description="true when this repeats an earlier call: the first answer")

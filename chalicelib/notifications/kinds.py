@@ -292,8 +292,8 @@ KINDS: dict[str, Kind] = {
             "membership-lapsed",
             S,
             DAY,
-            ("会员卡已过期", "您的{plan}已过期，相关权益已停止，续费即可恢复。"),
-            ("Membership lapsed", "Your {plan} has lapsed and its benefits have stopped; renew to get them back."),
+            ("会员卡已过期", "您的{plan}已过期，相关权益已停止；续费将开通新的一期。"),
+            ("Membership lapsed", "Your {plan} has lapsed and its benefits have stopped; renewing starts a new term."),
             description="a paid card lapsed after its grace days",
         ),
         _kind(

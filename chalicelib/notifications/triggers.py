@@ -150,10 +150,14 @@ def _card_paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "membership-card-paid", p["payment_id"], variables)]
 
 
-ENDING = {  # what becomes of a 次卡's classes not used at its end: carried by a renewal, refundable, or gone
+ENDING = {  # what becomes of a 次卡's classes not used at its end: carried by a renewal, refundable, or gone (an
+    # education chain's walkthrough renewed early on 续费后权益不中断 and lost 15 classes at the first term's end)
     "carries": ("（续费可结转）", " (a renewal carries them)"),
-    "refundable": ("（到期后仍可申请退还未使用部分）", " (what is not used can still be refunded after it ends)"),
-    "ends": ("（到期作废）", " (they end with it)"),
+    "refundable": (
+        "（续费不结转，到期后仍可申请退还未使用部分）",
+        " (a renewal does not carry them; what is not used can still be refunded after it ends)",
+    ),
+    "ends": ("（到期作废，续费不结转）", " (they end with it; a renewal does not carry them)"),
 }
 
 

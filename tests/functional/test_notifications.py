@@ -817,7 +817,7 @@ TRIGGERS = [
             "uses_left": [{"benefit": "面部护理", "left": 8}],
         },
         "membership-expiring",
-        "（还剩7天），面部护理还剩8次未使用（到期作废），续费后权益不中断。",
+        "（还剩7天），面部护理还剩8次未使用（到期作废，续费不结转），续费后权益不中断。",
     ),
     (
         "membership.card-cancelled",  # where the refund goes (a walkthrough: the text said not)

@@ -270,7 +270,9 @@ def test_a_card_ending_says_its_unused_classes_end_with_it_unless_a_renewal_carr
              "uses_left": [{"benefit": "课时", "left": 38, "carries": False}, {"benefit": "体测", "left": 1,
                                                                               "carries": True}]}  # fmt: skip
     (notice,) = notices_of("membership.card-expiring", event, TZ, 2_000)
-    assert notice.variables["uses_left"] == "，课时还剩38次未使用（到期作废），体测还剩1次未使用（续费可结转）"
+    assert (
+        notice.variables["uses_left"] == "，课时还剩38次未使用（到期作废，续费不结转），体测还剩1次未使用（续费可结转）"
+    )
 
 
 def test_a_card_refunded_by_what_was_not_used_says_its_classes_left_can_still_be_refunded():
@@ -284,8 +286,9 @@ def test_a_card_refunded_by_what_was_not_used_says_its_classes_left_can_still_be
         "uses_left": [{"benefit": "面部护理", "left": 7, "carries": False, "refundable": True}],
     }
     (notice,) = notices_of("membership.card-expiring", event, TZ, 2_000)
-    assert notice.variables["uses_left"] == "，面部护理还剩7次未使用（到期后仍可申请退还未使用部分）"
+    assert notice.variables["uses_left"] == "，面部护理还剩7次未使用（续费不结转，到期后仍可申请退还未使用部分）"
     assert (
         notice.variables["uses_left_en"]
-        == "; 7 × 面部护理 not used yet (what is not used can still be refunded after it ends)"
+        == "; 7 × 面部护理 not used yet (a renewal does not carry them; what is not used can still be refunded after it"
+        " ends)"
     )
