@@ -647,7 +647,7 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     assert sale_order not in card.inner_text()  # a top-up taking it, cutting off the sale's coupons and payment)
     card.get_by_label("充值金额（元）").fill("5000.01")  # above a cashier's one top-up, and the wallet's limit: the
     card.locator("[data-test=take-top-up]").click()  # limit no one may pass is said, not a store manager's (a
-    confirm(page, "已收取现金 ¥5000.01，为 充值会员 充值？", "充值")  # walkthrough), once the money is said taken
+    confirm(page, "已收取现金 ¥5,000.01，为 充值会员 充值？", "充值")  # walkthrough), once the money is said taken
     expect(card).to_contain_text("超过储值余额上限，最多还可充 ¥5,000.00")
     card.locator(".el-select").first.click()
     page.get_by_role("option", name="充200送30").click()

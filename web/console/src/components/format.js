@@ -3,7 +3,7 @@ import { localizedWith } from '@shared/phrases'
 import { i18n } from '../i18n'
 
 export { yuan } from '@shared/session'
-export { businessToday, money, signedMoney, when } from './forms'
+export { businessToday, grouped, money, signedMoney, when } from './forms'
 
 /** A phone as people read it: a mainland mobile in E.164 (`+8613800138000`) as `138 0013 8000`; any other as it is. */
 export function phoneText(phone) {

@@ -187,8 +187,12 @@ export function signedMoney(fen) {
 /** Fen as money reads on a screen, with thousands separated as the dashboard and the member pages write it:
  * `¥2,531.83` (`yuan` stays plain, for inputs and CSV files). */
 export function money(fen) {
-  const grouped = (Number(fen || 0) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
-  return `¥${grouped}`
+  return `¥${grouped(fen)}`
+}
+
+/** Yuan as said in a sentence after its own ¥: 3,600.00 (a walkthrough read ¥3600.00 at the till beside ¥5,000.00). */
+export function grouped(fen) {
+  return (Number(fen || 0) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
 }
 
 /** Yuan typed by a person (`123.45`) as whole fen, or NaN. */
