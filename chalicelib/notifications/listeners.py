@@ -4,11 +4,13 @@ was decided, and the consent ledger recording what members said at registration 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from chalicelib.notifications import profiles, service, settings, triggers
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
 from chalicelib.shared.settings import get_settings
+from chalicelib.stores.service import find_store
 
 
 @consumer("message-dispatcher", queue="notifications", types=list(triggers.TRIGGERS))
@@ -16,9 +18,17 @@ def dispatch_notices(tx: Transaction, event: Event) -> None:
     """Each notice the event gives is decided once; its message is written with the consumer's marker."""
     low = settings.policy().low_balance_fen
     grants_spent: Counter[tuple[str, str]] = Counter()
-    for notice in triggers.notices_of(event.type, event.payload, get_settings().tz, low):
+    for notice in triggers.notices_of(event.type, named_stores(event.payload), get_settings().tz, low):
         service.dispatch(tx, notice, grants_spent)
     service.spend_grants(tx, grants_spent)
+
+
+def named_stores(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with its pickup store's name, which the member's text says (a walkthrough's parent was told an
+    order was ready without which centre); one cached read, only for an event naming a pickup store."""
+    store_id = payload.get("pickup_store_id")
+    store = find_store(store_id) if store_id and "pickup_store_name" not in payload else None
+    return {**payload, "pickup_store_name": store.name} if store else payload
 
 
 @consumer("message-sender", queue="notifications", types=[service.REQUESTED])

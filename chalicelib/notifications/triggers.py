@@ -127,9 +127,16 @@ def _coupon_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "coupon-expiring", p["code"], variables, _end_of(p["valid_until"], tz))]
 
 
+A_STORE = Phrase("门店", "the store")  # an order's pickup store not named (an event from before it was)
+
+
 def _mall(kind: str) -> Callable[[Payload, ZoneInfo, int], list[Notice]]:
     def notices(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-        variables = {"order_id": p["order_id"], "reward": p.get("reward_name") or p["order_id"]}
+        variables = {
+            "order_id": p["order_id"],
+            "reward": p.get("reward_name") or p["order_id"],
+            "store": p.get("pickup_store_name") or A_STORE,
+        }  # a walkthrough's parent was not told which centre
         return [Notice(p["member_id"], kind, p["order_id"], variables)]
 
     return notices

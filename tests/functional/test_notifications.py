@@ -869,7 +869,7 @@ TRIGGERS = [
             "pickup_store_id": "SH-001",
         },
         "mall-order-ready",
-        "mo_2已可到店自提",
+        "mo_2已可到门店自提",
     ),
 ]
 
@@ -1017,6 +1017,17 @@ class TestAfterReview:
             through(aws, times=2)
         [text] = sent_to("0001")
         assert "8积分" in text.text
+
+    def test_a_pickup_message_names_the_store_to_collect_at(self, aws, api, member):
+        """An education chain's walkthrough: a parent was told an exchange was ready without which centre."""
+        member_id, _ = member
+        ok(api.post("/v1/stores", {"store_id": "HZ-01", "name": "杭州西湖中心", "city": "杭州", "region": "华东"}), 201)
+        ready = {"order_id": "mo_9", "reward_name": "帆布袋", "status": "ready_for_pickup", "pickup_store_id": "HZ-01"}
+        with clock.frozen(NOON):
+            _emit("mall.order-ready-for-pickup", member_id, {"member_id": member_id, **ready})
+            through(aws, times=2)
+        [text] = [m.text for m in sent_to("0001")]
+        assert "帆布袋已可到杭州西湖中心自提" in text
 
     def test_a_retried_announcement_is_sent_once(self, aws, api, member):
         member_id, _ = member

@@ -212,10 +212,15 @@ def test_a_mall_order_s_message_names_what_was_exchanged_not_the_order_id():
         "order_id": "mo_01M8TG8FA0CZ",
         "reward_name": "品牌帆布袋",
         "pickup_store_id": "SH-001",
+        "pickup_store_name": "静安店",
     }
     (notice,) = notices_of("mall.order-ready-for-pickup", ready, TZ, 2_000)
     text = render(KINDS["mall-order-ready"].words["zh-CN"], notice.variables).text
-    assert text == "您在积分商城兑换的品牌帆布袋已可到店自提，请在会员中心的兑换订单里出示提货码。"
+    assert text == "您在积分商城兑换的品牌帆布袋已可到静安店自提，请在会员中心的兑换订单里出示提货码。"  # which store
+    unnamed = {key: value for key, value in ready.items() if key != "pickup_store_name"}  # an event from before
+    (older,) = notices_of("mall.order-ready-for-pickup", unnamed, TZ, 2_000)
+    assert "已可到门店自提" in render(KINDS["mall-order-ready"].words["zh-CN"], older.variables).text
+    assert "ready at the store" in render(KINDS["mall-order-ready"].words["en"], older.variables, "en").text
     assert "mo_" not in text
     assert "order_id" in KINDS["mall-order-ready"].variables  # an operator's template may still name the order
     (older,) = notices_of("mall.order-shipped", {"member_id": "mb_1", "order_id": "mo_2"}, TZ, 2_000)
