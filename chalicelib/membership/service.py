@@ -261,6 +261,8 @@ def _card_posting(member_id: str, plan: Plan, paid: Paid, holdings: Holdings, to
 
 
 def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str) -> Event:
+    """``membership.card-paid``, with the days the payment paid for (the liability shares it over them)."""
+    days = next(((p.first_day, p.last_day) for p in card.payments if p.payment_id == paid.payment_id), None)
     return new_event("membership.card-paid", f"member/{member_id}", {
         "member_id": member_id, "card_id": card.card_id, "plan_id": plan.plan_id, "payment_id": paid.payment_id,
         "plan_name": plan.name, "kind": kind, "amount_fen": paid.amount_fen, "method": paid.method.partition(":")[0],
@@ -268,6 +270,7 @@ def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str) -
         **({"store_id": paid.store_id} if paid.store_id else {}),
         **({"order_id": paid.order_id} if paid.order_id else {}),  # the till's, so its drawer is reconciled
         **({"payment_method": how} if (how := _taken_by(paid.method)) else {}),
+        **({"first_day": days[0].isoformat(), "last_day": days[1].isoformat() if days[1] else None} if days else {}),
     })  # fmt: skip
 
 
@@ -515,6 +518,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
                      conflict=Conflict("This cancel id was used before for another card"))  # fmt: skip
     worked: list[tuple[Card, rules.Refund, list[dict[str, str]]]] = []
     whole: list[str] = []  # the cycle's first day, when all it paid goes back: the card counts as never held
+    closed: list[dict[str, Any]] = []  # the payments it closes, with their days: the liability owes them no more
     discounts = _pack_discounts(member_id, card_id)
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
@@ -523,6 +527,9 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         _refunds_only_theirs(caller, card, refund)
         after = rules.refunded(card, refund, today)
         worked[:] = [(after, refund, taken)]
+        closed[:] = [{"payment_id": p.payment_id, "amount_fen": p.amount_fen, "first_day": p.first_day.isoformat(),
+                      "last_day": p.last_day.isoformat() if p.last_day else None}
+                     for p in card.payments if not p.settled and p.amount_fen > 0]  # fmt: skip
         whole[:] = [card.started_on.isoformat()] if 0 < card.open_fen <= refund.amount_fen else []
         said = refund.explanation
         reason = Phrase(f"退卡：{request.reason}。{said}", f"Card cancelled: {request.reason}. {said.en}")
@@ -549,6 +556,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
             **({"store_id": next(iter(stores))} if len(stores) == 1 and None not in stores else {}),
             "packs_taken_back": packs, **({"refunded_in_full_since": whole[0]} if whole else {}),
             **(_birthdays_back(card) if whole and card.birthdays else {}),
+            "closed_payments": closed,
         })]  # fmt: skip
 
     posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "present"},

@@ -1,7 +1,7 @@
 """The statistics consumer: counts every event once, per business day, type and store, and folds it into the
 figures of the dashboard and the reports (``rules``): day sums per scope, the distinct members of each day, week and
-month, the chain's standing totals, the liability by expiry quarter and by store (each now, and its moves by day), and
-the members by tier, each in the event's shard."""
+month, the chain's standing totals, the liability by expiry quarter and by store (each now, and its moves by day), paid
+cards' payments by their days, and the members by tier, each in the event's shard."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ ALL_EVENTS = "*"
 CHAIN = "chain"
 BY_EXPIRY = "liability-by-expiry"  # the points outstanding by expiry quarter (``now#<bucket>``) and each day's moves
 BY_STORE = "liability-by-store"  # what each store's counter added to the liability (``now#<store>``), and by day
+OBLIGATIONS = "card-obligations"  # paid cards' payments by their last and first days (``end#…``, ``start#…``)
 
 
 def metrics_of(event: Event) -> list[str]:
@@ -65,6 +66,13 @@ def fold_figures(tx: Transaction, event: Event, day: str) -> None:
     for bucket, amount in rules.expiry_moves(event.type, payload).items():
         for key in (f"now#{bucket}", f"day#{day}#{bucket}"):
             tx.count(FigureRecord(sharded(BY_EXPIRY, shard), key), "points_outstanding", amount)
+    owed, undated = rules.obligation_moves(event.type, payload)
+    for part in owed:
+        record = FigureRecord(sharded(OBLIGATIONS, shard), part.key)
+        tx.count(record, "obligation_rate", part.rate)
+        tx.count(record, "obligation_weighted", part.weighted)
+    if undated:
+        tx.count(FigureRecord(sharded(OBLIGATIONS, shard), "now"), "cards_undated_fen", undated)
     held = rules.held_moves(event.type, payload)
     if held is not None:
         store_id, moves = held

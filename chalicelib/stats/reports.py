@@ -44,7 +44,7 @@ from typing import Any, Literal
 
 from chalicelib.shared import clock
 from chalicelib.stats import rules
-from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, sharded
+from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, OBLIGATIONS, sharded
 from chalicelib.stats.records import FigureRecord
 from chalicelib.stats.rules import DAILY, DISTINCT, MOVES, RECENT_WINDOWS, REPORTED, SHARDS, SOURCES, STANDING
 
@@ -382,12 +382,32 @@ def by_store(as_of: date, point_value_fen: Decimal, totals: dict[str, int], stor
     return {"stores": rows, "elsewhere": row(*rest)}
 
 
+def card_obligations(as_of: date) -> dict[str, int]:
+    """会员卡预收: what paid cards' payments owe at the end of ``as_of`` for days not given yet (each payment shared
+    straight over the days it paid for, a payment for days not begun whole; cancelled payments owe nothing, so a past
+    day leaves out cards cancelled since), and lifetime cards' payments apart (``undated_fen``). Three queries a
+    shard, whatever the members: items grow with the days payments end and begin on."""
+    ends, starts, undated = [], [], 0
+    for shard in range(SHARDS):
+        partition = sharded(OBLIGATIONS, shard)
+        after_end = FigureRecord.key.between(f"end#{as_of + timedelta(days=1)}", "end#\uffff")
+        ends += [(int(r.obligation_rate or 0), int(r.obligation_weighted or 0))
+                 for r in FigureRecord.query(partition, after_end, consistent_read=True)]  # fmt: skip
+        after_start = FigureRecord.key.between(f"start#{as_of + timedelta(days=2)}", "start#\uffff")
+        starts += [(int(r.obligation_rate or 0), int(r.obligation_weighted or 0))
+                   for r in FigureRecord.query(partition, after_start, consistent_read=True)]  # fmt: skip
+        now = FigureRecord.find(partition, "now")
+        undated += int(now.cards_undated_fen or 0) if now else 0
+    return {"unearned_fen": rules.unearned_fen(ends, starts, as_of), "undated_fen": undated}
+
+
 def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int, open_orders: dict[str, Any],
               stores: Iterable[str]) -> dict[str, Any]:  # fmt: skip
     """What the programme owes at the end of ``as_of``: the points outstanding at the configured value of a point,
     with the breakage expected from the points that expired so far; stored value's principal and bonus; the usable
     coupons' face value and the unfulfilled mall orders (``open_orders``: their count, points and cash, in all and by
-    age; both as they stand now), their points at a point's value; and the breakdowns by expiry and by store."""
+    age; both as they stand now), their points at a point's value; paid cards' days not given yet
+    (``card_obligations``); and the breakdowns by expiry and by store."""
 
     def owed(orders: dict[str, Any]) -> dict[str, int]:
         return {"open": orders["open"], "value_fen": orders["cash_fen"] + _worth(orders["points"], point_value_fen)}
@@ -403,6 +423,7 @@ def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int
     recent = (clock.business_today() - as_of).days <= BREAKDOWN_DAYS  # older days: no breakdowns (null)
     unbroken: dict[str, Any] = dict.fromkeys(("debt", "undated", "quarters"))
     expiring = by_expiry(as_of, outstanding, point_value_fen) if recent else unbroken
+    cards = card_obligations(as_of)
     return {
         "as_of": as_of,
         "points": {"outstanding": outstanding, "point_value_fen": str(point_value_fen), "value_fen": value,
@@ -411,6 +432,8 @@ def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int
         "wallet": {"principal_fen": principal, "bonus_fen": bonus},
         "coupons": {"face_value_fen": coupons_face_value_fen},
         "mall_orders": mall,
+        "cards": cards,
         "by_store": by_store(as_of, point_value_fen, totals, stores) if recent else None,
-        "total_fen": value + principal + bonus + coupons_face_value_fen + mall["value_fen"],
+        "total_fen": value + principal + bonus + coupons_face_value_fen + mall["value_fen"] + cards["unearned_fen"]
+        + cards["undated_fen"],
     }  # fmt: skip

@@ -326,6 +326,60 @@ def standing_moves(event_type: str, payload: Mapping[str, Any]) -> dict[str, int
     return {name: amount for name, amount in moves.items() if amount}
 
 
+# --- paid cards' obligations (会员卡预收) ----------------------------------------------------------------------
+
+OBLIGATION_SCALE = 10**9  # a payment's daily share is kept in nano-fen, rounded up: a payment's days add up to it
+
+
+@dataclass(frozen=True)
+class ObligationMove:
+    """How a card payment moves the obligation buckets: ``key`` (``end#<last day>`` or ``start#<first day>``) by a
+    daily ``rate`` (nano-fen) and that rate weighted by the bucket's day (``weighted``), or the lifetime cards'
+    undated sum (``undated_fen``)."""
+
+    key: str
+    rate: int
+    weighted: int
+
+
+def obligation_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[list[ObligationMove], int]:
+    """What a card payment adds to what the chain owes for days not yet given (a card paid: its payment; cancelled:
+    each payment it closed, taken away whole, as what it refunded went back and the rest was kept), and the fen of
+    lifetime cards, which have no days to share. Each payment of ``amount`` over the days ``first``..``last`` owes at
+    the end of day D ``amount`` × clamp((last − D) / days, 0, 1): its ``end`` bucket adds rate × (last − D) for every
+    D before its last day and its ``start`` bucket takes rate × (first − 1 − D) back for every D before the day
+    before its first, so a sum over the buckets after D (``unearned_fen``) is the total, whatever the members. A
+    payment of an event from before the days were said is not counted."""
+    if event_type == "membership.card-paid":
+        payments, sign = [payload], 1
+    elif event_type == "membership.card-cancelled":
+        payments, sign = list(payload.get("closed_payments") or []), -1
+    else:
+        return [], 0
+    moves, undated = [], 0
+    for payment in payments:
+        amount, first = int(payment.get("amount_fen") or 0), payment.get("first_day")
+        if amount <= 0 or not first:
+            continue
+        if payment.get("last_day") is None:
+            undated += sign * amount
+            continue
+        start, end = date.fromisoformat(first), date.fromisoformat(payment["last_day"])
+        rate = -(-amount * OBLIGATION_SCALE // ((end - start).days + 1))  # rounded up: its days make it whole
+        moves += [ObligationMove(f"end#{end.isoformat()}", sign * rate, sign * rate * end.toordinal()),
+                  ObligationMove(f"start#{start.isoformat()}", sign * rate,
+                                 sign * rate * (start.toordinal() - 1))]  # fmt: skip
+    return moves, undated
+
+
+def unearned_fen(ends: Iterable[tuple[int, int]], starts: Iterable[tuple[int, int]], day: date) -> int:
+    """What the card payments owe at the end of ``day``, in fen, from the (rate, weighted) sums of the ``end``
+    buckets after ``day`` and the ``start`` buckets after the day after it (``obligation_moves``)."""
+    d = day.toordinal()
+    owed = sum(weighted - d * rate for rate, weighted in ends) - sum(weighted - d * rate for rate, weighted in starts)
+    return (owed + OBLIGATION_SCALE // 2) // OBLIGATION_SCALE
+
+
 NEVER, DEBT = "never", "debt"  # the expiry buckets of points that never expire, and of what members owe (negative)
 
 

@@ -431,6 +431,16 @@ class MallLiability(MallOwed):
     by_age: MallAges = Field(description="the same by how long they have waited (账龄)")
 
 
+class CardsLiability(Schema):
+    """Paid cards' payments for days not given yet (会员卡预收)."""
+
+    unearned_fen: int = Field(description=f"each card payment shared straight over the days it paid for: the days "
+                              f"after the day's end, a payment for days not begun whole; cancelled cards owe nothing "
+                              f"(a past day leaves out cards cancelled since); counted classes are shared over the "
+                              f"term like its days; {FEN}")  # fmt: skip
+    undated_fen: int = Field(description=f"lifetime cards' payments, which have no days to share them over; {FEN}")
+
+
 class HeldAt(Schema):
     """What a store's counter added to the points and stored value owed, net (跨店结算: it may be negative where
     members spend more there than they were given or paid in)."""
@@ -466,6 +476,7 @@ class Liability(Schema):
     wallet: WalletLiability = Field(description="stored value: principal and bonus")
     coupons: CouponsLiability = Field(description="usable coupons' face value")
     mall_orders: MallLiability = Field(description="unfulfilled mall orders")
+    cards: CardsLiability = Field(description="paid cards' days not given yet (会员卡预收)")
     by_store: LiabilityByStore | None = Field(description="the points and stored value by store; null more than 92 "
                                               "days back")  # fmt: skip
     total_fen: int = Field(description=f"all of it; {FEN}")

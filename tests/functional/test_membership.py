@@ -1067,6 +1067,36 @@ class TestPlans:
         (sold,) = [e for e in published_envelopes() if e["type"] == "membership.card-paid"]
         assert store_of(sold["type"], sold["payload"]) == "SH-001"
 
+    def test_the_liability_owes_the_days_cards_paid_for_and_not_given(self, api, aws, admin, partner, plan_id, member):
+        """An education chain's walkthrough: the liability left out prepaid cards and packs. A card's payments are
+        owed over their days (a renewal paid ahead whole), a lifetime card apart, a cancelled card not at all."""
+        member_id, _ = member
+        other, _ = member_token("13900000002")
+        lifetime = ok(
+            api.post(
+                "/v1/membership/plans",
+                {**GOLD_CARD, "name": "终身卡", "term": "lifetime", "price_fen": 88_000, "refund": {"kind": "none"},
+                 "auto_renew": False},
+            ),
+            201,
+        )  # fmt: skip
+        with clock.frozen(DAY1):
+            ok(paid(api, partner, member_id, plan_id, "P-1"))  # March, its 31 days
+            ok(paid(api, partner, member_id, plan_id, "P-2"))  # April, ahead
+            ok(paid(api, partner, other, plan_id, "P-3"))
+            ok(paid(api, partner, other, lifetime["plan_id"], "P-4", amount=88_000))
+        later = DAY1 + timedelta(days=10)  # 11 March: ten days of March given, none of April
+        with clock.frozen(later):
+            [gone] = ok(admin.get(f"/v1/members/{other}/cards"))["items"][:1]
+            ok(admin.post(f"/v1/members/{other}/cards/{gone['card_id']}/cancellation", {"cancel_id": "C-9",
+                                                                                       "reason": "搬家"}))  # fmt: skip
+            deliver(aws, "statistics", times=2)
+            owed = ok(admin.get(f"/v1/reports/liability?as_of={later.date()}"))
+        assert owed["cards"] == {"unearned_fen": round(29_900 * 20 / 31) + 29_900, "undated_fen": 88_000}
+        with clock.frozen(datetime(2027, 3, 31, 23, tzinfo=TZ)):
+            ahead = ok(admin.get(f"/v1/reports/liability?as_of={date(2027, 3, 31)}"))["cards"]
+        assert ahead["unearned_fen"] == 29_900  # March given, April not begun
+
     def test_a_change_never_undoes_another_made_elsewhere_a_moment_before(self, api, plan_id):
         """Found by a review: a change read the plan from a cache up to 30 s old and wrote it whole, so renaming a plan
         in one process put back on sale the plan another had just taken off."""
