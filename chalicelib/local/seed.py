@@ -23,10 +23,38 @@ from chalicelib.stores import service as stores
 from chalicelib.stores.schemas import StoreCreate
 
 DEMO_STORES = (
-    StoreCreate(store_id="SH-001", name="上海静安旗舰店", city="上海", region="华东"),
-    StoreCreate(store_id="BJ-001", name="北京三里屯店", city="北京", region="华北"),
-    StoreCreate(store_id="GZ-001", name="广州天河店", city="广州", region="华南"),
-    StoreCreate(store_id="CD-001", name="成都太古里店", city="成都", region="西南"),
+    StoreCreate(
+        store_id="SH-001",
+        name="上海静安旗舰店",
+        city="上海",
+        region="华东",
+        address="上海市静安区南京西路1515号1层",
+        phone="021-62880001",
+    ),
+    StoreCreate(
+        store_id="BJ-001",
+        name="北京三里屯店",
+        city="北京",
+        region="华北",
+        address="北京市朝阳区三里屯路19号",
+        phone="010-64170002",
+    ),
+    StoreCreate(
+        store_id="GZ-001",
+        name="广州天河店",
+        city="广州",
+        region="华南",
+        address="广州市天河区天河路208号",
+        phone="020-38330003",
+    ),
+    StoreCreate(
+        store_id="CD-001",
+        name="成都太古里店",
+        city="成都",
+        region="西南",
+        address="成都市锦江区中纱帽街8号",
+        phone="028-86520004",
+    ),
 )
 
 

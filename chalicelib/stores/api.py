@@ -83,4 +83,11 @@ def store_directory(ctx: RequestContext) -> Reply:
     show where a member chooses a store (a points-mall reward's pickup store) and name the stores of their orders. Read
     at most a minute ago: a store opened or closed shows within that time."""
     listed = service.open_stores()
-    return Reply(StoreDirectory(items=[StoreListed(store_id=s.store_id, name=s.name, city=s.city) for s in listed]))
+    return Reply(
+        StoreDirectory(
+            items=[
+                StoreListed(store_id=s.store_id, name=s.name, city=s.city, address=s.address, phone=s.phone)
+                for s in listed
+            ]
+        )
+    )

@@ -24,9 +24,11 @@ class Store:
     created_at: str
     updated_at: str
     version: int
+    address: str | None = None  # where members find it (a pickup, a class): shown on the member pages
+    phone: str | None = None  # the store's own number members call (not a person's: kept as it is)
 
 
-EDITABLE_FIELDS = frozenset({"name", "city", "region", "status"})
+EDITABLE_FIELDS = frozenset({"name", "city", "region", "status", "address", "phone"})
 
 
 def apply_changes(store: Store, changes: dict[str, Any], updated_at: str) -> Store:

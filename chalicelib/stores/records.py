@@ -19,6 +19,8 @@ class StoreRecord(Record):
     city = UnicodeAttribute()
     region = UnicodeAttribute()
     status = UnicodeAttribute()
+    address = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = VersionAttribute()

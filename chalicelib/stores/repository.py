@@ -13,7 +13,7 @@ def to_store(record: StoreRecord) -> Store:
     return Store(
         store_id=record.store_id, name=record.name, city=record.city, region=record.region,
         status=StoreStatus(record.status), created_at=record.created_at, updated_at=record.updated_at,
-        version=int(record.version or 0),
+        version=int(record.version or 0), address=record.address, phone=record.phone,
     )  # fmt: skip
 
 
@@ -21,7 +21,7 @@ def to_record(store: Store) -> StoreRecord:
     """A record of ``store`` whose version is the one read, so saving it checks nobody wrote since."""
     record = StoreRecord(
         store.store_id, name=store.name, city=store.city, region=store.region, status=str(store.status),
-        created_at=store.created_at, updated_at=store.updated_at,
+        created_at=store.created_at, updated_at=store.updated_at, address=store.address, phone=store.phone,
     )  # fmt: skip
     if store.version:
         record.version = store.version

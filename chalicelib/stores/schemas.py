@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
@@ -30,6 +30,10 @@ NAME = "the store's name as members see it (门店名称)"
 CITY = "the city it is in (城市), e.g. 上海"
 REGION = "the sales region it belongs to (区域), as the business divides its stores, e.g. 华东"
 STATUS = "`open`, or `closed` (no longer trading; kept, with its history)"
+ADDRESS = "where members find it (门店地址), e.g. 上海市静安区南京西路1515号; the member pages show it"
+PHONE = "the store's own number members call (门店电话), e.g. 021-62881234"
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Trimmed]
+StorePhone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+][0-9 ()-]{2,29}$"), Trimmed]
 
 
 class StoreCreate(Input):
@@ -46,17 +50,23 @@ class StoreCreate(Input):
     city: Place = Field(description=CITY)
     region: Place = Field(description=REGION)
     status: StoreStatus = Field(default=StoreStatus.OPEN, description=STATUS)
+    address: Address | None = Field(default=None, description=ADDRESS)
+    phone: StorePhone | None = Field(default=None, description=PHONE)
 
 
 class StorePatch(MergePatch):
-    """A JSON merge patch of a store; none of its fields may be null."""
+    """A JSON merge patch of a store; null clears its address or phone, and no other field."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "静安嘉里中心旗舰店"}, {"status": "closed"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "静安嘉里中心旗舰店"}, {"status": "closed"},
+                                                              {"address": "上海市静安区南京西路1515号"}]})  # fmt: skip
+    clearable: ClassVar[frozenset[str]] = frozenset({"address", "phone"})
 
     name: Name | None = Field(default=None, description=NAME)
     city: Place | None = Field(default=None, description=CITY)
     region: Place | None = Field(default=None, description=REGION)
     status: StoreStatus | None = Field(default=None, description=STATUS)
+    address: Address | None = Field(default=None, description=ADDRESS)
+    phone: StorePhone | None = Field(default=None, description=PHONE)
 
 
 class Store(Schema):
@@ -67,6 +77,8 @@ class Store(Schema):
     city: str = Field(description=CITY)
     region: str = Field(description=REGION)
     status: StoreStatus = Field(description=STATUS)
+    address: str | None = Field(default=None, description=ADDRESS)
+    phone: str | None = Field(default=None, description=PHONE)
     created_at: str = Field(description=f"when it was created; {UTC_INSTANT}")
     updated_at: str = Field(description=f"when it last changed; {UTC_INSTANT}")
     version: int = Field(description=VERSION)
@@ -89,6 +101,8 @@ class StoreListed(Schema):
     store_id: str = Field(description=STORE_ID)
     name: str = Field(description=NAME)
     city: str = Field(description=CITY)
+    address: str | None = Field(default=None, description=ADDRESS)
+    phone: str | None = Field(default=None, description=PHONE)
 
 
 class StoreDirectory(Schema):

@@ -36,7 +36,8 @@ def create_store(data: StoreCreate, key: IdempotencyKey | None = None) -> dict[s
         now = clock.iso(clock.now())
         store = Store(
             store_id=data.store_id or new_id("st_"), name=data.name, city=data.city, region=data.region,
-            status=StoreStatus(data.status), created_at=now, updated_at=now, version=0,
+            status=StoreStatus(data.status), created_at=now, updated_at=now, version=0, address=data.address,
+            phone=data.phone,
         )  # fmt: skip
         record = repository.to_record(store)
         tx.put(

@@ -238,9 +238,21 @@ def test_a_store_is_created_and_edited(site: Site, console: Screens) -> None:
         page.locator(".el-loading-mask").wait_for(state="detached")
     page.locator(f"[data-test=store-edit-{code}]").click()
     page.get_by_label("门店名称").fill("测试门店（改）")
+    page.get_by_label("地址").fill("杭州市西湖区文三路100号")  # members find it by its address (a walkthrough)
+    page.get_by_label("门店电话").fill("0571-8888 0000")
     page.locator("[data-test=store-save]").click()
     page.locator("[data-test=stores]").get_by_text("测试门店（改）").wait_for()
-    assert site.api("GET", f"/v1/stores/{code}")["name"] == "测试门店（改）"
+    saved = site.api("GET", f"/v1/stores/{code}")
+    assert (saved["name"], saved["address"], saved["phone"]) == (
+        "测试门店（改）",
+        "杭州市西湖区文三路100号",
+        "0571-8888 0000",
+    )
+    page.locator(f"[data-test=store-edit-{code}]").click()
+    page.get_by_label("门店电话").fill("")  # emptied: cleared
+    page.locator("[data-test=store-save]").click()
+    page.locator("[data-test=store-form]").wait_for(state="hidden")
+    assert site.api("GET", f"/v1/stores/{code}")["phone"] is None
     shot(console, "store-edited")
 
 

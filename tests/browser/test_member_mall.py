@@ -77,6 +77,8 @@ def test_the_demo_member_browses_the_mall_with_their_points_and_finds_the_bag_to
     expect(page.locator("[data-test=pickup-code]")).to_have_text(" ".join(re.findall(r"\d{4}", code)))
     page.locator("[data-test=pickup-qr]").wait_for()
     expect(page.locator("[data-test=pickup]")).to_contain_text("在上海静安旗舰店出示")  # stores by name, not code
+    shop = site.api("GET", "/v1/stores/SH-001")  # and where it is, to find it and call it
+    expect(page.locator("[data-test=pickup-address]")).to_have_text(f"{shop['address']} · {shop['phone']}")
     check_screen(mobile, "兑换详情", "mall-order-pickup")
 
     page.goto(f"{site.base}/m/#/me")

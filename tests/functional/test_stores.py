@@ -63,6 +63,29 @@ class TestEditing:
         assert api.get("/v1/stores/SH-001").body == answer.body
         assert outbox_types() == ["store.created", "store.updated"]
 
+    def test_an_address_and_phone_are_given_changed_and_cleared_and_members_read_them(self, api, store):
+        """An education chain's walkthrough: a store had no address or phone (`address` was 422), so a parent was
+        told to collect at 门店 with nothing to find it by."""
+        from tests.conftest import member_token
+
+        assert store["address"] is None
+        given = self.patch(api, {"address": "  上海市静安区南京西路1515号 ", "phone": "021-6288 1234"}, '"1"')
+        assert (given.status, given.body["address"], given.body["phone"]) == (200, "上海市静安区南京西路1515号",
+                                                                             "021-6288 1234")  # fmt: skip
+        for wrong in ({"phone": "call me"}, {"address": ""}, {"address": "x" * 201}, {"name": None}):
+            assert self.patch(api, wrong, '"2"').status == 422, wrong
+        _, token = member_token("13900000001")
+        (listed,) = api.as_(token).get("/v1/me/stores").body["items"]
+        assert (listed["address"], listed["phone"]) == ("上海市静安区南京西路1515号", "021-6288 1234")
+        cleared = self.patch(api, {"phone": None}, '"2"')
+        assert (cleared.status, cleared.body["phone"], cleared.body["address"]) == (
+            200,
+            None,
+            "上海市静安区南京西路1515号",
+        )
+        made = api.post("/v1/stores", {**STORE, "store_id": "SH-002", "address": "徐汇区", "phone": "+86 21 6400"})
+        assert (made.status, made.body["address"]) == (201, "徐汇区")
+
     def test_plain_json_is_accepted_for_patches_too(self, api, store):
         assert self.patch(api, {"city": "杭州"}, '"1"', content_type="application/json").status == 200
 

@@ -4,7 +4,7 @@ import { api } from '../session'
 
 let directory = null
 
-/** `GET /v1/me/stores`: every open store, `[{store_id, name, city}]` by city; read once per visit. */
+/** `GET /v1/me/stores`: every open store, `[{store_id, name, city, address, phone}]` by city; read once per visit. */
 export function openStores() {
   directory = directory || api.get('/me/stores').then((answer) => answer.items).catch((e) => {
     directory = null
@@ -18,4 +18,11 @@ export function useStoreNames(coded) {
   const names = ref({})
   openStores().then((stores) => (names.value = Object.fromEntries(stores.map((s) => [s.store_id, s.name])))).catch(() => {})
   return (storeId) => names.value[storeId] || coded(storeId)
+}
+
+/** A store as the directory has it (its address and phone, to find and call it), once read; null for one it lacks. */
+export function useStoreDetails() {
+  const known = ref({})
+  openStores().then((stores) => (known.value = Object.fromEntries(stores.map((s) => [s.store_id, s])))).catch(() => {})
+  return (storeId) => known.value[storeId] || null
 }
