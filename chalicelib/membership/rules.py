@@ -200,20 +200,30 @@ class Payment:
     settled: bool = False
     store_id: str | None = None  # the store that took it, when one did: its figures count its refund too
     order_id: str | None = None  # the till's order it was taken under, at the counter: its refund names it too
+    owed: bool = False  # its sale said its days, so the liability counts it (paid before 2026-12-05: never counted)
 
     def to_json(self) -> dict[str, Any]:
         return {"payment_id": self.payment_id, "kind": self.kind, "amount_fen": self.amount_fen,
                 "first_day": self.first_day.isoformat(), "last_day": _day(self.last_day), "paid_at": self.paid_at,
                 "refunded_fen": self.refunded_fen, "method": self.method, "settled": self.settled,
                 **({"store_id": self.store_id} if self.store_id else {}),
-                **({"order_id": self.order_id} if self.order_id else {})}  # fmt: skip
+                **({"order_id": self.order_id} if self.order_id else {}),
+                **({"owed": True} if self.owed else {})}  # fmt: skip
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Payment:
         return cls(raw["payment_id"], raw["kind"], int(raw["amount_fen"]), date.fromisoformat(raw["first_day"]),
                    _date(raw["last_day"]), raw["paid_at"], int(raw.get("refunded_fen", 0)),
                    raw.get("method", ""), bool(raw.get("settled")), raw.get("store_id"),
-                   raw.get("order_id"))  # fmt: skip
+                   raw.get("order_id"), bool(raw.get("owed")))  # fmt: skip
+
+
+def owed_still(payment: Payment, today: date) -> bool:
+    """Whether the liability owes some of ``payment`` today, which its card's cancellation takes away: one its sale
+    counted (``owed``: a review cancelled a card sold before the days were said and drove the figure below zero),
+    not settled, with days from today on (an older one is owed nothing now, and what it owed before stays)."""
+    return (payment.owed and not payment.settled and payment.amount_fen > 0
+            and (payment.last_day is None or payment.last_day >= today))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -403,9 +413,8 @@ def extend(
     first = card.valid_until + timedelta(days=1) if live and card is not None and card.valid_until else today
     term = Term(days=plan.trial_days) if kind == "trial" else plan.term
     last = term.end(first)
-    payment = Payment(
-        payment_id, kind, amount_fen, first, last, paid_at, method=method, store_id=store_id, order_id=order_id
-    )
+    payment = Payment(payment_id, kind, amount_fen, first, last, paid_at, method=method, store_id=store_id,
+                      order_id=order_id, owed=True)  # fmt: skip
     if card is None or not live:
         previous = tuple(replace(p, settled=True) for p in card.payments) if card else ()
         counted = used_value_fen if card else 0

@@ -154,7 +154,7 @@ def card_json(member_id: str, card: Card, today: date) -> dict[str, Any]:
         "grace_ends_on": card.grace_ends_on, "auto_renew": card.auto_renew, "renewal_notice_on": notice,
         "charge_not_before": sent + timedelta(days=rules.LEAST_NOTICE_DAYS) if sent else None,
         "cancelled_on": card.cancelled_on, "paid_fen": card.paid_fen,
-        "payments": [p.to_json() for p in card.payments],
+        "payments": [{k: v for k, v in p.to_json().items() if k != "owed"} for p in card.payments],  # the book's own
         "earlier_payments": {"count": card.earlier.count, "settled": card.earlier.settled_count,
                              "paid_fen": card.earlier.kept_fen},
     }  # fmt: skip
@@ -529,7 +529,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         worked[:] = [(after, refund, taken)]
         closed[:] = [{"payment_id": p.payment_id, "amount_fen": p.amount_fen, "first_day": p.first_day.isoformat(),
                       "last_day": p.last_day.isoformat() if p.last_day else None}
-                     for p in card.payments if not p.settled and p.amount_fen > 0]  # fmt: skip
+                     for p in card.payments if rules.owed_still(p, today)]  # fmt: skip
         whole[:] = [card.started_on.isoformat()] if 0 < card.open_fen <= refund.amount_fen else []
         said = refund.explanation
         reason = Phrase(f"退卡：{request.reason}。{said}", f"Card cancelled: {request.reason}. {said.en}")

@@ -131,7 +131,9 @@ def get_liability(ctx: RequestContext) -> Reply:
     """What the programme owes at the end of `as_of` (default today): the points outstanding at the configured value
     of a point (`LOYALTY_POINT_VALUE_FEN`) with the breakage expected at the rate points expired so far, stored value's
     principal and bonus, usable coupons' face value and unfulfilled mall orders (these two as they stand now, the
-    orders also by how long they have waited), and the total. Broken down, for a day in the last 92 days (else null):
+    orders also by how long they have waited), paid cards' days not given yet (会员卡预收: each payment shared over the
+    days it paid for, lifetime cards apart; null more than 92 days back), and the total. Broken down, for a day in the
+    last 92 days (else null):
     the points by the quarter their lots expire, with the debt members owe (积分账龄), and the points and stored value
     by the store whose counter added them (跨店结算; `elsewhere` the rest). Finance and admins (`reports:money`).
 

@@ -20,7 +20,7 @@ ALL_EVENTS = "*"
 CHAIN = "chain"
 BY_EXPIRY = "liability-by-expiry"  # the points outstanding by expiry quarter (``now#<bucket>``) and each day's moves
 BY_STORE = "liability-by-store"  # what each store's counter added to the liability (``now#<store>``), and by day
-OBLIGATIONS = "card-obligations"  # paid cards' payments by their last and first days (``end#…``, ``start#…``)
+OBLIGATIONS = "card-obligations"  # paid cards' payments by the days they end and begin (``d#…``), and by day (``m#…``)
 
 
 def metrics_of(event: Event) -> list[str]:
@@ -67,12 +67,13 @@ def fold_figures(tx: Transaction, event: Event, day: str) -> None:
         for key in (f"now#{bucket}", f"day#{day}#{bucket}"):
             tx.count(FigureRecord(sharded(BY_EXPIRY, shard), key), "points_outstanding", amount)
     owed, undated = rules.obligation_moves(event.type, payload)
-    for part in owed:
-        record = FigureRecord(sharded(OBLIGATIONS, shard), part.key)
-        tx.count(record, "obligation_rate", part.rate)
-        tx.count(record, "obligation_weighted", part.weighted)
+    for bucket, ramp in owed.items():  # each bucket now, and the day's moves (a past day's figure undoes those after)
+        for key in (f"d#{bucket}", f"m#{day}#{bucket}"):
+            tx.count(FigureRecord(sharded(OBLIGATIONS, shard), key), "obligation_ends", ramp.ends)
+            tx.count(FigureRecord(sharded(OBLIGATIONS, shard), key), "obligation_starts", ramp.starts)
     if undated:
-        tx.count(FigureRecord(sharded(OBLIGATIONS, shard), "now"), "cards_undated_fen", undated)
+        for key in ("now", f"m#{day}#now"):
+            tx.count(FigureRecord(sharded(OBLIGATIONS, shard), key), "cards_undated_fen", undated)
     held = rules.held_moves(event.type, payload)
     if held is not None:
         store_id, moves = held

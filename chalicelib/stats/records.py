@@ -29,7 +29,8 @@ class FigureRecord(Record):
     standing totals (``now``) and the members at each tier (``tier#<code>``, in ``members``). The liability's
     breakdowns have scopes of their own: ``liability-by-expiry`` (points by expiry quarter, ``now#<quarter>``,
     and each day's moves, ``day#<day>#<quarter>``), ``liability-by-store`` (``now#<store>``, ``day#<day>#<store>``) and
-    ``card-obligations`` (``end#<day>``, ``start#<day>``: paid cards' payments by their days; ``now``: lifetime cards).
+    ``card-obligations`` (``d#<day>``: paid cards' payments by the days they end and begin; ``now``: lifetime cards;
+    ``m#<day>#<bucket>``, ``m#<day>#now``: each day's moves of them).
     Every attribute is a counter the statistics consumer adds to; a figure is the sum of its scope's shards."""
 
     logical_name = "stats-figures"
@@ -71,8 +72,8 @@ class FigureRecord(Record):
     points_issued_total = NumberAttribute(null=True)
     points_expired_total = NumberAttribute(null=True)
     points_redeemed_total = NumberAttribute(null=True)
-    obligation_rate = NumberAttribute(null=True)  # card-obligations: nano-fen a day (``rules.obligation_moves``)
-    obligation_weighted = NumberAttribute(null=True)  # and that rate times its bucket's day
+    obligation_ends = NumberAttribute(null=True)  # card-obligations: nano-fen a day (``rules.Ramp``)
+    obligation_starts = NumberAttribute(null=True)
     cards_undated_fen = NumberAttribute(null=True)  # lifetime cards' payments: no days to share
     coupons_issued = NumberAttribute(null=True)
     coupons_used = NumberAttribute(null=True)

@@ -29,7 +29,8 @@ members. Every metric is defined once, here and in the README:
   the points by when they expire (``by_expiry``: each quarter's lots at the day's end, ``never`` for lots without an
   expiry date, ``debt`` what members owe); and by store (``by_store``: what each store's counter added and took off:
   the points of its purchases net of refunds' claw-backs, stored value paid in less paid out there; ``elsewhere`` is
-  the rest of the chain's total: redemptions online or by hand, gifts, expiry); both for the last 92 days only.
+  the rest of the chain's total: redemptions online or by hand, gifts, expiry); both for the last 92 days only; and
+  paid cards' days not given yet (``card_obligations``, 会员卡预收), in the last 92 days too.
 """
 
 from __future__ import annotations
@@ -382,23 +383,37 @@ def by_store(as_of: date, point_value_fen: Decimal, totals: dict[str, int], stor
     return {"stores": rows, "elsewhere": row(*rest)}
 
 
-def card_obligations(as_of: date) -> dict[str, int]:
+def card_obligations(as_of: date) -> dict[str, int] | None:
     """会员卡预收: what paid cards' payments owe at the end of ``as_of`` for days not given yet (each payment shared
-    straight over the days it paid for, a payment for days not begun whole; cancelled payments owe nothing, so a past
-    day leaves out cards cancelled since), and lifetime cards' payments apart (``undated_fen``). Three queries a
-    shard, whatever the members: items grow with the days payments end and begin on."""
-    ends, starts, undated = [], [], 0
+    straight over the days it paid for, a payment for days not begun whole; a cancelled card owes nothing from its
+    cancellation on), and lifetime cards' payments apart (``undated_fen``). A past day is now less what moved since
+    (cards sold since, and given back those cancelled since), as far back as the breakdowns go (None before). Three
+    queries a shard, whatever the members: items grow with the days payments end on and the days since."""
+    if (clock.business_today() - as_of).days > BREAKDOWN_DAYS:
+        return None
+    buckets: dict[date, rules.Ramp] = defaultdict(rules.Ramp)
+    undated = 0
     for shard in range(SHARDS):
         partition = sharded(OBLIGATIONS, shard)
-        after_end = FigureRecord.key.between(f"end#{as_of + timedelta(days=1)}", "end#\uffff")
-        ends += [(int(r.obligation_rate or 0), int(r.obligation_weighted or 0))
-                 for r in FigureRecord.query(partition, after_end, consistent_read=True)]  # fmt: skip
-        after_start = FigureRecord.key.between(f"start#{as_of + timedelta(days=2)}", "start#\uffff")
-        starts += [(int(r.obligation_rate or 0), int(r.obligation_weighted or 0))
-                   for r in FigureRecord.query(partition, after_start, consistent_read=True)]  # fmt: skip
+        after = FigureRecord.key.between(f"d#{as_of + timedelta(days=1)}", "d#\uffff")
+        for record in FigureRecord.query(partition, after, consistent_read=True):
+            bucket = date.fromisoformat(record.key.removeprefix("d#"))
+            buckets[bucket] = _ramp_plus(buckets[bucket], record, 1)
         now = FigureRecord.find(partition, "now")
         undated += int(now.cards_undated_fen or 0) if now else 0
-    return {"unearned_fen": rules.unearned_fen(ends, starts, as_of), "undated_fen": undated}
+        since = FigureRecord.key.between(f"m#{as_of + timedelta(days=1)}#", "m#\uffff")
+        for record in FigureRecord.query(partition, since, consistent_read=True):
+            bucket_key = record.key.split("#", 2)[2]
+            if bucket_key == "now":
+                undated -= int(record.cards_undated_fen or 0)
+            elif (bucket := date.fromisoformat(bucket_key)) > as_of:
+                buckets[bucket] = _ramp_plus(buckets[bucket], record, -1)
+    return {"unearned_fen": rules.unearned_fen(buckets.items(), as_of), "undated_fen": undated}
+
+
+def _ramp_plus(ramp: rules.Ramp, record: FigureRecord, sign: int) -> rules.Ramp:
+    return rules.Ramp(ramp.ends + sign * int(record.obligation_ends or 0),
+                      ramp.starts + sign * int(record.obligation_starts or 0))  # fmt: skip
 
 
 def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int, open_orders: dict[str, Any],
@@ -434,6 +449,6 @@ def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int
         "mall_orders": mall,
         "cards": cards,
         "by_store": by_store(as_of, point_value_fen, totals, stores) if recent else None,
-        "total_fen": value + principal + bonus + coupons_face_value_fen + mall["value_fen"] + cards["unearned_fen"]
-        + cards["undated_fen"],
+        "total_fen": value + principal + bonus + coupons_face_value_fen + mall["value_fen"]
+        + (cards["unearned_fen"] + cards["undated_fen"] if cards else 0),
     }  # fmt: skip

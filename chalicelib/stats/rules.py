@@ -31,7 +31,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -332,31 +332,31 @@ OBLIGATION_SCALE = 10**9  # a payment's daily share is kept in nano-fen, rounded
 
 
 @dataclass(frozen=True)
-class ObligationMove:
-    """How a card payment moves the obligation buckets: ``key`` (``end#<last day>`` or ``start#<first day>``) by a
-    daily ``rate`` (nano-fen) and that rate weighted by the bucket's day (``weighted``), or the lifetime cards'
-    undated sum (``undated_fen``)."""
+class Ramp:
+    """What card payments add to one day's bucket: the daily shares (nano-fen) of those whose last day it is
+    (``ends``) and of those whose first day is the next (``starts``)."""
 
-    key: str
-    rate: int
-    weighted: int
+    ends: int = 0
+    starts: int = 0
 
 
-def obligation_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[list[ObligationMove], int]:
-    """What a card payment adds to what the chain owes for days not yet given (a card paid: its payment; cancelled:
-    each payment it closed, taken away whole, as what it refunded went back and the rest was kept), and the fen of
-    lifetime cards, which have no days to share. Each payment of ``amount`` over the days ``first``..``last`` owes at
-    the end of day D ``amount`` × clamp((last − D) / days, 0, 1): its ``end`` bucket adds rate × (last − D) for every
-    D before its last day and its ``start`` bucket takes rate × (first − 1 − D) back for every D before the day
-    before its first, so a sum over the buckets after D (``unearned_fen``) is the total, whatever the members. A
-    payment of an event from before the days were said is not counted."""
+def obligation_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[dict[str, Ramp], int]:
+    """What a card payment moves of what the chain owes for days not yet given, by bucket day (a card paid: its
+    payment; cancelled: each payment it closed, taken away), and the fen of lifetime cards, which have no days to
+    share. A payment of ``amount`` over the days ``first``..``last`` owes at the end of day D ``amount`` ×
+    clamp((last − D) / days, 0, 1): its rate (amount / days) in the bucket of ``last`` adds rate × (last − D) for
+    each D before it, and in the bucket of the day before ``first`` takes rate × (first − 1 − D) back for each D
+    before that, so the buckets after D (``unearned_fen``) sum every payment's share, whatever the members; a renewal
+    ending where the next begins shares its bucket. A payment of an event from before the days were said is not
+    counted."""
     if event_type == "membership.card-paid":
         payments, sign = [payload], 1
     elif event_type == "membership.card-cancelled":
         payments, sign = list(payload.get("closed_payments") or []), -1
     else:
-        return [], 0
-    moves, undated = [], 0
+        return {}, 0
+    buckets: dict[str, Ramp] = {}
+    undated = 0
     for payment in payments:
         amount, first = int(payment.get("amount_fen") or 0), payment.get("first_day")
         if amount <= 0 or not first:
@@ -365,18 +365,18 @@ def obligation_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[list[
             undated += sign * amount
             continue
         start, end = date.fromisoformat(first), date.fromisoformat(payment["last_day"])
-        rate = -(-amount * OBLIGATION_SCALE // ((end - start).days + 1))  # rounded up: its days make it whole
-        moves += [ObligationMove(f"end#{end.isoformat()}", sign * rate, sign * rate * end.toordinal()),
-                  ObligationMove(f"start#{start.isoformat()}", sign * rate,
-                                 sign * rate * (start.toordinal() - 1))]  # fmt: skip
-    return moves, undated
+        rate = sign * -(-amount * OBLIGATION_SCALE // ((end - start).days + 1))  # rounded up: its days make it whole
+        for key, side in ((end.isoformat(), "ends"), ((start - timedelta(days=1)).isoformat(), "starts")):
+            ramp = buckets.get(key, Ramp())
+            buckets[key] = replace(ramp, **{side: getattr(ramp, side) + rate})
+    return {day: ramp for day, ramp in buckets.items() if ramp != Ramp()}, undated
 
 
-def unearned_fen(ends: Iterable[tuple[int, int]], starts: Iterable[tuple[int, int]], day: date) -> int:
-    """What the card payments owe at the end of ``day``, in fen, from the (rate, weighted) sums of the ``end``
-    buckets after ``day`` and the ``start`` buckets after the day after it (``obligation_moves``)."""
+def unearned_fen(buckets: Iterable[tuple[date, Ramp]], day: date) -> int:
+    """What card payments owe at the end of ``day``, in fen, from the buckets (their day, and what they hold) after
+    it (``obligation_moves``)."""
     d = day.toordinal()
-    owed = sum(weighted - d * rate for rate, weighted in ends) - sum(weighted - d * rate for rate, weighted in starts)
+    owed = sum((ramp.ends - ramp.starts) * (bucket.toordinal() - d) for bucket, ramp in buckets if bucket > day)
     return (owed + OBLIGATION_SCALE // 2) // OBLIGATION_SCALE
 
 

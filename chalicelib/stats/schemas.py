@@ -435,9 +435,9 @@ class CardsLiability(Schema):
     """Paid cards' payments for days not given yet (会员卡预收)."""
 
     unearned_fen: int = Field(description=f"each card payment shared straight over the days it paid for: the days "
-                              f"after the day's end, a payment for days not begun whole; cancelled cards owe nothing "
-                              f"(a past day leaves out cards cancelled since); counted classes are shared over the "
-                              f"term like its days; {FEN}")  # fmt: skip
+                              f"after the day's end, a payment for days not begun whole; a cancelled card owes "
+                              f"nothing from its cancellation on; counted classes are shared over the term like its "
+                              f"days; cards sold before 2026-12-05 are not counted; {FEN}")  # fmt: skip
     undated_fen: int = Field(description=f"lifetime cards' payments, which have no days to share them over; {FEN}")
 
 
@@ -476,7 +476,8 @@ class Liability(Schema):
     wallet: WalletLiability = Field(description="stored value: principal and bonus")
     coupons: CouponsLiability = Field(description="usable coupons' face value")
     mall_orders: MallLiability = Field(description="unfulfilled mall orders")
-    cards: CardsLiability = Field(description="paid cards' days not given yet (会员卡预收)")
+    cards: CardsLiability | None = Field(description="paid cards' days not given yet (会员卡预收); null more than 92 "
+                                         "days back")  # fmt: skip
     by_store: LiabilityByStore | None = Field(description="the points and stored value by store; null more than 92 "
                                               "days back")  # fmt: skip
     total_fen: int = Field(description=f"all of it; {FEN}")
