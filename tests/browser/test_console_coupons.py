@@ -316,6 +316,23 @@ def test_a_free_drink_coupon_is_made_with_its_price_and_redeemed_at_the_counter_
     held = site.api("GET", f"/v1/coupons/{coupon['code']}")["coupon"]
     assert (held["status"], held["redemption"]["discount_fen"]) == ("used", 1800)
 
+    thirsty = new_member(site, "只要一杯")  # the free drink alone: nothing to pay, and the sale is still recorded
+    issue(site, made["template_id"], thirsty["member_id"])
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member_code(site, thirsty["phone"]))
+    page.get_by_role("button", name="搜索").click()
+    cards.locator("[data-test=coupon-add-item]").click()
+    cards.get_by_label("商品编码 1").fill(sku)
+    cards.get_by_label("金额（元） 1").fill("18")
+    cards.locator("[data-test=coupon-check]").click()
+    cards.locator("[data-test=usable-coupons] tr", has_text=name).get_by_role("button", name="核销").click()
+    page.get_by_text(f"已核销「{name}」").wait_for()
+    expect(page.get_by_label("实付金额（元）")).to_have_value("0.00")
+    page.locator("[data-test=record-purchase]").click()  # a tea chain's walkthrough read 金额必须大于 0 here
+    page.get_by_text("已记账，获得 0 积分").wait_for()
+    (sale,) = site.api("GET", f"/v1/members/{thirsty['member_id']}/purchases")["items"]
+    assert (sale["paid_fen"], sale["total_fen"]) == (0, 1800)
+
 
 def test_a_bulk_issue_makes_codes_to_download_and_issues_to_a_csv_of_members(
     site: Site, console: Screens, tmp_path: Any
