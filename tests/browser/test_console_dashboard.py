@@ -53,8 +53,9 @@ def test_the_dashboard_shows_what_the_api_counts(site: Site, console: Screens) -
     assert shown(console, "wallet_float_fen") == summary["wallet_float_fen"]["total_fen"] / 100
     assert summary["members_total"] > 0, "the demo data gives the dashboard something to show"
     expect(page.locator("[data-figure=points_redeemed] .note")).to_have_count(0)
-    choose(page, page.get_by_label("门店"), "上海静安旗舰店")  # a store's 0 redeemed says why (a walkthrough)
-    expect(page.locator("[data-figure=points_redeemed] .note")).to_have_text(
+    choose(page, page.get_by_label("门店"), "上海静安旗舰店")  # a store's redeemed: what its tills took
+    expect(page.locator("[data-figure=points_redeemed] .note")).to_have_text("选门店时：在该店收银台兑换与抵现的积分")
+    expect(page.locator("[data-figure=points_expired] .note")).to_have_text(
         "仅统计全连锁：会员积分不归属门店，选门店时为 0"
     )
     expect(page.locator("[data-figure=points_deducted] .note")).to_have_text("退款扣回与手动扣减")
