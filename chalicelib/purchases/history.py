@@ -45,12 +45,35 @@ def _made_in(stores: list[str]) -> Condition | None:
 
 def of_store(store_id: str, first_day: date, last_day: date, limit: int, cursor: str | None
              ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
-    """The store's purchases made on business days ``first_day`` through ``last_day``."""
+    """The store's purchases made on business days ``first_day`` through ``last_day``, each with what refunds gave
+    back of it by the end of ``last_day`` (``refunded_in_range_fen``): a day closed keeps its refunds, a later one
+    counts on its own day (a tea chain's walkthrough saw a closed day's 已退款 grow a month later)."""
     scope = f"purchases|store|{store_id}|{first_day}|{last_day}"
     records, after = _on_days(
         PurchaseRecord, PurchaseRecord.by_store, store_id, first_day, last_day, scope, limit, cursor
     )
-    return [purchase_json(record) for record in records], after
+    _, ends = clock.business_days_span(first_day, last_day, get_settings().tz)
+    later = _refunded_after([r for r in records if int(r.refunded_fen)], ends)
+    return [{**purchase_json(record),
+             "refunded_in_range_fen": int(record.refunded_fen) - later.get(str(record.order_key), 0)}
+            for record in records], after  # fmt: skip
+
+
+def _refunded_after(records: list[PurchaseRecord], ends: str) -> dict[str, int]:
+    """What refunds made after ``ends`` (an instant) gave back of each of ``records``, by order key: a query of each
+    refunded purchase's member's refunds since (none while the range runs to now) and one batch read of them."""
+    if not records or ends >= clock.iso(clock.now()):
+        return {}
+    keys: set[str] = set()
+    for member_id in {str(r.member_id) for r in records}:
+        keys |= {
+            str(found.refund_key) for found in RefundRecord.by_member.query(member_id, RefundRecord.occurred_at > ends)
+        }
+    wanted, later = {str(r.order_key) for r in records}, dict[str, int]()
+    for refund in RefundRecord.batch_get(list(keys)) if keys else []:
+        if refund.order_key in wanted and refund.occurred_at > ends:
+            later[str(refund.order_key)] = later.get(str(refund.order_key), 0) + int(refund.amount_fen)
+    return later
 
 
 def _on_days(

@@ -711,6 +711,20 @@ class TestHistory:
         many = api.as_(token_for(["cashier"], (*(f"X-{n:03d}" for n in range(150)), "SH-001")))  # IN takes 100
         assert [p["order_id"] for p in many.get(f"/v1/members/{member_id}/purchases").body["items"]] == ["H-3", "H-1"]
 
+    def test_a_closed_day_keeps_its_refunds_and_a_later_one_counts_on_its_own_day(self, api, partner, history):
+        """A tea chain's walkthrough: a sale refunded in part on its day and the rest a month later made the closed
+        day's 已退款 grow, its net fall to 0, and disagree with the sales report."""
+        day, path = AT.date(), "/v1/stores/SH-001/purchases"
+        same_day = {"refund_id": "HR-2", "order_id": "H-1", "occurred_at": (AT + timedelta(hours=2)).isoformat(),
+                    "amount_fen": 1_000}  # fmt: skip
+        signed(api, partner, "/v1/webhooks/refunds", same_day)
+        signed(api, partner, "/v1/webhooks/refunds", {**same_day, "refund_id": "HR-3", "amount_fen": 3_000,
+                                                      "occurred_at": (AT + timedelta(days=3)).isoformat()})  # fmt: skip
+        (closed,) = api.get(f"{path}?from={day}&to={day}").body["items"]
+        assert (closed["refunded_fen"], closed["refunded_in_range_fen"]) == (4_000, 1_000)
+        spanning = api.get(f"{path}?from={day}&to={day + timedelta(days=3)}").body["items"]
+        assert {p["order_id"]: p["refunded_in_range_fen"] for p in spanning} == {"H-1": 4_000, "H-3": 2_500}
+
     def test_a_stores_purchases_between_two_days(self, api, history):
         day = AT.date()
         path = "/v1/stores/SH-001/purchases"
