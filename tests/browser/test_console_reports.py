@@ -148,10 +148,22 @@ def test_marketing_sees_counts_but_no_money(site: Site, console: Screens) -> Non
     expect(page.get_by_role("tab", name="负债")).to_have_count(0)
     page.get_by_role("tab", name="销售").click()
     expect(page.locator("[data-test=reports-table] [data-cell=paid]").first).to_have_text("—")
-    expect(page.locator("[data-test=money-hidden]")).to_have_text("金额仅财务与管理员可见")
+    expect(page.locator("[data-test=money-hidden]")).to_have_text("金额仅财务、管理员与店长（本店）可见")
     page.get_by_role("tab", name="权益与储值").click()  # its dashes are said too (found by a walkthrough)
-    expect(page.locator("[data-test=money-hidden]")).to_have_text("金额仅财务与管理员可见")
+    expect(page.locator("[data-test=money-hidden]")).to_have_text("金额仅财务、管理员与店长（本店）可见")
     page.goto(f"{site.base}/console/#/dashboard")  # the dashboard says what the reports say: counts, no money
     page.locator("[data-figure=purchases]").wait_for()
     expect(page.locator("[data-figure=sales_fen]")).to_have_count(0)
     expect(page.locator("[data-figure=wallet_float_fen]")).to_have_count(0)
+
+
+def test_a_store_manager_reads_their_stores_money_but_not_the_liability(site: Site, console: Screens) -> None:
+    """A tea chain's walkthrough: a manager read — for every amount in the reports, beside 门店流水's figures."""
+    manager = staff_account(site, ["store_manager"], ["SH-001"])
+    page = log_in(console, site, manager)
+    page.goto(f"{site.base}/console/#/reports")
+    page.locator("[data-test=reports-table]").wait_for()
+    expect(page.get_by_role("tab", name="负债")).to_have_count(0)  # the whole chain's
+    page.get_by_role("tab", name="销售").click()
+    expect(page.locator("[data-test=money-hidden]")).to_have_count(0)
+    expect(page.locator("[data-test=reports-table] [data-cell=paid]").first).not_to_have_text("—")

@@ -201,8 +201,12 @@ def test_store_scoped_staff_read_only_their_stores(api, aws, chain, story):
     mine = manager.get(f"/v1/stats/daily?from={story}&to={story}")
     assert (mine.status, mine.body["store_id"]) == (200, "SH-001")
     assert mine.body["totals"]["purchases"] == 2
-    assert mine.body["totals"]["sales_fen"] is None  # counts, not money, as in the reports
-    assert {row["sales_fen"] for row in mine.body["days"]} == {None}
+    assert mine.body["totals"]["sales_fen"] > 0  # their stores' money (a tea chain's manager read — in the reports)
+    assert manager.get(f"/v1/reports/liability?as_of={story}").status == 403  # the whole chain's: never theirs
+    concierge = api.as_(token_for(["marketing"], ("SH-001",)))
+    counted = concierge.get(f"/v1/stats/daily?from={story}&to={story}").body
+    assert counted["totals"]["sales_fen"] is None  # counts, not money, for those who do not close a store's day
+    assert {row["sales_fen"] for row in counted["days"]} == {None}
     assert manager.get(f"/v1/stats/daily?from={story}&to={story}&store_id=BJ-001").status == 422
     assert manager.get("/v1/stats/summary?store_id=BJ-001").status == 422
     assert manager.get("/v1/stats/summary").body["store_id"] == "SH-001"
