@@ -197,7 +197,11 @@ def _events(order: Order, action: Action) -> list[Event]:
     if action in GIVING_BACK:
         payload |= {"cash_refund_due_fen": order.cash_refund_due_fen}
     subject = f"member/{order.member_id}"
-    named = {"reward_name": order.reward_name} if action is Action.SHIP else {}  # the member's message names it
+    named: dict[str, Any] = {"reward_name": order.reward_name} if action is Action.SHIP else {}  # the message names it
+    if action is Action.CANCEL and order.history:  # who cancelled and why: the member hears of one they did not make
+        step = order.history[-1]
+        named = {"reward_name": order.reward_name, "by": step.get("by"), "why": step.get("why"),
+                 **({"why_en": step["why_en"]} if step.get("why_en") else {})}  # fmt: skip
     events = [new_event(EVENT_OF[action], subject, {**payload, **named})]
     if order.status == Status.READY_FOR_PICKUP:
         ready = {**payload, "pickup_store_id": order.pickup_store_id, "reward_name": order.reward_name}

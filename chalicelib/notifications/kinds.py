@@ -255,6 +255,18 @@ KINDS: dict[str, Kind] = {
             also=("order_id",),
         ),
         _kind(
+            "mall-order-cancelled",
+            S,
+            DAY,
+            ("兑换订单已取消", "您在积分商城兑换的{reward}订单已取消（{why}），{points}积分已退回。"),
+            (
+                "Exchange cancelled",
+                "Your {reward} order from the points mall was cancelled ({why}); {points} points are back.",
+            ),
+            description="a points-mall order cancelled by staff or a job (not collected in time), not by the member",
+            also=("order_id",),
+        ),
+        _kind(
             "membership-card-paid",
             S,
             NOW,

@@ -142,6 +142,17 @@ def _mall(kind: str) -> Callable[[Payload, ZoneInfo, int], list[Notice]]:
     return notices
 
 
+def _mall_cancelled(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """An exchange cancelled by staff or a job (a tea chain's walkthrough: an order not collected in time went, its
+    points back, and the member heard nothing); the member's own cancellation is theirs to know."""
+    if "by" not in p or str(p.get("by") or "").startswith("member:"):
+        return []
+    why = Phrase(str(p.get("why") or "门店取消"), str(p.get("why_en") or p.get("why") or "cancelled by the store"))
+    variables = {"order_id": p["order_id"], "reward": p.get("reward_name") or p["order_id"], "why": why,
+                 "points": p.get("points") or 0}  # fmt: skip
+    return [Notice(p["member_id"], "mall-order-cancelled", p["order_id"], variables)]
+
+
 def _announcement(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     variables = {"title": p["title"], "text": p["text"]}
     return [Notice(member_id, "announcement", p["announcement_id"], variables) for member_id in p["member_ids"]]
@@ -264,6 +275,7 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "coupon.transferred": _coupon_transferred,
     "mall.order-shipped": _mall("mall-order-shipped"),
     "mall.order-ready-for-pickup": _mall("mall-order-ready"),
+    "mall.order-cancelled": _mall_cancelled,
     "messaging.announced": _announcement,
     "membership.card-paid": _card_paid,
     "membership.card-expiring": _card_expiring,

@@ -375,6 +375,12 @@ class TestPickup:
         assert ok(client.get(f"/v1/me/mall/orders/{collected['order_id']}"))["status"] == "completed"  # collected
         assert available(client) == before[0] - collected["points"]  # the uncollected order's points came back
         assert stock_of(api, pickup["reward_id"]) == before[1] - 1
+        (gone,) = [e["payload"] for e in events("mall.order-cancelled")]  # the member hears why (a walkthrough)
+        assert (gone["by"], gone["why"], gone["reward_name"]) == (
+            "system",
+            "超过 30 天未提货，订单已取消",
+            pickup["name"],
+        )
 
     def test_a_cashier_verifies_the_members_pickup_code_once_at_the_chosen_store(self, api, member):
         _, client = member

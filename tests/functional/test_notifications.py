@@ -871,6 +871,21 @@ TRIGGERS = [
         "mall-order-ready",
         "mo_2已可到门店自提",
     ),
+    (
+        "mall.order-cancelled",
+        {
+            "order_id": "mo_3",
+            "reward_id": "rw_1",
+            "points": 300,
+            "status": "cancelled",
+            "action": "cancel",
+            "reward_name": "品牌帆布袋",
+            "by": "system",
+            "why": "超过 30 天未提货，订单已取消",
+        },
+        "mall-order-cancelled",
+        "品牌帆布袋订单已取消（超过 30 天未提货，订单已取消），300积分已退回",
+    ),
 ]
 
 
