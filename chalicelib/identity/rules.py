@@ -111,6 +111,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.WALLET_STATEMENTS, P.SALES_JOURNAL}  # their own stores' (a store closes its day; found by a walkthrough)
         | {P.REPORTS_MONEY}  # their stores' amounts in the reports (a tea chain's manager read — beside 门店流水's);
         # the liability stays the whole chain's, which staff scoped to stores never read
+        | {P.MEMBERSHIP_CANCEL}  # a card their stores sold (an education centre's manager sent each refund to head
+        # office); a payment another store took is refunded there (403 card-refund-elsewhere)
     ),
     Role.MARKETING: frozenset(
         {P.STORES_READ, P.MEMBERS_READ, P.RULES_WRITE, P.REPORTS_READ, P.COUPONS_MANAGE, P.MALL_MANAGE}
