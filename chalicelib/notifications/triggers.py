@@ -65,12 +65,14 @@ def _downgrade_warning(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 
 def _topped_up(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    bonus = int(p.get("bonus_fen", 0))
+    bonus, gift = int(p.get("bonus_fen", 0)), int(p.get("gift_points") or 0)
     variables = {
         "amount": yuan(p["principal_fen"]),
         "bonus": yuan(bonus),
-        "bonus_given": f"，赠送{yuan(bonus)}元" if bonus else "",  # a walkthrough read "(+0.00 bonus)"
-        "bonus_given_en": f" (+{yuan(bonus)} bonus)" if bonus else "",
+        "bonus_given": (f"，赠送{yuan(bonus)}元" if bonus else "")  # a walkthrough read "(+0.00 bonus)"
+        + (f"，另赠{gift}积分（随储值消费到账）" if gift else ""),  # a tea chain's member was never told of them
+        "bonus_given_en": (f" (+{yuan(bonus)} bonus)" if bonus else "")
+        + (f" (plus {gift} points, earned as it is spent)" if gift else ""),
         "balance": yuan(p.get("balance_after_fen", 0)),
     }
     return [Notice(p["member_id"], "wallet-topped-up", f"{p['partner_id']}:{p['payment_id']}", variables)]

@@ -297,3 +297,16 @@ def test_a_card_refunded_by_what_was_not_used_says_its_classes_left_can_still_be
         == "; 7 × 面部护理 not used yet (a renewal does not carry them; what is not used can still be refunded after it"
         " ends)"
     )
+
+
+def test_a_top_up_receipt_names_its_bonus_and_the_gift_points_still_to_come():
+    """A tea chain's walkthrough: 充100送20 with 100 gift points said nothing of the points, at the till or by text."""
+    topped = {"member_id": "mb_1", "partner_id": "counter", "payment_id": "wt_1", "principal_fen": 10_000,
+              "bonus_fen": 2_000, "gift_points": 100, "balance_after_fen": 12_000}  # fmt: skip
+    (notice,) = notices_of("wallet.topped-up", topped, TZ, 2_000)
+    text = render(KINDS["wallet-topped-up"].words["zh-CN"], notice.variables).text
+    assert text == "您已充值100.00元，赠送20.00元，另赠100积分（随储值消费到账），当前余额120.00元。"
+    (plain,) = notices_of("wallet.topped-up", {**topped, "bonus_fen": 0, "gift_points": 0}, TZ, 2_000)
+    assert (
+        render(KINDS["wallet-topped-up"].words["zh-CN"], plain.variables).text == "您已充值100.00元，当前余额120.00元。"
+    )
