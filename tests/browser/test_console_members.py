@@ -636,7 +636,8 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     """储值充值 at the till (found by a walkthrough: a chain without a till integration could sell no stored value):
     a plan on sale at the store fills in its price; the wallet gets the principal and the bonus, once per order."""
     plan_id = f"CZ-TILL-{secrets.token_hex(3)}"
-    site.api("POST", "/v1/wallet/plans", {"plan_id": plan_id, "name": "充200送30", "pay_fen": 20000, "bonus_fen": 3000})
+    site.api("POST", "/v1/wallet/plans", {"plan_id": plan_id, "name": "充200送30", "pay_fen": 20000, "bonus_fen": 3000,
+                                          "gift_points": 50})  # fmt: skip
     member = new_member(site, "充值会员")
     page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
     page.goto(f"{site.base}/console/#/counter")
@@ -658,8 +659,10 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     assert unlabelled_inputs(page) == []
     console.shot("counter-top-up")
     card.locator("[data-test=take-top-up]").click()
-    confirm(page, "已收取微信支付 ¥200.00，为 充值会员 充值（另赠 ¥30.00）？", "充值")
-    page.get_by_text("已充值：本金 ¥200.00，赠送金 ¥30.00").wait_for()
+    confirm(
+        page, "已收取微信支付 ¥200.00，为 充值会员 充值（另赠 ¥30.00），送 50 积分（随储值消费到账）？", "充值"
+    )  # the
+    page.get_by_text("已充值：本金 ¥200.00，赠送金 ¥30.00，送 50 积分（随储值消费到账）").wait_for()  # points to come
     expect(page.locator("[data-test=counter-wallet]")).to_have_text("230.00")
     expect(page.locator("[data-test=counter-wallet-parts]")).to_have_text(
         " · 本金 ¥200.00 · 赠送金 ¥30.00"
