@@ -970,7 +970,20 @@ class TestAfterReview:
         assert "双12全场5折" in text
         assert text.endswith("拒收请回复R")
 
-    def test_a_held_marketing_message_is_not_sent_once_the_member_replied_t_overnight(self, aws, api, member):
+    @staticmethod
+    def _replied_t(api, member_id):
+        profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", False)], profiles.Proof("sms-reply"))
+
+    @staticmethod
+    def _frozen(api, member_id):  # a probe: an announcement held through the night went out to a frozen member
+        etag = api.get(f"/v1/members/{member_id}").headers["etag"]
+        ok(api.patch(f"/v1/members/{member_id}", {"status": "frozen"}, headers={**MERGE_PATCH, "if-match": etag}))
+
+    @pytest.mark.parametrize(("overnight", "reason"), [("_replied_t", "opted-out"), ("_frozen", "member-frozen")])
+    def test_a_held_marketing_message_is_not_sent_once_what_allowed_it_changed_overnight(
+        self, aws, api, member, overnight, reason
+    ):
+        """Consent, and the membership not frozen, are asked again when a held message is released."""
         member_id, _ = member
         profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", True)], profiles.Proof("member-page"))
         body = {"title": "早鸟", "text": "明早8折", "member_ids": [member_id]}
@@ -978,30 +991,12 @@ class TestAfterReview:
         with clock.frozen(NIGHT):
             through(aws)
         assert [m.status for m in messages_of(member_id)] == ["held"]
-        profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", False)], profiles.Proof("sms-reply"))
+        getattr(self, overnight)(api, member_id)
         with clock.frozen(datetime(2026, 11, 21, 9, 15, tzinfo=TZ)):
             run_job(notification_jobs.release_held_messages, clock.business_today())
             through(aws)
         [message] = messages_of(member_id)
-        assert (message.status, message.reason) == ("suppressed", "opted-out")
-        assert sent_to("0001") == []
-
-    def test_a_held_marketing_message_is_not_sent_once_the_membership_was_frozen_overnight(self, aws, api, member):
-        """A probe: an announcement held through the night went out to a member frozen before its release."""
-        member_id, _ = member
-        profiles.change(member_id, [profiles.ConsentChange("sms", "marketing", True)], profiles.Proof("member-page"))
-        body = {"title": "冻结前", "text": "冻结前活动", "member_ids": [member_id]}
-        ok(api.post("/v1/notifications/announcements", body, headers={"idempotency-key": "announce-frozen"}), 202)
-        with clock.frozen(NIGHT):
-            through(aws)
-        assert [m.status for m in messages_of(member_id)] == ["held"]
-        etag = api.get(f"/v1/members/{member_id}").headers["etag"]
-        ok(api.patch(f"/v1/members/{member_id}", {"status": "frozen"}, headers={**MERGE_PATCH, "if-match": etag}))
-        with clock.frozen(datetime(2026, 11, 21, 9, 15, tzinfo=TZ)):
-            run_job(notification_jobs.release_held_messages, clock.business_today())
-            through(aws)
-        [message] = messages_of(member_id)
-        assert (message.status, message.reason) == ("suppressed", "member-frozen")
+        assert (message.status, message.reason) == ("suppressed", reason)
         assert sent_to("0001") == []
 
     def test_a_late_release_in_the_next_nights_quiet_hours_holds_it_again_or_drops_it(self, aws, api, member):
