@@ -163,7 +163,10 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.WALLET_PAY: ("储值支付", "Wallet payments at the counter"),
     P.WALLET_REFUND: ("储值退款", "Refunds of counter payments to the wallet"),
     P.REPORTS_READ: ("经营报表", "Reports and dashboard"),
-    P.REPORTS_MONEY: ("报表金额与负债", "Money in reports, and the liability"),
+    P.REPORTS_MONEY: (
+        "报表金额与负债",
+        "Money in reports, and the liability (the whole chain's: not for staff scoped to stores)",
+    ),
     P.JOBS_RUN: ("运行任务", "Run jobs"),
     P.FEEDBACK_READ: ("查看意见反馈", "Read feedback"),
     P.FEEDBACK_REPLY: ("回复意见反馈", "Answer feedback"),

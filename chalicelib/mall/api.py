@@ -460,7 +460,10 @@ def cancel_order(ctx: RequestContext, order_id: str) -> Reply:
 
     Errors: 409 `order-state-conflict` once shipped or collected (refund it after sale instead) or a coupon issued; 404
     for no such order."""
-    return _order(service.cancel(ctx.caller, order_id, ctx.body.reason))
+    reason = ctx.body.reason
+    if ctx.caller.kind == "staff" and "reason" not in ctx.body.model_fields_set:  # not the member's doing (a review:
+        reason = "门店取消"  # the member was told they cancelled it themselves)
+    return _order(service.cancel(ctx.caller, order_id, reason))
 
 
 @endpoint(

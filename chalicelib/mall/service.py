@@ -935,7 +935,7 @@ def expire_uncollected(order_id: str, now: datetime, days: int) -> bool:
         ready = [h["at"] for h in order.history if h.get("status") == Status.READY_FOR_PICKUP] or [order.placed_at]
         return order.status == Status.READY_FOR_PICKUP and ready[-1] <= since
 
-    why = Phrase(f"超过 {days} 天未提货，订单已取消", f"Not collected within {days} days: cancelled")
+    why = Phrase(f"超过 {days} 天未提货，自动取消", f"Not collected within {days} days: cancelled")
     _, unchanged = mall().give_back(order_id, Action.CANCEL, why, decide=decide)
     return not unchanged
 

@@ -268,12 +268,12 @@ def cancel_card(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
     by the unused days; in full within N days of the first payment), less the value of the counted benefits used
     where the policy says so; or with `refund: none`, not at all. The history explains the refund. A part paid from
     stored value goes back to the wallet; a partner refunds its own payments' parts (the `membership.card-cancelled`
-    event lists them). Once per `cancel_id`. Staff scoped to stores refund only what their stores took (a
-    cancellation without refund is any store's).
+    event lists them). Once per `cancel_id`. Staff scoped to stores cancel, refunded or not, only a card whose
+    standing payments their stores took (another store's manager once cancelled one without refund).
 
     Errors: 404 `card-not-found`; 409 `card-not-cancellable` for a card cancelled or lapsed already; 403
-    `card-refund-elsewhere` for staff scoped to stores when the refund gives back a payment another store (or none)
-    took."""
+    `card-refund-elsewhere` for staff scoped to stores when a payment still standing on the card was taken at another
+    store (or none)."""
     answer = service.cancel(ctx.caller, reachable(ctx.caller, member_id), card_id, ctx.body)
     return Reply(CancellationAnswer.model_validate(answer))
 

@@ -110,15 +110,20 @@ class RefundElsewhere(Forbidden):
 
 
 def _refunds_only_theirs(caller: Caller | None, card: Card, refund: rules.Refund) -> None:
-    """Staff scoped to stores refund only what their stores took: a card's payment taken at another store, or at
-    none (the member pages, a trial's partner), is head office's or that store's to give back (a review: another
-    store's customer service refunded a counter sale's cash, which that store's journal then paid out)."""
+    """Staff scoped to stores cancel only cards their stores were paid for: a card with money still standing from a
+    payment taken at another store, or at none (the member pages, a partner's), is that store's or head office's to
+    cancel, refunded or not (a review: another store's customer service refunded a counter sale's cash, which that
+    store's journal then paid out; a later review: another store's manager cancelled one without refund, and the
+    member lost its unused term)."""
     if caller is None or caller.kind != "staff" or not caller.stores:
         return
     taken_at = {payment.payment_id: payment.store_id for payment in card.payments}
-    if any(fen > 0 and not caller.covers_store(taken_at.get(pid) or "") for pid, fen in refund.parts):
-        raise RefundElsewhere("The card was paid at a store that is not one of yours: its refund is given there or "
-                              "by head office; a cancellation without refund is yours")  # fmt: skip
+    standing = [p.payment_id for p in card.payments if not p.settled and p.amount_fen > p.refunded_fen]
+    if any(not caller.covers_store(taken_at.get(pid) or "") for pid in standing) or any(
+        fen > 0 and not caller.covers_store(taken_at.get(pid) or "") for pid, fen in refund.parts
+    ):
+        raise RefundElsewhere("The card was paid at a store that is not one of yours: that store or head office "
+                              "cancels it")  # fmt: skip
 
 
 class PaymentNotApplicable(ValidationFailed):

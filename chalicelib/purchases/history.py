@@ -46,8 +46,9 @@ def _made_in(stores: list[str]) -> Condition | None:
 def of_store(store_id: str, first_day: date, last_day: date, limit: int, cursor: str | None
              ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
     """The store's purchases made on business days ``first_day`` through ``last_day``, each with what refunds gave
-    back of it by the end of ``last_day`` (``refunded_in_range_fen``): a day closed keeps its refunds, a later one
-    counts on its own day (a tea chain's walkthrough saw a closed day's 已退款 grow a month later)."""
+    back of it by the end of ``last_day`` (``refunded_in_range_fen``): a day closed keeps its refunds (a tea chain's
+    walkthrough saw a closed day's 已退款 grow a month later); a later one is the till refunds' of its day, or, a
+    partner's, the sales report's."""
     scope = f"purchases|store|{store_id}|{first_day}|{last_day}"
     records, after = _on_days(
         PurchaseRecord, PurchaseRecord.by_store, store_id, first_day, last_day, scope, limit, cursor

@@ -582,7 +582,8 @@ class PurchaseView(Schema):
     refunded_fen: int = Field(description=f"what refunds (退款) gave back so far; {FEN}")
     refunded_in_range_fen: int | None = Field(
         default=None, description=f"in a store's list: what refunds gave back of it by the end of the days asked (a "
-        f"closed day keeps its refunds; a later one counts on its own day); null elsewhere; {FEN}")  # fmt: skip
+        f"closed day keeps its refunds; a later one is the till refunds' of its day, or the sales report's); null "
+        f"elsewhere; {FEN}")  # fmt: skip
     points_clawed_back: int = Field(description="points refunds took back so far")
     growth_clawed_back: int = Field(description="growth value refunds took back so far")
     recorded_by: str | None = Field(

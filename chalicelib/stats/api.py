@@ -135,7 +135,8 @@ def get_liability(ctx: RequestContext) -> Reply:
     days it paid for, lifetime cards apart; null more than 92 days back), and the total. Broken down, for a day in the
     last 92 days (else null):
     the points by the quarter their lots expire, with the debt members owe (积分账龄), and the points and stored value
-    by the store whose counter added them (跨店结算; `elsewhere` the rest). Finance and admins (`reports:money`).
+    by the store whose counter added them (跨店结算; `elsewhere` the rest). Staff with `reports:money` who are not
+    scoped to stores (finance, admins): a store manager's `reports:money` is their stores' amounts in the reports.
 
     Errors: 422 for a day after today."""
     return Reply(Liability.model_validate(service.liability(ctx.query.as_of)))

@@ -67,10 +67,9 @@ def fold_figures(tx: Transaction, event: Event, day: str) -> None:
         for key in (f"now#{bucket}", f"day#{day}#{bucket}"):
             tx.count(FigureRecord(sharded(BY_EXPIRY, shard), key), "points_outstanding", amount)
     owed, undated = rules.obligation_moves(event.type, payload)
-    for bucket, ramp in owed.items():  # each bucket now, and the day's moves (a past day's figure undoes those after)
+    for bucket, net in owed.items():  # each bucket now, and the day's moves (a past day's figure undoes those after)
         for key in (f"d#{bucket}", f"m#{day}#{bucket}"):
-            tx.count(FigureRecord(sharded(OBLIGATIONS, shard), key), "obligation_ends", ramp.ends)
-            tx.count(FigureRecord(sharded(OBLIGATIONS, shard), key), "obligation_starts", ramp.starts)
+            tx.count(FigureRecord(sharded(OBLIGATIONS, shard), key), "obligation_net", net)
     if undated:
         for key in ("now", f"m#{day}#now"):
             tx.count(FigureRecord(sharded(OBLIGATIONS, shard), key), "cards_undated_fen", undated)

@@ -72,8 +72,7 @@ class FigureRecord(Record):
     points_issued_total = NumberAttribute(null=True)
     points_expired_total = NumberAttribute(null=True)
     points_redeemed_total = NumberAttribute(null=True)
-    obligation_ends = NumberAttribute(null=True)  # card-obligations: nano-fen a day (``rules.Ramp``)
-    obligation_starts = NumberAttribute(null=True)
+    obligation_net = NumberAttribute(null=True)  # card-obligations: nano-fen a day (``rules.obligation_moves``)
     cards_undated_fen = NumberAttribute(null=True)  # lifetime cards' payments: no days to share
     coupons_issued = NumberAttribute(null=True)
     coupons_used = NumberAttribute(null=True)

@@ -391,14 +391,14 @@ def card_obligations(as_of: date) -> dict[str, int] | None:
     queries a shard, whatever the members: items grow with the days payments end on and the days since."""
     if (clock.business_today() - as_of).days > BREAKDOWN_DAYS:
         return None
-    buckets: dict[date, rules.Ramp] = defaultdict(rules.Ramp)
+    buckets: dict[date, int] = defaultdict(int)
     undated = 0
     for shard in range(SHARDS):
         partition = sharded(OBLIGATIONS, shard)
         after = FigureRecord.key.between(f"d#{as_of + timedelta(days=1)}", "d#\uffff")
         for record in FigureRecord.query(partition, after, consistent_read=True):
             bucket = date.fromisoformat(record.key.removeprefix("d#"))
-            buckets[bucket] = _ramp_plus(buckets[bucket], record, 1)
+            buckets[bucket] += int(record.obligation_net or 0)
         now = FigureRecord.find(partition, "now")
         undated += int(now.cards_undated_fen or 0) if now else 0
         since = FigureRecord.key.between(f"m#{as_of + timedelta(days=1)}#", "m#\uffff")
@@ -407,13 +407,8 @@ def card_obligations(as_of: date) -> dict[str, int] | None:
             if bucket_key == "now":
                 undated -= int(record.cards_undated_fen or 0)
             elif (bucket := date.fromisoformat(bucket_key)) > as_of:
-                buckets[bucket] = _ramp_plus(buckets[bucket], record, -1)
+                buckets[bucket] -= int(record.obligation_net or 0)
     return {"unearned_fen": rules.unearned_fen(buckets.items(), as_of), "undated_fen": undated}
-
-
-def _ramp_plus(ramp: rules.Ramp, record: FigureRecord, sign: int) -> rules.Ramp:
-    return rules.Ramp(ramp.ends + sign * int(record.obligation_ends or 0),
-                      ramp.starts + sign * int(record.obligation_starts or 0))  # fmt: skip
 
 
 def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int, open_orders: dict[str, Any],

@@ -31,7 +31,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -331,31 +331,23 @@ def standing_moves(event_type: str, payload: Mapping[str, Any]) -> dict[str, int
 OBLIGATION_SCALE = 10**9  # a payment's daily share is kept in nano-fen, rounded up: a payment's days add up to it
 
 
-@dataclass(frozen=True)
-class Ramp:
-    """What card payments add to one day's bucket: the daily shares (nano-fen) of those whose last day it is
-    (``ends``) and of those whose first day is the next (``starts``)."""
-
-    ends: int = 0
-    starts: int = 0
-
-
-def obligation_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[dict[str, Ramp], int]:
+def obligation_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[dict[str, int], int]:
     """What a card payment moves of what the chain owes for days not yet given, by bucket day (a card paid: its
     payment; cancelled: each payment it closed, taken away), and the fen of lifetime cards, which have no days to
     share. A payment of ``amount`` over the days ``first``..``last`` owes at the end of day D ``amount`` ×
-    clamp((last − D) / days, 0, 1): its rate (amount / days) in the bucket of ``last`` adds rate × (last − D) for
-    each D before it, and in the bucket of the day before ``first`` takes rate × (first − 1 − D) back for each D
-    before that, so the buckets after D (``unearned_fen``) sum every payment's share, whatever the members; a renewal
-    ending where the next begins shares its bucket. A payment of an event from before the days were said is not
-    counted."""
+    clamp((last − D) / days, 0, 1): its daily rate (nano-fen, amount / days) added to the bucket of ``last`` adds
+    rate × (last − D) for each D before it, and taken from the bucket of the day before ``first`` takes
+    rate × (first − 1 − D) back for each D before that, so the buckets after D (``unearned_fen``) sum every payment's
+    share, whatever the members. A renewal ending where the next at its price begins nets its bucket to nothing, so a
+    card renewed weekly for a year moves two buckets, not a hundred (a review: a cancellation's items passed a
+    transaction's 100). A payment of an event from before the days were said is not counted."""
     if event_type == "membership.card-paid":
         payments, sign = [payload], 1
     elif event_type == "membership.card-cancelled":
         payments, sign = list(payload.get("closed_payments") or []), -1
     else:
         return {}, 0
-    buckets: dict[str, Ramp] = {}
+    buckets: dict[str, int] = {}
     undated = 0
     for payment in payments:
         amount, first = int(payment.get("amount_fen") or 0), payment.get("first_day")
@@ -366,17 +358,16 @@ def obligation_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[dict[
             continue
         start, end = date.fromisoformat(first), date.fromisoformat(payment["last_day"])
         rate = sign * -(-amount * OBLIGATION_SCALE // ((end - start).days + 1))  # rounded up: its days make it whole
-        for key, side in ((end.isoformat(), "ends"), ((start - timedelta(days=1)).isoformat(), "starts")):
-            ramp = buckets.get(key, Ramp())
-            buckets[key] = replace(ramp, **{side: getattr(ramp, side) + rate})
-    return {day: ramp for day, ramp in buckets.items() if ramp != Ramp()}, undated
+        for key, moved in ((end.isoformat(), rate), ((start - timedelta(days=1)).isoformat(), -rate)):
+            buckets[key] = buckets.get(key, 0) + moved
+    return {day: net for day, net in buckets.items() if net}, undated
 
 
-def unearned_fen(buckets: Iterable[tuple[date, Ramp]], day: date) -> int:
-    """What card payments owe at the end of ``day``, in fen, from the buckets (their day, and what they hold) after
-    it (``obligation_moves``)."""
+def unearned_fen(buckets: Iterable[tuple[date, int]], day: date) -> int:
+    """What card payments owe at the end of ``day``, in fen, from the buckets (their day, and the net daily rate
+    they hold) after it (``obligation_moves``)."""
     d = day.toordinal()
-    owed = sum((ramp.ends - ramp.starts) * (bucket.toordinal() - d) for bucket, ramp in buckets if bucket > day)
+    owed = sum(net * (bucket.toordinal() - d) for bucket, net in buckets if bucket > day)
     return (owed + OBLIGATION_SCALE // 2) // OBLIGATION_SCALE
 
 

@@ -480,7 +480,7 @@ class Liability(Schema):
                                          "days back")  # fmt: skip
     by_store: LiabilityByStore | None = Field(description="the points and stored value by store; null more than 92 "
                                               "days back")  # fmt: skip
-    total_fen: int = Field(description=f"all of it; {FEN}")
+    total_fen: int = Field(description=f"all of it (without `cards` when it is null, more than 92 days back); {FEN}")
 
 
 class ReportExportIn(Input):

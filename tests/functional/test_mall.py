@@ -269,6 +269,16 @@ def test_a_member_with_an_order_under_way_is_erased_only_once_it_is_settled(api,
     assert api.call("DELETE", f"/v1/members/{member_id}").status == 204
 
 
+def test_staff_cancelling_without_a_reason_say_the_store_did_it_not_the_member(api, member):
+    """A review: a staff cancellation with no reason told the member they had cancelled it themselves (会员取消)."""
+    _, client = member
+    order = placed(client, reward(api)["reward_id"], address=ADDRESS)
+    cancelled = ok(api.post(f"/v1/mall/orders/{order['order_id']}/cancellation"))
+    assert cancelled["history"][-1]["why"] == "门店取消"
+    (said,) = [e["payload"] for e in events("mall.order-cancelled")]
+    assert (said["why"], said["by"].split(":")[0]) == ("门店取消", "staff")
+
+
 class TestShipping:
     def test_goods_are_shipped_received_and_refunded_after_sale_with_every_step_explained(self, api, member):
         member_id, client = member
@@ -371,14 +381,14 @@ class TestPickup:
             assert (report.processed, report.tallies) == (1, {"changed": 1, "cancelled": 1})  # said (a probe: {})
             assert run_job(job, clock.business_today()).processed == 0  # once
         expired = ok(client.get(f"/v1/me/mall/orders/{order['order_id']}"))
-        assert (expired["status"], expired["history"][-1]["why"]) == ("cancelled", "超过 30 天未提货，订单已取消")
+        assert (expired["status"], expired["history"][-1]["why"]) == ("cancelled", "超过 30 天未提货，自动取消")
         assert ok(client.get(f"/v1/me/mall/orders/{collected['order_id']}"))["status"] == "completed"  # collected
         assert available(client) == before[0] - collected["points"]  # the uncollected order's points came back
         assert stock_of(api, pickup["reward_id"]) == before[1] - 1
         (gone,) = [e["payload"] for e in events("mall.order-cancelled")]  # the member hears why (a walkthrough)
         assert (gone["by"], gone["why"], gone["reward_name"]) == (
             "system",
-            "超过 30 天未提货，订单已取消",
+            "超过 30 天未提货，自动取消",
             pickup["name"],
         )
 

@@ -614,6 +614,8 @@ class TestCounterSales:
             refused(elsewhere.post(cancellation, {"cancel_id": "C-0", "reason": "x"}), 403, "card-refund-elsewhere")
             other_manager = Staff(api, ["store_manager"], stores=("BJ-001",))  # a manager refunds their own stores'
             refused(other_manager.post(cancellation, {"cancel_id": "C-0", "reason": "x"}), 403, "card-refund-elsewhere")
+            unrefunded = {"cancel_id": "C-0", "reason": "x", "refund": "none"}  # a review: the member lost the term
+            refused(other_manager.post(cancellation, unrefunded), 403, "card-refund-elsewhere")
             assert ok(Staff(api, ["customer_service"], stores=("SH-001",)).get(f"{cancellation}-quote"))["refund_fen"]
             # an education centre's manager sent each pack's refund to head office: theirs to give now
             ok(
@@ -1110,6 +1112,24 @@ class TestPlans:
             ahead = ok(admin.get(f"/v1/reports/liability?as_of={date(2027, 3, 31)}"))["cards"]
             assert ok(admin.get(f"/v1/reports/liability?as_of={date(2026, 12, 1)}"))["cards"] is None  # too far back
         assert ahead["unearned_fen"] == round(29_900 + 29_900 * 10 / 31)  # March given, April not begun
+
+    def test_a_card_paid_a_year_ahead_week_by_week_is_cancelled_within_one_transaction(self, api, aws, admin, partner,
+                                                                                        member):  # fmt: skip
+        """A review: 48 weekly payments ahead, cancelled, gave the statistics consumer 101 items: it failed for good."""
+        member_id, _ = member
+        weekly = ok(api.post("/v1/membership/plans", {**GOLD_CARD, "name": "周卡", "term": {"days": 7},
+                                                        "price_fen": 7_000}), 201)  # fmt: skip
+        with clock.frozen(DAY1):
+            for n in range(50):
+                ok(paid(api, partner, member_id, weekly["plan_id"], f"W-{n}", amount=7_000))
+            deliver(aws, "statistics")
+            owed = ok(admin.get(f"/v1/reports/liability?as_of={DAY1.date()}"))["cards"]["unearned_fen"]
+            assert owed == round(7_000 * 6 / 7 + 49 * 7_000)
+            [card] = ok(admin.get(f"/v1/members/{member_id}/cards"))["items"]
+            ok(admin.post(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation",
+                          {"cancel_id": "C-W", "reason": "搬家", "refund": "none"}))  # fmt: skip
+            deliver(aws, "statistics")
+            assert ok(admin.get(f"/v1/reports/liability?as_of={DAY1.date()}"))["cards"]["unearned_fen"] == 0
 
     def test_a_change_never_undoes_another_made_elsewhere_a_moment_before(self, api, plan_id):
         """Found by a review: a change read the plan from a cache up to 30 s old and wrote it whole, so renaming a plan
