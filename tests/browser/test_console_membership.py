@@ -311,6 +311,11 @@ def test_a_cashier_records_a_use_at_the_counter_until_the_quota_is_exhausted_and
     expect(pt).to_contain_text(plan["name"])  # where it comes from
     served = page.locator("[data-test=counter-view] [data-test=summary-effective]")  # the top card: what applies
     expect(served).to_contain_text("折扣 9 折")  # the card's, not the tier's (a review: a cashier read the tier's)
+    sale = page.locator("[data-test=counter-purchase]")  # and offered on the sale (a tea chain's walkthrough: shown,
+    sale.get_by_label("订单原价（元）").fill("55")  # never applied)
+    expect(sale.locator("[data-test=member-discount]")).to_contain_text("会员 9 折：折后应付 ¥49.50")
+    sale.locator("[data-test=apply-member-discount]").click()
+    expect(sale.get_by_label("实付金额（元）")).to_have_value("49.50")
     expect(served).to_contain_text("积分 1.5 倍")
     expect(served).to_contain_text("按黄金会员享受等级权益")
     expect(page.locator("[data-test=counter-card]", has_text=plan["name"])).to_contain_text("生效中")
