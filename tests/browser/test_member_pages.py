@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from chalicelib.local.demo import MALL_REWARDS
 from tests.browser.conftest import Screens, Site
+from tests.browser.test_console_members import top_up
 from tests.conftest import signed_headers
 from tests.http import send
 
@@ -448,6 +449,10 @@ def test_the_member_code_shows_a_qr_and_its_digits(site: Site, mobile: Screens) 
     check_screen(mobile, "会员码", "member-code")
     served = partner(site, "/v1/webhooks/members/lookup", {"code": digits})  # a partner's till scans it: the member
     assert (served["member_no"], served["phone_masked"]) == (member_no, "137****0505")  # and what to show them
+    expect(page.locator("[data-test=code-wallet]")).to_have_count(0)  # no stored value: nothing said
+    top_up(site, served["member_id"], 5_000)  # a tea chain's members looked for their balance beside the code
+    page.reload()
+    expect(page.locator("[data-test=code-wallet]")).to_contain_text("储值余额 ¥50.00")
 
 
 SCREENS = [  # path, title (zh-CN, en), a locator that shows the screen has its data

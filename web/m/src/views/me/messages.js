@@ -77,6 +77,7 @@ export default {
     code: {
       title: '会员码',
       hint: '结账时出示给收银员扫码（条形码或二维码均可）',
+      wallet: '储值余额 ¥{amount}', walletAtTill: '出示会员码即可用储值付款',
       qrAlt: '会员码二维码',
       barcodeAlt: '会员码条形码',
       digitsLabel: '会员码数字 {code}',
@@ -163,6 +164,7 @@ export default {
     code: {
       title: 'Member code',
       hint: 'Show it to the cashier to scan (barcode or QR)',
+      wallet: 'Stored value ¥{amount}', walletAtTill: 'pay from it by showing this code',
       qrAlt: 'Member code QR',
       barcodeAlt: 'Member code barcode',
       digitsLabel: 'Member code digits {code}',
