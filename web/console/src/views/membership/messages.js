@@ -130,7 +130,7 @@ export default {
       refundWhy: '退款说明：{why}',
       refundTo: { wallet: '储值支付的部分已退回会员储值。', partner: '合作方收款的部分由合作方原路退回。', counter: '柜台收款的部分请在柜台按原支付方式退还会员。' },
       notCancellable: '该卡已退卡或已过期',
-      refundElsewhere: '这张卡的款项不是本店收取的，退款请由收款门店或总部办理；不退款的退卡可在本店办理',
+      refundElsewhere: '这张卡的款项不是本店收取的，退卡（退款与否）请由收款门店或总部办理',
       useSettled: '这张卡此后已退卡或重新购买，退款已计入这次使用，不能撤销', useNotReversible: '这次使用不能由您撤销：往日的使用由店长撤销，其他门店的使用由该门店撤销',
 
       benefitsNow: '当前权益',
@@ -298,7 +298,7 @@ export default {
       refundTo: { wallet: 'What was paid from stored value is back in the wallet.', partner: 'What a partner took, the partner refunds.', counter: 'What the counter took, give back at the counter the way it was paid.' },
       notCancellable: 'The card is cancelled or lapsed already',
       useSettled: 'The card was cancelled or bought again since: its refund counted this use, which stands', useNotReversible: 'This use is not yours to take back: a store manager takes back an earlier day\'s use, and another store its own',
-      refundElsewhere: 'Your stores did not take this card\'s payment: the store that took it, or head office, gives its refund; a cancellation without refund can be done here',
+      refundElsewhere: 'Your stores did not take this card\'s payment: the store that took it, or head office, cancels it, with or without a refund',
 
       benefitsNow: 'Benefits now',
       noBenefits: 'No benefits now',
