@@ -55,6 +55,7 @@ def rule_of(document: dict[str, Any]) -> Plan:
         grace_days=int(document.get("grace_days", 3)),
         refund=RefundPolicy(refund.get("kind", "none"), int(refund.get("days", 0)), bool(refund.get("deduct_used"))),
         on_sale=bool(document.get("on_sale", True)),
+        self_service=bool(document.get("self_service", True)),
     )
 
 

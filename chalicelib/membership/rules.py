@@ -135,6 +135,7 @@ class Plan:
     grace_days: int = 3
     refund: RefundPolicy = RefundPolicy()
     on_sale: bool = True
+    self_service: bool = True  # sold on the member pages (false: at the counter and partners' tills only)
 
     def benefit(self, benefit_id: str) -> PlanBenefit | None:
         return next((b for b in self.benefits if b.benefit_id == benefit_id), None)

@@ -153,6 +153,9 @@ class PlanCreate(Input):
     description: str = Field(default="", max_length=500, description="what members read on the plan")
     trial_days: int = Field(default=0, ge=0, le=90, description="a free trial of N days, once per member; 0: none")
     auto_renew: bool = Field(default=False, description="members may turn automatic renewal on (自动续费)")
+    self_service: bool = Field(
+        default=True, description="members buy it (and start its trial) on their own pages; false: sold at the "
+        "counter or by a partner's till only (an education centre's class pack, sold at its desk)")  # fmt: skip
     grace_days: int = Field(default=3, ge=0, le=60, description="days after the end the benefits still apply")
     refund: RefundPolicyIn = Field(default_factory=RefundPolicyIn, description="what a cancellation refunds")
 
@@ -227,6 +230,7 @@ class PlanPatch(MergePatch):
     name: Label | None = Field(default=None, description="its new name")
     description: str | None = Field(default=None, max_length=500, description="what members read on the plan")
     on_sale: bool | None = Field(default=None, description="false: no longer sold (cards sold keep their benefits)")
+    self_service: bool | None = Field(default=None, description="false: no longer sold on the member pages")
 
 
 class BenefitOut(Schema):
@@ -262,6 +266,7 @@ class PlanOut(Schema):
     grace_days: int = Field(description="days after the end its benefits still apply")
     refund: dict[str, Any] = Field(description="what a cancellation refunds: {kind, days, deduct_used}")
     on_sale: bool = Field(description="sold to new members (a plan off sale still renews its cards)")
+    self_service: bool = Field(default=True, description="sold on the member pages too (false: counter and tills only)")
     created_at: str = Field(description=UTC_INSTANT)
     created_by: str = Field(description="who created it (`staff:<id>`)")
 

@@ -481,11 +481,20 @@ def buy_as_member(member_id: str, plan_id: str, pay_with: str, key: IdempotencyK
     if pay_with == "trial":
         paid = Paid(f"trial-{member_id}-{plan_id}", "trial", 0, clock.now(), "trial")
         claim = Claim.of(f"membership-trial|{member_id}|{plan_id}|{key.key}", content)
+        _sold_on_member_pages(plan, claim)
         return _buy(member_id, plan, paid, claim)
     payment_id = f"card-{lookup_hash('membership-wallet', f'{member_id}|{key.key}').rpartition(':')[2][:24]}"
     paid = Paid(payment_id, "purchase", plan.price_fen, clock.now(), "wallet")
     claim = Claim.of(f"wallet-payment|{WALLET_PARTNER}|{payment_id}", content, conflict=PaymentConflict())
+    _sold_on_member_pages(plan, claim)
     return _buy(member_id, plan, paid, claim, joined_with_wallet=True)
+
+
+def _sold_on_member_pages(plan: Plan, claim: Claim) -> None:
+    """A plan sold at the counter only is not bought on the member pages (422 ``payment-not-applicable``: an education
+    chain's class packs were offered there with 储值支付); a repeat of one bought before is answered."""
+    if not plan.self_service and ledger().replay(claim) is None:
+        raise PaymentNotApplicable("plan_id", f"plan {plan.plan_id} is sold at the counter, not on the member pages")
 
 
 def set_auto_renew(member_id: str, card_id: str, on: bool) -> dict[str, Any]:

@@ -83,6 +83,7 @@ def test_a_plan_is_created_with_benefits_by_kind_renamed_and_taken_off_sale_then
     dialog.locator("#mb-2-rate").fill("0.95")
     dialog.locator("#mb-2-rate").press("Tab")
     dialog.locator("[data-test=mp-auto-renew]").click()
+    dialog.locator("[data-test=mp-self-service]").click()  # sold at the desk only (an education chain's packs)
     dialog.get_by_text("开卡 N 天内全额退款").click()
     dialog.get_by_label("全额退款天数").fill("7")
     dialog.get_by_label("全额退款天数").press("Tab")
@@ -97,6 +98,7 @@ def test_a_plan_is_created_with_benefits_by_kind_renamed_and_taken_off_sale_then
     made = plan_named(site, name)
     assert (made["term"], made["price_fen"], made["auto_renew"], made["on_sale"]) == ({"months": 3}, 59_900, True, True)
     assert made["refund"] == {"kind": "full_within_days", "days": 7, "deduct_used": False}
+    assert made["self_service"] is False
     assert [(b["benefit_id"], b["kind"]) for b in made["benefits"]] == [
         ("yoga-class", "quota"), ("floor", "tier_floor"), ("discount", "discount")
     ]  # fmt: skip
@@ -108,6 +110,7 @@ def test_a_plan_is_created_with_benefits_by_kind_renamed_and_taken_off_sale_then
     assert (made["benefits"][1]["tier"], made["benefits"][2]["rate"]) == ("silver", "0.95")
     row = plans.locator("tr", has_text=name)
     expect(row.locator("[data-test=plan-term]")).to_have_text("3 个月")
+    expect(row.locator("[data-test=plan-desk-only]")).to_have_text("仅收银台")
     expect(row.locator("[data-test=plan-price]")).to_have_text("¥599.00")
     expect(row.locator("[data-test=plan-benefits]")).to_contain_text("瑜伽课24节（季卡） · 24 次/卡期")
     expect(row.locator("[data-test=plan-refund]")).to_have_text("7 天内全额退款")

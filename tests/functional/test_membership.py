@@ -958,6 +958,27 @@ def run_job_now(day):
 
 
 class TestMemberPages:
+    def test_a_plan_sold_at_the_counter_only_is_not_offered_on_the_member_pages(self, api, partner, plan_id, member):
+        """An education chain's walkthrough: every pack showed on the member pages with 储值支付."""
+        member_id, client = member
+        pack = ok(api.post("/v1/membership/plans", {**GOLD_CARD, "name": "舞蹈20次", "self_service": False}), 201)
+        assert pack["self_service"] is False
+        change = {"content-type": "application/merge-patch+json", "if-match": "*"}
+        with clock.frozen(DAY1):
+            ok(topped_up(api, partner, member_id, "T-1", 50_000))
+            offered = [p["plan_id"] for p in ok(client.get("/v1/me/membership/plans"))["items"]]
+            assert (plan_id in offered, pack["plan_id"] in offered) == (True, False)
+            before = {name: n for name, n in item_counts().items() if name != "sessions"}  # a token a call
+            for pay_with in ("wallet", "trial"):
+                buy = {"plan_id": pack["plan_id"], "pay_with": pay_with}
+                refused(client.post("/v1/me/cards", buy, headers={"idempotency-key": f"buy-{pay_with}"}), 422,
+                        "payment-not-applicable")  # fmt: skip
+            assert {name: n for name, n in item_counts().items() if name != "sessions"} == before
+            ok(paid(api, partner, member_id, pack["plan_id"], "P-DESK"))  # sold at the desk's till
+        opened = ok(api.patch(f"/v1/membership/plans/{pack['plan_id']}", {"self_service": True}, headers=change))
+        assert opened["self_service"] is True
+        assert pack["plan_id"] in [p["plan_id"] for p in ok(client.get("/v1/me/membership/plans"))["items"]]
+
     def test_a_card_bought_from_the_wallet_is_refunded_to_the_wallet_when_cancelled(self, aws, api, admin, partner,
                                                                                     plan_id, member):  # fmt: skip
         member_id, client = member
