@@ -111,8 +111,7 @@ def change_plan(ctx: RequestContext, plan_id: str) -> Reply:
 @endpoint("/v1/me/membership/plans", "GET", summary="Plans on sale", tag="me", access=MEMBER, response=PlanList)
 def list_my_plans(ctx: RequestContext) -> Reply:
     """The plans a member may buy now on their pages (on sale, and sold there: not those sold at the counter only)."""
-    listed = [plan for plan in plans.listing(on_sale_only=True) if plan.get("self_service", True)]
-    return Reply(PlanList.model_validate({"items": listed}))
+    return Reply(PlanList.model_validate({"items": plans.on_member_pages()}))
 
 
 @endpoint(

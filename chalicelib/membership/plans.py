@@ -119,6 +119,11 @@ def listing(on_sale_only: bool = False) -> list[dict[str, Any]]:
     return [plan for plan in plans if plan.get("on_sale", True) or not on_sale_only]
 
 
+def on_member_pages() -> list[dict[str, Any]]:
+    """The plans a member buys on their own pages: on sale, and not sold at the counter only (``self_service``)."""
+    return [plan for plan in listing(on_sale_only=True) if plan.get("self_service", True)]
+
+
 def create(caller: Caller, data: PlanCreate, known_tiers: set[str], coupon_exists: Any) -> dict[str, Any]:
     """A new plan. A tier floor names a tier of the programme and a coupon pack an existing template (422)."""
     problems = [

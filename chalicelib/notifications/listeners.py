@@ -10,7 +10,7 @@ from chalicelib.notifications import profiles, service, settings, triggers
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event, consumer
 from chalicelib.shared.settings import get_settings
-from chalicelib.stores.service import find_store
+from chalicelib.stores.service import store_name
 
 
 @consumer("message-dispatcher", queue="notifications", types=list(triggers.TRIGGERS))
@@ -25,10 +25,10 @@ def dispatch_notices(tx: Transaction, event: Event) -> None:
 
 def named_stores(payload: dict[str, Any]) -> dict[str, Any]:
     """The payload with its pickup store's name, which the member's text says (a walkthrough's parent was told an
-    order was ready without which centre); one cached read, only for an event naming a pickup store."""
+    order was ready without which centre); read at most a minute ago, only for an event naming a pickup store."""
     store_id = payload.get("pickup_store_id")
-    store = find_store(store_id) if store_id and "pickup_store_name" not in payload else None
-    return {**payload, "pickup_store_name": store.name} if store else payload
+    name = store_name(store_id) if store_id and "pickup_store_name" not in payload else None
+    return {**payload, "pickup_store_name": name} if name else payload
 
 
 @consumer("message-sender", queue="notifications", types=[service.REQUESTED])

@@ -68,6 +68,20 @@ def _status(store_id: str) -> str:
 _known: CachedByKey[str, str] = CachedByKey(_status, STORE_CACHE_SECONDS, keep=bool)
 
 
+def _name(store_id: str) -> str:
+    found = repository.get(store_id)
+    return "" if found is None else found.name
+
+
+# The names of stores read in the last minute (this process only): what members' messages name a store by.
+_names: CachedByKey[str, str] = CachedByKey(_name, STORE_CACHE_SECONDS, keep=bool)
+
+
+def store_name(store_id: str) -> str | None:
+    """A store's name as members read it, as read at most a minute ago; None for no such store."""
+    return _names.get(store_id) or None
+
+
 def store_exists(store_id: str) -> bool:
     """Whether a store exists; a store seen in the last minute is not read again (stores are never deleted)."""
     return bool(_known.get(store_id))
@@ -133,6 +147,7 @@ def update_store(store_id: str, changes: dict[str, Any], if_match: Expected) -> 
     emit(tx, new_event("store.updated", f"store/{store_id}", {**_event_payload(saved), **summary}))
     tx.commit()
     _known.forget(store_id)
+    _names.forget(store_id)
     _directory.forget()
     return saved
 
