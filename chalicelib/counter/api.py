@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from chalicelib.counter import limits, service
-from chalicelib.counter.schemas import CounterView, OpenSales, OpenSalesQuery, PartnerMemberLookup, Sale, SaleQuery
+from chalicelib.counter.schemas import (
+    CounterView,
+    OpenSales,
+    OpenSalesQuery,
+    PartnerMemberLookup,
+    Sale,
+    SaleQuery,
+)
 from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import PARTNER, Staff
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
+from chalicelib.membership.schemas import TillQuery
 from chalicelib.purchases import service as purchases
 from chalicelib.purchases.schemas import CounterPurchase, PurchaseAnswer
 from chalicelib.shared.errors import NotFound, RateLimited, ValidationFailed
 from chalicelib.shared.http import Reply, RequestContext, endpoint
-from chalicelib.stores.service import require_known
+from chalicelib.stores.service import require_known, require_partners
 from chalicelib.wallet import service as wallet
 
 SERVE = Staff(Permission.MEMBERS_READ, serves=True)
@@ -21,7 +29,8 @@ RECORD = Staff(Permission.PURCHASES_RECORD, serves=True)
 
 @endpoint("/v1/members/{member_id}/counter", "GET",
           summary="Serve a member: who, tier and benefits, points, stored value",
-          tag="counter", access=SERVE, response=CounterView, errors=(NotFound,))  # fmt: skip
+          tag="counter", access=SERVE, query=TillQuery, response=CounterView,
+          errors=(NotFound, ValidationFailed))  # fmt: skip
 def counter_view(ctx: RequestContext, member_id: str) -> Reply:
     """The counter view (收银台视图) a cashier serves a member from, at any store of the chain: member number,
     name, masked phone, status, home store, tier (会员等级) with its valid-until date and benefits (权益), points
@@ -32,8 +41,14 @@ def counter_view(ctx: RequestContext, member_id: str) -> Reply:
     listed on the member's coupon page) with the templates of those shown, and the names of the coupon templates
     the tier's benefits name, when it names any.
 
-    Errors: 404 for an unknown or erased member."""
-    return Reply(CounterView.model_validate(service.serve(member_id, ctx.language)))
+    At the till's store (`store_id`), `effective` is what applies there: a card of some stores (单店卡) gives its
+    discount and multiplier at its own.
+
+    Errors: 404 for an unknown or erased member; 422 on `store_id` for no such store."""
+    store_id = ctx.query.store_id
+    if store_id is not None:
+        require_known(store_id, "store_id")
+    return Reply(CounterView.model_validate(service.serve(member_id, ctx.language, store_id)))
 
 
 @endpoint("/v1/webhooks/members/lookup", "POST", summary="Serve the member whose code a partner's till scanned",
@@ -49,8 +64,11 @@ def partner_lookup(ctx: RequestContext) -> Reply:
 
     Errors: 404 `No member matches` for every miss alike (no such code, an expired one, an erased member); 429 after
     10 wrong codes for one member, or 30 from one partner, in 10 minutes."""
+    if ctx.body.store_id is not None:
+        require_partners(ctx.caller, ctx.body.store_id)
+        require_known(ctx.body.store_id, "store_id", "body")
     member = members.lookup(code=ctx.body.code)
-    return Reply(CounterView.model_validate(service.serve(member.member_id, ctx.language)))
+    return Reply(CounterView.model_validate(service.serve(member.member_id, ctx.language, ctx.body.store_id)))
 
 
 @endpoint("/v1/members/{member_id}/sales/{order_id}", "GET", summary="A till order: what a refund of it all gives back",

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from chalicelib.membership.schemas import Effective
+from chalicelib.membership.schemas import TILL_STORE, Effective
 from chalicelib.points.schemas import CashTerms
 from chalicelib.purchases.schemas import PurchaseView
-from chalicelib.shared.fields import BUSINESS_DATE
+from chalicelib.shared.fields import BUSINESS_DATE, Id
 from chalicelib.shared.http import Input, Schema
 from chalicelib.wallet.schemas import WalletCounterPaymentOut
 
@@ -82,6 +82,9 @@ class CounterCard(Schema):
     valid_until: date | None = Field(description=f"its last day; null: lifetime; {BUSINESS_DATE}")
     grace_ends_on: date | None = Field(description=f"the last day its benefits outlast it; {BUSINESS_DATE}")
     cancelled_on: date | None = Field(description=f"the day it was cancelled (退卡), if it was; {BUSINESS_DATE}")
+    stores: list[str] = Field(
+        default_factory=list, description="its plan's stores, where its uses, discount and multiplier apply (单店卡); "
+        "empty: every store")  # fmt: skip
 
 
 class CounterView(Schema):
@@ -184,3 +187,4 @@ class PartnerMemberLookup(Input):
         max_length=40, pattern=r"^[0-9A-Za-z-]+$",
         description="the member's code (会员码) as scanned from the member pages (current for a minute)",
     )  # fmt: skip
+    store_id: Id | None = Field(default=None, description=TILL_STORE + "; one of the partner's stores")

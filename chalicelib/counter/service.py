@@ -30,11 +30,11 @@ COUPONS_SHOWN, COUPON_QUERIES = 20, 2  # the usable coupons the view lists, and 
 WALLET_ATTEMPTS = 3  # a sale judged again on its order's wallet payment, when a refund came in between (409 after)
 
 
-def serve(member_id: str, language: str) -> dict[str, Any]:
+def serve(member_id: str, language: str, store_id: str | None = None) -> dict[str, Any]:
     """Who the member is (phone masked), their tier and benefits, points with the next expiry, stored value, up to
     ``COUPONS_SHOWN`` usable coupons, their paid cards and what applies now, the tier and the cards combined (a
-    walkthrough's till read the earned tier's no discount for a member whose card gave 10% off and gold). 404 for an
-    unknown or erased member."""
+    walkthrough's till read the earned tier's no discount for a member whose card gave 10% off and gold), at
+    ``store_id`` when said (a card of other stores gives no discount there). 404 for an unknown or erased member."""
     member = members.get_member(member_id)
     if member.status is Status.ERASED:
         raise NotFound(f"No member {member_id!r}")
@@ -60,7 +60,7 @@ def serve(member_id: str, language: str) -> dict[str, Any]:
                                     if not c.get("offered_until")],  # one offered to a friend waits for them
                     "more": more is not None},
         "cards": membership.cards_at_counter(holdings, member_id, today),
-        "effective": membership.effective_now(holdings, member_id, today),
+        "effective": membership.effective_now(holdings, member_id, today, store_id),
     }  # fmt: skip
 
 

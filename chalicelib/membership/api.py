@@ -32,6 +32,7 @@ from chalicelib.membership.schemas import (
     PlanList,
     PlanOut,
     PlanPatch,
+    TillQuery,
 )
 from chalicelib.shared.errors import (
     Forbidden,
@@ -45,7 +46,7 @@ from chalicelib.shared.errors import (
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.shared.pagination import PageQuery
 from chalicelib.shared.settings import get_settings
-from chalicelib.stores.service import require_theirs, store_exists
+from chalicelib.stores.service import require_known, require_theirs, store_exists
 from chalicelib.tiers import programmes
 from chalicelib.wallet.schemas import WalletJournalQuery
 from chalicelib.wallet.service import InsufficientBalance
@@ -335,12 +336,15 @@ def my_benefits(ctx: RequestContext) -> Reply:
 
 
 @endpoint("/v1/members/{member_id}/benefits", "GET", summary="A member's benefits now", tag="membership",
-          access=READ, response=BenefitList, errors=(NotFound,))  # fmt: skip
+          access=READ, query=TillQuery, response=BenefitList, errors=(NotFound, ValidationFailed))  # fmt: skip
 def member_benefits(ctx: RequestContext, member_id: str) -> Reply:
-    """A member's benefits now, as `GET /v1/me/benefits` lists them (the counter view shows them).
+    """A member's benefits now, as `GET /v1/me/benefits` lists them (the counter view shows them); at the till's
+    store (`store_id`), what applies there (a card of other stores, 单店卡, gives no discount nor multiplier there).
 
-    Errors: 404 for an unknown member, or another member's id from a member token."""
-    return Reply(BenefitList.model_validate(service.benefits_of(reachable(ctx.caller, member_id))))
+    Errors: 404 for an unknown member, or another member's id from a member token; 422 on `store_id` for no such
+    store."""
+    require_known(ctx.query.store_id, "store_id")
+    return Reply(BenefitList.model_validate(service.benefits_of(reachable(ctx.caller, member_id), ctx.query.store_id)))
 
 
 @endpoint(

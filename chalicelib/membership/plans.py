@@ -17,6 +17,7 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ids import new_id
+from chalicelib.stores.service import not_open
 
 PLANS_CACHE_SECONDS = 30.0
 
@@ -56,6 +57,7 @@ def rule_of(document: dict[str, Any]) -> Plan:
         refund=RefundPolicy(refund.get("kind", "none"), int(refund.get("days", 0)), bool(refund.get("deduct_used"))),
         on_sale=bool(document.get("on_sale", True)),
         self_service=bool(document.get("self_service", True)),
+        stores=tuple(document.get("stores", ())),
     )
 
 
@@ -125,8 +127,13 @@ def on_member_pages() -> list[dict[str, Any]]:
 
 
 def create(caller: Caller, data: PlanCreate, known_tiers: set[str], coupon_exists: Any) -> dict[str, Any]:
-    """A new plan. A tier floor names a tier of the programme and a coupon pack an existing template (422)."""
+    """A new plan. A tier floor names a tier of the programme, a coupon pack an existing template, and a plan of some
+    stores (单店卡) stores that trade (422)."""
     problems = [
+        {"field": f"stores.{i}", "in": "body", "message": why}
+        for i, store_id in enumerate(data.stores)
+        if (why := not_open(store_id)) is not None
+    ] + [
         {"field": f"benefits.{i}.{name}", "in": "body", "message": message}
         for i, b in enumerate(data.benefits)
         for name, message in (

@@ -136,6 +136,7 @@ class Plan:
     refund: RefundPolicy = RefundPolicy()
     on_sale: bool = True
     self_service: bool = True  # sold on the member pages (false: at the counter and partners' tills only)
+    stores: tuple[str, ...] = ()  # the stores selling it and honouring its uses, discount and multiplier; (): all
 
     def benefit(self, benefit_id: str) -> PlanBenefit | None:
         return next((b for b in self.benefits if b.benefit_id == benefit_id), None)
@@ -544,7 +545,7 @@ def card_source(card: Card, plan: Plan) -> Source:
     not begun in full, whose classes were used)."""
     ahead = plan.refund.kind == "none" or plan.refund.keeps_back_used
     return Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on, plan.benefits,
-                  card.paid_terms, card.cycle, draws_ahead=ahead)  # fmt: skip
+                  card.paid_terms, card.cycle, draws_ahead=ahead, stores=plan.stores)  # fmt: skip
 
 
 def term_uses_left(
@@ -577,6 +578,13 @@ class Source:
     terms: tuple[tuple[date, date | None], ...] = ()  # a card's paid terms (first and last day), for ``term`` quotas
     cycle: int = 0  # a card's cycle (bought again after a cancellation or a lapse): its uses count afresh
     draws_ahead: bool = False  # its terms paid ahead give their quota at once (its refund counts what was used)
+    stores: tuple[str, ...] = ()  # a single-store card's stores (单店卡): its uses, discount and multiplier there only
+
+    def serves(self, store_id: str | None) -> bool:
+        """Whether its counted uses, discount and multiplier apply at ``store_id``: a source of every store (the tier,
+        a card of every store 通店卡) anywhere, a card limited to stores at one of them; None (no store said: the
+        member's own pages) counts as anywhere."""
+        return not self.stores or store_id is None or store_id in self.stores
 
 
 @dataclass(frozen=True)
@@ -593,15 +601,21 @@ class Combined:
     sources: tuple[Source, ...] = field(default_factory=tuple)
 
 
-def combine(sources: Sequence[Source], tier_rank: Mapping[str, int], earned_tier: str) -> Combined:
+def combine(
+    sources: Sequence[Source], tier_rank: Mapping[str, int], earned_tier: str, store_id: str | None = None
+) -> Combined:  # fmt: skip
     """Combine the benefits of every source by the rules above: the lowest price factor, the highest multiplier
-    (times those that stack), the highest tier floor above the earned tier."""
+    (times those that stack), the highest tier floor above the earned tier. At ``store_id``, a card limited to other
+    stores gives no discount nor multiplier; its tier floor, the member's standing, holds at every store."""
     discount, discount_from = Decimal(1), None
     best, best_from = Decimal(1), None
     stacked: list[tuple[Decimal, str]] = []
     tier, tier_from = earned_tier, None
     for source in sources:
+        here = source.serves(store_id)
         for benefit in source.benefits:
+            if benefit.kind in ("discount", "points_multiplier") and not here:
+                continue
             if benefit.kind == "discount" and benefit.rate is not None and benefit.rate < discount:
                 discount, discount_from = benefit.rate, source.key
             elif benefit.kind == "points_multiplier" and benefit.rate is not None:

@@ -158,12 +158,18 @@ class PlanCreate(Input):
         "counter or by a partner's till only (an education centre's class pack, sold at its desk)")  # fmt: skip
     grace_days: int = Field(default=3, ge=0, le=60, description="days after the end the benefits still apply")
     refund: RefundPolicyIn = Field(default_factory=RefundPolicyIn, description="what a cancellation refunds")
+    stores: list[Id] = Field(
+        default_factory=list, max_length=500, description="a card of some stores (单店卡): the stores selling it at "
+        "their tills and honouring its counted uses, discount and multiplier (its tier floor and coupons hold "
+        "everywhere); empty: every store (通店卡). Kept as sold, as its terms")  # fmt: skip
 
     @model_validator(mode="after")
     def _benefit_ids_unique(self) -> PlanCreate:
         ids = [b.benefit_id for b in self.benefits]
         if len(ids) != len(set(ids)):
             raise ValueError("benefit ids must be unique in a plan")
+        if len(set(self.stores)) != len(self.stores):
+            raise FieldInvalid("stores", "a store repeats in stores")
         if self.term == "lifetime" and self.auto_renew:
             raise FieldInvalid("auto_renew", "a lifetime card is never renewed")
         if self.term == "lifetime" and self.refund.kind == "pro_rata":
@@ -267,6 +273,9 @@ class PlanOut(Schema):
     refund: dict[str, Any] = Field(description="what a cancellation refunds: {kind, days, deduct_used}")
     on_sale: bool = Field(description="sold to new members (a plan off sale still renews its cards)")
     self_service: bool = Field(default=True, description="sold on the member pages too (false: counter and tills only)")
+    stores: list[str] = Field(
+        default_factory=list, description="the stores selling it and honouring its uses, discount and multiplier "
+        "(单店卡); empty: every store (通店卡)")  # fmt: skip
     created_at: str = Field(description=UTC_INSTANT)
     created_by: str = Field(description="who created it (`staff:<id>`)")
 
@@ -449,6 +458,9 @@ class CardOut(Schema):
         "latest three at least, and every one a refund may still touch)"
     )
     earlier_payments: EarlierPayments = Field(description="the earlier payments, no longer listed one by one")
+    stores: list[str] = Field(
+        default_factory=list, description="its plan's stores, where its uses, discount and multiplier apply (单店卡); "
+        "empty: every store")  # fmt: skip
 
 
 class CardList(Schema):
@@ -535,6 +547,9 @@ class BenefitNow(Schema):
         description="for a tier's benefits that a card's tier floor (等级保底) gives: the card's plan name; `until` is "
         "then the card's last day",
     )
+    stores: list[str] = Field(
+        default_factory=list, description="the stores it is used or applies at, a card's of some stores (单店卡); "
+        "empty: every store (a tier floor and a coupon pack always)")  # fmt: skip
 
 
 class Effective(Schema):
@@ -544,6 +559,20 @@ class Effective(Schema):
     points_multiplier: str = Field(description="the points multiplier (积分倍率) a purchase earns with")
     tier: str = Field(description="the tier whose benefits apply (a card's floor, or the earned tier)")
     earned_tier: str = Field(description="the tier the member earned (会员等级)")
+
+
+TILL_STORE = (
+    "the till's store: `effective` is what applies there (a card of other stores, 单店卡, gives no discount nor "
+    "multiplier there); left out, what applies at any of the member's cards' stores"
+)
+
+
+class TillQuery(Input):
+    """Where the member is served."""
+
+    store_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = Field(
+        default=None, description=TILL_STORE
+    )
 
 
 class BenefitList(Schema):

@@ -42,7 +42,7 @@ from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.settings import get_settings
-from chalicelib.stores.service import not_open, require_partners, store_exists
+from chalicelib.stores.service import not_open, require_partners, store_exists, store_name
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import birthday_coupons_beyond
 from chalicelib.tiers.service import tier_in
@@ -75,6 +75,15 @@ class QuotaExhausted(Conflict):
 
 class BenefitNotHeld(NotFound):
     slug, title = "benefit-not-held", "The member has no such counted benefit now"
+
+
+class BenefitElsewhere(ValidationFailed):
+    slug, title = "benefit-elsewhere", "The card is used at its own stores only"
+
+    def __init__(self, source: rules.Source, store_id: str | None) -> None:
+        stores = "、".join(store_name(store) or store for store in source.stores)
+        detail = f"{source.name} is used at {stores} only (单店卡)" + ("" if store_id else ": name the store")
+        super().__init__([{"field": "store_id", "in": "body", "message": detail}], detail)
 
 
 class MemberUnavailable(NotFound):
@@ -162,6 +171,7 @@ def card_json(member_id: str, card: Card, today: date) -> dict[str, Any]:
         "payments": [{k: v for k, v in p.to_json().items() if k != "owed"} for p in card.payments],  # the book's own
         "earlier_payments": {"count": card.earlier.count, "settled": card.earlier.settled_count,
                              "paid_fen": card.earlier.kept_fen},
+        "stores": list(plan.stores) if plan else [],
     }  # fmt: skip
 
 
@@ -170,7 +180,7 @@ def cards_at_counter(holdings: Holdings, member_id: str, today: date) -> list[di
     state now and its dates, so a cashier tells a lapsed card (续费) from one that never was."""
     cards = sorted(_cards(holdings, member_id).cards.values(), key=lambda card: card.started_on, reverse=True)
     return [{key: shown[key] for key in ("card_id", "plan_id", "plan_name", "status", "valid_until", "grace_ends_on",
-                                         "cancelled_on")}
+                                         "cancelled_on", "stores")}
             for shown in (card_json(member_id, card, today) for card in cards)]  # fmt: skip
 
 
@@ -363,6 +373,7 @@ def pay(partner: Caller, request: MembershipPayment) -> dict[str, Any]:
     if request.amount_fen != plan.price_fen:
         raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen")
     _on_sale_or_held(member_id, plan)
+    _sold_at(plan, request.store_id)
     kind = "auto-renewal" if request.auto_renewal else "purchase"
     paid = Paid(request.payment_id, kind, request.amount_fen, request.occurred_at, f"partner:{partner.id}",
                 request.store_id)  # fmt: skip
@@ -396,6 +407,7 @@ def sell_at_counter(
     if request.amount_fen != plan.price_fen:
         raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen")
     _on_sale_or_held(member_id, plan)
+    _sold_at(plan, request.store_id)
     from chalicelib.wallet import service as wallet
 
     why = "stored value paid this order apart: sell the card under a new till order (payment_method wallet to pay it"
@@ -470,6 +482,15 @@ def _on_sale_or_held(member_id: str, plan: Plan) -> None:
     held = _cards(ledger().holdings(member_id), member_id).cards.values()
     if not any(card.plan_id == plan.plan_id for card in held):
         raise PaymentNotApplicable("plan_id", f"plan {plan.plan_id} is no longer sold")
+
+
+def _sold_at(plan: Plan, store_id: str | None) -> None:
+    """A card of some stores (单店卡) is sold at their tills, not another store's (422 ``payment-not-applicable`` on
+    ``store_id``: its member could use it nowhere near); on the member pages and by a partner naming no store, the
+    member chooses it knowing its stores."""
+    if plan.stores and store_id is not None and store_id not in plan.stores:
+        stores = "、".join(store_name(store) or store for store in plan.stores)
+        raise PaymentNotApplicable("store_id", f"{plan.name} is sold and used at {stores} only (单店卡)")
 
 
 def buy_as_member(member_id: str, plan_id: str, pay_with: str, key: IdempotencyKey) -> dict[str, Any]:
@@ -684,13 +705,14 @@ def _tier_source(tier: str, since: date) -> rules.Source:
 
 def sources_of(
     holdings: Holdings, member_id: str, today: date, earned: str | None = None, *, every_card: bool = False,
-    paid_only: bool = False, excluding: str | None = None,
+    paid_only: bool = False, excluding: str | None = None, store_id: str | None = None,
 ) -> tuple[list[rules.Source], Combined, str]:  # fmt: skip
     """The sources of the member's benefits now (their cards giving benefits, then their tier) and how they
     combine; the tier whose benefits apply is the highest of the earned tier (``earned``: as if it were that) and
     the cards' floors. With ``every_card``, each card the member holds or held counts, whatever its state now; with
     ``paid_only``, a card on its free trial does not; ``excluding`` names a card that counts for nothing (one
-    cancelled with all it was paid refunded)."""
+    cancelled with all it was paid refunded); at ``store_id``, a card of other stores gives no discount nor
+    multiplier (its floor holds)."""
     earned = earned or tier_in(holdings, member_id)
     programme = programmes.programme()
     rank = {tier.code: i for i, tier in enumerate(programme.tiers)}
@@ -705,7 +727,7 @@ def sources_of(
     floors = rules.combine(card_sources, rank, earned)
     tier_source = _tier_source(floors.tier or earned, date.min)
     sources = [*card_sources, tier_source]
-    return sources, rules.combine(sources, rank, earned), earned
+    return sources, rules.combine(sources, rank, earned, store_id), earned
 
 
 def tier_of_benefits(
@@ -763,12 +785,13 @@ def _birthdays_back(card: Card) -> dict[str, Any]:
             **({"birthday_coupons": coupons_back} if coupons_back else {})}  # fmt: skip
 
 
-def benefits_of(member_id: str) -> dict[str, Any]:
-    """Every benefit the member has now, its source, and for counted ones what is left this period (one read)."""
+def benefits_of(member_id: str, store_id: str | None = None) -> dict[str, Any]:
+    """Every benefit the member has now, its source, and for counted ones what is left this period (one read); at
+    ``store_id`` when said, what applies there."""
     _require_member(member_id)
     today = clock.business_today()
     holdings = ledger().holdings(member_id)
-    sources, combined, earned = sources_of(holdings, member_id, today)
+    sources, combined, earned = sources_of(holdings, member_id, today, store_id=store_id)
     uses: Uses = holdings.state(member_id, USES)
     floor = next((s for s in sources if s.key == combined.tier_from), None) if combined.tier_from else None
     items = []
@@ -801,15 +824,17 @@ def benefits_of(member_id: str) -> dict[str, Any]:
                     "period_ends_on": period_ends,
                     "until": through.until if through else source.until,
                     "through_card": through.name if through else None,
+                    "stores": list(source.stores) if b.kind in ("quota", "discount", "points_multiplier") else [],
                 }
             )  # fmt: skip  a tier a card's floor gives lasts as the card (a walkthrough read 长期有效 from the tier)
     return {"items": items, "effective": _effective(combined, earned)}
 
 
-def effective_now(holdings: Holdings, member_id: str, today: date) -> dict[str, str]:
-    """What applies now, the tier and every card giving benefits combined, from the account the caller read: the
-    discount, the points multiplier and the tier whose benefits apply (a card's floor, or the earned tier)."""
-    _, combined, earned = sources_of(holdings, member_id, today)
+def effective_now(holdings: Holdings, member_id: str, today: date, store_id: str | None = None) -> dict[str, str]:
+    """What applies now (at ``store_id``, when said), the tier and every card giving benefits combined, from the
+    account the caller read: the discount, the points multiplier and the tier whose benefits apply (a card's floor,
+    or the earned tier)."""
+    _, combined, earned = sources_of(holdings, member_id, today, store_id=store_id)
     return _effective(combined, earned)
 
 
@@ -830,15 +855,17 @@ def _applies(benefit: PlanBenefit, source: rules.Source, combined: Combined) -> 
 
 def points_multiplier(
     holdings: Holdings, member_id: str, tier_multiplier: Decimal, today: date, earned: str | None = None, *,
-    every_card: bool = False, excluding: str | None = None,
+    every_card: bool = False, excluding: str | None = None, store_id: str | None = None,
 ) -> Decimal:  # fmt: skip
-    """The multiplier a purchase earns with: the tier's (``earned``, the member's as read unless named) and the active
-    cards' combined (best wins, stacking ones multiply); with ``every_card``, every card held or once held. Read from
-    the holdings the purchase read anyway: no request of its own."""
+    """The multiplier a purchase (at ``store_id``) earns with: the tier's (``earned``, the member's as read unless
+    named) and the active cards' combined (best wins, stacking ones multiply; a card of other stores none); with
+    ``every_card``, every card held or once held. Read from the holdings the purchase read anyway: no request of its
+    own."""
     state = _cards(holdings, member_id)
     if not state.cards:
         return tier_multiplier
-    _, combined, _ = sources_of(holdings, member_id, today, earned, every_card=every_card, excluding=excluding)
+    _, combined, _ = sources_of(holdings, member_id, today, earned, every_card=every_card, excluding=excluding,
+                                store_id=store_id)  # fmt: skip
     return max(combined.points_multiplier, tier_multiplier)
 
 
@@ -876,6 +903,10 @@ def use(
         if not offering:
             raise BenefitNotHeld(f"The member has no counted benefit {benefit_id!r} now"
                                  + (f" from {source_id!r}" if source_id else ""))  # fmt: skip
+        elsewhere = [source for source, _ in offering if source.stores and store_id not in source.stores]
+        offering = [(source, b) for source, b in offering if source not in elsewhere]
+        if not offering:
+            raise BenefitElsewhere(elsewhere[0], store_id)
         if len({b.name for _, b in offering}) > 1:
             held = "; ".join(f"{s.key.partition(':')[2]} ({s.name}: {b.name})" for s, b in offering)
             said = f"{benefit_id!r} is more than one benefit of the member's: name the one to use ({held})"

@@ -229,11 +229,12 @@ def with_tier_multiplier(earn_rules: EarnRules, programme: Programme, tier: str)
 
 def with_card_multiplier(
     earn_rules: EarnRules, holdings: Holdings, member_id: str, tier: str, today: date, *, every_card: bool = False,
-    excluding: str | None = None,
+    excluding: str | None = None, store_id: str | None = None,
 ) -> EarnRules:  # fmt: skip
     """The earn rules with the member's paid cards' multiplier combined with the ``tier``'s (the best applies; those
     that stack multiply), read from the account the purchase read anyway; with ``every_card``, every card the member
-    holds or held counts (a rescoring, which never takes back what a card gave). A member without cards earns with the
+    holds or held counts (a rescoring, which never takes back what a card gave); a card of other stores than the
+    purchase's (``store_id``, 单店卡) adds nothing. A member without cards earns with the
     tier's, and the membership service (its plans and their schemas) is not imported for them: most purchases, and
     on a cold start about 50 ms of CPU on the slow machine."""
     if not holdings.state(member_id, MEMBERSHIP).cards:
@@ -241,7 +242,8 @@ def with_card_multiplier(
     from chalicelib.membership.service import points_multiplier
 
     current = earn_rules.tier_multipliers.get(tier, Decimal(1))
-    combined = points_multiplier(holdings, member_id, current, today, tier, every_card=every_card, excluding=excluding)
+    combined = points_multiplier(holdings, member_id, current, today, tier, every_card=every_card, excluding=excluding,
+                                 store_id=store_id)  # fmt: skip
     if combined == current:
         return earn_rules
     return replace(earn_rules, tier_multipliers={**earn_rules.tier_multipliers, tier: combined})
@@ -293,7 +295,7 @@ def record_purchase(
     def plan(holdings: Holdings, booking: points.Booking, today: date) -> list[Posting]:
         tier = points.tier_of(holdings, member_id)
         earn_rules = with_card_multiplier(with_tier_multiplier(version.rules, programme, tier), holdings, member_id,
-                                          tier, today)  # fmt: skip
+                                          tier, today, store_id=purchase.store_id)  # fmt: skip
         score = rules.score(earn_rules, lines, shares, [line.quantity for line in lines], purchase.occurred_at, tier)
         scored.update(total=score.total, tier=tier, multiplier=earn_rules.tier_multipliers.get(tier))
         booking.store_id = purchase.store_id
@@ -701,7 +703,8 @@ def _rescored(
     ordered_on = clock.business_date(ordered_at, get_settings().tz)
     version_rules = rules_version(int(record.rules_version)).rules
     earning = with_card_multiplier(with_tier_multiplier(version_rules, programmes.programme(), tier), holdings,
-                                   member_id, tier, ordered_on, every_card=True, excluding=excluding)  # fmt: skip
+                                   member_id, tier, ordered_on, every_card=True, excluding=excluding,
+                                   store_id=record.store_id)  # fmt: skip
     lines, shares = _stored_lines(record)
     refunded = [state["lines"].get(line.line_id, [0, 0]) for line in lines]
     entitled = rules.remaining_score(earning, lines, shares, [int(r[0]) for r in refunded],

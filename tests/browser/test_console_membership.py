@@ -40,6 +40,35 @@ def card_paid(site: Site, member_id: str, plan: dict[str, Any]) -> dict[str, Any
     return dict(partner(site, "/v1/webhooks/membership/payments", body))
 
 
+def plan_form(console: Screens, site: Site, name: str) -> tuple[Any, Any]:
+    """The console's new-plan dialog, opened by an administrator, its name filled."""
+    page = log_in(console, site)
+    page.locator("[data-menu=membership]").click()
+    page.locator("[data-test=plan-create]").click()
+    dialog = page.get_by_role("dialog", name="新建会员卡方案")
+    dialog.get_by_label("方案名称").fill(name)
+    return page, dialog
+
+
+def classes_and_discount(
+    page: Any, dialog: Any, counted: tuple[str, str, str], discount: tuple[str, str, str], per_term: str | None = None
+) -> None:
+    """Two benefit rows in the plan form: a counted one (code, name, quota: a week's, or each term's at ``per_term``
+    yuan a class) and a discount (code, name, price factor)."""
+    dialog.locator("[data-test=benefit-add]").click()
+    for field, value in zip(("id", "name", "quota"), counted, strict=True):
+        dialog.locator(f"#mb-0-{field}").fill(value)
+    if per_term is not None:
+        dialog.locator("#mb-0-quota").press("Tab")
+        choose(page, dialog.locator("#mb-0-period"), "每个卡期")
+        dialog.locator("#mb-0-value").fill(per_term)
+    dialog.locator("[data-test=benefit-add]").click()
+    choose(page, dialog.locator("#mb-1-kind"), "折扣")
+    for field, value in zip(("id", "name", "rate"), discount, strict=True):
+        dialog.locator(f"#mb-1-{field}").fill(value)
+    dialog.locator("#mb-1-rate").press("Tab")
+
+
 def test_a_plan_is_created_with_benefits_by_kind_renamed_and_taken_off_sale_then_back(
     site: Site, console: Screens
 ) -> None:
@@ -145,27 +174,11 @@ def test_a_class_pack_is_refunded_by_what_was_not_used_and_a_discount_on_it_is_r
 ) -> None:
     """A school's 10-lesson pack for life (次卡), refunded by the lessons left: each lesson needs a value, and a
     discount on such a card, which counts no use, is refused and said."""
-    page = log_in(console, site)
-    page.locator("[data-menu=membership]").click()
     name = f"钢琴课10次卡·{secrets.token_hex(2)}"
-    page.locator("[data-test=plan-create]").click()
-    dialog = page.get_by_role("dialog", name="新建会员卡方案")
-    dialog.get_by_label("方案名称").fill(name)
+    page, dialog = plan_form(console, site, name)
     dialog.locator("[data-test=mp-term]").get_by_text("永久").click()
     dialog.get_by_label("价格（元）").fill("1500")
-    dialog.locator("[data-test=benefit-add]").click()
-    dialog.locator("#mb-0-id").fill("lesson")
-    dialog.locator("#mb-0-name").fill("钢琴课")
-    dialog.locator("#mb-0-quota").fill("10")
-    dialog.locator("#mb-0-quota").press("Tab")
-    choose(page, dialog.locator("#mb-0-period"), "每个卡期")
-    dialog.locator("#mb-0-value").fill("150")
-    dialog.locator("[data-test=benefit-add]").click()
-    choose(page, dialog.locator("#mb-1-kind"), "折扣")
-    dialog.locator("#mb-1-id").fill("discount")
-    dialog.locator("#mb-1-name").fill("购物95折")
-    dialog.locator("#mb-1-rate").fill("0.95")
-    dialog.locator("#mb-1-rate").press("Tab")
+    classes_and_discount(page, dialog, ("lesson", "钢琴课", "10"), ("discount", "购物95折", "0.95"), per_term="150")
     dialog.get_by_text("退还未使用部分（次卡）").click()
     expect(dialog.locator("[data-test=mp-unused-hint]")).to_contain_text("实付金额减去已使用次数 × 每次价值")
     expect(dialog.locator("#mp-deduct")).to_have_count(0)  # always kept back: no switch to turn off
@@ -438,3 +451,63 @@ def test_store_customer_service_cannot_cancel_a_card_another_till_was_paid_for(s
     cancel.get_by_text(said).wait_for()
     (card,) = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
     assert card["status"] == "active"
+
+
+def test_a_clubs_own_card_is_made_for_its_store_and_used_and_discounting_there_only(
+    site: Site, console: Screens, mobile: Screens
+) -> None:
+    """单店卡 (a fitness chain: a club's own card, cheaper than the all-club card, is used at that club only): made for
+    a store in the plan form; at another store's till its class cannot be recorded and its discount does not apply,
+    at its own both do; the member's pages say where it is used."""
+    name = f"静安店月卡·{secrets.token_hex(2)}"
+    page, dialog = plan_form(console, site, name)
+    dialog.get_by_label("价格（元）").fill("199")
+    classes_and_discount(page, dialog, ("club-class", "团课每周2次", "2"), ("club-discount", "水吧85折", "0.85"))
+    choose(page, dialog.get_by_label("适用门店"), "(SH-001)")
+    page.keyboard.press("Escape")
+    expect(dialog).to_contain_text("选了门店即为单店卡")
+    assert unlabelled_inputs(page) == []
+    page.locator("[data-test=plan-save]").click()
+    page.get_by_text(f"已创建会员卡方案 {name}").wait_for()
+    made = plan_named(site, name)
+    assert made["stores"] == ["SH-001"]
+    row = page.locator("[data-test=plans] tr", has_text=name)
+    expect(row.locator("[data-test=plan-stores]")).to_have_text("仅限 上海静安旗舰店")
+
+    member = new_member(site, "单店卡会员")
+    card_paid(site, member["member_id"], made)
+    tokens = site.member_tokens(member["phone"])
+    page.goto(f"{site.base}/console/#/counter")
+    choose(page, page.get_by_label("收银门店"), "北京三里屯店")  # another club's till
+    shown = send("GET", f"{site.base}/v1/me/code", token=tokens["access_token"])[1]
+    page.get_by_label("查找会员").fill(str(shown["code"]))
+    page.get_by_role("button", name="搜索").click()
+    benefits = page.locator("[data-test=counter-benefits]")
+    club_class = benefits.locator("[data-test=benefit-rows] tr", has_text="团课每周2次")
+    expect(club_class.locator("[data-test=benefit-stores]")).to_have_text("仅限 上海静安旗舰店")
+    expect(club_class.get_by_role("button", name="记录使用：团课每周2次")).to_be_disabled()
+    served = page.locator("[data-test=counter-view] [data-test=summary-effective]")
+    expect(served).not_to_contain_text("8.5 折")  # its discount is its club's
+    expect(benefits.locator("[data-test=benefit-rows] tr", has_text="水吧85折")).to_contain_text("本店不适用")
+    sale = page.locator("[data-test=counter-card-sale]")
+    sale.get_by_label("会员卡方案").click(force=True)  # nor is it sold at another club's till
+    expect(page.locator(".el-select-dropdown__item:visible", has_text=MEMBERSHIP_PLAN["name"])).to_have_count(1)
+    expect(page.locator(".el-select-dropdown__item:visible", has_text=name)).to_have_count(0)
+    page.keyboard.press("Escape")
+    settle(page)
+    console.shot("club-card-elsewhere")
+
+    choose(page, page.get_by_label("收银门店"), "上海静安旗舰店")  # its own club: read again for this till
+    expect(served).to_contain_text("8.5 折")
+    club_class.get_by_role("button", name="记录使用：团课每周2次").click()
+    expect(benefits.locator("[data-test=benefit-used]")).to_contain_text("本期剩余 1 次")
+    (used,) = site.api("GET", f"/v1/members/{member['member_id']}/benefits/uses")["items"]
+    assert used["store_id"] == "SH-001"
+
+    from tests.browser.test_member_pages import open_as
+
+    mine = open_as(mobile, site, tokens, "/membership")
+    expect(mine.locator("[data-test=my-card]", has_text=name).locator("[data-test=card-stores]")).to_have_text(
+        "仅限 上海静安旗舰店 使用"
+    )
+    mobile.shot("club-card-on-member-pages")

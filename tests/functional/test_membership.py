@@ -56,6 +56,15 @@ def paid(api, partner, member_id, plan_id, payment_id, amount=29_900, at=DAY1, *
                               headers=signed_headers(*partner, raw))  # fmt: skip
 
 
+def bought(api, partner, member_id, order_id, store_id, at=DAY1):
+    """The partner's signed purchase of 100 CNY paid in cash at ``store_id``."""
+    order = {"order_id": order_id, "member": {"member_id": member_id}, "store_id": store_id,
+             "occurred_at": at.isoformat(), "total_fen": 10_000, "paid_fen": 10_000,
+             "payment_method": "cash"}  # fmt: skip
+    raw = json.dumps(order).encode()
+    return api.as_(None).call("POST", "/v1/webhooks/purchases", raw=raw, headers=signed_headers(*partner, raw))
+
+
 def topped_up(api, partner, member_id, payment_id, amount, at=DAY1):
     """The partner's signed top-up of the member's wallet."""
     body = {"payment_id": payment_id, "member": {"member_id": member_id}, "store_id": "SH-001",
@@ -561,13 +570,7 @@ class TestBenefits:
         member_id, _ = member
         with clock.frozen(DAY1):
             ok(paid(api, partner, member_id, plan_id, "P-1"))
-            order = {"order_id": "O-1", "member": {"member_id": member_id}, "store_id": "SH-001",
-                     "occurred_at": DAY1.isoformat(), "total_fen": 10_000, "paid_fen": 10_000,
-                     "payment_method": "cash"}  # fmt: skip
-            raw = json.dumps(order).encode()
-            answer = api.as_(None).call(
-                "POST", "/v1/webhooks/purchases", raw=raw, headers=signed_headers(*partner, raw)
-            )
+            answer = bought(api, partner, member_id, "O-1", "SH-001")
         assert answer.status in (200, 201), answer.body
         assert answer.body["points_awarded"] == 200  # 100 CNY at 1 point each, doubled by the card
 
@@ -745,6 +748,85 @@ class TestCounterSales:
                     "member-not-eligible")  # fmt: skip
             assert ok(manager.post(f"/v1/members/{member_id}/cards", sale), 201)["duplicate"] is True  # a retry
             refused(manager.post("/v1/members/mb_nobody/cards", {**sale, "order_id": "POS-11"}), 404, "not-found")
+
+
+class TestCardsOfSomeStores:
+    """单店卡 (a fitness chain: a club's own card is sold, used and discounts at that club; its all-club card 通店卡
+    everywhere)."""
+
+    def test_a_card_of_one_store_is_sold_used_and_discounts_there_and_its_tier_holds_everywhere(
+        self, api, partner, member
+    ):
+        member_id, client = member
+        unknown = refused(api.post("/v1/membership/plans", {**GOLD_CARD, "stores": ["SH-001", "NOWHERE"]}), 422,
+                          "validation-failed")  # fmt: skip
+        assert unknown["errors"] == [{"field": "stores.1", "in": "body", "message": "no store 'NOWHERE'"}]
+        plan = ok(api.post("/v1/membership/plans", {**GOLD_CARD, "stores": ["SH-001"]}), 201)
+        assert plan["stores"] == ["SH-001"]
+        here, there = Staff(api, ["cashier"], stores=("SH-001",)), Staff(api, ["cashier"], stores=("BJ-001",))
+        cards, uses = f"/v1/members/{member_id}/cards", f"/v1/members/{member_id}/benefits/pt-session/uses"
+        sale = {"plan_id": plan["plan_id"], "store_id": "BJ-001", "order_id": "POS-1", "amount_fen": 29_900,
+                "payment_method": "cash"}  # fmt: skip
+        books = ("ledger-accounts", "ledger-entries", "ledger-claims")
+        with clock.frozen(DAY1):
+            before = [item_counts()[table] for table in books]
+            wrong_store = refused(there.post(cards, sale), 422, "payment-not-applicable")
+            assert wrong_store["errors"][0]["field"] == "store_id"
+            assert [item_counts()[table] for table in books] == before  # nothing written
+            card = ok(here.post(cards, {**sale, "store_id": "SH-001"}), 201)
+            before = [item_counts()[table] for table in books]
+            elsewhere = refused(there.post(uses, {"use_id": "U-1", "store_id": "BJ-001"}), 422, "benefit-elsewhere")
+            assert elsewhere["errors"][0]["field"] == "store_id"
+            unnamed = refused(
+                Staff(api, ["admin"]).post(uses, {"use_id": "U-1"}), 422, "benefit-elsewhere"
+            )  # say where
+            assert unnamed["detail"].endswith("name the store")
+            assert [item_counts()[table] for table in books] == before
+            assert ok(here.post(uses, {"use_id": "U-1", "store_id": "SH-001"}), 201)["source_id"] == card["card_id"]
+            at = {store: ok(here.get(f"/v1/members/{member_id}/counter?store_id={store}")) for store in
+                  ("SH-001", "BJ-001")}  # fmt: skip
+            anywhere = ok(here.get(f"/v1/members/{member_id}/counter"))
+            refused(here.get(f"/v1/members/{member_id}/counter?store_id=NOWHERE"), 422, "validation-failed")
+            benefits = {item["benefit_id"]: item for item in ok(client.get("/v1/me/benefits"))["items"]}
+            there_listed = ok(there.get(f"/v1/members/{member_id}/benefits?store_id=BJ-001"))
+            (counter_card,) = anywhere["cards"]
+        assert counter_card["stores"] == ["SH-001"]  # the till says where it is used
+        assert {k: at["SH-001"]["effective"][k] for k in ("discount_rate", "points_multiplier", "tier")} == {
+            "discount_rate": "0.9", "points_multiplier": "2", "tier": "gold"}  # fmt: skip
+        assert {k: at["BJ-001"]["effective"][k] for k in ("discount_rate", "points_multiplier", "tier")} == {
+            "discount_rate": "0.95", "points_multiplier": "1.5", "tier": "gold"}  # gold's: the floor holds  # fmt: skip
+        assert anywhere["effective"]["discount_rate"] == "0.9"
+        assert there_listed["effective"] == at["BJ-001"]["effective"]  # the till's benefits say what applies there
+        assert [i["applies"] for i in there_listed["items"] if i["benefit_id"] == "discount"] == [False]
+        assert (benefits["pt-session"]["stores"], benefits["gold"]["stores"]) == (["SH-001"], [])
+        balances_add_up(member_id)
+
+    def test_a_purchase_at_another_store_earns_without_the_cards_multiplier(self, api, partner, member):
+        member_id, _ = member
+        plan = ok(api.post("/v1/membership/plans", {**GOLD_CARD, "stores": ["SH-001"]}), 201)
+        beijing = ok(api.post("/v1/partners", {"name": "POS BJ", "stores": ["BJ-001"]}), 201)
+        tills = {"SH-001": partner, "BJ-001": (beijing["partner_id"], beijing["secret"])}
+        earned = {}
+        with clock.frozen(DAY1):
+            ok(paid(api, partner, member_id, plan["plan_id"], "P-1", store_id="SH-001"))
+            for store, till in tills.items():
+                answer = bought(api, till, member_id, f"O-{store}", store)
+                assert answer.status in (200, 201), answer.body
+                earned[store] = answer.body["points_awarded"]
+        assert earned == {"SH-001": 200, "BJ-001": 150}  # the card's 2× at its club, its gold floor's 1.5× elsewhere
+        with clock.frozen(DAY1):  # a partner's till says where it serves the member: one of its stores
+            for store, till, status in (
+                ("BJ-001", partner, 403),
+                ("SH-001", partner, 200),
+                ("BJ-001", tills["BJ-001"], 200),
+            ):
+                raw = json.dumps({"code": members_service.member_code(member_id).code, "store_id": store}).encode()
+                seen = api.as_(None).call(
+                    "POST", "/v1/webhooks/members/lookup", raw=raw, headers=signed_headers(*till, raw)
+                )
+                assert seen.status == status, seen.body
+                if status == 200:
+                    assert seen.body["effective"]["points_multiplier"] == {"SH-001": "2", "BJ-001": "1.5"}[store]
 
 
 class TestCancellation:

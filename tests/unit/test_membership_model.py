@@ -430,3 +430,21 @@ def test_classes_are_worth_their_uses_over_the_term_or_unbounded_on_a_lifetime_c
     assert classes_worth([monthly], Term(months=6)) == 60_000
     assert classes_worth([monthly], Term()) is None
     assert classes_worth([PlanBenefit("d", "9折", "discount")], Term(months=6)) == 0
+
+
+def test_a_card_of_some_stores_discounts_and_multiplies_there_only_and_its_floor_holds_everywhere():
+    """单店卡: its discount and multiplier at its stores (or where no store is said); its tier floor everywhere."""
+    benefits = (
+        PlanBenefit("d", "9折", "discount", rate=Decimal("0.9")),
+        PlanBenefit("m", "2倍", "points_multiplier", rate=Decimal(2)),
+        PlanBenefit("f", "金卡", "tier_floor", tier="gold"),
+    )
+    club = rules.Source("card:c1", "静安店月卡", date(2027, 1, 1), None, benefits, stores=("SH-001",))
+    rank = {"normal": 0, "gold": 1}
+    at = {store: rules.combine([club], rank, "normal", store) for store in ("SH-001", "BJ-001", None)}
+    assert [(c.discount_rate, c.points_multiplier, c.tier) for c in at.values()] == [
+        (Decimal("0.9"), Decimal(2), "gold"),
+        (Decimal(1), Decimal(1), "gold"),
+        (Decimal("0.9"), Decimal(2), "gold"),
+    ]
+    assert rules.combine([replace(club, stores=())], rank, "normal", "BJ-001").discount_rate == Decimal("0.9")

@@ -12,7 +12,8 @@ export const consentWording = () => api.get('/consent-wording')
 export const getMember = (memberId, { masked = false } = {}) => api.getVersioned(`/members/${memberId}${masked ? '?masked=true' : ''}`)
 export const editMember = (memberId, patch, etag) => api.patch(`/members/${memberId}`, patch, { 'If-Match': etag })
 export const eraseMember = (memberId) => api.delete(`/members/${memberId}`)
-export const counterView = (memberId) => api.get(`/members/${memberId}/counter`)
+/** The counter view; at `storeId` (the till's), what applies there (a card of other stores gives no discount). */
+export const counterView = (memberId, storeId) => api.get(`/members/${memberId}/counter`, storeId ? { store_id: storeId } : undefined)
 export const memberPurchases = (memberId, cursor) => api.get(`/members/${memberId}/purchases`, { cursor })
 /** A store's purchases on business days `from` through `to`, newest first: `{items, next_cursor}`. */
 export const storePurchases = (storeId, params) => api.get(`/stores/${encodeURIComponent(storeId)}/purchases`, params)

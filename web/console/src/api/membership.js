@@ -34,7 +34,8 @@ export const cancelCard = (memberId, cardId, body) =>
   api.post(`/members/${path(memberId)}/cards/${path(cardId)}/cancellation`, body)
 
 /** `{items, effective}`: a member's benefits now, from their tier and cards; counted ones with what is left. */
-export const memberBenefits = (memberId) => api.get(`/members/${path(memberId)}/benefits`)
+/** `GET /v1/members/{id}/benefits`: what the member has, and at `storeId` (the till's) what applies there (单店卡). */
+export const memberBenefits = (memberId, storeId) => api.get(`/members/${path(memberId)}/benefits`, storeId ? { store_id: storeId } : undefined)
 
 /** Record one use of a counted benefit (`benefits:use`), once per `useId`: the same id again answers the same use,
  * at `storeId` (the till's; one of a store-scoped caller's), drawn from `sourceId` (the card or tier of the row
