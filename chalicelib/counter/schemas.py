@@ -77,7 +77,8 @@ class CounterCard(Schema):
     plan_id: str = Field(description="its plan (付费会员卡方案): a renewal at the counter names it")
     plan_name: str = Field(description="its plan's name")
     status: str = Field(
-        description="active, renewal-due, grace (ended, its benefits kept a few days), lapsed or cancelled"
+        description="active, renewal-due, grace (ended, its benefits kept a few days), paused (停卡), lapsed or "
+        "cancelled"
     )
     valid_until: date | None = Field(description=f"its last day; null: lifetime; {BUSINESS_DATE}")
     grace_ends_on: date | None = Field(description=f"the last day its benefits outlast it; {BUSINESS_DATE}")

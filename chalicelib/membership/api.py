@@ -19,10 +19,12 @@ from chalicelib.membership.schemas import (
     CancellationQuery,
     CancellationQuote,
     CardCancellation,
+    CardChanged,
     CardHistory,
     CardList,
     CardOut,
     CardPatch,
+    CardPause,
     CardPurchase,
     CounterCardSale,
     MembershipJournalPage,
@@ -35,6 +37,7 @@ from chalicelib.membership.schemas import (
     TillQuery,
 )
 from chalicelib.shared.errors import (
+    Conflict,
     Forbidden,
     InvalidCursor,
     NotFound,
@@ -57,6 +60,7 @@ READ = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 USE = Staff(Permission.BENEFITS_USE, serves=True)
 CANCEL = Staff(Permission.MEMBERSHIP_CANCEL, serves=True)
 SELL = Staff(Permission.MEMBERSHIP_SELL, serves=True)
+PAUSE = Staff(Permission.MEMBERSHIP_PAUSE, serves=True)
 JOURNAL = Staff(Permission.SALES_JOURNAL)  # who close a store's day: its managers, finance, admins
 
 
@@ -277,6 +281,51 @@ def cancel_card(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
     store (or none)."""
     answer = service.cancel(ctx.caller, reachable(ctx.caller, member_id), card_id, ctx.body)
     return Reply(CancellationAnswer.model_validate(answer))
+
+
+@endpoint(
+    "/v1/members/{member_id}/cards/{card_id}/pauses",
+    "POST",
+    summary="Pause a card (停卡), its end moved as many days later",
+    tag="membership",
+    access=PAUSE,
+    body=CardPause,
+    response=CardChanged,
+    errors=(NotFound, service.CardNotFound, service.CardNotPausable, service.MemberUnavailable, Conflict),
+)
+def pause_card(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
+    """停卡 at the desk, for any member of the chain: the card gives no benefit from `first_day` (default today, up to
+    30 days ahead) for `days` days, and its end, with every day paid after, moves as many days later; a pro-rata
+    refund and the liability count only the days it gives. Within the plan's `pause` policy: pauses and days begun in
+    one paid term, each at least `min_days`, never two at once. Once per `pause_id` (a repeat answers the card as it
+    is, `duplicate: true`; the id again with other content: 409). The member is texted (停卡通知) and the card's
+    history says it (the reason typed is staff's to read).
+
+    Errors: 404 `card-not-found`; 422 `card-not-pausable` saying why (a plan without pauses, a lifetime or ended card,
+    a day outside the window, too short, overlapping, the term's pauses used up); 404 `member-unavailable` for a frozen
+    member."""
+    body: CardPause = ctx.body
+    answer = service.pause(reachable(ctx.caller, member_id), card_id, body.pause_id, body.first_day, body.days,
+                           body.reason)  # fmt: skip
+    return Reply(CardChanged.model_validate(answer), status=200 if answer["duplicate"] else 201)
+
+
+@endpoint(
+    "/v1/members/{member_id}/cards/{card_id}/pauses/{pause_id}",
+    "DELETE",
+    summary="End a card's pause today (复卡), or withdraw one not begun",
+    tag="membership",
+    access=PAUSE,
+    response=CardChanged,
+    errors=(NotFound, service.CardNotFound, service.CardNotPausable, service.MemberUnavailable, Conflict),
+)
+def resume_card(ctx: RequestContext, member_id: str, card_id: str, pause_id: str) -> Reply:
+    """复卡: the pause ends today, the card's benefits apply again from today on, and the days it no longer takes
+    come back off the card's end (a pause not begun is withdrawn whole). Once (a repeat answers the card as it is).
+
+    Errors: 404 `card-not-found`; 422 `card-not-pausable` for a pause over or unknown; 404 `member-unavailable`."""
+    answer = service.resume(reachable(ctx.caller, member_id), card_id, pause_id)
+    return Reply(CardChanged.model_validate(answer))
 
 
 @endpoint(

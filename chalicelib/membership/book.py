@@ -73,8 +73,10 @@ class MembershipBook:
                 trials = (*trials, card.plan_id)
         if "plan" in detail:
             plans[detail["plan"]["plan_id"]] = detail["plan"]
-        said = {  # a refund's words, for the member, and the payments of it the wallet takes back (an erasure waits)
-            key: detail[key] for key in ("explanation", "explanation_en", "to_wallet") if key in detail
+        said = {  # a refund's (or a pause's) words, for the member, and the payments of it the wallet takes back
+            key: detail[key]
+            for key in ("explanation", "explanation_en", "to_wallet", "member_reason", "member_reason_en")
+            if key in detail
         }
         return Cards(cards, trials, held, plans), {"card_id": detail.get("card", {}).get("card_id"), **said}
 

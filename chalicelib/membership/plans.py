@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.identity.access import Caller
 from chalicelib.membership.records import PLANS_SCOPE, MembershipPlanRecord
-from chalicelib.membership.rules import Plan, PlanBenefit, RefundPolicy, Term
+from chalicelib.membership.rules import PausePolicy, Plan, PlanBenefit, RefundPolicy, Term
 from chalicelib.membership.schemas import PlanCreate, PlanPatch
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
@@ -58,6 +58,9 @@ def rule_of(document: dict[str, Any]) -> Plan:
         on_sale=bool(document.get("on_sale", True)),
         self_service=bool(document.get("self_service", True)),
         stores=tuple(document.get("stores", ())),
+        pause=PausePolicy(int(pause["times"]), int(pause["days"]), int(pause.get("min_days", 1)))
+        if (pause := document.get("pause"))
+        else None,
     )
 
 

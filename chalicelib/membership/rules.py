@@ -124,6 +124,16 @@ class RefundPolicy:
 
 
 @dataclass(frozen=True)
+class PausePolicy:
+    """停卡 (a gym card paused for an injury or a trip): at most ``times`` pauses, ``days`` days in all, begun in each
+    paid term; a pause lasts ``min_days`` at least."""
+
+    times: int
+    days: int
+    min_days: int = 1
+
+
+@dataclass(frozen=True)
 class Plan:
     plan_id: str
     name: str
@@ -137,6 +147,7 @@ class Plan:
     on_sale: bool = True
     self_service: bool = True  # sold on the member pages (false: at the counter and partners' tills only)
     stores: tuple[str, ...] = ()  # the stores selling it and honouring its uses, discount and multiplier; (): all
+    pause: PausePolicy | None = None  # 停卡: how often and how long a card may be paused each term; None: never
 
     def benefit(self, benefit_id: str) -> PlanBenefit | None:
         return next((b for b in self.benefits if b.benefit_id == benefit_id), None)
@@ -203,6 +214,27 @@ class Payment:
     store_id: str | None = None  # the store that took it, when one did: its figures count its refund too
     order_id: str | None = None  # the till's order it was taken under, at the counter: its refund names it too
     owed: bool = False  # its sale said its days, so the liability counts it (paid before 2026-12-05: never counted)
+    gaps: tuple[tuple[date, date], ...] = ()  # its days a pause (停卡) took: not given, its end moved past them
+
+    @property
+    def given_days(self) -> int | None:
+        """The days it gives (its span less its gaps); None for a lifetime payment."""
+        if self.last_day is None:
+            return None
+        return (self.last_day - self.first_day).days + 1 - sum((b - a).days + 1 for a, b in self.gaps)
+
+    def given_after(self, day: date) -> int:
+        """How many of the days it gives come after ``day`` (all of them when it begins later)."""
+        if self.last_day is None or day >= self.last_day:
+            return 0
+        start = max(day + timedelta(days=1), self.first_day)
+        paused = sum(max(0, (min(b, self.last_day) - max(a, start)).days + 1) for a, b in self.gaps)
+        return (self.last_day - start).days + 1 - paused
+
+    def days_json(self) -> dict[str, Any]:
+        """Its days as the liability's buckets read them: first, last and the gaps."""
+        return {"first_day": self.first_day.isoformat(), "last_day": _day(self.last_day),
+                **({"gaps": [[a.isoformat(), b.isoformat()] for a, b in self.gaps]} if self.gaps else {})}  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         return {"payment_id": self.payment_id, "kind": self.kind, "amount_fen": self.amount_fen,
@@ -210,14 +242,16 @@ class Payment:
                 "refunded_fen": self.refunded_fen, "method": self.method, "settled": self.settled,
                 **({"store_id": self.store_id} if self.store_id else {}),
                 **({"order_id": self.order_id} if self.order_id else {}),
-                **({"owed": True} if self.owed else {})}  # fmt: skip
+                **({"owed": True} if self.owed else {}),
+                **({"gaps": [[a.isoformat(), b.isoformat()] for a, b in self.gaps]} if self.gaps else {})}  # fmt: skip
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Payment:
         return cls(raw["payment_id"], raw["kind"], int(raw["amount_fen"]), date.fromisoformat(raw["first_day"]),
                    _date(raw["last_day"]), raw["paid_at"], int(raw.get("refunded_fen", 0)),
                    raw.get("method", ""), bool(raw.get("settled")), raw.get("store_id"),
-                   raw.get("order_id"), bool(raw.get("owed")))  # fmt: skip
+                   raw.get("order_id"), bool(raw.get("owed")),
+                   tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in raw.get("gaps", ())))  # fmt: skip
 
 
 def owed_still(payment: Payment, today: date) -> bool:
@@ -268,6 +302,30 @@ class CardBirthday(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Pause:
+    """A card's pause (停卡): its days ``first_day``..``last_day`` give no benefit, and the card's end (and every day
+    paid after them) moved as many days later."""
+
+    pause_id: str
+    first_day: date
+    last_day: date
+    reason: str = ""
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pause_id": self.pause_id, "first_day": self.first_day.isoformat(),
+                "last_day": self.last_day.isoformat(), "reason": self.reason}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Pause:
+        return cls(raw["pause_id"], date.fromisoformat(raw["first_day"]), date.fromisoformat(raw["last_day"]),
+                   raw.get("reason", ""))  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Card:
     """A member's card of one plan, as its ledger book keeps it (on the member's ledger account, read with every
     purchase: ``compact`` keeps it from growing with every renewal)."""
@@ -287,10 +345,13 @@ class Card:
     cycle: int = 0  # how many times the card was bought again after a cancellation or a lapse
     earlier: Earlier = Earlier()  # payments folded out of ``payments``
     birthdays: tuple[CardBirthday, ...] = ()  # what its tier floor added to birthday gifts this cycle
+    pauses: tuple[Pause, ...] = ()  # this cycle's pauses (停卡), begun, under way or to come
 
     def status(self, today: date) -> str:
         if self.cancelled_on is not None:
             return "cancelled"
+        if any(pause.first_day <= today <= pause.last_day for pause in self.pauses):
+            return "paused"
         if self.valid_until is None or today <= self.valid_until:
             if self.auto_renew and self.valid_until is not None and renewal_notice_on(self.valid_until) <= today:
                 return "renewal-due"
@@ -351,6 +412,7 @@ class Card:
             "uses_counted_fen": self.uses_counted_fen, "cycle": self.cycle,
             **({"earlier": self.earlier.to_json()} if self.earlier.count else {}),
             **({"birthdays": [list(given) for given in self.birthdays]} if self.birthdays else {}),
+            **({"pauses": [pause.to_json() for pause in self.pauses]} if self.pauses else {}),
         }  # fmt: skip
 
     @classmethod
@@ -362,6 +424,7 @@ class Card:
             tuple(raw.get("packs", [])), _date(raw.get("lapsed_on")), int(raw.get("uses_counted_fen", 0)),
             int(raw.get("cycle", 0)), Earlier.from_json(raw.get("earlier")),
             tuple(CardBirthday(int(b[0]), int(b[1]), *map(str, b[2:4])) for b in raw.get("birthdays", [])),
+            tuple(Pause.from_json(pause) for pause in raw.get("pauses", [])),
         )  # fmt: skip
 
 
@@ -425,6 +488,98 @@ def extend(
                     uses_counted_fen=counted, cycle=card.cycle + 1 if card else 0,
                     earlier=card.earlier.settled() if card else Earlier())  # fmt: skip
     return replace(card, valid_until=last, grace_days=plan.grace_days, payments=(*card.payments, payment))
+
+
+class NotPausable(Exception):
+    """A pause the card cannot take (``why``: ``not-offered``, ``lifetime``, ``ended``, ``when``, ``overlaps``,
+    ``too-short``, ``used-up``), said in ``detail``."""
+
+    def __init__(self, why: str, detail: str) -> None:
+        super().__init__(detail)
+        self.why = why
+
+
+PAUSE_AHEAD_DAYS = 30  # a pause may be arranged to begin up to a month ahead (the trip planned)
+
+
+def _shifted(p: Payment, at: date, n: int) -> Payment:
+    """``p`` with its days from ``at`` on moved ``n`` days (later when positive): a payment beginning on or after
+    ``at`` moves whole, one running over it ends ``n`` days later; its gaps from ``at`` on move with them."""
+    if p.settled or p.last_day is None or p.last_day < at:
+        return p
+    moved = timedelta(days=n)
+    gaps = tuple((a + moved, b + moved) if a >= at else (a, b) for a, b in p.gaps)
+    if p.first_day >= at:
+        return replace(p, first_day=p.first_day + moved, last_day=p.last_day + moved, gaps=gaps)
+    return replace(p, last_day=p.last_day + moved, gaps=gaps)
+
+
+def _moved(card: Card, at: date, n: int) -> Card:
+    """The card with every day from ``at`` on moved ``n`` days: its payments' days, its later pauses, its end."""
+    moved = timedelta(days=n)
+    pauses = tuple(replace(q, first_day=q.first_day + moved, last_day=q.last_day + moved) if q.first_day >= at else q
+                   for q in card.pauses)  # fmt: skip
+    until = card.valid_until + moved if card.valid_until is not None else None
+    return replace(card, payments=tuple(_shifted(p, at, n) for p in card.payments), pauses=pauses, valid_until=until)
+
+
+def pause(card: Card, plan: Plan, pause_id: str, first: date, days: int, reason: str, today: date) -> Card:
+    """停卡: the card paused for ``days`` days from ``first`` (today, or up to a month ahead, within its paid days):
+    its benefits do not apply then, and its end, with every day paid after ``first``, moves ``days`` later (the
+    payment running over them gives them later: a pro-rata refund and the liability count only the days it gives).
+    Within the plan's policy: at most ``times`` pauses and ``days`` days in all begun in one paid term, each at least
+    ``min_days``; never two at once."""
+    policy = plan.pause
+    if policy is None:
+        raise NotPausable("not-offered", f"plan {plan.plan_id} does not let its cards be paused")
+    if card.valid_until is None:
+        raise NotPausable("lifetime", "a lifetime card has no end to move")
+    if card.status(today) not in ("active", "renewal-due", "paused"):
+        raise NotPausable("ended", f"card {card.card_id} is {card.status(today)}")
+    if not today <= first <= min(card.valid_until, today + timedelta(days=PAUSE_AHEAD_DAYS)):
+        raise NotPausable("when", f"a pause begins between today and {PAUSE_AHEAD_DAYS} days ahead, by the card's end "
+                          f"({card.valid_until.isoformat()})")  # fmt: skip
+    if days < policy.min_days:
+        raise NotPausable("too-short", f"a pause lasts {policy.min_days} days at least")
+    last = first + timedelta(days=days - 1)
+    if any(q.first_day <= last and first <= q.last_day for q in card.pauses):
+        raise NotPausable("overlaps", "the card is paused on some of those days already")
+    term = next(((a, b) for a, b in card.paid_terms if a <= first and (b is None or first <= b)), None)
+    begun = [
+        q
+        for q in card.pauses
+        if term is not None and term[0] <= q.first_day and (term[1] is None or q.first_day <= term[1])
+    ]
+    taken = sum(q.days for q in begun)
+    if len(begun) >= policy.times or taken + days > policy.days:
+        raise NotPausable("used-up", f"this term allows {policy.times} pauses of {policy.days} days in all; "
+                          f"{len(begun)} taken, {taken} days")  # fmt: skip
+    moved = _moved(card, first, days)
+    gap = (first, last)
+    payments = tuple(replace(p, gaps=tuple(sorted((*p.gaps, gap)))) if not p.settled and p.last_day is not None
+                     and p.first_day < first <= p.last_day else p for p in moved.payments)  # fmt: skip
+    pauses = tuple(sorted((*moved.pauses, Pause(pause_id, first, last, reason)), key=lambda q: q.first_day))
+    return replace(moved, payments=payments, pauses=pauses)
+
+
+def resume(card: Card, pause_id: str, today: date) -> tuple[Card, int]:
+    """复卡: the pause ended today (the card gives its benefits again from today on), or withdrawn when it has not
+    begun; the days it no longer takes come back off the card's end. The card and the days given back."""
+    found = next((q for q in card.pauses if q.pause_id == pause_id), None)
+    if found is None or card.cancelled_on is not None or found.last_day < today:
+        raise NotPausable("ended", "the pause is over")
+    back = found.last_day - max(today, found.first_day) + timedelta(days=1)
+    moved = _moved(card, found.last_day + timedelta(days=1), -back.days)
+    whole = (found.first_day, found.last_day)
+    kept = (found.first_day, today - timedelta(days=1)) if today > found.first_day else None
+
+    def regapped(p: Payment) -> Payment:
+        gaps = tuple(kept if gap == whole else gap for gap in p.gaps if gap != whole or kept is not None)
+        return replace(p, gaps=tuple(g for g in gaps if g is not None))
+
+    pauses = tuple(q if q.pause_id != pause_id or kept is None else replace(q, last_day=kept[1])
+                   for q in moved.pauses if q.pause_id != pause_id or kept is not None)  # fmt: skip
+    return replace(moved, payments=tuple(regapped(p) for p in moved.payments), pauses=pauses), back.days
 
 
 def notice_sent_on(card: Card) -> date | None:
@@ -667,8 +822,8 @@ def refund_for(card: Card, policy: RefundPolicy, today: date, used_value_fen: in
         for p in open_payments:
             if p.last_day is None:  # a lifetime card has no unused days to count
                 continue
-            days = (p.last_day - p.first_day).days + 1
-            unused = days if today < p.first_day else max(0, (p.last_day - today).days)
+            days = p.given_days or 0  # a pause's days are neither given nor paid for: they count for nothing
+            unused = p.given_after(today)
             share = (p.amount_fen - p.refunded_fen) * unused // days if days else 0
             parts.append((p.payment_id, min(share, p.amount_fen - p.refunded_fen)))
         why = Phrase("按未使用天数比例退款", "Refunded pro rata for the days not used")

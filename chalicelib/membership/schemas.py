@@ -34,7 +34,8 @@ CARD_ID = "the card's id (`mc_…`): one per member and plan, kept across renewa
 MEMBER = "the member, by exactly one of id, phone and member number"
 STATUS = (
     "active; renewal-due (automatic renewal announced, within its last week); grace (past its last day, benefits "
-    "still apply); lapsed (benefits gone, back to the earned tier's); cancelled"
+    "still apply); paused (停卡: no benefits today, its end moved later); lapsed (benefits gone, back to the earned "
+    "tier's); cancelled"
 )
 
 
@@ -121,6 +122,21 @@ class RefundPolicyIn(Input):
         return self
 
 
+class PausePolicyIn(Input):
+    """停卡: how often and how long a card of the plan may be paused (an injury, a trip), its end moving as many days
+    later."""
+
+    times: int = Field(ge=1, le=12, description="pauses begun in one paid term, at most")
+    days: int = Field(ge=1, le=365, description="days paused in one paid term, in all, at most")
+    min_days: int = Field(default=1, ge=1, le=365, description="the fewest days one pause lasts")
+
+    @model_validator(mode="after")
+    def _fits(self) -> PausePolicyIn:
+        if self.min_days > self.days:
+            raise FieldInvalid("min_days", "a pause's least days exceed the days allowed in all")
+        return self
+
+
 class PlanCreate(Input):
     """A paid membership plan (付费会员卡方案)."""
 
@@ -162,6 +178,9 @@ class PlanCreate(Input):
         default_factory=list, max_length=500, description="a card of some stores (单店卡): the stores selling it at "
         "their tills and honouring its counted uses, discount and multiplier (its tier floor and coupons hold "
         "everywhere); empty: every store (通店卡). Kept as sold, as its terms")  # fmt: skip
+    pause: PausePolicyIn | None = Field(
+        default=None, description="停卡: staff may pause its cards so (a lifetime card has no end to move: refused); "
+        "null: never paused")  # fmt: skip
 
     @model_validator(mode="after")
     def _benefit_ids_unique(self) -> PlanCreate:
@@ -170,6 +189,8 @@ class PlanCreate(Input):
             raise ValueError("benefit ids must be unique in a plan")
         if len(set(self.stores)) != len(self.stores):
             raise FieldInvalid("stores", "a store repeats in stores")
+        if self.term == "lifetime" and self.pause is not None:
+            raise FieldInvalid("pause", "a lifetime card has no end to move: it is never paused")
         if self.term == "lifetime" and self.auto_renew:
             raise FieldInvalid("auto_renew", "a lifetime card is never renewed")
         if self.term == "lifetime" and self.refund.kind == "pro_rata":
@@ -276,6 +297,9 @@ class PlanOut(Schema):
     stores: list[str] = Field(
         default_factory=list, description="the stores selling it and honouring its uses, discount and multiplier "
         "(单店卡); empty: every store (通店卡)")  # fmt: skip
+    pause: dict[str, int] | None = Field(
+        default=None, description="停卡: {times, days, min_days} a paid term allows; null: never paused"
+    )
     created_at: str = Field(description=UTC_INSTANT)
     created_by: str = Field(description="who created it (`staff:<id>`)")
 
@@ -392,6 +416,20 @@ class CardPatch(Input):
     auto_renew: bool = Field(description="automatic renewal (自动续费) on or off; off takes effect at once")
 
 
+class CardPause(Input):
+    """停卡: a card paused for some days, its end moved as many days later."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"pause_id": "PZ-20270310-0001", "days": 30,
+                                                               "reason": "出差"}]})  # fmt: skip
+
+    pause_id: Id = Field(description="the caller's id for this pause: once per id")
+    first_day: date | None = Field(
+        default=None, description=f"its first day, today to 30 days ahead within the card's days; default today; "
+        f"{BUSINESS_DATE}")  # fmt: skip
+    days: int = Field(ge=1, le=365, description="how many days, within the plan's policy")
+    reason: Reason = Field(description="why, as the member said it (an injury, a trip); staff read it on the history")
+
+
 class CardCancellation(Input):
     """Cancel a card now (退卡), refunded by its plan's policy."""
 
@@ -437,6 +475,15 @@ class EarlierPayments(Schema):
     paid_fen: int = Field(description=f"paid by them and not refunded; {FEN}")
 
 
+class PauseOut(Schema):
+    """A card's pause (停卡)."""
+
+    pause_id: str = Field(description="the pause's id")
+    first_day: date = Field(description=f"its first day; {BUSINESS_DATE}")
+    last_day: date = Field(description=f"its last day; {BUSINESS_DATE}")
+    reason: str = Field(description="why, as the member said it")
+
+
 class CardOut(Schema):
     """A member's paid card (付费会员卡)."""
 
@@ -461,6 +508,13 @@ class CardOut(Schema):
     stores: list[str] = Field(
         default_factory=list, description="its plan's stores, where its uses, discount and multiplier apply (单店卡); "
         "empty: every store")  # fmt: skip
+    pauses: list[PauseOut] = Field(default_factory=list, description="its pauses this cycle (停卡), past and to come")
+
+
+class CardChanged(CardOut):
+    """A card as a pause or its end left it."""
+
+    duplicate: bool = Field(description="true when this repeats an earlier request: nothing done again")
 
 
 class CardList(Schema):

@@ -168,10 +168,12 @@ def card_json(member_id: str, card: Card, today: date) -> dict[str, Any]:
         "grace_ends_on": card.grace_ends_on, "auto_renew": card.auto_renew, "renewal_notice_on": notice,
         "charge_not_before": sent + timedelta(days=rules.LEAST_NOTICE_DAYS) if sent else None,
         "cancelled_on": card.cancelled_on, "paid_fen": card.paid_fen,
-        "payments": [{k: v for k, v in p.to_json().items() if k != "owed"} for p in card.payments],  # the book's own
+        "payments": [{k: v for k, v in p.to_json().items() if k not in ("owed", "gaps")}  # the book's own
+                     for p in card.payments],
         "earlier_payments": {"count": card.earlier.count, "settled": card.earlier.settled_count,
                              "paid_fen": card.earlier.kept_fen},
         "stores": list(plan.stores) if plan else [],
+        "pauses": [pause.to_json() for pause in card.pauses],
     }  # fmt: skip
 
 
@@ -221,6 +223,8 @@ def _reasons(entry: Entry, for_member: bool) -> dict[str, str | None]:
     """An entry's reason (and its English) as its reader may read it: a member reads a cancellation as 退卡 and how
     its refund was worked out, not the reason staff typed."""
     detail = entry.detail or {}
+    if for_member and "member_reason" in detail:  # a pause as the member reads it, without staff's note
+        return {"reason": detail["member_reason"], "reason_en": detail.get("member_reason_en")}
     explanation = detail.get("explanation")
     if for_member and explanation is not None:
         explained = detail.get("explanation_en")
@@ -541,6 +545,116 @@ def set_auto_renew(member_id: str, card_id: str, on: bool) -> dict[str, Any]:
     return card_json(member_id, card_of(member_id, card_id), clock.business_today())
 
 
+# --- pausing (停卡) ------------------------------------------------------------------------------------------------
+
+
+class CardNotPausable(ValidationFailed):
+    slug, title = "card-not-pausable", "The card cannot be paused (or resumed) so"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__([{"field": "days", "in": "body", "message": detail}], detail)
+
+
+def pause(member_id: str, card_id: str, pause_id: str, first: date | None, days: int, reason: str) -> dict[str, Any]:
+    """停卡: pause a card for ``days`` days from ``first`` (default today) under its plan's policy, once per pause id
+    (the same id with other content: 409): its benefits stop for those days and its end moves as many days later
+    (422 ``card-not-pausable`` saying why not). The payments whose days moved ride in the event, so the liability
+    keeps still over the pause."""
+    content = {"card_id": card_id, "first": first.isoformat() if first else None, "days": days, "reason": reason}
+    claim = Claim.of(f"membership-pause|{member_id}|{pause_id}", content,
+                     conflict=Conflict("This pause id was used before for another pause"))  # fmt: skip
+    worked: list[tuple[Card, Card]] = []
+
+    def plan_postings(holdings: Holdings) -> list[Posting]:
+        today = clock.business_today()
+        card = _cards(holdings, member_id).cards.get(card_id)
+        if card is None:
+            raise CardNotFound(f"No card {card_id!r} for this member")
+        try:
+            after = rules.pause(card, plan_store.find(card.plan_id), pause_id, first or today, days, reason, today)
+        except rules.NotPausable as refused:
+            raise CardNotPausable(str(refused)) from None
+        worked[:] = [(card, after)]
+        added = next(q for q in after.pauses if q.pause_id == pause_id)
+        span, until = f"{added.first_day.isoformat()} 至 {added.last_day.isoformat()}", _day_of(after.valid_until)
+        said = Phrase(f"停卡 {days} 天（{span}），到期日顺延至 {until}",
+                      f"Paused {days} days ({span.replace(' 至 ', ' to ')}), its end moved to {until}")  # fmt: skip
+        detail = {"card": after.to_json(), "member_reason": str(said), "member_reason_en": said.en}
+        return [Posting(member_id, MEMBERSHIP, 0, "pause", Source("pause", pause_id),
+                        Phrase(f"{said}：{reason}", f"{said.en}: {reason}"), detail, kept=True)]  # fmt: skip
+
+    def announce(answer: Answer) -> list[Event]:
+        before, after = worked[0]
+        added = next(q for q in after.pauses if q.pause_id == pause_id)
+        return [_moved_event("membership.card-paused", member_id, before, after, {
+            "pause_id": pause_id, "first_day": added.first_day.isoformat(), "last_day": added.last_day.isoformat(),
+            "days": added.days})]  # fmt: skip
+
+    return _card_changed(member_id, card_id, plan_postings, claim, announce)
+
+
+def resume(member_id: str, card_id: str, pause_id: str) -> dict[str, Any]:
+    """复卡: end a pause today (the benefits apply again from today on) or withdraw one not begun; its days not taken
+    come back off the card's end. Once: a pause over or ended already is 422 ``card-not-pausable``."""
+    claim = Claim.of(f"membership-resume|{member_id}|{pause_id}", {"card_id": card_id},
+                     conflict=Conflict("This pause was of another card"))  # fmt: skip
+    worked: list[tuple[Card, Card]] = []
+    given: list[int] = []
+
+    def plan_postings(holdings: Holdings) -> list[Posting]:
+        today = clock.business_today()
+        card = _cards(holdings, member_id).cards.get(card_id)
+        if card is None:
+            raise CardNotFound(f"No card {card_id!r} for this member")
+        try:
+            after, back = rules.resume(card, pause_id, today)
+        except rules.NotPausable as refused:
+            raise CardNotPausable(str(refused)) from None
+        worked[:], given[:] = [(card, after)], [back]
+        until = _day_of(after.valid_until)
+        said = Phrase(f"复卡：提前结束停卡，{back} 天未停，到期日改为 {until}",
+                      f"Resumed: the pause ended early, {back} days not taken, its end now {until}")  # fmt: skip
+        detail = {"card": after.to_json(), "member_reason": str(said), "member_reason_en": said.en}
+        return [Posting(member_id, MEMBERSHIP, 0, "resume", Source("resume", pause_id), said, detail, kept=True)]
+
+    def announce(answer: Answer) -> list[Event]:
+        before, after = worked[0]
+        return [_moved_event("membership.card-resumed", member_id, before, after,
+                             {"pause_id": pause_id, "days_back": given[0]})]  # fmt: skip
+
+    return _card_changed(member_id, card_id, plan_postings, claim, announce)
+
+
+def _day_of(day: date | None) -> str:
+    return day.isoformat() if day else "—"
+
+
+def _moved_event(kind: str, member_id: str, before: Card, after: Card, said: dict[str, Any]) -> Event:
+    """A pause's event: the card's new end and each payment the liability counts whose days moved, as it was and is."""
+    was = {p.payment_id: p for p in before.payments}
+    moved = [{"payment_id": p.payment_id, "amount_fen": p.amount_fen, "before": was[p.payment_id].days_json(),
+              "after": p.days_json()}
+             for p in after.payments if p.owed and p.payment_id in was and was[p.payment_id] != p]  # fmt: skip
+    return new_event(kind, f"member/{member_id}", {
+        "member_id": member_id, "card_id": after.card_id, "plan_id": after.plan_id, **said,
+        "plan_name": plan_store.document(after.plan_id)["name"], "valid_until": _day_of(after.valid_until),
+        "moved_payments": moved,
+    })  # fmt: skip
+
+
+def _card_changed(
+    member_id: str, card_id: str, plan_postings: Callable[[Holdings], list[Posting]], claim: Claim,
+    announce: Callable[[Answer], list[Event]],
+) -> dict[str, Any]:  # fmt: skip
+    try:
+        posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "active"},
+                               announce=announce)  # fmt: skip
+    except HolderUnavailable:
+        raise MemberUnavailable(f"No active member {member_id!r}") from None
+    return {**card_json(member_id, card_of(member_id, card_id), clock.business_today()),
+            "duplicate": posted.duplicate}  # fmt: skip
+
+
 # --- cancelling -------------------------------------------------------------------------------------------------
 
 
@@ -562,8 +676,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         _refunds_only_theirs(caller, card, refund)
         after = rules.refunded(card, refund, today)
         worked[:] = [(after, refund, taken)]
-        closed[:] = [{"payment_id": p.payment_id, "amount_fen": p.amount_fen, "first_day": p.first_day.isoformat(),
-                      "last_day": p.last_day.isoformat() if p.last_day else None}
+        closed[:] = [{"payment_id": p.payment_id, "amount_fen": p.amount_fen, **p.days_json()}
                      for p in card.payments if rules.owed_still(p, today)]  # fmt: skip
         whole[:] = [card.started_on.isoformat()] if 0 < card.open_fen <= refund.amount_fen else []
         said = refund.explanation

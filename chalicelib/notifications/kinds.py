@@ -325,6 +325,26 @@ KINDS: dict[str, Kind] = {
             description="a paid card cancelled, with its refund and where it goes",
         ),
         _kind(
+            "membership-paused",
+            S,
+            NOW,
+            ("会员卡停卡通知", "您的{plan}已停卡{days}天（{first}至{last}），期间权益暂停，到期日顺延至{until}。"),
+            (
+                "Membership paused",
+                "Your {plan} is paused for {days} days ({first} to {last}); its benefits resume "
+                "after, and it now ends on {until}.",
+            ),
+            description="a paid card paused at the desk (停卡), with its new end",
+        ),
+        _kind(
+            "membership-resumed",
+            S,
+            NOW,
+            ("会员卡复卡通知", "您的{plan}已复卡，权益即日恢复，到期日为{until}。"),
+            ("Membership resumed", "Your {plan} is resumed with its benefits from today; it ends on {until}."),
+            description="a paused card resumed early (复卡), with its end",
+        ),
+        _kind(
             "benefit-used",
             S,
             NOW,

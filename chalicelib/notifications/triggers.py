@@ -240,6 +240,17 @@ def _card_cancelled(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "membership-cancelled", f"{p['card_id']}:{p['cancel_id']}", variables)]
 
 
+def _card_paused(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    variables = {"plan": p["plan_name"], "days": p["days"], "first": p["first_day"], "last": p["last_day"],
+                 "until": p["valid_until"]}  # fmt: skip
+    return [Notice(p["member_id"], "membership-paused", f"{p['card_id']}:{p['pause_id']}", variables)]
+
+
+def _card_resumed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    variables = {"plan": p["plan_name"], "until": p["valid_until"]}
+    return [Notice(p["member_id"], "membership-resumed", f"{p['card_id']}:{p['pause_id']}:resumed", variables)]
+
+
 def _benefit_used(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     """消课提醒: each use recorded at the counter, with what is left, so a member hears of one they never made."""
     if "benefit_name" not in p:  # an event from before the reminder
@@ -284,6 +295,8 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "membership.renewal-notice": _renewal_notice,
     "membership.card-lapsed": _card_lapsed,
     "membership.card-cancelled": _card_cancelled,
+    "membership.card-paused": _card_paused,
+    "membership.card-resumed": _card_resumed,
     "membership.benefit-used": _benefit_used,
     "membership.benefit-use-reversed": _benefit_use_reversed,
     "activity.recorded": _birthday_gift,

@@ -64,6 +64,7 @@ PATH_PARAMETERS = {
     "card_id": "The membership card's id (`mc_…`), as buying it answered it (one per member and plan)",
     "benefit_id": "The benefit's code (权益), e.g. `pt-session`, as `GET …/benefits` lists it",
     "use_id": "The benefit use's id, as the caller gave it when recording the use",
+    "pause_id": "The card pause's id (停卡), as the caller gave it when pausing the card",
     "order_id": "The order's id: on points-mall routes the mall's order (兑换订单号, `mo_…`) as the exchange answered "
     "it; on coupon routes the till's or e-shop's own order id",
 }

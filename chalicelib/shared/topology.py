@@ -50,7 +50,7 @@ QUEUES: tuple[QueueSpec, ...] = (
                            "membership.card-paid",
                            "membership.card-expiring", "membership.renewal-notice", "membership.card-lapsed",
                            "membership.card-cancelled", "membership.benefit-used", "membership.benefit-use-reversed",
-                           "activity.recorded")),
+                           "membership.card-paused", "membership.card-resumed", "activity.recorded")),
     QueueSpec("login-codes", "login_code_events", subscribes_to_events=True, visibility_timeout=30,
               event_types=("notification.code-requested",)),
     QueueSpec("points", "points_events", subscribes_to_events=True,

@@ -333,34 +333,52 @@ OBLIGATION_SCALE = 10**9  # a payment's daily share is kept in nano-fen, rounded
 
 def obligation_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[dict[str, int], int]:
     """What a card payment moves of what the chain owes for days not yet given, by bucket day (a card paid: its
-    payment; cancelled: each payment it closed, taken away), and the fen of lifetime cards, which have no days to
-    share. A payment of ``amount`` over the days ``first``..``last`` owes at the end of day D ``amount`` ×
-    clamp((last − D) / days, 0, 1): its daily rate (nano-fen, amount / days) added to the bucket of ``last`` adds
-    rate × (last − D) for each D before it, and taken from the bucket of the day before ``first`` takes
-    rate × (first − 1 − D) back for each D before that, so the buckets after D (``unearned_fen``) sum every payment's
-    share, whatever the members. A renewal ending where the next at its price begins nets its bucket to nothing, so a
-    card renewed weekly for a year moves two buckets, not a hundred (a review: a cancellation's items passed a
-    transaction's 100). A payment of an event from before the days were said is not counted."""
+    payment; cancelled: each payment it closed, taken away; paused or resumed, 停卡/复卡: each payment whose days
+    moved, as it was taken away and as it is now), and the fen of lifetime cards, which have no days to share. A
+    payment of ``amount`` giving ``days`` days owes at the end of day D ``amount`` × (its days given after D) / days:
+    for each run of days it gives, ``first``..``last`` (one run; a pause's days split it), its daily rate (nano-fen,
+    amount / days) added to the bucket of ``last`` adds rate × (last − D) for each D before it, and taken from the
+    bucket of the day before ``first`` takes rate × (first − 1 − D) back for each D before that, so the buckets after
+    D (``unearned_fen``) sum every payment's share, whatever the members; a pause keeps the figure still over its
+    days. A renewal ending where the next at its price begins nets its bucket to nothing, so a card renewed weekly
+    for a year moves two buckets, not a hundred (a review: a cancellation's items passed a transaction's 100). A
+    payment of an event from before the days were said is not counted."""
     if event_type == "membership.card-paid":
-        payments, sign = [payload], 1
+        layouts = [(payload, 1)]
     elif event_type == "membership.card-cancelled":
-        payments, sign = list(payload.get("closed_payments") or []), -1
+        layouts = [(payment, -1) for payment in payload.get("closed_payments") or []]
+    elif event_type in ("membership.card-paused", "membership.card-resumed"):
+        layouts = [(days, sign) for moved in payload.get("moved_payments") or []
+                   for days, sign in (({**moved["before"], "amount_fen": moved["amount_fen"]}, -1),
+                                      ({**moved["after"], "amount_fen": moved["amount_fen"]}, 1))]  # fmt: skip
     else:
         return {}, 0
     buckets: dict[str, int] = {}
     undated = 0
-    for payment in payments:
+    for payment, sign in layouts:
         amount, first = int(payment.get("amount_fen") or 0), payment.get("first_day")
         if amount <= 0 or not first:
             continue
         if payment.get("last_day") is None:
             undated += sign * amount
             continue
-        start, end = date.fromisoformat(first), date.fromisoformat(payment["last_day"])
-        rate = sign * -(-amount * OBLIGATION_SCALE // ((end - start).days + 1))  # rounded up: its days make it whole
-        for key, moved in ((end.isoformat(), rate), ((start - timedelta(days=1)).isoformat(), -rate)):
-            buckets[key] = buckets.get(key, 0) + moved
+        runs = _runs(date.fromisoformat(first), date.fromisoformat(payment["last_day"]), payment.get("gaps") or ())
+        given = sum((end - start).days + 1 for start, end in runs)
+        rate = sign * -(-amount * OBLIGATION_SCALE // given)  # rounded up: its days make it whole
+        for start, end in runs:
+            for key, moved in ((end.isoformat(), rate), ((start - timedelta(days=1)).isoformat(), -rate)):
+                buckets[key] = buckets.get(key, 0) + moved
     return {day: net for day, net in buckets.items() if net}, undated
+
+
+def _runs(first: date, last: date, gaps: Iterable[Sequence[str]]) -> list[tuple[date, date]]:
+    """The runs of days ``first``..``last`` gives, its ``gaps`` (paused days, ISO pairs) left out."""
+    runs, start = [], first
+    for a, b in sorted((date.fromisoformat(a), date.fromisoformat(b)) for a, b in gaps):
+        if a > start:
+            runs.append((start, a - timedelta(days=1)))
+        start = b + timedelta(days=1)
+    return [*runs, (start, last)] if start <= last else runs
 
 
 def unearned_fen(buckets: Iterable[tuple[date, int]], day: date) -> int:

@@ -7,7 +7,7 @@ at the counter, a cashier sees the member's benefits, records a use until the qu
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import expect
@@ -511,3 +511,67 @@ def test_a_clubs_own_card_is_made_for_its_store_and_used_and_discounting_there_o
         "仅限 上海静安旗舰店 使用"
     )
     mobile.shot("club-card-on-member-pages")
+
+
+def test_a_card_is_paused_at_the_desk_its_end_moved_the_member_reads_it_and_it_is_resumed(
+    site: Site, console: Screens, mobile: Screens
+) -> None:
+    """停卡 (a fitness chain: a member's knee surgery): a plan made to allow pauses; customer service pauses a member's
+    card from today, told the last paused day and the new end first; the member's pages say it is paused and until
+    when; 复卡 gives the days back."""
+    name = f"健身季卡·{secrets.token_hex(2)}"
+    page, dialog = plan_form(console, site, name)
+    dialog.get_by_label("价格（元）").fill("999")
+    dialog.locator("[data-test=mp-pause]").click()
+    dialog.get_by_label("每期天数").fill("20")
+    dialog.get_by_label("每次至少").fill("5")
+    dialog.get_by_label("每次至少").press("Tab")
+    assert unlabelled_inputs(page) == []
+    page.locator("[data-test=plan-save]").click()
+    page.get_by_text(f"已创建会员卡方案 {name}").wait_for()
+    made = plan_named(site, name)
+    assert made["pause"] == {"times": 1, "days": 20, "min_days": 5}
+    expect(page.locator("[data-test=plans] tr", has_text=name).locator("[data-test=plan-pause]")).to_have_text(
+        "可停卡 1 次/共 20 天"
+    )
+
+    member = new_member(site, "停卡会员")
+    card = card_paid(site, member["member_id"], made)
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.get_by_role("tab", name="会员卡与权益").click()
+    page.locator(f"[data-test=pause-{card['card_id']}]").click()
+    asked = page.get_by_role("dialog", name=f"停卡：{name}")
+    expect(asked.locator("[data-test=pause-policy]")).to_contain_text("每个卡期最多停卡 1 次、共 20 天，每次至少 5 天")
+    asked.get_by_label("停卡天数").fill("10")
+    asked.get_by_label("停卡天数").press("Tab")
+    asked.get_by_label("原因").fill("膝伤手术")
+    until = date.fromisoformat(card["valid_until"]) + timedelta(days=10)
+    expect(asked.locator("[data-test=pause-until]")).to_contain_text(f"到期日顺延至 {until.isoformat()}")
+    assert unlabelled_inputs(page) == []
+    console.shot("pause-dialog")
+    asked.locator("[data-test=pause-confirm]").click()
+    page.get_by_text(f"已停卡：{name} 到期日顺延至 {until.isoformat()}").wait_for()
+    row = page.locator("[data-test=card-rows] tr", has_text=name)
+    expect(row.locator("[data-test=card-status]")).to_have_text("停卡中")
+    expect(row.locator("[data-test=card-valid-until]")).to_have_text(until.isoformat())
+    expect(row.locator("[data-test=card-pause]")).to_contain_text("停卡")
+    settle(page)
+    console.shot("card-paused")
+
+    from tests.browser.test_member_pages import open_as
+
+    mine = open_as(mobile, site, site.member_tokens(member["phone"]), "/membership")
+    shown = mine.locator("[data-test=my-card]", has_text=name)
+    expect(shown.locator("[data-test=card-status]")).to_have_text("停卡中")
+    expect(shown.locator("[data-test=card-until]")).to_contain_text(f"到期日顺延至 {until.strftime('%Y/%m/%d')}")
+    expect(mine.locator("[data-test=plan]", has_text=name).locator("[data-test=plan-pause]")).to_contain_text(
+        "可停卡：每期最多 1 次、共 20 天"
+    )
+    mobile.shot("card-paused-on-member-pages")
+
+    row.locator("[data-test^=resume-]").click()  # back the same day: the pause withdrawn, every day given back
+    page.get_by_role("dialog").get_by_role("button", name="确定").click()
+    page.get_by_text(f"已复卡：{name} 到期日为 {card['valid_until']}").wait_for()
+    expect(row.locator("[data-test=card-status]")).to_have_text("有效")
+    (held,) = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
+    assert (held["valid_until"], held["pauses"]) == (card["valid_until"], [])

@@ -73,6 +73,9 @@ def topped_up(api, partner, member_id, payment_id, amount, at=DAY1):
     return api.as_(None).call("POST", "/v1/webhooks/wallet/top-ups", raw=raw, headers=signed_headers(*partner, raw))
 
 
+PAUSED_CARD = {**GOLD_CARD, "name": "健身月卡（可停卡）", "pause": {"times": 1, "days": 30, "min_days": 7}}
+
+
 def pack_plan(api):
     """The gold card's terms with a pack of two 10-yuan coupons a month (月度券包) instead of its benefits."""
     coupon = {"name": "会员月券", "kind": "amount_off", "amount_off_fen": 1_000, "validity": {"days_after_issue": 30}}
@@ -827,6 +830,58 @@ class TestCardsOfSomeStores:
                 assert seen.status == status, seen.body
                 if status == 200:
                     assert seen.body["effective"]["points_multiplier"] == {"SH-001": "2", "BJ-001": "1.5"}[store]
+
+
+class TestPauses:
+    """停卡/复卡 (a fitness chain's walkthrough: a member's knee surgery, a month away on business)."""
+
+    def test_a_card_is_paused_at_the_desk_its_end_moved_and_resumed_early_once_each(self, aws, api, partner, member):
+        member_id, client = member
+        plan = ok(api.post("/v1/membership/plans", PAUSED_CARD), 201)
+        assert plan["pause"] == {"times": 1, "days": 30, "min_days": 7}
+        lifetime = {**PAUSED_CARD, "term": "lifetime", "auto_renew": False, "refund": {"kind": "none"}}
+        refused(api.post("/v1/membership/plans", lifetime), 422, "validation-failed")  # no end to move
+        desk = Staff(api, ["customer_service"], stores=("BJ-001",))  # any member of the chain
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan["plan_id"], "P-1"))  # 1..31 March
+            pauses = f"/v1/members/{member_id}/cards/{card['card_id']}/pauses"
+            body = {"pause_id": "PZ-1", "first_day": "2027-03-06", "days": 10, "reason": "膝伤"}
+            books = ("ledger-accounts", "ledger-entries", "ledger-claims")
+            before = [item_counts()[table] for table in books]
+            refused(Staff(api, ["cashier"]).post(pauses, body), 403, "forbidden")
+            for wrong in ({"days": 5}, {"days": 31}, {"first_day": "2027-02-28"}):
+                refused(desk.post(pauses, {**body, **wrong}), 422, "card-not-pausable")
+            assert [item_counts()[table] for table in books] == before  # nothing written
+            done = ok(desk.post(pauses, body), 201)
+            again = ok(desk.post(pauses, body), 200)
+            refused(desk.post(pauses, {**body, "days": 12}), 409, "conflict")  # the id again, other content
+            refused(desk.post(pauses, {**body, "pause_id": "PZ-2", "first_day": "2027-03-20"}), 422,
+                    "card-not-pausable")  # one pause a term  # fmt: skip
+        assert (done["valid_until"], done["status"], again["duplicate"]) == ("2027-04-10", "active", True)
+        assert done["pauses"] == [{"pause_id": "PZ-1", "first_day": "2027-03-06", "last_day": "2027-03-15",
+                                   "reason": "膝伤"}]  # fmt: skip
+        with clock.frozen(DAY1 + timedelta(days=6)):  # 7 March: paused, no class
+            (mine,) = ok(client.get("/v1/me/cards"))["items"]
+            assert mine["status"] == "paused"
+            uses = f"/v1/members/{member_id}/benefits/pt-session/uses"
+            refused(desk.post(uses, {"use_id": "U-1", "store_id": "BJ-001"}), 404, "benefit-not-held")
+            history = ok(client.get(f"/v1/me/cards/{card['card_id']}/history"))["items"]
+            resumed = ok(desk.call("DELETE", f"{pauses}/PZ-1"))  # back early: 9 days not taken
+            assert ok(desk.call("DELETE", f"{pauses}/PZ-1"))["duplicate"] is True  # a retry: nothing again
+            refused(desk.call("DELETE", f"{pauses}/PZ-9"), 422, "card-not-pausable")  # no such pause
+            ok(desk.post(uses, {"use_id": "U-1", "store_id": "BJ-001"}), 201)
+        assert [h["reason"] for h in history if h["kind"] == "pause"] == [
+            "停卡 10 天（2027-03-06 至 2027-03-15），到期日顺延至 2027-04-10"]  # staff's note not shown  # fmt: skip
+        assert (resumed["valid_until"], resumed["pauses"][0]["last_day"]) == ("2027-04-01", "2027-03-06")
+        texts = [e["payload"] for e in published_envelopes() if e["type"] in ("membership.card-paused",
+                                                                               "membership.card-resumed")]  # fmt: skip
+        assert [t["valid_until"] for t in texts] == ["2027-04-10", "2027-04-01"]
+        deliver(aws, "statistics", times=2)
+        admin = Staff(api, ["admin"])
+        with clock.frozen(DAY1 + timedelta(days=6)):
+            owed = ok(admin.get(f"/v1/reports/liability?as_of={(DAY1 + timedelta(days=6)).date()}"))["cards"]
+        assert owed["unearned_fen"] == round(29_900 * 25 / 31)  # 1–5 and 7 March given, 6 March paused
+        balances_add_up(member_id)
 
 
 class TestCancellation:

@@ -835,6 +835,22 @@ TRIGGERS = [
         "您的面部护理10次卡已退卡，退款2195.83元，由门店按原支付方式退还。",
     ),
     (
+        "membership.card-paused",  # 停卡: the days and the end moved (a fitness chain's walkthrough)
+        {
+            "card_id": "mc_1",
+            "plan_id": "p1",
+            "pause_id": "PZ-1",
+            "plan_name": "健身年卡",
+            "first_day": "2027-03-10",
+            "last_day": "2027-04-08",
+            "days": 30,
+            "valid_until": "2028-03-30",
+            "moved_payments": [],
+        },
+        "membership-paused",
+        "您的健身年卡已停卡30天（2027年3月10日至2027年4月8日），期间权益暂停，到期日顺延至2028年3月30日。",
+    ),
+    (
         "coupon.expiring",
         {"code": "C0DE", "template_id": "ct_1", "name": "满30减5", "valid_until": "2026-11-23"},
         "coupon-expiring",

@@ -92,3 +92,40 @@ def test_a_cancellation_closes_only_what_the_liability_counted_and_still_owes():
     assert owed_still(Payment.from_json({**stored, "owed": True, "last_day": "2027-03-10"}), today) is False  # past
     assert owed_still(Payment.from_json({**stored, "owed": True, "settled": True}), today) is False
     assert owed_still(Payment.from_json({**stored, "owed": True, "last_day": None}), today) is True  # lifetime
+
+
+def test_a_pause_keeps_the_figure_still_over_its_days_and_a_resumption_gives_them_back_whatever_the_day():
+    """停卡: a 30-day card of 3,000 fen paused 10 days from its 11th, then resumed on its 15th: what is owed on each
+    day is what the card gives after it (its paused days give nothing), and ends at 0 on its end, moved and moved
+    back; a cancellation after both closes it to 0."""
+    from chalicelib.membership.rules import PausePolicy, Plan, RefundPolicy, Term, extend, pause, resume
+
+    plan = Plan("gym", "月卡", Term(days=30), 3_000, refund=RefundPolicy("pro_rata"), pause=PausePolicy(2, 20))
+    card = extend(None, plan, card_id="c", payment_id="p1", kind="purchase", amount_fen=3_000, paid_at="t",
+                  today=START)  # fmt: skip
+    paused = pause(card, plan, "z1", START + timedelta(days=10), 10, "出差", START + timedelta(days=10))
+    resumed, back = resume(paused, "z1", START + timedelta(days=14))
+    assert (back, resumed.valid_until) == (6, START + timedelta(days=33))
+
+    def event(before, after):
+        return {"moved_payments": [{"amount_fen": 3_000, "before": before.payments[0].days_json(),
+                                    "after": after.payments[0].days_json()}]}  # fmt: skip
+
+    buckets = defaultdict(int)
+    for kind, payload in (("membership.card-paid", paid(3_000, START, START + timedelta(days=29))),
+                          ("membership.card-paused", event(card, paused)),
+                          ("membership.card-resumed", event(paused, resumed))):  # fmt: skip
+        for day, net in obligation_moves(kind, payload)[0].items():
+            buckets[date.fromisoformat(day)] += net
+    given = [START + timedelta(days=n) for n in (*range(10), *range(14, 34))]  # the days the card gives: 30
+    assert len(given) == 30
+    assert resumed.payments[0].given_days == 30
+    for offset in range(-1, 40):
+        day = START + timedelta(days=offset)
+        assert unearned_fen(buckets.items(), day) == 100 * sum(1 for d in given if d > day), day
+    closed, _ = obligation_moves(
+        "membership.card-cancelled", {"closed_payments": [{"amount_fen": 3_000, **resumed.payments[0].days_json()}]}
+    )
+    for day, net in closed.items():
+        buckets[date.fromisoformat(day)] += net
+    assert all(net == 0 for net in buckets.values())  # its layout taken away whole

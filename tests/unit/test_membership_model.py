@@ -448,3 +448,36 @@ def test_a_card_of_some_stores_discounts_and_multiplies_there_only_and_its_floor
         (Decimal("0.9"), Decimal(2), "gold"),
     ]
     assert rules.combine([replace(club, stores=())], rank, "normal", "BJ-001").discount_rate == Decimal("0.9")
+
+
+def test_a_pause_moves_the_end_and_a_pro_rata_refund_counts_only_the_days_the_card_gives():
+    """停卡 within the plan's policy: the end moves as many days; a refund during the pause or after a resumption
+    gives back the days not given, paused ones counting for nothing; the policy's limits refuse the rest."""
+    from chalicelib.membership.rules import NotPausable, PausePolicy, pause, refund_for, resume
+
+    plan = Plan("gym", "月卡", Term(days=30), 3_000, refund=RefundPolicy("pro_rata"), pause=PausePolicy(2, 20, 3))
+    card = rules.extend(None, plan, card_id="c", payment_id="p1", kind="purchase", amount_fen=3_000, paid_at="t",
+                        today=START)  # fmt: skip
+    day = lambda n: START + timedelta(days=n)  # noqa: E731
+    paused = pause(card, plan, "z1", day(10), 10, "出差", day(10))
+    assert (paused.valid_until, paused.status(day(12)), paused.status(day(20))) == (day(39), "paused", "active")
+    assert not paused.gives_benefits(day(19))
+    policy = RefundPolicy("pro_rata")
+    assert refund_for(paused, policy, day(12), 0).amount_fen == refund_for(card, policy, day(9), 0).amount_fen == 2_000
+    resumed, back = resume(paused, "z1", day(14))
+    assert (back, resumed.valid_until, resumed.status(day(14))) == (6, day(33), "active")
+    assert refund_for(resumed, policy, day(14), 0).amount_fen == 1_900  # 11 days given: 0–9 and 14
+    renewed = rules.extend(resumed, plan, card_id="c", payment_id="p2", kind="renewal", amount_fen=3_000,
+                           paid_at="t", today=day(20))  # fmt: skip
+    assert renewed.payments[1].first_day == day(34)  # from the moved end
+    for first, days, why in ((day(20), 2, "too-short"), (day(12), 5, "overlaps"), (day(20), 17, "used-up"),
+                             (day(5), 5, "when"), (day(45), 5, "when")):  # fmt: skip
+        with pytest.raises(NotPausable) as refused:
+            pause(paused, plan, "z2", first, days, "x", day(10))
+        assert refused.value.why == why
+    with pytest.raises(NotPausable):
+        pause(card, replace(plan, pause=None), "z1", day(10), 10, "x", day(10))
+    with pytest.raises(NotPausable):
+        resume(resumed, "z1", day(15))  # over
+    withdrawn, whole = resume(pause(card, plan, "z3", day(12), 5, "x", day(10)), "z3", day(11))  # not begun
+    assert (whole, withdrawn.valid_until, withdrawn.pauses, withdrawn.payments[0].gaps) == (5, day(29), (), ())

@@ -30,6 +30,13 @@ export const cancellationQuote = (memberId, cardId, refund) =>
  * taken at the till; once per store and order. Answers `{payment_id, card_id, valid_until, duplicate}`. */
 export const sellCard = (memberId, body) => api.post(`/members/${path(memberId)}/cards`, body)
 
+/** 停卡 (`membership:pause`): `{pause_id, first_day, days, reason}`, once per `pause_id`; answers the card, its end moved. */
+export const pauseCard = (memberId, cardId, body) => api.post(`/members/${path(memberId)}/cards/${path(cardId)}/pauses`, body)
+
+/** 复卡: the pause ends today (or is withdrawn, not begun); answers the card, its end moved back. */
+export const resumeCard = (memberId, cardId, pauseId) =>
+  api.delete(`/members/${path(memberId)}/cards/${path(cardId)}/pauses/${path(pauseId)}`)
+
 export const cancelCard = (memberId, cardId, body) =>
   api.post(`/members/${path(memberId)}/cards/${path(cardId)}/cancellation`, body)
 
