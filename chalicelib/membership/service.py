@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import Caller
@@ -545,6 +545,9 @@ def set_auto_renew(member_id: str, card_id: str, on: bool) -> dict[str, Any]:
     return card_json(member_id, card_of(member_id, card_id), clock.business_today())
 
 
+Changed = TypeVar("Changed")
+
+
 # --- pausing (停卡) ------------------------------------------------------------------------------------------------
 
 
@@ -566,14 +569,8 @@ def pause(member_id: str, card_id: str, pause_id: str, first: date | None, days:
     worked: list[tuple[Card, Card]] = []
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
-        today = clock.business_today()
-        card = _cards(holdings, member_id).cards.get(card_id)
-        if card is None:
-            raise CardNotFound(f"No card {card_id!r} for this member")
-        try:
-            after = rules.pause(card, plan_store.find(card.plan_id), pause_id, first or today, days, reason, today)
-        except rules.NotPausable as refused:
-            raise CardNotPausable(str(refused)) from None
+        card, after = _paused_or_resumed(holdings, member_id, card_id, lambda card, today: rules.pause(
+            card, plan_store.find(card.plan_id), pause_id, first or today, days, reason, today))  # fmt: skip
         worked[:] = [(card, after)]
         added = next(q for q in after.pauses if q.pause_id == pause_id)
         span, until = f"{added.first_day.isoformat()} 至 {added.last_day.isoformat()}", _day_of(after.valid_until)
@@ -602,14 +599,8 @@ def resume(member_id: str, card_id: str, pause_id: str) -> dict[str, Any]:
     given: list[int] = []
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
-        today = clock.business_today()
-        card = _cards(holdings, member_id).cards.get(card_id)
-        if card is None:
-            raise CardNotFound(f"No card {card_id!r} for this member")
-        try:
-            after, back = rules.resume(card, pause_id, today)
-        except rules.NotPausable as refused:
-            raise CardNotPausable(str(refused)) from None
+        card, (after, back) = _paused_or_resumed(holdings, member_id, card_id,
+                                                 lambda card, today: rules.resume(card, pause_id, today))  # fmt: skip
         worked[:], given[:] = [(card, after)], [back]
         until = _day_of(after.valid_until)
         said = Phrase(f"复卡：提前结束停卡，{back} 天未停，到期日改为 {until}",
@@ -623,6 +614,20 @@ def resume(member_id: str, card_id: str, pause_id: str) -> dict[str, Any]:
                              {"pause_id": pause_id, "days_back": given[0]})]  # fmt: skip
 
     return _card_changed(member_id, card_id, plan_postings, claim, announce)
+
+
+def _paused_or_resumed(
+    holdings: Holdings, member_id: str, card_id: str, change: Callable[[Card, date], Changed]
+) -> tuple[Card, Changed]:  # fmt: skip
+    """The member's card (404 ``card-not-found``) and what ``change`` makes of it today (a pause or its end), a
+    refusal said as 422 ``card-not-pausable``."""
+    card = _cards(holdings, member_id).cards.get(card_id)
+    if card is None:
+        raise CardNotFound(f"No card {card_id!r} for this member")
+    try:
+        return card, change(card, clock.business_today())
+    except rules.NotPausable as refused:
+        raise CardNotPausable(str(refused)) from None
 
 
 def _day_of(day: date | None) -> str:
