@@ -205,25 +205,36 @@ class Ledger:
         """Rewrite a book's state without an entry, where its balance does not change (pending points maturing,
         a warning noted on a standing), conditional on the revision read like every write. ``change`` returns
         the new state, or the same state for nothing to do. ``announce`` gives the events of the new state.
-        True when something changed."""
+        True when something changed. A state left as it was is still filed again under the day its book is next due
+        when the account's date index says an earlier one: a job that looked and found nothing to do leaves no
+        account under a day no later night reads (a walkthrough's trials lost their reminders and lapses so)."""
         the_book = self.books[book]
         for attempt in range(self.attempts):
             try:
                 account = known if known is not None and attempt == 0 else self.store.read(holder)
                 before = the_book.load(account.books.get(book))
                 after = change(before)
-                if after == before:
+                _, today = self._instant()
+                if after == before and not self._filed_early(account, book, before, today):
                     return False  # nothing (left) to do: a lost answer of an earlier attempt lands here too
                 if the_book.balance(after) != the_book.balance(before):
                     raise ValueError(f"amending {book} may not change its balance")
-                _, today = self._instant()
                 write = self._account_writes({holder: account}, {(holder, book): after}, [], today, [holder])[0]
-                events = list(announce(after)) if announce else []
+                events = list(announce(after)) if announce and after != before else []
                 self.store.commit(Unit(accounts=[write], entries=[], events=events))
-                return True
+                return bool(after != before)
             except (Stale, Throttled, Uncertain):
                 self.pause(attempt)
         raise LedgerBusy("The account is too busy; retry", retry_after=1)
+
+    def _filed_early(self, account: Account, book: str, state: Any, today: date) -> bool:
+        """Whether the account is listed under a day before the one ``book`` is next due (or listed at all when it
+        is due no more) in one of the book's date indexes."""
+        for index, day in self.books[book].due(state, today).items():
+            filed = account.due.get(index)
+            if filed is not None and filed < today and filed != (max(day, today) if day is not None else None):
+                return True
+        return False
 
     def opening(self, holder: str, postings: Sequence[Posting], *, announce: Announce | None = None) -> Unit:
         """The unit opening a new holder's account with ``postings``, for the caller to commit inside the

@@ -957,14 +957,16 @@ def _pack_gone(pack: str, plan: Plan, today: date) -> bool:
 def notices_due(card: Card, today: date) -> list[str]:
     """The reminders and notices due for ``card`` by ``today`` and not yet sent: ``expiring-7`` and ``expiring-1``
     before the last day, ``renewal-notice`` a week before an automatic renewal, ``lapsed`` once grace ended. A
-    reminder whose day passed by more than a day is skipped (a late job sends no stale warning)."""
+    reminder whose day passed by more than a day is skipped (a late job sends no stale warning), and so is one whose
+    day came before the term it warns of began (a 7-day trial is not told on its first day that 7 days are left)."""
     if card.cancelled_on is not None or card.valid_until is None:
         return []
     end = card.valid_until
+    begun = max((p.first_day for p in card.payments if not p.settled and p.first_day <= end), default=card.started_on)
     due: list[str] = []
     for days in REMINDER_DAYS:
         on = end - timedelta(days=days)
-        if on <= today <= on + timedelta(days=1) and not card.auto_renew:
+        if begun <= on <= today <= on + timedelta(days=1) and not card.auto_renew:
             due.append(f"expiring-{days}")
     if card.auto_renew and renewal_notice_on(end) <= today <= end:
         due.append("renewal-notice")
@@ -1028,8 +1030,7 @@ def next_due(card: Card, plan: Plan | None, today: date) -> date | None:
         end = card.valid_until
         if card.lapsed_on is None:
             days.append(end + timedelta(days=card.grace_days + 1))
-        days += [end - timedelta(days=d) for d in REMINDER_DAYS]
-        days.append(renewal_notice_on(end))
+        days += [renewal_notice_on(end)] if card.auto_renew else [end - timedelta(days=d) for d in REMINDER_DAYS]
     if plan is not None and card.gives_benefits(today):
         for benefit in plan.benefits:
             if benefit.kind == "coupon_pack" and benefit.period is not None:

@@ -1068,6 +1068,27 @@ class TestNightlyJob:
         assert kinds.count("membership-expiring") == 2  # 7 days and 1 day ahead, the first run repeated
         assert kinds.count("membership-lapsed") == 1
 
+    def test_a_trial_looked_at_the_night_after_it_began_still_gets_its_reminder_and_lapse(self, aws, api, plan_id,
+                                                                                            member):  # fmt: skip
+        """A fitness chain's walkthrough: every 7-day trial lost its "ends tomorrow" text and its lapse, because the
+        first night looked at it (for an automatic renewal's notice it never had), changed nothing, and left it filed
+        under that night, which no later night reads."""
+        member_id, client = member
+        with clock.frozen(DAY1):
+            ok(client.post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "trial"},
+                           headers={"Idempotency-Key": "trial-0001"}), 201)  # fmt: skip
+        for night in range(0, 13):  # every night, as the scheduler runs it
+            day = DAY1.date() + timedelta(days=night)
+            with clock.frozen(datetime.combine(day, datetime.min.time(), TZ) + timedelta(hours=1)):
+                run_job_now(day)
+        with clock.frozen(DAY1 + timedelta(days=12)):
+            for _ in range(3):
+                deliver(aws, "notifications")
+        from chalicelib.notifications.records import MessageRecord
+
+        kinds = sorted(m.kind for m in MessageRecord.by_member.query(member_id) if m.kind.startswith("membership"))
+        assert kinds == ["membership-card-paid", "membership-expiring", "membership-lapsed"]
+
     def test_a_class_cards_reminder_says_the_classes_left_unused(self, aws, api, partner, member):
         """Found by a beauty salon's walkthrough: the reminder of a 次卡 ending did not say how many facials were left,
         which is what brings a member back before it ends."""
