@@ -14,7 +14,9 @@ members. Every metric is defined once, here and in the README:
   distinct members with at least one, and at least two, purchases in the period; ``purchases_per_member`` =
   purchases ÷ buyers; ``repurchase_rate`` = repeat buyers ÷ buyers. Distinct counts are of the whole day, ISO week or
   calendar month a row names, and are kept for the chain and each store (a region's, a tier's or a payment
-  method's are null: a member may count in several of its stores).
+  method's are null: a member may count in several of its stores); a row the report's days cut short (its first or
+  last week or month, ``whole: false``) says none either, as a month's buyers beside a fortnight's purchases read
+  as a repurchase rate of purchases that are not there (a fitness chain's walkthrough).
 - Points: ``issued`` (by source: purchases, activities, gifts, adjustments, opening balances), ``redeemed`` (net of
   reversals), ``expired``, ``clawed_back`` (refunds), ``adjusted_out`` (debits by hand), ``outstanding`` at the
   period's end (available and pending, debt counted negative: the sum of every member's points ledger; the chain's
@@ -56,12 +58,14 @@ LONGEST = {"day": 92, "week": 371, "month": 731}  # the days a report of each gr
 
 @dataclass(frozen=True)
 class Period:
-    """One row of a report: its label, its first and last day (clipped to the report's) and its distinct key."""
+    """One row of a report: its label, its first and last day (clipped to the report's) and its distinct key;
+    ``whole``: not clipped, so the distinct counts of its key are its own."""
 
     label: str
     first: date
     last: date
     key: str
+    whole: bool = True
 
 
 def periods(first: date, last: date, granularity: Granularity) -> list[Period]:
@@ -79,7 +83,8 @@ def periods(first: date, last: date, granularity: Granularity) -> list[Period]:
         else:
             end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
             label, key = f"{start:%Y-%m}", f"month#{start:%Y-%m}"
-        rows.append(Period(label, start, min(end, last), key))
+        begins = {"day": start, "week": start - timedelta(days=start.weekday()), "month": start.replace(day=1)}
+        rows.append(Period(label, start, min(end, last), key, begins[granularity] == start and end <= last))
         start = min(end, last) + timedelta(days=1)
     return rows
 
@@ -190,8 +195,8 @@ def members_report(scope: Scope, first: date, last: date, granularity: Granulari
         summed = figures.summed(row.first, row.last)
         moved_after = figures.after(row.last)
         items.append({
-            "period": row.label, "from": row.first, "to": row.last, **_moves(summed, scope.chain),
-            "active": figures.distinct[row.key]["active"] if scope.distinct else None,
+            "period": row.label, "from": row.first, "to": row.last, "whole": row.whole, **_moves(summed, scope.chain),
+            "active": figures.distinct[row.key]["active"] if scope.distinct and row.whole else None,
             "total": now_total - moved_after["new_members"] + moved_after["erased_members"]
             - moved_after["members_moved_in"] + moved_after["members_moved_out"],
         })  # fmt: skip
@@ -242,10 +247,10 @@ def sales_report(scope: Scope, first: date, last: date, granularity: Granularity
 
     items = []
     for row in rows:
-        distinct = figures.distinct[row.key] if scope.distinct else None
-        items.append({"period": row.label, "from": row.first, "to": row.last,
+        distinct = figures.distinct[row.key] if scope.distinct and row.whole else None
+        items.append({"period": row.label, "from": row.first, "to": row.last, "whole": row.whole,
                       **line(figures.summed(row.first, row.last), distinct)})  # fmt: skip
-    whole = figures.distinct[rows[0].key] if scope.distinct and len(rows) == 1 else None
+    whole = figures.distinct[rows[0].key] if scope.distinct and len(rows) == 1 and rows[0].whole else None
     return {"items": items, "totals": line(figures.summed(first, last), whole)}
 
 

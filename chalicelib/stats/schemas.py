@@ -171,6 +171,9 @@ class Row(Schema):
     period: str = Field(description="the day (2026-11-30), ISO week (2026-W48) or month (2026-11)")
     from_: date = Field(alias="from", description="the row's first day, within the report's")
     to: date = Field(description="the row's last day, within the report's")
+    whole: bool = Field(
+        default=True, description="the whole day, week or month (false: the report's days cut it short, so its "
+        "distinct counts are null: a month's buyers beside part of its purchases would mislead)")  # fmt: skip
 
 
 class NewBySource(Schema):
@@ -204,7 +207,7 @@ class MembersRow(Row, MembersLine):
 
     active: int | None = Field(
         description="distinct members with a purchase or an activity in the whole day, week or month (活跃会员); "
-        "null for a region"
+        "null for a region, and for a week or month the report's days cut short"
     )
 
 
@@ -238,7 +241,9 @@ class SalesLine(Schema):
     total_fen: int | None = Field(description=f"the orders' totals before discounts (应收); {FEN}")
     refunded_fen: int | None = Field(description=f"what refunds gave back; {FEN}")
     average_order_fen: int | None = Field(description=f"paid ÷ purchases, rounded down (客单价); {FEN}")
-    buyers: int | None = Field(description="distinct members with a purchase (消费会员); null by region, tier, method")
+    buyers: int | None = Field(
+        description="distinct members with a purchase (消费会员); null by region, tier, method, and for a week or "
+        "month the report's days cut short (`whole: false`)")  # fmt: skip
     repeat_buyers: int | None = Field(description="distinct members with two purchases or more (复购会员)")
     purchases_per_member: str | None = Field(description="purchases ÷ buyers (人均消费次数), 4 decimals")
     repurchase_rate: str | None = Field(description="repeat buyers ÷ buyers (复购率), 4 decimals")

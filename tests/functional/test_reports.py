@@ -265,6 +265,13 @@ def test_every_report_equals_what_the_ledgers_and_purchases_say_and_money_is_for
     marketing = api.as_(token_for(["marketing"]))
     sales = marketing.get(f"/v1/reports/sales?from={FIRST}&to={LAST}&granularity=month").body
     assert sales["items"][0]["purchases"] > 0
+    assert (sales["items"][0]["whole"], sales["items"][0]["buyers"] > 0) == (True, True)
+    cut = marketing.get(f"/v1/reports/sales?from={FIRST + timedelta(days=20)}&to={LAST}&granularity=month").body
+    assert (cut["items"][0]["whole"], cut["items"][0]["buyers"], cut["totals"]["repurchase_rate"]) == (
+        False,
+        None,
+        None,
+    )
     assert (sales["items"][0]["paid_fen"], sales["totals"]["average_order_fen"]) == (None, None)
     counted = marketing.get(f"/v1/reports/programme?from={FIRST}&to={LAST}&granularity=month").body["totals"]
     assert counted["wallet"] == {"top_ups_fen": None, "payments_fen": None,

@@ -18,6 +18,8 @@ def test_periods_cover_the_days_asked_once_clipped_to_them():
     months = periods(date(2026, 11, 15), date(2027, 1, 3), "month")
     assert [(p.label, p.key) for p in months] == [("2026-11", "month#2026-11"), ("2026-12", "month#2026-12"),
                                                   ("2027-01", "month#2027-01")]  # fmt: skip
+    assert [p.whole for p in months] == [False, True, False]  # cut short: their month's distinct counts are not theirs
+    assert [p.whole for p in weeks][:2] == [False, True]
 
 
 @given(st.dates(date(2020, 1, 1), date(2030, 1, 1)), st.integers(0, 400), st.sampled_from(["day", "week", "month"]))

@@ -15,7 +15,7 @@ export default {
         topUps: '储值充值本金（元）', walletPayments: '储值消费（本金+赠送金，元）',
       },
       totals: '合计', paidBy: '支付方式', liabilityAsOf: '截至 {day} 日终（统计期间的最后一天；今天则为此刻）的负债',
-      consumption: '积分消耗率 {window}（累计 {cumulative}）', asOf: '负债日期', hidden: '金额仅财务、管理员与店长（本店）可见',
+      consumption: '积分消耗率 {window}（累计 {cumulative}）', asOf: '负债日期', partial: '首尾未满一周/一月的行不统计去重人数（活跃会员、消费会员、复购会员、复购率）：选择从周一或月初开始、到周末或月末结束的日期即可看到', hidden: '金额仅财务、管理员与店长（本店）可见',
       liability: {
         points: '积分负债（元）', pointsNote: '{points} 积分 × {value} 分/积分；按迄今 {rate}% 的过期率，预计其中 {breakage} 积分终将过期未用（下方为到期时间）',
         principal: '储值本金（元）', bonus: '储值赠送金（元）', coupons: '可用优惠券面值（元）', mall: '未履约兑换订单（元）',
@@ -47,7 +47,7 @@ export default {
         topUps: 'Top-ups, principal (yuan)', walletPayments: 'Wallet payments, principal and bonus (yuan)',
       },
       totals: 'Total', paidBy: 'Paid by', liabilityAsOf: 'Owed at the end of {day} (the period\'s last day; today: now)',
-      consumption: 'Consumption rate {window} (cumulative {cumulative})', asOf: 'As of', hidden: 'Amounts are for finance, admins and store managers (their stores)',
+      consumption: 'Consumption rate {window} (cumulative {cumulative})', asOf: 'As of', partial: 'A first or last row short of its week or month counts no distinct members (active, buyers, repeat buyers, repurchase rate): choose days from a Monday or a 1st to a Sunday or a month\'s end to see them', hidden: 'Amounts are for finance, admins and store managers (their stores)',
       liability: {
         points: 'Points (yuan)', pointsNote: '{points} points × {value} fen each; at the {rate}% expired so far, {breakage} of them are expected to expire unused (when they expire: below)',
         principal: 'Stored-value principal (yuan)', bonus: 'Stored-value bonus (yuan)', coupons: 'Usable coupons (yuan)', mall: 'Unfulfilled mall orders (yuan)',
