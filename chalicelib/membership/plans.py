@@ -48,6 +48,7 @@ def rule_of(document: dict[str, Any]) -> Plan:
                 template_id=b.get("template_id"),
                 count=int(b.get("count", 1)),
                 value_fen=int(b.get("value_fen", 0)),
+                unlimited=bool(b.get("unlimited")),
             )
             for b in document.get("benefits", [])
         ),

@@ -99,6 +99,15 @@ class PlanBenefit:
     template_id: str | None = None
     count: int = 1
     value_fen: int = 0
+    unlimited: bool = False  # a quota of no number (不限次: a gym's entry): each use recorded, none refused
+
+
+UNLIMITED = 1_000_000  # what an unlimited quota allows a period: more than any till records
+
+
+def left_shown(left: int) -> int | None:
+    """Uses left as said to a reader: None where a source without a number (不限次) gives them."""
+    return None if left >= UNLIMITED // 2 else left
 
 
 @dataclass(frozen=True)
@@ -185,7 +194,7 @@ def classes_worth(benefits: Iterable[Counted], term: Term) -> int | None:
     (a calendar quota on a lifetime card)."""
     total = 0
     for b in benefits:
-        if b.kind == "quota":
+        if b.kind == "quota" and not getattr(b, "unlimited", False):
             periods = periods_held(b.period or "term", term)
             if periods is None:
                 return None
@@ -650,11 +659,13 @@ def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: So
     A ``term`` quota also allows, at once, the quota of every term paid ahead (a 次卡 bought again before the last
     ran out gives its classes that day: a walkthrough's gym took ¥1,500 for ten classes usable only months later);
     the uses drawn from a later term count in it when it begins (``used`` then starts from them), and a term's own
-    unused classes end with it."""
-    assert benefit.quota is not None
+    unused classes end with it. An unlimited one (不限次) allows ``UNLIMITED``: its uses are only counted."""
     assert benefit.period is not None
     first, last = span_of(benefit.period, today, source.terms)
     last = min(last, source.until) if source.until else last
+    if benefit.unlimited:
+        return UNLIMITED, usage.used if usage is not None and usage.period == first else 0, last
+    assert benefit.quota is not None
     if benefit.period == "term" and usage is not None and not usage.counts_in(source.cycle):
         usage = None  # an earlier cycle's term, paid and settled with it (a calendar period's uses stay its own)
     ahead = paid_ahead(benefit, source, today)
@@ -711,7 +722,7 @@ def term_uses_left(
     source = card_source(card, plan)
     left = []
     for benefit in plan.benefits:
-        if benefit.kind == "quota" and benefit.period == "term":
+        if benefit.kind == "quota" and benefit.period == "term" and not benefit.unlimited:
             allowed, used, _ = allowance(benefit, by_key.get(uses_key(source, benefit)), today, source)
             if allowed > used:
                 left.append((benefit.name, allowed - used, benefit.rolls_over))

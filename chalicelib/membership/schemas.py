@@ -62,6 +62,9 @@ class BenefitIn(Input):
         description="quota (counted uses per period), discount, points_multiplier, tier_floor or coupon_pack"
     )
     quota: int | None = Field(default=None, ge=1, le=10_000, description="uses per period (quota)")
+    unlimited: bool = Field(
+        default=False, description="quota: uses of no number (不限次, a gym's entry): each use recorded in its period "
+        "(`period`, default day), none refused, no text to the member per use; `quota` left out")  # fmt: skip
     period: Period | None = Field(
         default=None,
         description="the period a quota counts in (`day`, `week`, `month`, `quarter`, `year`: calendar periods; "
@@ -79,9 +82,13 @@ class BenefitIn(Input):
 
     @model_validator(mode="after")
     def _fits_kind(self) -> BenefitIn:
+        if self.unlimited:
+            if self.kind != "quota" or self.quota is not None or self.rolls_over:
+                raise ValueError("only a quota is unlimited (不限次), without a quota number or a roll-over")
+            self.period = self.period or "day"
         needs = {
-            "quota": ("quota", "period"), "discount": ("rate",), "points_multiplier": ("rate",),
-            "tier_floor": ("tier",), "coupon_pack": ("template_id", "period"),
+            "quota": ("period",) if self.unlimited else ("quota", "period"), "discount": ("rate",),
+            "points_multiplier": ("rate",), "tier_floor": ("tier",), "coupon_pack": ("template_id", "period"),
         }[self.kind]  # fmt: skip
         missing = [name for name in needs if getattr(self, name) is None]
         if missing:
@@ -226,7 +233,7 @@ def _refundable_by_uses(benefits: list[BenefitIn], price_fen: int, term: Months 
     (a review kept two months' packs so), so a member could buy, enjoy and refund them."""
     if not any(b.kind == "quota" for b in benefits):
         raise FieldInvalid("benefits", "refund unused needs a counted benefit (quota) whose uses are kept back")
-    unvalued = [b.benefit_id for b in benefits if b.kind == "quota" and b.value_fen < 1]
+    unvalued = [b.benefit_id for b in benefits if b.kind == "quota" and not b.unlimited and b.value_fen < 1]
     if unvalued:
         raise FieldInvalid(
             "benefits", f"refund unused keeps back each use's value: give {', '.join(unvalued)} a value_fen"
@@ -238,7 +245,7 @@ def _refundable_by_uses(benefits: list[BenefitIn], price_fen: int, term: Months 
             f"refund unused: a term's classes are worth {a_term} fen at most, less than its price {price_fen}",
         )
     uncounted = [b.benefit_id for b in benefits if b.kind in ("discount", "points_multiplier", "tier_floor",
-                                                             "coupon_pack")]  # fmt: skip
+                                                             "coupon_pack") or b.unlimited]  # fmt: skip
     if uncounted:
         raise FieldInvalid(
             "benefits",
@@ -267,6 +274,7 @@ class BenefitOut(Schema):
     name: str = Field(description="its name as members see it (权益名称)")
     kind: str = Field(description="quota, discount, points_multiplier, tier_floor or coupon_pack")
     quota: int | None = Field(default=None, description="uses per period (quota); null otherwise")
+    unlimited: bool = Field(default=False, description="a quota of no number (不限次): uses recorded, none refused")
     period: str | None = Field(
         default=None, description="day, week, month, quarter or year (quota, coupon_pack); term (quota: per paid term)"
     )
@@ -588,7 +596,8 @@ class BenefitNow(Schema):
     tier: str | None = Field(default=None, description="a tier floor's tier")
     quota: int | None = Field(default=None, description="uses per period (quota)")
     period: str | None = Field(default=None, description="the period a quota counts in")
-    remaining: int | None = Field(description="uses left this period (quota); null: not counted")
+    remaining: int | None = Field(description="uses left this period (quota); null: not counted, or unlimited")
+    unlimited: bool = Field(default=False, description="a quota of no number (不限次): uses recorded, none refused")
     allowed: int | None = Field(
         default=None,
         description="the uses this period allows: its quota, what rolled over, and for a term quota the terms paid "
@@ -693,8 +702,9 @@ class BenefitUseAnswer(Schema):
     member_id: str = Field(description="the member's id (`mb_…`)")
     benefit_id: str = Field(description="the benefit's code")
     source_id: str = Field(description="the tier or card whose quota it drew from")
-    remaining: int = Field(
-        description="uses left of this benefit this period: of the source named, else every source added"
+    remaining: int | None = Field(
+        description="uses left of this benefit this period: of the source named, else every source added; null where "
+        "a source gives it without a number (不限次)"
     )
     period_ends_on: date = Field(description=f"the last day of the period it counts in; {BUSINESS_DATE}")
     reversed: bool = Field(default=False, description="true when this took the use back")

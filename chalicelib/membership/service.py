@@ -922,7 +922,8 @@ def benefits_of(member_id: str, store_id: str | None = None) -> dict[str, Any]:
                 allowed, used, period_ends = rules.allowance(
                     b, uses.by_key.get(rules.uses_key(source, b)), today, source
                 )
-                remaining = max(0, allowed - used)
+                remaining = rules.left_shown(max(0, allowed - used))
+                allowed = None if b.unlimited else allowed
             applies = _applies(b, source, combined)
             items.append(
                 {
@@ -942,6 +943,7 @@ def benefits_of(member_id: str, store_id: str | None = None) -> dict[str, Any]:
                     "period_ends_on": period_ends,
                     "until": through.until if through else source.until,
                     "through_card": through.name if through else None,
+                    "unlimited": b.unlimited,
                     "stores": list(source.stores) if b.kind in ("quota", "discount", "points_multiplier") else [],
                 }
             )  # fmt: skip  a tier a card's floor gives lasts as the card (a walkthrough read 长期有效 from the tier)
@@ -1066,12 +1068,14 @@ def use(
     def result(answer: Answer) -> dict[str, Any]:
         key, left, ends = drawn[0]
         return {"use_id": use_id, "member_id": member_id, "benefit_id": benefit_id,
-                "source_id": key.partition(":")[2], "remaining": left, "period_ends_on": ends.isoformat()}  # fmt: skip
+                "source_id": key.partition(":")[2], "remaining": rules.left_shown(left),
+                "period_ends_on": ends.isoformat()}  # fmt: skip
 
     def announce(answer: Answer) -> list[Event]:
         key, left, _ = drawn[0]
         return [new_event("membership.benefit-used", f"member/{member_id}", {
-            "member_id": member_id, "benefit_id": benefit_id, "use_id": use_id, "source": key, "remaining": left,
+            "member_id": member_id, "benefit_id": benefit_id, "use_id": use_id, "source": key,
+            "remaining": rules.left_shown(left), **({"unlimited": True} if rules.left_shown(left) is None else {}),
             "benefit_name": named[0], **({"store_id": store_id} if store_id else {}),
         })]  # fmt: skip
 
@@ -1137,14 +1141,17 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
         reversal = next(e for e in answer.entries if e.book == USES)
         named = re.search(r"「(.+)」", reversal.reason)  # the member's text names it (撤销使用权益「…」)
         return [new_event("membership.benefit-use-reversed", f"member/{member_id}", {
-            "member_id": member_id, "benefit_id": benefit_id, "use_id": use_id, "remaining": left[0],
+            "member_id": member_id, "benefit_id": benefit_id, "use_id": use_id, "remaining": rules.left_shown(left[0]),
+            **({"unlimited": True} if rules.left_shown(left[0]) is None else {}),
             **({"benefit_name": named.group(1)} if named else {}),
             **({"store_id": store_id} if (store_id := (reversal.detail or {}).get("store_id")) else {}),
         })]  # fmt: skip
 
     posted = engine.reverse(original, claim=claim, reason=_reversal_reason, result=lambda answer: dict(first.result),
                             announce=announce, check=check)  # fmt: skip
-    remaining = left[0] if left and not posted.duplicate else benefits_remaining(member_id, benefit_id)  # a repeat
+    remaining = (
+        rules.left_shown(left[0]) if left and not posted.duplicate else benefits_remaining(member_id, benefit_id)
+    )
     return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}  # reads it now
 
 
@@ -1241,9 +1248,9 @@ def _use_json(entry: Entry, for_member: bool) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def benefits_remaining(member_id: str, benefit_id: str) -> int:
-    """What is left of a counted benefit this period, every source added (one read)."""
-    return _left_of(ledger().holdings(member_id), member_id, benefit_id)
+def benefits_remaining(member_id: str, benefit_id: str) -> int | None:
+    """What is left of a counted benefit this period, every source added (one read); None without a number."""
+    return rules.left_shown(_left_of(ledger().holdings(member_id), member_id, benefit_id))
 
 
 def _left_of(holdings: Holdings, member_id: str, benefit_id: str, uses: Uses | None = None) -> int:

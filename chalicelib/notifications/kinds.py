@@ -270,9 +270,9 @@ KINDS: dict[str, Kind] = {
             "membership-card-paid",
             S,
             NOW,
-            ("会员卡开通成功", "您的{plan}已生效，有效期至{valid_until}。"),
-            ("Membership active", "Your {plan} is active until {valid_until}."),
-            description="a paid membership card bought, renewed or started as a trial",
+            ("会员卡{done}", "您的{plan}{done}，有效期至{valid_until}。"),
+            ("Membership {done}", "Your {plan} is {done} until {valid_until}."),
+            description="a paid membership card bought (已生效), renewed (已续费) or started as a trial (试用中)",
         ),
         _kind(
             "membership-expiring",

@@ -165,8 +165,17 @@ FOREVER = Phrase(
 )  # a card's validity with no end: "有效期至永久", "active until further notice"
 
 
+CARD_PAID = {  # what a card's payment did, as its text says it (a walkthrough's renewal was texted 已生效)
+    "purchase": Phrase("已生效", "active"),
+    "renewal": Phrase("已续费", "renewed"),
+    "auto-renewal": Phrase("已自动续费", "renewed automatically"),
+    "trial": Phrase("免费试用中", "on its free trial"),
+}
+
+
 def _card_paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    variables = {"plan": p.get("plan_name") or p["plan_id"], "valid_until": p.get("valid_until") or FOREVER}
+    variables = {"plan": p.get("plan_name") or p["plan_id"], "valid_until": p.get("valid_until") or FOREVER,
+                 "done": CARD_PAID.get(str(p.get("kind")), CARD_PAID["purchase"])}  # fmt: skip
     return [Notice(p["member_id"], "membership-card-paid", p["payment_id"], variables)]
 
 
@@ -252,8 +261,9 @@ def _card_resumed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 
 def _benefit_used(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    """消课提醒: each use recorded at the counter, with what is left, so a member hears of one they never made."""
-    if "benefit_name" not in p:  # an event from before the reminder
+    """消课提醒: each use recorded at the counter, with what is left, so a member hears of one they never made; not a
+    use of no number (不限次: a gym's entry, texted at every visit, alarmed its members and cost the chain)."""
+    if "benefit_name" not in p or p.get("unlimited"):  # an event from before the reminder; an entry
         return []
     variables = {"benefit": p["benefit_name"], "remaining": p["remaining"]}
     return [Notice(p["member_id"], "benefit-used", str(p["use_id"]), variables)]
@@ -261,7 +271,7 @@ def _benefit_used(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 def _benefit_use_reversed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     """A use taken back, with what there is now: the member's last 消课提醒 said one fewer (a walkthrough)."""
-    if "benefit_name" not in p:  # an event from before the notice
+    if "benefit_name" not in p or p.get("unlimited"):  # an event from before the notice; an entry, never texted
         return []
     variables = {"benefit": p["benefit_name"], "remaining": p["remaining"]}
     return [Notice(p["member_id"], "benefit-use-reversed", f"{p['use_id']}:reversed", variables)]

@@ -22,10 +22,10 @@ members. Every metric is defined once, here and in the README:
   period's end (available and pending, debt counted negative: the sum of every member's points ledger; the chain's
   only, a store's is null); ``consumption_rate`` = redeemed ÷ issued over the window, and cumulative since the start.
 - The programme (``programme_report``): coupons issued, used, returned (by refunds), expired and voided, and the
-  discount used net of returns; mall orders placed, completed and cancelled (refunds included), and their cash net
-  of what is owed back; paid cards sold, free trials, renewed (by hand or automatically), lapsed and cancelled, and
-  what they brought net of refunds; stored value paid in (principal) and spent (principal and bonus), and held at
-  each period's end (the chain's).
+  discount used net of returns; mall orders placed, completed and cancelled (refunds included), and their cash net of
+  what is owed back; paid cards sold, free trials, renewed (by hand or automatically), lapsed and cancelled, what they
+  brought net of refunds, and their counted uses (classes, entries) net of those taken back; stored value paid in
+  (principal) and spent (principal and bonus), and held at each period's end (the chain's).
 - The liability (``liability``) at a day's end: points outstanding at the value of a point with the breakage expected
   at the rate expired so far, stored value, usable coupons and unfulfilled mall orders (those two as they stand now);
   the points by when they expire (``by_expiry``: each quarter's lots at the day's end, ``never`` for lots without an
@@ -305,7 +305,8 @@ def programme_report(scope: Scope, first: date, last: date, granularity: Granula
                             "cancelled": summed["mall_orders_cancelled"], "cash_fen": fen(summed["mall_cash_fen"])},
             "cards": {"sold": summed["cards_sold"], "trials": summed["cards_trials"],
                       "renewed": summed["cards_renewed"], "lapsed": summed["cards_lapsed"],
-                      "cancelled": summed["cards_cancelled"], "revenue_fen": fen(summed["cards_revenue_fen"])},
+                      "cancelled": summed["cards_cancelled"], "revenue_fen": fen(summed["cards_revenue_fen"]),
+                      "uses": summed["cards_uses"]},
             "wallet": {"top_ups_fen": fen(summed["wallet_top_ups_fen"]),
                        "payments_fen": fen(summed["wallet_payments_fen"]),
                        "held": {name: fen(amount) for name, amount in held.items()} if held else None},

@@ -47,13 +47,13 @@ PROGRAMME = (
     "coupons_issued", "coupons_used", "coupons_returned", "coupons_expired", "coupons_voided", "coupon_discount_fen",
     "mall_orders_placed", "mall_orders_completed", "mall_orders_cancelled", "mall_cash_fen",
     "cards_sold", "cards_trials", "cards_renewed", "cards_lapsed", "cards_cancelled", "cards_revenue_fen",
-    "tier_ups", "tier_downs", *(f"new_members_{source}" for source in SOURCES),
+    "cards_uses", "tier_ups", "tier_downs", *(f"new_members_{source}" for source in SOURCES),
 )  # fmt: skip
 """Day figures of the programme's other assets and of the members' moves: coupons (issued, used, given back by a
 refund, expired, voided; the discount used net of what refunds gave back), mall orders (placed, completed, cancelled
 or refunded; the cash paid net of what is owed back), paid cards (sold, free trials, renewed, lapsed, cancelled; what
-they brought net of refunds), tier moves (up: an upgrade; down: a downgrade at review or after a refund) and the new
-members by how they joined."""
+they brought net of refunds; their counted uses, entries and classes, net of those taken back, where recorded), tier
+moves (up: an upgrade; down: a downgrade at review or after a refund) and the new members by how they joined."""
 REPORTED = (
     "erased_members", "total_fen", "points_clawed_back", "points_adjusted_out", "points_net",
     "wallet_principal_net_fen", "wallet_bonus_net_fen", *(f"points_issued_{source}" for source in ISSUED_SOURCES),
@@ -192,6 +192,8 @@ def _programme_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str,
         figures["cards_revenue_fen"] = _number(payload, "amount_fen")
     elif event_type == "membership.card-lapsed":
         figures = {"cards_lapsed": 1}
+    elif event_type in ("membership.benefit-used", "membership.benefit-use-reversed"):
+        figures = {"cards_uses": 1 if event_type == "membership.benefit-used" else -1}  # 消课/入场 (a gym's 客流)
     elif event_type == "membership.card-cancelled":
         figures = {"cards_cancelled": 1, "cards_revenue_fen": -_number(payload, "refund_fen")}
     elif event_type == "tier.changed":
@@ -257,9 +259,12 @@ def _home_move(event_type: str, payload: Mapping[str, Any]) -> tuple[str | None,
 
 def activity_of(event_type: str, payload: Mapping[str, Any]) -> tuple[str, str | None, bool] | None:
     """The member an event shows active, the store it happened at, and whether it was a purchase: a purchase, or an
-    activity (a check-in, a review, a registration; one past its limits too: the member was there)."""
+    activity (a check-in, a review, a registration; one past its limits too: the member was there), or a counted
+    benefit used at a store (a gym's entry, a class: a fitness chain's members trained and counted as inactive)."""
     if event_type == "purchase.recorded":
         return str(payload["member_id"]), store_of(event_type, payload), True
+    if event_type == "membership.benefit-used":
+        return str(payload["member_id"]), store_of(event_type, payload), False
     if event_type == "activity.recorded":
         return str(payload["member_id"]), None, False
     return None

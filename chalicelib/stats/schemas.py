@@ -337,6 +337,9 @@ class CardFigures(Schema):
     lapsed: int = Field(description="cards that lapsed unrenewed")
     cancelled: int = Field(description="cards cancelled (with a refund as the plan's terms say)")
     revenue_fen: int | None = Field(description=f"what cards brought, net of refunds; {FEN}; null without money")
+    uses: int = Field(
+        default=0, description="counted benefits used at the counter (权益使用: classes 消课, a gym's entries 入场), "
+        "net of those taken back; a store's where they were recorded")  # fmt: skip
 
 
 class WalletHeld(Schema):

@@ -522,6 +522,13 @@ def test_a_card_is_paused_at_the_desk_its_end_moved_the_member_reads_it_and_it_i
     name = f"健身季卡·{secrets.token_hex(2)}"
     page, dialog = plan_form(console, site, name)
     dialog.get_by_label("价格（元）").fill("999")
+    dialog.locator(
+        "[data-test=benefit-add]"
+    ).click()  # entry as often as they like (不限次: its walkthrough read 1 a day)
+    dialog.locator("#mb-0-id").fill("entry")
+    dialog.locator("#mb-0-name").fill("入场")
+    dialog.locator("[data-test=mb-0-unlimited]").click()
+    expect(dialog.locator("#mb-0-quota")).to_have_count(0)
     dialog.locator("[data-test=mp-pause]").click()
     dialog.get_by_label("每期天数").fill("20")
     dialog.get_by_label("每次至少").fill("5")
@@ -531,6 +538,10 @@ def test_a_card_is_paused_at_the_desk_its_end_moved_the_member_reads_it_and_it_i
     page.get_by_text(f"已创建会员卡方案 {name}").wait_for()
     made = plan_named(site, name)
     assert made["pause"] == {"times": 1, "days": 20, "min_days": 5}
+    assert [(b["benefit_id"], b["unlimited"], b["quota"]) for b in made["benefits"]] == [("entry", True, None)]
+    expect(page.locator("[data-test=plans] tr", has_text=name).locator("[data-test=plan-benefits]")).to_contain_text(
+        "入场 · 不限次"
+    )
     expect(page.locator("[data-test=plans] tr", has_text=name).locator("[data-test=plan-pause]")).to_have_text(
         "可停卡 1 次/共 20 天"
     )
@@ -560,7 +571,8 @@ def test_a_card_is_paused_at_the_desk_its_end_moved_the_member_reads_it_and_it_i
 
     from tests.browser.test_member_pages import open_as
 
-    mine = open_as(mobile, site, site.member_tokens(member["phone"]), "/membership")
+    tokens = site.member_tokens(member["phone"])
+    mine = open_as(mobile, site, tokens, "/membership")
     shown = mine.locator("[data-test=my-card]", has_text=name)
     expect(shown.locator("[data-test=card-status]")).to_have_text("停卡中")
     expect(shown.locator("[data-test=card-until]")).to_contain_text(f"到期日顺延至 {until.strftime('%Y/%m/%d')}")
@@ -575,3 +587,15 @@ def test_a_card_is_paused_at_the_desk_its_end_moved_the_member_reads_it_and_it_i
     expect(row.locator("[data-test=card-status]")).to_have_text("有效")
     (held,) = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
     assert (held["valid_until"], held["pauses"]) == (card["valid_until"], [])
+    entry = page.locator("[data-test=member-benefits] [data-test=benefit-rows] tr", has_text="入场")
+    expect(entry.locator("[data-test=benefit-remaining]")).to_have_text("不限次")
+    for _ in range(2):  # twice the same day: neither refused
+        entry.get_by_role("button", name="记录使用：入场").click()
+        expect(page.locator("[data-test=benefit-used]")).to_contain_text("已记录一次「入场」（不限次）")
+        page.locator("[data-test=benefit-used]").wait_for()
+    uses = site.api("GET", f"/v1/members/{member['member_id']}/benefits/uses")["items"]
+    assert [use["benefit_id"] for use in uses] == ["entry", "entry"]
+    theirs = open_as(mobile, site, tokens, "/benefits")
+    expect(
+        theirs.locator("[data-test=benefit]", has_text="入场").locator("[data-test=benefit-remaining]")
+    ).to_have_text("不限次")

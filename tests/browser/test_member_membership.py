@@ -147,7 +147,12 @@ def test_a_balance_too_small_is_said_before_paying_and_the_free_trial_starts_onc
     expect(page.locator("[data-test=buy-confirm]")).to_contain_text("到期后不会自动扣款")
     page.locator(".van-dialog").get_by_role("button", name="开始试用").click()
     card = page.locator("[data-test=my-card]", has_text=MEMBERSHIP_PLAN["name"])
-    expect(card.locator("[data-test=card-status]")).to_have_text("生效中")
+    expect(card.locator("[data-test=card-status]")).to_have_text(
+        "试用中"
+    )  # not 生效中: nothing paid yet (a walkthrough)
+    expect(
+        plan.get_by_role("button", name=f"储值支付 ¥{MEMBERSHIP_PLAN['price_fen'] / 100:,.2f}")
+    ).to_be_visible()  # not 续费
     (trial,) = me_api(site, tokens["access_token"], "/v1/me/cards")["items"]
     assert ([p["kind"] for p in trial["payments"]], trial["paid_fen"]) == (["trial"], 0)
     expect(card.locator("[data-test=card-until]")).to_have_text(until_text(trial))

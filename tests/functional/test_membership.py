@@ -832,6 +832,53 @@ class TestCardsOfSomeStores:
                     assert seen.body["effective"]["points_multiplier"] == {"SH-001": "2", "BJ-001": "1.5"}[store]
 
 
+class TestUnlimitedEntry:
+    """不限次 (a fitness chain's walkthrough: its all-you-can-train monthly card became 入场 1 次/日, a second visit
+    the same day was refused, and every entry texted the member)."""
+
+    def test_an_unlimited_benefit_records_every_use_refuses_none_and_texts_no_one(self, aws, api, partner, member):
+        member_id, client = member
+        entry = {"benefit_id": "entry", "name": "入场不限次", "kind": "quota", "unlimited": True}
+        for wrong in (
+            {**entry, "quota": 3},
+            {**entry, "kind": "discount", "rate": "0.9"},
+            {**entry, "rolls_over": True},
+        ):
+            refused(api.post("/v1/membership/plans", {**GOLD_CARD, "benefits": [wrong]}), 422, "validation-failed")
+        by_uses = {**GOLD_CARD, "benefits": [entry], "refund": {"kind": "unused"}, "auto_renew": False}
+        refused(api.post("/v1/membership/plans", by_uses), 422, "validation-failed")  # nothing to count a refund by
+        plan = ok(api.post("/v1/membership/plans", {**GOLD_CARD, "benefits": [entry]}), 201)
+        assert plan["benefits"][0]["unlimited"] is True
+        assert (plan["benefits"][0]["period"], plan["benefits"][0]["quota"]) == ("day", None)
+        desk = Staff(api, ["cashier"], stores=("SH-001",))
+        uses = f"/v1/members/{member_id}/benefits/entry/uses"
+        with clock.frozen(DAY1):
+            ok(paid(api, partner, member_id, plan["plan_id"], "P-1"))
+            answers = [ok(desk.post(uses, {"use_id": f"IN-{n}", "store_id": "SH-001"}), 201) for n in range(3)]
+            (listed,) = [b for b in ok(client.get("/v1/me/benefits"))["items"] if b["benefit_id"] == "entry"]
+            back = ok(desk.call("DELETE", f"{uses}/IN-2"))
+            record = ok(client.get("/v1/me/benefits/uses"))["items"]
+        assert [a["remaining"] for a in answers] == [None, None, None]
+        assert (listed["unlimited"], listed["remaining"], listed["allowed"]) == (True, None, None)
+        assert (back["reversed"], back["remaining"]) == (True, None)
+        assert len(record) == 4  # three entries and a reversal, each with where and when
+        for _ in range(2):
+            deliver(aws, "notifications")
+        from chalicelib.notifications.records import MessageRecord
+
+        assert not [m for m in MessageRecord.by_member.query(member_id) if m.kind.startswith("benefit-")]
+        assert ledger().balance(member_id, USES) == 2
+        deliver(aws, "statistics", times=2)  # a redelivery counts nothing twice
+        day = DAY1.date().isoformat()
+        with clock.frozen(DAY1):
+            query = f"from={day}&to={day}&granularity=day"
+            (counted,) = ok(Staff(api, ["admin"]).get(f"/v1/reports/programme?{query}"))["items"]
+            (members,) = ok(Staff(api, ["admin"]).get(f"/v1/reports/members?{query}"))["items"]
+            (club,) = ok(Staff(api, ["admin"]).get(f"/v1/reports/programme?{query}&store_id=SH-001"))["items"]
+        assert (counted["cards"]["uses"], club["cards"]["uses"]) == (2, 2)  # three entries, one taken back
+        assert members["active"] == 1  # the member trained: active, though they bought nothing
+
+
 class TestPauses:
     """停卡/复卡 (a fitness chain's walkthrough: a member's knee surgery, a month away on business)."""
 

@@ -138,8 +138,11 @@ def test_business_dates_read_as_members_write_them_in_their_language():
     assert render(Words("{a}", "{a}"), {"a": "2026-12-31T10:00:00Z"}).text == "2026-12-31T10:00:00Z"  # no date
     card = KINDS["membership-card-paid"].words  # a card with no end: 永久 in Chinese, not in English
     forever = Phrase("永久", "further notice")  # the platform's words render in the language of the words around
-    assert render(card["zh-CN"], {"plan": "金卡", "valid_until": forever}).text == "您的金卡已生效，有效期至永久。"
-    assert render(card["en"], {"plan": "Gold", "valid_until": forever}, "en").text == (
+    active = Phrase("已生效", "active")
+    assert render(card["zh-CN"], {"plan": "金卡", "valid_until": forever, "done": active}).text == (
+        "您的金卡已生效，有效期至永久。"
+    )
+    assert render(card["en"], {"plan": "Gold", "valid_until": forever, "done": active}, "en").text == (
         "Your Gold is active until further notice."
     )
     assert render(Words("{a}", "{a}"), {"a": "永久"}, "en").text == "永久"  # text that only reads the same stays

@@ -20,7 +20,7 @@ export function benefitDetail(benefit, tierName = (code) => code) {
   const per = benefit.period ? t(`membership.per.${benefit.period}`) : ''
   switch (benefit.kind) {
     case 'quota':
-      return t('membership.detail.quota', { n: benefit.quota, per })
+      return benefit.unlimited ? t('membership.detail.unlimited', { per }) : t('membership.detail.quota', { n: benefit.quota, per })
     case 'discount':
       return t('membership.detail.discount', { zhe: Math.round(rate * 100) / 10, off: Math.round((1 - rate) * 100) })
     case 'points_multiplier':

@@ -3,7 +3,7 @@ export default {
     home: {
       title: '首页',
       hello: '你好，{name}',
-      memberNo: '会员卡号 {no}',
+      memberNo: '会员号 {no}',
       available: '可用积分',
       expiring: '{n} 积分将于 {day} 过期',
       noExpiry: '暂无即将过期的积分',

@@ -35,7 +35,7 @@ export default {
       column: { year: '{n}年', month: '{n}月', day: '{n}日' },
       title: '个人资料',
       phone: '手机号',
-      memberNo: '会员卡号',
+      memberNo: '会员号',
       name: '姓名',
       nameRequired: '请填写姓名',
       gender: '性别',

@@ -23,7 +23,7 @@ export function refundText(refund) {
 export function benefitDetail(benefit) {
   const rate = Number(benefit.rate)
   const per = benefit.period ? t(`membership.per.${benefit.period}`) : ''
-  if (benefit.kind === 'quota') return t('membership.benefit.quota', { n: benefit.quota, per })
+  if (benefit.kind === 'quota') return benefit.unlimited ? t('membership.unlimited') : t('membership.benefit.quota', { n: benefit.quota, per })
   if (benefit.kind === 'discount') return t('membership.benefit.discount', { zhe: Math.round(rate * 100) / 10, off: Math.round((1 - rate) * 100) })
   if (benefit.kind === 'points_multiplier') return t('membership.benefit.points_multiplier', { x: rate })
   if (benefit.kind === 'coupon_pack') return t('membership.benefit.coupon_pack', { n: benefit.count, per })
