@@ -67,10 +67,14 @@ def settle_card(
                 **base, "amount_fen": plan.price_fen if plan else 0, "charge_not_before": charge.isoformat(),
             }))  # fmt: skip
         elif what == "lapsed":
+            last = card.valid_until or today  # what its last term left unused (refundable: the member's still)
+            left = rules.term_uses_left(card, plan, uses.by_key, last) if plan and uses else []
             card = replace(card, lapsed_on=today)
-            events.append(
-                new_event("membership.card-lapsed", f"member/{member_id}", {**base, "lapsed_on": today.isoformat()})
-            )
+            events.append(new_event("membership.card-lapsed", f"member/{member_id}", {
+                **base, "lapsed_on": today.isoformat(),
+                **({"uses_left": [{"benefit": name, "left": n, "refundable": bool(plan and plan.refund.always_open)}
+                                  for name, n, _ in left]} if left else {}),
+            }))  # fmt: skip
         card = replace(card, notified=(*card.notified, noted))
         done.append(what)
     if plan is not None:

@@ -304,8 +304,11 @@ KINDS: dict[str, Kind] = {
             "membership-lapsed",
             S,
             DAY,
-            ("会员卡已过期", "您的{plan}已过期，相关权益已停止；续费将开通新的一期。"),
-            ("Membership lapsed", "Your {plan} has lapsed and its benefits have stopped; renewing starts a new term."),
+            ("会员卡已过期", "您的{plan}已过期，相关权益已停止{left}；续费将开通新的一期。"),
+            (
+                "Membership lapsed",
+                "Your {plan} has lapsed and its benefits have stopped{left}; renewing starts a new term.",
+            ),
             description="a paid card lapsed after its grace days",
         ),
         _kind(

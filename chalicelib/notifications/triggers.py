@@ -214,8 +214,13 @@ def _renewal_notice(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 
 def _card_lapsed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """A card lapsed; a pack refunded by what was not used says its uses left can still be refunded (a fitness
+    chain's walkthrough: the lapse said nothing of 18 refundable visits its reminder had named)."""
     occurrence = f"{p['card_id']}@{p['valid_until']}"
-    return [Notice(p["member_id"], "membership-lapsed", occurrence, {"plan": p["plan_name"]})]
+    left = [f"{u['benefit']}{u['left']}次" for u in p.get("uses_left") or [] if u.get("refundable")]
+    unused = " (what was not used can still be refunded at the store)"
+    said = Phrase(f"（未使用的{'、'.join(left)}仍可到店申请退还）", unused) if left else ""
+    return [Notice(p["member_id"], "membership-lapsed", occurrence, {"plan": p["plan_name"], "left": said})]
 
 
 REFUND_TO = {  # where a cancelled card's refund goes, by how its payments were taken (a walkthrough: the text said not;

@@ -36,7 +36,7 @@ from chalicelib.stores.service import all_stores
 
 DRIFT_METRIC = "FiguresDrift"
 DRIFT_SHOWN = 50  # drifted figures a drift event and log line name (all are counted)
-DAY_FIGURES = (*ADDITIVE, *rules.DISTINCT)
+DAY_FIGURES = (*(n for n in ADDITIVE if n not in rules.ADDED), *rules.DISTINCT, *rules.ADDED)  # new ones last
 LEDGER_BOOKS = {"points_outstanding": "points", "wallet_principal_fen": "wallet-principal",
                 "wallet_bonus_fen": "wallet-bonus"}  # fmt: skip # each of rules.HELD and the book it is the sum of
 

@@ -49,10 +49,10 @@ from chalicelib.shared import clock
 from chalicelib.stats import rules
 from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, OBLIGATIONS, sharded
 from chalicelib.stats.records import FigureRecord
-from chalicelib.stats.rules import DAILY, DISTINCT, MOVES, RECENT_WINDOWS, REPORTED, SHARDS, SOURCES, STANDING
+from chalicelib.stats.rules import ADDED, DAILY, DISTINCT, MOVES, RECENT_WINDOWS, REPORTED, SHARDS, SOURCES, STANDING
 
 Granularity = Literal["day", "week", "month"]
-ADDITIVE = (*DAILY, *REPORTED, *MOVES)
+ADDITIVE = (*DAILY, *REPORTED, *MOVES, *ADDED)
 LONGEST = {"day": 92, "week": 371, "month": 731}  # the days a report of each granularity may span
 
 

@@ -47,7 +47,7 @@ PROGRAMME = (
     "coupons_issued", "coupons_used", "coupons_returned", "coupons_expired", "coupons_voided", "coupon_discount_fen",
     "mall_orders_placed", "mall_orders_completed", "mall_orders_cancelled", "mall_cash_fen",
     "cards_sold", "cards_trials", "cards_renewed", "cards_lapsed", "cards_cancelled", "cards_revenue_fen",
-    "cards_uses", "tier_ups", "tier_downs", *(f"new_members_{source}" for source in SOURCES),
+    "tier_ups", "tier_downs", *(f"new_members_{source}" for source in SOURCES),
 )  # fmt: skip
 """Day figures of the programme's other assets and of the members' moves: coupons (issued, used, given back by a
 refund, expired, voided; the discount used net of what refunds gave back), mall orders (placed, completed, cancelled
@@ -62,6 +62,9 @@ REPORTED = (
 """Day figures the reports add to the dashboard's: erasures, order totals, where points came from and went, and the
 signed movements that give a standing at any past day (``points_net``, the wallet's nets)."""
 DISTINCT = ("active", "buyers", "repeat_buyers")
+ADDED = ("cards_uses",)
+"""Day figures added since the BI files' columns were first set, which keep their place after every older one (a
+file's columns never move): the paid cards' counted uses (消课/入场) net of those taken back."""
 MOVES = ("members_moved_in", "members_moved_out")
 """Day figures of a store's members who moved their home store: in, to it; out, from it (a store's members at a past
 day's end are those now, less what joined, moved in and out since, plus what was erased)."""

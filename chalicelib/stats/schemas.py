@@ -67,6 +67,12 @@ class DayFigures(Schema):
     wallet_payments_fen: int | None = Field(
         description=f"what wallet payments took, principal and bonus (储值消费); {FEN}; {NO_MONEY}"
     )
+    cards_revenue_fen: int | None = Field(
+        default=0, description=f"paid cards sold and renewed, less their refunds (会员卡收入净额); at a store: its "
+        f"tills'; {FEN}; {NO_MONEY}")  # fmt: skip
+    cards_uses: int = Field(
+        default=0, description="counted benefits used (权益使用: classes, a gym's entries), net of those taken back; "
+        "at a store: recorded there")  # fmt: skip
 
 
 class DayRow(DayFigures):

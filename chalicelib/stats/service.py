@@ -20,19 +20,21 @@ from chalicelib.stats.schemas import ReportQuery
 from chalicelib.stores.service import all_stores, store_exists, stores_in_city, stores_in_region
 from chalicelib.tiers import programmes
 
+DASHBOARD = (*DAILY, "cards_revenue_fen", "cards_uses")  # and the paid cards (a gym's sales are mostly cards)
+
 
 def daily(first: date, last: date, store_id: str | None, money: bool = True) -> dict[str, Any]:
     """One row per business day from ``first`` through ``last`` (days without events are zeros) and the period's
     totals, for the chain (``store_id`` None) or one store; amounts are None unless the caller sees ``money``."""
     figures = Figures([scope_of(store_id)], first, [], through=last)
     rows: list[dict[str, Any]] = [
-        {"day": day.isoformat(), **{name: figures.days[day.isoformat()][name] for name in DAILY}}
+        {"day": day.isoformat(), **{name: figures.days[day.isoformat()][name] for name in DASHBOARD}}
         for day in days(first, last)
     ]
-    totals = {name: sum(int(row[name]) for row in rows) for name in DAILY}
+    totals = {name: sum(int(row[name]) for row in rows) for name in DASHBOARD}
     if not money:
         for figures_of in (*rows, totals):
-            figures_of.update({name: None for name in DAILY if name.endswith("_fen")})
+            figures_of.update({name: None for name in DASHBOARD if name.endswith("_fen")})
     return {"from": first.isoformat(), "to": last.isoformat(), "store_id": store_id, "days": rows, "totals": totals}
 
 

@@ -109,8 +109,13 @@ def test_a_member_buys_the_gym_card_from_the_wallet_turns_auto_renewal_on_and_re
 
     home = open_as(mobile, site, tokens, "/home")  # the tier card shows the tier's perks; the card's are said by it
     perks = home.locator("[data-test=home-benefits-now]")
-    expect(perks).to_contain_text("会员卡权益生效中")
-    expect(perks).to_contain_text(f"9 折 · 积分 {float(benefits['effective']['points_multiplier']):g} 倍")
+    expect(perks).to_contain_text(
+        f"{MEMBERSHIP_PLAN['name']} 生效中"
+    )  # which card (a walkthrough read 会员卡权益生效中)
+    pt = next(item for item in benefits["items"] if item["source"] == "card" and item["kind"] == "quota")
+    expect(perks).to_contain_text(  # what it gives: its classes left first
+        f"{pt['name']} 剩 {pt['remaining']} 次 · 9 折 · 积分 {float(benefits['effective']['points_multiplier']):g} 倍"
+    )
     perks.click()
     expect(home).to_have_title("我的权益 · 会员中心")
 

@@ -1154,6 +1154,12 @@ class TestNightlyJob:
             run_job_now(week_before)
         (reminder,) = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-expiring"]
         assert reminder["uses_left"] == [{"benefit": "面部护理", "left": 8, "carries": False, "refundable": False}]
+        lapse = date.fromisoformat(card["valid_until"]) + timedelta(days=4)  # its grace over: the lapse says the
+        # facials left (a fitness chain's walkthrough: it said nothing of 18 refundable visits)
+        with clock.frozen(datetime.combine(lapse, datetime.min.time(), TZ) + timedelta(hours=1)):
+            run_job_now(lapse)
+        (lapsed,) = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-lapsed"]
+        assert lapsed["uses_left"] == [{"benefit": "面部护理", "left": 8, "refundable": False}]
 
 
 def run_job_now(day):

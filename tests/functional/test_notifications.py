@@ -835,6 +835,19 @@ TRIGGERS = [
         "您的面部护理10次卡已退卡，退款2195.83元，由门店按原支付方式退还。",
     ),
     (
+        "membership.card-lapsed",  # a pack refunded by uses: what is left is still the member's (a fitness chain)
+        {
+            "card_id": "mc_2",
+            "plan_id": "p2",
+            "plan_name": "20次卡",
+            "valid_until": "2027-06-04",
+            "lapsed_on": "2027-06-05",
+            "uses_left": [{"benefit": "入场", "left": 18, "refundable": True}],
+        },
+        "membership-lapsed",
+        "您的20次卡已过期，相关权益已停止（未使用的入场18次仍可到店申请退还）；续费将开通新的一期。",
+    ),
+    (
         "membership.card-paused",  # 停卡: the days and the end moved (a fitness chain's walkthrough)
         {
             "card_id": "mc_1",
