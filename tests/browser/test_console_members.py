@@ -339,10 +339,17 @@ def test_a_sale_begun_in_another_tab_is_offered_to_be_taken_up_and_recorded(site
     expect(begun).to_have_text(f"该会员今天在本店有未记账的订单 {order_id}（储值已付 ¥50.00）继续这一单")
     assert page.get_by_label("核销单号").input_value() != order_id  # a new order was begun, as before
     console.shot("counter-begun-sale")
+    sale = page.locator("[data-test=counter-purchase]")  # the same ¥50 as cash on the new order: asked first (a
+    sale.get_by_label("实付金额（元）").fill("50")  # fitness chain's walkthrough recorded cash the drawer never took)
+    sale.locator("[data-test=record-purchase]").click()
+    asked = page.get_by_role("dialog")
+    expect(asked).to_contain_text(f"订单 {order_id} 已用储值支付 ¥50.00，尚未记账")
+    asked.get_by_role("button", name="取消").click()
+    assert site.api("GET", f"/v1/members/{member['member_id']}/purchases")["items"] == []  # nothing recorded
+    sale.get_by_label("实付金额（元）").fill("")
     begun.locator("[data-test=take-up-sale]").click()
     expect(page.get_by_label("核销单号")).to_have_value(order_id)
     expect(begun).to_have_count(0)  # the one being served is not offered
-    sale = page.locator("[data-test=counter-purchase]")
     expect(sale.get_by_label("实付金额（元）")).to_have_value("50.00")  # its payment, read back
     expect(sale.locator(".el-select").first).to_contain_text("储值")
     sale.get_by_label("实付金额（元）").fill("80")

@@ -16,7 +16,7 @@ export default {
       coupons: '我的优惠券',
       quick: '常用功能',
       links: {
-        code: '会员码', checkIn: '每日签到', redeem: '积分兑换', wallet: '储值钱包', purchases: '消费记录', tier: '会员等级',
+        code: '会员码', checkIn: '签到领积分', redeem: '积分兑换', wallet: '储值钱包', purchases: '消费记录', tier: '会员等级',
         membership: '会员卡', benefits: '我的权益', feedback: '意见反馈', profile: '个人资料',
       },
     },

@@ -3,7 +3,7 @@ export default {
     points: {
       title: '我的积分',
       available: '可用积分', cash: '到店消费可抵 ¥{amount}：结账时出示会员码，每单最多抵 {percent}%',
-      checkIn: '每日签到',
+      checkIn: '签到领积分',
       checkedIn: '今日已签到',
       checkInDone: '签到成功',
       checkInPoints: '签到成功，+{n} 积分',
