@@ -224,6 +224,7 @@ class Payment:
     order_id: str | None = None  # the till's order it was taken under, at the counter: its refund names it too
     owed: bool = False  # its sale said its days, so the liability counts it (paid before 2026-12-05: never counted)
     gaps: tuple[tuple[date, date], ...] = ()  # its days a pause (停卡) took: not given, its end moved past them
+    by_use: bool = False  # owed by the uses left, not the days (a pack refunded by uses, sold since 2026-12-05)
 
     @property
     def given_days(self) -> int | None:
@@ -252,7 +253,8 @@ class Payment:
                 **({"store_id": self.store_id} if self.store_id else {}),
                 **({"order_id": self.order_id} if self.order_id else {}),
                 **({"owed": True} if self.owed else {}),
-                **({"gaps": [[a.isoformat(), b.isoformat()] for a, b in self.gaps]} if self.gaps else {})}  # fmt: skip
+                **({"gaps": [[a.isoformat(), b.isoformat()] for a, b in self.gaps]} if self.gaps else {}),
+                **({"by_use": True} if self.by_use else {})}  # fmt: skip
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Payment:
@@ -260,15 +262,24 @@ class Payment:
                    _date(raw["last_day"]), raw["paid_at"], int(raw.get("refunded_fen", 0)),
                    raw.get("method", ""), bool(raw.get("settled")), raw.get("store_id"),
                    raw.get("order_id"), bool(raw.get("owed")),
-                   tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in raw.get("gaps", ())))  # fmt: skip
+                   tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in raw.get("gaps", ())),
+                   bool(raw.get("by_use")))  # fmt: skip
 
 
 def owed_still(payment: Payment, today: date) -> bool:
     """Whether the liability owes some of ``payment`` today, which its card's cancellation takes away: one its sale
     counted (``owed``: a review cancelled a card sold before the days were said and drove the figure below zero),
     not settled, with days from today on (an older one is owed nothing now, and what it owed before stays)."""
-    return (payment.owed and not payment.settled and payment.amount_fen > 0
+    return (payment.owed and not payment.by_use and not payment.settled and payment.amount_fen > 0
             and (payment.last_day is None or payment.last_day >= today))  # fmt: skip
+
+
+def owed_by_use(card: Card, used_value_fen: int) -> int:
+    """What a pack refunded by its uses (次卡) owes now, as the liability counts it: its payments owed by use, not
+    settled nor refunded, less the value of the uses this cycle made (``used_value_fen``, every use ever, less what a
+    cancellation counted before), never below nothing: what a cancellation today would give back."""
+    held = sum(p.amount_fen - p.refunded_fen for p in card.payments if p.by_use and not p.settled)
+    return max(0, held - max(0, used_value_fen - card.uses_counted_fen))
 
 
 @dataclass(frozen=True)
@@ -488,7 +499,7 @@ def extend(
     term = Term(days=plan.trial_days) if kind == "trial" else plan.term
     last = term.end(first)
     payment = Payment(payment_id, kind, amount_fen, first, last, paid_at, method=method, store_id=store_id,
-                      order_id=order_id, owed=True)  # fmt: skip
+                      order_id=order_id, owed=True, by_use=plan.refund.always_open)  # fmt: skip
     if card is None or not live:
         previous = tuple(replace(p, settled=True) for p in card.payments) if card else ()
         counted = used_value_fen if card else 0

@@ -168,7 +168,7 @@ def card_json(member_id: str, card: Card, today: date) -> dict[str, Any]:
         "grace_ends_on": card.grace_ends_on, "auto_renew": card.auto_renew, "renewal_notice_on": notice,
         "charge_not_before": sent + timedelta(days=rules.LEAST_NOTICE_DAYS) if sent else None,
         "cancelled_on": card.cancelled_on, "paid_fen": card.paid_fen,
-        "payments": [{k: v for k, v in p.to_json().items() if k not in ("owed", "gaps")}  # the book's own
+        "payments": [{k: v for k, v in p.to_json().items() if k not in ("owed", "gaps", "by_use")}  # the book's own
                      for p in card.payments],
         "earlier_payments": {"count": card.earlier.count, "settled": card.earlier.settled_count,
                              "paid_fen": card.earlier.kept_fen},
@@ -253,13 +253,18 @@ class Paid:
     order_id: str | None = None  # the till's order it was taken under, at the counter
 
 
-def _card_posting(member_id: str, plan: Plan, paid: Paid, holdings: Holdings, today: date) -> tuple[Posting, Card]:
+def _card_posting(
+    member_id: str, plan: Plan, paid: Paid, holdings: Holdings, today: date
+) -> tuple[Posting, Card, int]:  # fmt: skip
+    """The posting making or extending the member's card of ``plan``, the card it makes, and what it adds to what the
+    card owes by its uses (a pack refunded by uses: its price, less any uses beyond what it held before)."""
     state = _cards(holdings, member_id)
     current = next((card for card in state.cards.values() if card.plan_id == plan.plan_id), None)
     kind = paid.kind
     if kind == "purchase" and current is not None and current.status(today) not in ("lapsed", "cancelled"):
         kind = "renewal"
     used = _used_value(holdings.state(member_id, USES), current, plan) if current is not None else 0
+    owed_before = rules.owed_by_use(current, used) if current is not None else 0
     try:
         card = rules.extend(current, plan, card_id=new_id("mc_"), payment_id=paid.payment_id, kind=kind,
                             amount_fen=paid.amount_fen, paid_at=clock.iso(paid.paid_at), today=today,
@@ -276,12 +281,15 @@ def _card_posting(member_id: str, plan: Plan, paid: Paid, holdings: Holdings, to
               "method": paid.method}  # fmt: skip
     posting = Posting(member_id, MEMBERSHIP, paid.amount_fen, kind, Source("payment", paid.payment_id), reason,
                       detail, kept=True)  # fmt: skip
-    return posting, card
+    return posting, card, rules.owed_by_use(card, used) - owed_before
 
 
-def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str) -> Event:
-    """``membership.card-paid``, with the days the payment paid for (the liability shares it over them)."""
-    days = next(((p.first_day, p.last_day) for p in card.payments if p.payment_id == paid.payment_id), None)
+def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str, by_use: int) -> Event:
+    """``membership.card-paid``, with the days the payment paid for (the liability shares it over them), or, for a
+    pack refunded by its uses, what it adds to what the card owes by them (``by_use_fen``: the liability counts it
+    until its classes are used or it is cancelled, whatever the days)."""
+    payment = next((p for p in card.payments if p.payment_id == paid.payment_id), None)
+    days = (payment.first_day, payment.last_day) if payment is not None and not payment.by_use else None
     return new_event("membership.card-paid", f"member/{member_id}", {
         "member_id": member_id, "card_id": card.card_id, "plan_id": plan.plan_id, "payment_id": paid.payment_id,
         "plan_name": plan.name, "kind": kind, "amount_fen": paid.amount_fen, "method": paid.method.partition(":")[0],
@@ -290,6 +298,7 @@ def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str) -
         **({"order_id": paid.order_id} if paid.order_id else {}),  # the till's, so its drawer is reconciled
         **({"payment_method": how} if (how := _taken_by(paid.method)) else {}),
         **({"first_day": days[0].isoformat(), "last_day": days[1].isoformat() if days[1] else None} if days else {}),
+        **({"by_use": True, "by_use_fen": by_use} if payment is not None and payment.by_use else {}),
     })  # fmt: skip
 
 
@@ -308,10 +317,11 @@ def _buy(
     wallet's payment, booked at the till's store when a cashier took it); ``attach`` commits with it."""
     made: list[Card] = []
     kinds: list[str] = []
+    owed: list[int] = []
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
-        posting, card = _card_posting(member_id, plan, paid, holdings, clock.business_today())
-        made[:], kinds[:] = [card], [posting.kind]
+        posting, card, by_use = _card_posting(member_id, plan, paid, holdings, clock.business_today())
+        made[:], kinds[:], owed[:] = [card], [posting.kind], [by_use]
         return [posting]
 
     def result(answer: Answer) -> dict[str, Any]:
@@ -320,7 +330,7 @@ def _buy(
                 "valid_until": card.valid_until.isoformat() if card.valid_until else None}  # fmt: skip
 
     def announce(answer: Answer) -> list[Event]:
-        return [_paid_event(member_id, made[0], plan, paid, kinds[0])]
+        return [_paid_event(member_id, made[0], plan, paid, kinds[0], owed[0])]
 
     if joined_with_wallet:
         from chalicelib.wallet import service as wallet
@@ -637,9 +647,16 @@ def _day_of(day: date | None) -> str:
 def _moved_event(kind: str, member_id: str, before: Card, after: Card, said: dict[str, Any]) -> Event:
     """A pause's event: the card's new end and each payment the liability counts whose days moved, as it was and is."""
     was = {p.payment_id: p for p in before.payments}
-    moved = [{"payment_id": p.payment_id, "amount_fen": p.amount_fen, "before": was[p.payment_id].days_json(),
-              "after": p.days_json()}
-             for p in after.payments if p.owed and p.payment_id in was and was[p.payment_id] != p]  # fmt: skip
+    moved = [
+        {
+            "payment_id": p.payment_id,
+            "amount_fen": p.amount_fen,
+            "before": was[p.payment_id].days_json(),
+            "after": p.days_json(),
+        }
+        for p in after.payments
+        if p.owed and not p.by_use and p.payment_id in was and was[p.payment_id] != p
+    ]  # fmt: skip  (a pack owed by its uses owes nothing by days)
     return new_event(kind, f"member/{member_id}", {
         "member_id": member_id, "card_id": after.card_id, "plan_id": after.plan_id, **said,
         "plan_name": plan_store.document(after.plan_id)["name"], "valid_until": _day_of(after.valid_until),
@@ -673,6 +690,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
     worked: list[tuple[Card, rules.Refund, list[dict[str, str]]]] = []
     whole: list[str] = []  # the cycle's first day, when all it paid goes back: the card counts as never held
     closed: list[dict[str, Any]] = []  # the payments it closes, with their days: the liability owes them no more
+    by_use: list[int] = []  # and what a pack refunded by uses owed by them
     discounts = _pack_discounts(member_id, card_id)
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
@@ -683,6 +701,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         worked[:] = [(after, refund, taken)]
         closed[:] = [{"payment_id": p.payment_id, "amount_fen": p.amount_fen, **p.days_json()}
                      for p in card.payments if rules.owed_still(p, today)]  # fmt: skip
+        by_use[:] = [_owed_by_use(holdings, member_id, card)]
         whole[:] = [card.started_on.isoformat()] if 0 < card.open_fen <= refund.amount_fen else []
         said = refund.explanation
         reason = Phrase(f"退卡：{request.reason}。{said}", f"Card cancelled: {request.reason}. {said.en}")
@@ -709,7 +728,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
             **({"store_id": next(iter(stores))} if len(stores) == 1 and None not in stores else {}),
             "packs_taken_back": packs, **({"refunded_in_full_since": whole[0]} if whole else {}),
             **(_birthdays_back(card) if whole and card.birthdays else {}),
-            "closed_payments": closed,
+            "closed_payments": closed, **({"by_use_closed_fen": by_use[0]} if by_use and by_use[0] else {}),
         })]  # fmt: skip
 
     posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "present"},
@@ -788,6 +807,15 @@ def _pack_discounts(member_id: str, card_id: str, holdings: Holdings | None = No
         return {}
     packs = rules.pack_coupons(card, plan_store.find(card.plan_id))
     return coupons.pack_discounts(member_id, [(p["template_id"], p["source"]) for p in packs])
+
+
+def _owed_by_use(holdings: Holdings, member_id: str, card: Card, uses: Uses | None = None) -> int:
+    """What ``card`` owes by its uses now (``rules.owed_by_use``; 0 for a card owed by its days), from ``holdings``
+    (with ``uses``: the counts as a write about to commit leaves them)."""
+    if not any(p.by_use and not p.settled for p in card.payments):
+        return 0
+    plan = plan_store.find(card.plan_id)
+    return rules.owed_by_use(card, _used_value(uses or holdings.state(member_id, USES), card, plan))
 
 
 def _used_value(uses: Uses, card: Card, plan: Plan) -> int:
@@ -1013,6 +1041,7 @@ def use(
                      conflict=UseConflict(f"Use {use_id!r} was recorded for another benefit"))  # fmt: skip
     drawn: list[tuple[str, int, date]] = []
     named: list[str] = []  # the benefit's name, as the member reads it in the reminder (消课提醒)
+    owed: list[int] = []  # what the use takes off what its pack owes by its uses (a pack refunded by uses)
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
         today = clock.business_today()
@@ -1048,6 +1077,9 @@ def use(
         starts_at = used if usage is None or usage.period != first else 0  # a new term: what earlier ones drew from it
         drawn[:] = [(source.key, left_total - 1, ends)]
         named[:] = [b.name]
+        card = _cards(holdings, member_id).cards.get(source.key.partition(":")[2]) if source.key.startswith("card:") \
+            else None  # fmt: skip
+        owed[:] = [-min(b.value_fen, _owed_by_use(holdings, member_id, card)) if card is not None else 0]
         detail = {"key": rules.uses_key(source, b), "period": first.isoformat(), "allowed": allowed, "carried": carried,
                   **({"drawn": starts_at} if starts_at else {}),
                   "benefit_id": benefit_id, "use_id": use_id, "note": note, "store_id": store_id,
@@ -1076,6 +1108,7 @@ def use(
         return [new_event("membership.benefit-used", f"member/{member_id}", {
             "member_id": member_id, "benefit_id": benefit_id, "use_id": use_id, "source": key,
             "remaining": rules.left_shown(left), **({"unlimited": True} if rules.left_shown(left) is None else {}),
+            **({"by_use_fen": owed[0]} if owed and owed[0] else {}),
             "benefit_name": named[0], **({"store_id": store_id} if store_id else {}),
         })]  # fmt: skip
 
@@ -1128,6 +1161,7 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
             raise UseNotReversible("A use recorded at another store is taken back there, or by staff of every store")
 
     left: list[int] = []  # what is left once it is taken back, worked out on the reversal's own read
+    owed: list[int] = []  # what it gives back to what its pack owes by its uses
 
     def check(holdings: Holdings, undone: list[Entry]) -> None:
         _unsettled(holdings, undone)
@@ -1136,6 +1170,11 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
         for entry in (e for e in undone if e.book == USES):
             after = book.undo(after, entry, today)[0]
         left[:] = [_left_of(holdings, member_id, benefit_id, after)]
+        keys = [str((e.detail or {}).get("key", "")) for e in undone if e.book == USES]
+        card_id = keys[0].split("|")[1] if keys and keys[0].startswith("card|") else None
+        card = _cards(holdings, member_id).cards.get(card_id) if card_id else None
+        owed[:] = [_owed_by_use(holdings, member_id, card, after) - _owed_by_use(holdings, member_id, card)
+                   if card is not None else 0]  # fmt: skip
 
     def announce(answer: Answer) -> list[Event]:
         reversal = next(e for e in answer.entries if e.book == USES)
@@ -1143,6 +1182,7 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
         return [new_event("membership.benefit-use-reversed", f"member/{member_id}", {
             "member_id": member_id, "benefit_id": benefit_id, "use_id": use_id, "remaining": rules.left_shown(left[0]),
             **({"unlimited": True} if rules.left_shown(left[0]) is None else {}),
+            **({"by_use_fen": owed[0]} if owed and owed[0] else {}),
             **({"benefit_name": named.group(1)} if named else {}),
             **({"store_id": store_id} if (store_id := (reversal.detail or {}).get("store_id")) else {}),
         })]  # fmt: skip

@@ -350,7 +350,19 @@ def obligation_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[dict[
     D (``unearned_fen``) sum every payment's share, whatever the members; a pause keeps the figure still over its
     days. A renewal ending where the next at its price begins nets its bucket to nothing, so a card renewed weekly
     for a year moves two buckets, not a hundred (a review: a cancellation's items passed a transaction's 100). A
-    payment of an event from before the days were said is not counted."""
+    payment of an event from before the days were said is not counted. A pack refunded by its uses (次卡) is owed by
+    them, not by days, with the lifetime cards' undated fen: what its sale adds (``by_use_fen``), each use takes off
+    and each use taken back gives back (``by_use_fen``), and its cancellation closes (``by_use_closed_fen``), so a
+    lapsed pack still owes what a refund would give (a fitness chain's walkthrough read ¥0 beside a ¥1,080 quote)."""
+    by_use = {
+        "membership.card-paid": "by_use_fen",
+        "membership.card-cancelled": "by_use_closed_fen",
+        "membership.benefit-used": "by_use_fen",
+        "membership.benefit-use-reversed": "by_use_fen",
+    }
+    undated = 0
+    if event_type in by_use:  # a pack owed by its uses (次卡): owed undated, until used or cancelled
+        undated = (-1 if event_type == "membership.card-cancelled" else 1) * _number(payload, by_use[event_type])
     if event_type == "membership.card-paid":
         layouts = [(payload, 1)]
     elif event_type == "membership.card-cancelled":
@@ -360,9 +372,8 @@ def obligation_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[dict[
                    for days, sign in (({**moved["before"], "amount_fen": moved["amount_fen"]}, -1),
                                       ({**moved["after"], "amount_fen": moved["amount_fen"]}, 1))]  # fmt: skip
     else:
-        return {}, 0
+        return {}, undated
     buckets: dict[str, int] = {}
-    undated = 0
     for payment, sign in layouts:
         amount, first = int(payment.get("amount_fen") or 0), payment.get("first_day")
         if amount <= 0 or not first:

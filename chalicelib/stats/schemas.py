@@ -452,7 +452,9 @@ class CardsLiability(Schema):
                               f"after the day's end, a payment for days not begun whole; a cancelled card owes "
                               f"nothing from its cancellation on; counted classes are shared over the term like its "
                               f"days; cards sold before 2026-12-05 are not counted; {FEN}")  # fmt: skip
-    undated_fen: int = Field(description=f"lifetime cards' payments, which have no days to share them over; {FEN}")
+    undated_fen: int = Field(
+        description=f"lifetime cards' payments, which have no days to share them over, and packs refunded by their "
+        f"uses (次卡), owed by the uses left until cancelled; {FEN}")  # fmt: skip
 
 
 class HeldAt(Schema):

@@ -1345,6 +1345,41 @@ class TestPlans:
             assert ok(admin.get(f"/v1/reports/liability?as_of={date(2026, 12, 1)}"))["cards"] is None  # too far back
         assert ahead["unearned_fen"] == round(29_900 + 29_900 * 10 / 31)  # March given, April not begun
 
+    def test_a_pack_refunded_by_its_uses_is_owed_by_them_whatever_the_days_until_it_is_cancelled(
+        self, api, aws, admin, partner, member
+    ):
+        """A fitness chain's walkthrough: a 20-visit pass was owed by its days (about ¥989 where its quote said ¥1,080)
+        and, lapsed, owed ¥0 while ¥1,080 could still be refunded. A pack refunded by what was not used is owed by its
+        uses: its price, less each use at its value (given back when the use is), until it is cancelled."""
+        member_id, _ = member
+        pack = {**GOLD_CARD, "name": "20次卡", "term": {"days": 90}, "price_fen": 120_000, "auto_renew": False,
+                "trial_days": 0, "refund": {"kind": "unused"},
+                "benefits": [{"benefit_id": "visit", "name": "入场", "kind": "quota", "quota": 20, "period": "term",
+                              "value_fen": 6_000}]}  # fmt: skip
+        plan = ok(api.post("/v1/membership/plans", pack), 201)
+        desk = Staff(api, ["cashier"], stores=("SH-001",))
+        uses = f"/v1/members/{member_id}/benefits/visit/uses"
+
+        def owed(day):
+            deliver(aws, "statistics", times=2)  # a redelivery moves nothing twice
+            with clock.frozen(datetime.combine(day, datetime.min.time(), TZ) + timedelta(hours=12)):
+                return ok(admin.get(f"/v1/reports/liability?as_of={day}"))["cards"]
+
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan["plan_id"], "P-1", amount=120_000))
+            for n in range(3):
+                ok(desk.post(uses, {"use_id": f"V-{n}", "store_id": "SH-001"}), 201)
+            ok(desk.call("DELETE", f"{uses}/V-2"))  # recorded by mistake: given back
+        assert owed(DAY1.date()) == {"unearned_fen": 0, "undated_fen": 120_000 - 2 * 6_000}
+        lapsed = DAY1.date() + timedelta(days=100)  # past its days and grace: still the member's money
+        with clock.frozen(datetime.combine(lapsed, datetime.min.time(), TZ) + timedelta(hours=12)):
+            cancellation = f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation"
+            quote = ok(admin.get(f"{cancellation}-quote"))
+        assert quote["refund_fen"] == owed(lapsed)["undated_fen"] == 108_000
+        with clock.frozen(datetime.combine(lapsed, datetime.min.time(), TZ) + timedelta(hours=13)):
+            ok(admin.post(cancellation, {"cancel_id": "C-1", "reason": "搬家"}))
+        assert owed(lapsed) == {"unearned_fen": 0, "undated_fen": 0}
+
     def test_a_card_paid_a_year_ahead_week_by_week_is_cancelled_within_one_transaction(self, api, aws, admin, partner,
                                                                                         member):  # fmt: skip
         """A review: 48 weekly payments ahead, cancelled, gave the statistics consumer 101 items: it failed for good."""

@@ -129,3 +129,16 @@ def test_a_pause_keeps_the_figure_still_over_its_days_and_a_resumption_gives_the
     for day, net in closed.items():
         buckets[date.fromisoformat(day)] += net
     assert all(net == 0 for net in buckets.values())  # its layout taken away whole
+
+
+def test_a_pack_owed_by_its_uses_moves_no_day_bucket_and_its_events_net_to_nothing():
+    """A pack refunded by its uses (次卡): its sale, each use and use taken back, and its cancellation move only the
+    undated fen, by what each event says it moved, so that after all of them nothing is owed."""
+    events = [("membership.card-paid", {"amount_fen": 120_000, "by_use": True, "by_use_fen": 120_000}),
+              ("membership.benefit-used", {"by_use_fen": -6_000}), ("membership.benefit-used", {"by_use_fen": -6_000}),
+              ("membership.benefit-use-reversed", {"by_use_fen": 6_000}),
+              ("membership.card-cancelled", {"closed_payments": [], "by_use_closed_fen": 114_000})]  # fmt: skip
+    moved = [obligation_moves(kind, payload) for kind, payload in events]
+    assert [buckets for buckets, _ in moved] == [{}] * 5
+    assert [undated for _, undated in moved] == [120_000, -6_000, -6_000, 6_000, -114_000]
+    assert sum(undated for _, undated in moved) == 0
