@@ -121,6 +121,7 @@ ROUTES = (
     Route("/v1/members/{member_id}/benefits/{benefit_id}/uses/{use_id}", "DELETE", "reverse_benefit_use", "chalicelib.membership.api"),
     Route("/v1/members/{member_id}/cards", "GET", "list_cards", "chalicelib.membership.api"),
     Route("/v1/members/{member_id}/cards", "POST", "sell_card_at_counter", "chalicelib.membership.api"),
+    Route("/v1/members/{member_id}/cards/{card_id}/activation", "POST", "activate_card", "chalicelib.membership.api"),
     Route("/v1/members/{member_id}/cards/{card_id}/cancellation", "POST", "cancel_card", "chalicelib.membership.api"),
     Route("/v1/members/{member_id}/cards/{card_id}/cancellation-quote", "GET", "quote_cancellation", "chalicelib.membership.api"),
     Route("/v1/members/{member_id}/cards/{card_id}/history", "GET", "card_history", "chalicelib.membership.api"),

@@ -77,9 +77,12 @@ class CounterCard(Schema):
     plan_id: str = Field(description="its plan (付费会员卡方案): a renewal at the counter names it")
     plan_name: str = Field(description="its plan's name")
     status: str = Field(
-        description="active, renewal-due, grace (ended, its benefits kept a few days), paused (停卡), lapsed or "
-        "cancelled"
+        description="active, renewal-due, grace (ended, its benefits kept a few days), paused (停卡), pending (待开卡: "
+        "opened at its first use), lapsed or cancelled"
     )
+    started_on: date | None = Field(
+        default=None, description=f"its first day (a card waiting for its first use, 待开卡: the day it starts by "
+        f"itself); {BUSINESS_DATE}")  # fmt: skip
     valid_until: date | None = Field(description=f"its last day; null: lifetime; {BUSINESS_DATE}")
     grace_ends_on: date | None = Field(description=f"the last day its benefits outlast it; {BUSINESS_DATE}")
     cancelled_on: date | None = Field(description=f"the day it was cancelled (退卡), if it was; {BUSINESS_DATE}")

@@ -66,7 +66,7 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                     ("order_id", "reward_id", "kind", "quantity", "points", "cash_fen", "status", "pickup_store_id")),
     "cards": (("membership.card-paid", "membership.card-lapsed", "membership.card-cancelled",
                "membership.benefit-used", "membership.benefit-use-reversed", "membership.card-paused",
-               "membership.card-resumed"),
+               "membership.card-resumed", "membership.card-activated"),
               ("card_id", "plan_id", "kind", "method", "payment_id", "amount_fen", "refund_fen", "valid_until",
                "lapsed_on", "benefit_id", "use_id", "remaining", "payment_method", "order_id", "pause_id",
                "first_day", "last_day", "days", "days_back")),

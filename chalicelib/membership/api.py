@@ -146,7 +146,7 @@ def membership_payment(ctx: RequestContext) -> Reply:
 @endpoint("/v1/me/cards", "GET", summary="My membership cards", tag="me", access=MEMBER, response=CardList)
 def list_my_cards(ctx: RequestContext) -> Reply:
     """The member's paid cards (付费会员卡), newest first, with their state, dates and payments."""
-    return Reply(CardList.model_validate({"items": service.cards_of(ctx.caller.id)}))
+    return Reply(CardList.model_validate({"items": service.cards_of(ctx.caller.id, for_member=True)}))
 
 
 @endpoint("/v1/me/cards/{card_id}/history", "GET", summary="What happened to my card", tag="me", access=MEMBER,
@@ -326,6 +326,25 @@ def resume_card(ctx: RequestContext, member_id: str, card_id: str, pause_id: str
     Errors: 404 `card-not-found`; 422 `card-not-pausable` for a pause over or unknown; 404 `member-unavailable`."""
     answer = service.resume(reachable(ctx.caller, member_id), card_id, pause_id)
     return Reply(CardChanged.model_validate(answer))
+
+
+@endpoint(
+    "/v1/members/{member_id}/cards/{card_id}/activation",
+    "POST",
+    summary="Open a card at the member's first visit (开卡)",
+    tag="membership",
+    access=USE,
+    response=CardChanged,
+    errors=(NotFound, service.CardNotFound, service.CardNotPausable, service.MemberUnavailable),
+)
+def activate_card(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
+    """开卡 at the counter, for any member of the chain: a card whose plan starts it at its first use (`pending`,
+    待开卡) starts today, and its end moves as many days earlier; a card started already is answered as it is
+    (`duplicate: true`). A card not started by its last waiting day starts by itself then.
+
+    Errors: 404 `card-not-found`; 422 `card-not-pausable` for a card cancelled or lapsed; 404 `member-unavailable`."""
+    answer = service.activate(reachable(ctx.caller, member_id), card_id)
+    return Reply(CardChanged.model_validate(answer), status=200 if answer["duplicate"] else 201)
 
 
 @endpoint(

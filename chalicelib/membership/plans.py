@@ -62,6 +62,7 @@ def rule_of(document: dict[str, Any]) -> Plan:
         pause=PausePolicy(int(pause["times"]), int(pause["days"]), int(pause.get("min_days", 1)))
         if (pause := document.get("pause"))
         else None,
+        activation_days=document.get("activation_days"),
     )
 
 

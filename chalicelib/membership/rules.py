@@ -157,6 +157,7 @@ class Plan:
     self_service: bool = True  # sold on the member pages (false: at the counter and partners' tills only)
     stores: tuple[str, ...] = ()  # the stores selling it and honouring its uses, discount and multiplier; (): all
     pause: PausePolicy | None = None  # 停卡: how often and how long a card may be paused each term; None: never
+    activation_days: int | None = None  # 首次使用开卡: a new card starts when first used, at the latest N days on
 
     def benefit(self, benefit_id: str) -> PlanBenefit | None:
         return next((b for b in self.benefits if b.benefit_id == benefit_id), None)
@@ -366,12 +367,15 @@ class Card:
     earlier: Earlier = Earlier()  # payments folded out of ``payments``
     birthdays: tuple[CardBirthday, ...] = ()  # what its tier floor added to birthday gifts this cycle
     pauses: tuple[Pause, ...] = ()  # this cycle's pauses (停卡), begun, under way or to come
+    waits: bool = False  # sold to start at its first use (首次使用开卡): pending until then or its first day
 
     def status(self, today: date) -> str:
         if self.cancelled_on is not None:
             return "cancelled"
         if any(pause.first_day <= today <= pause.last_day for pause in self.pauses):
             return "paused"
+        if self.waits and today < self.started_on:
+            return "pending"  # 待开卡: sold to start at its first use, or by itself on its first day
         if self.valid_until is None or today <= self.valid_until:
             if self.auto_renew and self.valid_until is not None and renewal_notice_on(self.valid_until) <= today:
                 return "renewal-due"
@@ -433,6 +437,7 @@ class Card:
             **({"earlier": self.earlier.to_json()} if self.earlier.count else {}),
             **({"birthdays": [list(given) for given in self.birthdays]} if self.birthdays else {}),
             **({"pauses": [pause.to_json() for pause in self.pauses]} if self.pauses else {}),
+            **({"waits": True} if self.waits else {}),
         }  # fmt: skip
 
     @classmethod
@@ -444,7 +449,7 @@ class Card:
             tuple(raw.get("packs", [])), _date(raw.get("lapsed_on")), int(raw.get("uses_counted_fen", 0)),
             int(raw.get("cycle", 0)), Earlier.from_json(raw.get("earlier")),
             tuple(CardBirthday(int(b[0]), int(b[1]), *map(str, b[2:4])) for b in raw.get("birthdays", [])),
-            tuple(Pause.from_json(pause) for pause in raw.get("pauses", [])),
+            tuple(Pause.from_json(pause) for pause in raw.get("pauses", [])), bool(raw.get("waits")),
         )  # fmt: skip
 
 
@@ -496,6 +501,9 @@ def extend(
                 "notice-pending", "an automatic renewal is charged 5 days after its notice at the soonest"
             )
     first = card.valid_until + timedelta(days=1) if live and card is not None and card.valid_until else today
+    waits = bool(plan.activation_days) and kind != "trial" and not (live and card is not None)
+    if waits:  # starts at its first use (首次使用开卡), by itself on the last day it may wait
+        first = today + timedelta(days=plan.activation_days or 0)
     term = Term(days=plan.trial_days) if kind == "trial" else plan.term
     last = term.end(first)
     payment = Payment(payment_id, kind, amount_fen, first, last, paid_at, method=method, store_id=store_id,
@@ -506,7 +514,7 @@ def extend(
         return Card(card.card_id if card else card_id, plan.plan_id, first, last, plan.grace_days,
                     auto_renew=card.auto_renew if card and live else False, payments=(*previous, payment),
                     uses_counted_fen=counted, cycle=card.cycle + 1 if card else 0,
-                    earlier=card.earlier.settled() if card else Earlier())  # fmt: skip
+                    earlier=card.earlier.settled() if card else Earlier(), waits=waits)  # fmt: skip
     return replace(card, valid_until=last, grace_days=plan.grace_days, payments=(*card.payments, payment))
 
 
@@ -556,6 +564,13 @@ def pause(card: Card, plan: Plan, pause_id: str, first: date, days: int, reason:
         raise NotPausable("lifetime", "a lifetime card has no end to move")
     if card.status(today) not in ("active", "renewal-due", "paused"):
         raise NotPausable("ended", f"card {card.card_id} is {card.status(today)}")
+    if card.on_trial(today):  # a review: a paused trial gave free days
+        raise NotPausable("trial", "a free trial is not paused")
+    if card.auto_renew and notice_sent_on(card) is not None:  # a review: the charge announced would be refused
+        raise NotPausable("renewal-notice", "its automatic renewal is announced: pause it once renewed, or turn "
+                          "automatic renewal off first")  # fmt: skip
+    if any(q.last_day >= today for q in card.pauses):  # a review: a new pause moved a trip arranged later
+        raise NotPausable("overlaps", "one pause at a time: end or withdraw the one under way or arranged first")
     if not today <= first <= min(card.valid_until, today + timedelta(days=PAUSE_AHEAD_DAYS)):
         raise NotPausable("when", f"a pause begins between today and {PAUSE_AHEAD_DAYS} days ahead, by the card's end "
                           f"({card.valid_until.isoformat()})")  # fmt: skip
@@ -580,6 +595,24 @@ def pause(card: Card, plan: Plan, pause_id: str, first: date, days: int, reason:
                      and p.first_day < first <= p.last_day else p for p in moved.payments)  # fmt: skip
     pauses = tuple(sorted((*moved.pauses, Pause(pause_id, first, last, reason)), key=lambda q: q.first_day))
     return replace(moved, payments=payments, pauses=pauses)
+
+
+def activate(card: Card, plan: Plan, today: date) -> Card:
+    """开卡 at the first use: a card sold to start then (``pending``, its days set to begin on the last day it may
+    wait) starts today, each of its terms paid for laid again one after another from today (a month is a month from
+    its first day, as if bought today)."""
+    if card.cancelled_on is not None or card.status(today) != "pending":
+        raise NotPausable("not-pending", f"card {card.card_id} is {card.status(today)}, not waiting for its first use")
+    payments, first = [], today
+    for p in sorted(card.payments, key=lambda p: p.first_day):
+        if p.settled:
+            payments.append(p)
+            continue
+        last = plan.term.end(first)
+        payments.append(replace(p, first_day=first, last_day=last))
+        first = last + timedelta(days=1) if last is not None else first
+    until = max((p.last_day for p in payments if not p.settled and p.last_day), default=None)
+    return replace(card, started_on=today, payments=tuple(payments), valid_until=until, waits=False)
 
 
 def resume(card: Card, pause_id: str, today: date) -> tuple[Card, int]:
@@ -956,7 +989,10 @@ def compact(card: Card, plan: Plan, today: date, *, listed: int = LISTED) -> Car
         policy.kind == "full_within_days" and since is not None and not window_open)  # fmt: skip
     packs = tuple(pack for pack in card.packs if not never_all or not _pack_gone(pack, plan, today))
     birthdays = () if never_all else card.birthdays  # no cancellation can give all back and take them any more
-    return replace(card, payments=tuple(kept), earlier=earlier, notified=notes, packs=packs, birthdays=birthdays)
+    oldest = min((p.first_day for p in kept if not p.settled), default=today)  # pauses of terms folded away go too
+    pauses = tuple(q for q in card.pauses if q.last_day >= oldest)
+    return replace(card, payments=tuple(kept), earlier=earlier, notified=notes, packs=packs, birthdays=birthdays,
+                   pauses=pauses)  # fmt: skip
 
 
 def _opens_window(p: Payment) -> bool:
@@ -1047,7 +1083,9 @@ def next_due(card: Card, plan: Plan | None, today: date) -> date | None:
     """The next day the nightly job must look at ``card``: a reminder, a notice, the lapse, the next coupon pack."""
     if card.cancelled_on is not None:
         return None
-    days: list[date] = []
+    days: list[date] = [q.last_day + timedelta(days=1) for q in card.pauses]  # its packs resume (a review lost two)
+    if card.waits:
+        days.append(card.started_on)  # a card waiting for its first use starts by itself: its first pack is due
     if card.valid_until is not None:
         end = card.valid_until
         if card.lapsed_on is None:

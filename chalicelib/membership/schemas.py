@@ -34,8 +34,8 @@ CARD_ID = "the card's id (`mc_…`): one per member and plan, kept across renewa
 MEMBER = "the member, by exactly one of id, phone and member number"
 STATUS = (
     "active; renewal-due (automatic renewal announced, within its last week); grace (past its last day, benefits "
-    "still apply); paused (停卡: no benefits today, its end moved later); lapsed (benefits gone, back to the earned "
-    "tier's); cancelled"
+    "still apply); paused (停卡: no benefits today, its end moved later); pending (待开卡: bought to start at its "
+    "first use, its days not begun); lapsed (benefits gone, back to the earned tier's); cancelled"
 )
 
 
@@ -188,6 +188,11 @@ class PlanCreate(Input):
     pause: PausePolicyIn | None = Field(
         default=None, description="停卡: staff may pause its cards so (a lifetime card has no end to move: refused); "
         "null: never paused")  # fmt: skip
+    activation_days: int | None = Field(
+        default=None, ge=1, le=365, description="首次使用开卡: a card bought (not renewed) waits to start until the "
+        "counter opens it at the member's first visit (`POST …/cards/{card_id}/activation`), and starts by itself "
+        "after this many days at the latest (a gym's card sold ahead); null: it starts the day it is bought",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _benefit_ids_unique(self) -> PlanCreate:
@@ -308,6 +313,9 @@ class PlanOut(Schema):
     pause: dict[str, int] | None = Field(
         default=None, description="停卡: {times, days, min_days} a paid term allows; null: never paused"
     )
+    activation_days: int | None = Field(
+        default=None, description="首次使用开卡: a new card starts at its first use, by itself after these days at "
+        "the latest; null: the day it is bought")  # fmt: skip
     created_at: str = Field(description=UTC_INSTANT)
     created_by: str = Field(description="who created it (`staff:<id>`)")
 
@@ -489,7 +497,7 @@ class PauseOut(Schema):
     pause_id: str = Field(description="the pause's id")
     first_day: date = Field(description=f"its first day; {BUSINESS_DATE}")
     last_day: date = Field(description=f"its last day; {BUSINESS_DATE}")
-    reason: str = Field(description="why, as the member said it")
+    reason: str = Field(description="why, as staff noted it (empty on the member's own pages)")
 
 
 class CardOut(Schema):

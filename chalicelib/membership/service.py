@@ -181,18 +181,22 @@ def cards_at_counter(holdings: Holdings, member_id: str, today: date) -> list[di
     """The member's cards as the counter says them, newest first, from the account the caller read: the plan, its
     state now and its dates, so a cashier tells a lapsed card (续费) from one that never was."""
     cards = sorted(_cards(holdings, member_id).cards.values(), key=lambda card: card.started_on, reverse=True)
-    return [{key: shown[key] for key in ("card_id", "plan_id", "plan_name", "status", "valid_until", "grace_ends_on",
-                                         "cancelled_on", "stores")}
+    return [{key: shown[key] for key in ("card_id", "plan_id", "plan_name", "status", "started_on", "valid_until",
+                                         "grace_ends_on", "cancelled_on", "stores")}
             for shown in (card_json(member_id, card, today) for card in cards)]  # fmt: skip
 
 
-def cards_of(member_id: str) -> list[dict[str, Any]]:
-    """The member's cards, newest first (404 for no such member)."""
+def cards_of(member_id: str, *, for_member: bool = False) -> list[dict[str, Any]]:
+    """The member's cards, newest first (404 for no such member); the member reads a pause's days, not the note staff
+    typed for it (a review read 内部备注 on their pages)."""
     _require_member(member_id)
     today = clock.business_today()
     state = _cards(ledger().holdings(member_id), member_id)
     cards = sorted(state.cards.values(), key=lambda card: card.started_on, reverse=True)
-    return [card_json(member_id, card, today) for card in cards]
+    shown = [card_json(member_id, card, today) for card in cards]
+    if for_member:
+        shown = [{**card, "pauses": [{**pause, "reason": ""} for pause in card["pauses"]]} for card in shown]
+    return shown
 
 
 def card_of(member_id: str, card_id: str) -> Card:
@@ -564,8 +568,8 @@ Changed = TypeVar("Changed")
 class CardNotPausable(ValidationFailed):
     slug, title = "card-not-pausable", "The card cannot be paused (or resumed) so"
 
-    def __init__(self, detail: str) -> None:
-        super().__init__([{"field": "days", "in": "body", "message": detail}], detail)
+    def __init__(self, detail: str, field: str = "days") -> None:
+        super().__init__([{"field": field, "in": "body", "message": detail}], detail)
 
 
 def pause(member_id: str, card_id: str, pause_id: str, first: date | None, days: int, reason: str) -> dict[str, Any]:
@@ -607,21 +611,29 @@ def resume(member_id: str, card_id: str, pause_id: str) -> dict[str, Any]:
                      conflict=Conflict("This pause was of another card"))  # fmt: skip
     worked: list[tuple[Card, Card]] = []
     given: list[int] = []
+    withdrawn: list[bool] = []  # the pause had not begun: withdrawn whole, not ended
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
         card, (after, back) = _paused_or_resumed(holdings, member_id, card_id,
                                                  lambda card, today: rules.resume(card, pause_id, today))  # fmt: skip
         worked[:], given[:] = [(card, after)], [back]
         until = _day_of(after.valid_until)
-        said = Phrase(f"复卡：提前结束停卡，{back} 天未停，到期日改为 {until}",
-                      f"Resumed: the pause ended early, {back} days not taken, its end now {until}")  # fmt: skip
+        withdrawn[:] = [not any(q.pause_id == pause_id for q in after.pauses)]
+        withdrawn_said = Phrase(
+            f"取消停卡：停卡未开始，到期日改回 {until}", f"Pause withdrawn before it began: its end back to {until}"
+        )
+        ended_said = Phrase(
+            f"复卡：提前结束停卡，{back} 天未停，到期日改为 {until}",
+            f"Resumed: the pause ended early, {back} days not taken, its end now {until}",
+        )
+        said = withdrawn_said if withdrawn[0] else ended_said
         detail = {"card": after.to_json(), "member_reason": str(said), "member_reason_en": said.en}
         return [Posting(member_id, MEMBERSHIP, 0, "resume", Source("resume", pause_id), said, detail, kept=True)]
 
     def announce(answer: Answer) -> list[Event]:
         before, after = worked[0]
         return [_moved_event("membership.card-resumed", member_id, before, after,
-                             {"pause_id": pause_id, "days_back": given[0]})]  # fmt: skip
+                             {"pause_id": pause_id, "days_back": given[0], "withdrawn": withdrawn[0]})]  # fmt: skip
 
     return _card_changed(member_id, card_id, plan_postings, claim, announce)
 
@@ -636,8 +648,37 @@ def _paused_or_resumed(
         raise CardNotFound(f"No card {card_id!r} for this member")
     try:
         return card, change(card, clock.business_today())
-    except rules.NotPausable as refused:
-        raise CardNotPausable(str(refused)) from None
+    except rules.NotPausable as refused:  # a day out of its window is said on the day (a review: on `days`)
+        raise CardNotPausable(str(refused), "first_day" if refused.why == "when" else "days") from None
+
+
+def activate(member_id: str, card_id: str) -> dict[str, Any]:
+    """开卡 at the member's first visit: a card sold to start at its first use (``pending``) starts today, every day it
+    paid for moved earlier; a card started already (by this, or by itself on its last waiting day) is answered as it
+    is (``duplicate``). The payments whose days moved ride in the event, as a pause's do."""
+    worked: list[tuple[Card, Card]] = []
+
+    def plan_postings(holdings: Holdings) -> list[Posting]:
+        card, after = _paused_or_resumed(holdings, member_id, card_id, lambda card, today: rules.activate(
+            card, plan_store.find(card.plan_id), today))  # fmt: skip
+        worked[:] = [(card, after)]
+        until = _day_of(after.valid_until)
+        said = Phrase(f"开卡：首次使用，有效期至 {until}", f"Opened at its first use, valid until {until}")
+        return [Posting(member_id, MEMBERSHIP, 0, "activation", Source("activation", f"{card_id}:{after.cycle}"), said,
+                        {"card": after.to_json()}, kept=True)]  # fmt: skip
+
+    def announce(answer: Answer) -> list[Event]:
+        before, after = worked[0]
+        return [_moved_event("membership.card-activated", member_id, before, after,
+                             {"started_on": after.started_on.isoformat()})]  # fmt: skip
+
+    try:
+        return _card_changed(member_id, card_id, plan_postings, None, announce)
+    except CardNotPausable:
+        card = card_of(member_id, card_id)
+        if card.status(clock.business_today()) in ("pending", "cancelled", "lapsed"):
+            raise
+        return {**card_json(member_id, card, clock.business_today()), "duplicate": True}  # started already
 
 
 def _day_of(day: date | None) -> str:
@@ -665,7 +706,7 @@ def _moved_event(kind: str, member_id: str, before: Card, after: Card, said: dic
 
 
 def _card_changed(
-    member_id: str, card_id: str, plan_postings: Callable[[Holdings], list[Posting]], claim: Claim,
+    member_id: str, card_id: str, plan_postings: Callable[[Holdings], list[Posting]], claim: Claim | None,
     announce: Callable[[Answer], list[Event]],
 ) -> dict[str, Any]:  # fmt: skip
     try:

@@ -343,8 +343,8 @@ KINDS: dict[str, Kind] = {
             "membership-resumed",
             S,
             NOW,
-            ("会员卡复卡通知", "您的{plan}已复卡，权益即日恢复，到期日为{until}。"),
-            ("Membership resumed", "Your {plan} is resumed with its benefits from today; it ends on {until}."),
+            ("会员卡复卡通知", "您的{plan}{done}，到期日为{until}。"),
+            ("Membership resumed", "Your {plan} {done}; it ends on {until}."),
             description="a paused card resumed early (复卡), with its end",
         ),
         _kind(

@@ -261,7 +261,9 @@ def _card_paused(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 
 def _card_resumed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    variables = {"plan": p["plan_name"], "until": p["valid_until"]}
+    done = (Phrase("停卡已取消", "pause is withdrawn") if p.get("withdrawn")  # never began (a review: 已复卡 said)
+            else Phrase("已复卡，权益即日恢复", "is resumed with its benefits from today"))  # fmt: skip
+    variables = {"plan": p["plan_name"], "until": p["valid_until"], "done": done}
     return [Notice(p["member_id"], "membership-resumed", f"{p['card_id']}:{p['pause_id']}:resumed", variables)]
 
 

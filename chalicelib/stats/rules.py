@@ -367,7 +367,7 @@ def obligation_moves(event_type: str, payload: Mapping[str, Any]) -> tuple[dict[
         layouts = [(payload, 1)]
     elif event_type == "membership.card-cancelled":
         layouts = [(payment, -1) for payment in payload.get("closed_payments") or []]
-    elif event_type in ("membership.card-paused", "membership.card-resumed"):
+    elif event_type in ("membership.card-paused", "membership.card-resumed", "membership.card-activated"):
         layouts = [(days, sign) for moved in payload.get("moved_payments") or []
                    for days, sign in (({**moved["before"], "amount_fen": moved["amount_fen"]}, -1),
                                       ({**moved["after"], "amount_fen": moved["amount_fen"]}, 1))]  # fmt: skip

@@ -599,3 +599,35 @@ def test_a_card_is_paused_at_the_desk_its_end_moved_the_member_reads_it_and_it_i
     expect(
         theirs.locator("[data-test=benefit]", has_text="入场").locator("[data-test=benefit-remaining]")
     ).to_have_text("不限次")
+
+
+def test_a_card_sold_ahead_is_opened_at_the_till_on_the_first_visit_and_used_at_once(
+    site: Site, console: Screens
+) -> None:
+    """首次使用开卡 (a fitness chain: a card sold ahead starts at the member's first visit, not the day it was sold):
+    the till shows it waiting with the day it would start by itself, opens it, and its class is recorded."""
+    terms = {key: MEMBERSHIP_PLAN[key] for key in ("term", "price_fen", "benefits")}
+    plan = site.api(
+        "POST", "/v1/membership/plans", {**terms, "name": f"预售月卡·{secrets.token_hex(2)}", "activation_days": 30}
+    )
+    member = new_member(site, "预售卡会员")
+    card = card_paid(site, member["member_id"], plan)
+    cashier = staff_account(site, ["cashier"], ["SH-001"])
+    page = log_in(console, site, cashier)
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member_code(site, member["phone"]))
+    page.get_by_role("button", name="搜索").click()
+    shown = page.locator("[data-test=counter-card]", has_text=plan["name"])
+    (waiting,) = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
+    expect(shown).to_contain_text(f"待开卡：首次到店开卡，最迟 {waiting['started_on']} 自动开卡")
+    benefits = page.locator("[data-test=counter-benefits]")
+    expect(benefits.locator("[data-test=benefit-rows] tr", has_text=PT)).to_have_count(0)  # nothing yet
+    shown.locator(f"[data-test=open-card-{card['card_id']}]").click()
+    page.get_by_text(f"已开卡：{plan['name']}").first.wait_for()
+    expect(shown).to_contain_text("生效中")
+    pt = benefits.locator("[data-test=benefit-rows] tr", has_text=PT)
+    pt.get_by_role("button", name=f"记录使用：{PT}").click()
+    expect(benefits.locator("[data-test=benefit-used]")).to_contain_text("本期剩余 0 次")
+    (opened,) = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
+    assert opened["status"] == "active"
+    assert opened["started_on"] < waiting["started_on"]  # today, not the day it would have started by itself

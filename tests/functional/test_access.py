@@ -160,6 +160,7 @@ SERVE_ROUTES = {  # a chain serves its members at every store: these reach any m
     ("/v1/members/{member_id}/cards/{card_id}/cancellation", "POST"), ("/v1/members/{member_id}/benefits", "GET"),
     ("/v1/members/{member_id}/cards/{card_id}/cancellation-quote", "GET"),
     ("/v1/members/{member_id}/cards/{card_id}/pauses", "POST"),
+    ("/v1/members/{member_id}/cards/{card_id}/activation", "POST"),
     ("/v1/members/{member_id}/cards/{card_id}/pauses/{pause_id}", "DELETE"),
     ("/v1/members/{member_id}/benefits/uses", "GET"),
     ("/v1/members/{member_id}/benefits/{benefit_id}/uses", "POST"),

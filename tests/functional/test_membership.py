@@ -832,6 +832,48 @@ class TestCardsOfSomeStores:
                     assert seen.body["effective"]["points_multiplier"] == {"SH-001": "2", "BJ-001": "1.5"}[store]
 
 
+class TestFirstUse:
+    """首次使用开卡 (a fitness chain's walkthrough: every card started the day it was sold, a gym's sold ahead)."""
+
+    def test_a_card_sold_ahead_starts_at_its_first_visit_or_by_itself_and_is_owed_whole_until_then(
+        self, aws, api, partner, member
+    ):
+        member_id, client = member
+        plan = ok(api.post("/v1/membership/plans", {**GOLD_CARD, "activation_days": 30}), 201)
+        assert plan["activation_days"] == 30
+        desk = Staff(api, ["cashier"], stores=("SH-001",))
+        admin = Staff(api, ["admin"])
+        uses = f"/v1/members/{member_id}/benefits/pt-session/uses"
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan["plan_id"], "P-1"))  # 1 March: waits until 31 March at most
+            (waiting,) = ok(client.get("/v1/me/cards"))["items"]
+            refused(desk.post(uses, {"use_id": "U-0", "store_id": "SH-001"}), 404, "benefit-not-held")
+        assert (waiting["status"], waiting["started_on"], card["valid_until"]) == (
+            "pending",
+            "2027-03-31",
+            "2027-04-29",
+        )
+        assert ok(client.get("/v1/me/cards"), 200)["items"][0]["status"] == "pending"
+        activation = f"/v1/members/{member_id}/cards/{card['card_id']}/activation"
+        first_visit = DAY1 + timedelta(days=3)  # 4 March
+        with clock.frozen(first_visit):
+            opened = ok(desk.post(activation), 201)
+            assert ok(desk.post(activation), 200)["duplicate"] is True  # a retry: nothing moved again
+            ok(desk.post(uses, {"use_id": "U-1", "store_id": "SH-001"}), 201)
+        assert (opened["status"], opened["started_on"], opened["valid_until"]) == ("active", "2027-03-04", "2027-04-03")
+        deliver(aws, "statistics", times=2)
+        with clock.frozen(first_visit):
+            owed = ok(admin.get(f"/v1/reports/liability?as_of={first_visit.date()}"))["cards"]
+        assert owed["unearned_fen"] == round(29_900 * 30 / 31)  # 4 March given of its 31 days
+        with clock.frozen(DAY1 + timedelta(days=1)):  # another card never opened starts by itself on its last day
+            other, _ = member_token("13900000002")
+            late = ok(paid(api, partner, other, plan["plan_id"], "P-2", at=DAY1 + timedelta(days=1)))
+        with clock.frozen(DAY1 + timedelta(days=31)):
+            (mine,) = ok(admin.get(f"/v1/members/{other}/cards"))["items"]
+        assert (mine["status"], late["valid_until"]) == ("active", "2027-04-30")
+        balances_add_up(member_id)
+
+
 class TestUnlimitedEntry:
     """不限次 (a fitness chain's walkthrough: its all-you-can-train monthly card became 入场 1 次/日, a second visit
     the same day was refused, and every entry texted the member)."""
@@ -910,6 +952,7 @@ class TestPauses:
         with clock.frozen(DAY1 + timedelta(days=6)):  # 7 March: paused, no class
             (mine,) = ok(client.get("/v1/me/cards"))["items"]
             assert mine["status"] == "paused"
+            assert mine["pauses"][0]["reason"] == ""  # staff's note is not the member's to read (a review)
             uses = f"/v1/members/{member_id}/benefits/pt-session/uses"
             refused(desk.post(uses, {"use_id": "U-1", "store_id": "BJ-001"}), 404, "benefit-not-held")
             history = ok(client.get(f"/v1/me/cards/{card['card_id']}/history"))["items"]

@@ -470,14 +470,28 @@ def test_a_pause_moves_the_end_and_a_pro_rata_refund_counts_only_the_days_the_ca
     renewed = rules.extend(resumed, plan, card_id="c", payment_id="p2", kind="renewal", amount_fen=3_000,
                            paid_at="t", today=day(20))  # fmt: skip
     assert renewed.payments[1].first_day == day(34)  # from the moved end
-    for first, days, why in ((day(20), 2, "too-short"), (day(12), 5, "overlaps"), (day(20), 17, "used-up"),
-                             (day(5), 5, "when"), (day(45), 5, "when")):  # fmt: skip
+    for card_then, first, days, why in (
+        (resumed, day(20), 2, "too-short"), (paused, day(25), 5, "overlaps"), (resumed, day(20), 17, "used-up"),
+        (resumed, day(5), 5, "when"), (resumed, day(45), 5, "when"),  # one at a time: a trip arranged later stays
+        (pause(resumed, plan, "z9", day(25), 5, "x", day(14)), day(18), 5, "overlaps"),  # on its days (a review)
+    ):  # fmt: skip
         with pytest.raises(NotPausable) as refused:
-            pause(paused, plan, "z2", first, days, "x", day(10))
+            pause(card_then, plan, "z2", first, days, "x", day(14))
         assert refused.value.why == why
     with pytest.raises(NotPausable):
         pause(card, replace(plan, pause=None), "z1", day(10), 10, "x", day(10))
     with pytest.raises(NotPausable):
         resume(resumed, "z1", day(15))  # over
+    assert rules.next_due(paused, plan, day(12)) == day(20)  # looked at again the day it gives benefits (a review
+    # lost the monthly packs of a pause over a month's start)
+    trial = rules.extend(None, replace(plan, trial_days=7), card_id="t", payment_id="tr", kind="trial", amount_fen=0,
+                         paid_at="t", today=START)  # fmt: skip
+    with pytest.raises(NotPausable) as refused:  # a review: a paused trial gave free days
+        pause(trial, plan, "z4", day(1), 5, "x", day(1))
+    assert refused.value.why == "trial"
+    noticed = replace(card, auto_renew=True, notified=(f"renewal-notice:{card.valid_until}@{day(23)}",))
+    with pytest.raises(NotPausable) as refused:  # the charge it announced would be refused (a review)
+        pause(noticed, plan, "z5", day(24), 5, "x", day(24))
+    assert refused.value.why == "renewal-notice"
     withdrawn, whole = resume(pause(card, plan, "z3", day(12), 5, "x", day(10)), "z3", day(11))  # not begun
     assert (whole, withdrawn.valid_until, withdrawn.pauses, withdrawn.payments[0].gaps) == (5, day(29), (), ())

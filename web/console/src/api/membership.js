@@ -33,6 +33,9 @@ export const sellCard = (memberId, body) => api.post(`/members/${path(memberId)}
 /** 停卡 (`membership:pause`): `{pause_id, first_day, days, reason}`, once per `pause_id`; answers the card, its end moved. */
 export const pauseCard = (memberId, cardId, body) => api.post(`/members/${path(memberId)}/cards/${path(cardId)}/pauses`, body)
 
+/** 开卡 at the first visit (`benefits:use`): a card sold to start at its first use starts today; answers the card. */
+export const activateCard = (memberId, cardId) => api.post(`/members/${path(memberId)}/cards/${path(cardId)}/activation`)
+
 /** 复卡: the pause ends today (or is withdrawn, not begun); answers the card, its end moved back. */
 export const resumeCard = (memberId, cardId, pauseId) =>
   api.delete(`/members/${path(memberId)}/cards/${path(cardId)}/pauses/${path(pauseId)}`)

@@ -6,7 +6,7 @@ import { i18n } from '../../i18n'
 const t = (key, values) => i18n.global.t(key, values)
 
 /** The el-tag type of a card's status. */
-export const CARD_TAG = { active: 'success', 'renewal-due': 'warning', grace: 'warning', paused: 'primary', lapsed: 'info', cancelled: 'danger' }
+export const CARD_TAG = { active: 'success', 'renewal-due': 'warning', grace: 'warning', paused: 'primary', pending: 'warning', lapsed: 'info', cancelled: 'danger' }
 
 /** A plan's term: `1 个月`, `30 天` or `永久`. */
 export function termText(term) {
