@@ -328,15 +328,9 @@ def resume_card(ctx: RequestContext, member_id: str, card_id: str, pause_id: str
     return Reply(CardChanged.model_validate(answer))
 
 
-@endpoint(
-    "/v1/members/{member_id}/cards/{card_id}/activation",
-    "POST",
-    summary="Open a card at the member's first visit (开卡)",
-    tag="membership",
-    access=USE,
-    response=CardChanged,
-    errors=(NotFound, service.CardNotFound, service.CardNotPausable, service.MemberUnavailable),
-)
+@endpoint("/v1/members/{member_id}/cards/{card_id}/activation", "POST", summary="Open a card at the first visit (开卡)",
+          tag="membership", access=USE, response=CardChanged,
+          errors=(NotFound, service.CardNotFound, service.CardNotPausable, service.MemberUnavailable))  # fmt: skip
 def activate_card(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
     """开卡 at the counter, for any member of the chain: a card whose plan starts it at its first use (`pending`,
     待开卡) starts today, and its end moves as many days earlier; a card started already is answered as it is
