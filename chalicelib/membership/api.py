@@ -310,15 +310,10 @@ def pause_card(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
     return Reply(CardChanged.model_validate(answer), status=200 if answer["duplicate"] else 201)
 
 
-@endpoint(
-    "/v1/members/{member_id}/cards/{card_id}/pauses/{pause_id}",
-    "DELETE",
-    summary="End a card's pause today (复卡), or withdraw one not begun",
-    tag="membership",
-    access=PAUSE,
-    response=CardChanged,
-    errors=(NotFound, service.CardNotFound, service.CardNotPausable, service.MemberUnavailable, Conflict),
-)
+@endpoint("/v1/members/{member_id}/cards/{card_id}/pauses/{pause_id}", "DELETE", tag="membership", access=PAUSE,
+          summary="End a card's pause today (复卡), or withdraw one not begun", response=CardChanged,
+          errors=(NotFound, service.CardNotFound, service.CardNotPausable, service.MemberUnavailable,
+                  Conflict))  # fmt: skip
 def resume_card(ctx: RequestContext, member_id: str, card_id: str, pause_id: str) -> Reply:
     """复卡: the pause ends today, the card's benefits apply again from today on, and the days it no longer takes
     come back off the card's end (a pause not begun is withdrawn whole). Once (a repeat answers the card as it is).
