@@ -28,6 +28,7 @@ PLAN = {
         {"benefit_id": "wash", "name": "洗车每月1000次", "kind": "quota", "quota": 1000, "period": "month"},
         {"benefit_id": "off", "name": "9折", "kind": "discount", "rate": "0.9"},
     ],
+    "pause": {"times": 12, "days": 365},  # 停卡, as often as the bench pauses it
 }
 
 
@@ -91,9 +92,17 @@ def figures() -> dict[str, object]:
                 call("post", f"/v1/members/{member_id}/cards", {"plan_id": plan_id, "store_id": "BENCH-1",
                      "order_id": f"POS-{next(ids)}", "amount_fen": 29_900, "payment_method": "cash"})  # fmt: skip
 
-            for warm in (renew, renew, use, benefits, counter_sale):
+            def pause_and_resume(i: int = 0) -> None:  # 停卡 today, then 复卡 (withdrawn the same day): two writes
+                card_id = call("get", f"/v1/members/{member_id}/cards")["items"][0]["card_id"]
+                pause_id = f"pz-{next(ids)}"
+                cards = f"/v1/members/{member_id}/cards/{card_id}/pauses"
+                call("post", cards, {"pause_id": pause_id, "days": 10, "reason": "出差"})
+                call("delete", f"{cards}/{pause_id}")
+
+            for warm in (renew, renew, use, benefits, counter_sale, pause_and_resume):
                 warm()  # the plan, the partner and the staff session are cached from here on
-            operations = {"renewal": renew, "benefit_use": use, "benefits_read": benefits, "counter_sale": counter_sale}
+            operations = {"renewal": renew, "benefit_use": use, "benefits_read": benefits, "counter_sale": counter_sale,
+                          "pause_read_pause_and_resume": pause_and_resume}
             for name, operation in operations.items():
                 TRANSACTIONS.clear()
                 total, by_operation = requests_of(operation)
