@@ -101,8 +101,13 @@ def figures() -> dict[str, object]:
 
             for warm in (renew, renew, use, benefits, counter_sale, pause_and_resume):
                 warm()  # the plan, the partner and the staff session are cached from here on
-            operations = {"renewal": renew, "benefit_use": use, "benefits_read": benefits, "counter_sale": counter_sale,
-                          "pause_read_pause_and_resume": pause_and_resume}
+            operations = {
+                "renewal": renew,
+                "benefit_use": use,
+                "benefits_read": benefits,
+                "counter_sale": counter_sale,
+                "pause_read_pause_and_resume": pause_and_resume,
+            }
             for name, operation in operations.items():
                 TRANSACTIONS.clear()
                 total, by_operation = requests_of(operation)

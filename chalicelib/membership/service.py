@@ -583,7 +583,7 @@ def pause(member_id: str, card_id: str, pause_id: str, first: date | None, days:
     worked: list[tuple[Card, Card]] = []
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
-        card, after = _paused_or_resumed(holdings, member_id, card_id, lambda card, today: rules.pause(
+        card, after = _card_changing(holdings, member_id, card_id, lambda card, today: rules.pause(
             card, plan_store.find(card.plan_id), pause_id, first or today, days, reason, today))  # fmt: skip
         worked[:] = [(card, after)]
         added = next(q for q in after.pauses if q.pause_id == pause_id)
@@ -614,7 +614,7 @@ def resume(member_id: str, card_id: str, pause_id: str) -> dict[str, Any]:
     withdrawn: list[bool] = []  # the pause had not begun: withdrawn whole, not ended
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
-        card, (after, back) = _paused_or_resumed(holdings, member_id, card_id,
+        card, (after, back) = _card_changing(holdings, member_id, card_id,
                                                  lambda card, today: rules.resume(card, pause_id, today))  # fmt: skip
         worked[:], given[:] = [(card, after)], [back]
         until = _day_of(after.valid_until)
@@ -638,11 +638,11 @@ def resume(member_id: str, card_id: str, pause_id: str) -> dict[str, Any]:
     return _card_changed(member_id, card_id, plan_postings, claim, announce)
 
 
-def _paused_or_resumed(
+def _card_changing(
     holdings: Holdings, member_id: str, card_id: str, change: Callable[[Card, date], Changed]
 ) -> tuple[Card, Changed]:  # fmt: skip
-    """The member's card (404 ``card-not-found``) and what ``change`` makes of it today (a pause or its end), a
-    refusal said as 422 ``card-not-pausable``."""
+    """The member's card (404 ``card-not-found``) and what ``change`` makes of it today (a pause, its end, its
+    opening), a refusal said as 422 ``card-not-pausable``."""
     card = _cards(holdings, member_id).cards.get(card_id)
     if card is None:
         raise CardNotFound(f"No card {card_id!r} for this member")
@@ -659,7 +659,7 @@ def activate(member_id: str, card_id: str) -> dict[str, Any]:
     worked: list[tuple[Card, Card]] = []
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
-        card, after = _paused_or_resumed(holdings, member_id, card_id, lambda card, today: rules.activate(
+        card, after = _card_changing(holdings, member_id, card_id, lambda card, today: rules.activate(
             card, plan_store.find(card.plan_id), today))  # fmt: skip
         worked[:] = [(card, after)]
         until = _day_of(after.valid_until)
