@@ -511,7 +511,8 @@ def extend(
     if card is None or not live:
         previous = tuple(replace(p, settled=True) for p in card.payments) if card else ()
         counted = used_value_fen if card else 0
-        return Card(card.card_id if card else card_id, plan.plan_id, first, last, plan.grace_days,
+        grace = 0 if kind == "trial" else plan.grace_days  # a 7-day trial is 7 days (a walkthrough's gave 10)
+        return Card(card.card_id if card else card_id, plan.plan_id, first, last, grace,
                     auto_renew=card.auto_renew if card and live else False, payments=(*previous, payment),
                     uses_counted_fen=counted, cycle=card.cycle + 1 if card else 0,
                     earlier=card.earlier.settled() if card else Earlier(), waits=waits)  # fmt: skip
@@ -562,8 +563,10 @@ def pause(card: Card, plan: Plan, pause_id: str, first: date, days: int, reason:
         raise NotPausable("not-offered", f"plan {plan.plan_id} does not let its cards be paused")
     if card.valid_until is None:
         raise NotPausable("lifetime", "a lifetime card has no end to move")
+    if card.status(today) == "pending":
+        raise NotPausable("pending", "the card waits for its first visit: open it (开卡) before pausing it")
     if card.status(today) not in ("active", "renewal-due", "paused"):
-        raise NotPausable("ended", f"card {card.card_id} is {card.status(today)}")
+        raise NotPausable("ended", f"the card is {card.status(today)}")
     if card.on_trial(today):  # a review: a paused trial gave free days
         raise NotPausable("trial", "a free trial is not paused")
     if card.auto_renew and notice_sent_on(card) is not None:  # a review: the charge announced would be refused
@@ -602,7 +605,12 @@ def activate(card: Card, plan: Plan, today: date) -> Card:
     wait) starts today, each of its terms paid for laid again one after another from today (a month is a month from
     its first day, as if bought today)."""
     if card.cancelled_on is not None or card.status(today) != "pending":
-        raise NotPausable("not-pending", f"card {card.card_id} is {card.status(today)}, not waiting for its first use")
+        said = (
+            "it started by itself"
+            if card.waits and card.status(today) != "cancelled"
+            else f"it is {card.status(today)}"
+        )
+        raise NotPausable("not-pending", f"the card waits for no first visit: {said}")
     payments, first = [], today
     for p in sorted(card.payments, key=lambda p: p.first_day):
         if p.settled:

@@ -365,6 +365,9 @@ class MembershipPaymentAnswer(Schema):
     valid_until: date | None = Field(
         description=f"the card's last day after this payment; null: lifetime; {BUSINESS_DATE}"
     )
+    starts_on: date | None = Field(
+        default=None, description=f"a card waiting for its first visit (待开卡): the day it starts by itself, its "
+        f"`valid_until` counted from it until the counter opens it; null: it runs; {BUSINESS_DATE}")  # fmt: skip
     duplicate: bool = Field(description="true when this repeats an earlier report: the first answer, nothing again")
 
 

@@ -265,7 +265,12 @@ def _card_posting(
     state = _cards(holdings, member_id)
     current = next((card for card in state.cards.values() if card.plan_id == plan.plan_id), None)
     kind = paid.kind
-    if kind == "purchase" and current is not None and current.status(today) not in ("lapsed", "cancelled"):
+    if (
+        kind == "purchase"
+        and current is not None
+        and current.status(today) not in ("lapsed", "cancelled")
+        and any(p.kind != "trial" for p in current.payments if not p.settled)
+    ):  # a card on its free trial bought is sold, not renewed (a walkthrough's text said 已续费)
         kind = "renewal"
     used = _used_value(holdings.state(member_id, USES), current, plan) if current is not None else 0
     owed_before = rules.owed_by_use(current, used) if current is not None else 0
@@ -281,6 +286,12 @@ def _card_posting(
     until = card.valid_until.isoformat() if card.valid_until else None
     reason = Phrase(f"{zh}「{plan.name}」，有效期至{until or '永久'}",
                     f"{en}: {plan.name}, " + (f"valid until {until}" if until else "no end date"))  # fmt: skip
+    if card.waits and card.started_on > today:  # its days begin at the first visit: no end is known yet
+        starts = card.started_on.isoformat()
+        reason = Phrase(
+            f"{zh}「{plan.name}」，待开卡：首次到店开卡，最迟{starts}自动开卡",
+            f"{en}: {plan.name}, opened at the first visit, by itself on {starts} at the latest",
+        )
     detail = {"card": card.to_json(), "plan": plan_store.due_part(plan), "trial": kind == "trial",
               "method": paid.method}  # fmt: skip
     posting = Posting(member_id, MEMBERSHIP, paid.amount_fen, kind, Source("payment", paid.payment_id), reason,
@@ -303,6 +314,8 @@ def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str, b
         **({"payment_method": how} if (how := _taken_by(paid.method)) else {}),
         **({"first_day": days[0].isoformat(), "last_day": days[1].isoformat() if days[1] else None} if days else {}),
         **({"by_use": True, "by_use_fen": by_use} if payment is not None and payment.by_use else {}),
+        **({"starts_on": card.started_on.isoformat()} if card.waits and card.started_on > clock.business_today()
+           else {}),  # a card waiting for its first visit: its text says so, not a provisional end
     })  # fmt: skip
 
 
@@ -330,8 +343,10 @@ def _buy(
 
     def result(answer: Answer) -> dict[str, Any]:
         card = made[0]
+        waits = card.waits and card.started_on > clock.business_today()  # 待开卡 (a walkthrough's till said 已开卡)
         return {"payment_id": paid.payment_id, "member_id": member_id, "card_id": card.card_id,
-                "valid_until": card.valid_until.isoformat() if card.valid_until else None}  # fmt: skip
+                "valid_until": card.valid_until.isoformat() if card.valid_until else None,
+                **({"starts_on": card.started_on.isoformat()} if waits else {})}  # fmt: skip
 
     def announce(answer: Answer) -> list[Event]:
         return [_paid_event(member_id, made[0], plan, paid, kinds[0], owed[0])]
@@ -597,9 +612,10 @@ def pause(member_id: str, card_id: str, pause_id: str, first: date | None, days:
     def announce(answer: Answer) -> list[Event]:
         before, after = worked[0]
         added = next(q for q in after.pauses if q.pause_id == pause_id)
+        begins = "today" if added.first_day <= clock.business_today() else "later"
         return [_moved_event("membership.card-paused", member_id, before, after, {
             "pause_id": pause_id, "first_day": added.first_day.isoformat(), "last_day": added.last_day.isoformat(),
-            "days": added.days})]  # fmt: skip
+            "days": added.days, "begins": begins})]  # fmt: skip
 
     return _card_changed(member_id, card_id, plan_postings, claim, announce)
 
@@ -655,7 +671,10 @@ def _card_changing(
 def activate(member_id: str, card_id: str) -> dict[str, Any]:
     """开卡 at the member's first visit: a card sold to start at its first use (``pending``) starts today, every day it
     paid for moved earlier; a card started already (by this, or by itself on its last waiting day) is answered as it
-    is (``duplicate``). The payments whose days moved ride in the event, as a pause's do."""
+    is (``duplicate``); a card that never waited, or started by itself, is 422. The payments whose days moved ride in
+    the event, as a pause's do."""
+    cycle = card_of(member_id, card_id).cycle  # opened once a cycle (a card bought again waits again)
+    claim = Claim.of(f"membership-activate|{member_id}|{card_id}|{cycle}", {"card_id": card_id})
     worked: list[tuple[Card, Card]] = []
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
@@ -672,13 +691,7 @@ def activate(member_id: str, card_id: str) -> dict[str, Any]:
         return [_moved_event("membership.card-activated", member_id, before, after,
                              {"started_on": after.started_on.isoformat()})]  # fmt: skip
 
-    try:
-        return _card_changed(member_id, card_id, plan_postings, None, announce)
-    except CardNotPausable:
-        card = card_of(member_id, card_id)
-        if card.status(clock.business_today()) in ("pending", "cancelled", "lapsed"):
-            raise
-        return {**card_json(member_id, card, clock.business_today()), "duplicate": True}  # started already
+    return _card_changed(member_id, card_id, plan_postings, claim, announce)
 
 
 def _day_of(day: date | None) -> str:
@@ -706,7 +719,7 @@ def _moved_event(kind: str, member_id: str, before: Card, after: Card, said: dic
 
 
 def _card_changed(
-    member_id: str, card_id: str, plan_postings: Callable[[Holdings], list[Posting]], claim: Claim | None,
+    member_id: str, card_id: str, plan_postings: Callable[[Holdings], list[Posting]], claim: Claim,
     announce: Callable[[Answer], list[Event]],
 ) -> dict[str, Any]:  # fmt: skip
     try:

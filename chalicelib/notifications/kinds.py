@@ -328,13 +328,29 @@ KINDS: dict[str, Kind] = {
             description="a paid card cancelled, with its refund and where it goes",
         ),
         _kind(
+            "membership-card-waiting",
+            S,
+            NOW,
+            ("会员卡已购买", "您的{plan}已购买，首次到店时开卡起算，最迟{starts_on}自动开卡。"),
+            ("Membership bought", "Your {plan} is bought; it starts at your first visit, or by itself on {starts_on}."),
+            description="a card bought to start at the first visit (首次使用开卡), with the day it starts by itself",
+        ),
+        _kind(
+            "membership-activated",
+            S,
+            NOW,
+            ("会员卡已开卡", "您的{plan}已开卡，有效期至{valid_until}。"),
+            ("Membership opened", "Your {plan} is opened and runs until {valid_until}."),
+            description="a card waiting for the first visit opened at the counter (开卡), with its end",
+        ),
+        _kind(
             "membership-paused",
             S,
             NOW,
-            ("会员卡停卡通知", "您的{plan}已停卡{days}天（{first}至{last}），期间权益暂停，到期日顺延至{until}。"),
+            ("会员卡停卡通知", "您的{plan}{done}{days}天（{first}至{last}），期间权益暂停，到期日顺延至{until}。"),
             (
                 "Membership paused",
-                "Your {plan} is paused for {days} days ({first} to {last}); its benefits resume "
+                "Your {plan} {done} for {days} days ({first} to {last}); its benefits resume "
                 "after, and it now ends on {until}.",
             ),
             description="a paid card paused at the desk (停卡), with its new end",

@@ -173,7 +173,15 @@ CARD_PAID = {  # what a card's payment did, as its text says it (a walkthrough's
 }
 
 
+def _card_activated(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    variables = {"plan": p["plan_name"], "valid_until": p.get("valid_until") or FOREVER}
+    return [Notice(p["member_id"], "membership-activated", f"{p['card_id']}:opened@{p['started_on']}", variables)]
+
+
 def _card_paid(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    if p.get("starts_on"):  # waits for the first visit: no end yet (a walkthrough's text gave a provisional one)
+        waiting = {"plan": p.get("plan_name") or p["plan_id"], "starts_on": p["starts_on"]}
+        return [Notice(p["member_id"], "membership-card-waiting", p["payment_id"], waiting)]
     variables = {"plan": p.get("plan_name") or p["plan_id"], "valid_until": p.get("valid_until") or FOREVER,
                  "done": CARD_PAID.get(str(p.get("kind")), CARD_PAID["purchase"])}  # fmt: skip
     return [Notice(p["member_id"], "membership-card-paid", p["payment_id"], variables)]
@@ -255,8 +263,10 @@ def _card_cancelled(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 
 def _card_paused(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    ahead = p.get("begins") == "later"  # arranged ahead: said as to come (a walkthrough read 已停卡 a week early)
     variables = {"plan": p["plan_name"], "days": p["days"], "first": p["first_day"], "last": p["last_day"],
-                 "until": p["valid_until"]}  # fmt: skip
+                 "until": p["valid_until"], "done": Phrase("将停卡", "will be paused") if ahead
+                 else Phrase("已停卡", "is paused")}  # fmt: skip
     return [Notice(p["member_id"], "membership-paused", f"{p['card_id']}:{p['pause_id']}", variables)]
 
 
@@ -313,6 +323,7 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "membership.card-lapsed": _card_lapsed,
     "membership.card-cancelled": _card_cancelled,
     "membership.card-paused": _card_paused,
+    "membership.card-activated": _card_activated,
     "membership.card-resumed": _card_resumed,
     "membership.benefit-used": _benefit_used,
     "membership.benefit-use-reversed": _benefit_use_reversed,

@@ -623,6 +623,9 @@ def test_a_card_sold_ahead_is_opened_at_the_till_on_the_first_visit_and_used_at_
     benefits = page.locator("[data-test=counter-benefits]")
     expect(benefits.locator("[data-test=benefit-rows] tr", has_text=PT)).to_have_count(0)  # nothing yet
     shown.locator(f"[data-test=open-card-{card['card_id']}]").click()
+    asked = page.get_by_role("dialog")  # a click begins a year: asked first (a walkthrough)
+    expect(asked).to_contain_text(f"现在为会员开卡「{plan['name']}」？有效期从今天起算")
+    asked.get_by_role("button", name="确定").click()
     page.get_by_text(f"已开卡：{plan['name']}").first.wait_for()
     expect(shown).to_contain_text("生效中")
     pt = benefits.locator("[data-test=benefit-rows] tr", has_text=PT)

@@ -218,14 +218,21 @@ class TestCards:
         assert cancelled["card"]["paid_fen"] == 12 * 29_900 - cancelled["refund_fen"]
         balances_add_up(member_id)
 
-    def test_the_trial_is_once_per_member_and_plan(self, api, plan_id, member):
-        _, client = member
+    def test_the_trial_is_once_per_member_and_plan_has_no_grace_and_its_card_bought_is_sold_not_renewed(
+        self, api, partner, plan_id, member
+    ):
+        member_id, client = member
         with clock.frozen(DAY1):
             trial = ok(client.post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "trial"},
                                    headers={"idempotency-key": "trial-001"}), 201)  # fmt: skip
             assert trial["valid_until"] == "2027-03-07"
             refused(client.post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "trial"},
                                 headers={"idempotency-key": "trial-002"}), 409, "card-not-renewable")  # fmt: skip
+            (card,) = ok(client.get("/v1/me/cards"))["items"]
+            assert card["grace_ends_on"] == "2027-03-07"  # 7 days are 7 (a walkthrough's trial gave 10)
+            ok(paid(api, partner, member_id, plan_id, "P-1"))  # bought on its trial: sold, not renewed
+        kinds = [e["payload"]["kind"] for e in published_envelopes() if e["type"] == "membership.card-paid"]
+        assert kinds == ["trial", "purchase"]
 
 
 class TestBenefits:
@@ -846,6 +853,7 @@ class TestFirstUse:
         uses = f"/v1/members/{member_id}/benefits/pt-session/uses"
         with clock.frozen(DAY1):
             card = ok(paid(api, partner, member_id, plan["plan_id"], "P-1"))  # 1 March: waits until 31 March at most
+            assert card["starts_on"] == "2027-03-31"  # the till says it waits (a walkthrough's said 已开卡)
             (waiting,) = ok(client.get("/v1/me/cards"))["items"]
             refused(desk.post(uses, {"use_id": "U-0", "store_id": "SH-001"}), 404, "benefit-not-held")
         assert (waiting["status"], waiting["started_on"], card["valid_until"]) == (
@@ -871,6 +879,14 @@ class TestFirstUse:
         with clock.frozen(DAY1 + timedelta(days=31)):
             (mine,) = ok(admin.get(f"/v1/members/{other}/cards"))["items"]
         assert (mine["status"], late["valid_until"]) == ("active", "2027-04-30")
+        with clock.frozen(DAY1 + timedelta(days=31)):
+            refused(admin.post(f"/v1/members/{other}/cards/{mine['card_id']}/activation"), 422, "card-not-pausable")
+            runs = ok(admin.post("/v1/membership/plans", GOLD_CARD), 201)  # a card that never waited is not opened
+            ok(paid(api, partner, member_id, runs["plan_id"], "P-9"))
+            (running,) = [c for c in ok(desk.get(f"/v1/members/{member_id}/cards"))["items"]
+                          if c["plan_id"] == runs["plan_id"]]  # fmt: skip
+            refused(desk.post(f"/v1/members/{member_id}/cards/{running['card_id']}/activation"), 422,
+                    "card-not-pausable")  # fmt: skip
         balances_add_up(member_id)
 
 

@@ -848,6 +848,34 @@ TRIGGERS = [
         "您的20次卡已过期，相关权益已停止（未使用的入场18次仍可到店申请退还）；续费将开通新的一期。",
     ),
     (
+        "membership.card-paid",  # a card waiting for the first visit: no end yet, the day it starts by itself
+        {
+            "card_id": "mc_3",
+            "plan_id": "p3",
+            "payment_id": "P-3",
+            "plan_name": "通店年卡",
+            "kind": "purchase",
+            "amount_fen": 365_000,
+            "valid_until": "2028-01-03",
+            "starts_on": "2027-01-04",
+        },
+        "membership-card-waiting",
+        "您的通店年卡已购买，首次到店时开卡起算，最迟2027年1月4日自动开卡。",
+    ),
+    (
+        "membership.card-activated",  # opened at the till: its end (a walkthrough's member kept the provisional one)
+        {
+            "card_id": "mc_3",
+            "plan_id": "p3",
+            "plan_name": "通店年卡",
+            "started_on": "2026-12-08",
+            "valid_until": "2027-12-07",
+            "moved_payments": [],
+        },
+        "membership-activated",
+        "您的通店年卡已开卡，有效期至2027年12月7日。",
+    ),
+    (
         "membership.card-paused",  # 停卡: the days and the end moved (a fitness chain's walkthrough)
         {
             "card_id": "mc_1",
