@@ -1,6 +1,7 @@
 """The nightly card job: reminders before a card ends (7 days and 1 day ahead), the automatic renewal's notice (a
 week ahead, at least 5 days before any charge), the lapse once grace ended (the fallback: the member is back to
-their earned tier's benefits), and the period's coupon packs. Quotas need no job: a use reads which period it counts
+their earned tier's benefits), a card waiting for its first visit that started by itself (its end said), and the
+period's coupon packs. Quotas need no job: a use reads which period it counts
 in, so a new period starts from nothing by itself.
 
 It reads only the member accounts the ledger's ``cards`` date index lists for the days due (each card's next
@@ -66,6 +67,9 @@ def settle_card(
             events.append(new_event("membership.renewal-notice", f"member/{member_id}", {
                 **base, "amount_fen": plan.price_fen if plan else 0, "charge_not_before": charge.isoformat(),
             }))  # fmt: skip
+        elif what == "started":  # a card waiting for its first visit started by itself: its end said
+            events.append(new_event("membership.card-started", f"member/{member_id}", {
+                **base, "started_on": card.started_on.isoformat()}))  # fmt: skip
         elif what == "lapsed":
             last = card.valid_until or today  # what its last term left unused (refundable: the member's still)
             left = rules.term_uses_left(card, plan, uses.by_key, last) if plan and uses else []

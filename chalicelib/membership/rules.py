@@ -1038,6 +1038,8 @@ def notices_due(card: Card, today: date) -> list[str]:
         due.append("renewal-notice")
     if card.status(today) == "lapsed" and card.lapsed_on is None:
         due.append("lapsed")
+    if card.waits and card.started_on <= today <= card.started_on + timedelta(days=1):  # started by itself, unopened
+        due.append("started")  # (a walkthrough's member heard nothing, their only text with a provisional end)
     return [what for what in due if not any(n.startswith(f"{what}:{end.isoformat()}") for n in card.notified)]
 
 

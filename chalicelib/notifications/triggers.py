@@ -324,6 +324,7 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "membership.card-cancelled": _card_cancelled,
     "membership.card-paused": _card_paused,
     "membership.card-activated": _card_activated,
+    "membership.card-started": _card_activated,  # started by itself on its last waiting day: its end, said alike
     "membership.card-resumed": _card_resumed,
     "membership.benefit-used": _benefit_used,
     "membership.benefit-use-reversed": _benefit_use_reversed,

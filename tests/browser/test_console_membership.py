@@ -275,13 +275,13 @@ def test_a_members_card_is_used_until_none_is_left_then_cancelled_with_its_refun
     expect(cancel.locator("[data-test=cancel-policy]")).to_have_text("本方案的退卡规则：按比例退款，扣除已用权益")
     quote = site.api("GET", f"/v1/members/{member['member_id']}/cards/{paid['card_id']}/cancellation-quote")
     quoted = cancel.locator("[data-test=cancel-quote]")  # what it comes to, before anyone agrees
-    expect(quoted).to_contain_text(f"现在退卡将退款 ¥{quote['refund_fen'] / 100:.2f}")
+    expect(quoted).to_contain_text(f"现在退卡将退款 ¥{quote['refund_fen'] / 100:,.2f}")
     expect(quoted).to_contain_text(quote["explanation"])
     console.shot("cancel-quote")
     cancel.get_by_text("不退款").click()
     expect(quoted).to_contain_text("现在退卡将退款 ¥0.00")
     cancel.get_by_text("按方案规则退款").click()
-    expect(quoted).to_contain_text(f"现在退卡将退款 ¥{quote['refund_fen'] / 100:.2f}")
+    expect(quoted).to_contain_text(f"现在退卡将退款 ¥{quote['refund_fen'] / 100:,.2f}")
     page.locator("[data-test=cancel-confirm]").click()
     cancel.locator(".el-form-item__error", has_text="必填").wait_for()  # why, as the member said it
     cancel.get_by_label("退卡原因").fill("搬家了，以后不方便来")
@@ -294,7 +294,7 @@ def test_a_members_card_is_used_until_none_is_left_then_cancelled_with_its_refun
     assert refund["kind"] == "refund"
     assert refund["reason"].startswith("退卡：搬家了，以后不方便来。按未使用天数比例退款，扣除已使用权益100.00元：退款")
     explanation = refund["reason"].split("。", 1)[1]
-    expect(result).to_contain_text(f"已退卡，应退 ¥{-refund['amount_fen'] / 100:.2f}")
+    expect(result).to_contain_text(f"已退卡，应退 ¥{-refund['amount_fen'] / 100:,.2f}")
     expect(result.locator("[data-test=cancel-explanation]")).to_have_text(f"退款说明：{explanation}")
     assert -refund["amount_fen"] == quote["refund_fen"]  # the quote held
     console.shot("cancelled")

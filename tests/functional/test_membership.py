@@ -879,6 +879,11 @@ class TestFirstUse:
         with clock.frozen(DAY1 + timedelta(days=31)):
             (mine,) = ok(admin.get(f"/v1/members/{other}/cards"))["items"]
         assert (mine["status"], late["valid_until"]) == ("active", "2027-04-30")
+        for _ in range(2):  # the night it starts by itself, its member hears its end, once
+            with clock.frozen(datetime(2027, 4, 1, 1, tzinfo=TZ)):
+                run_job_now(date(2027, 4, 1))
+        started = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-started"]
+        assert [(s["member_id"], s["valid_until"]) for s in started] == [(other, "2027-04-30")]
         with clock.frozen(DAY1 + timedelta(days=31)):
             refused(admin.post(f"/v1/members/{other}/cards/{mine['card_id']}/activation"), 422, "card-not-pausable")
             runs = ok(admin.post("/v1/membership/plans", GOLD_CARD), 201)  # a card that never waited is not opened
