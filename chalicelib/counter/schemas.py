@@ -84,6 +84,8 @@ class CounterCard(Schema):
         default=None, description=f"its first day (a card waiting for its first use, 待开卡: the day it starts by "
         f"itself); {BUSINESS_DATE}")  # fmt: skip
     valid_until: date | None = Field(description=f"its last day; null: lifetime; {BUSINESS_DATE}")
+    paused_until: date | None = Field(
+        default=None, description=f"paused today (停卡): the pause's last day; {BUSINESS_DATE}")  # fmt: skip
     grace_ends_on: date | None = Field(description=f"the last day its benefits outlast it; {BUSINESS_DATE}")
     cancelled_on: date | None = Field(description=f"the day it was cancelled (退卡), if it was; {BUSINESS_DATE}")
     stores: list[str] = Field(

@@ -181,9 +181,10 @@ def cards_at_counter(holdings: Holdings, member_id: str, today: date) -> list[di
     """The member's cards as the counter says them, newest first, from the account the caller read: the plan, its
     state now and its dates, so a cashier tells a lapsed card (续费) from one that never was."""
     cards = sorted(_cards(holdings, member_id).cards.values(), key=lambda card: card.started_on, reverse=True)
-    return [{key: shown[key] for key in ("card_id", "plan_id", "plan_name", "status", "started_on", "valid_until",
-                                         "grace_ends_on", "cancelled_on", "stores")}
-            for shown in (card_json(member_id, card, today) for card in cards)]  # fmt: skip
+    return [{**{key: shown[key] for key in ("card_id", "plan_id", "plan_name", "status", "started_on", "valid_until",
+                                            "grace_ends_on", "cancelled_on", "stores")},
+             "paused_until": next((q.last_day for q in card.pauses if q.first_day <= today <= q.last_day), None)}
+            for card, shown in ((card, card_json(member_id, card, today)) for card in cards)]  # fmt: skip
 
 
 def cards_of(member_id: str, *, for_member: bool = False) -> list[dict[str, Any]]:

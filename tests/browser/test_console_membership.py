@@ -572,6 +572,15 @@ def test_a_card_is_paused_at_the_desk_its_end_moved_the_member_reads_it_and_it_i
     from tests.browser.test_member_pages import open_as
 
     tokens = site.member_tokens(member["phone"])
+    page.goto(f"{site.base}/console/#/counter")  # the till says until when (a walkthrough read 停卡中 alone)
+    page.get_by_label("查找会员").fill(
+        str(send("GET", f"{site.base}/v1/me/code", token=tokens["access_token"])[1]["code"])
+    )
+    page.get_by_role("button", name="搜索").click()
+    expect(page.locator("[data-test=counter-card]", has_text=name)).to_contain_text(f"到期日 {until.isoformat()}")
+    expect(page.locator("[data-test=counter-card]", has_text=name)).to_contain_text("停卡至 ")
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.get_by_role("tab", name="会员卡与权益").click()
     mine = open_as(mobile, site, tokens, "/membership")
     shown = mine.locator("[data-test=my-card]", has_text=name)
     expect(shown.locator("[data-test=card-status]")).to_have_text("停卡中")

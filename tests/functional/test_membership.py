@@ -974,6 +974,8 @@ class TestPauses:
             (mine,) = ok(client.get("/v1/me/cards"))["items"]
             assert mine["status"] == "paused"
             assert mine["pauses"][0]["reason"] == ""  # staff's note is not the member's to read (a review)
+            (at_till,) = ok(desk.get(f"/v1/members/{member_id}/counter"))["cards"]
+            assert at_till["paused_until"] == "2027-03-15"  # the till says until when (a walkthrough read 停卡中 alone)
             uses = f"/v1/members/{member_id}/benefits/pt-session/uses"
             refused(desk.post(uses, {"use_id": "U-1", "store_id": "BJ-001"}), 404, "benefit-not-held")
             history = ok(client.get(f"/v1/me/cards/{card['card_id']}/history"))["items"]
