@@ -634,9 +634,9 @@ def resume(card: Card, pause_id: str, today: date) -> tuple[Card, int]:
     whole = (found.first_day, found.last_day)
     kept = (found.first_day, today - timedelta(days=1)) if today > found.first_day else None
 
-    def regapped(p: Payment) -> Payment:
-        gaps = tuple(kept if gap == whole else gap for gap in p.gaps if gap != whole or kept is not None)
-        return replace(p, gaps=tuple(g for g in gaps if g is not None))
+    def regapped(p: Payment) -> Payment:  # the pause's gap cut to the days it took, or gone with it
+        shortened = (kept,) if kept is not None and whole in p.gaps else ()
+        return replace(p, gaps=tuple(sorted((*(gap for gap in p.gaps if gap != whole), *shortened))))
 
     pauses = tuple(q if q.pause_id != pause_id or kept is None else replace(q, last_day=kept[1])
                    for q in moved.pauses if q.pause_id != pause_id or kept is not None)  # fmt: skip

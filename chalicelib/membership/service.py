@@ -618,7 +618,7 @@ def pause(member_id: str, card_id: str, pause_id: str, first: date | None, days:
             "pause_id": pause_id, "first_day": added.first_day.isoformat(), "last_day": added.last_day.isoformat(),
             "days": added.days, "begins": begins})]  # fmt: skip
 
-    return _card_changed(member_id, card_id, plan_postings, claim, announce)
+    return _card_changed(member_id, card_id, plan_postings, claim, announce, worked)
 
 
 def resume(member_id: str, card_id: str, pause_id: str) -> dict[str, Any]:
@@ -652,7 +652,7 @@ def resume(member_id: str, card_id: str, pause_id: str) -> dict[str, Any]:
         return [_moved_event("membership.card-resumed", member_id, before, after,
                              {"pause_id": pause_id, "days_back": given[0], "withdrawn": withdrawn[0]})]  # fmt: skip
 
-    return _card_changed(member_id, card_id, plan_postings, claim, announce)
+    return _card_changed(member_id, card_id, plan_postings, claim, announce, worked)
 
 
 def _card_changing(
@@ -692,7 +692,7 @@ def activate(member_id: str, card_id: str) -> dict[str, Any]:
         return [_moved_event("membership.card-activated", member_id, before, after,
                              {"started_on": after.started_on.isoformat()})]  # fmt: skip
 
-    return _card_changed(member_id, card_id, plan_postings, claim, announce)
+    return _card_changed(member_id, card_id, plan_postings, claim, announce, worked)
 
 
 def _day_of(day: date | None) -> str:
@@ -721,15 +721,17 @@ def _moved_event(kind: str, member_id: str, before: Card, after: Card, said: dic
 
 def _card_changed(
     member_id: str, card_id: str, plan_postings: Callable[[Holdings], list[Posting]], claim: Claim,
-    announce: Callable[[Answer], list[Event]],
+    announce: Callable[[Answer], list[Event]], worked: list[tuple[Card, Card]],
 ) -> dict[str, Any]:  # fmt: skip
+    """The post of a pause, its end or an opening, answered with the card as it left it (``worked``: the card before
+    and after, as the attempt that committed planned it); a repeat reads the card as it is."""
     try:
         posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "active"},
                                announce=announce)  # fmt: skip
     except HolderUnavailable:
         raise MemberUnavailable(f"No active member {member_id!r}") from None
-    return {**card_json(member_id, card_of(member_id, card_id), clock.business_today()),
-            "duplicate": posted.duplicate}  # fmt: skip
+    card = card_of(member_id, card_id) if posted.duplicate else worked[0][1]
+    return {**card_json(member_id, card, clock.business_today()), "duplicate": posted.duplicate}
 
 
 # --- cancelling -------------------------------------------------------------------------------------------------

