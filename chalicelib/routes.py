@@ -124,6 +124,7 @@ ROUTES = (
     Route("/v1/members/{member_id}/cards/{card_id}/activation", "POST", "activate_card", "chalicelib.membership.api"),
     Route("/v1/members/{member_id}/cards/{card_id}/cancellation", "POST", "cancel_card", "chalicelib.membership.api"),
     Route("/v1/members/{member_id}/cards/{card_id}/cancellation-quote", "GET", "quote_cancellation", "chalicelib.membership.api"),
+    Route("/v1/members/{member_id}/cards/{card_id}/extensions", "POST", "extend_card", "chalicelib.membership.api"),
     Route("/v1/members/{member_id}/cards/{card_id}/history", "GET", "card_history", "chalicelib.membership.api"),
     Route("/v1/members/{member_id}/cards/{card_id}/pauses", "POST", "pause_card", "chalicelib.membership.api"),
     Route("/v1/members/{member_id}/cards/{card_id}/pauses/{pause_id}", "DELETE", "resume_card", "chalicelib.membership.api"),

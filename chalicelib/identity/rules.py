@@ -77,6 +77,7 @@ class Permission(StrEnum):
     BENEFITS_USE = "benefits:use"
     MEMBERSHIP_SELL = "membership:sell"
     MEMBERSHIP_PAUSE = "membership:pause"
+    MEMBERSHIP_EXTEND = "membership:extend"
     AGREEMENTS_PUBLISH = "agreements:publish"
 
 
@@ -113,6 +114,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {P.REPORTS_MONEY}  # their stores' amounts in the reports (a tea chain's manager read — beside 门店流水's);
         # the liability stays the whole chain's, which staff scoped to stores never read
         | {P.MEMBERSHIP_PAUSE}  # 停卡/复卡 at the desk, for any member of the chain (a gym member travels)
+        | {P.MEMBERSHIP_EXTEND}  # 延期: days given after a card's end (a pack's lessons left, a complaint)
         | {P.MEMBERSHIP_CANCEL}  # a card their stores sold (an education centre's manager sent each refund to head
         # office); a payment another store took is refunded there (403 card-refund-elsewhere)
     ),
@@ -124,7 +126,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _CASHIER
         | _FEEDBACK
         | {P.MEMBERS_WRITE, P.MEMBERS_ERASE, P.PII_READ, P.POINTS_ADJUST, P.TIERS_OVERRIDE}
-        | {P.MEMBERSHIP_CANCEL, P.MEMBERSHIP_PAUSE, P.WALLET_REFUND, P.MALL_REFUND, P.PURCHASES_REFUND}
+        | {P.MEMBERSHIP_CANCEL, P.MEMBERSHIP_PAUSE, P.MEMBERSHIP_EXTEND, P.WALLET_REFUND, P.MALL_REFUND}
+        | {P.PURCHASES_REFUND}
     ),
     Role.FINANCE: frozenset(_FINANCE),
     Role.ADMIN: frozenset(Permission),
@@ -184,6 +187,7 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.BENEFITS_USE: ("核销会员权益", "Record benefit uses at the counter"),
     P.MEMBERSHIP_SELL: ("柜台开卡续卡", "Sell and renew membership cards at the counter"),
     P.MEMBERSHIP_PAUSE: ("会员卡停卡复卡", "Pause and resume membership cards"),
+    P.MEMBERSHIP_EXTEND: ("会员卡延期", "Extend membership cards (days given)"),
     P.AGREEMENTS_PUBLISH: ("发布会员协议与隐私政策", "Publish the membership agreement and privacy policy"),
 }
 

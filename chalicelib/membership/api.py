@@ -20,6 +20,7 @@ from chalicelib.membership.schemas import (
     CancellationQuote,
     CardCancellation,
     CardChanged,
+    CardExtension,
     CardHistory,
     CardList,
     CardOut,
@@ -61,6 +62,7 @@ USE = Staff(Permission.BENEFITS_USE, serves=True)
 CANCEL = Staff(Permission.MEMBERSHIP_CANCEL, serves=True)
 SELL = Staff(Permission.MEMBERSHIP_SELL, serves=True)
 PAUSE = Staff(Permission.MEMBERSHIP_PAUSE, serves=True)
+EXTEND = Staff(Permission.MEMBERSHIP_EXTEND, serves=True)
 JOURNAL = Staff(Permission.SALES_JOURNAL)  # who close a store's day: its managers, finance, admins
 
 
@@ -321,6 +323,27 @@ def resume_card(ctx: RequestContext, member_id: str, card_id: str, pause_id: str
     Errors: 404 `card-not-found`; 422 `card-not-pausable` for a pause over or unknown; 404 `member-unavailable`."""
     answer = service.resume(reachable(ctx.caller, member_id), card_id, pause_id)
     return Reply(CardChanged.model_validate(answer))
+
+
+@endpoint("/v1/members/{member_id}/cards/{card_id}/extensions", "POST", tag="membership", access=EXTEND,
+          summary="Extend a card (延期): days given after its end, nothing paid", body=CardExtension,
+          response=CardChanged, errors=(NotFound, service.CardNotFound, service.CardNotExtendable,
+                                        service.MemberUnavailable, Conflict))  # fmt: skip
+def extend_card(ctx: RequestContext, member_id: str, card_id: str) -> Reply:
+    """延期 at the desk, for any member of the chain: `days` days given after the card's end (a class pack's lessons
+    left at its end, an injury, a complaint), counted in the term before them, so its counted uses left are used then
+    and none are given again. A card in grace runs on from its end; a lapsed card not bought again is revived from
+    today. Nothing is paid: the liability and a pro-rata refund read the days paid for as before (a fee, where one is
+    charged, is taken at the till as a sale). Once per `extension_id` (a repeat answers the card as it is,
+    `duplicate: true`; the id again with other content: 409). The member is texted (延期通知) and the card's history
+    says it (the reason typed is staff's to read). Staff scoped to stores extend any member's card: the history and
+    the audit log say who.
+
+    Errors: 404 `card-not-found`; 422 `card-not-extendable` saying why (a lifetime, cancelled or waiting card, a free
+    trial, an automatic renewal announced); 404 `member-unavailable` for a frozen member."""
+    body: CardExtension = ctx.body
+    answer = service.prolong(reachable(ctx.caller, member_id), card_id, body.extension_id, body.days, body.reason)
+    return Reply(CardChanged.model_validate(answer), status=200 if answer["duplicate"] else 201)
 
 
 @endpoint("/v1/members/{member_id}/cards/{card_id}/activation", "POST", summary="Open a card at the first visit (开卡)",

@@ -400,12 +400,13 @@ class Card:
     def paid_terms(self) -> tuple[tuple[date, date | None], ...]:
         """The terms this cycle's payments paid for (a purchase, each renewal): what a quota counted per ``term``
         counts in. A free trial's days count in the term paid right after them, so a trial gives no quota of its own
-        beside the first paid term's; a trial not followed by a payment is a term alone."""
+        beside the first paid term's; a trial not followed by a payment is a term alone. Days given (延期) count in
+        the term before them: its classes left are used then, none are given again."""
         terms: list[tuple[date, date | None]] = []
         after_trial = False
         for p in sorted((p for p in self.payments if not p.settled), key=lambda p: p.first_day):
-            if after_trial and terms:
-                terms[-1] = (terms[-1][0], p.last_day)  # the trial's days and this payment's: one term
+            if (after_trial or p.kind == EXTENSION) and terms:
+                terms[-1] = (terms[-1][0], p.last_day)  # the trial's days and this payment's, or days given: one term
             else:
                 terms.append((p.first_day, p.last_day))
             after_trial = p.kind == "trial"
@@ -528,6 +529,7 @@ class NotPausable(Exception):
         self.why = why
 
 
+EXTENSION = "extension"  # the kind (and method) of the payment of nothing that records days given (延期)
 PAUSE_AHEAD_DAYS = 30  # a pause may be arranged to begin up to a month ahead (the trip planned)
 
 
@@ -641,6 +643,36 @@ def resume(card: Card, pause_id: str, today: date) -> tuple[Card, int]:
     pauses = tuple(q if q.pause_id != pause_id or kept is None else replace(q, last_day=kept[1])
                    for q in moved.pauses if q.pause_id != pause_id or kept is not None)  # fmt: skip
     return replace(moved, payments=tuple(regapped(p) for p in moved.payments), pauses=pauses), back.days
+
+
+EXTENSION_DAYS = 366  # the most days one extension gives
+
+
+def prolong(card: Card, extension_id: str, days: int, given_at: str, today: date) -> Card:
+    """延期: ``days`` days given after the card's end, as staff decide (a class pack's lessons left at its end, an
+    injury, a goodwill gesture): a payment of nothing records them, counted in the term before it, so its counted
+    uses left are used then and none are given again, and a pro-rata refund and the liability read the days paid for
+    as before. A card in grace runs on from its end; a lapsed one not bought again is revived from today. Not a
+    lifetime card, a cancelled one, one waiting for its first visit, a free trial, nor a card whose automatic renewal
+    is announced (the charge announced would be refused)."""
+    status = card.status(today)
+    if card.cancelled_on is not None:
+        raise NotPausable("ended", "the card is cancelled")
+    if card.valid_until is None:
+        raise NotPausable("lifetime", "a lifetime card has no end to move")
+    if status == "pending":
+        raise NotPausable("pending", "the card waits for its first visit: open it (开卡) first")
+    if card.on_trial(today):
+        raise NotPausable("trial", "a free trial is not extended: sell the card instead")
+    if card.auto_renew and notice_sent_on(card) is not None:
+        raise NotPausable("renewal-notice", "its automatic renewal is announced: extend it once renewed, or turn "
+                          "automatic renewal off first")  # fmt: skip
+    if not 1 <= days <= EXTENSION_DAYS:
+        raise NotPausable("days", f"an extension gives 1 to {EXTENSION_DAYS} days")
+    first = today if status == "lapsed" else card.valid_until + timedelta(days=1)
+    last = first + timedelta(days=days - 1)
+    given = Payment(extension_id, EXTENSION, 0, first, last, given_at, method=EXTENSION)
+    return replace(card, valid_until=last, payments=(*card.payments, given), lapsed_on=None)
 
 
 def notice_sent_on(card: Card) -> date | None:
@@ -1028,7 +1060,10 @@ def notices_due(card: Card, today: date) -> list[str]:
     if card.cancelled_on is not None or card.valid_until is None:
         return []
     end = card.valid_until
-    begun = max((p.first_day for p in card.payments if not p.settled and p.first_day <= end), default=card.started_on)
+    begun = max(
+        (p.first_day for p in card.payments if not p.settled and p.first_day <= end and p.kind != EXTENSION),
+        default=card.started_on,
+    )  # days given (延期) lengthen the term they follow: its reminders stand
     due: list[str] = []
     for days in REMINDER_DAYS:
         on = end - timedelta(days=days)

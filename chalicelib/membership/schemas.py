@@ -449,6 +449,19 @@ class CardPause(Input):
     reason: Reason = Field(description="why, as the member said it (an injury, a trip); staff read it on the history")
 
 
+class CardExtension(Input):
+    """延期: days given after a card's end (a lapsed card revived from today), nothing paid."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"extension_id": "EX-20270310-0001", "days": 30,
+                                                               "reason": "课时未用完，寒假延期"}]})  # fmt: skip
+
+    extension_id: Id = Field(description="the caller's id for this extension: once per id")
+    days: int = Field(ge=1, le=366, description="how many days it gives, after the card's end (from today for a "
+                      "lapsed card)")  # fmt: skip
+    reason: Reason = Field(description="why (the member's lessons left, an injury, a complaint); staff read it on the "
+                           "history, the member reads the days and the new end")  # fmt: skip
+
+
 class CardCancellation(Input):
     """Cancel a card now (退卡), refunded by its plan's policy."""
 
@@ -466,7 +479,9 @@ class PaymentOut(Schema):
     """A payment that made or extended a card."""
 
     payment_id: str = Field(description="the payment's id")
-    kind: str = Field(description="purchase, renewal, auto-renewal or trial")
+    kind: str = Field(
+        description="purchase, renewal, auto-renewal, trial, or extension (days given: 延期, nothing paid)"
+    )
     amount_fen: int = Field(description=f"what was paid; {FEN}")
     first_day: date = Field(description=f"the first day it paid for; {BUSINESS_DATE}")
     last_day: date | None = Field(description=f"the last day it paid for; null: lifetime; {BUSINESS_DATE}")
@@ -474,7 +489,7 @@ class PaymentOut(Schema):
     refunded_fen: int = Field(description=f"what of it a cancellation refunded; {FEN}")
     method: str = Field(
         description="how it was paid: wallet (stored value), partner:<partner id>, counter[:<how>] (taken at the "
-        "counter: cash, wechat_pay …), or trial"
+        "counter: cash, wechat_pay …), trial, or extension (days given by staff)"
     )
     settled: bool = Field(
         default=False, description="closed by a cancellation: its refunded part went back, the rest was kept for good"

@@ -656,17 +656,57 @@ def resume(member_id: str, card_id: str, pause_id: str) -> dict[str, Any]:
 
 
 def _card_changing(
-    holdings: Holdings, member_id: str, card_id: str, change: Callable[[Card, date], Changed]
+    holdings: Holdings, member_id: str, card_id: str, change: Callable[[Card, date], Changed],
+    refused_as: type[CardNotPausable] | None = None,
 ) -> tuple[Card, Changed]:  # fmt: skip
     """The member's card (404 ``card-not-found``) and what ``change`` makes of it today (a pause, its end, its
-    opening), a refusal said as 422 ``card-not-pausable``."""
+    opening, an extension), a refusal said as 422 ``card-not-pausable`` (or ``refused_as``)."""
     card = _cards(holdings, member_id).cards.get(card_id)
     if card is None:
         raise CardNotFound(f"No card {card_id!r} for this member")
     try:
         return card, change(card, clock.business_today())
     except rules.NotPausable as refused:  # a day out of its window is said on the day (a review: on `days`)
-        raise CardNotPausable(str(refused), "first_day" if refused.why == "when" else "days") from None
+        raise (refused_as or CardNotPausable)(str(refused), "first_day" if refused.why == "when" else "days") from None
+
+
+# --- extending (延期) ---------------------------------------------------------------------------------------------
+
+
+class CardNotExtendable(CardNotPausable):
+    slug, title = "card-not-extendable", "The card cannot be extended"
+
+
+def prolong(member_id: str, card_id: str, extension_id: str, days: int, reason: str) -> dict[str, Any]:
+    """延期: ``days`` days given after the card's end (a lapsed card revived from today), once per extension id (the
+    same id with other content: 409); 422 ``card-not-extendable`` saying why not. Nothing is paid, so the liability
+    and a pro-rata refund read the days paid for as before; the member reads the days and the new end, not the
+    reason staff typed."""
+    content = {"card_id": card_id, "days": days, "reason": reason}
+    claim = Claim.of(f"membership-extension|{member_id}|{extension_id}", content,
+                     conflict=Conflict("This extension id was used before for another extension"))  # fmt: skip
+    worked: list[tuple[Card, Card]] = []
+
+    def plan_postings(holdings: Holdings) -> list[Posting]:
+        card, after = _card_changing(holdings, member_id, card_id, lambda card, today: rules.prolong(
+            card, extension_id, days, clock.iso(clock.now()), today), CardNotExtendable)  # fmt: skip
+        worked[:] = [(card, after)]
+        until = _day_of(after.valid_until)
+        said = Phrase(f"延期 {days} 天，有效期至 {until}", f"Extended by {days} days, valid until {until}")
+        detail = {"card": after.to_json(), "member_reason": str(said), "member_reason_en": said.en}
+        return [Posting(member_id, MEMBERSHIP, 0, "extension", Source("extension", extension_id),
+                        Phrase(f"{said}：{reason}", f"{said.en}: {reason}"), detail, kept=True)]  # fmt: skip
+
+    def announce(answer: Answer) -> list[Event]:
+        before, after = worked[0]
+        return [new_event("membership.card-extended", f"member/{member_id}", {
+            "member_id": member_id, "card_id": card_id, "plan_id": after.plan_id, "extension_id": extension_id,
+            "plan_name": plan_store.document(after.plan_id)["name"], "days": days,
+            "valid_until": _day_of(after.valid_until), "was_valid_until": _day_of(before.valid_until),
+            "revived": before.status(clock.business_today()) == "lapsed",
+        })]  # fmt: skip
+
+    return _card_changed(member_id, card_id, plan_postings, claim, announce, worked)
 
 
 def activate(member_id: str, card_id: str) -> dict[str, Any]:

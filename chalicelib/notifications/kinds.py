@@ -364,6 +364,14 @@ KINDS: dict[str, Kind] = {
             description="a paused card resumed early (复卡), with its end",
         ),
         _kind(
+            "membership-extended",
+            S,
+            NOW,
+            ("会员卡延期通知", "您的{plan}已延期{days}天，有效期至{valid_until}。"),
+            ("Membership extended", "Your {plan} is extended by {days} days and now ends on {valid_until}."),
+            description="days given after a paid card's end by staff (延期), with its new end",
+        ),
+        _kind(
             "benefit-used",
             S,
             NOW,

@@ -277,6 +277,11 @@ def _card_resumed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "membership-resumed", f"{p['card_id']}:{p['pause_id']}:resumed", variables)]
 
 
+def _card_extended(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    variables = {"plan": p["plan_name"], "days": p["days"], "valid_until": p["valid_until"]}
+    return [Notice(p["member_id"], "membership-extended", f"{p['card_id']}:{p['extension_id']}", variables)]
+
+
 def _benefit_used(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     """消课提醒: each use recorded at the counter, with what is left, so a member hears of one they never made; not a
     use of no number (不限次: a gym's entry, texted at every visit, alarmed its members and cost the chain)."""
@@ -326,6 +331,7 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "membership.card-activated": _card_activated,
     "membership.card-started": _card_activated,  # started by itself on its last waiting day: its end, said alike
     "membership.card-resumed": _card_resumed,
+    "membership.card-extended": _card_extended,
     "membership.benefit-used": _benefit_used,
     "membership.benefit-use-reversed": _benefit_use_reversed,
     "activity.recorded": _birthday_gift,

@@ -51,7 +51,7 @@ QUEUES: tuple[QueueSpec, ...] = (
                            "membership.card-expiring", "membership.renewal-notice", "membership.card-lapsed",
                            "membership.card-cancelled", "membership.benefit-used", "membership.benefit-use-reversed",
                            "membership.card-paused", "membership.card-resumed", "membership.card-activated",
-                           "membership.card-started", "activity.recorded")),
+                           "membership.card-started", "membership.card-extended", "activity.recorded")),
     QueueSpec("login-codes", "login_code_events", subscribes_to_events=True, visibility_timeout=30,
               event_types=("notification.code-requested",)),
     QueueSpec("points", "points_events", subscribes_to_events=True,

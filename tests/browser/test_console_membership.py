@@ -643,3 +643,62 @@ def test_a_card_sold_ahead_is_opened_at_the_till_on_the_first_visit_and_used_at_
     (opened,) = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
     assert opened["status"] == "active"
     assert opened["started_on"] < waiting["started_on"]  # today, not the day it would have started by itself
+
+
+def test_a_card_is_extended_at_the_desk_told_its_new_end_first_and_the_member_reads_the_days_given(
+    site: Site, console: Screens, mobile: Screens
+) -> None:
+    """延期 (an education chain: a pack's lessons left at its end): an administrator gives a member's card 30 days,
+    told first that nothing is charged and the term's lessons carry on, and the new end; the card list says it, the
+    history reads 延期 with the staff's reason, and the member's pages show the new end and the days given, without
+    the reason."""
+    name = f"美术课时包·{secrets.token_hex(2)}"
+    page, dialog = plan_form(console, site, name)
+    dialog.get_by_label("价格（元）").fill("2400")
+    page.locator("[data-test=plan-save]").click()
+    page.get_by_text(f"已创建会员卡方案 {name}").wait_for()
+    made = plan_named(site, name)
+    member = new_member(site, "延期会员")
+    card = card_paid(site, member["member_id"], made)
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.get_by_role("tab", name="会员卡与权益").click()
+    page.locator(f"[data-test=extend-{card['card_id']}]").click()
+    asked = page.get_by_role("dialog", name=f"延期：{name}")
+    expect(asked.locator("[data-test=extend-note]")).to_contain_text("不收费，不计入会员卡预收")
+    asked.get_by_label("延期天数").fill("30")
+    asked.get_by_label("延期天数").press("Tab")
+    asked.locator("[data-test=extend-confirm]").click()  # no reason yet: refused on its field, nothing sent
+    expect(asked.locator(".el-form-item__error")).to_have_count(1)
+    asked.get_by_label("延期原因").fill("寒假课时未用完")
+    asked.get_by_label("延期原因").press("Tab")
+    until = date.fromisoformat(card["valid_until"]) + timedelta(days=30)
+    expect(asked.locator("[data-test=extend-until]")).to_have_text(
+        f"有效期由 {card['valid_until']} 延至 {until.isoformat()}"
+    )
+    assert unlabelled_inputs(page) == []
+    console.shot("extend-dialog")
+    asked.locator("[data-test=extend-confirm]").click()
+    page.get_by_text(f"已延期：{name} 有效期至 {until.isoformat()}").wait_for()
+    row = page.locator("[data-test=card-rows] tr", has_text=name)
+    expect(row.locator("[data-test=card-valid-until]")).to_have_text(until.isoformat())
+    expect(row.locator("[data-test=card-payments]")).to_have_text("1 笔付款")  # the days given are no payment
+    row.locator(f"[data-test=history-{card['card_id']}]").click()
+    history = page.locator("[data-test=card-history]")
+    expect(history.locator("tr", has_text="延期")).to_contain_text(
+        f"延期 30 天，有效期至 {until.isoformat()}：寒假课时未用完"
+    )
+    settle(page)
+    console.shot("card-extended")
+    (held,) = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
+    assert ([p["kind"] for p in held["payments"]], held["paid_fen"]) == (["purchase", "extension"], made["price_fen"])
+
+    from tests.browser.test_member_pages import open_as
+
+    mine = open_as(mobile, site, site.member_tokens(member["phone"]), "/membership")
+    shown = mine.locator("[data-test=my-card]", has_text=name)
+    expect(shown.locator("[data-test=card-until]")).to_contain_text(until.strftime("%Y/%m/%d"))
+    shown.locator("[data-test=card-history]").click()
+    sheet = mine.locator("[data-test=card-history-sheet]")
+    expect(sheet).to_contain_text(f"延期 30 天，有效期至 {until.isoformat()}")
+    expect(sheet).not_to_contain_text("寒假课时未用完")  # staff's note
+    mobile.shot("card-extended-on-member-pages")

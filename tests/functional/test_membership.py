@@ -997,6 +997,73 @@ class TestPauses:
         balances_add_up(member_id)
 
 
+class TestExtensions:
+    """延期 (an education chain: a term's pack of lessons ends with lessons left; a gym member's complaint)."""
+
+    def test_a_lapsed_pack_is_extended_once_its_lessons_left_usable_and_none_given_again(
+        self, aws, api, partner, member
+    ):  # fmt: skip
+        member_id, client = member
+        pack = {**GOLD_CARD, "name": "美术12课时包", "term": {"months": 3}, "price_fen": 240_000, "auto_renew": False,
+                "trial_days": 0, "grace_days": 0, "refund": {"kind": "unused"},
+                "benefits": [{"benefit_id": "art", "name": "美术课", "kind": "quota", "quota": 12, "period": "term",
+                              "value_fen": 20_000}]}  # fmt: skip
+        plan = ok(api.post("/v1/membership/plans", pack), 201)
+        lifetime = {**pack, "name": "终身卡", "term": "lifetime", "refund": {"kind": "none"},
+                    "benefits": [GOLD_CARD["benefits"][2]]}  # fmt: skip
+        forever = ok(api.post("/v1/membership/plans", lifetime), 201)
+        uses = f"/v1/members/{member_id}/benefits/art/uses"
+        desk = Staff(api, ["store_manager"], stores=("BJ-001",))  # any member of the chain
+        head = Staff(api, ["admin"])
+        with clock.frozen(DAY1):
+            card = ok(paid(api, partner, member_id, plan["plan_id"], "P-1", amount=240_000))  # to 31 May
+            life = ok(paid(api, partner, member_id, forever["plan_id"], "P-2", amount=240_000))
+            for n in range(3):
+                ok(desk.post(uses, {"use_id": f"U-{n}", "store_id": "BJ-001"}), 201)
+        lapsed_on = date(2027, 6, 1)
+        with clock.frozen(datetime.combine(lapsed_on, datetime.min.time(), TZ) + timedelta(hours=1)):
+            run_job_now(lapsed_on)
+        extensions = f"/v1/members/{member_id}/cards/{card['card_id']}/extensions"
+        body = {"extension_id": "EX-1", "days": 30, "reason": "暑假前课时未用完"}
+        with clock.frozen(datetime(2027, 6, 10, 10, tzinfo=TZ)):
+            quote = ok(head.get(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation-quote"))
+            refused(desk.post(uses, {"use_id": "U-late", "store_id": "BJ-001"}), 404, "benefit-not-held")
+            books = ("ledger-accounts", "ledger-entries", "ledger-claims")
+            before = [item_counts()[table] for table in books]
+            refused(Staff(api, ["cashier"]).post(extensions, body), 403, "forbidden")
+            refused(desk.post(f"/v1/members/{member_id}/cards/{life['card_id']}/extensions", body), 422,
+                    "card-not-extendable")  # a lifetime card has no end  # fmt: skip
+            refused(desk.post(extensions, {**body, "days": 0}), 422, "validation-failed")
+            assert [item_counts()[table] for table in books] == before  # nothing written
+            done = ok(desk.post(extensions, body), 201)
+            again = ok(desk.post(extensions, body), 200)
+            refused(desk.post(extensions, {**body, "days": 40}), 409, "conflict")  # the id again, other content
+            answers = [ok(desk.post(uses, {"use_id": f"V-{n}", "store_id": "BJ-001"}), 201) for n in range(9)]
+            refused(desk.post(uses, {"use_id": "V-9", "store_id": "BJ-001"}), 409, "quota-exhausted")  # none again
+            after = ok(head.get(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation-quote"))
+            mine = ok(client.get(f"/v1/me/cards/{card['card_id']}/history"))["items"]
+            staff_reads = ok(desk.get(f"/v1/members/{member_id}/cards/{card['card_id']}/history"))["items"]
+        assert (done["status"], done["valid_until"], again["duplicate"]) == ("active", "2027-07-09", True)
+        assert [p["kind"] for p in done["payments"]] == ["purchase", "extension"]
+        assert (done["payments"][1]["amount_fen"], done["paid_fen"]) == (0, 240_000)  # nothing paid
+        assert [a["remaining"] for a in answers][-1] == 0  # the 9 lessons left, then none
+        assert (quote["refund_fen"], after["refund_fen"]) == (9 * 20_000, 0)  # the lessons left were the member's
+        assert [h["reason"] for h in mine if h["kind"] == "extension"] == ["延期 30 天，有效期至 2027-07-09"]
+        assert [h["reason"] for h in staff_reads if h["kind"] == "extension"] == [
+            "延期 30 天，有效期至 2027-07-09：暑假前课时未用完"]  # fmt: skip
+        reminded = date(2027, 7, 2)  # 7 days before the new end: the account was filed for it again
+        with clock.frozen(datetime.combine(reminded, datetime.min.time(), TZ) + timedelta(hours=1)):
+            run_job_now(reminded)
+            for _ in range(3):
+                deliver(aws, "notifications")
+        from chalicelib.notifications.records import MessageRecord
+
+        texts = {m.kind: m for m in MessageRecord.by_member.query(member_id) if m.kind.startswith("membership")}
+        assert "已延期30天，有效期至2027年7月9日" in texts["membership-extended"].text
+        assert "2027年7月9日" in texts["membership-expiring"].text
+        balances_add_up(member_id)
+
+
 class TestCancellation:
     def test_a_member_holding_a_refundable_card_is_erased_only_once_it_is_cancelled(
         self, api, admin, partner, plan_id, member

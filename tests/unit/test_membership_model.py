@@ -20,6 +20,7 @@ from chalicelib.membership import rules
 from chalicelib.membership.book import MEMBERSHIP, USES, MembershipBook, UsesBook
 from chalicelib.membership.rules import (
     Card,
+    NotPausable,
     NotRenewable,
     Payment,
     Plan,
@@ -185,6 +186,33 @@ class CardModel(RuleBasedStateMachine):
                                   refund.explanation, {"card": after.to_json()}, kept=True)])  # fmt: skip
         self.refunded += refund.amount_fen
         assert self.card_of(plan_id).status(self.today) == "cancelled"
+
+    @rule(plan_id=st.sampled_from(sorted(PLANS)), days=st.integers(1, 30))
+    def give_days(self, plan_id: str, days: int) -> None:
+        """延期: days given after the end (a lapsed card revived), nothing paid: a refund reads as before."""
+        card = self.card_of(plan_id)
+        if card is None:
+            return
+        self.payments += 1
+        given_id, status = f"x{self.payments}", card.status(self.today)
+        why = "ended" if status == "cancelled" else "trial" if card.on_trial(self.today) else None
+        if why is not None:  # a cancelled card, a free trial: refused, and only they
+            with pytest.raises(NotPausable) as refused:
+                rules.prolong(card, given_id, days, "t", self.today)
+            assert refused.value.why == why
+            return
+        after = rules.prolong(card, given_id, days, "t", self.today)
+        self.twins[plan_id] = rules.prolong(self.twins[plan_id], given_id, days, "t", self.today)
+        plan, used = PLANS[plan_id], self.used_value(plan_id)
+        assert rules.refund_for(after, plan.refund, self.today, used) == rules.refund_for(
+            card, plan.refund, self.today, used)  # fmt: skip
+        assert len(after.paid_terms) == len(card.paid_terms)  # no term of its own: no quota given again
+        if status == "lapsed":
+            assert (after.valid_until, after.status(self.today)) == (self.today + timedelta(days=days - 1), "active")
+        else:
+            assert after.valid_until == card.valid_until + timedelta(days=days)
+        self.ledger.post([Posting(MEMBER, MEMBERSHIP, 0, "extension", Source("extension", given_id), "",
+                                  {"card": after.to_json()}, kept=True)])  # fmt: skip
 
     # --- what always holds ------------------------------------------------------------------------------------
 

@@ -33,6 +33,9 @@ export const sellCard = (memberId, body) => api.post(`/members/${path(memberId)}
 /** 停卡 (`membership:pause`): `{pause_id, first_day, days, reason}`, once per `pause_id`; answers the card, its end moved. */
 export const pauseCard = (memberId, cardId, body) => api.post(`/members/${path(memberId)}/cards/${path(cardId)}/pauses`, body)
 
+/** 延期 (`membership:extend`): days given after the card's end (a lapsed card from today); answers the card. */
+export const extendCard = (memberId, cardId, body) => api.post(`/members/${path(memberId)}/cards/${path(cardId)}/extensions`, body)
+
 /** 开卡 at the first visit (`benefits:use`): a card sold to start at its first use starts today; answers the card. */
 export const activateCard = (memberId, cardId) => api.post(`/members/${path(memberId)}/cards/${path(cardId)}/activation`)
 

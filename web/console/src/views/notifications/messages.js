@@ -50,7 +50,7 @@ export default {
         'coupon-issued': '优惠券到账', 'coupon-gift': '员工赠券（营销）', 'coupon-expiring': '优惠券即将过期', 'mall-order-shipped': '商城订单发货',
         'mall-order-ready': '商城订单待自提', announcement: '营销消息', 'birthday-gift': '生日礼',
         'membership-card-paid': '会员卡开通', 'membership-expiring': '会员卡即将到期', 'membership-renewal-notice': '自动续费提醒',
-        'membership-lapsed': '会员卡已过期', 'membership-cancelled': '会员卡退卡', 'membership-paused': '会员卡停卡', 'membership-resumed': '会员卡复卡', 'membership-card-waiting': '会员卡待开卡', 'membership-activated': '会员卡开卡',
+        'membership-lapsed': '会员卡已过期', 'membership-cancelled': '会员卡退卡', 'membership-paused': '会员卡停卡', 'membership-resumed': '会员卡复卡', 'membership-card-waiting': '会员卡待开卡', 'membership-activated': '会员卡开卡', 'membership-extended': '会员卡延期',
         'benefit-used': '权益使用提醒（消课提醒）', 'benefit-use-reversed': '权益使用已撤销', 'coupon-transferred': '转赠的券已被领取',
       },
       kindDescriptions: {
@@ -62,7 +62,7 @@ export default {
         'coupon-expiring': '3 天内将过期的优惠券', 'mall-order-shipped': '积分商城订单已发货', 'mall-order-ready': '积分商城订单可到店自提',
         'membership-card-paid': '付费会员卡开通、续费或开始试用', 'membership-expiring': '付费会员卡 7 天后到期，1 天前再提醒一次',
         'membership-renewal-notice': '一周后自动续费（最早在本通知 5 天后扣款）', 'membership-lapsed': '付费会员卡过宽限期后失效',
-        'birthday-gift': '会员生日月发放的生日礼，每年一次', 'membership-cancelled': '付费会员卡退卡及退款（退往何处）', 'membership-paused': '门店为会员停卡，告知停卡期间和顺延后的到期日', 'membership-card-waiting': '首次到店开卡的会员卡已购买，告知最迟自动开卡日', 'membership-activated': '收银台为会员开卡，告知有效期', 'membership-resumed': '提前结束停卡（复卡），告知新的到期日', announcement: '员工发给会员的营销消息',
+        'birthday-gift': '会员生日月发放的生日礼，每年一次', 'membership-cancelled': '付费会员卡退卡及退款（退往何处）', 'membership-paused': '门店为会员停卡，告知停卡期间和顺延后的到期日', 'membership-card-waiting': '首次到店开卡的会员卡已购买，告知最迟自动开卡日', 'membership-activated': '收银台为会员开卡，告知有效期', 'membership-resumed': '提前结束停卡（复卡），告知新的到期日', 'membership-extended': '门店为会员卡延期，告知延期天数和新的到期日', announcement: '员工发给会员的营销消息',
         'benefit-used': '在门店使用一次计次权益，并告知本期剩余次数', 'benefit-use-reversed': '门店撤销一次计次权益的使用，次数退回，并告知现有次数', 'coupon-transferred': '会员转赠的优惠券被好友领取',
       },
       statuses: {
@@ -209,7 +209,7 @@ export default {
         'coupon-issued': 'Coupon received', 'coupon-gift': 'Coupon given by staff (marketing)', 'coupon-expiring': 'Coupon expiring', 'mall-order-shipped': 'Mall order shipped',
         'mall-order-ready': 'Mall order ready', announcement: 'Marketing message', 'birthday-gift': 'Birthday gift',
         'membership-card-paid': 'Membership started', 'membership-expiring': 'Membership ending', 'membership-renewal-notice': 'Renewal notice',
-        'membership-lapsed': 'Membership lapsed', 'membership-cancelled': 'Membership cancelled', 'membership-paused': 'Membership paused', 'membership-resumed': 'Membership resumed', 'membership-card-waiting': 'Membership bought, to open', 'membership-activated': 'Membership opened',
+        'membership-lapsed': 'Membership lapsed', 'membership-cancelled': 'Membership cancelled', 'membership-paused': 'Membership paused', 'membership-resumed': 'Membership resumed', 'membership-card-waiting': 'Membership bought, to open', 'membership-activated': 'Membership opened', 'membership-extended': 'Membership extended',
         'benefit-used': 'Benefit used', 'benefit-use-reversed': 'Benefit use taken back', 'coupon-transferred': 'Coupon taken by a friend',
       },
       statuses: {
