@@ -52,3 +52,8 @@ export async function askPlatformDay(base = '/v1') {
     // the device's day serves
   }
 }
+
+/** The day `n` days after `day` (YYYY-MM-DD; before it when `n` is negative), as the platform counts days. */
+export function daysAfter(day, n) {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10)
+}

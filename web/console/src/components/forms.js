@@ -5,11 +5,11 @@
 import { ElMessageBox } from 'element-plus'
 import { computed, reactive, ref, shallowRef } from 'vue'
 import { businessStamp } from '@shared/businessday'
-import { ApiError, yuan } from '@shared/session'
+import { ApiError, idempotencyKey, yuan } from '@shared/session'
 import { allStores } from '../api/stores'
 import { i18n } from '../i18n'
 
-export { businessToday } from '@shared/businessday' // the platform's day (a test clock moves it)
+export { businessToday, daysAfter } from '@shared/businessday' // the platform's day (a test clock moves it)
 
 const t = (key, values) => i18n.global.t(key, values)
 
@@ -67,6 +67,40 @@ export function useServerErrors() {
       return Object.keys(errors).length > 0
     },
   }
+}
+
+/**
+ * A dialog's request made once per opening: `reset()` on opening takes a new idempotency id (`<prefix>-…`), kept
+ * across retries of a request whose answer was lost and renewed after a refusal (nothing was done);
+ * `submit(formRef, send)` validates the form, calls `send(id)` and answers its answer, or null with the refusal put
+ * on its fields (`server.errors`) or said in `error`; `busy` meanwhile.
+ */
+export function useOnceSubmit(prefix) {
+  const busy = ref(false)
+  const error = ref('')
+  const server = useServerErrors()
+  let id = ''
+  const renew = () => (id = `${prefix}-${idempotencyKey()}`)
+  function reset() {
+    error.value = ''
+    server.clear()
+    renew()
+  }
+  async function submit(formRef, send) {
+    if (!(await formRef.value.validate().catch(() => false))) return null
+    busy.value = true
+    error.value = ''
+    try {
+      return await send(id)
+    } catch (e) {
+      if (e.status && e.status < 500) renew()
+      if (!server.take(e)) error.value = explain(e)
+      return null
+    } finally {
+      busy.value = false
+    }
+  }
+  return { busy, error, server, reset, submit }
 }
 
 /**
