@@ -650,11 +650,13 @@ EXTENSION_DAYS = 366  # the most days one extension gives
 
 def prolong(card: Card, extension_id: str, days: int, given_at: str, today: date) -> Card:
     """延期: ``days`` days given after the card's end, as staff decide (a class pack's lessons left at its end, an
-    injury, a goodwill gesture): a payment of nothing records them, counted in the term before it, so its counted
-    uses left are used then and none are given again, and a pro-rata refund and the liability read the days paid for
-    as before. A card in grace runs on from its end; a lapsed one not bought again is revived from today. Not a
-    lifetime card, a cancelled one, one waiting for its first visit, a free trial, nor a card whose automatic renewal
-    is announced (the charge announced would be refused)."""
+    injury, a goodwill gesture): a payment of nothing records them (``extension:<id>``, never one of the card's
+    payments: a review saw an id reused from a till's order refunded twice), counted in the term before it, so its
+    counted uses left are used then and none are given again, and a pro-rata refund and the liability read the days
+    paid for as before. A card running runs on from its end; one past it (in grace, or lapsed and not bought again:
+    revived) from today. Not a lifetime card, a cancelled one, one waiting for its first visit, one on its free trial,
+    nor a running card whose automatic renewal is announced (the charge announced would be refused; a lapsed card's
+    announcement is spent)."""
     status = card.status(today)
     if card.cancelled_on is not None:
         raise NotPausable("ended", "the card is cancelled")
@@ -663,15 +665,18 @@ def prolong(card: Card, extension_id: str, days: int, given_at: str, today: date
     if status == "pending":
         raise NotPausable("pending", "the card waits for its first visit: open it (开卡) first")
     if card.on_trial(today):
-        raise NotPausable("trial", "a free trial is not extended: sell the card instead")
-    if card.auto_renew and notice_sent_on(card) is not None:
-        raise NotPausable("renewal-notice", "its automatic renewal is announced: extend it once renewed, or turn "
-                          "automatic renewal off first")  # fmt: skip
+        raise NotPausable("trial", "the card is on its free trial: its trial days are not extended")
+    if card.auto_renew and notice_sent_on(card) is not None and status != "lapsed":
+        raise NotPausable("renewal-notice", "its automatic renewal is announced: extend it once renewed, or once "
+                          "the member turned automatic renewal off")  # fmt: skip
     if not 1 <= days <= EXTENSION_DAYS:
         raise NotPausable("days", f"an extension gives 1 to {EXTENSION_DAYS} days")
-    first = today if status == "lapsed" else card.valid_until + timedelta(days=1)
+    payment_id = f"{EXTENSION}:{extension_id}"
+    if any(p.payment_id == payment_id for p in card.payments):
+        raise NotPausable("again", f"the card was extended under {extension_id!r} already")
+    first = max(today, card.valid_until + timedelta(days=1))  # past its end (grace, lapsed): from today
     last = first + timedelta(days=days - 1)
-    given = Payment(extension_id, EXTENSION, 0, first, last, given_at, method=EXTENSION)
+    given = Payment(payment_id, EXTENSION, 0, first, last, given_at, method=EXTENSION)
     return replace(card, valid_until=last, payments=(*card.payments, given), lapsed_on=None)
 
 
@@ -1009,8 +1014,11 @@ def compact(card: Card, plan: Plan, today: date, *, listed: int = LISTED) -> Car
     window_open = policy.always_open or (
         policy.kind == "full_within_days" and since is not None and (today - since).days <= policy.days)  # fmt: skip
 
-    def foldable(p: Payment) -> bool:
-        return p.settled or (not window_open and p.last_day is not None and p.last_day < today)
+    terms = card.paid_terms
+
+    def foldable(p: Payment) -> bool:  # every day of its term gone (days given after it lengthen it: a review)
+        term_end = next((b for a, b in terms if a <= p.first_day and (b is None or p.first_day <= b)), p.last_day)
+        return p.settled or (not window_open and term_end is not None and term_end < today)
 
     kept, earlier, spare = [], card.earlier, len(card.payments) - listed
     for p in card.payments:

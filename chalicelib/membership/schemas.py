@@ -629,6 +629,8 @@ class BenefitNow(Schema):
         description="the uses this period allows: its quota, what rolled over, and for a term quota the terms paid "
         "ahead (a 次卡 bought again); null: not counted",
     )
+    ahead: int = Field(default=0, description="of `remaining`, the uses of the terms paid ahead (a 次卡 bought again "
+                       "before the last ran out): usable now, not lost at this term's end")  # fmt: skip
     period_ends_on: date | None = Field(description="the last day of the period the quota counts in")
     until: date | None = Field(description="the source's last day (a card's end, grace included); null: open")
     through_card: str | None = Field(

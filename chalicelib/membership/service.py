@@ -584,8 +584,13 @@ Changed = TypeVar("Changed")
 class CardNotPausable(ValidationFailed):
     slug, title = "card-not-pausable", "The card cannot be paused (or resumed) so"
 
-    def __init__(self, detail: str, field: str = "days") -> None:
-        super().__init__([{"field": field, "in": "body", "message": detail}], detail)
+    def __init__(self, detail: str, field: str | None = "days") -> None:
+        super().__init__([{"field": field, "in": "body", "message": detail}] if field else [], detail)
+
+    @classmethod
+    def of(cls, refused: rules.NotPausable) -> CardNotPausable:
+        """A pause refused, said on its first day when out of its window (a review: on `days`), else on its days."""
+        return cls(str(refused), "first_day" if refused.why == "when" else "days")
 
 
 def pause(member_id: str, card_id: str, pause_id: str, first: date | None, days: int, reason: str) -> dict[str, Any]:
@@ -666,8 +671,8 @@ def _card_changing(
         raise CardNotFound(f"No card {card_id!r} for this member")
     try:
         return card, change(card, clock.business_today())
-    except rules.NotPausable as refused:  # a day out of its window is said on the day (a review: on `days`)
-        raise (refused_as or CardNotPausable)(str(refused), "first_day" if refused.why == "when" else "days") from None
+    except rules.NotPausable as refused:
+        raise (refused_as or CardNotPausable).of(refused) from None
 
 
 # --- extending (延期) ---------------------------------------------------------------------------------------------
@@ -675,6 +680,12 @@ def _card_changing(
 
 class CardNotExtendable(CardNotPausable):
     slug, title = "card-not-extendable", "The card cannot be extended"
+
+    @classmethod
+    def of(cls, refused: rules.NotPausable) -> CardNotPausable:
+        """Said on `days` when they are wrong; the card's state is no field's (a review read "a lifetime card has no
+        end" under the days field)."""
+        return cls(str(refused), "days" if refused.why == "days" else None)
 
 
 def prolong(member_id: str, card_id: str, extension_id: str, days: int, reason: str) -> dict[str, Any]:
@@ -704,6 +715,7 @@ def prolong(member_id: str, card_id: str, extension_id: str, days: int, reason: 
             "plan_name": plan_store.document(after.plan_id)["name"], "days": days,
             "valid_until": _day_of(after.valid_until), "was_valid_until": _day_of(before.valid_until),
             "revived": before.status(clock.business_today()) == "lapsed",
+            **({"was_lapsed_on": before.lapsed_on.isoformat()} if before.lapsed_on else {}),  # its lapse was counted
         })]  # fmt: skip
 
     return _card_changed(member_id, card_id, plan_postings, claim, announce, worked)
@@ -1043,12 +1055,14 @@ def benefits_of(member_id: str, store_id: str | None = None) -> dict[str, Any]:
         through = floor if kind_of_source == "tier" and floor is not None and floor.key != source.key else None
         for b in source.benefits:
             remaining = period_ends = allowed = None
+            ahead = 0
             if b.kind == "quota":
                 allowed, used, period_ends = rules.allowance(
                     b, uses.by_key.get(rules.uses_key(source, b)), today, source
                 )
                 remaining = rules.left_shown(max(0, allowed - used))
                 allowed = None if b.unlimited else allowed
+                ahead = min(rules.paid_ahead(b, source, today), remaining or 0)  # said apart (an education chain)
             applies = _applies(b, source, combined)
             items.append(
                 {
@@ -1064,6 +1078,7 @@ def benefits_of(member_id: str, store_id: str | None = None) -> dict[str, Any]:
                     "quota": b.quota,
                     "period": b.period,
                     "remaining": remaining,
+                    "ahead": ahead,
                     "allowed": allowed,
                     "period_ends_on": period_ends,
                     "until": through.until if through else source.until,
@@ -1138,6 +1153,7 @@ def use(
                      conflict=UseConflict(f"Use {use_id!r} was recorded for another benefit"))  # fmt: skip
     drawn: list[tuple[str, int, date]] = []
     named: list[str] = []  # the benefit's name, as the member reads it in the reminder (消课提醒)
+    told: dict[str, Any] = {}  # what the reminder says besides: its period's kind, the uses of terms paid ahead left
     owed: list[int] = []  # what the use takes off what its pack owes by its uses (a pack refunded by uses)
 
     def plan_postings(holdings: Holdings) -> list[Posting]:
@@ -1148,7 +1164,8 @@ def use(
                     and source_id in (None, s.key.partition(":")[2])]  # fmt: skip
         if not offering:
             raise BenefitNotHeld(f"The member has no counted benefit {benefit_id!r} now"
-                                 + (f" from {source_id!r}" if source_id else ""))  # fmt: skip
+                                 + (f" from {source_id!r}" if source_id else "") + _resting(holdings, member_id,
+                                                                                      benefit_id, today))  # fmt: skip
         elsewhere = [source for source, _ in offering if source.stores and store_id not in source.stores]
         offering = [(source, b) for source, b in offering if source not in elsewhere]
         if not offering:
@@ -1174,6 +1191,8 @@ def use(
         starts_at = used if usage is None or usage.period != first else 0  # a new term: what earlier ones drew from it
         drawn[:] = [(source.key, left_total - 1, ends)]
         named[:] = [b.name]
+        ahead = rules.paid_ahead(b, source, today)  # of what is left, the terms paid ahead's (an education chain's
+        told.update(period=b.period, ahead=min(ahead, allowed - used - 1))  # text said 本期还剩47 of two packs)
         card = _cards(holdings, member_id).cards.get(source.key.partition(":")[2]) if source.key.startswith("card:") \
             else None  # fmt: skip
         owed[:] = [-min(b.value_fen, _owed_by_use(holdings, member_id, card)) if card is not None else 0]
@@ -1207,6 +1226,8 @@ def use(
             "remaining": rules.left_shown(left), **({"unlimited": True} if rules.left_shown(left) is None else {}),
             **({"by_use_fen": owed[0]} if owed and owed[0] else {}),
             "benefit_name": named[0], **({"store_id": store_id} if store_id else {}),
+            **({"store_name": store_name(store_id) or store_id} if store_id else {}),
+            "period": told["period"], **({"ahead": told["ahead"]} if told["ahead"] > 0 else {}),
         })]  # fmt: skip
 
     try:
@@ -1222,6 +1243,22 @@ def use(
         return {**posted.result, "remaining": benefits_remaining(member_id, benefit_id), "reversed": True,
                 "duplicate": True}  # fmt: skip
     return {**posted.result, "reversed": False, "duplicate": posted.duplicate}
+
+
+def _resting(holdings: Holdings, member_id: str, benefit_id: str, today: date) -> str:
+    """Why a card of the member's giving ``benefit_id`` gives it not today, said after a refusal: paused until when
+    (停卡中: an education chain's walkthrough read "no counted benefit" for a child on leave), or waiting to open."""
+    for card in _cards(holdings, member_id).cards.values():
+        plan = plan_store.find_or_none(card.plan_id)
+        if plan is None or plan.benefit(benefit_id) is None:
+            continue
+        status = card.status(today)
+        if status == "paused":
+            last = next(q.last_day for q in card.pauses if q.first_day <= today <= q.last_day)
+            return f": its card {plan.name} is paused until {last.isoformat()} (停卡中)"
+        if status == "pending":
+            return f": its card {plan.name} waits to be opened (待开卡: 开卡 first)"
+    return ""
 
 
 TAKE_BACK_ANY_USE = (Permission.PURCHASES_REFUND, Permission.MEMBERSHIP_CANCEL)  # store managers, customer service

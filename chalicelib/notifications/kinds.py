@@ -375,9 +375,11 @@ KINDS: dict[str, Kind] = {
             "benefit-used",
             S,
             NOW,
-            ("权益使用提醒", "您已使用「{benefit}」1次，本期还剩{remaining}次。如非本人使用，请联系门店。"),
-            ("Benefit used", "You used 1 {benefit}; {remaining} left this period. Not you? Please tell the store."),
-            description="a counted benefit used at the counter (消课提醒), with what is left",
+            ("权益使用提醒", "您{where}使用了「{benefit}」1次，{left}。如非您或家人使用，请联系门店。"),
+            ("Benefit used", "You used 1 {benefit}{where}; {left}. Not you or your family? Please tell the store."),
+            description="a counted benefit used at the counter (消课提醒), where, and what is left (a pack's last "
+            "few ask for a renewal: 课时不足提醒)",
+            also=("remaining",),
         ),
         _kind(
             "benefit-use-reversed",

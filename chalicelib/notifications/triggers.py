@@ -287,8 +287,31 @@ def _benefit_used(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     use of no number (不限次: a gym's entry, texted at every visit, alarmed its members and cost the chain)."""
     if "benefit_name" not in p or p.get("unlimited"):  # an event from before the reminder; an entry
         return []
-    variables = {"benefit": p["benefit_name"], "remaining": p["remaining"]}
+    variables = {
+        "benefit": p["benefit_name"],
+        "remaining": p["remaining"],
+        "left": _uses_left(p),
+        "where": Phrase(f"在{p['store_name']}", f" at {p['store_name']}") if p.get("store_name") else "",
+    }
     return [Notice(p["member_id"], "benefit-used", str(p["use_id"]), variables)]
+
+
+LOW = 2  # a pack's uses left at which its reminder asks for a renewal (课时不足提醒)
+
+
+def _uses_left(p: Payload) -> Phrase:
+    """What a use leaves, as its reminder says it: this period's, and apart those of terms paid ahead (an education
+    chain's walkthrough read 本期还剩47次 of two 24-lesson packs); a pack's last few ask for a renewal, its last one
+    says it is used up (课时不足提醒: the walkthrough's parents reached 0 with nothing more said)."""
+    left, ahead = int(p["remaining"]), int(p.get("ahead") or 0)
+    now = Phrase(f"本期还剩{left - ahead}次", f"{left - ahead} left this period")
+    if ahead:
+        return Phrase(f"{now}，另有续费的{ahead}次", f"{now.en}, and {ahead} of the terms paid ahead")
+    if p.get("period") != "term":  # a week's or a month's come again
+        return now
+    if left == 0:
+        return Phrase("已全部用完，续费后可继续使用", "all used: renew to carry on")
+    return Phrase(f"{now}，即将用完，请及时续费", f"{now.en}: renew soon") if left <= LOW else now
 
 
 def _benefit_use_reversed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:

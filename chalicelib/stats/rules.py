@@ -195,6 +195,8 @@ def _programme_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str,
         figures["cards_revenue_fen"] = _number(payload, "amount_fen")
     elif event_type == "membership.card-lapsed":
         figures = {"cards_lapsed": 1}
+    elif event_type == "membership.card-extended" and payload.get("was_lapsed_on"):
+        figures = {"cards_lapsed": -1}  # revived (延期): its lapse counted is undone (a review counted one lapse twice)
     elif event_type in ("membership.benefit-used", "membership.benefit-use-reversed"):
         figures = {"cards_uses": 1 if event_type == "membership.benefit-used" else -1}  # 消课/入场 (a gym's 客流)
     elif event_type == "membership.card-cancelled":

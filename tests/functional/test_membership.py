@@ -467,6 +467,13 @@ class TestBenefits:
             assert left["remaining"] == 10
             for n in range(3):
                 assert ok(cashier.post(uses, {"use_id": f"B-{n}", "store_id": "SH-001"}), 201)["remaining"] == 9 - n
+        told = [e["payload"] for e in published_envelopes() if e["type"] == "membership.benefit-used"]
+        assert [(t["remaining"], t.get("ahead"), t["period"]) for t in told[9:]] == [
+            (0, None, "term"),
+            (9, 9, "term"),
+            (8, 8, "term"),
+            (7, 7, "term"),
+        ]  # the texts: 0 this term, 9 paid ahead
         with clock.frozen(DAY1 + timedelta(days=200)):  # the second term: the three drawn from it count in it
             (left,) = [b for b in ok(client.get("/v1/me/benefits"))["items"] if b["benefit_id"] == "class"]
             assert left["remaining"] == 7
@@ -977,7 +984,8 @@ class TestPauses:
             (at_till,) = ok(desk.get(f"/v1/members/{member_id}/counter"))["cards"]
             assert at_till["paused_until"] == "2027-03-15"  # the till says until when (a walkthrough read 停卡中 alone)
             uses = f"/v1/members/{member_id}/benefits/pt-session/uses"
-            refused(desk.post(uses, {"use_id": "U-1", "store_id": "BJ-001"}), 404, "benefit-not-held")
+            resting = refused(desk.post(uses, {"use_id": "U-1", "store_id": "BJ-001"}), 404, "benefit-not-held")
+            assert resting["detail"].endswith("is paused until 2027-03-15 (停卡中)")  # not "no counted benefit" alone
             history = ok(client.get(f"/v1/me/cards/{card['card_id']}/history"))["items"]
             resumed = ok(desk.call("DELETE", f"{pauses}/PZ-1"))  # back early: 9 days not taken
             assert ok(desk.call("DELETE", f"{pauses}/PZ-1"))["duplicate"] is True  # a retry: nothing again
@@ -1056,6 +1064,10 @@ class TestExtensions:
             run_job_now(reminded)
             for _ in range(3):
                 deliver(aws, "notifications")
+            deliver(aws, "statistics", times=2)
+            days = "from=2027-06-01&to=2027-06-30&granularity=day"
+            lapses = [row["cards"]["lapsed"] for row in ok(head.get(f"/v1/reports/programme?{days}"))["items"]]
+        assert (lapses[0], lapses[9], sum(lapses)) == (1, -1, 0)  # the lapse counted, undone by the revival
         from chalicelib.notifications.records import MessageRecord
 
         texts = {m.kind: m for m in MessageRecord.by_member.query(member_id) if m.kind.startswith("membership")}

@@ -798,7 +798,7 @@ TRIGGERS = [
             "store_id": "SH-001",
         },
         "benefit-used",
-        "您已使用「面部护理」1次，本期还剩8次。",
+        "您使用了「面部护理」1次，本期还剩8次。如非您或家人使用",  # an event from before it named its store
     ),
     (
         "membership.benefit-use-reversed",  # a use taken back (an education chain's walkthrough: the last text

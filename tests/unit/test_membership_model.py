@@ -201,13 +201,14 @@ class CardModel(RuleBasedStateMachine):
                 rules.prolong(card, given_id, days, "t", self.today)
             assert refused.value.why == why
             return
-        after = rules.prolong(card, given_id, days, "t", self.today)
-        self.twins[plan_id] = rules.prolong(self.twins[plan_id], given_id, days, "t", self.today)
         plan, used = PLANS[plan_id], self.used_value(plan_id)
+        given = rules.prolong(card, given_id, days, "t", self.today)
+        assert len(given.paid_terms) == len(card.paid_terms)  # no term of its own: no quota given again
+        after = rules.compact(given, plan, self.today, listed=2)
+        self.twins[plan_id] = rules.prolong(self.twins[plan_id], given_id, days, "t", self.today)
         assert rules.refund_for(after, plan.refund, self.today, used) == rules.refund_for(
             card, plan.refund, self.today, used)  # fmt: skip
-        assert len(after.paid_terms) == len(card.paid_terms)  # no term of its own: no quota given again
-        if status == "lapsed":
+        if status in ("lapsed", "grace"):  # past its end: from today
             assert (after.valid_until, after.status(self.today)) == (self.today + timedelta(days=days - 1), "active")
         else:
             assert after.valid_until == card.valid_until + timedelta(days=days)
@@ -257,6 +258,47 @@ class CardModel(RuleBasedStateMachine):
 
 CardModel.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
 test_a_card_across_renewals_lapses_refunds_and_uses = CardModel.TestCase
+
+
+def test_days_given_never_pass_for_a_payment_and_keep_their_term_s_pauses_and_a_lapsed_renewal_is_spent() -> None:
+    """A review of 延期: an extension id equal to a payment's was refunded as that payment; a lapsed card whose
+    automatic renewal was announced (its charge failed) could never be extended; the payment before days given was
+    folded away while its term ran on through them, and its pauses with it (the term's allowance came back)."""
+    from chalicelib.membership.rules import PausePolicy, compact, pause, prolong, refund_for, refunded
+
+    plan = Plan("m", "月卡", Term(months=1), 9_900, refund=RefundPolicy("pro_rata"), pause=PausePolicy(1, 10, 1))
+    card = rules.extend(None, plan, card_id="c", payment_id="ORD-1", kind="purchase", amount_fen=9_900, paid_at="t",
+                        today=START, method="wallet")  # fmt: skip
+    given = prolong(card, "ORD-1", 10, "t", START)  # the till's order number again
+    assert [p.payment_id for p in given.payments] == ["ORD-1", "extension:ORD-1"]
+    day = START + timedelta(days=4)
+    refund = refund_for(given, plan.refund, day, 0)
+    assert refund == refund_for(card, plan.refund, day, 0)
+    assert refunded(given, refund, day).paid_fen == 9_900 - refund.amount_fen  # not refunded twice
+    with pytest.raises(NotPausable) as refused:
+        prolong(given, "ORD-1", 10, "t", START)
+    assert refused.value.why == "again"
+
+    announced = replace(card, auto_renew=True, notified=(f"renewal-notice:{card.valid_until}@{START}",))
+    with pytest.raises(NotPausable):
+        prolong(announced, "x", 10, "t", START + timedelta(days=28))  # running: its charge would be refused
+    lapsed_day = card.valid_until + timedelta(days=plan.grace_days + 5)
+    revived = prolong(announced, "x", 10, "t", lapsed_day)  # its charge failed: the announcement is spent
+    assert (revived.status(lapsed_day), revived.valid_until) == ("active", lapsed_day + timedelta(days=9))
+    in_grace = card.valid_until + timedelta(days=1)
+    assert prolong(card, "g", 1, "t", in_grace).valid_until == in_grace  # from today, not a day already past
+
+    paused = pause(card, plan, "z", START + timedelta(days=4), 10, "x", START)
+    longer = prolong(paused, "e", 20, "t", START + timedelta(days=30))  # its term runs on through the days given
+    ahead = rules.extend(longer, plan, card_id="c", payment_id="P-2", kind="renewal", amount_fen=9_900, paid_at="t",
+                         today=START + timedelta(days=45))  # fmt: skip
+    ahead = rules.extend(ahead, plan, card_id="c", payment_id="P-3", kind="renewal", amount_fen=9_900, paid_at="t",
+                         today=START + timedelta(days=45))  # fmt: skip
+    kept = compact(ahead, plan, START + timedelta(days=50), listed=1)
+    assert (kept.paid_terms[0], kept.pauses) == (ahead.paid_terms[0], ahead.pauses)
+    with pytest.raises(NotPausable) as refused:  # the term's one pause was taken, before and after folding
+        pause(kept, plan, "z2", START + timedelta(days=50), 3, "x", START + timedelta(days=50))
+    assert refused.value.why == "used-up"
 
 
 def test_a_card_bought_again_after_a_lapse_or_an_old_cancellation_starts_a_new_cycle() -> None:

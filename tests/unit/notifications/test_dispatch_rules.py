@@ -152,6 +152,29 @@ def test_business_dates_read_as_members_write_them_in_their_language():
     assert render(card["en"], lifetime.variables, "en").text == "Your 金卡 is active until further notice."
 
 
+@pytest.mark.parametrize(
+    ("said", "zh", "en"),
+    [
+        ({"remaining": 2, "store_name": "西湖校区", "period": "term"},  # a pack's last lessons (课时不足提醒)
+         "您在西湖校区使用了「美术课」1次，本期还剩2次，即将用完，请及时续费。如非您或家人使用，请联系门店。",
+         "You used 1 美术课 at 西湖校区; 2 left this period: renew soon. Not you or your family?"),
+        ({"remaining": 0, "period": "term"}, "您使用了「美术课」1次，已全部用完，续费后可继续使用。",
+         "You used 1 美术课; all used: renew to carry on."),
+        ({"remaining": 47, "ahead": 24, "period": "term"},  # two packs: 本期还剩47次 was read
+         "您使用了「美术课」1次，本期还剩23次，另有续费的24次。", "23 left this period, and 24 of the terms paid"),
+        ({"remaining": 0, "period": "week"},  # a week's come again
+         "您使用了「美术课」1次，本期还剩0次。", "0 left this period."),
+        ({"remaining": 5}, "您使用了「美术课」1次，本期还剩5次。", "You used 1 美术课; 5 left this period."),  # before
+    ],
+)  # fmt: skip
+def test_a_use_says_where_what_is_left_this_period_and_ahead_and_asks_for_a_renewal_near_the_end(said, zh, en):
+    event = {"member_id": "mb_1", "use_id": "U-1", "benefit_name": "美术课", **said}
+    (notice,) = notices_of("membership.benefit-used", event, TZ, 0)
+    words = KINDS["benefit-used"].words
+    assert zh in render(words["zh-CN"], notice.variables).text
+    assert en in render(words["en"], notice.variables, "en").text
+
+
 def test_events_give_one_notice_each_keyed_by_what_makes_it_once():
     paid = {
         "member_id": "mb_1",
