@@ -306,7 +306,7 @@ def programme_report(scope: Scope, first: date, last: date, granularity: Granula
             "cards": {"sold": summed["cards_sold"], "trials": summed["cards_trials"],
                       "renewed": summed["cards_renewed"], "lapsed": summed["cards_lapsed"],
                       "cancelled": summed["cards_cancelled"], "revenue_fen": fen(summed["cards_revenue_fen"]),
-                      "uses": summed["cards_uses"]},
+                      "uses": summed["cards_uses"], "used_fen": fen(summed["cards_used_fen"])},
             "wallet": {"top_ups_fen": fen(summed["wallet_top_ups_fen"]),
                        "payments_fen": fen(summed["wallet_payments_fen"]),
                        "held": {name: fen(amount) for name, amount in held.items()} if held else None},

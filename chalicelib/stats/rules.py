@@ -62,9 +62,11 @@ REPORTED = (
 """Day figures the reports add to the dashboard's: erasures, order totals, where points came from and went, and the
 signed movements that give a standing at any past day (``points_net``, the wallet's nets)."""
 DISTINCT = ("active", "buyers", "repeat_buyers")
-ADDED = ("cards_uses",)
+ADDED = ("cards_uses", "cards_used_fen")
 """Day figures added since the BI files' columns were first set, which keep their place after every older one (a
-file's columns never move): the paid cards' counted uses (消课/入场) net of those taken back."""
+file's columns never move): the paid cards' counted uses (消课/入场) net of those taken back, and what the uses of
+packs refunded by uses took off the liability (课消金额: an education chain's revenue recognised as lessons are taken),
+net of those taken back."""
 MOVES = ("members_moved_in", "members_moved_out")
 """Day figures of a store's members who moved their home store: in, to it; out, from it (a store's members at a past
 day's end are those now, less what joined, moved in and out since, plus what was erased)."""
@@ -198,7 +200,10 @@ def _programme_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str,
     elif event_type == "membership.card-extended" and payload.get("was_lapsed_on"):
         figures = {"cards_lapsed": -1}  # revived (延期): its lapse counted is undone (a review counted one lapse twice)
     elif event_type in ("membership.benefit-used", "membership.benefit-use-reversed"):
-        figures = {"cards_uses": 1 if event_type == "membership.benefit-used" else -1}  # 消课/入场 (a gym's 客流)
+        figures = {
+            "cards_uses": 1 if event_type == "membership.benefit-used" else -1,  # 消课/入场 (a gym's 客流)
+            "cards_used_fen": -_number(payload, "by_use_fen"),
+        }  # 课消金额: off the liability (back, reversed)
     elif event_type == "membership.card-cancelled":
         figures = {"cards_cancelled": 1, "cards_revenue_fen": -_number(payload, "refund_fen")}
     elif event_type == "tier.changed":

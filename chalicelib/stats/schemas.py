@@ -346,6 +346,10 @@ class CardFigures(Schema):
     uses: int = Field(
         default=0, description="counted benefits used at the counter (权益使用: classes 消课, a gym's entries 入场), "
         "net of those taken back; a store's where they were recorded")  # fmt: skip
+    used_fen: int | None = Field(
+        default=0, description=f"课消金额: what the uses of packs refunded by their uses (次卡, 课时包) took off the "
+        f"liability, each its class's value as long as the pack owes that much, net of those taken back: the revenue "
+        f"recognised as classes are taken; a store's where they were recorded; {FEN}; null without money")  # fmt: skip
 
 
 class WalletHeld(Schema):

@@ -1067,7 +1067,12 @@ class TestExtensions:
             deliver(aws, "statistics", times=2)
             days = "from=2027-06-01&to=2027-06-30&granularity=day"
             lapses = [row["cards"]["lapsed"] for row in ok(head.get(f"/v1/reports/programme?{days}"))["items"]]
+            months = "from=2027-03-01&to=2027-06-30&granularity=month&store_id=BJ-001"
+            taken = [row["cards"]["used_fen"] for row in ok(head.get(f"/v1/reports/programme?{months}"))["items"]]
+            hidden = ok(Staff(api, ["marketing"]).get(f"/v1/reports/programme?{months}"))["items"]
         assert (lapses[0], lapses[9], sum(lapses)) == (1, -1, 0)  # the lapse counted, undone by the revival
+        assert taken == [3 * 20_000, 0, 0, 9 * 20_000]  # 课消金额 where taken: the pack's whole price by its lessons
+        assert {row["cards"]["used_fen"] for row in hidden} == {None}  # money, for those who read it
         from chalicelib.notifications.records import MessageRecord
 
         texts = {m.kind: m for m in MessageRecord.by_member.query(member_id) if m.kind.startswith("membership")}
