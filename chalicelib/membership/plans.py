@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.identity.access import Caller
 from chalicelib.membership.records import PLANS_SCOPE, MembershipPlanRecord
-from chalicelib.membership.rules import PausePolicy, Plan, PlanBenefit, RefundPolicy, Term
+from chalicelib.membership.rules import PausePolicy, Plan, PlanBenefit, RefundPolicy, Term, prepaid_limits_passed
 from chalicelib.membership.schemas import PlanCreate, PlanPatch
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
@@ -17,6 +17,7 @@ from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.ids import new_id
+from chalicelib.shared.settings import get_settings
 from chalicelib.stores.service import not_open
 
 PLANS_CACHE_SECONDS = 30.0
@@ -133,7 +134,8 @@ def on_member_pages() -> list[dict[str, Any]]:
 
 def create(caller: Caller, data: PlanCreate, known_tiers: set[str], coupon_exists: Any) -> dict[str, Any]:
     """A new plan. A tier floor names a tier of the programme, a coupon pack an existing template, and a plan of some
-    stores (单店卡) stores that trade (422)."""
+    stores (单店卡) stores that trade; its price, term and classes within the chain's limits on fees charged ahead
+    (预收费上限, ``LOYALTY_PLAN_MAX_*``; 422 on the field past one)."""
     problems = [
         {"field": f"stores.{i}", "in": "body", "message": why}
         for i, store_id in enumerate(data.stores)
@@ -147,6 +149,11 @@ def create(caller: Caller, data: PlanCreate, known_tiers: set[str], coupon_exist
             if b.kind == "coupon_pack" and not coupon_exists(b.template_id) else []
         )
     ]  # fmt: skip
+    settings = get_settings()
+    problems += [{"field": field, "in": "body", "message": why} for field, why in prepaid_limits_passed(
+        data.price_fen, data.benefits, Term.from_json(data.model_dump(mode="json")["term"]),
+        max_price_fen=settings.plan_max_price_fen, max_days=settings.plan_max_term_days,
+        max_uses=settings.plan_max_uses)]  # fmt: skip
     if problems:
         raise ValidationFailed(problems)
     now = clock.iso(clock.now())

@@ -190,6 +190,47 @@ class Counted(Protocol):
     def value_fen(self) -> int: ...
 
 
+def longest_days(term: Term) -> int | None:
+    """The most days a term spans, whenever it starts (3 months: 92, July to September); None for a lifetime card."""
+    if term.lifetime:
+        return None
+    firsts = [date(2027, month, 1) for month in range(1, 13)] if term.months is not None else [date(2027, 1, 1)]
+    return max((term.end(first) or first) - first for first in firsts).days + 1
+
+
+def uses_prepaid(benefits: Iterable[Counted], term: Term) -> int | None:
+    """The most counted uses a term pays for ahead (课时), each calendar quota over every period its longest span
+    touches; None when unbounded (a lifetime card's calendar quota; an unlimited one is no number of classes)."""
+    total, span = 0, longest_days(term)
+    for b in benefits:
+        if b.kind != "quota" or getattr(b, "unlimited", False):
+            continue
+        if b.period in (None, "term"):
+            total += b.quota or 0
+            continue
+        if span is None:
+            return None
+        per = {"day": 1, "week": 7, "month": 28, "quarter": 90, "year": 365}[b.period]
+        total += (b.quota or 0) * (-(-(span - 1) // per) + 1)
+    return total
+
+
+def prepaid_limits_passed(price_fen: int, benefits: Iterable[Counted], term: Term, *, max_price_fen: int,
+                          max_days: int, max_uses: int) -> list[tuple[str, str]]:  # fmt: skip
+    """What a plan passes of the chain's limits on fees charged ahead (预收费上限: an education chain's rules allow
+    at most 3 months or 60 classes a payment, and some cities 5,000 CNY), each as (field, why); a limit of 0 is none."""
+    passed = []
+    if max_price_fen and price_fen > max_price_fen:
+        passed.append(("price_fen", f"above the chain's limit on a fee charged ahead ({max_price_fen / 100:,.2f} CNY)"))
+    days = longest_days(term)
+    if max_days and (days is None or days > max_days):
+        passed.append(("term", f"longer than the chain's limit on a term charged ahead ({max_days} days)"))
+    uses = uses_prepaid(benefits, term)
+    if max_uses and (uses is None or uses > max_uses):
+        passed.append(("benefits", f"more than the chain's limit on classes charged ahead ({max_uses})"))
+    return passed
+
+
 def classes_worth(benefits: Iterable[Counted], term: Term) -> int | None:
     """What a term's counted benefits are worth at most, each use at its ``value_fen``; None when they are unbounded
     (a calendar quota on a lifetime card)."""

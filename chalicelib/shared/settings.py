@@ -90,6 +90,9 @@ class Settings(BaseModel):
     counter_purchases: bool = True  # the console records purchases at the till; off when the till reports them itself
     counter_purchase_limit_fen: int = Field(default=500_000, ge=0)  # above it, only purchases:record-large; 0: none
     counter_daily_limit_fen: int = Field(default=5_000_000, ge=0)  # what one such cashier records a day; 0: none
+    plan_max_price_fen: int = Field(default=0, ge=0)  # 预收费上限: a plan's price at most (a city's 5,000 CNY); 0: none
+    plan_max_term_days: int = Field(default=0, ge=0)  # its term's days at most (校外培训: 3 months, 92); 0: none
+    plan_max_uses: int = Field(default=0, ge=0)  # the classes a term pays for ahead at most (校外培训: 60); 0: none
     benefit_uses_need_code: bool = True  # a cashier records a counted use with the member's code; off: a school's
     # children attend without their parent's phone (each use is still audited and texted to the member: 消课提醒)
     adjust_limit_points: int = Field(default=5_000, ge=0)  # one credit by hand of staff scoped to stores; 0: none

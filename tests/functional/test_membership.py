@@ -1005,6 +1005,31 @@ class TestPauses:
         balances_add_up(member_id)
 
 
+def test_a_plan_past_the_chain_s_limits_on_fees_charged_ahead_is_refused_on_its_fields(api, monkeypatch):
+    """预收费上限 (an education chain: 3 months or 60 classes a payment, 5,000 CNY in some cities), none by default."""
+    from chalicelib.shared.settings import get_settings
+
+    pack = {**GOLD_CARD, "name": "英语48课时", "term": {"months": 12}, "price_fen": 864_000, "auto_renew": False,
+            "trial_days": 0, "refund": {"kind": "unused"},
+            "benefits": [{"benefit_id": "en", "name": "英语课", "kind": "quota", "quota": 48, "period": "term",
+                          "value_fen": 18_000}]}  # fmt: skip
+    for name, value in (("PRICE_FEN", "500000"), ("TERM_DAYS", "92"), ("USES", "60")):
+        monkeypatch.setenv(f"LOYALTY_PLAN_MAX_{name}", value)
+    get_settings.cache_clear()
+    try:
+        refusal = refused(api.post("/v1/membership/plans", pack), 422, "validation-failed")
+        fine = {**pack, "term": {"months": 3}, "price_fen": 432_000,
+                "benefits": [{**pack["benefits"][0], "quota": 24}]}  # fmt: skip
+        ok(api.post("/v1/membership/plans", fine), 201)
+    finally:
+        for name in ("PRICE_FEN", "TERM_DAYS", "USES"):
+            monkeypatch.delenv(f"LOYALTY_PLAN_MAX_{name}")
+        get_settings.cache_clear()
+    assert [e["field"] for e in refusal["errors"]] == ["price_fen", "term"]
+    assert "limit on a fee charged ahead (5,000.00 CNY)" in refusal["errors"][0]["message"]
+    ok(api.post("/v1/membership/plans", pack), 201)  # none by default
+
+
 class TestExtensions:
     """延期 (an education chain: a term's pack of lessons ends with lessons left; a gym member's complaint)."""
 

@@ -301,6 +301,26 @@ def test_days_given_never_pass_for_a_payment_and_keep_their_term_s_pauses_and_a_
     assert refused.value.why == "used-up"
 
 
+def test_a_plan_past_the_chain_s_limits_on_fees_charged_ahead_is_named_by_each_field_it_passes() -> None:
+    """预收费上限 (an education chain's walkthrough sold a 12-month ¥8,640 pack: the rules allow 3 months or 60 classes
+    a payment, some cities 5,000 CNY): the longest span of a term whenever it starts, classes counted per period."""
+    from chalicelib.membership.rules import longest_days, prepaid_limits_passed, uses_prepaid
+
+    assert [longest_days(Term(months=n)) for n in (1, 3, 12)] == [31, 92, 366]  # July to September; a leap year
+    assert (longest_days(Term(days=90)), longest_days(Term())) == (90, None)
+    lessons = PlanBenefit("art", "美术课", "quota", quota=48, period="term", value_fen=18_000)
+    weekly = PlanBenefit("pt", "私教", "quota", quota=2, period="week", value_fen=10_000)
+    entry = PlanBenefit("in", "入场", "quota", period="day", unlimited=True)
+    assert uses_prepaid((lessons, weekly, entry), Term(months=3)) == 48 + 2 * 14  # 92 days touch 14 weeks
+    assert uses_prepaid((weekly,), Term()) is None
+    limits = {"max_price_fen": 500_000, "max_days": 92, "max_uses": 60}
+    yearly = prepaid_limits_passed(864_000, (lessons,), Term(months=12), **limits)
+    assert [field for field, _ in yearly] == ["price_fen", "term"]
+    assert prepaid_limits_passed(432_000, (replace(lessons, quota=24),), Term(months=3), **limits) == []
+    assert [f for f, _ in prepaid_limits_passed(100, (lessons, weekly), Term(months=3), **limits)] == ["benefits"]
+    assert prepaid_limits_passed(10**9, (weekly,), Term(), max_price_fen=0, max_days=0, max_uses=0) == []  # none
+
+
 def test_a_card_bought_again_after_a_lapse_or_an_old_cancellation_starts_a_new_cycle() -> None:
     """Its earlier payments are settled even when stored before payments said so (a card cancelled before this rule,
     or one that lapsed), so neither a pro-rata share nor the 'full within N days' window looks at them again, and
