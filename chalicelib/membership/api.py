@@ -203,12 +203,16 @@ def buy_my_card(ctx: RequestContext) -> Reply:
 def sell_card_at_counter(ctx: RequestContext, member_id: str) -> Reply:
     """A cashier takes the money for a card of `plan_id` at the till (cash, WeChat Pay, a bank card …) for any member
     of the chain, and the card starts, or extends from its current end, at once: a salon or a gym whose till reports
-    nothing sells its 次卡 this way. `amount_fen` is the plan's price, which the cashier confirms. Once per till
-    order, at whichever store, for good (`order_id`): a repeat answers the first answer (`duplicate: true`); the same
-    order with another member, plan or amount is 409 `membership-payment-conflict`; none under an order stored value
-    paid apart, coupons or points (积分抵现) paid part of (422 on `order_id`). Store-scoped staff sell at their
-    own stores; the store counts the sale in its figures. A cancellation refunds what was paid here at the counter
-    (the way it was taken), by the plan's policy.
+    nothing sells its 次卡 this way. `amount_fen` is the plan's price, which the cashier confirms, less what coupons
+    used on the order took (`coupon_discount_fen`: a 续费券 or 新生券 redeemed on `order_id` first, the card its one
+    line: sku the plan's id, category `membership`; 422 on it unless the order's coupons took exactly that, 422 on
+    `order_id` for coupons not said). Once per till order, at whichever store, for good (`order_id`): a repeat
+    answers the first answer (`duplicate: true`); the same order with another member, plan or amount is 409
+    `membership-payment-conflict`; none under an order stored value paid apart or points (积分抵现) paid part of (422
+    on `order_id`). Store-scoped staff sell at their own stores; the store counts the sale in its figures. A
+    cancellation refunds what was paid here at the counter (the way it was taken), by the plan's policy: a card sold
+    with a coupon refunds from what was paid, its classes taken counted at their plan value (按标准课时单价), and its
+    coupon stays used.
 
     `payment_method: wallet` pays the card whole from the member's stored value (储值) in the wallet's own payment,
     with the member there (`member_code`, which pays once): booked at the till's store in its stored-value journal,

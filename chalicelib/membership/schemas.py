@@ -396,8 +396,11 @@ class CounterCardSale(Input):
         "order, at whichever store, for good"
     )
     amount_fen: int = Field(
-        ge=0, le=10**8, description=f"what the member paid: the plan's price (the cashier confirms it); {FEN}"
-    )
+        ge=0, le=10**8, description=f"what the member paid: the plan's price (the cashier confirms it), less "
+        f"`coupon_discount_fen`; {FEN}")  # fmt: skip
+    coupon_discount_fen: int = Field(
+        default=0, ge=0, le=10**8, description="what the coupons used on this order (续费券, 新生券: redeemed on "
+        f"`order_id` first, the card as its one line) took off the plan's price, as they did; {FEN}")  # fmt: skip
     payment_method: Literal["cash", "wechat_pay", "alipay", "card", "wallet", "mixed"] | None = Field(
         default=None,
         description=f"{TAKEN_BY}; `wallet`: the member's stored value (储值) pays it whole, with `member_code` (a card "

@@ -427,7 +427,8 @@ def sell_at_counter(
     sale renews only the cards it sold. ``limits`` are the counter's (a cashier's one sale and day), applied to a new
     sale only. An unknown or erased member is 404, a frozen one 422 ``member-not-eligible``."""
     payment_id = counter_sale_id(request.order_id)
-    content = {"member_id": member_id, **request.model_dump(mode="json", exclude={"member_code"})}
+    unsaid = {"member_code", *(() if request.coupon_discount_fen else ("coupon_discount_fen",))}  # as sales before
+    content = {"member_id": member_id, **request.model_dump(mode="json", exclude=unsaid)}
     claim = Claim.of(f"membership-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
     if (replayed := ledger().replay(claim)) is not None:
         return {**replayed.result.get("card", replayed.result), "duplicate": True}  # from the wallet: its card part
@@ -438,8 +439,20 @@ def sell_at_counter(
     if request.payment_method == "mixed":  # taken before; refused after its replay, so a retry is answered
         raise PaymentNotApplicable("payment_method", "a card is paid whole: by the till or from stored value (wallet)")
     plan = plan_store.find(request.plan_id)
-    if request.amount_fen != plan.price_fen:
-        raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen")
+    off = request.coupon_discount_fen  # 续费券, 新生券 used on the card's order (an education chain's walkthrough)
+    if request.amount_fen != plan.price_fen - off:
+        took = f", less the {off} fen its coupons took" if off else ""
+        raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen{took}")
+    if off:  # what the order's coupons took, read, and held to at the commit
+        held, coupons_as_read = coupons.order_discount_held(request.order_id)
+        if held != off:
+            said = f"the coupons used on this order took {held} fen off it"
+            raise ValidationFailed([{"field": "coupon_discount_fen", "in": "body", "message": said}], said)
+    else:
+        why = "coupons were used on this order: say what they took off the card's price (coupon_discount_fen)"
+        coupons_as_read = coupons.no_coupon_on_order(
+            request.order_id, ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
+        )  # fmt: skip  (a walkthrough sold a card at its full price beside a coupon, and its refund gave that back)
     _on_sale_or_held(member_id, plan)
     _sold_at(plan, request.store_id)
     from chalicelib.wallet import service as wallet
@@ -463,10 +476,7 @@ def sell_at_counter(
     # sold under it at this store before orders were the chain's; nor points on it (a review: the card's
     # cancellation refunded what points had paid)
 
-    why = "coupons were used on this order: a card is sold at its plan's price under a till order of its own"
-    no_coupon = coupons.no_coupon_on_order(
-        request.order_id, ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
-    )  # fmt: skip  (a walkthrough refunded the coupon too)
+    no_coupon = coupons_as_read  # the order's coupons as its price was judged on, or none
     try:
         if request.payment_method == "wallet":  # the member's stored value, in the wallet's own payment, code spent
             paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), "wallet", request.store_id,

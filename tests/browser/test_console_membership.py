@@ -427,6 +427,39 @@ def test_a_cashier_sells_a_card_at_the_counter_and_the_member_finds_it_on_their_
     mobile.shot("card-on-member-pages")
 
 
+def test_a_renewal_coupon_takes_its_discount_off_a_card_sold_at_the_till(site: Site, console: Screens) -> None:
+    """An education chain's walkthrough: its 续费券 could not be used on a pack, sold at its list price only. The till
+    offers the member's coupons that fit the card, says the price less the coupon, takes that, and uses the coupon."""
+    member = new_member(site, "用券办卡")
+    plan = plan_named(site, MEMBERSHIP_PLAN["name"])
+    off = {"name": f"续费立减50·{secrets.token_hex(2)}", "kind": "threshold", "threshold_fen": 10_000,
+           "amount_off_fen": 5_000, "validity": {"days_after_issue": 30}}  # fmt: skip
+    template = site.api("POST", "/v1/coupons/templates", off)["template_id"]
+    code = site.api("POST", f"/v1/coupons/templates/{template}/issues",
+                    {"member_id": member["member_id"], "source_id": "renewal-1"})["code"]  # fmt: skip
+    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
+    tokens = site.member_tokens(member["phone"])
+    shown = send("GET", f"{site.base}/v1/me/code", token=tokens["access_token"])[1]
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(str(shown["code"]))
+    page.get_by_role("button", name="搜索").click()
+    sale = page.locator("[data-test=counter-card-sale]")
+    choose(page, sale.get_by_label("会员卡方案"), plan["name"])
+    price, due = plan["price_fen"] / 100, (plan["price_fen"] - 5_000) / 100
+    choose(page, sale.get_by_label("优惠券"), off["name"])
+    expect(sale.locator("[data-test=card-sale-price]")).to_have_text(f"¥{price:,.2f} − ¥50.00 = ¥{due:,.2f}")
+    assert unlabelled_inputs(page) == []
+    sale.locator("[data-test=card-sale-take]").click()
+    asked = page.get_by_role("dialog")
+    expect(asked).to_contain_text(f"向会员收取 ¥{due:,.2f}（现金），开通「{plan['name']}」？")
+    console.shot("card-sale-with-coupon")
+    asked.get_by_role("button", name="确定").click()
+    page.get_by_text(f"已开卡「{plan['name']}」").wait_for()
+    (card,) = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
+    assert (card["paid_fen"], card["payments"][0]["method"]) == (plan["price_fen"] - 5_000, "counter:cash")
+    assert site.api("GET", f"/v1/coupons/{code}")["coupon"]["status"] == "used"
+
+
 def test_store_customer_service_cannot_cancel_a_card_another_till_was_paid_for(site: Site, console: Screens) -> None:
     """A review: customer service of one store refunded what another store's till took; a later review: another
     store's manager cancelled such a card without refund, and the member lost its term. Their dialog says who cancels

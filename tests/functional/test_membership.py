@@ -1030,6 +1030,54 @@ def test_a_plan_past_the_chain_s_limits_on_fees_charged_ahead_is_refused_on_its_
     ok(api.post("/v1/membership/plans", pack), 201)  # none by default
 
 
+def test_a_renewal_coupon_takes_its_discount_off_a_pack_sold_at_the_till_and_stays_used_when_it_is_refunded(
+    aws, api, admin, partner, member
+):  # fmt: skip
+    """An education chain's walkthrough: its 续费券 and 新生券 were useless, every pack sold at its list price only. A
+    coupon redeemed on the card's till order (the card its one line) takes its discount off the price; its refund is
+    of what was paid, the classes taken counted at their plan value, and the coupon stays used."""
+    member_id, _ = member
+    pack = {**GOLD_CARD, "name": "美术24课时", "term": {"months": 3}, "price_fen": 432_000, "auto_renew": False,
+            "trial_days": 0, "refund": {"kind": "unused"},
+            "benefits": [{"benefit_id": "art", "name": "美术课", "kind": "quota", "quota": 24, "period": "term",
+                          "value_fen": 18_000}]}  # fmt: skip
+    plan = ok(api.post("/v1/membership/plans", pack), 201)
+    off = {"name": "续费立减300", "kind": "threshold", "threshold_fen": 300_000, "amount_off_fen": 30_000,
+           "validity": {"days_after_issue": 30}}  # fmt: skip
+    cashier = Staff(api, ["store_manager"], stores=("SH-001",))
+    cards = f"/v1/members/{member_id}/cards"
+    sale = {"plan_id": plan["plan_id"], "store_id": "SH-001", "order_id": "POS-R1", "payment_method": "wechat_pay"}
+    line = {"sku": plan["plan_id"], "category": "membership", "name": pack["name"], "amount_fen": 432_000}
+    with clock.frozen(DAY1):
+        template = ok(admin.post("/v1/coupons/templates", off), 201)["template_id"]
+        issue = {"member_id": member_id, "source_id": "R-1"}
+        code = ok(admin.post(f"/v1/coupons/templates/{template}/issues", issue), 201)["code"]
+        order = {"store_id": "SH-001", "total_fen": 432_000, "items": [line]}
+        used = ok(admin.post(f"/v1/coupons/{code}/redemptions", {"order_id": "POS-R1", "order": order}), 201)
+        books = ("ledger-accounts", "ledger-entries", "ledger-claims")
+        before = [item_counts()[table] for table in books]
+        for wrong, field in (({"amount_fen": 432_000}, "order_id"),  # its coupon not said
+                             ({"amount_fen": 412_000, "coupon_discount_fen": 20_000}, "coupon_discount_fen"),
+                             ({"amount_fen": 432_000, "coupon_discount_fen": 30_000}, "amount_fen")):  # fmt: skip
+            refusal = cashier.post(cards, {**sale, **wrong})
+            assert (refusal.status, refusal.body["errors"][0]["field"]) == (422, field), refusal.body
+        assert [item_counts()[table] for table in books] == before  # nothing written
+        card = ok(cashier.post(cards, {**sale, "amount_fen": 402_000, "coupon_discount_fen": 30_000}), 201)
+        again = ok(cashier.post(cards, {**sale, "amount_fen": 402_000, "coupon_discount_fen": 30_000}), 201)
+        uses = f"/v1/members/{member_id}/benefits/art/uses"
+        for n in range(6):
+            ok(cashier.post(uses, {"use_id": f"U-{n}", "store_id": "SH-001"}), 201)
+        quote = ok(admin.get(f"{cards}/{card['card_id']}/cancellation-quote"))
+        cancelled = ok(admin.post(f"{cards}/{card['card_id']}/cancellation", {"cancel_id": "C-1", "reason": "搬家"}))
+        held = ok(admin.get(f"/v1/coupons/{code}"))["coupon"]
+    assert (used["discount_fen"], again["duplicate"]) == (30_000, True)
+    assert quote["refund_fen"] == cancelled["refund_fen"] == 402_000 - 6 * 18_000  # 按标准课时单价扣除
+    assert held["status"] == "used"  # the coupon stays used: the refund is of what was paid
+    paid = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-paid"]
+    assert [p["amount_fen"] for p in paid] == [402_000]
+    balances_add_up(member_id)
+
+
 class TestExtensions:
     """延期 (an education chain: a term's pack of lessons ends with lessons left; a gym member's complaint)."""
 
