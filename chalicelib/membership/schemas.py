@@ -78,7 +78,9 @@ class BenefitIn(Input):
     tier: Code | None = Field(default=None, description="tier_floor: the tier whose benefits apply while active")
     template_id: Id | None = Field(default=None, description="coupon_pack: the coupon template (`ct_…`)")
     count: int = Field(default=1, ge=1, le=20, description="coupon_pack: coupons per period")
-    value_fen: int = Field(default=0, ge=0, le=10**8, description=f"what one use is worth, deducted on refund; {FEN}")
+    value_fen: int = Field(
+        default=0, ge=0, le=10**8, description=f"what one use is worth, deducted on refund (a plan refunded by its "
+        f"uses needs it said: 0 for classes given free, 赠课); {FEN}")  # fmt: skip
 
     @model_validator(mode="after")
     def _fits_kind(self) -> BenefitIn:
@@ -238,10 +240,16 @@ def _refundable_by_uses(benefits: list[BenefitIn], price_fen: int, term: Months 
     (a review kept two months' packs so), so a member could buy, enjoy and refund them."""
     if not any(b.kind == "quota" for b in benefits):
         raise FieldInvalid("benefits", "refund unused needs a counted benefit (quota) whose uses are kept back")
-    unvalued = [b.benefit_id for b in benefits if b.kind == "quota" and not b.unlimited and b.value_fen < 1]
+    unvalued = [
+        b.benefit_id
+        for b in benefits
+        if b.kind == "quota" and not b.unlimited and b.value_fen < 1 and "value_fen" not in b.model_fields_set
+    ]  # fmt: skip  (0 said: classes given free, 赠课)
     if unvalued:
         raise FieldInvalid(
-            "benefits", f"refund unused keeps back each use's value: give {', '.join(unvalued)} a value_fen"
+            "benefits",
+            f"refund unused keeps back each use's value: give {', '.join(unvalued)} a value_fen (0 "
+            "said for classes given free, 赠课)",
         )
     a_term = classes_worth(benefits, _term_of(term))
     if a_term is not None and a_term < price_fen:  # a member using all of them would still be refunded (a probe)

@@ -1240,6 +1240,12 @@ class TestCancellation:
         for change in (*loose, monthly):
             refused(api.post("/v1/membership/plans", {**pack, **change}), 422, "validation-failed")
         ok(api.post("/v1/membership/plans", {**pack, **monthly, "price_fen": 60_000}), 201)  # worth its price
+        bonus = {"benefit_id": "bonus", "name": "赠课", "kind": "quota", "quota": 2, "period": "term"}
+        unsaid = refused(api.post("/v1/membership/plans", {**pack, "benefits": [*pack["benefits"], bonus]}), 422,
+                         "validation-failed")  # fmt: skip
+        assert "0 said for classes given free" in unsaid["errors"][0]["message"]
+        given = {**pack, "benefits": [*pack["benefits"], {**bonus, "value_fen": 0}]}  # 10 + 2 given (an education
+        ok(api.post("/v1/membership/plans", given), 201)  # chain's walkthrough could not say its 赠课 were worth 0)
         cashier = Staff(api, ["cashier"], stores=("SH-001",))
         with clock.frozen(DAY1):
             card = ok(paid(api, partner, member_id, plan["plan_id"], "P-1", amount=150_000))

@@ -43,7 +43,7 @@ export default {
       templateHint: '选择发放中的券模板',
       count: '每期张数',
       value: '每次价值（元）',
-      valueHint: '退卡时按此扣除已用次数',
+      valueHint: '退卡时按此扣除已用次数；赠课填 0',
       detail: {
         quota: '{n} 次/{per}', unlimited: '不限次', discount: '{zhe} 折', points_multiplier: '积分 {x} 倍', tier_floor: '{tier}保底',
         coupon_pack: '{n} 张券/{per}',
@@ -211,7 +211,7 @@ export default {
       templateHint: 'A template being issued',
       count: 'Coupons per period',
       value: 'Value per use (CNY)',
-      valueHint: 'kept back on a refund for each use',
+      valueHint: 'kept back on a refund for each use; 0 for classes given free',
       detail: {
         quota: '{n} per {per}', unlimited: 'unlimited', discount: '{off}% off', points_multiplier: '{x}× points', tier_floor: 'at least {tier}',
         coupon_pack: '{n} coupon(s) per {per}',
