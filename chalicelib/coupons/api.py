@@ -519,15 +519,19 @@ def reverse_redemption(ctx: RequestContext, code: str, order_id: str) -> Reply:
     member's sale for the order (消费记账), or at another store, it comes back only with a refund (`reason:
     refund`), by staff who refund purchases (a store manager, customer service), and for a recorded sale only once
     all of it was refunded; anyone else, or before, gets 422 on `reason`. A coupon is given back by the channel that
-    used it: a partner's till's use by that partner, the counter's by staff (422 on `order_id` otherwise).
+    used it: a partner's till's use by that partner, the counter's by staff (422 on `order_id` otherwise). The coupon
+    of an order a card was sold under (开卡/续卡 with a 续费券) never comes back: the card costs what was paid (422 on
+    `order_id`).
 
     Errors: 409 `not-reversible` when the coupon was not used on that order; 404 for an unknown code; 422 on
     `reason` as above."""
+    from chalicelib.membership.service import no_card_sold_on  # a card sold under the order keeps its coupon
     from chalicelib.purchases.service import counter_order_recorded, counter_order_refunded_whole  # the counter's sale
 
     body = ctx.body
     answer = service.reverse_redemption(ctx.caller, code, order_id, body.reason, body.note, ctx.language,
-                                        counter_order_recorded, counter_order_refunded_whole)  # fmt: skip
+                                        counter_order_recorded, counter_order_refunded_whole,
+                                        no_card_sold_on)  # fmt: skip
     return Reply(Coupon.model_validate(answer))
 
 

@@ -61,7 +61,7 @@ from chalicelib.members import service as members
 from chalicelib.members.model import Status as MemberStatus
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached, CachedByKey
-from chalicelib.shared.db import Transaction
+from chalicelib.shared.db import Transaction, together
 from chalicelib.shared.errors import (
     Conflict,
     DomainError,
@@ -696,6 +696,26 @@ def order_discount_held(order_id: str) -> tuple[int, Callable[[Transaction], Non
     seen = ledger().store.read(holder)
     off = goods_discount(BOOKS[ORDER].load(seen.books.get(ORDER)))
     return off, lambda tx: unchanged_in(tx, holder, seen, OrderCouponsMoved("The order's coupons changed meanwhile"))
+
+
+def card_order_discount(
+    order_id: str, card_order: Mapping[str, Any], member_id: str, on_fail: Callable[[str], Exception]
+) -> tuple[int, Callable[[Transaction], None]]:  # fmt: skip
+    """What the coupons used on a card's till order took off it (``order_discount_held``), each checked to be used
+    on that order as the card's (``card_order``, its one line, as the till sent it: a review discounted a card with a
+    coupon used on a ¥9,000 order of shampoo) and to be the member's or a bearer's (``on_fail(why)`` otherwise); and
+    the condition the sale commits with: the order's coupons still as read."""
+    off, unchanged = order_discount_held(order_id)
+    codes = list(BOOKS[ORDER].load(ledger().store.read(order_holder(order_id)).books.get(ORDER)))
+    expected = _order_hash(card_order)
+    for code in codes:
+        coupon = read_coupon(code)
+        used = coupon.redemption
+        if used is None or used.order_id != order_id or used.order_hash != expected:
+            raise on_fail(f"coupon {code} was used on this order as another order than the card's own line")
+        if coupon.member_id not in (None, "", member_id):
+            raise on_fail(f"coupon {code} is another member's")
+    return off, unchanged
 
 
 def no_coupon_on_order(order_id: str, on_fail: Exception) -> Callable[[Transaction], None]:
@@ -1497,6 +1517,7 @@ def reverse_redemption(
     caller: Any, code: str, order_id: str, reason: str, note: str | None, language: str,
     recorded: Callable[[str], bool] | None = None,
     refunded_whole: Callable[[str, Exception], Callable[[Transaction], None]] | None = None,
+    no_card_sold: Callable[[str, str], Callable[[Transaction], None]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Give a used coupon back, once per use: the order was refunded (退券回流) or the redemption was a mistake
     (撤销核销). It is usable again until its last day; past it, it comes back expired (of a voided template, or of a
@@ -1509,8 +1530,10 @@ def reverse_redemption(
     kept both the coupon's discount and the coupon after half the order came back). A redemption is given back by the
     channel that made it, whose sale it discounted: the counter's by staff, a partner's by that partner (422 on
     ``order_id`` otherwise: a probe's partner gave back a coupon of a sale the counter recorded, and staff one of a
-    partner's reported purchase, each used again). A repeat answers the coupon as it is now, ``duplicate`` (an
-    integrator's till, its answer lost, sent it again after the coupon was used on the next order and read 409)."""
+    partner's reported purchase, each used again). Nor does the coupon of an order a card was sold under come back
+    (``no_card_sold``, the condition it commits with: the card costs what was paid after it, and a review gave it back
+    and sold a second card with it). A repeat answers the coupon as it is now, ``duplicate`` (an integrator's till, its
+    answer lost, sent it again after the coupon was used on the next order and read 409)."""
     coupon, account = read_coupon_account(code)
     redemption = coupon.redemption
     if coupon.status != "used" or redemption is None or redemption.order_id != order_id:
@@ -1543,6 +1566,8 @@ def reverse_redemption(
         whole = refunded_whole(
             order_id, ValidationFailed([{"field": "reason", "in": "body", "message": detail}], detail)
         )
+    if caller.kind == "staff" and no_card_sold is not None:
+        whole = together(whole, no_card_sold(redemption.store_id, order_id))
     template = get_template(coupon.template_id)
     today = clock.business_today()
     origin = read_coupon(coupon.source_id) if coupon.source_kind == TRANSFER else coupon  # a friend's gift: its own

@@ -198,7 +198,7 @@ def buy_my_card(ctx: RequestContext) -> Reply:
     errors=(NotFound, ValidationFailed, plans.PlanNotFound, service.MemberNotEligible, service.PaymentNotApplicable,
             service.PaymentConflict, service.CardNotRenewable, limits.OverCounterLimit,
             limits.OverCounterDailyLimit, InsufficientBalance, members.MemberCodeNotCurrent, members.MemberCodeUsed,
-            RateLimited),
+            RateLimited, Conflict),
 )  # fmt: skip
 def sell_card_at_counter(ctx: RequestContext, member_id: str) -> Reply:
     """A cashier takes the money for a card of `plan_id` at the till (cash, WeChat Pay, a bank card …) for any member
@@ -228,7 +228,8 @@ def sell_card_at_counter(ctx: RequestContext, member_id: str) -> Reply:
     Errors: 404 for an unknown or erased member, 404 `plan-not-found`; 422 `member-not-eligible` for a frozen one;
     422 `payment-not-applicable` for an amount other than the price or a plan no longer sold to a member without
     its card; 422 for a store that does not exist, is closed, or is not one of a store-scoped cashier's; 409
-    `card-not-renewable` for a lifetime card; 403 past the counter's limits; with `wallet`: 409
+    `card-not-renewable` for a lifetime card; 409 `conflict` when the order's coupons changed while it was sold (sell
+    again); 403 past the counter's limits; with `wallet`: 409
     `insufficient-balance`, 422 `member-code-not-current` / `member-code-used`, 429 after ten wrong codes."""
     ctx.caller.require_trading_at(ctx.body.store_id, "store_id")
     caller, amount = ctx.caller, ctx.body.amount_fen

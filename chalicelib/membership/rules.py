@@ -198,20 +198,33 @@ def longest_days(term: Term) -> int | None:
     return max((term.end(first) or first) - first for first in firsts).days + 1
 
 
+def _periods_touched(period: str, term: Term) -> int | None:
+    """The most calendar ``period``s a term touches, whenever it starts (every start day of four years, leap years
+    in: a review counted a month as 28 days and read three months where one touches two); None for a lifetime."""
+    if term.lifetime:
+        return None
+
+    def index(day: date) -> int:
+        if period == "week":
+            return (day - date(2000, 1, 3)).days // 7  # from a Monday
+        return {"day": day.toordinal(), "month": day.year * 12 + day.month - 1,
+                "quarter": day.year * 4 + (day.month - 1) // 3, "year": day.year}[period]  # fmt: skip
+
+    firsts = (date(2027, 1, 1) + timedelta(days=n) for n in range(366 * 4))
+    return max(index(term.end(first) or first) - index(first) + 1 for first in firsts)
+
+
 def uses_prepaid(benefits: Iterable[Counted], term: Term) -> int | None:
-    """The most counted uses a term pays for ahead (课时), each calendar quota over every period its longest span
-    touches; None when unbounded (a lifetime card's calendar quota; an unlimited one is no number of classes)."""
-    total, span = 0, longest_days(term)
+    """The most counted uses a term pays for ahead (课时), each calendar quota over every period the term touches;
+    None when unbounded (a lifetime card's calendar quota; an unlimited one is no number of classes)."""
+    total = 0
     for b in benefits:
         if b.kind != "quota" or getattr(b, "unlimited", False):
             continue
-        if b.period in (None, "term"):
-            total += b.quota or 0
-            continue
-        if span is None:
+        periods = 1 if b.period in (None, "term") else _periods_touched(str(b.period), term)
+        if periods is None:
             return None
-        per = {"day": 1, "week": 7, "month": 28, "quarter": 90, "year": 365}[b.period]
-        total += (b.quota or 0) * (-(-(span - 1) // per) + 1)
+        total += (b.quota or 0) * periods
     return total
 
 
@@ -236,8 +249,8 @@ def classes_worth(benefits: Iterable[Counted], term: Term) -> int | None:
     (a calendar quota on a lifetime card)."""
     total = 0
     for b in benefits:
-        if b.kind == "quota" and not getattr(b, "unlimited", False):
-            periods = periods_held(b.period or "term", term)
+        if b.kind == "quota" and not getattr(b, "unlimited", False) and b.value_fen > 0:  # 赠课 add nothing (a
+            periods = periods_held(b.period or "term", term)  # review: a lifetime 0-valued one read as unbounded)
             if periods is None:
                 return None
             total += (b.quota or 0) * b.value_fen * periods

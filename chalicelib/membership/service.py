@@ -444,7 +444,9 @@ def sell_at_counter(
         took = f", less the {off} fen its coupons took" if off else ""
         raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen{took}")
     if off:  # what the order's coupons took, read, and held to at the commit
-        held, coupons_as_read = coupons.order_discount_held(request.order_id)
+        held, coupons_as_read = coupons.card_order_discount(
+            request.order_id, card_order(plan, request.store_id), member_id,
+            lambda why: ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why))  # fmt: skip
         if held != off:
             said = f"the coupons used on this order took {held} fen off it"
             raise ValidationFailed([{"field": "coupon_discount_fen", "in": "body", "message": said}], said)
@@ -495,6 +497,15 @@ def sell_at_counter(
         if (replayed := ledger().replay(Claim.of(legacy, content, conflict=PaymentConflict()))) is not None:
             return {**replayed.result.get("card", replayed.result), "duplicate": True}
         raise PaymentConflict("A card was sold under this order before") from None
+
+
+def card_order(plan: Plan, store_id: str) -> dict[str, Any]:
+    """A card's till order as coupons are used on it (``POST /v1/coupons/{code}/redemptions``'s ``order``): its one
+    line, sku the plan's id, category ``membership``, at the plan's price; its coupons are checked against it."""
+    from chalicelib.coupons.schemas import CouponOrder
+
+    line = {"sku": plan.plan_id, "category": "membership", "amount_fen": plan.price_fen}
+    return CouponOrder.model_validate({"store_id": store_id, "total_fen": plan.price_fen, "items": [line]}).model_dump()
 
 
 def counter_sale_id(order_id: str) -> str:
@@ -1202,7 +1213,8 @@ def use(
         drawn[:] = [(source.key, left_total - 1, ends)]
         named[:] = [b.name]
         ahead = rules.paid_ahead(b, source, today)  # of what is left, the terms paid ahead's (an education chain's
-        told.update(period=b.period, ahead=min(ahead, allowed - used - 1))  # text said 本期还剩47 of two packs)
+        own = allowed - used - 1  # text said 本期还剩47 of two packs), and this card's own (a review: of two cards)
+        told.update(period=b.period, ahead=min(ahead, own), own=own, quota=b.quota or 0)
         card = _cards(holdings, member_id).cards.get(source.key.partition(":")[2]) if source.key.startswith("card:") \
             else None  # fmt: skip
         owed[:] = [-min(b.value_fen, _owed_by_use(holdings, member_id, card)) if card is not None else 0]
@@ -1238,6 +1250,7 @@ def use(
             "benefit_name": named[0], **({"store_id": store_id} if store_id else {}),
             **({"store_name": store_name(store_id) or store_id} if store_id else {}),
             "period": told["period"], **({"ahead": told["ahead"]} if told["ahead"] > 0 else {}),
+            **({"source_remaining": told["own"], "quota": told["quota"]} if rules.left_shown(left) is not None else {}),
         })]  # fmt: skip
 
     try:

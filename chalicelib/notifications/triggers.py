@@ -300,18 +300,23 @@ LOW = 2  # a pack's uses left at which its reminder asks for a renewal (课时�
 
 
 def _uses_left(p: Payload) -> Phrase:
-    """What a use leaves, as its reminder says it: this period's, and apart those of terms paid ahead (an education
-    chain's walkthrough read 本期还剩47次 of two 24-lesson packs); a pack's last few ask for a renewal, its last one
-    says it is used up (课时不足提醒: the walkthrough's parents reached 0 with nothing more said)."""
-    left, ahead = int(p["remaining"]), int(p.get("ahead") or 0)
-    now = Phrase(f"本期还剩{left - ahead}次", f"{left - ahead} left this period")
+    """What a use leaves, as its reminder says it: the card's own this period, apart those of its terms paid ahead
+    (an education chain's walkthrough read 本期还剩47次 of two 24-lesson packs) and those other cards give (a review);
+    a pack's last few ask for a renewal and its last one says it is used up, when nothing else gives them (课时不足提醒:
+    the walkthrough's parents reached 0 with nothing more said), not a quota of a few a term (asked at every use)."""
+    total = int(p["remaining"])
+    own, ahead = int(p.get("source_remaining", total)), int(p.get("ahead") or 0)
+    others = max(0, total - own)
+    now = Phrase(f"本期还剩{own - ahead}次", f"{own - ahead} left this period")
     if ahead:
-        return Phrase(f"{now}，另有续费的{ahead}次", f"{now.en}, and {ahead} of the terms paid ahead")
-    if p.get("period") != "term":  # a week's or a month's come again
-        return now
-    if left == 0:
+        now = Phrase(f"{now}，另有续费的{ahead}次", f"{now.en}, and {ahead} of the terms paid ahead")
+    if others:
+        return Phrase(f"{now}，其他卡另有{others}次", f"{now.en}; {others} more on your other cards")
+    if ahead or p.get("period") != "term" or int(p.get("quota") or LOW * 2 + 1) <= LOW * 2:
+        return now  # a week's or a month's come again; a few a term would ask at every use
+    if own == 0:
         return Phrase("已全部用完，续费后可继续使用", "all used: renew to carry on")
-    return Phrase(f"{now}，即将用完，请及时续费", f"{now.en}: renew soon") if left <= LOW else now
+    return Phrase(f"{now}，即将用完，请及时续费", f"{now.en}: renew soon") if own <= LOW else now
 
 
 def _benefit_use_reversed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:

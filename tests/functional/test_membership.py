@@ -1047,7 +1047,7 @@ def test_a_renewal_coupon_takes_its_discount_off_a_pack_sold_at_the_till_and_sta
     cashier = Staff(api, ["store_manager"], stores=("SH-001",))
     cards = f"/v1/members/{member_id}/cards"
     sale = {"plan_id": plan["plan_id"], "store_id": "SH-001", "order_id": "POS-R1", "payment_method": "wechat_pay"}
-    line = {"sku": plan["plan_id"], "category": "membership", "name": pack["name"], "amount_fen": 432_000}
+    line = {"sku": plan["plan_id"], "category": "membership", "amount_fen": 432_000}  # the card's one line
     with clock.frozen(DAY1):
         template = ok(admin.post("/v1/coupons/templates", off), 201)["template_id"]
         issue = {"member_id": member_id, "source_id": "R-1"}
@@ -1067,9 +1067,18 @@ def test_a_renewal_coupon_takes_its_discount_off_a_pack_sold_at_the_till_and_sta
         uses = f"/v1/members/{member_id}/benefits/art/uses"
         for n in range(6):
             ok(cashier.post(uses, {"use_id": f"U-{n}", "store_id": "SH-001"}), 201)
+        back = cashier.post(f"/v1/coupons/{code}/redemptions/POS-R1/reversal", {"reason": "mistake"})
+        assert (back.status, back.body["errors"][0]["field"]) == (422, "order_id")  # the card costs what was paid
         quote = ok(admin.get(f"{cards}/{card['card_id']}/cancellation-quote"))
         cancelled = ok(admin.post(f"{cards}/{card['card_id']}/cancellation", {"cancel_id": "C-1", "reason": "搬家"}))
         held = ok(admin.get(f"/v1/coupons/{code}"))["coupon"]
+        other = ok(admin.post(f"/v1/coupons/templates/{template}/issues", {**issue, "source_id": "R-2"}), 201)["code"]
+        shampoo = {"store_id": "SH-001", "total_fen": 900_000,
+                   "items": [{"sku": "SHAMPOO", "category": "retail", "amount_fen": 900_000}]}  # fmt: skip
+        ok(admin.post(f"/v1/coupons/{other}/redemptions", {"order_id": "POS-X1", "order": shampoo}), 201)
+        elsewhere = cashier.post(cards, {**sale, "order_id": "POS-X1", "amount_fen": 402_000,
+                                         "coupon_discount_fen": 30_000})  # fmt: skip
+        assert (elsewhere.status, elsewhere.body["errors"][0]["field"]) == (422, "order_id")  # not the card's order
     assert (used["discount_fen"], again["duplicate"]) == (30_000, True)
     assert quote["refund_fen"] == cancelled["refund_fen"] == 402_000 - 6 * 18_000  # 按标准课时单价扣除
     assert held["status"] == "used"  # the coupon stays used: the refund is of what was paid
@@ -1230,6 +1239,8 @@ class TestCancellation:
                  {"benefits": [{**pack["benefits"][0], "value_fen": 0}]},  # a lesson taken would be refunded
                  {"benefits": [*pack["benefits"], GOLD_CARD["benefits"][2]]},  # a discount counts no use
                  {"benefits": [{**pack["benefits"][0], "value_fen": 1}]},  # ten lessons worth ¥0.10 for ¥1,500
+                 {"benefits": [{**pack["benefits"][0], "period": "month", "quota": 8, "value_fen": 0}]},  # for life,
+                 # 8 a month given free: refunded whole for ever (a review)
                  {"benefits": [*pack["benefits"], {"benefit_id": "pack", "name": "券包", "kind": "coupon_pack",
                                                    "template_id": "ct_x", "period": "month"}]})  # fmt: skip
         monthly = {

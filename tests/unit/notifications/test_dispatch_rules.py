@@ -155,13 +155,17 @@ def test_business_dates_read_as_members_write_them_in_their_language():
 @pytest.mark.parametrize(
     ("said", "zh", "en"),
     [
-        ({"remaining": 2, "store_name": "西湖校区", "period": "term"},  # a pack's last lessons (课时不足提醒)
+        ({"remaining": 2, "store_name": "西湖校区", "period": "term", "quota": 24},  # a pack's last lessons
          "您在西湖校区使用了「美术课」1次，本期还剩2次，即将用完，请及时续费。如非您或家人使用，请联系门店。",
          "You used 1 美术课 at 西湖校区; 2 left this period: renew soon. Not you or your family?"),
-        ({"remaining": 0, "period": "term"}, "您使用了「美术课」1次，已全部用完，续费后可继续使用。",
+        ({"remaining": 0, "period": "term", "quota": 24}, "您使用了「美术课」1次，已全部用完，续费后可继续使用。",
          "You used 1 美术课; all used: renew to carry on."),
         ({"remaining": 47, "ahead": 24, "period": "term"},  # two packs: 本期还剩47次 was read
          "您使用了「美术课」1次，本期还剩23次，另有续费的24次。", "23 left this period, and 24 of the terms paid"),
+        ({"remaining": 26, "source_remaining": 2, "period": "term", "quota": 3},  # two cards (a review): apart,
+         "您使用了「美术课」1次，本期还剩2次，其他卡另有24次。", "2 left this period; 24 more on your other cards"),
+        ({"remaining": 1, "period": "term", "quota": 2},  # a few a term: no renewal asked at every use
+         "您使用了「美术课」1次，本期还剩1次。", "1 left this period."),
         ({"remaining": 0, "period": "week"},  # a week's come again
          "您使用了「美术课」1次，本期还剩0次。", "0 left this period."),
         ({"remaining": 5}, "您使用了「美术课」1次，本期还剩5次。", "You used 1 美术课; 5 left this period."),  # before
