@@ -40,6 +40,15 @@ def card_paid(site: Site, member_id: str, plan: dict[str, Any]) -> dict[str, Any
     return dict(partner(site, "/v1/webhooks/membership/payments", body))
 
 
+def holding(site: Site, page: Any, plan: dict[str, Any], name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new member holding a card of ``plan`` the demo POS took payment for, their cards tab open in the console."""
+    member = new_member(site, name)
+    card = card_paid(site, member["member_id"], plan)
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.get_by_role("tab", name="会员卡与权益").click()
+    return member, card
+
+
 def plan_form(console: Screens, site: Site, name: str) -> tuple[Any, Any]:
     """The console's new-plan dialog, opened by an administrator, its name filled."""
     page = log_in(console, site)
@@ -579,10 +588,7 @@ def test_a_card_is_paused_at_the_desk_its_end_moved_the_member_reads_it_and_it_i
         "可停卡 1 次/共 20 天"
     )
 
-    member = new_member(site, "停卡会员")
-    card = card_paid(site, member["member_id"], made)
-    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
-    page.get_by_role("tab", name="会员卡与权益").click()
+    member, card = holding(site, page, made, "停卡会员")
     page.locator(f"[data-test=pause-{card['card_id']}]").click()
     asked = page.get_by_role("dialog", name=f"停卡：{name}")
     expect(asked.locator("[data-test=pause-policy]")).to_contain_text("每个卡期最多停卡 1 次、共 20 天，每次至少 5 天")
@@ -691,10 +697,7 @@ def test_a_card_is_extended_at_the_desk_told_its_new_end_first_and_the_member_re
     page.locator("[data-test=plan-save]").click()
     page.get_by_text(f"已创建会员卡方案 {name}").wait_for()
     made = plan_named(site, name)
-    member = new_member(site, "延期会员")
-    card = card_paid(site, member["member_id"], made)
-    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
-    page.get_by_role("tab", name="会员卡与权益").click()
+    member, card = holding(site, page, made, "延期会员")
     page.locator(f"[data-test=extend-{card['card_id']}]").click()
     asked = page.get_by_role("dialog", name=f"延期：{name}")
     expect(asked.locator("[data-test=extend-note]")).to_contain_text("不收费，不计入会员卡预收")
