@@ -49,6 +49,18 @@ def holding(site: Site, page: Any, plan: dict[str, Any], name: str) -> tuple[dic
     return member, card
 
 
+def at_till(site: Site, console: Screens, member: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """A cashier of SH-001 at the till with ``member`` found by the code their pages show (they log in once: the
+    tokens are answered for their pages later)."""
+    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
+    tokens = site.member_tokens(member["phone"])
+    shown = send("GET", f"{site.base}/v1/me/code", token=tokens["access_token"])[1]
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(str(shown["code"]))
+    page.get_by_role("button", name="搜索").click()
+    return page, tokens
+
+
 def plan_form(console: Screens, site: Site, name: str) -> tuple[Any, Any]:
     """The console's new-plan dialog, opened by an administrator, its name filled."""
     page = log_in(console, site)
@@ -382,13 +394,7 @@ def test_a_cashier_sells_a_card_at_the_counter_and_the_member_finds_it_on_their_
     member's own pages too."""
     member = new_member(site, "美容会员")
     plan = plan_named(site, MEMBERSHIP_PLAN["name"])
-    cashier = staff_account(site, ["cashier"], ["SH-001"])
-    page = log_in(console, site, cashier)
-    tokens = site.member_tokens(member["phone"])  # the member logs in once: their code now, their pages later
-    shown = send("GET", f"{site.base}/v1/me/code", token=tokens["access_token"])[1]
-    page.goto(f"{site.base}/console/#/counter")
-    page.get_by_label("查找会员").fill(str(shown["code"]))
-    page.get_by_role("button", name="搜索").click()
+    page, tokens = at_till(site, console, member)  # the member logs in once: their code now, their pages later
     sale = page.locator("[data-test=counter-card-sale]")
     choose(page, sale.get_by_label("会员卡方案"), plan["name"])
     expect(sale.locator("[data-test=card-sale-price]")).to_have_text(f"¥{plan['price_fen'] / 100:,.2f}")
@@ -446,12 +452,7 @@ def test_a_renewal_coupon_takes_its_discount_off_a_card_sold_at_the_till(site: S
     template = site.api("POST", "/v1/coupons/templates", off)["template_id"]
     code = site.api("POST", f"/v1/coupons/templates/{template}/issues",
                     {"member_id": member["member_id"], "source_id": "renewal-1"})["code"]  # fmt: skip
-    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
-    tokens = site.member_tokens(member["phone"])
-    shown = send("GET", f"{site.base}/v1/me/code", token=tokens["access_token"])[1]
-    page.goto(f"{site.base}/console/#/counter")
-    page.get_by_label("查找会员").fill(str(shown["code"]))
-    page.get_by_role("button", name="搜索").click()
+    page, _ = at_till(site, console, member)
     sale = page.locator("[data-test=counter-card-sale]")
     choose(page, sale.get_by_label("会员卡方案"), plan["name"])
     price, due = plan["price_fen"] / 100, (plan["price_fen"] - 5_000) / 100
