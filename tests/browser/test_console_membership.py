@@ -456,6 +456,7 @@ def test_a_renewal_coupon_takes_its_discount_off_a_card_sold_at_the_till(site: S
     sale = page.locator("[data-test=counter-card-sale]")
     choose(page, sale.get_by_label("会员卡方案"), plan["name"])
     price, due = plan["price_fen"] / 100, (plan["price_fen"] - 5_000) / 100
+    expect(sale.locator("[data-test=card-sale-coupon]")).to_contain_text("不使用优惠券")  # not 请选择 (a walkthrough)
     choose(page, sale.get_by_label("优惠券"), off["name"])
     expect(sale.locator("[data-test=card-sale-price]")).to_have_text(f"¥{price:,.2f} − ¥50.00 = ¥{due:,.2f}")
     assert unlabelled_inputs(page) == []
