@@ -150,7 +150,8 @@ def create(caller: Caller, data: PlanCreate, known_tiers: set[str], coupon_exist
         )
     ]  # fmt: skip
     settings = get_settings()
-    problems += [{"field": field, "in": "body", "message": why} for field, why in prepaid_limits_passed(
+    problems += [{"field": field, "in": "body", "message": why, "code": code, "limit": limit}
+                 for field, why, code, limit in prepaid_limits_passed(
         data.price_fen, data.benefits, Term.from_json(data.model_dump(mode="json")["term"]),
         max_price_fen=settings.plan_max_price_fen, max_days=settings.plan_max_term_days,
         max_uses=settings.plan_max_uses)]  # fmt: skip

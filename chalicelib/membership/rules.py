@@ -229,18 +229,43 @@ def uses_prepaid(benefits: Iterable[Counted], term: Term) -> int | None:
 
 
 def prepaid_limits_passed(price_fen: int, benefits: Iterable[Counted], term: Term, *, max_price_fen: int,
-                          max_days: int, max_uses: int) -> list[tuple[str, str]]:  # fmt: skip
+                          max_days: int, max_uses: int) -> list[tuple[str, str, str, str]]:  # fmt: skip
     """What a plan passes of the chain's limits on fees charged ahead (预收费上限: an education chain's rules allow
-    at most 3 months or 60 classes a payment, and some cities 5,000 CNY), each as (field, why); a limit of 0 is none."""
+    at most 3 months or 60 classes a payment, and some cities 5,000 CNY), each as (field, why, code, limit) where
+    ``code`` names the limit for a screen's own words (a walkthrough read these in English on Chinese screens); a
+    limit of 0 is none."""
     passed = []
     if max_price_fen and price_fen > max_price_fen:
-        passed.append(("price_fen", f"above the chain's limit on a fee charged ahead ({max_price_fen / 100:,.2f} CNY)"))
+        limit = f"{max_price_fen / 100:,.2f}"
+        passed.append(("price_fen", f"above the chain's limit on a fee charged ahead ({limit} CNY)", "prepaid_price",
+                       limit))  # fmt: skip
     days = longest_days(term)
     if max_days and (days is None or days > max_days):
-        passed.append(("term", f"longer than the chain's limit on a term charged ahead ({max_days} days)"))
+        passed.append(("term", f"longer than the chain's limit on a term charged ahead ({max_days} days)",
+                       "prepaid_days", str(max_days)))  # fmt: skip
     uses = uses_prepaid(benefits, term)
     if max_uses and (uses is None or uses > max_uses):
-        passed.append(("benefits", f"more than the chain's limit on classes charged ahead ({max_uses})"))
+        said = f"{uses} classes a term at most, counting each calendar period the term touches" if uses else "unbounded"
+        passed.append(("benefits", f"more than the chain's limit on classes charged ahead ({max_uses}): {said}",
+                       "prepaid_uses", str(max_uses)))  # fmt: skip
+    return passed
+
+
+def paid_ahead_passed(card: Card, plan: Plan, by_key: Mapping[str, Usage], today: date, *, max_price_fen: int,
+                      max_days: int, max_uses: int) -> list[str]:  # fmt: skip
+    """What a card, as a payment leaves it, holds paid ahead past the chain's limits on fees charged ahead (a
+    walkthrough's cashier sold one parent a 3-month pack four times over: a year and 96 classes paid ahead): its days
+    from today to its end, its term classes not yet taken, and its payments still running; each limit of 0 is none."""
+    passed = []
+    if max_days and card.valid_until is not None and (card.valid_until - today).days + 1 > max_days:
+        passed.append(f"its days would run {(card.valid_until - today).days + 1} days ahead, past {max_days}")
+    left = sum(n for _, n, _ in term_uses_left(card, plan, by_key, today))
+    if max_uses and left > max_uses:
+        passed.append(f"it would hold {left} classes paid ahead, past {max_uses}")
+    running = sum(p.amount_fen - p.refunded_fen for p in card.payments
+                  if not p.settled and (p.last_day is None or p.last_day >= today))  # fmt: skip
+    if max_price_fen and running > max_price_fen:
+        passed.append(f"it would hold {running / 100:,.2f} CNY paid ahead, past {max_price_fen / 100:,.2f}")
     return passed
 
 

@@ -283,6 +283,13 @@ def _card_posting(
         card = rules.compact(card, plan, today)
     except NotRenewable as e:
         raise CardNotRenewable(str(e), why=e.why) from None
+    settings = get_settings()
+    passed = [] if kind == "trial" else rules.paid_ahead_passed(
+        card, plan, holdings.state(member_id, USES).by_key, today, max_price_fen=settings.plan_max_price_fen,
+        max_days=settings.plan_max_term_days, max_uses=settings.plan_max_uses)  # fmt: skip
+    if passed:  # a family's packs paid ahead together, not each payment alone (预收费上限)
+        said = "; ".join(passed)
+        raise PaymentNotApplicable("plan_id", f"the chain's limits on fees charged ahead (预收费上限): {said}")
     zh, en = CARD_REASONS[kind]
     until = card.valid_until.isoformat() if card.valid_until else None
     reason = Phrase(f"{zh}「{plan.name}」，有效期至{until or '永久'}",
@@ -525,7 +532,8 @@ def _sale_claim_keys(store_id: str, order_id: str) -> tuple[str, str]:
 def no_card_sold_on(store_id: str, order_id: str) -> Callable[[Transaction], None]:
     """The condition a stored-value payment at a till commits with: no card was sold under the order, at any store
     (whoever's, however paid), whose cancellation would refund it (422 on ``order_id`` otherwise). No request."""
-    why = "a card was sold under this order at the till: a card is paid whole, in its own sale, at its plan's price"
+    why = "a card was sold under this order at the till: its coupons stay used and none is used after it, nor is "
+    why += "stored value taken for it apart"
     sold = ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
     return together(*(functools.partial(unclaimed_in, key=key, on_fail=sold)
                       for key in _sale_claim_keys(store_id, order_id)))  # fmt: skip
@@ -661,7 +669,8 @@ def resume(member_id: str, card_id: str, pause_id: str) -> dict[str, Any]:
                                                  lambda card, today: rules.resume(card, pause_id, today))  # fmt: skip
         worked[:], given[:] = [(card, after)], [back]
         until = _day_of(after.valid_until)
-        withdrawn[:] = [not any(q.pause_id == pause_id for q in after.pauses)]
+        first = next((q.first_day for q in card.pauses if q.pause_id == pause_id), None)  # one ended on its first
+        withdrawn[:] = [first is not None and first > clock.business_today()]  # day is no 停卡未开始 (a walkthrough)
         withdrawn_said = Phrase(
             f"取消停卡：停卡未开始，到期日改回 {until}", f"Pause withdrawn before it began: its end back to {until}"
         )

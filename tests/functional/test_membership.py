@@ -1005,7 +1005,9 @@ class TestPauses:
         balances_add_up(member_id)
 
 
-def test_a_plan_past_the_chain_s_limits_on_fees_charged_ahead_is_refused_on_its_fields(api, monkeypatch):
+def test_a_plan_past_the_chain_s_limits_on_fees_charged_ahead_is_refused_on_its_fields(
+    api, partner, member, monkeypatch
+):  # fmt: skip
     """预收费上限 (an education chain: 3 months or 60 classes a payment, 5,000 CNY in some cities), none by default."""
     from chalicelib.shared.settings import get_settings
 
@@ -1020,13 +1022,23 @@ def test_a_plan_past_the_chain_s_limits_on_fees_charged_ahead_is_refused_on_its_
         refusal = refused(api.post("/v1/membership/plans", pack), 422, "validation-failed")
         fine = {**pack, "term": {"months": 3}, "price_fen": 432_000,
                 "benefits": [{**pack["benefits"][0], "quota": 24}]}  # fmt: skip
-        ok(api.post("/v1/membership/plans", fine), 201)
+        within = ok(api.post("/v1/membership/plans", fine), 201)
+        with clock.frozen(DAY1):  # a family's packs paid ahead together (a walkthrough sold one four times over)
+            ok(paid(api, partner, member[0], within["plan_id"], "P-1", amount=432_000))
+            again = refused(paid(api, partner, member[0], within["plan_id"], "P-2", amount=432_000), 422,
+                            "payment-not-applicable")  # fmt: skip
     finally:
         for name in ("PRICE_FEN", "TERM_DAYS", "USES"):
             monkeypatch.delenv(f"LOYALTY_PLAN_MAX_{name}")
         get_settings.cache_clear()
     assert [e["field"] for e in refusal["errors"]] == ["price_fen", "term"]
     assert "limit on a fee charged ahead (5,000.00 CNY)" in refusal["errors"][0]["message"]
+    assert (refusal["errors"][0]["code"], refusal["errors"][0]["limit"]) == (
+        "prepaid_price",
+        "5,000.00",
+    )  # 中文 on screens
+    assert "its days would run 184 days ahead, past 92" in again["detail"]  # and 48 classes, ¥8,640: past ¥5,000
+    assert "8,640.00 CNY paid ahead" in again["detail"]
     ok(api.post("/v1/membership/plans", pack), 201)  # none by default
 
 
@@ -1161,6 +1173,20 @@ class TestExtensions:
         assert "已延期30天，有效期至2027年7月9日" in texts["membership-extended"].text
         assert "2027年7月9日" in texts["membership-expiring"].text
         balances_add_up(member_id)
+
+
+def test_a_pause_ended_on_its_first_day_is_a_resumption_not_a_withdrawal(aws, api, partner, member):
+    """A walkthrough: the member read 停卡 …顺延 and then 停卡未开始 of a pause that had begun that morning."""
+    member_id, _ = member
+    plan = ok(api.post("/v1/membership/plans", PAUSED_CARD), 201)
+    desk = Staff(api, ["customer_service"])
+    with clock.frozen(DAY1):
+        card = ok(paid(api, partner, member_id, plan["plan_id"], "P-1"))
+        pauses = f"/v1/members/{member_id}/cards/{card['card_id']}/pauses"
+        ok(desk.post(pauses, {"pause_id": "PZ-1", "days": 10, "reason": "出差"}), 201)  # from today
+        back = ok(desk.call("DELETE", f"{pauses}/PZ-1"))
+    (resumed,) = [e["payload"] for e in published_envelopes() if e["type"] == "membership.card-resumed"]
+    assert (back["valid_until"], resumed["withdrawn"]) == (card["valid_until"], False)
 
 
 class TestCancellation:

@@ -315,9 +315,9 @@ def test_a_plan_past_the_chain_s_limits_on_fees_charged_ahead_is_named_by_each_f
     assert uses_prepaid((weekly,), Term()) is None
     limits = {"max_price_fen": 500_000, "max_days": 92, "max_uses": 60}
     yearly = prepaid_limits_passed(864_000, (lessons,), Term(months=12), **limits)
-    assert [field for field, _ in yearly] == ["price_fen", "term"]
+    assert [(field, code) for field, _, code, _ in yearly] == [("price_fen", "prepaid_price"), ("term", "prepaid_days")]
     assert prepaid_limits_passed(432_000, (replace(lessons, quota=24),), Term(months=3), **limits) == []
-    assert [f for f, _ in prepaid_limits_passed(100, (lessons, weekly), Term(months=3), **limits)] == ["benefits"]
+    assert [f for f, *_ in prepaid_limits_passed(100, (lessons, weekly), Term(months=3), **limits)] == ["benefits"]
     assert prepaid_limits_passed(10**9, (weekly,), Term(), max_price_fen=0, max_days=0, max_uses=0) == []  # none
     monthly = PlanBenefit("m", "私教", "quota", quota=21, period="month", value_fen=10_000)
     assert uses_prepaid((monthly,), Term(months=1)) == 42  # a month touches two (a review read three: 63 > 60)

@@ -20,6 +20,8 @@ export default {
     },
     config: {
       codes: {
+        prepaid_price: '超过预收费上限（每笔 ¥{limit}）', prepaid_days: '超过预收期限（{limit} 天）',
+        prepaid_uses: '超过预收课时上限（{limit} 节，按一期最多覆盖的自然周期计）',
         missing: '必填', extra_forbidden: '未知字段', string_too_short: '至少 {limit} 个字符', string_too_long: '最多 {limit} 个字符',
         string_pattern_mismatch: '格式不对', greater_than: '须大于 {limit}', greater_than_equal: '不能小于 {limit}', less_than: '须小于 {limit}',
         less_than_equal: '不能大于 {limit}', int_parsing: '须为整数', int_type: '须为整数', int_from_float: '须为整数', float_parsing: '须为数字',
@@ -71,6 +73,8 @@ export default {
     },
     config: {
       codes: {
+        prepaid_price: 'above the limit on fees charged ahead (¥{limit} a payment)', prepaid_days: 'longer than the limit on a term charged ahead ({limit} days)',
+        prepaid_uses: 'more than the limit on classes charged ahead ({limit}, each calendar period a term may touch counted)',
         missing: 'required', extra_forbidden: 'unknown field', string_too_short: 'at least {limit} characters', string_too_long: 'at most {limit} characters',
         string_pattern_mismatch: 'not in the right form', greater_than: 'must be above {limit}', greater_than_equal: 'must be at least {limit}', less_than: 'must be below {limit}',
         less_than_equal: 'must be at most {limit}', int_parsing: 'a whole number', int_type: 'a whole number', int_from_float: 'a whole number', float_parsing: 'a number',
