@@ -75,7 +75,7 @@ def settle_card(
             left = rules.term_uses_left(card, plan, uses.by_key, last) if plan and uses else []
             card = replace(card, lapsed_on=today)
             events.append(new_event("membership.card-lapsed", f"member/{member_id}", {
-                **base, "lapsed_on": today.isoformat(),
+                **base, "lapsed_on": today.isoformat(), **({"store_id": card.sold_at} if card.sold_at else {}),
                 **({"uses_left": [{"benefit": name, "left": n, "refundable": bool(plan and plan.refund.always_open)}
                                   for name, n, _ in left]} if left else {}),
             }))  # fmt: skip

@@ -34,6 +34,7 @@ def keep(tx: Transaction, event: Event) -> None:
             "kind": "sale", "amount_fen": int(payload["amount_fen"]), "method": payload["method"],
             "payment_method": payload.get("payment_method"), "order_id": payload.get("order_id"),
             "reference": str(payload["payment_id"]),
+            **({"coupon_fen": int(payload["coupon_discount_fen"])} if payload.get("coupon_discount_fen") else {}),
         }))  # fmt: skip
     elif event.type == "membership.card-cancelled":
         for part in payload.get("parts") or []:
@@ -61,4 +62,4 @@ def _row(r: MembershipJournalRecord) -> dict[str, Any]:
     return {"occurred_at": r.entry.split("#")[0], "kind": r.kind, "member_id": r.member_id, "card_id": r.card_id,
             "plan_name": r.plan_name, "amount_fen": int(r.amount_fen), "method": r.method,
             "payment_method": r.payment_method, "order_id": r.order_id, "reference": r.reference,
-            "recorded_by": r.actor}  # fmt: skip
+            "recorded_by": r.actor, "coupon_fen": int(r.coupon_fen or 0)}  # fmt: skip

@@ -50,5 +50,6 @@ class MembershipJournalRecord(Record):
     payment_method = UnicodeAttribute(null=True)  # how the counter took it (cash, wechat_pay …), when said
     order_id = UnicodeAttribute(null=True)
     reference = UnicodeAttribute()  # the payment id, or the cancellation's
+    coupon_fen = NumberAttribute(null=True)  # what the order's coupons took off a sale's price (续费券)
     actor = UnicodeAttribute()
     expires_at = TTLAttribute()

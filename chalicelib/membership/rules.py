@@ -492,6 +492,13 @@ class Card:
         return tuple(terms)
 
     @property
+    def sold_at(self) -> str | None:
+        """The store that took its latest payment standing, when one did: where its lapse counts (a walkthrough read
+        a chain's lapses at none of its campuses)."""
+        taken = [p for p in self.payments if not p.settled and p.store_id and p.kind != EXTENSION]
+        return max(taken, key=lambda p: p.first_day).store_id if taken else None
+
+    @property
     def paid_fen(self) -> int:
         return self.earlier.kept_fen + sum(p.amount_fen - p.refunded_fen for p in self.payments)
 

@@ -771,6 +771,9 @@ class MembershipJournalLine(Schema):
     order_id: str | None = Field(description="the till's order it was taken under, when one")
     reference: str = Field(description="the payment id, or `<cancel id>:<payment id>` for a refund")
     recorded_by: str = Field(description="who booked it (`staff:<id>`, `partner:<id>`)")
+    coupon_fen: int = Field(
+        default=0, description=f"a sale's: what the coupons used on its order took off the plan's price (续费券); {FEN}"
+    )
     member: MemberBrief | None = Field(default=None, description="whose card, as member lists show them")
 
 

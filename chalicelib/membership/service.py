@@ -256,6 +256,7 @@ class Paid:
     method: str  # partner:<id>, wallet, trial
     store_id: str | None = None  # the store that sold it, when a partner's till says so
     order_id: str | None = None  # the till's order it was taken under, at the counter
+    coupon_fen: int = 0  # what coupons used on that order took off the plan's price (续费券)
 
 
 def _card_posting(
@@ -319,6 +320,7 @@ def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str, b
         "valid_until": card.valid_until.isoformat() if card.valid_until else None,
         **({"store_id": paid.store_id} if paid.store_id else {}),
         **({"order_id": paid.order_id} if paid.order_id else {}),  # the till's, so its drawer is reconciled
+        **({"coupon_discount_fen": paid.coupon_fen} if paid.coupon_fen else {}),  # and its coupons (a walkthrough)
         **({"payment_method": how} if (how := _taken_by(paid.method)) else {}),
         **({"first_day": days[0].isoformat(), "last_day": days[1].isoformat() if days[1] else None} if days else {}),
         **({"by_use": True, "by_use_fen": by_use} if payment is not None and payment.by_use else {}),
@@ -489,14 +491,15 @@ def sell_at_counter(
     try:
         if request.payment_method == "wallet":  # the member's stored value, in the wallet's own payment, code spent
             paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), "wallet", request.store_id,
-                        request.order_id)  # fmt: skip
+                        request.order_id, off)  # fmt: skip
             members.require_present(member_id, request.member_code or "")  # a wrong code counted, as at the wallet
             spent = members.spending_code(member_id, request.member_code or "")
             return _buy(member_id, plan, paid, claim, joined_with_wallet=True,
                         attach=lambda answer: [spent, unpaid, no_coupon])  # fmt: skip
         counted = limits() if limits else None
         how = f"{COUNTER}:{request.payment_method}" if request.payment_method else COUNTER
-        paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), how, request.store_id, request.order_id)
+        paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), how, request.store_id, request.order_id,
+                    off)  # fmt: skip
         return _buy(
             member_id, plan, paid, claim, attach=lambda answer: [unpaid, no_coupon, *([counted] if counted else [])]
         )
@@ -746,6 +749,7 @@ def prolong(member_id: str, card_id: str, extension_id: str, days: int, reason: 
             "valid_until": _day_of(after.valid_until), "was_valid_until": _day_of(before.valid_until),
             "revived": before.status(clock.business_today()) == "lapsed",
             **({"was_lapsed_on": before.lapsed_on.isoformat()} if before.lapsed_on else {}),  # its lapse was counted
+            **({"store_id": before.sold_at} if before.lapsed_on and before.sold_at else {}),  # there, as it was
         })]  # fmt: skip
 
     return _card_changed(member_id, card_id, plan_postings, claim, announce, worked)

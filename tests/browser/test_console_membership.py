@@ -457,18 +457,31 @@ def test_a_renewal_coupon_takes_its_discount_off_a_card_sold_at_the_till(site: S
     choose(page, sale.get_by_label("会员卡方案"), plan["name"])
     price, due = plan["price_fen"] / 100, (plan["price_fen"] - 5_000) / 100
     expect(sale.locator("[data-test=card-sale-coupon]")).to_contain_text("不使用优惠券")  # not 请选择 (a walkthrough)
+    choose(page, sale.get_by_label("支付方式"), "支付宝")
     choose(page, sale.get_by_label("优惠券"), off["name"])
     expect(sale.locator("[data-test=card-sale-price]")).to_have_text(f"¥{price:,.2f} − ¥50.00 = ¥{due:,.2f}")
     assert unlabelled_inputs(page) == []
     sale.locator("[data-test=card-sale-take]").click()
     asked = page.get_by_role("dialog")
-    expect(asked).to_contain_text(f"向会员收取 ¥{due:,.2f}（现金），开通「{plan['name']}」？")
+    expect(asked).to_contain_text(f"向会员收取 ¥{due:,.2f}（支付宝），开通「{plan['name']}」？")
     console.shot("card-sale-with-coupon")
     asked.get_by_role("button", name="确定").click()
     page.get_by_text(f"已开卡「{plan['name']}」").wait_for()
     (card,) = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
-    assert (card["paid_fen"], card["payments"][0]["method"]) == (plan["price_fen"] - 5_000, "counter:cash")
+    assert (card["paid_fen"], card["payments"][0]["method"]) == (plan["price_fen"] - 5_000, "counter:alipay")
     assert site.api("GET", f"/v1/coupons/{code}")["coupon"]["status"] == "used"
+    page.get_by_role("button", name="退出登录").click()
+    page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))  # the day's close reads it
+    page.goto(f"{site.base}/console/#/store-sales")
+    page.get_by_role("tab", name="会员卡流水").click()
+    sold = page.locator("[data-test=card-journal] tbody tr", has_text="用券办卡")
+    for _ in range(50):  # the journal follows the sale's event
+        if sold.count():
+            break
+        page.get_by_role("button", name="刷新").click()
+        page.wait_for_timeout(200)
+    expect(sold.locator("[data-test=card-coupon]")).to_have_text("−¥50.00")  # a walkthrough read ¥249 alone
+    expect(page.locator("[data-test=card-coupons-total]")).to_contain_text("另有优惠券抵扣")
 
 
 def test_store_customer_service_cannot_cancel_a_card_another_till_was_paid_for(site: Site, console: Screens) -> None:

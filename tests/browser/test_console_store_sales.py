@@ -116,6 +116,7 @@ def test_a_store_manager_reads_the_days_sales_by_method_and_cashier_and_download
     expect(sold).to_contain_text(plan["name"])
     expect(sold).to_contain_text(f"+¥{plan['price_fen'] / 100:,.2f}")
     expect(sold.locator("[data-test=card-method]")).to_have_text("现金")
+    expect(sold.locator("[data-test=card-coupon]")).to_have_text("—")  # no coupon on its order
     expect(page.locator("[data-test=cards-by-method]")).to_contain_text("现金 1 笔")
     console.shot("store-card-journal")
 

@@ -1075,6 +1075,10 @@ def test_a_renewal_coupon_takes_its_discount_off_a_pack_sold_at_the_till_and_sta
             assert (refusal.status, refusal.body["errors"][0]["field"]) == (422, field), refusal.body
         assert [item_counts()[table] for table in books] == before  # nothing written
         card = ok(cashier.post(cards, {**sale, "amount_fen": 402_000, "coupon_discount_fen": 30_000}), 201)
+        deliver(aws, "statistics")
+        day = DAY1.date().isoformat()
+        (line,) = ok(cashier.get(f"/v1/stores/SH-001/cards/journal?from={day}&to={day}"))["items"]
+        assert (line["amount_fen"], line["coupon_fen"]) == (402_000, 30_000)  # its coupons said beside its money
         again = ok(cashier.post(cards, {**sale, "amount_fen": 402_000, "coupon_discount_fen": 30_000}), 201)
         uses = f"/v1/members/{member_id}/benefits/art/uses"
         for n in range(6):
@@ -1118,7 +1122,7 @@ class TestExtensions:
         desk = Staff(api, ["store_manager"], stores=("BJ-001",))  # any member of the chain
         head = Staff(api, ["admin"])
         with clock.frozen(DAY1):
-            card = ok(paid(api, partner, member_id, plan["plan_id"], "P-1", amount=240_000))  # to 31 May
+            card = ok(paid(api, partner, member_id, plan["plan_id"], "P-1", amount=240_000, store_id="SH-001"))
             life = ok(paid(api, partner, member_id, forever["plan_id"], "P-2", amount=240_000))
             for n in range(3):
                 ok(desk.post(uses, {"use_id": f"U-{n}", "store_id": "BJ-001"}), 201)
@@ -1161,10 +1165,12 @@ class TestExtensions:
             deliver(aws, "statistics", times=2)
             days = "from=2027-06-01&to=2027-06-30&granularity=day"
             lapses = [row["cards"]["lapsed"] for row in ok(head.get(f"/v1/reports/programme?{days}"))["items"]]
+            at_store = ok(head.get(f"/v1/reports/programme?{days}&store_id=SH-001"))["items"]  # where it was sold
             months = "from=2027-03-01&to=2027-06-30&granularity=month&store_id=BJ-001"
             taken = [row["cards"]["used_fen"] for row in ok(head.get(f"/v1/reports/programme?{months}"))["items"]]
             hidden = ok(Staff(api, ["marketing"]).get(f"/v1/reports/programme?{months}"))["items"]
         assert (lapses[0], lapses[9], sum(lapses)) == (1, -1, 0)  # the lapse counted, undone by the revival
+        assert [row["cards"]["lapsed"] for row in at_store][:10] == [1, 0, 0, 0, 0, 0, 0, 0, 0, -1]  # a campus's too
         assert taken == [3 * 20_000, 0, 0, 9 * 20_000]  # 课消金额 where taken: the pack's whole price by its lessons
         assert {row["cards"]["used_fen"] for row in hidden} == {None}  # money, for those who read it
         from chalicelib.notifications.records import MessageRecord
