@@ -447,7 +447,7 @@ def in_words(
         parts.append(f"限{span}使用" if zh else f"{span} only")
     for codes, zh_label, en_label, named in (
         (scope.stores, "限门店", "stores", stores or {}),
-        (scope.categories, "限品类", "categories", {}),
+        (scope.categories, "限品类", "categories", CARD_CATEGORY_NAMES[zh]),
         (scope.brands, "限品牌", "brands", {}),
         (scope.skus, "限商品", "items", {}),
         (scope.tiers, "限等级", "tiers", tiers or {}),
@@ -461,6 +461,11 @@ def in_words(
         else ("stacks with other coupons" if terms.stacks else "one coupon per order")
     )
     return " · ".join(parts)
+
+
+CARD_CATEGORY = "membership"  # the category of a paid card's line on its till order (its coupons: 续费券)
+CARD_CATEGORY_NAMES = {True: {CARD_CATEGORY: "会员卡"}, False: {CARD_CATEGORY: "paid cards"}}  # as members read it
+# (a walkthrough read 限品类 membership)
 
 
 def _yuan(fen: int) -> str:

@@ -512,9 +512,10 @@ def sell_at_counter(
 def card_order(plan: Plan, store_id: str) -> dict[str, Any]:
     """A card's till order as coupons are used on it (``POST /v1/coupons/{code}/redemptions``'s ``order``): its one
     line, sku the plan's id, category ``membership``, at the plan's price; its coupons are checked against it."""
+    from chalicelib.coupons.rules import CARD_CATEGORY
     from chalicelib.coupons.schemas import CouponOrder
 
-    line = {"sku": plan.plan_id, "category": "membership", "amount_fen": plan.price_fen}
+    line = {"sku": plan.plan_id, "category": CARD_CATEGORY, "amount_fen": plan.price_fen}
     return CouponOrder.model_validate({"store_id": store_id, "total_fen": plan.price_fen, "items": [line]}).model_dump()
 
 

@@ -100,6 +100,11 @@ def test_rules_read_as_members_read_them():
         "兑换商品 TEA-MILK-001 · 不可与其他券叠加",
     )
     assert in_words(tea, "en").startswith("one 招牌奶茶一杯 (TEA-MILK-001) free")
+    renewal = Terms("threshold", threshold_fen=300_000, amount_off_fen=30_000, scope=Scope(categories=("membership",)))
+    assert (
+        in_words(renewal) == "满3000减300 · 限品类 会员卡 · 不可与其他券叠加"
+    )  # a 续费券 (a walkthrough read membership)
+    assert "categories: paid cards" in in_words(renewal, "en")
 
 
 def test_codes_are_drawn_from_their_charset_and_stock_spreads_evenly():
