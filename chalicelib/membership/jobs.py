@@ -1,5 +1,6 @@
-"""The nightly card job: reminders before a card ends (7 days and 1 day ahead), the automatic renewal's notice (a
-week ahead, at least 5 days before any charge), the lapse once grace ended (the fallback: the member is back to
+"""The nightly card job: reminders before a card ends (7 days and 1 day ahead), before a term of a pack renewed
+ahead ends with its own classes left (7 days ahead), the automatic renewal's notice (a week ahead, at least 5 days
+before any charge), the lapse once grace ended (the fallback: the member is back to
 their earned tier's benefits), a card waiting for its first visit that started by itself (its end said), and the
 period's coupon packs. Quotas need no job: a use reads which period it counts
 in, so a new period starts from nothing by itself.
@@ -53,7 +54,15 @@ def settle_card(
             "valid_until": until}  # fmt: skip
     for what in rules.notices_due(card, today):
         noted = f"{what}:{until}"
-        if what.startswith("expiring-"):
+        if what.startswith("term-ending@"):  # a term renewed ahead ends: its own classes left end with it
+            term_end = what.partition("@")[2]
+            noted = f"term-ending:{until}@{term_end}"
+            ending = rules.term_uses_ending(card, plan, uses.by_key, today) if plan and uses else []
+            if ending:
+                events.append(new_event("membership.term-ending", f"member/{member_id}", {
+                    **base, "term_ends_on": term_end, "uses_left": [{"benefit": name, "left": n} for name, n in ending],
+                }))  # fmt: skip
+        elif what.startswith("expiring-"):
             days = int(what.rpartition("-")[2])
             left = rules.term_uses_left(card, plan, uses.by_key, today) if plan and uses else []
             events.append(new_event("membership.card-expiring", f"member/{member_id}", {

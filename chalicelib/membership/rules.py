@@ -1146,6 +1146,34 @@ def _pack_gone(pack: str, plan: Plan, today: date) -> bool:
 # --- what the nightly job owes a card ----------------------------------------------------------------------------
 
 
+TERM_REMINDER_DAYS = 7  # a term renewed ahead is told a week before it ends that its own classes end with it
+
+
+def term_ending(card: Card, today: date) -> date | None:
+    """The last day of the paid term running today when another term is paid after it (a pack renewed ahead): its
+    own classes that do not roll over end then, whatever the card's end (an education chain's walkthrough lost 22
+    lessons at such a term's end with no word)."""
+    if card.cancelled_on is not None or card.valid_until is None:
+        return None
+    return next((b for a, b in card.paid_terms if b is not None and a <= today <= b < card.valid_until), None)
+
+
+def term_uses_ending(
+    card: Card, plan: Plan, by_key: Mapping[str, Usage], today: date
+) -> list[tuple[str, int]]:  # fmt: skip
+    """The running term's own classes left (those of terms paid ahead apart) of each per-term quota that does not
+    roll over: what its end loses."""
+    source = card_source(card, plan)
+    left = []
+    for benefit in plan.benefits:
+        if benefit.kind == "quota" and benefit.period == "term" and not benefit.unlimited and not benefit.rolls_over:
+            allowed, used, _ = allowance(benefit, by_key.get(uses_key(source, benefit)), today, source)
+            own = allowed - paid_ahead(benefit, source, today) - used
+            if own > 0:
+                left.append((benefit.name, own))
+    return left
+
+
 def notices_due(card: Card, today: date) -> list[str]:
     """The reminders and notices due for ``card`` by ``today`` and not yet sent: ``expiring-7`` and ``expiring-1``
     before the last day, ``renewal-notice`` a week before an automatic renewal, ``lapsed`` once grace ended. A
@@ -1169,7 +1197,16 @@ def notices_due(card: Card, today: date) -> list[str]:
         due.append("lapsed")
     if card.waits and card.started_on <= today <= card.started_on + timedelta(days=1):  # started by itself, unopened
         due.append("started")  # (a walkthrough's member heard nothing, their only text with a provisional end)
-    return [what for what in due if not any(n.startswith(f"{what}:{end.isoformat()}") for n in card.notified)]
+    term_end = term_ending(card, today)
+    if term_end is not None and term_end - timedelta(days=TERM_REMINDER_DAYS) <= today <= term_end - timedelta(
+            days=TERM_REMINDER_DAYS - 1):  # fmt: skip
+        due.append(f"term-ending@{term_end.isoformat()}")
+    told = {f"term-ending@{n.rpartition('@')[2]}" for n in card.notified if n.startswith("term-ending:")}
+    return [
+        what
+        for what in due
+        if not any(n.startswith(f"{what}:{end.isoformat()}") for n in card.notified) and what not in told
+    ]  # fmt: skip  a term's end told once, noted "term-ending:<end>@<term end>"
 
 
 def packs_due(card: Card, plan: Plan, today: date) -> list[tuple[PlanBenefit, date]]:
@@ -1230,6 +1267,8 @@ def next_due(card: Card, plan: Plan | None, today: date) -> date | None:
         if card.lapsed_on is None:
             days.append(end + timedelta(days=card.grace_days + 1))
         days += [renewal_notice_on(end)] if card.auto_renew else [end - timedelta(days=d) for d in REMINDER_DAYS]
+        if (term_end := term_ending(card, today)) is not None:  # a term renewed ahead: its own classes' end told
+            days.append(term_end - timedelta(days=TERM_REMINDER_DAYS))
     if plan is not None and card.gives_benefits(today):
         for benefit in plan.benefits:
             if benefit.kind == "coupon_pack" and benefit.period is not None:

@@ -364,6 +364,21 @@ KINDS: dict[str, Kind] = {
             description="a paused card resumed early (复卡), with its end",
         ),
         _kind(
+            "membership-term-ending",
+            S,
+            DAY,
+            (
+                "本期次数即将到期",
+                "您的{plan}本期将于{term_ends_on}结束，{uses_left}，到期后不转入已续的下一期，请尽快使用。",
+            ),
+            (
+                "This term's uses end soon",
+                "This term of your {plan} ends on {term_ends_on}; {uses_left_en}, and they do not carry into the term "
+                "you renewed: use them before then.",
+            ),
+            description="a term of a pack renewed ahead ends in 7 days with its own uses left, which end with it",
+        ),
+        _kind(
             "membership-extended",
             S,
             NOW,

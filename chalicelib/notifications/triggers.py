@@ -277,6 +277,17 @@ def _card_resumed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "membership-resumed", f"{p['card_id']}:{p['pause_id']}:resumed", variables)]
 
 
+def _term_ending(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """A term of a pack renewed ahead ends with its own classes left (an education chain's walkthrough lost 22
+    lessons at such a term's end with no word): once per card and term."""
+    left = p.get("uses_left") or []
+    variables = {"plan": p["plan_name"], "term_ends_on": p["term_ends_on"],
+                 "uses_left": "，".join(f"{u['benefit']}还剩{u['left']}次" for u in left),
+                 "uses_left_en": ", ".join(f"{u['left']} × {u['benefit']} left" for u in left)}  # fmt: skip
+    occurrence = f"{p['card_id']}@term-{p['term_ends_on']}"
+    return [Notice(p["member_id"], "membership-term-ending", occurrence, variables, _end_of(p["term_ends_on"], tz))]
+
+
 def _card_extended(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     variables = {"plan": p["plan_name"], "days": p["days"], "valid_until": p["valid_until"]}
     return [Notice(p["member_id"], "membership-extended", f"{p['card_id']}:{p['extension_id']}", variables)]
@@ -360,6 +371,7 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "membership.card-started": _card_activated,  # started by itself on its last waiting day: its end, said alike
     "membership.card-resumed": _card_resumed,
     "membership.card-extended": _card_extended,
+    "membership.term-ending": _term_ending,
     "membership.benefit-used": _benefit_used,
     "membership.benefit-use-reversed": _benefit_use_reversed,
     "activity.recorded": _birthday_gift,

@@ -1387,6 +1387,36 @@ class TestNightlyJob:
         assert kinds.count("membership-expiring") == 2  # 7 days and 1 day ahead, the first run repeated
         assert kinds.count("membership-lapsed") == 1
 
+    def test_a_term_of_a_pack_renewed_ahead_tells_its_member_a_week_ahead_what_of_it_ends_unused(
+        self, aws, api, partner, member
+    ):  # fmt: skip
+        """An education chain's walkthrough: a parent who bought a second pack ahead lost 22 lessons of the first at
+        its term's end, with no word (the reminders looked only at the card's end, half a year on)."""
+        member_id, _ = member
+        pack = {**GOLD_CARD, "name": "美术24课时", "term": {"months": 3}, "price_fen": 432_000, "auto_renew": False,
+                "trial_days": 0, "refund": {"kind": "unused"},
+                "benefits": [{"benefit_id": "art", "name": "美术课", "kind": "quota", "quota": 24, "period": "term",
+                              "value_fen": 18_000}]}  # fmt: skip
+        plan = ok(api.post("/v1/membership/plans", pack), 201)
+        with clock.frozen(DAY1):
+            for n in (1, 2):  # the second ahead: 1 June to 31 August
+                ok(paid(api, partner, member_id, plan["plan_id"], f"P-{n}", amount=432_000))
+            for n in range(2):
+                ok(Staff(api, ["admin"]).post(f"/v1/members/{member_id}/benefits/art/uses", {"use_id": f"U-{n}"}), 201)
+        for day in (date(2027, 5, 23), date(2027, 5, 24), date(2027, 5, 24), date(2027, 5, 25)):
+            with clock.frozen(datetime.combine(day, datetime.min.time(), TZ) + timedelta(hours=1)):
+                run_job_now(day)
+        with clock.frozen(datetime(2027, 5, 25, 12, tzinfo=TZ)):
+            for _ in range(3):
+                deliver(aws, "notifications")
+        told = [e["payload"] for e in published_envelopes() if e["type"] == "membership.term-ending"]
+        assert [(t["term_ends_on"], t["uses_left"]) for t in told] == [("2027-05-31", [{"benefit": "美术课",
+                                                                                        "left": 22}])]  # fmt: skip
+        from chalicelib.notifications.records import MessageRecord
+
+        (text,) = [m.text for m in MessageRecord.by_member.query(member_id) if m.kind == "membership-term-ending"]
+        assert text == "您的美术24课时本期将于2027年5月31日结束，美术课还剩22次，到期后不转入已续的下一期，请尽快使用。"
+
     def test_a_trial_looked_at_the_night_after_it_began_still_gets_its_reminder_and_lapse(self, aws, api, plan_id,
                                                                                             member):  # fmt: skip
         """A fitness chain's walkthrough: every 7-day trial lost its "ends tomorrow" text and its lapse, because the

@@ -820,6 +820,19 @@ TRIGGERS = [
         "（还剩7天），面部护理还剩8次未使用（到期作废，续费不结转），续费后权益不中断。",
     ),
     (
+        "membership.term-ending",  # a term renewed ahead ends with its own classes (an education chain's walkthrough)
+        {
+            "card_id": "mc_1",
+            "plan_id": "p1",
+            "plan_name": "美术24课时",
+            "valid_until": "2027-08-31",
+            "term_ends_on": "2027-05-31",
+            "uses_left": [{"benefit": "美术课", "left": 22}],
+        },
+        "membership-term-ending",
+        "本期将于2027年5月31日结束，美术课还剩22次，到期后不转入已续的下一期",
+    ),
+    (
         "membership.card-cancelled",  # where the refund goes (a walkthrough: the text said not)
         {
             "card_id": "mc_1",
