@@ -74,6 +74,10 @@ def topped_up(api, partner, member_id, payment_id, amount, at=DAY1):
 
 
 PAUSED_CARD = {**GOLD_CARD, "name": "健身月卡（可停卡）", "pause": {"times": 1, "days": 30, "min_days": 7}}
+ART_PACK = {**GOLD_CARD, "name": "美术24课时", "term": {"months": 3}, "price_fen": 432_000, "auto_renew": False,
+            "trial_days": 0, "refund": {"kind": "unused"},
+            "benefits": [{"benefit_id": "art", "name": "美术课", "kind": "quota", "quota": 24, "period": "term",
+                          "value_fen": 18_000}]}  # fmt: skip  an education chain's 课时包: 24 lessons a term, ¥180 each
 
 
 def pack_plan(api):
@@ -1049,11 +1053,7 @@ def test_a_renewal_coupon_takes_its_discount_off_a_pack_sold_at_the_till_and_sta
     coupon redeemed on the card's till order (the card its one line) takes its discount off the price; its refund is
     of what was paid, the classes taken counted at their plan value, and the coupon stays used."""
     member_id, _ = member
-    pack = {**GOLD_CARD, "name": "美术24课时", "term": {"months": 3}, "price_fen": 432_000, "auto_renew": False,
-            "trial_days": 0, "refund": {"kind": "unused"},
-            "benefits": [{"benefit_id": "art", "name": "美术课", "kind": "quota", "quota": 24, "period": "term",
-                          "value_fen": 18_000}]}  # fmt: skip
-    plan = ok(api.post("/v1/membership/plans", pack), 201)
+    plan = ok(api.post("/v1/membership/plans", ART_PACK), 201)
     off = {"name": "续费立减300", "kind": "threshold", "threshold_fen": 300_000, "amount_off_fen": 30_000,
            "validity": {"days_after_issue": 30}}  # fmt: skip
     cashier = Staff(api, ["store_manager"], stores=("SH-001",))
@@ -1393,11 +1393,7 @@ class TestNightlyJob:
         """An education chain's walkthrough: a parent who bought a second pack ahead lost 22 lessons of the first at
         its term's end, with no word (the reminders looked only at the card's end, half a year on)."""
         member_id, _ = member
-        pack = {**GOLD_CARD, "name": "美术24课时", "term": {"months": 3}, "price_fen": 432_000, "auto_renew": False,
-                "trial_days": 0, "refund": {"kind": "unused"},
-                "benefits": [{"benefit_id": "art", "name": "美术课", "kind": "quota", "quota": 24, "period": "term",
-                              "value_fen": 18_000}]}  # fmt: skip
-        plan = ok(api.post("/v1/membership/plans", pack), 201)
+        plan = ok(api.post("/v1/membership/plans", ART_PACK), 201)
         with clock.frozen(DAY1):
             for n in (1, 2):  # the second ahead: 1 June to 31 August
                 ok(paid(api, partner, member_id, plan["plan_id"], f"P-{n}", amount=432_000))
