@@ -753,3 +753,19 @@ def test_a_card_is_extended_at_the_desk_told_its_new_end_first_and_the_member_re
     expect(sheet).to_contain_text(f"延期 30 天，有效期至 {until.isoformat()}")
     expect(sheet).not_to_contain_text("寒假课时未用完")  # staff's note
     mobile.shot("card-extended-on-member-pages")
+
+    page.keyboard.press("Escape")  # the history closed
+    page.get_by_role("button", name="退出登录").click()  # at the desk too (a walkthrough found it on this page only)
+    page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_role("button", name="搜索").click()
+    page.locator(f"[data-test=extend-card-{card['card_id']}]").click()
+    asked = page.get_by_role("dialog", name=f"延期：{name}")
+    asked.get_by_label("延期天数").fill("10")
+    asked.get_by_label("延期天数").press("Tab")
+    asked.get_by_label("延期原因").fill("伤病")
+    later = until + timedelta(days=10)
+    asked.locator("[data-test=extend-confirm]").click()
+    page.get_by_text(f"已延期：{name} 有效期至 {later.isoformat()}").wait_for()
+    expect(page.locator("[data-test=counter-card]", has_text=name)).to_contain_text(later.isoformat())

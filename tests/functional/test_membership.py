@@ -74,10 +74,18 @@ def topped_up(api, partner, member_id, payment_id, amount, at=DAY1):
 
 
 PAUSED_CARD = {**GOLD_CARD, "name": "健身月卡（可停卡）", "pause": {"times": 1, "days": 30, "min_days": 7}}
-ART_PACK = {**GOLD_CARD, "name": "美术24课时", "term": {"months": 3}, "price_fen": 432_000, "auto_renew": False,
-            "trial_days": 0, "refund": {"kind": "unused"},
-            "benefits": [{"benefit_id": "art", "name": "美术课", "kind": "quota", "quota": 24, "period": "term",
-                          "value_fen": 18_000}]}  # fmt: skip  an education chain's 课时包: 24 lessons a term, ¥180 each
+ART_PACK = {
+    **GOLD_CARD,
+    "name": "美术24课时",
+    "term": {"months": 3},
+    "price_fen": 432_000,
+    "auto_renew": False,
+    "trial_days": 0,
+    "refund": {"kind": "unused"},
+    "benefits": [
+        {"benefit_id": "art", "name": "美术课", "kind": "quota", "quota": 24, "period": "term", "value_fen": 18_000}
+    ],
+}  # fmt: skip  an education chain's 课时包: 24 lessons a term, ¥180 each
 
 
 def pack_plan(api):
