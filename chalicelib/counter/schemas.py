@@ -91,6 +91,9 @@ class CounterCard(Schema):
     stores: list[str] = Field(
         default_factory=list, description="its plan's stores, where its uses, discount and multiplier apply (单店卡); "
         "empty: every store")  # fmt: skip
+    refundable_unused: bool = Field(
+        default=False, description="its plan refunds what was not used (退还未使用部分): lapsed, its classes left are "
+        "still the member's, refunded by a cancellation or used again after an extension (延期)")  # fmt: skip
 
 
 class CounterView(Schema):

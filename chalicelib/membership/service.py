@@ -183,7 +183,8 @@ def cards_at_counter(holdings: Holdings, member_id: str, today: date) -> list[di
     cards = sorted(_cards(holdings, member_id).cards.values(), key=lambda card: card.started_on, reverse=True)
     return [{**{key: shown[key] for key in ("card_id", "plan_id", "plan_name", "status", "started_on", "valid_until",
                                             "grace_ends_on", "cancelled_on", "stores")},
-             "paused_until": next((q.last_day for q in card.pauses if q.first_day <= today <= q.last_day), None)}
+             "paused_until": next((q.last_day for q in card.pauses if q.first_day <= today <= q.last_day), None),
+             "refundable_unused": bool((plan := plan_store.find_or_none(card.plan_id)) and plan.refund.always_open)}
             for card, shown in ((card, card_json(member_id, card, today)) for card in cards)]  # fmt: skip
 
 

@@ -1141,6 +1141,11 @@ class TestExtensions:
         body = {"extension_id": "EX-1", "days": 30, "reason": "暑假前课时未用完"}
         with clock.frozen(datetime(2027, 6, 10, 10, tzinfo=TZ)):
             quote = ok(head.get(f"/v1/members/{member_id}/cards/{card['card_id']}/cancellation-quote"))
+            at_till = {c["card_id"]: c for c in ok(desk.get(f"/v1/members/{member_id}/counter"))["cards"]}
+            assert (at_till[card["card_id"]]["status"], at_till[card["card_id"]]["refundable_unused"]) == (
+                "lapsed",
+                True,
+            )
             refused(desk.post(uses, {"use_id": "U-late", "store_id": "BJ-001"}), 404, "benefit-not-held")
             books = ("ledger-accounts", "ledger-entries", "ledger-claims")
             before = [item_counts()[table] for table in books]
