@@ -692,10 +692,16 @@ def used_on_order(member_id: str, order_id: str) -> list[dict[str, Any]]:
 def order_discount_held(order_id: str) -> tuple[int, Callable[[Transaction], None]]:
     """What the coupons used on an order took off its goods now (one read of its coupons' book), and the condition a
     decision made on it commits with: the order's coupons still as read, else ``OrderCouponsMoved`` (decide again)."""
+    on_order, unchanged = _order_as_read(order_id)
+    return goods_discount(on_order), unchanged
+
+
+def _order_as_read(order_id: str) -> tuple[dict[str, list[Any]], Callable[[Transaction], None]]:
+    """An order's coupons (``OrderBook``'s state, one read) and the condition that they are still as read."""
     holder = order_holder(order_id)
     seen = ledger().store.read(holder)
-    off = goods_discount(BOOKS[ORDER].load(seen.books.get(ORDER)))
-    return off, lambda tx: unchanged_in(tx, holder, seen, OrderCouponsMoved("The order's coupons changed meanwhile"))
+    moved = OrderCouponsMoved("The order's coupons changed meanwhile")
+    return BOOKS[ORDER].load(seen.books.get(ORDER)), lambda tx: unchanged_in(tx, holder, seen, moved)
 
 
 def card_order_discount(
@@ -705,17 +711,16 @@ def card_order_discount(
     on that order as the card's (``card_order``, its one line, as the till sent it: a review discounted a card with a
     coupon used on a ¥9,000 order of shampoo) and to be the member's or a bearer's (``on_fail(why)`` otherwise); and
     the condition the sale commits with: the order's coupons still as read."""
-    off, unchanged = order_discount_held(order_id)
-    codes = list(BOOKS[ORDER].load(ledger().store.read(order_holder(order_id)).books.get(ORDER)))
+    on_order, unchanged = _order_as_read(order_id)  # one read of the order, as the discount's
     expected = _order_hash(card_order)
-    for code in codes:
+    for code in on_order:
         coupon = read_coupon(code)
         used = coupon.redemption
         if used is None or used.order_id != order_id or used.order_hash != expected:
             raise on_fail(f"coupon {code} was used on this order as another order than the card's own line")
         if coupon.member_id not in (None, "", member_id):
             raise on_fail(f"coupon {code} is another member's")
-    return off, unchanged
+    return goods_discount(on_order), unchanged
 
 
 def no_coupon_on_order(order_id: str, on_fail: Exception) -> Callable[[Transaction], None]:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.members.schemas import MemberBrief
-from chalicelib.membership.rules import Term, classes_worth
+from chalicelib.membership.rules import EXTENSION_DAYS, Term, classes_worth
 from chalicelib.purchases.schemas import HAPPENED, Happened, MemberRef
 from chalicelib.shared.fields import (
     BUSINESS_DATE,
@@ -467,8 +467,8 @@ class CardExtension(Input):
                                                                "reason": "课时未用完，寒假延期"}]})  # fmt: skip
 
     extension_id: Id = Field(description="the caller's id for this extension: once per id")
-    days: int = Field(ge=1, le=366, description="how many days it gives, after the card's end (from today for a "
-                      "lapsed card)")  # fmt: skip
+    days: int = Field(ge=1, le=EXTENSION_DAYS, description="how many days it gives, after the card's end (from "
+                      "today for a card past it)")  # fmt: skip
     reason: Reason = Field(description="why (the member's lessons left, an injury, a complaint); staff read it on the "
                            "history, the member reads the days and the new end")  # fmt: skip
 
