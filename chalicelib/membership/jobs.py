@@ -57,7 +57,8 @@ def settle_card(
         if what.startswith("term-ending@"):  # a term renewed ahead ends: its own classes left end with it
             term_end = what.partition("@")[2]
             noted = f"term-ending:{until}@{term_end}"
-            ending = rules.term_uses_ending(card, plan, uses.by_key, today) if plan and uses else []
+            own = rules.term_uses_left(card, plan, uses.by_key, today, own_only=True) if plan and uses else []
+            ending = [(name, n) for name, n, carries in own if not carries]
             if ending:
                 events.append(new_event("membership.term-ending", f"member/{member_id}", {
                     **base, "term_ends_on": term_end, "uses_left": [{"benefit": name, "left": n} for name, n in ending],

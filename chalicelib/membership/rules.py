@@ -890,17 +890,20 @@ def card_source(card: Card, plan: Plan) -> Source:
 
 
 def term_uses_left(
-    card: Card, plan: Plan, by_key: Mapping[str, Usage], today: date
+    card: Card, plan: Plan, by_key: Mapping[str, Usage], today: date, *, own_only: bool = False
 ) -> list[tuple[str, int, bool]]:  # fmt: skip
     """Each of the card's per-term quotas (a 次卡's classes) with the uses left of it today, those with any left, and
-    whether a renewal carries them (``rolls_over``): what its ending would lose, so its reminder says it."""
+    whether a renewal carries them (``rolls_over``): what its ending would lose, so its reminder says it. With
+    ``own_only``, the running term's own, those of the terms paid ahead of it apart (what a term renewed ahead loses
+    at its end)."""
     source = card_source(card, plan)
     left = []
     for benefit in plan.benefits:
         if benefit.kind == "quota" and benefit.period == "term" and not benefit.unlimited:
             allowed, used, _ = allowance(benefit, by_key.get(uses_key(source, benefit)), today, source)
-            if allowed > used:
-                left.append((benefit.name, allowed - used, benefit.rolls_over))
+            ahead = paid_ahead(benefit, source, today) if own_only else 0
+            if allowed - ahead > used:
+                left.append((benefit.name, allowed - ahead - used, benefit.rolls_over))
     return left
 
 
@@ -1156,22 +1159,6 @@ def term_ending(card: Card, today: date) -> date | None:
     if card.cancelled_on is not None or card.valid_until is None:
         return None
     return next((b for a, b in card.paid_terms if b is not None and a <= today <= b < card.valid_until), None)
-
-
-def term_uses_ending(
-    card: Card, plan: Plan, by_key: Mapping[str, Usage], today: date
-) -> list[tuple[str, int]]:  # fmt: skip
-    """The running term's own classes left (those of terms paid ahead apart) of each per-term quota that does not
-    roll over: what its end loses."""
-    source = card_source(card, plan)
-    left = []
-    for benefit in plan.benefits:
-        if benefit.kind == "quota" and benefit.period == "term" and not benefit.unlimited and not benefit.rolls_over:
-            allowed, used, _ = allowance(benefit, by_key.get(uses_key(source, benefit)), today, source)
-            own = allowed - paid_ahead(benefit, source, today) - used
-            if own > 0:
-                left.append((benefit.name, own))
-    return left
 
 
 def notices_due(card: Card, today: date) -> list[str]:
