@@ -91,9 +91,19 @@ class CounterCard(Schema):
     stores: list[str] = Field(
         default_factory=list, description="its plan's stores, where its uses, discount and multiplier apply (单店卡); "
         "empty: every store")  # fmt: skip
+    student_id: str | None = Field(
+        default=None, description="the student (学员) it is for, one of `students`; null: the member's own"
+    )
     refundable_unused: bool = Field(
         default=False, description="its plan refunds what was not used (退还未使用部分): lapsed, its classes left are "
         "still the member's, refunded by a cancellation or used again after an extension (延期)")  # fmt: skip
+
+
+class CounterStudent(Schema):
+    """A student (学员) of the member, as the till names them."""
+
+    student_id: str = Field(description="the student's id (`st_…`)")
+    name: str = Field(description="the student's name")
 
 
 class CounterView(Schema):
@@ -115,6 +125,9 @@ class CounterView(Schema):
     cards: list[CounterCard] = Field(
         description="the paid cards the member holds or held, newest first (a lapsed one: the cashier offers 续费)"
     )
+    students: list[CounterStudent] = Field(
+        default_factory=list, description="the children the member buys classes for (学员): a card sold or a class "
+        "used names one")  # fmt: skip
     effective: Effective = Field(
         description="what applies now, the tier and the cards giving benefits combined (`tier` above is the tier "
         "earned; a card's floor may lift the tier whose benefits apply, and its discount and multiplier count)"

@@ -60,6 +60,7 @@ def serve(member_id: str, language: str, store_id: str | None = None) -> dict[st
                                     if not c.get("offered_until")],  # one offered to a friend waits for them
                     "more": more is not None},
         "cards": membership.cards_at_counter(holdings, member_id, today),
+        "students": [{"student_id": s["student_id"], "name": s["name"]} for s in member.students],
         "effective": membership.effective_now(holdings, member_id, today, store_id),
     }  # fmt: skip
 

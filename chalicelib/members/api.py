@@ -47,8 +47,9 @@ def _member_reply(caller: Caller, member: Member, status: int = 200, masked: boo
     if caller.is_member:
         pass
     elif masked or not caller.may(Permission.PII_READ) or not caller.covers_store(member.home_store_id):
+        students = [student.model_copy(update={"birthday": None}) for student in body.students]
         body = body.model_copy(update={"phone": body.phone_masked, "email": mask_email(member.email),
-                                       "birthday": None, "addresses": []})  # fmt: skip
+                                       "birthday": None, "addresses": [], "students": students})  # fmt: skip
     elif member.phone:
         record_read("member.phone-read", f"member/{member.member_id}")
     headers = {"ETag": etag(member.version), "Location": f"/v1/members/{member.member_id}"}
@@ -95,7 +96,8 @@ def get_member(ctx: RequestContext, member_id: str) -> Reply:
                   service.MemberErased))  # fmt: skip
 def update_member(ctx: RequestContext, member_id: str) -> Reply:
     """Edit a member (JSON merge patch, `If-Match`): profile fields, phone, home store, referrer, status
-    (`active` or `frozen`: a frozen member keeps points but cannot spend them or log in) and tags. `null` clears
+    (`active` or `frozen`: a frozen member keeps points but cannot spend them or log in), tags and students (学员: a
+    student named by `student_id` keeps their id and cards, one without gets a new id). `null` clears
     email, birthday, city, region, home store and referrer. Tier, points, member number, source and registration
     time are not editable here. Only changed fields are written; an unchanged value makes no new version.
 
@@ -193,9 +195,10 @@ def get_me(ctx: RequestContext) -> Reply:
           errors=(PreconditionFailed, PreconditionRequired, service.BirthdayOnRecord))  # fmt: skip
 def update_me(ctx: RequestContext) -> Reply:
     """The member edits their own profile (JSON merge patch, `If-Match`): name, email, gender, birthday, city,
-    region, addresses and marketing consents (营销授权). Anything else (phone, tier, points, status, store, tags,
-    member number) is 422 and changes nothing. Completing the profile (gender, city, birthday and email) may earn
-    growth value once. The birthday is recorded once: staff correct one on record.
+    region, addresses, students (学员, the children they buy classes for) and marketing consents (营销授权).
+    Anything else (phone, tier, points, status, store, tags, member number) is 422 and changes nothing. Completing
+    the profile (gender, city, birthday and email) may earn growth value once. The birthday is recorded once: staff
+    correct one on record.
 
     Errors: 412 on a stale `ETag`, 428 without `If-Match`, 409 `birthday-on-record` for a change of the birthday on
     record."""

@@ -61,7 +61,8 @@ COLUMNS = (
     "period_growth",
 )
 OPENING_COLUMNS = ("tier", "tier_valid_until", "period_paid_fen", "period_growth")
-LATER_FIELDS = ("language",)  # registration fields added after rows were first imported (their fingerprints lack them)
+LATER_FIELDS = ("language", "students")  # registration fields added after rows were first imported (their
+# fingerprints lack them)
 REQUIRED = ("name", "phone")
 
 
@@ -69,7 +70,7 @@ def fingerprint(registration: MemberCreate, opening: OpeningStanding) -> str:
     """A keyed hash of what a row registers: equal rows match, nothing personal can be read back. A field added since
     the first imports counts only when a row gives it, so a row imported before matches itself again."""
     canonical = registration.model_dump_json(exclude={"source", *(name for name in LATER_FIELDS
-                                                                  if getattr(registration, name) is None)})  # fmt: skip
+                                                                  if getattr(registration, name) in (None, []))})  # fmt: skip
     if opening != OpeningStanding():  # rows without an opening keep the fingerprints they always had
         canonical += repr(opening)
     return lookup_hash("import-row", canonical)

@@ -160,19 +160,42 @@ class Member:
     version: int
     erased_at: str | None = None
     returning: bool = False  # joined with a phone an erased member had, so welcomed before (no welcome gift again)
+    students: list[dict[str, Any]] = field(default_factory=list)  # children the member buys classes for (学员)
     changed: set[str] = field(default_factory=set)
 
 
 EDITABLE = frozenset(
     {"name", "phone", "email", "gender", "birthday", "city", "region", "addresses", "home_store_id", "referrer_id",
-     "status", "tags", "consents"}
+     "status", "tags", "consents", "students"}
 )  # fmt: skip
 
 
 SHOWN_IN_AUDIT = frozenset({"status", "home_store_id", "referrer_id", "consents"})
 """Editable fields whose values before and after an edit its event (and so the audit log) shows. The others are
-personal data (name, phone, email, gender, birthday, addresses, city and region, which erasure clears while the
-audit log outlives it, and tags, which may say more than they should) and are named only."""
+personal data (name, phone, email, gender, birthday, addresses, city, region and students, which erasure clears while
+the audit log outlives it, and tags, which may say more than they should) and are named only."""
+
+MAX_STUDENTS = 10
+STUDENT_ID = re.compile(r"st_[0-9a-f]{8}")
+
+
+def with_student_ids(current: list[dict[str, Any]], given: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The member's students (学员: the children a parent buys classes for) after an edit giving the whole list: a
+    student keeps their id (``st_`` and 8 hex digits) when the edit names it, one of the member's; a new one gets a
+    fresh id, never one used before (cards name students by id, so a student removed and another added are never
+    confused). Names are the member's personal data, sealed with theirs; nothing else stores them."""
+    known = {student["student_id"] for student in current}
+    unknown = sorted({s["student_id"] for s in given if s.get("student_id")} - known)
+    if unknown:
+        raise RuleBroken(f"not a student of this member: {', '.join(unknown)}")
+    ids = [s["student_id"] for s in given if s.get("student_id")]
+    if len(ids) != len(set(ids)):
+        raise RuleBroken("a student is named twice")
+    return [{**s, "student_id": s.get("student_id") or new_student_id()} for s in given]
+
+
+def new_student_id() -> str:
+    return f"st_{secrets.token_hex(4)}"
 
 
 class RuleBroken(ValueError):
@@ -196,6 +219,8 @@ def apply_changes(member: Member, changes: dict[str, Any], now: str) -> Member:
     for name, value in changes.items():
         if name == "consents":
             updated.consents = merge_consents(member.consents, value, now)
+        elif name == "students":
+            updated.students = with_student_ids(member.students, value)
         else:
             setattr(updated, name, value)
         if getattr(updated, name) != getattr(member, name):

@@ -108,6 +108,7 @@ class MemberRecord(Record):
     birthday_sealed = UnicodeAttribute(null=True)
     birth_month = UnicodeAttribute(null=True)  # "MM#shard" of the birthday, for the birthday gift's index
     addresses_sealed = UnicodeAttribute(null=True)
+    students_sealed = UnicodeAttribute(null=True)  # JSON [{student_id, name, birthday?}], sealed: children's names
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     erased_at = UnicodeAttribute(null=True)

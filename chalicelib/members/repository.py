@@ -11,7 +11,7 @@ from chalicelib.members.records import MemberRecord
 from chalicelib.shared.crypto import Sealer, WrappedKey, lookup_hash
 from chalicelib.shared.dateindex import shard_of
 
-SEALED_FIELDS = ("phone", "email", "birthday", "addresses")
+SEALED_FIELDS = ("phone", "email", "birthday", "addresses", "students")
 
 
 def phone_key(e164: str) -> str:
@@ -70,6 +70,10 @@ def sealed_values(member: Member, sealer: Sealer, fields: set[str]) -> dict[str,
         values["addresses_sealed"] = (
             sealer.seal("addresses", json.dumps(member.addresses, ensure_ascii=False)) if member.addresses else None
         )
+    if "students" in fields:
+        values["students_sealed"] = (
+            sealer.seal("students", json.dumps(member.students, ensure_ascii=False)) if member.students else None
+        )
     return values
 
 
@@ -115,6 +119,7 @@ def to_member(record: MemberRecord) -> Member:
 
     birthday = opened("birthday", record.birthday_sealed)
     addresses = opened("addresses", record.addresses_sealed)
+    students = opened("students", record.students_sealed)
     return Member(
         member_id=record.member_id, member_no=record.member_no, name=record.name,
         phone=opened("phone", record.phone_sealed), email=opened("email", record.email_sealed),
@@ -124,7 +129,7 @@ def to_member(record: MemberRecord) -> Member:
         registered_at=record.registered_at, status=Status(record.status), tier=record.tier,
         tags=[str(tag) for tag in record.tags or []], consents=json.loads(record.consents or "{}"),
         created_at=record.created_at, updated_at=record.updated_at, version=int(record.version or 0),
-        erased_at=record.erased_at, returning=bool(record.returning),
+        erased_at=record.erased_at, returning=bool(record.returning), students=json.loads(students) if students else [],
     )  # fmt: skip
 
 

@@ -116,6 +116,38 @@ ConsentChannel = Annotated[str, StringConstraints(pattern="^(" + "|".join(CONSEN
 Consents = dict[ConsentChannel, bool]
 
 
+STUDENTS = (
+    "the children the member buys classes for (学员), up to ten: a card sold for one names its `student_id`, so two "
+    "children's packs of one plan are two cards"
+)
+
+
+class NewStudent(Input):
+    """A child the member buys classes for (学员): personal data, sealed with the member's."""
+
+    name: Name = Field(description="the student's name (学员姓名)")
+    birthday: Birthday | None = Field(default=None, description=f"the student's {BIRTHDAY}")
+
+
+class Student(NewStudent):
+    """A student in an edit: with the `student_id` of one of the member's to keep them (and their cards), without
+    one to add a student."""
+
+    student_id: Annotated[str, StringConstraints(pattern=r"^st_[0-9a-f]{8}$")] | None = Field(
+        default=None, description="the student's id (`st_…`); left out for a new student"
+    )
+
+
+class StudentOut(Schema):
+    """A student (学员) of the member."""
+
+    student_id: str = Field(description="the student's id (`st_…`), which their cards name")
+    name: str = Field(description="the student's name (学员姓名)")
+    birthday: date | None = Field(
+        default=None, description="date of birth, YYYY-MM-DD; null when not given or not shown"
+    )
+
+
 class ConsentProof(Input):
     """When and where consents were given before they reached this platform (a migrated system, a paper
     form): kept with each consent as its proof."""
@@ -191,6 +223,7 @@ class MemberCreate(Input):
         "channel); a channel named here takes its own proof instead of `consent_proof`",
     )
     member_no: MemberNo | None = Field(default=None, description="keep an existing card number; else one is made")
+    students: list[NewStudent] = Field(default_factory=list, max_length=10, description=STUDENTS)
     language: MessageLanguage | None = Field(default=None, description=MESSAGE_LANGUAGE)
 
     @model_validator(mode="after")
@@ -248,11 +281,18 @@ class MyProfilePatch(MergePatch):
         default=None, max_length=10, description=f"{ADDRESSES}: the whole list, replacing the old one"
     )
     consents: Consents | None = Field(default=None, description=f"{CONSENTS}; channels left out stay as they are")
+    students: list[Student] | None = Field(
+        default=None,
+        max_length=10,
+        description=f"{STUDENTS}: the whole list, replacing the old one (a student left "
+        "out is removed; their cards stay, naming their id)",
+    )
 
     def changes(self) -> dict[str, Any]:
         values = super().changes()
-        if "addresses" in values:
-            values["addresses"] = [address.model_dump(exclude_none=True) for address in values["addresses"]]
+        for name in ("addresses", "students"):
+            if name in values:
+                values[name] = [item.model_dump(mode="json", exclude_none=True) for item in values[name]]
         return values
 
 
@@ -310,6 +350,9 @@ class MemberOut(Schema):
     city: str | None = Field(description=CITY)
     region: str | None = Field(description=REGION)
     addresses: list[Address] = Field(description=f"{ADDRESSES}; empty when not shown")
+    students: list[StudentOut] = Field(
+        default_factory=list, description=f"{STUDENTS}; their birthdays not shown when the member's is not"
+    )
     source: Source = Field(description=SOURCE)
     referrer_id: str | None = Field(description=REFERRER)
     home_store_id: str | None = Field(description=f"{HOME_STORE}; null: none")

@@ -33,6 +33,7 @@ from chalicelib.members.model import (
     new_member_no,
     normalise_email,
     search_terms,
+    with_student_ids,
 )
 from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import MemberCreate, MemberListQuery, MemberSearch
@@ -140,7 +141,7 @@ def _register(
         referrer_id=data.referrer_id, home_store_id=data.home_store_id, registered_at=registered_at,
         status=Status.ACTIVE, tier=DEFAULT_TIER, tags=sorted(set(data.tags)),
         consents=_stamped_consents(data, now), created_at=now, updated_at=now,
-        version=1,
+        version=1, students=with_student_ids([], [s.model_dump(mode="json", exclude_none=True) for s in data.students]),
     )  # fmt: skip
     plain_key, wrapped = data_key or keyring().new_data_key()
     sealer = Sealer(member.member_id, plain_key)
@@ -400,6 +401,20 @@ def sealer_of(member_id: str) -> Sealer | None:
     or once erased."""
     record = MemberRecord.find(member_id)
     return repository.sealer_for(record) if record else None
+
+
+def student_ids(member_id: str) -> set[str]:
+    """The ids of the member's students (学员), opened from their sealed list (none for an unknown or erased member)."""
+    return set(student_names(member_id))
+
+
+def student_names(member_id: str) -> dict[str, str]:
+    """The member's students' names by id, for words that name them (a text, a screen): opened where shown, never
+    stored elsewhere."""
+    record = MemberRecord.find(member_id)
+    if record is None or not record.students_sealed or (sealer := repository.sealer_for(record)) is None:
+        return {}
+    return {s["student_id"]: s["name"] for s in json.loads(sealer.open("students", record.students_sealed))}
 
 
 def home_store_of(member_id: str) -> str | None:
@@ -710,7 +725,8 @@ def _erase_once(record: MemberRecord, seen: Account) -> None:
         "name": ERASED_NAME, "name_hash": None, "gender": "undisclosed", "city": None, "region": None,
         "referrer_id": None, "tags": None, "consents": "{}", "data_key": None, "phone_sealed": None, "phone_hash": None,
         "phone_masked": None, "email_sealed": None, "email_hash": None, "joined_in": None,
-        "birthday_sealed": None, "birth_month": None, "addresses_sealed": None, "status": str(Status.ERASED),
+        "birthday_sealed": None, "birth_month": None, "addresses_sealed": None, "students_sealed": None,
+        "status": str(Status.ERASED),
         "erased_at": now, "updated_at": now,
     }  # fmt: skip
     tx = Transaction()

@@ -182,7 +182,9 @@ def buy_my_card(ctx: RequestContext) -> Reply:
     `card-not-renewable` for a trial taken before, a plan without a trial or a lifetime card; 404 `plan-not-found`;
     428 without `Idempotency-Key`."""
     assert ctx.idempotency is not None
-    answer = service.buy_as_member(ctx.caller.id, ctx.body.plan_id, ctx.body.pay_with, ctx.idempotency)
+    answer = service.buy_as_member(
+        ctx.caller.id, ctx.body.plan_id, ctx.body.pay_with, ctx.idempotency, ctx.body.student_id
+    )
     return Reply(MembershipPaymentAnswer.model_validate(answer), status=201)
 
 

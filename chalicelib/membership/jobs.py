@@ -51,7 +51,7 @@ def settle_card(
     name = plan.name if plan else card.plan_id
     until = card.valid_until.isoformat() if card.valid_until else None
     base = {"member_id": member_id, "card_id": card.card_id, "plan_id": card.plan_id, "plan_name": name,
-            "valid_until": until}  # fmt: skip
+            "valid_until": until, **({"student_id": card.student_id} if card.student_id else {})}  # fmt: skip
     for what in rules.notices_due(card, today):
         noted = f"{what}:{until}"
         if what.startswith("term-ending@"):  # a term renewed ahead ends: its own classes left end with it

@@ -447,6 +447,7 @@ class Card:
     birthdays: tuple[CardBirthday, ...] = ()  # what its tier floor added to birthday gifts this cycle
     pauses: tuple[Pause, ...] = ()  # this cycle's pauses (停卡), begun, under way or to come
     waits: bool = False  # sold to start at its first use (首次使用开卡): pending until then or its first day
+    student_id: str | None = None  # the member's student (学员) it was bought for: a card per plan and student
 
     def status(self, today: date) -> str:
         if self.cancelled_on is not None:
@@ -525,6 +526,7 @@ class Card:
             **({"birthdays": [list(given) for given in self.birthdays]} if self.birthdays else {}),
             **({"pauses": [pause.to_json() for pause in self.pauses]} if self.pauses else {}),
             **({"waits": True} if self.waits else {}),
+            **({"student_id": self.student_id} if self.student_id else {}),
         }  # fmt: skip
 
     @classmethod
@@ -537,6 +539,7 @@ class Card:
             int(raw.get("cycle", 0)), Earlier.from_json(raw.get("earlier")),
             tuple(CardBirthday(int(b[0]), int(b[1]), *map(str, b[2:4])) for b in raw.get("birthdays", [])),
             tuple(Pause.from_json(pause) for pause in raw.get("pauses", [])), bool(raw.get("waits")),
+            raw.get("student_id"),
         )  # fmt: skip
 
 
@@ -563,14 +566,15 @@ class NotRenewable(Exception):
 def extend(
     card: Card | None, plan: Plan, *, card_id: str, payment_id: str, kind: str, amount_fen: int, paid_at: str,
     today: date, trials: Sequence[str] = (), method: str = "", used_value_fen: int = 0, store_id: str | None = None,
-    order_id: str | None = None,
+    order_id: str | None = None, student_id: str | None = None,
 ) -> Card:  # fmt: skip
     """The card after a payment for ``plan`` (``kind`` purchase/renewal/auto-renewal, or ``trial`` for the plan's
     free trial, once per member and plan). It runs on from the card's end while active or in grace, from today
     otherwise. An automatic renewal is refused until ``LEAST_NOTICE_DAYS`` after its notice went out. A card bought
     again after it was cancelled or lapsed starts a new cycle: its earlier payments are settled (nothing of them is
     refunded again), the uses made so far (``used_value_fen``) were theirs (never deducted again), and its coupon
-    packs are owed afresh (the new cycle pays for its periods; a pack a cancellation took back stays void)."""
+    packs are owed afresh (the new cycle pays for its periods; a pack a cancellation took back stays void). A new card
+    bought for a student (学员) is ``student_id``'s, and stays theirs when bought again."""
     live = card is not None and card.cancelled_on is None and card.status(today) != "lapsed"
     if card is not None and live and card.valid_until is None:
         raise NotRenewable("lifetime", f"card {card.card_id} is for life already")
@@ -602,7 +606,8 @@ def extend(
         return Card(card.card_id if card else card_id, plan.plan_id, first, last, grace,
                     auto_renew=card.auto_renew if card and live else False, payments=(*previous, payment),
                     uses_counted_fen=counted, cycle=card.cycle + 1 if card else 0,
-                    earlier=card.earlier.settled() if card else Earlier(), waits=waits)  # fmt: skip
+                    earlier=card.earlier.settled() if card else Earlier(), waits=waits,
+                    student_id=card.student_id if card else student_id)  # fmt: skip
     return replace(card, valid_until=last, grace_days=plan.grace_days, payments=(*card.payments, payment))
 
 
@@ -886,7 +891,8 @@ def card_source(card: Card, plan: Plan) -> Source:
     not begun in full, whose classes were used)."""
     ahead = plan.refund.kind == "none" or plan.refund.keeps_back_used
     return Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on, plan.benefits,
-                  card.paid_terms, card.cycle, draws_ahead=ahead, stores=plan.stores)  # fmt: skip
+                  card.paid_terms, card.cycle, draws_ahead=ahead, stores=plan.stores,
+                  student_id=card.student_id)  # fmt: skip
 
 
 def term_uses_left(
@@ -923,6 +929,7 @@ class Source:
     cycle: int = 0  # a card's cycle (bought again after a cancellation or a lapse): its uses count afresh
     draws_ahead: bool = False  # its terms paid ahead give their quota at once (its refund counts what was used)
     stores: tuple[str, ...] = ()  # a single-store card's stores (单店卡): its uses, discount and multiplier there only
+    student_id: str | None = None  # a card bought for a student (学员): their uses only
 
     def serves(self, store_id: str | None) -> bool:
         """Whether its counted uses, discount and multiplier apply at ``store_id``: a source of every store (the tier,

@@ -334,6 +334,13 @@ class PlanList(Schema):
     items: list[PlanOut] = Field(description="the plans")
 
 
+STUDENT_FOR = (
+    "the member's student (学员, `st_…`) the card is for: a card per plan and student, so a second child's pack is a "
+    "card of its own (its dates, classes and refund); null: the member's own card of the plan"
+)
+StudentId = Annotated[str, StringConstraints(pattern=r"^st_[0-9a-f]{8}$")]
+
+
 class MembershipPayment(Input):
     """A paid card purchase or renewal a partner (POS, e-shop, mini program) took payment for."""
 
@@ -362,6 +369,7 @@ class MembershipPayment(Input):
     store_id: Id | None = Field(
         default=None, description="the store (门店) that sold it, one of the partner's: its figures count the sale"
     )
+    student_id: StudentId | None = Field(default=None, description=STUDENT_FOR)
 
 
 class MembershipPaymentAnswer(Schema):
@@ -419,6 +427,7 @@ class CounterCardSale(Input):
         description="with `wallet`: the member's code (会员码) their pages show now, scanned or typed (the member is "
         "there; the code pays once)",
     )
+    student_id: StudentId | None = Field(default=None, description=STUDENT_FOR)
 
     @model_validator(mode="after")
     def _code_with_wallet(self) -> CounterCardSale:
@@ -436,6 +445,7 @@ class CardPurchase(Input):
 
     plan_id: Id = Field(description=PLAN_ID)
     pay_with: Literal["wallet", "trial"] = Field(description="wallet: stored value; trial: the plan's free trial")
+    student_id: StudentId | None = Field(default=None, description=STUDENT_FOR)
 
 
 class CardPatch(Input):
@@ -554,6 +564,11 @@ class CardOut(Schema):
         default_factory=list, description="its plan's stores, where its uses, discount and multiplier apply (单店卡); "
         "empty: every store")  # fmt: skip
     pauses: list[PauseOut] = Field(default_factory=list, description="its pauses this cycle (停卡), past and to come")
+    student_id: str | None = Field(
+        default=None,
+        description="the member's student (学员) it is for; null: the member's "
+        "own (their name is on the member's `students`)",
+    )
 
 
 class CardChanged(CardOut):

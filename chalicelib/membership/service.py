@@ -173,7 +173,7 @@ def card_json(member_id: str, card: Card, today: date) -> dict[str, Any]:
         "earlier_payments": {"count": card.earlier.count, "settled": card.earlier.settled_count,
                              "paid_fen": card.earlier.kept_fen},
         "stores": list(plan.stores) if plan else [],
-        "pauses": [pause.to_json() for pause in card.pauses],
+        "pauses": [pause.to_json() for pause in card.pauses], "student_id": card.student_id,
     }  # fmt: skip
 
 
@@ -182,7 +182,7 @@ def cards_at_counter(holdings: Holdings, member_id: str, today: date) -> list[di
     state now and its dates, so a cashier tells a lapsed card (续费) from one that never was."""
     cards = sorted(_cards(holdings, member_id).cards.values(), key=lambda card: card.started_on, reverse=True)
     return [{**{key: shown[key] for key in ("card_id", "plan_id", "plan_name", "status", "started_on", "valid_until",
-                                            "grace_ends_on", "cancelled_on", "stores")},
+                                            "grace_ends_on", "cancelled_on", "stores", "student_id")},
              "paused_until": next((q.last_day for q in card.pauses if q.first_day <= today <= q.last_day), None),
              "refundable_unused": bool((plan := plan_store.find_or_none(card.plan_id)) and plan.refund.always_open)}
             for card, shown in ((card, card_json(member_id, card, today)) for card in cards)]  # fmt: skip
@@ -258,15 +258,17 @@ class Paid:
     store_id: str | None = None  # the store that sold it, when a partner's till says so
     order_id: str | None = None  # the till's order it was taken under, at the counter
     coupon_fen: int = 0  # what coupons used on that order took off the plan's price (续费券)
+    student_id: str | None = None  # the member's student (学员) the card is for
 
 
 def _card_posting(
     member_id: str, plan: Plan, paid: Paid, holdings: Holdings, today: date
 ) -> tuple[Posting, Card, int]:  # fmt: skip
-    """The posting making or extending the member's card of ``plan``, the card it makes, and what it adds to what the
-    card owes by its uses (a pack refunded by uses: its price, less any uses beyond what it held before)."""
+    """The posting making or extending the member's card of ``plan`` (for the student the payment names: each student's
+    is a card of its own), the card it makes, and what it adds to what the card owes by its uses (a pack refunded by
+    uses: its price, less any uses beyond what it held before)."""
     state = _cards(holdings, member_id)
-    current = next((card for card in state.cards.values() if card.plan_id == plan.plan_id), None)
+    current = _card_for(state, plan.plan_id, paid.student_id)
     kind = paid.kind
     if (
         kind == "purchase"
@@ -281,7 +283,8 @@ def _card_posting(
         card = rules.extend(current, plan, card_id=new_id("mc_"), payment_id=paid.payment_id, kind=kind,
                             amount_fen=paid.amount_fen, paid_at=clock.iso(paid.paid_at), today=today,
                             trials=state.trials, method=paid.method, used_value_fen=used,
-                            store_id=paid.store_id, order_id=paid.order_id)  # fmt: skip
+                            store_id=paid.store_id, order_id=paid.order_id,
+                            student_id=paid.student_id)  # fmt: skip
         card = rules.compact(card, plan, today)
     except NotRenewable as e:
         raise CardNotRenewable(str(e), why=e.why) from None
@@ -309,6 +312,23 @@ def _card_posting(
     return posting, card, rules.owed_by_use(card, used) - owed_before
 
 
+def _card_for(state: Cards, plan_id: str, student_id: str | None) -> Card | None:
+    """The member's card of a plan for a student (None: their own): a second child's pack is not the first's renewal
+    (an education chain's walkthrough)."""
+    return next((card for card in state.cards.values() if (card.plan_id, card.student_id) == (plan_id, student_id)),
+                None)  # fmt: skip
+
+
+def _whose(card: Card) -> dict[str, str]:
+    """What an event about a card says of the student it is for (their id: names stay sealed on the member)."""
+    return {"student_id": card.student_id} if card.student_id else {}
+
+
+def _require_student(member_id: str, student_id: str | None) -> None:
+    if student_id is not None and student_id not in members.student_ids(member_id):
+        raise ValidationFailed([{"field": "student_id", "in": "body", "message": "not a student of this member"}])
+
+
 def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str, by_use: int) -> Event:
     """``membership.card-paid``, with the days the payment paid for (the liability shares it over them), or, for a
     pack refunded by its uses, what it adds to what the card owes by them (``by_use_fen``: the liability counts it
@@ -319,7 +339,7 @@ def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str, b
         "member_id": member_id, "card_id": card.card_id, "plan_id": plan.plan_id, "payment_id": paid.payment_id,
         "plan_name": plan.name, "kind": kind, "amount_fen": paid.amount_fen, "method": paid.method.partition(":")[0],
         "valid_until": card.valid_until.isoformat() if card.valid_until else None,
-        **({"store_id": paid.store_id} if paid.store_id else {}),
+        **({"store_id": paid.store_id} if paid.store_id else {}), **_whose(card),
         **({"order_id": paid.order_id} if paid.order_id else {}),  # the till's, so its drawer is reconciled
         **({"coupon_discount_fen": paid.coupon_fen} if paid.coupon_fen else {}),  # and its coupons (a walkthrough)
         **({"payment_method": how} if (how := _taken_by(paid.method)) else {}),
@@ -387,7 +407,8 @@ def _buy(
 
 
 def _replayed_card(member_id: str, plan_id: str, payment_id: str) -> dict[str, Any]:
-    card = next(c for c in _cards(ledger().holdings(member_id), member_id).cards.values() if c.plan_id == plan_id)
+    cards = [c for c in _cards(ledger().holdings(member_id), member_id).cards.values() if c.plan_id == plan_id]
+    card = next((c for c in cards if any(p.payment_id == payment_id for p in c.payments)), cards[0])  # a student's
     payment = next((p for p in card.payments if p.payment_id == payment_id), None)
     until = payment.last_day if payment else card.valid_until
     return {"payment_id": payment_id, "member_id": member_id, "card_id": card.card_id,
@@ -403,7 +424,8 @@ def pay(partner: Caller, request: MembershipPayment) -> dict[str, Any]:
         if not store_exists(request.store_id):
             raise ValidationFailed([{"field": "store_id", "in": "body", "message": "no such store"}])
     # the content a payment id is held to, as before stores were named (a retry of an older report still matches)
-    canonical = request.model_dump_json(exclude={"store_id"} if request.store_id is None else None)
+    unsaid = {name for name in ("store_id", "student_id") if getattr(request, name) is None}  # as before they were
+    canonical = request.model_dump_json(exclude=unsaid or None)
     claim = Claim(f"membership-payment|{partner.id}|{request.payment_id}",
                   lookup_hash("membership-payment", canonical), conflict=PaymentConflict())  # fmt: skip
     member_id = request.member.member_id or members.holder(phone=request.member.phone,
@@ -416,11 +438,12 @@ def pay(partner: Caller, request: MembershipPayment) -> dict[str, Any]:
     plan = plan_store.find(request.plan_id)
     if request.amount_fen != plan.price_fen:
         raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen")
-    _on_sale_or_held(member_id, plan)
+    _require_student(member_id, request.student_id)
+    _on_sale_or_held(member_id, plan, request.student_id)
     _sold_at(plan, request.store_id)
     kind = "auto-renewal" if request.auto_renewal else "purchase"
     paid = Paid(request.payment_id, kind, request.amount_fen, request.occurred_at, f"partner:{partner.id}",
-                request.store_id)  # fmt: skip
+                request.store_id, student_id=request.student_id)  # fmt: skip
     return _buy(member_id, plan, paid, claim)
 
 
@@ -437,7 +460,11 @@ def sell_at_counter(
     sale renews only the cards it sold. ``limits`` are the counter's (a cashier's one sale and day), applied to a new
     sale only. An unknown or erased member is 404, a frozen one 422 ``member-not-eligible``."""
     payment_id = counter_sale_id(request.order_id)
-    unsaid = {"member_code", *(() if request.coupon_discount_fen else ("coupon_discount_fen",))}  # as sales before
+    unsaid = {
+        "member_code",
+        *(() if request.coupon_discount_fen else ("coupon_discount_fen",)),
+        *(() if request.student_id else ("student_id",)),
+    }  # as sales before they were said
     content = {"member_id": member_id, **request.model_dump(mode="json", exclude=unsaid)}
     claim = Claim.of(f"membership-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
     if (replayed := ledger().replay(claim)) is not None:
@@ -465,7 +492,8 @@ def sell_at_counter(
         coupons_as_read = coupons.no_coupon_on_order(
             request.order_id, ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
         )  # fmt: skip  (a walkthrough sold a card at its full price beside a coupon, and its refund gave that back)
-    _on_sale_or_held(member_id, plan)
+    _require_student(member_id, request.student_id)
+    _on_sale_or_held(member_id, plan, request.student_id)
     _sold_at(plan, request.store_id)
     from chalicelib.wallet import service as wallet
 
@@ -492,7 +520,7 @@ def sell_at_counter(
     try:
         if request.payment_method == "wallet":  # the member's stored value, in the wallet's own payment, code spent
             paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), "wallet", request.store_id,
-                        request.order_id, off)  # fmt: skip
+                        request.order_id, off, request.student_id)  # fmt: skip
             members.require_present(member_id, request.member_code or "")  # a wrong code counted, as at the wallet
             spent = members.spending_code(member_id, request.member_code or "")
             return _buy(member_id, plan, paid, claim, joined_with_wallet=True,
@@ -500,7 +528,7 @@ def sell_at_counter(
         counted = limits() if limits else None
         how = f"{COUNTER}:{request.payment_method}" if request.payment_method else COUNTER
         paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), how, request.store_id, request.order_id,
-                    off)  # fmt: skip
+                    off, request.student_id)  # fmt: skip
         return _buy(
             member_id, plan, paid, claim, attach=lambda answer: [unpaid, no_coupon, *([counted] if counted else [])]
         )
@@ -544,11 +572,11 @@ def no_card_sold_on(store_id: str, order_id: str) -> Callable[[Transaction], Non
                       for key in _sale_claim_keys(store_id, order_id)))  # fmt: skip
 
 
-def _on_sale_or_held(member_id: str, plan: Plan) -> None:
+def _on_sale_or_held(member_id: str, plan: Plan, student_id: str | None = None) -> None:
+    """A plan off sale renews the cards it sold (each student's), and sells no new one (422)."""
     if plan.on_sale:
         return
-    held = _cards(ledger().holdings(member_id), member_id).cards.values()
-    if not any(card.plan_id == plan.plan_id for card in held):
+    if _card_for(_cards(ledger().holdings(member_id), member_id), plan.plan_id, student_id) is None:
         raise PaymentNotApplicable("plan_id", f"plan {plan.plan_id} is no longer sold")
 
 
@@ -561,19 +589,24 @@ def _sold_at(plan: Plan, store_id: str | None) -> None:
         raise PaymentNotApplicable("store_id", f"{plan.name} is sold and used at {stores} only (单店卡)")
 
 
-def buy_as_member(member_id: str, plan_id: str, pay_with: str, key: IdempotencyKey) -> dict[str, Any]:
-    """A member buying (or renewing) a card on the member pages: from their stored value, in the wallet's own
-    payment (409 ``insufficient-balance`` when it holds less), or the plan's free trial; once per Idempotency-Key."""
+def buy_as_member(
+    member_id: str, plan_id: str, pay_with: str, key: IdempotencyKey, student_id: str | None = None
+) -> dict[str, Any]:  # fmt: skip
+    """A member buying (or renewing) a card on the member pages, for themself or one of their students (学员): from
+    their stored value, in the wallet's own payment (409 ``insufficient-balance`` when it holds less), or the plan's
+    free trial (once per member and plan); once per Idempotency-Key."""
     plan = plan_store.find(plan_id)
-    _on_sale_or_held(member_id, plan)
-    content = {"member_id": member_id, "plan_id": plan_id, "pay_with": pay_with}
+    _require_student(member_id, student_id)
+    _on_sale_or_held(member_id, plan, student_id)
+    content = {"member_id": member_id, "plan_id": plan_id, "pay_with": pay_with,
+               **({"student_id": student_id} if student_id else {})}  # fmt: skip
     if pay_with == "trial":
-        paid = Paid(f"trial-{member_id}-{plan_id}", "trial", 0, clock.now(), "trial")
+        paid = Paid(f"trial-{member_id}-{plan_id}", "trial", 0, clock.now(), "trial", student_id=student_id)
         claim = Claim.of(f"membership-trial|{member_id}|{plan_id}|{key.key}", content)
         _sold_on_member_pages(plan, claim)
         return _buy(member_id, plan, paid, claim)
     payment_id = f"card-{lookup_hash('membership-wallet', f'{member_id}|{key.key}').rpartition(':')[2][:24]}"
-    paid = Paid(payment_id, "purchase", plan.price_fen, clock.now(), "wallet")
+    paid = Paid(payment_id, "purchase", plan.price_fen, clock.now(), "wallet", student_id=student_id)
     claim = Claim.of(f"wallet-payment|{WALLET_PARTNER}|{payment_id}", content, conflict=PaymentConflict())
     _sold_on_member_pages(plan, claim)
     return _buy(member_id, plan, paid, claim, joined_with_wallet=True)
@@ -747,6 +780,7 @@ def prolong(member_id: str, card_id: str, extension_id: str, days: int, reason: 
         before, after = worked[0]
         return [new_event("membership.card-extended", f"member/{member_id}", {
             "member_id": member_id, "card_id": card_id, "plan_id": after.plan_id, "extension_id": extension_id,
+            **_whose(after),
             "plan_name": plan_store.document(after.plan_id)["name"], "days": days,
             "valid_until": _day_of(after.valid_until), "was_valid_until": _day_of(before.valid_until),
             "revived": before.status(clock.business_today()) == "lapsed",
@@ -801,7 +835,7 @@ def _moved_event(kind: str, member_id: str, before: Card, after: Card, said: dic
         if p.owed and not p.by_use and p.payment_id in was and was[p.payment_id] != p
     ]  # fmt: skip  (a pack owed by its uses owes nothing by days)
     return new_event(kind, f"member/{member_id}", {
-        "member_id": member_id, "card_id": after.card_id, "plan_id": after.plan_id, **said,
+        "member_id": member_id, "card_id": after.card_id, "plan_id": after.plan_id, **said, **_whose(after),
         "plan_name": plan_store.document(after.plan_id)["name"], "valid_until": _day_of(after.valid_until),
         "moved_payments": moved,
     })  # fmt: skip
@@ -868,6 +902,7 @@ def cancel(caller: Caller, member_id: str, card_id: str, request: CardCancellati
         stores = {part.get("store_id") for part in parts}  # the store whose sale it takes back, when one sold it all
         return [new_event("membership.card-cancelled", f"member/{member_id}", {
             "member_id": member_id, "card_id": card_id, "plan_id": card.plan_id, "cancel_id": request.cancel_id,
+            **_whose(card),
             "plan_name": plan_store.document(card.plan_id)["name"],
             "refund_fen": refund.amount_fen, "parts": parts, "wallet_partner": WALLET_PARTNER,
             **({"store_id": next(iter(stores))} if len(stores) == 1 and None not in stores else {}),
@@ -1206,8 +1241,13 @@ def use(
         offering = [(source, b) for source, b in offering if source not in elsewhere]
         if not offering:
             raise BenefitElsewhere(elsewhere[0], store_id)
-        if len({b.name for _, b in offering}) > 1:
-            held = "; ".join(f"{s.key.partition(':')[2]} ({s.name}: {b.name})" for s, b in offering)
+        if len({(b.name, s.student_id) for s, b in offering}) > 1:  # or for two students (学员): whose class is it?
+            held = "; ".join(
+                f"{s.key.partition(':')[2]} ({s.name}: {b.name}"
+                + (f", student {s.student_id}" if s.student_id else "")
+                + ")"
+                for s, b in offering
+            )
             said = f"{benefit_id!r} is more than one benefit of the member's: name the one to use ({held})"
             raise ValidationFailed([{"field": "source_id", "in": "body", "message": said}], said)
         offering.sort(key=lambda found: (found[0].until or date.max, found[0].key))
@@ -1229,7 +1269,7 @@ def use(
         named[:] = [b.name]
         ahead = rules.paid_ahead(b, source, today)  # of what is left, the terms paid ahead's (an education chain's
         own = allowed - used - 1  # text said 本期还剩47 of two packs), and this card's own (a review: of two cards)
-        told.update(period=b.period, ahead=min(ahead, own), own=own, quota=b.quota or 0)
+        told.update(period=b.period, ahead=min(ahead, own), own=own, quota=b.quota or 0, student_id=source.student_id)
         card = _cards(holdings, member_id).cards.get(source.key.partition(":")[2]) if source.key.startswith("card:") \
             else None  # fmt: skip
         owed[:] = [-min(b.value_fen, _owed_by_use(holdings, member_id, card)) if card is not None else 0]
@@ -1265,6 +1305,7 @@ def use(
             "benefit_name": named[0], **({"store_id": store_id} if store_id else {}),
             **({"store_name": store_name(store_id) or store_id} if store_id else {}),
             "period": told["period"], **({"ahead": told["ahead"]} if told["ahead"] > 0 else {}),
+            **({"student_id": told["student_id"]} if told["student_id"] else {}),
             **({"source_remaining": told["own"], "quota": told["quota"]} if rules.left_shown(left) is not None else {}),
         })]  # fmt: skip
 
@@ -1334,6 +1375,7 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
 
     left: list[int] = []  # what is left once it is taken back, worked out on the reversal's own read
     owed: list[int] = []  # what it gives back to what its pack owes by its uses
+    whose: dict[str, str] = {}  # the student (学员) whose card's use it was
 
     def check(holdings: Holdings, undone: list[Entry]) -> None:
         _unsettled(holdings, undone)
@@ -1347,6 +1389,7 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
         card = _cards(holdings, member_id).cards.get(card_id) if card_id else None
         owed[:] = [_owed_by_use(holdings, member_id, card, after) - _owed_by_use(holdings, member_id, card)
                    if card is not None else 0]  # fmt: skip
+        whose.update(_whose(card) if card is not None else {})
 
     def announce(answer: Answer) -> list[Event]:
         reversal = next(e for e in answer.entries if e.book == USES)
@@ -1355,7 +1398,7 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
             "member_id": member_id, "benefit_id": benefit_id, "use_id": use_id, "remaining": rules.left_shown(left[0]),
             **({"unlimited": True} if rules.left_shown(left[0]) is None else {}),
             **({"by_use_fen": owed[0]} if owed and owed[0] else {}),
-            **({"benefit_name": named.group(1)} if named else {}),
+            **({"benefit_name": named.group(1)} if named else {}), **whose,
             **({"store_id": store_id} if (store_id := (reversal.detail or {}).get("store_id")) else {}),
         })]  # fmt: skip
 

@@ -42,13 +42,17 @@ def inbox(member_id: str, limit: int, cursor: str | None, unread_only: bool) -> 
 
 
 def _shown(record: MessageRecord) -> dict[str, Any]:
-    """What the inbox and staff's message lists both show of a message."""
+    """What the inbox and staff's message lists both show of a message (a student's name read from their parent's
+    record, as the message was sent)."""
+    title, text = record.title or "", record.text or ""
+    if record.member_id:
+        title, text = service.students_named(record.member_id, str(record.language), title, text)
     return {
         "message_id": record.message_id,
         "kind": record.kind,
         "purpose": record.purpose,
-        "title": record.title or "",
-        "text": record.text or "",
+        "title": title,
+        "text": text,
         "created_at": record.created_at,
         "read_at": record.read_at,
     }

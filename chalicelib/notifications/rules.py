@@ -19,6 +19,7 @@ Every outcome is recorded with its reason: ``no-consent``, ``opted-out``, ``capp
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -221,6 +222,27 @@ def release_at(kind: Kind, policy: Policy, now: datetime, channel: str) -> datet
 class _Lenient(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return ""
+
+
+STUDENT_MARK = re.compile(r"⟨(st_[0-9a-f]{8})⟩")
+
+
+def student_marked(words: Any, student_id: str | None) -> Any:
+    """A card's words (its plan, its benefit) marked as a student's (学员): the mark, not the child's name, is what a
+    message keeps (its text holds no personal data); ``name_students`` puts the name in as the message is sent or
+    read."""
+    return f"⟨{student_id}⟩{words}" if student_id else words
+
+
+def name_students(text: str, names: Mapping[str, str], language: str = "zh-CN") -> str:
+    """``text`` with each student's mark replaced by their name as their parent reads it (小明的美术课时包, Xiaoming's
+    …); a student since removed is left out."""
+
+    def named(found: re.Match[str]) -> str:
+        name = names.get(found.group(1))
+        return "" if name is None else f"{name}的" if language == "zh-CN" else f"{name}'s "
+
+    return STUDENT_MARK.sub(named, text)
 
 
 def render(words: Words, variables: Mapping[str, Any], language: str = "zh-CN") -> Words:

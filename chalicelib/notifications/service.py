@@ -35,12 +35,14 @@ from chalicelib.notifications import profiles, settings
 from chalicelib.notifications.kinds import KINDS, Purpose, Words
 from chalicelib.notifications.records import MessageCountRecord, MessageRecord
 from chalicelib.notifications.rules import (
+    STUDENT_MARK,
     Decision,
     Notice,
     Policy,
     Situation,
     consent_reason,
     decide,
+    name_students,
     release_at,
     render,
     with_opt_out,
@@ -373,6 +375,10 @@ def _outgoing(record: MessageRecord, profile: profiles.Profile | None) -> Outgoi
     member_id, channel = str(record.member_id), str(record.channel)
     variables = json.loads(record.variables or "{}")
     text, title = str(record.text or ""), str(record.title or "")
+    text, title, *said = students_named(member_id, str(record.language), text, title,
+                                       *(v for v in variables.values() if isinstance(v, str)))  # fmt: skip
+    named = iter(said)
+    variables = {k: next(named) if isinstance(v, str) else v for k, v in variables.items()}
     if channel in ("sms", "email"):
         found = members.address_of(member_id, channel)
         return Outgoing([found[0]], found[1], text, title, variables) if found else None
@@ -383,6 +389,15 @@ def _outgoing(record: MessageRecord, profile: profiles.Profile | None) -> Outgoi
         openid = profile.wechat_openid
         return Outgoing([openid], f"{openid[:4]}…{openid[-2:]}", text, title, variables)
     return None
+
+
+def students_named(member_id: str, language: str, *texts: str) -> list[str]:
+    """``texts`` of a message to the member with their students' marks replaced by the students' names (学员: a card's
+    words marked as a child's), read from the member's sealed record only when a mark is there."""
+    if not any(STUDENT_MARK.search(text) for text in texts):
+        return list(texts)
+    names = members.student_names(member_id)
+    return [name_students(text, names, language) for text in texts]
 
 
 def _delivery(record: MessageRecord, address: str, outgoing: Outgoing) -> Any:

@@ -9,11 +9,12 @@ adjustments come with their own words).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.notifications.rules import Notice, yuan
+from chalicelib.notifications.rules import Notice, student_marked, yuan
 from chalicelib.shared import clock
 from chalicelib.shared.phrases import Phrase
 
@@ -379,6 +380,12 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
 
 
 def notices_of(event_type: str, payload: Payload, tz: ZoneInfo, low_balance_fen: int) -> list[Notice]:
-    """The notices an event gives (none for an event that concerns no member's messages)."""
+    """The notices an event gives (none for an event that concerns no member's messages); a card's for a student
+    (学员) marks its plan or benefit as theirs (two children's packs of one plan: whose class was it?)."""
     trigger = TRIGGERS.get(event_type)
-    return trigger(payload, tz, low_balance_fen) if trigger else []
+    notices = trigger(payload, tz, low_balance_fen) if trigger else []
+    if student_id := payload.get("student_id"):
+        notices = [replace(notice, variables={name: student_marked(value, student_id) if name in ("plan", "benefit")
+                                              else value for name, value in notice.variables.items()})
+                   for notice in notices]  # fmt: skip
+    return notices

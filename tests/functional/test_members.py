@@ -10,7 +10,7 @@ from chalicelib.members.records import MemberRecord
 from chalicelib.members.repository import phone_key
 from chalicelib.shared.cache import Cached
 from chalicelib.shared.unique import UniqueRecord
-from tests.conftest import item_counts
+from tests.conftest import item_counts, member_token
 
 PATCH = {"content-type": "application/merge-patch+json"}
 
@@ -198,6 +198,57 @@ class TestLookup:
         assert api.post("/v1/members/lookup", {}).status == 422
         assert api.post("/v1/members/lookup", {"phone": "13812345678", "member_no": "1234"}).status == 422
         assert api.post("/v1/members/lookup", {"phone": "13812345678", "email": "a@b.cn"}).status == 422
+
+
+class TestStudents:
+    """学员: the children a parent buys classes for, sealed with the parent's personal data (an education chain's
+    walkthrough: a second child's pack became a renewal of the first's)."""
+
+    def test_students_are_added_kept_by_id_and_removed_by_an_edit_of_the_whole_list(self, api):
+        answer = register(api, students=[{"name": "小明", "birthday": "2016-03-09"}])
+        member, etag = answer.body, answer.headers["etag"]
+        [ming] = member["students"]
+        assert ming["student_id"].startswith("st_")
+        assert ming["name"] == "小明"
+        both = edit(api, member["member_id"], {"students": [ming, {"name": "小红"}]}, etag)
+        assert both.status == 200
+        assert [s["name"] for s in both.body["students"]] == ["小明", "小红"]
+        assert both.body["students"][0] == ming  # kept by its id
+        hong = both.body["students"][1]
+        assert hong["student_id"] not in (ming["student_id"], None)
+        renamed = edit(api, member["member_id"], {"students": [{**hong, "name": "小红红"}]}, both.headers["etag"])
+        assert renamed.body["students"] == [{**hong, "name": "小红红"}]  # 小明 removed, 小红 renamed under her id
+        again = edit(api, member["member_id"], {"students": [{"name": "小明"}]}, renamed.headers["etag"])
+        assert again.body["students"][0]["student_id"] != ming["student_id"]  # an id is never given again
+
+    @pytest.mark.parametrize("students", [
+        [{"student_id": "st_00000000", "name": "小明"}],  # not one of the member's
+        [{"name": ""}], [{"name": "小明", "birthday": "2999-01-01"}], None, [{"name": "x"}] * 11,
+    ])  # fmt: skip
+    def test_a_bad_list_is_422_and_changes_nothing(self, api, students):
+        answer = register(api, students=[{"name": "小明"}])
+        refused = edit(api, answer.body["member_id"], {"students": students}, answer.headers["etag"])
+        assert refused.status == 422, refused.body
+        assert api.get(f"/v1/members/{answer.body['member_id']}").body == answer.body
+
+    def test_a_member_edits_their_own_and_masked_readers_see_no_birthday(self, api):
+        member_id, token = member_token("13911112222")
+        me = api.as_(token)
+        mine = me.get("/v1/me")
+        students = [{"name": "小明", "birthday": "2016-03-09"}, {"name": "小红"}]
+        changed = me.patch("/v1/me", {"students": students}, headers={**PATCH, "if-match": mine.headers["etag"]})
+        assert [(s["name"], s["birthday"]) for s in changed.body["students"]] == [
+            ("小明", "2016-03-09"),
+            ("小红", None),
+        ]
+        masked = api.get(f"/v1/members/{member_id}?masked=true").body
+        assert [(s["name"], s["birthday"]) for s in masked["students"]] == [("小明", None), ("小红", None)]
+
+    def test_erasure_forgets_them(self, api):
+        member = register(api, students=[{"name": "小明"}]).body
+        api.call("DELETE", f"/v1/members/{member['member_id']}")
+        assert api.get(f"/v1/members/{member['member_id']}").body["students"] == []
+        assert MemberRecord.get(member["member_id"]).students_sealed is None
 
 
 class TestErasure:

@@ -1111,6 +1111,72 @@ def test_a_renewal_coupon_takes_its_discount_off_a_pack_sold_at_the_till_and_sta
     balances_add_up(member_id)
 
 
+class TestStudents:
+    """一家长多孩: an education chain's walkthrough sold a parent a 24-lesson pack for each of two children at the desk,
+    and the second became a renewal of the first, their lessons pooled and their dates one."""
+
+    def test_each_child_s_pack_is_a_card_of_its_own_used_by_name_and_texted_with_the_child_s_name(
+        self, aws, api, admin, member
+    ):  # fmt: skip
+        from chalicelib.notifications.channels.dev_outbox import dev_outbox
+        from chalicelib.notifications.records import MessageRecord
+
+        member_id, client = member
+        plan = ok(api.post("/v1/membership/plans", ART_PACK), 201)["plan_id"]
+        cashier = Staff(api, ["store_manager"], stores=("SH-001",))
+        cards, uses = f"/v1/members/{member_id}/cards", f"/v1/members/{member_id}/benefits/art/uses"
+        sale = {"plan_id": plan, "store_id": "SH-001", "amount_fen": 432_000, "payment_method": "alipay"}
+        with clock.frozen(DAY1):
+            profile = admin.get(f"/v1/members/{member_id}")
+            students = [{"name": "小明"}, {"name": "小红"}]
+            edited = admin.patch(f"/v1/members/{member_id}", {"students": students},
+                               headers={"content-type": "application/merge-patch+json",
+                                        "if-match": profile.headers["etag"]})  # fmt: skip
+            ming, hong = (s["student_id"] for s in ok(edited)["students"])
+            books = ("ledger-accounts", "ledger-entries", "ledger-claims")
+            before = [item_counts()[table] for table in books]
+            stranger = refused(cashier.post(cards, {**sale, "order_id": "POS-S0", "student_id": "st_00000000"}), 422,
+                               "validation-failed")  # fmt: skip
+            assert stranger["errors"][0]["field"] == "student_id"
+            assert [item_counts()[table] for table in books] == before  # nothing written
+            for_ming = ok(cashier.post(cards, {**sale, "order_id": "POS-S1", "student_id": ming}), 201)
+            for_hong = ok(cashier.post(cards, {**sale, "order_id": "POS-S2", "student_id": hong}), 201)
+            again = ok(cashier.post(cards, {**sale, "order_id": "POS-S2", "student_id": hong}), 201)
+            other = cashier.post(cards, {**sale, "order_id": "POS-S2", "student_id": ming})
+            counter = ok(cashier.get(f"/v1/members/{member_id}/counter?store_id=SH-001"))
+        assert for_ming["card_id"] != for_hong["card_id"]  # a card of its own, not a renewal of the first
+        assert for_ming["valid_until"] == for_hong["valid_until"] == "2027-05-31"
+        assert (again["duplicate"], again["card_id"], other.status) == (True, for_hong["card_id"], 409)
+        assert {c["card_id"]: c["student_id"] for c in counter["cards"]} == {for_ming["card_id"]: ming,
+                                                                            for_hong["card_id"]: hong}  # fmt: skip
+        assert counter["students"] == [{"student_id": ming, "name": "小明"}, {"student_id": hong, "name": "小红"}]
+        with clock.frozen(DAY1 + timedelta(days=1)):
+            unnamed = refused(cashier.post(uses, {"use_id": "U-1", "store_id": "SH-001"}), 422, "validation-failed")
+            assert unnamed["errors"][0]["field"] == "source_id"  # whose lesson it was must be said
+            used = ok(cashier.post(uses, {"use_id": "U-1", "store_id": "SH-001", "source_id": for_ming["card_id"]}),
+                      201)  # fmt: skip
+            left = {i["source_id"]: i["remaining"] for i in ok(client.get("/v1/me/benefits"))["items"]}
+            renewed = ok(cashier.post(cards, {**sale, "order_id": "POS-S3", "student_id": ming}), 201)
+            for _ in range(3):
+                deliver(aws, "notifications")
+            inbox = [m["text"] for m in ok(client.get("/v1/me/inbox"))["items"]]
+        assert used["remaining"] == 23
+        assert left == {for_ming["card_id"]: 23, for_hong["card_id"]: 24}  # each child's lessons apart
+        assert (renewed["card_id"], renewed["valid_until"]) == (for_ming["card_id"], "2027-08-31")  # 小明's renewed
+        mine = {c["card_id"]: (c["student_id"], c["valid_until"]) for c in ok(client.get("/v1/me/cards"))["items"]}
+        assert mine == {for_ming["card_id"]: (ming, "2027-08-31"), for_hong["card_id"]: (hong, "2027-05-31")}
+        texts = [m.text for m in dev_outbox()]
+        assert any("小明的美术课" in text and "本期还剩23次" in text for text in texts), (
+            texts
+        )  # 消课提醒 names the child
+        assert any("小红的美术24课时" in text for text in texts), texts
+        assert any("小明的美术课" in text for text in inbox), inbox
+        stored = " ".join(str(m.text) for m in MessageRecord.by_member.query(member_id))
+        assert "小明" not in stored  # and "小红" neither: a message keeps the student's id, their name stays sealed
+        assert "小红" not in stored
+        balances_add_up(member_id)
+
+
 class TestExtensions:
     """延期 (an education chain: a term's pack of lessons ends with lessons left; a gym member's complaint)."""
 

@@ -12,7 +12,8 @@ from chalicelib.shared.logs import logger
 from tests.conftest import PREFIX, REGION, stream_records
 
 SECRETS = ["+8613812345678", "13812345678", "8613812345678", "+8613900000000", "13900000000", "zhang.san@example.com",
-           "Zhang.San", "1990-05-01", "南京西路1号", "+8618600000000", "18600000000", "li@example.com"]  # fmt: skip
+           "Zhang.San", "1990-05-01", "南京西路1号", "+8618600000000", "18600000000", "li@example.com",
+           "欧阳小明", "2016-03-09"]  # fmt: skip
 
 
 def raw_dump() -> str:
@@ -40,7 +41,8 @@ def test_nothing_personal_is_stored_published_or_logged_in_the_clear(api, aws):
     logger.setLevel("DEBUG")
     try:
         body = {"name": "张三", "phone": "138 1234 5678", "email": "Zhang.San@example.com", "birthday": "1990-05-01",
-                "addresses": [{"city": "上海", "detail": "南京西路1号"}]}  # fmt: skip
+                "addresses": [{"city": "上海", "detail": "南京西路1号"}],
+                "students": [{"name": "欧阳小明", "birthday": "2016-03-09"}]}  # fmt: skip
         member = api.post("/v1/members", body, headers={"idempotency-key": "pii-test-0001"}).body
         api.post("/v1/members", body, headers={"idempotency-key": "pii-test-0001"})  # a replay
         api.post("/v1/members", body)  # refused: the phone is taken

@@ -1,13 +1,16 @@
 import pytest
 
 from chalicelib.members.model import (
+    STUDENT_ID,
     InvalidPhone,
+    RuleBroken,
     Status,
     luhn_digit,
     mask_phone,
     merge_consents,
     new_member_no,
     normalise_phone,
+    with_student_ids,
 )
 
 
@@ -71,3 +74,17 @@ def test_consents_are_stamped_only_when_they_change():
 
 def test_statuses_are_the_three_of_the_seed_documents():
     assert {s.value for s in Status} == {"active", "frozen", "erased"}
+
+
+def test_students_keep_their_ids_new_ones_get_fresh_ids_and_strangers_are_refused():
+    """学员: an edit gives the whole list; a student named by id keeps it (their cards name it), one without gets an id
+    never given before, an id not the member's or named twice is refused."""
+    ming = {"student_id": "st_0000000a", "name": "小明"}
+    after = with_student_ids([ming], [{**ming, "name": "小明明"}, {"name": "小红"}])
+    assert after[0] == {"student_id": "st_0000000a", "name": "小明明"}
+    assert after[1]["name"] == "小红"
+    assert after[1]["student_id"] != ming["student_id"]
+    assert STUDENT_ID.fullmatch(after[1]["student_id"])
+    for given in ([{"student_id": "st_0000000b", "name": "x"}], [ming, ming]):
+        with pytest.raises(RuleBroken):
+            with_student_ids([ming], given)

@@ -588,3 +588,21 @@ def test_a_pause_moves_the_end_and_a_pro_rata_refund_counts_only_the_days_the_ca
     assert refused.value.why == "renewal-notice"
     withdrawn, whole = resume(pause(card, plan, "z3", day(12), 5, "x", day(10)), "z3", day(11))  # not begun
     assert (whole, withdrawn.valid_until, withdrawn.pauses, withdrawn.payments[0].gaps) == (5, day(29), (), ())
+
+
+def test_a_card_bought_for_a_student_stays_theirs_through_renewals_and_a_new_cycle() -> None:
+    """一家长多孩: a card names the student it was bought for; renewed, or bought again after a lapse, it is still
+    theirs, and the JSON the ledger keeps says so."""
+    plan = PLANS["ten-days"]
+    card = rules.extend(None, plan, card_id="mc_a", payment_id="p1", kind="purchase", amount_fen=3_000, paid_at="t",
+                        today=START, student_id="st_0000000a")  # fmt: skip
+    renewed = rules.extend(card, plan, card_id="mc_new", payment_id="p2", kind="renewal", amount_fen=3_000,
+                           paid_at="t", today=START)  # fmt: skip
+    later = START + timedelta(days=60)
+    again = rules.extend(renewed, plan, card_id="mc_new", payment_id="p3", kind="purchase", amount_fen=3_000,
+                         paid_at="t", today=later)  # fmt: skip
+    assert [c.student_id for c in (card, renewed, again)] == ["st_0000000a"] * 3
+    assert Card.from_json(json.loads(json.dumps(again.to_json()))) == again
+    assert rules.card_source(again, plan).student_id == "st_0000000a"
+    assert "student_id" not in rules.extend(None, plan, card_id="mc_b", payment_id="p4", kind="purchase",
+                                            amount_fen=3_000, paid_at="t", today=START).to_json()  # fmt: skip

@@ -46,6 +46,10 @@ def _opened(record: MessageRecord) -> Message:
         sealer = Sealer.for_stored_key(f"message/{record.message_id}", record.data_key)
         recipient = sealer.open("recipient", str(record.recipient_sealed))
         text = sealer.open("text", str(record.text_sealed))
+    elif record.member_id:  # as it was sent: a student's name in (学员)
+        from chalicelib.notifications.service import students_named
+
+        (text,) = students_named(record.member_id, str(record.language), text)
     return Message(
         notification_id=record.message_id,
         channel=str(record.channel),
