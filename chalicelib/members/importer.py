@@ -69,8 +69,8 @@ REQUIRED = ("name", "phone")
 def fingerprint(registration: MemberCreate, opening: OpeningStanding) -> str:
     """A keyed hash of what a row registers: equal rows match, nothing personal can be read back. A field added since
     the first imports counts only when a row gives it, so a row imported before matches itself again."""
-    canonical = registration.model_dump_json(exclude={"source", *(name for name in LATER_FIELDS
-                                                                  if getattr(registration, name) in (None, []))})  # fmt: skip
+    unsaid = {name for name in LATER_FIELDS if getattr(registration, name) in (None, [])}
+    canonical = registration.model_dump_json(exclude={"source", *unsaid})
     if opening != OpeningStanding():  # rows without an opening keep the fingerprints they always had
         canonical += repr(opening)
     return lookup_hash("import-row", canonical)

@@ -181,9 +181,10 @@ STUDENT_ID = re.compile(r"st_[0-9a-f]{8}")
 
 def with_student_ids(current: list[dict[str, Any]], given: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The member's students (学员: the children a parent buys classes for) after an edit giving the whole list: a
-    student keeps their id (``st_`` and 8 hex digits) when the edit names it, one of the member's; a new one gets a
-    fresh id, never one used before (cards name students by id, so a student removed and another added are never
-    confused). Names are the member's personal data, sealed with theirs; nothing else stores them."""
+    student keeps their id (``st_`` and 8 hex digits) when the edit names it, one of the member's, and what the edit
+    leaves out (a birthday its reader was not shown; ``None`` clears it); a new one gets a fresh id, never one used
+    before (cards name students by id, so a student removed and another added are never confused). Names are the
+    member's personal data, sealed with theirs; nothing else stores them."""
     known = {student["student_id"] for student in current}
     unknown = sorted({s["student_id"] for s in given if s.get("student_id")} - known)
     if unknown:
@@ -191,7 +192,10 @@ def with_student_ids(current: list[dict[str, Any]], given: list[dict[str, Any]])
     ids = [s["student_id"] for s in given if s.get("student_id")]
     if len(ids) != len(set(ids)):
         raise RuleBroken("a student is named twice")
-    return [{**s, "student_id": s.get("student_id") or new_student_id()} for s in given]
+    kept = {student["student_id"]: student for student in current}
+    merged = [{**kept.get(s.get("student_id") or "", {}), **s, "student_id": s.get("student_id") or new_student_id()}
+              for s in given]  # fmt: skip
+    return [{name: value for name, value in s.items() if value is not None} for s in merged]
 
 
 def new_student_id() -> str:

@@ -130,8 +130,8 @@ class NewStudent(Input):
 
 
 class Student(NewStudent):
-    """A student in an edit: with the `student_id` of one of the member's to keep them (and their cards), without
-    one to add a student."""
+    """A student in an edit: with the `student_id` of one of the member's to keep them (and their cards; a birthday
+    left out is kept, `null` clears it), without one to add a student."""
 
     student_id: Annotated[str, StringConstraints(pattern=r"^st_[0-9a-f]{8}$")] | None = Field(
         default=None, description="the student's id (`st_…`); left out for a new student"
@@ -290,9 +290,10 @@ class MyProfilePatch(MergePatch):
 
     def changes(self) -> dict[str, Any]:
         values = super().changes()
-        for name in ("addresses", "students"):
-            if name in values:
-                values[name] = [item.model_dump(mode="json", exclude_none=True) for item in values[name]]
+        if "addresses" in values:
+            values["addresses"] = [address.model_dump(exclude_none=True) for address in values["addresses"]]
+        if "students" in values:  # a birthday left out is kept, null clears it
+            values["students"] = [student.model_dump(mode="json", exclude_unset=True) for student in values["students"]]
         return values
 
 

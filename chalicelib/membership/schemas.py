@@ -643,6 +643,10 @@ class BenefitNow(Schema):
     source: str = Field(description="tier (the member's tier) or card")
     source_id: str = Field(description="the tier's code or the card's id")
     source_name: str = Field(description="the tier's or the plan's name")
+    student_id: str | None = Field(
+        default=None,
+        description="a card's for a student (学员): theirs, one of the member's `students`; a use of it is their class",
+    )
     applies: bool = Field(description="whether it applies now (the best discount does; a weaker one does not)")
     rate: str | None = Field(default=None, description="a discount's price factor or a multiplier's factor")
     tier: str | None = Field(default=None, description="a tier floor's tier")

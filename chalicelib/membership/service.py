@@ -1143,6 +1143,7 @@ def benefits_of(member_id: str, store_id: str | None = None) -> dict[str, Any]:
                     "source": kind_of_source,
                     "source_id": source_id,
                     "source_name": source.name,
+                    "student_id": source.student_id,
                     "applies": applies,
                     "rate": str(b.rate) if b.rate is not None else None,
                     "tier": b.tier,

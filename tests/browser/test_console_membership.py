@@ -17,7 +17,7 @@ from tests.browser.conftest import Screens, Site, choose
 from tests.browser.test_console_config import settle
 from tests.browser.test_console_members import member_code, new_member, staff_account, top_up
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
-from tests.browser.test_member_pages import partner
+from tests.browser.test_member_pages import open_as, partner
 from tests.http import send
 
 TITLE = "付费会员卡 · 会员管理后台"
@@ -769,3 +769,78 @@ def test_a_card_is_extended_at_the_desk_told_its_new_end_first_and_the_member_re
     asked.locator("[data-test=extend-confirm]").click()
     page.get_by_text(f"已延期：{name} 有效期至 {later.isoformat()}").wait_for()
     expect(page.locator("[data-test=counter-card]", has_text=name)).to_contain_text(later.isoformat())
+
+
+def test_a_parent_s_two_children_each_get_a_pack_at_the_desk_used_by_name_and_read_on_their_pages(
+    site: Site, console: Screens, mobile: Screens
+) -> None:
+    """一家长多孩 (an education chain's walkthrough: the second child's pack became a renewal of the first's, their
+    lessons pooled): the parent names a child on their pages, the desk another; each child's pack is sold as a card of
+    its own, a lesson is recorded on the row of the child who came, and the parent reads whose card is whose."""
+    member = new_member(site, "两个孩子的家长")
+    pack = site.api("POST", "/v1/membership/plans", {
+        "name": f"美术24课时-{secrets.token_hex(2)}", "term": {"months": 3}, "price_fen": 4320_00, "auto_renew": False,
+        "refund": {"kind": "unused"}, "benefits": [{"benefit_id": "art", "name": "美术课", "kind": "quota", "quota": 24,
+                                                    "period": "term", "value_fen": 180_00}]})  # fmt: skip
+    tokens = site.member_tokens(member["phone"])
+    mine = open_as(mobile, site, tokens, "/me/profile")
+    mine.locator("[data-test=profile-add-student]").click()
+    mine.locator("[data-test=profile-student-0] input").fill("小明")
+    mine.locator("[data-test=profile-save]").click()
+    mine.get_by_text("已保存").wait_for()
+
+    page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")
+    page.locator("[data-test=edit]").click()
+    dialog = page.get_by_role("dialog", name="编辑会员资料")
+    expect(dialog.locator("[data-test=student-name-0]")).to_have_value("小明")  # the parent's, kept
+    dialog.locator("[data-test=add-student]").click()
+    dialog.locator("[data-test=student-name-1]").fill("小红")
+    assert unlabelled_inputs(page) == []
+    console.shot("students-edited")
+    dialog.locator("[data-test=save]").click()
+    expect(page.locator("[data-test=member-students]")).to_have_text("小明、小红")
+
+    shown = send("GET", f"{site.base}/v1/me/code", token=tokens["access_token"])[1]
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(str(shown["code"]))
+    page.get_by_role("button", name="搜索").click()
+    sale = page.locator("[data-test=counter-card-sale]")
+    for child in ("小明", "小红"):
+        choose(page, sale.get_by_label("学员"), child)
+        choose(page, sale.get_by_label("会员卡方案"), pack["name"])
+        choose(page, sale.get_by_label("支付方式"), "支付宝")
+        expect(sale.locator("[data-test=card-sale-take]")).to_have_text("收款开卡")  # the other child's is no renewal
+        sale.locator("[data-test=card-sale-take]").click()
+        asked = page.get_by_role("dialog")
+        expect(asked).to_contain_text(f"开通「{child} · {pack['name']}」")
+        asked.get_by_role("button", name="确定").click()
+        page.get_by_text(f"已开卡「{child} · {pack['name']}」", exact=False).wait_for()
+    students = page.locator("[data-test=counter-card-student]")
+    expect(students).to_have_count(2)
+    assert sorted(students.all_inner_texts()) == ["（学员 小明）", "（学员 小红）"]
+    benefits = page.locator("[data-test=counter-benefits]")
+    ming = benefits.locator("[data-test=benefit-rows] tr", has_text="学员 小明")
+    hong = benefits.locator("[data-test=benefit-rows] tr", has_text="学员 小红")
+    ming.get_by_role("button", name="记录使用：美术课").click()
+    expect(benefits.locator("[data-test=benefit-used]")).to_contain_text(
+        "已记录一次「美术课（学员 小明）」，本期剩余 23 次"
+    )
+    expect(ming.locator("[data-test=benefit-remaining]")).to_have_text("23 / 24 次")
+    expect(hong.locator("[data-test=benefit-remaining]")).to_have_text("24 / 24 次")  # each child's lessons apart
+    console.shot("two-children-at-the-desk")
+    cards = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
+    named = {s["student_id"]: s["name"] for s in site.api("GET", f"/v1/members/{member['member_id']}")["students"]}
+    assert sorted(named[card["student_id"]] for card in cards) == ["小明", "小红"]
+
+    mine = open_as(mobile, site, tokens, "/membership")
+    expect(mine.locator("[data-test=card-student]")).to_have_count(2)
+    assert sorted(text.strip() for text in mine.locator("[data-test=card-student]").all_inner_texts()) == [
+        "· 小明",
+        "· 小红",
+    ]
+    mobile.shot("children-cards-on-member-pages")
+    mine.goto(f"{site.base}/m/#/benefits")
+    expect(
+        mine.locator("[data-test=benefit]", has_text="小明").locator("[data-test=benefit-remaining]")
+    ).to_contain_text("23")

@@ -1176,6 +1176,34 @@ class TestStudents:
         assert "小红" not in stored
         balances_add_up(member_id)
 
+    def test_a_parent_buys_a_child_s_pack_on_their_pages_and_a_partner_reports_one_for_the_other(
+        self, api, admin, partner, member
+    ):  # fmt: skip
+        """The member pages and a partner's till name the student too: each child's card, once, and a stranger is
+        422 with nothing taken from the wallet."""
+        member_id, client = member
+        plan = ok(api.post("/v1/membership/plans", {**ART_PACK, "self_service": True}), 201)["plan_id"]
+        with clock.frozen(DAY1):
+            ok(topped_up(api, partner, member_id, "T-1", 432_000))
+            profile = admin.get(f"/v1/members/{member_id}")
+            edited = admin.patch(f"/v1/members/{member_id}", {"students": [{"name": "小明"}, {"name": "小红"}]},
+                                 headers={"content-type": "application/merge-patch+json",
+                                          "if-match": profile.headers["etag"]})  # fmt: skip
+            ming, hong = (s["student_id"] for s in ok(edited)["students"])
+            buy = {"plan_id": plan, "pay_with": "wallet"}
+            stranger = client.post("/v1/me/cards", {**buy, "student_id": "st_00000000"},
+                                   headers={"Idempotency-Key": "buy-0000"})  # fmt: skip
+            assert (stranger.status, stranger.body["errors"][0]["field"]) == (422, "student_id")
+            assert ok(client.get("/v1/me/wallet"))["total_fen"] == 432_000  # nothing taken
+            bought = ok(client.post("/v1/me/cards", {**buy, "student_id": ming},
+                                    headers={"Idempotency-Key": "buy-0001"}), 201)  # fmt: skip
+            reported = ok(paid(api, partner, member_id, plan, "P-HONG", amount=432_000, student_id=hong))
+            again = ok(paid(api, partner, member_id, plan, "P-HONG", amount=432_000, student_id=hong))
+            cards = {c["card_id"]: c["student_id"] for c in ok(client.get("/v1/me/cards"))["items"]}
+        assert cards == {bought["card_id"]: ming, reported["card_id"]: hong}
+        assert (again["duplicate"], again["card_id"]) == (True, reported["card_id"])
+        balances_add_up(member_id)
+
 
 class TestExtensions:
     """延期 (an education chain: a term's pack of lessons ends with lessons left; a gym member's complaint)."""

@@ -85,6 +85,9 @@ def test_students_keep_their_ids_new_ones_get_fresh_ids_and_strangers_are_refuse
     assert after[1]["name"] == "小红"
     assert after[1]["student_id"] != ming["student_id"]
     assert STUDENT_ID.fullmatch(after[1]["student_id"])
+    dated = {**ming, "birthday": "2016-03-09"}
+    assert with_student_ids([dated], [{"student_id": "st_0000000a", "name": "明"}])[0]["birthday"] == "2016-03-09"
+    assert "birthday" not in with_student_ids([dated], [{**ming, "birthday": None}])[0]  # kept unless cleared
     for given in ([{"student_id": "st_0000000b", "name": "x"}], [ming, ming]):
         with pytest.raises(RuleBroken):
             with_student_ids([ming], given)

@@ -12,7 +12,8 @@ export const cards = () => api.get('/me/cards')
 
 /** `POST /v1/me/cards` `{plan_id, pay_with}` (`wallet` or `trial`): the card bought, renewed or on trial. `key` is the
  * Idempotency-Key, the same for every retry of one intended purchase (a repeat answers the same, `duplicate: true`). */
-export const buy = (planId, payWith, key) => api.post('/me/cards', { plan_id: planId, pay_with: payWith }, { 'Idempotency-Key': key })
+export const buy = (planId, payWith, key, studentId = null) => api.post('/me/cards',
+  { plan_id: planId, pay_with: payWith, ...(studentId ? { student_id: studentId } : {}) }, { 'Idempotency-Key': key })
 
 /** `PATCH /v1/me/cards/{id}` `{auto_renew}`: automatic renewal on (where the plan offers it) or off. */
 export const setAutoRenew = (cardId, on) => api.patch(`/me/cards/${path(cardId)}`, { auto_renew: on })
