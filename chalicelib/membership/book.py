@@ -107,7 +107,8 @@ class Uses:
     totals: dict[str, int] = field(default_factory=dict)  # uses ever per key (what a refund may deduct)
 
 
-USE_RECORD = ("benefit_id", "note", "store_id")  # what an entry keeps of its use, besides its key and period
+USE_RECORD = ("benefit_id", "note", "store_id", "student_id")  # what an entry keeps of its use, besides its key and
+# period (whose class it was, for a student's card: 学员)
 
 
 class UsesBook:

@@ -736,6 +736,10 @@ class BenefitUseRecord(Schema):
     entry_id: str = Field(description="this record's entry (`bu_…`)")
     benefit_id: str = Field(description="the benefit's code")
     source_id: str | None = Field(description="the card it was drawn from (`mc_…`); null: the tier's own benefit")
+    student_id: str | None = Field(
+        default=None,
+        description="whose class it was: the student (学员) the card is for; null: the member's own card or their tier",
+    )
     reason: str = Field(description="in words, e.g. 使用权益「私教课每周1次」 or 撤销使用权益「私教课每周1次」")
     reason_en: str | None = Field(default=None, description=REASON_EN)
     note: str | None = Field(description="what it was used for, as recorded")

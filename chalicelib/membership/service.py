@@ -1278,7 +1278,8 @@ def use(
                   **({"drawn": starts_at} if starts_at else {}),
                   "benefit_id": benefit_id, "use_id": use_id, "note": note, "store_id": store_id,
                   **({"cycle": source.cycle} if b.period == "term" else {}),
-                  **({"card_cycle": source.cycle} if source.key.startswith("card:") else {})}  # fmt: skip
+                  **({"card_cycle": source.cycle} if source.key.startswith("card:") else {}),
+                  **({"student_id": source.student_id} if source.student_id else {})}  # fmt: skip
         return [
             Posting(
                 member_id,
@@ -1498,7 +1499,7 @@ def _use_json(entry: Entry, for_member: bool) -> dict[str, Any]:
         "entry_id": entry.entry_id, "benefit_id": detail.get("benefit_id") or str(detail["key"]).rpartition("|")[2],
         "source_id": str(detail["key"]).split("|")[1] if str(detail["key"]).startswith("card|") else None,
         "reason": entry.reason, "reason_en": entry.reason_en, "note": detail.get("note") or None,
-        "store_id": detail.get("store_id"),
+        "store_id": detail.get("store_id"), "student_id": detail.get("student_id"),
         "at": entry.occurred_at,
         "recorded_by": None if for_member else entry.actor,
     }  # fmt: skip

@@ -1156,12 +1156,16 @@ class TestStudents:
             used = ok(cashier.post(uses, {"use_id": "U-1", "store_id": "SH-001", "source_id": for_ming["card_id"]}),
                       201)  # fmt: skip
             left = {i["source_id"]: i["remaining"] for i in ok(client.get("/v1/me/benefits"))["items"]}
+            ok(cashier.call("DELETE", f"{uses}/U-1"))
+            ok(cashier.post(uses, {"use_id": "U-2", "store_id": "SH-001", "source_id": for_ming["card_id"]}), 201)
+            record = [(u["kind"], u["student_id"]) for u in ok(client.get("/v1/me/benefits/uses"))["items"]]
             renewed = ok(cashier.post(cards, {**sale, "order_id": "POS-S3", "student_id": ming}), 201)
             for _ in range(3):
                 deliver(aws, "notifications")
             inbox = [m["text"] for m in ok(client.get("/v1/me/inbox"))["items"]]
         assert used["remaining"] == 23
         assert left == {for_ming["card_id"]: 23, for_hong["card_id"]: 24}  # each child's lessons apart
+        assert record == [("use", ming), ("reversal", ming), ("use", ming)]  # 消课记录: whose class each was
         assert (renewed["card_id"], renewed["valid_until"]) == (for_ming["card_id"], "2027-08-31")  # 小明's renewed
         mine = {c["card_id"]: (c["student_id"], c["valid_until"]) for c in ok(client.get("/v1/me/cards"))["items"]}
         assert mine == {for_ming["card_id"]: (ming, "2027-08-31"), for_hong["card_id"]: (hong, "2027-05-31")}
