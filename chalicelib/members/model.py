@@ -175,9 +175,6 @@ SHOWN_IN_AUDIT = frozenset({"status", "home_store_id", "referrer_id", "consents"
 personal data (name, phone, email, gender, birthday, addresses, city, region and students, which erasure clears while
 the audit log outlives it, and tags, which may say more than they should) and are named only."""
 
-MAX_STUDENTS = 10
-STUDENT_ID = re.compile(r"st_[0-9a-f]{8}")
-
 
 def with_student_ids(current: list[dict[str, Any]], given: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The member's students (学员: the children a parent buys classes for) after an edit giving the whole list: a

@@ -888,9 +888,13 @@ def card_source(card: Card, plan: Plan) -> Source:
     """The benefits a card gives, as a source: from its start to the end of its grace, over this cycle's terms. Its
     terms paid ahead give their quota at once when no cancellation could refund them unused in spite of that: the
     plan refunds nothing, or keeps back the value of what was used (a review: pro rata by days alone refunds a term
-    not begun in full, whose classes were used)."""
+    not begun in full, whose classes were used). A card bought for a student (学员) gives its counted benefits only,
+    the student's classes: its discount, points multiplier and tier floor would be the parent's, once per child (a
+    review: a stacking multiplier bought for five children named on the member pages multiplied the parent's points
+    64 times)."""
     ahead = plan.refund.kind == "none" or plan.refund.keeps_back_used
-    return Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on, plan.benefits,
+    benefits = plan.benefits if card.student_id is None else tuple(b for b in plan.benefits if b.kind == "quota")
+    return Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on, benefits,
                   card.paid_terms, card.cycle, draws_ahead=ahead, stores=plan.stores,
                   student_id=card.student_id)  # fmt: skip
 

@@ -269,6 +269,10 @@ def _card_posting(
     uses: its price, less any uses beyond what it held before)."""
     state = _cards(holdings, member_id)
     current = _card_for(state, plan.plan_id, paid.student_id)
+    if paid.kind == "trial" and any(card.plan_id == plan.plan_id for card in state.cards.values()):
+        raise CardNotRenewable(
+            f"the trial of plan {plan.plan_id} is for members who never held its card", why="trial-used"
+        )  # for a student too: one trial a family (a review)
     kind = paid.kind
     if (
         kind == "purchase"
@@ -324,8 +328,10 @@ def _whose(card: Card) -> dict[str, str]:
     return {"student_id": card.student_id} if card.student_id else {}
 
 
-def _require_student(member_id: str, student_id: str | None) -> None:
-    if student_id is not None and student_id not in members.student_ids(member_id):
+def _require_student(member_id: str, student_id: str | None, claim: Claim) -> None:
+    """A sale names one of the member's students (422 otherwise), unless it repeats one booked before (a retry after
+    a lost answer is answered, the student removed since or not)."""
+    if student_id is not None and student_id not in members.student_ids(member_id) and ledger().replay(claim) is None:
         raise ValidationFailed([{"field": "student_id", "in": "body", "message": "not a student of this member"}])
 
 
@@ -395,7 +401,7 @@ def _buy(
         except HolderUnavailable as e:
             raise MemberNotEligible(f"Member {e.holder!r} is frozen, erased or unknown") from None
         if answer["duplicate"]:
-            kept = answer.get("card") or _replayed_card(member_id, plan.plan_id, paid.payment_id)  # an older claim
+            kept = answer.get("card") or _replayed_card(member_id, plan.plan_id, paid)  # an older claim
             return {**kept, "duplicate": True}
         return {**result(Answer({})), "duplicate": False}
     try:
@@ -406,9 +412,15 @@ def _buy(
     return {**posted.result, "duplicate": posted.duplicate}
 
 
-def _replayed_card(member_id: str, plan_id: str, payment_id: str) -> dict[str, Any]:
-    cards = [c for c in _cards(ledger().holdings(member_id), member_id).cards.values() if c.plan_id == plan_id]
-    card = next((c for c in cards if any(p.payment_id == payment_id for p in c.payments)), cards[0])  # a student's
+def _replayed_card(member_id: str, plan_id: str, paid: Paid) -> dict[str, Any]:
+    """The answer of a wallet payment for a card repeated after its answer was folded away: the card holding the
+    payment, else the card of the plan for its student."""
+    state, payment_id = _cards(ledger().holdings(member_id), member_id), paid.payment_id
+    held = (
+        c for c in state.cards.values() if c.plan_id == plan_id and any(p.payment_id == payment_id for p in c.payments)
+    )
+    card = next(held, None) or _card_for(state, plan_id, paid.student_id)
+    assert card is not None  # the payment made or extended it
     payment = next((p for p in card.payments if p.payment_id == payment_id), None)
     until = payment.last_day if payment else card.valid_until
     return {"payment_id": payment_id, "member_id": member_id, "card_id": card.card_id,
@@ -438,7 +450,7 @@ def pay(partner: Caller, request: MembershipPayment) -> dict[str, Any]:
     plan = plan_store.find(request.plan_id)
     if request.amount_fen != plan.price_fen:
         raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen")
-    _require_student(member_id, request.student_id)
+    _require_student(member_id, request.student_id, claim)
     _on_sale_or_held(member_id, plan, request.student_id)
     _sold_at(plan, request.store_id)
     kind = "auto-renewal" if request.auto_renewal else "purchase"
@@ -492,7 +504,7 @@ def sell_at_counter(
         coupons_as_read = coupons.no_coupon_on_order(
             request.order_id, ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
         )  # fmt: skip  (a walkthrough sold a card at its full price beside a coupon, and its refund gave that back)
-    _require_student(member_id, request.student_id)
+    _require_student(member_id, request.student_id, claim)
     _on_sale_or_held(member_id, plan, request.student_id)
     _sold_at(plan, request.store_id)
     from chalicelib.wallet import service as wallet
@@ -596,20 +608,19 @@ def buy_as_member(
     their stored value, in the wallet's own payment (409 ``insufficient-balance`` when it holds less), or the plan's
     free trial (once per member and plan); once per Idempotency-Key."""
     plan = plan_store.find(plan_id)
-    _require_student(member_id, student_id)
-    _on_sale_or_held(member_id, plan, student_id)
     content = {"member_id": member_id, "plan_id": plan_id, "pay_with": pay_with,
                **({"student_id": student_id} if student_id else {})}  # fmt: skip
     if pay_with == "trial":
         paid = Paid(f"trial-{member_id}-{plan_id}", "trial", 0, clock.now(), "trial", student_id=student_id)
         claim = Claim.of(f"membership-trial|{member_id}|{plan_id}|{key.key}", content)
-        _sold_on_member_pages(plan, claim)
-        return _buy(member_id, plan, paid, claim)
-    payment_id = f"card-{lookup_hash('membership-wallet', f'{member_id}|{key.key}').rpartition(':')[2][:24]}"
-    paid = Paid(payment_id, "purchase", plan.price_fen, clock.now(), "wallet", student_id=student_id)
-    claim = Claim.of(f"wallet-payment|{WALLET_PARTNER}|{payment_id}", content, conflict=PaymentConflict())
+    else:
+        payment_id = f"card-{lookup_hash('membership-wallet', f'{member_id}|{key.key}').rpartition(':')[2][:24]}"
+        paid = Paid(payment_id, "purchase", plan.price_fen, clock.now(), "wallet", student_id=student_id)
+        claim = Claim.of(f"wallet-payment|{WALLET_PARTNER}|{payment_id}", content, conflict=PaymentConflict())
+    _require_student(member_id, student_id, claim)
+    _on_sale_or_held(member_id, plan, student_id)
     _sold_on_member_pages(plan, claim)
-    return _buy(member_id, plan, paid, claim, joined_with_wallet=True)
+    return _buy(member_id, plan, paid, claim, joined_with_wallet=pay_with != "trial")
 
 
 def _sold_on_member_pages(plan: Plan, claim: Claim) -> None:
@@ -1321,7 +1332,8 @@ def use(
         raise MemberUnavailable(f"No active member {member_id!r}") from None
     if posted.duplicate and ledger().store.read_claim(f"benefit-use-reversal|{member_id}|{use_id}") is not None:
         # taken back since: said so, with what is left now (a walkthrough's cashier read "recorded" and nothing was)
-        return {**posted.result, "remaining": benefits_remaining(member_id, benefit_id), "reversed": True,
+        drawn_from = posted.result.get("source_id")
+        return {**posted.result, "remaining": benefits_remaining(member_id, benefit_id, drawn_from), "reversed": True,
                 "duplicate": True}  # fmt: skip
     return {**posted.result, "reversed": False, "duplicate": posted.duplicate}
 
@@ -1385,9 +1397,9 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
         after: Uses = holdings.state(member_id, USES)
         for entry in (e for e in undone if e.book == USES):
             after = book.undo(after, entry, today)[0]
-        left[:] = [_left_of(holdings, member_id, benefit_id, after)]
         keys = [str((e.detail or {}).get("key", "")) for e in undone if e.book == USES]
         card_id = keys[0].split("|")[1] if keys and keys[0].startswith("card|") else None
+        left[:] = [_left_of(holdings, member_id, benefit_id, after, drawn_from=first.result.get("source_id"))]
         card = _cards(holdings, member_id).cards.get(card_id) if card_id else None
         owed[:] = [_owed_by_use(holdings, member_id, card, after) - _owed_by_use(holdings, member_id, card)
                    if card is not None else 0]  # fmt: skip
@@ -1407,8 +1419,9 @@ def reverse_use(member_id: str, benefit_id: str, use_id: str, caller: Caller | N
     posted = engine.reverse(original, claim=claim, reason=_reversal_reason, result=lambda answer: dict(first.result),
                             announce=announce, check=check)  # fmt: skip
     remaining = (
-        rules.left_shown(left[0]) if left and not posted.duplicate else benefits_remaining(member_id, benefit_id)
-    )
+        rules.left_shown(left[0]) if left and not posted.duplicate
+        else benefits_remaining(member_id, benefit_id, first.result.get("source_id"))
+    )  # fmt: skip
     return {**posted.result, "remaining": remaining, "reversed": True, "duplicate": posted.duplicate}  # reads it now
 
 
@@ -1505,17 +1518,26 @@ def _use_json(entry: Entry, for_member: bool) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def benefits_remaining(member_id: str, benefit_id: str) -> int | None:
-    """What is left of a counted benefit this period, every source added (one read); None without a number."""
-    return rules.left_shown(_left_of(ledger().holdings(member_id), member_id, benefit_id))
+def benefits_remaining(member_id: str, benefit_id: str, drawn_from: str | None = None) -> int | None:
+    """What is left of a counted benefit this period, every source added (one read; ``drawn_from``: of the person a
+    use drawn from that card or tier was for); None without a number."""
+    return rules.left_shown(_left_of(ledger().holdings(member_id), member_id, benefit_id, drawn_from=drawn_from))
 
 
-def _left_of(holdings: Holdings, member_id: str, benefit_id: str, uses: Uses | None = None) -> int:
+def _left_of(
+    holdings: Holdings, member_id: str, benefit_id: str, uses: Uses | None = None, drawn_from: str | None = None
+) -> int:  # fmt: skip
     """What is left of a counted benefit this period, every source added, from ``holdings`` (with ``uses``: the
-    counts as a write about to commit leaves them)."""
+    counts as a write about to commit leaves them); with ``drawn_from`` (a use's card or tier), only the sources of
+    the person whose use it was (a student's cards, or the member's own and their tier: a child's class taken back
+    read the family's classes as the child's)."""
     today = clock.business_today()
     sources, _, _ = sources_of(holdings, member_id, today)
     uses = uses if uses is not None else holdings.state(member_id, USES)
+    if drawn_from is not None:
+        card = _cards(holdings, member_id).cards.get(drawn_from)
+        whose = card.student_id if card is not None else None
+        sources = [source for source in sources if source.student_id == whose]
     left = 0
     for source in sources:
         for b in source.benefits:

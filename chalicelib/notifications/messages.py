@@ -16,6 +16,7 @@ from typing import Any
 from chalicelib.members import service as members
 from chalicelib.notifications import profiles, service
 from chalicelib.notifications.records import MessageCountRecord, MessageRecord
+from chalicelib.notifications.rules import name_students
 from chalicelib.shared import clock
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import NotFound, ValidationFailed
@@ -41,12 +42,13 @@ def inbox(member_id: str, limit: int, cursor: str | None, unread_only: bool) -> 
     return items, encode_cursor(scope, found.last_evaluated_key)
 
 
-def _shown(record: MessageRecord) -> dict[str, Any]:
-    """What the inbox and staff's message lists both show of a message (a student's name read from their parent's
-    record, as the message was sent)."""
+def _shown(record: MessageRecord, named: bool = True) -> dict[str, Any]:
+    """What the inbox and staff's message lists both show of a message: a student's name read from their parent's
+    record as the message was sent, or (``named`` false: the chain's unsent report, whoever reads it) left out."""
     title, text = record.title or "", record.text or ""
     if record.member_id:
-        title, text = service.students_named(record.member_id, str(record.language), title, text)
+        title, text = service.students_named(record.member_id, title, text) if named else (
+            name_students(title, {}), name_students(text, {}))  # fmt: skip
     return {
         "message_id": record.message_id,
         "kind": record.kind,
@@ -135,9 +137,9 @@ def history(member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[s
     return [message_json(record) for record in found], encode_cursor(scope, found.last_evaluated_key)
 
 
-def message_json(record: MessageRecord) -> dict[str, Any]:
+def message_json(record: MessageRecord, named: bool = True) -> dict[str, Any]:
     return {
-        **_shown(record),
+        **_shown(record, named),
         "member_id": record.member_id,
         "channel": record.channel,
         "status": record.status,
@@ -180,7 +182,7 @@ def unsent(day: date, kind: str, limit: int, cursor: str | None) -> tuple[list[d
         limit=limit,
         last_evaluated_key=decode_cursor(scope, cursor),
     )
-    return [message_json(record) for record in found], encode_cursor(scope, found.last_evaluated_key)
+    return [message_json(record, named=False) for record in found], encode_cursor(scope, found.last_evaluated_key)
 
 
 def announce(

@@ -234,13 +234,14 @@ def student_marked(words: Any, student_id: str | None) -> Any:
     return f"⟨{student_id}⟩{words}" if student_id else words
 
 
-def name_students(text: str, names: Mapping[str, str], language: str = "zh-CN") -> str:
-    """``text`` with each student's mark replaced by their name as their parent reads it (小明的美术课时包, Xiaoming's
-    …); a student since removed is left out."""
+def name_students(text: str, names: Mapping[str, str]) -> str:
+    """``text`` with each student's mark replaced by their name as the words after it read (小明的美术课时包 before
+    Chinese words, Ming's Art pack before others: an English member's text may fall back to Chinese words); a
+    student since removed is left out."""
 
     def named(found: re.Match[str]) -> str:
-        name = names.get(found.group(1))
-        return "" if name is None else f"{name}的" if language == "zh-CN" else f"{name}'s "
+        name, after = names.get(found.group(1)), text[found.end() : found.end() + 1]
+        return "" if name is None else f"{name}的" if after and ord(after) >= 0x2E80 else f"{name}'s "
 
     return STUDENT_MARK.sub(named, text)
 

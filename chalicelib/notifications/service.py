@@ -375,8 +375,7 @@ def _outgoing(record: MessageRecord, profile: profiles.Profile | None) -> Outgoi
     member_id, channel = str(record.member_id), str(record.channel)
     variables = json.loads(record.variables or "{}")
     text, title = str(record.text or ""), str(record.title or "")
-    text, title, *said = students_named(member_id, str(record.language), text, title,
-                                       *(v for v in variables.values() if isinstance(v, str)))  # fmt: skip
+    text, title, *said = students_named(member_id, text, title, *(v for v in variables.values() if isinstance(v, str)))
     named = iter(said)
     variables = {k: next(named) if isinstance(v, str) else v for k, v in variables.items()}
     if channel in ("sms", "email"):
@@ -391,13 +390,13 @@ def _outgoing(record: MessageRecord, profile: profiles.Profile | None) -> Outgoi
     return None
 
 
-def students_named(member_id: str, language: str, *texts: str) -> list[str]:
+def students_named(member_id: str, *texts: str) -> list[str]:
     """``texts`` of a message to the member with their students' marks replaced by the students' names (学员: a card's
     words marked as a child's), read from the member's sealed record only when a mark is there."""
     if not any(STUDENT_MARK.search(text) for text in texts):
         return list(texts)
     names = members.student_names(member_id)
-    return [name_students(text, names, language) for text in texts]
+    return [name_students(text, names) for text in texts]
 
 
 def _delivery(record: MessageRecord, address: str, outgoing: Outgoing) -> Any:

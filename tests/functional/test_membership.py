@@ -1156,7 +1156,7 @@ class TestStudents:
             used = ok(cashier.post(uses, {"use_id": "U-1", "store_id": "SH-001", "source_id": for_ming["card_id"]}),
                       201)  # fmt: skip
             left = {i["source_id"]: i["remaining"] for i in ok(client.get("/v1/me/benefits"))["items"]}
-            ok(cashier.call("DELETE", f"{uses}/U-1"))
+            taken_back = ok(cashier.call("DELETE", f"{uses}/U-1"))
             ok(cashier.post(uses, {"use_id": "U-2", "store_id": "SH-001", "source_id": for_ming["card_id"]}), 201)
             record = [(u["kind"], u["student_id"]) for u in ok(client.get("/v1/me/benefits/uses"))["items"]]
             renewed = ok(cashier.post(cards, {**sale, "order_id": "POS-S3", "student_id": ming}), 201)
@@ -1164,6 +1164,7 @@ class TestStudents:
                 deliver(aws, "notifications")
             inbox = [m["text"] for m in ok(client.get("/v1/me/inbox"))["items"]]
         assert used["remaining"] == 23
+        assert taken_back["remaining"] == 24  # 小明's, not the family's 48 (a review)
         assert left == {for_ming["card_id"]: 23, for_hong["card_id"]: 24}  # each child's lessons apart
         assert record == [("use", ming), ("reversal", ming), ("use", ming)]  # 消课记录: whose class each was
         assert (renewed["card_id"], renewed["valid_until"]) == (for_ming["card_id"], "2027-08-31")  # 小明's renewed
@@ -1202,10 +1203,28 @@ class TestStudents:
             bought = ok(client.post("/v1/me/cards", {**buy, "student_id": ming},
                                     headers={"Idempotency-Key": "buy-0001"}), 201)  # fmt: skip
             reported = ok(paid(api, partner, member_id, plan, "P-HONG", amount=432_000, student_id=hong))
-            again = ok(paid(api, partner, member_id, plan, "P-HONG", amount=432_000, student_id=hong))
+            profile = admin.get(f"/v1/members/{member_id}")
+            ok(admin.patch(f"/v1/members/{member_id}", {"students": [{"student_id": ming, "name": "小明"}]},
+                           headers={"content-type": "application/merge-patch+json",
+                                    "if-match": profile.headers["etag"]}))  # fmt: skip  小红 removed
+            again = ok(paid(api, partner, member_id, plan, "P-HONG", amount=432_000, student_id=hong))  # a retry
+            refused(paid(api, partner, member_id, plan, "P-HONG-2", amount=432_000, student_id=hong), 422,
+                    "validation-failed")  # a new sale names a student on record
             cards = {c["card_id"]: c["student_id"] for c in ok(client.get("/v1/me/cards"))["items"]}
+            gold = ok(admin.post("/v1/membership/plans", {**GOLD_CARD, "self_service": True}), 201)["plan_id"]
+            ok(paid(api, partner, member_id, gold, "P-GOLD-MING", student_id=ming))
+            childs = ok(client.get("/v1/me/benefits"))
+            trial = client.post("/v1/me/cards", {"plan_id": gold, "pay_with": "trial"},
+                                headers={"Idempotency-Key": "trial-0001"})  # fmt: skip
+            ok(paid(api, partner, member_id, gold, "P-GOLD"))
+            effective = ok(client.get("/v1/me/benefits"))["effective"]
         assert cards == {bought["card_id"]: ming, reported["card_id"]: hong}
-        assert (again["duplicate"], again["card_id"]) == (True, reported["card_id"])
+        assert (again["duplicate"], again["card_id"]) == (True, reported["card_id"])  # the student removed since
+        assert (trial.status, trial.body["type"].rpartition("/")[2]) == (409, "card-not-renewable")  # one a family
+        assert (childs["effective"]["points_multiplier"], childs["effective"]["discount_rate"],
+                childs["effective"]["tier"]) == ("1", "1", "normal")  # fmt: skip  a child's card: their classes only
+        assert {i["benefit_id"] for i in childs["items"] if i["student_id"] == ming} == {"art", "pt-session", "car-wash"}
+        assert (effective["points_multiplier"], effective["tier"]) == ("2", "gold")  # the parent's own card's
         balances_add_up(member_id)
 
 

@@ -49,7 +49,7 @@ def _opened(record: MessageRecord) -> Message:
     elif record.member_id:  # as it was sent: a student's name in (学员)
         from chalicelib.notifications.service import students_named
 
-        (text,) = students_named(record.member_id, str(record.language), text)
+        (text,) = students_named(record.member_id, text)
     return Message(
         notification_id=record.message_id,
         channel=str(record.channel),

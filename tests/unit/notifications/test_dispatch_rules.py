@@ -345,7 +345,7 @@ def test_a_top_up_receipt_names_its_bonus_and_the_gift_points_still_to_come():
 
 def test_a_student_s_card_is_marked_in_its_words_and_named_only_as_it_is_read():
     """学员: a message keeps the student's id, never their name (its text holds no personal data); the name goes in as
-    it is sent or read, in the member's language, and a student removed since is left out."""
+    it is sent or read, as the words after it read, and a student removed since is left out."""
     used = {"member_id": "mb_1", "use_id": "U-1", "benefit_name": "美术课", "remaining": 23, "period": "term",
             "student_id": "st_0000000a"}  # fmt: skip
     (notice,) = notices_of("membership.benefit-used", used, TZ, 0)
@@ -354,5 +354,6 @@ def test_a_student_s_card_is_marked_in_its_words_and_named_only_as_it_is_read():
     assert own.variables["benefit"] == "美术课"
     text = render(Words("", "您使用了「{benefit}」1次"), notice.variables).text
     assert name_students(text, {"st_0000000a": "小明"}) == "您使用了「小明的美术课」1次"
-    assert name_students(text, {"st_0000000a": "Ming"}, "en") == "您使用了「Ming's 美术课」1次"
+    english = render(Words("", "You used 1 × {benefit}"), {"benefit": "⟨st_0000000a⟩Art"}).text
+    assert name_students(english, {"st_0000000a": "Ming"}) == "You used 1 × Ming's Art"
     assert name_students(text, {}) == "您使用了「美术课」1次"
