@@ -69,7 +69,7 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                "membership.card-resumed", "membership.card-activated", "membership.card-extended"),
               ("card_id", "plan_id", "kind", "method", "payment_id", "amount_fen", "refund_fen", "valid_until",
                "lapsed_on", "benefit_id", "use_id", "remaining", "payment_method", "order_id", "pause_id",
-               "first_day", "last_day", "days", "days_back", "extension_id", "was_valid_until")),
+               "first_day", "last_day", "days", "days_back", "extension_id", "was_valid_until", "student_id")),
     "member_changes": (("member.registered", "member.updated", "member.erased", "tier.changed", "consent.changed"),
                        ("source", "home_store_id", "registered_at", "import_id", "tier", "previous",
                         "reason", "changed", "consents", "changes", "consent_source")),

@@ -1204,12 +1204,19 @@ class TestStudents:
                                     headers={"Idempotency-Key": "buy-0001"}), 201)  # fmt: skip
             reported = ok(paid(api, partner, member_id, plan, "P-HONG", amount=432_000, student_id=hong))
             profile = admin.get(f"/v1/members/{member_id}")
-            ok(admin.patch(f"/v1/members/{member_id}", {"students": [{"student_id": ming, "name": "小明"}]},
-                           headers={"content-type": "application/merge-patch+json",
-                                    "if-match": profile.headers["etag"]}))  # fmt: skip  小红 removed
+            ok(
+                admin.patch(
+                    f"/v1/members/{member_id}",
+                    {"students": [{"student_id": ming, "name": "小明"}]},
+                    headers={"content-type": "application/merge-patch+json", "if-match": profile.headers["etag"]},
+                )
+            )  # fmt: skip  小红 removed
             again = ok(paid(api, partner, member_id, plan, "P-HONG", amount=432_000, student_id=hong))  # a retry
-            refused(paid(api, partner, member_id, plan, "P-HONG-2", amount=432_000, student_id=hong), 422,
-                    "validation-failed")  # a new sale names a student on record
+            refused(
+                paid(api, partner, member_id, plan, "P-HONG-2", amount=432_000, student_id=hong),
+                422,
+                "validation-failed",
+            )  # a new sale names a student on record
             cards = {c["card_id"]: c["student_id"] for c in ok(client.get("/v1/me/cards"))["items"]}
             gold = ok(admin.post("/v1/membership/plans", {**GOLD_CARD, "self_service": True}), 201)["plan_id"]
             ok(paid(api, partner, member_id, gold, "P-GOLD-MING", student_id=ming))
@@ -1221,9 +1228,16 @@ class TestStudents:
         assert cards == {bought["card_id"]: ming, reported["card_id"]: hong}
         assert (again["duplicate"], again["card_id"]) == (True, reported["card_id"])  # the student removed since
         assert (trial.status, trial.body["type"].rpartition("/")[2]) == (409, "card-not-renewable")  # one a family
-        assert (childs["effective"]["points_multiplier"], childs["effective"]["discount_rate"],
-                childs["effective"]["tier"]) == ("1", "1", "normal")  # fmt: skip  a child's card: their classes only
-        assert {i["benefit_id"] for i in childs["items"] if i["student_id"] == ming} == {"art", "pt-session", "car-wash"}
+        assert (
+            childs["effective"]["points_multiplier"],
+            childs["effective"]["discount_rate"],
+            childs["effective"]["tier"],
+        ) == ("1", "1", "normal")  # fmt: skip  a child's card: their classes only
+        assert {i["benefit_id"] for i in childs["items"] if i["student_id"] == ming} == {
+            "art",
+            "pt-session",
+            "car-wash",
+        }
         assert (effective["points_multiplier"], effective["tier"]) == ("2", "gold")  # the parent's own card's
         balances_add_up(member_id)
 

@@ -157,3 +157,13 @@ def test_a_catch_up_past_the_landed_events_counts_each_day_it_cannot_write():
         first = list(ExportBi().due(yesterday - timedelta(days=ExportBi.first_run_lookback_days), yesterday))
         assert min(first) == f"{oldest.isoformat()}#0"
         assert not [key for key in first if key.startswith("skipped#")]
+
+
+def test_a_child_s_card_rows_name_the_student_by_id_only():
+    """学员: BI reads a child's classes and cards apart by the student's id; their name stays sealed on the member."""
+    used = event("membership.benefit-used", {"member_id": "m1", "benefit_id": "art", "use_id": "U-1", "remaining": 23,
+                                             "student_id": "st_0000000a", "benefit_name": "美术课"})  # fmt: skip
+    entity, row = rules.fact_row(used, TZ, KEY)
+    assert (entity, row["student_id"], row["use_id"]) == ("cards", "st_0000000a", "U-1")
+    assert rules.fact_row(event("membership.card-paid", {"member_id": "m1", "card_id": "mc_1"}), TZ, KEY)[1][
+        "student_id"] is None  # fmt: skip
