@@ -586,9 +586,10 @@ class CardList(Schema):
 class CardHistoryItem(Schema):
     """One thing that happened to a card."""
 
-    entry_id: str = Field(description="the ledger entry's id (`me_…`)")
+    entry_id: str = Field(description="the ledger entry's id (`me_…`); a lapse's `lapse:<card_id>:<cycle>`")
     kind: str = Field(
-        description="purchase, renewal, auto-renewal, trial, refund, notice, lapse, or birthday (the points its tier "
+        description="purchase, renewal, auto-renewal, trial, refund, notice, lapse (the running cycle's, once the "
+        "nightly job lapsed it; no money moves), or birthday (the points its tier "
         "floor added to a birthday gift, which a cancellation refunding all it was paid takes back; amount 0)"
     )
     amount_fen: int = Field(description=f"money paid (positive) or refunded (negative); {FEN}")

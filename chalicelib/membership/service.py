@@ -212,7 +212,7 @@ def history(member_id: str, card_id: str, *, for_member: bool = False) -> list[d
     """What happened to a card, oldest first: payments, refunds with how they were worked out, lapses. The member
     reads who by kind only (staff, partner, system), never which staff member, and a cancellation's refund worked out
     without the reason staff typed (an internal note)."""
-    card_of(member_id, card_id)
+    card = card_of(member_id, card_id)
     items, cursor = [], None
     while True:
         entries, cursor = ledger().page(member_id, MEMBERSHIP, 100, cursor, consistent=False)
@@ -222,7 +222,22 @@ def history(member_id: str, card_id: str, *, for_member: bool = False) -> list[d
             for e in entries if (e.detail or {}).get("card_id") == card_id
         ]  # fmt: skip
         if cursor is None:
-            return sorted(items, key=lambda item: item["occurred_at"])
+            return sorted(items + _lapse_line(card), key=lambda item: item["occurred_at"])
+
+
+def _lapse_line(card: Card) -> list[dict[str, Any]]:
+    """The lapse of the card's running cycle, as a line of its history (the nightly job notes it on the card, no
+    money moves: a walkthrough's history ended at the last payment, as if the card still ran); none once it is bought
+    again (a new cycle) or for a lapse not announced yet."""
+    if card.lapsed_on is None or card.valid_until is None:
+        return []
+    until, grace = card.valid_until.isoformat(), (card.grace_ends_on or card.valid_until).isoformat()
+    kept = f"，宽限期至{grace}" if grace != until else ""
+    kept_en = f", its grace until {grace}" if grace != until else ""
+    at = clock.iso(clock.end_of_business_day(card.lapsed_on - timedelta(days=1), get_settings().tz))
+    return [{"entry_id": f"lapse:{card.card_id}:{card.cycle}", "kind": "lapse", "amount_fen": 0,
+             "reason": f"已过期：有效期至{until}{kept}", "reason_en": f"Lapsed: valid until {until}{kept_en}",
+             "actor": "system", "occurred_at": at}]  # fmt: skip
 
 
 def _reasons(entry: Entry, for_member: bool) -> dict[str, str | None]:

@@ -1530,6 +1530,14 @@ class TestNightlyJob:
         kinds = sorted(m.kind for m in MessageRecord.by_member.query(member_id) if m.kind.startswith("membership"))
         assert kinds.count("membership-expiring") == 2  # 7 days and 1 day ahead, the first run repeated
         assert kinds.count("membership-lapsed") == 1
+        with clock.frozen(datetime(2027, 4, 4, 12, tzinfo=TZ)):
+            (card,) = ok(Member(api, member_id).get("/v1/me/cards"))["items"]
+            lines = ok(Member(api, member_id).get(f"/v1/me/cards/{card['card_id']}/history"))["items"]
+        assert [(line["kind"], line["reason"]) for line in lines][-1] == (
+            "lapse",
+            "已过期：有效期至2027-03-31，宽限期至2027-04-03",
+        )  # its history ends with it (a walkthrough)
+        assert lines[-1]["occurred_at"] == "2027-04-03T16:00:00.000Z"  # the day it lapsed began, in Shanghai
 
     def test_a_term_of_a_pack_renewed_ahead_tells_its_member_a_week_ahead_what_of_it_ends_unused(
         self, aws, api, partner, member
