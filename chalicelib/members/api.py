@@ -6,7 +6,7 @@ from chalicelib.audit.service import record_read
 from chalicelib.identity.access import MEMBER, Caller, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
 from chalicelib.members import service
-from chalicelib.members.model import Member, mask_email, mask_phone
+from chalicelib.members.model import Member, mask_email, mask_name, mask_phone
 from chalicelib.members.schemas import (
     Lookup,
     MemberCodeOut,
@@ -47,7 +47,9 @@ def _member_reply(caller: Caller, member: Member, status: int = 200, masked: boo
     if caller.is_member:
         pass
     elif masked or not caller.may(Permission.PII_READ) or not caller.covers_store(member.home_store_id):
-        students = [student.model_copy(update={"birthday": None}) for student in body.students]
+        whole = caller.may(Permission.PII_READ)  # a child's name, to those who read personal data (the till: its own)
+        students = [s.model_copy(update={"birthday": None, **({} if whole else {"name": mask_name(s.name)})})
+                    for s in body.students]  # fmt: skip
         body = body.model_copy(update={"phone": body.phone_masked, "email": mask_email(member.email),
                                        "birthday": None, "addresses": [], "students": students})  # fmt: skip
     elif member.phone:
@@ -93,7 +95,7 @@ def get_member(ctx: RequestContext, member_id: str) -> Reply:
           access=WRITE,
           body=MemberPatch, response=MemberOut, if_match=True, etag=True,
           errors=(NotFound, PreconditionFailed, PreconditionRequired, service.PhoneTaken,
-                  service.MemberErased))  # fmt: skip
+                  service.MemberErased, service.StudentHoldsCard))  # fmt: skip
 def update_member(ctx: RequestContext, member_id: str) -> Reply:
     """Edit a member (JSON merge patch, `If-Match`): profile fields, phone, home store, referrer, status
     (`active` or `frozen`: a frozen member keeps points but cannot spend them or log in), tags and students (学员: a
@@ -101,7 +103,8 @@ def update_member(ctx: RequestContext, member_id: str) -> Reply:
     email, birthday, city, region, home store and referrer. Tier, points, member number, source and registration
     time are not editable here. Only changed fields are written; an unchanged value makes no new version.
 
-    Errors: 409 `phone-taken`, 409 `member-erased`; 412 on a stale `ETag`, 428 without `If-Match`; 404 for a
+    Errors: 409 `phone-taken`, 409 `member-erased`, 409 `student-holds-card` (a student removed whose card still
+    runs or refunds: cancel it first); 412 on a stale `ETag`, 428 without `If-Match`; 404 for a
     member outside the caller's stores; 422 for a home store outside them."""
     patch: MemberPatch = ctx.body
     assert ctx.if_match is not None
@@ -192,7 +195,8 @@ def get_me(ctx: RequestContext) -> Reply:
 
 @endpoint("/v1/me", "PATCH", summary="Edit my profile (JSON merge patch)", tag="me", access=MEMBER,
           body=MyProfilePatch, response=MemberOut, if_match=True, etag=True,
-          errors=(PreconditionFailed, PreconditionRequired, service.BirthdayOnRecord))  # fmt: skip
+          errors=(PreconditionFailed, PreconditionRequired, service.BirthdayOnRecord,
+                  service.StudentHoldsCard))  # fmt: skip
 def update_me(ctx: RequestContext) -> Reply:
     """The member edits their own profile (JSON merge patch, `If-Match`): name, email, gender, birthday, city,
     region, addresses, students (学员, the children they buy classes for) and marketing consents (营销授权).
@@ -201,7 +205,8 @@ def update_me(ctx: RequestContext) -> Reply:
     correct one on record.
 
     Errors: 412 on a stale `ETag`, 428 without `If-Match`, 409 `birthday-on-record` for a change of the birthday on
-    record."""
+    record, 409 `student-holds-card` for removing a student whose card still runs or refunds, or renaming one named
+    on a card (a store does it)."""
     patch: MyProfilePatch = ctx.body
     assert ctx.if_match is not None
     return _member_reply(ctx.caller, service.update(ctx.caller.id, patch.changes(), ctx.if_match, own=True))

@@ -84,6 +84,11 @@ def mask_email(email: str | None) -> str | None:
     return f"{local[:1]}***@{domain}"
 
 
+def mask_name(name: str) -> str:
+    """A name as shown to those who may not read personal data: its first character, the rest starred (小*)."""
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
 def normalise_email(raw: str) -> str:
     """Emails are compared case-insensitively."""
     return raw.strip().lower()

@@ -601,6 +601,8 @@ def update(member_id: str, changes: dict[str, Any], if_match: Expected, *, own: 
         raise ValidationFailed([{"field": "", "in": "body", "message": str(e)}]) from None
     if not updated.changed:
         return current
+    if "students" in updated.changed:
+        _students_may_change(member_id, current.students, updated.students, own)
     _check_references(
         updated.home_store_id if "home_store_id" in updated.changed else None,
         updated.referrer_id if "referrer_id" in updated.changed else None,
@@ -636,6 +638,16 @@ def update(member_id: str, changes: dict[str, Any], if_match: Expected, *, own: 
     return get_member(member_id)
 
 
+def _students_may_change(member_id: str, before: list[dict[str, Any]], after: list[dict[str, Any]], own: bool) -> None:
+    names = {student["student_id"]: student["name"] for student in after}
+    removed = {student["student_id"] for student in before} - set(names)
+    renamed = {s["student_id"] for s in before if s["student_id"] in names and names[s["student_id"]] != s["name"]}
+    if removed or (own and renamed):
+        _discover_erasure_checks()
+        for check in _student_checks:
+            check(member_id, removed, renamed, own)
+
+
 def _set_or_remove(values: dict[str, Any]) -> list[Any]:
     attributes = MemberRecord.get_attributes()
     return [
@@ -649,6 +661,22 @@ ERASE_ATTEMPTS = 3
 
 class MemberHoldsValue(Conflict):
     slug, title = "member-holds-value", "The member still holds something that must be settled first"
+
+
+class StudentHoldsCard(Conflict):
+    slug, title = "student-holds-card", "A student named on a card is not removed or renamed so"
+
+
+_student_checks: list[Callable[[str, set[str], set[str], bool], None]] = []
+
+
+def before_student_change(check: Callable[[str, set[str], set[str], bool], None]) -> Callable[..., None]:
+    """Register ``check(member_id, removed, renamed, own)``: it raises ``StudentHoldsCard`` when students leaving the
+    member (``removed``) or renamed by the member themself (``own``) would leave a card naming nobody, or hand a pack
+    to another child without a trace (an education chain's walkthrough). Checks live in their domain's ``erasure``
+    module, found as the erasure checks are."""
+    _student_checks.append(check)
+    return check
 
 
 _erasure_checks: list[Callable[[str], None]] = []

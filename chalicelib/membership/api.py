@@ -478,7 +478,10 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
         )
         and body.member_code
     ):
-        spent = members.spending_code(member_id, body.member_code, "used", of=benefit_id)
+        # of each card named: two children's classes on their parent's one scan (an education chain's walkthrough)
+        spent = members.spending_code(
+            member_id, body.member_code, "used", of=f"{benefit_id}-{body.source_id}" if body.source_id else benefit_id
+        )
     if body.store_id is None and ctx.caller.kind == "staff" and ctx.caller.stores:
         detail = "Staff scoped to stores say which of theirs the use is at"
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": "required: one of your stores"}], detail)

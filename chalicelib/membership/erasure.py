@@ -34,3 +34,19 @@ def no_card_refund_on_its_way(member_id: str) -> None:
             "see the wallet queue's dead letters): erase once it has landed, its principal paid out first",
             cancellations=waiting,
         )
+
+
+@members.before_student_change
+def no_card_left_without_its_student(member_id: str, removed: set[str], renamed: set[str], own: bool) -> None:
+    """A student is not removed while a card of theirs still runs or still refunds what was not used (cancel it
+    first: a walkthrough removed a child with 20 classes left, whose reminders then read as their sibling's and whose
+    renewal was refused), and a member does not rename a student named on a card (a store corrects it, audited: a
+    rename on the member pages handed a pack to another child, every past text reading the new name)."""
+    cards = service.students_cards(member_id)
+    holding = [card for card in cards if card["student_id"] in removed and card["holds"]]
+    if holding:
+        plans = "、".join(card["plan_name"] for card in holding)
+        raise members.StudentHoldsCard(f"A student removed still holds {plans}: cancel the card first",
+                                       cards=[card["card_id"] for card in holding])  # fmt: skip
+    if own and any(card["student_id"] in renamed for card in cards):
+        raise members.StudentHoldsCard("A student named on a card is renamed at a store, not on the member pages")

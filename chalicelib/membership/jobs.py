@@ -68,7 +68,7 @@ def settle_card(
             left = rules.term_uses_left(card, plan, uses.by_key, today) if plan and uses else []
             events.append(new_event("membership.card-expiring", f"member/{member_id}", {
                 **base, "days_left": days, "uses_left": [{"benefit": name, "left": n, "carries": carries,
-                                                 "refundable": bool(plan and plan.refund.always_open)}
+                                                 "refundable": rules.refunds_unused(card, plan)}
                                                 for name, n, carries in left],
             }))  # fmt: skip
         elif what == "renewal-notice":
@@ -86,7 +86,7 @@ def settle_card(
             card = replace(card, lapsed_on=today)
             events.append(new_event("membership.card-lapsed", f"member/{member_id}", {
                 **base, "lapsed_on": today.isoformat(), **({"store_id": card.sold_at} if card.sold_at else {}),
-                **({"uses_left": [{"benefit": name, "left": n, "refundable": bool(plan and plan.refund.always_open)}
+                **({"uses_left": [{"benefit": name, "left": n, "refundable": rules.refunds_unused(card, plan)}
                                   for name, n, _ in left]} if left else {}),
             }))  # fmt: skip
         card = replace(card, notified=(*card.notified, noted))

@@ -899,6 +899,15 @@ def card_source(card: Card, plan: Plan) -> Source:
                   student_id=card.student_id)  # fmt: skip
 
 
+def refunds_unused(card: Card, plan: Plan | None) -> bool:
+    """Whether what the card's classes left are worth is still the member's money: its plan refunds what was not used
+    and something was paid for its cycle (a free trial's classes are no money: a walkthrough's lapsed trial texted
+    "24次仍可到店申请退还", and its quote was 0)."""
+    return bool(plan and plan.refund.always_open) and any(
+        p.kind != "trial" and p.amount_fen > 0 and not p.settled for p in card.payments
+    )
+
+
 def term_uses_left(
     card: Card, plan: Plan, by_key: Mapping[str, Usage], today: date, *, own_only: bool = False
 ) -> list[tuple[str, int, bool]]:  # fmt: skip

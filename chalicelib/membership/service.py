@@ -184,7 +184,7 @@ def cards_at_counter(holdings: Holdings, member_id: str, today: date) -> list[di
     return [{**{key: shown[key] for key in ("card_id", "plan_id", "plan_name", "status", "started_on", "valid_until",
                                             "grace_ends_on", "cancelled_on", "stores", "student_id")},
              "paused_until": next((q.last_day for q in card.pauses if q.first_day <= today <= q.last_day), None),
-             "refundable_unused": bool((plan := plan_store.find_or_none(card.plan_id)) and plan.refund.always_open)}
+             "refundable_unused": rules.refunds_unused(card, plan_store.find_or_none(card.plan_id))}
             for card, shown in ((card, card_json(member_id, card, today)) for card in cards)]  # fmt: skip
 
 
@@ -199,6 +199,21 @@ def cards_of(member_id: str, *, for_member: bool = False) -> list[dict[str, Any]
     if for_member:
         shown = [{**card, "pauses": [{**pause, "reason": ""} for pause in card["pauses"]]} for card in shown]
     return shown
+
+
+def students_cards(member_id: str) -> list[dict[str, Any]]:
+    """The member's cards bought for students (学员): each card's id, plan name, student, and whether it still holds
+    something of theirs (it runs, or lapsed its classes left are still refunded)."""
+    today = clock.business_today()
+    found = []
+    for card in _cards(ledger().holdings(member_id), member_id).cards.values():
+        if card.student_id is not None:
+            plan = plan_store.find_or_none(card.plan_id)
+            status = card.status(today)
+            holds = status not in ("cancelled", "lapsed") or (status == "lapsed" and rules.refunds_unused(card, plan))
+            found.append({"card_id": card.card_id, "plan_name": plan.name if plan else card.plan_id,
+                          "student_id": card.student_id, "holds": holds})  # fmt: skip
+    return found
 
 
 def card_of(member_id: str, card_id: str) -> Card:

@@ -498,8 +498,10 @@ def unsent(ctx: RequestContext) -> Reply:
     errors=(NotFound, InvalidCursor),
 )
 def member_messages(ctx: RequestContext, member_id: str) -> Reply:
-    """Every message decided for a member, newest first: where it went or why not."""
-    items, cursor = messages.history(reachable(ctx.caller, member_id), ctx.query.limit, ctx.query.cursor)
+    """Every message decided for a member, newest first: where it went or why not. A text about a student's card
+    (学员) names the child to staff who read personal data (`pii:read`), the card's words alone to others."""
+    items, cursor = messages.history(reachable(ctx.caller, member_id), ctx.query.limit, ctx.query.cursor,
+                                     named=ctx.caller.may(Permission.PII_READ))  # fmt: skip
     return Reply(MessagePage.model_validate({"items": items, "next_cursor": cursor}))
 
 

@@ -128,13 +128,16 @@ def _read(member_id: str, message_ids: list[str], now: str) -> int:
         return marked
 
 
-def history(member_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """Every message decided for the member, newest first, with the decision and its reason."""
+def history(
+    member_id: str, limit: int, cursor: str | None, *, named: bool = True
+) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
+    """Every message decided for the member, newest first, with the decision and its reason (``named``: students'
+    names in)."""
     scope = f"messages:{member_id}"
     found = MessageRecord.by_member.query(
         member_id, scan_index_forward=False, limit=limit, last_evaluated_key=decode_cursor(scope, cursor)
     )
-    return [message_json(record) for record in found], encode_cursor(scope, found.last_evaluated_key)
+    return [message_json(record, named) for record in found], encode_cursor(scope, found.last_evaluated_key)
 
 
 def message_json(record: MessageRecord, named: bool = True) -> dict[str, Any]:

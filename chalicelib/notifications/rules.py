@@ -235,13 +235,16 @@ def student_marked(words: Any, student_id: str | None) -> Any:
 
 
 def name_students(text: str, names: Mapping[str, str]) -> str:
-    """``text`` with each student's mark replaced by their name as the words after it read (小明的美术课时包 before
-    Chinese words, Ming's Art pack before others: an English member's text may fall back to Chinese words); a
-    student since removed is left out."""
+    """``text`` with each student's mark replaced by their name as the words around it read: 小明的美术课时包 after
+    Chinese words, Ming's 美术课时包 after English ones (a plan's Chinese name in an English text: a walkthrough read
+    "Your Chen Xiaoxing的美术24课时包"), the words after it deciding at the start; a student since removed is left
+    out."""
 
     def named(found: re.Match[str]) -> str:
-        name, after = names.get(found.group(1)), text[found.end() : found.end() + 1]
-        return "" if name is None else f"{name}的" if after and ord(after) >= 0x2E80 else f"{name}'s "
+        name = names.get(found.group(1))
+        before, after = text[: found.start()].rstrip()[-1:], text[found.end() : found.end() + 1]
+        chinese = ord(before or after or "a") >= 0x2E80
+        return "" if name is None else f"{name}的" if chinese else f"{name}'s "
 
     return STUDENT_MARK.sub(named, text)
 

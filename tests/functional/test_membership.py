@@ -1203,6 +1203,12 @@ class TestStudents:
             bought = ok(client.post("/v1/me/cards", {**buy, "student_id": ming},
                                     headers={"Idempotency-Key": "buy-0001"}), 201)  # fmt: skip
             reported = ok(paid(api, partner, member_id, plan, "P-HONG", amount=432_000, student_id=hong))
+            ok(
+                admin.post(
+                    f"/v1/members/{member_id}/cards/{reported['card_id']}/cancellation",
+                    {"cancel_id": "C-HONG", "reason": "转学"},
+                )
+            )  # fmt: skip  settled, 小红 may leave
             profile = admin.get(f"/v1/members/{member_id}")
             ok(
                 admin.patch(
@@ -1240,6 +1246,49 @@ class TestStudents:
         }
         assert (effective["points_multiplier"], effective["tier"]) == ("2", "gold")  # the parent's own card's
         balances_add_up(member_id)
+
+    def test_a_child_holding_a_card_stays_until_it_is_cancelled_and_is_renamed_at_a_store(self, api, admin, member):
+        """An education chain's walkthrough removed a child with 20 classes left (their reminders then read as their
+        sibling's, their renewal refused) and renamed another on the member pages (a pack handed to another child,
+        every past text reading the new name); siblings in one class could not both be checked in on one scan."""
+        member_id, client = member
+        plan = ok(admin.post("/v1/membership/plans", ART_PACK), 201)["plan_id"]
+        desk = Staff(api, ["store_manager"], stores=("SH-001",))
+        patch = {"content-type": "application/merge-patch+json"}
+
+        def edit(who, path, students):
+            read = who.get(path)
+            return who.patch(path, {"students": students}, headers={**patch, "if-match": read.headers["etag"]})
+
+        with clock.frozen(DAY1):
+            ming, hong = ok(edit(admin, f"/v1/members/{member_id}", [{"name": "小明"}, {"name": "小红"}]))["students"]
+            sale = {"plan_id": plan, "store_id": "SH-001", "amount_fen": 432_000, "payment_method": "alipay"}
+            cards = [ok(desk.post(f"/v1/members/{member_id}/cards", {**sale, "order_id": f"POS-{n}",
+                                                                     "student_id": child["student_id"]}), 201)
+                     for n, child in enumerate((ming, hong))]  # fmt: skip
+            cashier = Staff(api, ["cashier"], stores=("SH-001",), shows_code=False)
+            code = members_service.member_code(member_id).code
+            siblings = [cashier.post(f"/v1/members/{member_id}/benefits/art/uses", {
+                "use_id": f"U-{n}", "store_id": "SH-001", "source_id": card["card_id"], "member_code": code})
+                for n, card in enumerate(cards)]  # fmt: skip
+            again = cashier.post(
+                f"/v1/members/{member_id}/benefits/art/uses",
+                {"use_id": "U-9", "store_id": "SH-001", "source_id": cards[0]["card_id"], "member_code": code},
+            )
+            removed = edit(client, "/v1/me", [hong])
+            renamed = edit(client, "/v1/me", [{**ming, "name": "小刚"}, hong])
+            corrected = edit(admin, f"/v1/members/{member_id}", [{**ming, "name": "明明"}, hong])
+            shown = ok(Staff(api, ["marketing"]).get(f"/v1/members/{member_id}"))["students"]
+            ok(admin.post(f"/v1/members/{member_id}/cards/{cards[0]['card_id']}/cancellation",
+                          {"cancel_id": "C-1", "reason": "转学"}))  # fmt: skip
+            left = edit(client, "/v1/me", [hong])
+        assert [answer.status for answer in siblings] == [201, 201]  # one scan, each child's class
+        refused(again, 422, "member-code-used")  # but not the same card's twice
+        refused(removed, 409, "student-holds-card")
+        refused(renamed, 409, "student-holds-card")
+        assert [s["name"] for s in ok(corrected)["students"]] == ["明明", "小红"]  # a store corrects it
+        assert [s["name"] for s in shown] == ["明*", "小*"]  # a child's name is personal data
+        assert [s["student_id"] for s in ok(left)["students"]] == [hong["student_id"]]  # once the card is settled
 
 
 class TestExtensions:

@@ -606,3 +606,16 @@ def test_a_card_bought_for_a_student_stays_theirs_through_renewals_and_a_new_cyc
     assert rules.card_source(again, plan).student_id == "st_0000000a"
     assert "student_id" not in rules.extend(None, plan, card_id="mc_b", payment_id="p4", kind="purchase",
                                             amount_fen=3_000, paid_at="t", today=START).to_json()  # fmt: skip
+
+
+def test_a_trial_s_classes_left_are_no_money_to_refund() -> None:
+    """A walkthrough's lapsed free trial of a pack refunded by its classes texted "24次仍可到店申请退还"; its quote
+    was 0."""
+    plan = replace(PLANS["class-pack"], trial_days=7)
+    trial = rules.extend(None, plan, card_id="mc_t", payment_id="t1", kind="trial", amount_fen=0, paid_at="t",
+                         today=START)  # fmt: skip
+    bought = rules.extend(trial, plan, card_id="mc_t", payment_id="p1", kind="purchase", amount_fen=3_000,
+                          paid_at="t", today=START + timedelta(days=3))  # fmt: skip
+    assert (rules.refunds_unused(trial, plan), rules.refunds_unused(bought, plan)) == (False, True)
+    assert not rules.refunds_unused(bought, PLANS["ten-days"])  # a plan refunding otherwise
+    assert not rules.refunds_unused(bought, None)  # a plan gone

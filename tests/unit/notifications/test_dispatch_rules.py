@@ -356,4 +356,7 @@ def test_a_student_s_card_is_marked_in_its_words_and_named_only_as_it_is_read():
     assert name_students(text, {"st_0000000a": "小明"}) == "您使用了「小明的美术课」1次"
     english = render(Words("", "You used 1 × {benefit}"), {"benefit": "⟨st_0000000a⟩Art"}).text
     assert name_students(english, {"st_0000000a": "Ming"}) == "You used 1 × Ming's Art"
+    assert name_students("Your ⟨st_0000000a⟩美术课时包 is active", {"st_0000000a": "陈小星"}) == (
+        "Your 陈小星's 美术课时包 is active"
+    )  # fmt: skip  a Chinese plan name in English words
     assert name_students(text, {}) == "您使用了「美术课」1次"
