@@ -146,6 +146,7 @@ ROUTES = (
     Route("/v1/members/{member_id}/purchases", "POST", "record_counter_purchase", "chalicelib.counter.api"),
     Route("/v1/members/{member_id}/purchases/{order_id}/refunds", "POST", "refund_counter_purchase", "chalicelib.purchases.api"),
     Route("/v1/members/{member_id}/sales/{order_id}", "GET", "sale", "chalicelib.counter.api"),
+    Route("/v1/members/{member_id}/students", "POST", "add_student", "chalicelib.members.api"),
     Route("/v1/members/{member_id}/tier", "GET", "get_tier", "chalicelib.tiers.api"),
     Route("/v1/members/{member_id}/tier/override", "DELETE", "lift_override", "chalicelib.tiers.api"),
     Route("/v1/members/{member_id}/tier/override", "PUT", "set_override", "chalicelib.tiers.api"),

@@ -18,6 +18,8 @@ from chalicelib.members.schemas import (
     MemberReadQuery,
     MemberSearch,
     MyProfilePatch,
+    NewStudent,
+    StudentOut,
 )
 from chalicelib.shared.errors import (
     IdempotencyKeyReused,
@@ -36,6 +38,7 @@ READ_OR_SELF = StaffOrSelf(Permission.MEMBERS_READ, serves=True)
 REGISTER = Staff(Permission.MEMBERS_REGISTER)
 WRITE = Staff(Permission.MEMBERS_WRITE)
 ERASE = Staff(Permission.MEMBERS_ERASE)
+ADD_STUDENT = Staff(Permission.MEMBERS_REGISTER, serves=True)  # a desk names a child as it registers a member
 
 
 def _member_reply(caller: Caller, member: Member, status: int = 200, masked: bool = False) -> Reply:
@@ -75,6 +78,20 @@ def register_member(ctx: RequestContext) -> Reply:
         raise ValidationFailed([problem])
     member_id, _ = service.register(data, ctx.idempotency)
     return _member_reply(ctx.caller, service.get_member(member_id), 201)
+
+
+@endpoint("/v1/members/{member_id}/students", "POST", summary="Add a student (学员) at a desk", tag="members",
+          access=ADD_STUDENT, body=NewStudent, response=StudentOut, status=201, idempotency="optional",
+          errors=(NotFound, IdempotencyKeyReused))  # fmt: skip
+def add_student(ctx: RequestContext, member_id: str) -> Reply:
+    """A child the member buys classes for (学员), added by a desk serving the member at any store of the chain
+    (staff who register members: a parent who joined online, or a member of another campus, buys a child's pack at
+    this one), then named by their `student_id` on the card sold. The member's other students stay as they are; the
+    edit is audited as any staff edit. With an `Idempotency-Key`, a repeat answers the first answer and adds no one.
+
+    Errors: 404 for an unknown or erased member; 422 for a bad name or birthday, or past ten students."""
+    student = service.add_student(member_id, ctx.body.model_dump(mode="json", exclude_none=True), ctx.idempotency)
+    return Reply(StudentOut.model_validate(student), status=201)
 
 
 @endpoint("/v1/members/{member_id}", "GET", summary="Read a member", tag="members", access=READ_OR_SELF,

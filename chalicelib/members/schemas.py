@@ -125,6 +125,8 @@ STUDENTS = (
 class NewStudent(Input):
     """A child the member buys classes for (学员): personal data, sealed with the member's."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "陈小雨", "birthday": "2017-06-01"}]})
+
     name: Name = Field(description="the student's name (学员姓名)")
     birthday: Birthday | None = Field(default=None, description=f"the student's {BIRTHDAY}")
 
@@ -132,6 +134,8 @@ class NewStudent(Input):
 class Student(NewStudent):
     """A student in an edit: with the `student_id` of one of the member's to keep them (and their cards; a birthday
     left out is kept, `null` clears it), without one to add a student."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"student_id": "st_3c26722e", "name": "陈小雨"}]})
 
     student_id: Annotated[str, StringConstraints(pattern=r"^st_[0-9a-f]{8}$")] | None = Field(
         default=None, description="the student's id (`st_…`); left out for a new student"

@@ -816,6 +816,12 @@ def test_a_parent_s_two_children_each_get_a_pack_at_the_desk_used_by_name_and_re
         expect(asked).to_contain_text(f"开通「{child} · {pack['name']}」")
         asked.get_by_role("button", name="确定").click()
         page.get_by_text(f"已开卡「{child} · {pack['name']}」", exact=False).wait_for()
+    sale.locator("[data-test=card-sale-add-student]").click()  # a third child, named at the desk
+    asked = page.get_by_role("dialog", name="添加学员")
+    asked.get_by_placeholder("学员姓名").fill("小刚")
+    asked.get_by_role("button", name="确定").click()
+    page.get_by_text("已添加学员 小刚").wait_for()
+    expect(sale.locator("[data-test=card-sale-student]")).to_contain_text("小刚")  # chosen for the sale at once
     students = page.locator("[data-test=counter-card-student]")
     expect(students).to_have_count(2)
     assert sorted(students.all_inner_texts()) == ["（学员 小明）", "（学员 小红）"]

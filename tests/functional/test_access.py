@@ -166,6 +166,7 @@ SERVE_ROUTES = {  # a chain serves its members at every store: these reach any m
     ("/v1/members/{member_id}/benefits/uses", "GET"),
     ("/v1/members/{member_id}/benefits/{benefit_id}/uses", "POST"),
     ("/v1/members/{member_id}/benefits/{benefit_id}/uses/{use_id}", "DELETE"),
+    ("/v1/members/{member_id}/students", "POST"),
 }  # fmt: skip
 MEMBER_ROUTES = sorted((spec.path, spec.method) for spec in ENDPOINTS
                        if "{member_id}" in spec.path and isinstance(spec.access, Staff | StaffOrSelf))  # fmt: skip
@@ -190,6 +191,7 @@ VALID_BODIES = {
     ("/v1/members/{member_id}/purchases", "POST"): {"order_id": "x", "store_id": "SH-001", "total_fen": 100,
                                                    "paid_fen": 100, "payment_method": "cash"},
     ("/v1/members/{member_id}/purchases/{order_id}/refunds", "POST"): {"amount_fen": 1},
+    ("/v1/members/{member_id}/students", "POST"): {"name": "小明"},
 }  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from chalicelib.members.records import MemberRecord
 from chalicelib.members.repository import phone_key
 from chalicelib.shared.cache import Cached
 from chalicelib.shared.unique import UniqueRecord
-from tests.conftest import item_counts, member_token
+from tests.conftest import item_counts, member_token, token_for
 
 PATCH = {"content-type": "application/merge-patch+json"}
 
@@ -243,6 +243,21 @@ class TestStudents:
         ]
         masked = api.get(f"/v1/members/{member_id}?masked=true").body
         assert [(s["name"], s["birthday"]) for s in masked["students"]] == [("小明", None), ("小红", None)]
+
+    def test_a_desk_of_any_store_adds_a_child_once_per_key_and_the_rest_stay(self, api):
+        """A parent who joined online buys a child's pack at a campus (an education chain's walkthrough: no desk could
+        name the child, the member being of no store)."""
+        member = api.post("/v1/members", {"name": "线上家长", "phone": "13811112222",
+                                          "students": [{"name": "小明", "birthday": "2016-03-09"}]}).body  # fmt: skip
+        desk = api.as_(token_for(["cashier"], stores=("SH-001",)))
+        path = f"/v1/members/{member['member_id']}/students"
+        added = desk.post(path, {"name": "小红"}, headers={"idempotency-key": "add-hong-0001"})
+        again = desk.post(path, {"name": "小红"}, headers={"idempotency-key": "add-hong-0001"})
+        assert (added.status, added.body["name"], again.body) == (201, "小红", added.body)
+        students = api.get(f"/v1/members/{member['member_id']}").body["students"]
+        assert [(s["name"], s["birthday"]) for s in students] == [("小明", "2016-03-09"), ("小红", None)]
+        assert desk.post(path, {"name": ""}).status == 422
+        assert desk.post("/v1/members/mb_nobody/students", {"name": "小刚"}).status == 404
 
     def test_erasure_forgets_them(self, api):
         member = register(api, students=[{"name": "小明"}]).body

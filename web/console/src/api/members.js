@@ -10,6 +10,8 @@ export const registerMember = (member, key) => api.post('/members', member, { 'I
 export const consentWording = () => api.get('/consent-wording')
 /** A member's profile; `masked`: personal data masked and no read recorded (a profile opened, nothing asked to see). */
 export const getMember = (memberId, { masked = false } = {}) => api.getVersioned(`/members/${memberId}${masked ? '?masked=true' : ''}`)
+/** A student (学员) a desk names for a member it serves (any store), once per `key`: the student, with its id. */
+export const addStudent = (memberId, student, key) => api.post(`/members/${memberId}/students`, student, { 'Idempotency-Key': key })
 export const editMember = (memberId, patch, etag) => api.patch(`/members/${memberId}`, patch, { 'If-Match': etag })
 export const eraseMember = (memberId) => api.delete(`/members/${memberId}`)
 /** The counter view; at `storeId` (the till's), what applies there (a card of other stores gives no discount). */
