@@ -281,7 +281,7 @@ KINDS: dict[str, Kind] = {
             ("会员卡即将到期", "您的{plan}将于{valid_until}到期（还剩{days_left}天）{uses_left}，续费后权益不中断。"),
             (
                 "Membership ending",
-                "Your {plan} ends on {valid_until} ({days_left} days left){uses_left_en}; renew to keep it.",
+                "Your {plan} ends on {valid_until} ({days_left_en} left){uses_left_en}; renew to keep it.",
             ),
             description="a paid card ends in 7 days, and again in 1 day",
         ),

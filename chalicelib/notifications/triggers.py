@@ -209,6 +209,7 @@ def _card_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
         "plan": p["plan_name"],
         "valid_until": p["valid_until"],
         "days_left": p["days_left"],
+        "days_left_en": f"{p['days_left']} day" + ("" if int(p["days_left"]) == 1 else "s"),  # a walkthrough: 1 days
         "uses_left": "".join(f"，{u['benefit']}还剩{u['left']}次未使用{_ending(u)[0]}" for u in left),
         "uses_left_en": "".join(f"; {u['left']} × {u['benefit']} not used yet{_ending(u)[1]}" for u in left),
     }  # fmt: skip  unless the benefit rolls over, a renewal does not carry them (a walkthrough)
@@ -226,8 +227,10 @@ def _card_lapsed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     """A card lapsed; a pack refunded by what was not used says its uses left can still be refunded (a fitness
     chain's walkthrough: the lapse said nothing of 18 refundable visits its reminder had named)."""
     occurrence = f"{p['card_id']}@{p['valid_until']}"
-    left = [f"{u['benefit']}{u['left']}次" for u in p.get("uses_left") or [] if u.get("refundable")]
-    unused = " (what was not used can still be refunded at the store)"
+    refundable = [u for u in p.get("uses_left") or [] if u.get("refundable")]
+    left = [f"{u['benefit']}{u['left']}次" for u in refundable]
+    left_en = ", ".join(f"{u['left']} × {u['benefit']}" for u in refundable)  # the count, as the Chinese says it
+    unused = f" (the {left_en} not used can still be refunded at the store)"
     said = Phrase(f"（未使用的{'、'.join(left)}仍可到店申请退还）", unused) if left else ""
     return [Notice(p["member_id"], "membership-lapsed", occurrence, {"plan": p["plan_name"], "left": said})]
 

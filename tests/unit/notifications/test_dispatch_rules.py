@@ -360,3 +360,17 @@ def test_a_student_s_card_is_marked_in_its_words_and_named_only_as_it_is_read():
         "Your 陈小星's 美术课时包 is active"
     )  # fmt: skip  a Chinese plan name in English words
     assert name_students(text, {}) == "您使用了「美术课」1次"
+
+
+def test_a_card_s_english_words_count_as_the_chinese_do():
+    """A walkthrough read "(1 days left)", and an English lapse text without the classes the Chinese one counted."""
+    expiring = {"member_id": "mb_1", "card_id": "mc_1", "plan_name": "Art", "valid_until": "2027-03-04", "days_left": 1}
+    (notice,) = notices_of("membership.card-expiring", expiring, TZ, 0)
+    assert notice.variables["days_left_en"] == "1 day"
+    (week,) = notices_of("membership.card-expiring", {**expiring, "days_left": 7}, TZ, 0)
+    assert week.variables["days_left_en"] == "7 days"
+    lapsed = {"member_id": "mb_1", "card_id": "mc_1", "plan_name": "Art", "valid_until": "2027-03-04",
+              "uses_left": [{"benefit": "Art class", "left": 20, "refundable": True}]}  # fmt: skip
+    (gone,) = notices_of("membership.card-lapsed", lapsed, TZ, 0)
+    assert "20 × Art class" in gone.variables["left"].en
+    assert "Art class20次" in str(gone.variables["left"])  # the Chinese as it was
