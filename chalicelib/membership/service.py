@@ -128,9 +128,13 @@ def _refunds_only_theirs(caller: Caller | None, card: Card, refund: rules.Refund
         return
     taken_at = {payment.payment_id: payment.store_id for payment in card.payments}
     standing = [p.payment_id for p in card.payments if not p.settled and p.amount_fen > p.refunded_fen]
-    if any(not caller.covers_store(taken_at.get(pid) or "") for pid in standing) or any(
-        fen > 0 and not caller.covers_store(taken_at.get(pid) or "") for pid, fen in refund.parts
-    ):
+    elsewhere = [pid for pid in standing if not caller.covers_store(taken_at.get(pid) or "")]
+    elsewhere += [pid for pid, fen in refund.parts if fen > 0 and not caller.covers_store(taken_at.get(pid) or "")]
+    if elsewhere:
+        if all(taken_at.get(pid) is None for pid in elsewhere):  # the member pages, a partner naming no store
+            raise RefundElsewhere(
+                "The card was paid at no store (the member pages or a partner's system): head office cancels it"
+            )  # fmt: skip  (a walkthrough read "not one of yours")
         raise RefundElsewhere("The card was paid at a store that is not one of yours: that store or head office "
                               "cancels it")  # fmt: skip
 
