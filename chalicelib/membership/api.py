@@ -525,13 +525,14 @@ def reverse_benefit_use(ctx: RequestContext, member_id: str, benefit_id: str, us
 def store_card_journal(ctx: RequestContext, store_id: str) -> Reply:
     """A store's journal of paid cards (会员卡流水) between two business days, newest first: each card sold or renewed
     at its tills (at the counter, with how the money was taken, `payment_method`, and the till's order; or reported by
-    its till system with the store) and each refund a cancellation gave of such a payment, with who booked it, so a
-    store closes its day against its drawer and terminals beside its sales and stored value. Kept from the card events
-    within seconds, 400 days.
+    its till system with the store) and each refund a cancellation gave of such a payment, with who booked it (and a
+    child's card, the student's name), so a store closes its day against its drawer and terminals beside its sales
+    and stored value. Kept from the card events within seconds, 400 days.
 
     Errors: 404 for an unknown store or one outside the caller's stores; 422 when `to` is before `from` or more
     than 31 days after it; 400 for a cursor from another list."""
     query: WalletJournalQuery = ctx.query
     require_theirs(ctx.caller, store_id)
     rows, cursor = journal.lines(store_id, query.from_, query.to, query.limit, query.cursor)
-    return Reply(MembershipJournalPage.model_validate({"items": members.with_briefs(rows), "next_cursor": cursor}))
+    items = members.with_briefs(journal.with_students(rows, whole=ctx.caller.may(Permission.PII_READ)))
+    return Reply(MembershipJournalPage.model_validate({"items": items, "next_cursor": cursor}))

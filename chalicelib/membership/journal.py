@@ -27,6 +27,7 @@ def keep(tx: Transaction, event: Event) -> None:
     payload = event.payload
     base: dict[str, Any] = {"member_id": str(payload["member_id"]), "card_id": str(payload["card_id"]),
             "plan_name": str(payload.get("plan_name") or payload["plan_id"]), "actor": event.actor,
+            **({"student_id": str(payload["student_id"])} if payload.get("student_id") else {}),
             "expires_at": datetime.fromisoformat(event.occurred_at) + KEPT}  # fmt: skip
     lines: list[tuple[str, dict[str, Any]]] = []
     if event.type == "membership.card-paid" and payload.get("store_id") and payload.get("method") in TAKEN_AT_A_STORE:
@@ -62,4 +63,23 @@ def _row(r: MembershipJournalRecord) -> dict[str, Any]:
     return {"occurred_at": r.entry.split("#")[0], "kind": r.kind, "member_id": r.member_id, "card_id": r.card_id,
             "plan_name": r.plan_name, "amount_fen": int(r.amount_fen), "method": r.method,
             "payment_method": r.payment_method, "order_id": r.order_id, "reference": r.reference,
-            "recorded_by": r.actor, "coupon_fen": int(r.coupon_fen or 0)}  # fmt: skip
+            "recorded_by": r.actor, "coupon_fen": int(r.coupon_fen or 0), "student_id": r.student_id}  # fmt: skip
+
+
+def with_students(rows: list[dict[str, Any]], whole: bool = True) -> list[dict[str, Any]]:
+    """Each line of a child's card with the child's name (学员), read from their parent's sealed record, once per
+    member a page names (a walkthrough: a campus with siblings on one plan could not tell whose pack was refunded);
+    masked (小*) unless ``whole``: to those who read personal data."""
+    from chalicelib.members import service as members
+    from chalicelib.members.model import mask_name
+
+    names: dict[str, dict[str, str]] = {}
+    for row in rows:
+        if row.get("student_id") and row["member_id"] not in names:
+            names[row["member_id"]] = members.student_names(row["member_id"])
+
+    def named(row: dict[str, Any]) -> str | None:
+        name = names.get(row["member_id"], {}).get(row.get("student_id") or "")
+        return name if name is None or whole else mask_name(name)
+
+    return [{**row, "student_name": named(row)} for row in rows]

@@ -51,5 +51,6 @@ class MembershipJournalRecord(Record):
     order_id = UnicodeAttribute(null=True)
     reference = UnicodeAttribute()  # the payment id, or the cancellation's
     coupon_fen = NumberAttribute(null=True)  # what the order's coupons took off a sale's price (续费券)
+    student_id = UnicodeAttribute(null=True)  # a child's card (学员): whose, by id (the name stays sealed)
     actor = UnicodeAttribute()
     expires_at = TTLAttribute()

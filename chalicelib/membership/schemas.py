@@ -798,6 +798,10 @@ class MembershipJournalLine(Schema):
     coupon_fen: int = Field(
         default=0, description=f"a sale's: what the coupons used on its order took off the plan's price (续费券); {FEN}"
     )
+    student_id: str | None = Field(default=None, description="a child's card: the student (学员) it is for")
+    student_name: str | None = Field(
+        default=None, description="that student's name, from their parent's record; null when none, or removed since"
+    )
     member: MemberBrief | None = Field(default=None, description="whose card, as member lists show them")
 
 

@@ -1144,6 +1144,12 @@ class TestStudents:
             again = ok(cashier.post(cards, {**sale, "order_id": "POS-S2", "student_id": hong}), 201)
             other = cashier.post(cards, {**sale, "order_id": "POS-S2", "student_id": ming})
             counter = ok(cashier.get(f"/v1/members/{member_id}/counter?store_id=SH-001"))
+            deliver(aws, "statistics")
+            day = DAY1.date().isoformat()
+            journal = ok(cashier.get(f"/v1/stores/SH-001/cards/journal?from={day}&to={day}"))["items"]
+        assert sorted((line["student_id"], line["student_name"]) for line in journal) == sorted(
+            [(ming, "小明"), (hong, "小红")]
+        )  # fmt: skip  whose pack each sale was (a walkthrough)
         assert for_ming["card_id"] != for_hong["card_id"]  # a card of its own, not a renewal of the first
         assert for_ming["valid_until"] == for_hong["valid_until"] == "2027-05-31"
         assert (again["duplicate"], again["card_id"], other.status) == (True, for_hong["card_id"], 409)
