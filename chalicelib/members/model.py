@@ -85,8 +85,9 @@ def mask_email(email: str | None) -> str | None:
 
 
 def mask_name(name: str) -> str:
-    """A name as shown to those who may not read personal data: its first character, the rest starred (小*)."""
-    return name[:1] + "*" * max(len(name) - 1, 1)
+    """A name as shown to those who may not read personal data: its first character, the rest starred (小*); a name
+    of one character, starred whole."""
+    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else "*"
 
 
 def normalise_email(raw: str) -> str:

@@ -591,7 +591,9 @@ def update(member_id: str, changes: dict[str, Any], if_match: Expected, *, own: 
 def add_student(member_id: str, student: dict[str, Any], key: IdempotencyKey | None) -> dict[str, Any]:
     """A student (学员) added by a desk serving the member, at whichever store (a parent who joined online buys a
     child's pack at a campus: an education chain's walkthrough found no desk could name the child), audited as any
-    staff edit; once per Idempotency-Key. 404 for no such member (or one erased), 422 past ten students."""
+    staff edit; once per Idempotency-Key, which keeps the student's id only (their name stays sealed with the
+    member's, and a repeat answers the student as the member holds them now). 404 for no such member (or one erased,
+    or a student removed since), 422 past ten students; another edit in between is retried."""
 
     def perform(tx: Transaction) -> dict[str, Any]:
         current = get_member(member_id)
@@ -603,10 +605,20 @@ def add_student(member_id: str, student: dict[str, Any], key: IdempotencyKey | N
             tx, member_id, {"students": [*current.students, student]}, Expected(frozenset({current.version}))
         )
         assert updated is not None  # a student added is a change
-        return dict(updated.students[-1])
+        return {"student_id": updated.students[-1]["student_id"]}
 
-    answer, _ = run_once(key, perform)
-    return answer
+    for attempt in range(3):
+        try:
+            answer, _ = run_once(key, perform)
+            break
+        except PreconditionFailed:  # another edit of the member came first: read it again
+            if attempt == 2:
+                raise Unavailable("The member kept changing; retry", retry_after=1) from None
+    member = get_member(member_id)
+    found = next((s for s in member.students if s["student_id"] == answer["student_id"]), None)
+    if member.status is Status.ERASED or found is None:
+        raise NotFound(f"No student {answer['student_id']!r} of member {member_id!r}")
+    return dict(found)
 
 
 def edit(tx: Transaction, member_id: str, changes: dict[str, Any], if_match: Expected, *, own: bool = False
@@ -662,8 +674,19 @@ def edit(tx: Transaction, member_id: str, changes: dict[str, Any], if_match: Exp
     summary = change_summary(updated.changed, vars(current), vars(updated), SHOWN_IN_AUDIT)
     emit(tx, new_event("member.updated", f"member/{member_id}", {
         "member_id": member_id, "status": str(updated.status), "tier": current.tier, **summary,
+        **(_students_moved(current.students, updated.students) if "students" in updated.changed else {}),
     }))  # fmt: skip
     return updated
+
+
+def _students_moved(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Which students an edit added, removed and renamed, by id (the audit log says whose name a store corrected,
+    never the names: a review)."""
+    was = {student["student_id"]: student["name"] for student in before}
+    now = {student["student_id"]: student["name"] for student in after}
+    moved = {"students_added": sorted(set(now) - set(was)), "students_removed": sorted(set(was) - set(now)),
+             "students_renamed": sorted(sid for sid in set(now) & set(was) if now[sid] != was[sid])}  # fmt: skip
+    return {name: ids for name, ids in moved.items() if ids}
 
 
 def _students_may_change(member_id: str, before: list[dict[str, Any]], after: list[dict[str, Any]], own: bool) -> None:

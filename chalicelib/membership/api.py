@@ -4,6 +4,8 @@ finance, admins)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalicelib.counter import limits
 from chalicelib.identity.access import MEMBER, PARTNER, Staff, StaffOrSelf
 from chalicelib.identity.rules import Permission
@@ -37,6 +39,7 @@ from chalicelib.membership.schemas import (
     PlanPatch,
     TillQuery,
 )
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.errors import (
     Conflict,
     Forbidden,
@@ -470,7 +473,8 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
     school's children) turns that off (`LOYALTY_BENEFIT_USES_NEED_CODE=false`): each use is still recorded with who
     and where, and texted to the member (消课提醒)."""
     body: BenefitUse = ctx.body
-    spent = None  # a code records one use of a benefit (a salon's walkthrough booked three facials on one scan)
+    # a code records one use of a benefit a person (a salon's walkthrough booked three facials on one scan)
+    spent: Callable[[str], Callable[[Transaction], None]] | None = None
     if (
         get_settings().benefit_uses_need_code
         and members.check_in_person(  # a free class or coffee is value too
@@ -478,10 +482,13 @@ def use_benefit(ctx: RequestContext, member_id: str, benefit_id: str) -> Reply:
         )
         and body.member_code
     ):
-        # of each card named: two children's classes on their parent's one scan (an education chain's walkthrough)
-        spent = members.spending_code(
-            member_id, body.member_code, "used", of=f"{benefit_id}-{body.source_id}" if body.source_id else benefit_id
-        )
+        code = body.member_code
+
+        def spend(whose: str) -> Callable[[Transaction], None]:  # once per benefit and person whose class it is
+            return members.spending_code(member_id, code, "used", of=f"{benefit_id}-{whose}")
+
+        spent = spend
+
     if body.store_id is None and ctx.caller.kind == "staff" and ctx.caller.stores:
         detail = "Staff scoped to stores say which of theirs the use is at"
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": "required: one of your stores"}], detail)

@@ -904,7 +904,7 @@ def refunds_unused(card: Card, plan: Plan | None) -> bool:
     and something was paid for its cycle (a free trial's classes are no money: a walkthrough's lapsed trial texted
     "24次仍可到店申请退还", and its quote was 0)."""
     return bool(plan and plan.refund.always_open) and any(
-        p.kind != "trial" and p.amount_fen > 0 and not p.settled for p in card.payments
+        p.kind != "trial" and p.amount_fen > p.refunded_fen and not p.settled for p in card.payments
     )
 
 

@@ -1256,7 +1256,7 @@ def use_recorded(member_id: str, use_id: str) -> bool:
 
 def use(
     member_id: str, benefit_id: str, use_id: str, note: str, store_id: str | None = None,
-    alongside: Callable[[Transaction], None] | None = None, source_id: str | None = None,
+    alongside: Callable[[str], Callable[[Transaction], None]] | None = None, source_id: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Record one use of a counted benefit, once per use id: drawn from ``source_id`` (a card's id, or the tier's
     code) when named, else from the source that ends first (a card before the tier), never beyond the period's quota
@@ -1264,8 +1264,9 @@ def use(
     one use, for good: a new use takes a new id). Sources offering the code under different names are different
     benefits (two packs' classes, each coded `benefit-1` by default: a walkthrough's 体适能课 came off the dance pack):
     unnamed, 422 on ``source_id``. One read of the member's account and one transaction (the member's status is
-    proven by the account, or checked in the transaction). ``alongside`` commits with it (the member code it
-    spends)."""
+    proven by the account, or checked in the transaction). ``alongside(whose)`` commits with it: the member code it
+    spends, once per benefit and person whose class it was (``member``, or a student's id: siblings in one class on
+    their parent's scan; a review: naming a card, or not, booked one person's class twice on one scan)."""
     claim = Claim.of(f"benefit-use|{member_id}|{use_id}", {"benefit_id": benefit_id},
                      conflict=UseConflict(f"Use {use_id!r} was recorded for another benefit"))  # fmt: skip
     drawn: list[tuple[str, int, date]] = []
@@ -1359,7 +1360,8 @@ def use(
     try:
         posted = ledger().post(plan_postings, holders=[member_id], claim=claim, require={member_id: "active"},
                                result=result, announce=announce,
-                               attach=(lambda answer: [alongside]) if alongside else None)  # fmt: skip
+                               attach=(lambda answer: [alongside(told["student_id"] or "member")])
+                               if alongside else None)  # fmt: skip
     except Insufficient:
         raise QuotaExhausted(f"No uses of {benefit_id!r} are left this period", remaining=0) from None
     except HolderUnavailable:

@@ -10,7 +10,7 @@ from chalicelib.members.records import MemberRecord
 from chalicelib.members.repository import phone_key
 from chalicelib.shared.cache import Cached
 from chalicelib.shared.unique import UniqueRecord
-from tests.conftest import item_counts, member_token, token_for
+from tests.conftest import item_counts, member_token, published_envelopes, token_for
 
 PATCH = {"content-type": "application/merge-patch+json"}
 
@@ -256,6 +256,9 @@ class TestStudents:
         assert (added.status, added.body["name"], again.body) == (201, "小红", added.body)
         students = api.get(f"/v1/members/{member['member_id']}").body["students"]
         assert [(s["name"], s["birthday"]) for s in students] == [("小明", "2016-03-09"), ("小红", None)]
+        updated = [e["payload"] for e in published_envelopes() if e["type"] == "member.updated"]
+        assert [u.get("students_added") for u in updated] == [[added.body["student_id"]]]  # audited, by id only
+        assert "小红" not in json.dumps(updated, ensure_ascii=False)
         assert desk.post(path, {"name": ""}).status == 422
         assert desk.post("/v1/members/mb_nobody/students", {"name": "小刚"}).status == 404
 

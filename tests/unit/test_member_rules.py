@@ -7,6 +7,7 @@ from chalicelib.members.model import (
     RuleBroken,
     Status,
     luhn_digit,
+    mask_name,
     mask_phone,
     merge_consents,
     new_member_no,
@@ -92,3 +93,7 @@ def test_students_keep_their_ids_new_ones_get_fresh_ids_and_strangers_are_refuse
     for given in ([{"student_id": "st_0000000b", "name": "x"}], [ming, ming]):
         with pytest.raises(RuleBroken):
             with_student_ids([ming], given)
+
+
+def test_a_masked_name_shows_its_first_character_only():
+    assert (mask_name("陈小雨"), mask_name("乐"), mask_name("Li")) == ("陈**", "*", "L*")
