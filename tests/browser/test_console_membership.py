@@ -786,8 +786,11 @@ def test_a_parent_s_two_children_each_get_a_pack_at_the_desk_used_by_name_and_re
     mine = open_as(mobile, site, tokens, "/me/profile")
     mine.locator("[data-test=profile-add-student]").click()
     mine.locator("[data-test=profile-student-0] input").fill("小明")
+    mine.locator("[data-test=profile-student-birthday-0] input").fill("2017-06-01")
     mine.locator("[data-test=profile-save]").click()
     mine.get_by_text("已保存").wait_for()
+    (child,) = site.api("GET", f"/v1/members/{member['member_id']}")["students"]
+    assert (child["name"], child["birthday"]) == ("小明", "2017-06-01")
 
     page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))
     page.goto(f"{site.base}/console/#/members/{member['member_id']}")
@@ -806,7 +809,9 @@ def test_a_parent_s_two_children_each_get_a_pack_at_the_desk_used_by_name_and_re
     page.get_by_label("查找会员").fill(str(shown["code"]))
     page.get_by_role("button", name="搜索").click()
     sale = page.locator("[data-test=counter-card-sale]")
+    expect(page.locator("[data-test=counter-view]")).to_contain_text("两个孩子的家长")  # the member read, laid out
     for child in ("小明", "小红"):
+        sale.scroll_into_view_if_needed()  # at the foot of a long page
         choose(page, sale.get_by_label("学员"), child)
         choose(page, sale.get_by_label("会员卡方案"), pack["name"])
         choose(page, sale.get_by_label("支付方式"), "支付宝")
