@@ -851,6 +851,19 @@ def test_a_parent_s_two_children_each_get_a_pack_at_the_desk_used_by_name_and_re
         "· 小红",
     ]
     mobile.shot("children-cards-on-member-pages")
+    top_up(site, member["member_id"], pack["price_fen"])  # the third child's pack, bought on the parent's pages
+    mine.reload()
+    mine.locator("[data-test=plan]", has_text=pack["name"]).get_by_role("button", name="储值支付 ¥4,320.00").click()
+    confirm = mine.locator("[data-test=buy-confirm]")
+    confirm.locator("[data-test=confirm-for]").get_by_text("小刚").click()
+    expect(confirm.locator("[data-test=confirm-balance]")).to_have_text("¥4,320.00")
+    mobile.shot("buy-for-a-child")
+    mine.locator(".van-dialog").get_by_role("button", name="确认支付").click()
+    expect(mine.locator(".van-toast").first).to_contain_text("已开通")
+    expect(mine.locator("[data-test=card-student]")).to_have_count(3)
+    gang = next(s["student_id"] for s in site.api("GET", f"/v1/members/{member['member_id']}")["students"]
+                if s["name"] == "小刚")  # fmt: skip
+    assert gang in {card["student_id"] for card in site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]}
     mine.goto(f"{site.base}/m/#/benefits")
     expect(
         mine.locator("[data-test=benefit]", has_text="小明").locator("[data-test=benefit-remaining]")
