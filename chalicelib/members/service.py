@@ -403,15 +403,16 @@ def sealer_of(member_id: str) -> Sealer | None:
     return repository.sealer_for(record) if record else None
 
 
-def student_ids(member_id: str) -> set[str]:
-    """The ids of the member's students (学员), opened from their sealed list (none for an unknown or erased member)."""
-    return set(student_names(member_id))
+def student_ids(member_id: str, record: MemberRecord | None = None) -> set[str]:
+    """The ids of the member's students (学员), opened from their sealed list (none for an unknown or erased member);
+    from ``record`` when the caller read it already."""
+    return set(student_names(member_id, record))
 
 
-def student_names(member_id: str) -> dict[str, str]:
+def student_names(member_id: str, record: MemberRecord | None = None) -> dict[str, str]:
     """The member's students' names by id, for words that name them (a text, a screen): opened where shown, never
-    stored elsewhere."""
-    record = MemberRecord.find(member_id)
+    stored elsewhere; from ``record`` when the caller read it already."""
+    record = record or MemberRecord.find(member_id)
     if record is None or not record.students_sealed or (sealer := repository.sealer_for(record)) is None:
         return {}
     return {s["student_id"]: s["name"] for s in json.loads(sealer.open("students", record.students_sealed))}

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.members import service as members
+from chalicelib.members.model import mask_name
 from chalicelib.membership.records import MembershipJournalRecord
 from chalicelib.shared.db import Transaction
 from chalicelib.shared.events import Event
@@ -70,9 +72,6 @@ def with_students(rows: list[dict[str, Any]], whole: bool = True) -> list[dict[s
     """Each line of a child's card with the child's name (学员), read from their parent's sealed record, once per
     member a page names (a walkthrough: a campus with siblings on one plan could not tell whose pack was refunded);
     masked (小*) unless ``whole``: to those who read personal data."""
-    from chalicelib.members import service as members
-    from chalicelib.members.model import mask_name
-
     names: dict[str, dict[str, str]] = {}
     for row in rows:
         if row.get("student_id") and row["member_id"] not in names:

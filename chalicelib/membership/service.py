@@ -362,10 +362,11 @@ def _whose(card: Card) -> dict[str, str]:
     return {"student_id": card.student_id} if card.student_id else {}
 
 
-def _require_student(member_id: str, student_id: str | None, claim: Claim) -> None:
+def _require_student(member_id: str, student_id: str | None, claim: Claim, record: Any = None) -> None:
     """A sale names one of the member's students (422 otherwise), unless it repeats one booked before (a retry after
-    a lost answer is answered, the student removed since or not)."""
-    if student_id is not None and student_id not in members.student_ids(member_id) and ledger().replay(claim) is None:
+    a lost answer is answered, the student removed since or not); ``record``: the member's, when read already."""
+    if (student_id is not None and student_id not in members.student_ids(member_id, record)
+            and ledger().replay(claim) is None):  # fmt: skip
         raise ValidationFailed([{"field": "student_id", "in": "body", "message": "not a student of this member"}])
 
 
@@ -515,7 +516,8 @@ def sell_at_counter(
     claim = Claim.of(f"membership-payment|{COUNTER}|{payment_id}", content, conflict=PaymentConflict())
     if (replayed := ledger().replay(claim)) is not None:
         return {**replayed.result.get("card", replayed.result), "duplicate": True}  # from the wallet: its card part
-    if members.get_record(member_id).status == str(MemberStatus.ERASED):  # 404 for nobody, as for one erased
+    record = members.get_record(member_id)  # read once: its status here, its students below
+    if record.status == str(MemberStatus.ERASED):  # 404 for nobody, as for one erased
         raise NotFound(f"No member {member_id!r}")
     if (why := not_open(request.store_id)) is not None:
         raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
@@ -538,7 +540,7 @@ def sell_at_counter(
         coupons_as_read = coupons.no_coupon_on_order(
             request.order_id, ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
         )  # fmt: skip  (a walkthrough sold a card at its full price beside a coupon, and its refund gave that back)
-    _require_student(member_id, request.student_id, claim)
+    _require_student(member_id, request.student_id, claim, record)
     _on_sale_or_held(member_id, plan, request.student_id)
     _sold_at(plan, request.store_id)
     from chalicelib.wallet import service as wallet
