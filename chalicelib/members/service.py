@@ -7,6 +7,7 @@ event, so a phone belongs to one member even under concurrent registrations.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from pynamodb.expressions.condition import Condition
 from chalicelib.identity.rules import Permission
 from chalicelib.ledger.model import Account
 from chalicelib.ledger.registry import account as ledger_account
-from chalicelib.ledger.registry import mark_in, register_guard
+from chalicelib.ledger.registry import mark_in, register_guard, unchanged_in
 from chalicelib.members import codes, repository
 from chalicelib.members.model import (
     SHOWN_IN_AUDIT,
@@ -583,9 +584,15 @@ def update(member_id: str, changes: dict[str, Any], if_match: Expected, *, own: 
     Marketing consents may be withdrawn here but not given: a grant needs the wording the member was shown as
     its proof, which only the message preferences take (422 naming the channel).
     """
-    tx = Transaction()
-    if edit(tx, member_id, changes, if_match, own=own) is not None:
-        tx.commit()
+    for attempt in range(3):
+        tx = Transaction()
+        try:
+            if edit(tx, member_id, changes, if_match, own=own) is not None:
+                tx.commit()
+            break
+        except _CardsMoved:  # a card was sold while a student's removal was judged: judge it again
+            if attempt == 2:
+                raise Unavailable("The member's cards kept changing; retry", retry_after=1) from None
     return get_member(member_id)
 
 
@@ -644,8 +651,8 @@ def edit(tx: Transaction, member_id: str, changes: dict[str, Any], if_match: Exp
         raise ValidationFailed([{"field": "", "in": "body", "message": str(e)}]) from None
     if not updated.changed:
         return None
-    if "students" in updated.changed:
-        _students_may_change(member_id, current.students, updated.students, own)
+    judged_on = _students_may_change(member_id, current.students, updated.students, own) if (
+        "students" in updated.changed) else None  # fmt: skip
     _check_references(
         updated.home_store_id if "home_store_id" in updated.changed else None,
         updated.referrer_id if "referrer_id" in updated.changed else None,
@@ -662,6 +669,11 @@ def edit(tx: Transaction, member_id: str, changes: dict[str, Any], if_match: Exp
     versioned = MemberRecord(member_id)
     versioned.version = current.version
     tx.update(versioned, _set_or_remove(values), on_fail=PreconditionFailed("The member changed while being edited"))
+    if "students" in updated.changed:  # a sale for a student commits only while this is as it read it
+        mark = _students_mark(values.get("students_sealed"))
+        tx.put(UniqueRecord(f"students:{member_id}", owner=mark, created_at=updated.updated_at))
+    if judged_on is not None:  # the member's cards as the students' checks read them: no card sold for one since
+        unchanged_in(tx, member_id, judged_on, _CardsMoved("A card was sold while a student's removal was judged"))
     if "referrer_id" in updated.changed and updated.referrer_id:
         _require_referrer(tx, updated.referrer_id)
     if "status" in updated.changed:  # the ledger account keeps it too, so a post needs no check of its own
@@ -690,14 +702,22 @@ def _students_moved(before: list[dict[str, Any]], after: list[dict[str, Any]]) -
     return {name: ids for name, ids in moved.items() if ids}
 
 
-def _students_may_change(member_id: str, before: list[dict[str, Any]], after: list[dict[str, Any]], own: bool) -> None:
+def _students_may_change(
+    member_id: str, before: list[dict[str, Any]], after: list[dict[str, Any]], own: bool
+) -> Account | None:
+    """Run the checks of students removed (or renamed by the member): the member's ledger account as read before
+    them, which the edit commits only while unchanged (a card sold for a student meanwhile is judged again), or None
+    when no check applies."""
     names = {student["student_id"]: student["name"] for student in after}
     removed = {student["student_id"] for student in before} - set(names)
     renamed = {s["student_id"] for s in before if s["student_id"] in names and names[s["student_id"]] != s["name"]}
-    if removed or (own and renamed):
-        _discover_erasure_checks()
-        for check in _student_checks:
-            check(member_id, removed, renamed, own)
+    if not (removed or (own and renamed)):
+        return None
+    seen = ledger_account(member_id)
+    _discover_erasure_checks()
+    for check in _student_checks:
+        check(member_id, removed, renamed, own)
+    return seen
 
 
 def _set_or_remove(values: dict[str, Any]) -> list[Any]:
@@ -717,6 +737,37 @@ class MemberHoldsValue(Conflict):
 
 class StudentHoldsCard(Conflict):
     slug, title = "student-holds-card", "A student named on a card is not removed or renamed so"
+
+
+class _CardsMoved(PreconditionFailed):
+    """A post reached the member's account between a student's removal's checks and its commit (retried)."""
+
+
+class StudentsChanged(PreconditionFailed):
+    """The member's students changed between a sale's check of its student and its commit (the sale reads again)."""
+
+
+def student_held(
+    member_id: str, student_id: str, record: MemberRecord | None = None
+) -> Callable[[Transaction], None] | None:
+    """The condition a card sold for ``student_id`` commits with: the member's students still as read, so a removal
+    committing in between makes the sale read them again (``StudentsChanged``) rather than leave a card naming nobody.
+    None when the student is not the member's; ``record``: the member's, when read already."""
+    record = record or MemberRecord.find(member_id)
+    if student_id not in student_ids(member_id, record):
+        return None
+    assert record is not None  # it names the student
+    # the marker every edit of the students writes (none before one did): not the member record, which the ledger's
+    # guard may check in the same transaction
+    as_read = UniqueRecord.key.does_not_exist() | (UniqueRecord.owner == _students_mark(record.students_sealed))
+    changed = StudentsChanged("The member's students changed while a card was sold for one")
+    return lambda tx: tx.check(UniqueRecord, f"students:{member_id}", condition=as_read, on_fail=changed)
+
+
+def _students_mark(sealed: str | None) -> str:
+    """What the students' marker holds of their sealed list: a digest of its ciphertext (sealed anew by every
+    edit), no personal data."""
+    return hashlib.sha256((sealed or "").encode()).hexdigest()[:32]
 
 
 _student_checks: list[Callable[[str, set[str], set[str], bool], None]] = []

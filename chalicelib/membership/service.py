@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from chalicelib.coupons import service as coupons
 from chalicelib.identity.access import Caller
@@ -35,7 +35,7 @@ from chalicelib.membership.schemas import CardCancellation, CounterCardSale, Mem
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.db import Transaction, together
-from chalicelib.shared.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from chalicelib.shared.errors import Conflict, DomainError, Forbidden, NotFound, Unavailable, ValidationFailed
 from chalicelib.shared.events import Event, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
@@ -362,12 +362,39 @@ def _whose(card: Card) -> dict[str, str]:
     return {"student_id": card.student_id} if card.student_id else {}
 
 
-def _require_student(member_id: str, student_id: str | None, claim: Claim, record: Any = None) -> None:
+def _require_student(
+    member_id: str, student_id: str | None, claim: Claim, record: Any = None
+) -> Callable[[Transaction], None] | None:
     """A sale names one of the member's students (422 otherwise), unless it repeats one booked before (a retry after
-    a lost answer is answered, the student removed since or not); ``record``: the member's, when read already."""
-    if (student_id is not None and student_id not in members.student_ids(member_id, record)
-            and ledger().replay(claim) is None):  # fmt: skip
+    a lost answer is answered, the student removed since or not); ``record``: the member's, when read already. The
+    condition the sale commits with, while its student is still the member's (None: no student, or a repeat)."""
+    if student_id is None:
+        return None
+    held = members.student_held(member_id, student_id, record)
+    if held is None and ledger().replay(claim) is None:
         raise ValidationFailed([{"field": "student_id", "in": "body", "message": "not a student of this member"}])
+    return held
+
+
+SALE_ATTEMPTS = 3
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _read_again_if_students_changed(sale: Callable[P, T]) -> Callable[P, T]:
+    """Run a sale again when its student's member changed their students before it committed (a removal racing the
+    sale: read again, the student gone is 422, never a card naming nobody); 503 when they kept changing."""
+
+    @functools.wraps(sale)
+    def again(*args: P.args, **kwargs: P.kwargs) -> T:
+        for _ in range(SALE_ATTEMPTS):
+            try:
+                return sale(*args, **kwargs)
+            except members.StudentsChanged:
+                continue
+        raise Unavailable("The member's students kept changing; retry", retry_after=1)
+
+    return again
 
 
 def _paid_event(member_id: str, card: Card, plan: Plan, paid: Paid, kind: str, by_use: int) -> Event:
@@ -462,6 +489,7 @@ def _replayed_card(member_id: str, plan_id: str, paid: Paid) -> dict[str, Any]:
             "valid_until": until.isoformat() if until else None}  # fmt: skip
 
 
+@_read_again_if_students_changed
 def pay(partner: Caller, request: MembershipPayment) -> dict[str, Any]:
     """A partner's card payment, booked once per payment id (other content: 409). The amount must be the plan's
     price (422); a plan off sale still renews the cards it sold, but sells no new ones. The store that sold it
@@ -485,18 +513,19 @@ def pay(partner: Caller, request: MembershipPayment) -> dict[str, Any]:
     plan = plan_store.find(request.plan_id)
     if request.amount_fen != plan.price_fen:
         raise PaymentNotApplicable("amount_fen", f"plan {plan.plan_id} costs {plan.price_fen} fen")
-    _require_student(member_id, request.student_id, claim)
+    held = _require_student(member_id, request.student_id, claim)
     _on_sale_or_held(member_id, plan, request.student_id)
     _sold_at(plan, request.store_id)
     kind = "auto-renewal" if request.auto_renewal else "purchase"
     paid = Paid(request.payment_id, kind, request.amount_fen, request.occurred_at, f"partner:{partner.id}",
                 request.store_id, student_id=request.student_id)  # fmt: skip
-    return _buy(member_id, plan, paid, claim)
+    return _buy(member_id, plan, paid, claim, attach=(lambda answer: [held]) if held else None)
 
 
 COUNTER = "counter"  # a card's payment taken at the counter: ``method`` counter[:<how>], refunded there
 
 
+@_read_again_if_students_changed
 def sell_at_counter(
     member_id: str, request: CounterCardSale, limits: Callable[[], Callable[[Transaction], None] | None] | None = None
 ) -> dict[str, Any]:
@@ -540,7 +569,7 @@ def sell_at_counter(
         coupons_as_read = coupons.no_coupon_on_order(
             request.order_id, ValidationFailed([{"field": "order_id", "in": "body", "message": why}], why)
         )  # fmt: skip  (a walkthrough sold a card at its full price beside a coupon, and its refund gave that back)
-    _require_student(member_id, request.student_id, claim, record)
+    student_as_read = _require_student(member_id, request.student_id, claim, record)
     _on_sale_or_held(member_id, plan, request.student_id)
     _sold_at(plan, request.store_id)
     from chalicelib.wallet import service as wallet
@@ -564,7 +593,7 @@ def sell_at_counter(
     # sold under it at this store before orders were the chain's; nor points on it (a review: the card's
     # cancellation refunded what points had paid)
 
-    no_coupon = coupons_as_read  # the order's coupons as its price was judged on, or none
+    no_coupon = together(coupons_as_read, student_as_read)  # its coupons as its price was judged on; its student
     try:
         if request.payment_method == "wallet":  # the member's stored value, in the wallet's own payment, code spent
             paid = Paid(payment_id, "purchase", request.amount_fen, clock.now(), "wallet", request.store_id,
@@ -637,6 +666,7 @@ def _sold_at(plan: Plan, store_id: str | None) -> None:
         raise PaymentNotApplicable("store_id", f"{plan.name} is sold and used at {stores} only (单店卡)")
 
 
+@_read_again_if_students_changed
 def buy_as_member(
     member_id: str, plan_id: str, pay_with: str, key: IdempotencyKey, student_id: str | None = None
 ) -> dict[str, Any]:  # fmt: skip
@@ -653,10 +683,11 @@ def buy_as_member(
         payment_id = f"card-{lookup_hash('membership-wallet', f'{member_id}|{key.key}').rpartition(':')[2][:24]}"
         paid = Paid(payment_id, "purchase", plan.price_fen, clock.now(), "wallet", student_id=student_id)
         claim = Claim.of(f"wallet-payment|{WALLET_PARTNER}|{payment_id}", content, conflict=PaymentConflict())
-    _require_student(member_id, student_id, claim)
+    held = _require_student(member_id, student_id, claim)
     _on_sale_or_held(member_id, plan, student_id)
     _sold_on_member_pages(plan, claim)
-    return _buy(member_id, plan, paid, claim, joined_with_wallet=pay_with != "trial")
+    return _buy(member_id, plan, paid, claim, joined_with_wallet=pay_with != "trial",
+                attach=(lambda answer: [held]) if held else None)  # fmt: skip
 
 
 def _sold_on_member_pages(plan: Plan, claim: Claim) -> None:

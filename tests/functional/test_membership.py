@@ -13,6 +13,7 @@ from chalicelib.membership.book import MEMBERSHIP, USES
 from chalicelib.shared import clock
 from chalicelib.shared.jobs import run_job
 from chalicelib.shared.settings import get_settings
+from chalicelib.shared.versions import ANY_VERSION
 from tests.conftest import deliver, item_counts, member_token, published_envelopes, signed_headers, token_for
 
 TZ = get_settings().tz
@@ -1295,6 +1296,58 @@ class TestStudents:
         assert [s["name"] for s in ok(corrected)["students"]] == ["明明", "小红"]  # a store corrects it
         assert [s["name"] for s in shown] == ["明*", "小*"]  # a child's name is personal data
         assert [s["student_id"] for s in ok(left)["students"]] == [hong["student_id"]]  # once the card is settled
+
+    def test_a_sale_and_a_removal_of_its_student_racing_leave_no_card_naming_nobody(
+        self, api, admin, member, monkeypatch
+    ):  # fmt: skip
+        """Each reads before the other commits: whichever commits second reads again (the sale finds its student
+        gone, 422; the removal finds the card, 409), so no card is left for a student the member no longer has."""
+        from chalicelib.membership import service as membership_service
+        from chalicelib.membership.schemas import CounterCardSale
+
+        member_id, client = member
+        plan = ok(admin.post("/v1/membership/plans", ART_PACK), 201)["plan_id"]
+        desk = Staff(api, ["store_manager"], stores=("SH-001",))
+        sale = {"plan_id": plan, "store_id": "SH-001", "amount_fen": 432_000, "payment_method": "alipay"}
+        by_patch = {"content-type": "application/merge-patch+json"}
+
+        def edit(students):
+            read = client.get("/v1/me")
+            return client.patch("/v1/me", {"students": students}, headers={**by_patch, "if-match": read.headers["etag"]})
+
+        def remove_all_but(kept):
+            members_service.update(member_id, {"students": kept}, ANY_VERSION, own=True)
+
+        with clock.frozen(DAY1):
+            ming, hong = ok(edit([{"name": "小明"}, {"name": "小红"}]))["students"]
+            student_ids, raced = members_service.student_ids, []
+
+            def removed_meanwhile(member, record=None):  # after the sale read its student
+                found = student_ids(member, record)
+                if not raced:
+                    raced.append(remove_all_but([hong]))
+                return found
+
+            monkeypatch.setattr(members_service, "student_ids", removed_meanwhile)
+            late_sale = desk.post(f"/v1/members/{member_id}/cards",
+                                  {**sale, "order_id": "POS-1", "student_id": ming["student_id"]})  # fmt: skip
+            monkeypatch.setattr(members_service, "student_ids", student_ids)
+            students_cards = membership_service.students_cards
+
+            def sold_meanwhile(member):  # after the removal's checks read the cards
+                found = students_cards(member)
+                if len(raced) == 1:
+                    till = CounterCardSale(**sale, order_id="POS-2", student_id=hong["student_id"])
+                    raced.append(membership_service.sell_at_counter(member_id, till))
+                return found
+
+            monkeypatch.setattr(membership_service, "students_cards", sold_meanwhile)
+            late_removal = edit([])
+        refused(late_sale, 422, "validation-failed")
+        refused(late_removal, 409, "student-holds-card")
+        cards = ok(admin.get(f"/v1/members/{member_id}/cards"))["items"]
+        assert [card["student_id"] for card in cards] == [hong["student_id"]]  # the sale that came first
+        assert [s["student_id"] for s in ok(client.get("/v1/me"))["students"]] == [hong["student_id"]]
 
 
 class TestExtensions:
