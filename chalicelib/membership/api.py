@@ -17,6 +17,7 @@ from chalicelib.membership.schemas import (
     BenefitUse,
     BenefitUseAnswer,
     BenefitUsePage,
+    BenefitUseQuery,
     CancellationAnswer,
     CancellationQuery,
     CancellationQuote,
@@ -51,7 +52,6 @@ from chalicelib.shared.errors import (
     ValidationFailed,
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint
-from chalicelib.shared.pagination import PageQuery
 from chalicelib.shared.settings import get_settings
 from chalicelib.stores.service import require_known, require_theirs, store_exists
 from chalicelib.tiers import programmes
@@ -393,28 +393,32 @@ def quote_cancellation(ctx: RequestContext, member_id: str, card_id: str) -> Rep
 
 
 @endpoint("/v1/members/{member_id}/benefits/uses", "GET", summary="A member's use record (消课记录)",
-          tag="membership", access=READ, query=PageQuery, response=BenefitUsePage,
+          tag="membership", access=READ, query=BenefitUseQuery, response=BenefitUsePage,
           errors=(NotFound, InvalidCursor))  # fmt: skip
 def member_benefit_uses(ctx: RequestContext, member_id: str) -> Reply:
     """Every use of the member's counted benefits and every reversal, newest first: which benefit and card, when, at
-    which store, what for and who recorded it, so a disputed class can be answered and coaches and stores settled.
+    which store, what for and who recorded it, so a disputed class can be answered and coaches and stores settled;
+    `student_id` keeps one student's (学员) classes.
 
-    Errors: 404 for an unknown member, or another member's id from a member token."""
-    query: PageQuery = ctx.query
+    Errors: 404 for an unknown member, or another member's id from a member token; 400 for a cursor of another
+    member's or student's record."""
+    query: BenefitUseQuery = ctx.query
     member_id = reachable(ctx.caller, member_id)
     if members.status_of(member_id) is None:
         raise NotFound(f"No member {member_id!r}")
-    items, cursor = service.uses_page(member_id, query.limit, query.cursor, for_member=ctx.caller.is_member)
+    items, cursor = service.uses_page(member_id, query.limit, query.cursor, for_member=ctx.caller.is_member,
+                                      student_id=query.student_id)  # fmt: skip
     return Reply(BenefitUsePage.model_validate({"items": items, "next_cursor": cursor}))
 
 
 @endpoint("/v1/me/benefits/uses", "GET", summary="My use record (消课记录)", tag="me", access=MEMBER,
-          query=PageQuery, response=BenefitUsePage, errors=(InvalidCursor,))  # fmt: skip
+          query=BenefitUseQuery, response=BenefitUsePage, errors=(InvalidCursor,))  # fmt: skip
 def my_benefit_uses(ctx: RequestContext) -> Reply:
     """The member's uses of their counted benefits and their reversals, newest first (who recorded each is not
-    shown)."""
-    query: PageQuery = ctx.query
-    items, cursor = service.uses_page(ctx.caller.id, query.limit, query.cursor, for_member=True)
+    shown); `student_id` keeps one of their children's classes."""
+    query: BenefitUseQuery = ctx.query
+    items, cursor = service.uses_page(ctx.caller.id, query.limit, query.cursor, for_member=True,
+                                      student_id=query.student_id)  # fmt: skip
     return Reply(BenefitUsePage.model_validate({"items": items, "next_cursor": cursor}))
 
 

@@ -23,6 +23,7 @@ from chalicelib.shared.fields import (
     Trimmed,
 )  # fmt: skip
 from chalicelib.shared.http import FieldInvalid, Input, MergePatch, Schema
+from chalicelib.shared.pagination import PageQuery
 from chalicelib.wallet.schemas import TAKEN_BY
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
@@ -748,6 +749,16 @@ class BenefitUseRecord(Schema):
     at: str = Field(description=f"when it was recorded; {UTC_INSTANT}")
     recorded_by: str | None = Field(
         description="who recorded it (`staff:<id>`, a partner or the CLI); null for members"
+    )
+
+
+class BenefitUseQuery(PageQuery):
+    """A page of the use record, of one student's classes when asked."""
+
+    student_id: StudentId | None = Field(
+        default=None,
+        description="only the uses and reversals of this student's (学员) cards: a child's attendance (消课记录) "
+        "across their packs; absent: every use",
     )
 
 

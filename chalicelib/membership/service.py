@@ -1562,15 +1562,35 @@ def _use_entry(original: str) -> Entry | None:
     return None
 
 
+USES_READ = 100  # entries a read of a student's use record takes
+USES_READS = 5  # reads a page of one student's uses makes at most once it holds one (20 give up: an empty page)
+
+
 def uses_page(
-    member_id: str, limit: int, cursor: str | None, *, for_member: bool = False
+    member_id: str, limit: int, cursor: str | None, *, for_member: bool = False, student_id: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The member's counted-benefit uses and their reversals (消课记录), newest first: which benefit, when, at which
-    store, what for, and (for staff) who recorded it; a reversal names the use it took back."""
-    scope = f"benefit-uses|{member_id}"
+    store, what for, and (for staff) who recorded it; a reversal names the use it took back. With ``student_id``, only
+    that student's (a child's attendance across their packs: a parent of two reads each apart), a page empty only at
+    the record's end (or after a long stretch of their siblings')."""
+    scope = f"benefit-uses|{member_id}" + (f"|{student_id}" if student_id else "")
     position = decode_cursor(scope, cursor)
-    entries, after = ledger().page(member_id, USES, limit, position["seq"] if position else None, consistent=False)
-    return [_use_json(entry, for_member) for entry in entries], encode_cursor(scope, {"seq": after} if after else None)
+    after = position["seq"] if position else None
+    if student_id is None:
+        entries, after = ledger().page(member_id, USES, limit, after, consistent=False)
+        return [_use_json(e, for_member) for e in entries], encode_cursor(scope, {"seq": after} if after else None)
+    taken: list[Entry] = []
+    for reads in range(1, 4 * USES_READS + 1):
+        entries, after = ledger().page(member_id, USES, USES_READ, after, consistent=False)
+        for entry in entries:
+            if (entry.detail or {}).get("student_id") == student_id:
+                taken.append(entry)
+                if len(taken) == limit:
+                    after = entry.seq if entry is not entries[-1] or after is not None else None
+                    break
+        if after is None or len(taken) == limit or (taken and reads >= USES_READS):
+            break
+    return [_use_json(e, for_member) for e in taken], encode_cursor(scope, {"seq": after} if after else None)
 
 
 def _use_json(entry: Entry, for_member: bool) -> dict[str, Any]:

@@ -840,6 +840,13 @@ def test_a_parent_s_two_children_each_get_a_pack_at_the_desk_used_by_name_and_re
     expect(ming.locator("[data-test=benefit-remaining]")).to_have_text("23 / 24 次")
     expect(hong.locator("[data-test=benefit-remaining]")).to_have_text("24 / 24 次")  # each child's lessons apart
     console.shot("two-children-at-the-desk")
+    benefits.locator("[data-test=use-record-toggle]").click()  # each child's attendance (消课记录) apart
+    record = benefits.locator("[data-test=use-record]")
+    expect(record.locator("[data-test=use-student]")).to_have_text(["（学员 小明）"])
+    benefits.locator("[data-test=use-record-student]").get_by_text("小红").click()
+    expect(record).to_contain_text("还没有使用记录")
+    benefits.locator("[data-test=use-record-student]").get_by_text("小明").click()
+    expect(record.locator("[data-test=use-student]")).to_have_text(["（学员 小明）"])
     cards = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
     named = {s["student_id"]: s["name"] for s in site.api("GET", f"/v1/members/{member['member_id']}")["students"]}
     assert sorted(named[card["student_id"]] for card in cards) == ["小明", "小红"]
@@ -864,7 +871,21 @@ def test_a_parent_s_two_children_each_get_a_pack_at_the_desk_used_by_name_and_re
     gang = next(s["student_id"] for s in site.api("GET", f"/v1/members/{member['member_id']}")["students"]
                 if s["name"] == "小刚")  # fmt: skip
     assert gang in {card["student_id"] for card in site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]}
+    hongs = next(card for card in site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"]
+                 if named.get(card["student_id"]) == "小红")  # fmt: skip
+    for n in range(2):  # 小红 came twice
+        site.api(
+            "POST",
+            f"/v1/members/{member['member_id']}/benefits/art/uses",
+            {"use_id": f"hong-{n}-{secrets.token_hex(3)}", "store_id": "SH-001", "source_id": hongs["card_id"]},
+        )
     mine.goto(f"{site.base}/m/#/benefits")
     expect(
         mine.locator("[data-test=benefit]", has_text="小明").locator("[data-test=benefit-remaining]")
     ).to_contain_text("23")
+    expect(mine.locator("[data-test=use-entry]")).to_have_count(3)  # everyone's
+    mine.locator("[data-test=use-record-student]").get_by_role("tab", name="小红").click()
+    expect(mine.locator("[data-test=use-student]")).to_have_text(["· 小红", "· 小红"])
+    mine.locator("[data-test=use-record-student]").get_by_role("tab", name="小刚").click()
+    expect(mine.get_by_text("还没有使用记录")).to_be_visible()
+    mobile.shot("a-child-s-use-record")

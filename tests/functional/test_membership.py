@@ -3,6 +3,7 @@ tier, counted uses never beyond the quota, cancellations refunded by policy, and
 
 import json
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 
@@ -1297,6 +1298,53 @@ class TestStudents:
         assert [s["name"] for s in shown] == ["明*", "小*"]  # a child's name is personal data
         assert [s["student_id"] for s in ok(left)["students"]] == [hong["student_id"]]  # once the card is settled
 
+    def test_each_childs_use_record_is_read_apart_page_by_page(self, api, admin, member):
+        """A parent of two reads each child's attendance (消课记录) across their packs; a staff member the same."""
+        member_id, client = member
+        plan = ok(admin.post("/v1/membership/plans", ART_PACK), 201)["plan_id"]
+        desk = Staff(api, ["store_manager"], stores=("SH-001",))
+        read = client.get("/v1/me")
+        two = [{"name": "小明"}, {"name": "小红"}]
+        headers = {"content-type": "application/merge-patch+json", "if-match": read.headers["etag"]}
+        with clock.frozen(DAY1):
+            ming, hong = ok(client.patch("/v1/me", {"students": two}, headers=headers))["students"]
+            sale = {"plan_id": plan, "store_id": "SH-001", "amount_fen": 432_000, "payment_method": "alipay"}
+            cards = [ok(desk.post(f"/v1/members/{member_id}/cards", {**sale, "order_id": f"POS-{n}",
+                                                                     "student_id": child["student_id"]}), 201)
+                     for n, child in enumerate((ming, hong))]  # fmt: skip
+            uses = f"/v1/members/{member_id}/benefits/art/uses"
+            for n, card in enumerate([cards[0], cards[1], cards[0], cards[1], cards[1], cards[0]]):
+                ok(desk.post(uses, {"use_id": f"U-{n}", "store_id": "SH-001", "source_id": card["card_id"]}), 201)
+            ok(desk.call("DELETE", f"{uses}/U-1"))  # 小红's first class taken back
+
+        def asked(path, **query):
+            return f"{path}?{urlencode(query)}"
+
+        def every_page(reader, path, student):
+            items, cursor, sizes = [], None, []
+            while True:
+                page = ok(
+                    reader.get(asked(path, limit=2, student_id=student, **({"cursor": cursor} if cursor else {})))
+                )
+                items, cursor = items + page["items"], page["next_cursor"]
+                sizes.append(len(page["items"]))
+                if cursor is None:
+                    return items, sizes
+
+        for reader, path in ((client, "/v1/me/benefits/uses"), (desk, f"/v1/members/{member_id}/benefits/uses")):
+            mings, sizes = every_page(reader, path, ming["student_id"])
+            assert [(r["kind"], r["use_id"]) for r in mings] == [("use", "U-5"), ("use", "U-2"), ("use", "U-0")]
+            assert sizes == [2, 1]  # no empty page before the end
+            hongs, _ = every_page(reader, path, hong["student_id"])
+            assert [(r["kind"], r["use_id"]) for r in hongs] == [
+                ("reversal", "U-1"), ("use", "U-4"), ("use", "U-3"), ("use", "U-1")]  # fmt: skip
+            assert {r["student_id"] for r in mings + hongs} == {ming["student_id"], hong["student_id"]}
+            assert len(ok(reader.get(asked(path, limit=50)))["items"]) == 7  # every record, unasked
+            first = ok(reader.get(asked(path, limit=1, student_id=ming["student_id"])))
+            other = asked(path, limit=1, student_id=hong["student_id"], cursor=first["next_cursor"])
+            refused(reader.get(other), 400, "invalid-cursor")  # a cursor is its student's record's
+        refused(client.get(asked("/v1/me/benefits/uses", student_id="小明")), 422, "validation-failed")
+
     def test_a_sale_and_a_removal_of_its_student_racing_leave_no_card_naming_nobody(
         self, api, admin, member, monkeypatch
     ):  # fmt: skip
@@ -1313,7 +1361,9 @@ class TestStudents:
 
         def edit(students):
             read = client.get("/v1/me")
-            return client.patch("/v1/me", {"students": students}, headers={**by_patch, "if-match": read.headers["etag"]})
+            return client.patch(
+                "/v1/me", {"students": students}, headers={**by_patch, "if-match": read.headers["etag"]}
+            )
 
         def remove_all_but(kept):
             members_service.update(member_id, {"students": kept}, ANY_VERSION, own=True)

@@ -60,7 +60,7 @@ export const recordUse = (memberId, benefitId, useId, storeId = null, note = '',
 
 /** The member's use record (消课记录), newest first: `{items: [{kind, use_id, reason, note, store_id, at, recorded_by}],
  * next_cursor}`. */
-export const benefitUses = (memberId, cursor, limit = 20) => api.get(`/members/${path(memberId)}/benefits/uses`, { cursor, limit })
+export const benefitUses = (memberId, cursor, limit = 20, studentId) => api.get(`/members/${path(memberId)}/benefits/uses`, { cursor, limit, student_id: studentId })
 
 /** Take a recorded use back (the class was cancelled): it counts again while its period lasts. */
 export const reverseUse = (memberId, benefitId, useId) =>

@@ -25,5 +25,5 @@ export const cardHistory = (cardId) => api.get(`/me/cards/${path(cardId)}/histor
 export const benefits = () => api.get('/me/benefits')
 
 /** `GET /v1/me/benefits/uses`: the member's use record (消课记录), newest first: `{items: [{kind (use or reversal),
- * reason, note, store_id, at}], next_cursor}`. */
-export const uses = (cursor) => api.get('/me/benefits/uses', { cursor, limit: 20 })
+ * reason, note, store_id, student_id, at}], next_cursor}`; with `studentId`, that child's classes only. */
+export const uses = (cursor, studentId) => api.get('/me/benefits/uses', { cursor, limit: 20, student_id: studentId })
