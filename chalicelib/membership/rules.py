@@ -839,10 +839,13 @@ def allowance(benefit: PlanBenefit, usage: Usage | None, today: date, source: So
     A ``term`` quota also allows, at once, the quota of every term paid ahead (a 次卡 bought again before the last
     ran out gives its classes that day: a walkthrough's gym took ¥1,500 for ten classes usable only months later);
     the uses drawn from a later term count in it when it begins (``used`` then starts from them), and a term's own
-    unused classes end with it. An unlimited one (不限次) allows ``UNLIMITED``: its uses are only counted."""
+    unused classes end with it, the last term's with the card's grace. An unlimited one (不限次) allows ``UNLIMITED``:
+    its uses are only counted."""
     assert benefit.period is not None
     first, last = span_of(benefit.period, today, source.terms)
-    last = min(last, source.until) if source.until else last
+    final_term = benefit.period == "term" and not any(start > first for start, _ in source.terms)
+    if source.until:  # a card's last term runs to its grace's end, as its uses then count in it (a console said the
+        last = source.until if final_term else min(last, source.until)  # classes came back after a pack's end)
     if benefit.unlimited:
         return UNLIMITED, usage.used if usage is not None and usage.period == first else 0, last
     assert benefit.quota is not None

@@ -363,7 +363,11 @@ class TestBenefits:
                 ok(cashier.post(f"/v1/members/{member_id}/benefits/pt/uses", at_till), 201)
         with clock.frozen(bought + timedelta(days=15)):  # April: a new calendar quarter, the same term
             (pt,) = ok(client.get("/v1/me/benefits"))["items"][:1]
-            assert (pt["remaining"], pt["period"], pt["period_ends_on"]) == (0, "term", "2027-06-20")
+            assert (pt["remaining"], pt["period"], pt["period_ends_on"]) == (
+                0,
+                "term",
+                "2027-06-23",
+            )  # its grace counted in
             refused(cashier.post(f"/v1/members/{member_id}/benefits/pt/uses", {"use_id": "U-10", "store_id": "SH-001"}),
                     409,
                     "quota-exhausted")  # fmt: skip
