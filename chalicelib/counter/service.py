@@ -12,7 +12,7 @@ from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import Permission
 from chalicelib.ledger.registry import ledger
 from chalicelib.members import service as members
-from chalicelib.members.model import Status, mask_phone
+from chalicelib.members.model import Status, mask_name, mask_phone
 from chalicelib.membership import service as membership
 from chalicelib.points import rules as points_rules
 from chalicelib.points import service as points
@@ -30,11 +30,13 @@ COUPONS_SHOWN, COUPON_QUERIES = 20, 2  # the usable coupons the view lists, and 
 WALLET_ATTEMPTS = 3  # a sale judged again on its order's wallet payment, when a refund came in between (409 after)
 
 
-def serve(member_id: str, language: str, store_id: str | None = None) -> dict[str, Any]:
+def serve(member_id: str, language: str, store_id: str | None = None, *, students_named: bool = True) -> dict[str, Any]:
     """Who the member is (phone masked), their tier and benefits, points with the next expiry, stored value, up to
     ``COUPONS_SHOWN`` usable coupons, their paid cards and what applies now, the tier and the cards combined (a
     walkthrough's till read the earned tier's no discount for a member whose card gave 10% off and gold), at
-    ``store_id`` when said (a card of other stores gives no discount there). 404 for an unknown or erased member."""
+    ``store_id`` when said (a card of other stores gives no discount there). Their students' names whole when
+    ``students_named`` (a till choosing whose class or pack), else masked as profiles are. 404 for an unknown or
+    erased member."""
     member = members.get_member(member_id)
     if member.status is Status.ERASED:
         raise NotFound(f"No member {member_id!r}")
@@ -60,7 +62,8 @@ def serve(member_id: str, language: str, store_id: str | None = None) -> dict[st
                                     if not c.get("offered_until")],  # one offered to a friend waits for them
                     "more": more is not None},
         "cards": membership.cards_at_counter(holdings, member_id, today),
-        "students": [{"student_id": s["student_id"], "name": s["name"]} for s in member.students],
+        "students": [{"student_id": s["student_id"], "name": s["name"] if students_named else mask_name(s["name"])}
+                     for s in member.students],
         "effective": membership.effective_now(holdings, member_id, today, store_id),
     }  # fmt: skip
 

@@ -31,7 +31,7 @@ _EXACT = {
         "迁移的营销授权须有凭证：consented_at 与 consent_source（会员何时、在何处授权），或所授渠道各自的 "
         "consented_at_<渠道> 与 consent_source_<渠道>；没有凭证请留空 consents"
     ),
-    CONTROL_CHARACTERS_REFUSED: "不能含控制字符或文字方向控制符",
+    CONTROL_CHARACTERS_REFUSED: "不能含控制字符、换行符或文字方向控制符",
 }
 
 _PATTERN_BY_FIELD = {

@@ -184,6 +184,13 @@ def _returned(phone: str) -> bool:
     return marker is not None and (marker.expires_at is None or marker.expires_at > clock.now())
 
 
+def welcomed_before(member_id: str) -> bool:
+    """Whether the member joined with a phone an erased member had within ``LOYALTY_WELCOME_MEMORY_DAYS``: what is
+    given once per phone, not per membership (welcome gifts, a paid card's free trial), was given already."""
+    record = MemberRecord.find(member_id)
+    return bool(record and record.returning)
+
+
 def _welcomed(tx: Transaction, phone_hash: str) -> None:
     """Leave the marker that a phone was welcomed, for ``LOYALTY_WELCOME_MEMORY_DAYS``: its time is the month it ends
     in, not the moment, so it tells nothing of when, or whose, it was (a review: it matched the erasure's time)."""

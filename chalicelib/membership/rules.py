@@ -891,15 +891,20 @@ def card_source(card: Card, plan: Plan) -> Source:
     """The benefits a card gives, as a source: from its start to the end of its grace, over this cycle's terms. Its
     terms paid ahead give their quota at once when no cancellation could refund them unused in spite of that: the
     plan refunds nothing, or keeps back the value of what was used (a review: pro rata by days alone refunds a term
-    not begun in full, whose classes were used). A card bought for a student (学员) gives its counted benefits only,
-    the student's classes: its discount, points multiplier and tier floor would be the parent's, once per child (a
-    review: a stacking multiplier bought for five children named on the member pages multiplied the parent's points
-    64 times)."""
+    not begun in full, whose classes were used). A card bought for a student (学员) gives its counted benefits only
+    (``given_by``)."""
     ahead = plan.refund.kind == "none" or plan.refund.keeps_back_used
-    benefits = plan.benefits if card.student_id is None else tuple(b for b in plan.benefits if b.kind == "quota")
-    return Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on, benefits,
+    return Source(f"card:{card.card_id}", plan.name, card.started_on, card.grace_ends_on, given_by(card, plan),
                   card.paid_terms, card.cycle, draws_ahead=ahead, stores=plan.stores,
                   student_id=card.student_id)  # fmt: skip
+
+
+def given_by(card: Card, plan: Plan) -> tuple[PlanBenefit, ...]:
+    """The plan's benefits the card gives: all of them, or for a card bought for a student (学员) its counted ones
+    alone, the student's classes: its discount, points multiplier, tier floor and coupon packs would be the parent's,
+    once per child (a review: a stacking multiplier bought for five children multiplied the parent's points 64 times;
+    a probe: a monthly coupon pack came once a child)."""
+    return plan.benefits if card.student_id is None else tuple(b for b in plan.benefits if b.kind == "quota")
 
 
 def refunds_unused(card: Card, plan: Plan | None) -> bool:
@@ -1224,7 +1229,7 @@ def packs_due(card: Card, plan: Plan, today: date) -> list[tuple[PlanBenefit, da
     if not card.gives_benefits(today):
         return []
     owed = []
-    for benefit in plan.benefits:
+    for benefit in given_by(card, plan):
         if benefit.kind == "coupon_pack" and benefit.period is not None:
             first, _ = period_of(benefit.period, today)
             if f"{benefit.benefit_id}:{first.isoformat()}" not in card.packs:
@@ -1280,7 +1285,7 @@ def next_due(card: Card, plan: Plan | None, today: date) -> date | None:
         if (term_end := term_ending(card, today)) is not None:  # a term renewed ahead: its own classes' end told
             days.append(term_end - timedelta(days=TERM_REMINDER_DAYS))
     if plan is not None and card.gives_benefits(today):
-        for benefit in plan.benefits:
+        for benefit in given_by(card, plan):
             if benefit.kind == "coupon_pack" and benefit.period is not None:
                 first, last = period_of(benefit.period, today)
                 owed = f"{benefit.benefit_id}:{first.isoformat()}" not in card.packs

@@ -672,7 +672,8 @@ def buy_as_member(
 ) -> dict[str, Any]:  # fmt: skip
     """A member buying (or renewing) a card on the member pages, for themself or one of their students (学员): from
     their stored value, in the wallet's own payment (409 ``insufficient-balance`` when it holds less), or the plan's
-    free trial (once per member and plan); once per Idempotency-Key."""
+    free trial (once per member and plan, and not for a member who joined again with a closed membership's phone);
+    once per Idempotency-Key."""
     plan = plan_store.find(plan_id)
     content = {"member_id": member_id, "plan_id": plan_id, "pay_with": pay_with,
                **({"student_id": student_id} if student_id else {})}  # fmt: skip
@@ -684,6 +685,10 @@ def buy_as_member(
         paid = Paid(payment_id, "purchase", plan.price_fen, clock.now(), "wallet", student_id=student_id)
         claim = Claim.of(f"wallet-payment|{WALLET_PARTNER}|{payment_id}", content, conflict=PaymentConflict())
     held = _require_student(member_id, student_id, claim)
+    if pay_with == "trial" and members.welcomed_before(member_id) and ledger().replay(claim) is None:
+        raise CardNotRenewable(  # a probe closed its membership and joined again for a second free trial
+            "a free trial is once per phone: this phone's membership was closed and joined again", why="trial-used"
+        )
     _on_sale_or_held(member_id, plan, student_id)
     _sold_on_member_pages(plan, claim)
     return _buy(member_id, plan, paid, claim, joined_with_wallet=pay_with != "trial",

@@ -81,11 +81,12 @@ def holds_confidential(model: type[BaseModel]) -> bool:
     return False
 
 
-# C0 and C1 controls, and the direction overrides and isolates that make text read otherwise than it is stored
-_CONTROL_CHARACTER = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{DIRECTION_CONTROLS}]")
+# C0 and C1 controls, the line and paragraph separators (line breaks too: a probe's name broke a CSV and a script
+# apart), and the direction overrides and isolates that make text read otherwise than it is stored
+_CONTROL_CHARACTER = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{DIRECTION_CONTROLS}]")
 CONTROL_CHARACTERS_REFUSED = (
-    "may not hold control characters (U+0000-U+001F, U+007F-U+009F) or direction overrides (U+202A-U+202E, "
-    "U+2066-U+2069)"
+    "may not hold control characters (U+0000-U+001F, U+007F-U+009F), line or paragraph separators (U+2028, U+2029) "
+    "or direction overrides (U+202A-U+202E, U+2066-U+2069)"
 )
 
 

@@ -248,6 +248,21 @@ class TestCards:
         kinds = [e["payload"]["kind"] for e in published_envelopes() if e["type"] == "membership.card-paid"]
         assert kinds == ["trial", "purchase"]
 
+    def test_a_trial_is_once_per_phone_not_per_membership(self, api, plan_id):
+        """A probe took a trial, closed its membership and joined again with the same phone a minute later for a
+        second one (welcome gifts are once per phone already)."""
+        phone = "13900000077"
+        first, _ = member_token(phone)
+        taken = Member(api, first).post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "trial"},
+                                        headers={"idempotency-key": "trial-001"})  # fmt: skip
+        assert ok(taken, 201)["valid_until"]
+        assert api.call("DELETE", f"/v1/members/{first}").status == 204
+        again, _ = member_token(phone)
+        second = Member(api, again).post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "trial"},
+                                         headers={"idempotency-key": "trial-001"})  # fmt: skip
+        refused(second, 409, "card-not-renewable")
+        assert ok(Member(api, again).get("/v1/me/cards"))["items"] == []
+
 
 class TestBenefits:
     def test_a_code_records_one_use_of_a_benefit_and_another_benefit_may_be_used_on_it(
@@ -1291,6 +1306,8 @@ class TestStudents:
             renamed = edit(client, "/v1/me", [{**ming, "name": "小刚"}, hong])
             corrected = edit(admin, f"/v1/members/{member_id}", [{**ming, "name": "明明"}, hong])
             shown = ok(Staff(api, ["marketing"]).get(f"/v1/members/{member_id}"))["students"]
+            at_counter = [ok(who.get(f"/v1/members/{member_id}/counter"))["students"]
+                          for who in (Staff(api, ["marketing"]), Staff(api, ["finance"]), cashier)]  # fmt: skip
             ok(admin.post(f"/v1/members/{member_id}/cards/{cards[0]['card_id']}/cancellation",
                           {"cancel_id": "C-1", "reason": "转学"}))  # fmt: skip
             left = edit(client, "/v1/me", [hong])
@@ -1300,6 +1317,11 @@ class TestStudents:
         refused(renamed, 409, "student-holds-card")
         assert [s["name"] for s in ok(corrected)["students"]] == ["明明", "小红"]  # a store corrects it
         assert [s["name"] for s in shown] == ["明*", "小*"]  # a child's name is personal data
+        assert [[s["name"] for s in students] for students in at_counter] == [
+            ["明*", "小*"],
+            ["明*", "小*"],
+            ["明明", "小红"],
+        ]  # fmt: skip  whole to the till choosing whose class
         assert [s["student_id"] for s in ok(left)["students"]] == [hong["student_id"]]  # once the card is settled
 
     def test_each_childs_use_record_is_read_apart_page_by_page(self, api, admin, member):

@@ -37,7 +37,9 @@ def refused_fields(model, data):
     }
 
 
-@pytest.mark.parametrize("character", ["\x00", "\x07", "\t", "\n", "\r", "\x1b", "\x1f", "\x7f", "\x85", "\x9f"])
+@pytest.mark.parametrize(
+    "character", ["\x00", "\x07", "\t", "\n", "\r", "\x1b", "\x1f", "\x7f", "\x85", "\x9f", "\u2028", "\u2029"]
+)
 def test_every_control_character_is_refused_tab_and_line_breaks_included(character):
     assert refused_fields(Order, {"note": f"a{character}b"}) == {"note"}
 

@@ -609,6 +609,32 @@ def test_a_card_bought_for_a_student_stays_theirs_through_renewals_and_a_new_cyc
                                             amount_fen=3_000, paid_at="t", today=START).to_json()  # fmt: skip
 
 
+def test_a_card_bought_for_a_student_gives_their_classes_and_no_coupon_pack() -> None:
+    """A probe bought a plan with a monthly coupon pack for two children named on the member pages: four coupons a
+    month came to the parent, the pack once per child (a child's card gives its classes only)."""
+    pack = PlanBenefit("pack", "月券", "coupon_pack", period="month", template_id="ct_1", count=2)
+    classes = PlanBenefit("cls", "课", "quota", quota=5, period="term", value_fen=2_000)
+    plan = rules.Plan("kids", "学员课包带券", Term(months=3), 10_000, (classes, pack), refund=RefundPolicy("none"))
+    own, child = (
+        rules.extend(
+            None,
+            plan,
+            card_id="mc_a",
+            payment_id="p1",
+            kind="purchase",
+            amount_fen=10_000,
+            paid_at="t",
+            today=START,
+            student_id=student,
+        )
+        for student in (None, "st_0000000a")
+    )
+    assert rules.packs_due(own, plan, START) == [(pack, START)]
+    assert rules.packs_due(child, plan, START) == []
+    assert [b.benefit_id for b in rules.card_source(child, plan).benefits] == ["cls"]
+    assert rules.next_due(child, plan, START) != START  # nothing owed today, so not looked at for a pack
+
+
 def test_a_trial_s_classes_left_are_no_money_to_refund() -> None:
     """A walkthrough's lapsed free trial of a pack refunded by its classes texted "24次仍可到店申请退还"; its quote
     was 0."""
