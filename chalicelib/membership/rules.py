@@ -252,21 +252,38 @@ def prepaid_limits_passed(price_fen: int, benefits: Iterable[Counted], term: Ter
 
 
 def paid_ahead_passed(card: Card, plan: Plan, by_key: Mapping[str, Usage], today: date, *, max_price_fen: int,
-                      max_days: int, max_uses: int) -> list[str]:  # fmt: skip
+                      max_days: int, max_uses: int, used_value_fen: int = 0) -> list[str]:  # fmt: skip
     """What a card, as a payment leaves it, holds paid ahead past the chain's limits on fees charged ahead (a
     walkthrough's cashier sold one parent a 3-month pack four times over: a year and 96 classes paid ahead): its days
-    from today to its end, its term classes not yet taken, and its payments still running; each limit of 0 is none."""
+    from today to its end, its term classes not yet taken, and the money for what it has not yet given
+    (``unearned_fen``: a pack's classes used are given, so a parent renewing with two classes left is not refused
+    for the 22 taken); each limit of 0 is none."""
     passed = []
     if max_days and card.valid_until is not None and (card.valid_until - today).days + 1 > max_days:
         passed.append(f"its days would run {(card.valid_until - today).days + 1} days ahead, past {max_days}")
     left = sum(n for _, n, _ in term_uses_left(card, plan, by_key, today))
     if max_uses and left > max_uses:
         passed.append(f"it would hold {left} classes paid ahead, past {max_uses}")
-    running = sum(p.amount_fen - p.refunded_fen for p in card.payments
-                  if not p.settled and (p.last_day is None or p.last_day >= today))  # fmt: skip
+    running = unearned_fen(card, today, used_value_fen)
     if max_price_fen and running > max_price_fen:
         passed.append(f"it would hold {running / 100:,.2f} CNY paid ahead, past {max_price_fen / 100:,.2f}")
     return passed
+
+
+def unearned_fen(card: Card, today: date, used_value_fen: int) -> int:
+    """The money the card holds for what it has not given yet: a pack refunded by its uses, its price less its uses'
+    value (``owed_by_use``); a payment for days, its share of the days it gives after today (a lifetime card's, all
+    of it); nothing of payments settled or refunded."""
+    by_days = 0
+    for p in card.payments:
+        if p.settled or p.by_use or p.amount_fen <= p.refunded_fen:
+            continue
+        net = p.amount_fen - p.refunded_fen
+        if p.last_day is None:
+            by_days += net
+        elif days := p.given_days:
+            by_days += net * p.given_after(today) // days
+    return by_days + owed_by_use(card, used_value_fen)
 
 
 def classes_worth(benefits: Iterable[Counted], term: Term) -> int | None:

@@ -329,7 +329,7 @@ def _card_posting(
     settings = get_settings()
     passed = [] if kind == "trial" else rules.paid_ahead_passed(
         card, plan, holdings.state(member_id, USES).by_key, today, max_price_fen=settings.plan_max_price_fen,
-        max_days=settings.plan_max_term_days, max_uses=settings.plan_max_uses)  # fmt: skip
+        max_days=settings.plan_max_term_days, max_uses=settings.plan_max_uses, used_value_fen=used)  # fmt: skip
     if passed:  # a family's packs paid ahead together, not each payment alone (预收费上限)
         said = "; ".join(passed)
         raise PaymentNotApplicable("plan_id", f"the chain's limits on fees charged ahead (预收费上限): {said}")

@@ -1057,9 +1057,21 @@ def test_a_plan_past_the_chain_s_limits_on_fees_charged_ahead_is_refused_on_its_
                 "benefits": [{**pack["benefits"][0], "quota": 24}]}  # fmt: skip
         within = ok(api.post("/v1/membership/plans", fine), 201)
         with clock.frozen(DAY1):  # a family's packs paid ahead together (a walkthrough sold one four times over)
-            ok(paid(api, partner, member[0], within["plan_id"], "P-1", amount=432_000))
+            first = ok(paid(api, partner, member[0], within["plan_id"], "P-1", amount=432_000))
             again = refused(paid(api, partner, member[0], within["plan_id"], "P-2", amount=432_000), 422,
                             "payment-not-applicable")  # fmt: skip
+            # the money limit counts what is not yet given: a pack's classes taken are (a walkthrough's parent, two
+            # classes left, was refused a renewal for the 22 taken)
+            monkeypatch.setenv("LOYALTY_PLAN_MAX_TERM_DAYS", "0")
+            get_settings.cache_clear()
+            desk = Staff(api, ["store_manager"], stores=("SH-001",))
+            for n in range(22):
+                ok(desk.post(f"/v1/members/{member[0]}/benefits/en/uses", {"use_id": f"U-{n}", "store_id": "SH-001"}),
+                   201)  # fmt: skip
+                if n == 19:  # four left: 4 × ¥180 + ¥4,320 is past ¥5,000
+                    early = refused(paid(api, partner, member[0], within["plan_id"], "P-3", amount=432_000), 422,
+                                    "payment-not-applicable")  # fmt: skip
+            renewed = ok(paid(api, partner, member[0], within["plan_id"], "P-4", amount=432_000))  # ¥360 + ¥4,320
     finally:
         for name in ("PRICE_FEN", "TERM_DAYS", "USES"):
             monkeypatch.delenv(f"LOYALTY_PLAN_MAX_{name}")
@@ -1072,6 +1084,8 @@ def test_a_plan_past_the_chain_s_limits_on_fees_charged_ahead_is_refused_on_its_
     )  # 中文 on screens
     assert "its days would run 184 days ahead, past 92" in again["detail"]  # and 48 classes, ¥8,640: past ¥5,000
     assert "8,640.00 CNY paid ahead" in again["detail"]
+    assert "5,040.00 CNY paid ahead" in early["detail"]
+    assert renewed["valid_until"] > first["valid_until"]  # a term added
     ok(api.post("/v1/membership/plans", pack), 201)  # none by default
 
 
