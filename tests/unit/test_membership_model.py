@@ -609,6 +609,22 @@ def test_a_card_bought_for_a_student_stays_theirs_through_renewals_and_a_new_cyc
                                             amount_fen=3_000, paid_at="t", today=START).to_json()  # fmt: skip
 
 
+def test_what_a_card_has_not_given_yet_is_its_days_left_share_and_its_classes_left_value() -> None:
+    """预收费上限's money limit counts what is not given yet: a parent with two of 24 classes left was refused a
+    renewal for the 22 taken."""
+    plan = PLANS["ten-days"]  # 3,000 fen for 10 days
+    card = rules.extend(None, plan, card_id="mc_a", payment_id="p1", kind="purchase", amount_fen=3_000, paid_at="t",
+                        today=START)  # fmt: skip
+    assert rules.unearned_fen(card, START, 0) == 3_000 * 9 // 10  # today counts as given
+    assert rules.unearned_fen(card, START + timedelta(days=9), 0) == 0
+    pack = PLANS["class-pack"]  # 1,500 fen for ten classes of 150, refunded by their uses
+    bought = rules.extend(None, pack, card_id="mc_b", payment_id="p2", kind="purchase", amount_fen=1_500,
+                          paid_at="t", today=START, method="counter")  # fmt: skip
+    assert bought.payments[0].by_use
+    assert rules.unearned_fen(bought, START, 8 * 150) == 300  # two classes left, whatever its days
+    assert rules.unearned_fen(bought, START, 12 * 150) == 0  # never below nothing
+
+
 def test_a_card_bought_for_a_student_gives_their_classes_and_no_coupon_pack() -> None:
     """A probe bought a plan with a monthly coupon pack for two children named on the member pages: four coupons a
     month came to the parent, the pack once per child (a child's card gives its classes only)."""
