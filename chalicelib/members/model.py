@@ -182,12 +182,16 @@ personal data (name, phone, email, gender, birthday, addresses, city, region and
 the audit log outlives it, and tags, which may say more than they should) and are named only."""
 
 
-def with_student_ids(current: list[dict[str, Any]], given: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_student_ids(
+    current: list[dict[str, Any]], given: list[dict[str, Any]], now: str = "", by: str = "staff"
+) -> list[dict[str, Any]]:
     """The member's students (学员: the children a parent buys classes for) after an edit giving the whole list: a
     student keeps their id (``st_`` and 8 hex digits) when the edit names it, one of the member's, and what the edit
     leaves out (a birthday its reader was not shown; ``None`` clears it); a new one gets a fresh id, never one used
-    before (cards name students by id, so a student removed and another added are never confused). Names are the
-    member's personal data, sealed with theirs; nothing else stores them."""
+    before (cards name students by id, so a student removed and another added are never confused), and the guardian's
+    consent it was added with, stamped (``consent_at`` ``now``, ``consent_by`` ``member`` on their own pages, else
+    ``staff`` at a desk: PIPL art. 31, a child's data is kept with a guardian's consent). Names are the member's
+    personal data, sealed with theirs; nothing else stores them."""
     known = {student["student_id"] for student in current}
     unknown = sorted({s["student_id"] for s in given if s.get("student_id")} - known)
     if unknown:
@@ -195,9 +199,20 @@ def with_student_ids(current: list[dict[str, Any]], given: list[dict[str, Any]])
     ids = [s["student_id"] for s in given if s.get("student_id")]
     if len(ids) != len(set(ids)):
         raise RuleBroken("a student is named twice")
+    if any(not s.get("student_id") and not s.get("guardian_consent") for s in given):
+        raise RuleBroken("a new student is added with their guardian's consent (guardian_consent)")
     kept = {student["student_id"]: student for student in current}
-    merged = [{**kept.get(s.get("student_id") or "", {}), **s, "student_id": s.get("student_id") or new_student_id()}
-              for s in given]  # fmt: skip
+    consent = {"consent_at": now, "consent_by": by}
+    said = [{name: value for name, value in s.items() if name not in ("guardian_consent", *consent)} for s in given]
+    merged = [
+        {
+            **kept.get(s.get("student_id") or "", {}),
+            **s,
+            "student_id": s.get("student_id") or new_student_id(),
+            **({} if s.get("student_id") else consent),
+        }
+        for s in said
+    ]  # fmt: skip  a consent kept as given
     return [{name: value for name, value in s.items() if value is not None} for s in merged]
 
 
@@ -209,8 +224,9 @@ class RuleBroken(ValueError):
     """A change the rules refuse; the message says which rule."""
 
 
-def apply_changes(member: Member, changes: dict[str, Any], now: str) -> Member:
-    """The member after a staff edit. Erased members cannot be edited; erasure is its own operation.
+def apply_changes(member: Member, changes: dict[str, Any], now: str, by: str = "staff") -> Member:
+    """The member after an edit (``by`` staff, or the ``member`` themself). Erased members cannot be edited; erasure
+    is its own operation.
 
     Status moves only between active and frozen here. Consents are merged per channel, each stamped with
     the time it changed.
@@ -227,7 +243,7 @@ def apply_changes(member: Member, changes: dict[str, Any], now: str) -> Member:
         if name == "consents":
             updated.consents = merge_consents(member.consents, value, now)
         elif name == "students":
-            updated.students = with_student_ids(member.students, value)
+            updated.students = with_student_ids(member.students, value, now, by)
         else:
             setattr(updated, name, value)
         if getattr(updated, name) != getattr(member, name):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -122,24 +122,46 @@ STUDENTS = (
 )
 
 
+GUARDIAN_CONSENT = (
+    "true: the member (or, at a desk, staff for them) confirms being the student's guardian (监护人) and agrees to "
+    "their name and birthday being kept for their classes (PIPL art. 31: a child's data is processed with a guardian's "
+    "consent); required to add a student, stamped on them (`consent_at`, `consent_by`)"
+)
+
+
 class NewStudent(Input):
     """A child the member buys classes for (学员): personal data, sealed with the member's."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "陈小雨", "birthday": "2017-06-01"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "陈小雨", "birthday": "2017-06-01", "guardian_consent": True}]}
+    )
 
     name: Name = Field(description="the student's name (学员姓名)")
     birthday: Birthday | None = Field(default=None, description=f"the student's {BIRTHDAY}")
+    guardian_consent: bool = Field(default=False, description=GUARDIAN_CONSENT)
+
+    @model_validator(mode="after")
+    def _consented(self) -> Self:
+        if not self.guardian_consent and getattr(self, "student_id", None) is None:
+            raise PydanticCustomError(
+                "guardian_consent", "a new student is added with their guardian's consent (guardian_consent: true)"
+            )
+        return self
 
 
 class Student(NewStudent):
     """A student in an edit: with the `student_id` of one of the member's to keep them (and their cards; a birthday
-    left out is kept, `null` clears it), without one to add a student."""
+    left out is kept, `null` clears it), without one to add a student (with the guardian's consent)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"student_id": "st_3c26722e", "name": "陈小雨"}]})
 
     student_id: Annotated[str, StringConstraints(pattern=r"^st_[0-9a-f]{8}$")] | None = Field(
         default=None, description="the student's id (`st_…`); left out for a new student"
     )
+    consent_at: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        default=None, description="as read (a student read and sent back whole); ignored: the consent kept stays"
+    )
+    consent_by: Literal["member", "staff"] | None = Field(default=None, description="as read; ignored likewise")
 
 
 class StudentOut(Schema):
@@ -149,6 +171,14 @@ class StudentOut(Schema):
     name: str = Field(description="the student's name (学员姓名)")
     birthday: date | None = Field(
         default=None, description="date of birth, YYYY-MM-DD; null when not given or not shown"
+    )
+    consent_at: str | None = Field(
+        default=None,
+        description=f"when the guardian's consent was given as the student was added; {UTC_INSTANT}; null: added "
+        "before consents were kept",
+    )
+    consent_by: Literal["member", "staff"] | None = Field(
+        default=None, description="who recorded it: the `member` on their own pages, or `staff` at a desk"
     )
 
 

@@ -142,7 +142,8 @@ def _register(
         referrer_id=data.referrer_id, home_store_id=data.home_store_id, registered_at=registered_at,
         status=Status.ACTIVE, tier=DEFAULT_TIER, tags=sorted(set(data.tags)),
         consents=_stamped_consents(data, now), created_at=now, updated_at=now,
-        version=1, students=with_student_ids([], [s.model_dump(mode="json", exclude_none=True) for s in data.students]),
+        version=1, students=with_student_ids([], [s.model_dump(mode="json", exclude_none=True) for s in data.students],
+                                             now),
     )  # fmt: skip
     plain_key, wrapped = data_key or keyring().new_data_key()
     sealer = Sealer(member.member_id, plain_key)
@@ -651,7 +652,7 @@ def edit(tx: Transaction, member_id: str, changes: dict[str, Any], if_match: Exp
         errors = [{"field": f"consents.{channel}", "in": "body", "message": detail} for channel in granted]
         raise ValidationFailed(errors, detail)
     try:
-        updated = apply_changes(current, changes, clock.iso(clock.now()))
+        updated = apply_changes(current, changes, clock.iso(clock.now()), "member" if own else "staff")
     except RuleBroken as e:
         if current.status is Status.ERASED:
             raise MemberErased(str(e)) from None

@@ -788,9 +788,12 @@ def test_a_parent_s_two_children_each_get_a_pack_at_the_desk_used_by_name_and_re
     mine.locator("[data-test=profile-student-0] input").fill("小明")
     mine.locator("[data-test=profile-student-birthday-0] input").fill("2017-06-01")
     mine.locator("[data-test=profile-save]").click()
+    expect(mine.locator("[data-test=profile-error]")).to_have_text("请先勾选监护人同意")  # PIPL art. 31
+    mine.locator("[data-test=profile-guardian]").get_by_role("checkbox").click()
+    mine.locator("[data-test=profile-save]").click()
     mine.get_by_text("已保存").wait_for()
     (child,) = site.api("GET", f"/v1/members/{member['member_id']}")["students"]
-    assert (child["name"], child["birthday"]) == ("小明", "2017-06-01")
+    assert (child["name"], child["birthday"], child["consent_by"]) == ("小明", "2017-06-01", "member")
 
     page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))
     page.goto(f"{site.base}/console/#/members/{member['member_id']}")
@@ -800,6 +803,9 @@ def test_a_parent_s_two_children_each_get_a_pack_at_the_desk_used_by_name_and_re
     dialog.locator("[data-test=add-student]").click()
     dialog.locator("[data-test=student-name-1]").fill("小红")
     assert unlabelled_inputs(page) == []
+    dialog.locator("[data-test=save]").click()
+    expect(dialog.locator("[data-test=edit-students]")).to_contain_text("新增学员须经家长（监护人）同意")
+    dialog.locator("[data-test=guardian-consent]").click()
     console.shot("students-edited")
     dialog.locator("[data-test=save]").click()
     expect(page.locator("[data-test=member-students]")).to_have_text("小明、小红")

@@ -191,7 +191,7 @@ VALID_BODIES = {
     ("/v1/members/{member_id}/purchases", "POST"): {"order_id": "x", "store_id": "SH-001", "total_fen": 100,
                                                    "paid_fen": 100, "payment_method": "cash"},
     ("/v1/members/{member_id}/purchases/{order_id}/refunds", "POST"): {"amount_fen": 1},
-    ("/v1/members/{member_id}/students", "POST"): {"name": "小明"},
+    ("/v1/members/{member_id}/students", "POST"): {"name": "小明", "guardian_consent": True},
 }  # fmt: skip
 
 

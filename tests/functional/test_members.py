@@ -8,6 +8,7 @@ from pynamodb.connection.table import TableConnection
 from chalicelib.members import service
 from chalicelib.members.records import MemberRecord
 from chalicelib.members.repository import phone_key
+from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached
 from chalicelib.shared.unique import UniqueRecord
 from tests.conftest import item_counts, member_token, published_envelopes, token_for
@@ -205,12 +206,12 @@ class TestStudents:
     walkthrough: a second child's pack became a renewal of the first's)."""
 
     def test_students_are_added_kept_by_id_and_removed_by_an_edit_of_the_whole_list(self, api):
-        answer = register(api, students=[{"name": "小明", "birthday": "2016-03-09"}])
+        answer = register(api, students=[{"name": "小明", "birthday": "2016-03-09", "guardian_consent": True}])
         member, etag = answer.body, answer.headers["etag"]
         [ming] = member["students"]
         assert ming["student_id"].startswith("st_")
         assert ming["name"] == "小明"
-        both = edit(api, member["member_id"], {"students": [ming, {"name": "小红"}]}, etag)
+        both = edit(api, member["member_id"], {"students": [ming, {"name": "小红", "guardian_consent": True}]}, etag)
         assert both.status == 200
         assert [s["name"] for s in both.body["students"]] == ["小明", "小红"]
         assert both.body["students"][0] == ming  # kept by its id
@@ -218,15 +219,22 @@ class TestStudents:
         assert hong["student_id"] not in (ming["student_id"], None)
         renamed = edit(api, member["member_id"], {"students": [{**hong, "name": "小红红"}]}, both.headers["etag"])
         assert renamed.body["students"] == [{**hong, "name": "小红红"}]  # 小明 removed, 小红 renamed under her id
-        again = edit(api, member["member_id"], {"students": [{"name": "小明"}]}, renamed.headers["etag"])
+        again = edit(
+            api,
+            member["member_id"],
+            {"students": [{"name": "小明", "guardian_consent": True}]},
+            renamed.headers["etag"],
+        )
         assert again.body["students"][0]["student_id"] != ming["student_id"]  # an id is never given again
 
     @pytest.mark.parametrize("students", [
         [{"student_id": "st_00000000", "name": "小明"}],  # not one of the member's
-        [{"name": ""}], [{"name": "小明", "birthday": "2999-01-01"}], None, [{"name": "x"}] * 11,
+        [{"name": "小明"}], [{"name": "小明", "guardian_consent": False}],  # no guardian's consent (PIPL art. 31)
+        [{"name": "", "guardian_consent": True}], None, [{"name": "x", "guardian_consent": True}] * 11,
+        [{"name": "小明", "birthday": "2999-01-01", "guardian_consent": True}],
     ])  # fmt: skip
     def test_a_bad_list_is_422_and_changes_nothing(self, api, students):
-        answer = register(api, students=[{"name": "小明"}])
+        answer = register(api, students=[{"name": "小明", "guardian_consent": True}])
         refused = edit(api, answer.body["member_id"], {"students": students}, answer.headers["etag"])
         assert refused.status == 422, refused.body
         assert api.get(f"/v1/members/{answer.body['member_id']}").body == answer.body
@@ -235,12 +243,16 @@ class TestStudents:
         member_id, token = member_token("13911112222")
         me = api.as_(token)
         mine = me.get("/v1/me")
-        students = [{"name": "小明", "birthday": "2016-03-09"}, {"name": "小红"}]
-        changed = me.patch("/v1/me", {"students": students}, headers={**PATCH, "if-match": mine.headers["etag"]})
-        assert [(s["name"], s["birthday"]) for s in changed.body["students"]] == [
-            ("小明", "2016-03-09"),
-            ("小红", None),
+        students = [
+            {"name": "小明", "birthday": "2016-03-09", "guardian_consent": True},
+            {"name": "小红", "guardian_consent": True},
         ]
+        changed = me.patch("/v1/me", {"students": students}, headers={**PATCH, "if-match": mine.headers["etag"]})
+        assert [(s["name"], s["birthday"], s["consent_by"]) for s in changed.body["students"]] == [
+            ("小明", "2016-03-09", "member"),
+            ("小红", None, "member"),
+        ]  # the guardian's consent, given on their own pages, stamped
+        assert changed.body["students"][0]["consent_at"].startswith(clock.iso(clock.now())[:10])
         masked = api.get(f"/v1/members/{member_id}?masked=true").body
         assert [(s["name"], s["birthday"]) for s in masked["students"]] == [("小明", None), ("小红", None)]
 
@@ -248,22 +260,28 @@ class TestStudents:
         """A parent who joined online buys a child's pack at a campus (an education chain's walkthrough: no desk could
         name the child, the member being of no store)."""
         member = api.post("/v1/members", {"name": "线上家长", "phone": "13811112222",
-                                          "students": [{"name": "小明", "birthday": "2016-03-09"}]}).body  # fmt: skip
+                                          "students": [{"name": "小明", "birthday": "2016-03-09",
+                                                        "guardian_consent": True}]}).body  # fmt: skip
         desk = api.as_(token_for(["cashier"], stores=("SH-001",)))
         path = f"/v1/members/{member['member_id']}/students"
-        added = desk.post(path, {"name": "小红"}, headers={"idempotency-key": "add-hong-0001"})
-        again = desk.post(path, {"name": "小红"}, headers={"idempotency-key": "add-hong-0001"})
+        added = desk.post(
+            path, {"name": "小红", "guardian_consent": True}, headers={"idempotency-key": "add-hong-0001"}
+        )
+        again = desk.post(
+            path, {"name": "小红", "guardian_consent": True}, headers={"idempotency-key": "add-hong-0001"}
+        )
         assert (added.status, added.body["name"], again.body) == (201, "小红", added.body)
+        assert added.body["consent_by"] == "staff"  # the desk recorded the parent's consent
         students = api.get(f"/v1/members/{member['member_id']}").body["students"]
         assert [(s["name"], s["birthday"]) for s in students] == [("小明", "2016-03-09"), ("小红", None)]
         updated = [e["payload"] for e in published_envelopes() if e["type"] == "member.updated"]
         assert [u.get("students_added") for u in updated] == [[added.body["student_id"]]]  # audited, by id only
         assert "小红" not in json.dumps(updated, ensure_ascii=False)
         assert desk.post(path, {"name": ""}).status == 422
-        assert desk.post("/v1/members/mb_nobody/students", {"name": "小刚"}).status == 404
+        assert desk.post("/v1/members/mb_nobody/students", {"name": "小刚", "guardian_consent": True}).status == 404
 
     def test_erasure_forgets_them(self, api):
-        member = register(api, students=[{"name": "小明"}]).body
+        member = register(api, students=[{"name": "小明", "guardian_consent": True}]).body
         api.call("DELETE", f"/v1/members/{member['member_id']}")
         assert api.get(f"/v1/members/{member['member_id']}").body["students"] == []
         assert MemberRecord.get(member["member_id"]).students_sealed is None

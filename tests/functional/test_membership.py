@@ -1163,7 +1163,7 @@ class TestStudents:
         sale = {"plan_id": plan, "store_id": "SH-001", "amount_fen": 432_000, "payment_method": "alipay"}
         with clock.frozen(DAY1):
             profile = admin.get(f"/v1/members/{member_id}")
-            students = [{"name": "小明"}, {"name": "小红"}]
+            students = [{"name": "小明", "guardian_consent": True}, {"name": "小红", "guardian_consent": True}]
             edited = admin.patch(f"/v1/members/{member_id}", {"students": students},
                                headers={"content-type": "application/merge-patch+json",
                                         "if-match": profile.headers["etag"]})  # fmt: skip
@@ -1232,7 +1232,8 @@ class TestStudents:
         with clock.frozen(DAY1):
             ok(topped_up(api, partner, member_id, "T-1", 432_000))
             profile = admin.get(f"/v1/members/{member_id}")
-            edited = admin.patch(f"/v1/members/{member_id}", {"students": [{"name": "小明"}, {"name": "小红"}]},
+            two = [{"name": "小明", "guardian_consent": True}, {"name": "小红", "guardian_consent": True}]
+            edited = admin.patch(f"/v1/members/{member_id}", {"students": two},
                                  headers={"content-type": "application/merge-patch+json",
                                           "if-match": profile.headers["etag"]})  # fmt: skip
             ming, hong = (s["student_id"] for s in ok(edited)["students"])
@@ -1302,7 +1303,13 @@ class TestStudents:
             return who.patch(path, {"students": students}, headers={**patch, "if-match": read.headers["etag"]})
 
         with clock.frozen(DAY1):
-            ming, hong = ok(edit(admin, f"/v1/members/{member_id}", [{"name": "小明"}, {"name": "小红"}]))["students"]
+            ming, hong = ok(
+                edit(
+                    admin,
+                    f"/v1/members/{member_id}",
+                    [{"name": "小明", "guardian_consent": True}, {"name": "小红", "guardian_consent": True}],
+                )
+            )["students"]
             sale = {"plan_id": plan, "store_id": "SH-001", "amount_fen": 432_000, "payment_method": "alipay"}
             cards = [ok(desk.post(f"/v1/members/{member_id}/cards", {**sale, "order_id": f"POS-{n}",
                                                                      "student_id": child["student_id"]}), 201)
@@ -1344,7 +1351,7 @@ class TestStudents:
         plan = ok(admin.post("/v1/membership/plans", ART_PACK), 201)["plan_id"]
         desk = Staff(api, ["store_manager"], stores=("SH-001",))
         read = client.get("/v1/me")
-        two = [{"name": "小明"}, {"name": "小红"}]
+        two = [{"name": "小明", "guardian_consent": True}, {"name": "小红", "guardian_consent": True}]
         headers = {"content-type": "application/merge-patch+json", "if-match": read.headers["etag"]}
         with clock.frozen(DAY1):
             ming, hong = ok(client.patch("/v1/me", {"students": two}, headers=headers))["students"]
@@ -1409,7 +1416,9 @@ class TestStudents:
             members_service.update(member_id, {"students": kept}, ANY_VERSION, own=True)
 
         with clock.frozen(DAY1):
-            ming, hong = ok(edit([{"name": "小明"}, {"name": "小红"}]))["students"]
+            ming, hong = ok(
+                edit([{"name": "小明", "guardian_consent": True}, {"name": "小红", "guardian_consent": True}])
+            )["students"]
             student_ids, raced = members_service.student_ids, []
 
             def removed_meanwhile(member, record=None):  # after the sale read its student

@@ -42,7 +42,7 @@ def test_nothing_personal_is_stored_published_or_logged_in_the_clear(api, aws):
     try:
         body = {"name": "张三", "phone": "138 1234 5678", "email": "Zhang.San@example.com", "birthday": "1990-05-01",
                 "addresses": [{"city": "上海", "detail": "南京西路1号"}],
-                "students": [{"name": "欧阳小明", "birthday": "2016-03-09"}]}  # fmt: skip
+                "students": [{"name": "欧阳小明", "birthday": "2016-03-09", "guardian_consent": True}]}  # fmt: skip
         member = api.post("/v1/members", body, headers={"idempotency-key": "pii-test-0001"}).body
         api.post("/v1/members", body, headers={"idempotency-key": "pii-test-0001"})  # a replay
         api.post("/v1/members", body)  # refused: the phone is taken

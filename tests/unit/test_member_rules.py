@@ -82,15 +82,19 @@ def test_students_keep_their_ids_new_ones_get_fresh_ids_and_strangers_are_refuse
     """学员: an edit gives the whole list; a student named by id keeps it (their cards name it), one without gets an id
     never given before, an id not the member's or named twice is refused."""
     ming = {"student_id": "st_0000000a", "name": "小明"}
-    after = with_student_ids([ming], [{**ming, "name": "小明明"}, {"name": "小红"}])
+    now = "2026-12-05T08:00:00Z"
+    after = with_student_ids([ming], [{**ming, "name": "小明明"}, {"name": "小红", "guardian_consent": True}], now,
+                             "member")  # fmt: skip
     assert after[0] == {"student_id": "st_0000000a", "name": "小明明"}
-    assert after[1]["name"] == "小红"
+    assert (after[1]["name"], after[1]["consent_at"], after[1]["consent_by"]) == ("小红", now, "member")
+    forged = with_student_ids(after, [{**after[1], "consent_at": "2020-01-01T00:00:00Z", "consent_by": "staff"}])
+    assert (forged[0]["consent_at"], forged[0]["consent_by"]) == (now, "member")  # the consent kept as given
     assert after[1]["student_id"] != ming["student_id"]
     assert re.fullmatch(r"st_[0-9a-f]{8}", after[1]["student_id"])
     dated = {**ming, "birthday": "2016-03-09"}
     assert with_student_ids([dated], [{"student_id": "st_0000000a", "name": "明"}])[0]["birthday"] == "2016-03-09"
     assert "birthday" not in with_student_ids([dated], [{**ming, "birthday": None}])[0]  # kept unless cleared
-    for given in ([{"student_id": "st_0000000b", "name": "x"}], [ming, ming]):
+    for given in ([{"student_id": "st_0000000b", "name": "x"}], [ming, ming], [{"name": "小刚"}]):  # no consent
         with pytest.raises(RuleBroken):
             with_student_ids([ming], given)
 

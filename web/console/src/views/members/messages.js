@@ -1,6 +1,7 @@
 export default {
   'zh-CN': {
     members: {
+      guardianConsent: '家长（监护人）已同意登记新增学员的姓名和生日', guardianConsentMissing: '新增学员须经家长（监护人）同意：请勾选确认',
       students: '学员', studentsHint: '会员为其购买课程的孩子（一家长多孩：每位学员的课时卡各自一张）', addStudent: '添加学员', studentName: '学员姓名', studentBirthday: '出生日期',
       removeStudent: '移除', studentNameMissing: '请填写学员姓名', studentHoldsCard: '该学员仍有使用中或可退款的课时卡：请先在「会员卡与权益」办理退卡，再移除',
       reveal: '显示完整资料', tags: '标签', tagsHint: '输入后回车添加，如 VIP、老客', phoneTakenEdit: '该手机号已属于另一位会员',
@@ -36,6 +37,7 @@ export default {
   },
   en: {
     members: {
+      guardianConsent: "The parent (guardian) agreed to the new students' names and birthdays being kept", guardianConsentMissing: "A new student needs the guardian's consent: tick it",
       students: 'Students', studentsHint: 'Children the member buys classes for (each child\'s pack is a card of its own)', addStudent: 'Add a student', studentName: 'Student\'s name', studentBirthday: 'Date of birth',
       removeStudent: 'Remove', studentNameMissing: 'Give the student\'s name', studentHoldsCard: 'This student still holds a running or refundable class pack: cancel it under Cards and benefits first',
       reveal: 'Show in full', tags: 'Tags', tagsHint: 'Type one and press Enter, e.g. VIP', phoneTakenEdit: 'This phone belongs to another member',
