@@ -235,13 +235,18 @@ def reward_profile(member_id: str, alongside: Transaction | None = None) -> dict
 def give_birthday_gift(member_id: str, on: date, alongside: Transaction | None = None) -> dict[str, Any] | None:
     """The birthday gift of ``on``'s year, if ``on`` falls in the month of the member's birthday on record: once a
     member and year (the event id is the year), and not at all if a partner's birthday report came first, nor in the
-    year a member joined with a phone an erased member had (given to that membership: a review)."""
+    year a member joined with a phone an erased member had (given to that membership: a review), nor in the month a
+    member was imported in (the old system gave that one: a retail chain's walkthrough imported a member born that
+    month and gave them a second)."""
     member = _member(member_id)
     if not _born_in(member, on.month):
         return None
     if member.returning and member.registered_at[:4] == str(on.year):
         return None
     tz = get_settings().tz
+    imported_on = clock.business_date(datetime.fromisoformat(member.created_at), tz)
+    if str(member.source) == "import" and (imported_on.year, imported_on.month) == (on.year, on.month):
+        return None
     now = clock.now()
     occurred_at = now if clock.business_date(now, tz) == on else datetime.combine(on, time(12), tz)
     return award(member_id, "birthday", source="birthday", event_id=f"{member_id}:{on.year}", occurred_at=occurred_at,

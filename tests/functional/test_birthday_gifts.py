@@ -420,3 +420,21 @@ def cancel_cards(api, members):
                                {"cancel_id": f"C-{n}", "reason": "不想要了"})  # fmt: skip
         assert cancelled.status == 200, cancelled.body
     return admin
+
+
+def test_a_member_imported_in_their_birthday_month_gets_the_gift_from_their_next_one(api):
+    """A retail chain's walkthrough imported a member born in the month it went live: the first run gave them a second
+    gift that month (the old system had given it). One imported the month before gets it in their month."""
+    publish(api, activities={"birthday": {"points": 100, "per_month": 1}})
+
+    def imported(phone, on):
+        with clock.frozen(datetime.combine(on, datetime.min.time(), TZ) + timedelta(hours=10)):
+            created = MemberCreate(name="老会员", phone=phone, birthday=date(1990, 6, 18), source="import")
+            return members.register(created)[0]
+
+    live = imported("13900000041", date(2027, 6, 5))
+    before = imported("13900000042", date(2027, 5, 20))
+    run_on(date(2027, 6, 5), hour=1)
+    assert (gifts(live), gifts(before)) == ([], [(100, "生日奖励")])
+    run_on(date(2028, 6, 1))
+    assert gifts(live) == [(100, "生日奖励")]  # from their next birthday month on
