@@ -93,11 +93,12 @@ def registration_gift(tx: Transaction, event: Event) -> None:
 
 @consumer("coupon-upgrade-gift", queue="coupons", types=["tier.changed"], batched=True)
 def upgrade_gift(tx: Transaction, event: Event) -> None:
-    """The new tier's exclusive coupons (the programme's `exclusive_coupons`, naming templates), once per change
-    upward. A refund that undid upgrades (``undoes``) takes back what they gave: their coupons still usable are
-    voided (a used one stays used), and each undone upgrade is remembered, so its gift is not issued after the
-    refund, whatever order the two events come in (``_take_back``). A refund would otherwise let a member buy,
-    take the tier's coupons, return the goods and do it again."""
+    """The new tier's exclusive coupons (the programme's `exclusive_coupons`, naming templates), once per upgrade
+    (a member's own: not an opening tier brought over, a new programme's move, nor a staff override). A refund that
+    undid upgrades (``undoes``) takes back what they gave: their coupons still usable are voided (a used one stays
+    used), and each undone upgrade is remembered, so its gift is not issued after the refund, whatever order the two
+    events come in (``_take_back``). A refund would otherwise let a member buy, take the tier's coupons, return the
+    goods and do it again."""
     payload = event.payload
     member_id = str(payload["member_id"])
     if payload.get("reason") == "refund":
@@ -112,6 +113,8 @@ def upgrade_gift(tx: Transaction, event: Event) -> None:
         if birthday := payload.get("birthday"):  # and a birthday gift's coupons for the tier the refund took away
             _birthday_taken_back(member_id, birthday, event.occurred_at)
         return
+    if payload.get("reason") != "upgrade":  # an opening tier, a new programme, an override: nobody upgraded (a
+        return  # retail chain's walkthrough: every migrated gold member, and one a new programme moved down, got one)
     change_id = str(payload["change_id"])
     templates = service.upgrade_gifts(str(payload["tier"]), payload.get("previous"))
     void = functools.partial(service.void_upgrade_coupons, member_id, change_id, templates)

@@ -39,7 +39,9 @@ def _points_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 
 def _points_expired(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    return [Notice(p["member_id"], "points-expired", str(p["seq"]), {"points": abs(int(p["points"]))})]
+    """Points that expired, and what is left (a walkthrough's member read the loss alone)."""
+    variables = {"points": abs(int(p["points"])), "balance": max(0, int(p.get("balance_after") or 0))}
+    return [Notice(p["member_id"], "points-expired", str(p["seq"]), variables)]
 
 
 def _tier_names(p: Payload) -> dict[str, Any]:
@@ -48,20 +50,40 @@ def _tier_names(p: Payload) -> dict[str, Any]:
 
 
 def _tier_changed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    """A move up or down, or a refund undoing the upgrade its purchase caused (with the gift points taken back)."""
-    kind = {"upgrade": "tier-upgraded", "downgrade": "tier-downgraded", "refund": "tier-refunded"}.get(
-        p.get("reason", "")
-    )
-    taken = int(p.get("gift_points") or 0) if p.get("reason") == "refund" else 0
+    """A move up (with its gift points) or down (from which tier), a refund undoing the upgrade its purchase caused
+    (with the gift points taken back), or a new programme moving the member (a walkthrough's member lost diamond to a
+    new programme in silence). An opening tier of a migrated member or a staff override says nothing."""
+    reason = p.get("reason", "")
+    kind = {"upgrade": "tier-upgraded", "downgrade": "tier-downgraded", "refund": "tier-refunded",
+            "programme": "tier-adjusted"}.get(reason)  # fmt: skip
+    points = int(p.get("gift_points") or 0)
+    taken, given = (points, 0) if reason == "refund" else (0, points if reason == "upgrade" else 0)
     variables = {**_tier_names(p), "previous": p.get("previous"),
+                 "previous_tier": p.get("previous_name_zh") or p.get("previous"),
+                 "previous_tier_en": p.get("previous_name_en") or p.get("previous"),
+                 "gift": f"升级礼{given}积分已到账。" if given else "",
+                 "gift_en": f" Your {given} upgrade gift points have arrived." if given else "",
                  "gift_taken": f"，升级礼{taken}积分已扣回" if taken else "",
                  "gift_taken_en": f"; its {taken} gift points were taken back" if taken else ""}  # fmt: skip
     return [Notice(p["member_id"], kind, p["change_id"], variables)] if kind else []
 
 
 def _downgrade_warning(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    variables = {**_tier_names(p), "review_on": p["review_on"]}
-    occurrence = f"{p['tier']}@{p['review_on']}"
+    """The review ahead: the day it is reviewed (after its grace), the tier's last valid day, and what keeping it
+    still needs (a walkthrough read the period's end as the review's day, and no amount)."""
+    missing, spend = int(p.get("missing") or 0), p.get("metric") == "paid_fen"
+    until = p.get("valid_until") or p["review_on"]
+    if not missing:
+        need, need_en = "达到保级条件即可保留", "meet its conditions to keep it"
+    elif spend:
+        need, need_en = (
+            f"有效期内再消费{yuan(missing)}元即可保级",
+            f"spend {yuan(missing)} CNY more before then to keep it",
+        )
+    else:
+        need, need_en = f"有效期内再获得{missing}成长值即可保级", f"earn {missing} more growth before then to keep it"
+    variables = {**_tier_names(p), "review_on": p["review_on"], "valid_until": until, "need": need, "need_en": need_en}
+    occurrence = f"{p['tier']}@{until}"  # once per period, as before the review's day was said
     return [Notice(p["member_id"], "tier-downgrade-warning", occurrence, variables, _end_of(p["review_on"], tz))]
 
 

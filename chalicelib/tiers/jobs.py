@@ -75,8 +75,10 @@ def review_verdict(programme: Programme, standing: Standing, metrics: Metrics, t
         return Verdict(judged, change)
     warn_from = standing.valid_until - timedelta(days=programme.warning_days)
     if standing.warned_for != standing.valid_until and today >= warn_from:
-        warn = warning_due(programme, standing, metrics.value(programme, today), today)
-        return Verdict(warned(standing), warn=warn)  # checked for this period, warned or not
+        value = metrics.value(programme, today)
+        warn = warning_due(programme, standing, value, today)
+        missing = max(0, programme.tiers[programme.rank(standing.tier)].retain_at - value)
+        return Verdict(warned(standing), warn=warn, missing=missing)  # checked for this period, warned or not
     return Verdict(standing)
 
 

@@ -323,17 +323,21 @@ def _changed_event(
 ) -> Event:  # fmt: skip
     """``tier.changed``; a refund's names the upgrades it undid (``undoes``), whose gifts go back with them, and the
     birthday coupons of the tier it took from a birthday gift (``birthday``: its year and templates)."""
+    was = _names(programme, change.previous)
     return new_event("tier.changed", f"member/{member_id}", {
         "member_id": member_id, "change_id": change_id, "tier": change.tier, "previous": change.previous,
         "reason": change.reason, "gift_points": change.gift_points, "programme_version": programme.version,
+        "previous_name_zh": was["tier_name_zh"], "previous_name_en": was["tier_name_en"],
         **_names(programme, change.tier), **({"undoes": undoes} if change.reason == "refund" else {}),
         **({"birthday": birthday} if birthday else {}),
     })  # fmt: skip
 
 
 def _names(programme: Programme, code: str) -> dict[str, str]:
-    """A tier's names, for the messages an event gives (a code is no word for a member)."""
-    tier = programme.tier(code) if programme.knows(code) else None
+    """A tier's names, for the messages an event gives (a code is no word for a member): the programme's, else the
+    latest earlier programme's that had it (a tier a new programme dropped), else its code."""
+    known = [programme, *(v.programme for v in reversed(programmes.versions()))]
+    tier = next((p.tier(code) for p in known if p.knows(code)), None)
     return {"tier_name_zh": tier.name_zh if tier else code, "tier_name_en": tier.name_en if tier else code}
 
 
@@ -414,6 +418,7 @@ class Verdict:
     standing: Standing
     change: Change | None = None
     warn: bool = False
+    missing: int = 0  # with a warning: what retaining the tier still needs, in the programme's metric (fen, growth)
     note: str | None = None  # a staff reason, kept in the history
     announce: Event | None = None  # the staff action itself (so it is audited even when the tier stays)
     programme: Programme | None = None  # the programme it was judged by (set when it is written)
@@ -462,11 +467,24 @@ def _verdict_events(member_id: str, found: list[Verdict]) -> list[Event]:
     if verdict.announce is not None:
         events.append(verdict.announce)
     if verdict.warn:
-        standing = verdict.standing
-        events.append(new_event("tier.downgrade-warning", f"member/{member_id}", {
-            "member_id": member_id, "tier": standing.tier, "review_on": str(standing.valid_until),
-            "programme_version": verdict.programme.version, **_names(verdict.programme, standing.tier),
-        }))  # fmt: skip
+        standing, programme = verdict.standing, verdict.programme
+        assert standing.valid_until is not None  # only a tier with an end is warned of its review
+        events.append(
+            new_event(
+                "tier.downgrade-warning",
+                f"member/{member_id}",
+                {
+                    "member_id": member_id,
+                    "tier": standing.tier,
+                    "valid_until": str(standing.valid_until),
+                    "review_on": str(standing.valid_until + timedelta(days=programme.grace_days + 1)),
+                    "metric": programme.metric,
+                    "missing": verdict.missing,
+                    "programme_version": programme.version,
+                    **_names(programme, standing.tier),
+                },
+            )
+        )  # fmt: skip  the review's day, as the tier page says it (a walkthrough's text said the period's end)
     return events
 
 

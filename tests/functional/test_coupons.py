@@ -740,7 +740,8 @@ def tier_changed(member_id, change_id, tier, previous, **more):
     """A ``tier.changed`` event of ``member_id``'s, handed to the upgrade gift's consumer by the caller."""
     from chalicelib.shared.events import new_event
 
-    payload = {"member_id": member_id, "change_id": change_id, "tier": tier, "previous": previous, **more}
+    payload = {"member_id": member_id, "change_id": change_id, "tier": tier, "previous": previous, "reason": "upgrade",
+               **more}  # fmt: skip
     return new_event("tier.changed", f"member/{member_id}", payload)
 
 
@@ -754,7 +755,11 @@ def gift_handled(event):
 def test_reaching_a_tier_gives_its_exclusive_coupons_once_and_a_move_down_gives_none(api, member, diamond_gift):
     gift_handled(tier_changed(member, "tc_1", "diamond", "silver"))
     gift_handled(tier_changed(member, "tc_1", "diamond", "silver"))  # the same change delivered again
-    gift_handled(tier_changed(member, "tc_2", "silver", "diamond"))  # down: nothing
+    gift_handled(tier_changed(member, "tc_2", "silver", "diamond", reason="downgrade"))  # down: nothing
+    # nobody upgraded (a retail chain's walkthrough): a migrated member's opening tier, a new programme's move, an
+    # override by staff
+    for n, reason in enumerate(("opening", "programme", "override")):
+        gift_handled(tier_changed(member, f"tc_{n + 3}", "diamond", "normal", reason=reason))
     given = api.get(f"/v1/members/{member}/coupons").body["items"]
     assert [(c["template_id"], c["source_kind"]) for c in given] == [(diamond_gift, "tier-upgrade")]
 

@@ -702,7 +702,7 @@ TRIGGERS = [
             "reason": "过期",
         },
         "points-expired",
-        "您有40积分已过期。",
+        "您有40积分已过期，当前可用积分0。",  # what is left said (a retail chain's walkthrough)
     ),
     (
         "tier.changed",
@@ -711,13 +711,13 @@ TRIGGERS = [
             "tier": "gold",
             "previous": "silver",
             "reason": "upgrade",
-            "gift_points": 0,
+            "gift_points": 200,
             "programme_version": 1,
             "tier_name_zh": "黄金会员",
             "tier_name_en": "Gold",
         },
         "tier-upgraded",
-        "恭喜您升级为黄金会员！",
+        "恭喜您升级为黄金会员！升级礼200积分已到账。",  # its gift said (a retail chain's walkthrough)
     ),
     (
         "tier.changed",
@@ -730,7 +730,22 @@ TRIGGERS = [
             "programme_version": 1,
         },
         "tier-downgraded",
-        "您的会员等级已调整为silver。",
+        "您的会员等级已由gold调整为silver。",
+    ),
+    (
+        "tier.changed",  # a new programme moved the member (a retail chain's walkthrough: silent)
+        {
+            "change_id": "tc-6",
+            "tier": "gold",
+            "previous": "diamond",
+            "reason": "programme",
+            "gift_points": 0,
+            "programme_version": 2,
+            "tier_name_zh": "黄金会员",
+            "previous_name_zh": "钻石会员",
+        },
+        "tier-adjusted",
+        "因会员等级体系调整，您的会员等级已由钻石会员调整为黄金会员。",
     ),
     (
         "tier.changed",  # a refund undid the upgrade it caused: found by a member's walkthrough, nothing was said
@@ -756,9 +771,16 @@ TRIGGERS = [
     ),
     (
         "tier.downgrade-warning",
-        {"tier": "gold", "review_on": "2026-12-31", "programme_version": 1},
+        {
+            "tier": "gold",
+            "valid_until": "2026-12-31",
+            "review_on": "2027-01-16",
+            "metric": "paid_fen",
+            "missing": 120_000,
+            "programme_version": 1,
+        },
         "tier-downgrade-warning",
-        "您的gold等级将于2026年12月31日复核",
+        "您的gold等级有效期至2026年12月31日，有效期内再消费1200.00元即可保级，将于2027年1月16日复核。",
     ),
     (
         "coupon.issued",

@@ -53,6 +53,7 @@ def test_a_purchase_that_crosses_a_threshold_upgrades_at_once_with_its_gift_exac
     assert changed["payload"] | {"change_id": None} == {
         "member_id": member_id, "change_id": None, "tier": "silver", "previous": "normal", "reason": "upgrade",
         "gift_points": 100, "programme_version": 0, "tier_name_zh": "白银会员", "tier_name_en": "Silver",
+        "previous_name_zh": "普通会员", "previous_name_en": "Member",
     }  # fmt: skip
     mine = api.as_(token).get("/v1/me/tier").body
     assert (mine["tier"]["code"], mine["tier"]["name_zh"], mine["valid_until"]) == ("silver", "白银会员", "2027-12-31")
@@ -316,6 +317,14 @@ def test_the_nightly_job_warns_then_downgrades_after_grace_and_a_rerun_changes_n
         report = run_job(jobs.recalculate_tiers, date(2027, 12, 1))
     assert report.tallies == {"warned": 1, "checked": 1}  # the second member's 2027 spend keeps gold
     assert [e["payload"]["member_id"] for e in events("tier.downgrade-warning")] == [gold]
+    (warning,) = events("tier.downgrade-warning")  # the review's day as it comes, and what keeping gold needs
+    said = {key: warning["payload"][key] for key in ("valid_until", "review_on", "metric", "missing")}
+    assert said == {
+        "valid_until": "2027-12-31",
+        "review_on": "2028-01-16",
+        "metric": "paid_fen",
+        "missing": 2_500 * CNY,
+    }
     with clock.frozen(datetime(2028, 1, 15, 1, tzinfo=TZ)):
         assert run_job(jobs.recalculate_tiers, date(2028, 1, 15)).tallies.get("changed", 0) == 0  # grace
     with clock.frozen(datetime(2028, 1, 16, 1, tzinfo=TZ)):
