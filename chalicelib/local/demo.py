@@ -60,8 +60,9 @@ COUPON_TEMPLATES = {  # name -> template: a claimable welcome coupon, and a perc
 }  # fmt: skip
 CLAIMERS = (0, 2, 4, 6, 9, 13, 18, 22, 30)  # members who claim the welcome coupon the day they join
 GIFTED = (0, 5, 12, 21)  # members marketing gives the 9折 coupon (the big spenders, and the demo member)
-EARN_RULES = {  # a point a yuan; a check-in, a review and a share earn a little, once a day
+EARN_RULES = {  # a point a yuan (none on gift cards); a check-in, a review and a share earn a little, once a day
     "base_rate": 1,
+    "excluded_categories": ["gift-card"],
     "activities": {"checkin": {"points": 5, "per_day": 1}, "review": {"points": 20, "per_day": 1},
                    "share": {"points": 10, "per_day": 1}},
 }  # fmt: skip

@@ -897,3 +897,36 @@ def test_a_store_manager_freezes_their_member_after_confirming_and_is_offered_no
     page.get_by_role("button", name="确定").click()
     expect(page.locator("[data-test=freeze]")).to_contain_text("解冻")
     assert site.api("GET", f"/v1/members/{ours['member_id']}")["status"] == "frozen"
+
+
+def test_a_sale_at_the_till_is_recorded_by_the_lines_typed_and_a_gift_card_earns_nothing(
+    site: Site, console: Screens
+) -> None:
+    """A retail chain's walkthrough typed a 礼品卡 line at the till's coupons and recorded ¥800: the sale went as one
+    line and earned 800 points, though the earn rules leave gift cards out."""
+    member = new_member(site, "买礼品卡的会员")
+    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_role("button", name="搜索").click()
+    cards = page.locator("[data-test=counter-coupons]")
+    for n, (sku, category, amount) in enumerate((("GC-500", "gift-card", "500"), ("TOP-01", "tops", "300")), 1):
+        cards.locator("[data-test=coupon-add-item]").click()
+        cards.get_by_label(f"商品编码 {n}").fill(sku)
+        cards.get_by_label(f"品类 {n}").fill(category)
+        cards.get_by_label(f"金额（元） {n}").fill(amount)
+    sale = page.locator("[data-test=counter-purchase]")
+    expect(sale.locator("[data-test=sale-lines]")).to_contain_text("按 2 行商品明细记账")
+    expect(sale.get_by_label("订单原价（元）")).to_have_value("800.00")
+    sale.get_by_label("订单原价（元）").fill("900")  # a total the lines do not make: said, nothing recorded
+    sale.get_by_label("实付金额（元）").fill("800")
+    sale.locator("[data-test=record-purchase]").click()
+    expect(sale).to_contain_text("商品明细合计 ¥800.00 与原价 ¥900.00 不符")
+    sale.get_by_label("订单原价（元）").fill("800")
+    sale.locator("[data-test=record-purchase]").click()
+    page.get_by_text("已记账，获得 300 积分").wait_for()  # the tops alone
+    (recorded,) = site.api("GET", f"/v1/members/{member['member_id']}/purchases")["items"]
+    assert [(line["category"], line["amount_fen"]) for line in recorded["items"]] == [
+        ("gift-card", 500_00),
+        ("tops", 300_00),
+    ]
