@@ -166,6 +166,7 @@ class Member:
     version: int
     erased_at: str | None = None
     returning: bool = False  # joined with a phone an erased member had, so welcomed before (no welcome gift again)
+    birthday_recorded_on: str | None = None  # the business day the birthday was recorded (None: before this was kept)
     students: list[dict[str, Any]] = field(default_factory=list)  # children the member buys classes for (学员)
     changed: set[str] = field(default_factory=set)
 

@@ -107,6 +107,7 @@ class MemberRecord(Record):
     email_hash = UnicodeAttribute(null=True)
     birthday_sealed = UnicodeAttribute(null=True)
     birth_month = UnicodeAttribute(null=True)  # "MM#shard" of the birthday, for the birthday gift's index
+    birthday_recorded_on = UnicodeAttribute(null=True)  # the business day the birthday was recorded (the gift's rule)
     addresses_sealed = UnicodeAttribute(null=True)
     students_sealed = UnicodeAttribute(null=True)  # JSON [{student_id, name, birthday?}], sealed: children's names
     created_at = UnicodeAttribute()

@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib.members.model import Gender, Member, Source, Status, mask_phone, normalise_email, normalise_name
 from chalicelib.members.records import MemberRecord
+from chalicelib.shared import clock
 from chalicelib.shared.crypto import Sealer, WrappedKey, lookup_hash
 from chalicelib.shared.dateindex import shard_of
 
@@ -63,6 +64,7 @@ def sealed_values(member: Member, sealer: Sealer, fields: set[str]) -> dict[str,
         values["email_hash"] = lookup_hash("email", email) if email else None
     if "birthday" in fields:
         values["birthday_sealed"] = sealer.seal("birthday", member.birthday.isoformat()) if member.birthday else None
+        values["birthday_recorded_on"] = clock.business_today().isoformat() if member.birthday else None
         values["birth_month"] = (
             birth_month_key(member.birthday.month, shard_of(member.member_id)) if member.birthday else None
         )
@@ -93,7 +95,13 @@ def plain_values(member: Member, fields: set[str]) -> dict[str, Any]:
 
 
 def new_record(member: Member, wrapped: WrappedKey, sealer: Sealer, joined_in: str | None = None) -> MemberRecord:
-    everything = set(Member.__dataclass_fields__) - {"member_id", "version", "changed", "erased_at"}
+    everything = set(Member.__dataclass_fields__) - {
+        "member_id",
+        "version",
+        "changed",
+        "erased_at",
+        "birthday_recorded_on",
+    }  # fmt: skip  (the birthday's)
     attributes = {**plain_values(member, everything - set(SEALED_FIELDS)), **sealed_values(member, sealer, everything)}
     registered_month = member.registered_at[:7]
     return MemberRecord(
@@ -130,6 +138,7 @@ def to_member(record: MemberRecord) -> Member:
         tags=[str(tag) for tag in record.tags or []], consents=json.loads(record.consents or "{}"),
         created_at=record.created_at, updated_at=record.updated_at, version=int(record.version or 0),
         erased_at=record.erased_at, returning=bool(record.returning), students=json.loads(students) if students else [],
+        birthday_recorded_on=record.birthday_recorded_on if birthday else None,
     )  # fmt: skip
 
 

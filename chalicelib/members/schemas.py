@@ -405,7 +405,11 @@ class MemberOut(Schema):
 
     @classmethod
     def of(cls, member: Member, phone_masked: str | None) -> MemberOut:
-        fields = {name: value for name, value in member.__dict__.items() if name not in ("changed", "returning")}
+        fields = {
+            name: value
+            for name, value in member.__dict__.items()
+            if name not in ("changed", "returning", "birthday_recorded_on")
+        }
         return cls.model_validate({**fields, "phone_masked": phone_masked})
 
 

@@ -865,6 +865,7 @@ def _erase_once(record: MemberRecord, seen: Account) -> None:
         "referrer_id": None, "tags": None, "consents": "{}", "data_key": None, "phone_sealed": None, "phone_hash": None,
         "phone_masked": None, "email_sealed": None, "email_hash": None, "joined_in": None,
         "birthday_sealed": None, "birth_month": None, "addresses_sealed": None, "students_sealed": None,
+        "birthday_recorded_on": None,
         "status": str(Status.ERASED),
         "erased_at": now, "updated_at": now,
     }  # fmt: skip

@@ -237,7 +237,8 @@ def give_birthday_gift(member_id: str, on: date, alongside: Transaction | None =
     member and year (the event id is the year), and not at all if a partner's birthday report came first, nor in the
     year a member joined with a phone an erased member had (given to that membership: a review), nor in the month a
     member was imported in (the old system gave that one: a retail chain's walkthrough imported a member born that
-    month and gave them a second)."""
+    month and gave them a second), nor, with ``LOYALTY_BIRTHDAY_GIFT_NEEDS_NOTICE`` (the default), for a birthday
+    recorded during its month, at joining or after: it gives next year's."""
     member = _member(member_id)
     if not _born_in(member, on.month):
         return None
@@ -247,6 +248,9 @@ def give_birthday_gift(member_id: str, on: date, alongside: Transaction | None =
     imported_on = clock.business_date(datetime.fromisoformat(member.created_at), tz)
     if str(member.source) == "import" and (imported_on.year, imported_on.month) == (on.year, on.month):
         return None
+    recorded = member.birthday_recorded_on
+    if get_settings().birthday_gift_needs_notice and recorded and recorded >= f"{on:%Y-%m}-01":
+        return None  # recorded in its month (or later): next year's (a walkthrough chose this month to be given it)
     now = clock.now()
     occurred_at = now if clock.business_date(now, tz) == on else datetime.combine(on, time(12), tz)
     return award(member_id, "birthday", source="birthday", event_id=f"{member_id}:{on.year}", occurred_at=occurred_at,

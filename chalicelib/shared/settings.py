@@ -99,6 +99,9 @@ class Settings(BaseModel):
     adjust_daily_limit_points: int = Field(default=20_000, ge=0)  # their credits by hand in a business day; 0: none
     mall_payment_minutes: int = Field(default=30, ge=1, le=24 * 60)  # points + cash: unpaid this long, released
     mall_pickup_days: int = Field(default=30, ge=0, le=366)  # a pickup not collected this long is cancelled; 0: never
+    # the birthday gift for a birthday on record before its month began (one recorded in its month, at joining too,
+    # gives next year's: a walkthrough's new member chose this month and was given it at once); false: at once
+    birthday_gift_needs_notice: bool = True
     welcome_memory_days: int = Field(default=365, ge=0, le=3660)  # a closed phone joining again gets no welcome gift
     test_clock: bool = False  # `cli clock set` may move this stage's "today" (never on a production stage)
     password_hashing: Literal["standard", "test"] = "standard"  # noqa: S105  test: small argon2id costs, emulator only

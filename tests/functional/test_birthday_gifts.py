@@ -111,7 +111,32 @@ def test_a_partners_report_first_makes_the_platforms_gift_nothing_more(api, part
     assert gifts(born["june"]) == [(400, "生日奖励")]
 
 
-def test_joining_or_recording_a_birthday_in_its_month_gives_the_gift_at_once_and_once(api, aws, partner):
+def test_a_birthday_recorded_in_its_month_gives_next_years_gift(api, aws, partner):
+    """A retail chain's walkthrough: a new member set their birthday to this month on their pages and was given the
+    gift at once, as anyone could. A birthday recorded during its month, at joining or after, gives next year's; one
+    on record before the month began gives this year's on its first day."""
+    publish(api, activities={"birthday": {"points": 100}})
+    today = clock.business_today()
+    this_month = today.replace(year=1990, day=min(today.day, 28))
+    newcomer = joined("13900000043", this_month)
+    chooser = joined("13900000044")
+    version = members.get_member(chooser).version
+    edited = api.call("PATCH", f"/v1/members/{chooser}", raw=json.dumps({"birthday": this_month.isoformat()}).encode(),
+                      headers={"content-type": "application/merge-patch+json", "if-match": f'"{version}"'})  # fmt: skip
+    assert edited.status == 200, edited.body
+    deliver(aws, "points", times=2)
+    assert gifts(newcomer) == gifts(chooser) == []
+    next_year = today.replace(year=today.year + 1, day=1)
+    run_on(next_year)
+    assert gifts(newcomer) == gifts(chooser) == [(100, "生日奖励")]
+
+
+def test_joining_or_recording_a_birthday_in_its_month_gives_the_gift_at_once_and_once(
+    api, aws, partner, monkeypatch
+):  # fmt: skip
+    """Where the chain gives it at once (LOYALTY_BIRTHDAY_GIFT_NEEDS_NOTICE=false)."""
+    monkeypatch.setenv("LOYALTY_BIRTHDAY_GIFT_NEEDS_NOTICE", "false")
+    get_settings.cache_clear()
     publish(api, activities={"birthday": {"points": 100}})
     today = clock.business_today()
     this_month = today.replace(year=1990, day=min(today.day, 28))
@@ -127,6 +152,8 @@ def test_joining_or_recording_a_birthday_in_its_month_gives_the_gift_at_once_and
         assert edited.status == 200, edited.body
         deliver(aws, "points")
     assert gifts(later) == [(100, "生日奖励")]
+    monkeypatch.delenv("LOYALTY_BIRTHDAY_GIFT_NEEDS_NOTICE")
+    get_settings.cache_clear()
 
 
 def test_members_recorded_before_the_index_are_indexed_once_and_erasure_takes_them_out(born):
