@@ -1,6 +1,7 @@
-"""The birthday gift on the screens: a gold member who records their birthday in its month finds the gift (the
-tier's birthday points) on the points page and a greeting in the inbox at once; the console shows the entry in the
-member's points ledger and lists the monthly job that gives everyone else theirs on the first."""
+"""The birthday gift on the screens: a gold member who records their birthday in its month is given no gift for it
+(next year's: anyone could pick this month otherwise), and when the chain's till reports their birthday they find the
+gift (the tier's birthday points) on the points page and a greeting in the inbox at once; the console shows the entry in
+the member's points ledger and lists the monthly job that gives everyone else theirs on the first."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from chalicelib.shared.settings import get_settings
 from tests.browser.conftest import Screens, Site
 from tests.browser.test_console_notifications import eventually
 from tests.browser.test_console_shell import log_in
-from tests.browser.test_member_pages import me_api, member_tokens, open_as, purchase
+from tests.browser.test_member_pages import me_api, member_tokens, open_as, partner, purchase
 from tests.http import send
 
 GOLD_BIRTHDAY_POINTS = 300  # the demo's (default) programme
 
 
-def test_a_birthday_recorded_in_its_month_brings_the_gift_and_a_greeting(
+def test_a_birthday_reported_in_its_month_brings_the_gift_and_a_greeting(
     site: Site, mobile: Screens, console: Screens
 ) -> None:
     phone = "13700000717"
@@ -27,10 +28,18 @@ def test_a_birthday_recorded_in_its_month_brings_the_gift_and_a_greeting(
     purchase(site, phone, "BIRTHDAY-GOLD-1", 3_000_00)  # gold, by the programme's yearly spend
     me = eventually(lambda: me_api(site, token), lambda found: found["tier"] == "gold")
     today = datetime.now(get_settings().tz).date()
-    birthday = today.replace(year=1991, day=min(today.day, 28)).isoformat()  # this month, so the gift comes now
+    birthday = today.replace(year=1991, day=min(today.day, 28)).isoformat()  # this month: next year's gift
     headers = {"if-match": f'"{me["version"]}"', "content-type": "application/merge-patch+json"}
     status, _ = send("PATCH", f"{site.base}/v1/me", {"birthday": birthday}, headers=headers, token=token)
     assert status == 200
+    now = datetime.now(get_settings().tz).isoformat()
+    report = {
+        "event_id": f"BD-{phone}-{today.year}",
+        "kind": "birthday",
+        "member": {"phone": phone},
+        "occurred_at": now,
+    }
+    assert partner(site, "/v1/webhooks/activities", report)["points_awarded"] == GOLD_BIRTHDAY_POINTS  # the till's
     eventually(lambda: me_api(site, token, "/v1/me/inbox"),
                lambda inbox: any(item["title"] == "生日快乐" for item in inbox["items"]))  # fmt: skip
 
