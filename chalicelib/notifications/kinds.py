@@ -120,6 +120,17 @@ KINDS: dict[str, Kind] = {
             description="points that expired",
         ),
         _kind(
+            "points-clawed-back",
+            S,
+            DAY,
+            ("积分扣回", "因订单退款，已扣回该订单所得{points}积分{owed}，当前可用积分{balance}。"),
+            (
+                "Points taken back",
+                "A refund took back the {points} points its order earned{owed_en}; {balance} points are left.",
+            ),
+            description="a refund took back the points its purchase earned (and what the member could not cover)",
+        ),
+        _kind(
             "tier-upgraded",
             S,
             DAY,

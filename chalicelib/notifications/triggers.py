@@ -44,6 +44,20 @@ def _points_expired(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "points-expired", str(p["seq"]), variables)]
 
 
+def _clawed_back(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """A refund took back the points its purchase earned: how many, what the member could not cover (owed, paid off
+    by points earned next), and what is left (a retail chain's walkthrough: a refund leaving a debt of 1,700 points was
+    said only by its tier's text, and the pages read a negative balance)."""
+    if p.get("source_kind") != "refund":
+        return []  # a gift's points taken back with its tier say so in the tier's text
+    taken = abs(int(p["points"]))
+    owed = max(0, taken - abs(sum(int(points) for _, points in p.get("lots") or [])))
+    variables = {"points": taken, "balance": max(0, int(p.get("balance_after") or 0)),
+                 "owed": f"，其中{owed}积分因可用积分不足，将从之后获得的积分中抵扣" if owed else "",
+                 "owed_en": f" ({owed} of them owed: points you earn next pay them)" if owed else ""}  # fmt: skip
+    return [Notice(p["member_id"], "points-clawed-back", str(p["seq"]), variables)]
+
+
 def _tier_names(p: Payload) -> dict[str, Any]:
     """The tier as members read it: its Chinese and English names (its code for an event from before names)."""
     return {"tier": p.get("tier_name_zh") or p["tier"], "tier_en": p.get("tier_name_en") or p["tier"]}
@@ -374,6 +388,7 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "points.earned": _points_earned,
     "points.expiring": _points_expiring,
     "points.expired": _points_expired,
+    "points.clawed-back": _clawed_back,
     "tier.changed": _tier_changed,
     "tier.downgrade-warning": _downgrade_warning,
     "wallet.topped-up": _topped_up,

@@ -705,6 +705,21 @@ TRIGGERS = [
         "您有40积分已过期，当前可用积分0。",  # what is left said (a retail chain's walkthrough)
     ),
     (
+        "points.clawed-back",  # a refund's, more than was available (a retail chain's walkthrough: not said)
+        {
+            "points": -4200,
+            "seq": 12,
+            "balance_after": -1700,
+            "type": "refund",
+            "source_kind": "refund",
+            "source_id": "rf_1",
+            "reason": "退款扣回积分",
+            "lots": [["2027-12-31", -2500]],
+        },
+        "points-clawed-back",
+        "因订单退款，已扣回该订单所得4200积分，其中1700积分因可用积分不足，将从之后获得的积分中抵扣，当前可用积分0。",
+    ),
+    (
         "tier.changed",
         {
             "change_id": "tc-1",
