@@ -658,7 +658,9 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     confirm(page, "已收取现金 ¥5,000.01，为 充值会员 充值？", "充值")  # walkthrough), once the money is said taken
     expect(card).to_contain_text("超过储值余额上限，最多还可充 ¥5,000.00")
     card.locator(".el-select").first.click()
-    page.get_by_role("option", name="充200送30").click()
+    page.get_by_role(
+        "option", name="充200送30 · ¥200.00 + ¥30.00"
+    ).click()  # price and bonus: two plans of one name apart
     expect(card.get_by_label("充值金额（元）")).to_have_value("200.00")  # its price
     expect(card.get_by_role("combobox", name="充值支付方式")).to_have_value("")  # cash by default, shown as chosen:
     expect(card.locator("[data-test=top-up-method]")).to_contain_text("现金")
