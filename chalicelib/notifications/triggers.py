@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -379,9 +379,17 @@ def _benefit_use_reversed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 
 def _birthday_gift(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """A birthday gift's greeting (生日快乐), worthless once its month is over: a gift a late catch-up gives is the
+    member's, its greeting months later is not (a walkthrough's member born in July was wished a happy birthday in
+    December after the jobs had stood still)."""
     if p.get("kind") != "birthday" or p.get("limited") or int(p.get("points") or 0) <= 0:
         return []
-    return [Notice(p["member_id"], "birthday-gift", str(p.get("activity_key")), {"points": p["points"]})]
+    until = None
+    if month := p.get("month"):
+        first = date.fromisoformat(f"{month}-01")
+        last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        until = _end_of(last.isoformat(), tz)
+    return [Notice(p["member_id"], "birthday-gift", str(p.get("activity_key")), {"points": p["points"]}, until)]
 
 
 TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {

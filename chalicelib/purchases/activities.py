@@ -136,7 +136,8 @@ def _book(
         booking.events.append(new_event("activity.recorded", f"member/{member_id}", {
             "member_id": member_id, "kind": kind, "points": max(total, 0), "limited": limited,
             "activity_key": key, **({"tier": tier} if tier else {}),
-            **({"year": day.year} if kind == "birthday" else {}),  # the year the gift counts in (once a year)
+            **({"year": day.year, "month": f"{day:%Y-%m}"} if kind == "birthday" else {}),  # the year it counts in
+            # (once a year), and the month it is for: its greeting is not sent after it
         }))  # fmt: skip
         earned = [points.credit(member_id, total, "earn", source, reason, expires_on=expires_on,
                                 available_on=available_on)] if total > 0 else []  # fmt: skip

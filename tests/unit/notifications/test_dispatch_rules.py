@@ -2,7 +2,7 @@
 and the words the decision sends (no AWS)."""
 
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +21,7 @@ from chalicelib.notifications.rules import (
     with_opt_out,
 )
 from chalicelib.notifications.triggers import notices_of
+from chalicelib.shared import clock
 from chalicelib.shared.phrases import Phrase
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -374,3 +375,14 @@ def test_a_card_s_english_words_count_as_the_chinese_do():
     (gone,) = notices_of("membership.card-lapsed", lapsed, TZ, 0)
     assert "20 × Art class" in gone.variables["left"].en
     assert "Art class20次" in str(gone.variables["left"])  # the Chinese as it was
+
+
+def test_a_birthday_greeting_is_worthless_once_its_month_is_over():
+    """A walkthrough's member born in July was wished a happy birthday in December, the jobs having stood still: the
+    gift is theirs, its greeting is not sent after its month."""
+    event = {"member_id": "mb_1", "kind": "birthday", "points": 300, "limited": False,
+             "activity_key": "birthday#mb_1:2027", "year": 2027, "month": "2027-07"}  # fmt: skip
+    (notice,) = notices_of("activity.recorded", event, TZ, 0)
+    assert notice.send_by == clock.end_of_business_day(date(2027, 7, 31), TZ)
+    (older,) = notices_of("activity.recorded", {**event, "month": None}, TZ, 0)
+    assert older.send_by is None  # an event from before the month was said
