@@ -53,7 +53,8 @@ release_unpaid_mall_orders = register(ReleaseUnpaidMallOrders())
 
 class ExpireUncollectedMallOrders(Job):
     """Cancel the pickup orders not collected within ``LOYALTY_MALL_PICKUP_DAYS`` of being ready (0: never): their
-    points, stock, count and any cash part go back, once, and the member is told as for any cancellation."""
+    points, stock, count and any cash part go back, once, and the member is told as for any cancellation; those that
+    will be in ``PICKUP_REMINDER_DAYS`` are told first (once per order)."""
 
     name = "expire-uncollected-mall-orders"
     schedule = schedules.EXPIRE_UNCOLLECTED_MALL_ORDERS
@@ -73,7 +74,12 @@ class ExpireUncollectedMallOrders(Job):
         now = clock.now()
         waiting = orders.uncollected(now - timedelta(days=days_))
         cancelled = sum(service.expire_uncollected(record.order_id, now, days_) for record in waiting)
-        return Counter(changed=cancelled, cancelled=cancelled) if cancelled else Counter()
+        soon = now - timedelta(days=max(0, days_ - service.PICKUP_REMINDER_DAYS))  # and those cancelled in 3 days
+        due = {record.order_id for record in waiting}
+        reminded = sum(service.remind_uncollected(record.order_id, now, days_)
+                       for record in orders.uncollected(soon) if record.order_id not in due)  # fmt: skip
+        tallies = Counter(changed=cancelled, cancelled=cancelled) if cancelled else Counter()
+        return tallies + (Counter(reminded=reminded) if reminded else Counter())
 
 
 expire_uncollected_mall_orders = register(ExpireUncollectedMallOrders())

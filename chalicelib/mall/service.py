@@ -71,7 +71,7 @@ from chalicelib.shared.errors import (
     Unavailable,
     ValidationFailed,
 )
-from chalicelib.shared.events import Event, new_event
+from chalicelib.shared.events import Event, emit, new_event
 from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.logs import logger
@@ -938,6 +938,27 @@ def expire_uncollected(order_id: str, now: datetime, days: int) -> bool:
     why = Phrase(f"超过 {days} 天未提货，自动取消", f"Not collected within {days} days: cancelled")
     _, unchanged = mall().give_back(order_id, Action.CANCEL, why, decide=decide)
     return not unchanged
+
+
+PICKUP_REMINDER_DAYS = 3  # a pickup not collected is told this many days before it is cancelled
+
+
+def remind_uncollected(order_id: str, now: datetime, days: int) -> bool:
+    """Tell the member of a pickup order still waiting that it is cancelled on its day unless collected (a retail
+    chain's walkthrough: pickups went after 30 days with no word before): ``mall.order-pickup-due``, its message once
+    per order whichever night gives it. True when it was still waiting."""
+    order = find_order(order_id)
+    if order is None or order.status != Status.READY_FOR_PICKUP:
+        return False
+    ready = [h["at"] for h in order.history if h.get("status") == Status.READY_FOR_PICKUP] or [order.placed_at]
+    cancel_on = clock.business_date(datetime.fromisoformat(ready[-1]) + timedelta(days=days), get_settings().tz)
+    tx = Transaction()
+    emit(tx, new_event("mall.order-pickup-due", f"member/{order.member_id}", {
+        "member_id": order.member_id, "order_id": order.order_id, "reward_name": order.reward_name,
+        "pickup_store_id": order.pickup_store_id, "cancel_on": cancel_on.isoformat(),
+    }))  # fmt: skip
+    tx.commit()
+    return True
 
 
 def release(order_id: str, member_id: str, reward_id: str, now: datetime) -> bool:

@@ -280,6 +280,19 @@ KINDS: dict[str, Kind] = {
             also=("order_id",),
         ),
         _kind(
+            "mall-order-pickup-due",
+            S,
+            DAY,
+            ("提货提醒", "您兑换的{reward}还在{store}等您自提，请于{cancel_on}前领取，逾期将自动取消并退回积分。"),
+            (
+                "Pickup reminder",
+                "Your {reward} is still waiting at {store}: collect it by {cancel_on}, or it is "
+                "cancelled and its points go back.",
+            ),
+            description="a points-mall pickup not collected is cancelled in 3 days",
+            also=("order_id",),
+        ),
+        _kind(
             "mall-order-cancelled",
             S,
             DAY,

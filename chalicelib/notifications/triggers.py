@@ -181,6 +181,13 @@ def _mall(kind: str) -> Callable[[Payload, ZoneInfo, int], list[Notice]]:
     return notices
 
 
+def _pickup_due(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """A pickup still waiting, cancelled on its day unless collected: where, and by when (worthless after)."""
+    variables = {"order_id": p["order_id"], "reward": p.get("reward_name") or p["order_id"],
+                 "store": p.get("pickup_store_name") or A_STORE, "cancel_on": p["cancel_on"]}  # fmt: skip
+    return [Notice(p["member_id"], "mall-order-pickup-due", p["order_id"], variables, _end_of(p["cancel_on"], tz))]
+
+
 def _mall_cancelled(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     """An exchange cancelled by staff or a job (a tea chain's walkthrough: an order not collected in time went, its
     points back, and the member heard nothing); the member's own cancellation is theirs to know."""
@@ -408,6 +415,7 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "coupon.transferred": _coupon_transferred,
     "mall.order-shipped": _mall("mall-order-shipped"),
     "mall.order-ready-for-pickup": _mall("mall-order-ready"),
+    "mall.order-pickup-due": _pickup_due,
     "mall.order-cancelled": _mall_cancelled,
     "messaging.announced": _announcement,
     "membership.card-paid": _card_paid,

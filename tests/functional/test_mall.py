@@ -3,7 +3,7 @@ they refuse (writing nothing), points + cash paid by a partner or the wallet or 
 shipment and by pickup code, cancellations and after-sale refunds, lists and the order's history."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -13,6 +13,7 @@ from chalicelib.mall import jobs as mall_jobs
 from chalicelib.mall.rules import order_holder, reward_holder
 from chalicelib.shared import clock
 from chalicelib.shared.jobs import run_job, scheduled_day
+from chalicelib.shared.settings import get_settings
 from tests.conftest import deliver, item_counts, member_token, published_envelopes, signed_headers, token_for
 
 MERGE_PATCH = {"content-type": "application/merge-patch+json"}
@@ -374,8 +375,17 @@ class TestPickup:
         collected = placed(client, pickup["reward_id"], pickup_store_id="SH-001")
         ok(api.post("/v1/mall/pickups", {"code": collected["pickup_code"], "store_id": "SH-001"}))
         job = mall_jobs.expire_uncollected_mall_orders
-        with clock.frozen(clock.now() + timedelta(days=29)):
-            assert run_job(job, clock.business_today()).processed == 0  # not due yet
+        with clock.frozen(clock.now() + timedelta(days=26)):
+            assert run_job(job, clock.business_today()).tallies == {}  # not due, nor told yet
+        for day in (28, 29):  # told three days before, once however many nights (a retail chain's walkthrough: none)
+            with clock.frozen(clock.now() + timedelta(days=day)):
+                report = run_job(job, clock.business_today())
+                assert report.tallies == {"reminded": 1}  # the collected order is not told
+        (due, again) = [e["payload"] for e in events("mall.order-pickup-due")]
+        assert (due["order_id"], due["reward_name"], due["pickup_store_id"]) == (order["order_id"], pickup["name"],
+                                                                                 "SH-001")  # fmt: skip
+        assert due["cancel_on"] == again["cancel_on"] == clock.business_date(
+            datetime.fromisoformat(order["placed_at"]) + timedelta(days=30), get_settings().tz).isoformat()  # fmt: skip
         with clock.frozen(clock.now() + timedelta(days=31)):
             report = run_job(job, clock.business_today())
             assert (report.processed, report.tallies) == (1, {"changed": 1, "cancelled": 1})  # said (a probe: {})

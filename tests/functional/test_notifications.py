@@ -979,6 +979,12 @@ TRIGGERS = [
         "mo_2已可到门店自提",
     ),
     (
+        "mall.order-pickup-due",  # told before it is cancelled (a retail chain's walkthrough: no word)
+        {"order_id": "mo_4", "reward_name": "帆布袋", "pickup_store_id": "SH-001", "cancel_on": "2026-12-31"},
+        "mall-order-pickup-due",
+        "您兑换的帆布袋还在门店等您自提，请于2026年12月31日前领取",
+    ),
+    (
         "mall.order-cancelled",
         {
             "order_id": "mo_3",
