@@ -165,22 +165,27 @@ def prepared(
     mended in one round (a head office's walkthrough mended a gender, then read of the store)."""
     if isinstance(row, str):
         return [(number, "", row)]
+    errors: list[
+        ErrorRow
+    ] = []  # every problem of the row at once (a walkthrough mended a consent, then read of a tier)
+    registration = None
     try:
         registration = to_registration(row)
     except ValidationError as e:
-        errors = []
         for error in e.errors(include_url=False):
             name = ".".join(str(part) for part in error["loc"])
             errors.append(
                 (number, _COLUMN_OF.get(name, name.partition(".")[0]), error["msg"].removeprefix("Value error, "))
             )
-        return _with_store(number, row, errors, stores)
-    proven = set(registration.consent_proofs) if registration.consent_proof is None else set(CONSENT_CHANNELS)
-    if any(granted and channel not in proven for channel, granted in registration.consents.items()):
-        return _with_store(number, row, [(number, "consented_at", UNPROVEN_CONSENT)], stores)
+    if registration is not None:
+        proven = set(registration.consent_proofs) if registration.consent_proof is None else set(CONSENT_CHANNELS)
+        if any(granted and channel not in proven for channel, granted in registration.consents.items()):
+            errors.append((number, "consented_at", UNPROVEN_CONSENT))
     opening = to_opening(row)
     if isinstance(opening, list):
-        return _with_store(number, row, [(number, column, reason) for column, reason in opening], stores)
+        errors += [(number, column, reason) for column, reason in opening]
+    if errors or registration is None or isinstance(opening, list):
+        return _with_store(number, row, errors, stores)
     opens = functools.partial(tiers.open_account, opening=opening) if opening != OpeningStanding() else None
     return service.ImportRow(registration, fingerprint(registration, opening), opens, import_id)
 

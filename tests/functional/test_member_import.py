@@ -244,12 +244,14 @@ def test_migrated_members_keep_their_tier_consents_tags_and_this_periods_spend(t
         "过期,13800000014,,,,,,gold,2020-01-01,,",
         "半证,13800000015,,,sms,2023-04-01,,,,,",
         "无证,13800000016,,,sms,,,,,,",
+        "两错,13800000017,,,sms,,,vip,,,",  # every problem of a row at once (a walkthrough read the first alone)
     ]) + "\n", encoding="utf-8")  # fmt: skip
     report = import_members(path, workers=1)
-    assert (report.imported, report.failed) == (2, 4)
+    assert (report.imported, report.failed) == (2, 5)
     assert [(row, column) for row, column, _ in report.errors] == [
-        (4, "tier"), (5, "tier_valid_until"), (6, "consent_source"), (7, "consented_at")]  # fmt: skip
-    assert "proof" in report.errors[-1][2]  # a consent without its proof is no consent to market on
+        (4, "tier"), (5, "tier_valid_until"), (6, "consent_source"), (7, "consented_at"), (8, "consented_at"),
+        (8, "tier")]  # fmt: skip
+    assert "proof" in report.errors[3][2]  # a consent without its proof is no consent to market on
     gold = api.post("/v1/members/lookup", {"phone": "13800000011"}).body
     assert gold["tags"] == ["VIP", "常客"]
     assert gold["consents"]["sms"] == {"granted": True, "updated_at": "2023-04-01T02:00:00.000Z",
