@@ -150,6 +150,7 @@ ROUTES = (
     Route("/v1/members/{member_id}/tier", "GET", "get_tier", "chalicelib.tiers.api"),
     Route("/v1/members/{member_id}/tier/override", "DELETE", "lift_override", "chalicelib.tiers.api"),
     Route("/v1/members/{member_id}/tier/override", "PUT", "set_override", "chalicelib.tiers.api"),
+    Route("/v1/members/{member_id}/till-codes", "POST", "send_till_code", "chalicelib.members.api"),
     Route("/v1/members/{member_id}/wallet", "GET", "get_wallet", "chalicelib.wallet.api"),
     Route("/v1/members/{member_id}/wallet/cash-refunds", "POST", "wallet_cash_refund", "chalicelib.wallet.api"),
     Route("/v1/members/{member_id}/wallet/entries", "GET", "get_wallet_entries", "chalicelib.wallet.api"),

@@ -20,6 +20,7 @@ from chalicelib.members.schemas import (
     MyProfilePatch,
     NewStudent,
     StudentOut,
+    TillCodeSent,
 )
 from chalicelib.shared.errors import (
     IdempotencyKeyReused,
@@ -39,6 +40,7 @@ REGISTER = Staff(Permission.MEMBERS_REGISTER)
 WRITE = Staff(Permission.MEMBERS_WRITE)
 ERASE = Staff(Permission.MEMBERS_ERASE)
 ADD_STUDENT = Staff(Permission.MEMBERS_REGISTER, serves=True)  # a desk names a child as it registers a member
+TILL_CODE = Staff(Permission.POINTS_REDEEM, serves=True)  # the staff who serve at a till
 
 
 def _member_reply(caller: Caller, member: Member, status: int = 200, masked: bool = False) -> Reply:
@@ -92,6 +94,20 @@ def add_student(ctx: RequestContext, member_id: str) -> Reply:
     Errors: 404 for an unknown or erased member; 422 for a bad name or birthday, or past ten students."""
     student = service.add_student(member_id, ctx.body.model_dump(mode="json", exclude_none=True), ctx.idempotency)
     return Reply(StudentOut.model_validate(student), status=201)
+
+
+@endpoint("/v1/members/{member_id}/till-codes", "POST", summary="Text the member a till code (门店验证码)",
+          tag="counter", access=TILL_CODE, response=TillCodeSent, status=202,
+          errors=(NotFound, service.NoCodeToText, RateLimited))  # fmt: skip
+def send_till_code(ctx: RequestContext, member_id: str) -> Reply:
+    """For a member at the till with no member pages to show (an older member paying from stored value): six digits
+    texted to their phone, good for five to ten minutes, that the cashier gives as `member_code` where a member's code
+    is asked (a stored-value payment, a points redemption, a benefit's use, a card sold from stored value): each spends
+    it once, as a scanned code. Any member of the chain, as the till serves them. Writes the message and the counts.
+
+    Errors: 404 for an unknown or erased member; 422 `member-not-eligible` for one frozen or without a phone; 429 once a
+    minute and five times an hour a member, 60 an hour an account."""
+    return Reply(TillCodeSent.model_validate(service.send_till_code(member_id)), status=202)
 
 
 @endpoint("/v1/members/{member_id}", "GET", summary="Read a member", tag="members", access=READ_OR_SELF,

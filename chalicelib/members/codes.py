@@ -20,6 +20,11 @@ PREFIX = "66"
 STEP_SECONDS = 60
 ACCEPTED_STEPS = 2  # the minute it was shown and the next
 SHAPE = re.compile(rf"^{PREFIX}([0-9A-Za-z-]{{4,20}})(\d{{6}})$")
+# A till code (门店验证码): six digits texted to the member's phone when they have no pages to show (an older member
+# paying from stored value at the till), for a five-minute step and the next; its spends are keyed by the negative
+# of its step, never a member code's minute
+TILL_SHAPE = re.compile(r"^\d{6}$")
+TILL_STEP_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -48,10 +53,22 @@ def is_current(code: str, member_id: str, now: datetime, key: str) -> bool:
     return shown_at(code, member_id, now, key) is not None
 
 
+def till_code(member_id: str, now: datetime, key: str) -> tuple[str, datetime]:
+    """The till code to text the member at ``now``, and when it stops being accepted."""
+    step = int(now.timestamp()) // TILL_STEP_SECONDS
+    return _one_time(member_id, step, key, "till-code"), datetime.fromtimestamp((step + 2) * TILL_STEP_SECONDS, UTC)
+
+
 def shown_at(code: str, member_id: str, now: datetime, key: str) -> int | None:
     """The minute (its number since the epoch) the member was shown ``code`` in, if it is one of the accepted minutes':
     what identifies a code whatever else its text says (its one-time value proves it, the number only finds the
-    member), so a code spent once is known however it is written again."""
+    member), so a code spent once is known however it is written again. A till code texted to them: the negative of
+    its five-minute step, this one's or the last's."""
+    if TILL_SHAPE.match(code):
+        step = int(now.timestamp()) // TILL_STEP_SECONDS
+        texted = [-(step - back) for back in range(2)
+                  if hmac.compare_digest(code, _one_time(member_id, step - back, key, "till-code"))]  # fmt: skip
+        return texted[0] if texted else None
     match = SHAPE.match(code)
     if match is None:
         return None
@@ -65,10 +82,11 @@ def _step(now: datetime) -> int:
     return int(now.timestamp()) // STEP_SECONDS
 
 
-def _one_time(member_id: str, step: int, key: str) -> str:
-    digest = hmac.new(key.encode(), f"member-code:{member_id}:{step}".encode(), hashlib.sha256).digest()
+def _one_time(member_id: str, step: int, key: str, purpose: str = "member-code") -> str:
+    digest = hmac.new(key.encode(), f"{purpose}:{member_id}:{step}".encode(), hashlib.sha256).digest()
     return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
 
 
 def lifetime() -> timedelta:
-    return timedelta(seconds=STEP_SECONDS * ACCEPTED_STEPS)
+    """How long a code may be accepted: a till code's two steps (a member code's two minutes are within them)."""
+    return timedelta(seconds=TILL_STEP_SECONDS * 2)

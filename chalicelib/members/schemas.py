@@ -537,6 +537,14 @@ class MemberCodeOut(Schema):
     refresh_after: int = Field(description="seconds until the next code should be shown")
 
 
+class TillCodeSent(Schema):
+    """A till code (门店验证码) texted to the member: they read its six digits to the cashier, who gives them as the
+    `member_code` of the payment, redemption or use."""
+
+    phone_masked: str = Field(description=PHONE_MASKED)
+    expires_at: str = Field(description=f"when it stops being accepted (five to ten minutes); {UTC_INSTANT}")
+
+
 IMPORT_ID = "the import's id (`im_…`)"
 IMPORT_STATUS = (
     "`awaiting-file` (upload it, then start), `planning` (a worker reads the file), `planned` (its chunks are "

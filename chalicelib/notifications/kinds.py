@@ -95,6 +95,23 @@ KINDS: dict[str, Kind] = {
             description="the one-time code of a member signing in",
         ),
         _kind(
+            "till-code",
+            Purpose.LOGIN,
+            NOW,
+            (
+                "门店验证码",
+                "您正在门店使用会员储值、积分或权益，验证码{code}，{minutes}分钟内有效。如非本人在场，请勿告知他人。",
+            ),
+            (
+                "Store code",
+                "You are paying with your stored value, points or benefits at a store: your code is {code}, "
+                "valid for {minutes} minutes. Do not tell it to anyone unless you are there.",
+            ),
+            channels=("sms",),
+            inbox_copy=False,
+            description="the one-time code a till texts a member who has no member pages to show",
+        ),
+        _kind(
             "points-earned",
             S,
             NOW,

@@ -237,12 +237,15 @@ def _shard(mid: str, shards: int) -> int:
 # --- login codes ------------------------------------------------------------------------------------------------
 
 
-def request_code(tx: Transaction, *, phone: str, code: str, minutes: int, send_before: datetime) -> str:
-    """Add a login code for ``phone`` and its ``notification.requested`` to ``tx``. Its recipient and text are sealed;
-    it bypasses consent, caps and quiet hours, and is not sent at all after ``send_before``."""
+def request_code(
+    tx: Transaction, *, phone: str, code: str, minutes: int, send_before: datetime, kind: str = "login-code"
+) -> str:  # fmt: skip
+    """Add a one-time code for ``phone`` (a log-in's, or ``till-code``: a payment's at a till) and its
+    ``notification.requested`` to ``tx``. Its recipient and text are sealed; it bypasses consent, caps and quiet hours,
+    and is not sent at all after ``send_before``."""
     mid = new_id("ms_")
     variables = {"code": code, "minutes": minutes}
-    words = _words("login-code", "sms", "zh-CN", variables)
+    words = _words(kind, "sms", "zh-CN", variables)
     data_key, wrapped = _data_key()
     sealer = Sealer(f"message/{mid}", data_key)
     now = clock.now()
@@ -250,7 +253,7 @@ def request_code(tx: Transaction, *, phone: str, code: str, minutes: int, send_b
     tx.put(
         MessageRecord(
             mid,
-            kind="login-code",
+            kind=kind,
             purpose=str(Purpose.LOGIN),
             occurrence=mid,
             language="zh-CN",
@@ -267,7 +270,7 @@ def request_code(tx: Transaction, *, phone: str, code: str, minutes: int, send_b
         ),
         condition=MessageRecord.message_id.does_not_exist(),
     )
-    emit(tx, new_event(CODE_REQUESTED, f"message/{mid}", {"message_id": mid, "kind": "login-code", "channel": "sms"}))
+    emit(tx, new_event(CODE_REQUESTED, f"message/{mid}", {"message_id": mid, "kind": kind, "channel": "sms"}))
     return mid
 
 

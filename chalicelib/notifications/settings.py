@@ -148,6 +148,9 @@ def set_policy(changes: Mapping[str, Any], if_match: Expected | None) -> dict[st
     return policy_json(_load_policy())
 
 
+CODES = ("login-code", "till-code")  # one-time codes: always sent, by SMS, their text naming the code
+
+
 def _check_policy(body: Mapping[str, Any], current: Mapping[str, Any]) -> None:
     errors = []
     start, end = (time.fromisoformat(body["quiet_hours"][edge]) for edge in ("start", "end"))
@@ -156,8 +159,8 @@ def _check_policy(body: Mapping[str, Any], current: Mapping[str, Any]) -> None:
     for name, setting in body["kinds"].items():
         if name not in KINDS:
             errors.append({"field": f"kinds.{name}", "in": "body", "message": f"no message kind {name!r}"})
-        elif name == "login-code" and (not setting["enabled"] or list(setting["channels"]) != ["sms"]):
-            errors.append({"field": f"kinds.{name}", "in": "body", "message": "login codes always go by SMS"})
+        elif name in CODES and (not setting["enabled"] or list(setting["channels"]) != ["sms"]):
+            errors.append({"field": f"kinds.{name}", "in": "body", "message": "one-time codes always go by SMS"})
         elif unknown := [c for c in setting["channels"] if c not in CHANNELS]:
             errors.append({"field": f"kinds.{name}.channels", "in": "body", "message": f"unknown channels {unknown}"})
     if body["wording"] != current["wording"] and body["wording_version"] == current["wording_version"]:
@@ -248,9 +251,9 @@ def set_template(kind_name: str, channel: str, body: Mapping[str, Any], if_match
                         "message": f"unknown variables {unknown}; {kind_name} has {list(kind.variables)}",
                     }
                 )
-        if kind.name == "login-code" and "{code}" not in words["text"]:
+        if kind.name in CODES and "{code}" not in words["text"]:
             errors.append(
-                {"field": f"words.{language}.text", "in": "body", "message": "a login code's text needs {code}"}
+                {"field": f"words.{language}.text", "in": "body", "message": "a one-time code's text needs {code}"}
             )
         if kind.purpose is Purpose.MARKETING and channel == "sms" and not has_opt_out(words["text"]):
             errors.append(

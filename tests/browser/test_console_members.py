@@ -932,3 +932,26 @@ def test_a_sale_at_the_till_is_recorded_by_the_lines_typed_and_a_gift_card_earns
         ("gift-card", 500_00),
         ("tops", 300_00),
     ]
+
+
+def test_a_member_without_their_pages_pays_from_stored_value_with_a_texted_code(site: Site, console: Screens) -> None:
+    """A retail chain's walkthrough: an older member who never opens the member pages could not spend their stored
+    value at the till. The till texts them six digits, which they read out and the cashier types as their code."""
+    member = new_member(site, "老储值会员")
+    top_up(site, member["member_id"], 10000)
+    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_role("button", name="搜索").click()
+    assert page.locator("[data-test=pay]").is_disabled()  # found by phone: no code yet
+    page.locator("[data-test=send-till-code]").click()
+    expect(page.locator("[data-test=till-code-sent]")).to_contain_text("验证码已发送至 ")
+    page.get_by_label("会员码", exact=True).fill(site.sms_code(member["phone"]))  # read out by the member
+    page.get_by_label("支付金额（元）").fill("12")
+    order = f"POS-{secrets.token_hex(4)}"
+    page.get_by_label("订单号").fill(order)
+    page.locator("[data-test=pay]").click()
+    confirm(page, f"的储值扣款 ¥12.00（订单 {order}）？", "储值支付")
+    page.locator("[data-test=counter-wallet]").get_by_text("88.00").wait_for()
+    console.shot("counter-paid-with-a-texted-code")
+    assert site.api("GET", f"/v1/members/{member['member_id']}/wallet")["total_fen"] == 8800

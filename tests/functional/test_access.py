@@ -167,6 +167,7 @@ SERVE_ROUTES = {  # a chain serves its members at every store: these reach any m
     ("/v1/members/{member_id}/benefits/{benefit_id}/uses", "POST"),
     ("/v1/members/{member_id}/benefits/{benefit_id}/uses/{use_id}", "DELETE"),
     ("/v1/members/{member_id}/students", "POST"),
+    ("/v1/members/{member_id}/till-codes", "POST"),
 }  # fmt: skip
 MEMBER_ROUTES = sorted((spec.path, spec.method) for spec in ENDPOINTS
                        if "{member_id}" in spec.path and isinstance(spec.access, Staff | StaffOrSelf))  # fmt: skip

@@ -3,6 +3,7 @@ entries, plans, cash refunds by finance, and the daily statement kept from the w
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -462,6 +463,35 @@ class TestPayments:
         refused(at_counter, 422, "member-code-used")
         assert item_counts() == before
         assert wallet(api, online["member_id"])["total_fen"] == 900
+
+    def test_a_member_without_their_pages_pays_with_a_code_texted_to_them_once(self, api, aws, partner):
+        """A retail chain's walkthrough: an older member who never opens the member pages could not spend their
+        stored value at all. The till texts them six digits that stand for their code, once per payment."""
+        from chalicelib.notifications.channels.dev_outbox import dev_outbox
+
+        older = api.post("/v1/members", {"name": "老会员", "phone": "13800000008"}).body
+        ok(top_up(api, partner, {"member_id": older["member_id"]}, 1_000, payment_id="T-8"))
+        cashier = api.as_(token_for(["cashier"], ("BJ-001",)))  # another store's till: any member of the chain
+        path = f"/v1/members/{older['member_id']}/till-codes"
+        sent = ok(cashier.post(path), 202)
+        assert sent["phone_masked"] == "138****0008"
+        refused(cashier.post(path), 429, "rate-limited")  # once a minute
+        deliver(aws, "login-codes")
+        (text,) = [m.text for m in dev_outbox() if m.recipient == "+8613800000008"]
+        code = re.search(r"验证码(\d{6})", text).group(1)
+
+        def paid(order, given):
+            till = {"store_id": "BJ-001", "amount_fen": 100, "order_id": order, "member_code": given}
+            return cashier.post(f"/v1/members/{older['member_id']}/wallet/payments", till,
+                                headers={"idempotency-key": f"till-{order}"})  # fmt: skip
+
+        wrong = str((int(code) + 1) % 1_000_000).zfill(6)
+        refused(paid("BJ-1", wrong), 422, "member-code-not-current")
+        ok(paid("BJ-2", code), 201)
+        refused(paid("BJ-3", code), 422, "member-code-used")  # once, as a scanned code
+        assert wallet(api, older["member_id"])["total_fen"] == 900
+        with clock.frozen(clock.now() + timedelta(minutes=11)):
+            refused(paid("BJ-4", code), 422, "member-code-not-current")  # ten minutes at most
 
     def test_the_same_payment_id_with_other_content_is_409(self, api, partner, member):
         ok(top_up(api, partner, {"member_id": member}, 1_000))

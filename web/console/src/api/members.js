@@ -15,6 +15,8 @@ export const addStudent = (memberId, student, key) => api.post(`/members/${membe
 export const editMember = (memberId, patch, etag) => api.patch(`/members/${memberId}`, patch, { 'If-Match': etag })
 export const eraseMember = (memberId) => api.delete(`/members/${memberId}`)
 /** The counter view; at `storeId` (the till's), what applies there (a card of other stores gives no discount). */
+/** `POST /v1/members/{id}/till-codes`: six digits texted to the member, given as their code at the till. */
+export const sendTillCode = (memberId) => api.post(`/members/${memberId}/till-codes`)
 export const counterView = (memberId, storeId) => api.get(`/members/${memberId}/counter`, storeId ? { store_id: storeId } : undefined)
 export const memberPurchases = (memberId, cursor) => api.get(`/members/${memberId}/purchases`, { cursor })
 /** A store's purchases on business days `from` through `to`, newest first: `{items, next_cursor}`. */
