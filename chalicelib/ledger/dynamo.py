@@ -150,7 +150,10 @@ class DynamoStore:
         tx.commit()
 
     @staticmethod
-    def mark_in(tx: Transaction, holder: str, status: str, unchanged_since: Account | None = None) -> None:
+    def mark_in(
+        tx: Transaction, holder: str, status: str, unchanged_since: Account | None = None,
+        on_fail: Exception | None = None,
+    ) -> None:  # fmt: skip
         """Keep ``status`` on the holder's account in ``tx``, the holder's domain's own commit of the change; with
         ``unchanged_since``, only while the account is still as it was read then (else the commit fails with
         ``PreconditionFailed``: the domain decided on what it read, and a post came in between)."""
@@ -166,7 +169,7 @@ class DynamoStore:
         seen = unchanged_since.rev
         condition = A.rev.does_not_exist() if seen is None else A.rev == seen
         tx.update(A(holder), actions, condition=condition,
-                  on_fail=PreconditionFailed("The member's account changed meanwhile"))  # fmt: skip
+                  on_fail=on_fail or PreconditionFailed("The member's account changed meanwhile"))  # fmt: skip
 
     @staticmethod
     def unchanged_in(tx: Transaction, holder: str, seen: Account, on_fail: Exception) -> None:

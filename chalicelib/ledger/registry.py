@@ -85,12 +85,15 @@ def open_in(tx: Transaction, holder: str, postings: list[Any], announce: Any = N
     store.add_to(tx, unit)
 
 
-def mark_in(tx: Transaction, holder: str, status: str, unchanged_since: Account | None = None) -> None:
+def mark_in(
+    tx: Transaction, holder: str, status: str, unchanged_since: Account | None = None, on_fail: Exception | None = None
+) -> None:  # fmt: skip
     """Keep a member holder's new ``status`` on their account inside ``tx``, the commit that changes it; with
-    ``unchanged_since`` (the account as read), only while no post came in since (``PreconditionFailed``)."""
+    ``unchanged_since`` (the account as read), only while no post came in since (``on_fail``, else
+    ``PreconditionFailed``)."""
     store = _store[0] if _store else DynamoStore(guard=_guarded)
     assert isinstance(store, DynamoStore), "a status joins a DynamoDB transaction"
-    store.mark_in(tx, holder, status, unchanged_since)
+    store.mark_in(tx, holder, status, unchanged_since, on_fail)
 
 
 def unchanged_in(tx: Transaction, holder: str, seen: Account, on_fail: Exception) -> None:

@@ -674,18 +674,23 @@ def edit(tx: Transaction, member_id: str, changes: dict[str, Any], if_match: Exp
         **repository.sealed_values(updated, sealer, updated.changed),
         "updated_at": updated.updated_at,
     }
+    if current.birthday and updated.birthday and current.birthday.month == updated.birthday.month:
+        values["birthday_recorded_on"] = record.birthday_recorded_on  # a year or day corrected: as recorded (a review)
     versioned = MemberRecord(member_id)
     versioned.version = current.version
     tx.update(versioned, _set_or_remove(values), on_fail=PreconditionFailed("The member changed while being edited"))
     if "students" in updated.changed:  # a sale for a student commits only while this is as it read it
         mark = _students_mark(values.get("students_sealed"))
         tx.put(UniqueRecord(f"students:{member_id}", owner=mark, created_at=updated.updated_at))
-    if judged_on is not None:  # the member's cards as the students' checks read them: no card sold for one since
-        unchanged_in(tx, member_id, judged_on, _CardsMoved("A card was sold while a student's removal was judged"))
+    moved = _CardsMoved("A card was sold while a student's removal was judged")
+    if judged_on is not None and "status" not in updated.changed:  # the cards as the students' checks read them
+        unchanged_in(tx, member_id, judged_on, moved)
     if "referrer_id" in updated.changed and updated.referrer_id:
         _require_referrer(tx, updated.referrer_id)
-    if "status" in updated.changed:  # the ledger account keeps it too, so a post needs no check of its own
-        mark_in(tx, member_id, str(updated.status))
+    if "status" in updated.changed:  # the ledger account keeps it too, so a post needs no check of its own; with a
+        # student removed, only while as the checks read it (one operation on the account: a review's freeze and
+        # removal in one edit was refused whole)
+        mark_in(tx, member_id, str(updated.status), unchanged_since=judged_on, on_fail=moved if judged_on else None)
     if "phone" in updated.changed:
         assert updated.phone is not None
         assert current.phone is not None
@@ -876,6 +881,8 @@ def _erase_once(record: MemberRecord, seen: Account) -> None:
     if record.phone_hash:
         _release(tx, f"phone:{record.phone_hash}", member_id)
         _welcomed(tx, record.phone_hash)  # only that the phone was welcomed, for that long
+    if record.students_sealed:
+        tx.delete(UniqueRecord(f"students:{member_id}"))  # their list's marker goes with it
     for write in erasure_writes():  # what other domains remove with the member (identity: their password)
         write(tx, member_id)
     mark_in(tx, member_id, str(Status.ERASED), unchanged_since=seen)

@@ -132,19 +132,16 @@ KINDS: dict[str, Kind] = {
             "points-expired",
             S,
             DAY,
-            ("积分已过期", "您有{points}积分已过期，当前可用积分{balance}。"),
-            ("Points expired", "{points} of your points have expired; {balance} points are left."),
+            ("积分已过期", "您有{points}积分已过期，积分余额{balance}。"),
+            ("Points expired", "{points} of your points have expired; your balance is {balance} points."),
             description="points that expired",
         ),
         _kind(
             "points-clawed-back",
             S,
             DAY,
-            ("积分扣回", "因订单退款，已扣回该订单所得{points}积分{owed}，当前可用积分{balance}。"),
-            (
-                "Points taken back",
-                "A refund took back the {points} points its order earned{owed_en}; {balance} points are left.",
-            ),
+            ("积分扣回", "因订单退款，已扣回该订单所得{points}积分{owed}。"),
+            ("Points taken back", "A refund took back the {points} points its order earned{owed_en}."),
             description="a refund took back the points its purchase earned (and what the member could not cover)",
         ),
         _kind(
@@ -191,6 +188,7 @@ KINDS: dict[str, Kind] = {
                 "Tier changed",
                 "Our membership tiers have changed: your tier has moved from {previous_tier_en} to {tier_en}.",
             ),
+            enabled=False,  # a programme applied would text everyone it moves: switched on before, when wanted
             description="a new tier programme moved the member (up or down)",
         ),
         _kind(

@@ -52,7 +52,7 @@ def _clawed_back(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
         return []  # a gift's points taken back with its tier say so in the tier's text
     taken = abs(int(p["points"]))
     owed = max(0, taken - abs(sum(int(points) for _, points in p.get("lots") or [])))
-    variables = {"points": taken, "balance": max(0, int(p.get("balance_after") or 0)),
+    variables = {"points": taken,
                  "owed": f"，其中{owed}积分因可用积分不足，将从之后获得的积分中抵扣" if owed else "",
                  "owed_en": f" ({owed} of them owed: points you earn next pay them)" if owed else ""}  # fmt: skip
     return [Notice(p["member_id"], "points-clawed-back", str(p["seq"]), variables)]
@@ -72,6 +72,8 @@ def _tier_changed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
             "programme": "tier-adjusted"}.get(reason)  # fmt: skip
     points = int(p.get("gift_points") or 0)
     taken, given = (points, 0) if reason == "refund" else (0, points if reason == "upgrade" else 0)
+    if reason == "programme" and p.get("previous_name_zh") == p.get("tier_name_zh"):
+        return []  # a new programme's code for the same tier: nothing the member would see changed
     variables = {**_tier_names(p), "previous": p.get("previous"),
                  "previous_tier": p.get("previous_name_zh") or p.get("previous"),
                  "previous_tier_en": p.get("previous_name_en") or p.get("previous"),

@@ -14,6 +14,7 @@ from chalicelib.members.schemas import MemberCreate
 from chalicelib.shared import clock
 from chalicelib.shared.jobs import get_job, preview_job, run_job
 from chalicelib.shared.settings import get_settings
+from chalicelib.shared.versions import ANY_VERSION
 from tests import ledger_views
 from tests.conftest import deliver, signed_headers, token_for
 from tests.functional.test_coupons import template
@@ -449,9 +450,12 @@ def cancel_cards(api, members):
     return admin
 
 
-def test_a_member_imported_in_their_birthday_month_gets_the_gift_from_their_next_one(api):
+def test_a_member_imported_in_their_birthday_month_gets_the_gift_from_their_next_one(api, monkeypatch):
     """A retail chain's walkthrough imported a member born in the month it went live: the first run gave them a second
-    gift that month (the old system had given it). One imported the month before gets it in their month."""
+    gift that month (the old system had given it). One imported the month before gets it in their month. (Where the
+    chain gives a birthday recorded in its month at once: the import's own rule, not the notice's.)"""
+    monkeypatch.setenv("LOYALTY_BIRTHDAY_GIFT_NEEDS_NOTICE", "false")
+    get_settings.cache_clear()
     publish(api, activities={"birthday": {"points": 100, "per_month": 1}})
 
     def imported(phone, on):
@@ -465,3 +469,18 @@ def test_a_member_imported_in_their_birthday_month_gets_the_gift_from_their_next
     assert (gifts(live), gifts(before)) == ([], [(100, "生日奖励")])
     run_on(date(2028, 6, 1))
     assert gifts(live) == [(100, "生日奖励")]  # from their next birthday month on
+
+
+def test_a_store_correcting_a_birthdays_year_keeps_when_it_was_recorded_and_a_new_month_does_not(api, partner):
+    """A review: a store fixing the year of a birthday in its month lost that year's gift (recorded anew, in its
+    month); a birthday moved to another month is recorded anew (what could be gamed)."""
+
+    def corrected(member_id, birthday):  # by staff (their edit, as the console's)
+        members.update(member_id, {"birthday": date.fromisoformat(birthday)}, ANY_VERSION)
+        return MemberRecord.get(member_id).birthday_recorded_on
+
+    with clock.frozen(datetime(2027, 5, 20, 10, tzinfo=TZ)):
+        member_id = joined("13900000045", date(1990, 6, 18))
+    with clock.frozen(datetime(2027, 6, 10, 10, tzinfo=TZ)):
+        assert corrected(member_id, "1991-06-18") == "2027-05-20"  # the year: as recorded
+        assert corrected(member_id, "1991-07-18") == "2027-06-10"  # another month: recorded now

@@ -280,11 +280,23 @@ class TestStudents:
         assert desk.post(path, {"name": ""}).status == 422
         assert desk.post("/v1/members/mb_nobody/students", {"name": "小刚", "guardian_consent": True}).status == 404
 
+    def test_a_member_frozen_and_their_student_removed_in_one_edit(self, api):
+        """A review: an edit changing the status and removing a student wrote the member's ledger account twice in one
+        transaction, and was refused whole (500)."""
+        answer = register(api, students=[{"name": "小明", "guardian_consent": True}])
+        frozen = edit(api, answer.body["member_id"], {"status": "frozen", "students": []}, answer.headers["etag"])
+        assert (frozen.status, frozen.body["status"], frozen.body["students"]) == (200, "frozen", [])
+
     def test_erasure_forgets_them(self, api):
-        member = register(api, students=[{"name": "小明", "guardian_consent": True}]).body
+        answer = register(api, students=[{"name": "小明", "guardian_consent": True}])
+        member = answer.body
+        more = [*member["students"], {"name": "小红", "guardian_consent": True}]
+        assert edit(api, member["member_id"], {"students": more}, answer.headers["etag"]).status == 200
+        assert UniqueRecord.find(f"students:{member['member_id']}") is not None  # an edit marks the list
         api.call("DELETE", f"/v1/members/{member['member_id']}")
         assert api.get(f"/v1/members/{member['member_id']}").body["students"] == []
         assert MemberRecord.get(member["member_id"]).students_sealed is None
+        assert UniqueRecord.find(f"students:{member['member_id']}") is None  # nor the marker of their list
 
 
 class TestErasure:

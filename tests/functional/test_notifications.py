@@ -702,7 +702,7 @@ TRIGGERS = [
             "reason": "过期",
         },
         "points-expired",
-        "您有40积分已过期，当前可用积分0。",  # what is left said (a retail chain's walkthrough)
+        "您有40积分已过期，积分余额0。",  # what is left said (a retail chain's walkthrough)
     ),
     (
         "points.clawed-back",  # a refund's, more than was available (a retail chain's walkthrough: not said)
@@ -717,7 +717,7 @@ TRIGGERS = [
             "lots": [["2027-12-31", -2500]],
         },
         "points-clawed-back",
-        "因订单退款，已扣回该订单所得4200积分，其中1700积分因可用积分不足，将从之后获得的积分中抵扣，当前可用积分0。",
+        "因订单退款，已扣回该订单所得4200积分，其中1700积分因可用积分不足，将从之后获得的积分中抵扣。",
     ),
     (
         "tier.changed",
@@ -1009,7 +1009,12 @@ def test_every_trigger_reaches_the_member_once_through_the_whole_pipeline(aws, a
     ok(
         api.patch(
             "/v1/notifications/policy",
-            {"kinds": {"points-earned": {"enabled": True, "channels": ["sms"]}}},
+            {
+                "kinds": {
+                    "points-earned": {"enabled": True, "channels": ["sms"]},
+                    "tier-adjusted": {"enabled": True, "channels": ["sms"]},
+                }
+            },  # fmt: skip  (both off by default)
             headers=POLICY_PATCH,
         )
     )

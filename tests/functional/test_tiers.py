@@ -527,3 +527,16 @@ def test_a_dropped_tier_member_who_buys_before_the_apply_job_reaches_them_leaves
         assert (figures.get("diamond", 0), figures.get("normal"), figures.get("silver")) == (0, 0, 1), figures
     finally:
         get_settings.cache_clear()
+
+
+def test_a_tier_a_new_programme_dropped_is_named_as_the_last_applied_one_named_it(aws):
+    """A review: a member moved off diamond by the first programme applied read 由diamond调整为… (the built-in
+    programme's names were never looked at)."""
+    from chalicelib.tiers import programmes
+    from chalicelib.tiers.service import _names
+
+    built_in = programmes.clothing()
+    without = built_in.model_copy(update={"tiers": built_in.tiers[:2]}).to_programme(1)
+    assert not without.knows("diamond")
+    assert _names(without, "diamond") == {"tier_name_zh": "钻石会员", "tier_name_en": "Diamond"}
+    assert _names(without, "platinum") == {"tier_name_zh": "platinum", "tier_name_en": "platinum"}  # none ever

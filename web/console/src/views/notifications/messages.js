@@ -56,7 +56,7 @@ export default {
       kindDescriptions: {
         'login-code': '会员登录时的一次性验证码', 'points-earned': '消费或活动获得积分（默认关闭：会员消费频繁）',
         'points-expiring': '一周内（提前 7 天）将过期的积分', 'points-expired': '已过期的积分', 'points-clawed-back': '退款扣回订单所得的积分（可用积分不足的部分待之后抵扣）', 'tier-upgraded': '会员升级',
-        'tier-downgrade-warning': '临近会导致降级的等级复核', 'tier-downgraded': '会员降级', 'tier-refunded': '退款撤销了订单带来的升级：等级回调，升级礼积分扣回', 'tier-adjusted': '启用新的会员等级体系后，会员的等级随之调整（升或降）',
+        'tier-downgrade-warning': '临近会导致降级的等级复核', 'tier-downgraded': '会员降级', 'tier-refunded': '退款撤销了订单带来的升级：等级回调，升级礼积分扣回', 'tier-adjusted': '启用新的会员等级体系后，会员的等级随之调整（升或降）（默认关闭：启用新体系会通知每位等级变动的会员，需要时先开启）',
         'wallet-topped-up': '储值充值的到账通知',
         'wallet-paid': '储值支付的消费通知', 'wallet-refunded': '储值支付的商品退款退回储值', 'wallet-cash-refunded': '退余额/退卡：本金以现金退还，赠送金随之作废', 'wallet-low-balance': '支付后余额低于设定值', 'coupon-issued': '会员领取、兑换或按规则获得的优惠券', 'coupon-gift': '员工发放或批量发放给会员的优惠券：按营销消息发送，需会员授权',
         'coupon-expiring': '3 天内将过期的优惠券', 'mall-order-shipped': '积分商城订单已发货', 'mall-order-ready': '积分商城订单可到店自提', 'mall-order-pickup-due': '积分商城自提订单 3 天后逾期自动取消，提醒会员领取',
