@@ -241,21 +241,32 @@ def give_birthday_gift(member_id: str, on: date, alongside: Transaction | None =
     month and gave them a second), nor, with ``LOYALTY_BIRTHDAY_GIFT_NEEDS_NOTICE`` (the default), for a birthday
     recorded during its month, at joining or after: it gives next year's."""
     member = _member(member_id)
-    if not _born_in(member, on.month):
-        return None
-    if member.returning and member.registered_at[:4] == str(on.year):
+    if birthday_gift_refused(member, on) is not None:
         return None
     tz = get_settings().tz
-    imported_on = clock.business_date(datetime.fromisoformat(member.created_at), tz)
-    if str(member.source) == "import" and (imported_on.year, imported_on.month) == (on.year, on.month):
-        return None
-    recorded = member.birthday_recorded_on
-    if get_settings().birthday_gift_needs_notice and recorded and recorded >= f"{on:%Y-%m}-01":
-        return None  # recorded in its month (or later): next year's (a walkthrough chose this month to be given it)
     now = clock.now()
     occurred_at = now if clock.business_date(now, tz) == on else datetime.combine(on, time(12), tz)
     return award(member_id, "birthday", source="birthday", event_id=f"{member_id}:{on.year}", occurred_at=occurred_at,
                  body={"kind": "birthday", "member_id": member_id, "year": on.year}, alongside=alongside)  # fmt: skip
+
+
+def birthday_gift_refused(member: Member, on: date) -> str | None:
+    """Why ``on``'s year gives the member no birthday gift (None: it does, unless given already): ``not-their-month``
+    (no birthday in ``on``'s month on record), ``returning`` (joined that year with a closed membership's phone),
+    ``imported-this-month`` (the old system gave it), ``recorded-this-month`` (next year's, with
+    ``LOYALTY_BIRTHDAY_GIFT_NEEDS_NOTICE``)."""
+    settings = get_settings()
+    if not _born_in(member, on.month):
+        return "not-their-month"
+    if member.returning and member.registered_at[:4] == str(on.year):
+        return "returning"
+    imported_on = clock.business_date(datetime.fromisoformat(member.created_at), settings.tz)
+    if str(member.source) == "import" and (imported_on.year, imported_on.month) == (on.year, on.month):
+        return "imported-this-month"
+    recorded = member.birthday_recorded_on
+    if settings.birthday_gift_needs_notice and recorded and recorded >= f"{on:%Y-%m}-01":
+        return "recorded-this-month"  # or later: next year's (a walkthrough chose this month to be given it)
+    return None
 
 
 def _born_in(member: Member, month: int) -> bool:

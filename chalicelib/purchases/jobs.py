@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.members import service as members
-from chalicelib.purchases.activities import give_birthday_gift
+from chalicelib.purchases.activities import birthday_gift_refused, give_birthday_gift
 from chalicelib.purchases.records import ActivityRecord
 from chalicelib.purchases.service import MemberNotEligible
 from chalicelib.shared import schedules
@@ -79,8 +79,10 @@ class GiveBirthdayGifts(Job):
                 except MemberNotEligible:
                     tallies["not-eligible"] += 1
                     continue
-                if given is None:
-                    tallies["not-their-month"] += 1  # the birthday changed since the index was read
+                if given is None:  # why: the birthday changed since the index was read, or the rules refuse it
+                    tallies[
+                        birthday_gift_refused(members.get_member(member_id), _gift_day(first, as_of)) or "no-gift"
+                    ] += 1
                 elif given["duplicate"]:
                     tallies["given-before"] += 1
                 elif given["limited"]:
@@ -94,8 +96,10 @@ class GiveBirthdayGifts(Job):
         """The members who would get a gift as of ``as_of`` (those given it this year left out), writing nothing."""
         for key in keys:
             for member_id, first in _members(key):
-                if ActivityRecord.find(f"birthday#{member_id}:{first.year}") is None:
-                    yield {"member_id": member_id, "outcome": "birthday-gift", "month": f"{first:%Y-%m}"}
+                if ActivityRecord.find(f"birthday#{member_id}:{first.year}") is not None:
+                    continue  # given this year
+                refused = birthday_gift_refused(members.get_member(member_id), _gift_day(first, as_of))
+                yield {"member_id": member_id, "outcome": refused or "birthday-gift", "month": f"{first:%Y-%m}"}
 
 
 register(GiveBirthdayGifts())

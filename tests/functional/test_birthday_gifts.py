@@ -465,8 +465,11 @@ def test_a_member_imported_in_their_birthday_month_gets_the_gift_from_their_next
 
     live = imported("13900000041", date(2027, 6, 5))
     before = imported("13900000042", date(2027, 5, 20))
-    run_on(date(2027, 6, 5), hour=1)
+    preview = preview_job(get_job("give-birthday-gifts"), date(2027, 6, 5))
+    report = run_on(date(2027, 6, 5), hour=1)
     assert (gifts(live), gifts(before)) == ([], [(100, "生日奖励")])
+    assert report.tallies["imported-this-month"] == 1  # said why (a review read not-their-month)
+    assert sorted(item["outcome"] for item in preview.findings) == ["birthday-gift", "imported-this-month"]
     run_on(date(2028, 6, 1))
     assert gifts(live) == [(100, "生日奖励")]  # from their next birthday month on
 
