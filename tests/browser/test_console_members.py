@@ -53,6 +53,15 @@ def member_code(site: Site, phone: str) -> str:
     return str(shown["code"])
 
 
+def serving(site: Site, console: Screens, member: dict[str, Any]) -> Page:
+    """A cashier of SH-001 at the till, serving ``member`` found by their phone."""
+    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
+    page.goto(f"{site.base}/console/#/counter")
+    page.get_by_label("查找会员").fill(member["phone"])
+    page.get_by_role("button", name="搜索").click()
+    return page
+
+
 def confirm(page: Page, said: str, button: str) -> None:
     """Money taken at the till is said once more before it goes: the dialog's words, then its button."""
     asked = page.get_by_role("dialog")
@@ -646,10 +655,7 @@ def test_a_cashier_sells_a_top_up_plan_at_the_counter(site: Site, console: Scree
     site.api("POST", "/v1/wallet/plans", {"plan_id": plan_id, "name": "充200送30", "pay_fen": 20000, "bonus_fen": 3000,
                                           "gift_points": 50})  # fmt: skip
     member = new_member(site, "充值会员")
-    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
-    page.goto(f"{site.base}/console/#/counter")
-    page.get_by_label("查找会员").fill(member["phone"])
-    page.get_by_role("button", name="搜索").click()
+    page = serving(site, console, member)
     card = page.locator("[data-test=counter-top-up]")
     sale_order = page.get_by_label("订单号").input_value()  # the sale under way keeps its number (a review found
     assert sale_order not in card.inner_text()  # a top-up taking it, cutting off the sale's coupons and payment)
@@ -907,10 +913,7 @@ def test_a_sale_at_the_till_is_recorded_by_the_lines_typed_and_a_gift_card_earns
     """A retail chain's walkthrough typed a 礼品卡 line at the till's coupons and recorded ¥800: the sale went as one
     line and earned 800 points, though the earn rules leave gift cards out."""
     member = new_member(site, "买礼品卡的会员")
-    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
-    page.goto(f"{site.base}/console/#/counter")
-    page.get_by_label("查找会员").fill(member["phone"])
-    page.get_by_role("button", name="搜索").click()
+    page = serving(site, console, member)
     cards = page.locator("[data-test=counter-coupons]")
     for n, (sku, category, amount) in enumerate((("GC-500", "gift-card", "500"), ("TOP-01", "tops", "300")), 1):
         cards.locator("[data-test=coupon-add-item]").click()
@@ -939,10 +942,7 @@ def test_a_member_without_their_pages_pays_from_stored_value_with_a_texted_code(
     value at the till. The till texts them six digits, which they read out and the cashier types as their code."""
     member = new_member(site, "老储值会员")
     top_up(site, member["member_id"], 10000)
-    page = log_in(console, site, staff_account(site, ["cashier"], ["SH-001"]))
-    page.goto(f"{site.base}/console/#/counter")
-    page.get_by_label("查找会员").fill(member["phone"])
-    page.get_by_role("button", name="搜索").click()
+    page = serving(site, console, member)
     assert page.locator("[data-test=pay]").is_disabled()  # found by phone: no code yet
     page.locator("[data-test=send-till-code]").click()
     expect(page.locator("[data-test=till-code-sent]")).to_contain_text("验证码已发送至 ")
