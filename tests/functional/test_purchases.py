@@ -356,6 +356,18 @@ class TestAtTheCounter:
         assert listed["occurred_at"] < clock.iso(clock.now() - timedelta(minutes=50))  # the first booking's time
         assert balance(elsewhere["member_id"]) == 30
 
+    def test_a_sale_recorded_at_the_till_by_its_lines_earns_on_the_categories_that_earn(self, api, partner, member):
+        """A retail chain's walkthrough: a ¥500 礼品卡 and ¥300 of tops rung up at the console's till earned 800."""
+        publish(api, base_rate=1, excluded_categories=["gift-card"])
+        cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+        lines = [
+            {"line_id": str(n), "sku": sku, "category": category, "quantity": 1, "amount_fen": fen}
+            for n, (sku, category, fen) in enumerate((("GC-500", "gift-card", 50_000), ("TOP-01", "tops", 30_000)))
+        ]
+        body = {**self.counter_order("POS-GC", paid=80_000), "items": lines}
+        answer = cashier.post(f"/v1/members/{member}/purchases", body)
+        assert (answer.status, answer.body.get("points_awarded")) == (201, 300), answer.body.get("errors")
+
     def test_a_store_manager_refunds_a_counter_purchase_once_per_key(self, api, partner, member):
         cashier = api.as_(token_for(["cashier"], ("SH-001",)))
         assert cashier.post(f"/v1/members/{member}/purchases", self.counter_order(paid=5_000)).status == 201
