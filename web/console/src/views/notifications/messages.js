@@ -44,7 +44,7 @@ export default {
       channels: { sms: '短信', email: '邮件', push: 'App推送', wechat: '微信', inbox: '站内信' },
       purposes: { login: '登录', service: '服务通知', marketing: '营销' },
       kinds: {
-        'login-code': '登录验证码', 'points-earned': '积分到账', 'points-expiring': '积分即将过期', 'points-expired': '积分已过期', 'points-clawed-back': '退款扣回积分',
+        'login-code': '登录验证码', 'till-code': '门店验证码', 'points-earned': '积分到账', 'points-expiring': '积分即将过期', 'points-expired': '积分已过期', 'points-clawed-back': '退款扣回积分',
         'tier-upgraded': '会员升级', 'tier-downgrade-warning': '降级预警', 'tier-downgraded': '会员降级', 'tier-refunded': '退款调整等级', 'tier-adjusted': '等级体系调整',
         'wallet-topped-up': '储值到账', 'wallet-paid': '储值消费', 'wallet-refunded': '储值退款', 'wallet-cash-refunded': '储值退款已办理', 'wallet-low-balance': '余额不足提醒',
         'coupon-issued': '优惠券到账', 'coupon-gift': '员工赠券（营销）', 'coupon-expiring': '优惠券即将过期', 'mall-order-shipped': '商城订单发货',
@@ -54,7 +54,7 @@ export default {
         'benefit-used': '权益使用提醒（消课提醒）', 'benefit-use-reversed': '权益使用已撤销', 'coupon-transferred': '转赠的券已被领取',
       },
       kindDescriptions: {
-        'login-code': '会员登录时的一次性验证码', 'points-earned': '消费或活动获得积分（默认关闭：会员消费频繁）',
+        'login-code': '会员登录时的一次性验证码', 'till-code': '会员没有带会员页面时，收银台发送的一次性验证码（代替会员码）', 'points-earned': '消费或活动获得积分（默认关闭：会员消费频繁）',
         'points-expiring': '一周内（提前 7 天）将过期的积分', 'points-expired': '已过期的积分', 'points-clawed-back': '退款扣回订单所得的积分（可用积分不足的部分待之后抵扣）', 'tier-upgraded': '会员升级',
         'tier-downgrade-warning': '临近会导致降级的等级复核', 'tier-downgraded': '会员降级', 'tier-refunded': '退款撤销了订单带来的升级：等级回调，升级礼积分扣回', 'tier-adjusted': '启用新的会员等级体系后，会员的等级随之调整（升或降）（默认关闭：启用新体系会通知每位等级变动的会员，需要时先开启）',
         'wallet-topped-up': '储值充值的到账通知',
@@ -203,7 +203,7 @@ export default {
       channels: { sms: 'SMS', email: 'Email', push: 'App push', wechat: 'WeChat', inbox: 'Inbox' },
       purposes: { login: 'Sign-in', service: 'Service', marketing: 'Marketing' },
       kinds: {
-        'login-code': 'Sign-in code', 'points-earned': 'Points earned', 'points-expiring': 'Points expiring', 'points-expired': 'Points expired', 'points-clawed-back': 'Points taken back by a refund',
+        'login-code': 'Sign-in code', 'till-code': 'Store code', 'points-earned': 'Points earned', 'points-expiring': 'Points expiring', 'points-expired': 'Points expired', 'points-clawed-back': 'Points taken back by a refund',
         'tier-upgraded': 'Tier upgraded', 'tier-downgrade-warning': 'Tier review ahead', 'tier-downgraded': 'Tier downgraded', 'tier-refunded': 'Tier undone by a refund', 'tier-adjusted': 'Tier programme change',
         'wallet-topped-up': 'Top-up received', 'wallet-paid': 'Wallet payment', 'wallet-refunded': 'Wallet refund', 'wallet-cash-refunded': 'Stored value paid out', 'wallet-low-balance': 'Low balance',
         'coupon-issued': 'Coupon received', 'coupon-gift': 'Coupon given by staff (marketing)', 'coupon-expiring': 'Coupon expiring', 'mall-order-shipped': 'Mall order shipped',
