@@ -120,8 +120,10 @@ def change_plan(ctx: RequestContext, plan_id: str) -> Reply:
 
 @endpoint("/v1/me/membership/plans", "GET", summary="Plans on sale", tag="me", access=MEMBER, response=PlanList)
 def list_my_plans(ctx: RequestContext) -> Reply:
-    """The plans a member may buy now on their pages (on sale, and sold there: not those sold at the counter only)."""
-    return Reply(PlanList.model_validate({"items": plans.on_member_pages()}))
+    """The plans a member may buy now on their pages (on sale, and sold there: not those sold at the counter only),
+    each saying whether its free trial is open to them (`trial_open`: the pages offer it only then; a member who
+    closed their membership and joined again with its phone was offered one the purchase then refused)."""
+    return Reply(PlanList.model_validate({"items": service.plans_for_member(ctx.caller.id, plans.on_member_pages())}))
 
 
 @endpoint(

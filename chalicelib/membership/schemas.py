@@ -327,6 +327,10 @@ class PlanOut(Schema):
         "the latest; null: the day it is bought")  # fmt: skip
     created_at: str = Field(description=UTC_INSTANT)
     created_by: str = Field(description="who created it (`staff:<id>`)")
+    trial_open: bool | None = Field(
+        default=None, description="to the member reading their plans (`/v1/me/membership/plans`): whether they may "
+        "start its free trial now (it has one, nobody of the family held its card, and their phone had none before); "
+        "null to staff")  # fmt: skip
 
 
 class PlanList(Schema):

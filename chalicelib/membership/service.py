@@ -695,6 +695,15 @@ def buy_as_member(
                 attach=(lambda answer: [held]) if held else None)  # fmt: skip
 
 
+def plans_for_member(member_id: str, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The plans ``listed`` as the member reads them: each with whether its free trial is open to them now (one per
+    member and plan, none for a plan anyone of the family held, none for a phone welcomed before)."""
+    held = {card.plan_id for card in _cards(ledger().holdings(member_id), member_id).cards.values()}
+    returning = members.welcomed_before(member_id)
+    return [{**plan, "trial_open": bool(plan.get("trial_days")) and plan["plan_id"] not in held and not returning}
+            for plan in listed]  # fmt: skip
+
+
 def _sold_on_member_pages(plan: Plan, claim: Claim) -> None:
     """A plan sold at the counter only is not bought on the member pages (422 ``payment-not-applicable``: an education
     chain's class packs were offered there with 储值支付); a repeat of one bought before is answered."""

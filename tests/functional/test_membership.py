@@ -253,15 +253,24 @@ class TestCards:
         second one (welcome gifts are once per phone already)."""
         phone = "13900000077"
         first, _ = member_token(phone)
+
+        def trial_open(member_id):  # as the member pages read their plans: the trial offered, or not
+            listed = ok(Member(api, member_id).get("/v1/me/membership/plans"))["items"]
+            return next(plan["trial_open"] for plan in listed if plan["plan_id"] == plan_id)
+
+        assert trial_open(first) is True
         taken = Member(api, first).post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "trial"},
                                         headers={"idempotency-key": "trial-001"})  # fmt: skip
         assert ok(taken, 201)["valid_until"]
+        assert trial_open(first) is False
         assert api.call("DELETE", f"/v1/members/{first}").status == 204
         again, _ = member_token(phone)
         second = Member(api, again).post("/v1/me/cards", {"plan_id": plan_id, "pay_with": "trial"},
                                          headers={"idempotency-key": "trial-001"})  # fmt: skip
         refused(second, 409, "card-not-renewable")
         assert ok(Member(api, again).get("/v1/me/cards"))["items"] == []
+        assert trial_open(again) is False  # not offered to be refused (a review)
+        assert {plan.get("trial_open") for plan in ok(api.get("/v1/membership/plans"))["items"]} == {None}  # staff
 
 
 class TestBenefits:
