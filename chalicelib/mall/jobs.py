@@ -72,12 +72,13 @@ class ExpireUncollectedMallOrders(Job):
         if not days_:
             return Counter()
         now = clock.now()
-        waiting = orders.uncollected(now - timedelta(days=days_))
-        cancelled = sum(service.expire_uncollected(record.order_id, now, days_) for record in waiting)
-        soon = now - timedelta(days=max(0, days_ - service.PICKUP_REMINDER_DAYS))  # and those cancelled in 3 days
-        due = {record.order_id for record in waiting}
+        cutoff = clock.iso(now - timedelta(days=days_))
+        # the queue up to the orders cancelled within the reminder's days: those past the cutoff go, the rest are told
+        waiting = orders.uncollected(now - timedelta(days=max(0, days_ - service.PICKUP_REMINDER_DAYS)))
+        cancelled = sum(service.expire_uncollected(record.order_id, now, days_)
+                        for record in waiting if record.placed_key < cutoff)  # fmt: skip
         reminded = sum(service.remind_uncollected(record.order_id, now, days_)
-                       for record in orders.uncollected(soon) if record.order_id not in due)  # fmt: skip
+                       for record in waiting if record.placed_key >= cutoff)  # fmt: skip
         tallies = Counter(changed=cancelled, cancelled=cancelled) if cancelled else Counter()
         return tallies + (Counter(reminded=reminded) if reminded else Counter())
 

@@ -674,7 +674,8 @@ def edit(tx: Transaction, member_id: str, changes: dict[str, Any], if_match: Exp
         **repository.sealed_values(updated, sealer, updated.changed),
         "updated_at": updated.updated_at,
     }
-    if current.birthday and updated.birthday and current.birthday.month == updated.birthday.month:
+    if "birthday" in updated.changed and current.birthday and updated.birthday and (
+            current.birthday.month == updated.birthday.month):  # fmt: skip
         values["birthday_recorded_on"] = record.birthday_recorded_on  # a year or day corrected: as recorded (a review)
     versioned = MemberRecord(member_id)
     versioned.version = current.version
@@ -1053,8 +1054,9 @@ def send_till_code(member_id: str) -> dict[str, Any]:
     record = get_record(member_id)
     if record.status == str(Status.ERASED):
         raise NotFound(f"No member {member_id!r}")
-    member = repository.to_member(record)
-    if member.status is not Status.ACTIVE or not member.phone:
+    sealer = repository.sealer_for(record)  # the phone alone opened
+    phone = sealer.open("phone", record.phone_sealed) if sealer and record.phone_sealed else None
+    if record.status != str(Status.ACTIVE) or not phone:
         raise NoCodeToText("The member is frozen, or has no phone to text: scan the code their pages show")
     now = clock.real_now()
     code, until = codes.till_code(member_id, now, get_settings().lookup_hash_key)
@@ -1062,10 +1064,10 @@ def send_till_code(member_id: str) -> dict[str, Any]:
     take(tx, f"till-code:{member_id}", *TILL_CODE_SENDS)
     take(tx, f"till-code-by:{current_origin().actor}", TILL_CODE_BY)
     minutes = max(1, int((until - now).total_seconds()) // 60)
-    request_code(tx, phone=member.phone, code=code, minutes=minutes, send_before=now + timedelta(minutes=2),
+    request_code(tx, phone=phone, code=code, minutes=minutes, send_before=now + timedelta(minutes=2),
                  kind="till-code")  # fmt: skip
     tx.commit()
-    return {"phone_masked": mask_phone(member.phone), "expires_at": clock.iso(until)}
+    return {"phone_masked": mask_phone(phone), "expires_at": clock.iso(until)}
 
 
 def in_person_required(caller: Caller, member_id: str | None = None) -> bool:

@@ -45,9 +45,9 @@ def _points_expired(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 
 def _clawed_back(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    """A refund took back the points its purchase earned: how many, what the member could not cover (owed, paid off
-    by points earned next), and what is left (a retail chain's walkthrough: a refund leaving a debt of 1,700 points was
-    said only by its tier's text, and the pages read a negative balance)."""
+    """A refund took back the points its purchase earned: how many, and what the member could not cover (owed, paid
+    off by points earned next; a retail chain's walkthrough: a refund leaving a debt of 1,700 points was said only by
+    its tier's text)."""
     if p.get("source_kind") != "refund":
         return []  # a gift's points taken back with its tier say so in the tier's text
     taken = abs(int(p["points"]))

@@ -205,7 +205,7 @@ def report(partner: Caller, reported: ActivityReport) -> dict[str, Any]:
         raise ValidationFailed([{"field": "occurred_at", "in": "body", "message": detail}], detail)
     member_id = member_for_partner(partner, reported.member)
     if reported.kind == "birthday" and not _born_in(
-        _member(member_id), clock.business_date(reported.occurred_at, get_settings().tz).month
+        member_of(member_id), clock.business_date(reported.occurred_at, get_settings().tz).month
     ):
         raise NotTheirBirthday("The member has no birthday on record in the month of occurred_at")
     return award(member_id, reported.kind, source=partner.id, event_id=reported.event_id,
@@ -233,14 +233,16 @@ def reward_profile(member_id: str, alongside: Transaction | None = None) -> dict
                  body={"kind": "profile", "member_id": member_id}, alongside=alongside)  # fmt: skip
 
 
-def give_birthday_gift(member_id: str, on: date, alongside: Transaction | None = None) -> dict[str, Any] | None:
+def give_birthday_gift(
+    member_id: str, on: date, alongside: Transaction | None = None, member: Member | None = None
+) -> dict[str, Any] | None:  # fmt: skip
     """The birthday gift of ``on``'s year, if ``on`` falls in the month of the member's birthday on record: once a
     member and year (the event id is the year), and not at all if a partner's birthday report came first, nor in the
     year a member joined with a phone an erased member had (given to that membership: a review), nor in the month a
     member was imported in (the old system gave that one: a retail chain's walkthrough imported a member born that
     month and gave them a second), nor, with ``LOYALTY_BIRTHDAY_GIFT_NEEDS_NOTICE`` (the default), for a birthday
-    recorded during its month, at joining or after: it gives next year's."""
-    member = _member(member_id)
+    recorded during its month, at joining or after: it gives next year's. ``member``: theirs, when read already."""
+    member = member or member_of(member_id)
     if birthday_gift_refused(member, on) is not None:
         return None
     tz = get_settings().tz
@@ -273,7 +275,8 @@ def _born_in(member: Member, month: int) -> bool:
     return member.birthday is not None and member.birthday.month == month
 
 
-def _member(member_id: str) -> Member:
+def member_of(member_id: str) -> Member:
+    """The member a gift goes to (``MemberNotEligible`` for nobody)."""
     try:
         return members.get_member(member_id)
     except NotFound as e:

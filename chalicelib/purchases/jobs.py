@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.members import service as members
-from chalicelib.purchases.activities import birthday_gift_refused, give_birthday_gift
+from chalicelib.purchases.activities import birthday_gift_refused, give_birthday_gift, member_of
 from chalicelib.purchases.records import ActivityRecord
 from chalicelib.purchases.service import MemberNotEligible
 from chalicelib.shared import schedules
@@ -74,15 +74,16 @@ class GiveBirthdayGifts(Job):
         tallies: Counter[str] = Counter()
         for key in keys:
             for member_id, first in _members(key):
+                day = _gift_day(first, as_of)
                 try:
-                    given = give_birthday_gift(member_id, _gift_day(first, as_of))
+                    member = member_of(member_id)  # read once: why not, or the gift
+                    refused = birthday_gift_refused(member, day)  # the birthday changed since the index was read,
+                    given = None if refused else give_birthday_gift(member_id, day, member=member)  # or the rules
                 except MemberNotEligible:
                     tallies["not-eligible"] += 1
                     continue
-                if given is None:  # why: the birthday changed since the index was read, or the rules refuse it
-                    tallies[
-                        birthday_gift_refused(members.get_member(member_id), _gift_day(first, as_of)) or "no-gift"
-                    ] += 1
+                if given is None:
+                    tallies[refused or "no-gift"] += 1
                 elif given["duplicate"]:
                     tallies["given-before"] += 1
                 elif given["limited"]:
@@ -98,7 +99,10 @@ class GiveBirthdayGifts(Job):
             for member_id, first in _members(key):
                 if ActivityRecord.find(f"birthday#{member_id}:{first.year}") is not None:
                     continue  # given this year
-                refused = birthday_gift_refused(members.get_member(member_id), _gift_day(first, as_of))
+                try:
+                    refused = birthday_gift_refused(member_of(member_id), _gift_day(first, as_of))
+                except MemberNotEligible:
+                    continue  # erased since the index was read
                 yield {"member_id": member_id, "outcome": refused or "birthday-gift", "month": f"{first:%Y-%m}"}
 
 

@@ -336,9 +336,12 @@ def _changed_event(
 def _names(programme: Programme, code: str) -> dict[str, str]:
     """A tier's names, for the messages an event gives (a code is no word for a member): the programme's, else the
     latest programme applied that had it, the built-in one included (a tier a new programme dropped), else its code."""
-    applied = [v for v in (programmes.default_version(), *programmes.versions()) if v.applied_at or not v.version]
-    known = [programme, *(v.programme for v in reversed(applied))]  # never a draft's (a review)
-    tier = next((p.tier(code) for p in known if p.knows(code)), None)
+    tier: Tier | None = None
+    if programme.knows(code):
+        tier = programme.tier(code)
+    else:  # never a draft's (a review)
+        applied = [v for v in (programmes.default_version(), *programmes.versions()) if v.applied_at or not v.version]
+        tier = next((v.programme.tier(code) for v in reversed(applied) if v.programme.knows(code)), None)
     return {"tier_name_zh": tier.name_zh if tier else code, "tier_name_en": tier.name_en if tier else code}
 
 
