@@ -130,17 +130,29 @@ class Scope:
     brands: tuple[str, ...] = ()
     skus: tuple[str, ...] = ()
     tiers: tuple[str, ...] = ()
+    excluded_categories: tuple[str, ...] = ()
+    excluded_brands: tuple[str, ...] = ()
+    excluded_skus: tuple[str, ...] = ()
 
     @property
     def narrows_items(self) -> bool:
-        return bool(self.categories or self.brands or self.skus)
+        """Whether the coupon looks at the order's lines: an order without lines then has nothing it applies to
+        (a till that sends only a total cannot show that no 礼品卡 is on it)."""
+        return bool(
+            self.categories or self.brands or self.skus
+            or self.excluded_categories or self.excluded_brands or self.excluded_skus
+        )  # fmt: skip
 
     def covers(self, item: Item) -> bool:
-        """An item is covered when it matches every restriction given (its SKU, its category, its brand)."""
+        """An item is covered when it matches every restriction given (its SKU, its category, its brand) and no
+        exclusion."""
         return (
             (not self.skus or item.sku in self.skus)
             and (not self.categories or item.category in self.categories)
             and (not self.brands or item.brand in self.brands)
+            and item.sku not in self.excluded_skus
+            and item.category not in self.excluded_categories
+            and item.brand not in self.excluded_brands
         )
 
 
@@ -451,6 +463,9 @@ def in_words(
         (scope.brands, "限品牌", "brands", {}),
         (scope.skus, "限商品", "items", {}),
         (scope.tiers, "限等级", "tiers", tiers or {}),
+        (scope.excluded_categories, "不适用品类", "not for categories", CARD_CATEGORY_NAMES[zh]),
+        (scope.excluded_brands, "不适用品牌", "not for brands", {}),
+        (scope.excluded_skus, "不适用商品", "not for items", {}),
     ):
         names = [named.get(code, code) for code in codes]
         if names:

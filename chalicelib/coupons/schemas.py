@@ -85,13 +85,29 @@ class ValidHours(Input):
 
 
 class CouponApplicability(Input):
-    """Where and on what coupons apply; an empty list: no restriction."""
+    """Where and on what coupons apply; an empty list: no restriction. An item counts towards a coupon when it
+    matches every list given and none of the exclusions (a 礼品卡 or 特价 line never does)."""
 
     stores: list[Id] = Field(default_factory=list, max_length=200, description="store ids (适用门店)")
     categories: list[Label] = Field(default_factory=list, max_length=100, description="item categories (品类)")
     brands: list[Label] = Field(default_factory=list, max_length=100, description="brands (品牌)")
     skus: list[Label] = Field(default_factory=list, max_length=500, description="SKUs (商品)")
     tiers: list[Label] = Field(default_factory=list, max_length=20, description="member tiers (等级) it is for")
+    excluded_categories: list[Label] = Field(
+        default_factory=list, max_length=100, description="categories it never applies to (不适用品类), e.g. gift-card"
+    )
+    excluded_brands: list[Label] = Field(default_factory=list, max_length=100, description="brands it never applies to")
+    excluded_skus: list[Label] = Field(
+        default_factory=list, max_length=500, description="SKUs it never applies to (不适用商品), e.g. 特价商品"
+    )
+
+    @model_validator(mode="after")
+    def _not_both(self) -> CouponApplicability:
+        for name in ("categories", "brands", "skus"):
+            both = sorted(set(getattr(self, name)) & set(getattr(self, f"excluded_{name}")))
+            if both:
+                raise ValueError(f"{name} both included and excluded: {', '.join(both)}")
+        return self
 
 
 class CouponCodeFormat(Input):
@@ -199,6 +215,8 @@ class CouponTemplateCreate(Input):
             raise ValueError("the amount off must be less than the threshold")
         if self.kind in ("amount_off", "threshold") and not self.amount_off_fen:
             raise ValueError("amount_off_fen must be more than 0")
+        if self.exchange_sku is not None and self.exchange_sku in self.applies_to.excluded_skus:
+            raise ValueError("an exchange coupon cannot exclude the SKU it gives")
         return self
 
 

@@ -210,6 +210,18 @@ class Template:
         return [stock_holder(self.template_id, n) for n in range(self.shards)] if self.stock is not None else []
 
 
+SCOPE_LISTS = (
+    "stores",
+    "categories",
+    "brands",
+    "skus",
+    "tiers",
+    "excluded_categories",
+    "excluded_brands",
+    "excluded_skus",
+)
+
+
 def terms_of(raw: Mapping[str, Any]) -> Terms:
     """A template's terms from the JSON it was created with (the API's field names)."""
     validity_raw = raw["validity"]
@@ -222,9 +234,7 @@ def terms_of(raw: Mapping[str, Any]) -> Terms:
         hours=(time.fromisoformat(hours["from"]), time.fromisoformat(hours["until"])) if hours else None,
     )
     scope_raw = raw.get("applies_to") or {}
-    scope = Scope(
-        **{name: tuple(scope_raw.get(name) or ()) for name in ("stores", "categories", "brands", "skus", "tiers")}
-    )
+    scope = Scope(**{name: tuple(scope_raw.get(name) or ()) for name in SCOPE_LISTS})
     return Terms(
         kind=raw["kind"],
         amount_off_fen=raw.get("amount_off_fen") or 0,

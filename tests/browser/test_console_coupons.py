@@ -68,6 +68,12 @@ def test_a_template_is_created_issued_to_the_demo_member_and_shown_on_their_page
     dialog.get_by_label("每人限领（张）").fill("2")
     dialog.locator("[data-test=tpl-transferable]").click()
     dialog.get_by_text("生日送券").click()  # a birthday coupon made here (an F&B walkthrough found it API-only)
+    excluded = dialog.get_by_label("不适用品类")  # a retail walkthrough: 不可用于礼品卡
+    dialog.locator(".el-select", has=page.locator("#tpl-excluded_categories")).click()  # the box, then type
+    page.keyboard.type("礼品卡")
+    page.locator(".el-select-dropdown__item:visible", has_text="礼品卡").wait_for()
+    excluded.press("Enter")
+    expect(dialog.locator(".el-select .el-tag", has_text="礼品卡")).to_be_visible()
     assert unlabelled_inputs(page) == []
     console.shot("template-create")
     page.locator("[data-test=template-save]").click()
@@ -80,6 +86,8 @@ def test_a_template_is_created_issued_to_the_demo_member_and_shown_on_their_page
     assert (made["validity"], made["weekdays"]) == ({"days_after_issue": 30}, [6, 7])
     assert (made["stock"], made["per_member_limit"], made["transferable"]) == (50, 2, True)
     assert made["gift"]["on"] == "birthday"
+    assert made["applies_to"]["excluded_categories"] == ["礼品卡"]
+    assert "不适用品类 礼品卡" in made["rules"]
     expect(row).to_contain_text("生日送券")  # its tag in words (it showed the raw key coupons.gifts.birthday)
     assert row.locator("[data-test=template-rules]").inner_text() == made["rules"]  # in words, as the API says
     assert row.locator("[data-test=stock-left]").inner_text() == "50 / 50"

@@ -263,6 +263,36 @@ def test_the_till_sees_usable_coupons_with_their_discount_and_the_others_with_th
     assert elsewhere.body["errors"][0] == {"field": "order.store_id", "in": "body", "message": "not one of your stores"}
 
 
+def test_a_coupon_that_excludes_gift_cards_and_sale_items_counts_only_the_other_lines(api, member):
+    """不适用品类/商品: a ¥200 gift card on the order does not reach 满200, nor does a sale item; the rules say so."""
+    created = template(api, applies_to={"excluded_categories": ["gift-card"], "excluded_skus": ["SALE-TEE"]})
+    assert created["rules"] == "满200减30 · 不适用品类 gift-card · 不适用商品 SALE-TEE · 不可与其他券叠加"
+    code = issue(api, created["template_id"], member).body["code"]
+    lines = [{"sku": "GC-200", "category": "gift-card", "amount_fen": 20000},
+             {"sku": "SALE-TEE", "category": "shirts", "amount_fen": 5000},
+             {"sku": "JK-1", "category": "jackets", "amount_fen": 15000}]  # fmt: skip
+    order = {"store_id": "SH-001", "total_fen": 40000, "items": lines}
+    found = api.post("/v1/coupons/eligibility", {"member_id": member, "order": order}).body
+    assert [(c["code"], c["reason"]) for c in found["unusable"]] == [(code, "below-minimum-spend")]
+    order["items"][2]["amount_fen"] = 20000
+    order["total_fen"] = 45000
+    found = api.post("/v1/coupons/eligibility", {"member_id": member, "order": order}).body
+    assert [(c["code"], c["discount_fen"]) for c in found["usable"]] == [(code, 3000)]
+    without_lines = api.post("/v1/coupons/eligibility", {"member_id": member, "order": ORDER}).body
+    assert [c["reason"] for c in without_lines["unusable"]] == ["no-applicable-items"]  # a total could hide one
+    before = item_counts()
+    both = api.post("/v1/coupons/templates", {**TEMPLATE, "applies_to": {"categories": ["a", "b"],
+                                                                          "excluded_categories": ["b"]}})  # fmt: skip
+    assert (both.status, both.body["errors"][0]["message"]) == (422, "categories both included and excluded: b")
+    tea = {"name": "奶茶兑换", "kind": "exchange", "exchange_sku": "TEA", "validity": {"days_after_issue": 7},
+           "applies_to": {"excluded_skus": ["TEA"]}}  # fmt: skip
+    refused = api.post("/v1/coupons/templates", tea)
+    assert (refused.status, refused.body["errors"][0]["message"]) == (
+        422, "an exchange coupon cannot exclude the SKU it gives"
+    )  # fmt: skip
+    assert item_counts() == before
+
+
 def test_a_coupon_is_redeemed_once_per_code_and_the_same_order_gets_the_same_answer(api, member):
     code = issue(api, template(api)["template_id"], member).body["code"]
     cashier = api.as_(token_for(["cashier"]))

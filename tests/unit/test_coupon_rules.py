@@ -2,6 +2,7 @@
 on the ledger engine's in-memory store, whose invariants hold after every step of any sequence (Hypothesis)."""
 
 import contextlib
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -57,6 +58,29 @@ def test_a_threshold_coupon_counts_only_the_items_it_covers():
     assert discount(jackets, ORDER).discount_fen == 3_000
     shirts = Terms("threshold", amount_off_fen=3_000, threshold_fen=20_000, scope=Scope(categories=("shirts",)))
     assert discount(shirts, ORDER).reason == "below-minimum-spend"
+
+
+def test_an_excluded_line_never_counts_towards_a_coupon():
+    """不适用品类/商品: a gift card or a sale item on the order neither earns the threshold nor takes the discount,
+    and an order without lines has nothing such a coupon applies to (its total could hide a gift card)."""
+    with_gift_card = Order("S", 30_000, (Item("JK-1", 20_000, 1, "jackets"), Item("GC-500", 10_000, 1, "gift-card")))
+    not_gift_cards = Scope(excluded_categories=("gift-card",))
+    threshold = Terms("threshold", amount_off_fen=3_000, threshold_fen=25_000, scope=not_gift_cards)
+    assert discount(threshold, with_gift_card).reason == "below-minimum-spend"
+    assert discount(replace(threshold, threshold_fen=20_000), with_gift_card).discount_fen == 3_000
+    percent = Terms("percent_off", percent_off=10, scope=Scope(excluded_skus=("JK-1",)))
+    assert discount(percent, with_gift_card).discount_fen == 1_000
+    only_gift_cards = Order("S", 10_000, (Item("GC-500", 10_000, 1, "gift-card"),))
+    assert discount(Terms("amount_off", amount_off_fen=500, scope=not_gift_cards), only_gift_cards).reason == (
+        "no-applicable-items"
+    )
+    assert discount(Terms("amount_off", amount_off_fen=500, scope=not_gift_cards), Order("S", 10_000)).reason == (
+        "no-applicable-items"
+    )
+    north = Terms("amount_off", amount_off_fen=500, scope=Scope(categories=("jackets",), excluded_brands=("North",)))
+    assert discount(north, ORDER).reason == "no-applicable-items"
+    assert in_words(threshold) == "满250减30 · 不适用品类 gift-card · 不可与其他券叠加"
+    assert "not for items: JK-1" in in_words(percent, "en")
 
 
 def test_a_percent_coupon_rounds_down_and_stops_at_its_cap():
