@@ -236,16 +236,28 @@ class Ledger:
                 return True
         return False
 
-    def opening(self, holder: str, postings: Sequence[Posting], *, announce: Announce | None = None) -> Unit:
+    def opening(
+        self, holder: str, postings: Sequence[Posting], *, announce: Announce | None = None,
+        claim: tuple[Claim, Result] | None = None,
+    ) -> Unit:  # fmt: skip
         """The unit opening a new holder's account with ``postings``, for the caller to commit inside the
         transaction that creates the holder (a registration): its account write is conditional on there being
-        no account yet, so it is exactly once with that transaction."""
+        no account yet, so it is exactly once with that transaction. A ``claim`` is taken with it, keeping its
+        result's answer, so a later post under the claim (a migrated balance imported again
+        another way) is answered as a repeat instead of booked twice."""
         accounts = {holder: Account(holder)}
         now, today = self._instant()
         entries, states = self._apply(accounts, list(postings), today, now)
         answer = Answer({}, tuple(entries), {(e.holder, e.book): e.balance_after for e in entries})
+        claim_write = None
+        if claim is not None:
+            taken, result = claim
+            keys = tuple((e.holder, e.book, e.seq) for e in entries)
+            expires = today + timedelta(days=taken.keep_days) if taken.keep_days is not None else None
+            claim_write = ClaimWrite(StoredClaim(taken.key, taken.content, dict(result(answer)), keys), expires,
+                                     taken.keeper)  # fmt: skip
         return Unit(accounts=self._account_writes(accounts, states, entries, today, [holder]), entries=entries,
-                    events=list(announce(answer)) if announce else [])  # fmt: skip
+                    events=list(announce(answer)) if announce else [], claim=claim_write)  # fmt: skip
 
     # --- one attempt ------------------------------------------------------------------------------------------
 

@@ -77,9 +77,9 @@ def ledger() -> Ledger:
     return Ledger(_store[0] if _store else DynamoStore(guard=_guarded), _books)
 
 
-def open_in(tx: Transaction, holder: str, postings: list[Any], announce: Any = None) -> None:
+def open_in(tx: Transaction, holder: str, postings: list[Any], announce: Any = None, claim: Any = None) -> None:
     """Open a new holder's account with ``postings`` inside ``tx`` (see ``Ledger.opening``)."""
-    unit = ledger().opening(holder, postings, announce=announce)
+    unit = ledger().opening(holder, postings, announce=announce, claim=claim)
     store = _store[0] if _store else DynamoStore(guard=_guarded)
     assert isinstance(store, DynamoStore), "an opening joins a DynamoDB transaction"
     store.add_to(tx, unit)

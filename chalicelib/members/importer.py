@@ -6,7 +6,8 @@ from the old system (optional):
 tags (separated by ``;``), consents (the channels granted, ``;``-separated: sms, email, push, wechat) with
 consented_at and consent_source as their proof (or, for a channel given apart, its own consented_at_<channel> and
 consent_source_<channel>, e.g. consented_at_sms), tier with tier_valid_until (an opening standing, reviewed
-like any other), and this period's period_paid_fen and period_growth (an opening growth entry). Rows become
+like any other), this period's period_paid_fen and period_growth (an opening growth entry), and points with
+points_expires_on (an opening points balance; blank: the expiry policy, ``never``: never). Rows become
 registrations through the same service as the API, in one transaction with their opening standing, so every
 rule holds (unique phones, sealed personal data, events). A phone held by a member registered another way
 is an error row. Dates without a time zone are read in the business time zone.
@@ -20,17 +21,22 @@ import functools
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from chalicelib.ledger.registry import open_in
 from chalicelib.members import service
 from chalicelib.members.model import CONSENT_CHANNELS, InvalidPhone, Source, normalise_phone
 from chalicelib.members.schemas import MemberCreate
+from chalicelib.points import service as points
+from chalicelib.points.bulk import RowError, expiry_of, points_of
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.csvfiles import ImportReport, read_rows
+from chalicelib.shared.db import Transaction
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 from chalicelib.stores.service import not_open
@@ -59,21 +65,52 @@ COLUMNS = (
     "tier_valid_until",
     "period_paid_fen",
     "period_growth",
+    "points",
+    "points_expires_on",
 )
-OPENING_COLUMNS = ("tier", "tier_valid_until", "period_paid_fen", "period_growth")
+OPENING_COLUMNS = ("tier", "tier_valid_until", "period_paid_fen", "period_growth", "points", "points_expires_on")
 LATER_FIELDS = ("language", "students")  # registration fields added after rows were first imported (their
 # fingerprints lack them)
 REQUIRED = ("name", "phone")
 
 
-def fingerprint(registration: MemberCreate, opening: OpeningStanding) -> str:
+@dataclass(frozen=True)
+class Brought:
+    """What a row brings from the old system besides the registration: the opening standing and growth, and the
+    points balance (one lot: ``points`` expiring on ``expires_on``, None: never)."""
+
+    standing: OpeningStanding = field(default_factory=OpeningStanding)
+    points: int = 0
+    expires_on: date | None = None
+
+    def opens(self) -> bool:
+        return self != Brought()
+
+
+def fingerprint(registration: MemberCreate, brought: Brought | OpeningStanding) -> str:
     """A keyed hash of what a row registers: equal rows match, nothing personal can be read back. A field added since
     the first imports counts only when a row gives it, so a row imported before matches itself again."""
+    if isinstance(brought, OpeningStanding):
+        brought = Brought(brought)
     unsaid = {name for name in LATER_FIELDS if getattr(registration, name) in (None, [])}
     canonical = registration.model_dump_json(exclude={"source", *unsaid})
-    if opening != OpeningStanding():  # rows without an opening keep the fingerprints they always had
-        canonical += repr(opening)
+    if brought.standing != OpeningStanding():  # rows without an opening keep the fingerprints they always had
+        canonical += repr(brought.standing)
+    if brought.points:
+        canonical += f"|points={brought.points}|{brought.expires_on}"
     return lookup_hash("import-row", canonical)
+
+
+def _open(tx: Transaction, member_id: str, brought: Brought) -> None:
+    """Open the new member's account inside the registration's transaction with what the row brings: the standing
+    and growth, and the points as an ``opening`` entry (a later ``cli points import-balances`` row for the member is
+    then skipped, as it would be after that command's own import)."""
+    postings = tiers.opening_postings(tx, member_id, brought.standing) if brought.standing != OpeningStanding() else []
+    balance = points.opening(member_id, [(brought.points, brought.expires_on)]) if brought.points else None
+    if balance is not None:
+        postings += balance.postings
+    if postings:
+        open_in(tx, member_id, postings, announce=balance and balance.announce, claim=balance and balance.claim)
 
 
 def to_registration(row: dict[str, str]) -> MemberCreate:
@@ -101,9 +138,18 @@ def to_registration(row: dict[str, str]) -> MemberCreate:
     return MemberCreate.model_validate(values)
 
 
-def to_opening(row: dict[str, str]) -> OpeningStanding | list[tuple[str, str]]:
-    """The opening standing a row brings, or (column, reason) problems."""
+def to_opening(row: dict[str, str]) -> Brought | list[tuple[str, str]]:
+    """What a row brings (its opening standing and points), or (column, reason) problems."""
     problems: list[tuple[str, str]] = []
+    balance, expires_on = 0, None
+    if (row.get("points") or "").strip():
+        try:
+            balance = points_of(row["points"].strip())
+            expires_on = expiry_of(row.get("points_expires_on") or "", blank=points.policy_expiry(), never=True)
+        except RowError as e:
+            problems.append(("points_expires_on" if e.field == "expires_on" else "points", str(e)))
+    elif (row.get("points_expires_on") or "").strip():
+        problems.append(("points_expires_on", "only with points"))
 
     def number(column: str) -> int:
         text = (row.get(column) or "0").strip()
@@ -119,7 +165,7 @@ def to_opening(row: dict[str, str]) -> OpeningStanding | list[tuple[str, str]]:
         except ValueError:
             problems.append(("tier_valid_until", "a date as YYYY-MM-DD"))
     opening = OpeningStanding(row.get("tier") or None, until, number("period_growth"), number("period_paid_fen"))
-    return problems or opening.problems() or opening
+    return problems + opening.problems() or Brought(opening, balance, expires_on)
 
 
 def _listed(text: str) -> list[str]:
@@ -186,7 +232,7 @@ def prepared(
         errors += [(number, column, reason) for column, reason in opening]
     if errors or registration is None or isinstance(opening, list):
         return _with_store(number, row, errors, stores)
-    opens = functools.partial(tiers.open_account, opening=opening) if opening != OpeningStanding() else None
+    opens = functools.partial(_open, brought=opening) if opening.opens() else None
     return service.ImportRow(registration, fingerprint(registration, opening), opens, import_id)
 
 

@@ -32,11 +32,10 @@ from chalicelib.shared.csvfiles import ImportReport, read_rows
 from chalicelib.shared.errors import DomainError
 from chalicelib.shared.fields import Reason, within_calendar
 from chalicelib.shared.http import Input
-from chalicelib.shared.phrases import Phrase
 
 ADJUST_COLUMNS = ("member_id", "phone", "points", "reason", "expires_on")
 OPENING_COLUMNS = ("member_id", "phone", "points", "expires_on", "reason")
-OPENING_REASON = Phrase("期初积分导入", "Opening points (migration)")
+OPENING_REASON = service.OPENING_REASON
 NEVER = "never"
 
 
@@ -64,8 +63,13 @@ def _member_of(row: dict[str, str]) -> str:
 
 
 def _points(row: dict[str, str], *, signed: bool) -> int:
+    return points_of(row.get("points", ""), signed=signed)
+
+
+def points_of(text: str, *, signed: bool = False) -> int:
+    """A file's points cell: a whole number from 1 (or its negative, ``signed``) to ``MAX_POINTS``."""
     try:
-        points = int(row.get("points", ""))
+        points = int(text)
     except ValueError:
         raise RowError("points", "a whole number") from None
     if points == 0 or abs(points) > MAX_POINTS or (points < 0 and not signed):
@@ -74,8 +78,12 @@ def _points(row: dict[str, str], *, signed: bool) -> int:
 
 
 def _expiry(row: dict[str, str], *, blank: date | None = None, never: bool = False) -> date | None:
-    """The row's expiry date: ``blank`` when there is none, None for ``never`` (where allowed)."""
-    text = row.get("expires_on", "").strip()
+    return expiry_of(row.get("expires_on", ""), blank=blank, never=never)
+
+
+def expiry_of(text: str, *, blank: date | None = None, never: bool = False) -> date | None:
+    """A file's expiry cell: ``blank`` when empty, None for ``never`` (where allowed), else a day not past."""
+    text = text.strip()
     if not text:
         return blank
     if never and text.lower() == NEVER:

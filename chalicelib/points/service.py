@@ -529,20 +529,50 @@ def adjust(
     return _created(answer)
 
 
-def open_balance(member_id: str, lots: list[tuple[int, date | None]], reason: str) -> Outcome:
-    """Migrate a balance from an old system: lots with their own expiry dates, once per member."""
+OPENING_REASON = Phrase("期初积分导入", "Opening points (migration)")
+Lots = list[tuple[int, date | None]]  # a migrated balance: (points, expires on; None: never), one per old lot
+
+
+def _opening_posting(member_id: str, lots: Lots, reason: str) -> Posting:
+    detail = {"lots": dumped([Draw(expires_on, None, points) for points, expires_on in lots])}
     total = sum(points for points, _ in lots)
+    return Posting(member_id, BOOK, total, "opening", Source("import", None), reason, detail=detail)
 
-    def plan(holdings: Holdings, booking: Booking, today: date) -> list[Posting]:
-        detail = {"lots": dumped([Draw(expires_on, None, points) for points, expires_on in lots])}
-        return [Posting(member_id, BOOK, total, "opening", Source("import", None), reason, detail=detail)]
 
-    taken = OpeningBalanceExists()
-    answer = post(member_id, plan, claim=Claim(f"points-opening:{member_id}", "opening", conflict=taken),
-                  result=_main_entry)  # fmt: skip
+def _opening_claim(member_id: str) -> Claim:
+    """A member's migrated balance is booked once, by whichever import comes first."""
+    return Claim(f"points-opening:{member_id}", "opening", conflict=OpeningBalanceExists())
+
+
+def open_balance(member_id: str, lots: Lots, reason: str) -> Outcome:
+    """Migrate a balance from an old system: lots with their own expiry dates, once per member (a member whose
+    import brought their points already has it)."""
+    claim = _opening_claim(member_id)
+    answer = post(member_id, lambda holdings, booking, today: [_opening_posting(member_id, lots, reason)],
+                  claim=claim, result=_main_entry)  # fmt: skip
     if answer.duplicate:
-        raise taken
+        raise OpeningBalanceExists()
     return _created(answer)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What a new member's registration opens their account with on the points book (a member import's
+    ``points`` columns): its posting, its events, and the claim a later ``import-balances`` finds taken."""
+
+    postings: list[Posting]
+    claim: tuple[Claim, Callable[[Answer], dict[str, Any]]]
+    announce: Callable[[Answer], Iterable[Event]] = announce
+
+
+def opening(member_id: str, lots: Lots, reason: str = OPENING_REASON) -> Opening:
+    """The opening of a member registered with a migrated balance (see ``Opening``)."""
+
+    def result(answer: Answer) -> dict[str, Any]:
+        entry = points_entry(answer)
+        return entry_json(entry) if entry else {}
+
+    return Opening([_opening_posting(member_id, lots, reason)], (_opening_claim(member_id), result))
 
 
 # --- reads -------------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 from chalicelib.ledger.engine import Holdings
 from chalicelib.ledger.model import Account, Posting, Source
-from chalicelib.ledger.registry import ledger, open_in
+from chalicelib.ledger.registry import ledger
 from chalicelib.shared import clock
 from chalicelib.shared.context import current_origin
 from chalicelib.shared.db import Transaction
@@ -374,15 +374,16 @@ class OpeningStanding:
         return found
 
 
-def open_account(tx: Transaction, member_id: str, opening: OpeningStanding) -> None:
-    """Add a new member's opening standing and growth to ``tx`` (the registration's transaction). A member whose
-    period brought over already qualifies for a higher tier than the one brought over opens at that tier, valid
-    as an upgrade today would be, and without its gift: their next purchase, however small, would otherwise
-    upgrade them with the gift of a tier it did nothing to earn."""
+def opening_postings(tx: Transaction, member_id: str, opening: OpeningStanding) -> list[Posting]:
+    """The postings that open a new member's account with their opening standing and growth (the caller opens the
+    account inside ``tx``, the registration's transaction, with any other book's); the tier change joins ``tx``.
+    A member whose period brought over already qualifies for a higher tier than the one brought over opens at that
+    tier, valid as an upgrade today would be, and without its gift: their next purchase, however small, would
+    otherwise upgrade them with the gift of a tier it did nothing to earn."""
     programme, today = programmes.programme(), clock.business_today()
     tier, valid_until = opening.tier or programme.tiers[0].code, opening.valid_until
     if programme.rank(tier) == 0 and not opening.growth and not opening.paid_fen:
-        return
+        return []
     month = month_of(today)
     metrics = Metrics().add(month, opening.growth, opening.paid_fen, today)
     earned = qualifying(programme, metrics.value(programme, today))
@@ -396,7 +397,6 @@ def open_account(tx: Transaction, member_id: str, opening: OpeningStanding) -> N
         Posting(member_id, GROWTH, growth, "opening", source, OPENING_GROWTH, detail=detail, kept=True),
         _standing_posting(member_id, Standing(tier, today, until), programme, source),
     ]
-    open_in(tx, member_id, postings)
     if programme.rank(tier):
         now, actor = clock.iso(clock.now()), current_origin().actor
         change_id = new_id("tc_")
@@ -410,6 +410,7 @@ def open_account(tx: Transaction, member_id: str, opening: OpeningStanding) -> N
             "member_id": member_id, "change_id": change_id, "tier": tier, "previous": lowest, "reason": "opening",
             "gift_points": 0, "programme_version": programme.version,
         }))  # fmt: skip
+    return postings
 
 
 # --- changes of the standing alone ------------------------------------------------------------------------------

@@ -374,3 +374,53 @@ def test_a_migrated_spend_that_qualifies_for_more_opens_at_that_tier_without_a_g
     assert tier["tier"]["code"] == "diamond"
     assert [h["reason"] for h in tier["history"]] == ["opening"]
     assert api.get(f"/v1/members/{member['member_id']}/points").body["available"] == 0
+
+
+POINTS_HEADER = "name,phone,store_id,tier,tier_valid_until,points,points_expires_on\n"
+
+
+def test_migrated_members_bring_their_points_once_with_their_expiry(tmp_path, store, api, aws):
+    """积分迁移 in the member file: a row's ``points`` open the member's points book in the registration's commit,
+    expiring on ``points_expires_on`` (blank: the expiry policy from today; ``never``), announced to the liability;
+    a bad cell is an error row that writes nothing, and a later ``cli points import-balances`` row is skipped."""
+    from chalicelib.ledger.jobs import reconcile
+    from chalicelib.points import bulk
+    from chalicelib.points import service as points
+
+    path = tmp_path / "points.csv"
+    path.write_text(POINTS_HEADER + "\n".join([
+        "金卡积分,13800000041,SH-001,gold,2027-06-30,1500,2027-03-31",
+        "只有积分,13800000042,,,,800,",
+        "永久积分,13800000043,,,,200,never",
+        "坏积分,13800000044,,,,12.5,",
+        "过期积分,13800000045,,,,100,2020-01-01",
+        "无积分日期,13800000046,,,,,2027-01-01",
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    report = import_members(path, workers=1)
+    assert (report.imported, report.failed) == (3, 3)
+    assert [(row, column) for row, column, _ in report.errors] == [
+        (5, "points"), (6, "points_expires_on"), (7, "points_expires_on")]  # fmt: skip
+    assert "expire on arrival" in report.errors[1][2]
+    for phone in ("13800000044", "13800000045", "13800000046"):
+        assert api.post("/v1/members/lookup", {"phone": phone}).status == 404  # a bad cell: not half a member
+    ids = {phone: api.post("/v1/members/lookup", {"phone": phone}).body["member_id"]
+           for phone in ("13800000041", "13800000042", "13800000043")}  # fmt: skip
+    held = {phone: api.get(f"/v1/members/{member_id}/points").body for phone, member_id in ids.items()}
+    assert [held[phone]["available"] for phone in ids] == [1500, 800, 200]
+    assert held["13800000041"]["expiring"] == [{"date": "2027-03-31", "points": 1500}]
+    assert held["13800000042"]["expiring"] == [{"date": str(points.policy_expiry()), "points": 800}]
+    assert held["13800000043"]["expiring"] == []  # never expires
+    gold = api.get(f"/v1/members/{ids['13800000041']}/tier").body
+    assert (gold["tier"]["code"], gold["valid_until"]) == ("gold", "2027-06-30")  # the same account, one commit
+    history = api.get(f"/v1/members/{ids['13800000041']}/points/ledger").body["items"]
+    assert [(i["type"], i["points"], i["balance_after"]) for i in history] == [("opening", 1500, 1500)]
+    assert all(reconcile(member_id) == {} for member_id in ids.values())  # balance = the sum of its entries
+    again = import_members(path, workers=1)
+    assert (again.imported, again.skipped) == (0, 3)
+    opening = tmp_path / "opening.csv"
+    opening.write_text("phone,points\n13800000041,1500\n", encoding="utf-8")
+    later = bulk.import_balances(opening, "utf-8", lambda n: None)
+    assert (later.imported, later.skipped) == (0, 1)  # its balance came with the member: not twice
+    assert api.get(f"/v1/members/{ids['13800000041']}/points").body["available"] == 1500
+    deliver(aws, "statistics")
+    assert api.get("/v1/reports/liability").body["points"]["outstanding"] == 2500

@@ -2,7 +2,7 @@ export default {
   'zh-CN': {
     imports: {
       title: '会员导入',
-      intro: '从旧系统迁移会员：上传 CSV 文件（首行为字段名，必须包含 name 和 phone；可选 email、gender、birthday、city、store_id、source、registered_at、member_no、language、tags、consents、tier 等），文件直接上传到存储，最大 64 MB。已导入的手机号再次导入会被跳过。',
+      intro: '从旧系统迁移会员：上传 CSV 文件（首行为字段名，必须包含 name 和 phone；可选 email、gender、birthday、city、store_id、source、registered_at、member_no、language、tags、consents、tier、period_paid_fen 等；积分余额 points 及其到期日 points_expires_on，留空按积分有效期，never 为永不过期），文件直接上传到存储，最大 64 MB。已导入的手机号再次导入会被跳过。',
       file: 'CSV 文件',
       fileRule: '请选择一个 .csv 文件（最大 64 MB）',
       encoding: '文件编码',
@@ -36,7 +36,7 @@ export default {
   en: {
     imports: {
       title: 'Member import',
-      intro: 'Bring members over from an old system: a CSV file whose first row names the fields (name and phone required; email, gender, birthday, city, store_id, source, registered_at, member_no, language, tags, consents, tier … optional), uploaded straight to storage, up to 64 MB. Phones an earlier import brought in are skipped.',
+      intro: 'Bring members over from an old system: a CSV file whose first row names the fields (name and phone required; email, gender, birthday, city, store_id, source, registered_at, member_no, language, tags, consents, tier, period_paid_fen … optional; a points balance in points, expiring on points_expires_on: blank follows the points expiry policy, never never expires), uploaded straight to storage, up to 64 MB. Phones an earlier import brought in are skipped.',
       file: 'CSV file',
       fileRule: 'Choose a .csv file (64 MB at most)',
       encoding: 'Encoding',
