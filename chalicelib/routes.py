@@ -178,6 +178,7 @@ ROUTES = (
     Route("/v1/partners/{partner_id}", "PATCH", "update_partner", "chalicelib.identity.partners_api"),
     Route("/v1/partners/{partner_id}/secrets", "POST", "add_secret", "chalicelib.identity.partners_api"),
     Route("/v1/partners/{partner_id}/secrets/{secret_id}", "DELETE", "revoke_secret", "chalicelib.identity.partners_api"),
+    Route("/v1/points/adjustment-batches", "POST", "adjust_batch", "chalicelib.points.api"),
     Route("/v1/points/rules", "GET", "list_rules", "chalicelib.purchases.api"),
     Route("/v1/points/rules", "POST", "publish_rules", "chalicelib.purchases.api"),
     Route("/v1/points/rules/preview", "POST", "preview", "chalicelib.purchases.api"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from chalicelib.counter import limits
@@ -13,9 +14,12 @@ from chalicelib.identity.rules import Permission
 from chalicelib.members import service as members
 from chalicelib.members.service import reachable
 from chalicelib.membership.service import no_card_sold_on
-from chalicelib.points import rules, service
+from chalicelib.points import bulk, rules, service
 from chalicelib.points.schemas import (
+    AdjustmentBatchCreate,
+    AdjustmentBatchOut,
     AdjustmentCreate,
+    BatchRowOutcome,
     LedgerEntry,
     LedgerPage,
     PointsBalance,
@@ -223,3 +227,23 @@ def adjust(ctx: RequestContext, member_id: str) -> Reply:
     answer, _ = service.adjust(member_id, body.points, body.reason, ctx.idempotency, expires_on=body.expires_on,
                                limit=counted)  # fmt: skip
     return _created(answer, LedgerEntry)
+
+
+@endpoint("/v1/points/adjustment-batches", "POST", summary="Credit or debit points for a list of members",
+          tag="points", access=Staff(Permission.POINTS_ADJUST, chain=True), body=AdjustmentBatchCreate,
+          response=AdjustmentBatchOut)  # fmt: skip
+def adjust_batch(ctx: RequestContext) -> Reply:
+    """A bulk adjustment (批量调整积分): up to 500 rows a request, each naming a member (id, phone or member number),
+    points (negative to debit) and, if its own, a reason and an expiry. Each row is applied once for good under the
+    batch's name, so a file goes in several requests under one name, and sent again (a lost answer, its failed rows
+    mended) applies only what was not applied before; no `Idempotency-Key` is needed. Rows fail alone (no such member,
+    too few points for a debit …: each row's `problem` says which); the answer is 200 with every row's outcome.
+    Head office only (staff of every store), held to no per-adjustment limit: a store's staff credit one member at a
+    time.
+
+    Errors: 403 for staff scoped to stores; 422 for a body that is not rows (each field by its path, e.g.
+    `rows.3.points`)."""
+    body: AdjustmentBatchCreate = ctx.body
+    outcomes = bulk.adjust_batch(body)
+    counts = {name: sum(outcome.outcome == name for outcome in outcomes) for name in ("applied", "skipped", "failed")}
+    return Reply(AdjustmentBatchOut(batch=body.batch, **counts, rows=[BatchRowOutcome(**asdict(o)) for o in outcomes]))

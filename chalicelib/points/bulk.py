@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -25,11 +26,11 @@ from pydantic import ValidationError
 
 from chalicelib.members import service as members
 from chalicelib.points import service
-from chalicelib.points.schemas import MAX_POINTS
+from chalicelib.points.schemas import MAX_POINTS, AdjustmentBatchCreate, BatchRow
 from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.csvfiles import ImportReport, read_rows
-from chalicelib.shared.errors import DomainError
+from chalicelib.shared.errors import DomainError, NotFound
 from chalicelib.shared.fields import Reason, within_calendar
 from chalicelib.shared.http import Input
 
@@ -193,3 +194,69 @@ def import_balances(path: Path, encoding: str, progress: Callable[[int], None]) 
             report.errors += [(number, "member_id", e.detail) for number in numbers]
     report.seconds = time.monotonic() - started
     return report
+
+
+# --- a batch from the console (the API) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    line: int
+    outcome: str  # applied, skipped or failed
+    member_id: str | None = None
+    problem: str | None = None
+    seq: int | None = None
+
+
+def _batch_member(row: BatchRow) -> str:
+    from chalicelib.members.model import InvalidPhone, normalise_phone
+
+    if row.member_id is not None:
+        if members.status_of(row.member_id) is None:
+            raise RowError("member_id", "no-member")
+        return row.member_id
+    try:
+        phone = normalise_phone(row.phone) if row.phone is not None else None
+    except InvalidPhone:
+        raise RowError("phone", "not-a-phone") from None
+    try:
+        return members.lookup(phone=phone, member_no=row.member_no).member_id
+    except NotFound:
+        raise RowError("member", "no-member") from None
+
+
+def adjust_batch(batch: AdjustmentBatchCreate) -> list[BatchOutcome]:
+    """Apply a batch's rows, each once for good under the batch's name: the same member, points, reason and expiry
+    again in a later request of the batch is skipped (a lost answer, a file sent again with its failed rows
+    mended), and twice in one request is refused (``same-row``: add them up, or tell them apart in the reason). A
+    row's failure never stops the others."""
+    outcomes, seen, today = [], dict[str, int](), clock.business_today()
+    for row in batch.rows:
+        try:
+            member_id = _batch_member(row)
+        except RowError as e:
+            outcomes.append(BatchOutcome(row.line, "failed", problem=str(e)))
+            continue
+        reason = row.reason or batch.reason or ""
+        content = f"{batch.batch}|{member_id}|{row.points}|{reason}|{row.expires_on}"
+        if content in seen:
+            outcomes.append(BatchOutcome(row.line, "failed", member_id, "same-row"))
+            continue
+        seen[content] = row.line
+        if row.expires_on is not None and row.expires_on < today:
+            outcomes.append(BatchOutcome(row.line, "failed", member_id, "expiry-past"))
+            continue
+        try:
+            once = lookup_hash("points-batch-row", content)
+            entry, _ = service.adjust(member_id, row.points, reason, None, source_kind="import", source_id=batch.batch,
+                                      expires_on=row.expires_on, once=once)  # fmt: skip
+            outcomes.append(BatchOutcome(row.line, "applied", member_id, seq=entry.get("seq")))
+        except service.AlreadyApplied:
+            outcomes.append(BatchOutcome(row.line, "skipped", member_id))
+        except service.InsufficientPoints:
+            outcomes.append(BatchOutcome(row.line, "failed", member_id, "insufficient-points"))
+        except service.MemberNotActive:
+            outcomes.append(BatchOutcome(row.line, "failed", member_id, "member-not-active"))
+        except NotFound:
+            outcomes.append(BatchOutcome(row.line, "failed", member_id, "no-member"))
+    return outcomes

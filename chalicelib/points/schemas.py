@@ -5,10 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.shared import clock
-from chalicelib.shared.fields import BUSINESS_DATE, NEXT_CURSOR, REASON_EN, UTC_INSTANT, Day, Id, MemberCode, Reason
+from chalicelib.shared.fields import (
+    BUSINESS_DATE,
+    NEXT_CURSOR,
+    REASON_EN,
+    UTC_INSTANT,
+    Day,
+    Id,
+    MemberCode,
+    Reason,
+    Trimmed,
+    without_personal_data,
+)
 from chalicelib.shared.http import FieldInvalid, Input, Schema
 
 MAX_POINTS = 100_000_000
@@ -98,6 +109,90 @@ class LedgerPage(Schema):
 
     items: list[LedgerEntry] = Field(description="this page's entries")
     next_cursor: str | None = Field(description=NEXT_CURSOR)
+
+
+BATCH_ROWS = 500  # rows a batch request takes (a file of more goes in several requests under one batch name)
+BatchName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed,
+    AfterValidator(without_personal_data),
+]  # fmt: skip
+
+
+class BatchRow(Input):
+    """One row of a bulk adjustment: the member (one of `member_id`, `phone`, `member_no`), points, and a reason
+    and expiry of its own when it has them."""
+
+    line: int = Field(ge=1, le=10_000_000, description="the row's line in the operator's file, echoed in the answer")
+    member_id: Id | None = Field(default=None, description="the member's id")
+    phone: str | None = Field(default=None, max_length=32, description="or the member's phone")
+    member_no: str | None = Field(default=None, max_length=64, description="or the member number (会员号)")
+    points: int = Field(ge=-MAX_POINTS, le=MAX_POINTS, description="points (积分) to credit or (negative) debit")
+    reason: Reason | None = Field(default=None, description=f"{REASON}; default: the batch's `reason`")
+    expires_on: Day | None = Field(
+        default=None, description=f"credits only: the last day they can be spent; {BUSINESS_DATE}; default: the policy"
+    )
+
+    @model_validator(mode="after")
+    def _one_member_nonzero(self) -> BatchRow:
+        if sum(value is not None for value in (self.member_id, self.phone, self.member_no)) != 1:
+            raise ValueError("name the member by one of member_id, phone or member_no")
+        if self.points == 0:
+            raise ValueError("an adjustment of 0 points changes nothing")
+        if self.expires_on is not None and self.points < 0:
+            raise ValueError("only credits take an expiry date")
+        return self
+
+
+class AdjustmentBatchCreate(Input):
+    """A bulk adjustment (批量调整积分): a month's rewards, a campaign's credits, corrections from a list."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"batch": "2026-11 会员日奖励", "reason": "11月会员日奖励", "rows": [
+                {"line": 2, "phone": "13800138000", "points": 200},
+                {"line": 3, "member_no": "M00012345", "points": -50, "reason": "重复发放更正"},
+            ]}]
+        }
+    )  # fmt: skip
+
+    batch: BatchName = Field(
+        description="the batch's name, e.g. 2026-11 会员日奖励: each row is applied once for good under it, so sending "
+        "the file again (a lost answer, the failed rows mended) applies only rows not applied before"
+    )
+    reason: Reason | None = Field(default=None, description="the reason of rows that give none")
+    rows: list[BatchRow] = Field(min_length=1, max_length=BATCH_ROWS, description=f"at most {BATCH_ROWS} rows")
+
+    @model_validator(mode="after")
+    def _reasons(self) -> AdjustmentBatchCreate:
+        if self.reason is None and any(row.reason is None for row in self.rows):
+            raise ValueError("give a reason for the batch or for every row")
+        return self
+
+
+class BatchRowOutcome(Schema):
+    """What became of one row."""
+
+    line: int = Field(description="the row's line, as sent")
+    outcome: Literal["applied", "skipped", "failed"] = Field(
+        description="applied now; skipped (applied before under this batch); failed (see `problem`)"
+    )
+    member_id: str | None = Field(description="the member it names (null when none was found)")
+    problem: str | None = Field(
+        description="why it failed: `not-a-phone`, `no-member`, `member-not-active`, `insufficient-points`, "
+        "`expiry-past`, "
+        "`same-row` (the same member, points, reason and expiry twice in the batch: add them up or tell them apart)"
+    )
+    seq: int | None = Field(description="the entry's number in the member's ledger, when applied")
+
+
+class AdjustmentBatchOut(Schema):
+    """A bulk adjustment's answer: counts and each row's outcome, in the order sent."""
+
+    batch: str = Field(description="the batch's name")
+    applied: int = Field(description="rows applied now")
+    skipped: int = Field(description="rows applied before under this batch")
+    failed: int = Field(description="rows not applied")
+    rows: list[BatchRowOutcome] = Field(description="each row's outcome")
 
 
 class RedemptionCreate(Input):

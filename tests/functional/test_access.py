@@ -243,6 +243,7 @@ CHAIN_ROUTES = {  # the whole chain's configuration, figures, lists and jobs: no
     ("/v1/notifications/templates/{kind}/{channel}", "PUT"), ("/v1/notifications/templates/{kind}/{channel}", "DELETE"),
     ("/v1/notifications/unsent", "GET"),
     ("/v1/points/rules", "POST"), ("/v1/points/rules/preview", "POST"), ("/v1/stores", "POST"),
+    ("/v1/points/adjustment-batches", "POST"),
     ("/v1/tiers/preview", "POST"), ("/v1/tiers/programmes", "POST"), ("/v1/tiers/programmes/{version}/apply", "POST"),
     ("/v1/tiers/runs/{run_id}", "GET"),
 }  # fmt: skip

@@ -93,3 +93,52 @@ def test_a_reason_is_held_to_what_the_api_holds_it_to(aws, tmp_path):
     refused = bulk.import_balances(write(tmp_path, "opening.csv", opening), "utf-8", lambda n: None)
     assert (refused.imported, refused.failed, refused.errors[0][1]) == (0, 1, "reason")
     assert types(opened) == []
+
+
+def test_a_batch_from_the_console_applies_each_row_once_under_its_name(api, aws):
+    """批量调整积分 over the API: rows fail alone with a stable problem, a lost answer or a file sent again with its
+    failed rows mended applies only what was not applied, and nothing is written for a body that is not rows."""
+    from chalicelib.ledger.jobs import reconcile
+    from tests.conftest import item_counts, token_for
+
+    first, _ = member_token("13900000011")
+    second, _ = member_token("13900000012")
+    number = api.get(f"/v1/members/{second}").body["member_no"]
+    rows = [
+        {"line": 2, "member_id": first, "points": 300, "expires_on": "2099-01-31"},
+        {"line": 3, "member_no": number, "points": 120, "reason": "生日月双倍补发"},
+        {"line": 4, "phone": "13900000011", "points": 300, "expires_on": "2099-01-31"},  # line 2 again
+        {"line": 5, "phone": "13900000012", "points": -500},  # more than they hold
+        {"line": 6, "phone": "13800000999", "points": 10},  # nobody
+        {"line": 7, "phone": "not a phone", "points": 10},
+        {"line": 8, "member_id": first, "points": 20, "expires_on": "2020-01-01"},
+    ]
+    body = {"batch": "2026-11 会员日奖励", "reason": "11月会员日奖励", "rows": rows}
+    answer = api.post("/v1/points/adjustment-batches", body)
+    assert answer.status == 200, answer.body
+    assert (answer.body["applied"], answer.body["skipped"], answer.body["failed"]) == (2, 0, 5)
+    assert [(r["line"], r["outcome"], r["problem"]) for r in answer.body["rows"]] == [
+        (2, "applied", None), (3, "applied", None), (4, "failed", "same-row"), (5, "failed", "insufficient-points"),
+        (6, "failed", "no-member"), (7, "failed", "not-a-phone"), (8, "failed", "expiry-past")]  # fmt: skip
+    assert answer.body["rows"][1]["member_id"] == second
+    assert types(first) == [("adjust", 300)] and types(second) == [("adjust", 120)]
+    mended = [rows[0], rows[1], {**rows[3], "points": -100}]  # sent again, the debit mended
+    again = api.post("/v1/points/adjustment-batches", {**body, "rows": mended}).body
+    assert [(r["line"], r["outcome"]) for r in again["rows"]] == [(2, "skipped"), (3, "skipped"), (5, "applied")]
+    assert types(second) == [("adjust", 120), ("adjust", -100)]
+    ledger = api.get(f"/v1/members/{second}/points/ledger").body["items"]
+    assert (ledger[1]["reason"], ledger[0]["reason"]) == ("生日月双倍补发", "11月会员日奖励")  # a row's own, or the batch's
+    assert api.get(f"/v1/members/{first}/points").body["expiring"] == [{"date": "2099-01-31", "points": 300}]
+    assert reconcile(first) == {} and reconcile(second) == {}
+    other = api.post("/v1/points/adjustment-batches", {**body, "batch": "2026-12 会员日奖励", "rows": rows[:1]}).body
+    assert other["applied"] == 1  # another batch's row is its own
+    scoped = api.as_(token_for(["admin"], ("SH-001",)))
+    before = item_counts()
+    for bad in ({**body, "rows": []}, {**body, "reason": None, "rows": [{**rows[0], "points": 5}]},
+                {**body, "rows": [{"line": 9, "member_id": first, "phone": "13900000011", "points": 5}]},
+                {**body, "rows": [{"line": 9, "member_id": first, "points": -5, "expires_on": "2099-01-01"}]},
+                {**body, "batch": "13900000011 的奖励"}):  # fmt: skip
+        refused = api.post("/v1/points/adjustment-batches", bad)
+        assert refused.status == 422, (bad, refused.body)
+    assert scoped.post("/v1/points/adjustment-batches", body).status == 403  # a store's staff adjust one member at a time, within their limits
+    assert item_counts() == before
