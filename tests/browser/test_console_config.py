@@ -34,6 +34,7 @@ SCREENS = {
     "jobs": "任务管理",
     "audit": "审计日志",
     "member-imports": "会员导入",
+    "point-batches": "批量调整积分",
     "feedback": "意见反馈",
     "agreements": "会员协议与隐私政策",
 }
@@ -429,6 +430,55 @@ def test_members_are_imported_from_a_csv_file(site: Site, console: Screens, tmp_
     held = site.api("GET", f"/v1/members/{member['member_id']}/points")
     assert (held["available"], held["expiring"]) == (1200, [{"date": "2099-12-31", "points": 1200}])
     shot(console, "import-completed")
+
+
+def test_points_are_adjusted_for_a_list_of_members_once_per_row(site: Site, console: Screens, tmp_path: Path) -> None:
+    """批量调整积分: a file checked in the browser (a bad cell, the same row twice), sent, each row's outcome said, the
+    failed rows downloaded to mend; the same file again applies nothing twice."""
+    phones = [f"137{uuid.uuid4().int % 10**8:08d}" for _ in range(2)]
+    for n, phone in enumerate(phones):
+        site.api("POST", "/v1/members", {"name": f"批量{n}", "phone": phone, "home_store_id": "SH-001"})
+    csv = tmp_path / "rewards.csv"
+    csv.write_text("phone,points,reason,expires_on\n"
+                   f"{phones[0]},300,,2099-12-31\n{phones[1]},-50,扣回,\n13700000000,10,,\n{phones[0]},abc,,\n"
+                   f"{phones[0]},300,,2099-12-31\n", encoding="utf-8")  # fmt: skip
+    page = log_in(console, site)
+    open_screen(page, "point-batches")
+    batch = f"会员日奖励 {secrets.token_hex(2)}"
+    page.get_by_label("批次名称").fill(batch)
+    page.get_by_label("默认原因").fill("会员日奖励")
+    page.get_by_label("CSV 文件").set_input_files(str(csv))
+    page.locator("[data-test=batch-check]").click()
+    checked = page.locator("[data-test=batch-checked]")
+    expect(checked).to_contain_text("共 5 行，3 位会员：增加 310 积分，扣减 50 积分；2 行有问题")
+    assert unlabelled_inputs(page) == []
+    shot(console, "point-batch-checked")
+    page.locator("[data-test=batch-run]").click()
+    page.locator(".el-message-box").get_by_role("button", name="执行调整").click()
+    expect(page.locator("[data-test=batch-applied]")).to_have_text("1")
+    assert page.locator("[data-test=batch-failed]").inner_text() == "4"
+    failed = page.locator("[data-test=batch-failed-rows]")
+    for why in ("可用积分不足，无法扣减", "找不到该会员", "积分须为非零整数", "与前面某行完全相同"):
+        expect(failed).to_contain_text(why)
+    shot(console, "point-batch-done")
+    member = site.api("POST", "/v1/members/lookup", {"phone": phones[0]})
+    held = site.api("GET", f"/v1/members/{member['member_id']}/points")
+    assert (held["available"], held["expiring"]) == (300, [{"date": "2099-12-31", "points": 300}])
+    ledger = site.api("GET", f"/v1/members/{member['member_id']}/points/ledger")["items"]
+    assert [(e["type"], e["points"], e["reason"]) for e in ledger] == [("adjust", 300, "会员日奖励")]
+    with page.expect_download() as download:
+        page.locator("[data-test=batch-download-failed]").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "line,phone,points,reason,expires_on,why"
+    assert lines[1].startswith(f"3,{phones[1]},-50,扣回,,")
+    page.get_by_role("button", name="调整另一批").click()  # the same file again: nothing twice
+    page.get_by_label("批次名称").fill(batch)
+    page.get_by_label("CSV 文件").set_input_files(str(csv))
+    page.locator("[data-test=batch-check]").click()
+    page.locator("[data-test=batch-run]").click()
+    page.locator(".el-message-box").get_by_role("button", name="执行调整").click()
+    expect(page.locator("[data-test=batch-skipped]")).to_have_text("1")
+    assert site.api("GET", f"/v1/members/{member['member_id']}/points")["available"] == 300
 
 
 def log_in_new_staff(site: Site, console: Screens, name: str, role: str, stores: list[str]) -> Any:

@@ -9,3 +9,6 @@ export const redeemPoints = (memberId, body, key) =>
   api.post(`/members/${memberId}/points/redemptions`, body, { 'Idempotency-Key': key })
 export const reverseRedemption = (memberId, redemptionId, reason, key) =>
   api.post(`/members/${memberId}/points/redemptions/${redemptionId}/reversal`, { reason }, { 'Idempotency-Key': key })
+
+/** A bulk adjustment (批量调整积分, head office): up to 500 rows, each applied once for good under the batch's name. */
+export const adjustBatch = (body) => api.post('/points/adjustment-batches', body)
