@@ -233,7 +233,7 @@ def adjust(ctx: RequestContext, member_id: str) -> Reply:
           tag="points", access=Staff(Permission.POINTS_ADJUST, chain=True), body=AdjustmentBatchCreate,
           response=AdjustmentBatchOut)  # fmt: skip
 def adjust_batch(ctx: RequestContext) -> Reply:
-    """A bulk adjustment (批量调整积分): up to 500 rows a request, each naming a member (id, phone or member number),
+    """A bulk adjustment (批量调整积分): up to 200 rows a request, each naming a member (id, phone or member number),
     points (negative to debit) and, if its own, a reason and an expiry. Each row is applied once for good under the
     batch's name, so a file goes in several requests under one name, and sent again (a lost answer, its failed rows
     mended) applies only what was not applied before; no `Idempotency-Key` is needed. Rows fail alone (no such member,

@@ -127,7 +127,10 @@ def test_a_batch_from_the_console_applies_each_row_once_under_its_name(api, aws)
     assert [(r["line"], r["outcome"]) for r in again["rows"]] == [(2, "skipped"), (3, "skipped"), (5, "applied")]
     assert types(second) == [("adjust", 120), ("adjust", -100)]
     ledger = api.get(f"/v1/members/{second}/points/ledger").body["items"]
-    assert (ledger[1]["reason"], ledger[0]["reason"]) == ("生日月双倍补发", "11月会员日奖励")  # a row's own, or the batch's
+    assert (ledger[1]["reason"], ledger[0]["reason"]) == (
+        "生日月双倍补发",
+        "11月会员日奖励",
+    )  # a row's own, or the batch's
     assert api.get(f"/v1/members/{first}/points").body["expiring"] == [{"date": "2099-01-31", "points": 300}]
     assert reconcile(first) == {} and reconcile(second) == {}
     other = api.post("/v1/points/adjustment-batches", {**body, "batch": "2026-12 会员日奖励", "rows": rows[:1]}).body
@@ -137,8 +140,10 @@ def test_a_batch_from_the_console_applies_each_row_once_under_its_name(api, aws)
     for bad in ({**body, "rows": []}, {**body, "reason": None, "rows": [{**rows[0], "points": 5}]},
                 {**body, "rows": [{"line": 9, "member_id": first, "phone": "13900000011", "points": 5}]},
                 {**body, "rows": [{"line": 9, "member_id": first, "points": -5, "expires_on": "2099-01-01"}]},
-                {**body, "batch": "13900000011 的奖励"}):  # fmt: skip
+                {**body, "batch": "13900000011 的奖励"}, {**body, "rows": [rows[0]] * 201}):  # fmt: skip
         refused = api.post("/v1/points/adjustment-batches", bad)
         assert refused.status == 422, (bad, refused.body)
-    assert scoped.post("/v1/points/adjustment-batches", body).status == 403  # a store's staff adjust one member at a time, within their limits
+    assert (
+        scoped.post("/v1/points/adjustment-batches", body).status == 403
+    )  # a store's staff adjust one member at a time, within their limits
     assert item_counts() == before

@@ -2,7 +2,7 @@
  * applied is said at once, and the same row twice (which the API refuses) is found across the whole file. */
 import Papa from 'papaparse'
 
-export const PART = 500 // rows a request takes
+export const PART = 200 // rows a request takes
 const MAX_POINTS = 100_000_000
 const MEMBER_COLUMNS = ['phone', 'member_no', 'member_id']
 
