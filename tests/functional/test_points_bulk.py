@@ -121,7 +121,7 @@ def test_a_batch_from_the_console_applies_each_row_once_under_its_name(api, aws)
         (2, "applied", None), (3, "applied", None), (4, "failed", "same-row"), (5, "failed", "insufficient-points"),
         (6, "failed", "no-member"), (7, "failed", "not-a-phone"), (8, "failed", "expiry-past")]  # fmt: skip
     assert answer.body["rows"][1]["member_id"] == second
-    assert types(first) == [("adjust", 300)] and types(second) == [("adjust", 120)]
+    assert (types(first), types(second)) == ([("adjust", 300)], [("adjust", 120)])
     mended = [rows[0], rows[1], {**rows[3], "points": -100}]  # sent again, the debit mended
     again = api.post("/v1/points/adjustment-batches", {**body, "rows": mended}).body
     assert [(r["line"], r["outcome"]) for r in again["rows"]] == [(2, "skipped"), (3, "skipped"), (5, "applied")]
@@ -132,7 +132,7 @@ def test_a_batch_from_the_console_applies_each_row_once_under_its_name(api, aws)
         "11月会员日奖励",
     )  # a row's own, or the batch's
     assert api.get(f"/v1/members/{first}/points").body["expiring"] == [{"date": "2099-01-31", "points": 300}]
-    assert reconcile(first) == {} and reconcile(second) == {}
+    assert (reconcile(first), reconcile(second)) == ({}, {})
     other = api.post("/v1/points/adjustment-batches", {**body, "batch": "2026-12 会员日奖励", "rows": rows[:1]}).body
     assert other["applied"] == 1  # another batch's row is its own
     scoped = api.as_(token_for(["admin"], ("SH-001",)))
