@@ -156,6 +156,10 @@ class SaleCoupon(Schema):
         description=f"the order's total (订单金额) as the till said it when the coupon was used, so a till taking the "
         f"order up again prices it as it was; null for a coupon used before it was kept; {FEN}",
     )
+    least_spend_fen: int = Field(
+        default=0,
+        description=f"what the order (the items it covers) had to reach for it (满…可用); 0: no threshold; {FEN}",
+    )
 
 
 class SalePoints(Schema):

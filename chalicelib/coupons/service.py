@@ -687,15 +687,18 @@ def member_coupons(
 
 def used_on_order(member_id: str, order_id: str) -> list[dict[str, Any]]:
     """The member's coupons used on an order now (its coupons' book names them; each coupon is read to be sure it is
-    still the member's and still used there): code, template name, what it took off, the store and the order's total
-    as its redemption said it."""
+    still the member's and still used there): code, template name, what it took off, the store, the order's total
+    as its redemption said it, and what the order had to reach for it (``least_spend_fen``: a part refund that
+    leaves less has the till say so)."""
     on_order = BOOKS[ORDER].load(ledger().store.read(order_holder(order_id)).books.get(ORDER))
     used = [coupon for coupon in (read_coupon(code) for code in sorted(on_order))
             if coupon.member_id == member_id and coupon.status == "used" and coupon.redemption is not None
             and coupon.redemption.order_id == order_id]  # fmt: skip
-    names = template_names(coupon.template_id for coupon in used)
-    return [{"code": c.code, "name": names.get(c.template_id, c.template_id), "discount_fen": c.redemption.discount_fen,
-             "store_id": c.redemption.store_id, "order_total_fen": on_order[c.code][2]}
+    templates = templates_by_id(coupon.template_id for coupon in used)
+    return [{"code": c.code, "discount_fen": c.redemption.discount_fen, "store_id": c.redemption.store_id,
+             "order_total_fen": on_order[c.code][2],
+             **({"name": t.name, "least_spend_fen": t.terms.least_spend_fen} if (t := templates.get(c.template_id))
+                else {"name": c.template_id, "least_spend_fen": 0})}
             for c in used if c.redemption is not None]  # fmt: skip
 
 

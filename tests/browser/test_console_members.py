@@ -519,7 +519,12 @@ def test_a_cashier_records_a_sale_for_points_and_a_store_manager_refunds_it_all(
     expect(dialog.locator("[data-test=sale-wallet]")).to_contain_text("同时退回储值 ¥50.00")  # the wallet's share
     expect(dialog.locator("[data-test=sale-coupons]")).to_contain_text("整单退款时才退还券")  # saying so (a
     expect(dialog.locator("[data-test=sale-coupons] input")).not_to_be_checked()  # walkthrough: it read as given back)
+    below = dialog.locator("[data-test=sale-below-threshold]")  # ¥58 paid + its ¥20 off is under 满100: said, with
+    expect(below).to_contain_text(f"退款后本单剩余 ¥78.00（优惠前），低于「{body['name']}」的使用门槛 ¥100.00")  # the
+    below.locator("[data-test=sale-deduct-discount]").click()  # refund its discount kept back (a retail walkthrough)
+    expect(dialog.get_by_label("退回金额（元）")).to_have_value("30.00")
     dialog.get_by_label("退回金额（元）").fill("108")
+    expect(below).to_have_count(0)
     expect(dialog.locator("[data-test=sale-coupons] input")).to_be_checked()
     assert unlabelled_inputs(page) == []
     console.shot("purchase-refund-all")

@@ -759,7 +759,8 @@ class TestCounterPayments:
         refused(cashier.get("/v1/members/mb_nobody/sales/BJ001-0042"), 404, "not-found")
         assert (sale["purchase"]["paid_fen"], sale["purchase"]["partner_id"]) == (6_000, "counter")
         assert (sale["wallet_payment"]["refundable_fen"], sale["wallet_payment"]["order_id"]) == (6_000, "BJ001-0042")
-        assert [(c["code"], c["store_id"]) for c in sale["coupons"]] == [(code, "BJ-001")]
+        assert [(c["code"], c["store_id"], c["least_spend_fen"]) for c in sale["coupons"]] == [(code, "BJ-001", 20_000)]
+        # 满200: a part refund keeping less has the till say so
         nothing = ok(cashier.get(f"/v1/members/{other}/sales/BJ001-0042?store_id=BJ-001"))  # another member's: none
         assert (nothing["purchase"], nothing["wallet_payment"], nothing["coupons"]) == (None, None, [])
         asked_elsewhere = ok(cashier.get(f"/v1/members/{member}/sales/BJ001-0042?store_id=SH-001"))  # the order is
