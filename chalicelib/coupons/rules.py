@@ -28,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar, Literal
 
 from chalicelib.ledger.model import CounterBook, Entry, Insufficient, Posting, Source
+from chalicelib.shared.money import in_proportion
 
 COUPON, STOCK, TAKEN, ORDER = "coupon", "coupon-stock", "coupon-taken", "coupon-order"
 Kind = Literal["amount_off", "percent_off", "threshold", "exchange", "free_shipping"]
@@ -262,6 +263,23 @@ REASONS = {  # the stable codes an unusable coupon answers, and what they mean (
     ),
     "member-frozen": ("会员已冻结", "the membership is frozen"),
 }
+
+
+def discount_by_line(terms: Terms, discount_fen: int, items: Sequence[Item]) -> list[int]:
+    """What a coupon that took ``discount_fen`` off an order took off each of ``items``: an exchange coupon off the
+    line of its item, a free-shipping coupon off none (the shipping), any other off the lines it covers in
+    proportion to their amounts (all of them when it names no items, or when none of the lines given is covered:
+    it was judged on a total), never more than a line's amount."""
+    if terms.kind == "free_shipping" or not items:
+        return [0] * len(items)
+    if terms.kind == "exchange":
+        taken = next((n for n, item in enumerate(items) if item.sku == terms.exchange_sku), None)
+        lines = [n == taken for n in range(len(items))] if taken is not None else [True] * len(items)
+    else:
+        lines = [terms.scope.covers(item) for item in items] if terms.scope.narrows_items else [True] * len(items)
+        lines = lines if any(lines) else [True] * len(items)
+    shares = in_proportion(discount_fen, [item.amount_fen if on else 0 for item, on in zip(items, lines, strict=True)])
+    return [min(share, item.amount_fen) for share, item in zip(shares, items, strict=True)]
 
 
 def covered_fen(scope: Scope, order: Order) -> int:

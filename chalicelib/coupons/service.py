@@ -13,7 +13,7 @@ import hashlib
 import itertools
 import json
 import secrets
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -40,6 +40,7 @@ from chalicelib.coupons.rules import (
     Terms,
     Validity,
     coupon_holder,
+    discount_by_line,
     fits,
     goods_discount,
     in_words,
@@ -707,6 +708,23 @@ def order_discount_held(order_id: str) -> tuple[int, Callable[[Transaction], Non
     decision made on it commits with: the order's coupons still as read, else ``OrderCouponsMoved`` (decide again)."""
     on_order, unchanged = _order_as_read(order_id)
     return goods_discount(on_order), unchanged
+
+
+def line_discounts(order_id: str, items: Sequence[Item]) -> list[int]:
+    """What the coupons used on an order took off each of its lines (``rules.discount_by_line``, coupon by coupon): a
+    coupon for some items comes off those lines alone. Reads the order's coupons' book, each coupon and their
+    templates."""
+    on_order = BOOKS[ORDER].load(ledger().store.read(order_holder(order_id)).books.get(ORDER))
+    used = [coupon for coupon in map(read_coupon, sorted(on_order)) if coupon.redemption is not None
+            and coupon.redemption.order_id == order_id and not bool(on_order[coupon.code][4])]  # fmt: skip
+    templates = templates_by_id(coupon.template_id for coupon in used)
+    taken = [0] * len(items)
+    for coupon in used:
+        template = templates.get(coupon.template_id)
+        if template is not None and coupon.redemption is not None:
+            off = discount_by_line(template.terms, coupon.redemption.discount_fen, items)
+            taken = [a + b for a, b in zip(taken, off, strict=True)]
+    return taken
 
 
 def _order_as_read(order_id: str) -> tuple[dict[str, list[Any]], Callable[[Transaction], None]]:

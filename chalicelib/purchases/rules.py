@@ -3,7 +3,8 @@
 How an order is scored, in this order:
 
 1. ``paid_fen`` is spread over the lines in proportion to their ``amount_fen`` (largest remainders, ties to
-   the earlier line), so the shares add up to ``paid_fen`` exactly. An order without lines is one line.
+   the earlier line), so the shares add up to ``paid_fen`` exactly, unless the lines say what each was paid
+   (``paid_by_line``: a coupon for some items comes off those lines alone). An order without lines is one line.
 2. Lines of excluded categories earn nothing and do not count towards the minimum.
 3. If the eligible paid amount is below ``min_paid_fen`` the order earns nothing at all (no bonuses either).
 4. Each eligible line earns ``share × rate / 100`` points, where the rate (points per CNY) is the line's
@@ -25,6 +26,8 @@ from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+
+from chalicelib.shared.money import in_proportion
 
 
 @dataclass(frozen=True)
@@ -112,19 +115,20 @@ class Score:
 
 def spread(paid_fen: int, amounts: list[int]) -> list[int]:
     """``paid_fen`` over lines in proportion to ``amounts``, in whole fen adding up exactly (largest remainders)."""
-    total = sum(amounts)
-    if total == 0:
-        shares = [0] * len(amounts)
-        if shares:
-            shares[0] = paid_fen
-        return shares
-    exact = [Fraction(paid_fen * amount, total) for amount in amounts]
-    shares = [int(share) for share in exact]
-    left = paid_fen - sum(shares)
-    by_remainder = sorted(range(len(amounts)), key=lambda i: (-(exact[i] - shares[i]), i))
-    for i in by_remainder[:left]:
-        shares[i] += 1
-    return shares
+    return in_proportion(paid_fen, amounts)
+
+
+def paid_by_line(paid_fen: int, amounts: list[int], discounts: list[int]) -> list[int]:
+    """What each line was paid when ``discounts`` (what coupons took off each line, ``amounts`` before them) come off
+    their own lines: the rest of the order's difference (points that paid part, a discount of the till's own) in
+    proportion to what is left of each line. A coupon's discount on lines it never covered does not come off them (a
+    gift card beside a coupon that excludes it keeps its whole price, so a refund of it gives all of it back). An order
+    whose discounts do not fit its lines is spread as a whole (``spread``)."""
+    left = [amount - off for amount, off in zip(amounts, discounts, strict=True)]
+    rest = sum(left) - paid_fen
+    if min(left, default=0) < 0 or rest < 0:
+        return spread(paid_fen, amounts)
+    return [line - less for line, less in zip(left, spread(rest, left), strict=True)]
 
 
 def score(rules: EarnRules, lines: list[Line], paid: list[int], quantities: list[int], at: datetime,

@@ -89,6 +89,12 @@ class Item(Input):
     brand: Label | None = Field(default=None, description=BRAND)
     quantity: int = Field(ge=1, le=100_000, description=QUANTITY)
     amount_fen: Fen = Field(description=f"the line's amount before order discounts; {FEN}")
+    paid_fen: Fen | None = Field(
+        default=None,
+        description="what the member paid for the line after the order's discounts (实付分摊: a coupon for some "
+        "items comes off those lines alone), at most its amount_fen; give it on every line or on none; the lines' "
+        f"paid_fen add up to the order's; default: the order's paid_fen spread in proportion to amount_fen; {FEN}",
+    )
 
 
 EXAMPLE_LINES: list[JsonValue] = [  # the order lines the examples share: a jacket and two T-shirts
@@ -122,6 +128,13 @@ def _check_order(total_fen: int, paid_fen: int, payment_method: str, other_metho
         raise FieldInvalid("items", "the items' amount_fen add up to something else than total_fen")
     if len({item.line_id for item in items}) != len(items):
         raise FieldInvalid("items", "line_id repeats")
+    given = [item.paid_fen for item in items if item.paid_fen is not None]
+    if given and len(given) != len(items):
+        raise FieldInvalid("items", "paid_fen is given on every line or on none")
+    if given and sum(given) != paid_fen:
+        raise FieldInvalid("items", "the items' paid_fen add up to something else than paid_fen")
+    if any(item.paid_fen is not None and item.paid_fen > item.amount_fen for item in items):
+        raise FieldInvalid("items", "a line's paid_fen is more than its amount_fen")
 
 
 class Purchase(Input):

@@ -112,11 +112,12 @@ def body_hash(model: Purchase | Refund) -> str:
 
 
 def _without_unsaid(body: dict[str, Any]) -> dict[str, Any]:
-    """A body as its fingerprint reads it: ``other_method`` and a line's ``name`` left out when not said, so a body
-    sent before they existed is the same body after."""
+    """A body as its fingerprint reads it: ``other_method`` and a line's ``name`` and ``paid_fen`` left out when not
+    said, so a body sent before they existed is the same body after."""
     said = {name: value for name, value in body.items() if not (name == "other_method" and value is None)}
     if said.get("items"):
-        said["items"] = [{name: value for name, value in item.items() if not (name == "name" and value is None)}
+        said["items"] = [{name: value for name, value in item.items()
+                          if not (name in ("name", "paid_fen") and value is None)}
                          for item in said["items"]]  # fmt: skip
     return said
 
@@ -283,7 +284,9 @@ def record_purchase(
         return {**(repeat.answer or {}), "duplicate": True}
     version = rules_at(purchase.occurred_at)
     lines = _lines(purchase)
-    shares = rules.spread(purchase.paid_fen, [line.amount_fen for line in lines])
+    shares = [int(item.paid_fen) for item in purchase.items if item.paid_fen is not None] or rules.spread(
+        purchase.paid_fen, [line.amount_fen for line in lines]
+    )  # the lines' own, or the order's in proportion
     programme = programmes.programme()
     growth = programme.growth.for_paid(purchase.paid_fen)
     expires_on, available_on = points.policy_dates(purchase.occurred_at)
@@ -389,18 +392,26 @@ _AT_THE_COUNTER = Caller("partner", COUNTER, StaffGrant(frozenset(), frozenset()
 
 
 def record_at_counter(
-    member_id: str, purchase: CounterPurchase, alongside: Callable[[Transaction], None] | None = None
-) -> dict[str, Any]:
+    member_id: str, purchase: CounterPurchase, alongside: Callable[[Transaction], None] | None = None,
+    line_discounts: list[int] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """A purchase a cashier records at the till (消费记账) for any member of the chain: scored and booked exactly as
     a partner's, at the moment it is first booked (the platform's clock, never the till's: an earlier day would
     choose other rules, tier windows and cards), once per till order (its order number, unique in the chain: a repeat
     answers the first answer, other content is 409 ``order-conflict``). An unknown or erased member is 404, a frozen
-    one 422 ``member-not-eligible``."""
+    one 422 ``member-not-eligible``. ``line_discounts``: what the order's coupons took off each line, which come off
+    those lines alone (``rules.paid_by_line``); the repeat of a sale is known by its request, whatever they were."""
     if not get_settings().counter_purchases:
         raise CounterPurchasesOff("This chain's tills report their purchases: the counter records none")
     digest = body_hash_of({"member_id": member_id, **_without_unsaid(purchase.model_dump(mode="json"))})
+    booked = purchase.as_purchase(member_id, clock.now())
+    if line_discounts and any(line_discounts) and purchase.items and all(i.paid_fen is None for i in purchase.items):
+        amounts = [item.amount_fen for item in purchase.items]
+        paid = rules.paid_by_line(purchase.paid_fen, amounts, line_discounts)
+        lines = [item.model_copy(update={"paid_fen": share}) for item, share in zip(purchase.items, paid, strict=True)]
+        booked = booked.model_copy(update={"items": lines})
     try:
-        return record_purchase(_AT_THE_COUNTER, purchase.as_purchase(member_id, clock.now()), digest, alongside)
+        return record_purchase(_AT_THE_COUNTER, booked, digest, alongside)
     except MemberNotEligible:
         if members.status_of(member_id) in (None, MemberStatus.ERASED):
             raise NotFound(f"No member {member_id!r}") from None

@@ -26,6 +26,7 @@ from chalicelib.coupons.rules import (
     Validity,
     coupon_holder,
     discount,
+    discount_by_line,
     fits,
     in_words,
     pick_shard,
@@ -81,6 +82,18 @@ def test_an_excluded_line_never_counts_towards_a_coupon():
     assert discount(north, ORDER).reason == "no-applicable-items"
     assert in_words(threshold) == "满250减30 · 不适用品类 gift-card · 不可与其他券叠加"
     assert "not for items: JK-1" in in_words(percent, "en")
+
+
+def test_a_coupons_discount_is_taken_off_the_lines_it_covers():
+    lines = (Item("HAIR", 55_000, 1, "hair"), Item("SHAMPOO", 15_000, 1, "retail"), Item("MASK", 5_000, 1, "hair"))
+    not_retail = Terms("threshold", amount_off_fen=8_000, threshold_fen=50_000,
+                       scope=Scope(excluded_categories=("retail",)))  # fmt: skip
+    assert discount_by_line(not_retail, 8_000, lines) == [7_333, 0, 667]
+    assert discount_by_line(Terms("amount_off", amount_off_fen=1_000), 1_000, lines) == [733, 200, 67]
+    assert discount_by_line(Terms("exchange", exchange_sku="MASK"), 5_000, lines) == [0, 0, 5_000]
+    assert discount_by_line(Terms("free_shipping"), 800, lines) == [0, 0, 0]
+    shoes = Terms("amount_off", amount_off_fen=1_000, scope=Scope(categories=("shoes",)))
+    assert sum(discount_by_line(shoes, 1_000, lines)) == 1_000  # judged on a total: over every line
 
 
 def test_a_percent_coupon_rounds_down_and_stops_at_its_cap():

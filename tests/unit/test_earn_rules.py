@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.purchases.rules import EarnRules, Line, Window, remaining_score, score_order, spread
+from chalicelib.purchases.rules import EarnRules, Line, Window, paid_by_line, remaining_score, score_order, spread
 
 AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 
@@ -63,3 +63,24 @@ def test_a_weekly_members_day_multiplies_on_its_weekday_in_the_business_time_zon
     assert points(datetime(2026, 12, 10, 9, tzinfo=shanghai)) == 10  # Thursday
     assert points(datetime(2027, 1, 6, 12, tzinfo=shanghai)) == 10  # a Wednesday after the window
     assert points(datetime(2026, 12, 9, 12, tzinfo=shanghai)) == 20
+
+
+def test_a_coupons_discount_comes_off_its_own_lines_and_the_rest_in_proportion():
+    """A ¥550 hair colour and a ¥150 shampoo a 满500减80 excluded, paid ¥620: the shampoo keeps its ¥150."""
+    assert paid_by_line(62_000, [55_000, 15_000], [8_000, 0]) == [47_000, 15_000]
+    assert spread(62_000, [55_000, 15_000]) == [48_714, 13_286]  # what the order's proportion alone gave
+    # points paid ¥10 more of it besides: that part in proportion to what is left of each line
+    assert paid_by_line(61_000, [55_000, 15_000], [8_000, 0]) == [46_242, 14_758]
+    # discounts that do not fit the lines (more than a line, or than the order's difference): the order's proportion
+    assert paid_by_line(62_000, [55_000, 15_000], [0, 16_000]) == spread(62_000, [55_000, 15_000])
+    assert paid_by_line(69_000, [55_000, 15_000], [8_000, 0]) == spread(69_000, [55_000, 15_000])
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=8), st.data())
+def test_the_lines_paid_add_up_to_the_order_and_none_is_more_than_its_amount(lines, data):
+    amounts = [amount for amount, _ in lines]
+    discounts = [min(off, amount) for amount, off in lines]
+    paid = data.draw(st.integers(0, sum(amounts)))
+    shares = paid_by_line(paid, amounts, discounts)
+    assert sum(shares) == paid
+    assert all(0 <= share <= amount for share, amount in zip(shares, amounts, strict=True))
