@@ -143,6 +143,11 @@ def fact_row(event: Mapping[str, Any], tz: ZoneInfo, key: bytes) -> tuple[str, d
         row.update({name: -int(row[name]) for name in ("principal_fen", "bonus_fen") if row[name] is not None})
     if event["type"] == "wallet.cash-refunded" and payload.get("gift_points_forfeited"):  # pending gift points lost
         row["gift_points"] = -int(payload["gift_points_forfeited"])
+    if event["type"] == "membership.card-cancelled":  # its refund's parts say how each payment went back (a salon's
+        # walkthrough: the files left them empty, where the store's card journal said them)
+        parts = [part for part in payload.get("parts") or [] if int(part.get("amount_fen") or 0) > 0]
+        for name in ("method", "payment_id", "payment_method", "order_id"):
+            row[name] = ";".join(dict.fromkeys(str(part[name]) for part in parts if part.get(name))) or None
     if entity == "coupons":  # a coupon's code is what redeems it: the files name it by a keyed hash instead
         row["coupon_ref"] = coupon_ref(payload.get("code"), key)
         row["to_coupon_ref"] = coupon_ref(payload.get("to_code"), key)  # a friend's coupon, in place of the giver's

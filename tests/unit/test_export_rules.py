@@ -167,3 +167,18 @@ def test_a_child_s_card_rows_name_the_student_by_id_only():
     assert (entity, row["student_id"], row["use_id"]) == ("cards", "st_0000000a", "U-1")
     assert rules.fact_row(event("membership.card-paid", {"member_id": "m1", "card_id": "mc_1"}), TZ, KEY)[1][
         "student_id"] is None  # fmt: skip
+
+
+def test_a_card_refund_says_how_each_payment_went_back():
+    """A salon's walkthrough: a cancellation's rows left the payment method and till order empty, where the store's card
+    journal said them; a refund of two payments says both, a part of nothing none."""
+    parts = [{"payment_id": "cp_1", "method": "counter", "payment_method": "wechat_pay", "order_id": "SH1-0001",
+              "amount_fen": 9_000, "store_id": "SH-001"},
+             {"payment_id": "cp_2", "method": "wallet", "amount_fen": 3_000},
+             {"payment_id": "cp_3", "method": "counter", "payment_method": "card", "order_id": "SH1-0009",
+              "amount_fen": 0}]  # fmt: skip
+    cancelled = event("membership.card-cancelled", {"member_id": "m1", "card_id": "mc_1", "refund_fen": 12_000,
+                                                    "parts": parts})  # fmt: skip
+    row = rules.fact_row(cancelled, TZ, KEY)[1]
+    assert (row["method"], row["payment_id"], row["payment_method"], row["order_id"]) == (
+        "counter;wallet", "cp_1;cp_2", "wechat_pay", "SH1-0001")  # fmt: skip
