@@ -137,6 +137,31 @@ KINDS: dict[str, Kind] = {
             description="points that expired",
         ),
         _kind(
+            "points-adjusted",
+            S,
+            NOW,
+            ("积分变动", "{reason}：积分{change}，当前可用{balance}积分。"),
+            ("Points adjusted", "{reason_en}: {change_en} points; you now have {balance}."),
+            description="staff credited or debited points by hand or in a batch (积分调整: 会员权益变动通知)",
+        ),
+        _kind(
+            "points-redeemed",
+            S,
+            NOW,
+            ("积分使用", "您使用了{points}积分（{reason}），当前可用{balance}积分。如非本人操作，请联系门店。"),
+            ("Points used", "You used {points} points ({reason_en}); you now have {balance}. Not you? Call the store."),
+            description="points spent at a till: a gift or part of an order (积分兑换、积分抵现; the mall's orders say "
+            "their own)",
+        ),
+        _kind(
+            "feedback-replied",
+            S,
+            DAY,
+            ("意见反馈已回复", "您提交的意见反馈已有回复，请在会员中心「意见反馈」查看。"),
+            ("Feedback answered", "Your feedback has an answer: read it under Feedback on your member pages."),
+            description="the service desk answered the member's feedback",
+        ),
+        _kind(
             "points-clawed-back",
             S,
             DAY,

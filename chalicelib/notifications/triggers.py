@@ -58,6 +58,31 @@ def _clawed_back(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
     return [Notice(p["member_id"], "points-clawed-back", str(p["seq"]), variables)]
 
 
+def _points_adjusted(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """Staff credited or debited points (by hand or in a batch), with the reason the member reads in their ledger."""
+    points = int(p["points"])
+    variables = {"reason": p.get("reason") or "积分调整", "reason_en": p.get("reason_en") or p.get("reason") or
+                 "Adjustment", "change": f"{points:+d}", "change_en": f"{points:+d}",
+                 "balance": max(0, int(p.get("balance_after") or 0))}  # fmt: skip
+    return [Notice(p["member_id"], "points-adjusted", str(p["seq"]), variables)]
+
+
+def _points_redeemed(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """Points spent at a till (a gift, or part of an order): said at once, so a member whose code was misused knows.
+    The mall's orders say their own words."""
+    if p.get("source_kind") != "redemption":
+        return []
+    variables = {"points": abs(int(p["points"])), "reason": p.get("reason") or "积分兑换",
+                 "reason_en": p.get("reason_en") or p.get("reason") or "redeemed",
+                 "balance": max(0, int(p.get("balance_after") or 0))}  # fmt: skip
+    return [Notice(p["member_id"], "points-redeemed", str(p["seq"]), variables)]
+
+
+def _feedback_replied(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
+    """The service desk answered: the member is told where to read it (the words stay on their pages)."""
+    return [Notice(p["member_id"], "feedback-replied", p["feedback_id"], {})] if p.get("replied") else []
+
+
 def _tier_names(p: Payload) -> dict[str, Any]:
     """The tier as members read it: its Chinese and English names (its code for an event from before names)."""
     return {"tier": p.get("tier_name_zh") or p["tier"], "tier_en": p.get("tier_name_en") or p["tier"]}
@@ -406,6 +431,9 @@ TRIGGERS: dict[str, Callable[[Payload, ZoneInfo, int], list[Notice]]] = {
     "points.expiring": _points_expiring,
     "points.expired": _points_expired,
     "points.clawed-back": _clawed_back,
+    "points.adjusted": _points_adjusted,
+    "points.redeemed": _points_redeemed,
+    "feedback.closed": _feedback_replied,
     "tier.changed": _tier_changed,
     "tier.downgrade-warning": _downgrade_warning,
     "wallet.topped-up": _topped_up,

@@ -671,6 +671,40 @@ def _outbox_envelopes():
 # every event that concerns a member, as its domain emits it, and the words its message carries
 TRIGGERS = [
     (
+        "points.adjusted",
+        {
+            "points": 200,
+            "seq": 5,
+            "balance_after": 330,
+            "type": "adjust",
+            "source_kind": "import",
+            "source_id": "2026-11 会员日奖励",
+            "reason": "11月会员日奖励",
+        },
+        "points-adjusted",
+        "11月会员日奖励：积分+200，当前可用330积分。",
+    ),
+    (
+        "points.redeemed",
+        {
+            "points": -500,
+            "seq": 6,
+            "balance_after": 80,
+            "type": "redeem",
+            "source_kind": "redemption",
+            "source_id": "rd_1",
+            "reason": "兑换 50 元代金券",
+        },
+        "points-redeemed",
+        "您使用了500积分（兑换 50 元代金券），当前可用80积分。",
+    ),
+    (
+        "feedback.closed",
+        {"feedback_id": "fb_1", "replied": True},
+        "feedback-replied",
+        "您提交的意见反馈已有回复",
+    ),
+    (
         "points.earned",
         {
             "points": 30,

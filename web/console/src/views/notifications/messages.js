@@ -20,6 +20,7 @@ export default {
       textField: '正文',
       variables: '可用变量',
       variableMeanings: {
+        reason: '原因', reason_en: '原因（英文）', change: '变动积分（带正负号）', change_en: '变动积分（英文）',
         amount: '金额（元）', balance: '余额', bonus: '赠送金', charge_not_before: '最早扣款日', code: '验证码', days_left: '剩余天数',
         expires_on: '到期日', gift_taken: '扣回的赠品', gift_taken_en: '扣回的赠品（英文）', minutes: '分钟数', name: '名称', order_id: '订单号',
         plan: '方案名称', points: '积分', principal: '本金', refund: '退款金额', review_on: '复核日', reward: '兑换商品', text: '正文',
@@ -44,7 +45,7 @@ export default {
       channels: { sms: '短信', email: '邮件', push: 'App推送', wechat: '微信', inbox: '站内信' },
       purposes: { login: '登录', service: '服务通知', marketing: '营销' },
       kinds: {
-        'login-code': '登录验证码', 'till-code': '门店验证码', 'points-earned': '积分到账', 'points-expiring': '积分即将过期', 'points-expired': '积分已过期', 'points-clawed-back': '退款扣回积分',
+        'login-code': '登录验证码', 'till-code': '门店验证码', 'points-earned': '积分到账', 'points-expiring': '积分即将过期', 'points-expired': '积分已过期', 'points-clawed-back': '退款扣回积分', 'points-adjusted': '积分变动', 'points-redeemed': '积分使用', 'feedback-replied': '意见反馈已回复',
         'tier-upgraded': '会员升级', 'tier-downgrade-warning': '降级预警', 'tier-downgraded': '会员降级', 'tier-refunded': '退款调整等级', 'tier-adjusted': '等级体系调整',
         'wallet-topped-up': '储值到账', 'wallet-paid': '储值消费', 'wallet-refunded': '储值退款', 'wallet-cash-refunded': '储值退款已办理', 'wallet-low-balance': '余额不足提醒',
         'coupon-issued': '优惠券到账', 'coupon-gift': '员工赠券（营销）', 'coupon-expiring': '优惠券即将过期', 'mall-order-shipped': '商城订单发货',
@@ -55,7 +56,7 @@ export default {
       },
       kindDescriptions: {
         'login-code': '会员登录时的一次性验证码', 'till-code': '会员没有带会员页面时，收银台发送的一次性验证码（代替会员码）', 'points-earned': '消费或活动获得积分（默认关闭：会员消费频繁）',
-        'points-expiring': '一周内（提前 7 天）将过期的积分', 'points-expired': '已过期的积分', 'points-clawed-back': '退款扣回订单所得的积分（可用积分不足的部分待之后抵扣）', 'tier-upgraded': '会员升级',
+        'points-expiring': '一周内（提前 7 天）将过期的积分', 'points-expired': '已过期的积分', 'points-clawed-back': '退款扣回订单所得的积分（可用积分不足的部分待之后抵扣）', 'points-adjusted': '员工手工或批量调整积分（会员权益变动通知）', 'points-redeemed': '在门店使用积分：兑换礼品或抵现（积分商城订单另有通知）', 'feedback-replied': '客服回复了会员的意见反馈', 'tier-upgraded': '会员升级',
         'tier-downgrade-warning': '临近会导致降级的等级复核', 'tier-downgraded': '会员降级', 'tier-refunded': '退款撤销了订单带来的升级：等级回调，升级礼积分扣回', 'tier-adjusted': '启用新的会员等级体系后，会员的等级随之调整（升或降）（默认关闭：启用新体系会通知每位等级变动的会员，需要时先开启）',
         'wallet-topped-up': '储值充值的到账通知',
         'wallet-paid': '储值支付的消费通知', 'wallet-refunded': '储值支付的商品退款退回储值', 'wallet-cash-refunded': '退余额/退卡：本金以现金退还，赠送金随之作废', 'wallet-low-balance': '支付后余额低于设定值', 'coupon-issued': '会员领取、兑换或按规则获得的优惠券', 'coupon-gift': '员工发放或批量发放给会员的优惠券：按营销消息发送，需会员授权',
@@ -179,6 +180,7 @@ export default {
       textField: 'Text',
       variables: 'Variables',
       variableMeanings: {
+        reason: 'reason', reason_en: 'reason (English)', change: 'points changed (signed)', change_en: 'points changed (English)',
         amount: 'amount (CNY)', balance: 'balance', bonus: 'bonus', charge_not_before: 'first charge day', code: 'code', days_left: 'days left',
         expires_on: 'expiry day', gift_taken: 'gift taken back', gift_taken_en: 'gift taken back (English)', minutes: 'minutes', name: 'name', order_id: 'order number',
         plan: 'plan name', points: 'points', principal: 'principal', refund: 'refund', review_on: 'review day', reward: 'reward', text: 'text',
@@ -203,7 +205,7 @@ export default {
       channels: { sms: 'SMS', email: 'Email', push: 'App push', wechat: 'WeChat', inbox: 'Inbox' },
       purposes: { login: 'Sign-in', service: 'Service', marketing: 'Marketing' },
       kinds: {
-        'login-code': 'Sign-in code', 'till-code': 'Store code', 'points-earned': 'Points earned', 'points-expiring': 'Points expiring', 'points-expired': 'Points expired', 'points-clawed-back': 'Points taken back by a refund',
+        'login-code': 'Sign-in code', 'till-code': 'Store code', 'points-earned': 'Points earned', 'points-expiring': 'Points expiring', 'points-expired': 'Points expired', 'points-clawed-back': 'Points taken back by a refund', 'points-adjusted': 'Points adjusted', 'points-redeemed': 'Points used', 'feedback-replied': 'Feedback answered',
         'tier-upgraded': 'Tier upgraded', 'tier-downgrade-warning': 'Tier review ahead', 'tier-downgraded': 'Tier downgraded', 'tier-refunded': 'Tier undone by a refund', 'tier-adjusted': 'Tier programme change',
         'wallet-topped-up': 'Top-up received', 'wallet-paid': 'Wallet payment', 'wallet-refunded': 'Wallet refund', 'wallet-cash-refunded': 'Stored value paid out', 'wallet-low-balance': 'Low balance',
         'coupon-issued': 'Coupon received', 'coupon-gift': 'Coupon given by staff (marketing)', 'coupon-expiring': 'Coupon expiring', 'mall-order-shipped': 'Mall order shipped',
