@@ -69,6 +69,7 @@ ROUTES = (
     Route("/v1/me/coupons", "GET", "my_coupons", "chalicelib.coupons.api"),
     Route("/v1/me/coupons/claimable", "GET", "list_claimable", "chalicelib.coupons.api"),
     Route("/v1/me/coupons/claims", "POST", "claim_coupon", "chalicelib.coupons.api"),
+    Route("/v1/me/coupons/code-claims", "POST", "claim_code", "chalicelib.coupons.api"),
     Route("/v1/me/coupons/{code}/offer", "DELETE", "withdraw_offer", "chalicelib.coupons.api"),
     Route("/v1/me/coupons/{code}/offer", "POST", "offer_coupon", "chalicelib.coupons.api"),
     Route("/v1/me/devices", "POST", "register_device", "chalicelib.notifications.api"),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from chalicelib.coupons import batches, service
 from chalicelib.coupons.schemas import (
+    CodeClaim,
     Coupon,
     CouponBatch,
     CouponBatchCreate,
@@ -44,6 +45,7 @@ from chalicelib.shared.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    RateLimited,
     ValidationFailed,
 )
 from chalicelib.shared.http import Reply, RequestContext, endpoint, etag
@@ -221,6 +223,30 @@ def claim_coupon(ctx: RequestContext) -> Reply:
     Errors: 409 `out-of-stock`, `limit-reached`, `template-not-issuing` or `tier-not-applicable`; 422
     `template-not-claimable`; 404 for an unknown template."""
     answer = service.claim(ctx.caller.id, ctx.body.template_id, ctx.idempotency, ctx.language)
+    return Reply(Coupon.model_validate(answer), status=201)
+
+
+@endpoint(
+    "/v1/me/coupons/code-claims",
+    "POST",
+    summary="Claim a coupon by its code (兑换码)",
+    tag="me",
+    access=MEMBER,
+    body=CodeClaim,
+    response=Coupon,
+    status=201,
+    errors=(NotFound, RateLimited, service.CodeNotClaimable, service.LimitReached, service.TierNotApplicable,
+            service.MemberNotEligible),
+)  # fmt: skip
+def claim_code(ctx: RequestContext) -> Reply:
+    """A bearer code (a batch's codes, printed or handed out by a partner) typed on the member pages becomes the
+    member's own coupon: a new code of theirs, with the printed coupon's template and days; the printed code is
+    then `transferred` and no till takes it. Once per code: the same member again is answered the same coupon.
+
+    Errors: 404 for a code that is no coupon (ten an hour, then 429); 409 `code-not-claimable` with `reason`
+    (`claimed` by another member, `not-bearer`: a member's own coupon, or its status: `used`, `expired`, `voided`,
+    `reserved`), `limit-reached`, `tier-not-applicable`; 422 `member-not-eligible` for a frozen membership."""
+    answer = service.claim_code(ctx.caller.id, ctx.body.code, ctx.language)
     return Reply(Coupon.model_validate(answer), status=201)
 
 

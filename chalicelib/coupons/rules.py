@@ -597,6 +597,12 @@ class CouponBook:
             raise CouponRefused("offered")
         if kind in ("offer", "transfer", "withdraw"):
             return self._gift(state, kind, detail, "available" if current == "reserved" and lapsed else current, now)
+        if kind == "claim-code":  # a bearer code a member typed on their pages (兑换码): it becomes their own coupon
+            if state.member_id is not None:
+                raise CouponRefused("not-bearer")
+            if current != "available" and not (current == "reserved" and lapsed):
+                raise CouponRefused(current)
+            return replace(state, status="transferred", reservation=None, transferred_to=detail["to_code"]), detail
         if kind == "reserve":
             held = state.reservation if state.status == "reserved" and not lapsed else None
             if current not in ("available", "reserved") or (held and held.order_id != detail["order_id"]):

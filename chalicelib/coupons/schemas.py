@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.coupons.rules import DEFAULT_CHARSET, MAX_CODES, MIN_CODE_BITS, CodeFormat
 from chalicelib.shared.fields import (
@@ -318,6 +318,17 @@ class CouponClaim(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"template_id": "ct_01JD0000000000000000000001"}]})
 
     template_id: Id = Field(description="the template (`ct_…`)")
+
+
+class CodeClaim(Input):
+    """A bearer code a member types on their pages (兑换码): a printed or partner-handed coupon becomes theirs."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "YH-7KQ2M9XW4PRT"}]})
+
+    code: Annotated[str, BeforeValidator(lambda v: "".join(v.split()) if isinstance(v, str) else v),
+                    StringConstraints(min_length=6, max_length=48, pattern=r"^[A-Za-z0-9-]+$")] = Field(
+        description="the code as printed (spaces left out)"
+    )  # fmt: skip
 
 
 class CouponReservationOut(Schema):

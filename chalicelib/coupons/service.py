@@ -62,6 +62,7 @@ from chalicelib.members import service as members
 from chalicelib.members.model import Status as MemberStatus
 from chalicelib.shared import clock
 from chalicelib.shared.cache import Cached, CachedByKey
+from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.db import Transaction, together
 from chalicelib.shared.errors import (
     Conflict,
@@ -76,6 +77,7 @@ from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 from chalicelib.shared.phrases import Phrase
+from chalicelib.shared.ratelimit import Limit, refusal_now, take
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 from chalicelib.shared.versions import Expected
@@ -258,8 +260,9 @@ ISSUED_BY = {  # a coupon's first entry, by what issued it
     "registration": Phrase("注册礼", "Welcome gift"), "tier-upgrade": Phrase("升级礼", "Upgrade gift"),
     "mall-order": Phrase("积分兑换", "Exchanged for points"), "top-up": Phrase("充值礼", "Top-up gift"),
     "birthday": Phrase("生日礼", "Birthday gift"), "membership-pack": Phrase("会员卡券包", "Card's coupon pack"),
-    "transfer": Phrase("好友转赠", "Given by a friend"),
+    "transfer": Phrase("好友转赠", "Given by a friend"), "code": Phrase("兑换码领取", "Claimed with a code"),
 }  # fmt: skip
+CODE_CLAIMED = Phrase("会员以兑换码领取", "Claimed by a member with its code")
 TRANSFER = "transfer"  # how a coupon a friend gave is issued (its ``source_id``: the code the friend gave)
 OFFERED = Phrase("转赠给好友，待领取", "Offered to a friend")
 WITHDRAWN = Phrase("收回转赠", "Offer to a friend withdrawn")
@@ -1274,6 +1277,88 @@ def accept_gift(member_id: str, token: str, language: str) -> dict[str, Any]:
         raise LimitReached(f"A member may receive {template.per_member_limit} of these coupons") from None
     except HolderUnavailable:
         raise MemberNotEligible("The giver or the member taking the gift cannot hold coupons now (frozen)") from None
+    return {**answer.result, "duplicate": answer.duplicate}
+
+
+CODE_CLAIM = "code"  # how a coupon a member claimed by a bearer code is issued (its ``source_id``: the code typed)
+CODE_MISSES = Limit(10, 3600, "Too many codes that are no coupon: try again in an hour")
+
+
+class CodeNotClaimable(Conflict):
+    slug, title = "code-not-claimable", "The code is not a coupon a member can claim"
+
+
+def claim_code(member_id: str, code: str, language: str) -> dict[str, Any]:
+    """A member types a bearer code on their pages (兑换码: a batch's printed or partner-handed codes): in one
+    transaction the bearer coupon ends ``transferred`` and the member gets a coupon of their own (a new code: the
+    printed one was seen by others; the same template and days), counted against their limit of the template.
+    Once per code: a repeat of theirs answers the same coupon; anyone else gets 409 ``code-not-claimable`` (reason
+    `claimed`), as does a code used, expired, voided or a member's own coupon (reason: its status, or `not-bearer`).
+    A code that is no coupon is 404, and ten of those an hour make the member wait (429): codes are not guessed."""
+    buckets = ((f"coupon-code-miss:{member_id}", CODE_MISSES),)
+    if (refused := refusal_now(*buckets)) is not None:
+        raise refused
+    engine = coupons()
+    claim = Claim.of(f"coupon-code-claim:{lookup_hash('coupon-code', code)}", {"member_id": member_id},
+                     conflict=CodeNotClaimable("Another member claimed this code", reason="claimed"))  # fmt: skip
+    try:
+        coupon, account = read_coupon_account(code)
+    except CouponNotFound:
+        tx = Transaction()
+        for bucket, limit in buckets:
+            take(tx, bucket, limit)
+        tx.commit()
+        raise
+    if coupon.status == "transferred":
+        replayed = engine.replay(claim)
+        if replayed is None:
+            raise CodeNotClaimable("The code was given on", reason="claimed")
+        return replayed
+    if coupon.member_id is not None:
+        raise CodeNotClaimable("This code is a member's own coupon", reason="not-bearer")
+    template = get_template(coupon.template_id)
+    now, _, today = _moment()
+    if (status := status_now(coupon, template, now, today)) != "available":
+        raise CodeNotClaimable(f"The coupon is {status}", reason=status)
+    if template.terms.scope.tiers and (tier := _holder(member_id)[0]) not in template.terms.scope.tiers:
+        raise TierNotApplicable(f"The coupon is for members of {', '.join(template.terms.scope.tiers)}, not {tier}")
+    new_code = template.code_format.new_code()
+    received = Coupon(new_code, template.template_id, member_id, "available", coupon.valid_from, coupon.valid_until,
+                      now, CODE_CLAIM, coupon.code)  # fmt: skip
+    typed, holder = coupon_holder(coupon.code), coupon_holder(new_code)
+    taken = taken_holder(template.template_id, member_id)
+    source = Source(CODE_CLAIM, coupon.code)
+    after: dict[str, Coupon] = {}
+
+    def plan(holdings: Holdings) -> list[Posting]:
+        posting = Posting(typed, COUPON, -1, "claim-code", source, CODE_CLAIMED,
+                          {"to_code": new_code, "to_member_id": member_id, "now": now})  # fmt: skip
+        after["typed"], _ = COUPON_BOOK.apply(holdings.state(typed, COUPON), posting, today)
+        return [
+            posting,
+            Posting(taken, TAKEN, 1, "claim-code", source, f"获得 {new_code}", template.per_member_limit),
+            issuing(received, source, ISSUED_BY[CODE_CLAIM]),
+        ]
+
+    def announce(answer: Answer) -> list[Event]:
+        facts = {"code": coupon.code, "to_code": new_code, "template_id": template.template_id, "name": template.name,
+                 "member_id": None, "to_member_id": member_id, "valid_until": coupon.valid_until,
+                 "face_value_fen": template.terms.face_value}  # fmt: skip
+        return [new_event("coupon.transferred", f"member/{member_id}", facts)]
+
+    try:
+        answer = engine.ledger.post(
+            plan, holders=[typed, taken, holder], claim=claim, require={member_id: "active"},
+            result=lambda answer: coupon_json(received, template, language, now, today), announce=announce,
+            attach=lambda answer: [keep(after["typed"]), keep(received, new=True)],
+            known={typed: account, holder: Account(holder)},
+        )  # fmt: skip
+    except CouponRefused as refusal:  # claimed, reserved or used meanwhile (this member's repeat: its claim)
+        raise CodeNotClaimable(f"The coupon is {refusal.reason}", reason=str(refusal.reason)) from None
+    except Insufficient:
+        raise LimitReached(f"A member may receive {template.per_member_limit} of these coupons") from None
+    except HolderUnavailable:
+        raise MemberNotEligible("A frozen membership cannot receive coupons") from None
     return {**answer.result, "duplicate": answer.duplicate}
 
 

@@ -182,7 +182,10 @@ def _coupon_issued(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 
 def _coupon_transferred(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    """The giver hears that a friend took their coupon (转赠): a service notice, once per coupon."""
+    """The giver hears that a friend took their coupon (转赠): a service notice, once per coupon (a bearer code a
+    member claimed has no giver)."""
+    if not p.get("member_id"):
+        return []
     return [Notice(p["member_id"], "coupon-transferred", p["code"], {"name": p.get("name", "")})]
 
 

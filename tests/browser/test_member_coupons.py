@@ -127,6 +127,35 @@ def test_a_used_coupon_is_stamped_and_the_member_code_counts_those_to_show(site:
     check_screen(mobile, "会员码", "member-code-coupons")
 
 
+def test_a_printed_code_typed_under_my_coupons_becomes_the_members_coupon(site: Site, mobile: Screens) -> None:
+    """兑换码: a code from a batch printed on a flyer, typed in groups as printed, becomes a coupon of the member's own
+    under 可使用; typed again by another member it is said to be claimed."""
+    name = f"传单券·{secrets.token_hex(2)}"
+    made = welcome_template(site, name, claimable=False, stock=5)
+    batch = site.api("POST", f"/v1/coupons/templates/{made['template_id']}/batches", {"kind": "codes", "count": 2})
+    printed: list[str] = []
+    cursor = ""
+    while True:
+        page_of = site.api("GET", f"/v1/coupons/batches/{batch['batch_id']}/codes?limit=50{cursor}")
+        printed += page_of["items"]
+        if not page_of["next_cursor"]:
+            break
+        cursor = f"&cursor={page_of['next_cursor']}"
+    page = open_as(mobile, site, member_tokens(site, "13700000619"), "/coupons")
+    box = page.get_by_label("兑换码")
+    box.fill(f"{printed[0][:4]} {printed[0][4:8]} {printed[0][8:]}")
+    page.locator("[data-test=code-submit]").click()
+    page.get_by_text(f"兑换成功：{name}").wait_for()
+    ticket = page.locator("[data-test=coupons-available] [data-test=coupon-ticket]", has_text=name)
+    ticket.wait_for()
+    assert printed[0] not in ticket.inner_text()  # a code of their own, not the printed one others saw
+    check_screen(mobile, "我的优惠券", "coupon-by-code")
+    other = open_as(mobile, site, member_tokens(site, "13700000620"), "/coupons")
+    other.get_by_label("兑换码").fill(printed[0])
+    other.locator("[data-test=code-submit]").click()
+    expect(other.locator("[data-test=code-form]")).to_contain_text("该兑换码已被领取")
+
+
 def test_the_demo_member_finds_the_demo_coupons_to_use_and_the_welcome_one_claimed(site: Site, mobile: Screens) -> None:
     status, tokens = send("POST", f"{site.base}/v1/auth/member-token", site.credentials["member"])  # the demo member
     assert status == 200, tokens  # claimed the welcome coupon two days ago and was given 9折: both still valid

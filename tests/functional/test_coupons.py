@@ -703,19 +703,23 @@ def test_the_counter_view_looks_at_a_bounded_number_of_coupons_however_many_the_
     assert [c["template_id"] for c in mine] == [lasting]
 
 
+def batch_codes(api, batch_id):
+    """Every code a batch made, page by page (a page may hold fewer than its limit while more remain)."""
+    codes, cursor = [], None
+    while True:
+        page = api.get(f"/v1/coupons/batches/{batch_id}/codes?limit=200" + (f"&cursor={cursor}" if cursor else "")).body
+        codes += page["items"]
+        if not (cursor := page["next_cursor"]):
+            return codes
+
+
 def test_a_codes_batch_makes_bearer_coupons_once_with_a_report_and_lists_their_codes(api, aws, partner):
     created = template(api, stock=60)
     batch = api.post(f"/v1/coupons/templates/{created['template_id']}/batches", {"kind": "codes", "count": 55})
     assert batch.status == 201, batch.body
     assert (batch.body["status"], batch.body["chunks"], batch.body["chunks_done"]) == ("completed", 3, 3)
     assert batch.body["report"]["tallies"]["issued"] == 55
-    codes, cursor = [], None
-    while True:
-        page = api.get(f"/v1/coupons/batches/{batch.body['batch_id']}/codes?limit=200" +
-                       (f"&cursor={cursor}" if cursor else "")).body  # fmt: skip
-        codes += page["items"]
-        if not (cursor := page["next_cursor"]):
-            break
+    codes = batch_codes(api, batch.body["batch_id"])
     assert len(set(codes)) == 55
     assert api.get(f"/v1/coupons/templates/{created['template_id']}").body["stock_left"] == 5
     from chalicelib.coupons.batches import process
@@ -1203,3 +1207,44 @@ def test_one_scan_uses_the_members_coupons_on_one_order(api, member):
     assert (elsewhere.status, elsewhere.body["type"].split("/")[-1]) == (422, "member-code-used")
     assert item_counts() == before
     assert redeem(cashier, third, "POS-2", member_code=another_code(member, code)).status == 201
+
+
+def test_a_printed_code_typed_on_the_member_pages_becomes_the_members_own_coupon_once(api, aws, member_and_token):
+    """兑换码: a batch's printed codes, typed by a member, become coupons of their own (a new code: the printed one was
+    seen by others), once per code, within their limit; a code that is no coupon is counted, and ten make them wait."""
+    member, token = member_and_token
+    made = template(api, per_member_limit=1, stock=10)
+    batch = api.post(f"/v1/coupons/templates/{made['template_id']}/batches", {"kind": "codes", "count": 3}).body
+    printed = batch_codes(api, batch["batch_id"])
+    me = api.as_(token)
+    spaced = " ".join([printed[0][:4], printed[0][4:]])  # typed as printed, in groups
+    mine = me.post("/v1/me/coupons/code-claims", {"code": spaced})
+    assert mine.status == 201, mine.body
+    assert (mine.body["member_id"], mine.body["status"], mine.body["source_kind"]) == (member, "available", "code")
+    assert mine.body["code"] != printed[0]
+    assert me.post("/v1/me/coupons/code-claims", {"code": printed[0]}).body == {**mine.body, "duplicate": True}
+    assert api.get(f"/v1/coupons/{printed[0]}").body["coupon"]["status"] == "transferred"  # no till takes it now
+    assert redeem(api, printed[0]).status == 409
+    _, other_token = member_token("13900000002")
+    taken = api.as_(other_token).post("/v1/me/coupons/code-claims", {"code": printed[0]})
+    assert (taken.status, taken.body["type"].rsplit("/", 1)[1], taken.body["reason"]) == (
+        409, "code-not-claimable", "claimed")  # fmt: skip
+    over = me.post("/v1/me/coupons/code-claims", {"code": printed[1]})  # one per member
+    assert (over.status, over.body["type"].rsplit("/", 1)[1]) == (409, "limit-reached")
+    own = api.as_(other_token).post("/v1/me/coupons/code-claims", {"code": mine.body["code"]})
+    assert (own.status, own.body["reason"]) == (409, "not-bearer")  # a member's coupon is not a printed code
+    assert redeem(api, printed[2]).status == 201
+    used = api.as_(other_token).post("/v1/me/coupons/code-claims", {"code": printed[2]})
+    assert (used.status, used.body["reason"]) == (409, "used")
+    before = item_counts()
+    for n in range(10):
+        assert api.as_(other_token).post("/v1/me/coupons/code-claims", {"code": f"GUESS{n:04d}XYZ"}).status == 404
+    assert item_counts() == {**before, "rates": before["rates"] + 1}  # counted, writing nothing else
+    waited = api.as_(other_token).post("/v1/me/coupons/code-claims", {"code": printed[1]})
+    assert (waited.status, "retry-after" in waited.headers) == (429, True)
+    assert coupon_entries_add_up(mine.body["code"]) == ["issue"]
+    deliver(aws, "coupons")
+    line = next(
+        t for t in api.get("/v1/coupons/liability").body["templates"] if t["template_id"] == made["template_id"]
+    )
+    assert (line["issued"], line["used"], line["usable"]) == (3, 1, 2)  # the claimed one counted once

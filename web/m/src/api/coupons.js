@@ -11,6 +11,11 @@ export const claimable = (cursor) => api.get('/me/coupons/claimable', { cursor }
  * is the Idempotency-Key, the same for every retry of one intended claim (a repeat answers the same coupon). */
 export const claim = (templateId, key) => api.post('/me/coupons/claims', { template_id: templateId }, { 'Idempotency-Key': key })
 
+/** `POST /v1/me/coupons/code-claims` `{code}`: a printed code (兑换码) becomes the member's own coupon (409
+ * `code-not-claimable` with its `reason`, `limit-reached`, `tier-not-applicable`; 404 for no such code, 429 after ten
+ * an hour); the same code again answers the same coupon. */
+export const claimCode = (code) => api.post('/me/coupons/code-claims', { code })
+
 /** How many coupons the member may use now, read from the first page: `{count, more}`. */
 export async function availableCount() {
   const page = await coupons('available', undefined, 50)

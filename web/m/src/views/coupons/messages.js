@@ -15,6 +15,14 @@ export default {
       none: { available: '暂无可用的优惠券', used: '还没有用过优惠券', expired: '没有过期的优惠券', transferred: '还没有送给好友的优惠券' },
       goClaim: '去领券中心',
       claimCentre: '领券中心',
+      byCode: {
+        label: '兑换码', placeholder: '输入券上的兑换码', submit: '兑换', done: '兑换成功：{name}',
+        refused: {
+          claimed: '该兑换码已被领取', notBearer: '这是会员自己的券码，不能兑换', used: '该券已使用', expired: '该券已过期',
+          voided: '该券已作废', reserved: '该券正在门店使用中', unknown: '兑换码不存在，请核对后重新输入',
+          tooMany: '输错次数太多，请一小时后再试', limit: '这张券每人限领的张数您已领满',
+        },
+      },
       claimInvite: '好券限量，先到先得',
       claimIntro: '以下优惠券可以免费领取，领取后到店出示会员码或在线下单时使用。',
       noneClaimable: '暂时没有可领取的优惠券，过几天再来看看',
@@ -86,6 +94,15 @@ export default {
       none: { available: 'No coupons to use', used: 'No coupons used yet', expired: 'No expired coupons', transferred: 'No coupons given to friends' },
       goClaim: 'Get coupons',
       claimCentre: 'Get coupons',
+      byCode: {
+        label: 'Code', placeholder: 'The code on your coupon', submit: 'Redeem', done: 'Added: {name}',
+        refused: {
+          claimed: 'This code was claimed already', notBearer: 'This is a member\'s own coupon code', used: 'This coupon was used',
+          expired: 'This coupon has expired', voided: 'This coupon was voided', reserved: 'This coupon is being used at a till',
+          unknown: 'No coupon has this code: check it and try again', tooMany: 'Too many wrong codes: try again in an hour',
+          limit: 'You have as many of these coupons as one member may',
+        },
+      },
       claimInvite: 'Limited coupons, first come first served',
       claimIntro: 'These coupons are free to claim; show your member code in store or use them when ordering online.',
       noneClaimable: 'Nothing to claim right now; come back in a few days',
