@@ -702,11 +702,23 @@ class TillQuery(Input):
     )
 
 
+class PausedCard(Schema):
+    """A card paused today (停卡): its benefits wait until it resumes."""
+
+    card_id: str = Field(description="the card (`mc_…`)")
+    plan_name: str = Field(description="its plan's name")
+    paused_until: date = Field(description="the pause's last day; the card's benefits come back the day after")
+    student_id: str | None = Field(default=None, description="a student's card (学员): theirs")
+
+
 class BenefitList(Schema):
     """The member's benefits now (权益) and what applies."""
 
     items: list[BenefitNow] = Field(description="every benefit of the tier and the cards giving benefits")
     effective: Effective = Field(description="what applies, combined")
+    paused: list[PausedCard] = Field(
+        default_factory=list, description="cards paused today, whose benefits are not among `items` until they resume"
+    )
 
 
 class BenefitUse(Input):

@@ -1205,7 +1205,8 @@ def _birthdays_back(card: Card) -> dict[str, Any]:
 
 def benefits_of(member_id: str, store_id: str | None = None) -> dict[str, Any]:
     """Every benefit the member has now, its source, and for counted ones what is left this period (one read); at
-    ``store_id`` when said, what applies there."""
+    ``store_id`` when said, what applies there; and the cards paused today, whose benefits wait (a salon's
+    walkthrough read an empty list during a pause, with no word of the card)."""
     _require_member(member_id)
     today = clock.business_today()
     holdings = ledger().holdings(member_id)
@@ -1251,7 +1252,14 @@ def benefits_of(member_id: str, store_id: str | None = None) -> dict[str, Any]:
                     "stores": list(source.stores) if b.kind in ("quota", "discount", "points_multiplier") else [],
                 }
             )  # fmt: skip  a tier a card's floor gives lasts as the card (a walkthrough read 长期有效 from the tier)
-    return {"items": items, "effective": _effective(combined, earned)}
+    paused = []
+    for card in _cards(holdings, member_id).cards.values():
+        until = next((q.last_day for q in card.pauses if q.first_day <= today <= q.last_day), None)
+        if until is not None and card.status(today) == "paused":
+            plan = plan_store.find_or_none(card.plan_id)
+            paused.append({"card_id": card.card_id, "plan_name": plan.name if plan else card.plan_id,
+                           "paused_until": until, "student_id": card.student_id})  # fmt: skip
+    return {"items": items, "effective": _effective(combined, earned), "paused": paused}
 
 
 def effective_now(holdings: Holdings, member_id: str, today: date, store_id: str | None = None) -> dict[str, str]:

@@ -643,6 +643,10 @@ def test_a_card_is_paused_at_the_desk_its_end_moved_the_member_reads_it_and_it_i
         "可停卡：每期最多 1 次、共 20 天"
     )
     mobile.shot("card-paused-on-member-pages")
+    (pause,) = site.api("GET", f"/v1/members/{member['member_id']}/cards")["items"][0]["pauses"]
+    last = date.fromisoformat(pause["last_day"]).strftime("%Y/%m/%d")
+    mine.goto(f"{site.base}/m/#/benefits")  # the benefits page says why the card's are missing (a salon's walkthrough)
+    expect(mine.locator("[data-test=benefits-paused]")).to_contain_text(f"「{name}」停卡中，至 {last}")
 
     row.locator("[data-test^=resume-]").click()  # back the same day: the pause withdrawn, every day given back
     page.get_by_role("dialog").get_by_role("button", name="确定").click()

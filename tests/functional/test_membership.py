@@ -1025,6 +1025,10 @@ class TestPauses:
             assert mine["pauses"][0]["reason"] == ""  # staff's note is not the member's to read (a review)
             (at_till,) = ok(desk.get(f"/v1/members/{member_id}/counter"))["cards"]
             assert at_till["paused_until"] == "2027-03-15"  # the till says until when (a walkthrough read 停卡中 alone)
+            resting_list = ok(client.get("/v1/me/benefits"))  # the benefits say why the card's are missing (a salon)
+            assert [(p["card_id"], p["paused_until"]) for p in resting_list["paused"]] == [
+                (card["card_id"], "2027-03-15")]  # fmt: skip
+            assert all(item["source"] != "card" for item in resting_list["items"])
             uses = f"/v1/members/{member_id}/benefits/pt-session/uses"
             resting = refused(desk.post(uses, {"use_id": "U-1", "store_id": "BJ-001"}), 404, "benefit-not-held")
             assert resting["detail"].endswith("is paused until 2027-03-15 (停卡中)")  # not "no counted benefit" alone
