@@ -439,11 +439,12 @@ def fits(
 
 def in_words(
     terms: Terms, language: str = "zh-CN", *, stores: Mapping[str, str] | None = None,
-    tiers: Mapping[str, str] | None = None,
+    tiers: Mapping[str, str] | None = None, categories: Mapping[str, str] | None = None,
 ) -> str:  # fmt: skip
-    """A template's rules as a member reads them, e.g. ``满200减30 · 限周六、周日 · 限门店 静安店``: stores and tiers
-    by the names given (else their codes)."""
+    """A template's rules as a member reads them, e.g. ``满200减30 · 限周六、周日 · 限门店 静安店``: stores, tiers and
+    categories by the names given (else their codes; a paid card's category by its own name)."""
     zh = language.startswith("zh")
+    named_categories = {**CARD_CATEGORY_NAMES[zh], **(categories or {})}
     yuan = _yuan
     if terms.kind == "amount_off":
         head = f"立减{yuan(terms.amount_off_fen)}元" if zh else f"¥{yuan(terms.amount_off_fen)} off"
@@ -477,11 +478,11 @@ def in_words(
         parts.append(f"限{span}使用" if zh else f"{span} only")
     for codes, zh_label, en_label, named in (
         (scope.stores, "限门店", "stores", stores or {}),
-        (scope.categories, "限品类", "categories", CARD_CATEGORY_NAMES[zh]),
+        (scope.categories, "限品类", "categories", named_categories),
         (scope.brands, "限品牌", "brands", {}),
         (scope.skus, "限商品", "items", {}),
         (scope.tiers, "限等级", "tiers", tiers or {}),
-        (scope.excluded_categories, "不适用品类", "not for categories", CARD_CATEGORY_NAMES[zh]),
+        (scope.excluded_categories, "不适用品类", "not for categories", named_categories),
         (scope.excluded_brands, "不适用品牌", "not for brands", {}),
         (scope.excluded_skus, "不适用商品", "not for items", {}),
     ):

@@ -603,7 +603,9 @@ def rules_in_words(terms: Terms, language: str) -> str:
         current = programme()
         for code in filter(current.knows, terms.scope.tiers):
             tiers[code] = current.tier(code).name_zh if _zh(language) else current.tier(code).name_en
-    return in_words(terms, language, stores=stores, tiers=tiers)
+    settings = get_settings()
+    categories = settings.category_names if language.startswith("zh") else settings.category_names_en
+    return in_words(terms, language, stores=stores, tiers=tiers, categories=categories)
 
 
 def status_now(coupon: Coupon, template: Template | None, now: str, today: date) -> str:

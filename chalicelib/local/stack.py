@@ -33,6 +33,12 @@ from chalicelib.local.provision import Provisioned, provision
 from chalicelib.local.relay import OutboxRelay
 from chalicelib.shared.files import private_file
 
+DEMO_CATEGORY_NAMES = {  # the names members read for the demo's item categories (an operator's LOYALTY_ ones win)
+    "zh": {"tops": "上衣", "outerwear": "外套", "shoes": "鞋履", "accessories": "配饰", "gift-card": "礼品卡"},
+    "en": {"tops": "tops", "outerwear": "outerwear", "shoes": "shoes", "accessories": "accessories",
+           "gift-card": "gift cards"},
+}  # fmt: skip
+
 REGION = "cn-north-1"
 PREFIX = "loyalty-local"
 SAVE_INTERVAL_SECONDS = 5.0
@@ -77,6 +83,8 @@ def stack_environment(
         "LOYALTY_MEDIA": str(local.media),
         "LOYALTY_TEST_CLOCK": "true",
         **({"LOYALTY_PUBLIC_URL": public_url} if public_url else {}),
+        "LOYALTY_CATEGORY_NAMES": json.dumps(DEMO_CATEGORY_NAMES["zh"], ensure_ascii=False),  # the demo's (品类名称)
+        "LOYALTY_CATEGORY_NAMES_EN": json.dumps(DEMO_CATEGORY_NAMES["en"]),
         **operators,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",

@@ -81,6 +81,7 @@ def test_an_excluded_line_never_counts_towards_a_coupon():
     north = Terms("amount_off", amount_off_fen=500, scope=Scope(categories=("jackets",), excluded_brands=("North",)))
     assert discount(north, ORDER).reason == "no-applicable-items"
     assert in_words(threshold) == "满250减30 · 不适用品类 gift-card · 不可与其他券叠加"
+    assert "不适用品类 礼品卡" in in_words(threshold, categories={"gift-card": "礼品卡"})  # LOYALTY_CATEGORY_NAMES
     assert "not for items: JK-1" in in_words(percent, "en")
 
 
