@@ -8,7 +8,7 @@ description are its record, versioned for If-Match. Every write moves both in on
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -91,16 +91,24 @@ def _pictures(record: MallRewardRecord) -> dict[str, list[str]]:
     return {"images": images, "thumbnails": [media_rules.thumbnail_of(url) for url in images]}
 
 
-def _require_tiers(codes: Sequence[str]) -> None:
-    """A reward kept for tiers names tiers of the programme members are judged by (a typo would keep it from
-    everyone)."""
+def _require_tier_prices(prices: Mapping[str, int], regular: int) -> None:
+    """会员价 names tiers of the programme and is below the regular price."""
+    _require_tiers(list(prices), field="tier_points")
+    if any(price >= regular for price in prices.values()):
+        detail = "a tier's price is below points (会员价 is a lower price)"
+        raise ValidationFailed([{"field": "tier_points", "in": "body", "message": detail}], detail)
+
+
+def _require_tiers(codes: Sequence[str], field: str = "tiers") -> None:
+    """A reward kept for tiers (or priced for them) names tiers of the programme members are judged by (a typo would
+    keep it from everyone)."""
     from chalicelib.tiers.programmes import programme
 
     current = programme()
     unknown = [code for code in codes if not current.knows(code)]
     if unknown:
         detail = f"not a tier of the current programme: {', '.join(unknown)}"
-        raise ValidationFailed([{"field": "tiers", "in": "body", "message": detail}], detail)
+        raise ValidationFailed([{"field": field, "in": "body", "message": detail}], detail)
 
 
 def create_reward(caller: Caller, body: Any, key: IdempotencyKey | None) -> dict[str, Any]:
@@ -108,6 +116,7 @@ def create_reward(caller: Caller, body: Any, key: IdempotencyKey | None) -> dict
     if body.template_id is not None:
         _require_template(body.template_id)
     _require_tiers(body.tiers)
+    _require_tier_prices(body.tier_points, body.points)
     media.require_published(body.images, "images")
     reward_id, now = new_id("rw_"), clock.iso(clock.now())
     terms = Terms(
@@ -122,6 +131,7 @@ def create_reward(caller: Caller, body: Any, key: IdempotencyKey | None) -> dict
         on_sale_until=_iso(body.on_sale_until),
         fulfilment=body.fulfilment,
         template_id=body.template_id,
+        tier_points=dict(body.tier_points),
     )
     record = MallRewardRecord(
         REWARDS_SCOPE,
@@ -188,6 +198,7 @@ TERM_FIELDS = (
     "per_member_limit",
     "limit_period",
     "tiers",
+    "tier_points",
     "on_sale_from",
     "on_sale_until",
 )
@@ -219,6 +230,7 @@ def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any], if_ma
         if after.on_sale_from and after.on_sale_until and after.on_sale_until <= after.on_sale_from:
             problem = {"field": "on_sale_until", "in": "body", "message": "after on_sale_from"}
             raise ValidationFailed([problem], "The sale would end before it begins")
+        _require_tier_prices(after.tier_points, after.points)  # a new regular price under a tier's is refused too
         if after.per_member_limit is None and "limit_period" in changes:
             problem = {"field": "limit_period", "in": "body", "message": "only with per_member_limit"}
             raise ValidationFailed([problem], "A limit period needs a per-member limit")
@@ -256,7 +268,7 @@ def browse(
         terms = stock.terms
         if terms is None or terms.refusal(now, tier) is not None:
             continue
-        if affordable_only and not affordable(terms.points, available):
+        if affordable_only and not affordable(terms.points_for(tier), available):
             continue
         shown.append((record, terms, stock))
     limited = [limit_holder(record.reward_id, member_id) for record, terms, _ in shown if terms.per_member_limit]
@@ -270,14 +282,15 @@ def browse(
                 "reward_id": record.reward_id,
                 "name": terms.name,
                 "kind": terms.kind,
-                "points": terms.points,
+                "points": terms.points_for(tier),
+                "regular_points": terms.points if terms.points_for(tier) < terms.points else None,
                 "cash_fen": terms.cash_fen,
                 **_pictures(record),
                 "description": record.description,
                 "fulfilment": terms.fulfilment,
                 "on_sale_until": terms.on_sale_until,
                 "in_stock": stock.units > 0,
-                "affordable": affordable(terms.points, available),
+                "affordable": affordable(terms.points_for(tier), available),
                 "per_member_limit": terms.per_member_limit,
                 "limit_period": terms.limit_period,
                 "remaining_for_member": quota.remaining(terms.per_member_limit, period_key(terms.limit_period, today)),

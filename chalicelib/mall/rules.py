@@ -75,6 +75,7 @@ class Terms:
     fulfilment: str | None = None  # goods: shipping or pickup in store
     template_id: str | None = None  # coupon rewards: the coupon template they issue
     selling: bool = True
+    tier_points: Mapping[str, int] = field(default_factory=dict)  # 会员价: a tier's own points price, below ``points``
 
     def refusal(self, now: str, tier: str) -> Refusal | None:
         """Why a member of ``tier`` cannot exchange it at instant ``now`` (UTC ISO), or None when they can."""
@@ -88,9 +89,13 @@ class Terms:
             return Refusal.TIER
         return None
 
-    def price(self, quantity: int) -> tuple[int, int]:
-        """The points and fen ``quantity`` units cost."""
-        return self.points * quantity, self.cash_fen * quantity
+    def points_for(self, tier: str | None) -> int:
+        """One unit's points for a member of ``tier``: its own price (会员价) when it has one, else ``points``."""
+        return min(self.points, self.tier_points.get(tier or "", self.points))
+
+    def price(self, quantity: int, tier: str | None = None) -> tuple[int, int]:
+        """The points and fen ``quantity`` units cost a member of ``tier``."""
+        return self.points_for(tier) * quantity, self.cash_fen * quantity
 
     @property
     def fulfilled_in_store(self) -> bool:
@@ -98,11 +103,14 @@ class Terms:
         return self.kind == "service" or (self.kind == "goods" and self.fulfilment == "pickup")
 
     def to_json(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "tiers": list(self.tiers)}
+        raw = {**dataclasses.asdict(self), "tiers": list(self.tiers), "tier_points": dict(self.tier_points)}
+        if not self.tier_points:  # the terms of a reward without 会员价 stay as they were kept before them
+            del raw["tier_points"]
+        return raw
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Terms:
-        return cls(**{**raw, "tiers": tuple(raw.get("tiers") or ())})
+        return cls(**{**raw, "tiers": tuple(raw.get("tiers") or ()), "tier_points": dict(raw.get("tier_points") or {})})
 
 
 def period_key(period: str, day: date) -> str:

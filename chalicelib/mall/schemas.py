@@ -62,6 +62,10 @@ CASH = f"cash per unit for points + cash (积分+现金, 积分换购), paid aft
 LIMIT = "units one member may exchange per `limit_period` (每人限兑); null: no limit"
 PERIOD = "the period of the per-member limit: `day`, `week` (ISO week), `month`, `year` (business calendar) or `ever`"
 TIERS = "the tiers (会员等级 codes, e.g. `gold`) that may exchange it; empty: every tier"
+TIER_POINTS = (
+    '会员价: a tier\'s own points per unit, below `points`, e.g. `{"gold": 1000, "diamond": 800}`; the member pays '
+    "the price of the tier whose benefits they have (a paid card's floor included); other tiers pay `points`"
+)
 SALE_FROM = "when its sale begins (上架时间); null: already"
 SALE_UNTIL = "when its sale ends (下架时间); null: no end"
 IMAGES = (
@@ -111,6 +115,7 @@ class MallRewardCreate(Input):
     limit_period: Period = Field(default="ever", description=f"{PERIOD}; default `ever`")
     template_id: Id | None = Field(default=None, description=f"{TEMPLATE}; required for them, refused otherwise")
     tiers: list[Id] = Field(default=[], max_length=20, description=TIERS)
+    tier_points: dict[Id, Points] = Field(default={}, max_length=20, description=TIER_POINTS)
     on_sale_from: Instant | None = Field(default=None, description=SALE_FROM)
     on_sale_until: Instant | None = Field(default=None, description=SALE_UNTIL)
     images: Images = Field(default=[], max_length=9, description=IMAGES)
@@ -128,6 +133,8 @@ class MallRewardCreate(Input):
             problems.append("on_sale_until: after on_sale_from")
         if "limit_period" in self.model_fields_set and self.per_member_limit is None:
             problems.append("limit_period: only with per_member_limit")
+        if any(price >= self.points for price in self.tier_points.values()):
+            problems.append("tier_points: a tier's price is below points (会员价 is a lower price)")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -152,6 +159,9 @@ class MallRewardPatch(MergePatch):
     per_member_limit: Limit | None = Field(default=None, description=f"{LIMIT}; null clears it")
     limit_period: Period | None = Field(default=None, description=PERIOD)
     tiers: list[Id] | None = Field(default=None, max_length=20, description=TIERS)
+    tier_points: dict[Id, Points] | None = Field(
+        default=None, max_length=20, description=f"{TIER_POINTS}; replaces them all, `{{}}` ends them"
+    )
     on_sale_from: Instant | None = Field(default=None, description=f"{SALE_FROM}; null clears it")
     on_sale_until: Instant | None = Field(default=None, description=f"{SALE_UNTIL}; null clears it")
     images: Images | None = Field(default=None, max_length=9, description=IMAGES)
@@ -179,6 +189,7 @@ class MallReward(Schema):
     limit_period: Period = Field(description=PERIOD)
     template_id: str | None = Field(description=TEMPLATE)
     tiers: list[str] = Field(description=TIERS)
+    tier_points: dict[str, int] = Field(default_factory=dict, description=TIER_POINTS)
     on_sale_from: str | None = Field(description=f"{SALE_FROM}; {UTC_INSTANT}")
     on_sale_until: str | None = Field(description=f"{SALE_UNTIL}; {UTC_INSTANT}")
     images: list[str] = Field(description=IMAGES)
@@ -211,7 +222,11 @@ class MallMemberReward(Schema):
     reward_id: str = Field(description=REWARD_ID)
     name: str = Field(description=NAME)
     kind: Kind = Field(description=KIND)
-    points: int = Field(description=POINTS)
+    points: int = Field(description=f"{POINTS} for this member: their tier's price (会员价) when it has one")
+    regular_points: int | None = Field(
+        default=None,
+        description="the price other tiers pay, when this member's tier pays less (会员价); null otherwise",
+    )
     cash_fen: int = Field(description=CASH)
     images: list[str] = Field(description=IMAGES)
     thumbnails: list[str] = Field(description=THUMBNAILS)

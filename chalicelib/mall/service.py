@@ -358,7 +358,8 @@ class Mall:
             if terms is None:
                 raise NotFound(f"No reward {reward_id!r}")
             now = clock.now()
-            refusal = terms.refusal(clock.iso(now), self.tier_of(holdings, member_id))
+            tier = self.tier_of(holdings, member_id)
+            refusal = terms.refusal(clock.iso(now), tier)
             if refusal is not None:
                 raise REFUSALS[refusal](terms.name)
             if problems := delivery.problems(terms, quantity):
@@ -375,7 +376,7 @@ class Mall:
                     raise LimitReached(
                         f"{left} more units of {terms.name} this {terms.limit_period}, not {quantity}", remaining=left
                     )
-            price, cash = terms.price(quantity)
+            price, cash = terms.price(quantity, tier)  # at the member's tier's price (会员价) when it has one
             reason = Phrase(f"积分商城兑换 {terms.name} ×{quantity}", f"Points mall: {terms.name} ×{quantity}")
             spend, draws = points.spending(holdings, member_id, price, source, reason, today)
             pay_by = clock.iso(now + timedelta(minutes=self._payment_minutes())) if cash else None

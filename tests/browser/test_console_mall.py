@@ -46,6 +46,10 @@ def test_marketing_puts_a_coupon_on_sale_the_demo_member_exchanges_it_and_market
     dialog.get_by_label("优惠券模板").click()
     page.locator(".el-select-dropdown__item:visible", has_text=coupon["name"]).click()
     dialog.get_by_label("所需积分（每件）").fill("10")
+    prices = dialog.locator("[data-test=reward-tier-points] input")  # 会员价, for every tier of the programme
+    tiered = prices.count()
+    for n in range(tiered):
+        prices.nth(n).fill("8")
     dialog.get_by_label("库存（件）").fill("20")
     dialog.get_by_label("每人限兑（件）").fill("1")
     dialog.locator("[data-test=reward-period]").click()
@@ -62,6 +66,7 @@ def test_marketing_puts_a_coupon_on_sale_the_demo_member_exchanges_it_and_market
     (made,) = [item for item in listed if item["name"] == name]
     assert (made["kind"], made["template_id"]) == ("coupon", coupon["template_id"])
     assert (made["points"], made["cash_fen"]) == (10, 0)
+    assert list(made["tier_points"].values()) == [8] * tiered
     assert (made["stock"], made["per_member_limit"], made["limit_period"], made["tiers"]) == (20, 1, "month", [])
     expect(row.locator("[data-test=reward-price]")).to_have_text("10 积分")
     expect(row.locator("[data-test=reward-status]")).to_have_text("在售")
@@ -70,12 +75,14 @@ def test_marketing_puts_a_coupon_on_sale_the_demo_member_exchanges_it_and_market
     status, tokens = send("POST", f"{site.base}/v1/auth/member-token", site.credentials["member"])  # the demo member
     assert status == 200, tokens
     phone = open_as(mobile, site, tokens, "/mall")
-    phone.locator("[data-test=reward-card]", has_text=name).click()
+    card = phone.locator("[data-test=reward-card]", has_text=name)
+    expect(card.locator("[data-test=reward-price]")).to_contain_text("8 积分会员价，原价 10 积分")  # their tier's price
+    card.click()
     exchange_on(phone)
     expect(phone.locator("[data-test=order-status]")).to_have_text("已完成")  # a coupon is issued at once
     orders = me_api(site, tokens["access_token"], "/v1/me/mall/orders")["items"]
     (order,) = [item for item in orders if item["reward_id"] == made["reward_id"]]
-    assert order["coupon_code"]
+    assert (order["coupon_code"] is not None, order["points"]) == (True, 8)
     expect(phone.locator("[data-test=order-coupon]")).to_contain_text(order["coupon_code"])
     mine = me_api(site, tokens["access_token"], "/v1/me/coupons?status=available&limit=100")["items"]
     assert order["coupon_code"] in {coupon["code"] for coupon in mine}

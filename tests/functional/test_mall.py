@@ -241,6 +241,29 @@ class TestExchange:
         refused(exchange(client, soon["reward_id"], address=ADDRESS), 422, "reward-not-on-sale")
         refused(exchange(client, stopped["reward_id"], address=ADDRESS), 422, "reward-not-on-sale")
 
+    def test_a_tier_with_its_own_price_pays_it_and_a_cancellation_gives_that_back(self, api, member):
+        """会员价: gold pays 200 where others pay 300; the member's list says both, the order charges theirs."""
+        member_id, client = member
+        cup = reward(api, tier_points={"gold": 200})
+        assert cup["tier_points"] == {"gold": 200}
+        (shown,) = [i for i in ok(client.get("/v1/me/mall/rewards"))["items"] if i["reward_id"] == cup["reward_id"]]
+        assert (shown["points"], shown["regular_points"]) == (300, None)  # a normal member: the regular price
+        pin = {"kind": "pin", "tier": "gold", "until": "2030-12-31", "reason": "员工等级"}
+        assert api.call("PUT", f"/v1/members/{member_id}/tier/override", pin).status == 200
+        (shown,) = [i for i in ok(client.get("/v1/me/mall/rewards"))["items"] if i["reward_id"] == cup["reward_id"]]
+        assert (shown["points"], shown["regular_points"]) == (200, 300)
+        order = placed(client, cup["reward_id"], quantity=2, address=ADDRESS)
+        assert (order["points"], available(client)) == (400, 600)
+        ok(client.post(f"/v1/me/mall/orders/{order['order_id']}/cancellation", {}))
+        assert available(client) == 1_000  # what the order charged, back
+        before = item_counts()
+        for prices in ({"gold": 300}, {"platinum": 100}):
+            refused(api.post("/v1/mall/rewards", {**CUP, "tier_points": prices}), 422, "validation-failed")
+        cheaper = api.patch(f"/v1/mall/rewards/{cup['reward_id']}", {"points": 150},
+                            headers={**MERGE_PATCH, "if-match": '"1"'})  # fmt: skip
+        assert (cheaper.status, cheaper.body["errors"][0]["field"]) == (422, "tier_points")  # under gold's 200
+        assert item_counts() == before
+
     def test_a_reward_kept_for_a_tier_the_programme_does_not_have_is_422(self, api):
         """Found by a probe: "platinum" was accepted, which kept the reward from everyone."""
         before = item_counts()
