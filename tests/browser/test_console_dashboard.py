@@ -52,6 +52,16 @@ def test_the_dashboard_shows_what_the_api_counts(site: Site, console: Screens) -
     assert shown(console, "points_outstanding") == summary["points_outstanding"]
     assert shown(console, "wallet_float_fen") == summary["wallet_float_fen"]["total_fen"] / 100
     assert summary["members_total"] > 0, "the demo data gives the dashboard something to show"
+    todo = page.locator("[data-test=todo]")  # 待办: each counted as its own list holds it, and opening it
+    feedback = len(site.api("GET", "/v1/feedback?status=open&limit=100")["items"])
+    expect(todo.locator("[data-todo=feedbackOpen] [data-test=todo-count]")).to_have_text(str(feedback))
+    pickups = len(site.api("GET", "/v1/mall/orders?status=ready_for_pickup&limit=100")["items"])
+    expect(todo.locator("[data-todo=pickupsWaiting] [data-test=todo-count]")).to_have_text(str(pickups))
+    expect(todo.locator("[data-todo]")).to_have_count(5)  # an admin may open every list
+    todo.locator("[data-todo=pickupsWaiting]").click()
+    page.wait_for_url("**/#/mall/orders?status=ready_for_pickup")
+    page.go_back()
+    page.locator("[data-figure=members_total]").wait_for()
     expect(page.locator("[data-figure=points_redeemed] .note")).to_have_count(0)
     choose(page, page.get_by_label("门店"), "上海静安旗舰店")  # a store's redeemed: what its tills took
     expect(page.locator("[data-figure=points_redeemed] .note")).to_have_text("选门店时：在该店收银台兑换与抵现的积分")
