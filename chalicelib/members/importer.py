@@ -82,6 +82,7 @@ class Brought:
     standing: OpeningStanding = field(default_factory=OpeningStanding)
     points: int = 0
     expires_on: date | None = None
+    expires_cell: str = ""  # the expiry as the file says it (blank, never, a day): what the row's fingerprint keeps
 
     def opens(self) -> bool:
         return self != Brought()
@@ -96,8 +97,9 @@ def fingerprint(registration: MemberCreate, brought: Brought | OpeningStanding) 
     canonical = registration.model_dump_json(exclude={"source", *unsaid})
     if brought.standing != OpeningStanding():  # rows without an opening keep the fingerprints they always had
         canonical += repr(brought.standing)
-    if brought.points:
-        canonical += f"|points={brought.points}|{brought.expires_on}"
+    if brought.points:  # the cell as written: a blank follows the policy from the day of the import, so the same
+        # file run again on a later day (a new year, a rolling policy) is still the same row
+        canonical += f"|points={brought.points}|{brought.expires_cell}"
     return lookup_hash("import-row", canonical)
 
 
@@ -141,14 +143,14 @@ def to_registration(row: dict[str, str]) -> MemberCreate:
 def to_opening(row: dict[str, str]) -> Brought | list[tuple[str, str]]:
     """What a row brings (its opening standing and points), or (column, reason) problems."""
     problems: list[tuple[str, str]] = []
-    balance, expires_on = 0, None
-    if (row.get("points") or "").strip():
+    balance, expires_on, cell = 0, None, (row.get("points_expires_on") or "").strip()
+    if (row.get("points") or "").strip() not in ("", "0"):  # 0 (most members of an old system): no balance to open
         try:
             balance = points_of(row["points"].strip())
-            expires_on = expiry_of(row.get("points_expires_on") or "", blank=points.policy_expiry(), never=True)
+            expires_on = expiry_of(cell, blank=points.policy_expiry(), never=True)
         except RowError as e:
             problems.append(("points_expires_on" if e.field == "expires_on" else "points", str(e)))
-    elif (row.get("points_expires_on") or "").strip():
+    elif cell:
         problems.append(("points_expires_on", "only with points"))
 
     def number(column: str) -> int:
@@ -165,7 +167,7 @@ def to_opening(row: dict[str, str]) -> Brought | list[tuple[str, str]]:
         except ValueError:
             problems.append(("tier_valid_until", "a date as YYYY-MM-DD"))
     opening = OpeningStanding(row.get("tier") or None, until, number("period_growth"), number("period_paid_fen"))
-    return problems + opening.problems() or Brought(opening, balance, expires_on)
+    return problems + opening.problems() or Brought(opening, balance, expires_on, cell.lower() if balance else "")
 
 
 def _listed(text: str) -> list[str]:

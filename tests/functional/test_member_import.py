@@ -2,6 +2,7 @@
 
 import csv
 import json
+from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
@@ -11,8 +12,10 @@ from chalicelib.members.importer import fingerprint, import_members
 from chalicelib.members.records import MemberRecord
 from chalicelib.members.schemas import MemberCreate
 from chalicelib.notifications import profiles
+from chalicelib.shared import clock
 from chalicelib.shared.crypto import lookup_hash
 from chalicelib.shared.csvfiles import ImportUsageError
+from chalicelib.shared.settings import get_settings
 from chalicelib.tiers.service import OpeningStanding
 from tests.conftest import deliver
 
@@ -395,11 +398,14 @@ def test_migrated_members_bring_their_points_once_with_their_expiry(tmp_path, st
         "坏积分,13800000044,,,,12.5,",
         "过期积分,13800000045,,,,100,2020-01-01",
         "无积分日期,13800000046,,,,,2027-01-01",
+        "零积分,13800000047,,,,0,",  # most members of an old system: joined with no balance (a review: refused)
     ]) + "\n", encoding="utf-8")  # fmt: skip
     report = import_members(path, workers=1)
-    assert (report.imported, report.failed) == (3, 3)
+    assert (report.imported, report.failed) == (4, 3)
     assert [(row, column) for row, column, _ in report.errors] == [
         (5, "points"), (6, "points_expires_on"), (7, "points_expires_on")]  # fmt: skip
+    zero = api.post("/v1/members/lookup", {"phone": "13800000047"}).body["member_id"]
+    assert api.get(f"/v1/members/{zero}/points/ledger").body["items"] == []
     assert "expire on arrival" in report.errors[1][2]
     for phone in ("13800000044", "13800000045", "13800000046"):
         assert api.post("/v1/members/lookup", {"phone": phone}).status == 404  # a bad cell: not half a member
@@ -416,7 +422,13 @@ def test_migrated_members_bring_their_points_once_with_their_expiry(tmp_path, st
     assert [(i["type"], i["points"], i["balance_after"]) for i in history] == [("opening", 1500, 1500)]
     assert all(reconcile(member_id) == {} for member_id in ids.values())  # balance = the sum of its entries
     again = import_members(path, workers=1)
-    assert (again.imported, again.skipped) == (0, 3)
+    assert (again.imported, again.skipped) == (0, 4)
+    new_year = datetime(clock.business_today().year + 1, 1, 2, 10, tzinfo=get_settings().tz)
+    expiring = points.policy_expiry()
+    with clock.frozen(new_year):  # the same file in the new year: the same rows (a review: a blank expiry read as
+        assert points.policy_expiry() != expiring  # the new year's policy made them other rows)
+        later_year = import_members(path, workers=1)
+    assert (later_year.imported, later_year.skipped, later_year.failed) == (0, 4, 3)
     opening = tmp_path / "opening.csv"
     opening.write_text("phone,points\n13800000041,1500\n", encoding="utf-8")
     later = bulk.import_balances(opening, "utf-8", lambda n: None)
