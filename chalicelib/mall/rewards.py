@@ -36,6 +36,7 @@ from chalicelib.media import rules as media_rules
 from chalicelib.media import service as media
 from chalicelib.points import service as points
 from chalicelib.shared import clock
+from chalicelib.shared.cache import Cached
 from chalicelib.shared.db import one_page
 from chalicelib.shared.errors import NotFound, PreconditionFailed, ValidationFailed
 from chalicelib.shared.idempotency import IdempotencyKey
@@ -298,3 +299,26 @@ def browse(
             }
         )
     return {"items": items, "available_points": available, "points_owed": points.owed_in(holdings, member_id)}
+
+
+def _on_sale_to_all() -> list[tuple[str, int]]:
+    """(name, points) of the rewards on sale now to every tier and in stock, dearest first: one query and a batch
+    read of their stock."""
+    records = list(MallRewardRecord.query(REWARDS_SCOPE, scan_index_forward=False))
+    holdings = _stocks([record.reward_id for record in records])
+    now, found = clock.iso(clock.now()), []
+    for record in records:
+        stock: Stock = holdings.state(reward_holder(record.reward_id), STOCK)
+        terms = stock.terms
+        if terms is not None and not terms.tiers and terms.refusal(now, "") is None and stock.units > 0:
+            found.append((terms.name, terms.points))
+    return sorted(found, key=lambda item: -item[1])
+
+
+ON_SALE_TO_ALL: Cached[list[tuple[str, int]]] = Cached(_on_sale_to_all, 300.0)  # a nightly job names them per member
+
+
+def within_reach(points: int, most: int = 2) -> list[str]:
+    """The names of up to ``most`` rewards a balance of ``points`` pays (on sale to every tier, in stock, the dearest
+    first, read at most five minutes ago): what a points-expiry reminder suggests (提前一周…推荐几个热门的兑换商品)."""
+    return [name for name, price in ON_SALE_TO_ALL.get() if price <= points][:most]

@@ -124,8 +124,8 @@ KINDS: dict[str, Kind] = {
             "points-expiring",
             S,
             DAY,
-            ("积分即将过期", "您有{points}积分将于{expires_on}过期，请尽快使用。"),
-            ("Points expiring", "{points} of your points expire on {expires_on}. Use them before then."),
+            ("积分即将过期", "您有{points}积分将于{expires_on}过期{rewards}，请尽快使用。"),
+            ("Points expiring", "{points} of your points expire on {expires_on}{rewards_en}. Use them before then."),
             description="points expiring within a week (7 days ahead)",
         ),
         _kind(

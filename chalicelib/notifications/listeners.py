@@ -18,7 +18,8 @@ def dispatch_notices(tx: Transaction, event: Event) -> None:
     """Each notice the event gives is decided once; its message is written with the consumer's marker."""
     low = settings.policy().low_balance_fen
     grants_spent: Counter[tuple[str, str]] = Counter()
-    for notice in triggers.notices_of(event.type, named_stores(event.payload), get_settings().tz, low):
+    for notice in triggers.notices_of(event.type, with_rewards(event.type, named_stores(event.payload)),
+                                      get_settings().tz, low):  # fmt: skip
         service.dispatch(tx, notice, grants_spent)
     service.spend_grants(tx, grants_spent)
 
@@ -29,6 +30,16 @@ def named_stores(payload: dict[str, Any]) -> dict[str, Any]:
     store_id = payload.get("pickup_store_id")
     name = store_name(store_id) if store_id and "pickup_store_name" not in payload else None
     return {**payload, "pickup_store_name": name} if name else payload
+
+
+def with_rewards(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A points-expiry reminder's payload with rewards its points pay (``rewards``: names), so the text suggests what
+    to exchange them for before they go."""
+    if event_type != "points.expiring" or "rewards" in payload:
+        return payload
+    from chalicelib.mall.rewards import within_reach
+
+    return {**payload, "rewards": within_reach(int(payload.get("points") or 0))}
 
 
 @consumer("message-sender", queue="notifications", types=[service.REQUESTED])

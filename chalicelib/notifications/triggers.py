@@ -34,7 +34,11 @@ def _points_earned(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
 
 
 def _points_expiring(p: Payload, tz: ZoneInfo, low: int) -> list[Notice]:
-    variables = {"points": p["points"], "expires_on": p["expires_on"]}
+    """Points expiring within the week, with rewards they pay when the mall has some (``rewards``: names)."""
+    names = [str(name) for name in p.get("rewards") or []]
+    variables = {"points": p["points"], "expires_on": p["expires_on"],
+                 "rewards": f"，可兑换{'、'.join(names)}等" if names else "",
+                 "rewards_en": f" (enough for {' or '.join(names)})" if names else ""}  # fmt: skip
     return [Notice(p["member_id"], "points-expiring", p["expires_on"], variables, _end_of(p["expires_on"], tz))]
 
 

@@ -170,6 +170,23 @@ class TestTriggers:
         assert "120积分将于2026年11月27日过期" in text.text
         assert messages_of(member_id)[0].status == "sent"
 
+    def test_points_expiring_suggest_what_in_the_mall_they_pay(self, aws, api, member):
+        """提前一周…推荐几个热门的兑换商品 (seed 002): the reminder names the dearest rewards its points pay, on sale to
+        every tier and in stock; none the points do not reach, nor one kept for a tier."""
+        member_id, _ = member
+        from chalicelib.mall.rewards import ON_SALE_TO_ALL
+
+        for name, price, more in (("保温杯", 100, {}), ("帆布袋", 60, {}), ("行李箱", 5_000, {}),
+                                  ("黄金专享", 80, {"tiers": ["gold"]}), ("钥匙扣", 20, {})):  # fmt: skip
+            body = {"name": name, "kind": "goods", "points": price, "stock": 5, "fulfilment": "pickup", **more}
+            assert api.post("/v1/mall/rewards", body).status == 201
+        ON_SALE_TO_ALL.forget()
+        with clock.frozen(NOON):
+            _emit("points.expiring", member_id, {"member_id": member_id, "expires_on": "2026-11-27", "points": 120})
+            through(aws, times=2)
+        [text] = sent_to("0001")
+        assert "您有120积分将于2026年11月27日过期，可兑换保温杯、帆布袋等，请尽快使用。" in text.text
+
     def test_a_held_message_released_later_than_the_longest_hold_is_too_late(self, aws, api, member):
         """An education chain's walkthrough: the release job ran late (a test clock moved on; an outage alike) and a
         held message went out 357 days later, at 23:04."""

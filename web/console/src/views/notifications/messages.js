@@ -20,7 +20,7 @@ export default {
       textField: '正文',
       variables: '可用变量',
       variableMeanings: {
-        reason: '原因', reason_en: '原因（英文）', change: '变动积分（带正负号）', change_en: '变动积分（英文）',
+        rewards: '可兑换的积分商品（如“，可兑换保温杯等”）', rewards_en: '可兑换的积分商品（英文）', reason: '原因', reason_en: '原因（英文）', change: '变动积分（带正负号）', change_en: '变动积分（英文）',
         amount: '金额（元）', balance: '余额', bonus: '赠送金', charge_not_before: '最早扣款日', code: '验证码', days_left: '剩余天数',
         expires_on: '到期日', gift_taken: '扣回的赠品', gift_taken_en: '扣回的赠品（英文）', minutes: '分钟数', name: '名称', order_id: '订单号',
         plan: '方案名称', points: '积分', principal: '本金', refund: '退款金额', review_on: '复核日', reward: '兑换商品', text: '正文',
@@ -180,7 +180,7 @@ export default {
       textField: 'Text',
       variables: 'Variables',
       variableMeanings: {
-        reason: 'reason', reason_en: 'reason (English)', change: 'points changed (signed)', change_en: 'points changed (English)',
+        rewards: 'rewards the points pay (e.g. "，可兑换保温杯等")', rewards_en: 'rewards the points pay (English)', reason: 'reason', reason_en: 'reason (English)', change: 'points changed (signed)', change_en: 'points changed (English)',
         amount: 'amount (CNY)', balance: 'balance', bonus: 'bonus', charge_not_before: 'first charge day', code: 'code', days_left: 'days left',
         expires_on: 'expiry day', gift_taken: 'gift taken back', gift_taken_en: 'gift taken back (English)', minutes: 'minutes', name: 'name', order_id: 'order number',
         plan: 'plan name', points: 'points', principal: 'principal', refund: 'refund', review_on: 'review day', reward: 'reward', text: 'text',
