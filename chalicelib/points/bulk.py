@@ -226,10 +226,11 @@ def _batch_member(row: BatchRow) -> str:
 
 
 def adjust_batch(batch: AdjustmentBatchCreate) -> list[BatchOutcome]:
-    """Apply a batch's rows, each once for good under the batch's name: the same member, points, reason and expiry
-    again in a later request of the batch is skipped (a lost answer, a file sent again with its failed rows
-    mended), and twice in one request is refused (``same-row``: add them up, or tell them apart in the reason). A
-    row's failure never stops the others."""
+    """Apply a batch's rows, each once for good under the batch's name: the same member, points, row reason (the
+    batch's default left out) and expiry again in a later request of the batch is skipped (a lost answer, a file sent
+    again with its failed rows mended), and twice in one request is refused (``same-row``: add them up, or tell them
+    apart in the reason). A frozen member's row fails (``member-not-active``). A row's failure never stops the
+    others."""
     outcomes, seen, today = [], dict[str, int](), clock.business_today()
     for row in batch.rows:
         try:
@@ -238,7 +239,8 @@ def adjust_batch(batch: AdjustmentBatchCreate) -> list[BatchOutcome]:
             outcomes.append(BatchOutcome(row.line, "failed", problem=str(e)))
             continue
         reason = row.reason or batch.reason or ""
-        content = f"{batch.batch}|{member_id}|{row.points}|{reason}|{row.expires_on}"
+        content = f"{batch.batch}|{member_id}|{row.points}|{row.reason or ''}|{row.expires_on}"  # the row as sent: the
+        # batch's default reason retyped on a resend leaves its rows the rows applied before (a review)
         if content in seen:
             outcomes.append(BatchOutcome(row.line, "failed", member_id, "same-row"))
             continue
@@ -249,7 +251,7 @@ def adjust_batch(batch: AdjustmentBatchCreate) -> list[BatchOutcome]:
         try:
             once = lookup_hash("points-batch-row", content)
             entry, _ = service.adjust(member_id, row.points, reason, None, source_kind="import", source_id=batch.batch,
-                                      expires_on=row.expires_on, once=once)  # fmt: skip
+                                      expires_on=row.expires_on, once=once, require="active")  # fmt: skip
             outcomes.append(BatchOutcome(row.line, "applied", member_id, seq=entry.get("seq")))
         except service.AlreadyApplied:
             outcomes.append(BatchOutcome(row.line, "skipped", member_id))

@@ -505,10 +505,11 @@ def reverse(
 def adjust(
     member_id: str, points: int, reason: str, key: IdempotencyKey | None, *, source_kind: str = "staff",
     source_id: str | None = None, expires_on: date | None = None, once: str | None = None,
-    limit: Callable[[Transaction], None] | None = None,
+    limit: Callable[[Transaction], None] | None = None, require: Requirement = "present",
 ) -> Outcome:  # fmt: skip
     """Credit (into a lot dated by the policy, or ``expires_on``) or debit (never below zero) points; ``limit`` is
-    the count of the caller's credits that commits with it (a store's staff's day).
+    the count of the caller's credits that commits with it (a store's staff's day). A correction by hand reaches a
+    frozen member too (``require`` present); a batch's credits need an active one.
 
     ``once`` names the operation for good (a bulk file's row): a second time is AlreadyApplied, however late.
     """
@@ -523,7 +524,7 @@ def adjust(
         return [Posting(member_id, BOOK, points, "adjust", source, reason)]
 
     claim = Claim(f"points-op:{once}", once, conflict=AlreadyApplied()) if once else idempotency_claim(key)
-    answer = post(member_id, plan, claim=claim, result=_main_entry)
+    answer = post(member_id, plan, claim=claim, result=_main_entry, require=require)
     if once and answer.duplicate:
         raise AlreadyApplied()
     return _created(answer)

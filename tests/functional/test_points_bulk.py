@@ -135,6 +135,13 @@ def test_a_batch_from_the_console_applies_each_row_once_under_its_name(api, aws)
     assert (reconcile(first), reconcile(second)) == ({}, {})
     other = api.post("/v1/points/adjustment-batches", {**body, "batch": "2026-12 会员日奖励", "rows": rows[:1]}).body
     assert other["applied"] == 1  # another batch's row is its own
+    retyped = api.post("/v1/points/adjustment-batches", {**body, "reason": "11月 会员日奖励", "rows": rows[:1]}).body
+    assert retyped["skipped"] == 1  # the batch's default reason retyped on a resend: still the row applied (a review)
+    frozen, _ = member_token("13900000013")
+    api.patch(f"/v1/members/{frozen}", {"status": "frozen"},
+              headers={"content-type": "application/merge-patch+json", "if-match": '"1"'})  # fmt: skip
+    cold = api.post("/v1/points/adjustment-batches", {**body, "rows": [{"line": 9, "member_id": frozen, "points": 5}]})
+    assert [(r["outcome"], r["problem"]) for r in cold.body["rows"]] == [("failed", "member-not-active")]
     scoped = api.as_(token_for(["admin"], ("SH-001",)))
     before = item_counts()
     for bad in ({**body, "rows": []}, {**body, "reason": None, "rows": [{**rows[0], "points": 5}]},
