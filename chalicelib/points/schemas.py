@@ -159,9 +159,9 @@ class AdjustmentBatchCreate(Input):
     )  # fmt: skip
 
     batch: BatchName = Field(
-        description="the batch's name, e.g. 2026-11 会员日奖励: each row (its member, points, own reason and expiry) is "
-        "applied once for good under it, so sending the file again (a lost answer, the failed rows mended) applies "
-        "only rows not applied before"
+        description="the batch's name, e.g. 2026-11 会员日奖励: each row (its member, points, own reason and "
+        "expiry) is applied once for good under it, so sending the file again (a lost answer, the failed rows "
+        "mended) applies only rows not applied before"
     )
     reason: Reason | None = Field(default=None, description="the reason of rows that give none")
     rows: list[BatchRow] = Field(min_length=1, max_length=BATCH_ROWS, description=f"at most {BATCH_ROWS} rows")
