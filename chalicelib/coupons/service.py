@@ -1290,6 +1290,17 @@ class CodeNotClaimable(Conflict):
     slug, title = "code-not-claimable", "The code is not a coupon a member can claim"
 
 
+def _typed_coupon(code: str) -> tuple[Coupon, Account]:
+    """The coupon of a code as a member typed it: as typed, else in capitals (printed codes are drawn from capitals
+    unless their template says otherwise; a member typing one in lower case was told no such code)."""
+    try:
+        return read_coupon_account(code)
+    except CouponNotFound:
+        if code.upper() == code:
+            raise
+        return read_coupon_account(code.upper())
+
+
 def claim_code(member_id: str, code: str, language: str) -> dict[str, Any]:
     """A member types a bearer code on their pages (兑换码: a batch's printed or partner-handed codes): in one
     transaction the bearer coupon ends ``transferred`` and the member gets a coupon of their own (a new code: the
@@ -1301,16 +1312,16 @@ def claim_code(member_id: str, code: str, language: str) -> dict[str, Any]:
     if (refused := refusal_now(*buckets)) is not None:
         raise refused
     engine = coupons()
-    claim = Claim.of(f"coupon-code-claim:{lookup_hash('coupon-code', code)}", {"member_id": member_id},
-                     conflict=CodeNotClaimable("Another member claimed this code", reason="claimed"))  # fmt: skip
     try:
-        coupon, account = read_coupon_account(code)
+        coupon, account = _typed_coupon(code)
     except CouponNotFound:
         tx = Transaction()
         for bucket, limit in buckets:
             take(tx, bucket, limit)
         tx.commit()
         raise
+    claim = Claim.of(f"coupon-code-claim:{lookup_hash('coupon-code', coupon.code)}", {"member_id": member_id},
+                     conflict=CodeNotClaimable("Another member claimed this code", reason="claimed"))  # fmt: skip
     if coupon.status == "transferred":
         replayed = engine.replay(claim)
         if replayed is None:

@@ -1223,6 +1223,8 @@ def test_a_printed_code_typed_on_the_member_pages_becomes_the_members_own_coupon
     assert (mine.body["member_id"], mine.body["status"], mine.body["source_kind"]) == (member, "available", "code")
     assert mine.body["code"] != printed[0]
     assert me.post("/v1/me/coupons/code-claims", {"code": printed[0]}).body == {**mine.body, "duplicate": True}
+    lower = me.post("/v1/me/coupons/code-claims", {"code": printed[0].lower()})  # typed in lower case (a review)
+    assert lower.body == {**mine.body, "duplicate": True}
     assert api.get(f"/v1/coupons/{printed[0]}").body["coupon"]["status"] == "transferred"  # no till takes it now
     assert redeem(api, printed[0]).status == 409
     _, other_token = member_token("13900000002")
