@@ -142,7 +142,9 @@ KINDS: dict[str, Kind] = {
             DAY,  # a batch sent at night waits for the morning
             ("积分变动", "{reason}：积分{change}，当前可用{balance}积分。"),
             ("Points adjusted", "{reason_en}: {change_en} points; you now have {balance}."),
-            description="staff credited or debited points by hand or in a batch (积分调整: 会员权益变动通知)",
+            enabled=False,
+            description="staff credited or debited points by hand or in a batch (积分调整: 会员权益变动通知; off by "
+            "default: a batch would text every member in it)",
         ),
         _kind(
             "points-redeemed",

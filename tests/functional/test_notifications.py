@@ -1064,8 +1064,9 @@ def test_every_trigger_reaches_the_member_once_through_the_whole_pipeline(aws, a
                 "kinds": {
                     "points-earned": {"enabled": True, "channels": ["sms"]},
                     "tier-adjusted": {"enabled": True, "channels": ["sms"]},
+                    "points-adjusted": {"enabled": True, "channels": ["sms"]},
                 }
-            },  # fmt: skip  (both off by default)
+            },  # fmt: skip  (all three off by default)
             headers=POLICY_PATCH,
         )
     )
