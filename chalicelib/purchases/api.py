@@ -131,8 +131,9 @@ def preview(ctx: RequestContext) -> Reply:
     `tier` (with the tier programme's points multiplier, as a purchase would). Writes nothing."""
     order: PreviewOrder = ctx.body
     lines = [Line(i.line_id, i.sku, i.category, i.brand, i.quantity, i.amount_fen) for i in order.items]
+    shares = [int(i.paid_fen) for i in order.items if i.paid_fen is not None]  # the lines' own 实付, as a purchase's
     return Reply(Preview.model_validate(service.preview(order.occurred_at, order.paid_fen, order.tier, lines,
-                                                        order.rules)))  # fmt: skip
+                                                        order.rules, shares)))  # fmt: skip
 
 
 @endpoint("/v1/webhooks/activities", "POST", summary="Report a rewarded activity (review, share, birthday ...)",

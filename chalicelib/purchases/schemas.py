@@ -496,6 +496,14 @@ class PreviewOrder(Input):
     )
     rules: RulesIn | None = Field(default=None, description="score with these rules instead (a draft)")
 
+    @model_validator(mode="after")
+    def _lines_paid(self) -> PreviewOrder:
+        """Lines saying their own paid_fen (实付分摊) say it on every line and add up to paid_fen, as a purchase's."""
+        given = [item.paid_fen for item in self.items if item.paid_fen is not None]
+        if given and (len(given) != len(self.items) or sum(given) != self.paid_fen):
+            raise FieldInvalid("items", "paid_fen is given on every line or on none, adding up to paid_fen")
+        return self
+
 
 class ScoredLine(Schema):
     """How one line of a sample order scores."""

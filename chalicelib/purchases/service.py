@@ -826,13 +826,17 @@ def _refund_split(refund: Refund, lines: list[Line], shares: list[int], before_f
 # --- preview ---------------------------------------------------------------------------------------------------
 
 
-def preview(occurred_at: datetime | None, paid_fen: int, tier: str, lines: list[Line], draft: RulesIn | None
-            ) -> dict[str, Any]:  # fmt: skip
-    """What a sample order would earn, rule by rule, with the rules in force then (or a draft); writes nothing."""
+def preview(occurred_at: datetime | None, paid_fen: int, tier: str, lines: list[Line], draft: RulesIn | None,
+            shares: list[int] | None = None) -> dict[str, Any]:  # fmt: skip
+    """What a sample order would earn, rule by rule, with the rules in force then (or a draft); ``shares``: what
+    each line was paid, when the sample says it (as a purchase may). Writes nothing."""
     at = occurred_at or clock.now()
     version = None if draft else rules_at(at)
     chosen = draft.to_rules() if draft else version.rules  # type: ignore[union-attr]
     chosen = with_tier_multiplier(chosen, programmes.programme(), tier)  # as a member of this tier would earn
     lines = lines or [Line("order", None, None, None, 1, paid_fen)]
-    explained = rules.score_order(chosen, lines, paid_fen, at, tier).explain()
+    if shares:
+        explained = rules.score(chosen, lines, shares, [line.quantity for line in lines], at, tier).explain()
+    else:
+        explained = rules.score_order(chosen, lines, paid_fen, at, tier).explain()
     return {"rules_version": version.version if version else None, **explained}

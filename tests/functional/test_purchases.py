@@ -214,6 +214,11 @@ class TestRules:
         assert (preview.body["base_points"], preview.body["bonus_points"], preview.body["total"]) == (337, 6, 343)
         assert [line["rate_from"] for line in preview.body["lines"]] == ["brand", "category", "excluded", "base"]
         assert [line["paid_fen"] for line in preview.body["lines"]] == [4_000, 2_222, 3_333, 445]
+        own = [{**item, "paid_fen": paid} for item, paid in zip(items, (4_000, 3_000, 2_555, 445), strict=True)]
+        said = api.post("/v1/points/rules/preview", {"paid_fen": 10_000, "items": own})  # its lines' own 实付, as a
+        assert [line["paid_fen"] for line in said.body["lines"]] == [4_000, 3_000, 2_555, 445]  # purchase's
+        short = api.post("/v1/points/rules/preview", {"paid_fen": 10_000, "items": [*own[:3], items[3]]})
+        assert (short.status, short.body["errors"][0]["field"]) == (422, "items")
 
     def test_the_version_in_force_at_the_purchase_applies(self, api, partner, member):
         publish(api, base_rate="1")
