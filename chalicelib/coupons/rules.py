@@ -265,21 +265,45 @@ REASONS = {  # the stable codes an unusable coupon answers, and what they mean (
 }
 
 
-def discount_by_line(terms: Terms, discount_fen: int, items: Sequence[Item]) -> list[int]:
-    """What a coupon that took ``discount_fen`` off an order took off each of ``items``: an exchange coupon off the
-    line of its item, a free-shipping coupon off none (the shipping), any other off the lines it covers in
-    proportion to their amounts (all of them when it names no items, or when none of the lines given is covered:
-    it was judged on a total), never more than a line's amount."""
-    if terms.kind == "free_shipping" or not items:
-        return [0] * len(items)
+def _covered_lines(terms: Terms, items: Sequence[Item]) -> list[bool]:
+    """The lines a coupon takes its discount off: an exchange coupon's item (the first line of it), a free-shipping
+    coupon's none, any other's the lines it covers (all of them when it names no items, or when none of the lines
+    given is covered: it was judged on a total)."""
+    if terms.kind == "free_shipping":
+        return [False] * len(items)
     if terms.kind == "exchange":
         taken = next((n for n, item in enumerate(items) if item.sku == terms.exchange_sku), None)
-        lines = [n == taken for n in range(len(items))] if taken is not None else [True] * len(items)
-    else:
-        lines = [terms.scope.covers(item) for item in items] if terms.scope.narrows_items else [True] * len(items)
-        lines = lines if any(lines) else [True] * len(items)
-    shares = in_proportion(discount_fen, [item.amount_fen if on else 0 for item, on in zip(items, lines, strict=True)])
-    return [min(share, item.amount_fen) for share, item in zip(shares, items, strict=True)]
+        return [n == taken for n in range(len(items))] if taken is not None else [True] * len(items)
+    lines = [terms.scope.covers(item) for item in items] if terms.scope.narrows_items else [True] * len(items)
+    return lines if any(lines) else [True] * len(items)
+
+
+def discounts_by_line(used: Sequence[tuple[Terms, int]], items: Sequence[Item]) -> list[int]:
+    """What the coupons used on an order (each its terms and the discount it took) took off each of ``items``: one
+    after another on what is left of each line, exchange coupons first (their item is free whatever else applies),
+    each over the lines it covers in proportion to what is left of them, never more than is left of a line; a
+    discount its lines cannot hold stays off the books of the others (the order's paid amount then spreads it)."""
+    left = [item.amount_fen for item in items]
+    taken = [0] * len(items)
+    for terms, off in sorted(used, key=lambda coupon: coupon[0].kind != "exchange"):
+        lines = _covered_lines(terms, items)
+        while off > 0:
+            room = [left[n] if lines[n] else 0 for n in range(len(items))]
+            if not any(room):
+                break
+            shares = [min(share, room[n]) for n, share in enumerate(in_proportion(off, room))]
+            for n, share in enumerate(shares):
+                left[n] -= share
+                taken[n] += share
+            off -= sum(shares)
+    return taken
+
+
+def scope_key(scope: Scope) -> str:
+    """The items a coupon covers as a stable key (empty: every item), for coupons on one order that cover the same."""
+    lists = (scope.categories, scope.brands, scope.skus, scope.excluded_categories, scope.excluded_brands,
+             scope.excluded_skus)  # fmt: skip
+    return "|".join(",".join(sorted(codes)) for codes in lists) if scope.narrows_items else ""
 
 
 def covered_fen(scope: Scope, order: Order) -> int:
@@ -721,13 +745,15 @@ def stacks_with(on_order: Mapping[str, list[Any]], stacks: bool) -> bool:
 
 @dataclass(frozen=True)
 class OrderBook:
-    """The coupons redeemed on one order: ``{code: [stacks, discount_fen, total_fen, shipping_fen, on_shipping]}``.
-    Adding one that does not stack to an order that has any, or any to an order holding one that does not stack, is
-    refused (``not-stackable``), and so is one that would take more off than the order costs (``exceeds-order``):
-    the coupons on its goods never more than its goods' ``total_fen``, its free-shipping coupons never more than its
-    ``shipping_fen``, each the least any of its redemptions said (a later one saying it costs more makes no room).
-    A posting's ``detail`` is ``{"code", "stacks", "discount_fen", "total_fen", "shipping_fen", "on_shipping"}`` (a
-    reversal needs only the code)."""
+    """The coupons redeemed on one order: ``{code: [stacks, discount_fen, total_fen, shipping_fen, on_shipping,
+    covered_fen, scope]}``. Adding one that does not stack to an order that has any, or any to an order holding one
+    that does not stack, is refused (``not-stackable``), and so is one that would take more off than the order costs
+    (``exceeds-order``): the coupons on its goods never more than its goods' ``total_fen``, its free-shipping coupons
+    never more than its ``shipping_fen``, and coupons for the same items (``scope``: their lists of items, the same)
+    never more than those items cost (``covered_fen``: two coupons excluding gift cards, ¥80 and ¥50 off ¥100 of
+    tops, would take ¥30 off the gift card), each the least any of its redemptions said (a later one saying it costs
+    more makes no room). A posting's ``detail`` is ``{"code", "stacks", "discount_fen", "total_fen", "shipping_fen",
+    "on_shipping", "covered_fen", "scope"}`` (a reversal needs only the code)."""
 
     name: str = ORDER
     entry_prefix: ClassVar[str] = "co_"
@@ -735,8 +761,10 @@ class OrderBook:
     def load(self, raw: Any) -> dict[str, list[Any]]:
         # an order booked before discounts were kept holds ``{code: stacks}`` (nothing taken off); one booked before
         # its costs were kept, ``[stacks, discount_fen, ...]``: its costs are unknown, its discount on its goods
+        # one booked before what it covered was kept, ``[... on_shipping]``: covered as unknown
         loaded = {code: value if isinstance(value, list) else [bool(value), 0] for code, value in (raw or {}).items()}
-        return {code: value if len(value) == 5 else [*value[:2], None, None, False] for code, value in loaded.items()}
+        padded = {code: value if len(value) >= 5 else [*value[:2], None, None, False] for code, value in loaded.items()}
+        return {code: value if len(value) == 7 else [*value[:5], None, ""] for code, value in padded.items()}
 
     def dump(self, state: dict[str, list[Any]]) -> dict[str, list[Any]]:
         return state
@@ -751,12 +779,18 @@ class OrderBook:
         if not stacks_with(others, stacks):
             raise CouponRefused("not-stackable")
         total, shipping = detail.get("total_fen"), detail.get("shipping_fen")
-        after = {**others, code: [stacks, off, total, shipping, bool(detail.get("on_shipping"))]}
+        scope = str(detail.get("scope") or "")
+        after = {**others, code: [stacks, off, total, shipping, bool(detail.get("on_shipping")),
+                                  detail.get("covered_fen"), scope]}  # fmt: skip
         for cap_at, shipped in ((2, False), (3, True)):
             costs = [int(value[cap_at]) for value in after.values() if value[cap_at] is not None]
             taken = sum(int(value[1]) for value in after.values() if bool(value[4]) is shipped)
             if costs and taken > min(costs):
                 raise CouponRefused("exceeds-order")
+        alike = [value for value in after.values() if not value[4] and value[6] == scope]
+        covered = [int(value[5]) for value in alike if value[5] is not None]
+        if scope and covered and sum(int(value[1]) for value in alike) > min(covered):
+            raise CouponRefused("exceeds-order")
         return after, None
 
     def undo(self, state: dict[str, list[Any]], entry: Entry, today: date) -> tuple[dict[str, list[Any]], Any]:

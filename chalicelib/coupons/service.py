@@ -40,13 +40,15 @@ from chalicelib.coupons.rules import (
     Terms,
     Validity,
     coupon_holder,
-    discount_by_line,
+    covered_fen,
+    discounts_by_line,
     fits,
     goods_discount,
     in_words,
     issuing,
     order_holder,
     pick_shard,
+    scope_key,
     shards_for,
     spread,
     stacks_with,
@@ -716,20 +718,16 @@ def order_discount_held(order_id: str) -> tuple[int, Callable[[Transaction], Non
 
 
 def line_discounts(order_id: str, items: Sequence[Item]) -> list[int]:
-    """What the coupons used on an order took off each of its lines (``rules.discount_by_line``, coupon by coupon): a
-    coupon for some items comes off those lines alone. Reads the order's coupons' book, each coupon and their
+    """What the coupons used on an order took off each of its lines (``rules.discounts_by_line``, one after another):
+    a coupon for some items comes off those lines alone. Reads the order's coupons' book, each coupon and their
     templates."""
     on_order = BOOKS[ORDER].load(ledger().store.read(order_holder(order_id)).books.get(ORDER))
     used = [coupon for coupon in map(read_coupon, sorted(on_order)) if coupon.redemption is not None
             and coupon.redemption.order_id == order_id and not bool(on_order[coupon.code][4])]  # fmt: skip
     templates = templates_by_id(coupon.template_id for coupon in used)
-    taken = [0] * len(items)
-    for coupon in used:
-        template = templates.get(coupon.template_id)
-        if template is not None and coupon.redemption is not None:
-            off = discount_by_line(template.terms, coupon.redemption.discount_fen, items)
-            taken = [a + b for a, b in zip(taken, off, strict=True)]
-    return taken
+    used_terms = [(templates[coupon.template_id].terms, coupon.redemption.discount_fen)
+                  for coupon in used if coupon.template_id in templates and coupon.redemption]  # fmt: skip
+    return discounts_by_line(used_terms, items)
 
 
 def _order_as_read(order_id: str) -> tuple[dict[str, list[Any]], Callable[[Transaction], None]]:
@@ -1620,6 +1618,8 @@ def redeem(
                     "total_fen": order.total_fen,
                     "shipping_fen": order.shipping_fen,
                     "on_shipping": template.terms.kind == "free_shipping",
+                    "covered_fen": covered_fen(template.terms.scope, order),
+                    "scope": scope_key(template.terms.scope),
                 },
             ),
             event="coupon.redeemed",

@@ -293,6 +293,28 @@ def test_a_coupon_that_excludes_gift_cards_and_sale_items_counts_only_the_other_
     assert item_counts() == before
 
 
+def test_stacked_coupons_for_the_same_items_never_take_more_than_those_items_cost(api, member):
+    """A review: two stacking coupons that exclude gift cards, ¥80 and ¥50 off, on ¥100 of tops and a ¥100 gift card,
+    took ¥130 off ¥100 of tops (¥30 of it off the gift card); one for every item may still take the rest."""
+    no_cards = {"excluded_categories": ["gift-card"]}
+    eighty, fifty = (template(api, name=f"{n}元券", kind="amount_off", amount_off_fen=n * 100, threshold_fen=None,
+                              stacks=True, applies_to=no_cards) for n in (80, 50))  # fmt: skip
+    anything = template(api, name="通用20元", kind="amount_off", amount_off_fen=2000, threshold_fen=None, stacks=True)
+    codes = [
+        issue(api, t["template_id"], member, f"S-{n}").body["code"] for n, t in enumerate((eighty, fifty, anything))
+    ]
+    lines = [{"sku": "TOP", "category": "tops", "amount_fen": 10000},
+             {"sku": "GC", "category": "gift-card", "amount_fen": 10000}]  # fmt: skip
+    order = {"store_id": "SH-001", "total_fen": 20000, "items": lines}
+    code = shown(member)
+    assert redeem(api, codes[0], "POS-GC", order, member_code=code).status == 201
+    before = item_counts()
+    over = redeem(api, codes[1], "POS-GC", order, member_code=code)
+    assert (over.status, over.body["reason"]) == (409, "exceeds-order"), over.body
+    assert item_counts() == before
+    assert redeem(api, codes[2], "POS-GC", order, member_code=code).status == 201  # a coupon for every item: fine
+
+
 def test_a_coupon_is_redeemed_once_per_code_and_the_same_order_gets_the_same_answer(api, member):
     code = issue(api, template(api)["template_id"], member).body["code"]
     cashier = api.as_(token_for(["cashier"]))

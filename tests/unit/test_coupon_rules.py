@@ -26,7 +26,7 @@ from chalicelib.coupons.rules import (
     Validity,
     coupon_holder,
     discount,
-    discount_by_line,
+    discounts_by_line,
     fits,
     in_words,
     pick_shard,
@@ -89,12 +89,25 @@ def test_a_coupons_discount_is_taken_off_the_lines_it_covers():
     lines = (Item("HAIR", 55_000, 1, "hair"), Item("SHAMPOO", 15_000, 1, "retail"), Item("MASK", 5_000, 1, "hair"))
     not_retail = Terms("threshold", amount_off_fen=8_000, threshold_fen=50_000,
                        scope=Scope(excluded_categories=("retail",)))  # fmt: skip
-    assert discount_by_line(not_retail, 8_000, lines) == [7_333, 0, 667]
-    assert discount_by_line(Terms("amount_off", amount_off_fen=1_000), 1_000, lines) == [733, 200, 67]
-    assert discount_by_line(Terms("exchange", exchange_sku="MASK"), 5_000, lines) == [0, 0, 5_000]
-    assert discount_by_line(Terms("free_shipping"), 800, lines) == [0, 0, 0]
+    assert discounts_by_line([(not_retail, 8_000)], lines) == [7_333, 0, 667]
+    assert discounts_by_line([(Terms("amount_off", amount_off_fen=1_000), 1_000)], lines) == [733, 200, 67]
+    assert discounts_by_line([(Terms("exchange", exchange_sku="MASK"), 5_000)], lines) == [0, 0, 5_000]
+    assert discounts_by_line([(Terms("free_shipping"), 800)], lines) == [0, 0, 0]
     shoes = Terms("amount_off", amount_off_fen=1_000, scope=Scope(categories=("shoes",)))
-    assert sum(discount_by_line(shoes, 1_000, lines)) == 1_000  # judged on a total: over every line
+    assert sum(discounts_by_line([(shoes, 1_000)], lines)) == 1_000  # judged on a total: over every line
+
+
+def test_stacked_coupons_come_off_what_is_left_of_their_lines_one_after_another():
+    """A review: a free tea and ¥10 off stacked on tea ¥20 + cake ¥30 booked the tea ¥8; two coupons excluding gift
+    cards, ¥80 and ¥50 off ¥100 of tops, booked part of the discount on the gift card."""
+    tea_and_cake = (Item("TEA", 2_000, 1, "drinks"), Item("CAKE", 3_000, 1, "food"))
+    free_tea, ten_off = Terms("exchange", exchange_sku="TEA"), Terms("amount_off", amount_off_fen=1_000, stacks=True)
+    assert discounts_by_line([(ten_off, 1_000), (free_tea, 2_000)], tea_and_cake) == [2_000, 1_000]
+    top_and_card = (Item("TOP", 10_000, 1, "tops"), Item("GC", 10_000, 1, "gift-card"))
+    no_cards = Scope(excluded_categories=("gift-card",))
+    stacked = [(Terms("amount_off", amount_off_fen=8_000, scope=no_cards), 8_000),
+               (Terms("amount_off", amount_off_fen=5_000, scope=no_cards), 5_000)]  # fmt: skip
+    assert discounts_by_line(stacked, top_and_card) == [10_000, 0]  # never on the gift card
 
 
 def test_a_percent_coupon_rounds_down_and_stops_at_its_cap():
@@ -308,14 +321,22 @@ def test_stacked_coupons_never_take_an_order_below_nothing_and_old_orders_still_
     state = add(add(book.load({}), "A", 5000), "B", 1000)
     assert refused(state, "C", 1) == "exceeds-order"
     back = book.apply(state, Posting("co|O-1", book.name, -1, "return", source, "", {"code": "B"}), date(2027, 3, 1))[0]
-    assert add(back, "C", 1000) == {"A": [True, 5000, 6000, 0, False], "C": [True, 1000, 6000, 0, False]}
-    assert book.dump(book.load({"A": True})) == {"A": [True, 0, None, None, False]}
-    assert book.load({"A": [True, 300]}) == {"A": [True, 300, None, None, False]}
+    assert add(back, "C", 1000) == {"A": [True, 5000, 6000, 0, False, None, ""],
+                                    "C": [True, 1000, 6000, 0, False, None, ""]}  # fmt: skip
+    assert book.dump(book.load({"A": True})) == {"A": [True, 0, None, None, False, None, ""]}
+    assert book.load({"A": [True, 300]}) == {"A": [True, 300, None, None, False, None, ""]}
+    assert book.load({"A": [True, 300, 6000, 0, False]}) == {"A": [True, 300, 6000, 0, False, None, ""]}
     # a later redemption saying the order costs more makes no room
     assert refused(add(book.load({}), "A", 5000), "B", 5000, 1_000_000) == "exceeds-order"
     # all of the goods off, and a free-shipping coupon beside it: the order costs nothing, not less
     all_goods_off = add(book.load({}), "A", 10_000, 10_000, shipping=800)
-    assert add(all_goods_off, "S", 800, 10_000, shipping=800, on_shipping=True)["S"] == [True, 800, 10_000, 800, True]
+    assert add(all_goods_off, "S", 800, 10_000, shipping=800, on_shipping=True)["S"][:5] == [
+        True,
+        800,
+        10_000,
+        800,
+        True,
+    ]
     # coupons on the goods never take the shipping off, nor free-shipping coupons more than the fee
     assert refused(add(book.load({}), "A", 5000, shipping=1000), "B", 1500, shipping=1000) == "exceeds-order"
     one_free = add(book.load({}), "S", 800, shipping=800, on_shipping=True)
