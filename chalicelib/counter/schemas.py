@@ -160,6 +160,11 @@ class SaleCoupon(Schema):
         default=0,
         description=f"what the order (the items it covers) had to reach for it (满…可用); 0: no threshold; {FEN}",
     )
+    narrows_items: bool = Field(
+        default=False,
+        description="it counts some items only (categories, brands, SKUs, exclusions): its threshold "
+        "is reached by those items, not the whole order",
+    )
 
 
 class SalePoints(Schema):

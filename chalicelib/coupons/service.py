@@ -703,10 +703,15 @@ def used_on_order(member_id: str, order_id: str) -> list[dict[str, Any]]:
             if coupon.member_id == member_id and coupon.status == "used" and coupon.redemption is not None
             and coupon.redemption.order_id == order_id]  # fmt: skip
     templates = templates_by_id(coupon.template_id for coupon in used)
+
+    def terms(template: Template | None, template_id: str) -> dict[str, Any]:
+        if template is None:
+            return {"name": template_id, "least_spend_fen": 0}
+        return {"name": template.name, "least_spend_fen": template.terms.least_spend_fen,
+                "narrows_items": template.terms.scope.narrows_items}  # fmt: skip
+
     return [{"code": c.code, "discount_fen": c.redemption.discount_fen, "store_id": c.redemption.store_id,
-             "order_total_fen": on_order[c.code][2],
-             **({"name": t.name, "least_spend_fen": t.terms.least_spend_fen} if (t := templates.get(c.template_id))
-                else {"name": c.template_id, "least_spend_fen": 0})}
+             "order_total_fen": on_order[c.code][2], **terms(templates.get(c.template_id), c.template_id)}
             for c in used if c.redemption is not None]  # fmt: skip
 
 

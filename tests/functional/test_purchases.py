@@ -396,6 +396,9 @@ class TestAtTheCounter:
         assert cashier.post(f"/v1/members/{member}/purchases", body).body["duplicate"] is True  # a retry: the same
         (booked,) = api.get(f"/v1/members/{member}/purchases").body["items"]
         assert [line["paid_fen"] for line in booked["items"]] == [47_000, 15_000]
+        (used_on_it,) = cashier.get(f"/v1/members/{member}/sales/POS-SALON").body["coupons"]
+        assert (used_on_it["least_spend_fen"], used_on_it["narrows_items"]) == (50_000, True)  # the refund dialog asks
+        # the till to check what is kept (a review: it counted the excluded line towards the threshold)
         manager = api.as_(token_for(["store_manager"], ("SH-001",)))
         back = {"amount_fen": 15_000, "items": [{"line_id": "2", "quantity": 1, "amount_fen": 15_000}]}
         returned = manager.post(f"/v1/members/{member}/purchases/POS-SALON/refunds", back,
