@@ -1220,6 +1220,52 @@ def _taken(engine: Coupons, claim: Claim) -> dict[str, Any]:
     return replayed
 
 
+def _hand_over(
+    coupon: Coupon, account: Account, template: Template, member_id: str, *, kind: str, source_kind: str,
+    said: Phrase, detail: dict[str, Any], claim: Claim, language: str,
+) -> Answer:  # fmt: skip
+    """In one transaction ``coupon`` ends ``transferred`` (``kind``: a friend's gift taken, a printed code claimed)
+    and ``member_id`` gets a coupon of their own: a new code, the same template and days, counted against their limit
+    of the template (``Insufficient`` past it); once per ``claim``. Both holders must be active (a bearer coupon has
+    none but the member)."""
+    code = template.code_format.new_code()
+    now, _, today = _moment()
+    received = Coupon(code, template.template_id, member_id, "available", coupon.valid_from, coupon.valid_until, now,
+                      source_kind, coupon.code)  # fmt: skip
+    given, holder = coupon_holder(coupon.code), coupon_holder(code)
+    taken = taken_holder(template.template_id, member_id)
+    source = Source(source_kind, coupon.code)
+    after: dict[str, Coupon] = {}
+
+    def plan(holdings: Holdings) -> list[Posting]:
+        posting = Posting(given, COUPON, -1, kind, source, said,
+                          {**detail, "to_code": code, "to_member_id": member_id, "now": now})  # fmt: skip
+        after["given"], _ = COUPON_BOOK.apply(holdings.state(given, COUPON), posting, today)
+        return [
+            posting,
+            Posting(taken, TAKEN, 1, kind, source, f"获得 {code}", template.per_member_limit),
+            issuing(received, source, ISSUED_BY[source_kind]),
+        ]
+
+    def announce(answer: Answer) -> list[Event]:
+        facts = {"code": coupon.code, "to_code": code, "template_id": template.template_id, "name": template.name,
+                 "member_id": coupon.member_id, "to_member_id": member_id, "valid_until": coupon.valid_until,
+                 "face_value_fen": template.terms.face_value}  # fmt: skip
+        return [new_event("coupon.transferred", f"member/{coupon.member_id or member_id}", facts)]
+
+    answer: Answer = coupons().ledger.post(
+        plan,
+        holders=[given, taken, holder],
+        claim=claim,
+        require={member_id: "active", **({coupon.member_id: "active"} if coupon.member_id else {})},
+        result=lambda answer: coupon_json(received, template, language, now, today),
+        announce=announce,
+        attach=lambda answer: [keep(after["given"]), keep(received, new=True)],
+        known={given: account, holder: Account(holder)},
+    )
+    return answer
+
+
 def accept_gift(member_id: str, token: str, language: str) -> dict[str, Any]:
     """Take a friend's gift (领取转赠): in one transaction the friend's coupon ends ``transferred`` and the member
     gets a coupon of their own (a new code, the same template and days), counted against their limit of the
@@ -1240,41 +1286,10 @@ def accept_gift(member_id: str, token: str, language: str) -> dict[str, Any]:
         raise GiftOver(f"The gift is {state}", reason=state)
     if template.terms.scope.tiers and (tier := _holder(member_id)[0]) not in template.terms.scope.tiers:
         raise TierNotApplicable(f"The coupon is for members of {', '.join(template.terms.scope.tiers)}, not {tier}")
-    code = template.code_format.new_code()
-    received = Coupon(code, template.template_id, member_id, "available", coupon.valid_from, coupon.valid_until, now,
-                      TRANSFER, coupon.code)  # fmt: skip
-    given, holder = coupon_holder(coupon.code), coupon_holder(code)
-    taken = taken_holder(template.template_id, member_id)
-    source = Source(TRANSFER, coupon.code)
-    after: dict[str, Coupon] = {}
-
-    def plan(holdings: Holdings) -> list[Posting]:
-        detail = {"token_hash": hashed, "to_code": code, "to_member_id": member_id, "now": now}
-        posting = Posting(given, COUPON, -1, "transfer", source, TRANSFERRED, detail)
-        after["given"], _ = COUPON_BOOK.apply(holdings.state(given, COUPON), posting, today)
-        return [
-            posting,
-            Posting(taken, TAKEN, 1, "transfer", source, f"获得 {code}", template.per_member_limit),
-            issuing(received, source, ISSUED_BY[TRANSFER]),
-        ]
-
-    def announce(answer: Answer) -> list[Event]:
-        facts = {"code": coupon.code, "to_code": code, "template_id": template.template_id, "name": template.name,
-                 "member_id": coupon.member_id, "to_member_id": member_id, "valid_until": coupon.valid_until,
-                 "face_value_fen": template.terms.face_value}  # fmt: skip
-        return [new_event("coupon.transferred", f"member/{coupon.member_id}", facts)]
-
     try:
-        answer = engine.ledger.post(
-            plan,
-            holders=[given, taken, holder],
-            claim=claim,
-            require={member_id: "active", **({coupon.member_id: "active"} if coupon.member_id else {})},
-            result=lambda answer: coupon_json(received, template, language, now, today),
-            announce=announce,
-            attach=lambda answer: [keep(after["given"]), keep(received, new=True)],
-            known={given: account, holder: Account(holder)},
-        )
+        answer = _hand_over(coupon, account, template, member_id, kind="transfer", source_kind=TRANSFER,
+                            said=TRANSFERRED, detail={"token_hash": hashed}, claim=claim,
+                            language=language)  # fmt: skip
     except CouponRefused:  # taken by another member, withdrawn or used meanwhile (this member's repeat: its claim)
         state = _gift_state(read_coupon(coupon.code), hashed, template, now, today)
         raise GiftOver(f"The gift is {state}", reason=state) from None
@@ -1338,37 +1353,9 @@ def claim_code(member_id: str, code: str, language: str) -> dict[str, Any]:
         raise CodeNotClaimable(f"The coupon is {status}", reason=status)
     if template.terms.scope.tiers and (tier := _holder(member_id)[0]) not in template.terms.scope.tiers:
         raise TierNotApplicable(f"The coupon is for members of {', '.join(template.terms.scope.tiers)}, not {tier}")
-    new_code = template.code_format.new_code()
-    received = Coupon(new_code, template.template_id, member_id, "available", coupon.valid_from, coupon.valid_until,
-                      now, CODE_CLAIM, coupon.code)  # fmt: skip
-    typed, holder = coupon_holder(coupon.code), coupon_holder(new_code)
-    taken = taken_holder(template.template_id, member_id)
-    source = Source(CODE_CLAIM, coupon.code)
-    after: dict[str, Coupon] = {}
-
-    def plan(holdings: Holdings) -> list[Posting]:
-        posting = Posting(typed, COUPON, -1, "claim-code", source, CODE_CLAIMED,
-                          {"to_code": new_code, "to_member_id": member_id, "now": now})  # fmt: skip
-        after["typed"], _ = COUPON_BOOK.apply(holdings.state(typed, COUPON), posting, today)
-        return [
-            posting,
-            Posting(taken, TAKEN, 1, "claim-code", source, f"获得 {new_code}", template.per_member_limit),
-            issuing(received, source, ISSUED_BY[CODE_CLAIM]),
-        ]
-
-    def announce(answer: Answer) -> list[Event]:
-        facts = {"code": coupon.code, "to_code": new_code, "template_id": template.template_id, "name": template.name,
-                 "member_id": None, "to_member_id": member_id, "valid_until": coupon.valid_until,
-                 "face_value_fen": template.terms.face_value}  # fmt: skip
-        return [new_event("coupon.transferred", f"member/{member_id}", facts)]
-
     try:
-        answer = engine.ledger.post(
-            plan, holders=[typed, taken, holder], claim=claim, require={member_id: "active"},
-            result=lambda answer: coupon_json(received, template, language, now, today), announce=announce,
-            attach=lambda answer: [keep(after["typed"]), keep(received, new=True)],
-            known={typed: account, holder: Account(holder)},
-        )  # fmt: skip
+        answer = _hand_over(coupon, account, template, member_id, kind="claim-code", source_kind=CODE_CLAIM,
+                            said=CODE_CLAIMED, detail={}, claim=claim, language=language)  # fmt: skip
     except CouponRefused as refusal:  # claimed, reserved or used meanwhile (this member's repeat: its claim)
         raise CodeNotClaimable(f"The coupon is {refusal.reason}", reason=str(refusal.reason)) from None
     except Insufficient:

@@ -1,6 +1,7 @@
 /** A bulk adjustment's file, read in the browser: its rows checked as the API checks them, so what cannot be
  * applied is said at once, and the same row twice (which the API refuses) is found across the whole file. */
 import Papa from 'papaparse'
+import { csvOf } from '../reports/csv'
 
 export const PART = 200 // rows a request takes
 const MAX_POINTS = 100_000_000
@@ -55,8 +56,11 @@ export function summary(rows) {
   }
 }
 
-/** The failed rows as CSV: the file's own columns and why (原因), to mend and upload again. */
+/** The failed rows as CSV: the file's own columns and why (原因), to mend and upload again; a cell a spreadsheet
+ * would run as a formula is written as text, as every CSV the console writes. */
 export function failedCsv(failed, why) {
-  const columns = [...new Set(failed.flatMap((row) => Object.keys(row.values)))]
-  return Papa.unparse({ fields: ['line', ...columns, 'why'], data: failed.map((row) => [row.line, ...columns.map((c) => row.values[c] ?? ''), why(row)]) })
+  const names = [...new Set(failed.flatMap((row) => Object.keys(row.values)))]
+  const columns = [{ title: 'line', value: (row) => row.line }, ...names.map((name) => ({ title: name, value: (row) => row.values[name] ?? '' })),
+    { title: 'why', value: why }]
+  return csvOf(columns, failed)
 }
