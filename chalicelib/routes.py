@@ -96,6 +96,7 @@ ROUTES = (
     Route("/v1/me/password", "PUT", "set_my_password", "chalicelib.identity.api"),
     Route("/v1/me/points", "GET", "get_my_balance", "chalicelib.points.api"),
     Route("/v1/me/points/ledger", "GET", "get_my_ledger", "chalicelib.points.api"),
+    Route("/v1/me/points/rules", "GET", "my_points_rules", "chalicelib.purchases.api"),
     Route("/v1/me/purchases", "GET", "my_purchases", "chalicelib.purchases.api"),
     Route("/v1/me/stores", "GET", "store_directory", "chalicelib.stores.api"),
     Route("/v1/me/tier", "GET", "get_my_tier", "chalicelib.tiers.api"),

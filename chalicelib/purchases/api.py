@@ -20,6 +20,7 @@ from chalicelib.purchases.schemas import (
     Refund,
     RefundAnswer,
     RulesIn,
+    RulesInWords,
     RulesVersion,
     RulesVersions,
     StorePurchasesQuery,
@@ -216,3 +217,13 @@ def store_refunds(ctx: RequestContext, store_id: str) -> Reply:
     require_theirs(ctx.caller, store_id)
     rows, cursor = history.refunds_at(store_id, query.from_, query.to, query.limit, query.cursor)
     return Reply(TillRefundPage.model_validate({"items": members.with_briefs(rows), "next_cursor": cursor}))
+
+
+@endpoint("/v1/me/points/rules", "GET", summary="How I earn points, in words (积分规则)", tag="me", access=MEMBER,
+          response=RulesInWords)  # fmt: skip
+def my_points_rules(ctx: RequestContext) -> Reply:
+    """The earn rules in force now as the member reads them: the rate and its exceptions, what earns nothing, per-item
+    bonuses, promotions under way or to come, their tier's multiplier, each activity with its limits, when points
+    expire and what they pay at the till; in the language asked for (`Accept-Language`), item categories by the names
+    `LOYALTY_CATEGORY_NAMES` gives."""
+    return Reply(RulesInWords.model_validate(service.rules_for_member(ctx.caller.id, ctx.language)))

@@ -22,7 +22,7 @@ twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -178,3 +178,80 @@ def remaining_score(
     left_qty = [0 if share > 0 and paid <= 0 else line.quantity - qty
                 for line, share, paid, qty in zip(lines, shares, left_paid, refunded_qty, strict=True)]  # fmt: skip
     return score(rules, lines, left_paid, left_qty, at, tier)
+
+
+# --- the rules as members read them ---------------------------------------------------------------------------------
+
+ACTIVITY_NAMES = {  # what each activity is called on the member pages
+    "registration": ("注册会员", "joining"), "birthday": ("生日", "your birthday"), "review": ("评价", "a review"),
+    "share": ("晒单分享", "sharing a purchase"), "checkin": ("每日签到", "the daily check-in"),
+}  # fmt: skip
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+def _number(value: Decimal | int) -> str:
+    return format(Decimal(value).normalize(), "f")
+
+
+def _window_words(window: Window, zh: bool) -> str:
+    """A promotion as members read it: 周三会员日：周三，12月01日至12月31日积分×2."""
+    factor = _number(window.factor)
+    first = window.starts_at.astimezone(window.tz).date()
+    last = (window.ends_at - timedelta(microseconds=1)).astimezone(window.tz).date()  # its end is excluded
+    weekdays = sorted(window.weekdays)
+    if zh:
+        days = "、".join("周" + WEEKDAYS_ZH[d - 1] for d in weekdays)
+        return f"{window.name}：{days + '，' if days else ''}{first:%m月%d日}至{last:%m月%d日}积分×{factor}"
+    days = ", ".join(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[d - 1] for d in weekdays)
+    return f"{window.name}: {days + ', ' if days else ''}{first:%d %b} to {last:%d %b}, points ×{factor}"
+
+
+def _activity_words(kind: str, activity: Activity, zh: bool) -> str:
+    """An activity's points and limits: 每日签到得5积分（每天最多1次）."""
+    name = ACTIVITY_NAMES.get(kind, (kind, kind))[0 if zh else 1]
+    limits = []
+    if activity.per_day:
+        limits.append(f"每天最多{activity.per_day}次" if zh else f"{activity.per_day} a day")
+    if activity.per_month:
+        limits.append(f"每月最多{activity.per_month}次" if zh else f"{activity.per_month} a month")
+    if zh:
+        return f"{name}得{activity.points}积分" + (f"（{'，'.join(limits)}）" if limits else "")
+    return f"{activity.points} points for {name}" + (f" ({', '.join(limits)})" if limits else "")
+
+
+def in_words(
+    rules: EarnRules, *, zh: bool, now: datetime, tier: str | None = None, tier_name: str | None = None,
+    categories: dict[str, str] | None = None,
+) -> list[str]:  # fmt: skip
+    """How the rules in force earn points, one sentence each, as a member reads them (积分规则): the rate, its
+    exceptions, what earns nothing, per-item bonuses, promotions under way or to come, the member's tier's multiplier
+    and the activities with their limits. Category codes by the names given."""
+    named = categories or {}
+
+    def cats(codes: Any) -> str:
+        return ("、" if zh else ", ").join(named.get(code, code) for code in sorted(codes))
+
+    def rate(what: str, value: Decimal) -> str:
+        return f"{what}每1元得{_number(value)}积分" if zh else f"{what}: {_number(value)} points a yuan"
+
+    lines = [rate("消费", rules.base_rate) if zh else f"{_number(rules.base_rate)} points a yuan paid"]
+    if rules.min_paid_fen:
+        yuan = _number(Decimal(rules.min_paid_fen) / 100)
+        lines.append(f"单笔实付满{yuan}元起积分" if zh else f"orders paying ¥{yuan} or more earn")
+    lines += [rate(cats([code]), value) for code, value in sorted(rules.category_rates.items())]
+    lines += [rate(code, value) for code, value in sorted(rules.brand_rates.items())]
+    if rules.excluded_categories:
+        excluded = cats(rules.excluded_categories)
+        lines.append(f"{excluded}不积分" if zh else f"{excluded} earn no points")
+    for code, points in sorted({**rules.category_bonuses, **rules.brand_bonuses}.items()):
+        lines.append(
+            f"购买{cats([code])}每件另得{points}积分" if zh else f"{cats([code])}: {points} more points an item"
+        )
+    lines += [_window_words(w, zh) for w in sorted(rules.windows, key=lambda w: w.starts_at) if w.ends_at > now]
+    if tier and rules.tier_multipliers.get(tier, Decimal(1)) != 1:
+        factor = _number(rules.tier_multipliers[tier])
+        lines.append(
+            f"您是{tier_name or tier}，消费积分×{factor}" if zh else f"as {tier_name or tier}, points ×{factor}"
+        )
+    lines += [_activity_words(kind, activity, zh) for kind, activity in rules.activities.items()]
+    return lines

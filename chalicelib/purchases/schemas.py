@@ -523,6 +523,18 @@ class AppliedMultiplier(Schema):
     factor: str = Field(description="the factor (a decimal), e.g. `1.5`")
 
 
+class RulesInWords(Schema):
+    """The earn rules in force now as a member reads them (积分规则)."""
+
+    version: int = Field(description="the earn rules' version in force")
+    lines: list[str] = Field(
+        description="each rule in a sentence, e.g. 消费每1元得1积分, 礼品卡不积分, "
+        "周三会员日：周三，12月01日至12月31日积分×2, the member's tier's multiplier, each activity with its limits"
+    )
+    expiry: str = Field(description="when points expire, e.g. 积分在获得次年的12月31日过期")
+    cash: str | None = Field(description="what points pay at the till (积分抵现); null when they pay nothing there")
+
+
 class Preview(Schema):
     """How a sample order scores, rule by rule."""
 

@@ -64,11 +64,12 @@ from chalicelib.shared.idempotency import IdempotencyKey
 from chalicelib.shared.ids import COUNTER
 from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.settings import get_settings
+from chalicelib.shared.validity import ExpiryPolicy
 from chalicelib.shared.versions import append_version
 from chalicelib.stores.service import not_open, require_partners, store_exists
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import Programme
-from chalicelib.tiers.service import Progress
+from chalicelib.tiers.service import Progress, tier_in
 
 RULES_CACHE_SECONDS = 30.0
 RULES_SCOPE = "earn"
@@ -840,3 +841,40 @@ def preview(occurred_at: datetime | None, paid_fen: int, tier: str, lines: list[
     else:
         explained = rules.score_order(chosen, lines, paid_fen, at, tier).explain()
     return {"rules_version": version.version if version else None, **explained}
+
+
+# --- the rules as members read them ----------------------------------------------------------------------------------
+
+EXPIRY_WORDS = {  # the expiry policy as members read it, by its kind (zh, en)
+    "rolling-days": ("积分自获得之日起{n}天内有效", "points last {n} days from the day they are earned"),
+    "end-of-month": ("积分在获得后第{n}个月的月底过期", "points expire at the end of the {n}th month after earning"),
+    "end-of-next-year": ("积分在获得次年的12月31日过期", "points expire on 31 December of the year after earning"),
+    "never": ("积分永久有效", "points never expire"),
+}  # fmt: skip
+
+
+def rules_for_member(member_id: str, language: str) -> dict[str, Any]:
+    """The earn rules in force now as the member reads them (积分规则): each rule in words with their tier's multiplier,
+    when points expire and what they pay at the till. One read of the member's account."""
+    settings, zh = get_settings(), language.startswith("zh")
+    version = rules_at(clock.now())
+    programme = programmes.programme()
+    tier = tier_in(ledger().holdings(member_id), member_id)
+    known = programme.tier(tier) if programme.knows(tier) else None
+    earn = with_tier_multiplier(version.rules, programme, tier)
+    names = settings.category_names if zh else settings.category_names_en
+    tier_name = (known.name_zh if zh else known.name_en) if known else tier
+    lines = rules.in_words(earn, zh=zh, now=clock.now(), tier=tier, tier_name=tier_name, categories=names)
+    policy = ExpiryPolicy.parse(settings.points_expiry)
+    expiry = EXPIRY_WORDS[policy.kind][0 if zh else 1].format(n=policy.n)
+    cash = None
+    if settings.points_cash_max_percent and settings.point_value_fen > 0:
+        per_yuan = _number_of(Decimal(100) / settings.point_value_fen)
+        share = settings.points_cash_max_percent
+        cash = (f"门店消费时{per_yuan}积分抵1元，每单最多抵{share}%" if zh
+                else f"at the till {per_yuan} points pay ¥1, up to {share}% of an order")  # fmt: skip
+    return {"version": version.version, "lines": lines, "expiry": expiry, "cash": cash}
+
+
+def _number_of(value: Decimal) -> str:
+    return format(value.normalize(), "f")

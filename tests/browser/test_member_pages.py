@@ -196,6 +196,12 @@ def test_a_member_reads_what_their_points_pay_at_a_till_and_the_order_they_paid_
     expect(page.locator("[data-test=points-cash]")).to_have_text("到店消费可抵 ¥9.34：结账时出示会员码，每单最多抵 50%")
     expect(page.locator("[data-test=ledger]")).to_contain_text(f"积分抵现 ¥3.00·订单 {order_id}")
     mobile.shot("points-cash")
+    page.locator("[data-test=go-rules]").click()  # 积分规则: how points are earned now, as the API says them
+    said = me_api(site, tokens["access_token"], "/v1/me/points/rules")
+    expect(page.locator("[data-test=rules-line]")).to_have_count(len(said["lines"]))
+    expect(page.locator("[data-test=rules-line]").first).to_have_text(said["lines"][0])
+    expect(page.locator("[data-test=rules-expiry]")).to_have_text(said["expiry"])
+    check_screen(mobile, "积分规则", "points-rules")
 
 
 def test_a_refunded_purchase_shows_the_points_it_kept_not_those_it_earned(site: Site, mobile: Screens) -> None:

@@ -239,6 +239,26 @@ class TestRules:
         gold = signed(api, partner, "/v1/webhooks/purchases", order({"member_id": member}, "T-2"))
         assert gold.body["points_awarded"] == 150
 
+    def test_a_member_reads_the_rules_in_force_in_words_with_their_tier(self, api, partner, member):
+        """积分规则 on the member pages: the rules in force, their tier's multiplier, the expiry and what points pay."""
+        publish(api, base_rate="1", excluded_categories=["gift-card"], tier_multipliers={"gold": "1.5"},
+                activities={"checkin": {"points": 5, "per_day": 1}})  # fmt: skip
+        ledger_views.set_tier(member, "gold")
+        from chalicelib.identity.member_auth import member_claims
+        from chalicelib.identity.service import issue_tokens
+
+        token = issue_tokens(member_claims(member, clock.now().timestamp())).access_token
+        said = api.as_(token).get("/v1/me/points/rules").body
+        assert said["lines"] == ["消费每1元得1积分", "gift-card不积分", "您是黄金会员，消费积分×1.5",
+                                 "每日签到得5积分（每天最多1次）"]  # fmt: skip
+        assert (said["expiry"], said["cash"]) == (
+            "积分在获得次年的12月31日过期",
+            "门店消费时100积分抵1元，每单最多抵50%",
+        )
+        english = api.as_(token).get("/v1/me/points/rules", headers={"Accept-Language": "en"}).body
+        assert english["lines"][2] == "as Gold, points ×1.5"
+        assert api.get("/v1/me/points/rules").status == 403  # a member's own
+
     def test_a_brand_rate_wins_over_a_category_rate_on_the_same_line(self, api, partner, member):
         publish(api, category_rates={"drinks": "2"}, brand_rates={"house": "3"})
         items = [{"line_id": "1", "category": "drinks", "brand": "house", "quantity": 1, "amount_fen": 10_000}]

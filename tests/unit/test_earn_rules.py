@@ -7,7 +7,17 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.purchases.rules import EarnRules, Line, Window, paid_by_line, remaining_score, score_order, spread
+from chalicelib.purchases.rules import (
+    Activity,
+    EarnRules,
+    Line,
+    Window,
+    in_words,
+    paid_by_line,
+    remaining_score,
+    score_order,
+    spread,
+)
 
 AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 
@@ -84,3 +94,27 @@ def test_the_lines_paid_add_up_to_the_order_and_none_is_more_than_its_amount(lin
     shares = paid_by_line(paid, amounts, discounts)
     assert sum(shares) == paid
     assert all(0 <= share <= amount for share, amount in zip(shares, amounts, strict=True))
+
+
+def test_the_rules_read_as_a_member_reads_them():
+    """积分规则 on the member pages: each rule in a sentence, promotions that ended left out, categories by name."""
+    tz = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 12, 5, 10, tzinfo=tz)
+    wednesdays = Window("周三会员日", datetime(2026, 12, 1, tzinfo=tz), datetime(2027, 1, 1, tzinfo=tz), Decimal(2),
+                        frozenset({3}), tz)  # fmt: skip
+    over = Window("双11", datetime(2026, 11, 11, tzinfo=tz), datetime(2026, 11, 12, tzinfo=tz), Decimal(2), tz=tz)
+    earn = EarnRules(base_rate=Decimal(1), category_rates={"outerwear": Decimal("1.5")}, min_paid_fen=1000,
+                     excluded_categories=frozenset({"gift-card"}), category_bonuses={"shoes": 10},
+                     windows=(over, wednesdays), tier_multipliers={"gold": Decimal("1.2")},
+                     activities={"checkin": Activity(5, per_day=1),
+                                 "review": Activity(20, per_day=2, per_month=10)})  # fmt: skip
+    names = {"gift-card": "礼品卡", "outerwear": "外套", "shoes": "鞋履"}
+    assert in_words(earn, zh=True, now=now, tier="gold", tier_name="黄金会员", categories=names) == [
+        "消费每1元得1积分", "单笔实付满10元起积分", "外套每1元得1.5积分", "礼品卡不积分", "购买鞋履每件另得10积分",
+        "周三会员日：周三，12月01日至12月31日积分×2", "您是黄金会员，消费积分×1.2", "每日签到得5积分（每天最多1次）",
+        "评价得20积分（每天最多2次，每月最多10次）",
+    ]  # fmt: skip
+    english = in_words(earn, zh=False, now=now, tier="normal")
+    assert english[0] == "1 points a yuan paid"
+    assert "周三会员日: Wed, 01 Dec to 31 Dec, points ×2" in english
+    assert not any("×1.2" in line for line in english)  # not their tier's

@@ -9,3 +9,6 @@ export const ledger = (cursor, limit = 20) => api.get('/me/points/ledger', { cur
 
 /** `POST /v1/me/check-ins`: today's check-in (签到), once per business day. */
 export const checkIn = () => api.post('/me/check-ins')
+
+/** `GET /v1/me/points/rules`: `{version, lines, expiry, cash}`, how points are earned now, in words (积分规则). */
+export const pointsRules = () => api.get('/me/points/rules')

@@ -2,6 +2,7 @@ export default {
   'zh-CN': {
     points: {
       title: '我的积分',
+      rules: { title: '积分规则', earn: '如何获得积分', use: '积分的有效期与使用', mall: '去积分商城兑换' },
       available: '可用积分', cash: '到店消费可抵 ¥{amount}：结账时出示会员码，每单最多抵 {percent}%',
       checkIn: '签到领积分',
       checkedIn: '今日已签到',
@@ -27,6 +28,7 @@ export default {
   en: {
     points: {
       title: 'My points',
+      rules: { title: 'How points work', earn: 'Earning points', use: 'When they expire, and using them', mall: 'Spend them in the points mall' },
       available: 'Points available', cash: 'Worth ¥{amount} at our stores: show your member code at checkout, up to {percent}% of an order',
       checkIn: 'Check in',
       checkedIn: 'Checked in today',
