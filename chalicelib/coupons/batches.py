@@ -295,7 +295,8 @@ def _codes_chunk(record: CouponBatchRecord, template: service.Template, chunk: i
             if take:
                 postings.append(Posting(holder, STOCK, -take, "issue", source, f"批量发券 {record.batch_id}"))
                 wanted -= take
-        if wanted:
+        if wanted and template.stock is not None:  # a template without a stock limit has no stock to draw on (a
+            # new user's walkthrough: its codes batch made none, every row out of stock)
             raise service.OutOfStock(f"Template {template.template_id} has too few coupons left for this chunk")
         return [*postings, *(issuing(coupon, source, Phrase("批量发券", "Bulk issue")) for coupon in coupons)]
 
