@@ -391,6 +391,18 @@ def template_json(template: Template, language: str, left: int | None = None) ->
     }
 
 
+def _by_code(applies_to: Mapping[str, Any]) -> dict[str, Any]:
+    """Where a template applies, its categories by the tills' codes: a category given by the name members read
+    (``LOYALTY_CATEGORY_NAMES``, 礼品卡) is its code (gift-card), which order lines carry (a new user's walkthrough
+    typed 礼品卡 in the console, and a gift card reached the coupon's threshold)."""
+    settings = get_settings()
+    code_of = {name: code for names in (settings.category_names, settings.category_names_en)
+               for code, name in names.items()}  # fmt: skip
+    lists = ("categories", "excluded_categories")
+    return {key: [code_of.get(value, value) for value in values] if key in lists else values
+            for key, values in applies_to.items()}  # fmt: skip
+
+
 def create_template(
     data: Mapping[str, Any], actor: str, language: str, key: IdempotencyKey | None = None
 ) -> dict[str, Any]:
@@ -398,6 +410,8 @@ def create_template(
     first entries explain it). Once per ``key`` when given: a repeat answers the first template."""
     template_id = new_id("ct_")
     terms = {name: data[name] for name in TERM_FIELDS if name in data}
+    if terms.get("applies_to"):
+        terms["applies_to"] = _by_code(terms["applies_to"])
     until = (data.get("validity") or {}).get("until")
     if until is not None and date.fromisoformat(str(until)) < clock.business_today():
         problem = {"field": "validity.until", "in": "body", "message": "its coupons' last day has passed"}

@@ -293,6 +293,28 @@ def test_a_coupon_that_excludes_gift_cards_and_sale_items_counts_only_the_other_
     assert item_counts() == before
 
 
+def test_a_category_given_by_the_name_members_read_is_kept_by_its_code(api, member, monkeypatch):
+    """A new user's walkthrough: 礼品卡 typed in the console's 不适用品类, where order lines say gift-card, let a gift
+    card reach the threshold. A name LOYALTY_CATEGORY_NAMES gives is kept as its code; the rules still say the name."""
+    from chalicelib.shared.settings import get_settings
+
+    monkeypatch.setenv("LOYALTY_CATEGORY_NAMES", '{"gift-card": "礼品卡"}')
+    get_settings.cache_clear()
+    try:
+        made = template(api, applies_to={"excluded_categories": ["礼品卡"]})
+        assert made["applies_to"]["excluded_categories"] == ["gift-card"]
+        assert "不适用品类 礼品卡" in made["rules"]
+        code = issue(api, made["template_id"], member).body["code"]
+        lines = [{"sku": "T", "category": "tops", "amount_fen": 5000}, {"sku": "G", "category": "gift-card",
+                                                                       "amount_fen": 20000}]  # fmt: skip
+        found = api.post("/v1/coupons/eligibility", {"member_id": member, "order": {
+            "store_id": "SH-001", "total_fen": 25000, "items": lines}}).body  # fmt: skip
+        assert [(c["code"], c["reason"]) for c in found["unusable"]] == [(code, "below-minimum-spend")]
+    finally:
+        monkeypatch.delenv("LOYALTY_CATEGORY_NAMES")
+        get_settings.cache_clear()
+
+
 def test_stacked_coupons_for_the_same_items_never_take_more_than_those_items_cost(api, member):
     """A review: two stacking coupons that exclude gift cards, ¥80 and ¥50 off, on ¥100 of tops and a ¥100 gift card,
     took ¥130 off ¥100 of tops (¥30 of it off the gift card); one for every item may still take the rest."""
