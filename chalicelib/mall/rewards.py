@@ -252,7 +252,7 @@ def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any], if_ma
 def browse(
     member_id: str,
     affordable_only: bool,
-    tier_of: Callable[[Holdings, str], str] = tiers.tier_in,
+    tier_of: Callable[[Holdings, str], str] = tiers.tier_with_benefits,
 ) -> dict[str, Any]:
     """The mall as a member sees it: the rewards on sale now to their tier, newest first, each saying whether their
     available points pay a unit and how many units their limit still allows this period; with ``affordable_only``,

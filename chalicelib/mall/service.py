@@ -254,11 +254,12 @@ def _coupon_issuer() -> Callable[..., Mapping[str, Any]]:
 
 @dataclass(frozen=True)
 class Mall:
-    """The mall's verbs on the platform's ledger (DynamoDB, or the store a test put in its place): ``tier_of`` reads a
-    member's tier from their accounts as read (the tier book); ``payment_minutes`` is how long a points + cash order
+    """The mall's verbs on the platform's ledger (DynamoDB, or the store a test put in its place): ``tier_of`` reads
+    the tier whose benefits a member has from their accounts as read (their own, or a paid card's floor: which
+    rewards they may have and at which 会员价); ``payment_minutes`` is how long a points + cash order
     waits for its cash part (None: the settings')."""
 
-    tier_of: Callable[[Holdings, str], str] = field(default=tiers.tier_in)
+    tier_of: Callable[[Holdings, str], str] = field(default=tiers.tier_with_benefits)
     payment_minutes: int | None = None
 
     # --- rewards -----------------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ from chalicelib.shared.versions import append_version
 from chalicelib.stores.service import not_open, require_partners, store_exists
 from chalicelib.tiers import programmes
 from chalicelib.tiers.rules import Programme
-from chalicelib.tiers.service import Progress, tier_in
+from chalicelib.tiers.service import Progress, tier_in, tier_with_benefits
 
 RULES_CACHE_SECONDS = 30.0
 RULES_SCOPE = "earn"
@@ -854,16 +854,19 @@ EXPIRY_WORDS = {  # the expiry policy as members read it, by its kind (zh, en)
 
 
 def rules_for_member(member_id: str, language: str) -> dict[str, Any]:
-    """The earn rules in force now as the member reads them (积分规则): each rule in words with their tier's multiplier,
-    when points expire and what they pay at the till. One read of the member's account."""
+    """The earn rules in force now as the member reads them (积分规则): each rule in words with their multiplier (their
+    tier's and their cards', as their purchases earn, named by the tier whose benefits they have), when points expire
+    and what they pay at the till. One read of the member's account."""
     settings, zh = get_settings(), language.startswith("zh")
     version = rules_at(clock.now())
     programme = programmes.programme()
-    tier = tier_in(ledger().holdings(member_id), member_id)
-    known = programme.tier(tier) if programme.knows(tier) else None
-    earn = with_tier_multiplier(version.rules, programme, tier)
+    holdings = ledger().holdings(member_id)
+    tier, shown = tier_in(holdings, member_id), tier_with_benefits(holdings, member_id)
+    own = with_tier_multiplier(version.rules, programme, tier)  # as their purchases earn: tier and cards combined
+    earn = with_card_multiplier(own, holdings, member_id, tier, clock.business_today())
     names = settings.category_names if zh else settings.category_names_en
-    tier_name = (known.name_zh if zh else known.name_en) if known else tier
+    known = programme.tier(shown) if programme.knows(shown) else None  # a card's floor is the tier they are
+    tier_name = (known.name_zh if zh else known.name_en) if known else shown
     lines = rules.in_words(earn, zh=zh, now=clock.now(), tier=tier, tier_name=tier_name, categories=names)
     policy = ExpiryPolicy.parse(settings.points_expiry)
     expiry = EXPIRY_WORDS[policy.kind][0 if zh else 1].format(n=policy.n)

@@ -120,6 +120,18 @@ def tier_in(holdings: Holdings, member_id: str) -> str:
     return standing_of(holdings.state(member_id, TIER), programmes.programme()).tier
 
 
+def tier_with_benefits(holdings: Holdings, member_id: str) -> str:
+    """The tier whose benefits the member has now: their own, or a paid card's floor above it (a 金卡 lifts silver to
+    gold), read from the account the caller read. A member without cards costs no import of the membership service."""
+    from chalicelib.membership.book import MEMBERSHIP
+
+    if not holdings.state(member_id, MEMBERSHIP).cards:
+        return tier_in(holdings, member_id)
+    from chalicelib.membership.service import effective_now
+
+    return effective_now(holdings, member_id, clock.business_today())["tier"]
+
+
 def _standing_posting(member_id: str, standing: Standing, programme: Programme, source: Source) -> Posting:
     return Posting(member_id, TIER, 0, "standing", source, "", detail=tier_state(standing, programme))
 

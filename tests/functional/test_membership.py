@@ -2212,3 +2212,19 @@ class TestPlans:
             deliver(aws, "coupons")
             coupons = ok(client.get("/v1/me/coupons"))["items"]
         assert len(coupons) == 2
+
+
+def test_a_cards_floor_is_the_tier_the_mall_prices_and_the_rules_page_names(api, partner, plan_id, member):
+    """A new user's walkthrough: a silver member whose 金卡 gives gold benefits saw silver's 会员价 and 白银会员 ×1.2 on
+    积分规则, while their purchases earned as the card made them. The tier whose benefits they have prices the mall, and
+    the rules page says the multiplier their purchases earn with."""
+    member_id, client = member
+    reward = {"name": "会员价雨伞", "kind": "goods", "points": 400, "stock": 5, "fulfilment": "pickup",
+              "tier_points": {"silver": 300, "gold": 250}}  # fmt: skip
+    made = ok(api.post("/v1/mall/rewards", reward), 201)
+    with clock.frozen(DAY1):
+        ok(paid(api, partner, member_id, plan_id, "P-1"))
+        (shown,) = [r for r in ok(client.get("/v1/me/mall/rewards"))["items"] if r["reward_id"] == made["reward_id"]]
+        assert (shown["points"], shown["regular_points"]) == (250, 400)  # gold's, by the card
+        said = ok(client.get("/v1/me/points/rules"))
+    assert "您是黄金会员，消费积分×2" in said["lines"]  # the card's multiplier, as its purchases earn
