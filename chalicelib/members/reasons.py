@@ -32,6 +32,12 @@ _EXACT = {
         "consented_at_<渠道> 与 consent_source_<渠道>；没有凭证请留空 consents"
     ),
     CONTROL_CHARACTERS_REFUSED: "不能含控制字符、换行符或文字方向控制符",
+    "at most three years ahead": "最多三年之后",
+    "not negative": "不能为负数",
+    "a whole number": "须为整数",
+    "is past: the points would expire on arrival": "日期已过：积分导入即过期",
+    "a date as YYYY-MM-DD or never": "日期须写作 YYYY-MM-DD，或填 never（永不过期）",
+    "only with points": "须与 points（积分余额）一起填写",
 }
 
 _PATTERN_BY_FIELD = {
@@ -47,6 +53,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(\d+) more error rows in this part of the file"), r"文件这一部分另有 \1 行错误"),
     (re.compile(r"not a tier of the programme \((.*)\)"), r"不是本会员方案的等级（\1）"),
     (re.compile(r"a date between (\S+) and (\S+)"), r"日期须在 \1 与 \2 之间"),
+    (re.compile(r"a whole number from 1 to (\d+)"), r"须为 1 到 \1 的整数"),
     (re.compile(r"a time between (\S+) and now"), r"时间须在 \1 与现在之间"),
     (re.compile(r"String should have at most (\d+) characters?"), r"最多 \1 个字"),
     (re.compile(r"String should have at least (\d+) characters?"), r"至少 \1 个字"),

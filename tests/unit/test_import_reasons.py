@@ -28,6 +28,12 @@ from chalicelib.members.reasons import reason_zh
         ("", "120 more error rows in this part of the file", "文件这一部分另有 120 行错误"),
         ("", UNEXPECTED, "意外错误：此行未导入（详见日志）"),
         ("name", "Field required", "必填"),
+        ("points", "a whole number from 1 to 100000000", "须为 1 到 100000000 的整数"),  # the points columns (a new
+        ("points", "a whole number", "须为整数"),  # user's walkthrough read them in English under 原因)
+        ("points_expires_on", "is past: the points would expire on arrival", "日期已过：积分导入即过期"),
+        ("points_expires_on", "a date as YYYY-MM-DD or never", "日期须写作 YYYY-MM-DD，或填 never（永不过期）"),
+        ("points_expires_on", "only with points", "须与 points（积分余额）一起填写"),
+        ("tier_valid_until", "at most three years ahead", "最多三年之后"),
     ],
 )  # fmt: skip
 def test_a_known_reason_is_said_in_chinese(field, reason, said):
