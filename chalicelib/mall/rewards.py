@@ -321,4 +321,5 @@ ON_SALE_TO_ALL: Cached[list[tuple[str, int]]] = Cached(_on_sale_to_all, 300.0)  
 def within_reach(points: int, most: int = 2) -> list[str]:
     """The names of up to ``most`` rewards a balance of ``points`` pays (on sale to every tier, in stock, the dearest
     first, read at most five minutes ago): what a points-expiry reminder suggests (提前一周…推荐几个热门的兑换商品)."""
-    return [name for name, price in ON_SALE_TO_ALL.get() if price <= points][:most]
+    return list(dict.fromkeys(name for name, price in ON_SALE_TO_ALL.get() if price <= points))[:most]  # a name
+    # two rewards share is said once

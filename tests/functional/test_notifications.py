@@ -176,7 +176,7 @@ class TestTriggers:
         member_id, _ = member
         from chalicelib.mall.rewards import ON_SALE_TO_ALL
 
-        for name, price, more in (("保温杯", 100, {}), ("帆布袋", 60, {}), ("行李箱", 5_000, {}),
+        for name, price, more in (("保温杯", 100, {}), ("保温杯", 90, {}), ("帆布袋", 60, {}), ("行李箱", 5_000, {}),
                                   ("黄金专享", 80, {"tiers": ["gold"]}), ("钥匙扣", 20, {})):  # fmt: skip
             body = {"name": name, "kind": "goods", "points": price, "stock": 5, "fulfilment": "pickup", **more}
             assert api.post("/v1/mall/rewards", body).status == 201
