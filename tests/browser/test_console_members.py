@@ -943,6 +943,25 @@ def test_a_sale_at_the_till_is_recorded_by_the_lines_typed_and_a_gift_card_earns
         ("tops", 300_00),
     ]
 
+    page.get_by_role("button", name="退出登录").click()  # the gift card comes back: refunded by its line (a new
+    page = log_in(console, site, staff_account(site, ["store_manager"], ["SH-001"]))  # user: by amount, it took back
+    page.goto(f"{site.base}/console/#/members/{member['member_id']}")  # points the gift card never earned)
+    page.get_by_role("tab", name="消费记录").click()
+    page.locator(f"[data-test=purchase-refund-{recorded['order_id']}]").click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("[data-test=refund-lines]").get_by_text("GC-500").click()
+    expect(dialog.get_by_label("退回金额（元）")).to_have_value("500.00")
+    expect(dialog.locator("[data-test=refund-lines] .el-checkbox.is-checked")).to_have_text("GC-500 ¥500.00")
+    assert unlabelled_inputs(page) == []
+    console.shot("purchase-refund-by-line")
+    dialog.locator("[data-test=purchase-refund-save]").click()
+    page.get_by_text("已退款 ¥500.00").wait_for()
+    refunds = f"{site.base}/v1/members/{member['member_id']}/purchases/{recorded['order_id']}/refunds"
+    line = {"line_id": recorded["items"][0]["line_id"], "quantity": 0, "amount_fen": 1}
+    status, again = send("POST", refunds, {"amount_fen": 1, "items": [line]}, token=site.token("admin"),
+                         headers={"Idempotency-Key": f"again-{secrets.token_hex(4)}"})  # fmt: skip
+    assert status == 422, again  # its line went back whole: nothing of it is left
+
 
 def test_a_member_without_their_pages_pays_from_stored_value_with_a_texted_code(site: Site, console: Screens) -> None:
     """A retail chain's walkthrough: an older member who never opens the member pages could not spend their stored
