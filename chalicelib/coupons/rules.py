@@ -253,6 +253,7 @@ REASONS = {  # the stable codes an unusable coupon answers, and what they mean (
     "store-not-applicable": ("本店不可用", "not valid at this store"),
     "tier-not-applicable": ("会员等级不符", "not for the member's tier"),
     "no-applicable-items": ("订单中没有适用商品", "no item of the order qualifies"),
+    "items-needed": ("限部分商品，需按商品明细计算", "it counts some items only: give the order's lines"),
     "below-minimum-spend": ("未达到使用门槛", "the qualifying items do not reach the minimum spend"),
     "item-not-in-order": ("订单中没有可兑换商品", "the order does not hold the item to exchange"),
     "no-shipping-fee": ("订单无运费", "the order has no shipping fee"),
@@ -324,6 +325,8 @@ def discount(terms: Terms, order: Order) -> Fit:
     if terms.kind == "exchange":
         units = [item for item in order.items if item.sku == terms.exchange_sku and item.quantity > 0]
         return Fit(min(item.unit_fen for item in units)) if units else Fit(reason="item-not-in-order")
+    if terms.scope.narrows_items and not order.items:  # a total alone cannot say what it counts (a new user's
+        return Fit(reason="items-needed")  # walkthrough read 订单中没有适用商品 of a till that gave no lines)
     if base <= 0:
         return Fit(reason="no-applicable-items")
     if base < terms.least_spend_fen:

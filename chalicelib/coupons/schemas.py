@@ -470,7 +470,8 @@ class UnusableCoupon(Schema):
     code: str = Field(description=CODE)
     reason: str = Field(
         description="a stable code: used, expired, voided, reserved, not-yet-valid, not-on-this-day, "
-        "not-at-this-hour, store-not-applicable, tier-not-applicable, no-applicable-items, "
+        "not-at-this-hour, store-not-applicable, tier-not-applicable, no-applicable-items, items-needed (a coupon for "
+        "some items on an order without lines), "
         "below-minimum-spend, item-not-in-order, no-shipping-fee"
     )
     reason_text: str = Field(description="the reason in words, in the caller's language")
