@@ -245,6 +245,7 @@ REASONS = {  # the stable codes an unusable coupon answers, and what they mean (
     "expired": ("已过期", "expired"),
     "voided": ("已作废", "voided by the business"),
     "transferred": ("已转赠", "given to a friend"),
+    "claimed": ("已被会员用兑换码领取", "claimed by a member with its code: theirs now, under a code of their own"),
     "offered": ("转赠中，好友领取前不可使用", "offered to a friend: not usable until the offer is withdrawn"),
     "reserved": ("已被其他订单锁定", "reserved for another order"),
     "not-yet-valid": ("未到可用日期", "not valid yet"),
@@ -446,6 +447,8 @@ def fits(
         held = coupon.held_for(now)
         if held is None or held.order_id != order_id or held.store_id != order.store_id:
             return Fit(reason="reserved")
+    elif status == "transferred" and coupon.member_id is None:  # a printed code a member claimed: theirs now
+        return Fit(reason="claimed")
     elif status != "available":
         return Fit(reason=status)
     if coupon.offered(now):
