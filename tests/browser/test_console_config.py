@@ -471,6 +471,16 @@ def test_points_are_adjusted_for_a_list_of_members_once_per_row(site: Site, cons
     lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "line,phone,points,reason,expires_on,why"
     assert lines[1].startswith(f"3,{phones[1]},-50,扣回,,")
+    mended = tmp_path / "failed.csv"  # the failed rows sent again keep saying their lines in the first file
+    mended.write_text(Path(download.value.path()).read_text(encoding="utf-8-sig"), encoding="utf-8")
+    page.get_by_role("button", name="调整另一批").click()
+    page.get_by_label("批次名称").fill(batch)
+    page.get_by_label("CSV 文件").set_input_files(str(mended))
+    page.locator("[data-test=batch-check]").click()
+    page.locator("[data-test=batch-run]").click()
+    page.locator(".el-message-box").get_by_role("button", name="执行调整").click()
+    first_cells = page.locator("[data-test=batch-failed-rows] tbody tr td:first-child")
+    expect(first_cells.first).to_have_text("3")  # line 3, as in the first file (it is the mended file's line 2)
     page.get_by_role("button", name="调整另一批").click()  # the same file again: nothing twice
     page.get_by_label("批次名称").fill(batch)
     page.get_by_label("CSV 文件").set_input_files(str(csv))

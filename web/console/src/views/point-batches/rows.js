@@ -18,13 +18,15 @@ export async function readText(file, encoding) {
  * `problem` (a key of pointBatches.problems). Answers `{ rows }`, or `{ header: false }` when the first line lacks
  * the columns.
  */
-export function parseRows(text, defaultReason) {
+export function parseRows(text, defaultReason, today = new Date().toISOString().slice(0, 10)) {
   const parsed = Papa.parse(text.replace(/^\uFEFF/, ''), { header: true, skipEmptyLines: 'greedy', transformHeader: (h) => h.trim() })
   const columns = parsed.meta.fields || []
   if (!columns.includes('points') || !MEMBER_COLUMNS.some((c) => columns.includes(c))) return { header: false, rows: [] }
   const seen = new Set()
   const rows = parsed.data.map((values, index) => {
-    const line = index + 2 // the header is line 1 (blank lines skipped: a file with them still names its data lines)
+    // the header is line 1; a file of failed rows downloaded here says each row's line in the first file (its
+    // `line` column), which the report keeps saying
+    const line = /^\d+$/.test(String(values.line ?? '').trim()) ? Number(values.line) : index + 2
     const cell = (name) => String(values[name] ?? '').trim()
     const given = MEMBER_COLUMNS.filter((c) => cell(c))
     const row = { line, values }
@@ -34,6 +36,7 @@ export function parseRows(text, defaultReason) {
     if (!/^-?\d+$/.test(text) || points === 0 || Math.abs(points) > MAX_POINTS) return { ...row, problem: 'points' }
     const expires = cell('expires_on')
     if (expires && (!/^\d{4}-\d{2}-\d{2}$/.test(expires) || points < 0)) return { ...row, problem: 'expires_on' }
+    if (expires && expires < today) return { ...row, problem: 'expiry-past' } // said now, not after sending
     const reason = cell('reason') || String(defaultReason || '').trim()
     if (!reason || reason.length > 200) return { ...row, problem: 'reason' }
     const body = { line, [given[0]]: cell(given[0]), points, ...(cell('reason') ? { reason: cell('reason') } : {}), ...(expires ? { expires_on: expires } : {}) }
@@ -59,7 +62,7 @@ export function summary(rows) {
 /** The failed rows as CSV: the file's own columns and why (原因), to mend and upload again; a cell a spreadsheet
  * would run as a formula is written as text, as every CSV the console writes. */
 export function failedCsv(failed, why) {
-  const names = [...new Set(failed.flatMap((row) => Object.keys(row.values)))]
+  const names = [...new Set(failed.flatMap((row) => Object.keys(row.values)))].filter((name) => name !== 'line' && name !== 'why')
   const columns = [{ title: 'line', value: (row) => row.line }, ...names.map((name) => ({ title: name, value: (row) => row.values[name] ?? '' })),
     { title: 'why', value: why }]
   return csvOf(columns, failed)
