@@ -48,8 +48,11 @@ def test_marketing_puts_a_coupon_on_sale_the_demo_member_exchanges_it_and_market
     dialog.get_by_label("所需积分（每件）").fill("10")
     prices = dialog.locator("[data-test=reward-tier-points] input")  # 会员价, for every tier of the programme
     tiered = prices.count()
+    prices.nth(tiered - 2).fill("8")  # gold's alone: diamond, left empty, would pay more (said, not refused)
+    expect(dialog.locator("[data-test=tier-price-inversion]")).to_contain_text("比黄金会员（8 积分）还贵")
     for n in range(tiered):
         prices.nth(n).fill("8")
+    expect(dialog.locator("[data-test=tier-price-inversion]")).to_have_count(0)
     dialog.get_by_label("库存（件）").fill("20")
     dialog.get_by_label("每人限兑（件）").fill("1")
     dialog.locator("[data-test=reward-period]").click()
