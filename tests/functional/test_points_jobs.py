@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.points import jobs, service
 from chalicelib.shared import clock
-from chalicelib.shared.jobs import run_job, scheduled_day
+from chalicelib.shared.jobs import get_report, run_job, scheduled_day
 from chalicelib.shared.settings import get_settings
 from tests import ledger_views
 from tests.conftest import member_token, published_envelopes
@@ -100,8 +100,10 @@ def test_reminders_one_per_member_and_date_a_week_ahead(aws, rolling):
     earn(member_id, 40, date(2026, 3, 2), "o2")  # expires 2026-04-01
     earn(member_id, 10, date(2026, 3, 20), "o3")  # expires 2026-04-19: too far
     with clock.frozen(at(date(2026, 3, 24), 9)):  # the scheduled run on the 24th: a week ahead is the 31st
+        first = run_job(jobs.points_expiry_reminders, scheduled_day(jobs.points_expiry_reminders))
         run_job(jobs.points_expiry_reminders, scheduled_day(jobs.points_expiry_reminders))
-        run_job(jobs.points_expiry_reminders, scheduled_day(jobs.points_expiry_reminders))
+    assert get_report(jobs.points_expiry_reminders.name, first.run_id).tallies == {"changed": 1, "remind": 1}  # as its
+    # preview says them (a walkthrough read an empty report)
     assert [(e["expires_on"], e["points"]) for e in events("points.expiring")] == [("2026-03-31", 100)]
     with clock.frozen(at(date(2026, 3, 25), 9)):
         run_job(jobs.points_expiry_reminders, scheduled_day(jobs.points_expiry_reminders))
