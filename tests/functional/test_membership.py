@@ -2228,3 +2228,37 @@ def test_a_cards_floor_is_the_tier_the_mall_prices_and_the_rules_page_names(api,
         assert (shown["points"], shown["regular_points"]) == (250, 400)  # gold's, by the card
         said = ok(client.get("/v1/me/points/rules"))
     assert "您是黄金会员，消费积分×2" in said["lines"]  # the card's multiplier, as its purchases earn
+
+
+def test_one_scan_uses_a_benefit_a_coupon_and_pays_from_stored_value_in_either_order(api, partner, plan_id, member):
+    """A salon's walkthrough read a stored-value payment refused (member-code-used) after a benefit or a coupon went on
+    the same scan. One scan records a benefit's use, uses a coupon and pays once, whichever comes first."""
+    from tests.functional.test_coupons import issue, template, top_up
+
+    member_id, _ = member
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    with clock.frozen(DAY1):
+        ok(paid(api, partner, member_id, plan_id, "P-1"))
+    top_up(api, partner, member_id, "TU-1")
+    coupons = [issue(api, template(api)["template_id"], member_id, f"S-{n}").body["code"] for n in range(2)]
+    start = clock.now()
+
+    def visit(n: int, order: str, steps: tuple[str, ...]) -> None:
+        with clock.frozen(start + timedelta(minutes=5 * n)):  # each visit its own scan
+            code = members_service.member_code(member_id).code
+            calls = {
+                "benefit": (f"/v1/members/{member_id}/benefits/car-wash/uses",
+                            {"use_id": f"W-{n}", "store_id": "SH-001", "member_code": code}, {}),
+                "coupon": (f"/v1/coupons/{coupons[n]}/redemptions", {"order_id": order, "member_code": code,
+                           "order": {"store_id": "SH-001", "total_fen": 25000}}, {}),
+                "pay": (f"/v1/members/{member_id}/wallet/payments",
+                        {"store_id": "SH-001", "amount_fen": 1000, "order_id": order, "member_code": code},
+                        {"Idempotency-Key": f"pay-key-{order}"}),
+            }  # fmt: skip
+            for step in steps:
+                path, body, headers = calls[step]
+                answer = cashier.post(path, body, headers=headers)
+                assert answer.status == 201, (order, step, answer.body)
+
+    visit(0, "POS-A", ("benefit", "coupon", "pay"))
+    visit(1, "POS-B", ("pay", "coupon", "benefit"))
