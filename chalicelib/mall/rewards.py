@@ -252,7 +252,7 @@ def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any], if_ma
 def browse(
     member_id: str,
     affordable_only: bool,
-    tier_of: Callable[[Holdings, str], str] = tiers.tier_with_benefits,
+    tier_of: Callable[[Holdings, str], str] = tiers.tier_in,
 ) -> dict[str, Any]:
     """The mall as a member sees it: the rewards on sale now to their tier, newest first, each saying whether their
     available points pay a unit and how many units their limit still allows this period; with ``affordable_only``,
@@ -261,7 +261,7 @@ def browse(
     records = list(MallRewardRecord.query(REWARDS_SCOPE, scan_index_forward=False))
     holdings = _stocks([record.reward_id for record in records], also=[member_id])
     today, now = clock.business_today(), clock.iso(clock.now())
-    tier = tier_of(holdings, member_id)
+    tier, priced_as = tier_of(holdings, member_id), tiers.tier_with_benefits(holdings, member_id)
     available = points.available_in(holdings, member_id, today)
     shown: list[tuple[MallRewardRecord, Terms, Stock]] = []
     for record in records:
@@ -269,7 +269,7 @@ def browse(
         terms = stock.terms
         if terms is None or terms.refusal(now, tier) is not None:
             continue
-        if affordable_only and not affordable(terms.points_for(tier), available):
+        if affordable_only and not affordable(terms.points_for(priced_as), available):
             continue
         shown.append((record, terms, stock))
     limited = [limit_holder(record.reward_id, member_id) for record, terms, _ in shown if terms.per_member_limit]
@@ -283,15 +283,15 @@ def browse(
                 "reward_id": record.reward_id,
                 "name": terms.name,
                 "kind": terms.kind,
-                "points": terms.points_for(tier),
-                "regular_points": terms.points if terms.points_for(tier) < terms.points else None,
+                "points": terms.points_for(priced_as),
+                "regular_points": terms.points if terms.points_for(priced_as) < terms.points else None,
                 "cash_fen": terms.cash_fen,
                 **_pictures(record),
                 "description": record.description,
                 "fulfilment": terms.fulfilment,
                 "on_sale_until": terms.on_sale_until,
                 "in_stock": stock.units > 0,
-                "affordable": affordable(terms.points_for(tier), available),
+                "affordable": affordable(terms.points_for(priced_as), available),
                 "per_member_limit": terms.per_member_limit,
                 "limit_period": terms.limit_period,
                 "remaining_for_member": quota.remaining(terms.per_member_limit, period_key(terms.limit_period, today)),

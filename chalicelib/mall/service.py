@@ -254,12 +254,13 @@ def _coupon_issuer() -> Callable[..., Mapping[str, Any]]:
 
 @dataclass(frozen=True)
 class Mall:
-    """The mall's verbs on the platform's ledger (DynamoDB, or the store a test put in its place): ``tier_of`` reads
-    the tier whose benefits a member has from their accounts as read (their own, or a paid card's floor: which
-    rewards they may have and at which 会员价); ``payment_minutes`` is how long a points + cash order
-    waits for its cash part (None: the settings')."""
+    """The mall's verbs on the platform's ledger (DynamoDB, or the store a test put in its place): ``tier_of`` reads a
+    member's tier from their accounts as read (which rewards kept for tiers they may have, as coupons' tiers are),
+    ``price_tier_of`` the tier whose benefits they have (a paid card's floor: its 会员价); ``payment_minutes`` is how
+    long a points + cash order waits for its cash part (None: the settings')."""
 
-    tier_of: Callable[[Holdings, str], str] = field(default=tiers.tier_with_benefits)
+    tier_of: Callable[[Holdings, str], str] = field(default=tiers.tier_in)
+    price_tier_of: Callable[[Holdings, str], str] = field(default=tiers.tier_with_benefits)
     payment_minutes: int | None = None
 
     # --- rewards -----------------------------------------------------------------------------------------------
@@ -377,7 +378,9 @@ class Mall:
                     raise LimitReached(
                         f"{left} more units of {terms.name} this {terms.limit_period}, not {quantity}", remaining=left
                     )
-            price, cash = terms.price(quantity, tier)  # at the member's tier's price (会员价) when it has one
+            price, cash = terms.price(quantity, self.price_tier_of(holdings, member_id))  # 会员价: the tier whose
+            # benefits they have (a paid card's floor); which rewards they may have stays their own tier's, as coupons'
+            # tiers are (a review: a card-lifted member bought a gold coupon the till then refused)
             reason = Phrase(f"积分商城兑换 {terms.name} ×{quantity}", f"Points mall: {terms.name} ×{quantity}")
             spend, draws = points.spending(holdings, member_id, price, source, reason, today)
             pay_by = clock.iso(now + timedelta(minutes=self._payment_minutes())) if cash else None

@@ -121,15 +121,16 @@ def tier_in(holdings: Holdings, member_id: str) -> str:
 
 
 def tier_with_benefits(holdings: Holdings, member_id: str) -> str:
-    """The tier whose benefits the member has now: their own, or a paid card's floor above it (a 金卡 lifts silver to
-    gold), read from the account the caller read. A member without cards costs no import of the membership service."""
+    """The tier whose benefits the member has now: their own, or the floor of a card paid for above it (a 金卡 lifts
+    silver to gold; a free trial's does not), read from the account the caller read. A member without cards costs no
+    import of the membership service."""
     from chalicelib.membership.book import MEMBERSHIP
 
     if not holdings.state(member_id, MEMBERSHIP).cards:
         return tier_in(holdings, member_id)
-    from chalicelib.membership.service import effective_now
+    from chalicelib.membership.service import tier_of_benefits
 
-    return effective_now(holdings, member_id, clock.business_today())["tier"]
+    return tier_of_benefits(holdings, member_id, clock.business_today(), paid_only=True)
 
 
 def _standing_posting(member_id: str, standing: Standing, programme: Programme, source: Source) -> Posting:

@@ -2222,10 +2222,14 @@ def test_a_cards_floor_is_the_tier_the_mall_prices_and_the_rules_page_names(api,
     reward = {"name": "会员价雨伞", "kind": "goods", "points": 400, "stock": 5, "fulfilment": "pickup",
               "tier_points": {"silver": 300, "gold": 250}}  # fmt: skip
     made = ok(api.post("/v1/mall/rewards", reward), 201)
+    kept = ok(api.post("/v1/mall/rewards", {**reward, "name": "黄金专享", "tiers": ["gold"], "tier_points": {}}), 201)
     with clock.frozen(DAY1):
         ok(paid(api, partner, member_id, plan_id, "P-1"))
-        (shown,) = [r for r in ok(client.get("/v1/me/mall/rewards"))["items"] if r["reward_id"] == made["reward_id"]]
+        listed = ok(client.get("/v1/me/mall/rewards"))["items"]
+        (shown,) = [r for r in listed if r["reward_id"] == made["reward_id"]]
         assert (shown["points"], shown["regular_points"]) == (250, 400)  # gold's, by the card
+        assert kept["reward_id"] not in {r["reward_id"] for r in listed}  # kept for gold: their own tier decides, as
+        # a coupon's tiers do (a review: a card-lifted member bought a gold coupon the till then refused)
         said = ok(client.get("/v1/me/points/rules"))
     assert "您是黄金会员，消费积分×2" in said["lines"]  # the card's multiplier, as its purchases earn
 

@@ -66,7 +66,8 @@ def store():
 
 @pytest.fixture
 def mall(store):
-    return Mall(tier_of=lambda holdings, member_id: "gold" if member_id == MEMBER else "normal", payment_minutes=30)
+    tier = lambda holdings, member_id: "gold" if member_id == MEMBER else "normal"  # noqa: E731
+    return Mall(tier_of=tier, price_tier_of=tier, payment_minutes=30)
 
 
 def earn(points_earned, member=MEMBER, expires_on=date(2027, 12, 31)):
