@@ -234,7 +234,8 @@ def in_words(
     def rate(what: str, value: Decimal) -> str:
         return f"{what}每1元得{_number(value)}积分" if zh else f"{what}: {_number(value)} points a yuan"
 
-    lines = [rate("消费", rules.base_rate) if zh else f"{_number(rules.base_rate)} points a yuan paid"]
+    base = _number(rules.base_rate)
+    lines = [rate("消费", rules.base_rate) if zh else f"{base} point{'' if base == '1' else 's'} a yuan paid"]
     if rules.min_paid_fen:
         yuan = _number(Decimal(rules.min_paid_fen) / 100)
         lines.append(f"单笔实付满{yuan}元起积分" if zh else f"orders paying ¥{yuan} or more earn")

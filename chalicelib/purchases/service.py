@@ -847,7 +847,7 @@ def preview(occurred_at: datetime | None, paid_fen: int, tier: str, lines: list[
 
 EXPIRY_WORDS = {  # the expiry policy as members read it, by its kind (zh, en)
     "rolling-days": ("积分自获得之日起{n}天内有效", "points last {n} days from the day they are earned"),
-    "end-of-month": ("积分在获得后第{n}个月的月底过期", "points expire at the end of the {n}th month after earning"),
+    "end-of-month": ("积分在获得后第{n}个月的月底过期", "points expire at the end of the month {n} months on"),
     "end-of-next-year": ("积分在获得次年的12月31日过期", "points expire on 31 December of the year after earning"),
     "never": ("积分永久有效", "points never expire"),
 }  # fmt: skip
@@ -872,10 +872,13 @@ def rules_for_member(member_id: str, language: str) -> dict[str, Any]:
     expiry = EXPIRY_WORDS[policy.kind][0 if zh else 1].format(n=policy.n)
     cash = None
     if settings.points_cash_max_percent and settings.point_value_fen > 0:
-        per_yuan = _number_of(Decimal(100) / settings.point_value_fen)
-        share = settings.points_cash_max_percent
-        cash = (f"门店消费时{per_yuan}积分抵1元，每单最多抵{share}%" if zh
-                else f"at the till {per_yuan} points pay ¥1, up to {share}% of an order")  # fmt: skip
+        per_yuan, share = Decimal(100) / settings.point_value_fen, settings.points_cash_max_percent
+        if per_yuan == per_yuan.to_integral_value():  # 100积分抵1元; else what one point pays (0.7分: not 142.857…)
+            rate = f"{_number_of(per_yuan)}积分抵1元" if zh else f"{_number_of(per_yuan)} points pay ¥1"
+        else:
+            fen = _number_of(settings.point_value_fen)
+            rate = f"每1积分抵{fen}分" if zh else f"a point pays {fen} fen"
+        cash = f"门店消费时{rate}，每单最多抵{share}%" if zh else f"at the till {rate}, up to {share}% of an order"
     return {"version": version.version, "lines": lines, "expiry": expiry, "cash": cash}
 
 

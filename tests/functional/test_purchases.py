@@ -257,6 +257,13 @@ class TestRules:
         )
         english = api.as_(token).get("/v1/me/points/rules", headers={"Accept-Language": "en"}).body
         assert english["lines"][2] == "as Gold, points ×1.5"
+        from chalicelib.shared.settings import get_settings
+
+        with pytest.MonkeyPatch.context() as worth:  # a point worth 0.7 fen: said as such (a review read 142.857…)
+            worth.setenv("LOYALTY_POINT_VALUE_FEN", "0.7")
+            get_settings.cache_clear()
+            assert api.as_(token).get("/v1/me/points/rules").body["cash"] == "门店消费时每1积分抵0.7分，每单最多抵50%"
+        get_settings.cache_clear()
         assert api.get("/v1/me/points/rules").status == 403  # a member's own
 
     def test_a_brand_rate_wins_over_a_category_rate_on_the_same_line(self, api, partner, member):

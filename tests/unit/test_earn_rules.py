@@ -115,6 +115,6 @@ def test_the_rules_read_as_a_member_reads_them():
         "评价得20积分（每天最多2次，每月最多10次）",
     ]  # fmt: skip
     english = in_words(earn, zh=False, now=now, tier="normal")
-    assert english[0] == "1 points a yuan paid"
+    assert english[0] == "1 point a yuan paid"
     assert "周三会员日: Wed, 01 Dec to 31 Dec, points ×2" in english
     assert not any("×1.2" in line for line in english)  # not their tier's
