@@ -127,7 +127,9 @@ def test_a_used_coupon_is_stamped_and_the_member_code_counts_those_to_show(site:
     check_screen(mobile, "会员码", "member-code-coupons")
 
 
-def test_a_printed_code_typed_under_my_coupons_becomes_the_members_coupon(site: Site, mobile: Screens) -> None:
+def test_a_printed_code_typed_under_my_coupons_becomes_the_members_coupon(
+    site: Site, mobile: Screens, console: Screens
+) -> None:
     """兑换码: a code from a batch printed on a flyer, typed in groups as printed, becomes a coupon of the member's own
     under 可使用; typed again by another member it is said to be claimed."""
     name = f"传单券·{secrets.token_hex(2)}"
@@ -154,6 +156,13 @@ def test_a_printed_code_typed_under_my_coupons_becomes_the_members_coupon(site: 
     other.get_by_label("兑换码").fill(printed[0])
     other.locator("[data-test=code-submit]").click()
     expect(other.locator("[data-test=code-form]")).to_contain_text("该兑换码已被领取")
+    from tests.browser.test_console_shell import log_in
+
+    till = log_in(console, site)  # the printed code looked up at the till: claimed by a member, not a gift
+    till.goto(f"{site.base}/console/#/counter")
+    till.get_by_label("券码").fill(printed[0])
+    till.locator("[data-test=lookup-find]").click()
+    expect(till.locator("[data-test=lookup-status]")).to_have_text("已被会员用兑换码领取")
 
 
 def test_the_demo_member_finds_the_demo_coupons_to_use_and_the_welcome_one_claimed(site: Site, mobile: Screens) -> None:
