@@ -148,6 +148,7 @@ def adjust_file(path: Path, encoding: str, progress: Callable[[int], None]) -> I
     return report
 
 
+ALREADY_OPENED = "this member's opening balance was booked before (an earlier run, or their member import's points)"
 HELD_BACK = (
     "not imported: another row of this member was refused (a member's opening balance is all their rows or none)"
 )
@@ -190,6 +191,7 @@ def import_balances(path: Path, encoding: str, progress: Callable[[int], None]) 
             report.imported += len(numbers)
         except service.OpeningBalanceExists:
             report.skipped += len(numbers)
+            report.skipped_why += [(number, ALREADY_OPENED) for number in numbers]
         except DomainError as e:
             report.errors += [(number, "member_id", e.detail) for number in numbers]
     report.seconds = time.monotonic() - started

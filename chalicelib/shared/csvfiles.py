@@ -20,6 +20,7 @@ class ImportReport:
     imported: int = 0
     skipped: int = 0
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, field, reason)
+    skipped_why: list[tuple[int, str]] = field(default_factory=list)  # (row, why), where a skip needs saying
     seconds: float = 0.0
     import_id: str | None = None  # the import job that did it (none: the CLI's own loop)
 
@@ -29,8 +30,10 @@ class ImportReport:
 
     def summary(self) -> dict[str, Any]:
         rate = round(self.rows / self.seconds, 1) if self.seconds else None
+        said = [{"row": row, "why": why} for row, why in self.skipped_why[:100]]  # the first hundred
         return {"rows": self.rows, "imported": self.imported, "skipped": self.skipped, "failed": self.failed,
-                "seconds": round(self.seconds, 1), "rows_per_second": rate}  # fmt: skip
+                "seconds": round(self.seconds, 1), "rows_per_second": rate,
+                **({"skipped_rows": said} if said else {})}  # fmt: skip
 
 
 def read_rows(

@@ -433,6 +433,7 @@ def test_migrated_members_bring_their_points_once_with_their_expiry(tmp_path, st
     opening.write_text("phone,points\n13800000041,1500\n", encoding="utf-8")
     later = bulk.import_balances(opening, "utf-8", lambda n: None)
     assert (later.imported, later.skipped) == (0, 1)  # its balance came with the member: not twice
+    assert later.summary()["skipped_rows"] == [{"row": 2, "why": bulk.ALREADY_OPENED}]  # which, and why
     assert api.get(f"/v1/members/{ids['13800000041']}/points").body["available"] == 1500
     deliver(aws, "statistics")
     assert api.get("/v1/reports/liability").body["points"]["outstanding"] == 2500
