@@ -33,6 +33,7 @@ from chalicelib.coupons.rules import (
     CodeFormat,
     Coupon,
     CouponRefused,
+    Fit,
     Item,
     Order,
     Redemption,
@@ -389,6 +390,17 @@ def template_json(template: Template, language: str, left: int | None = None) ->
         "created_by": template.created_by,
         "version": template.version,
     }
+
+
+def _fits_beside(on_order: Mapping[str, list[Any]], terms: Terms, order: Order, fit: Fit) -> bool:
+    """Whether a coupon's discount fits beside the coupons already on the order for the same items (the order book's
+    rule: together no more than those items cost), so the till is told before it tries."""
+    scope = scope_key(terms.scope)
+    if not scope or terms.kind == "free_shipping":
+        return True
+    alike = [value for value in on_order.values() if not value[4] and value[6] == scope]
+    covered = [int(value[5]) for value in alike if value[5] is not None] + [covered_fen(terms.scope, order)]
+    return sum(int(value[1]) for value in alike) + fit.discount_fen <= min(covered)
 
 
 def _by_code(applies_to: Mapping[str, Any]) -> dict[str, Any]:
@@ -1451,6 +1463,8 @@ def eligibility(
             fit = replace(fit, reason="member-frozen")
         elif fit.usable and not stacks_with(on_order, template.terms.stacks):
             fit = replace(fit, reason="not-stackable")
+        elif fit.usable and coupon.code not in on_order and not _fits_beside(on_order, template.terms, order, fit):
+            fit = replace(fit, reason="exceeds-order")  # as its redemption would be refused
         shown = {
             "code": coupon.code,
             "name": template.name,

@@ -330,6 +330,9 @@ def test_stacked_coupons_for_the_same_items_never_take_more_than_those_items_cos
     order = {"store_id": "SH-001", "total_fen": 20000, "items": lines}
     code = shown(member)
     assert redeem(api, codes[0], "POS-GC", order, member_code=code).status == 201
+    found = api.post("/v1/coupons/eligibility", {"member_id": member, "order": order, "order_id": "POS-GC"}).body
+    assert {c["code"]: c["reason"] for c in found["unusable"]}[codes[1]] == "exceeds-order"  # said before it is tried
+    assert codes[2] in {c["code"] for c in found["usable"]}
     before = item_counts()
     over = redeem(api, codes[1], "POS-GC", order, member_code=code)
     assert (over.status, over.body["reason"]) == (409, "exceeds-order"), over.body
