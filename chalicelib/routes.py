@@ -50,6 +50,7 @@ ROUTES = (
     Route("/v1/mall/pickups", "POST", "verify_pickup", "chalicelib.mall.api"),
     Route("/v1/mall/rewards", "GET", "list_rewards", "chalicelib.mall.api"),
     Route("/v1/mall/rewards", "POST", "create_reward", "chalicelib.mall.api"),
+    Route("/v1/mall/rewards/ranking", "GET", "reward_ranking", "chalicelib.mall.api"),
     Route("/v1/mall/rewards/{reward_id}", "GET", "get_reward", "chalicelib.mall.api"),
     Route("/v1/mall/rewards/{reward_id}", "PATCH", "update_reward", "chalicelib.mall.api"),
     Route("/v1/me", "GET", "get_me", "chalicelib.members.api"),

@@ -19,6 +19,8 @@ from chalicelib.mall.schemas import (
     MallOrderPage,
     MallPartnerPayment,
     MallPickup,
+    MallRanking,
+    MallRankingQuery,
     MallReason,
     MallReward,
     MallRewardCreate,
@@ -90,6 +92,22 @@ def create_reward(ctx: RequestContext) -> Reply:
     ending before it begins, a `limit_period` without `per_member_limit`, a coupon template that does not exist; 422
     `idempotency-key-reused`."""
     return _reward(rewards.create_reward(ctx.caller, ctx.body, ctx.idempotency), status=201)
+
+
+@endpoint(
+    "/v1/mall/rewards/ranking",
+    "GET",
+    summary="The rewards members exchange most (兑换排行)",
+    tag="mall",
+    access=MANAGE,
+    query=MallRankingQuery,
+    response=MallRanking,
+)
+def reward_ranking(ctx: RequestContext) -> Reply:
+    """Which rewards are popular (哪些兑换商品最受会员欢迎): every reward by the units members exchanged of it, net of
+    cancellations and refunds, the most first, at most `limit`; never exchanged ones left out. Reads every reward once
+    (one query and a batch read of their stock)."""
+    return Reply(MallRanking.model_validate({"items": rewards.ranking(ctx.query.limit)}))
 
 
 @endpoint(

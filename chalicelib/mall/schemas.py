@@ -210,6 +210,32 @@ class MallRewardPage(Schema):
     next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
+class MallRankingQuery(Input):
+    """How many rewards the ranking names."""
+
+    limit: int = Field(default=10, ge=1, le=50, description="the most rewards named")
+
+
+class MallRankedReward(Schema):
+    """A reward in the ranking: what members exchanged of it."""
+
+    reward_id: str = Field(description=REWARD_ID)
+    name: str = Field(description=NAME)
+    kind: Kind = Field(description=KIND)
+    sold: int = Field(description="units exchanged, net of cancellations and refunds (累计兑换)")
+    points: int = Field(description=POINTS)
+    stock: int = Field(description="units left (库存)")
+    status: Literal["on_sale", "stopped"] = Field(description="`stopped` when staff stopped selling it")
+
+
+class MallRanking(Schema):
+    """The rewards members exchange most (兑换排行)."""
+
+    items: list[MallRankedReward] = Field(
+        description="by units exchanged, the most first; rewards never exchanged left out"
+    )
+
+
 class MallMemberRewardQuery(Input):
     """What a member browses."""
 

@@ -93,6 +93,14 @@ def test_marketing_puts_a_coupon_on_sale_the_demo_member_exchanges_it_and_market
 
     page.reload()
     expect(row.locator("[data-test=reward-stock]")).to_have_text("19 / 20")
+    ranked = site.api("GET", "/v1/mall/rewards/ranking?limit=5")["items"]  # 兑换排行, as the API ranks them
+    assert made["reward_id"] in {
+        item["reward_id"] for item in site.api("GET", "/v1/mall/rewards/ranking?limit=50")["items"]
+    }
+    expect(page.locator("[data-test=ranked-reward]")).to_have_count(len(ranked))
+    expect(page.locator("[data-test=ranked-reward]").first).to_contain_text(
+        f"1. {ranked[0]['name']} · {ranked[0]['sold']} 件"
+    )
     row.get_by_role("button", name="补货").click()
     dialog = page.get_by_role("dialog", name=f"补货：{name}")
     expect(dialog.locator("[data-test=restock-now]")).to_have_text("19")

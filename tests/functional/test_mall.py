@@ -241,6 +241,20 @@ class TestExchange:
         refused(exchange(client, soon["reward_id"], address=ADDRESS), 422, "reward-not-on-sale")
         refused(exchange(client, stopped["reward_id"], address=ADDRESS), 422, "reward-not-on-sale")
 
+    def test_the_ranking_names_the_rewards_exchanged_most_net_of_cancellations(self, api, member):
+        """兑换排行 (哪些兑换商品最受会员欢迎): by units exchanged, cancellations taken off, none exchanged left out."""
+        _, client = member
+        cup, bag, idle = reward(api), reward(api, name="帆布袋", points=100), reward(api, name="无人问津")
+        placed(client, bag["reward_id"], address=ADDRESS)
+        placed(client, cup["reward_id"], address=ADDRESS)
+        cancelled = placed(client, bag["reward_id"], quantity=2, address=ADDRESS)
+        ok(client.post(f"/v1/me/mall/orders/{cancelled['order_id']}/cancellation", {}))
+        placed(client, cup["reward_id"], address=ADDRESS)
+        ranked = ok(api.get("/v1/mall/rewards/ranking"))["items"]
+        assert [(r["name"], r["sold"]) for r in ranked] == [("保温杯", 2), ("帆布袋", 1)]  # the cancelled two not
+        assert idle["reward_id"] not in {r["reward_id"] for r in ranked}
+        assert [r["name"] for r in ok(api.get("/v1/mall/rewards/ranking?limit=1"))["items"]] == ["保温杯"]
+
     def test_a_tier_with_its_own_price_pays_it_and_a_cancellation_gives_that_back(self, api, member):
         """会员价: gold pays 200 where others pay 300; the member's list says both, the order charges theirs."""
         member_id, client = member

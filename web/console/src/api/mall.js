@@ -8,6 +8,9 @@ const path = (id) => encodeURIComponent(id)
  * `on_sale_now` and `version` (`mall:manage`). */
 export const listRewards = (params) => api.get('/mall/rewards', params)
 
+/** The rewards members exchange most (兑换排行): `{items: [{reward_id, name, sold, …}]}`, the most first. */
+export const rewardRanking = (limit) => api.get('/mall/rewards/ranking', { limit })
+
 /** One reward and its ETag: `{body, etag}`. */
 export const getReward = (rewardId) => api.getVersioned(`/mall/rewards/${path(rewardId)}`)
 
