@@ -337,4 +337,4 @@ def ranking(most: int) -> list[dict[str, Any]]:
             ranked.append({"reward_id": record.reward_id, "name": stock.terms.name, "kind": stock.terms.kind,
                            "sold": stock.sold, "points": stock.terms.points, "stock": stock.units,
                            "status": "on_sale" if stock.terms.selling else "stopped"})  # fmt: skip
-    return sorted(ranked, key=lambda item: -int(item["sold"] or 0))[:most]  # a stable sort keeps the newest first on ties
+    return sorted(ranked, key=lambda item: -int(item["sold"] or 0))[:most]  # stable: the newest first on ties
