@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.counter.limits import Takings, counter_takings
 from chalicelib.coupons import service as coupons
-from chalicelib.coupons.rules import Item
+from chalicelib.coupons.rules import Item, goods_discount
 from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import Permission
 from chalicelib.ledger.registry import ledger
@@ -158,7 +158,8 @@ def _record_sale(member_id: str, purchase: CounterPurchase, day: Takings | None)
     the coupons took off, and what points paid of it (积分抵现), is on top of what was paid: the total is at least all
     of them (a walkthrough's cashier, resuming an order, recorded ¥1.00 as its total beside a ¥7.60 coupon)."""
     paid, unchanged = wallet.counter_payment_held(member_id, purchase.store_id, purchase.order_id, others_refused=True)
-    off, coupons_unchanged = coupons.order_discount_held(purchase.order_id)
+    on_order, coupons_unchanged = coupons.order_held(purchase.order_id)
+    off = goods_discount(on_order)
     held = points.order_cash_held(member_id, purchase.order_id)
     cash, points_unchanged = held.cash_fen, held.unchanged
     if purchase.total_fen < held.total_fen:  # the points' share was judged on that total (a review: 95% of a sale)
@@ -186,5 +187,5 @@ def _record_sale(member_id: str, purchase: CounterPurchase, day: Takings | None)
     if off and purchase.items:  # a coupon for some items comes off those lines (a salon's walkthrough: the shampoo a
         # 满500减80 excluded was booked ¥132.86 of its ¥150, and its refund could not give the ¥150 back)
         items = [Item(i.sku, i.amount_fen, i.quantity, i.category, i.brand) for i in purchase.items]
-        by_line = coupons.line_discounts(purchase.order_id, items)
+        by_line = coupons.line_discounts(purchase.order_id, on_order, items)  # the order's coupons as read once
     return purchases.record_at_counter(member_id, purchase, alongside, by_line)

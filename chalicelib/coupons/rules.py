@@ -793,9 +793,7 @@ class OrderBook:
             taken = sum(int(value[1]) for value in after.values() if bool(value[4]) is shipped)
             if costs and taken > min(costs):
                 raise CouponRefused("exceeds-order")
-        alike = [value for value in after.values() if not value[4] and value[6] == scope]
-        covered = [int(value[5]) for value in alike if value[5] is not None]
-        if scope and covered and sum(int(value[1]) for value in alike) > min(covered):
+        if not detail.get("on_shipping") and not within_covered(others, scope, detail.get("covered_fen"), off):
             raise CouponRefused("exceeds-order")
         return after, None
 
@@ -807,6 +805,16 @@ class OrderBook:
 
     def due(self, state: dict[str, list[Any]], today: date) -> Mapping[str, date | None]:
         return {}
+
+
+def within_covered(on_order: Mapping[str, list[Any]], scope: str, covered_fen: int | None, discount_fen: int) -> bool:
+    """Whether a coupon for the items ``scope`` keys (``scope_key``; empty: every item, which the order's total
+    bounds) taking ``discount_fen`` off ``covered_fen`` of them fits beside the coupons already on the order for the
+    same items (``OrderBook``'s state): together no more than the least any of them said those items cost."""
+    alike = [value for value in on_order.values() if not value[4] and value[6] == scope]
+    covered = [int(value[5]) for value in alike if value[5] is not None]
+    covered += [covered_fen] if covered_fen is not None else []
+    return not scope or not covered or sum(int(value[1]) for value in alike) + discount_fen <= min(covered)
 
 
 def goods_discount(on_order: Mapping[str, list[Any]]) -> int:

@@ -55,6 +55,7 @@ from chalicelib.coupons.rules import (
     stacks_with,
     stock_holder,
     taken_holder,
+    within_covered,
 )
 from chalicelib.identity.rules import Permission
 from chalicelib.ledger.engine import Holdings, Ledger, idempotency_claim
@@ -392,15 +393,11 @@ def template_json(template: Template, language: str, left: int | None = None) ->
     }
 
 
-def _fits_beside(on_order: Mapping[str, list[Any]], terms: Terms, order: Order, fit: Fit) -> bool:
-    """Whether a coupon's discount fits beside the coupons already on the order for the same items (the order book's
-    rule: together no more than those items cost), so the till is told before it tries."""
-    scope = scope_key(terms.scope)
-    if not scope or terms.kind == "free_shipping":
-        return True
-    alike = [value for value in on_order.values() if not value[4] and value[6] == scope]
-    covered = [int(value[5]) for value in alike if value[5] is not None] + [covered_fen(terms.scope, order)]
-    return sum(int(value[1]) for value in alike) + fit.discount_fen <= min(covered)
+def _beside(on_order: Mapping[str, list[Any]], terms: Terms, order: Order, fit: Fit) -> bool:
+    """Whether the order book would take the coupon beside the same items' coupons on the order (``within_covered``)."""
+    return terms.kind == "free_shipping" or within_covered(
+        on_order, scope_key(terms.scope), covered_fen(terms.scope, order), fit.discount_fen
+    )
 
 
 def _by_code(applies_to: Mapping[str, Any]) -> dict[str, Any]:
@@ -719,16 +716,20 @@ def member_coupons(
     return items, encode_cursor(f"coupons:{member_id}", next_key)
 
 
+def _used_on(on_order: Mapping[str, list[Any]], order_id: str) -> tuple[list[Coupon], dict[str, Template]]:
+    """The coupons an order's coupons' book names, each read to be sure it is still used there, and their templates."""
+    used = [coupon for coupon in map(read_coupon, sorted(on_order)) if coupon.status == "used"
+            and coupon.redemption is not None and coupon.redemption.order_id == order_id]  # fmt: skip
+    return used, templates_by_id(coupon.template_id for coupon in used)
+
+
 def used_on_order(member_id: str, order_id: str) -> list[dict[str, Any]]:
     """The member's coupons used on an order now (its coupons' book names them; each coupon is read to be sure it is
     still the member's and still used there): code, template name, what it took off, the store, the order's total
     as its redemption said it, and what the order had to reach for it (``least_spend_fen``: a part refund that
     leaves less has the till say so)."""
     on_order = BOOKS[ORDER].load(ledger().store.read(order_holder(order_id)).books.get(ORDER))
-    used = [coupon for coupon in (read_coupon(code) for code in sorted(on_order))
-            if coupon.member_id == member_id and coupon.status == "used" and coupon.redemption is not None
-            and coupon.redemption.order_id == order_id]  # fmt: skip
-    templates = templates_by_id(coupon.template_id for coupon in used)
+    used, templates = _used_on(on_order, order_id)
 
     def terms(template: Template | None, template_id: str) -> dict[str, Any]:
         if template is None:
@@ -738,30 +739,26 @@ def used_on_order(member_id: str, order_id: str) -> list[dict[str, Any]]:
 
     return [{"code": c.code, "discount_fen": c.redemption.discount_fen, "store_id": c.redemption.store_id,
              "order_total_fen": on_order[c.code][2], **terms(templates.get(c.template_id), c.template_id)}
-            for c in used if c.redemption is not None]  # fmt: skip
+            for c in used if c.member_id == member_id and c.redemption is not None]  # fmt: skip
 
 
 def order_discount_held(order_id: str) -> tuple[int, Callable[[Transaction], None]]:
     """What the coupons used on an order took off its goods now (one read of its coupons' book), and the condition a
     decision made on it commits with: the order's coupons still as read, else ``OrderCouponsMoved`` (decide again)."""
-    on_order, unchanged = _order_as_read(order_id)
+    on_order, unchanged = order_held(order_id)
     return goods_discount(on_order), unchanged
 
 
-def line_discounts(order_id: str, items: Sequence[Item]) -> list[int]:
-    """What the coupons used on an order took off each of its lines (``rules.discounts_by_line``, one after another):
-    a coupon for some items comes off those lines alone. Reads the order's coupons' book, each coupon and their
-    templates."""
-    on_order = BOOKS[ORDER].load(ledger().store.read(order_holder(order_id)).books.get(ORDER))
-    used = [coupon for coupon in map(read_coupon, sorted(on_order)) if coupon.redemption is not None
-            and coupon.redemption.order_id == order_id and not bool(on_order[coupon.code][4])]  # fmt: skip
-    templates = templates_by_id(coupon.template_id for coupon in used)
-    used_terms = [(templates[coupon.template_id].terms, coupon.redemption.discount_fen)
-                  for coupon in used if coupon.template_id in templates and coupon.redemption]  # fmt: skip
-    return discounts_by_line(used_terms, items)
+def line_discounts(order_id: str, on_order: Mapping[str, list[Any]], items: Sequence[Item]) -> list[int]:
+    """What the coupons on an order (its coupons' book as ``order_held`` read it) took off each of its lines
+    (``rules.discounts_by_line``, one after another): a coupon for some items comes off those lines alone. Reads
+    each coupon and their templates."""
+    used, templates = _used_on({code: value for code, value in on_order.items() if not value[4]}, order_id)
+    return discounts_by_line([(templates[c.template_id].terms, c.redemption.discount_fen)
+                              for c in used if c.template_id in templates and c.redemption], items)  # fmt: skip
 
 
-def _order_as_read(order_id: str) -> tuple[dict[str, list[Any]], Callable[[Transaction], None]]:
+def order_held(order_id: str) -> tuple[dict[str, list[Any]], Callable[[Transaction], None]]:
     """An order's coupons (``OrderBook``'s state, one read) and the condition that they are still as read."""
     holder = order_holder(order_id)
     seen = ledger().store.read(holder)
@@ -776,7 +773,7 @@ def card_order_discount(
     on that order as the card's (``card_order``, its one line, as the till sent it: a review discounted a card with a
     coupon used on a ¥9,000 order of shampoo) and to be the member's or a bearer's (``on_fail(why)`` otherwise); and
     the condition the sale commits with: the order's coupons still as read."""
-    on_order, unchanged = _order_as_read(order_id)  # one read of the order, as the discount's
+    on_order, unchanged = order_held(order_id)  # one read of the order, as the discount's
     expected = _order_hash(card_order)
     for code in on_order:
         coupon = read_coupon(code)
@@ -1463,7 +1460,7 @@ def eligibility(
             fit = replace(fit, reason="member-frozen")
         elif fit.usable and not stacks_with(on_order, template.terms.stacks):
             fit = replace(fit, reason="not-stackable")
-        elif fit.usable and coupon.code not in on_order and not _fits_beside(on_order, template.terms, order, fit):
+        elif fit.usable and coupon.code not in on_order and not _beside(on_order, template.terms, order, fit):
             fit = replace(fit, reason="exceeds-order")  # as its redemption would be refused
         shown = {
             "code": coupon.code,
