@@ -301,17 +301,19 @@ def browse(
     return {"items": items, "available_points": available, "points_owed": points.owed_in(holdings, member_id)}
 
 
-def _on_sale_to_all() -> list[tuple[str, int]]:
-    """(name, points) of the rewards on sale now to every tier and in stock, dearest first: one query and a batch
-    read of their stock."""
+def _every_reward() -> list[tuple[MallRewardRecord, Stock]]:
+    """Every reward with its stock and terms, newest first: one query and a batch read of their stock accounts."""
     records = list(MallRewardRecord.query(REWARDS_SCOPE, scan_index_forward=False))
     holdings = _stocks([record.reward_id for record in records])
-    now, found = clock.iso(clock.now()), []
-    for record in records:
-        stock: Stock = holdings.state(reward_holder(record.reward_id), STOCK)
-        terms = stock.terms
-        if terms is not None and not terms.tiers and terms.refusal(now, "") is None and stock.units > 0:
-            found.append((terms.name, terms.points))
+    stocks = [(record, holdings.state(reward_holder(record.reward_id), STOCK)) for record in records]
+    return [(record, stock) for record, stock in stocks if stock.terms is not None]
+
+
+def _on_sale_to_all() -> list[tuple[str, int]]:
+    """(name, points) of the rewards on sale now to every tier and in stock, dearest first."""
+    now = clock.iso(clock.now())
+    found = [(stock.terms.name, stock.terms.points) for _, stock in _every_reward() if stock.terms
+             and not stock.terms.tiers and stock.terms.refusal(now, "") is None and stock.units > 0]  # fmt: skip
     return sorted(found, key=lambda item: -item[1])
 
 
@@ -328,13 +330,9 @@ def within_reach(points: int, most: int = 2) -> list[str]:
 def ranking(most: int) -> list[dict[str, Any]]:
     """The rewards members exchange most (兑换排行): every reward by units sold (net of cancellations and refunds),
     the most first, ties the newest first; one query and a batch read of their stock a hundred at a time."""
-    records = list(MallRewardRecord.query(REWARDS_SCOPE, scan_index_forward=False))
-    holdings = _stocks([record.reward_id for record in records])
-    ranked: list[dict[str, Any]] = []
-    for record in records:
-        stock: Stock = holdings.state(reward_holder(record.reward_id), STOCK)
-        if stock.terms is not None and stock.sold > 0:
-            ranked.append({"reward_id": record.reward_id, "name": stock.terms.name, "kind": stock.terms.kind,
-                           "sold": stock.sold, "points": stock.terms.points, "stock": stock.units,
-                           "status": "on_sale" if stock.terms.selling else "stopped"})  # fmt: skip
-    return sorted(ranked, key=lambda item: -int(item["sold"] or 0))[:most]  # stable: the newest first on ties
+    sold = sorted(((record, stock) for record, stock in _every_reward() if stock.terms and stock.sold > 0),
+                  key=lambda pair: -pair[1].sold)[:most]  # stable: the newest first on ties  # fmt: skip
+    return [{"reward_id": record.reward_id, "name": stock.terms.name, "kind": stock.terms.kind, "sold": stock.sold,
+             "points": stock.terms.points, "stock": stock.units,
+             "status": "on_sale" if stock.terms.selling else "stopped"}
+            for record, stock in sold if stock.terms]  # fmt: skip

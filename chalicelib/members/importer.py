@@ -112,7 +112,7 @@ def _open(tx: Transaction, member_id: str, brought: Brought) -> None:
     if balance is not None:
         postings += balance.postings
     if postings:
-        open_in(tx, member_id, postings, announce=balance and balance.announce, claim=balance and balance.claim)
+        open_in(tx, member_id, postings, announce=balance and points.announce, claim=balance and balance.claim)
 
 
 def to_registration(row: dict[str, str]) -> MemberCreate:

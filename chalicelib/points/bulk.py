@@ -214,9 +214,7 @@ def _batch_member(row: BatchRow) -> str:
     from chalicelib.members.model import InvalidPhone, normalise_phone
 
     if row.member_id is not None:
-        if members.status_of(row.member_id) is None:
-            raise RowError("member_id", "no-member")
-        return row.member_id
+        return row.member_id  # an unknown one is said by its post (no read here: the post reads the account anyway)
     try:
         phone = normalise_phone(row.phone) if row.phone is not None else None
     except InvalidPhone:

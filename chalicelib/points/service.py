@@ -559,11 +559,11 @@ def open_balance(member_id: str, lots: Lots, reason: str) -> Outcome:
 @dataclass(frozen=True)
 class Opening:
     """What a new member's registration opens their account with on the points book (a member import's
-    ``points`` columns): its posting, its events, and the claim a later ``import-balances`` finds taken."""
+    ``points`` columns): its posting and the claim a later ``import-balances`` finds taken; its events are
+    ``announce``'s, as any points entry's."""
 
     postings: list[Posting]
     claim: tuple[Claim, Callable[[Answer], dict[str, Any]]]
-    announce: Callable[[Answer], Iterable[Event]] = announce
 
 
 def opening(member_id: str, lots: Lots, reason: str = OPENING_REASON) -> Opening:

@@ -189,13 +189,14 @@ ACTIVITY_NAMES = {  # what each activity is called on the member pages
 WEEKDAYS_ZH = "一二三四五六日"
 
 
-def _number(value: Decimal | int) -> str:
+def plain_number(value: Decimal | int) -> str:
+    """A number as people write it: 1, 1.5, 0.7 (no exponent, no trailing zeros)."""
     return format(Decimal(value).normalize(), "f")
 
 
 def _window_words(window: Window, zh: bool) -> str:
     """A promotion as members read it: 周三会员日：周三，12月01日至12月31日积分×2."""
-    factor = _number(window.factor)
+    factor = plain_number(window.factor)
     first = window.starts_at.astimezone(window.tz).date()
     last = (window.ends_at - timedelta(microseconds=1)).astimezone(window.tz).date()  # its end is excluded
     weekdays = sorted(window.weekdays)
@@ -232,12 +233,12 @@ def in_words(
         return ("、" if zh else ", ").join(named.get(code, code) for code in sorted(codes))
 
     def rate(what: str, value: Decimal) -> str:
-        return f"{what}每1元得{_number(value)}积分" if zh else f"{what}: {_number(value)} points a yuan"
+        return f"{what}每1元得{plain_number(value)}积分" if zh else f"{what}: {plain_number(value)} points a yuan"
 
-    base = _number(rules.base_rate)
+    base = plain_number(rules.base_rate)
     lines = [rate("消费", rules.base_rate) if zh else f"{base} point{'' if base == '1' else 's'} a yuan paid"]
     if rules.min_paid_fen:
-        yuan = _number(Decimal(rules.min_paid_fen) / 100)
+        yuan = plain_number(Decimal(rules.min_paid_fen) / 100)
         lines.append(f"单笔实付满{yuan}元起积分" if zh else f"orders paying ¥{yuan} or more earn")
     lines += [rate(cats([code]), value) for code, value in sorted(rules.category_rates.items())]
     lines += [rate(code, value) for code, value in sorted(rules.brand_rates.items())]
@@ -250,7 +251,7 @@ def in_words(
         )
     lines += [_window_words(w, zh) for w in sorted(rules.windows, key=lambda w: w.starts_at) if w.ends_at > now]
     if tier and rules.tier_multipliers.get(tier, Decimal(1)) != 1:
-        factor = _number(rules.tier_multipliers[tier])
+        factor = plain_number(rules.tier_multipliers[tier])
         lines.append(
             f"您是{tier_name or tier}，消费积分×{factor}" if zh else f"as {tier_name or tier}, points ×{factor}"
         )

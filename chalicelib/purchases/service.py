@@ -874,13 +874,9 @@ def rules_for_member(member_id: str, language: str) -> dict[str, Any]:
     if settings.points_cash_max_percent and settings.point_value_fen > 0:
         per_yuan, share = Decimal(100) / settings.point_value_fen, settings.points_cash_max_percent
         if per_yuan == per_yuan.to_integral_value():  # 100积分抵1元; else what one point pays (0.7分: not 142.857…)
-            rate = f"{_number_of(per_yuan)}积分抵1元" if zh else f"{_number_of(per_yuan)} points pay ¥1"
+            rate = f"{rules.plain_number(per_yuan)}积分抵1元" if zh else f"{rules.plain_number(per_yuan)} points pay ¥1"
         else:
-            fen = _number_of(settings.point_value_fen)
+            fen = rules.plain_number(settings.point_value_fen)
             rate = f"每1积分抵{fen}分" if zh else f"a point pays {fen} fen"
         cash = f"门店消费时{rate}，每单最多抵{share}%" if zh else f"at the till {rate}, up to {share}% of an order"
     return {"version": version.version, "lines": lines, "expiry": expiry, "cash": cash}
-
-
-def _number_of(value: Decimal) -> str:
-    return format(value.normalize(), "f")

@@ -140,8 +140,10 @@ def test_a_batch_from_the_console_applies_each_row_once_under_its_name(api, aws)
     frozen, _ = member_token("13900000013")
     api.patch(f"/v1/members/{frozen}", {"status": "frozen"},
               headers={"content-type": "application/merge-patch+json", "if-match": '"1"'})  # fmt: skip
-    cold = api.post("/v1/points/adjustment-batches", {**body, "rows": [{"line": 9, "member_id": frozen, "points": 5}]})
-    assert [(r["outcome"], r["problem"]) for r in cold.body["rows"]] == [("failed", "member-not-active")]
+    unheld = [{"line": 9, "member_id": frozen, "points": 5}, {"line": 10, "member_id": "mb_nobody", "points": 5}]
+    cold = api.post("/v1/points/adjustment-batches", {**body, "rows": unheld})
+    assert [(r["outcome"], r["problem"]) for r in cold.body["rows"]] == [("failed", "member-not-active"),
+                                                                         ("failed", "no-member")]  # fmt: skip
     scoped = api.as_(token_for(["admin"], ("SH-001",)))
     before = item_counts()
     for bad in ({**body, "rows": []}, {**body, "reason": None, "rows": [{**rows[0], "points": 5}]},
