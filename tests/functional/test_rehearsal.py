@@ -168,3 +168,12 @@ def test_a_reset_says_which_jobs_the_rehearsal_ran_ahead(aws, test_clock):
     ahead = testclock.reset()
     assert list(ahead) == ["expire-points"]
     assert ahead["expire-points"] > clock.business_today()  # back on real time, the watermark a month on
+
+
+def test_a_reset_names_the_day_a_job_acting_as_the_day_begins_ran_for(aws, test_clock):
+    """Found by a new user: the reminders run on a day ahead was named as run through the day before it (its
+    watermark settles only the days that ended)."""
+    night = clock.business_date(clock.real_now(), TZ) + timedelta(days=30)
+    testclock.set_today(night)
+    jobs.run_job(points_jobs.points_expiry_reminders, night)
+    assert testclock.reset() == {"points-expiry-reminders": night}
