@@ -50,6 +50,12 @@ def test_marketing_puts_a_coupon_on_sale_the_demo_member_exchanges_it_and_market
     tiered = prices.count()
     prices.nth(tiered - 2).fill("8")  # gold's alone: diamond, left empty, would pay more (said, not refused)
     expect(dialog.locator("[data-test=tier-price-inversion]")).to_contain_text("比黄金会员（8 积分）还贵")
+    prices.nth(0).fill("12")  # above the regular price: that box alone is marked (a new user saw every box red)
+    prices.nth(0).blur()
+    expect(dialog.locator("[data-test=reward-tier-points]")).to_contain_text("会员价为小于兑换积分的整数")
+    danger = "rgb(245, 108, 108)"
+    shadows = [prices.nth(n).evaluate("e => getComputedStyle(e.parentElement).boxShadow") for n in range(tiered)]
+    assert [danger in shadow for shadow in shadows] == [True] + [False] * (tiered - 1), shadows
     for n in range(tiered):
         prices.nth(n).fill("8")
     expect(dialog.locator("[data-test=tier-price-inversion]")).to_have_count(0)
