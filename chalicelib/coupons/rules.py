@@ -470,9 +470,10 @@ def fits(
 def in_words(
     terms: Terms, language: str = "zh-CN", *, stores: Mapping[str, str] | None = None,
     tiers: Mapping[str, str] | None = None, categories: Mapping[str, str] | None = None,
+    brands: Mapping[str, str] | None = None,
 ) -> str:  # fmt: skip
-    """A template's rules as a member reads them, e.g. ``满200减30 · 限周六、周日 · 限门店 静安店``: stores, tiers and
-    categories by the names given (else their codes; a paid card's category by its own name)."""
+    """A template's rules as a member reads them, e.g. ``满200减30 · 限周六、周日 · 限门店 静安店``: stores, tiers,
+    categories and brands by the names given (else their codes; a paid card's category by its own name)."""
     zh = language.startswith("zh")
     named_categories = {**CARD_CATEGORY_NAMES[zh], **(categories or {})}
     yuan = _yuan
@@ -509,11 +510,11 @@ def in_words(
     for codes, zh_label, en_label, named in (
         (scope.stores, "限门店", "stores", stores or {}),
         (scope.categories, "限品类", "categories", named_categories),
-        (scope.brands, "限品牌", "brands", {}),
+        (scope.brands, "限品牌", "brands", brands or {}),
         (scope.skus, "限商品", "items", {}),
         (scope.tiers, "限等级", "tiers", tiers or {}),
         (scope.excluded_categories, "不适用品类", "not for categories", named_categories),
-        (scope.excluded_brands, "不适用品牌", "not for brands", {}),
+        (scope.excluded_brands, "不适用品牌", "not for brands", brands or {}),
         (scope.excluded_skus, "不适用商品", "not for items", {}),
     ):
         names = [named.get(code, code) for code in codes]

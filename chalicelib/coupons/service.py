@@ -401,14 +401,21 @@ def _beside(on_order: Mapping[str, list[Any]], terms: Terms, order: Order, fit: 
 
 
 def _by_code(applies_to: Mapping[str, Any]) -> dict[str, Any]:
-    """Where a template applies, its categories by the tills' codes: a category given by the name members read
-    (``LOYALTY_CATEGORY_NAMES``, 礼品卡) is its code (gift-card), which order lines carry (a new user's walkthrough
-    typed 礼品卡 in the console, and a gift card reached the coupon's threshold)."""
+    """Where a template applies, its categories and brands by the tills' codes: one given by the name members read
+    (``LOYALTY_CATEGORY_NAMES``, 礼品卡; ``LOYALTY_BRAND_NAMES``) is its code (gift-card), which order lines carry (a
+    new user's walkthrough typed 礼品卡 in the console, and a gift card reached the coupon's threshold)."""
     settings = get_settings()
-    code_of = {name: code for names in (settings.category_names, settings.category_names_en)
-               for code, name in names.items()}  # fmt: skip
-    lists = ("categories", "excluded_categories")
-    return {key: [code_of.get(value, value) for value in values] if key in lists else values
+
+    def codes(*named: dict[str, str]) -> dict[str, str]:
+        return {name: code for names in named for code, name in names.items()}
+
+    code_of = {
+        **dict.fromkeys(
+            ("categories", "excluded_categories"), codes(settings.category_names, settings.category_names_en)
+        ),
+        **dict.fromkeys(("brands", "excluded_brands"), codes(settings.brand_names, settings.brand_names_en)),
+    }
+    return {key: [code_of[key].get(value, value) for value in values] if key in code_of else values
             for key, values in applies_to.items()}  # fmt: skip
 
 
@@ -629,8 +636,10 @@ def rules_in_words(terms: Terms, language: str) -> str:
         for code in filter(current.knows, terms.scope.tiers):
             tiers[code] = current.tier(code).name_zh if _zh(language) else current.tier(code).name_en
     settings = get_settings()
-    categories = settings.category_names if language.startswith("zh") else settings.category_names_en
-    return in_words(terms, language, stores=stores, tiers=tiers, categories=categories)
+    zh = language.startswith("zh")
+    categories = settings.category_names if zh else settings.category_names_en
+    brands = settings.brand_names if zh else settings.brand_names_en
+    return in_words(terms, language, stores=stores, tiers=tiers, categories=categories, brands=brands)
 
 
 def status_now(coupon: Coupon, template: Template | None, now: str, today: date) -> str:

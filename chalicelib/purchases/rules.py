@@ -222,14 +222,14 @@ def _activity_words(kind: str, activity: Activity, zh: bool) -> str:
 
 def in_words(
     rules: EarnRules, *, zh: bool, now: datetime, tier: str | None = None, tier_name: str | None = None,
-    categories: dict[str, str] | None = None,
+    categories: dict[str, str] | None = None, brands: dict[str, str] | None = None,
 ) -> list[str]:  # fmt: skip
     """How the rules in force earn points, one sentence each, as a member reads them (积分规则): the rate, its
     exceptions, what earns nothing, per-item bonuses, promotions under way or to come, the member's tier's multiplier
-    and the activities with their limits. Category codes by the names given."""
-    named = categories or {}
+    and the activities with their limits. Category and brand codes by the names given (else as they are)."""
+    named_categories, named_brands = categories or {}, brands or {}
 
-    def cats(codes: Any) -> str:
+    def cats(codes: Any, named: dict[str, str] = named_categories) -> str:
         return ("、" if zh else ", ").join(named.get(code, code) for code in sorted(codes))
 
     def rate(what: str, value: Decimal) -> str:
@@ -241,14 +241,14 @@ def in_words(
         yuan = plain_number(Decimal(rules.min_paid_fen) / 100)
         lines.append(f"单笔实付满{yuan}元起积分" if zh else f"orders paying ¥{yuan} or more earn")
     lines += [rate(cats([code]), value) for code, value in sorted(rules.category_rates.items())]
-    lines += [rate(code, value) for code, value in sorted(rules.brand_rates.items())]
+    lines += [rate(cats([code], named_brands), value) for code, value in sorted(rules.brand_rates.items())]
     if rules.excluded_categories:
         excluded = cats(rules.excluded_categories)
         lines.append(f"{excluded}不积分" if zh else f"{excluded} earn no points")
-    for code, points in sorted({**rules.category_bonuses, **rules.brand_bonuses}.items()):
-        lines.append(
-            f"购买{cats([code])}每件另得{points}积分" if zh else f"{cats([code])}: {points} more points an item"
-        )
+    bonuses = [(cats([code]), points) for code, points in rules.category_bonuses.items()]
+    bonuses += [(cats([code], named_brands), points) for code, points in rules.brand_bonuses.items()]
+    for name, points in sorted(bonuses):
+        lines.append(f"购买{name}每件另得{points}积分" if zh else f"{name}: {points} more points an item")
     lines += [_window_words(w, zh) for w in sorted(rules.windows, key=lambda w: w.starts_at) if w.ends_at > now]
     if tier and rules.tier_multipliers.get(tier, Decimal(1)) != 1:
         factor = plain_number(rules.tier_multipliers[tier])

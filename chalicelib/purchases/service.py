@@ -865,9 +865,12 @@ def rules_for_member(member_id: str, language: str) -> dict[str, Any]:
     own = with_tier_multiplier(version.rules, programme, tier)  # as their purchases earn: tier and cards combined
     earn = with_card_multiplier(own, holdings, member_id, tier, clock.business_today())
     names = settings.category_names if zh else settings.category_names_en
+    brands = settings.brand_names if zh else settings.brand_names_en
     known = programme.tier(shown) if programme.knows(shown) else None  # a card's floor is the tier they are
     tier_name = (known.name_zh if zh else known.name_en) if known else shown
-    lines = rules.in_words(earn, zh=zh, now=clock.now(), tier=tier, tier_name=tier_name, categories=names)
+    lines = rules.in_words(
+        earn, zh=zh, now=clock.now(), tier=tier, tier_name=tier_name, categories=names, brands=brands
+    )
     policy = ExpiryPolicy.parse(settings.points_expiry)
     expiry = EXPIRY_WORDS[policy.kind][0 if zh else 1].format(n=policy.n)
     cash = None

@@ -73,6 +73,8 @@ class Settings(BaseModel):
     push_applications: dict[str, str] = {}  # JSON: platform -> SNS platform application ARN
     category_names: dict[str, str] = {}  # JSON: an item category's code -> the name members read (品类名称, Chinese)
     category_names_en: dict[str, str] = {}  # the same in English
+    brand_names: dict[str, str] = {}  # JSON: an item brand's code -> the name members read (品牌名称, Chinese)
+    brand_names_en: dict[str, str] = {}  # the same in English
     wechat_sender: Literal["dev-outbox", "wechat"] = "dev-outbox"
     wechat_secret: str | None = None  # secret id: {"appid", "secret"} of the mini program
     wechat_endpoint: str | None = None
@@ -141,7 +143,9 @@ class Settings(BaseModel):
             raise ValueError("; ".join(missing))
         return self
 
-    @field_validator("push_applications", "category_names", "category_names_en", mode="before")
+    @field_validator(
+        "push_applications", "category_names", "category_names_en", "brand_names", "brand_names_en", mode="before"
+    )
     @classmethod
     def _json_object(cls, value: object) -> object:
         if isinstance(value, str):

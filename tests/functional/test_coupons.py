@@ -295,15 +295,20 @@ def test_a_coupon_that_excludes_gift_cards_and_sale_items_counts_only_the_other_
 
 def test_a_category_given_by_the_name_members_read_is_kept_by_its_code(api, member, monkeypatch):
     """A new user's walkthrough: 礼品卡 typed in the console's 不适用品类, where order lines say gift-card, let a gift
-    card reach the threshold. A name LOYALTY_CATEGORY_NAMES gives is kept as its code; the rules still say the name."""
+    card reach the threshold. A name LOYALTY_CATEGORY_NAMES gives is kept as its code; the rules still say the name.
+    Brands likewise, by LOYALTY_BRAND_NAMES."""
     from chalicelib.shared.settings import get_settings
 
     monkeypatch.setenv("LOYALTY_CATEGORY_NAMES", '{"gift-card": "礼品卡"}')
+    monkeypatch.setenv("LOYALTY_BRAND_NAMES", '{"b-lor": "欧莱雅"}')
     get_settings.cache_clear()
     try:
-        made = template(api, applies_to={"excluded_categories": ["礼品卡"]})
-        assert made["applies_to"]["excluded_categories"] == ["gift-card"]
+        made = template(api, applies_to={"excluded_categories": ["礼品卡"], "excluded_brands": ["欧莱雅", "b-x"]})
+        assert (made["applies_to"]["excluded_categories"], made["applies_to"]["excluded_brands"]) == (
+            ["gift-card"], ["b-lor", "b-x"]
+        )  # fmt: skip
         assert "不适用品类 礼品卡" in made["rules"]
+        assert "不适用品牌 欧莱雅、b-x" in made["rules"]
         code = issue(api, made["template_id"], member).body["code"]
         lines = [{"sku": "T", "category": "tops", "amount_fen": 5000}, {"sku": "G", "category": "gift-card",
                                                                        "amount_fen": 20000}]  # fmt: skip
@@ -312,6 +317,7 @@ def test_a_category_given_by_the_name_members_read_is_kept_by_its_code(api, memb
         assert [(c["code"], c["reason"]) for c in found["unusable"]] == [(code, "below-minimum-spend")]
     finally:
         monkeypatch.delenv("LOYALTY_CATEGORY_NAMES")
+        monkeypatch.delenv("LOYALTY_BRAND_NAMES")
         get_settings.cache_clear()
 
 

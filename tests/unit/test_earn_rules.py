@@ -97,7 +97,8 @@ def test_the_lines_paid_add_up_to_the_order_and_none_is_more_than_its_amount(lin
 
 
 def test_the_rules_read_as_a_member_reads_them():
-    """积分规则 on the member pages: each rule in a sentence, promotions that ended left out, categories by name."""
+    """积分规则 on the member pages: each rule in a sentence, promotions that ended left out, categories and brands by
+    name (a new user read a brand's code)."""
     tz = ZoneInfo("Asia/Shanghai")
     now = datetime(2026, 12, 5, 10, tzinfo=tz)
     wednesdays = Window("周三会员日", datetime(2026, 12, 1, tzinfo=tz), datetime(2027, 1, 1, tzinfo=tz), Decimal(2),
@@ -105,12 +106,15 @@ def test_the_rules_read_as_a_member_reads_them():
     over = Window("双11", datetime(2026, 11, 11, tzinfo=tz), datetime(2026, 11, 12, tzinfo=tz), Decimal(2), tz=tz)
     earn = EarnRules(base_rate=Decimal(1), category_rates={"outerwear": Decimal("1.5")}, min_paid_fen=1000,
                      excluded_categories=frozenset({"gift-card"}), category_bonuses={"shoes": 10},
+                     brand_rates={"b-lor": Decimal(2)}, brand_bonuses={"b-nk": 5},
                      windows=(over, wednesdays), tier_multipliers={"gold": Decimal("1.2")},
                      activities={"checkin": Activity(5, per_day=1),
                                  "review": Activity(20, per_day=2, per_month=10)})  # fmt: skip
     names = {"gift-card": "礼品卡", "outerwear": "外套", "shoes": "鞋履"}
-    assert in_words(earn, zh=True, now=now, tier="gold", tier_name="黄金会员", categories=names) == [
-        "消费每1元得1积分", "单笔实付满10元起积分", "外套每1元得1.5积分", "礼品卡不积分", "购买鞋履每件另得10积分",
+    brands = {"b-lor": "欧莱雅", "b-nk": "耐克"}
+    assert in_words(earn, zh=True, now=now, tier="gold", tier_name="黄金会员", categories=names, brands=brands) == [
+        "消费每1元得1积分", "单笔实付满10元起积分", "外套每1元得1.5积分", "欧莱雅每1元得2积分", "礼品卡不积分",
+        "购买耐克每件另得5积分", "购买鞋履每件另得10积分",
         "周三会员日：周三，12月01日至12月31日积分×2", "您是黄金会员，消费积分×1.2", "每日签到得5积分（每天最多1次）",
         "评价得20积分（每天最多2次，每月最多10次）",
     ]  # fmt: skip
