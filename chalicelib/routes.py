@@ -191,6 +191,7 @@ ROUTES = (
     Route("/v1/reports/points", "GET", "get_points_report", "chalicelib.stats.api"),
     Route("/v1/reports/programme", "GET", "get_programme_report", "chalicelib.stats.api"),
     Route("/v1/reports/sales", "GET", "get_sales_report", "chalicelib.stats.api"),
+    Route("/v1/reports/sales-mix", "GET", "get_sales_mix", "chalicelib.stats.api"),
     Route("/v1/roles", "GET", "list_roles", "chalicelib.identity.api"),
     Route("/v1/staff", "GET", "list_staff", "chalicelib.identity.api"),
     Route("/v1/staff", "POST", "create_staff", "chalicelib.identity.api"),

@@ -21,6 +21,7 @@ twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -38,6 +39,27 @@ class Line:
     brand: str | None
     quantity: int
     amount_fen: int
+
+
+WHOLE_ORDER = "order"  # the line id of the one line an order reported without its lines is scored as
+
+
+def whole_order(amount_fen: int) -> Line:
+    """The one line of an order reported without its lines."""
+    return Line(WHOLE_ORDER, None, None, None, 1, amount_fen)
+
+
+def by_category(lines: Sequence[Line], amounts: Sequence[int], quantities: Sequence[int]) -> dict[str, list[int]]:
+    """What lines add up to by category (品类): ``{category: [fen, items]}`` of the amounts and quantities given for
+    each line (what was paid for it, or refunded of it), a line without a category under ``""``; an order reported
+    without its lines counts its amount and no items. Categories with nothing are left out."""
+    whole = len(lines) == 1 and lines[0] == whole_order(lines[0].amount_fen)
+    summed: dict[str, list[int]] = {}
+    for line, fen, quantity in zip(lines, amounts, quantities, strict=True):
+        counted = summed.setdefault(line.category or "", [0, 0])
+        counted[0] += fen
+        counted[1] += 0 if whole else quantity
+    return {category: counted for category, counted in summed.items() if any(counted)}
 
 
 @dataclass(frozen=True)

@@ -256,7 +256,7 @@ def with_card_multiplier(
 
 def _lines(purchase: Purchase) -> list[Line]:
     if not purchase.items:
-        return [Line("order", None, None, None, 1, purchase.total_fen)]
+        return [rules.whole_order(purchase.total_fen)]
     return [Line(i.line_id, i.sku, i.category, i.brand, i.quantity, i.amount_fen) for i in purchase.items]
 
 
@@ -309,6 +309,8 @@ def record_purchase(
             "member_id": member_id, "partner_id": partner.id, "order_id": purchase.order_id,
             "store_id": purchase.store_id, "paid_fen": purchase.paid_fen, "total_fen": purchase.total_fen,
             "points": score.total, "tier": tier, "payment_method": purchase.payment_method,
+            "ordered_at": clock.iso(purchase.occurred_at),  # when members buy (时段), as the till says
+            "categories": rules.by_category(lines, shares, [line.quantity for line in lines]),  # what they buy (品类)
         }))  # fmt: skip
         earned = [points.credit(member_id, score.total, "earn", source, EARNED, expires_on=expires_on,
                                 available_on=available_on)] if score.total > 0 else []  # fmt: skip
@@ -581,6 +583,7 @@ def record_refund(
             "refund_id": refund.refund_id, "store_id": purchase.store_id, "amount_fen": refund.amount_fen,
             "points": -claw, "payment_method": purchase.payment_method, "tier": purchase.tier,
             "whole": sum(after_fen) >= paid,  # the order is refunded whole now: what paid for it goes back
+            "categories": rules.by_category(lines, this_fen, this_qty),  # what of each category came back
             **({"till_store_id": till_store} if till_store else {}),  # where a counter refund's money left
         }))  # fmt: skip
         order_id = refund.order_id  # which order: the ledger says what was taken back for what
@@ -835,7 +838,7 @@ def preview(occurred_at: datetime | None, paid_fen: int, tier: str, lines: list[
     version = None if draft else rules_at(at)
     chosen = draft.to_rules() if draft else version.rules  # type: ignore[union-attr]
     chosen = with_tier_multiplier(chosen, programmes.programme(), tier)  # as a member of this tier would earn
-    lines = lines or [Line("order", None, None, None, 1, paid_fen)]
+    lines = lines or [rules.whole_order(paid_fen)]
     if shares:
         explained = rules.score(chosen, lines, shares, [line.quantity for line in lines], at, tier).explain()
     else:

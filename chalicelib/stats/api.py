@@ -17,6 +17,8 @@ from chalicelib.stats.schemas import (
     Liability,
     LiabilityQuery,
     MembersReport,
+    MixQuery,
+    MixReport,
     PointsReport,
     ProgrammeReport,
     ReportExport,
@@ -99,6 +101,23 @@ def get_sales_report(ctx: RequestContext) -> Reply:
     Errors: 422 as for the members report, and for more than one of `store_id`, `region`, `tier`,
     `payment_method`."""
     return Reply(SalesReport.model_validate(_report(ctx.caller, "sales", ctx.query)))
+
+
+@endpoint("/v1/reports/sales-mix", "GET", summary="What members buy and when: categories and hours (商品与时段)",
+          tag="reports", access=REPORTS, query=MixQuery, response=MixReport)  # fmt: skip
+def get_sales_mix(ctx: RequestContext) -> Reply:
+    """Over the window (at most 92 days), for the chain, a store, a region or a city: each category (品类分析) with the
+    items and what members paid for its lines, what refunds took back and its share of the net; every hour of the week
+    (时段分析: weekday and hour in the business time zone, when the till says the order was placed) with its purchases,
+    and the three busiest. A line's amount is what was paid for it (its share of the order's payment, or the line's
+    `paid_fen` a partner gave); lines without a category, and orders reported without their lines, count under a null
+    category. Refunds count on the day they are booked and take back from categories, not from hours. Counted from
+    the purchases and refunds recorded since the mix was kept (December 2026). Amounts are null without
+    `reports:money`. A query a shard and store.
+
+    Errors: 422 as for the members report (a window of at most 92 days)."""
+    money = ctx.caller.may(Permission.REPORTS_MONEY)
+    return Reply(MixReport.model_validate(service.sales_mix(ctx.query, ctx.caller.stores, money, ctx.language)))
 
 
 @endpoint("/v1/reports/points", "GET", summary="Points issued, redeemed, expired and outstanding by period",

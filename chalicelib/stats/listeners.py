@@ -1,7 +1,8 @@
 """The statistics consumer: counts every event once, per business day, type and store, and folds it into the
 figures of the dashboard and the reports (``rules``): day sums per scope, the distinct members of each day, week and
 month, the chain's standing totals, the liability by expiry quarter and by store (each now, and its moves by day), paid
-cards' payments by their days, and the members by tier, each in the event's shard."""
+cards' payments by their days, the members by tier, and the sales mix by category and hour (the chain's and each
+store's), each in the event's shard."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ CHAIN = "chain"
 BY_EXPIRY = "liability-by-expiry"  # the points outstanding by expiry quarter (``now#<bucket>``) and each day's moves
 BY_STORE = "liability-by-store"  # what each store's counter added to the liability (``now#<store>``), and by day
 OBLIGATIONS = "card-obligations"  # paid cards' payments by the days they end and begin (``d#…``), and by day (``m#…``)
+MIX = "sales-mix"  # per scope (``sales-mix#chain``): by day, and category or hour of the week (``day#<day>#c#…``)
 
 
 def metrics_of(event: Event) -> list[str]:
@@ -73,6 +75,10 @@ def fold_figures(tx: Transaction, event: Event, day: str) -> None:
     if undated:
         for key in ("now", f"m#{day}#now"):
             tx.count(FigureRecord(sharded(OBLIGATIONS, shard), key), "cards_undated_fen", undated)
+    for key, figures in rules.mix_moves(event.type, payload, get_settings().tz).items():
+        for scope in rules.mix_scopes(event.type, payload):
+            for name, amount in figures.items():
+                tx.count(FigureRecord(sharded(f"{MIX}#{scope}", shard), f"day#{day}#{key}"), name, amount)
     held = rules.held_moves(event.type, payload)
     if held is not None:
         store_id, moves = held

@@ -91,6 +91,8 @@ class FigureRecord(Record):
     cards_uses = NumberAttribute(null=True)  # counted uses (消课/入场) net of those taken back
     cards_used_fen = NumberAttribute(null=True)  # 课消金额: what those uses took off the liability (packs by uses)
     cards_cancelled = NumberAttribute(null=True)
+    items_sold = NumberAttribute(null=True)  # sales-mix: the items of a category's lines
+    items_refunded = NumberAttribute(null=True)
     cards_revenue_fen = NumberAttribute(null=True)
     tier_ups = NumberAttribute(null=True)
     tier_downs = NumberAttribute(null=True)

@@ -38,7 +38,7 @@ members. Every metric is defined once, here and in the README:
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 from chalicelib.shared import clock
 from chalicelib.stats import rules
-from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, OBLIGATIONS, sharded
+from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, MIX, OBLIGATIONS, sharded
 from chalicelib.stats.records import FigureRecord
 from chalicelib.stats.rules import ADDED, DAILY, DISTINCT, MOVES, RECENT_WINDOWS, REPORTED, SHARDS, SOURCES, STANDING
 
@@ -452,4 +452,46 @@ def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int
         "by_store": by_store(as_of, point_value_fen, totals, stores) if recent else None,
         "total_fen": value + principal + bonus + coupons_face_value_fen + mall["value_fen"]
         + (cards["unearned_fen"] + cards["undated_fen"] if cards else 0),
+    }  # fmt: skip
+
+
+MIX_DAYS = 92  # the longest a sales mix spans: a quarter (its reads grow with the days, categories and hours)
+
+
+def mix_report(scope: Scope, first: date, last: date, money: bool, names: dict[str, str]) -> dict[str, Any]:
+    """The sales mix from ``first`` through ``last`` (see ``rules.MIX``): the categories by what members paid for them
+    net of refunds (categories by the names given), every hour of the week, the busiest three and the totals; amounts
+    None unless ``money``. A query a shard and scope."""
+    kept: dict[str, Counter[str]] = defaultdict(Counter)
+    condition = FigureRecord.key.between(f"day#{first.isoformat()}", f"day#{last.isoformat()}#\uffff")
+    for name in scope.scopes:
+        for shard in range(SHARDS):
+            for record in FigureRecord.query(sharded(f"{MIX}#{name}", shard), condition, consistent_read=True):
+                kept[record.key.split("#", 2)[2]].update(_figures(record, rules.MIX))
+
+    def shown(fen: int) -> int | None:
+        return fen if money else None
+
+    sold = {key.removeprefix("c#"): figures for key, figures in kept.items() if key.startswith("c#")}
+    totals = sum(sold.values(), Counter[str]())
+    whole = totals["sales_fen"] - totals["refunded_fen"]
+    ranked = sorted(sold.items(), key=lambda item: (item[1]["refunded_fen"] - item[1]["sales_fen"],
+                                                    -item[1]["items_sold"], item[0]))  # fmt: skip
+    categories = [{
+        "category": code or None, "name": names.get(code), "items_sold": figures["items_sold"],
+        "items_refunded": figures["items_refunded"], "sales_fen": shown(figures["sales_fen"]),
+        "refunded_fen": shown(figures["refunded_fen"]),
+        "net_fen": shown(net := figures["sales_fen"] - figures["refunded_fen"]),
+        "share": _ratio(net, whole) if money and whole > 0 else None,
+    } for code, figures in ranked]  # fmt: skip
+    hours = [{"weekday": weekday, "hour": hour, "purchases": kept[f"h#{weekday}{hour:02d}"]["purchases"],
+              "sales_fen": shown(kept[f"h#{weekday}{hour:02d}"]["sales_fen"])}
+             for weekday in range(1, 8) for hour in range(24)]  # fmt: skip
+    busiest = sorted((row for row in hours if row["purchases"]), key=lambda row: -int(row["purchases"] or 0))[:3]
+    return {
+        "from": first, "to": last, "categories": categories, "hours": hours,
+        "busiest": [{"weekday": row["weekday"], "hour": row["hour"], "purchases": row["purchases"]} for row in busiest],
+        "totals": {"purchases": sum(row["purchases"] for row in hours), "items_sold": totals["items_sold"],
+                   "items_refunded": totals["items_refunded"], "sales_fen": shown(totals["sales_fen"]),
+                   "refunded_fen": shown(totals["refunded_fen"]), "net_fen": shown(whole)},
     }  # fmt: skip

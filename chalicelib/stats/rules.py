@@ -32,7 +32,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 MAX_DAYS = 92  # a period's longest: a quarter
@@ -466,6 +466,48 @@ def breakdown_moves(events: Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str
         held = held_moves(event_type, payload)
         if held is not None:
             moves[f"store#{held[0]}"].update(held[1])
+    return {key: {name: amount for name, amount in counted.items() if amount} for key, counted in moves.items()}
+
+
+MIX = ("purchases", "sales_fen", "items_sold", "refunded_fen", "items_refunded")
+"""The sales mix's figures (商品与时段): by category (``c#<category>``, ``c#`` for lines without one) what members paid
+for its lines and how many items, and what refunds took back of them; by the hour of the week members bought at
+(``h#<ISO weekday><hour>``, h#118 for Monday 18:00-18:59 in the business time zone) the purchases and what they
+paid. Refunds move categories only: the hours say when members buy."""
+
+
+def mix_moves(event_type: str, payload: Mapping[str, Any], tz: tzinfo) -> dict[str, dict[str, int]]:
+    """What a purchase or a refund moves of the sales mix, by key (see ``MIX``). Events recorded before the mix was
+    kept (without ``categories``) move nothing, so a day's mix and its recount agree."""
+    categories = payload.get("categories")
+    if not isinstance(categories, Mapping):
+        return {}
+    if event_type == "purchase.recorded":
+        bought = datetime.fromisoformat(str(payload["ordered_at"])).astimezone(tz)
+        moves = {f"c#{code}": {"sales_fen": int(fen), "items_sold": int(items)} for code, (fen, items) in
+                 categories.items()}  # fmt: skip
+        moves[f"h#{bought.isoweekday()}{bought.hour:02d}"] = {"purchases": 1, "sales_fen": _number(payload, "paid_fen")}
+    elif event_type == "refund.recorded":
+        moves = {f"c#{code}": {"refunded_fen": int(fen), "items_refunded": int(items)} for code, (fen, items) in
+                 categories.items()}  # fmt: skip
+    else:
+        return {}
+    return {key: {name: amount for name, amount in figures.items() if amount} for key, figures in moves.items()}
+
+
+def mix_scopes(event_type: str, payload: Mapping[str, Any]) -> list[str]:
+    """The scopes whose sales mix an event moves: the chain's, and its store's (a refund's: its order's store)."""
+    return list(dict.fromkeys(("chain", f"store#{payload['store_id']}" if payload.get("store_id") else "chain")))
+
+
+def mix_recount(events: Iterable[tuple[str, Mapping[str, Any]]], tz: tzinfo) -> dict[str, dict[str, int]]:
+    """A day's sales mix counted afresh from its events (type and payload), by ``<scope>|<key>``: what the statistics
+    consumer kept of the day must equal it."""
+    moves: dict[str, Counter[str]] = defaultdict(Counter)
+    for event_type, payload in events:
+        for key, figures in mix_moves(event_type, payload, tz).items():
+            for scope in mix_scopes(event_type, payload):
+                moves[f"{scope}|{key}"].update(figures)
     return {key: {name: amount for name, amount in counted.items() if amount} for key, counted in moves.items()}
 
 

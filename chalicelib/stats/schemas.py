@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, StringConstraints, ValidationError, mode
 
 from chalicelib.shared.fields import BUSINESS_DATE, FEN, UTC_INSTANT, Day, Trimmed
 from chalicelib.shared.http import Input, Schema
-from chalicelib.stats.reports import LONGEST
+from chalicelib.stats.reports import LONGEST, MIX_DAYS
 from chalicelib.stats.rules import MAX_DAYS
 
 StoreId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -129,28 +129,44 @@ Region = Annotated[
 GRANULARITY = "rows by `day`, ISO `week` (2026-W48) or calendar `month`"
 
 
-class ReportQuery(Input):
-    """A report's days (``from`` through ``to``, at most 92 days by day, 53 weeks by week, 24 months by month) and
-    its scope: the chain, one store, or one region or city (its stores added up)."""
+class ScopedQuery(Input):
+    """A report's days (``from`` through ``to``) and its scope: the chain, one store, or one region or city (its
+    stores added up)."""
 
     from_: Day = Field(alias="from", description=f"the first day; {BUSINESS_DATE}")
     to: Day = Field(description=f"the last day, today at the latest; {BUSINESS_DATE}")
-    granularity: Literal["day", "week", "month"] = Field(default="day", description=GRANULARITY)
     store_id: StoreId | None = Field(default=None, description=STORE)
     region: Region | None = Field(default=None, description="a region (大区) whose stores' figures are added up")
     city: Region | None = Field(default=None, description="a city whose stores' figures are added up (城市)")
 
+    def longest(self) -> tuple[int, str]:
+        """The most days the report may span, and how it says so."""
+        return MIX_DAYS, f"at most {MIX_DAYS} days"
+
     @model_validator(mode="after")
-    def _span(self) -> ReportQuery:
-        longest = LONGEST[self.granularity]
-        if not 0 <= (self.to - self.from_).days < longest:
-            raise ValueError(f"'to' must be on or after 'from', at most {longest} days by {self.granularity}")
+    def _span(self) -> ScopedQuery:
+        days, said = self.longest()
+        if not 0 <= (self.to - self.from_).days < days:
+            raise ValueError(f"'to' must be on or after 'from', {said}")
         if sum(value is not None for value in self.dimensions().values()) > 1:
-            raise ValueError("name at most one of store_id, region, city, tier and payment_method")
+            raise ValueError(f"name at most one of {', '.join(self.dimensions())}")
         return self
 
     def dimensions(self) -> dict[str, str | None]:
         return {"store_id": self.store_id, "region": self.region, "city": self.city}
+
+
+class ReportQuery(ScopedQuery):
+    """A report's days (at most 92 days by day, 53 weeks by week, 24 months by month), its rows and its scope."""
+
+    granularity: Literal["day", "week", "month"] = Field(default="day", description=GRANULARITY)
+
+    def longest(self) -> tuple[int, str]:
+        return LONGEST[self.granularity], f"at most {LONGEST[self.granularity]} days by {self.granularity}"
+
+
+class MixQuery(ScopedQuery):
+    """The sales mix's days (at most 92) and its scope: the chain, one store, or one region or city."""
 
 
 class SalesQuery(ReportQuery):
@@ -558,3 +574,52 @@ class ReportExport(Schema):
     size_bytes: int = Field(description="the file's size")
     url: str = Field(description="where to download it (a pre-signed link: no token needed, until `expires_at`)")
     expires_at: str = Field(description=f"when the link stops working; {UTC_INSTANT}")
+
+
+class MixCategory(Schema):
+    """A category's sales in the window (品类分析)."""
+
+    category: str | None = Field(description="the category's code as the tills give it; null: lines without one, "
+                                 "and orders reported without their lines")  # fmt: skip
+    name: str | None = Field(description="the name members read (`LOYALTY_CATEGORY_NAMES`), null when none is set")
+    items_sold: int = Field(description="items bought (件数); an order reported without lines counts none")
+    items_refunded: int = Field(description="items refunded")
+    sales_fen: int | None = Field(description=f"what members paid for its lines (after discounts); {FEN}; null "
+                                  "without money")  # fmt: skip
+    refunded_fen: int | None = Field(description=f"what refunds gave back of its lines; {FEN}")
+    net_fen: int | None = Field(description=f"paid less refunded; {FEN}")
+    share: str | None = Field(description="its part of the window's net sales (占比), 4 decimals; null without money "
+                              "or when the net is not positive")  # fmt: skip
+
+
+class MixHour(Schema):
+    """An hour of the week (时段): the purchases members made in it over the window."""
+
+    weekday: int = Field(description="ISO weekday: 1 Monday … 7 Sunday")
+    hour: int = Field(description="the hour of the day in the business time zone, 0-23 (18: 18:00-18:59)")
+    purchases: int = Field(description="purchases made in it (消费笔数; refunds not taken off)")
+    sales_fen: int | None = Field(default=None, description=f"what they paid; {FEN}; null without money")
+
+
+class MixTotals(Schema):
+    """The window's sums."""
+
+    purchases: int = Field(description="purchases")
+    items_sold: int = Field(description="items bought")
+    items_refunded: int = Field(description="items refunded")
+    sales_fen: int | None = Field(description=f"what members paid; {FEN}")
+    refunded_fen: int | None = Field(description=f"what refunds gave back; {FEN}")
+    net_fen: int | None = Field(description=f"paid less refunded; {FEN}")
+
+
+class MixReport(Schema):
+    """The sales mix (商品与时段): what members buy and when."""
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    from_: date = Field(alias="from", description="the window's first day")
+    to: date = Field(description="the window's last day")
+    categories: list[MixCategory] = Field(description="each category sold or refunded, most net sales first")
+    hours: list[MixHour] = Field(description="all 168 hours of the week, Monday 0:00 first")
+    busiest: list[MixHour] = Field(description="the three hours with most purchases (高峰时段), most first")
+    totals: MixTotals = Field(description="the window's sums")

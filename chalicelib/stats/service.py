@@ -16,7 +16,7 @@ from chalicelib.stats import reports
 from chalicelib.stats.listeners import CHAIN, scope_of
 from chalicelib.stats.reports import Figures, members_by_tier, read_day, standing
 from chalicelib.stats.rules import DAILY, DISTINCT, MOVES, REPORTED
-from chalicelib.stats.schemas import ReportQuery
+from chalicelib.stats.schemas import MixQuery, ReportQuery, ScopedQuery
 from chalicelib.stores.service import all_stores, store_exists, stores_in_city, stores_in_region
 from chalicelib.tiers import programmes
 
@@ -97,7 +97,7 @@ def store_in_scope(stores: frozenset[str], store_id: str | None, where: str = "q
     return store_id
 
 
-def report_scope(stores: frozenset[str], query: ReportQuery, where: str = "query") -> reports.Scope:
+def report_scope(stores: frozenset[str], query: ScopedQuery, where: str = "query") -> reports.Scope:
     """What a report reads for a caller scoped to ``stores``: staff scoped to stores read one of theirs (the only one
     when they have one and name none); others the chain, a store, a region's or a city's stores, a tier's or a payment
     method's figures."""
@@ -121,11 +121,15 @@ def report_scope(stores: frozenset[str], query: ReportQuery, where: str = "query
     return reports.Scope([CHAIN], distinct=True, chain=True)
 
 
+def _not_ahead(query: ScopedQuery, where: str) -> None:
+    if query.to > clock.business_today():
+        raise ValidationFailed([{"field": "to", "in": where, "message": "a day that has not come has no figures"}])
+
+
 def report(name: str, query: ReportQuery, stores: frozenset[str], money: bool, where: str = "query") -> dict[str, Any]:
     """A report's answer for a caller scoped to ``stores`` (none: the chain's), with the sales' and the programme's
     amounts when ``money``."""
-    if query.to > clock.business_today():
-        raise ValidationFailed([{"field": "to", "in": where, "message": "a day that has not come has no figures"}])
+    _not_ahead(query, where)
     scope = report_scope(stores, query, where)
     if name == "members":
         return reports.members_report(scope, query.from_, query.to, query.granularity)
@@ -134,6 +138,14 @@ def report(name: str, query: ReportQuery, stores: frozenset[str], money: bool, w
     if name == "programme":
         return reports.programme_report(scope, query.from_, query.to, query.granularity, money)
     return reports.sales_report(scope, query.from_, query.to, query.granularity, money)
+
+
+def sales_mix(query: MixQuery, stores: frozenset[str], money: bool, language: str) -> dict[str, Any]:
+    """The sales mix for a caller scoped to ``stores``, categories named in ``language``, amounts when ``money``."""
+    _not_ahead(query, "query")
+    settings = get_settings()
+    names = settings.category_names if language.startswith("zh") else settings.category_names_en
+    return reports.mix_report(report_scope(stores, query), query.from_, query.to, money, names)
 
 
 def liability(as_of: date | None, where: str = "query") -> dict[str, Any]:

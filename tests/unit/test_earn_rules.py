@@ -12,11 +12,13 @@ from chalicelib.purchases.rules import (
     EarnRules,
     Line,
     Window,
+    by_category,
     in_words,
     paid_by_line,
     remaining_score,
     score_order,
     spread,
+    whole_order,
 )
 
 AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
@@ -122,3 +124,19 @@ def test_the_rules_read_as_a_member_reads_them():
     assert english[0] == "1 point a yuan paid"
     assert "周三会员日: Wed, 01 Dec to 31 Dec, points ×2" in english
     assert not any("×1.2" in line for line in english)  # not their tier's
+
+
+@given(st.lists(st.tuples(st.sampled_from(["tops", "shoes", None]), st.integers(1, 5), st.integers(0, 10**6)),
+                min_size=1, max_size=6))  # fmt: skip
+def test_lines_by_category_add_up_to_the_lines(raw):
+    """The sales mix's categories add up to what the lines were paid and their items, every line in one category."""
+    lines = [Line(str(n), f"S{n}", category, None, quantity, fen) for n, (category, quantity, fen) in enumerate(raw)]
+    counted = by_category(lines, [line.amount_fen for line in lines], [line.quantity for line in lines])
+    assert sum(fen for fen, _ in counted.values()) == sum(line.amount_fen for line in lines)
+    assert sum(items for _, items in counted.values()) == sum(line.quantity for line in lines)
+    assert set(counted) <= {"tops", "shoes", ""}
+
+
+def test_an_order_without_lines_counts_its_amount_and_no_items():
+    assert by_category([whole_order(9_900)], [9_000], [1]) == {"": [9_000, 0]}
+    assert by_category([whole_order(9_900)], [0], [0]) == {}  # nothing: left out

@@ -197,3 +197,25 @@ def test_an_expiry_counts_in_the_day_its_points_stopped_being_owed_never_earlier
     assert rules.figure_day("points.expired", {"points": -5}, booked) == booked  # booked before events named lots
     assert rules.figure_day("points.expired", {"lots": [["2027-01-01", -5]]}, booked) == booked  # not yet over
     assert rules.figure_day("points.earned", {"points": 5, "lots": [["2026-12-31", 5]]}, booked) == booked
+
+
+def test_a_purchase_moves_its_categories_and_its_hour_of_the_week_and_a_refund_its_categories_only():
+    """The sales mix: 18:30 in Shanghai on Monday 7 December is hour 118 (ISO weekday 1, hour 18); events recorded
+    before the mix was kept (no categories) move nothing, so a day's recount agrees with what was kept."""
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.stats.rules import mix_moves, mix_recount
+
+    tz = ZoneInfo("Asia/Shanghai")
+    bought = {"paid_fen": 36_000, "store_id": "SH-001", "ordered_at": "2026-12-07T10:30:00Z",
+              "categories": {"tops": [18_000, 2], "": [18_000, 0]}}  # fmt: skip
+    assert mix_moves("purchase.recorded", bought, tz) == {
+        "c#tops": {"sales_fen": 18_000, "items_sold": 2}, "c#": {"sales_fen": 18_000},
+        "h#118": {"purchases": 1, "sales_fen": 36_000},
+    }  # fmt: skip
+    refunded = {"amount_fen": 9_000, "store_id": "SH-001", "categories": {"tops": [9_000, 1]}}
+    assert mix_moves("refund.recorded", refunded, tz) == {"c#tops": {"refunded_fen": 9_000, "items_refunded": 1}}
+    assert mix_moves("purchase.recorded", {"paid_fen": 100, "store_id": "SH-001"}, tz) == {}
+    recounted = mix_recount([("purchase.recorded", bought), ("refund.recorded", refunded)], tz)
+    assert recounted["chain|c#tops"] == recounted["store#SH-001|c#tops"] == {
+        "sales_fen": 18_000, "items_sold": 2, "refunded_fen": 9_000, "items_refunded": 1}  # fmt: skip

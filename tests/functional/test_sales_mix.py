@@ -1,0 +1,90 @@
+"""The sales mix (商品与时段): what members buy, by category, and when, by hour of the week, from the purchases and
+refunds the statistics consumer counts, checked against the day's events and rebuilt from them."""
+
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.exports.service import set_landed_since
+from chalicelib.shared import clock
+from chalicelib.shared.db import Transaction
+from chalicelib.stats import checks
+from chalicelib.stats.records import FigureRecord
+from tests.conftest import deliver, token_for
+from tests.functional.test_reports import at, signed
+
+
+def test_the_mix_says_what_members_buy_and_when_net_of_refunds_and_the_nightly_check_holds_it(api, aws, partner):
+    """A café's walkthrough asked which categories sell and at which hours (the sales report has neither): two orders
+    at noon and at six, one with lines and a line refunded, one without lines; delivered twice, counted once."""
+    yesterday = clock.business_today() - timedelta(days=1)
+    with clock.frozen(at(yesterday, 12.5)):
+        signed(api, partner, "/v1/webhooks/purchases", {
+            "order_id": "O-1", "member": {"phone": "13900000001"}, "store_id": "SH-001", "currency": "CNY",
+            "occurred_at": clock.iso(clock.now()), "total_fen": 40_000, "paid_fen": 36_000, "payment_method": "cash",
+            "items": [{"line_id": "1", "sku": "T", "category": "tops", "quantity": 2, "amount_fen": 20_000},
+                      {"line_id": "2", "sku": "G", "category": "gift-card", "quantity": 1, "amount_fen": 20_000}],
+        })  # fmt: skip
+    with clock.frozen(at(yesterday, 18.25)):
+        signed(api, partner, "/v1/webhooks/purchases", {
+            "order_id": "O-2", "member": {"phone": "13900000002"}, "store_id": "SH-001", "currency": "CNY",
+            "occurred_at": clock.iso(clock.now()), "total_fen": 9_900, "paid_fen": 9_900, "payment_method": "cash",
+        })  # fmt: skip
+        signed(api, partner, "/v1/webhooks/refunds", {
+            "refund_id": "R-1", "order_id": "O-1", "occurred_at": clock.iso(clock.now()), "amount_fen": 9_000,
+            "items": [{"line_id": "1", "quantity": 1, "amount_fen": 9_000}],
+        })  # fmt: skip
+    deliver(aws, "statistics", times=2)  # a redelivery counts nothing twice
+
+    mix = api.get(f"/v1/reports/sales-mix?from={yesterday}&to={yesterday}")
+    assert mix.status == 200, mix.body
+    rows = [(c["category"], c["items_sold"], c["items_refunded"], c["sales_fen"], c["refunded_fen"], c["net_fen"],
+             c["share"]) for c in mix.body["categories"]]  # fmt: skip
+    assert rows == [
+        ("gift-card", 1, 0, 18_000, 0, 18_000, "0.4878"),  # each line's share of what was paid (¥360 of ¥400)
+        (None, 0, 0, 9_900, 0, 9_900, "0.2683"),  # an order without lines: its amount, no items
+        ("tops", 2, 1, 18_000, 9_000, 9_000, "0.2439"),  # the refunded line taken back
+    ]
+    weekday = yesterday.isoweekday()
+    hours = {(h["weekday"], h["hour"]): (h["purchases"], h["sales_fen"]) for h in mix.body["hours"]}
+    assert len(hours) == 168
+    assert {k: v for k, v in hours.items() if v[0]} == {(weekday, 12): (1, 36_000), (weekday, 18): (1, 9_900)}
+    assert [(b["weekday"], b["hour"]) for b in mix.body["busiest"]] in (
+        [(weekday, 12), (weekday, 18)], [(weekday, 18), (weekday, 12)]
+    )  # fmt: skip
+    assert mix.body["totals"] == {"purchases": 2, "items_sold": 3, "items_refunded": 1, "sales_fen": 45_900,
+                                  "refunded_fen": 9_000, "net_fen": 36_900}  # fmt: skip
+    sales = api.get(f"/v1/reports/sales?from={yesterday}&to={yesterday}").body["totals"]
+    assert (sales["purchases"], sales["paid_fen"], sales["refunded_fen"]) == (2, 45_900, 9_000)  # the same sums
+    store = api.get(f"/v1/reports/sales-mix?from={yesterday}&to={yesterday}&store_id=SH-001").body
+    assert store["categories"] == mix.body["categories"]
+
+    counts = api.as_(token_for(["marketing"])).get(f"/v1/reports/sales-mix?from={yesterday}&to={yesterday}").body
+    first = counts["categories"][0]
+    assert (first["category"], first["items_sold"], first["net_fen"], first["share"]) == ("gift-card", 1, None, None)
+    assert (counts["totals"]["sales_fen"], counts["totals"]["purchases"]) == (None, 2)  # counts without reports:money
+
+    with clock.frozen(at(yesterday + timedelta(days=1), 3.5)):
+        set_landed_since(yesterday)
+        assert checks.check_day(yesterday) == []
+        tx = Transaction()  # a consumer bug counts an item of tops twice
+        tx.count(FigureRecord("sales-mix#store#SH-001@3", f"day#{yesterday}#c#tops"), "items_sold", 1)
+        tx.commit()
+        drift = checks.Drift("sales-mix#store#SH-001|c#tops", "items_sold", 3, 2)
+        assert checks.check_day(yesterday) == [drift]
+        assert checks.rebuild_day(yesterday) == [drift]
+        assert checks.check_day(yesterday) == []
+    assert api.get(f"/v1/reports/sales-mix?from={yesterday}&to={yesterday}&store_id=SH-001").body == store
+
+
+@pytest.mark.parametrize("query", [
+    "from=2026-01-01&to=2026-06-30",  # more than 92 days
+    "from=2026-11-02&to=2026-11-01",
+    "from=2026-11-01&to=2026-11-02&store_id=SH-001&region=华东",
+    "from=2026-11-01&to=2026-11-02&granularity=week",  # the mix is the window's, not rows
+    "from=2026-11-01&to=2026-11-02&tier=gold",
+])  # fmt: skip
+def test_a_mix_of_days_or_scopes_it_does_not_take_is_refused(api, query):
+    answer = api.get(f"/v1/reports/sales-mix?{query}")
+    assert answer.status == 422, answer.body
+    assert answer.headers["content-type"].startswith("application/problem+json")
