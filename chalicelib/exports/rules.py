@@ -46,7 +46,8 @@ where, and who caused it (``staff:<id>``, ``partner:<id>``, ``member``, ``system
 FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # entity: (the event types it lands, the payload fields after the core columns)
     "purchases": (("purchase.recorded",),
-                  ("partner_id", "order_id", "total_fen", "paid_fen", "payment_method", "tier", "points", "growth")),
+                  ("partner_id", "order_id", "total_fen", "paid_fen", "payment_method", "tier", "points", "growth",
+                   "ordered_at")),
     "refunds": (("refund.recorded",), ("partner_id", "order_id", "refund_id", "amount_fen", "points")),
     "activities": (("activity.recorded",), ("activity_key", "kind", "points", "limited", "tier")),
     "points_entries": (("points.earned", "points.opened", "points.adjusted", "points.redeemed",

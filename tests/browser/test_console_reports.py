@@ -94,6 +94,31 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     expect(page.locator("[data-test=reports-table] [data-cell=purchases]")).to_have_text(
         [f"{row['purchases']:,}" for row in by_method["items"]])  # fmt: skip
 
+    mix = site.api("GET", f"/v1/reports/sales-mix?{query}")  # 商品与时段: what members buy, and when
+    page.get_by_role("tab", name="商品与时段").click()  # a payment method is the sales report's: back to the chain
+    expect(page.locator("[data-test=reports-scope]")).to_contain_text("全部门店")
+    expect(page.locator("[data-test=reports-granularity]")).to_have_count(0)  # the window's, not rows of periods
+    assert mix["categories"], "the demo's purchases have lines"
+    assert mix["busiest"], "and hours"
+    named = [c["name"] or c["category"] or "未分类（含未上报明细的订单）" for c in mix["categories"]]
+    expect(page.locator("[data-test=reports-table] [data-cell=category]")).to_have_text(named)
+    assert {"上衣", "外套"} <= set(named)  # by the names members read, not the tills' codes
+    assert cells(page, "itemsSold") == [f"{c['items_sold']:,}" for c in mix["categories"]]
+    assert cells(page, "net") == [f"{c['net_fen'] / 100:,.2f}" for c in mix["categories"]]
+    peak = mix["busiest"][0]
+    weekday = "一二三四五六日"[peak["weekday"] - 1]
+    expect(page.locator("[data-test=mix-busiest]")).to_contain_text(
+        f"高峰时段：周{weekday} {peak['hour']:02d}:00–{peak['hour'] + 1:02d}:00（{peak['purchases']} 笔）")  # fmt: skip
+    page.locator("[data-test=mix-hours-chart] svg").wait_for()
+    expect(page.locator("[data-test=mix-hours-chart]")).to_contain_text("周日")  # the weekdays down its side
+    expect(page.locator("[data-test=mix-categories-chart]")).to_contain_text(named[0])
+    with page.expect_download() as downloading:
+        page.locator("[data-test=reports-download]").click()
+    table = list(csv.reader(io.StringIO(downloading.value.path().read_bytes().decode("utf-8-sig"))))
+    assert table[0][:3] == ["品类", "售出件数", "退货件数"]
+    assert [row[0] for row in table[1:]] == [*named, "合计"]
+    console.shot("reports-mix")  # docs/screenshots/console-reports-mix.png
+
     page.get_by_role("tab", name="积分").click()  # a tier scope is the sales report's: back to the whole chain
     expect(page.locator("[data-test=reports-scope]")).to_contain_text("全部门店")
     page.locator("[data-test=reports-granularity]").get_by_text("按月").click()
