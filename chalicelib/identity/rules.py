@@ -79,6 +79,8 @@ class Permission(StrEnum):
     MEMBERSHIP_PAUSE = "membership:pause"
     MEMBERSHIP_EXTEND = "membership:extend"
     AGREEMENTS_PUBLISH = "agreements:publish"
+    GIFT_CARDS_MANAGE = "giftcards:manage"
+    GIFT_CARDS_SELL = "giftcards:sell"
 
 
 SESSION_FIELDS = ("roles", "stores", "status")  # what a staff token's grant depends on
@@ -99,10 +101,11 @@ class Role(StrEnum):
 
 P = Permission
 _CASHIER = {P.STORES_READ, P.MEMBERS_READ, P.MEMBERS_REGISTER, P.POINTS_REDEEM, P.WALLET_PAY, P.COUPONS_REDEEM}
-_CASHIER |= {P.MALL_FULFIL, P.BENEFITS_USE, P.PURCHASES_RECORD, P.WALLET_TOP_UP, P.MEMBERSHIP_SELL}
+_CASHIER |= {P.MALL_FULFIL, P.BENEFITS_USE, P.PURCHASES_RECORD, P.WALLET_TOP_UP, P.MEMBERSHIP_SELL, P.GIFT_CARDS_SELL}
 _FEEDBACK = {P.FEEDBACK_READ, P.FEEDBACK_REPLY, P.NOTIFICATIONS_READ}
 _FINANCE = {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.REPORTS_READ, P.REPORTS_MONEY}
 _FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND, P.MEMBERSHIP_CANCEL, P.SALES_JOURNAL}
+_FINANCE |= {P.GIFT_CARDS_MANAGE}  # batches printed, their PINs, voided: money's, as stored value's plans are
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
     Role.STORE_MANAGER: frozenset(
@@ -189,6 +192,8 @@ PERMISSION_LABELS: dict[Permission, tuple[str, str]] = {  # (zh-CN, en)
     P.MEMBERSHIP_PAUSE: ("会员卡停卡复卡", "Pause and resume membership cards"),
     P.MEMBERSHIP_EXTEND: ("会员卡延期", "Extend membership cards (days given)"),
     P.AGREEMENTS_PUBLISH: ("发布会员协议与隐私政策", "Publish the membership agreement and privacy policy"),
+    P.GIFT_CARDS_MANAGE: ("管理礼品卡批次与卡密", "Manage gift card batches and PINs"),
+    P.GIFT_CARDS_SELL: ("售卖礼品卡", "Sell gift cards"),
 }
 
 

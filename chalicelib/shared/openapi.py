@@ -50,7 +50,9 @@ PATH_PARAMETERS = {
     "reward_id": "The points-mall reward's id (`rw_…`), as creating it answered it",
     "import_id": "The member import's id (`im_…`), as creating the import answered it",
     "name": "The asset's file name",
-    "batch_id": "The coupon batch's id (`cb_…`), as creating the batch answered it",
+    "batch_id": "The batch's id, as creating it answered it: a coupon batch's (`cb_…`) on coupon routes, a gift card "
+    "batch's (`gb_…`) on gift card routes",
+    "number": "The gift card's number (卡号) as printed: 16 digits",
     "template_id": "The coupon template's id (`ct_…`), as creating it answered it",
     "code": "The coupon's code (券码), as issued (printed, shown to the member or scanned at the till)",
     "token": "A coupon gift's secret (转赠链接), from the link the friend sent (`/m/#/gifts/{token}`)",

@@ -418,12 +418,14 @@ def card_obligations(as_of: date) -> dict[str, int] | None:
 
 
 def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int, open_orders: dict[str, Any],
-              stores: Iterable[str]) -> dict[str, Any]:  # fmt: skip
+              stores: Iterable[str], gift_cards: dict[str, int] | None = None) -> dict[str, Any]:  # fmt: skip
     """What the programme owes at the end of ``as_of``: the points outstanding at the configured value of a point,
     with the breakage expected from the points that expired so far; stored value's principal and bonus; the usable
     coupons' face value and the unfulfilled mall orders (``open_orders``: their count, points and cash, in all and by
-    age; both as they stand now), their points at a point's value; paid cards' days not given yet
-    (``card_obligations``); and the breakdowns by expiry and by store."""
+    age; both as they stand now), their points at a point's value; gift cards sold and not bound (``gift_cards``, as
+    they stand now); paid cards' days not given yet (``card_obligations``); and the breakdowns by expiry and by
+    store."""
+    gift_cards = gift_cards or {"cards": 0, "value_fen": 0}
 
     def owed(orders: dict[str, Any]) -> dict[str, int]:
         return {"open": orders["open"], "value_fen": orders["cash_fen"] + _worth(orders["points"], point_value_fen)}
@@ -448,9 +450,10 @@ def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int
         "wallet": {"principal_fen": principal, "bonus_fen": bonus},
         "coupons": {"face_value_fen": coupons_face_value_fen},
         "mall_orders": mall,
+        "gift_cards": gift_cards,
         "cards": cards,
         "by_store": by_store(as_of, point_value_fen, totals, stores) if recent else None,
-        "total_fen": value + principal + bonus + coupons_face_value_fen + mall["value_fen"]
+        "total_fen": value + principal + bonus + coupons_face_value_fen + mall["value_fen"] + gift_cards["value_fen"]
         + (cards["unearned_fen"] + cards["undated_fen"] if cards else 0),
     }  # fmt: skip
 

@@ -504,6 +504,13 @@ class LiabilityByStore(Schema):
                               "and anything booked before the breakdown was kept")  # fmt: skip
 
 
+class GiftCardsLiability(Schema):
+    """Gift cards sold and not bound to a member's stored value (礼品卡未绑定余额), as they stand now."""
+
+    cards: int = Field(description="cards sold and not bound")
+    value_fen: int = Field(description=f"what they hold; {FEN}")
+
+
 class Liability(Schema):
     """What the programme owes (负债) at the end of a day."""
 
@@ -512,6 +519,7 @@ class Liability(Schema):
     wallet: WalletLiability = Field(description="stored value: principal and bonus")
     coupons: CouponsLiability = Field(description="usable coupons' face value")
     mall_orders: MallLiability = Field(description="unfulfilled mall orders")
+    gift_cards: GiftCardsLiability = Field(description="gift cards sold and not bound, as they stand now (any day)")
     cards: CardsLiability | None = Field(description="paid cards' days not given yet (会员卡预收); null more than 92 "
                                          "days back")  # fmt: skip
     by_store: LiabilityByStore | None = Field(description="the points and stored value by store; null more than 92 "

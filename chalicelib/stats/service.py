@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from chalicelib.coupons.service import liability as coupon_liability
+from chalicelib.giftcards.service import liability as gift_card_liability
 from chalicelib.mall.orders import open_orders
 from chalicelib.shared import clock
 from chalicelib.shared.errors import ValidationFailed
@@ -155,4 +156,5 @@ def liability(as_of: date | None, where: str = "query") -> dict[str, Any]:
         raise ValidationFailed([{"field": "as_of", "in": where, "message": "a day that has not come"}])
     value = get_settings().point_value_fen
     coupons = int(coupon_liability()["total_usable_face_value_fen"])
-    return reports.liability(as_of, value, coupons, open_orders(), [store.store_id for store in all_stores()])
+    stores = [store.store_id for store in all_stores()]
+    return reports.liability(as_of, value, coupons, open_orders(), stores, gift_card_liability())

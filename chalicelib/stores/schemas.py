@@ -13,7 +13,7 @@ from chalicelib.stores.model import StoreStatus
 
 # Ids of what no store did, kept apart in the stored-value statement (paid cards bought on the member pages, points-mall
 # orders no store collects, bonus forfeited on erasure): no store may take one, or their figures would mix.
-RESERVED_STORE_IDS = frozenset({"membership", "mall", "erasure"})
+RESERVED_STORE_IDS = frozenset({"membership", "mall", "erasure", "gift-cards"})
 
 
 def _not_reserved(value: str) -> str:

@@ -181,7 +181,10 @@ def refund_room(payment: Refundable, sale_refunded: int | None) -> int:
 
 
 def _top_up_reason(plan: TopUpPlan | None, payment: PartnerPayment) -> Phrase:
-    """A top-up in the member's words: its plan, and the till's order for one taken at the counter."""
+    """A top-up in the member's words: its plan, and the till's order for one taken at the counter (a gift card
+    bound: what the card's payment says it paid for)."""
+    if plan is None and payment.paid_for is not None:
+        return Phrase(payment.paid_for, english(payment.paid_for) or payment.paid_for)
     named, order = f" {plan.name}" if plan else "", payment.order_id
     return Phrase(f"储值充值{named}" + (f"·订单 {order}" if order else ""),
                   f"Top-up{named}" + (f", order {order}" if order else ""))  # fmt: skip
@@ -323,16 +326,20 @@ class Wallets:
             ]
 
         def result(answer: Answer) -> dict[str, Any]:
-            return {**payment.answer(member_id, added, _after(answer, member_id, before)), "gift_points": gift}
+            theirs = joined.result(answer) if joined and joined.result else {}
+            ours = payment.answer(member_id, added, _after(answer, member_id, before))
+            return {**theirs, **ours, "gift_points": gift}
 
         def announce(answer: Answer) -> list[Event]:
             given = {"plan_id": plan.plan_id if plan else None, "gift_points": gift}
             after = _after(answer, member_id, before)
             payload = {**payment.payload(member_id, added), **given, "balance_after_fen": after.total,
                        **_reasons_of(answer)}  # fmt: skip
-            return [new_event("wallet.topped-up", f"member/{member_id}", payload)]
+            return [new_event("wallet.topped-up", f"member/{member_id}", payload),
+                    *(joined.events(answer) if joined else [])]  # fmt: skip
 
-        answer = self._post(postings, [member_id], claim, {member_id: "active"}, result, announce, joined)
+        holders = [member_id, *_joined_holders(joined)]
+        answer = self._post(postings, holders, claim, {member_id: "active"}, result, announce, joined)
         return {**answer.result, "duplicate": answer.duplicate}
 
     def pay(

@@ -1,0 +1,147 @@
+"""Gift cards (礼品卡): a batch printed, cards sold at a till once per order, bound by members to their stored value
+once per card, PINs not guessed, and every card's book adding up."""
+
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.exports import files
+from chalicelib.giftcards.book import GIFT_CARD, card_holder
+from chalicelib.giftcards.rules import add_months, check_digit, valid_number
+from chalicelib.ledger.registry import ledger
+from chalicelib.shared import clock
+from tests.conftest import item_counts, member_token, published_envelopes, token_for
+
+
+def batch(api, count=3, face=20_000, **more):
+    made = api.post("/v1/gift-cards/batches", {"name": "春节礼品卡", "face_value_fen": face, "count": count, **more})
+    assert made.status == 201, made.body
+    return made.body
+
+
+def codes(batch_id):
+    """The printer's file: (number, PIN) a card."""
+    text = files.read(f"gift-cards/{batch_id}/codes.csv").decode("utf-8-sig")
+    rows = [line.split(",") for line in text.strip().splitlines()[1:]]
+    return [(row[0].replace(" ", ""), row[1]) for row in rows]
+
+
+def sell(api, numbers, order_id, store_id="SH-001", method="cash"):
+    return api.post("/v1/gift-cards/sales", {"store_id": store_id, "order_id": order_id, "payment_method": method,
+                                             "card_numbers": numbers})  # fmt: skip
+
+
+def bind(api, token, number, pin):
+    return api.as_(token).post("/v1/me/gift-cards/redemptions", {"card_number": number, "pin": pin})
+
+
+def card_balance(number):
+    return ledger().balance(card_holder(number), GIFT_CARD)
+
+
+def test_a_card_printed_sold_at_a_till_and_bound_by_a_member_moves_its_value_once(api, partner):
+    made = batch(api)
+    assert (made["count"], made["sold"], made["unsold"], made["valid_months"]) == (3, 0, 3, 36)
+    (n1, p1), (n2, p2), (n3, _) = printed = codes(made["batch_id"])
+    assert all(valid_number(number) and len(pin) == 8 for number, pin in printed)
+    link = api.post(f"/v1/gift-cards/batches/{made['batch_id']}/codes", {})
+    assert (link.status, link.body["file_name"]) == (201, f"gift-cards_{made['batch_id']}.csv")
+    assert [e for e in published_envelopes() if e["type"] == "giftcard.codes-fetched"]  # who took the PINs
+
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    grouped = " ".join(n1[i : i + 4] for i in range(0, 16, 4))  # as printed on the card's face
+    sold = sell(cashier, [grouped, n2], "GC-1")
+    assert sold.status == 201, sold.body
+    last_day = add_months(clock.business_today(), 36) - timedelta(days=1)
+    assert (sold.body["amount_fen"], [c["valid_until"] for c in sold.body["cards"]]) == (
+        40_000, [last_day.isoformat()] * 2)  # fmt: skip
+    assert sell(cashier, [n1, n2], "GC-1").body["duplicate"] is True  # a till's retry after a lost answer
+    assert sell(cashier, [n1], "GC-1").status == 409  # the same order, other cards
+    again = sell(cashier, [n1, n3], "GC-2")
+    assert (again.status, again.body["type"].rsplit("/", 1)[-1], again.body["cards"]) == (
+        409, "gift-cards-not-sellable", [{"number": n1, "reason": "sold"}])  # fmt: skip
+    assert api.get(f"/v1/gift-cards/{n3}").body["status"] == "unsold"  # refused whole: n3 not sold
+    assert sell(cashier, [n3], "GC-3", store_id="BJ-001").status == 422  # not the cashier's store
+    assert (card_balance(n1), card_balance(n2), card_balance(n3)) == (20_000, 20_000, 0)
+
+    member_id, token = member_token("13900000071")
+    wrong = bind(api, token, n1, "00000000" if p1 != "00000000" else "11111111")
+    assert wrong.status == 404
+    bound = bind(api, token, grouped, p1)
+    assert bound.status == 201, bound.body
+    assert (bound.body["principal_fen"], bound.body["card_ends"], bound.body["wallet"]["principal_fen"]) == (
+        20_000, n1[-4:], 20_000)  # fmt: skip
+    assert bind(api, token, n1, p1).body["duplicate"] is True
+    wallet = api.as_(token).get("/v1/me/wallet").body
+    assert wallet["principal_fen"] == 20_000
+    other_id, other = member_token("13900000072")
+    taken = bind(api, other, n1, p1)
+    assert (taken.status, taken.body["reason"]) == (409, "redeemed")
+    unsold = bind(api, other, n3, codes(made["batch_id"])[2][1])
+    assert (unsold.status, unsold.body["reason"]) == (409, "unsold")
+    assert card_balance(n1) == 0
+    card = api.get(f"/v1/gift-cards/{n1}").body
+    assert (card["status"], card["balance_fen"], card["redeemed_by"], card["store_id"]) == (
+        "redeemed", 0, member_id, "SH-001")  # fmt: skip
+    entries, _ = ledger().page(card_holder(n1), GIFT_CARD, 10)
+    assert sorted(e.amount for e in entries) == [-20_000, 20_000]  # the book is the sum of its entries
+
+    listed = api.get("/v1/gift-cards/batches").body
+    assert (listed["items"][0]["sold"], listed["items"][0]["redeemed"], listed["outstanding_fen"]) == (2, 1, 20_000)
+    owed = api.get("/v1/reports/liability").body
+    assert owed["gift_cards"] == {"cards": 1, "value_fen": 20_000}  # sold, not bound: owed
+
+    voided = api.post(f"/v1/gift-cards/batches/{made['batch_id']}/void", {})
+    assert (voided.status, voided.body["status"]) == (200, "voided")
+    assert sell(api, [n3], "GC-4").body["cards"] == [{"number": n3, "reason": "voided"}]
+    assert bind(api, other, n2, p2).status == 201  # a card sold stays good
+    assert other_id != member_id
+
+
+def test_pins_are_not_guessed_and_a_card_past_its_day_is_not_bound(api, partner):
+    made = batch(api, count=2)
+    (n1, p1), (n2, p2) = codes(made["batch_id"])
+    assert sell(api, [n1, n2], "GC-9").status == 201
+    _, token = member_token("13900000073")
+    wrong = "0" * 8 if p1 != "0" * 8 else "1" * 8
+    for _ in range(5):
+        assert bind(api, token, n1, wrong).status == 404
+    locked = bind(api, token, n1, p1)  # five wrong PINs for the card today: even the right one waits
+    assert locked.status == 429, locked.body
+    assert card_balance(n1) == 20_000
+    later = clock.now() + timedelta(days=3 * 366 + 1)
+    with clock.frozen(later):
+        _, fresh = member_token("13900000074")  # a token of that day
+        expired = bind(api, fresh, n2, p2)
+    assert (expired.status, expired.body["reason"]) == (409, "expired")
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"name": "x", "face_value_fen": 100_001, "count": 1}, "face_value_fen"),  # an anonymous card: ¥1,000 at most
+    ({"name": "x", "face_value_fen": 10_000, "count": 0}, "count"),
+    ({"name": "x", "face_value_fen": 10_000, "count": 1, "valid_months": 12}, "valid_months"),  # three years at least
+    ({"name": " ", "face_value_fen": 10_000, "count": 1}, "name"),
+])  # fmt: skip
+def test_a_batch_the_rules_do_not_allow_is_refused_and_nothing_is_written(api, body, field):
+    before = item_counts()
+    answer = api.post("/v1/gift-cards/batches", body)
+    assert answer.status == 422, answer.body
+    assert field in str(answer.body["errors"])
+    assert item_counts() == before
+
+
+def test_a_sale_refused_writes_nothing(api, partner):
+    big = batch(api, count=10, face=100_000)
+    numbers = [number for number, _ in codes(big["batch_id"])]
+    cashier = api.as_(token_for(["cashier"], ("SH-001",)))
+    before = item_counts()
+    mistyped = numbers[0][:-1] + str((int(numbers[0][-1]) + 1) % 10)  # the check digit catches it
+    assert check_digit(mistyped[:-1]) != mistyped[-1]
+    answer = sell(api, [mistyped], "GC-5")
+    assert (answer.status, "check digit" in answer.body["detail"]) == (422, True)
+    real_name = sell(api, numbers, "GC-6")  # 10,000 CNY of cards: sold by real name only
+    assert real_name.status == 422, real_name.body
+    over = sell(cashier, numbers[:6], "GC-7")  # 6,000 CNY: more than a cashier records alone
+    assert (over.status, over.body["type"].rsplit("/", 1)[-1]) == (403, "counter-purchase-over-limit")
+    assert item_counts() == before
+    assert sell(api, numbers[:9], "GC-8").status == 201  # a store manager's or admin's sale of 9,000 CNY
