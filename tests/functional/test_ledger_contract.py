@@ -613,6 +613,7 @@ def test_a_process_that_imported_no_domain_still_knows_every_book() -> None:
             "coupon-order",
             "coupon-stock",
             "coupon-taken",
+            "gift-card",
             "growth",
             "mall-limit",
             "mall-order",

@@ -26,11 +26,13 @@ const ACTION_WORDS = {
     'store.updated': '修改门店', 'tier.override-set': '手动设置等级', 'tier.override-lifted': '取消手动等级', 'tier.changed': '等级变动',
     'tier.programme-drafted': '起草等级方案', 'tier.programme-applied': '启用等级方案', 'wallet.topped-up': '储值充值', 'wallet.paid': '储值支付',
     'wallet.refunded': '储值退款', 'wallet.cash-refunded': '退卡/退余额', 'wallet.forfeited': '储值作废', 'wallet.plan-created': '创建充值方案',
-    'wallet.plan-ended': '停售充值方案',
+    'wallet.plan-ended': '停售充值方案', 'giftcard.batch-created': '生成礼品卡批次', 'giftcard.codes-fetched': '下载礼品卡卡密',
+    'giftcard.batch-voided': '作废未售礼品卡', 'giftcard.sold': '售卖礼品卡', 'giftcard.redeemed': '绑定礼品卡',
   },
   en: {
     'member.phone-read': 'Full phone read', 'mall-order.address-read': 'Shipping address read', 'points.clawed-back': 'Points clawed back',
     'wallet.cash-refunded': 'Cash refund', 'member.updated': 'Member edited', 'purchase.recorded': 'Purchase recorded',
+    'giftcard.batch-created': 'Gift card batch made', 'giftcard.codes-fetched': 'Gift card PINs downloaded', 'giftcard.sold': 'Gift cards sold',
     'media.picture-published': 'Picture uploaded', 'refund.recorded': 'Purchase refunded', 'wallet.paid': 'Wallet payment', 'wallet.refunded': 'Wallet refund', 'wallet.topped-up': 'Top-up',
   },
 }

@@ -24,7 +24,7 @@ export default {
       consumption: '积分消耗率 {window}（累计 {cumulative}）', asOf: '负债日期', partial: '首尾未满一周/一月的行不统计去重人数（活跃会员、消费会员、复购会员、复购率）：选择从周一或月初开始、到周末或月末结束的日期即可看到', hidden: '金额仅财务、管理员与店长（本店）可见',
       liability: {
         points: '积分负债（元）', pointsNote: '{points} 积分 × {value} 分/积分；按迄今 {rate}% 的过期率，预计其中 {breakage} 积分终将过期未用（下方为到期时间）',
-        principal: '储值本金（元）', bonus: '储值赠送金（元）', coupons: '可用优惠券面值（元）', mall: '未履约兑换订单（元）',
+        principal: '储值本金（元）', bonus: '储值赠送金（元）', coupons: '可用优惠券面值（元）', mall: '未履约兑换订单（元）', giftCards: '礼品卡未绑定余额（元）', giftCardsNote: '已售出、尚未绑定到会员储值的 {cards} 张礼品卡',
         mallNote: '{open} 笔订单（7 天内 {week}，8–30 天 {month}，更早 {older}）', total: '合计（元）',
         asNow: '按当前（非所选日终）', totalWithoutCards: '不含会员卡预收（超过 92 天不再回溯）', cards: '会员卡预收（元）', cardsNote: '已付款、尚未到期的天数按天摊销；按次退款的次卡按未使用次数计；退卡之日起不计',
         cardsNoteLifetime: '已付款、尚未到期的天数按天摊销；含终身卡与按次退款的次卡 {lifetime}（按未使用次数计，不按天摊销，过期未退仍计）；退卡之日起不计',
@@ -62,7 +62,7 @@ export default {
       consumption: 'Consumption rate {window} (cumulative {cumulative})', asOf: 'As of', partial: 'A first or last row short of its week or month counts no distinct members (active, buyers, repeat buyers, repurchase rate): choose days from a Monday or a 1st to a Sunday or a month\'s end to see them', hidden: 'Amounts are for finance, admins and store managers (their stores)',
       liability: {
         points: 'Points (yuan)', pointsNote: '{points} points × {value} fen each; at the {rate}% expired so far, {breakage} of them are expected to expire unused (when they expire: below)',
-        principal: 'Stored-value principal (yuan)', bonus: 'Stored-value bonus (yuan)', coupons: 'Usable coupons (yuan)', mall: 'Unfulfilled mall orders (yuan)',
+        principal: 'Stored-value principal (yuan)', bonus: 'Stored-value bonus (yuan)', coupons: 'Usable coupons (yuan)', mall: 'Unfulfilled mall orders (yuan)', giftCards: 'Gift cards not bound (CNY)', giftCardsNote: '{cards} gift cards sold and not bound to a member\'s stored value',
         mallNote: '{open} orders ({week} within 7 days, {month} in 8–30 days, {older} older)', total: 'Total (yuan)',
         asNow: 'as it stands now, not at that day\'s end', totalWithoutCards: 'without paid cards (not traced back beyond 92 days)', cards: 'Paid cards, days not given (yuan)', cardsNote: 'each payment shared over the days it paid for; a pack refunded by uses owed by its uses left; a card owes nothing from its cancellation on',
         cardsNoteLifetime: 'each payment shared over the days it paid for, with {lifetime} of lifetime cards and packs refunded by uses (owed by the uses left, lapsed or not; not shared over days); a card owes nothing from its cancellation on',
