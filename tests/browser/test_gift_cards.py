@@ -99,5 +99,7 @@ def test_finance_prints_a_batch_a_cashier_sells_two_cards_and_a_member_binds_one
     owed = site.api("GET", "/v1/reports/liability")["gift_cards"]
     page.goto(f"{site.base}/console/#/reports")
     page.get_by_role("tab", name="负债").click()
-    expect(page.locator("[data-figure=giftCards] .el-statistic__number")).to_have_text(f"{owed['value_fen'] / 100:,.2f}")
+    expect(page.locator("[data-figure=giftCards] .el-statistic__number")).to_have_text(
+        f"{owed['value_fen'] / 100:,.2f}"
+    )
     page.get_by_role("button", name="退出登录").click()
