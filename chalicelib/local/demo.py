@@ -12,6 +12,8 @@ phone's member), so a seeding cut short resumes where it stopped and a finished 
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ NAMES = (
 )  # fmt: skip
 PRICES = (8_800, 12_900, 19_900, 25_900, 39_900, 59_900, 89_900)  # fen
 BIG_SPENDERS = {0: 128_000, 5: 329_000, 12: 168_000, 21: 812_000}  # member index -> one large order (tiers move)
+GIFT_CARD_BATCH = "春节礼品卡 ¥200"  # twenty printed; three sold at the flagship, one bound by a member
 PLAN = {"plan_id": "CZ-500-50", "name": "充500送50", "pay_fen": 50_000, "bonus_fen": 5_000, "gift_points": 0}
 TRIAL_POINTS, TRIAL_DAYS = 50, 7  # 限时体验积分 for the first week's members, all expiring on one day
 PRODUCTS = {"tops": "纯棉T恤", "outerwear": "羽绒夹克", "shoes": "休闲运动鞋", "accessories": "羊毛围巾"}  # by category
@@ -203,6 +206,9 @@ def _steps(start: date, cast: Cast) -> list[Step]:
     at(_at(start, 9, 5), story.create_coupon_templates, "marketing")
     at(_at(start, 9, 10), story.create_mall_rewards, "marketing")
     at(_at(start, 9, 15), story.create_membership_plan, "marketing")
+    at(_at(start, 9, 20), story.create_gift_cards, "finance")
+    at(_at(start + timedelta(days=3), 16, 10), story.sell_gift_cards, "cashier")
+    at(_at(start + timedelta(days=6), 21, 5), partial(story.bind_gift_card, 3))
     for i, name in enumerate(NAMES):
         day = start + timedelta(days=i * (DAYS - 1) // (len(NAMES) - 1))
         joined = _at(day, 10 + rng.randrange(10), rng.randrange(60))
@@ -321,6 +327,33 @@ class Story:
                 body["images"] = [_published(str(terms["picture"]))]
                 data = MallRewardCreate.model_validate({"name": name, **body})
                 rewards.create_reward(self.cast.staff("marketing"), data, None)
+
+    def create_gift_cards(self) -> None:
+        from chalicelib.giftcards import service as giftcards
+
+        if not any(batch["name"] == GIFT_CARD_BATCH for batch in giftcards.list_batches()):
+            giftcards.create_batch(GIFT_CARD_BATCH, 20_000, 20, 36, self.cast.staff("finance").scope, None)
+
+    def _gift_cards(self) -> list[tuple[str, str]]:
+        """The demo batch's numbers and PINs, from the printer's file."""
+        from chalicelib.exports import files
+        from chalicelib.giftcards import service as giftcards
+
+        (batch,) = [batch for batch in giftcards.list_batches() if batch["name"] == GIFT_CARD_BATCH]
+        text = (files.read(f"gift-cards/{batch['batch_id']}/codes.csv") or b"").decode("utf-8-sig")
+        return [(row[0].replace(" ", ""), row[1]) for row in csv.reader(io.StringIO(text))][1:]
+
+    def sell_gift_cards(self) -> None:
+        from chalicelib.giftcards import service as giftcards
+
+        numbers = [number for number, _ in self._gift_cards()[:3]]
+        giftcards.sell(STORES[0], numbers, "wechat_pay", "DEMO-GC-1", self.cast.staff("cashier").scope)
+
+    def bind_gift_card(self, i: int) -> None:
+        from chalicelib.giftcards import service as giftcards
+
+        number, pin = self._gift_cards()[0]
+        giftcards.redeem(self.ids[i], number, pin)
 
     def exchange(self, i: int, name: str, store: str) -> None:
         from chalicelib.mall import rewards
